@@ -1501,17 +1501,8 @@ impl<'a> Scope<'a> {
         let id = self.check_id(id, "parameter id");
         let name = self.logical_id_for(&id);
         let p = p.def;
-        if let Some(d) = &p.default {
-            if !p.allowed_values.is_empty() && !p.allowed_values.contains(d) {
-                self.error(
-                    codes::INVALID_PARAMETER,
-                    &id,
-                    Some("Default"),
-                    format!("default `{d}` is not one of the allowed values"),
-                    "add it to AllowedValues or change the default",
-                );
-            }
-        }
+        // The default against the type and constraints is checked at synth
+        // (`validate::check_parameter`, from the lint pass), with every other parameter rule.
         let lengths = p
             .min_length
             .zip(p.max_length)

@@ -137,6 +137,9 @@ pub mod codes {
     pub const ITEM_COUNT: Code = Code("SF104");
     /// A string is not one of the schema's allowed values.
     pub const NOT_ALLOWED_VALUE: Code = Code("SF105");
+    /// A literal does not have the syntax of the schema's `format` (a CIDR, an ID, an ARN,
+    /// a date-time, JSON, …).
+    pub const FORMAT_MISMATCH: Code = Code("SF106");
 }
 
 /// How bad a diagnostic is. Errors stop synth; warnings are reported.

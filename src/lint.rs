@@ -457,6 +457,26 @@ fn check_parameter_shape(stack: &str, id: &str, p: &ParamDef, out: &mut Vec<Diag
             "parameter values have at most 4096 characters",
         );
     }
+    // The value checks: the default against the type, AllowedValues, AllowedPattern and the
+    // length and value bounds, and AllowedPattern as an ECMAScript regular expression. The
+    // type itself was checked above from the typed `ParamType` (with a help that names the
+    // valid types), so that finding is not reported twice.
+    let spec = crate::validate::ParameterSpec {
+        name: id.to_owned(),
+        type_name: p.kind.as_str().into_owned(),
+        default: p.default.clone(),
+        allowed_values: p.allowed_values.clone(),
+        allowed_pattern: p.allowed_pattern.clone(),
+        min_length: p.min_length.map(u64::from),
+        max_length: p.max_length.map(u64::from),
+        min_value: p.min_value,
+        max_value: p.max_value,
+    };
+    out.extend(
+        crate::validate::check_parameter(&spec, &at(stack, id, String::new()))
+            .into_iter()
+            .filter(|d| d.path.property.as_deref() != Some("Type")),
+    );
 }
 
 fn is_aws_parameter_type(t: &str) -> bool {

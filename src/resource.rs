@@ -89,6 +89,11 @@ impl Props {
         self.set(key, v);
         self
     }
+    /// Builder-style [`Props::set_opt`].
+    pub fn with_opt(mut self, key: &str, v: Option<impl ToExpr>) -> Self {
+        self.set_opt(key, v);
+        self
+    }
     /// The keys set so far, sorted.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
@@ -132,6 +137,191 @@ impl ToExpr for Tag {
     }
 }
 
+/// A structural Key/Value pair that is not a resource tag: load-balancer and target-group
+/// attributes, EMR step properties, metric dimensions, … Kept apart from [`Tag`] so a
+/// resource's tags and its settings cannot be confused.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyValue {
+    /// The key (e.g. `idle_timeout.timeout_seconds`).
+    pub key: Val<String>,
+    /// The value.
+    pub value: Val<String>,
+}
+
+impl KeyValue {
+    /// A key/value pair.
+    pub fn new(key: impl Into<Val<String>>, value: impl Into<Val<String>>) -> Self {
+        KeyValue {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+impl ToExpr for KeyValue {
+    fn to_expr(self) -> Expr {
+        let mut p = Props::new();
+        p.set("Key", self.key).set("Value", self.value);
+        p.into_expr()
+    }
+}
+
+/// Implements [`crate::value::CfnEnum`] (and `Debug`, which shows the value) for a generated
+/// fieldless enum from its values in declaration order: `as_str` indexes the list by
+/// discriminant.
+// Used by the generated modules only, which a build without service features leaves out.
+#[allow(unused_macros)]
+macro_rules! cfn_enum {
+    ($name:ident, [$($value:literal),* $(,)?]) => {
+        impl crate::value::CfnEnum for $name {
+            #[inline]
+            fn as_str(self) -> &'static str {
+                const VALUES: &[&str] = &[$($value),*];
+                VALUES[self as usize]
+            }
+        }
+        // The CloudFormation value (`gp3`): one line instead of a derived match per variant.
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(crate::value::CfnEnum::as_str(*self))
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use cfn_enum;
+
+/// `Debug` for generated types: the CloudFormation properties the value serializes to,
+/// e.g. `Vpc { CidrBlock: Str("10.0.0.0/16"), … }`. One generic function instead of a
+/// derive per type keeps the generated code cheap to compile (see BENCHMARKS.md).
+#[doc(hidden)]
+pub fn debug_as_props(f: &mut fmt::Formatter<'_>, name: &str, e: &Expr) -> fmt::Result {
+    match e {
+        Expr::Map(m) => {
+            let mut d = f.debug_struct(name);
+            for (k, v) in m {
+                d.field(k, v);
+            }
+            d.finish()
+        }
+        other => fmt::Debug::fmt(other, f),
+    }
+}
+
+/// `Debug` for a generated resource type (see [`debug_as_props`]).
+#[doc(hidden)]
+pub fn fmt_resource<R: Resource + Clone>(
+    r: &R,
+    name: &str,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    debug_as_props(f, name, &r.clone().into_props().into_expr())
+}
+
+/// `PartialEq` for a generated resource type: equal exactly when both produce the same
+/// properties (every field has its own key; `None` is absent).
+#[doc(hidden)]
+pub fn eq_resource<R: Resource + Clone>(a: &R, b: &R) -> bool {
+    a.clone().into_props() == b.clone().into_props()
+}
+
+/// `Debug` for a generated nested type (see [`debug_as_props`]; feature `nested-debug`).
+#[doc(hidden)]
+pub fn fmt_nested<T: ToExpr + Clone>(v: &T, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    debug_as_props(f, name, &v.clone().to_expr())
+}
+
+/// The impls of a generated type, stamped from one line per field so that each field's
+/// CloudFormation name is written once: the serializer ([`Resource`] or [`ToExpr`]) and
+/// `Debug`/`PartialEq` through the serialized form (the generic helpers above, which cost
+/// less to compile than derives; see BENCHMARKS.md). `new` stays plain code, so a call with
+/// a missing or mistyped argument reports the real signature.
+///
+/// ```text
+/// props! {
+///     nested ScheduledAction;          // or: resource Vpc = "AWS::EC2::VPC", shape: None;
+///     req { schedule = "Schedule" }    // required fields (the group is left out when empty)
+///     opt { end_time = "EndTime" }     // `Option<_>` fields, left out when `None`
+/// }
+/// ```
+// Used by the generated modules only, which a build without service features leaves out.
+#[allow(unused_macros)]
+macro_rules! props {
+    (resource $name:ident = $type:literal, shape: $shape:expr;
+     $(req { $($r:ident = $rk:literal),* $(,)? })?
+     $(opt { $($o:ident = $ok:literal),* $(,)? })?) => {
+        impl crate::resource::Resource for $name {
+            const TYPE: &'static str = $type;
+            #[inline]
+            fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
+                $shape
+            }
+            #[inline]
+            fn into_props(self) -> crate::resource::Props {
+                crate::resource::Props::new()
+                    $($(.with($rk, self.$r))*)?
+                    $($(.with_opt($ok, self.$o))*)?
+            }
+        }
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                crate::resource::fmt_resource(self, stringify!($name), f)
+            }
+        }
+        impl ::std::cmp::PartialEq for $name {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                crate::resource::eq_resource(self, other)
+            }
+        }
+    };
+    (nested $name:ident;
+     $(req { $($r:ident = $rk:literal),* $(,)? })?
+     $(opt { $($o:ident = $ok:literal),* $(,)? })?) => {
+        impl crate::resource::ToExpr for $name {
+            #[inline]
+            fn to_expr(self) -> crate::value::Expr {
+                crate::resource::Props::new()
+                    $($(.with($rk, self.$r))*)?
+                    $($(.with_opt($ok, self.$o))*)?
+                    .into_expr()
+            }
+        }
+        // Opt-in: a Debug impl on every nested type is about a tenth of the generated
+        // code's compile work (BENCHMARKS.md); a resource's Debug shows its nested values.
+        #[cfg(feature = "nested-debug")]
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                crate::resource::fmt_nested(self, stringify!($name), f)
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use props;
+
+/// The typed `Fn::GetAtt` accessors of a generated type, one line each, inside
+/// `impl Handle<Type> { … }`: `attr_arn: String = "Arn"` is
+/// `pub fn attr_arn(self) -> Val<String>`.
+// Used by the generated modules only, which a build without service features leaves out.
+#[allow(unused_macros)]
+macro_rules! attrs {
+    ($($(#[$m:meta])* $f:ident: $t:ty = $a:literal),* $(,)?) => {
+        $(
+            $(#[$m])*
+            #[inline]
+            pub fn $f(self) -> crate::value::Val<$t> {
+                self.__get_att($a)
+            }
+        )*
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use attrs;
+
 /// Validation rules for one object (a resource's properties or a nested definition),
 /// generated from the schema. `fields` is sorted by name.
 #[derive(Debug)]
@@ -141,6 +331,12 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// A shape from its rules, sorted by property name.
+    pub const fn new(fields: &'static [(&'static str, Rule)]) -> Self {
+        Shape { fields }
+    }
+    /// A shape with no rules (literals are still checked for non-finite numbers).
+    pub const EMPTY: Shape = Shape { fields: &[] };
     /// The rule for a property, if it has one.
     pub fn rule(&self, name: &str) -> Option<&'static Rule> {
         self.fields
@@ -153,11 +349,92 @@ impl Shape {
 /// How a schema `pattern` is checked.
 #[derive(Debug, Clone, Copy)]
 pub enum Pattern {
-    /// Compiled with the `regex` crate (JSON-Schema semantics: a search, not a full match).
+    /// Checked with ECMAScript semantics (`\w` and `\d` ASCII, `\s` ECMAScript's white
+    /// space, look-around and back-references supported), as a search (JSON Schema), by
+    /// `fancy-regex` after [`crate::validate::ecma_to_rust`].
     Regex(&'static str),
-    /// The `regex` crate cannot compile this pattern (look-around or back-references); it is
-    /// not checked at synth. The generator lists every such pattern.
+    /// Not expressible even so (listed in `codegen/UNSUPPORTED_PATTERNS.md` with the reason);
+    /// not checked at synth.
     Unsupported(&'static str),
+}
+
+/// A schema `format` with a known syntax, checked on literal values
+/// ([`crate::validate`]). Formats without one are listed, with counts, in
+/// `docs/validation-formats.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// `date-time`, `timestamp`: RFC 3339 (`2026-10-20T22:11:15Z`).
+    DateTime,
+    /// `json`: a string must parse as JSON.
+    Json,
+    /// `ipv4-network`: `a.b.c.d/n`, `n` ≤ 32, no host bits set.
+    Ipv4Network,
+    /// `ipv6-network`: an IPv6 address with a prefix ≤ 128, no host bits set.
+    Ipv6Network,
+    /// `int64`: an integer within the 64-bit range.
+    Int64,
+    /// `double`: a finite number.
+    Double,
+    /// `uri`: starts with a scheme (`https:`).
+    Uri,
+    /// `AWS::EC2::VPC.Id`: `vpc-` and 8 or 17 hex digits.
+    VpcId,
+    /// `AWS::EC2::Subnet.Id`: `subnet-` and 8 or 17 hex digits.
+    SubnetId,
+    /// `AWS::EC2::SecurityGroup.Id`: `sg-` and 8 or 17 hex digits.
+    SecurityGroupId,
+    /// `AWS::EC2::SecurityGroup.Name`.
+    SecurityGroupName,
+    /// `AWS::EC2::Image.Id`: `ami-` and 8 or 17 characters (or an EC2 `resolve:ssm:` name).
+    ImageId,
+    /// `AWS::IAM::Role.Arn`.
+    IamRoleArn,
+    /// `AWS::KMS::Key.Arn` (a key or alias ARN).
+    KmsKeyArn,
+    /// `AWS::KMS::Key.Id`: a key UUID, a multi-Region `mrk-` ID or an alias name.
+    KmsKeyId,
+    /// `AWS::KMS::Alias.AliasName`: `alias/…`.
+    KmsAliasName,
+    /// `AWS::Lambda::Function.Arn`.
+    LambdaFunctionArn,
+    /// `AWS::Logs::LogGroup.Name`.
+    LogGroupName,
+    /// `AWS::S3::Bucket.Name`: 3 to 63 of `a-z0-9.-`, not starting or ending with `.`/`-`.
+    S3BucketName,
+    /// `AWS::SNS::Topic.Arn`.
+    SnsTopicArn,
+    /// `AWS::ACM::Certificate.Arn`.
+    AcmCertificateArn,
+}
+
+impl Format {
+    /// The schema's name for the format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::DateTime => "date-time",
+            Format::Json => "json",
+            Format::Ipv4Network => "ipv4-network",
+            Format::Ipv6Network => "ipv6-network",
+            Format::Int64 => "int64",
+            Format::Double => "double",
+            Format::Uri => "uri",
+            Format::VpcId => "AWS::EC2::VPC.Id",
+            Format::SubnetId => "AWS::EC2::Subnet.Id",
+            Format::SecurityGroupId => "AWS::EC2::SecurityGroup.Id",
+            Format::SecurityGroupName => "AWS::EC2::SecurityGroup.Name",
+            Format::ImageId => "AWS::EC2::Image.Id",
+            Format::IamRoleArn => "AWS::IAM::Role.Arn",
+            Format::KmsKeyArn => "AWS::KMS::Key.Arn",
+            Format::KmsKeyId => "AWS::KMS::Key.Id",
+            Format::KmsAliasName => "AWS::KMS::Alias.AliasName",
+            Format::LambdaFunctionArn => "AWS::Lambda::Function.Arn",
+            Format::LogGroupName => "AWS::Logs::LogGroup.Name",
+            Format::S3BucketName => "AWS::S3::Bucket.Name",
+            Format::SnsTopicArn => "AWS::SNS::Topic.Arn",
+            Format::AcmCertificateArn => "AWS::ACM::Certificate.Arn",
+        }
+    }
 }
 
 /// Constraints on one property. Absent constraints are `None`.
@@ -183,6 +460,11 @@ pub struct Rule {
     pub items: Option<&'static Rule>,
     /// The shape of a nested object.
     pub shape: Option<&'static Shape>,
+    /// `format`: a literal must have one of these syntaxes (several for a schema `anyOf`).
+    pub formats: &'static [Format],
+    /// A write-only property named like a password, token or secret: a literal value is an
+    /// error (use a dynamic reference).
+    pub secret: bool,
 }
 
 impl Rule {
@@ -198,6 +480,8 @@ impl Rule {
         max_items: None,
         items: None,
         shape: None,
+        formats: &[],
+        secret: false,
     };
 }
 

@@ -75,6 +75,17 @@ impl App {
                 with_aspects = apply_aspects(st, &mut diags);
                 &with_aspects
             };
+            // The schema rules: one finding per property (the first of secret, length,
+            // allowed values, pattern, format: a pattern that encodes the length, or a
+            // format that repeats the pattern, is the same problem), and none at a property
+            // that already has an error (a pattern's own check, `SFM…`).
+            let taken: BTreeSet<DiagPath> = diags
+                .iter()
+                .chain(stacks.iter().flat_map(|s| &s.diags))
+                .filter(|d| d.is_error())
+                .map(|d| d.path.clone())
+                .collect();
+            let mut found = Vec::new();
             for s in stacks {
                 for n in s.graph.node_weights() {
                     if let Some(shape) = n.shape {
@@ -83,10 +94,25 @@ impl App {
                             logical_id: Some(n.logical_id.clone()),
                             property: None,
                         };
-                        crate::validate::check_props(&n.props, shape, &base, &mut diags);
+                        crate::validate::check_props(&n.props, shape, &base, &mut found);
+                        // Raw overrides meet the same rules at the place they write to (their
+                        // paths are checked when they are applied, SF016).
+                        for o in &n.overrides {
+                            if let Some(v) = &o.value {
+                                crate::validate::check_override(
+                                    shape, &o.path, v, &base, &mut found,
+                                );
+                            }
+                        }
                     }
                 }
             }
+            let mut seen = BTreeSet::new();
+            diags.extend(
+                found
+                    .into_iter()
+                    .filter(|d| !taken.contains(&d.path) && seen.insert(d.path.clone())),
+            );
             let mut assembly = Synth {
                 id: self.id,
                 stacks,

@@ -1,26 +1,32 @@
 //! Model → Rust source text. Output is deterministic; service files are excluded from
 //! rustfmt (`#[rustfmt::skip]` on their `mod` items) but laid out in rustfmt's style.
 
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::model::{cyclic_structs, EnumDef, Field, Marker, RuleIr, StructDef, Ty, TypeModel};
+use crate::model::{EnumDef, Field, Marker, RuleIr, StructDef, Ty, TypeModel};
 use crate::names;
+use crate::share::{Item, Kind, Shared};
 
 /// Generation-wide facts that go into headers and the pattern list.
 pub struct Env {
     pub schema_date: String,
     pub cfn_lint_version: String,
-    /// (pattern, where) for patterns the `regex` crate cannot compile.
+    /// (pattern, where) for patterns that cannot be checked.
     pub unsupported: Vec<(String, String)>,
+    /// Distinct patterns that can be checked, and their uses.
     pub supported_count: usize,
-    pub checked: std::collections::HashMap<String, bool>,
-    /// Patterns that parse but exceed the `regex` crate's default size limit (Unicode `\w`
-    /// under a large bounded repetition).
-    pub too_big: std::collections::BTreeSet<String>,
+    pub supported_uses: usize,
+    /// Per distinct pattern: `None` when it compiles, else why not.
+    pub checked: std::collections::HashMap<String, Option<String>>,
+    /// Per format name: (uses in generated rules, uses checked).
+    pub formats: std::collections::BTreeMap<String, (usize, usize)>,
     /// Per type: the Rust path, the single `Ref` identifier (None if composite or
     /// overridden) and its attributes (name → accessor).
     pub types: std::collections::HashMap<String, TypeRefInfo>,
+    /// Deprecated aliases emitted for renamed items, and those left out because the old
+    /// name is now another item's.
+    pub aliases: usize,
+    pub alias_collisions: usize,
 }
 
 /// What the docs of typed references need about a type: its Rust path, the property its
@@ -68,37 +74,102 @@ impl Env {
         )
     }
 
+    /// Whether a schema pattern can be checked: it is translated from ECMAScript and
+    /// compiled exactly as `stackforge::validate::compile_pattern` does.
     fn pattern_ok(&mut self, p: &str, site: &str) -> bool {
-        if let Some(ok) = self.checked.get(p) {
-            if !ok {
-                self.unsupported.push((p.to_owned(), site.to_owned()));
+        let why = self
+            .checked
+            .entry(p.to_owned())
+            .or_insert_with(|| {
+                crate::ecma::translate(p)
+                    .and_then(|t| {
+                        fancy_regex::RegexBuilder::new(&t)
+                            .delegate_size_limit(64 << 20)
+                            .build()
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
+                    })
+                    .err()
+            })
+            .clone();
+        match why {
+            None => {
+                self.supported_uses += 1;
+                true
             }
-            return *ok;
-        }
-        // The same size limit as the core's validator (`stackforge::validate::PATTERN_SIZE_LIMIT`).
-        let ok = match regex::RegexBuilder::new(p).size_limit(64 << 20).build() {
-            Ok(_) => true,
-            Err(regex::Error::CompiledTooBig(_)) => {
-                self.too_big.insert(p.to_owned());
+            Some(_) => {
+                self.unsupported.push((p.to_owned(), site.to_owned()));
                 false
             }
-            Err(_) => false,
-        };
-        self.checked.insert(p.to_owned(), ok);
-        if ok {
-            self.supported_count += 1;
-        } else {
-            self.unsupported.push((p.to_owned(), site.to_owned()));
         }
-        ok
     }
 }
 
+/// Schema formats with a known syntax, and the `crate::resource::Format` that checks it.
+pub const FORMATS: &[(&str, &str)] = &[
+    ("date-time", "DateTime"),
+    ("timestamp", "DateTime"),
+    ("json", "Json"),
+    ("ipv4-network", "Ipv4Network"),
+    ("ipv6-network", "Ipv6Network"),
+    ("int64", "Int64"),
+    ("double", "Double"),
+    ("uri", "Uri"),
+    ("AWS::EC2::VPC.Id", "VpcId"),
+    ("AWS::EC2::Subnet.Id", "SubnetId"),
+    ("AWS::EC2::SecurityGroup.Id", "SecurityGroupId"),
+    ("AWS::EC2::SecurityGroup.Name", "SecurityGroupName"),
+    ("AWS::EC2::Image.Id", "ImageId"),
+    ("AWS::IAM::Role.Arn", "IamRoleArn"),
+    ("AWS::KMS::Key.Arn", "KmsKeyArn"),
+    ("AWS::KMS::Key.Id", "KmsKeyId"),
+    ("AWS::KMS::Alias.AliasName", "KmsAliasName"),
+    ("AWS::Lambda::Function.Arn", "LambdaFunctionArn"),
+    ("AWS::Logs::LogGroup.Name", "LogGroupName"),
+    ("AWS::S3::Bucket.Name", "S3BucketName"),
+    ("AWS::SNS::Topic.Arn", "SnsTopicArn"),
+    ("AWS::ACM::Certificate.Arn", "AcmCertificateArn"),
+];
+
+/// Formats that are not checked, and why.
+pub const UNCHECKED_FORMATS: &[(&str, &str)] = &[
+    ("string", "any string is one"),
+    ("password", "a hint for tools, no syntax"),
+    (
+        "AWS::Route53::AliasTarget.HostedZoneId",
+        "no documented syntax (cfn-lint does not check it either)",
+    ),
+    ("AWS::Route53::HostedZone.Id", "no documented syntax"),
+    ("AWS::SQS::Queue.Arn", "only on a read-only property"),
+];
+
+/// Links in the schema descriptions that a blind `https://docs.aws.amazon.com/` prefix broke
+/// (`https://docs.aws.amazon.com/https://developer.mozilla.org/…`), and their repair.
+pub const BROKEN_LINK_PREFIXES: &[(&str, &str)] = &[
+    ("https://docs.aws.amazon.com/https://", "https://"),
+    ("https://docs.aws.amazon.com/http://", "http://"),
+    ("http://docs.aws.amazon.com/https://", "https://"),
+    ("http://docs.aws.amazon.com/http://", "http://"),
+];
+
+/// Repairs links broken by blind prefixing (see [`BROKEN_LINK_PREFIXES`]).
+pub fn fix_links(text: &str) -> String {
+    let mut t = text.to_owned();
+    for (bad, good) in BROKEN_LINK_PREFIXES {
+        if t.contains(bad) {
+            t = t.replace(bad, good);
+        }
+    }
+    t
+}
+
 /// Doc comment lines, made safe for rustdoc: trimmed (so nothing becomes an indented code
-/// block, which would be a doctest) and without code fences.
+/// block, which would be a doctest), without code fences, links repaired. Empty text writes
+/// nothing: an item the schema does not describe has no doc rather than a placeholder.
 pub fn doc(out: &mut String, indent: &str, text: &str) {
     let mut blank = false;
     let mut first = true;
+    let text = fix_links(text);
     for line in text.replace("\r\n", "\n").replace('\r', "\n").lines() {
         let l = line.trim().replace("```", "'''").replace("~~~", "'''");
         if l.is_empty() {
@@ -114,31 +185,6 @@ pub fn doc(out: &mut String, indent: &str, text: &str) {
         first = false;
         let _ = writeln!(out, "{indent}/// {l}");
     }
-    if first {
-        let _ = writeln!(out, "{indent}/// (No description in the schema.)");
-    }
-}
-
-/// Schema patterns are written for Python's `regex` module (cfn-lint's engine). Python's
-/// end-of-string anchor `\Z` is the `regex` crate's `\z`; everything else is passed as is.
-pub fn translate_pattern(p: &str) -> String {
-    let mut out = String::with_capacity(p.len());
-    let mut chars = p.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('Z') => out.push_str("\\z"),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push('\\'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn lit(s: &str) -> String {
@@ -148,11 +194,32 @@ fn lit(s: &str) -> String {
 pub struct TypeCtx<'a> {
     pub m: &'a TypeModel,
     pub svc: String,
+    /// The type's index in the flat list [`Shared`] was computed on.
+    pub ti: usize,
+    pub shared: &'a Shared,
 }
 
 impl TypeCtx<'_> {
     fn sub_path(&self) -> String {
         format!("crate::cfn::{}::{}", self.svc, self.m.submodule)
+    }
+
+    fn shared_path(item: &Item) -> String {
+        format!("crate::cfn::shared::{}::{}", item.group, item.name)
+    }
+
+    fn struct_path(&self, i: usize) -> String {
+        match self.shared.struct_item(self.ti, i) {
+            Some(item) => Self::shared_path(item),
+            None => format!("{}::{}", self.sub_path(), self.m.structs[i].name),
+        }
+    }
+
+    fn enum_path(&self, i: usize) -> String {
+        match self.shared.enum_item(self.ti, i) {
+            Some(item) => Self::shared_path(item),
+            None => format!("{}::{}", self.sub_path(), self.m.enums[i].name),
+        }
     }
 
     pub fn marker(&self, m: &Marker) -> String {
@@ -162,7 +229,7 @@ impl TypeCtx<'_> {
             Marker::Num => "f64".into(),
             Marker::Bool => "bool".into(),
             Marker::Json => "crate::value::Json".into(),
-            Marker::Enum(i) => format!("{}::{}", self.sub_path(), self.m.enums[*i].name),
+            Marker::Enum(i) => self.enum_path(*i),
             Marker::List(x) => format!("crate::value::List<{}>", self.marker(x)),
         }
     }
@@ -170,8 +237,9 @@ impl TypeCtx<'_> {
     pub fn ty(&self, t: &Ty) -> String {
         match t {
             Ty::Val(m) => format!("crate::value::Val<{}>", self.marker(m)),
-            Ty::Struct(i) => format!("{}::{}", self.sub_path(), self.m.structs[*i].name),
+            Ty::Struct(i) => self.struct_path(*i),
             Ty::Tag(_) => "crate::resource::Tag".into(),
+            Ty::KeyValue(_) => "crate::resource::KeyValue".into(),
             Ty::Vec(x) => format!("::std::vec::Vec<{}>", self.ty(x)),
             Ty::Map(x) => format!(
                 "::std::collections::BTreeMap<::std::string::String, {}>",
@@ -181,7 +249,16 @@ impl TypeCtx<'_> {
         }
     }
 
+    /// The path of a struct's shape static; `from_sub` when the reference is written inside
+    /// the type's submodule.
     fn shape_ref(&self, i: usize, from_sub: bool) -> String {
+        if let Some(item) = self.shared.struct_item(self.ti, i) {
+            return format!(
+                "crate::cfn::shared::{}::{}_SHAPE",
+                item.group,
+                names::upper(&item.name)
+            );
+        }
         let name = format!("{}_SHAPE", names::upper(&self.m.structs[i].name));
         if from_sub {
             name
@@ -206,7 +283,6 @@ impl TypeCtx<'_> {
             parts.push(format!("max: Some({v:?})"));
         }
         if let Some(p) = &r.pattern {
-            let p = &translate_pattern(p);
             let kind = if env.pattern_ok(p, site) {
                 "Regex"
             } else {
@@ -243,6 +319,37 @@ impl TypeCtx<'_> {
                 parts.push(format!("shape: Some(&{})", self.shape_ref(s, from_sub)));
             }
         }
+        if !r.formats.is_empty() {
+            // Checked only when every alternative has a known syntax.
+            let known: Vec<&str> = r
+                .formats
+                .iter()
+                .filter_map(|f| FORMATS.iter().find(|(n, _)| n == f).map(|(_, v)| *v))
+                .collect();
+            let all = known.len() == r.formats.len();
+            for f in &r.formats {
+                let e = env.formats.entry(f.clone()).or_default();
+                e.0 += 1;
+                if all {
+                    e.1 += 1;
+                }
+            }
+            if all {
+                let mut known = known;
+                known.dedup();
+                parts.push(format!(
+                    "formats: &[{}]",
+                    known
+                        .iter()
+                        .map(|v| format!("crate::resource::Format::{v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        if r.secret {
+            parts.push("secret: true".to_owned());
+        }
         if parts.is_empty() {
             return None;
         }
@@ -275,14 +382,12 @@ impl TypeCtx<'_> {
         rules.sort();
         let _ = writeln!(
             out,
-            "{vis}static {static_name}: crate::resource::Shape = crate::resource::Shape {{"
+            "{vis}static {static_name}: crate::resource::Shape = crate::resource::Shape::new(&["
         );
-        let _ = writeln!(out, "    fields: &[");
         for (n, r) in rules {
-            let _ = writeln!(out, "        ({}, {r}),", lit(&n));
+            let _ = writeln!(out, "    ({}, {r}),", lit(&n));
         }
-        let _ = writeln!(out, "    ],");
-        let _ = writeln!(out, "}};");
+        let _ = writeln!(out, "]);");
     }
 
     fn field_doc(&self, out: &mut String, f: &Field, env: &Env) {
@@ -354,67 +459,134 @@ impl TypeCtx<'_> {
                     t => format!("{}: {}", f.rust, self.ty(t)),
                 })
                 .collect();
-            let _ = writeln!(out, "    #[inline]");
+            // Generic (`impl Into`) constructors are instantiated only where they are called;
+            // the others need `#[inline]` for the same effect.
+            if !s
+                .fields
+                .iter()
+                .any(|f| f.required && matches!(f.ty, Ty::Val(_)))
+            {
+                let _ = writeln!(out, "    #[inline]");
+            }
             let _ = writeln!(out, "    pub fn new({}) -> Self {{", params.join(", "));
             let _ = writeln!(out, "        Self {{");
             for f in &s.fields {
-                if f.required {
-                    if matches!(f.ty, Ty::Val(_)) {
-                        let _ = writeln!(out, "            {}: {}.into(),", f.rust, f.rust);
-                    } else {
-                        let _ = writeln!(out, "            {},", f.rust);
-                    }
-                } else {
+                if !f.required {
                     let _ = writeln!(out, "            {}: ::std::option::Option::None,", f.rust);
+                } else if matches!(f.ty, Ty::Val(_)) {
+                    let _ = writeln!(out, "            {}: {}.into(),", f.rust, f.rust);
+                } else {
+                    let _ = writeln!(out, "            {},", f.rust);
                 }
             }
             let _ = writeln!(out, "        }}\n    }}\n}}\n");
         }
     }
 
-    fn props_body(&self, out: &mut String, s: &StructDef) {
-        if s.fields.is_empty() {
-            let _ = writeln!(out, "        crate::resource::Props::new()");
-            return;
-        }
-        let _ = writeln!(out, "        let mut p = crate::resource::Props::new();");
-        for f in &s.fields {
-            if f.required {
-                let _ = writeln!(out, "        p.set({}, self.{});", lit(&f.cfn), f.rust);
-            } else {
-                let _ = writeln!(out, "        p.set_opt({}, self.{});", lit(&f.cfn), f.rust);
+    /// The `crate::resource::props!` invocation that implements the serializer, `Debug` and
+    /// `PartialEq` (see its docs in `src/resource.rs`). `head` is `nested Name`
+    /// or `resource Name = "AWS::…", shape: …`.
+    fn props_macro(&self, out: &mut String, s: &StructDef, head: &str) {
+        let _ = writeln!(out, "crate::resource::props! {{");
+        let _ = writeln!(out, "    {head};");
+        let group = |out: &mut String, kw: &str, lines: Vec<String>| {
+            if !lines.is_empty() {
+                let _ = writeln!(out, "    {kw} {{");
+                for l in lines {
+                    let _ = writeln!(out, "        {l},");
+                }
+                let _ = writeln!(out, "    }}");
             }
-        }
-        let _ = writeln!(out, "        p");
+        };
+        let req = s
+            .fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| format!("{} = {}", f.rust, lit(&f.cfn)))
+            .collect();
+        let opt = s
+            .fields
+            .iter()
+            .filter(|f| !f.required)
+            .map(|f| format!("{} = {}", f.rust, lit(&f.cfn)))
+            .collect();
+        group(out, "req", req);
+        group(out, "opt", opt);
+        let _ = writeln!(out, "}}\n");
     }
 
     fn enum_def(&self, out: &mut String, e: &EnumDef) {
-        doc(out, "", &e.doc);
-        let _ = writeln!(out, "#[derive(Clone, Copy, Debug, PartialEq, Eq)]");
+        if !e.doc.is_empty() {
+            doc(out, "", &e.doc);
+        }
+        let _ = writeln!(out, "#[derive(Clone, Copy, PartialEq, Eq)]");
         let _ = writeln!(out, "pub enum {} {{", e.name);
         for (v, val) in &e.variants {
             let _ = writeln!(out, "    /// `{}`", val.replace('`', "'"));
             let _ = writeln!(out, "    {v},");
         }
         let _ = writeln!(out, "}}\n");
-        let _ = writeln!(out, "impl crate::value::CfnEnum for {} {{", e.name);
-        let _ = writeln!(out, "    #[inline]");
-        let _ = writeln!(out, "    fn as_str(self) -> &'static str {{");
-        let _ = writeln!(out, "        match self {{");
-        for (v, val) in &e.variants {
-            let _ = writeln!(out, "            Self::{v} => {},", lit(val));
+        // The values in declaration order; `as_str` indexes them by discriminant.
+        let _ = writeln!(
+            out,
+            "crate::resource::cfn_enum!({}, [{}]);\n",
+            e.name,
+            e.variants
+                .iter()
+                .map(|(_, val)| lit(val))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+
+    /// A nested struct (or, for a Key/Value pair, only its shape) at the top level of `out`.
+    fn nested_struct(
+        &self,
+        out: &mut String,
+        i: usize,
+        shape_vis: &str,
+        from_sub: bool,
+        env: &mut Env,
+    ) {
+        let s = &self.m.structs[i];
+        let name = self
+            .shared
+            .struct_item(self.ti, i)
+            .map(|it| it.name.clone())
+            .unwrap_or_else(|| s.name.clone());
+        if !s.tag_only {
+            if !s.doc.is_empty() {
+                doc(out, "", &s.doc);
+            }
+            self.struct_body(out, s, &name, env);
+            self.props_macro(out, s, &format!("nested {name}"));
         }
-        let _ = writeln!(out, "        }}\n    }}\n}}\n");
+        if s.has_shape {
+            let static_name = format!("{}_SHAPE", names::upper(&name));
+            self.shape(out, s, &static_name, shape_vis, from_sub, env);
+            out.push('\n');
+        }
+    }
+
+    /// A shared item, for its group module.
+    pub fn emit_shared(&self, out: &mut String, item: &Item, env: &mut Env) {
+        match item.kind {
+            Kind::Struct => self.nested_struct(out, item.rep.1, "pub(crate) ", true, env),
+            Kind::Enum => self.enum_def(out, &self.m.enums[item.rep.1]),
+        }
     }
 
     /// The resource type, its attributes and its submodule of nested types.
     pub fn emit(&self, out: &mut String, env: &mut Env) {
         let m = self.m;
         let r = &m.resource;
-        doc(out, "", &m.doc);
+        if !m.doc.is_empty() {
+            doc(out, "", &m.doc);
+            let _ = writeln!(out, "///");
+        }
         let _ = writeln!(
             out,
-            "///\n/// CloudFormation type `{}`. {}",
+            "/// CloudFormation type `{}`. {}",
             m.type_name, m.ref_doc
         );
         if let Some(s) = &m.sunset {
@@ -424,22 +596,23 @@ impl TypeCtx<'_> {
             );
         }
         self.struct_body(out, r, &m.rust_name, env);
-        let _ = writeln!(out, "impl crate::resource::Resource for {} {{", m.rust_name);
-        let _ = writeln!(out, "    const TYPE: &'static str = {};", lit(&m.type_name));
         let static_name = format!("{}_SHAPE", names::upper(&m.rust_name));
-        if r.has_shape {
-            let _ = writeln!(out, "    #[inline]");
-            let _ = writeln!(
-                out,
-                "    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {{"
-            );
-            let _ = writeln!(out, "        ::std::option::Option::Some(&{static_name})");
-            let _ = writeln!(out, "    }}");
-        }
-        let _ = writeln!(out, "    #[inline]");
-        let _ = writeln!(out, "    fn into_props(self) -> crate::resource::Props {{");
-        self.props_body(out, r);
-        let _ = writeln!(out, "    }}\n}}\n");
+        // Every resource has a shape, so synth checks all its literals (non-finite numbers
+        // wherever they are).
+        let shape = if r.has_shape {
+            format!("Some(&{static_name})")
+        } else {
+            "Some(&crate::resource::Shape::EMPTY)".to_owned()
+        };
+        self.props_macro(
+            out,
+            r,
+            &format!(
+                "resource {} = {}, shape: {shape}",
+                m.rust_name,
+                lit(&m.type_name)
+            ),
+        );
         if r.has_shape {
             self.shape(out, r, &static_name, "", false, env);
             out.push('\n');
@@ -447,16 +620,19 @@ impl TypeCtx<'_> {
         if !m.attrs.is_empty() || m.outputs_attr {
             let _ = writeln!(out, "/// Attributes of [`{}`] (`Fn::GetAtt`).", m.rust_name);
             let _ = writeln!(out, "impl crate::resource::Handle<{}> {{", m.rust_name);
-            for a in &m.attrs {
-                let _ = writeln!(out, "    /// `Fn::GetAtt` `{}`.", a.name);
-                let _ = writeln!(out, "    #[inline]");
-                let _ = writeln!(
-                    out,
-                    "    pub fn {}(self) -> crate::value::Val<{}> {{\n        self.__get_att({})\n    }}",
-                    a.method,
-                    self.marker(&a.marker),
-                    lit(&a.name)
-                );
+            if !m.attrs.is_empty() {
+                let _ = writeln!(out, "    crate::resource::attrs! {{");
+                for a in &m.attrs {
+                    let _ = writeln!(out, "        /// `Fn::GetAtt` `{}`.", a.name);
+                    let _ = writeln!(
+                        out,
+                        "        {}: {} = {},",
+                        a.method,
+                        self.marker(&a.marker),
+                        lit(&a.name)
+                    );
+                }
+                let _ = writeln!(out, "    }}");
             }
             if m.outputs_attr {
                 let _ = writeln!(
@@ -470,12 +646,78 @@ impl TypeCtx<'_> {
             }
             let _ = writeln!(out, "}}\n");
         }
-        let nested: Vec<&StructDef> = m
-            .structs
-            .iter()
-            .filter(|s| !s.tag_only || s.has_shape)
-            .collect();
-        if nested.is_empty() && m.enums.is_empty() {
+        let mut inner = String::new();
+        // Re-exports of shared items, grouped by module.
+        let mut uses: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        let mut local_names: std::collections::BTreeSet<String> = Default::default();
+        for (i, s) in m.structs.iter().enumerate() {
+            match self.shared.struct_item(self.ti, i) {
+                Some(item) if !s.tag_only => {
+                    uses.entry(&item.group).or_default().push(&item.name);
+                    local_names.insert(item.name.clone());
+                }
+                Some(_) => {}
+                None if !s.tag_only => {
+                    local_names.insert(s.name.clone());
+                }
+                None => {}
+            }
+        }
+        for (i, e) in m.enums.iter().enumerate() {
+            if let Some(item) = self.shared.enum_item(self.ti, i) {
+                uses.entry(&item.group).or_default().push(&item.name);
+            }
+            local_names.insert(e.name.clone());
+        }
+        for (g, mut items) in uses {
+            items.sort_unstable();
+            if items.len() == 1 {
+                let _ = writeln!(inner, "pub use crate::cfn::shared::{g}::{};", items[0]);
+            } else {
+                let _ = writeln!(
+                    inner,
+                    "pub use crate::cfn::shared::{g}::{{{}}};",
+                    items.join(", ")
+                );
+            }
+        }
+        if !inner.is_empty() {
+            inner.push('\n');
+        }
+        // Names the previous scheme gave, kept as deprecated aliases for one release.
+        let mut aliases = Vec::new();
+        for s in m.structs.iter().filter(|s| !s.tag_only) {
+            if let Some(old) = &s.legacy_name {
+                aliases.push((old.clone(), s.name.clone()));
+            }
+        }
+        for e in &m.enums {
+            if let Some(old) = &e.legacy_name {
+                aliases.push((old.clone(), e.name.clone()));
+            }
+        }
+        aliases.sort();
+        for (old, new) in aliases {
+            if local_names.contains(&old) {
+                env.alias_collisions += 1;
+                continue;
+            }
+            env.aliases += 1;
+            let _ = writeln!(inner, "#[deprecated(note = \"renamed to `{new}`\")]");
+            let _ = writeln!(inner, "#[doc(hidden)]");
+            let _ = writeln!(inner, "pub type {old} = {new};\n");
+        }
+        for i in 0..m.structs.len() {
+            if self.shared.struct_item(self.ti, i).is_none() {
+                self.nested_struct(&mut inner, i, "pub(super) ", true, env);
+            }
+        }
+        for (i, e) in m.enums.iter().enumerate() {
+            if self.shared.enum_item(self.ti, i).is_none() {
+                self.enum_def(&mut inner, e);
+            }
+        }
+        if inner.trim().is_empty() {
             return;
         }
         let _ = writeln!(out, "pub mod {} {{", m.submodule);
@@ -484,35 +726,6 @@ impl TypeCtx<'_> {
             "    //! Nested property types and enums of [`{}`](super::{}).\n",
             m.rust_name, m.rust_name
         );
-        let mut inner = String::new();
-        for s in &m.structs {
-            if !s.tag_only {
-                doc(&mut inner, "", &s.doc);
-                self.struct_body(&mut inner, s, &s.name, env);
-                let _ = writeln!(inner, "impl crate::resource::ToExpr for {} {{", s.name);
-                let _ = writeln!(inner, "    #[inline]");
-                let _ = writeln!(inner, "    fn to_expr(self) -> crate::value::Expr {{");
-                if s.fields.is_empty() {
-                    let _ = writeln!(
-                        inner,
-                        "        crate::value::Expr::Map(::std::collections::BTreeMap::new())"
-                    );
-                } else {
-                    let mut body = String::new();
-                    self.props_body(&mut body, s);
-                    inner.push_str(&body.replace("        p\n", "        p.into_expr()\n"));
-                }
-                let _ = writeln!(inner, "    }}\n}}\n");
-            }
-            if s.has_shape {
-                let name = format!("{}_SHAPE", names::upper(&s.name));
-                self.shape(&mut inner, s, &name, "pub(super) ", true, env);
-                inner.push('\n');
-            }
-        }
-        for e in &m.enums {
-            self.enum_def(&mut inner, e);
-        }
         for line in inner.trim_end().lines() {
             if line.is_empty() {
                 out.push('\n');
@@ -522,106 +735,35 @@ impl TypeCtx<'_> {
         }
         let _ = writeln!(out, "}}\n");
     }
+}
 
-    /// The table test for this type: every struct built with every field set must emit
-    /// exactly the schema's property names.
-    pub fn emit_test(&self, out: &mut String, ti: usize) {
-        let m = self.m;
-        let cyc = cyclic_structs(m);
-        let b = |i: usize| format!("b{ti}_{i}");
-        for (i, s) in m.structs.iter().enumerate() {
-            if s.tag_only {
-                continue;
-            }
-            let _ = writeln!(out, "fn {}(d: u32) -> {} {{", b(i), self.ty(&Ty::Struct(i)));
-            let _ = writeln!(out, "    let _ = d;");
-            self.literal(out, s, &self.ty(&Ty::Struct(i)), &cyc, ti);
-            let _ = writeln!(out, "}}\n");
-        }
-        let _ = writeln!(
-            out,
-            "#[test]\nfn t{ti}_{}() {{\n    super::with_big_stack(|| {{",
-            m.submodule
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_broken_by_blind_prefixing_are_repaired() {
+        assert_eq!(
+            fix_links(
+                "see [MDN](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/x)"
+            ),
+            "see [MDN](https://developer.mozilla.org/en-US/x)"
         );
-        let _ = writeln!(out, "    let d = 1u32;\n    let _ = d;");
-        let _ = writeln!(out, "    let r = {{");
-        self.literal(
-            out,
-            &m.resource,
-            &format!("crate::cfn::{}::{}", self.svc, m.rust_name),
-            &cyc,
-            ti,
+        assert_eq!(
+            fix_links("(https://docs.aws.amazon.com/http://wikipedia.org/wiki/Y)"),
+            "(http://wikipedia.org/wiki/Y)"
         );
-        let _ = writeln!(out, "    }};");
-        let keys: Vec<String> = m.resource.fields.iter().map(|f| lit(&f.cfn)).collect();
-        let _ = writeln!(
-            out,
-            "    super::check_props({}, crate::resource::Resource::into_props(r), &[{}]);",
-            lit(&m.type_name),
-            keys.join(", ")
-        );
-        for (i, s) in m.structs.iter().enumerate() {
-            if s.tag_only {
-                continue;
-            }
-            let keys: Vec<String> = s.fields.iter().map(|f| lit(&f.cfn)).collect();
-            let _ = writeln!(
-                out,
-                "    super::check_expr({}, crate::resource::ToExpr::to_expr({}(d)), &[{}]);",
-                lit(&format!("{} {}", m.type_name, s.name)),
-                b(i),
-                keys.join(", ")
-            );
-        }
-        let _ = writeln!(out, "    }});\n}}\n");
+        // Real AWS documentation links are left alone.
+        let ok = "(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/x.html)";
+        assert_eq!(fix_links(ok), ok);
     }
 
-    fn literal(
-        &self,
-        out: &mut String,
-        s: &StructDef,
-        path: &str,
-        cyc: &BTreeSet<usize>,
-        ti: usize,
-    ) {
-        let _ = writeln!(out, "    {path} {{");
-        for f in &s.fields {
-            let v = self.value(&f.ty, cyc, ti, f.required);
-            let _ = writeln!(out, "        {}: {v},", f.rust);
-        }
-        let _ = writeln!(out, "    }}");
-    }
-
-    /// An expression of type `t` (wrapped in `Some` unless `required`), depth-limited through
-    /// recursive structs.
-    fn value(&self, t: &Ty, cyc: &BTreeSet<usize>, ti: usize, required: bool) -> String {
-        let some = |x: String| if required { x } else { format!("Some({x})") };
-        match t {
-            Ty::Val(_) => some("super::v()".into()),
-            Ty::Tag(_) => some("crate::resource::Tag::new(\"k\", \"v\")".into()),
-            Ty::Map(_) => some("::std::collections::BTreeMap::new()".into()),
-            Ty::Struct(i) if !cyc.contains(i) => some(format!("b{ti}_{i}(d)")),
-            // A required edge recurses without a guard: every cycle a schema can describe has
-            // an optional or list edge, which stops at depth 0.
-            Ty::Struct(i) if required => format!("b{ti}_{i}(d)"),
-            Ty::Struct(i) => {
-                format!("if d == 0 {{ None }} else {{ Some(b{ti}_{i}(d - 1)) }}")
-            }
-            Ty::Boxed(x) => match &**x {
-                Ty::Struct(i) if required => format!("::std::boxed::Box::new(b{ti}_{i}(d))"),
-                Ty::Struct(i) => {
-                    format!("if d == 0 {{ None }} else {{ Some(::std::boxed::Box::new(b{ti}_{i}(d - 1))) }}")
-                }
-                _ => unreachable!("only structs are boxed"),
-            },
-            Ty::Vec(x) => match &**x {
-                Ty::Struct(i) if !cyc.contains(i) => some(format!("vec![b{ti}_{i}(d)]")),
-                Ty::Struct(i) => some(format!(
-                    "if d == 0 {{ Vec::new() }} else {{ vec![b{ti}_{i}(d - 1)] }}"
-                )),
-                Ty::Tag(_) => some("vec![crate::resource::Tag::new(\"k\", \"v\")]".into()),
-                _ => some("Vec::new()".into()),
-            },
-        }
+    #[test]
+    fn no_description_means_no_doc_not_a_placeholder() {
+        let mut out = String::new();
+        doc(&mut out, "", "");
+        assert_eq!(out, "");
+        doc(&mut out, "    ", "  One.\n\n\n  Two ```x```  ");
+        assert_eq!(out, "    /// One.\n    ///\n    /// Two '''x'''\n");
     }
 }

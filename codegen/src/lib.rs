@@ -22,6 +22,13 @@ pub mod fixups;
 pub mod model;
 #[allow(missing_docs)]
 pub mod names;
+#[allow(missing_docs)]
+pub mod share;
+// The ECMAScript-to-Rust regex translation the core uses at synth, compiled here to check
+// every schema pattern the same way.
+#[path = "../../src/validate/ecma.rs"]
+#[allow(dead_code)]
+mod ecma;
 
 /// The region whose provider list picks the schemas.
 pub const REGION: &str = "us-east-1";
@@ -116,7 +123,7 @@ pub fn load_types(
         let Ok(feature) = features::feature(&service) else {
             continue;
         };
-        let m = model::build(type_name, &schema, stats);
+        let m = model::build(type_name, &schema, stats, &model::Mutations::default());
         out.insert(
             type_name.clone(),
             Loaded {

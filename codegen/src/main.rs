@@ -9,7 +9,7 @@
 //! (`.venv/tools/bin/python -c 'import cfnlint'`).
 
 use stackforge_codegen::{
-    emit, features, find_schemas, fixups, model, read_json, service_of, REGION,
+    emit, features, find_schemas, fixups, model, read_json, service_of, share, REGION,
 };
 
 use std::collections::{BTreeMap, HashMap};
@@ -62,21 +62,34 @@ fn cfn_lint_version(schemas: &Path) -> String {
 fn run() -> Result<ExitCode, String> {
     let mut check = false;
     let mut schemas_arg = None;
+    let mut out_dir = None;
+    let mut mutate = model::Mutations::default();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--check" => check = true,
             "--schemas" => schemas_arg = Some(args.next().ok_or("--schemas needs a directory")?),
+            "--out" => out_dir = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
+            "--mutate" => {
+                // Test-only: a deliberate generator bug (see model::Mutations).
+                let m = args.next().ok_or("--mutate needs KIND=TYPE")?;
+                match m.split_once('=') {
+                    Some(("drop-required", t)) => mutate.drop_required.push(t.to_owned()),
+                    Some(("drop-enum-value", t)) => mutate.drop_enum_value.push(t.to_owned()),
+                    _ => return Err(format!("unknown mutation `{m}`")),
+                }
+            }
             "-h" | "--help" => {
-                println!("usage: stackforge-codegen [--check] [--schemas DIR]");
+                println!("usage: stackforge-codegen [--check] [--schemas DIR] [--out DIR]\n\n  --out DIR   write the generated files under DIR instead of the workspace\n              (src/cfn/…, codegen/UNSUPPORTED_PATTERNS.md, Cargo.toml)");
                 return Ok(ExitCode::SUCCESS);
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
     let start = Instant::now();
-    let root = workspace_root();
-    let schemas = find_schemas(&root, schemas_arg)?;
+    let src_root = workspace_root();
+    let root = out_dir.clone().unwrap_or_else(|| src_root.clone());
+    let schemas = find_schemas(&src_root, schemas_arg)?;
     let version = read_json(&schemas.join("version.json"))?;
     let schema_date = version["schema_date"]
         .as_str()
@@ -92,12 +105,15 @@ fn run() -> Result<ExitCode, String> {
         .collect();
 
     let mut stats = model::Stats::default();
+    // Every `format` in the schemas, read-only properties included.
+    let mut schema_formats: BTreeMap<String, usize> = BTreeMap::new();
     let mut applied = Vec::new();
     let mut by_service: BTreeMap<String, Vec<model::TypeModel>> = BTreeMap::new();
     let mut errors = Vec::new();
     for (type_name, hash) in &providers {
         let mut schema = read_json(&schemas.join(format!("resources/{hash}.json")))?;
         fixups::apply(type_name, &mut schema, &mut applied);
+        count_formats(&schema, &mut schema_formats);
         let service = service_of(type_name);
         if let Err(e) = features::feature(&service) {
             if !errors.contains(&e) {
@@ -105,7 +121,7 @@ fn run() -> Result<ExitCode, String> {
             }
             continue;
         }
-        let m = model::build(type_name, &schema, &mut stats);
+        let m = model::build(type_name, &schema, &mut stats, &mutate);
         by_service.entry(service).or_default().push(m);
     }
     errors.extend(fixups::stale(&applied));
@@ -133,9 +149,12 @@ fn run() -> Result<ExitCode, String> {
         cfn_lint_version: cfn_lint_version.clone(),
         unsupported: vec![],
         supported_count: 0,
+        supported_uses: 0,
         checked: HashMap::new(),
-        too_big: Default::default(),
+        formats: Default::default(),
         types: HashMap::new(),
+        aliases: 0,
+        alias_collisions: 0,
     };
     for (svc, types) in &by_service {
         for t in types {
@@ -149,15 +168,40 @@ fn run() -> Result<ExitCode, String> {
             env.types.insert(t.type_name.clone(), (path, ref_id, attrs));
         }
     }
+    // Shared nested definitions (see share.rs).
+    let shared = {
+        let flat: Vec<(&model::TypeModel, String)> = by_service
+            .iter()
+            .flat_map(|(svc, types)| {
+                let f = features::feature(svc).unwrap_or_default();
+                types.iter().map(move |t| (t, f.clone()))
+            })
+            .collect();
+        share::compute(&flat)
+    };
+    // A shared struct's shape exists when any copy's resource reaches it; make every copy
+    // agree, so references and the static match.
+    {
+        let mut ti = 0;
+        for types in by_service.values_mut() {
+            for t in types.iter_mut() {
+                for (si, s) in t.structs.iter_mut().enumerate() {
+                    if let Some(item) = shared.struct_item(ti, si) {
+                        s.has_shape = item.has_shape;
+                    }
+                }
+                ti += 1;
+            }
+        }
+    }
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
     let header = env.header();
     let mut n_structs = 0;
     let mut n_enums = 0;
     let mut n_attrs = 0;
-    let mut test_index = 0;
-    let mut test_mods = String::new();
     let mut mod_rs = String::new();
     let mut meta_rows: Vec<(String, String)> = Vec::new();
+    let mut flat_types: Vec<(&model::TypeModel, String)> = Vec::new();
     for (svc, types) in &by_service {
         let module = features::module(svc);
         let feature = features::feature(svc)?;
@@ -172,16 +216,15 @@ fn run() -> Result<ExitCode, String> {
             },
             types.len()
         );
-        let mut tests = header.clone();
-        let _ = writeln!(tests, "\n//! Table test for `{svc}`.\n");
         for t in types {
             let tc = emit::TypeCtx {
                 m: t,
                 svc: module.clone(),
+                ti: flat_types.len(),
+                shared: &shared,
             };
             tc.emit(&mut out, &mut env);
-            tc.emit_test(&mut tests, test_index);
-            test_index += 1;
+            flat_types.push((t, module.clone()));
             n_structs += 1 + t.structs.iter().filter(|s| !s.tag_only).count();
             n_enums += t.enums.len();
             n_attrs += t.attrs.len();
@@ -190,36 +233,99 @@ fn run() -> Result<ExitCode, String> {
         while out.ends_with("\n\n") {
             out.pop();
         }
-        while tests.ends_with("\n\n") {
-            tests.pop();
-        }
         files.insert(PathBuf::from(format!("src/cfn/{module}.rs")), out);
-        files.insert(PathBuf::from(format!("src/cfn/tests/{module}.rs")), tests);
         let _ = writeln!(
             mod_rs,
             "#[cfg(feature = \"{feature}\")]\n#[rustfmt::skip]\npub mod {module};"
         );
-        let _ = writeln!(test_mods, "#[cfg(feature = \"{feature}\")]\nmod {module};");
     }
-    files.insert(PathBuf::from("src/cfn/mod.rs"), mod_file(&header, &mod_rs));
+    // The shared group modules.
+    let mut shared_rs = String::new();
+    for (g, group) in &shared.groups {
+        let cfg = if group.features.len() == 1 {
+            format!(
+                "feature = {:?}",
+                group.features.iter().next().unwrap_or(&String::new())
+            )
+        } else {
+            format!(
+                "any({})",
+                group
+                    .features
+                    .iter()
+                    .map(|f| format!("feature = {f:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let _ = writeln!(shared_rs, "#[cfg({cfg})]\n#[rustfmt::skip]\npub mod {g};");
+        let mut out = header.clone();
+        let users: std::collections::BTreeSet<&str> = group
+            .items
+            .iter()
+            .flat_map(|i| shared.items[*i].members.iter())
+            .map(|(t, _)| flat_types[*t].0.type_name.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n//! Nested types shared by {} resource types (features {}), defined once and\n//! re-exported from each type's module.\n",
+            users.len(),
+            group
+                .features
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for &i in &group.items {
+            let item = &shared.items[i];
+            let (t, module) = &flat_types[item.rep.0];
+            let tc = emit::TypeCtx {
+                m: t,
+                svc: module.clone(),
+                ti: item.rep.0,
+                shared: &shared,
+            };
+            tc.emit_shared(&mut out, item, &mut env);
+        }
+        while out.ends_with("\n\n") {
+            out.pop();
+        }
+        files.insert(PathBuf::from(format!("src/cfn/shared/{g}.rs")), out);
+    }
     files.insert(
-        PathBuf::from("src/cfn/tests/mod.rs"),
-        tests_mod_file(&header, &test_mods),
+        PathBuf::from("src/cfn/shared.rs"),
+        shared_file(&header, &shared_rs),
     );
+    files.insert(PathBuf::from("src/cfn/mod.rs"), mod_file(&header, &mod_rs));
     meta_rows.sort();
     files.insert(
         PathBuf::from("src/cfn/meta.rs"),
         meta_file(&header, &schema_date, &cfn_lint_version, &meta_rows),
     );
+    env.supported_count = env.checked.values().filter(|w| w.is_none()).count();
     files.insert(
         PathBuf::from("codegen/UNSUPPORTED_PATTERNS.md"),
         unsupported_file(&env),
     );
-    let cargo_toml_path = root.join("Cargo.toml");
+    files.insert(
+        PathBuf::from("docs/validation-formats.md"),
+        formats_doc(&env, &stats, &schema_formats),
+    );
+    let cargo_toml_path = src_root.join("Cargo.toml");
     let cargo_toml = std::fs::read_to_string(&cargo_toml_path).map_err(|e| e.to_string())?;
     let new_cargo = cargo_features(&cargo_toml, &by_service, &schema_date, &cfn_lint_version)?;
     files.insert(PathBuf::from("Cargo.toml"), new_cargo);
 
+    let shared_copies: usize = shared.items.iter().map(|i| i.members.len()).sum();
+    eprintln!(
+        "  shared: {} items in {} group modules replace {shared_copies} copies; {} left unshared (name taken in their group); {} deprecated aliases ({} skipped: name reused)",
+        shared.items.len(),
+        shared.groups.len(),
+        shared.name_collisions,
+        env.aliases,
+        env.alias_collisions
+    );
     let distinct_unsupported: std::collections::BTreeSet<&String> =
         env.unsupported.iter().map(|(p, _)| p).collect();
     let n_types: usize = by_service.values().map(Vec::len).sum();
@@ -228,12 +334,31 @@ fn run() -> Result<ExitCode, String> {
         by_service.len()
     );
     eprintln!(
-        "  patterns: {} distinct compile with `regex`; {} distinct ({} uses) cannot be compiled and are NOT checked at synth (listed in codegen/UNSUPPORTED_PATTERNS.md)",
+        "  patterns: {} distinct ({} uses) checked (ECMAScript semantics, fancy-regex); {} distinct ({} uses) NOT checked at synth (codegen/UNSUPPORTED_PATTERNS.md)",
         env.supported_count,
+        env.supported_uses,
         distinct_unsupported.len(),
         env.unsupported.len()
     );
+    let (fu, fc): (usize, usize) = env
+        .formats
+        .values()
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    eprintln!(
+        "  formats: {} names, {fu} uses, {fc} checked, {} NOT checked (docs/validation-formats.md):",
+        env.formats.len(),
+        fu - fc
+    );
+    for (name, (uses, checked)) in &env.formats {
+        eprintln!("    {name}: {uses} uses, {checked} checked");
+    }
+    eprintln!(
+        "  secrets: {} write-only password/token/secret properties reject literals (docs/validation-formats.md)",
+        stats.secret_fields.len()
+    );
+    let secret_fields = std::mem::take(&mut stats.secret_fields);
     eprintln!("  fallbacks: {stats:?}");
+    stats.secret_fields = secret_fields;
 
     if check {
         let mut diffs = Vec::new();
@@ -281,7 +406,7 @@ fn run() -> Result<ExitCode, String> {
 /// Generated files under `src/cfn/` that the current run did not produce.
 fn stale_files(root: &Path, files: &BTreeMap<PathBuf, String>) -> Vec<String> {
     let mut out = Vec::new();
-    for dir in ["src/cfn", "src/cfn/tests"] {
+    for dir in ["src/cfn", "src/cfn/tests", "src/cfn/shared"] {
         if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
             for e in rd.flatten() {
                 let rel = PathBuf::from(dir).join(e.file_name());
@@ -300,7 +425,9 @@ fn mod_file(header: &str, mods: &str) -> String {
         "{header}
 //! Typed CloudFormation resources, generated from the registry schemas: one module per
 //! service, each behind a cargo feature (see the README, \"Features\"), plus [`meta`], the
-//! per-type metadata table, which is always compiled.
+//! per-type metadata table, which is always compiled, and [`shared`], the nested types that
+//! several resource types define identically (each compiled when a feature that uses it is
+//! on, and re-exported from every type's module).
 //!
 //! Naming: `AWS::EC2::VPC` is [`ec2::Vpc`](crate::cfn) (UpperCamelCase words, acronyms
 //! capitalised once); its nested definitions and enums live in `ec2::vpc`; fields are
@@ -308,6 +435,8 @@ fn mod_file(header: &str, mods: &str) -> String {
 //! `Handle<Vpc>::attr_*` methods (`attr_cidr_block_associations`).
 //!
 //! Lints the generated code cannot satisfy are allowed here, in one place:
+//! - `missing_docs`: a nested type or enum the schema does not describe has no doc (rather
+//!   than a made-up placeholder); every field and enum variant is documented;
 //! - `deprecated`: the serializers read deprecated properties;
 //! - `clippy::too_many_arguments`: `new()` takes every required property;
 //! - `clippy::large_enum_variant`, `clippy::module_inception`, `clippy::doc_markdown`,
@@ -319,6 +448,7 @@ fn mod_file(header: &str, mods: &str) -> String {
 //! - rustdoc's `bare_urls`, `broken_intra_doc_links`, `invalid_html_tags`,
 //!   `invalid_rust_codeblocks`: schema descriptions are Markdown/HTML of mixed quality.
 #![allow(
+    missing_docs,
     deprecated,
     non_camel_case_types,
     clippy::too_many_arguments,
@@ -340,58 +470,23 @@ fn mod_file(header: &str, mods: &str) -> String {
 
 #[rustfmt::skip]
 pub mod meta;
+pub mod shared;
 
-{mods}
-#[cfg(test)]
-#[rustfmt::skip]
-mod tests;
-"
+{mods}"
     )
 }
 
-fn tests_mod_file(header: &str, mods: &str) -> String {
+fn shared_file(header: &str, mods: &str) -> String {
     format!(
         "{header}
-//! The generated table test: for every type, a value with every field set must serialize
-//! to exactly the schema's (writable) property names, for the resource and every nested
-//! struct. Run with `--features full` to cover every type.
-
-use crate::value::{{Expr, Val}};
-
-/// A placeholder value of any type.
-pub(crate) fn v<T>() -> Val<T> {{
-    Val::from_expr(Expr::Null)
-}}
-
-/// Runs `f` on a thread with a large stack: debug builds of the biggest types (QuickSight)
-/// need more than the default test thread's stack.
-pub(crate) fn with_big_stack(f: impl FnOnce() + Send + 'static) {{
-    std::thread::Builder::new()
-        .stack_size(512 << 20)
-        .spawn(f)
-        .expect(\"spawn test thread\")
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e));
-}}
-
-pub(crate) fn check_props(what: &str, props: crate::resource::Props, expected: &[&str]) {{
-    let mut want: Vec<&str> = expected.to_vec();
-    want.sort_unstable();
-    let got: Vec<&str> = props.keys().collect();
-    assert_eq!(got, want, \"{{what}}: serialized keys differ from the schema\");
-}}
-
-pub(crate) fn check_expr(what: &str, e: Expr, expected: &[&str]) {{
-    let mut want: Vec<&str> = expected.to_vec();
-    want.sort_unstable();
-    match e {{
-        Expr::Map(m) => {{
-            let got: Vec<&str> = m.keys().map(String::as_str).collect();
-            assert_eq!(got, want, \"{{what}}: serialized keys differ from the schema\");
-        }}
-        other => panic!(\"{{what}}: expected an object, got {{other:?}}\"),
-    }}
-}}
+//! Nested types that several resource types define identically, emitted once. Each group
+//! module is compiled when any feature of the types that use it is on, and every item is
+//! re-exported from each of those types' modules (`quicksight::analysis::Visual` is
+//! `shared::quicksight::Visual`): use either path.
+//!
+//! `dead_code` is allowed: with only some of a group's features on, a shape may be reached
+//! only from types whose feature is off.
+#![allow(dead_code)]
 
 {mods}"
     )
@@ -404,25 +499,45 @@ fn strs(v: &[String]) -> String {
         .join(", ")
 }
 
+/// One row of the metadata table: the fields that differ from `TypeMeta::EMPTY`.
 fn meta_row(t: &model::TypeModel, feature: &str) -> String {
-    format!(
-        "    TypeMeta {{\n        type_name: {:?},\n        feature: {:?},\n        create_only: &[{}],\n        write_only: &[{}],\n        read_only: &[{}],\n        primary_identifier: &[{}],\n        ref_returns: {},\n        taggable: {},\n        tag_property: {},\n        tag_shape: TagShape::{},\n        lifecycle: {},\n        deprecated_properties: &[{}],\n    }},\n",
-        t.type_name,
-        feature,
-        strs(&t.create_only),
-        strs(&t.write_only),
-        strs(&t.read_only),
-        strs(&t.primary_identifier),
-        t.ref_property
-            .as_ref()
+    let mut out = String::from("    TypeMeta {\n");
+    let mut field = |name: &str, value: String, empty: &str| {
+        if value != empty {
+            let _ = writeln!(out, "        {name}: {value},");
+        }
+    };
+    field("type_name", format!("{:?}", t.type_name), "");
+    field("feature", format!("{feature:?}"), "");
+    field("create_only", format!("&[{}]", strs(&t.create_only)), "&[]");
+    field("write_only", format!("&[{}]", strs(&t.write_only)), "&[]");
+    field("read_only", format!("&[{}]", strs(&t.read_only)), "&[]");
+    field(
+        "primary_identifier",
+        format!("&[{}]", strs(&t.primary_identifier)),
+        "&[]",
+    );
+    let opt = |v: &Option<String>| {
+        v.as_ref()
             .map(|p| format!("Some({p:?})"))
-            .unwrap_or_else(|| "None".into()),
-        t.taggable,
-        t.tag_property.as_ref().map(|p| format!("Some({p:?})")).unwrap_or_else(|| "None".into()),
-        t.tag_shape,
-        t.sunset.as_ref().map(|p| format!("Some({p:?})")).unwrap_or_else(|| "None".into()),
-        strs(&t.deprecated_props),
-    )
+            .unwrap_or_else(|| "None".into())
+    };
+    field("ref_returns", opt(&t.ref_property), "None");
+    field("taggable", t.taggable.to_string(), "false");
+    field("tag_property", opt(&t.tag_property), "None");
+    field(
+        "tag_shape",
+        format!("TagShape::{}", t.tag_shape),
+        "TagShape::None",
+    );
+    field("lifecycle", opt(&t.sunset), "None");
+    field(
+        "deprecated_properties",
+        format!("&[{}]", strs(&t.deprecated_props)),
+        "&[]",
+    );
+    out.push_str("        ..TypeMeta::EMPTY\n    },\n");
+    out
 }
 
 fn meta_file(header: &str, date: &str, version: &str, rows: &[(String, String)]) -> String {
@@ -482,6 +597,24 @@ pub struct TypeMeta {{
     pub deprecated_properties: &'static [&'static str],
 }}
 
+impl TypeMeta {{
+    /// A row with every field empty (rows list only what differs).
+    pub const EMPTY: TypeMeta = TypeMeta {{
+        type_name: \"\",
+        feature: \"\",
+        create_only: &[],
+        write_only: &[],
+        read_only: &[],
+        primary_identifier: &[],
+        ref_returns: None,
+        taggable: false,
+        tag_property: None,
+        tag_shape: TagShape::None,
+        lifecycle: None,
+        deprecated_properties: &[],
+    }};
+}}
+
 /// Looks a type up by name.
 pub fn lookup(type_name: &str) -> Option<&'static TypeMeta> {{
     TYPES
@@ -508,60 +641,162 @@ fn unsupported_file(env: &emit::Env) -> String {
     }
     let mut out = format!(
         "<!-- @generated by stackforge-codegen (cfn-lint {}, schema date {}). DO NOT EDIT. -->\n\
-         # Patterns the `regex` crate cannot compile\n\n\
-         The `regex` crate rejects these schema patterns. They are emitted as\n\
-         `Pattern::Unsupported` and are **not checked** at synth (cfn-lint still checks them).\n\
-         Python's `\\Z` is already rewritten to `\\z` before this list is made.\n\n\
-         {} distinct patterns, {} uses: {} use look-ahead, {} look-behind, {} exceed the\n\
-         64 MiB compiled-size limit the validator allows (marked *too big*: Unicode classes under long repetitions),\n\
-         {} are other dialect differences (`\\p{{Graph}}`, surrogate `\\uD800` ranges, `[\\w-.]`).\n\n",
+         # Schema patterns that are not checked\n\n\
+         Schema patterns are ECMAScript regular expressions. stackforge checks them with\n\
+         `fancy-regex` (look-around and back-references included) after rewriting them to keep\n\
+         ECMAScript's meaning (`src/validate/ecma.rs`: `\\d` and `\\w` ASCII, `\\s` ECMAScript's\n\
+         white space, UTF-16 surrogate escapes as code points). {} distinct patterns ({} uses) are\n\
+         checked. The {} below ({} uses) cannot be, and are emitted as `Pattern::Unsupported`:\n\
+         synth does not check them (cfn-lint still does).\n\n",
         env.cfn_lint_version,
         env.schema_date,
+        env.supported_count,
+        env.supported_uses,
         by_pattern.len(),
         env.unsupported.len(),
-        by_pattern
-            .keys()
-            .filter(|p| p.contains("(?=") || p.contains("(?!"))
-            .count(),
-        by_pattern
-            .keys()
-            .filter(|p| !(p.contains("(?=") || p.contains("(?!"))
-                && (p.contains("(?<=") || p.contains("(?<!")))
-            .count(),
-        env.too_big.len(),
-        by_pattern
-            .keys()
-            .filter(|p| !(p.contains("(?=")
-                || p.contains("(?!")
-                || p.contains("(?<=")
-                || p.contains("(?<!")))
-            .count()
-            - env.too_big.len(),
     );
     for (p, sites) in by_pattern {
         let mut sites = sites.clone();
         sites.sort_unstable();
         sites.dedup();
+        let why = env
+            .checked
+            .get(p)
+            .cloned()
+            .flatten()
+            .unwrap_or_default()
+            .replace('\n', " ");
         let _ = writeln!(
             out,
-            "- `{}`{} ({} uses): {}",
+            "- `{}` ({} uses): {}\n  - why: {}",
             p.replace('`', "\\`"),
-            if env.too_big.contains(p) {
-                " *too big*"
-            } else {
-                ""
-            },
             sites.len(),
             sites
                 .iter()
                 .take(5)
                 .map(|s| format!("`{s}`"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            why.split_whitespace().collect::<Vec<_>>().join(" ")
         );
     }
     out
 }
+
+/// `docs/validation-formats.md`: which formats and patterns synth checks, with counts, and
+/// the secret properties that reject literals.
+/// Counts every `format` keyword in a schema.
+fn count_formats(v: &serde_json::Value, out: &mut BTreeMap<String, usize>) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if let Some(serde_json::Value::String(f)) = o.get("format") {
+                *out.entry(f.clone()).or_default() += 1;
+            }
+            for x in o.values() {
+                count_formats(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| count_formats(x, out)),
+        _ => {}
+    }
+}
+
+fn formats_doc(
+    env: &emit::Env,
+    stats: &model::Stats,
+    schema_formats: &BTreeMap<String, usize>,
+) -> String {
+    let mut out = format!(
+        "<!-- @generated by stackforge-codegen (cfn-lint {}, schema date {}). DO NOT EDIT. -->\n\
+         # What synth checks in literal values\n\n\
+         Generated from the schemas by `scripts/codegen`; counts are rules in the generated code\n\
+         (a nested type shared by several resource types counts once).\n\n\
+         ## Formats\n\n\
+         A schema `format` is checked on literal values (`SF106`) when stackforge knows its\n\
+         syntax (`stackforge::resource::Format`). A rule whose `anyOf` names a format without one\n\
+         is not checked at all, so nothing valid is rejected.\n\n\
+         | format | uses | checked | |\n|---|---:|---:|---|\n",
+        env.cfn_lint_version, env.schema_date
+    );
+    let (mut total, mut checked) = (0, 0);
+    for (name, (uses, ok)) in &env.formats {
+        total += uses;
+        checked += ok;
+        let note = if let Some((_, why)) = emit::UNCHECKED_FORMATS.iter().find(|(n, _)| n == name) {
+            format!("not checked: {why}")
+        } else if emit::FORMATS.iter().any(|(n, _)| n == name) {
+            if ok < uses {
+                "checked where every alternative is known".to_owned()
+            } else {
+                "checked".to_owned()
+            }
+        } else {
+            "not checked: not a format stackforge knows".to_owned()
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {uses} | {ok} | {note} |",
+            name.replace('|', "\\|")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| **total** | **{total}** | **{checked}** | {} format names, {} uses not checked |\n",
+        env.formats.len(),
+        total - checked
+    );
+    let only_read_only: Vec<String> = schema_formats
+        .iter()
+        .filter(|(f, _)| {
+            !env.formats.contains_key(*f) && !env.formats.contains_key(&model::item_format(f))
+        })
+        .map(|(f, n)| format!("`{}` ({n})", f.replace('|', "\\|")))
+        .collect();
+    let _ = writeln!(
+        out,
+        "The schemas name {} formats in {} places. A list's format (`AWS::EC2::Subnet.Ids`) is\n\
+         checked on its items (`AWS::EC2::Subnet.Id`). These appear only on read-only properties\n\
+         (attributes) or in definitions no writable property uses, so there is no input to check:\n\
+         {}.\n",
+        schema_formats.len(),
+        schema_formats.values().sum::<usize>(),
+        only_read_only.join(", ")
+    );
+    let distinct: std::collections::BTreeSet<&String> =
+        env.unsupported.iter().map(|(p, _)| p).collect();
+    let _ = writeln!(
+        out,
+        "## Patterns\n\n\
+         {} distinct patterns ({} uses) are checked with ECMAScript semantics; {} distinct ({} uses)\n\
+         are not, each listed with the reason in `codegen/UNSUPPORTED_PATTERNS.md`.\n",
+        env.supported_count,
+        env.supported_uses,
+        distinct.len(),
+        env.unsupported.len()
+    );
+    let _ = writeln!(
+        out,
+        "## Secret properties\n\n\
+         A literal value in one of these {} write-only properties named like a password, token or\n\
+         secret is an error (`SF032`); use a dynamic reference (`{{{{resolve:secretsmanager:…}}}}`,\n\
+         `{{{{resolve:ssm-secure:…}}}}`) or a reference to a `NoEcho` parameter.\n",
+        stats.secret_fields.len()
+    );
+    let mut fields = stats.secret_fields.clone();
+    fields.sort();
+    fields.dedup();
+    for f in fields {
+        let _ = writeln!(out, "- `{f}`");
+    }
+    out
+}
+
+/// The one generated feature that is not a service.
+const NESTED_DEBUG: &str =
+    "# `Debug` on the nested property types too (resource types and enums always have it, and a\n\
+# resource's `Debug` shows its nested values): about a tenth more compile work for the\n\
+# generated code (BENCHMARKS.md), so it is opt-in. `full` turns it on.\n\
+nested-debug = []\n";
 
 fn cargo_features(
     current: &str,
@@ -600,6 +835,7 @@ fn cargo_features(
         .iter()
         .map(|(f, _, _)| f.clone())
         .chain(groups.keys().cloned())
+        .chain(["nested-debug".to_owned()])
         .collect();
     let _ = writeln!(
         block,
@@ -615,6 +851,7 @@ fn cargo_features(
             .collect::<Vec<_>>()
             .join("\n")
     );
+    block.push_str(NESTED_DEBUG);
     for (f, svc, n) in &own {
         let _ = writeln!(block, "# AWS::{svc} ({n} types)\n{f} = []");
     }

@@ -24,8 +24,12 @@ pub enum Marker {
 pub enum Ty {
     Val(Marker),
     Struct(usize),
-    /// The shared Key/Value `crate::resource::Tag`; the index is the shape-only struct.
+    /// The shared Key/Value `crate::resource::Tag` of resource tags; the index is the
+    /// shape-only struct.
     Tag(usize),
+    /// The shared `crate::resource::KeyValue`: a structural Key/Value pair that is not a tag
+    /// (load-balancer attributes, environment variables, …); the index is the shape-only struct.
+    KeyValue(usize),
     Vec(Box<Ty>),
     Map(Box<Ty>),
     Boxed(Box<Ty>),
@@ -45,6 +49,10 @@ pub struct RuleIr {
     pub items: Option<Box<RuleIr>>,
     /// The struct whose shape applies (emitted only if that struct has a shape).
     pub shape: Option<usize>,
+    /// `format` names; a value must have one of them (several for an `anyOf` of formats).
+    pub formats: Vec<String>,
+    /// A write-only property named like a password, token or secret.
+    pub secret: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -70,9 +78,12 @@ pub struct Field {
 #[derive(Debug)]
 pub struct StructDef {
     pub name: String,
+    /// The schema's description; empty when it has none (no placeholder is made up).
     pub doc: String,
     pub fields: Vec<Field>,
-    /// Only a shape is emitted (the Key/Value tag definition).
+    /// The name the previous naming scheme gave this struct, when it differs.
+    pub legacy_name: Option<String>,
+    /// Only a shape is emitted (a Key/Value pair: `Tag` or `KeyValue`).
     pub tag_only: bool,
     pub has_shape: bool,
     /// Definition name in the schema (for docs and the table test).
@@ -82,6 +93,9 @@ pub struct StructDef {
 #[derive(Debug)]
 pub struct EnumDef {
     pub name: String,
+    /// The name the previous naming scheme gave this enum, when it differs (a deprecated
+    /// alias keeps it working for one release).
+    pub legacy_name: Option<String>,
     /// The name before disambiguation (for reuse of identical enums).
     pub stem: String,
     pub doc: String,
@@ -137,6 +151,8 @@ pub struct Stats {
     pub map_value_rules_skipped: usize,
     pub field_name_collisions: usize,
     pub variant_collisions: usize,
+    /// `type property` of every write-only secret property (a literal is an error).
+    pub secret_fields: Vec<String>,
 }
 
 struct Ctx<'a> {
@@ -145,13 +161,20 @@ struct Ctx<'a> {
     structs: Vec<StructDef>,
     enums: Vec<EnumDef>,
     used_names: BTreeSet<String>,
+    /// The names the previous naming scheme would have used (for deprecated aliases).
+    legacy_used: BTreeSet<String>,
     reserved: BTreeSet<String>,
     memo: HashMap<String, Resolved>,
+    mutate: &'a Mutations,
+    type_name: &'a str,
+    /// The resource's tag property (always typed `Tag`, whatever it is named).
+    tag_property: Option<String>,
     in_progress: BTreeSet<String>,
     stats: &'a mut Stats,
     deprecated: BTreeSet<String>,
     create_only: BTreeSet<String>,
     read_only: BTreeSet<String>,
+    write_only: BTreeSet<String>,
 }
 
 fn s(v: &Value) -> Option<&str> {
@@ -210,29 +233,204 @@ fn constraints(o: &Map<String, Value>, r: &mut RuleIr) {
     }
     r.min_items = r.min_items.or(u("minItems"));
     r.max_items = r.max_items.or(u("maxItems"));
+    if r.formats.is_empty() {
+        r.formats = formats_of(o);
+    }
+}
+
+/// The node's `format`, or the formats of an `anyOf`/`oneOf` whose branches only name one
+/// (`{"type": "string", "anyOf": [{"format": "AWS::KMS::Key.Arn"}, {"format": "AWS::KMS::Key.Id"}]}`).
+fn formats_of(o: &Map<String, Value>) -> Vec<String> {
+    if let Some(f) = o.get("format").and_then(s) {
+        return vec![f.to_owned()];
+    }
+    for k in ["anyOf", "oneOf"] {
+        let Some(branches) = o.get(k).and_then(Value::as_array) else {
+            continue;
+        };
+        let fs: Vec<String> = branches
+            .iter()
+            .filter_map(|b| {
+                let b = b.as_object()?;
+                let only_format = b
+                    .keys()
+                    .all(|k| k == "format" || k == "type" || k == "description");
+                if only_format {
+                    b.get("format").and_then(s).map(str::to_owned)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if !fs.is_empty() && fs.len() == branches.len() {
+            return fs;
+        }
+    }
+    vec![]
+}
+
+/// A list's format names its items (`AWS::EC2::SecurityGroup.Ids` → `…Id`).
+pub fn item_format(f: &str) -> String {
+    for (plural, one) in [(".Ids", ".Id"), (".Arns", ".Arn"), (".Names", ".Name")] {
+        if let Some(stem) = f.strip_suffix(plural) {
+            return format!("{stem}{one}");
+        }
+    }
+    f.to_owned()
+}
+
+/// Names of write-only properties that hold a secret value (`MasterUserPassword`,
+/// `SecretString`, `AuthToken`, `PrivateKey`); `ClientToken` (an idempotency token) and
+/// `RemovePrivateKey` (a key ID) are not secrets.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    const ENDINGS: &[&str] = &[
+        "password",
+        "passwords",
+        "passphrase",
+        "secret",
+        "secretstring",
+        "secretkey",
+        "secrettoken",
+        "token",
+        "privatekey",
+        "apikey",
+        "apikeyvalue",
+    ];
+    ENDINGS.iter().any(|e| n.ends_with(e))
+        && !matches!(n.as_str(), "clienttoken" | "removeprivatekey")
 }
 
 const UNION_KEYS: [&str; 3] = ["oneOf", "anyOf", "allOf"];
 
+/// Deliberate generator bugs, switched on only by `--mutate` so the schema conformance test
+/// (`codegen/tests/schema.rs`) can show that it catches them.
+#[derive(Default, Debug)]
+pub struct Mutations {
+    /// Types whose first required property is treated as optional.
+    pub drop_required: Vec<String>,
+    /// Types whose first enum loses its last value.
+    pub drop_enum_value: Vec<String>,
+}
+
+/// Owner words that say little about an enum and are left out of a disambiguated name
+/// (`HttpEndpointDestinationConfiguration` + `S3BackupMode` → `HttpEndpointDestinationS3BackupMode`).
+const GENERIC_WORDS: &[&str] = &[
+    "Configuration",
+    "Config",
+    "Specification",
+    "Properties",
+    "Property",
+    "Definition",
+    "Settings",
+    "Options",
+    "Details",
+    "Request",
+    "Parameters",
+];
+
+/// `owner` then the words of `hint` that `owner` does not already say, in UpperCamelCase.
+fn merge_words(owner: &[String], hint: &str) -> String {
+    let lower: BTreeSet<String> = owner.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let mut out: String = owner.iter().map(|w| names::camel(w)).collect();
+    for w in names::words(hint) {
+        if !lower.contains(&w.to_ascii_lowercase()) {
+            out.push_str(&names::camel(&w));
+        }
+    }
+    out
+}
+
 impl Ctx<'_> {
-    fn unique_name(&mut self, hint: &str, owner: &str, is_def: bool) -> String {
+    fn taken(&self, name: &str) -> bool {
+        self.used_names.contains(name) || self.reserved.contains(name)
+    }
+
+    /// The previous naming scheme, kept to compute deprecated aliases: the plain name, else
+    /// `<Owner><Name>`, else a number.
+    fn legacy_name(&mut self, hint: &str, owner: &str, is_def: bool) -> String {
         let base = names::camel(hint);
-        if is_def && self.reserved.contains(&base) && !self.used_names.contains(&base) {
-            self.used_names.insert(base.clone());
+        let taken = |n: &str, s: &Self| s.legacy_used.contains(n) || s.reserved.contains(n);
+        if is_def && self.reserved.contains(&base) && !self.legacy_used.contains(&base) {
+            self.legacy_used.insert(base.clone());
             return base;
         }
         let mut name = base.clone();
-        if (self.used_names.contains(&name) || self.reserved.contains(&name)) && !owner.is_empty() {
+        if taken(&name, self) && !owner.is_empty() {
             name = format!("{}{}", names::camel(owner), base);
         }
         let mut n = 2;
         let stem = name.clone();
-        while self.used_names.contains(&name) || self.reserved.contains(&name) {
+        while taken(&name, self) {
             name = format!("{stem}{n}");
             n += 1;
         }
-        self.used_names.insert(name.clone());
+        self.legacy_used.insert(name.clone());
         name
+    }
+
+    /// A struct name: the plain name, else `<Owner><Name>`, else a number.
+    fn unique_name(&mut self, hint: &str, owner: &str, is_def: bool) -> (String, Option<String>) {
+        let legacy = self.legacy_name(hint, owner, is_def);
+        let base = names::camel(hint);
+        let name = if is_def && self.reserved.contains(&base) && !self.used_names.contains(&base) {
+            base
+        } else {
+            let mut name = base.clone();
+            if self.taken(&name) && !owner.is_empty() {
+                name = format!("{}{}", names::camel(owner), base);
+            }
+            let mut n = 2;
+            let stem = name.clone();
+            while self.taken(&name) {
+                name = format!("{stem}{n}");
+                n += 1;
+            }
+            name
+        };
+        self.used_names.insert(name.clone());
+        let legacy = (legacy != name).then_some(legacy);
+        (name, legacy)
+    }
+
+    /// An enum name: the plain name when it is free; else the owner's telling words plus the
+    /// words of the name the owner does not already say (`PredefinedMetricSpecification` +
+    /// `PredefinedMetricType` → `PredefinedMetricSpecificationType`); else `<Owner><Name>`;
+    /// else a number.
+    fn enum_name(&mut self, hint: &str, owner: &str, is_def: bool) -> (String, Option<String>) {
+        let legacy = self.legacy_name(hint, owner, is_def);
+        let base = names::camel(hint);
+        let base_ok = (is_def && self.reserved.contains(&base) && !self.used_names.contains(&base))
+            || !self.taken(&base);
+        let mut candidates = vec![];
+        if !owner.is_empty() {
+            let ow = names::words(owner);
+            let telling: Vec<String> = ow
+                .iter()
+                .filter(|w| !GENERIC_WORDS.contains(&w.as_str()))
+                .cloned()
+                .collect();
+            candidates.push(merge_words(&telling, hint));
+            candidates.push(merge_words(&ow, hint));
+            candidates.push(format!("{}{}", names::camel(owner), base));
+        }
+        let name = if base_ok {
+            base
+        } else if let Some(c) = candidates.iter().find(|c| !self.taken(c)) {
+            c.clone()
+        } else {
+            let stem = candidates.last().cloned().unwrap_or(base);
+            let mut n = 2;
+            let mut name = format!("{stem}{n}");
+            while self.taken(&name) {
+                n += 1;
+                name = format!("{stem}{n}");
+            }
+            name
+        };
+        self.used_names.insert(name.clone());
+        let legacy = (legacy != name).then_some(legacy);
+        (name, legacy)
     }
 
     fn json(&mut self, counter: fn(&mut Stats) -> &mut usize) -> Resolved {
@@ -288,7 +486,10 @@ impl Ctx<'_> {
         }
         let types = types_of(o);
         if types.len() > 1 {
-            return self.json(|s| &mut s.json_multi_type);
+            // Untyped, but a `format` (`json`: a string must parse) still applies.
+            let mut r = self.json(|s| &mut s.json_multi_type);
+            r.rule.formats = formats_of(o);
+            return r;
         }
         let t = match types.first() {
             Some(t) => t.clone(),
@@ -380,8 +581,16 @@ impl Ctx<'_> {
                         format: None,
                     },
                 };
-                if item.rule != RuleIr::default() {
-                    rule.items = Some(Box::new(item.rule));
+                let mut item_rule = item.rule;
+                // A format on the list names its items.
+                let list_formats = std::mem::take(&mut rule.formats);
+                if item_rule.formats.is_empty()
+                    && !matches!(item.ty, Ty::Struct(_) | Ty::Tag(_) | Ty::KeyValue(_))
+                {
+                    item_rule.formats = list_formats.iter().map(|f| item_format(f)).collect();
+                }
+                if item_rule != RuleIr::default() {
+                    rule.items = Some(Box::new(item_rule));
                 }
                 let ty = match item.ty {
                     Ty::Val(m) => Ty::Val(Marker::List(Box::new(m))),
@@ -507,22 +716,18 @@ impl Ctx<'_> {
         tag_only: bool,
         is_def: bool,
     ) -> usize {
-        let name = if tag_only {
-            format!("Tag{}", self.structs.len())
+        let (name, legacy_name) = if tag_only {
+            (format!("Tag{}", self.structs.len()), None)
         } else {
             self.unique_name(hint, owner, is_def)
         };
         let id = self.structs.len();
-        let origin = if is_def {
-            format!("definition `{hint}`")
-        } else {
-            format!("property `{hint}`")
-        };
-        let doc = doc_of(o).unwrap_or_else(|| format!("The {origin}."));
+        let doc = doc_of(o).unwrap_or_default();
         self.structs.push(StructDef {
             name: name.clone(),
             doc,
             fields: vec![],
+            legacy_name,
             tag_only,
             has_shape: false,
             origin: hint.to_owned(),
@@ -572,7 +777,24 @@ impl Ctx<'_> {
                 self.stats.readonly_excluded += 1;
                 continue;
             }
-            let r = self.resolve(node, cfn, owner);
+            let mut r = self.resolve(node, cfn, owner);
+            r.ty = self.tag_or_key_value(r.ty, cfn);
+            if is_secret_name(cfn) && self.is_write_only(path, cfn) {
+                match &r.ty {
+                    Ty::Val(Marker::Str) | Ty::Val(Marker::Json) => r.rule.secret = true,
+                    Ty::Val(Marker::List(m)) if **m == Marker::Str => {
+                        let mut item = r.rule.items.take().map(|b| *b).unwrap_or_default();
+                        item.secret = true;
+                        r.rule.items = Some(Box::new(item));
+                    }
+                    _ => {}
+                }
+                if r.rule.secret || r.rule.items.as_ref().is_some_and(|i| i.secret) {
+                    self.stats
+                        .secret_fields
+                        .push(format!("{} {}", self.type_name, cfn));
+                }
+            }
             let mut rust = names::snake(cfn);
             if used.contains(&rust) {
                 self.stats.field_name_collisions += 1;
@@ -610,6 +832,36 @@ impl Ctx<'_> {
         out
     }
 
+    /// Whether the property `cfn` (at the resource level when `path` is `/properties`, else
+    /// in a nested type) is write-only. A nested type is a definition that several places
+    /// may use, so any write-only pointer that ends with its name counts.
+    fn is_write_only(&self, path: &str, cfn: &str) -> bool {
+        if !path.is_empty() {
+            return self.write_only.contains(&format!("{path}/{cfn}"));
+        }
+        self.write_only.iter().any(|p| {
+            let p = p.trim_end_matches("/*");
+            p.rsplit('/').next() == Some(cfn) && p.matches('/').count() > 1
+        })
+    }
+
+    /// A Key/Value pair is a resource tag (`Tag`) when its property or its definition is
+    /// named like one (`Tags`, `TagSpecifications`, definition `Tag`); any other Key/Value
+    /// pair (`LoadBalancerAttributes`, `StepProperties`) is a structural `KeyValue`.
+    fn tag_or_key_value(&self, ty: Ty, cfn: &str) -> Ty {
+        let tagish = |id: usize| {
+            self.tag_property.as_deref() == Some(cfn)
+                || cfn.to_ascii_lowercase().contains("tag")
+                || self.structs[id].origin.to_ascii_lowercase().contains("tag")
+        };
+        match ty {
+            Ty::Tag(id) if !tagish(id) => Ty::KeyValue(id),
+            Ty::Vec(inner) => Ty::Vec(Box::new(self.tag_or_key_value(*inner, cfn))),
+            Ty::Map(inner) => Ty::Map(Box::new(self.tag_or_key_value(*inner, cfn))),
+            other => other,
+        }
+    }
+
     fn make_enum(
         &mut self,
         hint: &str,
@@ -628,7 +880,17 @@ impl Ctx<'_> {
         {
             return i;
         }
-        let name = self.unique_name(hint, owner, is_def);
+        let mut values = values;
+        if self.enums.is_empty()
+            && self
+                .mutate
+                .drop_enum_value
+                .iter()
+                .any(|t| t == self.type_name)
+        {
+            values.pop();
+        }
+        let (name, legacy_name) = self.enum_name(hint, owner, is_def);
         let mut used: BTreeSet<String> = BTreeSet::new();
         let mut variants = Vec::new();
         let mut seen_values = BTreeSet::new();
@@ -649,9 +911,10 @@ impl Ctx<'_> {
             used.insert(n.clone());
             variants.push((n, v));
         }
-        let doc = doc.unwrap_or_else(|| format!("Allowed values of `{hint}`."));
+        let doc = doc.unwrap_or_default();
         self.enums.push(EnumDef {
             name,
+            legacy_name,
             stem,
             doc,
             variants,
@@ -924,7 +1187,7 @@ fn attr_walk(
 }
 
 /// Builds the model of one resource type.
-pub fn build(type_name: &str, schema: &Value, stats: &mut Stats) -> TypeModel {
+pub fn build(type_name: &str, schema: &Value, stats: &mut Stats, mutate: &Mutations) -> TypeModel {
     let empty = Map::new();
     let defs = schema
         .get("definitions")
@@ -938,13 +1201,23 @@ pub fn build(type_name: &str, schema: &Value, stats: &mut Stats) -> TypeModel {
         structs: vec![],
         enums: vec![],
         used_names: BTreeSet::new(),
+        legacy_used: BTreeSet::new(),
         reserved: BTreeSet::new(),
         memo: HashMap::new(),
+        mutate,
+        type_name,
+        tag_property: schema
+            .pointer("/tagging/tagProperty")
+            .and_then(s)
+            .and_then(|p| p.strip_prefix("/properties/"))
+            .filter(|p| !p.contains('/'))
+            .map(str::to_owned),
         in_progress: BTreeSet::new(),
         stats,
         deprecated: ptrs("deprecatedProperties"),
         create_only: ptrs("createOnlyProperties"),
         read_only: read_only.clone(),
+        write_only: ptrs("writeOnlyProperties"),
     };
     let _ = ctx.schema;
     let rust_name = names::camel(type_name.rsplit("::").next().unwrap_or(type_name));
@@ -984,13 +1257,16 @@ pub fn build(type_name: &str, schema: &Value, stats: &mut Stats) -> TypeModel {
         }
         props.insert(k.clone(), v.clone());
     }
-    let required = strs(schema.get("required"));
+    let mut required = strs(schema.get("required"));
+    if mutate.drop_required.iter().any(|t| t == type_name) && !required.is_empty() {
+        required.remove(0);
+    }
     let fields = ctx.fields(&props, &required, &rust_name, "/properties");
     let resource = StructDef {
         name: rust_name.clone(),
-        doc: doc_of(schema.as_object().unwrap_or(&empty))
-            .unwrap_or_else(|| format!("The `{type_name}` resource.")),
+        doc: doc_of(schema.as_object().unwrap_or(&empty)).unwrap_or_default(),
         fields,
+        legacy_name: None,
         tag_only: false,
         has_shape: false,
         origin: type_name.to_owned(),
@@ -1156,6 +1432,8 @@ fn rule_nonempty(r: &RuleIr, structs: &[StructDef]) -> bool {
         || !r.one_of.is_empty()
         || r.min_items.is_some()
         || r.max_items.is_some()
+        || !r.formats.is_empty()
+        || r.secret
         || r.items.as_ref().is_some_and(|i| rule_nonempty(i, structs))
         || r.shape.is_some_and(|s| structs[s].has_shape)
 }
@@ -1246,41 +1524,108 @@ fn finish(m: &mut TypeModel) {
     }
 }
 
-/// Structs that are on a cycle through any edge (for the table test's depth limit).
-pub fn cyclic_structs(m: &TypeModel) -> BTreeSet<usize> {
-    fn targets(t: &Ty, out: &mut Vec<usize>) {
-        match t {
-            Ty::Struct(i) => out.push(*i),
-            Ty::Vec(x) | Ty::Map(x) | Ty::Boxed(x) => targets(x, out),
-            _ => {}
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        names::words(s)
     }
-    let n = m.structs.len();
-    let edges: Vec<Vec<usize>> = m
-        .structs
-        .iter()
-        .map(|s| {
-            let mut v = vec![];
-            for f in &s.fields {
-                targets(&f.ty, &mut v);
+
+    #[test]
+    fn disambiguated_enum_names_do_not_repeat_the_owner() {
+        assert_eq!(
+            merge_words(
+                &words("PredefinedMetricSpecification"),
+                "PredefinedMetricType"
+            ),
+            "PredefinedMetricSpecificationType"
+        );
+        let telling: Vec<String> = words("HttpEndpointDestinationConfiguration")
+            .into_iter()
+            .filter(|w| !GENERIC_WORDS.contains(&w.as_str()))
+            .collect();
+        assert_eq!(
+            merge_words(&telling, "S3BackupMode"),
+            "HttpEndpointDestinationS3BackupMode"
+        );
+    }
+
+    /// A schema with two different enums called `Mode` under two definitions.
+    fn two_modes() -> Value {
+        serde_json::json!({
+            "properties": {
+                "A": {"$ref": "#/definitions/First"},
+                "B": {"$ref": "#/definitions/SecondSpecification"}
+            },
+            "definitions": {
+                "First": {"type": "object", "properties": {"Mode": {"type": "string", "enum": ["x", "y"]}}},
+                "SecondSpecification": {"type": "object", "properties": {"Mode": {"type": "string", "enum": ["z"]}}}
             }
-            v
         })
-        .collect();
-    let mut out = BTreeSet::new();
-    for i in 0..n {
-        let mut seen = vec![false; n];
-        let mut stack: Vec<usize> = edges[i].clone();
-        while let Some(x) = stack.pop() {
-            if x == i {
-                out.insert(i);
-                break;
-            }
-            if std::mem::replace(&mut seen[x], true) {
-                continue;
-            }
-            stack.extend(edges[x].iter().copied());
-        }
     }
-    out
+
+    #[test]
+    fn a_renamed_enum_remembers_its_old_name() {
+        let mut stats = Stats::default();
+        let m = build("AWS::X::Y", &two_modes(), &mut stats, &Mutations::default());
+        let names: Vec<(&str, Option<&str>)> = m
+            .enums
+            .iter()
+            .map(|e| (e.name.as_str(), e.legacy_name.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Mode", None),
+                ("SecondMode", Some("SecondSpecificationMode"))
+            ]
+        );
+    }
+
+    #[test]
+    fn key_value_pairs_are_tags_only_when_named_like_tags() {
+        let schema = serde_json::json!({
+            "properties": {
+                "Tags": {"type": "array", "items": {"$ref": "#/definitions/Tag"}},
+                "Attributes": {"type": "array", "items": {"$ref": "#/definitions/Attribute"}}
+            },
+            "definitions": {
+                "Tag": {"type": "object", "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}}},
+                "Attribute": {"type": "object", "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}}}
+            }
+        });
+        let m = build(
+            "AWS::X::Y",
+            &schema,
+            &mut Stats::default(),
+            &Mutations::default(),
+        );
+        let ty = |n: &str| m.resource.fields.iter().find(|f| f.cfn == n).map(|f| &f.ty);
+        assert!(matches!(ty("Tags"), Some(Ty::Vec(t)) if matches!(**t, Ty::Tag(_))));
+        assert!(matches!(ty("Attributes"), Some(Ty::Vec(t)) if matches!(**t, Ty::KeyValue(_))));
+    }
+
+    #[test]
+    fn mutations_break_the_model_on_purpose() {
+        let schema = serde_json::json!({
+            "properties": {"Name": {"type": "string"}, "Mode": {"type": "string", "enum": ["a", "b"]}},
+            "required": ["Name"]
+        });
+        let plain = build(
+            "AWS::X::Y",
+            &schema,
+            &mut Stats::default(),
+            &Mutations::default(),
+        );
+        assert!(plain.resource.fields.iter().any(|f| f.required));
+        assert_eq!(plain.enums[0].variants.len(), 2);
+        let mutate = Mutations {
+            drop_required: vec!["AWS::X::Y".into()],
+            drop_enum_value: vec!["AWS::X::Y".into()],
+        };
+        let broken = build("AWS::X::Y", &schema, &mut Stats::default(), &mutate);
+        assert!(!broken.resource.fields.iter().any(|f| f.required));
+        assert_eq!(broken.enums[0].variants.len(), 1);
+    }
 }

@@ -155,7 +155,7 @@ fn build() -> App {
                 restrict_public_buckets: Some(true.into()),
             }),
             versioning_configuration: Some(s3::bucket::VersioningConfiguration::new(
-                s3::bucket::VersioningConfigurationStatus::Enabled,
+                s3::bucket::VersioningStatus::Enabled,
             )),
             ..Default::default()
         },
@@ -386,7 +386,7 @@ fn build() -> App {
         p.target_tracking_scaling_policy_configuration = Some({
             let mut c = aas::scaling_policy::TargetTrackingScalingPolicyConfiguration::new(60.0);
             c.predefined_metric_specification = Some(aas::scaling_policy::PredefinedMetricSpecification::new(
-                aas::scaling_policy::PredefinedMetricSpecificationPredefinedMetricType::EcsServiceAverageCpuUtilization,
+                aas::scaling_policy::PredefinedMetricSpecificationType::EcsServiceAverageCpuUtilization,
             ));
             c
         });

@@ -43,8 +43,9 @@
 
 use stackforge::cfn::s3::{self, bucket};
 use stackforge::policy::{PolicyDocument, Principal, Statement};
+use stackforge::resource::KeyValue;
 use stackforge::{
-    fns, pseudo, sub, Condition, Expr, Grant, Handle, Json, Policy, Scope, Suppression, Tag, Val,
+    fns, pseudo, sub, Condition, Expr, Grant, Handle, Json, Policy, Scope, Suppression, Val,
 };
 
 use crate::codes;
@@ -249,9 +250,9 @@ impl Bucket {
                     object_ownership: Some(bucket::ObjectOwnership::BucketOwnerEnforced.into()),
                 },
             ])),
-            versioning_configuration: props.versioned.then(|| {
-                bucket::VersioningConfiguration::new(bucket::VersioningConfigurationStatus::Enabled)
-            }),
+            versioning_configuration: props
+                .versioned
+                .then(|| bucket::VersioningConfiguration::new(bucket::VersioningStatus::Enabled)),
             lifecycle_configuration: lifecycle(&props),
             logging_configuration: props.server_access_logs.as_ref().map(|l| {
                 bucket::LoggingConfiguration {
@@ -329,16 +330,16 @@ impl Bucket {
     /// (`access_logs.s3.enabled`, `.bucket`, `.prefix`). Empty unless the bucket was made with
     /// [`BucketProps::alb_access_logs`]. The load balancer must also `DependsOn`
     /// [`Bucket::policy`].
-    pub fn alb_log_attributes(&self) -> Vec<Tag> {
+    pub fn alb_log_attributes(&self) -> Vec<KeyValue> {
         let Some(logs) = &self.alb_access_logs else {
             return Vec::new();
         };
         let mut out = vec![
-            Tag::new("access_logs.s3.enabled", "true"),
-            Tag::new("access_logs.s3.bucket", self.bucket_name()),
+            KeyValue::new("access_logs.s3.enabled", "true"),
+            KeyValue::new("access_logs.s3.bucket", self.bucket_name()),
         ];
         if !logs.prefix.is_empty() {
-            out.push(Tag::new("access_logs.s3.prefix", logs.prefix.clone()));
+            out.push(KeyValue::new("access_logs.s3.prefix", logs.prefix.clone()));
         }
         out
     }

@@ -31,7 +31,6 @@ pub struct Analyzer {
 
 impl Analyzer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             analyzer_configuration: ::std::option::Option::None,
@@ -43,40 +42,32 @@ impl Analyzer {
     }
 }
 
-impl crate::resource::Resource for Analyzer {
-    const TYPE: &'static str = "AWS::AccessAnalyzer::Analyzer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ANALYZER_SHAPE)
+crate::resource::props! {
+    resource Analyzer = "AWS::AccessAnalyzer::Analyzer", shape: Some(&ANALYZER_SHAPE);
+    req {
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AnalyzerConfiguration", self.analyzer_configuration);
-        p.set_opt("AnalyzerName", self.analyzer_name);
-        p.set_opt("ArchiveRules", self.archive_rules);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        analyzer_configuration = "AnalyzerConfiguration",
+        analyzer_name = "AnalyzerName",
+        archive_rules = "ArchiveRules",
+        tags = "Tags",
     }
 }
 
-static ANALYZER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AnalyzerConfiguration", crate::resource::Rule { shape: Some(&self::analyzer::ANALYZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AnalyzerName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z_][A-Za-z0-9_.-]*$")), ..crate::resource::Rule::NONE }),
-        ("ArchiveRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::analyzer::ARCHIVE_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::analyzer::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ANALYZER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AnalyzerConfiguration", crate::resource::Rule { shape: Some(&self::analyzer::ANALYZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AnalyzerName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z_][A-Za-z0-9_.-]*$")), ..crate::resource::Rule::NONE }),
+    ("ArchiveRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::analyzer::ARCHIVE_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::analyzer::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Analyzer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Analyzer> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -96,21 +87,17 @@ pub mod analyzer {
         pub unused_access_configuration: ::std::option::Option<crate::cfn::accessanalyzer::analyzer::UnusedAccessConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AnalyzerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InternalAccessConfiguration", self.internal_access_configuration);
-            p.set_opt("UnusedAccessConfiguration", self.unused_access_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalyzerConfiguration;
+        opt {
+            internal_access_configuration = "InternalAccessConfiguration",
+            unused_access_configuration = "UnusedAccessConfiguration",
         }
     }
 
-    pub(super) static ANALYZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UnusedAccessConfiguration", crate::resource::Rule { shape: Some(&UNUSED_ACCESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UnusedAccessConfiguration", crate::resource::Rule { shape: Some(&UNUSED_ACCESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the configuration of an internal access analyzer for an AWS organization or account. This configuration determines how the analyzer evaluates internal access within your AWS environment.
     #[derive(Clone, Default)]
@@ -121,12 +108,10 @@ pub mod analyzer {
         pub internal_access_analysis_rule: ::std::option::Option<crate::cfn::accessanalyzer::analyzer::InternalAccessAnalysisRule>,
     }
 
-    impl crate::resource::ToExpr for InternalAccessConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InternalAccessAnalysisRule", self.internal_access_analysis_rule);
-            p.into_expr()
+    crate::resource::props! {
+        nested InternalAccessConfiguration;
+        opt {
+            internal_access_analysis_rule = "InternalAccessAnalysisRule",
         }
     }
 
@@ -139,12 +124,10 @@ pub mod analyzer {
         pub inclusions: ::std::option::Option<::std::vec::Vec<crate::cfn::accessanalyzer::analyzer::InternalAccessAnalysisRuleCriteria>>,
     }
 
-    impl crate::resource::ToExpr for InternalAccessAnalysisRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Inclusions", self.inclusions);
-            p.into_expr()
+    crate::resource::props! {
+        nested InternalAccessAnalysisRule;
+        opt {
+            inclusions = "Inclusions",
         }
     }
 
@@ -165,14 +148,12 @@ pub mod analyzer {
         pub resource_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for InternalAccessAnalysisRuleCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountIds", self.account_ids);
-            p.set_opt("ResourceArns", self.resource_arns);
-            p.set_opt("ResourceTypes", self.resource_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested InternalAccessAnalysisRuleCriteria;
+        opt {
+            account_ids = "AccountIds",
+            resource_arns = "ResourceArns",
+            resource_types = "ResourceTypes",
         }
     }
 
@@ -189,22 +170,18 @@ pub mod analyzer {
         pub unused_access_age: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for UnusedAccessConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnalysisRule", self.analysis_rule);
-            p.set_opt("UnusedAccessAge", self.unused_access_age);
-            p.into_expr()
+    crate::resource::props! {
+        nested UnusedAccessConfiguration;
+        opt {
+            analysis_rule = "AnalysisRule",
+            unused_access_age = "UnusedAccessAge",
         }
     }
 
-    pub(super) static UNUSED_ACCESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnalysisRule", crate::resource::Rule { shape: Some(&ANALYSIS_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UnusedAccessAge", crate::resource::Rule { min: Some(1.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UNUSED_ACCESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnalysisRule", crate::resource::Rule { shape: Some(&ANALYSIS_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UnusedAccessAge", crate::resource::Rule { min: Some(1.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about rules for the analyzer.
     #[derive(Clone, Default)]
@@ -215,20 +192,16 @@ pub mod analyzer {
         pub exclusions: ::std::option::Option<::std::vec::Vec<crate::cfn::accessanalyzer::analyzer::AnalysisRuleCriteria>>,
     }
 
-    impl crate::resource::ToExpr for AnalysisRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exclusions", self.exclusions);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisRule;
+        opt {
+            exclusions = "Exclusions",
         }
     }
 
-    pub(super) static ANALYSIS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exclusions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ANALYSIS_RULE_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Exclusions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ANALYSIS_RULE_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The criteria for an analysis rule for an analyzer.
     #[derive(Clone, Default)]
@@ -247,28 +220,22 @@ pub mod analyzer {
         pub resource_tags: ::std::option::Option<::std::vec::Vec<::std::vec::Vec<crate::resource::Tag>>>,
     }
 
-    impl crate::resource::ToExpr for AnalysisRuleCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountIds", self.account_ids);
-            p.set_opt("ResourceTags", self.resource_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisRuleCriteria;
+        opt {
+            account_ids = "AccountIds",
+            resource_tags = "ResourceTags",
         }
     }
 
-    pub(super) static ANALYSIS_RULE_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceTags", crate::resource::Rule { items: Some(&crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_RULE_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceTags", crate::resource::Rule { items: Some(&crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An Access Analyzer archive rule. Archive rules automatically archive new findings that meet the criteria you define when you create the rule.
     #[derive(Clone)]
@@ -283,7 +250,6 @@ pub mod analyzer {
 
     impl ArchiveRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filter: ::std::vec::Vec<crate::cfn::accessanalyzer::analyzer::Filter>, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 filter,
@@ -292,24 +258,19 @@ pub mod analyzer {
         }
     }
 
-    impl crate::resource::ToExpr for ArchiveRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Filter", self.filter);
-            p.set("RuleName", self.rule_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveRule;
+        req {
+            filter = "Filter",
+            rule_name = "RuleName",
         }
     }
 
-    pub(super) static ARCHIVE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ARCHIVE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Filter`.
     #[derive(Clone)]
     pub struct Filter {
         /// CloudFormation property `Contains`.
@@ -326,7 +287,6 @@ pub mod analyzer {
 
     impl Filter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(property: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 contains: ::std::option::Option::None,
@@ -338,16 +298,16 @@ pub mod analyzer {
         }
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Contains", self.contains);
-            p.set_opt("Eq", self.eq);
-            p.set_opt("Exists", self.exists);
-            p.set_opt("Neq", self.neq);
-            p.set("Property", self.property);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        req {
+            property = "Property",
+        }
+        opt {
+            contains = "Contains",
+            eq = "Eq",
+            exists = "Exists",
+            neq = "Neq",
         }
     }
 }
@@ -373,7 +333,6 @@ pub struct ArchiveRule {
 
 impl ArchiveRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(analyzer_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, filter: ::std::collections::BTreeMap<::std::string::String, crate::cfn::accessanalyzer::archive_rule::FilterValue>, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             analyzer_name: analyzer_name.into(),
@@ -383,52 +342,35 @@ impl ArchiveRule {
     }
 }
 
-impl crate::resource::Resource for ArchiveRule {
-    const TYPE: &'static str = "AWS::AccessAnalyzer::ArchiveRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ARCHIVE_RULE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AnalyzerName", self.analyzer_name);
-        p.set("Filter", self.filter);
-        p.set("RuleName", self.rule_name);
-        p
+crate::resource::props! {
+    resource ArchiveRule = "AWS::AccessAnalyzer::ArchiveRule", shape: Some(&ARCHIVE_RULE_SHAPE);
+    req {
+        analyzer_name = "AnalyzerName",
+        filter = "Filter",
+        rule_name = "RuleName",
     }
 }
 
-static ARCHIVE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AnalyzerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.-]*$")), ..crate::resource::Rule::NONE }),
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ARCHIVE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AnalyzerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.-]*$")), ..crate::resource::Rule::NONE }),
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ArchiveRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ArchiveRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod archive_rule {
     //! Nested property types and enums of [`ArchiveRule`](super::ArchiveRule).
 
-    /// The property `FilterValue`.
     #[derive(Clone, Default)]
     pub struct FilterValue {
         /// CloudFormation property `Contains`.
@@ -441,15 +383,13 @@ pub mod archive_rule {
         pub neq: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for FilterValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Contains", self.contains);
-            p.set_opt("Eq", self.eq);
-            p.set_opt("Exists", self.exists);
-            p.set_opt("Neq", self.neq);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterValue;
+        opt {
+            contains = "Contains",
+            eq = "Eq",
+            exists = "Exists",
+            neq = "Neq",
         }
     }
 }

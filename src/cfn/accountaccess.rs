@@ -30,66 +30,42 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::AccountAccess::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::AccountAccess::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        identity_source = "IdentitySource",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IdentitySource", self.identity_source);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IdentitySource", crate::resource::Rule { shape: Some(&self::application::IDENTITY_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IdentitySource", crate::resource::Rule { shape: Some(&self::application::IDENTITY_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationArn`.
-    #[inline]
-    pub fn attr_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `IdentitySource.IdentityCenter.ApplicationArn`.
-    #[inline]
-    pub fn attr_identity_source_identity_center_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentitySource.IdentityCenter.ApplicationArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TenantId`.
-    #[inline]
-    pub fn attr_tenant_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TenantId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationArn`.
+        attr_application_arn: ::std::string::String = "ApplicationArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `IdentitySource.IdentityCenter.ApplicationArn`.
+        attr_identity_source_identity_center_application_arn: ::std::string::String = "IdentitySource.IdentityCenter.ApplicationArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TenantId`.
+        attr_tenant_id: ::std::string::String = "TenantId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `IdentitySource`.
     #[derive(Clone)]
     pub struct IdentitySource {
         /// CloudFormation property `IdentityCenter`; required.
@@ -106,22 +82,17 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for IdentitySource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IdentityCenter", self.identity_center);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentitySource;
+        req {
+            identity_center = "IdentityCenter",
         }
     }
 
-    pub(super) static IDENTITY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdentityCenter", crate::resource::Rule { shape: Some(&IDENTITY_CENTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdentityCenter", crate::resource::Rule { shape: Some(&IDENTITY_CENTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IdentityCenter`.
     #[derive(Clone)]
     pub struct IdentityCenter {
         /// The ARN of the associated Identity Center application
@@ -136,7 +107,6 @@ pub mod application {
 
     impl IdentityCenter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 application_arn: ::std::option::Option::None,
@@ -145,29 +115,25 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for IdentityCenter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationArn", self.application_arn);
-            p.set("InstanceArn", self.instance_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentityCenter;
+        req {
+            instance_arn = "InstanceArn",
+        }
+        opt {
+            application_arn = "ApplicationArn",
         }
     }
 
-    pub(super) static IDENTITY_CENTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:sso::[0-9]{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$")), ..crate::resource::Rule::NONE }),
-            ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_CENTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:sso::[0-9]{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$")), ..crate::resource::Rule::NONE }),
+        ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::AccountAccess::Entitlement specifying an entitlement for account access
@@ -187,7 +153,6 @@ pub struct Entitlement {
 
 impl Entitlement {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, entitlement: crate::cfn::accountaccess::entitlement::Entitlement) -> Self {
         Self {
             application_arn: application_arn.into(),
@@ -196,51 +161,34 @@ impl Entitlement {
     }
 }
 
-impl crate::resource::Resource for Entitlement {
-    const TYPE: &'static str = "AWS::AccountAccess::Entitlement";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENTITLEMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationArn", self.application_arn);
-        p.set("Entitlement", self.entitlement);
-        p
+crate::resource::props! {
+    resource Entitlement = "AWS::AccountAccess::Entitlement", shape: Some(&ENTITLEMENT_SHAPE);
+    req {
+        application_arn = "ApplicationArn",
+        entitlement = "Entitlement",
     }
 }
 
-static ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationArn", crate::resource::Rule { min_len: Some(49), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:account-access:[a-z0-9]+(-[a-z0-9]+)*:[0-9]{12}:application/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Entitlement", crate::resource::Rule { shape: Some(&self::entitlement::ENTITLEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationArn", crate::resource::Rule { min_len: Some(49), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:account-access:[a-z0-9]+(-[a-z0-9]+)*:[0-9]{12}:application/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Entitlement", crate::resource::Rule { shape: Some(&self::entitlement::ENTITLEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Entitlement`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Entitlement> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Entitlement.PrincipalRole.Account`.
-    #[inline]
-    pub fn attr_entitlement_principal_role_account(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Entitlement.PrincipalRole.Account")
-    }
-    /// `Fn::GetAtt` `EntitlementId`.
-    #[inline]
-    pub fn attr_entitlement_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EntitlementId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Entitlement.PrincipalRole.Account`.
+        attr_entitlement_principal_role_account: ::std::string::String = "Entitlement.PrincipalRole.Account",
+        /// `Fn::GetAtt` `EntitlementId`.
+        attr_entitlement_id: ::std::string::String = "EntitlementId",
     }
 }
 
 pub mod entitlement {
     //! Nested property types and enums of [`Entitlement`](super::Entitlement).
 
-    /// The definition `Entitlement`.
     #[derive(Clone)]
     pub struct Entitlement {
         /// CloudFormation property `PrincipalRole`; required.
@@ -257,22 +205,17 @@ pub mod entitlement {
         }
     }
 
-    impl crate::resource::ToExpr for Entitlement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PrincipalRole", self.principal_role);
-            p.into_expr()
+    crate::resource::props! {
+        nested Entitlement;
+        req {
+            principal_role = "PrincipalRole",
         }
     }
 
-    pub(super) static ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrincipalRole", crate::resource::Rule { shape: Some(&PRINCIPAL_ROLE_ENTITLEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrincipalRole", crate::resource::Rule { shape: Some(&PRINCIPAL_ROLE_ENTITLEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrincipalRoleEntitlement`.
     #[derive(Clone)]
     pub struct PrincipalRoleEntitlement {
         /// The AWS account ID
@@ -289,7 +232,6 @@ pub mod entitlement {
 
     impl PrincipalRoleEntitlement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(principal: crate::cfn::accountaccess::entitlement::Principal, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account: ::std::option::Option::None,
@@ -299,26 +241,23 @@ pub mod entitlement {
         }
     }
 
-    impl crate::resource::ToExpr for PrincipalRoleEntitlement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Account", self.account);
-            p.set("Principal", self.principal);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrincipalRoleEntitlement;
+        req {
+            principal = "Principal",
+            role_arn = "RoleArn",
+        }
+        opt {
+            account = "Account",
         }
     }
 
-    pub(super) static PRINCIPAL_ROLE_ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Account", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Principal", crate::resource::Rule { shape: Some(&PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:iam::[0-9]{12}:role\\/([a-zA-Z0-9+=,.@_-]+\\/)*[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRINCIPAL_ROLE_ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Account", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("Principal", crate::resource::Rule { shape: Some(&PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:iam::[0-9]{12}:role\\/([a-zA-Z0-9+=,.@_-]+\\/)*[a-zA-Z0-9+=,.@_-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Principal`.
     #[derive(Clone)]
     pub struct Principal {
         /// CloudFormation property `IdentityCenter`; required.
@@ -335,22 +274,17 @@ pub mod entitlement {
         }
     }
 
-    impl crate::resource::ToExpr for Principal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IdentityCenter", self.identity_center);
-            p.into_expr()
+    crate::resource::props! {
+        nested Principal;
+        req {
+            identity_center = "IdentityCenter",
         }
     }
 
-    pub(super) static PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdentityCenter", crate::resource::Rule { shape: Some(&IDENTITY_CENTER_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdentityCenter", crate::resource::Rule { shape: Some(&IDENTITY_CENTER_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IdentityCenterPrincipal`.
     #[derive(Clone, Default)]
     pub struct IdentityCenterPrincipal {
         /// The ID of the group
@@ -363,20 +297,16 @@ pub mod entitlement {
         pub user_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IdentityCenterPrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupId", self.group_id);
-            p.set_opt("UserId", self.user_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentityCenterPrincipal;
+        opt {
+            group_id = "GroupId",
+            user_id = "UserId",
         }
     }
 
-    pub(super) static IDENTITY_CENTER_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("UserId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_CENTER_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("UserId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -46,7 +46,6 @@ pub struct Certificate {
 
 impl Certificate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate_authority_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, certificate_signing_request: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signing_algorithm: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, validity: crate::cfn::acmpca::certificate::Validity) -> Self {
         Self {
             api_passthrough: ::std::option::Option::None,
@@ -60,43 +59,32 @@ impl Certificate {
     }
 }
 
-impl crate::resource::Resource for Certificate {
-    const TYPE: &'static str = "AWS::ACMPCA::Certificate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CERTIFICATE_SHAPE)
+crate::resource::props! {
+    resource Certificate = "AWS::ACMPCA::Certificate", shape: Some(&CERTIFICATE_SHAPE);
+    req {
+        certificate_authority_arn = "CertificateAuthorityArn",
+        certificate_signing_request = "CertificateSigningRequest",
+        signing_algorithm = "SigningAlgorithm",
+        validity = "Validity",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApiPassthrough", self.api_passthrough);
-        p.set("CertificateAuthorityArn", self.certificate_authority_arn);
-        p.set("CertificateSigningRequest", self.certificate_signing_request);
-        p.set("SigningAlgorithm", self.signing_algorithm);
-        p.set_opt("TemplateArn", self.template_arn);
-        p.set("Validity", self.validity);
-        p.set_opt("ValidityNotBefore", self.validity_not_before);
-        p
+    opt {
+        api_passthrough = "ApiPassthrough",
+        template_arn = "TemplateArn",
+        validity_not_before = "ValidityNotBefore",
     }
 }
 
-static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateSigningRequest", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateSigningRequest", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Certificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Certificate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Certificate`.
-    #[inline]
-    pub fn attr_certificate(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Certificate")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Certificate`.
+        attr_certificate: ::std::string::String = "Certificate",
     }
 }
 
@@ -117,25 +105,23 @@ pub mod certificate {
         pub subject: ::std::option::Option<crate::cfn::acmpca::certificate::Subject>,
     }
 
-    impl crate::resource::ToExpr for ApiPassthrough {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Extensions", self.extensions);
-            p.set_opt("Subject", self.subject);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiPassthrough;
+        opt {
+            extensions = "Extensions",
+            subject = "Subject",
         }
     }
 
     /// Contains X.509 extension information for a certificate.
     #[derive(Clone, Default)]
     pub struct Extensions {
-        /// Contains a sequence of one or more policy information terms, each of which consists of an object identifier (OID) and optional qualifiers. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier).
+        /// Contains a sequence of one or more policy information terms, each of which consists of an object identifier (OID) and optional qualifiers. For more information, see NIST's definition of [Object Identifier (OID)](https://csrc.nist.gov/glossary/term/Object_Identifier).
         /// In an end-entity certificate, these terms indicate the policy under which the certificate was issued and the purposes for which it may be used. In a CA certificate, these terms limit the set of policies for certification paths that include this certificate.
         ///
         /// CloudFormation property `CertificatePolicies`.
         pub certificate_policies: ::std::option::Option<::std::vec::Vec<crate::cfn::acmpca::certificate::PolicyInformation>>,
-        /// Contains a sequence of one or more X.509 extensions, each of which consists of an object identifier (OID), a base64-encoded value, and the critical flag. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29)
+        /// Contains a sequence of one or more X.509 extensions, each of which consists of an object identifier (OID), a base64-encoded value, and the critical flag. For more information, see the [Global OID reference database.](https://oidref.com/2.5.29)
         ///
         /// CloudFormation property `CustomExtensions`.
         pub custom_extensions: ::std::option::Option<::std::vec::Vec<crate::cfn::acmpca::certificate::CustomExtension>>,
@@ -153,23 +139,21 @@ pub mod certificate {
         pub subject_alternative_names: ::std::option::Option<::std::vec::Vec<crate::cfn::acmpca::certificate::GeneralName>>,
     }
 
-    impl crate::resource::ToExpr for Extensions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificatePolicies", self.certificate_policies);
-            p.set_opt("CustomExtensions", self.custom_extensions);
-            p.set_opt("ExtendedKeyUsage", self.extended_key_usage);
-            p.set_opt("KeyUsage", self.key_usage);
-            p.set_opt("SubjectAlternativeNames", self.subject_alternative_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested Extensions;
+        opt {
+            certificate_policies = "CertificatePolicies",
+            custom_extensions = "CustomExtensions",
+            extended_key_usage = "ExtendedKeyUsage",
+            key_usage = "KeyUsage",
+            subject_alternative_names = "SubjectAlternativeNames",
         }
     }
 
     /// Defines the X.509 ``CertificatePolicies`` extension.
     #[derive(Clone)]
     pub struct PolicyInformation {
-        /// Specifies the object identifier (OID) of the certificate policy under which the certificate was issued. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier).
+        /// Specifies the object identifier (OID) of the certificate policy under which the certificate was issued. For more information, see NIST's definition of [Object Identifier (OID)](https://csrc.nist.gov/glossary/term/Object_Identifier).
         ///
         /// CloudFormation property `CertPolicyId`; required.
         pub cert_policy_id: crate::value::Val<::std::string::String>,
@@ -181,7 +165,6 @@ pub mod certificate {
 
     impl PolicyInformation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cert_policy_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cert_policy_id: cert_policy_id.into(),
@@ -190,13 +173,13 @@ pub mod certificate {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyInformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertPolicyId", self.cert_policy_id);
-            p.set_opt("PolicyQualifiers", self.policy_qualifiers);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyInformation;
+        req {
+            cert_policy_id = "CertPolicyId",
+        }
+        opt {
+            policy_qualifiers = "PolicyQualifiers",
         }
     }
 
@@ -215,7 +198,6 @@ pub mod certificate {
 
     impl PolicyQualifierInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_qualifier_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, qualifier: crate::cfn::acmpca::certificate::Qualifier) -> Self {
             Self {
                 policy_qualifier_id: policy_qualifier_id.into(),
@@ -224,17 +206,15 @@ pub mod certificate {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyQualifierInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyQualifierId", self.policy_qualifier_id);
-            p.set("Qualifier", self.qualifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyQualifierInfo;
+        req {
+            policy_qualifier_id = "PolicyQualifierId",
+            qualifier = "Qualifier",
         }
     }
 
-    /// Defines a ``PolicyInformation`` qualifier. AWS Private CA supports the [certification practice statement (CPS) qualifier](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.4) defined in RFC 5280.
+    /// Defines a ``PolicyInformation`` qualifier. AWS Private CA supports the [certification practice statement (CPS) qualifier](https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.4) defined in RFC 5280.
     #[derive(Clone)]
     pub struct Qualifier {
         /// Contains a pointer to a certification practice statement (CPS) published by the CA.
@@ -245,7 +225,6 @@ pub mod certificate {
 
     impl Qualifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cps_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cps_uri: cps_uri.into(),
@@ -253,12 +232,10 @@ pub mod certificate {
         }
     }
 
-    impl crate::resource::ToExpr for Qualifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CpsUri", self.cps_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested Qualifier;
+        req {
+            cps_uri = "CpsUri",
         }
     }
 
@@ -270,7 +247,7 @@ pub mod certificate {
         ///
         /// CloudFormation property `Critical`.
         pub critical: ::std::option::Option<crate::value::Val<bool>>,
-        /// Specifies the object identifier (OID) of the X.509 extension. For more information, see the [Global OID reference database.](https://docs.aws.amazon.com/https://oidref.com/2.5.29)
+        /// Specifies the object identifier (OID) of the X.509 extension. For more information, see the [Global OID reference database.](https://oidref.com/2.5.29)
         ///
         /// CloudFormation property `ObjectIdentifier`; required.
         pub object_identifier: crate::value::Val<::std::string::String>,
@@ -282,7 +259,6 @@ pub mod certificate {
 
     impl CustomExtension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 critical: ::std::option::Option::None,
@@ -292,14 +268,14 @@ pub mod certificate {
         }
     }
 
-    impl crate::resource::ToExpr for CustomExtension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Critical", self.critical);
-            p.set("ObjectIdentifier", self.object_identifier);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomExtension;
+        req {
+            object_identifier = "ObjectIdentifier",
+            value = "Value",
+        }
+        opt {
+            critical = "Critical",
         }
     }
 
@@ -310,19 +286,17 @@ pub mod certificate {
         ///
         /// CloudFormation property `ExtendedKeyUsageObjectIdentifier`.
         pub extended_key_usage_object_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Specifies a standard ``ExtendedKeyUsage`` as defined as in [RFC 5280](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.12).
+        /// Specifies a standard ``ExtendedKeyUsage`` as defined as in [RFC 5280](https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.12).
         ///
         /// CloudFormation property `ExtendedKeyUsageType`.
         pub extended_key_usage_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ExtendedKeyUsage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExtendedKeyUsageObjectIdentifier", self.extended_key_usage_object_identifier);
-            p.set_opt("ExtendedKeyUsageType", self.extended_key_usage_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExtendedKeyUsage;
+        opt {
+            extended_key_usage_object_identifier = "ExtendedKeyUsageObjectIdentifier",
+            extended_key_usage_type = "ExtendedKeyUsageType",
         }
     }
 
@@ -367,24 +341,22 @@ pub mod certificate {
         pub non_repudiation: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for KeyUsage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CRLSign", self.crl_sign);
-            p.set_opt("DataEncipherment", self.data_encipherment);
-            p.set_opt("DecipherOnly", self.decipher_only);
-            p.set_opt("DigitalSignature", self.digital_signature);
-            p.set_opt("EncipherOnly", self.encipher_only);
-            p.set_opt("KeyAgreement", self.key_agreement);
-            p.set_opt("KeyCertSign", self.key_cert_sign);
-            p.set_opt("KeyEncipherment", self.key_encipherment);
-            p.set_opt("NonRepudiation", self.non_repudiation);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyUsage;
+        opt {
+            crl_sign = "CRLSign",
+            data_encipherment = "DataEncipherment",
+            decipher_only = "DecipherOnly",
+            digital_signature = "DigitalSignature",
+            encipher_only = "EncipherOnly",
+            key_agreement = "KeyAgreement",
+            key_cert_sign = "KeyCertSign",
+            key_encipherment = "KeyEncipherment",
+            non_repudiation = "NonRepudiation",
         }
     }
 
-    /// Describes an ASN.1 X.400 ``GeneralName`` as defined in [RFC 5280](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280). Only one of the following naming options should be provided. Providing more than one option results in an ``InvalidArgsException`` error.
+    /// Describes an ASN.1 X.400 ``GeneralName`` as defined in [RFC 5280](https://datatracker.ietf.org/doc/html/rfc5280). Only one of the following naming options should be provided. Providing more than one option results in an ``InvalidArgsException`` error.
     #[derive(Clone, Default)]
     pub struct GeneralName {
         /// Contains information about the certificate subject. The certificate can be one issued by your private certificate authority (CA) or it can be your private CA certificate. The Subject field in the certificate identifies the entity that owns or controls the public key in the certificate. The entity can be a user, computer, device, or service. The Subject must contain an X.500 distinguished name (DN). A DN is a sequence of relative distinguished names (RDNs). The RDNs are separated by commas in the certificate. The DN must be unique for each entity, but your private CA can issue more than one certificate with the same DN to the same entity.
@@ -411,7 +383,7 @@ pub mod certificate {
         ///
         /// CloudFormation property `RegisteredId`.
         pub registered_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Represents ``GeneralName`` as an [RFC 822](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc822) email address.
+        /// Represents ``GeneralName`` as an [RFC 822](https://datatracker.ietf.org/doc/html/rfc822) email address.
         ///
         /// CloudFormation property `Rfc822Name`.
         pub rfc822_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
@@ -421,19 +393,17 @@ pub mod certificate {
         pub uniform_resource_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GeneralName {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DirectoryName", self.directory_name);
-            p.set_opt("DnsName", self.dns_name);
-            p.set_opt("EdiPartyName", self.edi_party_name);
-            p.set_opt("IpAddress", self.ip_address);
-            p.set_opt("OtherName", self.other_name);
-            p.set_opt("RegisteredId", self.registered_id);
-            p.set_opt("Rfc822Name", self.rfc822_name);
-            p.set_opt("UniformResourceIdentifier", self.uniform_resource_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeneralName;
+        opt {
+            directory_name = "DirectoryName",
+            dns_name = "DnsName",
+            edi_party_name = "EdiPartyName",
+            ip_address = "IpAddress",
+            other_name = "OtherName",
+            registered_id = "RegisteredId",
+            rfc822_name = "Rfc822Name",
+            uniform_resource_identifier = "UniformResourceIdentifier",
         }
     }
 
@@ -449,7 +419,7 @@ pub mod certificate {
         ///
         /// CloudFormation property `Country`.
         pub country: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Contains a sequence of one or more X.500 relative distinguished names (RDNs), each of which consists of an object identifier (OID) and a value. For more information, see NIST’s definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier).
+        /// Contains a sequence of one or more X.500 relative distinguished names (RDNs), each of which consists of an object identifier (OID) and a value. For more information, see NIST’s definition of [Object Identifier (OID)](https://csrc.nist.gov/glossary/term/Object_Identifier).
         /// Custom attributes cannot be used in combination with standard attributes.
         ///
         /// CloudFormation property `CustomAttributes`.
@@ -504,26 +474,24 @@ pub mod certificate {
         pub title: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Subject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CommonName", self.common_name);
-            p.set_opt("Country", self.country);
-            p.set_opt("CustomAttributes", self.custom_attributes);
-            p.set_opt("DistinguishedNameQualifier", self.distinguished_name_qualifier);
-            p.set_opt("GenerationQualifier", self.generation_qualifier);
-            p.set_opt("GivenName", self.given_name);
-            p.set_opt("Initials", self.initials);
-            p.set_opt("Locality", self.locality);
-            p.set_opt("Organization", self.organization);
-            p.set_opt("OrganizationalUnit", self.organizational_unit);
-            p.set_opt("Pseudonym", self.pseudonym);
-            p.set_opt("SerialNumber", self.serial_number);
-            p.set_opt("State", self.state);
-            p.set_opt("Surname", self.surname);
-            p.set_opt("Title", self.title);
-            p.into_expr()
+    crate::resource::props! {
+        nested Subject;
+        opt {
+            common_name = "CommonName",
+            country = "Country",
+            custom_attributes = "CustomAttributes",
+            distinguished_name_qualifier = "DistinguishedNameQualifier",
+            generation_qualifier = "GenerationQualifier",
+            given_name = "GivenName",
+            initials = "Initials",
+            locality = "Locality",
+            organization = "Organization",
+            organizational_unit = "OrganizationalUnit",
+            pseudonym = "Pseudonym",
+            serial_number = "SerialNumber",
+            state = "State",
+            surname = "Surname",
+            title = "Title",
         }
     }
 
@@ -542,7 +510,6 @@ pub mod certificate {
 
     impl CustomAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object_identifier: object_identifier.into(),
@@ -551,17 +518,15 @@ pub mod certificate {
         }
     }
 
-    impl crate::resource::ToExpr for CustomAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ObjectIdentifier", self.object_identifier);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomAttribute;
+        req {
+            object_identifier = "ObjectIdentifier",
+            value = "Value",
         }
     }
 
-    /// Describes an Electronic Data Interchange (EDI) entity as described in as defined in [Subject Alternative Name](https://docs.aws.amazon.com/https://datatracker.ietf.org/doc/html/rfc5280) in RFC 5280.
+    /// Describes an Electronic Data Interchange (EDI) entity as described in as defined in [Subject Alternative Name](https://datatracker.ietf.org/doc/html/rfc5280) in RFC 5280.
     #[derive(Clone)]
     pub struct EdiPartyName {
         /// Specifies the name assigner.
@@ -576,7 +541,6 @@ pub mod certificate {
 
     impl EdiPartyName {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name_assigner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, party_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name_assigner: name_assigner.into(),
@@ -585,17 +549,15 @@ pub mod certificate {
         }
     }
 
-    impl crate::resource::ToExpr for EdiPartyName {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NameAssigner", self.name_assigner);
-            p.set("PartyName", self.party_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested EdiPartyName;
+        req {
+            name_assigner = "NameAssigner",
+            party_name = "PartyName",
         }
     }
 
-    /// Defines a custom ASN.1 X.400 ``GeneralName`` using an object identifier (OID) and value. The OID must satisfy the regular expression shown below. For more information, see NIST's definition of [Object Identifier (OID)](https://docs.aws.amazon.com/https://csrc.nist.gov/glossary/term/Object_Identifier).
+    /// Defines a custom ASN.1 X.400 ``GeneralName`` using an object identifier (OID) and value. The OID must satisfy the regular expression shown below. For more information, see NIST's definition of [Object Identifier (OID)](https://csrc.nist.gov/glossary/term/Object_Identifier).
     #[derive(Clone)]
     pub struct OtherName {
         /// Specifies an OID.
@@ -610,7 +572,6 @@ pub mod certificate {
 
     impl OtherName {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_id: type_id.into(),
@@ -619,13 +580,11 @@ pub mod certificate {
         }
     }
 
-    impl crate::resource::ToExpr for OtherName {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TypeId", self.type_id);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested OtherName;
+        req {
+            type_id = "TypeId",
+            value = "Value",
         }
     }
 
@@ -644,7 +603,6 @@ pub mod certificate {
 
     impl Validity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -653,13 +611,11 @@ pub mod certificate {
         }
     }
 
-    impl crate::resource::ToExpr for Validity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Validity;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 }
@@ -707,7 +663,6 @@ pub struct CertificateAuthority {
 
 impl CertificateAuthority {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(key_algorithm: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signing_algorithm: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subject: crate::cfn::acmpca::certificate_authority::Subject, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             csr_extensions: ::std::option::Option::None,
@@ -723,46 +678,35 @@ impl CertificateAuthority {
     }
 }
 
-impl crate::resource::Resource for CertificateAuthority {
-    const TYPE: &'static str = "AWS::ACMPCA::CertificateAuthority";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CERTIFICATE_AUTHORITY_SHAPE)
+crate::resource::props! {
+    resource CertificateAuthority = "AWS::ACMPCA::CertificateAuthority", shape: Some(&CERTIFICATE_AUTHORITY_SHAPE);
+    req {
+        key_algorithm = "KeyAlgorithm",
+        signing_algorithm = "SigningAlgorithm",
+        subject = "Subject",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CsrExtensions", self.csr_extensions);
-        p.set("KeyAlgorithm", self.key_algorithm);
-        p.set_opt("KeyStorageSecurityStandard", self.key_storage_security_standard);
-        p.set_opt("RevocationConfiguration", self.revocation_configuration);
-        p.set("SigningAlgorithm", self.signing_algorithm);
-        p.set("Subject", self.subject);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p.set_opt("UsageMode", self.usage_mode);
-        p
+    opt {
+        csr_extensions = "CsrExtensions",
+        key_storage_security_standard = "KeyStorageSecurityStandard",
+        revocation_configuration = "RevocationConfiguration",
+        tags = "Tags",
+        usage_mode = "UsageMode",
     }
 }
 
-static CERTIFICATE_AUTHORITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RevocationConfiguration", crate::resource::Rule { shape: Some(&self::certificate_authority::REVOCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::certificate_authority::TAG13_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CERTIFICATE_AUTHORITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RevocationConfiguration", crate::resource::Rule { shape: Some(&self::certificate_authority::REVOCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_group_security::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CertificateAuthority`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CertificateAuthority> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CertificateSigningRequest`.
-    #[inline]
-    pub fn attr_certificate_signing_request(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateSigningRequest")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CertificateSigningRequest`.
+        attr_certificate_signing_request: ::std::string::String = "CertificateSigningRequest",
     }
 }
 
@@ -782,13 +726,11 @@ pub mod certificate_authority {
         pub subject_information_access: ::std::option::Option<::std::vec::Vec<crate::cfn::acmpca::certificate_authority::AccessDescription>>,
     }
 
-    impl crate::resource::ToExpr for CsrExtensions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyUsage", self.key_usage);
-            p.set_opt("SubjectInformationAccess", self.subject_information_access);
-            p.into_expr()
+    crate::resource::props! {
+        nested CsrExtensions;
+        opt {
+            key_usage = "KeyUsage",
+            subject_information_access = "SubjectInformationAccess",
         }
     }
 
@@ -815,20 +757,18 @@ pub mod certificate_authority {
         pub non_repudiation: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for KeyUsage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CRLSign", self.crl_sign);
-            p.set_opt("DataEncipherment", self.data_encipherment);
-            p.set_opt("DecipherOnly", self.decipher_only);
-            p.set_opt("DigitalSignature", self.digital_signature);
-            p.set_opt("EncipherOnly", self.encipher_only);
-            p.set_opt("KeyAgreement", self.key_agreement);
-            p.set_opt("KeyCertSign", self.key_cert_sign);
-            p.set_opt("KeyEncipherment", self.key_encipherment);
-            p.set_opt("NonRepudiation", self.non_repudiation);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyUsage;
+        opt {
+            crl_sign = "CRLSign",
+            data_encipherment = "DataEncipherment",
+            decipher_only = "DecipherOnly",
+            digital_signature = "DigitalSignature",
+            encipher_only = "EncipherOnly",
+            key_agreement = "KeyAgreement",
+            key_cert_sign = "KeyCertSign",
+            key_encipherment = "KeyEncipherment",
+            non_repudiation = "NonRepudiation",
         }
     }
 
@@ -856,13 +796,11 @@ pub mod certificate_authority {
         }
     }
 
-    impl crate::resource::ToExpr for AccessDescription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessLocation", self.access_location);
-            p.set("AccessMethod", self.access_method);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessDescription;
+        req {
+            access_location = "AccessLocation",
+            access_method = "AccessMethod",
         }
     }
 
@@ -903,19 +841,17 @@ pub mod certificate_authority {
         pub uniform_resource_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GeneralName {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DirectoryName", self.directory_name);
-            p.set_opt("DnsName", self.dns_name);
-            p.set_opt("EdiPartyName", self.edi_party_name);
-            p.set_opt("IpAddress", self.ip_address);
-            p.set_opt("OtherName", self.other_name);
-            p.set_opt("RegisteredId", self.registered_id);
-            p.set_opt("Rfc822Name", self.rfc822_name);
-            p.set_opt("UniformResourceIdentifier", self.uniform_resource_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeneralName;
+        opt {
+            directory_name = "DirectoryName",
+            dns_name = "DnsName",
+            edi_party_name = "EdiPartyName",
+            ip_address = "IpAddress",
+            other_name = "OtherName",
+            registered_id = "RegisteredId",
+            rfc822_name = "Rfc822Name",
+            uniform_resource_identifier = "UniformResourceIdentifier",
         }
     }
 
@@ -956,26 +892,24 @@ pub mod certificate_authority {
         pub title: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Subject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CommonName", self.common_name);
-            p.set_opt("Country", self.country);
-            p.set_opt("CustomAttributes", self.custom_attributes);
-            p.set_opt("DistinguishedNameQualifier", self.distinguished_name_qualifier);
-            p.set_opt("GenerationQualifier", self.generation_qualifier);
-            p.set_opt("GivenName", self.given_name);
-            p.set_opt("Initials", self.initials);
-            p.set_opt("Locality", self.locality);
-            p.set_opt("Organization", self.organization);
-            p.set_opt("OrganizationalUnit", self.organizational_unit);
-            p.set_opt("Pseudonym", self.pseudonym);
-            p.set_opt("SerialNumber", self.serial_number);
-            p.set_opt("State", self.state);
-            p.set_opt("Surname", self.surname);
-            p.set_opt("Title", self.title);
-            p.into_expr()
+    crate::resource::props! {
+        nested Subject;
+        opt {
+            common_name = "CommonName",
+            country = "Country",
+            custom_attributes = "CustomAttributes",
+            distinguished_name_qualifier = "DistinguishedNameQualifier",
+            generation_qualifier = "GenerationQualifier",
+            given_name = "GivenName",
+            initials = "Initials",
+            locality = "Locality",
+            organization = "Organization",
+            organizational_unit = "OrganizationalUnit",
+            pseudonym = "Pseudonym",
+            serial_number = "SerialNumber",
+            state = "State",
+            surname = "Surname",
+            title = "Title",
         }
     }
 
@@ -992,7 +926,6 @@ pub mod certificate_authority {
 
     impl CustomAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object_identifier: object_identifier.into(),
@@ -1001,13 +934,11 @@ pub mod certificate_authority {
         }
     }
 
-    impl crate::resource::ToExpr for CustomAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ObjectIdentifier", self.object_identifier);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomAttribute;
+        req {
+            object_identifier = "ObjectIdentifier",
+            value = "Value",
         }
     }
 
@@ -1022,7 +953,6 @@ pub mod certificate_authority {
 
     impl EdiPartyName {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(party_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name_assigner: ::std::option::Option::None,
@@ -1031,13 +961,13 @@ pub mod certificate_authority {
         }
     }
 
-    impl crate::resource::ToExpr for EdiPartyName {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NameAssigner", self.name_assigner);
-            p.set("PartyName", self.party_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested EdiPartyName;
+        req {
+            party_name = "PartyName",
+        }
+        opt {
+            name_assigner = "NameAssigner",
         }
     }
 
@@ -1054,7 +984,6 @@ pub mod certificate_authority {
 
     impl OtherName {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_id: type_id.into(),
@@ -1063,13 +992,11 @@ pub mod certificate_authority {
         }
     }
 
-    impl crate::resource::ToExpr for OtherName {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TypeId", self.type_id);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested OtherName;
+        req {
+            type_id = "TypeId",
+            value = "Value",
         }
     }
 
@@ -1086,13 +1013,11 @@ pub mod certificate_authority {
         pub custom_object_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AccessMethod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessMethodType", self.access_method_type);
-            p.set_opt("CustomObjectIdentifier", self.custom_object_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessMethod;
+        opt {
+            access_method_type = "AccessMethodType",
+            custom_object_identifier = "CustomObjectIdentifier",
         }
     }
 
@@ -1109,22 +1034,18 @@ pub mod certificate_authority {
         pub ocsp_configuration: ::std::option::Option<crate::cfn::acmpca::certificate_authority::OcspConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RevocationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrlConfiguration", self.crl_configuration);
-            p.set_opt("OcspConfiguration", self.ocsp_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested RevocationConfiguration;
+        opt {
+            crl_configuration = "CrlConfiguration",
+            ocsp_configuration = "OcspConfiguration",
         }
     }
 
-    pub(super) static REVOCATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrlConfiguration", crate::resource::Rule { shape: Some(&CRL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OcspConfiguration", crate::resource::Rule { shape: Some(&OCSP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REVOCATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrlConfiguration", crate::resource::Rule { shape: Some(&CRL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OcspConfiguration", crate::resource::Rule { shape: Some(&OCSP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Your certificate authority can create and maintain a certificate revocation list (CRL). A CRL contains information about certificates that have been revoked.
     #[derive(Clone)]
@@ -1151,7 +1072,6 @@ pub mod certificate_authority {
 
     impl CrlConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 crl_distribution_point_extension_configuration: ::std::option::Option::None,
@@ -1166,30 +1086,28 @@ pub mod certificate_authority {
         }
     }
 
-    impl crate::resource::ToExpr for CrlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrlDistributionPointExtensionConfiguration", self.crl_distribution_point_extension_configuration);
-            p.set_opt("CrlType", self.crl_type);
-            p.set_opt("CustomCname", self.custom_cname);
-            p.set_opt("CustomPath", self.custom_path);
-            p.set("Enabled", self.enabled);
-            p.set_opt("ExpirationInDays", self.expiration_in_days);
-            p.set_opt("S3BucketName", self.s3_bucket_name);
-            p.set_opt("S3ObjectAcl", self.s3_object_acl);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrlConfiguration;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            crl_distribution_point_extension_configuration = "CrlDistributionPointExtensionConfiguration",
+            crl_type = "CrlType",
+            custom_cname = "CustomCname",
+            custom_path = "CustomPath",
+            expiration_in_days = "ExpirationInDays",
+            s3_bucket_name = "S3BucketName",
+            s3_object_acl = "S3ObjectAcl",
         }
     }
 
-    pub(super) static CRL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomCname", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$")), ..crate::resource::Rule::NONE }),
-            ("CustomPath", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*)$")), ..crate::resource::Rule::NONE }),
-            ("ExpirationInDays", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
-            ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9._/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CRL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomCname", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$")), ..crate::resource::Rule::NONE }),
+        ("CustomPath", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(/|[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+(/[-a-zA-Z0-9;?:@&=+$,%_.!~*()']+)*)$")), ..crate::resource::Rule::NONE }),
+        ("ExpirationInDays", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9._/]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures the default behavior of the CRL Distribution Point extension for certificates issued by your certificate authority
     #[derive(Clone)]
@@ -1200,7 +1118,6 @@ pub mod certificate_authority {
 
     impl CrlDistributionPointExtensionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(omit_extension: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 omit_extension: omit_extension.into(),
@@ -1208,12 +1125,10 @@ pub mod certificate_authority {
         }
     }
 
-    impl crate::resource::ToExpr for CrlDistributionPointExtensionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OmitExtension", self.omit_extension);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrlDistributionPointExtensionConfiguration;
+        req {
+            omit_extension = "OmitExtension",
         }
     }
 
@@ -1228,7 +1143,6 @@ pub mod certificate_authority {
 
     impl OcspConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1237,31 +1151,22 @@ pub mod certificate_authority {
         }
     }
 
-    impl crate::resource::ToExpr for OcspConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("OcspCustomCname", self.ocsp_custom_cname);
-            p.into_expr()
+    crate::resource::props! {
+        nested OcspConfiguration;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            ocsp_custom_cname = "OcspCustomCname",
         }
     }
 
-    pub(super) static OCSP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OcspCustomCname", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG13_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OCSP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OcspCustomCname", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9;/?:@&=+$,%_.!~*()']*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// KeyStorageSecurityStadard defines a cryptographic key management compliance standard used for handling CA keys.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyStorageSecurityStandard {
         /// `CCPC_LEVEL_1_OR_HIGHER`
         CcpcLevel1OrHigher,
@@ -1271,19 +1176,9 @@ pub mod certificate_authority {
         Fips1402Level3OrHigher,
     }
 
-    impl crate::value::CfnEnum for KeyStorageSecurityStandard {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CcpcLevel1OrHigher => "CCPC_LEVEL_1_OR_HIGHER",
-                Self::Fips1402Level2OrHigher => "FIPS_140_2_LEVEL_2_OR_HIGHER",
-                Self::Fips1402Level3OrHigher => "FIPS_140_2_LEVEL_3_OR_HIGHER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyStorageSecurityStandard, ["CCPC_LEVEL_1_OR_HIGHER", "FIPS_140_2_LEVEL_2_OR_HIGHER", "FIPS_140_2_LEVEL_3_OR_HIGHER"]);
 
-    /// Allowed values of `CrlType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CrlType {
         /// `COMPLETE`
         Complete,
@@ -1291,18 +1186,9 @@ pub mod certificate_authority {
         Partitioned,
     }
 
-    impl crate::value::CfnEnum for CrlType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Complete => "COMPLETE",
-                Self::Partitioned => "PARTITIONED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CrlType, ["COMPLETE", "PARTITIONED"]);
 
-    /// Allowed values of `S3ObjectAcl`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3ObjectAcl {
         /// `BUCKET_OWNER_FULL_CONTROL`
         BucketOwnerFullControl,
@@ -1310,18 +1196,10 @@ pub mod certificate_authority {
         PublicRead,
     }
 
-    impl crate::value::CfnEnum for S3ObjectAcl {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BucketOwnerFullControl => "BUCKET_OWNER_FULL_CONTROL",
-                Self::PublicRead => "PUBLIC_READ",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3ObjectAcl, ["BUCKET_OWNER_FULL_CONTROL", "PUBLIC_READ"]);
 
     /// Usage mode of the ceritificate authority.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsageMode {
         /// `GENERAL_PURPOSE`
         GeneralPurpose,
@@ -1329,15 +1207,7 @@ pub mod certificate_authority {
         ShortLivedCertificate,
     }
 
-    impl crate::value::CfnEnum for UsageMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GeneralPurpose => "GENERAL_PURPOSE",
-                Self::ShortLivedCertificate => "SHORT_LIVED_CERTIFICATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UsageMode, ["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"]);
 }
 
 /// Used to install the certificate authority certificate and update the certificate authority status.
@@ -1365,7 +1235,6 @@ pub struct CertificateAuthorityActivation {
 
 impl CertificateAuthorityActivation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, certificate_authority_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate: certificate.into(),
@@ -1376,25 +1245,23 @@ impl CertificateAuthorityActivation {
     }
 }
 
-impl crate::resource::Resource for CertificateAuthorityActivation {
-    const TYPE: &'static str = "AWS::ACMPCA::CertificateAuthorityActivation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Certificate", self.certificate);
-        p.set("CertificateAuthorityArn", self.certificate_authority_arn);
-        p.set_opt("CertificateChain", self.certificate_chain);
-        p.set_opt("Status", self.status);
-        p
+crate::resource::props! {
+    resource CertificateAuthorityActivation = "AWS::ACMPCA::CertificateAuthorityActivation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        certificate = "Certificate",
+        certificate_authority_arn = "CertificateAuthorityArn",
+    }
+    opt {
+        certificate_chain = "CertificateChain",
+        status = "Status",
     }
 }
 
 /// Attributes of [`CertificateAuthorityActivation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CertificateAuthorityActivation> {
-    /// `Fn::GetAtt` `CompleteCertificateChain`.
-    #[inline]
-    pub fn attr_complete_certificate_chain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CompleteCertificateChain")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CompleteCertificateChain`.
+        attr_complete_certificate_chain: ::std::string::String = "CompleteCertificateChain",
     }
 }
 
@@ -1423,7 +1290,6 @@ pub struct Permission {
 
 impl Permission {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::acmpca::permission::Actions>>>, certificate_authority_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             actions: actions.into(),
@@ -1434,37 +1300,29 @@ impl Permission {
     }
 }
 
-impl crate::resource::Resource for Permission {
-    const TYPE: &'static str = "AWS::ACMPCA::Permission";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PERMISSION_SHAPE)
+crate::resource::props! {
+    resource Permission = "AWS::ACMPCA::Permission", shape: Some(&PERMISSION_SHAPE);
+    req {
+        actions = "Actions",
+        certificate_authority_arn = "CertificateAuthorityArn",
+        principal = "Principal",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set("CertificateAuthorityArn", self.certificate_authority_arn);
-        p.set("Principal", self.principal);
-        p.set_opt("SourceAccount", self.source_account);
-        p
+    opt {
+        source_account = "SourceAccount",
     }
 }
 
-static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:acm-pca:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Principal", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^*]+$")), ..crate::resource::Rule::NONE }),
-        ("SourceAccount", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:acm-pca:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Principal", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^*]+$")), ..crate::resource::Rule::NONE }),
+    ("SourceAccount", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod permission {
     //! Nested property types and enums of [`Permission`](super::Permission).
 
-    /// Allowed values of `Actions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Actions {
         /// `GetCertificate`
         GetCertificate,
@@ -1474,14 +1332,5 @@ pub mod permission {
         ListPermissions,
     }
 
-    impl crate::value::CfnEnum for Actions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GetCertificate => "GetCertificate",
-                Self::IssueCertificate => "IssueCertificate",
-                Self::ListPermissions => "ListPermissions",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Actions, ["GetCertificate", "IssueCertificate", "ListPermissions"]);
 }

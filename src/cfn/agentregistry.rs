@@ -53,7 +53,6 @@ pub struct Registry {
 
 impl Registry {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             approval_configuration: ::std::option::Option::None,
@@ -70,77 +69,56 @@ impl Registry {
     }
 }
 
-impl crate::resource::Resource for Registry {
-    const TYPE: &'static str = "AWS::AgentRegistry::Registry";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REGISTRY_SHAPE)
+crate::resource::props! {
+    resource Registry = "AWS::AgentRegistry::Registry", shape: Some(&REGISTRY_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApprovalConfiguration", self.approval_configuration);
-        p.set_opt("AuthorizerType", self.authorizer_type);
-        p.set_opt("AutoDetectionEnabled", self.auto_detection_enabled);
-        p.set_opt("AutoDetectionScope", self.auto_detection_scope);
-        p.set_opt("CustomMetadataSchemaConfiguration", self.custom_metadata_schema_configuration);
-        p.set_opt("Description", self.description);
-        p.set_opt("DiscoveryConfiguration", self.discovery_configuration);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        approval_configuration = "ApprovalConfiguration",
+        authorizer_type = "AuthorizerType",
+        auto_detection_enabled = "AutoDetectionEnabled",
+        auto_detection_scope = "AutoDetectionScope",
+        custom_metadata_schema_configuration = "CustomMetadataSchemaConfiguration",
+        description = "Description",
+        discovery_configuration = "DiscoveryConfiguration",
+        encryption_configuration = "EncryptionConfiguration",
+        tags = "Tags",
     }
 }
 
-static REGISTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApprovalConfiguration", crate::resource::Rule { shape: Some(&self::registry::APPROVAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomMetadataSchemaConfiguration", crate::resource::Rule { shape: Some(&self::registry::CUSTOM_METADATA_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("DiscoveryConfiguration", crate::resource::Rule { shape: Some(&self::registry::DISCOVERY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::registry::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_\\-\\.\\/]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::registry::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REGISTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApprovalConfiguration", crate::resource::Rule { shape: Some(&self::registry::APPROVAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomMetadataSchemaConfiguration", crate::resource::Rule { shape: Some(&self::registry::CUSTOM_METADATA_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("DiscoveryConfiguration", crate::resource::Rule { shape: Some(&self::registry::DISCOVERY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::registry::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_\\-\\.\\/]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock_group_ai::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Registry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Registry> {
-    /// `Fn::GetAtt` `AutoDetectionStatus`.
-    #[inline]
-    pub fn attr_auto_detection_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutoDetectionStatus")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `RegistryArn`.
-    #[inline]
-    pub fn attr_registry_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryArn")
-    }
-    /// `Fn::GetAtt` `RegistryId`.
-    #[inline]
-    pub fn attr_registry_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AutoDetectionStatus`.
+        attr_auto_detection_status: ::std::string::String = "AutoDetectionStatus",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `RegistryArn`.
+        attr_registry_arn: ::std::string::String = "RegistryArn",
+        /// `Fn::GetAtt` `RegistryId`.
+        attr_registry_id: ::std::string::String = "RegistryId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod registry {
     //! Nested property types and enums of [`Registry`](super::Registry).
+
+    pub use crate::cfn::shared::bedrockagentcore_group_ai::{ClaimMatchOperator, InboundTokenClaimValueType};
 
     /// Configuration for the registry's record approval workflow.
     #[derive(Clone, Default)]
@@ -151,20 +129,16 @@ pub mod registry {
         pub auto_approval_rules: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::agentregistry::registry::AutoApprovalRule>>>,
     }
 
-    impl crate::resource::ToExpr for ApprovalConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoApprovalRules", self.auto_approval_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApprovalConfiguration;
+        opt {
+            auto_approval_rules = "AutoApprovalRules",
         }
     }
 
-    pub(super) static APPROVAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoApprovalRules", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPROVAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoApprovalRules", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration that defines a typed metadata schema for a registry. A default schema and per-record-type schema overrides are both optional. Schema evolution is additive only: you can add fields and enum values, but you cannot remove fields, change types, or remove enum values.
     #[derive(Clone, Default)]
@@ -179,22 +153,18 @@ pub mod registry {
         pub record_type_schema_overrides: ::std::option::Option<::std::vec::Vec<crate::cfn::agentregistry::registry::RecordTypeSchemaOverride>>,
     }
 
-    impl crate::resource::ToExpr for CustomMetadataSchemaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultSchema", self.default_schema);
-            p.set_opt("RecordTypeSchemaOverrides", self.record_type_schema_overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomMetadataSchemaConfiguration;
+        opt {
+            default_schema = "DefaultSchema",
+            record_type_schema_overrides = "RecordTypeSchemaOverrides",
         }
     }
 
-    pub(super) static CUSTOM_METADATA_SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultSchema", crate::resource::Rule { min_len: Some(1), max_len: Some(10240), ..crate::resource::Rule::NONE }),
-            ("RecordTypeSchemaOverrides", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&RECORD_TYPE_SCHEMA_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_METADATA_SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultSchema", crate::resource::Rule { min_len: Some(1), max_len: Some(10240), ..crate::resource::Rule::NONE }),
+        ("RecordTypeSchemaOverrides", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&RECORD_TYPE_SCHEMA_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A schema override for a specific record type within a custom metadata schema configuration.
     #[derive(Clone)]
@@ -211,7 +181,6 @@ pub mod registry {
 
     impl RecordTypeSchemaOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(record_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::agentregistry::registry::RecordType>>, schema: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 record_type: record_type.into(),
@@ -220,21 +189,17 @@ pub mod registry {
         }
     }
 
-    impl crate::resource::ToExpr for RecordTypeSchemaOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordType", self.record_type);
-            p.set("Schema", self.schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordTypeSchemaOverride;
+        req {
+            record_type = "RecordType",
+            schema = "Schema",
         }
     }
 
-    pub(super) static RECORD_TYPE_SCHEMA_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Schema", crate::resource::Rule { min_len: Some(1), max_len: Some(10240), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECORD_TYPE_SCHEMA_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Schema", crate::resource::Rule { min_len: Some(1), max_len: Some(10240), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Discovery configuration for the registry. Controls how consumers are authorized to search the registry and invoke its MCP endpoint.
     #[derive(Clone, Default)]
@@ -245,20 +210,16 @@ pub mod registry {
         pub authorizer_configuration: ::std::option::Option<crate::cfn::agentregistry::registry::AuthorizerConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DiscoveryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizerConfiguration", self.authorizer_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DiscoveryConfiguration;
+        opt {
+            authorizer_configuration = "AuthorizerConfiguration",
         }
     }
 
-    pub(super) static DISCOVERY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DISCOVERY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The authorizer configuration for the registry. This is a union - specify exactly one member.
     #[derive(Clone)]
@@ -279,20 +240,16 @@ pub mod registry {
         }
     }
 
-    impl crate::resource::ToExpr for AuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CustomJWTAuthorizer", self.custom_jwt_authorizer);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizerConfiguration;
+        req {
+            custom_jwt_authorizer = "CustomJWTAuthorizer",
         }
     }
 
-    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a custom JWT authorizer that validates inbound bearer tokens against an OpenID Connect identity provider.
     #[derive(Clone)]
@@ -321,7 +278,6 @@ pub mod registry {
 
     impl CustomJwtAuthorizerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(discovery_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allowed_audience: ::std::option::Option::None,
@@ -333,28 +289,26 @@ pub mod registry {
         }
     }
 
-    impl crate::resource::ToExpr for CustomJwtAuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedAudience", self.allowed_audience);
-            p.set_opt("AllowedClients", self.allowed_clients);
-            p.set_opt("AllowedScopes", self.allowed_scopes);
-            p.set_opt("CustomClaims", self.custom_claims);
-            p.set("DiscoveryUrl", self.discovery_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomJwtAuthorizerConfiguration;
+        req {
+            discovery_url = "DiscoveryUrl",
+        }
+        opt {
+            allowed_audience = "AllowedAudience",
+            allowed_clients = "AllowedClients",
+            allowed_scopes = "AllowedScopes",
+            custom_claims = "CustomClaims",
         }
     }
 
-    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedAudience", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedClients", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DiscoveryUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedAudience", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedClients", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DiscoveryUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A validation rule applied to a single claim of an inbound JWT.
     #[derive(Clone)]
@@ -366,13 +320,12 @@ pub mod registry {
         /// CloudFormation property `InboundTokenClaimName`; required.
         pub inbound_token_claim_name: crate::value::Val<::std::string::String>,
         /// CloudFormation property `InboundTokenClaimValueType`; required.
-        pub inbound_token_claim_value_type: crate::value::Val<crate::cfn::agentregistry::registry::InboundTokenClaimValueType>,
+        pub inbound_token_claim_value_type: crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::InboundTokenClaimValueType>,
     }
 
     impl CustomClaimValidationType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(authorizing_claim_match_value: crate::cfn::agentregistry::registry::AuthorizingClaimMatchValueType, inbound_token_claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, inbound_token_claim_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::agentregistry::registry::InboundTokenClaimValueType>>) -> Self {
+        pub fn new(authorizing_claim_match_value: crate::cfn::agentregistry::registry::AuthorizingClaimMatchValueType, inbound_token_claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, inbound_token_claim_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::InboundTokenClaimValueType>>) -> Self {
             Self {
                 authorizing_claim_match_value,
                 inbound_token_claim_name: inbound_token_claim_name.into(),
@@ -381,29 +334,25 @@ pub mod registry {
         }
     }
 
-    impl crate::resource::ToExpr for CustomClaimValidationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizingClaimMatchValue", self.authorizing_claim_match_value);
-            p.set("InboundTokenClaimName", self.inbound_token_claim_name);
-            p.set("InboundTokenClaimValueType", self.inbound_token_claim_value_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomClaimValidationType;
+        req {
+            authorizing_claim_match_value = "AuthorizingClaimMatchValue",
+            inbound_token_claim_name = "InboundTokenClaimName",
+            inbound_token_claim_value_type = "InboundTokenClaimValueType",
         }
     }
 
-    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InboundTokenClaimName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InboundTokenClaimName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-:]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The value and match operator used to authorize a claim during JWT validation.
     #[derive(Clone)]
     pub struct AuthorizingClaimMatchValueType {
         /// CloudFormation property `ClaimMatchOperator`; required.
-        pub claim_match_operator: crate::value::Val<crate::cfn::agentregistry::registry::ClaimMatchOperator>,
+        pub claim_match_operator: crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::ClaimMatchOperator>,
         /// The expected value used to match a claim. Exactly one member is set.
         ///
         /// CloudFormation property `ClaimMatchValue`; required.
@@ -412,8 +361,7 @@ pub mod registry {
 
     impl AuthorizingClaimMatchValueType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(claim_match_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::agentregistry::registry::ClaimMatchOperator>>, claim_match_value: crate::cfn::agentregistry::registry::ClaimMatchValueType) -> Self {
+        pub fn new(claim_match_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::ClaimMatchOperator>>, claim_match_value: crate::cfn::agentregistry::registry::ClaimMatchValueType) -> Self {
             Self {
                 claim_match_operator: claim_match_operator.into(),
                 claim_match_value,
@@ -421,21 +369,17 @@ pub mod registry {
         }
     }
 
-    impl crate::resource::ToExpr for AuthorizingClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClaimMatchOperator", self.claim_match_operator);
-            p.set("ClaimMatchValue", self.claim_match_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizingClaimMatchValueType;
+        req {
+            claim_match_operator = "ClaimMatchOperator",
+            claim_match_value = "ClaimMatchValue",
         }
     }
 
-    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The expected value used to match a claim. Exactly one member is set.
     #[derive(Clone, Default)]
@@ -446,22 +390,18 @@ pub mod registry {
         pub match_value_string_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchValueString", self.match_value_string);
-            p.set_opt("MatchValueStringList", self.match_value_string_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClaimMatchValueType;
+        opt {
+            match_value_string = "MatchValueString",
+            match_value_string_list = "MatchValueStringList",
         }
     }
 
-    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchValueString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("MatchValueStringList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchValueString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }),
+        ("MatchValueStringList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The server-side encryption configuration for a registry. Specifies a customer managed key used to encrypt the registry's content. When omitted, the registry's content is encrypted with an AWS owned key. You cannot change the encryption configuration after registry creation. Specifying a different KMS key, adding this property to an existing registry, or removing it replaces the registry: CloudFormation creates a new registry with a new Amazon Resource Name (ARN) and then deletes the original, including all registry records it contains. Registry records that are not managed by the stack are not re-created in the new registry, and if any remain in the original registry its deletion fails and it is left behind.
     #[derive(Clone)]
@@ -474,7 +414,6 @@ pub mod registry {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_arn: kms_key_arn.into(),
@@ -482,46 +421,28 @@ pub mod registry {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A rule that determines which registry records are automatically approved on submission.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoApprovalRule {
         /// `APPROVE_ALL`
         ApproveAll,
     }
 
-    impl crate::value::CfnEnum for AutoApprovalRule {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApproveAll => "APPROVE_ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoApprovalRule, ["APPROVE_ALL"]);
 
     /// The type of authorizer that controls how consumers access the registry's search and MCP invoke operations.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegistryAuthorizerType {
         /// `CUSTOM_JWT`
         CustomJwt,
@@ -529,34 +450,19 @@ pub mod registry {
         AwsIam,
     }
 
-    impl crate::value::CfnEnum for RegistryAuthorizerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomJwt => "CUSTOM_JWT",
-                Self::AwsIam => "AWS_IAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RegistryAuthorizerType, ["CUSTOM_JWT", "AWS_IAM"]);
 
     /// The source from which resources are detected. ORGANIZATION sources resources from all member accounts of an AWS Organization.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoDetectionScope {
         /// `ORGANIZATION`
         Organization,
     }
 
-    impl crate::value::CfnEnum for AutoDetectionScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Organization => "ORGANIZATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoDetectionScope, ["ORGANIZATION"]);
 
     /// The record type that this schema override applies to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordType {
         /// `MCP`
         Mcp,
@@ -570,59 +476,7 @@ pub mod registry {
         Custom,
     }
 
-    impl crate::value::CfnEnum for RecordType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mcp => "MCP",
-                Self::Agent => "AGENT",
-                Self::Skill => "SKILL",
-                Self::Gateway => "GATEWAY",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
-
-    /// Allowed values of `ClaimMatchOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ClaimMatchOperator {
-        /// `EQUALS`
-        Equals,
-        /// `CONTAINS`
-        Contains,
-        /// `CONTAINS_ANY`
-        ContainsAny,
-    }
-
-    impl crate::value::CfnEnum for ClaimMatchOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Contains => "CONTAINS",
-                Self::ContainsAny => "CONTAINS_ANY",
-            }
-        }
-    }
-
-    /// Allowed values of `InboundTokenClaimValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InboundTokenClaimValueType {
-        /// `STRING`
-        String,
-        /// `STRING_ARRAY`
-        StringArray,
-    }
-
-    impl crate::value::CfnEnum for InboundTokenClaimValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::StringArray => "STRING_ARRAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecordType, ["MCP", "AGENT", "SKILL", "GATEWAY", "CUSTOM"]);
 }
 
 /// Definition of AWS::AgentRegistry::RegistryRecord Resource Type
@@ -670,7 +524,6 @@ pub struct RegistryRecord {
 
 impl RegistryRecord {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(descriptors: crate::cfn::agentregistry::registry_record::Descriptors, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, record_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::agentregistry::registry_record::RecordType>>) -> Self {
         Self {
             custom_metadata: ::std::option::Option::None,
@@ -686,76 +539,50 @@ impl RegistryRecord {
     }
 }
 
-impl crate::resource::Resource for RegistryRecord {
-    const TYPE: &'static str = "AWS::AgentRegistry::RegistryRecord";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REGISTRY_RECORD_SHAPE)
+crate::resource::props! {
+    resource RegistryRecord = "AWS::AgentRegistry::RegistryRecord", shape: Some(&REGISTRY_RECORD_SHAPE);
+    req {
+        descriptors = "Descriptors",
+        name = "Name",
+        record_type = "RecordType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomMetadata", self.custom_metadata);
-        p.set_opt("Description", self.description);
-        p.set("Descriptors", self.descriptors);
-        p.set_opt("DisplayName", self.display_name);
-        p.set("Name", self.name);
-        p.set("RecordType", self.record_type);
-        p.set_opt("RecordVersion", self.record_version);
-        p.set_opt("RegistryId", self.registry_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        custom_metadata = "CustomMetadata",
+        description = "Description",
+        display_name = "DisplayName",
+        record_version = "RecordVersion",
+        registry_id = "RegistryId",
+        tags = "Tags",
     }
 }
 
-static REGISTRY_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("Descriptors", crate::resource::Rule { shape: Some(&self::registry_record::DESCRIPTORS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_\\-\\.\\/]*$")), ..crate::resource::Rule::NONE }),
-        ("RecordVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.-]+$")), ..crate::resource::Rule::NONE }),
-        ("RegistryId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:agent-registry:[a-z0-9-]+:[0-9]{12}:registry/)?[a-zA-Z0-9]{12,16}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::registry_record::TAG21_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REGISTRY_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("Descriptors", crate::resource::Rule { shape: Some(&self::registry_record::DESCRIPTORS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_\\-\\.\\/]*$")), ..crate::resource::Rule::NONE }),
+    ("RecordVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.-]+$")), ..crate::resource::Rule::NONE }),
+    ("RegistryId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:agent-registry:[a-z0-9-]+:[0-9]{12}:registry/)?[a-zA-Z0-9]{12,16}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock_group_ai::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RegistryRecord`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RegistryRecord> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `RecordArn`.
-    #[inline]
-    pub fn attr_record_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RecordArn")
-    }
-    /// `Fn::GetAtt` `RecordId`.
-    #[inline]
-    pub fn attr_record_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RecordId")
-    }
-    /// `Fn::GetAtt` `RegistryArn`.
-    #[inline]
-    pub fn attr_registry_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `RecordArn`.
+        attr_record_arn: ::std::string::String = "RecordArn",
+        /// `Fn::GetAtt` `RecordId`.
+        attr_record_id: ::std::string::String = "RecordId",
+        /// `Fn::GetAtt` `RegistryArn`.
+        attr_registry_arn: ::std::string::String = "RegistryArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -791,30 +618,26 @@ pub mod registry_record {
         pub mcp_server: ::std::option::Option<crate::cfn::agentregistry::registry_record::McpServerDescriptor>,
     }
 
-    impl crate::resource::ToExpr for Descriptors {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("A2aAgentCard", self.a2a_agent_card);
-            p.set_opt("AgentSkillsDefinition", self.agent_skills_definition);
-            p.set_opt("Agui", self.agui);
-            p.set_opt("Custom", self.custom);
-            p.set_opt("Http", self.http);
-            p.set_opt("McpServer", self.mcp_server);
-            p.into_expr()
+    crate::resource::props! {
+        nested Descriptors;
+        opt {
+            a2a_agent_card = "A2aAgentCard",
+            agent_skills_definition = "AgentSkillsDefinition",
+            agui = "Agui",
+            custom = "Custom",
+            http = "Http",
+            mcp_server = "McpServer",
         }
     }
 
-    pub(super) static DESCRIPTORS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("A2aAgentCard", crate::resource::Rule { shape: Some(&A2A_AGENT_CARD_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AgentSkillsDefinition", crate::resource::Rule { shape: Some(&AGENT_SKILLS_DEFINITION_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Agui", crate::resource::Rule { shape: Some(&AG_UI_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Custom", crate::resource::Rule { shape: Some(&CUSTOM_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Http", crate::resource::Rule { shape: Some(&HTTP_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("McpServer", crate::resource::Rule { shape: Some(&MCP_SERVER_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESCRIPTORS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("A2aAgentCard", crate::resource::Rule { shape: Some(&A2A_AGENT_CARD_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AgentSkillsDefinition", crate::resource::Rule { shape: Some(&AGENT_SKILLS_DEFINITION_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Agui", crate::resource::Rule { shape: Some(&AG_UI_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Custom", crate::resource::Rule { shape: Some(&CUSTOM_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Http", crate::resource::Rule { shape: Some(&HTTP_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("McpServer", crate::resource::Rule { shape: Some(&MCP_SERVER_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The A2A agent card descriptor, populated when the record type is AGENT.
     #[derive(Clone, Default)]
@@ -833,24 +656,20 @@ pub mod registry_record {
         pub source: ::std::option::Option<crate::cfn::agentregistry::registry_record::DescriptorSource>,
     }
 
-    impl crate::resource::ToExpr for A2aAgentCardDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set_opt("DataSchemaVersion", self.data_schema_version);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested A2aAgentCardDescriptor;
+        opt {
+            data = "Data",
+            data_schema_version = "DataSchemaVersion",
+            source = "Source",
         }
     }
 
-    pub(super) static A2A_AGENT_CARD_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
-            ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { shape: Some(&DESCRIPTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static A2A_AGENT_CARD_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
+        ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { shape: Some(&DESCRIPTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The source configuration that defines where descriptor content is retrieved from.
     #[derive(Clone, Default)]
@@ -861,20 +680,16 @@ pub mod registry_record {
         pub from_url: ::std::option::Option<crate::cfn::agentregistry::registry_record::DescriptorSourceFromUrl>,
     }
 
-    impl crate::resource::ToExpr for DescriptorSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FromUrl", self.from_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested DescriptorSource;
+        opt {
+            from_url = "FromUrl",
         }
     }
 
-    pub(super) static DESCRIPTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromUrl", crate::resource::Rule { shape: Some(&DESCRIPTOR_SOURCE_FROM_URL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESCRIPTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromUrl", crate::resource::Rule { shape: Some(&DESCRIPTOR_SOURCE_FROM_URL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// URL-based descriptor source configuration, with credential provider configurations for authenticated URL retrieval.
     #[derive(Clone)]
@@ -891,7 +706,6 @@ pub mod registry_record {
 
     impl DescriptorSourceFromUrl {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credential_provider_configurations: ::std::option::Option::None,
@@ -900,22 +714,20 @@ pub mod registry_record {
         }
     }
 
-    impl crate::resource::ToExpr for DescriptorSourceFromUrl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CredentialProviderConfigurations", self.credential_provider_configurations);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested DescriptorSourceFromUrl;
+        req {
+            url = "Url",
+        }
+        opt {
+            credential_provider_configurations = "CredentialProviderConfigurations",
         }
     }
 
-    pub(super) static DESCRIPTOR_SOURCE_FROM_URL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialProviderConfigurations", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REGISTRY_RECORD_CREDENTIAL_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESCRIPTOR_SOURCE_FROM_URL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialProviderConfigurations", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REGISTRY_RECORD_CREDENTIAL_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A credential provider configuration used for authenticated descriptor retrieval.
     #[derive(Clone)]
@@ -930,7 +742,6 @@ pub mod registry_record {
 
     impl RegistryRecordCredentialProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credential_provider: crate::cfn::agentregistry::registry_record::RegistryRecordCredentialProviderUnion, credential_provider_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::agentregistry::registry_record::CredentialProviderType>>) -> Self {
             Self {
                 credential_provider,
@@ -939,21 +750,17 @@ pub mod registry_record {
         }
     }
 
-    impl crate::resource::ToExpr for RegistryRecordCredentialProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CredentialProvider", self.credential_provider);
-            p.set("CredentialProviderType", self.credential_provider_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegistryRecordCredentialProviderConfiguration;
+        req {
+            credential_provider = "CredentialProvider",
+            credential_provider_type = "CredentialProviderType",
         }
     }
 
-    pub(super) static REGISTRY_RECORD_CREDENTIAL_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialProvider", crate::resource::Rule { shape: Some(&REGISTRY_RECORD_CREDENTIAL_PROVIDER_UNION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGISTRY_RECORD_CREDENTIAL_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialProvider", crate::resource::Rule { shape: Some(&REGISTRY_RECORD_CREDENTIAL_PROVIDER_UNION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The credential provider details. Specify exactly one member.
     #[derive(Clone, Default)]
@@ -968,22 +775,18 @@ pub mod registry_record {
         pub oauth_credential_provider: ::std::option::Option<crate::cfn::agentregistry::registry_record::RegistryRecordOauthCredentialProvider>,
     }
 
-    impl crate::resource::ToExpr for RegistryRecordCredentialProviderUnion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IamCredentialProvider", self.iam_credential_provider);
-            p.set_opt("OauthCredentialProvider", self.oauth_credential_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegistryRecordCredentialProviderUnion;
+        opt {
+            iam_credential_provider = "IamCredentialProvider",
+            oauth_credential_provider = "OauthCredentialProvider",
         }
     }
 
-    pub(super) static REGISTRY_RECORD_CREDENTIAL_PROVIDER_UNION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IamCredentialProvider", crate::resource::Rule { shape: Some(&REGISTRY_RECORD_IAM_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OauthCredentialProvider", crate::resource::Rule { shape: Some(&REGISTRY_RECORD_OAUTH_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGISTRY_RECORD_CREDENTIAL_PROVIDER_UNION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamCredentialProvider", crate::resource::Rule { shape: Some(&REGISTRY_RECORD_IAM_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OauthCredentialProvider", crate::resource::Rule { shape: Some(&REGISTRY_RECORD_OAUTH_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// IAM credential provider configuration.
     #[derive(Clone, Default)]
@@ -1002,24 +805,20 @@ pub mod registry_record {
         pub service: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RegistryRecordIamCredentialProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Region", self.region);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("Service", self.service);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegistryRecordIamCredentialProvider;
+        opt {
+            region = "Region",
+            role_arn = "RoleArn",
+            service = "Service",
         }
     }
 
-    pub(super) static REGISTRY_RECORD_IAM_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGISTRY_RECORD_IAM_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// OAuth credential provider configuration.
     #[derive(Clone)]
@@ -1042,7 +841,6 @@ pub mod registry_record {
 
     impl RegistryRecordOauthCredentialProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 custom_parameters: ::std::option::Option::None,
@@ -1053,23 +851,21 @@ pub mod registry_record {
         }
     }
 
-    impl crate::resource::ToExpr for RegistryRecordOauthCredentialProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomParameters", self.custom_parameters);
-            p.set_opt("GrantType", self.grant_type);
-            p.set("ProviderArn", self.provider_arn);
-            p.set_opt("Scopes", self.scopes);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegistryRecordOauthCredentialProvider;
+        req {
+            provider_arn = "ProviderArn",
+        }
+        opt {
+            custom_parameters = "CustomParameters",
+            grant_type = "GrantType",
+            scopes = "Scopes",
         }
     }
 
-    pub(super) static REGISTRY_RECORD_OAUTH_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProviderArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGISTRY_RECORD_OAUTH_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProviderArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The agent skills definition descriptor, populated when the record type is SKILL.
     #[derive(Clone, Default)]
@@ -1088,24 +884,20 @@ pub mod registry_record {
         pub data_schema_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AgentSkillsDefinitionDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalData", self.additional_data);
-            p.set_opt("Data", self.data);
-            p.set_opt("DataSchemaVersion", self.data_schema_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentSkillsDefinitionDescriptor;
+        opt {
+            additional_data = "AdditionalData",
+            data = "Data",
+            data_schema_version = "DataSchemaVersion",
         }
     }
 
-    pub(super) static AGENT_SKILLS_DEFINITION_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdditionalData", crate::resource::Rule { shape: Some(&AGENT_SKILLS_ADDITIONAL_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
-            ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_SKILLS_DEFINITION_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdditionalData", crate::resource::Rule { shape: Some(&AGENT_SKILLS_ADDITIONAL_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
+        ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Additional data associated with an agent skills definition descriptor.
     #[derive(Clone, Default)]
@@ -1116,20 +908,16 @@ pub mod registry_record {
         pub skill_md: ::std::option::Option<crate::cfn::agentregistry::registry_record::AgentSkillsMdDescriptor>,
     }
 
-    impl crate::resource::ToExpr for AgentSkillsAdditionalData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SkillMd", self.skill_md);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentSkillsAdditionalData;
+        opt {
+            skill_md = "SkillMd",
         }
     }
 
-    pub(super) static AGENT_SKILLS_ADDITIONAL_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SkillMd", crate::resource::Rule { shape: Some(&AGENT_SKILLS_MD_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_SKILLS_ADDITIONAL_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SkillMd", crate::resource::Rule { shape: Some(&AGENT_SKILLS_MD_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Markdown-format descriptor containing an agent skills document.
     #[derive(Clone, Default)]
@@ -1148,24 +936,20 @@ pub mod registry_record {
         pub source: ::std::option::Option<crate::cfn::agentregistry::registry_record::SkillMdSource>,
     }
 
-    impl crate::resource::ToExpr for AgentSkillsMdDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set_opt("DataSchemaVersion", self.data_schema_version);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentSkillsMdDescriptor;
+        opt {
+            data = "Data",
+            data_schema_version = "DataSchemaVersion",
+            source = "Source",
         }
     }
 
-    pub(super) static AGENT_SKILLS_MD_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
-            ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { shape: Some(&SKILL_MD_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_SKILLS_MD_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
+        ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { shape: Some(&SKILL_MD_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Source configuration for a SkillMd document. Unlike MCP/A2A sources, SkillMd does not support credential providers.
     #[derive(Clone, Default)]
@@ -1176,20 +960,16 @@ pub mod registry_record {
         pub from_url: ::std::option::Option<crate::cfn::agentregistry::registry_record::SkillMdSourceFromUrl>,
     }
 
-    impl crate::resource::ToExpr for SkillMdSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FromUrl", self.from_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SkillMdSource;
+        opt {
+            from_url = "FromUrl",
         }
     }
 
-    pub(super) static SKILL_MD_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromUrl", crate::resource::Rule { shape: Some(&SKILL_MD_SOURCE_FROM_URL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SKILL_MD_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromUrl", crate::resource::Rule { shape: Some(&SKILL_MD_SOURCE_FROM_URL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// URL-based source for SkillMd content (sync is skipped; content is provided inline via Data).
     #[derive(Clone)]
@@ -1202,7 +982,6 @@ pub mod registry_record {
 
     impl SkillMdSourceFromUrl {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 url: url.into(),
@@ -1210,20 +989,16 @@ pub mod registry_record {
         }
     }
 
-    impl crate::resource::ToExpr for SkillMdSourceFromUrl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SkillMdSourceFromUrl;
+        req {
+            url = "Url",
         }
     }
 
-    pub(super) static SKILL_MD_SOURCE_FROM_URL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SKILL_MD_SOURCE_FROM_URL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The AG-UI (Agent-User Interaction) descriptor, populated for records detected from an AG-UI protocol source. This descriptor is source-only: its content is synchronized from the configured source URL rather than supplied inline.
     #[derive(Clone, Default)]
@@ -1234,20 +1009,16 @@ pub mod registry_record {
         pub source: ::std::option::Option<crate::cfn::agentregistry::registry_record::SourceOnlyDescriptorSource>,
     }
 
-    impl crate::resource::ToExpr for AgUiDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgUiDescriptor;
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static AG_UI_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { shape: Some(&SOURCE_ONLY_DESCRIPTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AG_UI_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { shape: Some(&SOURCE_ONLY_DESCRIPTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Source configuration for a source-only descriptor. Unlike mcpServer/a2aAgentCard sources, source-only descriptors do not support credential providers.
     #[derive(Clone, Default)]
@@ -1258,20 +1029,16 @@ pub mod registry_record {
         pub from_url: ::std::option::Option<crate::cfn::agentregistry::registry_record::SourceOnlyDescriptorSourceFromUrl>,
     }
 
-    impl crate::resource::ToExpr for SourceOnlyDescriptorSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FromUrl", self.from_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceOnlyDescriptorSource;
+        opt {
+            from_url = "FromUrl",
         }
     }
 
-    pub(super) static SOURCE_ONLY_DESCRIPTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromUrl", crate::resource::Rule { shape: Some(&SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_ONLY_DESCRIPTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromUrl", crate::resource::Rule { shape: Some(&SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// URL-based source configuration for a source-only descriptor.
     #[derive(Clone)]
@@ -1284,7 +1051,6 @@ pub mod registry_record {
 
     impl SourceOnlyDescriptorSourceFromUrl {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 url: url.into(),
@@ -1292,20 +1058,16 @@ pub mod registry_record {
         }
     }
 
-    impl crate::resource::ToExpr for SourceOnlyDescriptorSourceFromUrl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceOnlyDescriptorSourceFromUrl;
+        req {
+            url = "Url",
         }
     }
 
-    pub(super) static SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The custom descriptor, populated when the record type is CUSTOM.
     #[derive(Clone, Default)]
@@ -1316,20 +1078,16 @@ pub mod registry_record {
         pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomDescriptor;
+        opt {
+            data = "Data",
         }
     }
 
-    pub(super) static CUSTOM_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The HTTP descriptor, populated for records detected from an HTTP protocol source. This descriptor is source-only: its content is synchronized from the configured source URL rather than supplied inline.
     #[derive(Clone, Default)]
@@ -1340,20 +1098,16 @@ pub mod registry_record {
         pub source: ::std::option::Option<crate::cfn::agentregistry::registry_record::SourceOnlyDescriptorSource>,
     }
 
-    impl crate::resource::ToExpr for HttpDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpDescriptor;
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static HTTP_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { shape: Some(&SOURCE_ONLY_DESCRIPTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { shape: Some(&SOURCE_ONLY_DESCRIPTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The MCP server descriptor, populated when the record type is MCP.
     #[derive(Clone, Default)]
@@ -1376,26 +1130,22 @@ pub mod registry_record {
         pub source: ::std::option::Option<crate::cfn::agentregistry::registry_record::DescriptorSource>,
     }
 
-    impl crate::resource::ToExpr for McpServerDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalData", self.additional_data);
-            p.set_opt("Data", self.data);
-            p.set_opt("DataSchemaVersion", self.data_schema_version);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerDescriptor;
+        opt {
+            additional_data = "AdditionalData",
+            data = "Data",
+            data_schema_version = "DataSchemaVersion",
+            source = "Source",
         }
     }
 
-    pub(super) static MCP_SERVER_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdditionalData", crate::resource::Rule { shape: Some(&MCP_SERVER_ADDITIONAL_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
-            ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { shape: Some(&DESCRIPTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdditionalData", crate::resource::Rule { shape: Some(&MCP_SERVER_ADDITIONAL_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
+        ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { shape: Some(&DESCRIPTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Additional data associated with an MCP server descriptor.
     #[derive(Clone, Default)]
@@ -1406,20 +1156,16 @@ pub mod registry_record {
         pub tools: ::std::option::Option<crate::cfn::agentregistry::registry_record::McpToolsDescriptor>,
     }
 
-    impl crate::resource::ToExpr for McpServerAdditionalData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Tools", self.tools);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerAdditionalData;
+        opt {
+            tools = "Tools",
         }
     }
 
-    pub(super) static MCP_SERVER_ADDITIONAL_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tools", crate::resource::Rule { shape: Some(&MCP_TOOLS_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_ADDITIONAL_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tools", crate::resource::Rule { shape: Some(&MCP_TOOLS_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The MCP tools descriptor.
     #[derive(Clone, Default)]
@@ -1434,48 +1180,28 @@ pub mod registry_record {
         pub data_schema_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for McpToolsDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.set_opt("DataSchemaVersion", self.data_schema_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpToolsDescriptor;
+        opt {
+            data = "Data",
+            data_schema_version = "DataSchemaVersion",
         }
     }
 
-    pub(super) static MCP_TOOLS_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
-            ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_TOOLS_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
+        ("DataSchemaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG21_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `GrantType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GrantType {
         /// `CLIENT_CREDENTIALS`
         ClientCredentials,
     }
 
-    impl crate::value::CfnEnum for GrantType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClientCredentials => "CLIENT_CREDENTIALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GrantType, ["CLIENT_CREDENTIALS"]);
 
-    /// Allowed values of `CredentialProviderType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CredentialProviderType {
         /// `OAUTH`
         Oauth,
@@ -1483,18 +1209,10 @@ pub mod registry_record {
         Iam,
     }
 
-    impl crate::value::CfnEnum for CredentialProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Oauth => "OAUTH",
-                Self::Iam => "IAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CredentialProviderType, ["OAUTH", "IAM"]);
 
     /// The type of the registry record.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordType {
         /// `MCP`
         Mcp,
@@ -1508,16 +1226,5 @@ pub mod registry_record {
         Gateway,
     }
 
-    impl crate::value::CfnEnum for RecordType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mcp => "MCP",
-                Self::Agent => "AGENT",
-                Self::Skill => "SKILL",
-                Self::Custom => "CUSTOM",
-                Self::Gateway => "GATEWAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecordType, ["MCP", "AGENT", "SKILL", "CUSTOM", "GATEWAY"]);
 }

@@ -49,7 +49,6 @@ pub struct InvestigationGroup {
 
 impl InvestigationGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             chatbot_notification_channels: ::std::option::Option::None,
@@ -66,75 +65,54 @@ impl InvestigationGroup {
     }
 }
 
-impl crate::resource::Resource for InvestigationGroup {
-    const TYPE: &'static str = "AWS::AIOps::InvestigationGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INVESTIGATION_GROUP_SHAPE)
+crate::resource::props! {
+    resource InvestigationGroup = "AWS::AIOps::InvestigationGroup", shape: Some(&INVESTIGATION_GROUP_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ChatbotNotificationChannels", self.chatbot_notification_channels);
-        p.set_opt("CrossAccountConfigurations", self.cross_account_configurations);
-        p.set_opt("EncryptionConfig", self.encryption_config);
-        p.set_opt("InvestigationGroupPolicy", self.investigation_group_policy);
-        p.set_opt("IsCloudTrailEventHistoryEnabled", self.is_cloud_trail_event_history_enabled);
-        p.set("Name", self.name);
-        p.set_opt("RetentionInDays", self.retention_in_days);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("TagKeyBoundaries", self.tag_key_boundaries);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        chatbot_notification_channels = "ChatbotNotificationChannels",
+        cross_account_configurations = "CrossAccountConfigurations",
+        encryption_config = "EncryptionConfig",
+        investigation_group_policy = "InvestigationGroupPolicy",
+        is_cloud_trail_event_history_enabled = "IsCloudTrailEventHistoryEnabled",
+        retention_in_days = "RetentionInDays",
+        role_arn = "RoleArn",
+        tag_key_boundaries = "TagKeyBoundaries",
+        tags = "Tags",
     }
 }
 
-static INVESTIGATION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChatbotNotificationChannels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::investigation_group::CHATBOT_NOTIFICATION_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("CrossAccountConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::investigation_group::CROSS_ACCOUNT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfig", crate::resource::Rule { shape: Some(&self::investigation_group::ENCRYPTION_CONFIG_MAP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\-_A-Za-z0-9\\[\\]\\(\\)\\{\\}\\.: ]+$")), ..crate::resource::Rule::NONE }),
-        ("RetentionInDays", crate::resource::Rule { min: Some(7.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ("TagKeyBoundaries", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::investigation_group::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INVESTIGATION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChatbotNotificationChannels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::investigation_group::CHATBOT_NOTIFICATION_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CrossAccountConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::investigation_group::CROSS_ACCOUNT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfig", crate::resource::Rule { shape: Some(&self::investigation_group::ENCRYPTION_CONFIG_MAP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\-_A-Za-z0-9\\[\\]\\(\\)\\{\\}\\.: ]+$")), ..crate::resource::Rule::NONE }),
+    ("RetentionInDays", crate::resource::Rule { min: Some(7.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("TagKeyBoundaries", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InvestigationGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InvestigationGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `LastModifiedAt`.
-    #[inline]
-    pub fn attr_last_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedAt")
-    }
-    /// `Fn::GetAtt` `LastModifiedBy`.
-    #[inline]
-    pub fn attr_last_modified_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedBy")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `LastModifiedAt`.
+        attr_last_modified_at: ::std::string::String = "LastModifiedAt",
+        /// `Fn::GetAtt` `LastModifiedBy`.
+        attr_last_modified_by: ::std::string::String = "LastModifiedBy",
     }
 }
 
 pub mod investigation_group {
     //! Nested property types and enums of [`InvestigationGroup`](super::InvestigationGroup).
 
-    /// The definition `ChatbotNotificationChannel`.
     #[derive(Clone, Default)]
     pub struct ChatbotNotificationChannel {
         /// CloudFormation property `ChatConfigurationArns`.
@@ -143,23 +121,18 @@ pub mod investigation_group {
         pub sns_topic_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ChatbotNotificationChannel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChatConfigurationArns", self.chat_configuration_arns);
-            p.set_opt("SNSTopicArn", self.sns_topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChatbotNotificationChannel;
+        opt {
+            chat_configuration_arns = "ChatConfigurationArns",
+            sns_topic_arn = "SNSTopicArn",
         }
     }
 
-    pub(super) static CHATBOT_NOTIFICATION_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SNSTopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHATBOT_NOTIFICATION_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SNSTopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CrossAccountConfiguration`.
     #[derive(Clone, Default)]
     pub struct CrossAccountConfiguration {
         /// The Investigation Role's ARN.
@@ -168,22 +141,17 @@ pub mod investigation_group {
         pub source_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CrossAccountConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceRoleArn", self.source_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrossAccountConfiguration;
+        opt {
+            source_role_arn = "SourceRoleArn",
         }
     }
 
-    pub(super) static CROSS_ACCOUNT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CROSS_ACCOUNT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EncryptionConfigMap`.
     #[derive(Clone, Default)]
     pub struct EncryptionConfigMap {
         /// CloudFormation property `EncryptionConfigurationType`.
@@ -192,27 +160,16 @@ pub mod investigation_group {
         pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfigMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionConfigurationType", self.encryption_configuration_type);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfigMap;
+        opt {
+            encryption_configuration_type = "EncryptionConfigurationType",
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIG_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionConfigurationType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIG_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfigurationType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 }

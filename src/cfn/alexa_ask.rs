@@ -19,7 +19,6 @@ pub struct Skill {
 
 impl Skill {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authentication_configuration: crate::cfn::alexa_ask::skill::AuthenticationConfiguration, skill_package: crate::cfn::alexa_ask::skill::SkillPackage, vendor_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authentication_configuration,
@@ -29,31 +28,30 @@ impl Skill {
     }
 }
 
-impl crate::resource::Resource for Skill {
-    const TYPE: &'static str = "Alexa::ASK::Skill";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthenticationConfiguration", self.authentication_configuration);
-        p.set("SkillPackage", self.skill_package);
-        p.set("VendorId", self.vendor_id);
-        p
+crate::resource::props! {
+    resource Skill = "Alexa::ASK::Skill", shape: Some(&SKILL_SHAPE);
+    req {
+        authentication_configuration = "AuthenticationConfiguration",
+        skill_package = "SkillPackage",
+        vendor_id = "VendorId",
     }
 }
 
+static SKILL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SkillPackage", crate::resource::Rule { shape: Some(&self::skill::SKILL_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Skill`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Skill> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod skill {
     //! Nested property types and enums of [`Skill`](super::Skill).
 
-    /// The definition `AuthenticationConfiguration`.
     #[derive(Clone)]
     pub struct AuthenticationConfiguration {
         /// CloudFormation property `ClientId`; required.
@@ -66,7 +64,6 @@ pub mod skill {
 
     impl AuthenticationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, refresh_token: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -76,18 +73,15 @@ pub mod skill {
         }
     }
 
-    impl crate::resource::ToExpr for AuthenticationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set("ClientSecret", self.client_secret);
-            p.set("RefreshToken", self.refresh_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticationConfiguration;
+        req {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            refresh_token = "RefreshToken",
         }
     }
 
-    /// The definition `SkillPackage`.
     #[derive(Clone)]
     pub struct SkillPackage {
         /// CloudFormation property `Overrides`.
@@ -104,7 +98,6 @@ pub mod skill {
 
     impl SkillPackage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 overrides: ::std::option::Option::None,
@@ -116,32 +109,38 @@ pub mod skill {
         }
     }
 
-    impl crate::resource::ToExpr for SkillPackage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Overrides", self.overrides);
-            p.set("S3Bucket", self.s3_bucket);
-            p.set_opt("S3BucketRole", self.s3_bucket_role);
-            p.set("S3Key", self.s3_key);
-            p.set_opt("S3ObjectVersion", self.s3_object_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested SkillPackage;
+        req {
+            s3_bucket = "S3Bucket",
+            s3_key = "S3Key",
+        }
+        opt {
+            overrides = "Overrides",
+            s3_bucket_role = "S3BucketRole",
+            s3_object_version = "S3ObjectVersion",
         }
     }
 
-    /// The definition `Overrides`.
+    pub(super) static SKILL_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Overrides", crate::resource::Rule { shape: Some(&OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Overrides {
         /// CloudFormation property `Manifest`.
         pub manifest: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for Overrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Manifest", self.manifest);
-            p.into_expr()
+    crate::resource::props! {
+        nested Overrides;
+        opt {
+            manifest = "Manifest",
         }
     }
+
+    pub(super) static OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Manifest", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -75,7 +75,6 @@ pub struct Broker {
 
 impl Broker {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(broker_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, deployment_mode: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, engine_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, host_instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, publicly_accessible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
         Self {
             authentication_strategy: ::std::option::Option::None,
@@ -104,120 +103,80 @@ impl Broker {
     }
 }
 
-impl crate::resource::Resource for Broker {
-    const TYPE: &'static str = "AWS::AmazonMQ::Broker";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BROKER_SHAPE)
+crate::resource::props! {
+    resource Broker = "AWS::AmazonMQ::Broker", shape: Some(&BROKER_SHAPE);
+    req {
+        broker_name = "BrokerName",
+        deployment_mode = "DeploymentMode",
+        engine_type = "EngineType",
+        host_instance_type = "HostInstanceType",
+        publicly_accessible = "PubliclyAccessible",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AuthenticationStrategy", self.authentication_strategy);
-        p.set_opt("AutoMinorVersionUpgrade", self.auto_minor_version_upgrade);
-        p.set("BrokerName", self.broker_name);
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("DataReplicationMode", self.data_replication_mode);
-        p.set_opt("DataReplicationPrimaryBrokerArn", self.data_replication_primary_broker_arn);
-        p.set("DeploymentMode", self.deployment_mode);
-        p.set_opt("EncryptionOptions", self.encryption_options);
-        p.set("EngineType", self.engine_type);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set("HostInstanceType", self.host_instance_type);
-        p.set_opt("LdapServerMetadata", self.ldap_server_metadata);
-        p.set_opt("Logs", self.logs);
-        p.set_opt("MaintenanceWindowStartTime", self.maintenance_window_start_time);
-        p.set("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("ResourceShareArns", self.resource_share_arns);
-        p.set_opt("SecurityGroups", self.security_groups);
-        p.set_opt("StorageSize", self.storage_size);
-        p.set_opt("StorageType", self.storage_type);
-        p.set_opt("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Users", self.users);
-        p
+    opt {
+        authentication_strategy = "AuthenticationStrategy",
+        auto_minor_version_upgrade = "AutoMinorVersionUpgrade",
+        configuration = "Configuration",
+        data_replication_mode = "DataReplicationMode",
+        data_replication_primary_broker_arn = "DataReplicationPrimaryBrokerArn",
+        encryption_options = "EncryptionOptions",
+        engine_version = "EngineVersion",
+        ldap_server_metadata = "LdapServerMetadata",
+        logs = "Logs",
+        maintenance_window_start_time = "MaintenanceWindowStartTime",
+        resource_share_arns = "ResourceShareArns",
+        security_groups = "SecurityGroups",
+        storage_size = "StorageSize",
+        storage_type = "StorageType",
+        subnet_ids = "SubnetIds",
+        tags = "Tags",
+        users = "Users",
     }
 }
 
-static BROKER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BrokerName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,50}$")), ..crate::resource::Rule::NONE }),
-        ("DataReplicationPrimaryBrokerArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
-        ("MaintenanceWindowStartTime", crate::resource::Rule { shape: Some(&self::broker::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResourceShareArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ("Users", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::broker::USER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BROKER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BrokerName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]{1,50}$")), ..crate::resource::Rule::NONE }),
+    ("DataReplicationPrimaryBrokerArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
+    ("EncryptionOptions", crate::resource::Rule { shape: Some(&self::broker::ENCRYPTION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LdapServerMetadata", crate::resource::Rule { shape: Some(&self::broker::LDAP_SERVER_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaintenanceWindowStartTime", crate::resource::Rule { shape: Some(&self::broker::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourceShareArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Users", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::broker::USER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Broker`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Broker> {
-    /// `Fn::GetAtt` `AmqpEndpoints`.
-    #[inline]
-    pub fn attr_amqp_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AmqpEndpoints")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ConfigurationId`.
-    #[inline]
-    pub fn attr_configuration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationId")
-    }
-    /// `Fn::GetAtt` `ConfigurationRevision`.
-    #[inline]
-    pub fn attr_configuration_revision(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationRevision")
-    }
-    /// `Fn::GetAtt` `ConsoleURLs`.
-    #[inline]
-    pub fn attr_console_urls(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ConsoleURLs")
-    }
-    /// `Fn::GetAtt` `EngineVersionCurrent`.
-    #[inline]
-    pub fn attr_engine_version_current(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineVersionCurrent")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `IpAddresses`.
-    #[inline]
-    pub fn attr_ip_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("IpAddresses")
-    }
-    /// `Fn::GetAtt` `MqttEndpoints`.
-    #[inline]
-    pub fn attr_mqtt_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("MqttEndpoints")
-    }
-    /// `Fn::GetAtt` `OpenWireEndpoints`.
-    #[inline]
-    pub fn attr_open_wire_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("OpenWireEndpoints")
-    }
-    /// `Fn::GetAtt` `StompEndpoints`.
-    #[inline]
-    pub fn attr_stomp_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("StompEndpoints")
-    }
-    /// `Fn::GetAtt` `WssEndpoints`.
-    #[inline]
-    pub fn attr_wss_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("WssEndpoints")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AmqpEndpoints`.
+        attr_amqp_endpoints: crate::value::List<::std::string::String> = "AmqpEndpoints",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ConfigurationId`.
+        attr_configuration_id: ::std::string::String = "ConfigurationId",
+        /// `Fn::GetAtt` `ConfigurationRevision`.
+        attr_configuration_revision: ::std::string::String = "ConfigurationRevision",
+        /// `Fn::GetAtt` `ConsoleURLs`.
+        attr_console_urls: crate::value::List<::std::string::String> = "ConsoleURLs",
+        /// `Fn::GetAtt` `EngineVersionCurrent`.
+        attr_engine_version_current: ::std::string::String = "EngineVersionCurrent",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `IpAddresses`.
+        attr_ip_addresses: crate::value::List<::std::string::String> = "IpAddresses",
+        /// `Fn::GetAtt` `MqttEndpoints`.
+        attr_mqtt_endpoints: crate::value::List<::std::string::String> = "MqttEndpoints",
+        /// `Fn::GetAtt` `OpenWireEndpoints`.
+        attr_open_wire_endpoints: crate::value::List<::std::string::String> = "OpenWireEndpoints",
+        /// `Fn::GetAtt` `StompEndpoints`.
+        attr_stomp_endpoints: crate::value::List<::std::string::String> = "StompEndpoints",
+        /// `Fn::GetAtt` `WssEndpoints`.
+        attr_wss_endpoints: crate::value::List<::std::string::String> = "WssEndpoints",
     }
 }
 
 pub mod broker {
     //! Nested property types and enums of [`Broker`](super::Broker).
 
-    /// The definition `ConfigurationId`.
     #[derive(Clone)]
     pub struct ConfigurationId {
         /// CloudFormation property `Id`; required.
@@ -228,7 +187,6 @@ pub mod broker {
 
     impl ConfigurationId {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, revision: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 id: id.into(),
@@ -237,17 +195,14 @@ pub mod broker {
         }
     }
 
-    impl crate::resource::ToExpr for ConfigurationId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Revision", self.revision);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationId;
+        req {
+            id = "Id",
+            revision = "Revision",
         }
     }
 
-    /// The definition `EncryptionOptions`.
     #[derive(Clone)]
     pub struct EncryptionOptions {
         /// The customer master key (CMK) to use for the A KMS (KMS).
@@ -263,7 +218,6 @@ pub mod broker {
 
     impl EncryptionOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(use_aws_owned_key: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 kms_key_id: ::std::option::Option::None,
@@ -272,17 +226,20 @@ pub mod broker {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("UseAwsOwnedKey", self.use_aws_owned_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionOptions;
+        req {
+            use_aws_owned_key = "UseAwsOwnedKey",
+        }
+        opt {
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    /// The definition `LdapServerMetadata`.
+    pub(super) static ENCRYPTION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct LdapServerMetadata {
         /// CloudFormation property `Hosts`; required.
@@ -311,7 +268,6 @@ pub mod broker {
 
     impl LdapServerMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hosts: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, role_base: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_search_matching: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_account_username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_base: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_search_matching: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hosts: hosts.into(),
@@ -329,26 +285,29 @@ pub mod broker {
         }
     }
 
-    impl crate::resource::ToExpr for LdapServerMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Hosts", self.hosts);
-            p.set("RoleBase", self.role_base);
-            p.set_opt("RoleName", self.role_name);
-            p.set("RoleSearchMatching", self.role_search_matching);
-            p.set_opt("RoleSearchSubtree", self.role_search_subtree);
-            p.set_opt("ServiceAccountPassword", self.service_account_password);
-            p.set("ServiceAccountUsername", self.service_account_username);
-            p.set("UserBase", self.user_base);
-            p.set_opt("UserRoleName", self.user_role_name);
-            p.set("UserSearchMatching", self.user_search_matching);
-            p.set_opt("UserSearchSubtree", self.user_search_subtree);
-            p.into_expr()
+    crate::resource::props! {
+        nested LdapServerMetadata;
+        req {
+            hosts = "Hosts",
+            role_base = "RoleBase",
+            role_search_matching = "RoleSearchMatching",
+            service_account_username = "ServiceAccountUsername",
+            user_base = "UserBase",
+            user_search_matching = "UserSearchMatching",
+        }
+        opt {
+            role_name = "RoleName",
+            role_search_subtree = "RoleSearchSubtree",
+            service_account_password = "ServiceAccountPassword",
+            user_role_name = "UserRoleName",
+            user_search_subtree = "UserSearchSubtree",
         }
     }
 
-    /// The definition `LogList`.
+    pub(super) static LDAP_SERVER_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceAccountPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct LogList {
         /// CloudFormation property `Audit`.
@@ -357,17 +316,14 @@ pub mod broker {
         pub general: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for LogList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Audit", self.audit);
-            p.set_opt("General", self.general);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogList;
+        opt {
+            audit = "Audit",
+            general = "General",
         }
     }
 
-    /// The definition `MaintenanceWindow`.
     #[derive(Clone)]
     pub struct MaintenanceWindow {
         /// _Allowed Values_: <code>MONDAY</code> | <code>TUESDAY</code> | <code>WEDNESDAY</code> | <code>THURSDAY</code> | <code>FRIDAY</code> | <code>SATURDAY</code> | <code>SUNDAY</code>
@@ -387,7 +343,6 @@ pub mod broker {
 
     impl MaintenanceWindow {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(day_of_week: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, time_of_day: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, time_zone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 day_of_week: day_of_week.into(),
@@ -397,24 +352,19 @@ pub mod broker {
         }
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DayOfWeek", self.day_of_week);
-            p.set("TimeOfDay", self.time_of_day);
-            p.set("TimeZone", self.time_zone);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindow;
+        req {
+            day_of_week = "DayOfWeek",
+            time_of_day = "TimeOfDay",
+            time_zone = "TimeZone",
         }
     }
 
-    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeOfDay", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeOfDay", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `User`.
     #[derive(Clone)]
     pub struct User {
         /// CloudFormation property `ConsoleAccess`.
@@ -431,7 +381,6 @@ pub mod broker {
 
     impl User {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 console_access: ::std::option::Option::None,
@@ -443,26 +392,24 @@ pub mod broker {
         }
     }
 
-    impl crate::resource::ToExpr for User {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConsoleAccess", self.console_access);
-            p.set_opt("Groups", self.groups);
-            p.set("Password", self.password);
-            p.set_opt("ReplicationUser", self.replication_user);
-            p.set("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested User;
+        req {
+            password = "Password",
+            username = "Username",
+        }
+        opt {
+            console_access = "ConsoleAccess",
+            groups = "Groups",
+            replication_user = "ReplicationUser",
         }
     }
 
-    pub(super) static USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Groups", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]{2,100}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Password", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[^,:=]+$")), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.~-]{2,100}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Groups", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._~-]{2,100}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Password", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[^,:=]+$")), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.~-]{2,100}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::AmazonMQ::Configuration
@@ -502,7 +449,6 @@ pub struct Configuration {
 
 impl Configuration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(engine_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authentication_strategy: ::std::option::Option::None,
@@ -516,38 +462,30 @@ impl Configuration {
     }
 }
 
-impl crate::resource::Resource for Configuration {
-    const TYPE: &'static str = "AWS::AmazonMQ::Configuration";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AuthenticationStrategy", self.authentication_strategy);
-        p.set_opt("Data", self.data);
-        p.set_opt("Description", self.description);
-        p.set("EngineType", self.engine_type);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Configuration = "AWS::AmazonMQ::Configuration", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        engine_type = "EngineType",
+        name = "Name",
+    }
+    opt {
+        authentication_strategy = "AuthenticationStrategy",
+        data = "Data",
+        description = "Description",
+        engine_version = "EngineVersion",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Configuration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Configuration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Revision`.
-    #[inline]
-    pub fn attr_revision(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Revision")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Revision`.
+        attr_revision: ::std::string::String = "Revision",
     }
 }
 
@@ -566,7 +504,6 @@ pub struct ConfigurationAssociation {
 
 impl ConfigurationAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(broker: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration: crate::cfn::amazonmq::configuration_association::ConfigurationId) -> Self {
         Self {
             broker: broker.into(),
@@ -575,30 +512,25 @@ impl ConfigurationAssociation {
     }
 }
 
-impl crate::resource::Resource for ConfigurationAssociation {
-    const TYPE: &'static str = "AWS::AmazonMQ::ConfigurationAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Broker", self.broker);
-        p.set("Configuration", self.configuration);
-        p
+crate::resource::props! {
+    resource ConfigurationAssociation = "AWS::AmazonMQ::ConfigurationAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        broker = "Broker",
+        configuration = "Configuration",
     }
 }
 
 /// Attributes of [`ConfigurationAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationAssociation> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod configuration_association {
     //! Nested property types and enums of [`ConfigurationAssociation`](super::ConfigurationAssociation).
 
-    /// The definition `ConfigurationId`.
     #[derive(Clone)]
     pub struct ConfigurationId {
         /// ID of the Configuration to apply to a Broker
@@ -613,7 +545,6 @@ pub mod configuration_association {
 
     impl ConfigurationId {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, revision: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 id: id.into(),
@@ -622,13 +553,11 @@ pub mod configuration_association {
         }
     }
 
-    impl crate::resource::ToExpr for ConfigurationId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Revision", self.revision);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationId;
+        req {
+            id = "Id",
+            revision = "Revision",
         }
     }
 }

@@ -30,7 +30,7 @@ pub struct App {
     /// CloudFormation property `EnableBranchAutoDeletion`.
     pub enable_branch_auto_deletion: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `EnvironmentVariables`.
-    pub environment_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::amplify::app::EnvironmentVariable>>,
+    pub environment_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::amplify::EnvironmentVariable>>,
     /// CloudFormation property `IAMServiceRole`.
     pub iam_service_role: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `JobConfig`.
@@ -49,7 +49,6 @@ pub struct App {
 
 impl App {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_token: ::std::option::Option::None,
@@ -74,84 +73,68 @@ impl App {
     }
 }
 
-impl crate::resource::Resource for App {
-    const TYPE: &'static str = "AWS::Amplify::App";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APP_SHAPE)
+crate::resource::props! {
+    resource App = "AWS::Amplify::App", shape: Some(&APP_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessToken", self.access_token);
-        p.set_opt("AutoBranchCreationConfig", self.auto_branch_creation_config);
-        p.set_opt("BasicAuthConfig", self.basic_auth_config);
-        p.set_opt("BuildSpec", self.build_spec);
-        p.set_opt("CacheConfig", self.cache_config);
-        p.set_opt("ComputeRoleArn", self.compute_role_arn);
-        p.set_opt("CustomHeaders", self.custom_headers);
-        p.set_opt("CustomRules", self.custom_rules);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnableBranchAutoDeletion", self.enable_branch_auto_deletion);
-        p.set_opt("EnvironmentVariables", self.environment_variables);
-        p.set_opt("IAMServiceRole", self.iam_service_role);
-        p.set_opt("JobConfig", self.job_config);
-        p.set("Name", self.name);
-        p.set_opt("OauthToken", self.oauth_token);
-        p.set_opt("Platform", self.platform);
-        p.set_opt("Repository", self.repository);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        access_token = "AccessToken",
+        auto_branch_creation_config = "AutoBranchCreationConfig",
+        basic_auth_config = "BasicAuthConfig",
+        build_spec = "BuildSpec",
+        cache_config = "CacheConfig",
+        compute_role_arn = "ComputeRoleArn",
+        custom_headers = "CustomHeaders",
+        custom_rules = "CustomRules",
+        description = "Description",
+        enable_branch_auto_deletion = "EnableBranchAutoDeletion",
+        environment_variables = "EnvironmentVariables",
+        iam_service_role = "IAMServiceRole",
+        job_config = "JobConfig",
+        oauth_token = "OauthToken",
+        platform = "Platform",
+        repository = "Repository",
+        tags = "Tags",
     }
 }
 
-static APP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessToken", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^(?s).+$")), ..crate::resource::Rule::NONE }),
-        ("AutoBranchCreationConfig", crate::resource::Rule { shape: Some(&self::app::AUTO_BRANCH_CREATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BasicAuthConfig", crate::resource::Rule { shape: Some(&self::app::BASIC_AUTH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BuildSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-        ("ComputeRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("CustomHeaders", crate::resource::Rule { min_len: Some(0), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("CustomRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app::CUSTOM_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentVariables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app::ENVIRONMENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("IAMServiceRole", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-        ("OauthToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("Repository", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessToken", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^(?s).+$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("AutoBranchCreationConfig", crate::resource::Rule { shape: Some(&self::app::AUTO_BRANCH_CREATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BasicAuthConfig", crate::resource::Rule { shape: Some(&self::app::BASIC_AUTH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BuildSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
+    ("ComputeRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("CustomHeaders", crate::resource::Rule { min_len: Some(0), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("CustomRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app::CUSTOM_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentVariables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify::ENVIRONMENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("IAMServiceRole", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
+    ("OauthToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), secret: true, ..crate::resource::Rule::NONE }),
+    ("Repository", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`App`] (`Fn::GetAtt`).
 impl crate::resource::Handle<App> {
-    /// `Fn::GetAtt` `AppId`.
-    #[inline]
-    pub fn attr_app_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppId")
-    }
-    /// `Fn::GetAtt` `AppName`.
-    #[inline]
-    pub fn attr_app_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppName")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DefaultDomain`.
-    #[inline]
-    pub fn attr_default_domain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultDomain")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppId`.
+        attr_app_id: ::std::string::String = "AppId",
+        /// `Fn::GetAtt` `AppName`.
+        attr_app_name: ::std::string::String = "AppName",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DefaultDomain`.
+        attr_default_domain: ::std::string::String = "DefaultDomain",
     }
 }
 
 pub mod app {
     //! Nested property types and enums of [`App`](super::App).
 
-    /// The definition `AutoBranchCreationConfig`.
+    pub use crate::cfn::shared::amplify::{EnvironmentVariable, Stage};
+
     #[derive(Clone, Default)]
     pub struct AutoBranchCreationConfig {
         /// CloudFormation property `AutoBranchCreationPatterns`.
@@ -169,46 +152,41 @@ pub mod app {
         /// CloudFormation property `EnablePullRequestPreview`.
         pub enable_pull_request_preview: ::std::option::Option<crate::value::Val<bool>>,
         /// CloudFormation property `EnvironmentVariables`.
-        pub environment_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::amplify::app::EnvironmentVariable>>,
+        pub environment_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::amplify::EnvironmentVariable>>,
         /// CloudFormation property `Framework`.
         pub framework: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `PullRequestEnvironmentName`.
         pub pull_request_environment_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Stage`.
-        pub stage: ::std::option::Option<crate::value::Val<crate::cfn::amplify::app::Stage>>,
+        pub stage: ::std::option::Option<crate::value::Val<crate::cfn::shared::amplify::Stage>>,
     }
 
-    impl crate::resource::ToExpr for AutoBranchCreationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoBranchCreationPatterns", self.auto_branch_creation_patterns);
-            p.set_opt("BasicAuthConfig", self.basic_auth_config);
-            p.set_opt("BuildSpec", self.build_spec);
-            p.set_opt("EnableAutoBranchCreation", self.enable_auto_branch_creation);
-            p.set_opt("EnableAutoBuild", self.enable_auto_build);
-            p.set_opt("EnablePerformanceMode", self.enable_performance_mode);
-            p.set_opt("EnablePullRequestPreview", self.enable_pull_request_preview);
-            p.set_opt("EnvironmentVariables", self.environment_variables);
-            p.set_opt("Framework", self.framework);
-            p.set_opt("PullRequestEnvironmentName", self.pull_request_environment_name);
-            p.set_opt("Stage", self.stage);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoBranchCreationConfig;
+        opt {
+            auto_branch_creation_patterns = "AutoBranchCreationPatterns",
+            basic_auth_config = "BasicAuthConfig",
+            build_spec = "BuildSpec",
+            enable_auto_branch_creation = "EnableAutoBranchCreation",
+            enable_auto_build = "EnableAutoBuild",
+            enable_performance_mode = "EnablePerformanceMode",
+            enable_pull_request_preview = "EnablePullRequestPreview",
+            environment_variables = "EnvironmentVariables",
+            framework = "Framework",
+            pull_request_environment_name = "PullRequestEnvironmentName",
+            stage = "Stage",
         }
     }
 
-    pub(super) static AUTO_BRANCH_CREATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoBranchCreationPatterns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("BasicAuthConfig", crate::resource::Rule { shape: Some(&BASIC_AUTH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BuildSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("^(?s).+$")), ..crate::resource::Rule::NONE }),
-            ("EnvironmentVariables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ENVIRONMENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Framework", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-            ("PullRequestEnvironmentName", crate::resource::Rule { min_len: Some(0), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_BRANCH_CREATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoBranchCreationPatterns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("BasicAuthConfig", crate::resource::Rule { shape: Some(&BASIC_AUTH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BuildSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("^(?s).+$")), ..crate::resource::Rule::NONE }),
+        ("EnvironmentVariables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify::ENVIRONMENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Framework", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+        ("PullRequestEnvironmentName", crate::resource::Rule { min_len: Some(0), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BasicAuthConfig`.
     #[derive(Clone, Default)]
     pub struct BasicAuthConfig {
         /// CloudFormation property `EnableBasicAuth`.
@@ -219,78 +197,33 @@ pub mod app {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BasicAuthConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableBasicAuth", self.enable_basic_auth);
-            p.set_opt("Password", self.password);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested BasicAuthConfig;
+        opt {
+            enable_basic_auth = "EnableBasicAuth",
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static BASIC_AUTH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASIC_AUTH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EnvironmentVariable`.
-    #[derive(Clone)]
-    pub struct EnvironmentVariable {
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<::std::string::String>,
-    }
-
-    impl EnvironmentVariable {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for EnvironmentVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ENVIRONMENT_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(5500), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `CacheConfig`.
     #[derive(Clone, Default)]
     pub struct CacheConfig {
         /// CloudFormation property `Type`.
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::amplify::app::Type>>,
     }
 
-    impl crate::resource::ToExpr for CacheConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested CacheConfig;
+        opt {
+            type_ = "Type",
         }
     }
 
-    /// The definition `CustomRule`.
     #[derive(Clone)]
     pub struct CustomRule {
         /// CloudFormation property `Condition`.
@@ -305,7 +238,6 @@ pub mod app {
 
     impl CustomRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 condition: ::std::option::Option::None,
@@ -316,28 +248,25 @@ pub mod app {
         }
     }
 
-    impl crate::resource::ToExpr for CustomRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Condition", self.condition);
-            p.set("Source", self.source);
-            p.set_opt("Status", self.status);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomRule;
+        req {
+            source = "Source",
+            target = "Target",
+        }
+        opt {
+            condition = "Condition",
+            status = "Status",
         }
     }
 
-    pub(super) static CUSTOM_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Condition", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-            ("Status", crate::resource::Rule { min_len: Some(3), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex(".{3,7}")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Condition", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
+        ("Status", crate::resource::Rule { min_len: Some(3), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex(".{3,7}")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `JobConfig`.
     #[derive(Clone)]
     pub struct JobConfig {
         /// CloudFormation property `BuildComputeType`; required.
@@ -346,7 +275,6 @@ pub mod app {
 
     impl JobConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(build_compute_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::amplify::app::BuildComputeType>>) -> Self {
             Self {
                 build_compute_type: build_compute_type.into(),
@@ -354,52 +282,14 @@ pub mod app {
         }
     }
 
-    impl crate::resource::ToExpr for JobConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BuildComputeType", self.build_compute_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobConfig;
+        req {
+            build_compute_type = "BuildComputeType",
         }
     }
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Stage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Stage {
-        /// `EXPERIMENTAL`
-        Experimental,
-        /// `BETA`
-        Beta,
-        /// `PULL_REQUEST`
-        PullRequest,
-        /// `PRODUCTION`
-        Production,
-        /// `DEVELOPMENT`
-        Development,
-    }
-
-    impl crate::value::CfnEnum for Stage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Experimental => "EXPERIMENTAL",
-                Self::Beta => "BETA",
-                Self::PullRequest => "PULL_REQUEST",
-                Self::Production => "PRODUCTION",
-                Self::Development => "DEVELOPMENT",
-            }
-        }
-    }
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AMPLIFY_MANAGED`
         AmplifyManaged,
@@ -407,18 +297,9 @@ pub mod app {
         AmplifyManagedNoCookies,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmplifyManaged => "AMPLIFY_MANAGED",
-                Self::AmplifyManagedNoCookies => "AMPLIFY_MANAGED_NO_COOKIES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["AMPLIFY_MANAGED", "AMPLIFY_MANAGED_NO_COOKIES"]);
 
-    /// Allowed values of `BuildComputeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BuildComputeType {
         /// `STANDARD_8GB`
         Standard8gb,
@@ -428,19 +309,9 @@ pub mod app {
         Xlarge72gb,
     }
 
-    impl crate::value::CfnEnum for BuildComputeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard8gb => "STANDARD_8GB",
-                Self::Large16gb => "LARGE_16GB",
-                Self::Xlarge72gb => "XLARGE_72GB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BuildComputeType, ["STANDARD_8GB", "LARGE_16GB", "XLARGE_72GB"]);
 
-    /// Allowed values of `Platform`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Platform {
         /// `WEB`
         Web,
@@ -450,16 +321,7 @@ pub mod app {
         WebCompute,
     }
 
-    impl crate::value::CfnEnum for Platform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Web => "WEB",
-                Self::WebDynamic => "WEB_DYNAMIC",
-                Self::WebCompute => "WEB_COMPUTE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Platform, ["WEB", "WEB_DYNAMIC", "WEB_COMPUTE"]);
 }
 
 /// The AWS::Amplify::Branch resource creates a new branch within an app.
@@ -490,20 +352,19 @@ pub struct Branch {
     /// CloudFormation property `EnableSkewProtection`.
     pub enable_skew_protection: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `EnvironmentVariables`.
-    pub environment_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::amplify::branch::EnvironmentVariable>>,
+    pub environment_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::amplify::EnvironmentVariable>>,
     /// CloudFormation property `Framework`.
     pub framework: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `PullRequestEnvironmentName`.
     pub pull_request_environment_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Stage`.
-    pub stage: ::std::option::Option<crate::value::Val<crate::cfn::amplify::branch::Stage>>,
+    pub stage: ::std::option::Option<crate::value::Val<crate::cfn::shared::amplify::Stage>>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
 impl Branch {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, branch_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             app_id: app_id.into(),
@@ -526,166 +387,106 @@ impl Branch {
     }
 }
 
-impl crate::resource::Resource for Branch {
-    const TYPE: &'static str = "AWS::Amplify::Branch";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BRANCH_SHAPE)
+crate::resource::props! {
+    resource Branch = "AWS::Amplify::Branch", shape: Some(&BRANCH_SHAPE);
+    req {
+        app_id = "AppId",
+        branch_name = "BranchName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppId", self.app_id);
-        p.set_opt("Backend", self.backend);
-        p.set_opt("BasicAuthConfig", self.basic_auth_config);
-        p.set("BranchName", self.branch_name);
-        p.set_opt("BuildSpec", self.build_spec);
-        p.set_opt("ComputeRoleArn", self.compute_role_arn);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnableAutoBuild", self.enable_auto_build);
-        p.set_opt("EnablePerformanceMode", self.enable_performance_mode);
-        p.set_opt("EnablePullRequestPreview", self.enable_pull_request_preview);
-        p.set_opt("EnableSkewProtection", self.enable_skew_protection);
-        p.set_opt("EnvironmentVariables", self.environment_variables);
-        p.set_opt("Framework", self.framework);
-        p.set_opt("PullRequestEnvironmentName", self.pull_request_environment_name);
-        p.set_opt("Stage", self.stage);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        backend = "Backend",
+        basic_auth_config = "BasicAuthConfig",
+        build_spec = "BuildSpec",
+        compute_role_arn = "ComputeRoleArn",
+        description = "Description",
+        enable_auto_build = "EnableAutoBuild",
+        enable_performance_mode = "EnablePerformanceMode",
+        enable_pull_request_preview = "EnablePullRequestPreview",
+        enable_skew_protection = "EnableSkewProtection",
+        environment_variables = "EnvironmentVariables",
+        framework = "Framework",
+        pull_request_environment_name = "PullRequestEnvironmentName",
+        stage = "Stage",
+        tags = "Tags",
     }
 }
 
-static BRANCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppId", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("d[a-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("Backend", crate::resource::Rule { shape: Some(&self::branch::BACKEND_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BasicAuthConfig", crate::resource::Rule { shape: Some(&self::branch::BASIC_AUTH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-        ("BuildSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-        ("ComputeRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentVariables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::branch::ENVIRONMENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Framework", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("PullRequestEnvironmentName", crate::resource::Rule { min_len: Some(0), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::branch::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BRANCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppId", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("d[a-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("Backend", crate::resource::Rule { shape: Some(&self::branch::BACKEND_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BasicAuthConfig", crate::resource::Rule { shape: Some(&self::branch::BASIC_AUTH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
+    ("BuildSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(25000), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
+    ("ComputeRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentVariables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify::ENVIRONMENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Framework", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("PullRequestEnvironmentName", crate::resource::Rule { min_len: Some(0), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::branch::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Branch`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Branch> {
-    /// `Fn::GetAtt` `AppId`.
-    #[inline]
-    pub fn attr_app_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Backend.StackArn`.
-    #[inline]
-    pub fn attr_backend_stack_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Backend.StackArn")
-    }
-    /// `Fn::GetAtt` `BasicAuthConfig.EnableBasicAuth`.
-    #[inline]
-    pub fn attr_basic_auth_config_enable_basic_auth(self) -> crate::value::Val<bool> {
-        self.__get_att("BasicAuthConfig.EnableBasicAuth")
-    }
-    /// `Fn::GetAtt` `BasicAuthConfig.Password`.
-    #[inline]
-    pub fn attr_basic_auth_config_password(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BasicAuthConfig.Password")
-    }
-    /// `Fn::GetAtt` `BasicAuthConfig.Username`.
-    #[inline]
-    pub fn attr_basic_auth_config_username(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BasicAuthConfig.Username")
-    }
-    /// `Fn::GetAtt` `BranchName`.
-    #[inline]
-    pub fn attr_branch_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BranchName")
-    }
-    /// `Fn::GetAtt` `BuildSpec`.
-    #[inline]
-    pub fn attr_build_spec(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BuildSpec")
-    }
-    /// `Fn::GetAtt` `ComputeRoleArn`.
-    #[inline]
-    pub fn attr_compute_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ComputeRoleArn")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `EnableAutoBuild`.
-    #[inline]
-    pub fn attr_enable_auto_build(self) -> crate::value::Val<bool> {
-        self.__get_att("EnableAutoBuild")
-    }
-    /// `Fn::GetAtt` `EnablePerformanceMode`.
-    #[inline]
-    pub fn attr_enable_performance_mode(self) -> crate::value::Val<bool> {
-        self.__get_att("EnablePerformanceMode")
-    }
-    /// `Fn::GetAtt` `EnablePullRequestPreview`.
-    #[inline]
-    pub fn attr_enable_pull_request_preview(self) -> crate::value::Val<bool> {
-        self.__get_att("EnablePullRequestPreview")
-    }
-    /// `Fn::GetAtt` `EnableSkewProtection`.
-    #[inline]
-    pub fn attr_enable_skew_protection(self) -> crate::value::Val<bool> {
-        self.__get_att("EnableSkewProtection")
-    }
-    /// `Fn::GetAtt` `Framework`.
-    #[inline]
-    pub fn attr_framework(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Framework")
-    }
-    /// `Fn::GetAtt` `PullRequestEnvironmentName`.
-    #[inline]
-    pub fn attr_pull_request_environment_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PullRequestEnvironmentName")
-    }
-    /// `Fn::GetAtt` `Stage`.
-    #[inline]
-    pub fn attr_stage(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Stage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppId`.
+        attr_app_id: ::std::string::String = "AppId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Backend.StackArn`.
+        attr_backend_stack_arn: ::std::string::String = "Backend.StackArn",
+        /// `Fn::GetAtt` `BasicAuthConfig.EnableBasicAuth`.
+        attr_basic_auth_config_enable_basic_auth: bool = "BasicAuthConfig.EnableBasicAuth",
+        /// `Fn::GetAtt` `BasicAuthConfig.Password`.
+        attr_basic_auth_config_password: ::std::string::String = "BasicAuthConfig.Password",
+        /// `Fn::GetAtt` `BasicAuthConfig.Username`.
+        attr_basic_auth_config_username: ::std::string::String = "BasicAuthConfig.Username",
+        /// `Fn::GetAtt` `BranchName`.
+        attr_branch_name: ::std::string::String = "BranchName",
+        /// `Fn::GetAtt` `BuildSpec`.
+        attr_build_spec: ::std::string::String = "BuildSpec",
+        /// `Fn::GetAtt` `ComputeRoleArn`.
+        attr_compute_role_arn: ::std::string::String = "ComputeRoleArn",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `EnableAutoBuild`.
+        attr_enable_auto_build: bool = "EnableAutoBuild",
+        /// `Fn::GetAtt` `EnablePerformanceMode`.
+        attr_enable_performance_mode: bool = "EnablePerformanceMode",
+        /// `Fn::GetAtt` `EnablePullRequestPreview`.
+        attr_enable_pull_request_preview: bool = "EnablePullRequestPreview",
+        /// `Fn::GetAtt` `EnableSkewProtection`.
+        attr_enable_skew_protection: bool = "EnableSkewProtection",
+        /// `Fn::GetAtt` `Framework`.
+        attr_framework: ::std::string::String = "Framework",
+        /// `Fn::GetAtt` `PullRequestEnvironmentName`.
+        attr_pull_request_environment_name: ::std::string::String = "PullRequestEnvironmentName",
+        /// `Fn::GetAtt` `Stage`.
+        attr_stage: ::std::string::String = "Stage",
     }
 }
 
 pub mod branch {
     //! Nested property types and enums of [`Branch`](super::Branch).
 
-    /// The definition `Backend`.
+    pub use crate::cfn::shared::amplify::{EnvironmentVariable, Stage};
+
     #[derive(Clone, Default)]
     pub struct Backend {
         /// CloudFormation property `StackArn`.
         pub stack_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Backend {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StackArn", self.stack_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Backend;
+        opt {
+            stack_arn = "StackArn",
         }
     }
 
-    pub(super) static BACKEND_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StackArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:cloudformation:[a-z0-9-]+:\\d{12}:stack/.+/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BACKEND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StackArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:cloudformation:[a-z0-9-]+:\\d{12}:stack/.+/.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BasicAuthConfig`.
     #[derive(Clone)]
     pub struct BasicAuthConfig {
         /// CloudFormation property `EnableBasicAuth`.
@@ -698,7 +499,6 @@ pub mod branch {
 
     impl BasicAuthConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 enable_basic_auth: ::std::option::Option::None,
@@ -708,95 +508,26 @@ pub mod branch {
         }
     }
 
-    impl crate::resource::ToExpr for BasicAuthConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableBasicAuth", self.enable_basic_auth);
-            p.set("Password", self.password);
-            p.set("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested BasicAuthConfig;
+        req {
+            password = "Password",
+            username = "Username",
+        }
+        opt {
+            enable_basic_auth = "EnableBasicAuth",
         }
     }
 
-    pub(super) static BASIC_AUTH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASIC_AUTH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EnvironmentVariable`.
-    #[derive(Clone)]
-    pub struct EnvironmentVariable {
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<::std::string::String>,
-    }
-
-    impl EnvironmentVariable {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for EnvironmentVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ENVIRONMENT_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(5500), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Stage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Stage {
-        /// `EXPERIMENTAL`
-        Experimental,
-        /// `BETA`
-        Beta,
-        /// `PULL_REQUEST`
-        PullRequest,
-        /// `PRODUCTION`
-        Production,
-        /// `DEVELOPMENT`
-        Development,
-    }
-
-    impl crate::value::CfnEnum for Stage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Experimental => "EXPERIMENTAL",
-                Self::Beta => "BETA",
-                Self::PullRequest => "PULL_REQUEST",
-                Self::Production => "PRODUCTION",
-                Self::Development => "DEVELOPMENT",
-            }
-        }
-    }
+    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The AWS::Amplify::Domain resource allows you to connect a custom domain to your app.
@@ -822,7 +553,6 @@ pub struct Domain {
 
 impl Domain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sub_domain_settings: ::std::vec::Vec<crate::cfn::amplify::domain::SubDomainSetting>) -> Self {
         Self {
             app_id: app_id.into(),
@@ -836,120 +566,69 @@ impl Domain {
     }
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::Amplify::Domain";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_SHAPE)
+crate::resource::props! {
+    resource Domain = "AWS::Amplify::Domain", shape: Some(&DOMAIN_SHAPE);
+    req {
+        app_id = "AppId",
+        domain_name = "DomainName",
+        sub_domain_settings = "SubDomainSettings",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppId", self.app_id);
-        p.set_opt("AutoSubDomainCreationPatterns", self.auto_sub_domain_creation_patterns);
-        p.set_opt("AutoSubDomainIAMRole", self.auto_sub_domain_iam_role);
-        p.set_opt("CertificateSettings", self.certificate_settings);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("EnableAutoSubDomain", self.enable_auto_sub_domain);
-        p.set("SubDomainSettings", self.sub_domain_settings);
-        p
+    opt {
+        auto_sub_domain_creation_patterns = "AutoSubDomainCreationPatterns",
+        auto_sub_domain_iam_role = "AutoSubDomainIAMRole",
+        certificate_settings = "CertificateSettings",
+        enable_auto_sub_domain = "EnableAutoSubDomain",
     }
 }
 
-static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppId", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("d[a-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("AutoSubDomainCreationPatterns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AutoSubDomainIAMRole", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:.+:iam::\\d{12}:role.+")), ..crate::resource::Rule::NONE }),
-        ("CertificateSettings", crate::resource::Rule { shape: Some(&self::domain::CERTIFICATE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\\.)?$")), ..crate::resource::Rule::NONE }),
-        ("SubDomainSettings", crate::resource::Rule { min_items: Some(0), max_items: Some(255), items: Some(&crate::resource::Rule { shape: Some(&self::domain::SUB_DOMAIN_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppId", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("d[a-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("AutoSubDomainCreationPatterns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AutoSubDomainIAMRole", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:.+:iam::\\d{12}:role.+")), ..crate::resource::Rule::NONE }),
+    ("CertificateSettings", crate::resource::Rule { shape: Some(&self::domain::CERTIFICATE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\\.)?$")), ..crate::resource::Rule::NONE }),
+    ("SubDomainSettings", crate::resource::Rule { min_items: Some(0), max_items: Some(255), items: Some(&crate::resource::Rule { shape: Some(&self::domain::SUB_DOMAIN_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `AppId`.
-    #[inline]
-    pub fn attr_app_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AutoSubDomainCreationPatterns`.
-    #[inline]
-    pub fn attr_auto_sub_domain_creation_patterns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AutoSubDomainCreationPatterns")
-    }
-    /// `Fn::GetAtt` `AutoSubDomainIAMRole`.
-    #[inline]
-    pub fn attr_auto_sub_domain_iam_role(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutoSubDomainIAMRole")
-    }
-    /// `Fn::GetAtt` `Certificate.CertificateArn`.
-    #[inline]
-    pub fn attr_certificate_certificate_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Certificate.CertificateArn")
-    }
-    /// `Fn::GetAtt` `Certificate.CertificateType`.
-    #[inline]
-    pub fn attr_certificate_certificate_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Certificate.CertificateType")
-    }
-    /// `Fn::GetAtt` `Certificate.CertificateVerificationDNSRecord`.
-    #[inline]
-    pub fn attr_certificate_certificate_verification_dns_record(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Certificate.CertificateVerificationDNSRecord")
-    }
-    /// `Fn::GetAtt` `CertificateRecord`.
-    #[inline]
-    pub fn attr_certificate_record(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateRecord")
-    }
-    /// `Fn::GetAtt` `CertificateSettings.CertificateType`.
-    #[inline]
-    pub fn attr_certificate_settings_certificate_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateSettings.CertificateType")
-    }
-    /// `Fn::GetAtt` `CertificateSettings.CustomCertificateArn`.
-    #[inline]
-    pub fn attr_certificate_settings_custom_certificate_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateSettings.CustomCertificateArn")
-    }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `DomainStatus`.
-    #[inline]
-    pub fn attr_domain_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainStatus")
-    }
-    /// `Fn::GetAtt` `EnableAutoSubDomain`.
-    #[inline]
-    pub fn attr_enable_auto_sub_domain(self) -> crate::value::Val<bool> {
-        self.__get_att("EnableAutoSubDomain")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusReason")
-    }
-    /// `Fn::GetAtt` `UpdateStatus`.
-    #[inline]
-    pub fn attr_update_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppId`.
+        attr_app_id: ::std::string::String = "AppId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AutoSubDomainCreationPatterns`.
+        attr_auto_sub_domain_creation_patterns: crate::value::List<::std::string::String> = "AutoSubDomainCreationPatterns",
+        /// `Fn::GetAtt` `AutoSubDomainIAMRole`.
+        attr_auto_sub_domain_iam_role: ::std::string::String = "AutoSubDomainIAMRole",
+        /// `Fn::GetAtt` `Certificate.CertificateArn`.
+        attr_certificate_certificate_arn: ::std::string::String = "Certificate.CertificateArn",
+        /// `Fn::GetAtt` `Certificate.CertificateType`.
+        attr_certificate_certificate_type: ::std::string::String = "Certificate.CertificateType",
+        /// `Fn::GetAtt` `Certificate.CertificateVerificationDNSRecord`.
+        attr_certificate_certificate_verification_dns_record: ::std::string::String = "Certificate.CertificateVerificationDNSRecord",
+        /// `Fn::GetAtt` `CertificateRecord`.
+        attr_certificate_record: ::std::string::String = "CertificateRecord",
+        /// `Fn::GetAtt` `CertificateSettings.CertificateType`.
+        attr_certificate_settings_certificate_type: ::std::string::String = "CertificateSettings.CertificateType",
+        /// `Fn::GetAtt` `CertificateSettings.CustomCertificateArn`.
+        attr_certificate_settings_custom_certificate_arn: ::std::string::String = "CertificateSettings.CustomCertificateArn",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `DomainStatus`.
+        attr_domain_status: ::std::string::String = "DomainStatus",
+        /// `Fn::GetAtt` `EnableAutoSubDomain`.
+        attr_enable_auto_sub_domain: bool = "EnableAutoSubDomain",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: ::std::string::String = "StatusReason",
+        /// `Fn::GetAtt` `UpdateStatus`.
+        attr_update_status: ::std::string::String = "UpdateStatus",
     }
 }
 
 pub mod domain {
     //! Nested property types and enums of [`Domain`](super::Domain).
 
-    /// The definition `CertificateSettings`.
     #[derive(Clone, Default)]
     pub struct CertificateSettings {
         /// CloudFormation property `CertificateType`.
@@ -958,23 +637,18 @@ pub mod domain {
         pub custom_certificate_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CertificateSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateType", self.certificate_type);
-            p.set_opt("CustomCertificateArn", self.custom_certificate_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertificateSettings;
+        opt {
+            certificate_type = "CertificateType",
+            custom_certificate_arn = "CustomCertificateArn",
         }
     }
 
-    pub(super) static CERTIFICATE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomCertificateArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:acm:[a-z0-9-]+:\\d{12}:certificate\\/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CERTIFICATE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomCertificateArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:acm:[a-z0-9-]+:\\d{12}:certificate\\/.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SubDomainSetting`.
     #[derive(Clone)]
     pub struct SubDomainSetting {
         /// CloudFormation property `BranchName`; required.
@@ -985,7 +659,6 @@ pub mod domain {
 
     impl SubDomainSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(branch_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 branch_name: branch_name.into(),
@@ -994,25 +667,20 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for SubDomainSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BranchName", self.branch_name);
-            p.set("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubDomainSetting;
+        req {
+            branch_name = "BranchName",
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static SUB_DOMAIN_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUB_DOMAIN_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).+")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `CertificateType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateType {
         /// `AMPLIFY_MANAGED`
         AmplifyManaged,
@@ -1020,15 +688,7 @@ pub mod domain {
         Custom,
     }
 
-    impl crate::value::CfnEnum for CertificateType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmplifyManaged => "AMPLIFY_MANAGED",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CertificateType, ["AMPLIFY_MANAGED", "CUSTOM"]);
 }
 
 /// Resource Type definition for AWS::Amplify::Webhook. Creates a webhook on an Amplify app.
@@ -1056,7 +716,6 @@ pub struct Webhook {
 
 impl Webhook {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(branch_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             app_id: ::std::option::Option::None,
@@ -1067,58 +726,33 @@ impl Webhook {
     }
 }
 
-impl crate::resource::Resource for Webhook {
-    const TYPE: &'static str = "AWS::Amplify::Webhook";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WEBHOOK_SHAPE)
+crate::resource::props! {
+    resource Webhook = "AWS::Amplify::Webhook", shape: Some(&WEBHOOK_SHAPE);
+    req {
+        branch_name = "BranchName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AppId", self.app_id);
-        p.set("BranchName", self.branch_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        app_id = "AppId",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static WEBHOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppId", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^d[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?s).+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^(?s)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::webhook::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WEBHOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppId", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^d[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?s).+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^(?s)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Webhook`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Webhook> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `WebhookId`.
+        attr_webhook_id: ::std::string::String = "WebhookId",
+        /// `Fn::GetAtt` `WebhookUrl`.
+        attr_webhook_url: ::std::string::String = "WebhookUrl",
     }
-    /// `Fn::GetAtt` `WebhookId`.
-    #[inline]
-    pub fn attr_webhook_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WebhookId")
-    }
-    /// `Fn::GetAtt` `WebhookUrl`.
-    #[inline]
-    pub fn attr_webhook_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WebhookUrl")
-    }
-}
-
-pub mod webhook {
-    //! Nested property types and enums of [`Webhook`](super::Webhook).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -39,63 +39,48 @@ pub struct Component {
     pub variants: ::std::option::Option<::std::vec::Vec<crate::cfn::amplifyuibuilder::component::ComponentVariant>>,
 }
 
-impl crate::resource::Resource for Component {
-    const TYPE: &'static str = "AWS::AmplifyUIBuilder::Component";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COMPONENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AppId", self.app_id);
-        p.set_opt("BindingProperties", self.binding_properties);
-        p.set_opt("Children", self.children);
-        p.set_opt("CollectionProperties", self.collection_properties);
-        p.set_opt("ComponentType", self.component_type);
-        p.set_opt("EnvironmentName", self.environment_name);
-        p.set_opt("Events", self.events);
-        p.set_opt("Name", self.name);
-        p.set_opt("Overrides", self.overrides);
-        p.set_opt("Properties", self.properties);
-        p.set_opt("SchemaVersion", self.schema_version);
-        p.set_opt("SourceId", self.source_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Variants", self.variants);
-        p
+crate::resource::props! {
+    resource Component = "AWS::AmplifyUIBuilder::Component", shape: Some(&COMPONENT_SHAPE);
+    opt {
+        app_id = "AppId",
+        binding_properties = "BindingProperties",
+        children = "Children",
+        collection_properties = "CollectionProperties",
+        component_type = "ComponentType",
+        environment_name = "EnvironmentName",
+        events = "Events",
+        name = "Name",
+        overrides = "Overrides",
+        properties = "Properties",
+        schema_version = "SchemaVersion",
+        source_id = "SourceId",
+        tags = "Tags",
+        variants = "Variants",
     }
 }
 
-static COMPONENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ComponentType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COMPONENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComponentType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Component`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Component> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
     }
 }
 
 pub mod component {
     //! Nested property types and enums of [`Component`](super::Component).
 
-    /// The definition `ComponentBindingPropertiesValue`.
+    pub use crate::cfn::shared::group_devtools_quicksight::SortDirection;
+
     #[derive(Clone, Default)]
     pub struct ComponentBindingPropertiesValue {
         /// CloudFormation property `BindingProperties`.
@@ -106,18 +91,15 @@ pub mod component {
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ComponentBindingPropertiesValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BindingProperties", self.binding_properties);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentBindingPropertiesValue;
+        opt {
+            binding_properties = "BindingProperties",
+            default_value = "DefaultValue",
+            type_ = "Type",
         }
     }
 
-    /// The definition `ComponentBindingPropertiesValueProperties`.
     #[derive(Clone, Default)]
     pub struct ComponentBindingPropertiesValueProperties {
         /// CloudFormation property `Bucket`.
@@ -138,23 +120,20 @@ pub mod component {
         pub user_attribute: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ComponentBindingPropertiesValueProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Field", self.field);
-            p.set_opt("Key", self.key);
-            p.set_opt("Model", self.model);
-            p.set_opt("Predicates", self.predicates);
-            p.set_opt("SlotName", self.slot_name);
-            p.set_opt("UserAttribute", self.user_attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentBindingPropertiesValueProperties;
+        opt {
+            bucket = "Bucket",
+            default_value = "DefaultValue",
+            field = "Field",
+            key = "Key",
+            model = "Model",
+            predicates = "Predicates",
+            slot_name = "SlotName",
+            user_attribute = "UserAttribute",
         }
     }
 
-    /// The definition `Predicate`.
     #[derive(Clone, Default)]
     pub struct Predicate {
         /// CloudFormation property `And`.
@@ -171,21 +150,18 @@ pub mod component {
         pub or: ::std::option::Option<::std::vec::Vec<crate::cfn::amplifyuibuilder::component::Predicate>>,
     }
 
-    impl crate::resource::ToExpr for Predicate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("And", self.and);
-            p.set_opt("Field", self.field);
-            p.set_opt("Operand", self.operand);
-            p.set_opt("OperandType", self.operand_type);
-            p.set_opt("Operator", self.operator);
-            p.set_opt("Or", self.or);
-            p.into_expr()
+    crate::resource::props! {
+        nested Predicate;
+        opt {
+            and = "And",
+            field = "Field",
+            operand = "Operand",
+            operand_type = "OperandType",
+            operator = "Operator",
+            or = "Or",
         }
     }
 
-    /// The definition `ComponentChild`.
     #[derive(Clone)]
     pub struct ComponentChild {
         /// CloudFormation property `Children`.
@@ -204,7 +180,6 @@ pub mod component {
 
     impl ComponentChild {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(component_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, properties: ::std::collections::BTreeMap<::std::string::String, crate::cfn::amplifyuibuilder::component::ComponentProperty>) -> Self {
             Self {
                 children: ::std::option::Option::None,
@@ -217,21 +192,20 @@ pub mod component {
         }
     }
 
-    impl crate::resource::ToExpr for ComponentChild {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Children", self.children);
-            p.set("ComponentType", self.component_type);
-            p.set_opt("Events", self.events);
-            p.set("Name", self.name);
-            p.set("Properties", self.properties);
-            p.set_opt("SourceId", self.source_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentChild;
+        req {
+            component_type = "ComponentType",
+            name = "Name",
+            properties = "Properties",
+        }
+        opt {
+            children = "Children",
+            events = "Events",
+            source_id = "SourceId",
         }
     }
 
-    /// The definition `ComponentEvent`.
     #[derive(Clone, Default)]
     pub struct ComponentEvent {
         /// CloudFormation property `Action`.
@@ -242,18 +216,15 @@ pub mod component {
         pub parameters: ::std::option::Option<crate::cfn::amplifyuibuilder::component::ActionParameters>,
     }
 
-    impl crate::resource::ToExpr for ComponentEvent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("BindingEvent", self.binding_event);
-            p.set_opt("Parameters", self.parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentEvent;
+        opt {
+            action = "Action",
+            binding_event = "BindingEvent",
+            parameters = "Parameters",
         }
     }
 
-    /// The definition `ActionParameters`.
     #[derive(Clone, Default)]
     pub struct ActionParameters {
         /// CloudFormation property `Anchor`.
@@ -276,24 +247,21 @@ pub mod component {
         pub url: ::std::option::Option<crate::cfn::amplifyuibuilder::component::ComponentProperty>,
     }
 
-    impl crate::resource::ToExpr for ActionParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Anchor", self.anchor);
-            p.set_opt("Fields", self.fields);
-            p.set_opt("Global", self.global);
-            p.set_opt("Id", self.id);
-            p.set_opt("Model", self.model);
-            p.set_opt("State", self.state);
-            p.set_opt("Target", self.target);
-            p.set_opt("Type", self.type_);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionParameters;
+        opt {
+            anchor = "Anchor",
+            fields = "Fields",
+            global = "Global",
+            id = "Id",
+            model = "Model",
+            state = "State",
+            target = "Target",
+            type_ = "Type",
+            url = "Url",
         }
     }
 
-    /// The definition `ComponentProperty`.
     #[derive(Clone, Default)]
     pub struct ComponentProperty {
         /// CloudFormation property `BindingProperties`.
@@ -328,30 +296,27 @@ pub mod component {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ComponentProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BindingProperties", self.binding_properties);
-            p.set_opt("Bindings", self.bindings);
-            p.set_opt("CollectionBindingProperties", self.collection_binding_properties);
-            p.set_opt("ComponentName", self.component_name);
-            p.set_opt("Concat", self.concat);
-            p.set_opt("Condition", self.condition);
-            p.set_opt("Configured", self.configured);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Event", self.event);
-            p.set_opt("ImportedValue", self.imported_value);
-            p.set_opt("Model", self.model);
-            p.set_opt("Property", self.property);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UserAttribute", self.user_attribute);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentProperty;
+        opt {
+            binding_properties = "BindingProperties",
+            bindings = "Bindings",
+            collection_binding_properties = "CollectionBindingProperties",
+            component_name = "ComponentName",
+            concat = "Concat",
+            condition = "Condition",
+            configured = "Configured",
+            default_value = "DefaultValue",
+            event = "Event",
+            imported_value = "ImportedValue",
+            model = "Model",
+            property = "Property",
+            type_ = "Type",
+            user_attribute = "UserAttribute",
+            value = "Value",
         }
     }
 
-    /// The definition `ComponentPropertyBindingProperties`.
     #[derive(Clone)]
     pub struct ComponentPropertyBindingProperties {
         /// CloudFormation property `Field`.
@@ -362,7 +327,6 @@ pub mod component {
 
     impl ComponentPropertyBindingProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(property: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field: ::std::option::Option::None,
@@ -371,17 +335,16 @@ pub mod component {
         }
     }
 
-    impl crate::resource::ToExpr for ComponentPropertyBindingProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Field", self.field);
-            p.set("Property", self.property);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentPropertyBindingProperties;
+        req {
+            property = "Property",
+        }
+        opt {
+            field = "Field",
         }
     }
 
-    /// The definition `FormBindingElement`.
     #[derive(Clone)]
     pub struct FormBindingElement {
         /// CloudFormation property `Element`; required.
@@ -392,7 +355,6 @@ pub mod component {
 
     impl FormBindingElement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(element: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, property: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 element: element.into(),
@@ -401,17 +363,14 @@ pub mod component {
         }
     }
 
-    impl crate::resource::ToExpr for FormBindingElement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Element", self.element);
-            p.set("Property", self.property);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormBindingElement;
+        req {
+            element = "Element",
+            property = "Property",
         }
     }
 
-    /// The definition `ComponentConditionProperty`.
     #[derive(Clone, Default)]
     pub struct ComponentConditionProperty {
         /// CloudFormation property `Else`.
@@ -430,22 +389,19 @@ pub mod component {
         pub then: ::std::option::Option<::std::boxed::Box<crate::cfn::amplifyuibuilder::component::ComponentProperty>>,
     }
 
-    impl crate::resource::ToExpr for ComponentConditionProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Else", self.else_);
-            p.set_opt("Field", self.field);
-            p.set_opt("Operand", self.operand);
-            p.set_opt("OperandType", self.operand_type);
-            p.set_opt("Operator", self.operator);
-            p.set_opt("Property", self.property);
-            p.set_opt("Then", self.then);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentConditionProperty;
+        opt {
+            else_ = "Else",
+            field = "Field",
+            operand = "Operand",
+            operand_type = "OperandType",
+            operator = "Operator",
+            property = "Property",
+            then = "Then",
         }
     }
 
-    /// The definition `MutationActionSetStateParameter`.
     #[derive(Clone)]
     pub struct MutationActionSetStateParameter {
         /// CloudFormation property `ComponentName`; required.
@@ -458,7 +414,6 @@ pub mod component {
 
     impl MutationActionSetStateParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(component_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, property: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, set: crate::cfn::amplifyuibuilder::component::ComponentProperty) -> Self {
             Self {
                 component_name: component_name.into(),
@@ -468,18 +423,15 @@ pub mod component {
         }
     }
 
-    impl crate::resource::ToExpr for MutationActionSetStateParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComponentName", self.component_name);
-            p.set("Property", self.property);
-            p.set("Set", self.set);
-            p.into_expr()
+    crate::resource::props! {
+        nested MutationActionSetStateParameter;
+        req {
+            component_name = "ComponentName",
+            property = "Property",
+            set = "Set",
         }
     }
 
-    /// The definition `ComponentDataConfiguration`.
     #[derive(Clone)]
     pub struct ComponentDataConfiguration {
         /// CloudFormation property `Identifiers`.
@@ -494,7 +446,6 @@ pub mod component {
 
     impl ComponentDataConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 identifiers: ::std::option::Option::None,
@@ -505,31 +456,29 @@ pub mod component {
         }
     }
 
-    impl crate::resource::ToExpr for ComponentDataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Identifiers", self.identifiers);
-            p.set("Model", self.model);
-            p.set_opt("Predicate", self.predicate);
-            p.set_opt("Sort", self.sort);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentDataConfiguration;
+        req {
+            model = "Model",
+        }
+        opt {
+            identifiers = "Identifiers",
+            predicate = "Predicate",
+            sort = "Sort",
         }
     }
 
-    /// The definition `SortProperty`.
     #[derive(Clone)]
     pub struct SortProperty {
         /// CloudFormation property `Direction`; required.
-        pub direction: crate::value::Val<crate::cfn::amplifyuibuilder::component::SortDirection>,
+        pub direction: crate::value::Val<crate::cfn::shared::group_devtools_quicksight::SortDirection>,
         /// CloudFormation property `Field`; required.
         pub field: crate::value::Val<::std::string::String>,
     }
 
     impl SortProperty {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(direction: impl ::std::convert::Into<crate::value::Val<crate::cfn::amplifyuibuilder::component::SortDirection>>, field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+        pub fn new(direction: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_devtools_quicksight::SortDirection>>, field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 direction: direction.into(),
                 field: field.into(),
@@ -537,17 +486,14 @@ pub mod component {
         }
     }
 
-    impl crate::resource::ToExpr for SortProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Direction", self.direction);
-            p.set("Field", self.field);
-            p.into_expr()
+    crate::resource::props! {
+        nested SortProperty;
+        req {
+            direction = "Direction",
+            field = "Field",
         }
     }
 
-    /// The definition `ComponentVariant`.
     #[derive(Clone, Default)]
     pub struct ComponentVariant {
         /// CloudFormation property `Overrides`.
@@ -556,32 +502,11 @@ pub mod component {
         pub variant_values: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ComponentVariant {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Overrides", self.overrides);
-            p.set_opt("VariantValues", self.variant_values);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `SortDirection`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SortDirection {
-        /// `ASC`
-        Asc,
-        /// `DESC`
-        Desc,
-    }
-
-    impl crate::value::CfnEnum for SortDirection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Asc => "ASC",
-                Self::Desc => "DESC",
-            }
+    crate::resource::props! {
+        nested ComponentVariant;
+        opt {
+            overrides = "Overrides",
+            variant_values = "VariantValues",
         }
     }
 }
@@ -617,50 +542,39 @@ pub struct Form {
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for Form {
-    const TYPE: &'static str = "AWS::AmplifyUIBuilder::Form";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FORM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AppId", self.app_id);
-        p.set_opt("Cta", self.cta);
-        p.set_opt("DataType", self.data_type);
-        p.set_opt("EnvironmentName", self.environment_name);
-        p.set_opt("Fields", self.fields);
-        p.set_opt("FormActionType", self.form_action_type);
-        p.set_opt("LabelDecorator", self.label_decorator);
-        p.set_opt("Name", self.name);
-        p.set_opt("SchemaVersion", self.schema_version);
-        p.set_opt("SectionalElements", self.sectional_elements);
-        p.set_opt("Style", self.style);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Form = "AWS::AmplifyUIBuilder::Form", shape: Some(&FORM_SHAPE);
+    opt {
+        app_id = "AppId",
+        cta = "Cta",
+        data_type = "DataType",
+        environment_name = "EnvironmentName",
+        fields = "Fields",
+        form_action_type = "FormActionType",
+        label_decorator = "LabelDecorator",
+        name = "Name",
+        schema_version = "SchemaVersion",
+        sectional_elements = "SectionalElements",
+        style = "Style",
+        tags = "Tags",
     }
 }
 
-static FORM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FORM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Form`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Form> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod form {
     //! Nested property types and enums of [`Form`](super::Form).
 
-    /// The definition `FormCTA`.
     #[derive(Clone, Default)]
     pub struct FormCta {
         /// CloudFormation property `Cancel`.
@@ -673,19 +587,16 @@ pub mod form {
         pub submit: ::std::option::Option<crate::cfn::amplifyuibuilder::form::FormButton>,
     }
 
-    impl crate::resource::ToExpr for FormCta {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cancel", self.cancel);
-            p.set_opt("Clear", self.clear);
-            p.set_opt("Position", self.position);
-            p.set_opt("Submit", self.submit);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormCta;
+        opt {
+            cancel = "Cancel",
+            clear = "Clear",
+            position = "Position",
+            submit = "Submit",
         }
     }
 
-    /// The definition `FormButton`.
     #[derive(Clone, Default)]
     pub struct FormButton {
         /// CloudFormation property `Children`.
@@ -696,18 +607,15 @@ pub mod form {
         pub position: ::std::option::Option<crate::cfn::amplifyuibuilder::form::FieldPosition>,
     }
 
-    impl crate::resource::ToExpr for FormButton {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Children", self.children);
-            p.set_opt("Excluded", self.excluded);
-            p.set_opt("Position", self.position);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormButton;
+        opt {
+            children = "Children",
+            excluded = "Excluded",
+            position = "Position",
         }
     }
 
-    /// The definition `FieldPosition`.
     #[derive(Clone, Default)]
     pub struct FieldPosition {
         /// CloudFormation property `Below`.
@@ -718,18 +626,15 @@ pub mod form {
         pub right_of: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FieldPosition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Below", self.below);
-            p.set_opt("Fixed", self.fixed);
-            p.set_opt("RightOf", self.right_of);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldPosition;
+        opt {
+            below = "Below",
+            fixed = "Fixed",
+            right_of = "RightOf",
         }
     }
 
-    /// The definition `FormDataTypeConfig`.
     #[derive(Clone)]
     pub struct FormDataTypeConfig {
         /// CloudFormation property `DataSourceType`; required.
@@ -740,7 +645,6 @@ pub mod form {
 
     impl FormDataTypeConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_source_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::amplifyuibuilder::form::FormDataSourceType>>, data_type_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_source_type: data_source_type.into(),
@@ -749,17 +653,14 @@ pub mod form {
         }
     }
 
-    impl crate::resource::ToExpr for FormDataTypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSourceType", self.data_source_type);
-            p.set("DataTypeName", self.data_type_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormDataTypeConfig;
+        req {
+            data_source_type = "DataSourceType",
+            data_type_name = "DataTypeName",
         }
     }
 
-    /// The definition `FieldConfig`.
     #[derive(Clone, Default)]
     pub struct FieldConfig {
         /// CloudFormation property `Excluded`.
@@ -774,20 +675,17 @@ pub mod form {
         pub validations: ::std::option::Option<::std::vec::Vec<crate::cfn::amplifyuibuilder::form::FieldValidationConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for FieldConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Excluded", self.excluded);
-            p.set_opt("InputType", self.input_type);
-            p.set_opt("Label", self.label);
-            p.set_opt("Position", self.position);
-            p.set_opt("Validations", self.validations);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldConfig;
+        opt {
+            excluded = "Excluded",
+            input_type = "InputType",
+            label = "Label",
+            position = "Position",
+            validations = "Validations",
         }
     }
 
-    /// The definition `FieldInputConfig`.
     #[derive(Clone)]
     pub struct FieldInputConfig {
         /// CloudFormation property `DefaultChecked`.
@@ -826,7 +724,6 @@ pub mod form {
 
     impl FieldInputConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 default_checked: ::std::option::Option::None,
@@ -849,31 +746,30 @@ pub mod form {
         }
     }
 
-    impl crate::resource::ToExpr for FieldInputConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultChecked", self.default_checked);
-            p.set_opt("DefaultCountryCode", self.default_country_code);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("DescriptiveText", self.descriptive_text);
-            p.set_opt("FileUploaderConfig", self.file_uploader_config);
-            p.set_opt("IsArray", self.is_array);
-            p.set_opt("MaxValue", self.max_value);
-            p.set_opt("MinValue", self.min_value);
-            p.set_opt("Name", self.name);
-            p.set_opt("Placeholder", self.placeholder);
-            p.set_opt("ReadOnly", self.read_only);
-            p.set_opt("Required", self.required);
-            p.set_opt("Step", self.step);
-            p.set("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.set_opt("ValueMappings", self.value_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldInputConfig;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            default_checked = "DefaultChecked",
+            default_country_code = "DefaultCountryCode",
+            default_value = "DefaultValue",
+            descriptive_text = "DescriptiveText",
+            file_uploader_config = "FileUploaderConfig",
+            is_array = "IsArray",
+            max_value = "MaxValue",
+            min_value = "MinValue",
+            name = "Name",
+            placeholder = "Placeholder",
+            read_only = "ReadOnly",
+            required = "Required",
+            step = "Step",
+            value = "Value",
+            value_mappings = "ValueMappings",
         }
     }
 
-    /// The definition `FileUploaderFieldConfig`.
     #[derive(Clone)]
     pub struct FileUploaderFieldConfig {
         /// CloudFormation property `AcceptedFileTypes`; required.
@@ -892,7 +788,6 @@ pub mod form {
 
     impl FileUploaderFieldConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(accepted_file_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, access_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::amplifyuibuilder::form::StorageAccessLevel>>) -> Self {
             Self {
                 accepted_file_types: accepted_file_types.into(),
@@ -905,21 +800,20 @@ pub mod form {
         }
     }
 
-    impl crate::resource::ToExpr for FileUploaderFieldConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AcceptedFileTypes", self.accepted_file_types);
-            p.set("AccessLevel", self.access_level);
-            p.set_opt("IsResumable", self.is_resumable);
-            p.set_opt("MaxFileCount", self.max_file_count);
-            p.set_opt("MaxSize", self.max_size);
-            p.set_opt("ShowThumbnails", self.show_thumbnails);
-            p.into_expr()
+    crate::resource::props! {
+        nested FileUploaderFieldConfig;
+        req {
+            accepted_file_types = "AcceptedFileTypes",
+            access_level = "AccessLevel",
+        }
+        opt {
+            is_resumable = "IsResumable",
+            max_file_count = "MaxFileCount",
+            max_size = "MaxSize",
+            show_thumbnails = "ShowThumbnails",
         }
     }
 
-    /// The definition `ValueMappings`.
     #[derive(Clone)]
     pub struct ValueMappings {
         /// CloudFormation property `BindingProperties`.
@@ -939,17 +833,16 @@ pub mod form {
         }
     }
 
-    impl crate::resource::ToExpr for ValueMappings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BindingProperties", self.binding_properties);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValueMappings;
+        req {
+            values = "Values",
+        }
+        opt {
+            binding_properties = "BindingProperties",
         }
     }
 
-    /// The definition `FormInputBindingPropertiesValue`.
     #[derive(Clone, Default)]
     pub struct FormInputBindingPropertiesValue {
         /// CloudFormation property `BindingProperties`.
@@ -958,33 +851,27 @@ pub mod form {
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FormInputBindingPropertiesValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BindingProperties", self.binding_properties);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormInputBindingPropertiesValue;
+        opt {
+            binding_properties = "BindingProperties",
+            type_ = "Type",
         }
     }
 
-    /// The definition `FormInputBindingPropertiesValueProperties`.
     #[derive(Clone, Default)]
     pub struct FormInputBindingPropertiesValueProperties {
         /// CloudFormation property `Model`.
         pub model: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FormInputBindingPropertiesValueProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Model", self.model);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormInputBindingPropertiesValueProperties;
+        opt {
+            model = "Model",
         }
     }
 
-    /// The definition `ValueMapping`.
     #[derive(Clone)]
     pub struct ValueMapping {
         /// CloudFormation property `DisplayValue`.
@@ -1004,17 +891,16 @@ pub mod form {
         }
     }
 
-    impl crate::resource::ToExpr for ValueMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisplayValue", self.display_value);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValueMapping;
+        req {
+            value = "Value",
+        }
+        opt {
+            display_value = "DisplayValue",
         }
     }
 
-    /// The definition `FormInputValueProperty`.
     #[derive(Clone, Default)]
     pub struct FormInputValueProperty {
         /// CloudFormation property `BindingProperties`.
@@ -1025,18 +911,15 @@ pub mod form {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FormInputValueProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BindingProperties", self.binding_properties);
-            p.set_opt("Concat", self.concat);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormInputValueProperty;
+        opt {
+            binding_properties = "BindingProperties",
+            concat = "Concat",
+            value = "Value",
         }
     }
 
-    /// The definition `FormInputValuePropertyBindingProperties`.
     #[derive(Clone)]
     pub struct FormInputValuePropertyBindingProperties {
         /// CloudFormation property `Field`.
@@ -1047,7 +930,6 @@ pub mod form {
 
     impl FormInputValuePropertyBindingProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(property: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field: ::std::option::Option::None,
@@ -1056,17 +938,16 @@ pub mod form {
         }
     }
 
-    impl crate::resource::ToExpr for FormInputValuePropertyBindingProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Field", self.field);
-            p.set("Property", self.property);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormInputValuePropertyBindingProperties;
+        req {
+            property = "Property",
+        }
+        opt {
+            field = "Field",
         }
     }
 
-    /// The definition `FieldValidationConfiguration`.
     #[derive(Clone)]
     pub struct FieldValidationConfiguration {
         /// CloudFormation property `NumValues`.
@@ -1081,7 +962,6 @@ pub mod form {
 
     impl FieldValidationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 num_values: ::std::option::Option::None,
@@ -1092,19 +972,18 @@ pub mod form {
         }
     }
 
-    impl crate::resource::ToExpr for FieldValidationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NumValues", self.num_values);
-            p.set_opt("StrValues", self.str_values);
-            p.set("Type", self.type_);
-            p.set_opt("ValidationMessage", self.validation_message);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldValidationConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            num_values = "NumValues",
+            str_values = "StrValues",
+            validation_message = "ValidationMessage",
         }
     }
 
-    /// The definition `SectionalElement`.
     #[derive(Clone)]
     pub struct SectionalElement {
         /// CloudFormation property `Excluded`.
@@ -1123,7 +1002,6 @@ pub mod form {
 
     impl SectionalElement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 excluded: ::std::option::Option::None,
@@ -1136,21 +1014,20 @@ pub mod form {
         }
     }
 
-    impl crate::resource::ToExpr for SectionalElement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Excluded", self.excluded);
-            p.set_opt("Level", self.level);
-            p.set_opt("Orientation", self.orientation);
-            p.set_opt("Position", self.position);
-            p.set_opt("Text", self.text);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SectionalElement;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            excluded = "Excluded",
+            level = "Level",
+            orientation = "Orientation",
+            position = "Position",
+            text = "Text",
         }
     }
 
-    /// The definition `FormStyle`.
     #[derive(Clone, Default)]
     pub struct FormStyle {
         /// CloudFormation property `HorizontalGap`.
@@ -1161,18 +1038,15 @@ pub mod form {
         pub vertical_gap: ::std::option::Option<crate::cfn::amplifyuibuilder::form::FormStyleConfig>,
     }
 
-    impl crate::resource::ToExpr for FormStyle {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HorizontalGap", self.horizontal_gap);
-            p.set_opt("OuterPadding", self.outer_padding);
-            p.set_opt("VerticalGap", self.vertical_gap);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormStyle;
+        opt {
+            horizontal_gap = "HorizontalGap",
+            outer_padding = "OuterPadding",
+            vertical_gap = "VerticalGap",
         }
     }
 
-    /// The definition `FormStyleConfig`.
     #[derive(Clone, Default)]
     pub struct FormStyleConfig {
         /// CloudFormation property `TokenReference`.
@@ -1181,34 +1055,23 @@ pub mod form {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FormStyleConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TokenReference", self.token_reference);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormStyleConfig;
+        opt {
+            token_reference = "TokenReference",
+            value = "Value",
         }
     }
 
-    /// Allowed values of `FixedPosition`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FixedPosition {
         /// `first`
         First,
     }
 
-    impl crate::value::CfnEnum for FixedPosition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::First => "first",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FixedPosition, ["first"]);
 
-    /// Allowed values of `FormButtonsPosition`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormButtonsPosition {
         /// `top`
         Top,
@@ -1218,19 +1081,9 @@ pub mod form {
         TopAndBottom,
     }
 
-    impl crate::value::CfnEnum for FormButtonsPosition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Top => "top",
-                Self::Bottom => "bottom",
-                Self::TopAndBottom => "top_and_bottom",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FormButtonsPosition, ["top", "bottom", "top_and_bottom"]);
 
-    /// Allowed values of `FormDataSourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormDataSourceType {
         /// `DataStore`
         DataStore,
@@ -1238,18 +1091,9 @@ pub mod form {
         Custom,
     }
 
-    impl crate::value::CfnEnum for FormDataSourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DataStore => "DataStore",
-                Self::Custom => "Custom",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FormDataSourceType, ["DataStore", "Custom"]);
 
-    /// Allowed values of `StorageAccessLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageAccessLevel {
         /// `public`
         Public,
@@ -1259,19 +1103,9 @@ pub mod form {
         Private,
     }
 
-    impl crate::value::CfnEnum for StorageAccessLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "public",
-                Self::Protected => "protected",
-                Self::Private => "private",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageAccessLevel, ["public", "protected", "private"]);
 
-    /// Allowed values of `FormActionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormActionType {
         /// `create`
         Create,
@@ -1279,18 +1113,9 @@ pub mod form {
         Update,
     }
 
-    impl crate::value::CfnEnum for FormActionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Create => "create",
-                Self::Update => "update",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FormActionType, ["create", "update"]);
 
-    /// Allowed values of `LabelDecorator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LabelDecorator {
         /// `required`
         Required,
@@ -1300,16 +1125,7 @@ pub mod form {
         None,
     }
 
-    impl crate::value::CfnEnum for LabelDecorator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Required => "required",
-                Self::Optional => "optional",
-                Self::None => "none",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LabelDecorator, ["required", "optional", "none"]);
 }
 
 /// Definition of AWS::AmplifyUIBuilder::Theme Resource Type
@@ -1331,54 +1147,37 @@ pub struct Theme {
     pub values: ::std::option::Option<::std::vec::Vec<crate::cfn::amplifyuibuilder::theme::ThemeValues>>,
 }
 
-impl crate::resource::Resource for Theme {
-    const TYPE: &'static str = "AWS::AmplifyUIBuilder::Theme";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&THEME_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AppId", self.app_id);
-        p.set_opt("EnvironmentName", self.environment_name);
-        p.set_opt("Name", self.name);
-        p.set_opt("Overrides", self.overrides);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Values", self.values);
-        p
+crate::resource::props! {
+    resource Theme = "AWS::AmplifyUIBuilder::Theme", shape: Some(&THEME_SHAPE);
+    opt {
+        app_id = "AppId",
+        environment_name = "EnvironmentName",
+        name = "Name",
+        overrides = "Overrides",
+        tags = "Tags",
+        values = "Values",
     }
 }
 
-static THEME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static THEME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Theme`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Theme> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
     }
 }
 
 pub mod theme {
     //! Nested property types and enums of [`Theme`](super::Theme).
 
-    /// The definition `ThemeValues`.
     #[derive(Clone, Default)]
     pub struct ThemeValues {
         /// CloudFormation property `Key`.
@@ -1387,17 +1186,14 @@ pub mod theme {
         pub value: ::std::option::Option<crate::cfn::amplifyuibuilder::theme::ThemeValue>,
     }
 
-    impl crate::resource::ToExpr for ThemeValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThemeValues;
+        opt {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    /// The definition `ThemeValue`.
     #[derive(Clone, Default)]
     pub struct ThemeValue {
         /// CloudFormation property `Children`.
@@ -1406,13 +1202,11 @@ pub mod theme {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ThemeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Children", self.children);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThemeValue;
+        opt {
+            children = "Children",
+            value = "Value",
         }
     }
 }

@@ -14,22 +14,22 @@ pub struct Account {
     pub cloud_watch_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Account {
-    const TYPE: &'static str = "AWS::ApiGateway::Account";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CloudWatchRoleArn", self.cloud_watch_role_arn);
-        p
+crate::resource::props! {
+    resource Account = "AWS::ApiGateway::Account", shape: Some(&ACCOUNT_SHAPE);
+    opt {
+        cloud_watch_role_arn = "CloudWatchRoleArn",
     }
 }
 
+static ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CloudWatchRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Account`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Account> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -59,39 +59,29 @@ pub struct ApiKey {
     pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for ApiKey {
-    const TYPE: &'static str = "AWS::ApiGateway::ApiKey";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&API_KEY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomerId", self.customer_id);
-        p.set_opt("Description", self.description);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("GenerateDistinctId", self.generate_distinct_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("StageKeys", self.stage_keys);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Value", self.value);
-        p
+crate::resource::props! {
+    resource ApiKey = "AWS::ApiGateway::ApiKey", shape: Some(&API_KEY_SHAPE);
+    opt {
+        customer_id = "CustomerId",
+        description = "Description",
+        enabled = "Enabled",
+        generate_distinct_id = "GenerateDistinctId",
+        name = "Name",
+        stage_keys = "StageKeys",
+        tags = "Tags",
+        value = "Value",
     }
 }
 
-static API_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::api_key::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static API_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::api_key::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApiKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApiKey> {
-    /// `Fn::GetAtt` `APIKeyId`.
-    #[inline]
-    pub fn attr_api_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("APIKeyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `APIKeyId`.
+        attr_api_key_id: ::std::string::String = "APIKeyId",
     }
 }
 
@@ -107,22 +97,18 @@ pub mod api_key {
         pub stage_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for StageKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RestApiId", self.rest_api_id);
-            p.set_opt("StageName", self.stage_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested StageKey;
+        opt {
+            rest_api_id = "RestApiId",
+            stage_name = "StageName",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The ``AWS::ApiGateway::Authorizer`` resource creates an authorization layer that API Gateway activates for methods that have authorization enabled. API Gateway activates the authorizer when a client calls those methods.
@@ -154,7 +140,6 @@ pub struct Authorizer {
 
 impl Authorizer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auth_type: ::std::option::Option::None,
@@ -171,31 +156,29 @@ impl Authorizer {
     }
 }
 
-impl crate::resource::Resource for Authorizer {
-    const TYPE: &'static str = "AWS::ApiGateway::Authorizer";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AuthType", self.auth_type);
-        p.set_opt("AuthorizerCredentials", self.authorizer_credentials);
-        p.set_opt("AuthorizerResultTtlInSeconds", self.authorizer_result_ttl_in_seconds);
-        p.set_opt("AuthorizerUri", self.authorizer_uri);
-        p.set_opt("IdentitySource", self.identity_source);
-        p.set_opt("IdentityValidationExpression", self.identity_validation_expression);
-        p.set("Name", self.name);
-        p.set_opt("ProviderARNs", self.provider_arns);
-        p.set("RestApiId", self.rest_api_id);
-        p.set("Type", self.type_);
-        p
+crate::resource::props! {
+    resource Authorizer = "AWS::ApiGateway::Authorizer", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+        rest_api_id = "RestApiId",
+        type_ = "Type",
+    }
+    opt {
+        auth_type = "AuthType",
+        authorizer_credentials = "AuthorizerCredentials",
+        authorizer_result_ttl_in_seconds = "AuthorizerResultTtlInSeconds",
+        authorizer_uri = "AuthorizerUri",
+        identity_source = "IdentitySource",
+        identity_validation_expression = "IdentityValidationExpression",
+        provider_arns = "ProviderARNs",
     }
 }
 
 /// Attributes of [`Authorizer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Authorizer> {
-    /// `Fn::GetAtt` `AuthorizerId`.
-    #[inline]
-    pub fn attr_authorizer_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AuthorizerId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AuthorizerId`.
+        attr_authorizer_id: ::std::string::String = "AuthorizerId",
     }
 }
 
@@ -216,7 +199,6 @@ pub struct BasePathMapping {
 
 impl BasePathMapping {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             base_path: ::std::option::Option::None,
@@ -227,16 +209,15 @@ impl BasePathMapping {
     }
 }
 
-impl crate::resource::Resource for BasePathMapping {
-    const TYPE: &'static str = "AWS::ApiGateway::BasePathMapping";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BasePath", self.base_path);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("RestApiId", self.rest_api_id);
-        p.set_opt("Stage", self.stage);
-        p
+crate::resource::props! {
+    resource BasePathMapping = "AWS::ApiGateway::BasePathMapping", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        domain_name = "DomainName",
+    }
+    opt {
+        base_path = "BasePath",
+        rest_api_id = "RestApiId",
+        stage = "Stage",
     }
 }
 
@@ -265,7 +246,6 @@ pub struct BasePathMappingV2 {
 
 impl BasePathMappingV2 {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             base_path: ::std::option::Option::None,
@@ -276,25 +256,23 @@ impl BasePathMappingV2 {
     }
 }
 
-impl crate::resource::Resource for BasePathMappingV2 {
-    const TYPE: &'static str = "AWS::ApiGateway::BasePathMappingV2";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BasePath", self.base_path);
-        p.set("DomainNameArn", self.domain_name_arn);
-        p.set("RestApiId", self.rest_api_id);
-        p.set_opt("Stage", self.stage);
-        p
+crate::resource::props! {
+    resource BasePathMappingV2 = "AWS::ApiGateway::BasePathMappingV2", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        domain_name_arn = "DomainNameArn",
+        rest_api_id = "RestApiId",
+    }
+    opt {
+        base_path = "BasePath",
+        stage = "Stage",
     }
 }
 
 /// Attributes of [`BasePathMappingV2`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BasePathMappingV2> {
-    /// `Fn::GetAtt` `BasePathMappingArn`.
-    #[inline]
-    pub fn attr_base_path_mapping_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BasePathMappingArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BasePathMappingArn`.
+        attr_base_path_mapping_arn: ::std::string::String = "BasePathMappingArn",
     }
 }
 
@@ -309,23 +287,19 @@ pub struct ClientCertificate {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ClientCertificate {
-    const TYPE: &'static str = "AWS::ApiGateway::ClientCertificate";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ClientCertificate = "AWS::ApiGateway::ClientCertificate", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`ClientCertificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClientCertificate> {
-    /// `Fn::GetAtt` `ClientCertificateId`.
-    #[inline]
-    pub fn attr_client_certificate_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClientCertificateId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ClientCertificateId`.
+        attr_client_certificate_id: ::std::string::String = "ClientCertificateId",
     }
 }
 
@@ -352,7 +326,6 @@ pub struct Deployment {
 
 impl Deployment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             deployment_canary_settings: ::std::option::Option::None,
@@ -364,26 +337,24 @@ impl Deployment {
     }
 }
 
-impl crate::resource::Resource for Deployment {
-    const TYPE: &'static str = "AWS::ApiGateway::Deployment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeploymentCanarySettings", self.deployment_canary_settings);
-        p.set_opt("Description", self.description);
-        p.set("RestApiId", self.rest_api_id);
-        p.set_opt("StageDescription", self.stage_description);
-        p.set_opt("StageName", self.stage_name);
-        p
+crate::resource::props! {
+    resource Deployment = "AWS::ApiGateway::Deployment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        rest_api_id = "RestApiId",
+    }
+    opt {
+        deployment_canary_settings = "DeploymentCanarySettings",
+        description = "Description",
+        stage_description = "StageDescription",
+        stage_name = "StageName",
     }
 }
 
 /// Attributes of [`Deployment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Deployment> {
-    /// `Fn::GetAtt` `DeploymentId`.
-    #[inline]
-    pub fn attr_deployment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DeploymentId`.
+        attr_deployment_id: ::std::string::String = "DeploymentId",
     }
 }
 
@@ -401,14 +372,12 @@ pub mod deployment {
         pub use_stage_cache: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentCanarySettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PercentTraffic", self.percent_traffic);
-            p.set_opt("StageVariableOverrides", self.stage_variable_overrides);
-            p.set_opt("UseStageCache", self.use_stage_cache);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentCanarySettings;
+        opt {
+            percent_traffic = "PercentTraffic",
+            stage_variable_overrides = "StageVariableOverrides",
+            use_stage_cache = "UseStageCache",
         }
     }
 
@@ -492,30 +461,28 @@ pub mod deployment {
         pub variables: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for StageDescription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessLogSetting", self.access_log_setting);
-            p.set_opt("CacheClusterEnabled", self.cache_cluster_enabled);
-            p.set_opt("CacheClusterSize", self.cache_cluster_size);
-            p.set_opt("CacheDataEncrypted", self.cache_data_encrypted);
-            p.set_opt("CacheTtlInSeconds", self.cache_ttl_in_seconds);
-            p.set_opt("CachingEnabled", self.caching_enabled);
-            p.set_opt("CanarySetting", self.canary_setting);
-            p.set_opt("ClientCertificateId", self.client_certificate_id);
-            p.set_opt("DataTraceEnabled", self.data_trace_enabled);
-            p.set_opt("Description", self.description);
-            p.set_opt("DocumentationVersion", self.documentation_version);
-            p.set_opt("LoggingLevel", self.logging_level);
-            p.set_opt("MethodSettings", self.method_settings);
-            p.set_opt("MetricsEnabled", self.metrics_enabled);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("ThrottlingBurstLimit", self.throttling_burst_limit);
-            p.set_opt("ThrottlingRateLimit", self.throttling_rate_limit);
-            p.set_opt("TracingEnabled", self.tracing_enabled);
-            p.set_opt("Variables", self.variables);
-            p.into_expr()
+    crate::resource::props! {
+        nested StageDescription;
+        opt {
+            access_log_setting = "AccessLogSetting",
+            cache_cluster_enabled = "CacheClusterEnabled",
+            cache_cluster_size = "CacheClusterSize",
+            cache_data_encrypted = "CacheDataEncrypted",
+            cache_ttl_in_seconds = "CacheTtlInSeconds",
+            caching_enabled = "CachingEnabled",
+            canary_setting = "CanarySetting",
+            client_certificate_id = "ClientCertificateId",
+            data_trace_enabled = "DataTraceEnabled",
+            description = "Description",
+            documentation_version = "DocumentationVersion",
+            logging_level = "LoggingLevel",
+            method_settings = "MethodSettings",
+            metrics_enabled = "MetricsEnabled",
+            tags = "Tags",
+            throttling_burst_limit = "ThrottlingBurstLimit",
+            throttling_rate_limit = "ThrottlingRateLimit",
+            tracing_enabled = "TracingEnabled",
+            variables = "Variables",
         }
     }
 
@@ -529,13 +496,11 @@ pub mod deployment {
         pub format: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AccessLogSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationArn", self.destination_arn);
-            p.set_opt("Format", self.format);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessLogSetting;
+        opt {
+            destination_arn = "DestinationArn",
+            format = "Format",
         }
     }
 
@@ -551,14 +516,12 @@ pub mod deployment {
         pub use_stage_cache: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CanarySetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PercentTraffic", self.percent_traffic);
-            p.set_opt("StageVariableOverrides", self.stage_variable_overrides);
-            p.set_opt("UseStageCache", self.use_stage_cache);
-            p.into_expr()
+    crate::resource::props! {
+        nested CanarySetting;
+        opt {
+            percent_traffic = "PercentTraffic",
+            stage_variable_overrides = "StageVariableOverrides",
+            use_stage_cache = "UseStageCache",
         }
     }
 
@@ -592,21 +555,19 @@ pub mod deployment {
         pub throttling_rate_limit: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for MethodSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CacheDataEncrypted", self.cache_data_encrypted);
-            p.set_opt("CacheTtlInSeconds", self.cache_ttl_in_seconds);
-            p.set_opt("CachingEnabled", self.caching_enabled);
-            p.set_opt("DataTraceEnabled", self.data_trace_enabled);
-            p.set_opt("HttpMethod", self.http_method);
-            p.set_opt("LoggingLevel", self.logging_level);
-            p.set_opt("MetricsEnabled", self.metrics_enabled);
-            p.set_opt("ResourcePath", self.resource_path);
-            p.set_opt("ThrottlingBurstLimit", self.throttling_burst_limit);
-            p.set_opt("ThrottlingRateLimit", self.throttling_rate_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested MethodSetting;
+        opt {
+            cache_data_encrypted = "CacheDataEncrypted",
+            cache_ttl_in_seconds = "CacheTtlInSeconds",
+            caching_enabled = "CachingEnabled",
+            data_trace_enabled = "DataTraceEnabled",
+            http_method = "HttpMethod",
+            logging_level = "LoggingLevel",
+            metrics_enabled = "MetricsEnabled",
+            resource_path = "ResourcePath",
+            throttling_burst_limit = "ThrottlingBurstLimit",
+            throttling_rate_limit = "ThrottlingRateLimit",
         }
     }
 }
@@ -629,7 +590,6 @@ pub struct DocumentationPart {
 
 impl DocumentationPart {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(location: crate::cfn::apigateway::documentation_part::Location, properties: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             location,
@@ -639,24 +599,20 @@ impl DocumentationPart {
     }
 }
 
-impl crate::resource::Resource for DocumentationPart {
-    const TYPE: &'static str = "AWS::ApiGateway::DocumentationPart";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Location", self.location);
-        p.set("Properties", self.properties);
-        p.set("RestApiId", self.rest_api_id);
-        p
+crate::resource::props! {
+    resource DocumentationPart = "AWS::ApiGateway::DocumentationPart", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        location = "Location",
+        properties = "Properties",
+        rest_api_id = "RestApiId",
     }
 }
 
 /// Attributes of [`DocumentationPart`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DocumentationPart> {
-    /// `Fn::GetAtt` `DocumentationPartId`.
-    #[inline]
-    pub fn attr_documentation_part_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DocumentationPartId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DocumentationPartId`.
+        attr_documentation_part_id: ::std::string::String = "DocumentationPartId",
     }
 }
 
@@ -679,21 +635,18 @@ pub mod documentation_part {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::apigateway::documentation_part::Type>>,
     }
 
-    impl crate::resource::ToExpr for Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Method", self.method);
-            p.set_opt("Name", self.name);
-            p.set_opt("Path", self.path);
-            p.set_opt("StatusCode", self.status_code);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Location;
+        opt {
+            method = "Method",
+            name = "Name",
+            path = "Path",
+            status_code = "StatusCode",
+            type_ = "Type",
         }
     }
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `API`
         Api,
@@ -721,25 +674,7 @@ pub mod documentation_part {
         ResponseBody,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Api => "API",
-                Self::Authorizer => "AUTHORIZER",
-                Self::Model => "MODEL",
-                Self::Resource => "RESOURCE",
-                Self::Method => "METHOD",
-                Self::PathParameter => "PATH_PARAMETER",
-                Self::QueryParameter => "QUERY_PARAMETER",
-                Self::RequestHeader => "REQUEST_HEADER",
-                Self::RequestBody => "REQUEST_BODY",
-                Self::Response => "RESPONSE",
-                Self::ResponseHeader => "RESPONSE_HEADER",
-                Self::ResponseBody => "RESPONSE_BODY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["API", "AUTHORIZER", "MODEL", "RESOURCE", "METHOD", "PATH_PARAMETER", "QUERY_PARAMETER", "REQUEST_HEADER", "REQUEST_BODY", "RESPONSE", "RESPONSE_HEADER", "RESPONSE_BODY"]);
 }
 
 /// The ``AWS::ApiGateway::DocumentationVersion`` resource creates a snapshot of the documentation for an API. For more information, see [Representation of API Documentation in API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-documenting-api-content-representation.html) in the *API Gateway Developer Guide*.
@@ -757,7 +692,6 @@ pub struct DocumentationVersion {
 
 impl DocumentationVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(documentation_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -767,28 +701,21 @@ impl DocumentationVersion {
     }
 }
 
-impl crate::resource::Resource for DocumentationVersion {
-    const TYPE: &'static str = "AWS::ApiGateway::DocumentationVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOCUMENTATION_VERSION_SHAPE)
+crate::resource::props! {
+    resource DocumentationVersion = "AWS::ApiGateway::DocumentationVersion", shape: Some(&DOCUMENTATION_VERSION_SHAPE);
+    req {
+        documentation_version = "DocumentationVersion",
+        rest_api_id = "RestApiId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DocumentationVersion", self.documentation_version);
-        p.set("RestApiId", self.rest_api_id);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static DOCUMENTATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DocumentationVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("RestApiId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOCUMENTATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DocumentationVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("RestApiId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+]);
 
 /// The ``AWS::ApiGateway::DomainName`` resource specifies a public custom domain name for your API in API Gateway.
 /// To create a custom domain name for private APIs, use [AWS::ApiGateway::DomainNameV2](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainnamev2.html).
@@ -823,51 +750,39 @@ pub struct DomainName {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DomainName {
-    const TYPE: &'static str = "AWS::ApiGateway::DomainName";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CertificateArn", self.certificate_arn);
-        p.set_opt("DomainName", self.domain_name);
-        p.set_opt("EndpointAccessMode", self.endpoint_access_mode);
-        p.set_opt("EndpointConfiguration", self.endpoint_configuration);
-        p.set_opt("MutualTlsAuthentication", self.mutual_tls_authentication);
-        p.set_opt("OwnershipVerificationCertificateArn", self.ownership_verification_certificate_arn);
-        p.set_opt("RegionalCertificateArn", self.regional_certificate_arn);
-        p.set_opt("RoutingMode", self.routing_mode);
-        p.set_opt("SecurityPolicy", self.security_policy);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DomainName = "AWS::ApiGateway::DomainName", shape: Some(&DOMAIN_NAME_SHAPE);
+    opt {
+        certificate_arn = "CertificateArn",
+        domain_name = "DomainName",
+        endpoint_access_mode = "EndpointAccessMode",
+        endpoint_configuration = "EndpointConfiguration",
+        mutual_tls_authentication = "MutualTlsAuthentication",
+        ownership_verification_certificate_arn = "OwnershipVerificationCertificateArn",
+        regional_certificate_arn = "RegionalCertificateArn",
+        routing_mode = "RoutingMode",
+        security_policy = "SecurityPolicy",
+        tags = "Tags",
     }
 }
 
+static DOMAIN_NAME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`DomainName`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainName> {
-    /// `Fn::GetAtt` `DistributionDomainName`.
-    #[inline]
-    pub fn attr_distribution_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DistributionDomainName")
-    }
-    /// `Fn::GetAtt` `DistributionHostedZoneId`.
-    #[inline]
-    pub fn attr_distribution_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DistributionHostedZoneId")
-    }
-    /// `Fn::GetAtt` `DomainNameArn`.
-    #[inline]
-    pub fn attr_domain_name_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainNameArn")
-    }
-    /// `Fn::GetAtt` `RegionalDomainName`.
-    #[inline]
-    pub fn attr_regional_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegionalDomainName")
-    }
-    /// `Fn::GetAtt` `RegionalHostedZoneId`.
-    #[inline]
-    pub fn attr_regional_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegionalHostedZoneId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DistributionDomainName`.
+        attr_distribution_domain_name: ::std::string::String = "DistributionDomainName",
+        /// `Fn::GetAtt` `DistributionHostedZoneId`.
+        attr_distribution_hosted_zone_id: ::std::string::String = "DistributionHostedZoneId",
+        /// `Fn::GetAtt` `DomainNameArn`.
+        attr_domain_name_arn: ::std::string::String = "DomainNameArn",
+        /// `Fn::GetAtt` `RegionalDomainName`.
+        attr_regional_domain_name: ::std::string::String = "RegionalDomainName",
+        /// `Fn::GetAtt` `RegionalHostedZoneId`.
+        attr_regional_hosted_zone_id: ::std::string::String = "RegionalHostedZoneId",
     }
 }
 
@@ -884,17 +799,14 @@ pub mod domain_name {
         pub types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for EndpointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested EndpointConfiguration;
+        opt {
+            ip_address_type = "IpAddressType",
+            types = "Types",
         }
     }
 
-    /// The definition `MutualTlsAuthentication`.
     #[derive(Clone, Default)]
     pub struct MutualTlsAuthentication {
         /// CloudFormation property `TruststoreUri`.
@@ -903,18 +815,15 @@ pub mod domain_name {
         pub truststore_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MutualTlsAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TruststoreUri", self.truststore_uri);
-            p.set_opt("TruststoreVersion", self.truststore_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested MutualTlsAuthentication;
+        opt {
+            truststore_uri = "TruststoreUri",
+            truststore_version = "TruststoreVersion",
         }
     }
 
-    /// Allowed values of `RoutingMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingMode {
         /// `BASE_PATH_MAPPING_ONLY`
         BasePathMappingOnly,
@@ -924,16 +833,7 @@ pub mod domain_name {
         RoutingRuleOnly,
     }
 
-    impl crate::value::CfnEnum for RoutingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BasePathMappingOnly => "BASE_PATH_MAPPING_ONLY",
-                Self::RoutingRuleThenBasePathMapping => "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
-                Self::RoutingRuleOnly => "ROUTING_RULE_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RoutingMode, ["BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"]);
 }
 
 /// Resource Type definition for AWS::ApiGateway::DomainNameAccessAssociation.
@@ -961,7 +861,6 @@ pub struct DomainNameAccessAssociation {
 
 impl DomainNameAccessAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(access_association_source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, access_association_source_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::apigateway::domain_name_access_association::AccessAssociationSourceType>>, domain_name_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_association_source: access_association_source.into(),
@@ -972,25 +871,23 @@ impl DomainNameAccessAssociation {
     }
 }
 
-impl crate::resource::Resource for DomainNameAccessAssociation {
-    const TYPE: &'static str = "AWS::ApiGateway::DomainNameAccessAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccessAssociationSource", self.access_association_source);
-        p.set("AccessAssociationSourceType", self.access_association_source_type);
-        p.set("DomainNameArn", self.domain_name_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DomainNameAccessAssociation = "AWS::ApiGateway::DomainNameAccessAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        access_association_source = "AccessAssociationSource",
+        access_association_source_type = "AccessAssociationSourceType",
+        domain_name_arn = "DomainNameArn",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`DomainNameAccessAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainNameAccessAssociation> {
-    /// `Fn::GetAtt` `DomainNameAccessAssociationArn`.
-    #[inline]
-    pub fn attr_domain_name_access_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainNameAccessAssociationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DomainNameAccessAssociationArn`.
+        attr_domain_name_access_association_arn: ::std::string::String = "DomainNameAccessAssociationArn",
     }
 }
 
@@ -998,20 +895,13 @@ pub mod domain_name_access_association {
     //! Nested property types and enums of [`DomainNameAccessAssociation`](super::DomainNameAccessAssociation).
 
     /// The source type of the domain name access association resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessAssociationSourceType {
         /// `VPCE`
         Vpce,
     }
 
-    impl crate::value::CfnEnum for AccessAssociationSourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Vpce => "VPCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessAssociationSourceType, ["VPCE"]);
 }
 
 /// Resource Type definition for AWS::ApiGateway::DomainNameV2.
@@ -1039,41 +929,37 @@ pub struct DomainNameV2 {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DomainNameV2 {
-    const TYPE: &'static str = "AWS::ApiGateway::DomainNameV2";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CertificateArn", self.certificate_arn);
-        p.set_opt("DomainName", self.domain_name);
-        p.set_opt("EndpointAccessMode", self.endpoint_access_mode);
-        p.set_opt("EndpointConfiguration", self.endpoint_configuration);
-        p.set_opt("Policy", self.policy);
-        p.set_opt("RoutingMode", self.routing_mode);
-        p.set_opt("SecurityPolicy", self.security_policy);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DomainNameV2 = "AWS::ApiGateway::DomainNameV2", shape: Some(&DOMAIN_NAME_V2_SHAPE);
+    opt {
+        certificate_arn = "CertificateArn",
+        domain_name = "DomainName",
+        endpoint_access_mode = "EndpointAccessMode",
+        endpoint_configuration = "EndpointConfiguration",
+        policy = "Policy",
+        routing_mode = "RoutingMode",
+        security_policy = "SecurityPolicy",
+        tags = "Tags",
     }
 }
 
+static DOMAIN_NAME_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`DomainNameV2`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainNameV2> {
-    /// `Fn::GetAtt` `DomainNameArn`.
-    #[inline]
-    pub fn attr_domain_name_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainNameArn")
-    }
-    /// `Fn::GetAtt` `DomainNameId`.
-    #[inline]
-    pub fn attr_domain_name_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainNameId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DomainNameArn`.
+        attr_domain_name_arn: ::std::string::String = "DomainNameArn",
+        /// `Fn::GetAtt` `DomainNameId`.
+        attr_domain_name_id: ::std::string::String = "DomainNameId",
     }
 }
 
 pub mod domain_name_v2 {
     //! Nested property types and enums of [`DomainNameV2`](super::DomainNameV2).
 
-    /// The definition `EndpointConfiguration`.
     #[derive(Clone, Default)]
     pub struct EndpointConfiguration {
         /// CloudFormation property `IpAddressType`.
@@ -1082,18 +968,16 @@ pub mod domain_name_v2 {
         pub types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for EndpointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested EndpointConfiguration;
+        opt {
+            ip_address_type = "IpAddressType",
+            types = "Types",
         }
     }
 
     /// The valid routing modes are [BASE_PATH_MAPPING_ONLY], [ROUTING_RULE_THEN_BASE_PATH_MAPPING] and [ROUTING_RULE_ONLY]. All other inputs are invalid.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingMode {
         /// `BASE_PATH_MAPPING_ONLY`
         BasePathMappingOnly,
@@ -1103,16 +987,7 @@ pub mod domain_name_v2 {
         RoutingRuleOnly,
     }
 
-    impl crate::value::CfnEnum for RoutingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BasePathMappingOnly => "BASE_PATH_MAPPING_ONLY",
-                Self::RoutingRuleThenBasePathMapping => "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
-                Self::RoutingRuleOnly => "ROUTING_RULE_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RoutingMode, ["BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"]);
 }
 
 /// The ``AWS::ApiGateway::GatewayResponse`` resource creates a gateway response for your API. When you delete a stack containing this resource, your custom gateway responses are reset. For more information, see [API Gateway Responses](https://docs.aws.amazon.com/apigateway/latest/developerguide/customize-gateway-responses.html#api-gateway-gatewayResponse-definition) in the *API Gateway Developer Guide*.
@@ -1134,7 +1009,6 @@ pub struct GatewayResponse {
 
 impl GatewayResponse {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(response_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             response_parameters: ::std::option::Option::None,
@@ -1146,26 +1020,24 @@ impl GatewayResponse {
     }
 }
 
-impl crate::resource::Resource for GatewayResponse {
-    const TYPE: &'static str = "AWS::ApiGateway::GatewayResponse";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ResponseParameters", self.response_parameters);
-        p.set_opt("ResponseTemplates", self.response_templates);
-        p.set("ResponseType", self.response_type);
-        p.set("RestApiId", self.rest_api_id);
-        p.set_opt("StatusCode", self.status_code);
-        p
+crate::resource::props! {
+    resource GatewayResponse = "AWS::ApiGateway::GatewayResponse", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        response_type = "ResponseType",
+        rest_api_id = "RestApiId",
+    }
+    opt {
+        response_parameters = "ResponseParameters",
+        response_templates = "ResponseTemplates",
+        status_code = "StatusCode",
     }
 }
 
 /// Attributes of [`GatewayResponse`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GatewayResponse> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1209,7 +1081,6 @@ pub struct Method {
 
 impl Method {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(http_method: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_key_required: ::std::option::Option::None,
@@ -1229,37 +1100,30 @@ impl Method {
     }
 }
 
-impl crate::resource::Resource for Method {
-    const TYPE: &'static str = "AWS::ApiGateway::Method";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&METHOD_SHAPE)
+crate::resource::props! {
+    resource Method = "AWS::ApiGateway::Method", shape: Some(&METHOD_SHAPE);
+    req {
+        http_method = "HttpMethod",
+        resource_id = "ResourceId",
+        rest_api_id = "RestApiId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApiKeyRequired", self.api_key_required);
-        p.set_opt("AuthorizationScopes", self.authorization_scopes);
-        p.set_opt("AuthorizationType", self.authorization_type);
-        p.set_opt("AuthorizerId", self.authorizer_id);
-        p.set("HttpMethod", self.http_method);
-        p.set_opt("Integration", self.integration);
-        p.set_opt("MethodResponses", self.method_responses);
-        p.set_opt("OperationName", self.operation_name);
-        p.set_opt("RequestModels", self.request_models);
-        p.set_opt("RequestParameters", self.request_parameters);
-        p.set_opt("RequestValidatorId", self.request_validator_id);
-        p.set("ResourceId", self.resource_id);
-        p.set("RestApiId", self.rest_api_id);
-        p
+    opt {
+        api_key_required = "ApiKeyRequired",
+        authorization_scopes = "AuthorizationScopes",
+        authorization_type = "AuthorizationType",
+        authorizer_id = "AuthorizerId",
+        integration = "Integration",
+        method_responses = "MethodResponses",
+        operation_name = "OperationName",
+        request_models = "RequestModels",
+        request_parameters = "RequestParameters",
+        request_validator_id = "RequestValidatorId",
     }
 }
 
-static METHOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Integration", crate::resource::Rule { shape: Some(&self::method::INTEGRATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static METHOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Integration", crate::resource::Rule { shape: Some(&self::method::INTEGRATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod method {
     //! Nested property types and enums of [`Method`](super::Method).
@@ -1303,7 +1167,6 @@ pub mod method {
 
     impl Integration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::apigateway::method::Type>>) -> Self {
             Self {
                 cache_key_parameters: ::std::option::Option::None,
@@ -1326,35 +1189,33 @@ pub mod method {
         }
     }
 
-    impl crate::resource::ToExpr for Integration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CacheKeyParameters", self.cache_key_parameters);
-            p.set_opt("CacheNamespace", self.cache_namespace);
-            p.set_opt("ConnectionId", self.connection_id);
-            p.set_opt("ConnectionType", self.connection_type);
-            p.set_opt("ContentHandling", self.content_handling);
-            p.set_opt("Credentials", self.credentials);
-            p.set_opt("IntegrationHttpMethod", self.integration_http_method);
-            p.set_opt("IntegrationResponses", self.integration_responses);
-            p.set_opt("IntegrationTarget", self.integration_target);
-            p.set_opt("PassthroughBehavior", self.passthrough_behavior);
-            p.set_opt("RequestParameters", self.request_parameters);
-            p.set_opt("RequestTemplates", self.request_templates);
-            p.set_opt("ResponseTransferMode", self.response_transfer_mode);
-            p.set_opt("TimeoutInMillis", self.timeout_in_millis);
-            p.set("Type", self.type_);
-            p.set_opt("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested Integration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            cache_key_parameters = "CacheKeyParameters",
+            cache_namespace = "CacheNamespace",
+            connection_id = "ConnectionId",
+            connection_type = "ConnectionType",
+            content_handling = "ContentHandling",
+            credentials = "Credentials",
+            integration_http_method = "IntegrationHttpMethod",
+            integration_responses = "IntegrationResponses",
+            integration_target = "IntegrationTarget",
+            passthrough_behavior = "PassthroughBehavior",
+            request_parameters = "RequestParameters",
+            request_templates = "RequestTemplates",
+            response_transfer_mode = "ResponseTransferMode",
+            timeout_in_millis = "TimeoutInMillis",
+            uri = "Uri",
         }
     }
 
-    pub(super) static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutInMillis", crate::resource::Rule { min: Some(50.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutInMillis", crate::resource::Rule { min: Some(50.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``IntegrationResponse`` is a property of the [Amazon API Gateway Method Integration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apitgateway-method-integration.html) property type that specifies the response that API Gateway sends after a method's backend finishes processing a request.
     #[derive(Clone)]
@@ -1373,7 +1234,6 @@ pub mod method {
 
     impl IntegrationResponse {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 content_handling: ::std::option::Option::None,
@@ -1385,20 +1245,19 @@ pub mod method {
         }
     }
 
-    impl crate::resource::ToExpr for IntegrationResponse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentHandling", self.content_handling);
-            p.set_opt("ResponseParameters", self.response_parameters);
-            p.set_opt("ResponseTemplates", self.response_templates);
-            p.set_opt("SelectionPattern", self.selection_pattern);
-            p.set("StatusCode", self.status_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegrationResponse;
+        req {
+            status_code = "StatusCode",
+        }
+        opt {
+            content_handling = "ContentHandling",
+            response_parameters = "ResponseParameters",
+            response_templates = "ResponseTemplates",
+            selection_pattern = "SelectionPattern",
         }
     }
 
-    /// The definition `MethodResponse`.
     #[derive(Clone)]
     pub struct MethodResponse {
         /// CloudFormation property `ResponseModels`.
@@ -1411,7 +1270,6 @@ pub mod method {
 
     impl MethodResponse {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 response_models: ::std::option::Option::None,
@@ -1421,19 +1279,18 @@ pub mod method {
         }
     }
 
-    impl crate::resource::ToExpr for MethodResponse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResponseModels", self.response_models);
-            p.set_opt("ResponseParameters", self.response_parameters);
-            p.set("StatusCode", self.status_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested MethodResponse;
+        req {
+            status_code = "StatusCode",
+        }
+        opt {
+            response_models = "ResponseModels",
+            response_parameters = "ResponseParameters",
         }
     }
 
-    /// Allowed values of `ConnectionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionType {
         /// `INTERNET`
         Internet,
@@ -1441,18 +1298,9 @@ pub mod method {
         VpcLink,
     }
 
-    impl crate::value::CfnEnum for ConnectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Internet => "INTERNET",
-                Self::VpcLink => "VPC_LINK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectionType, ["INTERNET", "VPC_LINK"]);
 
-    /// Allowed values of `ContentHandling`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentHandling {
         /// `CONVERT_TO_BINARY`
         ConvertToBinary,
@@ -1460,18 +1308,9 @@ pub mod method {
         ConvertToText,
     }
 
-    impl crate::value::CfnEnum for ContentHandling {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ConvertToBinary => "CONVERT_TO_BINARY",
-                Self::ConvertToText => "CONVERT_TO_TEXT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentHandling, ["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"]);
 
-    /// Allowed values of `PassthroughBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PassthroughBehavior {
         /// `WHEN_NO_MATCH`
         WhenNoMatch,
@@ -1481,19 +1320,9 @@ pub mod method {
         Never,
     }
 
-    impl crate::value::CfnEnum for PassthroughBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WhenNoMatch => "WHEN_NO_MATCH",
-                Self::WhenNoTemplates => "WHEN_NO_TEMPLATES",
-                Self::Never => "NEVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PassthroughBehavior, ["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"]);
 
-    /// Allowed values of `ResponseTransferMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResponseTransferMode {
         /// `BUFFERED`
         Buffered,
@@ -1501,18 +1330,9 @@ pub mod method {
         Stream,
     }
 
-    impl crate::value::CfnEnum for ResponseTransferMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Buffered => "BUFFERED",
-                Self::Stream => "STREAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResponseTransferMode, ["BUFFERED", "STREAM"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AWS`
         Aws,
@@ -1526,18 +1346,7 @@ pub mod method {
         Mock,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aws => "AWS",
-                Self::AwsProxy => "AWS_PROXY",
-                Self::Http => "HTTP",
-                Self::HttpProxy => "HTTP_PROXY",
-                Self::Mock => "MOCK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"]);
 }
 
 /// The ``AWS::ApiGateway::Model`` resource defines the structure of a request or response payload for an API method.
@@ -1562,7 +1371,6 @@ pub struct Model {
 
 impl Model {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content_type: ::std::option::Option::None,
@@ -1574,17 +1382,16 @@ impl Model {
     }
 }
 
-impl crate::resource::Resource for Model {
-    const TYPE: &'static str = "AWS::ApiGateway::Model";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContentType", self.content_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set("RestApiId", self.rest_api_id);
-        p.set_opt("Schema", self.schema);
-        p
+crate::resource::props! {
+    resource Model = "AWS::ApiGateway::Model", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        rest_api_id = "RestApiId",
+    }
+    opt {
+        content_type = "ContentType",
+        description = "Description",
+        name = "Name",
+        schema = "Schema",
     }
 }
 
@@ -1605,7 +1412,6 @@ pub struct RequestValidator {
 
 impl RequestValidator {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -1616,25 +1422,23 @@ impl RequestValidator {
     }
 }
 
-impl crate::resource::Resource for RequestValidator {
-    const TYPE: &'static str = "AWS::ApiGateway::RequestValidator";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set("RestApiId", self.rest_api_id);
-        p.set_opt("ValidateRequestBody", self.validate_request_body);
-        p.set_opt("ValidateRequestParameters", self.validate_request_parameters);
-        p
+crate::resource::props! {
+    resource RequestValidator = "AWS::ApiGateway::RequestValidator", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        rest_api_id = "RestApiId",
+    }
+    opt {
+        name = "Name",
+        validate_request_body = "ValidateRequestBody",
+        validate_request_parameters = "ValidateRequestParameters",
     }
 }
 
 /// Attributes of [`RequestValidator`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RequestValidator> {
-    /// `Fn::GetAtt` `RequestValidatorId`.
-    #[inline]
-    pub fn attr_request_validator_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RequestValidatorId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RequestValidatorId`.
+        attr_request_validator_id: ::std::string::String = "RequestValidatorId",
     }
 }
 
@@ -1653,7 +1457,6 @@ pub struct Resource {
 
 impl Resource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(parent_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, path_part: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             parent_id: parent_id.into(),
@@ -1663,29 +1466,25 @@ impl Resource {
     }
 }
 
-impl crate::resource::Resource for Resource {
-    const TYPE: &'static str = "AWS::ApiGateway::Resource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ParentId", self.parent_id);
-        p.set("PathPart", self.path_part);
-        p.set("RestApiId", self.rest_api_id);
-        p
+crate::resource::props! {
+    resource Resource = "AWS::ApiGateway::Resource", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        parent_id = "ParentId",
+        path_part = "PathPart",
+        rest_api_id = "RestApiId",
     }
 }
 
 /// Attributes of [`Resource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Resource> {
-    /// `Fn::GetAtt` `ResourceId`.
-    #[inline]
-    pub fn attr_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceId`.
+        attr_resource_id: ::std::string::String = "ResourceId",
     }
 }
 
 /// The ``AWS::ApiGateway::RestApi`` resource creates a REST API. For more information, see [restapi:create](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html) in the *Amazon API Gateway REST API Reference*.
-/// On January 1, 2016, the Swagger Specification was donated to the [OpenAPI initiative](https://docs.aws.amazon.com/https://www.openapis.org/), becoming the foundation of the OpenAPI Specification.
+/// On January 1, 2016, the Swagger Specification was donated to the [OpenAPI initiative](https://www.openapis.org/), becoming the foundation of the OpenAPI Specification.
 ///
 /// CloudFormation type `AWS::ApiGateway::RestApi`. `Ref` returns the `RestApiId`.
 #[derive(Clone, Default)]
@@ -1745,44 +1544,37 @@ pub struct RestApi {
     pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for RestApi {
-    const TYPE: &'static str = "AWS::ApiGateway::RestApi";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApiKeySourceType", self.api_key_source_type);
-        p.set_opt("BinaryMediaTypes", self.binary_media_types);
-        p.set_opt("Body", self.body);
-        p.set_opt("BodyS3Location", self.body_s3_location);
-        p.set_opt("CloneFrom", self.clone_from);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisableExecuteApiEndpoint", self.disable_execute_api_endpoint);
-        p.set_opt("EndpointAccessMode", self.endpoint_access_mode);
-        p.set_opt("EndpointConfiguration", self.endpoint_configuration);
-        p.set_opt("FailOnWarnings", self.fail_on_warnings);
-        p.set_opt("MinimumCompressionSize", self.minimum_compression_size);
-        p.set_opt("Mode", self.mode);
-        p.set_opt("Name", self.name);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Policy", self.policy);
-        p.set_opt("SecurityPolicy", self.security_policy);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Version", self.version);
-        p
+crate::resource::props! {
+    resource RestApi = "AWS::ApiGateway::RestApi", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        api_key_source_type = "ApiKeySourceType",
+        binary_media_types = "BinaryMediaTypes",
+        body = "Body",
+        body_s3_location = "BodyS3Location",
+        clone_from = "CloneFrom",
+        description = "Description",
+        disable_execute_api_endpoint = "DisableExecuteApiEndpoint",
+        endpoint_access_mode = "EndpointAccessMode",
+        endpoint_configuration = "EndpointConfiguration",
+        fail_on_warnings = "FailOnWarnings",
+        minimum_compression_size = "MinimumCompressionSize",
+        mode = "Mode",
+        name = "Name",
+        parameters = "Parameters",
+        policy = "Policy",
+        security_policy = "SecurityPolicy",
+        tags = "Tags",
+        version = "Version",
     }
 }
 
 /// Attributes of [`RestApi`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RestApi> {
-    /// `Fn::GetAtt` `RestApiId`.
-    #[inline]
-    pub fn attr_rest_api_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RestApiId")
-    }
-    /// `Fn::GetAtt` `RootResourceId`.
-    #[inline]
-    pub fn attr_root_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RootResourceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RestApiId`.
+        attr_rest_api_id: ::std::string::String = "RestApiId",
+        /// `Fn::GetAtt` `RootResourceId`.
+        attr_root_resource_id: ::std::string::String = "RootResourceId",
     }
 }
 
@@ -1790,7 +1582,7 @@ pub mod rest_api {
     //! Nested property types and enums of [`RestApi`](super::RestApi).
 
     /// ``S3Location`` is a property of the [AWS::ApiGateway::RestApi](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-restapi.html) resource that specifies the Amazon S3 location of a OpenAPI (formerly Swagger) file that defines a set of RESTful APIs in JSON or YAML.
-    /// On January 1, 2016, the Swagger Specification was donated to the [OpenAPI initiative](https://docs.aws.amazon.com/https://www.openapis.org/), becoming the foundation of the OpenAPI Specification.
+    /// On January 1, 2016, the Swagger Specification was donated to the [OpenAPI initiative](https://www.openapis.org/), becoming the foundation of the OpenAPI Specification.
     #[derive(Clone, Default)]
     pub struct S3Location {
         /// The name of the S3 bucket where the OpenAPI file is stored.
@@ -1811,15 +1603,13 @@ pub mod rest_api {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set_opt("ETag", self.etag);
-            p.set_opt("Key", self.key);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        opt {
+            bucket = "Bucket",
+            etag = "ETag",
+            key = "Key",
+            version = "Version",
         }
     }
 
@@ -1835,14 +1625,12 @@ pub mod rest_api {
         pub vpc_endpoint_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for EndpointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("Types", self.types);
-            p.set_opt("VpcEndpointIds", self.vpc_endpoint_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested EndpointConfiguration;
+        opt {
+            ip_address_type = "IpAddressType",
+            types = "Types",
+            vpc_endpoint_ids = "VpcEndpointIds",
         }
     }
 }
@@ -1889,7 +1677,6 @@ pub struct Stage {
 
 impl Stage {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_log_setting: ::std::option::Option::None,
@@ -1910,40 +1697,33 @@ impl Stage {
     }
 }
 
-impl crate::resource::Resource for Stage {
-    const TYPE: &'static str = "AWS::ApiGateway::Stage";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STAGE_SHAPE)
+crate::resource::props! {
+    resource Stage = "AWS::ApiGateway::Stage", shape: Some(&STAGE_SHAPE);
+    req {
+        rest_api_id = "RestApiId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessLogSetting", self.access_log_setting);
-        p.set_opt("CacheClusterEnabled", self.cache_cluster_enabled);
-        p.set_opt("CacheClusterSize", self.cache_cluster_size);
-        p.set_opt("CanarySetting", self.canary_setting);
-        p.set_opt("ClientCertificateId", self.client_certificate_id);
-        p.set_opt("DeploymentId", self.deployment_id);
-        p.set_opt("Description", self.description);
-        p.set_opt("DocumentationVersion", self.documentation_version);
-        p.set_opt("MethodSettings", self.method_settings);
-        p.set("RestApiId", self.rest_api_id);
-        p.set_opt("StageName", self.stage_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TracingEnabled", self.tracing_enabled);
-        p.set_opt("Variables", self.variables);
-        p
+    opt {
+        access_log_setting = "AccessLogSetting",
+        cache_cluster_enabled = "CacheClusterEnabled",
+        cache_cluster_size = "CacheClusterSize",
+        canary_setting = "CanarySetting",
+        client_certificate_id = "ClientCertificateId",
+        deployment_id = "DeploymentId",
+        description = "Description",
+        documentation_version = "DocumentationVersion",
+        method_settings = "MethodSettings",
+        stage_name = "StageName",
+        tags = "Tags",
+        tracing_enabled = "TracingEnabled",
+        variables = "Variables",
     }
 }
 
-static STAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CanarySetting", crate::resource::Rule { shape: Some(&self::stage::CANARY_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MethodSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::stage::METHOD_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::stage::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CanarySetting", crate::resource::Rule { shape: Some(&self::stage::CANARY_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MethodSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::stage::METHOD_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigateway::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod stage {
     //! Nested property types and enums of [`Stage`](super::Stage).
@@ -1962,17 +1742,14 @@ pub mod stage {
         pub format: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AccessLogSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationArn", self.destination_arn);
-            p.set_opt("Format", self.format);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessLogSetting;
+        opt {
+            destination_arn = "DestinationArn",
+            format = "Format",
         }
     }
 
-    /// The definition `CanarySetting`.
     #[derive(Clone, Default)]
     pub struct CanarySetting {
         /// CloudFormation property `DeploymentId`.
@@ -1985,23 +1762,19 @@ pub mod stage {
         pub use_stage_cache: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CanarySetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeploymentId", self.deployment_id);
-            p.set_opt("PercentTraffic", self.percent_traffic);
-            p.set_opt("StageVariableOverrides", self.stage_variable_overrides);
-            p.set_opt("UseStageCache", self.use_stage_cache);
-            p.into_expr()
+    crate::resource::props! {
+        nested CanarySetting;
+        opt {
+            deployment_id = "DeploymentId",
+            percent_traffic = "PercentTraffic",
+            stage_variable_overrides = "StageVariableOverrides",
+            use_stage_cache = "UseStageCache",
         }
     }
 
-    pub(super) static CANARY_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PercentTraffic", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CANARY_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PercentTraffic", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``MethodSetting`` property type configures settings for all methods in a stage.
     /// The ``MethodSettings`` property of the ``AWS::ApiGateway::Stage`` resource contains a list of ``MethodSetting`` property types.
@@ -2033,37 +1806,26 @@ pub mod stage {
         pub throttling_rate_limit: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for MethodSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CacheDataEncrypted", self.cache_data_encrypted);
-            p.set_opt("CacheTtlInSeconds", self.cache_ttl_in_seconds);
-            p.set_opt("CachingEnabled", self.caching_enabled);
-            p.set_opt("DataTraceEnabled", self.data_trace_enabled);
-            p.set_opt("HttpMethod", self.http_method);
-            p.set_opt("LoggingLevel", self.logging_level);
-            p.set_opt("MetricsEnabled", self.metrics_enabled);
-            p.set_opt("ResourcePath", self.resource_path);
-            p.set_opt("ThrottlingBurstLimit", self.throttling_burst_limit);
-            p.set_opt("ThrottlingRateLimit", self.throttling_rate_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested MethodSetting;
+        opt {
+            cache_data_encrypted = "CacheDataEncrypted",
+            cache_ttl_in_seconds = "CacheTtlInSeconds",
+            caching_enabled = "CachingEnabled",
+            data_trace_enabled = "DataTraceEnabled",
+            http_method = "HttpMethod",
+            logging_level = "LoggingLevel",
+            metrics_enabled = "MetricsEnabled",
+            resource_path = "ResourcePath",
+            throttling_burst_limit = "ThrottlingBurstLimit",
+            throttling_rate_limit = "ThrottlingRateLimit",
         }
     }
 
-    pub(super) static METHOD_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ThrottlingBurstLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("ThrottlingRateLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METHOD_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ThrottlingBurstLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("ThrottlingRateLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The ``AWS::ApiGateway::UsagePlan`` resource creates a usage plan for deployed APIs. A usage plan sets a target for the throttling and quota limits on individual client API keys. For more information, see [Creating and Using API Usage Plans in Amazon API Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html) in the *API Gateway Developer Guide*.
@@ -2091,46 +1853,35 @@ pub struct UsagePlan {
     pub usage_plan_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for UsagePlan {
-    const TYPE: &'static str = "AWS::ApiGateway::UsagePlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USAGE_PLAN_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApiStages", self.api_stages);
-        p.set_opt("Description", self.description);
-        p.set_opt("Quota", self.quota);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Throttle", self.throttle);
-        p.set_opt("UsagePlanName", self.usage_plan_name);
-        p
+crate::resource::props! {
+    resource UsagePlan = "AWS::ApiGateway::UsagePlan", shape: Some(&USAGE_PLAN_SHAPE);
+    opt {
+        api_stages = "ApiStages",
+        description = "Description",
+        quota = "Quota",
+        tags = "Tags",
+        throttle = "Throttle",
+        usage_plan_name = "UsagePlanName",
     }
 }
 
-static USAGE_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Quota", crate::resource::Rule { shape: Some(&self::usage_plan::QUOTA_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::usage_plan::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Throttle", crate::resource::Rule { shape: Some(&self::usage_plan::THROTTLE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USAGE_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Quota", crate::resource::Rule { shape: Some(&self::usage_plan::QUOTA_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigateway::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Throttle", crate::resource::Rule { shape: Some(&self::usage_plan::THROTTLE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UsagePlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UsagePlan> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod usage_plan {
     //! Nested property types and enums of [`UsagePlan`](super::UsagePlan).
 
-    /// The definition `ApiStage`.
     #[derive(Clone, Default)]
     pub struct ApiStage {
         /// CloudFormation property `ApiId`.
@@ -2141,14 +1892,12 @@ pub mod usage_plan {
         pub throttle: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::apigateway::usage_plan::ThrottleSettings>>,
     }
 
-    impl crate::resource::ToExpr for ApiStage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApiId", self.api_id);
-            p.set_opt("Stage", self.stage);
-            p.set_opt("Throttle", self.throttle);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiStage;
+        opt {
+            api_id = "ApiId",
+            stage = "Stage",
+            throttle = "Throttle",
         }
     }
 
@@ -2161,22 +1910,18 @@ pub mod usage_plan {
         pub rate_limit: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for ThrottleSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BurstLimit", self.burst_limit);
-            p.set_opt("RateLimit", self.rate_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThrottleSettings;
+        opt {
+            burst_limit = "BurstLimit",
+            rate_limit = "RateLimit",
         }
     }
 
-    pub(super) static THROTTLE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BurstLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("RateLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static THROTTLE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BurstLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("RateLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``QuotaSettings`` is a property of the [AWS::ApiGateway::UsagePlan](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html) resource that specifies a target for the maximum number of requests users can make to your REST APIs.
     /// In some cases clients can exceed the targets that you set. Don’t rely on usage plans to control costs. Consider using [](https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html) to monitor costs and [](https://docs.aws.amazon.com/waf/latest/developerguide/waf-chapter.html) to manage API requests.
@@ -2190,30 +1935,19 @@ pub mod usage_plan {
         pub period: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for QuotaSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Limit", self.limit);
-            p.set_opt("Offset", self.offset);
-            p.set_opt("Period", self.period);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuotaSettings;
+        opt {
+            limit = "Limit",
+            offset = "Offset",
+            period = "Period",
         }
     }
 
-    pub(super) static QUOTA_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Limit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Offset", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUOTA_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Limit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Offset", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The ``AWS::ApiGateway::UsagePlanKey`` resource associates an API key with a usage plan. This association determines which users the usage plan is applied to.
@@ -2235,7 +1969,6 @@ pub struct UsagePlanKey {
 
 impl UsagePlanKey {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::apigateway::usage_plan_key::KeyType>>, usage_plan_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             key_id: key_id.into(),
@@ -2245,45 +1978,33 @@ impl UsagePlanKey {
     }
 }
 
-impl crate::resource::Resource for UsagePlanKey {
-    const TYPE: &'static str = "AWS::ApiGateway::UsagePlanKey";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("KeyId", self.key_id);
-        p.set("KeyType", self.key_type);
-        p.set("UsagePlanId", self.usage_plan_id);
-        p
+crate::resource::props! {
+    resource UsagePlanKey = "AWS::ApiGateway::UsagePlanKey", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        key_id = "KeyId",
+        key_type = "KeyType",
+        usage_plan_id = "UsagePlanId",
     }
 }
 
 /// Attributes of [`UsagePlanKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UsagePlanKey> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod usage_plan_key {
     //! Nested property types and enums of [`UsagePlanKey`](super::UsagePlanKey).
 
-    /// Allowed values of `KeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `API_KEY`
         ApiKey,
     }
 
-    impl crate::value::CfnEnum for KeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApiKey => "API_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyType, ["API_KEY"]);
 }
 
 /// The ``AWS::ApiGateway::VpcLink`` resource creates an API Gateway VPC link for a REST API to access resources in an Amazon Virtual Private Cloud (VPC). For more information, see [vpclink:create](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateVpcLink.html) in the ``Amazon API Gateway REST API Reference``.
@@ -2305,7 +2026,6 @@ pub struct VpcLink {
 
 impl VpcLink {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2316,24 +2036,22 @@ impl VpcLink {
     }
 }
 
-impl crate::resource::Resource for VpcLink {
-    const TYPE: &'static str = "AWS::ApiGateway::VpcLink";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetArns", self.target_arns);
-        p
+crate::resource::props! {
+    resource VpcLink = "AWS::ApiGateway::VpcLink", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+        target_arns = "TargetArns",
+    }
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`VpcLink`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcLink> {
-    /// `Fn::GetAtt` `VpcLinkId`.
-    #[inline]
-    pub fn attr_vpc_link_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcLinkId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VpcLinkId`.
+        attr_vpc_link_id: ::std::string::String = "VpcLinkId",
     }
 }

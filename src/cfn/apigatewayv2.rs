@@ -80,49 +80,43 @@ pub struct Api {
     pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Api {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::Api";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApiKeySelectionExpression", self.api_key_selection_expression);
-        p.set_opt("BasePath", self.base_path);
-        p.set_opt("Body", self.body);
-        p.set_opt("BodyS3Location", self.body_s3_location);
-        p.set_opt("CorsConfiguration", self.cors_configuration);
-        p.set_opt("CredentialsArn", self.credentials_arn);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisableExecuteApiEndpoint", self.disable_execute_api_endpoint);
-        p.set_opt("DisableSchemaValidation", self.disable_schema_validation);
-        p.set_opt("FailOnWarnings", self.fail_on_warnings);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("Name", self.name);
-        p.set_opt("ProtocolType", self.protocol_type);
-        p.set_opt("RouteKey", self.route_key);
-        p.set_opt("RouteSelectionExpression", self.route_selection_expression);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Target", self.target);
-        p.set_opt("Version", self.version);
-        p
+crate::resource::props! {
+    resource Api = "AWS::ApiGatewayV2::Api", shape: Some(&API_SHAPE);
+    opt {
+        api_key_selection_expression = "ApiKeySelectionExpression",
+        base_path = "BasePath",
+        body = "Body",
+        body_s3_location = "BodyS3Location",
+        cors_configuration = "CorsConfiguration",
+        credentials_arn = "CredentialsArn",
+        description = "Description",
+        disable_execute_api_endpoint = "DisableExecuteApiEndpoint",
+        disable_schema_validation = "DisableSchemaValidation",
+        fail_on_warnings = "FailOnWarnings",
+        ip_address_type = "IpAddressType",
+        name = "Name",
+        protocol_type = "ProtocolType",
+        route_key = "RouteKey",
+        route_selection_expression = "RouteSelectionExpression",
+        tags = "Tags",
+        target = "Target",
+        version = "Version",
     }
 }
 
+static API_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Body", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Api`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Api> {
-    /// `Fn::GetAtt` `ApiEndpoint`.
-    #[inline]
-    pub fn attr_api_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiEndpoint")
-    }
-    /// `Fn::GetAtt` `ApiId`.
-    #[inline]
-    pub fn attr_api_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiId")
-    }
-    /// `Fn::GetAtt` `ExecuteApiArn`.
-    #[inline]
-    pub fn attr_execute_api_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExecuteApiArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiEndpoint`.
+        attr_api_endpoint: ::std::string::String = "ApiEndpoint",
+        /// `Fn::GetAtt` `ApiId`.
+        attr_api_id: ::std::string::String = "ApiId",
+        /// `Fn::GetAtt` `ExecuteApiArn`.
+        attr_execute_api_arn: ::std::string::String = "ExecuteApiArn",
     }
 }
 
@@ -150,15 +144,13 @@ pub mod api {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BodyS3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set_opt("Etag", self.etag);
-            p.set_opt("Key", self.key);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested BodyS3Location;
+        opt {
+            bucket = "Bucket",
+            etag = "Etag",
+            key = "Key",
+            version = "Version",
         }
     }
 
@@ -191,17 +183,15 @@ pub mod api {
         pub max_age: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Cors {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowCredentials", self.allow_credentials);
-            p.set_opt("AllowHeaders", self.allow_headers);
-            p.set_opt("AllowMethods", self.allow_methods);
-            p.set_opt("AllowOrigins", self.allow_origins);
-            p.set_opt("ExposeHeaders", self.expose_headers);
-            p.set_opt("MaxAge", self.max_age);
-            p.into_expr()
+    crate::resource::props! {
+        nested Cors;
+        opt {
+            allow_credentials = "AllowCredentials",
+            allow_headers = "AllowHeaders",
+            allow_methods = "AllowMethods",
+            allow_origins = "AllowOrigins",
+            expose_headers = "ExposeHeaders",
+            max_age = "MaxAge",
         }
     }
 }
@@ -231,7 +221,6 @@ pub struct ApiGatewayManagedOverrides {
 
 impl ApiGatewayManagedOverrides {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -242,32 +231,33 @@ impl ApiGatewayManagedOverrides {
     }
 }
 
-impl crate::resource::Resource for ApiGatewayManagedOverrides {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("Integration", self.integration);
-        p.set_opt("Route", self.route);
-        p.set_opt("Stage", self.stage);
-        p
+crate::resource::props! {
+    resource ApiGatewayManagedOverrides = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides", shape: Some(&API_GATEWAY_MANAGED_OVERRIDES_SHAPE);
+    req {
+        api_id = "ApiId",
+    }
+    opt {
+        integration = "Integration",
+        route = "Route",
+        stage = "Stage",
     }
 }
 
+static API_GATEWAY_MANAGED_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Stage", crate::resource::Rule { shape: Some(&self::api_gateway_managed_overrides::STAGE_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ApiGatewayManagedOverrides`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApiGatewayManagedOverrides> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod api_gateway_managed_overrides {
     //! Nested property types and enums of [`ApiGatewayManagedOverrides`](super::ApiGatewayManagedOverrides).
 
-    /// The definition `IntegrationOverrides`.
     #[derive(Clone, Default)]
     pub struct IntegrationOverrides {
         /// The description of the integration.
@@ -288,19 +278,16 @@ pub mod api_gateway_managed_overrides {
         pub timeout_in_millis: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for IntegrationOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("IntegrationMethod", self.integration_method);
-            p.set_opt("PayloadFormatVersion", self.payload_format_version);
-            p.set_opt("TimeoutInMillis", self.timeout_in_millis);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegrationOverrides;
+        opt {
+            description = "Description",
+            integration_method = "IntegrationMethod",
+            payload_format_version = "PayloadFormatVersion",
+            timeout_in_millis = "TimeoutInMillis",
         }
     }
 
-    /// The definition `RouteOverrides`.
     #[derive(Clone, Default)]
     pub struct RouteOverrides {
         /// The authorization scopes supported by this route.
@@ -325,20 +312,17 @@ pub mod api_gateway_managed_overrides {
         pub target: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RouteOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationScopes", self.authorization_scopes);
-            p.set_opt("AuthorizationType", self.authorization_type);
-            p.set_opt("AuthorizerId", self.authorizer_id);
-            p.set_opt("OperationName", self.operation_name);
-            p.set_opt("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouteOverrides;
+        opt {
+            authorization_scopes = "AuthorizationScopes",
+            authorization_type = "AuthorizationType",
+            authorizer_id = "AuthorizerId",
+            operation_name = "OperationName",
+            target = "Target",
         }
     }
 
-    /// The definition `StageOverrides`.
     #[derive(Clone, Default)]
     pub struct StageOverrides {
         /// Settings for logging access in a stage.
@@ -363,21 +347,23 @@ pub mod api_gateway_managed_overrides {
         pub stage_variables: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for StageOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessLogSettings", self.access_log_settings);
-            p.set_opt("AutoDeploy", self.auto_deploy);
-            p.set_opt("DefaultRouteSettings", self.default_route_settings);
-            p.set_opt("Description", self.description);
-            p.set_opt("RouteSettings", self.route_settings);
-            p.set_opt("StageVariables", self.stage_variables);
-            p.into_expr()
+    crate::resource::props! {
+        nested StageOverrides;
+        opt {
+            access_log_settings = "AccessLogSettings",
+            auto_deploy = "AutoDeploy",
+            default_route_settings = "DefaultRouteSettings",
+            description = "Description",
+            route_settings = "RouteSettings",
+            stage_variables = "StageVariables",
         }
     }
 
-    /// The definition `AccessLogSettings`.
+    pub(super) static STAGE_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RouteSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("StageVariables", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct AccessLogSettings {
         /// The ARN of the CloudWatch Logs log group to receive access logs.
@@ -390,17 +376,14 @@ pub mod api_gateway_managed_overrides {
         pub format: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AccessLogSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationArn", self.destination_arn);
-            p.set_opt("Format", self.format);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessLogSettings;
+        opt {
+            destination_arn = "DestinationArn",
+            format = "Format",
         }
     }
 
-    /// The definition `RouteSettings`.
     #[derive(Clone, Default)]
     pub struct RouteSettings {
         /// Specifies whether detailed metrics are enabled.
@@ -417,14 +400,12 @@ pub mod api_gateway_managed_overrides {
         pub throttling_rate_limit: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for RouteSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DetailedMetricsEnabled", self.detailed_metrics_enabled);
-            p.set_opt("ThrottlingBurstLimit", self.throttling_burst_limit);
-            p.set_opt("ThrottlingRateLimit", self.throttling_rate_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouteSettings;
+        opt {
+            detailed_metrics_enabled = "DetailedMetricsEnabled",
+            throttling_burst_limit = "ThrottlingBurstLimit",
+            throttling_rate_limit = "ThrottlingRateLimit",
         }
     }
 }
@@ -454,7 +435,6 @@ pub struct ApiMapping {
 
 impl ApiMapping {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stage: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -465,25 +445,23 @@ impl ApiMapping {
     }
 }
 
-impl crate::resource::Resource for ApiMapping {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::ApiMapping";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("ApiMappingKey", self.api_mapping_key);
-        p.set("DomainName", self.domain_name);
-        p.set("Stage", self.stage);
-        p
+crate::resource::props! {
+    resource ApiMapping = "AWS::ApiGatewayV2::ApiMapping", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        api_id = "ApiId",
+        domain_name = "DomainName",
+        stage = "Stage",
+    }
+    opt {
+        api_mapping_key = "ApiMappingKey",
     }
 }
 
 /// Attributes of [`ApiMapping`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApiMapping> {
-    /// `Fn::GetAtt` `ApiMappingId`.
-    #[inline]
-    pub fn attr_api_mapping_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiMappingId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiMappingId`.
+        attr_api_mapping_id: ::std::string::String = "ApiMappingId",
     }
 }
 
@@ -542,7 +520,6 @@ pub struct Authorizer {
 
 impl Authorizer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, authorizer_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -560,32 +537,30 @@ impl Authorizer {
     }
 }
 
-impl crate::resource::Resource for Authorizer {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::Authorizer";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("AuthorizerCredentialsArn", self.authorizer_credentials_arn);
-        p.set_opt("AuthorizerPayloadFormatVersion", self.authorizer_payload_format_version);
-        p.set_opt("AuthorizerResultTtlInSeconds", self.authorizer_result_ttl_in_seconds);
-        p.set("AuthorizerType", self.authorizer_type);
-        p.set_opt("AuthorizerUri", self.authorizer_uri);
-        p.set_opt("EnableSimpleResponses", self.enable_simple_responses);
-        p.set_opt("IdentitySource", self.identity_source);
-        p.set_opt("IdentityValidationExpression", self.identity_validation_expression);
-        p.set_opt("JwtConfiguration", self.jwt_configuration);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource Authorizer = "AWS::ApiGatewayV2::Authorizer", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        api_id = "ApiId",
+        authorizer_type = "AuthorizerType",
+        name = "Name",
+    }
+    opt {
+        authorizer_credentials_arn = "AuthorizerCredentialsArn",
+        authorizer_payload_format_version = "AuthorizerPayloadFormatVersion",
+        authorizer_result_ttl_in_seconds = "AuthorizerResultTtlInSeconds",
+        authorizer_uri = "AuthorizerUri",
+        enable_simple_responses = "EnableSimpleResponses",
+        identity_source = "IdentitySource",
+        identity_validation_expression = "IdentityValidationExpression",
+        jwt_configuration = "JwtConfiguration",
     }
 }
 
 /// Attributes of [`Authorizer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Authorizer> {
-    /// `Fn::GetAtt` `AuthorizerId`.
-    #[inline]
-    pub fn attr_authorizer_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AuthorizerId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AuthorizerId`.
+        attr_authorizer_id: ::std::string::String = "AuthorizerId",
     }
 }
 
@@ -595,7 +570,7 @@ pub mod authorizer {
     /// The ``JWTConfiguration`` property specifies the configuration of a JWT authorizer. Required for the ``JWT`` authorizer type. Supported only for HTTP APIs.
     #[derive(Clone, Default)]
     pub struct JwtConfiguration {
-        /// A list of the intended recipients of the JWT. A valid JWT must provide an ``aud`` that matches at least one entry in this list. See [RFC 7519](https://docs.aws.amazon.com/https://tools.ietf.org/html/rfc7519#section-4.1.3). Required for the ``JWT`` authorizer type. Supported only for HTTP APIs.
+        /// A list of the intended recipients of the JWT. A valid JWT must provide an ``aud`` that matches at least one entry in this list. See [RFC 7519](https://tools.ietf.org/html/rfc7519#section-4.1.3). Required for the ``JWT`` authorizer type. Supported only for HTTP APIs.
         ///
         /// CloudFormation property `Audience`.
         pub audience: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
@@ -605,13 +580,11 @@ pub mod authorizer {
         pub issuer: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for JwtConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Audience", self.audience);
-            p.set_opt("Issuer", self.issuer);
-            p.into_expr()
+    crate::resource::props! {
+        nested JwtConfiguration;
+        opt {
+            audience = "Audience",
+            issuer = "Issuer",
         }
     }
 }
@@ -637,7 +610,6 @@ pub struct Deployment {
 
 impl Deployment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -647,24 +619,22 @@ impl Deployment {
     }
 }
 
-impl crate::resource::Resource for Deployment {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::Deployment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("Description", self.description);
-        p.set_opt("StageName", self.stage_name);
-        p
+crate::resource::props! {
+    resource Deployment = "AWS::ApiGatewayV2::Deployment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        api_id = "ApiId",
+    }
+    opt {
+        description = "Description",
+        stage_name = "StageName",
     }
 }
 
 /// Attributes of [`Deployment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Deployment> {
-    /// `Fn::GetAtt` `DeploymentId`.
-    #[inline]
-    pub fn attr_deployment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DeploymentId`.
+        attr_deployment_id: ::std::string::String = "DeploymentId",
     }
 }
 
@@ -696,7 +666,6 @@ pub struct DomainName {
 
 impl DomainName {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_name: domain_name.into(),
@@ -708,36 +677,32 @@ impl DomainName {
     }
 }
 
-impl crate::resource::Resource for DomainName {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::DomainName";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainName", self.domain_name);
-        p.set_opt("DomainNameConfigurations", self.domain_name_configurations);
-        p.set_opt("MutualTlsAuthentication", self.mutual_tls_authentication);
-        p.set_opt("RoutingMode", self.routing_mode);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DomainName = "AWS::ApiGatewayV2::DomainName", shape: Some(&DOMAIN_NAME_SHAPE);
+    req {
+        domain_name = "DomainName",
+    }
+    opt {
+        domain_name_configurations = "DomainNameConfigurations",
+        mutual_tls_authentication = "MutualTlsAuthentication",
+        routing_mode = "RoutingMode",
+        tags = "Tags",
     }
 }
 
+static DOMAIN_NAME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainNameConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain_name::DOMAIN_NAME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`DomainName`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainName> {
-    /// `Fn::GetAtt` `DomainNameArn`.
-    #[inline]
-    pub fn attr_domain_name_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainNameArn")
-    }
-    /// `Fn::GetAtt` `RegionalDomainName`.
-    #[inline]
-    pub fn attr_regional_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegionalDomainName")
-    }
-    /// `Fn::GetAtt` `RegionalHostedZoneId`.
-    #[inline]
-    pub fn attr_regional_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegionalHostedZoneId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DomainNameArn`.
+        attr_domain_name_arn: ::std::string::String = "DomainNameArn",
+        /// `Fn::GetAtt` `RegionalDomainName`.
+        attr_regional_domain_name: ::std::string::String = "RegionalDomainName",
+        /// `Fn::GetAtt` `RegionalHostedZoneId`.
+        attr_regional_hosted_zone_id: ::std::string::String = "RegionalHostedZoneId",
     }
 }
 
@@ -774,19 +739,21 @@ pub mod domain_name {
         pub security_policy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DomainNameConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set_opt("CertificateName", self.certificate_name);
-            p.set_opt("EndpointType", self.endpoint_type);
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("OwnershipVerificationCertificateArn", self.ownership_verification_certificate_arn);
-            p.set_opt("SecurityPolicy", self.security_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested DomainNameConfiguration;
+        opt {
+            certificate_arn = "CertificateArn",
+            certificate_name = "CertificateName",
+            endpoint_type = "EndpointType",
+            ip_address_type = "IpAddressType",
+            ownership_verification_certificate_arn = "OwnershipVerificationCertificateArn",
+            security_policy = "SecurityPolicy",
         }
     }
+
+    pub(super) static DOMAIN_NAME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// If specified, API Gateway performs two-way authentication between the client and the server. Clients must present a trusted certificate to access your API.
     #[derive(Clone, Default)]
@@ -801,18 +768,16 @@ pub mod domain_name {
         pub truststore_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MutualTlsAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TruststoreUri", self.truststore_uri);
-            p.set_opt("TruststoreVersion", self.truststore_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested MutualTlsAuthentication;
+        opt {
+            truststore_uri = "TruststoreUri",
+            truststore_version = "TruststoreVersion",
         }
     }
 
     /// The routing mode API Gateway uses to route traffic to your APIs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingMode {
         /// `API_MAPPING_ONLY`
         ApiMappingOnly,
@@ -822,16 +787,7 @@ pub mod domain_name {
         RoutingRuleOnly,
     }
 
-    impl crate::value::CfnEnum for RoutingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApiMappingOnly => "API_MAPPING_ONLY",
-                Self::RoutingRuleThenApiMapping => "ROUTING_RULE_THEN_API_MAPPING",
-                Self::RoutingRuleOnly => "ROUTING_RULE_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RoutingMode, ["API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"]);
 }
 
 /// Resource Type definition for AWS::ApiGatewayV2::Integration
@@ -915,7 +871,6 @@ pub struct Integration {
 
 impl Integration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, integration_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -940,49 +895,41 @@ impl Integration {
     }
 }
 
-impl crate::resource::Resource for Integration {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::Integration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource Integration = "AWS::ApiGatewayV2::Integration", shape: Some(&INTEGRATION_SHAPE);
+    req {
+        api_id = "ApiId",
+        integration_type = "IntegrationType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("ConnectionId", self.connection_id);
-        p.set_opt("ConnectionType", self.connection_type);
-        p.set_opt("ContentHandlingStrategy", self.content_handling_strategy);
-        p.set_opt("CredentialsArn", self.credentials_arn);
-        p.set_opt("Description", self.description);
-        p.set_opt("IntegrationMethod", self.integration_method);
-        p.set_opt("IntegrationSubtype", self.integration_subtype);
-        p.set("IntegrationType", self.integration_type);
-        p.set_opt("IntegrationUri", self.integration_uri);
-        p.set_opt("PassthroughBehavior", self.passthrough_behavior);
-        p.set_opt("PayloadFormatVersion", self.payload_format_version);
-        p.set_opt("RequestParameters", self.request_parameters);
-        p.set_opt("RequestTemplates", self.request_templates);
-        p.set_opt("ResponseParameters", self.response_parameters);
-        p.set_opt("TemplateSelectionExpression", self.template_selection_expression);
-        p.set_opt("TimeoutInMillis", self.timeout_in_millis);
-        p.set_opt("TlsConfig", self.tls_config);
-        p
+    opt {
+        connection_id = "ConnectionId",
+        connection_type = "ConnectionType",
+        content_handling_strategy = "ContentHandlingStrategy",
+        credentials_arn = "CredentialsArn",
+        description = "Description",
+        integration_method = "IntegrationMethod",
+        integration_subtype = "IntegrationSubtype",
+        integration_uri = "IntegrationUri",
+        passthrough_behavior = "PassthroughBehavior",
+        payload_format_version = "PayloadFormatVersion",
+        request_parameters = "RequestParameters",
+        request_templates = "RequestTemplates",
+        response_parameters = "ResponseParameters",
+        template_selection_expression = "TemplateSelectionExpression",
+        timeout_in_millis = "TimeoutInMillis",
+        tls_config = "TlsConfig",
     }
 }
 
-static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CredentialsArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\\/.*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CredentialsArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\\/.*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Integration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Integration> {
-    /// `Fn::GetAtt` `IntegrationId`.
-    #[inline]
-    pub fn attr_integration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IntegrationId`.
+        attr_integration_id: ::std::string::String = "IntegrationId",
     }
 }
 
@@ -998,12 +945,10 @@ pub mod integration {
         pub response_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::apigatewayv2::integration::ResponseParameter>>,
     }
 
-    impl crate::resource::ToExpr for ResponseParameterMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResponseParameters", self.response_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseParameterMap;
+        opt {
+            response_parameters = "ResponseParameters",
         }
     }
 
@@ -1016,13 +961,11 @@ pub mod integration {
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ResponseParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseParameter;
+        opt {
+            destination = "Destination",
+            source = "Source",
         }
     }
 
@@ -1033,12 +976,10 @@ pub mod integration {
         pub server_name_to_verify: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TlsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ServerNameToVerify", self.server_name_to_verify);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsConfig;
+        opt {
+            server_name_to_verify = "ServerNameToVerify",
         }
     }
 }
@@ -1079,7 +1020,6 @@ pub struct IntegrationResponse {
 
 impl IntegrationResponse {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, integration_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, integration_response_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -1093,28 +1033,31 @@ impl IntegrationResponse {
     }
 }
 
-impl crate::resource::Resource for IntegrationResponse {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::IntegrationResponse";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("ContentHandlingStrategy", self.content_handling_strategy);
-        p.set("IntegrationId", self.integration_id);
-        p.set("IntegrationResponseKey", self.integration_response_key);
-        p.set_opt("ResponseParameters", self.response_parameters);
-        p.set_opt("ResponseTemplates", self.response_templates);
-        p.set_opt("TemplateSelectionExpression", self.template_selection_expression);
-        p
+crate::resource::props! {
+    resource IntegrationResponse = "AWS::ApiGatewayV2::IntegrationResponse", shape: Some(&INTEGRATION_RESPONSE_SHAPE);
+    req {
+        api_id = "ApiId",
+        integration_id = "IntegrationId",
+        integration_response_key = "IntegrationResponseKey",
+    }
+    opt {
+        content_handling_strategy = "ContentHandlingStrategy",
+        response_parameters = "ResponseParameters",
+        response_templates = "ResponseTemplates",
+        template_selection_expression = "TemplateSelectionExpression",
     }
 }
 
+static INTEGRATION_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResponseParameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("ResponseTemplates", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`IntegrationResponse`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IntegrationResponse> {
-    /// `Fn::GetAtt` `IntegrationResponseId`.
-    #[inline]
-    pub fn attr_integration_response_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationResponseId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IntegrationResponseId`.
+        attr_integration_response_id: ::std::string::String = "IntegrationResponseId",
     }
 }
 
@@ -1145,7 +1088,6 @@ pub struct Model {
 
 impl Model {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schema: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -1157,26 +1099,28 @@ impl Model {
     }
 }
 
-impl crate::resource::Resource for Model {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::Model";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("ContentType", self.content_type);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Schema", self.schema);
-        p
+crate::resource::props! {
+    resource Model = "AWS::ApiGatewayV2::Model", shape: Some(&MODEL_SHAPE);
+    req {
+        api_id = "ApiId",
+        name = "Name",
+        schema = "Schema",
+    }
+    opt {
+        content_type = "ContentType",
+        description = "Description",
     }
 }
 
+static MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Schema", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Model`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Model> {
-    /// `Fn::GetAtt` `ModelId`.
-    #[inline]
-    pub fn attr_model_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModelId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ModelId`.
+        attr_model_id: ::std::string::String = "ModelId",
     }
 }
 
@@ -1201,7 +1145,6 @@ pub struct PortalProduct {
 
 impl PortalProduct {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1211,58 +1154,33 @@ impl PortalProduct {
     }
 }
 
-impl crate::resource::Resource for PortalProduct {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::PortalProduct";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PORTAL_PRODUCT_SHAPE)
+crate::resource::props! {
+    resource PortalProduct = "AWS::ApiGatewayV2::PortalProduct", shape: Some(&PORTAL_PRODUCT_SHAPE);
+    req {
+        display_name = "DisplayName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static PORTAL_PRODUCT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::portal_product::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PORTAL_PRODUCT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PortalProduct`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PortalProduct> {
-    /// `Fn::GetAtt` `LastModified`.
-    #[inline]
-    pub fn attr_last_modified(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModified")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LastModified`.
+        attr_last_modified: ::std::string::String = "LastModified",
+        /// `Fn::GetAtt` `PortalProductArn`.
+        attr_portal_product_arn: ::std::string::String = "PortalProductArn",
+        /// `Fn::GetAtt` `PortalProductId`.
+        attr_portal_product_id: ::std::string::String = "PortalProductId",
     }
-    /// `Fn::GetAtt` `PortalProductArn`.
-    #[inline]
-    pub fn attr_portal_product_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalProductArn")
-    }
-    /// `Fn::GetAtt` `PortalProductId`.
-    #[inline]
-    pub fn attr_portal_product_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalProductId")
-    }
-}
-
-pub mod portal_product {
-    //! Nested property types and enums of [`PortalProduct`](super::PortalProduct).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The ``AWS::ApiGatewayV2::Route`` resource creates a route for an API.
@@ -1320,7 +1238,6 @@ pub struct Route {
 
 impl Route {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, route_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -1339,33 +1256,35 @@ impl Route {
     }
 }
 
-impl crate::resource::Resource for Route {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::Route";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("ApiKeyRequired", self.api_key_required);
-        p.set_opt("AuthorizationScopes", self.authorization_scopes);
-        p.set_opt("AuthorizationType", self.authorization_type);
-        p.set_opt("AuthorizerId", self.authorizer_id);
-        p.set_opt("ModelSelectionExpression", self.model_selection_expression);
-        p.set_opt("OperationName", self.operation_name);
-        p.set_opt("RequestModels", self.request_models);
-        p.set_opt("RequestParameters", self.request_parameters);
-        p.set("RouteKey", self.route_key);
-        p.set_opt("RouteResponseSelectionExpression", self.route_response_selection_expression);
-        p.set_opt("Target", self.target);
-        p
+crate::resource::props! {
+    resource Route = "AWS::ApiGatewayV2::Route", shape: Some(&ROUTE_SHAPE);
+    req {
+        api_id = "ApiId",
+        route_key = "RouteKey",
+    }
+    opt {
+        api_key_required = "ApiKeyRequired",
+        authorization_scopes = "AuthorizationScopes",
+        authorization_type = "AuthorizationType",
+        authorizer_id = "AuthorizerId",
+        model_selection_expression = "ModelSelectionExpression",
+        operation_name = "OperationName",
+        request_models = "RequestModels",
+        request_parameters = "RequestParameters",
+        route_response_selection_expression = "RouteResponseSelectionExpression",
+        target = "Target",
     }
 }
 
+static ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RequestModels", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Route`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Route> {
-    /// `Fn::GetAtt` `RouteId`.
-    #[inline]
-    pub fn attr_route_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RouteId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RouteId`.
+        attr_route_id: ::std::string::String = "RouteId",
     }
 }
 
@@ -1400,7 +1319,6 @@ pub struct RouteResponse {
 
 impl RouteResponse {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, route_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, route_response_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -1413,27 +1331,29 @@ impl RouteResponse {
     }
 }
 
-impl crate::resource::Resource for RouteResponse {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::RouteResponse";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("ModelSelectionExpression", self.model_selection_expression);
-        p.set_opt("ResponseModels", self.response_models);
-        p.set_opt("ResponseParameters", self.response_parameters);
-        p.set("RouteId", self.route_id);
-        p.set("RouteResponseKey", self.route_response_key);
-        p
+crate::resource::props! {
+    resource RouteResponse = "AWS::ApiGatewayV2::RouteResponse", shape: Some(&ROUTE_RESPONSE_SHAPE);
+    req {
+        api_id = "ApiId",
+        route_id = "RouteId",
+        route_response_key = "RouteResponseKey",
+    }
+    opt {
+        model_selection_expression = "ModelSelectionExpression",
+        response_models = "ResponseModels",
+        response_parameters = "ResponseParameters",
     }
 }
 
+static ROUTE_RESPONSE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResponseModels", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`RouteResponse`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouteResponse> {
-    /// `Fn::GetAtt` `RouteResponseId`.
-    #[inline]
-    pub fn attr_route_response_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RouteResponseId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RouteResponseId`.
+        attr_route_response_id: ::std::string::String = "RouteResponseId",
     }
 }
 
@@ -1451,7 +1371,6 @@ pub mod route_response {
 
     impl ParameterConstraints {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(required: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 required: required.into(),
@@ -1459,12 +1378,10 @@ pub mod route_response {
         }
     }
 
-    impl crate::resource::ToExpr for ParameterConstraints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Required", self.required);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterConstraints;
+        req {
+            required = "Required",
         }
     }
 }
@@ -1494,7 +1411,6 @@ pub struct RoutingRule {
 
 impl RoutingRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: ::std::vec::Vec<crate::cfn::apigatewayv2::routing_rule::Action>, conditions: ::std::vec::Vec<crate::cfn::apigatewayv2::routing_rule::Condition>, domain_name_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             actions,
@@ -1505,40 +1421,27 @@ impl RoutingRule {
     }
 }
 
-impl crate::resource::Resource for RoutingRule {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::RoutingRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTING_RULE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set("Conditions", self.conditions);
-        p.set("DomainNameArn", self.domain_name_arn);
-        p.set("Priority", self.priority);
-        p
+crate::resource::props! {
+    resource RoutingRule = "AWS::ApiGatewayV2::RoutingRule", shape: Some(&ROUTING_RULE_SHAPE);
+    req {
+        actions = "Actions",
+        conditions = "Conditions",
+        domain_name_arn = "DomainNameArn",
+        priority = "Priority",
     }
 }
 
-static ROUTING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RoutingRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RoutingRule> {
-    /// `Fn::GetAtt` `RoutingRuleArn`.
-    #[inline]
-    pub fn attr_routing_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoutingRuleArn")
-    }
-    /// `Fn::GetAtt` `RoutingRuleId`.
-    #[inline]
-    pub fn attr_routing_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoutingRuleId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RoutingRuleArn`.
+        attr_routing_rule_arn: ::std::string::String = "RoutingRuleArn",
+        /// `Fn::GetAtt` `RoutingRuleId`.
+        attr_routing_rule_id: ::std::string::String = "RoutingRuleId",
     }
 }
 
@@ -1564,12 +1467,10 @@ pub mod routing_rule {
         }
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InvokeApi", self.invoke_api);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        req {
+            invoke_api = "InvokeApi",
         }
     }
 
@@ -1592,7 +1493,6 @@ pub mod routing_rule {
 
     impl ActionInvokeApi {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stage: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_id: api_id.into(),
@@ -1602,14 +1502,14 @@ pub mod routing_rule {
         }
     }
 
-    impl crate::resource::ToExpr for ActionInvokeApi {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiId", self.api_id);
-            p.set("Stage", self.stage);
-            p.set_opt("StripBasePath", self.strip_base_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionInvokeApi;
+        req {
+            api_id = "ApiId",
+            stage = "Stage",
+        }
+        opt {
+            strip_base_path = "StripBasePath",
         }
     }
 
@@ -1626,13 +1526,11 @@ pub mod routing_rule {
         pub match_headers: ::std::option::Option<crate::cfn::apigatewayv2::routing_rule::MatchHeaders>,
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchBasePaths", self.match_base_paths);
-            p.set_opt("MatchHeaders", self.match_headers);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        opt {
+            match_base_paths = "MatchBasePaths",
+            match_headers = "MatchHeaders",
         }
     }
 
@@ -1647,7 +1545,6 @@ pub mod routing_rule {
 
     impl MatchBasePaths {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(any_of: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 any_of: any_of.into(),
@@ -1655,12 +1552,10 @@ pub mod routing_rule {
         }
     }
 
-    impl crate::resource::ToExpr for MatchBasePaths {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AnyOf", self.any_of);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchBasePaths;
+        req {
+            any_of = "AnyOf",
         }
     }
 
@@ -1683,12 +1578,10 @@ pub mod routing_rule {
         }
     }
 
-    impl crate::resource::ToExpr for MatchHeaders {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AnyOf", self.any_of);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchHeaders;
+        req {
+            any_of = "AnyOf",
         }
     }
 
@@ -1707,7 +1600,6 @@ pub mod routing_rule {
 
     impl MatchHeaderValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_glob: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header: header.into(),
@@ -1716,13 +1608,11 @@ pub mod routing_rule {
         }
     }
 
-    impl crate::resource::ToExpr for MatchHeaderValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Header", self.header);
-            p.set("ValueGlob", self.value_glob);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchHeaderValue;
+        req {
+            header = "Header",
+            value_glob = "ValueGlob",
         }
     }
 }
@@ -1774,7 +1664,6 @@ pub struct Stage {
 
 impl Stage {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stage_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_log_settings: ::std::option::Option::None,
@@ -1792,30 +1681,33 @@ impl Stage {
     }
 }
 
-impl crate::resource::Resource for Stage {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::Stage";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessLogSettings", self.access_log_settings);
-        p.set("ApiId", self.api_id);
-        p.set_opt("AutoDeploy", self.auto_deploy);
-        p.set_opt("ClientCertificateId", self.client_certificate_id);
-        p.set_opt("DefaultRouteSettings", self.default_route_settings);
-        p.set_opt("DeploymentId", self.deployment_id);
-        p.set_opt("Description", self.description);
-        p.set_opt("RouteSettings", self.route_settings);
-        p.set("StageName", self.stage_name);
-        p.set_opt("StageVariables", self.stage_variables);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Stage = "AWS::ApiGatewayV2::Stage", shape: Some(&STAGE_SHAPE);
+    req {
+        api_id = "ApiId",
+        stage_name = "StageName",
+    }
+    opt {
+        access_log_settings = "AccessLogSettings",
+        auto_deploy = "AutoDeploy",
+        client_certificate_id = "ClientCertificateId",
+        default_route_settings = "DefaultRouteSettings",
+        deployment_id = "DeploymentId",
+        description = "Description",
+        route_settings = "RouteSettings",
+        stage_variables = "StageVariables",
+        tags = "Tags",
     }
 }
+
+static STAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RouteSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("StageVariables", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod stage {
     //! Nested property types and enums of [`Stage`](super::Stage).
 
-    /// The definition `AccessLogSettings`.
     #[derive(Clone, Default)]
     pub struct AccessLogSettings {
         /// CloudFormation property `DestinationArn`.
@@ -1824,17 +1716,14 @@ pub mod stage {
         pub format: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AccessLogSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationArn", self.destination_arn);
-            p.set_opt("Format", self.format);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessLogSettings;
+        opt {
+            destination_arn = "DestinationArn",
+            format = "Format",
         }
     }
 
-    /// The definition `RouteSettings`.
     #[derive(Clone, Default)]
     pub struct RouteSettings {
         /// CloudFormation property `DataTraceEnabled`.
@@ -1849,16 +1738,14 @@ pub mod stage {
         pub throttling_rate_limit: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for RouteSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataTraceEnabled", self.data_trace_enabled);
-            p.set_opt("DetailedMetricsEnabled", self.detailed_metrics_enabled);
-            p.set_opt("LoggingLevel", self.logging_level);
-            p.set_opt("ThrottlingBurstLimit", self.throttling_burst_limit);
-            p.set_opt("ThrottlingRateLimit", self.throttling_rate_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouteSettings;
+        opt {
+            data_trace_enabled = "DataTraceEnabled",
+            detailed_metrics_enabled = "DetailedMetricsEnabled",
+            logging_level = "LoggingLevel",
+            throttling_burst_limit = "ThrottlingBurstLimit",
+            throttling_rate_limit = "ThrottlingRateLimit",
         }
     }
 }
@@ -1886,7 +1773,6 @@ pub struct VpcLink {
 
 impl VpcLink {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             name: name.into(),
@@ -1897,24 +1783,26 @@ impl VpcLink {
     }
 }
 
-impl crate::resource::Resource for VpcLink {
-    const TYPE: &'static str = "AWS::ApiGatewayV2::VpcLink";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource VpcLink = "AWS::ApiGatewayV2::VpcLink", shape: Some(&VPC_LINK_SHAPE);
+    req {
+        name = "Name",
+        subnet_ids = "SubnetIds",
+    }
+    opt {
+        security_group_ids = "SecurityGroupIds",
+        tags = "Tags",
     }
 }
 
+static VPC_LINK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`VpcLink`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcLink> {
-    /// `Fn::GetAtt` `VpcLinkId`.
-    #[inline]
-    pub fn attr_vpc_link_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcLinkId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VpcLinkId`.
+        attr_vpc_link_id: ::std::string::String = "VpcLinkId",
     }
 }

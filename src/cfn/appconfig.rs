@@ -25,7 +25,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -35,48 +34,38 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::AppConfig::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::AppConfig::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationId`.
-    #[inline]
-    pub fn attr_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationId`.
+        attr_application_id: ::std::string::String = "ApplicationId",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -91,7 +80,7 @@ pub struct ConfigurationProfile {
     /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
     ///
     /// CloudFormation property `DeletionProtectionCheck`.
-    pub deletion_protection_check: ::std::option::Option<crate::value::Val<crate::cfn::appconfig::configuration_profile::DeletionProtectionCheck>>,
+    pub deletion_protection_check: ::std::option::Option<crate::value::Val<crate::cfn::shared::appconfig::DeletionProtectionCheck>>,
     /// A description of the configuration profile.
     ///
     /// CloudFormation property `Description`.
@@ -128,7 +117,6 @@ pub struct ConfigurationProfile {
 
 impl ConfigurationProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, location_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -145,66 +133,55 @@ impl ConfigurationProfile {
     }
 }
 
-impl crate::resource::Resource for ConfigurationProfile {
-    const TYPE: &'static str = "AWS::AppConfig::ConfigurationProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_PROFILE_SHAPE)
+crate::resource::props! {
+    resource ConfigurationProfile = "AWS::AppConfig::ConfigurationProfile", shape: Some(&CONFIGURATION_PROFILE_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        location_uri = "LocationUri",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("DeletionProtectionCheck", self.deletion_protection_check);
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-        p.set("LocationUri", self.location_uri);
-        p.set("Name", self.name);
-        p.set_opt("RetrievalRoleArn", self.retrieval_role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p.set_opt("Validators", self.validators);
-        p
+    opt {
+        deletion_protection_check = "DeletionProtectionCheck",
+        description = "Description",
+        kms_key_identifier = "KmsKeyIdentifier",
+        retrieval_role_arn = "RetrievalRoleArn",
+        tags = "Tags",
+        type_ = "Type",
+        validators = "Validators",
     }
 }
 
-static CONFIGURATION_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("LocationUri", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("RetrievalRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configuration_profile::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\.]+")), ..crate::resource::Rule::NONE }),
-        ("Validators", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::configuration_profile::VALIDATORS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("LocationUri", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("RetrievalRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configuration_profile::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\.]+")), ..crate::resource::Rule::NONE }),
+    ("Validators", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::configuration_profile::VALIDATORS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationProfile> {
-    /// `Fn::GetAtt` `ConfigurationProfileId`.
-    #[inline]
-    pub fn attr_configuration_profile_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationProfileId")
-    }
-    /// `Fn::GetAtt` `KmsKeyArn`.
-    #[inline]
-    pub fn attr_kms_key_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConfigurationProfileId`.
+        attr_configuration_profile_id: ::std::string::String = "ConfigurationProfileId",
+        /// `Fn::GetAtt` `KmsKeyArn`.
+        attr_kms_key_arn: ::std::string::String = "KmsKeyArn",
     }
 }
 
 pub mod configuration_profile {
     //! Nested property types and enums of [`ConfigurationProfile`](super::ConfigurationProfile).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::appconfig::DeletionProtectionCheck;
+
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of methods for validating the configuration.
     #[derive(Clone, Default)]
@@ -219,46 +196,20 @@ pub mod configuration_profile {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::appconfig::configuration_profile::Type>>,
     }
 
-    impl crate::resource::ToExpr for Validators {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Content", self.content);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Validators;
+        opt {
+            content = "Content",
+            type_ = "Type",
         }
     }
 
-    pub(super) static VALIDATORS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Content", crate::resource::Rule { min_len: Some(0), max_len: Some(32768), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DeletionProtectionCheck {
-        /// `ACCOUNT_DEFAULT`
-        AccountDefault,
-        /// `APPLY`
-        Apply,
-        /// `BYPASS`
-        Bypass,
-    }
-
-    impl crate::value::CfnEnum for DeletionProtectionCheck {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AccountDefault => "ACCOUNT_DEFAULT",
-                Self::Apply => "APPLY",
-                Self::Bypass => "BYPASS",
-            }
-        }
-    }
+    pub(super) static VALIDATORS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Content", crate::resource::Rule { min_len: Some(0), max_len: Some(32768), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// AWS AppConfig supports validators of type JSON_SCHEMA and LAMBDA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `JSON_SCHEMA`
         JsonSchema,
@@ -266,15 +217,7 @@ pub mod configuration_profile {
         Lambda,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::JsonSchema => "JSON_SCHEMA",
-                Self::Lambda => "LAMBDA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["JSON_SCHEMA", "LAMBDA"]);
 }
 
 /// Resource Type definition for AWS::AppConfig::Deployment
@@ -320,7 +263,6 @@ pub struct Deployment {
 
 impl Deployment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration_profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, deployment_strategy_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, environment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -336,58 +278,46 @@ impl Deployment {
     }
 }
 
-impl crate::resource::Resource for Deployment {
-    const TYPE: &'static str = "AWS::AppConfig::Deployment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEPLOYMENT_SHAPE)
+crate::resource::props! {
+    resource Deployment = "AWS::AppConfig::Deployment", shape: Some(&DEPLOYMENT_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        configuration_profile_id = "ConfigurationProfileId",
+        configuration_version = "ConfigurationVersion",
+        deployment_strategy_id = "DeploymentStrategyId",
+        environment_id = "EnvironmentId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set("ConfigurationProfileId", self.configuration_profile_id);
-        p.set("ConfigurationVersion", self.configuration_version);
-        p.set("DeploymentStrategyId", self.deployment_strategy_id);
-        p.set_opt("Description", self.description);
-        p.set_opt("DynamicExtensionParameters", self.dynamic_extension_parameters);
-        p.set("EnvironmentId", self.environment_id);
-        p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        dynamic_extension_parameters = "DynamicExtensionParameters",
+        kms_key_identifier = "KmsKeyIdentifier",
+        tags = "Tags",
     }
 }
 
-static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("ConfigurationProfileId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("ConfigurationVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DeploymentStrategyId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("EnvironmentId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("ConfigurationProfileId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("ConfigurationVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DeploymentStrategyId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(^[a-z0-9]{4,7}$|^AppConfig\\.[A-Za-z0-9]{9,40}$)$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("EnvironmentId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Deployment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Deployment> {
-    /// `Fn::GetAtt` `DeploymentNumber`.
-    #[inline]
-    pub fn attr_deployment_number(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentNumber")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DeploymentNumber`.
+        attr_deployment_number: ::std::string::String = "DeploymentNumber",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod deployment {
     //! Nested property types and enums of [`Deployment`](super::Deployment).
 
-    /// The definition `DynamicExtensionParameters`.
     #[derive(Clone, Default)]
     pub struct DynamicExtensionParameters {
         /// CloudFormation property `ExtensionReference`.
@@ -398,14 +328,12 @@ pub mod deployment {
         pub parameter_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DynamicExtensionParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExtensionReference", self.extension_reference);
-            p.set_opt("ParameterName", self.parameter_name);
-            p.set_opt("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynamicExtensionParameters;
+        opt {
+            extension_reference = "ExtensionReference",
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 }
@@ -463,7 +391,6 @@ pub struct DeploymentStrategy {
 
 impl DeploymentStrategy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(deployment_duration_in_minutes: impl ::std::convert::Into<crate::value::Val<f64>>, growth_factor: impl ::std::convert::Into<crate::value::Val<f64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, replicate_to: impl ::std::convert::Into<crate::value::Val<crate::cfn::appconfig::deployment_strategy::ReplicateTo>>) -> Self {
         Self {
             deployment_duration_in_minutes: deployment_duration_in_minutes.into(),
@@ -478,43 +405,35 @@ impl DeploymentStrategy {
     }
 }
 
-impl crate::resource::Resource for DeploymentStrategy {
-    const TYPE: &'static str = "AWS::AppConfig::DeploymentStrategy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEPLOYMENT_STRATEGY_SHAPE)
+crate::resource::props! {
+    resource DeploymentStrategy = "AWS::AppConfig::DeploymentStrategy", shape: Some(&DEPLOYMENT_STRATEGY_SHAPE);
+    req {
+        deployment_duration_in_minutes = "DeploymentDurationInMinutes",
+        growth_factor = "GrowthFactor",
+        name = "Name",
+        replicate_to = "ReplicateTo",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DeploymentDurationInMinutes", self.deployment_duration_in_minutes);
-        p.set_opt("Description", self.description);
-        p.set_opt("FinalBakeTimeInMinutes", self.final_bake_time_in_minutes);
-        p.set("GrowthFactor", self.growth_factor);
-        p.set_opt("GrowthType", self.growth_type);
-        p.set("Name", self.name);
-        p.set("ReplicateTo", self.replicate_to);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        final_bake_time_in_minutes = "FinalBakeTimeInMinutes",
+        growth_type = "GrowthType",
+        tags = "Tags",
     }
 }
 
-static DEPLOYMENT_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeploymentDurationInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("FinalBakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ("GrowthFactor", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEPLOYMENT_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeploymentDurationInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("FinalBakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ("GrowthFactor", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DeploymentStrategy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DeploymentStrategy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -534,7 +453,7 @@ pub mod deployment_strategy {
     /// 2*(2^2)
     ///
     /// Expressed numerically, the deployment rolls out as follows: 2% of the targets, 4% of the targets, 8% of the targets, and continues until the configuration has been deployed to all targets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GrowthType {
         /// `EXPONENTIAL`
         Exponential,
@@ -542,18 +461,10 @@ pub mod deployment_strategy {
         Linear,
     }
 
-    impl crate::value::CfnEnum for GrowthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Exponential => "EXPONENTIAL",
-                Self::Linear => "LINEAR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GrowthType, ["EXPONENTIAL", "LINEAR"]);
 
     /// Save the deployment strategy to a Systems Manager (SSM) document.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicateTo {
         /// `NONE`
         None,
@@ -561,15 +472,7 @@ pub mod deployment_strategy {
         SsmDocument,
     }
 
-    impl crate::value::CfnEnum for ReplicateTo {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::SsmDocument => "SSM_DOCUMENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReplicateTo, ["NONE", "SSM_DOCUMENT"]);
 }
 
 /// Resource Type definition for AWS::AppConfig::Environment
@@ -584,7 +487,7 @@ pub struct Environment {
     /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
     ///
     /// CloudFormation property `DeletionProtectionCheck`.
-    pub deletion_protection_check: ::std::option::Option<crate::value::Val<crate::cfn::appconfig::environment::DeletionProtectionCheck>>,
+    pub deletion_protection_check: ::std::option::Option<crate::value::Val<crate::cfn::shared::appconfig::DeletionProtectionCheck>>,
     /// A description of the environment.
     ///
     /// CloudFormation property `Description`.
@@ -605,7 +508,6 @@ pub struct Environment {
 
 impl Environment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -618,46 +520,40 @@ impl Environment {
     }
 }
 
-impl crate::resource::Resource for Environment {
-    const TYPE: &'static str = "AWS::AppConfig::Environment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_SHAPE)
+crate::resource::props! {
+    resource Environment = "AWS::AppConfig::Environment", shape: Some(&ENVIRONMENT_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("DeletionProtectionCheck", self.deletion_protection_check);
-        p.set_opt("Description", self.description);
-        p.set_opt("Monitors", self.monitors);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        deletion_protection_check = "DeletionProtectionCheck",
+        description = "Description",
+        monitors = "Monitors",
+        tags = "Tags",
     }
 }
 
-static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Monitors", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::environment::MONITOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Monitors", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::environment::MONITOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Environment> {
-    /// `Fn::GetAtt` `EnvironmentId`.
-    #[inline]
-    pub fn attr_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EnvironmentId`.
+        attr_environment_id: ::std::string::String = "EnvironmentId",
     }
 }
 
 pub mod environment {
     //! Nested property types and enums of [`Environment`](super::Environment).
+
+    pub use crate::cfn::shared::appconfig::DeletionProtectionCheck;
 
     /// Amazon CloudWatch alarm to monitor during the deployment process.
     #[derive(Clone)]
@@ -674,7 +570,6 @@ pub mod environment {
 
     impl Monitor {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alarm_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alarm_arn: alarm_arn.into(),
@@ -683,51 +578,25 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for Monitor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlarmArn", self.alarm_arn);
-            p.set_opt("AlarmRoleArn", self.alarm_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Monitor;
+        req {
+            alarm_arn = "AlarmArn",
+        }
+        opt {
+            alarm_role_arn = "AlarmRoleArn",
         }
     }
 
-    pub(super) static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlarmArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("AlarmRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AlarmArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("AlarmRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn):(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov|aws-eusc):(iam)::\\d{12}:role[/].*)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// On resource deletion this controls whether the Deletion Protection check should be applied, bypassed, or (the default) whether the behavior should be controlled by the account-level Deletion Protection setting. See https://docs.aws.amazon.com/appconfig/latest/userguide/deletion-protection.html
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DeletionProtectionCheck {
-        /// `ACCOUNT_DEFAULT`
-        AccountDefault,
-        /// `APPLY`
-        Apply,
-        /// `BYPASS`
-        Bypass,
-    }
-
-    impl crate::value::CfnEnum for DeletionProtectionCheck {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AccountDefault => "ACCOUNT_DEFAULT",
-                Self::Apply => "APPLY",
-                Self::Bypass => "BYPASS",
-            }
-        }
-    }
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::AppConfig::ExperimentDefinition
@@ -787,7 +656,6 @@ pub struct ExperimentDefinition {
 
 impl ExperimentDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, audience_rule: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration_profile_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, control: crate::cfn::appconfig::experiment_definition::Treatment, environment_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, flag_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, treatments: ::std::vec::Vec<crate::cfn::appconfig::experiment_definition::Treatment>) -> Self {
         Self {
             application_identifier: application_identifier.into(),
@@ -806,79 +674,56 @@ impl ExperimentDefinition {
     }
 }
 
-impl crate::resource::Resource for ExperimentDefinition {
-    const TYPE: &'static str = "AWS::AppConfig::ExperimentDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EXPERIMENT_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource ExperimentDefinition = "AWS::AppConfig::ExperimentDefinition", shape: Some(&EXPERIMENT_DEFINITION_SHAPE);
+    req {
+        application_identifier = "ApplicationIdentifier",
+        audience_rule = "AudienceRule",
+        configuration_profile_identifier = "ConfigurationProfileIdentifier",
+        control = "Control",
+        environment_identifier = "EnvironmentIdentifier",
+        flag_key = "FlagKey",
+        name = "Name",
+        treatments = "Treatments",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationIdentifier", self.application_identifier);
-        p.set_opt("AudienceDescription", self.audience_description);
-        p.set("AudienceRule", self.audience_rule);
-        p.set("ConfigurationProfileIdentifier", self.configuration_profile_identifier);
-        p.set("Control", self.control);
-        p.set("EnvironmentIdentifier", self.environment_identifier);
-        p.set("FlagKey", self.flag_key);
-        p.set_opt("Hypothesis", self.hypothesis);
-        p.set_opt("LaunchCriteria", self.launch_criteria);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Treatments", self.treatments);
-        p
+    opt {
+        audience_description = "AudienceDescription",
+        hypothesis = "Hypothesis",
+        launch_criteria = "LaunchCriteria",
+        tags = "Tags",
     }
 }
 
-static EXPERIMENT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("AudienceDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("AudienceRule", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), ..crate::resource::Rule::NONE }),
-        ("ConfigurationProfileIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Control", crate::resource::Rule { shape: Some(&self::experiment_definition::TREATMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("FlagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Hypothesis", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("LaunchCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!AWS\\.).{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::experiment_definition::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Treatments", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::experiment_definition::TREATMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EXPERIMENT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("AudienceDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("AudienceRule", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), ..crate::resource::Rule::NONE }),
+    ("ConfigurationProfileIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Control", crate::resource::Rule { shape: Some(&self::experiment_definition::TREATMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("FlagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Hypothesis", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("LaunchCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!AWS\\.).{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Treatments", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::experiment_definition::TREATMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ExperimentDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ExperimentDefinition> {
-    /// `Fn::GetAtt` `ApplicationId`.
-    #[inline]
-    pub fn attr_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationId")
-    }
-    /// `Fn::GetAtt` `Control.Key`.
-    #[inline]
-    pub fn attr_control_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Control.Key")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationId`.
+        attr_application_id: ::std::string::String = "ApplicationId",
+        /// `Fn::GetAtt` `Control.Key`.
+        attr_control_key: ::std::string::String = "Control.Key",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -910,7 +755,6 @@ pub mod experiment_definition {
 
     impl Treatment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>, weight: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 attribute_values: ::std::option::Option::None,
@@ -922,25 +766,23 @@ pub mod experiment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for Treatment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeValues", self.attribute_values);
-            p.set_opt("Description", self.description);
-            p.set("Enabled", self.enabled);
-            p.set_opt("Key", self.key);
-            p.set("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested Treatment;
+        req {
+            enabled = "Enabled",
+            weight = "Weight",
+        }
+        opt {
+            attribute_values = "AttributeValues",
+            description = "Description",
+            key = "Key",
         }
     }
 
-    pub(super) static TREATMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TREATMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A typed attribute value for a treatment flag.
     #[derive(Clone, Default)]
@@ -967,25 +809,16 @@ pub mod experiment_definition {
         pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AttributeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanValue", self.boolean_value);
-            p.set_opt("NumberArray", self.number_array);
-            p.set_opt("NumberValue", self.number_value);
-            p.set_opt("StringArray", self.string_array);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeValue;
+        opt {
+            boolean_value = "BooleanValue",
+            number_array = "NumberArray",
+            number_value = "NumberValue",
+            string_array = "StringArray",
+            string_value = "StringValue",
         }
     }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::AppConfig::ExperimentRun
@@ -1021,7 +854,6 @@ pub struct ExperimentRun {
 
 impl ExperimentRun {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, experiment_definition_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, exposure_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             application_identifier: application_identifier.into(),
@@ -1034,78 +866,48 @@ impl ExperimentRun {
     }
 }
 
-impl crate::resource::Resource for ExperimentRun {
-    const TYPE: &'static str = "AWS::AppConfig::ExperimentRun";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EXPERIMENT_RUN_SHAPE)
+crate::resource::props! {
+    resource ExperimentRun = "AWS::AppConfig::ExperimentRun", shape: Some(&EXPERIMENT_RUN_SHAPE);
+    req {
+        application_identifier = "ApplicationIdentifier",
+        experiment_definition_identifier = "ExperimentDefinitionIdentifier",
+        exposure_percentage = "ExposurePercentage",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationIdentifier", self.application_identifier);
-        p.set_opt("Description", self.description);
-        p.set("ExperimentDefinitionIdentifier", self.experiment_definition_identifier);
-        p.set("ExposurePercentage", self.exposure_percentage);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TreatmentOverrides", self.treatment_overrides);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
+        treatment_overrides = "TreatmentOverrides",
     }
 }
 
-static EXPERIMENT_RUN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ExperimentDefinitionIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("ExposurePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::experiment_run::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EXPERIMENT_RUN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ExperimentDefinitionIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("ExposurePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ExperimentRun`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ExperimentRun> {
-    /// `Fn::GetAtt` `ApplicationId`.
-    #[inline]
-    pub fn attr_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationId")
-    }
-    /// `Fn::GetAtt` `ExperimentDefinitionId`.
-    #[inline]
-    pub fn attr_experiment_definition_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExperimentDefinitionId")
-    }
-    /// `Fn::GetAtt` `Run`.
-    #[inline]
-    pub fn attr_run(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Run")
-    }
-    /// `Fn::GetAtt` `StartedAt`.
-    #[inline]
-    pub fn attr_started_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StartedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationId`.
+        attr_application_id: ::std::string::String = "ApplicationId",
+        /// `Fn::GetAtt` `ExperimentDefinitionId`.
+        attr_experiment_definition_id: ::std::string::String = "ExperimentDefinitionId",
+        /// `Fn::GetAtt` `Run`.
+        attr_run: ::std::string::String = "Run",
+        /// `Fn::GetAtt` `StartedAt`.
+        attr_started_at: ::std::string::String = "StartedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod experiment_run {
     //! Nested property types and enums of [`ExperimentRun`](super::ExperimentRun).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Treatment overrides for specific entities.
     #[derive(Clone, Default)]
@@ -1116,12 +918,10 @@ pub mod experiment_run {
         pub inline: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for TreatmentOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Inline", self.inline);
-            p.into_expr()
+    crate::resource::props! {
+        nested TreatmentOverrides;
+        opt {
+            inline = "Inline",
         }
     }
 }
@@ -1153,7 +953,6 @@ pub struct Extension {
 
 impl Extension {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: ::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<crate::cfn::appconfig::extension::Action>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             actions,
@@ -1166,49 +965,35 @@ impl Extension {
     }
 }
 
-impl crate::resource::Resource for Extension {
-    const TYPE: &'static str = "AWS::AppConfig::Extension";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EXTENSION_SHAPE)
+crate::resource::props! {
+    resource Extension = "AWS::AppConfig::Extension", shape: Some(&EXTENSION_SHAPE);
+    req {
+        actions = "Actions",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set_opt("Description", self.description);
-        p.set_opt("LatestVersionNumber", self.latest_version_number);
-        p.set("Name", self.name);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        latest_version_number = "LatestVersionNumber",
+        parameters = "Parameters",
+        tags = "Tags",
     }
 }
 
-static EXTENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\/#:\\n]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::extension::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EXTENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\/#:\\n]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Extension`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Extension> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `VersionNumber`.
-    #[inline]
-    pub fn attr_version_number(self) -> crate::value::Val<i64> {
-        self.__get_att("VersionNumber")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `VersionNumber`.
+        attr_version_number: i64 = "VersionNumber",
     }
 }
 
@@ -1238,7 +1023,6 @@ pub mod extension {
 
     impl Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -1249,15 +1033,15 @@ pub mod extension {
         }
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        req {
+            name = "Name",
+            uri = "Uri",
+        }
+        opt {
+            description = "Description",
+            role_arn = "RoleArn",
         }
     }
 
@@ -1276,7 +1060,6 @@ pub mod extension {
 
     impl Parameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(required: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -1286,23 +1069,16 @@ pub mod extension {
         }
     }
 
-    impl crate::resource::ToExpr for Parameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("Dynamic", self.dynamic);
-            p.set("Required", self.required);
-            p.into_expr()
+    crate::resource::props! {
+        nested Parameter;
+        req {
+            required = "Required",
+        }
+        opt {
+            description = "Description",
+            dynamic = "Dynamic",
         }
     }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -1324,65 +1100,35 @@ pub struct ExtensionAssociation {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ExtensionAssociation {
-    const TYPE: &'static str = "AWS::AppConfig::ExtensionAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EXTENSION_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExtensionIdentifier", self.extension_identifier);
-        p.set_opt("ExtensionVersionNumber", self.extension_version_number);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("ResourceIdentifier", self.resource_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ExtensionAssociation = "AWS::AppConfig::ExtensionAssociation", shape: Some(&EXTENSION_ASSOCIATION_SHAPE);
+    opt {
+        extension_identifier = "ExtensionIdentifier",
+        extension_version_number = "ExtensionVersionNumber",
+        parameters = "Parameters",
+        resource_identifier = "ResourceIdentifier",
+        tags = "Tags",
     }
 }
 
-static EXTENSION_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExtensionIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("ResourceIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::extension_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EXTENSION_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExtensionIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("ResourceIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ExtensionAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ExtensionAssociation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ExtensionArn`.
+        attr_extension_arn: ::std::string::String = "ExtensionArn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
     }
-    /// `Fn::GetAtt` `ExtensionArn`.
-    #[inline]
-    pub fn attr_extension_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExtensionArn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-}
-
-pub mod extension_association {
-    //! Nested property types and enums of [`ExtensionAssociation`](super::ExtensionAssociation).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::AppConfig::HostedConfigurationVersion
@@ -1422,7 +1168,6 @@ pub struct HostedConfigurationVersion {
 
 impl HostedConfigurationVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration_profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, content_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -1436,41 +1181,33 @@ impl HostedConfigurationVersion {
     }
 }
 
-impl crate::resource::Resource for HostedConfigurationVersion {
-    const TYPE: &'static str = "AWS::AppConfig::HostedConfigurationVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HOSTED_CONFIGURATION_VERSION_SHAPE)
+crate::resource::props! {
+    resource HostedConfigurationVersion = "AWS::AppConfig::HostedConfigurationVersion", shape: Some(&HOSTED_CONFIGURATION_VERSION_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        configuration_profile_id = "ConfigurationProfileId",
+        content = "Content",
+        content_type = "ContentType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set("ConfigurationProfileId", self.configuration_profile_id);
-        p.set("Content", self.content);
-        p.set("ContentType", self.content_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("LatestVersionNumber", self.latest_version_number);
-        p.set_opt("VersionLabel", self.version_label);
-        p
+    opt {
+        description = "Description",
+        latest_version_number = "LatestVersionNumber",
+        version_label = "VersionLabel",
     }
 }
 
-static HOSTED_CONFIGURATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
-        ("ConfigurationProfileId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
-        ("ContentType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("VersionLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^$|.*[^0-9].*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HOSTED_CONFIGURATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
+    ("ConfigurationProfileId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
+    ("ContentType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("VersionLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^$|.*[^0-9].*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HostedConfigurationVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HostedConfigurationVersion> {
-    /// `Fn::GetAtt` `VersionNumber`.
-    #[inline]
-    pub fn attr_version_number(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionNumber")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VersionNumber`.
+        attr_version_number: ::std::string::String = "VersionNumber",
     }
 }

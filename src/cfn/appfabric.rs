@@ -37,7 +37,6 @@ pub struct AppAuthorization {
 
 impl AppAuthorization {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, app_bundle_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appfabric::app_authorization::AuthType>>, tenant: crate::cfn::appfabric::app_authorization::Tenant) -> Self {
         Self {
             app: app.into(),
@@ -50,71 +49,45 @@ impl AppAuthorization {
     }
 }
 
-impl crate::resource::Resource for AppAuthorization {
-    const TYPE: &'static str = "AWS::AppFabric::AppAuthorization";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APP_AUTHORIZATION_SHAPE)
+crate::resource::props! {
+    resource AppAuthorization = "AWS::AppFabric::AppAuthorization", shape: Some(&APP_AUTHORIZATION_SHAPE);
+    req {
+        app = "App",
+        app_bundle_identifier = "AppBundleIdentifier",
+        auth_type = "AuthType",
+        tenant = "Tenant",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("App", self.app);
-        p.set("AppBundleIdentifier", self.app_bundle_identifier);
-        p.set("AuthType", self.auth_type);
-        p.set_opt("Credential", self.credential);
-        p.set_opt("Tags", self.tags);
-        p.set("Tenant", self.tenant);
-        p
+    opt {
+        credential = "Credential",
+        tags = "Tags",
     }
 }
 
-static APP_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("App", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("AppBundleIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:.+$|^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Credential", crate::resource::Rule { shape: Some(&self::app_authorization::CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::app_authorization::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tenant", crate::resource::Rule { shape: Some(&self::app_authorization::TENANT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APP_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("App", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("AppBundleIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:.+$|^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Credential", crate::resource::Rule { shape: Some(&self::app_authorization::CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tenant", crate::resource::Rule { shape: Some(&self::app_authorization::TENANT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AppAuthorization`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AppAuthorization> {
-    /// `Fn::GetAtt` `AppAuthorizationArn`.
-    #[inline]
-    pub fn attr_app_authorization_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppAuthorizationArn")
-    }
-    /// `Fn::GetAtt` `AppAuthorizationIdentifier`.
-    #[inline]
-    pub fn attr_app_authorization_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppAuthorizationIdentifier")
-    }
-    /// `Fn::GetAtt` `AppBundleArn`.
-    #[inline]
-    pub fn attr_app_bundle_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppBundleArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Persona`.
-    #[inline]
-    pub fn attr_persona(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Persona")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppAuthorizationArn`.
+        attr_app_authorization_arn: ::std::string::String = "AppAuthorizationArn",
+        /// `Fn::GetAtt` `AppAuthorizationIdentifier`.
+        attr_app_authorization_identifier: ::std::string::String = "AppAuthorizationIdentifier",
+        /// `Fn::GetAtt` `AppBundleArn`.
+        attr_app_bundle_arn: ::std::string::String = "AppBundleArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Persona`.
+        attr_persona: ::std::string::String = "Persona",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -134,22 +107,18 @@ pub mod app_authorization {
         pub oauth2_credential: ::std::option::Option<crate::cfn::appfabric::app_authorization::Oauth2Credential>,
     }
 
-    impl crate::resource::ToExpr for Credential {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApiKeyCredential", self.api_key_credential);
-            p.set_opt("Oauth2Credential", self.oauth2_credential);
-            p.into_expr()
+    crate::resource::props! {
+        nested Credential;
+        opt {
+            api_key_credential = "ApiKeyCredential",
+            oauth2_credential = "Oauth2Credential",
         }
     }
 
-    pub(super) static CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKeyCredential", crate::resource::Rule { shape: Some(&API_KEY_CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Oauth2Credential", crate::resource::Rule { shape: Some(&OAUTH2_CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKeyCredential", crate::resource::Rule { shape: Some(&API_KEY_CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Oauth2Credential", crate::resource::Rule { shape: Some(&OAUTH2_CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains API key credential information.
     #[derive(Clone)]
@@ -162,7 +131,6 @@ pub mod app_authorization {
 
     impl ApiKeyCredential {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_key: api_key.into(),
@@ -170,20 +138,16 @@ pub mod app_authorization {
         }
     }
 
-    impl crate::resource::ToExpr for ApiKeyCredential {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKey", self.api_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiKeyCredential;
+        req {
+            api_key = "ApiKey",
         }
     }
 
-    pub(super) static API_KEY_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKey", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_KEY_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKey", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains OAuth2 client credential information.
     #[derive(Clone)]
@@ -200,7 +164,6 @@ pub mod app_authorization {
 
     impl Oauth2Credential {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -209,29 +172,18 @@ pub mod app_authorization {
         }
     }
 
-    impl crate::resource::ToExpr for Oauth2Credential {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set("ClientSecret", self.client_secret);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2Credential;
+        req {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
         }
     }
 
-    pub(super) static OAUTH2_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about an application tenant.
     #[derive(Clone)]
@@ -248,7 +200,6 @@ pub mod app_authorization {
 
     impl Tenant {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(tenant_display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tenant_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 tenant_display_name: tenant_display_name.into(),
@@ -257,25 +208,21 @@ pub mod app_authorization {
         }
     }
 
-    impl crate::resource::ToExpr for Tenant {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TenantDisplayName", self.tenant_display_name);
-            p.set("TenantIdentifier", self.tenant_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tenant;
+        req {
+            tenant_display_name = "TenantDisplayName",
+            tenant_identifier = "TenantIdentifier",
         }
     }
 
-    pub(super) static TENANT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TenantDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("TenantIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TENANT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TenantDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("TenantIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The authorization type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `oauth2`
         Oauth2,
@@ -283,15 +230,7 @@ pub mod app_authorization {
         ApiKey,
     }
 
-    impl crate::value::CfnEnum for AuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Oauth2 => "oauth2",
-                Self::ApiKey => "apiKey",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthType, ["oauth2", "apiKey"]);
 }
 
 /// Creates an ingestion destination, which specifies how an application's ingested data is processed by Amazon Web Services AppFabric and where it's delivered.
@@ -323,7 +262,6 @@ pub struct IngestionDestination {
 
 impl IngestionDestination {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app_bundle_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_configuration: crate::cfn::appfabric::ingestion_destination::DestinationConfiguration, ingestion_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, processing_configuration: crate::cfn::appfabric::ingestion_destination::ProcessingConfiguration) -> Self {
         Self {
             app_bundle_arn: app_bundle_arn.into(),
@@ -335,54 +273,37 @@ impl IngestionDestination {
     }
 }
 
-impl crate::resource::Resource for IngestionDestination {
-    const TYPE: &'static str = "AWS::AppFabric::IngestionDestination";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INGESTION_DESTINATION_SHAPE)
+crate::resource::props! {
+    resource IngestionDestination = "AWS::AppFabric::IngestionDestination", shape: Some(&INGESTION_DESTINATION_SHAPE);
+    req {
+        app_bundle_arn = "AppBundleArn",
+        destination_configuration = "DestinationConfiguration",
+        ingestion_arn = "IngestionArn",
+        processing_configuration = "ProcessingConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppBundleArn", self.app_bundle_arn);
-        p.set("DestinationConfiguration", self.destination_configuration);
-        p.set("IngestionArn", self.ingestion_arn);
-        p.set("ProcessingConfiguration", self.processing_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static INGESTION_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppBundleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:.+$")), ..crate::resource::Rule::NONE }),
-        ("DestinationConfiguration", crate::resource::Rule { shape: Some(&self::ingestion_destination::DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IngestionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::ingestion_destination::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INGESTION_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppBundleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:.+$")), ..crate::resource::Rule::NONE }),
+    ("DestinationConfiguration", crate::resource::Rule { shape: Some(&self::ingestion_destination::DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IngestionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:.+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement_quicksight::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IngestionDestination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IngestionDestination> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -408,20 +329,16 @@ pub mod ingestion_destination {
         }
     }
 
-    impl crate::resource::ToExpr for DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuditLog", self.audit_log);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConfiguration;
+        req {
+            audit_log = "AuditLog",
         }
     }
 
-    pub(super) static DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuditLog", crate::resource::Rule { shape: Some(&AUDIT_LOG_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuditLog", crate::resource::Rule { shape: Some(&AUDIT_LOG_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about an audit log destination configuration.
     #[derive(Clone)]
@@ -442,20 +359,16 @@ pub mod ingestion_destination {
         }
     }
 
-    impl crate::resource::ToExpr for AuditLogDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuditLogDestinationConfiguration;
+        req {
+            destination = "Destination",
         }
     }
 
-    pub(super) static AUDIT_LOG_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { shape: Some(&DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIT_LOG_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { shape: Some(&DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about an audit log destination.
     #[derive(Clone, Default)]
@@ -470,22 +383,18 @@ pub mod ingestion_destination {
         pub s3_bucket: ::std::option::Option<crate::cfn::appfabric::ingestion_destination::S3Bucket>,
     }
 
-    impl crate::resource::ToExpr for Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FirehoseStream", self.firehose_stream);
-            p.set_opt("S3Bucket", self.s3_bucket);
-            p.into_expr()
+    crate::resource::props! {
+        nested Destination;
+        opt {
+            firehose_stream = "FirehoseStream",
+            s3_bucket = "S3Bucket",
         }
     }
 
-    pub(super) static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FirehoseStream", crate::resource::Rule { shape: Some(&FIREHOSE_STREAM_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Bucket", crate::resource::Rule { shape: Some(&S3_BUCKET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FirehoseStream", crate::resource::Rule { shape: Some(&FIREHOSE_STREAM_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { shape: Some(&S3_BUCKET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about an Amazon Kinesis Data Firehose delivery stream.
     #[derive(Clone)]
@@ -498,7 +407,6 @@ pub mod ingestion_destination {
 
     impl FirehoseStream {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 stream_name: stream_name.into(),
@@ -506,20 +414,16 @@ pub mod ingestion_destination {
         }
     }
 
-    impl crate::resource::ToExpr for FirehoseStream {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StreamName", self.stream_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirehoseStream;
+        req {
+            stream_name = "StreamName",
         }
     }
 
-    pub(super) static FIREHOSE_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StreamName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIREHOSE_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StreamName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about an Amazon S3 bucket.
     #[derive(Clone)]
@@ -536,7 +440,6 @@ pub mod ingestion_destination {
 
     impl S3Bucket {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -545,22 +448,20 @@ pub mod ingestion_destination {
         }
     }
 
-    impl crate::resource::ToExpr for S3Bucket {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Bucket;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static S3_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(120), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(120), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about how ingested data is processed.
     #[derive(Clone)]
@@ -581,12 +482,10 @@ pub mod ingestion_destination {
         }
     }
 
-    impl crate::resource::ToExpr for ProcessingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuditLog", self.audit_log);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProcessingConfiguration;
+        req {
+            audit_log = "AuditLog",
         }
     }
 
@@ -605,7 +504,6 @@ pub mod ingestion_destination {
 
     impl AuditLogProcessingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::appfabric::ingestion_destination::Format>>, schema: impl ::std::convert::Into<crate::value::Val<crate::cfn::appfabric::ingestion_destination::Schema>>) -> Self {
             Self {
                 format: format.into(),
@@ -614,25 +512,16 @@ pub mod ingestion_destination {
         }
     }
 
-    impl crate::resource::ToExpr for AuditLogProcessingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Format", self.format);
-            p.set("Schema", self.schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuditLogProcessingConfiguration;
+        req {
+            format = "Format",
+            schema = "Schema",
         }
     }
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The format in which the audit logs need to be formatted.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `json`
         Json,
@@ -640,18 +529,10 @@ pub mod ingestion_destination {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "json",
-                Self::Parquet => "parquet",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["json", "parquet"]);
 
     /// The event schema in which the audit logs need to be formatted.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Schema {
         /// `ocsf`
         Ocsf,
@@ -659,13 +540,5 @@ pub mod ingestion_destination {
         Raw,
     }
 
-    impl crate::value::CfnEnum for Schema {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ocsf => "ocsf",
-                Self::Raw => "raw",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Schema, ["ocsf", "raw"]);
 }

@@ -29,7 +29,6 @@ pub struct Connector {
 
 impl Connector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connector_provisioning_config: crate::cfn::appflow::connector::ConnectorProvisioningConfig, connector_provisioning_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connector_label: ::std::option::Option::None,
@@ -40,38 +39,30 @@ impl Connector {
     }
 }
 
-impl crate::resource::Resource for Connector {
-    const TYPE: &'static str = "AWS::AppFlow::Connector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource Connector = "AWS::AppFlow::Connector", shape: Some(&CONNECTOR_SHAPE);
+    req {
+        connector_provisioning_config = "ConnectorProvisioningConfig",
+        connector_provisioning_type = "ConnectorProvisioningType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConnectorLabel", self.connector_label);
-        p.set("ConnectorProvisioningConfig", self.connector_provisioning_config);
-        p.set("ConnectorProvisioningType", self.connector_provisioning_type);
-        p.set_opt("Description", self.description);
-        p
+    opt {
+        connector_label = "ConnectorLabel",
+        description = "Description",
     }
 }
 
-static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectorLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
-        ("ConnectorProvisioningConfig", crate::resource::Rule { shape: Some(&self::connector::CONNECTOR_PROVISIONING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ConnectorProvisioningType", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\s\\w/!@#+=.-]*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectorLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
+    ("ConnectorProvisioningConfig", crate::resource::Rule { shape: Some(&self::connector::CONNECTOR_PROVISIONING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ConnectorProvisioningType", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\s\\w/!@#+=.-]*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connector> {
-    /// `Fn::GetAtt` `ConnectorArn`.
-    #[inline]
-    pub fn attr_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectorArn`.
+        attr_connector_arn: ::std::string::String = "ConnectorArn",
     }
 }
 
@@ -87,20 +78,16 @@ pub mod connector {
         pub lambda: ::std::option::Option<crate::cfn::appflow::connector::LambdaConnectorProvisioningConfig>,
     }
 
-    impl crate::resource::ToExpr for ConnectorProvisioningConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Lambda", self.lambda);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorProvisioningConfig;
+        opt {
+            lambda = "Lambda",
         }
     }
 
-    pub(super) static CONNECTOR_PROVISIONING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_CONNECTOR_PROVISIONING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_PROVISIONING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_CONNECTOR_PROVISIONING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about the configuration of the lambda which is being registered as the connector.
     #[derive(Clone)]
@@ -113,7 +100,6 @@ pub mod connector {
 
     impl LambdaConnectorProvisioningConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambda_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 lambda_arn: lambda_arn.into(),
@@ -121,20 +107,16 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaConnectorProvisioningConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaArn", self.lambda_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaConnectorProvisioningConfig;
+        req {
+            lambda_arn = "LambdaArn",
         }
     }
 
-    pub(super) static LAMBDA_CONNECTOR_PROVISIONING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:*:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_CONNECTOR_PROVISIONING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:*:.*:.*:[0-9]+:.*")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::AppFlow::ConnectorProfile
@@ -170,7 +152,6 @@ pub struct ConnectorProfile {
 
 impl ConnectorProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::appflow::connector_profile::ConnectionMode>>, connector_profile_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, connector_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appflow::connector_profile::ConnectorType>>) -> Self {
         Self {
             connection_mode: connection_mode.into(),
@@ -183,45 +164,34 @@ impl ConnectorProfile {
     }
 }
 
-impl crate::resource::Resource for ConnectorProfile {
-    const TYPE: &'static str = "AWS::AppFlow::ConnectorProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_PROFILE_SHAPE)
+crate::resource::props! {
+    resource ConnectorProfile = "AWS::AppFlow::ConnectorProfile", shape: Some(&CONNECTOR_PROFILE_SHAPE);
+    req {
+        connection_mode = "ConnectionMode",
+        connector_profile_name = "ConnectorProfileName",
+        connector_type = "ConnectorType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectionMode", self.connection_mode);
-        p.set_opt("ConnectorLabel", self.connector_label);
-        p.set_opt("ConnectorProfileConfig", self.connector_profile_config);
-        p.set("ConnectorProfileName", self.connector_profile_name);
-        p.set("ConnectorType", self.connector_type);
-        p.set_opt("KMSArn", self.kms_arn);
-        p
+    opt {
+        connector_label = "ConnectorLabel",
+        connector_profile_config = "ConnectorProfileConfig",
+        kms_arn = "KMSArn",
     }
 }
 
-static CONNECTOR_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectorLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
-        ("ConnectorProfileConfig", crate::resource::Rule { shape: Some(&self::connector_profile::CONNECTOR_PROFILE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ConnectorProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w/!@#+=.-]+")), ..crate::resource::Rule::NONE }),
-        ("KMSArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectorLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
+    ("ConnectorProfileConfig", crate::resource::Rule { shape: Some(&self::connector_profile::CONNECTOR_PROFILE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ConnectorProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w/!@#+=.-]+")), ..crate::resource::Rule::NONE }),
+    ("KMSArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConnectorProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectorProfile> {
-    /// `Fn::GetAtt` `ConnectorProfileArn`.
-    #[inline]
-    pub fn attr_connector_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorProfileArn")
-    }
-    /// `Fn::GetAtt` `CredentialsArn`.
-    #[inline]
-    pub fn attr_credentials_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CredentialsArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectorProfileArn`.
+        attr_connector_profile_arn: ::std::string::String = "ConnectorProfileArn",
+        /// `Fn::GetAtt` `CredentialsArn`.
+        attr_credentials_arn: ::std::string::String = "CredentialsArn",
     }
 }
 
@@ -241,22 +211,18 @@ pub mod connector_profile {
         pub connector_profile_properties: ::std::option::Option<crate::cfn::appflow::connector_profile::ConnectorProfileProperties>,
     }
 
-    impl crate::resource::ToExpr for ConnectorProfileConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectorProfileCredentials", self.connector_profile_credentials);
-            p.set_opt("ConnectorProfileProperties", self.connector_profile_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorProfileConfig;
+        opt {
+            connector_profile_credentials = "ConnectorProfileCredentials",
+            connector_profile_properties = "ConnectorProfileProperties",
         }
     }
 
-    pub(super) static CONNECTOR_PROFILE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectorProfileCredentials", crate::resource::Rule { shape: Some(&CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConnectorProfileProperties", crate::resource::Rule { shape: Some(&CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_PROFILE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectorProfileCredentials", crate::resource::Rule { shape: Some(&CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConnectorProfileProperties", crate::resource::Rule { shape: Some(&CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Connector specific configuration needed to create connector profile based on Authentication mechanism
     #[derive(Clone, Default)]
@@ -299,56 +265,51 @@ pub mod connector_profile {
         pub zendesk: ::std::option::Option<crate::cfn::appflow::connector_profile::ZendeskConnectorProfileCredentials>,
     }
 
-    impl crate::resource::ToExpr for ConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Amplitude", self.amplitude);
-            p.set_opt("CustomConnector", self.custom_connector);
-            p.set_opt("Datadog", self.datadog);
-            p.set_opt("Dynatrace", self.dynatrace);
-            p.set_opt("GoogleAnalytics", self.google_analytics);
-            p.set_opt("InforNexus", self.infor_nexus);
-            p.set_opt("Marketo", self.marketo);
-            p.set_opt("Pardot", self.pardot);
-            p.set_opt("Redshift", self.redshift);
-            p.set_opt("SAPOData", self.sapo_data);
-            p.set_opt("Salesforce", self.salesforce);
-            p.set_opt("ServiceNow", self.service_now);
-            p.set_opt("Singular", self.singular);
-            p.set_opt("Slack", self.slack);
-            p.set_opt("Snowflake", self.snowflake);
-            p.set_opt("Trendmicro", self.trendmicro);
-            p.set_opt("Veeva", self.veeva);
-            p.set_opt("Zendesk", self.zendesk);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorProfileCredentials;
+        opt {
+            amplitude = "Amplitude",
+            custom_connector = "CustomConnector",
+            datadog = "Datadog",
+            dynatrace = "Dynatrace",
+            google_analytics = "GoogleAnalytics",
+            infor_nexus = "InforNexus",
+            marketo = "Marketo",
+            pardot = "Pardot",
+            redshift = "Redshift",
+            sapo_data = "SAPOData",
+            salesforce = "Salesforce",
+            service_now = "ServiceNow",
+            singular = "Singular",
+            slack = "Slack",
+            snowflake = "Snowflake",
+            trendmicro = "Trendmicro",
+            veeva = "Veeva",
+            zendesk = "Zendesk",
         }
     }
 
-    pub(super) static CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Amplitude", crate::resource::Rule { shape: Some(&AMPLITUDE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomConnector", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Datadog", crate::resource::Rule { shape: Some(&DATADOG_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Dynatrace", crate::resource::Rule { shape: Some(&DYNATRACE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GoogleAnalytics", crate::resource::Rule { shape: Some(&GOOGLE_ANALYTICS_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InforNexus", crate::resource::Rule { shape: Some(&INFOR_NEXUS_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Marketo", crate::resource::Rule { shape: Some(&MARKETO_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Pardot", crate::resource::Rule { shape: Some(&PARDOT_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Redshift", crate::resource::Rule { shape: Some(&REDSHIFT_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SAPOData", crate::resource::Rule { shape: Some(&SAPO_DATA_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Singular", crate::resource::Rule { shape: Some(&SINGULAR_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Slack", crate::resource::Rule { shape: Some(&SLACK_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Snowflake", crate::resource::Rule { shape: Some(&SNOWFLAKE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Trendmicro", crate::resource::Rule { shape: Some(&TRENDMICRO_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Veeva", crate::resource::Rule { shape: Some(&VEEVA_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Zendesk", crate::resource::Rule { shape: Some(&ZENDESK_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Amplitude", crate::resource::Rule { shape: Some(&AMPLITUDE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomConnector", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Datadog", crate::resource::Rule { shape: Some(&DATADOG_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Dynatrace", crate::resource::Rule { shape: Some(&DYNATRACE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GoogleAnalytics", crate::resource::Rule { shape: Some(&GOOGLE_ANALYTICS_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InforNexus", crate::resource::Rule { shape: Some(&INFOR_NEXUS_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Marketo", crate::resource::Rule { shape: Some(&MARKETO_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Pardot", crate::resource::Rule { shape: Some(&PARDOT_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Redshift", crate::resource::Rule { shape: Some(&REDSHIFT_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SAPOData", crate::resource::Rule { shape: Some(&SAPO_DATA_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Singular", crate::resource::Rule { shape: Some(&SINGULAR_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Slack", crate::resource::Rule { shape: Some(&SLACK_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Snowflake", crate::resource::Rule { shape: Some(&SNOWFLAKE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Trendmicro", crate::resource::Rule { shape: Some(&TRENDMICRO_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Veeva", crate::resource::Rule { shape: Some(&VEEVA_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Zendesk", crate::resource::Rule { shape: Some(&ZENDESK_CONNECTOR_PROFILE_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AmplitudeConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct AmplitudeConnectorProfileCredentials {
         /// A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API.
@@ -361,7 +322,6 @@ pub mod connector_profile {
 
     impl AmplitudeConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_key: api_key.into(),
@@ -370,24 +330,19 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for AmplitudeConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKey", self.api_key);
-            p.set("SecretKey", self.secret_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmplitudeConnectorProfileCredentials;
+        req {
+            api_key = "ApiKey",
+            secret_key = "SecretKey",
         }
     }
 
-    pub(super) static AMPLITUDE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("SecretKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMPLITUDE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("SecretKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct CustomConnectorProfileCredentials {
         /// CloudFormation property `ApiKey`.
@@ -404,7 +359,6 @@ pub mod connector_profile {
 
     impl CustomConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authentication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appflow::connector_profile::AuthenticationType>>) -> Self {
             Self {
                 api_key: ::std::option::Option::None,
@@ -416,29 +370,26 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for CustomConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApiKey", self.api_key);
-            p.set("AuthenticationType", self.authentication_type);
-            p.set_opt("Basic", self.basic);
-            p.set_opt("Custom", self.custom);
-            p.set_opt("Oauth2", self.oauth2);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomConnectorProfileCredentials;
+        req {
+            authentication_type = "AuthenticationType",
+        }
+        opt {
+            api_key = "ApiKey",
+            basic = "Basic",
+            custom = "Custom",
+            oauth2 = "Oauth2",
         }
     }
 
-    pub(super) static CUSTOM_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKey", crate::resource::Rule { shape: Some(&API_KEY_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Basic", crate::resource::Rule { shape: Some(&BASIC_AUTH_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Custom", crate::resource::Rule { shape: Some(&CUSTOM_AUTH_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Oauth2", crate::resource::Rule { shape: Some(&OAUTH2_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKey", crate::resource::Rule { shape: Some(&API_KEY_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Basic", crate::resource::Rule { shape: Some(&BASIC_AUTH_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Custom", crate::resource::Rule { shape: Some(&CUSTOM_AUTH_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Oauth2", crate::resource::Rule { shape: Some(&OAUTH2_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ApiKeyCredentials`.
     #[derive(Clone)]
     pub struct ApiKeyCredentials {
         /// CloudFormation property `ApiKey`; required.
@@ -449,7 +400,6 @@ pub mod connector_profile {
 
     impl ApiKeyCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_key: api_key.into(),
@@ -458,24 +408,21 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for ApiKeyCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKey", self.api_key);
-            p.set_opt("ApiSecretKey", self.api_secret_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiKeyCredentials;
+        req {
+            api_key = "ApiKey",
+        }
+        opt {
+            api_secret_key = "ApiSecretKey",
         }
     }
 
-    pub(super) static API_KEY_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ApiSecretKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_KEY_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ApiSecretKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BasicAuthCredentials`.
     #[derive(Clone)]
     pub struct BasicAuthCredentials {
         /// CloudFormation property `Password`; required.
@@ -486,7 +433,6 @@ pub mod connector_profile {
 
     impl BasicAuthCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 password: password.into(),
@@ -495,24 +441,19 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for BasicAuthCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Password", self.password);
-            p.set("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested BasicAuthCredentials;
+        req {
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static BASIC_AUTH_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASIC_AUTH_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomAuthCredentials`.
     #[derive(Clone)]
     pub struct CustomAuthCredentials {
         /// A map for properties for custom authentication.
@@ -525,7 +466,6 @@ pub mod connector_profile {
 
     impl CustomAuthCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(custom_authentication_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credentials_map: ::std::option::Option::None,
@@ -534,23 +474,20 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for CustomAuthCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CredentialsMap", self.credentials_map);
-            p.set("CustomAuthenticationType", self.custom_authentication_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomAuthCredentials;
+        req {
+            custom_authentication_type = "CustomAuthenticationType",
+        }
+        opt {
+            credentials_map = "CredentialsMap",
         }
     }
 
-    pub(super) static CUSTOM_AUTH_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomAuthenticationType", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_AUTH_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomAuthenticationType", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OAuth2Credentials`.
     #[derive(Clone, Default)]
     pub struct Oauth2Credentials {
         /// CloudFormation property `AccessToken`.
@@ -565,30 +502,25 @@ pub mod connector_profile {
         pub refresh_token: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Oauth2Credentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set_opt("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("OAuthRequest", self.oauth_request);
-            p.set_opt("RefreshToken", self.refresh_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2Credentials;
+        opt {
+            access_token = "AccessToken",
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            oauth_request = "OAuthRequest",
+            refresh_token = "RefreshToken",
         }
     }
 
-    pub(super) static OAUTH2_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("OAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("OAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectorOAuthRequest`.
     #[derive(Clone, Default)]
     pub struct ConnectorOauthRequest {
         /// The code provided by the connector when it has been authenticated via the connected app.
@@ -602,24 +534,19 @@ pub mod connector_profile {
         pub redirect_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ConnectorOauthRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthCode", self.auth_code);
-            p.set_opt("RedirectUri", self.redirect_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorOauthRequest;
+        opt {
+            auth_code = "AuthCode",
+            redirect_uri = "RedirectUri",
         }
     }
 
-    pub(super) static CONNECTOR_OAUTH_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthCode", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("RedirectUri", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_OAUTH_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthCode", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("RedirectUri", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatadogConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct DatadogConnectorProfileCredentials {
         /// A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API.
@@ -634,7 +561,6 @@ pub mod connector_profile {
 
     impl DatadogConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, application_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_key: api_key.into(),
@@ -643,24 +569,19 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for DatadogConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKey", self.api_key);
-            p.set("ApplicationKey", self.application_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatadogConnectorProfileCredentials;
+        req {
+            api_key = "ApiKey",
+            application_key = "ApplicationKey",
         }
     }
 
-    pub(super) static DATADOG_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ApplicationKey", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATADOG_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ApplicationKey", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DynatraceConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct DynatraceConnectorProfileCredentials {
         /// The API tokens used by Dynatrace API to authenticate various API calls.
@@ -671,7 +592,6 @@ pub mod connector_profile {
 
     impl DynatraceConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_token: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_token: api_token.into(),
@@ -679,22 +599,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for DynatraceConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiToken", self.api_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynatraceConnectorProfileCredentials;
+        req {
+            api_token = "ApiToken",
         }
     }
 
-    pub(super) static DYNATRACE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiToken", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DYNATRACE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiToken", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GoogleAnalyticsConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct GoogleAnalyticsConnectorProfileCredentials {
         /// The credentials used to access protected resources.
@@ -721,7 +636,6 @@ pub mod connector_profile {
 
     impl GoogleAnalyticsConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_token: ::std::option::Option::None,
@@ -733,30 +647,27 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for GoogleAnalyticsConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set("ClientId", self.client_id);
-            p.set("ClientSecret", self.client_secret);
-            p.set_opt("ConnectorOAuthRequest", self.connector_oauth_request);
-            p.set_opt("RefreshToken", self.refresh_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested GoogleAnalyticsConnectorProfileCredentials;
+        req {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+        }
+        opt {
+            access_token = "AccessToken",
+            connector_oauth_request = "ConnectorOAuthRequest",
+            refresh_token = "RefreshToken",
         }
     }
 
-    pub(super) static GOOGLE_ANALYTICS_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GOOGLE_ANALYTICS_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InforNexusConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct InforNexusConnectorProfileCredentials {
         /// The Access Key portion of the credentials.
@@ -779,7 +690,6 @@ pub mod connector_profile {
 
     impl InforNexusConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, datakey: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_access_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_key_id: access_key_id.into(),
@@ -790,28 +700,23 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for InforNexusConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessKeyId", self.access_key_id);
-            p.set("Datakey", self.datakey);
-            p.set("SecretAccessKey", self.secret_access_key);
-            p.set("UserId", self.user_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested InforNexusConnectorProfileCredentials;
+        req {
+            access_key_id = "AccessKeyId",
+            datakey = "Datakey",
+            secret_access_key = "SecretAccessKey",
+            user_id = "UserId",
         }
     }
 
-    pub(super) static INFOR_NEXUS_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Datakey", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("SecretAccessKey", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("UserId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFOR_NEXUS_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("Datakey", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("SecretAccessKey", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("UserId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MarketoConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct MarketoConnectorProfileCredentials {
         /// The credentials used to access protected resources.
@@ -834,7 +739,6 @@ pub mod connector_profile {
 
     impl MarketoConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_token: ::std::option::Option::None,
@@ -845,28 +749,25 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for MarketoConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set("ClientId", self.client_id);
-            p.set("ClientSecret", self.client_secret);
-            p.set_opt("ConnectorOAuthRequest", self.connector_oauth_request);
-            p.into_expr()
+    crate::resource::props! {
+        nested MarketoConnectorProfileCredentials;
+        req {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+        }
+        opt {
+            access_token = "AccessToken",
+            connector_oauth_request = "ConnectorOAuthRequest",
         }
     }
 
-    pub(super) static MARKETO_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MARKETO_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PardotConnectorProfileCredentials`.
     #[derive(Clone, Default)]
     pub struct PardotConnectorProfileCredentials {
         /// The credentials used to access protected resources.
@@ -887,28 +788,23 @@ pub mod connector_profile {
         pub refresh_token: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PardotConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set_opt("ClientCredentialsArn", self.client_credentials_arn);
-            p.set_opt("ConnectorOAuthRequest", self.connector_oauth_request);
-            p.set_opt("RefreshToken", self.refresh_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested PardotConnectorProfileCredentials;
+        opt {
+            access_token = "AccessToken",
+            client_credentials_arn = "ClientCredentialsArn",
+            connector_oauth_request = "ConnectorOAuthRequest",
+            refresh_token = "RefreshToken",
         }
     }
 
-    pub(super) static PARDOT_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientCredentialsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:secretsmanager:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-            ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARDOT_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientCredentialsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:secretsmanager:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+        ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RedshiftConnectorProfileCredentials`.
     #[derive(Clone, Default)]
     pub struct RedshiftConnectorProfileCredentials {
         /// The password that corresponds to the username.
@@ -921,24 +817,19 @@ pub mod connector_profile {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RedshiftConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Password", self.password);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftConnectorProfileCredentials;
+        opt {
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static REDSHIFT_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SAPODataConnectorProfileCredentials`.
     #[derive(Clone, Default)]
     pub struct SapoDataConnectorProfileCredentials {
         /// CloudFormation property `BasicAuthCredentials`.
@@ -947,24 +838,19 @@ pub mod connector_profile {
         pub oauth_credentials: ::std::option::Option<crate::cfn::appflow::connector_profile::OauthCredentials>,
     }
 
-    impl crate::resource::ToExpr for SapoDataConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BasicAuthCredentials", self.basic_auth_credentials);
-            p.set_opt("OAuthCredentials", self.oauth_credentials);
-            p.into_expr()
+    crate::resource::props! {
+        nested SapoDataConnectorProfileCredentials;
+        opt {
+            basic_auth_credentials = "BasicAuthCredentials",
+            oauth_credentials = "OAuthCredentials",
         }
     }
 
-    pub(super) static SAPO_DATA_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasicAuthCredentials", crate::resource::Rule { shape: Some(&BASIC_AUTH_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuthCredentials", crate::resource::Rule { shape: Some(&OAUTH_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAPO_DATA_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasicAuthCredentials", crate::resource::Rule { shape: Some(&BASIC_AUTH_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OAuthCredentials", crate::resource::Rule { shape: Some(&OAUTH_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `OAuthCredentials`.
     #[derive(Clone, Default)]
     pub struct OauthCredentials {
         /// CloudFormation property `AccessToken`.
@@ -979,30 +865,25 @@ pub mod connector_profile {
         pub refresh_token: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OauthCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set_opt("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ConnectorOAuthRequest", self.connector_oauth_request);
-            p.set_opt("RefreshToken", self.refresh_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested OauthCredentials;
+        opt {
+            access_token = "AccessToken",
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            connector_oauth_request = "ConnectorOAuthRequest",
+            refresh_token = "RefreshToken",
         }
     }
 
-    pub(super) static OAUTH_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceConnectorProfileCredentials`.
     #[derive(Clone, Default)]
     pub struct SalesforceConnectorProfileCredentials {
         /// The credentials used to access protected resources.
@@ -1031,31 +912,26 @@ pub mod connector_profile {
         pub refresh_token: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SalesforceConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set_opt("ClientCredentialsArn", self.client_credentials_arn);
-            p.set_opt("ConnectorOAuthRequest", self.connector_oauth_request);
-            p.set_opt("JwtToken", self.jwt_token);
-            p.set_opt("OAuth2GrantType", self.oauth2_grant_type);
-            p.set_opt("RefreshToken", self.refresh_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceConnectorProfileCredentials;
+        opt {
+            access_token = "AccessToken",
+            client_credentials_arn = "ClientCredentialsArn",
+            connector_oauth_request = "ConnectorOAuthRequest",
+            jwt_token = "JwtToken",
+            oauth2_grant_type = "OAuth2GrantType",
+            refresh_token = "RefreshToken",
         }
     }
 
-    pub(super) static SALESFORCE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientCredentialsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:secretsmanager:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-            ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JwtToken", crate::resource::Rule { min_len: Some(0), max_len: Some(8000), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_=]+\\.[A-Za-z0-9-_=]+\\.[A-Za-z0-9-_.+/=]*$")), ..crate::resource::Rule::NONE }),
-            ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientCredentialsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:secretsmanager:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+        ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JwtToken", crate::resource::Rule { min_len: Some(0), max_len: Some(8000), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_=]+\\.[A-Za-z0-9-_=]+\\.[A-Za-z0-9-_.+/=]*$")), ..crate::resource::Rule::NONE }),
+        ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceNowConnectorProfileCredentials`.
     #[derive(Clone, Default)]
     pub struct ServiceNowConnectorProfileCredentials {
         /// The OAuth 2.0 credentials required to authenticate the user.
@@ -1072,26 +948,21 @@ pub mod connector_profile {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServiceNowConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OAuth2Credentials", self.oauth2_credentials);
-            p.set_opt("Password", self.password);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNowConnectorProfileCredentials;
+        opt {
+            oauth2_credentials = "OAuth2Credentials",
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static SERVICE_NOW_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OAuth2Credentials", crate::resource::Rule { shape: Some(&OAUTH2_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_NOW_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OAuth2Credentials", crate::resource::Rule { shape: Some(&OAUTH2_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SingularConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct SingularConnectorProfileCredentials {
         /// A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API.
@@ -1102,7 +973,6 @@ pub mod connector_profile {
 
     impl SingularConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_key: api_key.into(),
@@ -1110,22 +980,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for SingularConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKey", self.api_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingularConnectorProfileCredentials;
+        req {
+            api_key = "ApiKey",
         }
     }
 
-    pub(super) static SINGULAR_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGULAR_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlackConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct SlackConnectorProfileCredentials {
         /// The credentials used to access protected resources.
@@ -1148,7 +1013,6 @@ pub mod connector_profile {
 
     impl SlackConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_token: ::std::option::Option::None,
@@ -1159,28 +1023,25 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for SlackConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set("ClientId", self.client_id);
-            p.set("ClientSecret", self.client_secret);
-            p.set_opt("ConnectorOAuthRequest", self.connector_oauth_request);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlackConnectorProfileCredentials;
+        req {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+        }
+        opt {
+            access_token = "AccessToken",
+            connector_oauth_request = "ConnectorOAuthRequest",
         }
     }
 
-    pub(super) static SLACK_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLACK_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct SnowflakeConnectorProfileCredentials {
         /// The password that corresponds to the username.
@@ -1195,7 +1056,6 @@ pub mod connector_profile {
 
     impl SnowflakeConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 password: password.into(),
@@ -1204,24 +1064,19 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for SnowflakeConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Password", self.password);
-            p.set("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeConnectorProfileCredentials;
+        req {
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static SNOWFLAKE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrendmicroConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct TrendmicroConnectorProfileCredentials {
         /// The Secret Access Key portion of the credentials.
@@ -1232,7 +1087,6 @@ pub mod connector_profile {
 
     impl TrendmicroConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_secret_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_secret_key: api_secret_key.into(),
@@ -1240,22 +1094,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for TrendmicroConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiSecretKey", self.api_secret_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrendmicroConnectorProfileCredentials;
+        req {
+            api_secret_key = "ApiSecretKey",
         }
     }
 
-    pub(super) static TRENDMICRO_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiSecretKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRENDMICRO_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiSecretKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VeevaConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct VeevaConnectorProfileCredentials {
         /// The password that corresponds to the username.
@@ -1270,7 +1119,6 @@ pub mod connector_profile {
 
     impl VeevaConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 password: password.into(),
@@ -1279,24 +1127,19 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for VeevaConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Password", self.password);
-            p.set("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested VeevaConnectorProfileCredentials;
+        req {
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static VEEVA_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VEEVA_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ZendeskConnectorProfileCredentials`.
     #[derive(Clone)]
     pub struct ZendeskConnectorProfileCredentials {
         /// The credentials used to access protected resources.
@@ -1319,7 +1162,6 @@ pub mod connector_profile {
 
     impl ZendeskConnectorProfileCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_token: ::std::option::Option::None,
@@ -1330,26 +1172,24 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for ZendeskConnectorProfileCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set("ClientId", self.client_id);
-            p.set("ClientSecret", self.client_secret);
-            p.set_opt("ConnectorOAuthRequest", self.connector_oauth_request);
-            p.into_expr()
+    crate::resource::props! {
+        nested ZendeskConnectorProfileCredentials;
+        req {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+        }
+        opt {
+            access_token = "AccessToken",
+            connector_oauth_request = "ConnectorOAuthRequest",
         }
     }
 
-    pub(super) static ZENDESK_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ZENDESK_CONNECTOR_PROFILE_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ConnectorOAuthRequest", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Connector specific properties needed to create connector profile - currently not needed for Amplitude, Trendmicro, Googleanalytics and Singular
     #[derive(Clone, Default)]
@@ -1384,48 +1224,43 @@ pub mod connector_profile {
         pub zendesk: ::std::option::Option<crate::cfn::appflow::connector_profile::ZendeskConnectorProfileProperties>,
     }
 
-    impl crate::resource::ToExpr for ConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomConnector", self.custom_connector);
-            p.set_opt("Datadog", self.datadog);
-            p.set_opt("Dynatrace", self.dynatrace);
-            p.set_opt("InforNexus", self.infor_nexus);
-            p.set_opt("Marketo", self.marketo);
-            p.set_opt("Pardot", self.pardot);
-            p.set_opt("Redshift", self.redshift);
-            p.set_opt("SAPOData", self.sapo_data);
-            p.set_opt("Salesforce", self.salesforce);
-            p.set_opt("ServiceNow", self.service_now);
-            p.set_opt("Slack", self.slack);
-            p.set_opt("Snowflake", self.snowflake);
-            p.set_opt("Veeva", self.veeva);
-            p.set_opt("Zendesk", self.zendesk);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorProfileProperties;
+        opt {
+            custom_connector = "CustomConnector",
+            datadog = "Datadog",
+            dynatrace = "Dynatrace",
+            infor_nexus = "InforNexus",
+            marketo = "Marketo",
+            pardot = "Pardot",
+            redshift = "Redshift",
+            sapo_data = "SAPOData",
+            salesforce = "Salesforce",
+            service_now = "ServiceNow",
+            slack = "Slack",
+            snowflake = "Snowflake",
+            veeva = "Veeva",
+            zendesk = "Zendesk",
         }
     }
 
-    pub(super) static CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomConnector", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Datadog", crate::resource::Rule { shape: Some(&DATADOG_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Dynatrace", crate::resource::Rule { shape: Some(&DYNATRACE_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InforNexus", crate::resource::Rule { shape: Some(&INFOR_NEXUS_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Marketo", crate::resource::Rule { shape: Some(&MARKETO_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Pardot", crate::resource::Rule { shape: Some(&PARDOT_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Redshift", crate::resource::Rule { shape: Some(&REDSHIFT_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SAPOData", crate::resource::Rule { shape: Some(&SAPO_DATA_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Slack", crate::resource::Rule { shape: Some(&SLACK_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Snowflake", crate::resource::Rule { shape: Some(&SNOWFLAKE_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Veeva", crate::resource::Rule { shape: Some(&VEEVA_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Zendesk", crate::resource::Rule { shape: Some(&ZENDESK_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomConnector", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Datadog", crate::resource::Rule { shape: Some(&DATADOG_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Dynatrace", crate::resource::Rule { shape: Some(&DYNATRACE_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InforNexus", crate::resource::Rule { shape: Some(&INFOR_NEXUS_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Marketo", crate::resource::Rule { shape: Some(&MARKETO_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Pardot", crate::resource::Rule { shape: Some(&PARDOT_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Redshift", crate::resource::Rule { shape: Some(&REDSHIFT_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SAPOData", crate::resource::Rule { shape: Some(&SAPO_DATA_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Slack", crate::resource::Rule { shape: Some(&SLACK_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Snowflake", crate::resource::Rule { shape: Some(&SNOWFLAKE_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Veeva", crate::resource::Rule { shape: Some(&VEEVA_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Zendesk", crate::resource::Rule { shape: Some(&ZENDESK_CONNECTOR_PROFILE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomConnectorProfileProperties`.
     #[derive(Clone, Default)]
     pub struct CustomConnectorProfileProperties {
         /// CloudFormation property `OAuth2Properties`.
@@ -1436,23 +1271,18 @@ pub mod connector_profile {
         pub profile_properties: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CustomConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OAuth2Properties", self.oauth2_properties);
-            p.set_opt("ProfileProperties", self.profile_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomConnectorProfileProperties;
+        opt {
+            oauth2_properties = "OAuth2Properties",
+            profile_properties = "ProfileProperties",
         }
     }
 
-    pub(super) static CUSTOM_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OAuth2Properties", crate::resource::Rule { shape: Some(&OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OAuth2Properties", crate::resource::Rule { shape: Some(&OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OAuth2Properties`.
     #[derive(Clone, Default)]
     pub struct Oauth2Properties {
         /// CloudFormation property `OAuth2GrantType`.
@@ -1465,24 +1295,19 @@ pub mod connector_profile {
         pub token_url_custom_properties: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Oauth2Properties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OAuth2GrantType", self.oauth2_grant_type);
-            p.set_opt("TokenUrl", self.token_url);
-            p.set_opt("TokenUrlCustomProperties", self.token_url_custom_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2Properties;
+        opt {
+            oauth2_grant_type = "OAuth2GrantType",
+            token_url = "TokenUrl",
+            token_url_custom_properties = "TokenUrlCustomProperties",
         }
     }
 
-    pub(super) static OAUTH2_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TokenUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TokenUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatadogConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct DatadogConnectorProfileProperties {
         /// The location of the Datadog resource
@@ -1493,7 +1318,6 @@ pub mod connector_profile {
 
     impl DatadogConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_url: instance_url.into(),
@@ -1501,22 +1325,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for DatadogConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatadogConnectorProfileProperties;
+        req {
+            instance_url = "InstanceUrl",
         }
     }
 
-    pub(super) static DATADOG_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATADOG_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DynatraceConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct DynatraceConnectorProfileProperties {
         /// The location of the Dynatrace resource
@@ -1527,7 +1346,6 @@ pub mod connector_profile {
 
     impl DynatraceConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_url: instance_url.into(),
@@ -1535,22 +1353,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for DynatraceConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynatraceConnectorProfileProperties;
+        req {
+            instance_url = "InstanceUrl",
         }
     }
 
-    pub(super) static DYNATRACE_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DYNATRACE_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InforNexusConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct InforNexusConnectorProfileProperties {
         /// The location of the InforNexus resource
@@ -1561,7 +1374,6 @@ pub mod connector_profile {
 
     impl InforNexusConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_url: instance_url.into(),
@@ -1569,22 +1381,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for InforNexusConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested InforNexusConnectorProfileProperties;
+        req {
+            instance_url = "InstanceUrl",
         }
     }
 
-    pub(super) static INFOR_NEXUS_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFOR_NEXUS_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MarketoConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct MarketoConnectorProfileProperties {
         /// The location of the Marketo resource
@@ -1595,7 +1402,6 @@ pub mod connector_profile {
 
     impl MarketoConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_url: instance_url.into(),
@@ -1603,22 +1409,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for MarketoConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested MarketoConnectorProfileProperties;
+        req {
+            instance_url = "InstanceUrl",
         }
     }
 
-    pub(super) static MARKETO_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MARKETO_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PardotConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct PardotConnectorProfileProperties {
         /// The Business unit id of Salesforce Pardot instance to be connected
@@ -1637,7 +1438,6 @@ pub mod connector_profile {
 
     impl PardotConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(business_unit_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 business_unit_id: business_unit_id.into(),
@@ -1647,25 +1447,22 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for PardotConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BusinessUnitId", self.business_unit_id);
-            p.set_opt("InstanceUrl", self.instance_url);
-            p.set_opt("IsSandboxEnvironment", self.is_sandbox_environment);
-            p.into_expr()
+    crate::resource::props! {
+        nested PardotConnectorProfileProperties;
+        req {
+            business_unit_id = "BusinessUnitId",
+        }
+        opt {
+            instance_url = "InstanceUrl",
+            is_sandbox_environment = "IsSandboxEnvironment",
         }
     }
 
-    pub(super) static PARDOT_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BusinessUnitId", crate::resource::Rule { min_len: Some(0), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARDOT_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BusinessUnitId", crate::resource::Rule { min_len: Some(0), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RedshiftConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct RedshiftConnectorProfileProperties {
         /// The name of the Amazon S3 bucket associated with Redshift.
@@ -1708,7 +1505,6 @@ pub mod connector_profile {
 
     impl RedshiftConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -1724,37 +1520,34 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.set_opt("ClusterIdentifier", self.cluster_identifier);
-            p.set_opt("DataApiRoleArn", self.data_api_role_arn);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("DatabaseUrl", self.database_url);
-            p.set_opt("IsRedshiftServerless", self.is_redshift_serverless);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("WorkgroupName", self.workgroup_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftConnectorProfileProperties;
+        req {
+            bucket_name = "BucketName",
+            role_arn = "RoleArn",
+        }
+        opt {
+            bucket_prefix = "BucketPrefix",
+            cluster_identifier = "ClusterIdentifier",
+            data_api_role_arn = "DataApiRoleArn",
+            database_name = "DatabaseName",
+            database_url = "DatabaseUrl",
+            is_redshift_serverless = "IsRedshiftServerless",
+            workgroup_name = "WorkgroupName",
         }
     }
 
-    pub(super) static REDSHIFT_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("DataApiRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("DatabaseUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-            ("WorkgroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("DataApiRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("DatabaseUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("WorkgroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SAPODataConnectorProfileProperties`.
     #[derive(Clone, Default)]
     pub struct SapoDataConnectorProfileProperties {
         /// CloudFormation property `ApplicationHostUrl`.
@@ -1777,35 +1570,30 @@ pub mod connector_profile {
         pub private_link_service_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SapoDataConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationHostUrl", self.application_host_url);
-            p.set_opt("ApplicationServicePath", self.application_service_path);
-            p.set_opt("ClientNumber", self.client_number);
-            p.set_opt("DisableSSO", self.disable_sso);
-            p.set_opt("LogonLanguage", self.logon_language);
-            p.set_opt("OAuthProperties", self.oauth_properties);
-            p.set_opt("PortNumber", self.port_number);
-            p.set_opt("PrivateLinkServiceName", self.private_link_service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SapoDataConnectorProfileProperties;
+        opt {
+            application_host_url = "ApplicationHostUrl",
+            application_service_path = "ApplicationServicePath",
+            client_number = "ClientNumber",
+            disable_sso = "DisableSSO",
+            logon_language = "LogonLanguage",
+            oauth_properties = "OAuthProperties",
+            port_number = "PortNumber",
+            private_link_service_name = "PrivateLinkServiceName",
         }
     }
 
-    pub(super) static SAPO_DATA_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationHostUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]")), ..crate::resource::Rule::NONE }),
-            ("ApplicationServicePath", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ClientNumber", crate::resource::Rule { min_len: Some(3), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^\\d{3}$")), ..crate::resource::Rule::NONE }),
-            ("LogonLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-            ("OAuthProperties", crate::resource::Rule { shape: Some(&OAUTH_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PortNumber", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("PrivateLinkServiceName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAPO_DATA_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationHostUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]")), ..crate::resource::Rule::NONE }),
+        ("ApplicationServicePath", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ClientNumber", crate::resource::Rule { min_len: Some(3), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^\\d{3}$")), ..crate::resource::Rule::NONE }),
+        ("LogonLanguage", crate::resource::Rule { min_len: Some(0), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+        ("OAuthProperties", crate::resource::Rule { shape: Some(&OAUTH_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PortNumber", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("PrivateLinkServiceName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OAuthProperties`.
     #[derive(Clone, Default)]
     pub struct OauthProperties {
         /// CloudFormation property `AuthCodeUrl`.
@@ -1816,26 +1604,21 @@ pub mod connector_profile {
         pub token_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OauthProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthCodeUrl", self.auth_code_url);
-            p.set_opt("OAuthScopes", self.oauth_scopes);
-            p.set_opt("TokenUrl", self.token_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested OauthProperties;
+        opt {
+            auth_code_url = "AuthCodeUrl",
+            oauth_scopes = "OAuthScopes",
+            token_url = "TokenUrl",
         }
     }
 
-    pub(super) static OAUTH_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthCodeUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]")), ..crate::resource::Rule::NONE }),
-            ("OAuthScopes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[/\\w]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TokenUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthCodeUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]")), ..crate::resource::Rule::NONE }),
+        ("OAuthScopes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[/\\w]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TokenUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceConnectorProfileProperties`.
     #[derive(Clone, Default)]
     pub struct SalesforceConnectorProfileProperties {
         /// The location of the Salesforce resource
@@ -1852,24 +1635,19 @@ pub mod connector_profile {
         pub use_private_link_for_metadata_and_authorization: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SalesforceConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstanceUrl", self.instance_url);
-            p.set_opt("isSandboxEnvironment", self.is_sandbox_environment);
-            p.set_opt("usePrivateLinkForMetadataAndAuthorization", self.use_private_link_for_metadata_and_authorization);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceConnectorProfileProperties;
+        opt {
+            instance_url = "InstanceUrl",
+            is_sandbox_environment = "isSandboxEnvironment",
+            use_private_link_for_metadata_and_authorization = "usePrivateLinkForMetadataAndAuthorization",
         }
     }
 
-    pub(super) static SALESFORCE_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceNowConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct ServiceNowConnectorProfileProperties {
         /// The location of the ServiceNow resource
@@ -1880,7 +1658,6 @@ pub mod connector_profile {
 
     impl ServiceNowConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_url: instance_url.into(),
@@ -1888,22 +1665,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceNowConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNowConnectorProfileProperties;
+        req {
+            instance_url = "InstanceUrl",
         }
     }
 
-    pub(super) static SERVICE_NOW_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_NOW_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlackConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct SlackConnectorProfileProperties {
         /// The location of the Slack resource
@@ -1914,7 +1686,6 @@ pub mod connector_profile {
 
     impl SlackConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_url: instance_url.into(),
@@ -1922,22 +1693,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for SlackConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlackConnectorProfileProperties;
+        req {
+            instance_url = "InstanceUrl",
         }
     }
 
-    pub(super) static SLACK_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLACK_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct SnowflakeConnectorProfileProperties {
         /// The name of the account.
@@ -1973,7 +1739,6 @@ pub mod connector_profile {
 
     impl SnowflakeConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stage: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, warehouse: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_name: ::std::option::Option::None,
@@ -1987,34 +1752,31 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for SnowflakeConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountName", self.account_name);
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.set_opt("PrivateLinkServiceName", self.private_link_service_name);
-            p.set_opt("Region", self.region);
-            p.set("Stage", self.stage);
-            p.set("Warehouse", self.warehouse);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeConnectorProfileProperties;
+        req {
+            bucket_name = "BucketName",
+            stage = "Stage",
+            warehouse = "Warehouse",
+        }
+        opt {
+            account_name = "AccountName",
+            bucket_prefix = "BucketPrefix",
+            private_link_service_name = "PrivateLinkServiceName",
+            region = "Region",
         }
     }
 
-    pub(super) static SNOWFLAKE_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("PrivateLinkServiceName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Stage", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Warehouse", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\s\\w/!@#+=.-]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("PrivateLinkServiceName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("Stage", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("Warehouse", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\s\\w/!@#+=.-]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VeevaConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct VeevaConnectorProfileProperties {
         /// The location of the Veeva resource
@@ -2025,7 +1787,6 @@ pub mod connector_profile {
 
     impl VeevaConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_url: instance_url.into(),
@@ -2033,22 +1794,17 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for VeevaConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested VeevaConnectorProfileProperties;
+        req {
+            instance_url = "InstanceUrl",
         }
     }
 
-    pub(super) static VEEVA_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VEEVA_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ZendeskConnectorProfileProperties`.
     #[derive(Clone)]
     pub struct ZendeskConnectorProfileProperties {
         /// The location of the Zendesk resource
@@ -2059,7 +1815,6 @@ pub mod connector_profile {
 
     impl ZendeskConnectorProfileProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_url: instance_url.into(),
@@ -2067,23 +1822,19 @@ pub mod connector_profile {
         }
     }
 
-    impl crate::resource::ToExpr for ZendeskConnectorProfileProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ZendeskConnectorProfileProperties;
+        req {
+            instance_url = "InstanceUrl",
         }
     }
 
-    pub(super) static ZENDESK_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ZENDESK_CONNECTOR_PROFILE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Mode in which data transfer should be enabled. Private connection mode is currently enabled for Salesforce, Snowflake, Trendmicro and Singular
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionMode {
         /// `Public`
         Public,
@@ -2091,18 +1842,9 @@ pub mod connector_profile {
         Private,
     }
 
-    impl crate::value::CfnEnum for ConnectionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "Public",
-                Self::Private => "Private",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectionMode, ["Public", "Private"]);
 
-    /// Allowed values of `AuthenticationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `OAUTH2`
         Oauth2,
@@ -2114,20 +1856,9 @@ pub mod connector_profile {
         Custom,
     }
 
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Oauth2 => "OAUTH2",
-                Self::Apikey => "APIKEY",
-                Self::Basic => "BASIC",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationType, ["OAUTH2", "APIKEY", "BASIC", "CUSTOM"]);
 
-    /// Allowed values of `OAuth2GrantType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Oauth2GrantType {
         /// `CLIENT_CREDENTIALS`
         ClientCredentials,
@@ -2137,19 +1868,9 @@ pub mod connector_profile {
         JwtBearer,
     }
 
-    impl crate::value::CfnEnum for Oauth2GrantType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClientCredentials => "CLIENT_CREDENTIALS",
-                Self::AuthorizationCode => "AUTHORIZATION_CODE",
-                Self::JwtBearer => "JWT_BEARER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Oauth2GrantType, ["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"]);
 
-    /// Allowed values of `ConnectorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `Salesforce`
         Salesforce,
@@ -2189,31 +1910,7 @@ pub mod connector_profile {
         CustomConnector,
     }
 
-    impl crate::value::CfnEnum for ConnectorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Salesforce => "Salesforce",
-                Self::Pardot => "Pardot",
-                Self::Singular => "Singular",
-                Self::Slack => "Slack",
-                Self::Redshift => "Redshift",
-                Self::Marketo => "Marketo",
-                Self::Googleanalytics => "Googleanalytics",
-                Self::Zendesk => "Zendesk",
-                Self::Servicenow => "Servicenow",
-                Self::SapoData => "SAPOData",
-                Self::Datadog => "Datadog",
-                Self::Trendmicro => "Trendmicro",
-                Self::Snowflake => "Snowflake",
-                Self::Dynatrace => "Dynatrace",
-                Self::Infornexus => "Infornexus",
-                Self::Amplitude => "Amplitude",
-                Self::Veeva => "Veeva",
-                Self::CustomConnector => "CustomConnector",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectorType, ["Salesforce", "Pardot", "Singular", "Slack", "Redshift", "Marketo", "Googleanalytics", "Zendesk", "Servicenow", "SAPOData", "Datadog", "Trendmicro", "Snowflake", "Dynatrace", "Infornexus", "Amplitude", "Veeva", "CustomConnector"]);
 }
 
 /// Resource schema for AWS::AppFlow::Flow.
@@ -2265,7 +1962,6 @@ pub struct Flow {
 
 impl Flow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_flow_config_list: ::std::vec::Vec<crate::cfn::appflow::flow::DestinationFlowConfig>, flow_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_flow_config: crate::cfn::appflow::flow::SourceFlowConfig, tasks: ::std::vec::Vec<crate::cfn::appflow::flow::Task>, trigger_config: crate::cfn::appflow::flow::TriggerConfig) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2282,54 +1978,48 @@ impl Flow {
     }
 }
 
-impl crate::resource::Resource for Flow {
-    const TYPE: &'static str = "AWS::AppFlow::Flow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_SHAPE)
+crate::resource::props! {
+    resource Flow = "AWS::AppFlow::Flow", shape: Some(&FLOW_SHAPE);
+    req {
+        destination_flow_config_list = "DestinationFlowConfigList",
+        flow_name = "FlowName",
+        source_flow_config = "SourceFlowConfig",
+        tasks = "Tasks",
+        trigger_config = "TriggerConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DestinationFlowConfigList", self.destination_flow_config_list);
-        p.set("FlowName", self.flow_name);
-        p.set_opt("FlowStatus", self.flow_status);
-        p.set_opt("KMSArn", self.kms_arn);
-        p.set_opt("MetadataCatalogConfig", self.metadata_catalog_config);
-        p.set("SourceFlowConfig", self.source_flow_config);
-        p.set_opt("Tags", self.tags);
-        p.set("Tasks", self.tasks);
-        p.set("TriggerConfig", self.trigger_config);
-        p
+    opt {
+        description = "Description",
+        flow_status = "FlowStatus",
+        kms_arn = "KMSArn",
+        metadata_catalog_config = "MetadataCatalogConfig",
+        tags = "Tags",
     }
 }
 
-static FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w!@#\\-.?,\\s]*")), ..crate::resource::Rule::NONE }),
-        ("DestinationFlowConfigList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flow::DESTINATION_FLOW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FlowName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
-        ("KMSArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-        ("MetadataCatalogConfig", crate::resource::Rule { shape: Some(&self::flow::METADATA_CATALOG_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SourceFlowConfig", crate::resource::Rule { shape: Some(&self::flow::SOURCE_FLOW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flow::TAG45_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tasks", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flow::TASK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TriggerConfig", crate::resource::Rule { shape: Some(&self::flow::TRIGGER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w!@#\\-.?,\\s]*")), ..crate::resource::Rule::NONE }),
+    ("DestinationFlowConfigList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flow::DESTINATION_FLOW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FlowName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
+    ("KMSArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("MetadataCatalogConfig", crate::resource::Rule { shape: Some(&self::flow::METADATA_CATALOG_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SourceFlowConfig", crate::resource::Rule { shape: Some(&self::flow::SOURCE_FLOW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tasks", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flow::TASK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TriggerConfig", crate::resource::Rule { shape: Some(&self::flow::TRIGGER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Flow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Flow> {
-    /// `Fn::GetAtt` `FlowArn`.
-    #[inline]
-    pub fn attr_flow_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FlowArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FlowArn`.
+        attr_flow_arn: ::std::string::String = "FlowArn",
     }
 }
 
 pub mod flow {
     //! Nested property types and enums of [`Flow`](super::Flow).
+
+    pub use crate::cfn::shared::group_data_group_engagement::{DataPullMode, MarketoConnectorOperator, MarketoSourceProperties, S3ConnectorOperator, ServiceNowSourceProperties, TriggerType, ZendeskConnectorOperator, ZendeskSourceProperties};
 
     /// Configurations of destination connector.
     #[derive(Clone)]
@@ -2354,7 +2044,6 @@ pub mod flow {
 
     impl DestinationFlowConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connector_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appflow::flow::ConnectorType>>, destination_connector_properties: crate::cfn::appflow::flow::DestinationConnectorProperties) -> Self {
             Self {
                 api_version: ::std::option::Option::None,
@@ -2365,25 +2054,23 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for DestinationFlowConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApiVersion", self.api_version);
-            p.set_opt("ConnectorProfileName", self.connector_profile_name);
-            p.set("ConnectorType", self.connector_type);
-            p.set("DestinationConnectorProperties", self.destination_connector_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationFlowConfig;
+        req {
+            connector_type = "ConnectorType",
+            destination_connector_properties = "DestinationConnectorProperties",
+        }
+        opt {
+            api_version = "ApiVersion",
+            connector_profile_name = "ConnectorProfileName",
         }
     }
 
-    pub(super) static DESTINATION_FLOW_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ConnectorProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w/!@#+=.-]+")), ..crate::resource::Rule::NONE }),
-            ("DestinationConnectorProperties", crate::resource::Rule { shape: Some(&DESTINATION_CONNECTOR_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_FLOW_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ConnectorProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w/!@#+=.-]+")), ..crate::resource::Rule::NONE }),
+        ("DestinationConnectorProperties", crate::resource::Rule { shape: Some(&DESTINATION_CONNECTOR_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Destination connector details
     #[derive(Clone, Default)]
@@ -2412,42 +2099,37 @@ pub mod flow {
         pub zendesk: ::std::option::Option<crate::cfn::appflow::flow::ZendeskDestinationProperties>,
     }
 
-    impl crate::resource::ToExpr for DestinationConnectorProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomConnector", self.custom_connector);
-            p.set_opt("EventBridge", self.event_bridge);
-            p.set_opt("LookoutMetrics", self.lookout_metrics);
-            p.set_opt("Marketo", self.marketo);
-            p.set_opt("Redshift", self.redshift);
-            p.set_opt("S3", self.s3);
-            p.set_opt("SAPOData", self.sapo_data);
-            p.set_opt("Salesforce", self.salesforce);
-            p.set_opt("Snowflake", self.snowflake);
-            p.set_opt("Upsolver", self.upsolver);
-            p.set_opt("Zendesk", self.zendesk);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConnectorProperties;
+        opt {
+            custom_connector = "CustomConnector",
+            event_bridge = "EventBridge",
+            lookout_metrics = "LookoutMetrics",
+            marketo = "Marketo",
+            redshift = "Redshift",
+            s3 = "S3",
+            sapo_data = "SAPOData",
+            salesforce = "Salesforce",
+            snowflake = "Snowflake",
+            upsolver = "Upsolver",
+            zendesk = "Zendesk",
         }
     }
 
-    pub(super) static DESTINATION_CONNECTOR_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomConnector", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EventBridge", crate::resource::Rule { shape: Some(&EVENT_BRIDGE_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LookoutMetrics", crate::resource::Rule { shape: Some(&LOOKOUT_METRICS_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Marketo", crate::resource::Rule { shape: Some(&MARKETO_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Redshift", crate::resource::Rule { shape: Some(&REDSHIFT_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3", crate::resource::Rule { shape: Some(&S3_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SAPOData", crate::resource::Rule { shape: Some(&SAPO_DATA_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Snowflake", crate::resource::Rule { shape: Some(&SNOWFLAKE_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Upsolver", crate::resource::Rule { shape: Some(&UPSOLVER_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Zendesk", crate::resource::Rule { shape: Some(&ZENDESK_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_CONNECTOR_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomConnector", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EventBridge", crate::resource::Rule { shape: Some(&EVENT_BRIDGE_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LookoutMetrics", crate::resource::Rule { shape: Some(&LOOKOUT_METRICS_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Marketo", crate::resource::Rule { shape: Some(&MARKETO_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Redshift", crate::resource::Rule { shape: Some(&REDSHIFT_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3", crate::resource::Rule { shape: Some(&S3_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SAPOData", crate::resource::Rule { shape: Some(&SAPO_DATA_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Snowflake", crate::resource::Rule { shape: Some(&SNOWFLAKE_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Upsolver", crate::resource::Rule { shape: Some(&UPSOLVER_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Zendesk", crate::resource::Rule { shape: Some(&ZENDESK_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomConnectorDestinationProperties`.
     #[derive(Clone)]
     pub struct CustomConnectorDestinationProperties {
         /// A map for properties for custom connector.
@@ -2468,7 +2150,6 @@ pub mod flow {
 
     impl CustomConnectorDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entity_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 custom_properties: ::std::option::Option::None,
@@ -2480,28 +2161,25 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for CustomConnectorDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomProperties", self.custom_properties);
-            p.set("EntityName", self.entity_name);
-            p.set_opt("ErrorHandlingConfig", self.error_handling_config);
-            p.set_opt("IdFieldNames", self.id_field_names);
-            p.set_opt("WriteOperationType", self.write_operation_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomConnectorDestinationProperties;
+        req {
+            entity_name = "EntityName",
+        }
+        opt {
+            custom_properties = "CustomProperties",
+            error_handling_config = "ErrorHandlingConfig",
+            id_field_names = "IdFieldNames",
+            write_operation_type = "WriteOperationType",
         }
     }
 
-    pub(super) static CUSTOM_CONNECTOR_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EntityName", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IdFieldNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CONNECTOR_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EntityName", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IdFieldNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ErrorHandlingConfig`.
     #[derive(Clone, Default)]
     pub struct ErrorHandlingConfig {
         /// CloudFormation property `BucketName`. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -2512,25 +2190,20 @@ pub mod flow {
         pub fail_on_first_error: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ErrorHandlingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.set_opt("FailOnFirstError", self.fail_on_first_error);
-            p.into_expr()
+    crate::resource::props! {
+        nested ErrorHandlingConfig;
+        opt {
+            bucket_name = "BucketName",
+            bucket_prefix = "BucketPrefix",
+            fail_on_first_error = "FailOnFirstError",
         }
     }
 
-    pub(super) static ERROR_HANDLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ERROR_HANDLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EventBridgeDestinationProperties`.
     #[derive(Clone)]
     pub struct EventBridgeDestinationProperties {
         /// CloudFormation property `ErrorHandlingConfig`.
@@ -2541,7 +2214,6 @@ pub mod flow {
 
     impl EventBridgeDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 error_handling_config: ::std::option::Option::None,
@@ -2550,46 +2222,38 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for EventBridgeDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorHandlingConfig", self.error_handling_config);
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBridgeDestinationProperties;
+        req {
+            object = "Object",
+        }
+        opt {
+            error_handling_config = "ErrorHandlingConfig",
         }
     }
 
-    pub(super) static EVENT_BRIDGE_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_BRIDGE_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LookoutMetricsDestinationProperties`.
     #[derive(Clone, Default)]
     pub struct LookoutMetricsDestinationProperties {
         /// CloudFormation property `Object`.
         pub object: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LookoutMetricsDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested LookoutMetricsDestinationProperties;
+        opt {
+            object = "Object",
         }
     }
 
-    pub(super) static LOOKOUT_METRICS_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOOKOUT_METRICS_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MarketoDestinationProperties`.
     #[derive(Clone)]
     pub struct MarketoDestinationProperties {
         /// CloudFormation property `ErrorHandlingConfig`.
@@ -2600,7 +2264,6 @@ pub mod flow {
 
     impl MarketoDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 error_handling_config: ::std::option::Option::None,
@@ -2609,24 +2272,21 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for MarketoDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorHandlingConfig", self.error_handling_config);
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested MarketoDestinationProperties;
+        req {
+            object = "Object",
+        }
+        opt {
+            error_handling_config = "ErrorHandlingConfig",
         }
     }
 
-    pub(super) static MARKETO_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MARKETO_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RedshiftDestinationProperties`.
     #[derive(Clone)]
     pub struct RedshiftDestinationProperties {
         /// CloudFormation property `BucketPrefix`.
@@ -2641,7 +2301,6 @@ pub mod flow {
 
     impl RedshiftDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(intermediate_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_prefix: ::std::option::Option::None,
@@ -2652,28 +2311,25 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.set_opt("ErrorHandlingConfig", self.error_handling_config);
-            p.set("IntermediateBucketName", self.intermediate_bucket_name);
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftDestinationProperties;
+        req {
+            intermediate_bucket_name = "IntermediateBucketName",
+            object = "Object",
+        }
+        opt {
+            bucket_prefix = "BucketPrefix",
+            error_handling_config = "ErrorHandlingConfig",
         }
     }
 
-    pub(super) static REDSHIFT_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IntermediateBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IntermediateBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3DestinationProperties`.
     #[derive(Clone)]
     pub struct S3DestinationProperties {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -2686,7 +2342,6 @@ pub mod flow {
 
     impl S3DestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -2696,25 +2351,22 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for S3DestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.set_opt("S3OutputFormatConfig", self.s3_output_format_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DestinationProperties;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            bucket_prefix = "BucketPrefix",
+            s3_output_format_config = "S3OutputFormatConfig",
         }
     }
 
-    pub(super) static S3_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3OutputFormatConfig`.
     #[derive(Clone, Default)]
     pub struct S3OutputFormatConfig {
         /// CloudFormation property `AggregationConfig`.
@@ -2727,19 +2379,16 @@ pub mod flow {
         pub preserve_source_data_typing: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for S3OutputFormatConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AggregationConfig", self.aggregation_config);
-            p.set_opt("FileType", self.file_type);
-            p.set_opt("PrefixConfig", self.prefix_config);
-            p.set_opt("PreserveSourceDataTyping", self.preserve_source_data_typing);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3OutputFormatConfig;
+        opt {
+            aggregation_config = "AggregationConfig",
+            file_type = "FileType",
+            prefix_config = "PrefixConfig",
+            preserve_source_data_typing = "PreserveSourceDataTyping",
         }
     }
 
-    /// The definition `AggregationConfig`.
     #[derive(Clone, Default)]
     pub struct AggregationConfig {
         /// CloudFormation property `AggregationType`.
@@ -2748,17 +2397,14 @@ pub mod flow {
         pub target_file_size: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AggregationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AggregationType", self.aggregation_type);
-            p.set_opt("TargetFileSize", self.target_file_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested AggregationConfig;
+        opt {
+            aggregation_type = "AggregationType",
+            target_file_size = "TargetFileSize",
         }
     }
 
-    /// The definition `PrefixConfig`.
     #[derive(Clone, Default)]
     pub struct PrefixConfig {
         /// CloudFormation property `PathPrefixHierarchy`.
@@ -2769,18 +2415,15 @@ pub mod flow {
         pub prefix_type: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::PrefixType>>,
     }
 
-    impl crate::resource::ToExpr for PrefixConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PathPrefixHierarchy", self.path_prefix_hierarchy);
-            p.set_opt("PrefixFormat", self.prefix_format);
-            p.set_opt("PrefixType", self.prefix_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrefixConfig;
+        opt {
+            path_prefix_hierarchy = "PathPrefixHierarchy",
+            prefix_format = "PrefixFormat",
+            prefix_type = "PrefixType",
         }
     }
 
-    /// The definition `SAPODataDestinationProperties`.
     #[derive(Clone)]
     pub struct SapoDataDestinationProperties {
         /// CloudFormation property `ErrorHandlingConfig`.
@@ -2799,7 +2442,6 @@ pub mod flow {
 
     impl SapoDataDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 error_handling_config: ::std::option::Option::None,
@@ -2811,29 +2453,26 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SapoDataDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorHandlingConfig", self.error_handling_config);
-            p.set_opt("IdFieldNames", self.id_field_names);
-            p.set("ObjectPath", self.object_path);
-            p.set_opt("SuccessResponseHandlingConfig", self.success_response_handling_config);
-            p.set_opt("WriteOperationType", self.write_operation_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SapoDataDestinationProperties;
+        req {
+            object_path = "ObjectPath",
+        }
+        opt {
+            error_handling_config = "ErrorHandlingConfig",
+            id_field_names = "IdFieldNames",
+            success_response_handling_config = "SuccessResponseHandlingConfig",
+            write_operation_type = "WriteOperationType",
         }
     }
 
-    pub(super) static SAPO_DATA_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IdFieldNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ObjectPath", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("SuccessResponseHandlingConfig", crate::resource::Rule { shape: Some(&SUCCESS_RESPONSE_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAPO_DATA_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IdFieldNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ObjectPath", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("SuccessResponseHandlingConfig", crate::resource::Rule { shape: Some(&SUCCESS_RESPONSE_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SuccessResponseHandlingConfig`.
     #[derive(Clone, Default)]
     pub struct SuccessResponseHandlingConfig {
         /// CloudFormation property `BucketName`. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -2842,24 +2481,19 @@ pub mod flow {
         pub bucket_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SuccessResponseHandlingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested SuccessResponseHandlingConfig;
+        opt {
+            bucket_name = "BucketName",
+            bucket_prefix = "BucketPrefix",
         }
     }
 
-    pub(super) static SUCCESS_RESPONSE_HANDLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUCCESS_RESPONSE_HANDLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceDestinationProperties`.
     #[derive(Clone)]
     pub struct SalesforceDestinationProperties {
         /// CloudFormation property `DataTransferApi`.
@@ -2878,7 +2512,6 @@ pub mod flow {
 
     impl SalesforceDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_transfer_api: ::std::option::Option::None,
@@ -2890,28 +2523,25 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataTransferApi", self.data_transfer_api);
-            p.set_opt("ErrorHandlingConfig", self.error_handling_config);
-            p.set_opt("IdFieldNames", self.id_field_names);
-            p.set("Object", self.object);
-            p.set_opt("WriteOperationType", self.write_operation_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceDestinationProperties;
+        req {
+            object = "Object",
+        }
+        opt {
+            data_transfer_api = "DataTransferApi",
+            error_handling_config = "ErrorHandlingConfig",
+            id_field_names = "IdFieldNames",
+            write_operation_type = "WriteOperationType",
         }
     }
 
-    pub(super) static SALESFORCE_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IdFieldNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IdFieldNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeDestinationProperties`.
     #[derive(Clone)]
     pub struct SnowflakeDestinationProperties {
         /// CloudFormation property `BucketPrefix`.
@@ -2926,7 +2556,6 @@ pub mod flow {
 
     impl SnowflakeDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(intermediate_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_prefix: ::std::option::Option::None,
@@ -2937,28 +2566,25 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SnowflakeDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.set_opt("ErrorHandlingConfig", self.error_handling_config);
-            p.set("IntermediateBucketName", self.intermediate_bucket_name);
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeDestinationProperties;
+        req {
+            intermediate_bucket_name = "IntermediateBucketName",
+            object = "Object",
+        }
+        opt {
+            bucket_prefix = "BucketPrefix",
+            error_handling_config = "ErrorHandlingConfig",
         }
     }
 
-    pub(super) static SNOWFLAKE_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IntermediateBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IntermediateBucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UpsolverDestinationProperties`.
     #[derive(Clone)]
     pub struct UpsolverDestinationProperties {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -2971,7 +2597,6 @@ pub mod flow {
 
     impl UpsolverDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_output_format_config: crate::cfn::appflow::flow::UpsolverS3OutputFormatConfig) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -2981,25 +2606,22 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for UpsolverDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.set("S3OutputFormatConfig", self.s3_output_format_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpsolverDestinationProperties;
+        req {
+            bucket_name = "BucketName",
+            s3_output_format_config = "S3OutputFormatConfig",
+        }
+        opt {
+            bucket_prefix = "BucketPrefix",
         }
     }
 
-    pub(super) static UPSOLVER_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(16), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(upsolver-appflow)\\S*")), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPSOLVER_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(16), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(upsolver-appflow)\\S*")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UpsolverS3OutputFormatConfig`.
     #[derive(Clone)]
     pub struct UpsolverS3OutputFormatConfig {
         /// CloudFormation property `AggregationConfig`.
@@ -3022,18 +2644,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for UpsolverS3OutputFormatConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AggregationConfig", self.aggregation_config);
-            p.set_opt("FileType", self.file_type);
-            p.set("PrefixConfig", self.prefix_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpsolverS3OutputFormatConfig;
+        req {
+            prefix_config = "PrefixConfig",
+        }
+        opt {
+            aggregation_config = "AggregationConfig",
+            file_type = "FileType",
         }
     }
 
-    /// The definition `ZendeskDestinationProperties`.
     #[derive(Clone)]
     pub struct ZendeskDestinationProperties {
         /// CloudFormation property `ErrorHandlingConfig`.
@@ -3050,7 +2671,6 @@ pub mod flow {
 
     impl ZendeskDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 error_handling_config: ::std::option::Option::None,
@@ -3061,25 +2681,23 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for ZendeskDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorHandlingConfig", self.error_handling_config);
-            p.set_opt("IdFieldNames", self.id_field_names);
-            p.set("Object", self.object);
-            p.set_opt("WriteOperationType", self.write_operation_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ZendeskDestinationProperties;
+        req {
+            object = "Object",
+        }
+        opt {
+            error_handling_config = "ErrorHandlingConfig",
+            id_field_names = "IdFieldNames",
+            write_operation_type = "WriteOperationType",
         }
     }
 
-    pub(super) static ZENDESK_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IdFieldNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ZENDESK_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ErrorHandlingConfig", crate::resource::Rule { shape: Some(&ERROR_HANDLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IdFieldNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations of metadata catalog of the flow.
     #[derive(Clone, Default)]
@@ -3090,20 +2708,16 @@ pub mod flow {
         pub glue_data_catalog: ::std::option::Option<crate::cfn::appflow::flow::GlueDataCatalog>,
     }
 
-    impl crate::resource::ToExpr for MetadataCatalogConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlueDataCatalog", self.glue_data_catalog);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataCatalogConfig;
+        opt {
+            glue_data_catalog = "GlueDataCatalog",
         }
     }
 
-    pub(super) static METADATA_CATALOG_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GlueDataCatalog", crate::resource::Rule { shape: Some(&GLUE_DATA_CATALOG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METADATA_CATALOG_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GlueDataCatalog", crate::resource::Rule { shape: Some(&GLUE_DATA_CATALOG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Trigger settings of the flow.
     #[derive(Clone)]
@@ -3124,7 +2738,6 @@ pub mod flow {
 
     impl GlueDataCatalog {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -3134,24 +2747,20 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for GlueDataCatalog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.set("RoleArn", self.role_arn);
-            p.set("TablePrefix", self.table_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlueDataCatalog;
+        req {
+            database_name = "DatabaseName",
+            role_arn = "RoleArn",
+            table_prefix = "TablePrefix",
         }
     }
 
-    pub(super) static GLUE_DATA_CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-            ("TablePrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLUE_DATA_CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TablePrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations of Source connector of the flow.
     #[derive(Clone)]
@@ -3180,7 +2789,6 @@ pub mod flow {
 
     impl SourceFlowConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connector_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appflow::flow::ConnectorType>>, source_connector_properties: crate::cfn::appflow::flow::SourceConnectorProperties) -> Self {
             Self {
                 api_version: ::std::option::Option::None,
@@ -3192,27 +2800,25 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SourceFlowConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApiVersion", self.api_version);
-            p.set_opt("ConnectorProfileName", self.connector_profile_name);
-            p.set("ConnectorType", self.connector_type);
-            p.set_opt("IncrementalPullConfig", self.incremental_pull_config);
-            p.set("SourceConnectorProperties", self.source_connector_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceFlowConfig;
+        req {
+            connector_type = "ConnectorType",
+            source_connector_properties = "SourceConnectorProperties",
+        }
+        opt {
+            api_version = "ApiVersion",
+            connector_profile_name = "ConnectorProfileName",
+            incremental_pull_config = "IncrementalPullConfig",
         }
     }
 
-    pub(super) static SOURCE_FLOW_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("ConnectorProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w/!@#+=.-]+")), ..crate::resource::Rule::NONE }),
-            ("IncrementalPullConfig", crate::resource::Rule { shape: Some(&INCREMENTAL_PULL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceConnectorProperties", crate::resource::Rule { shape: Some(&SOURCE_CONNECTOR_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_FLOW_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("ConnectorProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w/!@#+=.-]+")), ..crate::resource::Rule::NONE }),
+        ("IncrementalPullConfig", crate::resource::Rule { shape: Some(&INCREMENTAL_PULL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceConnectorProperties", crate::resource::Rule { shape: Some(&SOURCE_CONNECTOR_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for scheduled incremental data pull
     #[derive(Clone, Default)]
@@ -3223,20 +2829,16 @@ pub mod flow {
         pub datetime_type_field_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IncrementalPullConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DatetimeTypeFieldName", self.datetime_type_field_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IncrementalPullConfig;
+        opt {
+            datetime_type_field_name = "DatetimeTypeFieldName",
         }
     }
 
-    pub(super) static INCREMENTAL_PULL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatetimeTypeFieldName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INCREMENTAL_PULL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatetimeTypeFieldName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Source connector details required to query a connector
     #[derive(Clone, Default)]
@@ -3254,7 +2856,7 @@ pub mod flow {
         /// CloudFormation property `InforNexus`.
         pub infor_nexus: ::std::option::Option<crate::cfn::appflow::flow::InforNexusSourceProperties>,
         /// CloudFormation property `Marketo`.
-        pub marketo: ::std::option::Option<crate::cfn::appflow::flow::MarketoSourceProperties>,
+        pub marketo: ::std::option::Option<crate::cfn::shared::group_data_group_engagement::MarketoSourceProperties>,
         /// CloudFormation property `Pardot`.
         pub pardot: ::std::option::Option<crate::cfn::appflow::flow::PardotSourceProperties>,
         /// CloudFormation property `S3`.
@@ -3264,7 +2866,7 @@ pub mod flow {
         /// CloudFormation property `Salesforce`.
         pub salesforce: ::std::option::Option<crate::cfn::appflow::flow::SalesforceSourceProperties>,
         /// CloudFormation property `ServiceNow`.
-        pub service_now: ::std::option::Option<crate::cfn::appflow::flow::ServiceNowSourceProperties>,
+        pub service_now: ::std::option::Option<crate::cfn::shared::group_data_group_engagement::ServiceNowSourceProperties>,
         /// CloudFormation property `Singular`.
         pub singular: ::std::option::Option<crate::cfn::appflow::flow::SingularSourceProperties>,
         /// CloudFormation property `Slack`.
@@ -3274,57 +2876,52 @@ pub mod flow {
         /// CloudFormation property `Veeva`.
         pub veeva: ::std::option::Option<crate::cfn::appflow::flow::VeevaSourceProperties>,
         /// CloudFormation property `Zendesk`.
-        pub zendesk: ::std::option::Option<crate::cfn::appflow::flow::ZendeskSourceProperties>,
+        pub zendesk: ::std::option::Option<crate::cfn::shared::group_data_group_engagement::ZendeskSourceProperties>,
     }
 
-    impl crate::resource::ToExpr for SourceConnectorProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Amplitude", self.amplitude);
-            p.set_opt("CustomConnector", self.custom_connector);
-            p.set_opt("Datadog", self.datadog);
-            p.set_opt("Dynatrace", self.dynatrace);
-            p.set_opt("GoogleAnalytics", self.google_analytics);
-            p.set_opt("InforNexus", self.infor_nexus);
-            p.set_opt("Marketo", self.marketo);
-            p.set_opt("Pardot", self.pardot);
-            p.set_opt("S3", self.s3);
-            p.set_opt("SAPOData", self.sapo_data);
-            p.set_opt("Salesforce", self.salesforce);
-            p.set_opt("ServiceNow", self.service_now);
-            p.set_opt("Singular", self.singular);
-            p.set_opt("Slack", self.slack);
-            p.set_opt("Trendmicro", self.trendmicro);
-            p.set_opt("Veeva", self.veeva);
-            p.set_opt("Zendesk", self.zendesk);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConnectorProperties;
+        opt {
+            amplitude = "Amplitude",
+            custom_connector = "CustomConnector",
+            datadog = "Datadog",
+            dynatrace = "Dynatrace",
+            google_analytics = "GoogleAnalytics",
+            infor_nexus = "InforNexus",
+            marketo = "Marketo",
+            pardot = "Pardot",
+            s3 = "S3",
+            sapo_data = "SAPOData",
+            salesforce = "Salesforce",
+            service_now = "ServiceNow",
+            singular = "Singular",
+            slack = "Slack",
+            trendmicro = "Trendmicro",
+            veeva = "Veeva",
+            zendesk = "Zendesk",
         }
     }
 
-    pub(super) static SOURCE_CONNECTOR_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Amplitude", crate::resource::Rule { shape: Some(&AMPLITUDE_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomConnector", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Datadog", crate::resource::Rule { shape: Some(&DATADOG_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Dynatrace", crate::resource::Rule { shape: Some(&DYNATRACE_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GoogleAnalytics", crate::resource::Rule { shape: Some(&GOOGLE_ANALYTICS_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InforNexus", crate::resource::Rule { shape: Some(&INFOR_NEXUS_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Marketo", crate::resource::Rule { shape: Some(&MARKETO_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Pardot", crate::resource::Rule { shape: Some(&PARDOT_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3", crate::resource::Rule { shape: Some(&S3_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SAPOData", crate::resource::Rule { shape: Some(&SAPO_DATA_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Singular", crate::resource::Rule { shape: Some(&SINGULAR_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Slack", crate::resource::Rule { shape: Some(&SLACK_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Trendmicro", crate::resource::Rule { shape: Some(&TRENDMICRO_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Veeva", crate::resource::Rule { shape: Some(&VEEVA_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Zendesk", crate::resource::Rule { shape: Some(&ZENDESK_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONNECTOR_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Amplitude", crate::resource::Rule { shape: Some(&AMPLITUDE_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomConnector", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Datadog", crate::resource::Rule { shape: Some(&DATADOG_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Dynatrace", crate::resource::Rule { shape: Some(&DYNATRACE_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GoogleAnalytics", crate::resource::Rule { shape: Some(&GOOGLE_ANALYTICS_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InforNexus", crate::resource::Rule { shape: Some(&INFOR_NEXUS_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Marketo", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_group_engagement::MARKETO_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Pardot", crate::resource::Rule { shape: Some(&PARDOT_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3", crate::resource::Rule { shape: Some(&S3_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SAPOData", crate::resource::Rule { shape: Some(&SAPO_DATA_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceNow", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_group_engagement::SERVICE_NOW_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Singular", crate::resource::Rule { shape: Some(&SINGULAR_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Slack", crate::resource::Rule { shape: Some(&SLACK_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Trendmicro", crate::resource::Rule { shape: Some(&TRENDMICRO_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Veeva", crate::resource::Rule { shape: Some(&VEEVA_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Zendesk", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_group_engagement::ZENDESK_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AmplitudeSourceProperties`.
     #[derive(Clone)]
     pub struct AmplitudeSourceProperties {
         /// CloudFormation property `Object`; required.
@@ -3333,7 +2930,6 @@ pub mod flow {
 
     impl AmplitudeSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object: object.into(),
@@ -3341,22 +2937,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for AmplitudeSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmplitudeSourceProperties;
+        req {
+            object = "Object",
         }
     }
 
-    pub(super) static AMPLITUDE_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMPLITUDE_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomConnectorSourceProperties`.
     #[derive(Clone)]
     pub struct CustomConnectorSourceProperties {
         /// A map for properties for custom connector.
@@ -3371,7 +2962,6 @@ pub mod flow {
 
     impl CustomConnectorSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entity_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 custom_properties: ::std::option::Option::None,
@@ -3381,25 +2971,22 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for CustomConnectorSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomProperties", self.custom_properties);
-            p.set_opt("DataTransferApi", self.data_transfer_api);
-            p.set("EntityName", self.entity_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomConnectorSourceProperties;
+        req {
+            entity_name = "EntityName",
+        }
+        opt {
+            custom_properties = "CustomProperties",
+            data_transfer_api = "DataTransferApi",
         }
     }
 
-    pub(super) static CUSTOM_CONNECTOR_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataTransferApi", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_SOURCE_PROPERTIES_DATA_TRANSFER_API_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EntityName", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CONNECTOR_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataTransferApi", crate::resource::Rule { shape: Some(&CUSTOM_CONNECTOR_SOURCE_PROPERTIES_DATA_TRANSFER_API_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EntityName", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `DataTransferApi`.
     #[derive(Clone)]
     pub struct CustomConnectorSourcePropertiesDataTransferApi {
         /// CloudFormation property `Name`; required.
@@ -3410,7 +2997,6 @@ pub mod flow {
 
     impl CustomConnectorSourcePropertiesDataTransferApi {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::appflow::flow::Type>>) -> Self {
             Self {
                 name: name.into(),
@@ -3419,23 +3005,18 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for CustomConnectorSourcePropertiesDataTransferApi {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomConnectorSourcePropertiesDataTransferApi;
+        req {
+            name = "Name",
+            type_ = "Type",
         }
     }
 
-    pub(super) static CUSTOM_CONNECTOR_SOURCE_PROPERTIES_DATA_TRANSFER_API_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\w/-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CONNECTOR_SOURCE_PROPERTIES_DATA_TRANSFER_API_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\w/-]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatadogSourceProperties`.
     #[derive(Clone)]
     pub struct DatadogSourceProperties {
         /// CloudFormation property `Object`; required.
@@ -3444,7 +3025,6 @@ pub mod flow {
 
     impl DatadogSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object: object.into(),
@@ -3452,22 +3032,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for DatadogSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatadogSourceProperties;
+        req {
+            object = "Object",
         }
     }
 
-    pub(super) static DATADOG_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATADOG_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DynatraceSourceProperties`.
     #[derive(Clone)]
     pub struct DynatraceSourceProperties {
         /// CloudFormation property `Object`; required.
@@ -3476,7 +3051,6 @@ pub mod flow {
 
     impl DynatraceSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object: object.into(),
@@ -3484,22 +3058,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for DynatraceSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynatraceSourceProperties;
+        req {
+            object = "Object",
         }
     }
 
-    pub(super) static DYNATRACE_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DYNATRACE_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GoogleAnalyticsSourceProperties`.
     #[derive(Clone)]
     pub struct GoogleAnalyticsSourceProperties {
         /// CloudFormation property `Object`; required.
@@ -3508,7 +3077,6 @@ pub mod flow {
 
     impl GoogleAnalyticsSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object: object.into(),
@@ -3516,22 +3084,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for GoogleAnalyticsSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested GoogleAnalyticsSourceProperties;
+        req {
+            object = "Object",
         }
     }
 
-    pub(super) static GOOGLE_ANALYTICS_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GOOGLE_ANALYTICS_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InforNexusSourceProperties`.
     #[derive(Clone)]
     pub struct InforNexusSourceProperties {
         /// CloudFormation property `Object`; required.
@@ -3540,7 +3103,6 @@ pub mod flow {
 
     impl InforNexusSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object: object.into(),
@@ -3548,54 +3110,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for InforNexusSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested InforNexusSourceProperties;
+        req {
+            object = "Object",
         }
     }
 
-    pub(super) static INFOR_NEXUS_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFOR_NEXUS_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MarketoSourceProperties`.
-    #[derive(Clone)]
-    pub struct MarketoSourceProperties {
-        /// CloudFormation property `Object`; required.
-        pub object: crate::value::Val<::std::string::String>,
-    }
-
-    impl MarketoSourceProperties {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                object: object.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for MarketoSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MARKETO_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `PardotSourceProperties`.
     #[derive(Clone)]
     pub struct PardotSourceProperties {
         /// CloudFormation property `Object`; required.
@@ -3604,7 +3129,6 @@ pub mod flow {
 
     impl PardotSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object: object.into(),
@@ -3612,22 +3136,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for PardotSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested PardotSourceProperties;
+        req {
+            object = "Object",
         }
     }
 
-    pub(super) static PARDOT_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARDOT_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3SourceProperties`.
     #[derive(Clone)]
     pub struct S3SourceProperties {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -3640,7 +3159,6 @@ pub mod flow {
 
     impl S3SourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bucket_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -3650,41 +3168,35 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for S3SourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set("BucketPrefix", self.bucket_prefix);
-            p.set_opt("S3InputFormatConfig", self.s3_input_format_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3SourceProperties;
+        req {
+            bucket_name = "BucketName",
+            bucket_prefix = "BucketPrefix",
+        }
+        opt {
+            s3_input_format_config = "S3InputFormatConfig",
         }
     }
 
-    pub(super) static S3_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3InputFormatConfig`.
     #[derive(Clone, Default)]
     pub struct S3InputFormatConfig {
         /// CloudFormation property `S3InputFileType`.
         pub s3_input_file_type: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::S3InputFileType>>,
     }
 
-    impl crate::resource::ToExpr for S3InputFormatConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3InputFileType", self.s3_input_file_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3InputFormatConfig;
+        opt {
+            s3_input_file_type = "S3InputFileType",
         }
     }
 
-    /// The definition `SAPODataSourceProperties`.
     #[derive(Clone)]
     pub struct SapoDataSourceProperties {
         /// CloudFormation property `ObjectPath`; required.
@@ -3701,7 +3213,6 @@ pub mod flow {
 
     impl SapoDataSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object_path: object_path.into(),
@@ -3711,24 +3222,22 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SapoDataSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ObjectPath", self.object_path);
-            p.set_opt("paginationConfig", self.pagination_config);
-            p.set_opt("parallelismConfig", self.parallelism_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SapoDataSourceProperties;
+        req {
+            object_path = "ObjectPath",
+        }
+        opt {
+            pagination_config = "paginationConfig",
+            parallelism_config = "parallelismConfig",
         }
     }
 
-    pub(super) static SAPO_DATA_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ObjectPath", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("paginationConfig", crate::resource::Rule { shape: Some(&SAPO_DATA_PAGINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("parallelismConfig", crate::resource::Rule { shape: Some(&SAPO_DATA_PARALLELISM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAPO_DATA_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ObjectPath", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+        ("paginationConfig", crate::resource::Rule { shape: Some(&SAPO_DATA_PAGINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("parallelismConfig", crate::resource::Rule { shape: Some(&SAPO_DATA_PARALLELISM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// SAP Source connector page size
     #[derive(Clone)]
@@ -3739,7 +3248,6 @@ pub mod flow {
 
     impl SapoDataPaginationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_page_size: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_page_size: max_page_size.into(),
@@ -3747,20 +3255,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SapoDataPaginationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("maxPageSize", self.max_page_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested SapoDataPaginationConfig;
+        req {
+            max_page_size = "maxPageSize",
         }
     }
 
-    pub(super) static SAPO_DATA_PAGINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("maxPageSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAPO_DATA_PAGINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("maxPageSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// SAP Source connector parallelism factor
     #[derive(Clone)]
@@ -3771,7 +3275,6 @@ pub mod flow {
 
     impl SapoDataParallelismConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_parallelism: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_parallelism: max_parallelism.into(),
@@ -3779,22 +3282,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SapoDataParallelismConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("maxParallelism", self.max_parallelism);
-            p.into_expr()
+    crate::resource::props! {
+        nested SapoDataParallelismConfig;
+        req {
+            max_parallelism = "maxParallelism",
         }
     }
 
-    pub(super) static SAPO_DATA_PARALLELISM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("maxParallelism", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAPO_DATA_PARALLELISM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("maxParallelism", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceSourceProperties`.
     #[derive(Clone)]
     pub struct SalesforceSourceProperties {
         /// CloudFormation property `DataTransferApi`.
@@ -3809,7 +3307,6 @@ pub mod flow {
 
     impl SalesforceSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_transfer_api: ::std::option::Option::None,
@@ -3820,57 +3317,22 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataTransferApi", self.data_transfer_api);
-            p.set_opt("EnableDynamicFieldUpdate", self.enable_dynamic_field_update);
-            p.set_opt("IncludeDeletedRecords", self.include_deleted_records);
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceSourceProperties;
+        req {
+            object = "Object",
+        }
+        opt {
+            data_transfer_api = "DataTransferApi",
+            enable_dynamic_field_update = "EnableDynamicFieldUpdate",
+            include_deleted_records = "IncludeDeletedRecords",
         }
     }
 
-    pub(super) static SALESFORCE_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceNowSourceProperties`.
-    #[derive(Clone)]
-    pub struct ServiceNowSourceProperties {
-        /// CloudFormation property `Object`; required.
-        pub object: crate::value::Val<::std::string::String>,
-    }
-
-    impl ServiceNowSourceProperties {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                object: object.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ServiceNowSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SERVICE_NOW_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `SingularSourceProperties`.
     #[derive(Clone)]
     pub struct SingularSourceProperties {
         /// CloudFormation property `Object`; required.
@@ -3879,7 +3341,6 @@ pub mod flow {
 
     impl SingularSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object: object.into(),
@@ -3887,22 +3348,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SingularSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingularSourceProperties;
+        req {
+            object = "Object",
         }
     }
 
-    pub(super) static SINGULAR_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGULAR_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlackSourceProperties`.
     #[derive(Clone)]
     pub struct SlackSourceProperties {
         /// CloudFormation property `Object`; required.
@@ -3911,7 +3367,6 @@ pub mod flow {
 
     impl SlackSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object: object.into(),
@@ -3919,22 +3374,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SlackSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlackSourceProperties;
+        req {
+            object = "Object",
         }
     }
 
-    pub(super) static SLACK_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLACK_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrendmicroSourceProperties`.
     #[derive(Clone)]
     pub struct TrendmicroSourceProperties {
         /// CloudFormation property `Object`; required.
@@ -3943,7 +3393,6 @@ pub mod flow {
 
     impl TrendmicroSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object: object.into(),
@@ -3951,22 +3400,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for TrendmicroSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrendmicroSourceProperties;
+        req {
+            object = "Object",
         }
     }
 
-    pub(super) static TRENDMICRO_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRENDMICRO_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VeevaSourceProperties`.
     #[derive(Clone)]
     pub struct VeevaSourceProperties {
         /// CloudFormation property `DocumentType`.
@@ -3983,7 +3427,6 @@ pub mod flow {
 
     impl VeevaSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 document_type: ::std::option::Option::None,
@@ -3995,66 +3438,24 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for VeevaSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DocumentType", self.document_type);
-            p.set_opt("IncludeAllVersions", self.include_all_versions);
-            p.set_opt("IncludeRenditions", self.include_renditions);
-            p.set_opt("IncludeSourceFiles", self.include_source_files);
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested VeevaSourceProperties;
+        req {
+            object = "Object",
+        }
+        opt {
+            document_type = "DocumentType",
+            include_all_versions = "IncludeAllVersions",
+            include_renditions = "IncludeRenditions",
+            include_source_files = "IncludeSourceFiles",
         }
     }
 
-    pub(super) static VEEVA_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentType", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\s\\w_-]+")), ..crate::resource::Rule::NONE }),
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VEEVA_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentType", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\s\\w_-]+")), ..crate::resource::Rule::NONE }),
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ZendeskSourceProperties`.
-    #[derive(Clone)]
-    pub struct ZendeskSourceProperties {
-        /// CloudFormation property `Object`; required.
-        pub object: crate::value::Val<::std::string::String>,
-    }
-
-    impl ZendeskSourceProperties {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                object: object.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ZendeskSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ZENDESK_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG45_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Task`.
     #[derive(Clone)]
     pub struct Task {
         /// Operation to be performed on provided source fields
@@ -4081,7 +3482,6 @@ pub mod flow {
 
     impl Task {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_fields: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, task_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appflow::flow::TaskType>>) -> Self {
             Self {
                 connector_operator: ::std::option::Option::None,
@@ -4093,26 +3493,24 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for Task {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectorOperator", self.connector_operator);
-            p.set_opt("DestinationField", self.destination_field);
-            p.set("SourceFields", self.source_fields);
-            p.set_opt("TaskProperties", self.task_properties);
-            p.set("TaskType", self.task_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Task;
+        req {
+            source_fields = "SourceFields",
+            task_type = "TaskType",
+        }
+        opt {
+            connector_operator = "ConnectorOperator",
+            destination_field = "DestinationField",
+            task_properties = "TaskProperties",
         }
     }
 
-    pub(super) static TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationField", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("SourceFields", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TaskProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TASK_PROPERTIES_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationField", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("SourceFields", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TaskProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TASK_PROPERTIES_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Operation to be performed on provided source fields
     #[derive(Clone, Default)]
@@ -4130,11 +3528,11 @@ pub mod flow {
         /// CloudFormation property `InforNexus`.
         pub infor_nexus: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::InforNexusConnectorOperator>>,
         /// CloudFormation property `Marketo`.
-        pub marketo: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::MarketoConnectorOperator>>,
+        pub marketo: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data_group_engagement::MarketoConnectorOperator>>,
         /// CloudFormation property `Pardot`.
         pub pardot: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::PardotConnectorOperator>>,
         /// CloudFormation property `S3`.
-        pub s3: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::S3ConnectorOperator>>,
+        pub s3: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data_group_engagement::S3ConnectorOperator>>,
         /// CloudFormation property `SAPOData`.
         pub sapo_data: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::SapoDataConnectorOperator>>,
         /// CloudFormation property `Salesforce`.
@@ -4150,31 +3548,29 @@ pub mod flow {
         /// CloudFormation property `Veeva`.
         pub veeva: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::VeevaConnectorOperator>>,
         /// CloudFormation property `Zendesk`.
-        pub zendesk: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::ZendeskConnectorOperator>>,
+        pub zendesk: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data_group_engagement::ZendeskConnectorOperator>>,
     }
 
-    impl crate::resource::ToExpr for ConnectorOperator {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Amplitude", self.amplitude);
-            p.set_opt("CustomConnector", self.custom_connector);
-            p.set_opt("Datadog", self.datadog);
-            p.set_opt("Dynatrace", self.dynatrace);
-            p.set_opt("GoogleAnalytics", self.google_analytics);
-            p.set_opt("InforNexus", self.infor_nexus);
-            p.set_opt("Marketo", self.marketo);
-            p.set_opt("Pardot", self.pardot);
-            p.set_opt("S3", self.s3);
-            p.set_opt("SAPOData", self.sapo_data);
-            p.set_opt("Salesforce", self.salesforce);
-            p.set_opt("ServiceNow", self.service_now);
-            p.set_opt("Singular", self.singular);
-            p.set_opt("Slack", self.slack);
-            p.set_opt("Trendmicro", self.trendmicro);
-            p.set_opt("Veeva", self.veeva);
-            p.set_opt("Zendesk", self.zendesk);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorOperator;
+        opt {
+            amplitude = "Amplitude",
+            custom_connector = "CustomConnector",
+            datadog = "Datadog",
+            dynatrace = "Dynatrace",
+            google_analytics = "GoogleAnalytics",
+            infor_nexus = "InforNexus",
+            marketo = "Marketo",
+            pardot = "Pardot",
+            s3 = "S3",
+            sapo_data = "SAPOData",
+            salesforce = "Salesforce",
+            service_now = "ServiceNow",
+            singular = "Singular",
+            slack = "Slack",
+            trendmicro = "Trendmicro",
+            veeva = "Veeva",
+            zendesk = "Zendesk",
         }
     }
 
@@ -4189,7 +3585,6 @@ pub mod flow {
 
     impl TaskPropertiesObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<crate::cfn::appflow::flow::OperatorPropertiesKeys>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -4198,21 +3593,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for TaskPropertiesObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskPropertiesObject;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static TASK_PROPERTIES_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_PROPERTIES_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Trigger settings of the flow.
     #[derive(Clone)]
@@ -4224,13 +3615,12 @@ pub mod flow {
         /// Trigger type of the flow
         ///
         /// CloudFormation property `TriggerType`; required.
-        pub trigger_type: crate::value::Val<crate::cfn::appflow::flow::TriggerType>,
+        pub trigger_type: crate::value::Val<crate::cfn::shared::group_data_group_engagement::TriggerType>,
     }
 
     impl TriggerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(trigger_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appflow::flow::TriggerType>>) -> Self {
+        pub fn new(trigger_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_data_group_engagement::TriggerType>>) -> Self {
             Self {
                 trigger_properties: ::std::option::Option::None,
                 trigger_type: trigger_type.into(),
@@ -4238,27 +3628,25 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for TriggerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TriggerProperties", self.trigger_properties);
-            p.set("TriggerType", self.trigger_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested TriggerConfig;
+        req {
+            trigger_type = "TriggerType",
+        }
+        opt {
+            trigger_properties = "TriggerProperties",
         }
     }
 
-    pub(super) static TRIGGER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TriggerProperties", crate::resource::Rule { shape: Some(&SCHEDULED_TRIGGER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRIGGER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TriggerProperties", crate::resource::Rule { shape: Some(&SCHEDULED_TRIGGER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details required for scheduled trigger type
     #[derive(Clone)]
     pub struct ScheduledTriggerProperties {
         /// CloudFormation property `DataPullMode`.
-        pub data_pull_mode: ::std::option::Option<crate::value::Val<crate::cfn::appflow::flow::DataPullMode>>,
+        pub data_pull_mode: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data_group_engagement::DataPullMode>>,
         /// CloudFormation property `FirstExecutionFrom`.
         pub first_execution_from: ::std::option::Option<crate::value::Val<f64>>,
         /// CloudFormation property `FlowErrorDeactivationThreshold`.
@@ -4277,7 +3665,6 @@ pub mod flow {
 
     impl ScheduledTriggerProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(schedule_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_pull_mode: ::std::option::Option::None,
@@ -4292,33 +3679,30 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for ScheduledTriggerProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataPullMode", self.data_pull_mode);
-            p.set_opt("FirstExecutionFrom", self.first_execution_from);
-            p.set_opt("FlowErrorDeactivationThreshold", self.flow_error_deactivation_threshold);
-            p.set_opt("ScheduleEndTime", self.schedule_end_time);
-            p.set("ScheduleExpression", self.schedule_expression);
-            p.set_opt("ScheduleOffset", self.schedule_offset);
-            p.set_opt("ScheduleStartTime", self.schedule_start_time);
-            p.set_opt("TimeZone", self.time_zone);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduledTriggerProperties;
+        req {
+            schedule_expression = "ScheduleExpression",
+        }
+        opt {
+            data_pull_mode = "DataPullMode",
+            first_execution_from = "FirstExecutionFrom",
+            flow_error_deactivation_threshold = "FlowErrorDeactivationThreshold",
+            schedule_end_time = "ScheduleEndTime",
+            schedule_offset = "ScheduleOffset",
+            schedule_start_time = "ScheduleStartTime",
+            time_zone = "TimeZone",
         }
     }
 
-    pub(super) static SCHEDULED_TRIGGER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FlowErrorDeactivationThreshold", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ScheduleOffset", crate::resource::Rule { min: Some(0.0), max: Some(36000.0), ..crate::resource::Rule::NONE }),
-            ("TimeZone", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULED_TRIGGER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FlowErrorDeactivationThreshold", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ScheduleOffset", crate::resource::Rule { min: Some(0.0), max: Some(36000.0), ..crate::resource::Rule::NONE }),
+        ("TimeZone", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ConnectorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `SAPOData`
         SapoData,
@@ -4366,38 +3750,9 @@ pub mod flow {
         LookoutMetrics,
     }
 
-    impl crate::value::CfnEnum for ConnectorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SapoData => "SAPOData",
-                Self::Salesforce => "Salesforce",
-                Self::Pardot => "Pardot",
-                Self::Singular => "Singular",
-                Self::Slack => "Slack",
-                Self::Redshift => "Redshift",
-                Self::S3 => "S3",
-                Self::Marketo => "Marketo",
-                Self::Googleanalytics => "Googleanalytics",
-                Self::Zendesk => "Zendesk",
-                Self::Servicenow => "Servicenow",
-                Self::Datadog => "Datadog",
-                Self::Trendmicro => "Trendmicro",
-                Self::Snowflake => "Snowflake",
-                Self::Dynatrace => "Dynatrace",
-                Self::Infornexus => "Infornexus",
-                Self::Amplitude => "Amplitude",
-                Self::Veeva => "Veeva",
-                Self::CustomConnector => "CustomConnector",
-                Self::EventBridge => "EventBridge",
-                Self::Upsolver => "Upsolver",
-                Self::LookoutMetrics => "LookoutMetrics",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectorType, ["SAPOData", "Salesforce", "Pardot", "Singular", "Slack", "Redshift", "S3", "Marketo", "Googleanalytics", "Zendesk", "Servicenow", "Datadog", "Trendmicro", "Snowflake", "Dynatrace", "Infornexus", "Amplitude", "Veeva", "CustomConnector", "EventBridge", "Upsolver", "LookoutMetrics"]);
 
-    /// Allowed values of `WriteOperationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WriteOperationType {
         /// `INSERT`
         Insert,
@@ -4409,20 +3764,9 @@ pub mod flow {
         Delete,
     }
 
-    impl crate::value::CfnEnum for WriteOperationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Insert => "INSERT",
-                Self::Upsert => "UPSERT",
-                Self::Update => "UPDATE",
-                Self::Delete => "DELETE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WriteOperationType, ["INSERT", "UPSERT", "UPDATE", "DELETE"]);
 
-    /// Allowed values of `AggregationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregationType {
         /// `None`
         None,
@@ -4430,18 +3774,9 @@ pub mod flow {
         SingleFile,
     }
 
-    impl crate::value::CfnEnum for AggregationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "None",
-                Self::SingleFile => "SingleFile",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AggregationType, ["None", "SingleFile"]);
 
-    /// Allowed values of `FileType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileType {
         /// `CSV`
         Csv,
@@ -4451,19 +3786,9 @@ pub mod flow {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for FileType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Json => "JSON",
-                Self::Parquet => "PARQUET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FileType, ["CSV", "JSON", "PARQUET"]);
 
-    /// Allowed values of `PathPrefix`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PathPrefix {
         /// `EXECUTION_ID`
         ExecutionId,
@@ -4471,18 +3796,9 @@ pub mod flow {
         SchemaVersion,
     }
 
-    impl crate::value::CfnEnum for PathPrefix {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ExecutionId => "EXECUTION_ID",
-                Self::SchemaVersion => "SCHEMA_VERSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PathPrefix, ["EXECUTION_ID", "SCHEMA_VERSION"]);
 
-    /// Allowed values of `PrefixFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrefixFormat {
         /// `YEAR`
         Year,
@@ -4496,21 +3812,9 @@ pub mod flow {
         Minute,
     }
 
-    impl crate::value::CfnEnum for PrefixFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Year => "YEAR",
-                Self::Month => "MONTH",
-                Self::Day => "DAY",
-                Self::Hour => "HOUR",
-                Self::Minute => "MINUTE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrefixFormat, ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE"]);
 
-    /// Allowed values of `PrefixType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrefixType {
         /// `FILENAME`
         Filename,
@@ -4520,19 +3824,9 @@ pub mod flow {
         PathAndFilename,
     }
 
-    impl crate::value::CfnEnum for PrefixType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Filename => "FILENAME",
-                Self::Path => "PATH",
-                Self::PathAndFilename => "PATH_AND_FILENAME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrefixType, ["FILENAME", "PATH", "PATH_AND_FILENAME"]);
 
-    /// Allowed values of `DataTransferApi`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataTransferApi {
         /// `AUTOMATIC`
         Automatic,
@@ -4542,19 +3836,10 @@ pub mod flow {
         RestSync,
     }
 
-    impl crate::value::CfnEnum for DataTransferApi {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Bulkv2 => "BULKV2",
-                Self::RestSync => "REST_SYNC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataTransferApi, ["AUTOMATIC", "BULKV2", "REST_SYNC"]);
 
     /// Flow activation status for Scheduled- and Event-triggered flows
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowStatus {
         /// `Active`
         Active,
@@ -4564,19 +3849,9 @@ pub mod flow {
         Draft,
     }
 
-    impl crate::value::CfnEnum for FlowStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "Active",
-                Self::Suspended => "Suspended",
-                Self::Draft => "Draft",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FlowStatus, ["Active", "Suspended", "Draft"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SYNC`
         Sync,
@@ -4586,19 +3861,9 @@ pub mod flow {
         Automatic,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sync => "SYNC",
-                Self::Async => "ASYNC",
-                Self::Automatic => "AUTOMATIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SYNC", "ASYNC", "AUTOMATIC"]);
 
-    /// Allowed values of `S3InputFileType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3InputFileType {
         /// `CSV`
         Csv,
@@ -4606,34 +3871,17 @@ pub mod flow {
         Json,
     }
 
-    impl crate::value::CfnEnum for S3InputFileType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Json => "JSON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3InputFileType, ["CSV", "JSON"]);
 
-    /// Allowed values of `AmplitudeConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AmplitudeConnectorOperator {
         /// `BETWEEN`
         Between,
     }
 
-    impl crate::value::CfnEnum for AmplitudeConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Between => "BETWEEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AmplitudeConnectorOperator, ["BETWEEN"]);
 
-    /// Allowed values of `Operator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `PROJECTION`
         Projection,
@@ -4679,37 +3927,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for Operator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Contains => "CONTAINS",
-                Self::Between => "BETWEEN",
-                Self::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO",
-                Self::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Operator, ["PROJECTION", "LESS_THAN", "GREATER_THAN", "CONTAINS", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `DatadogConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatadogConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4743,31 +3963,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for DatadogConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::Between => "BETWEEN",
-                Self::EqualTo => "EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatadogConnectorOperator, ["PROJECTION", "BETWEEN", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `DynatraceConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DynatraceConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4801,31 +3999,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for DynatraceConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::Between => "BETWEEN",
-                Self::EqualTo => "EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DynatraceConnectorOperator, ["PROJECTION", "BETWEEN", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `GoogleAnalyticsConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GoogleAnalyticsConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4833,18 +4009,9 @@ pub mod flow {
         Between,
     }
 
-    impl crate::value::CfnEnum for GoogleAnalyticsConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::Between => "BETWEEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GoogleAnalyticsConnectorOperator, ["PROJECTION", "BETWEEN"]);
 
-    /// Allowed values of `InforNexusConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InforNexusConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4878,92 +4045,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for InforNexusConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::Between => "BETWEEN",
-                Self::EqualTo => "EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InforNexusConnectorOperator, ["PROJECTION", "BETWEEN", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `MarketoConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MarketoConnectorOperator {
-        /// `PROJECTION`
-        Projection,
-        /// `LESS_THAN`
-        LessThan,
-        /// `GREATER_THAN`
-        GreaterThan,
-        /// `BETWEEN`
-        Between,
-        /// `ADDITION`
-        Addition,
-        /// `MULTIPLICATION`
-        Multiplication,
-        /// `DIVISION`
-        Division,
-        /// `SUBTRACTION`
-        Subtraction,
-        /// `MASK_ALL`
-        MaskAll,
-        /// `MASK_FIRST_N`
-        MaskFirstN,
-        /// `MASK_LAST_N`
-        MaskLastN,
-        /// `VALIDATE_NON_NULL`
-        ValidateNonNull,
-        /// `VALIDATE_NON_ZERO`
-        ValidateNonZero,
-        /// `VALIDATE_NON_NEGATIVE`
-        ValidateNonNegative,
-        /// `VALIDATE_NUMERIC`
-        ValidateNumeric,
-        /// `NO_OP`
-        NoOp,
-    }
-
-    impl crate::value::CfnEnum for MarketoConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Between => "BETWEEN",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
-
-    /// Allowed values of `PardotConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PardotConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -4995,103 +4079,9 @@ pub mod flow {
         ValidateNumeric,
     }
 
-    impl crate::value::CfnEnum for PardotConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NoOp => "NO_OP",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PardotConnectorOperator, ["PROJECTION", "EQUAL_TO", "NO_OP", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC"]);
 
-    /// Allowed values of `S3ConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum S3ConnectorOperator {
-        /// `PROJECTION`
-        Projection,
-        /// `LESS_THAN`
-        LessThan,
-        /// `GREATER_THAN`
-        GreaterThan,
-        /// `BETWEEN`
-        Between,
-        /// `LESS_THAN_OR_EQUAL_TO`
-        LessThanOrEqualTo,
-        /// `GREATER_THAN_OR_EQUAL_TO`
-        GreaterThanOrEqualTo,
-        /// `EQUAL_TO`
-        EqualTo,
-        /// `NOT_EQUAL_TO`
-        NotEqualTo,
-        /// `ADDITION`
-        Addition,
-        /// `MULTIPLICATION`
-        Multiplication,
-        /// `DIVISION`
-        Division,
-        /// `SUBTRACTION`
-        Subtraction,
-        /// `MASK_ALL`
-        MaskAll,
-        /// `MASK_FIRST_N`
-        MaskFirstN,
-        /// `MASK_LAST_N`
-        MaskLastN,
-        /// `VALIDATE_NON_NULL`
-        ValidateNonNull,
-        /// `VALIDATE_NON_ZERO`
-        ValidateNonZero,
-        /// `VALIDATE_NON_NEGATIVE`
-        ValidateNonNegative,
-        /// `VALIDATE_NUMERIC`
-        ValidateNumeric,
-        /// `NO_OP`
-        NoOp,
-    }
-
-    impl crate::value::CfnEnum for S3ConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Between => "BETWEEN",
-                Self::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO",
-                Self::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
-
-    /// Allowed values of `SAPODataConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SapoDataConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -5137,37 +4127,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for SapoDataConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::Contains => "CONTAINS",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Between => "BETWEEN",
-                Self::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO",
-                Self::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SapoDataConnectorOperator, ["PROJECTION", "LESS_THAN", "CONTAINS", "GREATER_THAN", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `SalesforceConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -5213,37 +4175,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for SalesforceConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::Contains => "CONTAINS",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Between => "BETWEEN",
-                Self::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO",
-                Self::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SalesforceConnectorOperator, ["PROJECTION", "LESS_THAN", "CONTAINS", "GREATER_THAN", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `ServiceNowConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNowConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -5289,37 +4223,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for ServiceNowConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::Contains => "CONTAINS",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Between => "BETWEEN",
-                Self::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO",
-                Self::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceNowConnectorOperator, ["PROJECTION", "LESS_THAN", "CONTAINS", "GREATER_THAN", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `SingularConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SingularConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -5351,30 +4257,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for SingularConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::EqualTo => "EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SingularConnectorOperator, ["PROJECTION", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `SlackConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlackConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -5408,31 +4293,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for SlackConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::Between => "BETWEEN",
-                Self::EqualTo => "EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SlackConnectorOperator, ["PROJECTION", "BETWEEN", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `TrendmicroConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrendmicroConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -5464,30 +4327,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for TrendmicroConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::EqualTo => "EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrendmicroConnectorOperator, ["PROJECTION", "EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `VeevaConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VeevaConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -5531,91 +4373,9 @@ pub mod flow {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for VeevaConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Between => "BETWEEN",
-                Self::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO",
-                Self::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VeevaConnectorOperator, ["PROJECTION", "LESS_THAN", "GREATER_THAN", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `ZendeskConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ZendeskConnectorOperator {
-        /// `PROJECTION`
-        Projection,
-        /// `GREATER_THAN`
-        GreaterThan,
-        /// `ADDITION`
-        Addition,
-        /// `MULTIPLICATION`
-        Multiplication,
-        /// `DIVISION`
-        Division,
-        /// `SUBTRACTION`
-        Subtraction,
-        /// `MASK_ALL`
-        MaskAll,
-        /// `MASK_FIRST_N`
-        MaskFirstN,
-        /// `MASK_LAST_N`
-        MaskLastN,
-        /// `VALIDATE_NON_NULL`
-        ValidateNonNull,
-        /// `VALIDATE_NON_ZERO`
-        ValidateNonZero,
-        /// `VALIDATE_NON_NEGATIVE`
-        ValidateNonNegative,
-        /// `VALIDATE_NUMERIC`
-        ValidateNumeric,
-        /// `NO_OP`
-        NoOp,
-    }
-
-    impl crate::value::CfnEnum for ZendeskConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
-
-    /// Allowed values of `OperatorPropertiesKeys`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatorPropertiesKeys {
         /// `VALUE`
         Value,
@@ -5653,33 +4413,9 @@ pub mod flow {
         OrderedPartitionKeysList,
     }
 
-    impl crate::value::CfnEnum for OperatorPropertiesKeys {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Value => "VALUE",
-                Self::Values => "VALUES",
-                Self::DataType => "DATA_TYPE",
-                Self::UpperBound => "UPPER_BOUND",
-                Self::LowerBound => "LOWER_BOUND",
-                Self::SourceDataType => "SOURCE_DATA_TYPE",
-                Self::DestinationDataType => "DESTINATION_DATA_TYPE",
-                Self::ValidationAction => "VALIDATION_ACTION",
-                Self::MaskValue => "MASK_VALUE",
-                Self::MaskLength => "MASK_LENGTH",
-                Self::TruncateLength => "TRUNCATE_LENGTH",
-                Self::MathOperationFieldsOrder => "MATH_OPERATION_FIELDS_ORDER",
-                Self::ConcatFormat => "CONCAT_FORMAT",
-                Self::SubfieldCategoryMap => "SUBFIELD_CATEGORY_MAP",
-                Self::ExcludeSourceFieldsList => "EXCLUDE_SOURCE_FIELDS_LIST",
-                Self::IncludeNewFields => "INCLUDE_NEW_FIELDS",
-                Self::OrderedPartitionKeysList => "ORDERED_PARTITION_KEYS_LIST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OperatorPropertiesKeys, ["VALUE", "VALUES", "DATA_TYPE", "UPPER_BOUND", "LOWER_BOUND", "SOURCE_DATA_TYPE", "DESTINATION_DATA_TYPE", "VALIDATION_ACTION", "MASK_VALUE", "MASK_LENGTH", "TRUNCATE_LENGTH", "MATH_OPERATION_FIELDS_ORDER", "CONCAT_FORMAT", "SUBFIELD_CATEGORY_MAP", "EXCLUDE_SOURCE_FIELDS_LIST", "INCLUDE_NEW_FIELDS", "ORDERED_PARTITION_KEYS_LIST"]);
 
-    /// Allowed values of `TaskType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskType {
         /// `Arithmetic`
         Arithmetic,
@@ -5703,62 +4439,5 @@ pub mod flow {
         Partition,
     }
 
-    impl crate::value::CfnEnum for TaskType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Arithmetic => "Arithmetic",
-                Self::Filter => "Filter",
-                Self::Map => "Map",
-                Self::MapAll => "Map_all",
-                Self::Mask => "Mask",
-                Self::Merge => "Merge",
-                Self::Passthrough => "Passthrough",
-                Self::Truncate => "Truncate",
-                Self::Validate => "Validate",
-                Self::Partition => "Partition",
-            }
-        }
-    }
-
-    /// Allowed values of `DataPullMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DataPullMode {
-        /// `Incremental`
-        Incremental,
-        /// `Complete`
-        Complete,
-    }
-
-    impl crate::value::CfnEnum for DataPullMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Incremental => "Incremental",
-                Self::Complete => "Complete",
-            }
-        }
-    }
-
-    /// Allowed values of `TriggerType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TriggerType {
-        /// `Scheduled`
-        Scheduled,
-        /// `Event`
-        Event,
-        /// `OnDemand`
-        OnDemand,
-    }
-
-    impl crate::value::CfnEnum for TriggerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Scheduled => "Scheduled",
-                Self::Event => "Event",
-                Self::OnDemand => "OnDemand",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TaskType, ["Arithmetic", "Filter", "Map", "Map_all", "Mask", "Merge", "Passthrough", "Truncate", "Validate", "Partition"]);
 }

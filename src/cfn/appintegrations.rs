@@ -57,7 +57,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_source_config: crate::cfn::appintegrations::application::ApplicationSourceConfig, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_config: ::std::option::Option::None,
@@ -75,77 +74,62 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::AppIntegrations::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::AppIntegrations::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        application_source_config = "ApplicationSourceConfig",
+        name = "Name",
+        namespace = "Namespace",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationConfig", self.application_config);
-        p.set("ApplicationSourceConfig", self.application_source_config);
-        p.set_opt("ApplicationType", self.application_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("IframeConfig", self.iframe_config);
-        p.set_opt("InitializationTimeout", self.initialization_timeout);
-        p.set_opt("IsService", self.is_service);
-        p.set("Name", self.name);
-        p.set("Namespace", self.namespace);
-        p.set_opt("Permissions", self.permissions);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        application_config = "ApplicationConfig",
+        application_type = "ApplicationType",
+        description = "Description",
+        iframe_config = "IframeConfig",
+        initialization_timeout = "InitializationTimeout",
+        is_service = "IsService",
+        permissions = "Permissions",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationSourceConfig", crate::resource::Rule { shape: Some(&self::application::APPLICATION_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("IframeConfig", crate::resource::Rule { shape: Some(&self::application::IFRAME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InitializationTimeout", crate::resource::Rule { min: Some(1.0), max: Some(600000.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\/\\._ \\-]+$")), ..crate::resource::Rule::NONE }),
-        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("Permissions", crate::resource::Rule { min_items: Some(0), max_items: Some(150), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\/\\._\\-\\*]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationSourceConfig", crate::resource::Rule { shape: Some(&self::application::APPLICATION_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("IframeConfig", crate::resource::Rule { shape: Some(&self::application::IFRAME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InitializationTimeout", crate::resource::Rule { min: Some(1.0), max: Some(600000.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\/\\._ \\-]+$")), ..crate::resource::Rule::NONE }),
+    ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("Permissions", crate::resource::Rule { min_items: Some(0), max_items: Some(150), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\/\\._\\-\\*]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationArn`.
-    #[inline]
-    pub fn attr_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationArn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationArn`.
+        attr_application_arn: ::std::string::String = "ApplicationArn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `ApplicationConfig`.
     #[derive(Clone, Default)]
     pub struct ApplicationConfig {
         /// CloudFormation property `ContactHandling`.
         pub contact_handling: ::std::option::Option<crate::cfn::appintegrations::application::ContactHandling>,
     }
 
-    impl crate::resource::ToExpr for ApplicationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContactHandling", self.contact_handling);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationConfig;
+        opt {
+            contact_handling = "ContactHandling",
         }
     }
 
-    /// The definition `ContactHandling`.
     #[derive(Clone)]
     pub struct ContactHandling {
         /// CloudFormation property `Scope`; required.
@@ -154,7 +138,6 @@ pub mod application {
 
     impl ContactHandling {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::appintegrations::application::Scope>>) -> Self {
             Self {
                 scope: scope.into(),
@@ -162,12 +145,10 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ContactHandling {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Scope", self.scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContactHandling;
+        req {
+            scope = "Scope",
         }
     }
 
@@ -188,22 +169,17 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationSourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExternalUrlConfig", self.external_url_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationSourceConfig;
+        req {
+            external_url_config = "ExternalUrlConfig",
         }
     }
 
-    pub(super) static APPLICATION_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExternalUrlConfig", crate::resource::Rule { shape: Some(&EXTERNAL_URL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExternalUrlConfig", crate::resource::Rule { shape: Some(&EXTERNAL_URL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExternalUrlConfig`.
     #[derive(Clone)]
     pub struct ExternalUrlConfig {
         /// CloudFormation property `AccessUrl`; required.
@@ -214,7 +190,6 @@ pub mod application {
 
     impl ExternalUrlConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_url: access_url.into(),
@@ -223,24 +198,21 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ExternalUrlConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessUrl", self.access_url);
-            p.set_opt("ApprovedOrigins", self.approved_origins);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExternalUrlConfig;
+        req {
+            access_url = "AccessUrl",
+        }
+        opt {
+            approved_origins = "ApprovedOrigins",
         }
     }
 
-    pub(super) static EXTERNAL_URL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\w+\\:\\/\\/.*$")), ..crate::resource::Rule::NONE }),
-            ("ApprovedOrigins", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\w+\\:\\/\\/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTERNAL_URL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\w+\\:\\/\\/.*$")), ..crate::resource::Rule::NONE }),
+        ("ApprovedOrigins", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\w+\\:\\/\\/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IframeConfig`.
     #[derive(Clone, Default)]
     pub struct IframeConfig {
         /// CloudFormation property `Allow`.
@@ -249,32 +221,20 @@ pub mod application {
         pub sandbox: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for IframeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Allow", self.allow);
-            p.set_opt("Sandbox", self.sandbox);
-            p.into_expr()
+    crate::resource::props! {
+        nested IframeConfig;
+        opt {
+            allow = "Allow",
+            sandbox = "Sandbox",
         }
     }
 
-    pub(super) static IFRAME_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Allow", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Sandbox", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IFRAME_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Allow", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Sandbox", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Scope`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `CROSS_CONTACTS`
         CrossContacts,
@@ -282,18 +242,10 @@ pub mod application {
         PerContact,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CrossContacts => "CROSS_CONTACTS",
-                Self::PerContact => "PER_CONTACT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["CROSS_CONTACTS", "PER_CONTACT"]);
 
     /// The type of application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationType {
         /// `STANDARD`
         Standard,
@@ -303,16 +255,7 @@ pub mod application {
         McpServer,
     }
 
-    impl crate::value::CfnEnum for ApplicationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::Service => "SERVICE",
-                Self::McpServer => "MCP_SERVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationType, ["STANDARD", "SERVICE", "MCP_SERVER"]);
 }
 
 /// Resource Type definition for AWS::AppIntegrations::DataIntegration
@@ -356,7 +299,6 @@ pub struct DataIntegration {
 
 impl DataIntegration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(kms_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -371,50 +313,39 @@ impl DataIntegration {
     }
 }
 
-impl crate::resource::Resource for DataIntegration {
-    const TYPE: &'static str = "AWS::AppIntegrations::DataIntegration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource DataIntegration = "AWS::AppIntegrations::DataIntegration", shape: Some(&DATA_INTEGRATION_SHAPE);
+    req {
+        kms_key = "KmsKey",
+        name = "Name",
+        source_uri = "SourceURI",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("FileConfiguration", self.file_configuration);
-        p.set("KmsKey", self.kms_key);
-        p.set("Name", self.name);
-        p.set_opt("ObjectConfiguration", self.object_configuration);
-        p.set_opt("ScheduleConfig", self.schedule_config);
-        p.set("SourceURI", self.source_uri);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        file_configuration = "FileConfiguration",
+        object_configuration = "ObjectConfiguration",
+        schedule_config = "ScheduleConfig",
+        tags = "Tags",
     }
 }
 
-static DATA_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("FileConfiguration", crate::resource::Rule { shape: Some(&self::data_integration::FILE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKey", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("ScheduleConfig", crate::resource::Rule { shape: Some(&self::data_integration::SCHEDULE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SourceURI", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\:\\/\\/[\\w.-]+[\\w/!@#+=.-]+$)|(\\w+\\:\\/\\/[\\w.-]+[\\w/!@#+=.-]+[\\w/!@#+=.-]+[\\w/!@#+=.,-]+$)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::data_integration::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("FileConfiguration", crate::resource::Rule { shape: Some(&self::data_integration::FILE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKey", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("ScheduleConfig", crate::resource::Rule { shape: Some(&self::data_integration::SCHEDULE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SourceURI", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\:\\/\\/[\\w.-]+[\\w/!@#+=.-]+$)|(\\w+\\:\\/\\/[\\w.-]+[\\w/!@#+=.-]+[\\w/!@#+=.-]+[\\w/!@#+=.,-]+$)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataIntegration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataIntegration> {
-    /// `Fn::GetAtt` `DataIntegrationArn`.
-    #[inline]
-    pub fn attr_data_integration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataIntegrationArn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DataIntegrationArn`.
+        attr_data_integration_arn: ::std::string::String = "DataIntegrationArn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -436,7 +367,6 @@ pub mod data_integration {
 
     impl FileConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(folders: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 filters: ::std::option::Option::None,
@@ -445,23 +375,20 @@ pub mod data_integration {
         }
     }
 
-    impl crate::resource::ToExpr for FileConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filters", self.filters);
-            p.set("Folders", self.folders);
-            p.into_expr()
+    crate::resource::props! {
+        nested FileConfiguration;
+        req {
+            folders = "Folders",
+        }
+        opt {
+            filters = "Filters",
         }
     }
 
-    pub(super) static FILE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Folders", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Folders", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ScheduleConfig`.
     #[derive(Clone)]
     pub struct ScheduleConfig {
         /// The start date for objects to import in the first flow run. Epoch or ISO timestamp format is supported.
@@ -480,7 +407,6 @@ pub mod data_integration {
 
     impl ScheduleConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(schedule_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 first_execution_from: ::std::option::Option::None,
@@ -490,31 +416,22 @@ pub mod data_integration {
         }
     }
 
-    impl crate::resource::ToExpr for ScheduleConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FirstExecutionFrom", self.first_execution_from);
-            p.set_opt("Object", self.object);
-            p.set("ScheduleExpression", self.schedule_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduleConfig;
+        req {
+            schedule_expression = "ScheduleExpression",
+        }
+        opt {
+            first_execution_from = "FirstExecutionFrom",
+            object = "Object",
         }
     }
 
-    pub(super) static SCHEDULE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FirstExecutionFrom", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("Object", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FirstExecutionFrom", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("Object", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::AppIntegrations::EventIntegration
@@ -546,7 +463,6 @@ pub struct EventIntegration {
 
 impl EventIntegration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(event_bridge_bus: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, event_filter: crate::cfn::appintegrations::event_integration::EventFilter, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -558,47 +474,38 @@ impl EventIntegration {
     }
 }
 
-impl crate::resource::Resource for EventIntegration {
-    const TYPE: &'static str = "AWS::AppIntegrations::EventIntegration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource EventIntegration = "AWS::AppIntegrations::EventIntegration", shape: Some(&EVENT_INTEGRATION_SHAPE);
+    req {
+        event_bridge_bus = "EventBridgeBus",
+        event_filter = "EventFilter",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("EventBridgeBus", self.event_bridge_bus);
-        p.set("EventFilter", self.event_filter);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static EVENT_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("EventBridgeBus", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("EventFilter", crate::resource::Rule { shape: Some(&self::event_integration::EVENT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::event_integration::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("EventBridgeBus", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("EventFilter", crate::resource::Rule { shape: Some(&self::event_integration::EVENT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/\\._\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventIntegration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventIntegration> {
-    /// `Fn::GetAtt` `EventIntegrationArn`.
-    #[inline]
-    pub fn attr_event_integration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventIntegrationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EventIntegrationArn`.
+        attr_event_integration_arn: ::std::string::String = "EventIntegrationArn",
     }
 }
 
 pub mod event_integration {
     //! Nested property types and enums of [`EventIntegration`](super::EventIntegration).
 
-    /// The definition `EventFilter`.
     #[derive(Clone)]
     pub struct EventFilter {
         /// The source of the events.
@@ -609,7 +516,6 @@ pub mod event_integration {
 
     impl EventFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 source: source.into(),
@@ -617,25 +523,14 @@ pub mod event_integration {
         }
     }
 
-    impl crate::resource::ToExpr for EventFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventFilter;
+        req {
+            source = "Source",
         }
     }
 
-    pub(super) static EVENT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^aws\\.(partner\\/.*|cases)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^aws\\.(partner\\/.*|cases)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

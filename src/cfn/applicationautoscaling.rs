@@ -28,7 +28,7 @@ pub struct ScalableTarget {
     /// +  DynamoDB global secondary index - The resource type is ``index`` and the unique identifier is the index name. Example: ``table/my-table/index/my-table-index``.
     /// +  Aurora DB cluster - The resource type is ``cluster`` and the unique identifier is the cluster name. Example: ``cluster:my-db-cluster``.
     /// +  SageMaker endpoint variant - The resource type is ``variant`` and the unique identifier is the resource ID. Example: ``endpoint/my-end-point/variant/KMeansClustering``.
-    /// +  Custom resources are not supported with a resource type. This parameter must specify the ``OutputValue`` from the CloudFormation template stack used to access the resources. The unique identifier is defined by the service provider. More information is available in our [GitHub repository](https://docs.aws.amazon.com/https://github.com/aws/aws-auto-scaling-custom-resource).
+    /// +  Custom resources are not supported with a resource type. This parameter must specify the ``OutputValue`` from the CloudFormation template stack used to access the resources. The unique identifier is defined by the service provider. More information is available in our [GitHub repository](https://github.com/aws/aws-auto-scaling-custom-resource).
     /// +  Amazon Comprehend document classification endpoint - The resource type and unique identifier are specified using the endpoint ARN. Example: ``arn:aws:comprehend:us-west-2:123456789012:document-classifier-endpoint/EXAMPLE``.
     /// +  Amazon Comprehend entity recognizer endpoint - The resource type and unique identifier are specified using the endpoint ARN. Example: ``arn:aws:comprehend:us-west-2:123456789012:entity-recognizer-endpoint/EXAMPLE``.
     /// +  Lambda provisioned concurrency - The resource type is ``function`` and the unique identifier is the function name with a function version or alias name suffix that is not ``$LATEST``. Example: ``function:my-function:prod`` or ``function:my-function:1``.
@@ -83,7 +83,7 @@ pub struct ScalableTarget {
     /// The namespace of the AWS service that provides the resource, or a ``custom-resource``.
     ///
     /// CloudFormation property `ServiceNamespace`; required; changing it replaces the resource.
-    pub service_namespace: crate::value::Val<crate::cfn::applicationautoscaling::scalable_target::ServiceNamespace>,
+    pub service_namespace: crate::value::Val<crate::cfn::shared::applicationautoscaling::ServiceNamespace>,
     /// An embedded object that contains attributes and attribute values that are used to suspend and resume automatic scaling. Setting the value of an attribute to ``true`` suspends the specified scaling activities. Setting it to ``false`` (default) resumes the specified scaling activities.
     /// *Suspension Outcomes*
     /// +  For ``DynamicScalingInSuspended``, while a suspension is in effect, all scale-in activities that are triggered by a scaling policy are suspended.
@@ -98,8 +98,7 @@ pub struct ScalableTarget {
 
 impl ScalableTarget {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(max_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, min_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scalable_dimension: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationautoscaling::scalable_target::ScalableDimension>>, service_namespace: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationautoscaling::scalable_target::ServiceNamespace>>) -> Self {
+    pub fn new(max_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, min_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scalable_dimension: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationautoscaling::scalable_target::ScalableDimension>>, service_namespace: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::applicationautoscaling::ServiceNamespace>>) -> Self {
         Self {
             max_capacity: max_capacity.into(),
             min_capacity: min_capacity.into(),
@@ -114,47 +113,41 @@ impl ScalableTarget {
     }
 }
 
-impl crate::resource::Resource for ScalableTarget {
-    const TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalableTarget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCALABLE_TARGET_SHAPE)
+crate::resource::props! {
+    resource ScalableTarget = "AWS::ApplicationAutoScaling::ScalableTarget", shape: Some(&SCALABLE_TARGET_SHAPE);
+    req {
+        max_capacity = "MaxCapacity",
+        min_capacity = "MinCapacity",
+        resource_id = "ResourceId",
+        scalable_dimension = "ScalableDimension",
+        service_namespace = "ServiceNamespace",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MaxCapacity", self.max_capacity);
-        p.set("MinCapacity", self.min_capacity);
-        p.set("ResourceId", self.resource_id);
-        p.set_opt("RoleARN", self.role_arn);
-        p.set("ScalableDimension", self.scalable_dimension);
-        p.set_opt("ScheduledActions", self.scheduled_actions);
-        p.set("ServiceNamespace", self.service_namespace);
-        p.set_opt("SuspendedState", self.suspended_state);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        role_arn = "RoleARN",
+        scheduled_actions = "ScheduledActions",
+        suspended_state = "SuspendedState",
+        tags = "Tags",
     }
 }
 
-static SCALABLE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::scalable_target::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCALABLE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScalableTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScalableTarget> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod scalable_target {
     //! Nested property types and enums of [`ScalableTarget`](super::ScalableTarget).
+
+    pub use crate::cfn::shared::applicationautoscaling::ServiceNamespace;
 
     /// ``ScheduledAction`` is a property of the [AWS::ApplicationAutoScaling::ScalableTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalabletarget.html) resource that specifies a scheduled action for a scalable target.
     /// For more information, see [Scheduled scaling](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-scheduled-scaling.html) in the *Application Auto Scaling User Guide*.
@@ -196,7 +189,6 @@ pub mod scalable_target {
 
     impl ScheduledAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(schedule: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scheduled_action_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 end_time: ::std::option::Option::None,
@@ -209,17 +201,17 @@ pub mod scalable_target {
         }
     }
 
-    impl crate::resource::ToExpr for ScheduledAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndTime", self.end_time);
-            p.set_opt("ScalableTargetAction", self.scalable_target_action);
-            p.set("Schedule", self.schedule);
-            p.set("ScheduledActionName", self.scheduled_action_name);
-            p.set_opt("StartTime", self.start_time);
-            p.set_opt("Timezone", self.timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduledAction;
+        req {
+            schedule = "Schedule",
+            scheduled_action_name = "ScheduledActionName",
+        }
+        opt {
+            end_time = "EndTime",
+            scalable_target_action = "ScalableTargetAction",
+            start_time = "StartTime",
+            timezone = "Timezone",
         }
     }
 
@@ -236,13 +228,11 @@ pub mod scalable_target {
         pub min_capacity: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ScalableTargetAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxCapacity", self.max_capacity);
-            p.set_opt("MinCapacity", self.min_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalableTargetAction;
+        opt {
+            max_capacity = "MaxCapacity",
+            min_capacity = "MinCapacity",
         }
     }
 
@@ -264,23 +254,14 @@ pub mod scalable_target {
         pub scheduled_scaling_suspended: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SuspendedState {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DynamicScalingInSuspended", self.dynamic_scaling_in_suspended);
-            p.set_opt("DynamicScalingOutSuspended", self.dynamic_scaling_out_suspended);
-            p.set_opt("ScheduledScalingSuspended", self.scheduled_scaling_suspended);
-            p.into_expr()
+    crate::resource::props! {
+        nested SuspendedState;
+        opt {
+            dynamic_scaling_in_suspended = "DynamicScalingInSuspended",
+            dynamic_scaling_out_suspended = "DynamicScalingOutSuspended",
+            scheduled_scaling_suspended = "ScheduledScalingSuspended",
         }
     }
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The scalable dimension associated with the scalable target. This string consists of the service namespace, resource type, and scaling property.
     /// +  ``ecs:service:DesiredCount`` - The task count of an ECS service.
@@ -307,7 +288,7 @@ pub mod scalable_target {
     /// +  ``sagemaker:variant:DesiredProvisionedConcurrency`` - The provisioned concurrency for a SageMaker serverless endpoint.
     /// +  ``sagemaker:inference-component:DesiredCopyCount`` - The number of copies across an endpoint for a SageMaker inference component.
     /// +  ``workspaces:workspacespool:DesiredUserSessions`` - The number of user sessions for the WorkSpaces in the pool.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalableDimension {
         /// `appstream:fleet:DesiredCapacity`
         AppstreamFleetDesiredCapacity,
@@ -361,96 +342,7 @@ pub mod scalable_target {
         WorkspacesWorkspacespoolDesiredUserSessions,
     }
 
-    impl crate::value::CfnEnum for ScalableDimension {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AppstreamFleetDesiredCapacity => "appstream:fleet:DesiredCapacity",
-                Self::CassandraTableReadCapacityUnits => "cassandra:table:ReadCapacityUnits",
-                Self::CassandraTableWriteCapacityUnits => "cassandra:table:WriteCapacityUnits",
-                Self::ComprehendDocumentClassifierEndpointDesiredInferenceUnits => "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
-                Self::ComprehendEntityRecognizerEndpointDesiredInferenceUnits => "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
-                Self::CustomResourceResourceTypeProperty => "custom-resource:ResourceType:Property",
-                Self::DynamodbIndexReadCapacityUnits => "dynamodb:index:ReadCapacityUnits",
-                Self::DynamodbIndexWriteCapacityUnits => "dynamodb:index:WriteCapacityUnits",
-                Self::DynamodbTableReadCapacityUnits => "dynamodb:table:ReadCapacityUnits",
-                Self::DynamodbTableWriteCapacityUnits => "dynamodb:table:WriteCapacityUnits",
-                Self::Ec2CapacityReservationAvailableInstances => "ec2:capacity-reservation:AvailableInstances",
-                Self::Ec2SpotFleetRequestTargetCapacity => "ec2:spot-fleet-request:TargetCapacity",
-                Self::EcsServiceDesiredCount => "ecs:service:DesiredCount",
-                Self::ElasticacheCacheClusterNodes => "elasticache:cache-cluster:Nodes",
-                Self::ElasticacheReplicationGroupNodeGroups => "elasticache:replication-group:NodeGroups",
-                Self::ElasticacheReplicationGroupReplicas => "elasticache:replication-group:Replicas",
-                Self::ElasticmapreduceInstancegroupInstanceCount => "elasticmapreduce:instancegroup:InstanceCount",
-                Self::KafkaBrokerStorageVolumeSize => "kafka:broker-storage:VolumeSize",
-                Self::LambdaFunctionProvisionedConcurrency => "lambda:function:ProvisionedConcurrency",
-                Self::NeptuneClusterReadReplicaCount => "neptune:cluster:ReadReplicaCount",
-                Self::RdsClusterReadReplicaCount => "rds:cluster:ReadReplicaCount",
-                Self::SagemakerInferenceComponentDesiredCopyCount => "sagemaker:inference-component:DesiredCopyCount",
-                Self::SagemakerVariantDesiredInstanceCount => "sagemaker:variant:DesiredInstanceCount",
-                Self::SagemakerVariantDesiredProvisionedConcurrency => "sagemaker:variant:DesiredProvisionedConcurrency",
-                Self::WorkspacesWorkspacespoolDesiredUserSessions => "workspaces:workspacespool:DesiredUserSessions",
-            }
-        }
-    }
-
-    /// The namespace of the AWS service that provides the resource, or a ``custom-resource``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ServiceNamespace {
-        /// `appstream`
-        Appstream,
-        /// `cassandra`
-        Cassandra,
-        /// `comprehend`
-        Comprehend,
-        /// `custom-resource`
-        CustomResource,
-        /// `dynamodb`
-        Dynamodb,
-        /// `ec2`
-        Ec2,
-        /// `ecs`
-        Ecs,
-        /// `elasticache`
-        Elasticache,
-        /// `elasticmapreduce`
-        Elasticmapreduce,
-        /// `kafka`
-        Kafka,
-        /// `lambda`
-        Lambda,
-        /// `neptune`
-        Neptune,
-        /// `rds`
-        Rds,
-        /// `sagemaker`
-        Sagemaker,
-        /// `workspaces`
-        Workspaces,
-    }
-
-    impl crate::value::CfnEnum for ServiceNamespace {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Appstream => "appstream",
-                Self::Cassandra => "cassandra",
-                Self::Comprehend => "comprehend",
-                Self::CustomResource => "custom-resource",
-                Self::Dynamodb => "dynamodb",
-                Self::Ec2 => "ec2",
-                Self::Ecs => "ecs",
-                Self::Elasticache => "elasticache",
-                Self::Elasticmapreduce => "elasticmapreduce",
-                Self::Kafka => "kafka",
-                Self::Lambda => "lambda",
-                Self::Neptune => "neptune",
-                Self::Rds => "rds",
-                Self::Sagemaker => "sagemaker",
-                Self::Workspaces => "workspaces",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScalableDimension, ["appstream:fleet:DesiredCapacity", "cassandra:table:ReadCapacityUnits", "cassandra:table:WriteCapacityUnits", "comprehend:document-classifier-endpoint:DesiredInferenceUnits", "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits", "custom-resource:ResourceType:Property", "dynamodb:index:ReadCapacityUnits", "dynamodb:index:WriteCapacityUnits", "dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits", "ec2:capacity-reservation:AvailableInstances", "ec2:spot-fleet-request:TargetCapacity", "ecs:service:DesiredCount", "elasticache:cache-cluster:Nodes", "elasticache:replication-group:NodeGroups", "elasticache:replication-group:Replicas", "elasticmapreduce:instancegroup:InstanceCount", "kafka:broker-storage:VolumeSize", "lambda:function:ProvisionedConcurrency", "neptune:cluster:ReadReplicaCount", "rds:cluster:ReadReplicaCount", "sagemaker:inference-component:DesiredCopyCount", "sagemaker:variant:DesiredInstanceCount", "sagemaker:variant:DesiredProvisionedConcurrency", "workspaces:workspacespool:DesiredUserSessions"]);
 }
 
 /// The ``AWS::ApplicationAutoScaling::ScalingPolicy`` resource defines a scaling policy that Application Auto Scaling uses to adjust the capacity of a scalable target.
@@ -485,7 +377,7 @@ pub struct ScalingPolicy {
     /// +  DynamoDB global secondary index - The resource type is ``index`` and the unique identifier is the index name. Example: ``table/my-table/index/my-table-index``.
     /// +  Aurora DB cluster - The resource type is ``cluster`` and the unique identifier is the cluster name. Example: ``cluster:my-db-cluster``.
     /// +  SageMaker endpoint variant - The resource type is ``variant`` and the unique identifier is the resource ID. Example: ``endpoint/my-end-point/variant/KMeansClustering``.
-    /// +  Custom resources are not supported with a resource type. This parameter must specify the ``OutputValue`` from the CloudFormation template stack used to access the resources. The unique identifier is defined by the service provider. More information is available in our [GitHub repository](https://docs.aws.amazon.com/https://github.com/aws/aws-auto-scaling-custom-resource).
+    /// +  Custom resources are not supported with a resource type. This parameter must specify the ``OutputValue`` from the CloudFormation template stack used to access the resources. The unique identifier is defined by the service provider. More information is available in our [GitHub repository](https://github.com/aws/aws-auto-scaling-custom-resource).
     /// +  Amazon Comprehend document classification endpoint - The resource type and unique identifier are specified using the endpoint ARN. Example: ``arn:aws:comprehend:us-west-2:123456789012:document-classifier-endpoint/EXAMPLE``.
     /// +  Amazon Comprehend entity recognizer endpoint - The resource type and unique identifier are specified using the endpoint ARN. Example: ``arn:aws:comprehend:us-west-2:123456789012:entity-recognizer-endpoint/EXAMPLE``.
     /// +  Lambda provisioned concurrency - The resource type is ``function`` and the unique identifier is the function name with a function version or alias name suffix that is not ``$LATEST``. Example: ``function:my-function:prod`` or ``function:my-function:1``.
@@ -536,7 +428,7 @@ pub struct ScalingPolicy {
     /// The namespace of the AWS service that provides the resource, or a ``custom-resource``.
     ///
     /// CloudFormation property `ServiceNamespace`; changing it replaces the resource.
-    pub service_namespace: ::std::option::Option<crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::ServiceNamespace>>,
+    pub service_namespace: ::std::option::Option<crate::value::Val<crate::cfn::shared::applicationautoscaling::ServiceNamespace>>,
     /// A step scaling policy.
     ///
     /// CloudFormation property `StepScalingPolicyConfiguration`.
@@ -549,7 +441,6 @@ pub struct ScalingPolicy {
 
 impl ScalingPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::PolicyType>>) -> Self {
         Self {
             policy_name: policy_name.into(),
@@ -565,48 +456,47 @@ impl ScalingPolicy {
     }
 }
 
-impl crate::resource::Resource for ScalingPolicy {
-    const TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalingPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCALING_POLICY_SHAPE)
+crate::resource::props! {
+    resource ScalingPolicy = "AWS::ApplicationAutoScaling::ScalingPolicy", shape: Some(&SCALING_POLICY_SHAPE);
+    req {
+        policy_name = "PolicyName",
+        policy_type = "PolicyType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyName", self.policy_name);
-        p.set("PolicyType", self.policy_type);
-        p.set_opt("PredictiveScalingPolicyConfiguration", self.predictive_scaling_policy_configuration);
-        p.set_opt("ResourceId", self.resource_id);
-        p.set_opt("ScalableDimension", self.scalable_dimension);
-        p.set_opt("ScalingTargetId", self.scaling_target_id);
-        p.set_opt("ServiceNamespace", self.service_namespace);
-        p.set_opt("StepScalingPolicyConfiguration", self.step_scaling_policy_configuration);
-        p.set_opt("TargetTrackingScalingPolicyConfiguration", self.target_tracking_scaling_policy_configuration);
-        p
+    opt {
+        predictive_scaling_policy_configuration = "PredictiveScalingPolicyConfiguration",
+        resource_id = "ResourceId",
+        scalable_dimension = "ScalableDimension",
+        scaling_target_id = "ScalingTargetId",
+        service_namespace = "ServiceNamespace",
+        step_scaling_policy_configuration = "StepScalingPolicyConfiguration",
+        target_tracking_scaling_policy_configuration = "TargetTrackingScalingPolicyConfiguration",
     }
 }
 
-static SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^\\p{Print}+$")), ..crate::resource::Rule::NONE }),
-        ("PredictiveScalingPolicyConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::PREDICTIVE_SCALING_POLICY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ("TargetTrackingScalingPolicyConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\p{Print}+$")), ..crate::resource::Rule::NONE }),
+    ("PredictiveScalingPolicyConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::PREDICTIVE_SCALING_POLICY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("TargetTrackingScalingPolicyConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScalingPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScalingPolicy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod scaling_policy {
     //! Nested property types and enums of [`ScalingPolicy`](super::ScalingPolicy).
+
+    pub use crate::cfn::shared::applicationautoscaling::ServiceNamespace;
+    pub use crate::cfn::shared::applicationautoscaling_group_devtools::Statistic;
+
+    #[deprecated(note = "renamed to `PredefinedMetricSpecificationType`")]
+    #[doc(hidden)]
+    pub type PredefinedMetricSpecificationPredefinedMetricType = PredefinedMetricSpecificationType;
 
     /// Represents a predictive scaling policy configuration. Predictive scaling is supported on Amazon ECS services.
     #[derive(Clone)]
@@ -650,26 +540,24 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingPolicyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxCapacityBreachBehavior", self.max_capacity_breach_behavior);
-            p.set_opt("MaxCapacityBuffer", self.max_capacity_buffer);
-            p.set("MetricSpecifications", self.metric_specifications);
-            p.set_opt("Mode", self.mode);
-            p.set_opt("SchedulingBufferTime", self.scheduling_buffer_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingPolicyConfiguration;
+        req {
+            metric_specifications = "MetricSpecifications",
+        }
+        opt {
+            max_capacity_breach_behavior = "MaxCapacityBreachBehavior",
+            max_capacity_buffer = "MaxCapacityBuffer",
+            mode = "Mode",
+            scheduling_buffer_time = "SchedulingBufferTime",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_POLICY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxCapacityBuffer", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MetricSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SchedulingBufferTime", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_POLICY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxCapacityBuffer", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MetricSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SchedulingBufferTime", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This structure specifies the metrics and target utilization settings for a predictive scaling policy.
     /// You must specify either a metric pair, or a load metric and a scaling metric individually. Specifying a metric pair instead of individual metrics provides a simpler way to configure metrics for a scaling policy. You choose the metric pair, and the policy automatically knows the correct sum and average statistics to use for the load metric and the scaling metric.
@@ -707,7 +595,6 @@ pub mod scaling_policy {
 
     impl PredictiveScalingMetricSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 customized_capacity_metric_specification: ::std::option::Option::None,
@@ -721,31 +608,29 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomizedCapacityMetricSpecification", self.customized_capacity_metric_specification);
-            p.set_opt("CustomizedLoadMetricSpecification", self.customized_load_metric_specification);
-            p.set_opt("CustomizedScalingMetricSpecification", self.customized_scaling_metric_specification);
-            p.set_opt("PredefinedLoadMetricSpecification", self.predefined_load_metric_specification);
-            p.set_opt("PredefinedMetricPairSpecification", self.predefined_metric_pair_specification);
-            p.set_opt("PredefinedScalingMetricSpecification", self.predefined_scaling_metric_specification);
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingMetricSpecification;
+        req {
+            target_value = "TargetValue",
+        }
+        opt {
+            customized_capacity_metric_specification = "CustomizedCapacityMetricSpecification",
+            customized_load_metric_specification = "CustomizedLoadMetricSpecification",
+            customized_scaling_metric_specification = "CustomizedScalingMetricSpecification",
+            predefined_load_metric_specification = "PredefinedLoadMetricSpecification",
+            predefined_metric_pair_specification = "PredefinedMetricPairSpecification",
+            predefined_scaling_metric_specification = "PredefinedScalingMetricSpecification",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomizedCapacityMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomizedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomizedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PredefinedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PredefinedMetricPairSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PredefinedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomizedCapacityMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomizedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomizedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PredefinedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PredefinedMetricPairSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PredefinedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents a CloudWatch metric of your choosing for a predictive scaling policy.
     #[derive(Clone)]
@@ -766,20 +651,16 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingCustomizedCapacityMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricDataQueries", self.metric_data_queries);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingCustomizedCapacityMetric;
+        req {
+            metric_data_queries = "MetricDataQueries",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The metric data to return. Also defines whether this call is returning data for one metric only, or whether it is performing a math expression on the values of returned metric statistics to create a new time series. A time series is a series of data points, each of which is associated with a timestamp.
     #[derive(Clone, Default)]
@@ -810,26 +691,22 @@ pub mod scaling_policy {
         pub return_data: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingMetricDataQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set_opt("Id", self.id);
-            p.set_opt("Label", self.label);
-            p.set_opt("MetricStat", self.metric_stat);
-            p.set_opt("ReturnData", self.return_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingMetricDataQuery;
+        opt {
+            expression = "Expression",
+            id = "Id",
+            label = "Label",
+            metric_stat = "MetricStat",
+            return_data = "ReturnData",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("MetricStat", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("MetricStat", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This structure defines the CloudWatch metric to return, along with the statistic and unit.
     #[derive(Clone, Default)]
@@ -849,23 +726,19 @@ pub mod scaling_policy {
         pub unit: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingMetricStat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Metric", self.metric);
-            p.set_opt("Stat", self.stat);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingMetricStat;
+        opt {
+            metric = "Metric",
+            stat = "Stat",
+            unit = "Unit",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Metric", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Unit", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Metric", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Unit", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the scaling metric.
     #[derive(Clone, Default)]
@@ -884,24 +757,20 @@ pub mod scaling_policy {
         pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingMetric;
+        opt {
+            dimensions = "Dimensions",
+            metric_name = "MetricName",
+            namespace = "Namespace",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the dimension of a metric.
     #[derive(Clone, Default)]
@@ -916,22 +785,18 @@ pub mod scaling_policy {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingMetricDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingMetricDimension;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_METRIC_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_METRIC_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The customized load metric specification.
     #[derive(Clone)]
@@ -950,20 +815,16 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingCustomizedLoadMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricDataQueries", self.metric_data_queries);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingCustomizedLoadMetric;
+        req {
+            metric_data_queries = "MetricDataQueries",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// One or more metric data queries to provide data points for a metric specification.
     #[derive(Clone)]
@@ -984,20 +845,16 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingCustomizedScalingMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricDataQueries", self.metric_data_queries);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingCustomizedScalingMetric;
+        req {
+            metric_data_queries = "MetricDataQueries",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes a load metric for a predictive scaling policy.
     /// When returned in the output of ``DescribePolicies``, it indicates that a predictive scaling policy uses individually specified load and scaling metrics instead of a metric pair.
@@ -1025,7 +882,6 @@ pub mod scaling_policy {
 
     impl PredictiveScalingPredefinedLoadMetric {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::PredefinedMetricType>>) -> Self {
             Self {
                 predefined_metric_type: predefined_metric_type.into(),
@@ -1034,22 +890,20 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingPredefinedLoadMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedMetricType", self.predefined_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingPredefinedLoadMetric;
+        req {
+            predefined_metric_type = "PredefinedMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PredefinedMetricType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PredefinedMetricType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents a metric pair for a predictive scaling policy.
     /// The following predefined metrics are available for predictive scaling:
@@ -1076,7 +930,6 @@ pub mod scaling_policy {
 
     impl PredictiveScalingPredefinedMetricPair {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::PredefinedMetricType>>) -> Self {
             Self {
                 predefined_metric_type: predefined_metric_type.into(),
@@ -1085,22 +938,20 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingPredefinedMetricPair {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedMetricType", self.predefined_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingPredefinedMetricPair;
+        req {
+            predefined_metric_type = "PredefinedMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PredefinedMetricType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PredefinedMetricType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes a scaling metric for a predictive scaling policy.
     /// When returned in the output of ``DescribePolicies``, it indicates that a predictive scaling policy uses individually specified load and scaling metrics instead of a metric pair.
@@ -1128,7 +979,6 @@ pub mod scaling_policy {
 
     impl PredictiveScalingPredefinedScalingMetric {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::PredefinedMetricType>>) -> Self {
             Self {
                 predefined_metric_type: predefined_metric_type.into(),
@@ -1137,22 +987,20 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingPredefinedScalingMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedMetricType", self.predefined_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingPredefinedScalingMetric;
+        req {
+            predefined_metric_type = "PredefinedMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PredefinedMetricType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PredefinedMetricType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``StepScalingPolicyConfiguration`` is a property of the [AWS::ApplicationAutoScaling::ScalingPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalingpolicy.html) resource that specifies a step scaling policy configuration for Application Auto Scaling.
     /// For more information, see [Step scaling policies](https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html) in the *Application Auto Scaling User Guide*.
@@ -1181,16 +1029,14 @@ pub mod scaling_policy {
         pub step_adjustments: ::std::option::Option<::std::vec::Vec<crate::cfn::applicationautoscaling::scaling_policy::StepAdjustment>>,
     }
 
-    impl crate::resource::ToExpr for StepScalingPolicyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdjustmentType", self.adjustment_type);
-            p.set_opt("Cooldown", self.cooldown);
-            p.set_opt("MetricAggregationType", self.metric_aggregation_type);
-            p.set_opt("MinAdjustmentMagnitude", self.min_adjustment_magnitude);
-            p.set_opt("StepAdjustments", self.step_adjustments);
-            p.into_expr()
+    crate::resource::props! {
+        nested StepScalingPolicyConfiguration;
+        opt {
+            adjustment_type = "AdjustmentType",
+            cooldown = "Cooldown",
+            metric_aggregation_type = "MetricAggregationType",
+            min_adjustment_magnitude = "MinAdjustmentMagnitude",
+            step_adjustments = "StepAdjustments",
         }
     }
 
@@ -1221,7 +1067,6 @@ pub mod scaling_policy {
 
     impl StepAdjustment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(scaling_adjustment: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 metric_interval_lower_bound: ::std::option::Option::None,
@@ -1231,14 +1076,14 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for StepAdjustment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricIntervalLowerBound", self.metric_interval_lower_bound);
-            p.set_opt("MetricIntervalUpperBound", self.metric_interval_upper_bound);
-            p.set("ScalingAdjustment", self.scaling_adjustment);
-            p.into_expr()
+    crate::resource::props! {
+        nested StepAdjustment;
+        req {
+            scaling_adjustment = "ScalingAdjustment",
+        }
+        opt {
+            metric_interval_lower_bound = "MetricIntervalLowerBound",
+            metric_interval_upper_bound = "MetricIntervalUpperBound",
         }
     }
 
@@ -1274,7 +1119,6 @@ pub mod scaling_policy {
 
     impl TargetTrackingScalingPolicyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 customized_metric_specification: ::std::option::Option::None,
@@ -1287,26 +1131,24 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrackingScalingPolicyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomizedMetricSpecification", self.customized_metric_specification);
-            p.set_opt("DisableScaleIn", self.disable_scale_in);
-            p.set_opt("PredefinedMetricSpecification", self.predefined_metric_specification);
-            p.set_opt("ScaleInCooldown", self.scale_in_cooldown);
-            p.set_opt("ScaleOutCooldown", self.scale_out_cooldown);
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingScalingPolicyConfiguration;
+        req {
+            target_value = "TargetValue",
+        }
+        opt {
+            customized_metric_specification = "CustomizedMetricSpecification",
+            disable_scale_in = "DisableScaleIn",
+            predefined_metric_specification = "PredefinedMetricSpecification",
+            scale_in_cooldown = "ScaleInCooldown",
+            scale_out_cooldown = "ScaleOutCooldown",
         }
     }
 
-    pub(super) static TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomizedMetricSpecification", crate::resource::Rule { shape: Some(&CUSTOMIZED_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PredefinedMetricSpecification", crate::resource::Rule { shape: Some(&PREDEFINED_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomizedMetricSpecification", crate::resource::Rule { shape: Some(&CUSTOMIZED_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PredefinedMetricSpecification", crate::resource::Rule { shape: Some(&PREDEFINED_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains customized metric specification information for a target tracking scaling policy for Application Auto Scaling.
     /// For information about the available metrics for a service, see [services that publish CloudWatch metrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html) in the *Amazon CloudWatch User Guide*.
@@ -1339,32 +1181,28 @@ pub mod scaling_policy {
         /// The statistic of the metric.
         ///
         /// CloudFormation property `Statistic`.
-        pub statistic: ::std::option::Option<crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::Statistic>>,
+        pub statistic: ::std::option::Option<crate::value::Val<crate::cfn::shared::applicationautoscaling_group_devtools::Statistic>>,
         /// The unit of the metric. For a complete list of the units that CloudWatch supports, see the [MetricDatum](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html) data type in the *Amazon CloudWatch API Reference*.
         ///
         /// CloudFormation property `Unit`.
         pub unit: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomizedMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("Metrics", self.metrics);
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("Statistic", self.statistic);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomizedMetricSpecification;
+        opt {
+            dimensions = "Dimensions",
+            metric_name = "MetricName",
+            metrics = "Metrics",
+            namespace = "Namespace",
+            statistic = "Statistic",
+            unit = "Unit",
         }
     }
 
-    pub(super) static CUSTOMIZED_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Metrics", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMIZED_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Metrics", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``MetricDimension`` specifies a name/value pair that is part of the identity of a CloudWatch metric for the ``Dimensions`` property of the [AWS::ApplicationAutoScaling::ScalingPolicy CustomizedMetricSpecification](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-customizedmetricspecification.html) property type. Duplicate dimensions are not allowed.
     #[derive(Clone)]
@@ -1381,7 +1219,6 @@ pub mod scaling_policy {
 
     impl MetricDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1390,13 +1227,11 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDimension;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
@@ -1432,26 +1267,22 @@ pub mod scaling_policy {
         pub return_data: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for TargetTrackingMetricDataQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set_opt("Id", self.id);
-            p.set_opt("Label", self.label);
-            p.set_opt("MetricStat", self.metric_stat);
-            p.set_opt("ReturnData", self.return_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingMetricDataQuery;
+        opt {
+            expression = "Expression",
+            id = "Id",
+            label = "Label",
+            metric_stat = "MetricStat",
+            return_data = "ReturnData",
         }
     }
 
-    pub(super) static TARGET_TRACKING_METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("MetricStat", crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("MetricStat", crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This structure defines the CloudWatch metric to return, along with the statistic and unit.
     /// ``TargetTrackingMetricStat`` is a property of the [AWS::ApplicationAutoScaling::ScalingPolicy TargetTrackingMetricDataQuery](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricdataquery.html) property type.
@@ -1473,23 +1304,19 @@ pub mod scaling_policy {
         pub unit: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TargetTrackingMetricStat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Metric", self.metric);
-            p.set_opt("Stat", self.stat);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingMetricStat;
+        opt {
+            metric = "Metric",
+            stat = "Stat",
+            unit = "Unit",
         }
     }
 
-    pub(super) static TARGET_TRACKING_METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Metric", crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Unit", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Metric", crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Unit", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents a specific metric for a target tracking scaling policy for Application Auto Scaling.
     /// Metric is a property of the [AWS::ApplicationAutoScaling::ScalingPolicy TargetTrackingMetricStat](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetricstat.html) property type.
@@ -1510,24 +1337,20 @@ pub mod scaling_policy {
         pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TargetTrackingMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingMetric;
+        opt {
+            dimensions = "Dimensions",
+            metric_name = "MetricName",
+            namespace = "Namespace",
         }
     }
 
-    pub(super) static TARGET_TRACKING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``TargetTrackingMetricDimension`` specifies a name/value pair that is part of the identity of a CloudWatch metric for the ``Dimensions`` property of the [AWS::ApplicationAutoScaling::ScalingPolicy TargetTrackingMetric](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-targettrackingmetric.html) property type. Duplicate dimensions are not allowed.
     #[derive(Clone, Default)]
@@ -1542,22 +1365,18 @@ pub mod scaling_policy {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TargetTrackingMetricDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingMetricDimension;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static TARGET_TRACKING_METRIC_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_METRIC_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains predefined metric specification information for a target tracking scaling policy for Application Auto Scaling.
     /// ``PredefinedMetricSpecification`` is a property of the [AWS::ApplicationAutoScaling::ScalingPolicy TargetTrackingScalingPolicyConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-applicationautoscaling-scalingpolicy-targettrackingscalingpolicyconfiguration.html) property type.
@@ -1566,7 +1385,7 @@ pub mod scaling_policy {
         /// The metric type. The ``ALBRequestCountPerTarget`` metric type applies only to Spot fleet requests and ECS services.
         ///
         /// CloudFormation property `PredefinedMetricType`; required.
-        pub predefined_metric_type: crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::PredefinedMetricSpecificationPredefinedMetricType>,
+        pub predefined_metric_type: crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::PredefinedMetricSpecificationType>,
         /// Identifies the resource associated with the metric type. You can't specify a resource label unless the metric type is ``ALBRequestCountPerTarget`` and there is a target group attached to the Spot Fleet or ECS service.
         /// You create the resource label by appending the final portion of the load balancer ARN and the final portion of the target group ARN into a single value, separated by a forward slash (/). The format of the resource label is:
         /// ``app/my-alb/778d41231b141a0f/targetgroup/my-alb-target-group/943f017f100becff``.
@@ -1582,8 +1401,7 @@ pub mod scaling_policy {
 
     impl PredefinedMetricSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::PredefinedMetricSpecificationPredefinedMetricType>>) -> Self {
+        pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationautoscaling::scaling_policy::PredefinedMetricSpecificationType>>) -> Self {
             Self {
                 predefined_metric_type: predefined_metric_type.into(),
                 resource_label: ::std::option::Option::None,
@@ -1591,28 +1409,26 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredefinedMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedMetricType", self.predefined_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredefinedMetricSpecification;
+        req {
+            predefined_metric_type = "PredefinedMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDEFINED_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDEFINED_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scaling policy type.
     /// The following policy types are supported:
     /// ``TargetTrackingScaling``—Not supported for Amazon EMR
     /// ``StepScaling``—Not supported for DynamoDB, Amazon Comprehend, Lambda, Amazon Keyspaces, Amazon MSK, Amazon ElastiCache, or Neptune.
     /// ``PredictiveScaling``—Only supported for Amazon ECS
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `PredictiveScaling`
         PredictiveScaling,
@@ -1622,19 +1438,10 @@ pub mod scaling_policy {
         TargetTrackingScaling,
     }
 
-    impl crate::value::CfnEnum for PolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PredictiveScaling => "PredictiveScaling",
-                Self::StepScaling => "StepScaling",
-                Self::TargetTrackingScaling => "TargetTrackingScaling",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PolicyType, ["PredictiveScaling", "StepScaling", "TargetTrackingScaling"]);
 
     /// Defines the behavior that should be applied if the forecast capacity approaches or exceeds the maximum capacity. Defaults to ``HonorMaxCapacity`` if not specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaxCapacityBreachBehavior {
         /// `HonorMaxCapacity`
         HonorMaxCapacity,
@@ -1642,18 +1449,10 @@ pub mod scaling_policy {
         IncreaseMaxCapacity,
     }
 
-    impl crate::value::CfnEnum for MaxCapacityBreachBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HonorMaxCapacity => "HonorMaxCapacity",
-                Self::IncreaseMaxCapacity => "IncreaseMaxCapacity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MaxCapacityBreachBehavior, ["HonorMaxCapacity", "IncreaseMaxCapacity"]);
 
     /// The metric type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredefinedMetricType {
         /// `ALBRequestCount`
         AlbRequestCount,
@@ -1675,25 +1474,10 @@ pub mod scaling_policy {
         TotalAlbRequestCount,
     }
 
-    impl crate::value::CfnEnum for PredefinedMetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlbRequestCount => "ALBRequestCount",
-                Self::AlbRequestCountPerTarget => "ALBRequestCountPerTarget",
-                Self::EcsServiceAverageCpuUtilization => "ECSServiceAverageCPUUtilization",
-                Self::EcsServiceAverageMemoryUtilization => "ECSServiceAverageMemoryUtilization",
-                Self::EcsServiceCpuUtilization => "ECSServiceCPUUtilization",
-                Self::EcsServiceMemoryUtilization => "ECSServiceMemoryUtilization",
-                Self::EcsServiceTotalCpuUtilization => "ECSServiceTotalCPUUtilization",
-                Self::EcsServiceTotalMemoryUtilization => "ECSServiceTotalMemoryUtilization",
-                Self::TotalAlbRequestCount => "TotalALBRequestCount",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PredefinedMetricType, ["ALBRequestCount", "ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "ECSServiceCPUUtilization", "ECSServiceMemoryUtilization", "ECSServiceTotalCPUUtilization", "ECSServiceTotalMemoryUtilization", "TotalALBRequestCount"]);
 
     /// The predictive scaling mode. Defaults to ``ForecastOnly`` if not specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ForecastAndScale`
         ForecastAndScale,
@@ -1701,15 +1485,7 @@ pub mod scaling_policy {
         ForecastOnly,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ForecastAndScale => "ForecastAndScale",
-                Self::ForecastOnly => "ForecastOnly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["ForecastAndScale", "ForecastOnly"]);
 
     /// The scalable dimension. This string consists of the service namespace, resource type, and scaling property.
     /// +  ``ecs:service:DesiredCount`` - The task count of an ECS service.
@@ -1736,7 +1512,7 @@ pub mod scaling_policy {
     /// +  ``sagemaker:variant:DesiredProvisionedConcurrency`` - The provisioned concurrency for a SageMaker serverless endpoint.
     /// +  ``sagemaker:inference-component:DesiredCopyCount`` - The number of copies across an endpoint for a SageMaker inference component.
     /// +  ``workspaces:workspacespool:DesiredUserSessions`` - The number of user sessions for the WorkSpaces in the pool.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalableDimension {
         /// `appstream:fleet:DesiredCapacity`
         AppstreamFleetDesiredCapacity,
@@ -1788,98 +1564,10 @@ pub mod scaling_policy {
         WorkspacesWorkspacespoolDesiredUserSessions,
     }
 
-    impl crate::value::CfnEnum for ScalableDimension {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AppstreamFleetDesiredCapacity => "appstream:fleet:DesiredCapacity",
-                Self::CassandraTableReadCapacityUnits => "cassandra:table:ReadCapacityUnits",
-                Self::CassandraTableWriteCapacityUnits => "cassandra:table:WriteCapacityUnits",
-                Self::ComprehendDocumentClassifierEndpointDesiredInferenceUnits => "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
-                Self::ComprehendEntityRecognizerEndpointDesiredInferenceUnits => "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
-                Self::CustomResourceResourceTypeProperty => "custom-resource:ResourceType:Property",
-                Self::DynamodbIndexReadCapacityUnits => "dynamodb:index:ReadCapacityUnits",
-                Self::DynamodbIndexWriteCapacityUnits => "dynamodb:index:WriteCapacityUnits",
-                Self::DynamodbTableReadCapacityUnits => "dynamodb:table:ReadCapacityUnits",
-                Self::DynamodbTableWriteCapacityUnits => "dynamodb:table:WriteCapacityUnits",
-                Self::Ec2SpotFleetRequestTargetCapacity => "ec2:spot-fleet-request:TargetCapacity",
-                Self::EcsServiceDesiredCount => "ecs:service:DesiredCount",
-                Self::ElasticacheCacheClusterNodes => "elasticache:cache-cluster:Nodes",
-                Self::ElasticacheReplicationGroupNodeGroups => "elasticache:replication-group:NodeGroups",
-                Self::ElasticacheReplicationGroupReplicas => "elasticache:replication-group:Replicas",
-                Self::ElasticmapreduceInstancegroupInstanceCount => "elasticmapreduce:instancegroup:InstanceCount",
-                Self::KafkaBrokerStorageVolumeSize => "kafka:broker-storage:VolumeSize",
-                Self::LambdaFunctionProvisionedConcurrency => "lambda:function:ProvisionedConcurrency",
-                Self::NeptuneClusterReadReplicaCount => "neptune:cluster:ReadReplicaCount",
-                Self::RdsClusterReadReplicaCount => "rds:cluster:ReadReplicaCount",
-                Self::SagemakerInferenceComponentDesiredCopyCount => "sagemaker:inference-component:DesiredCopyCount",
-                Self::SagemakerVariantDesiredInstanceCount => "sagemaker:variant:DesiredInstanceCount",
-                Self::SagemakerVariantDesiredProvisionedConcurrency => "sagemaker:variant:DesiredProvisionedConcurrency",
-                Self::WorkspacesWorkspacespoolDesiredUserSessions => "workspaces:workspacespool:DesiredUserSessions",
-            }
-        }
-    }
-
-    /// The namespace of the AWS service that provides the resource, or a ``custom-resource``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ServiceNamespace {
-        /// `appstream`
-        Appstream,
-        /// `cassandra`
-        Cassandra,
-        /// `comprehend`
-        Comprehend,
-        /// `custom-resource`
-        CustomResource,
-        /// `dynamodb`
-        Dynamodb,
-        /// `ec2`
-        Ec2,
-        /// `ecs`
-        Ecs,
-        /// `elasticache`
-        Elasticache,
-        /// `elasticmapreduce`
-        Elasticmapreduce,
-        /// `kafka`
-        Kafka,
-        /// `lambda`
-        Lambda,
-        /// `neptune`
-        Neptune,
-        /// `rds`
-        Rds,
-        /// `sagemaker`
-        Sagemaker,
-        /// `workspaces`
-        Workspaces,
-    }
-
-    impl crate::value::CfnEnum for ServiceNamespace {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Appstream => "appstream",
-                Self::Cassandra => "cassandra",
-                Self::Comprehend => "comprehend",
-                Self::CustomResource => "custom-resource",
-                Self::Dynamodb => "dynamodb",
-                Self::Ec2 => "ec2",
-                Self::Ecs => "ecs",
-                Self::Elasticache => "elasticache",
-                Self::Elasticmapreduce => "elasticmapreduce",
-                Self::Kafka => "kafka",
-                Self::Lambda => "lambda",
-                Self::Neptune => "neptune",
-                Self::Rds => "rds",
-                Self::Sagemaker => "sagemaker",
-                Self::Workspaces => "workspaces",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScalableDimension, ["appstream:fleet:DesiredCapacity", "cassandra:table:ReadCapacityUnits", "cassandra:table:WriteCapacityUnits", "comprehend:document-classifier-endpoint:DesiredInferenceUnits", "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits", "custom-resource:ResourceType:Property", "dynamodb:index:ReadCapacityUnits", "dynamodb:index:WriteCapacityUnits", "dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits", "ec2:spot-fleet-request:TargetCapacity", "ecs:service:DesiredCount", "elasticache:cache-cluster:Nodes", "elasticache:replication-group:NodeGroups", "elasticache:replication-group:Replicas", "elasticmapreduce:instancegroup:InstanceCount", "kafka:broker-storage:VolumeSize", "lambda:function:ProvisionedConcurrency", "neptune:cluster:ReadReplicaCount", "rds:cluster:ReadReplicaCount", "sagemaker:inference-component:DesiredCopyCount", "sagemaker:variant:DesiredInstanceCount", "sagemaker:variant:DesiredProvisionedConcurrency", "workspaces:workspacespool:DesiredUserSessions"]);
 
     /// Specifies whether the ``ScalingAdjustment`` value in the ``StepAdjustment`` property is an absolute number or a percentage of the current capacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdjustmentType {
         /// `ChangeInCapacity`
         ChangeInCapacity,
@@ -1889,19 +1577,10 @@ pub mod scaling_policy {
         PercentChangeInCapacity,
     }
 
-    impl crate::value::CfnEnum for AdjustmentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ChangeInCapacity => "ChangeInCapacity",
-                Self::ExactCapacity => "ExactCapacity",
-                Self::PercentChangeInCapacity => "PercentChangeInCapacity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdjustmentType, ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]);
 
     /// The aggregation type for the CloudWatch metrics. Valid values are ``Minimum``, ``Maximum``, and ``Average``. If the aggregation type is null, the value is treated as ``Average``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricAggregationType {
         /// `Average`
         Average,
@@ -1911,48 +1590,11 @@ pub mod scaling_policy {
         Minimum,
     }
 
-    impl crate::value::CfnEnum for MetricAggregationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Average => "Average",
-                Self::Maximum => "Maximum",
-                Self::Minimum => "Minimum",
-            }
-        }
-    }
-
-    /// The statistic of the metric.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Statistic {
-        /// `Average`
-        Average,
-        /// `Maximum`
-        Maximum,
-        /// `Minimum`
-        Minimum,
-        /// `SampleCount`
-        SampleCount,
-        /// `Sum`
-        Sum,
-    }
-
-    impl crate::value::CfnEnum for Statistic {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Average => "Average",
-                Self::Maximum => "Maximum",
-                Self::Minimum => "Minimum",
-                Self::SampleCount => "SampleCount",
-                Self::Sum => "Sum",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricAggregationType, ["Average", "Maximum", "Minimum"]);
 
     /// The metric type. The ``ALBRequestCountPerTarget`` metric type applies only to Spot fleet requests and ECS services.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PredefinedMetricSpecificationPredefinedMetricType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum PredefinedMetricSpecificationType {
         /// `ALBRequestCountPerTarget`
         AlbRequestCountPerTarget,
         /// `AppStreamAverageCapacityUtilization`
@@ -2017,42 +1659,5 @@ pub mod scaling_policy {
         WorkSpacesAverageUserSessionsCapacityUtilization,
     }
 
-    impl crate::value::CfnEnum for PredefinedMetricSpecificationPredefinedMetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlbRequestCountPerTarget => "ALBRequestCountPerTarget",
-                Self::AppStreamAverageCapacityUtilization => "AppStreamAverageCapacityUtilization",
-                Self::CassandraReadCapacityUtilization => "CassandraReadCapacityUtilization",
-                Self::CassandraWriteCapacityUtilization => "CassandraWriteCapacityUtilization",
-                Self::ComprehendInferenceUtilization => "ComprehendInferenceUtilization",
-                Self::DynamoDbReadCapacityUtilization => "DynamoDBReadCapacityUtilization",
-                Self::DynamoDbWriteCapacityUtilization => "DynamoDBWriteCapacityUtilization",
-                Self::Ec2SpotFleetRequestAverageCpuUtilization => "EC2SpotFleetRequestAverageCPUUtilization",
-                Self::Ec2SpotFleetRequestAverageNetworkIn => "EC2SpotFleetRequestAverageNetworkIn",
-                Self::Ec2SpotFleetRequestAverageNetworkOut => "EC2SpotFleetRequestAverageNetworkOut",
-                Self::EcsServiceAverageCpuUtilization => "ECSServiceAverageCPUUtilization",
-                Self::EcsServiceAverageCpuUtilizationHighResolution => "ECSServiceAverageCPUUtilizationHighResolution",
-                Self::EcsServiceAverageMemoryUtilization => "ECSServiceAverageMemoryUtilization",
-                Self::EcsServiceAverageMemoryUtilizationHighResolution => "ECSServiceAverageMemoryUtilizationHighResolution",
-                Self::ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage => "ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage",
-                Self::ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage => "ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage",
-                Self::ElastiCacheDatabaseMemoryUsagePercentage => "ElastiCacheDatabaseMemoryUsagePercentage",
-                Self::ElastiCacheEngineCpuUtilization => "ElastiCacheEngineCPUUtilization",
-                Self::ElastiCachePrimaryEngineCpuUtilization => "ElastiCachePrimaryEngineCPUUtilization",
-                Self::ElastiCacheReplicaEngineCpuUtilization => "ElastiCacheReplicaEngineCPUUtilization",
-                Self::KafkaBrokerStorageUtilization => "KafkaBrokerStorageUtilization",
-                Self::LambdaProvisionedConcurrencyUtilization => "LambdaProvisionedConcurrencyUtilization",
-                Self::NeptuneReaderAverageCpuUtilization => "NeptuneReaderAverageCPUUtilization",
-                Self::RdsReaderAverageCpuUtilization => "RDSReaderAverageCPUUtilization",
-                Self::RdsReaderAverageDatabaseConnections => "RDSReaderAverageDatabaseConnections",
-                Self::SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution => "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
-                Self::SageMakerInferenceComponentInvocationsPerCopy => "SageMakerInferenceComponentInvocationsPerCopy",
-                Self::SageMakerVariantConcurrentRequestsPerModelHighResolution => "SageMakerVariantConcurrentRequestsPerModelHighResolution",
-                Self::SageMakerVariantInvocationsPerInstance => "SageMakerVariantInvocationsPerInstance",
-                Self::SageMakerVariantProvisionedConcurrencyUtilization => "SageMakerVariantProvisionedConcurrencyUtilization",
-                Self::WorkSpacesAverageUserSessionsCapacityUtilization => "WorkSpacesAverageUserSessionsCapacityUtilization",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PredefinedMetricSpecificationType, ["ALBRequestCountPerTarget", "AppStreamAverageCapacityUtilization", "CassandraReadCapacityUtilization", "CassandraWriteCapacityUtilization", "ComprehendInferenceUtilization", "DynamoDBReadCapacityUtilization", "DynamoDBWriteCapacityUtilization", "EC2SpotFleetRequestAverageCPUUtilization", "EC2SpotFleetRequestAverageNetworkIn", "EC2SpotFleetRequestAverageNetworkOut", "ECSServiceAverageCPUUtilization", "ECSServiceAverageCPUUtilizationHighResolution", "ECSServiceAverageMemoryUtilization", "ECSServiceAverageMemoryUtilizationHighResolution", "ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage", "ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage", "ElastiCacheDatabaseMemoryUsagePercentage", "ElastiCacheEngineCPUUtilization", "ElastiCachePrimaryEngineCPUUtilization", "ElastiCacheReplicaEngineCPUUtilization", "KafkaBrokerStorageUtilization", "LambdaProvisionedConcurrencyUtilization", "NeptuneReaderAverageCPUUtilization", "RDSReaderAverageCPUUtilization", "RDSReaderAverageDatabaseConnections", "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution", "SageMakerInferenceComponentInvocationsPerCopy", "SageMakerVariantConcurrentRequestsPerModelHighResolution", "SageMakerVariantInvocationsPerInstance", "SageMakerVariantProvisionedConcurrencyUtilization", "WorkSpacesAverageUserSessionsCapacityUtilization"]);
 }

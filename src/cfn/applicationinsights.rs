@@ -61,7 +61,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             attach_missing_permission: ::std::option::Option::None,
@@ -80,49 +79,41 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::ApplicationInsights::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::ApplicationInsights::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        resource_group_name = "ResourceGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttachMissingPermission", self.attach_missing_permission);
-        p.set_opt("AutoConfigurationEnabled", self.auto_configuration_enabled);
-        p.set_opt("CWEMonitorEnabled", self.cwe_monitor_enabled);
-        p.set_opt("ComponentMonitoringSettings", self.component_monitoring_settings);
-        p.set_opt("CustomComponents", self.custom_components);
-        p.set_opt("GroupingType", self.grouping_type);
-        p.set_opt("LogPatternSets", self.log_pattern_sets);
-        p.set_opt("OpsCenterEnabled", self.ops_center_enabled);
-        p.set_opt("OpsItemSNSTopicArn", self.ops_item_sns_topic_arn);
-        p.set("ResourceGroupName", self.resource_group_name);
-        p.set_opt("SNSNotificationArn", self.sns_notification_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        attach_missing_permission = "AttachMissingPermission",
+        auto_configuration_enabled = "AutoConfigurationEnabled",
+        cwe_monitor_enabled = "CWEMonitorEnabled",
+        component_monitoring_settings = "ComponentMonitoringSettings",
+        custom_components = "CustomComponents",
+        grouping_type = "GroupingType",
+        log_pattern_sets = "LogPatternSets",
+        ops_center_enabled = "OpsCenterEnabled",
+        ops_item_sns_topic_arn = "OpsItemSNSTopicArn",
+        sns_notification_arn = "SNSNotificationArn",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ComponentMonitoringSettings", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::COMPONENT_MONITORING_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("CustomComponents", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::CUSTOM_COMPONENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LogPatternSets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::LOG_PATTERN_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OpsItemSNSTopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$")), ..crate::resource::Rule::NONE }),
-        ("ResourceGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
-        ("SNSNotificationArn", crate::resource::Rule { min_len: Some(20), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG18_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComponentMonitoringSettings", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::COMPONENT_MONITORING_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CustomComponents", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::CUSTOM_COMPONENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LogPatternSets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::application::LOG_PATTERN_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OpsItemSNSTopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$")), ..crate::resource::Rule::NONE }),
+    ("ResourceGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
+    ("SNSNotificationArn", crate::resource::Rule { min_len: Some(20), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationARN`.
-    #[inline]
-    pub fn attr_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationARN`.
+        attr_application_arn: ::std::string::String = "ApplicationARN",
     }
 }
 
@@ -160,7 +151,6 @@ pub mod application {
 
     impl ComponentMonitoringSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(component_configuration_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationinsights::application::ComponentConfigurationMode>>, tier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 component_arn: ::std::option::Option::None,
@@ -173,29 +163,27 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ComponentMonitoringSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentARN", self.component_arn);
-            p.set("ComponentConfigurationMode", self.component_configuration_mode);
-            p.set_opt("ComponentName", self.component_name);
-            p.set_opt("CustomComponentConfiguration", self.custom_component_configuration);
-            p.set_opt("DefaultOverwriteComponentConfiguration", self.default_overwrite_component_configuration);
-            p.set("Tier", self.tier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentMonitoringSetting;
+        req {
+            component_configuration_mode = "ComponentConfigurationMode",
+            tier = "Tier",
+        }
+        opt {
+            component_arn = "ComponentARN",
+            component_name = "ComponentName",
+            custom_component_configuration = "CustomComponentConfiguration",
+            default_overwrite_component_configuration = "DefaultOverwriteComponentConfiguration",
         }
     }
 
-    pub(super) static COMPONENT_MONITORING_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComponentARN", crate::resource::Rule { min_len: Some(20), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$")), ..crate::resource::Rule::NONE }),
-            ("ComponentName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\d\\w\\-_.+]*$")), ..crate::resource::Rule::NONE }),
-            ("CustomComponentConfiguration", crate::resource::Rule { shape: Some(&COMPONENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DefaultOverwriteComponentConfiguration", crate::resource::Rule { shape: Some(&COMPONENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Tier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z][A-Z_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPONENT_MONITORING_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComponentARN", crate::resource::Rule { min_len: Some(20), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$")), ..crate::resource::Rule::NONE }),
+        ("ComponentName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\d\\w\\-_.+]*$")), ..crate::resource::Rule::NONE }),
+        ("CustomComponentConfiguration", crate::resource::Rule { shape: Some(&COMPONENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DefaultOverwriteComponentConfiguration", crate::resource::Rule { shape: Some(&COMPONENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z][A-Z_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings of the component.
     #[derive(Clone, Default)]
@@ -210,22 +198,18 @@ pub mod application {
         pub sub_component_type_configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::applicationinsights::application::SubComponentTypeConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for ComponentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfigurationDetails", self.configuration_details);
-            p.set_opt("SubComponentTypeConfigurations", self.sub_component_type_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentConfiguration;
+        opt {
+            configuration_details = "ConfigurationDetails",
+            sub_component_type_configurations = "SubComponentTypeConfigurations",
         }
     }
 
-    pub(super) static COMPONENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfigurationDetails", crate::resource::Rule { shape: Some(&CONFIGURATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SubComponentTypeConfigurations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SUB_COMPONENT_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPONENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfigurationDetails", crate::resource::Rule { shape: Some(&CONFIGURATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SubComponentTypeConfigurations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SUB_COMPONENT_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings.
     #[derive(Clone, Default)]
@@ -272,33 +256,29 @@ pub mod application {
         pub windows_events: ::std::option::Option<::std::vec::Vec<crate::cfn::applicationinsights::application::WindowsEvent>>,
     }
 
-    impl crate::resource::ToExpr for ConfigurationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlarmMetrics", self.alarm_metrics);
-            p.set_opt("Alarms", self.alarms);
-            p.set_opt("HAClusterPrometheusExporter", self.ha_cluster_prometheus_exporter);
-            p.set_opt("HANAPrometheusExporter", self.hana_prometheus_exporter);
-            p.set_opt("JMXPrometheusExporter", self.jmx_prometheus_exporter);
-            p.set_opt("Logs", self.logs);
-            p.set_opt("NetWeaverPrometheusExporter", self.net_weaver_prometheus_exporter);
-            p.set_opt("Processes", self.processes);
-            p.set_opt("SQLServerPrometheusExporter", self.sql_server_prometheus_exporter);
-            p.set_opt("WindowsEvents", self.windows_events);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationDetails;
+        opt {
+            alarm_metrics = "AlarmMetrics",
+            alarms = "Alarms",
+            ha_cluster_prometheus_exporter = "HAClusterPrometheusExporter",
+            hana_prometheus_exporter = "HANAPrometheusExporter",
+            jmx_prometheus_exporter = "JMXPrometheusExporter",
+            logs = "Logs",
+            net_weaver_prometheus_exporter = "NetWeaverPrometheusExporter",
+            processes = "Processes",
+            sql_server_prometheus_exporter = "SQLServerPrometheusExporter",
+            windows_events = "WindowsEvents",
         }
     }
 
-    pub(super) static CONFIGURATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Alarms", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ALARM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Logs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LOG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetWeaverPrometheusExporter", crate::resource::Rule { shape: Some(&NET_WEAVER_PROMETHEUS_EXPORTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Processes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROCESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WindowsEvents", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&WINDOWS_EVENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Alarms", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ALARM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Logs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LOG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetWeaverPrometheusExporter", crate::resource::Rule { shape: Some(&NET_WEAVER_PROMETHEUS_EXPORTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Processes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROCESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("WindowsEvents", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&WINDOWS_EVENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A metric to be monitored for the component.
     #[derive(Clone)]
@@ -311,7 +291,6 @@ pub mod application {
 
     impl AlarmMetric {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alarm_metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alarm_metric_name: alarm_metric_name.into(),
@@ -319,12 +298,10 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for AlarmMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlarmMetricName", self.alarm_metric_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AlarmMetric;
+        req {
+            alarm_metric_name = "AlarmMetricName",
         }
     }
 
@@ -343,7 +320,6 @@ pub mod application {
 
     impl Alarm {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alarm_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alarm_name: alarm_name.into(),
@@ -352,21 +328,19 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for Alarm {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlarmName", self.alarm_name);
-            p.set_opt("Severity", self.severity);
-            p.into_expr()
+    crate::resource::props! {
+        nested Alarm;
+        req {
+            alarm_name = "AlarmName",
+        }
+        opt {
+            severity = "Severity",
         }
     }
 
-    pub(super) static ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The HA cluster Prometheus Exporter settings.
     #[derive(Clone, Default)]
@@ -377,12 +351,10 @@ pub mod application {
         pub prometheus_port: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HaClusterPrometheusExporter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PrometheusPort", self.prometheus_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested HaClusterPrometheusExporter;
+        opt {
+            prometheus_port = "PrometheusPort",
         }
     }
 
@@ -416,7 +388,6 @@ pub mod application {
 
     impl HanaPrometheusExporter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(agree_to_install_hanadb_client: impl ::std::convert::Into<crate::value::Val<bool>>, hana_port: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, hanasid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, hana_secret_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 agree_to_install_hanadb_client: agree_to_install_hanadb_client.into(),
@@ -428,16 +399,16 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for HanaPrometheusExporter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgreeToInstallHANADBClient", self.agree_to_install_hanadb_client);
-            p.set("HANAPort", self.hana_port);
-            p.set("HANASID", self.hanasid);
-            p.set("HANASecretName", self.hana_secret_name);
-            p.set_opt("PrometheusPort", self.prometheus_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested HanaPrometheusExporter;
+        req {
+            agree_to_install_hanadb_client = "AgreeToInstallHANADBClient",
+            hana_port = "HANAPort",
+            hanasid = "HANASID",
+            hana_secret_name = "HANASecretName",
+        }
+        opt {
+            prometheus_port = "PrometheusPort",
         }
     }
 
@@ -458,14 +429,12 @@ pub mod application {
         pub prometheus_port: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for JmxPrometheusExporter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HostPort", self.host_port);
-            p.set_opt("JMXURL", self.jmxurl);
-            p.set_opt("PrometheusPort", self.prometheus_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested JmxPrometheusExporter;
+        opt {
+            host_port = "HostPort",
+            jmxurl = "JMXURL",
+            prometheus_port = "PrometheusPort",
         }
     }
 
@@ -496,7 +465,6 @@ pub mod application {
 
     impl Log {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encoding: ::std::option::Option::None,
@@ -508,27 +476,25 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for Log {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encoding", self.encoding);
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.set_opt("LogPath", self.log_path);
-            p.set("LogType", self.log_type);
-            p.set_opt("PatternSet", self.pattern_set);
-            p.into_expr()
+    crate::resource::props! {
+        nested Log;
+        req {
+            log_type = "LogType",
+        }
+        opt {
+            encoding = "Encoding",
+            log_group_name = "LogGroupName",
+            log_path = "LogPath",
+            pattern_set = "PatternSet",
         }
     }
 
-    pub(super) static LOG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-            ("LogPath", crate::resource::Rule { min_len: Some(1), max_len: Some(260), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z]:\\\\[\\\\\\S|*\\S]?.*|/[^\"']*)$")), ..crate::resource::Rule::NONE }),
-            ("LogType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z][A-Z_]*$")), ..crate::resource::Rule::NONE }),
-            ("PatternSet", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogPath", crate::resource::Rule { min_len: Some(1), max_len: Some(260), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z]:\\\\[\\\\\\S|*\\S]?.*|/[^\"']*)$")), ..crate::resource::Rule::NONE }),
+        ("LogType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z][A-Z_]*$")), ..crate::resource::Rule::NONE }),
+        ("PatternSet", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The NetWeaver Prometheus Exporter Settings.
     #[derive(Clone)]
@@ -549,7 +515,6 @@ pub mod application {
 
     impl NetWeaverPrometheusExporter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_numbers: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, sapsid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_numbers: instance_numbers.into(),
@@ -559,22 +524,20 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for NetWeaverPrometheusExporter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceNumbers", self.instance_numbers);
-            p.set_opt("PrometheusPort", self.prometheus_port);
-            p.set("SAPSID", self.sapsid);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetWeaverPrometheusExporter;
+        req {
+            instance_numbers = "InstanceNumbers",
+            sapsid = "SAPSID",
+        }
+        opt {
+            prometheus_port = "PrometheusPort",
         }
     }
 
-    pub(super) static NET_WEAVER_PROMETHEUS_EXPORTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceNumbers", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("\\b([0-9]|[0-9][0-9])\\b")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NET_WEAVER_PROMETHEUS_EXPORTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceNumbers", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("\\b([0-9]|[0-9][0-9])\\b")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A process to be monitored for the component.
     #[derive(Clone)]
@@ -591,7 +554,6 @@ pub mod application {
 
     impl Process {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alarm_metrics: ::std::vec::Vec<crate::cfn::applicationinsights::application::AlarmMetric>, process_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alarm_metrics,
@@ -600,21 +562,17 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for Process {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlarmMetrics", self.alarm_metrics);
-            p.set("ProcessName", self.process_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Process;
+        req {
+            alarm_metrics = "AlarmMetrics",
+            process_name = "ProcessName",
         }
     }
 
-    pub(super) static PROCESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProcessName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_,-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROCESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProcessName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_,-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The SQL prometheus exporter settings.
     #[derive(Clone)]
@@ -631,7 +589,6 @@ pub mod application {
 
     impl SqlServerPrometheusExporter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(prometheus_port: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sql_secret_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 prometheus_port: prometheus_port.into(),
@@ -640,13 +597,11 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for SqlServerPrometheusExporter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PrometheusPort", self.prometheus_port);
-            p.set("SQLSecretName", self.sql_secret_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqlServerPrometheusExporter;
+        req {
+            prometheus_port = "PrometheusPort",
+            sql_secret_name = "SQLSecretName",
         }
     }
 
@@ -673,7 +628,6 @@ pub mod application {
 
     impl WindowsEvent {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_levels: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::applicationinsights::application::EventLevel>>>, event_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_levels: event_levels.into(),
@@ -684,26 +638,24 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for WindowsEvent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventLevels", self.event_levels);
-            p.set("EventName", self.event_name);
-            p.set("LogGroupName", self.log_group_name);
-            p.set_opt("PatternSet", self.pattern_set);
-            p.into_expr()
+    crate::resource::props! {
+        nested WindowsEvent;
+        req {
+            event_levels = "EventLevels",
+            event_name = "EventName",
+            log_group_name = "LogGroupName",
+        }
+        opt {
+            pattern_set = "PatternSet",
         }
     }
 
-    pub(super) static WINDOWS_EVENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventLevels", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("EventName", crate::resource::Rule { min_len: Some(1), max_len: Some(260), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_ \\\\/-]+$")), ..crate::resource::Rule::NONE }),
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-            ("PatternSet", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WINDOWS_EVENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventLevels", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("EventName", crate::resource::Rule { min_len: Some(1), max_len: Some(260), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_ \\\\/-]+$")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("PatternSet", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// One type sub component configurations for the component.
     #[derive(Clone)]
@@ -720,7 +672,6 @@ pub mod application {
 
     impl SubComponentTypeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sub_component_configuration_details: crate::cfn::applicationinsights::application::SubComponentConfigurationDetails, sub_component_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationinsights::application::SubComponentType>>) -> Self {
             Self {
                 sub_component_configuration_details,
@@ -729,21 +680,17 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for SubComponentTypeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SubComponentConfigurationDetails", self.sub_component_configuration_details);
-            p.set("SubComponentType", self.sub_component_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubComponentTypeConfiguration;
+        req {
+            sub_component_configuration_details = "SubComponentConfigurationDetails",
+            sub_component_type = "SubComponentType",
         }
     }
 
-    pub(super) static SUB_COMPONENT_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SubComponentConfigurationDetails", crate::resource::Rule { shape: Some(&SUB_COMPONENT_CONFIGURATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUB_COMPONENT_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubComponentConfigurationDetails", crate::resource::Rule { shape: Some(&SUB_COMPONENT_CONFIGURATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings of sub components.
     #[derive(Clone, Default)]
@@ -766,25 +713,21 @@ pub mod application {
         pub windows_events: ::std::option::Option<::std::vec::Vec<crate::cfn::applicationinsights::application::WindowsEvent>>,
     }
 
-    impl crate::resource::ToExpr for SubComponentConfigurationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlarmMetrics", self.alarm_metrics);
-            p.set_opt("Logs", self.logs);
-            p.set_opt("Processes", self.processes);
-            p.set_opt("WindowsEvents", self.windows_events);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubComponentConfigurationDetails;
+        opt {
+            alarm_metrics = "AlarmMetrics",
+            logs = "Logs",
+            processes = "Processes",
+            windows_events = "WindowsEvents",
         }
     }
 
-    pub(super) static SUB_COMPONENT_CONFIGURATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Logs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LOG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Processes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROCESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WindowsEvents", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&WINDOWS_EVENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUB_COMPONENT_CONFIGURATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Logs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LOG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Processes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROCESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("WindowsEvents", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&WINDOWS_EVENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The custom grouped component.
     #[derive(Clone)]
@@ -801,7 +744,6 @@ pub mod application {
 
     impl CustomComponent {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(component_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 component_name: component_name.into(),
@@ -810,22 +752,18 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for CustomComponent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComponentName", self.component_name);
-            p.set("ResourceList", self.resource_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomComponent;
+        req {
+            component_name = "ComponentName",
+            resource_list = "ResourceList",
         }
     }
 
-    pub(super) static CUSTOM_COMPONENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComponentName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\d\\w\\-_.+]*$")), ..crate::resource::Rule::NONE }),
-            ("ResourceList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_COMPONENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComponentName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\d\\w\\-_.+]*$")), ..crate::resource::Rule::NONE }),
+        ("ResourceList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:[\\w\\d-]+:([\\w\\d-]*)?:[\\w\\d_-]*([:/].+)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The log pattern set.
     #[derive(Clone)]
@@ -842,7 +780,6 @@ pub mod application {
 
     impl LogPatternSet {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_patterns: ::std::vec::Vec<crate::cfn::applicationinsights::application::LogPattern>, pattern_set_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_patterns,
@@ -851,22 +788,18 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for LogPatternSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogPatterns", self.log_patterns);
-            p.set("PatternSetName", self.pattern_set_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogPatternSet;
+        req {
+            log_patterns = "LogPatterns",
+            pattern_set_name = "PatternSetName",
         }
     }
 
-    pub(super) static LOG_PATTERN_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogPatterns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&LOG_PATTERN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PatternSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_PATTERN_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogPatterns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&LOG_PATTERN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PatternSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The log pattern.
     #[derive(Clone)]
@@ -887,7 +820,6 @@ pub mod application {
 
     impl LogPattern {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pattern_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rank: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 pattern: pattern.into(),
@@ -897,33 +829,22 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for LogPattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Pattern", self.pattern);
-            p.set("PatternName", self.pattern_name);
-            p.set("Rank", self.rank);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogPattern;
+        req {
+            pattern = "Pattern",
+            pattern_name = "PatternName",
+            rank = "Rank",
         }
     }
 
-    pub(super) static LOG_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Pattern", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-            ("PatternName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG18_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Pattern", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+        ("PatternName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.-_]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The component monitoring configuration mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComponentConfigurationMode {
         /// `DEFAULT`
         Default,
@@ -933,19 +854,10 @@ pub mod application {
         Custom,
     }
 
-    impl crate::value::CfnEnum for ComponentConfigurationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::DefaultWithOverwrite => "DEFAULT_WITH_OVERWRITE",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComponentConfigurationMode, ["DEFAULT", "DEFAULT_WITH_OVERWRITE", "CUSTOM"]);
 
     /// Indicates the degree of outage when the alarm goes off.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Severity {
         /// `HIGH`
         High,
@@ -955,19 +867,10 @@ pub mod application {
         Low,
     }
 
-    impl crate::value::CfnEnum for Severity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::High => "HIGH",
-                Self::Medium => "MEDIUM",
-                Self::Low => "LOW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Severity, ["HIGH", "MEDIUM", "LOW"]);
 
     /// The type of encoding of the logs to be monitored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Encoding {
         /// `utf-8`
         Utf8,
@@ -977,19 +880,10 @@ pub mod application {
         Ascii,
     }
 
-    impl crate::value::CfnEnum for Encoding {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Utf8 => "utf-8",
-                Self::Utf16 => "utf-16",
-                Self::Ascii => "ascii",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Encoding, ["utf-8", "utf-16", "ascii"]);
 
     /// The level of event to log.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventLevel {
         /// `INFORMATION`
         Information,
@@ -1003,21 +897,10 @@ pub mod application {
         Verbose,
     }
 
-    impl crate::value::CfnEnum for EventLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Information => "INFORMATION",
-                Self::Warning => "WARNING",
-                Self::Error => "ERROR",
-                Self::Critical => "CRITICAL",
-                Self::Verbose => "VERBOSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventLevel, ["INFORMATION", "WARNING", "ERROR", "CRITICAL", "VERBOSE"]);
 
     /// The sub component type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubComponentType {
         /// `AWS::EC2::Instance`
         AwsEc2Instance,
@@ -1025,29 +908,14 @@ pub mod application {
         AwsEc2Volume,
     }
 
-    impl crate::value::CfnEnum for SubComponentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsEc2Instance => "AWS::EC2::Instance",
-                Self::AwsEc2Volume => "AWS::EC2::Volume",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SubComponentType, ["AWS::EC2::Instance", "AWS::EC2::Volume"]);
 
     /// The grouping type of the application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupingType {
         /// `ACCOUNT_BASED`
         AccountBased,
     }
 
-    impl crate::value::CfnEnum for GroupingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AccountBased => "ACCOUNT_BASED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GroupingType, ["ACCOUNT_BASED"]);
 }

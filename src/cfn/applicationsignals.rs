@@ -11,20 +11,15 @@
 pub struct Discovery {
 }
 
-impl crate::resource::Resource for Discovery {
-    const TYPE: &'static str = "AWS::ApplicationSignals::Discovery";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        crate::resource::Props::new()
-    }
+crate::resource::props! {
+    resource Discovery = "AWS::ApplicationSignals::Discovery", shape: Some(&crate::resource::Shape::EMPTY);
 }
 
 /// Attributes of [`Discovery`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Discovery> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }
 
@@ -47,44 +42,30 @@ impl GroupingConfiguration {
     }
 }
 
-impl crate::resource::Resource for GroupingConfiguration {
-    const TYPE: &'static str = "AWS::ApplicationSignals::GroupingConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GROUPING_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GroupingAttributeDefinitions", self.grouping_attribute_definitions);
-        p
+crate::resource::props! {
+    resource GroupingConfiguration = "AWS::ApplicationSignals::GroupingConfiguration", shape: Some(&GROUPING_CONFIGURATION_SHAPE);
+    req {
+        grouping_attribute_definitions = "GroupingAttributeDefinitions",
     }
 }
 
-static GROUPING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GroupingAttributeDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::grouping_configuration::GROUPING_ATTRIBUTE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GROUPING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GroupingAttributeDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::grouping_configuration::GROUPING_ATTRIBUTE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GroupingConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GroupingConfiguration> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod grouping_configuration {
     //! Nested property types and enums of [`GroupingConfiguration`](super::GroupingConfiguration).
 
-    /// The definition `GroupingAttributeDefinition`.
     #[derive(Clone)]
     pub struct GroupingAttributeDefinition {
         /// CloudFormation property `DefaultGroupingValue`.
@@ -97,7 +78,6 @@ pub mod grouping_configuration {
 
     impl GroupingAttributeDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(grouping_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, grouping_source_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 default_grouping_value: ::std::option::Option::None,
@@ -107,24 +87,22 @@ pub mod grouping_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for GroupingAttributeDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultGroupingValue", self.default_grouping_value);
-            p.set("GroupingName", self.grouping_name);
-            p.set("GroupingSourceKeys", self.grouping_source_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested GroupingAttributeDefinition;
+        req {
+            grouping_name = "GroupingName",
+            grouping_source_keys = "GroupingSourceKeys",
+        }
+        opt {
+            default_grouping_value = "DefaultGroupingValue",
         }
     }
 
-    pub(super) static GROUPING_ATTRIBUTE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultGroupingValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+\\-=\\._:/@]*$")), ..crate::resource::Rule::NONE }),
-            ("GroupingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+\\-=\\._:/@]*$")), ..crate::resource::Rule::NONE }),
-            ("GroupingSourceKeys", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+\\-=\\._:/@]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GROUPING_ATTRIBUTE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultGroupingValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+\\-=\\._:/@]*$")), ..crate::resource::Rule::NONE }),
+        ("GroupingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+\\-=\\._:/@]*$")), ..crate::resource::Rule::NONE }),
+        ("GroupingSourceKeys", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+\\-=\\._:/@]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates a dynamic instrumentation configuration for a specific code or endpoint location within a service and environment.
@@ -176,7 +154,6 @@ pub struct InstrumentationConfig {
 
 impl InstrumentationConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(capture_configuration: crate::cfn::applicationsignals::instrumentation_config::CaptureConfiguration, environment: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instrumentation_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationsignals::instrumentation_config::InstrumentationType>>, location: crate::cfn::applicationsignals::instrumentation_config::Location, service: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signal_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationsignals::instrumentation_config::SignalType>>) -> Self {
         Self {
             attribute_filters: ::std::option::Option::None,
@@ -193,57 +170,44 @@ impl InstrumentationConfig {
     }
 }
 
-impl crate::resource::Resource for InstrumentationConfig {
-    const TYPE: &'static str = "AWS::ApplicationSignals::InstrumentationConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTRUMENTATION_CONFIG_SHAPE)
+crate::resource::props! {
+    resource InstrumentationConfig = "AWS::ApplicationSignals::InstrumentationConfig", shape: Some(&INSTRUMENTATION_CONFIG_SHAPE);
+    req {
+        capture_configuration = "CaptureConfiguration",
+        environment = "Environment",
+        instrumentation_type = "InstrumentationType",
+        location = "Location",
+        service = "Service",
+        signal_type = "SignalType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttributeFilters", self.attribute_filters);
-        p.set("CaptureConfiguration", self.capture_configuration);
-        p.set_opt("Description", self.description);
-        p.set("Environment", self.environment);
-        p.set_opt("ExpiresAt", self.expires_at);
-        p.set("InstrumentationType", self.instrumentation_type);
-        p.set("Location", self.location);
-        p.set("Service", self.service);
-        p.set("SignalType", self.signal_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        attribute_filters = "AttributeFilters",
+        description = "Description",
+        expires_at = "ExpiresAt",
+        tags = "Tags",
     }
 }
 
-static INSTRUMENTATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AttributeFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ("CaptureConfiguration", crate::resource::Rule { shape: Some(&self::instrumentation_config::CAPTURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ("Environment", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:/+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Location", crate::resource::Rule { shape: Some(&self::instrumentation_config::LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:/+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::instrumentation_config::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTRUMENTATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AttributeFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ("CaptureConfiguration", crate::resource::Rule { shape: Some(&self::instrumentation_config::CAPTURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ("Environment", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:/+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ExpiresAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Location", crate::resource::Rule { shape: Some(&self::instrumentation_config::LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:/+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InstrumentationConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InstrumentationConfig> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LocationHash`.
-    #[inline]
-    pub fn attr_location_hash(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationHash")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LocationHash`.
+        attr_location_hash: ::std::string::String = "LocationHash",
     }
 }
 
@@ -269,20 +233,16 @@ pub mod instrumentation_config {
         }
     }
 
-    impl crate::resource::ToExpr for CaptureConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CodeCapture", self.code_capture);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaptureConfiguration;
+        req {
+            code_capture = "CodeCapture",
         }
     }
 
-    pub(super) static CAPTURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeCapture", crate::resource::Rule { shape: Some(&CODE_CAPTURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPTURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeCapture", crate::resource::Rule { shape: Some(&CODE_CAPTURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines what data to capture for code-level instrumentation.
     #[derive(Clone)]
@@ -323,26 +283,24 @@ pub mod instrumentation_config {
         }
     }
 
-    impl crate::resource::ToExpr for CodeCaptureConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaptureArguments", self.capture_arguments);
-            p.set("CaptureLimits", self.capture_limits);
-            p.set_opt("CaptureLocals", self.capture_locals);
-            p.set_opt("CaptureReturn", self.capture_return);
-            p.set_opt("CaptureStackTrace", self.capture_stack_trace);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeCaptureConfiguration;
+        req {
+            capture_limits = "CaptureLimits",
+        }
+        opt {
+            capture_arguments = "CaptureArguments",
+            capture_locals = "CaptureLocals",
+            capture_return = "CaptureReturn",
+            capture_stack_trace = "CaptureStackTrace",
         }
     }
 
-    pub(super) static CODE_CAPTURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CaptureArguments", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CaptureLimits", crate::resource::Rule { shape: Some(&CAPTURE_LIMITS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CaptureLocals", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_CAPTURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CaptureArguments", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CaptureLimits", crate::resource::Rule { shape: Some(&CAPTURE_LIMITS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CaptureLocals", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Safety limits that bound what is captured.
     #[derive(Clone, Default)]
@@ -381,34 +339,30 @@ pub mod instrumentation_config {
         pub max_string_length: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CaptureLimitsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxCollectionDepth", self.max_collection_depth);
-            p.set_opt("MaxCollectionWidth", self.max_collection_width);
-            p.set_opt("MaxFieldsPerObject", self.max_fields_per_object);
-            p.set_opt("MaxHits", self.max_hits);
-            p.set_opt("MaxObjectDepth", self.max_object_depth);
-            p.set_opt("MaxStackFrames", self.max_stack_frames);
-            p.set_opt("MaxStackTraceSize", self.max_stack_trace_size);
-            p.set_opt("MaxStringLength", self.max_string_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaptureLimitsConfig;
+        opt {
+            max_collection_depth = "MaxCollectionDepth",
+            max_collection_width = "MaxCollectionWidth",
+            max_fields_per_object = "MaxFieldsPerObject",
+            max_hits = "MaxHits",
+            max_object_depth = "MaxObjectDepth",
+            max_stack_frames = "MaxStackFrames",
+            max_stack_trace_size = "MaxStackTraceSize",
+            max_string_length = "MaxStringLength",
         }
     }
 
-    pub(super) static CAPTURE_LIMITS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxCollectionDepth", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-            ("MaxCollectionWidth", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-            ("MaxFieldsPerObject", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-            ("MaxHits", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("MaxObjectDepth", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-            ("MaxStackFrames", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-            ("MaxStackTraceSize", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("MaxStringLength", crate::resource::Rule { min: Some(1.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPTURE_LIMITS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxCollectionDepth", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+        ("MaxCollectionWidth", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+        ("MaxFieldsPerObject", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+        ("MaxHits", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("MaxObjectDepth", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+        ("MaxStackFrames", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+        ("MaxStackTraceSize", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("MaxStringLength", crate::resource::Rule { min: Some(1.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The location where instrumentation should be applied.
     #[derive(Clone)]
@@ -429,20 +383,16 @@ pub mod instrumentation_config {
         }
     }
 
-    impl crate::resource::ToExpr for Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CodeLocation", self.code_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested Location;
+        req {
+            code_location = "CodeLocation",
         }
     }
 
-    pub(super) static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeLocation", crate::resource::Rule { shape: Some(&CODE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeLocation", crate::resource::Rule { shape: Some(&CODE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifies a code location to instrument.
     #[derive(Clone)]
@@ -475,7 +425,6 @@ pub mod instrumentation_config {
 
     impl CodeLocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, language: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationsignals::instrumentation_config::Language>>) -> Self {
             Self {
                 class_name: ::std::option::Option::None,
@@ -488,39 +437,30 @@ pub mod instrumentation_config {
         }
     }
 
-    impl crate::resource::ToExpr for CodeLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClassName", self.class_name);
-            p.set_opt("CodeUnit", self.code_unit);
-            p.set("FilePath", self.file_path);
-            p.set("Language", self.language);
-            p.set_opt("LineNumber", self.line_number);
-            p.set_opt("MethodName", self.method_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeLocation;
+        req {
+            file_path = "FilePath",
+            language = "Language",
+        }
+        opt {
+            class_name = "ClassName",
+            code_unit = "CodeUnit",
+            line_number = "LineNumber",
+            method_name = "MethodName",
         }
     }
 
-    pub(super) static CODE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClassName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("CodeUnit", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("FilePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("LineNumber", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MethodName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClassName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("CodeUnit", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("FilePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("LineNumber", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MethodName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Type of instrumentation: BREAKPOINT (temporary, expires after 24 hours) or PROBE (permanent, persists until deleted).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstrumentationType {
         /// `BREAKPOINT`
         Breakpoint,
@@ -528,18 +468,10 @@ pub mod instrumentation_config {
         Probe,
     }
 
-    impl crate::value::CfnEnum for InstrumentationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Breakpoint => "BREAKPOINT",
-                Self::Probe => "PROBE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstrumentationType, ["BREAKPOINT", "PROBE"]);
 
     /// The programming language for this instrumentation point.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Language {
         /// `Java`
         Java,
@@ -549,32 +481,16 @@ pub mod instrumentation_config {
         Javascript,
     }
 
-    impl crate::value::CfnEnum for Language {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Java => "Java",
-                Self::Python => "Python",
-                Self::Javascript => "Javascript",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Language, ["Java", "Python", "Javascript"]);
 
     /// The telemetry signal type to emit for this instrumentation. The supported value is SNAPSHOT.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SignalType {
         /// `SNAPSHOT`
         Snapshot,
     }
 
-    impl crate::value::CfnEnum for SignalType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Snapshot => "SNAPSHOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SignalType, ["SNAPSHOT"]);
 }
 
 /// Resource Type definition for AWS::ApplicationSignals::ServiceLevelObjective
@@ -618,7 +534,6 @@ pub struct ServiceLevelObjective {
 
 impl ServiceLevelObjective {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             burn_rate_configurations: ::std::option::Option::None,
@@ -633,61 +548,44 @@ impl ServiceLevelObjective {
     }
 }
 
-impl crate::resource::Resource for ServiceLevelObjective {
-    const TYPE: &'static str = "AWS::ApplicationSignals::ServiceLevelObjective";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_LEVEL_OBJECTIVE_SHAPE)
+crate::resource::props! {
+    resource ServiceLevelObjective = "AWS::ApplicationSignals::ServiceLevelObjective", shape: Some(&SERVICE_LEVEL_OBJECTIVE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BurnRateConfigurations", self.burn_rate_configurations);
-        p.set_opt("Description", self.description);
-        p.set_opt("ExclusionWindows", self.exclusion_windows);
-        p.set_opt("Goal", self.goal);
-        p.set("Name", self.name);
-        p.set_opt("RequestBasedSli", self.request_based_sli);
-        p.set_opt("Sli", self.sli);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        burn_rate_configurations = "BurnRateConfigurations",
+        description = "Description",
+        exclusion_windows = "ExclusionWindows",
+        goal = "Goal",
+        request_based_sli = "RequestBasedSli",
+        sli = "Sli",
+        tags = "Tags",
     }
 }
 
-static SERVICE_LEVEL_OBJECTIVE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BurnRateConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::service_level_objective::BURN_RATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ExclusionWindows", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::service_level_objective::EXCLUSION_WINDOW_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Goal", crate::resource::Rule { shape: Some(&self::service_level_objective::GOAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][-._0-9A-Za-z ]{0,126}[0-9A-Za-z]$")), ..crate::resource::Rule::NONE }),
-        ("RequestBasedSli", crate::resource::Rule { shape: Some(&self::service_level_objective::REQUEST_BASED_SLI_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Sli", crate::resource::Rule { shape: Some(&self::service_level_objective::SLI_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::service_level_objective::TAG22_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_LEVEL_OBJECTIVE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BurnRateConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::service_level_objective::BURN_RATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ExclusionWindows", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::service_level_objective::EXCLUSION_WINDOW_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Goal", crate::resource::Rule { shape: Some(&self::service_level_objective::GOAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][-._0-9A-Za-z ]{0,126}[0-9A-Za-z]$")), ..crate::resource::Rule::NONE }),
+    ("RequestBasedSli", crate::resource::Rule { shape: Some(&self::service_level_objective::REQUEST_BASED_SLI_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Sli", crate::resource::Rule { shape: Some(&self::service_level_objective::SLI_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::service_level_objective::TAG22_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceLevelObjective`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceLevelObjective> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<i64> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `EvaluationType`.
-    #[inline]
-    pub fn attr_evaluation_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EvaluationType")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<i64> {
-        self.__get_att("LastUpdatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: i64 = "CreatedTime",
+        /// `Fn::GetAtt` `EvaluationType`.
+        attr_evaluation_type: ::std::string::String = "EvaluationType",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: i64 = "LastUpdatedTime",
     }
 }
 
@@ -707,7 +605,6 @@ pub mod service_level_objective {
 
     impl BurnRateConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(look_back_window_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 look_back_window_minutes: look_back_window_minutes.into(),
@@ -715,20 +612,16 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for BurnRateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LookBackWindowMinutes", self.look_back_window_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested BurnRateConfiguration;
+        req {
+            look_back_window_minutes = "LookBackWindowMinutes",
         }
     }
 
-    pub(super) static BURN_RATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LookBackWindowMinutes", crate::resource::Rule { min: Some(1.0), max: Some(10080.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BURN_RATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LookBackWindowMinutes", crate::resource::Rule { min: Some(1.0), max: Some(10080.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This object defines a time exclusion window for this SLO. The time exclusion window is used to exclude breaching data points from affecting attainment rate, error budget, and burn rate metrics.
     #[derive(Clone)]
@@ -764,25 +657,23 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for ExclusionWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Reason", self.reason);
-            p.set_opt("RecurrenceRule", self.recurrence_rule);
-            p.set_opt("StartTime", self.start_time);
-            p.set("Window", self.window);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExclusionWindow;
+        req {
+            window = "Window",
+        }
+        opt {
+            reason = "Reason",
+            recurrence_rule = "RecurrenceRule",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static EXCLUSION_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Reason", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("RecurrenceRule", crate::resource::Rule { shape: Some(&RECURRENCE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Window", crate::resource::Rule { shape: Some(&WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXCLUSION_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Reason", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("RecurrenceRule", crate::resource::Rule { shape: Some(&RECURRENCE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Window", crate::resource::Rule { shape: Some(&WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This object defines how often to repeat a time exclusion window.
     #[derive(Clone)]
@@ -795,7 +686,6 @@ pub mod service_level_objective {
 
     impl RecurrenceRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 expression: expression.into(),
@@ -803,20 +693,16 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for RecurrenceRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Expression", self.expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecurrenceRule;
+        req {
+            expression = "Expression",
         }
     }
 
-    pub(super) static RECURRENCE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECURRENCE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This object defines the length of time an exclusion window should span.
     #[derive(Clone)]
@@ -833,7 +719,6 @@ pub mod service_level_objective {
 
     impl Window {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(duration: impl ::std::convert::Into<crate::value::Val<i64>>, duration_unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationsignals::service_level_objective::DurationUnit>>) -> Self {
             Self {
                 duration: duration.into(),
@@ -842,21 +727,17 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for Window {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Duration", self.duration);
-            p.set("DurationUnit", self.duration_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested Window;
+        req {
+            duration = "Duration",
+            duration_unit = "DurationUnit",
         }
     }
 
-    pub(super) static WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Duration", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Duration", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that contains the attributes that determine the goal of the SLO. This includes the time period for evaluation and the attainment threshold.
     #[derive(Clone, Default)]
@@ -877,22 +758,18 @@ pub mod service_level_objective {
         pub warning_threshold: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for Goal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttainmentGoal", self.attainment_goal);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("WarningThreshold", self.warning_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested Goal;
+        opt {
+            attainment_goal = "AttainmentGoal",
+            interval = "Interval",
+            warning_threshold = "WarningThreshold",
         }
     }
 
-    pub(super) static GOAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Interval", crate::resource::Rule { shape: Some(&INTERVAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GOAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Interval", crate::resource::Rule { shape: Some(&INTERVAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The time period used to evaluate the SLO. It can be either a calendar interval or rolling interval.
     /// If you omit this parameter, a rolling interval of 7 days is used.
@@ -908,22 +785,18 @@ pub mod service_level_objective {
         pub rolling_interval: ::std::option::Option<crate::cfn::applicationsignals::service_level_objective::RollingInterval>,
     }
 
-    impl crate::resource::ToExpr for Interval {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CalendarInterval", self.calendar_interval);
-            p.set_opt("RollingInterval", self.rolling_interval);
-            p.into_expr()
+    crate::resource::props! {
+        nested Interval;
+        opt {
+            calendar_interval = "CalendarInterval",
+            rolling_interval = "RollingInterval",
         }
     }
 
-    pub(super) static INTERVAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CalendarInterval", crate::resource::Rule { shape: Some(&CALENDAR_INTERVAL_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RollingInterval", crate::resource::Rule { shape: Some(&ROLLING_INTERVAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERVAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CalendarInterval", crate::resource::Rule { shape: Some(&CALENDAR_INTERVAL_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RollingInterval", crate::resource::Rule { shape: Some(&ROLLING_INTERVAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// If the interval for this service level objective is a calendar interval, this structure contains the interval specifications.
     #[derive(Clone)]
@@ -945,7 +818,6 @@ pub mod service_level_objective {
 
     impl CalendarInterval {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(duration: impl ::std::convert::Into<crate::value::Val<i64>>, duration_unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationsignals::service_level_objective::DurationUnit>>, start_time: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 duration: duration.into(),
@@ -955,23 +827,19 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for CalendarInterval {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Duration", self.duration);
-            p.set("DurationUnit", self.duration_unit);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested CalendarInterval;
+        req {
+            duration = "Duration",
+            duration_unit = "DurationUnit",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static CALENDAR_INTERVAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Duration", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { min: Some(946684800.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CALENDAR_INTERVAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Duration", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { min: Some(946684800.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// If the interval is a calendar interval, this structure contains the interval specifications.
     #[derive(Clone)]
@@ -988,7 +856,6 @@ pub mod service_level_objective {
 
     impl RollingInterval {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(duration: impl ::std::convert::Into<crate::value::Val<i64>>, duration_unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationsignals::service_level_objective::DurationUnit>>) -> Self {
             Self {
                 duration: duration.into(),
@@ -997,21 +864,17 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for RollingInterval {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Duration", self.duration);
-            p.set("DurationUnit", self.duration_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested RollingInterval;
+        req {
+            duration = "Duration",
+            duration_unit = "DurationUnit",
         }
     }
 
-    pub(super) static ROLLING_INTERVAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Duration", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROLLING_INTERVAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Duration", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This structure contains information about the performance metric that a request-based SLO monitors.
     #[derive(Clone)]
@@ -1042,22 +905,20 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for RequestBasedSli {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComparisonOperator", self.comparison_operator);
-            p.set_opt("MetricThreshold", self.metric_threshold);
-            p.set("RequestBasedSliMetric", self.request_based_sli_metric);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequestBasedSli;
+        req {
+            request_based_sli_metric = "RequestBasedSliMetric",
+        }
+        opt {
+            comparison_operator = "ComparisonOperator",
+            metric_threshold = "MetricThreshold",
         }
     }
 
-    pub(super) static REQUEST_BASED_SLI_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RequestBasedSliMetric", crate::resource::Rule { shape: Some(&REQUEST_BASED_SLI_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REQUEST_BASED_SLI_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RequestBasedSliMetric", crate::resource::Rule { shape: Some(&REQUEST_BASED_SLI_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This structure contains the information about the metric that is used for a request-based SLO.
     #[derive(Clone, Default)]
@@ -1098,33 +959,28 @@ pub mod service_level_objective {
         pub total_request_count_metric: ::std::option::Option<::std::vec::Vec<crate::cfn::applicationsignals::service_level_objective::MetricDataQuery>>,
     }
 
-    impl crate::resource::ToExpr for RequestBasedSliMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompositeSliConfig", self.composite_sli_config);
-            p.set_opt("DependencyConfig", self.dependency_config);
-            p.set_opt("KeyAttributes", self.key_attributes);
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("MetricSource", self.metric_source);
-            p.set_opt("MetricType", self.metric_type);
-            p.set_opt("MonitoredRequestCountMetric", self.monitored_request_count_metric);
-            p.set_opt("OperationName", self.operation_name);
-            p.set_opt("TotalRequestCountMetric", self.total_request_count_metric);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequestBasedSliMetric;
+        opt {
+            composite_sli_config = "CompositeSliConfig",
+            dependency_config = "DependencyConfig",
+            key_attributes = "KeyAttributes",
+            metric_name = "MetricName",
+            metric_source = "MetricSource",
+            metric_type = "MetricType",
+            monitored_request_count_metric = "MonitoredRequestCountMetric",
+            operation_name = "OperationName",
+            total_request_count_metric = "TotalRequestCountMetric",
         }
     }
 
-    pub(super) static REQUEST_BASED_SLI_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CompositeSliConfig", crate::resource::Rule { shape: Some(&COMPOSITE_SLI_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DependencyConfig", crate::resource::Rule { shape: Some(&DEPENDENCY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("OperationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REQUEST_BASED_SLI_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CompositeSliConfig", crate::resource::Rule { shape: Some(&COMPOSITE_SLI_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DependencyConfig", crate::resource::Rule { shape: Some(&DEPENDENCY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("OperationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CompositeSliConfig`.
     #[derive(Clone)]
     pub struct CompositeSliConfig {
         /// CloudFormation property `CompositeSliComponents`.
@@ -1144,24 +1000,21 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for CompositeSliConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompositeSliComponents", self.composite_sli_components);
-            p.set("SelectionConfig", self.selection_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompositeSliConfig;
+        req {
+            selection_config = "SelectionConfig",
+        }
+        opt {
+            composite_sli_components = "CompositeSliComponents",
         }
     }
 
-    pub(super) static COMPOSITE_SLI_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CompositeSliComponents", crate::resource::Rule { min_items: Some(2), max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("SelectionConfig", crate::resource::Rule { shape: Some(&SELECTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPOSITE_SLI_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CompositeSliComponents", crate::resource::Rule { min_items: Some(2), max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("SelectionConfig", crate::resource::Rule { shape: Some(&SELECTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CompositeSliComponent`.
     #[derive(Clone)]
     pub struct CompositeSliComponent {
         /// CloudFormation property `OperationName`; required.
@@ -1170,7 +1023,6 @@ pub mod service_level_objective {
 
     impl CompositeSliComponent {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(operation_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 operation_name: operation_name.into(),
@@ -1178,16 +1030,13 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for CompositeSliComponent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OperationName", self.operation_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompositeSliComponent;
+        req {
+            operation_name = "OperationName",
         }
     }
 
-    /// The definition `SelectionConfig`.
     #[derive(Clone)]
     pub struct SelectionConfig {
         /// CloudFormation property `Pattern`.
@@ -1198,7 +1047,6 @@ pub mod service_level_objective {
 
     impl SelectionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationsignals::service_level_objective::SelectionType>>) -> Self {
             Self {
                 pattern: ::std::option::Option::None,
@@ -1207,21 +1055,19 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for SelectionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Pattern", self.pattern);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelectionConfig;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            pattern = "Pattern",
         }
     }
 
-    pub(super) static SELECTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Pattern", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELECTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Pattern", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for identifying a dependency and its operation
     #[derive(Clone)]
@@ -1238,7 +1084,6 @@ pub mod service_level_objective {
 
     impl DependencyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dependency_key_attributes: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, dependency_operation_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dependency_key_attributes,
@@ -1247,21 +1092,17 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for DependencyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DependencyKeyAttributes", self.dependency_key_attributes);
-            p.set("DependencyOperationName", self.dependency_operation_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DependencyConfig;
+        req {
+            dependency_key_attributes = "DependencyKeyAttributes",
+            dependency_operation_name = "DependencyOperationName",
         }
     }
 
-    pub(super) static DEPENDENCY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DependencyOperationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPENDENCY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DependencyOperationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for identifying the source of metrics for non-Application Signals services
     #[derive(Clone)]
@@ -1287,13 +1128,13 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for MetricSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricSourceAttributes", self.metric_source_attributes);
-            p.set("MetricSourceKeyAttributes", self.metric_source_key_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricSource;
+        req {
+            metric_source_key_attributes = "MetricSourceKeyAttributes",
+        }
+        opt {
+            metric_source_attributes = "MetricSourceAttributes",
         }
     }
 
@@ -1310,13 +1151,11 @@ pub mod service_level_objective {
         pub good_count_metric: ::std::option::Option<::std::vec::Vec<crate::cfn::applicationsignals::service_level_objective::MetricDataQuery>>,
     }
 
-    impl crate::resource::ToExpr for MonitoredRequestCountMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BadCountMetric", self.bad_count_metric);
-            p.set_opt("GoodCountMetric", self.good_count_metric);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonitoredRequestCountMetric;
+        opt {
+            bad_count_metric = "BadCountMetric",
+            good_count_metric = "GoodCountMetric",
         }
     }
 
@@ -1348,7 +1187,6 @@ pub mod service_level_objective {
 
     impl MetricDataQuery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_id: ::std::option::Option::None,
@@ -1360,16 +1198,16 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDataQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountId", self.account_id);
-            p.set_opt("Expression", self.expression);
-            p.set("Id", self.id);
-            p.set_opt("MetricStat", self.metric_stat);
-            p.set_opt("ReturnData", self.return_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDataQuery;
+        req {
+            id = "Id",
+        }
+        opt {
+            account_id = "AccountId",
+            expression = "Expression",
+            metric_stat = "MetricStat",
+            return_data = "ReturnData",
         }
     }
 
@@ -1396,7 +1234,6 @@ pub mod service_level_objective {
 
     impl MetricStat {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric: crate::cfn::applicationsignals::service_level_objective::Metric, period: impl ::std::convert::Into<crate::value::Val<i64>>, stat: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metric,
@@ -1407,15 +1244,15 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for MetricStat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Metric", self.metric);
-            p.set("Period", self.period);
-            p.set("Stat", self.stat);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricStat;
+        req {
+            metric = "Metric",
+            period = "Period",
+            stat = "Stat",
+        }
+        opt {
+            unit = "Unit",
         }
     }
 
@@ -1436,14 +1273,12 @@ pub mod service_level_objective {
         pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Metric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested Metric;
+        opt {
+            dimensions = "Dimensions",
+            metric_name = "MetricName",
+            namespace = "Namespace",
         }
     }
 
@@ -1462,7 +1297,6 @@ pub mod service_level_objective {
 
     impl Dimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1471,13 +1305,11 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for Dimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Dimension;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
@@ -1500,7 +1332,6 @@ pub mod service_level_objective {
 
     impl Sli {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::applicationsignals::service_level_objective::ComparisonOperator>>, metric_threshold: impl ::std::convert::Into<crate::value::Val<f64>>, sli_metric: crate::cfn::applicationsignals::service_level_objective::SliMetric) -> Self {
             Self {
                 comparison_operator: comparison_operator.into(),
@@ -1510,22 +1341,18 @@ pub mod service_level_objective {
         }
     }
 
-    impl crate::resource::ToExpr for Sli {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set("MetricThreshold", self.metric_threshold);
-            p.set("SliMetric", self.sli_metric);
-            p.into_expr()
+    crate::resource::props! {
+        nested Sli;
+        req {
+            comparison_operator = "ComparisonOperator",
+            metric_threshold = "MetricThreshold",
+            sli_metric = "SliMetric",
         }
     }
 
-    pub(super) static SLI_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SliMetric", crate::resource::Rule { shape: Some(&SLI_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLI_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SliMetric", crate::resource::Rule { shape: Some(&SLI_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that contains information about the metric that the SLO monitors.
     #[derive(Clone, Default)]
@@ -1570,44 +1397,38 @@ pub mod service_level_objective {
         pub statistic: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SliMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompositeSliConfig", self.composite_sli_config);
-            p.set_opt("DependencyConfig", self.dependency_config);
-            p.set_opt("KeyAttributes", self.key_attributes);
-            p.set_opt("MetricDataQueries", self.metric_data_queries);
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("MetricSource", self.metric_source);
-            p.set_opt("MetricType", self.metric_type);
-            p.set_opt("OperationName", self.operation_name);
-            p.set_opt("PeriodSeconds", self.period_seconds);
-            p.set_opt("Statistic", self.statistic);
-            p.into_expr()
+    crate::resource::props! {
+        nested SliMetric;
+        opt {
+            composite_sli_config = "CompositeSliConfig",
+            dependency_config = "DependencyConfig",
+            key_attributes = "KeyAttributes",
+            metric_data_queries = "MetricDataQueries",
+            metric_name = "MetricName",
+            metric_source = "MetricSource",
+            metric_type = "MetricType",
+            operation_name = "OperationName",
+            period_seconds = "PeriodSeconds",
+            statistic = "Statistic",
         }
     }
 
-    pub(super) static SLI_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CompositeSliConfig", crate::resource::Rule { shape: Some(&COMPOSITE_SLI_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DependencyConfig", crate::resource::Rule { shape: Some(&DEPENDENCY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("OperationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("PeriodSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("Statistic", crate::resource::Rule { min_len: Some(1), max_len: Some(20), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLI_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CompositeSliConfig", crate::resource::Rule { shape: Some(&COMPOSITE_SLI_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DependencyConfig", crate::resource::Rule { shape: Some(&DEPENDENCY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("OperationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("PeriodSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("Statistic", crate::resource::Rule { min_len: Some(1), max_len: Some(20), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG22_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG22_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the interval unit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DurationUnit {
         /// `MINUTE`
         Minute,
@@ -1619,20 +1440,10 @@ pub mod service_level_objective {
         Month,
     }
 
-    impl crate::value::CfnEnum for DurationUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Minute => "MINUTE",
-                Self::Hour => "HOUR",
-                Self::Day => "DAY",
-                Self::Month => "MONTH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DurationUnit, ["MINUTE", "HOUR", "DAY", "MONTH"]);
 
     /// The arithmetic operation used when comparing the specified metric to the threshold.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `GreaterThanOrEqualTo`
         GreaterThanOrEqualTo,
@@ -1644,20 +1455,9 @@ pub mod service_level_objective {
         GreaterThan,
     }
 
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThanOrEqualTo => "GreaterThanOrEqualTo",
-                Self::LessThanOrEqualTo => "LessThanOrEqualTo",
-                Self::LessThan => "LessThan",
-                Self::GreaterThan => "GreaterThan",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComparisonOperator, ["GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"]);
 
-    /// Allowed values of `SelectionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SelectionType {
         /// `EXPLICIT`
         Explicit,
@@ -1667,19 +1467,10 @@ pub mod service_level_objective {
         Regex,
     }
 
-    impl crate::value::CfnEnum for SelectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Explicit => "EXPLICIT",
-                Self::Prefix => "PREFIX",
-                Self::Regex => "REGEX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SelectionType, ["EXPLICIT", "PREFIX", "REGEX"]);
 
     /// If the SLO monitors either the LATENCY or AVAILABILITY metric that Application Signals collects, this field displays which of those metrics is used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricType {
         /// `LATENCY`
         Latency,
@@ -1687,13 +1478,5 @@ pub mod service_level_objective {
         Availability,
     }
 
-    impl crate::value::CfnEnum for MetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Latency => "LATENCY",
-                Self::Availability => "AVAILABILITY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricType, ["LATENCY", "AVAILABILITY"]);
 }

@@ -27,7 +27,6 @@ pub struct GatewayRoute {
 
 impl GatewayRoute {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(mesh_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, spec: crate::cfn::appmesh::gateway_route::GatewayRouteSpec, virtual_gateway_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             gateway_route_name: ::std::option::Option::None,
@@ -40,69 +39,47 @@ impl GatewayRoute {
     }
 }
 
-impl crate::resource::Resource for GatewayRoute {
-    const TYPE: &'static str = "AWS::AppMesh::GatewayRoute";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("GatewayRouteName", self.gateway_route_name);
-        p.set("MeshName", self.mesh_name);
-        p.set_opt("MeshOwner", self.mesh_owner);
-        p.set("Spec", self.spec);
-        p.set_opt("Tags", self.tags);
-        p.set("VirtualGatewayName", self.virtual_gateway_name);
-        p
+crate::resource::props! {
+    resource GatewayRoute = "AWS::AppMesh::GatewayRoute", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        mesh_name = "MeshName",
+        spec = "Spec",
+        virtual_gateway_name = "VirtualGatewayName",
+    }
+    opt {
+        gateway_route_name = "GatewayRouteName",
+        mesh_owner = "MeshOwner",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`GatewayRoute`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GatewayRoute> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `GatewayRouteName`.
-    #[inline]
-    pub fn attr_gateway_route_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayRouteName")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `MeshName`.
-    #[inline]
-    pub fn attr_mesh_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshName")
-    }
-    /// `Fn::GetAtt` `MeshOwner`.
-    #[inline]
-    pub fn attr_mesh_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshOwner")
-    }
-    /// `Fn::GetAtt` `ResourceOwner`.
-    #[inline]
-    pub fn attr_resource_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceOwner")
-    }
-    /// `Fn::GetAtt` `Uid`.
-    #[inline]
-    pub fn attr_uid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uid")
-    }
-    /// `Fn::GetAtt` `VirtualGatewayName`.
-    #[inline]
-    pub fn attr_virtual_gateway_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualGatewayName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `GatewayRouteName`.
+        attr_gateway_route_name: ::std::string::String = "GatewayRouteName",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `MeshName`.
+        attr_mesh_name: ::std::string::String = "MeshName",
+        /// `Fn::GetAtt` `MeshOwner`.
+        attr_mesh_owner: ::std::string::String = "MeshOwner",
+        /// `Fn::GetAtt` `ResourceOwner`.
+        attr_resource_owner: ::std::string::String = "ResourceOwner",
+        /// `Fn::GetAtt` `Uid`.
+        attr_uid: ::std::string::String = "Uid",
+        /// `Fn::GetAtt` `VirtualGatewayName`.
+        attr_virtual_gateway_name: ::std::string::String = "VirtualGatewayName",
     }
 }
 
 pub mod gateway_route {
     //! Nested property types and enums of [`GatewayRoute`](super::GatewayRoute).
 
-    /// The definition `GatewayRouteSpec`.
+    pub use crate::cfn::shared::group_devtools::{HttpPathMatch, HttpQueryParameterMatch, QueryParameter};
+
     #[derive(Clone, Default)]
     pub struct GatewayRouteSpec {
         /// CloudFormation property `GrpcRoute`.
@@ -115,19 +92,16 @@ pub mod gateway_route {
         pub priority: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for GatewayRouteSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GrpcRoute", self.grpc_route);
-            p.set_opt("Http2Route", self.http2_route);
-            p.set_opt("HttpRoute", self.http_route);
-            p.set_opt("Priority", self.priority);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayRouteSpec;
+        opt {
+            grpc_route = "GrpcRoute",
+            http2_route = "Http2Route",
+            http_route = "HttpRoute",
+            priority = "Priority",
         }
     }
 
-    /// The definition `GrpcGatewayRoute`.
     #[derive(Clone)]
     pub struct GrpcGatewayRoute {
         /// CloudFormation property `Action`; required.
@@ -147,17 +121,14 @@ pub mod gateway_route {
         }
     }
 
-    impl crate::resource::ToExpr for GrpcGatewayRoute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Match", self.match_);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcGatewayRoute;
+        req {
+            action = "Action",
+            match_ = "Match",
         }
     }
 
-    /// The definition `GrpcGatewayRouteAction`.
     #[derive(Clone)]
     pub struct GrpcGatewayRouteAction {
         /// CloudFormation property `Rewrite`.
@@ -177,49 +148,42 @@ pub mod gateway_route {
         }
     }
 
-    impl crate::resource::ToExpr for GrpcGatewayRouteAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Rewrite", self.rewrite);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcGatewayRouteAction;
+        req {
+            target = "Target",
+        }
+        opt {
+            rewrite = "Rewrite",
         }
     }
 
-    /// The definition `GrpcGatewayRouteRewrite`.
     #[derive(Clone, Default)]
     pub struct GrpcGatewayRouteRewrite {
         /// CloudFormation property `Hostname`.
         pub hostname: ::std::option::Option<crate::cfn::appmesh::gateway_route::GatewayRouteHostnameRewrite>,
     }
 
-    impl crate::resource::ToExpr for GrpcGatewayRouteRewrite {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Hostname", self.hostname);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcGatewayRouteRewrite;
+        opt {
+            hostname = "Hostname",
         }
     }
 
-    /// The definition `GatewayRouteHostnameRewrite`.
     #[derive(Clone, Default)]
     pub struct GatewayRouteHostnameRewrite {
         /// CloudFormation property `DefaultTargetHostname`.
         pub default_target_hostname: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GatewayRouteHostnameRewrite {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultTargetHostname", self.default_target_hostname);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayRouteHostnameRewrite;
+        opt {
+            default_target_hostname = "DefaultTargetHostname",
         }
     }
 
-    /// The definition `GatewayRouteTarget`.
     #[derive(Clone)]
     pub struct GatewayRouteTarget {
         /// CloudFormation property `Port`.
@@ -239,17 +203,16 @@ pub mod gateway_route {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayRouteTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Port", self.port);
-            p.set("VirtualService", self.virtual_service);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayRouteTarget;
+        req {
+            virtual_service = "VirtualService",
+        }
+        opt {
+            port = "Port",
         }
     }
 
-    /// The definition `GatewayRouteVirtualService`.
     #[derive(Clone)]
     pub struct GatewayRouteVirtualService {
         /// CloudFormation property `VirtualServiceName`; required.
@@ -258,7 +221,6 @@ pub mod gateway_route {
 
     impl GatewayRouteVirtualService {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(virtual_service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 virtual_service_name: virtual_service_name.into(),
@@ -266,16 +228,13 @@ pub mod gateway_route {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayRouteVirtualService {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VirtualServiceName", self.virtual_service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayRouteVirtualService;
+        req {
+            virtual_service_name = "VirtualServiceName",
         }
     }
 
-    /// The definition `GrpcGatewayRouteMatch`.
     #[derive(Clone, Default)]
     pub struct GrpcGatewayRouteMatch {
         /// CloudFormation property `Hostname`.
@@ -288,19 +247,16 @@ pub mod gateway_route {
         pub service_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GrpcGatewayRouteMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Hostname", self.hostname);
-            p.set_opt("Metadata", self.metadata);
-            p.set_opt("Port", self.port);
-            p.set_opt("ServiceName", self.service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcGatewayRouteMatch;
+        opt {
+            hostname = "Hostname",
+            metadata = "Metadata",
+            port = "Port",
+            service_name = "ServiceName",
         }
     }
 
-    /// The definition `GatewayRouteHostnameMatch`.
     #[derive(Clone, Default)]
     pub struct GatewayRouteHostnameMatch {
         /// CloudFormation property `Exact`.
@@ -309,17 +265,14 @@ pub mod gateway_route {
         pub suffix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GatewayRouteHostnameMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.set_opt("Suffix", self.suffix);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayRouteHostnameMatch;
+        opt {
+            exact = "Exact",
+            suffix = "Suffix",
         }
     }
 
-    /// The definition `GrpcGatewayRouteMetadata`.
     #[derive(Clone)]
     pub struct GrpcGatewayRouteMetadata {
         /// CloudFormation property `Invert`.
@@ -332,7 +285,6 @@ pub mod gateway_route {
 
     impl GrpcGatewayRouteMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 invert: ::std::option::Option::None,
@@ -342,18 +294,17 @@ pub mod gateway_route {
         }
     }
 
-    impl crate::resource::ToExpr for GrpcGatewayRouteMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Invert", self.invert);
-            p.set_opt("Match", self.match_);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcGatewayRouteMetadata;
+        req {
+            name = "Name",
+        }
+        opt {
+            invert = "Invert",
+            match_ = "Match",
         }
     }
 
-    /// The definition `GatewayRouteMetadataMatch`.
     #[derive(Clone, Default)]
     pub struct GatewayRouteMetadataMatch {
         /// CloudFormation property `Exact`.
@@ -368,20 +319,17 @@ pub mod gateway_route {
         pub suffix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GatewayRouteMetadataMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("Range", self.range);
-            p.set_opt("Regex", self.regex);
-            p.set_opt("Suffix", self.suffix);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayRouteMetadataMatch;
+        opt {
+            exact = "Exact",
+            prefix = "Prefix",
+            range = "Range",
+            regex = "Regex",
+            suffix = "Suffix",
         }
     }
 
-    /// The definition `GatewayRouteRangeMatch`.
     #[derive(Clone)]
     pub struct GatewayRouteRangeMatch {
         /// CloudFormation property `End`; required.
@@ -392,7 +340,6 @@ pub mod gateway_route {
 
     impl GatewayRouteRangeMatch {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end: impl ::std::convert::Into<crate::value::Val<i64>>, start: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 end: end.into(),
@@ -401,17 +348,14 @@ pub mod gateway_route {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayRouteRangeMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("End", self.end);
-            p.set("Start", self.start);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayRouteRangeMatch;
+        req {
+            end = "End",
+            start = "Start",
         }
     }
 
-    /// The definition `HttpGatewayRoute`.
     #[derive(Clone)]
     pub struct HttpGatewayRoute {
         /// CloudFormation property `Action`; required.
@@ -431,17 +375,14 @@ pub mod gateway_route {
         }
     }
 
-    impl crate::resource::ToExpr for HttpGatewayRoute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Match", self.match_);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpGatewayRoute;
+        req {
+            action = "Action",
+            match_ = "Match",
         }
     }
 
-    /// The definition `HttpGatewayRouteAction`.
     #[derive(Clone)]
     pub struct HttpGatewayRouteAction {
         /// CloudFormation property `Rewrite`.
@@ -461,17 +402,16 @@ pub mod gateway_route {
         }
     }
 
-    impl crate::resource::ToExpr for HttpGatewayRouteAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Rewrite", self.rewrite);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpGatewayRouteAction;
+        req {
+            target = "Target",
+        }
+        opt {
+            rewrite = "Rewrite",
         }
     }
 
-    /// The definition `HttpGatewayRouteRewrite`.
     #[derive(Clone, Default)]
     pub struct HttpGatewayRouteRewrite {
         /// CloudFormation property `Hostname`.
@@ -482,34 +422,28 @@ pub mod gateway_route {
         pub prefix: ::std::option::Option<crate::cfn::appmesh::gateway_route::HttpGatewayRoutePrefixRewrite>,
     }
 
-    impl crate::resource::ToExpr for HttpGatewayRouteRewrite {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Hostname", self.hostname);
-            p.set_opt("Path", self.path);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpGatewayRouteRewrite;
+        opt {
+            hostname = "Hostname",
+            path = "Path",
+            prefix = "Prefix",
         }
     }
 
-    /// The definition `HttpGatewayRoutePathRewrite`.
     #[derive(Clone, Default)]
     pub struct HttpGatewayRoutePathRewrite {
         /// CloudFormation property `Exact`.
         pub exact: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HttpGatewayRoutePathRewrite {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpGatewayRoutePathRewrite;
+        opt {
+            exact = "Exact",
         }
     }
 
-    /// The definition `HttpGatewayRoutePrefixRewrite`.
     #[derive(Clone, Default)]
     pub struct HttpGatewayRoutePrefixRewrite {
         /// CloudFormation property `DefaultPrefix`.
@@ -518,17 +452,14 @@ pub mod gateway_route {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HttpGatewayRoutePrefixRewrite {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultPrefix", self.default_prefix);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpGatewayRoutePrefixRewrite;
+        opt {
+            default_prefix = "DefaultPrefix",
+            value = "Value",
         }
     }
 
-    /// The definition `HttpGatewayRouteMatch`.
     #[derive(Clone, Default)]
     pub struct HttpGatewayRouteMatch {
         /// CloudFormation property `Headers`.
@@ -538,31 +469,28 @@ pub mod gateway_route {
         /// CloudFormation property `Method`.
         pub method: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Path`.
-        pub path: ::std::option::Option<crate::cfn::appmesh::gateway_route::HttpPathMatch>,
+        pub path: ::std::option::Option<crate::cfn::shared::group_devtools::HttpPathMatch>,
         /// CloudFormation property `Port`.
         pub port: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `Prefix`.
         pub prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `QueryParameters`.
-        pub query_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::appmesh::gateway_route::QueryParameter>>,
+        pub query_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_devtools::QueryParameter>>,
     }
 
-    impl crate::resource::ToExpr for HttpGatewayRouteMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Headers", self.headers);
-            p.set_opt("Hostname", self.hostname);
-            p.set_opt("Method", self.method);
-            p.set_opt("Path", self.path);
-            p.set_opt("Port", self.port);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("QueryParameters", self.query_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpGatewayRouteMatch;
+        opt {
+            headers = "Headers",
+            hostname = "Hostname",
+            method = "Method",
+            path = "Path",
+            port = "Port",
+            prefix = "Prefix",
+            query_parameters = "QueryParameters",
         }
     }
 
-    /// The definition `HttpGatewayRouteHeader`.
     #[derive(Clone)]
     pub struct HttpGatewayRouteHeader {
         /// CloudFormation property `Invert`.
@@ -575,7 +503,6 @@ pub mod gateway_route {
 
     impl HttpGatewayRouteHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 invert: ::std::option::Option::None,
@@ -585,18 +512,17 @@ pub mod gateway_route {
         }
     }
 
-    impl crate::resource::ToExpr for HttpGatewayRouteHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Invert", self.invert);
-            p.set_opt("Match", self.match_);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpGatewayRouteHeader;
+        req {
+            name = "Name",
+        }
+        opt {
+            invert = "Invert",
+            match_ = "Match",
         }
     }
 
-    /// The definition `HttpGatewayRouteHeaderMatch`.
     #[derive(Clone, Default)]
     pub struct HttpGatewayRouteHeaderMatch {
         /// CloudFormation property `Exact`.
@@ -611,81 +537,14 @@ pub mod gateway_route {
         pub suffix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HttpGatewayRouteHeaderMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("Range", self.range);
-            p.set_opt("Regex", self.regex);
-            p.set_opt("Suffix", self.suffix);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `HttpPathMatch`.
-    #[derive(Clone, Default)]
-    pub struct HttpPathMatch {
-        /// CloudFormation property `Exact`.
-        pub exact: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Regex`.
-        pub regex: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for HttpPathMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.set_opt("Regex", self.regex);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `QueryParameter`.
-    #[derive(Clone)]
-    pub struct QueryParameter {
-        /// CloudFormation property `Match`.
-        pub match_: ::std::option::Option<crate::cfn::appmesh::gateway_route::HttpQueryParameterMatch>,
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl QueryParameter {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                match_: ::std::option::Option::None,
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for QueryParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Match", self.match_);
-            p.set("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `HttpQueryParameterMatch`.
-    #[derive(Clone, Default)]
-    pub struct HttpQueryParameterMatch {
-        /// CloudFormation property `Exact`.
-        pub exact: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for HttpQueryParameterMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpGatewayRouteHeaderMatch;
+        opt {
+            exact = "Exact",
+            prefix = "Prefix",
+            range = "Range",
+            regex = "Regex",
+            suffix = "Suffix",
         }
     }
 }
@@ -705,56 +564,36 @@ pub struct Mesh {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Mesh {
-    const TYPE: &'static str = "AWS::AppMesh::Mesh";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MeshName", self.mesh_name);
-        p.set_opt("Spec", self.spec);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Mesh = "AWS::AppMesh::Mesh", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        mesh_name = "MeshName",
+        spec = "Spec",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Mesh`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Mesh> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `MeshName`.
-    #[inline]
-    pub fn attr_mesh_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshName")
-    }
-    /// `Fn::GetAtt` `MeshOwner`.
-    #[inline]
-    pub fn attr_mesh_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshOwner")
-    }
-    /// `Fn::GetAtt` `ResourceOwner`.
-    #[inline]
-    pub fn attr_resource_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceOwner")
-    }
-    /// `Fn::GetAtt` `Uid`.
-    #[inline]
-    pub fn attr_uid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uid")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `MeshName`.
+        attr_mesh_name: ::std::string::String = "MeshName",
+        /// `Fn::GetAtt` `MeshOwner`.
+        attr_mesh_owner: ::std::string::String = "MeshOwner",
+        /// `Fn::GetAtt` `ResourceOwner`.
+        attr_resource_owner: ::std::string::String = "ResourceOwner",
+        /// `Fn::GetAtt` `Uid`.
+        attr_uid: ::std::string::String = "Uid",
     }
 }
 
 pub mod mesh {
     //! Nested property types and enums of [`Mesh`](super::Mesh).
 
-    /// The definition `MeshSpec`.
     #[derive(Clone, Default)]
     pub struct MeshSpec {
         /// CloudFormation property `EgressFilter`.
@@ -763,17 +602,14 @@ pub mod mesh {
         pub service_discovery: ::std::option::Option<crate::cfn::appmesh::mesh::MeshServiceDiscovery>,
     }
 
-    impl crate::resource::ToExpr for MeshSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EgressFilter", self.egress_filter);
-            p.set_opt("ServiceDiscovery", self.service_discovery);
-            p.into_expr()
+    crate::resource::props! {
+        nested MeshSpec;
+        opt {
+            egress_filter = "EgressFilter",
+            service_discovery = "ServiceDiscovery",
         }
     }
 
-    /// The definition `EgressFilter`.
     #[derive(Clone)]
     pub struct EgressFilter {
         /// CloudFormation property `Type`; required.
@@ -782,7 +618,6 @@ pub mod mesh {
 
     impl EgressFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -790,28 +625,23 @@ pub mod mesh {
         }
     }
 
-    impl crate::resource::ToExpr for EgressFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EgressFilter;
+        req {
+            type_ = "Type",
         }
     }
 
-    /// The definition `MeshServiceDiscovery`.
     #[derive(Clone, Default)]
     pub struct MeshServiceDiscovery {
         /// CloudFormation property `IpPreference`.
         pub ip_preference: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MeshServiceDiscovery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IpPreference", self.ip_preference);
-            p.into_expr()
+    crate::resource::props! {
+        nested MeshServiceDiscovery;
+        opt {
+            ip_preference = "IpPreference",
         }
     }
 }
@@ -839,7 +669,6 @@ pub struct Route {
 
 impl Route {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(mesh_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, spec: crate::cfn::appmesh::route::RouteSpec, virtual_router_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             mesh_name: mesh_name.into(),
@@ -852,69 +681,47 @@ impl Route {
     }
 }
 
-impl crate::resource::Resource for Route {
-    const TYPE: &'static str = "AWS::AppMesh::Route";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MeshName", self.mesh_name);
-        p.set_opt("MeshOwner", self.mesh_owner);
-        p.set_opt("RouteName", self.route_name);
-        p.set("Spec", self.spec);
-        p.set_opt("Tags", self.tags);
-        p.set("VirtualRouterName", self.virtual_router_name);
-        p
+crate::resource::props! {
+    resource Route = "AWS::AppMesh::Route", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        mesh_name = "MeshName",
+        spec = "Spec",
+        virtual_router_name = "VirtualRouterName",
+    }
+    opt {
+        mesh_owner = "MeshOwner",
+        route_name = "RouteName",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Route`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Route> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `MeshName`.
-    #[inline]
-    pub fn attr_mesh_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshName")
-    }
-    /// `Fn::GetAtt` `MeshOwner`.
-    #[inline]
-    pub fn attr_mesh_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshOwner")
-    }
-    /// `Fn::GetAtt` `ResourceOwner`.
-    #[inline]
-    pub fn attr_resource_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceOwner")
-    }
-    /// `Fn::GetAtt` `RouteName`.
-    #[inline]
-    pub fn attr_route_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RouteName")
-    }
-    /// `Fn::GetAtt` `Uid`.
-    #[inline]
-    pub fn attr_uid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uid")
-    }
-    /// `Fn::GetAtt` `VirtualRouterName`.
-    #[inline]
-    pub fn attr_virtual_router_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualRouterName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `MeshName`.
+        attr_mesh_name: ::std::string::String = "MeshName",
+        /// `Fn::GetAtt` `MeshOwner`.
+        attr_mesh_owner: ::std::string::String = "MeshOwner",
+        /// `Fn::GetAtt` `ResourceOwner`.
+        attr_resource_owner: ::std::string::String = "ResourceOwner",
+        /// `Fn::GetAtt` `RouteName`.
+        attr_route_name: ::std::string::String = "RouteName",
+        /// `Fn::GetAtt` `Uid`.
+        attr_uid: ::std::string::String = "Uid",
+        /// `Fn::GetAtt` `VirtualRouterName`.
+        attr_virtual_router_name: ::std::string::String = "VirtualRouterName",
     }
 }
 
 pub mod route {
     //! Nested property types and enums of [`Route`](super::Route).
 
-    /// The definition `RouteSpec`.
+    pub use crate::cfn::shared::group_devtools::{Duration, GrpcTimeout, HttpPathMatch, HttpQueryParameterMatch, HttpTimeout, QueryParameter, TcpTimeout};
+
     #[derive(Clone, Default)]
     pub struct RouteSpec {
         /// CloudFormation property `GrpcRoute`.
@@ -929,20 +736,17 @@ pub mod route {
         pub tcp_route: ::std::option::Option<crate::cfn::appmesh::route::TcpRoute>,
     }
 
-    impl crate::resource::ToExpr for RouteSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GrpcRoute", self.grpc_route);
-            p.set_opt("Http2Route", self.http2_route);
-            p.set_opt("HttpRoute", self.http_route);
-            p.set_opt("Priority", self.priority);
-            p.set_opt("TcpRoute", self.tcp_route);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouteSpec;
+        opt {
+            grpc_route = "GrpcRoute",
+            http2_route = "Http2Route",
+            http_route = "HttpRoute",
+            priority = "Priority",
+            tcp_route = "TcpRoute",
         }
     }
 
-    /// The definition `GrpcRoute`.
     #[derive(Clone)]
     pub struct GrpcRoute {
         /// CloudFormation property `Action`; required.
@@ -952,7 +756,7 @@ pub mod route {
         /// CloudFormation property `RetryPolicy`.
         pub retry_policy: ::std::option::Option<crate::cfn::appmesh::route::GrpcRetryPolicy>,
         /// CloudFormation property `Timeout`.
-        pub timeout: ::std::option::Option<crate::cfn::appmesh::route::GrpcTimeout>,
+        pub timeout: ::std::option::Option<crate::cfn::shared::group_devtools::GrpcTimeout>,
     }
 
     impl GrpcRoute {
@@ -968,19 +772,18 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for GrpcRoute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Match", self.match_);
-            p.set_opt("RetryPolicy", self.retry_policy);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcRoute;
+        req {
+            action = "Action",
+            match_ = "Match",
+        }
+        opt {
+            retry_policy = "RetryPolicy",
+            timeout = "Timeout",
         }
     }
 
-    /// The definition `GrpcRouteAction`.
     #[derive(Clone)]
     pub struct GrpcRouteAction {
         /// CloudFormation property `WeightedTargets`; required.
@@ -997,16 +800,13 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for GrpcRouteAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WeightedTargets", self.weighted_targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcRouteAction;
+        req {
+            weighted_targets = "WeightedTargets",
         }
     }
 
-    /// The definition `WeightedTarget`.
     #[derive(Clone)]
     pub struct WeightedTarget {
         /// CloudFormation property `Port`.
@@ -1019,7 +819,6 @@ pub mod route {
 
     impl WeightedTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(virtual_node: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, weight: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 port: ::std::option::Option::None,
@@ -1029,18 +828,17 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for WeightedTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Port", self.port);
-            p.set("VirtualNode", self.virtual_node);
-            p.set("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested WeightedTarget;
+        req {
+            virtual_node = "VirtualNode",
+            weight = "Weight",
+        }
+        opt {
+            port = "Port",
         }
     }
 
-    /// The definition `GrpcRouteMatch`.
     #[derive(Clone, Default)]
     pub struct GrpcRouteMatch {
         /// CloudFormation property `Metadata`.
@@ -1053,19 +851,16 @@ pub mod route {
         pub service_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GrpcRouteMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Metadata", self.metadata);
-            p.set_opt("MethodName", self.method_name);
-            p.set_opt("Port", self.port);
-            p.set_opt("ServiceName", self.service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcRouteMatch;
+        opt {
+            metadata = "Metadata",
+            method_name = "MethodName",
+            port = "Port",
+            service_name = "ServiceName",
         }
     }
 
-    /// The definition `GrpcRouteMetadata`.
     #[derive(Clone)]
     pub struct GrpcRouteMetadata {
         /// CloudFormation property `Invert`.
@@ -1078,7 +873,6 @@ pub mod route {
 
     impl GrpcRouteMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 invert: ::std::option::Option::None,
@@ -1088,18 +882,17 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for GrpcRouteMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Invert", self.invert);
-            p.set_opt("Match", self.match_);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcRouteMetadata;
+        req {
+            name = "Name",
+        }
+        opt {
+            invert = "Invert",
+            match_ = "Match",
         }
     }
 
-    /// The definition `GrpcRouteMetadataMatchMethod`.
     #[derive(Clone, Default)]
     pub struct GrpcRouteMetadataMatchMethod {
         /// CloudFormation property `Exact`.
@@ -1114,20 +907,17 @@ pub mod route {
         pub suffix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GrpcRouteMetadataMatchMethod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("Range", self.range);
-            p.set_opt("Regex", self.regex);
-            p.set_opt("Suffix", self.suffix);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcRouteMetadataMatchMethod;
+        opt {
+            exact = "Exact",
+            prefix = "Prefix",
+            range = "Range",
+            regex = "Regex",
+            suffix = "Suffix",
         }
     }
 
-    /// The definition `MatchRange`.
     #[derive(Clone)]
     pub struct MatchRange {
         /// CloudFormation property `End`; required.
@@ -1138,7 +928,6 @@ pub mod route {
 
     impl MatchRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end: impl ::std::convert::Into<crate::value::Val<i64>>, start: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 end: end.into(),
@@ -1147,17 +936,14 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for MatchRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("End", self.end);
-            p.set("Start", self.start);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchRange;
+        req {
+            end = "End",
+            start = "Start",
         }
     }
 
-    /// The definition `GrpcRetryPolicy`.
     #[derive(Clone)]
     pub struct GrpcRetryPolicy {
         /// CloudFormation property `GrpcRetryEvents`.
@@ -1167,15 +953,14 @@ pub mod route {
         /// CloudFormation property `MaxRetries`; required.
         pub max_retries: crate::value::Val<i64>,
         /// CloudFormation property `PerRetryTimeout`; required.
-        pub per_retry_timeout: crate::cfn::appmesh::route::Duration,
+        pub per_retry_timeout: crate::cfn::shared::group_devtools::Duration,
         /// CloudFormation property `TcpRetryEvents`.
         pub tcp_retry_events: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
     impl GrpcRetryPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(max_retries: impl ::std::convert::Into<crate::value::Val<i64>>, per_retry_timeout: crate::cfn::appmesh::route::Duration) -> Self {
+        pub fn new(max_retries: impl ::std::convert::Into<crate::value::Val<i64>>, per_retry_timeout: crate::cfn::shared::group_devtools::Duration) -> Self {
             Self {
                 grpc_retry_events: ::std::option::Option::None,
                 http_retry_events: ::std::option::Option::None,
@@ -1186,69 +971,19 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for GrpcRetryPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GrpcRetryEvents", self.grpc_retry_events);
-            p.set_opt("HttpRetryEvents", self.http_retry_events);
-            p.set("MaxRetries", self.max_retries);
-            p.set("PerRetryTimeout", self.per_retry_timeout);
-            p.set_opt("TcpRetryEvents", self.tcp_retry_events);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcRetryPolicy;
+        req {
+            max_retries = "MaxRetries",
+            per_retry_timeout = "PerRetryTimeout",
+        }
+        opt {
+            grpc_retry_events = "GrpcRetryEvents",
+            http_retry_events = "HttpRetryEvents",
+            tcp_retry_events = "TcpRetryEvents",
         }
     }
 
-    /// The definition `Duration`.
-    #[derive(Clone)]
-    pub struct Duration {
-        /// CloudFormation property `Unit`; required.
-        pub unit: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<i64>,
-    }
-
-    impl Duration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(unit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                unit: unit.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Duration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `GrpcTimeout`.
-    #[derive(Clone, Default)]
-    pub struct GrpcTimeout {
-        /// CloudFormation property `Idle`.
-        pub idle: ::std::option::Option<crate::cfn::appmesh::route::Duration>,
-        /// CloudFormation property `PerRequest`.
-        pub per_request: ::std::option::Option<crate::cfn::appmesh::route::Duration>,
-    }
-
-    impl crate::resource::ToExpr for GrpcTimeout {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Idle", self.idle);
-            p.set_opt("PerRequest", self.per_request);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `HttpRoute`.
     #[derive(Clone)]
     pub struct HttpRoute {
         /// CloudFormation property `Action`; required.
@@ -1258,7 +993,7 @@ pub mod route {
         /// CloudFormation property `RetryPolicy`.
         pub retry_policy: ::std::option::Option<crate::cfn::appmesh::route::HttpRetryPolicy>,
         /// CloudFormation property `Timeout`.
-        pub timeout: ::std::option::Option<crate::cfn::appmesh::route::HttpTimeout>,
+        pub timeout: ::std::option::Option<crate::cfn::shared::group_devtools::HttpTimeout>,
     }
 
     impl HttpRoute {
@@ -1274,19 +1009,18 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for HttpRoute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Match", self.match_);
-            p.set_opt("RetryPolicy", self.retry_policy);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpRoute;
+        req {
+            action = "Action",
+            match_ = "Match",
+        }
+        opt {
+            retry_policy = "RetryPolicy",
+            timeout = "Timeout",
         }
     }
 
-    /// The definition `HttpRouteAction`.
     #[derive(Clone)]
     pub struct HttpRouteAction {
         /// CloudFormation property `WeightedTargets`; required.
@@ -1303,16 +1037,13 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for HttpRouteAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WeightedTargets", self.weighted_targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpRouteAction;
+        req {
+            weighted_targets = "WeightedTargets",
         }
     }
 
-    /// The definition `HttpRouteMatch`.
     #[derive(Clone, Default)]
     pub struct HttpRouteMatch {
         /// CloudFormation property `Headers`.
@@ -1320,33 +1051,30 @@ pub mod route {
         /// CloudFormation property `Method`.
         pub method: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Path`.
-        pub path: ::std::option::Option<crate::cfn::appmesh::route::HttpPathMatch>,
+        pub path: ::std::option::Option<crate::cfn::shared::group_devtools::HttpPathMatch>,
         /// CloudFormation property `Port`.
         pub port: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `Prefix`.
         pub prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `QueryParameters`.
-        pub query_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::appmesh::route::QueryParameter>>,
+        pub query_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_devtools::QueryParameter>>,
         /// CloudFormation property `Scheme`.
         pub scheme: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HttpRouteMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Headers", self.headers);
-            p.set_opt("Method", self.method);
-            p.set_opt("Path", self.path);
-            p.set_opt("Port", self.port);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("QueryParameters", self.query_parameters);
-            p.set_opt("Scheme", self.scheme);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpRouteMatch;
+        opt {
+            headers = "Headers",
+            method = "Method",
+            path = "Path",
+            port = "Port",
+            prefix = "Prefix",
+            query_parameters = "QueryParameters",
+            scheme = "Scheme",
         }
     }
 
-    /// The definition `HttpRouteHeader`.
     #[derive(Clone)]
     pub struct HttpRouteHeader {
         /// CloudFormation property `Invert`.
@@ -1359,7 +1087,6 @@ pub mod route {
 
     impl HttpRouteHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 invert: ::std::option::Option::None,
@@ -1369,18 +1096,17 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for HttpRouteHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Invert", self.invert);
-            p.set_opt("Match", self.match_);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpRouteHeader;
+        req {
+            name = "Name",
+        }
+        opt {
+            invert = "Invert",
+            match_ = "Match",
         }
     }
 
-    /// The definition `HeaderMatchMethod`.
     #[derive(Clone, Default)]
     pub struct HeaderMatchMethod {
         /// CloudFormation property `Exact`.
@@ -1395,85 +1121,17 @@ pub mod route {
         pub suffix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HeaderMatchMethod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("Range", self.range);
-            p.set_opt("Regex", self.regex);
-            p.set_opt("Suffix", self.suffix);
-            p.into_expr()
+    crate::resource::props! {
+        nested HeaderMatchMethod;
+        opt {
+            exact = "Exact",
+            prefix = "Prefix",
+            range = "Range",
+            regex = "Regex",
+            suffix = "Suffix",
         }
     }
 
-    /// The definition `HttpPathMatch`.
-    #[derive(Clone, Default)]
-    pub struct HttpPathMatch {
-        /// CloudFormation property `Exact`.
-        pub exact: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Regex`.
-        pub regex: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for HttpPathMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.set_opt("Regex", self.regex);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `QueryParameter`.
-    #[derive(Clone)]
-    pub struct QueryParameter {
-        /// CloudFormation property `Match`.
-        pub match_: ::std::option::Option<crate::cfn::appmesh::route::HttpQueryParameterMatch>,
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl QueryParameter {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                match_: ::std::option::Option::None,
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for QueryParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Match", self.match_);
-            p.set("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `HttpQueryParameterMatch`.
-    #[derive(Clone, Default)]
-    pub struct HttpQueryParameterMatch {
-        /// CloudFormation property `Exact`.
-        pub exact: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for HttpQueryParameterMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `HttpRetryPolicy`.
     #[derive(Clone)]
     pub struct HttpRetryPolicy {
         /// CloudFormation property `HttpRetryEvents`.
@@ -1481,15 +1139,14 @@ pub mod route {
         /// CloudFormation property `MaxRetries`; required.
         pub max_retries: crate::value::Val<i64>,
         /// CloudFormation property `PerRetryTimeout`; required.
-        pub per_retry_timeout: crate::cfn::appmesh::route::Duration,
+        pub per_retry_timeout: crate::cfn::shared::group_devtools::Duration,
         /// CloudFormation property `TcpRetryEvents`.
         pub tcp_retry_events: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
     impl HttpRetryPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(max_retries: impl ::std::convert::Into<crate::value::Val<i64>>, per_retry_timeout: crate::cfn::appmesh::route::Duration) -> Self {
+        pub fn new(max_retries: impl ::std::convert::Into<crate::value::Val<i64>>, per_retry_timeout: crate::cfn::shared::group_devtools::Duration) -> Self {
             Self {
                 http_retry_events: ::std::option::Option::None,
                 max_retries: max_retries.into(),
@@ -1499,38 +1156,18 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for HttpRetryPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpRetryEvents", self.http_retry_events);
-            p.set("MaxRetries", self.max_retries);
-            p.set("PerRetryTimeout", self.per_retry_timeout);
-            p.set_opt("TcpRetryEvents", self.tcp_retry_events);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpRetryPolicy;
+        req {
+            max_retries = "MaxRetries",
+            per_retry_timeout = "PerRetryTimeout",
+        }
+        opt {
+            http_retry_events = "HttpRetryEvents",
+            tcp_retry_events = "TcpRetryEvents",
         }
     }
 
-    /// The definition `HttpTimeout`.
-    #[derive(Clone, Default)]
-    pub struct HttpTimeout {
-        /// CloudFormation property `Idle`.
-        pub idle: ::std::option::Option<crate::cfn::appmesh::route::Duration>,
-        /// CloudFormation property `PerRequest`.
-        pub per_request: ::std::option::Option<crate::cfn::appmesh::route::Duration>,
-    }
-
-    impl crate::resource::ToExpr for HttpTimeout {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Idle", self.idle);
-            p.set_opt("PerRequest", self.per_request);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `TcpRoute`.
     #[derive(Clone)]
     pub struct TcpRoute {
         /// CloudFormation property `Action`; required.
@@ -1538,7 +1175,7 @@ pub mod route {
         /// CloudFormation property `Match`.
         pub match_: ::std::option::Option<crate::cfn::appmesh::route::TcpRouteMatch>,
         /// CloudFormation property `Timeout`.
-        pub timeout: ::std::option::Option<crate::cfn::appmesh::route::TcpTimeout>,
+        pub timeout: ::std::option::Option<crate::cfn::shared::group_devtools::TcpTimeout>,
     }
 
     impl TcpRoute {
@@ -1553,18 +1190,17 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for TcpRoute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("Match", self.match_);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested TcpRoute;
+        req {
+            action = "Action",
+        }
+        opt {
+            match_ = "Match",
+            timeout = "Timeout",
         }
     }
 
-    /// The definition `TcpRouteAction`.
     #[derive(Clone)]
     pub struct TcpRouteAction {
         /// CloudFormation property `WeightedTargets`; required.
@@ -1581,44 +1217,23 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for TcpRouteAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WeightedTargets", self.weighted_targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested TcpRouteAction;
+        req {
+            weighted_targets = "WeightedTargets",
         }
     }
 
-    /// The definition `TcpRouteMatch`.
     #[derive(Clone, Default)]
     pub struct TcpRouteMatch {
         /// CloudFormation property `Port`.
         pub port: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TcpRouteMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Port", self.port);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `TcpTimeout`.
-    #[derive(Clone, Default)]
-    pub struct TcpTimeout {
-        /// CloudFormation property `Idle`.
-        pub idle: ::std::option::Option<crate::cfn::appmesh::route::Duration>,
-    }
-
-    impl crate::resource::ToExpr for TcpTimeout {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Idle", self.idle);
-            p.into_expr()
+    crate::resource::props! {
+        nested TcpRouteMatch;
+        opt {
+            port = "Port",
         }
     }
 }
@@ -1644,7 +1259,6 @@ pub struct VirtualGateway {
 
 impl VirtualGateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(mesh_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, spec: crate::cfn::appmesh::virtual_gateway::VirtualGatewaySpec) -> Self {
         Self {
             mesh_name: mesh_name.into(),
@@ -1656,63 +1270,48 @@ impl VirtualGateway {
     }
 }
 
-impl crate::resource::Resource for VirtualGateway {
-    const TYPE: &'static str = "AWS::AppMesh::VirtualGateway";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MeshName", self.mesh_name);
-        p.set_opt("MeshOwner", self.mesh_owner);
-        p.set("Spec", self.spec);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VirtualGatewayName", self.virtual_gateway_name);
-        p
+crate::resource::props! {
+    resource VirtualGateway = "AWS::AppMesh::VirtualGateway", shape: Some(&VIRTUAL_GATEWAY_SHAPE);
+    req {
+        mesh_name = "MeshName",
+        spec = "Spec",
+    }
+    opt {
+        mesh_owner = "MeshOwner",
+        tags = "Tags",
+        virtual_gateway_name = "VirtualGatewayName",
     }
 }
 
+static VIRTUAL_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Spec", crate::resource::Rule { shape: Some(&self::virtual_gateway::VIRTUAL_GATEWAY_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`VirtualGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VirtualGateway> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `MeshName`.
-    #[inline]
-    pub fn attr_mesh_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshName")
-    }
-    /// `Fn::GetAtt` `MeshOwner`.
-    #[inline]
-    pub fn attr_mesh_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshOwner")
-    }
-    /// `Fn::GetAtt` `ResourceOwner`.
-    #[inline]
-    pub fn attr_resource_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceOwner")
-    }
-    /// `Fn::GetAtt` `Uid`.
-    #[inline]
-    pub fn attr_uid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uid")
-    }
-    /// `Fn::GetAtt` `VirtualGatewayName`.
-    #[inline]
-    pub fn attr_virtual_gateway_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualGatewayName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `MeshName`.
+        attr_mesh_name: ::std::string::String = "MeshName",
+        /// `Fn::GetAtt` `MeshOwner`.
+        attr_mesh_owner: ::std::string::String = "MeshOwner",
+        /// `Fn::GetAtt` `ResourceOwner`.
+        attr_resource_owner: ::std::string::String = "ResourceOwner",
+        /// `Fn::GetAtt` `Uid`.
+        attr_uid: ::std::string::String = "Uid",
+        /// `Fn::GetAtt` `VirtualGatewayName`.
+        attr_virtual_gateway_name: ::std::string::String = "VirtualGatewayName",
     }
 }
 
 pub mod virtual_gateway {
     //! Nested property types and enums of [`VirtualGateway`](super::VirtualGateway).
 
-    /// The definition `VirtualGatewaySpec`.
+    pub use crate::cfn::shared::group_devtools::{SubjectAlternativeNameMatchers, SubjectAlternativeNames};
+
     #[derive(Clone)]
     pub struct VirtualGatewaySpec {
         /// CloudFormation property `BackendDefaults`.
@@ -1735,50 +1334,47 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewaySpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BackendDefaults", self.backend_defaults);
-            p.set("Listeners", self.listeners);
-            p.set_opt("Logging", self.logging);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewaySpec;
+        req {
+            listeners = "Listeners",
+        }
+        opt {
+            backend_defaults = "BackendDefaults",
+            logging = "Logging",
         }
     }
 
-    /// The definition `VirtualGatewayBackendDefaults`.
+    pub(super) static VIRTUAL_GATEWAY_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Listeners", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VIRTUAL_GATEWAY_LISTENER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct VirtualGatewayBackendDefaults {
         /// CloudFormation property `ClientPolicy`.
         pub client_policy: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::VirtualGatewayClientPolicy>,
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayBackendDefaults {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientPolicy", self.client_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayBackendDefaults;
+        opt {
+            client_policy = "ClientPolicy",
         }
     }
 
-    /// The definition `VirtualGatewayClientPolicy`.
     #[derive(Clone, Default)]
     pub struct VirtualGatewayClientPolicy {
         /// CloudFormation property `TLS`.
         pub tls: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::VirtualGatewayClientPolicyTls>,
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayClientPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TLS", self.tls);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayClientPolicy;
+        opt {
+            tls = "TLS",
         }
     }
 
-    /// The definition `VirtualGatewayClientPolicyTls`.
     #[derive(Clone)]
     pub struct VirtualGatewayClientPolicyTls {
         /// CloudFormation property `Certificate`.
@@ -1804,19 +1400,18 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayClientPolicyTls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Certificate", self.certificate);
-            p.set_opt("Enforce", self.enforce);
-            p.set_opt("Ports", self.ports);
-            p.set("Validation", self.validation);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayClientPolicyTls;
+        req {
+            validation = "Validation",
+        }
+        opt {
+            certificate = "Certificate",
+            enforce = "Enforce",
+            ports = "Ports",
         }
     }
 
-    /// The definition `VirtualGatewayClientTlsCertificate`.
     #[derive(Clone, Default)]
     pub struct VirtualGatewayClientTlsCertificate {
         /// CloudFormation property `File`.
@@ -1825,17 +1420,14 @@ pub mod virtual_gateway {
         pub sds: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::VirtualGatewayListenerTlsSdsCertificate>,
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayClientTlsCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("File", self.file);
-            p.set_opt("SDS", self.sds);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayClientTlsCertificate;
+        opt {
+            file = "File",
+            sds = "SDS",
         }
     }
 
-    /// The definition `VirtualGatewayListenerTlsFileCertificate`.
     #[derive(Clone)]
     pub struct VirtualGatewayListenerTlsFileCertificate {
         /// CloudFormation property `CertificateChain`; required.
@@ -1846,7 +1438,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayListenerTlsFileCertificate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_chain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, private_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_chain: certificate_chain.into(),
@@ -1855,17 +1446,14 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayListenerTlsFileCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateChain", self.certificate_chain);
-            p.set("PrivateKey", self.private_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayListenerTlsFileCertificate;
+        req {
+            certificate_chain = "CertificateChain",
+            private_key = "PrivateKey",
         }
     }
 
-    /// The definition `VirtualGatewayListenerTlsSdsCertificate`.
     #[derive(Clone)]
     pub struct VirtualGatewayListenerTlsSdsCertificate {
         /// CloudFormation property `SecretName`; required.
@@ -1874,7 +1462,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayListenerTlsSdsCertificate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_name: secret_name.into(),
@@ -1882,20 +1469,17 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayListenerTlsSdsCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretName", self.secret_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayListenerTlsSdsCertificate;
+        req {
+            secret_name = "SecretName",
         }
     }
 
-    /// The definition `VirtualGatewayTlsValidationContext`.
     #[derive(Clone)]
     pub struct VirtualGatewayTlsValidationContext {
         /// CloudFormation property `SubjectAlternativeNames`.
-        pub subject_alternative_names: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::SubjectAlternativeNames>,
+        pub subject_alternative_names: ::std::option::Option<crate::cfn::shared::group_devtools::SubjectAlternativeNames>,
         /// CloudFormation property `Trust`; required.
         pub trust: crate::cfn::appmesh::virtual_gateway::VirtualGatewayTlsValidationContextTrust,
     }
@@ -1911,59 +1495,16 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayTlsValidationContext {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SubjectAlternativeNames", self.subject_alternative_names);
-            p.set("Trust", self.trust);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayTlsValidationContext;
+        req {
+            trust = "Trust",
+        }
+        opt {
+            subject_alternative_names = "SubjectAlternativeNames",
         }
     }
 
-    /// The definition `SubjectAlternativeNames`.
-    #[derive(Clone)]
-    pub struct SubjectAlternativeNames {
-        /// CloudFormation property `Match`; required.
-        pub match_: crate::cfn::appmesh::virtual_gateway::SubjectAlternativeNameMatchers,
-    }
-
-    impl SubjectAlternativeNames {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(match_: crate::cfn::appmesh::virtual_gateway::SubjectAlternativeNameMatchers) -> Self {
-            Self {
-                match_,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SubjectAlternativeNames {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Match", self.match_);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SubjectAlternativeNameMatchers`.
-    #[derive(Clone, Default)]
-    pub struct SubjectAlternativeNameMatchers {
-        /// CloudFormation property `Exact`.
-        pub exact: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for SubjectAlternativeNameMatchers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `VirtualGatewayTlsValidationContextTrust`.
     #[derive(Clone, Default)]
     pub struct VirtualGatewayTlsValidationContextTrust {
         /// CloudFormation property `ACM`.
@@ -1974,18 +1515,15 @@ pub mod virtual_gateway {
         pub sds: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::VirtualGatewayTlsValidationContextSdsTrust>,
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayTlsValidationContextTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ACM", self.acm);
-            p.set_opt("File", self.file);
-            p.set_opt("SDS", self.sds);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayTlsValidationContextTrust;
+        opt {
+            acm = "ACM",
+            file = "File",
+            sds = "SDS",
         }
     }
 
-    /// The definition `VirtualGatewayTlsValidationContextAcmTrust`.
     #[derive(Clone)]
     pub struct VirtualGatewayTlsValidationContextAcmTrust {
         /// CloudFormation property `CertificateAuthorityArns`; required.
@@ -1994,7 +1532,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayTlsValidationContextAcmTrust {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_authority_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 certificate_authority_arns: certificate_authority_arns.into(),
@@ -2002,16 +1539,13 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayTlsValidationContextAcmTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateAuthorityArns", self.certificate_authority_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayTlsValidationContextAcmTrust;
+        req {
+            certificate_authority_arns = "CertificateAuthorityArns",
         }
     }
 
-    /// The definition `VirtualGatewayTlsValidationContextFileTrust`.
     #[derive(Clone)]
     pub struct VirtualGatewayTlsValidationContextFileTrust {
         /// CloudFormation property `CertificateChain`; required.
@@ -2020,7 +1554,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayTlsValidationContextFileTrust {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_chain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_chain: certificate_chain.into(),
@@ -2028,16 +1561,13 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayTlsValidationContextFileTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateChain", self.certificate_chain);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayTlsValidationContextFileTrust;
+        req {
+            certificate_chain = "CertificateChain",
         }
     }
 
-    /// The definition `VirtualGatewayTlsValidationContextSdsTrust`.
     #[derive(Clone)]
     pub struct VirtualGatewayTlsValidationContextSdsTrust {
         /// CloudFormation property `SecretName`; required.
@@ -2046,7 +1576,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayTlsValidationContextSdsTrust {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_name: secret_name.into(),
@@ -2054,16 +1583,13 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayTlsValidationContextSdsTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretName", self.secret_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayTlsValidationContextSdsTrust;
+        req {
+            secret_name = "SecretName",
         }
     }
 
-    /// The definition `VirtualGatewayListener`.
     #[derive(Clone)]
     pub struct VirtualGatewayListener {
         /// CloudFormation property `ConnectionPool`.
@@ -2089,19 +1615,22 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayListener {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionPool", self.connection_pool);
-            p.set_opt("HealthCheck", self.health_check);
-            p.set("PortMapping", self.port_mapping);
-            p.set_opt("TLS", self.tls);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayListener;
+        req {
+            port_mapping = "PortMapping",
+        }
+        opt {
+            connection_pool = "ConnectionPool",
+            health_check = "HealthCheck",
+            tls = "TLS",
         }
     }
 
-    /// The definition `VirtualGatewayConnectionPool`.
+    pub(super) static VIRTUAL_GATEWAY_LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TLS", crate::resource::Rule { shape: Some(&VIRTUAL_GATEWAY_LISTENER_TLS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct VirtualGatewayConnectionPool {
         /// CloudFormation property `GRPC`.
@@ -2112,18 +1641,15 @@ pub mod virtual_gateway {
         pub http2: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::VirtualGatewayHttp2ConnectionPool>,
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayConnectionPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GRPC", self.grpc);
-            p.set_opt("HTTP", self.http);
-            p.set_opt("HTTP2", self.http2);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayConnectionPool;
+        opt {
+            grpc = "GRPC",
+            http = "HTTP",
+            http2 = "HTTP2",
         }
     }
 
-    /// The definition `VirtualGatewayGrpcConnectionPool`.
     #[derive(Clone)]
     pub struct VirtualGatewayGrpcConnectionPool {
         /// CloudFormation property `MaxRequests`; required.
@@ -2132,7 +1658,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayGrpcConnectionPool {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_requests: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_requests: max_requests.into(),
@@ -2140,16 +1665,13 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayGrpcConnectionPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxRequests", self.max_requests);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayGrpcConnectionPool;
+        req {
+            max_requests = "MaxRequests",
         }
     }
 
-    /// The definition `VirtualGatewayHttpConnectionPool`.
     #[derive(Clone)]
     pub struct VirtualGatewayHttpConnectionPool {
         /// CloudFormation property `MaxConnections`; required.
@@ -2160,7 +1682,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayHttpConnectionPool {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_connections: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_connections: max_connections.into(),
@@ -2169,17 +1690,16 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayHttpConnectionPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxConnections", self.max_connections);
-            p.set_opt("MaxPendingRequests", self.max_pending_requests);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayHttpConnectionPool;
+        req {
+            max_connections = "MaxConnections",
+        }
+        opt {
+            max_pending_requests = "MaxPendingRequests",
         }
     }
 
-    /// The definition `VirtualGatewayHttp2ConnectionPool`.
     #[derive(Clone)]
     pub struct VirtualGatewayHttp2ConnectionPool {
         /// CloudFormation property `MaxRequests`; required.
@@ -2188,7 +1708,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayHttp2ConnectionPool {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_requests: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_requests: max_requests.into(),
@@ -2196,16 +1715,13 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayHttp2ConnectionPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxRequests", self.max_requests);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayHttp2ConnectionPool;
+        req {
+            max_requests = "MaxRequests",
         }
     }
 
-    /// The definition `VirtualGatewayHealthCheckPolicy`.
     #[derive(Clone)]
     pub struct VirtualGatewayHealthCheckPolicy {
         /// CloudFormation property `HealthyThreshold`; required.
@@ -2226,7 +1742,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayHealthCheckPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(healthy_threshold: impl ::std::convert::Into<crate::value::Val<i64>>, interval_millis: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, timeout_millis: impl ::std::convert::Into<crate::value::Val<i64>>, unhealthy_threshold: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 healthy_threshold: healthy_threshold.into(),
@@ -2240,22 +1755,21 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayHealthCheckPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HealthyThreshold", self.healthy_threshold);
-            p.set("IntervalMillis", self.interval_millis);
-            p.set_opt("Path", self.path);
-            p.set_opt("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.set("TimeoutMillis", self.timeout_millis);
-            p.set("UnhealthyThreshold", self.unhealthy_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayHealthCheckPolicy;
+        req {
+            healthy_threshold = "HealthyThreshold",
+            interval_millis = "IntervalMillis",
+            protocol = "Protocol",
+            timeout_millis = "TimeoutMillis",
+            unhealthy_threshold = "UnhealthyThreshold",
+        }
+        opt {
+            path = "Path",
+            port = "Port",
         }
     }
 
-    /// The definition `VirtualGatewayPortMapping`.
     #[derive(Clone)]
     pub struct VirtualGatewayPortMapping {
         /// CloudFormation property `Port`; required.
@@ -2266,7 +1780,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayPortMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 port: port.into(),
@@ -2275,17 +1788,14 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayPortMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayPortMapping;
+        req {
+            port = "Port",
+            protocol = "Protocol",
         }
     }
 
-    /// The definition `VirtualGatewayListenerTls`.
     #[derive(Clone)]
     pub struct VirtualGatewayListenerTls {
         /// CloudFormation property `Certificate`; required.
@@ -2298,7 +1808,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayListenerTls {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate: crate::cfn::appmesh::virtual_gateway::VirtualGatewayListenerTlsCertificate, mode: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate,
@@ -2308,18 +1817,21 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayListenerTls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Certificate", self.certificate);
-            p.set("Mode", self.mode);
-            p.set_opt("Validation", self.validation);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayListenerTls;
+        req {
+            certificate = "Certificate",
+            mode = "Mode",
+        }
+        opt {
+            validation = "Validation",
         }
     }
 
-    /// The definition `VirtualGatewayListenerTlsCertificate`.
+    pub(super) static VIRTUAL_GATEWAY_LISTENER_TLS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Certificate", crate::resource::Rule { shape: Some(&VIRTUAL_GATEWAY_LISTENER_TLS_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct VirtualGatewayListenerTlsCertificate {
         /// CloudFormation property `ACM`.
@@ -2330,18 +1842,19 @@ pub mod virtual_gateway {
         pub sds: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::VirtualGatewayListenerTlsSdsCertificate>,
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayListenerTlsCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ACM", self.acm);
-            p.set_opt("File", self.file);
-            p.set_opt("SDS", self.sds);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayListenerTlsCertificate;
+        opt {
+            acm = "ACM",
+            file = "File",
+            sds = "SDS",
         }
     }
 
-    /// The definition `VirtualGatewayListenerTlsAcmCertificate`.
+    pub(super) static VIRTUAL_GATEWAY_LISTENER_TLS_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ACM", crate::resource::Rule { shape: Some(&VIRTUAL_GATEWAY_LISTENER_TLS_ACM_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct VirtualGatewayListenerTlsAcmCertificate {
         /// CloudFormation property `CertificateArn`; required. The `Arn` of an `AWS::ACM::Certificate`.
@@ -2350,7 +1863,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayListenerTlsAcmCertificate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_arn: certificate_arn.into(),
@@ -2358,20 +1870,21 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayListenerTlsAcmCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateArn", self.certificate_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayListenerTlsAcmCertificate;
+        req {
+            certificate_arn = "CertificateArn",
         }
     }
 
-    /// The definition `VirtualGatewayListenerTlsValidationContext`.
+    pub(super) static VIRTUAL_GATEWAY_LISTENER_TLS_ACM_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct VirtualGatewayListenerTlsValidationContext {
         /// CloudFormation property `SubjectAlternativeNames`.
-        pub subject_alternative_names: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::SubjectAlternativeNames>,
+        pub subject_alternative_names: ::std::option::Option<crate::cfn::shared::group_devtools::SubjectAlternativeNames>,
         /// CloudFormation property `Trust`; required.
         pub trust: crate::cfn::appmesh::virtual_gateway::VirtualGatewayListenerTlsValidationContextTrust,
     }
@@ -2387,17 +1900,16 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayListenerTlsValidationContext {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SubjectAlternativeNames", self.subject_alternative_names);
-            p.set("Trust", self.trust);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayListenerTlsValidationContext;
+        req {
+            trust = "Trust",
+        }
+        opt {
+            subject_alternative_names = "SubjectAlternativeNames",
         }
     }
 
-    /// The definition `VirtualGatewayListenerTlsValidationContextTrust`.
     #[derive(Clone, Default)]
     pub struct VirtualGatewayListenerTlsValidationContextTrust {
         /// CloudFormation property `File`.
@@ -2406,49 +1918,40 @@ pub mod virtual_gateway {
         pub sds: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::VirtualGatewayTlsValidationContextSdsTrust>,
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayListenerTlsValidationContextTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("File", self.file);
-            p.set_opt("SDS", self.sds);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayListenerTlsValidationContextTrust;
+        opt {
+            file = "File",
+            sds = "SDS",
         }
     }
 
-    /// The definition `VirtualGatewayLogging`.
     #[derive(Clone, Default)]
     pub struct VirtualGatewayLogging {
         /// CloudFormation property `AccessLog`.
         pub access_log: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::VirtualGatewayAccessLog>,
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayLogging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessLog", self.access_log);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayLogging;
+        opt {
+            access_log = "AccessLog",
         }
     }
 
-    /// The definition `VirtualGatewayAccessLog`.
     #[derive(Clone, Default)]
     pub struct VirtualGatewayAccessLog {
         /// CloudFormation property `File`.
         pub file: ::std::option::Option<crate::cfn::appmesh::virtual_gateway::VirtualGatewayFileAccessLog>,
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayAccessLog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("File", self.file);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayAccessLog;
+        opt {
+            file = "File",
         }
     }
 
-    /// The definition `VirtualGatewayFileAccessLog`.
     #[derive(Clone)]
     pub struct VirtualGatewayFileAccessLog {
         /// CloudFormation property `Format`.
@@ -2459,7 +1962,6 @@ pub mod virtual_gateway {
 
     impl VirtualGatewayFileAccessLog {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 format: ::std::option::Option::None,
@@ -2468,32 +1970,29 @@ pub mod virtual_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualGatewayFileAccessLog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Format", self.format);
-            p.set("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualGatewayFileAccessLog;
+        req {
+            path = "Path",
+        }
+        opt {
+            format = "Format",
         }
     }
 
-    /// The definition `LoggingFormat`.
     #[derive(Clone, Default)]
     pub struct LoggingFormat {
         /// CloudFormation property `Json`.
-        pub json: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub json: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// CloudFormation property `Text`.
         pub text: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoggingFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Json", self.json);
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingFormat;
+        opt {
+            json = "Json",
+            text = "Text",
         }
     }
 }
@@ -2519,7 +2018,6 @@ pub struct VirtualNode {
 
 impl VirtualNode {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(mesh_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, spec: crate::cfn::appmesh::virtual_node::VirtualNodeSpec) -> Self {
         Self {
             mesh_name: mesh_name.into(),
@@ -2531,63 +2029,48 @@ impl VirtualNode {
     }
 }
 
-impl crate::resource::Resource for VirtualNode {
-    const TYPE: &'static str = "AWS::AppMesh::VirtualNode";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MeshName", self.mesh_name);
-        p.set_opt("MeshOwner", self.mesh_owner);
-        p.set("Spec", self.spec);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VirtualNodeName", self.virtual_node_name);
-        p
+crate::resource::props! {
+    resource VirtualNode = "AWS::AppMesh::VirtualNode", shape: Some(&VIRTUAL_NODE_SHAPE);
+    req {
+        mesh_name = "MeshName",
+        spec = "Spec",
+    }
+    opt {
+        mesh_owner = "MeshOwner",
+        tags = "Tags",
+        virtual_node_name = "VirtualNodeName",
     }
 }
 
+static VIRTUAL_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Spec", crate::resource::Rule { shape: Some(&self::virtual_node::VIRTUAL_NODE_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`VirtualNode`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VirtualNode> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `MeshName`.
-    #[inline]
-    pub fn attr_mesh_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshName")
-    }
-    /// `Fn::GetAtt` `MeshOwner`.
-    #[inline]
-    pub fn attr_mesh_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshOwner")
-    }
-    /// `Fn::GetAtt` `ResourceOwner`.
-    #[inline]
-    pub fn attr_resource_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceOwner")
-    }
-    /// `Fn::GetAtt` `Uid`.
-    #[inline]
-    pub fn attr_uid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uid")
-    }
-    /// `Fn::GetAtt` `VirtualNodeName`.
-    #[inline]
-    pub fn attr_virtual_node_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualNodeName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `MeshName`.
+        attr_mesh_name: ::std::string::String = "MeshName",
+        /// `Fn::GetAtt` `MeshOwner`.
+        attr_mesh_owner: ::std::string::String = "MeshOwner",
+        /// `Fn::GetAtt` `ResourceOwner`.
+        attr_resource_owner: ::std::string::String = "ResourceOwner",
+        /// `Fn::GetAtt` `Uid`.
+        attr_uid: ::std::string::String = "Uid",
+        /// `Fn::GetAtt` `VirtualNodeName`.
+        attr_virtual_node_name: ::std::string::String = "VirtualNodeName",
     }
 }
 
 pub mod virtual_node {
     //! Nested property types and enums of [`VirtualNode`](super::VirtualNode).
 
-    /// The definition `VirtualNodeSpec`.
+    pub use crate::cfn::shared::group_devtools::{Duration, GrpcTimeout, HttpTimeout, PortMapping, SubjectAlternativeNameMatchers, SubjectAlternativeNames, TcpTimeout};
+
     #[derive(Clone, Default)]
     pub struct VirtualNodeSpec {
         /// CloudFormation property `BackendDefaults`.
@@ -2602,52 +2085,47 @@ pub mod virtual_node {
         pub service_discovery: ::std::option::Option<crate::cfn::appmesh::virtual_node::ServiceDiscovery>,
     }
 
-    impl crate::resource::ToExpr for VirtualNodeSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BackendDefaults", self.backend_defaults);
-            p.set_opt("Backends", self.backends);
-            p.set_opt("Listeners", self.listeners);
-            p.set_opt("Logging", self.logging);
-            p.set_opt("ServiceDiscovery", self.service_discovery);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualNodeSpec;
+        opt {
+            backend_defaults = "BackendDefaults",
+            backends = "Backends",
+            listeners = "Listeners",
+            logging = "Logging",
+            service_discovery = "ServiceDiscovery",
         }
     }
 
-    /// The definition `BackendDefaults`.
+    pub(super) static VIRTUAL_NODE_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Listeners", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LISTENER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct BackendDefaults {
         /// CloudFormation property `ClientPolicy`.
         pub client_policy: ::std::option::Option<crate::cfn::appmesh::virtual_node::ClientPolicy>,
     }
 
-    impl crate::resource::ToExpr for BackendDefaults {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientPolicy", self.client_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested BackendDefaults;
+        opt {
+            client_policy = "ClientPolicy",
         }
     }
 
-    /// The definition `ClientPolicy`.
     #[derive(Clone, Default)]
     pub struct ClientPolicy {
         /// CloudFormation property `TLS`.
         pub tls: ::std::option::Option<crate::cfn::appmesh::virtual_node::ClientPolicyTls>,
     }
 
-    impl crate::resource::ToExpr for ClientPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TLS", self.tls);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientPolicy;
+        opt {
+            tls = "TLS",
         }
     }
 
-    /// The definition `ClientPolicyTls`.
     #[derive(Clone)]
     pub struct ClientPolicyTls {
         /// CloudFormation property `Certificate`.
@@ -2673,19 +2151,18 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for ClientPolicyTls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Certificate", self.certificate);
-            p.set_opt("Enforce", self.enforce);
-            p.set_opt("Ports", self.ports);
-            p.set("Validation", self.validation);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientPolicyTls;
+        req {
+            validation = "Validation",
+        }
+        opt {
+            certificate = "Certificate",
+            enforce = "Enforce",
+            ports = "Ports",
         }
     }
 
-    /// The definition `ClientTlsCertificate`.
     #[derive(Clone, Default)]
     pub struct ClientTlsCertificate {
         /// CloudFormation property `File`.
@@ -2694,17 +2171,14 @@ pub mod virtual_node {
         pub sds: ::std::option::Option<crate::cfn::appmesh::virtual_node::ListenerTlsSdsCertificate>,
     }
 
-    impl crate::resource::ToExpr for ClientTlsCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("File", self.file);
-            p.set_opt("SDS", self.sds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientTlsCertificate;
+        opt {
+            file = "File",
+            sds = "SDS",
         }
     }
 
-    /// The definition `ListenerTlsFileCertificate`.
     #[derive(Clone)]
     pub struct ListenerTlsFileCertificate {
         /// CloudFormation property `CertificateChain`; required.
@@ -2715,7 +2189,6 @@ pub mod virtual_node {
 
     impl ListenerTlsFileCertificate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_chain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, private_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_chain: certificate_chain.into(),
@@ -2724,17 +2197,14 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for ListenerTlsFileCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateChain", self.certificate_chain);
-            p.set("PrivateKey", self.private_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerTlsFileCertificate;
+        req {
+            certificate_chain = "CertificateChain",
+            private_key = "PrivateKey",
         }
     }
 
-    /// The definition `ListenerTlsSdsCertificate`.
     #[derive(Clone)]
     pub struct ListenerTlsSdsCertificate {
         /// CloudFormation property `SecretName`; required.
@@ -2743,7 +2213,6 @@ pub mod virtual_node {
 
     impl ListenerTlsSdsCertificate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_name: secret_name.into(),
@@ -2751,20 +2220,17 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for ListenerTlsSdsCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretName", self.secret_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerTlsSdsCertificate;
+        req {
+            secret_name = "SecretName",
         }
     }
 
-    /// The definition `TlsValidationContext`.
     #[derive(Clone)]
     pub struct TlsValidationContext {
         /// CloudFormation property `SubjectAlternativeNames`.
-        pub subject_alternative_names: ::std::option::Option<crate::cfn::appmesh::virtual_node::SubjectAlternativeNames>,
+        pub subject_alternative_names: ::std::option::Option<crate::cfn::shared::group_devtools::SubjectAlternativeNames>,
         /// CloudFormation property `Trust`; required.
         pub trust: crate::cfn::appmesh::virtual_node::TlsValidationContextTrust,
     }
@@ -2780,59 +2246,16 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for TlsValidationContext {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SubjectAlternativeNames", self.subject_alternative_names);
-            p.set("Trust", self.trust);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsValidationContext;
+        req {
+            trust = "Trust",
+        }
+        opt {
+            subject_alternative_names = "SubjectAlternativeNames",
         }
     }
 
-    /// The definition `SubjectAlternativeNames`.
-    #[derive(Clone)]
-    pub struct SubjectAlternativeNames {
-        /// CloudFormation property `Match`; required.
-        pub match_: crate::cfn::appmesh::virtual_node::SubjectAlternativeNameMatchers,
-    }
-
-    impl SubjectAlternativeNames {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(match_: crate::cfn::appmesh::virtual_node::SubjectAlternativeNameMatchers) -> Self {
-            Self {
-                match_,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SubjectAlternativeNames {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Match", self.match_);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SubjectAlternativeNameMatchers`.
-    #[derive(Clone, Default)]
-    pub struct SubjectAlternativeNameMatchers {
-        /// CloudFormation property `Exact`.
-        pub exact: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for SubjectAlternativeNameMatchers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exact", self.exact);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `TlsValidationContextTrust`.
     #[derive(Clone, Default)]
     pub struct TlsValidationContextTrust {
         /// CloudFormation property `ACM`.
@@ -2843,18 +2266,15 @@ pub mod virtual_node {
         pub sds: ::std::option::Option<crate::cfn::appmesh::virtual_node::TlsValidationContextSdsTrust>,
     }
 
-    impl crate::resource::ToExpr for TlsValidationContextTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ACM", self.acm);
-            p.set_opt("File", self.file);
-            p.set_opt("SDS", self.sds);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsValidationContextTrust;
+        opt {
+            acm = "ACM",
+            file = "File",
+            sds = "SDS",
         }
     }
 
-    /// The definition `TlsValidationContextAcmTrust`.
     #[derive(Clone)]
     pub struct TlsValidationContextAcmTrust {
         /// CloudFormation property `CertificateAuthorityArns`; required.
@@ -2863,7 +2283,6 @@ pub mod virtual_node {
 
     impl TlsValidationContextAcmTrust {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_authority_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 certificate_authority_arns: certificate_authority_arns.into(),
@@ -2871,16 +2290,13 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for TlsValidationContextAcmTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateAuthorityArns", self.certificate_authority_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsValidationContextAcmTrust;
+        req {
+            certificate_authority_arns = "CertificateAuthorityArns",
         }
     }
 
-    /// The definition `TlsValidationContextFileTrust`.
     #[derive(Clone)]
     pub struct TlsValidationContextFileTrust {
         /// CloudFormation property `CertificateChain`; required.
@@ -2889,7 +2305,6 @@ pub mod virtual_node {
 
     impl TlsValidationContextFileTrust {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_chain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_chain: certificate_chain.into(),
@@ -2897,16 +2312,13 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for TlsValidationContextFileTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateChain", self.certificate_chain);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsValidationContextFileTrust;
+        req {
+            certificate_chain = "CertificateChain",
         }
     }
 
-    /// The definition `TlsValidationContextSdsTrust`.
     #[derive(Clone)]
     pub struct TlsValidationContextSdsTrust {
         /// CloudFormation property `SecretName`; required.
@@ -2915,7 +2327,6 @@ pub mod virtual_node {
 
     impl TlsValidationContextSdsTrust {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_name: secret_name.into(),
@@ -2923,32 +2334,26 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for TlsValidationContextSdsTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretName", self.secret_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsValidationContextSdsTrust;
+        req {
+            secret_name = "SecretName",
         }
     }
 
-    /// The definition `Backend`.
     #[derive(Clone, Default)]
     pub struct Backend {
         /// CloudFormation property `VirtualService`.
         pub virtual_service: ::std::option::Option<crate::cfn::appmesh::virtual_node::VirtualServiceBackend>,
     }
 
-    impl crate::resource::ToExpr for Backend {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VirtualService", self.virtual_service);
-            p.into_expr()
+    crate::resource::props! {
+        nested Backend;
+        opt {
+            virtual_service = "VirtualService",
         }
     }
 
-    /// The definition `VirtualServiceBackend`.
     #[derive(Clone)]
     pub struct VirtualServiceBackend {
         /// CloudFormation property `ClientPolicy`.
@@ -2959,7 +2364,6 @@ pub mod virtual_node {
 
     impl VirtualServiceBackend {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(virtual_service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_policy: ::std::option::Option::None,
@@ -2968,17 +2372,16 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualServiceBackend {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientPolicy", self.client_policy);
-            p.set("VirtualServiceName", self.virtual_service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualServiceBackend;
+        req {
+            virtual_service_name = "VirtualServiceName",
+        }
+        opt {
+            client_policy = "ClientPolicy",
         }
     }
 
-    /// The definition `Listener`.
     #[derive(Clone)]
     pub struct Listener {
         /// CloudFormation property `ConnectionPool`.
@@ -2988,7 +2391,7 @@ pub mod virtual_node {
         /// CloudFormation property `OutlierDetection`.
         pub outlier_detection: ::std::option::Option<crate::cfn::appmesh::virtual_node::OutlierDetection>,
         /// CloudFormation property `PortMapping`; required.
-        pub port_mapping: crate::cfn::appmesh::virtual_node::PortMapping,
+        pub port_mapping: crate::cfn::shared::group_devtools::PortMapping,
         /// CloudFormation property `TLS`.
         pub tls: ::std::option::Option<crate::cfn::appmesh::virtual_node::ListenerTls>,
         /// CloudFormation property `Timeout`.
@@ -2998,7 +2401,7 @@ pub mod virtual_node {
     impl Listener {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(port_mapping: crate::cfn::appmesh::virtual_node::PortMapping) -> Self {
+        pub fn new(port_mapping: crate::cfn::shared::group_devtools::PortMapping) -> Self {
             Self {
                 connection_pool: ::std::option::Option::None,
                 health_check: ::std::option::Option::None,
@@ -3010,21 +2413,24 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for Listener {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionPool", self.connection_pool);
-            p.set_opt("HealthCheck", self.health_check);
-            p.set_opt("OutlierDetection", self.outlier_detection);
-            p.set("PortMapping", self.port_mapping);
-            p.set_opt("TLS", self.tls);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested Listener;
+        req {
+            port_mapping = "PortMapping",
+        }
+        opt {
+            connection_pool = "ConnectionPool",
+            health_check = "HealthCheck",
+            outlier_detection = "OutlierDetection",
+            tls = "TLS",
+            timeout = "Timeout",
         }
     }
 
-    /// The definition `VirtualNodeConnectionPool`.
+    pub(super) static LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TLS", crate::resource::Rule { shape: Some(&LISTENER_TLS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct VirtualNodeConnectionPool {
         /// CloudFormation property `GRPC`.
@@ -3037,19 +2443,16 @@ pub mod virtual_node {
         pub tcp: ::std::option::Option<crate::cfn::appmesh::virtual_node::VirtualNodeTcpConnectionPool>,
     }
 
-    impl crate::resource::ToExpr for VirtualNodeConnectionPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GRPC", self.grpc);
-            p.set_opt("HTTP", self.http);
-            p.set_opt("HTTP2", self.http2);
-            p.set_opt("TCP", self.tcp);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualNodeConnectionPool;
+        opt {
+            grpc = "GRPC",
+            http = "HTTP",
+            http2 = "HTTP2",
+            tcp = "TCP",
         }
     }
 
-    /// The definition `VirtualNodeGrpcConnectionPool`.
     #[derive(Clone)]
     pub struct VirtualNodeGrpcConnectionPool {
         /// CloudFormation property `MaxRequests`; required.
@@ -3058,7 +2461,6 @@ pub mod virtual_node {
 
     impl VirtualNodeGrpcConnectionPool {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_requests: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_requests: max_requests.into(),
@@ -3066,16 +2468,13 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualNodeGrpcConnectionPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxRequests", self.max_requests);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualNodeGrpcConnectionPool;
+        req {
+            max_requests = "MaxRequests",
         }
     }
 
-    /// The definition `VirtualNodeHttpConnectionPool`.
     #[derive(Clone)]
     pub struct VirtualNodeHttpConnectionPool {
         /// CloudFormation property `MaxConnections`; required.
@@ -3086,7 +2485,6 @@ pub mod virtual_node {
 
     impl VirtualNodeHttpConnectionPool {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_connections: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_connections: max_connections.into(),
@@ -3095,17 +2493,16 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualNodeHttpConnectionPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxConnections", self.max_connections);
-            p.set_opt("MaxPendingRequests", self.max_pending_requests);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualNodeHttpConnectionPool;
+        req {
+            max_connections = "MaxConnections",
+        }
+        opt {
+            max_pending_requests = "MaxPendingRequests",
         }
     }
 
-    /// The definition `VirtualNodeHttp2ConnectionPool`.
     #[derive(Clone)]
     pub struct VirtualNodeHttp2ConnectionPool {
         /// CloudFormation property `MaxRequests`; required.
@@ -3114,7 +2511,6 @@ pub mod virtual_node {
 
     impl VirtualNodeHttp2ConnectionPool {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_requests: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_requests: max_requests.into(),
@@ -3122,16 +2518,13 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualNodeHttp2ConnectionPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxRequests", self.max_requests);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualNodeHttp2ConnectionPool;
+        req {
+            max_requests = "MaxRequests",
         }
     }
 
-    /// The definition `VirtualNodeTcpConnectionPool`.
     #[derive(Clone)]
     pub struct VirtualNodeTcpConnectionPool {
         /// CloudFormation property `MaxConnections`; required.
@@ -3140,7 +2533,6 @@ pub mod virtual_node {
 
     impl VirtualNodeTcpConnectionPool {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_connections: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_connections: max_connections.into(),
@@ -3148,16 +2540,13 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualNodeTcpConnectionPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxConnections", self.max_connections);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualNodeTcpConnectionPool;
+        req {
+            max_connections = "MaxConnections",
         }
     }
 
-    /// The definition `HealthCheck`.
     #[derive(Clone)]
     pub struct HealthCheck {
         /// CloudFormation property `HealthyThreshold`; required.
@@ -3178,7 +2567,6 @@ pub mod virtual_node {
 
     impl HealthCheck {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(healthy_threshold: impl ::std::convert::Into<crate::value::Val<i64>>, interval_millis: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, timeout_millis: impl ::std::convert::Into<crate::value::Val<i64>>, unhealthy_threshold: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 healthy_threshold: healthy_threshold.into(),
@@ -3192,28 +2580,27 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for HealthCheck {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HealthyThreshold", self.healthy_threshold);
-            p.set("IntervalMillis", self.interval_millis);
-            p.set_opt("Path", self.path);
-            p.set_opt("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.set("TimeoutMillis", self.timeout_millis);
-            p.set("UnhealthyThreshold", self.unhealthy_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheck;
+        req {
+            healthy_threshold = "HealthyThreshold",
+            interval_millis = "IntervalMillis",
+            protocol = "Protocol",
+            timeout_millis = "TimeoutMillis",
+            unhealthy_threshold = "UnhealthyThreshold",
+        }
+        opt {
+            path = "Path",
+            port = "Port",
         }
     }
 
-    /// The definition `OutlierDetection`.
     #[derive(Clone)]
     pub struct OutlierDetection {
         /// CloudFormation property `BaseEjectionDuration`; required.
-        pub base_ejection_duration: crate::cfn::appmesh::virtual_node::Duration,
+        pub base_ejection_duration: crate::cfn::shared::group_devtools::Duration,
         /// CloudFormation property `Interval`; required.
-        pub interval: crate::cfn::appmesh::virtual_node::Duration,
+        pub interval: crate::cfn::shared::group_devtools::Duration,
         /// CloudFormation property `MaxEjectionPercent`; required.
         pub max_ejection_percent: crate::value::Val<i64>,
         /// CloudFormation property `MaxServerErrors`; required.
@@ -3222,8 +2609,7 @@ pub mod virtual_node {
 
     impl OutlierDetection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(base_ejection_duration: crate::cfn::appmesh::virtual_node::Duration, interval: crate::cfn::appmesh::virtual_node::Duration, max_ejection_percent: impl ::std::convert::Into<crate::value::Val<i64>>, max_server_errors: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
+        pub fn new(base_ejection_duration: crate::cfn::shared::group_devtools::Duration, interval: crate::cfn::shared::group_devtools::Duration, max_ejection_percent: impl ::std::convert::Into<crate::value::Val<i64>>, max_server_errors: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 base_ejection_duration,
                 interval,
@@ -3233,79 +2619,16 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for OutlierDetection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BaseEjectionDuration", self.base_ejection_duration);
-            p.set("Interval", self.interval);
-            p.set("MaxEjectionPercent", self.max_ejection_percent);
-            p.set("MaxServerErrors", self.max_server_errors);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutlierDetection;
+        req {
+            base_ejection_duration = "BaseEjectionDuration",
+            interval = "Interval",
+            max_ejection_percent = "MaxEjectionPercent",
+            max_server_errors = "MaxServerErrors",
         }
     }
 
-    /// The definition `Duration`.
-    #[derive(Clone)]
-    pub struct Duration {
-        /// CloudFormation property `Unit`; required.
-        pub unit: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<i64>,
-    }
-
-    impl Duration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(unit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                unit: unit.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Duration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `PortMapping`.
-    #[derive(Clone)]
-    pub struct PortMapping {
-        /// CloudFormation property `Port`; required.
-        pub port: crate::value::Val<i64>,
-        /// CloudFormation property `Protocol`; required.
-        pub protocol: crate::value::Val<::std::string::String>,
-    }
-
-    impl PortMapping {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                port: port.into(),
-                protocol: protocol.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PortMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ListenerTls`.
     #[derive(Clone)]
     pub struct ListenerTls {
         /// CloudFormation property `Certificate`; required.
@@ -3318,7 +2641,6 @@ pub mod virtual_node {
 
     impl ListenerTls {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate: crate::cfn::appmesh::virtual_node::ListenerTlsCertificate, mode: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate,
@@ -3328,18 +2650,21 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for ListenerTls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Certificate", self.certificate);
-            p.set("Mode", self.mode);
-            p.set_opt("Validation", self.validation);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerTls;
+        req {
+            certificate = "Certificate",
+            mode = "Mode",
+        }
+        opt {
+            validation = "Validation",
         }
     }
 
-    /// The definition `ListenerTlsCertificate`.
+    pub(super) static LISTENER_TLS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Certificate", crate::resource::Rule { shape: Some(&LISTENER_TLS_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct ListenerTlsCertificate {
         /// CloudFormation property `ACM`.
@@ -3350,18 +2675,19 @@ pub mod virtual_node {
         pub sds: ::std::option::Option<crate::cfn::appmesh::virtual_node::ListenerTlsSdsCertificate>,
     }
 
-    impl crate::resource::ToExpr for ListenerTlsCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ACM", self.acm);
-            p.set_opt("File", self.file);
-            p.set_opt("SDS", self.sds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerTlsCertificate;
+        opt {
+            acm = "ACM",
+            file = "File",
+            sds = "SDS",
         }
     }
 
-    /// The definition `ListenerTlsAcmCertificate`.
+    pub(super) static LISTENER_TLS_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ACM", crate::resource::Rule { shape: Some(&LISTENER_TLS_ACM_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct ListenerTlsAcmCertificate {
         /// CloudFormation property `CertificateArn`; required. The `Arn` of an `AWS::ACM::Certificate`.
@@ -3370,7 +2696,6 @@ pub mod virtual_node {
 
     impl ListenerTlsAcmCertificate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_arn: certificate_arn.into(),
@@ -3378,20 +2703,21 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for ListenerTlsAcmCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateArn", self.certificate_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerTlsAcmCertificate;
+        req {
+            certificate_arn = "CertificateArn",
         }
     }
 
-    /// The definition `ListenerTlsValidationContext`.
+    pub(super) static LISTENER_TLS_ACM_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct ListenerTlsValidationContext {
         /// CloudFormation property `SubjectAlternativeNames`.
-        pub subject_alternative_names: ::std::option::Option<crate::cfn::appmesh::virtual_node::SubjectAlternativeNames>,
+        pub subject_alternative_names: ::std::option::Option<crate::cfn::shared::group_devtools::SubjectAlternativeNames>,
         /// CloudFormation property `Trust`; required.
         pub trust: crate::cfn::appmesh::virtual_node::ListenerTlsValidationContextTrust,
     }
@@ -3407,17 +2733,16 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for ListenerTlsValidationContext {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SubjectAlternativeNames", self.subject_alternative_names);
-            p.set("Trust", self.trust);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerTlsValidationContext;
+        req {
+            trust = "Trust",
+        }
+        opt {
+            subject_alternative_names = "SubjectAlternativeNames",
         }
     }
 
-    /// The definition `ListenerTlsValidationContextTrust`.
     #[derive(Clone, Default)]
     pub struct ListenerTlsValidationContextTrust {
         /// CloudFormation property `File`.
@@ -3426,128 +2751,62 @@ pub mod virtual_node {
         pub sds: ::std::option::Option<crate::cfn::appmesh::virtual_node::TlsValidationContextSdsTrust>,
     }
 
-    impl crate::resource::ToExpr for ListenerTlsValidationContextTrust {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("File", self.file);
-            p.set_opt("SDS", self.sds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerTlsValidationContextTrust;
+        opt {
+            file = "File",
+            sds = "SDS",
         }
     }
 
-    /// The definition `ListenerTimeout`.
     #[derive(Clone, Default)]
     pub struct ListenerTimeout {
         /// CloudFormation property `GRPC`.
-        pub grpc: ::std::option::Option<crate::cfn::appmesh::virtual_node::GrpcTimeout>,
+        pub grpc: ::std::option::Option<crate::cfn::shared::group_devtools::GrpcTimeout>,
         /// CloudFormation property `HTTP`.
-        pub http: ::std::option::Option<crate::cfn::appmesh::virtual_node::HttpTimeout>,
+        pub http: ::std::option::Option<crate::cfn::shared::group_devtools::HttpTimeout>,
         /// CloudFormation property `HTTP2`.
-        pub http2: ::std::option::Option<crate::cfn::appmesh::virtual_node::HttpTimeout>,
+        pub http2: ::std::option::Option<crate::cfn::shared::group_devtools::HttpTimeout>,
         /// CloudFormation property `TCP`.
-        pub tcp: ::std::option::Option<crate::cfn::appmesh::virtual_node::TcpTimeout>,
+        pub tcp: ::std::option::Option<crate::cfn::shared::group_devtools::TcpTimeout>,
     }
 
-    impl crate::resource::ToExpr for ListenerTimeout {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GRPC", self.grpc);
-            p.set_opt("HTTP", self.http);
-            p.set_opt("HTTP2", self.http2);
-            p.set_opt("TCP", self.tcp);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerTimeout;
+        opt {
+            grpc = "GRPC",
+            http = "HTTP",
+            http2 = "HTTP2",
+            tcp = "TCP",
         }
     }
 
-    /// The definition `GrpcTimeout`.
-    #[derive(Clone, Default)]
-    pub struct GrpcTimeout {
-        /// CloudFormation property `Idle`.
-        pub idle: ::std::option::Option<crate::cfn::appmesh::virtual_node::Duration>,
-        /// CloudFormation property `PerRequest`.
-        pub per_request: ::std::option::Option<crate::cfn::appmesh::virtual_node::Duration>,
-    }
-
-    impl crate::resource::ToExpr for GrpcTimeout {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Idle", self.idle);
-            p.set_opt("PerRequest", self.per_request);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `HttpTimeout`.
-    #[derive(Clone, Default)]
-    pub struct HttpTimeout {
-        /// CloudFormation property `Idle`.
-        pub idle: ::std::option::Option<crate::cfn::appmesh::virtual_node::Duration>,
-        /// CloudFormation property `PerRequest`.
-        pub per_request: ::std::option::Option<crate::cfn::appmesh::virtual_node::Duration>,
-    }
-
-    impl crate::resource::ToExpr for HttpTimeout {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Idle", self.idle);
-            p.set_opt("PerRequest", self.per_request);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `TcpTimeout`.
-    #[derive(Clone, Default)]
-    pub struct TcpTimeout {
-        /// CloudFormation property `Idle`.
-        pub idle: ::std::option::Option<crate::cfn::appmesh::virtual_node::Duration>,
-    }
-
-    impl crate::resource::ToExpr for TcpTimeout {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Idle", self.idle);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Logging`.
     #[derive(Clone, Default)]
     pub struct Logging {
         /// CloudFormation property `AccessLog`.
         pub access_log: ::std::option::Option<crate::cfn::appmesh::virtual_node::AccessLog>,
     }
 
-    impl crate::resource::ToExpr for Logging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessLog", self.access_log);
-            p.into_expr()
+    crate::resource::props! {
+        nested Logging;
+        opt {
+            access_log = "AccessLog",
         }
     }
 
-    /// The definition `AccessLog`.
     #[derive(Clone, Default)]
     pub struct AccessLog {
         /// CloudFormation property `File`.
         pub file: ::std::option::Option<crate::cfn::appmesh::virtual_node::FileAccessLog>,
     }
 
-    impl crate::resource::ToExpr for AccessLog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("File", self.file);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessLog;
+        opt {
+            file = "File",
         }
     }
 
-    /// The definition `FileAccessLog`.
     #[derive(Clone)]
     pub struct FileAccessLog {
         /// CloudFormation property `Format`.
@@ -3558,7 +2817,6 @@ pub mod virtual_node {
 
     impl FileAccessLog {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 format: ::std::option::Option::None,
@@ -3567,36 +2825,32 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for FileAccessLog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Format", self.format);
-            p.set("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested FileAccessLog;
+        req {
+            path = "Path",
+        }
+        opt {
+            format = "Format",
         }
     }
 
-    /// The definition `LoggingFormat`.
     #[derive(Clone, Default)]
     pub struct LoggingFormat {
         /// CloudFormation property `Json`.
-        pub json: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub json: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// CloudFormation property `Text`.
         pub text: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoggingFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Json", self.json);
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingFormat;
+        opt {
+            json = "Json",
+            text = "Text",
         }
     }
 
-    /// The definition `ServiceDiscovery`.
     #[derive(Clone, Default)]
     pub struct ServiceDiscovery {
         /// CloudFormation property `AWSCloudMap`.
@@ -3605,21 +2859,18 @@ pub mod virtual_node {
         pub dns: ::std::option::Option<crate::cfn::appmesh::virtual_node::DnsServiceDiscovery>,
     }
 
-    impl crate::resource::ToExpr for ServiceDiscovery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AWSCloudMap", self.aws_cloud_map);
-            p.set_opt("DNS", self.dns);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceDiscovery;
+        opt {
+            aws_cloud_map = "AWSCloudMap",
+            dns = "DNS",
         }
     }
 
-    /// The definition `AwsCloudMapServiceDiscovery`.
     #[derive(Clone)]
     pub struct AwsCloudMapServiceDiscovery {
         /// CloudFormation property `Attributes`.
-        pub attributes: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub attributes: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// CloudFormation property `IpPreference`.
         pub ip_preference: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `NamespaceName`; required.
@@ -3630,7 +2881,6 @@ pub mod virtual_node {
 
     impl AwsCloudMapServiceDiscovery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(namespace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attributes: ::std::option::Option::None,
@@ -3641,19 +2891,18 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for AwsCloudMapServiceDiscovery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.set_opt("IpPreference", self.ip_preference);
-            p.set("NamespaceName", self.namespace_name);
-            p.set("ServiceName", self.service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsCloudMapServiceDiscovery;
+        req {
+            namespace_name = "NamespaceName",
+            service_name = "ServiceName",
+        }
+        opt {
+            attributes = "Attributes",
+            ip_preference = "IpPreference",
         }
     }
 
-    /// The definition `DnsServiceDiscovery`.
     #[derive(Clone)]
     pub struct DnsServiceDiscovery {
         /// CloudFormation property `Hostname`; required.
@@ -3666,7 +2915,6 @@ pub mod virtual_node {
 
     impl DnsServiceDiscovery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hostname: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hostname: hostname.into(),
@@ -3676,14 +2924,14 @@ pub mod virtual_node {
         }
     }
 
-    impl crate::resource::ToExpr for DnsServiceDiscovery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Hostname", self.hostname);
-            p.set_opt("IpPreference", self.ip_preference);
-            p.set_opt("ResponseType", self.response_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DnsServiceDiscovery;
+        req {
+            hostname = "Hostname",
+        }
+        opt {
+            ip_preference = "IpPreference",
+            response_type = "ResponseType",
         }
     }
 }
@@ -3709,7 +2957,6 @@ pub struct VirtualRouter {
 
 impl VirtualRouter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(mesh_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, spec: crate::cfn::appmesh::virtual_router::VirtualRouterSpec) -> Self {
         Self {
             mesh_name: mesh_name.into(),
@@ -3721,63 +2968,44 @@ impl VirtualRouter {
     }
 }
 
-impl crate::resource::Resource for VirtualRouter {
-    const TYPE: &'static str = "AWS::AppMesh::VirtualRouter";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MeshName", self.mesh_name);
-        p.set_opt("MeshOwner", self.mesh_owner);
-        p.set("Spec", self.spec);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VirtualRouterName", self.virtual_router_name);
-        p
+crate::resource::props! {
+    resource VirtualRouter = "AWS::AppMesh::VirtualRouter", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        mesh_name = "MeshName",
+        spec = "Spec",
+    }
+    opt {
+        mesh_owner = "MeshOwner",
+        tags = "Tags",
+        virtual_router_name = "VirtualRouterName",
     }
 }
 
 /// Attributes of [`VirtualRouter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VirtualRouter> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `MeshName`.
-    #[inline]
-    pub fn attr_mesh_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshName")
-    }
-    /// `Fn::GetAtt` `MeshOwner`.
-    #[inline]
-    pub fn attr_mesh_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshOwner")
-    }
-    /// `Fn::GetAtt` `ResourceOwner`.
-    #[inline]
-    pub fn attr_resource_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceOwner")
-    }
-    /// `Fn::GetAtt` `Uid`.
-    #[inline]
-    pub fn attr_uid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uid")
-    }
-    /// `Fn::GetAtt` `VirtualRouterName`.
-    #[inline]
-    pub fn attr_virtual_router_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualRouterName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `MeshName`.
+        attr_mesh_name: ::std::string::String = "MeshName",
+        /// `Fn::GetAtt` `MeshOwner`.
+        attr_mesh_owner: ::std::string::String = "MeshOwner",
+        /// `Fn::GetAtt` `ResourceOwner`.
+        attr_resource_owner: ::std::string::String = "ResourceOwner",
+        /// `Fn::GetAtt` `Uid`.
+        attr_uid: ::std::string::String = "Uid",
+        /// `Fn::GetAtt` `VirtualRouterName`.
+        attr_virtual_router_name: ::std::string::String = "VirtualRouterName",
     }
 }
 
 pub mod virtual_router {
     //! Nested property types and enums of [`VirtualRouter`](super::VirtualRouter).
 
-    /// The definition `VirtualRouterSpec`.
+    pub use crate::cfn::shared::group_devtools::PortMapping;
+
     #[derive(Clone)]
     pub struct VirtualRouterSpec {
         /// CloudFormation property `Listeners`; required.
@@ -3794,68 +3022,33 @@ pub mod virtual_router {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualRouterSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Listeners", self.listeners);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualRouterSpec;
+        req {
+            listeners = "Listeners",
         }
     }
 
-    /// The definition `VirtualRouterListener`.
     #[derive(Clone)]
     pub struct VirtualRouterListener {
         /// CloudFormation property `PortMapping`; required.
-        pub port_mapping: crate::cfn::appmesh::virtual_router::PortMapping,
+        pub port_mapping: crate::cfn::shared::group_devtools::PortMapping,
     }
 
     impl VirtualRouterListener {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(port_mapping: crate::cfn::appmesh::virtual_router::PortMapping) -> Self {
+        pub fn new(port_mapping: crate::cfn::shared::group_devtools::PortMapping) -> Self {
             Self {
                 port_mapping,
             }
         }
     }
 
-    impl crate::resource::ToExpr for VirtualRouterListener {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PortMapping", self.port_mapping);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `PortMapping`.
-    #[derive(Clone)]
-    pub struct PortMapping {
-        /// CloudFormation property `Port`; required.
-        pub port: crate::value::Val<i64>,
-        /// CloudFormation property `Protocol`; required.
-        pub protocol: crate::value::Val<::std::string::String>,
-    }
-
-    impl PortMapping {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                port: port.into(),
-                protocol: protocol.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PortMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualRouterListener;
+        req {
+            port_mapping = "PortMapping",
         }
     }
 }
@@ -3881,7 +3074,6 @@ pub struct VirtualService {
 
 impl VirtualService {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(mesh_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, spec: crate::cfn::appmesh::virtual_service::VirtualServiceSpec, virtual_service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             mesh_name: mesh_name.into(),
@@ -3893,79 +3085,55 @@ impl VirtualService {
     }
 }
 
-impl crate::resource::Resource for VirtualService {
-    const TYPE: &'static str = "AWS::AppMesh::VirtualService";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MeshName", self.mesh_name);
-        p.set_opt("MeshOwner", self.mesh_owner);
-        p.set("Spec", self.spec);
-        p.set_opt("Tags", self.tags);
-        p.set("VirtualServiceName", self.virtual_service_name);
-        p
+crate::resource::props! {
+    resource VirtualService = "AWS::AppMesh::VirtualService", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        mesh_name = "MeshName",
+        spec = "Spec",
+        virtual_service_name = "VirtualServiceName",
+    }
+    opt {
+        mesh_owner = "MeshOwner",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`VirtualService`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VirtualService> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `MeshName`.
-    #[inline]
-    pub fn attr_mesh_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshName")
-    }
-    /// `Fn::GetAtt` `MeshOwner`.
-    #[inline]
-    pub fn attr_mesh_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MeshOwner")
-    }
-    /// `Fn::GetAtt` `ResourceOwner`.
-    #[inline]
-    pub fn attr_resource_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceOwner")
-    }
-    /// `Fn::GetAtt` `Uid`.
-    #[inline]
-    pub fn attr_uid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uid")
-    }
-    /// `Fn::GetAtt` `VirtualServiceName`.
-    #[inline]
-    pub fn attr_virtual_service_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualServiceName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `MeshName`.
+        attr_mesh_name: ::std::string::String = "MeshName",
+        /// `Fn::GetAtt` `MeshOwner`.
+        attr_mesh_owner: ::std::string::String = "MeshOwner",
+        /// `Fn::GetAtt` `ResourceOwner`.
+        attr_resource_owner: ::std::string::String = "ResourceOwner",
+        /// `Fn::GetAtt` `Uid`.
+        attr_uid: ::std::string::String = "Uid",
+        /// `Fn::GetAtt` `VirtualServiceName`.
+        attr_virtual_service_name: ::std::string::String = "VirtualServiceName",
     }
 }
 
 pub mod virtual_service {
     //! Nested property types and enums of [`VirtualService`](super::VirtualService).
 
-    /// The definition `VirtualServiceSpec`.
     #[derive(Clone, Default)]
     pub struct VirtualServiceSpec {
         /// CloudFormation property `Provider`.
         pub provider: ::std::option::Option<crate::cfn::appmesh::virtual_service::VirtualServiceProvider>,
     }
 
-    impl crate::resource::ToExpr for VirtualServiceSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Provider", self.provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualServiceSpec;
+        opt {
+            provider = "Provider",
         }
     }
 
-    /// The definition `VirtualServiceProvider`.
     #[derive(Clone, Default)]
     pub struct VirtualServiceProvider {
         /// CloudFormation property `VirtualNode`.
@@ -3974,17 +3142,14 @@ pub mod virtual_service {
         pub virtual_router: ::std::option::Option<crate::cfn::appmesh::virtual_service::VirtualRouterServiceProvider>,
     }
 
-    impl crate::resource::ToExpr for VirtualServiceProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VirtualNode", self.virtual_node);
-            p.set_opt("VirtualRouter", self.virtual_router);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualServiceProvider;
+        opt {
+            virtual_node = "VirtualNode",
+            virtual_router = "VirtualRouter",
         }
     }
 
-    /// The definition `VirtualNodeServiceProvider`.
     #[derive(Clone)]
     pub struct VirtualNodeServiceProvider {
         /// CloudFormation property `VirtualNodeName`; required.
@@ -3993,7 +3158,6 @@ pub mod virtual_service {
 
     impl VirtualNodeServiceProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(virtual_node_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 virtual_node_name: virtual_node_name.into(),
@@ -4001,16 +3165,13 @@ pub mod virtual_service {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualNodeServiceProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VirtualNodeName", self.virtual_node_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualNodeServiceProvider;
+        req {
+            virtual_node_name = "VirtualNodeName",
         }
     }
 
-    /// The definition `VirtualRouterServiceProvider`.
     #[derive(Clone)]
     pub struct VirtualRouterServiceProvider {
         /// CloudFormation property `VirtualRouterName`; required.
@@ -4019,7 +3180,6 @@ pub mod virtual_service {
 
     impl VirtualRouterServiceProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(virtual_router_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 virtual_router_name: virtual_router_name.into(),
@@ -4027,12 +3187,10 @@ pub mod virtual_service {
         }
     }
 
-    impl crate::resource::ToExpr for VirtualRouterServiceProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VirtualRouterName", self.virtual_router_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested VirtualRouterServiceProvider;
+        req {
+            virtual_router_name = "VirtualRouterName",
         }
     }
 }

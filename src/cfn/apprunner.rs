@@ -31,62 +31,35 @@ pub struct AutoScalingConfiguration {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for AutoScalingConfiguration {
-    const TYPE: &'static str = "AWS::AppRunner::AutoScalingConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AUTO_SCALING_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoScalingConfigurationName", self.auto_scaling_configuration_name);
-        p.set_opt("MaxConcurrency", self.max_concurrency);
-        p.set_opt("MaxSize", self.max_size);
-        p.set_opt("MinSize", self.min_size);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource AutoScalingConfiguration = "AWS::AppRunner::AutoScalingConfiguration", shape: Some(&AUTO_SCALING_CONFIGURATION_SHAPE);
+    opt {
+        auto_scaling_configuration_name = "AutoScalingConfigurationName",
+        max_concurrency = "MaxConcurrency",
+        max_size = "MaxSize",
+        min_size = "MinSize",
+        tags = "Tags",
     }
 }
 
-static AUTO_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoScalingConfigurationName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9][A-Za-z0-9\\-_]{3,31}")), ..crate::resource::Rule::NONE }),
-        ("MaxConcurrency", crate::resource::Rule { min: Some(1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
-        ("MaxSize", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("MinSize", crate::resource::Rule { min: Some(1.0), max: Some(25.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::auto_scaling_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AUTO_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoScalingConfigurationName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9][A-Za-z0-9\\-_]{3,31}")), ..crate::resource::Rule::NONE }),
+    ("MaxConcurrency", crate::resource::Rule { min: Some(1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
+    ("MaxSize", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("MinSize", crate::resource::Rule { min: Some(1.0), max: Some(25.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apprunner::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AutoScalingConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AutoScalingConfiguration> {
-    /// `Fn::GetAtt` `AutoScalingConfigurationArn`.
-    #[inline]
-    pub fn attr_auto_scaling_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutoScalingConfigurationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AutoScalingConfigurationArn`.
+        attr_auto_scaling_configuration_arn: ::std::string::String = "AutoScalingConfigurationArn",
+        /// `Fn::GetAtt` `AutoScalingConfigurationRevision`.
+        attr_auto_scaling_configuration_revision: i64 = "AutoScalingConfigurationRevision",
+        /// `Fn::GetAtt` `Latest`.
+        attr_latest: bool = "Latest",
     }
-    /// `Fn::GetAtt` `AutoScalingConfigurationRevision`.
-    #[inline]
-    pub fn attr_auto_scaling_configuration_revision(self) -> crate::value::Val<i64> {
-        self.__get_att("AutoScalingConfigurationRevision")
-    }
-    /// `Fn::GetAtt` `Latest`.
-    #[inline]
-    pub fn attr_latest(self) -> crate::value::Val<bool> {
-        self.__get_att("Latest")
-    }
-}
-
-pub mod auto_scaling_configuration {
-    //! Nested property types and enums of [`AutoScalingConfiguration`](super::AutoScalingConfiguration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::AppRunner::ObservabilityConfiguration resource  is an AWS App Runner resource type that specifies an App Runner observability configuration
@@ -108,57 +81,34 @@ pub struct ObservabilityConfiguration {
     pub trace_configuration: ::std::option::Option<crate::cfn::apprunner::observability_configuration::TraceConfiguration>,
 }
 
-impl crate::resource::Resource for ObservabilityConfiguration {
-    const TYPE: &'static str = "AWS::AppRunner::ObservabilityConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OBSERVABILITY_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ObservabilityConfigurationName", self.observability_configuration_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TraceConfiguration", self.trace_configuration);
-        p
+crate::resource::props! {
+    resource ObservabilityConfiguration = "AWS::AppRunner::ObservabilityConfiguration", shape: Some(&OBSERVABILITY_CONFIGURATION_SHAPE);
+    opt {
+        observability_configuration_name = "ObservabilityConfigurationName",
+        tags = "Tags",
+        trace_configuration = "TraceConfiguration",
     }
 }
 
-static OBSERVABILITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ObservabilityConfigurationName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9][A-Za-z0-9\\-_]{3,31}")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::observability_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OBSERVABILITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ObservabilityConfigurationName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9][A-Za-z0-9\\-_]{3,31}")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apprunner::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ObservabilityConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ObservabilityConfiguration> {
-    /// `Fn::GetAtt` `Latest`.
-    #[inline]
-    pub fn attr_latest(self) -> crate::value::Val<bool> {
-        self.__get_att("Latest")
-    }
-    /// `Fn::GetAtt` `ObservabilityConfigurationArn`.
-    #[inline]
-    pub fn attr_observability_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ObservabilityConfigurationArn")
-    }
-    /// `Fn::GetAtt` `ObservabilityConfigurationRevision`.
-    #[inline]
-    pub fn attr_observability_configuration_revision(self) -> crate::value::Val<i64> {
-        self.__get_att("ObservabilityConfigurationRevision")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Latest`.
+        attr_latest: bool = "Latest",
+        /// `Fn::GetAtt` `ObservabilityConfigurationArn`.
+        attr_observability_configuration_arn: ::std::string::String = "ObservabilityConfigurationArn",
+        /// `Fn::GetAtt` `ObservabilityConfigurationRevision`.
+        attr_observability_configuration_revision: i64 = "ObservabilityConfigurationRevision",
     }
 }
 
 pub mod observability_configuration {
     //! Nested property types and enums of [`ObservabilityConfiguration`](super::ObservabilityConfiguration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Describes the configuration of the tracing feature within an AWS App Runner observability configuration.
     #[derive(Clone)]
@@ -171,7 +121,6 @@ pub mod observability_configuration {
 
     impl TraceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(vendor: impl ::std::convert::Into<crate::value::Val<crate::cfn::apprunner::observability_configuration::Vendor>>) -> Self {
             Self {
                 vendor: vendor.into(),
@@ -179,30 +128,21 @@ pub mod observability_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for TraceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Vendor", self.vendor);
-            p.into_expr()
+    crate::resource::props! {
+        nested TraceConfiguration;
+        req {
+            vendor = "Vendor",
         }
     }
 
     /// The implementation provider chosen for tracing App Runner services.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Vendor {
         /// `AWSXRAY`
         Awsxray,
     }
 
-    impl crate::value::CfnEnum for Vendor {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Awsxray => "AWSXRAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Vendor, ["AWSXRAY"]);
 }
 
 /// The AWS::AppRunner::Service resource specifies an AppRunner Service.
@@ -264,63 +204,46 @@ impl Service {
     }
 }
 
-impl crate::resource::Resource for Service {
-    const TYPE: &'static str = "AWS::AppRunner::Service";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_SHAPE)
+crate::resource::props! {
+    resource Service = "AWS::AppRunner::Service", shape: Some(&SERVICE_SHAPE);
+    req {
+        source_configuration = "SourceConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoScalingConfigurationArn", self.auto_scaling_configuration_arn);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("HealthCheckConfiguration", self.health_check_configuration);
-        p.set_opt("InstanceConfiguration", self.instance_configuration);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set_opt("ObservabilityConfiguration", self.observability_configuration);
-        p.set_opt("ServiceName", self.service_name);
-        p.set("SourceConfiguration", self.source_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        auto_scaling_configuration_arn = "AutoScalingConfigurationArn",
+        encryption_configuration = "EncryptionConfiguration",
+        health_check_configuration = "HealthCheckConfiguration",
+        instance_configuration = "InstanceConfiguration",
+        network_configuration = "NetworkConfiguration",
+        observability_configuration = "ObservabilityConfiguration",
+        service_name = "ServiceName",
+        tags = "Tags",
     }
 }
 
-static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoScalingConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::service::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("HealthCheckConfiguration", crate::resource::Rule { shape: Some(&self::service::HEALTH_CHECK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceConfiguration", crate::resource::Rule { shape: Some(&self::service::INSTANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::service::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ObservabilityConfiguration", crate::resource::Rule { shape: Some(&self::service::SERVICE_OBSERVABILITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServiceName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9][A-Za-z0-9-_]{3,39}")), ..crate::resource::Rule::NONE }),
-        ("SourceConfiguration", crate::resource::Rule { shape: Some(&self::service::SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::TAG16_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoScalingConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::service::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HealthCheckConfiguration", crate::resource::Rule { shape: Some(&self::service::HEALTH_CHECK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceConfiguration", crate::resource::Rule { shape: Some(&self::service::INSTANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::service::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ObservabilityConfiguration", crate::resource::Rule { shape: Some(&self::service::SERVICE_OBSERVABILITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ServiceName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9][A-Za-z0-9-_]{3,39}")), ..crate::resource::Rule::NONE }),
+    ("SourceConfiguration", crate::resource::Rule { shape: Some(&self::service::SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apprunner::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Service`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Service> {
-    /// `Fn::GetAtt` `ServiceArn`.
-    #[inline]
-    pub fn attr_service_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceArn")
-    }
-    /// `Fn::GetAtt` `ServiceId`.
-    #[inline]
-    pub fn attr_service_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceId")
-    }
-    /// `Fn::GetAtt` `ServiceUrl`.
-    #[inline]
-    pub fn attr_service_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceUrl")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ServiceArn`.
+        attr_service_arn: ::std::string::String = "ServiceArn",
+        /// `Fn::GetAtt` `ServiceId`.
+        attr_service_id: ::std::string::String = "ServiceId",
+        /// `Fn::GetAtt` `ServiceUrl`.
+        attr_service_url: ::std::string::String = "ServiceUrl",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -338,7 +261,6 @@ pub mod service {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key: kms_key.into(),
@@ -346,20 +268,16 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KmsKey", self.kms_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            kms_key = "KmsKey",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:kms:[a-z\\-]+-[0-9]{1}:[0-9]{12}:key\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:kms:[a-z\\-]+-[0-9]{1}:[0-9]{12}:key\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Health check configuration
     #[derive(Clone, Default)]
@@ -390,29 +308,25 @@ pub mod service {
         pub unhealthy_threshold: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HealthCheckConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HealthyThreshold", self.healthy_threshold);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("Path", self.path);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("Timeout", self.timeout);
-            p.set_opt("UnhealthyThreshold", self.unhealthy_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckConfiguration;
+        opt {
+            healthy_threshold = "HealthyThreshold",
+            interval = "Interval",
+            path = "Path",
+            protocol = "Protocol",
+            timeout = "Timeout",
+            unhealthy_threshold = "UnhealthyThreshold",
         }
     }
 
-    pub(super) static HEALTH_CHECK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HealthyThreshold", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-            ("Interval", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Timeout", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-            ("UnhealthyThreshold", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEALTH_CHECK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HealthyThreshold", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+        ("Interval", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Timeout", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+        ("UnhealthyThreshold", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Instance Configuration
     #[derive(Clone, Default)]
@@ -431,24 +345,20 @@ pub mod service {
         pub memory: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InstanceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cpu", self.cpu);
-            p.set_opt("InstanceRoleArn", self.instance_role_arn);
-            p.set_opt("Memory", self.memory);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceConfiguration;
+        opt {
+            cpu = "Cpu",
+            instance_role_arn = "InstanceRoleArn",
+            memory = "Memory",
         }
     }
 
-    pub(super) static INSTANCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cpu", crate::resource::Rule { min_len: Some(3), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("256|512|1024|2048|4096|(0.25|0.5|1|2|4) vCPU")), ..crate::resource::Rule::NONE }),
-            ("InstanceRoleArn", crate::resource::Rule { min_len: Some(29), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}")), ..crate::resource::Rule::NONE }),
-            ("Memory", crate::resource::Rule { min_len: Some(3), max_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("512|1024|2048|3072|4096|6144|8192|10240|12288|(0.5|1|2|3|4|6|8|10|12) GB")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cpu", crate::resource::Rule { min_len: Some(3), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("256|512|1024|2048|4096|(0.25|0.5|1|2|4) vCPU")), ..crate::resource::Rule::NONE }),
+        ("InstanceRoleArn", crate::resource::Rule { min_len: Some(29), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Memory", crate::resource::Rule { min_len: Some(3), max_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("512|1024|2048|3072|4096|6144|8192|10240|12288|(0.5|1|2|3|4|6|8|10|12) GB")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network configuration
     #[derive(Clone, Default)]
@@ -467,22 +377,18 @@ pub mod service {
         pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::apprunner::service::IpAddressType>>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EgressConfiguration", self.egress_configuration);
-            p.set_opt("IngressConfiguration", self.ingress_configuration);
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            egress_configuration = "EgressConfiguration",
+            ingress_configuration = "IngressConfiguration",
+            ip_address_type = "IpAddressType",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EgressConfiguration", crate::resource::Rule { shape: Some(&EGRESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EgressConfiguration", crate::resource::Rule { shape: Some(&EGRESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network egress configuration
     #[derive(Clone)]
@@ -499,7 +405,6 @@ pub mod service {
 
     impl EgressConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(egress_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::apprunner::service::EgressType>>) -> Self {
             Self {
                 egress_type: egress_type.into(),
@@ -508,21 +413,19 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for EgressConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EgressType", self.egress_type);
-            p.set_opt("VpcConnectorArn", self.vpc_connector_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EgressConfiguration;
+        req {
+            egress_type = "EgressType",
+        }
+        opt {
+            vpc_connector_arn = "VpcConnectorArn",
         }
     }
 
-    pub(super) static EGRESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcConnectorArn", crate::resource::Rule { min_len: Some(44), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EGRESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcConnectorArn", crate::resource::Rule { min_len: Some(44), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network ingress configuration
     #[derive(Clone)]
@@ -535,7 +438,6 @@ pub mod service {
 
     impl IngressConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_publicly_accessible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_publicly_accessible: is_publicly_accessible.into(),
@@ -543,12 +445,10 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for IngressConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsPubliclyAccessible", self.is_publicly_accessible);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressConfiguration;
+        req {
+            is_publicly_accessible = "IsPubliclyAccessible",
         }
     }
 
@@ -567,7 +467,6 @@ pub mod service {
 
     impl ServiceObservabilityConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(observability_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 observability_configuration_arn: ::std::option::Option::None,
@@ -576,21 +475,19 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceObservabilityConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ObservabilityConfigurationArn", self.observability_configuration_arn);
-            p.set("ObservabilityEnabled", self.observability_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceObservabilityConfiguration;
+        req {
+            observability_enabled = "ObservabilityEnabled",
+        }
+        opt {
+            observability_configuration_arn = "ObservabilityConfigurationArn",
         }
     }
 
-    pub(super) static SERVICE_OBSERVABILITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ObservabilityConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_OBSERVABILITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ObservabilityConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Source Code configuration
     #[derive(Clone, Default)]
@@ -613,25 +510,21 @@ pub mod service {
         pub image_repository: ::std::option::Option<crate::cfn::apprunner::service::ImageRepository>,
     }
 
-    impl crate::resource::ToExpr for SourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationConfiguration", self.authentication_configuration);
-            p.set_opt("AutoDeploymentsEnabled", self.auto_deployments_enabled);
-            p.set_opt("CodeRepository", self.code_repository);
-            p.set_opt("ImageRepository", self.image_repository);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConfiguration;
+        opt {
+            authentication_configuration = "AuthenticationConfiguration",
+            auto_deployments_enabled = "AutoDeploymentsEnabled",
+            code_repository = "CodeRepository",
+            image_repository = "ImageRepository",
         }
     }
 
-    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CodeRepository", crate::resource::Rule { shape: Some(&CODE_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ImageRepository", crate::resource::Rule { shape: Some(&IMAGE_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CodeRepository", crate::resource::Rule { shape: Some(&CODE_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ImageRepository", crate::resource::Rule { shape: Some(&IMAGE_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Authentication Configuration
     #[derive(Clone, Default)]
@@ -646,22 +539,18 @@ pub mod service {
         pub connection_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AuthenticationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessRoleArn", self.access_role_arn);
-            p.set_opt("ConnectionArn", self.connection_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticationConfiguration;
+        opt {
+            access_role_arn = "AccessRoleArn",
+            connection_arn = "ConnectionArn",
         }
     }
 
-    pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessRoleArn", crate::resource::Rule { min_len: Some(29), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}")), ..crate::resource::Rule::NONE }),
-            ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessRoleArn", crate::resource::Rule { min_len: Some(29), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\\\.]{0,63}:[a-z0-9-\\\\.]{0,63}:[0-9]{12}:(\\w|\\/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Source Code Repository
     #[derive(Clone)]
@@ -686,7 +575,6 @@ pub mod service {
 
     impl CodeRepository {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(repository_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_code_version: crate::cfn::apprunner::service::SourceCodeVersion) -> Self {
             Self {
                 code_configuration: ::std::option::Option::None,
@@ -697,26 +585,24 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for CodeRepository {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeConfiguration", self.code_configuration);
-            p.set("RepositoryUrl", self.repository_url);
-            p.set("SourceCodeVersion", self.source_code_version);
-            p.set_opt("SourceDirectory", self.source_directory);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeRepository;
+        req {
+            repository_url = "RepositoryUrl",
+            source_code_version = "SourceCodeVersion",
+        }
+        opt {
+            code_configuration = "CodeConfiguration",
+            source_directory = "SourceDirectory",
         }
     }
 
-    pub(super) static CODE_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeConfiguration", crate::resource::Rule { shape: Some(&CODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RepositoryUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-            ("SourceCodeVersion", crate::resource::Rule { shape: Some(&SOURCE_CODE_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceDirectory", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[^\\x00]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeConfiguration", crate::resource::Rule { shape: Some(&CODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RepositoryUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+        ("SourceCodeVersion", crate::resource::Rule { shape: Some(&SOURCE_CODE_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceDirectory", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[^\\x00]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Code Configuration
     #[derive(Clone)]
@@ -733,7 +619,6 @@ pub mod service {
 
     impl CodeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(configuration_source: impl ::std::convert::Into<crate::value::Val<crate::cfn::apprunner::service::ConfigurationSource>>) -> Self {
             Self {
                 code_configuration_values: ::std::option::Option::None,
@@ -742,21 +627,19 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for CodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeConfigurationValues", self.code_configuration_values);
-            p.set("ConfigurationSource", self.configuration_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeConfiguration;
+        req {
+            configuration_source = "ConfigurationSource",
+        }
+        opt {
+            code_configuration_values = "CodeConfigurationValues",
         }
     }
 
-    pub(super) static CODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeConfigurationValues", crate::resource::Rule { shape: Some(&CODE_CONFIGURATION_VALUES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeConfigurationValues", crate::resource::Rule { shape: Some(&CODE_CONFIGURATION_VALUES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Code Configuration Values
     #[derive(Clone)]
@@ -787,7 +670,6 @@ pub mod service {
 
     impl CodeConfigurationValues {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::apprunner::service::Runtime>>) -> Self {
             Self {
                 build_command: ::std::option::Option::None,
@@ -800,29 +682,26 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for CodeConfigurationValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BuildCommand", self.build_command);
-            p.set_opt("Port", self.port);
-            p.set("Runtime", self.runtime);
-            p.set_opt("RuntimeEnvironmentSecrets", self.runtime_environment_secrets);
-            p.set_opt("RuntimeEnvironmentVariables", self.runtime_environment_variables);
-            p.set_opt("StartCommand", self.start_command);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeConfigurationValues;
+        req {
+            runtime = "Runtime",
+        }
+        opt {
+            build_command = "BuildCommand",
+            port = "Port",
+            runtime_environment_secrets = "RuntimeEnvironmentSecrets",
+            runtime_environment_variables = "RuntimeEnvironmentVariables",
+            start_command = "StartCommand",
         }
     }
 
-    pub(super) static CODE_CONFIGURATION_VALUES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BuildCommand", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\x0a\\x0d]+$")), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-            ("StartCommand", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\x0a\\x0d]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_CONFIGURATION_VALUES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BuildCommand", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\x0a\\x0d]+$")), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+        ("StartCommand", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\x0a\\x0d]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KeyValuePair`.
     #[derive(Clone, Default)]
     pub struct KeyValuePair {
         /// CloudFormation property `Name`.
@@ -831,13 +710,11 @@ pub mod service {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for KeyValuePair {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyValuePair;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
@@ -856,7 +733,6 @@ pub mod service {
 
     impl SourceCodeVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::apprunner::service::Type>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -865,21 +741,17 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for SourceCodeVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceCodeVersion;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static SOURCE_CODE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CODE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Image Repository
     #[derive(Clone)]
@@ -900,7 +772,6 @@ pub mod service {
 
     impl ImageRepository {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, image_repository_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::apprunner::service::ImageRepositoryType>>) -> Self {
             Self {
                 image_configuration: ::std::option::Option::None,
@@ -910,23 +781,21 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ImageRepository {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageConfiguration", self.image_configuration);
-            p.set("ImageIdentifier", self.image_identifier);
-            p.set("ImageRepositoryType", self.image_repository_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageRepository;
+        req {
+            image_identifier = "ImageIdentifier",
+            image_repository_type = "ImageRepositoryType",
+        }
+        opt {
+            image_configuration = "ImageConfiguration",
         }
     }
 
-    pub(super) static IMAGE_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageConfiguration", crate::resource::Rule { shape: Some(&IMAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ImageIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("([0-9]{12}.dkr.ecr.[a-z\\-]+-[0-9]{1}.amazonaws.com\\/.*)|(^public\\.ecr\\.aws\\/.+\\/.+)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageConfiguration", crate::resource::Rule { shape: Some(&IMAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ImageIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("([0-9]{12}.dkr.ecr.[a-z\\-]+-[0-9]{1}.amazonaws.com\\/.*)|(^public\\.ecr\\.aws\\/.+\\/.+)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Image Configuration
     #[derive(Clone, Default)]
@@ -947,34 +816,23 @@ pub mod service {
         pub start_command: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ImageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Port", self.port);
-            p.set_opt("RuntimeEnvironmentSecrets", self.runtime_environment_secrets);
-            p.set_opt("RuntimeEnvironmentVariables", self.runtime_environment_variables);
-            p.set_opt("StartCommand", self.start_command);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageConfiguration;
+        opt {
+            port = "Port",
+            runtime_environment_secrets = "RuntimeEnvironmentSecrets",
+            runtime_environment_variables = "RuntimeEnvironmentVariables",
+            start_command = "StartCommand",
         }
     }
 
-    pub(super) static IMAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Port", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-            ("StartCommand", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\x0a\\x0d]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG16_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Port", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+        ("StartCommand", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\x0a\\x0d]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Health Check Protocol
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `TCP`
         Tcp,
@@ -982,18 +840,10 @@ pub mod service {
         Http,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-                Self::Http => "HTTP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["TCP", "HTTP"]);
 
     /// Network egress type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EgressType {
         /// `DEFAULT`
         Default,
@@ -1001,18 +851,10 @@ pub mod service {
         Vpc,
     }
 
-    impl crate::value::CfnEnum for EgressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::Vpc => "VPC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EgressType, ["DEFAULT", "VPC"]);
 
     /// App Runner service endpoint IP address type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -1020,18 +862,10 @@ pub mod service {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::DualStack => "DUAL_STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["IPV4", "DUAL_STACK"]);
 
     /// Runtime
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Runtime {
         /// `PYTHON_3`
         Python3,
@@ -1061,29 +895,10 @@ pub mod service {
         Nodejs22,
     }
 
-    impl crate::value::CfnEnum for Runtime {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Python3 => "PYTHON_3",
-                Self::Nodejs12 => "NODEJS_12",
-                Self::Nodejs14 => "NODEJS_14",
-                Self::Corretto8 => "CORRETTO_8",
-                Self::Corretto11 => "CORRETTO_11",
-                Self::Nodejs16 => "NODEJS_16",
-                Self::Go1 => "GO_1",
-                Self::Dotnet6 => "DOTNET_6",
-                Self::Php81 => "PHP_81",
-                Self::Ruby31 => "RUBY_31",
-                Self::Python311 => "PYTHON_311",
-                Self::Nodejs18 => "NODEJS_18",
-                Self::Nodejs22 => "NODEJS_22",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Runtime, ["PYTHON_3", "NODEJS_12", "NODEJS_14", "CORRETTO_8", "CORRETTO_11", "NODEJS_16", "GO_1", "DOTNET_6", "PHP_81", "RUBY_31", "PYTHON_311", "NODEJS_18", "NODEJS_22"]);
 
     /// Configuration Source
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationSource {
         /// `REPOSITORY`
         Repository,
@@ -1091,34 +906,19 @@ pub mod service {
         Api,
     }
 
-    impl crate::value::CfnEnum for ConfigurationSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Repository => "REPOSITORY",
-                Self::Api => "API",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfigurationSource, ["REPOSITORY", "API"]);
 
     /// Source Code Version Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `BRANCH`
         Branch,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Branch => "BRANCH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["BRANCH"]);
 
     /// Image Repository Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageRepositoryType {
         /// `ECR`
         Ecr,
@@ -1126,15 +926,7 @@ pub mod service {
         EcrPublic,
     }
 
-    impl crate::value::CfnEnum for ImageRepositoryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ecr => "ECR",
-                Self::EcrPublic => "ECR_PUBLIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ImageRepositoryType, ["ECR", "ECR_PUBLIC"]);
 }
 
 /// The AWS::AppRunner::VpcConnector resource specifies an App Runner VpcConnector.
@@ -1162,7 +954,6 @@ pub struct VpcConnector {
 
 impl VpcConnector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             security_groups: ::std::option::Option::None,
@@ -1173,55 +964,33 @@ impl VpcConnector {
     }
 }
 
-impl crate::resource::Resource for VpcConnector {
-    const TYPE: &'static str = "AWS::AppRunner::VpcConnector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPC_CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource VpcConnector = "AWS::AppRunner::VpcConnector", shape: Some(&VPC_CONNECTOR_SHAPE);
+    req {
+        subnets = "Subnets",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("SecurityGroups", self.security_groups);
-        p.set("Subnets", self.subnets);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcConnectorName", self.vpc_connector_name);
-        p
+    opt {
+        security_groups = "SecurityGroups",
+        tags = "Tags",
+        vpc_connector_name = "VpcConnectorName",
     }
 }
 
-static VPC_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subnets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::vpc_connector::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcConnectorName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-\\\\_]{3,39}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPC_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(51200), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(51200), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apprunner::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcConnectorName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-\\\\_]{3,39}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcConnector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcConnector> {
-    /// `Fn::GetAtt` `VpcConnectorArn`.
-    #[inline]
-    pub fn attr_vpc_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcConnectorArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VpcConnectorArn`.
+        attr_vpc_connector_arn: ::std::string::String = "VpcConnectorArn",
+        /// `Fn::GetAtt` `VpcConnectorRevision`.
+        attr_vpc_connector_revision: i64 = "VpcConnectorRevision",
     }
-    /// `Fn::GetAtt` `VpcConnectorRevision`.
-    #[inline]
-    pub fn attr_vpc_connector_revision(self) -> crate::value::Val<i64> {
-        self.__get_att("VpcConnectorRevision")
-    }
-}
-
-pub mod vpc_connector {
-    //! Nested property types and enums of [`VpcConnector`](super::VpcConnector).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::AppRunner::VpcIngressConnection resource is an App Runner resource that specifies an App Runner VpcIngressConnection.
@@ -1247,7 +1016,6 @@ pub struct VpcIngressConnection {
 
 impl VpcIngressConnection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ingress_vpc_configuration: crate::cfn::apprunner::vpc_ingress_connection::IngressVpcConfiguration, service_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ingress_vpc_configuration,
@@ -1258,48 +1026,34 @@ impl VpcIngressConnection {
     }
 }
 
-impl crate::resource::Resource for VpcIngressConnection {
-    const TYPE: &'static str = "AWS::AppRunner::VpcIngressConnection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPC_INGRESS_CONNECTION_SHAPE)
+crate::resource::props! {
+    resource VpcIngressConnection = "AWS::AppRunner::VpcIngressConnection", shape: Some(&VPC_INGRESS_CONNECTION_SHAPE);
+    req {
+        ingress_vpc_configuration = "IngressVpcConfiguration",
+        service_arn = "ServiceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IngressVpcConfiguration", self.ingress_vpc_configuration);
-        p.set("ServiceArn", self.service_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcIngressConnectionName", self.vpc_ingress_connection_name);
-        p
+    opt {
+        tags = "Tags",
+        vpc_ingress_connection_name = "VpcIngressConnectionName",
     }
 }
 
-static VPC_INGRESS_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IngressVpcConfiguration", crate::resource::Rule { shape: Some(&self::vpc_ingress_connection::INGRESS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServiceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::vpc_ingress_connection::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcIngressConnectionName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9][A-Za-z0-9\\-_]{3,39}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPC_INGRESS_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IngressVpcConfiguration", crate::resource::Rule { shape: Some(&self::vpc_ingress_connection::INGRESS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ServiceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[0-9]{12}:(\\w|/|-){1,1011}")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apprunner::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcIngressConnectionName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9][A-Za-z0-9\\-_]{3,39}")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcIngressConnection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcIngressConnection> {
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `VpcIngressConnectionArn`.
-    #[inline]
-    pub fn attr_vpc_ingress_connection_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcIngressConnectionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `VpcIngressConnectionArn`.
+        attr_vpc_ingress_connection_arn: ::std::string::String = "VpcIngressConnectionArn",
     }
 }
 
@@ -1321,7 +1075,6 @@ pub mod vpc_ingress_connection {
 
     impl IngressVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(vpc_endpoint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 vpc_endpoint_id: vpc_endpoint_id.into(),
@@ -1330,27 +1083,16 @@ pub mod vpc_ingress_connection {
         }
     }
 
-    impl crate::resource::ToExpr for IngressVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VpcEndpointId", self.vpc_endpoint_id);
-            p.set("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressVpcConfiguration;
+        req {
+            vpc_endpoint_id = "VpcEndpointId",
+            vpc_id = "VpcId",
         }
     }
 
-    pub(super) static INGRESS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcEndpointId", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-            ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcEndpointId", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -24,12 +24,11 @@ pub struct AppBlock {
     /// CloudFormation property `SourceS3Location`; required; changing it replaces the resource.
     pub source_s3_location: crate::cfn::appstream::app_block::S3Location,
     /// CloudFormation property `Tags`.
-    pub tags: ::std::option::Option<::std::vec::Vec<crate::cfn::appstream::app_block::Tag>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::appstream::Tag>>,
 }
 
 impl AppBlock {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_s3_location: crate::cfn::appstream::app_block::S3Location) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -44,56 +43,46 @@ impl AppBlock {
     }
 }
 
-impl crate::resource::Resource for AppBlock {
-    const TYPE: &'static str = "AWS::AppStream::AppBlock";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APP_BLOCK_SHAPE)
+crate::resource::props! {
+    resource AppBlock = "AWS::AppStream::AppBlock", shape: Some(&APP_BLOCK_SHAPE);
+    req {
+        name = "Name",
+        source_s3_location = "SourceS3Location",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set("Name", self.name);
-        p.set_opt("PackagingType", self.packaging_type);
-        p.set_opt("PostSetupScriptDetails", self.post_setup_script_details);
-        p.set_opt("SetupScriptDetails", self.setup_script_details);
-        p.set("SourceS3Location", self.source_s3_location);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        display_name = "DisplayName",
+        packaging_type = "PackagingType",
+        post_setup_script_details = "PostSetupScriptDetails",
+        setup_script_details = "SetupScriptDetails",
+        tags = "Tags",
     }
 }
 
-static APP_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
-        ("PostSetupScriptDetails", crate::resource::Rule { shape: Some(&self::app_block::SCRIPT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SetupScriptDetails", crate::resource::Rule { shape: Some(&self::app_block::SCRIPT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SourceS3Location", crate::resource::Rule { shape: Some(&self::app_block::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APP_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
+    ("PostSetupScriptDetails", crate::resource::Rule { shape: Some(&self::app_block::SCRIPT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SetupScriptDetails", crate::resource::Rule { shape: Some(&self::app_block::SCRIPT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SourceS3Location", crate::resource::Rule { shape: Some(&self::app_block::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AppBlock`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AppBlock> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
     }
 }
 
 pub mod app_block {
     //! Nested property types and enums of [`AppBlock`](super::AppBlock).
 
-    /// The definition `ScriptDetails`.
+    pub use crate::cfn::shared::appstream::Tag;
+
     #[derive(Clone)]
     pub struct ScriptDetails {
         /// CloudFormation property `ExecutableParameters`.
@@ -108,7 +97,6 @@ pub mod app_block {
 
     impl ScriptDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(executable_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, script_s3_location: crate::cfn::appstream::app_block::S3Location, timeout_in_seconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 executable_parameters: ::std::option::Option::None,
@@ -119,27 +107,24 @@ pub mod app_block {
         }
     }
 
-    impl crate::resource::ToExpr for ScriptDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExecutableParameters", self.executable_parameters);
-            p.set("ExecutablePath", self.executable_path);
-            p.set("ScriptS3Location", self.script_s3_location);
-            p.set("TimeoutInSeconds", self.timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScriptDetails;
+        req {
+            executable_path = "ExecutablePath",
+            script_s3_location = "ScriptS3Location",
+            timeout_in_seconds = "TimeoutInSeconds",
+        }
+        opt {
+            executable_parameters = "ExecutableParameters",
         }
     }
 
-    pub(super) static SCRIPT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutableParameters", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("ExecutablePath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("ScriptS3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCRIPT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutableParameters", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("ExecutablePath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("ScriptS3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Location`.
     #[derive(Clone)]
     pub struct S3Location {
         /// CloudFormation property `S3Bucket`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -150,7 +135,6 @@ pub mod app_block {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket: s3_bucket.into(),
@@ -159,50 +143,22 @@ pub mod app_block {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set_opt("S3Key", self.s3_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            s3_bucket = "S3Bucket",
+        }
+        opt {
+            s3_key = "S3Key",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^[0-9a-z\\.\\-]*(?<!\\.)$")), ..crate::resource::Rule::NONE }),
-            ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z\\.\\-]*(?<!\\.)$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Tag`.
-    #[derive(Clone, Default)]
-    pub struct Tag {
-        /// CloudFormation property `Key`.
-        pub key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TagKey`.
-        pub tag_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TagValue`.
-        pub tag_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for Tag {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("TagKey", self.tag_key);
-            p.set_opt("TagValue", self.tag_value);
-            p.set_opt("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `PackagingType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PackagingType {
         /// `APPSTREAM2`
         Appstream2,
@@ -210,15 +166,7 @@ pub mod app_block {
         Custom,
     }
 
-    impl crate::value::CfnEnum for PackagingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Appstream2 => "APPSTREAM2",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PackagingType, ["APPSTREAM2", "CUSTOM"]);
 }
 
 /// Resource Type definition for AWS::AppStream::AppBlockBuilder.
@@ -227,7 +175,7 @@ pub mod app_block {
 #[derive(Clone)]
 pub struct AppBlockBuilder {
     /// CloudFormation property `AccessEndpoints`.
-    pub access_endpoints: ::std::option::Option<::std::vec::Vec<crate::cfn::appstream::app_block_builder::AccessEndpoint>>,
+    pub access_endpoints: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::appstream::AccessEndpoint>>,
     /// CloudFormation property `AppBlockArns`.
     pub app_block_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     /// CloudFormation property `Description`.
@@ -249,13 +197,12 @@ pub struct AppBlockBuilder {
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// CloudFormation property `VpcConfig`; required.
-    pub vpc_config: crate::cfn::appstream::app_block_builder::VpcConfig,
+    pub vpc_config: crate::cfn::shared::appstream::VpcConfig,
 }
 
 impl AppBlockBuilder {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, platform: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::app_block_builder::PlatformType>>, vpc_config: crate::cfn::appstream::app_block_builder::VpcConfig) -> Self {
+    pub fn new(instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, platform: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::app_block_builder::PlatformType>>, vpc_config: crate::cfn::shared::appstream::VpcConfig) -> Self {
         Self {
             access_endpoints: ::std::option::Option::None,
             app_block_arns: ::std::option::Option::None,
@@ -273,153 +220,58 @@ impl AppBlockBuilder {
     }
 }
 
-impl crate::resource::Resource for AppBlockBuilder {
-    const TYPE: &'static str = "AWS::AppStream::AppBlockBuilder";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APP_BLOCK_BUILDER_SHAPE)
+crate::resource::props! {
+    resource AppBlockBuilder = "AWS::AppStream::AppBlockBuilder", shape: Some(&APP_BLOCK_BUILDER_SHAPE);
+    req {
+        instance_type = "InstanceType",
+        name = "Name",
+        platform = "Platform",
+        vpc_config = "VpcConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessEndpoints", self.access_endpoints);
-        p.set_opt("AppBlockArns", self.app_block_arns);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisableIMDSV1", self.disable_imdsv1);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("EnableDefaultInternetAccess", self.enable_default_internet_access);
-        p.set_opt("IamRoleArn", self.iam_role_arn);
-        p.set("InstanceType", self.instance_type);
-        p.set("Name", self.name);
-        p.set("Platform", self.platform);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcConfig", self.vpc_config);
-        p
+    opt {
+        access_endpoints = "AccessEndpoints",
+        app_block_arns = "AppBlockArns",
+        description = "Description",
+        disable_imdsv1 = "DisableIMDSV1",
+        display_name = "DisplayName",
+        enable_default_internet_access = "EnableDefaultInternetAccess",
+        iam_role_arn = "IamRoleArn",
+        tags = "Tags",
     }
 }
 
-static APP_BLOCK_BUILDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessEndpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::app_block_builder::ACCESS_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("InstanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
-        ("VpcConfig", crate::resource::Rule { shape: Some(&self::app_block_builder::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APP_BLOCK_BUILDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessEndpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::ACCESS_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("InstanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
+    ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AppBlockBuilder`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AppBlockBuilder> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
     }
 }
 
 pub mod app_block_builder {
     //! Nested property types and enums of [`AppBlockBuilder`](super::AppBlockBuilder).
 
-    /// The definition `AccessEndpoint`.
-    #[derive(Clone)]
-    pub struct AccessEndpoint {
-        /// CloudFormation property `EndpointType`; required.
-        pub endpoint_type: crate::value::Val<crate::cfn::appstream::app_block_builder::EndpointType>,
-        /// CloudFormation property `VpceId`; required.
-        pub vpce_id: crate::value::Val<::std::string::String>,
-    }
+    pub use crate::cfn::shared::appstream::{AccessEndpoint, EndpointType, VpcConfig};
 
-    impl AccessEndpoint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(endpoint_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::app_block_builder::EndpointType>>, vpce_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                endpoint_type: endpoint_type.into(),
-                vpce_id: vpce_id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AccessEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndpointType", self.endpoint_type);
-            p.set("VpceId", self.vpce_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ACCESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpceId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VpcConfig`.
-    #[derive(Clone, Default)]
-    pub struct VpcConfig {
-        /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_group_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `SubnetIds`.
-        pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `EndpointType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EndpointType {
-        /// `STREAMING`
-        Streaming,
-    }
-
-    impl crate::value::CfnEnum for EndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Streaming => "STREAMING",
-            }
-        }
-    }
-
-    /// Allowed values of `PlatformType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlatformType {
         /// `WINDOWS_SERVER_2019`
         WindowsServer2019,
     }
 
-    impl crate::value::CfnEnum for PlatformType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WindowsServer2019 => "WINDOWS_SERVER_2019",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlatformType, ["WINDOWS_SERVER_2019"]);
 }
 
 /// Resource Type definition for AWS::AppStream::Application
@@ -436,7 +288,7 @@ pub struct Application {
     /// CloudFormation property `DisplayName`.
     pub display_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `IconS3Location`; required.
-    pub icon_s3_location: crate::cfn::appstream::application::S3Location,
+    pub icon_s3_location: crate::cfn::shared::appstream::S3Location,
     /// CloudFormation property `InstanceFamilies`; required; changing it replaces the resource.
     pub instance_families: crate::value::Val<crate::value::List<::std::string::String>>,
     /// CloudFormation property `LaunchParameters`.
@@ -448,15 +300,14 @@ pub struct Application {
     /// CloudFormation property `Platforms`; required; changing it replaces the resource.
     pub platforms: crate::value::Val<crate::value::List<crate::cfn::appstream::application::PlatformType>>,
     /// CloudFormation property `Tags`.
-    pub tags: ::std::option::Option<::std::vec::Vec<crate::cfn::appstream::application::Tag>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::appstream::Tag>>,
     /// CloudFormation property `WorkingDirectory`.
     pub working_directory: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(app_block_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, icon_s3_location: crate::cfn::appstream::application::S3Location, instance_families: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, launch_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, platforms: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::appstream::application::PlatformType>>>) -> Self {
+    pub fn new(app_block_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, icon_s3_location: crate::cfn::shared::appstream::S3Location, instance_families: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, launch_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, platforms: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::appstream::application::PlatformType>>>) -> Self {
         Self {
             app_block_arn: app_block_arn.into(),
             attributes_to_delete: ::std::option::Option::None,
@@ -474,127 +325,55 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::AppStream::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::AppStream::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        app_block_arn = "AppBlockArn",
+        icon_s3_location = "IconS3Location",
+        instance_families = "InstanceFamilies",
+        launch_path = "LaunchPath",
+        name = "Name",
+        platforms = "Platforms",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppBlockArn", self.app_block_arn);
-        p.set_opt("AttributesToDelete", self.attributes_to_delete);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set("IconS3Location", self.icon_s3_location);
-        p.set("InstanceFamilies", self.instance_families);
-        p.set_opt("LaunchParameters", self.launch_parameters);
-        p.set("LaunchPath", self.launch_path);
-        p.set("Name", self.name);
-        p.set("Platforms", self.platforms);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WorkingDirectory", self.working_directory);
-        p
+    opt {
+        attributes_to_delete = "AttributesToDelete",
+        description = "Description",
+        display_name = "DisplayName",
+        launch_parameters = "LaunchParameters",
+        tags = "Tags",
+        working_directory = "WorkingDirectory",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppBlockArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("IconS3Location", crate::resource::Rule { shape: Some(&self::application::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceFamilies", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LaunchParameters", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("LaunchPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
-        ("Platforms", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
-        ("WorkingDirectory", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppBlockArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("IconS3Location", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceFamilies", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LaunchParameters", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("LaunchPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
+    ("Platforms", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
+    ("WorkingDirectory", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `S3Location`.
-    #[derive(Clone)]
-    pub struct S3Location {
-        /// CloudFormation property `S3Bucket`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
-        pub s3_bucket: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `S3Key`; required.
-        pub s3_key: crate::value::Val<::std::string::String>,
-    }
+    pub use crate::cfn::shared::appstream::{S3Location, Tag};
 
-    impl S3Location {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                s3_bucket: s3_bucket.into(),
-                s3_key: s3_key.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set("S3Key", self.s3_key);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^[0-9a-z\\.\\-]*(?<!\\.)$")), ..crate::resource::Rule::NONE }),
-            ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Tag`.
-    #[derive(Clone, Default)]
-    pub struct Tag {
-        /// CloudFormation property `Key`.
-        pub key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TagKey`.
-        pub tag_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TagValue`.
-        pub tag_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for Tag {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("TagKey", self.tag_key);
-            p.set_opt("TagValue", self.tag_value);
-            p.set_opt("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `PlatformType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlatformType {
         /// `AMAZON_LINUX2`
         AmazonLinux2,
@@ -616,22 +395,7 @@ pub mod application {
         WindowsServer2025,
     }
 
-    impl crate::value::CfnEnum for PlatformType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonLinux2 => "AMAZON_LINUX2",
-                Self::Rhel8 => "RHEL8",
-                Self::RockyLinux8 => "ROCKY_LINUX8",
-                Self::UbuntuPro2404 => "UBUNTU_PRO_2404",
-                Self::Windows => "WINDOWS",
-                Self::WindowsServer2016 => "WINDOWS_SERVER_2016",
-                Self::WindowsServer2019 => "WINDOWS_SERVER_2019",
-                Self::WindowsServer2022 => "WINDOWS_SERVER_2022",
-                Self::WindowsServer2025 => "WINDOWS_SERVER_2025",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlatformType, ["AMAZON_LINUX2", "RHEL8", "ROCKY_LINUX8", "UBUNTU_PRO_2404", "WINDOWS", "WINDOWS_SERVER_2016", "WINDOWS_SERVER_2019", "WINDOWS_SERVER_2022", "WINDOWS_SERVER_2025"]);
 }
 
 /// Resource Type definition for AWS::AppStream::ApplicationEntitlementAssociation
@@ -649,7 +413,6 @@ pub struct ApplicationEntitlementAssociation {
 
 impl ApplicationEntitlementAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, entitlement_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stack_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_identifier: application_identifier.into(),
@@ -659,15 +422,12 @@ impl ApplicationEntitlementAssociation {
     }
 }
 
-impl crate::resource::Resource for ApplicationEntitlementAssociation {
-    const TYPE: &'static str = "AWS::AppStream::ApplicationEntitlementAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationIdentifier", self.application_identifier);
-        p.set("EntitlementName", self.entitlement_name);
-        p.set("StackName", self.stack_name);
-        p
+crate::resource::props! {
+    resource ApplicationEntitlementAssociation = "AWS::AppStream::ApplicationEntitlementAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_identifier = "ApplicationIdentifier",
+        entitlement_name = "EntitlementName",
+        stack_name = "StackName",
     }
 }
 
@@ -684,7 +444,6 @@ pub struct ApplicationFleetAssociation {
 
 impl ApplicationFleetAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, fleet_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_arn: application_arn.into(),
@@ -693,14 +452,11 @@ impl ApplicationFleetAssociation {
     }
 }
 
-impl crate::resource::Resource for ApplicationFleetAssociation {
-    const TYPE: &'static str = "AWS::AppStream::ApplicationFleetAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationArn", self.application_arn);
-        p.set("FleetName", self.fleet_name);
-        p
+crate::resource::props! {
+    resource ApplicationFleetAssociation = "AWS::AppStream::ApplicationFleetAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_arn = "ApplicationArn",
+        fleet_name = "FleetName",
     }
 }
 
@@ -721,7 +477,6 @@ pub struct DirectoryConfig {
 
 impl DirectoryConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(directory_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, organizational_unit_distinguished_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, service_account_credentials: crate::cfn::appstream::directory_config::ServiceAccountCredentials) -> Self {
         Self {
             certificate_based_auth_properties: ::std::option::Option::None,
@@ -732,35 +487,27 @@ impl DirectoryConfig {
     }
 }
 
-impl crate::resource::Resource for DirectoryConfig {
-    const TYPE: &'static str = "AWS::AppStream::DirectoryConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DIRECTORY_CONFIG_SHAPE)
+crate::resource::props! {
+    resource DirectoryConfig = "AWS::AppStream::DirectoryConfig", shape: Some(&DIRECTORY_CONFIG_SHAPE);
+    req {
+        directory_name = "DirectoryName",
+        organizational_unit_distinguished_names = "OrganizationalUnitDistinguishedNames",
+        service_account_credentials = "ServiceAccountCredentials",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CertificateBasedAuthProperties", self.certificate_based_auth_properties);
-        p.set("DirectoryName", self.directory_name);
-        p.set("OrganizationalUnitDistinguishedNames", self.organizational_unit_distinguished_names);
-        p.set("ServiceAccountCredentials", self.service_account_credentials);
-        p
+    opt {
+        certificate_based_auth_properties = "CertificateBasedAuthProperties",
     }
 }
 
-static DIRECTORY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateBasedAuthProperties", crate::resource::Rule { shape: Some(&self::directory_config::CERTIFICATE_BASED_AUTH_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OrganizationalUnitDistinguishedNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ServiceAccountCredentials", crate::resource::Rule { shape: Some(&self::directory_config::SERVICE_ACCOUNT_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DIRECTORY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateBasedAuthProperties", crate::resource::Rule { shape: Some(&self::directory_config::CERTIFICATE_BASED_AUTH_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OrganizationalUnitDistinguishedNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ServiceAccountCredentials", crate::resource::Rule { shape: Some(&self::directory_config::SERVICE_ACCOUNT_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod directory_config {
     //! Nested property types and enums of [`DirectoryConfig`](super::DirectoryConfig).
 
-    /// The definition `CertificateBasedAuthProperties`.
     #[derive(Clone, Default)]
     pub struct CertificateBasedAuthProperties {
         /// CloudFormation property `CertificateAuthorityArn`.
@@ -769,23 +516,18 @@ pub mod directory_config {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::appstream::directory_config::Status>>,
     }
 
-    impl crate::resource::ToExpr for CertificateBasedAuthProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateAuthorityArn", self.certificate_authority_arn);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertificateBasedAuthProperties;
+        opt {
+            certificate_authority_arn = "CertificateAuthorityArn",
+            status = "Status",
         }
     }
 
-    pub(super) static CERTIFICATE_BASED_AUTH_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateAuthorityArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CERTIFICATE_BASED_AUTH_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateAuthorityArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceAccountCredentials`.
     #[derive(Clone)]
     pub struct ServiceAccountCredentials {
         /// CloudFormation property `AccountName`; required.
@@ -796,7 +538,6 @@ pub mod directory_config {
 
     impl ServiceAccountCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, account_password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_name: account_name.into(),
@@ -805,25 +546,20 @@ pub mod directory_config {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceAccountCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountName", self.account_name);
-            p.set("AccountPassword", self.account_password);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceAccountCredentials;
+        req {
+            account_name = "AccountName",
+            account_password = "AccountPassword",
         }
     }
 
-    pub(super) static SERVICE_ACCOUNT_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("AccountPassword", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_ACCOUNT_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("AccountPassword", crate::resource::Rule { min_len: Some(1), max_len: Some(127), secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -833,16 +569,7 @@ pub mod directory_config {
         EnabledNoDirectoryLoginFallback,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-                Self::EnabledNoDirectoryLoginFallback => "ENABLED_NO_DIRECTORY_LOGIN_FALLBACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["DISABLED", "ENABLED", "ENABLED_NO_DIRECTORY_LOGIN_FALLBACK"]);
 }
 
 /// Resource Type definition for AWS::AppStream::Entitlement
@@ -864,7 +591,6 @@ pub struct Entitlement {
 
 impl Entitlement {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app_visibility: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::entitlement::AppVisibility>>, attributes: ::std::vec::Vec<crate::cfn::appstream::entitlement::Attribute>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stack_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             app_visibility: app_visibility.into(),
@@ -876,51 +602,39 @@ impl Entitlement {
     }
 }
 
-impl crate::resource::Resource for Entitlement {
-    const TYPE: &'static str = "AWS::AppStream::Entitlement";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENTITLEMENT_SHAPE)
+crate::resource::props! {
+    resource Entitlement = "AWS::AppStream::Entitlement", shape: Some(&ENTITLEMENT_SHAPE);
+    req {
+        app_visibility = "AppVisibility",
+        attributes = "Attributes",
+        name = "Name",
+        stack_name = "StackName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppVisibility", self.app_visibility);
-        p.set("Attributes", self.attributes);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("StackName", self.stack_name);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Attributes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::entitlement::ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
-        ("StackName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Attributes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::entitlement::ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
+    ("StackName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Entitlement`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Entitlement> {
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
 pub mod entitlement {
     //! Nested property types and enums of [`Entitlement`](super::Entitlement).
 
-    /// The definition `Attribute`.
     #[derive(Clone)]
     pub struct Attribute {
         /// CloudFormation property `Name`; required.
@@ -931,7 +645,6 @@ pub mod entitlement {
 
     impl Attribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -940,25 +653,20 @@ pub mod entitlement {
         }
     }
 
-    impl crate::resource::ToExpr for Attribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Attribute;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `AppVisibility`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppVisibility {
         /// `ALL`
         All,
@@ -966,15 +674,7 @@ pub mod entitlement {
         Associated,
     }
 
-    impl crate::value::CfnEnum for AppVisibility {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Associated => "ASSOCIATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AppVisibility, ["ALL", "ASSOCIATED"]);
 }
 
 /// Resource Type definition for AWS::AppStream::Fleet
@@ -995,7 +695,7 @@ pub struct Fleet {
     /// CloudFormation property `DisplayName`.
     pub display_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `DomainJoinInfo`.
-    pub domain_join_info: ::std::option::Option<crate::cfn::appstream::fleet::DomainJoinInfo>,
+    pub domain_join_info: ::std::option::Option<crate::cfn::shared::appstream::DomainJoinInfo>,
     /// CloudFormation property `EnableDefaultInternetAccess`.
     pub enable_default_internet_access: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `FleetType`; changing it replaces the resource.
@@ -1021,9 +721,9 @@ pub struct Fleet {
     /// CloudFormation property `Platform`.
     pub platform: ::std::option::Option<crate::value::Val<crate::cfn::appstream::fleet::Platform>>,
     /// CloudFormation property `RootVolumeConfig`.
-    pub root_volume_config: ::std::option::Option<crate::cfn::appstream::fleet::VolumeConfig>,
+    pub root_volume_config: ::std::option::Option<crate::cfn::shared::appstream::VolumeConfig>,
     /// CloudFormation property `SessionScriptS3Location`.
-    pub session_script_s3_location: ::std::option::Option<crate::cfn::appstream::fleet::S3Location>,
+    pub session_script_s3_location: ::std::option::Option<crate::cfn::shared::appstream::S3Location>,
     /// CloudFormation property `StreamView`.
     pub stream_view: ::std::option::Option<crate::value::Val<crate::cfn::appstream::fleet::StreamView>>,
     /// CloudFormation property `Tags`.
@@ -1031,12 +731,11 @@ pub struct Fleet {
     /// CloudFormation property `UsbDeviceFilterStrings`.
     pub usb_device_filter_strings: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     /// CloudFormation property `VpcConfig`.
-    pub vpc_config: ::std::option::Option<crate::cfn::appstream::fleet::VpcConfig>,
+    pub vpc_config: ::std::option::Option<crate::cfn::shared::appstream::VpcConfig>,
 }
 
 impl Fleet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             attributes_to_delete: ::std::option::Option::None,
@@ -1068,78 +767,71 @@ impl Fleet {
     }
 }
 
-impl crate::resource::Resource for Fleet {
-    const TYPE: &'static str = "AWS::AppStream::Fleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLEET_SHAPE)
+crate::resource::props! {
+    resource Fleet = "AWS::AppStream::Fleet", shape: Some(&FLEET_SHAPE);
+    req {
+        instance_type = "InstanceType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttributesToDelete", self.attributes_to_delete);
-        p.set_opt("ComputeCapacity", self.compute_capacity);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisableIMDSV1", self.disable_imdsv1);
-        p.set_opt("DisconnectTimeoutInSeconds", self.disconnect_timeout_in_seconds);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("DomainJoinInfo", self.domain_join_info);
-        p.set_opt("EnableDefaultInternetAccess", self.enable_default_internet_access);
-        p.set_opt("FleetType", self.fleet_type);
-        p.set_opt("IamRoleArn", self.iam_role_arn);
-        p.set_opt("IdleDisconnectTimeoutInSeconds", self.idle_disconnect_timeout_in_seconds);
-        p.set_opt("ImageArn", self.image_arn);
-        p.set_opt("ImageName", self.image_name);
-        p.set("InstanceType", self.instance_type);
-        p.set_opt("MaxConcurrentSessions", self.max_concurrent_sessions);
-        p.set_opt("MaxSessionsPerInstance", self.max_sessions_per_instance);
-        p.set_opt("MaxUserDurationInSeconds", self.max_user_duration_in_seconds);
-        p.set("Name", self.name);
-        p.set_opt("Platform", self.platform);
-        p.set_opt("RootVolumeConfig", self.root_volume_config);
-        p.set_opt("SessionScriptS3Location", self.session_script_s3_location);
-        p.set_opt("StreamView", self.stream_view);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UsbDeviceFilterStrings", self.usb_device_filter_strings);
-        p.set_opt("VpcConfig", self.vpc_config);
-        p
+    opt {
+        attributes_to_delete = "AttributesToDelete",
+        compute_capacity = "ComputeCapacity",
+        description = "Description",
+        disable_imdsv1 = "DisableIMDSV1",
+        disconnect_timeout_in_seconds = "DisconnectTimeoutInSeconds",
+        display_name = "DisplayName",
+        domain_join_info = "DomainJoinInfo",
+        enable_default_internet_access = "EnableDefaultInternetAccess",
+        fleet_type = "FleetType",
+        iam_role_arn = "IamRoleArn",
+        idle_disconnect_timeout_in_seconds = "IdleDisconnectTimeoutInSeconds",
+        image_arn = "ImageArn",
+        image_name = "ImageName",
+        max_concurrent_sessions = "MaxConcurrentSessions",
+        max_sessions_per_instance = "MaxSessionsPerInstance",
+        max_user_duration_in_seconds = "MaxUserDurationInSeconds",
+        platform = "Platform",
+        root_volume_config = "RootVolumeConfig",
+        session_script_s3_location = "SessionScriptS3Location",
+        stream_view = "StreamView",
+        tags = "Tags",
+        usb_device_filter_strings = "UsbDeviceFilterStrings",
+        vpc_config = "VpcConfig",
     }
 }
 
-static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DisconnectTimeoutInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(360000.0), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("DomainJoinInfo", crate::resource::Rule { shape: Some(&self::fleet::DOMAIN_JOIN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FleetType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ALWAYS_ON$|^ON_DEMAND$|^ELASTIC$")), ..crate::resource::Rule::NONE }),
-        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("IdleDisconnectTimeoutInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ("ImageArn", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$")), ..crate::resource::Rule::NONE }),
-        ("ImageName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
-        ("InstanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("MaxUserDurationInSeconds", crate::resource::Rule { min: Some(600.0), max: Some(360000.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("SessionScriptS3Location", crate::resource::Rule { shape: Some(&self::fleet::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UsbDeviceFilterStrings", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^((\\w*)\\s*(\\w*)\\s*\\,\\s*(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*[0-1]\\s*\\,\\s*[0-1]\\s*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcConfig", crate::resource::Rule { shape: Some(&self::fleet::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DisconnectTimeoutInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(360000.0), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("DomainJoinInfo", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::DOMAIN_JOIN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FleetType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ALWAYS_ON$|^ON_DEMAND$|^ELASTIC$")), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("IdleDisconnectTimeoutInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+    ("ImageArn", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]+:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:.+$")), ..crate::resource::Rule::NONE }),
+    ("ImageName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
+    ("InstanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("MaxUserDurationInSeconds", crate::resource::Rule { min: Some(600.0), max: Some(360000.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("SessionScriptS3Location", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UsbDeviceFilterStrings", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^((\\w*)\\s*(\\w*)\\s*\\,\\s*(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?(\\w*)\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*\\*?\\d*\\s*\\,\\s*[0-1]\\s*\\,\\s*[0-1]\\s*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Fleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Fleet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod fleet {
     //! Nested property types and enums of [`Fleet`](super::Fleet).
 
-    /// The definition `ComputeCapacity`.
+    pub use crate::cfn::shared::appstream::{DomainJoinInfo, S3Location, VolumeConfig, VpcConfig};
+
     #[derive(Clone, Default)]
     pub struct ComputeCapacity {
         /// CloudFormation property `DesiredInstances`.
@@ -1148,129 +840,20 @@ pub mod fleet {
         pub desired_sessions: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ComputeCapacity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DesiredInstances", self.desired_instances);
-            p.set_opt("DesiredSessions", self.desired_sessions);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeCapacity;
+        opt {
+            desired_instances = "DesiredInstances",
+            desired_sessions = "DesiredSessions",
         }
     }
 
-    /// The definition `DomainJoinInfo`.
-    #[derive(Clone, Default)]
-    pub struct DomainJoinInfo {
-        /// CloudFormation property `DirectoryName`.
-        pub directory_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `OrganizationalUnitDistinguishedName`.
-        pub organizational_unit_distinguished_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
+    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\S\\s]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    impl crate::resource::ToExpr for DomainJoinInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DirectoryName", self.directory_name);
-            p.set_opt("OrganizationalUnitDistinguishedName", self.organizational_unit_distinguished_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DOMAIN_JOIN_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OrganizationalUnitDistinguishedName", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VolumeConfig`.
-    #[derive(Clone, Default)]
-    pub struct VolumeConfig {
-        /// CloudFormation property `VolumeSizeInGb`.
-        pub volume_size_in_gb: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for VolumeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VolumeSizeInGb", self.volume_size_in_gb);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `S3Location`.
-    #[derive(Clone)]
-    pub struct S3Location {
-        /// CloudFormation property `S3Bucket`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
-        pub s3_bucket: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `S3Key`; required.
-        pub s3_key: crate::value::Val<::std::string::String>,
-    }
-
-    impl S3Location {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                s3_bucket: s3_bucket.into(),
-                s3_key: s3_key.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set("S3Key", self.s3_key);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^[0-9a-z\\.\\-]*(?<!\\.)$")), ..crate::resource::Rule::NONE }),
-            ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\S\\s]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VpcConfig`.
-    #[derive(Clone, Default)]
-    pub struct VpcConfig {
-        /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_group_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `SubnetIds`.
-        pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AttributesToDelete`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributesToDelete {
         /// `VPC_CONFIGURATION`
         VpcConfiguration,
@@ -1288,23 +871,9 @@ pub mod fleet {
         MaxSessionsPerInstance,
     }
 
-    impl crate::value::CfnEnum for AttributesToDelete {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::VpcConfiguration => "VPC_CONFIGURATION",
-                Self::VpcConfigurationSecurityGroupIds => "VPC_CONFIGURATION_SECURITY_GROUP_IDS",
-                Self::DomainJoinInfo => "DOMAIN_JOIN_INFO",
-                Self::IamRoleArn => "IAM_ROLE_ARN",
-                Self::UsbDeviceFilterStrings => "USB_DEVICE_FILTER_STRINGS",
-                Self::SessionScriptS3Location => "SESSION_SCRIPT_S3_LOCATION",
-                Self::MaxSessionsPerInstance => "MAX_SESSIONS_PER_INSTANCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributesToDelete, ["VPC_CONFIGURATION", "VPC_CONFIGURATION_SECURITY_GROUP_IDS", "DOMAIN_JOIN_INFO", "IAM_ROLE_ARN", "USB_DEVICE_FILTER_STRINGS", "SESSION_SCRIPT_S3_LOCATION", "MAX_SESSIONS_PER_INSTANCE"]);
 
-    /// Allowed values of `Platform`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Platform {
         /// `AMAZON_LINUX2`
         AmazonLinux2,
@@ -1326,25 +895,9 @@ pub mod fleet {
         WindowsServer2025,
     }
 
-    impl crate::value::CfnEnum for Platform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonLinux2 => "AMAZON_LINUX2",
-                Self::Rhel8 => "RHEL8",
-                Self::RockyLinux8 => "ROCKY_LINUX8",
-                Self::UbuntuPro2404 => "UBUNTU_PRO_2404",
-                Self::Windows => "WINDOWS",
-                Self::WindowsServer2016 => "WINDOWS_SERVER_2016",
-                Self::WindowsServer2019 => "WINDOWS_SERVER_2019",
-                Self::WindowsServer2022 => "WINDOWS_SERVER_2022",
-                Self::WindowsServer2025 => "WINDOWS_SERVER_2025",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Platform, ["AMAZON_LINUX2", "RHEL8", "ROCKY_LINUX8", "UBUNTU_PRO_2404", "WINDOWS", "WINDOWS_SERVER_2016", "WINDOWS_SERVER_2019", "WINDOWS_SERVER_2022", "WINDOWS_SERVER_2025"]);
 
-    /// Allowed values of `StreamView`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamView {
         /// `APP`
         App,
@@ -1352,15 +905,7 @@ pub mod fleet {
         Desktop,
     }
 
-    impl crate::value::CfnEnum for StreamView {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::App => "APP",
-                Self::Desktop => "DESKTOP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StreamView, ["APP", "DESKTOP"]);
 }
 
 /// Resource Type definition for AWS::AppStream::ImageBuilder
@@ -1369,7 +914,7 @@ pub mod fleet {
 #[derive(Clone)]
 pub struct ImageBuilder {
     /// CloudFormation property `AccessEndpoints`.
-    pub access_endpoints: ::std::option::Option<::std::vec::Vec<crate::cfn::appstream::image_builder::AccessEndpoint>>,
+    pub access_endpoints: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::appstream::AccessEndpoint>>,
     /// CloudFormation property `AppstreamAgentVersion`.
     pub appstream_agent_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Description`.
@@ -1379,7 +924,7 @@ pub struct ImageBuilder {
     /// CloudFormation property `DisplayName`.
     pub display_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `DomainJoinInfo`.
-    pub domain_join_info: ::std::option::Option<crate::cfn::appstream::image_builder::DomainJoinInfo>,
+    pub domain_join_info: ::std::option::Option<crate::cfn::shared::appstream::DomainJoinInfo>,
     /// CloudFormation property `EnableDefaultInternetAccess`.
     pub enable_default_internet_access: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `IamRoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -1393,7 +938,7 @@ pub struct ImageBuilder {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `RootVolumeConfig`.
-    pub root_volume_config: ::std::option::Option<crate::cfn::appstream::image_builder::VolumeConfig>,
+    pub root_volume_config: ::std::option::Option<crate::cfn::shared::appstream::VolumeConfig>,
     /// CloudFormation property `SoftwaresToInstall`.
     pub softwares_to_install: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     /// CloudFormation property `SoftwaresToUninstall`.
@@ -1401,12 +946,11 @@ pub struct ImageBuilder {
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// CloudFormation property `VpcConfig`.
-    pub vpc_config: ::std::option::Option<crate::cfn::appstream::image_builder::VpcConfig>,
+    pub vpc_config: ::std::option::Option<crate::cfn::shared::appstream::VpcConfig>,
 }
 
 impl ImageBuilder {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_endpoints: ::std::option::Option::None,
@@ -1430,184 +974,59 @@ impl ImageBuilder {
     }
 }
 
-impl crate::resource::Resource for ImageBuilder {
-    const TYPE: &'static str = "AWS::AppStream::ImageBuilder";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IMAGE_BUILDER_SHAPE)
+crate::resource::props! {
+    resource ImageBuilder = "AWS::AppStream::ImageBuilder", shape: Some(&IMAGE_BUILDER_SHAPE);
+    req {
+        instance_type = "InstanceType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessEndpoints", self.access_endpoints);
-        p.set_opt("AppstreamAgentVersion", self.appstream_agent_version);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisableIMDSV1", self.disable_imdsv1);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("DomainJoinInfo", self.domain_join_info);
-        p.set_opt("EnableDefaultInternetAccess", self.enable_default_internet_access);
-        p.set_opt("IamRoleArn", self.iam_role_arn);
-        p.set_opt("ImageArn", self.image_arn);
-        p.set_opt("ImageName", self.image_name);
-        p.set("InstanceType", self.instance_type);
-        p.set("Name", self.name);
-        p.set_opt("RootVolumeConfig", self.root_volume_config);
-        p.set_opt("SoftwaresToInstall", self.softwares_to_install);
-        p.set_opt("SoftwaresToUninstall", self.softwares_to_uninstall);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcConfig", self.vpc_config);
-        p
+    opt {
+        access_endpoints = "AccessEndpoints",
+        appstream_agent_version = "AppstreamAgentVersion",
+        description = "Description",
+        disable_imdsv1 = "DisableIMDSV1",
+        display_name = "DisplayName",
+        domain_join_info = "DomainJoinInfo",
+        enable_default_internet_access = "EnableDefaultInternetAccess",
+        iam_role_arn = "IamRoleArn",
+        image_arn = "ImageArn",
+        image_name = "ImageName",
+        root_volume_config = "RootVolumeConfig",
+        softwares_to_install = "SoftwaresToInstall",
+        softwares_to_uninstall = "SoftwaresToUninstall",
+        tags = "Tags",
+        vpc_config = "VpcConfig",
     }
 }
 
-static IMAGE_BUILDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessEndpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::image_builder::ACCESS_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AppstreamAgentVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("DomainJoinInfo", crate::resource::Rule { shape: Some(&self::image_builder::DOMAIN_JOIN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("ImageArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("ImageName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("InstanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("SoftwaresToInstall", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SoftwaresToUninstall", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcConfig", crate::resource::Rule { shape: Some(&self::image_builder::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IMAGE_BUILDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessEndpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::ACCESS_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AppstreamAgentVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("DomainJoinInfo", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::DOMAIN_JOIN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("ImageArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("ImageName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("InstanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("SoftwaresToInstall", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SoftwaresToUninstall", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::appstream::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ImageBuilder`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ImageBuilder> {
-    /// `Fn::GetAtt` `StreamingUrl`.
-    #[inline]
-    pub fn attr_streaming_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StreamingUrl")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `StreamingUrl`.
+        attr_streaming_url: ::std::string::String = "StreamingUrl",
     }
 }
 
 pub mod image_builder {
     //! Nested property types and enums of [`ImageBuilder`](super::ImageBuilder).
 
-    /// The definition `AccessEndpoint`.
-    #[derive(Clone)]
-    pub struct AccessEndpoint {
-        /// CloudFormation property `EndpointType`; required.
-        pub endpoint_type: crate::value::Val<crate::cfn::appstream::image_builder::EndpointType>,
-        /// CloudFormation property `VpceId`; required.
-        pub vpce_id: crate::value::Val<::std::string::String>,
-    }
-
-    impl AccessEndpoint {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(endpoint_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::image_builder::EndpointType>>, vpce_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                endpoint_type: endpoint_type.into(),
-                vpce_id: vpce_id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AccessEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndpointType", self.endpoint_type);
-            p.set("VpceId", self.vpce_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ACCESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpceId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DomainJoinInfo`.
-    #[derive(Clone, Default)]
-    pub struct DomainJoinInfo {
-        /// CloudFormation property `DirectoryName`.
-        pub directory_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `OrganizationalUnitDistinguishedName`.
-        pub organizational_unit_distinguished_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for DomainJoinInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DirectoryName", self.directory_name);
-            p.set_opt("OrganizationalUnitDistinguishedName", self.organizational_unit_distinguished_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DOMAIN_JOIN_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OrganizationalUnitDistinguishedName", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VolumeConfig`.
-    #[derive(Clone, Default)]
-    pub struct VolumeConfig {
-        /// CloudFormation property `VolumeSizeInGb`.
-        pub volume_size_in_gb: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for VolumeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VolumeSizeInGb", self.volume_size_in_gb);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `VpcConfig`.
-    #[derive(Clone, Default)]
-    pub struct VpcConfig {
-        /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_group_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `SubnetIds`.
-        pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `EndpointType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EndpointType {
-        /// `STREAMING`
-        Streaming,
-    }
-
-    impl crate::value::CfnEnum for EndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Streaming => "STREAMING",
-            }
-        }
-    }
+    pub use crate::cfn::shared::appstream::{AccessEndpoint, DomainJoinInfo, EndpointType, VolumeConfig, VpcConfig};
 }
 
 /// Resource Type definition for AWS::AppStream::Stack
@@ -1681,51 +1100,42 @@ pub struct Stack {
     pub user_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::appstream::stack::UserSetting>>,
 }
 
-impl crate::resource::Resource for Stack {
-    const TYPE: &'static str = "AWS::AppStream::Stack";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STACK_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessEndpoints", self.access_endpoints);
-        p.set_opt("AgentAccessConfig", self.agent_access_config);
-        p.set_opt("ApplicationSettings", self.application_settings);
-        p.set_opt("AttributesToDelete", self.attributes_to_delete);
-        p.set_opt("ContentRedirection", self.content_redirection);
-        p.set_opt("DeleteStorageConnectors", self.delete_storage_connectors);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("EmbedHostDomains", self.embed_host_domains);
-        p.set_opt("FeedbackURL", self.feedback_url);
-        p.set_opt("Name", self.name);
-        p.set_opt("RedirectURL", self.redirect_url);
-        p.set_opt("StorageConnectors", self.storage_connectors);
-        p.set_opt("StreamingExperienceSettings", self.streaming_experience_settings);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserSettings", self.user_settings);
-        p
+crate::resource::props! {
+    resource Stack = "AWS::AppStream::Stack", shape: Some(&STACK_SHAPE);
+    opt {
+        access_endpoints = "AccessEndpoints",
+        agent_access_config = "AgentAccessConfig",
+        application_settings = "ApplicationSettings",
+        attributes_to_delete = "AttributesToDelete",
+        content_redirection = "ContentRedirection",
+        delete_storage_connectors = "DeleteStorageConnectors",
+        description = "Description",
+        display_name = "DisplayName",
+        embed_host_domains = "EmbedHostDomains",
+        feedback_url = "FeedbackURL",
+        name = "Name",
+        redirect_url = "RedirectURL",
+        storage_connectors = "StorageConnectors",
+        streaming_experience_settings = "StreamingExperienceSettings",
+        tags = "Tags",
+        user_settings = "UserSettings",
     }
 }
 
-static STACK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessEndpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::stack::ACCESS_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AgentAccessConfig", crate::resource::Rule { shape: Some(&self::stack::AGENT_ACCESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ApplicationSettings", crate::resource::Rule { shape: Some(&self::stack::APPLICATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ContentRedirection", crate::resource::Rule { shape: Some(&self::stack::CONTENT_REDIRECTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("EmbedHostDomains", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FeedbackURL", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
-        ("RedirectURL", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("StorageConnectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::stack::STORAGE_CONNECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserSettings", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STACK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessEndpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::stack::ACCESS_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AgentAccessConfig", crate::resource::Rule { shape: Some(&self::stack::AGENT_ACCESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ApplicationSettings", crate::resource::Rule { shape: Some(&self::stack::APPLICATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContentRedirection", crate::resource::Rule { shape: Some(&self::stack::CONTENT_REDIRECTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("EmbedHostDomains", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FeedbackURL", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$")), ..crate::resource::Rule::NONE }),
+    ("RedirectURL", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("StorageConnectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::stack::STORAGE_CONNECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserSettings", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod stack {
     //! Nested property types and enums of [`Stack`](super::Stack).
@@ -1745,7 +1155,6 @@ pub mod stack {
 
     impl AccessEndpoint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::stack::EndpointType>>, vpce_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint_type: endpoint_type.into(),
@@ -1754,21 +1163,17 @@ pub mod stack {
         }
     }
 
-    impl crate::resource::ToExpr for AccessEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndpointType", self.endpoint_type);
-            p.set("VpceId", self.vpce_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessEndpoint;
+        req {
+            endpoint_type = "EndpointType",
+            vpce_id = "VpceId",
         }
     }
 
-    pub(super) static ACCESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpceId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpceId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for agent access on a stack. Agent access enables AI agents to interact with desktop applications during streaming sessions.
     #[derive(Clone)]
@@ -1801,7 +1206,6 @@ pub mod stack {
 
     impl AgentAccessConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(screen_image_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::stack::ScreenImageFormat>>, screen_resolution: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::stack::ScreenResolution>>, settings: ::std::vec::Vec<crate::cfn::appstream::stack::AgentAccessSetting>) -> Self {
             Self {
                 s3_bucket_arn: ::std::option::Option::None,
@@ -1814,26 +1218,24 @@ pub mod stack {
         }
     }
 
-    impl crate::resource::ToExpr for AgentAccessConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3BucketArn", self.s3_bucket_arn);
-            p.set("ScreenImageFormat", self.screen_image_format);
-            p.set("ScreenResolution", self.screen_resolution);
-            p.set_opt("ScreenshotsUploadEnabled", self.screenshots_upload_enabled);
-            p.set("Settings", self.settings);
-            p.set_opt("UserControlMode", self.user_control_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentAccessConfig;
+        req {
+            screen_image_format = "ScreenImageFormat",
+            screen_resolution = "ScreenResolution",
+            settings = "Settings",
+        }
+        opt {
+            s3_bucket_arn = "S3BucketArn",
+            screenshots_upload_enabled = "ScreenshotsUploadEnabled",
+            user_control_mode = "UserControlMode",
         }
     }
 
-    pub(super) static AGENT_ACCESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:s3:::[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Settings", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_ACCESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:\\-cn|\\-iso\\-b|\\-iso|\\-us\\-gov)?:s3:::[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Settings", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A permission setting for an agent action. Each setting specifies an agent action and whether it is enabled or disabled.
     #[derive(Clone)]
@@ -1850,7 +1252,6 @@ pub mod stack {
 
     impl AgentAccessSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(agent_action: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::stack::AgentAction>>, permission: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::stack::Permission>>) -> Self {
             Self {
                 agent_action: agent_action.into(),
@@ -1859,13 +1260,11 @@ pub mod stack {
         }
     }
 
-    impl crate::resource::ToExpr for AgentAccessSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgentAction", self.agent_action);
-            p.set("Permission", self.permission);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentAccessSetting;
+        req {
+            agent_action = "AgentAction",
+            permission = "Permission",
         }
     }
 
@@ -1884,7 +1283,6 @@ pub mod stack {
 
     impl ApplicationSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1893,21 +1291,19 @@ pub mod stack {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("SettingsGroup", self.settings_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationSettings;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            settings_group = "SettingsGroup",
         }
     }
 
-    pub(super) static APPLICATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SettingsGroup", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SettingsGroup", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The content redirection settings for the stack.
     #[derive(Clone, Default)]
@@ -1918,20 +1314,16 @@ pub mod stack {
         pub host_to_client: ::std::option::Option<crate::cfn::appstream::stack::UrlRedirectionConfig>,
     }
 
-    impl crate::resource::ToExpr for ContentRedirection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HostToClient", self.host_to_client);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentRedirection;
+        opt {
+            host_to_client = "HostToClient",
         }
     }
 
-    pub(super) static CONTENT_REDIRECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HostToClient", crate::resource::Rule { shape: Some(&URL_REDIRECTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_REDIRECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HostToClient", crate::resource::Rule { shape: Some(&URL_REDIRECTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for URL redirection.
     #[derive(Clone)]
@@ -1952,7 +1344,6 @@ pub mod stack {
 
     impl UrlRedirectionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 allowed_urls: ::std::option::Option::None,
@@ -1962,23 +1353,21 @@ pub mod stack {
         }
     }
 
-    impl crate::resource::ToExpr for UrlRedirectionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedUrls", self.allowed_urls);
-            p.set_opt("DeniedUrls", self.denied_urls);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested UrlRedirectionConfig;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            allowed_urls = "AllowedUrls",
+            denied_urls = "DeniedUrls",
         }
     }
 
-    pub(super) static URL_REDIRECTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedUrls", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(\\*|https?://[^\\s,;]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DeniedUrls", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(\\*|https?://[^\\s,;]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static URL_REDIRECTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedUrls", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(\\*|https?://[^\\s,;]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DeniedUrls", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(\\*|https?://[^\\s,;]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A connector that enables persistent storage for users.
     #[derive(Clone)]
@@ -1999,7 +1388,6 @@ pub mod stack {
 
     impl StorageConnector {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connector_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::stack::ConnectorType>>) -> Self {
             Self {
                 connector_type: connector_type.into(),
@@ -2009,23 +1397,21 @@ pub mod stack {
         }
     }
 
-    impl crate::resource::ToExpr for StorageConnector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectorType", self.connector_type);
-            p.set_opt("Domains", self.domains);
-            p.set_opt("ResourceIdentifier", self.resource_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageConnector;
+        req {
+            connector_type = "ConnectorType",
+        }
+        opt {
+            domains = "Domains",
+            resource_identifier = "ResourceIdentifier",
         }
     }
 
-    pub(super) static STORAGE_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Domains", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Domains", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The streaming protocol that you want your stack to prefer. This can be UDP or TCP. Currently, UDP is only supported in the Windows native client.
     #[derive(Clone, Default)]
@@ -2036,12 +1422,10 @@ pub mod stack {
         pub preferred_protocol: ::std::option::Option<crate::value::Val<crate::cfn::appstream::stack::PreferredProtocol>>,
     }
 
-    impl crate::resource::ToExpr for StreamingExperienceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PreferredProtocol", self.preferred_protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamingExperienceSettings;
+        opt {
+            preferred_protocol = "PreferredProtocol",
         }
     }
 
@@ -2064,7 +1448,6 @@ pub mod stack {
 
     impl UserSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::stack::Action>>, permission: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::stack::Permission>>) -> Self {
             Self {
                 action: action.into(),
@@ -2074,35 +1457,28 @@ pub mod stack {
         }
     }
 
-    impl crate::resource::ToExpr for UserSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("MaximumLength", self.maximum_length);
-            p.set("Permission", self.permission);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserSetting;
+        req {
+            action = "Action",
+            permission = "Permission",
+        }
+        opt {
+            maximum_length = "MaximumLength",
         }
     }
 
     /// The type of interface endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointType {
         /// `STREAMING`
         Streaming,
     }
 
-    impl crate::value::CfnEnum for EndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Streaming => "STREAMING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndpointType, ["STREAMING"]);
 
     /// The image format for agent screen captures.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScreenImageFormat {
         /// `JPEG`
         Jpeg,
@@ -2110,34 +1486,19 @@ pub mod stack {
         Png,
     }
 
-    impl crate::value::CfnEnum for ScreenImageFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Jpeg => "JPEG",
-                Self::Png => "PNG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScreenImageFormat, ["JPEG", "PNG"]);
 
     /// The screen resolution for the agent streaming environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScreenResolution {
         /// `W_1280xH_720`
         W1280xH720,
     }
 
-    impl crate::value::CfnEnum for ScreenResolution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::W1280xH720 => "W_1280xH_720",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScreenResolution, ["W_1280xH_720"]);
 
     /// The agent action to configure. Valid values are COMPUTER_VISION, COMPUTER_INPUT, and FORWARD_MCP_TOOLS. COMPUTER_VISION allows agents to take screenshots of the desktop. COMPUTER_INPUT allows agents to click, type, and scroll on the desktop and requires COMPUTER_VISION to also be enabled. FORWARD_MCP_TOOLS allows agents to interact with applications and the desktop operating system through direct MCP calls rather than using computer use tools. Forwards MCP tools configured on the WorkSpaces application session to the agent.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentAction {
         /// `COMPUTER_INPUT`
         ComputerInput,
@@ -2147,19 +1508,10 @@ pub mod stack {
         ForwardMcpTools,
     }
 
-    impl crate::value::CfnEnum for AgentAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ComputerInput => "COMPUTER_INPUT",
-                Self::ComputerVision => "COMPUTER_VISION",
-                Self::ForwardMcpTools => "FORWARD_MCP_TOOLS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AgentAction, ["COMPUTER_INPUT", "COMPUTER_VISION", "FORWARD_MCP_TOOLS"]);
 
     /// Whether the agent action is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permission {
         /// `DISABLED`
         Disabled,
@@ -2167,18 +1519,10 @@ pub mod stack {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for Permission {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Permission, ["DISABLED", "ENABLED"]);
 
     /// The user control mode for agent sessions. This setting determines how users can interact with agent sessions. Valid values are VIEW_ONLY, VIEW_STOP, and DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserControlMode {
         /// `DISABLED`
         Disabled,
@@ -2188,19 +1532,10 @@ pub mod stack {
         ViewStop,
     }
 
-    impl crate::value::CfnEnum for UserControlMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::ViewOnly => "VIEW_ONLY",
-                Self::ViewStop => "VIEW_STOP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UserControlMode, ["DISABLED", "VIEW_ONLY", "VIEW_STOP"]);
 
     /// The type of storage connector.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `GOOGLE_DRIVE`
         GoogleDrive,
@@ -2210,19 +1545,10 @@ pub mod stack {
         OneDrive,
     }
 
-    impl crate::value::CfnEnum for ConnectorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GoogleDrive => "GOOGLE_DRIVE",
-                Self::Homefolders => "HOMEFOLDERS",
-                Self::OneDrive => "ONE_DRIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectorType, ["GOOGLE_DRIVE", "HOMEFOLDERS", "ONE_DRIVE"]);
 
     /// The preferred protocol that you want to use while streaming your application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreferredProtocol {
         /// `TCP`
         Tcp,
@@ -2230,18 +1556,10 @@ pub mod stack {
         Udp,
     }
 
-    impl crate::value::CfnEnum for PreferredProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-                Self::Udp => "UDP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreferredProtocol, ["TCP", "UDP"]);
 
     /// The action that is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `AUTO_TIME_ZONE_REDIRECTION`
         AutoTimeZoneRedirection,
@@ -2261,21 +1579,7 @@ pub mod stack {
         PrintingToLocalDevice,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutoTimeZoneRedirection => "AUTO_TIME_ZONE_REDIRECTION",
-                Self::ClipboardCopyFromLocalDevice => "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
-                Self::ClipboardCopyToLocalDevice => "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
-                Self::DomainPasswordSignin => "DOMAIN_PASSWORD_SIGNIN",
-                Self::DomainSmartCardSignin => "DOMAIN_SMART_CARD_SIGNIN",
-                Self::FileDownload => "FILE_DOWNLOAD",
-                Self::FileUpload => "FILE_UPLOAD",
-                Self::PrintingToLocalDevice => "PRINTING_TO_LOCAL_DEVICE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["AUTO_TIME_ZONE_REDIRECTION", "CLIPBOARD_COPY_FROM_LOCAL_DEVICE", "CLIPBOARD_COPY_TO_LOCAL_DEVICE", "DOMAIN_PASSWORD_SIGNIN", "DOMAIN_SMART_CARD_SIGNIN", "FILE_DOWNLOAD", "FILE_UPLOAD", "PRINTING_TO_LOCAL_DEVICE"]);
 }
 
 /// Resource Type definition for AWS::AppStream::StackFleetAssociation
@@ -2295,7 +1599,6 @@ pub struct StackFleetAssociation {
 
 impl StackFleetAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(fleet_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stack_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             fleet_name: fleet_name.into(),
@@ -2304,14 +1607,11 @@ impl StackFleetAssociation {
     }
 }
 
-impl crate::resource::Resource for StackFleetAssociation {
-    const TYPE: &'static str = "AWS::AppStream::StackFleetAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FleetName", self.fleet_name);
-        p.set("StackName", self.stack_name);
-        p
+crate::resource::props! {
+    resource StackFleetAssociation = "AWS::AppStream::StackFleetAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        fleet_name = "FleetName",
+        stack_name = "StackName",
     }
 }
 
@@ -2340,7 +1640,6 @@ pub struct StackUserAssociation {
 
 impl StackUserAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authentication_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stack_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authentication_type: authentication_type.into(),
@@ -2351,16 +1650,15 @@ impl StackUserAssociation {
     }
 }
 
-impl crate::resource::Resource for StackUserAssociation {
-    const TYPE: &'static str = "AWS::AppStream::StackUserAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthenticationType", self.authentication_type);
-        p.set_opt("SendEmailNotification", self.send_email_notification);
-        p.set("StackName", self.stack_name);
-        p.set("UserName", self.user_name);
-        p
+crate::resource::props! {
+    resource StackUserAssociation = "AWS::AppStream::StackUserAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        authentication_type = "AuthenticationType",
+        stack_name = "StackName",
+        user_name = "UserName",
+    }
+    opt {
+        send_email_notification = "SendEmailNotification",
     }
 }
 
@@ -2393,7 +1691,6 @@ pub struct User {
 
 impl User {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authentication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appstream::user::AuthenticationType>>, user_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authentication_type: authentication_type.into(),
@@ -2405,38 +1702,30 @@ impl User {
     }
 }
 
-impl crate::resource::Resource for User {
-    const TYPE: &'static str = "AWS::AppStream::User";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_SHAPE)
+crate::resource::props! {
+    resource User = "AWS::AppStream::User", shape: Some(&USER_SHAPE);
+    req {
+        authentication_type = "AuthenticationType",
+        user_name = "UserName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthenticationType", self.authentication_type);
-        p.set_opt("FirstName", self.first_name);
-        p.set_opt("LastName", self.last_name);
-        p.set_opt("MessageAction", self.message_action);
-        p.set("UserName", self.user_name);
-        p
+    opt {
+        first_name = "FirstName",
+        last_name = "LastName",
+        message_action = "MessageAction",
     }
 }
 
-static USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FirstName", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("LastName", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FirstName", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("LastName", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`User`] (`Fn::GetAtt`).
 impl crate::resource::Handle<User> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -2444,7 +1733,7 @@ pub mod user {
     //! Nested property types and enums of [`User`](super::User).
 
     /// The authentication type for the user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `API`
         Api,
@@ -2456,20 +1745,10 @@ pub mod user {
         Userpool,
     }
 
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Api => "API",
-                Self::AwsAd => "AWS_AD",
-                Self::Saml => "SAML",
-                Self::Userpool => "USERPOOL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationType, ["API", "AWS_AD", "SAML", "USERPOOL"]);
 
     /// The action to take for the welcome email that is sent to a user after the user is created in the user pool. If you specify SUPPRESS, no email is sent. If you specify RESEND, do not specify the first name or last name of the user. If the value is null, the email is sent.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MessageAction {
         /// `RESEND`
         Resend,
@@ -2477,13 +1756,5 @@ pub mod user {
         Suppress,
     }
 
-    impl crate::value::CfnEnum for MessageAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Resend => "RESEND",
-                Self::Suppress => "SUPPRESS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MessageAction, ["RESEND", "SUPPRESS"]);
 }

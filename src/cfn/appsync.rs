@@ -29,7 +29,6 @@ pub struct Api {
 
 impl Api {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             event_config: ::std::option::Option::None,
@@ -40,63 +39,45 @@ impl Api {
     }
 }
 
-impl crate::resource::Resource for Api {
-    const TYPE: &'static str = "AWS::AppSync::Api";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&API_SHAPE)
+crate::resource::props! {
+    resource Api = "AWS::AppSync::Api", shape: Some(&API_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EventConfig", self.event_config);
-        p.set("Name", self.name);
-        p.set_opt("OwnerContact", self.owner_contact);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        event_config = "EventConfig",
+        owner_contact = "OwnerContact",
+        tags = "Tags",
     }
 }
 
-static API_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EventConfig", crate::resource::Rule { shape: Some(&self::api::EVENT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_\\-\\ ]+")), ..crate::resource::Rule::NONE }),
-        ("OwnerContact", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_\\-\\ \\.]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::api::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static API_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EventConfig", crate::resource::Rule { shape: Some(&self::api::EVENT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_\\-\\ ]+")), ..crate::resource::Rule::NONE }),
+    ("OwnerContact", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_\\-\\ \\.]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appsync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Api`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Api> {
-    /// `Fn::GetAtt` `ApiArn`.
-    #[inline]
-    pub fn attr_api_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiArn")
-    }
-    /// `Fn::GetAtt` `ApiId`.
-    #[inline]
-    pub fn attr_api_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiId")
-    }
-    /// `Fn::GetAtt` `Dns`.
-    #[inline]
-    pub fn attr_dns(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Dns")
-    }
-    /// `Fn::GetAtt` `Dns.Http`.
-    #[inline]
-    pub fn attr_dns_http(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Dns.Http")
-    }
-    /// `Fn::GetAtt` `Dns.Realtime`.
-    #[inline]
-    pub fn attr_dns_realtime(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Dns.Realtime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiArn`.
+        attr_api_arn: ::std::string::String = "ApiArn",
+        /// `Fn::GetAtt` `ApiId`.
+        attr_api_id: ::std::string::String = "ApiId",
+        /// `Fn::GetAtt` `Dns`.
+        attr_dns: crate::value::Json = "Dns",
+        /// `Fn::GetAtt` `Dns.Http`.
+        attr_dns_http: ::std::string::String = "Dns.Http",
+        /// `Fn::GetAtt` `Dns.Realtime`.
+        attr_dns_realtime: ::std::string::String = "Dns.Realtime",
     }
 }
 
 pub mod api {
     //! Nested property types and enums of [`Api`](super::Api).
+
+    pub use crate::cfn::shared::appsync::{AuthMode, AuthenticationType};
 
     /// The configuration for an Event Api
     #[derive(Clone)]
@@ -108,15 +89,15 @@ pub mod api {
         /// A list of auth modes for the AppSync API.
         ///
         /// CloudFormation property `ConnectionAuthModes`; required.
-        pub connection_auth_modes: ::std::vec::Vec<crate::cfn::appsync::api::AuthMode>,
+        pub connection_auth_modes: ::std::vec::Vec<crate::cfn::shared::appsync::AuthMode>,
         /// A list of auth modes for the AppSync API.
         ///
         /// CloudFormation property `DefaultPublishAuthModes`; required.
-        pub default_publish_auth_modes: ::std::vec::Vec<crate::cfn::appsync::api::AuthMode>,
+        pub default_publish_auth_modes: ::std::vec::Vec<crate::cfn::shared::appsync::AuthMode>,
         /// A list of auth modes for the AppSync API.
         ///
         /// CloudFormation property `DefaultSubscribeAuthModes`; required.
-        pub default_subscribe_auth_modes: ::std::vec::Vec<crate::cfn::appsync::api::AuthMode>,
+        pub default_subscribe_auth_modes: ::std::vec::Vec<crate::cfn::shared::appsync::AuthMode>,
         /// The log config for the AppSync API.
         ///
         /// CloudFormation property `LogConfig`.
@@ -126,7 +107,7 @@ pub mod api {
     impl EventConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(auth_providers: ::std::vec::Vec<crate::cfn::appsync::api::AuthProvider>, connection_auth_modes: ::std::vec::Vec<crate::cfn::appsync::api::AuthMode>, default_publish_auth_modes: ::std::vec::Vec<crate::cfn::appsync::api::AuthMode>, default_subscribe_auth_modes: ::std::vec::Vec<crate::cfn::appsync::api::AuthMode>) -> Self {
+        pub fn new(auth_providers: ::std::vec::Vec<crate::cfn::appsync::api::AuthProvider>, connection_auth_modes: ::std::vec::Vec<crate::cfn::shared::appsync::AuthMode>, default_publish_auth_modes: ::std::vec::Vec<crate::cfn::shared::appsync::AuthMode>, default_subscribe_auth_modes: ::std::vec::Vec<crate::cfn::shared::appsync::AuthMode>) -> Self {
             Self {
                 auth_providers,
                 connection_auth_modes,
@@ -137,24 +118,23 @@ pub mod api {
         }
     }
 
-    impl crate::resource::ToExpr for EventConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthProviders", self.auth_providers);
-            p.set("ConnectionAuthModes", self.connection_auth_modes);
-            p.set("DefaultPublishAuthModes", self.default_publish_auth_modes);
-            p.set("DefaultSubscribeAuthModes", self.default_subscribe_auth_modes);
-            p.set_opt("LogConfig", self.log_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventConfig;
+        req {
+            auth_providers = "AuthProviders",
+            connection_auth_modes = "ConnectionAuthModes",
+            default_publish_auth_modes = "DefaultPublishAuthModes",
+            default_subscribe_auth_modes = "DefaultSubscribeAuthModes",
+        }
+        opt {
+            log_config = "LogConfig",
         }
     }
 
-    pub(super) static EVENT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&AUTH_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&AUTH_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LogConfig", crate::resource::Rule { shape: Some(&EVENT_LOG_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An auth provider for the AppSync API.
     #[derive(Clone)]
@@ -162,7 +142,7 @@ pub mod api {
         /// Security configuration for your AppSync API.
         ///
         /// CloudFormation property `AuthType`; required.
-        pub auth_type: crate::value::Val<crate::cfn::appsync::api::AuthenticationType>,
+        pub auth_type: crate::value::Val<crate::cfn::shared::appsync::AuthenticationType>,
         /// Optional authorization configuration for using Amazon Cognito user pools with your API endpoint.
         ///
         /// CloudFormation property `CognitoConfig`.
@@ -179,8 +159,7 @@ pub mod api {
 
     impl AuthProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::api::AuthenticationType>>) -> Self {
+        pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::appsync::AuthenticationType>>) -> Self {
             Self {
                 auth_type: auth_type.into(),
                 cognito_config: ::std::option::Option::None,
@@ -190,23 +169,21 @@ pub mod api {
         }
     }
 
-    impl crate::resource::ToExpr for AuthProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthType", self.auth_type);
-            p.set_opt("CognitoConfig", self.cognito_config);
-            p.set_opt("LambdaAuthorizerConfig", self.lambda_authorizer_config);
-            p.set_opt("OpenIDConnectConfig", self.open_id_connect_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthProvider;
+        req {
+            auth_type = "AuthType",
+        }
+        opt {
+            cognito_config = "CognitoConfig",
+            lambda_authorizer_config = "LambdaAuthorizerConfig",
+            open_id_connect_config = "OpenIDConnectConfig",
         }
     }
 
-    pub(super) static AUTH_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaAuthorizerConfig", crate::resource::Rule { shape: Some(&LAMBDA_AUTHORIZER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTH_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaAuthorizerConfig", crate::resource::Rule { shape: Some(&LAMBDA_AUTHORIZER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Optional authorization configuration for using Amazon Cognito user pools with your API endpoint.
     #[derive(Clone)]
@@ -221,7 +198,6 @@ pub mod api {
 
     impl CognitoConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_id_client_regex: ::std::option::Option::None,
@@ -231,14 +207,14 @@ pub mod api {
         }
     }
 
-    impl crate::resource::ToExpr for CognitoConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppIdClientRegex", self.app_id_client_regex);
-            p.set("AwsRegion", self.aws_region);
-            p.set("UserPoolId", self.user_pool_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested CognitoConfig;
+        req {
+            aws_region = "AwsRegion",
+            user_pool_id = "UserPoolId",
+        }
+        opt {
+            app_id_client_regex = "AppIdClientRegex",
         }
     }
 
@@ -255,7 +231,6 @@ pub mod api {
 
     impl LambdaAuthorizerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorizer_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorizer_result_ttl_in_seconds: ::std::option::Option::None,
@@ -265,22 +240,20 @@ pub mod api {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaAuthorizerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizerResultTtlInSeconds", self.authorizer_result_ttl_in_seconds);
-            p.set("AuthorizerUri", self.authorizer_uri);
-            p.set_opt("IdentityValidationExpression", self.identity_validation_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaAuthorizerConfig;
+        req {
+            authorizer_uri = "AuthorizerUri",
+        }
+        opt {
+            authorizer_result_ttl_in_seconds = "AuthorizerResultTtlInSeconds",
+            identity_validation_expression = "IdentityValidationExpression",
         }
     }
 
-    pub(super) static LAMBDA_AUTHORIZER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizerResultTtlInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_AUTHORIZER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizerResultTtlInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The OpenID Connect configuration.
     #[derive(Clone)]
@@ -297,7 +270,6 @@ pub mod api {
 
     impl OpenIdConnectConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(issuer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth_ttl: ::std::option::Option::None,
@@ -308,33 +280,15 @@ pub mod api {
         }
     }
 
-    impl crate::resource::ToExpr for OpenIdConnectConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthTTL", self.auth_ttl);
-            p.set_opt("ClientId", self.client_id);
-            p.set_opt("IatTTL", self.iat_ttl);
-            p.set("Issuer", self.issuer);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenIdConnectConfig;
+        req {
+            issuer = "Issuer",
         }
-    }
-
-    /// An auth mode.
-    #[derive(Clone, Default)]
-    pub struct AuthMode {
-        /// Security configuration for your AppSync API.
-        ///
-        /// CloudFormation property `AuthType`.
-        pub auth_type: ::std::option::Option<crate::value::Val<crate::cfn::appsync::api::AuthenticationType>>,
-    }
-
-    impl crate::resource::ToExpr for AuthMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthType", self.auth_type);
-            p.into_expr()
+        opt {
+            auth_ttl = "AuthTTL",
+            client_id = "ClientId",
+            iat_ttl = "IatTTL",
         }
     }
 
@@ -351,7 +305,6 @@ pub mod api {
 
     impl EventLogConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cloud_watch_logs_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::api::EventLogLevel>>) -> Self {
             Self {
                 cloud_watch_logs_role_arn: cloud_watch_logs_role_arn.into(),
@@ -360,53 +313,20 @@ pub mod api {
         }
     }
 
-    impl crate::resource::ToExpr for EventLogConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchLogsRoleArn", self.cloud_watch_logs_role_arn);
-            p.set("LogLevel", self.log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventLogConfig;
+        req {
+            cloud_watch_logs_role_arn = "CloudWatchLogsRoleArn",
+            log_level = "LogLevel",
         }
     }
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[ a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\w+-=\\.:/@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Security configuration for your AppSync API.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AuthenticationType {
-        /// `AMAZON_COGNITO_USER_POOLS`
-        AmazonCognitoUserPools,
-        /// `AWS_IAM`
-        AwsIam,
-        /// `API_KEY`
-        ApiKey,
-        /// `OPENID_CONNECT`
-        OpenidConnect,
-        /// `AWS_LAMBDA`
-        AwsLambda,
-    }
-
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonCognitoUserPools => "AMAZON_COGNITO_USER_POOLS",
-                Self::AwsIam => "AWS_IAM",
-                Self::ApiKey => "API_KEY",
-                Self::OpenidConnect => "OPENID_CONNECT",
-                Self::AwsLambda => "AWS_LAMBDA",
-            }
-        }
-    }
+    pub(super) static EVENT_LOG_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Logging level for the AppSync API.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventLogLevel {
         /// `NONE`
         None,
@@ -420,18 +340,7 @@ pub mod api {
         Debug,
     }
 
-    impl crate::value::CfnEnum for EventLogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Error => "ERROR",
-                Self::All => "ALL",
-                Self::Info => "INFO",
-                Self::Debug => "DEBUG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventLogLevel, ["NONE", "ERROR", "ALL", "INFO", "DEBUG"]);
 }
 
 /// Resource Type definition for AWS::AppSync::ApiCache
@@ -471,7 +380,6 @@ pub struct ApiCache {
 
 impl ApiCache {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_caching_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::api_cache::ApiCachingBehavior>>, api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ttl: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::api_cache::Type>>) -> Self {
         Self {
             api_caching_behavior: api_caching_behavior.into(),
@@ -485,28 +393,26 @@ impl ApiCache {
     }
 }
 
-impl crate::resource::Resource for ApiCache {
-    const TYPE: &'static str = "AWS::AppSync::ApiCache";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiCachingBehavior", self.api_caching_behavior);
-        p.set("ApiId", self.api_id);
-        p.set_opt("AtRestEncryptionEnabled", self.at_rest_encryption_enabled);
-        p.set_opt("HealthMetricsConfig", self.health_metrics_config);
-        p.set_opt("TransitEncryptionEnabled", self.transit_encryption_enabled);
-        p.set("Ttl", self.ttl);
-        p.set("Type", self.type_);
-        p
+crate::resource::props! {
+    resource ApiCache = "AWS::AppSync::ApiCache", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        api_caching_behavior = "ApiCachingBehavior",
+        api_id = "ApiId",
+        ttl = "Ttl",
+        type_ = "Type",
+    }
+    opt {
+        at_rest_encryption_enabled = "AtRestEncryptionEnabled",
+        health_metrics_config = "HealthMetricsConfig",
+        transit_encryption_enabled = "TransitEncryptionEnabled",
     }
 }
 
 /// Attributes of [`ApiCache`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApiCache> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -514,7 +420,7 @@ pub mod api_cache {
     //! Nested property types and enums of [`ApiCache`](super::ApiCache).
 
     /// Caching behavior, such as FULL_REQUEST_CACHING, PER_RESOLVER_CACHING, or OPERATION_LEVEL_CACHING
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiCachingBehavior {
         /// `FULL_REQUEST_CACHING`
         FullRequestCaching,
@@ -524,19 +430,10 @@ pub mod api_cache {
         PerResolverCaching,
     }
 
-    impl crate::value::CfnEnum for ApiCachingBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullRequestCaching => "FULL_REQUEST_CACHING",
-                Self::OperationLevelCaching => "OPERATION_LEVEL_CACHING",
-                Self::PerResolverCaching => "PER_RESOLVER_CACHING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApiCachingBehavior, ["FULL_REQUEST_CACHING", "OPERATION_LEVEL_CACHING", "PER_RESOLVER_CACHING"]);
 
     /// Controls how cache health metrics will be emitted to CloudWatch. Cache health metrics include NetworkBandwidthOutAllowanceExceeded and EngineCPUUtilization
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HealthMetricsConfig {
         /// `DISABLED`
         Disabled,
@@ -544,18 +441,10 @@ pub mod api_cache {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for HealthMetricsConfig {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HealthMetricsConfig, ["DISABLED", "ENABLED"]);
 
     /// The cache instance type, such as SMALL, LARGE and LARGE_4X
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LARGE`
         Large,
@@ -589,28 +478,7 @@ pub mod api_cache {
         Xlarge,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Large => "LARGE",
-                Self::Large12x => "LARGE_12X",
-                Self::Large2x => "LARGE_2X",
-                Self::Large4x => "LARGE_4X",
-                Self::Large8x => "LARGE_8X",
-                Self::Medium => "MEDIUM",
-                Self::R42xlarge => "R4_2XLARGE",
-                Self::R44xlarge => "R4_4XLARGE",
-                Self::R48xlarge => "R4_8XLARGE",
-                Self::R4Large => "R4_LARGE",
-                Self::R4Xlarge => "R4_XLARGE",
-                Self::Small => "SMALL",
-                Self::T2Medium => "T2_MEDIUM",
-                Self::T2Small => "T2_SMALL",
-                Self::Xlarge => "XLARGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["LARGE", "LARGE_12X", "LARGE_2X", "LARGE_4X", "LARGE_8X", "MEDIUM", "R4_2XLARGE", "R4_4XLARGE", "R4_8XLARGE", "R4_LARGE", "R4_XLARGE", "SMALL", "T2_MEDIUM", "T2_SMALL", "XLARGE"]);
 }
 
 /// Resource Type definition for AWS::AppSync::ApiKey
@@ -634,7 +502,6 @@ pub struct ApiKey {
 
 impl ApiKey {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -644,34 +511,26 @@ impl ApiKey {
     }
 }
 
-impl crate::resource::Resource for ApiKey {
-    const TYPE: &'static str = "AWS::AppSync::ApiKey";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("Description", self.description);
-        p.set_opt("Expires", self.expires);
-        p
+crate::resource::props! {
+    resource ApiKey = "AWS::AppSync::ApiKey", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        api_id = "ApiId",
+    }
+    opt {
+        description = "Description",
+        expires = "Expires",
     }
 }
 
 /// Attributes of [`ApiKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApiKey> {
-    /// `Fn::GetAtt` `ApiKey`.
-    #[inline]
-    pub fn attr_api_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiKey")
-    }
-    /// `Fn::GetAtt` `ApiKeyId`.
-    #[inline]
-    pub fn attr_api_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiKeyId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiKey`.
+        attr_api_key: ::std::string::String = "ApiKey",
+        /// `Fn::GetAtt` `ApiKeyId`.
+        attr_api_key_id: ::std::string::String = "ApiKeyId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -701,11 +560,11 @@ pub struct ChannelNamespace {
     /// List of AuthModes supported for Publish operations.
     ///
     /// CloudFormation property `PublishAuthModes`.
-    pub publish_auth_modes: ::std::option::Option<::std::vec::Vec<crate::cfn::appsync::channel_namespace::AuthMode>>,
+    pub publish_auth_modes: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::appsync::AuthMode>>,
     /// List of AuthModes supported for Subscribe operations.
     ///
     /// CloudFormation property `SubscribeAuthModes`.
-    pub subscribe_auth_modes: ::std::option::Option<::std::vec::Vec<crate::cfn::appsync::channel_namespace::AuthMode>>,
+    pub subscribe_auth_modes: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::appsync::AuthMode>>,
     /// An arbitrary set of tags (key-value pairs) for this AppSync API.
     ///
     /// CloudFormation property `Tags`.
@@ -714,7 +573,6 @@ pub struct ChannelNamespace {
 
 impl ChannelNamespace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -729,49 +587,42 @@ impl ChannelNamespace {
     }
 }
 
-impl crate::resource::Resource for ChannelNamespace {
-    const TYPE: &'static str = "AWS::AppSync::ChannelNamespace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_NAMESPACE_SHAPE)
+crate::resource::props! {
+    resource ChannelNamespace = "AWS::AppSync::ChannelNamespace", shape: Some(&CHANNEL_NAMESPACE_SHAPE);
+    req {
+        api_id = "ApiId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("CodeHandlers", self.code_handlers);
-        p.set_opt("CodeS3Location", self.code_s3_location);
-        p.set_opt("HandlerConfigs", self.handler_configs);
-        p.set("Name", self.name);
-        p.set_opt("PublishAuthModes", self.publish_auth_modes);
-        p.set_opt("SubscribeAuthModes", self.subscribe_auth_modes);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        code_handlers = "CodeHandlers",
+        code_s3_location = "CodeS3Location",
+        handler_configs = "HandlerConfigs",
+        publish_auth_modes = "PublishAuthModes",
+        subscribe_auth_modes = "SubscribeAuthModes",
+        tags = "Tags",
     }
 }
 
-static CHANNEL_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CodeHandlers", crate::resource::Rule { min_len: Some(1), max_len: Some(32768), ..crate::resource::Rule::NONE }),
-        ("HandlerConfigs", crate::resource::Rule { shape: Some(&self::channel_namespace::HANDLER_CONFIGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("([A-Za-z0-9](?:[A-Za-z0-9\\-]{0,48}[A-Za-z0-9])?)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::channel_namespace::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CodeHandlers", crate::resource::Rule { min_len: Some(1), max_len: Some(32768), ..crate::resource::Rule::NONE }),
+    ("HandlerConfigs", crate::resource::Rule { shape: Some(&self::channel_namespace::HANDLER_CONFIGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("([A-Za-z0-9](?:[A-Za-z0-9\\-]{0,48}[A-Za-z0-9])?)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appsync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ChannelNamespace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ChannelNamespace> {
-    /// `Fn::GetAtt` `ChannelNamespaceArn`.
-    #[inline]
-    pub fn attr_channel_namespace_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelNamespaceArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ChannelNamespaceArn`.
+        attr_channel_namespace_arn: ::std::string::String = "ChannelNamespaceArn",
     }
 }
 
 pub mod channel_namespace {
     //! Nested property types and enums of [`ChannelNamespace`](super::ChannelNamespace).
 
-    /// The definition `HandlerConfigs`.
+    pub use crate::cfn::shared::appsync::{AuthMode, AuthenticationType};
+
     #[derive(Clone, Default)]
     pub struct HandlerConfigs {
         /// CloudFormation property `OnPublish`.
@@ -780,24 +631,19 @@ pub mod channel_namespace {
         pub on_subscribe: ::std::option::Option<crate::cfn::appsync::channel_namespace::HandlerConfig>,
     }
 
-    impl crate::resource::ToExpr for HandlerConfigs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnPublish", self.on_publish);
-            p.set_opt("OnSubscribe", self.on_subscribe);
-            p.into_expr()
+    crate::resource::props! {
+        nested HandlerConfigs;
+        opt {
+            on_publish = "OnPublish",
+            on_subscribe = "OnSubscribe",
         }
     }
 
-    pub(super) static HANDLER_CONFIGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OnPublish", crate::resource::Rule { shape: Some(&HANDLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OnSubscribe", crate::resource::Rule { shape: Some(&HANDLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HANDLER_CONFIGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OnPublish", crate::resource::Rule { shape: Some(&HANDLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OnSubscribe", crate::resource::Rule { shape: Some(&HANDLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HandlerConfig`.
     #[derive(Clone)]
     pub struct HandlerConfig {
         /// Integration behavior for a handler configuration.
@@ -810,7 +656,6 @@ pub mod channel_namespace {
 
     impl HandlerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::channel_namespace::HandlerBehavior>>, integration: crate::cfn::appsync::channel_namespace::Integration) -> Self {
             Self {
                 behavior: behavior.into(),
@@ -819,23 +664,18 @@ pub mod channel_namespace {
         }
     }
 
-    impl crate::resource::ToExpr for HandlerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Behavior", self.behavior);
-            p.set("Integration", self.integration);
-            p.into_expr()
+    crate::resource::props! {
+        nested HandlerConfig;
+        req {
+            behavior = "Behavior",
+            integration = "Integration",
         }
     }
 
-    pub(super) static HANDLER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Integration", crate::resource::Rule { shape: Some(&INTEGRATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HANDLER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Integration", crate::resource::Rule { shape: Some(&INTEGRATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Integration`.
     #[derive(Clone)]
     pub struct Integration {
         /// Data source to invoke for this integration.
@@ -848,7 +688,6 @@ pub mod channel_namespace {
 
     impl Integration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_source_name: data_source_name.into(),
@@ -857,23 +696,20 @@ pub mod channel_namespace {
         }
     }
 
-    impl crate::resource::ToExpr for Integration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSourceName", self.data_source_name);
-            p.set_opt("LambdaConfig", self.lambda_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested Integration;
+        req {
+            data_source_name = "DataSourceName",
+        }
+        opt {
+            lambda_config = "LambdaConfig",
         }
     }
 
-    pub(super) static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("([_A-Za-z][_0-9A-Za-z]{0,511})?")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("([_A-Za-z][_0-9A-Za-z]{0,511})?")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LambdaConfig`.
     #[derive(Clone)]
     pub struct LambdaConfig {
         /// Invocation type for direct lambda integrations.
@@ -884,7 +720,6 @@ pub mod channel_namespace {
 
     impl LambdaConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(invoke_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::channel_namespace::InvokeType>>) -> Self {
             Self {
                 invoke_type: invoke_type.into(),
@@ -892,42 +727,15 @@ pub mod channel_namespace {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InvokeType", self.invoke_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaConfig;
+        req {
+            invoke_type = "InvokeType",
         }
     }
-
-    /// An auth mode.
-    #[derive(Clone, Default)]
-    pub struct AuthMode {
-        /// Security configuration for your AppSync API.
-        ///
-        /// CloudFormation property `AuthType`.
-        pub auth_type: ::std::option::Option<crate::value::Val<crate::cfn::appsync::channel_namespace::AuthenticationType>>,
-    }
-
-    impl crate::resource::ToExpr for AuthMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthType", self.auth_type);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[ a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\w+-=\\.:/@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Integration behavior for a handler configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HandlerBehavior {
         /// `CODE`
         Code,
@@ -935,18 +743,10 @@ pub mod channel_namespace {
         Direct,
     }
 
-    impl crate::value::CfnEnum for HandlerBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Code => "CODE",
-                Self::Direct => "DIRECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HandlerBehavior, ["CODE", "DIRECT"]);
 
     /// Invocation type for direct lambda integrations.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InvokeType {
         /// `REQUEST_RESPONSE`
         RequestResponse,
@@ -954,43 +754,7 @@ pub mod channel_namespace {
         Event,
     }
 
-    impl crate::value::CfnEnum for InvokeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RequestResponse => "REQUEST_RESPONSE",
-                Self::Event => "EVENT",
-            }
-        }
-    }
-
-    /// Security configuration for your AppSync API.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AuthenticationType {
-        /// `AMAZON_COGNITO_USER_POOLS`
-        AmazonCognitoUserPools,
-        /// `AWS_IAM`
-        AwsIam,
-        /// `API_KEY`
-        ApiKey,
-        /// `OPENID_CONNECT`
-        OpenidConnect,
-        /// `AWS_LAMBDA`
-        AwsLambda,
-    }
-
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonCognitoUserPools => "AMAZON_COGNITO_USER_POOLS",
-                Self::AwsIam => "AWS_IAM",
-                Self::ApiKey => "API_KEY",
-                Self::OpenidConnect => "OPENID_CONNECT",
-                Self::AwsLambda => "AWS_LAMBDA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InvokeType, ["REQUEST_RESPONSE", "EVENT"]);
 }
 
 /// Resource Type definition for AWS::AppSync::DataSource
@@ -1054,7 +818,6 @@ pub struct DataSource {
 
 impl DataSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::data_source::Type>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -1074,56 +837,45 @@ impl DataSource {
     }
 }
 
-impl crate::resource::Resource for DataSource {
-    const TYPE: &'static str = "AWS::AppSync::DataSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_SOURCE_SHAPE)
+crate::resource::props! {
+    resource DataSource = "AWS::AppSync::DataSource", shape: Some(&DATA_SOURCE_SHAPE);
+    req {
+        api_id = "ApiId",
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("Description", self.description);
-        p.set_opt("DynamoDBConfig", self.dynamo_db_config);
-        p.set_opt("ElasticsearchConfig", self.elasticsearch_config);
-        p.set_opt("EventBridgeConfig", self.event_bridge_config);
-        p.set_opt("HttpConfig", self.http_config);
-        p.set_opt("LambdaConfig", self.lambda_config);
-        p.set_opt("MetricsConfig", self.metrics_config);
-        p.set("Name", self.name);
-        p.set_opt("OpenSearchServiceConfig", self.open_search_service_config);
-        p.set_opt("RelationalDatabaseConfig", self.relational_database_config);
-        p.set_opt("ServiceRoleArn", self.service_role_arn);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        dynamo_db_config = "DynamoDBConfig",
+        elasticsearch_config = "ElasticsearchConfig",
+        event_bridge_config = "EventBridgeConfig",
+        http_config = "HttpConfig",
+        lambda_config = "LambdaConfig",
+        metrics_config = "MetricsConfig",
+        open_search_service_config = "OpenSearchServiceConfig",
+        relational_database_config = "RelationalDatabaseConfig",
+        service_role_arn = "ServiceRoleArn",
     }
 }
 
-static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
+    ("ServiceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataSource> {
-    /// `Fn::GetAtt` `DataSourceArn`.
-    #[inline]
-    pub fn attr_data_source_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataSourceArn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DataSourceArn`.
+        attr_data_source_arn: ::std::string::String = "DataSourceArn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod data_source {
     //! Nested property types and enums of [`DataSource`](super::DataSource).
 
-    /// The definition `DynamoDBConfig`.
     #[derive(Clone)]
     pub struct DynamoDbConfig {
         /// The AWS Region.
@@ -1150,7 +902,6 @@ pub mod data_source {
 
     impl DynamoDbConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_region: aws_region.into(),
@@ -1162,20 +913,19 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DynamoDbConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AwsRegion", self.aws_region);
-            p.set_opt("DeltaSyncConfig", self.delta_sync_config);
-            p.set("TableName", self.table_name);
-            p.set_opt("UseCallerCredentials", self.use_caller_credentials);
-            p.set_opt("Versioned", self.versioned);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynamoDbConfig;
+        req {
+            aws_region = "AwsRegion",
+            table_name = "TableName",
+        }
+        opt {
+            delta_sync_config = "DeltaSyncConfig",
+            use_caller_credentials = "UseCallerCredentials",
+            versioned = "Versioned",
         }
     }
 
-    /// The definition `DeltaSyncConfig`.
     #[derive(Clone)]
     pub struct DeltaSyncConfig {
         /// The number of minutes that an Item is stored in the data source.
@@ -1194,7 +944,6 @@ pub mod data_source {
 
     impl DeltaSyncConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(base_table_ttl: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, delta_sync_table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, delta_sync_table_ttl: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 base_table_ttl: base_table_ttl.into(),
@@ -1204,18 +953,15 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DeltaSyncConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BaseTableTTL", self.base_table_ttl);
-            p.set("DeltaSyncTableName", self.delta_sync_table_name);
-            p.set("DeltaSyncTableTTL", self.delta_sync_table_ttl);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeltaSyncConfig;
+        req {
+            base_table_ttl = "BaseTableTTL",
+            delta_sync_table_name = "DeltaSyncTableName",
+            delta_sync_table_ttl = "DeltaSyncTableTTL",
         }
     }
 
-    /// The definition `ElasticsearchConfig`.
     #[derive(Clone)]
     pub struct ElasticsearchConfig {
         /// The AWS Region.
@@ -1230,7 +976,6 @@ pub mod data_source {
 
     impl ElasticsearchConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_region: aws_region.into(),
@@ -1239,17 +984,14 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ElasticsearchConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AwsRegion", self.aws_region);
-            p.set("Endpoint", self.endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticsearchConfig;
+        req {
+            aws_region = "AwsRegion",
+            endpoint = "Endpoint",
         }
     }
 
-    /// The definition `EventBridgeConfig`.
     #[derive(Clone)]
     pub struct EventBridgeConfig {
         /// ARN for the EventBridge bus.
@@ -1260,7 +1002,6 @@ pub mod data_source {
 
     impl EventBridgeConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_bus_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_bus_arn: event_bus_arn.into(),
@@ -1268,16 +1009,13 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for EventBridgeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventBusArn", self.event_bus_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBridgeConfig;
+        req {
+            event_bus_arn = "EventBusArn",
         }
     }
 
-    /// The definition `HttpConfig`.
     #[derive(Clone)]
     pub struct HttpConfig {
         /// The authorization configuration.
@@ -1292,7 +1030,6 @@ pub mod data_source {
 
     impl HttpConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_config: ::std::option::Option::None,
@@ -1301,17 +1038,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for HttpConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationConfig", self.authorization_config);
-            p.set("Endpoint", self.endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpConfig;
+        req {
+            endpoint = "Endpoint",
+        }
+        opt {
+            authorization_config = "AuthorizationConfig",
         }
     }
 
-    /// The definition `AuthorizationConfig`.
     #[derive(Clone)]
     pub struct AuthorizationConfig {
         /// The authorization type that the HTTP endpoint requires.
@@ -1326,7 +1062,6 @@ pub mod data_source {
 
     impl AuthorizationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::data_source::AuthorizationType>>) -> Self {
             Self {
                 authorization_type: authorization_type.into(),
@@ -1335,17 +1070,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for AuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationType", self.authorization_type);
-            p.set_opt("AwsIamConfig", self.aws_iam_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizationConfig;
+        req {
+            authorization_type = "AuthorizationType",
+        }
+        opt {
+            aws_iam_config = "AwsIamConfig",
         }
     }
 
-    /// The definition `AwsIamConfig`.
     #[derive(Clone, Default)]
     pub struct AwsIamConfig {
         /// The signing Region for AWS Identity and Access Management authorization.
@@ -1358,17 +1092,14 @@ pub mod data_source {
         pub signing_service_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AwsIamConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SigningRegion", self.signing_region);
-            p.set_opt("SigningServiceName", self.signing_service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsIamConfig;
+        opt {
+            signing_region = "SigningRegion",
+            signing_service_name = "SigningServiceName",
         }
     }
 
-    /// The definition `LambdaConfig`.
     #[derive(Clone)]
     pub struct LambdaConfig {
         /// The ARN for the Lambda function.
@@ -1379,7 +1110,6 @@ pub mod data_source {
 
     impl LambdaConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambda_function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 lambda_function_arn: lambda_function_arn.into(),
@@ -1387,16 +1117,13 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaFunctionArn", self.lambda_function_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaConfig;
+        req {
+            lambda_function_arn = "LambdaFunctionArn",
         }
     }
 
-    /// The definition `OpenSearchServiceConfig`.
     #[derive(Clone)]
     pub struct OpenSearchServiceConfig {
         /// The AWS Region.
@@ -1411,7 +1138,6 @@ pub mod data_source {
 
     impl OpenSearchServiceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_region: aws_region.into(),
@@ -1420,17 +1146,14 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for OpenSearchServiceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AwsRegion", self.aws_region);
-            p.set("Endpoint", self.endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenSearchServiceConfig;
+        req {
+            aws_region = "AwsRegion",
+            endpoint = "Endpoint",
         }
     }
 
-    /// The definition `RelationalDatabaseConfig`.
     #[derive(Clone)]
     pub struct RelationalDatabaseConfig {
         /// Information about the Amazon RDS resource.
@@ -1445,7 +1168,6 @@ pub mod data_source {
 
     impl RelationalDatabaseConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(relational_database_source_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::data_source::RelationalDatabaseSourceType>>) -> Self {
             Self {
                 rds_http_endpoint_config: ::std::option::Option::None,
@@ -1454,17 +1176,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for RelationalDatabaseConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RdsHttpEndpointConfig", self.rds_http_endpoint_config);
-            p.set("RelationalDatabaseSourceType", self.relational_database_source_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RelationalDatabaseConfig;
+        req {
+            relational_database_source_type = "RelationalDatabaseSourceType",
+        }
+        opt {
+            rds_http_endpoint_config = "RdsHttpEndpointConfig",
         }
     }
 
-    /// The definition `RdsHttpEndpointConfig`.
     #[derive(Clone)]
     pub struct RdsHttpEndpointConfig {
         /// AWS Region for RDS HTTP endpoint.
@@ -1491,7 +1212,6 @@ pub mod data_source {
 
     impl RdsHttpEndpointConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, aws_secret_store_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, db_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_region: aws_region.into(),
@@ -1503,37 +1223,29 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for RdsHttpEndpointConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AwsRegion", self.aws_region);
-            p.set("AwsSecretStoreArn", self.aws_secret_store_arn);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set("DbClusterIdentifier", self.db_cluster_identifier);
-            p.set_opt("Schema", self.schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested RdsHttpEndpointConfig;
+        req {
+            aws_region = "AwsRegion",
+            aws_secret_store_arn = "AwsSecretStoreArn",
+            db_cluster_identifier = "DbClusterIdentifier",
+        }
+        opt {
+            database_name = "DatabaseName",
+            schema = "Schema",
         }
     }
 
     /// The authorization type that the HTTP endpoint requires.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizationType {
         /// `AWS_IAM`
         AwsIam,
     }
 
-    impl crate::value::CfnEnum for AuthorizationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsIam => "AWS_IAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthorizationType, ["AWS_IAM"]);
 
-    /// Allowed values of `MetricsConfig`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricsConfig {
         /// `DISABLED`
         Disabled,
@@ -1541,34 +1253,19 @@ pub mod data_source {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for MetricsConfig {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricsConfig, ["DISABLED", "ENABLED"]);
 
     /// The type of relational data source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RelationalDatabaseSourceType {
         /// `RDS_HTTP_ENDPOINT`
         RdsHttpEndpoint,
     }
 
-    impl crate::value::CfnEnum for RelationalDatabaseSourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RdsHttpEndpoint => "RDS_HTTP_ENDPOINT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RelationalDatabaseSourceType, ["RDS_HTTP_ENDPOINT"]);
 
     /// The type of the data source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AMAZON_BEDROCK_RUNTIME`
         AmazonBedrockRuntime,
@@ -1590,22 +1287,7 @@ pub mod data_source {
         RelationalDatabase,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonBedrockRuntime => "AMAZON_BEDROCK_RUNTIME",
-                Self::AmazonDynamodb => "AMAZON_DYNAMODB",
-                Self::AmazonElasticsearch => "AMAZON_ELASTICSEARCH",
-                Self::AmazonEventbridge => "AMAZON_EVENTBRIDGE",
-                Self::AmazonOpensearchService => "AMAZON_OPENSEARCH_SERVICE",
-                Self::AwsLambda => "AWS_LAMBDA",
-                Self::Http => "HTTP",
-                Self::None => "NONE",
-                Self::RelationalDatabase => "RELATIONAL_DATABASE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["AMAZON_BEDROCK_RUNTIME", "AMAZON_DYNAMODB", "AMAZON_ELASTICSEARCH", "AMAZON_EVENTBRIDGE", "AMAZON_OPENSEARCH_SERVICE", "AWS_LAMBDA", "HTTP", "NONE", "RELATIONAL_DATABASE"]);
 }
 
 /// Resource Type definition for AWS::AppSync::DomainName
@@ -1627,7 +1309,6 @@ pub struct DomainName {
 
 impl DomainName {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate_arn: certificate_arn.into(),
@@ -1638,75 +1319,50 @@ impl DomainName {
     }
 }
 
-impl crate::resource::Resource for DomainName {
-    const TYPE: &'static str = "AWS::AppSync::DomainName";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_NAME_SHAPE)
+crate::resource::props! {
+    resource DomainName = "AWS::AppSync::DomainName", shape: Some(&DOMAIN_NAME_SHAPE);
+    req {
+        certificate_arn = "CertificateArn",
+        domain_name = "DomainName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CertificateArn", self.certificate_arn);
-        p.set_opt("Description", self.description);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static DOMAIN_NAME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateArn", crate::resource::Rule { min_len: Some(3), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*:acm:[a-z0-9-]*:\\d{12}:certificate/[0-9A-Za-z_/-]*$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain_name::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_NAME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateArn", crate::resource::Rule { min_len: Some(3), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*:acm:[a-z0-9-]*:\\d{12}:certificate/[0-9A-Za-z_/-]*$")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain_name::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DomainName`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainName> {
-    /// `Fn::GetAtt` `AppSyncDomainName`.
-    #[inline]
-    pub fn attr_app_sync_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppSyncDomainName")
-    }
-    /// `Fn::GetAtt` `CertificateArn`.
-    #[inline]
-    pub fn attr_certificate_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateArn")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `DomainNameArn`.
-    #[inline]
-    pub fn attr_domain_name_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainNameArn")
-    }
-    /// `Fn::GetAtt` `HostedZoneId`.
-    #[inline]
-    pub fn attr_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostedZoneId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppSyncDomainName`.
+        attr_app_sync_domain_name: ::std::string::String = "AppSyncDomainName",
+        /// `Fn::GetAtt` `CertificateArn`.
+        attr_certificate_arn: ::std::string::String = "CertificateArn",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `DomainNameArn`.
+        attr_domain_name_arn: ::std::string::String = "DomainNameArn",
+        /// `Fn::GetAtt` `HostedZoneId`.
+        attr_hosted_zone_id: ::std::string::String = "HostedZoneId",
     }
 }
 
 pub mod domain_name {
     //! Nested property types and enums of [`DomainName`](super::DomainName).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[ a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\w+-=\\.:/@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[ a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\w+-=\\.:/@]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::AppSync::DomainNameApiAssociation
@@ -1722,7 +1378,6 @@ pub struct DomainNameApiAssociation {
 
 impl DomainNameApiAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -1731,33 +1386,23 @@ impl DomainNameApiAssociation {
     }
 }
 
-impl crate::resource::Resource for DomainNameApiAssociation {
-    const TYPE: &'static str = "AWS::AppSync::DomainNameApiAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_NAME_API_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set("DomainName", self.domain_name);
-        p
+crate::resource::props! {
+    resource DomainNameApiAssociation = "AWS::AppSync::DomainNameApiAssociation", shape: Some(&DOMAIN_NAME_API_ASSOCIATION_SHAPE);
+    req {
+        api_id = "ApiId",
+        domain_name = "DomainName",
     }
 }
 
-static DOMAIN_NAME_API_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_NAME_API_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^(\\*[a-z\\d-]*\\.)?([a-z\\d-]+\\.)+[a-z\\d-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DomainNameApiAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainNameApiAssociation> {
-    /// `Fn::GetAtt` `ApiAssociationIdentifier`.
-    #[inline]
-    pub fn attr_api_association_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiAssociationIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiAssociationIdentifier`.
+        attr_api_association_identifier: ::std::string::String = "ApiAssociationIdentifier",
     }
 }
 
@@ -1826,7 +1471,6 @@ pub struct FunctionConfiguration {
 
 impl FunctionConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, data_source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -1847,140 +1491,78 @@ impl FunctionConfiguration {
     }
 }
 
-impl crate::resource::Resource for FunctionConfiguration {
-    const TYPE: &'static str = "AWS::AppSync::FunctionConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FUNCTION_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource FunctionConfiguration = "AWS::AppSync::FunctionConfiguration", shape: Some(&FUNCTION_CONFIGURATION_SHAPE);
+    req {
+        api_id = "ApiId",
+        data_source_name = "DataSourceName",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("Code", self.code);
-        p.set_opt("CodeS3Location", self.code_s3_location);
-        p.set("DataSourceName", self.data_source_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("FunctionVersion", self.function_version);
-        p.set_opt("MaxBatchSize", self.max_batch_size);
-        p.set("Name", self.name);
-        p.set_opt("RequestMappingTemplate", self.request_mapping_template);
-        p.set_opt("RequestMappingTemplateS3Location", self.request_mapping_template_s3_location);
-        p.set_opt("ResponseMappingTemplate", self.response_mapping_template);
-        p.set_opt("ResponseMappingTemplateS3Location", self.response_mapping_template_s3_location);
-        p.set_opt("Runtime", self.runtime);
-        p.set_opt("SyncConfig", self.sync_config);
-        p
+    opt {
+        code = "Code",
+        code_s3_location = "CodeS3Location",
+        description = "Description",
+        function_version = "FunctionVersion",
+        max_batch_size = "MaxBatchSize",
+        request_mapping_template = "RequestMappingTemplate",
+        request_mapping_template_s3_location = "RequestMappingTemplateS3Location",
+        response_mapping_template = "ResponseMappingTemplate",
+        response_mapping_template_s3_location = "ResponseMappingTemplateS3Location",
+        runtime = "Runtime",
+        sync_config = "SyncConfig",
     }
 }
 
-static FUNCTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Code", crate::resource::Rule { min_len: Some(1), max_len: Some(32768), ..crate::resource::Rule::NONE }),
-        ("DataSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
-        ("MaxBatchSize", crate::resource::Rule { min: Some(0.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
-        ("RequestMappingTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(65536), ..crate::resource::Rule::NONE }),
-        ("ResponseMappingTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(65536), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FUNCTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Code", crate::resource::Rule { min_len: Some(1), max_len: Some(32768), ..crate::resource::Rule::NONE }),
+    ("DataSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
+    ("MaxBatchSize", crate::resource::Rule { min: Some(0.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
+    ("RequestMappingTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(65536), ..crate::resource::Rule::NONE }),
+    ("ResponseMappingTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(65536), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FunctionConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FunctionConfiguration> {
-    /// `Fn::GetAtt` `ApiId`.
-    #[inline]
-    pub fn attr_api_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiId")
-    }
-    /// `Fn::GetAtt` `Code`.
-    #[inline]
-    pub fn attr_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Code")
-    }
-    /// `Fn::GetAtt` `CodeS3Location`.
-    #[inline]
-    pub fn attr_code_s3_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CodeS3Location")
-    }
-    /// `Fn::GetAtt` `DataSourceName`.
-    #[inline]
-    pub fn attr_data_source_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataSourceName")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `FunctionArn`.
-    #[inline]
-    pub fn attr_function_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionArn")
-    }
-    /// `Fn::GetAtt` `FunctionId`.
-    #[inline]
-    pub fn attr_function_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionId")
-    }
-    /// `Fn::GetAtt` `FunctionVersion`.
-    #[inline]
-    pub fn attr_function_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionVersion")
-    }
-    /// `Fn::GetAtt` `MaxBatchSize`.
-    #[inline]
-    pub fn attr_max_batch_size(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxBatchSize")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `RequestMappingTemplate`.
-    #[inline]
-    pub fn attr_request_mapping_template(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RequestMappingTemplate")
-    }
-    /// `Fn::GetAtt` `RequestMappingTemplateS3Location`.
-    #[inline]
-    pub fn attr_request_mapping_template_s3_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RequestMappingTemplateS3Location")
-    }
-    /// `Fn::GetAtt` `ResponseMappingTemplate`.
-    #[inline]
-    pub fn attr_response_mapping_template(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResponseMappingTemplate")
-    }
-    /// `Fn::GetAtt` `ResponseMappingTemplateS3Location`.
-    #[inline]
-    pub fn attr_response_mapping_template_s3_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResponseMappingTemplateS3Location")
-    }
-    /// `Fn::GetAtt` `Runtime.Name`.
-    #[inline]
-    pub fn attr_runtime_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Runtime.Name")
-    }
-    /// `Fn::GetAtt` `Runtime.RuntimeVersion`.
-    #[inline]
-    pub fn attr_runtime_runtime_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Runtime.RuntimeVersion")
-    }
-    /// `Fn::GetAtt` `SyncConfig.ConflictDetection`.
-    #[inline]
-    pub fn attr_sync_config_conflict_detection(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SyncConfig.ConflictDetection")
-    }
-    /// `Fn::GetAtt` `SyncConfig.ConflictHandler`.
-    #[inline]
-    pub fn attr_sync_config_conflict_handler(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SyncConfig.ConflictHandler")
-    }
-    /// `Fn::GetAtt` `SyncConfig.LambdaConflictHandlerConfig.LambdaConflictHandlerArn`.
-    #[inline]
-    pub fn attr_sync_config_lambda_conflict_handler_config_lambda_conflict_handler_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SyncConfig.LambdaConflictHandlerConfig.LambdaConflictHandlerArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiId`.
+        attr_api_id: ::std::string::String = "ApiId",
+        /// `Fn::GetAtt` `Code`.
+        attr_code: ::std::string::String = "Code",
+        /// `Fn::GetAtt` `CodeS3Location`.
+        attr_code_s3_location: ::std::string::String = "CodeS3Location",
+        /// `Fn::GetAtt` `DataSourceName`.
+        attr_data_source_name: ::std::string::String = "DataSourceName",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `FunctionArn`.
+        attr_function_arn: ::std::string::String = "FunctionArn",
+        /// `Fn::GetAtt` `FunctionId`.
+        attr_function_id: ::std::string::String = "FunctionId",
+        /// `Fn::GetAtt` `FunctionVersion`.
+        attr_function_version: ::std::string::String = "FunctionVersion",
+        /// `Fn::GetAtt` `MaxBatchSize`.
+        attr_max_batch_size: i64 = "MaxBatchSize",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `RequestMappingTemplate`.
+        attr_request_mapping_template: ::std::string::String = "RequestMappingTemplate",
+        /// `Fn::GetAtt` `RequestMappingTemplateS3Location`.
+        attr_request_mapping_template_s3_location: ::std::string::String = "RequestMappingTemplateS3Location",
+        /// `Fn::GetAtt` `ResponseMappingTemplate`.
+        attr_response_mapping_template: ::std::string::String = "ResponseMappingTemplate",
+        /// `Fn::GetAtt` `ResponseMappingTemplateS3Location`.
+        attr_response_mapping_template_s3_location: ::std::string::String = "ResponseMappingTemplateS3Location",
+        /// `Fn::GetAtt` `Runtime.Name`.
+        attr_runtime_name: ::std::string::String = "Runtime.Name",
+        /// `Fn::GetAtt` `Runtime.RuntimeVersion`.
+        attr_runtime_runtime_version: ::std::string::String = "Runtime.RuntimeVersion",
+        /// `Fn::GetAtt` `SyncConfig.ConflictDetection`.
+        attr_sync_config_conflict_detection: ::std::string::String = "SyncConfig.ConflictDetection",
+        /// `Fn::GetAtt` `SyncConfig.ConflictHandler`.
+        attr_sync_config_conflict_handler: ::std::string::String = "SyncConfig.ConflictHandler",
+        /// `Fn::GetAtt` `SyncConfig.LambdaConflictHandlerConfig.LambdaConflictHandlerArn`.
+        attr_sync_config_lambda_conflict_handler_config_lambda_conflict_handler_arn: ::std::string::String = "SyncConfig.LambdaConflictHandlerConfig.LambdaConflictHandlerArn",
     }
 }
 
@@ -2002,7 +1584,6 @@ pub mod function_configuration {
 
     impl AppSyncRuntime {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::function_configuration::Name>>, runtime_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -2011,13 +1592,11 @@ pub mod function_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for AppSyncRuntime {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("RuntimeVersion", self.runtime_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppSyncRuntime;
+        req {
+            name = "Name",
+            runtime_version = "RuntimeVersion",
         }
     }
 
@@ -2040,7 +1619,6 @@ pub mod function_configuration {
 
     impl SyncConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(conflict_detection: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::function_configuration::ConflictDetection>>) -> Self {
             Self {
                 conflict_detection: conflict_detection.into(),
@@ -2050,14 +1628,14 @@ pub mod function_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for SyncConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConflictDetection", self.conflict_detection);
-            p.set_opt("ConflictHandler", self.conflict_handler);
-            p.set_opt("LambdaConflictHandlerConfig", self.lambda_conflict_handler_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SyncConfig;
+        req {
+            conflict_detection = "ConflictDetection",
+        }
+        opt {
+            conflict_handler = "ConflictHandler",
+            lambda_conflict_handler_config = "LambdaConflictHandlerConfig",
         }
     }
 
@@ -2070,33 +1648,24 @@ pub mod function_configuration {
         pub lambda_conflict_handler_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaConflictHandlerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaConflictHandlerArn", self.lambda_conflict_handler_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaConflictHandlerConfig;
+        opt {
+            lambda_conflict_handler_arn = "LambdaConflictHandlerArn",
         }
     }
 
     /// The name of the runtime to use. Currently, the only allowed value is APPSYNC_JS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `APPSYNC_JS`
         AppsyncJs,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AppsyncJs => "APPSYNC_JS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["APPSYNC_JS"]);
 
     /// The Conflict Detection strategy to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictDetection {
         /// `NONE`
         None,
@@ -2104,18 +1673,10 @@ pub mod function_configuration {
         Version,
     }
 
-    impl crate::value::CfnEnum for ConflictDetection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Version => "VERSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConflictDetection, ["NONE", "VERSION"]);
 
     /// The Conflict Resolution strategy to perform in the event of a conflict.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictHandler {
         /// `AUTOMERGE`
         Automerge,
@@ -2127,17 +1688,7 @@ pub mod function_configuration {
         OptimisticConcurrency,
     }
 
-    impl crate::value::CfnEnum for ConflictHandler {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automerge => "AUTOMERGE",
-                Self::Lambda => "LAMBDA",
-                Self::None => "NONE",
-                Self::OptimisticConcurrency => "OPTIMISTIC_CONCURRENCY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConflictHandler, ["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"]);
 }
 
 /// Resource Type definition for AWS::AppSync::GraphQLApi
@@ -2221,7 +1772,6 @@ pub struct GraphQlApi {
 
 impl GraphQlApi {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authentication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::graph_ql_api::AuthenticationType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             additional_authentication_providers: ::std::option::Option::None,
@@ -2246,89 +1796,64 @@ impl GraphQlApi {
     }
 }
 
-impl crate::resource::Resource for GraphQlApi {
-    const TYPE: &'static str = "AWS::AppSync::GraphQLApi";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GRAPH_QL_API_SHAPE)
+crate::resource::props! {
+    resource GraphQlApi = "AWS::AppSync::GraphQLApi", shape: Some(&GRAPH_QL_API_SHAPE);
+    req {
+        authentication_type = "AuthenticationType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalAuthenticationProviders", self.additional_authentication_providers);
-        p.set_opt("ApiType", self.api_type);
-        p.set("AuthenticationType", self.authentication_type);
-        p.set_opt("EnhancedMetricsConfig", self.enhanced_metrics_config);
-        p.set_opt("EnvironmentVariables", self.environment_variables);
-        p.set_opt("IntrospectionConfig", self.introspection_config);
-        p.set_opt("LambdaAuthorizerConfig", self.lambda_authorizer_config);
-        p.set_opt("LogConfig", self.log_config);
-        p.set_opt("MergedApiExecutionRoleArn", self.merged_api_execution_role_arn);
-        p.set("Name", self.name);
-        p.set_opt("OpenIDConnectConfig", self.open_id_connect_config);
-        p.set_opt("OwnerContact", self.owner_contact);
-        p.set_opt("QueryDepthLimit", self.query_depth_limit);
-        p.set_opt("ResolverCountLimit", self.resolver_count_limit);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserPoolConfig", self.user_pool_config);
-        p.set_opt("Visibility", self.visibility);
-        p.set_opt("XrayEnabled", self.xray_enabled);
-        p
+    opt {
+        additional_authentication_providers = "AdditionalAuthenticationProviders",
+        api_type = "ApiType",
+        enhanced_metrics_config = "EnhancedMetricsConfig",
+        environment_variables = "EnvironmentVariables",
+        introspection_config = "IntrospectionConfig",
+        lambda_authorizer_config = "LambdaAuthorizerConfig",
+        log_config = "LogConfig",
+        merged_api_execution_role_arn = "MergedApiExecutionRoleArn",
+        open_id_connect_config = "OpenIDConnectConfig",
+        owner_contact = "OwnerContact",
+        query_depth_limit = "QueryDepthLimit",
+        resolver_count_limit = "ResolverCountLimit",
+        tags = "Tags",
+        user_pool_config = "UserPoolConfig",
+        visibility = "Visibility",
+        xray_enabled = "XrayEnabled",
     }
 }
 
-static GRAPH_QL_API_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdditionalAuthenticationProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::graph_ql_api::ADDITIONAL_AUTHENTICATION_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LambdaAuthorizerConfig", crate::resource::Rule { shape: Some(&self::graph_ql_api::LAMBDA_AUTHORIZER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("QueryDepthLimit", crate::resource::Rule { min: Some(0.0), max: Some(75.0), ..crate::resource::Rule::NONE }),
-        ("ResolverCountLimit", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GRAPH_QL_API_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdditionalAuthenticationProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::graph_ql_api::ADDITIONAL_AUTHENTICATION_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LambdaAuthorizerConfig", crate::resource::Rule { shape: Some(&self::graph_ql_api::LAMBDA_AUTHORIZER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LogConfig", crate::resource::Rule { shape: Some(&self::graph_ql_api::LOG_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MergedApiExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("QueryDepthLimit", crate::resource::Rule { min: Some(0.0), max: Some(75.0), ..crate::resource::Rule::NONE }),
+    ("ResolverCountLimit", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GraphQlApi`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GraphQlApi> {
-    /// `Fn::GetAtt` `ApiId`.
-    #[inline]
-    pub fn attr_api_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `GraphQLDns`.
-    #[inline]
-    pub fn attr_graph_ql_dns(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GraphQLDns")
-    }
-    /// `Fn::GetAtt` `GraphQLEndpointArn`.
-    #[inline]
-    pub fn attr_graph_ql_endpoint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GraphQLEndpointArn")
-    }
-    /// `Fn::GetAtt` `GraphQLUrl`.
-    #[inline]
-    pub fn attr_graph_ql_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GraphQLUrl")
-    }
-    /// `Fn::GetAtt` `RealtimeDns`.
-    #[inline]
-    pub fn attr_realtime_dns(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RealtimeDns")
-    }
-    /// `Fn::GetAtt` `RealtimeUrl`.
-    #[inline]
-    pub fn attr_realtime_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RealtimeUrl")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiId`.
+        attr_api_id: ::std::string::String = "ApiId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `GraphQLDns`.
+        attr_graph_ql_dns: ::std::string::String = "GraphQLDns",
+        /// `Fn::GetAtt` `GraphQLEndpointArn`.
+        attr_graph_ql_endpoint_arn: ::std::string::String = "GraphQLEndpointArn",
+        /// `Fn::GetAtt` `GraphQLUrl`.
+        attr_graph_ql_url: ::std::string::String = "GraphQLUrl",
+        /// `Fn::GetAtt` `RealtimeDns`.
+        attr_realtime_dns: ::std::string::String = "RealtimeDns",
+        /// `Fn::GetAtt` `RealtimeUrl`.
+        attr_realtime_url: ::std::string::String = "RealtimeUrl",
     }
 }
 
 pub mod graph_ql_api {
     //! Nested property types and enums of [`GraphQlApi`](super::GraphQlApi).
 
-    /// The definition `AdditionalAuthenticationProvider`.
     #[derive(Clone)]
     pub struct AdditionalAuthenticationProvider {
         /// The authentication type for API key, AWS Identity and Access Management, OIDC, Amazon Cognito user pools, or AWS Lambda.
@@ -2345,7 +1870,6 @@ pub mod graph_ql_api {
 
     impl AdditionalAuthenticationProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authentication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::graph_ql_api::AuthenticationType>>) -> Self {
             Self {
                 authentication_type: authentication_type.into(),
@@ -2356,25 +1880,22 @@ pub mod graph_ql_api {
         }
     }
 
-    impl crate::resource::ToExpr for AdditionalAuthenticationProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthenticationType", self.authentication_type);
-            p.set_opt("LambdaAuthorizerConfig", self.lambda_authorizer_config);
-            p.set_opt("OpenIDConnectConfig", self.open_id_connect_config);
-            p.set_opt("UserPoolConfig", self.user_pool_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdditionalAuthenticationProvider;
+        req {
+            authentication_type = "AuthenticationType",
+        }
+        opt {
+            lambda_authorizer_config = "LambdaAuthorizerConfig",
+            open_id_connect_config = "OpenIDConnectConfig",
+            user_pool_config = "UserPoolConfig",
         }
     }
 
-    pub(super) static ADDITIONAL_AUTHENTICATION_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaAuthorizerConfig", crate::resource::Rule { shape: Some(&LAMBDA_AUTHORIZER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADDITIONAL_AUTHENTICATION_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaAuthorizerConfig", crate::resource::Rule { shape: Some(&LAMBDA_AUTHORIZER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LambdaAuthorizerConfig`.
     #[derive(Clone, Default)]
     pub struct LambdaAuthorizerConfig {
         /// The number of seconds a response should be cached for.
@@ -2391,24 +1912,19 @@ pub mod graph_ql_api {
         pub identity_validation_expression: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaAuthorizerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizerResultTtlInSeconds", self.authorizer_result_ttl_in_seconds);
-            p.set_opt("AuthorizerUri", self.authorizer_uri);
-            p.set_opt("IdentityValidationExpression", self.identity_validation_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaAuthorizerConfig;
+        opt {
+            authorizer_result_ttl_in_seconds = "AuthorizerResultTtlInSeconds",
+            authorizer_uri = "AuthorizerUri",
+            identity_validation_expression = "IdentityValidationExpression",
         }
     }
 
-    pub(super) static LAMBDA_AUTHORIZER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizerResultTtlInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_AUTHORIZER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizerResultTtlInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenIDConnectConfig`.
     #[derive(Clone, Default)]
     pub struct OpenIdConnectConfig {
         /// The number of milliseconds that a token is valid after being authenticated.
@@ -2429,19 +1945,16 @@ pub mod graph_ql_api {
         pub issuer: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OpenIdConnectConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthTTL", self.auth_ttl);
-            p.set_opt("ClientId", self.client_id);
-            p.set_opt("IatTTL", self.iat_ttl);
-            p.set_opt("Issuer", self.issuer);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenIdConnectConfig;
+        opt {
+            auth_ttl = "AuthTTL",
+            client_id = "ClientId",
+            iat_ttl = "IatTTL",
+            issuer = "Issuer",
         }
     }
 
-    /// The definition `CognitoUserPoolConfig`.
     #[derive(Clone, Default)]
     pub struct CognitoUserPoolConfig {
         /// A regular expression for validating the incoming Amazon Cognito user pool app client ID.
@@ -2458,18 +1971,15 @@ pub mod graph_ql_api {
         pub user_pool_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CognitoUserPoolConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppIdClientRegex", self.app_id_client_regex);
-            p.set_opt("AwsRegion", self.aws_region);
-            p.set_opt("UserPoolId", self.user_pool_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested CognitoUserPoolConfig;
+        opt {
+            app_id_client_regex = "AppIdClientRegex",
+            aws_region = "AwsRegion",
+            user_pool_id = "UserPoolId",
         }
     }
 
-    /// The definition `EnhancedMetricsConfig`.
     #[derive(Clone)]
     pub struct EnhancedMetricsConfig {
         /// Controls how data source metrics will be emitted to CloudWatch. Data source metrics include:
@@ -2488,7 +1998,6 @@ pub mod graph_ql_api {
 
     impl EnhancedMetricsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_source_level_metrics_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::graph_ql_api::DataSourceLevelMetricsBehavior>>, operation_level_metrics_config: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::graph_ql_api::OperationLevelMetricsConfig>>, resolver_level_metrics_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::graph_ql_api::ResolverLevelMetricsBehavior>>) -> Self {
             Self {
                 data_source_level_metrics_behavior: data_source_level_metrics_behavior.into(),
@@ -2498,18 +2007,15 @@ pub mod graph_ql_api {
         }
     }
 
-    impl crate::resource::ToExpr for EnhancedMetricsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSourceLevelMetricsBehavior", self.data_source_level_metrics_behavior);
-            p.set("OperationLevelMetricsConfig", self.operation_level_metrics_config);
-            p.set("ResolverLevelMetricsBehavior", self.resolver_level_metrics_behavior);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnhancedMetricsConfig;
+        req {
+            data_source_level_metrics_behavior = "DataSourceLevelMetricsBehavior",
+            operation_level_metrics_config = "OperationLevelMetricsConfig",
+            resolver_level_metrics_behavior = "ResolverLevelMetricsBehavior",
         }
     }
 
-    /// The definition `LogConfig`.
     #[derive(Clone)]
     pub struct LogConfig {
         /// The service role that AWS AppSync will assume to publish to Amazon CloudWatch Logs in your account.
@@ -2528,7 +2034,6 @@ pub mod graph_ql_api {
 
     impl LogConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cloud_watch_logs_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_log_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::graph_ql_api::FieldLogLevel>>) -> Self {
             Self {
                 cloud_watch_logs_role_arn: cloud_watch_logs_role_arn.into(),
@@ -2538,18 +2043,21 @@ pub mod graph_ql_api {
         }
     }
 
-    impl crate::resource::ToExpr for LogConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchLogsRoleArn", self.cloud_watch_logs_role_arn);
-            p.set_opt("ExcludeVerboseContent", self.exclude_verbose_content);
-            p.set("FieldLogLevel", self.field_log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfig;
+        req {
+            cloud_watch_logs_role_arn = "CloudWatchLogsRoleArn",
+            field_log_level = "FieldLogLevel",
+        }
+        opt {
+            exclude_verbose_content = "ExcludeVerboseContent",
         }
     }
 
-    /// The definition `UserPoolConfig`.
+    pub(super) static LOG_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct UserPoolConfig {
         /// A regular expression for validating the incoming Amazon Cognito user pool app client ID.
@@ -2570,20 +2078,18 @@ pub mod graph_ql_api {
         pub user_pool_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for UserPoolConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppIdClientRegex", self.app_id_client_regex);
-            p.set_opt("AwsRegion", self.aws_region);
-            p.set_opt("DefaultAction", self.default_action);
-            p.set_opt("UserPoolId", self.user_pool_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserPoolConfig;
+        opt {
+            app_id_client_regex = "AppIdClientRegex",
+            aws_region = "AwsRegion",
+            default_action = "DefaultAction",
+            user_pool_id = "UserPoolId",
         }
     }
 
     /// The authentication type for API key, AWS Identity and Access Management, OIDC, Amazon Cognito user pools, or AWS Lambda.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `AMAZON_COGNITO_USER_POOLS`
         AmazonCognitoUserPools,
@@ -2597,21 +2103,10 @@ pub mod graph_ql_api {
         OpenidConnect,
     }
 
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonCognitoUserPools => "AMAZON_COGNITO_USER_POOLS",
-                Self::ApiKey => "API_KEY",
-                Self::AwsIam => "AWS_IAM",
-                Self::AwsLambda => "AWS_LAMBDA",
-                Self::OpenidConnect => "OPENID_CONNECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationType, ["AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"]);
 
     /// The value that indicates whether the GraphQL API is a standard API (GRAPHQL) or merged API (MERGED).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiType {
         /// `GRAPHQL`
         Graphql,
@@ -2619,18 +2114,10 @@ pub mod graph_ql_api {
         Merged,
     }
 
-    impl crate::value::CfnEnum for ApiType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Graphql => "GRAPHQL",
-                Self::Merged => "MERGED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApiType, ["GRAPHQL", "MERGED"]);
 
     /// Controls how data source metrics will be emitted to CloudWatch. Data source metrics include:
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSourceLevelMetricsBehavior {
         /// `FULL_REQUEST_DATA_SOURCE_METRICS`
         FullRequestDataSourceMetrics,
@@ -2638,18 +2125,10 @@ pub mod graph_ql_api {
         PerDataSourceMetrics,
     }
 
-    impl crate::value::CfnEnum for DataSourceLevelMetricsBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullRequestDataSourceMetrics => "FULL_REQUEST_DATA_SOURCE_METRICS",
-                Self::PerDataSourceMetrics => "PER_DATA_SOURCE_METRICS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataSourceLevelMetricsBehavior, ["FULL_REQUEST_DATA_SOURCE_METRICS", "PER_DATA_SOURCE_METRICS"]);
 
     /// Controls how operation metrics will be emitted to CloudWatch. Operation metrics include:
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperationLevelMetricsConfig {
         /// `DISABLED`
         Disabled,
@@ -2657,18 +2136,10 @@ pub mod graph_ql_api {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for OperationLevelMetricsConfig {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OperationLevelMetricsConfig, ["DISABLED", "ENABLED"]);
 
     /// Controls how resolver metrics will be emitted to CloudWatch. Resolver metrics include:
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResolverLevelMetricsBehavior {
         /// `FULL_REQUEST_RESOLVER_METRICS`
         FullRequestResolverMetrics,
@@ -2676,18 +2147,10 @@ pub mod graph_ql_api {
         PerResolverMetrics,
     }
 
-    impl crate::value::CfnEnum for ResolverLevelMetricsBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullRequestResolverMetrics => "FULL_REQUEST_RESOLVER_METRICS",
-                Self::PerResolverMetrics => "PER_RESOLVER_METRICS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResolverLevelMetricsBehavior, ["FULL_REQUEST_RESOLVER_METRICS", "PER_RESOLVER_METRICS"]);
 
     /// Sets the value of the GraphQL API to enable (ENABLED) or disable (DISABLED) introspection. If no value is provided, the introspection configuration will be set to ENABLED by default. This field will produce an error if the operation attempts to use the introspection feature while this field is disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntrospectionConfig {
         /// `DISABLED`
         Disabled,
@@ -2695,18 +2158,10 @@ pub mod graph_ql_api {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for IntrospectionConfig {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IntrospectionConfig, ["DISABLED", "ENABLED"]);
 
     /// The field logging level. Values can be NONE, ERROR, INFO, DEBUG, or ALL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldLogLevel {
         /// `ALL`
         All,
@@ -2720,21 +2175,10 @@ pub mod graph_ql_api {
         None,
     }
 
-    impl crate::value::CfnEnum for FieldLogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Debug => "DEBUG",
-                Self::Error => "ERROR",
-                Self::Info => "INFO",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FieldLogLevel, ["ALL", "DEBUG", "ERROR", "INFO", "NONE"]);
 
     /// The action that you want your GraphQL API to take when a request that uses Amazon Cognito user pool authentication doesn't match the Amazon Cognito user pool configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultAction {
         /// `ALLOW`
         Allow,
@@ -2742,18 +2186,10 @@ pub mod graph_ql_api {
         Deny,
     }
 
-    impl crate::value::CfnEnum for DefaultAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultAction, ["ALLOW", "DENY"]);
 
     /// Sets the scope of the GraphQL API to public (GLOBAL) or private (PRIVATE). By default, the scope is set to Global if no value is provided.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Visibility {
         /// `GLOBAL`
         Global,
@@ -2761,15 +2197,7 @@ pub mod graph_ql_api {
         Private,
     }
 
-    impl crate::value::CfnEnum for Visibility {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Global => "GLOBAL",
-                Self::Private => "PRIVATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Visibility, ["GLOBAL", "PRIVATE"]);
 }
 
 /// Resource Type definition for AWS::AppSync::GraphQLSchema
@@ -2787,7 +2215,6 @@ pub struct GraphQlSchema {
 
 impl GraphQlSchema {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -2797,24 +2224,22 @@ impl GraphQlSchema {
     }
 }
 
-impl crate::resource::Resource for GraphQlSchema {
-    const TYPE: &'static str = "AWS::AppSync::GraphQLSchema";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("Definition", self.definition);
-        p.set_opt("DefinitionS3Location", self.definition_s3_location);
-        p
+crate::resource::props! {
+    resource GraphQlSchema = "AWS::AppSync::GraphQLSchema", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        api_id = "ApiId",
+    }
+    opt {
+        definition = "Definition",
+        definition_s3_location = "DefinitionS3Location",
     }
 }
 
 /// Attributes of [`GraphQlSchema`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GraphQlSchema> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -2900,7 +2325,6 @@ pub struct Resolver {
 
 impl Resolver {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -2924,159 +2348,88 @@ impl Resolver {
     }
 }
 
-impl crate::resource::Resource for Resolver {
-    const TYPE: &'static str = "AWS::AppSync::Resolver";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOLVER_SHAPE)
+crate::resource::props! {
+    resource Resolver = "AWS::AppSync::Resolver", shape: Some(&RESOLVER_SHAPE);
+    req {
+        api_id = "ApiId",
+        field_name = "FieldName",
+        type_name = "TypeName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set_opt("CachingConfig", self.caching_config);
-        p.set_opt("Code", self.code);
-        p.set_opt("CodeS3Location", self.code_s3_location);
-        p.set_opt("DataSourceName", self.data_source_name);
-        p.set("FieldName", self.field_name);
-        p.set_opt("Kind", self.kind);
-        p.set_opt("MaxBatchSize", self.max_batch_size);
-        p.set_opt("MetricsConfig", self.metrics_config);
-        p.set_opt("PipelineConfig", self.pipeline_config);
-        p.set_opt("RequestMappingTemplate", self.request_mapping_template);
-        p.set_opt("RequestMappingTemplateS3Location", self.request_mapping_template_s3_location);
-        p.set_opt("ResponseMappingTemplate", self.response_mapping_template);
-        p.set_opt("ResponseMappingTemplateS3Location", self.response_mapping_template_s3_location);
-        p.set_opt("Runtime", self.runtime);
-        p.set_opt("SyncConfig", self.sync_config);
-        p.set("TypeName", self.type_name);
-        p
+    opt {
+        caching_config = "CachingConfig",
+        code = "Code",
+        code_s3_location = "CodeS3Location",
+        data_source_name = "DataSourceName",
+        kind = "Kind",
+        max_batch_size = "MaxBatchSize",
+        metrics_config = "MetricsConfig",
+        pipeline_config = "PipelineConfig",
+        request_mapping_template = "RequestMappingTemplate",
+        request_mapping_template_s3_location = "RequestMappingTemplateS3Location",
+        response_mapping_template = "ResponseMappingTemplate",
+        response_mapping_template_s3_location = "ResponseMappingTemplateS3Location",
+        runtime = "Runtime",
+        sync_config = "SyncConfig",
     }
 }
 
-static RESOLVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Code", crate::resource::Rule { min_len: Some(1), max_len: Some(32768), ..crate::resource::Rule::NONE }),
-        ("DataSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
-        ("FieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
-        ("MaxBatchSize", crate::resource::Rule { min: Some(0.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-        ("RequestMappingTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
-        ("ResponseMappingTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
-        ("TypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOLVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Code", crate::resource::Rule { min_len: Some(1), max_len: Some(32768), ..crate::resource::Rule::NONE }),
+    ("DataSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
+    ("FieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
+    ("MaxBatchSize", crate::resource::Rule { min: Some(0.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+    ("RequestMappingTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
+    ("ResponseMappingTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
+    ("TypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[_A-Za-z][_0-9A-Za-z]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Resolver`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Resolver> {
-    /// `Fn::GetAtt` `ApiId`.
-    #[inline]
-    pub fn attr_api_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiId")
-    }
-    /// `Fn::GetAtt` `CachingConfig.CachingKeys`.
-    #[inline]
-    pub fn attr_caching_config_caching_keys(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("CachingConfig.CachingKeys")
-    }
-    /// `Fn::GetAtt` `CachingConfig.Ttl`.
-    #[inline]
-    pub fn attr_caching_config_ttl(self) -> crate::value::Val<f64> {
-        self.__get_att("CachingConfig.Ttl")
-    }
-    /// `Fn::GetAtt` `Code`.
-    #[inline]
-    pub fn attr_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Code")
-    }
-    /// `Fn::GetAtt` `CodeS3Location`.
-    #[inline]
-    pub fn attr_code_s3_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CodeS3Location")
-    }
-    /// `Fn::GetAtt` `DataSourceName`.
-    #[inline]
-    pub fn attr_data_source_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataSourceName")
-    }
-    /// `Fn::GetAtt` `FieldName`.
-    #[inline]
-    pub fn attr_field_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FieldName")
-    }
-    /// `Fn::GetAtt` `Kind`.
-    #[inline]
-    pub fn attr_kind(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Kind")
-    }
-    /// `Fn::GetAtt` `MaxBatchSize`.
-    #[inline]
-    pub fn attr_max_batch_size(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxBatchSize")
-    }
-    /// `Fn::GetAtt` `MetricsConfig`.
-    #[inline]
-    pub fn attr_metrics_config(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetricsConfig")
-    }
-    /// `Fn::GetAtt` `PipelineConfig.Functions`.
-    #[inline]
-    pub fn attr_pipeline_config_functions(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("PipelineConfig.Functions")
-    }
-    /// `Fn::GetAtt` `RequestMappingTemplate`.
-    #[inline]
-    pub fn attr_request_mapping_template(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RequestMappingTemplate")
-    }
-    /// `Fn::GetAtt` `RequestMappingTemplateS3Location`.
-    #[inline]
-    pub fn attr_request_mapping_template_s3_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RequestMappingTemplateS3Location")
-    }
-    /// `Fn::GetAtt` `ResolverArn`.
-    #[inline]
-    pub fn attr_resolver_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResolverArn")
-    }
-    /// `Fn::GetAtt` `ResponseMappingTemplate`.
-    #[inline]
-    pub fn attr_response_mapping_template(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResponseMappingTemplate")
-    }
-    /// `Fn::GetAtt` `ResponseMappingTemplateS3Location`.
-    #[inline]
-    pub fn attr_response_mapping_template_s3_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResponseMappingTemplateS3Location")
-    }
-    /// `Fn::GetAtt` `Runtime.Name`.
-    #[inline]
-    pub fn attr_runtime_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Runtime.Name")
-    }
-    /// `Fn::GetAtt` `Runtime.RuntimeVersion`.
-    #[inline]
-    pub fn attr_runtime_runtime_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Runtime.RuntimeVersion")
-    }
-    /// `Fn::GetAtt` `SyncConfig.ConflictDetection`.
-    #[inline]
-    pub fn attr_sync_config_conflict_detection(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SyncConfig.ConflictDetection")
-    }
-    /// `Fn::GetAtt` `SyncConfig.ConflictHandler`.
-    #[inline]
-    pub fn attr_sync_config_conflict_handler(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SyncConfig.ConflictHandler")
-    }
-    /// `Fn::GetAtt` `SyncConfig.LambdaConflictHandlerConfig.LambdaConflictHandlerArn`.
-    #[inline]
-    pub fn attr_sync_config_lambda_conflict_handler_config_lambda_conflict_handler_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SyncConfig.LambdaConflictHandlerConfig.LambdaConflictHandlerArn")
-    }
-    /// `Fn::GetAtt` `TypeName`.
-    #[inline]
-    pub fn attr_type_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TypeName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiId`.
+        attr_api_id: ::std::string::String = "ApiId",
+        /// `Fn::GetAtt` `CachingConfig.CachingKeys`.
+        attr_caching_config_caching_keys: crate::value::List<::std::string::String> = "CachingConfig.CachingKeys",
+        /// `Fn::GetAtt` `CachingConfig.Ttl`.
+        attr_caching_config_ttl: f64 = "CachingConfig.Ttl",
+        /// `Fn::GetAtt` `Code`.
+        attr_code: ::std::string::String = "Code",
+        /// `Fn::GetAtt` `CodeS3Location`.
+        attr_code_s3_location: ::std::string::String = "CodeS3Location",
+        /// `Fn::GetAtt` `DataSourceName`.
+        attr_data_source_name: ::std::string::String = "DataSourceName",
+        /// `Fn::GetAtt` `FieldName`.
+        attr_field_name: ::std::string::String = "FieldName",
+        /// `Fn::GetAtt` `Kind`.
+        attr_kind: ::std::string::String = "Kind",
+        /// `Fn::GetAtt` `MaxBatchSize`.
+        attr_max_batch_size: i64 = "MaxBatchSize",
+        /// `Fn::GetAtt` `MetricsConfig`.
+        attr_metrics_config: ::std::string::String = "MetricsConfig",
+        /// `Fn::GetAtt` `PipelineConfig.Functions`.
+        attr_pipeline_config_functions: crate::value::List<::std::string::String> = "PipelineConfig.Functions",
+        /// `Fn::GetAtt` `RequestMappingTemplate`.
+        attr_request_mapping_template: ::std::string::String = "RequestMappingTemplate",
+        /// `Fn::GetAtt` `RequestMappingTemplateS3Location`.
+        attr_request_mapping_template_s3_location: ::std::string::String = "RequestMappingTemplateS3Location",
+        /// `Fn::GetAtt` `ResolverArn`.
+        attr_resolver_arn: ::std::string::String = "ResolverArn",
+        /// `Fn::GetAtt` `ResponseMappingTemplate`.
+        attr_response_mapping_template: ::std::string::String = "ResponseMappingTemplate",
+        /// `Fn::GetAtt` `ResponseMappingTemplateS3Location`.
+        attr_response_mapping_template_s3_location: ::std::string::String = "ResponseMappingTemplateS3Location",
+        /// `Fn::GetAtt` `Runtime.Name`.
+        attr_runtime_name: ::std::string::String = "Runtime.Name",
+        /// `Fn::GetAtt` `Runtime.RuntimeVersion`.
+        attr_runtime_runtime_version: ::std::string::String = "Runtime.RuntimeVersion",
+        /// `Fn::GetAtt` `SyncConfig.ConflictDetection`.
+        attr_sync_config_conflict_detection: ::std::string::String = "SyncConfig.ConflictDetection",
+        /// `Fn::GetAtt` `SyncConfig.ConflictHandler`.
+        attr_sync_config_conflict_handler: ::std::string::String = "SyncConfig.ConflictHandler",
+        /// `Fn::GetAtt` `SyncConfig.LambdaConflictHandlerConfig.LambdaConflictHandlerArn`.
+        attr_sync_config_lambda_conflict_handler_config_lambda_conflict_handler_arn: ::std::string::String = "SyncConfig.LambdaConflictHandlerConfig.LambdaConflictHandlerArn",
+        /// `Fn::GetAtt` `TypeName`.
+        attr_type_name: ::std::string::String = "TypeName",
     }
 }
 
@@ -3100,7 +2453,6 @@ pub mod resolver {
 
     impl CachingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ttl: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 caching_keys: ::std::option::Option::None,
@@ -3109,13 +2461,13 @@ pub mod resolver {
         }
     }
 
-    impl crate::resource::ToExpr for CachingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CachingKeys", self.caching_keys);
-            p.set("Ttl", self.ttl);
-            p.into_expr()
+    crate::resource::props! {
+        nested CachingConfig;
+        req {
+            ttl = "Ttl",
+        }
+        opt {
+            caching_keys = "CachingKeys",
         }
     }
 
@@ -3129,12 +2481,10 @@ pub mod resolver {
         pub functions: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PipelineConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Functions", self.functions);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipelineConfig;
+        opt {
+            functions = "Functions",
         }
     }
 
@@ -3153,7 +2503,6 @@ pub mod resolver {
 
     impl AppSyncRuntime {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::resolver::Name>>, runtime_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -3162,13 +2511,11 @@ pub mod resolver {
         }
     }
 
-    impl crate::resource::ToExpr for AppSyncRuntime {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("RuntimeVersion", self.runtime_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppSyncRuntime;
+        req {
+            name = "Name",
+            runtime_version = "RuntimeVersion",
         }
     }
 
@@ -3197,7 +2544,6 @@ pub mod resolver {
 
     impl SyncConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(conflict_detection: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::resolver::ConflictDetection>>) -> Self {
             Self {
                 conflict_detection: conflict_detection.into(),
@@ -3207,14 +2553,14 @@ pub mod resolver {
         }
     }
 
-    impl crate::resource::ToExpr for SyncConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConflictDetection", self.conflict_detection);
-            p.set_opt("ConflictHandler", self.conflict_handler);
-            p.set_opt("LambdaConflictHandlerConfig", self.lambda_conflict_handler_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SyncConfig;
+        req {
+            conflict_detection = "ConflictDetection",
+        }
+        opt {
+            conflict_handler = "ConflictHandler",
+            lambda_conflict_handler_config = "LambdaConflictHandlerConfig",
         }
     }
 
@@ -3227,19 +2573,17 @@ pub mod resolver {
         pub lambda_conflict_handler_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaConflictHandlerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaConflictHandlerArn", self.lambda_conflict_handler_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaConflictHandlerConfig;
+        opt {
+            lambda_conflict_handler_arn = "LambdaConflictHandlerArn",
         }
     }
 
     /// The resolver type.
     /// +  *UNIT*: A UNIT resolver type. A UNIT resolver is the default resolver type. You can use a UNIT resolver to run a GraphQL query against a single data source.
     /// +  *PIPELINE*: A PIPELINE resolver type. You can use a PIPELINE resolver to invoke a series of ``Function`` objects in a serial manner. You can use a pipeline resolver to run a GraphQL query against multiple data sources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Kind {
         /// `PIPELINE`
         Pipeline,
@@ -3247,18 +2591,10 @@ pub mod resolver {
         Unit,
     }
 
-    impl crate::value::CfnEnum for Kind {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pipeline => "PIPELINE",
-                Self::Unit => "UNIT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Kind, ["PIPELINE", "UNIT"]);
 
     /// Enables or disables enhanced resolver metrics for specified resolvers. Note that ``MetricsConfig`` won't be used unless the ``resolverLevelMetricsBehavior`` value is set to ``PER_RESOLVER_METRICS``. If the ``resolverLevelMetricsBehavior`` is set to ``FULL_REQUEST_RESOLVER_METRICS`` instead, ``MetricsConfig`` will be ignored. However, you can still set its value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricsConfig {
         /// `ENABLED`
         Enabled,
@@ -3266,36 +2602,21 @@ pub mod resolver {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for MetricsConfig {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricsConfig, ["ENABLED", "DISABLED"]);
 
     /// The ``name`` of the runtime to use. Currently, the only allowed value is ``APPSYNC_JS``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `APPSYNC_JS`
         AppsyncJs,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AppsyncJs => "APPSYNC_JS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["APPSYNC_JS"]);
 
     /// The Conflict Detection strategy to use.
     /// +  *VERSION*: Detect conflicts based on object versions for this resolver.
     /// +  *NONE*: Do not detect conflicts when invoking this resolver.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictDetection {
         /// `NONE`
         None,
@@ -3303,21 +2624,13 @@ pub mod resolver {
         Version,
     }
 
-    impl crate::value::CfnEnum for ConflictDetection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Version => "VERSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConflictDetection, ["NONE", "VERSION"]);
 
     /// The Conflict Resolution strategy to perform in the event of a conflict.
     /// +  *OPTIMISTIC_CONCURRENCY*: Resolve conflicts by rejecting mutations when versions don't match the latest version at the server.
     /// +  *AUTOMERGE*: Resolve conflicts with the Automerge conflict resolution strategy.
     /// +  *LAMBDA*: Resolve conflicts with an LAMlong function supplied in the ``LambdaConflictHandlerConfig``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictHandler {
         /// `AUTOMERGE`
         Automerge,
@@ -3329,17 +2642,7 @@ pub mod resolver {
         OptimisticConcurrency,
     }
 
-    impl crate::value::CfnEnum for ConflictHandler {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automerge => "AUTOMERGE",
-                Self::Lambda => "LAMBDA",
-                Self::None => "NONE",
-                Self::OptimisticConcurrency => "OPTIMISTIC_CONCURRENCY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConflictHandler, ["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"]);
 }
 
 /// Resource Type definition for AWS::AppSync::SourceApiAssociation
@@ -3365,72 +2668,43 @@ pub struct SourceApiAssociation {
     pub source_api_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for SourceApiAssociation {
-    const TYPE: &'static str = "AWS::AppSync::SourceApiAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("MergedApiIdentifier", self.merged_api_identifier);
-        p.set_opt("SourceApiAssociationConfig", self.source_api_association_config);
-        p.set_opt("SourceApiIdentifier", self.source_api_identifier);
-        p
+crate::resource::props! {
+    resource SourceApiAssociation = "AWS::AppSync::SourceApiAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        description = "Description",
+        merged_api_identifier = "MergedApiIdentifier",
+        source_api_association_config = "SourceApiAssociationConfig",
+        source_api_identifier = "SourceApiIdentifier",
     }
 }
 
 /// Attributes of [`SourceApiAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SourceApiAssociation> {
-    /// `Fn::GetAtt` `AssociationArn`.
-    #[inline]
-    pub fn attr_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationArn")
-    }
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
-    }
-    /// `Fn::GetAtt` `LastSuccessfulMergeDate`.
-    #[inline]
-    pub fn attr_last_successful_merge_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastSuccessfulMergeDate")
-    }
-    /// `Fn::GetAtt` `MergedApiArn`.
-    #[inline]
-    pub fn attr_merged_api_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MergedApiArn")
-    }
-    /// `Fn::GetAtt` `MergedApiId`.
-    #[inline]
-    pub fn attr_merged_api_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MergedApiId")
-    }
-    /// `Fn::GetAtt` `SourceApiArn`.
-    #[inline]
-    pub fn attr_source_api_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceApiArn")
-    }
-    /// `Fn::GetAtt` `SourceApiAssociationStatus`.
-    #[inline]
-    pub fn attr_source_api_association_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceApiAssociationStatus")
-    }
-    /// `Fn::GetAtt` `SourceApiAssociationStatusDetail`.
-    #[inline]
-    pub fn attr_source_api_association_status_detail(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceApiAssociationStatusDetail")
-    }
-    /// `Fn::GetAtt` `SourceApiId`.
-    #[inline]
-    pub fn attr_source_api_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceApiId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationArn`.
+        attr_association_arn: ::std::string::String = "AssociationArn",
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
+        /// `Fn::GetAtt` `LastSuccessfulMergeDate`.
+        attr_last_successful_merge_date: ::std::string::String = "LastSuccessfulMergeDate",
+        /// `Fn::GetAtt` `MergedApiArn`.
+        attr_merged_api_arn: ::std::string::String = "MergedApiArn",
+        /// `Fn::GetAtt` `MergedApiId`.
+        attr_merged_api_id: ::std::string::String = "MergedApiId",
+        /// `Fn::GetAtt` `SourceApiArn`.
+        attr_source_api_arn: ::std::string::String = "SourceApiArn",
+        /// `Fn::GetAtt` `SourceApiAssociationStatus`.
+        attr_source_api_association_status: ::std::string::String = "SourceApiAssociationStatus",
+        /// `Fn::GetAtt` `SourceApiAssociationStatusDetail`.
+        attr_source_api_association_status_detail: ::std::string::String = "SourceApiAssociationStatusDetail",
+        /// `Fn::GetAtt` `SourceApiId`.
+        attr_source_api_id: ::std::string::String = "SourceApiId",
     }
 }
 
 pub mod source_api_association {
     //! Nested property types and enums of [`SourceApiAssociation`](super::SourceApiAssociation).
 
-    /// The definition `SourceApiAssociationConfig`.
     #[derive(Clone, Default)]
     pub struct SourceApiAssociationConfig {
         /// Configuration of the merged behavior for the association. For example when it could be auto or has to be manual.
@@ -3439,17 +2713,15 @@ pub mod source_api_association {
         pub merge_type: ::std::option::Option<crate::value::Val<crate::cfn::appsync::source_api_association::MergeType>>,
     }
 
-    impl crate::resource::ToExpr for SourceApiAssociationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MergeType", self.merge_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceApiAssociationConfig;
+        opt {
+            merge_type = "MergeType",
         }
     }
 
     /// Configuration of the merged behavior for the association. For example when it could be auto or has to be manual.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MergeType {
         /// `AUTO_MERGE`
         AutoMerge,
@@ -3457,15 +2729,7 @@ pub mod source_api_association {
         ManualMerge,
     }
 
-    impl crate::value::CfnEnum for MergeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutoMerge => "AUTO_MERGE",
-                Self::ManualMerge => "MANUAL_MERGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MergeType, ["AUTO_MERGE", "MANUAL_MERGE"]);
 }
 
 /// Represents a GraphQL type in an AWS AppSync GraphQL API.
@@ -3489,7 +2753,6 @@ pub struct Type {
 
 impl Type {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, format: impl ::std::convert::Into<crate::value::Val<crate::cfn::appsync::type_::Format>>) -> Self {
         Self {
             api_id: api_id.into(),
@@ -3499,29 +2762,22 @@ impl Type {
     }
 }
 
-impl crate::resource::Resource for Type {
-    const TYPE: &'static str = "AWS::AppSync::Type";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiId", self.api_id);
-        p.set("Definition", self.definition);
-        p.set("Format", self.format);
-        p
+crate::resource::props! {
+    resource Type = "AWS::AppSync::Type", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        api_id = "ApiId",
+        definition = "Definition",
+        format = "Format",
     }
 }
 
 /// Attributes of [`Type`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Type> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
@@ -3529,7 +2785,7 @@ pub mod type_ {
     //! Nested property types and enums of [`Type`](super::Type).
 
     /// The type format: SDL or JSON.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `SDL`
         Sdl,
@@ -3537,13 +2793,5 @@ pub mod type_ {
         Json,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sdl => "SDL",
-                Self::Json => "JSON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["SDL", "JSON"]);
 }

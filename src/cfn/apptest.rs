@@ -21,7 +21,6 @@ pub struct TestCase {
 
 impl TestCase {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, steps: ::std::vec::Vec<crate::cfn::apptest::test_case::Step>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -32,74 +31,47 @@ impl TestCase {
     }
 }
 
-impl crate::resource::Resource for TestCase {
-    const TYPE: &'static str = "AWS::AppTest::TestCase";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TEST_CASE_SHAPE)
+crate::resource::props! {
+    resource TestCase = "AWS::AppTest::TestCase", shape: Some(&TEST_CASE_SHAPE);
+    req {
+        name = "Name",
+        steps = "Steps",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Steps", self.steps);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static TEST_CASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ("Steps", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::test_case::STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TEST_CASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ("Steps", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::test_case::STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TestCase`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TestCase> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastUpdateTime`.
-    #[inline]
-    pub fn attr_last_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdateTime")
-    }
-    /// `Fn::GetAtt` `LatestVersion`.
-    #[inline]
-    pub fn attr_latest_version(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LatestVersion")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TestCaseArn`.
-    #[inline]
-    pub fn attr_test_case_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TestCaseArn")
-    }
-    /// `Fn::GetAtt` `TestCaseId`.
-    #[inline]
-    pub fn attr_test_case_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TestCaseId")
-    }
-    /// `Fn::GetAtt` `TestCaseVersion`.
-    #[inline]
-    pub fn attr_test_case_version(self) -> crate::value::Val<f64> {
-        self.__get_att("TestCaseVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastUpdateTime`.
+        attr_last_update_time: ::std::string::String = "LastUpdateTime",
+        /// `Fn::GetAtt` `LatestVersion`.
+        attr_latest_version: crate::value::Json = "LatestVersion",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TestCaseArn`.
+        attr_test_case_arn: ::std::string::String = "TestCaseArn",
+        /// `Fn::GetAtt` `TestCaseId`.
+        attr_test_case_id: ::std::string::String = "TestCaseId",
+        /// `Fn::GetAtt` `TestCaseVersion`.
+        attr_test_case_version: f64 = "TestCaseVersion",
     }
 }
 
 pub mod test_case {
     //! Nested property types and enums of [`TestCase`](super::TestCase).
 
-    /// The definition `Step`.
     #[derive(Clone)]
     pub struct Step {
         /// CloudFormation property `Action`; required.
@@ -112,7 +84,6 @@ pub mod test_case {
 
     impl Step {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: crate::cfn::apptest::test_case::StepAction, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action,
@@ -122,26 +93,23 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for Step {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Step;
+        req {
+            action = "Action",
+            name = "Name",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static STEP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Action", crate::resource::Rule { shape: Some(&STEP_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STEP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Action", crate::resource::Rule { shape: Some(&STEP_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StepAction`.
     #[derive(Clone, Default)]
     pub struct StepAction {
         /// CloudFormation property `CompareAction`.
@@ -152,26 +120,21 @@ pub mod test_case {
         pub resource_action: ::std::option::Option<crate::cfn::apptest::test_case::ResourceAction>,
     }
 
-    impl crate::resource::ToExpr for StepAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompareAction", self.compare_action);
-            p.set_opt("MainframeAction", self.mainframe_action);
-            p.set_opt("ResourceAction", self.resource_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested StepAction;
+        opt {
+            compare_action = "CompareAction",
+            mainframe_action = "MainframeAction",
+            resource_action = "ResourceAction",
         }
     }
 
-    pub(super) static STEP_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CompareAction", crate::resource::Rule { shape: Some(&COMPARE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MainframeAction", crate::resource::Rule { shape: Some(&MAINFRAME_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResourceAction", crate::resource::Rule { shape: Some(&RESOURCE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STEP_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CompareAction", crate::resource::Rule { shape: Some(&COMPARE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MainframeAction", crate::resource::Rule { shape: Some(&MAINFRAME_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResourceAction", crate::resource::Rule { shape: Some(&RESOURCE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CompareAction`.
     #[derive(Clone)]
     pub struct CompareAction {
         /// CloudFormation property `Input`; required.
@@ -191,46 +154,38 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for CompareAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Input", self.input);
-            p.set_opt("Output", self.output);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompareAction;
+        req {
+            input = "Input",
+        }
+        opt {
+            output = "Output",
         }
     }
 
-    pub(super) static COMPARE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Input", crate::resource::Rule { shape: Some(&INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Output", crate::resource::Rule { shape: Some(&OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPARE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Input", crate::resource::Rule { shape: Some(&INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Output", crate::resource::Rule { shape: Some(&OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Input`.
     #[derive(Clone, Default)]
     pub struct Input {
         /// CloudFormation property `File`.
         pub file: ::std::option::Option<crate::cfn::apptest::test_case::InputFile>,
     }
 
-    impl crate::resource::ToExpr for Input {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("File", self.file);
-            p.into_expr()
+    crate::resource::props! {
+        nested Input;
+        opt {
+            file = "File",
         }
     }
 
-    pub(super) static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("File", crate::resource::Rule { shape: Some(&INPUT_FILE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("File", crate::resource::Rule { shape: Some(&INPUT_FILE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InputFile`.
     #[derive(Clone)]
     pub struct InputFile {
         /// CloudFormation property `FileMetadata`; required.
@@ -243,7 +198,6 @@ pub mod test_case {
 
     impl InputFile {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_metadata: crate::cfn::apptest::test_case::FileMetadata, source_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 file_metadata,
@@ -253,26 +207,21 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for InputFile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FileMetadata", self.file_metadata);
-            p.set("SourceLocation", self.source_location);
-            p.set("TargetLocation", self.target_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputFile;
+        req {
+            file_metadata = "FileMetadata",
+            source_location = "SourceLocation",
+            target_location = "TargetLocation",
         }
     }
 
-    pub(super) static INPUT_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileMetadata", crate::resource::Rule { shape: Some(&FILE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceLocation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
-            ("TargetLocation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileMetadata", crate::resource::Rule { shape: Some(&FILE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceLocation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
+        ("TargetLocation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FileMetadata`.
     #[derive(Clone, Default)]
     pub struct FileMetadata {
         /// CloudFormation property `DataSets`.
@@ -281,23 +230,18 @@ pub mod test_case {
         pub database_cdc: ::std::option::Option<crate::cfn::apptest::test_case::DatabaseCdc>,
     }
 
-    impl crate::resource::ToExpr for FileMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataSets", self.data_sets);
-            p.set_opt("DatabaseCDC", self.database_cdc);
-            p.into_expr()
+    crate::resource::props! {
+        nested FileMetadata;
+        opt {
+            data_sets = "DataSets",
+            database_cdc = "DatabaseCDC",
         }
     }
 
-    pub(super) static FILE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataSets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DATA_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataSets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DATA_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataSet`.
     #[derive(Clone)]
     pub struct DataSet {
         /// CloudFormation property `Ccsid`; required.
@@ -314,7 +258,6 @@ pub mod test_case {
 
     impl DataSet {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ccsid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, format: impl ::std::convert::Into<crate::value::Val<crate::cfn::apptest::test_case::Format>>, length: impl ::std::convert::Into<crate::value::Val<f64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::apptest::test_case::DataSetType>>) -> Self {
             Self {
                 ccsid: ccsid.into(),
@@ -326,27 +269,22 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for DataSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Ccsid", self.ccsid);
-            p.set("Format", self.format);
-            p.set("Length", self.length);
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSet;
+        req {
+            ccsid = "Ccsid",
+            format = "Format",
+            length = "Length",
+            name = "Name",
+            type_ = "Type",
         }
     }
 
-    pub(super) static DATA_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Ccsid", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,100}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ccsid", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,100}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseCDC`.
     #[derive(Clone)]
     pub struct DatabaseCdc {
         /// CloudFormation property `SourceMetadata`; required.
@@ -366,17 +304,14 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseCdc {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceMetadata", self.source_metadata);
-            p.set("TargetMetadata", self.target_metadata);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseCdc;
+        req {
+            source_metadata = "SourceMetadata",
+            target_metadata = "TargetMetadata",
         }
     }
 
-    /// The definition `SourceDatabaseMetadata`.
     #[derive(Clone)]
     pub struct SourceDatabaseMetadata {
         /// CloudFormation property `CaptureTool`; required.
@@ -387,7 +322,6 @@ pub mod test_case {
 
     impl SourceDatabaseMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capture_tool: impl ::std::convert::Into<crate::value::Val<crate::cfn::apptest::test_case::CaptureTool>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::apptest::test_case::SourceDatabase>>) -> Self {
             Self {
                 capture_tool: capture_tool.into(),
@@ -396,17 +330,14 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for SourceDatabaseMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CaptureTool", self.capture_tool);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceDatabaseMetadata;
+        req {
+            capture_tool = "CaptureTool",
+            type_ = "Type",
         }
     }
 
-    /// The definition `TargetDatabaseMetadata`.
     #[derive(Clone)]
     pub struct TargetDatabaseMetadata {
         /// CloudFormation property `CaptureTool`; required.
@@ -417,7 +348,6 @@ pub mod test_case {
 
     impl TargetDatabaseMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capture_tool: impl ::std::convert::Into<crate::value::Val<crate::cfn::apptest::test_case::CaptureTool>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::apptest::test_case::TargetDatabase>>) -> Self {
             Self {
                 capture_tool: capture_tool.into(),
@@ -426,61 +356,48 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for TargetDatabaseMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CaptureTool", self.capture_tool);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetDatabaseMetadata;
+        req {
+            capture_tool = "CaptureTool",
+            type_ = "Type",
         }
     }
 
-    /// The definition `Output`.
     #[derive(Clone, Default)]
     pub struct Output {
         /// CloudFormation property `File`.
         pub file: ::std::option::Option<crate::cfn::apptest::test_case::OutputFile>,
     }
 
-    impl crate::resource::ToExpr for Output {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("File", self.file);
-            p.into_expr()
+    crate::resource::props! {
+        nested Output;
+        opt {
+            file = "File",
         }
     }
 
-    pub(super) static OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("File", crate::resource::Rule { shape: Some(&OUTPUT_FILE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("File", crate::resource::Rule { shape: Some(&OUTPUT_FILE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OutputFile`.
     #[derive(Clone, Default)]
     pub struct OutputFile {
         /// CloudFormation property `FileLocation`.
         pub file_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OutputFile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FileLocation", self.file_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputFile;
+        opt {
+            file_location = "FileLocation",
         }
     }
 
-    pub(super) static OUTPUT_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MainframeAction`.
     #[derive(Clone)]
     pub struct MainframeAction {
         /// CloudFormation property `ActionType`; required.
@@ -493,7 +410,6 @@ pub mod test_case {
 
     impl MainframeAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action_type: crate::cfn::apptest::test_case::MainframeActionType, resource: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_type,
@@ -503,26 +419,23 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for MainframeAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionType", self.action_type);
-            p.set_opt("Properties", self.properties);
-            p.set("Resource", self.resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested MainframeAction;
+        req {
+            action_type = "ActionType",
+            resource = "Resource",
+        }
+        opt {
+            properties = "Properties",
         }
     }
 
-    pub(super) static MAINFRAME_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActionType", crate::resource::Rule { shape: Some(&MAINFRAME_ACTION_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Properties", crate::resource::Rule { shape: Some(&MAINFRAME_ACTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINFRAME_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ActionType", crate::resource::Rule { shape: Some(&MAINFRAME_ACTION_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Properties", crate::resource::Rule { shape: Some(&MAINFRAME_ACTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MainframeActionType`.
     #[derive(Clone, Default)]
     pub struct MainframeActionType {
         /// CloudFormation property `Batch`.
@@ -531,24 +444,19 @@ pub mod test_case {
         pub tn3270: ::std::option::Option<crate::cfn::apptest::test_case::Tn3270>,
     }
 
-    impl crate::resource::ToExpr for MainframeActionType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Batch", self.batch);
-            p.set_opt("Tn3270", self.tn3270);
-            p.into_expr()
+    crate::resource::props! {
+        nested MainframeActionType;
+        opt {
+            batch = "Batch",
+            tn3270 = "Tn3270",
         }
     }
 
-    pub(super) static MAINFRAME_ACTION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Batch", crate::resource::Rule { shape: Some(&BATCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Tn3270", crate::resource::Rule { shape: Some(&TN3270_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINFRAME_ACTION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Batch", crate::resource::Rule { shape: Some(&BATCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tn3270", crate::resource::Rule { shape: Some(&TN3270_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Batch`.
     #[derive(Clone)]
     pub struct Batch {
         /// CloudFormation property `BatchJobName`; required.
@@ -561,7 +469,6 @@ pub mod test_case {
 
     impl Batch {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(batch_job_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_job_name: batch_job_name.into(),
@@ -571,25 +478,22 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for Batch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BatchJobName", self.batch_job_name);
-            p.set_opt("BatchJobParameters", self.batch_job_parameters);
-            p.set_opt("ExportDataSetNames", self.export_data_set_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested Batch;
+        req {
+            batch_job_name = "BatchJobName",
+        }
+        opt {
+            batch_job_parameters = "BatchJobParameters",
+            export_data_set_names = "ExportDataSetNames",
         }
     }
 
-    pub(super) static BATCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchJobName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
-            ("ExportDataSetNames", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,100}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BATCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchJobName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
+        ("ExportDataSetNames", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,100}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TN3270`.
     #[derive(Clone)]
     pub struct Tn3270 {
         /// CloudFormation property `ExportDataSetNames`.
@@ -609,24 +513,21 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for Tn3270 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExportDataSetNames", self.export_data_set_names);
-            p.set("Script", self.script);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tn3270;
+        req {
+            script = "Script",
+        }
+        opt {
+            export_data_set_names = "ExportDataSetNames",
         }
     }
 
-    pub(super) static TN3270_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExportDataSetNames", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,100}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Script", crate::resource::Rule { shape: Some(&SCRIPT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TN3270_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExportDataSetNames", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,100}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Script", crate::resource::Rule { shape: Some(&SCRIPT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Script`.
     #[derive(Clone)]
     pub struct Script {
         /// CloudFormation property `ScriptLocation`; required.
@@ -637,7 +538,6 @@ pub mod test_case {
 
     impl Script {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(script_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::apptest::test_case::ScriptType>>) -> Self {
             Self {
                 script_location: script_location.into(),
@@ -646,45 +546,35 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for Script {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ScriptLocation", self.script_location);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Script;
+        req {
+            script_location = "ScriptLocation",
+            type_ = "Type",
         }
     }
 
-    pub(super) static SCRIPT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScriptLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCRIPT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScriptLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MainframeActionProperties`.
     #[derive(Clone, Default)]
     pub struct MainframeActionProperties {
         /// CloudFormation property `DmsTaskArn`.
         pub dms_task_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MainframeActionProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DmsTaskArn", self.dms_task_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MainframeActionProperties;
+        opt {
+            dms_task_arn = "DmsTaskArn",
         }
     }
 
-    pub(super) static MAINFRAME_ACTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DmsTaskArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINFRAME_ACTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DmsTaskArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ResourceAction`.
     #[derive(Clone, Default)]
     pub struct ResourceAction {
         /// CloudFormation property `CloudFormationAction`.
@@ -695,26 +585,21 @@ pub mod test_case {
         pub m2_non_managed_application_action: ::std::option::Option<crate::cfn::apptest::test_case::M2NonManagedApplicationAction>,
     }
 
-    impl crate::resource::ToExpr for ResourceAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudFormationAction", self.cloud_formation_action);
-            p.set_opt("M2ManagedApplicationAction", self.m2_managed_application_action);
-            p.set_opt("M2NonManagedApplicationAction", self.m2_non_managed_application_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceAction;
+        opt {
+            cloud_formation_action = "CloudFormationAction",
+            m2_managed_application_action = "M2ManagedApplicationAction",
+            m2_non_managed_application_action = "M2NonManagedApplicationAction",
         }
     }
 
-    pub(super) static RESOURCE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudFormationAction", crate::resource::Rule { shape: Some(&CLOUD_FORMATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("M2ManagedApplicationAction", crate::resource::Rule { shape: Some(&M2_MANAGED_APPLICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("M2NonManagedApplicationAction", crate::resource::Rule { shape: Some(&M2_NON_MANAGED_APPLICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudFormationAction", crate::resource::Rule { shape: Some(&CLOUD_FORMATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("M2ManagedApplicationAction", crate::resource::Rule { shape: Some(&M2_MANAGED_APPLICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("M2NonManagedApplicationAction", crate::resource::Rule { shape: Some(&M2_NON_MANAGED_APPLICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudFormationAction`.
     #[derive(Clone)]
     pub struct CloudFormationAction {
         /// CloudFormation property `ActionType`.
@@ -725,7 +610,6 @@ pub mod test_case {
 
     impl CloudFormationAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_type: ::std::option::Option::None,
@@ -734,23 +618,20 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for CloudFormationAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionType", self.action_type);
-            p.set("Resource", self.resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudFormationAction;
+        req {
+            resource = "Resource",
+        }
+        opt {
+            action_type = "ActionType",
         }
     }
 
-    pub(super) static CLOUD_FORMATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_FORMATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `M2ManagedApplicationAction`.
     #[derive(Clone)]
     pub struct M2ManagedApplicationAction {
         /// CloudFormation property `ActionType`; required.
@@ -763,7 +644,6 @@ pub mod test_case {
 
     impl M2ManagedApplicationAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::apptest::test_case::M2ManagedActionType>>, resource: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_type: action_type.into(),
@@ -773,25 +653,22 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for M2ManagedApplicationAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionType", self.action_type);
-            p.set_opt("Properties", self.properties);
-            p.set("Resource", self.resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested M2ManagedApplicationAction;
+        req {
+            action_type = "ActionType",
+            resource = "Resource",
+        }
+        opt {
+            properties = "Properties",
         }
     }
 
-    pub(super) static M2_MANAGED_APPLICATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Properties", crate::resource::Rule { shape: Some(&M2_MANAGED_ACTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static M2_MANAGED_APPLICATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Properties", crate::resource::Rule { shape: Some(&M2_MANAGED_ACTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `M2ManagedActionProperties`.
     #[derive(Clone, Default)]
     pub struct M2ManagedActionProperties {
         /// CloudFormation property `ForceStop`.
@@ -800,23 +677,18 @@ pub mod test_case {
         pub import_data_set_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for M2ManagedActionProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ForceStop", self.force_stop);
-            p.set_opt("ImportDataSetLocation", self.import_data_set_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested M2ManagedActionProperties;
+        opt {
+            force_stop = "ForceStop",
+            import_data_set_location = "ImportDataSetLocation",
         }
     }
 
-    pub(super) static M2_MANAGED_ACTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImportDataSetLocation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static M2_MANAGED_ACTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImportDataSetLocation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `M2NonManagedApplicationAction`.
     #[derive(Clone)]
     pub struct M2NonManagedApplicationAction {
         /// CloudFormation property `ActionType`; required.
@@ -827,7 +699,6 @@ pub mod test_case {
 
     impl M2NonManagedApplicationAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::apptest::test_case::M2NonManagedActionType>>, resource: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_type: action_type.into(),
@@ -836,24 +707,19 @@ pub mod test_case {
         }
     }
 
-    impl crate::resource::ToExpr for M2NonManagedApplicationAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionType", self.action_type);
-            p.set("Resource", self.resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested M2NonManagedApplicationAction;
+        req {
+            action_type = "ActionType",
+            resource = "Resource",
         }
     }
 
-    pub(super) static M2_NON_MANAGED_APPLICATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static M2_NON_MANAGED_APPLICATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Format`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `FIXED`
         Fixed,
@@ -863,35 +729,17 @@ pub mod test_case {
         LineSequential,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fixed => "FIXED",
-                Self::Variable => "VARIABLE",
-                Self::LineSequential => "LINE_SEQUENTIAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["FIXED", "VARIABLE", "LINE_SEQUENTIAL"]);
 
-    /// Allowed values of `DataSetType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSetType {
         /// `PS`
         Ps,
     }
 
-    impl crate::value::CfnEnum for DataSetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ps => "PS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataSetType, ["PS"]);
 
-    /// Allowed values of `CaptureTool`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CaptureTool {
         /// `Precisely`
         Precisely,
@@ -899,66 +747,33 @@ pub mod test_case {
         AwsDms,
     }
 
-    impl crate::value::CfnEnum for CaptureTool {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Precisely => "Precisely",
-                Self::AwsDms => "AWS DMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CaptureTool, ["Precisely", "AWS DMS"]);
 
-    /// Allowed values of `SourceDatabase`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceDatabase {
         /// `z/OS-DB2`
         ZOsDb2,
     }
 
-    impl crate::value::CfnEnum for SourceDatabase {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ZOsDb2 => "z/OS-DB2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceDatabase, ["z/OS-DB2"]);
 
-    /// Allowed values of `TargetDatabase`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetDatabase {
         /// `PostgreSQL`
         PostgreSql,
     }
 
-    impl crate::value::CfnEnum for TargetDatabase {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PostgreSql => "PostgreSQL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetDatabase, ["PostgreSQL"]);
 
-    /// Allowed values of `ScriptType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScriptType {
         /// `Selenium`
         Selenium,
     }
 
-    impl crate::value::CfnEnum for ScriptType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Selenium => "Selenium",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScriptType, ["Selenium"]);
 
-    /// Allowed values of `CloudFormationActionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudFormationActionType {
         /// `Create`
         Create,
@@ -966,18 +781,9 @@ pub mod test_case {
         Delete,
     }
 
-    impl crate::value::CfnEnum for CloudFormationActionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Create => "Create",
-                Self::Delete => "Delete",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CloudFormationActionType, ["Create", "Delete"]);
 
-    /// Allowed values of `M2ManagedActionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum M2ManagedActionType {
         /// `Configure`
         Configure,
@@ -985,18 +791,9 @@ pub mod test_case {
         Deconfigure,
     }
 
-    impl crate::value::CfnEnum for M2ManagedActionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Configure => "Configure",
-                Self::Deconfigure => "Deconfigure",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(M2ManagedActionType, ["Configure", "Deconfigure"]);
 
-    /// Allowed values of `M2NonManagedActionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum M2NonManagedActionType {
         /// `Configure`
         Configure,
@@ -1004,13 +801,5 @@ pub mod test_case {
         Deconfigure,
     }
 
-    impl crate::value::CfnEnum for M2NonManagedActionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Configure => "Configure",
-                Self::Deconfigure => "Deconfigure",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(M2NonManagedActionType, ["Configure", "Deconfigure"]);
 }

@@ -24,7 +24,7 @@ pub struct AnomalyDetector {
     /// An array of key-value pairs to provide meta-data.
     ///
     /// CloudFormation property `Labels`.
-    pub labels: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+    pub labels: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     /// The action to perform when running the expression returns no data.
     ///
     /// CloudFormation property `MissingDataAction`.
@@ -41,7 +41,6 @@ pub struct AnomalyDetector {
 
 impl AnomalyDetector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(alias: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration: crate::cfn::aps::anomaly_detector::AnomalyDetectorConfiguration, workspace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             alias: alias.into(),
@@ -55,49 +54,40 @@ impl AnomalyDetector {
     }
 }
 
-impl crate::resource::Resource for AnomalyDetector {
-    const TYPE: &'static str = "AWS::APS::AnomalyDetector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ANOMALY_DETECTOR_SHAPE)
+crate::resource::props! {
+    resource AnomalyDetector = "AWS::APS::AnomalyDetector", shape: Some(&ANOMALY_DETECTOR_SHAPE);
+    req {
+        alias = "Alias",
+        configuration = "Configuration",
+        workspace = "Workspace",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Alias", self.alias);
-        p.set("Configuration", self.configuration);
-        p.set_opt("EvaluationIntervalInSeconds", self.evaluation_interval_in_seconds);
-        p.set_opt("Labels", self.labels);
-        p.set_opt("MissingDataAction", self.missing_data_action);
-        p.set_opt("Tags", self.tags);
-        p.set("Workspace", self.workspace);
-        p
+    opt {
+        evaluation_interval_in_seconds = "EvaluationIntervalInSeconds",
+        labels = "Labels",
+        missing_data_action = "MissingDataAction",
+        tags = "Tags",
     }
 }
 
-static ANOMALY_DETECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Configuration", crate::resource::Rule { shape: Some(&self::anomaly_detector::ANOMALY_DETECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Labels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::anomaly_detector::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::anomaly_detector::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Workspace", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ANOMALY_DETECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Configuration", crate::resource::Rule { shape: Some(&self::anomaly_detector::ANOMALY_DETECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Labels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Workspace", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AnomalyDetector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AnomalyDetector> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod anomaly_detector {
     //! Nested property types and enums of [`AnomalyDetector`](super::AnomalyDetector).
 
-    /// The definition `AnomalyDetectorConfiguration`.
     #[derive(Clone)]
     pub struct AnomalyDetectorConfiguration {
         /// CloudFormation property `RandomCutForest`; required.
@@ -114,22 +104,17 @@ pub mod anomaly_detector {
         }
     }
 
-    impl crate::resource::ToExpr for AnomalyDetectorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RandomCutForest", self.random_cut_forest);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnomalyDetectorConfiguration;
+        req {
+            random_cut_forest = "RandomCutForest",
         }
     }
 
-    pub(super) static ANOMALY_DETECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RandomCutForest", crate::resource::Rule { shape: Some(&RANDOM_CUT_FOREST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANOMALY_DETECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RandomCutForest", crate::resource::Rule { shape: Some(&RANDOM_CUT_FOREST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RandomCutForestConfiguration`.
     #[derive(Clone)]
     pub struct RandomCutForestConfiguration {
         /// CloudFormation property `IgnoreNearExpectedFromAbove`.
@@ -146,7 +131,6 @@ pub mod anomaly_detector {
 
     impl RandomCutForestConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(query: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ignore_near_expected_from_above: ::std::option::Option::None,
@@ -158,28 +142,25 @@ pub mod anomaly_detector {
         }
     }
 
-    impl crate::resource::ToExpr for RandomCutForestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IgnoreNearExpectedFromAbove", self.ignore_near_expected_from_above);
-            p.set_opt("IgnoreNearExpectedFromBelow", self.ignore_near_expected_from_below);
-            p.set("Query", self.query);
-            p.set_opt("SampleSize", self.sample_size);
-            p.set_opt("ShingleSize", self.shingle_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested RandomCutForestConfiguration;
+        req {
+            query = "Query",
+        }
+        opt {
+            ignore_near_expected_from_above = "IgnoreNearExpectedFromAbove",
+            ignore_near_expected_from_below = "IgnoreNearExpectedFromBelow",
+            sample_size = "SampleSize",
+            shingle_size = "ShingleSize",
         }
     }
 
-    pub(super) static RANDOM_CUT_FOREST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Query", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("SampleSize", crate::resource::Rule { min: Some(256.0), max: Some(1024.0), ..crate::resource::Rule::NONE }),
-            ("ShingleSize", crate::resource::Rule { min: Some(2.0), max: Some(1024.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RANDOM_CUT_FOREST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Query", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("SampleSize", crate::resource::Rule { min: Some(256.0), max: Some(1024.0), ..crate::resource::Rule::NONE }),
+        ("ShingleSize", crate::resource::Rule { min: Some(2.0), max: Some(1024.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IgnoreNearExpected`.
     #[derive(Clone, Default)]
     pub struct IgnoreNearExpected {
         /// CloudFormation property `Amount`.
@@ -188,24 +169,14 @@ pub mod anomaly_detector {
         pub ratio: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for IgnoreNearExpected {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Amount", self.amount);
-            p.set_opt("Ratio", self.ratio);
-            p.into_expr()
+    crate::resource::props! {
+        nested IgnoreNearExpected;
+        opt {
+            amount = "Amount",
+            ratio = "Ratio",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `MissingDataAction`.
     #[derive(Clone, Default)]
     pub struct MissingDataAction {
         /// CloudFormation property `MarkAsAnomaly`.
@@ -214,22 +185,13 @@ pub mod anomaly_detector {
         pub skip: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for MissingDataAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MarkAsAnomaly", self.mark_as_anomaly);
-            p.set_opt("Skip", self.skip);
-            p.into_expr()
+    crate::resource::props! {
+        nested MissingDataAction;
+        opt {
+            mark_as_anomaly = "MarkAsAnomaly",
+            skip = "Skip",
         }
     }
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::APS::ResourcePolicy
@@ -249,7 +211,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -258,26 +219,17 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::APS::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("WorkspaceArn", self.workspace_arn);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::APS::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        workspace_arn = "WorkspaceArn",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("WorkspaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("WorkspaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// RuleGroupsNamespace schema for cloudformation.
 ///
@@ -304,7 +256,6 @@ pub struct RuleGroupsNamespace {
 
 impl RuleGroupsNamespace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data: data.into(),
@@ -315,49 +266,30 @@ impl RuleGroupsNamespace {
     }
 }
 
-impl crate::resource::Resource for RuleGroupsNamespace {
-    const TYPE: &'static str = "AWS::APS::RuleGroupsNamespace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RULE_GROUPS_NAMESPACE_SHAPE)
+crate::resource::props! {
+    resource RuleGroupsNamespace = "AWS::APS::RuleGroupsNamespace", shape: Some(&RULE_GROUPS_NAMESPACE_SHAPE);
+    req {
+        data = "Data",
+        name = "Name",
+        workspace = "Workspace",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Data", self.data);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Workspace", self.workspace);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static RULE_GROUPS_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::rule_groups_namespace::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Workspace", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RULE_GROUPS_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Workspace", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):aps:[a-z0-9-]+:[0-9]+:workspace/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RuleGroupsNamespace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RuleGroupsNamespace> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod rule_groups_namespace {
-    //! Nested property types and enums of [`RuleGroupsNamespace`](super::RuleGroupsNamespace).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::APS::Scraper
@@ -411,52 +343,39 @@ impl Scraper {
     }
 }
 
-impl crate::resource::Resource for Scraper {
-    const TYPE: &'static str = "AWS::APS::Scraper";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCRAPER_SHAPE)
+crate::resource::props! {
+    resource Scraper = "AWS::APS::Scraper", shape: Some(&SCRAPER_SHAPE);
+    req {
+        destination = "Destination",
+        scrape_configuration = "ScrapeConfiguration",
+        source = "Source",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Alias", self.alias);
-        p.set("Destination", self.destination);
-        p.set_opt("RoleConfiguration", self.role_configuration);
-        p.set("ScrapeConfiguration", self.scrape_configuration);
-        p.set_opt("ScraperLoggingConfiguration", self.scraper_logging_configuration);
-        p.set("Source", self.source);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        alias = "Alias",
+        role_configuration = "RoleConfiguration",
+        scraper_logging_configuration = "ScraperLoggingConfiguration",
+        tags = "Tags",
     }
 }
 
-static SCRAPER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][-.0-9A-Z_a-z]*$")), ..crate::resource::Rule::NONE }),
-        ("Destination", crate::resource::Rule { shape: Some(&self::scraper::DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ScraperLoggingConfiguration", crate::resource::Rule { shape: Some(&self::scraper::SCRAPER_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { shape: Some(&self::scraper::SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::scraper::TAG13_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCRAPER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][-.0-9A-Z_a-z]*$")), ..crate::resource::Rule::NONE }),
+    ("Destination", crate::resource::Rule { shape: Some(&self::scraper::DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleConfiguration", crate::resource::Rule { shape: Some(&self::scraper::ROLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ScraperLoggingConfiguration", crate::resource::Rule { shape: Some(&self::scraper::SCRAPER_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { shape: Some(&self::scraper::SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Scraper`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Scraper> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `RoleArn`.
-    #[inline]
-    pub fn attr_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoleArn")
-    }
-    /// `Fn::GetAtt` `ScraperId`.
-    #[inline]
-    pub fn attr_scraper_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScraperId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `RoleArn`.
+        attr_role_arn: ::std::string::String = "RoleArn",
+        /// `Fn::GetAtt` `ScraperId`.
+        attr_scraper_id: ::std::string::String = "ScraperId",
     }
 }
 
@@ -476,22 +395,18 @@ pub mod scraper {
         pub cloud_watch_configuration: ::std::option::Option<crate::cfn::aps::scraper::CloudWatchConfiguration>,
     }
 
-    impl crate::resource::ToExpr for Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmpConfiguration", self.amp_configuration);
-            p.set_opt("CloudWatchConfiguration", self.cloud_watch_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested Destination;
+        opt {
+            amp_configuration = "AmpConfiguration",
+            cloud_watch_configuration = "CloudWatchConfiguration",
         }
     }
 
-    pub(super) static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AmpConfiguration", crate::resource::Rule { shape: Some(&AMP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchConfiguration", crate::resource::Rule { shape: Some(&CLOUD_WATCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AmpConfiguration", crate::resource::Rule { shape: Some(&AMP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchConfiguration", crate::resource::Rule { shape: Some(&CLOUD_WATCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for Amazon Managed Prometheus metrics destination
     #[derive(Clone)]
@@ -504,7 +419,6 @@ pub mod scraper {
 
     impl AmpConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(workspace_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 workspace_arn: workspace_arn.into(),
@@ -512,20 +426,16 @@ pub mod scraper {
         }
     }
 
-    impl crate::resource::ToExpr for AmpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WorkspaceArn", self.workspace_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmpConfiguration;
+        req {
+            workspace_arn = "WorkspaceArn",
         }
     }
 
-    pub(super) static AMP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WorkspaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:aps:[-a-z0-9]+:[0-9]{12}:workspace/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WorkspaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:aps:[-a-z0-9]+:[0-9]{12}:workspace/.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for CloudWatch metrics destination
     #[derive(Clone)]
@@ -538,7 +448,6 @@ pub mod scraper {
 
     impl CloudWatchConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dataset_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dataset_arn: dataset_arn.into(),
@@ -546,20 +455,16 @@ pub mod scraper {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatasetArn", self.dataset_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchConfiguration;
+        req {
+            dataset_arn = "DatasetArn",
         }
     }
 
-    pub(super) static CLOUD_WATCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatasetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:cloudwatch:[-a-z0-9]+:[0-9]{12}:dataset\\/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatasetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:cloudwatch:[-a-z0-9]+:[0-9]{12}:dataset\\/.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Role configuration
     #[derive(Clone, Default)]
@@ -574,15 +479,18 @@ pub mod scraper {
         pub target_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RoleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceRoleArn", self.source_role_arn);
-            p.set_opt("TargetRoleArn", self.target_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoleConfiguration;
+        opt {
+            source_role_arn = "SourceRoleArn",
+            target_role_arn = "TargetRoleArn",
         }
     }
+
+    pub(super) static ROLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TargetRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Scraper configuration
     #[derive(Clone, Default)]
@@ -593,12 +501,10 @@ pub mod scraper {
         pub configuration_blob: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ScrapeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfigurationBlob", self.configuration_blob);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScrapeConfiguration;
+        opt {
+            configuration_blob = "ConfigurationBlob",
         }
     }
 
@@ -624,22 +530,18 @@ pub mod scraper {
         }
     }
 
-    impl crate::resource::ToExpr for ScraperLoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LoggingDestination", self.logging_destination);
-            p.set("ScraperComponents", self.scraper_components);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScraperLoggingConfiguration;
+        req {
+            logging_destination = "LoggingDestination",
+            scraper_components = "ScraperComponents",
         }
     }
 
-    pub(super) static SCRAPER_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LoggingDestination", crate::resource::Rule { shape: Some(&SCRAPER_LOGGING_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ScraperComponents", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCRAPER_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LoggingDestination", crate::resource::Rule { shape: Some(&SCRAPER_LOGGING_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ScraperComponents", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Destination for scraper logging
     #[derive(Clone, Default)]
@@ -650,20 +552,16 @@ pub mod scraper {
         pub cloud_watch_logs: ::std::option::Option<crate::cfn::aps::scraper::CloudWatchLogDestination>,
     }
 
-    impl crate::resource::ToExpr for ScraperLoggingDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogs", self.cloud_watch_logs);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScraperLoggingDestination;
+        opt {
+            cloud_watch_logs = "CloudWatchLogs",
         }
     }
 
-    pub(super) static SCRAPER_LOGGING_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCRAPER_LOGGING_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents a cloudwatch logs destination for scraper logging
     #[derive(Clone, Default)]
@@ -674,22 +572,17 @@ pub mod scraper {
         pub log_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupArn", self.log_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogDestination;
+        opt {
+            log_group_arn = "LogGroupArn",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ScraperComponent`.
     #[derive(Clone)]
     pub struct ScraperComponent {
         /// CloudFormation property `Config`.
@@ -702,7 +595,6 @@ pub mod scraper {
 
     impl ScraperComponent {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::aps::scraper::ScraperComponentType>>) -> Self {
             Self {
                 config: ::std::option::Option::None,
@@ -711,29 +603,26 @@ pub mod scraper {
         }
     }
 
-    impl crate::resource::ToExpr for ScraperComponent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Config", self.config);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScraperComponent;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            config = "Config",
         }
     }
 
-    /// The definition `ComponentConfig`.
     #[derive(Clone, Default)]
     pub struct ComponentConfig {
         /// CloudFormation property `Options`.
         pub options: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ComponentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentConfig;
+        opt {
+            options = "Options",
         }
     }
 
@@ -750,22 +639,18 @@ pub mod scraper {
         pub vpc_configuration: ::std::option::Option<crate::cfn::aps::scraper::VpcConfiguration>,
     }
 
-    impl crate::resource::ToExpr for Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EksConfiguration", self.eks_configuration);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested Source;
+        opt {
+            eks_configuration = "EksConfiguration",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EksConfiguration", crate::resource::Rule { shape: Some(&EKS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EksConfiguration", crate::resource::Rule { shape: Some(&EKS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for EKS metrics source
     #[derive(Clone)]
@@ -786,7 +671,6 @@ pub mod scraper {
 
     impl EksConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 cluster_arn: cluster_arn.into(),
@@ -796,24 +680,22 @@ pub mod scraper {
         }
     }
 
-    impl crate::resource::ToExpr for EksConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClusterArn", self.cluster_arn);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksConfiguration;
+        req {
+            cluster_arn = "ClusterArn",
+            subnet_ids = "SubnetIds",
+        }
+        opt {
+            security_group_ids = "SecurityGroupIds",
         }
     }
 
-    pub(super) static EKS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:eks:[-a-z0-9]+:[0-9]{12}:cluster/.+$")), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:eks:[-a-z0-9]+:[0-9]{12}:cluster/.+$")), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for VPC metrics source
     #[derive(Clone)]
@@ -830,7 +712,6 @@ pub mod scraper {
 
     impl VpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_group_ids: security_group_ids.into(),
@@ -839,32 +720,21 @@ pub mod scraper {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfiguration;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG13_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Type of scraper component
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScraperComponentType {
         /// `SERVICE_DISCOVERY`
         ServiceDiscovery,
@@ -874,16 +744,7 @@ pub mod scraper {
         Exporter,
     }
 
-    impl crate::value::CfnEnum for ScraperComponentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ServiceDiscovery => "SERVICE_DISCOVERY",
-                Self::Collector => "COLLECTOR",
-                Self::Exporter => "EXPORTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScraperComponentType, ["SERVICE_DISCOVERY", "COLLECTOR", "EXPORTER"]);
 }
 
 /// Resource Type definition for AWS::APS::Workspace
@@ -921,53 +782,37 @@ pub struct Workspace {
     pub workspace_configuration: ::std::option::Option<crate::cfn::aps::workspace::WorkspaceConfiguration>,
 }
 
-impl crate::resource::Resource for Workspace {
-    const TYPE: &'static str = "AWS::APS::Workspace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKSPACE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AlertManagerDefinition", self.alert_manager_definition);
-        p.set_opt("Alias", self.alias);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("LoggingConfiguration", self.logging_configuration);
-        p.set_opt("QueryLoggingConfiguration", self.query_logging_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WorkspaceConfiguration", self.workspace_configuration);
-        p
+crate::resource::props! {
+    resource Workspace = "AWS::APS::Workspace", shape: Some(&WORKSPACE_SHAPE);
+    opt {
+        alert_manager_definition = "AlertManagerDefinition",
+        alias = "Alias",
+        kms_key_arn = "KmsKeyArn",
+        logging_configuration = "LoggingConfiguration",
+        query_logging_configuration = "QueryLoggingConfiguration",
+        tags = "Tags",
+        workspace_configuration = "WorkspaceConfiguration",
     }
 }
 
-static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Alias", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$")), ..crate::resource::Rule::NONE }),
-        ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::workspace::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("QueryLoggingConfiguration", crate::resource::Rule { shape: Some(&self::workspace::QUERY_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::workspace::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkspaceConfiguration", crate::resource::Rule { shape: Some(&self::workspace::WORKSPACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Alias", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::workspace::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("QueryLoggingConfiguration", crate::resource::Rule { shape: Some(&self::workspace::QUERY_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkspaceConfiguration", crate::resource::Rule { shape: Some(&self::workspace::WORKSPACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workspace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workspace> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `PrometheusEndpoint`.
-    #[inline]
-    pub fn attr_prometheus_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrometheusEndpoint")
-    }
-    /// `Fn::GetAtt` `WorkspaceId`.
-    #[inline]
-    pub fn attr_workspace_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkspaceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `PrometheusEndpoint`.
+        attr_prometheus_endpoint: ::std::string::String = "PrometheusEndpoint",
+        /// `Fn::GetAtt` `WorkspaceId`.
+        attr_workspace_id: ::std::string::String = "WorkspaceId",
     }
 }
 
@@ -983,20 +828,16 @@ pub mod workspace {
         pub log_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupArn", self.log_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfiguration;
+        opt {
+            log_group_arn = "LogGroupArn",
         }
     }
 
-    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Query logging configuration
     #[derive(Clone)]
@@ -1017,20 +858,16 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for QueryLoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destinations", self.destinations);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryLoggingConfiguration;
+        req {
+            destinations = "Destinations",
         }
     }
 
-    pub(super) static QUERY_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&LOGGING_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&LOGGING_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Destinations for query logging
     #[derive(Clone)]
@@ -1056,22 +893,18 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for LoggingDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchLogs", self.cloud_watch_logs);
-            p.set("Filters", self.filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingDestination;
+        req {
+            cloud_watch_logs = "CloudWatchLogs",
+            filters = "Filters",
         }
     }
 
-    pub(super) static LOGGING_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Filters", crate::resource::Rule { shape: Some(&LOGGING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Filters", crate::resource::Rule { shape: Some(&LOGGING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents a cloudwatch logs destination for query logging
     #[derive(Clone)]
@@ -1084,7 +917,6 @@ pub mod workspace {
 
     impl CloudWatchLogDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group_arn: log_group_arn.into(),
@@ -1092,20 +924,16 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroupArn", self.log_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogDestination;
+        req {
+            log_group_arn = "LogGroupArn",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Filters for logging
     #[derive(Clone)]
@@ -1118,7 +946,6 @@ pub mod workspace {
 
     impl LoggingFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(qsp_threshold: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 qsp_threshold: qsp_threshold.into(),
@@ -1126,27 +953,16 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for LoggingFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QspThreshold", self.qsp_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingFilter;
+        req {
+            qsp_threshold = "QspThreshold",
         }
     }
 
-    pub(super) static LOGGING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QspThreshold", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QspThreshold", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Workspace configuration
     #[derive(Clone, Default)]
@@ -1169,26 +985,22 @@ pub mod workspace {
         pub rule_query_offset_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WorkspaceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LimitsPerLabelSets", self.limits_per_label_sets);
-            p.set_opt("OutOfOrderTimeWindowInSeconds", self.out_of_order_time_window_in_seconds);
-            p.set_opt("RetentionPeriodInDays", self.retention_period_in_days);
-            p.set_opt("RuleQueryOffsetInSeconds", self.rule_query_offset_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkspaceConfiguration;
+        opt {
+            limits_per_label_sets = "LimitsPerLabelSets",
+            out_of_order_time_window_in_seconds = "OutOfOrderTimeWindowInSeconds",
+            retention_period_in_days = "RetentionPeriodInDays",
+            rule_query_offset_in_seconds = "RuleQueryOffsetInSeconds",
         }
     }
 
-    pub(super) static WORKSPACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LimitsPerLabelSets", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&LIMITS_PER_LABEL_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OutOfOrderTimeWindowInSeconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("RetentionPeriodInDays", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("RuleQueryOffsetInSeconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKSPACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LimitsPerLabelSets", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&LIMITS_PER_LABEL_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OutOfOrderTimeWindowInSeconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("RetentionPeriodInDays", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("RuleQueryOffsetInSeconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Label set and its associated limits
     #[derive(Clone)]
@@ -1214,22 +1026,18 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for LimitsPerLabelSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LabelSet", self.label_set);
-            p.set("Limits", self.limits);
-            p.into_expr()
+    crate::resource::props! {
+        nested LimitsPerLabelSet;
+        req {
+            label_set = "LabelSet",
+            limits = "Limits",
         }
     }
 
-    pub(super) static LIMITS_PER_LABEL_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LabelSet", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Limits", crate::resource::Rule { shape: Some(&LIMITS_PER_LABEL_SET_ENTRY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIMITS_PER_LABEL_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LabelSet", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Limits", crate::resource::Rule { shape: Some(&LIMITS_PER_LABEL_SET_ENTRY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Series label
     #[derive(Clone)]
@@ -1246,7 +1054,6 @@ pub mod workspace {
 
     impl Label {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1255,22 +1062,18 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for Label {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Label;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Limits that can be applied to a label set
     #[derive(Clone, Default)]
@@ -1281,18 +1084,14 @@ pub mod workspace {
         pub max_series: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for LimitsPerLabelSetEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxSeries", self.max_series);
-            p.into_expr()
+    crate::resource::props! {
+        nested LimitsPerLabelSetEntry;
+        opt {
+            max_series = "MaxSeries",
         }
     }
 
-    pub(super) static LIMITS_PER_LABEL_SET_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxSeries", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIMITS_PER_LABEL_SET_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxSeries", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 }

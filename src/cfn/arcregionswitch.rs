@@ -39,7 +39,6 @@ pub struct Plan {
 
 impl Plan {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recovery_approach: impl ::std::convert::Into<crate::value::Val<crate::cfn::arcregionswitch::plan::RecoveryApproach>>, regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, workflows: ::std::vec::Vec<crate::cfn::arcregionswitch::plan::Workflow>) -> Self {
         Self {
             associated_alarms: ::std::option::Option::None,
@@ -59,83 +58,59 @@ impl Plan {
     }
 }
 
-impl crate::resource::Resource for Plan {
-    const TYPE: &'static str = "AWS::ARCRegionSwitch::Plan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PLAN_SHAPE)
+crate::resource::props! {
+    resource Plan = "AWS::ARCRegionSwitch::Plan", shape: Some(&PLAN_SHAPE);
+    req {
+        execution_role = "ExecutionRole",
+        name = "Name",
+        recovery_approach = "RecoveryApproach",
+        regions = "Regions",
+        workflows = "Workflows",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociatedAlarms", self.associated_alarms);
-        p.set_opt("Description", self.description);
-        p.set("ExecutionRole", self.execution_role);
-        p.set("Name", self.name);
-        p.set_opt("PrimaryRegion", self.primary_region);
-        p.set("RecoveryApproach", self.recovery_approach);
-        p.set_opt("RecoveryTimeObjectiveMinutes", self.recovery_time_objective_minutes);
-        p.set("Regions", self.regions);
-        p.set_opt("ReportConfiguration", self.report_configuration);
-        p.set_opt("ServiceQuotaChecksEnabled", self.service_quota_checks_enabled);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Triggers", self.triggers);
-        p.set("Workflows", self.workflows);
-        p
+    opt {
+        associated_alarms = "AssociatedAlarms",
+        description = "Description",
+        primary_region = "PrimaryRegion",
+        recovery_time_objective_minutes = "RecoveryTimeObjectiveMinutes",
+        report_configuration = "ReportConfiguration",
+        service_quota_checks_enabled = "ServiceQuotaChecksEnabled",
+        tags = "Tags",
+        triggers = "Triggers",
     }
 }
 
-static PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExecutionRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("PrimaryRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }),
-        ("RecoveryTimeObjectiveMinutes", crate::resource::Rule { min: Some(1.0), max: Some(10080.0), ..crate::resource::Rule::NONE }),
-        ("Regions", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReportConfiguration", crate::resource::Rule { shape: Some(&self::plan::REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Triggers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::plan::TRIGGER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Workflows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::plan::WORKFLOW_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExecutionRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("PrimaryRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }),
+    ("RecoveryTimeObjectiveMinutes", crate::resource::Rule { min: Some(1.0), max: Some(10080.0), ..crate::resource::Rule::NONE }),
+    ("Regions", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReportConfiguration", crate::resource::Rule { shape: Some(&self::plan::REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Triggers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::plan::TRIGGER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Workflows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::plan::WORKFLOW_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Plan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Plan> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `HealthChecksForPlan`.
-    #[inline]
-    pub fn attr_health_checks_for_plan(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("HealthChecksForPlan")
-    }
-    /// `Fn::GetAtt` `Owner`.
-    #[inline]
-    pub fn attr_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Owner")
-    }
-    /// `Fn::GetAtt` `PlanHealthChecks`.
-    #[inline]
-    pub fn attr_plan_health_checks(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("PlanHealthChecks")
-    }
-    /// `Fn::GetAtt` `Route53HealthChecks`.
-    #[inline]
-    pub fn attr_route53_health_checks(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Route53HealthChecks")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `HealthChecksForPlan`.
+        attr_health_checks_for_plan: crate::value::Json = "HealthChecksForPlan",
+        /// `Fn::GetAtt` `Owner`.
+        attr_owner: ::std::string::String = "Owner",
+        /// `Fn::GetAtt` `PlanHealthChecks`.
+        attr_plan_health_checks: crate::value::List<::std::string::String> = "PlanHealthChecks",
+        /// `Fn::GetAtt` `Route53HealthChecks`.
+        attr_route53_health_checks: crate::value::Json = "Route53HealthChecks",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod plan {
     //! Nested property types and enums of [`Plan`](super::Plan).
 
-    /// The definition `AssociatedAlarm`.
     #[derive(Clone)]
     pub struct AssociatedAlarm {
         /// CloudFormation property `AlarmType`; required.
@@ -150,7 +125,6 @@ pub mod plan {
 
     impl AssociatedAlarm {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alarm_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::arcregionswitch::plan::AlarmType>>, resource_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alarm_type: alarm_type.into(),
@@ -161,63 +135,52 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for AssociatedAlarm {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlarmType", self.alarm_type);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.set("ResourceIdentifier", self.resource_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociatedAlarm;
+        req {
+            alarm_type = "AlarmType",
+            resource_identifier = "ResourceIdentifier",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
         }
     }
 
-    /// The definition `ReportConfiguration`.
     #[derive(Clone, Default)]
     pub struct ReportConfiguration {
         /// CloudFormation property `ReportOutput`.
         pub report_output: ::std::option::Option<::std::vec::Vec<crate::cfn::arcregionswitch::plan::ReportOutputConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for ReportConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReportOutput", self.report_output);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReportConfiguration;
+        opt {
+            report_output = "ReportOutput",
         }
     }
 
-    pub(super) static REPORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReportOutput", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REPORT_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReportOutput", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REPORT_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ReportOutputConfiguration`.
     #[derive(Clone, Default)]
     pub struct ReportOutputConfiguration {
         /// CloudFormation property `S3Configuration`.
         pub s3_configuration: ::std::option::Option<crate::cfn::arcregionswitch::plan::S3ReportOutputConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ReportOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Configuration", self.s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReportOutputConfiguration;
+        opt {
+            s3_configuration = "S3Configuration",
         }
     }
 
-    pub(super) static REPORT_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_REPORT_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPORT_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_REPORT_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3ReportOutputConfiguration`.
     #[derive(Clone, Default)]
     pub struct S3ReportOutputConfiguration {
         /// CloudFormation property `BucketOwner`.
@@ -226,24 +189,19 @@ pub mod plan {
         pub bucket_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3ReportOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketOwner", self.bucket_owner);
-            p.set_opt("BucketPath", self.bucket_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3ReportOutputConfiguration;
+        opt {
+            bucket_owner = "BucketOwner",
+            bucket_path = "BucketPath",
         }
     }
 
-    pub(super) static S3_REPORT_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketOwner", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-            ("BucketPath", crate::resource::Rule { min_len: Some(3), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(?:s3://)?[a-z0-9][a-z0-9-]{1,61}[a-z0-9](?:/[^/ ][^/]*)*/?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_REPORT_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketOwner", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+        ("BucketPath", crate::resource::Rule { min_len: Some(3), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(?:s3://)?[a-z0-9][a-z0-9-]{1,61}[a-z0-9](?:/[^/ ][^/]*)*/?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Trigger`.
     #[derive(Clone)]
     pub struct Trigger {
         /// CloudFormation property `Action`; required.
@@ -260,7 +218,6 @@ pub mod plan {
 
     impl Trigger {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::arcregionswitch::plan::WorkflowTargetAction>>, conditions: ::std::vec::Vec<crate::cfn::arcregionswitch::plan::TriggerCondition>, min_delay_minutes_between_executions: impl ::std::convert::Into<crate::value::Val<f64>>, target_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action: action.into(),
@@ -272,27 +229,24 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for Trigger {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Conditions", self.conditions);
-            p.set_opt("Description", self.description);
-            p.set("MinDelayMinutesBetweenExecutions", self.min_delay_minutes_between_executions);
-            p.set("TargetRegion", self.target_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested Trigger;
+        req {
+            action = "Action",
+            conditions = "Conditions",
+            min_delay_minutes_between_executions = "MinDelayMinutesBetweenExecutions",
+            target_region = "TargetRegion",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("TargetRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+        ("TargetRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TriggerCondition`.
     #[derive(Clone)]
     pub struct TriggerCondition {
         /// CloudFormation property `AssociatedAlarmName`; required.
@@ -303,7 +257,6 @@ pub mod plan {
 
     impl TriggerCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(associated_alarm_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, condition: impl ::std::convert::Into<crate::value::Val<crate::cfn::arcregionswitch::plan::AlarmCondition>>) -> Self {
             Self {
                 associated_alarm_name: associated_alarm_name.into(),
@@ -312,17 +265,14 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for TriggerCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AssociatedAlarmName", self.associated_alarm_name);
-            p.set("Condition", self.condition);
-            p.into_expr()
+    crate::resource::props! {
+        nested TriggerCondition;
+        req {
+            associated_alarm_name = "AssociatedAlarmName",
+            condition = "Condition",
         }
     }
 
-    /// The definition `Workflow`.
     #[derive(Clone)]
     pub struct Workflow {
         /// CloudFormation property `Steps`.
@@ -337,7 +287,6 @@ pub mod plan {
 
     impl Workflow {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(workflow_target_action: impl ::std::convert::Into<crate::value::Val<crate::cfn::arcregionswitch::plan::WorkflowTargetAction>>) -> Self {
             Self {
                 steps: ::std::option::Option::None,
@@ -348,26 +297,23 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for Workflow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Steps", self.steps);
-            p.set_opt("WorkflowDescription", self.workflow_description);
-            p.set("WorkflowTargetAction", self.workflow_target_action);
-            p.set_opt("WorkflowTargetRegion", self.workflow_target_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested Workflow;
+        req {
+            workflow_target_action = "WorkflowTargetAction",
+        }
+        opt {
+            steps = "Steps",
+            workflow_description = "WorkflowDescription",
+            workflow_target_region = "WorkflowTargetRegion",
         }
     }
 
-    pub(super) static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Steps", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WorkflowTargetRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Steps", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("WorkflowTargetRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Step`.
     #[derive(Clone)]
     pub struct Step {
         /// CloudFormation property `Description`.
@@ -382,7 +328,6 @@ pub mod plan {
 
     impl Step {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_block_configuration: crate::cfn::arcregionswitch::plan::ExecutionBlockConfiguration, execution_block_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::arcregionswitch::plan::ExecutionBlockType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -393,25 +338,22 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for Step {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("ExecutionBlockConfiguration", self.execution_block_configuration);
-            p.set("ExecutionBlockType", self.execution_block_type);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Step;
+        req {
+            execution_block_configuration = "ExecutionBlockConfiguration",
+            execution_block_type = "ExecutionBlockType",
+            name = "Name",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static STEP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionBlockConfiguration", crate::resource::Rule { shape: Some(&EXECUTION_BLOCK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STEP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionBlockConfiguration", crate::resource::Rule { shape: Some(&EXECUTION_BLOCK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExecutionBlockConfiguration`.
     #[derive(Clone, Default)]
     pub struct ExecutionBlockConfiguration {
         /// CloudFormation property `ArcRoutingControlConfig`.
@@ -454,58 +396,53 @@ pub mod plan {
         pub ssm_send_command_config: ::std::option::Option<crate::cfn::arcregionswitch::plan::SsmSendCommandConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ExecutionBlockConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArcRoutingControlConfig", self.arc_routing_control_config);
-            p.set_opt("AuroraProvisionedScalingConfig", self.aurora_provisioned_scaling_config);
-            p.set_opt("AuroraServerlessScalingConfig", self.aurora_serverless_scaling_config);
-            p.set_opt("CustomActionLambdaConfig", self.custom_action_lambda_config);
-            p.set_opt("DocumentDbConfig", self.document_db_config);
-            p.set_opt("Ec2AsgCapacityIncreaseConfig", self.ec2_asg_capacity_increase_config);
-            p.set_opt("EcsCapacityIncreaseConfig", self.ecs_capacity_increase_config);
-            p.set_opt("EksResourceScalingConfig", self.eks_resource_scaling_config);
-            p.set_opt("ExecutionApprovalConfig", self.execution_approval_config);
-            p.set_opt("GlobalAuroraConfig", self.global_aurora_config);
-            p.set_opt("LambdaEventSourceMappingConfig", self.lambda_event_source_mapping_config);
-            p.set_opt("NeptuneGlobalDatabaseConfig", self.neptune_global_database_config);
-            p.set_opt("ParallelConfig", self.parallel_config);
-            p.set_opt("RdsCreateCrossRegionReadReplicaConfig", self.rds_create_cross_region_read_replica_config);
-            p.set_opt("RdsPromoteReadReplicaConfig", self.rds_promote_read_replica_config);
-            p.set_opt("RdsSwitchoverReadReplicaConfig", self.rds_switchover_read_replica_config);
-            p.set_opt("RegionSwitchPlanConfig", self.region_switch_plan_config);
-            p.set_opt("Route53HealthCheckConfig", self.route53_health_check_config);
-            p.set_opt("SsmSendCommandConfig", self.ssm_send_command_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExecutionBlockConfiguration;
+        opt {
+            arc_routing_control_config = "ArcRoutingControlConfig",
+            aurora_provisioned_scaling_config = "AuroraProvisionedScalingConfig",
+            aurora_serverless_scaling_config = "AuroraServerlessScalingConfig",
+            custom_action_lambda_config = "CustomActionLambdaConfig",
+            document_db_config = "DocumentDbConfig",
+            ec2_asg_capacity_increase_config = "Ec2AsgCapacityIncreaseConfig",
+            ecs_capacity_increase_config = "EcsCapacityIncreaseConfig",
+            eks_resource_scaling_config = "EksResourceScalingConfig",
+            execution_approval_config = "ExecutionApprovalConfig",
+            global_aurora_config = "GlobalAuroraConfig",
+            lambda_event_source_mapping_config = "LambdaEventSourceMappingConfig",
+            neptune_global_database_config = "NeptuneGlobalDatabaseConfig",
+            parallel_config = "ParallelConfig",
+            rds_create_cross_region_read_replica_config = "RdsCreateCrossRegionReadReplicaConfig",
+            rds_promote_read_replica_config = "RdsPromoteReadReplicaConfig",
+            rds_switchover_read_replica_config = "RdsSwitchoverReadReplicaConfig",
+            region_switch_plan_config = "RegionSwitchPlanConfig",
+            route53_health_check_config = "Route53HealthCheckConfig",
+            ssm_send_command_config = "SsmSendCommandConfig",
         }
     }
 
-    pub(super) static EXECUTION_BLOCK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ArcRoutingControlConfig", crate::resource::Rule { shape: Some(&ARC_ROUTING_CONTROL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AuroraProvisionedScalingConfig", crate::resource::Rule { shape: Some(&AURORA_PROVISIONED_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AuroraServerlessScalingConfig", crate::resource::Rule { shape: Some(&AURORA_SERVERLESS_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomActionLambdaConfig", crate::resource::Rule { shape: Some(&CUSTOM_ACTION_LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DocumentDbConfig", crate::resource::Rule { shape: Some(&DOCUMENT_DB_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Ec2AsgCapacityIncreaseConfig", crate::resource::Rule { shape: Some(&EC2_ASG_CAPACITY_INCREASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EcsCapacityIncreaseConfig", crate::resource::Rule { shape: Some(&ECS_CAPACITY_INCREASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EksResourceScalingConfig", crate::resource::Rule { shape: Some(&EKS_RESOURCE_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExecutionApprovalConfig", crate::resource::Rule { shape: Some(&EXECUTION_APPROVAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GlobalAuroraConfig", crate::resource::Rule { shape: Some(&GLOBAL_AURORA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LambdaEventSourceMappingConfig", crate::resource::Rule { shape: Some(&LAMBDA_EVENT_SOURCE_MAPPING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NeptuneGlobalDatabaseConfig", crate::resource::Rule { shape: Some(&NEPTUNE_GLOBAL_DATABASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParallelConfig", crate::resource::Rule { shape: Some(&PARALLEL_EXECUTION_BLOCK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RdsCreateCrossRegionReadReplicaConfig", crate::resource::Rule { shape: Some(&RDS_CREATE_CROSS_REGION_REPLICA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RdsPromoteReadReplicaConfig", crate::resource::Rule { shape: Some(&RDS_PROMOTE_READ_REPLICA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RdsSwitchoverReadReplicaConfig", crate::resource::Rule { shape: Some(&RDS_SWITCHOVER_READ_REPLICA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RegionSwitchPlanConfig", crate::resource::Rule { shape: Some(&REGION_SWITCH_PLAN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Route53HealthCheckConfig", crate::resource::Rule { shape: Some(&ROUTE53_HEALTH_CHECK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SsmSendCommandConfig", crate::resource::Rule { shape: Some(&SSM_SEND_COMMAND_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXECUTION_BLOCK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ArcRoutingControlConfig", crate::resource::Rule { shape: Some(&ARC_ROUTING_CONTROL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AuroraProvisionedScalingConfig", crate::resource::Rule { shape: Some(&AURORA_PROVISIONED_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AuroraServerlessScalingConfig", crate::resource::Rule { shape: Some(&AURORA_SERVERLESS_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomActionLambdaConfig", crate::resource::Rule { shape: Some(&CUSTOM_ACTION_LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DocumentDbConfig", crate::resource::Rule { shape: Some(&DOCUMENT_DB_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Ec2AsgCapacityIncreaseConfig", crate::resource::Rule { shape: Some(&EC2_ASG_CAPACITY_INCREASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EcsCapacityIncreaseConfig", crate::resource::Rule { shape: Some(&ECS_CAPACITY_INCREASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EksResourceScalingConfig", crate::resource::Rule { shape: Some(&EKS_RESOURCE_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExecutionApprovalConfig", crate::resource::Rule { shape: Some(&EXECUTION_APPROVAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GlobalAuroraConfig", crate::resource::Rule { shape: Some(&GLOBAL_AURORA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LambdaEventSourceMappingConfig", crate::resource::Rule { shape: Some(&LAMBDA_EVENT_SOURCE_MAPPING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NeptuneGlobalDatabaseConfig", crate::resource::Rule { shape: Some(&NEPTUNE_GLOBAL_DATABASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParallelConfig", crate::resource::Rule { shape: Some(&PARALLEL_EXECUTION_BLOCK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RdsCreateCrossRegionReadReplicaConfig", crate::resource::Rule { shape: Some(&RDS_CREATE_CROSS_REGION_REPLICA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RdsPromoteReadReplicaConfig", crate::resource::Rule { shape: Some(&RDS_PROMOTE_READ_REPLICA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RdsSwitchoverReadReplicaConfig", crate::resource::Rule { shape: Some(&RDS_SWITCHOVER_READ_REPLICA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RegionSwitchPlanConfig", crate::resource::Rule { shape: Some(&REGION_SWITCH_PLAN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Route53HealthCheckConfig", crate::resource::Rule { shape: Some(&ROUTE53_HEALTH_CHECK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SsmSendCommandConfig", crate::resource::Rule { shape: Some(&SSM_SEND_COMMAND_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ArcRoutingControlConfiguration`.
     #[derive(Clone)]
     pub struct ArcRoutingControlConfiguration {
         /// CloudFormation property `CrossAccountRole`.
@@ -531,26 +468,23 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for ArcRoutingControlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.set("RegionAndRoutingControls", self.region_and_routing_controls);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArcRoutingControlConfiguration;
+        req {
+            region_and_routing_controls = "RegionAndRoutingControls",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static ARC_ROUTING_CONTROL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ARC_ROUTING_CONTROL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ArcRoutingControlState`.
     #[derive(Clone)]
     pub struct ArcRoutingControlState {
         /// CloudFormation property `RoutingControlArn`; required.
@@ -561,7 +495,6 @@ pub mod plan {
 
     impl ArcRoutingControlState {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(routing_control_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state: impl ::std::convert::Into<crate::value::Val<crate::cfn::arcregionswitch::plan::RoutingControlStateChange>>) -> Self {
             Self {
                 routing_control_arn: routing_control_arn.into(),
@@ -570,17 +503,14 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for ArcRoutingControlState {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoutingControlArn", self.routing_control_arn);
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArcRoutingControlState;
+        req {
+            routing_control_arn = "RoutingControlArn",
+            state = "State",
         }
     }
 
-    /// The definition `AuroraProvisionedScalingConfiguration`.
     #[derive(Clone)]
     pub struct AuroraProvisionedScalingConfiguration {
         /// CloudFormation property `CrossAccountRole`.
@@ -599,7 +529,6 @@ pub mod plan {
 
     impl AuroraProvisionedScalingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(global_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arns: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, region_database_cluster_arns: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cross_account_role: ::std::option::Option::None,
@@ -612,29 +541,26 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for AuroraProvisionedScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.set("GlobalClusterIdentifier", self.global_cluster_identifier);
-            p.set("InstanceArns", self.instance_arns);
-            p.set("RegionDatabaseClusterArns", self.region_database_cluster_arns);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuroraProvisionedScalingConfiguration;
+        req {
+            global_cluster_identifier = "GlobalClusterIdentifier",
+            instance_arns = "InstanceArns",
+            region_database_cluster_arns = "RegionDatabaseClusterArns",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static AURORA_PROVISIONED_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AURORA_PROVISIONED_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AuroraServerlessScalingConfiguration`.
     #[derive(Clone)]
     pub struct AuroraServerlessScalingConfiguration {
         /// CloudFormation property `CrossAccountRole`.
@@ -653,7 +579,6 @@ pub mod plan {
 
     impl AuroraServerlessScalingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(global_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, region_database_cluster_arns: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cross_account_role: ::std::option::Option::None,
@@ -666,29 +591,26 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for AuroraServerlessScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.set("GlobalClusterIdentifier", self.global_cluster_identifier);
-            p.set("RegionDatabaseClusterArns", self.region_database_cluster_arns);
-            p.set_opt("TargetPercent", self.target_percent);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuroraServerlessScalingConfiguration;
+        req {
+            global_cluster_identifier = "GlobalClusterIdentifier",
+            region_database_cluster_arns = "RegionDatabaseClusterArns",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            target_percent = "TargetPercent",
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static AURORA_SERVERLESS_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AURORA_SERVERLESS_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomActionLambdaConfiguration`.
     #[derive(Clone)]
     pub struct CustomActionLambdaConfiguration {
         /// CloudFormation property `Lambdas`; required.
@@ -705,7 +627,6 @@ pub mod plan {
 
     impl CustomActionLambdaConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambdas: ::std::vec::Vec<crate::cfn::arcregionswitch::plan::Lambdas>, region_to_run: impl ::std::convert::Into<crate::value::Val<crate::cfn::arcregionswitch::plan::RegionToRunIn>>, retry_interval_minutes: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 lambdas,
@@ -717,27 +638,24 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for CustomActionLambdaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Lambdas", self.lambdas);
-            p.set("RegionToRun", self.region_to_run);
-            p.set("RetryIntervalMinutes", self.retry_interval_minutes);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomActionLambdaConfiguration;
+        req {
+            lambdas = "Lambdas",
+            region_to_run = "RegionToRun",
+            retry_interval_minutes = "RetryIntervalMinutes",
+        }
+        opt {
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
         }
     }
 
-    pub(super) static CUSTOM_ACTION_LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Lambdas", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&LAMBDAS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_ACTION_LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Lambdas", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&LAMBDAS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Lambdas`.
     #[derive(Clone, Default)]
     pub struct Lambdas {
         /// CloudFormation property `Arn`.
@@ -750,42 +668,34 @@ pub mod plan {
         pub payload: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Lambdas {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("Payload", self.payload);
-            p.into_expr()
+    crate::resource::props! {
+        nested Lambdas;
+        opt {
+            arn = "Arn",
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            payload = "Payload",
         }
     }
 
-    pub(super) static LAMBDAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("Payload", crate::resource::Rule { min_len: Some(1), max_len: Some(786432), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("Payload", crate::resource::Rule { min_len: Some(1), max_len: Some(786432), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LambdaUngraceful`.
     #[derive(Clone, Default)]
     pub struct LambdaUngraceful {
         /// CloudFormation property `Behavior`.
         pub behavior: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for LambdaUngraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Behavior", self.behavior);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaUngraceful;
+        opt {
+            behavior = "Behavior",
         }
     }
 
-    /// The definition `DocumentDbConfiguration`.
     #[derive(Clone)]
     pub struct DocumentDbConfiguration {
         /// CloudFormation property `Behavior`; required.
@@ -806,7 +716,6 @@ pub mod plan {
 
     impl DocumentDbConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(behavior: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, database_cluster_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, global_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 behavior: behavior.into(),
@@ -820,47 +729,41 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentDbConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Behavior", self.behavior);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set("DatabaseClusterArns", self.database_cluster_arns);
-            p.set_opt("ExternalId", self.external_id);
-            p.set("GlobalClusterIdentifier", self.global_cluster_identifier);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentDbConfiguration;
+        req {
+            behavior = "Behavior",
+            database_cluster_arns = "DatabaseClusterArns",
+            global_cluster_identifier = "GlobalClusterIdentifier",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
         }
     }
 
-    pub(super) static DOCUMENT_DB_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("DatabaseClusterArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:cluster:[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("GlobalClusterIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_DB_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("DatabaseClusterArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:rds:[a-z0-9-]+:\\d{12}:cluster:[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("GlobalClusterIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentDbUngraceful`.
     #[derive(Clone, Default)]
     pub struct DocumentDbUngraceful {
         /// CloudFormation property `Ungraceful`.
         pub ungraceful: ::std::option::Option<crate::value::Val<crate::cfn::arcregionswitch::plan::DocumentDbUngracefulBehavior>>,
     }
 
-    impl crate::resource::ToExpr for DocumentDbUngraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentDbUngraceful;
+        opt {
+            ungraceful = "Ungraceful",
         }
     }
 
-    /// The definition `Ec2AsgCapacityIncreaseConfiguration`.
     #[derive(Clone)]
     pub struct Ec2AsgCapacityIncreaseConfiguration {
         /// CloudFormation property `Asgs`; required.
@@ -892,29 +795,26 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for Ec2AsgCapacityIncreaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Asgs", self.asgs);
-            p.set_opt("CapacityMonitoringApproach", self.capacity_monitoring_approach);
-            p.set_opt("TargetPercent", self.target_percent);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.set_opt("WaitELBTargetGroupHealthy", self.wait_elb_target_group_healthy);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ec2AsgCapacityIncreaseConfiguration;
+        req {
+            asgs = "Asgs",
+        }
+        opt {
+            capacity_monitoring_approach = "CapacityMonitoringApproach",
+            target_percent = "TargetPercent",
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
+            wait_elb_target_group_healthy = "WaitELBTargetGroupHealthy",
         }
     }
 
-    pub(super) static EC2_ASG_CAPACITY_INCREASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Asgs", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&ASG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Ungraceful", crate::resource::Rule { shape: Some(&EC2_UNGRACEFUL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EC2_ASG_CAPACITY_INCREASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Asgs", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&ASG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Ungraceful", crate::resource::Rule { shape: Some(&EC2_UNGRACEFUL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Asg`.
     #[derive(Clone, Default)]
     pub struct Asg {
         /// CloudFormation property `Arn`.
@@ -925,25 +825,20 @@ pub mod plan {
         pub external_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Asg {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Asg;
+        opt {
+            arn = "Arn",
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
         }
     }
 
-    pub(super) static ASG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:autoscaling:[a-z0-9-]+:\\d{12}:autoScalingGroup:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:autoScalingGroupName/[\\S\\s]{1,255}$")), ..crate::resource::Rule::NONE }),
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:autoscaling:[a-z0-9-]+:\\d{12}:autoScalingGroup:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:autoScalingGroupName/[\\S\\s]{1,255}$")), ..crate::resource::Rule::NONE }),
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Ec2Ungraceful`.
     #[derive(Clone)]
     pub struct Ec2Ungraceful {
         /// CloudFormation property `MinimumSuccessPercentage`; required.
@@ -952,7 +847,6 @@ pub mod plan {
 
     impl Ec2Ungraceful {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(minimum_success_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 minimum_success_percentage: minimum_success_percentage.into(),
@@ -960,22 +854,17 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for Ec2Ungraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MinimumSuccessPercentage", self.minimum_success_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ec2Ungraceful;
+        req {
+            minimum_success_percentage = "MinimumSuccessPercentage",
         }
     }
 
-    pub(super) static EC2_UNGRACEFUL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinimumSuccessPercentage", crate::resource::Rule { min: Some(0.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EC2_UNGRACEFUL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinimumSuccessPercentage", crate::resource::Rule { min: Some(0.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EcsCapacityIncreaseConfiguration`.
     #[derive(Clone)]
     pub struct EcsCapacityIncreaseConfiguration {
         /// CloudFormation property `CapacityMonitoringApproach`.
@@ -1007,29 +896,26 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for EcsCapacityIncreaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityMonitoringApproach", self.capacity_monitoring_approach);
-            p.set("Services", self.services);
-            p.set_opt("TargetPercent", self.target_percent);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.set_opt("WaitELBTargetGroupHealthy", self.wait_elb_target_group_healthy);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsCapacityIncreaseConfiguration;
+        req {
+            services = "Services",
+        }
+        opt {
+            capacity_monitoring_approach = "CapacityMonitoringApproach",
+            target_percent = "TargetPercent",
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
+            wait_elb_target_group_healthy = "WaitELBTargetGroupHealthy",
         }
     }
 
-    pub(super) static ECS_CAPACITY_INCREASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Services", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&SERVICE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Ungraceful", crate::resource::Rule { shape: Some(&ECS_UNGRACEFUL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ECS_CAPACITY_INCREASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Services", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&SERVICE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Ungraceful", crate::resource::Rule { shape: Some(&ECS_UNGRACEFUL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Service`.
     #[derive(Clone, Default)]
     pub struct Service {
         /// CloudFormation property `ClusterArn`.
@@ -1042,27 +928,22 @@ pub mod plan {
         pub service_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Service {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClusterArn", self.cluster_arn);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("ServiceArn", self.service_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Service;
+        opt {
+            cluster_arn = "ClusterArn",
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            service_arn = "ServiceArn",
         }
     }
 
-    pub(super) static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9_-]{1,255}$")), ..crate::resource::Rule::NONE }),
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("ServiceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:service/[a-zA-Z0-9_-]+/[a-zA-Z0-9_-]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9_-]{1,255}$")), ..crate::resource::Rule::NONE }),
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("ServiceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:ecs:[a-z0-9-]+:\\d{12}:service/[a-zA-Z0-9_-]+/[a-zA-Z0-9_-]{1,255}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EcsUngraceful`.
     #[derive(Clone)]
     pub struct EcsUngraceful {
         /// CloudFormation property `MinimumSuccessPercentage`; required.
@@ -1071,7 +952,6 @@ pub mod plan {
 
     impl EcsUngraceful {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(minimum_success_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 minimum_success_percentage: minimum_success_percentage.into(),
@@ -1079,22 +959,17 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for EcsUngraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MinimumSuccessPercentage", self.minimum_success_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsUngraceful;
+        req {
+            minimum_success_percentage = "MinimumSuccessPercentage",
         }
     }
 
-    pub(super) static ECS_UNGRACEFUL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinimumSuccessPercentage", crate::resource::Rule { min: Some(0.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ECS_UNGRACEFUL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinimumSuccessPercentage", crate::resource::Rule { min: Some(0.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EksResourceScalingConfiguration`.
     #[derive(Clone)]
     pub struct EksResourceScalingConfiguration {
         /// CloudFormation property `CapacityMonitoringApproach`.
@@ -1129,32 +1004,29 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for EksResourceScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityMonitoringApproach", self.capacity_monitoring_approach);
-            p.set_opt("EksClusters", self.eks_clusters);
-            p.set("KubernetesResourceType", self.kubernetes_resource_type);
-            p.set_opt("ScalingResources", self.scaling_resources);
-            p.set_opt("TargetPercent", self.target_percent);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksResourceScalingConfiguration;
+        req {
+            kubernetes_resource_type = "KubernetesResourceType",
+        }
+        opt {
+            capacity_monitoring_approach = "CapacityMonitoringApproach",
+            eks_clusters = "EksClusters",
+            scaling_resources = "ScalingResources",
+            target_percent = "TargetPercent",
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
         }
     }
 
-    pub(super) static EKS_RESOURCE_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EksClusters", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&EKS_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ScalingResources", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("TargetPercent", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Ungraceful", crate::resource::Rule { shape: Some(&EKS_RESOURCE_SCALING_UNGRACEFUL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_RESOURCE_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EksClusters", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&EKS_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ScalingResources", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("TargetPercent", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Ungraceful", crate::resource::Rule { shape: Some(&EKS_RESOURCE_SCALING_UNGRACEFUL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EksCluster`.
     #[derive(Clone)]
     pub struct EksCluster {
         /// CloudFormation property `ClusterArn`; required.
@@ -1167,7 +1039,6 @@ pub mod plan {
 
     impl EksCluster {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cluster_arn: cluster_arn.into(),
@@ -1177,25 +1048,22 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for EksCluster {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClusterArn", self.cluster_arn);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksCluster;
+        req {
+            cluster_arn = "ClusterArn",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
         }
     }
 
-    pub(super) static EKS_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:eks:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$")), ..crate::resource::Rule::NONE }),
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:eks:[a-z0-9-]+:\\d{12}:cluster/[a-zA-Z0-9][a-zA-Z0-9-_]{0,99}$")), ..crate::resource::Rule::NONE }),
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KubernetesResourceType`.
     #[derive(Clone)]
     pub struct KubernetesResourceType {
         /// CloudFormation property `ApiVersion`; required.
@@ -1206,7 +1074,6 @@ pub mod plan {
 
     impl KubernetesResourceType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, kind: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_version: api_version.into(),
@@ -1215,17 +1082,14 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for KubernetesResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiVersion", self.api_version);
-            p.set("Kind", self.kind);
-            p.into_expr()
+    crate::resource::props! {
+        nested KubernetesResourceType;
+        req {
+            api_version = "ApiVersion",
+            kind = "Kind",
         }
     }
 
-    /// The definition `KubernetesScalingResource`.
     #[derive(Clone)]
     pub struct KubernetesScalingResource {
         /// CloudFormation property `HpaName`.
@@ -1238,7 +1102,6 @@ pub mod plan {
 
     impl KubernetesScalingResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hpa_name: ::std::option::Option::None,
@@ -1248,18 +1111,17 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for KubernetesScalingResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HpaName", self.hpa_name);
-            p.set("Name", self.name);
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested KubernetesScalingResource;
+        req {
+            name = "Name",
+            namespace = "Namespace",
+        }
+        opt {
+            hpa_name = "HpaName",
         }
     }
 
-    /// The definition `EksResourceScalingUngraceful`.
     #[derive(Clone)]
     pub struct EksResourceScalingUngraceful {
         /// CloudFormation property `MinimumSuccessPercentage`; required.
@@ -1268,7 +1130,6 @@ pub mod plan {
 
     impl EksResourceScalingUngraceful {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(minimum_success_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 minimum_success_percentage: minimum_success_percentage.into(),
@@ -1276,22 +1137,17 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for EksResourceScalingUngraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MinimumSuccessPercentage", self.minimum_success_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksResourceScalingUngraceful;
+        req {
+            minimum_success_percentage = "MinimumSuccessPercentage",
         }
     }
 
-    pub(super) static EKS_RESOURCE_SCALING_UNGRACEFUL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinimumSuccessPercentage", crate::resource::Rule { min: Some(0.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_RESOURCE_SCALING_UNGRACEFUL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinimumSuccessPercentage", crate::resource::Rule { min: Some(0.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExecutionApprovalConfiguration`.
     #[derive(Clone)]
     pub struct ExecutionApprovalConfiguration {
         /// CloudFormation property `ApprovalRole`; required.
@@ -1302,7 +1158,6 @@ pub mod plan {
 
     impl ExecutionApprovalConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(approval_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 approval_role: approval_role.into(),
@@ -1311,23 +1166,20 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for ExecutionApprovalConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApprovalRole", self.approval_role);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExecutionApprovalConfiguration;
+        req {
+            approval_role = "ApprovalRole",
+        }
+        opt {
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static EXECUTION_APPROVAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXECUTION_APPROVAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GlobalAuroraConfiguration`.
     #[derive(Clone)]
     pub struct GlobalAuroraConfiguration {
         /// CloudFormation property `Behavior`; required.
@@ -1348,7 +1200,6 @@ pub mod plan {
 
     impl GlobalAuroraConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(behavior: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, database_cluster_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, global_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 behavior: behavior.into(),
@@ -1362,45 +1213,39 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for GlobalAuroraConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Behavior", self.behavior);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set("DatabaseClusterArns", self.database_cluster_arns);
-            p.set_opt("ExternalId", self.external_id);
-            p.set("GlobalClusterIdentifier", self.global_cluster_identifier);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalAuroraConfiguration;
+        req {
+            behavior = "Behavior",
+            database_cluster_arns = "DatabaseClusterArns",
+            global_cluster_identifier = "GlobalClusterIdentifier",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
         }
     }
 
-    pub(super) static GLOBAL_AURORA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLOBAL_AURORA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GlobalAuroraUngraceful`.
     #[derive(Clone, Default)]
     pub struct GlobalAuroraUngraceful {
         /// CloudFormation property `Ungraceful`.
         pub ungraceful: ::std::option::Option<crate::value::Val<crate::cfn::arcregionswitch::plan::GlobalAuroraUngracefulBehavior>>,
     }
 
-    impl crate::resource::ToExpr for GlobalAuroraUngraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalAuroraUngraceful;
+        opt {
+            ungraceful = "Ungraceful",
         }
     }
 
-    /// The definition `LambdaEventSourceMappingConfiguration`.
     #[derive(Clone)]
     pub struct LambdaEventSourceMappingConfiguration {
         /// CloudFormation property `Action`; required.
@@ -1415,7 +1260,6 @@ pub mod plan {
 
     impl LambdaEventSourceMappingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::arcregionswitch::plan::Action>>, region_event_source_mappings: ::std::collections::BTreeMap<::std::string::String, crate::cfn::arcregionswitch::plan::EventSourceMapping>) -> Self {
             Self {
                 action: action.into(),
@@ -1426,25 +1270,22 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaEventSourceMappingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("RegionEventSourceMappings", self.region_event_source_mappings);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaEventSourceMappingConfiguration;
+        req {
+            action = "Action",
+            region_event_source_mappings = "RegionEventSourceMappings",
+        }
+        opt {
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
         }
     }
 
-    pub(super) static LAMBDA_EVENT_SOURCE_MAPPING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_EVENT_SOURCE_MAPPING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EventSourceMapping`.
     #[derive(Clone)]
     pub struct EventSourceMapping {
         /// CloudFormation property `Arn`; required.
@@ -1457,7 +1298,6 @@ pub mod plan {
 
     impl EventSourceMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -1467,34 +1307,30 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for EventSourceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventSourceMapping;
+        req {
+            arn = "Arn",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
         }
     }
 
-    /// The definition `LambdaEventSourceMappingUngraceful`.
     #[derive(Clone, Default)]
     pub struct LambdaEventSourceMappingUngraceful {
         /// CloudFormation property `Behavior`.
         pub behavior: ::std::option::Option<crate::value::Val<crate::cfn::arcregionswitch::plan::Behavior>>,
     }
 
-    impl crate::resource::ToExpr for LambdaEventSourceMappingUngraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Behavior", self.behavior);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaEventSourceMappingUngraceful;
+        opt {
+            behavior = "Behavior",
         }
     }
 
-    /// The definition `NeptuneGlobalDatabaseConfiguration`.
     #[derive(Clone)]
     pub struct NeptuneGlobalDatabaseConfiguration {
         /// CloudFormation property `Behavior`; required.
@@ -1515,7 +1351,6 @@ pub mod plan {
 
     impl NeptuneGlobalDatabaseConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(behavior: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, global_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, region_database_cluster_arns: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 behavior: behavior.into(),
@@ -1529,46 +1364,40 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for NeptuneGlobalDatabaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Behavior", self.behavior);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.set("GlobalClusterIdentifier", self.global_cluster_identifier);
-            p.set("RegionDatabaseClusterArns", self.region_database_cluster_arns);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested NeptuneGlobalDatabaseConfiguration;
+        req {
+            behavior = "Behavior",
+            global_cluster_identifier = "GlobalClusterIdentifier",
+            region_database_cluster_arns = "RegionDatabaseClusterArns",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
         }
     }
 
-    pub(super) static NEPTUNE_GLOBAL_DATABASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-]*$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NEPTUNE_GLOBAL_DATABASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-]*$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NeptuneUngraceful`.
     #[derive(Clone, Default)]
     pub struct NeptuneUngraceful {
         /// CloudFormation property `Ungraceful`.
         pub ungraceful: ::std::option::Option<crate::value::Val<crate::cfn::arcregionswitch::plan::NeptuneUngracefulBehavior>>,
     }
 
-    impl crate::resource::ToExpr for NeptuneUngraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested NeptuneUngraceful;
+        opt {
+            ungraceful = "Ungraceful",
         }
     }
 
-    /// The definition `ParallelExecutionBlockConfiguration`.
     #[derive(Clone)]
     pub struct ParallelExecutionBlockConfiguration {
         /// CloudFormation property `Steps`; required.
@@ -1585,22 +1414,17 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for ParallelExecutionBlockConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Steps", self.steps);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParallelExecutionBlockConfiguration;
+        req {
+            steps = "Steps",
         }
     }
 
-    pub(super) static PARALLEL_EXECUTION_BLOCK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Steps", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARALLEL_EXECUTION_BLOCK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Steps", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RdsCreateCrossRegionReplicaConfiguration`.
     #[derive(Clone)]
     pub struct RdsCreateCrossRegionReplicaConfiguration {
         /// CloudFormation property `CrossAccountRole`.
@@ -1626,26 +1450,23 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for RdsCreateCrossRegionReplicaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set("DbInstanceArnMap", self.db_instance_arn_map);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested RdsCreateCrossRegionReplicaConfiguration;
+        req {
+            db_instance_arn_map = "DbInstanceArnMap",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static RDS_CREATE_CROSS_REGION_REPLICA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RDS_CREATE_CROSS_REGION_REPLICA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RdsPromoteReadReplicaConfiguration`.
     #[derive(Clone)]
     pub struct RdsPromoteReadReplicaConfiguration {
         /// CloudFormation property `CrossAccountRole`.
@@ -1671,26 +1492,23 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for RdsPromoteReadReplicaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set("DbInstanceArnMap", self.db_instance_arn_map);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested RdsPromoteReadReplicaConfiguration;
+        req {
+            db_instance_arn_map = "DbInstanceArnMap",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static RDS_PROMOTE_READ_REPLICA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RDS_PROMOTE_READ_REPLICA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RdsSwitchoverReadReplicaConfiguration`.
     #[derive(Clone)]
     pub struct RdsSwitchoverReadReplicaConfiguration {
         /// CloudFormation property `CrossAccountRole`.
@@ -1719,43 +1537,37 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for RdsSwitchoverReadReplicaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set("DbInstanceArnMap", self.db_instance_arn_map);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested RdsSwitchoverReadReplicaConfiguration;
+        req {
+            db_instance_arn_map = "DbInstanceArnMap",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
         }
     }
 
-    pub(super) static RDS_SWITCHOVER_READ_REPLICA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RDS_SWITCHOVER_READ_REPLICA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RdsUngraceful`.
     #[derive(Clone, Default)]
     pub struct RdsUngraceful {
         /// CloudFormation property `Ungraceful`.
         pub ungraceful: ::std::option::Option<crate::value::Val<crate::cfn::arcregionswitch::plan::RdsUngracefulBehavior>>,
     }
 
-    impl crate::resource::ToExpr for RdsUngraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested RdsUngraceful;
+        opt {
+            ungraceful = "Ungraceful",
         }
     }
 
-    /// The definition `RegionSwitchPlanConfiguration`.
     #[derive(Clone)]
     pub struct RegionSwitchPlanConfiguration {
         /// CloudFormation property `Arn`; required.
@@ -1768,7 +1580,6 @@ pub mod plan {
 
     impl RegionSwitchPlanConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -1778,25 +1589,22 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for RegionSwitchPlanConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegionSwitchPlanConfiguration;
+        req {
+            arn = "Arn",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
         }
     }
 
-    pub(super) static REGION_SWITCH_PLAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:arc-region-switch::[0-9]{12}:plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})$")), ..crate::resource::Rule::NONE }),
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGION_SWITCH_PLAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:arc-region-switch::[0-9]{12}:plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})$")), ..crate::resource::Rule::NONE }),
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Route53HealthCheckConfiguration`.
     #[derive(Clone)]
     pub struct Route53HealthCheckConfiguration {
         /// CloudFormation property `CrossAccountRole`.
@@ -1815,7 +1623,6 @@ pub mod plan {
 
     impl Route53HealthCheckConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hosted_zone_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, record_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cross_account_role: ::std::option::Option::None,
@@ -1828,31 +1635,28 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for Route53HealthCheckConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set_opt("ExternalId", self.external_id);
-            p.set("HostedZoneId", self.hosted_zone_id);
-            p.set("RecordName", self.record_name);
-            p.set_opt("RecordSets", self.record_sets);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested Route53HealthCheckConfiguration;
+        req {
+            hosted_zone_id = "HostedZoneId",
+            record_name = "RecordName",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            external_id = "ExternalId",
+            record_sets = "RecordSets",
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static ROUTE53_HEALTH_CHECK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("HostedZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("RecordName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("RecordSets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ROUTE53_RESOURCE_RECORD_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTE53_HEALTH_CHECK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("HostedZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("RecordName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("RecordSets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ROUTE53_RESOURCE_RECORD_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Route53ResourceRecordSet`.
     #[derive(Clone, Default)]
     pub struct Route53ResourceRecordSet {
         /// CloudFormation property `RecordSetIdentifier`.
@@ -1861,24 +1665,19 @@ pub mod plan {
         pub region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Route53ResourceRecordSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RecordSetIdentifier", self.record_set_identifier);
-            p.set_opt("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested Route53ResourceRecordSet;
+        opt {
+            record_set_identifier = "RecordSetIdentifier",
+            region = "Region",
         }
     }
 
-    pub(super) static ROUTE53_RESOURCE_RECORD_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecordSetIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTE53_RESOURCE_RECORD_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecordSetIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z-]+-\\d+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SsmSendCommandConfiguration`.
     #[derive(Clone)]
     pub struct SsmSendCommandConfiguration {
         /// CloudFormation property `RegionDocuments`; required.
@@ -1893,7 +1692,6 @@ pub mod plan {
 
     impl SsmSendCommandConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region_documents: ::std::collections::BTreeMap<::std::string::String, crate::cfn::arcregionswitch::plan::SsmDocumentConfig>, retry_interval_minutes: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 region_documents,
@@ -1904,25 +1702,22 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for SsmSendCommandConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RegionDocuments", self.region_documents);
-            p.set("RetryIntervalMinutes", self.retry_interval_minutes);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.set_opt("Ungraceful", self.ungraceful);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmSendCommandConfiguration;
+        req {
+            region_documents = "RegionDocuments",
+            retry_interval_minutes = "RetryIntervalMinutes",
+        }
+        opt {
+            timeout_minutes = "TimeoutMinutes",
+            ungraceful = "Ungraceful",
         }
     }
 
-    pub(super) static SSM_SEND_COMMAND_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SSM_SEND_COMMAND_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SsmDocumentConfig`.
     #[derive(Clone)]
     pub struct SsmDocumentConfig {
         /// CloudFormation property `CrossAccountRole`.
@@ -1941,7 +1736,6 @@ pub mod plan {
 
     impl SsmDocumentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, targets: ::std::vec::Vec<crate::cfn::arcregionswitch::plan::SsmTarget>) -> Self {
             Self {
                 cross_account_role: ::std::option::Option::None,
@@ -1954,21 +1748,20 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for SsmDocumentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRole", self.cross_account_role);
-            p.set("DocumentArn", self.document_arn);
-            p.set_opt("DocumentVersion", self.document_version);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("Parameters", self.parameters);
-            p.set("Targets", self.targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmDocumentConfig;
+        req {
+            document_arn = "DocumentArn",
+            targets = "Targets",
+        }
+        opt {
+            cross_account_role = "CrossAccountRole",
+            document_version = "DocumentVersion",
+            external_id = "ExternalId",
+            parameters = "Parameters",
         }
     }
 
-    /// The definition `SsmTarget`.
     #[derive(Clone)]
     pub struct SsmTarget {
         /// CloudFormation property `Key`; required.
@@ -1979,7 +1772,6 @@ pub mod plan {
 
     impl SsmTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -1988,34 +1780,28 @@ pub mod plan {
         }
     }
 
-    impl crate::resource::ToExpr for SsmTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmTarget;
+        req {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    /// The definition `SsmSendCommandUngraceful`.
     #[derive(Clone, Default)]
     pub struct SsmSendCommandUngraceful {
         /// CloudFormation property `Behavior`.
         pub behavior: ::std::option::Option<crate::value::Val<crate::cfn::arcregionswitch::plan::SsmSendCommandUngracefulBehavior>>,
     }
 
-    impl crate::resource::ToExpr for SsmSendCommandUngraceful {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Behavior", self.behavior);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmSendCommandUngraceful;
+        opt {
+            behavior = "Behavior",
         }
     }
 
-    /// Allowed values of `AlarmType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AlarmType {
         /// `applicationHealth`
         ApplicationHealth,
@@ -2023,18 +1809,9 @@ pub mod plan {
         Trigger,
     }
 
-    impl crate::value::CfnEnum for AlarmType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApplicationHealth => "applicationHealth",
-                Self::Trigger => "trigger",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AlarmType, ["applicationHealth", "trigger"]);
 
-    /// Allowed values of `RecoveryApproach`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecoveryApproach {
         /// `activeActive`
         ActiveActive,
@@ -2042,18 +1819,9 @@ pub mod plan {
         ActivePassive,
     }
 
-    impl crate::value::CfnEnum for RecoveryApproach {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ActiveActive => "activeActive",
-                Self::ActivePassive => "activePassive",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecoveryApproach, ["activeActive", "activePassive"]);
 
-    /// Allowed values of `WorkflowTargetAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkflowTargetAction {
         /// `activate`
         Activate,
@@ -2063,19 +1831,9 @@ pub mod plan {
         PostRecovery,
     }
 
-    impl crate::value::CfnEnum for WorkflowTargetAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Activate => "activate",
-                Self::Deactivate => "deactivate",
-                Self::PostRecovery => "postRecovery",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkflowTargetAction, ["activate", "deactivate", "postRecovery"]);
 
-    /// Allowed values of `AlarmCondition`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AlarmCondition {
         /// `red`
         Red,
@@ -2083,18 +1841,9 @@ pub mod plan {
         Green,
     }
 
-    impl crate::value::CfnEnum for AlarmCondition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Red => "red",
-                Self::Green => "green",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AlarmCondition, ["red", "green"]);
 
-    /// Allowed values of `RoutingControlStateChange`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoutingControlStateChange {
         /// `On`
         On,
@@ -2102,18 +1851,9 @@ pub mod plan {
         Off,
     }
 
-    impl crate::value::CfnEnum for RoutingControlStateChange {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::On => "On",
-                Self::Off => "Off",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RoutingControlStateChange, ["On", "Off"]);
 
-    /// Allowed values of `RegionToRunIn`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionToRunIn {
         /// `activatingRegion`
         ActivatingRegion,
@@ -2125,36 +1865,17 @@ pub mod plan {
         InactiveRegion,
     }
 
-    impl crate::value::CfnEnum for RegionToRunIn {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ActivatingRegion => "activatingRegion",
-                Self::DeactivatingRegion => "deactivatingRegion",
-                Self::ActiveRegion => "activeRegion",
-                Self::InactiveRegion => "inactiveRegion",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RegionToRunIn, ["activatingRegion", "deactivatingRegion", "activeRegion", "inactiveRegion"]);
 
-    /// Allowed values of `DocumentDbUngracefulBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentDbUngracefulBehavior {
         /// `failover`
         Failover,
     }
 
-    impl crate::value::CfnEnum for DocumentDbUngracefulBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Failover => "failover",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentDbUngracefulBehavior, ["failover"]);
 
-    /// Allowed values of `WaitELBTargetGroupHealthy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WaitElbTargetGroupHealthy {
         /// `enabled`
         Enabled,
@@ -2162,34 +1883,17 @@ pub mod plan {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for WaitElbTargetGroupHealthy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "enabled",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WaitElbTargetGroupHealthy, ["enabled", "disabled"]);
 
-    /// Allowed values of `GlobalAuroraUngracefulBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GlobalAuroraUngracefulBehavior {
         /// `failover`
         Failover,
     }
 
-    impl crate::value::CfnEnum for GlobalAuroraUngracefulBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Failover => "failover",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GlobalAuroraUngracefulBehavior, ["failover"]);
 
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `enable`
         Enable,
@@ -2197,82 +1901,41 @@ pub mod plan {
         Disable,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["enable", "disable"]);
 
-    /// Allowed values of `Behavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Behavior {
         /// `skip`
         Skip,
     }
 
-    impl crate::value::CfnEnum for Behavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Skip => "skip",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Behavior, ["skip"]);
 
-    /// Allowed values of `NeptuneUngracefulBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NeptuneUngracefulBehavior {
         /// `failover`
         Failover,
     }
 
-    impl crate::value::CfnEnum for NeptuneUngracefulBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Failover => "failover",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NeptuneUngracefulBehavior, ["failover"]);
 
-    /// Allowed values of `RdsUngracefulBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RdsUngracefulBehavior {
         /// `promoteReadReplica`
         PromoteReadReplica,
     }
 
-    impl crate::value::CfnEnum for RdsUngracefulBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PromoteReadReplica => "promoteReadReplica",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RdsUngracefulBehavior, ["promoteReadReplica"]);
 
-    /// Allowed values of `SsmSendCommandUngracefulBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SsmSendCommandUngracefulBehavior {
         /// `skip`
         Skip,
     }
 
-    impl crate::value::CfnEnum for SsmSendCommandUngracefulBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Skip => "skip",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SsmSendCommandUngracefulBehavior, ["skip"]);
 
-    /// Allowed values of `ExecutionBlockType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionBlockType {
         /// `ARCRegionSwitchPlan`
         ArcRegionSwitchPlan,
@@ -2314,30 +1977,5 @@ pub mod plan {
         SsmSendCommand,
     }
 
-    impl crate::value::CfnEnum for ExecutionBlockType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ArcRegionSwitchPlan => "ARCRegionSwitchPlan",
-                Self::ArcRoutingControl => "ARCRoutingControl",
-                Self::AuroraGlobalDatabase => "AuroraGlobalDatabase",
-                Self::AuroraProvisionedScaling => "AuroraProvisionedScaling",
-                Self::AuroraServerlessScaling => "AuroraServerlessScaling",
-                Self::CustomActionLambda => "CustomActionLambda",
-                Self::DocumentDb => "DocumentDb",
-                Self::Ec2AutoScaling => "EC2AutoScaling",
-                Self::EcsServiceScaling => "ECSServiceScaling",
-                Self::EksResourceScaling => "EKSResourceScaling",
-                Self::LambdaEventSourceMapping => "LambdaEventSourceMapping",
-                Self::ManualApproval => "ManualApproval",
-                Self::NeptuneGlobalDatabase => "NeptuneGlobalDatabase",
-                Self::Parallel => "Parallel",
-                Self::RdsCreateCrossRegionReplica => "RdsCreateCrossRegionReplica",
-                Self::RdsPromoteReadReplica => "RdsPromoteReadReplica",
-                Self::RdsSwitchoverReadReplica => "RdsSwitchoverReadReplica",
-                Self::Route53HealthCheck => "Route53HealthCheck",
-                Self::SsmSendCommand => "SSMSendCommand",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExecutionBlockType, ["ARCRegionSwitchPlan", "ARCRoutingControl", "AuroraGlobalDatabase", "AuroraProvisionedScaling", "AuroraServerlessScaling", "CustomActionLambda", "DocumentDb", "EC2AutoScaling", "ECSServiceScaling", "EKSResourceScaling", "LambdaEventSourceMapping", "ManualApproval", "NeptuneGlobalDatabase", "Parallel", "RdsCreateCrossRegionReplica", "RdsPromoteReadReplica", "RdsSwitchoverReadReplica", "Route53HealthCheck", "SSMSendCommand"]);
 }

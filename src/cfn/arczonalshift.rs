@@ -15,7 +15,6 @@ pub struct AutoshiftObserverNotificationStatus {
 
 impl AutoshiftObserverNotificationStatus {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::arczonalshift::autoshift_observer_notification_status::AutoshiftObserverNotificationStatus>>) -> Self {
         Self {
             status: status.into(),
@@ -23,48 +22,33 @@ impl AutoshiftObserverNotificationStatus {
     }
 }
 
-impl crate::resource::Resource for AutoshiftObserverNotificationStatus {
-    const TYPE: &'static str = "AWS::ARCZonalShift::AutoshiftObserverNotificationStatus";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Status", self.status);
-        p
+crate::resource::props! {
+    resource AutoshiftObserverNotificationStatus = "AWS::ARCZonalShift::AutoshiftObserverNotificationStatus", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        status = "Status",
     }
 }
 
 /// Attributes of [`AutoshiftObserverNotificationStatus`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AutoshiftObserverNotificationStatus> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `Region`.
-    #[inline]
-    pub fn attr_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Region")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `Region`.
+        attr_region: ::std::string::String = "Region",
     }
 }
 
 pub mod autoshift_observer_notification_status {
     //! Nested property types and enums of [`AutoshiftObserverNotificationStatus`](super::AutoshiftObserverNotificationStatus).
 
-    /// Allowed values of `AutoshiftObserverNotificationStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoshiftObserverNotificationStatus {
         /// `ENABLED`
         Enabled,
     }
 
-    impl crate::value::CfnEnum for AutoshiftObserverNotificationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoshiftObserverNotificationStatus, ["ENABLED"]);
 }
 
 /// Definition of AWS::ARCZonalShift::ZonalAutoshiftConfiguration Resource Type
@@ -80,33 +64,23 @@ pub struct ZonalAutoshiftConfiguration {
     pub zonal_autoshift_status: ::std::option::Option<crate::value::Val<crate::cfn::arczonalshift::zonal_autoshift_configuration::ZonalAutoshiftStatus>>,
 }
 
-impl crate::resource::Resource for ZonalAutoshiftConfiguration {
-    const TYPE: &'static str = "AWS::ARCZonalShift::ZonalAutoshiftConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ZONAL_AUTOSHIFT_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("PracticeRunConfiguration", self.practice_run_configuration);
-        p.set_opt("ResourceIdentifier", self.resource_identifier);
-        p.set_opt("ZonalAutoshiftStatus", self.zonal_autoshift_status);
-        p
+crate::resource::props! {
+    resource ZonalAutoshiftConfiguration = "AWS::ARCZonalShift::ZonalAutoshiftConfiguration", shape: Some(&ZONAL_AUTOSHIFT_CONFIGURATION_SHAPE);
+    opt {
+        practice_run_configuration = "PracticeRunConfiguration",
+        resource_identifier = "ResourceIdentifier",
+        zonal_autoshift_status = "ZonalAutoshiftStatus",
     }
 }
 
-static ZONAL_AUTOSHIFT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PracticeRunConfiguration", crate::resource::Rule { shape: Some(&self::zonal_autoshift_configuration::PRACTICE_RUN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResourceIdentifier", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ZONAL_AUTOSHIFT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PracticeRunConfiguration", crate::resource::Rule { shape: Some(&self::zonal_autoshift_configuration::PRACTICE_RUN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourceIdentifier", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod zonal_autoshift_configuration {
     //! Nested property types and enums of [`ZonalAutoshiftConfiguration`](super::ZonalAutoshiftConfiguration).
 
-    /// The definition `PracticeRunConfiguration`.
     #[derive(Clone)]
     pub struct PracticeRunConfiguration {
         /// CloudFormation property `BlockedDates`.
@@ -132,28 +106,25 @@ pub mod zonal_autoshift_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for PracticeRunConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockedDates", self.blocked_dates);
-            p.set_opt("BlockedWindows", self.blocked_windows);
-            p.set_opt("BlockingAlarms", self.blocking_alarms);
-            p.set("OutcomeAlarms", self.outcome_alarms);
-            p.into_expr()
+    crate::resource::props! {
+        nested PracticeRunConfiguration;
+        req {
+            outcome_alarms = "OutcomeAlarms",
+        }
+        opt {
+            blocked_dates = "BlockedDates",
+            blocked_windows = "BlockedWindows",
+            blocking_alarms = "BlockingAlarms",
         }
     }
 
-    pub(super) static PRACTICE_RUN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlockedDates", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { min_len: Some(10), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("BlockedWindows", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("BlockingAlarms", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTROL_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OutcomeAlarms", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTROL_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRACTICE_RUN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockedDates", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { min_len: Some(10), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("BlockedWindows", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { min_len: Some(19), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):[0-9]{2}:[0-9]{2}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("BlockingAlarms", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTROL_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OutcomeAlarms", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTROL_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ControlCondition`.
     #[derive(Clone)]
     pub struct ControlCondition {
         /// CloudFormation property `AlarmIdentifier`; required.
@@ -164,7 +135,6 @@ pub mod zonal_autoshift_configuration {
 
     impl ControlCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alarm_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alarm_identifier: alarm_identifier.into(),
@@ -173,36 +143,24 @@ pub mod zonal_autoshift_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ControlCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlarmIdentifier", self.alarm_identifier);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ControlCondition;
+        req {
+            alarm_identifier = "AlarmIdentifier",
+            type_ = "Type",
         }
     }
 
-    pub(super) static CONTROL_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlarmIdentifier", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(8), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTROL_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AlarmIdentifier", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(8), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ZonalAutoshiftStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ZonalAutoshiftStatus {
         /// `ENABLED`
         Enabled,
     }
 
-    impl crate::value::CfnEnum for ZonalAutoshiftStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ZonalAutoshiftStatus, ["ENABLED"]);
 }

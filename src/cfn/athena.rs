@@ -29,7 +29,6 @@ pub struct CapacityReservation {
 
 impl CapacityReservation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_dpus: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             capacity_assignment_configuration: ::std::option::Option::None,
@@ -40,58 +39,38 @@ impl CapacityReservation {
     }
 }
 
-impl crate::resource::Resource for CapacityReservation {
-    const TYPE: &'static str = "AWS::Athena::CapacityReservation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAPACITY_RESERVATION_SHAPE)
+crate::resource::props! {
+    resource CapacityReservation = "AWS::Athena::CapacityReservation", shape: Some(&CAPACITY_RESERVATION_SHAPE);
+    req {
+        name = "Name",
+        target_dpus = "TargetDpus",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CapacityAssignmentConfiguration", self.capacity_assignment_configuration);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetDpus", self.target_dpus);
-        p
+    opt {
+        capacity_assignment_configuration = "CapacityAssignmentConfiguration",
+        tags = "Tags",
     }
 }
 
-static CAPACITY_RESERVATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapacityAssignmentConfiguration", crate::resource::Rule { shape: Some(&self::capacity_reservation::CAPACITY_ASSIGNMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]{1,128}")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::capacity_reservation::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetDpus", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAPACITY_RESERVATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapacityAssignmentConfiguration", crate::resource::Rule { shape: Some(&self::capacity_reservation::CAPACITY_ASSIGNMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]{1,128}")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetDpus", crate::resource::Rule { min: Some(1.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CapacityReservation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CapacityReservation> {
-    /// `Fn::GetAtt` `AllocatedDpus`.
-    #[inline]
-    pub fn attr_allocated_dpus(self) -> crate::value::Val<i64> {
-        self.__get_att("AllocatedDpus")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastSuccessfulAllocationTime`.
-    #[inline]
-    pub fn attr_last_successful_allocation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastSuccessfulAllocationTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AllocatedDpus`.
+        attr_allocated_dpus: i64 = "AllocatedDpus",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastSuccessfulAllocationTime`.
+        attr_last_successful_allocation_time: ::std::string::String = "LastSuccessfulAllocationTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -117,22 +96,17 @@ pub mod capacity_reservation {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityAssignmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CapacityAssignments", self.capacity_assignments);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityAssignmentConfiguration;
+        req {
+            capacity_assignments = "CapacityAssignments",
         }
     }
 
-    pub(super) static CAPACITY_ASSIGNMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityAssignments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CAPACITY_ASSIGNMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_ASSIGNMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityAssignments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CAPACITY_ASSIGNMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CapacityAssignment`.
     #[derive(Clone)]
     pub struct CapacityAssignment {
         /// CloudFormation property `WorkgroupNames`; required.
@@ -141,7 +115,6 @@ pub mod capacity_reservation {
 
     impl CapacityAssignment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(workgroup_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 workgroup_names: workgroup_names.into(),
@@ -149,27 +122,16 @@ pub mod capacity_reservation {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityAssignment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WorkgroupNames", self.workgroup_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityAssignment;
+        req {
+            workgroup_names = "WorkgroupNames",
         }
     }
 
-    pub(super) static CAPACITY_ASSIGNMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WorkgroupNames", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]{1,128}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_ASSIGNMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WorkgroupNames", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]{1,128}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::Athena::DataCatalog
@@ -213,7 +175,6 @@ pub struct DataCatalog {
 
 impl DataCatalog {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::athena::data_catalog::Type>>) -> Self {
         Self {
             connection_type: ::std::option::Option::None,
@@ -228,47 +189,33 @@ impl DataCatalog {
     }
 }
 
-impl crate::resource::Resource for DataCatalog {
-    const TYPE: &'static str = "AWS::Athena::DataCatalog";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_CATALOG_SHAPE)
+crate::resource::props! {
+    resource DataCatalog = "AWS::Athena::DataCatalog", shape: Some(&DATA_CATALOG_SHAPE);
+    req {
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConnectionType", self.connection_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("Error", self.error);
-        p.set("Name", self.name);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        connection_type = "ConnectionType",
+        description = "Description",
+        error = "Error",
+        parameters = "Parameters",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static DATA_CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::data_catalog::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod data_catalog {
     //! Nested property types and enums of [`DataCatalog`](super::DataCatalog).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The status of the creation or deletion of the data catalog. LAMBDA, GLUE, and HIVE data catalog types are created synchronously. Their status is either CREATE_COMPLETE or CREATE_FAILED. The FEDERATED data catalog type is created asynchronously.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `CREATE_IN_PROGRESS`
         CreateInProgress,
@@ -290,25 +237,10 @@ pub mod data_catalog {
         DeleteFailed,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CreateInProgress => "CREATE_IN_PROGRESS",
-                Self::CreateComplete => "CREATE_COMPLETE",
-                Self::CreateFailed => "CREATE_FAILED",
-                Self::CreateFailedCleanupInProgress => "CREATE_FAILED_CLEANUP_IN_PROGRESS",
-                Self::CreateFailedCleanupComplete => "CREATE_FAILED_CLEANUP_COMPLETE",
-                Self::CreateFailedCleanupFailed => "CREATE_FAILED_CLEANUP_FAILED",
-                Self::DeleteInProgress => "DELETE_IN_PROGRESS",
-                Self::DeleteComplete => "DELETE_COMPLETE",
-                Self::DeleteFailed => "DELETE_FAILED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED", "CREATE_FAILED_CLEANUP_IN_PROGRESS", "CREATE_FAILED_CLEANUP_COMPLETE", "CREATE_FAILED_CLEANUP_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"]);
 
     /// The type of data catalog to create: LAMBDA for a federated catalog, GLUE for AWS Glue Catalog, or HIVE for an external hive metastore. FEDERATED is a federated catalog for which Athena creates the connection and the Lambda function for you based on the parameters that you pass.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LAMBDA`
         Lambda,
@@ -320,17 +252,7 @@ pub mod data_catalog {
         Federated,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Lambda => "LAMBDA",
-                Self::Glue => "GLUE",
-                Self::Hive => "HIVE",
-                Self::Federated => "FEDERATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["LAMBDA", "GLUE", "HIVE", "FEDERATED"]);
 }
 
 /// Resource schema for AWS::Athena::NamedQuery
@@ -362,7 +284,6 @@ pub struct NamedQuery {
 
 impl NamedQuery {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(database: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             database: database.into(),
@@ -374,40 +295,32 @@ impl NamedQuery {
     }
 }
 
-impl crate::resource::Resource for NamedQuery {
-    const TYPE: &'static str = "AWS::Athena::NamedQuery";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NAMED_QUERY_SHAPE)
+crate::resource::props! {
+    resource NamedQuery = "AWS::Athena::NamedQuery", shape: Some(&NAMED_QUERY_SHAPE);
+    req {
+        database = "Database",
+        query_string = "QueryString",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Database", self.database);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set("QueryString", self.query_string);
-        p.set_opt("WorkGroup", self.work_group);
-        p
+    opt {
+        description = "Description",
+        name = "Name",
+        work_group = "WorkGroup",
     }
 }
 
-static NAMED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(262144), ..crate::resource::Rule::NONE }),
-        ("WorkGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,128}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NAMED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(262144), ..crate::resource::Rule::NONE }),
+    ("WorkGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,128}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NamedQuery`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NamedQuery> {
-    /// `Fn::GetAtt` `NamedQueryId`.
-    #[inline]
-    pub fn attr_named_query_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NamedQueryId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `NamedQueryId`.
+        attr_named_query_id: ::std::string::String = "NamedQueryId",
     }
 }
 
@@ -436,7 +349,6 @@ pub struct PreparedStatement {
 
 impl PreparedStatement {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(query_statement: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statement_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, work_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -447,31 +359,24 @@ impl PreparedStatement {
     }
 }
 
-impl crate::resource::Resource for PreparedStatement {
-    const TYPE: &'static str = "AWS::Athena::PreparedStatement";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PREPARED_STATEMENT_SHAPE)
+crate::resource::props! {
+    resource PreparedStatement = "AWS::Athena::PreparedStatement", shape: Some(&PREPARED_STATEMENT_SHAPE);
+    req {
+        query_statement = "QueryStatement",
+        statement_name = "StatementName",
+        work_group = "WorkGroup",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("QueryStatement", self.query_statement);
-        p.set("StatementName", self.statement_name);
-        p.set("WorkGroup", self.work_group);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static PREPARED_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("QueryStatement", crate::resource::Rule { min_len: Some(1), max_len: Some(262144), ..crate::resource::Rule::NONE }),
-        ("StatementName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z0-9_@:]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("WorkGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,128}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PREPARED_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("QueryStatement", crate::resource::Rule { min_len: Some(1), max_len: Some(262144), ..crate::resource::Rule::NONE }),
+    ("StatementName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z0-9_@:]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ("WorkGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,128}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource schema for AWS::Athena::WorkGroup
 ///
@@ -511,7 +416,6 @@ pub struct WorkGroup {
 
 impl WorkGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -525,66 +429,44 @@ impl WorkGroup {
     }
 }
 
-impl crate::resource::Resource for WorkGroup {
-    const TYPE: &'static str = "AWS::Athena::WorkGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORK_GROUP_SHAPE)
+crate::resource::props! {
+    resource WorkGroup = "AWS::Athena::WorkGroup", shape: Some(&WORK_GROUP_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("RecursiveDeleteOption", self.recursive_delete_option);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WorkGroupConfiguration", self.work_group_configuration);
-        p.set_opt("WorkGroupConfigurationUpdates", self.work_group_configuration_updates);
-        p
+    opt {
+        description = "Description",
+        recursive_delete_option = "RecursiveDeleteOption",
+        state = "State",
+        tags = "Tags",
+        work_group_configuration = "WorkGroupConfiguration",
+        work_group_configuration_updates = "WorkGroupConfigurationUpdates",
     }
 }
 
-static WORK_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]{1,128}")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::work_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkGroupConfiguration", crate::resource::Rule { shape: Some(&self::work_group::WORK_GROUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WorkGroupConfigurationUpdates", crate::resource::Rule { shape: Some(&self::work_group::WORK_GROUP_CONFIGURATION_UPDATES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORK_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]{1,128}")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkGroupConfiguration", crate::resource::Rule { shape: Some(&self::work_group::WORK_GROUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WorkGroupConfigurationUpdates", crate::resource::Rule { shape: Some(&self::work_group::WORK_GROUP_CONFIGURATION_UPDATES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WorkGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WorkGroup> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion`.
-    #[inline]
-    pub fn attr_work_group_configuration_engine_version_effective_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion")
-    }
-    /// `Fn::GetAtt` `WorkGroupConfigurationUpdates.EngineVersion.EffectiveEngineVersion`.
-    #[inline]
-    pub fn attr_work_group_configuration_updates_engine_version_effective_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkGroupConfigurationUpdates.EngineVersion.EffectiveEngineVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion`.
+        attr_work_group_configuration_engine_version_effective_engine_version: ::std::string::String = "WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion",
+        /// `Fn::GetAtt` `WorkGroupConfigurationUpdates.EngineVersion.EffectiveEngineVersion`.
+        attr_work_group_configuration_updates_engine_version_effective_engine_version: ::std::string::String = "WorkGroupConfigurationUpdates.EngineVersion.EffectiveEngineVersion",
     }
 }
 
 pub mod work_group {
     //! Nested property types and enums of [`WorkGroup`](super::WorkGroup).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `WorkGroupConfiguration`.
     #[derive(Clone, Default)]
     pub struct WorkGroupConfiguration {
         /// Additional Configuration that are passed to Athena Spark Calculations running in this workgroup
@@ -637,31 +519,27 @@ pub mod work_group {
         pub result_configuration: ::std::option::Option<crate::cfn::athena::work_group::ResultConfiguration>,
     }
 
-    impl crate::resource::ToExpr for WorkGroupConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalConfiguration", self.additional_configuration);
-            p.set_opt("BytesScannedCutoffPerQuery", self.bytes_scanned_cutoff_per_query);
-            p.set_opt("CustomerContentEncryptionConfiguration", self.customer_content_encryption_configuration);
-            p.set_opt("EnforceWorkGroupConfiguration", self.enforce_work_group_configuration);
-            p.set_opt("EngineConfiguration", self.engine_configuration);
-            p.set_opt("EngineVersion", self.engine_version);
-            p.set_opt("ExecutionRole", self.execution_role);
-            p.set_opt("ManagedQueryResultsConfiguration", self.managed_query_results_configuration);
-            p.set_opt("MonitoringConfiguration", self.monitoring_configuration);
-            p.set_opt("PublishCloudWatchMetricsEnabled", self.publish_cloud_watch_metrics_enabled);
-            p.set_opt("RequesterPaysEnabled", self.requester_pays_enabled);
-            p.set_opt("ResultConfiguration", self.result_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkGroupConfiguration;
+        opt {
+            additional_configuration = "AdditionalConfiguration",
+            bytes_scanned_cutoff_per_query = "BytesScannedCutoffPerQuery",
+            customer_content_encryption_configuration = "CustomerContentEncryptionConfiguration",
+            enforce_work_group_configuration = "EnforceWorkGroupConfiguration",
+            engine_configuration = "EngineConfiguration",
+            engine_version = "EngineVersion",
+            execution_role = "ExecutionRole",
+            managed_query_results_configuration = "ManagedQueryResultsConfiguration",
+            monitoring_configuration = "MonitoringConfiguration",
+            publish_cloud_watch_metrics_enabled = "PublishCloudWatchMetricsEnabled",
+            requester_pays_enabled = "RequesterPaysEnabled",
+            result_configuration = "ResultConfiguration",
         }
     }
 
-    pub(super) static WORK_GROUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BytesScannedCutoffPerQuery", crate::resource::Rule { min: Some(10000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORK_GROUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BytesScannedCutoffPerQuery", crate::resource::Rule { min: Some(10000000.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates the KMS key for encrypting notebook content.
     #[derive(Clone)]
@@ -674,7 +552,6 @@ pub mod work_group {
 
     impl CustomerContentEncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key: kms_key.into(),
@@ -682,12 +559,10 @@ pub mod work_group {
         }
     }
 
-    impl crate::resource::ToExpr for CustomerContentEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KmsKey", self.kms_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerContentEncryptionConfiguration;
+        req {
+            kms_key = "KmsKey",
         }
     }
 
@@ -720,17 +595,15 @@ pub mod work_group {
         pub spark_properties: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for EngineConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalConfigs", self.additional_configs);
-            p.set_opt("Classifications", self.classifications);
-            p.set_opt("CoordinatorDpuSize", self.coordinator_dpu_size);
-            p.set_opt("DefaultExecutorDpuSize", self.default_executor_dpu_size);
-            p.set_opt("MaxConcurrentDpus", self.max_concurrent_dpus);
-            p.set_opt("SparkProperties", self.spark_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested EngineConfiguration;
+        opt {
+            additional_configs = "AdditionalConfigs",
+            classifications = "Classifications",
+            coordinator_dpu_size = "CoordinatorDpuSize",
+            default_executor_dpu_size = "DefaultExecutorDpuSize",
+            max_concurrent_dpus = "MaxConcurrentDpus",
+            spark_properties = "SparkProperties",
         }
     }
 
@@ -747,13 +620,11 @@ pub mod work_group {
         pub properties: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Classification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Properties", self.properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested Classification;
+        opt {
+            name = "Name",
+            properties = "Properties",
         }
     }
 
@@ -770,13 +641,11 @@ pub mod work_group {
         pub selected_engine_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EngineVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EffectiveEngineVersion", self.effective_engine_version);
-            p.set_opt("SelectedEngineVersion", self.selected_engine_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested EngineVersion;
+        opt {
+            effective_engine_version = "EffectiveEngineVersion",
+            selected_engine_version = "SelectedEngineVersion",
         }
     }
 
@@ -791,13 +660,11 @@ pub mod work_group {
         pub encryption_configuration: ::std::option::Option<crate::cfn::athena::work_group::ManagedStorageEncryptionConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ManagedQueryResultsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedQueryResultsConfiguration;
+        opt {
+            enabled = "Enabled",
+            encryption_configuration = "EncryptionConfiguration",
         }
     }
 
@@ -810,12 +677,10 @@ pub mod work_group {
         pub kms_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ManagedStorageEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKey", self.kms_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedStorageEncryptionConfiguration;
+        opt {
+            kms_key = "KmsKey",
         }
     }
 
@@ -836,14 +701,12 @@ pub mod work_group {
         pub s3_logging_configuration: ::std::option::Option<crate::cfn::athena::work_group::S3LoggingConfiguration>,
     }
 
-    impl crate::resource::ToExpr for MonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLoggingConfiguration", self.cloud_watch_logging_configuration);
-            p.set_opt("ManagedLoggingConfiguration", self.managed_logging_configuration);
-            p.set_opt("S3LoggingConfiguration", self.s3_logging_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonitoringConfiguration;
+        opt {
+            cloud_watch_logging_configuration = "CloudWatchLoggingConfiguration",
+            managed_logging_configuration = "ManagedLoggingConfiguration",
+            s3_logging_configuration = "S3LoggingConfiguration",
         }
     }
 
@@ -868,15 +731,13 @@ pub mod work_group {
         pub log_types: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<crate::value::List<::std::string::String>>>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchLoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("LogGroup", self.log_group);
-            p.set_opt("LogStreamNamePrefix", self.log_stream_name_prefix);
-            p.set_opt("LogTypes", self.log_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLoggingConfiguration;
+        opt {
+            enabled = "Enabled",
+            log_group = "LogGroup",
+            log_stream_name_prefix = "LogStreamNamePrefix",
+            log_types = "LogTypes",
         }
     }
 
@@ -893,13 +754,11 @@ pub mod work_group {
         pub kms_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ManagedLoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("KmsKey", self.kms_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedLoggingConfiguration;
+        opt {
+            enabled = "Enabled",
+            kms_key = "KmsKey",
         }
     }
 
@@ -920,14 +779,12 @@ pub mod work_group {
         pub log_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3LoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("KmsKey", self.kms_key);
-            p.set_opt("LogLocation", self.log_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3LoggingConfiguration;
+        opt {
+            enabled = "Enabled",
+            kms_key = "KmsKey",
+            log_location = "LogLocation",
         }
     }
 
@@ -952,15 +809,13 @@ pub mod work_group {
         pub output_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ResultConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AclConfiguration", self.acl_configuration);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set_opt("ExpectedBucketOwner", self.expected_bucket_owner);
-            p.set_opt("OutputLocation", self.output_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResultConfiguration;
+        opt {
+            acl_configuration = "AclConfiguration",
+            encryption_configuration = "EncryptionConfiguration",
+            expected_bucket_owner = "ExpectedBucketOwner",
+            output_location = "OutputLocation",
         }
     }
 
@@ -975,7 +830,6 @@ pub mod work_group {
 
     impl AclConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_acl_option: impl ::std::convert::Into<crate::value::Val<crate::cfn::athena::work_group::S3AclOption>>) -> Self {
             Self {
                 s3_acl_option: s3_acl_option.into(),
@@ -983,12 +837,10 @@ pub mod work_group {
         }
     }
 
-    impl crate::resource::ToExpr for AclConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3AclOption", self.s3_acl_option);
-            p.into_expr()
+    crate::resource::props! {
+        nested AclConfiguration;
+        req {
+            s3_acl_option = "S3AclOption",
         }
     }
 
@@ -1007,7 +859,6 @@ pub mod work_group {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_option: impl ::std::convert::Into<crate::value::Val<crate::cfn::athena::work_group::EncryptionOption>>) -> Self {
             Self {
                 encryption_option: encryption_option.into(),
@@ -1016,13 +867,13 @@ pub mod work_group {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionOption", self.encryption_option);
-            p.set_opt("KmsKey", self.kms_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            encryption_option = "EncryptionOption",
+        }
+        opt {
+            kms_key = "KmsKey",
         }
     }
 
@@ -1085,33 +936,29 @@ pub mod work_group {
         pub result_configuration_updates: ::std::option::Option<crate::cfn::athena::work_group::ResultConfigurationUpdates>,
     }
 
-    impl crate::resource::ToExpr for WorkGroupConfigurationUpdates {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalConfiguration", self.additional_configuration);
-            p.set_opt("BytesScannedCutoffPerQuery", self.bytes_scanned_cutoff_per_query);
-            p.set_opt("CustomerContentEncryptionConfiguration", self.customer_content_encryption_configuration);
-            p.set_opt("EnforceWorkGroupConfiguration", self.enforce_work_group_configuration);
-            p.set_opt("EngineConfiguration", self.engine_configuration);
-            p.set_opt("EngineVersion", self.engine_version);
-            p.set_opt("ExecutionRole", self.execution_role);
-            p.set_opt("ManagedQueryResultsConfiguration", self.managed_query_results_configuration);
-            p.set_opt("MonitoringConfiguration", self.monitoring_configuration);
-            p.set_opt("PublishCloudWatchMetricsEnabled", self.publish_cloud_watch_metrics_enabled);
-            p.set_opt("RemoveBytesScannedCutoffPerQuery", self.remove_bytes_scanned_cutoff_per_query);
-            p.set_opt("RemoveCustomerContentEncryptionConfiguration", self.remove_customer_content_encryption_configuration);
-            p.set_opt("RequesterPaysEnabled", self.requester_pays_enabled);
-            p.set_opt("ResultConfigurationUpdates", self.result_configuration_updates);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkGroupConfigurationUpdates;
+        opt {
+            additional_configuration = "AdditionalConfiguration",
+            bytes_scanned_cutoff_per_query = "BytesScannedCutoffPerQuery",
+            customer_content_encryption_configuration = "CustomerContentEncryptionConfiguration",
+            enforce_work_group_configuration = "EnforceWorkGroupConfiguration",
+            engine_configuration = "EngineConfiguration",
+            engine_version = "EngineVersion",
+            execution_role = "ExecutionRole",
+            managed_query_results_configuration = "ManagedQueryResultsConfiguration",
+            monitoring_configuration = "MonitoringConfiguration",
+            publish_cloud_watch_metrics_enabled = "PublishCloudWatchMetricsEnabled",
+            remove_bytes_scanned_cutoff_per_query = "RemoveBytesScannedCutoffPerQuery",
+            remove_customer_content_encryption_configuration = "RemoveCustomerContentEncryptionConfiguration",
+            requester_pays_enabled = "RequesterPaysEnabled",
+            result_configuration_updates = "ResultConfigurationUpdates",
         }
     }
 
-    pub(super) static WORK_GROUP_CONFIGURATION_UPDATES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BytesScannedCutoffPerQuery", crate::resource::Rule { min: Some(10000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORK_GROUP_CONFIGURATION_UPDATES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BytesScannedCutoffPerQuery", crate::resource::Rule { min: Some(10000000.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The result configuration information about the queries in this workgroup that will be updated. Includes the updated results location and an updated option for encrypting query results.
     #[derive(Clone, Default)]
@@ -1142,24 +989,22 @@ pub mod work_group {
         pub remove_output_location: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ResultConfigurationUpdates {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AclConfiguration", self.acl_configuration);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set_opt("ExpectedBucketOwner", self.expected_bucket_owner);
-            p.set_opt("OutputLocation", self.output_location);
-            p.set_opt("RemoveAclConfiguration", self.remove_acl_configuration);
-            p.set_opt("RemoveEncryptionConfiguration", self.remove_encryption_configuration);
-            p.set_opt("RemoveExpectedBucketOwner", self.remove_expected_bucket_owner);
-            p.set_opt("RemoveOutputLocation", self.remove_output_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResultConfigurationUpdates;
+        opt {
+            acl_configuration = "AclConfiguration",
+            encryption_configuration = "EncryptionConfiguration",
+            expected_bucket_owner = "ExpectedBucketOwner",
+            output_location = "OutputLocation",
+            remove_acl_configuration = "RemoveAclConfiguration",
+            remove_encryption_configuration = "RemoveEncryptionConfiguration",
+            remove_expected_bucket_owner = "RemoveExpectedBucketOwner",
+            remove_output_location = "RemoveOutputLocation",
         }
     }
 
     /// The state of the workgroup: ENABLED or DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `ENABLED`
         Enabled,
@@ -1167,34 +1012,19 @@ pub mod work_group {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["ENABLED", "DISABLED"]);
 
     /// The Amazon S3 canned ACL that Athena should specify when storing query results. Currently the only supported canned ACL is BUCKET_OWNER_FULL_CONTROL
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3AclOption {
         /// `BUCKET_OWNER_FULL_CONTROL`
         BucketOwnerFullControl,
     }
 
-    impl crate::value::CfnEnum for S3AclOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BucketOwnerFullControl => "BUCKET_OWNER_FULL_CONTROL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3AclOption, ["BUCKET_OWNER_FULL_CONTROL"]);
 
     /// Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (SSE-S3), server-side encryption with KMS-managed keys (SSE-KMS), or client-side encryption with KMS-managed keys (CSE-KMS) is used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionOption {
         /// `SSE_S3`
         SseS3,
@@ -1204,14 +1034,5 @@ pub mod work_group {
         CseKms,
     }
 
-    impl crate::value::CfnEnum for EncryptionOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SseS3 => "SSE_S3",
-                Self::SseKms => "SSE_KMS",
-                Self::CseKms => "CSE_KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionOption, ["SSE_S3", "SSE_KMS", "CSE_KMS"]);
 }

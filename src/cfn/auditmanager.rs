@@ -51,59 +51,43 @@ pub struct Assessment {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Assessment {
-    const TYPE: &'static str = "AWS::AuditManager::Assessment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSESSMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssessmentReportsDestination", self.assessment_reports_destination);
-        p.set_opt("AwsAccount", self.aws_account);
-        p.set_opt("Delegations", self.delegations);
-        p.set_opt("Description", self.description);
-        p.set_opt("FrameworkId", self.framework_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("Roles", self.roles);
-        p.set_opt("Scope", self.scope);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Assessment = "AWS::AuditManager::Assessment", shape: Some(&ASSESSMENT_SHAPE);
+    opt {
+        assessment_reports_destination = "AssessmentReportsDestination",
+        aws_account = "AwsAccount",
+        delegations = "Delegations",
+        description = "Description",
+        framework_id = "FrameworkId",
+        name = "Name",
+        roles = "Roles",
+        scope = "Scope",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static ASSESSMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssessmentReportsDestination", crate::resource::Rule { shape: Some(&self::assessment::ASSESSMENT_REPORTS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AwsAccount", crate::resource::Rule { shape: Some(&self::assessment::AWS_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Delegations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::assessment::DELEGATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("FrameworkId", crate::resource::Rule { min_len: Some(32), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^([a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|.*\\S.*)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\.]+$")), ..crate::resource::Rule::NONE }),
-        ("Roles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::assessment::ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Scope", crate::resource::Rule { shape: Some(&self::assessment::SCOPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::assessment::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSESSMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssessmentReportsDestination", crate::resource::Rule { shape: Some(&self::assessment::ASSESSMENT_REPORTS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AwsAccount", crate::resource::Rule { shape: Some(&self::assessment::AWS_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Delegations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::assessment::DELEGATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("FrameworkId", crate::resource::Rule { min_len: Some(32), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^([a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|.*\\S.*)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\.]+$")), ..crate::resource::Rule::NONE }),
+    ("Roles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::assessment::ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Scope", crate::resource::Rule { shape: Some(&self::assessment::SCOPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_observability_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Assessment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Assessment> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AssessmentId`.
-    #[inline]
-    pub fn attr_assessment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssessmentId")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<f64> {
-        self.__get_att("CreationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AssessmentId`.
+        attr_assessment_id: ::std::string::String = "AssessmentId",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: f64 = "CreationTime",
     }
 }
 
@@ -123,21 +107,17 @@ pub mod assessment {
         pub destination_type: ::std::option::Option<crate::value::Val<crate::cfn::auditmanager::assessment::AssessmentReportDestinationType>>,
     }
 
-    impl crate::resource::ToExpr for AssessmentReportsDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set_opt("DestinationType", self.destination_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssessmentReportsDestination;
+        opt {
+            destination = "Destination",
+            destination_type = "DestinationType",
         }
     }
 
-    pub(super) static ASSESSMENT_REPORTS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(S|s)3:\\/\\/[a-zA-Z0-9\\-\\.\\(\\)\\'\\*\\_\\!\\=\\+\\@\\:\\s\\,\\?\\/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSESSMENT_REPORTS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(S|s)3:\\/\\/[a-zA-Z0-9\\-\\.\\(\\)\\'\\*\\_\\!\\=\\+\\@\\:\\s\\,\\?\\/]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The AWS account associated with the assessment.
     #[derive(Clone, Default)]
@@ -156,24 +136,20 @@ pub mod assessment {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AwsAccount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmailAddress", self.email_address);
-            p.set_opt("Id", self.id);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsAccount;
+        opt {
+            email_address = "EmailAddress",
+            id = "Id",
+            name = "Name",
         }
     }
 
-    pub(super) static AWS_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(320), pattern: Some(crate::resource::Pattern::Regex("^.*@.*$")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\u007E]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(320), pattern: Some(crate::resource::Pattern::Regex("^.*@.*$")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\u007E]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The assignment of a control set to a delegate for review.
     #[derive(Clone, Default)]
@@ -220,36 +196,32 @@ pub mod assessment {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::auditmanager::assessment::DelegationStatus>>,
     }
 
-    impl crate::resource::ToExpr for Delegation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssessmentId", self.assessment_id);
-            p.set_opt("AssessmentName", self.assessment_name);
-            p.set_opt("Comment", self.comment);
-            p.set_opt("ControlSetId", self.control_set_id);
-            p.set_opt("CreatedBy", self.created_by);
-            p.set_opt("CreationTime", self.creation_time);
-            p.set_opt("Id", self.id);
-            p.set_opt("LastUpdated", self.last_updated);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("RoleType", self.role_type);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested Delegation;
+        opt {
+            assessment_id = "AssessmentId",
+            assessment_name = "AssessmentName",
+            comment = "Comment",
+            control_set_id = "ControlSetId",
+            created_by = "CreatedBy",
+            creation_time = "CreationTime",
+            id = "Id",
+            last_updated = "LastUpdated",
+            role_arn = "RoleArn",
+            role_type = "RoleType",
+            status = "Status",
         }
     }
 
-    pub(super) static DELEGATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AssessmentId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("AssessmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\.]+$")), ..crate::resource::Rule::NONE }),
-            ("Comment", crate::resource::Rule { max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("ControlSetId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("CreatedBy", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:*:.*")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:iam:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DELEGATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AssessmentId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("AssessmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\.]+$")), ..crate::resource::Rule::NONE }),
+        ("Comment", crate::resource::Rule { max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("ControlSetId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("CreatedBy", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:*:.*")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:iam:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The wrapper that contains AWS Audit Manager role information, such as the role type and IAM ARN.
     #[derive(Clone, Default)]
@@ -264,21 +236,17 @@ pub mod assessment {
         pub role_type: ::std::option::Option<crate::value::Val<crate::cfn::auditmanager::assessment::RoleType>>,
     }
 
-    impl crate::resource::ToExpr for Role {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("RoleType", self.role_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Role;
+        opt {
+            role_arn = "RoleArn",
+            role_type = "RoleType",
         }
     }
 
-    pub(super) static ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:iam:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:iam:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The wrapper that contains the AWS accounts and AWS services in scope for the assessment.
     #[derive(Clone, Default)]
@@ -293,22 +261,18 @@ pub mod assessment {
         pub aws_services: ::std::option::Option<::std::vec::Vec<crate::cfn::auditmanager::assessment::AwsService>>,
     }
 
-    impl crate::resource::ToExpr for Scope {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsAccounts", self.aws_accounts);
-            p.set_opt("AwsServices", self.aws_services);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scope;
+        opt {
+            aws_accounts = "AwsAccounts",
+            aws_services = "AwsServices",
         }
     }
 
-    pub(super) static SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsAccounts", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&AWS_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AwsServices", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&AWS_SERVICE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsAccounts", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&AWS_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AwsServices", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&AWS_SERVICE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An AWS service such as Amazon S3, AWS CloudTrail, and so on.
     #[derive(Clone, Default)]
@@ -319,46 +283,28 @@ pub mod assessment {
         pub service_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AwsService {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ServiceName", self.service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsService;
+        opt {
+            service_name = "ServiceName",
         }
     }
 
-    pub(super) static AWS_SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ServiceName", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\s().]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceName", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\s().]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination type, such as Amazon S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssessmentReportDestinationType {
         /// `S3`
         S3,
     }
 
-    impl crate::value::CfnEnum for AssessmentReportDestinationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssessmentReportDestinationType, ["S3"]);
 
     /// The IAM role type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RoleType {
         /// `PROCESS_OWNER`
         ProcessOwner,
@@ -366,18 +312,10 @@ pub mod assessment {
         ResourceOwner,
     }
 
-    impl crate::value::CfnEnum for RoleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ProcessOwner => "PROCESS_OWNER",
-                Self::ResourceOwner => "RESOURCE_OWNER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RoleType, ["PROCESS_OWNER", "RESOURCE_OWNER"]);
 
     /// The status of the delegation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DelegationStatus {
         /// `IN_PROGRESS`
         InProgress,
@@ -387,19 +325,10 @@ pub mod assessment {
         Complete,
     }
 
-    impl crate::value::CfnEnum for DelegationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::InProgress => "IN_PROGRESS",
-                Self::UnderReview => "UNDER_REVIEW",
-                Self::Complete => "COMPLETE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DelegationStatus, ["IN_PROGRESS", "UNDER_REVIEW", "COMPLETE"]);
 
     /// The status of the specified assessment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssessmentStatus {
         /// `ACTIVE`
         Active,
@@ -407,15 +336,7 @@ pub mod assessment {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for AssessmentStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssessmentStatus, ["ACTIVE", "INACTIVE"]);
 }
 
 /// Creates a custom framework in AWS Audit Manager.
@@ -447,7 +368,6 @@ pub struct AssessmentFramework {
 
 impl AssessmentFramework {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(control_sets: ::std::vec::Vec<crate::cfn::auditmanager::assessment_framework::ControlSet>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             compliance_type: ::std::option::Option::None,
@@ -459,70 +379,44 @@ impl AssessmentFramework {
     }
 }
 
-impl crate::resource::Resource for AssessmentFramework {
-    const TYPE: &'static str = "AWS::AuditManager::AssessmentFramework";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSESSMENT_FRAMEWORK_SHAPE)
+crate::resource::props! {
+    resource AssessmentFramework = "AWS::AuditManager::AssessmentFramework", shape: Some(&ASSESSMENT_FRAMEWORK_SHAPE);
+    req {
+        control_sets = "ControlSets",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ComplianceType", self.compliance_type);
-        p.set("ControlSets", self.control_sets);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        compliance_type = "ComplianceType",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static ASSESSMENT_FRAMEWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ComplianceType", crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("ControlSets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::assessment_framework::CONTROL_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[^\\\\]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::assessment_framework::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSESSMENT_FRAMEWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComplianceType", crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("ControlSets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::assessment_framework::CONTROL_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\W\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[^\\\\]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_security::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AssessmentFramework`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AssessmentFramework> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `FrameworkId`.
-    #[inline]
-    pub fn attr_framework_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FrameworkId")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedBy`.
-    #[inline]
-    pub fn attr_last_updated_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedBy")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `FrameworkId`.
+        attr_framework_id: ::std::string::String = "FrameworkId",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `LastUpdatedBy`.
+        attr_last_updated_by: ::std::string::String = "LastUpdatedBy",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
@@ -544,7 +438,6 @@ pub mod assessment_framework {
 
     impl ControlSet {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(controls: ::std::vec::Vec<crate::cfn::auditmanager::assessment_framework::ControlSetControl>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 controls,
@@ -553,22 +446,18 @@ pub mod assessment_framework {
         }
     }
 
-    impl crate::resource::ToExpr for ControlSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Controls", self.controls);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ControlSet;
+        req {
+            controls = "Controls",
+            name = "Name",
         }
     }
 
-    pub(super) static CONTROL_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Controls", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTROL_SET_CONTROL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[^\\\\_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTROL_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Controls", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTROL_SET_CONTROL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[^\\\\_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A reference to an existing control by ID.
     #[derive(Clone)]
@@ -581,7 +470,6 @@ pub mod assessment_framework {
 
     impl ControlSetControl {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: id.into(),
@@ -589,25 +477,14 @@ pub mod assessment_framework {
         }
     }
 
-    impl crate::resource::ToExpr for ControlSetControl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ControlSetControl;
+        req {
+            id = "Id",
         }
     }
 
-    pub(super) static CONTROL_SET_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTROL_SET_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

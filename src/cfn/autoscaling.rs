@@ -194,7 +194,6 @@ pub struct AutoScalingGroup {
 
 impl AutoScalingGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(max_size: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, min_size: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auto_scaling_group_name: ::std::option::Option::None,
@@ -239,336 +238,187 @@ impl AutoScalingGroup {
     }
 }
 
-impl crate::resource::Resource for AutoScalingGroup {
-    const TYPE: &'static str = "AWS::AutoScaling::AutoScalingGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AUTO_SCALING_GROUP_SHAPE)
+crate::resource::props! {
+    resource AutoScalingGroup = "AWS::AutoScaling::AutoScalingGroup", shape: Some(&AUTO_SCALING_GROUP_SHAPE);
+    req {
+        max_size = "MaxSize",
+        min_size = "MinSize",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoScalingGroupName", self.auto_scaling_group_name);
-        p.set_opt("AvailabilityZoneDistribution", self.availability_zone_distribution);
-        p.set_opt("AvailabilityZoneIds", self.availability_zone_ids);
-        p.set_opt("AvailabilityZoneImpairmentPolicy", self.availability_zone_impairment_policy);
-        p.set_opt("AvailabilityZones", self.availability_zones);
-        p.set_opt("CapacityRebalance", self.capacity_rebalance);
-        p.set_opt("CapacityReservationSpecification", self.capacity_reservation_specification);
-        p.set_opt("Context", self.context);
-        p.set_opt("Cooldown", self.cooldown);
-        p.set_opt("DefaultInstanceWarmup", self.default_instance_warmup);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("DesiredCapacity", self.desired_capacity);
-        p.set_opt("DesiredCapacityType", self.desired_capacity_type);
-        p.set_opt("HealthCheckGracePeriod", self.health_check_grace_period);
-        p.set_opt("HealthCheckType", self.health_check_type);
-        p.set_opt("InstanceId", self.instance_id);
-        p.set_opt("InstanceLifecyclePolicy", self.instance_lifecycle_policy);
-        p.set_opt("InstanceMaintenancePolicy", self.instance_maintenance_policy);
-        p.set_opt("LaunchConfigurationName", self.launch_configuration_name);
-        p.set_opt("LaunchTemplate", self.launch_template);
-        p.set_opt("LifecycleHookSpecificationList", self.lifecycle_hook_specification_list);
-        p.set_opt("LoadBalancerNames", self.load_balancer_names);
-        p.set_opt("MaxInstanceLifetime", self.max_instance_lifetime);
-        p.set("MaxSize", self.max_size);
-        p.set_opt("MetricsCollection", self.metrics_collection);
-        p.set("MinSize", self.min_size);
-        p.set_opt("MixedInstancesPolicy", self.mixed_instances_policy);
-        p.set_opt("NewInstancesProtectedFromScaleIn", self.new_instances_protected_from_scale_in);
-        p.set_opt("NotificationConfiguration", self.notification_configuration);
-        p.set_opt("NotificationConfigurations", self.notification_configurations);
-        p.set_opt("PlacementGroup", self.placement_group);
-        p.set_opt("ServiceLinkedRoleARN", self.service_linked_role_arn);
-        p.set_opt("SkipZonalShiftValidation", self.skip_zonal_shift_validation);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetGroupARNs", self.target_group_arns);
-        p.set_opt("TerminationPolicies", self.termination_policies);
-        p.set_opt("TrafficSources", self.traffic_sources);
-        p.set_opt("VPCZoneIdentifier", self.vpc_zone_identifier);
-        p
+    opt {
+        auto_scaling_group_name = "AutoScalingGroupName",
+        availability_zone_distribution = "AvailabilityZoneDistribution",
+        availability_zone_ids = "AvailabilityZoneIds",
+        availability_zone_impairment_policy = "AvailabilityZoneImpairmentPolicy",
+        availability_zones = "AvailabilityZones",
+        capacity_rebalance = "CapacityRebalance",
+        capacity_reservation_specification = "CapacityReservationSpecification",
+        context = "Context",
+        cooldown = "Cooldown",
+        default_instance_warmup = "DefaultInstanceWarmup",
+        deletion_protection = "DeletionProtection",
+        desired_capacity = "DesiredCapacity",
+        desired_capacity_type = "DesiredCapacityType",
+        health_check_grace_period = "HealthCheckGracePeriod",
+        health_check_type = "HealthCheckType",
+        instance_id = "InstanceId",
+        instance_lifecycle_policy = "InstanceLifecyclePolicy",
+        instance_maintenance_policy = "InstanceMaintenancePolicy",
+        launch_configuration_name = "LaunchConfigurationName",
+        launch_template = "LaunchTemplate",
+        lifecycle_hook_specification_list = "LifecycleHookSpecificationList",
+        load_balancer_names = "LoadBalancerNames",
+        max_instance_lifetime = "MaxInstanceLifetime",
+        metrics_collection = "MetricsCollection",
+        mixed_instances_policy = "MixedInstancesPolicy",
+        new_instances_protected_from_scale_in = "NewInstancesProtectedFromScaleIn",
+        notification_configuration = "NotificationConfiguration",
+        notification_configurations = "NotificationConfigurations",
+        placement_group = "PlacementGroup",
+        service_linked_role_arn = "ServiceLinkedRoleARN",
+        skip_zonal_shift_validation = "SkipZonalShiftValidation",
+        tags = "Tags",
+        target_group_arns = "TargetGroupARNs",
+        termination_policies = "TerminationPolicies",
+        traffic_sources = "TrafficSources",
+        vpc_zone_identifier = "VPCZoneIdentifier",
     }
 }
 
-static AUTO_SCALING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("AvailabilityZoneIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AvailabilityZones", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("CapacityReservationSpecification", crate::resource::Rule { shape: Some(&self::auto_scaling_group::CAPACITY_RESERVATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DesiredCapacity", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("DesiredCapacityType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("HealthCheckType", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^(EBS|EC2|ELB|VPC_LATTICE)(,(EBS|EC2|ELB|VPC_LATTICE))*,?$")), ..crate::resource::Rule::NONE }),
-        ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(19), ..crate::resource::Rule::NONE }),
-        ("InstanceMaintenancePolicy", crate::resource::Rule { shape: Some(&self::auto_scaling_group::INSTANCE_MAINTENANCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LaunchConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("LaunchTemplate", crate::resource::Rule { shape: Some(&self::auto_scaling_group::LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LifecycleHookSpecificationList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::auto_scaling_group::LIFECYCLE_HOOK_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LoadBalancerNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MaxSize", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("MinSize", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("MixedInstancesPolicy", crate::resource::Rule { shape: Some(&self::auto_scaling_group::MIXED_INSTANCES_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PlacementGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ServiceLinkedRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::auto_scaling_group::TAG_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetGroupARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(511), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TerminationPolicies", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrafficSources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::auto_scaling_group::TRAFFIC_SOURCE_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VPCZoneIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AUTO_SCALING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("AvailabilityZoneIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AvailabilityZones", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CapacityReservationSpecification", crate::resource::Rule { shape: Some(&self::auto_scaling_group::CAPACITY_RESERVATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DesiredCapacity", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("DesiredCapacityType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("HealthCheckType", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^(EBS|EC2|ELB|VPC_LATTICE)(,(EBS|EC2|ELB|VPC_LATTICE))*,?$")), ..crate::resource::Rule::NONE }),
+    ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(19), ..crate::resource::Rule::NONE }),
+    ("InstanceMaintenancePolicy", crate::resource::Rule { shape: Some(&self::auto_scaling_group::INSTANCE_MAINTENANCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LaunchConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("LaunchTemplate", crate::resource::Rule { shape: Some(&self::auto_scaling_group::LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LifecycleHookSpecificationList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::auto_scaling_group::LIFECYCLE_HOOK_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LoadBalancerNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MaxSize", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("MinSize", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("MixedInstancesPolicy", crate::resource::Rule { shape: Some(&self::auto_scaling_group::MIXED_INSTANCES_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PlacementGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ServiceLinkedRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::auto_scaling_group::TAG_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetGroupARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(511), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TerminationPolicies", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrafficSources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::auto_scaling_group::TRAFFIC_SOURCE_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VPCZoneIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AutoScalingGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AutoScalingGroup> {
-    /// `Fn::GetAtt` `AutoScalingGroupARN`.
-    #[inline]
-    pub fn attr_auto_scaling_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutoScalingGroupARN")
-    }
-    /// `Fn::GetAtt` `AutoScalingGroupName`.
-    #[inline]
-    pub fn attr_auto_scaling_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutoScalingGroupName")
-    }
-    /// `Fn::GetAtt` `AvailabilityZoneDistribution.CapacityDistributionStrategy`.
-    #[inline]
-    pub fn attr_availability_zone_distribution_capacity_distribution_strategy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZoneDistribution.CapacityDistributionStrategy")
-    }
-    /// `Fn::GetAtt` `AvailabilityZoneIds`.
-    #[inline]
-    pub fn attr_availability_zone_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AvailabilityZoneIds")
-    }
-    /// `Fn::GetAtt` `AvailabilityZoneImpairmentPolicy.ImpairedZoneHealthCheckBehavior`.
-    #[inline]
-    pub fn attr_availability_zone_impairment_policy_impaired_zone_health_check_behavior(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZoneImpairmentPolicy.ImpairedZoneHealthCheckBehavior")
-    }
-    /// `Fn::GetAtt` `AvailabilityZoneImpairmentPolicy.ZonalShiftEnabled`.
-    #[inline]
-    pub fn attr_availability_zone_impairment_policy_zonal_shift_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("AvailabilityZoneImpairmentPolicy.ZonalShiftEnabled")
-    }
-    /// `Fn::GetAtt` `AvailabilityZones`.
-    #[inline]
-    pub fn attr_availability_zones(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AvailabilityZones")
-    }
-    /// `Fn::GetAtt` `CapacityRebalance`.
-    #[inline]
-    pub fn attr_capacity_rebalance(self) -> crate::value::Val<bool> {
-        self.__get_att("CapacityRebalance")
-    }
-    /// `Fn::GetAtt` `CapacityReservationSpecification.CapacityReservationPreference`.
-    #[inline]
-    pub fn attr_capacity_reservation_specification_capacity_reservation_preference(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CapacityReservationSpecification.CapacityReservationPreference")
-    }
-    /// `Fn::GetAtt` `CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationIds`.
-    #[inline]
-    pub fn attr_capacity_reservation_specification_capacity_reservation_target_capacity_reservation_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationIds")
-    }
-    /// `Fn::GetAtt` `CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationResourceGroupArns`.
-    #[inline]
-    pub fn attr_capacity_reservation_specification_capacity_reservation_target_capacity_reservation_resource_group_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationResourceGroupArns")
-    }
-    /// `Fn::GetAtt` `Context`.
-    #[inline]
-    pub fn attr_context(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Context")
-    }
-    /// `Fn::GetAtt` `Cooldown`.
-    #[inline]
-    pub fn attr_cooldown(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Cooldown")
-    }
-    /// `Fn::GetAtt` `DefaultInstanceWarmup`.
-    #[inline]
-    pub fn attr_default_instance_warmup(self) -> crate::value::Val<i64> {
-        self.__get_att("DefaultInstanceWarmup")
-    }
-    /// `Fn::GetAtt` `DeletionProtection`.
-    #[inline]
-    pub fn attr_deletion_protection(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeletionProtection")
-    }
-    /// `Fn::GetAtt` `DesiredCapacity`.
-    #[inline]
-    pub fn attr_desired_capacity(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DesiredCapacity")
-    }
-    /// `Fn::GetAtt` `DesiredCapacityType`.
-    #[inline]
-    pub fn attr_desired_capacity_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DesiredCapacityType")
-    }
-    /// `Fn::GetAtt` `HealthCheckGracePeriod`.
-    #[inline]
-    pub fn attr_health_check_grace_period(self) -> crate::value::Val<i64> {
-        self.__get_att("HealthCheckGracePeriod")
-    }
-    /// `Fn::GetAtt` `HealthCheckType`.
-    #[inline]
-    pub fn attr_health_check_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HealthCheckType")
-    }
-    /// `Fn::GetAtt` `InstanceId`.
-    #[inline]
-    pub fn attr_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceId")
-    }
-    /// `Fn::GetAtt` `InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon`.
-    #[inline]
-    pub fn attr_instance_lifecycle_policy_retention_triggers_terminate_hook_abandon(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon")
-    }
-    /// `Fn::GetAtt` `InstanceMaintenancePolicy.MaxHealthyPercentage`.
-    #[inline]
-    pub fn attr_instance_maintenance_policy_max_healthy_percentage(self) -> crate::value::Val<i64> {
-        self.__get_att("InstanceMaintenancePolicy.MaxHealthyPercentage")
-    }
-    /// `Fn::GetAtt` `InstanceMaintenancePolicy.MinHealthyPercentage`.
-    #[inline]
-    pub fn attr_instance_maintenance_policy_min_healthy_percentage(self) -> crate::value::Val<i64> {
-        self.__get_att("InstanceMaintenancePolicy.MinHealthyPercentage")
-    }
-    /// `Fn::GetAtt` `LaunchConfigurationName`.
-    #[inline]
-    pub fn attr_launch_configuration_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchConfigurationName")
-    }
-    /// `Fn::GetAtt` `LaunchTemplate.LaunchTemplateId`.
-    #[inline]
-    pub fn attr_launch_template_launch_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplate.LaunchTemplateId")
-    }
-    /// `Fn::GetAtt` `LaunchTemplate.LaunchTemplateName`.
-    #[inline]
-    pub fn attr_launch_template_launch_template_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplate.LaunchTemplateName")
-    }
-    /// `Fn::GetAtt` `LaunchTemplate.Version`.
-    #[inline]
-    pub fn attr_launch_template_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplate.Version")
-    }
-    /// `Fn::GetAtt` `LoadBalancerNames`.
-    #[inline]
-    pub fn attr_load_balancer_names(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LoadBalancerNames")
-    }
-    /// `Fn::GetAtt` `MaxInstanceLifetime`.
-    #[inline]
-    pub fn attr_max_instance_lifetime(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxInstanceLifetime")
-    }
-    /// `Fn::GetAtt` `MaxSize`.
-    #[inline]
-    pub fn attr_max_size(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MaxSize")
-    }
-    /// `Fn::GetAtt` `MinSize`.
-    #[inline]
-    pub fn attr_min_size(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MinSize")
-    }
-    /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.OnDemandAllocationStrategy`.
-    #[inline]
-    pub fn attr_mixed_instances_policy_instances_distribution_on_demand_allocation_strategy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MixedInstancesPolicy.InstancesDistribution.OnDemandAllocationStrategy")
-    }
-    /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity`.
-    #[inline]
-    pub fn attr_mixed_instances_policy_instances_distribution_on_demand_base_capacity(self) -> crate::value::Val<i64> {
-        self.__get_att("MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity")
-    }
-    /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity`.
-    #[inline]
-    pub fn attr_mixed_instances_policy_instances_distribution_on_demand_percentage_above_base_capacity(self) -> crate::value::Val<i64> {
-        self.__get_att("MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity")
-    }
-    /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.SpotAllocationStrategy`.
-    #[inline]
-    pub fn attr_mixed_instances_policy_instances_distribution_spot_allocation_strategy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MixedInstancesPolicy.InstancesDistribution.SpotAllocationStrategy")
-    }
-    /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.SpotInstancePools`.
-    #[inline]
-    pub fn attr_mixed_instances_policy_instances_distribution_spot_instance_pools(self) -> crate::value::Val<i64> {
-        self.__get_att("MixedInstancesPolicy.InstancesDistribution.SpotInstancePools")
-    }
-    /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.SpotMaxPrice`.
-    #[inline]
-    pub fn attr_mixed_instances_policy_instances_distribution_spot_max_price(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MixedInstancesPolicy.InstancesDistribution.SpotMaxPrice")
-    }
-    /// `Fn::GetAtt` `MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId`.
-    #[inline]
-    pub fn attr_mixed_instances_policy_launch_template_launch_template_specification_launch_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId")
-    }
-    /// `Fn::GetAtt` `MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName`.
-    #[inline]
-    pub fn attr_mixed_instances_policy_launch_template_launch_template_specification_launch_template_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName")
-    }
-    /// `Fn::GetAtt` `MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version`.
-    #[inline]
-    pub fn attr_mixed_instances_policy_launch_template_launch_template_specification_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version")
-    }
-    /// `Fn::GetAtt` `NewInstancesProtectedFromScaleIn`.
-    #[inline]
-    pub fn attr_new_instances_protected_from_scale_in(self) -> crate::value::Val<bool> {
-        self.__get_att("NewInstancesProtectedFromScaleIn")
-    }
-    /// `Fn::GetAtt` `NotificationConfiguration.NotificationTypes`.
-    #[inline]
-    pub fn attr_notification_configuration_notification_types(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NotificationConfiguration.NotificationTypes")
-    }
-    /// `Fn::GetAtt` `NotificationConfiguration.TopicARN`.
-    #[inline]
-    pub fn attr_notification_configuration_topic_arn(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NotificationConfiguration.TopicARN")
-    }
-    /// `Fn::GetAtt` `PlacementGroup`.
-    #[inline]
-    pub fn attr_placement_group(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PlacementGroup")
-    }
-    /// `Fn::GetAtt` `ServiceLinkedRoleARN`.
-    #[inline]
-    pub fn attr_service_linked_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceLinkedRoleARN")
-    }
-    /// `Fn::GetAtt` `SkipZonalShiftValidation`.
-    #[inline]
-    pub fn attr_skip_zonal_shift_validation(self) -> crate::value::Val<bool> {
-        self.__get_att("SkipZonalShiftValidation")
-    }
-    /// `Fn::GetAtt` `TargetGroupARNs`.
-    #[inline]
-    pub fn attr_target_group_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("TargetGroupARNs")
-    }
-    /// `Fn::GetAtt` `TerminationPolicies`.
-    #[inline]
-    pub fn attr_termination_policies(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("TerminationPolicies")
-    }
-    /// `Fn::GetAtt` `VPCZoneIdentifier`.
-    #[inline]
-    pub fn attr_vpc_zone_identifier(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VPCZoneIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AutoScalingGroupARN`.
+        attr_auto_scaling_group_arn: ::std::string::String = "AutoScalingGroupARN",
+        /// `Fn::GetAtt` `AutoScalingGroupName`.
+        attr_auto_scaling_group_name: ::std::string::String = "AutoScalingGroupName",
+        /// `Fn::GetAtt` `AvailabilityZoneDistribution.CapacityDistributionStrategy`.
+        attr_availability_zone_distribution_capacity_distribution_strategy: ::std::string::String = "AvailabilityZoneDistribution.CapacityDistributionStrategy",
+        /// `Fn::GetAtt` `AvailabilityZoneIds`.
+        attr_availability_zone_ids: crate::value::List<::std::string::String> = "AvailabilityZoneIds",
+        /// `Fn::GetAtt` `AvailabilityZoneImpairmentPolicy.ImpairedZoneHealthCheckBehavior`.
+        attr_availability_zone_impairment_policy_impaired_zone_health_check_behavior: ::std::string::String = "AvailabilityZoneImpairmentPolicy.ImpairedZoneHealthCheckBehavior",
+        /// `Fn::GetAtt` `AvailabilityZoneImpairmentPolicy.ZonalShiftEnabled`.
+        attr_availability_zone_impairment_policy_zonal_shift_enabled: bool = "AvailabilityZoneImpairmentPolicy.ZonalShiftEnabled",
+        /// `Fn::GetAtt` `AvailabilityZones`.
+        attr_availability_zones: crate::value::List<::std::string::String> = "AvailabilityZones",
+        /// `Fn::GetAtt` `CapacityRebalance`.
+        attr_capacity_rebalance: bool = "CapacityRebalance",
+        /// `Fn::GetAtt` `CapacityReservationSpecification.CapacityReservationPreference`.
+        attr_capacity_reservation_specification_capacity_reservation_preference: ::std::string::String = "CapacityReservationSpecification.CapacityReservationPreference",
+        /// `Fn::GetAtt` `CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationIds`.
+        attr_capacity_reservation_specification_capacity_reservation_target_capacity_reservation_ids: crate::value::List<::std::string::String> = "CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationIds",
+        /// `Fn::GetAtt` `CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationResourceGroupArns`.
+        attr_capacity_reservation_specification_capacity_reservation_target_capacity_reservation_resource_group_arns: crate::value::List<::std::string::String> = "CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationResourceGroupArns",
+        /// `Fn::GetAtt` `Context`.
+        attr_context: ::std::string::String = "Context",
+        /// `Fn::GetAtt` `Cooldown`.
+        attr_cooldown: ::std::string::String = "Cooldown",
+        /// `Fn::GetAtt` `DefaultInstanceWarmup`.
+        attr_default_instance_warmup: i64 = "DefaultInstanceWarmup",
+        /// `Fn::GetAtt` `DeletionProtection`.
+        attr_deletion_protection: ::std::string::String = "DeletionProtection",
+        /// `Fn::GetAtt` `DesiredCapacity`.
+        attr_desired_capacity: ::std::string::String = "DesiredCapacity",
+        /// `Fn::GetAtt` `DesiredCapacityType`.
+        attr_desired_capacity_type: ::std::string::String = "DesiredCapacityType",
+        /// `Fn::GetAtt` `HealthCheckGracePeriod`.
+        attr_health_check_grace_period: i64 = "HealthCheckGracePeriod",
+        /// `Fn::GetAtt` `HealthCheckType`.
+        attr_health_check_type: ::std::string::String = "HealthCheckType",
+        /// `Fn::GetAtt` `InstanceId`.
+        attr_instance_id: ::std::string::String = "InstanceId",
+        /// `Fn::GetAtt` `InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon`.
+        attr_instance_lifecycle_policy_retention_triggers_terminate_hook_abandon: ::std::string::String = "InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon",
+        /// `Fn::GetAtt` `InstanceMaintenancePolicy.MaxHealthyPercentage`.
+        attr_instance_maintenance_policy_max_healthy_percentage: i64 = "InstanceMaintenancePolicy.MaxHealthyPercentage",
+        /// `Fn::GetAtt` `InstanceMaintenancePolicy.MinHealthyPercentage`.
+        attr_instance_maintenance_policy_min_healthy_percentage: i64 = "InstanceMaintenancePolicy.MinHealthyPercentage",
+        /// `Fn::GetAtt` `LaunchConfigurationName`.
+        attr_launch_configuration_name: ::std::string::String = "LaunchConfigurationName",
+        /// `Fn::GetAtt` `LaunchTemplate.LaunchTemplateId`.
+        attr_launch_template_launch_template_id: ::std::string::String = "LaunchTemplate.LaunchTemplateId",
+        /// `Fn::GetAtt` `LaunchTemplate.LaunchTemplateName`.
+        attr_launch_template_launch_template_name: ::std::string::String = "LaunchTemplate.LaunchTemplateName",
+        /// `Fn::GetAtt` `LaunchTemplate.Version`.
+        attr_launch_template_version: ::std::string::String = "LaunchTemplate.Version",
+        /// `Fn::GetAtt` `LoadBalancerNames`.
+        attr_load_balancer_names: crate::value::List<::std::string::String> = "LoadBalancerNames",
+        /// `Fn::GetAtt` `MaxInstanceLifetime`.
+        attr_max_instance_lifetime: i64 = "MaxInstanceLifetime",
+        /// `Fn::GetAtt` `MaxSize`.
+        attr_max_size: ::std::string::String = "MaxSize",
+        /// `Fn::GetAtt` `MinSize`.
+        attr_min_size: ::std::string::String = "MinSize",
+        /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.OnDemandAllocationStrategy`.
+        attr_mixed_instances_policy_instances_distribution_on_demand_allocation_strategy: ::std::string::String = "MixedInstancesPolicy.InstancesDistribution.OnDemandAllocationStrategy",
+        /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity`.
+        attr_mixed_instances_policy_instances_distribution_on_demand_base_capacity: i64 = "MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity",
+        /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity`.
+        attr_mixed_instances_policy_instances_distribution_on_demand_percentage_above_base_capacity: i64 = "MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity",
+        /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.SpotAllocationStrategy`.
+        attr_mixed_instances_policy_instances_distribution_spot_allocation_strategy: ::std::string::String = "MixedInstancesPolicy.InstancesDistribution.SpotAllocationStrategy",
+        /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.SpotInstancePools`.
+        attr_mixed_instances_policy_instances_distribution_spot_instance_pools: i64 = "MixedInstancesPolicy.InstancesDistribution.SpotInstancePools",
+        /// `Fn::GetAtt` `MixedInstancesPolicy.InstancesDistribution.SpotMaxPrice`.
+        attr_mixed_instances_policy_instances_distribution_spot_max_price: ::std::string::String = "MixedInstancesPolicy.InstancesDistribution.SpotMaxPrice",
+        /// `Fn::GetAtt` `MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId`.
+        attr_mixed_instances_policy_launch_template_launch_template_specification_launch_template_id: ::std::string::String = "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId",
+        /// `Fn::GetAtt` `MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName`.
+        attr_mixed_instances_policy_launch_template_launch_template_specification_launch_template_name: ::std::string::String = "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName",
+        /// `Fn::GetAtt` `MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version`.
+        attr_mixed_instances_policy_launch_template_launch_template_specification_version: ::std::string::String = "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version",
+        /// `Fn::GetAtt` `NewInstancesProtectedFromScaleIn`.
+        attr_new_instances_protected_from_scale_in: bool = "NewInstancesProtectedFromScaleIn",
+        /// `Fn::GetAtt` `NotificationConfiguration.NotificationTypes`.
+        attr_notification_configuration_notification_types: crate::value::List<::std::string::String> = "NotificationConfiguration.NotificationTypes",
+        /// `Fn::GetAtt` `NotificationConfiguration.TopicARN`.
+        attr_notification_configuration_topic_arn: crate::value::List<::std::string::String> = "NotificationConfiguration.TopicARN",
+        /// `Fn::GetAtt` `PlacementGroup`.
+        attr_placement_group: ::std::string::String = "PlacementGroup",
+        /// `Fn::GetAtt` `ServiceLinkedRoleARN`.
+        attr_service_linked_role_arn: ::std::string::String = "ServiceLinkedRoleARN",
+        /// `Fn::GetAtt` `SkipZonalShiftValidation`.
+        attr_skip_zonal_shift_validation: bool = "SkipZonalShiftValidation",
+        /// `Fn::GetAtt` `TargetGroupARNs`.
+        attr_target_group_arns: crate::value::List<::std::string::String> = "TargetGroupARNs",
+        /// `Fn::GetAtt` `TerminationPolicies`.
+        attr_termination_policies: crate::value::List<::std::string::String> = "TerminationPolicies",
+        /// `Fn::GetAtt` `VPCZoneIdentifier`.
+        attr_vpc_zone_identifier: crate::value::List<::std::string::String> = "VPCZoneIdentifier",
     }
 }
 
 pub mod auto_scaling_group {
     //! Nested property types and enums of [`AutoScalingGroup`](super::AutoScalingGroup).
+
+    pub use crate::cfn::shared::autoscaling_ec2::CpuManufacturers;
+    pub use crate::cfn::shared::autoscaling_ec2_ecs::{InstanceGenerations, LocalStorageTypes};
 
     /// ``AvailabilityZoneDistribution`` is a property of the [AWS::AutoScaling::AutoScalingGroup](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-autoscalinggroup.html) resource.
     #[derive(Clone, Default)]
@@ -582,12 +432,10 @@ pub mod auto_scaling_group {
         pub capacity_distribution_strategy: ::std::option::Option<crate::value::Val<crate::cfn::autoscaling::auto_scaling_group::CapacityDistributionStrategy>>,
     }
 
-    impl crate::resource::ToExpr for AvailabilityZoneDistribution {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityDistributionStrategy", self.capacity_distribution_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailabilityZoneDistribution;
+        opt {
+            capacity_distribution_strategy = "CapacityDistributionStrategy",
         }
     }
 
@@ -606,7 +454,6 @@ pub mod auto_scaling_group {
 
     impl AvailabilityZoneImpairmentPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(impaired_zone_health_check_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::auto_scaling_group::ImpairedZoneHealthCheckBehavior>>, zonal_shift_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 impaired_zone_health_check_behavior: impaired_zone_health_check_behavior.into(),
@@ -615,13 +462,11 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for AvailabilityZoneImpairmentPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ImpairedZoneHealthCheckBehavior", self.impaired_zone_health_check_behavior);
-            p.set("ZonalShiftEnabled", self.zonal_shift_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailabilityZoneImpairmentPolicy;
+        req {
+            impaired_zone_health_check_behavior = "ImpairedZoneHealthCheckBehavior",
+            zonal_shift_enabled = "ZonalShiftEnabled",
         }
     }
 
@@ -644,7 +489,6 @@ pub mod auto_scaling_group {
 
     impl CapacityReservationSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capacity_reservation_preference: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::auto_scaling_group::CapacityReservationPreference>>) -> Self {
             Self {
                 capacity_reservation_preference: capacity_reservation_preference.into(),
@@ -653,21 +497,19 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityReservationSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CapacityReservationPreference", self.capacity_reservation_preference);
-            p.set_opt("CapacityReservationTarget", self.capacity_reservation_target);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationSpecification;
+        req {
+            capacity_reservation_preference = "CapacityReservationPreference",
+        }
+        opt {
+            capacity_reservation_target = "CapacityReservationTarget",
         }
     }
 
-    pub(super) static CAPACITY_RESERVATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityReservationTarget", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_RESERVATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityReservationTarget", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The target for the Capacity Reservation. Specify Capacity Reservations IDs or Capacity Reservation resource group ARNs.
     #[derive(Clone, Default)]
@@ -682,22 +524,18 @@ pub mod auto_scaling_group {
         pub capacity_reservation_resource_group_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationIds", self.capacity_reservation_ids);
-            p.set_opt("CapacityReservationResourceGroupArns", self.capacity_reservation_resource_group_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationTarget;
+        opt {
+            capacity_reservation_ids = "CapacityReservationIds",
+            capacity_reservation_resource_group_arns = "CapacityReservationResourceGroupArns",
         }
     }
 
-    pub(super) static CAPACITY_RESERVATION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityReservationIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_\\/]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CapacityReservationResourceGroupArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_RESERVATION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityReservationIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_\\/]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CapacityReservationResourceGroupArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The instance lifecycle policy for the Auto Scaling group. This policy controls instance behavior when an instance transitions through its lifecycle states. Configure retention triggers to specify when instances should move to a ``Retained`` state instead of automatic termination.
     /// For more information, see [Control instance retention with instance lifecycle policies](https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-lifecycle-policy.html) in the *Amazon EC2 Auto Scaling User Guide*.
@@ -709,12 +547,10 @@ pub mod auto_scaling_group {
         pub retention_triggers: ::std::option::Option<crate::cfn::autoscaling::auto_scaling_group::RetentionTriggers>,
     }
 
-    impl crate::resource::ToExpr for InstanceLifecyclePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RetentionTriggers", self.retention_triggers);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceLifecyclePolicy;
+        opt {
+            retention_triggers = "RetentionTriggers",
         }
     }
 
@@ -729,12 +565,10 @@ pub mod auto_scaling_group {
         pub terminate_hook_abandon: ::std::option::Option<crate::value::Val<crate::cfn::autoscaling::auto_scaling_group::TerminateHookAbandon>>,
     }
 
-    impl crate::resource::ToExpr for RetentionTriggers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TerminateHookAbandon", self.terminate_hook_abandon);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetentionTriggers;
+        opt {
+            terminate_hook_abandon = "TerminateHookAbandon",
         }
     }
 
@@ -753,22 +587,18 @@ pub mod auto_scaling_group {
         pub min_healthy_percentage: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InstanceMaintenancePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxHealthyPercentage", self.max_healthy_percentage);
-            p.set_opt("MinHealthyPercentage", self.min_healthy_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceMaintenancePolicy;
+        opt {
+            max_healthy_percentage = "MaxHealthyPercentage",
+            min_healthy_percentage = "MinHealthyPercentage",
         }
     }
 
-    pub(super) static INSTANCE_MAINTENANCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxHealthyPercentage", crate::resource::Rule { min: Some(-1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
-            ("MinHealthyPercentage", crate::resource::Rule { min: Some(-1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_MAINTENANCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxHealthyPercentage", crate::resource::Rule { min: Some(-1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
+        ("MinHealthyPercentage", crate::resource::Rule { min: Some(-1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies a launch template to use when provisioning EC2 instances for an Auto Scaling group.
     /// You must specify the following:
@@ -800,7 +630,6 @@ pub mod auto_scaling_group {
 
     impl LaunchTemplateSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 launch_template_id: ::std::option::Option::None,
@@ -810,24 +639,22 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateId", self.launch_template_id);
-            p.set_opt("LaunchTemplateName", self.launch_template_name);
-            p.set("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateSpecification;
+        req {
+            version = "Version",
+        }
+        opt {
+            launch_template_id = "LaunchTemplateId",
+            launch_template_name = "LaunchTemplateName",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchTemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\(\\)\\.\\-/_]+$")), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchTemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\(\\)\\.\\-/_]+$")), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``LifecycleHookSpecification`` specifies a lifecycle hook for the ``LifecycleHookSpecificationList`` property of the [AWS::AutoScaling::AutoScalingGroup](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-autoscalinggroup.html) resource. A lifecycle hook specifies actions to perform when Amazon EC2 Auto Scaling launches or terminates instances.
     /// For more information, see [Amazon EC2 Auto Scaling lifecycle hooks](https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html) in the *Amazon EC2 Auto Scaling User Guide*. You can find a sample template snippet in the [Examples](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-as-lifecyclehook.html#aws-resource-as-lifecyclehook--examples) section of the ``AWS::AutoScaling::LifecycleHook`` resource.
@@ -869,7 +696,6 @@ pub mod auto_scaling_group {
 
     impl LifecycleHookSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lifecycle_hook_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, lifecycle_transition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 default_result: ::std::option::Option::None,
@@ -883,29 +709,27 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for LifecycleHookSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultResult", self.default_result);
-            p.set_opt("HeartbeatTimeout", self.heartbeat_timeout);
-            p.set("LifecycleHookName", self.lifecycle_hook_name);
-            p.set("LifecycleTransition", self.lifecycle_transition);
-            p.set_opt("NotificationMetadata", self.notification_metadata);
-            p.set_opt("NotificationTargetARN", self.notification_target_arn);
-            p.set_opt("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecycleHookSpecification;
+        req {
+            lifecycle_hook_name = "LifecycleHookName",
+            lifecycle_transition = "LifecycleTransition",
+        }
+        opt {
+            default_result = "DefaultResult",
+            heartbeat_timeout = "HeartbeatTimeout",
+            notification_metadata = "NotificationMetadata",
+            notification_target_arn = "NotificationTargetARN",
+            role_arn = "RoleARN",
         }
     }
 
-    pub(super) static LIFECYCLE_HOOK_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LifecycleHookName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_\\/]+$")), ..crate::resource::Rule::NONE }),
-            ("NotificationMetadata", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007e]+$")), ..crate::resource::Rule::NONE }),
-            ("NotificationTargetARN", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIFECYCLE_HOOK_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LifecycleHookName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_\\/]+$")), ..crate::resource::Rule::NONE }),
+        ("NotificationMetadata", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007e]+$")), ..crate::resource::Rule::NONE }),
+        ("NotificationTargetARN", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``MetricsCollection`` is a property of the [AWS::AutoScaling::AutoScalingGroup](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-autoscalinggroup.html) resource that describes the group metrics that an Amazon EC2 Auto Scaling group sends to Amazon CloudWatch. These metrics describe the group rather than any of its instances.
     /// For more information, see [Monitor CloudWatch metrics for your Auto Scaling groups and instances](https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-instance-monitoring.html) in the *Amazon EC2 Auto Scaling User Guide*. You can find a sample template snippet in the [Examples](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-autoscalinggroup.html#aws-resource-autoscaling-autoscalinggroup--examples) section of the ``AWS::AutoScaling::AutoScalingGroup`` resource.
@@ -947,7 +771,6 @@ pub mod auto_scaling_group {
 
     impl MetricsCollection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(granularity: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 granularity: granularity.into(),
@@ -956,13 +779,13 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for MetricsCollection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Granularity", self.granularity);
-            p.set_opt("Metrics", self.metrics);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricsCollection;
+        req {
+            granularity = "Granularity",
+        }
+        opt {
+            metrics = "Metrics",
         }
     }
 
@@ -998,22 +821,20 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for MixedInstancesPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstancesDistribution", self.instances_distribution);
-            p.set("LaunchTemplate", self.launch_template);
-            p.into_expr()
+    crate::resource::props! {
+        nested MixedInstancesPolicy;
+        req {
+            launch_template = "LaunchTemplate",
+        }
+        opt {
+            instances_distribution = "InstancesDistribution",
         }
     }
 
-    pub(super) static MIXED_INSTANCES_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstancesDistribution", crate::resource::Rule { shape: Some(&INSTANCES_DISTRIBUTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplate", crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MIXED_INSTANCES_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstancesDistribution", crate::resource::Rule { shape: Some(&INSTANCES_DISTRIBUTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplate", crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Use this structure to specify the distribution of On-Demand Instances and Spot Instances and the allocation strategies used to fulfill On-Demand and Spot capacities for a mixed instances policy.
     /// For more information, see [Auto Scaling groups with multiple instance types and purchase options](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-mixed-instances-groups.html) in the *Amazon EC2 Auto Scaling User Guide*.
@@ -1063,27 +884,23 @@ pub mod auto_scaling_group {
         pub spot_max_price: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InstancesDistribution {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DistributionSegments", self.distribution_segments);
-            p.set_opt("OnDemandAllocationStrategy", self.on_demand_allocation_strategy);
-            p.set_opt("OnDemandBaseCapacity", self.on_demand_base_capacity);
-            p.set_opt("OnDemandPercentageAboveBaseCapacity", self.on_demand_percentage_above_base_capacity);
-            p.set_opt("SpotAllocationStrategy", self.spot_allocation_strategy);
-            p.set_opt("SpotInstancePools", self.spot_instance_pools);
-            p.set_opt("SpotMaxPrice", self.spot_max_price);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstancesDistribution;
+        opt {
+            distribution_segments = "DistributionSegments",
+            on_demand_allocation_strategy = "OnDemandAllocationStrategy",
+            on_demand_base_capacity = "OnDemandBaseCapacity",
+            on_demand_percentage_above_base_capacity = "OnDemandPercentageAboveBaseCapacity",
+            spot_allocation_strategy = "SpotAllocationStrategy",
+            spot_instance_pools = "SpotInstancePools",
+            spot_max_price = "SpotMaxPrice",
         }
     }
 
-    pub(super) static INSTANCES_DISTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DistributionSegments", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&DISTRIBUTION_SEGMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SpotMaxPrice", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCES_DISTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DistributionSegments", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&DISTRIBUTION_SEGMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SpotMaxPrice", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Use this structure to specify the capacity types that Amazon EC2 Auto Scaling prioritizes when it launches instances.
     #[derive(Clone)]
@@ -1098,7 +915,6 @@ pub mod auto_scaling_group {
 
     impl DistributionSegment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_capacity_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::autoscaling::auto_scaling_group::TargetCapacityTypes>>>) -> Self {
             Self {
                 target_capacity_types: target_capacity_types.into(),
@@ -1106,20 +922,16 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for DistributionSegment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetCapacityTypes", self.target_capacity_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested DistributionSegment;
+        req {
+            target_capacity_types = "TargetCapacityTypes",
         }
     }
 
-    pub(super) static DISTRIBUTION_SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetCapacityTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DISTRIBUTION_SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetCapacityTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Use this structure to specify the launch templates and instance types (overrides) for a mixed instances policy.
     /// ``LaunchTemplate`` is a property of the [AWS::AutoScaling::AutoScalingGroup MixedInstancesPolicy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-autoscaling-autoscalinggroup-mixedinstancespolicy.html) property type.
@@ -1146,22 +958,20 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for LaunchTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LaunchTemplateSpecification", self.launch_template_specification);
-            p.set_opt("Overrides", self.overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplate;
+        req {
+            launch_template_specification = "LaunchTemplateSpecification",
+        }
+        opt {
+            overrides = "Overrides",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchTemplateSpecification", crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Overrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchTemplateSpecification", crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Overrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Use this structure to let Amazon EC2 Auto Scaling do the following when the Auto Scaling group has a mixed instances policy:
     /// +  Override the instance type that is specified in the launch template.
@@ -1204,28 +1014,24 @@ pub mod auto_scaling_group {
         pub weighted_capacity: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageId", self.image_id);
-            p.set_opt("InstanceRequirements", self.instance_requirements);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("LaunchTemplateSpecification", self.launch_template_specification);
-            p.set_opt("WeightedCapacity", self.weighted_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateOverrides;
+        opt {
+            image_id = "ImageId",
+            instance_requirements = "InstanceRequirements",
+            instance_type = "InstanceType",
+            launch_template_specification = "LaunchTemplateSpecification",
+            weighted_capacity = "WeightedCapacity",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageId", crate::resource::Rule { min_len: Some(5), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^ami-[a-z0-9]{1,17}$")), ..crate::resource::Rule::NONE }),
-            ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplateSpecification", crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WeightedCapacity", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageId", crate::resource::Rule { min_len: Some(5), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^ami-[a-z0-9]{1,17}$")), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+        ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplateSpecification", crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WeightedCapacity", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The attributes for the instance types for a mixed instances policy. Amazon EC2 Auto Scaling uses your specified requirements to identify instance types. Then, it uses your On-Demand and Spot allocation strategies to launch instances from these instance types.
     /// When you specify multiple attributes, you get instance types that satisfy all of the specified attributes. If you specify multiple values for an attribute, you get instance types that satisfy any of the specified values.
@@ -1319,7 +1125,7 @@ pub mod auto_scaling_group {
         /// Default: Any manufacturer
         ///
         /// CloudFormation property `CpuManufacturers`.
-        pub cpu_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::autoscaling::auto_scaling_group::CpuManufacturers>>>,
+        pub cpu_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2::CpuManufacturers>>>,
         /// The instance types to exclude. You can use strings with one or more wild cards, represented by an asterisk (``*``), to exclude an instance family, type, size, or generation. The following are examples: ``m5.8xlarge``, ``c5*.*``, ``m5a.*``, ``r*``, ``*3*``.
         /// For example, if you specify ``c5*``, you are excluding the entire C5 instance family, which includes all C5a and C5n instance types. If you specify ``m5a.*``, Amazon EC2 Auto Scaling will exclude all the M5a instance types, but not the M5n instance types.
         /// If you specify ``ExcludedInstanceTypes``, you can't specify ``AllowedInstanceTypes``.
@@ -1334,7 +1140,7 @@ pub mod auto_scaling_group {
         /// Default: Any current or previous generation
         ///
         /// CloudFormation property `InstanceGenerations`.
-        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::autoscaling::auto_scaling_group::InstanceGenerations>>>,
+        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::InstanceGenerations>>>,
         /// Indicates whether instance types with instance store volumes are included, excluded, or required. For more information, see [Amazon EC2 instance store](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/InstanceStorage.html) in the *Amazon EC2 User Guide*.
         /// Default: ``included``
         ///
@@ -1347,7 +1153,7 @@ pub mod auto_scaling_group {
         /// Default: Any local storage type
         ///
         /// CloudFormation property `LocalStorageTypes`.
-        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::autoscaling::auto_scaling_group::LocalStorageTypes>>>,
+        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::LocalStorageTypes>>>,
         /// [Price protection] The price protection threshold for Spot Instances, as a percentage of an identified On-Demand price. The identified On-Demand price is the price of the lowest priced current generation C, M, or R instance type with your specified attributes. If no current generation C, M, or R instance type matches your attributes, then the identified price is from either the lowest priced current generation instance types or, failing that, the lowest priced previous generation instance types that match your attributes. When Amazon EC2 Auto Scaling selects instance types with your attributes, we will exclude instance types whose price exceeds your specified threshold.
         /// The parameter accepts an integer, which Amazon EC2 Auto Scaling interprets as a percentage.
         /// If you set ``DesiredCapacityType`` to ``vcpu`` or ``memory-mib``, the price protection threshold is based on the per-vCPU or per-memory price instead of the per instance price.
@@ -1439,57 +1245,55 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceRequirements {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcceleratorCount", self.accelerator_count);
-            p.set_opt("AcceleratorManufacturers", self.accelerator_manufacturers);
-            p.set_opt("AcceleratorNames", self.accelerator_names);
-            p.set_opt("AcceleratorTotalMemoryMiB", self.accelerator_total_memory_mib);
-            p.set_opt("AcceleratorTypes", self.accelerator_types);
-            p.set_opt("AllowedInstanceTypes", self.allowed_instance_types);
-            p.set_opt("BareMetal", self.bare_metal);
-            p.set_opt("BaselineEbsBandwidthMbps", self.baseline_ebs_bandwidth_mbps);
-            p.set_opt("BaselinePerformanceFactors", self.baseline_performance_factors);
-            p.set_opt("BurstablePerformance", self.burstable_performance);
-            p.set_opt("CpuManufacturers", self.cpu_manufacturers);
-            p.set_opt("ExcludedInstanceTypes", self.excluded_instance_types);
-            p.set_opt("InstanceGenerations", self.instance_generations);
-            p.set_opt("LocalStorage", self.local_storage);
-            p.set_opt("LocalStorageTypes", self.local_storage_types);
-            p.set_opt("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", self.max_spot_price_as_percentage_of_optimal_on_demand_price);
-            p.set_opt("MemoryGiBPerVCpu", self.memory_gib_per_v_cpu);
-            p.set("MemoryMiB", self.memory_mib);
-            p.set_opt("NetworkBandwidthGbps", self.network_bandwidth_gbps);
-            p.set_opt("NetworkInterfaceCount", self.network_interface_count);
-            p.set_opt("OnDemandMaxPricePercentageOverLowestPrice", self.on_demand_max_price_percentage_over_lowest_price);
-            p.set_opt("RequireHibernateSupport", self.require_hibernate_support);
-            p.set_opt("SpotMaxPricePercentageOverLowestPrice", self.spot_max_price_percentage_over_lowest_price);
-            p.set_opt("TotalLocalStorageGB", self.total_local_storage_gb);
-            p.set("VCpuCount", self.v_cpu_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceRequirements;
+        req {
+            memory_mib = "MemoryMiB",
+            v_cpu_count = "VCpuCount",
+        }
+        opt {
+            accelerator_count = "AcceleratorCount",
+            accelerator_manufacturers = "AcceleratorManufacturers",
+            accelerator_names = "AcceleratorNames",
+            accelerator_total_memory_mib = "AcceleratorTotalMemoryMiB",
+            accelerator_types = "AcceleratorTypes",
+            allowed_instance_types = "AllowedInstanceTypes",
+            bare_metal = "BareMetal",
+            baseline_ebs_bandwidth_mbps = "BaselineEbsBandwidthMbps",
+            baseline_performance_factors = "BaselinePerformanceFactors",
+            burstable_performance = "BurstablePerformance",
+            cpu_manufacturers = "CpuManufacturers",
+            excluded_instance_types = "ExcludedInstanceTypes",
+            instance_generations = "InstanceGenerations",
+            local_storage = "LocalStorage",
+            local_storage_types = "LocalStorageTypes",
+            max_spot_price_as_percentage_of_optimal_on_demand_price = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            memory_gib_per_v_cpu = "MemoryGiBPerVCpu",
+            network_bandwidth_gbps = "NetworkBandwidthGbps",
+            network_interface_count = "NetworkInterfaceCount",
+            on_demand_max_price_percentage_over_lowest_price = "OnDemandMaxPricePercentageOverLowestPrice",
+            require_hibernate_support = "RequireHibernateSupport",
+            spot_max_price_percentage_over_lowest_price = "SpotMaxPricePercentageOverLowestPrice",
+            total_local_storage_gb = "TotalLocalStorageGB",
         }
     }
 
-    pub(super) static INSTANCE_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AcceleratorCount", crate::resource::Rule { shape: Some(&ACCELERATOR_COUNT_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AcceleratorTotalMemoryMiB", crate::resource::Rule { shape: Some(&ACCELERATOR_TOTAL_MEMORY_MIB_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("BaselineEbsBandwidthMbps", crate::resource::Rule { shape: Some(&BASELINE_EBS_BANDWIDTH_MBPS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("MemoryGiBPerVCpu", crate::resource::Rule { shape: Some(&MEMORY_GIB_PER_V_CPU_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MemoryMiB", crate::resource::Rule { shape: Some(&MEMORY_MIB_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NetworkBandwidthGbps", crate::resource::Rule { shape: Some(&NETWORK_BANDWIDTH_GBPS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NetworkInterfaceCount", crate::resource::Rule { shape: Some(&NETWORK_INTERFACE_COUNT_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OnDemandMaxPricePercentageOverLowestPrice", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("SpotMaxPricePercentageOverLowestPrice", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("TotalLocalStorageGB", crate::resource::Rule { shape: Some(&TOTAL_LOCAL_STORAGE_GB_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VCpuCount", crate::resource::Rule { shape: Some(&V_CPU_COUNT_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AcceleratorCount", crate::resource::Rule { shape: Some(&ACCELERATOR_COUNT_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AcceleratorTotalMemoryMiB", crate::resource::Rule { shape: Some(&ACCELERATOR_TOTAL_MEMORY_MIB_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("BaselineEbsBandwidthMbps", crate::resource::Rule { shape: Some(&BASELINE_EBS_BANDWIDTH_MBPS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("MemoryGiBPerVCpu", crate::resource::Rule { shape: Some(&MEMORY_GIB_PER_V_CPU_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MemoryMiB", crate::resource::Rule { shape: Some(&MEMORY_MIB_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkBandwidthGbps", crate::resource::Rule { shape: Some(&NETWORK_BANDWIDTH_GBPS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkInterfaceCount", crate::resource::Rule { shape: Some(&NETWORK_INTERFACE_COUNT_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OnDemandMaxPricePercentageOverLowestPrice", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("SpotMaxPricePercentageOverLowestPrice", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("TotalLocalStorageGB", crate::resource::Rule { shape: Some(&TOTAL_LOCAL_STORAGE_GB_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VCpuCount", crate::resource::Rule { shape: Some(&V_CPU_COUNT_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``AcceleratorCountRequest`` is a property of the ``InstanceRequirements`` property of the [AWS::AutoScaling::AutoScalingGroup LaunchTemplateOverrides](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html) property type that describes the minimum and maximum number of accelerators for an instance type.
     #[derive(Clone, Default)]
@@ -1504,22 +1308,18 @@ pub mod auto_scaling_group {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AcceleratorCountRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested AcceleratorCountRequest;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static ACCELERATOR_COUNT_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCELERATOR_COUNT_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``AcceleratorTotalMemoryMiBRequest`` is a property of the ``InstanceRequirements`` property of the [AWS::AutoScaling::AutoScalingGroup LaunchTemplateOverrides](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html) property type that describes the minimum and maximum total memory size for the accelerators for an instance type, in MiB.
     #[derive(Clone, Default)]
@@ -1534,22 +1334,18 @@ pub mod auto_scaling_group {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AcceleratorTotalMemoryMibRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested AcceleratorTotalMemoryMibRequest;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static ACCELERATOR_TOTAL_MEMORY_MIB_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCELERATOR_TOTAL_MEMORY_MIB_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``BaselineEbsBandwidthMbpsRequest`` is a property of the ``InstanceRequirements`` property of the [AWS::AutoScaling::AutoScalingGroup LaunchTemplateOverrides](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html) property type that describes the minimum and maximum baseline bandwidth performance for an instance type, in Mbps.
     #[derive(Clone, Default)]
@@ -1564,22 +1360,18 @@ pub mod auto_scaling_group {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BaselineEbsBandwidthMbpsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested BaselineEbsBandwidthMbpsRequest;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static BASELINE_EBS_BANDWIDTH_MBPS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASELINE_EBS_BANDWIDTH_MBPS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The baseline performance to consider, using an instance family as a baseline reference. The instance family establishes the lowest acceptable level of performance. Auto Scaling uses this baseline to guide instance type selection, but there is no guarantee that the selected instance types will always exceed the baseline for every application.
     /// Currently, this parameter only supports CPU performance as a baseline performance factor. For example, specifying ``c6i`` uses the CPU performance of the ``c6i`` family as the baseline reference.
@@ -1591,12 +1383,10 @@ pub mod auto_scaling_group {
         pub cpu: ::std::option::Option<crate::cfn::autoscaling::auto_scaling_group::CpuPerformanceFactorRequest>,
     }
 
-    impl crate::resource::ToExpr for BaselinePerformanceFactorsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cpu", self.cpu);
-            p.into_expr()
+    crate::resource::props! {
+        nested BaselinePerformanceFactorsRequest;
+        opt {
+            cpu = "Cpu",
         }
     }
 
@@ -1610,12 +1400,10 @@ pub mod auto_scaling_group {
         pub references: ::std::option::Option<::std::vec::Vec<crate::cfn::autoscaling::auto_scaling_group::PerformanceFactorReferenceRequest>>,
     }
 
-    impl crate::resource::ToExpr for CpuPerformanceFactorRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("References", self.references);
-            p.into_expr()
+    crate::resource::props! {
+        nested CpuPerformanceFactorRequest;
+        opt {
+            references = "References",
         }
     }
 
@@ -1642,12 +1430,10 @@ pub mod auto_scaling_group {
         pub instance_family: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PerformanceFactorReferenceRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstanceFamily", self.instance_family);
-            p.into_expr()
+    crate::resource::props! {
+        nested PerformanceFactorReferenceRequest;
+        opt {
+            instance_family = "InstanceFamily",
         }
     }
 
@@ -1664,22 +1450,18 @@ pub mod auto_scaling_group {
         pub min: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for MemoryGibPerVCpuRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemoryGibPerVCpuRequest;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static MEMORY_GIB_PER_V_CPU_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMORY_GIB_PER_V_CPU_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``MemoryMiBRequest`` is a property of the ``InstanceRequirements`` property of the [AWS::AutoScaling::AutoScalingGroup LaunchTemplateOverrides](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html) property type that describes the minimum and maximum instance memory size for an instance type, in MiB.
     #[derive(Clone, Default)]
@@ -1694,22 +1476,18 @@ pub mod auto_scaling_group {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MemoryMibRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemoryMibRequest;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static MEMORY_MIB_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMORY_MIB_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``NetworkBandwidthGbpsRequest`` is a property of the ``InstanceRequirements`` property of the [AWS::AutoScaling::AutoScalingGroup LaunchTemplateOverrides](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html) property type that describes the minimum and maximum network bandwidth for an instance type, in Gbps.
     /// Setting the minimum bandwidth does not guarantee that your instance will achieve the minimum bandwidth. Amazon EC2 will identify instance types that support the specified minimum bandwidth, but the actual bandwidth of your instance might go below the specified minimum at times. For more information, see [Available instance bandwidth](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-network-bandwidth.html#available-instance-bandwidth) in the *Amazon EC2 User Guide for Linux Instances*.
@@ -1725,22 +1503,18 @@ pub mod auto_scaling_group {
         pub min: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for NetworkBandwidthGbpsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkBandwidthGbpsRequest;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static NETWORK_BANDWIDTH_GBPS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_BANDWIDTH_GBPS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``NetworkInterfaceCountRequest`` is a property of the ``InstanceRequirements`` property of the [AWS::AutoScaling::AutoScalingGroup LaunchTemplateOverrides](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html) property type that describes the minimum and maximum number of network interfaces for an instance type.
     #[derive(Clone, Default)]
@@ -1755,22 +1529,18 @@ pub mod auto_scaling_group {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for NetworkInterfaceCountRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkInterfaceCountRequest;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static NETWORK_INTERFACE_COUNT_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_INTERFACE_COUNT_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``TotalLocalStorageGBRequest`` is a property of the ``InstanceRequirements`` property of the [AWS::AutoScaling::AutoScalingGroup LaunchTemplateOverrides](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html) property type that describes the minimum and maximum total local storage size for an instance type, in GB.
     #[derive(Clone, Default)]
@@ -1785,22 +1555,18 @@ pub mod auto_scaling_group {
         pub min: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for TotalLocalStorageGbRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested TotalLocalStorageGbRequest;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static TOTAL_LOCAL_STORAGE_GB_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOTAL_LOCAL_STORAGE_GB_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ``VCpuCountRequest`` is a property of the ``InstanceRequirements`` property of the [AWS::AutoScaling::AutoScalingGroup LaunchTemplateOverrides](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-autoscaling-autoscalinggroup-launchtemplateoverrides.html) property type that describes the minimum and maximum number of vCPUs for an instance type.
     #[derive(Clone, Default)]
@@ -1815,22 +1581,18 @@ pub mod auto_scaling_group {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for VCpuCountRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested VCpuCountRequest;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static V_CPU_COUNT_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static V_CPU_COUNT_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that specifies an Amazon SNS notification configuration for the ``NotificationConfigurations`` property of the [AWS::AutoScaling::AutoScalingGroup](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-autoscaling-autoscalinggroup.html) resource.
     /// For an example template snippet, see [Configure Amazon EC2 Auto Scaling resources](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/quickref-ec2-auto-scaling.html).
@@ -1855,7 +1617,6 @@ pub mod auto_scaling_group {
 
     impl NotificationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topic_arn: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 notification_types: ::std::option::Option::None,
@@ -1864,13 +1625,13 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for NotificationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NotificationTypes", self.notification_types);
-            p.set("TopicARN", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationConfiguration;
+        req {
+            topic_arn = "TopicARN",
+        }
+        opt {
+            notification_types = "NotificationTypes",
         }
     }
 
@@ -1898,7 +1659,6 @@ pub mod auto_scaling_group {
 
     impl TagProperty {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, propagate_at_launch: impl ::std::convert::Into<crate::value::Val<bool>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -1908,23 +1668,19 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for TagProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("PropagateAtLaunch", self.propagate_at_launch);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagProperty;
+        req {
+            key = "Key",
+            propagate_at_launch = "PropagateAtLaunch",
+            value = "Value",
         }
     }
 
-    pub(super) static TAG_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifying information for a traffic source.
     #[derive(Clone)]
@@ -1955,7 +1711,6 @@ pub mod auto_scaling_group {
 
     impl TrafficSourceIdentifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 identifier: identifier.into(),
@@ -1964,28 +1719,24 @@ pub mod auto_scaling_group {
         }
     }
 
-    impl crate::resource::ToExpr for TrafficSourceIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identifier", self.identifier);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrafficSourceIdentifier;
+        req {
+            identifier = "Identifier",
+            type_ = "Type",
         }
     }
 
-    pub(super) static TRAFFIC_SOURCE_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(511), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(511), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRAFFIC_SOURCE_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(511), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(511), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// If launches fail in an Availability Zone, the following strategies are available. The default is ``balanced-best-effort``.
     /// +  ``balanced-only`` - If launches fail in an Availability Zone, Auto Scaling will continue to attempt to launch in the unhealthy zone to preserve a balanced distribution.
     /// +  ``balanced-best-effort`` - If launches fail in an Availability Zone, Auto Scaling will attempt to launch in another healthy Availability Zone instead.
     /// +  ``reservations-then-balanced`` - Auto Scaling will first attempt to launch into your Capacity Reservations, and then balance any remaining capacity across healthy Availability Zones.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityDistributionStrategy {
         /// `balanced-best-effort`
         BalancedBestEffort,
@@ -1995,19 +1746,10 @@ pub mod auto_scaling_group {
         ReservationsThenBalanced,
     }
 
-    impl crate::value::CfnEnum for CapacityDistributionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BalancedBestEffort => "balanced-best-effort",
-                Self::BalancedOnly => "balanced-only",
-                Self::ReservationsThenBalanced => "reservations-then-balanced",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapacityDistributionStrategy, ["balanced-best-effort", "balanced-only", "reservations-then-balanced"]);
 
     /// Specifies the health check behavior for the impaired Availability Zone in an active zonal shift. If you select ``Replace unhealthy``, instances that appear unhealthy will be replaced in all Availability Zones. If you select ``Ignore unhealthy``, instances will not be replaced in the Availability Zone with the active zonal shift. For more information, see [Auto Scaling group zonal shift](https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-zonal-shift.html) in the *Amazon EC2 Auto Scaling User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImpairedZoneHealthCheckBehavior {
         /// `IgnoreUnhealthy`
         IgnoreUnhealthy,
@@ -2015,22 +1757,14 @@ pub mod auto_scaling_group {
         ReplaceUnhealthy,
     }
 
-    impl crate::value::CfnEnum for ImpairedZoneHealthCheckBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IgnoreUnhealthy => "IgnoreUnhealthy",
-                Self::ReplaceUnhealthy => "ReplaceUnhealthy",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ImpairedZoneHealthCheckBehavior, ["IgnoreUnhealthy", "ReplaceUnhealthy"]);
 
     /// The capacity reservation preference. The following options are available:
     /// +  ``capacity-reservations-only`` - Auto Scaling will only launch instances into a Capacity Reservation or Capacity Reservation resource group. If capacity isn't available, instances will fail to launch.
     /// +  ``capacity-reservations-first`` - Auto Scaling will try to launch instances into a Capacity Reservation or Capacity Reservation resource group first. If capacity isn't available, instances will run in On-Demand capacity.
     /// +  ``none`` - Auto Scaling will not launch instances into a Capacity Reservation. Instances will run in On-Demand capacity.
     /// +  ``default`` - Auto Scaling uses the Capacity Reservation preference from your launch template or an open Capacity Reservation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityReservationPreference {
         /// `capacity-reservations-first`
         CapacityReservationsFirst,
@@ -2042,20 +1776,10 @@ pub mod auto_scaling_group {
         None,
     }
 
-    impl crate::value::CfnEnum for CapacityReservationPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapacityReservationsFirst => "capacity-reservations-first",
-                Self::CapacityReservationsOnly => "capacity-reservations-only",
-                Self::Default => "default",
-                Self::None => "none",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapacityReservationPreference, ["capacity-reservations-first", "capacity-reservations-only", "default", "none"]);
 
     /// The deletion protection setting for the Auto Scaling group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionProtection {
         /// `none`
         None,
@@ -2065,21 +1789,12 @@ pub mod auto_scaling_group {
         PreventForceDeletion,
     }
 
-    impl crate::value::CfnEnum for DeletionProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "none",
-                Self::PreventAllDeletion => "prevent-all-deletion",
-                Self::PreventForceDeletion => "prevent-force-deletion",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeletionProtection, ["none", "prevent-all-deletion", "prevent-force-deletion"]);
 
     /// Specifies the action when a termination lifecycle hook is abandoned due to failure, timeout, or explicit abandonment (calling CompleteLifecycleAction).
     /// Set to ``retain`` to move instances to a retained state. Set to ``terminate`` for default termination behavior.
     /// Retained instances don't count toward desired capacity and remain until you call ``TerminateInstanceInAutoScalingGroup``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TerminateHookAbandon {
         /// `retain`
         Retain,
@@ -2087,18 +1802,9 @@ pub mod auto_scaling_group {
         Terminate,
     }
 
-    impl crate::value::CfnEnum for TerminateHookAbandon {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Retain => "retain",
-                Self::Terminate => "terminate",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TerminateHookAbandon, ["retain", "terminate"]);
 
-    /// Allowed values of `TargetCapacityTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetCapacityTypes {
         /// `on-demand-capacity-reservation`
         OnDemandCapacityReservation,
@@ -2110,20 +1816,9 @@ pub mod auto_scaling_group {
         OnDemand,
     }
 
-    impl crate::value::CfnEnum for TargetCapacityTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemandCapacityReservation => "on-demand-capacity-reservation",
-                Self::CapacityBlock => "capacity-block",
-                Self::InterruptibleCapacityReservation => "interruptible-capacity-reservation",
-                Self::OnDemand => "on-demand",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetCapacityTypes, ["on-demand-capacity-reservation", "capacity-block", "interruptible-capacity-reservation", "on-demand"]);
 
-    /// Allowed values of `AcceleratorManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorManufacturers {
         /// `amazon-web-services`
         AmazonWebServices,
@@ -2135,20 +1830,9 @@ pub mod auto_scaling_group {
         Xilinx,
     }
 
-    impl crate::value::CfnEnum for AcceleratorManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonWebServices => "amazon-web-services",
-                Self::Amd => "amd",
-                Self::Nvidia => "nvidia",
-                Self::Xilinx => "xilinx",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AcceleratorManufacturers, ["amazon-web-services", "amd", "nvidia", "xilinx"]);
 
-    /// Allowed values of `AcceleratorNames`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorNames {
         /// `a100`
         A100,
@@ -2166,23 +1850,9 @@ pub mod auto_scaling_group {
         Vu9p,
     }
 
-    impl crate::value::CfnEnum for AcceleratorNames {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::A100 => "a100",
-                Self::K80 => "k80",
-                Self::M60 => "m60",
-                Self::RadeonProV520 => "radeon-pro-v520",
-                Self::T4 => "t4",
-                Self::V100 => "v100",
-                Self::Vu9p => "vu9p",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AcceleratorNames, ["a100", "k80", "m60", "radeon-pro-v520", "t4", "v100", "vu9p"]);
 
-    /// Allowed values of `AcceleratorTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorTypes {
         /// `fpga`
         Fpga,
@@ -2192,20 +1862,11 @@ pub mod auto_scaling_group {
         Inference,
     }
 
-    impl crate::value::CfnEnum for AcceleratorTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fpga => "fpga",
-                Self::Gpu => "gpu",
-                Self::Inference => "inference",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AcceleratorTypes, ["fpga", "gpu", "inference"]);
 
     /// Indicates whether bare metal instance types are included, excluded, or required.
     /// Default: ``excluded``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BareMetal {
         /// `excluded`
         Excluded,
@@ -2215,20 +1876,11 @@ pub mod auto_scaling_group {
         Required,
     }
 
-    impl crate::value::CfnEnum for BareMetal {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Excluded => "excluded",
-                Self::Included => "included",
-                Self::Required => "required",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BareMetal, ["excluded", "included", "required"]);
 
     /// Indicates whether burstable performance instance types are included, excluded, or required. For more information, see [Burstable performance instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/burstable-performance-instances.html) in the *Amazon EC2 User Guide*.
     /// Default: ``excluded``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BurstablePerformance {
         /// `excluded`
         Excluded,
@@ -2238,64 +1890,11 @@ pub mod auto_scaling_group {
         Required,
     }
 
-    impl crate::value::CfnEnum for BurstablePerformance {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Excluded => "excluded",
-                Self::Included => "included",
-                Self::Required => "required",
-            }
-        }
-    }
-
-    /// Allowed values of `CpuManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CpuManufacturers {
-        /// `amazon-web-services`
-        AmazonWebServices,
-        /// `amd`
-        Amd,
-        /// `apple`
-        Apple,
-        /// `intel`
-        Intel,
-    }
-
-    impl crate::value::CfnEnum for CpuManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonWebServices => "amazon-web-services",
-                Self::Amd => "amd",
-                Self::Apple => "apple",
-                Self::Intel => "intel",
-            }
-        }
-    }
-
-    /// Allowed values of `InstanceGenerations`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InstanceGenerations {
-        /// `current`
-        Current,
-        /// `previous`
-        Previous,
-    }
-
-    impl crate::value::CfnEnum for InstanceGenerations {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Current => "current",
-                Self::Previous => "previous",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BurstablePerformance, ["excluded", "included", "required"]);
 
     /// Indicates whether instance types with instance store volumes are included, excluded, or required. For more information, see [Amazon EC2 instance store](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/InstanceStorage.html) in the *Amazon EC2 User Guide*.
     /// Default: ``included``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LocalStorage {
         /// `excluded`
         Excluded,
@@ -2305,35 +1904,7 @@ pub mod auto_scaling_group {
         Required,
     }
 
-    impl crate::value::CfnEnum for LocalStorage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Excluded => "excluded",
-                Self::Included => "included",
-                Self::Required => "required",
-            }
-        }
-    }
-
-    /// Allowed values of `LocalStorageTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LocalStorageTypes {
-        /// `hdd`
-        Hdd,
-        /// `ssd`
-        Ssd,
-    }
-
-    impl crate::value::CfnEnum for LocalStorageTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hdd => "hdd",
-                Self::Ssd => "ssd",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LocalStorage, ["excluded", "included", "required"]);
 }
 
 /// The AWS::AutoScaling::LaunchConfiguration resource specifies the launch configuration that can be used by an Auto Scaling group to configure Amazon EC2 instances.
@@ -2423,7 +1994,6 @@ pub struct LaunchConfiguration {
 
 impl LaunchConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(image_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             associate_public_ip_address: ::std::option::Option::None,
@@ -2449,57 +2019,51 @@ impl LaunchConfiguration {
     }
 }
 
-impl crate::resource::Resource for LaunchConfiguration {
-    const TYPE: &'static str = "AWS::AutoScaling::LaunchConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAUNCH_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource LaunchConfiguration = "AWS::AutoScaling::LaunchConfiguration", shape: Some(&LAUNCH_CONFIGURATION_SHAPE);
+    req {
+        image_id = "ImageId",
+        instance_type = "InstanceType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociatePublicIpAddress", self.associate_public_ip_address);
-        p.set_opt("BlockDeviceMappings", self.block_device_mappings);
-        p.set_opt("ClassicLinkVPCId", self.classic_link_vpc_id);
-        p.set_opt("ClassicLinkVPCSecurityGroups", self.classic_link_vpc_security_groups);
-        p.set_opt("EbsOptimized", self.ebs_optimized);
-        p.set_opt("IamInstanceProfile", self.iam_instance_profile);
-        p.set("ImageId", self.image_id);
-        p.set_opt("InstanceId", self.instance_id);
-        p.set_opt("InstanceMonitoring", self.instance_monitoring);
-        p.set("InstanceType", self.instance_type);
-        p.set_opt("KernelId", self.kernel_id);
-        p.set_opt("KeyName", self.key_name);
-        p.set_opt("LaunchConfigurationName", self.launch_configuration_name);
-        p.set_opt("MetadataOptions", self.metadata_options);
-        p.set_opt("PlacementTenancy", self.placement_tenancy);
-        p.set_opt("RamDiskId", self.ram_disk_id);
-        p.set_opt("SecurityGroups", self.security_groups);
-        p.set_opt("SpotPrice", self.spot_price);
-        p.set_opt("UserData", self.user_data);
-        p
+    opt {
+        associate_public_ip_address = "AssociatePublicIpAddress",
+        block_device_mappings = "BlockDeviceMappings",
+        classic_link_vpc_id = "ClassicLinkVPCId",
+        classic_link_vpc_security_groups = "ClassicLinkVPCSecurityGroups",
+        ebs_optimized = "EbsOptimized",
+        iam_instance_profile = "IamInstanceProfile",
+        instance_id = "InstanceId",
+        instance_monitoring = "InstanceMonitoring",
+        kernel_id = "KernelId",
+        key_name = "KeyName",
+        launch_configuration_name = "LaunchConfigurationName",
+        metadata_options = "MetadataOptions",
+        placement_tenancy = "PlacementTenancy",
+        ram_disk_id = "RamDiskId",
+        security_groups = "SecurityGroups",
+        spot_price = "SpotPrice",
+        user_data = "UserData",
     }
 }
 
-static LAUNCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::launch_configuration::BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ClassicLinkVPCId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ClassicLinkVPCSecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("IamInstanceProfile", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ("ImageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(19), ..crate::resource::Rule::NONE }),
-        ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("KernelId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("KeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("LaunchConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("MetadataOptions", crate::resource::Rule { shape: Some(&self::launch_configuration::METADATA_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PlacementTenancy", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("RamDiskId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("SpotPrice", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("UserData", crate::resource::Rule { min_len: Some(0), max_len: Some(21847), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAUNCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::launch_configuration::BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ClassicLinkVPCId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ClassicLinkVPCSecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("IamInstanceProfile", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("ImageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+    ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(19), ..crate::resource::Rule::NONE }),
+    ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("KernelId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("KeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("LaunchConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("MetadataOptions", crate::resource::Rule { shape: Some(&self::launch_configuration::METADATA_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PlacementTenancy", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("RamDiskId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId, crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SpotPrice", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("UserData", crate::resource::Rule { min_len: Some(0), max_len: Some(21847), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod launch_configuration {
     //! Nested property types and enums of [`LaunchConfiguration`](super::LaunchConfiguration).
@@ -2527,7 +2091,6 @@ pub mod launch_configuration {
 
     impl BlockDeviceMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(device_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 device_name: device_name.into(),
@@ -2538,25 +2101,23 @@ pub mod launch_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for BlockDeviceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeviceName", self.device_name);
-            p.set_opt("Ebs", self.ebs);
-            p.set_opt("NoDevice", self.no_device);
-            p.set_opt("VirtualName", self.virtual_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockDeviceMapping;
+        req {
+            device_name = "DeviceName",
+        }
+        opt {
+            ebs = "Ebs",
+            no_device = "NoDevice",
+            virtual_name = "VirtualName",
         }
     }
 
-    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Ebs", crate::resource::Rule { shape: Some(&BLOCK_DEVICE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VirtualName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Ebs", crate::resource::Rule { shape: Some(&BLOCK_DEVICE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VirtualName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// BlockDevice is a subproperty of BlockDeviceMapping that describes an Amazon EBS volume.
     #[derive(Clone, Default)]
@@ -2591,30 +2152,26 @@ pub mod launch_configuration {
         pub volume_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BlockDevice {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockDevice;
+        opt {
+            delete_on_termination = "DeleteOnTermination",
+            encrypted = "Encrypted",
+            iops = "Iops",
+            snapshot_id = "SnapshotId",
+            throughput = "Throughput",
+            volume_size = "VolumeSize",
+            volume_type = "VolumeType",
         }
     }
 
-    pub(super) static BLOCK_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(20000.0), ..crate::resource::Rule::NONE }),
-            ("SnapshotId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("VolumeSize", crate::resource::Rule { min: Some(1.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
-            ("VolumeType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BLOCK_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(20000.0), ..crate::resource::Rule::NONE }),
+        ("SnapshotId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("VolumeSize", crate::resource::Rule { min: Some(1.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
+        ("VolumeType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// MetadataOptions is a property of AWS::AutoScaling::LaunchConfiguration that describes metadata options for the instances.
     #[derive(Clone, Default)]
@@ -2633,25 +2190,21 @@ pub mod launch_configuration {
         pub http_tokens: ::std::option::Option<crate::value::Val<crate::cfn::autoscaling::launch_configuration::HttpTokens>>,
     }
 
-    impl crate::resource::ToExpr for MetadataOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpEndpoint", self.http_endpoint);
-            p.set_opt("HttpPutResponseHopLimit", self.http_put_response_hop_limit);
-            p.set_opt("HttpTokens", self.http_tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataOptions;
+        opt {
+            http_endpoint = "HttpEndpoint",
+            http_put_response_hop_limit = "HttpPutResponseHopLimit",
+            http_tokens = "HttpTokens",
         }
     }
 
-    pub(super) static METADATA_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpPutResponseHopLimit", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METADATA_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpPutResponseHopLimit", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This parameter enables or disables the HTTP metadata endpoint on your instances.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `disabled`
         Disabled,
@@ -2659,18 +2212,10 @@ pub mod launch_configuration {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for HttpEndpoint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "disabled",
-                Self::Enabled => "enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpEndpoint, ["disabled", "enabled"]);
 
     /// The state of token usage for your instance metadata requests.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpTokens {
         /// `optional`
         Optional,
@@ -2678,15 +2223,7 @@ pub mod launch_configuration {
         Required,
     }
 
-    impl crate::value::CfnEnum for HttpTokens {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Optional => "optional",
-                Self::Required => "required",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpTokens, ["optional", "required"]);
 }
 
 /// Resource Type definition for AWS::AutoScaling::LifecycleHook
@@ -2730,7 +2267,6 @@ pub struct LifecycleHook {
 
 impl LifecycleHook {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auto_scaling_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, lifecycle_transition: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::lifecycle_hook::LifecycleTransition>>) -> Self {
         Self {
             auto_scaling_group_name: auto_scaling_group_name.into(),
@@ -2745,42 +2281,35 @@ impl LifecycleHook {
     }
 }
 
-impl crate::resource::Resource for LifecycleHook {
-    const TYPE: &'static str = "AWS::AutoScaling::LifecycleHook";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LIFECYCLE_HOOK_SHAPE)
+crate::resource::props! {
+    resource LifecycleHook = "AWS::AutoScaling::LifecycleHook", shape: Some(&LIFECYCLE_HOOK_SHAPE);
+    req {
+        auto_scaling_group_name = "AutoScalingGroupName",
+        lifecycle_transition = "LifecycleTransition",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AutoScalingGroupName", self.auto_scaling_group_name);
-        p.set_opt("DefaultResult", self.default_result);
-        p.set_opt("HeartbeatTimeout", self.heartbeat_timeout);
-        p.set_opt("LifecycleHookName", self.lifecycle_hook_name);
-        p.set("LifecycleTransition", self.lifecycle_transition);
-        p.set_opt("NotificationMetadata", self.notification_metadata);
-        p.set_opt("NotificationTargetARN", self.notification_target_arn);
-        p.set_opt("RoleARN", self.role_arn);
-        p
+    opt {
+        default_result = "DefaultResult",
+        heartbeat_timeout = "HeartbeatTimeout",
+        lifecycle_hook_name = "LifecycleHookName",
+        notification_metadata = "NotificationMetadata",
+        notification_target_arn = "NotificationTargetARN",
+        role_arn = "RoleARN",
     }
 }
 
-static LIFECYCLE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("LifecycleHookName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_\\/]+$")), ..crate::resource::Rule::NONE }),
-        ("NotificationMetadata", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007e]+$")), ..crate::resource::Rule::NONE }),
-        ("NotificationTargetARN", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LIFECYCLE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("LifecycleHookName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-_\\/]+$")), ..crate::resource::Rule::NONE }),
+    ("NotificationMetadata", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007e]+$")), ..crate::resource::Rule::NONE }),
+    ("NotificationTargetARN", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod lifecycle_hook {
     //! Nested property types and enums of [`LifecycleHook`](super::LifecycleHook).
 
     /// The action the Auto Scaling group takes when the lifecycle hook timeout elapses or if an unexpected failure occurs. The valid values are CONTINUE and ABANDON (default).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultResult {
         /// `ABANDON`
         Abandon,
@@ -2788,18 +2317,10 @@ pub mod lifecycle_hook {
         Continue,
     }
 
-    impl crate::value::CfnEnum for DefaultResult {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Abandon => "ABANDON",
-                Self::Continue => "CONTINUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultResult, ["ABANDON", "CONTINUE"]);
 
     /// The instance state to which you want to attach the lifecycle hook.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LifecycleTransition {
         /// `autoscaling:EC2_INSTANCE_LAUNCHING`
         AutoscalingEc2InstanceLaunching,
@@ -2807,15 +2328,7 @@ pub mod lifecycle_hook {
         AutoscalingEc2InstanceTerminating,
     }
 
-    impl crate::value::CfnEnum for LifecycleTransition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutoscalingEc2InstanceLaunching => "autoscaling:EC2_INSTANCE_LAUNCHING",
-                Self::AutoscalingEc2InstanceTerminating => "autoscaling:EC2_INSTANCE_TERMINATING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LifecycleTransition, ["autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"]);
 }
 
 /// The AWS::AutoScaling::ScalingPolicy resource specifies an Amazon EC2 Auto Scaling scaling policy so that the Auto Scaling group can scale the number of instances available for your application.
@@ -2871,7 +2384,6 @@ pub struct ScalingPolicy {
 
 impl ScalingPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auto_scaling_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             adjustment_type: ::std::option::Option::None,
@@ -2889,59 +2401,55 @@ impl ScalingPolicy {
     }
 }
 
-impl crate::resource::Resource for ScalingPolicy {
-    const TYPE: &'static str = "AWS::AutoScaling::ScalingPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCALING_POLICY_SHAPE)
+crate::resource::props! {
+    resource ScalingPolicy = "AWS::AutoScaling::ScalingPolicy", shape: Some(&SCALING_POLICY_SHAPE);
+    req {
+        auto_scaling_group_name = "AutoScalingGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdjustmentType", self.adjustment_type);
-        p.set("AutoScalingGroupName", self.auto_scaling_group_name);
-        p.set_opt("Cooldown", self.cooldown);
-        p.set_opt("EstimatedInstanceWarmup", self.estimated_instance_warmup);
-        p.set_opt("MetricAggregationType", self.metric_aggregation_type);
-        p.set_opt("MinAdjustmentMagnitude", self.min_adjustment_magnitude);
-        p.set_opt("PolicyType", self.policy_type);
-        p.set_opt("PredictiveScalingConfiguration", self.predictive_scaling_configuration);
-        p.set_opt("ScalingAdjustment", self.scaling_adjustment);
-        p.set_opt("StepAdjustments", self.step_adjustments);
-        p.set_opt("TargetTrackingConfiguration", self.target_tracking_configuration);
-        p
+    opt {
+        adjustment_type = "AdjustmentType",
+        cooldown = "Cooldown",
+        estimated_instance_warmup = "EstimatedInstanceWarmup",
+        metric_aggregation_type = "MetricAggregationType",
+        min_adjustment_magnitude = "MinAdjustmentMagnitude",
+        policy_type = "PolicyType",
+        predictive_scaling_configuration = "PredictiveScalingConfiguration",
+        scaling_adjustment = "ScalingAdjustment",
+        step_adjustments = "StepAdjustments",
+        target_tracking_configuration = "TargetTrackingConfiguration",
     }
 }
 
-static SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdjustmentType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("MetricAggregationType", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("PolicyType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("PredictiveScalingConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::PREDICTIVE_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TargetTrackingConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::TARGET_TRACKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdjustmentType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("MetricAggregationType", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("PolicyType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("PredictiveScalingConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::PREDICTIVE_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TargetTrackingConfiguration", crate::resource::Rule { shape: Some(&self::scaling_policy::TARGET_TRACKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScalingPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScalingPolicy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `PolicyName`.
-    #[inline]
-    pub fn attr_policy_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `PolicyName`.
+        attr_policy_name: ::std::string::String = "PolicyName",
     }
 }
 
 pub mod scaling_policy {
     //! Nested property types and enums of [`ScalingPolicy`](super::ScalingPolicy).
 
-    /// The definition `PredictiveScalingConfiguration`.
+    #[deprecated(note = "renamed to `PredictiveScalingPredefinedMetricPairType`")]
+    #[doc(hidden)]
+    pub type PredictiveScalingPredefinedMetricPairPredefinedMetricType = PredictiveScalingPredefinedMetricPairType;
+
+    #[deprecated(note = "renamed to `PredictiveScalingPredefinedScalingMetricType`")]
+    #[doc(hidden)]
+    pub type PredictiveScalingPredefinedScalingMetricPredefinedMetricType = PredictiveScalingPredefinedScalingMetricType;
+
     #[derive(Clone)]
     pub struct PredictiveScalingConfiguration {
         /// CloudFormation property `MaxCapacityBreachBehavior`.
@@ -2970,28 +2478,25 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxCapacityBreachBehavior", self.max_capacity_breach_behavior);
-            p.set_opt("MaxCapacityBuffer", self.max_capacity_buffer);
-            p.set("MetricSpecifications", self.metric_specifications);
-            p.set_opt("Mode", self.mode);
-            p.set_opt("SchedulingBufferTime", self.scheduling_buffer_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingConfiguration;
+        req {
+            metric_specifications = "MetricSpecifications",
+        }
+        opt {
+            max_capacity_breach_behavior = "MaxCapacityBreachBehavior",
+            max_capacity_buffer = "MaxCapacityBuffer",
+            mode = "Mode",
+            scheduling_buffer_time = "SchedulingBufferTime",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxCapacityBuffer", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MetricSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SchedulingBufferTime", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxCapacityBuffer", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MetricSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SchedulingBufferTime", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PredictiveScalingMetricSpecification`.
     #[derive(Clone)]
     pub struct PredictiveScalingMetricSpecification {
         /// CloudFormation property `CustomizedCapacityMetricSpecification`.
@@ -3012,7 +2517,6 @@ pub mod scaling_policy {
 
     impl PredictiveScalingMetricSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 customized_capacity_metric_specification: ::std::option::Option::None,
@@ -3026,33 +2530,30 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomizedCapacityMetricSpecification", self.customized_capacity_metric_specification);
-            p.set_opt("CustomizedLoadMetricSpecification", self.customized_load_metric_specification);
-            p.set_opt("CustomizedScalingMetricSpecification", self.customized_scaling_metric_specification);
-            p.set_opt("PredefinedLoadMetricSpecification", self.predefined_load_metric_specification);
-            p.set_opt("PredefinedMetricPairSpecification", self.predefined_metric_pair_specification);
-            p.set_opt("PredefinedScalingMetricSpecification", self.predefined_scaling_metric_specification);
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingMetricSpecification;
+        req {
+            target_value = "TargetValue",
+        }
+        opt {
+            customized_capacity_metric_specification = "CustomizedCapacityMetricSpecification",
+            customized_load_metric_specification = "CustomizedLoadMetricSpecification",
+            customized_scaling_metric_specification = "CustomizedScalingMetricSpecification",
+            predefined_load_metric_specification = "PredefinedLoadMetricSpecification",
+            predefined_metric_pair_specification = "PredefinedMetricPairSpecification",
+            predefined_scaling_metric_specification = "PredefinedScalingMetricSpecification",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomizedCapacityMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomizedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomizedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PredefinedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PredefinedMetricPairSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PredefinedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomizedCapacityMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomizedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomizedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PredefinedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PredefinedMetricPairSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PredefinedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PredictiveScalingCustomizedCapacityMetric`.
     #[derive(Clone)]
     pub struct PredictiveScalingCustomizedCapacityMetric {
         /// CloudFormation property `MetricDataQueries`; required.
@@ -3069,22 +2570,17 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingCustomizedCapacityMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricDataQueries", self.metric_data_queries);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingCustomizedCapacityMetric;
+        req {
+            metric_data_queries = "MetricDataQueries",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetricDataQuery`.
     #[derive(Clone)]
     pub struct MetricDataQuery {
         /// CloudFormation property `Expression`.
@@ -3101,7 +2597,6 @@ pub mod scaling_policy {
 
     impl MetricDataQuery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 expression: ::std::option::Option::None,
@@ -3113,29 +2608,26 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDataQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set("Id", self.id);
-            p.set_opt("Label", self.label);
-            p.set_opt("MetricStat", self.metric_stat);
-            p.set_opt("ReturnData", self.return_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDataQuery;
+        req {
+            id = "Id",
+        }
+        opt {
+            expression = "Expression",
+            label = "Label",
+            metric_stat = "MetricStat",
+            return_data = "ReturnData",
         }
     }
 
-    pub(super) static METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Label", crate::resource::Rule { min_len: Some(0), max_len: Some(2047), ..crate::resource::Rule::NONE }),
-            ("MetricStat", crate::resource::Rule { shape: Some(&METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Label", crate::resource::Rule { min_len: Some(0), max_len: Some(2047), ..crate::resource::Rule::NONE }),
+        ("MetricStat", crate::resource::Rule { shape: Some(&METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetricStat`.
     #[derive(Clone)]
     pub struct MetricStat {
         /// CloudFormation property `Metric`; required.
@@ -3148,7 +2640,6 @@ pub mod scaling_policy {
 
     impl MetricStat {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric: crate::cfn::autoscaling::scaling_policy::Metric, stat: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metric,
@@ -3158,24 +2649,21 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for MetricStat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Metric", self.metric);
-            p.set("Stat", self.stat);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricStat;
+        req {
+            metric = "Metric",
+            stat = "Stat",
+        }
+        opt {
+            unit = "Unit",
         }
     }
 
-    pub(super) static METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Stat", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Stat", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Metric`.
     #[derive(Clone)]
     pub struct Metric {
         /// CloudFormation property `Dimensions`.
@@ -3188,7 +2676,6 @@ pub mod scaling_policy {
 
     impl Metric {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dimensions: ::std::option::Option::None,
@@ -3198,18 +2685,17 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for Metric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set("MetricName", self.metric_name);
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested Metric;
+        req {
+            metric_name = "MetricName",
+            namespace = "Namespace",
+        }
+        opt {
+            dimensions = "Dimensions",
         }
     }
 
-    /// The definition `MetricDimension`.
     #[derive(Clone)]
     pub struct MetricDimension {
         /// CloudFormation property `Name`; required.
@@ -3220,7 +2706,6 @@ pub mod scaling_policy {
 
     impl MetricDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -3229,17 +2714,14 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDimension;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `PredictiveScalingCustomizedLoadMetric`.
     #[derive(Clone)]
     pub struct PredictiveScalingCustomizedLoadMetric {
         /// CloudFormation property `MetricDataQueries`; required.
@@ -3256,22 +2738,17 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingCustomizedLoadMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricDataQueries", self.metric_data_queries);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingCustomizedLoadMetric;
+        req {
+            metric_data_queries = "MetricDataQueries",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PredictiveScalingCustomizedScalingMetric`.
     #[derive(Clone)]
     pub struct PredictiveScalingCustomizedScalingMetric {
         /// CloudFormation property `MetricDataQueries`; required.
@@ -3288,22 +2765,17 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingCustomizedScalingMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricDataQueries", self.metric_data_queries);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingCustomizedScalingMetric;
+        req {
+            metric_data_queries = "MetricDataQueries",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricDataQueries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PredictiveScalingPredefinedLoadMetric`.
     #[derive(Clone)]
     pub struct PredictiveScalingPredefinedLoadMetric {
         /// CloudFormation property `PredefinedMetricType`; required.
@@ -3314,7 +2786,6 @@ pub mod scaling_policy {
 
     impl PredictiveScalingPredefinedLoadMetric {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredefinedMetricType>>) -> Self {
             Self {
                 predefined_metric_type: predefined_metric_type.into(),
@@ -3323,35 +2794,31 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingPredefinedLoadMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedMetricType", self.predefined_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingPredefinedLoadMetric;
+        req {
+            predefined_metric_type = "PredefinedMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PredictiveScalingPredefinedMetricPair`.
     #[derive(Clone)]
     pub struct PredictiveScalingPredefinedMetricPair {
         /// CloudFormation property `PredefinedMetricType`; required.
-        pub predefined_metric_type: crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedMetricPairPredefinedMetricType>,
+        pub predefined_metric_type: crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedMetricPairType>,
         /// CloudFormation property `ResourceLabel`.
         pub resource_label: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
     impl PredictiveScalingPredefinedMetricPair {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedMetricPairPredefinedMetricType>>) -> Self {
+        pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedMetricPairType>>) -> Self {
             Self {
                 predefined_metric_type: predefined_metric_type.into(),
                 resource_label: ::std::option::Option::None,
@@ -3359,35 +2826,31 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingPredefinedMetricPair {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedMetricType", self.predefined_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingPredefinedMetricPair;
+        req {
+            predefined_metric_type = "PredefinedMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PredictiveScalingPredefinedScalingMetric`.
     #[derive(Clone)]
     pub struct PredictiveScalingPredefinedScalingMetric {
         /// CloudFormation property `PredefinedMetricType`; required.
-        pub predefined_metric_type: crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedScalingMetricPredefinedMetricType>,
+        pub predefined_metric_type: crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedScalingMetricType>,
         /// CloudFormation property `ResourceLabel`.
         pub resource_label: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
     impl PredictiveScalingPredefinedScalingMetric {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedScalingMetricPredefinedMetricType>>) -> Self {
+        pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedScalingMetricType>>) -> Self {
             Self {
                 predefined_metric_type: predefined_metric_type.into(),
                 resource_label: ::std::option::Option::None,
@@ -3395,23 +2858,20 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveScalingPredefinedScalingMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedMetricType", self.predefined_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveScalingPredefinedScalingMetric;
+        req {
+            predefined_metric_type = "PredefinedMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StepAdjustment`.
     #[derive(Clone)]
     pub struct StepAdjustment {
         /// CloudFormation property `MetricIntervalLowerBound`.
@@ -3424,7 +2884,6 @@ pub mod scaling_policy {
 
     impl StepAdjustment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(scaling_adjustment: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 metric_interval_lower_bound: ::std::option::Option::None,
@@ -3434,18 +2893,17 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for StepAdjustment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricIntervalLowerBound", self.metric_interval_lower_bound);
-            p.set_opt("MetricIntervalUpperBound", self.metric_interval_upper_bound);
-            p.set("ScalingAdjustment", self.scaling_adjustment);
-            p.into_expr()
+    crate::resource::props! {
+        nested StepAdjustment;
+        req {
+            scaling_adjustment = "ScalingAdjustment",
+        }
+        opt {
+            metric_interval_lower_bound = "MetricIntervalLowerBound",
+            metric_interval_upper_bound = "MetricIntervalUpperBound",
         }
     }
 
-    /// The definition `TargetTrackingConfiguration`.
     #[derive(Clone)]
     pub struct TargetTrackingConfiguration {
         /// CloudFormation property `CustomizedMetricSpecification`.
@@ -3460,7 +2918,6 @@ pub mod scaling_policy {
 
     impl TargetTrackingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 customized_metric_specification: ::std::option::Option::None,
@@ -3471,26 +2928,23 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrackingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomizedMetricSpecification", self.customized_metric_specification);
-            p.set_opt("DisableScaleIn", self.disable_scale_in);
-            p.set_opt("PredefinedMetricSpecification", self.predefined_metric_specification);
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingConfiguration;
+        req {
+            target_value = "TargetValue",
+        }
+        opt {
+            customized_metric_specification = "CustomizedMetricSpecification",
+            disable_scale_in = "DisableScaleIn",
+            predefined_metric_specification = "PredefinedMetricSpecification",
         }
     }
 
-    pub(super) static TARGET_TRACKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomizedMetricSpecification", crate::resource::Rule { shape: Some(&CUSTOMIZED_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PredefinedMetricSpecification", crate::resource::Rule { shape: Some(&PREDEFINED_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomizedMetricSpecification", crate::resource::Rule { shape: Some(&CUSTOMIZED_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PredefinedMetricSpecification", crate::resource::Rule { shape: Some(&PREDEFINED_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomizedMetricSpecification`.
     #[derive(Clone, Default)]
     pub struct CustomizedMetricSpecification {
         /// CloudFormation property `Dimensions`.
@@ -3509,29 +2963,24 @@ pub mod scaling_policy {
         pub unit: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomizedMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("Metrics", self.metrics);
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("Period", self.period);
-            p.set_opt("Statistic", self.statistic);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomizedMetricSpecification;
+        opt {
+            dimensions = "Dimensions",
+            metric_name = "MetricName",
+            metrics = "Metrics",
+            namespace = "Namespace",
+            period = "Period",
+            statistic = "Statistic",
+            unit = "Unit",
         }
     }
 
-    pub(super) static CUSTOMIZED_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Metrics", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMIZED_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Metrics", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TargetTrackingMetricDataQuery`.
     #[derive(Clone)]
     pub struct TargetTrackingMetricDataQuery {
         /// CloudFormation property `Expression`.
@@ -3550,7 +2999,6 @@ pub mod scaling_policy {
 
     impl TargetTrackingMetricDataQuery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 expression: ::std::option::Option::None,
@@ -3563,31 +3011,28 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrackingMetricDataQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set("Id", self.id);
-            p.set_opt("Label", self.label);
-            p.set_opt("MetricStat", self.metric_stat);
-            p.set_opt("Period", self.period);
-            p.set_opt("ReturnData", self.return_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingMetricDataQuery;
+        req {
+            id = "Id",
+        }
+        opt {
+            expression = "Expression",
+            label = "Label",
+            metric_stat = "MetricStat",
+            period = "Period",
+            return_data = "ReturnData",
         }
     }
 
-    pub(super) static TARGET_TRACKING_METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2047), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("Label", crate::resource::Rule { min_len: Some(0), max_len: Some(2047), ..crate::resource::Rule::NONE }),
-            ("MetricStat", crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2047), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("Label", crate::resource::Rule { min_len: Some(0), max_len: Some(2047), ..crate::resource::Rule::NONE }),
+        ("MetricStat", crate::resource::Rule { shape: Some(&TARGET_TRACKING_METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TargetTrackingMetricStat`.
     #[derive(Clone)]
     pub struct TargetTrackingMetricStat {
         /// CloudFormation property `Metric`; required.
@@ -3602,7 +3047,6 @@ pub mod scaling_policy {
 
     impl TargetTrackingMetricStat {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric: crate::cfn::autoscaling::scaling_policy::Metric, stat: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metric,
@@ -3613,38 +3057,34 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrackingMetricStat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Metric", self.metric);
-            p.set_opt("Period", self.period);
-            p.set("Stat", self.stat);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingMetricStat;
+        req {
+            metric = "Metric",
+            stat = "Stat",
+        }
+        opt {
+            period = "Period",
+            unit = "Unit",
         }
     }
 
-    pub(super) static TARGET_TRACKING_METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Stat", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Stat", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PredefinedMetricSpecification`.
     #[derive(Clone)]
     pub struct PredefinedMetricSpecification {
         /// CloudFormation property `PredefinedMetricType`; required.
-        pub predefined_metric_type: crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedScalingMetricPredefinedMetricType>,
+        pub predefined_metric_type: crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedScalingMetricType>,
         /// CloudFormation property `ResourceLabel`.
         pub resource_label: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
     impl PredefinedMetricSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedScalingMetricPredefinedMetricType>>) -> Self {
+        pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscaling::scaling_policy::PredictiveScalingPredefinedScalingMetricType>>) -> Self {
             Self {
                 predefined_metric_type: predefined_metric_type.into(),
                 resource_label: ::std::option::Option::None,
@@ -3652,24 +3092,22 @@ pub mod scaling_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PredefinedMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedMetricType", self.predefined_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredefinedMetricSpecification;
+        req {
+            predefined_metric_type = "PredefinedMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDEFINED_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDEFINED_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies how the scaling adjustment is interpreted. The valid values are ChangeInCapacity, ExactCapacity, and PercentChangeInCapacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdjustmentType {
         /// `ChangeInCapacity`
         ChangeInCapacity,
@@ -3679,19 +3117,10 @@ pub mod scaling_policy {
         PercentChangeInCapacity,
     }
 
-    impl crate::value::CfnEnum for AdjustmentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ChangeInCapacity => "ChangeInCapacity",
-                Self::ExactCapacity => "ExactCapacity",
-                Self::PercentChangeInCapacity => "PercentChangeInCapacity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdjustmentType, ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]);
 
     /// The aggregation type for the CloudWatch metrics. The valid values are Minimum, Maximum, and Average. If the aggregation type is null, the value is treated as Average. Valid only if the policy type is StepScaling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricAggregationType {
         /// `Average`
         Average,
@@ -3701,19 +3130,10 @@ pub mod scaling_policy {
         Minimum,
     }
 
-    impl crate::value::CfnEnum for MetricAggregationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Average => "Average",
-                Self::Maximum => "Maximum",
-                Self::Minimum => "Minimum",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricAggregationType, ["Average", "Maximum", "Minimum"]);
 
     /// One of the following policy types: TargetTrackingScaling, StepScaling, SimpleScaling (default), PredictiveScaling
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `PredictiveScaling`
         PredictiveScaling,
@@ -3725,20 +3145,9 @@ pub mod scaling_policy {
         TargetTrackingScaling,
     }
 
-    impl crate::value::CfnEnum for PolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PredictiveScaling => "PredictiveScaling",
-                Self::SimpleScaling => "SimpleScaling",
-                Self::StepScaling => "StepScaling",
-                Self::TargetTrackingScaling => "TargetTrackingScaling",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PolicyType, ["PredictiveScaling", "SimpleScaling", "StepScaling", "TargetTrackingScaling"]);
 
-    /// Allowed values of `MaxCapacityBreachBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaxCapacityBreachBehavior {
         /// `HonorMaxCapacity`
         HonorMaxCapacity,
@@ -3746,18 +3155,9 @@ pub mod scaling_policy {
         IncreaseMaxCapacity,
     }
 
-    impl crate::value::CfnEnum for MaxCapacityBreachBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HonorMaxCapacity => "HonorMaxCapacity",
-                Self::IncreaseMaxCapacity => "IncreaseMaxCapacity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MaxCapacityBreachBehavior, ["HonorMaxCapacity", "IncreaseMaxCapacity"]);
 
-    /// Allowed values of `PredefinedMetricType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredefinedMetricType {
         /// `ALBTargetGroupRequestCount`
         AlbTargetGroupRequestCount,
@@ -3769,21 +3169,10 @@ pub mod scaling_policy {
         AsgTotalNetworkOut,
     }
 
-    impl crate::value::CfnEnum for PredefinedMetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlbTargetGroupRequestCount => "ALBTargetGroupRequestCount",
-                Self::AsgTotalCpuUtilization => "ASGTotalCPUUtilization",
-                Self::AsgTotalNetworkIn => "ASGTotalNetworkIn",
-                Self::AsgTotalNetworkOut => "ASGTotalNetworkOut",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PredefinedMetricType, ["ALBTargetGroupRequestCount", "ASGTotalCPUUtilization", "ASGTotalNetworkIn", "ASGTotalNetworkOut"]);
 
-    /// Allowed values of `PredefinedMetricType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PredictiveScalingPredefinedMetricPairPredefinedMetricType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum PredictiveScalingPredefinedMetricPairType {
         /// `ALBRequestCount`
         AlbRequestCount,
         /// `ASGCPUUtilization`
@@ -3794,21 +3183,10 @@ pub mod scaling_policy {
         AsgNetworkOut,
     }
 
-    impl crate::value::CfnEnum for PredictiveScalingPredefinedMetricPairPredefinedMetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlbRequestCount => "ALBRequestCount",
-                Self::AsgcpuUtilization => "ASGCPUUtilization",
-                Self::AsgNetworkIn => "ASGNetworkIn",
-                Self::AsgNetworkOut => "ASGNetworkOut",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PredictiveScalingPredefinedMetricPairType, ["ALBRequestCount", "ASGCPUUtilization", "ASGNetworkIn", "ASGNetworkOut"]);
 
-    /// Allowed values of `PredefinedMetricType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum PredictiveScalingPredefinedScalingMetricType {
         /// `ALBRequestCountPerTarget`
         AlbRequestCountPerTarget,
         /// `ASGAverageCPUUtilization`
@@ -3819,20 +3197,9 @@ pub mod scaling_policy {
         AsgAverageNetworkOut,
     }
 
-    impl crate::value::CfnEnum for PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlbRequestCountPerTarget => "ALBRequestCountPerTarget",
-                Self::AsgAverageCpuUtilization => "ASGAverageCPUUtilization",
-                Self::AsgAverageNetworkIn => "ASGAverageNetworkIn",
-                Self::AsgAverageNetworkOut => "ASGAverageNetworkOut",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PredictiveScalingPredefinedScalingMetricType, ["ALBRequestCountPerTarget", "ASGAverageCPUUtilization", "ASGAverageNetworkIn", "ASGAverageNetworkOut"]);
 
-    /// Allowed values of `Mode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ForecastAndScale`
         ForecastAndScale,
@@ -3840,18 +3207,9 @@ pub mod scaling_policy {
         ForecastOnly,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ForecastAndScale => "ForecastAndScale",
-                Self::ForecastOnly => "ForecastOnly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["ForecastAndScale", "ForecastOnly"]);
 
-    /// Allowed values of `Statistic`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Statistic {
         /// `Average`
         Average,
@@ -3865,18 +3223,7 @@ pub mod scaling_policy {
         Sum,
     }
 
-    impl crate::value::CfnEnum for Statistic {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Average => "Average",
-                Self::Maximum => "Maximum",
-                Self::Minimum => "Minimum",
-                Self::SampleCount => "SampleCount",
-                Self::Sum => "Sum",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Statistic, ["Average", "Maximum", "Minimum", "SampleCount", "Sum"]);
 }
 
 /// The AWS::AutoScaling::ScheduledAction resource specifies an Amazon EC2 Auto Scaling scheduled action so that the Auto Scaling group can change the number of instances available for your application in response to predictable load changes.
@@ -3920,7 +3267,6 @@ pub struct ScheduledAction {
 
 impl ScheduledAction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auto_scaling_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auto_scaling_group_name: auto_scaling_group_name.into(),
@@ -3935,41 +3281,33 @@ impl ScheduledAction {
     }
 }
 
-impl crate::resource::Resource for ScheduledAction {
-    const TYPE: &'static str = "AWS::AutoScaling::ScheduledAction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULED_ACTION_SHAPE)
+crate::resource::props! {
+    resource ScheduledAction = "AWS::AutoScaling::ScheduledAction", shape: Some(&SCHEDULED_ACTION_SHAPE);
+    req {
+        auto_scaling_group_name = "AutoScalingGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AutoScalingGroupName", self.auto_scaling_group_name);
-        p.set_opt("DesiredCapacity", self.desired_capacity);
-        p.set_opt("EndTime", self.end_time);
-        p.set_opt("MaxSize", self.max_size);
-        p.set_opt("MinSize", self.min_size);
-        p.set_opt("Recurrence", self.recurrence);
-        p.set_opt("StartTime", self.start_time);
-        p.set_opt("TimeZone", self.time_zone);
-        p
+    opt {
+        desired_capacity = "DesiredCapacity",
+        end_time = "EndTime",
+        max_size = "MaxSize",
+        min_size = "MinSize",
+        recurrence = "Recurrence",
+        start_time = "StartTime",
+        time_zone = "TimeZone",
     }
 }
 
-static SCHEDULED_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Recurrence", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("TimeZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEDULED_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Recurrence", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("TimeZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScheduledAction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScheduledAction> {
-    /// `Fn::GetAtt` `ScheduledActionName`.
-    #[inline]
-    pub fn attr_scheduled_action_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScheduledActionName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ScheduledActionName`.
+        attr_scheduled_action_name: ::std::string::String = "ScheduledActionName",
     }
 }
 
@@ -3992,7 +3330,6 @@ pub struct WarmPool {
 
 impl WarmPool {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auto_scaling_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auto_scaling_group_name: auto_scaling_group_name.into(),
@@ -4004,53 +3341,42 @@ impl WarmPool {
     }
 }
 
-impl crate::resource::Resource for WarmPool {
-    const TYPE: &'static str = "AWS::AutoScaling::WarmPool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WARM_POOL_SHAPE)
+crate::resource::props! {
+    resource WarmPool = "AWS::AutoScaling::WarmPool", shape: Some(&WARM_POOL_SHAPE);
+    req {
+        auto_scaling_group_name = "AutoScalingGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AutoScalingGroupName", self.auto_scaling_group_name);
-        p.set_opt("InstanceReusePolicy", self.instance_reuse_policy);
-        p.set_opt("MaxGroupPreparedCapacity", self.max_group_prepared_capacity);
-        p.set_opt("MinSize", self.min_size);
-        p.set_opt("PoolState", self.pool_state);
-        p
+    opt {
+        instance_reuse_policy = "InstanceReusePolicy",
+        max_group_prepared_capacity = "MaxGroupPreparedCapacity",
+        min_size = "MinSize",
+        pool_state = "PoolState",
     }
 }
 
-static WARM_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("MaxGroupPreparedCapacity", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-        ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WARM_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoScalingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("MaxGroupPreparedCapacity", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+    ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod warm_pool {
     //! Nested property types and enums of [`WarmPool`](super::WarmPool).
 
-    /// The definition `InstanceReusePolicy`.
     #[derive(Clone, Default)]
     pub struct InstanceReusePolicy {
         /// CloudFormation property `ReuseOnScaleIn`.
         pub reuse_on_scale_in: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for InstanceReusePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReuseOnScaleIn", self.reuse_on_scale_in);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceReusePolicy;
+        opt {
+            reuse_on_scale_in = "ReuseOnScaleIn",
         }
     }
 
-    /// Allowed values of `PoolState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PoolState {
         /// `Hibernated`
         Hibernated,
@@ -4060,14 +3386,5 @@ pub mod warm_pool {
         Stopped,
     }
 
-    impl crate::value::CfnEnum for PoolState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hibernated => "Hibernated",
-                Self::Running => "Running",
-                Self::Stopped => "Stopped",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PoolState, ["Hibernated", "Running", "Stopped"]);
 }

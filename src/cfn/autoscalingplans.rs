@@ -30,51 +30,36 @@ impl ScalingPlan {
     }
 }
 
-impl crate::resource::Resource for ScalingPlan {
-    const TYPE: &'static str = "AWS::AutoScalingPlans::ScalingPlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCALING_PLAN_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationSource", self.application_source);
-        p.set("ScalingInstructions", self.scaling_instructions);
-        p
+crate::resource::props! {
+    resource ScalingPlan = "AWS::AutoScalingPlans::ScalingPlan", shape: Some(&SCALING_PLAN_SHAPE);
+    req {
+        application_source = "ApplicationSource",
+        scaling_instructions = "ScalingInstructions",
     }
 }
 
-static SCALING_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationSource", crate::resource::Rule { shape: Some(&self::scaling_plan::APPLICATION_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ScalingInstructions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::scaling_plan::SCALING_INSTRUCTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCALING_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationSource", crate::resource::Rule { shape: Some(&self::scaling_plan::APPLICATION_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ScalingInstructions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::scaling_plan::SCALING_INSTRUCTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScalingPlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScalingPlan> {
-    /// `Fn::GetAtt` `ScalingPlanArn`.
-    #[inline]
-    pub fn attr_scaling_plan_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScalingPlanArn")
-    }
-    /// `Fn::GetAtt` `ScalingPlanName`.
-    #[inline]
-    pub fn attr_scaling_plan_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScalingPlanName")
-    }
-    /// `Fn::GetAtt` `ScalingPlanVersion`.
-    #[inline]
-    pub fn attr_scaling_plan_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScalingPlanVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ScalingPlanArn`.
+        attr_scaling_plan_arn: ::std::string::String = "ScalingPlanArn",
+        /// `Fn::GetAtt` `ScalingPlanName`.
+        attr_scaling_plan_name: ::std::string::String = "ScalingPlanName",
+        /// `Fn::GetAtt` `ScalingPlanVersion`.
+        attr_scaling_plan_version: ::std::string::String = "ScalingPlanVersion",
     }
 }
 
 pub mod scaling_plan {
     //! Nested property types and enums of [`ScalingPlan`](super::ScalingPlan).
 
-    /// The definition `ApplicationSource`.
+    pub use crate::cfn::shared::applicationautoscaling_group_devtools::Statistic;
+
     #[derive(Clone, Default)]
     pub struct ApplicationSource {
         /// The Amazon Resource Name (ARN) of a CloudFormation stack. The stack must contain at least one scalable resource.
@@ -87,23 +72,18 @@ pub mod scaling_plan {
         pub tag_filters: ::std::option::Option<::std::vec::Vec<crate::cfn::autoscalingplans::scaling_plan::TagFilter>>,
     }
 
-    impl crate::resource::ToExpr for ApplicationSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudFormationStackARN", self.cloud_formation_stack_arn);
-            p.set_opt("TagFilters", self.tag_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationSource;
+        opt {
+            cloud_formation_stack_arn = "CloudFormationStackARN",
+            tag_filters = "TagFilters",
         }
     }
 
-    pub(super) static APPLICATION_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TagFilters", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TagFilters", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TagFilter`.
     #[derive(Clone)]
     pub struct TagFilter {
         /// The tag key.
@@ -118,7 +98,6 @@ pub mod scaling_plan {
 
     impl TagFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -127,24 +106,21 @@ pub mod scaling_plan {
         }
     }
 
-    impl crate::resource::ToExpr for TagFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagFilter;
+        req {
+            key = "Key",
+        }
+        opt {
+            values = "Values",
         }
     }
 
-    pub(super) static TAG_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ScalingInstruction`.
     #[derive(Clone)]
     pub struct ScalingInstruction {
         /// The customized load metric to use for predictive scaling. This property or a PredefinedLoadMetricSpecification is required when configuring predictive scaling, and cannot be used otherwise.
@@ -207,7 +183,6 @@ pub mod scaling_plan {
 
     impl ScalingInstruction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, min_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scalable_dimension: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscalingplans::scaling_plan::ScalableDimension>>, service_namespace: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscalingplans::scaling_plan::ServiceNamespace>>, target_tracking_configurations: ::std::vec::Vec<crate::cfn::autoscalingplans::scaling_plan::TargetTrackingConfiguration>) -> Self {
             Self {
                 customized_load_metric_specification: ::std::option::Option::None,
@@ -228,38 +203,35 @@ pub mod scaling_plan {
         }
     }
 
-    impl crate::resource::ToExpr for ScalingInstruction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomizedLoadMetricSpecification", self.customized_load_metric_specification);
-            p.set_opt("DisableDynamicScaling", self.disable_dynamic_scaling);
-            p.set("MaxCapacity", self.max_capacity);
-            p.set("MinCapacity", self.min_capacity);
-            p.set_opt("PredefinedLoadMetricSpecification", self.predefined_load_metric_specification);
-            p.set_opt("PredictiveScalingMaxCapacityBehavior", self.predictive_scaling_max_capacity_behavior);
-            p.set_opt("PredictiveScalingMaxCapacityBuffer", self.predictive_scaling_max_capacity_buffer);
-            p.set_opt("PredictiveScalingMode", self.predictive_scaling_mode);
-            p.set("ResourceId", self.resource_id);
-            p.set("ScalableDimension", self.scalable_dimension);
-            p.set_opt("ScalingPolicyUpdateBehavior", self.scaling_policy_update_behavior);
-            p.set_opt("ScheduledActionBufferTime", self.scheduled_action_buffer_time);
-            p.set("ServiceNamespace", self.service_namespace);
-            p.set("TargetTrackingConfigurations", self.target_tracking_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingInstruction;
+        req {
+            max_capacity = "MaxCapacity",
+            min_capacity = "MinCapacity",
+            resource_id = "ResourceId",
+            scalable_dimension = "ScalableDimension",
+            service_namespace = "ServiceNamespace",
+            target_tracking_configurations = "TargetTrackingConfigurations",
+        }
+        opt {
+            customized_load_metric_specification = "CustomizedLoadMetricSpecification",
+            disable_dynamic_scaling = "DisableDynamicScaling",
+            predefined_load_metric_specification = "PredefinedLoadMetricSpecification",
+            predictive_scaling_max_capacity_behavior = "PredictiveScalingMaxCapacityBehavior",
+            predictive_scaling_max_capacity_buffer = "PredictiveScalingMaxCapacityBuffer",
+            predictive_scaling_mode = "PredictiveScalingMode",
+            scaling_policy_update_behavior = "ScalingPolicyUpdateBehavior",
+            scheduled_action_buffer_time = "ScheduledActionBufferTime",
         }
     }
 
-    pub(super) static SCALING_INSTRUCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PredefinedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDEFINED_LOAD_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-            ("ScheduledActionBufferTime", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("TargetTrackingConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALING_INSTRUCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PredefinedLoadMetricSpecification", crate::resource::Rule { shape: Some(&PREDEFINED_LOAD_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+        ("ScheduledActionBufferTime", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("TargetTrackingConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomizedLoadMetricSpecification`.
     #[derive(Clone)]
     pub struct CustomizedLoadMetricSpecification {
         /// The dimensions of the metric.
@@ -277,7 +249,7 @@ pub mod scaling_plan {
         /// The statistic of the metric.
         ///
         /// CloudFormation property `Statistic`; required.
-        pub statistic: crate::value::Val<crate::cfn::autoscalingplans::scaling_plan::Statistic>,
+        pub statistic: crate::value::Val<crate::cfn::shared::applicationautoscaling_group_devtools::Statistic>,
         /// The unit of the metric.
         ///
         /// CloudFormation property `Unit`.
@@ -286,8 +258,7 @@ pub mod scaling_plan {
 
     impl CustomizedLoadMetricSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statistic: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscalingplans::scaling_plan::Statistic>>) -> Self {
+        pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statistic: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::applicationautoscaling_group_devtools::Statistic>>) -> Self {
             Self {
                 dimensions: ::std::option::Option::None,
                 metric_name: metric_name.into(),
@@ -298,20 +269,19 @@ pub mod scaling_plan {
         }
     }
 
-    impl crate::resource::ToExpr for CustomizedLoadMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set("MetricName", self.metric_name);
-            p.set("Namespace", self.namespace);
-            p.set("Statistic", self.statistic);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomizedLoadMetricSpecification;
+        req {
+            metric_name = "MetricName",
+            namespace = "Namespace",
+            statistic = "Statistic",
+        }
+        opt {
+            dimensions = "Dimensions",
+            unit = "Unit",
         }
     }
 
-    /// The definition `MetricDimension`.
     #[derive(Clone)]
     pub struct MetricDimension {
         /// The name of the dimension.
@@ -326,7 +296,6 @@ pub mod scaling_plan {
 
     impl MetricDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -335,17 +304,14 @@ pub mod scaling_plan {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDimension;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `PredefinedLoadMetricSpecification`.
     #[derive(Clone)]
     pub struct PredefinedLoadMetricSpecification {
         /// The metric type.
@@ -360,7 +326,6 @@ pub mod scaling_plan {
 
     impl PredefinedLoadMetricSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(predefined_load_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscalingplans::scaling_plan::PredefinedLoadMetricType>>) -> Self {
             Self {
                 predefined_load_metric_type: predefined_load_metric_type.into(),
@@ -369,23 +334,20 @@ pub mod scaling_plan {
         }
     }
 
-    impl crate::resource::ToExpr for PredefinedLoadMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedLoadMetricType", self.predefined_load_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredefinedLoadMetricSpecification;
+        req {
+            predefined_load_metric_type = "PredefinedLoadMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDEFINED_LOAD_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDEFINED_LOAD_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TargetTrackingConfiguration`.
     #[derive(Clone)]
     pub struct TargetTrackingConfiguration {
         /// A customized metric. You can specify either a predefined metric or a customized metric.
@@ -420,7 +382,6 @@ pub mod scaling_plan {
 
     impl TargetTrackingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 customized_scaling_metric_specification: ::std::option::Option::None,
@@ -434,28 +395,25 @@ pub mod scaling_plan {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrackingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomizedScalingMetricSpecification", self.customized_scaling_metric_specification);
-            p.set_opt("DisableScaleIn", self.disable_scale_in);
-            p.set_opt("EstimatedInstanceWarmup", self.estimated_instance_warmup);
-            p.set_opt("PredefinedScalingMetricSpecification", self.predefined_scaling_metric_specification);
-            p.set_opt("ScaleInCooldown", self.scale_in_cooldown);
-            p.set_opt("ScaleOutCooldown", self.scale_out_cooldown);
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingConfiguration;
+        req {
+            target_value = "TargetValue",
+        }
+        opt {
+            customized_scaling_metric_specification = "CustomizedScalingMetricSpecification",
+            disable_scale_in = "DisableScaleIn",
+            estimated_instance_warmup = "EstimatedInstanceWarmup",
+            predefined_scaling_metric_specification = "PredefinedScalingMetricSpecification",
+            scale_in_cooldown = "ScaleInCooldown",
+            scale_out_cooldown = "ScaleOutCooldown",
         }
     }
 
-    pub(super) static TARGET_TRACKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PredefinedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDEFINED_SCALING_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PredefinedScalingMetricSpecification", crate::resource::Rule { shape: Some(&PREDEFINED_SCALING_METRIC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomizedScalingMetricSpecification`.
     #[derive(Clone)]
     pub struct CustomizedScalingMetricSpecification {
         /// The dimensions of the metric.
@@ -473,7 +431,7 @@ pub mod scaling_plan {
         /// The statistic of the metric.
         ///
         /// CloudFormation property `Statistic`; required.
-        pub statistic: crate::value::Val<crate::cfn::autoscalingplans::scaling_plan::Statistic>,
+        pub statistic: crate::value::Val<crate::cfn::shared::applicationautoscaling_group_devtools::Statistic>,
         /// The unit of the metric.
         ///
         /// CloudFormation property `Unit`.
@@ -482,8 +440,7 @@ pub mod scaling_plan {
 
     impl CustomizedScalingMetricSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statistic: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscalingplans::scaling_plan::Statistic>>) -> Self {
+        pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statistic: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::applicationautoscaling_group_devtools::Statistic>>) -> Self {
             Self {
                 dimensions: ::std::option::Option::None,
                 metric_name: metric_name.into(),
@@ -494,20 +451,19 @@ pub mod scaling_plan {
         }
     }
 
-    impl crate::resource::ToExpr for CustomizedScalingMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set("MetricName", self.metric_name);
-            p.set("Namespace", self.namespace);
-            p.set("Statistic", self.statistic);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomizedScalingMetricSpecification;
+        req {
+            metric_name = "MetricName",
+            namespace = "Namespace",
+            statistic = "Statistic",
+        }
+        opt {
+            dimensions = "Dimensions",
+            unit = "Unit",
         }
     }
 
-    /// The definition `PredefinedScalingMetricSpecification`.
     #[derive(Clone)]
     pub struct PredefinedScalingMetricSpecification {
         /// The metric type. The ALBRequestCountPerTarget metric type applies only to Auto Scaling groups, Spot Fleet requests, and ECS services.
@@ -522,7 +478,6 @@ pub mod scaling_plan {
 
     impl PredefinedScalingMetricSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(predefined_scaling_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::autoscalingplans::scaling_plan::PredefinedScalingMetricType>>) -> Self {
             Self {
                 predefined_scaling_metric_type: predefined_scaling_metric_type.into(),
@@ -531,52 +486,22 @@ pub mod scaling_plan {
         }
     }
 
-    impl crate::resource::ToExpr for PredefinedScalingMetricSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedScalingMetricType", self.predefined_scaling_metric_type);
-            p.set_opt("ResourceLabel", self.resource_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredefinedScalingMetricSpecification;
+        req {
+            predefined_scaling_metric_type = "PredefinedScalingMetricType",
+        }
+        opt {
+            resource_label = "ResourceLabel",
         }
     }
 
-    pub(super) static PREDEFINED_SCALING_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The statistic of the metric.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Statistic {
-        /// `Average`
-        Average,
-        /// `Maximum`
-        Maximum,
-        /// `Minimum`
-        Minimum,
-        /// `SampleCount`
-        SampleCount,
-        /// `Sum`
-        Sum,
-    }
-
-    impl crate::value::CfnEnum for Statistic {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Average => "Average",
-                Self::Maximum => "Maximum",
-                Self::Minimum => "Minimum",
-                Self::SampleCount => "SampleCount",
-                Self::Sum => "Sum",
-            }
-        }
-    }
+    pub(super) static PREDEFINED_SCALING_METRIC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(1023), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The metric type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredefinedLoadMetricType {
         /// `ALBTargetGroupRequestCount`
         AlbTargetGroupRequestCount,
@@ -588,20 +513,10 @@ pub mod scaling_plan {
         AsgTotalNetworkOut,
     }
 
-    impl crate::value::CfnEnum for PredefinedLoadMetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlbTargetGroupRequestCount => "ALBTargetGroupRequestCount",
-                Self::AsgTotalCpuUtilization => "ASGTotalCPUUtilization",
-                Self::AsgTotalNetworkIn => "ASGTotalNetworkIn",
-                Self::AsgTotalNetworkOut => "ASGTotalNetworkOut",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PredefinedLoadMetricType, ["ALBTargetGroupRequestCount", "ASGTotalCPUUtilization", "ASGTotalNetworkIn", "ASGTotalNetworkOut"]);
 
     /// Defines the behavior that should be applied if the forecast capacity approaches or exceeds the maximum capacity specified for the resource. The default value is SetForecastCapacityToMaxCapacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredictiveScalingMaxCapacityBehavior {
         /// `SetForecastCapacityToMaxCapacity`
         SetForecastCapacityToMaxCapacity,
@@ -611,19 +526,10 @@ pub mod scaling_plan {
         SetMaxCapacityToForecastCapacity,
     }
 
-    impl crate::value::CfnEnum for PredictiveScalingMaxCapacityBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SetForecastCapacityToMaxCapacity => "SetForecastCapacityToMaxCapacity",
-                Self::SetMaxCapacityAboveForecastCapacity => "SetMaxCapacityAboveForecastCapacity",
-                Self::SetMaxCapacityToForecastCapacity => "SetMaxCapacityToForecastCapacity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PredictiveScalingMaxCapacityBehavior, ["SetForecastCapacityToMaxCapacity", "SetMaxCapacityAboveForecastCapacity", "SetMaxCapacityToForecastCapacity"]);
 
     /// The predictive scaling mode. The default value is ForecastAndScale. Otherwise, AWS Auto Scaling forecasts capacity but does not apply any scheduled scaling actions based on the capacity forecast.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredictiveScalingMode {
         /// `ForecastAndScale`
         ForecastAndScale,
@@ -631,18 +537,10 @@ pub mod scaling_plan {
         ForecastOnly,
     }
 
-    impl crate::value::CfnEnum for PredictiveScalingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ForecastAndScale => "ForecastAndScale",
-                Self::ForecastOnly => "ForecastOnly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PredictiveScalingMode, ["ForecastAndScale", "ForecastOnly"]);
 
     /// The scalable dimension associated with the resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalableDimension {
         /// `autoscaling:autoScalingGroup:DesiredCapacity`
         AutoscalingAutoScalingGroupDesiredCapacity,
@@ -662,24 +560,10 @@ pub mod scaling_plan {
         RdsClusterReadReplicaCount,
     }
 
-    impl crate::value::CfnEnum for ScalableDimension {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutoscalingAutoScalingGroupDesiredCapacity => "autoscaling:autoScalingGroup:DesiredCapacity",
-                Self::DynamodbIndexReadCapacityUnits => "dynamodb:index:ReadCapacityUnits",
-                Self::DynamodbIndexWriteCapacityUnits => "dynamodb:index:WriteCapacityUnits",
-                Self::DynamodbTableReadCapacityUnits => "dynamodb:table:ReadCapacityUnits",
-                Self::DynamodbTableWriteCapacityUnits => "dynamodb:table:WriteCapacityUnits",
-                Self::Ec2SpotFleetRequestTargetCapacity => "ec2:spot-fleet-request:TargetCapacity",
-                Self::EcsServiceDesiredCount => "ecs:service:DesiredCount",
-                Self::RdsClusterReadReplicaCount => "rds:cluster:ReadReplicaCount",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScalableDimension, ["autoscaling:autoScalingGroup:DesiredCapacity", "dynamodb:index:ReadCapacityUnits", "dynamodb:index:WriteCapacityUnits", "dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits", "ec2:spot-fleet-request:TargetCapacity", "ecs:service:DesiredCount", "rds:cluster:ReadReplicaCount"]);
 
     /// Controls whether a resource's externally created scaling policies are deleted and new target tracking scaling policies created. The default value is KeepExternalPolicies. Valid only when configuring dynamic scaling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalingPolicyUpdateBehavior {
         /// `KeepExternalPolicies`
         KeepExternalPolicies,
@@ -687,18 +571,10 @@ pub mod scaling_plan {
         ReplaceExternalPolicies,
     }
 
-    impl crate::value::CfnEnum for ScalingPolicyUpdateBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KeepExternalPolicies => "KeepExternalPolicies",
-                Self::ReplaceExternalPolicies => "ReplaceExternalPolicies",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScalingPolicyUpdateBehavior, ["KeepExternalPolicies", "ReplaceExternalPolicies"]);
 
     /// The namespace of the AWS service.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNamespace {
         /// `autoscaling`
         Autoscaling,
@@ -712,21 +588,10 @@ pub mod scaling_plan {
         Rds,
     }
 
-    impl crate::value::CfnEnum for ServiceNamespace {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Autoscaling => "autoscaling",
-                Self::Dynamodb => "dynamodb",
-                Self::Ec2 => "ec2",
-                Self::Ecs => "ecs",
-                Self::Rds => "rds",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceNamespace, ["autoscaling", "dynamodb", "ec2", "ecs", "rds"]);
 
     /// The metric type. The ALBRequestCountPerTarget metric type applies only to Auto Scaling groups, Spot Fleet requests, and ECS services.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PredefinedScalingMetricType {
         /// `ALBRequestCountPerTarget`
         AlbRequestCountPerTarget,
@@ -756,24 +621,5 @@ pub mod scaling_plan {
         RdsReaderAverageDatabaseConnections,
     }
 
-    impl crate::value::CfnEnum for PredefinedScalingMetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlbRequestCountPerTarget => "ALBRequestCountPerTarget",
-                Self::AsgAverageCpuUtilization => "ASGAverageCPUUtilization",
-                Self::AsgAverageNetworkIn => "ASGAverageNetworkIn",
-                Self::AsgAverageNetworkOut => "ASGAverageNetworkOut",
-                Self::DynamoDbReadCapacityUtilization => "DynamoDBReadCapacityUtilization",
-                Self::DynamoDbWriteCapacityUtilization => "DynamoDBWriteCapacityUtilization",
-                Self::Ec2SpotFleetRequestAverageCpuUtilization => "EC2SpotFleetRequestAverageCPUUtilization",
-                Self::Ec2SpotFleetRequestAverageNetworkIn => "EC2SpotFleetRequestAverageNetworkIn",
-                Self::Ec2SpotFleetRequestAverageNetworkOut => "EC2SpotFleetRequestAverageNetworkOut",
-                Self::EcsServiceAverageCpuUtilization => "ECSServiceAverageCPUUtilization",
-                Self::EcsServiceAverageMemoryUtilization => "ECSServiceAverageMemoryUtilization",
-                Self::RdsReaderAverageCpuUtilization => "RDSReaderAverageCPUUtilization",
-                Self::RdsReaderAverageDatabaseConnections => "RDSReaderAverageDatabaseConnections",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PredefinedScalingMetricType, ["ALBRequestCountPerTarget", "ASGAverageCPUUtilization", "ASGAverageNetworkIn", "ASGAverageNetworkOut", "DynamoDBReadCapacityUtilization", "DynamoDBWriteCapacityUtilization", "EC2SpotFleetRequestAverageCPUUtilization", "EC2SpotFleetRequestAverageNetworkIn", "EC2SpotFleetRequestAverageNetworkOut", "ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "RDSReaderAverageCPUUtilization", "RDSReaderAverageDatabaseConnections"]);
 }

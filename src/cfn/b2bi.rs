@@ -23,7 +23,6 @@ pub struct Capability {
 
 impl Capability {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration: crate::cfn::b2bi::capability::CapabilityConfiguration, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::b2bi::capability::CapabilityType>>) -> Self {
         Self {
             configuration,
@@ -35,83 +34,62 @@ impl Capability {
     }
 }
 
-impl crate::resource::Resource for Capability {
-    const TYPE: &'static str = "AWS::B2BI::Capability";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAPABILITY_SHAPE)
+crate::resource::props! {
+    resource Capability = "AWS::B2BI::Capability", shape: Some(&CAPABILITY_SHAPE);
+    req {
+        configuration = "Configuration",
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Configuration", self.configuration);
-        p.set_opt("InstructionsDocuments", self.instructions_documents);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        instructions_documents = "InstructionsDocuments",
+        tags = "Tags",
     }
 }
 
-static CAPABILITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::capability::CAPABILITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstructionsDocuments", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::capability::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(254), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::capability::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAPABILITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::capability::CAPABILITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstructionsDocuments", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::capability::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(254), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Capability`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Capability> {
-    /// `Fn::GetAtt` `CapabilityArn`.
-    #[inline]
-    pub fn attr_capability_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CapabilityArn")
-    }
-    /// `Fn::GetAtt` `CapabilityId`.
-    #[inline]
-    pub fn attr_capability_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CapabilityId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CapabilityArn`.
+        attr_capability_arn: ::std::string::String = "CapabilityArn",
+        /// `Fn::GetAtt` `CapabilityId`.
+        attr_capability_id: ::std::string::String = "CapabilityId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
     }
 }
 
 pub mod capability {
     //! Nested property types and enums of [`Capability`](super::Capability).
 
-    /// The definition `CapabilityConfiguration`.
+    pub use crate::cfn::shared::group_data::{EdiType, X12Details, X12TransactionSet, X12Version};
+
     #[derive(Clone, Default)]
     pub struct CapabilityConfiguration {
         /// CloudFormation property `Edi`.
         pub edi: ::std::option::Option<crate::cfn::b2bi::capability::EdiConfiguration>,
     }
 
-    impl crate::resource::ToExpr for CapabilityConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Edi", self.edi);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapabilityConfiguration;
+        opt {
+            edi = "Edi",
         }
     }
 
-    pub(super) static CAPABILITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Edi", crate::resource::Rule { shape: Some(&EDI_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPABILITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Edi", crate::resource::Rule { shape: Some(&EDI_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EdiConfiguration`.
     #[derive(Clone)]
     pub struct EdiConfiguration {
         /// CloudFormation property `CapabilityDirection`.
@@ -123,13 +101,12 @@ pub mod capability {
         /// CloudFormation property `TransformerId`; required.
         pub transformer_id: crate::value::Val<::std::string::String>,
         /// CloudFormation property `Type`; required.
-        pub type_: crate::cfn::b2bi::capability::EdiType,
+        pub type_: crate::cfn::shared::group_data::EdiType,
     }
 
     impl EdiConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(input_location: crate::cfn::b2bi::capability::S3Location, output_location: crate::cfn::b2bi::capability::S3Location, transformer_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: crate::cfn::b2bi::capability::EdiType) -> Self {
+        pub fn new(input_location: crate::cfn::b2bi::capability::S3Location, output_location: crate::cfn::b2bi::capability::S3Location, transformer_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: crate::cfn::shared::group_data::EdiType) -> Self {
             Self {
                 capability_direction: ::std::option::Option::None,
                 input_location,
@@ -140,28 +117,25 @@ pub mod capability {
         }
     }
 
-    impl crate::resource::ToExpr for EdiConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapabilityDirection", self.capability_direction);
-            p.set("InputLocation", self.input_location);
-            p.set("OutputLocation", self.output_location);
-            p.set("TransformerId", self.transformer_id);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EdiConfiguration;
+        req {
+            input_location = "InputLocation",
+            output_location = "OutputLocation",
+            transformer_id = "TransformerId",
+            type_ = "Type",
+        }
+        opt {
+            capability_direction = "CapabilityDirection",
         }
     }
 
-    pub(super) static EDI_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputLocation", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OutputLocation", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TransformerId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EDI_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputLocation", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OutputLocation", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TransformerId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Location`.
     #[derive(Clone, Default)]
     pub struct S3Location {
         /// CloudFormation property `BucketName`. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -170,67 +144,20 @@ pub mod capability {
         pub key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        opt {
+            bucket_name = "BucketName",
+            key = "Key",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EdiType`.
-    #[derive(Clone, Default)]
-    pub struct EdiType {
-        /// CloudFormation property `X12Details`.
-        pub x12_details: ::std::option::Option<crate::cfn::b2bi::capability::X12Details>,
-    }
-
-    impl crate::resource::ToExpr for EdiType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("X12Details", self.x12_details);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `X12Details`.
-    #[derive(Clone, Default)]
-    pub struct X12Details {
-        /// CloudFormation property `TransactionSet`.
-        pub transaction_set: ::std::option::Option<crate::value::Val<crate::cfn::b2bi::capability::X12TransactionSet>>,
-        /// CloudFormation property `Version`.
-        pub version: ::std::option::Option<crate::value::Val<crate::cfn::b2bi::capability::X12Version>>,
-    }
-
-    impl crate::resource::ToExpr for X12Details {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TransactionSet", self.transaction_set);
-            p.set_opt("Version", self.version);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `CapabilityDirection`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapabilityDirection {
         /// `INBOUND`
         Inbound,
@@ -238,1101 +165,15 @@ pub mod capability {
         Outbound,
     }
 
-    impl crate::value::CfnEnum for CapabilityDirection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Inbound => "INBOUND",
-                Self::Outbound => "OUTBOUND",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapabilityDirection, ["INBOUND", "OUTBOUND"]);
 
-    /// Allowed values of `X12TransactionSet`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum X12TransactionSet {
-        /// `X12_100`
-        X12100,
-        /// `X12_101`
-        X12101,
-        /// `X12_102`
-        X12102,
-        /// `X12_103`
-        X12103,
-        /// `X12_104`
-        X12104,
-        /// `X12_105`
-        X12105,
-        /// `X12_106`
-        X12106,
-        /// `X12_107`
-        X12107,
-        /// `X12_108`
-        X12108,
-        /// `X12_109`
-        X12109,
-        /// `X12_110`
-        X12110,
-        /// `X12_111`
-        X12111,
-        /// `X12_112`
-        X12112,
-        /// `X12_113`
-        X12113,
-        /// `X12_120`
-        X12120,
-        /// `X12_121`
-        X12121,
-        /// `X12_124`
-        X12124,
-        /// `X12_125`
-        X12125,
-        /// `X12_126`
-        X12126,
-        /// `X12_127`
-        X12127,
-        /// `X12_128`
-        X12128,
-        /// `X12_129`
-        X12129,
-        /// `X12_130`
-        X12130,
-        /// `X12_131`
-        X12131,
-        /// `X12_132`
-        X12132,
-        /// `X12_133`
-        X12133,
-        /// `X12_135`
-        X12135,
-        /// `X12_138`
-        X12138,
-        /// `X12_139`
-        X12139,
-        /// `X12_140`
-        X12140,
-        /// `X12_141`
-        X12141,
-        /// `X12_142`
-        X12142,
-        /// `X12_143`
-        X12143,
-        /// `X12_144`
-        X12144,
-        /// `X12_146`
-        X12146,
-        /// `X12_147`
-        X12147,
-        /// `X12_148`
-        X12148,
-        /// `X12_149`
-        X12149,
-        /// `X12_150`
-        X12150,
-        /// `X12_151`
-        X12151,
-        /// `X12_152`
-        X12152,
-        /// `X12_153`
-        X12153,
-        /// `X12_154`
-        X12154,
-        /// `X12_155`
-        X12155,
-        /// `X12_157`
-        X12157,
-        /// `X12_158`
-        X12158,
-        /// `X12_159`
-        X12159,
-        /// `X12_160`
-        X12160,
-        /// `X12_161`
-        X12161,
-        /// `X12_163`
-        X12163,
-        /// `X12_170`
-        X12170,
-        /// `X12_175`
-        X12175,
-        /// `X12_176`
-        X12176,
-        /// `X12_179`
-        X12179,
-        /// `X12_180`
-        X12180,
-        /// `X12_185`
-        X12185,
-        /// `X12_186`
-        X12186,
-        /// `X12_187`
-        X12187,
-        /// `X12_188`
-        X12188,
-        /// `X12_189`
-        X12189,
-        /// `X12_190`
-        X12190,
-        /// `X12_191`
-        X12191,
-        /// `X12_194`
-        X12194,
-        /// `X12_195`
-        X12195,
-        /// `X12_196`
-        X12196,
-        /// `X12_197`
-        X12197,
-        /// `X12_198`
-        X12198,
-        /// `X12_199`
-        X12199,
-        /// `X12_200`
-        X12200,
-        /// `X12_201`
-        X12201,
-        /// `X12_202`
-        X12202,
-        /// `X12_203`
-        X12203,
-        /// `X12_204`
-        X12204,
-        /// `X12_205`
-        X12205,
-        /// `X12_206`
-        X12206,
-        /// `X12_210`
-        X12210,
-        /// `X12_211`
-        X12211,
-        /// `X12_212`
-        X12212,
-        /// `X12_213`
-        X12213,
-        /// `X12_214`
-        X12214,
-        /// `X12_215`
-        X12215,
-        /// `X12_216`
-        X12216,
-        /// `X12_217`
-        X12217,
-        /// `X12_218`
-        X12218,
-        /// `X12_219`
-        X12219,
-        /// `X12_220`
-        X12220,
-        /// `X12_222`
-        X12222,
-        /// `X12_223`
-        X12223,
-        /// `X12_224`
-        X12224,
-        /// `X12_225`
-        X12225,
-        /// `X12_227`
-        X12227,
-        /// `X12_228`
-        X12228,
-        /// `X12_240`
-        X12240,
-        /// `X12_242`
-        X12242,
-        /// `X12_244`
-        X12244,
-        /// `X12_245`
-        X12245,
-        /// `X12_248`
-        X12248,
-        /// `X12_249`
-        X12249,
-        /// `X12_250`
-        X12250,
-        /// `X12_251`
-        X12251,
-        /// `X12_252`
-        X12252,
-        /// `X12_255`
-        X12255,
-        /// `X12_256`
-        X12256,
-        /// `X12_259`
-        X12259,
-        /// `X12_260`
-        X12260,
-        /// `X12_261`
-        X12261,
-        /// `X12_262`
-        X12262,
-        /// `X12_263`
-        X12263,
-        /// `X12_264`
-        X12264,
-        /// `X12_265`
-        X12265,
-        /// `X12_266`
-        X12266,
-        /// `X12_267`
-        X12267,
-        /// `X12_268`
-        X12268,
-        /// `X12_269`
-        X12269,
-        /// `X12_270`
-        X12270,
-        /// `X12_271`
-        X12271,
-        /// `X12_272`
-        X12272,
-        /// `X12_273`
-        X12273,
-        /// `X12_274`
-        X12274,
-        /// `X12_275`
-        X12275,
-        /// `X12_276`
-        X12276,
-        /// `X12_277`
-        X12277,
-        /// `X12_278`
-        X12278,
-        /// `X12_280`
-        X12280,
-        /// `X12_283`
-        X12283,
-        /// `X12_284`
-        X12284,
-        /// `X12_285`
-        X12285,
-        /// `X12_286`
-        X12286,
-        /// `X12_288`
-        X12288,
-        /// `X12_290`
-        X12290,
-        /// `X12_300`
-        X12300,
-        /// `X12_301`
-        X12301,
-        /// `X12_303`
-        X12303,
-        /// `X12_304`
-        X12304,
-        /// `X12_309`
-        X12309,
-        /// `X12_310`
-        X12310,
-        /// `X12_311`
-        X12311,
-        /// `X12_312`
-        X12312,
-        /// `X12_313`
-        X12313,
-        /// `X12_315`
-        X12315,
-        /// `X12_317`
-        X12317,
-        /// `X12_319`
-        X12319,
-        /// `X12_322`
-        X12322,
-        /// `X12_323`
-        X12323,
-        /// `X12_324`
-        X12324,
-        /// `X12_325`
-        X12325,
-        /// `X12_326`
-        X12326,
-        /// `X12_350`
-        X12350,
-        /// `X12_352`
-        X12352,
-        /// `X12_353`
-        X12353,
-        /// `X12_354`
-        X12354,
-        /// `X12_355`
-        X12355,
-        /// `X12_356`
-        X12356,
-        /// `X12_357`
-        X12357,
-        /// `X12_358`
-        X12358,
-        /// `X12_361`
-        X12361,
-        /// `X12_362`
-        X12362,
-        /// `X12_404`
-        X12404,
-        /// `X12_410`
-        X12410,
-        /// `X12_412`
-        X12412,
-        /// `X12_414`
-        X12414,
-        /// `X12_417`
-        X12417,
-        /// `X12_418`
-        X12418,
-        /// `X12_419`
-        X12419,
-        /// `X12_420`
-        X12420,
-        /// `X12_421`
-        X12421,
-        /// `X12_422`
-        X12422,
-        /// `X12_423`
-        X12423,
-        /// `X12_424`
-        X12424,
-        /// `X12_425`
-        X12425,
-        /// `X12_426`
-        X12426,
-        /// `X12_429`
-        X12429,
-        /// `X12_431`
-        X12431,
-        /// `X12_432`
-        X12432,
-        /// `X12_433`
-        X12433,
-        /// `X12_434`
-        X12434,
-        /// `X12_435`
-        X12435,
-        /// `X12_436`
-        X12436,
-        /// `X12_437`
-        X12437,
-        /// `X12_440`
-        X12440,
-        /// `X12_451`
-        X12451,
-        /// `X12_452`
-        X12452,
-        /// `X12_453`
-        X12453,
-        /// `X12_455`
-        X12455,
-        /// `X12_456`
-        X12456,
-        /// `X12_460`
-        X12460,
-        /// `X12_463`
-        X12463,
-        /// `X12_466`
-        X12466,
-        /// `X12_468`
-        X12468,
-        /// `X12_470`
-        X12470,
-        /// `X12_475`
-        X12475,
-        /// `X12_485`
-        X12485,
-        /// `X12_486`
-        X12486,
-        /// `X12_490`
-        X12490,
-        /// `X12_492`
-        X12492,
-        /// `X12_494`
-        X12494,
-        /// `X12_500`
-        X12500,
-        /// `X12_501`
-        X12501,
-        /// `X12_503`
-        X12503,
-        /// `X12_504`
-        X12504,
-        /// `X12_511`
-        X12511,
-        /// `X12_517`
-        X12517,
-        /// `X12_521`
-        X12521,
-        /// `X12_527`
-        X12527,
-        /// `X12_536`
-        X12536,
-        /// `X12_540`
-        X12540,
-        /// `X12_561`
-        X12561,
-        /// `X12_567`
-        X12567,
-        /// `X12_568`
-        X12568,
-        /// `X12_601`
-        X12601,
-        /// `X12_602`
-        X12602,
-        /// `X12_620`
-        X12620,
-        /// `X12_625`
-        X12625,
-        /// `X12_650`
-        X12650,
-        /// `X12_715`
-        X12715,
-        /// `X12_753`
-        X12753,
-        /// `X12_754`
-        X12754,
-        /// `X12_805`
-        X12805,
-        /// `X12_806`
-        X12806,
-        /// `X12_810`
-        X12810,
-        /// `X12_811`
-        X12811,
-        /// `X12_812`
-        X12812,
-        /// `X12_813`
-        X12813,
-        /// `X12_814`
-        X12814,
-        /// `X12_815`
-        X12815,
-        /// `X12_816`
-        X12816,
-        /// `X12_818`
-        X12818,
-        /// `X12_819`
-        X12819,
-        /// `X12_820`
-        X12820,
-        /// `X12_821`
-        X12821,
-        /// `X12_822`
-        X12822,
-        /// `X12_823`
-        X12823,
-        /// `X12_824`
-        X12824,
-        /// `X12_826`
-        X12826,
-        /// `X12_827`
-        X12827,
-        /// `X12_828`
-        X12828,
-        /// `X12_829`
-        X12829,
-        /// `X12_830`
-        X12830,
-        /// `X12_831`
-        X12831,
-        /// `X12_832`
-        X12832,
-        /// `X12_833`
-        X12833,
-        /// `X12_834`
-        X12834,
-        /// `X12_835`
-        X12835,
-        /// `X12_836`
-        X12836,
-        /// `X12_837`
-        X12837,
-        /// `X12_838`
-        X12838,
-        /// `X12_839`
-        X12839,
-        /// `X12_840`
-        X12840,
-        /// `X12_841`
-        X12841,
-        /// `X12_842`
-        X12842,
-        /// `X12_843`
-        X12843,
-        /// `X12_844`
-        X12844,
-        /// `X12_845`
-        X12845,
-        /// `X12_846`
-        X12846,
-        /// `X12_847`
-        X12847,
-        /// `X12_848`
-        X12848,
-        /// `X12_849`
-        X12849,
-        /// `X12_850`
-        X12850,
-        /// `X12_851`
-        X12851,
-        /// `X12_852`
-        X12852,
-        /// `X12_853`
-        X12853,
-        /// `X12_854`
-        X12854,
-        /// `X12_855`
-        X12855,
-        /// `X12_856`
-        X12856,
-        /// `X12_857`
-        X12857,
-        /// `X12_858`
-        X12858,
-        /// `X12_859`
-        X12859,
-        /// `X12_860`
-        X12860,
-        /// `X12_861`
-        X12861,
-        /// `X12_862`
-        X12862,
-        /// `X12_863`
-        X12863,
-        /// `X12_864`
-        X12864,
-        /// `X12_865`
-        X12865,
-        /// `X12_866`
-        X12866,
-        /// `X12_867`
-        X12867,
-        /// `X12_868`
-        X12868,
-        /// `X12_869`
-        X12869,
-        /// `X12_870`
-        X12870,
-        /// `X12_871`
-        X12871,
-        /// `X12_872`
-        X12872,
-        /// `X12_873`
-        X12873,
-        /// `X12_874`
-        X12874,
-        /// `X12_875`
-        X12875,
-        /// `X12_876`
-        X12876,
-        /// `X12_877`
-        X12877,
-        /// `X12_878`
-        X12878,
-        /// `X12_879`
-        X12879,
-        /// `X12_880`
-        X12880,
-        /// `X12_881`
-        X12881,
-        /// `X12_882`
-        X12882,
-        /// `X12_883`
-        X12883,
-        /// `X12_884`
-        X12884,
-        /// `X12_885`
-        X12885,
-        /// `X12_886`
-        X12886,
-        /// `X12_887`
-        X12887,
-        /// `X12_888`
-        X12888,
-        /// `X12_889`
-        X12889,
-        /// `X12_891`
-        X12891,
-        /// `X12_893`
-        X12893,
-        /// `X12_894`
-        X12894,
-        /// `X12_895`
-        X12895,
-        /// `X12_896`
-        X12896,
-        /// `X12_920`
-        X12920,
-        /// `X12_924`
-        X12924,
-        /// `X12_925`
-        X12925,
-        /// `X12_926`
-        X12926,
-        /// `X12_928`
-        X12928,
-        /// `X12_940`
-        X12940,
-        /// `X12_943`
-        X12943,
-        /// `X12_944`
-        X12944,
-        /// `X12_945`
-        X12945,
-        /// `X12_947`
-        X12947,
-        /// `X12_980`
-        X12980,
-        /// `X12_990`
-        X12990,
-        /// `X12_993`
-        X12993,
-        /// `X12_996`
-        X12996,
-        /// `X12_997`
-        X12997,
-        /// `X12_998`
-        X12998,
-        /// `X12_999`
-        X12999,
-        /// `X12_270_X279`
-        X12270X279,
-        /// `X12_271_X279`
-        X12271X279,
-        /// `X12_275_X210`
-        X12275X210,
-        /// `X12_275_X211`
-        X12275X211,
-        /// `X12_276_X212`
-        X12276X212,
-        /// `X12_277_X212`
-        X12277X212,
-        /// `X12_277_X214`
-        X12277X214,
-        /// `X12_277_X364`
-        X12277X364,
-        /// `X12_278_X217`
-        X12278X217,
-        /// `X12_820_X218`
-        X12820X218,
-        /// `X12_820_X306`
-        X12820X306,
-        /// `X12_824_X186`
-        X12824X186,
-        /// `X12_834_X220`
-        X12834X220,
-        /// `X12_834_X307`
-        X12834X307,
-        /// `X12_834_X318`
-        X12834X318,
-        /// `X12_835_X221`
-        X12835X221,
-        /// `X12_837_X222`
-        X12837X222,
-        /// `X12_837_X223`
-        X12837X223,
-        /// `X12_837_X224`
-        X12837X224,
-        /// `X12_837_X291`
-        X12837X291,
-        /// `X12_837_X292`
-        X12837X292,
-        /// `X12_837_X298`
-        X12837X298,
-        /// `X12_999_X231`
-        X12999X231,
-    }
-
-    impl crate::value::CfnEnum for X12TransactionSet {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X12100 => "X12_100",
-                Self::X12101 => "X12_101",
-                Self::X12102 => "X12_102",
-                Self::X12103 => "X12_103",
-                Self::X12104 => "X12_104",
-                Self::X12105 => "X12_105",
-                Self::X12106 => "X12_106",
-                Self::X12107 => "X12_107",
-                Self::X12108 => "X12_108",
-                Self::X12109 => "X12_109",
-                Self::X12110 => "X12_110",
-                Self::X12111 => "X12_111",
-                Self::X12112 => "X12_112",
-                Self::X12113 => "X12_113",
-                Self::X12120 => "X12_120",
-                Self::X12121 => "X12_121",
-                Self::X12124 => "X12_124",
-                Self::X12125 => "X12_125",
-                Self::X12126 => "X12_126",
-                Self::X12127 => "X12_127",
-                Self::X12128 => "X12_128",
-                Self::X12129 => "X12_129",
-                Self::X12130 => "X12_130",
-                Self::X12131 => "X12_131",
-                Self::X12132 => "X12_132",
-                Self::X12133 => "X12_133",
-                Self::X12135 => "X12_135",
-                Self::X12138 => "X12_138",
-                Self::X12139 => "X12_139",
-                Self::X12140 => "X12_140",
-                Self::X12141 => "X12_141",
-                Self::X12142 => "X12_142",
-                Self::X12143 => "X12_143",
-                Self::X12144 => "X12_144",
-                Self::X12146 => "X12_146",
-                Self::X12147 => "X12_147",
-                Self::X12148 => "X12_148",
-                Self::X12149 => "X12_149",
-                Self::X12150 => "X12_150",
-                Self::X12151 => "X12_151",
-                Self::X12152 => "X12_152",
-                Self::X12153 => "X12_153",
-                Self::X12154 => "X12_154",
-                Self::X12155 => "X12_155",
-                Self::X12157 => "X12_157",
-                Self::X12158 => "X12_158",
-                Self::X12159 => "X12_159",
-                Self::X12160 => "X12_160",
-                Self::X12161 => "X12_161",
-                Self::X12163 => "X12_163",
-                Self::X12170 => "X12_170",
-                Self::X12175 => "X12_175",
-                Self::X12176 => "X12_176",
-                Self::X12179 => "X12_179",
-                Self::X12180 => "X12_180",
-                Self::X12185 => "X12_185",
-                Self::X12186 => "X12_186",
-                Self::X12187 => "X12_187",
-                Self::X12188 => "X12_188",
-                Self::X12189 => "X12_189",
-                Self::X12190 => "X12_190",
-                Self::X12191 => "X12_191",
-                Self::X12194 => "X12_194",
-                Self::X12195 => "X12_195",
-                Self::X12196 => "X12_196",
-                Self::X12197 => "X12_197",
-                Self::X12198 => "X12_198",
-                Self::X12199 => "X12_199",
-                Self::X12200 => "X12_200",
-                Self::X12201 => "X12_201",
-                Self::X12202 => "X12_202",
-                Self::X12203 => "X12_203",
-                Self::X12204 => "X12_204",
-                Self::X12205 => "X12_205",
-                Self::X12206 => "X12_206",
-                Self::X12210 => "X12_210",
-                Self::X12211 => "X12_211",
-                Self::X12212 => "X12_212",
-                Self::X12213 => "X12_213",
-                Self::X12214 => "X12_214",
-                Self::X12215 => "X12_215",
-                Self::X12216 => "X12_216",
-                Self::X12217 => "X12_217",
-                Self::X12218 => "X12_218",
-                Self::X12219 => "X12_219",
-                Self::X12220 => "X12_220",
-                Self::X12222 => "X12_222",
-                Self::X12223 => "X12_223",
-                Self::X12224 => "X12_224",
-                Self::X12225 => "X12_225",
-                Self::X12227 => "X12_227",
-                Self::X12228 => "X12_228",
-                Self::X12240 => "X12_240",
-                Self::X12242 => "X12_242",
-                Self::X12244 => "X12_244",
-                Self::X12245 => "X12_245",
-                Self::X12248 => "X12_248",
-                Self::X12249 => "X12_249",
-                Self::X12250 => "X12_250",
-                Self::X12251 => "X12_251",
-                Self::X12252 => "X12_252",
-                Self::X12255 => "X12_255",
-                Self::X12256 => "X12_256",
-                Self::X12259 => "X12_259",
-                Self::X12260 => "X12_260",
-                Self::X12261 => "X12_261",
-                Self::X12262 => "X12_262",
-                Self::X12263 => "X12_263",
-                Self::X12264 => "X12_264",
-                Self::X12265 => "X12_265",
-                Self::X12266 => "X12_266",
-                Self::X12267 => "X12_267",
-                Self::X12268 => "X12_268",
-                Self::X12269 => "X12_269",
-                Self::X12270 => "X12_270",
-                Self::X12271 => "X12_271",
-                Self::X12272 => "X12_272",
-                Self::X12273 => "X12_273",
-                Self::X12274 => "X12_274",
-                Self::X12275 => "X12_275",
-                Self::X12276 => "X12_276",
-                Self::X12277 => "X12_277",
-                Self::X12278 => "X12_278",
-                Self::X12280 => "X12_280",
-                Self::X12283 => "X12_283",
-                Self::X12284 => "X12_284",
-                Self::X12285 => "X12_285",
-                Self::X12286 => "X12_286",
-                Self::X12288 => "X12_288",
-                Self::X12290 => "X12_290",
-                Self::X12300 => "X12_300",
-                Self::X12301 => "X12_301",
-                Self::X12303 => "X12_303",
-                Self::X12304 => "X12_304",
-                Self::X12309 => "X12_309",
-                Self::X12310 => "X12_310",
-                Self::X12311 => "X12_311",
-                Self::X12312 => "X12_312",
-                Self::X12313 => "X12_313",
-                Self::X12315 => "X12_315",
-                Self::X12317 => "X12_317",
-                Self::X12319 => "X12_319",
-                Self::X12322 => "X12_322",
-                Self::X12323 => "X12_323",
-                Self::X12324 => "X12_324",
-                Self::X12325 => "X12_325",
-                Self::X12326 => "X12_326",
-                Self::X12350 => "X12_350",
-                Self::X12352 => "X12_352",
-                Self::X12353 => "X12_353",
-                Self::X12354 => "X12_354",
-                Self::X12355 => "X12_355",
-                Self::X12356 => "X12_356",
-                Self::X12357 => "X12_357",
-                Self::X12358 => "X12_358",
-                Self::X12361 => "X12_361",
-                Self::X12362 => "X12_362",
-                Self::X12404 => "X12_404",
-                Self::X12410 => "X12_410",
-                Self::X12412 => "X12_412",
-                Self::X12414 => "X12_414",
-                Self::X12417 => "X12_417",
-                Self::X12418 => "X12_418",
-                Self::X12419 => "X12_419",
-                Self::X12420 => "X12_420",
-                Self::X12421 => "X12_421",
-                Self::X12422 => "X12_422",
-                Self::X12423 => "X12_423",
-                Self::X12424 => "X12_424",
-                Self::X12425 => "X12_425",
-                Self::X12426 => "X12_426",
-                Self::X12429 => "X12_429",
-                Self::X12431 => "X12_431",
-                Self::X12432 => "X12_432",
-                Self::X12433 => "X12_433",
-                Self::X12434 => "X12_434",
-                Self::X12435 => "X12_435",
-                Self::X12436 => "X12_436",
-                Self::X12437 => "X12_437",
-                Self::X12440 => "X12_440",
-                Self::X12451 => "X12_451",
-                Self::X12452 => "X12_452",
-                Self::X12453 => "X12_453",
-                Self::X12455 => "X12_455",
-                Self::X12456 => "X12_456",
-                Self::X12460 => "X12_460",
-                Self::X12463 => "X12_463",
-                Self::X12466 => "X12_466",
-                Self::X12468 => "X12_468",
-                Self::X12470 => "X12_470",
-                Self::X12475 => "X12_475",
-                Self::X12485 => "X12_485",
-                Self::X12486 => "X12_486",
-                Self::X12490 => "X12_490",
-                Self::X12492 => "X12_492",
-                Self::X12494 => "X12_494",
-                Self::X12500 => "X12_500",
-                Self::X12501 => "X12_501",
-                Self::X12503 => "X12_503",
-                Self::X12504 => "X12_504",
-                Self::X12511 => "X12_511",
-                Self::X12517 => "X12_517",
-                Self::X12521 => "X12_521",
-                Self::X12527 => "X12_527",
-                Self::X12536 => "X12_536",
-                Self::X12540 => "X12_540",
-                Self::X12561 => "X12_561",
-                Self::X12567 => "X12_567",
-                Self::X12568 => "X12_568",
-                Self::X12601 => "X12_601",
-                Self::X12602 => "X12_602",
-                Self::X12620 => "X12_620",
-                Self::X12625 => "X12_625",
-                Self::X12650 => "X12_650",
-                Self::X12715 => "X12_715",
-                Self::X12753 => "X12_753",
-                Self::X12754 => "X12_754",
-                Self::X12805 => "X12_805",
-                Self::X12806 => "X12_806",
-                Self::X12810 => "X12_810",
-                Self::X12811 => "X12_811",
-                Self::X12812 => "X12_812",
-                Self::X12813 => "X12_813",
-                Self::X12814 => "X12_814",
-                Self::X12815 => "X12_815",
-                Self::X12816 => "X12_816",
-                Self::X12818 => "X12_818",
-                Self::X12819 => "X12_819",
-                Self::X12820 => "X12_820",
-                Self::X12821 => "X12_821",
-                Self::X12822 => "X12_822",
-                Self::X12823 => "X12_823",
-                Self::X12824 => "X12_824",
-                Self::X12826 => "X12_826",
-                Self::X12827 => "X12_827",
-                Self::X12828 => "X12_828",
-                Self::X12829 => "X12_829",
-                Self::X12830 => "X12_830",
-                Self::X12831 => "X12_831",
-                Self::X12832 => "X12_832",
-                Self::X12833 => "X12_833",
-                Self::X12834 => "X12_834",
-                Self::X12835 => "X12_835",
-                Self::X12836 => "X12_836",
-                Self::X12837 => "X12_837",
-                Self::X12838 => "X12_838",
-                Self::X12839 => "X12_839",
-                Self::X12840 => "X12_840",
-                Self::X12841 => "X12_841",
-                Self::X12842 => "X12_842",
-                Self::X12843 => "X12_843",
-                Self::X12844 => "X12_844",
-                Self::X12845 => "X12_845",
-                Self::X12846 => "X12_846",
-                Self::X12847 => "X12_847",
-                Self::X12848 => "X12_848",
-                Self::X12849 => "X12_849",
-                Self::X12850 => "X12_850",
-                Self::X12851 => "X12_851",
-                Self::X12852 => "X12_852",
-                Self::X12853 => "X12_853",
-                Self::X12854 => "X12_854",
-                Self::X12855 => "X12_855",
-                Self::X12856 => "X12_856",
-                Self::X12857 => "X12_857",
-                Self::X12858 => "X12_858",
-                Self::X12859 => "X12_859",
-                Self::X12860 => "X12_860",
-                Self::X12861 => "X12_861",
-                Self::X12862 => "X12_862",
-                Self::X12863 => "X12_863",
-                Self::X12864 => "X12_864",
-                Self::X12865 => "X12_865",
-                Self::X12866 => "X12_866",
-                Self::X12867 => "X12_867",
-                Self::X12868 => "X12_868",
-                Self::X12869 => "X12_869",
-                Self::X12870 => "X12_870",
-                Self::X12871 => "X12_871",
-                Self::X12872 => "X12_872",
-                Self::X12873 => "X12_873",
-                Self::X12874 => "X12_874",
-                Self::X12875 => "X12_875",
-                Self::X12876 => "X12_876",
-                Self::X12877 => "X12_877",
-                Self::X12878 => "X12_878",
-                Self::X12879 => "X12_879",
-                Self::X12880 => "X12_880",
-                Self::X12881 => "X12_881",
-                Self::X12882 => "X12_882",
-                Self::X12883 => "X12_883",
-                Self::X12884 => "X12_884",
-                Self::X12885 => "X12_885",
-                Self::X12886 => "X12_886",
-                Self::X12887 => "X12_887",
-                Self::X12888 => "X12_888",
-                Self::X12889 => "X12_889",
-                Self::X12891 => "X12_891",
-                Self::X12893 => "X12_893",
-                Self::X12894 => "X12_894",
-                Self::X12895 => "X12_895",
-                Self::X12896 => "X12_896",
-                Self::X12920 => "X12_920",
-                Self::X12924 => "X12_924",
-                Self::X12925 => "X12_925",
-                Self::X12926 => "X12_926",
-                Self::X12928 => "X12_928",
-                Self::X12940 => "X12_940",
-                Self::X12943 => "X12_943",
-                Self::X12944 => "X12_944",
-                Self::X12945 => "X12_945",
-                Self::X12947 => "X12_947",
-                Self::X12980 => "X12_980",
-                Self::X12990 => "X12_990",
-                Self::X12993 => "X12_993",
-                Self::X12996 => "X12_996",
-                Self::X12997 => "X12_997",
-                Self::X12998 => "X12_998",
-                Self::X12999 => "X12_999",
-                Self::X12270X279 => "X12_270_X279",
-                Self::X12271X279 => "X12_271_X279",
-                Self::X12275X210 => "X12_275_X210",
-                Self::X12275X211 => "X12_275_X211",
-                Self::X12276X212 => "X12_276_X212",
-                Self::X12277X212 => "X12_277_X212",
-                Self::X12277X214 => "X12_277_X214",
-                Self::X12277X364 => "X12_277_X364",
-                Self::X12278X217 => "X12_278_X217",
-                Self::X12820X218 => "X12_820_X218",
-                Self::X12820X306 => "X12_820_X306",
-                Self::X12824X186 => "X12_824_X186",
-                Self::X12834X220 => "X12_834_X220",
-                Self::X12834X307 => "X12_834_X307",
-                Self::X12834X318 => "X12_834_X318",
-                Self::X12835X221 => "X12_835_X221",
-                Self::X12837X222 => "X12_837_X222",
-                Self::X12837X223 => "X12_837_X223",
-                Self::X12837X224 => "X12_837_X224",
-                Self::X12837X291 => "X12_837_X291",
-                Self::X12837X292 => "X12_837_X292",
-                Self::X12837X298 => "X12_837_X298",
-                Self::X12999X231 => "X12_999_X231",
-            }
-        }
-    }
-
-    /// Allowed values of `X12Version`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum X12Version {
-        /// `VERSION_4010`
-        Version4010,
-        /// `VERSION_4030`
-        Version4030,
-        /// `VERSION_4050`
-        Version4050,
-        /// `VERSION_4060`
-        Version4060,
-        /// `VERSION_5010`
-        Version5010,
-        /// `VERSION_5010_HIPAA`
-        Version5010Hipaa,
-    }
-
-    impl crate::value::CfnEnum for X12Version {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Version4010 => "VERSION_4010",
-                Self::Version4030 => "VERSION_4030",
-                Self::Version4050 => "VERSION_4050",
-                Self::Version4060 => "VERSION_4060",
-                Self::Version5010 => "VERSION_5010",
-                Self::Version5010Hipaa => "VERSION_5010_HIPAA",
-            }
-        }
-    }
-
-    /// Allowed values of `CapabilityType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapabilityType {
         /// `edi`
         Edi,
     }
 
-    impl crate::value::CfnEnum for CapabilityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Edi => "edi",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapabilityType, ["edi"]);
 }
 
 /// Definition of AWS::B2BI::Partnership Resource Type
@@ -1358,7 +199,6 @@ pub struct Partnership {
 
 impl Partnership {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(capabilities: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, email: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             capabilities: capabilities.into(),
@@ -1372,71 +212,50 @@ impl Partnership {
     }
 }
 
-impl crate::resource::Resource for Partnership {
-    const TYPE: &'static str = "AWS::B2BI::Partnership";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PARTNERSHIP_SHAPE)
+crate::resource::props! {
+    resource Partnership = "AWS::B2BI::Partnership", shape: Some(&PARTNERSHIP_SHAPE);
+    req {
+        capabilities = "Capabilities",
+        email = "Email",
+        name = "Name",
+        profile_id = "ProfileId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Capabilities", self.capabilities);
-        p.set_opt("CapabilityOptions", self.capability_options);
-        p.set("Email", self.email);
-        p.set("Name", self.name);
-        p.set_opt("Phone", self.phone);
-        p.set("ProfileId", self.profile_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        capability_options = "CapabilityOptions",
+        phone = "Phone",
+        tags = "Tags",
     }
 }
 
-static PARTNERSHIP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Capabilities", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("CapabilityOptions", crate::resource::Rule { shape: Some(&self::partnership::CAPABILITY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Email", crate::resource::Rule { min_len: Some(5), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\.\\-]+@[\\w\\.\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(254), ..crate::resource::Rule::NONE }),
-        ("Phone", crate::resource::Rule { min_len: Some(7), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^\\+?([0-9 \\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|extension) \\t*(\\d+))?$")), ..crate::resource::Rule::NONE }),
-        ("ProfileId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::partnership::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PARTNERSHIP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Capabilities", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CapabilityOptions", crate::resource::Rule { shape: Some(&self::partnership::CAPABILITY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Email", crate::resource::Rule { min_len: Some(5), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\.\\-]+@[\\w\\.\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(254), ..crate::resource::Rule::NONE }),
+    ("Phone", crate::resource::Rule { min_len: Some(7), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^\\+?([0-9 \\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|extension) \\t*(\\d+))?$")), ..crate::resource::Rule::NONE }),
+    ("ProfileId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Partnership`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Partnership> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `PartnershipArn`.
-    #[inline]
-    pub fn attr_partnership_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PartnershipArn")
-    }
-    /// `Fn::GetAtt` `PartnershipId`.
-    #[inline]
-    pub fn attr_partnership_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PartnershipId")
-    }
-    /// `Fn::GetAtt` `TradingPartnerId`.
-    #[inline]
-    pub fn attr_trading_partner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TradingPartnerId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `PartnershipArn`.
+        attr_partnership_arn: ::std::string::String = "PartnershipArn",
+        /// `Fn::GetAtt` `PartnershipId`.
+        attr_partnership_id: ::std::string::String = "PartnershipId",
+        /// `Fn::GetAtt` `TradingPartnerId`.
+        attr_trading_partner_id: ::std::string::String = "TradingPartnerId",
     }
 }
 
 pub mod partnership {
     //! Nested property types and enums of [`Partnership`](super::Partnership).
 
-    /// The definition `CapabilityOptions`.
     #[derive(Clone, Default)]
     pub struct CapabilityOptions {
         /// CloudFormation property `InboundEdi`.
@@ -1445,55 +264,44 @@ pub mod partnership {
         pub outbound_edi: ::std::option::Option<crate::cfn::b2bi::partnership::OutboundEdiOptions>,
     }
 
-    impl crate::resource::ToExpr for CapabilityOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InboundEdi", self.inbound_edi);
-            p.set_opt("OutboundEdi", self.outbound_edi);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapabilityOptions;
+        opt {
+            inbound_edi = "InboundEdi",
+            outbound_edi = "OutboundEdi",
         }
     }
 
-    pub(super) static CAPABILITY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OutboundEdi", crate::resource::Rule { shape: Some(&OUTBOUND_EDI_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPABILITY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutboundEdi", crate::resource::Rule { shape: Some(&OUTBOUND_EDI_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InboundEdiOptions`.
     #[derive(Clone, Default)]
     pub struct InboundEdiOptions {
         /// CloudFormation property `X12`.
         pub x12: ::std::option::Option<crate::cfn::b2bi::partnership::X12InboundEdiOptions>,
     }
 
-    impl crate::resource::ToExpr for InboundEdiOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("X12", self.x12);
-            p.into_expr()
+    crate::resource::props! {
+        nested InboundEdiOptions;
+        opt {
+            x12 = "X12",
         }
     }
 
-    /// The definition `X12InboundEdiOptions`.
     #[derive(Clone, Default)]
     pub struct X12InboundEdiOptions {
         /// CloudFormation property `AcknowledgmentOptions`.
         pub acknowledgment_options: ::std::option::Option<crate::cfn::b2bi::partnership::X12AcknowledgmentOptions>,
     }
 
-    impl crate::resource::ToExpr for X12InboundEdiOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcknowledgmentOptions", self.acknowledgment_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12InboundEdiOptions;
+        opt {
+            acknowledgment_options = "AcknowledgmentOptions",
         }
     }
 
-    /// The definition `X12AcknowledgmentOptions`.
     #[derive(Clone)]
     pub struct X12AcknowledgmentOptions {
         /// CloudFormation property `FunctionalAcknowledgment`; required.
@@ -1504,7 +312,6 @@ pub mod partnership {
 
     impl X12AcknowledgmentOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(functional_acknowledgment: impl ::std::convert::Into<crate::value::Val<crate::cfn::b2bi::partnership::X12FunctionalAcknowledgment>>, technical_acknowledgment: impl ::std::convert::Into<crate::value::Val<crate::cfn::b2bi::partnership::X12TechnicalAcknowledgment>>) -> Self {
             Self {
                 functional_acknowledgment: functional_acknowledgment.into(),
@@ -1513,39 +320,31 @@ pub mod partnership {
         }
     }
 
-    impl crate::resource::ToExpr for X12AcknowledgmentOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FunctionalAcknowledgment", self.functional_acknowledgment);
-            p.set("TechnicalAcknowledgment", self.technical_acknowledgment);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12AcknowledgmentOptions;
+        req {
+            functional_acknowledgment = "FunctionalAcknowledgment",
+            technical_acknowledgment = "TechnicalAcknowledgment",
         }
     }
 
-    /// The definition `OutboundEdiOptions`.
     #[derive(Clone, Default)]
     pub struct OutboundEdiOptions {
         /// CloudFormation property `X12`.
         pub x12: ::std::option::Option<crate::cfn::b2bi::partnership::X12Envelope>,
     }
 
-    impl crate::resource::ToExpr for OutboundEdiOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("X12", self.x12);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutboundEdiOptions;
+        opt {
+            x12 = "X12",
         }
     }
 
-    pub(super) static OUTBOUND_EDI_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("X12", crate::resource::Rule { shape: Some(&X12_ENVELOPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTBOUND_EDI_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("X12", crate::resource::Rule { shape: Some(&X12_ENVELOPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12Envelope`.
     #[derive(Clone, Default)]
     pub struct X12Envelope {
         /// CloudFormation property `Common`.
@@ -1554,24 +353,19 @@ pub mod partnership {
         pub wrap_options: ::std::option::Option<crate::cfn::b2bi::partnership::WrapOptions>,
     }
 
-    impl crate::resource::ToExpr for X12Envelope {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Common", self.common);
-            p.set_opt("WrapOptions", self.wrap_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12Envelope;
+        opt {
+            common = "Common",
+            wrap_options = "WrapOptions",
         }
     }
 
-    pub(super) static X12_ENVELOPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Common", crate::resource::Rule { shape: Some(&X12_OUTBOUND_EDI_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WrapOptions", crate::resource::Rule { shape: Some(&WRAP_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_ENVELOPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Common", crate::resource::Rule { shape: Some(&X12_OUTBOUND_EDI_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WrapOptions", crate::resource::Rule { shape: Some(&WRAP_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12OutboundEdiHeaders`.
     #[derive(Clone, Default)]
     pub struct X12OutboundEdiHeaders {
         /// CloudFormation property `ControlNumbers`.
@@ -1588,30 +382,25 @@ pub mod partnership {
         pub validate_edi: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for X12OutboundEdiHeaders {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ControlNumbers", self.control_numbers);
-            p.set_opt("Delimiters", self.delimiters);
-            p.set_opt("FunctionalGroupHeaders", self.functional_group_headers);
-            p.set_opt("Gs05TimeFormat", self.gs05_time_format);
-            p.set_opt("InterchangeControlHeaders", self.interchange_control_headers);
-            p.set_opt("ValidateEdi", self.validate_edi);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12OutboundEdiHeaders;
+        opt {
+            control_numbers = "ControlNumbers",
+            delimiters = "Delimiters",
+            functional_group_headers = "FunctionalGroupHeaders",
+            gs05_time_format = "Gs05TimeFormat",
+            interchange_control_headers = "InterchangeControlHeaders",
+            validate_edi = "ValidateEdi",
         }
     }
 
-    pub(super) static X12_OUTBOUND_EDI_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ControlNumbers", crate::resource::Rule { shape: Some(&X12_CONTROL_NUMBERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Delimiters", crate::resource::Rule { shape: Some(&X12_DELIMITERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FunctionalGroupHeaders", crate::resource::Rule { shape: Some(&X12_FUNCTIONAL_GROUP_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InterchangeControlHeaders", crate::resource::Rule { shape: Some(&X12_INTERCHANGE_CONTROL_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_OUTBOUND_EDI_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ControlNumbers", crate::resource::Rule { shape: Some(&X12_CONTROL_NUMBERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Delimiters", crate::resource::Rule { shape: Some(&X12_DELIMITERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FunctionalGroupHeaders", crate::resource::Rule { shape: Some(&X12_FUNCTIONAL_GROUP_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InterchangeControlHeaders", crate::resource::Rule { shape: Some(&X12_INTERCHANGE_CONTROL_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12ControlNumbers`.
     #[derive(Clone, Default)]
     pub struct X12ControlNumbers {
         /// CloudFormation property `StartingFunctionalGroupControlNumber`.
@@ -1622,26 +411,21 @@ pub mod partnership {
         pub starting_transaction_set_control_number: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for X12ControlNumbers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StartingFunctionalGroupControlNumber", self.starting_functional_group_control_number);
-            p.set_opt("StartingInterchangeControlNumber", self.starting_interchange_control_number);
-            p.set_opt("StartingTransactionSetControlNumber", self.starting_transaction_set_control_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12ControlNumbers;
+        opt {
+            starting_functional_group_control_number = "StartingFunctionalGroupControlNumber",
+            starting_interchange_control_number = "StartingInterchangeControlNumber",
+            starting_transaction_set_control_number = "StartingTransactionSetControlNumber",
         }
     }
 
-    pub(super) static X12_CONTROL_NUMBERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StartingFunctionalGroupControlNumber", crate::resource::Rule { min: Some(1.0), max: Some(999999999.0), ..crate::resource::Rule::NONE }),
-            ("StartingInterchangeControlNumber", crate::resource::Rule { min: Some(1.0), max: Some(999999999.0), ..crate::resource::Rule::NONE }),
-            ("StartingTransactionSetControlNumber", crate::resource::Rule { min: Some(1.0), max: Some(999999999.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_CONTROL_NUMBERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StartingFunctionalGroupControlNumber", crate::resource::Rule { min: Some(1.0), max: Some(999999999.0), ..crate::resource::Rule::NONE }),
+        ("StartingInterchangeControlNumber", crate::resource::Rule { min: Some(1.0), max: Some(999999999.0), ..crate::resource::Rule::NONE }),
+        ("StartingTransactionSetControlNumber", crate::resource::Rule { min: Some(1.0), max: Some(999999999.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12Delimiters`.
     #[derive(Clone, Default)]
     pub struct X12Delimiters {
         /// CloudFormation property `ComponentSeparator`.
@@ -1652,26 +436,21 @@ pub mod partnership {
         pub segment_terminator: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for X12Delimiters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentSeparator", self.component_separator);
-            p.set_opt("DataElementSeparator", self.data_element_separator);
-            p.set_opt("SegmentTerminator", self.segment_terminator);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12Delimiters;
+        opt {
+            component_separator = "ComponentSeparator",
+            data_element_separator = "DataElementSeparator",
+            segment_terminator = "SegmentTerminator",
         }
     }
 
-    pub(super) static X12_DELIMITERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComponentSeparator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$")), ..crate::resource::Rule::NONE }),
-            ("DataElementSeparator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$")), ..crate::resource::Rule::NONE }),
-            ("SegmentTerminator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_DELIMITERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComponentSeparator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$")), ..crate::resource::Rule::NONE }),
+        ("DataElementSeparator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$")), ..crate::resource::Rule::NONE }),
+        ("SegmentTerminator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[!&'()*+,\\-./:;?=%@\\[\\]_{}|<>~^`\"]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12FunctionalGroupHeaders`.
     #[derive(Clone, Default)]
     pub struct X12FunctionalGroupHeaders {
         /// CloudFormation property `ApplicationReceiverCode`.
@@ -1682,26 +461,21 @@ pub mod partnership {
         pub responsible_agency_code: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for X12FunctionalGroupHeaders {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationReceiverCode", self.application_receiver_code);
-            p.set_opt("ApplicationSenderCode", self.application_sender_code);
-            p.set_opt("ResponsibleAgencyCode", self.responsible_agency_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12FunctionalGroupHeaders;
+        opt {
+            application_receiver_code = "ApplicationReceiverCode",
+            application_sender_code = "ApplicationSenderCode",
+            responsible_agency_code = "ResponsibleAgencyCode",
         }
     }
 
-    pub(super) static X12_FUNCTIONAL_GROUP_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationReceiverCode", crate::resource::Rule { min_len: Some(2), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 ]*$")), ..crate::resource::Rule::NONE }),
-            ("ApplicationSenderCode", crate::resource::Rule { min_len: Some(2), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 ]*$")), ..crate::resource::Rule::NONE }),
-            ("ResponsibleAgencyCode", crate::resource::Rule { min_len: Some(1), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_FUNCTIONAL_GROUP_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationReceiverCode", crate::resource::Rule { min_len: Some(2), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 ]*$")), ..crate::resource::Rule::NONE }),
+        ("ApplicationSenderCode", crate::resource::Rule { min_len: Some(2), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 ]*$")), ..crate::resource::Rule::NONE }),
+        ("ResponsibleAgencyCode", crate::resource::Rule { min_len: Some(1), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12InterchangeControlHeaders`.
     #[derive(Clone, Default)]
     pub struct X12InterchangeControlHeaders {
         /// CloudFormation property `AcknowledgmentRequestedCode`.
@@ -1720,34 +494,29 @@ pub mod partnership {
         pub usage_indicator_code: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for X12InterchangeControlHeaders {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcknowledgmentRequestedCode", self.acknowledgment_requested_code);
-            p.set_opt("ReceiverId", self.receiver_id);
-            p.set_opt("ReceiverIdQualifier", self.receiver_id_qualifier);
-            p.set_opt("RepetitionSeparator", self.repetition_separator);
-            p.set_opt("SenderId", self.sender_id);
-            p.set_opt("SenderIdQualifier", self.sender_id_qualifier);
-            p.set_opt("UsageIndicatorCode", self.usage_indicator_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12InterchangeControlHeaders;
+        opt {
+            acknowledgment_requested_code = "AcknowledgmentRequestedCode",
+            receiver_id = "ReceiverId",
+            receiver_id_qualifier = "ReceiverIdQualifier",
+            repetition_separator = "RepetitionSeparator",
+            sender_id = "SenderId",
+            sender_id_qualifier = "SenderIdQualifier",
+            usage_indicator_code = "UsageIndicatorCode",
         }
     }
 
-    pub(super) static X12_INTERCHANGE_CONTROL_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AcknowledgmentRequestedCode", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("ReceiverId", crate::resource::Rule { min_len: Some(15), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 ]*$")), ..crate::resource::Rule::NONE }),
-            ("ReceiverIdQualifier", crate::resource::Rule { min_len: Some(2), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("RepetitionSeparator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("SenderId", crate::resource::Rule { min_len: Some(15), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 ]*$")), ..crate::resource::Rule::NONE }),
-            ("SenderIdQualifier", crate::resource::Rule { min_len: Some(2), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("UsageIndicatorCode", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_INTERCHANGE_CONTROL_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AcknowledgmentRequestedCode", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("ReceiverId", crate::resource::Rule { min_len: Some(15), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 ]*$")), ..crate::resource::Rule::NONE }),
+        ("ReceiverIdQualifier", crate::resource::Rule { min_len: Some(2), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("RepetitionSeparator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("SenderId", crate::resource::Rule { min_len: Some(15), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 ]*$")), ..crate::resource::Rule::NONE }),
+        ("SenderIdQualifier", crate::resource::Rule { min_len: Some(2), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("UsageIndicatorCode", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WrapOptions`.
     #[derive(Clone, Default)]
     pub struct WrapOptions {
         /// CloudFormation property `LineLength`.
@@ -1758,32 +527,20 @@ pub mod partnership {
         pub wrap_by: ::std::option::Option<crate::value::Val<crate::cfn::b2bi::partnership::WrapFormat>>,
     }
 
-    impl crate::resource::ToExpr for WrapOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LineLength", self.line_length);
-            p.set_opt("LineTerminator", self.line_terminator);
-            p.set_opt("WrapBy", self.wrap_by);
-            p.into_expr()
+    crate::resource::props! {
+        nested WrapOptions;
+        opt {
+            line_length = "LineLength",
+            line_terminator = "LineTerminator",
+            wrap_by = "WrapBy",
         }
     }
 
-    pub(super) static WRAP_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LineLength", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WRAP_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LineLength", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `X12FunctionalAcknowledgment`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum X12FunctionalAcknowledgment {
         /// `DO_NOT_GENERATE`
         DoNotGenerate,
@@ -1793,19 +550,9 @@ pub mod partnership {
         GenerateWithoutTransactionSetResponseLoop,
     }
 
-    impl crate::value::CfnEnum for X12FunctionalAcknowledgment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DoNotGenerate => "DO_NOT_GENERATE",
-                Self::GenerateAllSegments => "GENERATE_ALL_SEGMENTS",
-                Self::GenerateWithoutTransactionSetResponseLoop => "GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(X12FunctionalAcknowledgment, ["DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS", "GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP"]);
 
-    /// Allowed values of `X12TechnicalAcknowledgment`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum X12TechnicalAcknowledgment {
         /// `DO_NOT_GENERATE`
         DoNotGenerate,
@@ -1813,18 +560,9 @@ pub mod partnership {
         GenerateAllSegments,
     }
 
-    impl crate::value::CfnEnum for X12TechnicalAcknowledgment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DoNotGenerate => "DO_NOT_GENERATE",
-                Self::GenerateAllSegments => "GENERATE_ALL_SEGMENTS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(X12TechnicalAcknowledgment, ["DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS"]);
 
-    /// Allowed values of `X12GS05TimeFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum X12gs05TimeFormat {
         /// `HHMM`
         Hhmm,
@@ -1834,19 +572,9 @@ pub mod partnership {
         Hhmmssdd,
     }
 
-    impl crate::value::CfnEnum for X12gs05TimeFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hhmm => "HHMM",
-                Self::Hhmmss => "HHMMSS",
-                Self::Hhmmssdd => "HHMMSSDD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(X12gs05TimeFormat, ["HHMM", "HHMMSS", "HHMMSSDD"]);
 
-    /// Allowed values of `LineTerminator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LineTerminator {
         /// `CRLF`
         Crlf,
@@ -1856,19 +584,9 @@ pub mod partnership {
         Cr,
     }
 
-    impl crate::value::CfnEnum for LineTerminator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Crlf => "CRLF",
-                Self::Lf => "LF",
-                Self::Cr => "CR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LineTerminator, ["CRLF", "LF", "CR"]);
 
-    /// Allowed values of `WrapFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WrapFormat {
         /// `SEGMENT`
         Segment,
@@ -1878,16 +596,7 @@ pub mod partnership {
         LineLength,
     }
 
-    impl crate::value::CfnEnum for WrapFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Segment => "SEGMENT",
-                Self::OneLine => "ONE_LINE",
-                Self::LineLength => "LINE_LENGTH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WrapFormat, ["SEGMENT", "ONE_LINE", "LINE_LENGTH"]);
 }
 
 /// Definition of AWS::B2BI::Profile Resource Type
@@ -1911,7 +620,6 @@ pub struct Profile {
 
 impl Profile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(business_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, logging: impl ::std::convert::Into<crate::value::Val<crate::cfn::b2bi::profile::Logging>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, phone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             business_name: business_name.into(),
@@ -1924,76 +632,48 @@ impl Profile {
     }
 }
 
-impl crate::resource::Resource for Profile {
-    const TYPE: &'static str = "AWS::B2BI::Profile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROFILE_SHAPE)
+crate::resource::props! {
+    resource Profile = "AWS::B2BI::Profile", shape: Some(&PROFILE_SHAPE);
+    req {
+        business_name = "BusinessName",
+        logging = "Logging",
+        name = "Name",
+        phone = "Phone",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BusinessName", self.business_name);
-        p.set_opt("Email", self.email);
-        p.set("Logging", self.logging);
-        p.set("Name", self.name);
-        p.set("Phone", self.phone);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        email = "Email",
+        tags = "Tags",
     }
 }
 
-static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BusinessName", crate::resource::Rule { min_len: Some(1), max_len: Some(254), ..crate::resource::Rule::NONE }),
-        ("Email", crate::resource::Rule { min_len: Some(5), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\.\\-]+@[\\w\\.\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(254), ..crate::resource::Rule::NONE }),
-        ("Phone", crate::resource::Rule { min_len: Some(7), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^\\+?([0-9 \\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|extension) \\t*(\\d+))?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::profile::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BusinessName", crate::resource::Rule { min_len: Some(1), max_len: Some(254), ..crate::resource::Rule::NONE }),
+    ("Email", crate::resource::Rule { min_len: Some(5), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\.\\-]+@[\\w\\.\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(254), ..crate::resource::Rule::NONE }),
+    ("Phone", crate::resource::Rule { min_len: Some(7), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^\\+?([0-9 \\t\\-()\\/]{7,})(?:\\s*(?:#|x\\.?|ext\\.?|extension) \\t*(\\d+))?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Profile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Profile> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LogGroupName`.
-    #[inline]
-    pub fn attr_log_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LogGroupName")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `ProfileArn`.
-    #[inline]
-    pub fn attr_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileArn")
-    }
-    /// `Fn::GetAtt` `ProfileId`.
-    #[inline]
-    pub fn attr_profile_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LogGroupName`.
+        attr_log_group_name: ::std::string::String = "LogGroupName",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `ProfileArn`.
+        attr_profile_arn: ::std::string::String = "ProfileArn",
+        /// `Fn::GetAtt` `ProfileId`.
+        attr_profile_id: ::std::string::String = "ProfileId",
     }
 }
 
 pub mod profile {
     //! Nested property types and enums of [`Profile`](super::Profile).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Logging`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Logging {
         /// `ENABLED`
         Enabled,
@@ -2001,15 +681,7 @@ pub mod profile {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Logging {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Logging, ["ENABLED", "DISABLED"]);
 }
 
 /// Definition of AWS::B2BI::Transformer Resource Type
@@ -2019,7 +691,7 @@ pub mod profile {
 pub struct Transformer {
     /// CloudFormation property `EdiType`.
     #[deprecated(note = "deprecated in the CloudFormation schema")]
-    pub edi_type: ::std::option::Option<crate::cfn::b2bi::transformer::EdiType>,
+    pub edi_type: ::std::option::Option<crate::cfn::shared::group_data::EdiType>,
     /// CloudFormation property `FileFormat`.
     #[deprecated(note = "deprecated in the CloudFormation schema")]
     pub file_format: ::std::option::Option<crate::value::Val<crate::cfn::b2bi::transformer::FileFormat>>,
@@ -2051,7 +723,6 @@ pub struct Transformer {
 
 impl Transformer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::b2bi::transformer::TransformerStatus>>) -> Self {
         Self {
             edi_type: ::std::option::Option::None,
@@ -2069,106 +740,55 @@ impl Transformer {
     }
 }
 
-impl crate::resource::Resource for Transformer {
-    const TYPE: &'static str = "AWS::B2BI::Transformer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRANSFORMER_SHAPE)
+crate::resource::props! {
+    resource Transformer = "AWS::B2BI::Transformer", shape: Some(&TRANSFORMER_SHAPE);
+    req {
+        name = "Name",
+        status = "Status",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EdiType", self.edi_type);
-        p.set_opt("FileFormat", self.file_format);
-        p.set_opt("InputConversion", self.input_conversion);
-        p.set_opt("Mapping", self.mapping);
-        p.set_opt("MappingTemplate", self.mapping_template);
-        p.set("Name", self.name);
-        p.set_opt("OutputConversion", self.output_conversion);
-        p.set_opt("SampleDocument", self.sample_document);
-        p.set_opt("SampleDocuments", self.sample_documents);
-        p.set("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        edi_type = "EdiType",
+        file_format = "FileFormat",
+        input_conversion = "InputConversion",
+        mapping = "Mapping",
+        mapping_template = "MappingTemplate",
+        output_conversion = "OutputConversion",
+        sample_document = "SampleDocument",
+        sample_documents = "SampleDocuments",
+        tags = "Tags",
     }
 }
 
-static TRANSFORMER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InputConversion", crate::resource::Rule { shape: Some(&self::transformer::INPUT_CONVERSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Mapping", crate::resource::Rule { shape: Some(&self::transformer::MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MappingTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(350000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,512}$")), ..crate::resource::Rule::NONE }),
-        ("OutputConversion", crate::resource::Rule { shape: Some(&self::transformer::OUTPUT_CONVERSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SampleDocument", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("SampleDocuments", crate::resource::Rule { shape: Some(&self::transformer::SAMPLE_DOCUMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::transformer::TAG16_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRANSFORMER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InputConversion", crate::resource::Rule { shape: Some(&self::transformer::INPUT_CONVERSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Mapping", crate::resource::Rule { shape: Some(&self::transformer::MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MappingTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(350000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,512}$")), ..crate::resource::Rule::NONE }),
+    ("OutputConversion", crate::resource::Rule { shape: Some(&self::transformer::OUTPUT_CONVERSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SampleDocument", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("SampleDocuments", crate::resource::Rule { shape: Some(&self::transformer::SAMPLE_DOCUMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Transformer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Transformer> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `TransformerArn`.
-    #[inline]
-    pub fn attr_transformer_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransformerArn")
-    }
-    /// `Fn::GetAtt` `TransformerId`.
-    #[inline]
-    pub fn attr_transformer_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransformerId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `TransformerArn`.
+        attr_transformer_arn: ::std::string::String = "TransformerArn",
+        /// `Fn::GetAtt` `TransformerId`.
+        attr_transformer_id: ::std::string::String = "TransformerId",
     }
 }
 
 pub mod transformer {
     //! Nested property types and enums of [`Transformer`](super::Transformer).
 
-    /// The definition `EdiType`.
-    #[derive(Clone, Default)]
-    pub struct EdiType {
-        /// CloudFormation property `X12Details`.
-        pub x12_details: ::std::option::Option<crate::cfn::b2bi::transformer::X12Details>,
-    }
+    pub use crate::cfn::shared::group_data::{EdiType, X12Details, X12TransactionSet, X12Version};
 
-    impl crate::resource::ToExpr for EdiType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("X12Details", self.x12_details);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `X12Details`.
-    #[derive(Clone, Default)]
-    pub struct X12Details {
-        /// CloudFormation property `TransactionSet`.
-        pub transaction_set: ::std::option::Option<crate::value::Val<crate::cfn::b2bi::transformer::X12TransactionSet>>,
-        /// CloudFormation property `Version`.
-        pub version: ::std::option::Option<crate::value::Val<crate::cfn::b2bi::transformer::X12Version>>,
-    }
-
-    impl crate::resource::ToExpr for X12Details {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TransactionSet", self.transaction_set);
-            p.set_opt("Version", self.version);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `InputConversion`.
     #[derive(Clone)]
     pub struct InputConversion {
         /// CloudFormation property `AdvancedOptions`.
@@ -2181,7 +801,6 @@ pub mod transformer {
 
     impl InputConversion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(from_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::b2bi::transformer::FromFormat>>) -> Self {
             Self {
                 advanced_options: ::std::option::Option::None,
@@ -2191,46 +810,38 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for InputConversion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvancedOptions", self.advanced_options);
-            p.set_opt("FormatOptions", self.format_options);
-            p.set("FromFormat", self.from_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputConversion;
+        req {
+            from_format = "FromFormat",
+        }
+        opt {
+            advanced_options = "AdvancedOptions",
+            format_options = "FormatOptions",
         }
     }
 
-    pub(super) static INPUT_CONVERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdvancedOptions", crate::resource::Rule { shape: Some(&ADVANCED_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_CONVERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdvancedOptions", crate::resource::Rule { shape: Some(&ADVANCED_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AdvancedOptions`.
     #[derive(Clone, Default)]
     pub struct AdvancedOptions {
         /// CloudFormation property `X12`.
         pub x12: ::std::option::Option<crate::cfn::b2bi::transformer::X12AdvancedOptions>,
     }
 
-    impl crate::resource::ToExpr for AdvancedOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("X12", self.x12);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedOptions;
+        opt {
+            x12 = "X12",
         }
     }
 
-    pub(super) static ADVANCED_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("X12", crate::resource::Rule { shape: Some(&X12_ADVANCED_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADVANCED_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("X12", crate::resource::Rule { shape: Some(&X12_ADVANCED_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12AdvancedOptions`.
     #[derive(Clone, Default)]
     pub struct X12AdvancedOptions {
         /// CloudFormation property `SplitOptions`.
@@ -2239,61 +850,48 @@ pub mod transformer {
         pub validation_options: ::std::option::Option<crate::cfn::b2bi::transformer::X12ValidationOptions>,
     }
 
-    impl crate::resource::ToExpr for X12AdvancedOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SplitOptions", self.split_options);
-            p.set_opt("ValidationOptions", self.validation_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12AdvancedOptions;
+        opt {
+            split_options = "SplitOptions",
+            validation_options = "ValidationOptions",
         }
     }
 
-    pub(super) static X12_ADVANCED_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ValidationOptions", crate::resource::Rule { shape: Some(&X12_VALIDATION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_ADVANCED_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ValidationOptions", crate::resource::Rule { shape: Some(&X12_VALIDATION_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12SplitOptions`.
     #[derive(Clone, Default)]
     pub struct X12SplitOptions {
         /// CloudFormation property `SplitBy`.
         pub split_by: ::std::option::Option<crate::value::Val<crate::cfn::b2bi::transformer::X12SplitBy>>,
     }
 
-    impl crate::resource::ToExpr for X12SplitOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SplitBy", self.split_by);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12SplitOptions;
+        opt {
+            split_by = "SplitBy",
         }
     }
 
-    /// The definition `X12ValidationOptions`.
     #[derive(Clone, Default)]
     pub struct X12ValidationOptions {
         /// CloudFormation property `ValidationRules`.
         pub validation_rules: ::std::option::Option<::std::vec::Vec<crate::cfn::b2bi::transformer::X12ValidationRule>>,
     }
 
-    impl crate::resource::ToExpr for X12ValidationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ValidationRules", self.validation_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12ValidationOptions;
+        opt {
+            validation_rules = "ValidationRules",
         }
     }
 
-    pub(super) static X12_VALIDATION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ValidationRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&X12_VALIDATION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_VALIDATION_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ValidationRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&X12_VALIDATION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12ValidationRule`.
     #[derive(Clone, Default)]
     pub struct X12ValidationRule {
         /// CloudFormation property `CodeListValidationRule`.
@@ -2304,26 +902,21 @@ pub mod transformer {
         pub element_requirement_validation_rule: ::std::option::Option<crate::cfn::b2bi::transformer::X12ElementRequirementValidationRule>,
     }
 
-    impl crate::resource::ToExpr for X12ValidationRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeListValidationRule", self.code_list_validation_rule);
-            p.set_opt("ElementLengthValidationRule", self.element_length_validation_rule);
-            p.set_opt("ElementRequirementValidationRule", self.element_requirement_validation_rule);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12ValidationRule;
+        opt {
+            code_list_validation_rule = "CodeListValidationRule",
+            element_length_validation_rule = "ElementLengthValidationRule",
+            element_requirement_validation_rule = "ElementRequirementValidationRule",
         }
     }
 
-    pub(super) static X12_VALIDATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeListValidationRule", crate::resource::Rule { shape: Some(&X12_CODE_LIST_VALIDATION_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ElementLengthValidationRule", crate::resource::Rule { shape: Some(&X12_ELEMENT_LENGTH_VALIDATION_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ElementRequirementValidationRule", crate::resource::Rule { shape: Some(&X12_ELEMENT_REQUIREMENT_VALIDATION_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_VALIDATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeListValidationRule", crate::resource::Rule { shape: Some(&X12_CODE_LIST_VALIDATION_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ElementLengthValidationRule", crate::resource::Rule { shape: Some(&X12_ELEMENT_LENGTH_VALIDATION_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ElementRequirementValidationRule", crate::resource::Rule { shape: Some(&X12_ELEMENT_REQUIREMENT_VALIDATION_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12CodeListValidationRule`.
     #[derive(Clone)]
     pub struct X12CodeListValidationRule {
         /// CloudFormation property `CodesToAdd`.
@@ -2336,7 +929,6 @@ pub mod transformer {
 
     impl X12CodeListValidationRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(element_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 codes_to_add: ::std::option::Option::None,
@@ -2346,24 +938,21 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for X12CodeListValidationRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodesToAdd", self.codes_to_add);
-            p.set_opt("CodesToRemove", self.codes_to_remove);
-            p.set("ElementId", self.element_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12CodeListValidationRule;
+        req {
+            element_id = "ElementId",
+        }
+        opt {
+            codes_to_add = "CodesToAdd",
+            codes_to_remove = "CodesToRemove",
         }
     }
 
-    pub(super) static X12_CODE_LIST_VALIDATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ElementId", crate::resource::Rule { min_len: Some(4), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{4}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_CODE_LIST_VALIDATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ElementId", crate::resource::Rule { min_len: Some(4), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{4}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12ElementLengthValidationRule`.
     #[derive(Clone)]
     pub struct X12ElementLengthValidationRule {
         /// CloudFormation property `ElementId`; required.
@@ -2376,7 +965,6 @@ pub mod transformer {
 
     impl X12ElementLengthValidationRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(element_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, max_length: impl ::std::convert::Into<crate::value::Val<f64>>, min_length: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 element_id: element_id.into(),
@@ -2386,26 +974,21 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for X12ElementLengthValidationRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ElementId", self.element_id);
-            p.set("MaxLength", self.max_length);
-            p.set("MinLength", self.min_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12ElementLengthValidationRule;
+        req {
+            element_id = "ElementId",
+            max_length = "MaxLength",
+            min_length = "MinLength",
         }
     }
 
-    pub(super) static X12_ELEMENT_LENGTH_VALIDATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ElementId", crate::resource::Rule { min_len: Some(4), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{4}$")), ..crate::resource::Rule::NONE }),
-            ("MaxLength", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
-            ("MinLength", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_ELEMENT_LENGTH_VALIDATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ElementId", crate::resource::Rule { min_len: Some(4), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{4}$")), ..crate::resource::Rule::NONE }),
+        ("MaxLength", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
+        ("MinLength", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `X12ElementRequirementValidationRule`.
     #[derive(Clone)]
     pub struct X12ElementRequirementValidationRule {
         /// CloudFormation property `ElementPosition`; required.
@@ -2416,7 +999,6 @@ pub mod transformer {
 
     impl X12ElementRequirementValidationRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(element_position: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, requirement: impl ::std::convert::Into<crate::value::Val<crate::cfn::b2bi::transformer::ElementRequirement>>) -> Self {
             Self {
                 element_position: element_position.into(),
@@ -2425,39 +1007,31 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for X12ElementRequirementValidationRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ElementPosition", self.element_position);
-            p.set("Requirement", self.requirement);
-            p.into_expr()
+    crate::resource::props! {
+        nested X12ElementRequirementValidationRule;
+        req {
+            element_position = "ElementPosition",
+            requirement = "Requirement",
         }
     }
 
-    pub(super) static X12_ELEMENT_REQUIREMENT_VALIDATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ElementPosition", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+(?:-\\d{2})(?:-\\d{2})?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static X12_ELEMENT_REQUIREMENT_VALIDATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ElementPosition", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+(?:-\\d{2})(?:-\\d{2})?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FormatOptions`.
     #[derive(Clone, Default)]
     pub struct FormatOptions {
         /// CloudFormation property `X12`.
-        pub x12: ::std::option::Option<crate::cfn::b2bi::transformer::X12Details>,
+        pub x12: ::std::option::Option<crate::cfn::shared::group_data::X12Details>,
     }
 
-    impl crate::resource::ToExpr for FormatOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("X12", self.x12);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormatOptions;
+        opt {
+            x12 = "X12",
         }
     }
 
-    /// The definition `Mapping`.
     #[derive(Clone)]
     pub struct Mapping {
         /// CloudFormation property `Template`.
@@ -2468,7 +1042,6 @@ pub mod transformer {
 
     impl Mapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(template_language: impl ::std::convert::Into<crate::value::Val<crate::cfn::b2bi::transformer::MappingTemplateLanguage>>) -> Self {
             Self {
                 template: ::std::option::Option::None,
@@ -2477,23 +1050,20 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for Mapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Template", self.template);
-            p.set("TemplateLanguage", self.template_language);
-            p.into_expr()
+    crate::resource::props! {
+        nested Mapping;
+        req {
+            template_language = "TemplateLanguage",
+        }
+        opt {
+            template = "Template",
         }
     }
 
-    pub(super) static MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Template", crate::resource::Rule { min_len: Some(0), max_len: Some(350000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Template", crate::resource::Rule { min_len: Some(0), max_len: Some(350000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OutputConversion`.
     #[derive(Clone)]
     pub struct OutputConversion {
         /// CloudFormation property `AdvancedOptions`.
@@ -2506,7 +1076,6 @@ pub mod transformer {
 
     impl OutputConversion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(to_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::b2bi::transformer::ToFormat>>) -> Self {
             Self {
                 advanced_options: ::std::option::Option::None,
@@ -2516,24 +1085,21 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for OutputConversion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvancedOptions", self.advanced_options);
-            p.set_opt("FormatOptions", self.format_options);
-            p.set("ToFormat", self.to_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputConversion;
+        req {
+            to_format = "ToFormat",
+        }
+        opt {
+            advanced_options = "AdvancedOptions",
+            format_options = "FormatOptions",
         }
     }
 
-    pub(super) static OUTPUT_CONVERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdvancedOptions", crate::resource::Rule { shape: Some(&ADVANCED_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_CONVERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdvancedOptions", crate::resource::Rule { shape: Some(&ADVANCED_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SampleDocuments`.
     #[derive(Clone)]
     pub struct SampleDocuments {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -2544,7 +1110,6 @@ pub mod transformer {
 
     impl SampleDocuments {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, keys: ::std::vec::Vec<crate::cfn::b2bi::transformer::SampleDocumentKeys>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -2553,24 +1118,19 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for SampleDocuments {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set("Keys", self.keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested SampleDocuments;
+        req {
+            bucket_name = "BucketName",
+            keys = "Keys",
         }
     }
 
-    pub(super) static SAMPLE_DOCUMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("Keys", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SAMPLE_DOCUMENT_KEYS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLE_DOCUMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Keys", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SAMPLE_DOCUMENT_KEYS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SampleDocumentKeys`.
     #[derive(Clone, Default)]
     pub struct SampleDocumentKeys {
         /// CloudFormation property `Input`.
@@ -2579,1102 +1139,20 @@ pub mod transformer {
         pub output: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SampleDocumentKeys {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Input", self.input);
-            p.set_opt("Output", self.output);
-            p.into_expr()
+    crate::resource::props! {
+        nested SampleDocumentKeys;
+        opt {
+            input = "Input",
+            output = "Output",
         }
     }
 
-    pub(super) static SAMPLE_DOCUMENT_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Input", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Output", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLE_DOCUMENT_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Input", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Output", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG16_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `X12TransactionSet`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum X12TransactionSet {
-        /// `X12_100`
-        X12100,
-        /// `X12_101`
-        X12101,
-        /// `X12_102`
-        X12102,
-        /// `X12_103`
-        X12103,
-        /// `X12_104`
-        X12104,
-        /// `X12_105`
-        X12105,
-        /// `X12_106`
-        X12106,
-        /// `X12_107`
-        X12107,
-        /// `X12_108`
-        X12108,
-        /// `X12_109`
-        X12109,
-        /// `X12_110`
-        X12110,
-        /// `X12_111`
-        X12111,
-        /// `X12_112`
-        X12112,
-        /// `X12_113`
-        X12113,
-        /// `X12_120`
-        X12120,
-        /// `X12_121`
-        X12121,
-        /// `X12_124`
-        X12124,
-        /// `X12_125`
-        X12125,
-        /// `X12_126`
-        X12126,
-        /// `X12_127`
-        X12127,
-        /// `X12_128`
-        X12128,
-        /// `X12_129`
-        X12129,
-        /// `X12_130`
-        X12130,
-        /// `X12_131`
-        X12131,
-        /// `X12_132`
-        X12132,
-        /// `X12_133`
-        X12133,
-        /// `X12_135`
-        X12135,
-        /// `X12_138`
-        X12138,
-        /// `X12_139`
-        X12139,
-        /// `X12_140`
-        X12140,
-        /// `X12_141`
-        X12141,
-        /// `X12_142`
-        X12142,
-        /// `X12_143`
-        X12143,
-        /// `X12_144`
-        X12144,
-        /// `X12_146`
-        X12146,
-        /// `X12_147`
-        X12147,
-        /// `X12_148`
-        X12148,
-        /// `X12_149`
-        X12149,
-        /// `X12_150`
-        X12150,
-        /// `X12_151`
-        X12151,
-        /// `X12_152`
-        X12152,
-        /// `X12_153`
-        X12153,
-        /// `X12_154`
-        X12154,
-        /// `X12_155`
-        X12155,
-        /// `X12_157`
-        X12157,
-        /// `X12_158`
-        X12158,
-        /// `X12_159`
-        X12159,
-        /// `X12_160`
-        X12160,
-        /// `X12_161`
-        X12161,
-        /// `X12_163`
-        X12163,
-        /// `X12_170`
-        X12170,
-        /// `X12_175`
-        X12175,
-        /// `X12_176`
-        X12176,
-        /// `X12_179`
-        X12179,
-        /// `X12_180`
-        X12180,
-        /// `X12_185`
-        X12185,
-        /// `X12_186`
-        X12186,
-        /// `X12_187`
-        X12187,
-        /// `X12_188`
-        X12188,
-        /// `X12_189`
-        X12189,
-        /// `X12_190`
-        X12190,
-        /// `X12_191`
-        X12191,
-        /// `X12_194`
-        X12194,
-        /// `X12_195`
-        X12195,
-        /// `X12_196`
-        X12196,
-        /// `X12_197`
-        X12197,
-        /// `X12_198`
-        X12198,
-        /// `X12_199`
-        X12199,
-        /// `X12_200`
-        X12200,
-        /// `X12_201`
-        X12201,
-        /// `X12_202`
-        X12202,
-        /// `X12_203`
-        X12203,
-        /// `X12_204`
-        X12204,
-        /// `X12_205`
-        X12205,
-        /// `X12_206`
-        X12206,
-        /// `X12_210`
-        X12210,
-        /// `X12_211`
-        X12211,
-        /// `X12_212`
-        X12212,
-        /// `X12_213`
-        X12213,
-        /// `X12_214`
-        X12214,
-        /// `X12_215`
-        X12215,
-        /// `X12_216`
-        X12216,
-        /// `X12_217`
-        X12217,
-        /// `X12_218`
-        X12218,
-        /// `X12_219`
-        X12219,
-        /// `X12_220`
-        X12220,
-        /// `X12_222`
-        X12222,
-        /// `X12_223`
-        X12223,
-        /// `X12_224`
-        X12224,
-        /// `X12_225`
-        X12225,
-        /// `X12_227`
-        X12227,
-        /// `X12_228`
-        X12228,
-        /// `X12_240`
-        X12240,
-        /// `X12_242`
-        X12242,
-        /// `X12_244`
-        X12244,
-        /// `X12_245`
-        X12245,
-        /// `X12_248`
-        X12248,
-        /// `X12_249`
-        X12249,
-        /// `X12_250`
-        X12250,
-        /// `X12_251`
-        X12251,
-        /// `X12_252`
-        X12252,
-        /// `X12_255`
-        X12255,
-        /// `X12_256`
-        X12256,
-        /// `X12_259`
-        X12259,
-        /// `X12_260`
-        X12260,
-        /// `X12_261`
-        X12261,
-        /// `X12_262`
-        X12262,
-        /// `X12_263`
-        X12263,
-        /// `X12_264`
-        X12264,
-        /// `X12_265`
-        X12265,
-        /// `X12_266`
-        X12266,
-        /// `X12_267`
-        X12267,
-        /// `X12_268`
-        X12268,
-        /// `X12_269`
-        X12269,
-        /// `X12_270`
-        X12270,
-        /// `X12_271`
-        X12271,
-        /// `X12_272`
-        X12272,
-        /// `X12_273`
-        X12273,
-        /// `X12_274`
-        X12274,
-        /// `X12_275`
-        X12275,
-        /// `X12_276`
-        X12276,
-        /// `X12_277`
-        X12277,
-        /// `X12_278`
-        X12278,
-        /// `X12_280`
-        X12280,
-        /// `X12_283`
-        X12283,
-        /// `X12_284`
-        X12284,
-        /// `X12_285`
-        X12285,
-        /// `X12_286`
-        X12286,
-        /// `X12_288`
-        X12288,
-        /// `X12_290`
-        X12290,
-        /// `X12_300`
-        X12300,
-        /// `X12_301`
-        X12301,
-        /// `X12_303`
-        X12303,
-        /// `X12_304`
-        X12304,
-        /// `X12_309`
-        X12309,
-        /// `X12_310`
-        X12310,
-        /// `X12_311`
-        X12311,
-        /// `X12_312`
-        X12312,
-        /// `X12_313`
-        X12313,
-        /// `X12_315`
-        X12315,
-        /// `X12_317`
-        X12317,
-        /// `X12_319`
-        X12319,
-        /// `X12_322`
-        X12322,
-        /// `X12_323`
-        X12323,
-        /// `X12_324`
-        X12324,
-        /// `X12_325`
-        X12325,
-        /// `X12_326`
-        X12326,
-        /// `X12_350`
-        X12350,
-        /// `X12_352`
-        X12352,
-        /// `X12_353`
-        X12353,
-        /// `X12_354`
-        X12354,
-        /// `X12_355`
-        X12355,
-        /// `X12_356`
-        X12356,
-        /// `X12_357`
-        X12357,
-        /// `X12_358`
-        X12358,
-        /// `X12_361`
-        X12361,
-        /// `X12_362`
-        X12362,
-        /// `X12_404`
-        X12404,
-        /// `X12_410`
-        X12410,
-        /// `X12_412`
-        X12412,
-        /// `X12_414`
-        X12414,
-        /// `X12_417`
-        X12417,
-        /// `X12_418`
-        X12418,
-        /// `X12_419`
-        X12419,
-        /// `X12_420`
-        X12420,
-        /// `X12_421`
-        X12421,
-        /// `X12_422`
-        X12422,
-        /// `X12_423`
-        X12423,
-        /// `X12_424`
-        X12424,
-        /// `X12_425`
-        X12425,
-        /// `X12_426`
-        X12426,
-        /// `X12_429`
-        X12429,
-        /// `X12_431`
-        X12431,
-        /// `X12_432`
-        X12432,
-        /// `X12_433`
-        X12433,
-        /// `X12_434`
-        X12434,
-        /// `X12_435`
-        X12435,
-        /// `X12_436`
-        X12436,
-        /// `X12_437`
-        X12437,
-        /// `X12_440`
-        X12440,
-        /// `X12_451`
-        X12451,
-        /// `X12_452`
-        X12452,
-        /// `X12_453`
-        X12453,
-        /// `X12_455`
-        X12455,
-        /// `X12_456`
-        X12456,
-        /// `X12_460`
-        X12460,
-        /// `X12_463`
-        X12463,
-        /// `X12_466`
-        X12466,
-        /// `X12_468`
-        X12468,
-        /// `X12_470`
-        X12470,
-        /// `X12_475`
-        X12475,
-        /// `X12_485`
-        X12485,
-        /// `X12_486`
-        X12486,
-        /// `X12_490`
-        X12490,
-        /// `X12_492`
-        X12492,
-        /// `X12_494`
-        X12494,
-        /// `X12_500`
-        X12500,
-        /// `X12_501`
-        X12501,
-        /// `X12_503`
-        X12503,
-        /// `X12_504`
-        X12504,
-        /// `X12_511`
-        X12511,
-        /// `X12_517`
-        X12517,
-        /// `X12_521`
-        X12521,
-        /// `X12_527`
-        X12527,
-        /// `X12_536`
-        X12536,
-        /// `X12_540`
-        X12540,
-        /// `X12_561`
-        X12561,
-        /// `X12_567`
-        X12567,
-        /// `X12_568`
-        X12568,
-        /// `X12_601`
-        X12601,
-        /// `X12_602`
-        X12602,
-        /// `X12_620`
-        X12620,
-        /// `X12_625`
-        X12625,
-        /// `X12_650`
-        X12650,
-        /// `X12_715`
-        X12715,
-        /// `X12_753`
-        X12753,
-        /// `X12_754`
-        X12754,
-        /// `X12_805`
-        X12805,
-        /// `X12_806`
-        X12806,
-        /// `X12_810`
-        X12810,
-        /// `X12_811`
-        X12811,
-        /// `X12_812`
-        X12812,
-        /// `X12_813`
-        X12813,
-        /// `X12_814`
-        X12814,
-        /// `X12_815`
-        X12815,
-        /// `X12_816`
-        X12816,
-        /// `X12_818`
-        X12818,
-        /// `X12_819`
-        X12819,
-        /// `X12_820`
-        X12820,
-        /// `X12_821`
-        X12821,
-        /// `X12_822`
-        X12822,
-        /// `X12_823`
-        X12823,
-        /// `X12_824`
-        X12824,
-        /// `X12_826`
-        X12826,
-        /// `X12_827`
-        X12827,
-        /// `X12_828`
-        X12828,
-        /// `X12_829`
-        X12829,
-        /// `X12_830`
-        X12830,
-        /// `X12_831`
-        X12831,
-        /// `X12_832`
-        X12832,
-        /// `X12_833`
-        X12833,
-        /// `X12_834`
-        X12834,
-        /// `X12_835`
-        X12835,
-        /// `X12_836`
-        X12836,
-        /// `X12_837`
-        X12837,
-        /// `X12_838`
-        X12838,
-        /// `X12_839`
-        X12839,
-        /// `X12_840`
-        X12840,
-        /// `X12_841`
-        X12841,
-        /// `X12_842`
-        X12842,
-        /// `X12_843`
-        X12843,
-        /// `X12_844`
-        X12844,
-        /// `X12_845`
-        X12845,
-        /// `X12_846`
-        X12846,
-        /// `X12_847`
-        X12847,
-        /// `X12_848`
-        X12848,
-        /// `X12_849`
-        X12849,
-        /// `X12_850`
-        X12850,
-        /// `X12_851`
-        X12851,
-        /// `X12_852`
-        X12852,
-        /// `X12_853`
-        X12853,
-        /// `X12_854`
-        X12854,
-        /// `X12_855`
-        X12855,
-        /// `X12_856`
-        X12856,
-        /// `X12_857`
-        X12857,
-        /// `X12_858`
-        X12858,
-        /// `X12_859`
-        X12859,
-        /// `X12_860`
-        X12860,
-        /// `X12_861`
-        X12861,
-        /// `X12_862`
-        X12862,
-        /// `X12_863`
-        X12863,
-        /// `X12_864`
-        X12864,
-        /// `X12_865`
-        X12865,
-        /// `X12_866`
-        X12866,
-        /// `X12_867`
-        X12867,
-        /// `X12_868`
-        X12868,
-        /// `X12_869`
-        X12869,
-        /// `X12_870`
-        X12870,
-        /// `X12_871`
-        X12871,
-        /// `X12_872`
-        X12872,
-        /// `X12_873`
-        X12873,
-        /// `X12_874`
-        X12874,
-        /// `X12_875`
-        X12875,
-        /// `X12_876`
-        X12876,
-        /// `X12_877`
-        X12877,
-        /// `X12_878`
-        X12878,
-        /// `X12_879`
-        X12879,
-        /// `X12_880`
-        X12880,
-        /// `X12_881`
-        X12881,
-        /// `X12_882`
-        X12882,
-        /// `X12_883`
-        X12883,
-        /// `X12_884`
-        X12884,
-        /// `X12_885`
-        X12885,
-        /// `X12_886`
-        X12886,
-        /// `X12_887`
-        X12887,
-        /// `X12_888`
-        X12888,
-        /// `X12_889`
-        X12889,
-        /// `X12_891`
-        X12891,
-        /// `X12_893`
-        X12893,
-        /// `X12_894`
-        X12894,
-        /// `X12_895`
-        X12895,
-        /// `X12_896`
-        X12896,
-        /// `X12_920`
-        X12920,
-        /// `X12_924`
-        X12924,
-        /// `X12_925`
-        X12925,
-        /// `X12_926`
-        X12926,
-        /// `X12_928`
-        X12928,
-        /// `X12_940`
-        X12940,
-        /// `X12_943`
-        X12943,
-        /// `X12_944`
-        X12944,
-        /// `X12_945`
-        X12945,
-        /// `X12_947`
-        X12947,
-        /// `X12_980`
-        X12980,
-        /// `X12_990`
-        X12990,
-        /// `X12_993`
-        X12993,
-        /// `X12_996`
-        X12996,
-        /// `X12_997`
-        X12997,
-        /// `X12_998`
-        X12998,
-        /// `X12_999`
-        X12999,
-        /// `X12_270_X279`
-        X12270X279,
-        /// `X12_271_X279`
-        X12271X279,
-        /// `X12_275_X210`
-        X12275X210,
-        /// `X12_275_X211`
-        X12275X211,
-        /// `X12_276_X212`
-        X12276X212,
-        /// `X12_277_X212`
-        X12277X212,
-        /// `X12_277_X214`
-        X12277X214,
-        /// `X12_277_X364`
-        X12277X364,
-        /// `X12_278_X217`
-        X12278X217,
-        /// `X12_820_X218`
-        X12820X218,
-        /// `X12_820_X306`
-        X12820X306,
-        /// `X12_824_X186`
-        X12824X186,
-        /// `X12_834_X220`
-        X12834X220,
-        /// `X12_834_X307`
-        X12834X307,
-        /// `X12_834_X318`
-        X12834X318,
-        /// `X12_835_X221`
-        X12835X221,
-        /// `X12_837_X222`
-        X12837X222,
-        /// `X12_837_X223`
-        X12837X223,
-        /// `X12_837_X224`
-        X12837X224,
-        /// `X12_837_X291`
-        X12837X291,
-        /// `X12_837_X292`
-        X12837X292,
-        /// `X12_837_X298`
-        X12837X298,
-        /// `X12_999_X231`
-        X12999X231,
-    }
-
-    impl crate::value::CfnEnum for X12TransactionSet {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X12100 => "X12_100",
-                Self::X12101 => "X12_101",
-                Self::X12102 => "X12_102",
-                Self::X12103 => "X12_103",
-                Self::X12104 => "X12_104",
-                Self::X12105 => "X12_105",
-                Self::X12106 => "X12_106",
-                Self::X12107 => "X12_107",
-                Self::X12108 => "X12_108",
-                Self::X12109 => "X12_109",
-                Self::X12110 => "X12_110",
-                Self::X12111 => "X12_111",
-                Self::X12112 => "X12_112",
-                Self::X12113 => "X12_113",
-                Self::X12120 => "X12_120",
-                Self::X12121 => "X12_121",
-                Self::X12124 => "X12_124",
-                Self::X12125 => "X12_125",
-                Self::X12126 => "X12_126",
-                Self::X12127 => "X12_127",
-                Self::X12128 => "X12_128",
-                Self::X12129 => "X12_129",
-                Self::X12130 => "X12_130",
-                Self::X12131 => "X12_131",
-                Self::X12132 => "X12_132",
-                Self::X12133 => "X12_133",
-                Self::X12135 => "X12_135",
-                Self::X12138 => "X12_138",
-                Self::X12139 => "X12_139",
-                Self::X12140 => "X12_140",
-                Self::X12141 => "X12_141",
-                Self::X12142 => "X12_142",
-                Self::X12143 => "X12_143",
-                Self::X12144 => "X12_144",
-                Self::X12146 => "X12_146",
-                Self::X12147 => "X12_147",
-                Self::X12148 => "X12_148",
-                Self::X12149 => "X12_149",
-                Self::X12150 => "X12_150",
-                Self::X12151 => "X12_151",
-                Self::X12152 => "X12_152",
-                Self::X12153 => "X12_153",
-                Self::X12154 => "X12_154",
-                Self::X12155 => "X12_155",
-                Self::X12157 => "X12_157",
-                Self::X12158 => "X12_158",
-                Self::X12159 => "X12_159",
-                Self::X12160 => "X12_160",
-                Self::X12161 => "X12_161",
-                Self::X12163 => "X12_163",
-                Self::X12170 => "X12_170",
-                Self::X12175 => "X12_175",
-                Self::X12176 => "X12_176",
-                Self::X12179 => "X12_179",
-                Self::X12180 => "X12_180",
-                Self::X12185 => "X12_185",
-                Self::X12186 => "X12_186",
-                Self::X12187 => "X12_187",
-                Self::X12188 => "X12_188",
-                Self::X12189 => "X12_189",
-                Self::X12190 => "X12_190",
-                Self::X12191 => "X12_191",
-                Self::X12194 => "X12_194",
-                Self::X12195 => "X12_195",
-                Self::X12196 => "X12_196",
-                Self::X12197 => "X12_197",
-                Self::X12198 => "X12_198",
-                Self::X12199 => "X12_199",
-                Self::X12200 => "X12_200",
-                Self::X12201 => "X12_201",
-                Self::X12202 => "X12_202",
-                Self::X12203 => "X12_203",
-                Self::X12204 => "X12_204",
-                Self::X12205 => "X12_205",
-                Self::X12206 => "X12_206",
-                Self::X12210 => "X12_210",
-                Self::X12211 => "X12_211",
-                Self::X12212 => "X12_212",
-                Self::X12213 => "X12_213",
-                Self::X12214 => "X12_214",
-                Self::X12215 => "X12_215",
-                Self::X12216 => "X12_216",
-                Self::X12217 => "X12_217",
-                Self::X12218 => "X12_218",
-                Self::X12219 => "X12_219",
-                Self::X12220 => "X12_220",
-                Self::X12222 => "X12_222",
-                Self::X12223 => "X12_223",
-                Self::X12224 => "X12_224",
-                Self::X12225 => "X12_225",
-                Self::X12227 => "X12_227",
-                Self::X12228 => "X12_228",
-                Self::X12240 => "X12_240",
-                Self::X12242 => "X12_242",
-                Self::X12244 => "X12_244",
-                Self::X12245 => "X12_245",
-                Self::X12248 => "X12_248",
-                Self::X12249 => "X12_249",
-                Self::X12250 => "X12_250",
-                Self::X12251 => "X12_251",
-                Self::X12252 => "X12_252",
-                Self::X12255 => "X12_255",
-                Self::X12256 => "X12_256",
-                Self::X12259 => "X12_259",
-                Self::X12260 => "X12_260",
-                Self::X12261 => "X12_261",
-                Self::X12262 => "X12_262",
-                Self::X12263 => "X12_263",
-                Self::X12264 => "X12_264",
-                Self::X12265 => "X12_265",
-                Self::X12266 => "X12_266",
-                Self::X12267 => "X12_267",
-                Self::X12268 => "X12_268",
-                Self::X12269 => "X12_269",
-                Self::X12270 => "X12_270",
-                Self::X12271 => "X12_271",
-                Self::X12272 => "X12_272",
-                Self::X12273 => "X12_273",
-                Self::X12274 => "X12_274",
-                Self::X12275 => "X12_275",
-                Self::X12276 => "X12_276",
-                Self::X12277 => "X12_277",
-                Self::X12278 => "X12_278",
-                Self::X12280 => "X12_280",
-                Self::X12283 => "X12_283",
-                Self::X12284 => "X12_284",
-                Self::X12285 => "X12_285",
-                Self::X12286 => "X12_286",
-                Self::X12288 => "X12_288",
-                Self::X12290 => "X12_290",
-                Self::X12300 => "X12_300",
-                Self::X12301 => "X12_301",
-                Self::X12303 => "X12_303",
-                Self::X12304 => "X12_304",
-                Self::X12309 => "X12_309",
-                Self::X12310 => "X12_310",
-                Self::X12311 => "X12_311",
-                Self::X12312 => "X12_312",
-                Self::X12313 => "X12_313",
-                Self::X12315 => "X12_315",
-                Self::X12317 => "X12_317",
-                Self::X12319 => "X12_319",
-                Self::X12322 => "X12_322",
-                Self::X12323 => "X12_323",
-                Self::X12324 => "X12_324",
-                Self::X12325 => "X12_325",
-                Self::X12326 => "X12_326",
-                Self::X12350 => "X12_350",
-                Self::X12352 => "X12_352",
-                Self::X12353 => "X12_353",
-                Self::X12354 => "X12_354",
-                Self::X12355 => "X12_355",
-                Self::X12356 => "X12_356",
-                Self::X12357 => "X12_357",
-                Self::X12358 => "X12_358",
-                Self::X12361 => "X12_361",
-                Self::X12362 => "X12_362",
-                Self::X12404 => "X12_404",
-                Self::X12410 => "X12_410",
-                Self::X12412 => "X12_412",
-                Self::X12414 => "X12_414",
-                Self::X12417 => "X12_417",
-                Self::X12418 => "X12_418",
-                Self::X12419 => "X12_419",
-                Self::X12420 => "X12_420",
-                Self::X12421 => "X12_421",
-                Self::X12422 => "X12_422",
-                Self::X12423 => "X12_423",
-                Self::X12424 => "X12_424",
-                Self::X12425 => "X12_425",
-                Self::X12426 => "X12_426",
-                Self::X12429 => "X12_429",
-                Self::X12431 => "X12_431",
-                Self::X12432 => "X12_432",
-                Self::X12433 => "X12_433",
-                Self::X12434 => "X12_434",
-                Self::X12435 => "X12_435",
-                Self::X12436 => "X12_436",
-                Self::X12437 => "X12_437",
-                Self::X12440 => "X12_440",
-                Self::X12451 => "X12_451",
-                Self::X12452 => "X12_452",
-                Self::X12453 => "X12_453",
-                Self::X12455 => "X12_455",
-                Self::X12456 => "X12_456",
-                Self::X12460 => "X12_460",
-                Self::X12463 => "X12_463",
-                Self::X12466 => "X12_466",
-                Self::X12468 => "X12_468",
-                Self::X12470 => "X12_470",
-                Self::X12475 => "X12_475",
-                Self::X12485 => "X12_485",
-                Self::X12486 => "X12_486",
-                Self::X12490 => "X12_490",
-                Self::X12492 => "X12_492",
-                Self::X12494 => "X12_494",
-                Self::X12500 => "X12_500",
-                Self::X12501 => "X12_501",
-                Self::X12503 => "X12_503",
-                Self::X12504 => "X12_504",
-                Self::X12511 => "X12_511",
-                Self::X12517 => "X12_517",
-                Self::X12521 => "X12_521",
-                Self::X12527 => "X12_527",
-                Self::X12536 => "X12_536",
-                Self::X12540 => "X12_540",
-                Self::X12561 => "X12_561",
-                Self::X12567 => "X12_567",
-                Self::X12568 => "X12_568",
-                Self::X12601 => "X12_601",
-                Self::X12602 => "X12_602",
-                Self::X12620 => "X12_620",
-                Self::X12625 => "X12_625",
-                Self::X12650 => "X12_650",
-                Self::X12715 => "X12_715",
-                Self::X12753 => "X12_753",
-                Self::X12754 => "X12_754",
-                Self::X12805 => "X12_805",
-                Self::X12806 => "X12_806",
-                Self::X12810 => "X12_810",
-                Self::X12811 => "X12_811",
-                Self::X12812 => "X12_812",
-                Self::X12813 => "X12_813",
-                Self::X12814 => "X12_814",
-                Self::X12815 => "X12_815",
-                Self::X12816 => "X12_816",
-                Self::X12818 => "X12_818",
-                Self::X12819 => "X12_819",
-                Self::X12820 => "X12_820",
-                Self::X12821 => "X12_821",
-                Self::X12822 => "X12_822",
-                Self::X12823 => "X12_823",
-                Self::X12824 => "X12_824",
-                Self::X12826 => "X12_826",
-                Self::X12827 => "X12_827",
-                Self::X12828 => "X12_828",
-                Self::X12829 => "X12_829",
-                Self::X12830 => "X12_830",
-                Self::X12831 => "X12_831",
-                Self::X12832 => "X12_832",
-                Self::X12833 => "X12_833",
-                Self::X12834 => "X12_834",
-                Self::X12835 => "X12_835",
-                Self::X12836 => "X12_836",
-                Self::X12837 => "X12_837",
-                Self::X12838 => "X12_838",
-                Self::X12839 => "X12_839",
-                Self::X12840 => "X12_840",
-                Self::X12841 => "X12_841",
-                Self::X12842 => "X12_842",
-                Self::X12843 => "X12_843",
-                Self::X12844 => "X12_844",
-                Self::X12845 => "X12_845",
-                Self::X12846 => "X12_846",
-                Self::X12847 => "X12_847",
-                Self::X12848 => "X12_848",
-                Self::X12849 => "X12_849",
-                Self::X12850 => "X12_850",
-                Self::X12851 => "X12_851",
-                Self::X12852 => "X12_852",
-                Self::X12853 => "X12_853",
-                Self::X12854 => "X12_854",
-                Self::X12855 => "X12_855",
-                Self::X12856 => "X12_856",
-                Self::X12857 => "X12_857",
-                Self::X12858 => "X12_858",
-                Self::X12859 => "X12_859",
-                Self::X12860 => "X12_860",
-                Self::X12861 => "X12_861",
-                Self::X12862 => "X12_862",
-                Self::X12863 => "X12_863",
-                Self::X12864 => "X12_864",
-                Self::X12865 => "X12_865",
-                Self::X12866 => "X12_866",
-                Self::X12867 => "X12_867",
-                Self::X12868 => "X12_868",
-                Self::X12869 => "X12_869",
-                Self::X12870 => "X12_870",
-                Self::X12871 => "X12_871",
-                Self::X12872 => "X12_872",
-                Self::X12873 => "X12_873",
-                Self::X12874 => "X12_874",
-                Self::X12875 => "X12_875",
-                Self::X12876 => "X12_876",
-                Self::X12877 => "X12_877",
-                Self::X12878 => "X12_878",
-                Self::X12879 => "X12_879",
-                Self::X12880 => "X12_880",
-                Self::X12881 => "X12_881",
-                Self::X12882 => "X12_882",
-                Self::X12883 => "X12_883",
-                Self::X12884 => "X12_884",
-                Self::X12885 => "X12_885",
-                Self::X12886 => "X12_886",
-                Self::X12887 => "X12_887",
-                Self::X12888 => "X12_888",
-                Self::X12889 => "X12_889",
-                Self::X12891 => "X12_891",
-                Self::X12893 => "X12_893",
-                Self::X12894 => "X12_894",
-                Self::X12895 => "X12_895",
-                Self::X12896 => "X12_896",
-                Self::X12920 => "X12_920",
-                Self::X12924 => "X12_924",
-                Self::X12925 => "X12_925",
-                Self::X12926 => "X12_926",
-                Self::X12928 => "X12_928",
-                Self::X12940 => "X12_940",
-                Self::X12943 => "X12_943",
-                Self::X12944 => "X12_944",
-                Self::X12945 => "X12_945",
-                Self::X12947 => "X12_947",
-                Self::X12980 => "X12_980",
-                Self::X12990 => "X12_990",
-                Self::X12993 => "X12_993",
-                Self::X12996 => "X12_996",
-                Self::X12997 => "X12_997",
-                Self::X12998 => "X12_998",
-                Self::X12999 => "X12_999",
-                Self::X12270X279 => "X12_270_X279",
-                Self::X12271X279 => "X12_271_X279",
-                Self::X12275X210 => "X12_275_X210",
-                Self::X12275X211 => "X12_275_X211",
-                Self::X12276X212 => "X12_276_X212",
-                Self::X12277X212 => "X12_277_X212",
-                Self::X12277X214 => "X12_277_X214",
-                Self::X12277X364 => "X12_277_X364",
-                Self::X12278X217 => "X12_278_X217",
-                Self::X12820X218 => "X12_820_X218",
-                Self::X12820X306 => "X12_820_X306",
-                Self::X12824X186 => "X12_824_X186",
-                Self::X12834X220 => "X12_834_X220",
-                Self::X12834X307 => "X12_834_X307",
-                Self::X12834X318 => "X12_834_X318",
-                Self::X12835X221 => "X12_835_X221",
-                Self::X12837X222 => "X12_837_X222",
-                Self::X12837X223 => "X12_837_X223",
-                Self::X12837X224 => "X12_837_X224",
-                Self::X12837X291 => "X12_837_X291",
-                Self::X12837X292 => "X12_837_X292",
-                Self::X12837X298 => "X12_837_X298",
-                Self::X12999X231 => "X12_999_X231",
-            }
-        }
-    }
-
-    /// Allowed values of `X12Version`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum X12Version {
-        /// `VERSION_4010`
-        Version4010,
-        /// `VERSION_4030`
-        Version4030,
-        /// `VERSION_4050`
-        Version4050,
-        /// `VERSION_4060`
-        Version4060,
-        /// `VERSION_5010`
-        Version5010,
-        /// `VERSION_5010_HIPAA`
-        Version5010Hipaa,
-    }
-
-    impl crate::value::CfnEnum for X12Version {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Version4010 => "VERSION_4010",
-                Self::Version4030 => "VERSION_4030",
-                Self::Version4050 => "VERSION_4050",
-                Self::Version4060 => "VERSION_4060",
-                Self::Version5010 => "VERSION_5010",
-                Self::Version5010Hipaa => "VERSION_5010_HIPAA",
-            }
-        }
-    }
-
-    /// Allowed values of `FileFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileFormat {
         /// `XML`
         Xml,
@@ -3684,19 +1162,9 @@ pub mod transformer {
         NotUsed,
     }
 
-    impl crate::value::CfnEnum for FileFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Xml => "XML",
-                Self::Json => "JSON",
-                Self::NotUsed => "NOT_USED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FileFormat, ["XML", "JSON", "NOT_USED"]);
 
-    /// Allowed values of `X12SplitBy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum X12SplitBy {
         /// `NONE`
         None,
@@ -3704,18 +1172,9 @@ pub mod transformer {
         Transaction,
     }
 
-    impl crate::value::CfnEnum for X12SplitBy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Transaction => "TRANSACTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(X12SplitBy, ["NONE", "TRANSACTION"]);
 
-    /// Allowed values of `ElementRequirement`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ElementRequirement {
         /// `OPTIONAL`
         Optional,
@@ -3723,34 +1182,17 @@ pub mod transformer {
         Mandatory,
     }
 
-    impl crate::value::CfnEnum for ElementRequirement {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Optional => "OPTIONAL",
-                Self::Mandatory => "MANDATORY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ElementRequirement, ["OPTIONAL", "MANDATORY"]);
 
-    /// Allowed values of `FromFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FromFormat {
         /// `X12`
         X12,
     }
 
-    impl crate::value::CfnEnum for FromFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X12 => "X12",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FromFormat, ["X12"]);
 
-    /// Allowed values of `MappingTemplateLanguage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MappingTemplateLanguage {
         /// `XSLT`
         Xslt,
@@ -3758,34 +1200,17 @@ pub mod transformer {
         Jsonata,
     }
 
-    impl crate::value::CfnEnum for MappingTemplateLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Xslt => "XSLT",
-                Self::Jsonata => "JSONATA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MappingTemplateLanguage, ["XSLT", "JSONATA"]);
 
-    /// Allowed values of `ToFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ToFormat {
         /// `X12`
         X12,
     }
 
-    impl crate::value::CfnEnum for ToFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X12 => "X12",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ToFormat, ["X12"]);
 
-    /// Allowed values of `TransformerStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransformerStatus {
         /// `active`
         Active,
@@ -3793,13 +1218,5 @@ pub mod transformer {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for TransformerStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "active",
-                Self::Inactive => "inactive",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransformerStatus, ["active", "inactive"]);
 }

@@ -26,50 +26,35 @@ impl BackupPlan {
     }
 }
 
-impl crate::resource::Resource for BackupPlan {
-    const TYPE: &'static str = "AWS::Backup::BackupPlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BACKUP_PLAN_SHAPE)
+crate::resource::props! {
+    resource BackupPlan = "AWS::Backup::BackupPlan", shape: Some(&BACKUP_PLAN_SHAPE);
+    req {
+        backup_plan = "BackupPlan",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BackupPlan", self.backup_plan);
-        p.set_opt("BackupPlanTags", self.backup_plan_tags);
-        p
+    opt {
+        backup_plan_tags = "BackupPlanTags",
     }
 }
 
-static BACKUP_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BackupPlan", crate::resource::Rule { shape: Some(&self::backup_plan::BACKUP_PLAN_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BACKUP_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BackupPlan", crate::resource::Rule { shape: Some(&self::backup_plan::BACKUP_PLAN_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BackupPlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BackupPlan> {
-    /// `Fn::GetAtt` `BackupPlanArn`.
-    #[inline]
-    pub fn attr_backup_plan_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupPlanArn")
-    }
-    /// `Fn::GetAtt` `BackupPlanId`.
-    #[inline]
-    pub fn attr_backup_plan_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupPlanId")
-    }
-    /// `Fn::GetAtt` `VersionId`.
-    #[inline]
-    pub fn attr_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BackupPlanArn`.
+        attr_backup_plan_arn: ::std::string::String = "BackupPlanArn",
+        /// `Fn::GetAtt` `BackupPlanId`.
+        attr_backup_plan_id: ::std::string::String = "BackupPlanId",
+        /// `Fn::GetAtt` `VersionId`.
+        attr_version_id: ::std::string::String = "VersionId",
     }
 }
 
 pub mod backup_plan {
     //! Nested property types and enums of [`BackupPlan`](super::BackupPlan).
 
-    /// The definition `BackupPlanResourceType`.
     #[derive(Clone)]
     pub struct BackupPlanResourceType {
         /// CloudFormation property `AdvancedBackupSettings`.
@@ -84,7 +69,6 @@ pub mod backup_plan {
 
     impl BackupPlanResourceType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(backup_plan_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, backup_plan_rule: ::std::vec::Vec<crate::cfn::backup::backup_plan::BackupRuleResourceType>) -> Self {
             Self {
                 advanced_backup_settings: ::std::option::Option::None,
@@ -95,27 +79,24 @@ pub mod backup_plan {
         }
     }
 
-    impl crate::resource::ToExpr for BackupPlanResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvancedBackupSettings", self.advanced_backup_settings);
-            p.set("BackupPlanName", self.backup_plan_name);
-            p.set("BackupPlanRule", self.backup_plan_rule);
-            p.set_opt("ScanSettings", self.scan_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested BackupPlanResourceType;
+        req {
+            backup_plan_name = "BackupPlanName",
+            backup_plan_rule = "BackupPlanRule",
+        }
+        opt {
+            advanced_backup_settings = "AdvancedBackupSettings",
+            scan_settings = "ScanSettings",
         }
     }
 
-    pub(super) static BACKUP_PLAN_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdvancedBackupSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADVANCED_BACKUP_SETTING_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("BackupPlanRule", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BACKUP_RULE_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ScanSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SCAN_SETTING_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BACKUP_PLAN_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdvancedBackupSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADVANCED_BACKUP_SETTING_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("BackupPlanRule", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BACKUP_RULE_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ScanSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SCAN_SETTING_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AdvancedBackupSettingResourceType`.
     #[derive(Clone)]
     pub struct AdvancedBackupSettingResourceType {
         /// CloudFormation property `BackupOptions`; required.
@@ -126,7 +107,6 @@ pub mod backup_plan {
 
     impl AdvancedBackupSettingResourceType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(backup_options: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, resource_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 backup_options: backup_options.into(),
@@ -135,23 +115,19 @@ pub mod backup_plan {
         }
     }
 
-    impl crate::resource::ToExpr for AdvancedBackupSettingResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BackupOptions", self.backup_options);
-            p.set("ResourceType", self.resource_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedBackupSettingResourceType;
+        req {
+            backup_options = "BackupOptions",
+            resource_type = "ResourceType",
         }
     }
 
-    pub(super) static ADVANCED_BACKUP_SETTING_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.]{1,50}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADVANCED_BACKUP_SETTING_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BackupOptions", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("ResourceType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.]{1,50}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BackupRuleResourceType`.
     #[derive(Clone)]
     pub struct BackupRuleResourceType {
         /// CloudFormation property `CompletionWindowMinutes`.
@@ -184,7 +160,6 @@ pub mod backup_plan {
 
     impl BackupRuleResourceType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_backup_vault: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 completion_window_minutes: ::std::option::Option::None,
@@ -204,34 +179,31 @@ pub mod backup_plan {
         }
     }
 
-    impl crate::resource::ToExpr for BackupRuleResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompletionWindowMinutes", self.completion_window_minutes);
-            p.set_opt("CopyActions", self.copy_actions);
-            p.set_opt("EnableContinuousBackup", self.enable_continuous_backup);
-            p.set_opt("IndexActions", self.index_actions);
-            p.set_opt("Lifecycle", self.lifecycle);
-            p.set_opt("RecoveryPointTags", self.recovery_point_tags);
-            p.set("RuleName", self.rule_name);
-            p.set_opt("ScanActions", self.scan_actions);
-            p.set_opt("ScheduleExpression", self.schedule_expression);
-            p.set_opt("ScheduleExpressionTimezone", self.schedule_expression_timezone);
-            p.set_opt("StartWindowMinutes", self.start_window_minutes);
-            p.set("TargetBackupVault", self.target_backup_vault);
-            p.set_opt("TargetLogicallyAirGappedBackupVaultArn", self.target_logically_air_gapped_backup_vault_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested BackupRuleResourceType;
+        req {
+            rule_name = "RuleName",
+            target_backup_vault = "TargetBackupVault",
+        }
+        opt {
+            completion_window_minutes = "CompletionWindowMinutes",
+            copy_actions = "CopyActions",
+            enable_continuous_backup = "EnableContinuousBackup",
+            index_actions = "IndexActions",
+            lifecycle = "Lifecycle",
+            recovery_point_tags = "RecoveryPointTags",
+            scan_actions = "ScanActions",
+            schedule_expression = "ScheduleExpression",
+            schedule_expression_timezone = "ScheduleExpressionTimezone",
+            start_window_minutes = "StartWindowMinutes",
+            target_logically_air_gapped_backup_vault_arn = "TargetLogicallyAirGappedBackupVaultArn",
         }
     }
 
-    pub(super) static BACKUP_RULE_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IndexActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INDEX_ACTIONS_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BACKUP_RULE_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IndexActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INDEX_ACTIONS_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CopyActionResourceType`.
     #[derive(Clone)]
     pub struct CopyActionResourceType {
         /// CloudFormation property `DestinationBackupVaultArn`; required.
@@ -242,7 +214,6 @@ pub mod backup_plan {
 
     impl CopyActionResourceType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_backup_vault_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_backup_vault_arn: destination_backup_vault_arn.into(),
@@ -251,17 +222,16 @@ pub mod backup_plan {
         }
     }
 
-    impl crate::resource::ToExpr for CopyActionResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationBackupVaultArn", self.destination_backup_vault_arn);
-            p.set_opt("Lifecycle", self.lifecycle);
-            p.into_expr()
+    crate::resource::props! {
+        nested CopyActionResourceType;
+        req {
+            destination_backup_vault_arn = "DestinationBackupVaultArn",
+        }
+        opt {
+            lifecycle = "Lifecycle",
         }
     }
 
-    /// The definition `LifecycleResourceType`.
     #[derive(Clone, Default)]
     pub struct LifecycleResourceType {
         /// CloudFormation property `DeleteAfterDays`.
@@ -272,40 +242,32 @@ pub mod backup_plan {
         pub opt_in_to_archive_for_supported_resources: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for LifecycleResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteAfterDays", self.delete_after_days);
-            p.set_opt("MoveToColdStorageAfterDays", self.move_to_cold_storage_after_days);
-            p.set_opt("OptInToArchiveForSupportedResources", self.opt_in_to_archive_for_supported_resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecycleResourceType;
+        opt {
+            delete_after_days = "DeleteAfterDays",
+            move_to_cold_storage_after_days = "MoveToColdStorageAfterDays",
+            opt_in_to_archive_for_supported_resources = "OptInToArchiveForSupportedResources",
         }
     }
 
-    /// The definition `IndexActionsResourceType`.
     #[derive(Clone, Default)]
     pub struct IndexActionsResourceType {
         /// CloudFormation property `ResourceTypes`.
         pub resource_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for IndexActionsResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceTypes", self.resource_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested IndexActionsResourceType;
+        opt {
+            resource_types = "ResourceTypes",
         }
     }
 
-    pub(super) static INDEX_ACTIONS_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.]{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INDEX_ACTIONS_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.]{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ScanActionResourceType`.
     #[derive(Clone, Default)]
     pub struct ScanActionResourceType {
         /// CloudFormation property `MalwareScanner`.
@@ -314,17 +276,14 @@ pub mod backup_plan {
         pub scan_mode: ::std::option::Option<crate::value::Val<crate::cfn::backup::backup_plan::ScanMode>>,
     }
 
-    impl crate::resource::ToExpr for ScanActionResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MalwareScanner", self.malware_scanner);
-            p.set_opt("ScanMode", self.scan_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScanActionResourceType;
+        opt {
+            malware_scanner = "MalwareScanner",
+            scan_mode = "ScanMode",
         }
     }
 
-    /// The definition `ScanSettingResourceType`.
     #[derive(Clone, Default)]
     pub struct ScanSettingResourceType {
         /// CloudFormation property `MalwareScanner`.
@@ -335,41 +294,29 @@ pub mod backup_plan {
         pub scanner_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ScanSettingResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MalwareScanner", self.malware_scanner);
-            p.set_opt("ResourceTypes", self.resource_types);
-            p.set_opt("ScannerRoleArn", self.scanner_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScanSettingResourceType;
+        opt {
+            malware_scanner = "MalwareScanner",
+            resource_types = "ResourceTypes",
+            scanner_role_arn = "ScannerRoleArn",
         }
     }
 
-    pub(super) static SCAN_SETTING_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.]{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCAN_SETTING_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.]{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ScannerRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `MalwareScanner`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MalwareScanner {
         /// `GUARDDUTY`
         Guardduty,
     }
 
-    impl crate::value::CfnEnum for MalwareScanner {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Guardduty => "GUARDDUTY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MalwareScanner, ["GUARDDUTY"]);
 
-    /// Allowed values of `ScanMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScanMode {
         /// `FULL_SCAN`
         FullScan,
@@ -377,15 +324,7 @@ pub mod backup_plan {
         IncrementalScan,
     }
 
-    impl crate::value::CfnEnum for ScanMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullScan => "FULL_SCAN",
-                Self::IncrementalScan => "INCREMENTAL_SCAN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScanMode, ["FULL_SCAN", "INCREMENTAL_SCAN"]);
 }
 
 /// Resource Type definition for AWS::Backup::BackupSelection
@@ -401,7 +340,6 @@ pub struct BackupSelection {
 
 impl BackupSelection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(backup_plan_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, backup_selection: crate::cfn::backup::backup_selection::BackupSelectionResourceType) -> Self {
         Self {
             backup_plan_id: backup_plan_id.into(),
@@ -410,70 +348,41 @@ impl BackupSelection {
     }
 }
 
-impl crate::resource::Resource for BackupSelection {
-    const TYPE: &'static str = "AWS::Backup::BackupSelection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BACKUP_SELECTION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BackupPlanId", self.backup_plan_id);
-        p.set("BackupSelection", self.backup_selection);
-        p
+crate::resource::props! {
+    resource BackupSelection = "AWS::Backup::BackupSelection", shape: Some(&BACKUP_SELECTION_SHAPE);
+    req {
+        backup_plan_id = "BackupPlanId",
+        backup_selection = "BackupSelection",
     }
 }
 
-static BACKUP_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BackupSelection", crate::resource::Rule { shape: Some(&self::backup_selection::BACKUP_SELECTION_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BACKUP_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BackupSelection", crate::resource::Rule { shape: Some(&self::backup_selection::BACKUP_SELECTION_RESOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BackupSelection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BackupSelection> {
-    /// `Fn::GetAtt` `BackupPlanId`.
-    #[inline]
-    pub fn attr_backup_plan_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupPlanId")
-    }
-    /// `Fn::GetAtt` `BackupSelection.IamRoleArn`.
-    #[inline]
-    pub fn attr_backup_selection_iam_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupSelection.IamRoleArn")
-    }
-    /// `Fn::GetAtt` `BackupSelection.NotResources`.
-    #[inline]
-    pub fn attr_backup_selection_not_resources(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("BackupSelection.NotResources")
-    }
-    /// `Fn::GetAtt` `BackupSelection.Resources`.
-    #[inline]
-    pub fn attr_backup_selection_resources(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("BackupSelection.Resources")
-    }
-    /// `Fn::GetAtt` `BackupSelection.SelectionName`.
-    #[inline]
-    pub fn attr_backup_selection_selection_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupSelection.SelectionName")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `SelectionId`.
-    #[inline]
-    pub fn attr_selection_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SelectionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BackupPlanId`.
+        attr_backup_plan_id: ::std::string::String = "BackupPlanId",
+        /// `Fn::GetAtt` `BackupSelection.IamRoleArn`.
+        attr_backup_selection_iam_role_arn: ::std::string::String = "BackupSelection.IamRoleArn",
+        /// `Fn::GetAtt` `BackupSelection.NotResources`.
+        attr_backup_selection_not_resources: crate::value::List<::std::string::String> = "BackupSelection.NotResources",
+        /// `Fn::GetAtt` `BackupSelection.Resources`.
+        attr_backup_selection_resources: crate::value::List<::std::string::String> = "BackupSelection.Resources",
+        /// `Fn::GetAtt` `BackupSelection.SelectionName`.
+        attr_backup_selection_selection_name: ::std::string::String = "BackupSelection.SelectionName",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `SelectionId`.
+        attr_selection_id: ::std::string::String = "SelectionId",
     }
 }
 
 pub mod backup_selection {
     //! Nested property types and enums of [`BackupSelection`](super::BackupSelection).
 
-    /// The definition `BackupSelectionResourceType`.
     #[derive(Clone)]
     pub struct BackupSelectionResourceType {
         /// CloudFormation property `Conditions`.
@@ -492,7 +401,6 @@ pub mod backup_selection {
 
     impl BackupSelectionResourceType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, selection_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 conditions: ::std::option::Option::None,
@@ -505,27 +413,25 @@ pub mod backup_selection {
         }
     }
 
-    impl crate::resource::ToExpr for BackupSelectionResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Conditions", self.conditions);
-            p.set("IamRoleArn", self.iam_role_arn);
-            p.set_opt("ListOfTags", self.list_of_tags);
-            p.set_opt("NotResources", self.not_resources);
-            p.set_opt("Resources", self.resources);
-            p.set("SelectionName", self.selection_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BackupSelectionResourceType;
+        req {
+            iam_role_arn = "IamRoleArn",
+            selection_name = "SelectionName",
+        }
+        opt {
+            conditions = "Conditions",
+            list_of_tags = "ListOfTags",
+            not_resources = "NotResources",
+            resources = "Resources",
         }
     }
 
-    pub(super) static BACKUP_SELECTION_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SelectionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.\\:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BACKUP_SELECTION_RESOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SelectionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.\\:]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Conditions`.
     #[derive(Clone, Default)]
     pub struct Conditions {
         /// CloudFormation property `StringEquals`.
@@ -538,19 +444,16 @@ pub mod backup_selection {
         pub string_not_like: ::std::option::Option<::std::vec::Vec<crate::cfn::backup::backup_selection::ConditionParameter>>,
     }
 
-    impl crate::resource::ToExpr for Conditions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StringEquals", self.string_equals);
-            p.set_opt("StringLike", self.string_like);
-            p.set_opt("StringNotEquals", self.string_not_equals);
-            p.set_opt("StringNotLike", self.string_not_like);
-            p.into_expr()
+    crate::resource::props! {
+        nested Conditions;
+        opt {
+            string_equals = "StringEquals",
+            string_like = "StringLike",
+            string_not_equals = "StringNotEquals",
+            string_not_like = "StringNotLike",
         }
     }
 
-    /// The definition `ConditionParameter`.
     #[derive(Clone, Default)]
     pub struct ConditionParameter {
         /// CloudFormation property `ConditionKey`.
@@ -559,17 +462,14 @@ pub mod backup_selection {
         pub condition_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ConditionParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConditionKey", self.condition_key);
-            p.set_opt("ConditionValue", self.condition_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionParameter;
+        opt {
+            condition_key = "ConditionKey",
+            condition_value = "ConditionValue",
         }
     }
 
-    /// The definition `ConditionResourceType`.
     #[derive(Clone)]
     pub struct ConditionResourceType {
         /// CloudFormation property `ConditionKey`; required.
@@ -582,7 +482,6 @@ pub mod backup_selection {
 
     impl ConditionResourceType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, condition_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, condition_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 condition_key: condition_key.into(),
@@ -592,14 +491,12 @@ pub mod backup_selection {
         }
     }
 
-    impl crate::resource::ToExpr for ConditionResourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConditionKey", self.condition_key);
-            p.set("ConditionType", self.condition_type);
-            p.set("ConditionValue", self.condition_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionResourceType;
+        req {
+            condition_key = "ConditionKey",
+            condition_type = "ConditionType",
+            condition_value = "ConditionValue",
         }
     }
 }
@@ -620,12 +517,11 @@ pub struct BackupVault {
     /// CloudFormation property `LockConfiguration`.
     pub lock_configuration: ::std::option::Option<crate::cfn::backup::backup_vault::LockConfigurationType>,
     /// CloudFormation property `Notifications`.
-    pub notifications: ::std::option::Option<crate::cfn::backup::backup_vault::NotificationObjectType>,
+    pub notifications: ::std::option::Option<crate::cfn::shared::backup::NotificationObjectType>,
 }
 
 impl BackupVault {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(backup_vault_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_policy: ::std::option::Option::None,
@@ -638,79 +534,52 @@ impl BackupVault {
     }
 }
 
-impl crate::resource::Resource for BackupVault {
-    const TYPE: &'static str = "AWS::Backup::BackupVault";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BACKUP_VAULT_SHAPE)
+crate::resource::props! {
+    resource BackupVault = "AWS::Backup::BackupVault", shape: Some(&BACKUP_VAULT_SHAPE);
+    req {
+        backup_vault_name = "BackupVaultName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessPolicy", self.access_policy);
-        p.set("BackupVaultName", self.backup_vault_name);
-        p.set_opt("BackupVaultTags", self.backup_vault_tags);
-        p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-        p.set_opt("LockConfiguration", self.lock_configuration);
-        p.set_opt("Notifications", self.notifications);
-        p
+    opt {
+        access_policy = "AccessPolicy",
+        backup_vault_tags = "BackupVaultTags",
+        encryption_key_arn = "EncryptionKeyArn",
+        lock_configuration = "LockConfiguration",
+        notifications = "Notifications",
     }
 }
 
-static BACKUP_VAULT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BackupVaultName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]{2,50}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BACKUP_VAULT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BackupVaultName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]{2,50}$")), ..crate::resource::Rule::NONE }),
+    ("Notifications", crate::resource::Rule { shape: Some(&crate::cfn::shared::backup::NOTIFICATION_OBJECT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BackupVault`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BackupVault> {
-    /// `Fn::GetAtt` `BackupVaultArn`.
-    #[inline]
-    pub fn attr_backup_vault_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupVaultArn")
-    }
-    /// `Fn::GetAtt` `BackupVaultName`.
-    #[inline]
-    pub fn attr_backup_vault_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupVaultName")
-    }
-    /// `Fn::GetAtt` `EncryptionKeyArn`.
-    #[inline]
-    pub fn attr_encryption_key_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EncryptionKeyArn")
-    }
-    /// `Fn::GetAtt` `LockConfiguration.ChangeableForDays`.
-    #[inline]
-    pub fn attr_lock_configuration_changeable_for_days(self) -> crate::value::Val<i64> {
-        self.__get_att("LockConfiguration.ChangeableForDays")
-    }
-    /// `Fn::GetAtt` `LockConfiguration.MaxRetentionDays`.
-    #[inline]
-    pub fn attr_lock_configuration_max_retention_days(self) -> crate::value::Val<i64> {
-        self.__get_att("LockConfiguration.MaxRetentionDays")
-    }
-    /// `Fn::GetAtt` `LockConfiguration.MinRetentionDays`.
-    #[inline]
-    pub fn attr_lock_configuration_min_retention_days(self) -> crate::value::Val<i64> {
-        self.__get_att("LockConfiguration.MinRetentionDays")
-    }
-    /// `Fn::GetAtt` `Notifications.BackupVaultEvents`.
-    #[inline]
-    pub fn attr_notifications_backup_vault_events(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Notifications.BackupVaultEvents")
-    }
-    /// `Fn::GetAtt` `Notifications.SNSTopicArn`.
-    #[inline]
-    pub fn attr_notifications_sns_topic_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Notifications.SNSTopicArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BackupVaultArn`.
+        attr_backup_vault_arn: ::std::string::String = "BackupVaultArn",
+        /// `Fn::GetAtt` `BackupVaultName`.
+        attr_backup_vault_name: ::std::string::String = "BackupVaultName",
+        /// `Fn::GetAtt` `EncryptionKeyArn`.
+        attr_encryption_key_arn: ::std::string::String = "EncryptionKeyArn",
+        /// `Fn::GetAtt` `LockConfiguration.ChangeableForDays`.
+        attr_lock_configuration_changeable_for_days: i64 = "LockConfiguration.ChangeableForDays",
+        /// `Fn::GetAtt` `LockConfiguration.MaxRetentionDays`.
+        attr_lock_configuration_max_retention_days: i64 = "LockConfiguration.MaxRetentionDays",
+        /// `Fn::GetAtt` `LockConfiguration.MinRetentionDays`.
+        attr_lock_configuration_min_retention_days: i64 = "LockConfiguration.MinRetentionDays",
+        /// `Fn::GetAtt` `Notifications.BackupVaultEvents`.
+        attr_notifications_backup_vault_events: crate::value::List<::std::string::String> = "Notifications.BackupVaultEvents",
+        /// `Fn::GetAtt` `Notifications.SNSTopicArn`.
+        attr_notifications_sns_topic_arn: ::std::string::String = "Notifications.SNSTopicArn",
     }
 }
 
 pub mod backup_vault {
     //! Nested property types and enums of [`BackupVault`](super::BackupVault).
 
-    /// The definition `LockConfigurationType`.
+    pub use crate::cfn::shared::backup::NotificationObjectType;
+
     #[derive(Clone)]
     pub struct LockConfigurationType {
         /// CloudFormation property `ChangeableForDays`.
@@ -723,7 +592,6 @@ pub mod backup_vault {
 
     impl LockConfigurationType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(min_retention_days: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 changeable_for_days: ::std::option::Option::None,
@@ -733,44 +601,14 @@ pub mod backup_vault {
         }
     }
 
-    impl crate::resource::ToExpr for LockConfigurationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChangeableForDays", self.changeable_for_days);
-            p.set_opt("MaxRetentionDays", self.max_retention_days);
-            p.set("MinRetentionDays", self.min_retention_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested LockConfigurationType;
+        req {
+            min_retention_days = "MinRetentionDays",
         }
-    }
-
-    /// The definition `NotificationObjectType`.
-    #[derive(Clone)]
-    pub struct NotificationObjectType {
-        /// CloudFormation property `BackupVaultEvents`; required.
-        pub backup_vault_events: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `SNSTopicArn`; required. The `Arn` of an `AWS::SNS::Topic`: pass a handle of [`crate::cfn::sns::Topic`] with `.into()` (its `Ref` is the Arn).
-        pub sns_topic_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl NotificationObjectType {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(backup_vault_events: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, sns_topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                backup_vault_events: backup_vault_events.into(),
-                sns_topic_arn: sns_topic_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for NotificationObjectType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BackupVaultEvents", self.backup_vault_events);
-            p.set("SNSTopicArn", self.sns_topic_arn);
-            p.into_expr()
+        opt {
+            changeable_for_days = "ChangeableForDays",
+            max_retention_days = "MaxRetentionDays",
         }
     }
 }
@@ -811,60 +649,42 @@ impl Framework {
     }
 }
 
-impl crate::resource::Resource for Framework {
-    const TYPE: &'static str = "AWS::Backup::Framework";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FRAMEWORK_SHAPE)
+crate::resource::props! {
+    resource Framework = "AWS::Backup::Framework", shape: Some(&FRAMEWORK_SHAPE);
+    req {
+        framework_controls = "FrameworkControls",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FrameworkControls", self.framework_controls);
-        p.set_opt("FrameworkDescription", self.framework_description);
-        p.set_opt("FrameworkName", self.framework_name);
-        p.set_opt("FrameworkTags", self.framework_tags);
-        p
+    opt {
+        framework_description = "FrameworkDescription",
+        framework_name = "FrameworkName",
+        framework_tags = "FrameworkTags",
     }
 }
 
-static FRAMEWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FrameworkControls", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::framework::FRAMEWORK_CONTROL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FrameworkDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("FrameworkName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][_a-zA-Z0-9]*")), ..crate::resource::Rule::NONE }),
-        ("FrameworkTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::framework::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FRAMEWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FrameworkControls", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::framework::FRAMEWORK_CONTROL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FrameworkDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("FrameworkName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][_a-zA-Z0-9]*")), ..crate::resource::Rule::NONE }),
+    ("FrameworkTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::backup_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Framework`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Framework> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `DeploymentStatus`.
-    #[inline]
-    pub fn attr_deployment_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentStatus")
-    }
-    /// `Fn::GetAtt` `FrameworkArn`.
-    #[inline]
-    pub fn attr_framework_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FrameworkArn")
-    }
-    /// `Fn::GetAtt` `FrameworkStatus`.
-    #[inline]
-    pub fn attr_framework_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FrameworkStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `DeploymentStatus`.
+        attr_deployment_status: ::std::string::String = "DeploymentStatus",
+        /// `Fn::GetAtt` `FrameworkArn`.
+        attr_framework_arn: ::std::string::String = "FrameworkArn",
+        /// `Fn::GetAtt` `FrameworkStatus`.
+        attr_framework_status: ::std::string::String = "FrameworkStatus",
     }
 }
 
 pub mod framework {
     //! Nested property types and enums of [`Framework`](super::Framework).
 
-    /// The definition `FrameworkControl`.
     #[derive(Clone)]
     pub struct FrameworkControl {
         /// A list of ParameterName and ParameterValue pairs.
@@ -883,7 +703,6 @@ pub mod framework {
 
     impl FrameworkControl {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(control_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 control_input_parameters: ::std::option::Option::None,
@@ -893,24 +712,21 @@ pub mod framework {
         }
     }
 
-    impl crate::resource::ToExpr for FrameworkControl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ControlInputParameters", self.control_input_parameters);
-            p.set("ControlName", self.control_name);
-            p.set_opt("ControlScope", self.control_scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested FrameworkControl;
+        req {
+            control_name = "ControlName",
+        }
+        opt {
+            control_input_parameters = "ControlInputParameters",
+            control_scope = "ControlScope",
         }
     }
 
-    pub(super) static FRAMEWORK_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ControlScope", crate::resource::Rule { shape: Some(&CONTROL_SCOPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FRAMEWORK_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ControlScope", crate::resource::Rule { shape: Some(&CONTROL_SCOPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ControlInputParameter`.
     #[derive(Clone)]
     pub struct ControlInputParameter {
         /// CloudFormation property `ParameterName`; required.
@@ -921,7 +737,6 @@ pub mod framework {
 
     impl ControlInputParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -930,13 +745,11 @@ pub mod framework {
         }
     }
 
-    impl crate::resource::ToExpr for ControlInputParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ControlInputParameter;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 
@@ -957,30 +770,19 @@ pub mod framework {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for ControlScope {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComplianceResourceIds", self.compliance_resource_ids);
-            p.set_opt("ComplianceResourceTypes", self.compliance_resource_types);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested ControlScope;
+        opt {
+            compliance_resource_ids = "ComplianceResourceIds",
+            compliance_resource_types = "ComplianceResourceTypes",
+            tags = "Tags",
         }
     }
 
-    pub(super) static CONTROL_SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComplianceResourceIds", crate::resource::Rule { max_items: Some(100), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTROL_SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComplianceResourceIds", crate::resource::Rule { max_items: Some(100), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::backup_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates a legal hold on recovery points (backups). A legal hold prevents backups from being deleted while under hold.
@@ -1008,7 +810,6 @@ pub struct LegalHold {
 
 impl LegalHold {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recovery_point_selection: crate::cfn::backup::legal_hold::RecoveryPointSelection, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: description.into(),
@@ -1019,40 +820,33 @@ impl LegalHold {
     }
 }
 
-impl crate::resource::Resource for LegalHold {
-    const TYPE: &'static str = "AWS::Backup::LegalHold";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set("RecoveryPointSelection", self.recovery_point_selection);
-        p.set_opt("Tags", self.tags);
-        p.set("Title", self.title);
-        p
+crate::resource::props! {
+    resource LegalHold = "AWS::Backup::LegalHold", shape: Some(&LEGAL_HOLD_SHAPE);
+    req {
+        description = "Description",
+        recovery_point_selection = "RecoveryPointSelection",
+        title = "Title",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
+static LEGAL_HOLD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RecoveryPointSelection", crate::resource::Rule { shape: Some(&self::legal_hold::RECOVERY_POINT_SELECTION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`LegalHold`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LegalHold> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `LegalHoldId`.
-    #[inline]
-    pub fn attr_legal_hold_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LegalHoldId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `LegalHoldId`.
+        attr_legal_hold_id: ::std::string::String = "LegalHoldId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -1076,16 +870,18 @@ pub mod legal_hold {
         pub vault_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for RecoveryPointSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DateRange", self.date_range);
-            p.set_opt("ResourceIdentifiers", self.resource_identifiers);
-            p.set_opt("VaultNames", self.vault_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecoveryPointSelection;
+        opt {
+            date_range = "DateRange",
+            resource_identifiers = "ResourceIdentifiers",
+            vault_names = "VaultNames",
         }
     }
+
+    pub(super) static RECOVERY_POINT_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DateRange", crate::resource::Rule { shape: Some(&DATE_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A date range for filtering recovery points.
     #[derive(Clone)]
@@ -1102,7 +898,6 @@ pub mod legal_hold {
 
     impl DateRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(from_date: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, to_date: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 from_date: from_date.into(),
@@ -1111,15 +906,18 @@ pub mod legal_hold {
         }
     }
 
-    impl crate::resource::ToExpr for DateRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FromDate", self.from_date);
-            p.set("ToDate", self.to_date);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateRange;
+        req {
+            from_date = "FromDate",
+            to_date = "ToDate",
         }
     }
+
+    pub(super) static DATE_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("ToDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Backup::LogicallyAirGappedBackupVault
@@ -1142,12 +940,11 @@ pub struct LogicallyAirGappedBackupVault {
     /// CloudFormation property `MpaApprovalTeamArn`.
     pub mpa_approval_team_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Notifications`.
-    pub notifications: ::std::option::Option<crate::cfn::backup::logically_air_gapped_backup_vault::NotificationObjectType>,
+    pub notifications: ::std::option::Option<crate::cfn::shared::backup::NotificationObjectType>,
 }
 
 impl LogicallyAirGappedBackupVault {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(backup_vault_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, max_retention_days: impl ::std::convert::Into<crate::value::Val<i64>>, min_retention_days: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             access_policy: ::std::option::Option::None,
@@ -1162,119 +959,57 @@ impl LogicallyAirGappedBackupVault {
     }
 }
 
-impl crate::resource::Resource for LogicallyAirGappedBackupVault {
-    const TYPE: &'static str = "AWS::Backup::LogicallyAirGappedBackupVault";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOGICALLY_AIR_GAPPED_BACKUP_VAULT_SHAPE)
+crate::resource::props! {
+    resource LogicallyAirGappedBackupVault = "AWS::Backup::LogicallyAirGappedBackupVault", shape: Some(&LOGICALLY_AIR_GAPPED_BACKUP_VAULT_SHAPE);
+    req {
+        backup_vault_name = "BackupVaultName",
+        max_retention_days = "MaxRetentionDays",
+        min_retention_days = "MinRetentionDays",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessPolicy", self.access_policy);
-        p.set("BackupVaultName", self.backup_vault_name);
-        p.set_opt("BackupVaultTags", self.backup_vault_tags);
-        p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-        p.set("MaxRetentionDays", self.max_retention_days);
-        p.set("MinRetentionDays", self.min_retention_days);
-        p.set_opt("MpaApprovalTeamArn", self.mpa_approval_team_arn);
-        p.set_opt("Notifications", self.notifications);
-        p
+    opt {
+        access_policy = "AccessPolicy",
+        backup_vault_tags = "BackupVaultTags",
+        encryption_key_arn = "EncryptionKeyArn",
+        mpa_approval_team_arn = "MpaApprovalTeamArn",
+        notifications = "Notifications",
     }
 }
 
-static LOGICALLY_AIR_GAPPED_BACKUP_VAULT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BackupVaultName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]{2,50}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOGICALLY_AIR_GAPPED_BACKUP_VAULT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BackupVaultName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]{2,50}$")), ..crate::resource::Rule::NONE }),
+    ("Notifications", crate::resource::Rule { shape: Some(&crate::cfn::shared::backup::NOTIFICATION_OBJECT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LogicallyAirGappedBackupVault`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LogicallyAirGappedBackupVault> {
-    /// `Fn::GetAtt` `BackupVaultArn`.
-    #[inline]
-    pub fn attr_backup_vault_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupVaultArn")
-    }
-    /// `Fn::GetAtt` `BackupVaultName`.
-    #[inline]
-    pub fn attr_backup_vault_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupVaultName")
-    }
-    /// `Fn::GetAtt` `EncryptionKeyArn`.
-    #[inline]
-    pub fn attr_encryption_key_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EncryptionKeyArn")
-    }
-    /// `Fn::GetAtt` `MaxRetentionDays`.
-    #[inline]
-    pub fn attr_max_retention_days(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxRetentionDays")
-    }
-    /// `Fn::GetAtt` `MinRetentionDays`.
-    #[inline]
-    pub fn attr_min_retention_days(self) -> crate::value::Val<i64> {
-        self.__get_att("MinRetentionDays")
-    }
-    /// `Fn::GetAtt` `MpaApprovalTeamArn`.
-    #[inline]
-    pub fn attr_mpa_approval_team_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MpaApprovalTeamArn")
-    }
-    /// `Fn::GetAtt` `Notifications.BackupVaultEvents`.
-    #[inline]
-    pub fn attr_notifications_backup_vault_events(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Notifications.BackupVaultEvents")
-    }
-    /// `Fn::GetAtt` `Notifications.SNSTopicArn`.
-    #[inline]
-    pub fn attr_notifications_sns_topic_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Notifications.SNSTopicArn")
-    }
-    /// `Fn::GetAtt` `VaultState`.
-    #[inline]
-    pub fn attr_vault_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VaultState")
-    }
-    /// `Fn::GetAtt` `VaultType`.
-    #[inline]
-    pub fn attr_vault_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VaultType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BackupVaultArn`.
+        attr_backup_vault_arn: ::std::string::String = "BackupVaultArn",
+        /// `Fn::GetAtt` `BackupVaultName`.
+        attr_backup_vault_name: ::std::string::String = "BackupVaultName",
+        /// `Fn::GetAtt` `EncryptionKeyArn`.
+        attr_encryption_key_arn: ::std::string::String = "EncryptionKeyArn",
+        /// `Fn::GetAtt` `MaxRetentionDays`.
+        attr_max_retention_days: i64 = "MaxRetentionDays",
+        /// `Fn::GetAtt` `MinRetentionDays`.
+        attr_min_retention_days: i64 = "MinRetentionDays",
+        /// `Fn::GetAtt` `MpaApprovalTeamArn`.
+        attr_mpa_approval_team_arn: ::std::string::String = "MpaApprovalTeamArn",
+        /// `Fn::GetAtt` `Notifications.BackupVaultEvents`.
+        attr_notifications_backup_vault_events: crate::value::List<::std::string::String> = "Notifications.BackupVaultEvents",
+        /// `Fn::GetAtt` `Notifications.SNSTopicArn`.
+        attr_notifications_sns_topic_arn: ::std::string::String = "Notifications.SNSTopicArn",
+        /// `Fn::GetAtt` `VaultState`.
+        attr_vault_state: ::std::string::String = "VaultState",
+        /// `Fn::GetAtt` `VaultType`.
+        attr_vault_type: ::std::string::String = "VaultType",
     }
 }
 
 pub mod logically_air_gapped_backup_vault {
     //! Nested property types and enums of [`LogicallyAirGappedBackupVault`](super::LogicallyAirGappedBackupVault).
 
-    /// The definition `NotificationObjectType`.
-    #[derive(Clone)]
-    pub struct NotificationObjectType {
-        /// CloudFormation property `BackupVaultEvents`; required.
-        pub backup_vault_events: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `SNSTopicArn`; required. The `Arn` of an `AWS::SNS::Topic`: pass a handle of [`crate::cfn::sns::Topic`] with `.into()` (its `Ref` is the Arn).
-        pub sns_topic_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl NotificationObjectType {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(backup_vault_events: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, sns_topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                backup_vault_events: backup_vault_events.into(),
-                sns_topic_arn: sns_topic_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for NotificationObjectType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BackupVaultEvents", self.backup_vault_events);
-            p.set("SNSTopicArn", self.sns_topic_arn);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::backup::NotificationObjectType;
 }
 
 /// Contains detailed information about a report plan in AWS Backup Audit Manager.
@@ -1318,38 +1053,31 @@ impl ReportPlan {
     }
 }
 
-impl crate::resource::Resource for ReportPlan {
-    const TYPE: &'static str = "AWS::Backup::ReportPlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPORT_PLAN_SHAPE)
+crate::resource::props! {
+    resource ReportPlan = "AWS::Backup::ReportPlan", shape: Some(&REPORT_PLAN_SHAPE);
+    req {
+        report_delivery_channel = "ReportDeliveryChannel",
+        report_setting = "ReportSetting",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ReportDeliveryChannel", self.report_delivery_channel);
-        p.set_opt("ReportPlanDescription", self.report_plan_description);
-        p.set_opt("ReportPlanName", self.report_plan_name);
-        p.set_opt("ReportPlanTags", self.report_plan_tags);
-        p.set("ReportSetting", self.report_setting);
-        p
+    opt {
+        report_plan_description = "ReportPlanDescription",
+        report_plan_name = "ReportPlanName",
+        report_plan_tags = "ReportPlanTags",
     }
 }
 
-static REPORT_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ReportPlanDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("ReportPlanName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][_a-zA-Z0-9]*")), ..crate::resource::Rule::NONE }),
-        ("ReportPlanTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::report_plan::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPORT_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ReportDeliveryChannel", crate::resource::Rule { shape: Some(&self::report_plan::REPORT_DELIVERY_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ReportPlanDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("ReportPlanName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][_a-zA-Z0-9]*")), ..crate::resource::Rule::NONE }),
+    ("ReportPlanTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::backup_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReportPlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReportPlan> {
-    /// `Fn::GetAtt` `ReportPlanArn`.
-    #[inline]
-    pub fn attr_report_plan_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReportPlanArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ReportPlanArn`.
+        attr_report_plan_arn: ::std::string::String = "ReportPlanArn",
     }
 }
 
@@ -1375,7 +1103,6 @@ pub mod report_plan {
 
     impl ReportDeliveryChannel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 formats: ::std::option::Option::None,
@@ -1385,23 +1112,20 @@ pub mod report_plan {
         }
     }
 
-    impl crate::resource::ToExpr for ReportDeliveryChannel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Formats", self.formats);
-            p.set("S3BucketName", self.s3_bucket_name);
-            p.set_opt("S3KeyPrefix", self.s3_key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReportDeliveryChannel;
+        req {
+            s3_bucket_name = "S3BucketName",
+        }
+        opt {
+            formats = "Formats",
+            s3_key_prefix = "S3KeyPrefix",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPORT_DELIVERY_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifies the report template for the report. Reports are built using a report template.
     #[derive(Clone)]
@@ -1430,7 +1154,6 @@ pub mod report_plan {
 
     impl ReportSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(report_template: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 accounts: ::std::option::Option::None,
@@ -1442,16 +1165,16 @@ pub mod report_plan {
         }
     }
 
-    impl crate::resource::ToExpr for ReportSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Accounts", self.accounts);
-            p.set_opt("FrameworkArns", self.framework_arns);
-            p.set_opt("OrganizationUnits", self.organization_units);
-            p.set_opt("Regions", self.regions);
-            p.set("ReportTemplate", self.report_template);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReportSetting;
+        req {
+            report_template = "ReportTemplate",
+        }
+        opt {
+            accounts = "Accounts",
+            framework_arns = "FrameworkArns",
+            organization_units = "OrganizationUnits",
+            regions = "Regions",
         }
     }
 }
@@ -1477,7 +1200,6 @@ pub struct RestoreTestingPlan {
 
 impl RestoreTestingPlan {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(recovery_point_selection: crate::cfn::backup::restore_testing_plan::RestoreTestingRecoveryPointSelection, restore_testing_plan_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             recovery_point_selection,
@@ -1490,44 +1212,35 @@ impl RestoreTestingPlan {
     }
 }
 
-impl crate::resource::Resource for RestoreTestingPlan {
-    const TYPE: &'static str = "AWS::Backup::RestoreTestingPlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESTORE_TESTING_PLAN_SHAPE)
+crate::resource::props! {
+    resource RestoreTestingPlan = "AWS::Backup::RestoreTestingPlan", shape: Some(&RESTORE_TESTING_PLAN_SHAPE);
+    req {
+        recovery_point_selection = "RecoveryPointSelection",
+        restore_testing_plan_name = "RestoreTestingPlanName",
+        schedule_expression = "ScheduleExpression",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RecoveryPointSelection", self.recovery_point_selection);
-        p.set("RestoreTestingPlanName", self.restore_testing_plan_name);
-        p.set("ScheduleExpression", self.schedule_expression);
-        p.set_opt("ScheduleExpressionTimezone", self.schedule_expression_timezone);
-        p.set_opt("StartWindowHours", self.start_window_hours);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        schedule_expression_timezone = "ScheduleExpressionTimezone",
+        start_window_hours = "StartWindowHours",
+        tags = "Tags",
     }
 }
 
-static RESTORE_TESTING_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::restore_testing_plan::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESTORE_TESTING_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RestoreTestingPlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RestoreTestingPlan> {
-    /// `Fn::GetAtt` `RestoreTestingPlanArn`.
-    #[inline]
-    pub fn attr_restore_testing_plan_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RestoreTestingPlanArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RestoreTestingPlanArn`.
+        attr_restore_testing_plan_arn: ::std::string::String = "RestoreTestingPlanArn",
     }
 }
 
 pub mod restore_testing_plan {
     //! Nested property types and enums of [`RestoreTestingPlan`](super::RestoreTestingPlan).
 
-    /// The definition `RestoreTestingRecoveryPointSelection`.
     #[derive(Clone)]
     pub struct RestoreTestingRecoveryPointSelection {
         /// CloudFormation property `Algorithm`; required.
@@ -1544,7 +1257,6 @@ pub mod restore_testing_plan {
 
     impl RestoreTestingRecoveryPointSelection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::backup::restore_testing_plan::RestoreTestingRecoveryPointSelectionAlgorithm>>, include_vaults: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, recovery_point_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::backup::restore_testing_plan::RestoreTestingRecoveryPointType>>>) -> Self {
             Self {
                 algorithm: algorithm.into(),
@@ -1556,28 +1268,20 @@ pub mod restore_testing_plan {
         }
     }
 
-    impl crate::resource::ToExpr for RestoreTestingRecoveryPointSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Algorithm", self.algorithm);
-            p.set_opt("ExcludeVaults", self.exclude_vaults);
-            p.set("IncludeVaults", self.include_vaults);
-            p.set("RecoveryPointTypes", self.recovery_point_types);
-            p.set_opt("SelectionWindowDays", self.selection_window_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested RestoreTestingRecoveryPointSelection;
+        req {
+            algorithm = "Algorithm",
+            include_vaults = "IncludeVaults",
+            recovery_point_types = "RecoveryPointTypes",
+        }
+        opt {
+            exclude_vaults = "ExcludeVaults",
+            selection_window_days = "SelectionWindowDays",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RestoreTestingRecoveryPointSelectionAlgorithm`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestoreTestingRecoveryPointSelectionAlgorithm {
         /// `LATEST_WITHIN_WINDOW`
         LatestWithinWindow,
@@ -1585,18 +1289,9 @@ pub mod restore_testing_plan {
         RandomWithinWindow,
     }
 
-    impl crate::value::CfnEnum for RestoreTestingRecoveryPointSelectionAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LatestWithinWindow => "LATEST_WITHIN_WINDOW",
-                Self::RandomWithinWindow => "RANDOM_WITHIN_WINDOW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RestoreTestingRecoveryPointSelectionAlgorithm, ["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"]);
 
-    /// Allowed values of `RestoreTestingRecoveryPointType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestoreTestingRecoveryPointType {
         /// `SNAPSHOT`
         Snapshot,
@@ -1604,15 +1299,7 @@ pub mod restore_testing_plan {
         Continuous,
     }
 
-    impl crate::value::CfnEnum for RestoreTestingRecoveryPointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Snapshot => "SNAPSHOT",
-                Self::Continuous => "CONTINUOUS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RestoreTestingRecoveryPointType, ["SNAPSHOT", "CONTINUOUS"]);
 }
 
 /// Resource Type definition for AWS::Backup::RestoreTestingSelection
@@ -1640,7 +1327,6 @@ pub struct RestoreTestingSelection {
 
 impl RestoreTestingSelection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protected_resource_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, restore_testing_plan_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, restore_testing_selection_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             iam_role_arn: iam_role_arn.into(),
@@ -1655,42 +1341,42 @@ impl RestoreTestingSelection {
     }
 }
 
-impl crate::resource::Resource for RestoreTestingSelection {
-    const TYPE: &'static str = "AWS::Backup::RestoreTestingSelection";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IamRoleArn", self.iam_role_arn);
-        p.set_opt("ProtectedResourceArns", self.protected_resource_arns);
-        p.set_opt("ProtectedResourceConditions", self.protected_resource_conditions);
-        p.set("ProtectedResourceType", self.protected_resource_type);
-        p.set_opt("RestoreMetadataOverrides", self.restore_metadata_overrides);
-        p.set("RestoreTestingPlanName", self.restore_testing_plan_name);
-        p.set("RestoreTestingSelectionName", self.restore_testing_selection_name);
-        p.set_opt("ValidationWindowHours", self.validation_window_hours);
-        p
+crate::resource::props! {
+    resource RestoreTestingSelection = "AWS::Backup::RestoreTestingSelection", shape: Some(&RESTORE_TESTING_SELECTION_SHAPE);
+    req {
+        iam_role_arn = "IamRoleArn",
+        protected_resource_type = "ProtectedResourceType",
+        restore_testing_plan_name = "RestoreTestingPlanName",
+        restore_testing_selection_name = "RestoreTestingSelectionName",
+    }
+    opt {
+        protected_resource_arns = "ProtectedResourceArns",
+        protected_resource_conditions = "ProtectedResourceConditions",
+        restore_metadata_overrides = "RestoreMetadataOverrides",
+        validation_window_hours = "ValidationWindowHours",
     }
 }
+
+static RESTORE_TESTING_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod restore_testing_selection {
     //! Nested property types and enums of [`RestoreTestingSelection`](super::RestoreTestingSelection).
 
-    /// The definition `ProtectedResourceConditions`.
     #[derive(Clone, Default)]
     pub struct ProtectedResourceConditions {
         /// CloudFormation property `StringEquals`.
-        pub string_equals: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub string_equals: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// CloudFormation property `StringNotEquals`.
-        pub string_not_equals: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub string_not_equals: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     }
 
-    impl crate::resource::ToExpr for ProtectedResourceConditions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StringEquals", self.string_equals);
-            p.set_opt("StringNotEquals", self.string_not_equals);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProtectedResourceConditions;
+        opt {
+            string_equals = "StringEquals",
+            string_not_equals = "StringNotEquals",
         }
     }
 }
@@ -1712,7 +1398,6 @@ pub struct TieringConfiguration {
 
 impl TieringConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(backup_vault_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_selection: ::std::vec::Vec<crate::cfn::backup::tiering_configuration::ResourceSelection>, tiering_configuration_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             backup_vault_name: backup_vault_name.into(),
@@ -1723,42 +1408,33 @@ impl TieringConfiguration {
     }
 }
 
-impl crate::resource::Resource for TieringConfiguration {
-    const TYPE: &'static str = "AWS::Backup::TieringConfiguration";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BackupVaultName", self.backup_vault_name);
-        p.set("ResourceSelection", self.resource_selection);
-        p.set("TieringConfigurationName", self.tiering_configuration_name);
-        p.set_opt("TieringConfigurationTags", self.tiering_configuration_tags);
-        p
+crate::resource::props! {
+    resource TieringConfiguration = "AWS::Backup::TieringConfiguration", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        backup_vault_name = "BackupVaultName",
+        resource_selection = "ResourceSelection",
+        tiering_configuration_name = "TieringConfigurationName",
+    }
+    opt {
+        tiering_configuration_tags = "TieringConfigurationTags",
     }
 }
 
 /// Attributes of [`TieringConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TieringConfiguration> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `TieringConfigurationArn`.
-    #[inline]
-    pub fn attr_tiering_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TieringConfigurationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `TieringConfigurationArn`.
+        attr_tiering_configuration_arn: ::std::string::String = "TieringConfigurationArn",
     }
 }
 
 pub mod tiering_configuration {
     //! Nested property types and enums of [`TieringConfiguration`](super::TieringConfiguration).
 
-    /// The definition `ResourceSelection`.
     #[derive(Clone)]
     pub struct ResourceSelection {
         /// CloudFormation property `ResourceType`; required.
@@ -1771,7 +1447,6 @@ pub mod tiering_configuration {
 
     impl ResourceSelection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resources: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, tiering_down_settings_in_days: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 resource_type: resource_type.into(),
@@ -1781,14 +1456,12 @@ pub mod tiering_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceType", self.resource_type);
-            p.set("Resources", self.resources);
-            p.set("TieringDownSettingsInDays", self.tiering_down_settings_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceSelection;
+        req {
+            resource_type = "ResourceType",
+            resources = "Resources",
+            tiering_down_settings_in_days = "TieringDownSettingsInDays",
         }
     }
 }

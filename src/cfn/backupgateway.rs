@@ -25,54 +25,42 @@ pub struct Hypervisor {
     pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Hypervisor {
-    const TYPE: &'static str = "AWS::BackupGateway::Hypervisor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HYPERVISOR_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Host", self.host);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("LogGroupArn", self.log_group_arn);
-        p.set_opt("Name", self.name);
-        p.set_opt("Password", self.password);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Username", self.username);
-        p
+crate::resource::props! {
+    resource Hypervisor = "AWS::BackupGateway::Hypervisor", shape: Some(&HYPERVISOR_SHAPE);
+    opt {
+        host = "Host",
+        kms_key_arn = "KmsKeyArn",
+        log_group_arn = "LogGroupArn",
+        name = "Name",
+        password = "Password",
+        tags = "Tags",
+        username = "Username",
     }
 }
 
-static HYPERVISOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Host", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(50), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws|aws-cn|aws-us-gov):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), ..crate::resource::Rule::NONE }),
-        ("LogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:(aws|aws-cn|aws-us-gov):logs:([a-zA-Z0-9-]+):([0-9]+):log-group:[a-zA-Z0-9_\\-\\/\\.]+:\\*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[ -~]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hypervisor::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[ -\\.0-\\[\\]-~]*[!-\\.0-\\[\\]-~][ -\\.0-\\[\\]-~]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HYPERVISOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Host", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(50), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws|aws-cn|aws-us-gov):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("LogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:(aws|aws-cn|aws-us-gov):logs:([a-zA-Z0-9-]+):([0-9]+):log-group:[a-zA-Z0-9_\\-\\/\\.]+:\\*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[ -~]+$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hypervisor::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[ -\\.0-\\[\\]-~]*[!-\\.0-\\[\\]-~][ -\\.0-\\[\\]-~]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Hypervisor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Hypervisor> {
-    /// `Fn::GetAtt` `HypervisorArn`.
-    #[inline]
-    pub fn attr_hypervisor_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HypervisorArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `HypervisorArn`.
+        attr_hypervisor_arn: ::std::string::String = "HypervisorArn",
     }
 }
 
 pub mod hypervisor {
     //! Nested property types and enums of [`Hypervisor`](super::Hypervisor).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -39,7 +39,6 @@ pub struct ComputeEnvironment {
 
 impl ComputeEnvironment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             compute_environment_name: ::std::option::Option::None,
@@ -58,55 +57,45 @@ impl ComputeEnvironment {
     }
 }
 
-impl crate::resource::Resource for ComputeEnvironment {
-    const TYPE: &'static str = "AWS::Batch::ComputeEnvironment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COMPUTE_ENVIRONMENT_SHAPE)
+crate::resource::props! {
+    resource ComputeEnvironment = "AWS::Batch::ComputeEnvironment", shape: Some(&COMPUTE_ENVIRONMENT_SHAPE);
+    req {
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ComputeEnvironmentName", self.compute_environment_name);
-        p.set_opt("ComputeResources", self.compute_resources);
-        p.set_opt("Context", self.context);
-        p.set_opt("EcsSettings", self.ecs_settings);
-        p.set_opt("EksConfiguration", self.eks_configuration);
-        p.set_opt("ReplaceComputeEnvironment", self.replace_compute_environment);
-        p.set_opt("ServiceRole", self.service_role);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p.set_opt("UnmanagedvCpus", self.unmanagedv_cpus);
-        p.set_opt("UpdatePolicy", self.update_policy);
-        p
+    opt {
+        compute_environment_name = "ComputeEnvironmentName",
+        compute_resources = "ComputeResources",
+        context = "Context",
+        ecs_settings = "EcsSettings",
+        eks_configuration = "EksConfiguration",
+        replace_compute_environment = "ReplaceComputeEnvironment",
+        service_role = "ServiceRole",
+        state = "State",
+        tags = "Tags",
+        unmanagedv_cpus = "UnmanagedvCpus",
+        update_policy = "UpdatePolicy",
     }
 }
 
-static COMPUTE_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ComputeResources", crate::resource::Rule { shape: Some(&self::compute_environment::COMPUTE_RESOURCES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COMPUTE_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComputeResources", crate::resource::Rule { shape: Some(&self::compute_environment::COMPUTE_RESOURCES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ComputeEnvironment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ComputeEnvironment> {
-    /// `Fn::GetAtt` `ComputeEnvironmentArn`.
-    #[inline]
-    pub fn attr_compute_environment_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ComputeEnvironmentArn")
-    }
-    /// `Fn::GetAtt` `EksConfiguration.AccessEntry.Status`.
-    #[inline]
-    pub fn attr_eks_configuration_access_entry_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EksConfiguration.AccessEntry.Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ComputeEnvironmentArn`.
+        attr_compute_environment_arn: ::std::string::String = "ComputeEnvironmentArn",
+        /// `Fn::GetAtt` `EksConfiguration.AccessEntry.Status`.
+        attr_eks_configuration_access_entry_status: ::std::string::String = "EksConfiguration.AccessEntry.Status",
     }
 }
 
 pub mod compute_environment {
     //! Nested property types and enums of [`ComputeEnvironment`](super::ComputeEnvironment).
 
-    /// The definition `ComputeResources`.
+    pub use crate::cfn::shared::batch_ecs::{CapacityOptionType, ManagedInstancesLocalStorageConfiguration, ManagedInstancesNetworkConfiguration, PropagateTags};
+
     #[derive(Clone)]
     pub struct ComputeResources {
         /// CloudFormation property `AllocationStrategy`.
@@ -159,7 +148,6 @@ pub mod compute_environment {
 
     impl ComputeResources {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(maxv_cpus: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allocation_strategy: ::std::option::Option::None,
@@ -187,42 +175,43 @@ pub mod compute_environment {
         }
     }
 
-    impl crate::resource::ToExpr for ComputeResources {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("BidPercentage", self.bid_percentage);
-            p.set_opt("CapacityTags", self.capacity_tags);
-            p.set_opt("DesiredvCpus", self.desiredv_cpus);
-            p.set_opt("Ec2Configuration", self.ec2_configuration);
-            p.set_opt("Ec2KeyPair", self.ec2_key_pair);
-            p.set_opt("ImageId", self.image_id);
-            p.set_opt("InstanceRole", self.instance_role);
-            p.set_opt("InstanceTypes", self.instance_types);
-            p.set_opt("LaunchTemplate", self.launch_template);
-            p.set_opt("ManagedInstancesProvider", self.managed_instances_provider);
-            p.set("MaxvCpus", self.maxv_cpus);
-            p.set_opt("MinvCpus", self.minv_cpus);
-            p.set_opt("PlacementGroup", self.placement_group);
-            p.set_opt("ScalingPolicy", self.scaling_policy);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SpotIamFleetRole", self.spot_iam_fleet_role);
-            p.set_opt("Subnets", self.subnets);
-            p.set_opt("Tags", self.tags);
-            p.set("Type", self.type_);
-            p.set_opt("UpdateToLatestImageVersion", self.update_to_latest_image_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeResources;
+        req {
+            maxv_cpus = "MaxvCpus",
+            type_ = "Type",
+        }
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            bid_percentage = "BidPercentage",
+            capacity_tags = "CapacityTags",
+            desiredv_cpus = "DesiredvCpus",
+            ec2_configuration = "Ec2Configuration",
+            ec2_key_pair = "Ec2KeyPair",
+            image_id = "ImageId",
+            instance_role = "InstanceRole",
+            instance_types = "InstanceTypes",
+            launch_template = "LaunchTemplate",
+            managed_instances_provider = "ManagedInstancesProvider",
+            minv_cpus = "MinvCpus",
+            placement_group = "PlacementGroup",
+            scaling_policy = "ScalingPolicy",
+            security_group_ids = "SecurityGroupIds",
+            spot_iam_fleet_role = "SpotIamFleetRole",
+            subnets = "Subnets",
+            tags = "Tags",
+            update_to_latest_image_version = "UpdateToLatestImageVersion",
         }
     }
 
-    pub(super) static COMPUTE_RESOURCES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Ec2Configuration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EC2_CONFIGURATION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPUTE_RESOURCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ec2Configuration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EC2_CONFIGURATION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ImageId", crate::resource::Rule { formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+        ("ManagedInstancesProvider", crate::resource::Rule { shape: Some(&MANAGED_INSTANCES_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Ec2ConfigurationObject`.
     #[derive(Clone)]
     pub struct Ec2ConfigurationObject {
         /// CloudFormation property `BatchImageStatus`.
@@ -237,7 +226,6 @@ pub mod compute_environment {
 
     impl Ec2ConfigurationObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_image_status: ::std::option::Option::None,
@@ -248,26 +236,23 @@ pub mod compute_environment {
         }
     }
 
-    impl crate::resource::ToExpr for Ec2ConfigurationObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchImageStatus", self.batch_image_status);
-            p.set_opt("ImageIdOverride", self.image_id_override);
-            p.set_opt("ImageKubernetesVersion", self.image_kubernetes_version);
-            p.set("ImageType", self.image_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ec2ConfigurationObject;
+        req {
+            image_type = "ImageType",
+        }
+        opt {
+            batch_image_status = "BatchImageStatus",
+            image_id_override = "ImageIdOverride",
+            image_kubernetes_version = "ImageKubernetesVersion",
         }
     }
 
-    pub(super) static EC2_CONFIGURATION_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageKubernetesVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ImageType", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EC2_CONFIGURATION_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageKubernetesVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ImageType", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LaunchTemplateSpecification`.
     #[derive(Clone, Default)]
     pub struct LaunchTemplateSpecification {
         /// CloudFormation property `LaunchTemplateId`.
@@ -282,20 +267,17 @@ pub mod compute_environment {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateId", self.launch_template_id);
-            p.set_opt("LaunchTemplateName", self.launch_template_name);
-            p.set_opt("Overrides", self.overrides);
-            p.set_opt("UserdataType", self.userdata_type);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateSpecification;
+        opt {
+            launch_template_id = "LaunchTemplateId",
+            launch_template_name = "LaunchTemplateName",
+            overrides = "Overrides",
+            userdata_type = "UserdataType",
+            version = "Version",
         }
     }
 
-    /// The definition `LaunchTemplateSpecificationOverride`.
     #[derive(Clone, Default)]
     pub struct LaunchTemplateSpecificationOverride {
         /// CloudFormation property `LaunchTemplateId`.
@@ -310,20 +292,17 @@ pub mod compute_environment {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateSpecificationOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateId", self.launch_template_id);
-            p.set_opt("LaunchTemplateName", self.launch_template_name);
-            p.set_opt("TargetInstanceTypes", self.target_instance_types);
-            p.set_opt("UserdataType", self.userdata_type);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateSpecificationOverride;
+        opt {
+            launch_template_id = "LaunchTemplateId",
+            launch_template_name = "LaunchTemplateName",
+            target_instance_types = "TargetInstanceTypes",
+            userdata_type = "UserdataType",
+            version = "Version",
         }
     }
 
-    /// The definition `ManagedInstancesProvider`.
     #[derive(Clone)]
     pub struct ManagedInstancesProvider {
         /// CloudFormation property `InfrastructureOptimization`.
@@ -333,12 +312,11 @@ pub mod compute_environment {
         /// CloudFormation property `InstanceLaunchTemplate`; required.
         pub instance_launch_template: crate::cfn::batch::compute_environment::InstanceLaunchTemplate,
         /// CloudFormation property `PropagateTags`.
-        pub propagate_tags: ::std::option::Option<crate::value::Val<crate::cfn::batch::compute_environment::PropagateTags>>,
+        pub propagate_tags: ::std::option::Option<crate::value::Val<crate::cfn::shared::batch_ecs::PropagateTags>>,
     }
 
     impl ManagedInstancesProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(infrastructure_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_launch_template: crate::cfn::batch::compute_environment::InstanceLaunchTemplate) -> Self {
             Self {
                 infrastructure_optimization: ::std::option::Option::None,
@@ -349,39 +327,40 @@ pub mod compute_environment {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedInstancesProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InfrastructureOptimization", self.infrastructure_optimization);
-            p.set("InfrastructureRoleArn", self.infrastructure_role_arn);
-            p.set("InstanceLaunchTemplate", self.instance_launch_template);
-            p.set_opt("PropagateTags", self.propagate_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedInstancesProvider;
+        req {
+            infrastructure_role_arn = "InfrastructureRoleArn",
+            instance_launch_template = "InstanceLaunchTemplate",
+        }
+        opt {
+            infrastructure_optimization = "InfrastructureOptimization",
+            propagate_tags = "PropagateTags",
         }
     }
 
-    /// The definition `InfrastructureOptimization`.
+    pub(super) static MANAGED_INSTANCES_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InfrastructureRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("InstanceLaunchTemplate", crate::resource::Rule { shape: Some(&INSTANCE_LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct InfrastructureOptimization {
         /// CloudFormation property `ScaleInAfter`.
         pub scale_in_after: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InfrastructureOptimization {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScaleInAfter", self.scale_in_after);
-            p.into_expr()
+    crate::resource::props! {
+        nested InfrastructureOptimization;
+        opt {
+            scale_in_after = "ScaleInAfter",
         }
     }
 
-    /// The definition `InstanceLaunchTemplate`.
     #[derive(Clone)]
     pub struct InstanceLaunchTemplate {
         /// CloudFormation property `CapacityOptionType`.
-        pub capacity_option_type: ::std::option::Option<crate::value::Val<crate::cfn::batch::compute_environment::CapacityOptionType>>,
+        pub capacity_option_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::batch_ecs::CapacityOptionType>>,
         /// CloudFormation property `CapacityReservations`.
         pub capacity_reservations: ::std::option::Option<crate::cfn::batch::compute_environment::CapacityReservations>,
         /// CloudFormation property `Ec2InstanceProfileArn`; required.
@@ -393,19 +372,18 @@ pub mod compute_environment {
         /// CloudFormation property `InstanceRequirements`.
         pub instance_requirements: ::std::option::Option<crate::cfn::batch::compute_environment::InstanceRequirements>,
         /// CloudFormation property `LocalStorageConfiguration`.
-        pub local_storage_configuration: ::std::option::Option<crate::cfn::batch::compute_environment::ManagedInstancesLocalStorageConfiguration>,
+        pub local_storage_configuration: ::std::option::Option<crate::cfn::shared::batch_ecs::ManagedInstancesLocalStorageConfiguration>,
         /// CloudFormation property `Monitoring`.
         pub monitoring: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `NetworkConfiguration`; required.
-        pub network_configuration: crate::cfn::batch::compute_environment::ManagedInstancesNetworkConfiguration,
+        pub network_configuration: crate::cfn::shared::batch_ecs::ManagedInstancesNetworkConfiguration,
         /// CloudFormation property `StorageConfiguration`.
         pub storage_configuration: ::std::option::Option<crate::cfn::batch::compute_environment::ManagedInstancesStorageConfiguration>,
     }
 
     impl InstanceLaunchTemplate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(ec2_instance_profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_configuration: crate::cfn::batch::compute_environment::ManagedInstancesNetworkConfiguration) -> Self {
+        pub fn new(ec2_instance_profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_configuration: crate::cfn::shared::batch_ecs::ManagedInstancesNetworkConfiguration) -> Self {
             Self {
                 capacity_option_type: ::std::option::Option::None,
                 capacity_reservations: ::std::option::Option::None,
@@ -421,25 +399,28 @@ pub mod compute_environment {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceLaunchTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityOptionType", self.capacity_option_type);
-            p.set_opt("CapacityReservations", self.capacity_reservations);
-            p.set("Ec2InstanceProfileArn", self.ec2_instance_profile_arn);
-            p.set_opt("FipsEnabled", self.fips_enabled);
-            p.set_opt("InstanceMetadataTagsPropagation", self.instance_metadata_tags_propagation);
-            p.set_opt("InstanceRequirements", self.instance_requirements);
-            p.set_opt("LocalStorageConfiguration", self.local_storage_configuration);
-            p.set_opt("Monitoring", self.monitoring);
-            p.set("NetworkConfiguration", self.network_configuration);
-            p.set_opt("StorageConfiguration", self.storage_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceLaunchTemplate;
+        req {
+            ec2_instance_profile_arn = "Ec2InstanceProfileArn",
+            network_configuration = "NetworkConfiguration",
+        }
+        opt {
+            capacity_option_type = "CapacityOptionType",
+            capacity_reservations = "CapacityReservations",
+            fips_enabled = "FipsEnabled",
+            instance_metadata_tags_propagation = "InstanceMetadataTagsPropagation",
+            instance_requirements = "InstanceRequirements",
+            local_storage_configuration = "LocalStorageConfiguration",
+            monitoring = "Monitoring",
+            storage_configuration = "StorageConfiguration",
         }
     }
 
-    /// The definition `CapacityReservations`.
+    pub(super) static INSTANCE_LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::batch_ecs::MANAGED_INSTANCES_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CapacityReservations {
         /// CloudFormation property `ReservationGroupArn`.
@@ -448,111 +429,53 @@ pub mod compute_environment {
         pub reservation_preference: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReservationGroupArn", self.reservation_group_arn);
-            p.set_opt("ReservationPreference", self.reservation_preference);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservations;
+        opt {
+            reservation_group_arn = "ReservationGroupArn",
+            reservation_preference = "ReservationPreference",
         }
     }
 
-    /// The definition `InstanceRequirements`.
     #[derive(Clone, Default)]
     pub struct InstanceRequirements {
         /// CloudFormation property `AllowedInstanceTypes`.
         pub allowed_instance_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for InstanceRequirements {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedInstanceTypes", self.allowed_instance_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceRequirements;
+        opt {
+            allowed_instance_types = "AllowedInstanceTypes",
         }
     }
 
-    /// The definition `ManagedInstancesLocalStorageConfiguration`.
-    #[derive(Clone, Default)]
-    pub struct ManagedInstancesLocalStorageConfiguration {
-        /// CloudFormation property `UseLocalStorage`.
-        pub use_local_storage: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for ManagedInstancesLocalStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UseLocalStorage", self.use_local_storage);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ManagedInstancesNetworkConfiguration`.
-    #[derive(Clone)]
-    pub struct ManagedInstancesNetworkConfiguration {
-        /// CloudFormation property `SecurityGroups`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_groups: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `Subnets`; required. A list of `Id`s of an `AWS::EC2::Subnet`: pass handles of [`crate::cfn::ec2::Subnet`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub subnets: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl ManagedInstancesNetworkConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                security_groups: security_groups.into(),
-                subnets: subnets.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ManagedInstancesNetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ManagedInstancesStorageConfiguration`.
     #[derive(Clone, Default)]
     pub struct ManagedInstancesStorageConfiguration {
         /// CloudFormation property `StorageSizeGiB`.
         pub storage_size_gib: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ManagedInstancesStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StorageSizeGiB", self.storage_size_gib);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedInstancesStorageConfiguration;
+        opt {
+            storage_size_gib = "StorageSizeGiB",
         }
     }
 
-    /// The definition `ComputeScalingPolicy`.
     #[derive(Clone, Default)]
     pub struct ComputeScalingPolicy {
         /// CloudFormation property `MinScaleDownDelayMinutes`.
         pub min_scale_down_delay_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ComputeScalingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MinScaleDownDelayMinutes", self.min_scale_down_delay_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeScalingPolicy;
+        opt {
+            min_scale_down_delay_minutes = "MinScaleDownDelayMinutes",
         }
     }
 
-    /// The definition `EcsSettings`.
     #[derive(Clone, Default)]
     pub struct EcsSettings {
         /// The CloudWatch Container Insights setting applied to the Amazon ECS cluster that backs this compute environment. After you set this property, you can't revert it to the default (unset) state in which the setting is managed outside of AWS Batch. If you remove this property after previously setting it, AWS Batch treats the omission as DISABLED, because the underlying API has no way to unset the value. Because of this, if a stack rollback would return this property to its previous unset state, AWS Batch sets it to DISABLED instead.
@@ -561,16 +484,13 @@ pub mod compute_environment {
         pub container_insights: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EcsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerInsights", self.container_insights);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsSettings;
+        opt {
+            container_insights = "ContainerInsights",
         }
     }
 
-    /// The definition `EksConfiguration`.
     #[derive(Clone)]
     pub struct EksConfiguration {
         /// The EKS access entry configuration for the compute environment. Controls whether AWS Batch manages the EKS access entry for the compute environment's service role, or inherits it from the cluster.
@@ -585,7 +505,6 @@ pub mod compute_environment {
 
     impl EksConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(eks_cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, kubernetes_namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_entry: ::std::option::Option::None,
@@ -595,14 +514,14 @@ pub mod compute_environment {
         }
     }
 
-    impl crate::resource::ToExpr for EksConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessEntry", self.access_entry);
-            p.set("EksClusterArn", self.eks_cluster_arn);
-            p.set("KubernetesNamespace", self.kubernetes_namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksConfiguration;
+        req {
+            eks_cluster_arn = "EksClusterArn",
+            kubernetes_namespace = "KubernetesNamespace",
+        }
+        opt {
+            access_entry = "AccessEntry",
         }
     }
 
@@ -619,17 +538,14 @@ pub mod compute_environment {
         pub status: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EksAccessEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DesiredState", self.desired_state);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksAccessEntry;
+        opt {
+            desired_state = "DesiredState",
+            status = "Status",
         }
     }
 
-    /// The definition `UpdatePolicy`.
     #[derive(Clone, Default)]
     pub struct UpdatePolicy {
         /// CloudFormation property `JobExecutionTimeoutMinutes`.
@@ -638,54 +554,11 @@ pub mod compute_environment {
         pub terminate_jobs_on_update: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for UpdatePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JobExecutionTimeoutMinutes", self.job_execution_timeout_minutes);
-            p.set_opt("TerminateJobsOnUpdate", self.terminate_jobs_on_update);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `CapacityOptionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CapacityOptionType {
-        /// `ON_DEMAND`
-        OnDemand,
-        /// `SPOT`
-        Spot,
-        /// `RESERVED`
-        Reserved,
-    }
-
-    impl crate::value::CfnEnum for CapacityOptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "ON_DEMAND",
-                Self::Spot => "SPOT",
-                Self::Reserved => "RESERVED",
-            }
-        }
-    }
-
-    /// Allowed values of `PropagateTags`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PropagateTags {
-        /// `CAPACITY_PROVIDER`
-        CapacityProvider,
-        /// `NONE`
-        None,
-    }
-
-    impl crate::value::CfnEnum for PropagateTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapacityProvider => "CAPACITY_PROVIDER",
-                Self::None => "NONE",
-            }
+    crate::resource::props! {
+        nested UpdatePolicy;
+        opt {
+            job_execution_timeout_minutes = "JobExecutionTimeoutMinutes",
+            terminate_jobs_on_update = "TerminateJobsOnUpdate",
         }
     }
 }
@@ -715,7 +588,6 @@ pub struct ConsumableResource {
 
 impl ConsumableResource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::batch::consumable_resource::ResourceType>>, total_quantity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             consumable_resource_name: ::std::option::Option::None,
@@ -726,50 +598,34 @@ impl ConsumableResource {
     }
 }
 
-impl crate::resource::Resource for ConsumableResource {
-    const TYPE: &'static str = "AWS::Batch::ConsumableResource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONSUMABLE_RESOURCE_SHAPE)
+crate::resource::props! {
+    resource ConsumableResource = "AWS::Batch::ConsumableResource", shape: Some(&CONSUMABLE_RESOURCE_SHAPE);
+    req {
+        resource_type = "ResourceType",
+        total_quantity = "TotalQuantity",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConsumableResourceName", self.consumable_resource_name);
-        p.set("ResourceType", self.resource_type);
-        p.set_opt("Tags", self.tags);
-        p.set("TotalQuantity", self.total_quantity);
-        p
+    opt {
+        consumable_resource_name = "ConsumableResourceName",
+        tags = "Tags",
     }
 }
 
-static CONSUMABLE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConsumableResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONSUMABLE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConsumableResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("")), ..crate::resource::Rule::NONE }),
+    ("TotalQuantity", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConsumableResource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConsumableResource> {
-    /// `Fn::GetAtt` `AvailableQuantity`.
-    #[inline]
-    pub fn attr_available_quantity(self) -> crate::value::Val<i64> {
-        self.__get_att("AvailableQuantity")
-    }
-    /// `Fn::GetAtt` `ConsumableResourceArn`.
-    #[inline]
-    pub fn attr_consumable_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConsumableResourceArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<i64> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `InUseQuantity`.
-    #[inline]
-    pub fn attr_in_use_quantity(self) -> crate::value::Val<i64> {
-        self.__get_att("InUseQuantity")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AvailableQuantity`.
+        attr_available_quantity: i64 = "AvailableQuantity",
+        /// `Fn::GetAtt` `ConsumableResourceArn`.
+        attr_consumable_resource_arn: ::std::string::String = "ConsumableResourceArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: i64 = "CreatedAt",
+        /// `Fn::GetAtt` `InUseQuantity`.
+        attr_in_use_quantity: i64 = "InUseQuantity",
     }
 }
 
@@ -777,7 +633,7 @@ pub mod consumable_resource {
     //! Nested property types and enums of [`ConsumableResource`](super::ConsumableResource).
 
     /// Type of Consumable Resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `REPLENISHABLE`
         Replenishable,
@@ -785,15 +641,7 @@ pub mod consumable_resource {
         NonReplenishable,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Replenishable => "REPLENISHABLE",
-                Self::NonReplenishable => "NON_REPLENISHABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["REPLENISHABLE", "NON_REPLENISHABLE"]);
 }
 
 /// Resource Type definition for AWS::Batch::JobDefinition
@@ -837,7 +685,6 @@ pub struct JobDefinition {
 
 impl JobDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             consumable_resource_properties: ::std::option::Option::None,
@@ -859,56 +706,51 @@ impl JobDefinition {
     }
 }
 
-impl crate::resource::Resource for JobDefinition {
-    const TYPE: &'static str = "AWS::Batch::JobDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&JOB_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource JobDefinition = "AWS::Batch::JobDefinition", shape: Some(&JOB_DEFINITION_SHAPE);
+    req {
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConsumableResourceProperties", self.consumable_resource_properties);
-        p.set_opt("ContainerProperties", self.container_properties);
-        p.set_opt("EcsProperties", self.ecs_properties);
-        p.set_opt("EksProperties", self.eks_properties);
-        p.set_opt("JobDefinitionName", self.job_definition_name);
-        p.set_opt("NodeProperties", self.node_properties);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("PlatformCapabilities", self.platform_capabilities);
-        p.set_opt("PropagateTags", self.propagate_tags);
-        p.set_opt("ResourceRetentionPolicy", self.resource_retention_policy);
-        p.set_opt("RetryStrategy", self.retry_strategy);
-        p.set_opt("SchedulingPriority", self.scheduling_priority);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Timeout", self.timeout);
-        p.set("Type", self.type_);
-        p
+    opt {
+        consumable_resource_properties = "ConsumableResourceProperties",
+        container_properties = "ContainerProperties",
+        ecs_properties = "EcsProperties",
+        eks_properties = "EksProperties",
+        job_definition_name = "JobDefinitionName",
+        node_properties = "NodeProperties",
+        parameters = "Parameters",
+        platform_capabilities = "PlatformCapabilities",
+        propagate_tags = "PropagateTags",
+        resource_retention_policy = "ResourceRetentionPolicy",
+        retry_strategy = "RetryStrategy",
+        scheduling_priority = "SchedulingPriority",
+        tags = "Tags",
+        timeout = "Timeout",
     }
 }
 
-static JOB_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConsumableResourceProperties", crate::resource::Rule { shape: Some(&self::job_definition::CONSUMABLE_RESOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EksProperties", crate::resource::Rule { shape: Some(&self::job_definition::EKS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("JobDefinitionName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("NodeProperties", crate::resource::Rule { shape: Some(&self::job_definition::NODE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static JOB_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConsumableResourceProperties", crate::resource::Rule { shape: Some(&self::job_definition::CONSUMABLE_RESOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContainerProperties", crate::resource::Rule { shape: Some(&self::job_definition::CONTAINER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EcsProperties", crate::resource::Rule { shape: Some(&self::job_definition::ECS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EksProperties", crate::resource::Rule { shape: Some(&self::job_definition::EKS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("JobDefinitionName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("NodeProperties", crate::resource::Rule { shape: Some(&self::job_definition::NODE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`JobDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<JobDefinition> {
-    /// `Fn::GetAtt` `JobDefinitionArn`.
-    #[inline]
-    pub fn attr_job_definition_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("JobDefinitionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `JobDefinitionArn`.
+        attr_job_definition_arn: ::std::string::String = "JobDefinitionArn",
     }
 }
 
 pub mod job_definition {
     //! Nested property types and enums of [`JobDefinition`](super::JobDefinition).
 
-    /// The definition `ConsumableResourceProperties`.
+    pub use crate::cfn::shared::batch_ecs::Secret;
+
     #[derive(Clone)]
     pub struct ConsumableResourceProperties {
         /// CloudFormation property `ConsumableResourceList`; required.
@@ -925,22 +767,17 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ConsumableResourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConsumableResourceList", self.consumable_resource_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConsumableResourceProperties;
+        req {
+            consumable_resource_list = "ConsumableResourceList",
         }
     }
 
-    pub(super) static CONSUMABLE_RESOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConsumableResourceList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONSUMABLE_RESOURCE_REQUIREMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONSUMABLE_RESOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConsumableResourceList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONSUMABLE_RESOURCE_REQUIREMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConsumableResourceRequirement`.
     #[derive(Clone)]
     pub struct ConsumableResourceRequirement {
         /// The ARN of the consumable resource the job definition should consume.
@@ -953,7 +790,6 @@ pub mod job_definition {
 
     impl ConsumableResourceRequirement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(consumable_resource: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, quantity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 consumable_resource: consumable_resource.into(),
@@ -962,23 +798,19 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ConsumableResourceRequirement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConsumableResource", self.consumable_resource);
-            p.set("Quantity", self.quantity);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConsumableResourceRequirement;
+        req {
+            consumable_resource = "ConsumableResource",
+            quantity = "Quantity",
         }
     }
 
-    pub(super) static CONSUMABLE_RESOURCE_REQUIREMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConsumableResource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONSUMABLE_RESOURCE_REQUIREMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConsumableResource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("Quantity", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ContainerProperties`.
     #[derive(Clone)]
     pub struct ContainerProperties {
         /// CloudFormation property `Command`.
@@ -1018,7 +850,7 @@ pub mod job_definition {
         /// CloudFormation property `RuntimePlatform`.
         pub runtime_platform: ::std::option::Option<crate::cfn::batch::job_definition::RuntimePlatform>,
         /// CloudFormation property `Secrets`.
-        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::Secret>>,
+        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::batch_ecs::Secret>>,
         /// CloudFormation property `Ulimits`.
         pub ulimits: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::Ulimit>>,
         /// CloudFormation property `User`.
@@ -1031,7 +863,6 @@ pub mod job_definition {
 
     impl ContainerProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 command: ::std::option::Option::None,
@@ -1061,38 +892,42 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("EnableExecuteCommand", self.enable_execute_command);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("EphemeralStorage", self.ephemeral_storage);
-            p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-            p.set_opt("FargatePlatformConfiguration", self.fargate_platform_configuration);
-            p.set("Image", self.image);
-            p.set_opt("JobRoleArn", self.job_role_arn);
-            p.set_opt("LinuxParameters", self.linux_parameters);
-            p.set_opt("LogConfiguration", self.log_configuration);
-            p.set_opt("Memory", self.memory);
-            p.set_opt("MountPoints", self.mount_points);
-            p.set_opt("NetworkConfiguration", self.network_configuration);
-            p.set_opt("Privileged", self.privileged);
-            p.set_opt("ReadonlyRootFilesystem", self.readonly_root_filesystem);
-            p.set_opt("RepositoryCredentials", self.repository_credentials);
-            p.set_opt("ResourceRequirements", self.resource_requirements);
-            p.set_opt("RuntimePlatform", self.runtime_platform);
-            p.set_opt("Secrets", self.secrets);
-            p.set_opt("Ulimits", self.ulimits);
-            p.set_opt("User", self.user);
-            p.set_opt("Vcpus", self.vcpus);
-            p.set_opt("Volumes", self.volumes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerProperties;
+        req {
+            image = "Image",
+        }
+        opt {
+            command = "Command",
+            enable_execute_command = "EnableExecuteCommand",
+            environment = "Environment",
+            ephemeral_storage = "EphemeralStorage",
+            execution_role_arn = "ExecutionRoleArn",
+            fargate_platform_configuration = "FargatePlatformConfiguration",
+            job_role_arn = "JobRoleArn",
+            linux_parameters = "LinuxParameters",
+            log_configuration = "LogConfiguration",
+            memory = "Memory",
+            mount_points = "MountPoints",
+            network_configuration = "NetworkConfiguration",
+            privileged = "Privileged",
+            readonly_root_filesystem = "ReadonlyRootFilesystem",
+            repository_credentials = "RepositoryCredentials",
+            resource_requirements = "ResourceRequirements",
+            runtime_platform = "RuntimePlatform",
+            secrets = "Secrets",
+            ulimits = "Ulimits",
+            user = "User",
+            vcpus = "Vcpus",
+            volumes = "Volumes",
         }
     }
 
-    /// The definition `Environment`.
+    pub(super) static CONTAINER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("JobRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Environment {
         /// CloudFormation property `Name`.
@@ -1101,17 +936,14 @@ pub mod job_definition {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Environment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Environment;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `EphemeralStorage`.
     #[derive(Clone)]
     pub struct EphemeralStorage {
         /// CloudFormation property `SizeInGiB`; required.
@@ -1120,7 +952,6 @@ pub mod job_definition {
 
     impl EphemeralStorage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(size_in_gib: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 size_in_gib: size_in_gib.into(),
@@ -1128,32 +959,26 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EphemeralStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SizeInGiB", self.size_in_gib);
-            p.into_expr()
+    crate::resource::props! {
+        nested EphemeralStorage;
+        req {
+            size_in_gib = "SizeInGiB",
         }
     }
 
-    /// The property `FargatePlatformConfiguration`.
     #[derive(Clone, Default)]
     pub struct FargatePlatformConfiguration {
         /// CloudFormation property `PlatformVersion`.
         pub platform_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FargatePlatformConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PlatformVersion", self.platform_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested FargatePlatformConfiguration;
+        opt {
+            platform_version = "PlatformVersion",
         }
     }
 
-    /// The definition `LinuxParameters`.
     #[derive(Clone, Default)]
     pub struct LinuxParameters {
         /// CloudFormation property `Devices`.
@@ -1170,21 +995,18 @@ pub mod job_definition {
         pub tmpfs: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::Tmpfs>>,
     }
 
-    impl crate::resource::ToExpr for LinuxParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Devices", self.devices);
-            p.set_opt("InitProcessEnabled", self.init_process_enabled);
-            p.set_opt("MaxSwap", self.max_swap);
-            p.set_opt("SharedMemorySize", self.shared_memory_size);
-            p.set_opt("Swappiness", self.swappiness);
-            p.set_opt("Tmpfs", self.tmpfs);
-            p.into_expr()
+    crate::resource::props! {
+        nested LinuxParameters;
+        opt {
+            devices = "Devices",
+            init_process_enabled = "InitProcessEnabled",
+            max_swap = "MaxSwap",
+            shared_memory_size = "SharedMemorySize",
+            swappiness = "Swappiness",
+            tmpfs = "Tmpfs",
         }
     }
 
-    /// The definition `Device`.
     #[derive(Clone, Default)]
     pub struct Device {
         /// CloudFormation property `ContainerPath`.
@@ -1195,18 +1017,15 @@ pub mod job_definition {
         pub permissions: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Device {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerPath", self.container_path);
-            p.set_opt("HostPath", self.host_path);
-            p.set_opt("Permissions", self.permissions);
-            p.into_expr()
+    crate::resource::props! {
+        nested Device;
+        opt {
+            container_path = "ContainerPath",
+            host_path = "HostPath",
+            permissions = "Permissions",
         }
     }
 
-    /// The definition `Tmpfs`.
     #[derive(Clone)]
     pub struct Tmpfs {
         /// CloudFormation property `ContainerPath`; required.
@@ -1219,7 +1038,6 @@ pub mod job_definition {
 
     impl Tmpfs {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(container_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, size: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 container_path: container_path.into(),
@@ -1229,18 +1047,17 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for Tmpfs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContainerPath", self.container_path);
-            p.set_opt("MountOptions", self.mount_options);
-            p.set("Size", self.size);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tmpfs;
+        req {
+            container_path = "ContainerPath",
+            size = "Size",
+        }
+        opt {
+            mount_options = "MountOptions",
         }
     }
 
-    /// The definition `LogConfiguration`.
     #[derive(Clone)]
     pub struct LogConfiguration {
         /// CloudFormation property `LogDriver`; required.
@@ -1248,12 +1065,11 @@ pub mod job_definition {
         /// CloudFormation property `Options`.
         pub options: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
         /// CloudFormation property `SecretOptions`.
-        pub secret_options: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::Secret>>,
+        pub secret_options: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::batch_ecs::Secret>>,
     }
 
     impl LogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_driver: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_driver: log_driver.into(),
@@ -1263,48 +1079,17 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogDriver", self.log_driver);
-            p.set_opt("Options", self.options);
-            p.set_opt("SecretOptions", self.secret_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        req {
+            log_driver = "LogDriver",
+        }
+        opt {
+            options = "Options",
+            secret_options = "SecretOptions",
         }
     }
 
-    /// The definition `Secret`.
-    #[derive(Clone)]
-    pub struct Secret {
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `ValueFrom`; required.
-        pub value_from: crate::value::Val<::std::string::String>,
-    }
-
-    impl Secret {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_from: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                value_from: value_from.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Secret {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("ValueFrom", self.value_from);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MountPoint`.
     #[derive(Clone, Default)]
     pub struct MountPoint {
         /// CloudFormation property `ContainerPath`.
@@ -1315,34 +1100,28 @@ pub mod job_definition {
         pub source_volume: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MountPoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerPath", self.container_path);
-            p.set_opt("ReadOnly", self.read_only);
-            p.set_opt("SourceVolume", self.source_volume);
-            p.into_expr()
+    crate::resource::props! {
+        nested MountPoint;
+        opt {
+            container_path = "ContainerPath",
+            read_only = "ReadOnly",
+            source_volume = "SourceVolume",
         }
     }
 
-    /// The definition `NetworkConfiguration`.
     #[derive(Clone, Default)]
     pub struct NetworkConfiguration {
         /// CloudFormation property `AssignPublicIp`.
         pub assign_public_ip: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssignPublicIp", self.assign_public_ip);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            assign_public_ip = "AssignPublicIp",
         }
     }
 
-    /// The definition `RepositoryCredentials`.
     #[derive(Clone)]
     pub struct RepositoryCredentials {
         /// CloudFormation property `CredentialsParameter`; required.
@@ -1351,7 +1130,6 @@ pub mod job_definition {
 
     impl RepositoryCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credentials_parameter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credentials_parameter: credentials_parameter.into(),
@@ -1359,16 +1137,13 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for RepositoryCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CredentialsParameter", self.credentials_parameter);
-            p.into_expr()
+    crate::resource::props! {
+        nested RepositoryCredentials;
+        req {
+            credentials_parameter = "CredentialsParameter",
         }
     }
 
-    /// The definition `ResourceRequirement`.
     #[derive(Clone, Default)]
     pub struct ResourceRequirement {
         /// CloudFormation property `Type`.
@@ -1377,17 +1152,14 @@ pub mod job_definition {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ResourceRequirement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceRequirement;
+        opt {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    /// The definition `RuntimePlatform`.
     #[derive(Clone, Default)]
     pub struct RuntimePlatform {
         /// CloudFormation property `CpuArchitecture`.
@@ -1396,17 +1168,14 @@ pub mod job_definition {
         pub operating_system_family: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RuntimePlatform {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CpuArchitecture", self.cpu_architecture);
-            p.set_opt("OperatingSystemFamily", self.operating_system_family);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuntimePlatform;
+        opt {
+            cpu_architecture = "CpuArchitecture",
+            operating_system_family = "OperatingSystemFamily",
         }
     }
 
-    /// The definition `Ulimit`.
     #[derive(Clone)]
     pub struct Ulimit {
         /// CloudFormation property `HardLimit`; required.
@@ -1419,7 +1188,6 @@ pub mod job_definition {
 
     impl Ulimit {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hard_limit: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, soft_limit: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 hard_limit: hard_limit.into(),
@@ -1429,18 +1197,15 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for Ulimit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HardLimit", self.hard_limit);
-            p.set("Name", self.name);
-            p.set("SoftLimit", self.soft_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ulimit;
+        req {
+            hard_limit = "HardLimit",
+            name = "Name",
+            soft_limit = "SoftLimit",
         }
     }
 
-    /// The definition `Volume`.
     #[derive(Clone, Default)]
     pub struct Volume {
         /// CloudFormation property `EfsVolumeConfiguration`.
@@ -1453,19 +1218,16 @@ pub mod job_definition {
         pub s3_files_volume_configuration: ::std::option::Option<crate::cfn::batch::job_definition::S3FilesVolumeConfiguration>,
     }
 
-    impl crate::resource::ToExpr for Volume {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EfsVolumeConfiguration", self.efs_volume_configuration);
-            p.set_opt("Host", self.host);
-            p.set_opt("Name", self.name);
-            p.set_opt("S3FilesVolumeConfiguration", self.s3_files_volume_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested Volume;
+        opt {
+            efs_volume_configuration = "EfsVolumeConfiguration",
+            host = "Host",
+            name = "Name",
+            s3_files_volume_configuration = "S3FilesVolumeConfiguration",
         }
     }
 
-    /// The definition `EFSVolumeConfiguration`.
     #[derive(Clone)]
     pub struct EfsVolumeConfiguration {
         /// CloudFormation property `AuthorizationConfig`.
@@ -1482,7 +1244,6 @@ pub mod job_definition {
 
     impl EfsVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_config: ::std::option::Option::None,
@@ -1494,20 +1255,19 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EfsVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationConfig", self.authorization_config);
-            p.set("FileSystemId", self.file_system_id);
-            p.set_opt("RootDirectory", self.root_directory);
-            p.set_opt("TransitEncryption", self.transit_encryption);
-            p.set_opt("TransitEncryptionPort", self.transit_encryption_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested EfsVolumeConfiguration;
+        req {
+            file_system_id = "FileSystemId",
+        }
+        opt {
+            authorization_config = "AuthorizationConfig",
+            root_directory = "RootDirectory",
+            transit_encryption = "TransitEncryption",
+            transit_encryption_port = "TransitEncryptionPort",
         }
     }
 
-    /// The definition `EFSAuthorizationConfig`.
     #[derive(Clone, Default)]
     pub struct EfsAuthorizationConfig {
         /// CloudFormation property `AccessPointId`.
@@ -1516,33 +1276,27 @@ pub mod job_definition {
         pub iam: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EfsAuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessPointId", self.access_point_id);
-            p.set_opt("Iam", self.iam);
-            p.into_expr()
+    crate::resource::props! {
+        nested EfsAuthorizationConfig;
+        opt {
+            access_point_id = "AccessPointId",
+            iam = "Iam",
         }
     }
 
-    /// The definition `Host`.
     #[derive(Clone, Default)]
     pub struct Host {
         /// CloudFormation property `SourcePath`.
         pub source_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Host {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourcePath", self.source_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested Host;
+        opt {
+            source_path = "SourcePath",
         }
     }
 
-    /// The definition `S3FilesVolumeConfiguration`.
     #[derive(Clone)]
     pub struct S3FilesVolumeConfiguration {
         /// CloudFormation property `AccessPointArn`.
@@ -1557,7 +1311,6 @@ pub mod job_definition {
 
     impl S3FilesVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_system_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_point_arn: ::std::option::Option::None,
@@ -1568,19 +1321,18 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for S3FilesVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessPointArn", self.access_point_arn);
-            p.set("FileSystemArn", self.file_system_arn);
-            p.set_opt("RootDirectory", self.root_directory);
-            p.set_opt("TransitEncryptionPort", self.transit_encryption_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3FilesVolumeConfiguration;
+        req {
+            file_system_arn = "FileSystemArn",
+        }
+        opt {
+            access_point_arn = "AccessPointArn",
+            root_directory = "RootDirectory",
+            transit_encryption_port = "TransitEncryptionPort",
         }
     }
 
-    /// The definition `EcsProperties`.
     #[derive(Clone)]
     pub struct EcsProperties {
         /// CloudFormation property `TaskProperties`; required.
@@ -1597,16 +1349,17 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EcsProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TaskProperties", self.task_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsProperties;
+        req {
+            task_properties = "TaskProperties",
         }
     }
 
-    /// The definition `EcsTaskProperties`.
+    pub(super) static ECS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TaskProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ECS_TASK_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct EcsTaskProperties {
         /// CloudFormation property `Containers`.
@@ -1635,27 +1388,29 @@ pub mod job_definition {
         pub volumes: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::Volume>>,
     }
 
-    impl crate::resource::ToExpr for EcsTaskProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Containers", self.containers);
-            p.set_opt("EnableExecuteCommand", self.enable_execute_command);
-            p.set_opt("EphemeralStorage", self.ephemeral_storage);
-            p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-            p.set_opt("IpcMode", self.ipc_mode);
-            p.set_opt("NetworkConfiguration", self.network_configuration);
-            p.set_opt("NetworkMode", self.network_mode);
-            p.set_opt("PidMode", self.pid_mode);
-            p.set_opt("PlatformVersion", self.platform_version);
-            p.set_opt("RuntimePlatform", self.runtime_platform);
-            p.set_opt("TaskRoleArn", self.task_role_arn);
-            p.set_opt("Volumes", self.volumes);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsTaskProperties;
+        opt {
+            containers = "Containers",
+            enable_execute_command = "EnableExecuteCommand",
+            ephemeral_storage = "EphemeralStorage",
+            execution_role_arn = "ExecutionRoleArn",
+            ipc_mode = "IpcMode",
+            network_configuration = "NetworkConfiguration",
+            network_mode = "NetworkMode",
+            pid_mode = "PidMode",
+            platform_version = "PlatformVersion",
+            runtime_platform = "RuntimePlatform",
+            task_role_arn = "TaskRoleArn",
+            volumes = "Volumes",
         }
     }
 
-    /// The definition `TaskContainerProperties`.
+    pub(super) static ECS_TASK_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct TaskContainerProperties {
         /// CloudFormation property `Command`.
@@ -1687,7 +1442,7 @@ pub mod job_definition {
         /// CloudFormation property `ResourceRequirements`.
         pub resource_requirements: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::ResourceRequirement>>,
         /// CloudFormation property `Secrets`.
-        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::Secret>>,
+        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::batch_ecs::Secret>>,
         /// CloudFormation property `StartTimeout`.
         pub start_timeout: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `StopTimeout`.
@@ -1700,7 +1455,6 @@ pub mod job_definition {
 
     impl TaskContainerProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 command: ::std::option::Option::None,
@@ -1726,34 +1480,33 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for TaskContainerProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("DependsOn", self.depends_on);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("Essential", self.essential);
-            p.set_opt("FirelensConfiguration", self.firelens_configuration);
-            p.set("Image", self.image);
-            p.set_opt("LinuxParameters", self.linux_parameters);
-            p.set_opt("LogConfiguration", self.log_configuration);
-            p.set_opt("MountPoints", self.mount_points);
-            p.set_opt("Name", self.name);
-            p.set_opt("Privileged", self.privileged);
-            p.set_opt("ReadonlyRootFilesystem", self.readonly_root_filesystem);
-            p.set_opt("RepositoryCredentials", self.repository_credentials);
-            p.set_opt("ResourceRequirements", self.resource_requirements);
-            p.set_opt("Secrets", self.secrets);
-            p.set_opt("StartTimeout", self.start_timeout);
-            p.set_opt("StopTimeout", self.stop_timeout);
-            p.set_opt("Ulimits", self.ulimits);
-            p.set_opt("User", self.user);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskContainerProperties;
+        req {
+            image = "Image",
+        }
+        opt {
+            command = "Command",
+            depends_on = "DependsOn",
+            environment = "Environment",
+            essential = "Essential",
+            firelens_configuration = "FirelensConfiguration",
+            linux_parameters = "LinuxParameters",
+            log_configuration = "LogConfiguration",
+            mount_points = "MountPoints",
+            name = "Name",
+            privileged = "Privileged",
+            readonly_root_filesystem = "ReadonlyRootFilesystem",
+            repository_credentials = "RepositoryCredentials",
+            resource_requirements = "ResourceRequirements",
+            secrets = "Secrets",
+            start_timeout = "StartTimeout",
+            stop_timeout = "StopTimeout",
+            ulimits = "Ulimits",
+            user = "User",
         }
     }
 
-    /// The definition `TaskContainerDependency`.
     #[derive(Clone)]
     pub struct TaskContainerDependency {
         /// CloudFormation property `Condition`; required.
@@ -1764,7 +1517,6 @@ pub mod job_definition {
 
     impl TaskContainerDependency {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, container_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 condition: condition.into(),
@@ -1773,17 +1525,14 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for TaskContainerDependency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Condition", self.condition);
-            p.set("ContainerName", self.container_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskContainerDependency;
+        req {
+            condition = "Condition",
+            container_name = "ContainerName",
         }
     }
 
-    /// The property `FirelensConfiguration`.
     #[derive(Clone)]
     pub struct FirelensConfiguration {
         /// CloudFormation property `Options`.
@@ -1794,7 +1543,6 @@ pub mod job_definition {
 
     impl FirelensConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 options: ::std::option::Option::None,
@@ -1803,39 +1551,33 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for FirelensConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Options", self.options);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirelensConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            options = "Options",
         }
     }
 
-    /// The definition `EksProperties`.
     #[derive(Clone, Default)]
     pub struct EksProperties {
         /// CloudFormation property `PodProperties`.
         pub pod_properties: ::std::option::Option<crate::cfn::batch::job_definition::EksPodProperties>,
     }
 
-    impl crate::resource::ToExpr for EksProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PodProperties", self.pod_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksProperties;
+        opt {
+            pod_properties = "PodProperties",
         }
     }
 
-    pub(super) static EKS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PodProperties", crate::resource::Rule { shape: Some(&EKS_POD_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PodProperties", crate::resource::Rule { shape: Some(&EKS_POD_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EksPodProperties`.
     #[derive(Clone, Default)]
     pub struct EksPodProperties {
         /// CloudFormation property `Containers`.
@@ -1858,30 +1600,25 @@ pub mod job_definition {
         pub volumes: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::EksVolume>>,
     }
 
-    impl crate::resource::ToExpr for EksPodProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Containers", self.containers);
-            p.set_opt("DnsPolicy", self.dns_policy);
-            p.set_opt("HostNetwork", self.host_network);
-            p.set_opt("ImagePullSecrets", self.image_pull_secrets);
-            p.set_opt("InitContainers", self.init_containers);
-            p.set_opt("Metadata", self.metadata);
-            p.set_opt("ServiceAccountName", self.service_account_name);
-            p.set_opt("ShareProcessNamespace", self.share_process_namespace);
-            p.set_opt("Volumes", self.volumes);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksPodProperties;
+        opt {
+            containers = "Containers",
+            dns_policy = "DnsPolicy",
+            host_network = "HostNetwork",
+            image_pull_secrets = "ImagePullSecrets",
+            init_containers = "InitContainers",
+            metadata = "Metadata",
+            service_account_name = "ServiceAccountName",
+            share_process_namespace = "ShareProcessNamespace",
+            volumes = "Volumes",
         }
     }
 
-    pub(super) static EKS_POD_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Volumes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EKS_VOLUME_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_POD_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Volumes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EKS_VOLUME_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EksContainer`.
     #[derive(Clone)]
     pub struct EksContainer {
         /// CloudFormation property `Args`.
@@ -1906,7 +1643,6 @@ pub mod job_definition {
 
     impl EksContainer {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 args: ::std::option::Option::None,
@@ -1922,24 +1658,23 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EksContainer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Args", self.args);
-            p.set_opt("Command", self.command);
-            p.set_opt("Env", self.env);
-            p.set("Image", self.image);
-            p.set_opt("ImagePullPolicy", self.image_pull_policy);
-            p.set_opt("Name", self.name);
-            p.set_opt("Resources", self.resources);
-            p.set_opt("SecurityContext", self.security_context);
-            p.set_opt("VolumeMounts", self.volume_mounts);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksContainer;
+        req {
+            image = "Image",
+        }
+        opt {
+            args = "Args",
+            command = "Command",
+            env = "Env",
+            image_pull_policy = "ImagePullPolicy",
+            name = "Name",
+            resources = "Resources",
+            security_context = "SecurityContext",
+            volume_mounts = "VolumeMounts",
         }
     }
 
-    /// The definition `EksContainerEnvironmentVariable`.
     #[derive(Clone)]
     pub struct EksContainerEnvironmentVariable {
         /// CloudFormation property `Name`; required.
@@ -1950,7 +1685,6 @@ pub mod job_definition {
 
     impl EksContainerEnvironmentVariable {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1959,17 +1693,16 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EksContainerEnvironmentVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksContainerEnvironmentVariable;
+        req {
+            name = "Name",
+        }
+        opt {
+            value = "Value",
         }
     }
 
-    /// The definition `EksContainerResourceRequirements`.
     #[derive(Clone, Default)]
     pub struct EksContainerResourceRequirements {
         /// CloudFormation property `Limits`.
@@ -1978,17 +1711,14 @@ pub mod job_definition {
         pub requests: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for EksContainerResourceRequirements {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Limits", self.limits);
-            p.set_opt("Requests", self.requests);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksContainerResourceRequirements;
+        opt {
+            limits = "Limits",
+            requests = "Requests",
         }
     }
 
-    /// The definition `EksContainerSecurityContext`.
     #[derive(Clone, Default)]
     pub struct EksContainerSecurityContext {
         /// CloudFormation property `AllowPrivilegeEscalation`.
@@ -2005,21 +1735,18 @@ pub mod job_definition {
         pub run_as_user: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for EksContainerSecurityContext {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowPrivilegeEscalation", self.allow_privilege_escalation);
-            p.set_opt("Privileged", self.privileged);
-            p.set_opt("ReadOnlyRootFilesystem", self.read_only_root_filesystem);
-            p.set_opt("RunAsGroup", self.run_as_group);
-            p.set_opt("RunAsNonRoot", self.run_as_non_root);
-            p.set_opt("RunAsUser", self.run_as_user);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksContainerSecurityContext;
+        opt {
+            allow_privilege_escalation = "AllowPrivilegeEscalation",
+            privileged = "Privileged",
+            read_only_root_filesystem = "ReadOnlyRootFilesystem",
+            run_as_group = "RunAsGroup",
+            run_as_non_root = "RunAsNonRoot",
+            run_as_user = "RunAsUser",
         }
     }
 
-    /// The definition `EksContainerVolumeMount`.
     #[derive(Clone, Default)]
     pub struct EksContainerVolumeMount {
         /// CloudFormation property `MountPath`.
@@ -2032,35 +1759,29 @@ pub mod job_definition {
         pub sub_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EksContainerVolumeMount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MountPath", self.mount_path);
-            p.set_opt("Name", self.name);
-            p.set_opt("ReadOnly", self.read_only);
-            p.set_opt("SubPath", self.sub_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksContainerVolumeMount;
+        opt {
+            mount_path = "MountPath",
+            name = "Name",
+            read_only = "ReadOnly",
+            sub_path = "SubPath",
         }
     }
 
-    /// The definition `ImagePullSecret`.
     #[derive(Clone, Default)]
     pub struct ImagePullSecret {
         /// CloudFormation property `Name`.
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ImagePullSecret {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImagePullSecret;
+        opt {
+            name = "Name",
         }
     }
 
-    /// The definition `EksMetadata`.
     #[derive(Clone, Default)]
     pub struct EksMetadata {
         /// CloudFormation property `Annotations`.
@@ -2071,18 +1792,15 @@ pub mod job_definition {
         pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EksMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Annotations", self.annotations);
-            p.set_opt("Labels", self.labels);
-            p.set_opt("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksMetadata;
+        opt {
+            annotations = "Annotations",
+            labels = "Labels",
+            namespace = "Namespace",
         }
     }
 
-    /// The definition `EksVolume`.
     #[derive(Clone)]
     pub struct EksVolume {
         /// CloudFormation property `EmptyDir`.
@@ -2099,7 +1817,6 @@ pub mod job_definition {
 
     impl EksVolume {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 empty_dir: ::std::option::Option::None,
@@ -2111,26 +1828,23 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EksVolume {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmptyDir", self.empty_dir);
-            p.set_opt("HostPath", self.host_path);
-            p.set("Name", self.name);
-            p.set_opt("PersistentVolumeClaim", self.persistent_volume_claim);
-            p.set_opt("Secret", self.secret);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksVolume;
+        req {
+            name = "Name",
+        }
+        opt {
+            empty_dir = "EmptyDir",
+            host_path = "HostPath",
+            persistent_volume_claim = "PersistentVolumeClaim",
+            secret = "Secret",
         }
     }
 
-    pub(super) static EKS_VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmptyDir", crate::resource::Rule { shape: Some(&EKS_EMPTY_DIR_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmptyDir", crate::resource::Rule { shape: Some(&EKS_EMPTY_DIR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EksEmptyDir`.
     #[derive(Clone, Default)]
     pub struct EksEmptyDir {
         /// CloudFormation property `Medium`.
@@ -2139,39 +1853,31 @@ pub mod job_definition {
         pub size_limit: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EksEmptyDir {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Medium", self.medium);
-            p.set_opt("SizeLimit", self.size_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksEmptyDir;
+        opt {
+            medium = "Medium",
+            size_limit = "SizeLimit",
         }
     }
 
-    pub(super) static EKS_EMPTY_DIR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SizeLimit", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_EMPTY_DIR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SizeLimit", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EksHostPath`.
     #[derive(Clone, Default)]
     pub struct EksHostPath {
         /// CloudFormation property `Path`.
         pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EksHostPath {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksHostPath;
+        opt {
+            path = "Path",
         }
     }
 
-    /// The definition `EksPersistentVolumeClaim`.
     #[derive(Clone)]
     pub struct EksPersistentVolumeClaim {
         /// CloudFormation property `ClaimName`; required.
@@ -2182,7 +1888,6 @@ pub mod job_definition {
 
     impl EksPersistentVolumeClaim {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 claim_name: claim_name.into(),
@@ -2191,17 +1896,16 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EksPersistentVolumeClaim {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClaimName", self.claim_name);
-            p.set_opt("ReadOnly", self.read_only);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksPersistentVolumeClaim;
+        req {
+            claim_name = "ClaimName",
+        }
+        opt {
+            read_only = "ReadOnly",
         }
     }
 
-    /// The definition `EksSecret`.
     #[derive(Clone)]
     pub struct EksSecret {
         /// CloudFormation property `Optional`.
@@ -2212,7 +1916,6 @@ pub mod job_definition {
 
     impl EksSecret {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 optional: ::std::option::Option::None,
@@ -2221,17 +1924,16 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EksSecret {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Optional", self.optional);
-            p.set("SecretName", self.secret_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksSecret;
+        req {
+            secret_name = "SecretName",
+        }
+        opt {
+            optional = "Optional",
         }
     }
 
-    /// The definition `NodeProperties`.
     #[derive(Clone)]
     pub struct NodeProperties {
         /// CloudFormation property `MainNode`; required.
@@ -2244,7 +1946,6 @@ pub mod job_definition {
 
     impl NodeProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(main_node: impl ::std::convert::Into<crate::value::Val<i64>>, node_range_properties: ::std::vec::Vec<crate::cfn::batch::job_definition::NodeRangeProperty>, num_nodes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 main_node: main_node.into(),
@@ -2254,24 +1955,19 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for NodeProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MainNode", self.main_node);
-            p.set("NodeRangeProperties", self.node_range_properties);
-            p.set("NumNodes", self.num_nodes);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeProperties;
+        req {
+            main_node = "MainNode",
+            node_range_properties = "NodeRangeProperties",
+            num_nodes = "NumNodes",
         }
     }
 
-    pub(super) static NODE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NodeRangeProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NODE_RANGE_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NodeRangeProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NODE_RANGE_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NodeRangeProperty`.
     #[derive(Clone)]
     pub struct NodeRangeProperty {
         /// CloudFormation property `ConsumableResourceProperties`.
@@ -2290,7 +1986,6 @@ pub mod job_definition {
 
     impl NodeRangeProperty {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_nodes: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 consumable_resource_properties: ::std::option::Option::None,
@@ -2303,28 +1998,27 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for NodeRangeProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConsumableResourceProperties", self.consumable_resource_properties);
-            p.set_opt("Container", self.container);
-            p.set_opt("EcsProperties", self.ecs_properties);
-            p.set_opt("EksProperties", self.eks_properties);
-            p.set_opt("InstanceTypes", self.instance_types);
-            p.set("TargetNodes", self.target_nodes);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeRangeProperty;
+        req {
+            target_nodes = "TargetNodes",
+        }
+        opt {
+            consumable_resource_properties = "ConsumableResourceProperties",
+            container = "Container",
+            ecs_properties = "EcsProperties",
+            eks_properties = "EksProperties",
+            instance_types = "InstanceTypes",
         }
     }
 
-    pub(super) static NODE_RANGE_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConsumableResourceProperties", crate::resource::Rule { shape: Some(&CONSUMABLE_RESOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EksProperties", crate::resource::Rule { shape: Some(&EKS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_RANGE_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConsumableResourceProperties", crate::resource::Rule { shape: Some(&CONSUMABLE_RESOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Container", crate::resource::Rule { shape: Some(&MULTI_NODE_CONTAINER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EcsProperties", crate::resource::Rule { shape: Some(&MULTI_NODE_ECS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EksProperties", crate::resource::Rule { shape: Some(&EKS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MultiNodeContainerProperties`.
     #[derive(Clone)]
     pub struct MultiNodeContainerProperties {
         /// CloudFormation property `Command`.
@@ -2362,7 +2056,7 @@ pub mod job_definition {
         /// CloudFormation property `RuntimePlatform`.
         pub runtime_platform: ::std::option::Option<crate::cfn::batch::job_definition::RuntimePlatform>,
         /// CloudFormation property `Secrets`.
-        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::Secret>>,
+        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::batch_ecs::Secret>>,
         /// CloudFormation property `Ulimits`.
         pub ulimits: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::Ulimit>>,
         /// CloudFormation property `User`.
@@ -2375,7 +2069,6 @@ pub mod job_definition {
 
     impl MultiNodeContainerProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 command: ::std::option::Option::None,
@@ -2404,37 +2097,41 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for MultiNodeContainerProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("EnableExecuteCommand", self.enable_execute_command);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("EphemeralStorage", self.ephemeral_storage);
-            p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-            p.set("Image", self.image);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("JobRoleArn", self.job_role_arn);
-            p.set_opt("LinuxParameters", self.linux_parameters);
-            p.set_opt("LogConfiguration", self.log_configuration);
-            p.set_opt("Memory", self.memory);
-            p.set_opt("MountPoints", self.mount_points);
-            p.set_opt("Privileged", self.privileged);
-            p.set_opt("ReadonlyRootFilesystem", self.readonly_root_filesystem);
-            p.set_opt("RepositoryCredentials", self.repository_credentials);
-            p.set_opt("ResourceRequirements", self.resource_requirements);
-            p.set_opt("RuntimePlatform", self.runtime_platform);
-            p.set_opt("Secrets", self.secrets);
-            p.set_opt("Ulimits", self.ulimits);
-            p.set_opt("User", self.user);
-            p.set_opt("Vcpus", self.vcpus);
-            p.set_opt("Volumes", self.volumes);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiNodeContainerProperties;
+        req {
+            image = "Image",
+        }
+        opt {
+            command = "Command",
+            enable_execute_command = "EnableExecuteCommand",
+            environment = "Environment",
+            ephemeral_storage = "EphemeralStorage",
+            execution_role_arn = "ExecutionRoleArn",
+            instance_type = "InstanceType",
+            job_role_arn = "JobRoleArn",
+            linux_parameters = "LinuxParameters",
+            log_configuration = "LogConfiguration",
+            memory = "Memory",
+            mount_points = "MountPoints",
+            privileged = "Privileged",
+            readonly_root_filesystem = "ReadonlyRootFilesystem",
+            repository_credentials = "RepositoryCredentials",
+            resource_requirements = "ResourceRequirements",
+            runtime_platform = "RuntimePlatform",
+            secrets = "Secrets",
+            ulimits = "Ulimits",
+            user = "User",
+            vcpus = "Vcpus",
+            volumes = "Volumes",
         }
     }
 
-    /// The definition `MultiNodeEcsProperties`.
+    pub(super) static MULTI_NODE_CONTAINER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("JobRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct MultiNodeEcsProperties {
         /// CloudFormation property `TaskProperties`; required.
@@ -2451,16 +2148,17 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for MultiNodeEcsProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TaskProperties", self.task_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiNodeEcsProperties;
+        req {
+            task_properties = "TaskProperties",
         }
     }
 
-    /// The definition `MultiNodeEcsTaskProperties`.
+    pub(super) static MULTI_NODE_ECS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TaskProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MULTI_NODE_ECS_TASK_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct MultiNodeEcsTaskProperties {
         /// CloudFormation property `Containers`.
@@ -2479,38 +2177,37 @@ pub mod job_definition {
         pub volumes: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::Volume>>,
     }
 
-    impl crate::resource::ToExpr for MultiNodeEcsTaskProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Containers", self.containers);
-            p.set_opt("EnableExecuteCommand", self.enable_execute_command);
-            p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-            p.set_opt("IpcMode", self.ipc_mode);
-            p.set_opt("PidMode", self.pid_mode);
-            p.set_opt("TaskRoleArn", self.task_role_arn);
-            p.set_opt("Volumes", self.volumes);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiNodeEcsTaskProperties;
+        opt {
+            containers = "Containers",
+            enable_execute_command = "EnableExecuteCommand",
+            execution_role_arn = "ExecutionRoleArn",
+            ipc_mode = "IpcMode",
+            pid_mode = "PidMode",
+            task_role_arn = "TaskRoleArn",
+            volumes = "Volumes",
         }
     }
 
-    /// The definition `ResourceRetentionPolicy`.
+    pub(super) static MULTI_NODE_ECS_TASK_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct ResourceRetentionPolicy {
         /// CloudFormation property `SkipDeregisterOnUpdate`.
         pub skip_deregister_on_update: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ResourceRetentionPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SkipDeregisterOnUpdate", self.skip_deregister_on_update);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceRetentionPolicy;
+        opt {
+            skip_deregister_on_update = "SkipDeregisterOnUpdate",
         }
     }
 
-    /// The definition `RetryStrategy`.
     #[derive(Clone, Default)]
     pub struct RetryStrategy {
         /// CloudFormation property `Attempts`.
@@ -2519,17 +2216,14 @@ pub mod job_definition {
         pub evaluate_on_exit: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::job_definition::EvaluateOnExit>>,
     }
 
-    impl crate::resource::ToExpr for RetryStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attempts", self.attempts);
-            p.set_opt("EvaluateOnExit", self.evaluate_on_exit);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetryStrategy;
+        opt {
+            attempts = "Attempts",
+            evaluate_on_exit = "EvaluateOnExit",
         }
     }
 
-    /// The definition `EvaluateOnExit`.
     #[derive(Clone)]
     pub struct EvaluateOnExit {
         /// CloudFormation property `Action`; required.
@@ -2544,7 +2238,6 @@ pub mod job_definition {
 
     impl EvaluateOnExit {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action: action.into(),
@@ -2555,31 +2248,28 @@ pub mod job_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluateOnExit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("OnExitCode", self.on_exit_code);
-            p.set_opt("OnReason", self.on_reason);
-            p.set_opt("OnStatusReason", self.on_status_reason);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluateOnExit;
+        req {
+            action = "Action",
+        }
+        opt {
+            on_exit_code = "OnExitCode",
+            on_reason = "OnReason",
+            on_status_reason = "OnStatusReason",
         }
     }
 
-    /// The definition `JobTimeout`.
     #[derive(Clone, Default)]
     pub struct JobTimeout {
         /// CloudFormation property `AttemptDurationSeconds`.
         pub attempt_duration_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for JobTimeout {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttemptDurationSeconds", self.attempt_duration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobTimeout;
+        opt {
+            attempt_duration_seconds = "AttemptDurationSeconds",
         }
     }
 }
@@ -2613,7 +2303,6 @@ pub struct JobQueue {
 
 impl JobQueue {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             compute_environment_order: ::std::option::Option::None,
@@ -2629,50 +2318,41 @@ impl JobQueue {
     }
 }
 
-impl crate::resource::Resource for JobQueue {
-    const TYPE: &'static str = "AWS::Batch::JobQueue";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&JOB_QUEUE_SHAPE)
+crate::resource::props! {
+    resource JobQueue = "AWS::Batch::JobQueue", shape: Some(&JOB_QUEUE_SHAPE);
+    req {
+        priority = "Priority",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ComputeEnvironmentOrder", self.compute_environment_order);
-        p.set_opt("JobQueueName", self.job_queue_name);
-        p.set_opt("JobQueueType", self.job_queue_type);
-        p.set_opt("JobStateTimeLimitActions", self.job_state_time_limit_actions);
-        p.set("Priority", self.priority);
-        p.set_opt("SchedulingPolicyArn", self.scheduling_policy_arn);
-        p.set_opt("ServiceEnvironmentOrder", self.service_environment_order);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        compute_environment_order = "ComputeEnvironmentOrder",
+        job_queue_name = "JobQueueName",
+        job_queue_type = "JobQueueType",
+        job_state_time_limit_actions = "JobStateTimeLimitActions",
+        scheduling_policy_arn = "SchedulingPolicyArn",
+        service_environment_order = "ServiceEnvironmentOrder",
+        state = "State",
+        tags = "Tags",
     }
 }
 
-static JOB_QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("JobQueueName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("JobStateTimeLimitActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::job_queue::JOB_STATE_TIME_LIMIT_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ("SchedulingPolicyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static JOB_QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("JobQueueName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("JobStateTimeLimitActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::job_queue::JOB_STATE_TIME_LIMIT_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ("SchedulingPolicyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`JobQueue`] (`Fn::GetAtt`).
 impl crate::resource::Handle<JobQueue> {
-    /// `Fn::GetAtt` `JobQueueArn`.
-    #[inline]
-    pub fn attr_job_queue_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("JobQueueArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `JobQueueArn`.
+        attr_job_queue_arn: ::std::string::String = "JobQueueArn",
     }
 }
 
 pub mod job_queue {
     //! Nested property types and enums of [`JobQueue`](super::JobQueue).
 
-    /// The definition `ComputeEnvironmentOrder`.
     #[derive(Clone)]
     pub struct ComputeEnvironmentOrder {
         /// CloudFormation property `ComputeEnvironment`; required.
@@ -2683,7 +2363,6 @@ pub mod job_queue {
 
     impl ComputeEnvironmentOrder {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(compute_environment: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, order: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 compute_environment: compute_environment.into(),
@@ -2692,17 +2371,14 @@ pub mod job_queue {
         }
     }
 
-    impl crate::resource::ToExpr for ComputeEnvironmentOrder {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComputeEnvironment", self.compute_environment);
-            p.set("Order", self.order);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeEnvironmentOrder;
+        req {
+            compute_environment = "ComputeEnvironment",
+            order = "Order",
         }
     }
 
-    /// The definition `JobStateTimeLimitAction`.
     #[derive(Clone)]
     pub struct JobStateTimeLimitAction {
         /// CloudFormation property `Action`; required.
@@ -2717,7 +2393,6 @@ pub mod job_queue {
 
     impl JobStateTimeLimitAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, max_time_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, reason: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state: impl ::std::convert::Into<crate::value::Val<crate::cfn::batch::job_queue::State>>) -> Self {
             Self {
                 action: action.into(),
@@ -2728,25 +2403,20 @@ pub mod job_queue {
         }
     }
 
-    impl crate::resource::ToExpr for JobStateTimeLimitAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("MaxTimeSeconds", self.max_time_seconds);
-            p.set("Reason", self.reason);
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobStateTimeLimitAction;
+        req {
+            action = "Action",
+            max_time_seconds = "MaxTimeSeconds",
+            reason = "Reason",
+            state = "State",
         }
     }
 
-    pub(super) static JOB_STATE_TIME_LIMIT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxTimeSeconds", crate::resource::Rule { min: Some(600.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_STATE_TIME_LIMIT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxTimeSeconds", crate::resource::Rule { min: Some(600.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceEnvironmentOrder`.
     #[derive(Clone)]
     pub struct ServiceEnvironmentOrder {
         /// CloudFormation property `Order`; required.
@@ -2757,7 +2427,6 @@ pub mod job_queue {
 
     impl ServiceEnvironmentOrder {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(order: impl ::std::convert::Into<crate::value::Val<i64>>, service_environment: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 order: order.into(),
@@ -2766,34 +2435,23 @@ pub mod job_queue {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceEnvironmentOrder {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Order", self.order);
-            p.set("ServiceEnvironment", self.service_environment);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceEnvironmentOrder;
+        req {
+            order = "Order",
+            service_environment = "ServiceEnvironment",
         }
     }
 
-    /// Allowed values of `State`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `RUNNABLE`
         Runnable,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Runnable => "RUNNABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["RUNNABLE"]);
 
-    /// Allowed values of `State`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JobQueueState {
         /// `DISABLED`
         Disabled,
@@ -2801,15 +2459,7 @@ pub mod job_queue {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for JobQueueState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(JobQueueState, ["DISABLED", "ENABLED"]);
 }
 
 /// Creates an AWS Batch quota share. Each quota share operates as a virtual queue with a configured compute capacity, resource sharing strategy, and borrow limits.
@@ -2849,7 +2499,6 @@ pub struct QuotaShare {
 
 impl QuotaShare {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(capacity_limits: ::std::vec::Vec<crate::cfn::batch::quota_share::QuotaShareCapacityLimit>, job_queue: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, preemption_configuration: crate::cfn::batch::quota_share::QuotaSharePreemptionConfiguration, quota_share_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_sharing_configuration: crate::cfn::batch::quota_share::QuotaShareResourceSharingConfiguration) -> Self {
         Self {
             capacity_limits,
@@ -2863,47 +2512,38 @@ impl QuotaShare {
     }
 }
 
-impl crate::resource::Resource for QuotaShare {
-    const TYPE: &'static str = "AWS::Batch::QuotaShare";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUOTA_SHARE_SHAPE)
+crate::resource::props! {
+    resource QuotaShare = "AWS::Batch::QuotaShare", shape: Some(&QUOTA_SHARE_SHAPE);
+    req {
+        capacity_limits = "CapacityLimits",
+        job_queue = "JobQueue",
+        preemption_configuration = "PreemptionConfiguration",
+        quota_share_name = "QuotaShareName",
+        resource_sharing_configuration = "ResourceSharingConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CapacityLimits", self.capacity_limits);
-        p.set("JobQueue", self.job_queue);
-        p.set("PreemptionConfiguration", self.preemption_configuration);
-        p.set("QuotaShareName", self.quota_share_name);
-        p.set("ResourceSharingConfiguration", self.resource_sharing_configuration);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        state = "State",
+        tags = "Tags",
     }
 }
 
-static QUOTA_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapacityLimits", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::quota_share::QUOTA_SHARE_CAPACITY_LIMIT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("QuotaShareName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("ResourceSharingConfiguration", crate::resource::Rule { shape: Some(&self::quota_share::QUOTA_SHARE_RESOURCE_SHARING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUOTA_SHARE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapacityLimits", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::quota_share::QUOTA_SHARE_CAPACITY_LIMIT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("QuotaShareName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("ResourceSharingConfiguration", crate::resource::Rule { shape: Some(&self::quota_share::QUOTA_SHARE_RESOURCE_SHARING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`QuotaShare`] (`Fn::GetAtt`).
 impl crate::resource::Handle<QuotaShare> {
-    /// `Fn::GetAtt` `QuotaShareArn`.
-    #[inline]
-    pub fn attr_quota_share_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QuotaShareArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `QuotaShareArn`.
+        attr_quota_share_arn: ::std::string::String = "QuotaShareArn",
     }
 }
 
 pub mod quota_share {
     //! Nested property types and enums of [`QuotaShare`](super::QuotaShare).
 
-    /// The definition `QuotaShareCapacityLimit`.
     #[derive(Clone)]
     pub struct QuotaShareCapacityLimit {
         /// The unit of compute capacity for the capacityLimit. For example, `ml.m5.large`.
@@ -2918,7 +2558,6 @@ pub mod quota_share {
 
     impl QuotaShareCapacityLimit {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capacity_unit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, max_capacity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 capacity_unit: capacity_unit.into(),
@@ -2927,23 +2566,18 @@ pub mod quota_share {
         }
     }
 
-    impl crate::resource::ToExpr for QuotaShareCapacityLimit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CapacityUnit", self.capacity_unit);
-            p.set("MaxCapacity", self.max_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuotaShareCapacityLimit;
+        req {
+            capacity_unit = "CapacityUnit",
+            max_capacity = "MaxCapacity",
         }
     }
 
-    pub(super) static QUOTA_SHARE_CAPACITY_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUOTA_SHARE_CAPACITY_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `QuotaSharePreemptionConfiguration`.
     #[derive(Clone)]
     pub struct QuotaSharePreemptionConfiguration {
         /// Specifies whether jobs within a quota share can be preempted by another, higher priority job in the same quota share.
@@ -2954,7 +2588,6 @@ pub mod quota_share {
 
     impl QuotaSharePreemptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(in_share_preemption: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 in_share_preemption: in_share_preemption.into(),
@@ -2962,16 +2595,13 @@ pub mod quota_share {
         }
     }
 
-    impl crate::resource::ToExpr for QuotaSharePreemptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InSharePreemption", self.in_share_preemption);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuotaSharePreemptionConfiguration;
+        req {
+            in_share_preemption = "InSharePreemption",
         }
     }
 
-    /// The definition `QuotaShareResourceSharingConfiguration`.
     #[derive(Clone)]
     pub struct QuotaShareResourceSharingConfiguration {
         /// The maximum percentage of additional capacity that the quota share can borrow from other shares. `BorrowLimit` can only be applied to quota shares with a strategy of `LEND_AND_BORROW`. This value is expressed as a percentage of the quota share's configured CapacityLimits. The `BorrowLimit` is applied uniformly across all capacity units. For example, if the `BorrowLimit` is 200, the quota share can borrow up to 200% of its configured `maxCapacity` for each capacity unit. The default `BorrowLimit` is -1, which indicates unlimited borrowing.
@@ -2986,7 +2616,6 @@ pub mod quota_share {
 
     impl QuotaShareResourceSharingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(strategy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 borrow_limit: ::std::option::Option::None,
@@ -2995,24 +2624,22 @@ pub mod quota_share {
         }
     }
 
-    impl crate::resource::ToExpr for QuotaShareResourceSharingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BorrowLimit", self.borrow_limit);
-            p.set("Strategy", self.strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuotaShareResourceSharingConfiguration;
+        req {
+            strategy = "Strategy",
+        }
+        opt {
+            borrow_limit = "BorrowLimit",
         }
     }
 
-    pub(super) static QUOTA_SHARE_RESOURCE_SHARING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BorrowLimit", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUOTA_SHARE_RESOURCE_SHARING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BorrowLimit", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The state of the quota share. If the quota share is `ENABLED`, it is able to accept jobs. If the quota share is `DISABLED`, new jobs won't be accepted but jobs already submitted can finish. The default state is `ENABLED`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `ENABLED`
         Enabled,
@@ -3020,15 +2647,7 @@ pub mod quota_share {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource Type definition for AWS::Batch::SchedulingPolicy
@@ -3054,36 +2673,26 @@ pub struct SchedulingPolicy {
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for SchedulingPolicy {
-    const TYPE: &'static str = "AWS::Batch::SchedulingPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULING_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("FairsharePolicy", self.fairshare_policy);
-        p.set_opt("Name", self.name);
-        p.set_opt("QuotaSharePolicy", self.quota_share_policy);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SchedulingPolicy = "AWS::Batch::SchedulingPolicy", shape: Some(&SCHEDULING_POLICY_SHAPE);
+    opt {
+        fairshare_policy = "FairsharePolicy",
+        name = "Name",
+        quota_share_policy = "QuotaSharePolicy",
+        tags = "Tags",
     }
 }
 
-static SCHEDULING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FairsharePolicy", crate::resource::Rule { shape: Some(&self::scheduling_policy::FAIRSHARE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEDULING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FairsharePolicy", crate::resource::Rule { shape: Some(&self::scheduling_policy::FAIRSHARE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SchedulingPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SchedulingPolicy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -3103,26 +2712,21 @@ pub mod scheduling_policy {
         pub share_distribution: ::std::option::Option<::std::vec::Vec<crate::cfn::batch::scheduling_policy::ShareAttributes>>,
     }
 
-    impl crate::resource::ToExpr for FairsharePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComputeReservation", self.compute_reservation);
-            p.set_opt("ShareDecaySeconds", self.share_decay_seconds);
-            p.set_opt("ShareDistribution", self.share_distribution);
-            p.into_expr()
+    crate::resource::props! {
+        nested FairsharePolicy;
+        opt {
+            compute_reservation = "ComputeReservation",
+            share_decay_seconds = "ShareDecaySeconds",
+            share_distribution = "ShareDistribution",
         }
     }
 
-    pub(super) static FAIRSHARE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComputeReservation", crate::resource::Rule { min: Some(0.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-            ("ShareDecaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
-            ("ShareDistribution", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SHARE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAIRSHARE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComputeReservation", crate::resource::Rule { min: Some(0.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+        ("ShareDecaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
+        ("ShareDistribution", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SHARE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ShareAttributes`.
     #[derive(Clone, Default)]
     pub struct ShareAttributes {
         /// CloudFormation property `ShareIdentifier`.
@@ -3131,21 +2735,17 @@ pub mod scheduling_policy {
         pub weight_factor: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for ShareAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ShareIdentifier", self.share_identifier);
-            p.set_opt("WeightFactor", self.weight_factor);
-            p.into_expr()
+    crate::resource::props! {
+        nested ShareAttributes;
+        opt {
+            share_identifier = "ShareIdentifier",
+            weight_factor = "WeightFactor",
         }
     }
 
-    pub(super) static SHARE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WeightFactor", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SHARE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WeightFactor", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Quota Share Policy for the Job Queue.
     #[derive(Clone, Default)]
@@ -3154,12 +2754,10 @@ pub mod scheduling_policy {
         pub idle_resource_assignment_strategy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for QuotaSharePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdleResourceAssignmentStrategy", self.idle_resource_assignment_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuotaSharePolicy;
+        opt {
+            idle_resource_assignment_strategy = "IdleResourceAssignmentStrategy",
         }
     }
 }
@@ -3185,7 +2783,6 @@ pub struct ServiceEnvironment {
 
 impl ServiceEnvironment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(capacity_limits: ::std::vec::Vec<crate::cfn::batch::service_environment::CapacityLimit>, service_environment_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             capacity_limits,
@@ -3197,33 +2794,30 @@ impl ServiceEnvironment {
     }
 }
 
-impl crate::resource::Resource for ServiceEnvironment {
-    const TYPE: &'static str = "AWS::Batch::ServiceEnvironment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CapacityLimits", self.capacity_limits);
-        p.set_opt("ServiceEnvironmentName", self.service_environment_name);
-        p.set("ServiceEnvironmentType", self.service_environment_type);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ServiceEnvironment = "AWS::Batch::ServiceEnvironment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        capacity_limits = "CapacityLimits",
+        service_environment_type = "ServiceEnvironmentType",
+    }
+    opt {
+        service_environment_name = "ServiceEnvironmentName",
+        state = "State",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`ServiceEnvironment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceEnvironment> {
-    /// `Fn::GetAtt` `ServiceEnvironmentArn`.
-    #[inline]
-    pub fn attr_service_environment_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceEnvironmentArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ServiceEnvironmentArn`.
+        attr_service_environment_arn: ::std::string::String = "ServiceEnvironmentArn",
     }
 }
 
 pub mod service_environment {
     //! Nested property types and enums of [`ServiceEnvironment`](super::ServiceEnvironment).
 
-    /// The definition `CapacityLimit`.
     #[derive(Clone, Default)]
     pub struct CapacityLimit {
         /// CloudFormation property `CapacityUnit`.
@@ -3232,13 +2826,11 @@ pub mod service_environment {
         pub max_capacity: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CapacityLimit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityUnit", self.capacity_unit);
-            p.set_opt("MaxCapacity", self.max_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityLimit;
+        opt {
+            capacity_unit = "CapacityUnit",
+            max_capacity = "MaxCapacity",
         }
     }
 }

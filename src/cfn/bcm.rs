@@ -21,7 +21,6 @@ pub struct Dashboard {
 
 impl Dashboard {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, widgets: ::std::vec::Vec<crate::cfn::bcm::dashboard::Widget>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -32,67 +31,42 @@ impl Dashboard {
     }
 }
 
-impl crate::resource::Resource for Dashboard {
-    const TYPE: &'static str = "AWS::BCM::Dashboard";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DASHBOARD_SHAPE)
+crate::resource::props! {
+    resource Dashboard = "AWS::BCM::Dashboard", shape: Some(&DASHBOARD_SHAPE);
+    req {
+        name = "Name",
+        widgets = "Widgets",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Widgets", self.widgets);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::dashboard::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Widgets", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::dashboard::WIDGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Widgets", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::dashboard::WIDGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dashboard`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dashboard> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod dashboard {
     //! Nested property types and enums of [`Dashboard`](super::Dashboard).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Widget`.
     #[derive(Clone)]
     pub struct Widget {
         /// CloudFormation property `Configs`; required.
@@ -111,7 +85,6 @@ pub mod dashboard {
 
     impl Widget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(configs: ::std::vec::Vec<crate::cfn::bcm::dashboard::WidgetConfig>, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 configs,
@@ -124,31 +97,28 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for Widget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Configs", self.configs);
-            p.set_opt("Description", self.description);
-            p.set_opt("Height", self.height);
-            p.set_opt("HorizontalOffset", self.horizontal_offset);
-            p.set("Title", self.title);
-            p.set_opt("Width", self.width);
-            p.into_expr()
+    crate::resource::props! {
+        nested Widget;
+        req {
+            configs = "Configs",
+            title = "Title",
+        }
+        opt {
+            description = "Description",
+            height = "Height",
+            horizontal_offset = "HorizontalOffset",
+            width = "Width",
         }
     }
 
-    pub(super) static WIDGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Configs", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&WIDGET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
-            ("Height", crate::resource::Rule { min: Some(4.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[a-zA-Z0-9_-][ a-zA-Z0-9_-]*[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
-            ("Width", crate::resource::Rule { min: Some(2.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WIDGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Configs", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&WIDGET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
+        ("Height", crate::resource::Rule { min: Some(4.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[a-zA-Z0-9_-][ a-zA-Z0-9_-]*[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
+        ("Width", crate::resource::Rule { min: Some(2.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WidgetConfig`.
     #[derive(Clone)]
     pub struct WidgetConfig {
         /// CloudFormation property `DisplayConfig`; required.
@@ -168,23 +138,18 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for WidgetConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DisplayConfig", self.display_config);
-            p.set("QueryParameters", self.query_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested WidgetConfig;
+        req {
+            display_config = "DisplayConfig",
+            query_parameters = "QueryParameters",
         }
     }
 
-    pub(super) static WIDGET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueryParameters", crate::resource::Rule { shape: Some(&QUERY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WIDGET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueryParameters", crate::resource::Rule { shape: Some(&QUERY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DisplayConfig`.
     #[derive(Clone, Default)]
     pub struct DisplayConfig {
         /// CloudFormation property `Graph`.
@@ -193,17 +158,14 @@ pub mod dashboard {
         pub table: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for DisplayConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Graph", self.graph);
-            p.set_opt("Table", self.table);
-            p.into_expr()
+    crate::resource::props! {
+        nested DisplayConfig;
+        opt {
+            graph = "Graph",
+            table = "Table",
         }
     }
 
-    /// The definition `GraphDisplayConfig`.
     #[derive(Clone)]
     pub struct GraphDisplayConfig {
         /// CloudFormation property `VisualType`; required.
@@ -212,7 +174,6 @@ pub mod dashboard {
 
     impl GraphDisplayConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(visual_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcm::dashboard::VisualType>>) -> Self {
             Self {
                 visual_type: visual_type.into(),
@@ -220,16 +181,13 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for GraphDisplayConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VisualType", self.visual_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested GraphDisplayConfig;
+        req {
+            visual_type = "VisualType",
         }
     }
 
-    /// The definition `QueryParameters`.
     #[derive(Clone, Default)]
     pub struct QueryParameters {
         /// CloudFormation property `CostAndUsage`.
@@ -244,29 +202,24 @@ pub mod dashboard {
         pub savings_plans_utilization: ::std::option::Option<crate::cfn::bcm::dashboard::SavingsPlansUtilizationQuery>,
     }
 
-    impl crate::resource::ToExpr for QueryParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CostAndUsage", self.cost_and_usage);
-            p.set_opt("ReservationCoverage", self.reservation_coverage);
-            p.set_opt("ReservationUtilization", self.reservation_utilization);
-            p.set_opt("SavingsPlansCoverage", self.savings_plans_coverage);
-            p.set_opt("SavingsPlansUtilization", self.savings_plans_utilization);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryParameters;
+        opt {
+            cost_and_usage = "CostAndUsage",
+            reservation_coverage = "ReservationCoverage",
+            reservation_utilization = "ReservationUtilization",
+            savings_plans_coverage = "SavingsPlansCoverage",
+            savings_plans_utilization = "SavingsPlansUtilization",
         }
     }
 
-    pub(super) static QUERY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CostAndUsage", crate::resource::Rule { shape: Some(&COST_AND_USAGE_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReservationCoverage", crate::resource::Rule { shape: Some(&RESERVATION_COVERAGE_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReservationUtilization", crate::resource::Rule { shape: Some(&RESERVATION_UTILIZATION_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SavingsPlansCoverage", crate::resource::Rule { shape: Some(&SAVINGS_PLANS_COVERAGE_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CostAndUsage", crate::resource::Rule { shape: Some(&COST_AND_USAGE_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReservationCoverage", crate::resource::Rule { shape: Some(&RESERVATION_COVERAGE_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReservationUtilization", crate::resource::Rule { shape: Some(&RESERVATION_UTILIZATION_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SavingsPlansCoverage", crate::resource::Rule { shape: Some(&SAVINGS_PLANS_COVERAGE_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CostAndUsageQuery`.
     #[derive(Clone)]
     pub struct CostAndUsageQuery {
         /// CloudFormation property `Filter`.
@@ -283,7 +236,6 @@ pub mod dashboard {
 
     impl CostAndUsageQuery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(granularity: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcm::dashboard::Granularity>>, metrics: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::bcm::dashboard::MetricName>>>, time_range: crate::cfn::bcm::dashboard::DateTimeRange) -> Self {
             Self {
                 filter: ::std::option::Option::None,
@@ -295,26 +247,23 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for CostAndUsageQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filter", self.filter);
-            p.set("Granularity", self.granularity);
-            p.set_opt("GroupBy", self.group_by);
-            p.set("Metrics", self.metrics);
-            p.set("TimeRange", self.time_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested CostAndUsageQuery;
+        req {
+            granularity = "Granularity",
+            metrics = "Metrics",
+            time_range = "TimeRange",
+        }
+        opt {
+            filter = "Filter",
+            group_by = "GroupBy",
         }
     }
 
-    pub(super) static COST_AND_USAGE_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupBy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COST_AND_USAGE_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupBy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CostAndUsageExpression`.
     #[derive(Clone, Default)]
     pub struct CostAndUsageExpression {
         /// CloudFormation property `And`.
@@ -331,21 +280,18 @@ pub mod dashboard {
         pub tags: ::std::option::Option<crate::cfn::bcm::dashboard::TagValues>,
     }
 
-    impl crate::resource::ToExpr for CostAndUsageExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("And", self.and);
-            p.set_opt("CostCategories", self.cost_categories);
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("Not", self.not);
-            p.set_opt("Or", self.or);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested CostAndUsageExpression;
+        opt {
+            and = "And",
+            cost_categories = "CostCategories",
+            dimensions = "Dimensions",
+            not = "Not",
+            or = "Or",
+            tags = "Tags",
         }
     }
 
-    /// The definition `CostCategoryValues`.
     #[derive(Clone)]
     pub struct CostCategoryValues {
         /// CloudFormation property `Key`; required.
@@ -358,7 +304,6 @@ pub mod dashboard {
 
     impl CostCategoryValues {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -368,18 +313,17 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for CostCategoryValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set_opt("MatchOptions", self.match_options);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested CostCategoryValues;
+        req {
+            key = "Key",
+            values = "Values",
+        }
+        opt {
+            match_options = "MatchOptions",
         }
     }
 
-    /// The definition `DimensionValues`.
     #[derive(Clone)]
     pub struct DimensionValues {
         /// CloudFormation property `Key`; required.
@@ -392,7 +336,6 @@ pub mod dashboard {
 
     impl DimensionValues {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcm::dashboard::Dimension>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -402,18 +345,17 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for DimensionValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set_opt("MatchOptions", self.match_options);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested DimensionValues;
+        req {
+            key = "Key",
+            values = "Values",
+        }
+        opt {
+            match_options = "MatchOptions",
         }
     }
 
-    /// The definition `TagValues`.
     #[derive(Clone)]
     pub struct TagValues {
         /// CloudFormation property `Key`; required.
@@ -426,7 +368,6 @@ pub mod dashboard {
 
     impl TagValues {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -436,18 +377,17 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for TagValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set_opt("MatchOptions", self.match_options);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagValues;
+        req {
+            key = "Key",
+            values = "Values",
+        }
+        opt {
+            match_options = "MatchOptions",
         }
     }
 
-    /// The definition `GroupDefinition`.
     #[derive(Clone)]
     pub struct GroupDefinition {
         /// CloudFormation property `Key`; required.
@@ -458,7 +398,6 @@ pub mod dashboard {
 
     impl GroupDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -467,23 +406,20 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for GroupDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested GroupDefinition;
+        req {
+            key = "Key",
+        }
+        opt {
+            type_ = "Type",
         }
     }
 
-    pub(super) static GROUP_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GROUP_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DateTimeRange`.
     #[derive(Clone)]
     pub struct DateTimeRange {
         /// CloudFormation property `EndTime`; required.
@@ -503,17 +439,14 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for DateTimeRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndTime", self.end_time);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateTimeRange;
+        req {
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    /// The definition `DateTimeValue`.
     #[derive(Clone)]
     pub struct DateTimeValue {
         /// CloudFormation property `Type`; required.
@@ -524,7 +457,6 @@ pub mod dashboard {
 
     impl DateTimeValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcm::dashboard::DateTimeType>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -533,17 +465,14 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for DateTimeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateTimeValue;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    /// The definition `ReservationCoverageQuery`.
     #[derive(Clone)]
     pub struct ReservationCoverageQuery {
         /// CloudFormation property `Filter`.
@@ -572,26 +501,23 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for ReservationCoverageQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filter", self.filter);
-            p.set_opt("Granularity", self.granularity);
-            p.set_opt("GroupBy", self.group_by);
-            p.set_opt("Metrics", self.metrics);
-            p.set("TimeRange", self.time_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReservationCoverageQuery;
+        req {
+            time_range = "TimeRange",
+        }
+        opt {
+            filter = "Filter",
+            granularity = "Granularity",
+            group_by = "GroupBy",
+            metrics = "Metrics",
         }
     }
 
-    pub(super) static RESERVATION_COVERAGE_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupBy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESERVATION_COVERAGE_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupBy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Expression`.
     #[derive(Clone, Default)]
     pub struct Expression {
         /// CloudFormation property `And`.
@@ -606,20 +532,17 @@ pub mod dashboard {
         pub tags: ::std::option::Option<crate::cfn::bcm::dashboard::TagValues>,
     }
 
-    impl crate::resource::ToExpr for Expression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("And", self.and);
-            p.set_opt("CostCategories", self.cost_categories);
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("Not", self.not);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested Expression;
+        opt {
+            and = "And",
+            cost_categories = "CostCategories",
+            dimensions = "Dimensions",
+            not = "Not",
+            tags = "Tags",
         }
     }
 
-    /// The definition `ReservationUtilizationQuery`.
     #[derive(Clone)]
     pub struct ReservationUtilizationQuery {
         /// CloudFormation property `Filter`.
@@ -645,25 +568,22 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for ReservationUtilizationQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filter", self.filter);
-            p.set_opt("Granularity", self.granularity);
-            p.set_opt("GroupBy", self.group_by);
-            p.set("TimeRange", self.time_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReservationUtilizationQuery;
+        req {
+            time_range = "TimeRange",
+        }
+        opt {
+            filter = "Filter",
+            granularity = "Granularity",
+            group_by = "GroupBy",
         }
     }
 
-    pub(super) static RESERVATION_UTILIZATION_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupBy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESERVATION_UTILIZATION_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupBy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SavingsPlansCoverageQuery`.
     #[derive(Clone)]
     pub struct SavingsPlansCoverageQuery {
         /// CloudFormation property `Filter`.
@@ -692,26 +612,23 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for SavingsPlansCoverageQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filter", self.filter);
-            p.set_opt("Granularity", self.granularity);
-            p.set_opt("GroupBy", self.group_by);
-            p.set_opt("Metrics", self.metrics);
-            p.set("TimeRange", self.time_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested SavingsPlansCoverageQuery;
+        req {
+            time_range = "TimeRange",
+        }
+        opt {
+            filter = "Filter",
+            granularity = "Granularity",
+            group_by = "GroupBy",
+            metrics = "Metrics",
         }
     }
 
-    pub(super) static SAVINGS_PLANS_COVERAGE_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupBy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAVINGS_PLANS_COVERAGE_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupBy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SavingsPlansUtilizationQuery`.
     #[derive(Clone)]
     pub struct SavingsPlansUtilizationQuery {
         /// CloudFormation property `Filter`.
@@ -734,19 +651,18 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for SavingsPlansUtilizationQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filter", self.filter);
-            p.set_opt("Granularity", self.granularity);
-            p.set("TimeRange", self.time_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested SavingsPlansUtilizationQuery;
+        req {
+            time_range = "TimeRange",
+        }
+        opt {
+            filter = "Filter",
+            granularity = "Granularity",
         }
     }
 
-    /// Allowed values of `VisualType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VisualType {
         /// `LINE`
         Line,
@@ -756,19 +672,9 @@ pub mod dashboard {
         Stack,
     }
 
-    impl crate::value::CfnEnum for VisualType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Line => "LINE",
-                Self::Bar => "BAR",
-                Self::Stack => "STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VisualType, ["LINE", "BAR", "STACK"]);
 
-    /// Allowed values of `MatchOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MatchOption {
         /// `EQUALS`
         Equals,
@@ -788,24 +694,9 @@ pub mod dashboard {
         CaseInsensitive,
     }
 
-    impl crate::value::CfnEnum for MatchOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Absent => "ABSENT",
-                Self::StartsWith => "STARTS_WITH",
-                Self::EndsWith => "ENDS_WITH",
-                Self::Contains => "CONTAINS",
-                Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-                Self::CaseSensitive => "CASE_SENSITIVE",
-                Self::CaseInsensitive => "CASE_INSENSITIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MatchOption, ["EQUALS", "ABSENT", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "GREATER_THAN_OR_EQUAL", "CASE_SENSITIVE", "CASE_INSENSITIVE"]);
 
-    /// Allowed values of `Dimension`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Dimension {
         /// `AZ`
         Az,
@@ -861,42 +752,9 @@ pub mod dashboard {
         CostCategoryName,
     }
 
-    impl crate::value::CfnEnum for Dimension {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Az => "AZ",
-                Self::InstanceType => "INSTANCE_TYPE",
-                Self::LinkedAccount => "LINKED_ACCOUNT",
-                Self::Operation => "OPERATION",
-                Self::PurchaseType => "PURCHASE_TYPE",
-                Self::Region => "REGION",
-                Self::Service => "SERVICE",
-                Self::UsageType => "USAGE_TYPE",
-                Self::UsageTypeGroup => "USAGE_TYPE_GROUP",
-                Self::RecordType => "RECORD_TYPE",
-                Self::OperatingSystem => "OPERATING_SYSTEM",
-                Self::Tenancy => "TENANCY",
-                Self::Scope => "SCOPE",
-                Self::Platform => "PLATFORM",
-                Self::SubscriptionId => "SUBSCRIPTION_ID",
-                Self::LegalEntityName => "LEGAL_ENTITY_NAME",
-                Self::DeploymentOption => "DEPLOYMENT_OPTION",
-                Self::DatabaseEngine => "DATABASE_ENGINE",
-                Self::CacheEngine => "CACHE_ENGINE",
-                Self::InstanceTypeFamily => "INSTANCE_TYPE_FAMILY",
-                Self::BillingEntity => "BILLING_ENTITY",
-                Self::ReservationId => "RESERVATION_ID",
-                Self::ResourceId => "RESOURCE_ID",
-                Self::SavingsPlansType => "SAVINGS_PLANS_TYPE",
-                Self::TagKey => "TAG_KEY",
-                Self::CostCategoryName => "COST_CATEGORY_NAME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Dimension, ["AZ", "INSTANCE_TYPE", "LINKED_ACCOUNT", "OPERATION", "PURCHASE_TYPE", "REGION", "SERVICE", "USAGE_TYPE", "USAGE_TYPE_GROUP", "RECORD_TYPE", "OPERATING_SYSTEM", "TENANCY", "SCOPE", "PLATFORM", "SUBSCRIPTION_ID", "LEGAL_ENTITY_NAME", "DEPLOYMENT_OPTION", "DATABASE_ENGINE", "CACHE_ENGINE", "INSTANCE_TYPE_FAMILY", "BILLING_ENTITY", "RESERVATION_ID", "RESOURCE_ID", "SAVINGS_PLANS_TYPE", "TAG_KEY", "COST_CATEGORY_NAME"]);
 
-    /// Allowed values of `Granularity`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Granularity {
         /// `HOURLY`
         Hourly,
@@ -906,19 +764,9 @@ pub mod dashboard {
         Monthly,
     }
 
-    impl crate::value::CfnEnum for Granularity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hourly => "HOURLY",
-                Self::Daily => "DAILY",
-                Self::Monthly => "MONTHLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Granularity, ["HOURLY", "DAILY", "MONTHLY"]);
 
-    /// Allowed values of `GroupDefinitionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupDefinitionType {
         /// `DIMENSION`
         Dimension,
@@ -928,19 +776,9 @@ pub mod dashboard {
         CostCategory,
     }
 
-    impl crate::value::CfnEnum for GroupDefinitionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dimension => "DIMENSION",
-                Self::Tag => "TAG",
-                Self::CostCategory => "COST_CATEGORY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GroupDefinitionType, ["DIMENSION", "TAG", "COST_CATEGORY"]);
 
-    /// Allowed values of `MetricName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricName {
         /// `AmortizedCost`
         AmortizedCost,
@@ -966,27 +804,9 @@ pub mod dashboard {
         Cost,
     }
 
-    impl crate::value::CfnEnum for MetricName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmortizedCost => "AmortizedCost",
-                Self::BlendedCost => "BlendedCost",
-                Self::NetAmortizedCost => "NetAmortizedCost",
-                Self::NetUnblendedCost => "NetUnblendedCost",
-                Self::NormalizedUsageAmount => "NormalizedUsageAmount",
-                Self::UnblendedCost => "UnblendedCost",
-                Self::UsageQuantity => "UsageQuantity",
-                Self::SpendCoveredBySavingsPlans => "SpendCoveredBySavingsPlans",
-                Self::Hour => "Hour",
-                Self::Unit => "Unit",
-                Self::Cost => "Cost",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricName, ["AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost", "NormalizedUsageAmount", "UnblendedCost", "UsageQuantity", "SpendCoveredBySavingsPlans", "Hour", "Unit", "Cost"]);
 
-    /// Allowed values of `DateTimeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DateTimeType {
         /// `ABSOLUTE`
         Absolute,
@@ -994,15 +814,7 @@ pub mod dashboard {
         Relative,
     }
 
-    impl crate::value::CfnEnum for DateTimeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Absolute => "ABSOLUTE",
-                Self::Relative => "RELATIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DateTimeType, ["ABSOLUTE", "RELATIVE"]);
 }
 
 /// Creates and manages a scheduled report for an AWS Billing and Cost Management Dashboards dashboard. A scheduled report renders a snapshot of the dashboard on a cron schedule, using an IAM role that the service assumes to read the underlying cost and usage data.
@@ -1046,7 +858,6 @@ pub struct ScheduledReport {
 
 impl ScheduledReport {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dashboard_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule_config: crate::cfn::bcm::scheduled_report::ScheduleConfig, scheduled_report_execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dashboard_arn: dashboard_arn.into(),
@@ -1061,61 +872,44 @@ impl ScheduledReport {
     }
 }
 
-impl crate::resource::Resource for ScheduledReport {
-    const TYPE: &'static str = "AWS::BCM::ScheduledReport";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULED_REPORT_SHAPE)
+crate::resource::props! {
+    resource ScheduledReport = "AWS::BCM::ScheduledReport", shape: Some(&SCHEDULED_REPORT_SHAPE);
+    req {
+        dashboard_arn = "DashboardArn",
+        name = "Name",
+        schedule_config = "ScheduleConfig",
+        scheduled_report_execution_role_arn = "ScheduledReportExecutionRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DashboardArn", self.dashboard_arn);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("ScheduleConfig", self.schedule_config);
-        p.set("ScheduledReportExecutionRoleArn", self.scheduled_report_execution_role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WidgetDateRangeOverride", self.widget_date_range_override);
-        p.set_opt("WidgetIds", self.widget_ids);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
+        widget_date_range_override = "WidgetDateRangeOverride",
+        widget_ids = "WidgetIds",
     }
 }
 
-static SCHEDULED_REPORT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DashboardArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:dashboard/(\\*|[-a-z0-9]+)$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
-        ("ScheduleConfig", crate::resource::Rule { shape: Some(&self::scheduled_report::SCHEDULE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ScheduledReportExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::scheduled_report::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WidgetDateRangeOverride", crate::resource::Rule { shape: Some(&self::scheduled_report::DATE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WidgetIds", crate::resource::Rule { max_items: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEDULED_REPORT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DashboardArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:bcm-dashboards::[0-9]{12}:dashboard/(\\*|[-a-z0-9]+)$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[ a-zA-Z0-9.,!?;:@#$%&\\-_/\\\\]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?!.* {2})[a-zA-Z][a-zA-Z0-9 _-]{0,48}[a-zA-Z0-9_-]$")), ..crate::resource::Rule::NONE }),
+    ("ScheduleConfig", crate::resource::Rule { shape: Some(&self::scheduled_report::SCHEDULE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ScheduledReportExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::scheduled_report::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WidgetDateRangeOverride", crate::resource::Rule { shape: Some(&self::scheduled_report::DATE_TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WidgetIds", crate::resource::Rule { max_items: Some(1), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScheduledReport`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScheduledReport> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `HealthStatus`.
-    #[inline]
-    pub fn attr_health_status(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("HealthStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `HealthStatus`.
+        attr_health_status: crate::value::Json = "HealthStatus",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1143,24 +937,21 @@ pub mod scheduled_report {
         pub state: ::std::option::Option<crate::value::Val<crate::cfn::bcm::scheduled_report::ScheduleState>>,
     }
 
-    impl crate::resource::ToExpr for ScheduleConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScheduleExpression", self.schedule_expression);
-            p.set_opt("ScheduleExpressionTimeZone", self.schedule_expression_time_zone);
-            p.set_opt("SchedulePeriod", self.schedule_period);
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduleConfig;
+        opt {
+            schedule_expression = "ScheduleExpression",
+            schedule_expression_time_zone = "ScheduleExpressionTimeZone",
+            schedule_period = "SchedulePeriod",
+            state = "State",
         }
     }
 
-    pub(super) static SCHEDULE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-            ("ScheduleExpressionTimeZone", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+        ("ScheduleExpressionTimeZone", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+        ("SchedulePeriod", crate::resource::Rule { shape: Some(&SCHEDULE_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The window during which the schedule is active. When omitted the service defaults it. EndTime must be within three years of the time of the request.
     #[derive(Clone, Default)]
@@ -1175,22 +966,23 @@ pub mod scheduled_report {
         pub start_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SchedulePeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndTime", self.end_time);
-            p.set_opt("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchedulePeriod;
+        opt {
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
+
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An absolute or relative date range.
     #[derive(Clone)]
@@ -1216,22 +1008,18 @@ pub mod scheduled_report {
         }
     }
 
-    impl crate::resource::ToExpr for DateTimeRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndTime", self.end_time);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateTimeRange;
+        req {
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static DATE_TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndTime", crate::resource::Rule { shape: Some(&DATE_TIME_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { shape: Some(&DATE_TIME_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATE_TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { shape: Some(&DATE_TIME_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { shape: Some(&DATE_TIME_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A date expressed either as an absolute instant or as an offset from now.
     #[derive(Clone)]
@@ -1248,7 +1036,6 @@ pub mod scheduled_report {
 
     impl DateTimeValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcm::scheduled_report::DateTimeType>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -1257,24 +1044,20 @@ pub mod scheduled_report {
         }
     }
 
-    impl crate::resource::ToExpr for DateTimeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateTimeValue;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static DATE_TIME_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATE_TIME_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Whether the schedule is active.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScheduleState {
         /// `ENABLED`
         Enabled,
@@ -1282,18 +1065,10 @@ pub mod scheduled_report {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ScheduleState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScheduleState, ["ENABLED", "DISABLED"]);
 
     /// Whether a date value is absolute or relative.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DateTimeType {
         /// `ABSOLUTE`
         Absolute,
@@ -1301,13 +1076,5 @@ pub mod scheduled_report {
         Relative,
     }
 
-    impl crate::value::CfnEnum for DateTimeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Absolute => "ABSOLUTE",
-                Self::Relative => "RELATIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DateTimeType, ["ABSOLUTE", "RELATIVE"]);
 }

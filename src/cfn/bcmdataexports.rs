@@ -26,46 +26,34 @@ impl Export {
     }
 }
 
-impl crate::resource::Resource for Export {
-    const TYPE: &'static str = "AWS::BCMDataExports::Export";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EXPORT_SHAPE)
+crate::resource::props! {
+    resource Export = "AWS::BCMDataExports::Export", shape: Some(&EXPORT_SHAPE);
+    req {
+        export = "Export",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Export", self.export);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static EXPORT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Export", crate::resource::Rule { shape: Some(&self::export::EXPORT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::export::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EXPORT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Export", crate::resource::Rule { shape: Some(&self::export::EXPORT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Export`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Export> {
-    /// `Fn::GetAtt` `Export.ExportArn`.
-    #[inline]
-    pub fn attr_export_export_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Export.ExportArn")
-    }
-    /// `Fn::GetAtt` `ExportArn`.
-    #[inline]
-    pub fn attr_export_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExportArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Export.ExportArn`.
+        attr_export_export_arn: ::std::string::String = "Export.ExportArn",
+        /// `Fn::GetAtt` `ExportArn`.
+        attr_export_arn: ::std::string::String = "ExportArn",
     }
 }
 
 pub mod export {
     //! Nested property types and enums of [`Export`](super::Export).
 
-    /// The definition `Export`.
     #[derive(Clone)]
     pub struct Export {
         /// CloudFormation property `DataQuery`; required.
@@ -84,7 +72,6 @@ pub mod export {
 
     impl Export {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_query: crate::cfn::bcmdataexports::export::DataQuery, destination_configurations: crate::cfn::bcmdataexports::export::DestinationConfigurations, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, refresh_cadence: crate::cfn::bcmdataexports::export::RefreshCadence) -> Self {
             Self {
                 data_query,
@@ -97,31 +84,28 @@ pub mod export {
         }
     }
 
-    impl crate::resource::ToExpr for Export {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataQuery", self.data_query);
-            p.set_opt("Description", self.description);
-            p.set("DestinationConfigurations", self.destination_configurations);
-            p.set_opt("ExportArn", self.export_arn);
-            p.set("Name", self.name);
-            p.set("RefreshCadence", self.refresh_cadence);
-            p.into_expr()
+    crate::resource::props! {
+        nested Export;
+        req {
+            data_query = "DataQuery",
+            destination_configurations = "DestinationConfigurations",
+            name = "Name",
+            refresh_cadence = "RefreshCadence",
+        }
+        opt {
+            description = "Description",
+            export_arn = "ExportArn",
         }
     }
 
-    pub(super) static EXPORT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataQuery", crate::resource::Rule { shape: Some(&DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-            ("DestinationConfigurations", crate::resource::Rule { shape: Some(&DESTINATION_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExportArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:(bcm-data-exports):[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z\\-_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPORT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataQuery", crate::resource::Rule { shape: Some(&DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+        ("DestinationConfigurations", crate::resource::Rule { shape: Some(&DESTINATION_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExportArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:(bcm-data-exports):[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z\\-_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataQuery`.
     #[derive(Clone)]
     pub struct DataQuery {
         /// CloudFormation property `QueryStatement`; required.
@@ -132,7 +116,6 @@ pub mod export {
 
     impl DataQuery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(query_statement: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 query_statement: query_statement.into(),
@@ -141,23 +124,20 @@ pub mod export {
         }
     }
 
-    impl crate::resource::ToExpr for DataQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QueryStatement", self.query_statement);
-            p.set_opt("TableConfigurations", self.table_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataQuery;
+        req {
+            query_statement = "QueryStatement",
+        }
+        opt {
+            table_configurations = "TableConfigurations",
         }
     }
 
-    pub(super) static DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueryStatement", crate::resource::Rule { min_len: Some(1), max_len: Some(36000), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueryStatement", crate::resource::Rule { min_len: Some(1), max_len: Some(36000), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DestinationConfigurations`.
     #[derive(Clone)]
     pub struct DestinationConfigurations {
         /// CloudFormation property `S3Destination`; required.
@@ -174,22 +154,17 @@ pub mod export {
         }
     }
 
-    impl crate::resource::ToExpr for DestinationConfigurations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Destination", self.s3_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConfigurations;
+        req {
+            s3_destination = "S3Destination",
         }
     }
 
-    pub(super) static DESTINATION_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Destination", crate::resource::Rule { shape: Some(&S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Destination", crate::resource::Rule { shape: Some(&S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Destination`.
     #[derive(Clone)]
     pub struct S3Destination {
         /// CloudFormation property `S3Bucket`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -206,7 +181,6 @@ pub mod export {
 
     impl S3Destination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_output_configurations: crate::cfn::bcmdataexports::export::S3OutputConfigurations, s3_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket: s3_bucket.into(),
@@ -218,29 +192,26 @@ pub mod export {
         }
     }
 
-    impl crate::resource::ToExpr for S3Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set_opt("S3BucketOwner", self.s3_bucket_owner);
-            p.set("S3OutputConfigurations", self.s3_output_configurations);
-            p.set("S3Prefix", self.s3_prefix);
-            p.set("S3Region", self.s3_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Destination;
+        req {
+            s3_bucket = "S3Bucket",
+            s3_output_configurations = "S3OutputConfigurations",
+            s3_prefix = "S3Prefix",
+            s3_region = "S3Region",
+        }
+        opt {
+            s3_bucket_owner = "S3BucketOwner",
         }
     }
 
-    pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-            ("S3BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("S3Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-            ("S3Region", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("S3Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+        ("S3Region", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3OutputConfigurations`.
     #[derive(Clone)]
     pub struct S3OutputConfigurations {
         /// CloudFormation property `Compression`; required.
@@ -255,7 +226,6 @@ pub mod export {
 
     impl S3OutputConfigurations {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(compression: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcmdataexports::export::CompressionOption>>, format: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcmdataexports::export::FormatOption>>, output_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcmdataexports::export::S3OutputType>>, overwrite: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcmdataexports::export::OverwriteOption>>) -> Self {
             Self {
                 compression: compression.into(),
@@ -266,19 +236,16 @@ pub mod export {
         }
     }
 
-    impl crate::resource::ToExpr for S3OutputConfigurations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Compression", self.compression);
-            p.set("Format", self.format);
-            p.set("OutputType", self.output_type);
-            p.set("Overwrite", self.overwrite);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3OutputConfigurations;
+        req {
+            compression = "Compression",
+            format = "Format",
+            output_type = "OutputType",
+            overwrite = "Overwrite",
         }
     }
 
-    /// The definition `RefreshCadence`.
     #[derive(Clone)]
     pub struct RefreshCadence {
         /// CloudFormation property `Frequency`; required.
@@ -287,7 +254,6 @@ pub mod export {
 
     impl RefreshCadence {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(frequency: impl ::std::convert::Into<crate::value::Val<crate::cfn::bcmdataexports::export::FrequencyOption>>) -> Self {
             Self {
                 frequency: frequency.into(),
@@ -295,24 +261,14 @@ pub mod export {
         }
     }
 
-    impl crate::resource::ToExpr for RefreshCadence {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Frequency", self.frequency);
-            p.into_expr()
+    crate::resource::props! {
+        nested RefreshCadence;
+        req {
+            frequency = "Frequency",
         }
     }
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `CompressionOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionOption {
         /// `GZIP`
         Gzip,
@@ -322,19 +278,9 @@ pub mod export {
         Zip,
     }
 
-    impl crate::value::CfnEnum for CompressionOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gzip => "GZIP",
-                Self::Parquet => "PARQUET",
-                Self::Zip => "ZIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CompressionOption, ["GZIP", "PARQUET", "ZIP"]);
 
-    /// Allowed values of `FormatOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormatOption {
         /// `TEXT_OR_CSV`
         TextOrCsv,
@@ -342,18 +288,9 @@ pub mod export {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for FormatOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TextOrCsv => "TEXT_OR_CSV",
-                Self::Parquet => "PARQUET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FormatOption, ["TEXT_OR_CSV", "PARQUET"]);
 
-    /// Allowed values of `S3OutputType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3OutputType {
         /// `CUSTOM`
         Custom,
@@ -363,19 +300,9 @@ pub mod export {
         Redshift,
     }
 
-    impl crate::value::CfnEnum for S3OutputType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Custom => "CUSTOM",
-                Self::Athena => "ATHENA",
-                Self::Redshift => "REDSHIFT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3OutputType, ["CUSTOM", "ATHENA", "REDSHIFT"]);
 
-    /// Allowed values of `OverwriteOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverwriteOption {
         /// `CREATE_NEW_REPORT`
         CreateNewReport,
@@ -383,29 +310,13 @@ pub mod export {
         OverwriteReport,
     }
 
-    impl crate::value::CfnEnum for OverwriteOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CreateNewReport => "CREATE_NEW_REPORT",
-                Self::OverwriteReport => "OVERWRITE_REPORT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OverwriteOption, ["CREATE_NEW_REPORT", "OVERWRITE_REPORT"]);
 
-    /// Allowed values of `FrequencyOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FrequencyOption {
         /// `SYNCHRONOUS`
         Synchronous,
     }
 
-    impl crate::value::CfnEnum for FrequencyOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Synchronous => "SYNCHRONOUS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FrequencyOption, ["SYNCHRONOUS"]);
 }

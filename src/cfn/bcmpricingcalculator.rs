@@ -29,7 +29,6 @@ pub struct BillEstimate {
 
 impl BillEstimate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bill_scenario_id: ::std::option::Option::None,
@@ -40,84 +39,45 @@ impl BillEstimate {
     }
 }
 
-impl crate::resource::Resource for BillEstimate {
-    const TYPE: &'static str = "AWS::BcmPricingCalculator::BillEstimate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BILL_ESTIMATE_SHAPE)
+crate::resource::props! {
+    resource BillEstimate = "AWS::BcmPricingCalculator::BillEstimate", shape: Some(&BILL_ESTIMATE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BillScenarioId", self.bill_scenario_id);
-        p.set_opt("ExpiresAt", self.expires_at);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        bill_scenario_id = "BillScenarioId",
+        expires_at = "ExpiresAt",
+        tags = "Tags",
     }
 }
 
-static BILL_ESTIMATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BillScenarioId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::bill_estimate::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BILL_ESTIMATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BillScenarioId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("ExpiresAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BillEstimate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BillEstimate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BillInterval`.
+        attr_bill_interval: crate::value::Json = "BillInterval",
+        /// `Fn::GetAtt` `CostCategoryGroupSharingPreferenceArn`.
+        attr_cost_category_group_sharing_preference_arn: ::std::string::String = "CostCategoryGroupSharingPreferenceArn",
+        /// `Fn::GetAtt` `CostCategoryGroupSharingPreferenceEffectiveDate`.
+        attr_cost_category_group_sharing_preference_effective_date: ::std::string::String = "CostCategoryGroupSharingPreferenceEffectiveDate",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `GroupSharingPreference`.
+        attr_group_sharing_preference: ::std::string::String = "GroupSharingPreference",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `BillInterval`.
-    #[inline]
-    pub fn attr_bill_interval(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("BillInterval")
-    }
-    /// `Fn::GetAtt` `CostCategoryGroupSharingPreferenceArn`.
-    #[inline]
-    pub fn attr_cost_category_group_sharing_preference_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CostCategoryGroupSharingPreferenceArn")
-    }
-    /// `Fn::GetAtt` `CostCategoryGroupSharingPreferenceEffectiveDate`.
-    #[inline]
-    pub fn attr_cost_category_group_sharing_preference_effective_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CostCategoryGroupSharingPreferenceEffectiveDate")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `GroupSharingPreference`.
-    #[inline]
-    pub fn attr_group_sharing_preference(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupSharingPreference")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod bill_estimate {
-    //! Nested property types and enums of [`BillEstimate`](super::BillEstimate).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::BcmPricingCalculator::BillScenario
@@ -147,78 +107,46 @@ pub struct BillScenario {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for BillScenario {
-    const TYPE: &'static str = "AWS::BcmPricingCalculator::BillScenario";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BILL_SCENARIO_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CostCategoryGroupSharingPreferenceArn", self.cost_category_group_sharing_preference_arn);
-        p.set_opt("ExpiresAt", self.expires_at);
-        p.set_opt("GroupSharingPreference", self.group_sharing_preference);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource BillScenario = "AWS::BcmPricingCalculator::BillScenario", shape: Some(&BILL_SCENARIO_SHAPE);
+    opt {
+        cost_category_group_sharing_preference_arn = "CostCategoryGroupSharingPreferenceArn",
+        expires_at = "ExpiresAt",
+        group_sharing_preference = "GroupSharingPreference",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static BILL_SCENARIO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CostCategoryGroupSharingPreferenceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:ce::[0-9]{12}:costcategory/[a-f0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::bill_scenario::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BILL_SCENARIO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CostCategoryGroupSharingPreferenceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:ce::[0-9]{12}:costcategory/[a-f0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("ExpiresAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BillScenario`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BillScenario> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `BillInterval`.
-    #[inline]
-    pub fn attr_bill_interval(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("BillInterval")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureMessage`.
-    #[inline]
-    pub fn attr_failure_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailureMessage")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BillInterval`.
+        attr_bill_interval: crate::value::Json = "BillInterval",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureMessage`.
+        attr_failure_message: ::std::string::String = "FailureMessage",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod bill_scenario {
     //! Nested property types and enums of [`BillScenario`](super::BillScenario).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `GroupSharingPreference`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupSharingPreference {
         /// `OPEN`
         Open,
@@ -228,16 +156,7 @@ pub mod bill_scenario {
         Restricted,
     }
 
-    impl crate::value::CfnEnum for GroupSharingPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Open => "OPEN",
-                Self::Prioritized => "PRIORITIZED",
-                Self::Restricted => "RESTRICTED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GroupSharingPreference, ["OPEN", "PRIORITIZED", "RESTRICTED"]);
 }
 
 /// Resource Type definition for AWS::BcmPricingCalculator::WorkloadEstimate
@@ -265,7 +184,6 @@ pub struct WorkloadEstimate {
 
 impl WorkloadEstimate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             expires_at: ::std::option::Option::None,
@@ -276,86 +194,50 @@ impl WorkloadEstimate {
     }
 }
 
-impl crate::resource::Resource for WorkloadEstimate {
-    const TYPE: &'static str = "AWS::BcmPricingCalculator::WorkloadEstimate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKLOAD_ESTIMATE_SHAPE)
+crate::resource::props! {
+    resource WorkloadEstimate = "AWS::BcmPricingCalculator::WorkloadEstimate", shape: Some(&WORKLOAD_ESTIMATE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExpiresAt", self.expires_at);
-        p.set("Name", self.name);
-        p.set_opt("RateType", self.rate_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        expires_at = "ExpiresAt",
+        rate_type = "RateType",
+        tags = "Tags",
     }
 }
 
-static WORKLOAD_ESTIMATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::workload_estimate::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKLOAD_ESTIMATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExpiresAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WorkloadEstimate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WorkloadEstimate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CostCurrency`.
-    #[inline]
-    pub fn attr_cost_currency(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CostCurrency")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureMessage`.
-    #[inline]
-    pub fn attr_failure_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailureMessage")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `RateTimestamp`.
-    #[inline]
-    pub fn attr_rate_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RateTimestamp")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TotalCost`.
-    #[inline]
-    pub fn attr_total_cost(self) -> crate::value::Val<f64> {
-        self.__get_att("TotalCost")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CostCurrency`.
+        attr_cost_currency: ::std::string::String = "CostCurrency",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureMessage`.
+        attr_failure_message: ::std::string::String = "FailureMessage",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `RateTimestamp`.
+        attr_rate_timestamp: ::std::string::String = "RateTimestamp",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TotalCost`.
+        attr_total_cost: f64 = "TotalCost",
     }
 }
 
 pub mod workload_estimate {
     //! Nested property types and enums of [`WorkloadEstimate`](super::WorkloadEstimate).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `WorkloadEstimateRateType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkloadEstimateRateType {
         /// `BEFORE_DISCOUNTS`
         BeforeDiscounts,
@@ -365,14 +247,5 @@ pub mod workload_estimate {
         AfterDiscountsAndCommitments,
     }
 
-    impl crate::value::CfnEnum for WorkloadEstimateRateType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BeforeDiscounts => "BEFORE_DISCOUNTS",
-                Self::AfterDiscounts => "AFTER_DISCOUNTS",
-                Self::AfterDiscountsAndCommitments => "AFTER_DISCOUNTS_AND_COMMITMENTS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkloadEstimateRateType, ["BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"]);
 }

@@ -93,7 +93,6 @@ pub struct Agent {
 
 impl Agent {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action_groups: ::std::option::Option::None,
@@ -120,103 +119,71 @@ impl Agent {
     }
 }
 
-impl crate::resource::Resource for Agent {
-    const TYPE: &'static str = "AWS::Bedrock::Agent";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGENT_SHAPE)
+crate::resource::props! {
+    resource Agent = "AWS::Bedrock::Agent", shape: Some(&AGENT_SHAPE);
+    req {
+        agent_name = "AgentName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActionGroups", self.action_groups);
-        p.set_opt("AgentCollaboration", self.agent_collaboration);
-        p.set_opt("AgentCollaborators", self.agent_collaborators);
-        p.set("AgentName", self.agent_name);
-        p.set_opt("AgentResourceRoleArn", self.agent_resource_role_arn);
-        p.set_opt("AutoPrepare", self.auto_prepare);
-        p.set_opt("CustomOrchestration", self.custom_orchestration);
-        p.set_opt("CustomerEncryptionKeyArn", self.customer_encryption_key_arn);
-        p.set_opt("Description", self.description);
-        p.set_opt("FoundationModel", self.foundation_model);
-        p.set_opt("GuardrailConfiguration", self.guardrail_configuration);
-        p.set_opt("IdleSessionTTLInSeconds", self.idle_session_ttl_in_seconds);
-        p.set_opt("Instruction", self.instruction);
-        p.set_opt("KnowledgeBases", self.knowledge_bases);
-        p.set_opt("MemoryConfiguration", self.memory_configuration);
-        p.set_opt("OrchestrationType", self.orchestration_type);
-        p.set_opt("PromptOverrideConfiguration", self.prompt_override_configuration);
-        p.set_opt("SkipResourceInUseCheckOnDelete", self.skip_resource_in_use_check_on_delete);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TestAliasTags", self.test_alias_tags);
-        p
+    opt {
+        action_groups = "ActionGroups",
+        agent_collaboration = "AgentCollaboration",
+        agent_collaborators = "AgentCollaborators",
+        agent_resource_role_arn = "AgentResourceRoleArn",
+        auto_prepare = "AutoPrepare",
+        custom_orchestration = "CustomOrchestration",
+        customer_encryption_key_arn = "CustomerEncryptionKeyArn",
+        description = "Description",
+        foundation_model = "FoundationModel",
+        guardrail_configuration = "GuardrailConfiguration",
+        idle_session_ttl_in_seconds = "IdleSessionTTLInSeconds",
+        instruction = "Instruction",
+        knowledge_bases = "KnowledgeBases",
+        memory_configuration = "MemoryConfiguration",
+        orchestration_type = "OrchestrationType",
+        prompt_override_configuration = "PromptOverrideConfiguration",
+        skip_resource_in_use_check_on_delete = "SkipResourceInUseCheckOnDelete",
+        tags = "Tags",
+        test_alias_tags = "TestAliasTags",
     }
 }
 
-static AGENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActionGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent::AGENT_ACTION_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AgentCollaborators", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent::AGENT_COLLABORATOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AgentName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ("AgentResourceRoleArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("CustomOrchestration", crate::resource::Rule { shape: Some(&self::agent::CUSTOM_ORCHESTRATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomerEncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("FoundationModel", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}(([:][a-z0-9-]{1,63}){0,2})?/[a-z0-9]{12})|(:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+))|(([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|(([0-9a-zA-Z][_-]?)+)$")), ..crate::resource::Rule::NONE }),
-        ("GuardrailConfiguration", crate::resource::Rule { shape: Some(&self::agent::GUARDRAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IdleSessionTTLInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(5400.0), ..crate::resource::Rule::NONE }),
-        ("Instruction", crate::resource::Rule { min_len: Some(40), ..crate::resource::Rule::NONE }),
-        ("KnowledgeBases", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent::AGENT_KNOWLEDGE_BASE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PromptOverrideConfiguration", crate::resource::Rule { shape: Some(&self::agent::PROMPT_OVERRIDE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActionGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent::AGENT_ACTION_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AgentCollaborators", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent::AGENT_COLLABORATOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AgentName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ("AgentResourceRoleArn", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("CustomOrchestration", crate::resource::Rule { shape: Some(&self::agent::CUSTOM_ORCHESTRATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomerEncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("FoundationModel", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}(([:][a-z0-9-]{1,63}){0,2})?/[a-z0-9]{12})|(:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+))|(([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|(([0-9a-zA-Z][_-]?)+)$")), ..crate::resource::Rule::NONE }),
+    ("GuardrailConfiguration", crate::resource::Rule { shape: Some(&self::agent::GUARDRAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IdleSessionTTLInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(5400.0), ..crate::resource::Rule::NONE }),
+    ("Instruction", crate::resource::Rule { min_len: Some(40), ..crate::resource::Rule::NONE }),
+    ("KnowledgeBases", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent::AGENT_KNOWLEDGE_BASE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PromptOverrideConfiguration", crate::resource::Rule { shape: Some(&self::agent::PROMPT_OVERRIDE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Agent`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Agent> {
-    /// `Fn::GetAtt` `AgentArn`.
-    #[inline]
-    pub fn attr_agent_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentArn")
-    }
-    /// `Fn::GetAtt` `AgentId`.
-    #[inline]
-    pub fn attr_agent_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentId")
-    }
-    /// `Fn::GetAtt` `AgentStatus`.
-    #[inline]
-    pub fn attr_agent_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentStatus")
-    }
-    /// `Fn::GetAtt` `AgentVersion`.
-    #[inline]
-    pub fn attr_agent_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentVersion")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureReasons`.
-    #[inline]
-    pub fn attr_failure_reasons(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("FailureReasons")
-    }
-    /// `Fn::GetAtt` `PreparedAt`.
-    #[inline]
-    pub fn attr_prepared_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PreparedAt")
-    }
-    /// `Fn::GetAtt` `RecommendedActions`.
-    #[inline]
-    pub fn attr_recommended_actions(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("RecommendedActions")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AgentArn`.
+        attr_agent_arn: ::std::string::String = "AgentArn",
+        /// `Fn::GetAtt` `AgentId`.
+        attr_agent_id: ::std::string::String = "AgentId",
+        /// `Fn::GetAtt` `AgentStatus`.
+        attr_agent_status: ::std::string::String = "AgentStatus",
+        /// `Fn::GetAtt` `AgentVersion`.
+        attr_agent_version: ::std::string::String = "AgentVersion",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureReasons`.
+        attr_failure_reasons: crate::value::List<::std::string::String> = "FailureReasons",
+        /// `Fn::GetAtt` `PreparedAt`.
+        attr_prepared_at: ::std::string::String = "PreparedAt",
+        /// `Fn::GetAtt` `RecommendedActions`.
+        attr_recommended_actions: crate::value::List<::std::string::String> = "RecommendedActions",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -262,7 +229,6 @@ pub mod agent {
 
     impl AgentActionGroup {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_group_executor: ::std::option::Option::None,
@@ -277,31 +243,29 @@ pub mod agent {
         }
     }
 
-    impl crate::resource::ToExpr for AgentActionGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionGroupExecutor", self.action_group_executor);
-            p.set("ActionGroupName", self.action_group_name);
-            p.set_opt("ActionGroupState", self.action_group_state);
-            p.set_opt("ApiSchema", self.api_schema);
-            p.set_opt("Description", self.description);
-            p.set_opt("FunctionSchema", self.function_schema);
-            p.set_opt("ParentActionGroupSignature", self.parent_action_group_signature);
-            p.set_opt("SkipResourceInUseCheckOnDelete", self.skip_resource_in_use_check_on_delete);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentActionGroup;
+        req {
+            action_group_name = "ActionGroupName",
+        }
+        opt {
+            action_group_executor = "ActionGroupExecutor",
+            action_group_state = "ActionGroupState",
+            api_schema = "ApiSchema",
+            description = "Description",
+            function_schema = "FunctionSchema",
+            parent_action_group_signature = "ParentActionGroupSignature",
+            skip_resource_in_use_check_on_delete = "SkipResourceInUseCheckOnDelete",
         }
     }
 
-    pub(super) static AGENT_ACTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActionGroupExecutor", crate::resource::Rule { shape: Some(&ACTION_GROUP_EXECUTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ActionGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-            ("ApiSchema", crate::resource::Rule { shape: Some(&API_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-            ("FunctionSchema", crate::resource::Rule { shape: Some(&FUNCTION_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_ACTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ActionGroupExecutor", crate::resource::Rule { shape: Some(&ACTION_GROUP_EXECUTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ActionGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+        ("ApiSchema", crate::resource::Rule { shape: Some(&API_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+        ("FunctionSchema", crate::resource::Rule { shape: Some(&FUNCTION_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Type of Executors for an Action Group
     #[derive(Clone, Default)]
@@ -316,21 +280,17 @@ pub mod agent {
         pub lambda: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ActionGroupExecutor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomControl", self.custom_control);
-            p.set_opt("Lambda", self.lambda);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionGroupExecutor;
+        opt {
+            custom_control = "CustomControl",
+            lambda = "Lambda",
         }
     }
 
-    pub(super) static ACTION_GROUP_EXECUTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Lambda", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_GROUP_EXECUTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Lambda", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about the API Schema for the Action Group
     #[derive(Clone, Default)]
@@ -345,21 +305,17 @@ pub mod agent {
         pub s3: ::std::option::Option<crate::cfn::bedrock::agent::S3Identifier>,
     }
 
-    impl crate::resource::ToExpr for ApiSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Payload", self.payload);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiSchema;
+        opt {
+            payload = "Payload",
+            s3 = "S3",
         }
     }
 
-    pub(super) static API_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&S3_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The identifier for the S3 resource.
     #[derive(Clone, Default)]
@@ -374,22 +330,18 @@ pub mod agent {
         pub s3_object_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3Identifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3BucketName", self.s3_bucket_name);
-            p.set_opt("S3ObjectKey", self.s3_object_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Identifier;
+        opt {
+            s3_bucket_name = "S3BucketName",
+            s3_object_key = "S3ObjectKey",
         }
     }
 
-    pub(super) static S3_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("S3ObjectKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3ObjectKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Schema of Functions
     #[derive(Clone)]
@@ -410,20 +362,16 @@ pub mod agent {
         }
     }
 
-    impl crate::resource::ToExpr for FunctionSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Functions", self.functions);
-            p.into_expr()
+    crate::resource::props! {
+        nested FunctionSchema;
+        req {
+            functions = "Functions",
         }
     }
 
-    pub(super) static FUNCTION_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Functions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FUNCTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FUNCTION_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Functions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FUNCTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Function definition
     #[derive(Clone)]
@@ -448,7 +396,6 @@ pub mod agent {
 
     impl Function {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -459,24 +406,22 @@ pub mod agent {
         }
     }
 
-    impl crate::resource::ToExpr for Function {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("RequireConfirmation", self.require_confirmation);
-            p.into_expr()
+    crate::resource::props! {
+        nested Function;
+        req {
+            name = "Name",
+        }
+        opt {
+            description = "Description",
+            parameters = "Parameters",
+            require_confirmation = "RequireConfirmation",
         }
     }
 
-    pub(super) static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1200), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1200), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameter detail
     #[derive(Clone)]
@@ -497,7 +442,6 @@ pub mod agent {
 
     impl ParameterDetail {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::agent::Type>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -507,14 +451,14 @@ pub mod agent {
         }
     }
 
-    impl crate::resource::ToExpr for ParameterDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("Required", self.required);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterDetail;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            description = "Description",
+            required = "Required",
         }
     }
 
@@ -541,7 +485,6 @@ pub mod agent {
 
     impl AgentCollaborator {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(agent_descriptor: crate::cfn::bedrock::agent::AgentDescriptor, collaboration_instruction: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, collaborator_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 agent_descriptor,
@@ -552,23 +495,21 @@ pub mod agent {
         }
     }
 
-    impl crate::resource::ToExpr for AgentCollaborator {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgentDescriptor", self.agent_descriptor);
-            p.set("CollaborationInstruction", self.collaboration_instruction);
-            p.set("CollaboratorName", self.collaborator_name);
-            p.set_opt("RelayConversationHistory", self.relay_conversation_history);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentCollaborator;
+        req {
+            agent_descriptor = "AgentDescriptor",
+            collaboration_instruction = "CollaborationInstruction",
+            collaborator_name = "CollaboratorName",
+        }
+        opt {
+            relay_conversation_history = "RelayConversationHistory",
         }
     }
 
-    pub(super) static AGENT_COLLABORATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentDescriptor", crate::resource::Rule { shape: Some(&AGENT_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_COLLABORATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentDescriptor", crate::resource::Rule { shape: Some(&AGENT_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Agent descriptor for agent collaborator
     #[derive(Clone, Default)]
@@ -579,20 +520,16 @@ pub mod agent {
         pub alias_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AgentDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AliasArn", self.alias_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentDescriptor;
+        opt {
+            alias_arn = "AliasArn",
         }
     }
 
-    pub(super) static AGENT_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AliasArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AliasArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Structure for custom orchestration
     #[derive(Clone, Default)]
@@ -603,20 +540,16 @@ pub mod agent {
         pub executor: ::std::option::Option<crate::cfn::bedrock::agent::OrchestrationExecutor>,
     }
 
-    impl crate::resource::ToExpr for CustomOrchestration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Executor", self.executor);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomOrchestration;
+        opt {
+            executor = "Executor",
         }
     }
 
-    pub(super) static CUSTOM_ORCHESTRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Executor", crate::resource::Rule { shape: Some(&ORCHESTRATION_EXECUTOR_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_ORCHESTRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Executor", crate::resource::Rule { shape: Some(&ORCHESTRATION_EXECUTOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Types of executors for custom orchestration strategy
     #[derive(Clone)]
@@ -629,7 +562,6 @@ pub mod agent {
 
     impl OrchestrationExecutor {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambda: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 lambda: lambda.into(),
@@ -637,20 +569,16 @@ pub mod agent {
         }
     }
 
-    impl crate::resource::ToExpr for OrchestrationExecutor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Lambda", self.lambda);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrchestrationExecutor;
+        req {
+            lambda = "Lambda",
         }
     }
 
-    pub(super) static ORCHESTRATION_EXECUTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Lambda", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORCHESTRATION_EXECUTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Lambda", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a guardrail.
     #[derive(Clone, Default)]
@@ -665,22 +593,18 @@ pub mod agent {
         pub guardrail_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GuardrailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GuardrailIdentifier", self.guardrail_identifier);
-            p.set_opt("GuardrailVersion", self.guardrail_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailConfiguration;
+        opt {
+            guardrail_identifier = "GuardrailIdentifier",
+            guardrail_version = "GuardrailVersion",
         }
     }
 
-    pub(super) static GUARDRAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GuardrailIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$")), ..crate::resource::Rule::NONE }),
-            ("GuardrailVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9]{1,8})|(DRAFT))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GUARDRAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GuardrailIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$")), ..crate::resource::Rule::NONE }),
+        ("GuardrailVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9]{1,8})|(DRAFT))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Agent Knowledge Base
     #[derive(Clone)]
@@ -701,7 +625,6 @@ pub mod agent {
 
     impl AgentKnowledgeBase {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, knowledge_base_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: description.into(),
@@ -711,23 +634,21 @@ pub mod agent {
         }
     }
 
-    impl crate::resource::ToExpr for AgentKnowledgeBase {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Description", self.description);
-            p.set("KnowledgeBaseId", self.knowledge_base_id);
-            p.set_opt("KnowledgeBaseState", self.knowledge_base_state);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentKnowledgeBase;
+        req {
+            description = "Description",
+            knowledge_base_id = "KnowledgeBaseId",
+        }
+        opt {
+            knowledge_base_state = "KnowledgeBaseState",
         }
     }
 
-    pub(super) static AGENT_KNOWLEDGE_BASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-            ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_KNOWLEDGE_BASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+        ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for memory storage
     #[derive(Clone, Default)]
@@ -746,14 +667,12 @@ pub mod agent {
         pub storage_days: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for MemoryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnabledMemoryTypes", self.enabled_memory_types);
-            p.set_opt("SessionSummaryConfiguration", self.session_summary_configuration);
-            p.set_opt("StorageDays", self.storage_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemoryConfiguration;
+        opt {
+            enabled_memory_types = "EnabledMemoryTypes",
+            session_summary_configuration = "SessionSummaryConfiguration",
+            storage_days = "StorageDays",
         }
     }
 
@@ -766,12 +685,10 @@ pub mod agent {
         pub max_recent_sessions: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for SessionSummaryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxRecentSessions", self.max_recent_sessions);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionSummaryConfiguration;
+        opt {
+            max_recent_sessions = "MaxRecentSessions",
         }
     }
 
@@ -799,22 +716,20 @@ pub mod agent {
         }
     }
 
-    impl crate::resource::ToExpr for PromptOverrideConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OverrideLambda", self.override_lambda);
-            p.set("PromptConfigurations", self.prompt_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptOverrideConfiguration;
+        req {
+            prompt_configurations = "PromptConfigurations",
+        }
+        opt {
+            override_lambda = "OverrideLambda",
         }
     }
 
-    pub(super) static PROMPT_OVERRIDE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OverrideLambda", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-            ("PromptConfigurations", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PROMPT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_OVERRIDE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OverrideLambda", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z0-9-]{1,20}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+        ("PromptConfigurations", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PROMPT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// BasePromptConfiguration per Prompt Type.
     #[derive(Clone, Default)]
@@ -853,29 +768,25 @@ pub mod agent {
         pub prompt_type: ::std::option::Option<crate::value::Val<crate::cfn::bedrock::agent::PromptType>>,
     }
 
-    impl crate::resource::ToExpr for PromptConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalModelRequestFields", self.additional_model_request_fields);
-            p.set_opt("BasePromptTemplate", self.base_prompt_template);
-            p.set_opt("FoundationModel", self.foundation_model);
-            p.set_opt("InferenceConfiguration", self.inference_configuration);
-            p.set_opt("ParserMode", self.parser_mode);
-            p.set_opt("PromptCreationMode", self.prompt_creation_mode);
-            p.set_opt("PromptState", self.prompt_state);
-            p.set_opt("PromptType", self.prompt_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptConfiguration;
+        opt {
+            additional_model_request_fields = "AdditionalModelRequestFields",
+            base_prompt_template = "BasePromptTemplate",
+            foundation_model = "FoundationModel",
+            inference_configuration = "InferenceConfiguration",
+            parser_mode = "ParserMode",
+            prompt_creation_mode = "PromptCreationMode",
+            prompt_state = "PromptState",
+            prompt_type = "PromptType",
         }
     }
 
-    pub(super) static PROMPT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasePromptTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
-            ("FoundationModel", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}(([:][a-z0-9-]{1,63}){0,2})?/[a-z0-9]{12})|(:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+))|(([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|(([0-9a-zA-Z][_-]?)+)$")), ..crate::resource::Rule::NONE }),
-            ("InferenceConfiguration", crate::resource::Rule { shape: Some(&INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasePromptTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
+        ("FoundationModel", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:(([0-9]{12}:custom-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}(([:][a-z0-9-]{1,63}){0,2})?/[a-z0-9]{12})|(:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|([0-9]{12}:(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+))|(([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}))|(([0-9a-zA-Z][_-]?)+)$")), ..crate::resource::Rule::NONE }),
+        ("InferenceConfiguration", crate::resource::Rule { shape: Some(&INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for inference in prompt configuration
     #[derive(Clone, Default)]
@@ -902,47 +813,36 @@ pub mod agent {
         pub top_p: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for InferenceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaximumLength", self.maximum_length);
-            p.set_opt("StopSequences", self.stop_sequences);
-            p.set_opt("Temperature", self.temperature);
-            p.set_opt("TopK", self.top_k);
-            p.set_opt("TopP", self.top_p);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceConfiguration;
+        opt {
+            maximum_length = "MaximumLength",
+            stop_sequences = "StopSequences",
+            temperature = "Temperature",
+            top_k = "TopK",
+            top_p = "TopP",
         }
     }
 
-    pub(super) static INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumLength", crate::resource::Rule { min: Some(0.0), max: Some(131072.0), ..crate::resource::Rule::NONE }),
-            ("StopSequences", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
-            ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TopK", crate::resource::Rule { min: Some(0.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
-            ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumLength", crate::resource::Rule { min: Some(0.0), max: Some(131072.0), ..crate::resource::Rule::NONE }),
+        ("StopSequences", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
+        ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TopK", crate::resource::Rule { min: Some(0.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
+        ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Custom control of action execution
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomControlMethod {
         /// `RETURN_CONTROL`
         ReturnControl,
     }
 
-    impl crate::value::CfnEnum for CustomControlMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ReturnControl => "RETURN_CONTROL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CustomControlMethod, ["RETURN_CONTROL"]);
 
     /// State of the action group
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionGroupState {
         /// `ENABLED`
         Enabled,
@@ -950,18 +850,10 @@ pub mod agent {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ActionGroupState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ActionGroupState, ["ENABLED", "DISABLED"]);
 
     /// Parameter Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `string`
         String,
@@ -975,21 +867,10 @@ pub mod agent {
         Array,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "string",
-                Self::Number => "number",
-                Self::Integer => "integer",
-                Self::Boolean => "boolean",
-                Self::Array => "array",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["string", "number", "integer", "boolean", "array"]);
 
     /// ENUM to check if action requires user confirmation
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RequireConfirmation {
         /// `ENABLED`
         Enabled,
@@ -997,18 +878,10 @@ pub mod agent {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RequireConfirmation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RequireConfirmation, ["ENABLED", "DISABLED"]);
 
     /// Action Group Signature for a BuiltIn Action
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionGroupSignature {
         /// `AMAZON.UserInput`
         AmazonUserInput,
@@ -1016,18 +889,10 @@ pub mod agent {
         AmazonCodeInterpreter,
     }
 
-    impl crate::value::CfnEnum for ActionGroupSignature {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonUserInput => "AMAZON.UserInput",
-                Self::AmazonCodeInterpreter => "AMAZON.CodeInterpreter",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ActionGroupSignature, ["AMAZON.UserInput", "AMAZON.CodeInterpreter"]);
 
     /// Agent collaboration state
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentCollaboration {
         /// `DISABLED`
         Disabled,
@@ -1037,19 +902,10 @@ pub mod agent {
         SupervisorRouter,
     }
 
-    impl crate::value::CfnEnum for AgentCollaboration {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Supervisor => "SUPERVISOR",
-                Self::SupervisorRouter => "SUPERVISOR_ROUTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AgentCollaboration, ["DISABLED", "SUPERVISOR", "SUPERVISOR_ROUTER"]);
 
     /// Relay conversation history state
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RelayConversationHistory {
         /// `TO_COLLABORATOR`
         ToCollaborator,
@@ -1057,18 +913,10 @@ pub mod agent {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RelayConversationHistory {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ToCollaborator => "TO_COLLABORATOR",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RelayConversationHistory, ["TO_COLLABORATOR", "DISABLED"]);
 
     /// State of the knowledge base; whether it is enabled or disabled
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseState {
         /// `ENABLED`
         Enabled,
@@ -1076,34 +924,19 @@ pub mod agent {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for KnowledgeBaseState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KnowledgeBaseState, ["ENABLED", "DISABLED"]);
 
     /// Memory type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MemoryType {
         /// `SESSION_SUMMARY`
         SessionSummary,
     }
 
-    impl crate::value::CfnEnum for MemoryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SessionSummary => "SESSION_SUMMARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MemoryType, ["SESSION_SUMMARY"]);
 
     /// Types of orchestration strategy for agents
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OrchestrationType {
         /// `DEFAULT`
         Default,
@@ -1111,18 +944,10 @@ pub mod agent {
         CustomOrchestration,
     }
 
-    impl crate::value::CfnEnum for OrchestrationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::CustomOrchestration => "CUSTOM_ORCHESTRATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OrchestrationType, ["DEFAULT", "CUSTOM_ORCHESTRATION"]);
 
     /// Creation Mode for Prompt Configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CreationMode {
         /// `DEFAULT`
         Default,
@@ -1130,18 +955,10 @@ pub mod agent {
         Overridden,
     }
 
-    impl crate::value::CfnEnum for CreationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::Overridden => "OVERRIDDEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CreationMode, ["DEFAULT", "OVERRIDDEN"]);
 
     /// Prompt State.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PromptState {
         /// `ENABLED`
         Enabled,
@@ -1149,18 +966,10 @@ pub mod agent {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for PromptState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PromptState, ["ENABLED", "DISABLED"]);
 
     /// Prompt Type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PromptType {
         /// `PRE_PROCESSING`
         PreProcessing,
@@ -1176,19 +985,7 @@ pub mod agent {
         KnowledgeBaseResponseGeneration,
     }
 
-    impl crate::value::CfnEnum for PromptType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PreProcessing => "PRE_PROCESSING",
-                Self::Orchestration => "ORCHESTRATION",
-                Self::PostProcessing => "POST_PROCESSING",
-                Self::RoutingClassifier => "ROUTING_CLASSIFIER",
-                Self::MemorySummarization => "MEMORY_SUMMARIZATION",
-                Self::KnowledgeBaseResponseGeneration => "KNOWLEDGE_BASE_RESPONSE_GENERATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PromptType, ["PRE_PROCESSING", "ORCHESTRATION", "POST_PROCESSING", "ROUTING_CLASSIFIER", "MEMORY_SUMMARIZATION", "KNOWLEDGE_BASE_RESPONSE_GENERATION"]);
 }
 
 /// Definition of AWS::Bedrock::AgentAlias Resource Type
@@ -1220,7 +1017,6 @@ pub struct AgentAlias {
 
 impl AgentAlias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_alias_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, agent_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             agent_alias_name: agent_alias_name.into(),
@@ -1232,64 +1028,41 @@ impl AgentAlias {
     }
 }
 
-impl crate::resource::Resource for AgentAlias {
-    const TYPE: &'static str = "AWS::Bedrock::AgentAlias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGENT_ALIAS_SHAPE)
+crate::resource::props! {
+    resource AgentAlias = "AWS::Bedrock::AgentAlias", shape: Some(&AGENT_ALIAS_SHAPE);
+    req {
+        agent_alias_name = "AgentAliasName",
+        agent_id = "AgentId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AgentAliasName", self.agent_alias_name);
-        p.set("AgentId", self.agent_id);
-        p.set_opt("Description", self.description);
-        p.set_opt("RoutingConfiguration", self.routing_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        routing_configuration = "RoutingConfiguration",
+        tags = "Tags",
     }
 }
 
-static AGENT_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentAliasName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ("AgentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("RoutingConfiguration", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::agent_alias::AGENT_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGENT_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentAliasName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ("AgentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("RoutingConfiguration", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::agent_alias::AGENT_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AgentAlias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AgentAlias> {
-    /// `Fn::GetAtt` `AgentAliasArn`.
-    #[inline]
-    pub fn attr_agent_alias_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentAliasArn")
-    }
-    /// `Fn::GetAtt` `AgentAliasHistoryEvents`.
-    #[inline]
-    pub fn attr_agent_alias_history_events(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AgentAliasHistoryEvents")
-    }
-    /// `Fn::GetAtt` `AgentAliasId`.
-    #[inline]
-    pub fn attr_agent_alias_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentAliasId")
-    }
-    /// `Fn::GetAtt` `AgentAliasStatus`.
-    #[inline]
-    pub fn attr_agent_alias_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentAliasStatus")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AgentAliasArn`.
+        attr_agent_alias_arn: ::std::string::String = "AgentAliasArn",
+        /// `Fn::GetAtt` `AgentAliasHistoryEvents`.
+        attr_agent_alias_history_events: crate::value::List<::std::string::String> = "AgentAliasHistoryEvents",
+        /// `Fn::GetAtt` `AgentAliasId`.
+        attr_agent_alias_id: ::std::string::String = "AgentAliasId",
+        /// `Fn::GetAtt` `AgentAliasStatus`.
+        attr_agent_alias_status: ::std::string::String = "AgentAliasStatus",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1307,7 +1080,6 @@ pub mod agent_alias {
 
     impl AgentAliasRoutingConfigurationListItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(agent_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 agent_version: agent_version.into(),
@@ -1315,20 +1087,16 @@ pub mod agent_alias {
         }
     }
 
-    impl crate::resource::ToExpr for AgentAliasRoutingConfigurationListItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgentVersion", self.agent_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentAliasRoutingConfigurationListItem;
+        req {
+            agent_version = "AgentVersion",
         }
     }
 
-    pub(super) static AGENT_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Bedrock::ApplicationInferenceProfile Resource Type
@@ -1354,7 +1122,6 @@ pub struct ApplicationInferenceProfile {
 
 impl ApplicationInferenceProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(inference_profile_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1365,73 +1132,44 @@ impl ApplicationInferenceProfile {
     }
 }
 
-impl crate::resource::Resource for ApplicationInferenceProfile {
-    const TYPE: &'static str = "AWS::Bedrock::ApplicationInferenceProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_INFERENCE_PROFILE_SHAPE)
+crate::resource::props! {
+    resource ApplicationInferenceProfile = "AWS::Bedrock::ApplicationInferenceProfile", shape: Some(&APPLICATION_INFERENCE_PROFILE_SHAPE);
+    req {
+        inference_profile_name = "InferenceProfileName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InferenceProfileName", self.inference_profile_name);
-        p.set_opt("ModelSource", self.model_source);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        model_source = "ModelSource",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_INFERENCE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z:.][ _-]?)+$")), ..crate::resource::Rule::NONE }),
-        ("InferenceProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][ _-]?)+$")), ..crate::resource::Rule::NONE }),
-        ("ModelSource", crate::resource::Rule { shape: Some(&self::application_inference_profile::INFERENCE_PROFILE_MODEL_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::application_inference_profile::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_INFERENCE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z:.][ _-]?)+$")), ..crate::resource::Rule::NONE }),
+    ("InferenceProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][ _-]?)+$")), ..crate::resource::Rule::NONE }),
+    ("ModelSource", crate::resource::Rule { shape: Some(&self::application_inference_profile::INFERENCE_PROFILE_MODEL_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApplicationInferenceProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationInferenceProfile> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `InferenceProfileArn`.
-    #[inline]
-    pub fn attr_inference_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InferenceProfileArn")
-    }
-    /// `Fn::GetAtt` `InferenceProfileId`.
-    #[inline]
-    pub fn attr_inference_profile_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InferenceProfileId")
-    }
-    /// `Fn::GetAtt` `InferenceProfileIdentifier`.
-    #[inline]
-    pub fn attr_inference_profile_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InferenceProfileIdentifier")
-    }
-    /// `Fn::GetAtt` `Models`.
-    #[inline]
-    pub fn attr_models(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Models")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `InferenceProfileArn`.
+        attr_inference_profile_arn: ::std::string::String = "InferenceProfileArn",
+        /// `Fn::GetAtt` `InferenceProfileId`.
+        attr_inference_profile_id: ::std::string::String = "InferenceProfileId",
+        /// `Fn::GetAtt` `InferenceProfileIdentifier`.
+        attr_inference_profile_identifier: ::std::string::String = "InferenceProfileIdentifier",
+        /// `Fn::GetAtt` `Models`.
+        attr_models: crate::value::List<::std::string::String> = "Models",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1448,27 +1186,16 @@ pub mod application_inference_profile {
         pub copy_from: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InferenceProfileModelSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CopyFrom", self.copy_from);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceProfileModelSource;
+        opt {
+            copy_from = "CopyFrom",
         }
     }
 
-    pub(super) static INFERENCE_PROFILE_MODEL_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CopyFrom", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|foundation-model)/[a-zA-Z0-9-:.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFERENCE_PROFILE_MODEL_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CopyFrom", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|foundation-model)/[a-zA-Z0-9-:.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Bedrock::AutomatedReasoningPolicy Resource Type
@@ -1496,7 +1223,6 @@ pub struct AutomatedReasoningPolicy {
 
 impl AutomatedReasoningPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1509,78 +1235,51 @@ impl AutomatedReasoningPolicy {
     }
 }
 
-impl crate::resource::Resource for AutomatedReasoningPolicy {
-    const TYPE: &'static str = "AWS::Bedrock::AutomatedReasoningPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AUTOMATED_REASONING_POLICY_SHAPE)
+crate::resource::props! {
+    resource AutomatedReasoningPolicy = "AWS::Bedrock::AutomatedReasoningPolicy", shape: Some(&AUTOMATED_REASONING_POLICY_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("ForceDelete", self.force_delete);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set_opt("PolicyDefinition", self.policy_definition);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        force_delete = "ForceDelete",
+        kms_key_id = "KmsKeyId",
+        policy_definition = "PolicyDefinition",
+        tags = "Tags",
     }
 }
 
-static AUTOMATED_REASONING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_ ]+$")), ..crate::resource::Rule::NONE }),
-        ("PolicyDefinition", crate::resource::Rule { shape: Some(&self::automated_reasoning_policy::POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::automated_reasoning_policy::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AUTOMATED_REASONING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_ ]+$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDefinition", crate::resource::Rule { shape: Some(&self::automated_reasoning_policy::POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AutomatedReasoningPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AutomatedReasoningPolicy> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DefinitionHash`.
-    #[inline]
-    pub fn attr_definition_hash(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefinitionHash")
-    }
-    /// `Fn::GetAtt` `KmsKeyArn`.
-    #[inline]
-    pub fn attr_kms_key_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyArn")
-    }
-    /// `Fn::GetAtt` `PolicyArn`.
-    #[inline]
-    pub fn attr_policy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyArn")
-    }
-    /// `Fn::GetAtt` `PolicyId`.
-    #[inline]
-    pub fn attr_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DefinitionHash`.
+        attr_definition_hash: ::std::string::String = "DefinitionHash",
+        /// `Fn::GetAtt` `KmsKeyArn`.
+        attr_kms_key_arn: ::std::string::String = "KmsKeyArn",
+        /// `Fn::GetAtt` `PolicyArn`.
+        attr_policy_arn: ::std::string::String = "PolicyArn",
+        /// `Fn::GetAtt` `PolicyId`.
+        attr_policy_id: ::std::string::String = "PolicyId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod automated_reasoning_policy {
     //! Nested property types and enums of [`AutomatedReasoningPolicy`](super::AutomatedReasoningPolicy).
 
-    /// The definition `PolicyDefinition`.
     #[derive(Clone, Default)]
     pub struct PolicyDefinition {
         /// The rules definition block of an AutomatedReasoningPolicyDefinition.
@@ -1601,27 +1300,22 @@ pub mod automated_reasoning_policy {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PolicyDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Rules", self.rules);
-            p.set_opt("Types", self.types);
-            p.set_opt("Variables", self.variables);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyDefinition;
+        opt {
+            rules = "Rules",
+            types = "Types",
+            variables = "Variables",
+            version = "Version",
         }
     }
 
-    pub(super) static POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&POLICY_DEFINITION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Types", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&POLICY_DEFINITION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Variables", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&POLICY_DEFINITION_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&POLICY_DEFINITION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Types", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&POLICY_DEFINITION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Variables", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&POLICY_DEFINITION_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PolicyDefinitionRule`.
     #[derive(Clone)]
     pub struct PolicyDefinitionRule {
         /// An alternate expression for this rule
@@ -1640,7 +1334,6 @@ pub mod automated_reasoning_policy {
 
     impl PolicyDefinitionRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alternate_expression: ::std::option::Option::None,
@@ -1650,26 +1343,23 @@ pub mod automated_reasoning_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyDefinitionRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlternateExpression", self.alternate_expression);
-            p.set("Expression", self.expression);
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyDefinitionRule;
+        req {
+            expression = "Expression",
+            id = "Id",
+        }
+        opt {
+            alternate_expression = "AlternateExpression",
         }
     }
 
-    pub(super) static POLICY_DEFINITION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlternateExpression", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("Expression", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[A-Z][0-9A-Z]{11}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_DEFINITION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AlternateExpression", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[A-Z][0-9A-Z]{11}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PolicyDefinitionType`.
     #[derive(Clone)]
     pub struct PolicyDefinitionType {
         /// A natural language description of this type.
@@ -1688,7 +1378,6 @@ pub mod automated_reasoning_policy {
 
     impl PolicyDefinitionType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: ::std::vec::Vec<crate::cfn::bedrock::automated_reasoning_policy::PolicyDefinitionTypeValue>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -1698,26 +1387,23 @@ pub mod automated_reasoning_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyDefinitionType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyDefinitionType;
+        req {
+            name = "Name",
+            values = "Values",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static POLICY_DEFINITION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&POLICY_DEFINITION_TYPE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_DEFINITION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&POLICY_DEFINITION_TYPE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PolicyDefinitionTypeValue`.
     #[derive(Clone)]
     pub struct PolicyDefinitionTypeValue {
         /// A natural language description of the type's value.
@@ -1732,7 +1418,6 @@ pub mod automated_reasoning_policy {
 
     impl PolicyDefinitionTypeValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -1741,24 +1426,21 @@ pub mod automated_reasoning_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyDefinitionTypeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyDefinitionTypeValue;
+        req {
+            value = "Value",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static POLICY_DEFINITION_TYPE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_DEFINITION_TYPE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PolicyDefinitionVariable`.
     #[derive(Clone)]
     pub struct PolicyDefinitionVariable {
         /// A natural language description of this variable.
@@ -1777,7 +1459,6 @@ pub mod automated_reasoning_policy {
 
     impl PolicyDefinitionVariable {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: description.into(),
@@ -1787,31 +1468,20 @@ pub mod automated_reasoning_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyDefinitionVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Description", self.description);
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyDefinitionVariable;
+        req {
+            description = "Description",
+            name = "Name",
+            type_ = "Type",
         }
     }
 
-    pub(super) static POLICY_DEFINITION_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_DEFINITION_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Bedrock::AutomatedReasoningPolicyVersion Resource Type
@@ -1833,7 +1503,6 @@ pub struct AutomatedReasoningPolicyVersion {
 
 impl AutomatedReasoningPolicyVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             last_updated_definition_hash: ::std::option::Option::None,
@@ -1843,78 +1512,41 @@ impl AutomatedReasoningPolicyVersion {
     }
 }
 
-impl crate::resource::Resource for AutomatedReasoningPolicyVersion {
-    const TYPE: &'static str = "AWS::Bedrock::AutomatedReasoningPolicyVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AUTOMATED_REASONING_POLICY_VERSION_SHAPE)
+crate::resource::props! {
+    resource AutomatedReasoningPolicyVersion = "AWS::Bedrock::AutomatedReasoningPolicyVersion", shape: Some(&AUTOMATED_REASONING_POLICY_VERSION_SHAPE);
+    req {
+        policy_arn = "PolicyArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LastUpdatedDefinitionHash", self.last_updated_definition_hash);
-        p.set("PolicyArn", self.policy_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        last_updated_definition_hash = "LastUpdatedDefinitionHash",
+        tags = "Tags",
     }
 }
 
-static AUTOMATED_REASONING_POLICY_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LastUpdatedDefinitionHash", crate::resource::Rule { min_len: Some(128), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]{128}$")), ..crate::resource::Rule::NONE }),
-        ("PolicyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\\/[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::automated_reasoning_policy_version::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AUTOMATED_REASONING_POLICY_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LastUpdatedDefinitionHash", crate::resource::Rule { min_len: Some(128), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]{128}$")), ..crate::resource::Rule::NONE }),
+    ("PolicyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\\/[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AutomatedReasoningPolicyVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AutomatedReasoningPolicyVersion> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DefinitionHash`.
+        attr_definition_hash: ::std::string::String = "DefinitionHash",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `PolicyId`.
+        attr_policy_id: ::std::string::String = "PolicyId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
-    /// `Fn::GetAtt` `DefinitionHash`.
-    #[inline]
-    pub fn attr_definition_hash(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefinitionHash")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `PolicyId`.
-    #[inline]
-    pub fn attr_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
-    }
-}
-
-pub mod automated_reasoning_policy_version {
-    //! Nested property types and enums of [`AutomatedReasoningPolicyVersion`](super::AutomatedReasoningPolicyVersion).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::Bedrock::Blueprint Resource Type
@@ -1950,7 +1582,6 @@ pub struct Blueprint {
 
 impl Blueprint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(blueprint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schema: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::blueprint::Type>>) -> Self {
         Self {
             blueprint_name: blueprint_name.into(),
@@ -1963,69 +1594,45 @@ impl Blueprint {
     }
 }
 
-impl crate::resource::Resource for Blueprint {
-    const TYPE: &'static str = "AWS::Bedrock::Blueprint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BLUEPRINT_SHAPE)
+crate::resource::props! {
+    resource Blueprint = "AWS::Bedrock::Blueprint", shape: Some(&BLUEPRINT_SHAPE);
+    req {
+        blueprint_name = "BlueprintName",
+        schema = "Schema",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BlueprintName", self.blueprint_name);
-        p.set_opt("KmsEncryptionContext", self.kms_encryption_context);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Schema", self.schema);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        kms_encryption_context = "KmsEncryptionContext",
+        kms_key_id = "KmsKeyId",
+        tags = "Tags",
     }
 }
 
-static BLUEPRINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BlueprintName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::blueprint::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BLUEPRINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BlueprintName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Blueprint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Blueprint> {
-    /// `Fn::GetAtt` `BlueprintArn`.
-    #[inline]
-    pub fn attr_blueprint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BlueprintArn")
-    }
-    /// `Fn::GetAtt` `BlueprintStage`.
-    #[inline]
-    pub fn attr_blueprint_stage(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BlueprintStage")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BlueprintArn`.
+        attr_blueprint_arn: ::std::string::String = "BlueprintArn",
+        /// `Fn::GetAtt` `BlueprintStage`.
+        attr_blueprint_stage: ::std::string::String = "BlueprintStage",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
 pub mod blueprint {
     //! Nested property types and enums of [`Blueprint`](super::Blueprint).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Modality Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DOCUMENT`
         Document,
@@ -2037,17 +1644,7 @@ pub mod blueprint {
         Video,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Document => "DOCUMENT",
-                Self::Image => "IMAGE",
-                Self::Audio => "AUDIO",
-                Self::Video => "VIDEO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"]);
 }
 
 /// Resource Type definition for AWS::Bedrock::DataAutomationLibrary
@@ -2075,7 +1672,6 @@ pub struct DataAutomationLibrary {
 
 impl DataAutomationLibrary {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(library_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             encryption_configuration: ::std::option::Option::None,
@@ -2086,53 +1682,36 @@ impl DataAutomationLibrary {
     }
 }
 
-impl crate::resource::Resource for DataAutomationLibrary {
-    const TYPE: &'static str = "AWS::Bedrock::DataAutomationLibrary";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_AUTOMATION_LIBRARY_SHAPE)
+crate::resource::props! {
+    resource DataAutomationLibrary = "AWS::Bedrock::DataAutomationLibrary", shape: Some(&DATA_AUTOMATION_LIBRARY_SHAPE);
+    req {
+        library_name = "LibraryName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("LibraryDescription", self.library_description);
-        p.set("LibraryName", self.library_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        encryption_configuration = "EncryptionConfiguration",
+        library_description = "LibraryDescription",
+        tags = "Tags",
     }
 }
 
-static DATA_AUTOMATION_LIBRARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::data_automation_library::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LibraryDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("LibraryName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::data_automation_library::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_AUTOMATION_LIBRARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::data_automation_library::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LibraryDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("LibraryName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::data_automation_library::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataAutomationLibrary`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataAutomationLibrary> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `EntityTypes`.
-    #[inline]
-    pub fn attr_entity_types(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("EntityTypes")
-    }
-    /// `Fn::GetAtt` `LibraryArn`.
-    #[inline]
-    pub fn attr_library_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LibraryArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `EntityTypes`.
+        attr_entity_types: crate::value::List<::std::string::String> = "EntityTypes",
+        /// `Fn::GetAtt` `LibraryArn`.
+        attr_library_arn: ::std::string::String = "LibraryArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -2154,7 +1733,6 @@ pub mod data_automation_library {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_encryption_context: ::std::option::Option::None,
@@ -2163,28 +1741,24 @@ pub mod data_automation_library {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsEncryptionContext", self.kms_encryption_context);
-            p.set("KmsKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            kms_key_id = "KmsKeyId",
+        }
+        opt {
+            kms_encryption_context = "KmsEncryptionContext",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Bedrock::DataAutomationProject Resource Type
@@ -2232,7 +1806,6 @@ pub struct DataAutomationProject {
 
 impl DataAutomationProject {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(project_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             custom_output_configuration: ::std::option::Option::None,
@@ -2248,68 +1821,50 @@ impl DataAutomationProject {
     }
 }
 
-impl crate::resource::Resource for DataAutomationProject {
-    const TYPE: &'static str = "AWS::Bedrock::DataAutomationProject";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_AUTOMATION_PROJECT_SHAPE)
+crate::resource::props! {
+    resource DataAutomationProject = "AWS::Bedrock::DataAutomationProject", shape: Some(&DATA_AUTOMATION_PROJECT_SHAPE);
+    req {
+        project_name = "ProjectName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomOutputConfiguration", self.custom_output_configuration);
-        p.set_opt("KmsEncryptionContext", self.kms_encryption_context);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("OverrideConfiguration", self.override_configuration);
-        p.set_opt("ProjectDescription", self.project_description);
-        p.set("ProjectName", self.project_name);
-        p.set_opt("ProjectType", self.project_type);
-        p.set_opt("StandardOutputConfiguration", self.standard_output_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        custom_output_configuration = "CustomOutputConfiguration",
+        kms_encryption_context = "KmsEncryptionContext",
+        kms_key_id = "KmsKeyId",
+        override_configuration = "OverrideConfiguration",
+        project_description = "ProjectDescription",
+        project_type = "ProjectType",
+        standard_output_configuration = "StandardOutputConfiguration",
+        tags = "Tags",
     }
 }
 
-static DATA_AUTOMATION_PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomOutputConfiguration", crate::resource::Rule { shape: Some(&self::data_automation_project::CUSTOM_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::data_automation_project::TAG40_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_AUTOMATION_PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomOutputConfiguration", crate::resource::Rule { shape: Some(&self::data_automation_project::CUSTOM_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataAutomationProject`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataAutomationProject> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `ProjectArn`.
-    #[inline]
-    pub fn attr_project_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectArn")
-    }
-    /// `Fn::GetAtt` `ProjectStage`.
-    #[inline]
-    pub fn attr_project_stage(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectStage")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `ProjectArn`.
+        attr_project_arn: ::std::string::String = "ProjectArn",
+        /// `Fn::GetAtt` `ProjectStage`.
+        attr_project_stage: ::std::string::String = "ProjectStage",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod data_automation_project {
     //! Nested property types and enums of [`DataAutomationProject`](super::DataAutomationProject).
+
+    pub use crate::cfn::shared::bedrock_group_media::State;
 
     /// Custom output configuration
     #[derive(Clone, Default)]
@@ -2318,22 +1873,17 @@ pub mod data_automation_project {
         pub blueprints: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::data_automation_project::BlueprintItem>>,
     }
 
-    impl crate::resource::ToExpr for CustomOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Blueprints", self.blueprints);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomOutputConfiguration;
+        opt {
+            blueprints = "Blueprints",
         }
     }
 
-    pub(super) static CUSTOM_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Blueprints", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BLUEPRINT_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Blueprints", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BLUEPRINT_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BlueprintItem`.
     #[derive(Clone)]
     pub struct BlueprintItem {
         /// ARN of a Blueprint
@@ -2352,7 +1902,6 @@ pub mod data_automation_project {
 
     impl BlueprintItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(blueprint_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 blueprint_arn: blueprint_arn.into(),
@@ -2362,23 +1911,21 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for BlueprintItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BlueprintArn", self.blueprint_arn);
-            p.set_opt("BlueprintStage", self.blueprint_stage);
-            p.set_opt("BlueprintVersion", self.blueprint_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlueprintItem;
+        req {
+            blueprint_arn = "BlueprintArn",
+        }
+        opt {
+            blueprint_stage = "BlueprintStage",
+            blueprint_version = "BlueprintVersion",
         }
     }
 
-    pub(super) static BLUEPRINT_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlueprintArn", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov|-iso|-iso-[a-z]):bedrock:[a-zA-Z0-9-]*:(aws|[0-9]{12}):blueprint/(bedrock-data-automation-public-[a-zA-Z0-9-_]{1,30}|[a-zA-Z0-9-]{12,36})$")), ..crate::resource::Rule::NONE }),
-            ("BlueprintVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BLUEPRINT_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlueprintArn", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov|-iso|-iso-[a-z]):bedrock:[a-zA-Z0-9-]*:(aws|[0-9]{12}):blueprint/(bedrock-data-automation-public-[a-zA-Z0-9-_]{1,30}|[a-zA-Z0-9-]{12,36})$")), ..crate::resource::Rule::NONE }),
+        ("BlueprintVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Override configuration
     #[derive(Clone, Default)]
@@ -2397,20 +1944,17 @@ pub mod data_automation_project {
         pub video: ::std::option::Option<crate::cfn::bedrock::data_automation_project::VideoOverrideConfiguration>,
     }
 
-    impl crate::resource::ToExpr for OverrideConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Audio", self.audio);
-            p.set_opt("Document", self.document);
-            p.set_opt("Image", self.image);
-            p.set_opt("ModalityRouting", self.modality_routing);
-            p.set_opt("Video", self.video);
-            p.into_expr()
+    crate::resource::props! {
+        nested OverrideConfiguration;
+        opt {
+            audio = "Audio",
+            document = "Document",
+            image = "Image",
+            modality_routing = "ModalityRouting",
+            video = "Video",
         }
     }
 
-    /// The definition `AudioOverrideConfiguration`.
     #[derive(Clone, Default)]
     pub struct AudioOverrideConfiguration {
         /// CloudFormation property `LanguageConfiguration`.
@@ -2421,18 +1965,15 @@ pub mod data_automation_project {
         pub sensitive_data_configuration: ::std::option::Option<crate::cfn::bedrock::data_automation_project::SensitiveDataConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AudioOverrideConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LanguageConfiguration", self.language_configuration);
-            p.set_opt("ModalityProcessing", self.modality_processing);
-            p.set_opt("SensitiveDataConfiguration", self.sensitive_data_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioOverrideConfiguration;
+        opt {
+            language_configuration = "LanguageConfiguration",
+            modality_processing = "ModalityProcessing",
+            sensitive_data_configuration = "SensitiveDataConfiguration",
         }
     }
 
-    /// The definition `AudioLanguageConfiguration`.
     #[derive(Clone, Default)]
     pub struct AudioLanguageConfiguration {
         /// CloudFormation property `GenerativeOutputLanguage`.
@@ -2443,34 +1984,28 @@ pub mod data_automation_project {
         pub input_languages: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::bedrock::data_automation_project::Language>>>,
     }
 
-    impl crate::resource::ToExpr for AudioLanguageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GenerativeOutputLanguage", self.generative_output_language);
-            p.set_opt("IdentifyMultipleLanguages", self.identify_multiple_languages);
-            p.set_opt("InputLanguages", self.input_languages);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioLanguageConfiguration;
+        opt {
+            generative_output_language = "GenerativeOutputLanguage",
+            identify_multiple_languages = "IdentifyMultipleLanguages",
+            input_languages = "InputLanguages",
         }
     }
 
-    /// The definition `ModalityProcessingConfiguration`.
     #[derive(Clone, Default)]
     pub struct ModalityProcessingConfiguration {
         /// CloudFormation property `State`.
-        pub state: ::std::option::Option<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>,
+        pub state: ::std::option::Option<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>,
     }
 
-    impl crate::resource::ToExpr for ModalityProcessingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModalityProcessingConfiguration;
+        opt {
+            state = "State",
         }
     }
 
-    /// The definition `SensitiveDataConfiguration`.
     #[derive(Clone, Default)]
     pub struct SensitiveDataConfiguration {
         /// CloudFormation property `DetectionMode`.
@@ -2481,18 +2016,15 @@ pub mod data_automation_project {
         pub pii_entities_configuration: ::std::option::Option<crate::cfn::bedrock::data_automation_project::PiiEntitiesConfiguration>,
     }
 
-    impl crate::resource::ToExpr for SensitiveDataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DetectionMode", self.detection_mode);
-            p.set_opt("DetectionScope", self.detection_scope);
-            p.set_opt("PiiEntitiesConfiguration", self.pii_entities_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SensitiveDataConfiguration;
+        opt {
+            detection_mode = "DetectionMode",
+            detection_scope = "DetectionScope",
+            pii_entities_configuration = "PiiEntitiesConfiguration",
         }
     }
 
-    /// The definition `PIIEntitiesConfiguration`.
     #[derive(Clone, Default)]
     pub struct PiiEntitiesConfiguration {
         /// CloudFormation property `PiiEntityTypes`.
@@ -2501,17 +2033,14 @@ pub mod data_automation_project {
         pub redaction_mask_mode: ::std::option::Option<crate::value::Val<crate::cfn::bedrock::data_automation_project::PiiRedactionMaskMode>>,
     }
 
-    impl crate::resource::ToExpr for PiiEntitiesConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PiiEntityTypes", self.pii_entity_types);
-            p.set_opt("RedactionMaskMode", self.redaction_mask_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested PiiEntitiesConfiguration;
+        opt {
+            pii_entity_types = "PiiEntityTypes",
+            redaction_mask_mode = "RedactionMaskMode",
         }
     }
 
-    /// The definition `DocumentOverrideConfiguration`.
     #[derive(Clone, Default)]
     pub struct DocumentOverrideConfiguration {
         /// CloudFormation property `ModalityProcessing`.
@@ -2522,34 +2051,28 @@ pub mod data_automation_project {
         pub splitter: ::std::option::Option<crate::cfn::bedrock::data_automation_project::SplitterConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DocumentOverrideConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ModalityProcessing", self.modality_processing);
-            p.set_opt("SensitiveDataConfiguration", self.sensitive_data_configuration);
-            p.set_opt("Splitter", self.splitter);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentOverrideConfiguration;
+        opt {
+            modality_processing = "ModalityProcessing",
+            sensitive_data_configuration = "SensitiveDataConfiguration",
+            splitter = "Splitter",
         }
     }
 
-    /// The definition `SplitterConfiguration`.
     #[derive(Clone, Default)]
     pub struct SplitterConfiguration {
         /// CloudFormation property `State`.
-        pub state: ::std::option::Option<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>,
+        pub state: ::std::option::Option<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>,
     }
 
-    impl crate::resource::ToExpr for SplitterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested SplitterConfiguration;
+        opt {
+            state = "State",
         }
     }
 
-    /// The definition `ImageOverrideConfiguration`.
     #[derive(Clone, Default)]
     pub struct ImageOverrideConfiguration {
         /// CloudFormation property `ModalityProcessing`.
@@ -2558,13 +2081,11 @@ pub mod data_automation_project {
         pub sensitive_data_configuration: ::std::option::Option<crate::cfn::bedrock::data_automation_project::SensitiveDataConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ImageOverrideConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ModalityProcessing", self.modality_processing);
-            p.set_opt("SensitiveDataConfiguration", self.sensitive_data_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageOverrideConfiguration;
+        opt {
+            modality_processing = "ModalityProcessing",
+            sensitive_data_configuration = "SensitiveDataConfiguration",
         }
     }
 
@@ -2581,19 +2102,16 @@ pub mod data_automation_project {
         pub png: ::std::option::Option<crate::value::Val<crate::cfn::bedrock::data_automation_project::DesiredModality>>,
     }
 
-    impl crate::resource::ToExpr for ModalityRoutingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("jpeg", self.jpeg);
-            p.set_opt("mov", self.mov);
-            p.set_opt("mp4", self.mp4);
-            p.set_opt("png", self.png);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModalityRoutingConfiguration;
+        opt {
+            jpeg = "jpeg",
+            mov = "mov",
+            mp4 = "mp4",
+            png = "png",
         }
     }
 
-    /// The definition `VideoOverrideConfiguration`.
     #[derive(Clone, Default)]
     pub struct VideoOverrideConfiguration {
         /// CloudFormation property `ModalityProcessing`.
@@ -2602,13 +2120,11 @@ pub mod data_automation_project {
         pub sensitive_data_configuration: ::std::option::Option<crate::cfn::bedrock::data_automation_project::SensitiveDataConfiguration>,
     }
 
-    impl crate::resource::ToExpr for VideoOverrideConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ModalityProcessing", self.modality_processing);
-            p.set_opt("SensitiveDataConfiguration", self.sensitive_data_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoOverrideConfiguration;
+        opt {
+            modality_processing = "ModalityProcessing",
+            sensitive_data_configuration = "SensitiveDataConfiguration",
         }
     }
 
@@ -2625,19 +2141,16 @@ pub mod data_automation_project {
         pub video: ::std::option::Option<crate::cfn::bedrock::data_automation_project::VideoStandardOutputConfiguration>,
     }
 
-    impl crate::resource::ToExpr for StandardOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Audio", self.audio);
-            p.set_opt("Document", self.document);
-            p.set_opt("Image", self.image);
-            p.set_opt("Video", self.video);
-            p.into_expr()
+    crate::resource::props! {
+        nested StandardOutputConfiguration;
+        opt {
+            audio = "Audio",
+            document = "Document",
+            image = "Image",
+            video = "Video",
         }
     }
 
-    /// The definition `AudioStandardOutputConfiguration`.
     #[derive(Clone, Default)]
     pub struct AudioStandardOutputConfiguration {
         /// CloudFormation property `Extraction`.
@@ -2646,17 +2159,14 @@ pub mod data_automation_project {
         pub generative_field: ::std::option::Option<crate::cfn::bedrock::data_automation_project::AudioStandardGenerativeField>,
     }
 
-    impl crate::resource::ToExpr for AudioStandardOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Extraction", self.extraction);
-            p.set_opt("GenerativeField", self.generative_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioStandardOutputConfiguration;
+        opt {
+            extraction = "Extraction",
+            generative_field = "GenerativeField",
         }
     }
 
-    /// The definition `AudioStandardExtraction`.
     #[derive(Clone)]
     pub struct AudioStandardExtraction {
         /// CloudFormation property `Category`; required.
@@ -2673,20 +2183,17 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for AudioStandardExtraction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Category", self.category);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioStandardExtraction;
+        req {
+            category = "Category",
         }
     }
 
-    /// The definition `AudioExtractionCategory`.
     #[derive(Clone)]
     pub struct AudioExtractionCategory {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
         /// CloudFormation property `TypeConfiguration`.
         pub type_configuration: ::std::option::Option<crate::cfn::bedrock::data_automation_project::AudioExtractionCategoryTypeConfiguration>,
         /// CloudFormation property `Types`.
@@ -2695,8 +2202,7 @@ pub mod data_automation_project {
 
     impl AudioExtractionCategory {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
                 type_configuration: ::std::option::Option::None,
@@ -2705,34 +2211,30 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for AudioExtractionCategory {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.set_opt("TypeConfiguration", self.type_configuration);
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioExtractionCategory;
+        req {
+            state = "State",
+        }
+        opt {
+            type_configuration = "TypeConfiguration",
+            types = "Types",
         }
     }
 
-    /// The definition `AudioExtractionCategoryTypeConfiguration`.
     #[derive(Clone, Default)]
     pub struct AudioExtractionCategoryTypeConfiguration {
         /// CloudFormation property `Transcript`.
         pub transcript: ::std::option::Option<crate::cfn::bedrock::data_automation_project::TranscriptConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AudioExtractionCategoryTypeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Transcript", self.transcript);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioExtractionCategoryTypeConfiguration;
+        opt {
+            transcript = "Transcript",
         }
     }
 
-    /// The definition `TranscriptConfiguration`.
     #[derive(Clone, Default)]
     pub struct TranscriptConfiguration {
         /// CloudFormation property `ChannelLabeling`.
@@ -2741,81 +2243,69 @@ pub mod data_automation_project {
         pub speaker_labeling: ::std::option::Option<crate::cfn::bedrock::data_automation_project::SpeakerLabelingConfiguration>,
     }
 
-    impl crate::resource::ToExpr for TranscriptConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelLabeling", self.channel_labeling);
-            p.set_opt("SpeakerLabeling", self.speaker_labeling);
-            p.into_expr()
+    crate::resource::props! {
+        nested TranscriptConfiguration;
+        opt {
+            channel_labeling = "ChannelLabeling",
+            speaker_labeling = "SpeakerLabeling",
         }
     }
 
-    /// The definition `ChannelLabelingConfiguration`.
     #[derive(Clone)]
     pub struct ChannelLabelingConfiguration {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
     }
 
     impl ChannelLabelingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for ChannelLabelingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChannelLabelingConfiguration;
+        req {
+            state = "State",
         }
     }
 
-    /// The definition `SpeakerLabelingConfiguration`.
     #[derive(Clone)]
     pub struct SpeakerLabelingConfiguration {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
     }
 
     impl SpeakerLabelingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for SpeakerLabelingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpeakerLabelingConfiguration;
+        req {
+            state = "State",
         }
     }
 
-    /// The definition `AudioStandardGenerativeField`.
     #[derive(Clone)]
     pub struct AudioStandardGenerativeField {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
         /// CloudFormation property `Types`.
         pub types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::bedrock::data_automation_project::AudioStandardGenerativeFieldType>>>,
     }
 
     impl AudioStandardGenerativeField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
                 types: ::std::option::Option::None,
@@ -2823,17 +2313,16 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for AudioStandardGenerativeField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioStandardGenerativeField;
+        req {
+            state = "State",
+        }
+        opt {
+            types = "Types",
         }
     }
 
-    /// The definition `DocumentStandardOutputConfiguration`.
     #[derive(Clone, Default)]
     pub struct DocumentStandardOutputConfiguration {
         /// CloudFormation property `Extraction`.
@@ -2844,18 +2333,15 @@ pub mod data_automation_project {
         pub output_format: ::std::option::Option<crate::cfn::bedrock::data_automation_project::DocumentOutputFormat>,
     }
 
-    impl crate::resource::ToExpr for DocumentStandardOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Extraction", self.extraction);
-            p.set_opt("GenerativeField", self.generative_field);
-            p.set_opt("OutputFormat", self.output_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentStandardOutputConfiguration;
+        opt {
+            extraction = "Extraction",
+            generative_field = "GenerativeField",
+            output_format = "OutputFormat",
         }
     }
 
-    /// The definition `DocumentStandardExtraction`.
     #[derive(Clone)]
     pub struct DocumentStandardExtraction {
         /// CloudFormation property `BoundingBox`; required.
@@ -2875,85 +2361,71 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentStandardExtraction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BoundingBox", self.bounding_box);
-            p.set("Granularity", self.granularity);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentStandardExtraction;
+        req {
+            bounding_box = "BoundingBox",
+            granularity = "Granularity",
         }
     }
 
-    /// The definition `DocumentBoundingBox`.
     #[derive(Clone)]
     pub struct DocumentBoundingBox {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
     }
 
     impl DocumentBoundingBox {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for DocumentBoundingBox {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentBoundingBox;
+        req {
+            state = "State",
         }
     }
 
-    /// The definition `DocumentExtractionGranularity`.
     #[derive(Clone, Default)]
     pub struct DocumentExtractionGranularity {
         /// CloudFormation property `Types`.
         pub types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::bedrock::data_automation_project::DocumentExtractionGranularityType>>>,
     }
 
-    impl crate::resource::ToExpr for DocumentExtractionGranularity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentExtractionGranularity;
+        opt {
+            types = "Types",
         }
     }
 
-    /// The definition `DocumentStandardGenerativeField`.
     #[derive(Clone)]
     pub struct DocumentStandardGenerativeField {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
     }
 
     impl DocumentStandardGenerativeField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for DocumentStandardGenerativeField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentStandardGenerativeField;
+        req {
+            state = "State",
         }
     }
 
-    /// The definition `DocumentOutputFormat`.
     #[derive(Clone)]
     pub struct DocumentOutputFormat {
         /// CloudFormation property `AdditionalFileFormat`; required.
@@ -2973,59 +2445,49 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentOutputFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AdditionalFileFormat", self.additional_file_format);
-            p.set("TextFormat", self.text_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentOutputFormat;
+        req {
+            additional_file_format = "AdditionalFileFormat",
+            text_format = "TextFormat",
         }
     }
 
-    /// The definition `DocumentOutputAdditionalFileFormat`.
     #[derive(Clone)]
     pub struct DocumentOutputAdditionalFileFormat {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
     }
 
     impl DocumentOutputAdditionalFileFormat {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for DocumentOutputAdditionalFileFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentOutputAdditionalFileFormat;
+        req {
+            state = "State",
         }
     }
 
-    /// The definition `DocumentOutputTextFormat`.
     #[derive(Clone, Default)]
     pub struct DocumentOutputTextFormat {
         /// CloudFormation property `Types`.
         pub types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::bedrock::data_automation_project::DocumentOutputTextFormatType>>>,
     }
 
-    impl crate::resource::ToExpr for DocumentOutputTextFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentOutputTextFormat;
+        opt {
+            types = "Types",
         }
     }
 
-    /// The definition `ImageStandardOutputConfiguration`.
     #[derive(Clone, Default)]
     pub struct ImageStandardOutputConfiguration {
         /// CloudFormation property `Extraction`.
@@ -3034,17 +2496,14 @@ pub mod data_automation_project {
         pub generative_field: ::std::option::Option<crate::cfn::bedrock::data_automation_project::ImageStandardGenerativeField>,
     }
 
-    impl crate::resource::ToExpr for ImageStandardOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Extraction", self.extraction);
-            p.set_opt("GenerativeField", self.generative_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageStandardOutputConfiguration;
+        opt {
+            extraction = "Extraction",
+            generative_field = "GenerativeField",
         }
     }
 
-    /// The definition `ImageStandardExtraction`.
     #[derive(Clone)]
     pub struct ImageStandardExtraction {
         /// CloudFormation property `BoundingBox`; required.
@@ -3064,55 +2523,47 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for ImageStandardExtraction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BoundingBox", self.bounding_box);
-            p.set("Category", self.category);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageStandardExtraction;
+        req {
+            bounding_box = "BoundingBox",
+            category = "Category",
         }
     }
 
-    /// The definition `ImageBoundingBox`.
     #[derive(Clone)]
     pub struct ImageBoundingBox {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
     }
 
     impl ImageBoundingBox {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for ImageBoundingBox {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageBoundingBox;
+        req {
+            state = "State",
         }
     }
 
-    /// The definition `ImageExtractionCategory`.
     #[derive(Clone)]
     pub struct ImageExtractionCategory {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
         /// CloudFormation property `Types`.
         pub types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::bedrock::data_automation_project::ImageExtractionCategoryType>>>,
     }
 
     impl ImageExtractionCategory {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
                 types: ::std::option::Option::None,
@@ -3120,29 +2571,27 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for ImageExtractionCategory {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageExtractionCategory;
+        req {
+            state = "State",
+        }
+        opt {
+            types = "Types",
         }
     }
 
-    /// The definition `ImageStandardGenerativeField`.
     #[derive(Clone)]
     pub struct ImageStandardGenerativeField {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
         /// CloudFormation property `Types`.
         pub types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::bedrock::data_automation_project::ImageStandardGenerativeFieldType>>>,
     }
 
     impl ImageStandardGenerativeField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
                 types: ::std::option::Option::None,
@@ -3150,17 +2599,16 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for ImageStandardGenerativeField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageStandardGenerativeField;
+        req {
+            state = "State",
+        }
+        opt {
+            types = "Types",
         }
     }
 
-    /// The definition `VideoStandardOutputConfiguration`.
     #[derive(Clone, Default)]
     pub struct VideoStandardOutputConfiguration {
         /// CloudFormation property `Extraction`.
@@ -3169,17 +2617,14 @@ pub mod data_automation_project {
         pub generative_field: ::std::option::Option<crate::cfn::bedrock::data_automation_project::VideoStandardGenerativeField>,
     }
 
-    impl crate::resource::ToExpr for VideoStandardOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Extraction", self.extraction);
-            p.set_opt("GenerativeField", self.generative_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoStandardOutputConfiguration;
+        opt {
+            extraction = "Extraction",
+            generative_field = "GenerativeField",
         }
     }
 
-    /// The definition `VideoStandardExtraction`.
     #[derive(Clone)]
     pub struct VideoStandardExtraction {
         /// CloudFormation property `BoundingBox`; required.
@@ -3199,55 +2644,47 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for VideoStandardExtraction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BoundingBox", self.bounding_box);
-            p.set("Category", self.category);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoStandardExtraction;
+        req {
+            bounding_box = "BoundingBox",
+            category = "Category",
         }
     }
 
-    /// The definition `VideoBoundingBox`.
     #[derive(Clone)]
     pub struct VideoBoundingBox {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
     }
 
     impl VideoBoundingBox {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for VideoBoundingBox {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoBoundingBox;
+        req {
+            state = "State",
         }
     }
 
-    /// The definition `VideoExtractionCategory`.
     #[derive(Clone)]
     pub struct VideoExtractionCategory {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
         /// CloudFormation property `Types`.
         pub types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::bedrock::data_automation_project::VideoExtractionCategoryType>>>,
     }
 
     impl VideoExtractionCategory {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
                 types: ::std::option::Option::None,
@@ -3255,29 +2692,27 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for VideoExtractionCategory {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoExtractionCategory;
+        req {
+            state = "State",
+        }
+        opt {
+            types = "Types",
         }
     }
 
-    /// The definition `VideoStandardGenerativeField`.
     #[derive(Clone)]
     pub struct VideoStandardGenerativeField {
         /// CloudFormation property `State`; required.
-        pub state: crate::value::Val<crate::cfn::bedrock::data_automation_project::State>,
+        pub state: crate::value::Val<crate::cfn::shared::bedrock_group_media::State>,
         /// CloudFormation property `Types`.
         pub types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::bedrock::data_automation_project::VideoStandardGenerativeFieldType>>>,
     }
 
     impl VideoStandardGenerativeField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_automation_project::State>>) -> Self {
+        pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>) -> Self {
             Self {
                 state: state.into(),
                 types: ::std::option::Option::None,
@@ -3285,25 +2720,18 @@ pub mod data_automation_project {
         }
     }
 
-    impl crate::resource::ToExpr for VideoStandardGenerativeField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.set_opt("Types", self.types);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoStandardGenerativeField;
+        req {
+            state = "State",
+        }
+        opt {
+            types = "Types",
         }
     }
 
-    pub(super) static TAG40_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Stage of the Blueprint
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlueprintStage {
         /// `DEVELOPMENT`
         Development,
@@ -3311,18 +2739,9 @@ pub mod data_automation_project {
         Live,
     }
 
-    impl crate::value::CfnEnum for BlueprintStage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Development => "DEVELOPMENT",
-                Self::Live => "LIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BlueprintStage, ["DEVELOPMENT", "LIVE"]);
 
-    /// Allowed values of `AudioGenerativeOutputLanguage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioGenerativeOutputLanguage {
         /// `DEFAULT`
         Default,
@@ -3330,18 +2749,9 @@ pub mod data_automation_project {
         En,
     }
 
-    impl crate::value::CfnEnum for AudioGenerativeOutputLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::En => "EN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AudioGenerativeOutputLanguage, ["DEFAULT", "EN"]);
 
-    /// Allowed values of `Language`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Language {
         /// `EN`
         En,
@@ -3367,46 +2777,9 @@ pub mod data_automation_project {
         Hk,
     }
 
-    impl crate::value::CfnEnum for Language {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::En => "EN",
-                Self::De => "DE",
-                Self::Es => "ES",
-                Self::Fr => "FR",
-                Self::It => "IT",
-                Self::Pt => "PT",
-                Self::Ja => "JA",
-                Self::Ko => "KO",
-                Self::Cn => "CN",
-                Self::Tw => "TW",
-                Self::Hk => "HK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Language, ["EN", "DE", "ES", "FR", "IT", "PT", "JA", "KO", "CN", "TW", "HK"]);
 
-    /// Allowed values of `State`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum State {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `SensitiveDataDetectionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SensitiveDataDetectionMode {
         /// `DETECTION`
         Detection,
@@ -3414,18 +2787,9 @@ pub mod data_automation_project {
         DetectionAndRedaction,
     }
 
-    impl crate::value::CfnEnum for SensitiveDataDetectionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Detection => "DETECTION",
-                Self::DetectionAndRedaction => "DETECTION_AND_REDACTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SensitiveDataDetectionMode, ["DETECTION", "DETECTION_AND_REDACTION"]);
 
-    /// Allowed values of `SensitiveDataDetectionScope`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SensitiveDataDetectionScope {
         /// `STANDARD`
         Standard,
@@ -3433,18 +2797,9 @@ pub mod data_automation_project {
         Custom,
     }
 
-    impl crate::value::CfnEnum for SensitiveDataDetectionScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SensitiveDataDetectionScope, ["STANDARD", "CUSTOM"]);
 
-    /// Allowed values of `PIIEntityTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PiiEntityTypes {
         /// `ALL`
         All,
@@ -3512,48 +2867,9 @@ pub mod data_automation_project {
         UkUniqueTaxpayerReferenceNumber,
     }
 
-    impl crate::value::CfnEnum for PiiEntityTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Address => "ADDRESS",
-                Self::Age => "AGE",
-                Self::Name => "NAME",
-                Self::Email => "EMAIL",
-                Self::Phone => "PHONE",
-                Self::Username => "USERNAME",
-                Self::Password => "PASSWORD",
-                Self::DriverId => "DRIVER_ID",
-                Self::LicensePlate => "LICENSE_PLATE",
-                Self::VehicleIdentificationNumber => "VEHICLE_IDENTIFICATION_NUMBER",
-                Self::CreditDebitCardCvv => "CREDIT_DEBIT_CARD_CVV",
-                Self::CreditDebitCardExpiry => "CREDIT_DEBIT_CARD_EXPIRY",
-                Self::CreditDebitCardNumber => "CREDIT_DEBIT_CARD_NUMBER",
-                Self::Pin => "PIN",
-                Self::InternationalBankAccountNumber => "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-                Self::SwiftCode => "SWIFT_CODE",
-                Self::IpAddress => "IP_ADDRESS",
-                Self::MacAddress => "MAC_ADDRESS",
-                Self::Url => "URL",
-                Self::AwsAccessKey => "AWS_ACCESS_KEY",
-                Self::AwsSecretKey => "AWS_SECRET_KEY",
-                Self::UsBankAccountNumber => "US_BANK_ACCOUNT_NUMBER",
-                Self::UsBankRoutingNumber => "US_BANK_ROUTING_NUMBER",
-                Self::UsIndividualTaxIdentificationNumber => "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-                Self::UsPassportNumber => "US_PASSPORT_NUMBER",
-                Self::UsSocialSecurityNumber => "US_SOCIAL_SECURITY_NUMBER",
-                Self::CaHealthNumber => "CA_HEALTH_NUMBER",
-                Self::CaSocialInsuranceNumber => "CA_SOCIAL_INSURANCE_NUMBER",
-                Self::UkNationalHealthServiceNumber => "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-                Self::UkNationalInsuranceNumber => "UK_NATIONAL_INSURANCE_NUMBER",
-                Self::UkUniqueTaxpayerReferenceNumber => "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PiiEntityTypes, ["ALL", "ADDRESS", "AGE", "NAME", "EMAIL", "PHONE", "USERNAME", "PASSWORD", "DRIVER_ID", "LICENSE_PLATE", "VEHICLE_IDENTIFICATION_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "PIN", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "SWIFT_CODE", "IP_ADDRESS", "MAC_ADDRESS", "URL", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER"]);
 
-    /// Allowed values of `PIIRedactionMaskMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PiiRedactionMaskMode {
         /// `PII`
         Pii,
@@ -3561,18 +2877,9 @@ pub mod data_automation_project {
         EntityType,
     }
 
-    impl crate::value::CfnEnum for PiiRedactionMaskMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pii => "PII",
-                Self::EntityType => "ENTITY_TYPE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PiiRedactionMaskMode, ["PII", "ENTITY_TYPE"]);
 
-    /// Allowed values of `DesiredModality`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DesiredModality {
         /// `DOCUMENT`
         Document,
@@ -3584,20 +2891,10 @@ pub mod data_automation_project {
         Audio,
     }
 
-    impl crate::value::CfnEnum for DesiredModality {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Document => "DOCUMENT",
-                Self::Image => "IMAGE",
-                Self::Video => "VIDEO",
-                Self::Audio => "AUDIO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DesiredModality, ["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"]);
 
     /// Type of the DataAutomationProject - Sync or Async
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProjectType {
         /// `ASYNC`
         Async,
@@ -3605,18 +2902,9 @@ pub mod data_automation_project {
         Sync,
     }
 
-    impl crate::value::CfnEnum for ProjectType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Async => "ASYNC",
-                Self::Sync => "SYNC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProjectType, ["ASYNC", "SYNC"]);
 
-    /// Allowed values of `AudioExtractionCategoryType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioExtractionCategoryType {
         /// `AUDIO_CONTENT_MODERATION`
         AudioContentModeration,
@@ -3626,19 +2914,9 @@ pub mod data_automation_project {
         TopicContentModeration,
     }
 
-    impl crate::value::CfnEnum for AudioExtractionCategoryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AudioContentModeration => "AUDIO_CONTENT_MODERATION",
-                Self::Transcript => "TRANSCRIPT",
-                Self::TopicContentModeration => "TOPIC_CONTENT_MODERATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AudioExtractionCategoryType, ["AUDIO_CONTENT_MODERATION", "TRANSCRIPT", "TOPIC_CONTENT_MODERATION"]);
 
-    /// Allowed values of `AudioStandardGenerativeFieldType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioStandardGenerativeFieldType {
         /// `AUDIO_SUMMARY`
         AudioSummary,
@@ -3648,19 +2926,9 @@ pub mod data_automation_project {
         TopicSummary,
     }
 
-    impl crate::value::CfnEnum for AudioStandardGenerativeFieldType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AudioSummary => "AUDIO_SUMMARY",
-                Self::Iab => "IAB",
-                Self::TopicSummary => "TOPIC_SUMMARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AudioStandardGenerativeFieldType, ["AUDIO_SUMMARY", "IAB", "TOPIC_SUMMARY"]);
 
-    /// Allowed values of `DocumentExtractionGranularityType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentExtractionGranularityType {
         /// `DOCUMENT`
         Document,
@@ -3674,21 +2942,9 @@ pub mod data_automation_project {
         Line,
     }
 
-    impl crate::value::CfnEnum for DocumentExtractionGranularityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Document => "DOCUMENT",
-                Self::Page => "PAGE",
-                Self::Element => "ELEMENT",
-                Self::Word => "WORD",
-                Self::Line => "LINE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentExtractionGranularityType, ["DOCUMENT", "PAGE", "ELEMENT", "WORD", "LINE"]);
 
-    /// Allowed values of `DocumentOutputTextFormatType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentOutputTextFormatType {
         /// `PLAIN_TEXT`
         PlainText,
@@ -3700,20 +2956,9 @@ pub mod data_automation_project {
         Csv,
     }
 
-    impl crate::value::CfnEnum for DocumentOutputTextFormatType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PlainText => "PLAIN_TEXT",
-                Self::Markdown => "MARKDOWN",
-                Self::Html => "HTML",
-                Self::Csv => "CSV",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentOutputTextFormatType, ["PLAIN_TEXT", "MARKDOWN", "HTML", "CSV"]);
 
-    /// Allowed values of `ImageExtractionCategoryType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageExtractionCategoryType {
         /// `CONTENT_MODERATION`
         ContentModeration,
@@ -3723,19 +2968,9 @@ pub mod data_automation_project {
         Logos,
     }
 
-    impl crate::value::CfnEnum for ImageExtractionCategoryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ContentModeration => "CONTENT_MODERATION",
-                Self::TextDetection => "TEXT_DETECTION",
-                Self::Logos => "LOGOS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ImageExtractionCategoryType, ["CONTENT_MODERATION", "TEXT_DETECTION", "LOGOS"]);
 
-    /// Allowed values of `ImageStandardGenerativeFieldType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageStandardGenerativeFieldType {
         /// `IMAGE_SUMMARY`
         ImageSummary,
@@ -3743,18 +2978,9 @@ pub mod data_automation_project {
         Iab,
     }
 
-    impl crate::value::CfnEnum for ImageStandardGenerativeFieldType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ImageSummary => "IMAGE_SUMMARY",
-                Self::Iab => "IAB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ImageStandardGenerativeFieldType, ["IMAGE_SUMMARY", "IAB"]);
 
-    /// Allowed values of `VideoExtractionCategoryType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VideoExtractionCategoryType {
         /// `CONTENT_MODERATION`
         ContentModeration,
@@ -3766,20 +2992,9 @@ pub mod data_automation_project {
         Logos,
     }
 
-    impl crate::value::CfnEnum for VideoExtractionCategoryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ContentModeration => "CONTENT_MODERATION",
-                Self::TextDetection => "TEXT_DETECTION",
-                Self::Transcript => "TRANSCRIPT",
-                Self::Logos => "LOGOS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VideoExtractionCategoryType, ["CONTENT_MODERATION", "TEXT_DETECTION", "TRANSCRIPT", "LOGOS"]);
 
-    /// Allowed values of `VideoStandardGenerativeFieldType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VideoStandardGenerativeFieldType {
         /// `VIDEO_SUMMARY`
         VideoSummary,
@@ -3789,16 +3004,7 @@ pub mod data_automation_project {
         ChapterSummary,
     }
 
-    impl crate::value::CfnEnum for VideoStandardGenerativeFieldType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::VideoSummary => "VIDEO_SUMMARY",
-                Self::Iab => "IAB",
-                Self::ChapterSummary => "CHAPTER_SUMMARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VideoStandardGenerativeFieldType, ["VIDEO_SUMMARY", "IAB", "CHAPTER_SUMMARY"]);
 }
 
 /// Definition of AWS::Bedrock::DataSource Resource Type
@@ -3838,7 +3044,6 @@ pub struct DataSource {
 
 impl DataSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_source_configuration: crate::cfn::bedrock::data_source::DataSourceConfiguration, knowledge_base_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_deletion_policy: ::std::option::Option::None,
@@ -3852,73 +3057,64 @@ impl DataSource {
     }
 }
 
-impl crate::resource::Resource for DataSource {
-    const TYPE: &'static str = "AWS::Bedrock::DataSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_SOURCE_SHAPE)
+crate::resource::props! {
+    resource DataSource = "AWS::Bedrock::DataSource", shape: Some(&DATA_SOURCE_SHAPE);
+    req {
+        data_source_configuration = "DataSourceConfiguration",
+        knowledge_base_id = "KnowledgeBaseId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataDeletionPolicy", self.data_deletion_policy);
-        p.set("DataSourceConfiguration", self.data_source_configuration);
-        p.set_opt("Description", self.description);
-        p.set("KnowledgeBaseId", self.knowledge_base_id);
-        p.set("Name", self.name);
-        p.set_opt("ServerSideEncryptionConfiguration", self.server_side_encryption_configuration);
-        p.set_opt("VectorIngestionConfiguration", self.vector_ingestion_configuration);
-        p
+    opt {
+        data_deletion_policy = "DataDeletionPolicy",
+        description = "Description",
+        server_side_encryption_configuration = "ServerSideEncryptionConfiguration",
+        vector_ingestion_configuration = "VectorIngestionConfiguration",
     }
 }
 
-static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataSourceConfiguration", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&self::data_source::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VectorIngestionConfiguration", crate::resource::Rule { shape: Some(&self::data_source::VECTOR_INGESTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataSourceConfiguration", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("KnowledgeBaseId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&self::data_source::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VectorIngestionConfiguration", crate::resource::Rule { shape: Some(&self::data_source::VECTOR_INGESTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataSource> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DataSourceConfiguration.WebConfiguration.CrawlerConfiguration.UserAgentHeader`.
-    #[inline]
-    pub fn attr_data_source_configuration_web_configuration_crawler_configuration_user_agent_header(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataSourceConfiguration.WebConfiguration.CrawlerConfiguration.UserAgentHeader")
-    }
-    /// `Fn::GetAtt` `DataSourceId`.
-    #[inline]
-    pub fn attr_data_source_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataSourceId")
-    }
-    /// `Fn::GetAtt` `DataSourceStatus`.
-    #[inline]
-    pub fn attr_data_source_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataSourceStatus")
-    }
-    /// `Fn::GetAtt` `FailureReasons`.
-    #[inline]
-    pub fn attr_failure_reasons(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("FailureReasons")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DataSourceConfiguration.WebConfiguration.CrawlerConfiguration.UserAgentHeader`.
+        attr_data_source_configuration_web_configuration_crawler_configuration_user_agent_header: ::std::string::String = "DataSourceConfiguration.WebConfiguration.CrawlerConfiguration.UserAgentHeader",
+        /// `Fn::GetAtt` `DataSourceId`.
+        attr_data_source_id: ::std::string::String = "DataSourceId",
+        /// `Fn::GetAtt` `DataSourceStatus`.
+        attr_data_source_status: ::std::string::String = "DataSourceStatus",
+        /// `Fn::GetAtt` `FailureReasons`.
+        attr_failure_reasons: crate::value::List<::std::string::String> = "FailureReasons",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod data_source {
     //! Nested property types and enums of [`DataSource`](super::DataSource).
+
+    pub use crate::cfn::shared::bedrock::S3Location;
+
+    #[deprecated(note = "renamed to `SalesforceSourceAuthType`")]
+    #[doc(hidden)]
+    pub type SalesforceSourceConfigurationAuthType = SalesforceSourceAuthType;
+
+    #[deprecated(note = "renamed to `SharePointSourceAuthType`")]
+    #[doc(hidden)]
+    pub type SharePointSourceConfigurationAuthType = SharePointSourceAuthType;
+
+    #[deprecated(note = "renamed to `SharePointSourceHostType`")]
+    #[doc(hidden)]
+    pub type SharePointSourceConfigurationHostType = SharePointSourceHostType;
 
     /// Specifies a raw data source location to ingest.
     #[derive(Clone)]
@@ -3955,7 +3151,6 @@ pub mod data_source {
 
     impl DataSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::DataSourceType>>) -> Self {
             Self {
                 confluence_configuration: ::std::option::Option::None,
@@ -3969,31 +3164,29 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfluenceConfiguration", self.confluence_configuration);
-            p.set_opt("ManagedKnowledgeBaseConnectorConfiguration", self.managed_knowledge_base_connector_configuration);
-            p.set_opt("S3Configuration", self.s3_configuration);
-            p.set_opt("SalesforceConfiguration", self.salesforce_configuration);
-            p.set_opt("SharePointConfiguration", self.share_point_configuration);
-            p.set("Type", self.type_);
-            p.set_opt("WebConfiguration", self.web_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            confluence_configuration = "ConfluenceConfiguration",
+            managed_knowledge_base_connector_configuration = "ManagedKnowledgeBaseConnectorConfiguration",
+            s3_configuration = "S3Configuration",
+            salesforce_configuration = "SalesforceConfiguration",
+            share_point_configuration = "SharePointConfiguration",
+            web_configuration = "WebConfiguration",
         }
     }
 
-    pub(super) static DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfluenceConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManagedKnowledgeBaseConnectorConfiguration", crate::resource::Rule { shape: Some(&MANAGED_KNOWLEDGE_BASE_CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SalesforceConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SharePointConfiguration", crate::resource::Rule { shape: Some(&SHARE_POINT_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WebConfiguration", crate::resource::Rule { shape: Some(&WEB_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfluenceConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedKnowledgeBaseConnectorConfiguration", crate::resource::Rule { shape: Some(&MANAGED_KNOWLEDGE_BASE_CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SalesforceConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SharePointConfiguration", crate::resource::Rule { shape: Some(&SHARE_POINT_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WebConfiguration", crate::resource::Rule { shape: Some(&WEB_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration information to connect to Confluence as your data source.
     #[derive(Clone)]
@@ -4019,22 +3212,20 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ConfluenceDataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlerConfiguration", self.crawler_configuration);
-            p.set("SourceConfiguration", self.source_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceDataSourceConfiguration;
+        req {
+            source_configuration = "SourceConfiguration",
+        }
+        opt {
+            crawler_configuration = "CrawlerConfiguration",
         }
     }
 
-    pub(super) static CONFLUENCE_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrawlerConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrawlerConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of the Confluence content. For example, configuring specific types of Confluence content.
     #[derive(Clone, Default)]
@@ -4045,20 +3236,16 @@ pub mod data_source {
         pub filter_configuration: ::std::option::Option<crate::cfn::bedrock::data_source::CrawlFilterConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ConfluenceCrawlerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FilterConfiguration", self.filter_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceCrawlerConfiguration;
+        opt {
+            filter_configuration = "FilterConfiguration",
         }
     }
 
-    pub(super) static CONFLUENCE_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FilterConfiguration", crate::resource::Rule { shape: Some(&CRAWL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FilterConfiguration", crate::resource::Rule { shape: Some(&CRAWL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of filtering that you want to apply to certain objects or content of the data source. For example, the PATTERN type is regular expression patterns you can apply to filter your content.
     #[derive(Clone)]
@@ -4075,7 +3262,6 @@ pub mod data_source {
 
     impl CrawlFilterConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::Type>>) -> Self {
             Self {
                 pattern_object_filter: ::std::option::Option::None,
@@ -4084,21 +3270,19 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for CrawlFilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PatternObjectFilter", self.pattern_object_filter);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrawlFilterConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            pattern_object_filter = "PatternObjectFilter",
         }
     }
 
-    pub(super) static CRAWL_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PatternObjectFilter", crate::resource::Rule { shape: Some(&PATTERN_OBJECT_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CRAWL_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PatternObjectFilter", crate::resource::Rule { shape: Some(&PATTERN_OBJECT_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of specific filters applied to your data source content. You can filter out or include certain content.
     #[derive(Clone)]
@@ -4119,20 +3303,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for PatternObjectFilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Filters", self.filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested PatternObjectFilterConfiguration;
+        req {
+            filters = "Filters",
         }
     }
 
-    pub(super) static PATTERN_OBJECT_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&PATTERN_OBJECT_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATTERN_OBJECT_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&PATTERN_OBJECT_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The specific filters applied to your data source content. You can filter out or include certain content.
     #[derive(Clone)]
@@ -4153,7 +3333,6 @@ pub mod data_source {
 
     impl PatternObjectFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 exclusion_filters: ::std::option::Option::None,
@@ -4163,24 +3342,22 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for PatternObjectFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExclusionFilters", self.exclusion_filters);
-            p.set_opt("InclusionFilters", self.inclusion_filters);
-            p.set("ObjectType", self.object_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PatternObjectFilter;
+        req {
+            object_type = "ObjectType",
+        }
+        opt {
+            exclusion_filters = "ExclusionFilters",
+            inclusion_filters = "InclusionFilters",
         }
     }
 
-    pub(super) static PATTERN_OBJECT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ObjectType", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATTERN_OBJECT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ObjectType", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The endpoint information to connect to your Confluence data source.
     #[derive(Clone)]
@@ -4205,7 +3382,6 @@ pub mod data_source {
 
     impl ConfluenceSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::AuthType>>, credentials_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, host_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::HostType>>, host_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth_type: auth_type.into(),
@@ -4216,24 +3392,20 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ConfluenceSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthType", self.auth_type);
-            p.set("CredentialsSecretArn", self.credentials_secret_arn);
-            p.set("HostType", self.host_type);
-            p.set("HostUrl", self.host_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceSourceConfiguration;
+        req {
+            auth_type = "AuthType",
+            credentials_secret_arn = "CredentialsSecretArn",
+            host_type = "HostType",
+            host_url = "HostUrl",
         }
     }
 
-    pub(super) static CONFLUENCE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
-            ("HostUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
+        ("HostUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for managed knowledge base connector data sources.
     #[derive(Clone, Default)]
@@ -4256,24 +3428,20 @@ pub mod data_source {
         pub sync_schedule: ::std::option::Option<crate::cfn::bedrock::data_source::SyncSchedule>,
     }
 
-    impl crate::resource::ToExpr for ManagedKnowledgeBaseConnectorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectorParameters", self.connector_parameters);
-            p.set_opt("DeletionProtectionConfiguration", self.deletion_protection_configuration);
-            p.set_opt("MediaExtractionConfiguration", self.media_extraction_configuration);
-            p.set_opt("SyncSchedule", self.sync_schedule);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedKnowledgeBaseConnectorConfiguration;
+        opt {
+            connector_parameters = "ConnectorParameters",
+            deletion_protection_configuration = "DeletionProtectionConfiguration",
+            media_extraction_configuration = "MediaExtractionConfiguration",
+            sync_schedule = "SyncSchedule",
         }
     }
 
-    pub(super) static MANAGED_KNOWLEDGE_BASE_CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeletionProtectionConfiguration", crate::resource::Rule { shape: Some(&DELETION_PROTECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SyncSchedule", crate::resource::Rule { shape: Some(&SYNC_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_KNOWLEDGE_BASE_CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeletionProtectionConfiguration", crate::resource::Rule { shape: Some(&DELETION_PROTECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SyncSchedule", crate::resource::Rule { shape: Some(&SYNC_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for deletion protection.
     #[derive(Clone)]
@@ -4290,7 +3458,6 @@ pub mod data_source {
 
     impl DeletionProtectionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(deletion_protection_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::EnabledOrDisabledState>>) -> Self {
             Self {
                 deletion_protection_status: deletion_protection_status.into(),
@@ -4299,21 +3466,19 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DeletionProtectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeletionProtectionStatus", self.deletion_protection_status);
-            p.set_opt("DeletionProtectionThreshold", self.deletion_protection_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeletionProtectionConfiguration;
+        req {
+            deletion_protection_status = "DeletionProtectionStatus",
+        }
+        opt {
+            deletion_protection_threshold = "DeletionProtectionThreshold",
         }
     }
 
-    pub(super) static DELETION_PROTECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeletionProtectionThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DELETION_PROTECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeletionProtectionThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for media extraction settings.
     #[derive(Clone, Default)]
@@ -4332,14 +3497,12 @@ pub mod data_source {
         pub video_extraction_configuration: ::std::option::Option<crate::cfn::bedrock::data_source::VideoExtractionConfiguration>,
     }
 
-    impl crate::resource::ToExpr for MediaExtractionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioExtractionConfiguration", self.audio_extraction_configuration);
-            p.set_opt("ImageExtractionConfiguration", self.image_extraction_configuration);
-            p.set_opt("VideoExtractionConfiguration", self.video_extraction_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaExtractionConfiguration;
+        opt {
+            audio_extraction_configuration = "AudioExtractionConfiguration",
+            image_extraction_configuration = "ImageExtractionConfiguration",
+            video_extraction_configuration = "VideoExtractionConfiguration",
         }
     }
 
@@ -4354,7 +3517,6 @@ pub mod data_source {
 
     impl AudioExtractionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(audio_extraction_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::EnabledOrDisabledState>>) -> Self {
             Self {
                 audio_extraction_status: audio_extraction_status.into(),
@@ -4362,12 +3524,10 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for AudioExtractionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AudioExtractionStatus", self.audio_extraction_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioExtractionConfiguration;
+        req {
+            audio_extraction_status = "AudioExtractionStatus",
         }
     }
 
@@ -4382,7 +3542,6 @@ pub mod data_source {
 
     impl ImageExtractionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image_extraction_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::EnabledOrDisabledState>>) -> Self {
             Self {
                 image_extraction_status: image_extraction_status.into(),
@@ -4390,12 +3549,10 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ImageExtractionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ImageExtractionStatus", self.image_extraction_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageExtractionConfiguration;
+        req {
+            image_extraction_status = "ImageExtractionStatus",
         }
     }
 
@@ -4410,7 +3567,6 @@ pub mod data_source {
 
     impl VideoExtractionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(video_extraction_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::EnabledOrDisabledState>>) -> Self {
             Self {
                 video_extraction_status: video_extraction_status.into(),
@@ -4418,12 +3574,10 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for VideoExtractionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VideoExtractionStatus", self.video_extraction_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoExtractionConfiguration;
+        req {
+            video_extraction_status = "VideoExtractionStatus",
         }
     }
 
@@ -4444,22 +3598,18 @@ pub mod data_source {
         pub weekly: ::std::option::Option<crate::cfn::bedrock::data_source::WeeklySchedule>,
     }
 
-    impl crate::resource::ToExpr for SyncSchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Daily", self.daily);
-            p.set_opt("Monthly", self.monthly);
-            p.set_opt("Weekly", self.weekly);
-            p.into_expr()
+    crate::resource::props! {
+        nested SyncSchedule;
+        opt {
+            daily = "Daily",
+            monthly = "Monthly",
+            weekly = "Weekly",
         }
     }
 
-    pub(super) static SYNC_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Monthly", crate::resource::Rule { shape: Some(&MONTHLY_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SYNC_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Monthly", crate::resource::Rule { shape: Some(&MONTHLY_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A monthly refresh on a specified day of the month.
     #[derive(Clone)]
@@ -4480,20 +3630,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for MonthlySchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DayOfMonth", self.day_of_month);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonthlySchedule;
+        req {
+            day_of_month = "DayOfMonth",
         }
     }
 
-    pub(super) static MONTHLY_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DayOfMonth", crate::resource::Rule { shape: Some(&DAY_OF_MONTH_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MONTHLY_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DayOfMonth", crate::resource::Rule { shape: Some(&DAY_OF_MONTH_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Day of the month on which a monthly refresh runs. Exactly one variant is set: an explicit day number, or the last calendar day of the month.
     #[derive(Clone, Default)]
@@ -4508,21 +3654,17 @@ pub mod data_source {
         pub last_day_of_month: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for DayOfMonth {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DayNumber", self.day_number);
-            p.set_opt("LastDayOfMonth", self.last_day_of_month);
-            p.into_expr()
+    crate::resource::props! {
+        nested DayOfMonth;
+        opt {
+            day_number = "DayNumber",
+            last_day_of_month = "LastDayOfMonth",
         }
     }
 
-    pub(super) static DAY_OF_MONTH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DayNumber", crate::resource::Rule { min: Some(1.0), max: Some(28.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DAY_OF_MONTH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DayNumber", crate::resource::Rule { min: Some(1.0), max: Some(28.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A weekly refresh on a specified day of the week.
     #[derive(Clone)]
@@ -4535,7 +3677,6 @@ pub mod data_source {
 
     impl WeeklySchedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(day_of_week: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::DayOfWeek>>) -> Self {
             Self {
                 day_of_week: day_of_week.into(),
@@ -4543,12 +3684,10 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for WeeklySchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DayOfWeek", self.day_of_week);
-            p.into_expr()
+    crate::resource::props! {
+        nested WeeklySchedule;
+        req {
+            day_of_week = "DayOfWeek",
         }
     }
 
@@ -4571,7 +3710,6 @@ pub mod data_source {
 
     impl S3DataSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -4581,24 +3719,22 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for S3DataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketArn", self.bucket_arn);
-            p.set_opt("BucketOwnerAccountId", self.bucket_owner_account_id);
-            p.set_opt("InclusionPrefixes", self.inclusion_prefixes);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DataSourceConfiguration;
+        req {
+            bucket_arn = "BucketArn",
+        }
+        opt {
+            bucket_owner_account_id = "BucketOwnerAccountId",
+            inclusion_prefixes = "InclusionPrefixes",
         }
     }
 
-    pub(super) static S3_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("BucketOwnerAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("InclusionPrefixes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("BucketOwnerAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("InclusionPrefixes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration information to connect to Salesforce as your data source.
     #[derive(Clone)]
@@ -4624,22 +3760,20 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceDataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlerConfiguration", self.crawler_configuration);
-            p.set("SourceConfiguration", self.source_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceDataSourceConfiguration;
+        req {
+            source_configuration = "SourceConfiguration",
+        }
+        opt {
+            crawler_configuration = "CrawlerConfiguration",
         }
     }
 
-    pub(super) static SALESFORCE_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrawlerConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrawlerConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of filtering the Salesforce content. For example, configuring regular expression patterns to include or exclude certain content.
     #[derive(Clone, Default)]
@@ -4650,20 +3784,16 @@ pub mod data_source {
         pub filter_configuration: ::std::option::Option<crate::cfn::bedrock::data_source::CrawlFilterConfiguration>,
     }
 
-    impl crate::resource::ToExpr for SalesforceCrawlerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FilterConfiguration", self.filter_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceCrawlerConfiguration;
+        opt {
+            filter_configuration = "FilterConfiguration",
         }
     }
 
-    pub(super) static SALESFORCE_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FilterConfiguration", crate::resource::Rule { shape: Some(&CRAWL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FilterConfiguration", crate::resource::Rule { shape: Some(&CRAWL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The endpoint information to connect to your Salesforce data source.
     #[derive(Clone)]
@@ -4671,7 +3801,7 @@ pub mod data_source {
         /// The supported authentication type to authenticate and connect to your Salesforce instance.
         ///
         /// CloudFormation property `AuthType`; required.
-        pub auth_type: crate::value::Val<crate::cfn::bedrock::data_source::SalesforceSourceConfigurationAuthType>,
+        pub auth_type: crate::value::Val<crate::cfn::bedrock::data_source::SalesforceSourceAuthType>,
         /// The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your Salesforce instance URL. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see Salesforce connection configuration.
         ///
         /// CloudFormation property `CredentialsSecretArn`; required.
@@ -4684,8 +3814,7 @@ pub mod data_source {
 
     impl SalesforceSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::SalesforceSourceConfigurationAuthType>>, credentials_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, host_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+        pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::SalesforceSourceAuthType>>, credentials_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, host_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth_type: auth_type.into(),
                 credentials_secret_arn: credentials_secret_arn.into(),
@@ -4694,23 +3823,19 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthType", self.auth_type);
-            p.set("CredentialsSecretArn", self.credentials_secret_arn);
-            p.set("HostUrl", self.host_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceSourceConfiguration;
+        req {
+            auth_type = "AuthType",
+            credentials_secret_arn = "CredentialsSecretArn",
+            host_url = "HostUrl",
         }
     }
 
-    pub(super) static SALESFORCE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
-            ("HostUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
+        ("HostUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration information to connect to SharePoint as your data source.
     #[derive(Clone)]
@@ -4736,22 +3861,20 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SharePointDataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlerConfiguration", self.crawler_configuration);
-            p.set("SourceConfiguration", self.source_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SharePointDataSourceConfiguration;
+        req {
+            source_configuration = "SourceConfiguration",
+        }
+        opt {
+            crawler_configuration = "CrawlerConfiguration",
         }
     }
 
-    pub(super) static SHARE_POINT_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrawlerConfiguration", crate::resource::Rule { shape: Some(&SHARE_POINT_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceConfiguration", crate::resource::Rule { shape: Some(&SHARE_POINT_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SHARE_POINT_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrawlerConfiguration", crate::resource::Rule { shape: Some(&SHARE_POINT_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceConfiguration", crate::resource::Rule { shape: Some(&SHARE_POINT_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of the SharePoint content. For example, configuring specific types of SharePoint content.
     #[derive(Clone, Default)]
@@ -4762,20 +3885,16 @@ pub mod data_source {
         pub filter_configuration: ::std::option::Option<crate::cfn::bedrock::data_source::CrawlFilterConfiguration>,
     }
 
-    impl crate::resource::ToExpr for SharePointCrawlerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FilterConfiguration", self.filter_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SharePointCrawlerConfiguration;
+        opt {
+            filter_configuration = "FilterConfiguration",
         }
     }
 
-    pub(super) static SHARE_POINT_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FilterConfiguration", crate::resource::Rule { shape: Some(&CRAWL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SHARE_POINT_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FilterConfiguration", crate::resource::Rule { shape: Some(&CRAWL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The endpoint information to connect to your SharePoint data source.
     #[derive(Clone)]
@@ -4783,7 +3902,7 @@ pub mod data_source {
         /// The supported authentication type to authenticate and connect to your SharePoint site/sites.
         ///
         /// CloudFormation property `AuthType`; required.
-        pub auth_type: crate::value::Val<crate::cfn::bedrock::data_source::SharePointSourceConfigurationAuthType>,
+        pub auth_type: crate::value::Val<crate::cfn::bedrock::data_source::SharePointSourceAuthType>,
         /// The Amazon Resource Name of an AWS Secrets Manager secret that stores your authentication credentials for your SharePoint site/sites. For more information on the key-value pairs that must be included in your secret, depending on your authentication type, see SharePoint connection configuration.
         ///
         /// CloudFormation property `CredentialsSecretArn`; required.
@@ -4795,7 +3914,7 @@ pub mod data_source {
         /// The supported host type, whether online/cloud or server/on-premises.
         ///
         /// CloudFormation property `HostType`; required.
-        pub host_type: crate::value::Val<crate::cfn::bedrock::data_source::SharePointSourceConfigurationHostType>,
+        pub host_type: crate::value::Val<crate::cfn::bedrock::data_source::SharePointSourceHostType>,
         /// A list of one or more SharePoint site URLs.
         ///
         /// CloudFormation property `SiteUrls`; required.
@@ -4808,8 +3927,7 @@ pub mod data_source {
 
     impl SharePointSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::SharePointSourceConfigurationAuthType>>, credentials_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, host_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::SharePointSourceConfigurationHostType>>, site_urls: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
+        pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::SharePointSourceAuthType>>, credentials_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, host_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::SharePointSourceHostType>>, site_urls: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 auth_type: auth_type.into(),
                 credentials_secret_arn: credentials_secret_arn.into(),
@@ -4821,28 +3939,26 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SharePointSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthType", self.auth_type);
-            p.set("CredentialsSecretArn", self.credentials_secret_arn);
-            p.set("Domain", self.domain);
-            p.set("HostType", self.host_type);
-            p.set("SiteUrls", self.site_urls);
-            p.set_opt("TenantId", self.tenant_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SharePointSourceConfiguration;
+        req {
+            auth_type = "AuthType",
+            credentials_secret_arn = "CredentialsSecretArn",
+            domain = "Domain",
+            host_type = "HostType",
+            site_urls = "SiteUrls",
+        }
+        opt {
+            tenant_id = "TenantId",
         }
     }
 
-    pub(super) static SHARE_POINT_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
-            ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-            ("SiteUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TenantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SHARE_POINT_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
+        ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+        ("SiteUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TenantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures a web data source location.
     #[derive(Clone)]
@@ -4868,22 +3984,20 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for WebDataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlerConfiguration", self.crawler_configuration);
-            p.set("SourceConfiguration", self.source_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebDataSourceConfiguration;
+        req {
+            source_configuration = "SourceConfiguration",
+        }
+        opt {
+            crawler_configuration = "CrawlerConfiguration",
         }
     }
 
-    pub(super) static WEB_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrawlerConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceConfiguration", crate::resource::Rule { shape: Some(&WEB_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrawlerConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceConfiguration", crate::resource::Rule { shape: Some(&WEB_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for the web crawler.
     #[derive(Clone, Default)]
@@ -4914,29 +4028,25 @@ pub mod data_source {
         pub user_agent_header: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for WebCrawlerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlerLimits", self.crawler_limits);
-            p.set_opt("ExclusionFilters", self.exclusion_filters);
-            p.set_opt("InclusionFilters", self.inclusion_filters);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("UserAgent", self.user_agent);
-            p.set_opt("UserAgentHeader", self.user_agent_header);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebCrawlerConfiguration;
+        opt {
+            crawler_limits = "CrawlerLimits",
+            exclusion_filters = "ExclusionFilters",
+            inclusion_filters = "InclusionFilters",
+            scope = "Scope",
+            user_agent = "UserAgent",
+            user_agent_header = "UserAgentHeader",
         }
     }
 
-    pub(super) static WEB_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrawlerLimits", crate::resource::Rule { shape: Some(&WEB_CRAWLER_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UserAgent", crate::resource::Rule { min_len: Some(15), max_len: Some(40), ..crate::resource::Rule::NONE }),
-            ("UserAgentHeader", crate::resource::Rule { min_len: Some(61), max_len: Some(86), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrawlerLimits", crate::resource::Rule { shape: Some(&WEB_CRAWLER_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UserAgent", crate::resource::Rule { min_len: Some(15), max_len: Some(40), ..crate::resource::Rule::NONE }),
+        ("UserAgentHeader", crate::resource::Rule { min_len: Some(61), max_len: Some(86), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Limit settings for the web crawler.
     #[derive(Clone, Default)]
@@ -4951,22 +4061,18 @@ pub mod data_source {
         pub rate_limit: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WebCrawlerLimits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxPages", self.max_pages);
-            p.set_opt("RateLimit", self.rate_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebCrawlerLimits;
+        opt {
+            max_pages = "MaxPages",
+            rate_limit = "RateLimit",
         }
     }
 
-    pub(super) static WEB_CRAWLER_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxPages", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("RateLimit", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CRAWLER_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxPages", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("RateLimit", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A web source configuration.
     #[derive(Clone)]
@@ -4987,20 +4093,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for WebSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("UrlConfiguration", self.url_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebSourceConfiguration;
+        req {
+            url_configuration = "UrlConfiguration",
         }
     }
 
-    pub(super) static WEB_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UrlConfiguration", crate::resource::Rule { shape: Some(&URL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UrlConfiguration", crate::resource::Rule { shape: Some(&URL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A url configuration.
     #[derive(Clone)]
@@ -5021,20 +4123,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for UrlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SeedUrls", self.seed_urls);
-            p.into_expr()
+    crate::resource::props! {
+        nested UrlConfiguration;
+        req {
+            seed_urls = "SeedUrls",
         }
     }
 
-    pub(super) static URL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SeedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&SEED_URL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static URL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SeedUrls", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&SEED_URL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A seed url object.
     #[derive(Clone)]
@@ -5047,7 +4145,6 @@ pub mod data_source {
 
     impl SeedUrl {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 url: url.into(),
@@ -5055,20 +4152,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SeedUrl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SeedUrl;
+        req {
+            url = "Url",
         }
     }
 
-    pub(super) static SEED_URL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Url", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEED_URL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Url", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://[A-Za-z0-9][^\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains details about the server-side encryption for the data source.
     #[derive(Clone, Default)]
@@ -5079,20 +4172,16 @@ pub mod data_source {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServerSideEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerSideEncryptionConfiguration;
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details about how to chunk the documents in the data source. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried.
     #[derive(Clone, Default)]
@@ -5115,26 +4204,22 @@ pub mod data_source {
         pub parsing_configuration: ::std::option::Option<crate::cfn::bedrock::data_source::ParsingConfiguration>,
     }
 
-    impl crate::resource::ToExpr for VectorIngestionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChunkingConfiguration", self.chunking_configuration);
-            p.set_opt("ContextEnrichmentConfiguration", self.context_enrichment_configuration);
-            p.set_opt("CustomTransformationConfiguration", self.custom_transformation_configuration);
-            p.set_opt("ParsingConfiguration", self.parsing_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorIngestionConfiguration;
+        opt {
+            chunking_configuration = "ChunkingConfiguration",
+            context_enrichment_configuration = "ContextEnrichmentConfiguration",
+            custom_transformation_configuration = "CustomTransformationConfiguration",
+            parsing_configuration = "ParsingConfiguration",
         }
     }
 
-    pub(super) static VECTOR_INGESTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChunkingConfiguration", crate::resource::Rule { shape: Some(&CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ContextEnrichmentConfiguration", crate::resource::Rule { shape: Some(&CONTEXT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomTransformationConfiguration", crate::resource::Rule { shape: Some(&CUSTOM_TRANSFORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParsingConfiguration", crate::resource::Rule { shape: Some(&PARSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VECTOR_INGESTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChunkingConfiguration", crate::resource::Rule { shape: Some(&CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ContextEnrichmentConfiguration", crate::resource::Rule { shape: Some(&CONTEXT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomTransformationConfiguration", crate::resource::Rule { shape: Some(&CUSTOM_TRANSFORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParsingConfiguration", crate::resource::Rule { shape: Some(&PARSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details about how to chunk the documents in the data source. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried.
     #[derive(Clone)]
@@ -5159,7 +4244,6 @@ pub mod data_source {
 
     impl ChunkingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(chunking_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::ChunkingStrategy>>) -> Self {
             Self {
                 chunking_strategy: chunking_strategy.into(),
@@ -5170,25 +4254,23 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ChunkingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChunkingStrategy", self.chunking_strategy);
-            p.set_opt("FixedSizeChunkingConfiguration", self.fixed_size_chunking_configuration);
-            p.set_opt("HierarchicalChunkingConfiguration", self.hierarchical_chunking_configuration);
-            p.set_opt("SemanticChunkingConfiguration", self.semantic_chunking_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChunkingConfiguration;
+        req {
+            chunking_strategy = "ChunkingStrategy",
+        }
+        opt {
+            fixed_size_chunking_configuration = "FixedSizeChunkingConfiguration",
+            hierarchical_chunking_configuration = "HierarchicalChunkingConfiguration",
+            semantic_chunking_configuration = "SemanticChunkingConfiguration",
         }
     }
 
-    pub(super) static CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedSizeChunkingConfiguration", crate::resource::Rule { shape: Some(&FIXED_SIZE_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HierarchicalChunkingConfiguration", crate::resource::Rule { shape: Some(&HIERARCHICAL_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SemanticChunkingConfiguration", crate::resource::Rule { shape: Some(&SEMANTIC_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedSizeChunkingConfiguration", crate::resource::Rule { shape: Some(&FIXED_SIZE_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HierarchicalChunkingConfiguration", crate::resource::Rule { shape: Some(&HIERARCHICAL_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SemanticChunkingConfiguration", crate::resource::Rule { shape: Some(&SEMANTIC_CHUNKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for when you choose fixed-size chunking. If you set the chunkingStrategy as NONE, exclude this field.
     #[derive(Clone)]
@@ -5205,7 +4287,6 @@ pub mod data_source {
 
     impl FixedSizeChunkingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_tokens: impl ::std::convert::Into<crate::value::Val<i64>>, overlap_percentage: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_tokens: max_tokens.into(),
@@ -5214,22 +4295,18 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for FixedSizeChunkingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxTokens", self.max_tokens);
-            p.set("OverlapPercentage", self.overlap_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested FixedSizeChunkingConfiguration;
+        req {
+            max_tokens = "MaxTokens",
+            overlap_percentage = "OverlapPercentage",
         }
     }
 
-    pub(super) static FIXED_SIZE_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("OverlapPercentage", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIXED_SIZE_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("OverlapPercentage", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for when you choose hierarchical chunking. If you set the chunkingStrategy as NONE, exclude this field.
     #[derive(Clone)]
@@ -5246,7 +4323,6 @@ pub mod data_source {
 
     impl HierarchicalChunkingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(level_configurations: ::std::vec::Vec<crate::cfn::bedrock::data_source::HierarchicalChunkingLevelConfiguration>, overlap_tokens: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 level_configurations,
@@ -5255,22 +4331,18 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for HierarchicalChunkingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LevelConfigurations", self.level_configurations);
-            p.set("OverlapTokens", self.overlap_tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested HierarchicalChunkingConfiguration;
+        req {
+            level_configurations = "LevelConfigurations",
+            overlap_tokens = "OverlapTokens",
         }
     }
 
-    pub(super) static HIERARCHICAL_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LevelConfigurations", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OverlapTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HIERARCHICAL_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LevelConfigurations", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OverlapTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Token settings for a layer in a hierarchical chunking configuration.
     #[derive(Clone)]
@@ -5283,7 +4355,6 @@ pub mod data_source {
 
     impl HierarchicalChunkingLevelConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_tokens: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_tokens: max_tokens.into(),
@@ -5291,20 +4362,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for HierarchicalChunkingLevelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxTokens", self.max_tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested HierarchicalChunkingLevelConfiguration;
+        req {
+            max_tokens = "MaxTokens",
         }
     }
 
-    pub(super) static HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), max: Some(8192.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), max: Some(8192.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for when you choose semantic chunking. If you set the chunkingStrategy as NONE, exclude this field.
     #[derive(Clone)]
@@ -5325,7 +4392,6 @@ pub mod data_source {
 
     impl SemanticChunkingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(breakpoint_percentile_threshold: impl ::std::convert::Into<crate::value::Val<i64>>, buffer_size: impl ::std::convert::Into<crate::value::Val<i64>>, max_tokens: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 breakpoint_percentile_threshold: breakpoint_percentile_threshold.into(),
@@ -5335,24 +4401,20 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SemanticChunkingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BreakpointPercentileThreshold", self.breakpoint_percentile_threshold);
-            p.set("BufferSize", self.buffer_size);
-            p.set("MaxTokens", self.max_tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested SemanticChunkingConfiguration;
+        req {
+            breakpoint_percentile_threshold = "BreakpointPercentileThreshold",
+            buffer_size = "BufferSize",
+            max_tokens = "MaxTokens",
         }
     }
 
-    pub(super) static SEMANTIC_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BreakpointPercentileThreshold", crate::resource::Rule { min: Some(50.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-            ("BufferSize", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEMANTIC_CHUNKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BreakpointPercentileThreshold", crate::resource::Rule { min: Some(50.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+        ("BufferSize", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Additional Enrichment Configuration for example when using GraphRag.
     #[derive(Clone)]
@@ -5369,7 +4431,6 @@ pub mod data_source {
 
     impl ContextEnrichmentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::ContextEnrichmentType>>) -> Self {
             Self {
                 bedrock_foundation_model_configuration: ::std::option::Option::None,
@@ -5378,21 +4439,19 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ContextEnrichmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockFoundationModelConfiguration", self.bedrock_foundation_model_configuration);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContextEnrichmentConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            bedrock_foundation_model_configuration = "BedrockFoundationModelConfiguration",
         }
     }
 
-    pub(super) static CONTEXT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockFoundationModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_FOUNDATION_MODEL_CONTEXT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTEXT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockFoundationModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_FOUNDATION_MODEL_CONTEXT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Bedrock Foundation Model configuration to be used for Context Enrichment.
     #[derive(Clone)]
@@ -5409,7 +4468,6 @@ pub mod data_source {
 
     impl BedrockFoundationModelContextEnrichmentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enrichment_strategy_configuration: crate::cfn::bedrock::data_source::EnrichmentStrategyConfiguration, model_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 enrichment_strategy_configuration,
@@ -5418,21 +4476,17 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for BedrockFoundationModelContextEnrichmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnrichmentStrategyConfiguration", self.enrichment_strategy_configuration);
-            p.set("ModelArn", self.model_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockFoundationModelContextEnrichmentConfiguration;
+        req {
+            enrichment_strategy_configuration = "EnrichmentStrategyConfiguration",
+            model_arn = "ModelArn",
         }
     }
 
-    pub(super) static BEDROCK_FOUNDATION_MODEL_CONTEXT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:(bedrock):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_FOUNDATION_MODEL_CONTEXT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:(bedrock):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Strategy to be used when using Bedrock Foundation Model for Context Enrichment.
     #[derive(Clone)]
@@ -5445,7 +4499,6 @@ pub mod data_source {
 
     impl EnrichmentStrategyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(method: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::EnrichmentStrategyMethod>>) -> Self {
             Self {
                 method: method.into(),
@@ -5453,12 +4506,10 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for EnrichmentStrategyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Method", self.method);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnrichmentStrategyConfiguration;
+        req {
+            method = "Method",
         }
     }
 
@@ -5486,22 +4537,18 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for CustomTransformationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IntermediateStorage", self.intermediate_storage);
-            p.set("Transformations", self.transformations);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomTransformationConfiguration;
+        req {
+            intermediate_storage = "IntermediateStorage",
+            transformations = "Transformations",
         }
     }
 
-    pub(super) static CUSTOM_TRANSFORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntermediateStorage", crate::resource::Rule { shape: Some(&INTERMEDIATE_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Transformations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_TRANSFORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntermediateStorage", crate::resource::Rule { shape: Some(&INTERMEDIATE_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Transformations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A location for storing content from data sources temporarily as it is processed by custom components in the ingestion pipeline.
     #[derive(Clone)]
@@ -5509,67 +4556,29 @@ pub mod data_source {
         /// An Amazon S3 location.
         ///
         /// CloudFormation property `S3Location`; required.
-        pub s3_location: crate::cfn::bedrock::data_source::S3Location,
+        pub s3_location: crate::cfn::shared::bedrock::S3Location,
     }
 
     impl IntermediateStorage {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(s3_location: crate::cfn::bedrock::data_source::S3Location) -> Self {
+        pub fn new(s3_location: crate::cfn::shared::bedrock::S3Location) -> Self {
             Self {
                 s3_location,
             }
         }
     }
 
-    impl crate::resource::ToExpr for IntermediateStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntermediateStorage;
+        req {
+            s3_location = "S3Location",
         }
     }
 
-    pub(super) static INTERMEDIATE_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// An Amazon S3 location.
-    #[derive(Clone)]
-    pub struct S3Location {
-        /// The location's URI
-        ///
-        /// CloudFormation property `URI`; required.
-        pub uri: crate::value::Val<::std::string::String>,
-    }
-
-    impl S3Location {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                uri: uri.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("URI", self.uri);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("URI", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^s3://.{1,128}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERMEDIATE_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Location", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Lambda function that processes documents.
     #[derive(Clone)]
@@ -5586,7 +4595,6 @@ pub mod data_source {
 
     impl Transformation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(step_to_apply: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::StepToApply>>, transformation_function: crate::cfn::bedrock::data_source::TransformationFunction) -> Self {
             Self {
                 step_to_apply: step_to_apply.into(),
@@ -5595,21 +4603,17 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for Transformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StepToApply", self.step_to_apply);
-            p.set("TransformationFunction", self.transformation_function);
-            p.into_expr()
+    crate::resource::props! {
+        nested Transformation;
+        req {
+            step_to_apply = "StepToApply",
+            transformation_function = "TransformationFunction",
         }
     }
 
-    pub(super) static TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TransformationFunction", crate::resource::Rule { shape: Some(&TRANSFORMATION_FUNCTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TransformationFunction", crate::resource::Rule { shape: Some(&TRANSFORMATION_FUNCTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Lambda function that processes documents.
     #[derive(Clone)]
@@ -5630,20 +4634,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for TransformationFunction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TransformationLambdaConfiguration", self.transformation_lambda_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransformationFunction;
+        req {
+            transformation_lambda_configuration = "TransformationLambdaConfiguration",
         }
     }
 
-    pub(super) static TRANSFORMATION_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TransformationLambdaConfiguration", crate::resource::Rule { shape: Some(&TRANSFORMATION_LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSFORMATION_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TransformationLambdaConfiguration", crate::resource::Rule { shape: Some(&TRANSFORMATION_LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Lambda function that processes documents.
     #[derive(Clone)]
@@ -5656,7 +4656,6 @@ pub mod data_source {
 
     impl TransformationLambdaConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambda_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 lambda_arn: lambda_arn.into(),
@@ -5664,20 +4663,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for TransformationLambdaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaArn", self.lambda_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransformationLambdaConfiguration;
+        req {
+            lambda_arn = "LambdaArn",
         }
     }
 
-    pub(super) static TRANSFORMATION_LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSFORMATION_LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings for parsing document contents
     #[derive(Clone)]
@@ -5698,7 +4693,6 @@ pub mod data_source {
 
     impl ParsingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parsing_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::data_source::ParsingStrategy>>) -> Self {
             Self {
                 bedrock_data_automation_configuration: ::std::option::Option::None,
@@ -5708,22 +4702,20 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ParsingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockDataAutomationConfiguration", self.bedrock_data_automation_configuration);
-            p.set_opt("BedrockFoundationModelConfiguration", self.bedrock_foundation_model_configuration);
-            p.set("ParsingStrategy", self.parsing_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParsingConfiguration;
+        req {
+            parsing_strategy = "ParsingStrategy",
+        }
+        opt {
+            bedrock_data_automation_configuration = "BedrockDataAutomationConfiguration",
+            bedrock_foundation_model_configuration = "BedrockFoundationModelConfiguration",
         }
     }
 
-    pub(super) static PARSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockFoundationModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_FOUNDATION_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockFoundationModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_FOUNDATION_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings for a Bedrock Data Automation used to parse documents for a data source.
     #[derive(Clone, Default)]
@@ -5734,12 +4726,10 @@ pub mod data_source {
         pub parsing_modality: ::std::option::Option<crate::value::Val<crate::cfn::bedrock::data_source::ParsingModality>>,
     }
 
-    impl crate::resource::ToExpr for BedrockDataAutomationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ParsingModality", self.parsing_modality);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockDataAutomationConfiguration;
+        opt {
+            parsing_modality = "ParsingModality",
         }
     }
 
@@ -5762,7 +4752,6 @@ pub mod data_source {
 
     impl BedrockFoundationModelConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 model_arn: model_arn.into(),
@@ -5772,23 +4761,21 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for BedrockFoundationModelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ModelArn", self.model_arn);
-            p.set_opt("ParsingModality", self.parsing_modality);
-            p.set_opt("ParsingPrompt", self.parsing_prompt);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockFoundationModelConfiguration;
+        req {
+            model_arn = "ModelArn",
+        }
+        opt {
+            parsing_modality = "ParsingModality",
+            parsing_prompt = "ParsingPrompt",
         }
     }
 
-    pub(super) static BEDROCK_FOUNDATION_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:(bedrock):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
-            ("ParsingPrompt", crate::resource::Rule { shape: Some(&PARSING_PROMPT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_FOUNDATION_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:(bedrock):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
+        ("ParsingPrompt", crate::resource::Rule { shape: Some(&PARSING_PROMPT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Instructions for interpreting the contents of a document.
     #[derive(Clone)]
@@ -5801,7 +4788,6 @@ pub mod data_source {
 
     impl ParsingPrompt {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parsing_prompt_text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parsing_prompt_text: parsing_prompt_text.into(),
@@ -5809,23 +4795,19 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ParsingPrompt {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParsingPromptText", self.parsing_prompt_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParsingPrompt;
+        req {
+            parsing_prompt_text = "ParsingPromptText",
         }
     }
 
-    pub(super) static PARSING_PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParsingPromptText", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSING_PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParsingPromptText", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The deletion policy for the data source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataDeletionPolicy {
         /// `RETAIN`
         Retain,
@@ -5833,34 +4815,19 @@ pub mod data_source {
         Delete,
     }
 
-    impl crate::value::CfnEnum for DataDeletionPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Retain => "RETAIN",
-                Self::Delete => "DELETE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataDeletionPolicy, ["RETAIN", "DELETE"]);
 
     /// The crawl filter type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PATTERN`
         Pattern,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pattern => "PATTERN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["PATTERN"]);
 
     /// The supported authentication type to authenticate and connect to your Confluence instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `BASIC`
         Basic,
@@ -5868,34 +4835,19 @@ pub mod data_source {
         Oauth2ClientCredentials,
     }
 
-    impl crate::value::CfnEnum for AuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Oauth2ClientCredentials => "OAUTH2_CLIENT_CREDENTIALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthType, ["BASIC", "OAUTH2_CLIENT_CREDENTIALS"]);
 
     /// The supported host type, whether online/cloud or server/on-premises.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostType {
         /// `SAAS`
         Saas,
     }
 
-    impl crate::value::CfnEnum for HostType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Saas => "SAAS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HostType, ["SAAS"]);
 
     /// Indicates whether a feature is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnabledOrDisabledState {
         /// `ENABLED`
         Enabled,
@@ -5903,18 +4855,10 @@ pub mod data_source {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for EnabledOrDisabledState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnabledOrDisabledState, ["ENABLED", "DISABLED"]);
 
     /// Day of the week.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `SUNDAY`
         Sunday,
@@ -5932,74 +4876,39 @@ pub mod data_source {
         Saturday,
     }
 
-    impl crate::value::CfnEnum for DayOfWeek {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sunday => "SUNDAY",
-                Self::Monday => "MONDAY",
-                Self::Tuesday => "TUESDAY",
-                Self::Wednesday => "WEDNESDAY",
-                Self::Thursday => "THURSDAY",
-                Self::Friday => "FRIDAY",
-                Self::Saturday => "SATURDAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DayOfWeek, ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]);
 
     /// The supported authentication type to authenticate and connect to your Salesforce instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SalesforceSourceConfigurationAuthType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SalesforceSourceAuthType {
         /// `OAUTH2_CLIENT_CREDENTIALS`
         Oauth2ClientCredentials,
     }
 
-    impl crate::value::CfnEnum for SalesforceSourceConfigurationAuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Oauth2ClientCredentials => "OAUTH2_CLIENT_CREDENTIALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SalesforceSourceAuthType, ["OAUTH2_CLIENT_CREDENTIALS"]);
 
     /// The supported authentication type to authenticate and connect to your SharePoint site/sites.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SharePointSourceConfigurationAuthType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SharePointSourceAuthType {
         /// `OAUTH2_CLIENT_CREDENTIALS`
         Oauth2ClientCredentials,
         /// `OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS`
         Oauth2SharepointAppOnlyClientCredentials,
     }
 
-    impl crate::value::CfnEnum for SharePointSourceConfigurationAuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Oauth2ClientCredentials => "OAUTH2_CLIENT_CREDENTIALS",
-                Self::Oauth2SharepointAppOnlyClientCredentials => "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SharePointSourceAuthType, ["OAUTH2_CLIENT_CREDENTIALS", "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS"]);
 
     /// The supported host type, whether online/cloud or server/on-premises.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SharePointSourceConfigurationHostType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SharePointSourceHostType {
         /// `ONLINE`
         Online,
     }
 
-    impl crate::value::CfnEnum for SharePointSourceConfigurationHostType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Online => "ONLINE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SharePointSourceHostType, ["ONLINE"]);
 
     /// The type of the data source location.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSourceType {
         /// `S3`
         S3,
@@ -6019,24 +4928,10 @@ pub mod data_source {
         ManagedKnowledgeBaseConnector,
     }
 
-    impl crate::value::CfnEnum for DataSourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-                Self::Confluence => "CONFLUENCE",
-                Self::Salesforce => "SALESFORCE",
-                Self::Sharepoint => "SHAREPOINT",
-                Self::Web => "WEB",
-                Self::Custom => "CUSTOM",
-                Self::RedshiftMetadata => "REDSHIFT_METADATA",
-                Self::ManagedKnowledgeBaseConnector => "MANAGED_KNOWLEDGE_BASE_CONNECTOR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataSourceType, ["S3", "CONFLUENCE", "SALESFORCE", "SHAREPOINT", "WEB", "CUSTOM", "REDSHIFT_METADATA", "MANAGED_KNOWLEDGE_BASE_CONNECTOR"]);
 
     /// The scope that a web crawl job will be restricted to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebScopeType {
         /// `HOST_ONLY`
         HostOnly,
@@ -6044,18 +4939,10 @@ pub mod data_source {
         Subdomains,
     }
 
-    impl crate::value::CfnEnum for WebScopeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HostOnly => "HOST_ONLY",
-                Self::Subdomains => "SUBDOMAINS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WebScopeType, ["HOST_ONLY", "SUBDOMAINS"]);
 
     /// Knowledge base can split your source data into chunks. A chunk refers to an excerpt from a data source that is returned when the knowledge base that it belongs to is queried. You have the following options for chunking your data. If you opt for NONE, then you may want to pre-process your files by splitting them up such that each file corresponds to a chunk.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChunkingStrategy {
         /// `FIXED_SIZE`
         FixedSize,
@@ -6067,84 +4954,46 @@ pub mod data_source {
         Semantic,
     }
 
-    impl crate::value::CfnEnum for ChunkingStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FixedSize => "FIXED_SIZE",
-                Self::None => "NONE",
-                Self::Hierarchical => "HIERARCHICAL",
-                Self::Semantic => "SEMANTIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ChunkingStrategy, ["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]);
 
     /// Enrichment Strategy method.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnrichmentStrategyMethod {
         /// `CHUNK_ENTITY_EXTRACTION`
         ChunkEntityExtraction,
     }
 
-    impl crate::value::CfnEnum for EnrichmentStrategyMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ChunkEntityExtraction => "CHUNK_ENTITY_EXTRACTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnrichmentStrategyMethod, ["CHUNK_ENTITY_EXTRACTION"]);
 
     /// Enrichment type to be used for the vector database.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContextEnrichmentType {
         /// `BEDROCK_FOUNDATION_MODEL`
         BedrockFoundationModel,
     }
 
-    impl crate::value::CfnEnum for ContextEnrichmentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BedrockFoundationModel => "BEDROCK_FOUNDATION_MODEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContextEnrichmentType, ["BEDROCK_FOUNDATION_MODEL"]);
 
     /// When the service applies the transformation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StepToApply {
         /// `POST_CHUNKING`
         PostChunking,
     }
 
-    impl crate::value::CfnEnum for StepToApply {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PostChunking => "POST_CHUNKING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StepToApply, ["POST_CHUNKING"]);
 
     /// Determine how will parsed content be stored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParsingModality {
         /// `MULTIMODAL`
         Multimodal,
     }
 
-    impl crate::value::CfnEnum for ParsingModality {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Multimodal => "MULTIMODAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ParsingModality, ["MULTIMODAL"]);
 
     /// The parsing strategy for the data source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParsingStrategy {
         /// `BEDROCK_FOUNDATION_MODEL`
         BedrockFoundationModel,
@@ -6156,17 +5005,7 @@ pub mod data_source {
         MultiModalEmbeddings,
     }
 
-    impl crate::value::CfnEnum for ParsingStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BedrockFoundationModel => "BEDROCK_FOUNDATION_MODEL",
-                Self::BedrockDataAutomation => "BEDROCK_DATA_AUTOMATION",
-                Self::SmartParsing => "SMART_PARSING",
-                Self::MultiModalEmbeddings => "MULTI_MODAL_EMBEDDINGS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ParsingStrategy, ["BEDROCK_FOUNDATION_MODEL", "BEDROCK_DATA_AUTOMATION", "SMART_PARSING", "MULTI_MODAL_EMBEDDINGS"]);
 }
 
 /// Definition of AWS::Bedrock::EnforcedGuardrailConfiguration Resource Type
@@ -6194,7 +5033,6 @@ pub struct EnforcedGuardrailConfiguration {
 
 impl EnforcedGuardrailConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(guardrail_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, guardrail_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             guardrail_identifier: guardrail_identifier.into(),
@@ -6205,72 +5043,43 @@ impl EnforcedGuardrailConfiguration {
     }
 }
 
-impl crate::resource::Resource for EnforcedGuardrailConfiguration {
-    const TYPE: &'static str = "AWS::Bedrock::EnforcedGuardrailConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENFORCED_GUARDRAIL_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource EnforcedGuardrailConfiguration = "AWS::Bedrock::EnforcedGuardrailConfiguration", shape: Some(&ENFORCED_GUARDRAIL_CONFIGURATION_SHAPE);
+    req {
+        guardrail_identifier = "GuardrailIdentifier",
+        guardrail_version = "GuardrailVersion",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GuardrailIdentifier", self.guardrail_identifier);
-        p.set("GuardrailVersion", self.guardrail_version);
-        p.set_opt("ModelEnforcement", self.model_enforcement);
-        p.set_opt("SelectiveContentGuarding", self.selective_content_guarding);
-        p
+    opt {
+        model_enforcement = "ModelEnforcement",
+        selective_content_guarding = "SelectiveContentGuarding",
     }
 }
 
-static ENFORCED_GUARDRAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GuardrailIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$")), ..crate::resource::Rule::NONE }),
-        ("GuardrailVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]{0,7}$")), ..crate::resource::Rule::NONE }),
-        ("ModelEnforcement", crate::resource::Rule { shape: Some(&self::enforced_guardrail_configuration::MODEL_ENFORCEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENFORCED_GUARDRAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GuardrailIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$")), ..crate::resource::Rule::NONE }),
+    ("GuardrailVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]{0,7}$")), ..crate::resource::Rule::NONE }),
+    ("ModelEnforcement", crate::resource::Rule { shape: Some(&self::enforced_guardrail_configuration::MODEL_ENFORCEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EnforcedGuardrailConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EnforcedGuardrailConfiguration> {
-    /// `Fn::GetAtt` `ConfigId`.
-    #[inline]
-    pub fn attr_config_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `GuardrailArn`.
-    #[inline]
-    pub fn attr_guardrail_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GuardrailArn")
-    }
-    /// `Fn::GetAtt` `GuardrailId`.
-    #[inline]
-    pub fn attr_guardrail_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GuardrailId")
-    }
-    /// `Fn::GetAtt` `Owner`.
-    #[inline]
-    pub fn attr_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Owner")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedBy`.
-    #[inline]
-    pub fn attr_updated_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedBy")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConfigId`.
+        attr_config_id: ::std::string::String = "ConfigId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `GuardrailArn`.
+        attr_guardrail_arn: ::std::string::String = "GuardrailArn",
+        /// `Fn::GetAtt` `GuardrailId`.
+        attr_guardrail_id: ::std::string::String = "GuardrailId",
+        /// `Fn::GetAtt` `Owner`.
+        attr_owner: ::std::string::String = "Owner",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `UpdatedBy`.
+        attr_updated_by: ::std::string::String = "UpdatedBy",
     }
 }
 
@@ -6292,7 +5101,6 @@ pub mod enforced_guardrail_configuration {
 
     impl ModelEnforcement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(excluded_models: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, included_models: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 excluded_models: excluded_models.into(),
@@ -6301,22 +5109,18 @@ pub mod enforced_guardrail_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ModelEnforcement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExcludedModels", self.excluded_models);
-            p.set("IncludedModels", self.included_models);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModelEnforcement;
+        req {
+            excluded_models = "ExcludedModels",
+            included_models = "IncludedModels",
         }
     }
 
-    pub(super) static MODEL_ENFORCEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedModels", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}){0,1}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludedModels", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(ALL|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}){0,1})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MODEL_ENFORCEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludedModels", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}){0,1}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IncludedModels", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(ALL|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}){0,1})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Selective content guarding controls for enforced guardrails
     #[derive(Clone, Default)]
@@ -6331,18 +5135,16 @@ pub mod enforced_guardrail_configuration {
         pub system: ::std::option::Option<crate::value::Val<crate::cfn::bedrock::enforced_guardrail_configuration::System>>,
     }
 
-    impl crate::resource::ToExpr for SelectiveContentGuarding {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Messages", self.messages);
-            p.set_opt("System", self.system);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelectiveContentGuarding;
+        opt {
+            messages = "Messages",
+            system = "System",
         }
     }
 
     /// Selective guarding mode for user messages
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Messages {
         /// `SELECTIVE`
         Selective,
@@ -6350,18 +5152,10 @@ pub mod enforced_guardrail_configuration {
         Comprehensive,
     }
 
-    impl crate::value::CfnEnum for Messages {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Selective => "SELECTIVE",
-                Self::Comprehensive => "COMPREHENSIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Messages, ["SELECTIVE", "COMPREHENSIVE"]);
 
     /// Selective guarding mode for system prompts
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum System {
         /// `SELECTIVE`
         Selective,
@@ -6369,15 +5163,7 @@ pub mod enforced_guardrail_configuration {
         Comprehensive,
     }
 
-    impl crate::value::CfnEnum for System {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Selective => "SELECTIVE",
-                Self::Comprehensive => "COMPREHENSIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(System, ["SELECTIVE", "COMPREHENSIVE"]);
 }
 
 /// Definition of AWS::Bedrock::Flow Resource Type
@@ -6429,7 +5215,6 @@ pub struct Flow {
 
 impl Flow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             customer_encryption_key_arn: ::std::option::Option::None,
@@ -6446,82 +5231,58 @@ impl Flow {
     }
 }
 
-impl crate::resource::Resource for Flow {
-    const TYPE: &'static str = "AWS::Bedrock::Flow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_SHAPE)
+crate::resource::props! {
+    resource Flow = "AWS::Bedrock::Flow", shape: Some(&FLOW_SHAPE);
+    req {
+        execution_role_arn = "ExecutionRoleArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomerEncryptionKeyArn", self.customer_encryption_key_arn);
-        p.set_opt("Definition", self.definition);
-        p.set_opt("DefinitionS3Location", self.definition_s3_location);
-        p.set_opt("DefinitionString", self.definition_string);
-        p.set_opt("DefinitionSubstitutions", self.definition_substitutions);
-        p.set_opt("Description", self.description);
-        p.set("ExecutionRoleArn", self.execution_role_arn);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TestAliasTags", self.test_alias_tags);
-        p
+    opt {
+        customer_encryption_key_arn = "CustomerEncryptionKeyArn",
+        definition = "Definition",
+        definition_s3_location = "DefinitionS3Location",
+        definition_string = "DefinitionString",
+        definition_substitutions = "DefinitionSubstitutions",
+        description = "Description",
+        tags = "Tags",
+        test_alias_tags = "TestAliasTags",
     }
 }
 
-static FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomerEncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Definition", crate::resource::Rule { shape: Some(&self::flow::FLOW_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DefinitionS3Location", crate::resource::Rule { shape: Some(&self::flow::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DefinitionString", crate::resource::Rule { max_len: Some(512000), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/(service-role/)?.+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomerEncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("Definition", crate::resource::Rule { shape: Some(&self::flow::FLOW_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefinitionS3Location", crate::resource::Rule { shape: Some(&self::flow::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefinitionString", crate::resource::Rule { max_len: Some(512000), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/(service-role/)?.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Flow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Flow> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Validations`.
-    #[inline]
-    pub fn attr_validations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Validations")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Validations`.
+        attr_validations: crate::value::List<::std::string::String> = "Validations",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod flow {
     //! Nested property types and enums of [`Flow`](super::Flow).
+
+    pub use crate::cfn::shared::bedrock::PromptInputVariable;
 
     /// Flow definition
     #[derive(Clone, Default)]
@@ -6536,22 +5297,18 @@ pub mod flow {
         pub nodes: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::flow::FlowNode>>,
     }
 
-    impl crate::resource::ToExpr for FlowDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Connections", self.connections);
-            p.set_opt("Nodes", self.nodes);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowDefinition;
+        opt {
+            connections = "Connections",
+            nodes = "Nodes",
         }
     }
 
-    pub(super) static FLOW_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Connections", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FLOW_CONNECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Nodes", crate::resource::Rule { max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&FLOW_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Connections", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FLOW_CONNECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Nodes", crate::resource::Rule { max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&FLOW_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Flow connection
     #[derive(Clone)]
@@ -6580,7 +5337,6 @@ pub mod flow {
 
     impl FlowConnection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::flow::FlowConnectionType>>) -> Self {
             Self {
                 configuration: ::std::option::Option::None,
@@ -6592,27 +5348,25 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for FlowConnection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configuration", self.configuration);
-            p.set("Name", self.name);
-            p.set("Source", self.source);
-            p.set("Target", self.target);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowConnection;
+        req {
+            name = "Name",
+            source = "Source",
+            target = "Target",
+            type_ = "Type",
+        }
+        opt {
+            configuration = "Configuration",
         }
     }
 
-    pub(super) static FLOW_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Configuration", crate::resource::Rule { shape: Some(&FLOW_CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,100}$")), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Configuration", crate::resource::Rule { shape: Some(&FLOW_CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,100}$")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Connection configuration
     #[derive(Clone, Default)]
@@ -6627,22 +5381,18 @@ pub mod flow {
         pub data: ::std::option::Option<crate::cfn::bedrock::flow::FlowDataConnectionConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FlowConnectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Conditional", self.conditional);
-            p.set_opt("Data", self.data);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowConnectionConfiguration;
+        opt {
+            conditional = "Conditional",
+            data = "Data",
         }
     }
 
-    pub(super) static FLOW_CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditional", crate::resource::Rule { shape: Some(&FLOW_CONDITIONAL_CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Data", crate::resource::Rule { shape: Some(&FLOW_DATA_CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditional", crate::resource::Rule { shape: Some(&FLOW_CONDITIONAL_CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Data", crate::resource::Rule { shape: Some(&FLOW_DATA_CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Conditional connection configuration
     #[derive(Clone)]
@@ -6655,7 +5405,6 @@ pub mod flow {
 
     impl FlowConditionalConnectionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 condition: condition.into(),
@@ -6663,20 +5412,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for FlowConditionalConnectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Condition", self.condition);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowConditionalConnectionConfiguration;
+        req {
+            condition = "Condition",
         }
     }
 
-    pub(super) static FLOW_CONDITIONAL_CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Condition", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_CONDITIONAL_CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Condition", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Data connection configuration
     #[derive(Clone)]
@@ -6693,7 +5438,6 @@ pub mod flow {
 
     impl FlowDataConnectionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_output: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_input: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 source_output: source_output.into(),
@@ -6702,22 +5446,18 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for FlowDataConnectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceOutput", self.source_output);
-            p.set("TargetInput", self.target_input);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowDataConnectionConfiguration;
+        req {
+            source_output = "SourceOutput",
+            target_input = "TargetInput",
         }
     }
 
-    pub(super) static FLOW_DATA_CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceOutput", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
-            ("TargetInput", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_DATA_CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceOutput", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
+        ("TargetInput", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Internal mixin for flow node
     #[derive(Clone)]
@@ -6746,7 +5486,6 @@ pub mod flow {
 
     impl FlowNode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::flow::FlowNodeType>>) -> Self {
             Self {
                 configuration: ::std::option::Option::None,
@@ -6758,27 +5497,25 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for FlowNode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configuration", self.configuration);
-            p.set_opt("Inputs", self.inputs);
-            p.set("Name", self.name);
-            p.set_opt("Outputs", self.outputs);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowNode;
+        req {
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            configuration = "Configuration",
+            inputs = "Inputs",
+            outputs = "Outputs",
         }
     }
 
-    pub(super) static FLOW_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Configuration", crate::resource::Rule { shape: Some(&FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Inputs", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&FLOW_NODE_INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
-            ("Outputs", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FLOW_NODE_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Configuration", crate::resource::Rule { shape: Some(&FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Inputs", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&FLOW_NODE_INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
+        ("Outputs", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FLOW_NODE_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Node configuration in a flow
     #[derive(Clone, Default)]
@@ -6849,45 +5586,41 @@ pub mod flow {
         pub storage: ::std::option::Option<crate::cfn::bedrock::flow::StorageFlowNodeConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Agent", self.agent);
-            p.set_opt("Collector", self.collector);
-            p.set_opt("Condition", self.condition);
-            p.set_opt("InlineCode", self.inline_code);
-            p.set_opt("Input", self.input);
-            p.set_opt("Iterator", self.iterator);
-            p.set_opt("KnowledgeBase", self.knowledge_base);
-            p.set_opt("LambdaFunction", self.lambda_function);
-            p.set_opt("Lex", self.lex);
-            p.set_opt("Loop", self.loop_);
-            p.set_opt("LoopController", self.loop_controller);
-            p.set_opt("LoopInput", self.loop_input);
-            p.set_opt("Output", self.output);
-            p.set_opt("Prompt", self.prompt);
-            p.set_opt("Retrieval", self.retrieval);
-            p.set_opt("Storage", self.storage);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowNodeConfiguration;
+        opt {
+            agent = "Agent",
+            collector = "Collector",
+            condition = "Condition",
+            inline_code = "InlineCode",
+            input = "Input",
+            iterator = "Iterator",
+            knowledge_base = "KnowledgeBase",
+            lambda_function = "LambdaFunction",
+            lex = "Lex",
+            loop_ = "Loop",
+            loop_controller = "LoopController",
+            loop_input = "LoopInput",
+            output = "Output",
+            prompt = "Prompt",
+            retrieval = "Retrieval",
+            storage = "Storage",
         }
     }
 
-    pub(super) static FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Agent", crate::resource::Rule { shape: Some(&AGENT_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Condition", crate::resource::Rule { shape: Some(&CONDITION_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InlineCode", crate::resource::Rule { shape: Some(&INLINE_CODE_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KnowledgeBase", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LambdaFunction", crate::resource::Rule { shape: Some(&LAMBDA_FUNCTION_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Lex", crate::resource::Rule { shape: Some(&LEX_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Loop", crate::resource::Rule { shape: Some(&LOOP_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LoopController", crate::resource::Rule { shape: Some(&LOOP_CONTROLLER_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Prompt", crate::resource::Rule { shape: Some(&PROMPT_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Retrieval", crate::resource::Rule { shape: Some(&RETRIEVAL_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Storage", crate::resource::Rule { shape: Some(&STORAGE_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Agent", crate::resource::Rule { shape: Some(&AGENT_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Condition", crate::resource::Rule { shape: Some(&CONDITION_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InlineCode", crate::resource::Rule { shape: Some(&INLINE_CODE_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KnowledgeBase", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LambdaFunction", crate::resource::Rule { shape: Some(&LAMBDA_FUNCTION_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Lex", crate::resource::Rule { shape: Some(&LEX_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Loop", crate::resource::Rule { shape: Some(&LOOP_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LoopController", crate::resource::Rule { shape: Some(&LOOP_CONTROLLER_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Prompt", crate::resource::Rule { shape: Some(&PROMPT_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Retrieval", crate::resource::Rule { shape: Some(&RETRIEVAL_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Storage", crate::resource::Rule { shape: Some(&STORAGE_FLOW_NODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Agent flow node configuration
     #[derive(Clone)]
@@ -6900,7 +5633,6 @@ pub mod flow {
 
     impl AgentFlowNodeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(agent_alias_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 agent_alias_arn: agent_alias_arn.into(),
@@ -6908,20 +5640,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for AgentFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgentAliasArn", self.agent_alias_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentFlowNodeConfiguration;
+        req {
+            agent_alias_arn = "AgentAliasArn",
         }
     }
 
-    pub(super) static AGENT_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentAliasArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentAliasArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Condition flow node configuration
     #[derive(Clone)]
@@ -6942,20 +5670,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for ConditionFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Conditions", self.conditions);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionFlowNodeConfiguration;
+        req {
+            conditions = "Conditions",
         }
     }
 
-    pub(super) static CONDITION_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FLOW_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FLOW_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Condition branch for a condition node
     #[derive(Clone)]
@@ -6972,7 +5696,6 @@ pub mod flow {
 
     impl FlowCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 expression: ::std::option::Option::None,
@@ -6981,22 +5704,20 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for FlowCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowCondition;
+        req {
+            name = "Name",
+        }
+        opt {
+            expression = "Expression",
         }
     }
 
-    pub(super) static FLOW_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Inline code config strucuture, contains code configs
     #[derive(Clone)]
@@ -7013,7 +5734,6 @@ pub mod flow {
 
     impl InlineCodeFlowNodeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, language: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::flow::SupportedLanguages>>) -> Self {
             Self {
                 code: code.into(),
@@ -7022,21 +5742,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for InlineCodeFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Code", self.code);
-            p.set("Language", self.language);
-            p.into_expr()
+    crate::resource::props! {
+        nested InlineCodeFlowNodeConfiguration;
+        req {
+            code = "Code",
+            language = "Language",
         }
     }
 
-    pub(super) static INLINE_CODE_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Code", crate::resource::Rule { max_len: Some(5000000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INLINE_CODE_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Code", crate::resource::Rule { max_len: Some(5000000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Knowledge base flow node configuration
     #[derive(Clone)]
@@ -7073,7 +5789,6 @@ pub mod flow {
 
     impl KnowledgeBaseFlowNodeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(knowledge_base_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 guardrail_configuration: ::std::option::Option::None,
@@ -7088,34 +5803,32 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for KnowledgeBaseFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GuardrailConfiguration", self.guardrail_configuration);
-            p.set_opt("InferenceConfiguration", self.inference_configuration);
-            p.set("KnowledgeBaseId", self.knowledge_base_id);
-            p.set_opt("ModelId", self.model_id);
-            p.set_opt("NumberOfResults", self.number_of_results);
-            p.set_opt("OrchestrationConfiguration", self.orchestration_configuration);
-            p.set_opt("PromptTemplate", self.prompt_template);
-            p.set_opt("RerankingConfiguration", self.reranking_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested KnowledgeBaseFlowNodeConfiguration;
+        req {
+            knowledge_base_id = "KnowledgeBaseId",
+        }
+        opt {
+            guardrail_configuration = "GuardrailConfiguration",
+            inference_configuration = "InferenceConfiguration",
+            model_id = "ModelId",
+            number_of_results = "NumberOfResults",
+            orchestration_configuration = "OrchestrationConfiguration",
+            prompt_template = "PromptTemplate",
+            reranking_configuration = "RerankingConfiguration",
         }
     }
 
-    pub(super) static KNOWLEDGE_BASE_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GuardrailConfiguration", crate::resource::Rule { shape: Some(&GUARDRAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InferenceConfiguration", crate::resource::Rule { shape: Some(&PROMPT_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KnowledgeBaseId", crate::resource::Rule { max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-            ("ModelId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
-            ("NumberOfResults", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("OrchestrationConfiguration", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_ORCHESTRATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PromptTemplate", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_PROMPT_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RerankingConfiguration", crate::resource::Rule { shape: Some(&VECTOR_SEARCH_RERANKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KNOWLEDGE_BASE_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GuardrailConfiguration", crate::resource::Rule { shape: Some(&GUARDRAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InferenceConfiguration", crate::resource::Rule { shape: Some(&PROMPT_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KnowledgeBaseId", crate::resource::Rule { max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+        ("ModelId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
+        ("NumberOfResults", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("OrchestrationConfiguration", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_ORCHESTRATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PromptTemplate", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_PROMPT_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RerankingConfiguration", crate::resource::Rule { shape: Some(&VECTOR_SEARCH_RERANKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a guardrail
     #[derive(Clone, Default)]
@@ -7130,22 +5843,18 @@ pub mod flow {
         pub guardrail_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GuardrailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GuardrailIdentifier", self.guardrail_identifier);
-            p.set_opt("GuardrailVersion", self.guardrail_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailConfiguration;
+        opt {
+            guardrail_identifier = "GuardrailIdentifier",
+            guardrail_version = "GuardrailVersion",
         }
     }
 
-    pub(super) static GUARDRAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GuardrailIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$")), ..crate::resource::Rule::NONE }),
-            ("GuardrailVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9]{1,8})|(DRAFT))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GUARDRAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GuardrailIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$")), ..crate::resource::Rule::NONE }),
+        ("GuardrailVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9]{1,8})|(DRAFT))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Model inference configuration
     #[derive(Clone, Default)]
@@ -7156,20 +5865,16 @@ pub mod flow {
         pub text: ::std::option::Option<crate::cfn::bedrock::flow::PromptModelInferenceConfiguration>,
     }
 
-    impl crate::resource::ToExpr for PromptInferenceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptInferenceConfiguration;
+        opt {
+            text = "Text",
         }
     }
 
-    pub(super) static PROMPT_INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { shape: Some(&PROMPT_MODEL_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { shape: Some(&PROMPT_MODEL_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Prompt model inference configuration
     #[derive(Clone, Default)]
@@ -7192,28 +5897,23 @@ pub mod flow {
         pub top_p: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for PromptModelInferenceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxTokens", self.max_tokens);
-            p.set_opt("StopSequences", self.stop_sequences);
-            p.set_opt("Temperature", self.temperature);
-            p.set_opt("TopP", self.top_p);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptModelInferenceConfiguration;
+        opt {
+            max_tokens = "MaxTokens",
+            stop_sequences = "StopSequences",
+            temperature = "Temperature",
+            top_p = "TopP",
         }
     }
 
-    pub(super) static PROMPT_MODEL_INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxTokens", crate::resource::Rule { min: Some(0.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
-            ("StopSequences", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
-            ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_MODEL_INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxTokens", crate::resource::Rule { min: Some(0.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
+        ("StopSequences", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
+        ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KnowledgeBaseOrchestrationConfiguration`.
     #[derive(Clone, Default)]
     pub struct KnowledgeBaseOrchestrationConfiguration {
         /// CloudFormation property `AdditionalModelRequestFields`.
@@ -7230,26 +5930,21 @@ pub mod flow {
         pub prompt_template: ::std::option::Option<crate::cfn::bedrock::flow::KnowledgeBasePromptTemplate>,
     }
 
-    impl crate::resource::ToExpr for KnowledgeBaseOrchestrationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalModelRequestFields", self.additional_model_request_fields);
-            p.set_opt("InferenceConfig", self.inference_config);
-            p.set_opt("PerformanceConfig", self.performance_config);
-            p.set_opt("PromptTemplate", self.prompt_template);
-            p.into_expr()
+    crate::resource::props! {
+        nested KnowledgeBaseOrchestrationConfiguration;
+        opt {
+            additional_model_request_fields = "AdditionalModelRequestFields",
+            inference_config = "InferenceConfig",
+            performance_config = "PerformanceConfig",
+            prompt_template = "PromptTemplate",
         }
     }
 
-    pub(super) static KNOWLEDGE_BASE_ORCHESTRATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InferenceConfig", crate::resource::Rule { shape: Some(&PROMPT_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PromptTemplate", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_PROMPT_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KNOWLEDGE_BASE_ORCHESTRATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InferenceConfig", crate::resource::Rule { shape: Some(&PROMPT_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PromptTemplate", crate::resource::Rule { shape: Some(&KNOWLEDGE_BASE_PROMPT_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PerformanceConfiguration`.
     #[derive(Clone, Default)]
     pub struct PerformanceConfiguration {
         /// Performance Configuration Latency
@@ -7258,12 +5953,10 @@ pub mod flow {
         pub latency: ::std::option::Option<crate::value::Val<crate::cfn::bedrock::flow::PerformanceConfigurationLatency>>,
     }
 
-    impl crate::resource::ToExpr for PerformanceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Latency", self.latency);
-            p.into_expr()
+    crate::resource::props! {
+        nested PerformanceConfiguration;
+        opt {
+            latency = "Latency",
         }
     }
 
@@ -7274,22 +5967,17 @@ pub mod flow {
         pub text_prompt_template: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for KnowledgeBasePromptTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TextPromptTemplate", self.text_prompt_template);
-            p.into_expr()
+    crate::resource::props! {
+        nested KnowledgeBasePromptTemplate;
+        opt {
+            text_prompt_template = "TextPromptTemplate",
         }
     }
 
-    pub(super) static KNOWLEDGE_BASE_PROMPT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TextPromptTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KNOWLEDGE_BASE_PROMPT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TextPromptTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VectorSearchRerankingConfiguration`.
     #[derive(Clone)]
     pub struct VectorSearchRerankingConfiguration {
         /// CloudFormation property `BedrockRerankingConfiguration`.
@@ -7302,7 +5990,6 @@ pub mod flow {
 
     impl VectorSearchRerankingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::flow::VectorSearchRerankingConfigurationType>>) -> Self {
             Self {
                 bedrock_reranking_configuration: ::std::option::Option::None,
@@ -7311,23 +5998,20 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for VectorSearchRerankingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockRerankingConfiguration", self.bedrock_reranking_configuration);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorSearchRerankingConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            bedrock_reranking_configuration = "BedrockRerankingConfiguration",
         }
     }
 
-    pub(super) static VECTOR_SEARCH_RERANKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockRerankingConfiguration", crate::resource::Rule { shape: Some(&VECTOR_SEARCH_BEDROCK_RERANKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VECTOR_SEARCH_RERANKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockRerankingConfiguration", crate::resource::Rule { shape: Some(&VECTOR_SEARCH_BEDROCK_RERANKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VectorSearchBedrockRerankingConfiguration`.
     #[derive(Clone)]
     pub struct VectorSearchBedrockRerankingConfiguration {
         /// CloudFormation property `MetadataConfiguration`.
@@ -7352,26 +6036,23 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for VectorSearchBedrockRerankingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetadataConfiguration", self.metadata_configuration);
-            p.set("ModelConfiguration", self.model_configuration);
-            p.set_opt("NumberOfRerankedResults", self.number_of_reranked_results);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorSearchBedrockRerankingConfiguration;
+        req {
+            model_configuration = "ModelConfiguration",
+        }
+        opt {
+            metadata_configuration = "MetadataConfiguration",
+            number_of_reranked_results = "NumberOfRerankedResults",
         }
     }
 
-    pub(super) static VECTOR_SEARCH_BEDROCK_RERANKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetadataConfiguration", crate::resource::Rule { shape: Some(&METADATA_CONFIGURATION_FOR_RERANKING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ModelConfiguration", crate::resource::Rule { shape: Some(&VECTOR_SEARCH_BEDROCK_RERANKING_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NumberOfRerankedResults", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VECTOR_SEARCH_BEDROCK_RERANKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetadataConfiguration", crate::resource::Rule { shape: Some(&METADATA_CONFIGURATION_FOR_RERANKING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ModelConfiguration", crate::resource::Rule { shape: Some(&VECTOR_SEARCH_BEDROCK_RERANKING_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NumberOfRerankedResults", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetadataConfigurationForReranking`.
     #[derive(Clone)]
     pub struct MetadataConfigurationForReranking {
         /// Reranking Metadata Selection Mode
@@ -7386,7 +6067,6 @@ pub mod flow {
 
     impl MetadataConfigurationForReranking {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(selection_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::flow::RerankingMetadataSelectionMode>>) -> Self {
             Self {
                 selection_mode: selection_mode.into(),
@@ -7395,21 +6075,19 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for MetadataConfigurationForReranking {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SelectionMode", self.selection_mode);
-            p.set_opt("SelectiveModeConfiguration", self.selective_mode_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataConfigurationForReranking;
+        req {
+            selection_mode = "SelectionMode",
+        }
+        opt {
+            selective_mode_configuration = "SelectiveModeConfiguration",
         }
     }
 
-    pub(super) static METADATA_CONFIGURATION_FOR_RERANKING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SelectiveModeConfiguration", crate::resource::Rule { shape: Some(&RERANKING_METADATA_SELECTIVE_MODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METADATA_CONFIGURATION_FOR_RERANKING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SelectiveModeConfiguration", crate::resource::Rule { shape: Some(&RERANKING_METADATA_SELECTIVE_MODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Reranking Metadata Selective Mode Configuration
     #[derive(Clone, Default)]
@@ -7424,22 +6102,18 @@ pub mod flow {
         pub fields_to_include: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::flow::FieldForReranking>>,
     }
 
-    impl crate::resource::ToExpr for RerankingMetadataSelectiveModeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldsToExclude", self.fields_to_exclude);
-            p.set_opt("FieldsToInclude", self.fields_to_include);
-            p.into_expr()
+    crate::resource::props! {
+        nested RerankingMetadataSelectiveModeConfiguration;
+        opt {
+            fields_to_exclude = "FieldsToExclude",
+            fields_to_include = "FieldsToInclude",
         }
     }
 
-    pub(super) static RERANKING_METADATA_SELECTIVE_MODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldsToExclude", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_FOR_RERANKING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FieldsToInclude", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_FOR_RERANKING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RERANKING_METADATA_SELECTIVE_MODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldsToExclude", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_FOR_RERANKING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FieldsToInclude", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_FOR_RERANKING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Field name for reranking
     #[derive(Clone)]
@@ -7452,7 +6126,6 @@ pub mod flow {
 
     impl FieldForReranking {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field_name: field_name.into(),
@@ -7460,22 +6133,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for FieldForReranking {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldName", self.field_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldForReranking;
+        req {
+            field_name = "FieldName",
         }
     }
 
-    pub(super) static FIELD_FOR_RERANKING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_FOR_RERANKING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VectorSearchBedrockRerankingModelConfiguration`.
     #[derive(Clone)]
     pub struct VectorSearchBedrockRerankingModelConfiguration {
         /// CloudFormation property `AdditionalModelRequestFields`.
@@ -7488,7 +6156,6 @@ pub mod flow {
 
     impl VectorSearchBedrockRerankingModelConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 additional_model_request_fields: ::std::option::Option::None,
@@ -7497,21 +6164,19 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for VectorSearchBedrockRerankingModelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalModelRequestFields", self.additional_model_request_fields);
-            p.set("ModelArn", self.model_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorSearchBedrockRerankingModelConfiguration;
+        req {
+            model_arn = "ModelArn",
+        }
+        opt {
+            additional_model_request_fields = "AdditionalModelRequestFields",
         }
     }
 
-    pub(super) static VECTOR_SEARCH_BEDROCK_RERANKING_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/(.*))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VECTOR_SEARCH_BEDROCK_RERANKING_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/(.*))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Lambda function flow node configuration
     #[derive(Clone)]
@@ -7524,7 +6189,6 @@ pub mod flow {
 
     impl LambdaFunctionFlowNodeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambda_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 lambda_arn: lambda_arn.into(),
@@ -7532,20 +6196,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaFunctionFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaArn", self.lambda_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaFunctionFlowNodeConfiguration;
+        req {
+            lambda_arn = "LambdaArn",
         }
     }
 
-    pub(super) static LAMBDA_FUNCTION_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_FUNCTION_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Lex flow node configuration
     #[derive(Clone)]
@@ -7562,7 +6222,6 @@ pub mod flow {
 
     impl LexFlowNodeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bot_alias_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, locale_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bot_alias_arn: bot_alias_arn.into(),
@@ -7571,22 +6230,18 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for LexFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BotAliasArn", self.bot_alias_arn);
-            p.set("LocaleId", self.locale_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested LexFlowNodeConfiguration;
+        req {
+            bot_alias_arn = "BotAliasArn",
+            locale_id = "LocaleId",
         }
     }
 
-    pub(super) static LEX_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BotAliasArn", crate::resource::Rule { max_len: Some(78), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-us-gov):lex:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:bot-alias/[0-9a-zA-Z]+/[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-            ("LocaleId", crate::resource::Rule { min_len: Some(1), max_len: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LEX_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BotAliasArn", crate::resource::Rule { max_len: Some(78), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-us-gov):lex:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:bot-alias/[0-9a-zA-Z]+/[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+        ("LocaleId", crate::resource::Rule { min_len: Some(1), max_len: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Loop node config, contains loop's internal definition
     #[derive(Clone)]
@@ -7607,20 +6262,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for LoopFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Definition", self.definition);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoopFlowNodeConfiguration;
+        req {
+            definition = "Definition",
         }
     }
 
-    pub(super) static LOOP_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Definition", crate::resource::Rule { shape: Some(&FLOW_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOOP_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Definition", crate::resource::Rule { shape: Some(&FLOW_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for the LoopController node, which manages loop execution
     #[derive(Clone)]
@@ -7646,22 +6297,20 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for LoopControllerFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContinueCondition", self.continue_condition);
-            p.set_opt("MaxIterations", self.max_iterations);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoopControllerFlowNodeConfiguration;
+        req {
+            continue_condition = "ContinueCondition",
+        }
+        opt {
+            max_iterations = "MaxIterations",
         }
     }
 
-    pub(super) static LOOP_CONTROLLER_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContinueCondition", crate::resource::Rule { shape: Some(&FLOW_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaxIterations", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOOP_CONTROLLER_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContinueCondition", crate::resource::Rule { shape: Some(&FLOW_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaxIterations", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Prompt flow node configuration
     #[derive(Clone)]
@@ -7687,22 +6336,20 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for PromptFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GuardrailConfiguration", self.guardrail_configuration);
-            p.set("SourceConfiguration", self.source_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptFlowNodeConfiguration;
+        req {
+            source_configuration = "SourceConfiguration",
+        }
+        opt {
+            guardrail_configuration = "GuardrailConfiguration",
         }
     }
 
-    pub(super) static PROMPT_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GuardrailConfiguration", crate::resource::Rule { shape: Some(&GUARDRAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceConfiguration", crate::resource::Rule { shape: Some(&PROMPT_FLOW_NODE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GuardrailConfiguration", crate::resource::Rule { shape: Some(&GUARDRAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceConfiguration", crate::resource::Rule { shape: Some(&PROMPT_FLOW_NODE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Prompt source configuration for prompt node
     #[derive(Clone, Default)]
@@ -7717,22 +6364,18 @@ pub mod flow {
         pub resource: ::std::option::Option<crate::cfn::bedrock::flow::PromptFlowNodeResourceConfiguration>,
     }
 
-    impl crate::resource::ToExpr for PromptFlowNodeSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Inline", self.inline);
-            p.set_opt("Resource", self.resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptFlowNodeSourceConfiguration;
+        opt {
+            inline = "Inline",
+            resource = "Resource",
         }
     }
 
-    pub(super) static PROMPT_FLOW_NODE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Inline", crate::resource::Rule { shape: Some(&PROMPT_FLOW_NODE_INLINE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Resource", crate::resource::Rule { shape: Some(&PROMPT_FLOW_NODE_RESOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_FLOW_NODE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Inline", crate::resource::Rule { shape: Some(&PROMPT_FLOW_NODE_INLINE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Resource", crate::resource::Rule { shape: Some(&PROMPT_FLOW_NODE_RESOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Inline prompt configuration for prompt node
     #[derive(Clone)]
@@ -7757,7 +6400,6 @@ pub mod flow {
 
     impl PromptFlowNodeInlineConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_configuration: crate::cfn::bedrock::flow::PromptTemplateConfiguration, template_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::flow::PromptTemplateType>>) -> Self {
             Self {
                 inference_configuration: ::std::option::Option::None,
@@ -7768,25 +6410,23 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for PromptFlowNodeInlineConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InferenceConfiguration", self.inference_configuration);
-            p.set("ModelId", self.model_id);
-            p.set("TemplateConfiguration", self.template_configuration);
-            p.set("TemplateType", self.template_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptFlowNodeInlineConfiguration;
+        req {
+            model_id = "ModelId",
+            template_configuration = "TemplateConfiguration",
+            template_type = "TemplateType",
+        }
+        opt {
+            inference_configuration = "InferenceConfiguration",
         }
     }
 
-    pub(super) static PROMPT_FLOW_NODE_INLINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InferenceConfiguration", crate::resource::Rule { shape: Some(&PROMPT_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ModelId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
-            ("TemplateConfiguration", crate::resource::Rule { shape: Some(&PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_FLOW_NODE_INLINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InferenceConfiguration", crate::resource::Rule { shape: Some(&PROMPT_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ModelId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
+        ("TemplateConfiguration", crate::resource::Rule { shape: Some(&PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Prompt template configuration
     #[derive(Clone, Default)]
@@ -7797,20 +6437,16 @@ pub mod flow {
         pub text: ::std::option::Option<crate::cfn::bedrock::flow::TextPromptTemplateConfiguration>,
     }
 
-    impl crate::resource::ToExpr for PromptTemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptTemplateConfiguration;
+        opt {
+            text = "Text",
         }
     }
 
-    pub(super) static PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { shape: Some(&TEXT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { shape: Some(&TEXT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for text prompt template
     #[derive(Clone)]
@@ -7818,7 +6454,7 @@ pub mod flow {
         /// List of input variables
         ///
         /// CloudFormation property `InputVariables`.
-        pub input_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::flow::PromptInputVariable>>,
+        pub input_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::bedrock::PromptInputVariable>>,
         /// Prompt content for String prompt template
         ///
         /// CloudFormation property `Text`; required.
@@ -7827,7 +6463,6 @@ pub mod flow {
 
     impl TextPromptTemplateConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_variables: ::std::option::Option::None,
@@ -7836,46 +6471,20 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for TextPromptTemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputVariables", self.input_variables);
-            p.set("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextPromptTemplateConfiguration;
+        req {
+            text = "Text",
+        }
+        opt {
+            input_variables = "InputVariables",
         }
     }
 
-    pub(super) static TEXT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputVariables", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&PROMPT_INPUT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(200000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Input variable
-    #[derive(Clone, Default)]
-    pub struct PromptInputVariable {
-        /// Name for an input variable
-        ///
-        /// CloudFormation property `Name`.
-        pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for PromptInputVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PROMPT_INPUT_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEXT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputVariables", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::PROMPT_INPUT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(200000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Resource prompt configuration for prompt node
     #[derive(Clone)]
@@ -7888,7 +6497,6 @@ pub mod flow {
 
     impl PromptFlowNodeResourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(prompt_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 prompt_arn: prompt_arn.into(),
@@ -7896,20 +6504,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for PromptFlowNodeResourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PromptArn", self.prompt_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptFlowNodeResourceConfiguration;
+        req {
+            prompt_arn = "PromptArn",
         }
     }
 
-    pub(super) static PROMPT_FLOW_NODE_RESOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PromptArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_FLOW_NODE_RESOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PromptArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10}(?::[0-9]{1,5})?)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Retrieval flow node configuration
     #[derive(Clone)]
@@ -7930,20 +6534,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for RetrievalFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ServiceConfiguration", self.service_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetrievalFlowNodeConfiguration;
+        req {
+            service_configuration = "ServiceConfiguration",
         }
     }
 
-    pub(super) static RETRIEVAL_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ServiceConfiguration", crate::resource::Rule { shape: Some(&RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRIEVAL_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceConfiguration", crate::resource::Rule { shape: Some(&RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Retrieval service configuration for Retrieval node
     #[derive(Clone, Default)]
@@ -7954,20 +6554,16 @@ pub mod flow {
         pub s3: ::std::option::Option<crate::cfn::bedrock::flow::RetrievalFlowNodeS3Configuration>,
     }
 
-    impl crate::resource::ToExpr for RetrievalFlowNodeServiceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetrievalFlowNodeServiceConfiguration;
+        opt {
+            s3 = "S3",
         }
     }
 
-    pub(super) static RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&RETRIEVAL_FLOW_NODE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&RETRIEVAL_FLOW_NODE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// s3 Retrieval configuration for Retrieval node
     #[derive(Clone)]
@@ -7980,7 +6576,6 @@ pub mod flow {
 
     impl RetrievalFlowNodeS3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -7988,20 +6583,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for RetrievalFlowNodeS3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetrievalFlowNodeS3Configuration;
+        req {
+            bucket_name = "BucketName",
         }
     }
 
-    pub(super) static RETRIEVAL_FLOW_NODE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRIEVAL_FLOW_NODE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Storage flow node configuration
     #[derive(Clone)]
@@ -8022,20 +6613,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for StorageFlowNodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ServiceConfiguration", self.service_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageFlowNodeConfiguration;
+        req {
+            service_configuration = "ServiceConfiguration",
         }
     }
 
-    pub(super) static STORAGE_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ServiceConfiguration", crate::resource::Rule { shape: Some(&STORAGE_FLOW_NODE_SERVICE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_FLOW_NODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceConfiguration", crate::resource::Rule { shape: Some(&STORAGE_FLOW_NODE_SERVICE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// storage service configuration for storage node
     #[derive(Clone, Default)]
@@ -8046,20 +6633,16 @@ pub mod flow {
         pub s3: ::std::option::Option<crate::cfn::bedrock::flow::StorageFlowNodeS3Configuration>,
     }
 
-    impl crate::resource::ToExpr for StorageFlowNodeServiceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageFlowNodeServiceConfiguration;
+        opt {
+            s3 = "S3",
         }
     }
 
-    pub(super) static STORAGE_FLOW_NODE_SERVICE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&STORAGE_FLOW_NODE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_FLOW_NODE_SERVICE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&STORAGE_FLOW_NODE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// s3 storage configuration for storage node
     #[derive(Clone)]
@@ -8072,7 +6655,6 @@ pub mod flow {
 
     impl StorageFlowNodeS3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -8080,20 +6662,16 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for StorageFlowNodeS3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageFlowNodeS3Configuration;
+        req {
+            bucket_name = "BucketName",
         }
     }
 
-    pub(super) static STORAGE_FLOW_NODE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_FLOW_NODE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input to a node in a flow
     #[derive(Clone)]
@@ -8118,7 +6696,6 @@ pub mod flow {
 
     impl FlowNodeInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::flow::FlowNodeIoDataType>>) -> Self {
             Self {
                 category: ::std::option::Option::None,
@@ -8129,24 +6706,22 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for FlowNodeInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Category", self.category);
-            p.set("Expression", self.expression);
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowNodeInput;
+        req {
+            expression = "Expression",
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            category = "Category",
         }
     }
 
-    pub(super) static FLOW_NODE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_NODE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Output of a node in a flow
     #[derive(Clone)]
@@ -8163,7 +6738,6 @@ pub mod flow {
 
     impl FlowNodeOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::flow::FlowNodeIoDataType>>) -> Self {
             Self {
                 name: name.into(),
@@ -8172,21 +6746,17 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for FlowNodeOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowNodeOutput;
+        req {
+            name = "Name",
+            type_ = "Type",
         }
     }
 
-    pub(super) static FLOW_NODE_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_NODE_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]([_]?[0-9a-zA-Z]){1,50}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A bucket, key and optional version pointing to an S3 object containing a UTF-8 encoded JSON string Definition with the same schema as the Definition property of this resource
     #[derive(Clone)]
@@ -8207,7 +6777,6 @@ pub mod flow {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -8217,27 +6786,25 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+        }
+        opt {
+            version = "Version",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Connection type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowConnectionType {
         /// `Data`
         Data,
@@ -8245,34 +6812,19 @@ pub mod flow {
         Conditional,
     }
 
-    impl crate::value::CfnEnum for FlowConnectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Data => "Data",
-                Self::Conditional => "Conditional",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FlowConnectionType, ["Data", "Conditional"]);
 
     /// Enum encodes the supported language type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedLanguages {
         /// `Python_3`
         Python3,
     }
 
-    impl crate::value::CfnEnum for SupportedLanguages {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Python3 => "Python_3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SupportedLanguages, ["Python_3"]);
 
     /// Performance Configuration Latency
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PerformanceConfigurationLatency {
         /// `standard`
         Standard,
@@ -8280,18 +6832,10 @@ pub mod flow {
         Optimized,
     }
 
-    impl crate::value::CfnEnum for PerformanceConfigurationLatency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::Optimized => "optimized",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PerformanceConfigurationLatency, ["standard", "optimized"]);
 
     /// Reranking Metadata Selection Mode
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RerankingMetadataSelectionMode {
         /// `SELECTIVE`
         Selective,
@@ -8299,50 +6843,28 @@ pub mod flow {
         All,
     }
 
-    impl crate::value::CfnEnum for RerankingMetadataSelectionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Selective => "SELECTIVE",
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RerankingMetadataSelectionMode, ["SELECTIVE", "ALL"]);
 
     /// Enum of Rerank Configuration Types
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VectorSearchRerankingConfigurationType {
         /// `BEDROCK_RERANKING_MODEL`
         BedrockRerankingModel,
     }
 
-    impl crate::value::CfnEnum for VectorSearchRerankingConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BedrockRerankingModel => "BEDROCK_RERANKING_MODEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VectorSearchRerankingConfigurationType, ["BEDROCK_RERANKING_MODEL"]);
 
     /// Prompt template type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PromptTemplateType {
         /// `TEXT`
         Text,
     }
 
-    impl crate::value::CfnEnum for PromptTemplateType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "TEXT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PromptTemplateType, ["TEXT"]);
 
     /// Optional tag to classify input type, currently exclusive to LoopNode
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowNodeInputCategory {
         /// `LoopCondition`
         LoopCondition,
@@ -8352,19 +6874,10 @@ pub mod flow {
         ExitLoop,
     }
 
-    impl crate::value::CfnEnum for FlowNodeInputCategory {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LoopCondition => "LoopCondition",
-                Self::ReturnValueToLoopStart => "ReturnValueToLoopStart",
-                Self::ExitLoop => "ExitLoop",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FlowNodeInputCategory, ["LoopCondition", "ReturnValueToLoopStart", "ExitLoop"]);
 
     /// Type of input/output for a node in a flow
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowNodeIoDataType {
         /// `String`
         String,
@@ -8378,21 +6891,10 @@ pub mod flow {
         Array,
     }
 
-    impl crate::value::CfnEnum for FlowNodeIoDataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "String",
-                Self::Number => "Number",
-                Self::Boolean => "Boolean",
-                Self::Object => "Object",
-                Self::Array => "Array",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FlowNodeIoDataType, ["String", "Number", "Boolean", "Object", "Array"]);
 
     /// Flow node types
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowNodeType {
         /// `Input`
         Input,
@@ -8428,29 +6930,7 @@ pub mod flow {
         LoopController,
     }
 
-    impl crate::value::CfnEnum for FlowNodeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Input => "Input",
-                Self::Output => "Output",
-                Self::KnowledgeBase => "KnowledgeBase",
-                Self::Condition => "Condition",
-                Self::Lex => "Lex",
-                Self::Prompt => "Prompt",
-                Self::LambdaFunction => "LambdaFunction",
-                Self::Agent => "Agent",
-                Self::Storage => "Storage",
-                Self::Retrieval => "Retrieval",
-                Self::Iterator => "Iterator",
-                Self::Collector => "Collector",
-                Self::InlineCode => "InlineCode",
-                Self::Loop => "Loop",
-                Self::LoopInput => "LoopInput",
-                Self::LoopController => "LoopController",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FlowNodeType, ["Input", "Output", "KnowledgeBase", "Condition", "Lex", "Prompt", "LambdaFunction", "Agent", "Storage", "Retrieval", "Iterator", "Collector", "InlineCode", "Loop", "LoopInput", "LoopController"]);
 }
 
 /// Definition of AWS::Bedrock::FlowAlias Resource Type
@@ -8484,7 +6964,6 @@ pub struct FlowAlias {
 
 impl FlowAlias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, routing_configuration: ::std::vec::Vec<crate::cfn::bedrock::flow_alias::FlowAliasRoutingConfigurationListItem>) -> Self {
         Self {
             concurrency_configuration: ::std::option::Option::None,
@@ -8497,68 +6976,47 @@ impl FlowAlias {
     }
 }
 
-impl crate::resource::Resource for FlowAlias {
-    const TYPE: &'static str = "AWS::Bedrock::FlowAlias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_ALIAS_SHAPE)
+crate::resource::props! {
+    resource FlowAlias = "AWS::Bedrock::FlowAlias", shape: Some(&FLOW_ALIAS_SHAPE);
+    req {
+        flow_arn = "FlowArn",
+        name = "Name",
+        routing_configuration = "RoutingConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConcurrencyConfiguration", self.concurrency_configuration);
-        p.set_opt("Description", self.description);
-        p.set("FlowArn", self.flow_arn);
-        p.set("Name", self.name);
-        p.set("RoutingConfiguration", self.routing_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        concurrency_configuration = "ConcurrencyConfiguration",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static FLOW_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConcurrencyConfiguration", crate::resource::Rule { shape: Some(&self::flow_alias::FLOW_ALIAS_CONCURRENCY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("FlowArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ("RoutingConfiguration", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::flow_alias::FLOW_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConcurrencyConfiguration", crate::resource::Rule { shape: Some(&self::flow_alias::FLOW_ALIAS_CONCURRENCY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("FlowArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ("RoutingConfiguration", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::flow_alias::FLOW_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FlowAlias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FlowAlias> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FlowId`.
-    #[inline]
-    pub fn attr_flow_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FlowId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FlowId`.
+        attr_flow_id: ::std::string::String = "FlowId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod flow_alias {
     //! Nested property types and enums of [`FlowAlias`](super::FlowAlias).
 
-    /// The definition `FlowAliasConcurrencyConfiguration`.
     #[derive(Clone)]
     pub struct FlowAliasConcurrencyConfiguration {
         /// Number of nodes executed concurrently at a time
@@ -8571,7 +7029,6 @@ pub mod flow_alias {
 
     impl FlowAliasConcurrencyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::flow_alias::ConcurrencyType>>) -> Self {
             Self {
                 max_concurrency: ::std::option::Option::None,
@@ -8580,21 +7037,19 @@ pub mod flow_alias {
         }
     }
 
-    impl crate::resource::ToExpr for FlowAliasConcurrencyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxConcurrency", self.max_concurrency);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowAliasConcurrencyConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            max_concurrency = "MaxConcurrency",
         }
     }
 
-    pub(super) static FLOW_ALIAS_CONCURRENCY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxConcurrency", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_ALIAS_CONCURRENCY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxConcurrency", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details about the routing configuration for a Flow alias.
     #[derive(Clone, Default)]
@@ -8605,23 +7060,18 @@ pub mod flow_alias {
         pub flow_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FlowAliasRoutingConfigurationListItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FlowVersion", self.flow_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowAliasRoutingConfigurationListItem;
+        opt {
+            flow_version = "FlowVersion",
         }
     }
 
-    pub(super) static FLOW_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FlowVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FlowVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(DRAFT|[0-9]{0,4}[1-9][0-9]{0,4})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ConcurrencyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConcurrencyType {
         /// `Automatic`
         Automatic,
@@ -8629,15 +7079,7 @@ pub mod flow_alias {
         Manual,
     }
 
-    impl crate::value::CfnEnum for ConcurrencyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "Automatic",
-                Self::Manual => "Manual",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConcurrencyType, ["Automatic", "Manual"]);
 }
 
 /// Definition of AWS::Bedrock::FlowVersion Resource Type
@@ -8657,7 +7099,6 @@ pub struct FlowVersion {
 
 impl FlowVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -8666,69 +7107,40 @@ impl FlowVersion {
     }
 }
 
-impl crate::resource::Resource for FlowVersion {
-    const TYPE: &'static str = "AWS::Bedrock::FlowVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_VERSION_SHAPE)
+crate::resource::props! {
+    resource FlowVersion = "AWS::Bedrock::FlowVersion", shape: Some(&FLOW_VERSION_SHAPE);
+    req {
+        flow_arn = "FlowArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("FlowArn", self.flow_arn);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static FLOW_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:flow/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FlowVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FlowVersion> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CustomerEncryptionKeyArn`.
-    #[inline]
-    pub fn attr_customer_encryption_key_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomerEncryptionKeyArn")
-    }
-    /// `Fn::GetAtt` `Definition`.
-    #[inline]
-    pub fn attr_definition(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Definition")
-    }
-    /// `Fn::GetAtt` `ExecutionRoleArn`.
-    #[inline]
-    pub fn attr_execution_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExecutionRoleArn")
-    }
-    /// `Fn::GetAtt` `FlowId`.
-    #[inline]
-    pub fn attr_flow_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FlowId")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CustomerEncryptionKeyArn`.
+        attr_customer_encryption_key_arn: ::std::string::String = "CustomerEncryptionKeyArn",
+        /// `Fn::GetAtt` `Definition`.
+        attr_definition: crate::value::Json = "Definition",
+        /// `Fn::GetAtt` `ExecutionRoleArn`.
+        attr_execution_role_arn: ::std::string::String = "ExecutionRoleArn",
+        /// `Fn::GetAtt` `FlowId`.
+        attr_flow_id: ::std::string::String = "FlowId",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
@@ -8793,7 +7205,6 @@ pub struct Guardrail {
 
 impl Guardrail {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(blocked_input_messaging: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, blocked_outputs_messaging: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             automated_reasoning_policy_config: ::std::option::Option::None,
@@ -8813,91 +7224,62 @@ impl Guardrail {
     }
 }
 
-impl crate::resource::Resource for Guardrail {
-    const TYPE: &'static str = "AWS::Bedrock::Guardrail";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GUARDRAIL_SHAPE)
+crate::resource::props! {
+    resource Guardrail = "AWS::Bedrock::Guardrail", shape: Some(&GUARDRAIL_SHAPE);
+    req {
+        blocked_input_messaging = "BlockedInputMessaging",
+        blocked_outputs_messaging = "BlockedOutputsMessaging",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutomatedReasoningPolicyConfig", self.automated_reasoning_policy_config);
-        p.set("BlockedInputMessaging", self.blocked_input_messaging);
-        p.set("BlockedOutputsMessaging", self.blocked_outputs_messaging);
-        p.set_opt("ContentPolicyConfig", self.content_policy_config);
-        p.set_opt("ContextualGroundingPolicyConfig", self.contextual_grounding_policy_config);
-        p.set_opt("CrossRegionConfig", self.cross_region_config);
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("Name", self.name);
-        p.set_opt("SensitiveInformationPolicyConfig", self.sensitive_information_policy_config);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TopicPolicyConfig", self.topic_policy_config);
-        p.set_opt("WordPolicyConfig", self.word_policy_config);
-        p
+    opt {
+        automated_reasoning_policy_config = "AutomatedReasoningPolicyConfig",
+        content_policy_config = "ContentPolicyConfig",
+        contextual_grounding_policy_config = "ContextualGroundingPolicyConfig",
+        cross_region_config = "CrossRegionConfig",
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
+        sensitive_information_policy_config = "SensitiveInformationPolicyConfig",
+        tags = "Tags",
+        topic_policy_config = "TopicPolicyConfig",
+        word_policy_config = "WordPolicyConfig",
     }
 }
 
-static GUARDRAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutomatedReasoningPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::AUTOMATED_REASONING_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BlockedInputMessaging", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("BlockedOutputsMessaging", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("ContentPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::CONTENT_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ContextualGroundingPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::CONTEXTUAL_GROUNDING_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CrossRegionConfig", crate::resource::Rule { shape: Some(&self::guardrail::GUARDRAIL_CROSS_REGION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_]+$")), ..crate::resource::Rule::NONE }),
-        ("SensitiveInformationPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::SENSITIVE_INFORMATION_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::guardrail::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TopicPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::TOPIC_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WordPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::WORD_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GUARDRAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutomatedReasoningPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::AUTOMATED_REASONING_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BlockedInputMessaging", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("BlockedOutputsMessaging", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("ContentPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::CONTENT_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContextualGroundingPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::CONTEXTUAL_GROUNDING_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CrossRegionConfig", crate::resource::Rule { shape: Some(&self::guardrail::GUARDRAIL_CROSS_REGION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_]+$")), ..crate::resource::Rule::NONE }),
+    ("SensitiveInformationPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::SENSITIVE_INFORMATION_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TopicPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::TOPIC_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WordPolicyConfig", crate::resource::Rule { shape: Some(&self::guardrail::WORD_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Guardrail`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Guardrail> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureRecommendations`.
-    #[inline]
-    pub fn attr_failure_recommendations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("FailureRecommendations")
-    }
-    /// `Fn::GetAtt` `GuardrailArn`.
-    #[inline]
-    pub fn attr_guardrail_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GuardrailArn")
-    }
-    /// `Fn::GetAtt` `GuardrailId`.
-    #[inline]
-    pub fn attr_guardrail_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GuardrailId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReasons`.
-    #[inline]
-    pub fn attr_status_reasons(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("StatusReasons")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureRecommendations`.
+        attr_failure_recommendations: crate::value::List<::std::string::String> = "FailureRecommendations",
+        /// `Fn::GetAtt` `GuardrailArn`.
+        attr_guardrail_arn: ::std::string::String = "GuardrailArn",
+        /// `Fn::GetAtt` `GuardrailId`.
+        attr_guardrail_id: ::std::string::String = "GuardrailId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReasons`.
+        attr_status_reasons: crate::value::List<::std::string::String> = "StatusReasons",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
@@ -8919,7 +7301,6 @@ pub mod guardrail {
 
     impl AutomatedReasoningPolicyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policies: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 confidence_threshold: ::std::option::Option::None,
@@ -8928,22 +7309,20 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for AutomatedReasoningPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfidenceThreshold", self.confidence_threshold);
-            p.set("Policies", self.policies);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutomatedReasoningPolicyConfig;
+        req {
+            policies = "Policies",
+        }
+        opt {
+            confidence_threshold = "ConfidenceThreshold",
         }
     }
 
-    pub(super) static AUTOMATED_REASONING_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfidenceThreshold", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Policies", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\\/[a-z0-9]{12}(:([1-9][0-9]{0,11}))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTOMATED_REASONING_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfidenceThreshold", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Policies", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:automated-reasoning-policy\\/[a-z0-9]{12}(:([1-9][0-9]{0,11}))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Content policy config for a guardrail.
     #[derive(Clone)]
@@ -8969,21 +7348,19 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for ContentPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentFiltersTierConfig", self.content_filters_tier_config);
-            p.set("FiltersConfig", self.filters_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentPolicyConfig;
+        req {
+            filters_config = "FiltersConfig",
+        }
+        opt {
+            content_filters_tier_config = "ContentFiltersTierConfig",
         }
     }
 
-    pub(super) static CONTENT_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FiltersConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&CONTENT_FILTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FiltersConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&CONTENT_FILTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Guardrail tier config for content policy
     #[derive(Clone)]
@@ -8996,7 +7373,6 @@ pub mod guardrail {
 
     impl ContentFiltersTierConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(tier_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::ContentFiltersTierName>>) -> Self {
             Self {
                 tier_name: tier_name.into(),
@@ -9004,12 +7380,10 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for ContentFiltersTierConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TierName", self.tier_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentFiltersTierConfig;
+        req {
+            tier_name = "TierName",
         }
     }
 
@@ -9048,7 +7422,6 @@ pub mod guardrail {
 
     impl ContentFilterConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_strength: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::FilterStrength>>, output_strength: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::FilterStrength>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::ContentFilterType>>) -> Self {
             Self {
                 input_action: ::std::option::Option::None,
@@ -9064,29 +7437,27 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for ContentFilterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputAction", self.input_action);
-            p.set_opt("InputEnabled", self.input_enabled);
-            p.set_opt("InputModalities", self.input_modalities);
-            p.set("InputStrength", self.input_strength);
-            p.set_opt("OutputAction", self.output_action);
-            p.set_opt("OutputEnabled", self.output_enabled);
-            p.set_opt("OutputModalities", self.output_modalities);
-            p.set("OutputStrength", self.output_strength);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentFilterConfig;
+        req {
+            input_strength = "InputStrength",
+            output_strength = "OutputStrength",
+            type_ = "Type",
+        }
+        opt {
+            input_action = "InputAction",
+            input_enabled = "InputEnabled",
+            input_modalities = "InputModalities",
+            output_action = "OutputAction",
+            output_enabled = "OutputEnabled",
+            output_modalities = "OutputModalities",
         }
     }
 
-    pub(super) static CONTENT_FILTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputModalities", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("OutputModalities", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_FILTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputModalities", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("OutputModalities", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contextual grounding policy config for a guardrail.
     #[derive(Clone)]
@@ -9107,20 +7478,16 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for ContextualGroundingPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FiltersConfig", self.filters_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContextualGroundingPolicyConfig;
+        req {
+            filters_config = "FiltersConfig",
         }
     }
 
-    pub(super) static CONTEXTUAL_GROUNDING_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FiltersConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTEXTUAL_GROUNDING_FILTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTEXTUAL_GROUNDING_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FiltersConfig", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTEXTUAL_GROUNDING_FILTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A config for grounding filter.
     #[derive(Clone)]
@@ -9141,7 +7508,6 @@ pub mod guardrail {
 
     impl ContextualGroundingFilterConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(threshold: impl ::std::convert::Into<crate::value::Val<f64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::ContextualGroundingFilterType>>) -> Self {
             Self {
                 action: ::std::option::Option::None,
@@ -9152,23 +7518,21 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for ContextualGroundingFilterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("Enabled", self.enabled);
-            p.set("Threshold", self.threshold);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContextualGroundingFilterConfig;
+        req {
+            threshold = "Threshold",
+            type_ = "Type",
+        }
+        opt {
+            action = "Action",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static CONTEXTUAL_GROUNDING_FILTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Threshold", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTEXTUAL_GROUNDING_FILTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Threshold", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The system-defined guardrail profile that you’re using with your guardrail
     #[derive(Clone)]
@@ -9181,7 +7545,6 @@ pub mod guardrail {
 
     impl GuardrailCrossRegionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(guardrail_profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 guardrail_profile_arn: guardrail_profile_arn.into(),
@@ -9189,20 +7552,16 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for GuardrailCrossRegionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GuardrailProfileArn", self.guardrail_profile_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested GuardrailCrossRegionConfig;
+        req {
+            guardrail_profile_arn = "GuardrailProfileArn",
         }
     }
 
-    pub(super) static GUARDRAIL_CROSS_REGION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GuardrailProfileArn", crate::resource::Rule { min_len: Some(15), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail-profile/[a-z0-9-]+[.]{1}guardrail[.]{1}v[0-9:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GUARDRAIL_CROSS_REGION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GuardrailProfileArn", crate::resource::Rule { min_len: Some(15), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail-profile/[a-z0-9-]+[.]{1}guardrail[.]{1}v[0-9:]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sensitive information policy config for a guardrail.
     #[derive(Clone, Default)]
@@ -9217,22 +7576,18 @@ pub mod guardrail {
         pub regexes_config: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::guardrail::RegexConfig>>,
     }
 
-    impl crate::resource::ToExpr for SensitiveInformationPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PiiEntitiesConfig", self.pii_entities_config);
-            p.set_opt("RegexesConfig", self.regexes_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SensitiveInformationPolicyConfig;
+        opt {
+            pii_entities_config = "PiiEntitiesConfig",
+            regexes_config = "RegexesConfig",
         }
     }
 
-    pub(super) static SENSITIVE_INFORMATION_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PiiEntitiesConfig", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("RegexesConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&REGEX_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SENSITIVE_INFORMATION_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PiiEntitiesConfig", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("RegexesConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&REGEX_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Pii entity configuration.
     #[derive(Clone)]
@@ -9261,7 +7616,6 @@ pub mod guardrail {
 
     impl PiiEntityConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::SensitiveInformationAction>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::PiiEntityType>>) -> Self {
             Self {
                 action: action.into(),
@@ -9274,17 +7628,17 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for PiiEntityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("InputAction", self.input_action);
-            p.set_opt("InputEnabled", self.input_enabled);
-            p.set_opt("OutputAction", self.output_action);
-            p.set_opt("OutputEnabled", self.output_enabled);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PiiEntityConfig;
+        req {
+            action = "Action",
+            type_ = "Type",
+        }
+        opt {
+            input_action = "InputAction",
+            input_enabled = "InputEnabled",
+            output_action = "OutputAction",
+            output_enabled = "OutputEnabled",
         }
     }
 
@@ -9323,7 +7677,6 @@ pub mod guardrail {
 
     impl RegexConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::SensitiveInformationAction>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action: action.into(),
@@ -9338,36 +7691,27 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for RegexConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("Description", self.description);
-            p.set_opt("InputAction", self.input_action);
-            p.set_opt("InputEnabled", self.input_enabled);
-            p.set("Name", self.name);
-            p.set_opt("OutputAction", self.output_action);
-            p.set_opt("OutputEnabled", self.output_enabled);
-            p.set("Pattern", self.pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegexConfig;
+        req {
+            action = "Action",
+            name = "Name",
+            pattern = "Pattern",
+        }
+        opt {
+            description = "Description",
+            input_action = "InputAction",
+            input_enabled = "InputEnabled",
+            output_action = "OutputAction",
+            output_enabled = "OutputEnabled",
         }
     }
 
-    pub(super) static REGEX_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("Pattern", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGEX_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("Pattern", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Topic policy config for a guardrail.
     #[derive(Clone)]
@@ -9393,21 +7737,19 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for TopicPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TopicsConfig", self.topics_config);
-            p.set_opt("TopicsTierConfig", self.topics_tier_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested TopicPolicyConfig;
+        req {
+            topics_config = "TopicsConfig",
+        }
+        opt {
+            topics_tier_config = "TopicsTierConfig",
         }
     }
 
-    pub(super) static TOPIC_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TopicsConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&TOPIC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOPIC_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicsConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&TOPIC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Topic config in topic policy.
     #[derive(Clone)]
@@ -9440,7 +7782,6 @@ pub mod guardrail {
 
     impl TopicConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::TopicType>>) -> Self {
             Self {
                 definition: definition.into(),
@@ -9455,29 +7796,27 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for TopicConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Definition", self.definition);
-            p.set_opt("Examples", self.examples);
-            p.set_opt("InputAction", self.input_action);
-            p.set_opt("InputEnabled", self.input_enabled);
-            p.set("Name", self.name);
-            p.set_opt("OutputAction", self.output_action);
-            p.set_opt("OutputEnabled", self.output_enabled);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested TopicConfig;
+        req {
+            definition = "Definition",
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            examples = "Examples",
+            input_action = "InputAction",
+            input_enabled = "InputEnabled",
+            output_action = "OutputAction",
+            output_enabled = "OutputEnabled",
         }
     }
 
-    pub(super) static TOPIC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Definition", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Examples", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_ !?.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOPIC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Definition", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Examples", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z-_ !?.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Guardrail tier config for topic policy
     #[derive(Clone)]
@@ -9490,7 +7829,6 @@ pub mod guardrail {
 
     impl TopicsTierConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(tier_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::TopicsTierName>>) -> Self {
             Self {
                 tier_name: tier_name.into(),
@@ -9498,12 +7836,10 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for TopicsTierConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TierName", self.tier_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TopicsTierConfig;
+        req {
+            tier_name = "TierName",
         }
     }
 
@@ -9520,21 +7856,17 @@ pub mod guardrail {
         pub words_config: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::guardrail::WordConfig>>,
     }
 
-    impl crate::resource::ToExpr for WordPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManagedWordListsConfig", self.managed_word_lists_config);
-            p.set_opt("WordsConfig", self.words_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested WordPolicyConfig;
+        opt {
+            managed_word_lists_config = "ManagedWordListsConfig",
+            words_config = "WordsConfig",
         }
     }
 
-    pub(super) static WORD_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WordsConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&WORD_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORD_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WordsConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&WORD_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A managed words config.
     #[derive(Clone)]
@@ -9555,7 +7887,6 @@ pub mod guardrail {
 
     impl ManagedWordsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::guardrail::ManagedWordsType>>) -> Self {
             Self {
                 input_action: ::std::option::Option::None,
@@ -9567,16 +7898,16 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedWordsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputAction", self.input_action);
-            p.set_opt("InputEnabled", self.input_enabled);
-            p.set_opt("OutputAction", self.output_action);
-            p.set_opt("OutputEnabled", self.output_enabled);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedWordsConfig;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            input_action = "InputAction",
+            input_enabled = "InputEnabled",
+            output_action = "OutputAction",
+            output_enabled = "OutputEnabled",
         }
     }
 
@@ -9599,7 +7930,6 @@ pub mod guardrail {
 
     impl WordConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_action: ::std::option::Option::None,
@@ -9611,27 +7941,25 @@ pub mod guardrail {
         }
     }
 
-    impl crate::resource::ToExpr for WordConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputAction", self.input_action);
-            p.set_opt("InputEnabled", self.input_enabled);
-            p.set_opt("OutputAction", self.output_action);
-            p.set_opt("OutputEnabled", self.output_enabled);
-            p.set("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested WordConfig;
+        req {
+            text = "Text",
+        }
+        opt {
+            input_action = "InputAction",
+            input_enabled = "InputEnabled",
+            output_action = "OutputAction",
+            output_enabled = "OutputEnabled",
         }
     }
 
-    pub(super) static WORD_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORD_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Tier name for tier configuration in content filters policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentFiltersTierName {
         /// `CLASSIC`
         Classic,
@@ -9639,18 +7967,9 @@ pub mod guardrail {
         Standard,
     }
 
-    impl crate::value::CfnEnum for ContentFiltersTierName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Classic => "CLASSIC",
-                Self::Standard => "STANDARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentFiltersTierName, ["CLASSIC", "STANDARD"]);
 
-    /// Allowed values of `ContentFilterAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentFilterAction {
         /// `BLOCK`
         Block,
@@ -9658,18 +7977,10 @@ pub mod guardrail {
         None,
     }
 
-    impl crate::value::CfnEnum for ContentFilterAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Block => "BLOCK",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentFilterAction, ["BLOCK", "NONE"]);
 
     /// Modality for filters
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Modality {
         /// `TEXT`
         Text,
@@ -9677,18 +7988,10 @@ pub mod guardrail {
         Image,
     }
 
-    impl crate::value::CfnEnum for Modality {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "TEXT",
-                Self::Image => "IMAGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Modality, ["TEXT", "IMAGE"]);
 
     /// Strength for filters
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterStrength {
         /// `NONE`
         None,
@@ -9700,20 +8003,10 @@ pub mod guardrail {
         High,
     }
 
-    impl crate::value::CfnEnum for FilterStrength {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Low => "LOW",
-                Self::Medium => "MEDIUM",
-                Self::High => "HIGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterStrength, ["NONE", "LOW", "MEDIUM", "HIGH"]);
 
     /// Type of filter in content policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentFilterType {
         /// `SEXUAL`
         Sexual,
@@ -9729,22 +8022,9 @@ pub mod guardrail {
         PromptAttack,
     }
 
-    impl crate::value::CfnEnum for ContentFilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sexual => "SEXUAL",
-                Self::Violence => "VIOLENCE",
-                Self::Hate => "HATE",
-                Self::Insults => "INSULTS",
-                Self::Misconduct => "MISCONDUCT",
-                Self::PromptAttack => "PROMPT_ATTACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentFilterType, ["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]);
 
-    /// Allowed values of `ContextualGroundingAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContextualGroundingAction {
         /// `BLOCK`
         Block,
@@ -9752,18 +8032,10 @@ pub mod guardrail {
         None,
     }
 
-    impl crate::value::CfnEnum for ContextualGroundingAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Block => "BLOCK",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContextualGroundingAction, ["BLOCK", "NONE"]);
 
     /// Type of contextual grounding filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContextualGroundingFilterType {
         /// `GROUNDING`
         Grounding,
@@ -9771,18 +8043,10 @@ pub mod guardrail {
         Relevance,
     }
 
-    impl crate::value::CfnEnum for ContextualGroundingFilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Grounding => "GROUNDING",
-                Self::Relevance => "RELEVANCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContextualGroundingFilterType, ["GROUNDING", "RELEVANCE"]);
 
     /// Options for sensitive information action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SensitiveInformationAction {
         /// `BLOCK`
         Block,
@@ -9792,19 +8056,10 @@ pub mod guardrail {
         None,
     }
 
-    impl crate::value::CfnEnum for SensitiveInformationAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Block => "BLOCK",
-                Self::Anonymize => "ANONYMIZE",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SensitiveInformationAction, ["BLOCK", "ANONYMIZE", "NONE"]);
 
     /// The currently supported PII entities
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PiiEntityType {
         /// `ADDRESS`
         Address,
@@ -9870,47 +8125,9 @@ pub mod guardrail {
         VehicleIdentificationNumber,
     }
 
-    impl crate::value::CfnEnum for PiiEntityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Address => "ADDRESS",
-                Self::Age => "AGE",
-                Self::AwsAccessKey => "AWS_ACCESS_KEY",
-                Self::AwsSecretKey => "AWS_SECRET_KEY",
-                Self::CaHealthNumber => "CA_HEALTH_NUMBER",
-                Self::CaSocialInsuranceNumber => "CA_SOCIAL_INSURANCE_NUMBER",
-                Self::CreditDebitCardCvv => "CREDIT_DEBIT_CARD_CVV",
-                Self::CreditDebitCardExpiry => "CREDIT_DEBIT_CARD_EXPIRY",
-                Self::CreditDebitCardNumber => "CREDIT_DEBIT_CARD_NUMBER",
-                Self::DriverId => "DRIVER_ID",
-                Self::Email => "EMAIL",
-                Self::InternationalBankAccountNumber => "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-                Self::IpAddress => "IP_ADDRESS",
-                Self::LicensePlate => "LICENSE_PLATE",
-                Self::MacAddress => "MAC_ADDRESS",
-                Self::Name => "NAME",
-                Self::Password => "PASSWORD",
-                Self::Phone => "PHONE",
-                Self::Pin => "PIN",
-                Self::SwiftCode => "SWIFT_CODE",
-                Self::UkNationalHealthServiceNumber => "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-                Self::UkNationalInsuranceNumber => "UK_NATIONAL_INSURANCE_NUMBER",
-                Self::UkUniqueTaxpayerReferenceNumber => "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-                Self::Url => "URL",
-                Self::Username => "USERNAME",
-                Self::UsBankAccountNumber => "US_BANK_ACCOUNT_NUMBER",
-                Self::UsBankRoutingNumber => "US_BANK_ROUTING_NUMBER",
-                Self::UsIndividualTaxIdentificationNumber => "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-                Self::UsPassportNumber => "US_PASSPORT_NUMBER",
-                Self::UsSocialSecurityNumber => "US_SOCIAL_SECURITY_NUMBER",
-                Self::VehicleIdentificationNumber => "VEHICLE_IDENTIFICATION_NUMBER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PiiEntityType, ["ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD", "PHONE", "PIN", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "URL", "USERNAME", "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "VEHICLE_IDENTIFICATION_NUMBER"]);
 
-    /// Allowed values of `TopicAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TopicAction {
         /// `BLOCK`
         Block,
@@ -9918,34 +8135,19 @@ pub mod guardrail {
         None,
     }
 
-    impl crate::value::CfnEnum for TopicAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Block => "BLOCK",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TopicAction, ["BLOCK", "NONE"]);
 
     /// Type of topic in a policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TopicType {
         /// `DENY`
         Deny,
     }
 
-    impl crate::value::CfnEnum for TopicType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TopicType, ["DENY"]);
 
     /// Tier name for tier configuration in topic policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TopicsTierName {
         /// `CLASSIC`
         Classic,
@@ -9953,18 +8155,9 @@ pub mod guardrail {
         Standard,
     }
 
-    impl crate::value::CfnEnum for TopicsTierName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Classic => "CLASSIC",
-                Self::Standard => "STANDARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TopicsTierName, ["CLASSIC", "STANDARD"]);
 
-    /// Allowed values of `WordAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WordAction {
         /// `BLOCK`
         Block,
@@ -9972,31 +8165,16 @@ pub mod guardrail {
         None,
     }
 
-    impl crate::value::CfnEnum for WordAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Block => "BLOCK",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WordAction, ["BLOCK", "NONE"]);
 
     /// Options for managed words.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedWordsType {
         /// `PROFANITY`
         Profanity,
     }
 
-    impl crate::value::CfnEnum for ManagedWordsType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Profanity => "PROFANITY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ManagedWordsType, ["PROFANITY"]);
 }
 
 /// Definition of AWS::Bedrock::GuardrailVersion Resource Type
@@ -10016,7 +8194,6 @@ pub struct GuardrailVersion {
 
 impl GuardrailVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(guardrail_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -10025,44 +8202,30 @@ impl GuardrailVersion {
     }
 }
 
-impl crate::resource::Resource for GuardrailVersion {
-    const TYPE: &'static str = "AWS::Bedrock::GuardrailVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GUARDRAIL_VERSION_SHAPE)
+crate::resource::props! {
+    resource GuardrailVersion = "AWS::Bedrock::GuardrailVersion", shape: Some(&GUARDRAIL_VERSION_SHAPE);
+    req {
+        guardrail_identifier = "GuardrailIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("GuardrailIdentifier", self.guardrail_identifier);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static GUARDRAIL_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("GuardrailIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GUARDRAIL_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("GuardrailIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GuardrailVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GuardrailVersion> {
-    /// `Fn::GetAtt` `GuardrailArn`.
-    #[inline]
-    pub fn attr_guardrail_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GuardrailArn")
-    }
-    /// `Fn::GetAtt` `GuardrailId`.
-    #[inline]
-    pub fn attr_guardrail_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GuardrailId")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GuardrailArn`.
+        attr_guardrail_arn: ::std::string::String = "GuardrailArn",
+        /// `Fn::GetAtt` `GuardrailId`.
+        attr_guardrail_id: ::std::string::String = "GuardrailId",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
@@ -10099,7 +8262,6 @@ pub struct IntelligentPromptRouter {
 
 impl IntelligentPromptRouter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(fallback_model: crate::cfn::bedrock::intelligent_prompt_router::PromptRouterTargetModel, models: ::std::vec::Vec<crate::cfn::bedrock::intelligent_prompt_router::PromptRouterTargetModel>, prompt_router_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, routing_criteria: crate::cfn::bedrock::intelligent_prompt_router::RoutingCriteria) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -10112,62 +8274,42 @@ impl IntelligentPromptRouter {
     }
 }
 
-impl crate::resource::Resource for IntelligentPromptRouter {
-    const TYPE: &'static str = "AWS::Bedrock::IntelligentPromptRouter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTELLIGENT_PROMPT_ROUTER_SHAPE)
+crate::resource::props! {
+    resource IntelligentPromptRouter = "AWS::Bedrock::IntelligentPromptRouter", shape: Some(&INTELLIGENT_PROMPT_ROUTER_SHAPE);
+    req {
+        fallback_model = "FallbackModel",
+        models = "Models",
+        prompt_router_name = "PromptRouterName",
+        routing_criteria = "RoutingCriteria",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("FallbackModel", self.fallback_model);
-        p.set("Models", self.models);
-        p.set("PromptRouterName", self.prompt_router_name);
-        p.set("RoutingCriteria", self.routing_criteria);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static INTELLIGENT_PROMPT_ROUTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z:.][ _-]?)+$")), ..crate::resource::Rule::NONE }),
-        ("FallbackModel", crate::resource::Rule { shape: Some(&self::intelligent_prompt_router::PROMPT_ROUTER_TARGET_MODEL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Models", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::intelligent_prompt_router::PROMPT_ROUTER_TARGET_MODEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PromptRouterName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][ _-]?)+$")), ..crate::resource::Rule::NONE }),
-        ("RoutingCriteria", crate::resource::Rule { shape: Some(&self::intelligent_prompt_router::ROUTING_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::intelligent_prompt_router::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTELLIGENT_PROMPT_ROUTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z:.][ _-]?)+$")), ..crate::resource::Rule::NONE }),
+    ("FallbackModel", crate::resource::Rule { shape: Some(&self::intelligent_prompt_router::PROMPT_ROUTER_TARGET_MODEL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Models", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::intelligent_prompt_router::PROMPT_ROUTER_TARGET_MODEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PromptRouterName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][ _-]?)+$")), ..crate::resource::Rule::NONE }),
+    ("RoutingCriteria", crate::resource::Rule { shape: Some(&self::intelligent_prompt_router::ROUTING_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IntelligentPromptRouter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IntelligentPromptRouter> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `PromptRouterArn`.
-    #[inline]
-    pub fn attr_prompt_router_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PromptRouterArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `PromptRouterArn`.
+        attr_prompt_router_arn: ::std::string::String = "PromptRouterArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -10185,7 +8327,6 @@ pub mod intelligent_prompt_router {
 
     impl PromptRouterTargetModel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 model_arn: model_arn.into(),
@@ -10193,20 +8334,16 @@ pub mod intelligent_prompt_router {
         }
     }
 
-    impl crate::resource::ToExpr for PromptRouterTargetModel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ModelArn", self.model_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptRouterTargetModel;
+        req {
+            model_arn = "ModelArn",
         }
     }
 
-    pub(super) static PROMPT_ROUTER_TARGET_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/[a-z0-9-]{1,63}[.]{1}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})|(^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_ROUTER_TARGET_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model/[a-z0-9-]{1,63}[.]{1}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})|(^arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|application-inference-profile)/[a-zA-Z0-9-:.]+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents the criteria used for routing requests.
     #[derive(Clone)]
@@ -10217,7 +8354,6 @@ pub mod intelligent_prompt_router {
 
     impl RoutingCriteria {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(response_quality_difference: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 response_quality_difference: response_quality_difference.into(),
@@ -10225,27 +8361,16 @@ pub mod intelligent_prompt_router {
         }
     }
 
-    impl crate::resource::ToExpr for RoutingCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResponseQualityDifference", self.response_quality_difference);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingCriteria;
+        req {
+            response_quality_difference = "ResponseQualityDifference",
         }
     }
 
-    pub(super) static ROUTING_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResponseQualityDifference", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTING_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResponseQualityDifference", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Bedrock::KnowledgeBase Resource Type
@@ -10281,7 +8406,6 @@ pub struct KnowledgeBase {
 
 impl KnowledgeBase {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(knowledge_base_configuration: crate::cfn::bedrock::knowledge_base::KnowledgeBaseConfiguration, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -10294,71 +8418,50 @@ impl KnowledgeBase {
     }
 }
 
-impl crate::resource::Resource for KnowledgeBase {
-    const TYPE: &'static str = "AWS::Bedrock::KnowledgeBase";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KNOWLEDGE_BASE_SHAPE)
+crate::resource::props! {
+    resource KnowledgeBase = "AWS::Bedrock::KnowledgeBase", shape: Some(&KNOWLEDGE_BASE_SHAPE);
+    req {
+        knowledge_base_configuration = "KnowledgeBaseConfiguration",
+        name = "Name",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("KnowledgeBaseConfiguration", self.knowledge_base_configuration);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("StorageConfiguration", self.storage_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        storage_configuration = "StorageConfiguration",
+        tags = "Tags",
     }
 }
 
-static KNOWLEDGE_BASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("KnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("StorageConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KNOWLEDGE_BASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("KnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("StorageConfiguration", crate::resource::Rule { shape: Some(&self::knowledge_base::STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`KnowledgeBase`] (`Fn::GetAtt`).
 impl crate::resource::Handle<KnowledgeBase> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureReasons`.
-    #[inline]
-    pub fn attr_failure_reasons(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("FailureReasons")
-    }
-    /// `Fn::GetAtt` `KnowledgeBaseArn`.
-    #[inline]
-    pub fn attr_knowledge_base_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KnowledgeBaseArn")
-    }
-    /// `Fn::GetAtt` `KnowledgeBaseId`.
-    #[inline]
-    pub fn attr_knowledge_base_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KnowledgeBaseId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureReasons`.
+        attr_failure_reasons: crate::value::List<::std::string::String> = "FailureReasons",
+        /// `Fn::GetAtt` `KnowledgeBaseArn`.
+        attr_knowledge_base_arn: ::std::string::String = "KnowledgeBaseArn",
+        /// `Fn::GetAtt` `KnowledgeBaseId`.
+        attr_knowledge_base_id: ::std::string::String = "KnowledgeBaseId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod knowledge_base {
     //! Nested property types and enums of [`KnowledgeBase`](super::KnowledgeBase).
+
+    pub use crate::cfn::shared::bedrock::S3Location;
 
     /// Contains details about the embeddings model used for the knowledge base.
     #[derive(Clone)]
@@ -10387,7 +8490,6 @@ pub mod knowledge_base {
 
     impl KnowledgeBaseConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::knowledge_base::KnowledgeBaseType>>) -> Self {
             Self {
                 kendra_knowledge_base_configuration: ::std::option::Option::None,
@@ -10399,27 +8501,25 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for KnowledgeBaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KendraKnowledgeBaseConfiguration", self.kendra_knowledge_base_configuration);
-            p.set_opt("ManagedKnowledgeBaseConfiguration", self.managed_knowledge_base_configuration);
-            p.set_opt("SqlKnowledgeBaseConfiguration", self.sql_knowledge_base_configuration);
-            p.set("Type", self.type_);
-            p.set_opt("VectorKnowledgeBaseConfiguration", self.vector_knowledge_base_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested KnowledgeBaseConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            kendra_knowledge_base_configuration = "KendraKnowledgeBaseConfiguration",
+            managed_knowledge_base_configuration = "ManagedKnowledgeBaseConfiguration",
+            sql_knowledge_base_configuration = "SqlKnowledgeBaseConfiguration",
+            vector_knowledge_base_configuration = "VectorKnowledgeBaseConfiguration",
         }
     }
 
-    pub(super) static KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KendraKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&KENDRA_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManagedKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&MANAGED_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SqlKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&SQL_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VectorKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&VECTOR_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KendraKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&KENDRA_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&MANAGED_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SqlKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&SQL_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VectorKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&VECTOR_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for a Kendra knowledge base
     #[derive(Clone)]
@@ -10432,7 +8532,6 @@ pub mod knowledge_base {
 
     impl KendraKnowledgeBaseConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kendra_index_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kendra_index_arn: kendra_index_arn.into(),
@@ -10440,20 +8539,16 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for KendraKnowledgeBaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KendraIndexArn", self.kendra_index_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KendraKnowledgeBaseConfiguration;
+        req {
+            kendra_index_arn = "KendraIndexArn",
         }
     }
 
-    pub(super) static KENDRA_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KendraIndexArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kendra:[a-z0-9-]{1,20}:([0-9]{12}|):index/([a-zA-Z0-9][a-zA-Z0-9-]{35}|[a-zA-Z0-9][a-zA-Z0-9-]{35}-[a-zA-Z0-9][a-zA-Z0-9-]{35})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KENDRA_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KendraIndexArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kendra:[a-z0-9-]{1,20}:([0-9]{12}|):index/([a-zA-Z0-9][a-zA-Z0-9-]{35}|[a-zA-Z0-9][a-zA-Z0-9-]{35}-[a-zA-Z0-9][a-zA-Z0-9-]{35})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains details about the model used to create vector embeddings for a managed knowledge base.
     #[derive(Clone, Default)]
@@ -10480,27 +8575,23 @@ pub mod knowledge_base {
         pub supplemental_data_storage_configuration: ::std::option::Option<crate::cfn::bedrock::knowledge_base::SupplementalDataStorageConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ManagedKnowledgeBaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmbeddingModelArn", self.embedding_model_arn);
-            p.set_opt("EmbeddingModelConfiguration", self.embedding_model_configuration);
-            p.set_opt("EmbeddingModelType", self.embedding_model_type);
-            p.set_opt("ServerSideEncryptionConfiguration", self.server_side_encryption_configuration);
-            p.set_opt("SupplementalDataStorageConfiguration", self.supplemental_data_storage_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedKnowledgeBaseConfiguration;
+        opt {
+            embedding_model_arn = "EmbeddingModelArn",
+            embedding_model_configuration = "EmbeddingModelConfiguration",
+            embedding_model_type = "EmbeddingModelType",
+            server_side_encryption_configuration = "ServerSideEncryptionConfiguration",
+            supplemental_data_storage_configuration = "SupplementalDataStorageConfiguration",
         }
     }
 
-    pub(super) static MANAGED_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmbeddingModelArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0-9]{0,12}:[a-zA-Z0-9-:/._+]+)$")), ..crate::resource::Rule::NONE }),
-            ("EmbeddingModelConfiguration", crate::resource::Rule { shape: Some(&EMBEDDING_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SupplementalDataStorageConfiguration", crate::resource::Rule { shape: Some(&SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmbeddingModelArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0-9]{0,12}:[a-zA-Z0-9-:/._+]+)$")), ..crate::resource::Rule::NONE }),
+        ("EmbeddingModelConfiguration", crate::resource::Rule { shape: Some(&EMBEDDING_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SupplementalDataStorageConfiguration", crate::resource::Rule { shape: Some(&SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The embeddings model configuration details for the vector model used in Knowledge Base.
     #[derive(Clone, Default)]
@@ -10511,20 +8602,16 @@ pub mod knowledge_base {
         pub bedrock_embedding_model_configuration: ::std::option::Option<crate::cfn::bedrock::knowledge_base::BedrockEmbeddingModelConfiguration>,
     }
 
-    impl crate::resource::ToExpr for EmbeddingModelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockEmbeddingModelConfiguration", self.bedrock_embedding_model_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmbeddingModelConfiguration;
+        opt {
+            bedrock_embedding_model_configuration = "BedrockEmbeddingModelConfiguration",
         }
     }
 
-    pub(super) static EMBEDDING_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockEmbeddingModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_EMBEDDING_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMBEDDING_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockEmbeddingModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_EMBEDDING_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The vector configuration details for the Bedrock embeddings model.
     #[derive(Clone, Default)]
@@ -10551,26 +8638,22 @@ pub mod knowledge_base {
         pub video: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::knowledge_base::VideoConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for BedrockEmbeddingModelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Audio", self.audio);
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("EmbeddingDataType", self.embedding_data_type);
-            p.set_opt("ModelConfiguration", self.model_configuration);
-            p.set_opt("Video", self.video);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockEmbeddingModelConfiguration;
+        opt {
+            audio = "Audio",
+            dimensions = "Dimensions",
+            embedding_data_type = "EmbeddingDataType",
+            model_configuration = "ModelConfiguration",
+            video = "Video",
         }
     }
 
-    pub(super) static BEDROCK_EMBEDDING_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Audio", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AUDIO_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Dimensions", crate::resource::Rule { min: Some(0.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
-            ("Video", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&VIDEO_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_EMBEDDING_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Audio", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AUDIO_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Dimensions", crate::resource::Rule { min: Some(0.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
+        ("Video", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&VIDEO_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configure the audio configuration for multi modal ingestion.
     #[derive(Clone)]
@@ -10591,20 +8674,16 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for AudioConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SegmentationConfiguration", self.segmentation_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioConfiguration;
+        req {
+            segmentation_configuration = "SegmentationConfiguration",
         }
     }
 
-    pub(super) static AUDIO_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SegmentationConfiguration", crate::resource::Rule { shape: Some(&AUDIO_SEGMENTATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIO_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SegmentationConfiguration", crate::resource::Rule { shape: Some(&AUDIO_SEGMENTATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configure the audio segmentation configuration for multi modal ingestion.
     #[derive(Clone)]
@@ -10617,7 +8696,6 @@ pub mod knowledge_base {
 
     impl AudioSegmentationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fixed_length_duration: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 fixed_length_duration: fixed_length_duration.into(),
@@ -10625,20 +8703,16 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for AudioSegmentationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FixedLengthDuration", self.fixed_length_duration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioSegmentationConfiguration;
+        req {
+            fixed_length_duration = "FixedLengthDuration",
         }
     }
 
-    pub(super) static AUDIO_SEGMENTATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedLengthDuration", crate::resource::Rule { min: Some(1.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIO_SEGMENTATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedLengthDuration", crate::resource::Rule { min: Some(1.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configure the video configuration for multi modal ingestion.
     #[derive(Clone)]
@@ -10659,20 +8733,16 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for VideoConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SegmentationConfiguration", self.segmentation_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoConfiguration;
+        req {
+            segmentation_configuration = "SegmentationConfiguration",
         }
     }
 
-    pub(super) static VIDEO_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SegmentationConfiguration", crate::resource::Rule { shape: Some(&VIDEO_SEGMENTATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VIDEO_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SegmentationConfiguration", crate::resource::Rule { shape: Some(&VIDEO_SEGMENTATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configure the video segmentation configuration for multi modal ingestion.
     #[derive(Clone)]
@@ -10685,7 +8755,6 @@ pub mod knowledge_base {
 
     impl VideoSegmentationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fixed_length_duration: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 fixed_length_duration: fixed_length_duration.into(),
@@ -10693,20 +8762,16 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for VideoSegmentationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FixedLengthDuration", self.fixed_length_duration);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoSegmentationConfiguration;
+        req {
+            fixed_length_duration = "FixedLengthDuration",
         }
     }
 
-    pub(super) static VIDEO_SEGMENTATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedLengthDuration", crate::resource::Rule { min: Some(1.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VIDEO_SEGMENTATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedLengthDuration", crate::resource::Rule { min: Some(1.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains details about the server-side encryption for the managed knowledge base.
     #[derive(Clone, Default)]
@@ -10717,20 +8782,16 @@ pub mod knowledge_base {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ManagedKnowledgeBaseServerSideEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedKnowledgeBaseServerSideEncryptionConfiguration;
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for supplemental data storage.
     #[derive(Clone)]
@@ -10751,20 +8812,16 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for SupplementalDataStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SupplementalDataStorageLocations", self.supplemental_data_storage_locations);
-            p.into_expr()
+    crate::resource::props! {
+        nested SupplementalDataStorageConfiguration;
+        req {
+            supplemental_data_storage_locations = "SupplementalDataStorageLocations",
         }
     }
 
-    pub(super) static SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SupplementalDataStorageLocations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SUPPLEMENTAL_DATA_STORAGE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SupplementalDataStorageLocations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SUPPLEMENTAL_DATA_STORAGE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Supplemental data storage location.
     #[derive(Clone)]
@@ -10772,7 +8829,7 @@ pub mod knowledge_base {
         /// An Amazon S3 location.
         ///
         /// CloudFormation property `S3Location`.
-        pub s3_location: ::std::option::Option<crate::cfn::bedrock::knowledge_base::S3Location>,
+        pub s3_location: ::std::option::Option<crate::cfn::shared::bedrock::S3Location>,
         /// Supplemental data storage location type.
         ///
         /// CloudFormation property `SupplementalDataStorageLocationType`; required.
@@ -10781,7 +8838,6 @@ pub mod knowledge_base {
 
     impl SupplementalDataStorageLocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(supplemental_data_storage_location_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::knowledge_base::SupplementalDataStorageLocationType>>) -> Self {
             Self {
                 s3_location: ::std::option::Option::None,
@@ -10790,55 +8846,19 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for SupplementalDataStorageLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Location", self.s3_location);
-            p.set("SupplementalDataStorageLocationType", self.supplemental_data_storage_location_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SupplementalDataStorageLocation;
+        req {
+            supplemental_data_storage_location_type = "SupplementalDataStorageLocationType",
+        }
+        opt {
+            s3_location = "S3Location",
         }
     }
 
-    pub(super) static SUPPLEMENTAL_DATA_STORAGE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// An Amazon S3 location.
-    #[derive(Clone)]
-    pub struct S3Location {
-        /// The location's URI
-        ///
-        /// CloudFormation property `URI`; required.
-        pub uri: crate::value::Val<::std::string::String>,
-    }
-
-    impl S3Location {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                uri: uri.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("URI", self.uri);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("URI", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^s3://.{1,128}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUPPLEMENTAL_DATA_STORAGE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Location", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for a SQL knowledge base
     #[derive(Clone)]
@@ -10855,7 +8875,6 @@ pub mod knowledge_base {
 
     impl SqlKnowledgeBaseConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::knowledge_base::QueryEngineType>>) -> Self {
             Self {
                 redshift_configuration: ::std::option::Option::None,
@@ -10864,21 +8883,19 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for SqlKnowledgeBaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RedshiftConfiguration", self.redshift_configuration);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqlKnowledgeBaseConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            redshift_configuration = "RedshiftConfiguration",
         }
     }
 
-    pub(super) static SQL_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RedshiftConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SQL_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RedshiftConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for a Redshift knowledge base
     #[derive(Clone)]
@@ -10909,24 +8926,22 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QueryEngineConfiguration", self.query_engine_configuration);
-            p.set_opt("QueryGenerationConfiguration", self.query_generation_configuration);
-            p.set("StorageConfigurations", self.storage_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftConfiguration;
+        req {
+            query_engine_configuration = "QueryEngineConfiguration",
+            storage_configurations = "StorageConfigurations",
+        }
+        opt {
+            query_generation_configuration = "QueryGenerationConfiguration",
         }
     }
 
-    pub(super) static REDSHIFT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueryEngineConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_QUERY_ENGINE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueryGenerationConfiguration", crate::resource::Rule { shape: Some(&QUERY_GENERATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StorageConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REDSHIFT_QUERY_ENGINE_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueryEngineConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_QUERY_ENGINE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("QueryGenerationConfiguration", crate::resource::Rule { shape: Some(&QUERY_GENERATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StorageConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REDSHIFT_QUERY_ENGINE_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for Redshift query engine
     #[derive(Clone)]
@@ -10947,7 +8962,6 @@ pub mod knowledge_base {
 
     impl RedshiftQueryEngineConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::knowledge_base::RedshiftQueryEngineType>>) -> Self {
             Self {
                 provisioned_configuration: ::std::option::Option::None,
@@ -10957,23 +8971,21 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftQueryEngineConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProvisionedConfiguration", self.provisioned_configuration);
-            p.set_opt("ServerlessConfiguration", self.serverless_configuration);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftQueryEngineConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            provisioned_configuration = "ProvisionedConfiguration",
+            serverless_configuration = "ServerlessConfiguration",
         }
     }
 
-    pub(super) static REDSHIFT_QUERY_ENGINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProvisionedConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_PROVISIONED_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServerlessConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_SERVERLESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_QUERY_ENGINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProvisionedConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_PROVISIONED_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServerlessConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_SERVERLESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for provisioned Redshift query engine
     #[derive(Clone)]
@@ -10990,7 +9002,6 @@ pub mod knowledge_base {
 
     impl RedshiftProvisionedConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(auth_configuration: crate::cfn::bedrock::knowledge_base::RedshiftProvisionedAuthConfiguration, cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth_configuration,
@@ -10999,22 +9010,18 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftProvisionedConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthConfiguration", self.auth_configuration);
-            p.set("ClusterIdentifier", self.cluster_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftProvisionedConfiguration;
+        req {
+            auth_configuration = "AuthConfiguration",
+            cluster_identifier = "ClusterIdentifier",
         }
     }
 
-    pub(super) static REDSHIFT_PROVISIONED_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_PROVISIONED_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_PROVISIONED_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_PROVISIONED_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for Redshift query engine provisioned auth setup
     #[derive(Clone)]
@@ -11035,7 +9042,6 @@ pub mod knowledge_base {
 
     impl RedshiftProvisionedAuthConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::knowledge_base::RedshiftProvisionedAuthType>>) -> Self {
             Self {
                 database_user: ::std::option::Option::None,
@@ -11045,22 +9051,20 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftProvisionedAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DatabaseUser", self.database_user);
-            p.set("Type", self.type_);
-            p.set_opt("UsernamePasswordSecretArn", self.username_password_secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftProvisionedAuthConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            database_user = "DatabaseUser",
+            username_password_secret_arn = "UsernamePasswordSecretArn",
         }
     }
 
-    pub(super) static REDSHIFT_PROVISIONED_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UsernamePasswordSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_PROVISIONED_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UsernamePasswordSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for serverless Redshift query engine
     #[derive(Clone)]
@@ -11077,7 +9081,6 @@ pub mod knowledge_base {
 
     impl RedshiftServerlessConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(auth_configuration: crate::cfn::bedrock::knowledge_base::RedshiftServerlessAuthConfiguration, workgroup_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth_configuration,
@@ -11086,22 +9089,18 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftServerlessConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthConfiguration", self.auth_configuration);
-            p.set("WorkgroupArn", self.workgroup_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftServerlessConfiguration;
+        req {
+            auth_configuration = "AuthConfiguration",
+            workgroup_arn = "WorkgroupArn",
         }
     }
 
-    pub(super) static REDSHIFT_SERVERLESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_SERVERLESS_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WorkgroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws(-[a-z]+)*):redshift-serverless:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:workgroup/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_SERVERLESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_SERVERLESS_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WorkgroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws(-[a-z]+)*):redshift-serverless:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:workgroup/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for Redshift query engine serverless auth setup
     #[derive(Clone)]
@@ -11118,7 +9117,6 @@ pub mod knowledge_base {
 
     impl RedshiftServerlessAuthConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::knowledge_base::RedshiftServerlessAuthType>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -11127,21 +9125,19 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftServerlessAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set_opt("UsernamePasswordSecretArn", self.username_password_secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftServerlessAuthConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            username_password_secret_arn = "UsernamePasswordSecretArn",
         }
     }
 
-    pub(super) static REDSHIFT_SERVERLESS_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UsernamePasswordSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_SERVERLESS_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UsernamePasswordSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for generating Redshift engine queries
     #[derive(Clone, Default)]
@@ -11156,22 +9152,18 @@ pub mod knowledge_base {
         pub generation_context: ::std::option::Option<crate::cfn::bedrock::knowledge_base::QueryGenerationContext>,
     }
 
-    impl crate::resource::ToExpr for QueryGenerationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExecutionTimeoutSeconds", self.execution_timeout_seconds);
-            p.set_opt("GenerationContext", self.generation_context);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryGenerationConfiguration;
+        opt {
+            execution_timeout_seconds = "ExecutionTimeoutSeconds",
+            generation_context = "GenerationContext",
         }
     }
 
-    pub(super) static QUERY_GENERATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
-            ("GenerationContext", crate::resource::Rule { shape: Some(&QUERY_GENERATION_CONTEXT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_GENERATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
+        ("GenerationContext", crate::resource::Rule { shape: Some(&QUERY_GENERATION_CONTEXT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Context used to improve query generation
     #[derive(Clone, Default)]
@@ -11186,22 +9178,18 @@ pub mod knowledge_base {
         pub tables: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::knowledge_base::QueryGenerationTable>>,
     }
 
-    impl crate::resource::ToExpr for QueryGenerationContext {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CuratedQueries", self.curated_queries);
-            p.set_opt("Tables", self.tables);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryGenerationContext;
+        opt {
+            curated_queries = "CuratedQueries",
+            tables = "Tables",
         }
     }
 
-    pub(super) static QUERY_GENERATION_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CuratedQueries", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CURATED_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Tables", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&QUERY_GENERATION_TABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_GENERATION_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CuratedQueries", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CURATED_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Tables", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&QUERY_GENERATION_TABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Curated query or question and answer pair
     #[derive(Clone)]
@@ -11218,7 +9206,6 @@ pub mod knowledge_base {
 
     impl CuratedQuery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(natural_language: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sql: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 natural_language: natural_language.into(),
@@ -11227,22 +9214,18 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for CuratedQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NaturalLanguage", self.natural_language);
-            p.set("Sql", self.sql);
-            p.into_expr()
+    crate::resource::props! {
+        nested CuratedQuery;
+        req {
+            natural_language = "NaturalLanguage",
+            sql = "Sql",
         }
     }
 
-    pub(super) static CURATED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NaturalLanguage", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Sql", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CURATED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NaturalLanguage", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Sql", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Tables used for Redshift query generation context
     #[derive(Clone)]
@@ -11267,7 +9250,6 @@ pub mod knowledge_base {
 
     impl QueryGenerationTable {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 columns: ::std::option::Option::None,
@@ -11278,25 +9260,23 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for QueryGenerationTable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Columns", self.columns);
-            p.set_opt("Description", self.description);
-            p.set_opt("Inclusion", self.inclusion);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryGenerationTable;
+        req {
+            name = "Name",
+        }
+        opt {
+            columns = "Columns",
+            description = "Description",
+            inclusion = "Inclusion",
         }
     }
 
-    pub(super) static QUERY_GENERATION_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Columns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&QUERY_GENERATION_COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.*\\..*\\..*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_GENERATION_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Columns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&QUERY_GENERATION_COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.*\\..*\\..*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Redshift query generation column
     #[derive(Clone, Default)]
@@ -11315,23 +9295,19 @@ pub mod knowledge_base {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for QueryGenerationColumn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("Inclusion", self.inclusion);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryGenerationColumn;
+        opt {
+            description = "Description",
+            inclusion = "Inclusion",
+            name = "Name",
         }
     }
 
-    pub(super) static QUERY_GENERATION_COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_GENERATION_COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for available Redshift query engine storage types
     #[derive(Clone)]
@@ -11352,7 +9328,6 @@ pub mod knowledge_base {
 
     impl RedshiftQueryEngineStorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::knowledge_base::RedshiftQueryEngineStorageType>>) -> Self {
             Self {
                 aws_data_catalog_configuration: ::std::option::Option::None,
@@ -11362,23 +9337,21 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftQueryEngineStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsDataCatalogConfiguration", self.aws_data_catalog_configuration);
-            p.set_opt("RedshiftConfiguration", self.redshift_configuration);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftQueryEngineStorageConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            aws_data_catalog_configuration = "AwsDataCatalogConfiguration",
+            redshift_configuration = "RedshiftConfiguration",
         }
     }
 
-    pub(super) static REDSHIFT_QUERY_ENGINE_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsDataCatalogConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_QUERY_ENGINE_AWS_DATA_CATALOG_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedshiftConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_QUERY_ENGINE_REDSHIFT_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_QUERY_ENGINE_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsDataCatalogConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_QUERY_ENGINE_AWS_DATA_CATALOG_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RedshiftConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_QUERY_ENGINE_REDSHIFT_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for Redshift query engine AWS Data Catalog backed storage
     #[derive(Clone)]
@@ -11391,7 +9364,6 @@ pub mod knowledge_base {
 
     impl RedshiftQueryEngineAwsDataCatalogStorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(table_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 table_names: table_names.into(),
@@ -11399,20 +9371,16 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftQueryEngineAwsDataCatalogStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TableNames", self.table_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftQueryEngineAwsDataCatalogStorageConfiguration;
+        req {
+            table_names = "TableNames",
         }
     }
 
-    pub(super) static REDSHIFT_QUERY_ENGINE_AWS_DATA_CATALOG_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TableNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.*\\.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_QUERY_ENGINE_AWS_DATA_CATALOG_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TableNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.*\\.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configurations for Redshift query engine Redshift backed storage
     #[derive(Clone)]
@@ -11425,7 +9393,6 @@ pub mod knowledge_base {
 
     impl RedshiftQueryEngineRedshiftStorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -11433,20 +9400,16 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftQueryEngineRedshiftStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftQueryEngineRedshiftStorageConfiguration;
+        req {
+            database_name = "DatabaseName",
         }
     }
 
-    pub(super) static REDSHIFT_QUERY_ENGINE_REDSHIFT_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_QUERY_ENGINE_REDSHIFT_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains details about the model used to create vector embeddings for the knowledge base.
     #[derive(Clone)]
@@ -11467,7 +9430,6 @@ pub mod knowledge_base {
 
     impl VectorKnowledgeBaseConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(embedding_model_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 embedding_model_arn: embedding_model_arn.into(),
@@ -11477,24 +9439,22 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for VectorKnowledgeBaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EmbeddingModelArn", self.embedding_model_arn);
-            p.set_opt("EmbeddingModelConfiguration", self.embedding_model_configuration);
-            p.set_opt("SupplementalDataStorageConfiguration", self.supplemental_data_storage_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorKnowledgeBaseConfiguration;
+        req {
+            embedding_model_arn = "EmbeddingModelArn",
+        }
+        opt {
+            embedding_model_configuration = "EmbeddingModelConfiguration",
+            supplemental_data_storage_configuration = "SupplementalDataStorageConfiguration",
         }
     }
 
-    pub(super) static VECTOR_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmbeddingModelArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0-9]{0,12}:[a-zA-Z0-9-:/._+]+)$")), ..crate::resource::Rule::NONE }),
-            ("EmbeddingModelConfiguration", crate::resource::Rule { shape: Some(&EMBEDDING_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SupplementalDataStorageConfiguration", crate::resource::Rule { shape: Some(&SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VECTOR_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmbeddingModelArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:[a-z0-9-]+:[a-z0-9-]{1,20}:[0-9]{0,12}:[a-zA-Z0-9-:/._+]+)$")), ..crate::resource::Rule::NONE }),
+        ("EmbeddingModelConfiguration", crate::resource::Rule { shape: Some(&EMBEDDING_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SupplementalDataStorageConfiguration", crate::resource::Rule { shape: Some(&SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The vector store service in which the knowledge base is stored.
     #[derive(Clone)]
@@ -11535,7 +9495,6 @@ pub mod knowledge_base {
 
     impl StorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::knowledge_base::KnowledgeBaseStorageType>>) -> Self {
             Self {
                 mongo_db_atlas_configuration: ::std::option::Option::None,
@@ -11550,33 +9509,31 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for StorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MongoDbAtlasConfiguration", self.mongo_db_atlas_configuration);
-            p.set_opt("NeptuneAnalyticsConfiguration", self.neptune_analytics_configuration);
-            p.set_opt("OpensearchManagedClusterConfiguration", self.opensearch_managed_cluster_configuration);
-            p.set_opt("OpensearchServerlessConfiguration", self.opensearch_serverless_configuration);
-            p.set_opt("PineconeConfiguration", self.pinecone_configuration);
-            p.set_opt("RdsConfiguration", self.rds_configuration);
-            p.set_opt("S3VectorsConfiguration", self.s3_vectors_configuration);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            mongo_db_atlas_configuration = "MongoDbAtlasConfiguration",
+            neptune_analytics_configuration = "NeptuneAnalyticsConfiguration",
+            opensearch_managed_cluster_configuration = "OpensearchManagedClusterConfiguration",
+            opensearch_serverless_configuration = "OpensearchServerlessConfiguration",
+            pinecone_configuration = "PineconeConfiguration",
+            rds_configuration = "RdsConfiguration",
+            s3_vectors_configuration = "S3VectorsConfiguration",
         }
     }
 
-    pub(super) static STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MongoDbAtlasConfiguration", crate::resource::Rule { shape: Some(&MONGO_DB_ATLAS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NeptuneAnalyticsConfiguration", crate::resource::Rule { shape: Some(&NEPTUNE_ANALYTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OpensearchManagedClusterConfiguration", crate::resource::Rule { shape: Some(&OPEN_SEARCH_MANAGED_CLUSTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OpensearchServerlessConfiguration", crate::resource::Rule { shape: Some(&OPEN_SEARCH_SERVERLESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PineconeConfiguration", crate::resource::Rule { shape: Some(&PINECONE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RdsConfiguration", crate::resource::Rule { shape: Some(&RDS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3VectorsConfiguration", crate::resource::Rule { shape: Some(&S3_VECTORS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MongoDbAtlasConfiguration", crate::resource::Rule { shape: Some(&MONGO_DB_ATLAS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NeptuneAnalyticsConfiguration", crate::resource::Rule { shape: Some(&NEPTUNE_ANALYTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OpensearchManagedClusterConfiguration", crate::resource::Rule { shape: Some(&OPEN_SEARCH_MANAGED_CLUSTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OpensearchServerlessConfiguration", crate::resource::Rule { shape: Some(&OPEN_SEARCH_SERVERLESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PineconeConfiguration", crate::resource::Rule { shape: Some(&PINECONE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RdsConfiguration", crate::resource::Rule { shape: Some(&RDS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3VectorsConfiguration", crate::resource::Rule { shape: Some(&S3_VECTORS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the storage configuration of the knowledge base in MongoDb Atlas Cloud.
     #[derive(Clone)]
@@ -11617,7 +9574,6 @@ pub mod knowledge_base {
 
     impl MongoDbAtlasConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(collection_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, credentials_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_mapping: crate::cfn::bedrock::knowledge_base::MongoDbAtlasFieldMapping, vector_index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 collection_name: collection_name.into(),
@@ -11632,34 +9588,32 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for MongoDbAtlasConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CollectionName", self.collection_name);
-            p.set("CredentialsSecretArn", self.credentials_secret_arn);
-            p.set("DatabaseName", self.database_name);
-            p.set("Endpoint", self.endpoint);
-            p.set_opt("EndpointServiceName", self.endpoint_service_name);
-            p.set("FieldMapping", self.field_mapping);
-            p.set_opt("TextIndexName", self.text_index_name);
-            p.set("VectorIndexName", self.vector_index_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MongoDbAtlasConfiguration;
+        req {
+            collection_name = "CollectionName",
+            credentials_secret_arn = "CredentialsSecretArn",
+            database_name = "DatabaseName",
+            endpoint = "Endpoint",
+            field_mapping = "FieldMapping",
+            vector_index_name = "VectorIndexName",
+        }
+        opt {
+            endpoint_service_name = "EndpointServiceName",
+            text_index_name = "TextIndexName",
         }
     }
 
-    pub(super) static MONGO_DB_ATLAS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CollectionName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+\\.[a-zA-Z0-9_-]+\\.mongodb\\.net$")), ..crate::resource::Rule::NONE }),
-            ("EndpointServiceName", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:aws(?:-us-gov|-cn|-iso|-iso-[a-z])*:.+:.*:\\d+:.+/.+$|[a-zA-Z0-9*]+[a-zA-Z0-9._-]*)$")), ..crate::resource::Rule::NONE }),
-            ("FieldMapping", crate::resource::Rule { shape: Some(&MONGO_DB_ATLAS_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TextIndexName", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("VectorIndexName", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MONGO_DB_ATLAS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CollectionName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+\\.[a-zA-Z0-9_-]+\\.mongodb\\.net$")), ..crate::resource::Rule::NONE }),
+        ("EndpointServiceName", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:aws(?:-us-gov|-cn|-iso|-iso-[a-z])*:.+:.*:\\d+:.+/.+$|[a-zA-Z0-9*]+[a-zA-Z0-9._-]*)$")), ..crate::resource::Rule::NONE }),
+        ("FieldMapping", crate::resource::Rule { shape: Some(&MONGO_DB_ATLAS_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TextIndexName", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("VectorIndexName", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the names of the fields to which to map information about the vector store.
     #[derive(Clone)]
@@ -11680,7 +9634,6 @@ pub mod knowledge_base {
 
     impl MongoDbAtlasFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metadata_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vector_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metadata_field: metadata_field.into(),
@@ -11690,24 +9643,20 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for MongoDbAtlasFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetadataField", self.metadata_field);
-            p.set("TextField", self.text_field);
-            p.set("VectorField", self.vector_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested MongoDbAtlasFieldMapping;
+        req {
+            metadata_field = "MetadataField",
+            text_field = "TextField",
+            vector_field = "VectorField",
         }
     }
 
-    pub(super) static MONGO_DB_ATLAS_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("VectorField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MONGO_DB_ATLAS_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("VectorField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the configurations to use Neptune Analytics as Vector Store.
     #[derive(Clone)]
@@ -11724,7 +9673,6 @@ pub mod knowledge_base {
 
     impl NeptuneAnalyticsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_mapping: crate::cfn::bedrock::knowledge_base::NeptuneAnalyticsFieldMapping, graph_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field_mapping,
@@ -11733,22 +9681,18 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for NeptuneAnalyticsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldMapping", self.field_mapping);
-            p.set("GraphArn", self.graph_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested NeptuneAnalyticsConfiguration;
+        req {
+            field_mapping = "FieldMapping",
+            graph_arn = "GraphArn",
         }
     }
 
-    pub(super) static NEPTUNE_ANALYTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldMapping", crate::resource::Rule { shape: Some(&NEPTUNE_ANALYTICS_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GraphArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):neptune-graph:[a-zA-Z0-9-]*:[0-9]{12}:graph\\/g-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NEPTUNE_ANALYTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldMapping", crate::resource::Rule { shape: Some(&NEPTUNE_ANALYTICS_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GraphArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):neptune-graph:[a-zA-Z0-9-]*:[0-9]{12}:graph\\/g-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A mapping of Bedrock Knowledge Base fields to Neptune Analytics fields.
     #[derive(Clone)]
@@ -11765,7 +9709,6 @@ pub mod knowledge_base {
 
     impl NeptuneAnalyticsFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metadata_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metadata_field: metadata_field.into(),
@@ -11774,22 +9717,18 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for NeptuneAnalyticsFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetadataField", self.metadata_field);
-            p.set("TextField", self.text_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested NeptuneAnalyticsFieldMapping;
+        req {
+            metadata_field = "MetadataField",
+            text_field = "TextField",
         }
     }
 
-    pub(super) static NEPTUNE_ANALYTICS_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NEPTUNE_ANALYTICS_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the storage configuration of the knowledge base in Amazon OpenSearch Service.
     #[derive(Clone)]
@@ -11814,7 +9753,6 @@ pub mod knowledge_base {
 
     impl OpenSearchManagedClusterConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_mapping: crate::cfn::bedrock::knowledge_base::OpenSearchManagedClusterFieldMapping, vector_index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 domain_arn: domain_arn.into(),
@@ -11825,26 +9763,22 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for OpenSearchManagedClusterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DomainArn", self.domain_arn);
-            p.set("DomainEndpoint", self.domain_endpoint);
-            p.set("FieldMapping", self.field_mapping);
-            p.set("VectorIndexName", self.vector_index_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenSearchManagedClusterConfiguration;
+        req {
+            domain_arn = "DomainArn",
+            domain_endpoint = "DomainEndpoint",
+            field_mapping = "FieldMapping",
+            vector_index_name = "VectorIndexName",
         }
     }
 
-    pub(super) static OPEN_SEARCH_MANAGED_CLUSTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:es:([a-z]{2,}-){2,}\\d:\\d{12}:domain/[a-z][a-z0-9-]{3,28}$")), ..crate::resource::Rule::NONE }),
-            ("DomainEndpoint", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
-            ("FieldMapping", crate::resource::Rule { shape: Some(&OPEN_SEARCH_MANAGED_CLUSTER_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VectorIndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Unsupported("^(?![\\-_+.])[a-z0-9][a-z0-9\\-_\\.]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_SEARCH_MANAGED_CLUSTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:es:([a-z]{2,}-){2,}\\d:\\d{12}:domain/[a-z][a-z0-9-]{3,28}$")), ..crate::resource::Rule::NONE }),
+        ("DomainEndpoint", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
+        ("FieldMapping", crate::resource::Rule { shape: Some(&OPEN_SEARCH_MANAGED_CLUSTER_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VectorIndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?![\\-_+.])[a-z0-9][a-z0-9\\-_\\.]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A mapping of Bedrock Knowledge Base fields to OpenSearch Managed Cluster field names
     #[derive(Clone)]
@@ -11865,7 +9799,6 @@ pub mod knowledge_base {
 
     impl OpenSearchManagedClusterFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metadata_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vector_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metadata_field: metadata_field.into(),
@@ -11875,24 +9808,20 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for OpenSearchManagedClusterFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetadataField", self.metadata_field);
-            p.set("TextField", self.text_field);
-            p.set("VectorField", self.vector_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenSearchManagedClusterFieldMapping;
+        req {
+            metadata_field = "MetadataField",
+            text_field = "TextField",
+            vector_field = "VectorField",
         }
     }
 
-    pub(super) static OPEN_SEARCH_MANAGED_CLUSTER_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("VectorField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_SEARCH_MANAGED_CLUSTER_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("VectorField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the storage configuration of the knowledge base in Amazon OpenSearch Service.
     #[derive(Clone)]
@@ -11913,7 +9842,6 @@ pub mod knowledge_base {
 
     impl OpenSearchServerlessConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(collection_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_mapping: crate::cfn::bedrock::knowledge_base::OpenSearchServerlessFieldMapping, vector_index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 collection_arn: collection_arn.into(),
@@ -11923,24 +9851,20 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for OpenSearchServerlessConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CollectionArn", self.collection_arn);
-            p.set("FieldMapping", self.field_mapping);
-            p.set("VectorIndexName", self.vector_index_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenSearchServerlessConfiguration;
+        req {
+            collection_arn = "CollectionArn",
+            field_mapping = "FieldMapping",
+            vector_index_name = "VectorIndexName",
         }
     }
 
-    pub(super) static OPEN_SEARCH_SERVERLESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CollectionArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov|-iso):aoss:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:collection/[a-z0-9-]{3,32}$")), ..crate::resource::Rule::NONE }),
-            ("FieldMapping", crate::resource::Rule { shape: Some(&OPEN_SEARCH_SERVERLESS_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VectorIndexName", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_SEARCH_SERVERLESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CollectionArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov|-iso):aoss:[a-z]{2}(-gov)?-[a-z]+-\\d{1}:\\d{12}:collection/[a-z0-9-]{3,32}$")), ..crate::resource::Rule::NONE }),
+        ("FieldMapping", crate::resource::Rule { shape: Some(&OPEN_SEARCH_SERVERLESS_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VectorIndexName", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A mapping of Bedrock Knowledge Base fields to OpenSearch Serverless field names
     #[derive(Clone)]
@@ -11961,7 +9885,6 @@ pub mod knowledge_base {
 
     impl OpenSearchServerlessFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metadata_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vector_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metadata_field: metadata_field.into(),
@@ -11971,24 +9894,20 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for OpenSearchServerlessFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetadataField", self.metadata_field);
-            p.set("TextField", self.text_field);
-            p.set("VectorField", self.vector_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenSearchServerlessFieldMapping;
+        req {
+            metadata_field = "MetadataField",
+            text_field = "TextField",
+            vector_field = "VectorField",
         }
     }
 
-    pub(super) static OPEN_SEARCH_SERVERLESS_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("VectorField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_SEARCH_SERVERLESS_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("VectorField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the storage configuration of the knowledge base in Pinecone.
     #[derive(Clone)]
@@ -12013,7 +9932,6 @@ pub mod knowledge_base {
 
     impl PineconeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connection_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, credentials_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_mapping: crate::cfn::bedrock::knowledge_base::PineconeFieldMapping) -> Self {
             Self {
                 connection_string: connection_string.into(),
@@ -12024,26 +9942,24 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for PineconeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectionString", self.connection_string);
-            p.set("CredentialsSecretArn", self.credentials_secret_arn);
-            p.set("FieldMapping", self.field_mapping);
-            p.set_opt("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested PineconeConfiguration;
+        req {
+            connection_string = "ConnectionString",
+            credentials_secret_arn = "CredentialsSecretArn",
+            field_mapping = "FieldMapping",
+        }
+        opt {
+            namespace = "Namespace",
         }
     }
 
-    pub(super) static PINECONE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectionString", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
-            ("FieldMapping", crate::resource::Rule { shape: Some(&PINECONE_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PINECONE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectionString", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
+        ("FieldMapping", crate::resource::Rule { shape: Some(&PINECONE_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the names of the fields to which to map information about the vector store.
     #[derive(Clone)]
@@ -12060,7 +9976,6 @@ pub mod knowledge_base {
 
     impl PineconeFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metadata_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metadata_field: metadata_field.into(),
@@ -12069,22 +9984,18 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for PineconeFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetadataField", self.metadata_field);
-            p.set("TextField", self.text_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested PineconeFieldMapping;
+        req {
+            metadata_field = "MetadataField",
+            text_field = "TextField",
         }
     }
 
-    pub(super) static PINECONE_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PINECONE_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetadataField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("TextField", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains details about the storage configuration of the knowledge base in Amazon RDS. For more information, see Create a vector index in Amazon RDS.
     #[derive(Clone)]
@@ -12113,7 +10024,6 @@ pub mod knowledge_base {
 
     impl RdsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credentials_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_mapping: crate::cfn::bedrock::knowledge_base::RdsFieldMapping, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credentials_secret_arn: credentials_secret_arn.into(),
@@ -12125,28 +10035,24 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RdsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CredentialsSecretArn", self.credentials_secret_arn);
-            p.set("DatabaseName", self.database_name);
-            p.set("FieldMapping", self.field_mapping);
-            p.set("ResourceArn", self.resource_arn);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RdsConfiguration;
+        req {
+            credentials_secret_arn = "CredentialsSecretArn",
+            database_name = "DatabaseName",
+            field_mapping = "FieldMapping",
+            resource_arn = "ResourceArn",
+            table_name = "TableName",
         }
     }
 
-    pub(super) static RDS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("FieldMapping", crate::resource::Rule { shape: Some(&RDS_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResourceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):rds:[a-zA-Z0-9-]*:[0-9]{12}:cluster:[a-zA-Z0-9-]{1,63}$")), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\.\\-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RDS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialsSecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):secretsmanager:[a-z0-9-]{1,20}:([0-9]{12}|):secret:[a-zA-Z0-9!/_+=.@-]{1,512}$")), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("FieldMapping", crate::resource::Rule { shape: Some(&RDS_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResourceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):rds:[a-zA-Z0-9-]*:[0-9]{12}:cluster:[a-zA-Z0-9-]{1,63}$")), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\.\\-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the names of the fields to which to map information about the vector store.
     #[derive(Clone)]
@@ -12175,7 +10081,6 @@ pub mod knowledge_base {
 
     impl RdsFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metadata_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, primary_key_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vector_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 custom_metadata_field: ::std::option::Option::None,
@@ -12187,28 +10092,26 @@ pub mod knowledge_base {
         }
     }
 
-    impl crate::resource::ToExpr for RdsFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomMetadataField", self.custom_metadata_field);
-            p.set("MetadataField", self.metadata_field);
-            p.set("PrimaryKeyField", self.primary_key_field);
-            p.set("TextField", self.text_field);
-            p.set("VectorField", self.vector_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested RdsFieldMapping;
+        req {
+            metadata_field = "MetadataField",
+            primary_key_field = "PrimaryKeyField",
+            text_field = "TextField",
+            vector_field = "VectorField",
+        }
+        opt {
+            custom_metadata_field = "CustomMetadataField",
         }
     }
 
-    pub(super) static RDS_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomMetadataField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("MetadataField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("PrimaryKeyField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("TextField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("VectorField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RDS_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomMetadataField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("MetadataField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("PrimaryKeyField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("TextField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("VectorField", crate::resource::Rule { max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the storage configuration of the knowledge base for S3 vectors.
     #[derive(Clone, Default)]
@@ -12227,25 +10130,21 @@ pub mod knowledge_base {
         pub vector_bucket_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3VectorsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IndexArn", self.index_arn);
-            p.set_opt("IndexName", self.index_name);
-            p.set_opt("VectorBucketArn", self.vector_bucket_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3VectorsConfiguration;
+        opt {
+            index_arn = "IndexArn",
+            index_name = "IndexName",
+            vector_bucket_arn = "VectorBucketArn",
         }
     }
 
-    pub(super) static S3_VECTORS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_VECTORS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The data type for the vectors when using a model to convert text into vector embeddings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EmbeddingDataType {
         /// `FLOAT32`
         Float32,
@@ -12253,18 +10152,10 @@ pub mod knowledge_base {
         Binary,
     }
 
-    impl crate::value::CfnEnum for EmbeddingDataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Float32 => "FLOAT32",
-                Self::Binary => "BINARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EmbeddingDataType, ["FLOAT32", "BINARY"]);
 
     /// The type of embedding model to use for the managed knowledge base.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EmbeddingModelType {
         /// `CUSTOM`
         Custom,
@@ -12272,34 +10163,19 @@ pub mod knowledge_base {
         Managed,
     }
 
-    impl crate::value::CfnEnum for EmbeddingModelType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Custom => "CUSTOM",
-                Self::Managed => "MANAGED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EmbeddingModelType, ["CUSTOM", "MANAGED"]);
 
     /// Supplemental data storage location type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupplementalDataStorageLocationType {
         /// `S3`
         S3,
     }
 
-    impl crate::value::CfnEnum for SupplementalDataStorageLocationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SupplementalDataStorageLocationType, ["S3"]);
 
     /// Provisioned Redshift auth type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftProvisionedAuthType {
         /// `IAM`
         Iam,
@@ -12309,19 +10185,10 @@ pub mod knowledge_base {
         Username,
     }
 
-    impl crate::value::CfnEnum for RedshiftProvisionedAuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Iam => "IAM",
-                Self::UsernamePassword => "USERNAME_PASSWORD",
-                Self::Username => "USERNAME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RedshiftProvisionedAuthType, ["IAM", "USERNAME_PASSWORD", "USERNAME"]);
 
     /// Serverless Redshift auth type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftServerlessAuthType {
         /// `IAM`
         Iam,
@@ -12329,18 +10196,10 @@ pub mod knowledge_base {
         UsernamePassword,
     }
 
-    impl crate::value::CfnEnum for RedshiftServerlessAuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Iam => "IAM",
-                Self::UsernamePassword => "USERNAME_PASSWORD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RedshiftServerlessAuthType, ["IAM", "USERNAME_PASSWORD"]);
 
     /// Redshift query engine type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftQueryEngineType {
         /// `SERVERLESS`
         Serverless,
@@ -12348,18 +10207,10 @@ pub mod knowledge_base {
         Provisioned,
     }
 
-    impl crate::value::CfnEnum for RedshiftQueryEngineType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Serverless => "SERVERLESS",
-                Self::Provisioned => "PROVISIONED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RedshiftQueryEngineType, ["SERVERLESS", "PROVISIONED"]);
 
     /// Include or Exclude status for an entity
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InclusionType {
         /// `INCLUDE`
         Include,
@@ -12367,18 +10218,10 @@ pub mod knowledge_base {
         Exclude,
     }
 
-    impl crate::value::CfnEnum for InclusionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Include => "INCLUDE",
-                Self::Exclude => "EXCLUDE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InclusionType, ["INCLUDE", "EXCLUDE"]);
 
     /// Redshift query engine storage type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RedshiftQueryEngineStorageType {
         /// `REDSHIFT`
         Redshift,
@@ -12386,34 +10229,19 @@ pub mod knowledge_base {
         AwsDataCatalog,
     }
 
-    impl crate::value::CfnEnum for RedshiftQueryEngineStorageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Redshift => "REDSHIFT",
-                Self::AwsDataCatalog => "AWS_DATA_CATALOG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RedshiftQueryEngineStorageType, ["REDSHIFT", "AWS_DATA_CATALOG"]);
 
     /// SQL query engine type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QueryEngineType {
         /// `REDSHIFT`
         Redshift,
     }
 
-    impl crate::value::CfnEnum for QueryEngineType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Redshift => "REDSHIFT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(QueryEngineType, ["REDSHIFT"]);
 
     /// The type of a knowledge base.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseType {
         /// `VECTOR`
         Vector,
@@ -12425,20 +10253,10 @@ pub mod knowledge_base {
         Managed,
     }
 
-    impl crate::value::CfnEnum for KnowledgeBaseType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Vector => "VECTOR",
-                Self::Kendra => "KENDRA",
-                Self::Sql => "SQL",
-                Self::Managed => "MANAGED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KnowledgeBaseType, ["VECTOR", "KENDRA", "SQL", "MANAGED"]);
 
     /// The storage type of a knowledge base.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KnowledgeBaseStorageType {
         /// `OPENSEARCH_SERVERLESS`
         OpensearchServerless,
@@ -12456,20 +10274,7 @@ pub mod knowledge_base {
         OpensearchManagedCluster,
     }
 
-    impl crate::value::CfnEnum for KnowledgeBaseStorageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OpensearchServerless => "OPENSEARCH_SERVERLESS",
-                Self::Pinecone => "PINECONE",
-                Self::Rds => "RDS",
-                Self::MongoDbAtlas => "MONGO_DB_ATLAS",
-                Self::NeptuneAnalytics => "NEPTUNE_ANALYTICS",
-                Self::S3Vectors => "S3_VECTORS",
-                Self::OpensearchManagedCluster => "OPENSEARCH_MANAGED_CLUSTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KnowledgeBaseStorageType, ["OPENSEARCH_SERVERLESS", "PINECONE", "RDS", "MONGO_DB_ATLAS", "NEPTUNE_ANALYTICS", "S3_VECTORS", "OPENSEARCH_MANAGED_CLUSTER"]);
 }
 
 /// Definition of AWS::Bedrock::KnowledgeBasePolicy Resource Type
@@ -12489,7 +10294,6 @@ pub struct KnowledgeBasePolicy {
 
 impl KnowledgeBasePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(knowledge_base_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             knowledge_base_id: knowledge_base_id.into(),
@@ -12498,33 +10302,23 @@ impl KnowledgeBasePolicy {
     }
 }
 
-impl crate::resource::Resource for KnowledgeBasePolicy {
-    const TYPE: &'static str = "AWS::Bedrock::KnowledgeBasePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KNOWLEDGE_BASE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("KnowledgeBaseId", self.knowledge_base_id);
-        p.set("PolicyDocument", self.policy_document);
-        p
+crate::resource::props! {
+    resource KnowledgeBasePolicy = "AWS::Bedrock::KnowledgeBasePolicy", shape: Some(&KNOWLEDGE_BASE_POLICY_SHAPE);
+    req {
+        knowledge_base_id = "KnowledgeBaseId",
+        policy_document = "PolicyDocument",
     }
 }
 
-static KNOWLEDGE_BASE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KnowledgeBaseId", crate::resource::Rule { min_len: Some(1), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KNOWLEDGE_BASE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KnowledgeBaseId", crate::resource::Rule { min_len: Some(1), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`KnowledgeBasePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<KnowledgeBasePolicy> {
-    /// `Fn::GetAtt` `RevisionId`.
-    #[inline]
-    pub fn attr_revision_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RevisionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RevisionId`.
+        attr_revision_id: ::std::string::String = "RevisionId",
     }
 }
 
@@ -12561,7 +10355,6 @@ pub struct Prompt {
 
 impl Prompt {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             customer_encryption_key_arn: ::std::option::Option::None,
@@ -12574,66 +10367,48 @@ impl Prompt {
     }
 }
 
-impl crate::resource::Resource for Prompt {
-    const TYPE: &'static str = "AWS::Bedrock::Prompt";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROMPT_SHAPE)
+crate::resource::props! {
+    resource Prompt = "AWS::Bedrock::Prompt", shape: Some(&PROMPT_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomerEncryptionKeyArn", self.customer_encryption_key_arn);
-        p.set_opt("DefaultVariant", self.default_variant);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Variants", self.variants);
-        p
+    opt {
+        customer_encryption_key_arn = "CustomerEncryptionKeyArn",
+        default_variant = "DefaultVariant",
+        description = "Description",
+        tags = "Tags",
+        variants = "Variants",
     }
 }
 
-static PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomerEncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("DefaultVariant", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ("Variants", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::prompt::PROMPT_VARIANT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomerEncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("DefaultVariant", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ("Variants", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::prompt::PROMPT_VARIANT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Prompt`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Prompt> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod prompt {
     //! Nested property types and enums of [`Prompt`](super::Prompt).
+
+    pub use crate::cfn::shared::bedrock::PromptInputVariable;
 
     /// Prompt variant
     #[derive(Clone)]
@@ -12674,7 +10449,6 @@ pub mod prompt {
 
     impl PromptVariant {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_configuration: crate::cfn::bedrock::prompt::PromptTemplateConfiguration, template_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::prompt::PromptTemplateType>>) -> Self {
             Self {
                 additional_model_request_fields: ::std::option::Option::None,
@@ -12689,32 +10463,30 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for PromptVariant {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalModelRequestFields", self.additional_model_request_fields);
-            p.set_opt("GenAiResource", self.gen_ai_resource);
-            p.set_opt("InferenceConfiguration", self.inference_configuration);
-            p.set_opt("Metadata", self.metadata);
-            p.set_opt("ModelId", self.model_id);
-            p.set("Name", self.name);
-            p.set("TemplateConfiguration", self.template_configuration);
-            p.set("TemplateType", self.template_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptVariant;
+        req {
+            name = "Name",
+            template_configuration = "TemplateConfiguration",
+            template_type = "TemplateType",
+        }
+        opt {
+            additional_model_request_fields = "AdditionalModelRequestFields",
+            gen_ai_resource = "GenAiResource",
+            inference_configuration = "InferenceConfiguration",
+            metadata = "Metadata",
+            model_id = "ModelId",
         }
     }
 
-    pub(super) static PROMPT_VARIANT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GenAiResource", crate::resource::Rule { shape: Some(&PROMPT_GEN_AI_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InferenceConfiguration", crate::resource::Rule { shape: Some(&PROMPT_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Metadata", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&PROMPT_METADATA_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ModelId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-            ("TemplateConfiguration", crate::resource::Rule { shape: Some(&PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_VARIANT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GenAiResource", crate::resource::Rule { shape: Some(&PROMPT_GEN_AI_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InferenceConfiguration", crate::resource::Rule { shape: Some(&PROMPT_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Metadata", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&PROMPT_METADATA_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ModelId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]{1,12})?:(bedrock|sagemaker):[a-z0-9-]{1,20}:([0-9]{12})?:([a-z-]+/)?)?([a-zA-Z0-9.-]{1,63}){0,2}(([:][a-z0-9-]{1,63}){0,2})?(/[a-z0-9]{1,12})?$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+        ("TemplateConfiguration", crate::resource::Rule { shape: Some(&PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Target resource to invoke with Prompt
     #[derive(Clone, Default)]
@@ -12725,20 +10497,16 @@ pub mod prompt {
         pub agent: ::std::option::Option<crate::cfn::bedrock::prompt::PromptAgentResource>,
     }
 
-    impl crate::resource::ToExpr for PromptGenAiResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Agent", self.agent);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptGenAiResource;
+        opt {
+            agent = "Agent",
         }
     }
 
-    pub(super) static PROMPT_GEN_AI_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Agent", crate::resource::Rule { shape: Some(&PROMPT_AGENT_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_GEN_AI_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Agent", crate::resource::Rule { shape: Some(&PROMPT_AGENT_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Target Agent to invoke with Prompt
     #[derive(Clone)]
@@ -12751,7 +10519,6 @@ pub mod prompt {
 
     impl PromptAgentResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(agent_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 agent_identifier: agent_identifier.into(),
@@ -12759,20 +10526,16 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for PromptAgentResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgentIdentifier", self.agent_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptAgentResource;
+        req {
+            agent_identifier = "AgentIdentifier",
         }
     }
 
-    pub(super) static PROMPT_AGENT_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_AGENT_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Model inference configuration
     #[derive(Clone, Default)]
@@ -12783,20 +10546,16 @@ pub mod prompt {
         pub text: ::std::option::Option<crate::cfn::bedrock::prompt::PromptModelInferenceConfiguration>,
     }
 
-    impl crate::resource::ToExpr for PromptInferenceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptInferenceConfiguration;
+        opt {
+            text = "Text",
         }
     }
 
-    pub(super) static PROMPT_INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { shape: Some(&PROMPT_MODEL_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { shape: Some(&PROMPT_MODEL_INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Prompt model inference configuration
     #[derive(Clone, Default)]
@@ -12819,26 +10578,22 @@ pub mod prompt {
         pub top_p: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for PromptModelInferenceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxTokens", self.max_tokens);
-            p.set_opt("StopSequences", self.stop_sequences);
-            p.set_opt("Temperature", self.temperature);
-            p.set_opt("TopP", self.top_p);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptModelInferenceConfiguration;
+        opt {
+            max_tokens = "MaxTokens",
+            stop_sequences = "StopSequences",
+            temperature = "Temperature",
+            top_p = "TopP",
         }
     }
 
-    pub(super) static PROMPT_MODEL_INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxTokens", crate::resource::Rule { min: Some(0.0), max: Some(512000.0), ..crate::resource::Rule::NONE }),
-            ("StopSequences", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
-            ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_MODEL_INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxTokens", crate::resource::Rule { min: Some(0.0), max: Some(512000.0), ..crate::resource::Rule::NONE }),
+        ("StopSequences", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
+        ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains a key-value pair that defines a metadata tag and value to attach to a prompt variant.
     #[derive(Clone)]
@@ -12855,7 +10610,6 @@ pub mod prompt {
 
     impl PromptMetadataEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -12864,22 +10618,18 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for PromptMetadataEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptMetadataEntry;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static PROMPT_METADATA_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_METADATA_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Prompt template configuration
     #[derive(Clone, Default)]
@@ -12894,22 +10644,18 @@ pub mod prompt {
         pub text: ::std::option::Option<crate::cfn::bedrock::prompt::TextPromptTemplateConfiguration>,
     }
 
-    impl crate::resource::ToExpr for PromptTemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Chat", self.chat);
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptTemplateConfiguration;
+        opt {
+            chat = "Chat",
+            text = "Text",
         }
     }
 
-    pub(super) static PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Chat", crate::resource::Rule { shape: Some(&CHAT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Text", crate::resource::Rule { shape: Some(&TEXT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Chat", crate::resource::Rule { shape: Some(&CHAT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Text", crate::resource::Rule { shape: Some(&TEXT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for chat prompt template
     #[derive(Clone)]
@@ -12917,7 +10663,7 @@ pub mod prompt {
         /// List of input variables
         ///
         /// CloudFormation property `InputVariables`.
-        pub input_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::prompt::PromptInputVariable>>,
+        pub input_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::bedrock::PromptInputVariable>>,
         /// List of messages for chat prompt template
         ///
         /// CloudFormation property `Messages`; required.
@@ -12945,50 +10691,24 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for ChatPromptTemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputVariables", self.input_variables);
-            p.set("Messages", self.messages);
-            p.set_opt("System", self.system);
-            p.set_opt("ToolConfiguration", self.tool_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChatPromptTemplateConfiguration;
+        req {
+            messages = "Messages",
+        }
+        opt {
+            input_variables = "InputVariables",
+            system = "System",
+            tool_configuration = "ToolConfiguration",
         }
     }
 
-    pub(super) static CHAT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputVariables", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&PROMPT_INPUT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Messages", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("System", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&SYSTEM_CONTENT_BLOCK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ToolConfiguration", crate::resource::Rule { shape: Some(&TOOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Input variable
-    #[derive(Clone, Default)]
-    pub struct PromptInputVariable {
-        /// Name for an input variable
-        ///
-        /// CloudFormation property `Name`.
-        pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for PromptInputVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PROMPT_INPUT_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHAT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputVariables", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::PROMPT_INPUT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Messages", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("System", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&SYSTEM_CONTENT_BLOCK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ToolConfiguration", crate::resource::Rule { shape: Some(&TOOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Chat prompt Message
     #[derive(Clone)]
@@ -13005,7 +10725,6 @@ pub mod prompt {
 
     impl Message {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(content: ::std::vec::Vec<crate::cfn::bedrock::prompt::ContentBlock>, role: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::prompt::ConversationRole>>) -> Self {
             Self {
                 content,
@@ -13014,21 +10733,17 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for Message {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Content", self.content);
-            p.set("Role", self.role);
-            p.into_expr()
+    crate::resource::props! {
+        nested Message;
+        req {
+            content = "Content",
+            role = "Role",
         }
     }
 
-    pub(super) static MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Content", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTENT_BLOCK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Content", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONTENT_BLOCK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for chat prompt template
     #[derive(Clone, Default)]
@@ -13043,21 +10758,17 @@ pub mod prompt {
         pub text: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ContentBlock {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CachePoint", self.cache_point);
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentBlock;
+        opt {
+            cache_point = "CachePoint",
+            text = "Text",
         }
     }
 
-    pub(super) static CONTENT_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// CachePointBlock
     #[derive(Clone)]
@@ -13070,7 +10781,6 @@ pub mod prompt {
 
     impl CachePointBlock {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrock::prompt::CachePointType>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -13078,12 +10788,10 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for CachePointBlock {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested CachePointBlock;
+        req {
+            type_ = "Type",
         }
     }
 
@@ -13100,21 +10808,17 @@ pub mod prompt {
         pub text: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SystemContentBlock {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CachePoint", self.cache_point);
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested SystemContentBlock;
+        opt {
+            cache_point = "CachePoint",
+            text = "Text",
         }
     }
 
-    pub(super) static SYSTEM_CONTENT_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SYSTEM_CONTENT_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Tool configuration
     #[derive(Clone)]
@@ -13140,22 +10844,20 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for ToolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ToolChoice", self.tool_choice);
-            p.set("Tools", self.tools);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolConfiguration;
+        req {
+            tools = "Tools",
+        }
+        opt {
+            tool_choice = "ToolChoice",
         }
     }
 
-    pub(super) static TOOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ToolChoice", crate::resource::Rule { shape: Some(&TOOL_CHOICE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Tools", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TOOL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ToolChoice", crate::resource::Rule { shape: Some(&TOOL_CHOICE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tools", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TOOL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Tool choice
     #[derive(Clone, Default)]
@@ -13174,22 +10876,18 @@ pub mod prompt {
         pub tool: ::std::option::Option<crate::cfn::bedrock::prompt::SpecificToolChoice>,
     }
 
-    impl crate::resource::ToExpr for ToolChoice {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Any", self.any);
-            p.set_opt("Auto", self.auto);
-            p.set_opt("Tool", self.tool);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolChoice;
+        opt {
+            any = "Any",
+            auto = "Auto",
+            tool = "Tool",
         }
     }
 
-    pub(super) static TOOL_CHOICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tool", crate::resource::Rule { shape: Some(&SPECIFIC_TOOL_CHOICE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_CHOICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tool", crate::resource::Rule { shape: Some(&SPECIFIC_TOOL_CHOICE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specific Tool choice
     #[derive(Clone)]
@@ -13202,7 +10900,6 @@ pub mod prompt {
 
     impl SpecificToolChoice {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -13210,20 +10907,16 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for SpecificToolChoice {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpecificToolChoice;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static SPECIFIC_TOOL_CHOICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPECIFIC_TOOL_CHOICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Tool details
     #[derive(Clone, Default)]
@@ -13238,21 +10931,17 @@ pub mod prompt {
         pub tool_spec: ::std::option::Option<crate::cfn::bedrock::prompt::ToolSpecification>,
     }
 
-    impl crate::resource::ToExpr for Tool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CachePoint", self.cache_point);
-            p.set_opt("ToolSpec", self.tool_spec);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tool;
+        opt {
+            cache_point = "CachePoint",
+            tool_spec = "ToolSpec",
         }
     }
 
-    pub(super) static TOOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ToolSpec", crate::resource::Rule { shape: Some(&TOOL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ToolSpec", crate::resource::Rule { shape: Some(&TOOL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Tool specification
     #[derive(Clone)]
@@ -13271,7 +10960,6 @@ pub mod prompt {
 
     impl ToolSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_schema: crate::cfn::bedrock::prompt::ToolInputSchema, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -13281,23 +10969,21 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for ToolSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("InputSchema", self.input_schema);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolSpecification;
+        req {
+            input_schema = "InputSchema",
+            name = "Name",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static TOOL_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Tool input schema
     #[derive(Clone, Default)]
@@ -13306,12 +10992,10 @@ pub mod prompt {
         pub json: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for ToolInputSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Json", self.json);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolInputSchema;
+        opt {
+            json = "Json",
         }
     }
 
@@ -13325,7 +11009,7 @@ pub mod prompt {
         /// List of input variables
         ///
         /// CloudFormation property `InputVariables`.
-        pub input_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrock::prompt::PromptInputVariable>>,
+        pub input_variables: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::bedrock::PromptInputVariable>>,
         /// Prompt content for String prompt template
         ///
         /// CloudFormation property `Text`.
@@ -13336,25 +11020,21 @@ pub mod prompt {
         pub text_s3_location: ::std::option::Option<crate::cfn::bedrock::prompt::TextS3Location>,
     }
 
-    impl crate::resource::ToExpr for TextPromptTemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CachePoint", self.cache_point);
-            p.set_opt("InputVariables", self.input_variables);
-            p.set_opt("Text", self.text);
-            p.set_opt("TextS3Location", self.text_s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextPromptTemplateConfiguration;
+        opt {
+            cache_point = "CachePoint",
+            input_variables = "InputVariables",
+            text = "Text",
+            text_s3_location = "TextS3Location",
         }
     }
 
-    pub(super) static TEXT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputVariables", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&PROMPT_INPUT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(200000), ..crate::resource::Rule::NONE }),
-            ("TextS3Location", crate::resource::Rule { shape: Some(&TEXT_S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEXT_PROMPT_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputVariables", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock::PROMPT_INPUT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(200000), ..crate::resource::Rule::NONE }),
+        ("TextS3Location", crate::resource::Rule { shape: Some(&TEXT_S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The identifier for the S3 resource.
     #[derive(Clone)]
@@ -13375,7 +11055,6 @@ pub mod prompt {
 
     impl TextS3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -13385,43 +11064,34 @@ pub mod prompt {
         }
     }
 
-    impl crate::resource::ToExpr for TextS3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextS3Location;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+        }
+        opt {
+            version = "Version",
         }
     }
 
-    pub(super) static TEXT_S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEXT_S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// CachePoint types for CachePointBlock
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CachePointType {
         /// `default`
         Default,
     }
 
-    impl crate::value::CfnEnum for CachePointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CachePointType, ["default"]);
 
     /// Conversation roles for the chat prompt
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConversationRole {
         /// `user`
         User,
@@ -13429,18 +11099,10 @@ pub mod prompt {
         Assistant,
     }
 
-    impl crate::value::CfnEnum for ConversationRole {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::User => "user",
-                Self::Assistant => "assistant",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConversationRole, ["user", "assistant"]);
 
     /// Prompt template type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PromptTemplateType {
         /// `TEXT`
         Text,
@@ -13448,15 +11110,7 @@ pub mod prompt {
         Chat,
     }
 
-    impl crate::value::CfnEnum for PromptTemplateType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "TEXT",
-                Self::Chat => "CHAT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PromptTemplateType, ["TEXT", "CHAT"]);
 }
 
 /// Definition of AWS::Bedrock::PromptVersion Resource Type
@@ -13480,7 +11134,6 @@ pub struct PromptVersion {
 
 impl PromptVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(prompt_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -13490,75 +11143,43 @@ impl PromptVersion {
     }
 }
 
-impl crate::resource::Resource for PromptVersion {
-    const TYPE: &'static str = "AWS::Bedrock::PromptVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROMPT_VERSION_SHAPE)
+crate::resource::props! {
+    resource PromptVersion = "AWS::Bedrock::PromptVersion", shape: Some(&PROMPT_VERSION_SHAPE);
+    req {
+        prompt_arn = "PromptArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("PromptArn", self.prompt_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static PROMPT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("PromptArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10})$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROMPT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("PromptArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt/[0-9a-zA-Z]{10})$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PromptVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PromptVersion> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CustomerEncryptionKeyArn`.
-    #[inline]
-    pub fn attr_customer_encryption_key_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomerEncryptionKeyArn")
-    }
-    /// `Fn::GetAtt` `DefaultVariant`.
-    #[inline]
-    pub fn attr_default_variant(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultVariant")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `PromptId`.
-    #[inline]
-    pub fn attr_prompt_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PromptId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Variants`.
-    #[inline]
-    pub fn attr_variants(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Variants")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CustomerEncryptionKeyArn`.
+        attr_customer_encryption_key_arn: ::std::string::String = "CustomerEncryptionKeyArn",
+        /// `Fn::GetAtt` `DefaultVariant`.
+        attr_default_variant: ::std::string::String = "DefaultVariant",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `PromptId`.
+        attr_prompt_id: ::std::string::String = "PromptId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Variants`.
+        attr_variants: crate::value::List<::std::string::String> = "Variants",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
@@ -13579,7 +11200,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -13588,26 +11208,17 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::Bedrock::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("ResourceArn", self.resource_arn);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::Bedrock::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        resource_arn = "ResourceArn",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Bedrock::RetrievalInstruction
 ///
@@ -13638,7 +11249,6 @@ pub struct RetrievalInstruction {
 
 impl RetrievalInstruction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instruction: crate::cfn::bedrock::retrieval_instruction::Instruction, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             customer_encryption_key_arn: ::std::option::Option::None,
@@ -13650,65 +11260,42 @@ impl RetrievalInstruction {
     }
 }
 
-impl crate::resource::Resource for RetrievalInstruction {
-    const TYPE: &'static str = "AWS::Bedrock::RetrievalInstruction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RETRIEVAL_INSTRUCTION_SHAPE)
+crate::resource::props! {
+    resource RetrievalInstruction = "AWS::Bedrock::RetrievalInstruction", shape: Some(&RETRIEVAL_INSTRUCTION_SHAPE);
+    req {
+        instruction = "Instruction",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomerEncryptionKeyArn", self.customer_encryption_key_arn);
-        p.set_opt("Description", self.description);
-        p.set("Instruction", self.instruction);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        customer_encryption_key_arn = "CustomerEncryptionKeyArn",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static RETRIEVAL_INSTRUCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomerEncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("Instruction", crate::resource::Rule { shape: Some(&self::retrieval_instruction::INSTRUCTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::retrieval_instruction::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RETRIEVAL_INSTRUCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomerEncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-eusc|-iso(-[b-f])?)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("Instruction", crate::resource::Rule { shape: Some(&self::retrieval_instruction::INSTRUCTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RetrievalInstruction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RetrievalInstruction> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastTransitionStatus`.
-    #[inline]
-    pub fn attr_last_transition_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastTransitionStatus")
-    }
-    /// `Fn::GetAtt` `RetrievalInstructionId`.
-    #[inline]
-    pub fn attr_retrieval_instruction_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RetrievalInstructionId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastTransitionStatus`.
+        attr_last_transition_status: ::std::string::String = "LastTransitionStatus",
+        /// `Fn::GetAtt` `RetrievalInstructionId`.
+        attr_retrieval_instruction_id: ::std::string::String = "RetrievalInstructionId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -13736,33 +11323,22 @@ pub mod retrieval_instruction {
         pub retrieval_guidance: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Instruction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerFormat", self.answer_format);
-            p.set_opt("AnswerPolicy", self.answer_policy);
-            p.set_opt("Persona", self.persona);
-            p.set_opt("RetrievalGuidance", self.retrieval_guidance);
-            p.into_expr()
+    crate::resource::props! {
+        nested Instruction;
+        opt {
+            answer_format = "AnswerFormat",
+            answer_policy = "AnswerPolicy",
+            persona = "Persona",
+            retrieval_guidance = "RetrievalGuidance",
         }
     }
 
-    pub(super) static INSTRUCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnswerFormat", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("AnswerPolicy", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Persona", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("RetrievalGuidance", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTRUCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnswerFormat", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("AnswerPolicy", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Persona", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("RetrievalGuidance", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Bedrock::Session Resource Type
@@ -13784,65 +11360,32 @@ pub struct Session {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Session {
-    const TYPE: &'static str = "AWS::Bedrock::Session";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SESSION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-        p.set_opt("SessionMetadata", self.session_metadata);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Session = "AWS::Bedrock::Session", shape: Some(&SESSION_SHAPE);
+    opt {
+        encryption_key_arn = "EncryptionKeyArn",
+        session_metadata = "SessionMetadata",
+        tags = "Tags",
     }
 }
 
-static SESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::session::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrock_group_ai::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Session`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Session> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `SessionArn`.
+        attr_session_arn: ::std::string::String = "SessionArn",
+        /// `Fn::GetAtt` `SessionId`.
+        attr_session_id: ::std::string::String = "SessionId",
+        /// `Fn::GetAtt` `SessionStatus`.
+        attr_session_status: ::std::string::String = "SessionStatus",
     }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `SessionArn`.
-    #[inline]
-    pub fn attr_session_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SessionArn")
-    }
-    /// `Fn::GetAtt` `SessionId`.
-    #[inline]
-    pub fn attr_session_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SessionId")
-    }
-    /// `Fn::GetAtt` `SessionStatus`.
-    #[inline]
-    pub fn attr_session_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SessionStatus")
-    }
-}
-
-pub mod session {
-    //! Nested property types and enums of [`Session`](super::Session).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -16,7 +16,7 @@ pub struct ApiKeyCredentialProvider {
     /// Configuration for a customer-provided secret containing the API key
     ///
     /// CloudFormation property `ApiKeySecretConfig`.
-    pub api_key_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::api_key_credential_provider::SecretReference>,
+    pub api_key_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
     /// The source of the API key secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
     ///
     /// CloudFormation property `ApiKeySecretSource`.
@@ -33,7 +33,6 @@ pub struct ApiKeyCredentialProvider {
 
 impl ApiKeyCredentialProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_key: ::std::option::Option::None,
@@ -45,115 +44,49 @@ impl ApiKeyCredentialProvider {
     }
 }
 
-impl crate::resource::Resource for ApiKeyCredentialProvider {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::ApiKeyCredentialProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&API_KEY_CREDENTIAL_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource ApiKeyCredentialProvider = "AWS::BedrockAgentCore::ApiKeyCredentialProvider", shape: Some(&API_KEY_CREDENTIAL_PROVIDER_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApiKey", self.api_key);
-        p.set_opt("ApiKeySecretConfig", self.api_key_secret_config);
-        p.set_opt("ApiKeySecretSource", self.api_key_secret_source);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        api_key = "ApiKey",
+        api_key_secret_config = "ApiKeySecretConfig",
+        api_key_secret_source = "ApiKeySecretSource",
+        tags = "Tags",
     }
 }
 
-static API_KEY_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApiKey", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
-        ("ApiKeySecretConfig", crate::resource::Rule { shape: Some(&self::api_key_credential_provider::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::api_key_credential_provider::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static API_KEY_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApiKey", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), secret: true, ..crate::resource::Rule::NONE }),
+    ("ApiKeySecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApiKeyCredentialProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApiKeyCredentialProvider> {
-    /// `Fn::GetAtt` `ApiKeySecretArn`.
-    #[inline]
-    pub fn attr_api_key_secret_arn(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ApiKeySecretArn")
-    }
-    /// `Fn::GetAtt` `ApiKeySecretJsonKey`.
-    #[inline]
-    pub fn attr_api_key_secret_json_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiKeySecretJsonKey")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `CredentialProviderArn`.
-    #[inline]
-    pub fn attr_credential_provider_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CredentialProviderArn")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiKeySecretArn`.
+        attr_api_key_secret_arn: crate::value::Json = "ApiKeySecretArn",
+        /// `Fn::GetAtt` `ApiKeySecretJsonKey`.
+        attr_api_key_secret_json_key: ::std::string::String = "ApiKeySecretJsonKey",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `CredentialProviderArn`.
+        attr_credential_provider_arn: ::std::string::String = "CredentialProviderArn",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
     }
 }
 
 pub mod api_key_credential_provider {
     //! Nested property types and enums of [`ApiKeyCredentialProvider`](super::ApiKeyCredentialProvider).
 
-    /// A reference to a customer-provided secret stored in AWS Secrets Manager
-    #[derive(Clone)]
-    pub struct SecretReference {
-        /// The JSON key within the secret that contains the credential value
-        ///
-        /// CloudFormation property `JsonKey`; required.
-        pub json_key: crate::value::Val<::std::string::String>,
-        /// The ID or ARN of the secret in AWS Secrets Manager
-        ///
-        /// CloudFormation property `SecretId`; required.
-        pub secret_id: crate::value::Val<::std::string::String>,
-    }
-
-    impl SecretReference {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(json_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                json_key: json_key.into(),
-                secret_id: secret_id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SecretReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("JsonKey", self.json_key);
-            p.set("SecretId", self.secret_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SECRET_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JsonKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::bedrockagentcore::SecretReference;
 
     /// The source of the API key secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiKeySecretSource {
         /// `MANAGED`
         Managed,
@@ -161,15 +94,7 @@ pub mod api_key_credential_provider {
         External,
     }
 
-    impl crate::value::CfnEnum for ApiKeySecretSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Managed => "MANAGED",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApiKeySecretSource, ["MANAGED", "EXTERNAL"]);
 }
 
 /// Resource definition for AWS::BedrockAgentCore::BrowserCustom
@@ -184,7 +109,7 @@ pub struct BrowserCustom {
     /// List of root CA certificates in PEM format.
     ///
     /// CloudFormation property `Certificates`; changing it replaces the resource.
-    pub certificates: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrockagentcore::browser_custom::Certificate>>,
+    pub certificates: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::bedrockagentcore::Certificate>>,
     /// The description of the browser.
     ///
     /// CloudFormation property `Description`; changing it replaces the resource.
@@ -217,7 +142,6 @@ pub struct BrowserCustom {
 
 impl BrowserCustom {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_configuration: crate::cfn::bedrockagentcore::browser_custom::BrowserNetworkConfiguration) -> Self {
         Self {
             browser_signing: ::std::option::Option::None,
@@ -233,74 +157,53 @@ impl BrowserCustom {
     }
 }
 
-impl crate::resource::Resource for BrowserCustom {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::BrowserCustom";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BROWSER_CUSTOM_SHAPE)
+crate::resource::props! {
+    resource BrowserCustom = "AWS::BedrockAgentCore::BrowserCustom", shape: Some(&BROWSER_CUSTOM_SHAPE);
+    req {
+        name = "Name",
+        network_configuration = "NetworkConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BrowserSigning", self.browser_signing);
-        p.set_opt("Certificates", self.certificates);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnterprisePolicies", self.enterprise_policies);
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set("Name", self.name);
-        p.set("NetworkConfiguration", self.network_configuration);
-        p.set_opt("RecordingConfig", self.recording_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        browser_signing = "BrowserSigning",
+        certificates = "Certificates",
+        description = "Description",
+        enterprise_policies = "EnterprisePolicies",
+        execution_role_arn = "ExecutionRoleArn",
+        recording_config = "RecordingConfig",
+        tags = "Tags",
     }
 }
 
-static BROWSER_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Certificates", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::browser_custom::CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EnterprisePolicies", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::browser_custom::BROWSER_ENTERPRISE_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::browser_custom::BROWSER_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RecordingConfig", crate::resource::Rule { shape: Some(&self::browser_custom::RECORDING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BROWSER_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Certificates", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("EnterprisePolicies", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::browser_custom::BROWSER_ENTERPRISE_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::browser_custom::BROWSER_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RecordingConfig", crate::resource::Rule { shape: Some(&self::browser_custom::RECORDING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BrowserCustom`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BrowserCustom> {
-    /// `Fn::GetAtt` `BrowserArn`.
-    #[inline]
-    pub fn attr_browser_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BrowserArn")
-    }
-    /// `Fn::GetAtt` `BrowserId`.
-    #[inline]
-    pub fn attr_browser_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BrowserId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureReason`.
-    #[inline]
-    pub fn attr_failure_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailureReason")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BrowserArn`.
+        attr_browser_arn: ::std::string::String = "BrowserArn",
+        /// `Fn::GetAtt` `BrowserId`.
+        attr_browser_id: ::std::string::String = "BrowserId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureReason`.
+        attr_failure_reason: ::std::string::String = "FailureReason",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod browser_custom {
     //! Nested property types and enums of [`BrowserCustom`](super::BrowserCustom).
+
+    pub use crate::cfn::shared::bedrockagentcore::{Certificate, CertificateLocation, VpcConfig};
 
     /// Browser signing configuration
     #[derive(Clone, Default)]
@@ -309,82 +212,12 @@ pub mod browser_custom {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for BrowserSigning {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested BrowserSigning;
+        opt {
+            enabled = "Enabled",
         }
     }
-
-    /// A root CA certificate configuration.
-    #[derive(Clone)]
-    pub struct Certificate {
-        /// Certificate location in Secrets Manager.
-        ///
-        /// CloudFormation property `CertificateLocation`; required.
-        pub certificate_location: crate::cfn::bedrockagentcore::browser_custom::CertificateLocation,
-    }
-
-    impl Certificate {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(certificate_location: crate::cfn::bedrockagentcore::browser_custom::CertificateLocation) -> Self {
-            Self {
-                certificate_location,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Certificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateLocation", self.certificate_location);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateLocation", crate::resource::Rule { shape: Some(&CERTIFICATE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Certificate location in Secrets Manager.
-    #[derive(Clone)]
-    pub struct CertificateLocation {
-        /// Secrets Manager secret ARN.
-        ///
-        /// CloudFormation property `SecretArn`; required.
-        pub secret_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl CertificateLocation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                secret_arn: secret_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CertificateLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CERTIFICATE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Browser enterprise policy configuration.
     #[derive(Clone)]
@@ -401,7 +234,6 @@ pub mod browser_custom {
 
     impl BrowserEnterprisePolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(location: crate::cfn::bedrockagentcore::browser_custom::S3Location, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::browser_custom::BrowserEnterprisePolicyType>>) -> Self {
             Self {
                 location,
@@ -410,21 +242,17 @@ pub mod browser_custom {
         }
     }
 
-    impl crate::resource::ToExpr for BrowserEnterprisePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Location", self.location);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested BrowserEnterprisePolicy;
+        req {
+            location = "Location",
+            type_ = "Type",
         }
     }
 
-    pub(super) static BROWSER_ENTERPRISE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BROWSER_ENTERPRISE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 Location Configuration
     #[derive(Clone)]
@@ -437,7 +265,6 @@ pub mod browser_custom {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -446,22 +273,18 @@ pub mod browser_custom {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network configuration for browser
     #[derive(Clone)]
@@ -473,12 +296,11 @@ pub mod browser_custom {
         /// Network mode configuration for VPC
         ///
         /// CloudFormation property `VpcConfig`.
-        pub vpc_config: ::std::option::Option<crate::cfn::bedrockagentcore::browser_custom::VpcConfig>,
+        pub vpc_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::VpcConfig>,
     }
 
     impl BrowserNetworkConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(network_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::browser_custom::BrowserNetworkMode>>) -> Self {
             Self {
                 network_mode: network_mode.into(),
@@ -487,62 +309,19 @@ pub mod browser_custom {
         }
     }
 
-    impl crate::resource::ToExpr for BrowserNetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NetworkMode", self.network_mode);
-            p.set_opt("VpcConfig", self.vpc_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested BrowserNetworkConfiguration;
+        req {
+            network_mode = "NetworkMode",
+        }
+        opt {
+            vpc_config = "VpcConfig",
         }
     }
 
-    pub(super) static BROWSER_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Network mode configuration for VPC
-    #[derive(Clone)]
-    pub struct VpcConfig {
-        /// Security groups for VPC
-        ///
-        /// CloudFormation property `SecurityGroups`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_groups: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// Subnets for VPC
-        ///
-        /// CloudFormation property `Subnets`; required. A list of `Id`s of an `AWS::EC2::Subnet`: pass handles of [`crate::cfn::ec2::Subnet`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub subnets: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl VpcConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                security_groups: security_groups.into(),
-                subnets: subnets.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BROWSER_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Recording configuration for browser
     #[derive(Clone, Default)]
@@ -555,24 +334,20 @@ pub mod browser_custom {
         pub s3_location: ::std::option::Option<crate::cfn::bedrockagentcore::browser_custom::S3Location>,
     }
 
-    impl crate::resource::ToExpr for RecordingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordingConfig;
+        opt {
+            enabled = "Enabled",
+            s3_location = "S3Location",
         }
     }
 
-    pub(super) static RECORDING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECORDING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of browser enterprise policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrowserEnterprisePolicyType {
         /// `MANAGED`
         Managed,
@@ -580,18 +355,10 @@ pub mod browser_custom {
         Recommended,
     }
 
-    impl crate::value::CfnEnum for BrowserEnterprisePolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Managed => "MANAGED",
-                Self::Recommended => "RECOMMENDED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BrowserEnterprisePolicyType, ["MANAGED", "RECOMMENDED"]);
 
     /// Network modes supported by browser
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrowserNetworkMode {
         /// `PUBLIC`
         Public,
@@ -599,15 +366,7 @@ pub mod browser_custom {
         Vpc,
     }
 
-    impl crate::value::CfnEnum for BrowserNetworkMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-                Self::Vpc => "VPC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BrowserNetworkMode, ["PUBLIC", "VPC"]);
 }
 
 /// Resource definition for AWS::BedrockAgentCore::BrowserProfile
@@ -631,7 +390,6 @@ pub struct BrowserProfile {
 
 impl BrowserProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -641,69 +399,40 @@ impl BrowserProfile {
     }
 }
 
-impl crate::resource::Resource for BrowserProfile {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::BrowserProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BROWSER_PROFILE_SHAPE)
+crate::resource::props! {
+    resource BrowserProfile = "AWS::BedrockAgentCore::BrowserProfile", shape: Some(&BROWSER_PROFILE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static BROWSER_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BROWSER_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BrowserProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BrowserProfile> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastSavedAt`.
-    #[inline]
-    pub fn attr_last_saved_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastSavedAt")
-    }
-    /// `Fn::GetAtt` `LastSavedBrowserId`.
-    #[inline]
-    pub fn attr_last_saved_browser_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastSavedBrowserId")
-    }
-    /// `Fn::GetAtt` `LastSavedBrowserSessionId`.
-    #[inline]
-    pub fn attr_last_saved_browser_session_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastSavedBrowserSessionId")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `ProfileArn`.
-    #[inline]
-    pub fn attr_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileArn")
-    }
-    /// `Fn::GetAtt` `ProfileId`.
-    #[inline]
-    pub fn attr_profile_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastSavedAt`.
+        attr_last_saved_at: ::std::string::String = "LastSavedAt",
+        /// `Fn::GetAtt` `LastSavedBrowserId`.
+        attr_last_saved_browser_id: ::std::string::String = "LastSavedBrowserId",
+        /// `Fn::GetAtt` `LastSavedBrowserSessionId`.
+        attr_last_saved_browser_session_id: ::std::string::String = "LastSavedBrowserSessionId",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `ProfileArn`.
+        attr_profile_arn: ::std::string::String = "ProfileArn",
+        /// `Fn::GetAtt` `ProfileId`.
+        attr_profile_id: ::std::string::String = "ProfileId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -736,7 +465,6 @@ pub struct CapacityProvider {
 
 impl CapacityProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(compute_configuration: crate::cfn::bedrockagentcore::capacity_provider::ComputeConfiguration, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, permissions_configuration: crate::cfn::bedrockagentcore::capacity_provider::PermissionsConfiguration) -> Self {
         Self {
             compute_configuration,
@@ -748,60 +476,40 @@ impl CapacityProvider {
     }
 }
 
-impl crate::resource::Resource for CapacityProvider {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::CapacityProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAPACITY_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource CapacityProvider = "AWS::BedrockAgentCore::CapacityProvider", shape: Some(&CAPACITY_PROVIDER_SHAPE);
+    req {
+        compute_configuration = "ComputeConfiguration",
+        name = "Name",
+        permissions_configuration = "PermissionsConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ComputeConfiguration", self.compute_configuration);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("PermissionsConfiguration", self.permissions_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CAPACITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ComputeConfiguration", crate::resource::Rule { shape: Some(&self::capacity_provider::COMPUTE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-        ("PermissionsConfiguration", crate::resource::Rule { shape: Some(&self::capacity_provider::PERMISSIONS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::capacity_provider::TAG16_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAPACITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComputeConfiguration", crate::resource::Rule { shape: Some(&self::capacity_provider::COMPUTE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+    ("PermissionsConfiguration", crate::resource::Rule { shape: Some(&self::capacity_provider::PERMISSIONS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CapacityProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CapacityProvider> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CapacityProviderId`.
-    #[inline]
-    pub fn attr_capacity_provider_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CapacityProviderId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CapacityProviderId`.
+        attr_capacity_provider_id: ::std::string::String = "CapacityProviderId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -827,20 +535,16 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for ComputeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Ec2Configuration", self.ec2_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeConfiguration;
+        req {
+            ec2_configuration = "Ec2Configuration",
         }
     }
 
-    pub(super) static COMPUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Ec2Configuration", crate::resource::Rule { shape: Some(&EC2_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ec2Configuration", crate::resource::Rule { shape: Some(&EC2_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for EC2-based capacity.
     #[derive(Clone)]
@@ -881,28 +585,26 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for Ec2Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LaunchTemplateSource", self.launch_template_source);
-            p.set_opt("LifecycleConfiguration", self.lifecycle_configuration);
-            p.set_opt("RootVolume", self.root_volume);
-            p.set_opt("Volumes", self.volumes);
-            p.set("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ec2Configuration;
+        req {
+            launch_template_source = "LaunchTemplateSource",
+            vpc_configuration = "VpcConfiguration",
+        }
+        opt {
+            lifecycle_configuration = "LifecycleConfiguration",
+            root_volume = "RootVolume",
+            volumes = "Volumes",
         }
     }
 
-    pub(super) static EC2_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchTemplateSource", crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&INSTANCE_LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RootVolume", crate::resource::Rule { shape: Some(&ROOT_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Volumes", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EC2_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchTemplateSource", crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&INSTANCE_LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RootVolume", crate::resource::Rule { shape: Some(&ROOT_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Volumes", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// How the launch template is specified.
     #[derive(Clone)]
@@ -923,20 +625,16 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LaunchParameters", self.launch_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateSource;
+        req {
+            launch_parameters = "LaunchParameters",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchParameters", crate::resource::Rule { shape: Some(&LAUNCH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchParameters", crate::resource::Rule { shape: Some(&LAUNCH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters for launching EC2 instances.
     #[derive(Clone)]
@@ -981,7 +679,6 @@ pub mod capacity_provider {
 
     impl LaunchParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_requirements: crate::cfn::bedrockagentcore::capacity_provider::InstanceRequirements, operating_system: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::capacity_provider::OperatingSystem>>) -> Self {
             Self {
                 capacity_reservation_specification: ::std::option::Option::None,
@@ -997,33 +694,31 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for LaunchParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationSpecification", self.capacity_reservation_specification);
-            p.set_opt("EphemeralVolumes", self.ephemeral_volumes);
-            p.set_opt("InstanceProfileArn", self.instance_profile_arn);
-            p.set("InstanceRequirements", self.instance_requirements);
-            p.set_opt("LicenseSpecifications", self.license_specifications);
-            p.set_opt("Monitoring", self.monitoring);
-            p.set("OperatingSystem", self.operating_system);
-            p.set_opt("PropagatedTags", self.propagated_tags);
-            p.set_opt("SshKeyName", self.ssh_key_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchParameters;
+        req {
+            instance_requirements = "InstanceRequirements",
+            operating_system = "OperatingSystem",
+        }
+        opt {
+            capacity_reservation_specification = "CapacityReservationSpecification",
+            ephemeral_volumes = "EphemeralVolumes",
+            instance_profile_arn = "InstanceProfileArn",
+            license_specifications = "LicenseSpecifications",
+            monitoring = "Monitoring",
+            propagated_tags = "PropagatedTags",
+            ssh_key_name = "SshKeyName",
         }
     }
 
-    pub(super) static LAUNCH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityReservationSpecification", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EphemeralVolumes", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&EPHEMERAL_BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InstanceProfileArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:instance-profile/([!-~]{1,510}/)?([\\w+=,.@-]{1,128})$")), ..crate::resource::Rule::NONE }),
-            ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LicenseSpecifications", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&LICENSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SshKeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[!-~][ -~]*[!-~]$|^[!-~]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityReservationSpecification", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EphemeralVolumes", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&EPHEMERAL_BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InstanceProfileArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:instance-profile/([!-~]{1,510}/)?([\\w+=,.@-]{1,128})$")), ..crate::resource::Rule::NONE }),
+        ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LicenseSpecifications", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&LICENSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SshKeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[!-~][ -~]*[!-~]$|^[!-~]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Capacity Reservation targeting option.
     #[derive(Clone, Default)]
@@ -1038,21 +733,17 @@ pub mod capacity_provider {
         pub capacity_reservation_target: ::std::option::Option<crate::cfn::bedrockagentcore::capacity_provider::CapacityReservationTarget>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationPreference", self.capacity_reservation_preference);
-            p.set_opt("CapacityReservationTarget", self.capacity_reservation_target);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationSpecification;
+        opt {
+            capacity_reservation_preference = "CapacityReservationPreference",
+            capacity_reservation_target = "CapacityReservationTarget",
         }
     }
 
-    pub(super) static CAPACITY_RESERVATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityReservationTarget", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_RESERVATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityReservationTarget", crate::resource::Rule { shape: Some(&CAPACITY_RESERVATION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the target Capacity Reservation or Capacity Reservation group.
     #[derive(Clone, Default)]
@@ -1067,22 +758,18 @@ pub mod capacity_provider {
         pub capacity_reservation_resource_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationId", self.capacity_reservation_id);
-            p.set_opt("CapacityReservationResourceGroupArn", self.capacity_reservation_resource_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationTarget;
+        opt {
+            capacity_reservation_id = "CapacityReservationId",
+            capacity_reservation_resource_group_arn = "CapacityReservationResourceGroupArn",
         }
     }
 
-    pub(super) static CAPACITY_RESERVATION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityReservationId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^cr-[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
-            ("CapacityReservationResourceGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:resource-groups:[a-z0-9-]+:[0-9]{12}:group/[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_RESERVATION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityReservationId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^cr-[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
+        ("CapacityReservationResourceGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:resource-groups:[a-z0-9-]+:[0-9]{12}:group/[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes an ephemeral block device mapping.
     #[derive(Clone, Default)]
@@ -1101,24 +788,20 @@ pub mod capacity_provider {
         pub virtual_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EphemeralBlockDeviceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeviceName", self.device_name);
-            p.set_opt("Ebs", self.ebs);
-            p.set_opt("VirtualName", self.virtual_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested EphemeralBlockDeviceMapping;
+        opt {
+            device_name = "DeviceName",
+            ebs = "Ebs",
+            virtual_name = "VirtualName",
         }
     }
 
-    pub(super) static EPHEMERAL_BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/._-]+$")), ..crate::resource::Rule::NONE }),
-            ("Ebs", crate::resource::Rule { shape: Some(&EPHEMERAL_EBS_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VirtualName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^ephemeral[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPHEMERAL_BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/._-]+$")), ..crate::resource::Rule::NONE }),
+        ("Ebs", crate::resource::Rule { shape: Some(&EPHEMERAL_EBS_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VirtualName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^ephemeral[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters used to automatically set up EBS volumes when the instance is launched.
     #[derive(Clone, Default)]
@@ -1161,34 +844,30 @@ pub mod capacity_provider {
         pub volume_type: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::capacity_provider::VolumeType>>,
     }
 
-    impl crate::resource::ToExpr for EphemeralEbsVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EbsCardIndex", self.ebs_card_index);
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeInitializationRate", self.volume_initialization_rate);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EphemeralEbsVolumeConfiguration;
+        opt {
+            ebs_card_index = "EbsCardIndex",
+            encrypted = "Encrypted",
+            iops = "Iops",
+            kms_key_id = "KmsKeyId",
+            snapshot_id = "SnapshotId",
+            throughput = "Throughput",
+            volume_initialization_rate = "VolumeInitializationRate",
+            volume_size = "VolumeSize",
+            volume_type = "VolumeType",
         }
     }
 
-    pub(super) static EPHEMERAL_EBS_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EbsCardIndex", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(256000.0), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("SnapshotId", crate::resource::Rule { min_len: Some(13), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^snap-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
-            ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-            ("VolumeInitializationRate", crate::resource::Rule { min: Some(100.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("VolumeSize", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPHEMERAL_EBS_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EbsCardIndex", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(256000.0), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("SnapshotId", crate::resource::Rule { min_len: Some(13), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^snap-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
+        ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+        ("VolumeInitializationRate", crate::resource::Rule { min: Some(100.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("VolumeSize", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Requirements for EC2 instance types.
     #[derive(Clone)]
@@ -1201,7 +880,6 @@ pub mod capacity_provider {
 
     impl InstanceRequirements {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allowed_instance_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 allowed_instance_types: allowed_instance_types.into(),
@@ -1209,20 +887,16 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceRequirements {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowedInstanceTypes", self.allowed_instance_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceRequirements;
+        req {
+            allowed_instance_types = "AllowedInstanceTypes",
         }
     }
 
-    pub(super) static INSTANCE_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes a license configuration.
     #[derive(Clone)]
@@ -1235,7 +909,6 @@ pub mod capacity_provider {
 
     impl LicenseSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(license_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 license_configuration_arn: license_configuration_arn.into(),
@@ -1243,20 +916,16 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for LicenseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LicenseConfigurationArn", self.license_configuration_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseSpecification;
+        req {
+            license_configuration_arn = "LicenseConfigurationArn",
         }
     }
 
-    pub(super) static LICENSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LicenseConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:license-manager:[a-z0-9-]+:[0-9]{12}:license-configuration:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LICENSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LicenseConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:license-manager:[a-z0-9-]+:[0-9]{12}:license-configuration:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for managing the lifecycle of instances in a capacity provider.
     #[derive(Clone, Default)]
@@ -1271,22 +940,18 @@ pub mod capacity_provider {
         pub max_lifetime: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InstanceLifecycleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdleInstanceTimeout", self.idle_instance_timeout);
-            p.set_opt("MaxLifetime", self.max_lifetime);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceLifecycleConfiguration;
+        opt {
+            idle_instance_timeout = "IdleInstanceTimeout",
+            max_lifetime = "MaxLifetime",
         }
     }
 
-    pub(super) static INSTANCE_LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdleInstanceTimeout", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-            ("MaxLifetime", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdleInstanceTimeout", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+        ("MaxLifetime", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Customer-facing configuration for the (service-managed) root volume. The service provisions the root volume at its own AMI size estimate plus FreeSpaceGiB, and pins the visible free space to FreeSpaceGiB with a filler file, so the space you are guaranteed does not change as the underlying AMI grows. The device name and the delete-on-termination behavior are service-owned and are not configurable.
     #[derive(Clone, Default)]
@@ -1317,28 +982,24 @@ pub mod capacity_provider {
         pub volume_type: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::capacity_provider::VolumeType>>,
     }
 
-    impl crate::resource::ToExpr for RootVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("FreeSpaceGiB", self.free_space_gib);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RootVolumeConfiguration;
+        opt {
+            encrypted = "Encrypted",
+            free_space_gib = "FreeSpaceGiB",
+            iops = "Iops",
+            kms_key_id = "KmsKeyId",
+            throughput = "Throughput",
+            volume_type = "VolumeType",
         }
     }
 
-    pub(super) static ROOT_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FreeSpaceGiB", crate::resource::Rule { min: Some(2.0), max: Some(65000.0), ..crate::resource::Rule::NONE }),
-            ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(256000.0), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROOT_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FreeSpaceGiB", crate::resource::Rule { min: Some(2.0), max: Some(65000.0), ..crate::resource::Rule::NONE }),
+        ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(256000.0), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a persistent volume attached to a capacity provider session.
     #[derive(Clone)]
@@ -1359,20 +1020,16 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for VolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EbsConfiguration", self.ebs_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested VolumeConfiguration;
+        req {
+            ebs_configuration = "EbsConfiguration",
         }
     }
 
-    pub(super) static VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EbsConfiguration", crate::resource::Rule { shape: Some(&EBS_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EbsConfiguration", crate::resource::Rule { shape: Some(&EBS_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for an EBS-backed persistent volume.
     #[derive(Clone)]
@@ -1413,7 +1070,6 @@ pub mod capacity_provider {
 
     impl EbsVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, size_gib: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 encrypted: ::std::option::Option::None,
@@ -1428,32 +1084,30 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for EbsVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("Name", self.name);
-            p.set("SizeGiB", self.size_gib);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsVolumeConfiguration;
+        req {
+            name = "Name",
+            size_gib = "SizeGiB",
+        }
+        opt {
+            encrypted = "Encrypted",
+            iops = "Iops",
+            kms_key_id = "KmsKeyId",
+            snapshot_id = "SnapshotId",
+            throughput = "Throughput",
+            volume_type = "VolumeType",
         }
     }
 
-    pub(super) static EBS_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(256000.0), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_-]{0,47}$")), ..crate::resource::Rule::NONE }),
-            ("SizeGiB", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
-            ("SnapshotId", crate::resource::Rule { min_len: Some(13), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^snap-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
-            ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EBS_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(256000.0), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_-]{0,47}$")), ..crate::resource::Rule::NONE }),
+        ("SizeGiB", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
+        ("SnapshotId", crate::resource::Rule { min_len: Some(13), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^snap-[a-f0-9]{8,17}$")), ..crate::resource::Rule::NONE }),
+        ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// VPC configuration for launching EC2 instances.
     #[derive(Clone)]
@@ -1470,7 +1124,6 @@ pub mod capacity_provider {
 
     impl VpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_groups: security_groups.into(),
@@ -1479,22 +1132,18 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfiguration;
+        req {
+            security_groups = "SecurityGroups",
+            subnets = "Subnets",
         }
     }
 
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for permissions associated with a capacity provider.
     #[derive(Clone)]
@@ -1507,7 +1156,6 @@ pub mod capacity_provider {
 
     impl PermissionsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capacity_provider_operator_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 capacity_provider_operator_role_arn: capacity_provider_operator_role_arn.into(),
@@ -1515,30 +1163,19 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for PermissionsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CapacityProviderOperatorRoleArn", self.capacity_provider_operator_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PermissionsConfiguration;
+        req {
+            capacity_provider_operator_role_arn = "CapacityProviderOperatorRoleArn",
         }
     }
 
-    pub(super) static PERMISSIONS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityProviderOperatorRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG16_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERMISSIONS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityProviderOperatorRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates the instance's Capacity Reservation preferences.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityReservationPreference {
         /// `capacity-reservations-only`
         CapacityReservationsOnly,
@@ -1548,19 +1185,10 @@ pub mod capacity_provider {
         None,
     }
 
-    impl crate::value::CfnEnum for CapacityReservationPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapacityReservationsOnly => "capacity-reservations-only",
-                Self::Open => "open",
-                Self::None => "none",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapacityReservationPreference, ["capacity-reservations-only", "open", "none"]);
 
     /// The volume type. Defaults to gp3 if not specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `standard`
         Standard,
@@ -1578,23 +1206,10 @@ pub mod capacity_provider {
         Gp3,
     }
 
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::Io1 => "io1",
-                Self::Io2 => "io2",
-                Self::Gp2 => "gp2",
-                Self::Sc1 => "sc1",
-                Self::St1 => "st1",
-                Self::Gp3 => "gp3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VolumeType, ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]);
 
     /// The monitoring level for the instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Monitoring {
         /// `BASIC`
         Basic,
@@ -1602,18 +1217,10 @@ pub mod capacity_provider {
         Detailed,
     }
 
-    impl crate::value::CfnEnum for Monitoring {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Detailed => "DETAILED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Monitoring, ["BASIC", "DETAILED"]);
 
     /// The operating system and CPU architecture for the instances.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystem {
         /// `LINUX_X86_64`
         LinuxX8664,
@@ -1621,15 +1228,7 @@ pub mod capacity_provider {
         LinuxArm64,
     }
 
-    impl crate::value::CfnEnum for OperatingSystem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LinuxX8664 => "LINUX_X86_64",
-                Self::LinuxArm64 => "LINUX_ARM64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OperatingSystem, ["LINUX_X86_64", "LINUX_ARM64"]);
 }
 
 /// Resource definition for AWS::BedrockAgentCore::CodeInterpreterCustom
@@ -1640,7 +1239,7 @@ pub struct CodeInterpreterCustom {
     /// List of root CA certificates in PEM format.
     ///
     /// CloudFormation property `Certificates`; changing it replaces the resource.
-    pub certificates: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrockagentcore::code_interpreter_custom::Certificate>>,
+    pub certificates: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::bedrockagentcore::Certificate>>,
     /// The description of the code interpreter.
     ///
     /// CloudFormation property `Description`; changing it replaces the resource.
@@ -1665,7 +1264,6 @@ pub struct CodeInterpreterCustom {
 
 impl CodeInterpreterCustom {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_configuration: crate::cfn::bedrockagentcore::code_interpreter_custom::CodeInterpreterNetworkConfiguration) -> Self {
         Self {
             certificates: ::std::option::Option::None,
@@ -1678,137 +1276,48 @@ impl CodeInterpreterCustom {
     }
 }
 
-impl crate::resource::Resource for CodeInterpreterCustom {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::CodeInterpreterCustom";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CODE_INTERPRETER_CUSTOM_SHAPE)
+crate::resource::props! {
+    resource CodeInterpreterCustom = "AWS::BedrockAgentCore::CodeInterpreterCustom", shape: Some(&CODE_INTERPRETER_CUSTOM_SHAPE);
+    req {
+        name = "Name",
+        network_configuration = "NetworkConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Certificates", self.certificates);
-        p.set_opt("Description", self.description);
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set("Name", self.name);
-        p.set("NetworkConfiguration", self.network_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        certificates = "Certificates",
+        description = "Description",
+        execution_role_arn = "ExecutionRoleArn",
+        tags = "Tags",
     }
 }
 
-static CODE_INTERPRETER_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Certificates", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::code_interpreter_custom::CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::code_interpreter_custom::CODE_INTERPRETER_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CODE_INTERPRETER_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Certificates", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::code_interpreter_custom::CODE_INTERPRETER_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CodeInterpreterCustom`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CodeInterpreterCustom> {
-    /// `Fn::GetAtt` `CodeInterpreterArn`.
-    #[inline]
-    pub fn attr_code_interpreter_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CodeInterpreterArn")
-    }
-    /// `Fn::GetAtt` `CodeInterpreterId`.
-    #[inline]
-    pub fn attr_code_interpreter_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CodeInterpreterId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureReason`.
-    #[inline]
-    pub fn attr_failure_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailureReason")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CodeInterpreterArn`.
+        attr_code_interpreter_arn: ::std::string::String = "CodeInterpreterArn",
+        /// `Fn::GetAtt` `CodeInterpreterId`.
+        attr_code_interpreter_id: ::std::string::String = "CodeInterpreterId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureReason`.
+        attr_failure_reason: ::std::string::String = "FailureReason",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod code_interpreter_custom {
     //! Nested property types and enums of [`CodeInterpreterCustom`](super::CodeInterpreterCustom).
 
-    /// A root CA certificate configuration.
-    #[derive(Clone)]
-    pub struct Certificate {
-        /// Certificate location in Secrets Manager.
-        ///
-        /// CloudFormation property `CertificateLocation`; required.
-        pub certificate_location: crate::cfn::bedrockagentcore::code_interpreter_custom::CertificateLocation,
-    }
-
-    impl Certificate {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(certificate_location: crate::cfn::bedrockagentcore::code_interpreter_custom::CertificateLocation) -> Self {
-            Self {
-                certificate_location,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Certificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateLocation", self.certificate_location);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateLocation", crate::resource::Rule { shape: Some(&CERTIFICATE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Certificate location in Secrets Manager.
-    #[derive(Clone)]
-    pub struct CertificateLocation {
-        /// Secrets Manager secret ARN.
-        ///
-        /// CloudFormation property `SecretArn`; required.
-        pub secret_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl CertificateLocation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                secret_arn: secret_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CertificateLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CERTIFICATE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::bedrockagentcore::{Certificate, CertificateLocation, VpcConfig};
 
     /// Network configuration for code interpreter
     #[derive(Clone)]
@@ -1820,12 +1329,11 @@ pub mod code_interpreter_custom {
         /// Network mode configuration for VPC
         ///
         /// CloudFormation property `VpcConfig`.
-        pub vpc_config: ::std::option::Option<crate::cfn::bedrockagentcore::code_interpreter_custom::VpcConfig>,
+        pub vpc_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::VpcConfig>,
     }
 
     impl CodeInterpreterNetworkConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(network_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::code_interpreter_custom::CodeInterpreterNetworkMode>>) -> Self {
             Self {
                 network_mode: network_mode.into(),
@@ -1834,65 +1342,22 @@ pub mod code_interpreter_custom {
         }
     }
 
-    impl crate::resource::ToExpr for CodeInterpreterNetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NetworkMode", self.network_mode);
-            p.set_opt("VpcConfig", self.vpc_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeInterpreterNetworkConfiguration;
+        req {
+            network_mode = "NetworkMode",
+        }
+        opt {
+            vpc_config = "VpcConfig",
         }
     }
 
-    pub(super) static CODE_INTERPRETER_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Network mode configuration for VPC
-    #[derive(Clone)]
-    pub struct VpcConfig {
-        /// Security groups for VPC
-        ///
-        /// CloudFormation property `SecurityGroups`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_groups: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// Subnets for VPC
-        ///
-        /// CloudFormation property `Subnets`; required. A list of `Id`s of an `AWS::EC2::Subnet`: pass handles of [`crate::cfn::ec2::Subnet`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub subnets: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl VpcConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                security_groups: security_groups.into(),
-                subnets: subnets.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_INTERPRETER_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network modes supported by code interpreter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CodeInterpreterNetworkMode {
         /// `PUBLIC`
         Public,
@@ -1902,16 +1367,7 @@ pub mod code_interpreter_custom {
         Vpc,
     }
 
-    impl crate::value::CfnEnum for CodeInterpreterNetworkMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-                Self::Sandbox => "SANDBOX",
-                Self::Vpc => "VPC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CodeInterpreterNetworkMode, ["PUBLIC", "SANDBOX", "VPC"]);
 }
 
 /// Definition of AWS::BedrockAgentCore::ConfigurationBundle Resource Type
@@ -1955,7 +1411,6 @@ pub struct ConfigurationBundle {
 
 impl ConfigurationBundle {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bundle_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, components: ::std::collections::BTreeMap<::std::string::String, crate::cfn::bedrockagentcore::configuration_bundle::ComponentConfiguration>) -> Self {
         Self {
             branch_name: ::std::option::Option::None,
@@ -1970,69 +1425,46 @@ impl ConfigurationBundle {
     }
 }
 
-impl crate::resource::Resource for ConfigurationBundle {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::ConfigurationBundle";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_BUNDLE_SHAPE)
+crate::resource::props! {
+    resource ConfigurationBundle = "AWS::BedrockAgentCore::ConfigurationBundle", shape: Some(&CONFIGURATION_BUNDLE_SHAPE);
+    req {
+        bundle_name = "BundleName",
+        components = "Components",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BranchName", self.branch_name);
-        p.set("BundleName", self.bundle_name);
-        p.set_opt("CommitMessage", self.commit_message);
-        p.set("Components", self.components);
-        p.set_opt("CreatedBy", self.created_by);
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        branch_name = "BranchName",
+        commit_message = "CommitMessage",
+        created_by = "CreatedBy",
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
+        tags = "Tags",
     }
 }
 
-static CONFIGURATION_BUNDLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_/-]{0,127}$")), ..crate::resource::Rule::NONE }),
-        ("BundleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,99}$")), ..crate::resource::Rule::NONE }),
-        ("CommitMessage", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::configuration_bundle::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_BUNDLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_/-]{0,127}$")), ..crate::resource::Rule::NONE }),
+    ("BundleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,99}$")), ..crate::resource::Rule::NONE }),
+    ("CommitMessage", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationBundle`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationBundle> {
-    /// `Fn::GetAtt` `BundleArn`.
-    #[inline]
-    pub fn attr_bundle_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BundleArn")
-    }
-    /// `Fn::GetAtt` `BundleId`.
-    #[inline]
-    pub fn attr_bundle_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BundleId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LineageMetadata`.
-    #[inline]
-    pub fn attr_lineage_metadata(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LineageMetadata")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `VersionId`.
-    #[inline]
-    pub fn attr_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BundleArn`.
+        attr_bundle_arn: ::std::string::String = "BundleArn",
+        /// `Fn::GetAtt` `BundleId`.
+        attr_bundle_id: ::std::string::String = "BundleId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LineageMetadata`.
+        attr_lineage_metadata: crate::value::Json = "LineageMetadata",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `VersionId`.
+        attr_version_id: ::std::string::String = "VersionId",
     }
 }
 
@@ -2050,7 +1482,6 @@ pub mod configuration_bundle {
 
     impl ComponentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(configuration: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 configuration: configuration.into(),
@@ -2058,12 +1489,10 @@ pub mod configuration_bundle {
         }
     }
 
-    impl crate::resource::ToExpr for ComponentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Configuration", self.configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentConfiguration;
+        req {
+            configuration = "Configuration",
         }
     }
 
@@ -2082,7 +1511,6 @@ pub mod configuration_bundle {
 
     impl VersionCreatedBySource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: ::std::option::Option::None,
@@ -2091,22 +1519,15 @@ pub mod configuration_bundle {
         }
     }
 
-    impl crate::resource::ToExpr for VersionCreatedBySource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested VersionCreatedBySource;
+        req {
+            name = "Name",
+        }
+        opt {
+            arn = "Arn",
         }
     }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::ConsentPortal
@@ -2132,7 +1553,6 @@ pub struct ConsentPortal {
 
 impl ConsentPortal {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, idp_config: crate::cfn::bedrockagentcore::consent_portal::IdpConfig, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sources: ::std::vec::Vec<crate::cfn::bedrockagentcore::consent_portal::ConsentPortalSource>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2145,74 +1565,50 @@ impl ConsentPortal {
     }
 }
 
-impl crate::resource::Resource for ConsentPortal {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::ConsentPortal";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONSENT_PORTAL_SHAPE)
+crate::resource::props! {
+    resource ConsentPortal = "AWS::BedrockAgentCore::ConsentPortal", shape: Some(&CONSENT_PORTAL_SHAPE);
+    req {
+        execution_role_arn = "ExecutionRoleArn",
+        idp_config = "IdpConfig",
+        name = "Name",
+        sources = "Sources",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("ExecutionRoleArn", self.execution_role_arn);
-        p.set("IdpConfig", self.idp_config);
-        p.set("Name", self.name);
-        p.set("Sources", self.sources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CONSENT_PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z-]+)?:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("IdpConfig", crate::resource::Rule { shape: Some(&self::consent_portal::IDP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,50}$")), ..crate::resource::Rule::NONE }),
-        ("Sources", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::consent_portal::CONSENT_PORTAL_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::consent_portal::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONSENT_PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z-]+)?:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("IdpConfig", crate::resource::Rule { shape: Some(&self::consent_portal::IDP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,50}$")), ..crate::resource::Rule::NONE }),
+    ("Sources", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::consent_portal::CONSENT_PORTAL_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConsentPortal`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConsentPortal> {
-    /// `Fn::GetAtt` `ConsentPortalArn`.
-    #[inline]
-    pub fn attr_consent_portal_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConsentPortalArn")
-    }
-    /// `Fn::GetAtt` `ConsentPortalId`.
-    #[inline]
-    pub fn attr_consent_portal_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConsentPortalId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `PortalUrl`.
-    #[inline]
-    pub fn attr_portal_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalUrl")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConsentPortalArn`.
+        attr_consent_portal_arn: ::std::string::String = "ConsentPortalArn",
+        /// `Fn::GetAtt` `ConsentPortalId`.
+        attr_consent_portal_id: ::std::string::String = "ConsentPortalId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `PortalUrl`.
+        attr_portal_url: ::std::string::String = "PortalUrl",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod consent_portal {
     //! Nested property types and enums of [`ConsentPortal`](super::ConsentPortal).
 
-    /// The definition `IdpConfig`.
     #[derive(Clone)]
     pub struct IdpConfig {
         /// CloudFormation property `Audience`.
@@ -2227,7 +1623,6 @@ pub mod consent_portal {
 
     impl IdpConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credential_provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scopes: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 audience: ::std::option::Option::None,
@@ -2237,25 +1632,22 @@ pub mod consent_portal {
         }
     }
 
-    impl crate::resource::ToExpr for IdpConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Audience", self.audience);
-            p.set("CredentialProviderArn", self.credential_provider_arn);
-            p.set("Scopes", self.scopes);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdpConfig;
+        req {
+            credential_provider_arn = "CredentialProviderArn",
+            scopes = "Scopes",
+        }
+        opt {
+            audience = "Audience",
         }
     }
 
-    pub(super) static IDP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):bedrock-agentcore:[a-z0-9-]{1,32}:[0-9]{12}:token-vault/[a-zA-Z0-9_-]{1,64}/oauth2credentialprovider/[a-zA-Z0-9_-]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Scopes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):bedrock-agentcore:[a-z0-9-]{1,32}:[0-9]{12}:token-vault/[a-zA-Z0-9_-]{1,64}/oauth2credentialprovider/[a-zA-Z0-9_-]{1,128}$")), ..crate::resource::Rule::NONE }),
+        ("Scopes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConsentPortalSource`.
     #[derive(Clone)]
     pub struct ConsentPortalSource {
         /// CloudFormation property `Identifier`; required.
@@ -2266,7 +1658,6 @@ pub mod consent_portal {
 
     impl ConsentPortalSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::consent_portal::Type>>) -> Self {
             Self {
                 identifier: identifier.into(),
@@ -2275,44 +1666,25 @@ pub mod consent_portal {
         }
     }
 
-    impl crate::resource::ToExpr for ConsentPortalSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identifier", self.identifier);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConsentPortalSource;
+        req {
+            identifier = "Identifier",
+            type_ = "Type",
         }
     }
 
-    pub(super) static CONSENT_PORTAL_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Identifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$|^arn:aws(-[a-z-]+)?:bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONSENT_PORTAL_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Identifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$|^arn:aws(-[a-z-]+)?:bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `agentcore-gateway`
         AgentcoreGateway,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AgentcoreGateway => "agentcore-gateway",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["agentcore-gateway"]);
 }
 
 /// Definition of AWS::BedrockAgentCore::Dataset Resource Type
@@ -2348,7 +1720,6 @@ pub struct Dataset {
 
 impl Dataset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schema_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::dataset::SchemaType>>) -> Self {
         Self {
             dataset_name: dataset_name.into(),
@@ -2361,66 +1732,43 @@ impl Dataset {
     }
 }
 
-impl crate::resource::Resource for Dataset {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::Dataset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_SHAPE)
+crate::resource::props! {
+    resource Dataset = "AWS::BedrockAgentCore::Dataset", shape: Some(&DATASET_SHAPE);
+    req {
+        dataset_name = "DatasetName",
+        schema_type = "SchemaType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DatasetName", self.dataset_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("SchemaType", self.schema_type);
-        p.set_opt("Source", self.source);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
+        source = "Source",
+        tags = "Tags",
     }
 }
 
-static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatasetName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { shape: Some(&self::dataset::DATA_SOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatasetName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { shape: Some(&self::dataset::DATA_SOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dataset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dataset> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DatasetArn`.
-    #[inline]
-    pub fn attr_dataset_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatasetArn")
-    }
-    /// `Fn::GetAtt` `DatasetId`.
-    #[inline]
-    pub fn attr_dataset_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatasetId")
-    }
-    /// `Fn::GetAtt` `ExampleCount`.
-    #[inline]
-    pub fn attr_example_count(self) -> crate::value::Val<i64> {
-        self.__get_att("ExampleCount")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DatasetArn`.
+        attr_dataset_arn: ::std::string::String = "DatasetArn",
+        /// `Fn::GetAtt` `DatasetId`.
+        attr_dataset_id: ::std::string::String = "DatasetId",
+        /// `Fn::GetAtt` `ExampleCount`.
+        attr_example_count: i64 = "ExampleCount",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -2440,22 +1788,18 @@ pub mod dataset {
         pub s3_source: ::std::option::Option<crate::cfn::bedrockagentcore::dataset::S3Source>,
     }
 
-    impl crate::resource::ToExpr for DataSourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InlineExamples", self.inline_examples);
-            p.set_opt("S3Source", self.s3_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceType;
+        opt {
+            inline_examples = "InlineExamples",
+            s3_source = "S3Source",
         }
     }
 
-    pub(super) static DATA_SOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InlineExamples", crate::resource::Rule { shape: Some(&INLINE_EXAMPLES_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Source", crate::resource::Rule { shape: Some(&S3_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InlineExamples", crate::resource::Rule { shape: Some(&INLINE_EXAMPLES_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Source", crate::resource::Rule { shape: Some(&S3_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Inline examples provided directly in the request body.
     #[derive(Clone)]
@@ -2468,7 +1812,6 @@ pub mod dataset {
 
     impl InlineExamplesSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(examples: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::value::Json>>>) -> Self {
             Self {
                 examples: examples.into(),
@@ -2476,20 +1819,16 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for InlineExamplesSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Examples", self.examples);
-            p.into_expr()
+    crate::resource::props! {
+        nested InlineExamplesSource;
+        req {
+            examples = "Examples",
         }
     }
 
-    pub(super) static INLINE_EXAMPLES_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Examples", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INLINE_EXAMPLES_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Examples", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 location of a JSONL file containing dataset examples.
     #[derive(Clone)]
@@ -2502,7 +1841,6 @@ pub mod dataset {
 
     impl S3Source {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_uri: s3_uri.into(),
@@ -2510,30 +1848,19 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for S3Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Uri", self.s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Source;
+        req {
+            s3_uri = "S3Uri",
         }
     }
 
-    pub(super) static S3_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Uri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]/.{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Uri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]/.{1,1024}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Versioned schema type governing the structure of examples. Immutable after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaType {
         /// `AGENTCORE_EVALUATION_PREDEFINED_V1`
         AgentcoreEvaluationPredefinedV1,
@@ -2545,17 +1872,7 @@ pub mod dataset {
         ThirdPartyEvaluationV1,
     }
 
-    impl crate::value::CfnEnum for SchemaType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AgentcoreEvaluationPredefinedV1 => "AGENTCORE_EVALUATION_PREDEFINED_V1",
-                Self::AgentcoreEvaluationSimulatedV1 => "AGENTCORE_EVALUATION_SIMULATED_V1",
-                Self::GenericEvaluationPredefinedV1 => "GENERIC_EVALUATION_PREDEFINED_V1",
-                Self::ThirdPartyEvaluationV1 => "THIRD_PARTY_EVALUATION_V1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SchemaType, ["AGENTCORE_EVALUATION_PREDEFINED_V1", "AGENTCORE_EVALUATION_SIMULATED_V1", "GENERIC_EVALUATION_PREDEFINED_V1", "THIRD_PARTY_EVALUATION_V1"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::Evaluator - Creates a custom evaluator for agent quality assessment using LLM-as-a-Judge, code-based, or derived evaluator configurations. Derived evaluators run an existing built-in or third-party evaluator's logic on a model that you supply.
@@ -2591,7 +1908,6 @@ pub struct Evaluator {
 
 impl Evaluator {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(evaluator_config: crate::cfn::bedrockagentcore::evaluator::EvaluatorConfig, evaluator_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, level: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::evaluator::EvaluatorLevel>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2604,71 +1920,45 @@ impl Evaluator {
     }
 }
 
-impl crate::resource::Resource for Evaluator {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::Evaluator";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVALUATOR_SHAPE)
+crate::resource::props! {
+    resource Evaluator = "AWS::BedrockAgentCore::Evaluator", shape: Some(&EVALUATOR_SHAPE);
+    req {
+        evaluator_config = "EvaluatorConfig",
+        evaluator_name = "EvaluatorName",
+        level = "Level",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("EvaluatorConfig", self.evaluator_config);
-        p.set("EvaluatorName", self.evaluator_name);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("Level", self.level);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
+        tags = "Tags",
     }
 }
 
-static EVALUATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("EvaluatorConfig", crate::resource::Rule { shape: Some(&self::evaluator::EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EvaluatorName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::evaluator::TAG15_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVALUATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("EvaluatorConfig", crate::resource::Rule { shape: Some(&self::evaluator::EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EvaluatorName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Evaluator`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Evaluator> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EvaluatorArn`.
-    #[inline]
-    pub fn attr_evaluator_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EvaluatorArn")
-    }
-    /// `Fn::GetAtt` `EvaluatorId`.
-    #[inline]
-    pub fn attr_evaluator_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EvaluatorId")
-    }
-    /// `Fn::GetAtt` `EvaluatorType`.
-    #[inline]
-    pub fn attr_evaluator_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EvaluatorType")
-    }
-    /// `Fn::GetAtt` `Provider`.
-    #[inline]
-    pub fn attr_provider(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Provider")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EvaluatorArn`.
+        attr_evaluator_arn: ::std::string::String = "EvaluatorArn",
+        /// `Fn::GetAtt` `EvaluatorId`.
+        attr_evaluator_id: ::std::string::String = "EvaluatorId",
+        /// `Fn::GetAtt` `EvaluatorType`.
+        attr_evaluator_type: ::std::string::String = "EvaluatorType",
+        /// `Fn::GetAtt` `Provider`.
+        attr_provider: ::std::string::String = "Provider",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -2692,24 +1982,20 @@ pub mod evaluator {
         pub llm_as_a_judge: ::std::option::Option<crate::cfn::bedrockagentcore::evaluator::LlmAsAJudgeEvaluatorConfig>,
     }
 
-    impl crate::resource::ToExpr for EvaluatorConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeBased", self.code_based);
-            p.set_opt("Derived", self.derived);
-            p.set_opt("LlmAsAJudge", self.llm_as_a_judge);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluatorConfig;
+        opt {
+            code_based = "CodeBased",
+            derived = "Derived",
+            llm_as_a_judge = "LlmAsAJudge",
         }
     }
 
-    pub(super) static EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeBased", crate::resource::Rule { shape: Some(&CODE_BASED_EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Derived", crate::resource::Rule { shape: Some(&DERIVED_EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LlmAsAJudge", crate::resource::Rule { shape: Some(&LLM_AS_A_JUDGE_EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeBased", crate::resource::Rule { shape: Some(&CODE_BASED_EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Derived", crate::resource::Rule { shape: Some(&DERIVED_EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LlmAsAJudge", crate::resource::Rule { shape: Some(&LLM_AS_A_JUDGE_EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for code-based evaluation using a Lambda function.
     #[derive(Clone)]
@@ -2730,20 +2016,16 @@ pub mod evaluator {
         }
     }
 
-    impl crate::resource::ToExpr for CodeBasedEvaluatorConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaConfig", self.lambda_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeBasedEvaluatorConfig;
+        req {
+            lambda_config = "LambdaConfig",
         }
     }
 
-    pub(super) static CODE_BASED_EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaConfig", crate::resource::Rule { shape: Some(&LAMBDA_EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_BASED_EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaConfig", crate::resource::Rule { shape: Some(&LAMBDA_EVALUATOR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Lambda function configuration for code-based evaluation.
     #[derive(Clone)]
@@ -2760,7 +2042,6 @@ pub mod evaluator {
 
     impl LambdaEvaluatorConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambda_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 lambda_arn: lambda_arn.into(),
@@ -2769,22 +2050,20 @@ pub mod evaluator {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaEvaluatorConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaArn", self.lambda_arn);
-            p.set_opt("LambdaTimeoutInSeconds", self.lambda_timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaEvaluatorConfig;
+        req {
+            lambda_arn = "LambdaArn",
+        }
+        opt {
+            lambda_timeout_in_seconds = "LambdaTimeoutInSeconds",
         }
     }
 
-    pub(super) static LAMBDA_EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-            ("LambdaTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+        ("LambdaTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for an evaluator derived from an existing base evaluator (a built-in or third-party evaluator), run on your own model. The base evaluator supplies the prompt and scoring logic.
     #[derive(Clone)]
@@ -2801,7 +2080,6 @@ pub mod evaluator {
 
     impl DerivedEvaluatorConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(base_evaluator_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_config: crate::cfn::bedrockagentcore::evaluator::EvaluatorModelConfig) -> Self {
             Self {
                 base_evaluator_id: base_evaluator_id.into(),
@@ -2810,22 +2088,18 @@ pub mod evaluator {
         }
     }
 
-    impl crate::resource::ToExpr for DerivedEvaluatorConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BaseEvaluatorId", self.base_evaluator_id);
-            p.set("ModelConfig", self.model_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested DerivedEvaluatorConfig;
+        req {
+            base_evaluator_id = "BaseEvaluatorId",
+            model_config = "ModelConfig",
         }
     }
 
-    pub(super) static DERIVED_EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BaseEvaluatorId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(Builtin\\.[a-zA-Z0-9._-]+|ThirdParty\\.[a-zA-Z0-9._-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$")), ..crate::resource::Rule::NONE }),
-            ("ModelConfig", crate::resource::Rule { shape: Some(&EVALUATOR_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DERIVED_EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BaseEvaluatorId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(Builtin\\.[a-zA-Z0-9._-]+|ThirdParty\\.[a-zA-Z0-9._-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$")), ..crate::resource::Rule::NONE }),
+        ("ModelConfig", crate::resource::Rule { shape: Some(&EVALUATOR_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The model configuration that specifies which foundation model to use for evaluation.
     #[derive(Clone, Default)]
@@ -2840,22 +2114,18 @@ pub mod evaluator {
         pub responses_evaluator_model_config: ::std::option::Option<crate::cfn::bedrockagentcore::evaluator::OpenResponsesEvaluatorModelConfig>,
     }
 
-    impl crate::resource::ToExpr for EvaluatorModelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockEvaluatorModelConfig", self.bedrock_evaluator_model_config);
-            p.set_opt("ResponsesEvaluatorModelConfig", self.responses_evaluator_model_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluatorModelConfig;
+        opt {
+            bedrock_evaluator_model_config = "BedrockEvaluatorModelConfig",
+            responses_evaluator_model_config = "ResponsesEvaluatorModelConfig",
         }
     }
 
-    pub(super) static EVALUATOR_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockEvaluatorModelConfig", crate::resource::Rule { shape: Some(&BEDROCK_EVALUATOR_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResponsesEvaluatorModelConfig", crate::resource::Rule { shape: Some(&OPEN_RESPONSES_EVALUATOR_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATOR_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockEvaluatorModelConfig", crate::resource::Rule { shape: Some(&BEDROCK_EVALUATOR_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResponsesEvaluatorModelConfig", crate::resource::Rule { shape: Some(&OPEN_RESPONSES_EVALUATOR_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for using Amazon Bedrock models in evaluator assessments.
     #[derive(Clone)]
@@ -2876,7 +2146,6 @@ pub mod evaluator {
 
     impl BedrockEvaluatorModelConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 additional_model_request_fields: ::std::option::Option::None,
@@ -2886,22 +2155,20 @@ pub mod evaluator {
         }
     }
 
-    impl crate::resource::ToExpr for BedrockEvaluatorModelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalModelRequestFields", self.additional_model_request_fields);
-            p.set_opt("InferenceConfig", self.inference_config);
-            p.set("ModelId", self.model_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockEvaluatorModelConfig;
+        req {
+            model_id = "ModelId",
+        }
+        opt {
+            additional_model_request_fields = "AdditionalModelRequestFields",
+            inference_config = "InferenceConfig",
         }
     }
 
-    pub(super) static BEDROCK_EVALUATOR_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InferenceConfig", crate::resource::Rule { shape: Some(&INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_EVALUATOR_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InferenceConfig", crate::resource::Rule { shape: Some(&INFERENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The inference configuration parameters that control model behavior during evaluation.
     #[derive(Clone, Default)]
@@ -2924,26 +2191,22 @@ pub mod evaluator {
         pub top_p: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for InferenceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxTokens", self.max_tokens);
-            p.set_opt("StopSequences", self.stop_sequences);
-            p.set_opt("Temperature", self.temperature);
-            p.set_opt("TopP", self.top_p);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceConfiguration;
+        opt {
+            max_tokens = "MaxTokens",
+            stop_sequences = "StopSequences",
+            temperature = "Temperature",
+            top_p = "TopP",
         }
     }
 
-    pub(super) static INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("StopSequences", crate::resource::Rule { max_items: Some(2500), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFERENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("StopSequences", crate::resource::Rule { max_items: Some(2500), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for using OpenResponses-compatible models in evaluator assessments.
     #[derive(Clone)]
@@ -2972,7 +2235,6 @@ pub mod evaluator {
 
     impl OpenResponsesEvaluatorModelConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 max_output_tokens: ::std::option::Option::None,
@@ -2984,27 +2246,25 @@ pub mod evaluator {
         }
     }
 
-    impl crate::resource::ToExpr for OpenResponsesEvaluatorModelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxOutputTokens", self.max_output_tokens);
-            p.set("ModelId", self.model_id);
-            p.set_opt("Reasoning", self.reasoning);
-            p.set_opt("Temperature", self.temperature);
-            p.set_opt("TopP", self.top_p);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenResponsesEvaluatorModelConfig;
+        req {
+            model_id = "ModelId",
+        }
+        opt {
+            max_output_tokens = "MaxOutputTokens",
+            reasoning = "Reasoning",
+            temperature = "Temperature",
+            top_p = "TopP",
         }
     }
 
-    pub(super) static OPEN_RESPONSES_EVALUATOR_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxOutputTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Reasoning", crate::resource::Rule { shape: Some(&REASONING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-            ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_RESPONSES_EVALUATOR_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxOutputTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Reasoning", crate::resource::Rule { shape: Some(&REASONING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+        ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The reasoning configuration for reasoning models.
     #[derive(Clone, Default)]
@@ -3015,20 +2275,16 @@ pub mod evaluator {
         pub effort: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ReasoningConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Effort", self.effort);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReasoningConfiguration;
+        opt {
+            effort = "Effort",
         }
     }
 
-    pub(super) static REASONING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Effort", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REASONING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Effort", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for LLM-as-a-Judge evaluation.
     #[derive(Clone)]
@@ -3049,7 +2305,6 @@ pub mod evaluator {
 
     impl LlmAsAJudgeEvaluatorConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instructions: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_config: crate::cfn::bedrockagentcore::evaluator::EvaluatorModelConfig, rating_scale: crate::cfn::bedrockagentcore::evaluator::RatingScale) -> Self {
             Self {
                 instructions: instructions.into(),
@@ -3059,23 +2314,19 @@ pub mod evaluator {
         }
     }
 
-    impl crate::resource::ToExpr for LlmAsAJudgeEvaluatorConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Instructions", self.instructions);
-            p.set("ModelConfig", self.model_config);
-            p.set("RatingScale", self.rating_scale);
-            p.into_expr()
+    crate::resource::props! {
+        nested LlmAsAJudgeEvaluatorConfig;
+        req {
+            instructions = "Instructions",
+            model_config = "ModelConfig",
+            rating_scale = "RatingScale",
         }
     }
 
-    pub(super) static LLM_AS_A_JUDGE_EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ModelConfig", crate::resource::Rule { shape: Some(&EVALUATOR_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RatingScale", crate::resource::Rule { shape: Some(&RATING_SCALE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LLM_AS_A_JUDGE_EVALUATOR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ModelConfig", crate::resource::Rule { shape: Some(&EVALUATOR_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RatingScale", crate::resource::Rule { shape: Some(&RATING_SCALE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The rating scale that defines how evaluators should score agent performance.
     #[derive(Clone, Default)]
@@ -3090,24 +2341,20 @@ pub mod evaluator {
         pub numerical: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrockagentcore::evaluator::NumericalScaleDefinition>>,
     }
 
-    impl crate::resource::ToExpr for RatingScale {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Categorical", self.categorical);
-            p.set_opt("MultiDimensional", self.multi_dimensional);
-            p.set_opt("Numerical", self.numerical);
-            p.into_expr()
+    crate::resource::props! {
+        nested RatingScale;
+        opt {
+            categorical = "Categorical",
+            multi_dimensional = "MultiDimensional",
+            numerical = "Numerical",
         }
     }
 
-    pub(super) static RATING_SCALE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Categorical", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CATEGORICAL_SCALE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MultiDimensional", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Numerical", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NUMERICAL_SCALE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RATING_SCALE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Categorical", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CATEGORICAL_SCALE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MultiDimensional", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Numerical", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NUMERICAL_SCALE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A categorical rating scale option.
     #[derive(Clone)]
@@ -3124,7 +2371,6 @@ pub mod evaluator {
 
     impl CategoricalScaleDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, label: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 definition: definition.into(),
@@ -3133,21 +2379,17 @@ pub mod evaluator {
         }
     }
 
-    impl crate::resource::ToExpr for CategoricalScaleDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Definition", self.definition);
-            p.set("Label", self.label);
-            p.into_expr()
+    crate::resource::props! {
+        nested CategoricalScaleDefinition;
+        req {
+            definition = "Definition",
+            label = "Label",
         }
     }
 
-    pub(super) static CATEGORICAL_SCALE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Label", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CATEGORICAL_SCALE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Label", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// One dimension of an LLM-as-a-Judge evaluator.
     #[derive(Clone)]
@@ -3168,7 +2410,6 @@ pub mod evaluator {
 
     impl EvaluationDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_instruction: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimension_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimension_rating_scale: crate::cfn::bedrockagentcore::evaluator::DimensionRatingScale) -> Self {
             Self {
                 dimension_instruction: dimension_instruction.into(),
@@ -3178,24 +2419,20 @@ pub mod evaluator {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionInstruction", self.dimension_instruction);
-            p.set("DimensionName", self.dimension_name);
-            p.set("DimensionRatingScale", self.dimension_rating_scale);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationDimension;
+        req {
+            dimension_instruction = "DimensionInstruction",
+            dimension_name = "DimensionName",
+            dimension_rating_scale = "DimensionRatingScale",
         }
     }
 
-    pub(super) static EVALUATION_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DimensionInstruction", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
-            ("DimensionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-            ("DimensionRatingScale", crate::resource::Rule { shape: Some(&DIMENSION_RATING_SCALE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DimensionInstruction", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
+        ("DimensionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+        ("DimensionRatingScale", crate::resource::Rule { shape: Some(&DIMENSION_RATING_SCALE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The rating scale for one dimension of an LLM-as-a-Judge evaluator.
     #[derive(Clone, Default)]
@@ -3210,22 +2447,18 @@ pub mod evaluator {
         pub numerical: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrockagentcore::evaluator::NumericalScaleDefinition>>,
     }
 
-    impl crate::resource::ToExpr for DimensionRatingScale {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Categorical", self.categorical);
-            p.set_opt("Numerical", self.numerical);
-            p.into_expr()
+    crate::resource::props! {
+        nested DimensionRatingScale;
+        opt {
+            categorical = "Categorical",
+            numerical = "Numerical",
         }
     }
 
-    pub(super) static DIMENSION_RATING_SCALE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Categorical", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CATEGORICAL_SCALE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Numerical", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NUMERICAL_SCALE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIMENSION_RATING_SCALE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Categorical", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CATEGORICAL_SCALE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Numerical", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NUMERICAL_SCALE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A numerical rating scale option.
     #[derive(Clone)]
@@ -3246,7 +2479,6 @@ pub mod evaluator {
 
     impl NumericalScaleDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, label: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 definition: definition.into(),
@@ -3256,33 +2488,21 @@ pub mod evaluator {
         }
     }
 
-    impl crate::resource::ToExpr for NumericalScaleDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Definition", self.definition);
-            p.set("Label", self.label);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested NumericalScaleDefinition;
+        req {
+            definition = "Definition",
+            label = "Label",
+            value = "Value",
         }
     }
 
-    pub(super) static NUMERICAL_SCALE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Label", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NUMERICAL_SCALE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Label", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG15_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `EvaluatorLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluatorLevel {
         /// `TOOL_CALL`
         ToolCall,
@@ -3292,16 +2512,7 @@ pub mod evaluator {
         Session,
     }
 
-    impl crate::value::CfnEnum for EvaluatorLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ToolCall => "TOOL_CALL",
-                Self::Trace => "TRACE",
-                Self::Session => "SESSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EvaluatorLevel, ["TOOL_CALL", "TRACE", "SESSION"]);
 }
 
 /// Definition of AWS::BedrockAgentCore::Gateway Resource Type
@@ -3339,7 +2550,6 @@ pub struct Gateway {
 
 impl Gateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authorizer_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway::AuthorizerType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authorizer_configuration: ::std::option::Option::None,
@@ -3359,120 +2569,85 @@ impl Gateway {
     }
 }
 
-impl crate::resource::Resource for Gateway {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::Gateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GATEWAY_SHAPE)
+crate::resource::props! {
+    resource Gateway = "AWS::BedrockAgentCore::Gateway", shape: Some(&GATEWAY_SHAPE);
+    req {
+        authorizer_type = "AuthorizerType",
+        name = "Name",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AuthorizerConfiguration", self.authorizer_configuration);
-        p.set("AuthorizerType", self.authorizer_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("ExceptionLevel", self.exception_level);
-        p.set_opt("InterceptorConfigurations", self.interceptor_configurations);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("Name", self.name);
-        p.set_opt("PolicyEngineConfiguration", self.policy_engine_configuration);
-        p.set_opt("ProtocolConfiguration", self.protocol_configuration);
-        p.set_opt("ProtocolType", self.protocol_type);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WafConfiguration", self.waf_configuration);
-        p
+    opt {
+        authorizer_configuration = "AuthorizerConfiguration",
+        description = "Description",
+        exception_level = "ExceptionLevel",
+        interceptor_configurations = "InterceptorConfigurations",
+        kms_key_arn = "KmsKeyArn",
+        policy_engine_configuration = "PolicyEngineConfiguration",
+        protocol_configuration = "ProtocolConfiguration",
+        protocol_type = "ProtocolType",
+        tags = "Tags",
+        waf_configuration = "WafConfiguration",
     }
 }
 
-static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::gateway::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("InterceptorConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_INTERCEPTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][-]?){1,48}$")), ..crate::resource::Rule::NONE }),
-        ("PolicyEngineConfiguration", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_POLICY_ENGINE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ProtocolConfiguration", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::gateway::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("InterceptorConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_INTERCEPTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][-]?){1,48}$")), ..crate::resource::Rule::NONE }),
+    ("PolicyEngineConfiguration", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_POLICY_ENGINE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ProtocolConfiguration", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Gateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Gateway> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `GatewayArn`.
-    #[inline]
-    pub fn attr_gateway_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayArn")
-    }
-    /// `Fn::GetAtt` `GatewayIdentifier`.
-    #[inline]
-    pub fn attr_gateway_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayIdentifier")
-    }
-    /// `Fn::GetAtt` `GatewayUrl`.
-    #[inline]
-    pub fn attr_gateway_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayUrl")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReasons`.
-    #[inline]
-    pub fn attr_status_reasons(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("StatusReasons")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `WebAclArn`.
-    #[inline]
-    pub fn attr_web_acl_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WebAclArn")
-    }
-    /// `Fn::GetAtt` `WorkloadIdentityDetails`.
-    #[inline]
-    pub fn attr_workload_identity_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("WorkloadIdentityDetails")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `GatewayArn`.
+        attr_gateway_arn: ::std::string::String = "GatewayArn",
+        /// `Fn::GetAtt` `GatewayIdentifier`.
+        attr_gateway_identifier: ::std::string::String = "GatewayIdentifier",
+        /// `Fn::GetAtt` `GatewayUrl`.
+        attr_gateway_url: ::std::string::String = "GatewayUrl",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReasons`.
+        attr_status_reasons: crate::value::List<::std::string::String> = "StatusReasons",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `WebAclArn`.
+        attr_web_acl_arn: ::std::string::String = "WebAclArn",
+        /// `Fn::GetAtt` `WorkloadIdentityDetails`.
+        attr_workload_identity_details: crate::value::Json = "WorkloadIdentityDetails",
     }
 }
 
 pub mod gateway {
     //! Nested property types and enums of [`Gateway`](super::Gateway).
 
-    /// The definition `AuthorizerConfiguration`.
+    pub use crate::cfn::shared::bedrockagentcore::{EndpointIpAddressType, SelfManagedLatticeResource};
+    pub use crate::cfn::shared::bedrockagentcore_group_ai::InboundTokenClaimValueType;
+
     #[derive(Clone, Default)]
     pub struct AuthorizerConfiguration {
         /// CloudFormation property `CustomJWTAuthorizer`.
         pub custom_jwt_authorizer: ::std::option::Option<crate::cfn::bedrockagentcore::gateway::CustomJwtAuthorizerConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomJWTAuthorizer", self.custom_jwt_authorizer);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizerConfiguration;
+        opt {
+            custom_jwt_authorizer = "CustomJWTAuthorizer",
         }
     }
 
-    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomJWTAuthorizerConfiguration`.
     #[derive(Clone)]
     pub struct CustomJwtAuthorizerConfiguration {
         /// Maps an originalScope (from allowedScopes) to an advertisedScope
@@ -3496,7 +2671,6 @@ pub mod gateway {
 
     impl CustomJwtAuthorizerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(discovery_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 advertised_scope_mapping: ::std::option::Option::None,
@@ -3510,33 +2684,30 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for CustomJwtAuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvertisedScopeMapping", self.advertised_scope_mapping);
-            p.set_opt("AllowedAudience", self.allowed_audience);
-            p.set_opt("AllowedClients", self.allowed_clients);
-            p.set_opt("AllowedScopes", self.allowed_scopes);
-            p.set_opt("CustomClaims", self.custom_claims);
-            p.set("DiscoveryUrl", self.discovery_url);
-            p.set_opt("PrivateEndpoint", self.private_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomJwtAuthorizerConfiguration;
+        req {
+            discovery_url = "DiscoveryUrl",
+        }
+        opt {
+            advertised_scope_mapping = "AdvertisedScopeMapping",
+            allowed_audience = "AllowedAudience",
+            allowed_clients = "AllowedClients",
+            allowed_scopes = "AllowedScopes",
+            custom_claims = "CustomClaims",
+            private_endpoint = "PrivateEndpoint",
         }
     }
 
-    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedAudience", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("AllowedClients", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedAudience", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("AllowedClients", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomClaimValidationType`.
     #[derive(Clone)]
     pub struct CustomClaimValidationType {
         /// CloudFormation property `AuthorizingClaimMatchValue`; required.
@@ -3544,13 +2715,12 @@ pub mod gateway {
         /// CloudFormation property `InboundTokenClaimName`; required.
         pub inbound_token_claim_name: crate::value::Val<::std::string::String>,
         /// CloudFormation property `InboundTokenClaimValueType`; required.
-        pub inbound_token_claim_value_type: crate::value::Val<crate::cfn::bedrockagentcore::gateway::InboundTokenClaimValueType>,
+        pub inbound_token_claim_value_type: crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::InboundTokenClaimValueType>,
     }
 
     impl CustomClaimValidationType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(authorizing_claim_match_value: crate::cfn::bedrockagentcore::gateway::AuthorizingClaimMatchValueType, inbound_token_claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, inbound_token_claim_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway::InboundTokenClaimValueType>>) -> Self {
+        pub fn new(authorizing_claim_match_value: crate::cfn::bedrockagentcore::gateway::AuthorizingClaimMatchValueType, inbound_token_claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, inbound_token_claim_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::InboundTokenClaimValueType>>) -> Self {
             Self {
                 authorizing_claim_match_value,
                 inbound_token_claim_name: inbound_token_claim_name.into(),
@@ -3559,25 +2729,20 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for CustomClaimValidationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizingClaimMatchValue", self.authorizing_claim_match_value);
-            p.set("InboundTokenClaimName", self.inbound_token_claim_name);
-            p.set("InboundTokenClaimValueType", self.inbound_token_claim_value_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomClaimValidationType;
+        req {
+            authorizing_claim_match_value = "AuthorizingClaimMatchValue",
+            inbound_token_claim_name = "InboundTokenClaimName",
+            inbound_token_claim_value_type = "InboundTokenClaimValueType",
         }
     }
 
-    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InboundTokenClaimName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InboundTokenClaimName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AuthorizingClaimMatchValueType`.
     #[derive(Clone)]
     pub struct AuthorizingClaimMatchValueType {
         /// CloudFormation property `ClaimMatchOperator`; required.
@@ -3588,7 +2753,6 @@ pub mod gateway {
 
     impl AuthorizingClaimMatchValueType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(claim_match_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway::ClaimMatchOperatorType>>, claim_match_value: crate::cfn::bedrockagentcore::gateway::ClaimMatchValueType) -> Self {
             Self {
                 claim_match_operator: claim_match_operator.into(),
@@ -3597,23 +2761,18 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for AuthorizingClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClaimMatchOperator", self.claim_match_operator);
-            p.set("ClaimMatchValue", self.claim_match_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizingClaimMatchValueType;
+        req {
+            claim_match_operator = "ClaimMatchOperator",
+            claim_match_value = "ClaimMatchValue",
         }
     }
 
-    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ClaimMatchValueType`.
     #[derive(Clone, Default)]
     pub struct ClaimMatchValueType {
         /// CloudFormation property `MatchValueString`.
@@ -3622,54 +2781,44 @@ pub mod gateway {
         pub match_value_string_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchValueString", self.match_value_string);
-            p.set_opt("MatchValueStringList", self.match_value_string_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClaimMatchValueType;
+        opt {
+            match_value_string = "MatchValueString",
+            match_value_string_list = "MatchValueStringList",
         }
     }
 
-    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchValueString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("MatchValueStringList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchValueString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }),
+        ("MatchValueStringList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrivateEndpoint`.
     #[derive(Clone, Default)]
     pub struct PrivateEndpoint {
         /// CloudFormation property `ManagedVpcResource`.
         pub managed_vpc_resource: ::std::option::Option<crate::cfn::bedrockagentcore::gateway::ManagedVpcResource>,
         /// CloudFormation property `SelfManagedLatticeResource`.
-        pub self_managed_lattice_resource: ::std::option::Option<crate::cfn::bedrockagentcore::gateway::SelfManagedLatticeResource>,
+        pub self_managed_lattice_resource: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SelfManagedLatticeResource>,
     }
 
-    impl crate::resource::ToExpr for PrivateEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManagedVpcResource", self.managed_vpc_resource);
-            p.set_opt("SelfManagedLatticeResource", self.self_managed_lattice_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateEndpoint;
+        opt {
+            managed_vpc_resource = "ManagedVpcResource",
+            self_managed_lattice_resource = "SelfManagedLatticeResource",
         }
     }
 
-    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SelfManagedLatticeResource", crate::resource::Rule { shape: Some(&SELF_MANAGED_LATTICE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SelfManagedLatticeResource", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SELF_MANAGED_LATTICE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ManagedVpcResource`.
     #[derive(Clone)]
     pub struct ManagedVpcResource {
         /// CloudFormation property `EndpointIpAddressType`; required.
-        pub endpoint_ip_address_type: crate::value::Val<crate::cfn::bedrockagentcore::gateway::EndpointIpAddressType>,
+        pub endpoint_ip_address_type: crate::value::Val<crate::cfn::shared::bedrockagentcore::EndpointIpAddressType>,
         /// CloudFormation property `RoutingDomain`.
         pub routing_domain: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -3684,8 +2833,7 @@ pub mod gateway {
 
     impl ManagedVpcResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(endpoint_ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway::EndpointIpAddressType>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+        pub fn new(endpoint_ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore::EndpointIpAddressType>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint_ip_address_type: endpoint_ip_address_type.into(),
                 routing_domain: ::std::option::Option::None,
@@ -3697,52 +2845,27 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedVpcResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndpointIpAddressType", self.endpoint_ip_address_type);
-            p.set_opt("RoutingDomain", self.routing_domain);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.set_opt("Tags", self.tags);
-            p.set("VpcIdentifier", self.vpc_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedVpcResource;
+        req {
+            endpoint_ip_address_type = "EndpointIpAddressType",
+            subnet_ids = "SubnetIds",
+            vpc_identifier = "VpcIdentifier",
+        }
+        opt {
+            routing_domain = "RoutingDomain",
+            security_group_ids = "SecurityGroupIds",
+            tags = "Tags",
         }
     }
 
-    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SelfManagedLatticeResource`.
-    #[derive(Clone, Default)]
-    pub struct SelfManagedLatticeResource {
-        /// CloudFormation property `ResourceConfigurationIdentifier`.
-        pub resource_configuration_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SelfManagedLatticeResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceConfigurationIdentifier", self.resource_configuration_identifier);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SELF_MANAGED_LATTICE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceConfigurationIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `GatewayInterceptorConfiguration`.
     #[derive(Clone)]
     pub struct GatewayInterceptorConfiguration {
         /// CloudFormation property `InputConfiguration`.
@@ -3755,7 +2878,6 @@ pub mod gateway {
 
     impl GatewayInterceptorConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(interception_points: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::bedrockagentcore::gateway::GatewayInterceptionPoint>>>, interceptor: crate::cfn::bedrockagentcore::gateway::InterceptorConfiguration) -> Self {
             Self {
                 input_configuration: ::std::option::Option::None,
@@ -3765,26 +2887,23 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayInterceptorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputConfiguration", self.input_configuration);
-            p.set("InterceptionPoints", self.interception_points);
-            p.set("Interceptor", self.interceptor);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayInterceptorConfiguration;
+        req {
+            interception_points = "InterceptionPoints",
+            interceptor = "Interceptor",
+        }
+        opt {
+            input_configuration = "InputConfiguration",
         }
     }
 
-    pub(super) static GATEWAY_INTERCEPTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputConfiguration", crate::resource::Rule { shape: Some(&INTERCEPTOR_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InterceptionPoints", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("Interceptor", crate::resource::Rule { shape: Some(&INTERCEPTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GATEWAY_INTERCEPTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputConfiguration", crate::resource::Rule { shape: Some(&INTERCEPTOR_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InterceptionPoints", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("Interceptor", crate::resource::Rule { shape: Some(&INTERCEPTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InterceptorInputConfiguration`.
     #[derive(Clone)]
     pub struct InterceptorInputConfiguration {
         /// CloudFormation property `PassRequestHeaders`; required.
@@ -3795,7 +2914,6 @@ pub mod gateway {
 
     impl InterceptorInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(pass_request_headers: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 pass_request_headers: pass_request_headers.into(),
@@ -3804,23 +2922,20 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for InterceptorInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PassRequestHeaders", self.pass_request_headers);
-            p.set_opt("PayloadFilter", self.payload_filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested InterceptorInputConfiguration;
+        req {
+            pass_request_headers = "PassRequestHeaders",
+        }
+        opt {
+            payload_filter = "PayloadFilter",
         }
     }
 
-    pub(super) static INTERCEPTOR_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PayloadFilter", crate::resource::Rule { shape: Some(&INTERCEPTOR_PAYLOAD_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERCEPTOR_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PayloadFilter", crate::resource::Rule { shape: Some(&INTERCEPTOR_PAYLOAD_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InterceptorPayloadFilter`.
     #[derive(Clone)]
     pub struct InterceptorPayloadFilter {
         /// CloudFormation property `Exclude`; required.
@@ -3837,60 +2952,47 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for InterceptorPayloadFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Exclude", self.exclude);
-            p.into_expr()
+    crate::resource::props! {
+        nested InterceptorPayloadFilter;
+        req {
+            exclude = "Exclude",
         }
     }
 
-    pub(super) static INTERCEPTOR_PAYLOAD_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exclude", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERCEPTOR_PAYLOAD_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Exclude", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InterceptorPayloadExclusionSelector`.
     #[derive(Clone, Default)]
     pub struct InterceptorPayloadExclusionSelector {
         /// CloudFormation property `Field`.
         pub field: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::gateway::InterceptorPayloadExclusion>>,
     }
 
-    impl crate::resource::ToExpr for InterceptorPayloadExclusionSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Field", self.field);
-            p.into_expr()
+    crate::resource::props! {
+        nested InterceptorPayloadExclusionSelector;
+        opt {
+            field = "Field",
         }
     }
 
-    /// The definition `InterceptorConfiguration`.
     #[derive(Clone, Default)]
     pub struct InterceptorConfiguration {
         /// CloudFormation property `Lambda`.
         pub lambda: ::std::option::Option<crate::cfn::bedrockagentcore::gateway::LambdaInterceptorConfiguration>,
     }
 
-    impl crate::resource::ToExpr for InterceptorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Lambda", self.lambda);
-            p.into_expr()
+    crate::resource::props! {
+        nested InterceptorConfiguration;
+        opt {
+            lambda = "Lambda",
         }
     }
 
-    pub(super) static INTERCEPTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_INTERCEPTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERCEPTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_INTERCEPTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LambdaInterceptorConfiguration`.
     #[derive(Clone)]
     pub struct LambdaInterceptorConfiguration {
         /// CloudFormation property `Arn`; required.
@@ -3899,7 +3001,6 @@ pub mod gateway {
 
     impl LambdaInterceptorConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -3907,22 +3008,17 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaInterceptorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaInterceptorConfiguration;
+        req {
+            arn = "Arn",
         }
     }
 
-    pub(super) static LAMBDA_INTERCEPTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_INTERCEPTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GatewayPolicyEngineConfiguration`.
     #[derive(Clone)]
     pub struct GatewayPolicyEngineConfiguration {
         /// CloudFormation property `Arn`; required.
@@ -3933,7 +3029,6 @@ pub mod gateway {
 
     impl GatewayPolicyEngineConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway::GatewayPolicyEngineMode>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -3942,45 +3037,35 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayPolicyEngineConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayPolicyEngineConfiguration;
+        req {
+            arn = "Arn",
+            mode = "Mode",
         }
     }
 
-    pub(super) static GATEWAY_POLICY_ENGINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:policy-engine\\/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9_]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GATEWAY_POLICY_ENGINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:policy-engine\\/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9_]{10}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GatewayProtocolConfiguration`.
     #[derive(Clone, Default)]
     pub struct GatewayProtocolConfiguration {
         /// CloudFormation property `Mcp`.
         pub mcp: ::std::option::Option<crate::cfn::bedrockagentcore::gateway::McpGatewayConfiguration>,
     }
 
-    impl crate::resource::ToExpr for GatewayProtocolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mcp", self.mcp);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayProtocolConfiguration;
+        opt {
+            mcp = "Mcp",
         }
     }
 
-    pub(super) static GATEWAY_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Mcp", crate::resource::Rule { shape: Some(&MCP_GATEWAY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GATEWAY_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Mcp", crate::resource::Rule { shape: Some(&MCP_GATEWAY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MCPGatewayConfiguration`.
     #[derive(Clone, Default)]
     pub struct McpGatewayConfiguration {
         /// CloudFormation property `Instructions`.
@@ -3995,82 +3080,66 @@ pub mod gateway {
         pub supported_versions: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for McpGatewayConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Instructions", self.instructions);
-            p.set_opt("SearchType", self.search_type);
-            p.set_opt("SessionConfiguration", self.session_configuration);
-            p.set_opt("StreamingConfiguration", self.streaming_configuration);
-            p.set_opt("SupportedVersions", self.supported_versions);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpGatewayConfiguration;
+        opt {
+            instructions = "Instructions",
+            search_type = "SearchType",
+            session_configuration = "SessionConfiguration",
+            streaming_configuration = "StreamingConfiguration",
+            supported_versions = "SupportedVersions",
         }
     }
 
-    pub(super) static MCP_GATEWAY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Instructions", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("SessionConfiguration", crate::resource::Rule { shape: Some(&SESSION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_GATEWAY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Instructions", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("SessionConfiguration", crate::resource::Rule { shape: Some(&SESSION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SessionConfiguration`.
     #[derive(Clone, Default)]
     pub struct SessionConfiguration {
         /// CloudFormation property `SessionTimeoutInSeconds`.
         pub session_timeout_in_seconds: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for SessionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SessionTimeoutInSeconds", self.session_timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionConfiguration;
+        opt {
+            session_timeout_in_seconds = "SessionTimeoutInSeconds",
         }
     }
 
-    pub(super) static SESSION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SessionTimeoutInSeconds", crate::resource::Rule { min: Some(900.0), max: Some(28800.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SESSION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SessionTimeoutInSeconds", crate::resource::Rule { min: Some(900.0), max: Some(28800.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StreamingConfiguration`.
     #[derive(Clone, Default)]
     pub struct StreamingConfiguration {
         /// CloudFormation property `EnableResponseStreaming`.
         pub enable_response_streaming: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for StreamingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableResponseStreaming", self.enable_response_streaming);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamingConfiguration;
+        opt {
+            enable_response_streaming = "EnableResponseStreaming",
         }
     }
 
-    /// The definition `WafConfiguration`.
     #[derive(Clone, Default)]
     pub struct WafConfiguration {
         /// CloudFormation property `FailureMode`.
         pub failure_mode: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::gateway::WafFailureMode>>,
     }
 
-    impl crate::resource::ToExpr for WafConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FailureMode", self.failure_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested WafConfiguration;
+        opt {
+            failure_mode = "FailureMode",
         }
     }
 
-    /// Allowed values of `ClaimMatchOperatorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClaimMatchOperatorType {
         /// `EQUALS`
         Equals,
@@ -4080,57 +3149,9 @@ pub mod gateway {
         ContainsAny,
     }
 
-    impl crate::value::CfnEnum for ClaimMatchOperatorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Contains => "CONTAINS",
-                Self::ContainsAny => "CONTAINS_ANY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClaimMatchOperatorType, ["EQUALS", "CONTAINS", "CONTAINS_ANY"]);
 
-    /// Allowed values of `InboundTokenClaimValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InboundTokenClaimValueType {
-        /// `STRING`
-        String,
-        /// `STRING_ARRAY`
-        StringArray,
-    }
-
-    impl crate::value::CfnEnum for InboundTokenClaimValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::StringArray => "STRING_ARRAY",
-            }
-        }
-    }
-
-    /// Allowed values of `EndpointIpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EndpointIpAddressType {
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-    }
-
-    impl crate::value::CfnEnum for EndpointIpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
-
-    /// Allowed values of `AuthorizerType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizerType {
         /// `CUSTOM_JWT`
         CustomJwt,
@@ -4142,52 +3163,25 @@ pub mod gateway {
         AuthenticateOnly,
     }
 
-    impl crate::value::CfnEnum for AuthorizerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomJwt => "CUSTOM_JWT",
-                Self::AwsIam => "AWS_IAM",
-                Self::None => "NONE",
-                Self::AuthenticateOnly => "AUTHENTICATE_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthorizerType, ["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"]);
 
-    /// Allowed values of `ExceptionLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExceptionLevel {
         /// `DEBUG`
         Debug,
     }
 
-    impl crate::value::CfnEnum for ExceptionLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Debug => "DEBUG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExceptionLevel, ["DEBUG"]);
 
-    /// Allowed values of `InterceptorPayloadExclusion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InterceptorPayloadExclusion {
         /// `RESPONSE_BODY`
         ResponseBody,
     }
 
-    impl crate::value::CfnEnum for InterceptorPayloadExclusion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ResponseBody => "RESPONSE_BODY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InterceptorPayloadExclusion, ["RESPONSE_BODY"]);
 
-    /// Allowed values of `GatewayInterceptionPoint`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayInterceptionPoint {
         /// `REQUEST`
         Request,
@@ -4195,18 +3189,9 @@ pub mod gateway {
         Response,
     }
 
-    impl crate::value::CfnEnum for GatewayInterceptionPoint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Request => "REQUEST",
-                Self::Response => "RESPONSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GatewayInterceptionPoint, ["REQUEST", "RESPONSE"]);
 
-    /// Allowed values of `GatewayPolicyEngineMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayPolicyEngineMode {
         /// `LOG_ONLY`
         LogOnly,
@@ -4214,34 +3199,17 @@ pub mod gateway {
         Enforce,
     }
 
-    impl crate::value::CfnEnum for GatewayPolicyEngineMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LogOnly => "LOG_ONLY",
-                Self::Enforce => "ENFORCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GatewayPolicyEngineMode, ["LOG_ONLY", "ENFORCE"]);
 
-    /// Allowed values of `SearchType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SearchType {
         /// `SEMANTIC`
         Semantic,
     }
 
-    impl crate::value::CfnEnum for SearchType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Semantic => "SEMANTIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SearchType, ["SEMANTIC"]);
 
-    /// Allowed values of `WafFailureMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WafFailureMode {
         /// `FAIL_CLOSE`
         FailClose,
@@ -4249,15 +3217,7 @@ pub mod gateway {
         FailOpen,
     }
 
-    impl crate::value::CfnEnum for WafFailureMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FailClose => "FAIL_CLOSE",
-                Self::FailOpen => "FAIL_OPEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WafFailureMode, ["FAIL_CLOSE", "FAIL_OPEN"]);
 }
 
 /// Definition of AWS::BedrockAgentCore::GatewayRateLimit Resource Type
@@ -4289,7 +3249,6 @@ pub struct GatewayRateLimit {
 
 impl GatewayRateLimit {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dimension_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, entries: ::std::vec::Vec<crate::cfn::bedrockagentcore::gateway_rate_limit::LimitEntry>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -4301,50 +3260,36 @@ impl GatewayRateLimit {
     }
 }
 
-impl crate::resource::Resource for GatewayRateLimit {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::GatewayRateLimit";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GATEWAY_RATE_LIMIT_SHAPE)
+crate::resource::props! {
+    resource GatewayRateLimit = "AWS::BedrockAgentCore::GatewayRateLimit", shape: Some(&GATEWAY_RATE_LIMIT_SHAPE);
+    req {
+        dimension_keys = "DimensionKeys",
+        entries = "Entries",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DimensionKeys", self.dimension_keys);
-        p.set("Entries", self.entries);
-        p.set_opt("GatewayIdentifier", self.gateway_identifier);
-        p.set_opt("RateLimitId", self.rate_limit_id);
-        p
+    opt {
+        description = "Description",
+        gateway_identifier = "GatewayIdentifier",
+        rate_limit_id = "RateLimitId",
     }
 }
 
-static GATEWAY_RATE_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("DimensionKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^(targetName|toolName|qualifiedModelId|\\$\\.context\\.iam\\.principal|\\$\\.context\\.iam\\.sourceIdentity|\\$\\.context\\.jwt\\.[a-zA-Z_][a-zA-Z0-9_\\-\\.]{0,61}[a-zA-Z0-9_])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::gateway_rate_limit::LIMIT_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("GatewayIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$")), ..crate::resource::Rule::NONE }),
-        ("RateLimitId", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_\\.]{0,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GATEWAY_RATE_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("DimensionKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^(targetName|toolName|qualifiedModelId|\\$\\.context\\.iam\\.principal|\\$\\.context\\.iam\\.sourceIdentity|\\$\\.context\\.jwt\\.[a-zA-Z_][a-zA-Z0-9_\\-\\.]{0,61}[a-zA-Z0-9_])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::gateway_rate_limit::LIMIT_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("GatewayIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$")), ..crate::resource::Rule::NONE }),
+    ("RateLimitId", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_\\.]{0,62}[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GatewayRateLimit`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GatewayRateLimit> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -4385,25 +3330,23 @@ pub mod gateway_rate_limit {
         }
     }
 
-    impl crate::resource::ToExpr for LimitEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Connections", self.connections);
-            p.set("Dimensions", self.dimensions);
-            p.set_opt("Requests", self.requests);
-            p.set_opt("Tokens", self.tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested LimitEntry;
+        req {
+            dimensions = "Dimensions",
+        }
+        opt {
+            connections = "Connections",
+            requests = "Requests",
+            tokens = "Tokens",
         }
     }
 
-    pub(super) static LIMIT_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Connections", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&RATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Requests", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&RATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Tokens", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&RATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIMIT_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Connections", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&RATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Requests", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&RATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Tokens", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&RATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Rate configuration for a metric (requests or tokens)
     #[derive(Clone)]
@@ -4418,7 +3361,6 @@ pub mod gateway_rate_limit {
 
     impl RateConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(period: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway_rate_limit::Period>>, rate: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 period: period.into(),
@@ -4427,24 +3369,20 @@ pub mod gateway_rate_limit {
         }
     }
 
-    impl crate::resource::ToExpr for RateConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Period", self.period);
-            p.set("Rate", self.rate);
-            p.into_expr()
+    crate::resource::props! {
+        nested RateConfig;
+        req {
+            period = "Period",
+            rate = "Rate",
         }
     }
 
-    pub(super) static RATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rate", crate::resource::Rule { min: Some(0.0), max: Some(10000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rate", crate::resource::Rule { min: Some(0.0), max: Some(10000000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Time period for rate limiting
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Period {
         /// `second`
         Second,
@@ -4452,15 +3390,7 @@ pub mod gateway_rate_limit {
         Minute,
     }
 
-    impl crate::value::CfnEnum for Period {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Second => "second",
-                Self::Minute => "minute",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Period, ["second", "minute"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::GatewayRule
@@ -4482,7 +3412,6 @@ pub struct GatewayRule {
 
 impl GatewayRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: ::std::vec::Vec<crate::cfn::bedrockagentcore::gateway_rule::Action>, priority: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             actions,
@@ -4494,72 +3423,48 @@ impl GatewayRule {
     }
 }
 
-impl crate::resource::Resource for GatewayRule {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::GatewayRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GATEWAY_RULE_SHAPE)
+crate::resource::props! {
+    resource GatewayRule = "AWS::BedrockAgentCore::GatewayRule", shape: Some(&GATEWAY_RULE_SHAPE);
+    req {
+        actions = "Actions",
+        priority = "Priority",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set_opt("Conditions", self.conditions);
-        p.set_opt("Description", self.description);
-        p.set_opt("GatewayIdentifier", self.gateway_identifier);
-        p.set("Priority", self.priority);
-        p
+    opt {
+        conditions = "Conditions",
+        description = "Description",
+        gateway_identifier = "GatewayIdentifier",
     }
 }
 
-static GATEWAY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::gateway_rule::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Conditions", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::gateway_rule::CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("GatewayIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$")), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GATEWAY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::gateway_rule::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Conditions", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::gateway_rule::CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("GatewayIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$")), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GatewayRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GatewayRule> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `GatewayArn`.
-    #[inline]
-    pub fn attr_gateway_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayArn")
-    }
-    /// `Fn::GetAtt` `RuleId`.
-    #[inline]
-    pub fn attr_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `System`.
-    #[inline]
-    pub fn attr_system(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("System")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `GatewayArn`.
+        attr_gateway_arn: ::std::string::String = "GatewayArn",
+        /// `Fn::GetAtt` `RuleId`.
+        attr_rule_id: ::std::string::String = "RuleId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `System`.
+        attr_system: crate::value::Json = "System",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod gateway_rule {
     //! Nested property types and enums of [`GatewayRule`](super::GatewayRule).
 
-    /// The definition `Action`.
     #[derive(Clone, Default)]
     pub struct Action {
         /// CloudFormation property `ConfigurationBundle`.
@@ -4568,24 +3473,19 @@ pub mod gateway_rule {
         pub route_to_target: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_rule::RouteToTargetAction>,
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfigurationBundle", self.configuration_bundle);
-            p.set_opt("RouteToTarget", self.route_to_target);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        opt {
+            configuration_bundle = "ConfigurationBundle",
+            route_to_target = "RouteToTarget",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfigurationBundle", crate::resource::Rule { shape: Some(&CONFIGURATION_BUNDLE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RouteToTarget", crate::resource::Rule { shape: Some(&ROUTE_TO_TARGET_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfigurationBundle", crate::resource::Rule { shape: Some(&CONFIGURATION_BUNDLE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RouteToTarget", crate::resource::Rule { shape: Some(&ROUTE_TO_TARGET_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfigurationBundleAction`.
     #[derive(Clone, Default)]
     pub struct ConfigurationBundleAction {
         /// CloudFormation property `StaticOverride`.
@@ -4594,24 +3494,19 @@ pub mod gateway_rule {
         pub weighted_override: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_rule::WeightedOverride>,
     }
 
-    impl crate::resource::ToExpr for ConfigurationBundleAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StaticOverride", self.static_override);
-            p.set_opt("WeightedOverride", self.weighted_override);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationBundleAction;
+        opt {
+            static_override = "StaticOverride",
+            weighted_override = "WeightedOverride",
         }
     }
 
-    pub(super) static CONFIGURATION_BUNDLE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StaticOverride", crate::resource::Rule { shape: Some(&STATIC_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WeightedOverride", crate::resource::Rule { shape: Some(&WEIGHTED_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_BUNDLE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StaticOverride", crate::resource::Rule { shape: Some(&STATIC_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WeightedOverride", crate::resource::Rule { shape: Some(&WEIGHTED_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StaticOverride`.
     #[derive(Clone)]
     pub struct StaticOverride {
         /// CloudFormation property `BundleArn`; required.
@@ -4622,7 +3517,6 @@ pub mod gateway_rule {
 
     impl StaticOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bundle_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bundle_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bundle_arn: bundle_arn.into(),
@@ -4631,24 +3525,19 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for StaticOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BundleArn", self.bundle_arn);
-            p.set("BundleVersion", self.bundle_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested StaticOverride;
+        req {
+            bundle_arn = "BundleArn",
+            bundle_version = "BundleVersion",
         }
     }
 
-    pub(super) static STATIC_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BundleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-            ("BundleVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATIC_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BundleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("BundleVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WeightedOverride`.
     #[derive(Clone)]
     pub struct WeightedOverride {
         /// CloudFormation property `TrafficSplit`; required.
@@ -4665,22 +3554,17 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for WeightedOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TrafficSplit", self.traffic_split);
-            p.into_expr()
+    crate::resource::props! {
+        nested WeightedOverride;
+        req {
+            traffic_split = "TrafficSplit",
         }
     }
 
-    pub(super) static WEIGHTED_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TrafficSplit", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&TRAFFIC_SPLIT_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEIGHTED_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TrafficSplit", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&TRAFFIC_SPLIT_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrafficSplitEntry`.
     #[derive(Clone)]
     pub struct TrafficSplitEntry {
         /// CloudFormation property `ConfigurationBundle`; required.
@@ -4697,7 +3581,6 @@ pub mod gateway_rule {
 
     impl TrafficSplitEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(configuration_bundle: crate::cfn::bedrockagentcore::gateway_rule::ConfigurationBundleReference, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, weight: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 configuration_bundle,
@@ -4709,29 +3592,26 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TrafficSplitEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConfigurationBundle", self.configuration_bundle);
-            p.set_opt("Description", self.description);
-            p.set_opt("Metadata", self.metadata);
-            p.set("Name", self.name);
-            p.set("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrafficSplitEntry;
+        req {
+            configuration_bundle = "ConfigurationBundle",
+            name = "Name",
+            weight = "Weight",
+        }
+        opt {
+            description = "Description",
+            metadata = "Metadata",
         }
     }
 
-    pub(super) static TRAFFIC_SPLIT_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfigurationBundle", crate::resource::Rule { shape: Some(&CONFIGURATION_BUNDLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRAFFIC_SPLIT_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfigurationBundle", crate::resource::Rule { shape: Some(&CONFIGURATION_BUNDLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfigurationBundleReference`.
     #[derive(Clone)]
     pub struct ConfigurationBundleReference {
         /// CloudFormation property `BundleArn`; required.
@@ -4742,7 +3622,6 @@ pub mod gateway_rule {
 
     impl ConfigurationBundleReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bundle_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bundle_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bundle_arn: bundle_arn.into(),
@@ -4751,24 +3630,19 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for ConfigurationBundleReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BundleArn", self.bundle_arn);
-            p.set("BundleVersion", self.bundle_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationBundleReference;
+        req {
+            bundle_arn = "BundleArn",
+            bundle_version = "BundleVersion",
         }
     }
 
-    pub(super) static CONFIGURATION_BUNDLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BundleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-            ("BundleVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_BUNDLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BundleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:configuration-bundle/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("BundleVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RouteToTargetAction`.
     #[derive(Clone, Default)]
     pub struct RouteToTargetAction {
         /// CloudFormation property `StaticRoute`.
@@ -4777,24 +3651,19 @@ pub mod gateway_rule {
         pub weighted_route: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_rule::WeightedRoute>,
     }
 
-    impl crate::resource::ToExpr for RouteToTargetAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StaticRoute", self.static_route);
-            p.set_opt("WeightedRoute", self.weighted_route);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouteToTargetAction;
+        opt {
+            static_route = "StaticRoute",
+            weighted_route = "WeightedRoute",
         }
     }
 
-    pub(super) static ROUTE_TO_TARGET_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StaticRoute", crate::resource::Rule { shape: Some(&STATIC_ROUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WeightedRoute", crate::resource::Rule { shape: Some(&WEIGHTED_ROUTE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTE_TO_TARGET_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StaticRoute", crate::resource::Rule { shape: Some(&STATIC_ROUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WeightedRoute", crate::resource::Rule { shape: Some(&WEIGHTED_ROUTE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StaticRoute`.
     #[derive(Clone)]
     pub struct StaticRoute {
         /// CloudFormation property `TargetName`; required.
@@ -4803,7 +3672,6 @@ pub mod gateway_rule {
 
     impl StaticRoute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 target_name: target_name.into(),
@@ -4811,22 +3679,17 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for StaticRoute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetName", self.target_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested StaticRoute;
+        req {
+            target_name = "TargetName",
         }
     }
 
-    pub(super) static STATIC_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATIC_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WeightedRoute`.
     #[derive(Clone)]
     pub struct WeightedRoute {
         /// CloudFormation property `TrafficSplit`; required.
@@ -4843,22 +3706,17 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for WeightedRoute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TrafficSplit", self.traffic_split);
-            p.into_expr()
+    crate::resource::props! {
+        nested WeightedRoute;
+        req {
+            traffic_split = "TrafficSplit",
         }
     }
 
-    pub(super) static WEIGHTED_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TrafficSplit", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRAFFIC_SPLIT_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEIGHTED_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TrafficSplit", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRAFFIC_SPLIT_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TargetTrafficSplitEntry`.
     #[derive(Clone)]
     pub struct TargetTrafficSplitEntry {
         /// CloudFormation property `Description`.
@@ -4875,7 +3733,6 @@ pub mod gateway_rule {
 
     impl TargetTrafficSplitEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, weight: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -4887,29 +3744,26 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrafficSplitEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("Metadata", self.metadata);
-            p.set("Name", self.name);
-            p.set("TargetName", self.target_name);
-            p.set("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrafficSplitEntry;
+        req {
+            name = "Name",
+            target_name = "TargetName",
+            weight = "Weight",
+        }
+        opt {
+            description = "Description",
+            metadata = "Metadata",
         }
     }
 
-    pub(super) static TARGET_TRAFFIC_SPLIT_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-            ("TargetName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRAFFIC_SPLIT_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+        ("TargetName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Condition`.
     #[derive(Clone, Default)]
     pub struct Condition {
         /// CloudFormation property `MatchPaths`.
@@ -4918,24 +3772,19 @@ pub mod gateway_rule {
         pub match_principals: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_rule::MatchPrincipals>,
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchPaths", self.match_paths);
-            p.set_opt("MatchPrincipals", self.match_principals);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        opt {
+            match_paths = "MatchPaths",
+            match_principals = "MatchPrincipals",
         }
     }
 
-    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchPaths", crate::resource::Rule { shape: Some(&MATCH_PATHS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MatchPrincipals", crate::resource::Rule { shape: Some(&MATCH_PRINCIPALS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchPaths", crate::resource::Rule { shape: Some(&MATCH_PATHS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MatchPrincipals", crate::resource::Rule { shape: Some(&MATCH_PRINCIPALS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MatchPaths`.
     #[derive(Clone)]
     pub struct MatchPaths {
         /// CloudFormation property `AnyOf`; required.
@@ -4944,7 +3793,6 @@ pub mod gateway_rule {
 
     impl MatchPaths {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(any_of: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 any_of: any_of.into(),
@@ -4952,22 +3800,17 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for MatchPaths {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AnyOf", self.any_of);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchPaths;
+        req {
+            any_of = "AnyOf",
         }
     }
 
-    pub(super) static MATCH_PATHS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnyOf", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^/[\\w\\-.]+/\\*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCH_PATHS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnyOf", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^/[\\w\\-.]+/\\*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MatchPrincipals`.
     #[derive(Clone)]
     pub struct MatchPrincipals {
         /// CloudFormation property `AnyOf`; required.
@@ -4984,44 +3827,34 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for MatchPrincipals {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AnyOf", self.any_of);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchPrincipals;
+        req {
+            any_of = "AnyOf",
         }
     }
 
-    pub(super) static MATCH_PRINCIPALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnyOf", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&MATCH_PRINCIPAL_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCH_PRINCIPALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnyOf", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&MATCH_PRINCIPAL_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MatchPrincipalEntry`.
     #[derive(Clone, Default)]
     pub struct MatchPrincipalEntry {
         /// CloudFormation property `IamPrincipal`.
         pub iam_principal: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_rule::IamPrincipal>,
     }
 
-    impl crate::resource::ToExpr for MatchPrincipalEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IamPrincipal", self.iam_principal);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchPrincipalEntry;
+        opt {
+            iam_principal = "IamPrincipal",
         }
     }
 
-    pub(super) static MATCH_PRINCIPAL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IamPrincipal", crate::resource::Rule { shape: Some(&IAM_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCH_PRINCIPAL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamPrincipal", crate::resource::Rule { shape: Some(&IAM_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IamPrincipal`.
     #[derive(Clone)]
     pub struct IamPrincipal {
         /// CloudFormation property `Arn`; required.
@@ -5032,7 +3865,6 @@ pub mod gateway_rule {
 
     impl IamPrincipal {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -5041,24 +3873,21 @@ pub mod gateway_rule {
         }
     }
 
-    impl crate::resource::ToExpr for IamPrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("Operator", self.operator);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamPrincipal;
+        req {
+            arn = "Arn",
+        }
+        opt {
+            operator = "Operator",
         }
     }
 
-    pub(super) static IAM_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z-]*:iam::(\\d{12}|\\*):(user|role)/[\\w+=,.@*?/-]+|arn:aws[a-zA-Z-]*:sts::(\\d{12}|\\*):assumed-role/[\\w+=,.@*?/-]+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z-]*:iam::(\\d{12}|\\*):(user|role)/[\\w+=,.@*?/-]+|arn:aws[a-zA-Z-]*:sts::(\\d{12}|\\*):assumed-role/[\\w+=,.@*?/-]+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `PrincipalMatchOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrincipalMatchOperator {
         /// `StringEquals`
         StringEquals,
@@ -5066,15 +3895,7 @@ pub mod gateway_rule {
         StringLike,
     }
 
-    impl crate::value::CfnEnum for PrincipalMatchOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StringEquals => "StringEquals",
-                Self::StringLike => "StringLike",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrincipalMatchOperator, ["StringEquals", "StringLike"]);
 }
 
 /// Definition of AWS::BedrockAgentCore::GatewayTarget Resource Type
@@ -5114,96 +3935,62 @@ impl GatewayTarget {
     }
 }
 
-impl crate::resource::Resource for GatewayTarget {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::GatewayTarget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GATEWAY_TARGET_SHAPE)
+crate::resource::props! {
+    resource GatewayTarget = "AWS::BedrockAgentCore::GatewayTarget", shape: Some(&GATEWAY_TARGET_SHAPE);
+    req {
+        target_configuration = "TargetConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CredentialProviderConfigurations", self.credential_provider_configurations);
-        p.set_opt("Description", self.description);
-        p.set_opt("GatewayIdentifier", self.gateway_identifier);
-        p.set_opt("MetadataConfiguration", self.metadata_configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("PrivateEndpoint", self.private_endpoint);
-        p.set("TargetConfiguration", self.target_configuration);
-        p
+    opt {
+        credential_provider_configurations = "CredentialProviderConfigurations",
+        description = "Description",
+        gateway_identifier = "GatewayIdentifier",
+        metadata_configuration = "MetadataConfiguration",
+        name = "Name",
+        private_endpoint = "PrivateEndpoint",
     }
 }
 
-static GATEWAY_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CredentialProviderConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::gateway_target::CREDENTIAL_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("GatewayIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$")), ..crate::resource::Rule::NONE }),
-        ("MetadataConfiguration", crate::resource::Rule { shape: Some(&self::gateway_target::METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-        ("PrivateEndpoint", crate::resource::Rule { shape: Some(&self::gateway_target::PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TargetConfiguration", crate::resource::Rule { shape: Some(&self::gateway_target::TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GATEWAY_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CredentialProviderConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::gateway_target::CREDENTIAL_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("GatewayIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$")), ..crate::resource::Rule::NONE }),
+    ("MetadataConfiguration", crate::resource::Rule { shape: Some(&self::gateway_target::METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+    ("PrivateEndpoint", crate::resource::Rule { shape: Some(&self::gateway_target::PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TargetConfiguration", crate::resource::Rule { shape: Some(&self::gateway_target::TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GatewayTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GatewayTarget> {
-    /// `Fn::GetAtt` `AuthorizationData`.
-    #[inline]
-    pub fn attr_authorization_data(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AuthorizationData")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `GatewayArn`.
-    #[inline]
-    pub fn attr_gateway_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayArn")
-    }
-    /// `Fn::GetAtt` `LastSynchronizedAt`.
-    #[inline]
-    pub fn attr_last_synchronized_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastSynchronizedAt")
-    }
-    /// `Fn::GetAtt` `PrivateEndpointManagedResources`.
-    #[inline]
-    pub fn attr_private_endpoint_managed_resources(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("PrivateEndpointManagedResources")
-    }
-    /// `Fn::GetAtt` `ProtocolType`.
-    #[inline]
-    pub fn attr_protocol_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProtocolType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReasons`.
-    #[inline]
-    pub fn attr_status_reasons(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("StatusReasons")
-    }
-    /// `Fn::GetAtt` `TargetId`.
-    #[inline]
-    pub fn attr_target_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AuthorizationData`.
+        attr_authorization_data: ::std::string::String = "AuthorizationData",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `GatewayArn`.
+        attr_gateway_arn: ::std::string::String = "GatewayArn",
+        /// `Fn::GetAtt` `LastSynchronizedAt`.
+        attr_last_synchronized_at: ::std::string::String = "LastSynchronizedAt",
+        /// `Fn::GetAtt` `PrivateEndpointManagedResources`.
+        attr_private_endpoint_managed_resources: crate::value::List<::std::string::String> = "PrivateEndpointManagedResources",
+        /// `Fn::GetAtt` `ProtocolType`.
+        attr_protocol_type: ::std::string::String = "ProtocolType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReasons`.
+        attr_status_reasons: crate::value::List<::std::string::String> = "StatusReasons",
+        /// `Fn::GetAtt` `TargetId`.
+        attr_target_id: ::std::string::String = "TargetId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod gateway_target {
     //! Nested property types and enums of [`GatewayTarget`](super::GatewayTarget).
 
-    /// The definition `CredentialProviderConfiguration`.
+    pub use crate::cfn::shared::bedrockagentcore::{EndpointIpAddressType, SelfManagedLatticeResource};
+
     #[derive(Clone)]
     pub struct CredentialProviderConfiguration {
         /// CloudFormation property `CredentialProvider`.
@@ -5214,7 +4001,6 @@ pub mod gateway_target {
 
     impl CredentialProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credential_provider_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway_target::CredentialProviderType>>) -> Self {
             Self {
                 credential_provider: ::std::option::Option::None,
@@ -5223,23 +4009,20 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for CredentialProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CredentialProvider", self.credential_provider);
-            p.set("CredentialProviderType", self.credential_provider_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CredentialProviderConfiguration;
+        req {
+            credential_provider_type = "CredentialProviderType",
+        }
+        opt {
+            credential_provider = "CredentialProvider",
         }
     }
 
-    pub(super) static CREDENTIAL_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialProvider", crate::resource::Rule { shape: Some(&CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREDENTIAL_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialProvider", crate::resource::Rule { shape: Some(&CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CredentialProvider`.
     #[derive(Clone, Default)]
     pub struct CredentialProvider {
         /// CloudFormation property `ApiKeyCredentialProvider`.
@@ -5250,26 +4033,21 @@ pub mod gateway_target {
         pub oauth_credential_provider: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::OauthCredentialProvider>,
     }
 
-    impl crate::resource::ToExpr for CredentialProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApiKeyCredentialProvider", self.api_key_credential_provider);
-            p.set_opt("IamCredentialProvider", self.iam_credential_provider);
-            p.set_opt("OauthCredentialProvider", self.oauth_credential_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested CredentialProvider;
+        opt {
+            api_key_credential_provider = "ApiKeyCredentialProvider",
+            iam_credential_provider = "IamCredentialProvider",
+            oauth_credential_provider = "OauthCredentialProvider",
         }
     }
 
-    pub(super) static CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKeyCredentialProvider", crate::resource::Rule { shape: Some(&API_KEY_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IamCredentialProvider", crate::resource::Rule { shape: Some(&IAM_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OauthCredentialProvider", crate::resource::Rule { shape: Some(&OAUTH_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKeyCredentialProvider", crate::resource::Rule { shape: Some(&API_KEY_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IamCredentialProvider", crate::resource::Rule { shape: Some(&IAM_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OauthCredentialProvider", crate::resource::Rule { shape: Some(&OAUTH_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ApiKeyCredentialProvider`.
     #[derive(Clone)]
     pub struct ApiKeyCredentialProvider {
         /// CloudFormation property `CredentialLocation`.
@@ -5284,7 +4062,6 @@ pub mod gateway_target {
 
     impl ApiKeyCredentialProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credential_location: ::std::option::Option::None,
@@ -5295,27 +4072,24 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ApiKeyCredentialProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CredentialLocation", self.credential_location);
-            p.set_opt("CredentialParameterName", self.credential_parameter_name);
-            p.set_opt("CredentialPrefix", self.credential_prefix);
-            p.set("ProviderArn", self.provider_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiKeyCredentialProvider;
+        req {
+            provider_arn = "ProviderArn",
+        }
+        opt {
+            credential_location = "CredentialLocation",
+            credential_parameter_name = "CredentialParameterName",
+            credential_prefix = "CredentialPrefix",
         }
     }
 
-    pub(super) static API_KEY_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("CredentialPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("ProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_KEY_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("CredentialPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("ProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IamCredentialProvider`.
     #[derive(Clone)]
     pub struct IamCredentialProvider {
         /// CloudFormation property `Region`.
@@ -5326,7 +4100,6 @@ pub mod gateway_target {
 
     impl IamCredentialProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(service: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 region: ::std::option::Option::None,
@@ -5335,24 +4108,21 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for IamCredentialProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Region", self.region);
-            p.set("Service", self.service);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamCredentialProvider;
+        req {
+            service = "Service",
+        }
+        opt {
+            region = "Region",
         }
     }
 
-    pub(super) static IAM_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OAuthCredentialProvider`.
     #[derive(Clone)]
     pub struct OauthCredentialProvider {
         /// CloudFormation property `CustomParameters`.
@@ -5369,7 +4139,6 @@ pub mod gateway_target {
 
     impl OauthCredentialProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scopes: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 custom_parameters: ::std::option::Option::None,
@@ -5381,28 +4150,25 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for OauthCredentialProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomParameters", self.custom_parameters);
-            p.set_opt("DefaultReturnUrl", self.default_return_url);
-            p.set_opt("GrantType", self.grant_type);
-            p.set("ProviderArn", self.provider_arn);
-            p.set("Scopes", self.scopes);
-            p.into_expr()
+    crate::resource::props! {
+        nested OauthCredentialProvider;
+        req {
+            provider_arn = "ProviderArn",
+            scopes = "Scopes",
+        }
+        opt {
+            custom_parameters = "CustomParameters",
+            default_return_url = "DefaultReturnUrl",
+            grant_type = "GrantType",
         }
     }
 
-    pub(super) static OAUTH_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultReturnUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\w+:(\\/?\\/?)[^\\s]+$")), ..crate::resource::Rule::NONE }),
-            ("ProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-            ("Scopes", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultReturnUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\w+:(\\/?\\/?)[^\\s]+$")), ..crate::resource::Rule::NONE }),
+        ("ProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+        ("Scopes", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetadataConfiguration`.
     #[derive(Clone, Default)]
     pub struct MetadataConfiguration {
         /// CloudFormation property `AllowedQueryParameters`.
@@ -5413,56 +4179,46 @@ pub mod gateway_target {
         pub allowed_response_headers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for MetadataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedQueryParameters", self.allowed_query_parameters);
-            p.set_opt("AllowedRequestHeaders", self.allowed_request_headers);
-            p.set_opt("AllowedResponseHeaders", self.allowed_response_headers);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataConfiguration;
+        opt {
+            allowed_query_parameters = "AllowedQueryParameters",
+            allowed_request_headers = "AllowedRequestHeaders",
+            allowed_response_headers = "AllowedResponseHeaders",
         }
     }
 
-    pub(super) static METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedQueryParameters", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(40), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedRequestHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedResponseHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedQueryParameters", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(40), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedRequestHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedResponseHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrivateEndpoint`.
     #[derive(Clone, Default)]
     pub struct PrivateEndpoint {
         /// CloudFormation property `ManagedVpcResource`.
         pub managed_vpc_resource: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::ManagedVpcResource>,
         /// CloudFormation property `SelfManagedLatticeResource`.
-        pub self_managed_lattice_resource: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::SelfManagedLatticeResource>,
+        pub self_managed_lattice_resource: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SelfManagedLatticeResource>,
     }
 
-    impl crate::resource::ToExpr for PrivateEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManagedVpcResource", self.managed_vpc_resource);
-            p.set_opt("SelfManagedLatticeResource", self.self_managed_lattice_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateEndpoint;
+        opt {
+            managed_vpc_resource = "ManagedVpcResource",
+            self_managed_lattice_resource = "SelfManagedLatticeResource",
         }
     }
 
-    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SelfManagedLatticeResource", crate::resource::Rule { shape: Some(&SELF_MANAGED_LATTICE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SelfManagedLatticeResource", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SELF_MANAGED_LATTICE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ManagedVpcResource`.
     #[derive(Clone)]
     pub struct ManagedVpcResource {
         /// CloudFormation property `EndpointIpAddressType`; required.
-        pub endpoint_ip_address_type: crate::value::Val<crate::cfn::bedrockagentcore::gateway_target::EndpointIpAddressType>,
+        pub endpoint_ip_address_type: crate::value::Val<crate::cfn::shared::bedrockagentcore::EndpointIpAddressType>,
         /// CloudFormation property `RoutingDomain`.
         pub routing_domain: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -5479,8 +4235,7 @@ pub mod gateway_target {
 
     impl ManagedVpcResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(endpoint_ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway_target::EndpointIpAddressType>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+        pub fn new(endpoint_ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore::EndpointIpAddressType>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint_ip_address_type: endpoint_ip_address_type.into(),
                 routing_domain: ::std::option::Option::None,
@@ -5492,52 +4247,27 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedVpcResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndpointIpAddressType", self.endpoint_ip_address_type);
-            p.set_opt("RoutingDomain", self.routing_domain);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.set_opt("Tags", self.tags);
-            p.set("VpcIdentifier", self.vpc_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedVpcResource;
+        req {
+            endpoint_ip_address_type = "EndpointIpAddressType",
+            subnet_ids = "SubnetIds",
+            vpc_identifier = "VpcIdentifier",
+        }
+        opt {
+            routing_domain = "RoutingDomain",
+            security_group_ids = "SecurityGroupIds",
+            tags = "Tags",
         }
     }
 
-    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SelfManagedLatticeResource`.
-    #[derive(Clone, Default)]
-    pub struct SelfManagedLatticeResource {
-        /// CloudFormation property `ResourceConfigurationIdentifier`.
-        pub resource_configuration_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SelfManagedLatticeResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceConfigurationIdentifier", self.resource_configuration_identifier);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SELF_MANAGED_LATTICE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceConfigurationIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `TargetConfiguration`.
     #[derive(Clone, Default)]
     pub struct TargetConfiguration {
         /// CloudFormation property `Http`.
@@ -5548,26 +4278,21 @@ pub mod gateway_target {
         pub mcp: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::McpTargetConfiguration>,
     }
 
-    impl crate::resource::ToExpr for TargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Http", self.http);
-            p.set_opt("Inference", self.inference);
-            p.set_opt("Mcp", self.mcp);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetConfiguration;
+        opt {
+            http = "Http",
+            inference = "Inference",
+            mcp = "Mcp",
         }
     }
 
-    pub(super) static TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Http", crate::resource::Rule { shape: Some(&HTTP_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Inference", crate::resource::Rule { shape: Some(&INFERENCE_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Mcp", crate::resource::Rule { shape: Some(&MCP_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Http", crate::resource::Rule { shape: Some(&HTTP_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Inference", crate::resource::Rule { shape: Some(&INFERENCE_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Mcp", crate::resource::Rule { shape: Some(&MCP_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpTargetConfiguration`.
     #[derive(Clone, Default)]
     pub struct HttpTargetConfiguration {
         /// CloudFormation property `AgentcoreRuntime`.
@@ -5578,26 +4303,21 @@ pub mod gateway_target {
         pub passthrough: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::PassthroughTargetConfiguration>,
     }
 
-    impl crate::resource::ToExpr for HttpTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentcoreRuntime", self.agentcore_runtime);
-            p.set_opt("Connector", self.connector);
-            p.set_opt("Passthrough", self.passthrough);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpTargetConfiguration;
+        opt {
+            agentcore_runtime = "AgentcoreRuntime",
+            connector = "Connector",
+            passthrough = "Passthrough",
         }
     }
 
-    pub(super) static HTTP_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentcoreRuntime", crate::resource::Rule { shape: Some(&RUNTIME_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Connector", crate::resource::Rule { shape: Some(&HTTP_CONNECTOR_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Passthrough", crate::resource::Rule { shape: Some(&PASSTHROUGH_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentcoreRuntime", crate::resource::Rule { shape: Some(&RUNTIME_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Connector", crate::resource::Rule { shape: Some(&HTTP_CONNECTOR_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Passthrough", crate::resource::Rule { shape: Some(&PASSTHROUGH_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuntimeTargetConfiguration`.
     #[derive(Clone)]
     pub struct RuntimeTargetConfiguration {
         /// CloudFormation property `Arn`; required.
@@ -5610,7 +4330,6 @@ pub mod gateway_target {
 
     impl RuntimeTargetConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -5620,26 +4339,23 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for RuntimeTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("Qualifier", self.qualifier);
-            p.set_opt("Schema", self.schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuntimeTargetConfiguration;
+        req {
+            arn = "Arn",
+        }
+        opt {
+            qualifier = "Qualifier",
+            schema = "Schema",
         }
     }
 
-    pub(super) static RUNTIME_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-            ("Qualifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("([1-9][0-9]{0,4})|([a-zA-Z][a-zA-Z0-9_]{0,47})")), ..crate::resource::Rule::NONE }),
-            ("Schema", crate::resource::Rule { shape: Some(&HTTP_API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUNTIME_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("Qualifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("([1-9][0-9]{0,4})|([a-zA-Z][a-zA-Z0-9_]{0,47})")), ..crate::resource::Rule::NONE }),
+        ("Schema", crate::resource::Rule { shape: Some(&HTTP_API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpApiSchemaConfiguration`.
     #[derive(Clone)]
     pub struct HttpApiSchemaConfiguration {
         /// CloudFormation property `Source`; required.
@@ -5656,22 +4372,17 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for HttpApiSchemaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpApiSchemaConfiguration;
+        req {
+            source = "Source",
         }
     }
 
-    pub(super) static HTTP_API_SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { shape: Some(&API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_API_SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { shape: Some(&API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ApiSchemaConfiguration`.
     #[derive(Clone, Default)]
     pub struct ApiSchemaConfiguration {
         /// CloudFormation property `InlinePayload`.
@@ -5680,23 +4391,18 @@ pub mod gateway_target {
         pub s3: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::S3Configuration>,
     }
 
-    impl crate::resource::ToExpr for ApiSchemaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InlinePayload", self.inline_payload);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiSchemaConfiguration;
+        opt {
+            inline_payload = "InlinePayload",
+            s3 = "S3",
         }
     }
 
-    pub(super) static API_SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Configuration`.
     #[derive(Clone, Default)]
     pub struct S3Configuration {
         /// CloudFormation property `BucketOwnerAccountId`.
@@ -5705,24 +4411,19 @@ pub mod gateway_target {
         pub uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketOwnerAccountId", self.bucket_owner_account_id);
-            p.set_opt("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Configuration;
+        opt {
+            bucket_owner_account_id = "BucketOwnerAccountId",
+            uri = "Uri",
         }
     }
 
-    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketOwnerAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Uri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://.{1,2043}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketOwnerAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("Uri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://.{1,2043}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpConnectorTargetConfiguration`.
     #[derive(Clone)]
     pub struct HttpConnectorTargetConfiguration {
         /// CloudFormation property `Parameters`.
@@ -5742,23 +4443,20 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for HttpConnectorTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Parameters", self.parameters);
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpConnectorTargetConfiguration;
+        req {
+            source = "Source",
+        }
+        opt {
+            parameters = "Parameters",
         }
     }
 
-    pub(super) static HTTP_CONNECTOR_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { shape: Some(&HTTP_CONNECTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_CONNECTOR_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { shape: Some(&HTTP_CONNECTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpConnectorSource`.
     #[derive(Clone)]
     pub struct HttpConnectorSource {
         /// CloudFormation property `ConnectorId`; required.
@@ -5767,7 +4465,6 @@ pub mod gateway_target {
 
     impl HttpConnectorSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connector_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connector_id: connector_id.into(),
@@ -5775,22 +4472,17 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for HttpConnectorSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectorId", self.connector_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpConnectorSource;
+        req {
+            connector_id = "ConnectorId",
         }
     }
 
-    pub(super) static HTTP_CONNECTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_CONNECTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PassthroughTargetConfiguration`.
     #[derive(Clone)]
     pub struct PassthroughTargetConfiguration {
         /// CloudFormation property `Endpoint`; required.
@@ -5805,7 +4497,6 @@ pub mod gateway_target {
 
     impl PassthroughTargetConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway_target::PassthroughProtocolType>>) -> Self {
             Self {
                 endpoint: endpoint.into(),
@@ -5816,27 +4507,24 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for PassthroughTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Endpoint", self.endpoint);
-            p.set("ProtocolType", self.protocol_type);
-            p.set_opt("Schema", self.schema);
-            p.set_opt("StickinessConfiguration", self.stickiness_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested PassthroughTargetConfiguration;
+        req {
+            endpoint = "Endpoint",
+            protocol_type = "ProtocolType",
+        }
+        opt {
+            schema = "Schema",
+            stickiness_configuration = "StickinessConfiguration",
         }
     }
 
-    pub(super) static PASSTHROUGH_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("Schema", crate::resource::Rule { shape: Some(&HTTP_API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StickinessConfiguration", crate::resource::Rule { shape: Some(&STICKINESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PASSTHROUGH_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("Schema", crate::resource::Rule { shape: Some(&HTTP_API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StickinessConfiguration", crate::resource::Rule { shape: Some(&STICKINESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StickinessConfiguration`.
     #[derive(Clone)]
     pub struct StickinessConfiguration {
         /// CloudFormation property `Identifier`; required.
@@ -5847,7 +4535,6 @@ pub mod gateway_target {
 
     impl StickinessConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 identifier: identifier.into(),
@@ -5856,24 +4543,21 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for StickinessConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identifier", self.identifier);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested StickinessConfiguration;
+        req {
+            identifier = "Identifier",
+        }
+        opt {
+            timeout = "Timeout",
         }
     }
 
-    pub(super) static STICKINESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Timeout", crate::resource::Rule { min: Some(1.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STICKINESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Timeout", crate::resource::Rule { min: Some(1.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InferenceTargetConfiguration`.
     #[derive(Clone, Default)]
     pub struct InferenceTargetConfiguration {
         /// CloudFormation property `Connector`.
@@ -5882,24 +4566,19 @@ pub mod gateway_target {
         pub provider: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::InferenceProviderTargetConfiguration>,
     }
 
-    impl crate::resource::ToExpr for InferenceTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Connector", self.connector);
-            p.set_opt("Provider", self.provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceTargetConfiguration;
+        opt {
+            connector = "Connector",
+            provider = "Provider",
         }
     }
 
-    pub(super) static INFERENCE_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Connector", crate::resource::Rule { shape: Some(&INFERENCE_CONNECTOR_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Provider", crate::resource::Rule { shape: Some(&INFERENCE_PROVIDER_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFERENCE_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Connector", crate::resource::Rule { shape: Some(&INFERENCE_CONNECTOR_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Provider", crate::resource::Rule { shape: Some(&INFERENCE_PROVIDER_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InferenceConnectorTargetConfiguration`.
     #[derive(Clone)]
     pub struct InferenceConnectorTargetConfiguration {
         /// CloudFormation property `Source`; required.
@@ -5916,22 +4595,17 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for InferenceConnectorTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceConnectorTargetConfiguration;
+        req {
+            source = "Source",
         }
     }
 
-    pub(super) static INFERENCE_CONNECTOR_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { shape: Some(&INFERENCE_CONNECTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFERENCE_CONNECTOR_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { shape: Some(&INFERENCE_CONNECTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InferenceConnectorSource`.
     #[derive(Clone)]
     pub struct InferenceConnectorSource {
         /// CloudFormation property `ConnectorId`; required.
@@ -5940,7 +4614,6 @@ pub mod gateway_target {
 
     impl InferenceConnectorSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connector_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connector_id: connector_id.into(),
@@ -5948,22 +4621,17 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for InferenceConnectorSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectorId", self.connector_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceConnectorSource;
+        req {
+            connector_id = "ConnectorId",
         }
     }
 
-    pub(super) static INFERENCE_CONNECTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFERENCE_CONNECTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InferenceProviderTargetConfiguration`.
     #[derive(Clone)]
     pub struct InferenceProviderTargetConfiguration {
         /// CloudFormation property `Endpoint`; required.
@@ -5976,7 +4644,6 @@ pub mod gateway_target {
 
     impl InferenceProviderTargetConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint: endpoint.into(),
@@ -5986,48 +4653,40 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for InferenceProviderTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Endpoint", self.endpoint);
-            p.set_opt("ModelMapping", self.model_mapping);
-            p.set_opt("Operations", self.operations);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceProviderTargetConfiguration;
+        req {
+            endpoint = "Endpoint",
+        }
+        opt {
+            model_mapping = "ModelMapping",
+            operations = "Operations",
         }
     }
 
-    pub(super) static INFERENCE_PROVIDER_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("ModelMapping", crate::resource::Rule { shape: Some(&MODEL_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Operations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&INFERENCE_OPERATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFERENCE_PROVIDER_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9\\-\\.]+(:[0-9]{1,5})?(/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("ModelMapping", crate::resource::Rule { shape: Some(&MODEL_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Operations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&INFERENCE_OPERATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ModelMapping`.
     #[derive(Clone, Default)]
     pub struct ModelMapping {
         /// CloudFormation property `ProviderPrefix`.
         pub provider_prefix: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::ProviderPrefix>,
     }
 
-    impl crate::resource::ToExpr for ModelMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProviderPrefix", self.provider_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModelMapping;
+        opt {
+            provider_prefix = "ProviderPrefix",
         }
     }
 
-    pub(super) static MODEL_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProviderPrefix", crate::resource::Rule { shape: Some(&PROVIDER_PREFIX_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MODEL_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProviderPrefix", crate::resource::Rule { shape: Some(&PROVIDER_PREFIX_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProviderPrefix`.
     #[derive(Clone, Default)]
     pub struct ProviderPrefix {
         /// CloudFormation property `Separator`.
@@ -6036,23 +4695,18 @@ pub mod gateway_target {
         pub strip: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ProviderPrefix {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Separator", self.separator);
-            p.set_opt("Strip", self.strip);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProviderPrefix;
+        opt {
+            separator = "Separator",
+            strip = "Strip",
         }
     }
 
-    pub(super) static PROVIDER_PREFIX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Separator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVIDER_PREFIX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Separator", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InferenceOperationConfiguration`.
     #[derive(Clone)]
     pub struct InferenceOperationConfiguration {
         /// CloudFormation property `Models`.
@@ -6065,7 +4719,6 @@ pub mod gateway_target {
 
     impl InferenceOperationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 models: ::std::option::Option::None,
@@ -6075,26 +4728,23 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for InferenceOperationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Models", self.models);
-            p.set("Path", self.path);
-            p.set_opt("ProviderPath", self.provider_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceOperationConfiguration;
+        req {
+            path = "Path",
+        }
+        opt {
+            models = "Models",
+            provider_path = "ProviderPath",
         }
     }
 
-    pub(super) static INFERENCE_OPERATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Models", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&MODEL_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^/[a-zA-Z0-9\\-\\._/]+$")), ..crate::resource::Rule::NONE }),
-            ("ProviderPath", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^/[a-zA-Z0-9\\-\\._/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFERENCE_OPERATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Models", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&MODEL_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^/[a-zA-Z0-9\\-\\._/]+$")), ..crate::resource::Rule::NONE }),
+        ("ProviderPath", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^/[a-zA-Z0-9\\-\\._/]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ModelEntry`.
     #[derive(Clone)]
     pub struct ModelEntry {
         /// CloudFormation property `Model`; required.
@@ -6103,7 +4753,6 @@ pub mod gateway_target {
 
     impl ModelEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 model: model.into(),
@@ -6111,22 +4760,17 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ModelEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Model", self.model);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModelEntry;
+        req {
+            model = "Model",
         }
     }
 
-    pub(super) static MODEL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Model", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\._\\*\\?@]+(/[a-zA-Z0-9\\-\\._\\*\\?@]+)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MODEL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Model", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\._\\*\\?@]+(/[a-zA-Z0-9\\-\\._\\*\\?@]+)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `McpTargetConfiguration`.
     #[derive(Clone, Default)]
     pub struct McpTargetConfiguration {
         /// CloudFormation property `ApiGateway`.
@@ -6143,31 +4787,26 @@ pub mod gateway_target {
         pub smithy_model: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::ApiSchemaConfiguration>,
     }
 
-    impl crate::resource::ToExpr for McpTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApiGateway", self.api_gateway);
-            p.set_opt("Connector", self.connector);
-            p.set_opt("Lambda", self.lambda);
-            p.set_opt("McpServer", self.mcp_server);
-            p.set_opt("OpenApiSchema", self.open_api_schema);
-            p.set_opt("SmithyModel", self.smithy_model);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpTargetConfiguration;
+        opt {
+            api_gateway = "ApiGateway",
+            connector = "Connector",
+            lambda = "Lambda",
+            mcp_server = "McpServer",
+            open_api_schema = "OpenApiSchema",
+            smithy_model = "SmithyModel",
         }
     }
 
-    pub(super) static MCP_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Connector", crate::resource::Rule { shape: Some(&CONNECTOR_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Lambda", crate::resource::Rule { shape: Some(&MCP_LAMBDA_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("McpServer", crate::resource::Rule { shape: Some(&MCP_SERVER_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OpenApiSchema", crate::resource::Rule { shape: Some(&API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SmithyModel", crate::resource::Rule { shape: Some(&API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Connector", crate::resource::Rule { shape: Some(&CONNECTOR_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Lambda", crate::resource::Rule { shape: Some(&MCP_LAMBDA_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("McpServer", crate::resource::Rule { shape: Some(&MCP_SERVER_TARGET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OpenApiSchema", crate::resource::Rule { shape: Some(&API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SmithyModel", crate::resource::Rule { shape: Some(&API_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ApiGatewayTargetConfiguration`.
     #[derive(Clone)]
     pub struct ApiGatewayTargetConfiguration {
         /// CloudFormation property `ApiGatewayToolConfiguration`; required.
@@ -6180,7 +4819,6 @@ pub mod gateway_target {
 
     impl ApiGatewayTargetConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_gateway_tool_configuration: crate::cfn::bedrockagentcore::gateway_target::ApiGatewayToolConfiguration, rest_api_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stage: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_gateway_tool_configuration,
@@ -6190,18 +4828,15 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ApiGatewayTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiGatewayToolConfiguration", self.api_gateway_tool_configuration);
-            p.set("RestApiId", self.rest_api_id);
-            p.set("Stage", self.stage);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiGatewayTargetConfiguration;
+        req {
+            api_gateway_tool_configuration = "ApiGatewayToolConfiguration",
+            rest_api_id = "RestApiId",
+            stage = "Stage",
         }
     }
 
-    /// The definition `ApiGatewayToolConfiguration`.
     #[derive(Clone)]
     pub struct ApiGatewayToolConfiguration {
         /// CloudFormation property `ToolFilters`; required.
@@ -6221,17 +4856,16 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ApiGatewayToolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ToolFilters", self.tool_filters);
-            p.set_opt("ToolOverrides", self.tool_overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiGatewayToolConfiguration;
+        req {
+            tool_filters = "ToolFilters",
+        }
+        opt {
+            tool_overrides = "ToolOverrides",
         }
     }
 
-    /// The definition `ApiGatewayToolFilter`.
     #[derive(Clone)]
     pub struct ApiGatewayToolFilter {
         /// CloudFormation property `FilterPath`; required.
@@ -6242,7 +4876,6 @@ pub mod gateway_target {
 
     impl ApiGatewayToolFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filter_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, methods: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::bedrockagentcore::gateway_target::RestApiMethod>>>) -> Self {
             Self {
                 filter_path: filter_path.into(),
@@ -6251,17 +4884,14 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ApiGatewayToolFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FilterPath", self.filter_path);
-            p.set("Methods", self.methods);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiGatewayToolFilter;
+        req {
+            filter_path = "FilterPath",
+            methods = "Methods",
         }
     }
 
-    /// The definition `ApiGatewayToolOverride`.
     #[derive(Clone)]
     pub struct ApiGatewayToolOverride {
         /// CloudFormation property `Description`.
@@ -6276,7 +4906,6 @@ pub mod gateway_target {
 
     impl ApiGatewayToolOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(method: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway_target::RestApiMethod>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -6287,19 +4916,18 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ApiGatewayToolOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Method", self.method);
-            p.set("Name", self.name);
-            p.set("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiGatewayToolOverride;
+        req {
+            method = "Method",
+            name = "Name",
+            path = "Path",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    /// The definition `ConnectorTargetConfiguration`.
     #[derive(Clone)]
     pub struct ConnectorTargetConfiguration {
         /// CloudFormation property `Configurations`.
@@ -6322,26 +4950,23 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configurations", self.configurations);
-            p.set_opt("Enabled", self.enabled);
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorTargetConfiguration;
+        req {
+            source = "Source",
+        }
+        opt {
+            configurations = "Configurations",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static CONNECTOR_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Configurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Enabled", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { shape: Some(&CONNECTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Configurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Enabled", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { shape: Some(&CONNECTOR_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectorConfiguration`.
     #[derive(Clone)]
     pub struct ConnectorConfiguration {
         /// CloudFormation property `Description`.
@@ -6356,7 +4981,6 @@ pub mod gateway_target {
 
     impl ConnectorConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -6367,26 +4991,23 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set_opt("ParameterOverrides", self.parameter_overrides);
-            p.set_opt("ParameterValues", self.parameter_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorConfiguration;
+        req {
+            name = "Name",
+        }
+        opt {
+            description = "Description",
+            parameter_overrides = "ParameterOverrides",
+            parameter_values = "ParameterValues",
         }
     }
 
-    pub(super) static CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectorParameterOverride`.
     #[derive(Clone)]
     pub struct ConnectorParameterOverride {
         /// CloudFormation property `Description`.
@@ -6399,7 +5020,6 @@ pub mod gateway_target {
 
     impl ConnectorParameterOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -6409,18 +5029,17 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorParameterOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Path", self.path);
-            p.set_opt("Visible", self.visible);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorParameterOverride;
+        req {
+            path = "Path",
+        }
+        opt {
+            description = "Description",
+            visible = "Visible",
         }
     }
 
-    /// The definition `ConnectorSource`.
     #[derive(Clone)]
     pub struct ConnectorSource {
         /// CloudFormation property `ConnectorId`; required.
@@ -6429,7 +5048,6 @@ pub mod gateway_target {
 
     impl ConnectorSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connector_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connector_id: connector_id.into(),
@@ -6437,22 +5055,17 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectorId", self.connector_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorSource;
+        req {
+            connector_id = "ConnectorId",
         }
     }
 
-    pub(super) static CONNECTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `McpLambdaTargetConfiguration`.
     #[derive(Clone)]
     pub struct McpLambdaTargetConfiguration {
         /// CloudFormation property `LambdaArn`; required. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -6463,7 +5076,6 @@ pub mod gateway_target {
 
     impl McpLambdaTargetConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambda_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tool_schema: crate::cfn::bedrockagentcore::gateway_target::ToolSchema) -> Self {
             Self {
                 lambda_arn: lambda_arn.into(),
@@ -6472,24 +5084,19 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for McpLambdaTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaArn", self.lambda_arn);
-            p.set("ToolSchema", self.tool_schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpLambdaTargetConfiguration;
+        req {
+            lambda_arn = "LambdaArn",
+            tool_schema = "ToolSchema",
         }
     }
 
-    pub(super) static MCP_LAMBDA_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-            ("ToolSchema", crate::resource::Rule { shape: Some(&TOOL_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_LAMBDA_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}(-gov)?-[a-z]+-\\d{1}):(\\d{12}):function:([a-zA-Z0-9-_.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+        ("ToolSchema", crate::resource::Rule { shape: Some(&TOOL_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ToolSchema`.
     #[derive(Clone, Default)]
     pub struct ToolSchema {
         /// CloudFormation property `InlinePayload`.
@@ -6498,23 +5105,18 @@ pub mod gateway_target {
         pub s3: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::S3Configuration>,
     }
 
-    impl crate::resource::ToExpr for ToolSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InlinePayload", self.inline_payload);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolSchema;
+        opt {
+            inline_payload = "InlinePayload",
+            s3 = "S3",
         }
     }
 
-    pub(super) static TOOL_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOOL_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ToolDefinition`.
     #[derive(Clone)]
     pub struct ToolDefinition {
         /// CloudFormation property `Description`; required.
@@ -6529,7 +5131,6 @@ pub mod gateway_target {
 
     impl ToolDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, input_schema: crate::cfn::bedrockagentcore::gateway_target::SchemaDefinition, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: description.into(),
@@ -6540,19 +5141,18 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for ToolDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Description", self.description);
-            p.set("InputSchema", self.input_schema);
-            p.set("Name", self.name);
-            p.set_opt("OutputSchema", self.output_schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested ToolDefinition;
+        req {
+            description = "Description",
+            input_schema = "InputSchema",
+            name = "Name",
+        }
+        opt {
+            output_schema = "OutputSchema",
         }
     }
 
-    /// The definition `SchemaDefinition`.
     #[derive(Clone)]
     pub struct SchemaDefinition {
         /// CloudFormation property `Description`.
@@ -6569,7 +5169,6 @@ pub mod gateway_target {
 
     impl SchemaDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::gateway_target::SchemaType>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -6581,20 +5180,19 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for SchemaDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("Items", self.items);
-            p.set_opt("Properties", self.properties);
-            p.set_opt("Required", self.required);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaDefinition;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            description = "Description",
+            items = "Items",
+            properties = "Properties",
+            required = "Required",
         }
     }
 
-    /// The definition `McpServerTargetConfiguration`.
     #[derive(Clone)]
     pub struct McpServerTargetConfiguration {
         /// CloudFormation property `Endpoint`; required.
@@ -6609,7 +5207,6 @@ pub mod gateway_target {
 
     impl McpServerTargetConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint: endpoint.into(),
@@ -6620,27 +5217,24 @@ pub mod gateway_target {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Endpoint", self.endpoint);
-            p.set_opt("ListingMode", self.listing_mode);
-            p.set_opt("McpToolSchema", self.mcp_tool_schema);
-            p.set_opt("ResourcePriority", self.resource_priority);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerTargetConfiguration;
+        req {
+            endpoint = "Endpoint",
+        }
+        opt {
+            listing_mode = "ListingMode",
+            mcp_tool_schema = "McpToolSchema",
+            resource_priority = "ResourcePriority",
         }
     }
 
-    pub(super) static MCP_SERVER_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://.*")), ..crate::resource::Rule::NONE }),
-            ("McpToolSchema", crate::resource::Rule { shape: Some(&MCP_TOOL_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResourcePriority", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_TARGET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://.*")), ..crate::resource::Rule::NONE }),
+        ("McpToolSchema", crate::resource::Rule { shape: Some(&MCP_TOOL_SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResourcePriority", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `McpToolSchemaConfiguration`.
     #[derive(Clone, Default)]
     pub struct McpToolSchemaConfiguration {
         /// CloudFormation property `InlinePayload`.
@@ -6649,24 +5243,19 @@ pub mod gateway_target {
         pub s3: ::std::option::Option<crate::cfn::bedrockagentcore::gateway_target::S3Configuration>,
     }
 
-    impl crate::resource::ToExpr for McpToolSchemaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InlinePayload", self.inline_payload);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpToolSchemaConfiguration;
+        opt {
+            inline_payload = "InlinePayload",
+            s3 = "S3",
         }
     }
 
-    pub(super) static MCP_TOOL_SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_TOOL_SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ApiKeyCredentialLocation`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiKeyCredentialLocation {
         /// `HEADER`
         Header,
@@ -6674,18 +5263,9 @@ pub mod gateway_target {
         QueryParameter,
     }
 
-    impl crate::value::CfnEnum for ApiKeyCredentialLocation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Header => "HEADER",
-                Self::QueryParameter => "QUERY_PARAMETER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApiKeyCredentialLocation, ["HEADER", "QUERY_PARAMETER"]);
 
-    /// Allowed values of `CredentialProviderType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CredentialProviderType {
         /// `GATEWAY_IAM_ROLE`
         GatewayIamRole,
@@ -6699,40 +5279,9 @@ pub mod gateway_target {
         JwtPassthrough,
     }
 
-    impl crate::value::CfnEnum for CredentialProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GatewayIamRole => "GATEWAY_IAM_ROLE",
-                Self::Oauth => "OAUTH",
-                Self::ApiKey => "API_KEY",
-                Self::CallerIamCredentials => "CALLER_IAM_CREDENTIALS",
-                Self::JwtPassthrough => "JWT_PASSTHROUGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CredentialProviderType, ["GATEWAY_IAM_ROLE", "OAUTH", "API_KEY", "CALLER_IAM_CREDENTIALS", "JWT_PASSTHROUGH"]);
 
-    /// Allowed values of `EndpointIpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EndpointIpAddressType {
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-    }
-
-    impl crate::value::CfnEnum for EndpointIpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
-
-    /// Allowed values of `PassthroughProtocolType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PassthroughProtocolType {
         /// `MCP`
         Mcp,
@@ -6744,20 +5293,9 @@ pub mod gateway_target {
         Custom,
     }
 
-    impl crate::value::CfnEnum for PassthroughProtocolType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mcp => "MCP",
-                Self::A2a => "A2A",
-                Self::Inference => "INFERENCE",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PassthroughProtocolType, ["MCP", "A2A", "INFERENCE", "CUSTOM"]);
 
-    /// Allowed values of `RestApiMethod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestApiMethod {
         /// `GET`
         Get,
@@ -6775,23 +5313,9 @@ pub mod gateway_target {
         Post,
     }
 
-    impl crate::value::CfnEnum for RestApiMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Get => "GET",
-                Self::Delete => "DELETE",
-                Self::Head => "HEAD",
-                Self::Options => "OPTIONS",
-                Self::Patch => "PATCH",
-                Self::Put => "PUT",
-                Self::Post => "POST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RestApiMethod, ["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]);
 
-    /// Allowed values of `SchemaType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaType {
         /// `string`
         String,
@@ -6807,22 +5331,9 @@ pub mod gateway_target {
         Integer,
     }
 
-    impl crate::value::CfnEnum for SchemaType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "string",
-                Self::Number => "number",
-                Self::Object => "object",
-                Self::Array => "array",
-                Self::Boolean => "boolean",
-                Self::Integer => "integer",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SchemaType, ["string", "number", "object", "array", "boolean", "integer"]);
 
-    /// Allowed values of `ListingMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ListingMode {
         /// `DEFAULT`
         Default,
@@ -6830,15 +5341,7 @@ pub mod gateway_target {
         Dynamic,
     }
 
-    impl crate::value::CfnEnum for ListingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::Dynamic => "DYNAMIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ListingMode, ["DEFAULT", "DYNAMIC"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::Harness - a managed agentic loop service that provides a turnkey solution for running stateful, tool-equipped AI agents.
@@ -6922,7 +5425,6 @@ pub struct Harness {
 
 impl Harness {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, harness_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model: crate::cfn::bedrockagentcore::harness::HarnessModelConfiguration) -> Self {
         Self {
             allowed_tools: ::std::option::Option::None,
@@ -6947,135 +5449,101 @@ impl Harness {
     }
 }
 
-impl crate::resource::Resource for Harness {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::Harness";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HARNESS_SHAPE)
+crate::resource::props! {
+    resource Harness = "AWS::BedrockAgentCore::Harness", shape: Some(&HARNESS_SHAPE);
+    req {
+        execution_role_arn = "ExecutionRoleArn",
+        harness_name = "HarnessName",
+        model = "Model",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowedTools", self.allowed_tools);
-        p.set_opt("AuthorizerConfiguration", self.authorizer_configuration);
-        p.set_opt("Environment", self.environment);
-        p.set_opt("EnvironmentArtifact", self.environment_artifact);
-        p.set_opt("EnvironmentVariables", self.environment_variables);
-        p.set("ExecutionRoleArn", self.execution_role_arn);
-        p.set("HarnessName", self.harness_name);
-        p.set_opt("Hooks", self.hooks);
-        p.set_opt("MaxIterations", self.max_iterations);
-        p.set_opt("MaxTokens", self.max_tokens);
-        p.set_opt("Memory", self.memory);
-        p.set("Model", self.model);
-        p.set_opt("Skills", self.skills);
-        p.set_opt("SystemPrompt", self.system_prompt);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeoutSeconds", self.timeout_seconds);
-        p.set_opt("Tools", self.tools);
-        p.set_opt("Truncation", self.truncation);
-        p
+    opt {
+        allowed_tools = "AllowedTools",
+        authorizer_configuration = "AuthorizerConfiguration",
+        environment = "Environment",
+        environment_artifact = "EnvironmentArtifact",
+        environment_variables = "EnvironmentVariables",
+        hooks = "Hooks",
+        max_iterations = "MaxIterations",
+        max_tokens = "MaxTokens",
+        memory = "Memory",
+        skills = "Skills",
+        system_prompt = "SystemPrompt",
+        tags = "Tags",
+        timeout_seconds = "TimeoutSeconds",
+        tools = "Tools",
+        truncation = "Truncation",
     }
 }
 
-static HARNESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllowedTools", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(\\*|@?[^/]+(/[^/]+)?)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::harness::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Environment", crate::resource::Rule { shape: Some(&self::harness::HARNESS_ENVIRONMENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EnvironmentArtifact", crate::resource::Rule { shape: Some(&self::harness::HARNESS_ENVIRONMENT_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("HarnessName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,39}$")), ..crate::resource::Rule::NONE }),
-        ("Hooks", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::harness::HARNESS_HOOK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Memory", crate::resource::Rule { shape: Some(&self::harness::HARNESS_MEMORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Model", crate::resource::Rule { shape: Some(&self::harness::HARNESS_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Skills", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::harness::HARNESS_SKILL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SystemPrompt", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::harness::HARNESS_SYSTEM_CONTENT_BLOCK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::harness::TAG44_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tools", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::harness::HARNESS_TOOL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HARNESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllowedTools", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(\\*|@?[^/]+(/[^/]+)?)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::harness::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Environment", crate::resource::Rule { shape: Some(&self::harness::HARNESS_ENVIRONMENT_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EnvironmentArtifact", crate::resource::Rule { shape: Some(&self::harness::HARNESS_ENVIRONMENT_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("HarnessName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,39}$")), ..crate::resource::Rule::NONE }),
+    ("Hooks", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::harness::HARNESS_HOOK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Memory", crate::resource::Rule { shape: Some(&self::harness::HARNESS_MEMORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Model", crate::resource::Rule { shape: Some(&self::harness::HARNESS_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Skills", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::harness::HARNESS_SKILL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SystemPrompt", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::harness::HARNESS_SYSTEM_CONTENT_BLOCK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tools", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::harness::HARNESS_TOOL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Harness`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Harness> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Environment.AgentCoreRuntimeEnvironment.AgentRuntimeArn`.
-    #[inline]
-    pub fn attr_environment_agent_core_runtime_environment_agent_runtime_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Environment.AgentCoreRuntimeEnvironment.AgentRuntimeArn")
-    }
-    /// `Fn::GetAtt` `Environment.AgentCoreRuntimeEnvironment.AgentRuntimeId`.
-    #[inline]
-    pub fn attr_environment_agent_core_runtime_environment_agent_runtime_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Environment.AgentCoreRuntimeEnvironment.AgentRuntimeId")
-    }
-    /// `Fn::GetAtt` `Environment.AgentCoreRuntimeEnvironment.AgentRuntimeName`.
-    #[inline]
-    pub fn attr_environment_agent_core_runtime_environment_agent_runtime_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Environment.AgentCoreRuntimeEnvironment.AgentRuntimeName")
-    }
-    /// `Fn::GetAtt` `HarnessId`.
-    #[inline]
-    pub fn attr_harness_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HarnessId")
-    }
-    /// `Fn::GetAtt` `Memory.ManagedMemoryConfiguration.Arn`.
-    #[inline]
-    pub fn attr_memory_managed_memory_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Memory.ManagedMemoryConfiguration.Arn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Environment.AgentCoreRuntimeEnvironment.AgentRuntimeArn`.
+        attr_environment_agent_core_runtime_environment_agent_runtime_arn: ::std::string::String = "Environment.AgentCoreRuntimeEnvironment.AgentRuntimeArn",
+        /// `Fn::GetAtt` `Environment.AgentCoreRuntimeEnvironment.AgentRuntimeId`.
+        attr_environment_agent_core_runtime_environment_agent_runtime_id: ::std::string::String = "Environment.AgentCoreRuntimeEnvironment.AgentRuntimeId",
+        /// `Fn::GetAtt` `Environment.AgentCoreRuntimeEnvironment.AgentRuntimeName`.
+        attr_environment_agent_core_runtime_environment_agent_runtime_name: ::std::string::String = "Environment.AgentCoreRuntimeEnvironment.AgentRuntimeName",
+        /// `Fn::GetAtt` `HarnessId`.
+        attr_harness_id: ::std::string::String = "HarnessId",
+        /// `Fn::GetAtt` `Memory.ManagedMemoryConfiguration.Arn`.
+        attr_memory_managed_memory_configuration_arn: ::std::string::String = "Memory.ManagedMemoryConfiguration.Arn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod harness {
     //! Nested property types and enums of [`Harness`](super::Harness).
 
-    /// The definition `AuthorizerConfiguration`.
+    pub use crate::cfn::shared::bedrockagentcore::EndpointIpAddressType;
+    pub use crate::cfn::shared::bedrockagentcore_group_ai::{ClaimMatchOperator, InboundTokenClaimValueType};
+
+    #[deprecated(note = "renamed to `HarnessOpenAiModelApiFormat`")]
+    #[doc(hidden)]
+    pub type HarnessOpenAiModelConfigApiFormat = HarnessOpenAiModelApiFormat;
+
     #[derive(Clone, Default)]
     pub struct AuthorizerConfiguration {
         /// CloudFormation property `CustomJWTAuthorizer`.
         pub custom_jwt_authorizer: ::std::option::Option<crate::cfn::bedrockagentcore::harness::CustomJwtAuthorizerConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomJWTAuthorizer", self.custom_jwt_authorizer);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizerConfiguration;
+        opt {
+            custom_jwt_authorizer = "CustomJWTAuthorizer",
         }
     }
 
-    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomJWTAuthorizerConfiguration`.
     #[derive(Clone)]
     pub struct CustomJwtAuthorizerConfiguration {
         /// A map that associates each scope in AllowedScopes with a corresponding advertised scope value. The advertised scope appears in OAuth protected resource metadata and WWW-Authenticate response headers.
@@ -7102,7 +5570,6 @@ pub mod harness {
 
     impl CustomJwtAuthorizerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(discovery_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 advertised_scope_mapping: ::std::option::Option::None,
@@ -7117,35 +5584,32 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for CustomJwtAuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvertisedScopeMapping", self.advertised_scope_mapping);
-            p.set_opt("AllowedAudience", self.allowed_audience);
-            p.set_opt("AllowedClients", self.allowed_clients);
-            p.set_opt("AllowedScopes", self.allowed_scopes);
-            p.set_opt("CustomClaims", self.custom_claims);
-            p.set("DiscoveryUrl", self.discovery_url);
-            p.set_opt("PrivateEndpoint", self.private_endpoint);
-            p.set_opt("PrivateEndpointOverrides", self.private_endpoint_overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomJwtAuthorizerConfiguration;
+        req {
+            discovery_url = "DiscoveryUrl",
+        }
+        opt {
+            advertised_scope_mapping = "AdvertisedScopeMapping",
+            allowed_audience = "AllowedAudience",
+            allowed_clients = "AllowedClients",
+            allowed_scopes = "AllowedScopes",
+            custom_claims = "CustomClaims",
+            private_endpoint = "PrivateEndpoint",
+            private_endpoint_overrides = "PrivateEndpointOverrides",
         }
     }
 
-    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedAudience", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("AllowedClients", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpointOverrides", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedAudience", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("AllowedClients", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpointOverrides", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomClaimValidationType`.
     #[derive(Clone)]
     pub struct CustomClaimValidationType {
         /// CloudFormation property `AuthorizingClaimMatchValue`; required.
@@ -7153,13 +5617,12 @@ pub mod harness {
         /// CloudFormation property `InboundTokenClaimName`; required.
         pub inbound_token_claim_name: crate::value::Val<::std::string::String>,
         /// CloudFormation property `InboundTokenClaimValueType`; required.
-        pub inbound_token_claim_value_type: crate::value::Val<crate::cfn::bedrockagentcore::harness::InboundTokenClaimValueType>,
+        pub inbound_token_claim_value_type: crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::InboundTokenClaimValueType>,
     }
 
     impl CustomClaimValidationType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(authorizing_claim_match_value: crate::cfn::bedrockagentcore::harness::AuthorizingClaimMatchValueType, inbound_token_claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, inbound_token_claim_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::harness::InboundTokenClaimValueType>>) -> Self {
+        pub fn new(authorizing_claim_match_value: crate::cfn::bedrockagentcore::harness::AuthorizingClaimMatchValueType, inbound_token_claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, inbound_token_claim_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::InboundTokenClaimValueType>>) -> Self {
             Self {
                 authorizing_claim_match_value,
                 inbound_token_claim_name: inbound_token_claim_name.into(),
@@ -7168,37 +5631,31 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for CustomClaimValidationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizingClaimMatchValue", self.authorizing_claim_match_value);
-            p.set("InboundTokenClaimName", self.inbound_token_claim_name);
-            p.set("InboundTokenClaimValueType", self.inbound_token_claim_value_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomClaimValidationType;
+        req {
+            authorizing_claim_match_value = "AuthorizingClaimMatchValue",
+            inbound_token_claim_name = "InboundTokenClaimName",
+            inbound_token_claim_value_type = "InboundTokenClaimValueType",
         }
     }
 
-    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InboundTokenClaimName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InboundTokenClaimName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-:]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AuthorizingClaimMatchValueType`.
     #[derive(Clone)]
     pub struct AuthorizingClaimMatchValueType {
         /// CloudFormation property `ClaimMatchOperator`; required.
-        pub claim_match_operator: crate::value::Val<crate::cfn::bedrockagentcore::harness::ClaimMatchOperator>,
+        pub claim_match_operator: crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::ClaimMatchOperator>,
         /// CloudFormation property `ClaimMatchValue`; required.
         pub claim_match_value: crate::cfn::bedrockagentcore::harness::ClaimMatchValueType,
     }
 
     impl AuthorizingClaimMatchValueType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(claim_match_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::harness::ClaimMatchOperator>>, claim_match_value: crate::cfn::bedrockagentcore::harness::ClaimMatchValueType) -> Self {
+        pub fn new(claim_match_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::ClaimMatchOperator>>, claim_match_value: crate::cfn::bedrockagentcore::harness::ClaimMatchValueType) -> Self {
             Self {
                 claim_match_operator: claim_match_operator.into(),
                 claim_match_value,
@@ -7206,23 +5663,18 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for AuthorizingClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClaimMatchOperator", self.claim_match_operator);
-            p.set("ClaimMatchValue", self.claim_match_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizingClaimMatchValueType;
+        req {
+            claim_match_operator = "ClaimMatchOperator",
+            claim_match_value = "ClaimMatchValue",
         }
     }
 
-    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ClaimMatchValueType`.
     #[derive(Clone, Default)]
     pub struct ClaimMatchValueType {
         /// CloudFormation property `MatchValueString`.
@@ -7231,22 +5683,18 @@ pub mod harness {
         pub match_value_string_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchValueString", self.match_value_string);
-            p.set_opt("MatchValueStringList", self.match_value_string_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClaimMatchValueType;
+        opt {
+            match_value_string = "MatchValueString",
+            match_value_string_list = "MatchValueStringList",
         }
     }
 
-    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchValueString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("MatchValueStringList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchValueString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("MatchValueStringList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network.
     #[derive(Clone, Default)]
@@ -7261,28 +5709,24 @@ pub mod harness {
         pub self_managed_lattice_resource: ::std::option::Option<crate::cfn::bedrockagentcore::harness::SelfManagedLatticeResource>,
     }
 
-    impl crate::resource::ToExpr for PrivateEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManagedVpcResource", self.managed_vpc_resource);
-            p.set_opt("SelfManagedLatticeResource", self.self_managed_lattice_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateEndpoint;
+        opt {
+            managed_vpc_resource = "ManagedVpcResource",
+            self_managed_lattice_resource = "SelfManagedLatticeResource",
         }
     }
 
-    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SelfManagedLatticeResource", crate::resource::Rule { shape: Some(&SELF_MANAGED_LATTICE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SelfManagedLatticeResource", crate::resource::Rule { shape: Some(&SELF_MANAGED_LATTICE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a service-managed VPC endpoint.
     #[derive(Clone)]
     pub struct ManagedVpcResource {
         /// CloudFormation property `EndpointIpAddressType`; required.
-        pub endpoint_ip_address_type: crate::value::Val<crate::cfn::bedrockagentcore::harness::EndpointIpAddressType>,
+        pub endpoint_ip_address_type: crate::value::Val<crate::cfn::shared::bedrockagentcore::EndpointIpAddressType>,
         /// CloudFormation property `RoutingDomain`.
         pub routing_domain: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -7297,8 +5741,7 @@ pub mod harness {
 
     impl ManagedVpcResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(endpoint_ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::harness::EndpointIpAddressType>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+        pub fn new(endpoint_ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore::EndpointIpAddressType>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint_ip_address_type: endpoint_ip_address_type.into(),
                 routing_domain: ::std::option::Option::None,
@@ -7310,28 +5753,26 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedVpcResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndpointIpAddressType", self.endpoint_ip_address_type);
-            p.set_opt("RoutingDomain", self.routing_domain);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.set_opt("Tags", self.tags);
-            p.set("VpcIdentifier", self.vpc_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedVpcResource;
+        req {
+            endpoint_ip_address_type = "EndpointIpAddressType",
+            subnet_ids = "SubnetIds",
+            vpc_identifier = "VpcIdentifier",
+        }
+        opt {
+            routing_domain = "RoutingDomain",
+            security_group_ids = "SecurityGroupIds",
+            tags = "Tags",
         }
     }
 
-    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
     #[derive(Clone)]
@@ -7342,7 +5783,6 @@ pub mod harness {
 
     impl SelfManagedLatticeResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_configuration_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_configuration_identifier: resource_configuration_identifier.into(),
@@ -7350,20 +5790,16 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for SelfManagedLatticeResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceConfigurationIdentifier", self.resource_configuration_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedLatticeResource;
+        req {
+            resource_configuration_identifier = "ResourceConfigurationIdentifier",
         }
     }
 
-    pub(super) static SELF_MANAGED_LATTICE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceConfigurationIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_MANAGED_LATTICE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceConfigurationIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Maps a domain to a private endpoint for resolving that domain over a private network.
     #[derive(Clone)]
@@ -7378,7 +5814,6 @@ pub mod harness {
 
     impl PrivateEndpointOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, private_endpoint: crate::cfn::bedrockagentcore::harness::PrivateEndpoint) -> Self {
             Self {
                 domain: domain.into(),
@@ -7387,46 +5822,36 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateEndpointOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Domain", self.domain);
-            p.set("PrivateEndpoint", self.private_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateEndpointOverride;
+        req {
+            domain = "Domain",
+            private_endpoint = "PrivateEndpoint",
         }
     }
 
-    pub(super) static PRIVATE_ENDPOINT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_ENDPOINT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessEnvironmentProvider`.
     #[derive(Clone, Default)]
     pub struct HarnessEnvironmentProvider {
         /// CloudFormation property `AgentCoreRuntimeEnvironment`.
         pub agent_core_runtime_environment: ::std::option::Option<crate::cfn::bedrockagentcore::harness::HarnessAgentCoreRuntimeEnvironment>,
     }
 
-    impl crate::resource::ToExpr for HarnessEnvironmentProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentCoreRuntimeEnvironment", self.agent_core_runtime_environment);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessEnvironmentProvider;
+        opt {
+            agent_core_runtime_environment = "AgentCoreRuntimeEnvironment",
         }
     }
 
-    pub(super) static HARNESS_ENVIRONMENT_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentCoreRuntimeEnvironment", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_ENVIRONMENT_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentCoreRuntimeEnvironment", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessAgentCoreRuntimeEnvironment`.
     #[derive(Clone, Default)]
     pub struct HarnessAgentCoreRuntimeEnvironment {
         /// The ARN of the underlying AgentCore Runtime.
@@ -7449,30 +5874,25 @@ pub mod harness {
         pub network_configuration: ::std::option::Option<crate::cfn::bedrockagentcore::harness::NetworkConfiguration>,
     }
 
-    impl crate::resource::ToExpr for HarnessAgentCoreRuntimeEnvironment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentRuntimeArn", self.agent_runtime_arn);
-            p.set_opt("AgentRuntimeId", self.agent_runtime_id);
-            p.set_opt("AgentRuntimeName", self.agent_runtime_name);
-            p.set_opt("FilesystemConfigurations", self.filesystem_configurations);
-            p.set_opt("LifecycleConfiguration", self.lifecycle_configuration);
-            p.set_opt("NetworkConfiguration", self.network_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessAgentCoreRuntimeEnvironment;
+        opt {
+            agent_runtime_arn = "AgentRuntimeArn",
+            agent_runtime_id = "AgentRuntimeId",
+            agent_runtime_name = "AgentRuntimeName",
+            filesystem_configurations = "FilesystemConfigurations",
+            lifecycle_configuration = "LifecycleConfiguration",
+            network_configuration = "NetworkConfiguration",
         }
     }
 
-    pub(super) static HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentRuntimeArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1011), ..crate::resource::Rule::NONE }),
-            ("FilesystemConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FILESYSTEM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NetworkConfiguration", crate::resource::Rule { shape: Some(&NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentRuntimeArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1011), ..crate::resource::Rule::NONE }),
+        ("FilesystemConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FILESYSTEM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FilesystemConfiguration`.
     #[derive(Clone, Default)]
     pub struct FilesystemConfiguration {
         /// Configuration for an Amazon EFS access point to mount into the AgentCore Runtime.
@@ -7487,24 +5907,20 @@ pub mod harness {
         pub session_storage: ::std::option::Option<crate::cfn::bedrockagentcore::harness::SessionStorageConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FilesystemConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EfsAccessPoint", self.efs_access_point);
-            p.set_opt("S3FilesAccessPoint", self.s3_files_access_point);
-            p.set_opt("SessionStorage", self.session_storage);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilesystemConfiguration;
+        opt {
+            efs_access_point = "EfsAccessPoint",
+            s3_files_access_point = "S3FilesAccessPoint",
+            session_storage = "SessionStorage",
         }
     }
 
-    pub(super) static FILESYSTEM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EfsAccessPoint", crate::resource::Rule { shape: Some(&EFS_ACCESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3FilesAccessPoint", crate::resource::Rule { shape: Some(&S3_FILES_ACCESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SessionStorage", crate::resource::Rule { shape: Some(&SESSION_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILESYSTEM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EfsAccessPoint", crate::resource::Rule { shape: Some(&EFS_ACCESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3FilesAccessPoint", crate::resource::Rule { shape: Some(&S3_FILES_ACCESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SessionStorage", crate::resource::Rule { shape: Some(&SESSION_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for an Amazon EFS access point to mount into the AgentCore Runtime.
     #[derive(Clone)]
@@ -7517,7 +5933,6 @@ pub mod harness {
 
     impl EfsAccessPointConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_point_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mount_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_point_arn: access_point_arn.into(),
@@ -7526,22 +5941,18 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for EfsAccessPointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessPointArn", self.access_point_arn);
-            p.set("MountPath", self.mount_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested EfsAccessPointConfiguration;
+        req {
+            access_point_arn = "AccessPointArn",
+            mount_path = "MountPath",
         }
     }
 
-    pub(super) static EFS_ACCESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessPointArn", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:access-point/fsap-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
-            ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EFS_ACCESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessPointArn", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:access-point/fsap-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
+        ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime.
     #[derive(Clone)]
@@ -7554,7 +5965,6 @@ pub mod harness {
 
     impl S3FilesAccessPointConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_point_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mount_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_point_arn: access_point_arn.into(),
@@ -7563,24 +5973,19 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for S3FilesAccessPointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessPointArn", self.access_point_arn);
-            p.set("MountPath", self.mount_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3FilesAccessPointConfiguration;
+        req {
+            access_point_arn = "AccessPointArn",
+            mount_path = "MountPath",
         }
     }
 
-    pub(super) static S3_FILES_ACCESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessPointArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$")), ..crate::resource::Rule::NONE }),
-            ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_FILES_ACCESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessPointArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$")), ..crate::resource::Rule::NONE }),
+        ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SessionStorageConfiguration`.
     #[derive(Clone)]
     pub struct SessionStorageConfiguration {
         /// CloudFormation property `MountPath`; required.
@@ -7589,7 +5994,6 @@ pub mod harness {
 
     impl SessionStorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mount_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 mount_path: mount_path.into(),
@@ -7597,22 +6001,17 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for SessionStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MountPath", self.mount_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionStorageConfiguration;
+        req {
+            mount_path = "MountPath",
         }
     }
 
-    pub(super) static SESSION_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SESSION_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LifecycleConfiguration`.
     #[derive(Clone, Default)]
     pub struct LifecycleConfiguration {
         /// CloudFormation property `IdleRuntimeSessionTimeout`.
@@ -7621,24 +6020,19 @@ pub mod harness {
         pub max_lifetime: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for LifecycleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdleRuntimeSessionTimeout", self.idle_runtime_session_timeout);
-            p.set_opt("MaxLifetime", self.max_lifetime);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecycleConfiguration;
+        opt {
+            idle_runtime_session_timeout = "IdleRuntimeSessionTimeout",
+            max_lifetime = "MaxLifetime",
         }
     }
 
-    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdleRuntimeSessionTimeout", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-            ("MaxLifetime", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdleRuntimeSessionTimeout", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+        ("MaxLifetime", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NetworkConfiguration`.
     #[derive(Clone)]
     pub struct NetworkConfiguration {
         /// CloudFormation property `NetworkMode`; required.
@@ -7649,7 +6043,6 @@ pub mod harness {
 
     impl NetworkConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(network_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::harness::NetworkMode>>) -> Self {
             Self {
                 network_mode: network_mode.into(),
@@ -7658,23 +6051,20 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NetworkMode", self.network_mode);
-            p.set_opt("NetworkModeConfig", self.network_mode_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        req {
+            network_mode = "NetworkMode",
+        }
+        opt {
+            network_mode_config = "NetworkModeConfig",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetworkModeConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkModeConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VpcConfig`.
     #[derive(Clone)]
     pub struct VpcConfig {
         /// CloudFormation property `SecurityGroups`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -7685,7 +6075,6 @@ pub mod harness {
 
     impl VpcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_groups: security_groups.into(),
@@ -7694,46 +6083,36 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfig;
+        req {
+            security_groups = "SecurityGroups",
+            subnets = "Subnets",
         }
     }
 
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessEnvironmentArtifact`.
     #[derive(Clone, Default)]
     pub struct HarnessEnvironmentArtifact {
         /// CloudFormation property `ContainerConfiguration`.
         pub container_configuration: ::std::option::Option<crate::cfn::bedrockagentcore::harness::ContainerConfiguration>,
     }
 
-    impl crate::resource::ToExpr for HarnessEnvironmentArtifact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerConfiguration", self.container_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessEnvironmentArtifact;
+        opt {
+            container_configuration = "ContainerConfiguration",
         }
     }
 
-    pub(super) static HARNESS_ENVIRONMENT_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_ENVIRONMENT_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ContainerConfiguration`.
     #[derive(Clone)]
     pub struct ContainerConfiguration {
         /// The ECR URI of the container.
@@ -7744,7 +6123,6 @@ pub mod harness {
 
     impl ContainerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(container_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 container_uri: container_uri.into(),
@@ -7752,20 +6130,16 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContainerUri", self.container_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerConfiguration;
+        req {
+            container_uri = "ContainerUri",
         }
     }
 
-    pub(super) static CONTAINER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?|public\\.ecr\\.aws)/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?|public\\.ecr\\.aws)/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A lifecycle hook configured for one phase of the agent loop.
     #[derive(Clone, Default)]
@@ -7788,26 +6162,22 @@ pub mod harness {
         pub before_tool_call: ::std::option::Option<crate::cfn::bedrockagentcore::harness::HarnessBeforeToolCallHook>,
     }
 
-    impl crate::resource::ToExpr for HarnessHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AfterInvocation", self.after_invocation);
-            p.set_opt("AfterToolCall", self.after_tool_call);
-            p.set_opt("BeforeInvocation", self.before_invocation);
-            p.set_opt("BeforeToolCall", self.before_tool_call);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessHook;
+        opt {
+            after_invocation = "AfterInvocation",
+            after_tool_call = "AfterToolCall",
+            before_invocation = "BeforeInvocation",
+            before_tool_call = "BeforeToolCall",
         }
     }
 
-    pub(super) static HARNESS_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AfterInvocation", crate::resource::Rule { shape: Some(&HARNESS_AFTER_INVOCATION_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AfterToolCall", crate::resource::Rule { shape: Some(&HARNESS_AFTER_TOOL_CALL_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BeforeInvocation", crate::resource::Rule { shape: Some(&HARNESS_BEFORE_INVOCATION_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BeforeToolCall", crate::resource::Rule { shape: Some(&HARNESS_BEFORE_TOOL_CALL_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AfterInvocation", crate::resource::Rule { shape: Some(&HARNESS_AFTER_INVOCATION_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AfterToolCall", crate::resource::Rule { shape: Some(&HARNESS_AFTER_TOOL_CALL_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BeforeInvocation", crate::resource::Rule { shape: Some(&HARNESS_BEFORE_INVOCATION_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BeforeToolCall", crate::resource::Rule { shape: Some(&HARNESS_BEFORE_TOOL_CALL_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A hook that runs after an agent invocation.
     #[derive(Clone)]
@@ -7824,7 +6194,6 @@ pub mod harness {
 
     impl HarnessAfterInvocationHook {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: crate::cfn::bedrockagentcore::harness::HarnessHookTarget) -> Self {
             Self {
                 name: name.into(),
@@ -7833,22 +6202,18 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessAfterInvocationHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessAfterInvocationHook;
+        req {
+            name = "Name",
+            target = "Target",
         }
     }
 
-    pub(super) static HARNESS_AFTER_INVOCATION_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { shape: Some(&HARNESS_HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_AFTER_INVOCATION_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { shape: Some(&HARNESS_HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination that receives lifecycle hook events.
     #[derive(Clone, Default)]
@@ -7867,24 +6232,20 @@ pub mod harness {
         pub sns: ::std::option::Option<crate::cfn::bedrockagentcore::harness::HarnessHookSnsTarget>,
     }
 
-    impl crate::resource::ToExpr for HarnessHookTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventBridge", self.event_bridge);
-            p.set_opt("Lambda", self.lambda);
-            p.set_opt("Sns", self.sns);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessHookTarget;
+        opt {
+            event_bridge = "EventBridge",
+            lambda = "Lambda",
+            sns = "Sns",
         }
     }
 
-    pub(super) static HARNESS_HOOK_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventBridge", crate::resource::Rule { shape: Some(&HARNESS_HOOK_EVENT_BRIDGE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Lambda", crate::resource::Rule { shape: Some(&HARNESS_HOOK_LAMBDA_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Sns", crate::resource::Rule { shape: Some(&HARNESS_HOOK_SNS_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_HOOK_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventBridge", crate::resource::Rule { shape: Some(&HARNESS_HOOK_EVENT_BRIDGE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Lambda", crate::resource::Rule { shape: Some(&HARNESS_HOOK_LAMBDA_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sns", crate::resource::Rule { shape: Some(&HARNESS_HOOK_SNS_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An EventBridge event bus that receives lifecycle hook events asynchronously.
     #[derive(Clone)]
@@ -7897,7 +6258,6 @@ pub mod harness {
 
     impl HarnessHookEventBridgeTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -7905,20 +6265,16 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessHookEventBridgeTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessHookEventBridgeTarget;
+        req {
+            arn = "Arn",
         }
     }
 
-    pub(super) static HARNESS_HOOK_EVENT_BRIDGE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_HOOK_EVENT_BRIDGE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:events:[a-z0-9-]+:[0-9]{12}:event-bus/.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Lambda function invoked synchronously for a lifecycle hook.
     #[derive(Clone)]
@@ -7939,7 +6295,6 @@ pub mod harness {
 
     impl HarnessHookLambdaTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -7949,23 +6304,21 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessHookLambdaTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("FailureMode", self.failure_mode);
-            p.set_opt("TimeoutSeconds", self.timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessHookLambdaTarget;
+        req {
+            arn = "Arn",
+        }
+        opt {
+            failure_mode = "FailureMode",
+            timeout_seconds = "TimeoutSeconds",
         }
     }
 
-    pub(super) static HARNESS_HOOK_LAMBDA_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_HOOK_LAMBDA_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An SNS topic that receives lifecycle hook events asynchronously.
     #[derive(Clone)]
@@ -7978,7 +6331,6 @@ pub mod harness {
 
     impl HarnessHookSnsTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -7986,20 +6338,16 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessHookSnsTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessHookSnsTarget;
+        req {
+            arn = "Arn",
         }
     }
 
-    pub(super) static HARNESS_HOOK_SNS_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:sns:[a-z0-9-]+:[0-9]{12}:.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_HOOK_SNS_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:sns:[a-z0-9-]+:[0-9]{12}:.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A hook that runs after each tool call.
     #[derive(Clone)]
@@ -8016,7 +6364,6 @@ pub mod harness {
 
     impl HarnessAfterToolCallHook {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: crate::cfn::bedrockagentcore::harness::HarnessHookTarget) -> Self {
             Self {
                 name: name.into(),
@@ -8025,22 +6372,18 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessAfterToolCallHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessAfterToolCallHook;
+        req {
+            name = "Name",
+            target = "Target",
         }
     }
 
-    pub(super) static HARNESS_AFTER_TOOL_CALL_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { shape: Some(&HARNESS_HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_AFTER_TOOL_CALL_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { shape: Some(&HARNESS_HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A hook that runs before an agent invocation.
     #[derive(Clone)]
@@ -8057,7 +6400,6 @@ pub mod harness {
 
     impl HarnessBeforeInvocationHook {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: crate::cfn::bedrockagentcore::harness::HarnessHookTarget) -> Self {
             Self {
                 name: name.into(),
@@ -8066,22 +6408,18 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessBeforeInvocationHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessBeforeInvocationHook;
+        req {
+            name = "Name",
+            target = "Target",
         }
     }
 
-    pub(super) static HARNESS_BEFORE_INVOCATION_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { shape: Some(&HARNESS_HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_BEFORE_INVOCATION_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { shape: Some(&HARNESS_HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A hook that runs before each tool call.
     #[derive(Clone)]
@@ -8098,7 +6436,6 @@ pub mod harness {
 
     impl HarnessBeforeToolCallHook {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: crate::cfn::bedrockagentcore::harness::HarnessHookTarget) -> Self {
             Self {
                 name: name.into(),
@@ -8107,24 +6444,19 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessBeforeToolCallHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessBeforeToolCallHook;
+        req {
+            name = "Name",
+            target = "Target",
         }
     }
 
-    pub(super) static HARNESS_BEFORE_TOOL_CALL_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { shape: Some(&HARNESS_HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_BEFORE_TOOL_CALL_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { shape: Some(&HARNESS_HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessMemoryConfiguration`.
     #[derive(Clone, Default)]
     pub struct HarnessMemoryConfiguration {
         /// CloudFormation property `AgentCoreMemoryConfiguration`.
@@ -8139,25 +6471,20 @@ pub mod harness {
         pub managed_memory_configuration: ::std::option::Option<crate::cfn::bedrockagentcore::harness::HarnessManagedMemoryConfiguration>,
     }
 
-    impl crate::resource::ToExpr for HarnessMemoryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentCoreMemoryConfiguration", self.agent_core_memory_configuration);
-            p.set_opt("Disabled", self.disabled);
-            p.set_opt("ManagedMemoryConfiguration", self.managed_memory_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessMemoryConfiguration;
+        opt {
+            agent_core_memory_configuration = "AgentCoreMemoryConfiguration",
+            disabled = "Disabled",
+            managed_memory_configuration = "ManagedMemoryConfiguration",
         }
     }
 
-    pub(super) static HARNESS_MEMORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentCoreMemoryConfiguration", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_MEMORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManagedMemoryConfiguration", crate::resource::Rule { shape: Some(&HARNESS_MANAGED_MEMORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_MEMORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentCoreMemoryConfiguration", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_MEMORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedMemoryConfiguration", crate::resource::Rule { shape: Some(&HARNESS_MANAGED_MEMORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessAgentCoreMemoryConfiguration`.
     #[derive(Clone)]
     pub struct HarnessAgentCoreMemoryConfiguration {
         /// CloudFormation property `ActorId`.
@@ -8172,7 +6499,6 @@ pub mod harness {
 
     impl HarnessAgentCoreMemoryConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 actor_id: ::std::option::Option::None,
@@ -8183,25 +6509,22 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessAgentCoreMemoryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActorId", self.actor_id);
-            p.set("Arn", self.arn);
-            p.set_opt("MessagesCount", self.messages_count);
-            p.set_opt("RetrievalConfig", self.retrieval_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessAgentCoreMemoryConfiguration;
+        req {
+            arn = "Arn",
+        }
+        opt {
+            actor_id = "ActorId",
+            messages_count = "MessagesCount",
+            retrieval_config = "RetrievalConfig",
         }
     }
 
-    pub(super) static HARNESS_AGENT_CORE_MEMORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_AGENT_CORE_MEMORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessAgentCoreMemoryRetrievalConfig`.
     #[derive(Clone, Default)]
     pub struct HarnessAgentCoreMemoryRetrievalConfig {
         /// Minimum relevance score for retrieved memories.
@@ -8216,14 +6539,12 @@ pub mod harness {
         pub top_k: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HarnessAgentCoreMemoryRetrievalConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RelevanceScore", self.relevance_score);
-            p.set_opt("StrategyId", self.strategy_id);
-            p.set_opt("TopK", self.top_k);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessAgentCoreMemoryRetrievalConfig;
+        opt {
+            relevance_score = "RelevanceScore",
+            strategy_id = "StrategyId",
+            top_k = "TopK",
         }
     }
 
@@ -8248,27 +6569,22 @@ pub mod harness {
         pub strategies: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::bedrockagentcore::harness::Strategies>>>,
     }
 
-    impl crate::resource::ToExpr for HarnessManagedMemoryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-            p.set_opt("EventExpiryDuration", self.event_expiry_duration);
-            p.set_opt("Strategies", self.strategies);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessManagedMemoryConfiguration;
+        opt {
+            arn = "Arn",
+            encryption_key_arn = "EncryptionKeyArn",
+            event_expiry_duration = "EventExpiryDuration",
+            strategies = "Strategies",
         }
     }
 
-    pub(super) static HARNESS_MANAGED_MEMORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-            ("EventExpiryDuration", crate::resource::Rule { min: Some(3.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
-            ("Strategies", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_MANAGED_MEMORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("EventExpiryDuration", crate::resource::Rule { min: Some(3.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
+        ("Strategies", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessModelConfiguration`.
     #[derive(Clone, Default)]
     pub struct HarnessModelConfiguration {
         /// CloudFormation property `BedrockModelConfig`.
@@ -8281,28 +6597,23 @@ pub mod harness {
         pub open_ai_model_config: ::std::option::Option<crate::cfn::bedrockagentcore::harness::HarnessOpenAiModelConfig>,
     }
 
-    impl crate::resource::ToExpr for HarnessModelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockModelConfig", self.bedrock_model_config);
-            p.set_opt("GeminiModelConfig", self.gemini_model_config);
-            p.set_opt("LiteLlmModelConfig", self.lite_llm_model_config);
-            p.set_opt("OpenAiModelConfig", self.open_ai_model_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessModelConfiguration;
+        opt {
+            bedrock_model_config = "BedrockModelConfig",
+            gemini_model_config = "GeminiModelConfig",
+            lite_llm_model_config = "LiteLlmModelConfig",
+            open_ai_model_config = "OpenAiModelConfig",
         }
     }
 
-    pub(super) static HARNESS_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockModelConfig", crate::resource::Rule { shape: Some(&HARNESS_BEDROCK_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GeminiModelConfig", crate::resource::Rule { shape: Some(&HARNESS_GEMINI_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LiteLlmModelConfig", crate::resource::Rule { shape: Some(&HARNESS_LITE_LLM_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OpenAiModelConfig", crate::resource::Rule { shape: Some(&HARNESS_OPEN_AI_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockModelConfig", crate::resource::Rule { shape: Some(&HARNESS_BEDROCK_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GeminiModelConfig", crate::resource::Rule { shape: Some(&HARNESS_GEMINI_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LiteLlmModelConfig", crate::resource::Rule { shape: Some(&HARNESS_LITE_LLM_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OpenAiModelConfig", crate::resource::Rule { shape: Some(&HARNESS_OPEN_AI_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessBedrockModelConfig`.
     #[derive(Clone)]
     pub struct HarnessBedrockModelConfig {
         /// Provider-specific parameters passed through to the model provider unchanged.
@@ -8323,7 +6634,6 @@ pub mod harness {
 
     impl HarnessBedrockModelConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 additional_params: ::std::option::Option::None,
@@ -8336,29 +6646,26 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessBedrockModelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalParams", self.additional_params);
-            p.set_opt("ApiFormat", self.api_format);
-            p.set_opt("MaxTokens", self.max_tokens);
-            p.set("ModelId", self.model_id);
-            p.set_opt("Temperature", self.temperature);
-            p.set_opt("TopP", self.top_p);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessBedrockModelConfig;
+        req {
+            model_id = "ModelId",
+        }
+        opt {
+            additional_params = "AdditionalParams",
+            api_format = "ApiFormat",
+            max_tokens = "MaxTokens",
+            temperature = "Temperature",
+            top_p = "TopP",
         }
     }
 
-    pub(super) static HARNESS_BEDROCK_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-            ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_BEDROCK_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+        ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessGeminiModelConfig`.
     #[derive(Clone)]
     pub struct HarnessGeminiModelConfig {
         /// Provider-specific parameters passed through to the Gemini model provider unchanged.
@@ -8381,7 +6688,6 @@ pub mod harness {
 
     impl HarnessGeminiModelConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 additional_params: ::std::option::Option::None,
@@ -8395,32 +6701,29 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessGeminiModelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalParams", self.additional_params);
-            p.set("ApiKeyArn", self.api_key_arn);
-            p.set_opt("MaxTokens", self.max_tokens);
-            p.set("ModelId", self.model_id);
-            p.set_opt("Temperature", self.temperature);
-            p.set_opt("TopK", self.top_k);
-            p.set_opt("TopP", self.top_p);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessGeminiModelConfig;
+        req {
+            api_key_arn = "ApiKeyArn",
+            model_id = "ModelId",
+        }
+        opt {
+            additional_params = "AdditionalParams",
+            max_tokens = "MaxTokens",
+            temperature = "Temperature",
+            top_k = "TopK",
+            top_p = "TopP",
         }
     }
 
-    pub(super) static HARNESS_GEMINI_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$")), ..crate::resource::Rule::NONE }),
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-            ("TopK", crate::resource::Rule { min: Some(0.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
-            ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_GEMINI_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$")), ..crate::resource::Rule::NONE }),
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+        ("TopK", crate::resource::Rule { min: Some(0.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
+        ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessLiteLlmModelConfig`.
     #[derive(Clone)]
     pub struct HarnessLiteLlmModelConfig {
         /// Provider-specific parameters passed through to LiteLLM unchanged.
@@ -8443,7 +6746,6 @@ pub mod harness {
 
     impl HarnessLiteLlmModelConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 additional_params: ::std::option::Option::None,
@@ -8457,32 +6759,29 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessLiteLlmModelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalParams", self.additional_params);
-            p.set_opt("ApiBase", self.api_base);
-            p.set_opt("ApiKeyArn", self.api_key_arn);
-            p.set_opt("MaxTokens", self.max_tokens);
-            p.set("ModelId", self.model_id);
-            p.set_opt("Temperature", self.temperature);
-            p.set_opt("TopP", self.top_p);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessLiteLlmModelConfig;
+        req {
+            model_id = "ModelId",
+        }
+        opt {
+            additional_params = "AdditionalParams",
+            api_base = "ApiBase",
+            api_key_arn = "ApiKeyArn",
+            max_tokens = "MaxTokens",
+            temperature = "Temperature",
+            top_p = "TopP",
         }
     }
 
-    pub(super) static HARNESS_LITE_LLM_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiBase", crate::resource::Rule { min_len: Some(1), max_len: Some(16383), ..crate::resource::Rule::NONE }),
-            ("ApiKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$")), ..crate::resource::Rule::NONE }),
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-            ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_LITE_LLM_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiBase", crate::resource::Rule { min_len: Some(1), max_len: Some(16383), ..crate::resource::Rule::NONE }),
+        ("ApiKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$")), ..crate::resource::Rule::NONE }),
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+        ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessOpenAiModelConfig`.
     #[derive(Clone)]
     pub struct HarnessOpenAiModelConfig {
         /// Provider-specific parameters passed through to the model provider unchanged.
@@ -8494,7 +6793,7 @@ pub mod harness {
         /// CloudFormation property `ApiBase`.
         pub api_base: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `ApiFormat`.
-        pub api_format: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::harness::HarnessOpenAiModelConfigApiFormat>>,
+        pub api_format: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::harness::HarnessOpenAiModelApiFormat>>,
         /// CloudFormation property `ApiKeyArn`; required.
         pub api_key_arn: crate::value::Val<::std::string::String>,
         /// CloudFormation property `MaxTokens`.
@@ -8509,7 +6808,6 @@ pub mod harness {
 
     impl HarnessOpenAiModelConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 additional_params: ::std::option::Option::None,
@@ -8524,33 +6822,30 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessOpenAiModelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalParams", self.additional_params);
-            p.set_opt("ApiBase", self.api_base);
-            p.set_opt("ApiFormat", self.api_format);
-            p.set("ApiKeyArn", self.api_key_arn);
-            p.set_opt("MaxTokens", self.max_tokens);
-            p.set("ModelId", self.model_id);
-            p.set_opt("Temperature", self.temperature);
-            p.set_opt("TopP", self.top_p);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessOpenAiModelConfig;
+        req {
+            api_key_arn = "ApiKeyArn",
+            model_id = "ModelId",
+        }
+        opt {
+            additional_params = "AdditionalParams",
+            api_base = "ApiBase",
+            api_format = "ApiFormat",
+            max_tokens = "MaxTokens",
+            temperature = "Temperature",
+            top_p = "TopP",
         }
     }
 
-    pub(super) static HARNESS_OPEN_AI_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiBase", crate::resource::Rule { min_len: Some(1), max_len: Some(16383), ..crate::resource::Rule::NONE }),
-            ("ApiKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$")), ..crate::resource::Rule::NONE }),
-            ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-            ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_OPEN_AI_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiBase", crate::resource::Rule { min_len: Some(1), max_len: Some(16383), ..crate::resource::Rule::NONE }),
+        ("ApiKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$")), ..crate::resource::Rule::NONE }),
+        ("MaxTokens", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Temperature", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+        ("TopP", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessSkill`.
     #[derive(Clone, Default)]
     pub struct HarnessSkill {
         /// AWS Skills baked into the Harness's underlying Runtime.
@@ -8571,26 +6866,22 @@ pub mod harness {
         pub s3: ::std::option::Option<crate::cfn::bedrockagentcore::harness::HarnessSkillS3Source>,
     }
 
-    impl crate::resource::ToExpr for HarnessSkill {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsSkills", self.aws_skills);
-            p.set_opt("Git", self.git);
-            p.set_opt("Path", self.path);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessSkill;
+        opt {
+            aws_skills = "AwsSkills",
+            git = "Git",
+            path = "Path",
+            s3 = "S3",
         }
     }
 
-    pub(super) static HARNESS_SKILL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsSkills", crate::resource::Rule { shape: Some(&HARNESS_SKILL_AWS_SKILLS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Git", crate::resource::Rule { shape: Some(&HARNESS_SKILL_GIT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("S3", crate::resource::Rule { shape: Some(&HARNESS_SKILL_S3_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_SKILL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsSkills", crate::resource::Rule { shape: Some(&HARNESS_SKILL_AWS_SKILLS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Git", crate::resource::Rule { shape: Some(&HARNESS_SKILL_GIT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("S3", crate::resource::Rule { shape: Some(&HARNESS_SKILL_S3_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// AWS Skills baked into the Harness's underlying Runtime.
     #[derive(Clone, Default)]
@@ -8601,20 +6892,16 @@ pub mod harness {
         pub paths: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for HarnessSkillAwsSkillsSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Paths", self.paths);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessSkillAwsSkillsSource;
+        opt {
+            paths = "Paths",
         }
     }
 
-    pub(super) static HARNESS_SKILL_AWS_SKILLS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Paths", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^([^*?\\[\\]]|\\*)+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_SKILL_AWS_SKILLS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Paths", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^([^*?\\[\\]]|\\*)+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A git repository containing the skill, cloned over HTTPS.
     #[derive(Clone)]
@@ -8635,7 +6922,6 @@ pub mod harness {
 
     impl HarnessSkillGitSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth: ::std::option::Option::None,
@@ -8645,23 +6931,21 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessSkillGitSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Auth", self.auth);
-            p.set_opt("Path", self.path);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessSkillGitSource;
+        req {
+            url = "Url",
+        }
+        opt {
+            auth = "Auth",
+            path = "Path",
         }
     }
 
-    pub(super) static HARNESS_SKILL_GIT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Auth", crate::resource::Rule { shape: Some(&HARNESS_SKILL_GIT_AUTH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(8), pattern: Some(crate::resource::Pattern::Regex("^https://")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_SKILL_GIT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Auth", crate::resource::Rule { shape: Some(&HARNESS_SKILL_GIT_AUTH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(8), pattern: Some(crate::resource::Pattern::Regex("^https://")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Authentication configuration for accessing a private git repository.
     #[derive(Clone)]
@@ -8678,7 +6962,6 @@ pub mod harness {
 
     impl HarnessSkillGitAuth {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credential_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credential_arn: credential_arn.into(),
@@ -8687,21 +6970,19 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessSkillGitAuth {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CredentialArn", self.credential_arn);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessSkillGitAuth;
+        req {
+            credential_arn = "CredentialArn",
+        }
+        opt {
+            username = "Username",
         }
     }
 
-    pub(super) static HARNESS_SKILL_GIT_AUTH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CredentialArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_SKILL_GIT_AUTH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CredentialArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:token-vault/[a-zA-Z0-9-.]+/apikeycredentialprovider/[a-zA-Z0-9-.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An S3 source containing the skill.
     #[derive(Clone)]
@@ -8714,7 +6995,6 @@ pub mod harness {
 
     impl HarnessSkillS3Source {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 uri: uri.into(),
@@ -8722,22 +7002,17 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessSkillS3Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessSkillS3Source;
+        req {
+            uri = "Uri",
         }
     }
 
-    pub(super) static HARNESS_SKILL_S3_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Uri", crate::resource::Rule { min_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^s3://")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_SKILL_S3_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Uri", crate::resource::Rule { min_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^s3://")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessSystemContentBlock`.
     #[derive(Clone)]
     pub struct HarnessSystemContentBlock {
         /// The text content of the system prompt block.
@@ -8748,7 +7023,6 @@ pub mod harness {
 
     impl HarnessSystemContentBlock {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 text: text.into(),
@@ -8756,29 +7030,17 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessSystemContentBlock {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessSystemContentBlock;
+        req {
+            text = "Text",
         }
     }
 
-    pub(super) static HARNESS_SYSTEM_CONTENT_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_SYSTEM_CONTENT_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG44_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `HarnessTool`.
     #[derive(Clone)]
     pub struct HarnessTool {
         /// CloudFormation property `Config`.
@@ -8791,7 +7053,6 @@ pub mod harness {
 
     impl HarnessTool {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::harness::Type>>) -> Self {
             Self {
                 config: ::std::option::Option::None,
@@ -8801,25 +7062,22 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessTool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Config", self.config);
-            p.set_opt("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessTool;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            config = "Config",
+            name = "Name",
         }
     }
 
-    pub(super) static HARNESS_TOOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Config", crate::resource::Rule { shape: Some(&HARNESS_TOOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_TOOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Config", crate::resource::Rule { shape: Some(&HARNESS_TOOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessToolConfiguration`.
     #[derive(Clone, Default)]
     pub struct HarnessToolConfiguration {
         /// CloudFormation property `AgentCoreBrowser`.
@@ -8834,74 +7092,59 @@ pub mod harness {
         pub remote_mcp: ::std::option::Option<crate::cfn::bedrockagentcore::harness::HarnessRemoteMcpConfig>,
     }
 
-    impl crate::resource::ToExpr for HarnessToolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentCoreBrowser", self.agent_core_browser);
-            p.set_opt("AgentCoreCodeInterpreter", self.agent_core_code_interpreter);
-            p.set_opt("AgentCoreGateway", self.agent_core_gateway);
-            p.set_opt("InlineFunction", self.inline_function);
-            p.set_opt("RemoteMcp", self.remote_mcp);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessToolConfiguration;
+        opt {
+            agent_core_browser = "AgentCoreBrowser",
+            agent_core_code_interpreter = "AgentCoreCodeInterpreter",
+            agent_core_gateway = "AgentCoreGateway",
+            inline_function = "InlineFunction",
+            remote_mcp = "RemoteMcp",
         }
     }
 
-    pub(super) static HARNESS_TOOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentCoreBrowser", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_BROWSER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AgentCoreCodeInterpreter", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_CODE_INTERPRETER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AgentCoreGateway", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_GATEWAY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InlineFunction", crate::resource::Rule { shape: Some(&HARNESS_INLINE_FUNCTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RemoteMcp", crate::resource::Rule { shape: Some(&HARNESS_REMOTE_MCP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_TOOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentCoreBrowser", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_BROWSER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AgentCoreCodeInterpreter", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_CODE_INTERPRETER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AgentCoreGateway", crate::resource::Rule { shape: Some(&HARNESS_AGENT_CORE_GATEWAY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InlineFunction", crate::resource::Rule { shape: Some(&HARNESS_INLINE_FUNCTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RemoteMcp", crate::resource::Rule { shape: Some(&HARNESS_REMOTE_MCP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessAgentCoreBrowserConfig`.
     #[derive(Clone, Default)]
     pub struct HarnessAgentCoreBrowserConfig {
         /// CloudFormation property `BrowserArn`.
         pub browser_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HarnessAgentCoreBrowserConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BrowserArn", self.browser_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessAgentCoreBrowserConfig;
+        opt {
+            browser_arn = "BrowserArn",
         }
     }
 
-    pub(super) static HARNESS_AGENT_CORE_BROWSER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BrowserArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):browser(-custom)?/(aws\\.browser\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_AGENT_CORE_BROWSER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BrowserArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):browser(-custom)?/(aws\\.browser\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessAgentCoreCodeInterpreterConfig`.
     #[derive(Clone, Default)]
     pub struct HarnessAgentCoreCodeInterpreterConfig {
         /// CloudFormation property `CodeInterpreterArn`.
         pub code_interpreter_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HarnessAgentCoreCodeInterpreterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeInterpreterArn", self.code_interpreter_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessAgentCoreCodeInterpreterConfig;
+        opt {
+            code_interpreter_arn = "CodeInterpreterArn",
         }
     }
 
-    pub(super) static HARNESS_AGENT_CORE_CODE_INTERPRETER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeInterpreterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):code-interpreter(-custom)?/(aws\\.codeinterpreter\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_AGENT_CORE_CODE_INTERPRETER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeInterpreterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:(aws|[0-9]{12}):code-interpreter(-custom)?/(aws\\.codeinterpreter\\.v1|[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessAgentCoreGatewayConfig`.
     #[derive(Clone)]
     pub struct HarnessAgentCoreGatewayConfig {
         /// CloudFormation property `GatewayArn`; required.
@@ -8912,7 +7155,6 @@ pub mod harness {
 
     impl HarnessAgentCoreGatewayConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(gateway_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 gateway_arn: gateway_arn.into(),
@@ -8921,24 +7163,21 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessAgentCoreGatewayConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GatewayArn", self.gateway_arn);
-            p.set_opt("OutboundAuth", self.outbound_auth);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessAgentCoreGatewayConfig;
+        req {
+            gateway_arn = "GatewayArn",
+        }
+        opt {
+            outbound_auth = "OutboundAuth",
         }
     }
 
-    pub(super) static HARNESS_AGENT_CORE_GATEWAY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GatewayArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-            ("OutboundAuth", crate::resource::Rule { shape: Some(&HARNESS_GATEWAY_OUTBOUND_AUTH_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_AGENT_CORE_GATEWAY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GatewayArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):bedrock-agentcore:[a-z0-9-]{1,20}:[0-9]{12}:gateway/([0-9a-z][-]?){1,48}-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("OutboundAuth", crate::resource::Rule { shape: Some(&HARNESS_GATEWAY_OUTBOUND_AUTH_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessGatewayOutboundAuth`.
     #[derive(Clone, Default)]
     pub struct HarnessGatewayOutboundAuth {
         /// CloudFormation property `AwsIam`.
@@ -8949,24 +7188,19 @@ pub mod harness {
         pub oauth: ::std::option::Option<crate::cfn::bedrockagentcore::harness::OauthCredentialProvider>,
     }
 
-    impl crate::resource::ToExpr for HarnessGatewayOutboundAuth {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsIam", self.aws_iam);
-            p.set_opt("None", self.none);
-            p.set_opt("Oauth", self.oauth);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessGatewayOutboundAuth;
+        opt {
+            aws_iam = "AwsIam",
+            none = "None",
+            oauth = "Oauth",
         }
     }
 
-    pub(super) static HARNESS_GATEWAY_OUTBOUND_AUTH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Oauth", crate::resource::Rule { shape: Some(&OAUTH_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_GATEWAY_OUTBOUND_AUTH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Oauth", crate::resource::Rule { shape: Some(&OAUTH_CREDENTIAL_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OAuthCredentialProvider`.
     #[derive(Clone)]
     pub struct OauthCredentialProvider {
         /// CloudFormation property `CustomParameters`.
@@ -8983,7 +7217,6 @@ pub mod harness {
 
     impl OauthCredentialProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scopes: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 custom_parameters: ::std::option::Option::None,
@@ -8995,28 +7228,25 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for OauthCredentialProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomParameters", self.custom_parameters);
-            p.set_opt("DefaultReturnUrl", self.default_return_url);
-            p.set_opt("GrantType", self.grant_type);
-            p.set("ProviderArn", self.provider_arn);
-            p.set("Scopes", self.scopes);
-            p.into_expr()
+    crate::resource::props! {
+        nested OauthCredentialProvider;
+        req {
+            provider_arn = "ProviderArn",
+            scopes = "Scopes",
+        }
+        opt {
+            custom_parameters = "CustomParameters",
+            default_return_url = "DefaultReturnUrl",
+            grant_type = "GrantType",
         }
     }
 
-    pub(super) static OAUTH_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultReturnUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\w+:(\\/?\\/?)[^\\s]+$")), ..crate::resource::Rule::NONE }),
-            ("ProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-            ("Scopes", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultReturnUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\w+:(\\/?\\/?)[^\\s]+$")), ..crate::resource::Rule::NONE }),
+        ("ProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:([^:]*):([^:]*):([^:]*):([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+        ("Scopes", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessInlineFunctionConfig`.
     #[derive(Clone)]
     pub struct HarnessInlineFunctionConfig {
         /// CloudFormation property `Description`; required.
@@ -9029,7 +7259,6 @@ pub mod harness {
 
     impl HarnessInlineFunctionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, input_schema: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 description: description.into(),
@@ -9038,23 +7267,18 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessInlineFunctionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Description", self.description);
-            p.set("InputSchema", self.input_schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessInlineFunctionConfig;
+        req {
+            description = "Description",
+            input_schema = "InputSchema",
         }
     }
 
-    pub(super) static HARNESS_INLINE_FUNCTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_INLINE_FUNCTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessRemoteMcpConfig`.
     #[derive(Clone)]
     pub struct HarnessRemoteMcpConfig {
         /// CloudFormation property `Headers`.
@@ -9065,7 +7289,6 @@ pub mod harness {
 
     impl HarnessRemoteMcpConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 headers: ::std::option::Option::None,
@@ -9074,23 +7297,20 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessRemoteMcpConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Headers", self.headers);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessRemoteMcpConfig;
+        req {
+            url = "Url",
+        }
+        opt {
+            headers = "Headers",
         }
     }
 
-    pub(super) static HARNESS_REMOTE_MCP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(16383), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARNESS_REMOTE_MCP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(16383), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HarnessTruncationConfiguration`.
     #[derive(Clone)]
     pub struct HarnessTruncationConfiguration {
         /// CloudFormation property `Config`.
@@ -9101,7 +7321,6 @@ pub mod harness {
 
     impl HarnessTruncationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::harness::Strategy>>) -> Self {
             Self {
                 config: ::std::option::Option::None,
@@ -9110,17 +7329,16 @@ pub mod harness {
         }
     }
 
-    impl crate::resource::ToExpr for HarnessTruncationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Config", self.config);
-            p.set("Strategy", self.strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessTruncationConfiguration;
+        req {
+            strategy = "Strategy",
+        }
+        opt {
+            config = "Config",
         }
     }
 
-    /// The definition `HarnessTruncationStrategyConfiguration`.
     #[derive(Clone, Default)]
     pub struct HarnessTruncationStrategyConfiguration {
         /// CloudFormation property `SlidingWindow`.
@@ -9129,33 +7347,27 @@ pub mod harness {
         pub summarization: ::std::option::Option<crate::cfn::bedrockagentcore::harness::HarnessSummarizationConfiguration>,
     }
 
-    impl crate::resource::ToExpr for HarnessTruncationStrategyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SlidingWindow", self.sliding_window);
-            p.set_opt("Summarization", self.summarization);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessTruncationStrategyConfiguration;
+        opt {
+            sliding_window = "SlidingWindow",
+            summarization = "Summarization",
         }
     }
 
-    /// The definition `HarnessSlidingWindowConfiguration`.
     #[derive(Clone, Default)]
     pub struct HarnessSlidingWindowConfiguration {
         /// CloudFormation property `MessagesCount`.
         pub messages_count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HarnessSlidingWindowConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MessagesCount", self.messages_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessSlidingWindowConfiguration;
+        opt {
+            messages_count = "MessagesCount",
         }
     }
 
-    /// The definition `HarnessSummarizationConfiguration`.
     #[derive(Clone, Default)]
     pub struct HarnessSummarizationConfiguration {
         /// CloudFormation property `PreserveRecentMessages`.
@@ -9166,79 +7378,16 @@ pub mod harness {
         pub summary_ratio: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for HarnessSummarizationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PreserveRecentMessages", self.preserve_recent_messages);
-            p.set_opt("SummarizationSystemPrompt", self.summarization_system_prompt);
-            p.set_opt("SummaryRatio", self.summary_ratio);
-            p.into_expr()
+    crate::resource::props! {
+        nested HarnessSummarizationConfiguration;
+        opt {
+            preserve_recent_messages = "PreserveRecentMessages",
+            summarization_system_prompt = "SummarizationSystemPrompt",
+            summary_ratio = "SummaryRatio",
         }
     }
 
-    /// Allowed values of `ClaimMatchOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ClaimMatchOperator {
-        /// `EQUALS`
-        Equals,
-        /// `CONTAINS`
-        Contains,
-        /// `CONTAINS_ANY`
-        ContainsAny,
-    }
-
-    impl crate::value::CfnEnum for ClaimMatchOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Contains => "CONTAINS",
-                Self::ContainsAny => "CONTAINS_ANY",
-            }
-        }
-    }
-
-    /// Allowed values of `InboundTokenClaimValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InboundTokenClaimValueType {
-        /// `STRING`
-        String,
-        /// `STRING_ARRAY`
-        StringArray,
-    }
-
-    impl crate::value::CfnEnum for InboundTokenClaimValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::StringArray => "STRING_ARRAY",
-            }
-        }
-    }
-
-    /// Allowed values of `EndpointIpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EndpointIpAddressType {
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-    }
-
-    impl crate::value::CfnEnum for EndpointIpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
-
-    /// Allowed values of `NetworkMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkMode {
         /// `PUBLIC`
         Public,
@@ -9246,18 +7395,10 @@ pub mod harness {
         Vpc,
     }
 
-    impl crate::value::CfnEnum for NetworkMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-                Self::Vpc => "VPC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkMode, ["PUBLIC", "VPC"]);
 
     /// Whether the agent loop continues or stops when the Lambda invocation fails. Defaults to deny.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailureMode {
         /// `allow`
         Allow,
@@ -9265,18 +7406,9 @@ pub mod harness {
         Deny,
     }
 
-    impl crate::value::CfnEnum for FailureMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "allow",
-                Self::Deny => "deny",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FailureMode, ["allow", "deny"]);
 
-    /// Allowed values of `Strategies`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategies {
         /// `SEMANTIC`
         Semantic,
@@ -9288,20 +7420,9 @@ pub mod harness {
         Episodic,
     }
 
-    impl crate::value::CfnEnum for Strategies {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Semantic => "SEMANTIC",
-                Self::Summarization => "SUMMARIZATION",
-                Self::UserPreference => "USER_PREFERENCE",
-                Self::Episodic => "EPISODIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Strategies, ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "EPISODIC"]);
 
-    /// Allowed values of `ApiFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiFormat {
         /// `converse_stream`
         ConverseStream,
@@ -9311,38 +7432,19 @@ pub mod harness {
         ChatCompletions,
     }
 
-    impl crate::value::CfnEnum for ApiFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ConverseStream => "converse_stream",
-                Self::Responses => "responses",
-                Self::ChatCompletions => "chat_completions",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApiFormat, ["converse_stream", "responses", "chat_completions"]);
 
-    /// Allowed values of `ApiFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum HarnessOpenAiModelConfigApiFormat {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum HarnessOpenAiModelApiFormat {
         /// `chat_completions`
         ChatCompletions,
         /// `responses`
         Responses,
     }
 
-    impl crate::value::CfnEnum for HarnessOpenAiModelConfigApiFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ChatCompletions => "chat_completions",
-                Self::Responses => "responses",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HarnessOpenAiModelApiFormat, ["chat_completions", "responses"]);
 
-    /// Allowed values of `GrantType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GrantType {
         /// `CLIENT_CREDENTIALS`
         ClientCredentials,
@@ -9350,18 +7452,9 @@ pub mod harness {
         AuthorizationCode,
     }
 
-    impl crate::value::CfnEnum for GrantType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClientCredentials => "CLIENT_CREDENTIALS",
-                Self::AuthorizationCode => "AUTHORIZATION_CODE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GrantType, ["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `remote_mcp`
         RemoteMcp,
@@ -9375,21 +7468,9 @@ pub mod harness {
         AgentcoreCodeInterpreter,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RemoteMcp => "remote_mcp",
-                Self::AgentcoreBrowser => "agentcore_browser",
-                Self::AgentcoreGateway => "agentcore_gateway",
-                Self::InlineFunction => "inline_function",
-                Self::AgentcoreCodeInterpreter => "agentcore_code_interpreter",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["remote_mcp", "agentcore_browser", "agentcore_gateway", "inline_function", "agentcore_code_interpreter"]);
 
-    /// Allowed values of `Strategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `sliding_window`
         SlidingWindow,
@@ -9399,16 +7480,7 @@ pub mod harness {
         None,
     }
 
-    impl crate::value::CfnEnum for Strategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SlidingWindow => "sliding_window",
-                Self::Summarization => "summarization",
-                Self::None => "none",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Strategy, ["sliding_window", "summarization", "none"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::HarnessEndpoint - a named, stable reference to a specific version of a Harness that callers invoke, allowing the underlying version to be updated without changing how the agent is invoked.
@@ -9440,7 +7512,6 @@ pub struct HarnessEndpoint {
 
 impl HarnessEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(endpoint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, harness_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -9452,77 +7523,43 @@ impl HarnessEndpoint {
     }
 }
 
-impl crate::resource::Resource for HarnessEndpoint {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::HarnessEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HARNESS_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource HarnessEndpoint = "AWS::BedrockAgentCore::HarnessEndpoint", shape: Some(&HARNESS_ENDPOINT_SHAPE);
+    req {
+        endpoint_name = "EndpointName",
+        harness_id = "HarnessId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("EndpointName", self.endpoint_name);
-        p.set("HarnessId", self.harness_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetVersion", self.target_version);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
+        target_version = "TargetVersion",
     }
 }
 
-static HARNESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("EndpointName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-        ("HarnessId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,39}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::harness_endpoint::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]{0,4})$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HARNESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("EndpointName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+    ("HarnessId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,39}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]{0,4})$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HarnessEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HarnessEndpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `HarnessName`.
+        attr_harness_name: ::std::string::String = "HarnessName",
+        /// `Fn::GetAtt` `LiveVersion`.
+        attr_live_version: ::std::string::String = "LiveVersion",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `HarnessName`.
-    #[inline]
-    pub fn attr_harness_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HarnessName")
-    }
-    /// `Fn::GetAtt` `LiveVersion`.
-    #[inline]
-    pub fn attr_live_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LiveVersion")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod harness_endpoint {
-    //! Nested property types and enums of [`HarnessEndpoint`](super::HarnessEndpoint).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::Memory
@@ -9572,7 +7609,6 @@ pub struct Memory {
 
 impl Memory {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(event_expiry_duration: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -9589,80 +7625,60 @@ impl Memory {
     }
 }
 
-impl crate::resource::Resource for Memory {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::Memory";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MEMORY_SHAPE)
+crate::resource::props! {
+    resource Memory = "AWS::BedrockAgentCore::Memory", shape: Some(&MEMORY_SHAPE);
+    req {
+        event_expiry_duration = "EventExpiryDuration",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-        p.set("EventExpiryDuration", self.event_expiry_duration);
-        p.set_opt("IndexedKeys", self.indexed_keys);
-        p.set_opt("MemoryExecutionRoleArn", self.memory_execution_role_arn);
-        p.set_opt("MemoryStrategies", self.memory_strategies);
-        p.set("Name", self.name);
-        p.set_opt("NamespaceKeys", self.namespace_keys);
-        p.set_opt("StreamDeliveryResources", self.stream_delivery_resources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        encryption_key_arn = "EncryptionKeyArn",
+        indexed_keys = "IndexedKeys",
+        memory_execution_role_arn = "MemoryExecutionRoleArn",
+        memory_strategies = "MemoryStrategies",
+        namespace_keys = "NamespaceKeys",
+        stream_delivery_resources = "StreamDeliveryResources",
+        tags = "Tags",
     }
 }
 
-static MEMORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EncryptionKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("EventExpiryDuration", crate::resource::Rule { min: Some(3.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
-        ("IndexedKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::memory::INDEXED_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MemoryExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("MemoryStrategies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::memory::MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-        ("NamespaceKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::memory::NAMESPACE_KEY_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StreamDeliveryResources", crate::resource::Rule { shape: Some(&self::memory::STREAM_DELIVERY_RESOURCES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MEMORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("EventExpiryDuration", crate::resource::Rule { min: Some(3.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
+    ("IndexedKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::memory::INDEXED_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MemoryExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("MemoryStrategies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::memory::MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+    ("NamespaceKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::memory::NAMESPACE_KEY_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StreamDeliveryResources", crate::resource::Rule { shape: Some(&self::memory::STREAM_DELIVERY_RESOURCES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Memory`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Memory> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureReason`.
-    #[inline]
-    pub fn attr_failure_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailureReason")
-    }
-    /// `Fn::GetAtt` `MemoryArn`.
-    #[inline]
-    pub fn attr_memory_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MemoryArn")
-    }
-    /// `Fn::GetAtt` `MemoryId`.
-    #[inline]
-    pub fn attr_memory_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MemoryId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureReason`.
+        attr_failure_reason: ::std::string::String = "FailureReason",
+        /// `Fn::GetAtt` `MemoryArn`.
+        attr_memory_arn: ::std::string::String = "MemoryArn",
+        /// `Fn::GetAtt` `MemoryId`.
+        attr_memory_id: ::std::string::String = "MemoryId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod memory {
     //! Nested property types and enums of [`Memory`](super::Memory).
 
-    /// The definition `IndexedKey`.
+    #[deprecated(note = "renamed to `ContentType`")]
+    #[doc(hidden)]
+    pub type ContentConfigurationType = ContentType;
+
     #[derive(Clone)]
     pub struct IndexedKey {
         /// Key name for metadata fields
@@ -9677,7 +7693,6 @@ pub mod memory {
 
     impl IndexedKey {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::memory::MetadataValueType>>) -> Self {
             Self {
                 key: key.into(),
@@ -9686,23 +7701,18 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for IndexedKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested IndexedKey;
+        req {
+            key = "Key",
+            type_ = "Type",
         }
     }
 
-    pub(super) static INDEXED_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INDEXED_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MemoryStrategy`.
     #[derive(Clone, Default)]
     pub struct MemoryStrategy {
         /// CloudFormation property `CustomMemoryStrategy`.
@@ -9717,30 +7727,25 @@ pub mod memory {
         pub user_preference_memory_strategy: ::std::option::Option<crate::cfn::bedrockagentcore::memory::UserPreferenceMemoryStrategy>,
     }
 
-    impl crate::resource::ToExpr for MemoryStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomMemoryStrategy", self.custom_memory_strategy);
-            p.set_opt("EpisodicMemoryStrategy", self.episodic_memory_strategy);
-            p.set_opt("SemanticMemoryStrategy", self.semantic_memory_strategy);
-            p.set_opt("SummaryMemoryStrategy", self.summary_memory_strategy);
-            p.set_opt("UserPreferenceMemoryStrategy", self.user_preference_memory_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemoryStrategy;
+        opt {
+            custom_memory_strategy = "CustomMemoryStrategy",
+            episodic_memory_strategy = "EpisodicMemoryStrategy",
+            semantic_memory_strategy = "SemanticMemoryStrategy",
+            summary_memory_strategy = "SummaryMemoryStrategy",
+            user_preference_memory_strategy = "UserPreferenceMemoryStrategy",
         }
     }
 
-    pub(super) static MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomMemoryStrategy", crate::resource::Rule { shape: Some(&CUSTOM_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EpisodicMemoryStrategy", crate::resource::Rule { shape: Some(&EPISODIC_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SemanticMemoryStrategy", crate::resource::Rule { shape: Some(&SEMANTIC_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SummaryMemoryStrategy", crate::resource::Rule { shape: Some(&SUMMARY_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UserPreferenceMemoryStrategy", crate::resource::Rule { shape: Some(&USER_PREFERENCE_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomMemoryStrategy", crate::resource::Rule { shape: Some(&CUSTOM_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EpisodicMemoryStrategy", crate::resource::Rule { shape: Some(&EPISODIC_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SemanticMemoryStrategy", crate::resource::Rule { shape: Some(&SEMANTIC_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SummaryMemoryStrategy", crate::resource::Rule { shape: Some(&SUMMARY_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UserPreferenceMemoryStrategy", crate::resource::Rule { shape: Some(&USER_PREFERENCE_MEMORY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomMemoryStrategy`.
     #[derive(Clone)]
     pub struct CustomMemoryStrategy {
         /// CloudFormation property `Configuration`.
@@ -9795,7 +7800,6 @@ pub mod memory {
 
     impl CustomMemoryStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 configuration: ::std::option::Option::None,
@@ -9815,41 +7819,40 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for CustomMemoryStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configuration", self.configuration);
-            p.set_opt("CreatedAt", self.created_at);
-            p.set_opt("Description", self.description);
-            p.set_opt("MemoryRecordSchema", self.memory_record_schema);
-            p.set("Name", self.name);
-            p.set_opt("NamespaceTemplates", self.namespace_templates);
-            p.set_opt("Namespaces", self.namespaces);
-            p.set_opt("RecordExpiryDurationDays", self.record_expiry_duration_days);
-            p.set_opt("RecordExpirySpecification", self.record_expiry_specification);
-            p.set_opt("Status", self.status);
-            p.set_opt("StrategyId", self.strategy_id);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomMemoryStrategy;
+        req {
+            name = "Name",
+        }
+        opt {
+            configuration = "Configuration",
+            created_at = "CreatedAt",
+            description = "Description",
+            memory_record_schema = "MemoryRecordSchema",
+            namespace_templates = "NamespaceTemplates",
+            namespaces = "Namespaces",
+            record_expiry_duration_days = "RecordExpiryDurationDays",
+            record_expiry_specification = "RecordExpirySpecification",
+            status = "Status",
+            strategy_id = "StrategyId",
+            type_ = "Type",
+            updated_at = "UpdatedAt",
         }
     }
 
-    pub(super) static CUSTOM_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Configuration", crate::resource::Rule { shape: Some(&CUSTOM_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-            ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
-            ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Configuration", crate::resource::Rule { shape: Some(&CUSTOM_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+        ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
+        ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomConfigurationInput`.
     #[derive(Clone, Default)]
     pub struct CustomConfigurationInput {
         /// CloudFormation property `EpisodicOverride`.
@@ -9864,30 +7867,25 @@ pub mod memory {
         pub user_preference_override: ::std::option::Option<crate::cfn::bedrockagentcore::memory::UserPreferenceOverride>,
     }
 
-    impl crate::resource::ToExpr for CustomConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EpisodicOverride", self.episodic_override);
-            p.set_opt("SelfManagedConfiguration", self.self_managed_configuration);
-            p.set_opt("SemanticOverride", self.semantic_override);
-            p.set_opt("SummaryOverride", self.summary_override);
-            p.set_opt("UserPreferenceOverride", self.user_preference_override);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomConfigurationInput;
+        opt {
+            episodic_override = "EpisodicOverride",
+            self_managed_configuration = "SelfManagedConfiguration",
+            semantic_override = "SemanticOverride",
+            summary_override = "SummaryOverride",
+            user_preference_override = "UserPreferenceOverride",
         }
     }
 
-    pub(super) static CUSTOM_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EpisodicOverride", crate::resource::Rule { shape: Some(&EPISODIC_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SelfManagedConfiguration", crate::resource::Rule { shape: Some(&SELF_MANAGED_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SemanticOverride", crate::resource::Rule { shape: Some(&SEMANTIC_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SummaryOverride", crate::resource::Rule { shape: Some(&SUMMARY_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UserPreferenceOverride", crate::resource::Rule { shape: Some(&USER_PREFERENCE_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EpisodicOverride", crate::resource::Rule { shape: Some(&EPISODIC_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SelfManagedConfiguration", crate::resource::Rule { shape: Some(&SELF_MANAGED_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SemanticOverride", crate::resource::Rule { shape: Some(&SEMANTIC_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SummaryOverride", crate::resource::Rule { shape: Some(&SUMMARY_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UserPreferenceOverride", crate::resource::Rule { shape: Some(&USER_PREFERENCE_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EpisodicOverride`.
     #[derive(Clone, Default)]
     pub struct EpisodicOverride {
         /// CloudFormation property `Consolidation`.
@@ -9898,26 +7896,21 @@ pub mod memory {
         pub reflection: ::std::option::Option<crate::cfn::bedrockagentcore::memory::EpisodicOverrideReflectionConfigurationInput>,
     }
 
-    impl crate::resource::ToExpr for EpisodicOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Consolidation", self.consolidation);
-            p.set_opt("Extraction", self.extraction);
-            p.set_opt("Reflection", self.reflection);
-            p.into_expr()
+    crate::resource::props! {
+        nested EpisodicOverride;
+        opt {
+            consolidation = "Consolidation",
+            extraction = "Extraction",
+            reflection = "Reflection",
         }
     }
 
-    pub(super) static EPISODIC_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Consolidation", crate::resource::Rule { shape: Some(&EPISODIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Extraction", crate::resource::Rule { shape: Some(&EPISODIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Reflection", crate::resource::Rule { shape: Some(&EPISODIC_OVERRIDE_REFLECTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPISODIC_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Consolidation", crate::resource::Rule { shape: Some(&EPISODIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Extraction", crate::resource::Rule { shape: Some(&EPISODIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Reflection", crate::resource::Rule { shape: Some(&EPISODIC_OVERRIDE_REFLECTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EpisodicOverrideConsolidationConfigurationInput`.
     #[derive(Clone)]
     pub struct EpisodicOverrideConsolidationConfigurationInput {
         /// Text prompt for model instructions
@@ -9930,7 +7923,6 @@ pub mod memory {
 
     impl EpisodicOverrideConsolidationConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(append_to_prompt: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 append_to_prompt: append_to_prompt.into(),
@@ -9939,23 +7931,18 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for EpisodicOverrideConsolidationConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppendToPrompt", self.append_to_prompt);
-            p.set("ModelId", self.model_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EpisodicOverrideConsolidationConfigurationInput;
+        req {
+            append_to_prompt = "AppendToPrompt",
+            model_id = "ModelId",
         }
     }
 
-    pub(super) static EPISODIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPISODIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EpisodicOverrideExtractionConfigurationInput`.
     #[derive(Clone)]
     pub struct EpisodicOverrideExtractionConfigurationInput {
         /// Text prompt for model instructions
@@ -9968,7 +7955,6 @@ pub mod memory {
 
     impl EpisodicOverrideExtractionConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(append_to_prompt: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 append_to_prompt: append_to_prompt.into(),
@@ -9977,23 +7963,18 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for EpisodicOverrideExtractionConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppendToPrompt", self.append_to_prompt);
-            p.set("ModelId", self.model_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EpisodicOverrideExtractionConfigurationInput;
+        req {
+            append_to_prompt = "AppendToPrompt",
+            model_id = "ModelId",
         }
     }
 
-    pub(super) static EPISODIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPISODIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EpisodicOverrideReflectionConfigurationInput`.
     #[derive(Clone)]
     pub struct EpisodicOverrideReflectionConfigurationInput {
         /// Text prompt for model instructions
@@ -10016,7 +7997,6 @@ pub mod memory {
 
     impl EpisodicOverrideReflectionConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(append_to_prompt: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 append_to_prompt: append_to_prompt.into(),
@@ -10028,29 +8008,26 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for EpisodicOverrideReflectionConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppendToPrompt", self.append_to_prompt);
-            p.set_opt("MemoryRecordSchema", self.memory_record_schema);
-            p.set("ModelId", self.model_id);
-            p.set_opt("NamespaceTemplates", self.namespace_templates);
-            p.set_opt("Namespaces", self.namespaces);
-            p.into_expr()
+    crate::resource::props! {
+        nested EpisodicOverrideReflectionConfigurationInput;
+        req {
+            append_to_prompt = "AppendToPrompt",
+            model_id = "ModelId",
+        }
+        opt {
+            memory_record_schema = "MemoryRecordSchema",
+            namespace_templates = "NamespaceTemplates",
+            namespaces = "Namespaces",
         }
     }
 
-    pub(super) static EPISODIC_OVERRIDE_REFLECTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
-            ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPISODIC_OVERRIDE_REFLECTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
+        ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MemoryRecordSchema`.
     #[derive(Clone, Default)]
     pub struct MemoryRecordSchema {
         /// List of metadata schema entries
@@ -10059,22 +8036,17 @@ pub mod memory {
         pub metadata_schema: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrockagentcore::memory::MetadataSchemaEntry>>,
     }
 
-    impl crate::resource::ToExpr for MemoryRecordSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetadataSchema", self.metadata_schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemoryRecordSchema;
+        opt {
+            metadata_schema = "MetadataSchema",
         }
     }
 
-    pub(super) static MEMORY_RECORD_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetadataSchema", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&METADATA_SCHEMA_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMORY_RECORD_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetadataSchema", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&METADATA_SCHEMA_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetadataSchemaEntry`.
     #[derive(Clone)]
     pub struct MetadataSchemaEntry {
         /// CloudFormation property `ExtractionConfig`.
@@ -10095,7 +8067,6 @@ pub mod memory {
 
     impl MetadataSchemaEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 extraction_config: ::std::option::Option::None,
@@ -10106,48 +8077,40 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for MetadataSchemaEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExtractionConfig", self.extraction_config);
-            p.set_opt("ExtractionType", self.extraction_type);
-            p.set("Key", self.key);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataSchemaEntry;
+        req {
+            key = "Key",
+        }
+        opt {
+            extraction_config = "ExtractionConfig",
+            extraction_type = "ExtractionType",
+            type_ = "Type",
         }
     }
 
-    pub(super) static METADATA_SCHEMA_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExtractionConfig", crate::resource::Rule { shape: Some(&EXTRACTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METADATA_SCHEMA_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExtractionConfig", crate::resource::Rule { shape: Some(&EXTRACTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExtractionConfig`.
     #[derive(Clone, Default)]
     pub struct ExtractionConfig {
         /// CloudFormation property `LlmExtractionConfig`.
         pub llm_extraction_config: ::std::option::Option<crate::cfn::bedrockagentcore::memory::LlmExtractionConfig>,
     }
 
-    impl crate::resource::ToExpr for ExtractionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LlmExtractionConfig", self.llm_extraction_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExtractionConfig;
+        opt {
+            llm_extraction_config = "LlmExtractionConfig",
         }
     }
 
-    pub(super) static EXTRACTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LlmExtractionConfig", crate::resource::Rule { shape: Some(&LLM_EXTRACTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTRACTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LlmExtractionConfig", crate::resource::Rule { shape: Some(&LLM_EXTRACTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LlmExtractionConfig`.
     #[derive(Clone)]
     pub struct LlmExtractionConfig {
         /// Definition for the metadata schema entry
@@ -10164,7 +8127,6 @@ pub mod memory {
 
     impl LlmExtractionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 definition: definition.into(),
@@ -10174,26 +8136,23 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for LlmExtractionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Definition", self.definition);
-            p.set_opt("LlmExtractionInstruction", self.llm_extraction_instruction);
-            p.set_opt("Validation", self.validation);
-            p.into_expr()
+    crate::resource::props! {
+        nested LlmExtractionConfig;
+        req {
+            definition = "Definition",
+        }
+        opt {
+            llm_extraction_instruction = "LlmExtractionInstruction",
+            validation = "Validation",
         }
     }
 
-    pub(super) static LLM_EXTRACTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Definition", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("LlmExtractionInstruction", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Validation", crate::resource::Rule { shape: Some(&VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LLM_EXTRACTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Definition", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("LlmExtractionInstruction", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Validation", crate::resource::Rule { shape: Some(&VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Validation`.
     #[derive(Clone, Default)]
     pub struct Validation {
         /// CloudFormation property `NumberValidation`.
@@ -10204,25 +8163,20 @@ pub mod memory {
         pub string_validation: ::std::option::Option<crate::cfn::bedrockagentcore::memory::StringValidation>,
     }
 
-    impl crate::resource::ToExpr for Validation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NumberValidation", self.number_validation);
-            p.set_opt("StringListValidation", self.string_list_validation);
-            p.set_opt("StringValidation", self.string_validation);
-            p.into_expr()
+    crate::resource::props! {
+        nested Validation;
+        opt {
+            number_validation = "NumberValidation",
+            string_list_validation = "StringListValidation",
+            string_validation = "StringValidation",
         }
     }
 
-    pub(super) static VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StringListValidation", crate::resource::Rule { shape: Some(&STRING_LIST_VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StringValidation", crate::resource::Rule { shape: Some(&STRING_VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StringListValidation", crate::resource::Rule { shape: Some(&STRING_LIST_VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StringValidation", crate::resource::Rule { shape: Some(&STRING_VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NumberValidation`.
     #[derive(Clone, Default)]
     pub struct NumberValidation {
         /// CloudFormation property `MaxValue`.
@@ -10231,17 +8185,14 @@ pub mod memory {
         pub min_value: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for NumberValidation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxValue", self.max_value);
-            p.set_opt("MinValue", self.min_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested NumberValidation;
+        opt {
+            max_value = "MaxValue",
+            min_value = "MinValue",
         }
     }
 
-    /// The definition `StringListValidation`.
     #[derive(Clone, Default)]
     pub struct StringListValidation {
         /// CloudFormation property `AllowedValues`.
@@ -10250,24 +8201,19 @@ pub mod memory {
         pub max_items: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for StringListValidation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set_opt("MaxItems", self.max_items);
-            p.into_expr()
+    crate::resource::props! {
+        nested StringListValidation;
+        opt {
+            allowed_values = "AllowedValues",
+            max_items = "MaxItems",
         }
     }
 
-    pub(super) static STRING_LIST_VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedValues", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("MaxItems", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STRING_LIST_VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedValues", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+        ("MaxItems", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StringValidation`.
     #[derive(Clone)]
     pub struct StringValidation {
         /// CloudFormation property `AllowedValues`; required.
@@ -10276,7 +8222,6 @@ pub mod memory {
 
     impl StringValidation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allowed_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 allowed_values: allowed_values.into(),
@@ -10284,22 +8229,17 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for StringValidation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowedValues", self.allowed_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested StringValidation;
+        req {
+            allowed_values = "AllowedValues",
         }
     }
 
-    pub(super) static STRING_VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedValues", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STRING_VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedValues", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SelfManagedConfiguration`.
     #[derive(Clone, Default)]
     pub struct SelfManagedConfiguration {
         /// CloudFormation property `HistoricalContextWindowSize`.
@@ -10310,26 +8250,21 @@ pub mod memory {
         pub trigger_conditions: ::std::option::Option<::std::vec::Vec<crate::cfn::bedrockagentcore::memory::TriggerConditionInput>>,
     }
 
-    impl crate::resource::ToExpr for SelfManagedConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HistoricalContextWindowSize", self.historical_context_window_size);
-            p.set_opt("InvocationConfiguration", self.invocation_configuration);
-            p.set_opt("TriggerConditions", self.trigger_conditions);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedConfiguration;
+        opt {
+            historical_context_window_size = "HistoricalContextWindowSize",
+            invocation_configuration = "InvocationConfiguration",
+            trigger_conditions = "TriggerConditions",
         }
     }
 
-    pub(super) static SELF_MANAGED_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HistoricalContextWindowSize", crate::resource::Rule { min: Some(0.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-            ("InvocationConfiguration", crate::resource::Rule { shape: Some(&INVOCATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TriggerConditions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TRIGGER_CONDITION_INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_MANAGED_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HistoricalContextWindowSize", crate::resource::Rule { min: Some(0.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+        ("InvocationConfiguration", crate::resource::Rule { shape: Some(&INVOCATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TriggerConditions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TRIGGER_CONDITION_INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InvocationConfigurationInput`.
     #[derive(Clone, Default)]
     pub struct InvocationConfigurationInput {
         /// CloudFormation property `PayloadDeliveryBucketName`.
@@ -10340,24 +8275,19 @@ pub mod memory {
         pub topic_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InvocationConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PayloadDeliveryBucketName", self.payload_delivery_bucket_name);
-            p.set_opt("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested InvocationConfigurationInput;
+        opt {
+            payload_delivery_bucket_name = "PayloadDeliveryBucketName",
+            topic_arn = "TopicArn",
         }
     }
 
-    pub(super) static INVOCATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PayloadDeliveryBucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INVOCATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PayloadDeliveryBucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TriggerConditionInput`.
     #[derive(Clone, Default)]
     pub struct TriggerConditionInput {
         /// CloudFormation property `MessageBasedTrigger`.
@@ -10368,92 +8298,72 @@ pub mod memory {
         pub token_based_trigger: ::std::option::Option<crate::cfn::bedrockagentcore::memory::TokenBasedTriggerInput>,
     }
 
-    impl crate::resource::ToExpr for TriggerConditionInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MessageBasedTrigger", self.message_based_trigger);
-            p.set_opt("TimeBasedTrigger", self.time_based_trigger);
-            p.set_opt("TokenBasedTrigger", self.token_based_trigger);
-            p.into_expr()
+    crate::resource::props! {
+        nested TriggerConditionInput;
+        opt {
+            message_based_trigger = "MessageBasedTrigger",
+            time_based_trigger = "TimeBasedTrigger",
+            token_based_trigger = "TokenBasedTrigger",
         }
     }
 
-    pub(super) static TRIGGER_CONDITION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MessageBasedTrigger", crate::resource::Rule { shape: Some(&MESSAGE_BASED_TRIGGER_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeBasedTrigger", crate::resource::Rule { shape: Some(&TIME_BASED_TRIGGER_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TokenBasedTrigger", crate::resource::Rule { shape: Some(&TOKEN_BASED_TRIGGER_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRIGGER_CONDITION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MessageBasedTrigger", crate::resource::Rule { shape: Some(&MESSAGE_BASED_TRIGGER_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeBasedTrigger", crate::resource::Rule { shape: Some(&TIME_BASED_TRIGGER_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TokenBasedTrigger", crate::resource::Rule { shape: Some(&TOKEN_BASED_TRIGGER_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MessageBasedTriggerInput`.
     #[derive(Clone, Default)]
     pub struct MessageBasedTriggerInput {
         /// CloudFormation property `MessageCount`.
         pub message_count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MessageBasedTriggerInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MessageCount", self.message_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested MessageBasedTriggerInput;
+        opt {
+            message_count = "MessageCount",
         }
     }
 
-    pub(super) static MESSAGE_BASED_TRIGGER_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MessageCount", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MESSAGE_BASED_TRIGGER_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MessageCount", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TimeBasedTriggerInput`.
     #[derive(Clone, Default)]
     pub struct TimeBasedTriggerInput {
         /// CloudFormation property `IdleSessionTimeout`.
         pub idle_session_timeout: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TimeBasedTriggerInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdleSessionTimeout", self.idle_session_timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeBasedTriggerInput;
+        opt {
+            idle_session_timeout = "IdleSessionTimeout",
         }
     }
 
-    pub(super) static TIME_BASED_TRIGGER_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdleSessionTimeout", crate::resource::Rule { min: Some(10.0), max: Some(3000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIME_BASED_TRIGGER_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdleSessionTimeout", crate::resource::Rule { min: Some(10.0), max: Some(3000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TokenBasedTriggerInput`.
     #[derive(Clone, Default)]
     pub struct TokenBasedTriggerInput {
         /// CloudFormation property `TokenCount`.
         pub token_count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TokenBasedTriggerInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TokenCount", self.token_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested TokenBasedTriggerInput;
+        opt {
+            token_count = "TokenCount",
         }
     }
 
-    pub(super) static TOKEN_BASED_TRIGGER_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TokenCount", crate::resource::Rule { min: Some(100.0), max: Some(500000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOKEN_BASED_TRIGGER_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TokenCount", crate::resource::Rule { min: Some(100.0), max: Some(500000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SemanticOverride`.
     #[derive(Clone, Default)]
     pub struct SemanticOverride {
         /// CloudFormation property `Consolidation`.
@@ -10462,24 +8372,19 @@ pub mod memory {
         pub extraction: ::std::option::Option<crate::cfn::bedrockagentcore::memory::SemanticOverrideExtractionConfigurationInput>,
     }
 
-    impl crate::resource::ToExpr for SemanticOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Consolidation", self.consolidation);
-            p.set_opt("Extraction", self.extraction);
-            p.into_expr()
+    crate::resource::props! {
+        nested SemanticOverride;
+        opt {
+            consolidation = "Consolidation",
+            extraction = "Extraction",
         }
     }
 
-    pub(super) static SEMANTIC_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Consolidation", crate::resource::Rule { shape: Some(&SEMANTIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Extraction", crate::resource::Rule { shape: Some(&SEMANTIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEMANTIC_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Consolidation", crate::resource::Rule { shape: Some(&SEMANTIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Extraction", crate::resource::Rule { shape: Some(&SEMANTIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SemanticOverrideConsolidationConfigurationInput`.
     #[derive(Clone)]
     pub struct SemanticOverrideConsolidationConfigurationInput {
         /// Text prompt for model instructions
@@ -10492,7 +8397,6 @@ pub mod memory {
 
     impl SemanticOverrideConsolidationConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(append_to_prompt: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 append_to_prompt: append_to_prompt.into(),
@@ -10501,23 +8405,18 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for SemanticOverrideConsolidationConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppendToPrompt", self.append_to_prompt);
-            p.set("ModelId", self.model_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SemanticOverrideConsolidationConfigurationInput;
+        req {
+            append_to_prompt = "AppendToPrompt",
+            model_id = "ModelId",
         }
     }
 
-    pub(super) static SEMANTIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEMANTIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SemanticOverrideExtractionConfigurationInput`.
     #[derive(Clone)]
     pub struct SemanticOverrideExtractionConfigurationInput {
         /// Text prompt for model instructions
@@ -10530,7 +8429,6 @@ pub mod memory {
 
     impl SemanticOverrideExtractionConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(append_to_prompt: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 append_to_prompt: append_to_prompt.into(),
@@ -10539,45 +8437,35 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for SemanticOverrideExtractionConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppendToPrompt", self.append_to_prompt);
-            p.set("ModelId", self.model_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SemanticOverrideExtractionConfigurationInput;
+        req {
+            append_to_prompt = "AppendToPrompt",
+            model_id = "ModelId",
         }
     }
 
-    pub(super) static SEMANTIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEMANTIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SummaryOverride`.
     #[derive(Clone, Default)]
     pub struct SummaryOverride {
         /// CloudFormation property `Consolidation`.
         pub consolidation: ::std::option::Option<crate::cfn::bedrockagentcore::memory::SummaryOverrideConsolidationConfigurationInput>,
     }
 
-    impl crate::resource::ToExpr for SummaryOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Consolidation", self.consolidation);
-            p.into_expr()
+    crate::resource::props! {
+        nested SummaryOverride;
+        opt {
+            consolidation = "Consolidation",
         }
     }
 
-    pub(super) static SUMMARY_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Consolidation", crate::resource::Rule { shape: Some(&SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUMMARY_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Consolidation", crate::resource::Rule { shape: Some(&SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SummaryOverrideConsolidationConfigurationInput`.
     #[derive(Clone)]
     pub struct SummaryOverrideConsolidationConfigurationInput {
         /// Text prompt for model instructions
@@ -10590,7 +8478,6 @@ pub mod memory {
 
     impl SummaryOverrideConsolidationConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(append_to_prompt: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 append_to_prompt: append_to_prompt.into(),
@@ -10599,23 +8486,18 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for SummaryOverrideConsolidationConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppendToPrompt", self.append_to_prompt);
-            p.set("ModelId", self.model_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SummaryOverrideConsolidationConfigurationInput;
+        req {
+            append_to_prompt = "AppendToPrompt",
+            model_id = "ModelId",
         }
     }
 
-    pub(super) static SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UserPreferenceOverride`.
     #[derive(Clone, Default)]
     pub struct UserPreferenceOverride {
         /// CloudFormation property `Consolidation`.
@@ -10624,24 +8506,19 @@ pub mod memory {
         pub extraction: ::std::option::Option<crate::cfn::bedrockagentcore::memory::UserPreferenceOverrideExtractionConfigurationInput>,
     }
 
-    impl crate::resource::ToExpr for UserPreferenceOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Consolidation", self.consolidation);
-            p.set_opt("Extraction", self.extraction);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserPreferenceOverride;
+        opt {
+            consolidation = "Consolidation",
+            extraction = "Extraction",
         }
     }
 
-    pub(super) static USER_PREFERENCE_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Consolidation", crate::resource::Rule { shape: Some(&USER_PREFERENCE_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Extraction", crate::resource::Rule { shape: Some(&USER_PREFERENCE_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_PREFERENCE_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Consolidation", crate::resource::Rule { shape: Some(&USER_PREFERENCE_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Extraction", crate::resource::Rule { shape: Some(&USER_PREFERENCE_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UserPreferenceOverrideConsolidationConfigurationInput`.
     #[derive(Clone)]
     pub struct UserPreferenceOverrideConsolidationConfigurationInput {
         /// Text prompt for model instructions
@@ -10654,7 +8531,6 @@ pub mod memory {
 
     impl UserPreferenceOverrideConsolidationConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(append_to_prompt: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 append_to_prompt: append_to_prompt.into(),
@@ -10663,23 +8539,18 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for UserPreferenceOverrideConsolidationConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppendToPrompt", self.append_to_prompt);
-            p.set("ModelId", self.model_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserPreferenceOverrideConsolidationConfigurationInput;
+        req {
+            append_to_prompt = "AppendToPrompt",
+            model_id = "ModelId",
         }
     }
 
-    pub(super) static USER_PREFERENCE_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_PREFERENCE_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UserPreferenceOverrideExtractionConfigurationInput`.
     #[derive(Clone)]
     pub struct UserPreferenceOverrideExtractionConfigurationInput {
         /// Text prompt for model instructions
@@ -10692,7 +8563,6 @@ pub mod memory {
 
     impl UserPreferenceOverrideExtractionConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(append_to_prompt: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 append_to_prompt: append_to_prompt.into(),
@@ -10701,21 +8571,17 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for UserPreferenceOverrideExtractionConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppendToPrompt", self.append_to_prompt);
-            p.set("ModelId", self.model_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserPreferenceOverrideExtractionConfigurationInput;
+        req {
+            append_to_prompt = "AppendToPrompt",
+            model_id = "ModelId",
         }
     }
 
-    pub(super) static USER_PREFERENCE_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_PREFERENCE_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppendToPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to configure the duration after which records expire. Omit the specification entirely to leave records without an expiry on create, or to clear a previously configured expiry on update (the handler derives the removal from the previous and desired state).
     #[derive(Clone, Default)]
@@ -10726,22 +8592,17 @@ pub mod memory {
         pub record_expiry_duration_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RecordExpirySpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RecordExpiryDurationDays", self.record_expiry_duration_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordExpirySpecification;
+        opt {
+            record_expiry_duration_days = "RecordExpiryDurationDays",
         }
     }
 
-    pub(super) static RECORD_EXPIRY_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECORD_EXPIRY_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EpisodicMemoryStrategy`.
     #[derive(Clone)]
     pub struct EpisodicMemoryStrategy {
         /// Creation timestamp of the memory strategy
@@ -10796,7 +8657,6 @@ pub mod memory {
 
     impl EpisodicMemoryStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 created_at: ::std::option::Option::None,
@@ -10816,41 +8676,40 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for EpisodicMemoryStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreatedAt", self.created_at);
-            p.set_opt("Description", self.description);
-            p.set_opt("MemoryRecordSchema", self.memory_record_schema);
-            p.set("Name", self.name);
-            p.set_opt("NamespaceTemplates", self.namespace_templates);
-            p.set_opt("Namespaces", self.namespaces);
-            p.set_opt("RecordExpiryDurationDays", self.record_expiry_duration_days);
-            p.set_opt("RecordExpirySpecification", self.record_expiry_specification);
-            p.set_opt("ReflectionConfiguration", self.reflection_configuration);
-            p.set_opt("Status", self.status);
-            p.set_opt("StrategyId", self.strategy_id);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.into_expr()
+    crate::resource::props! {
+        nested EpisodicMemoryStrategy;
+        req {
+            name = "Name",
+        }
+        opt {
+            created_at = "CreatedAt",
+            description = "Description",
+            memory_record_schema = "MemoryRecordSchema",
+            namespace_templates = "NamespaceTemplates",
+            namespaces = "Namespaces",
+            record_expiry_duration_days = "RecordExpiryDurationDays",
+            record_expiry_specification = "RecordExpirySpecification",
+            reflection_configuration = "ReflectionConfiguration",
+            status = "Status",
+            strategy_id = "StrategyId",
+            type_ = "Type",
+            updated_at = "UpdatedAt",
         }
     }
 
-    pub(super) static EPISODIC_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-            ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
-            ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReflectionConfiguration", crate::resource::Rule { shape: Some(&EPISODIC_REFLECTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPISODIC_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+        ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
+        ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReflectionConfiguration", crate::resource::Rule { shape: Some(&EPISODIC_REFLECTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EpisodicReflectionConfigurationInput`.
     #[derive(Clone, Default)]
     pub struct EpisodicReflectionConfigurationInput {
         /// CloudFormation property `MemoryRecordSchema`.
@@ -10865,26 +8724,21 @@ pub mod memory {
         pub namespaces: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for EpisodicReflectionConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MemoryRecordSchema", self.memory_record_schema);
-            p.set_opt("NamespaceTemplates", self.namespace_templates);
-            p.set_opt("Namespaces", self.namespaces);
-            p.into_expr()
+    crate::resource::props! {
+        nested EpisodicReflectionConfigurationInput;
+        opt {
+            memory_record_schema = "MemoryRecordSchema",
+            namespace_templates = "NamespaceTemplates",
+            namespaces = "Namespaces",
         }
     }
 
-    pub(super) static EPISODIC_REFLECTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPISODIC_REFLECTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SemanticMemoryStrategy`.
     #[derive(Clone)]
     pub struct SemanticMemoryStrategy {
         /// Creation timestamp of the memory strategy
@@ -10937,7 +8791,6 @@ pub mod memory {
 
     impl SemanticMemoryStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 created_at: ::std::option::Option::None,
@@ -10956,39 +8809,38 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for SemanticMemoryStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreatedAt", self.created_at);
-            p.set_opt("Description", self.description);
-            p.set_opt("MemoryRecordSchema", self.memory_record_schema);
-            p.set("Name", self.name);
-            p.set_opt("NamespaceTemplates", self.namespace_templates);
-            p.set_opt("Namespaces", self.namespaces);
-            p.set_opt("RecordExpiryDurationDays", self.record_expiry_duration_days);
-            p.set_opt("RecordExpirySpecification", self.record_expiry_specification);
-            p.set_opt("Status", self.status);
-            p.set_opt("StrategyId", self.strategy_id);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.into_expr()
+    crate::resource::props! {
+        nested SemanticMemoryStrategy;
+        req {
+            name = "Name",
+        }
+        opt {
+            created_at = "CreatedAt",
+            description = "Description",
+            memory_record_schema = "MemoryRecordSchema",
+            namespace_templates = "NamespaceTemplates",
+            namespaces = "Namespaces",
+            record_expiry_duration_days = "RecordExpiryDurationDays",
+            record_expiry_specification = "RecordExpirySpecification",
+            status = "Status",
+            strategy_id = "StrategyId",
+            type_ = "Type",
+            updated_at = "UpdatedAt",
         }
     }
 
-    pub(super) static SEMANTIC_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-            ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
-            ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEMANTIC_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+        ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
+        ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SummaryMemoryStrategy`.
     #[derive(Clone)]
     pub struct SummaryMemoryStrategy {
         /// Creation timestamp of the memory strategy
@@ -11041,7 +8893,6 @@ pub mod memory {
 
     impl SummaryMemoryStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 created_at: ::std::option::Option::None,
@@ -11060,39 +8911,38 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for SummaryMemoryStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreatedAt", self.created_at);
-            p.set_opt("Description", self.description);
-            p.set_opt("MemoryRecordSchema", self.memory_record_schema);
-            p.set("Name", self.name);
-            p.set_opt("NamespaceTemplates", self.namespace_templates);
-            p.set_opt("Namespaces", self.namespaces);
-            p.set_opt("RecordExpiryDurationDays", self.record_expiry_duration_days);
-            p.set_opt("RecordExpirySpecification", self.record_expiry_specification);
-            p.set_opt("Status", self.status);
-            p.set_opt("StrategyId", self.strategy_id);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.into_expr()
+    crate::resource::props! {
+        nested SummaryMemoryStrategy;
+        req {
+            name = "Name",
+        }
+        opt {
+            created_at = "CreatedAt",
+            description = "Description",
+            memory_record_schema = "MemoryRecordSchema",
+            namespace_templates = "NamespaceTemplates",
+            namespaces = "Namespaces",
+            record_expiry_duration_days = "RecordExpiryDurationDays",
+            record_expiry_specification = "RecordExpirySpecification",
+            status = "Status",
+            strategy_id = "StrategyId",
+            type_ = "Type",
+            updated_at = "UpdatedAt",
         }
     }
 
-    pub(super) static SUMMARY_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-            ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
-            ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUMMARY_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+        ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
+        ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UserPreferenceMemoryStrategy`.
     #[derive(Clone)]
     pub struct UserPreferenceMemoryStrategy {
         /// Creation timestamp of the memory strategy
@@ -11145,7 +8995,6 @@ pub mod memory {
 
     impl UserPreferenceMemoryStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 created_at: ::std::option::Option::None,
@@ -11164,37 +9013,37 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for UserPreferenceMemoryStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreatedAt", self.created_at);
-            p.set_opt("Description", self.description);
-            p.set_opt("MemoryRecordSchema", self.memory_record_schema);
-            p.set("Name", self.name);
-            p.set_opt("NamespaceTemplates", self.namespace_templates);
-            p.set_opt("Namespaces", self.namespaces);
-            p.set_opt("RecordExpiryDurationDays", self.record_expiry_duration_days);
-            p.set_opt("RecordExpirySpecification", self.record_expiry_specification);
-            p.set_opt("Status", self.status);
-            p.set_opt("StrategyId", self.strategy_id);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserPreferenceMemoryStrategy;
+        req {
+            name = "Name",
+        }
+        opt {
+            created_at = "CreatedAt",
+            description = "Description",
+            memory_record_schema = "MemoryRecordSchema",
+            namespace_templates = "NamespaceTemplates",
+            namespaces = "Namespaces",
+            record_expiry_duration_days = "RecordExpiryDurationDays",
+            record_expiry_specification = "RecordExpirySpecification",
+            status = "Status",
+            strategy_id = "StrategyId",
+            type_ = "Type",
+            updated_at = "UpdatedAt",
         }
     }
 
-    pub(super) static USER_PREFERENCE_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-            ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
-            ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_PREFERENCE_MEMORY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("MemoryRecordSchema", crate::resource::Rule { shape: Some(&MEMORY_RECORD_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+        ("NamespaceTemplates", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RecordExpiryDurationDays", crate::resource::Rule { min: Some(31.0), ..crate::resource::Rule::NONE }),
+        ("RecordExpirySpecification", crate::resource::Rule { shape: Some(&RECORD_EXPIRY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StrategyId", crate::resource::Rule { min_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A namespace variable key definition with optional validation rules
     #[derive(Clone)]
@@ -11211,7 +9060,6 @@ pub mod memory {
 
     impl NamespaceKeyEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -11220,22 +9068,20 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for NamespaceKeyEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set_opt("Validation", self.validation);
-            p.into_expr()
+    crate::resource::props! {
+        nested NamespaceKeyEntry;
+        req {
+            key = "Key",
+        }
+        opt {
+            validation = "Validation",
         }
     }
 
-    pub(super) static NAMESPACE_KEY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Unsupported("^(?!memoryStrategyId$|actorId$|sessionId$)[a-z][a-z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("Validation", crate::resource::Rule { shape: Some(&NAMESPACE_KEY_VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NAMESPACE_KEY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^(?!memoryStrategyId$|actorId$|sessionId$)[a-z][a-z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("Validation", crate::resource::Rule { shape: Some(&NAMESPACE_KEY_VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Validation rules for namespace variable values. Multiple rules can be specified and all must pass.
     #[derive(Clone, Default)]
@@ -11250,24 +9096,19 @@ pub mod memory {
         pub regex_pattern: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NamespaceKeyValidation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set_opt("RegexPattern", self.regex_pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested NamespaceKeyValidation;
+        opt {
+            allowed_values = "AllowedValues",
+            regex_pattern = "RegexPattern",
         }
     }
 
-    pub(super) static NAMESPACE_KEY_VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedValues", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9-_]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RegexPattern", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NAMESPACE_KEY_VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedValues", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9-_]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RegexPattern", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StreamDeliveryResources`.
     #[derive(Clone)]
     pub struct StreamDeliveryResources {
         /// CloudFormation property `Resources`; required.
@@ -11284,44 +9125,34 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for StreamDeliveryResources {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Resources", self.resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamDeliveryResources;
+        req {
+            resources = "Resources",
         }
     }
 
-    pub(super) static STREAM_DELIVERY_RESOURCES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Resources", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&STREAM_DELIVERY_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STREAM_DELIVERY_RESOURCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Resources", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&STREAM_DELIVERY_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StreamDeliveryResource`.
     #[derive(Clone, Default)]
     pub struct StreamDeliveryResource {
         /// CloudFormation property `Kinesis`.
         pub kinesis: ::std::option::Option<crate::cfn::bedrockagentcore::memory::KinesisResource>,
     }
 
-    impl crate::resource::ToExpr for StreamDeliveryResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Kinesis", self.kinesis);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamDeliveryResource;
+        opt {
+            kinesis = "Kinesis",
         }
     }
 
-    pub(super) static STREAM_DELIVERY_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Kinesis", crate::resource::Rule { shape: Some(&KINESIS_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STREAM_DELIVERY_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Kinesis", crate::resource::Rule { shape: Some(&KINESIS_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KinesisResource`.
     #[derive(Clone)]
     pub struct KinesisResource {
         /// CloudFormation property `ContentConfigurations`; required.
@@ -11334,7 +9165,6 @@ pub mod memory {
 
     impl KinesisResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(content_configurations: ::std::vec::Vec<crate::cfn::bedrockagentcore::memory::ContentConfiguration>, data_stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 content_configurations,
@@ -11343,24 +9173,19 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContentConfigurations", self.content_configurations);
-            p.set("DataStreamArn", self.data_stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisResource;
+        req {
+            content_configurations = "ContentConfigurations",
+            data_stream_arn = "DataStreamArn",
         }
     }
 
-    pub(super) static KINESIS_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("DataStreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContentConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("DataStreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ContentConfiguration`.
     #[derive(Clone)]
     pub struct ContentConfiguration {
         /// The level of content detail to deliver
@@ -11370,13 +9195,12 @@ pub mod memory {
         /// The type of content to deliver
         ///
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::bedrockagentcore::memory::ContentConfigurationType>,
+        pub type_: crate::value::Val<crate::cfn::bedrockagentcore::memory::ContentType>,
     }
 
     impl ContentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::memory::ContentConfigurationType>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::memory::ContentType>>) -> Self {
             Self {
                 level: ::std::option::Option::None,
                 type_: type_.into(),
@@ -11384,18 +9208,18 @@ pub mod memory {
         }
     }
 
-    impl crate::resource::ToExpr for ContentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Level", self.level);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            level = "Level",
         }
     }
 
     /// Supported data types for metadata values
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetadataValueType {
         /// `STRING`
         String,
@@ -11405,19 +9229,10 @@ pub mod memory {
         Number,
     }
 
-    impl crate::value::CfnEnum for MetadataValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Stringlist => "STRINGLIST",
-                Self::Number => "NUMBER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetadataValueType, ["STRING", "STRINGLIST", "NUMBER"]);
 
     /// Specifies whether the metadata value is extracted by the LLM or passed through deterministically from the event
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExtractionType {
         /// `LLM_INFERRED`
         LlmInferred,
@@ -11425,18 +9240,10 @@ pub mod memory {
         StrictlyConsistent,
     }
 
-    impl crate::value::CfnEnum for ExtractionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LlmInferred => "LLM_INFERRED",
-                Self::StrictlyConsistent => "STRICTLY_CONSISTENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExtractionType, ["LLM_INFERRED", "STRICTLY_CONSISTENT"]);
 
     /// Status of the memory strategy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `CREATING`
         Creating,
@@ -11448,20 +9255,10 @@ pub mod memory {
         Failed,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Creating => "CREATING",
-                Self::Active => "ACTIVE",
-                Self::Deleting => "DELETING",
-                Self::Failed => "FAILED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["CREATING", "ACTIVE", "DELETING", "FAILED"]);
 
     /// Type of memory strategy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SEMANTIC`
         Semantic,
@@ -11475,21 +9272,10 @@ pub mod memory {
         Episodic,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Semantic => "SEMANTIC",
-                Self::Summarization => "SUMMARIZATION",
-                Self::UserPreference => "USER_PREFERENCE",
-                Self::Custom => "CUSTOM",
-                Self::Episodic => "EPISODIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"]);
 
     /// The level of content detail to deliver
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `METADATA_ONLY`
         MetadataOnly,
@@ -11497,31 +9283,16 @@ pub mod memory {
         FullContent,
     }
 
-    impl crate::value::CfnEnum for Level {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MetadataOnly => "METADATA_ONLY",
-                Self::FullContent => "FULL_CONTENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Level, ["METADATA_ONLY", "FULL_CONTENT"]);
 
     /// The type of content to deliver
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ContentConfigurationType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum ContentType {
         /// `MEMORY_RECORDS`
         MemoryRecords,
     }
 
-    impl crate::value::CfnEnum for ContentConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MemoryRecords => "MEMORY_RECORDS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentType, ["MEMORY_RECORDS"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::OAuth2CredentialProvider
@@ -11549,7 +9320,6 @@ pub struct Oauth2CredentialProvider {
 
 impl Oauth2CredentialProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(credential_provider_vendor: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::CredentialProviderVendor>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             credential_provider_vendor: credential_provider_vendor.into(),
@@ -11560,82 +9330,52 @@ impl Oauth2CredentialProvider {
     }
 }
 
-impl crate::resource::Resource for Oauth2CredentialProvider {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::OAuth2CredentialProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OAUTH2_CREDENTIAL_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource Oauth2CredentialProvider = "AWS::BedrockAgentCore::OAuth2CredentialProvider", shape: Some(&OAUTH2_CREDENTIAL_PROVIDER_SHAPE);
+    req {
+        credential_provider_vendor = "CredentialProviderVendor",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CredentialProviderVendor", self.credential_provider_vendor);
-        p.set("Name", self.name);
-        p.set_opt("Oauth2ProviderConfigInput", self.oauth2_provider_config_input);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        oauth2_provider_config_input = "Oauth2ProviderConfigInput",
+        tags = "Tags",
     }
 }
 
-static OAUTH2_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Oauth2ProviderConfigInput", crate::resource::Rule { shape: Some(&self::oauth2_credential_provider::OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::oauth2_credential_provider::TAG22_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OAUTH2_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Oauth2ProviderConfigInput", crate::resource::Rule { shape: Some(&self::oauth2_credential_provider::OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Oauth2CredentialProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Oauth2CredentialProvider> {
-    /// `Fn::GetAtt` `CallbackUrl`.
-    #[inline]
-    pub fn attr_callback_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CallbackUrl")
-    }
-    /// `Fn::GetAtt` `ClientSecretArn`.
-    #[inline]
-    pub fn attr_client_secret_arn(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ClientSecretArn")
-    }
-    /// `Fn::GetAtt` `ClientSecretJsonKey`.
-    #[inline]
-    pub fn attr_client_secret_json_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClientSecretJsonKey")
-    }
-    /// `Fn::GetAtt` `ClientSecretSource`.
-    #[inline]
-    pub fn attr_client_secret_source(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClientSecretSource")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `CredentialProviderArn`.
-    #[inline]
-    pub fn attr_credential_provider_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CredentialProviderArn")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `Oauth2ProviderConfigOutput`.
-    #[inline]
-    pub fn attr_oauth2_provider_config_output(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Oauth2ProviderConfigOutput")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CallbackUrl`.
+        attr_callback_url: ::std::string::String = "CallbackUrl",
+        /// `Fn::GetAtt` `ClientSecretArn`.
+        attr_client_secret_arn: crate::value::Json = "ClientSecretArn",
+        /// `Fn::GetAtt` `ClientSecretJsonKey`.
+        attr_client_secret_json_key: ::std::string::String = "ClientSecretJsonKey",
+        /// `Fn::GetAtt` `ClientSecretSource`.
+        attr_client_secret_source: ::std::string::String = "ClientSecretSource",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `CredentialProviderArn`.
+        attr_credential_provider_arn: ::std::string::String = "CredentialProviderArn",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `Oauth2ProviderConfigOutput`.
+        attr_oauth2_provider_config_output: crate::value::Json = "Oauth2ProviderConfigOutput",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod oauth2_credential_provider {
     //! Nested property types and enums of [`Oauth2CredentialProvider`](super::Oauth2CredentialProvider).
+
+    pub use crate::cfn::shared::bedrockagentcore::SecretReference;
 
     /// Input configuration for an OAuth2 provider
     #[derive(Clone, Default)]
@@ -11678,36 +9418,32 @@ pub mod oauth2_credential_provider {
         pub slack_oauth2_provider_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SlackOauth2ProviderConfigInput>,
     }
 
-    impl crate::resource::ToExpr for Oauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AtlassianOauth2ProviderConfig", self.atlassian_oauth2_provider_config);
-            p.set_opt("CustomOauth2ProviderConfig", self.custom_oauth2_provider_config);
-            p.set_opt("GithubOauth2ProviderConfig", self.github_oauth2_provider_config);
-            p.set_opt("GoogleOauth2ProviderConfig", self.google_oauth2_provider_config);
-            p.set_opt("IncludedOauth2ProviderConfig", self.included_oauth2_provider_config);
-            p.set_opt("LinkedinOauth2ProviderConfig", self.linkedin_oauth2_provider_config);
-            p.set_opt("MicrosoftOauth2ProviderConfig", self.microsoft_oauth2_provider_config);
-            p.set_opt("SalesforceOauth2ProviderConfig", self.salesforce_oauth2_provider_config);
-            p.set_opt("SlackOauth2ProviderConfig", self.slack_oauth2_provider_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2ProviderConfigInput;
+        opt {
+            atlassian_oauth2_provider_config = "AtlassianOauth2ProviderConfig",
+            custom_oauth2_provider_config = "CustomOauth2ProviderConfig",
+            github_oauth2_provider_config = "GithubOauth2ProviderConfig",
+            google_oauth2_provider_config = "GoogleOauth2ProviderConfig",
+            included_oauth2_provider_config = "IncludedOauth2ProviderConfig",
+            linkedin_oauth2_provider_config = "LinkedinOauth2ProviderConfig",
+            microsoft_oauth2_provider_config = "MicrosoftOauth2ProviderConfig",
+            salesforce_oauth2_provider_config = "SalesforceOauth2ProviderConfig",
+            slack_oauth2_provider_config = "SlackOauth2ProviderConfig",
         }
     }
 
-    pub(super) static OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AtlassianOauth2ProviderConfig", crate::resource::Rule { shape: Some(&ATLASSIAN_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomOauth2ProviderConfig", crate::resource::Rule { shape: Some(&CUSTOM_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GithubOauth2ProviderConfig", crate::resource::Rule { shape: Some(&GITHUB_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GoogleOauth2ProviderConfig", crate::resource::Rule { shape: Some(&GOOGLE_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IncludedOauth2ProviderConfig", crate::resource::Rule { shape: Some(&INCLUDED_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LinkedinOauth2ProviderConfig", crate::resource::Rule { shape: Some(&LINKEDIN_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MicrosoftOauth2ProviderConfig", crate::resource::Rule { shape: Some(&MICROSOFT_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SalesforceOauth2ProviderConfig", crate::resource::Rule { shape: Some(&SALESFORCE_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SlackOauth2ProviderConfig", crate::resource::Rule { shape: Some(&SLACK_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AtlassianOauth2ProviderConfig", crate::resource::Rule { shape: Some(&ATLASSIAN_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomOauth2ProviderConfig", crate::resource::Rule { shape: Some(&CUSTOM_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GithubOauth2ProviderConfig", crate::resource::Rule { shape: Some(&GITHUB_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GoogleOauth2ProviderConfig", crate::resource::Rule { shape: Some(&GOOGLE_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IncludedOauth2ProviderConfig", crate::resource::Rule { shape: Some(&INCLUDED_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LinkedinOauth2ProviderConfig", crate::resource::Rule { shape: Some(&LINKEDIN_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MicrosoftOauth2ProviderConfig", crate::resource::Rule { shape: Some(&MICROSOFT_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SalesforceOauth2ProviderConfig", crate::resource::Rule { shape: Some(&SALESFORCE_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SlackOauth2ProviderConfig", crate::resource::Rule { shape: Some(&SLACK_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input configuration for an Atlassian OAuth2 provider
     #[derive(Clone)]
@@ -11719,14 +9455,13 @@ pub mod oauth2_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ClientSecretConfig`.
-        pub client_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SecretReference>,
+        pub client_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// CloudFormation property `ClientSecretSource`.
         pub client_secret_source: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::ClientSecretSource>>,
     }
 
     impl AtlassianOauth2ProviderConfigInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -11737,66 +9472,23 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for AtlassianOauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ClientSecretConfig", self.client_secret_config);
-            p.set_opt("ClientSecretSource", self.client_secret_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested AtlassianOauth2ProviderConfigInput;
+        req {
+            client_id = "ClientId",
+        }
+        opt {
+            client_secret = "ClientSecret",
+            client_secret_config = "ClientSecretConfig",
+            client_secret_source = "ClientSecretSource",
         }
     }
 
-    pub(super) static ATLASSIAN_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A reference to a customer-provided secret stored in AWS Secrets Manager
-    #[derive(Clone)]
-    pub struct SecretReference {
-        /// The JSON key within the secret that contains the credential value
-        ///
-        /// CloudFormation property `JsonKey`; required.
-        pub json_key: crate::value::Val<::std::string::String>,
-        /// The ID or ARN of the secret in AWS Secrets Manager
-        ///
-        /// CloudFormation property `SecretId`; required.
-        pub secret_id: crate::value::Val<::std::string::String>,
-    }
-
-    impl SecretReference {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(json_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                json_key: json_key.into(),
-                secret_id: secret_id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SecretReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("JsonKey", self.json_key);
-            p.set("SecretId", self.secret_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SECRET_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JsonKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATLASSIAN_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input configuration for a custom OAuth2 provider
     #[derive(Clone)]
@@ -11816,7 +9508,7 @@ pub mod oauth2_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ClientSecretConfig`.
-        pub client_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SecretReference>,
+        pub client_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// The source of the client secret
         ///
         /// CloudFormation property `ClientSecretSource`.
@@ -11862,35 +9554,33 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for CustomOauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientAuthenticationMethod", self.client_authentication_method);
-            p.set_opt("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ClientSecretConfig", self.client_secret_config);
-            p.set_opt("ClientSecretSource", self.client_secret_source);
-            p.set("OauthDiscovery", self.oauth_discovery);
-            p.set_opt("OnBehalfOfTokenExchangeConfig", self.on_behalf_of_token_exchange_config);
-            p.set_opt("PrivateEndpoint", self.private_endpoint);
-            p.set_opt("PrivateEndpointOverrides", self.private_endpoint_overrides);
-            p.set_opt("PrivateKeyJwtConfig", self.private_key_jwt_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomOauth2ProviderConfigInput;
+        req {
+            oauth_discovery = "OauthDiscovery",
+        }
+        opt {
+            client_authentication_method = "ClientAuthenticationMethod",
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            client_secret_config = "ClientSecretConfig",
+            client_secret_source = "ClientSecretSource",
+            on_behalf_of_token_exchange_config = "OnBehalfOfTokenExchangeConfig",
+            private_endpoint = "PrivateEndpoint",
+            private_endpoint_overrides = "PrivateEndpointOverrides",
+            private_key_jwt_config = "PrivateKeyJwtConfig",
         }
     }
 
-    pub(super) static CUSTOM_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OauthDiscovery", crate::resource::Rule { shape: Some(&OAUTH2_DISCOVERY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpointOverrides", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PrivateKeyJwtConfig", crate::resource::Rule { shape: Some(&PRIVATE_KEY_JWT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OauthDiscovery", crate::resource::Rule { shape: Some(&OAUTH2_DISCOVERY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpointOverrides", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PrivateKeyJwtConfig", crate::resource::Rule { shape: Some(&PRIVATE_KEY_JWT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Discovery information for an OAuth2 provider
     #[derive(Clone, Default)]
@@ -11905,21 +9595,17 @@ pub mod oauth2_credential_provider {
         pub discovery_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Oauth2Discovery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationServerMetadata", self.authorization_server_metadata);
-            p.set_opt("DiscoveryUrl", self.discovery_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2Discovery;
+        opt {
+            authorization_server_metadata = "AuthorizationServerMetadata",
+            discovery_url = "DiscoveryUrl",
         }
     }
 
-    pub(super) static OAUTH2_DISCOVERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_DISCOVERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Authorization server metadata for the OAuth2 provider
     #[derive(Clone)]
@@ -11944,7 +9630,6 @@ pub mod oauth2_credential_provider {
 
     impl Oauth2AuthorizationServerMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, issuer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, token_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_endpoint: authorization_endpoint.into(),
@@ -11955,15 +9640,15 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for Oauth2AuthorizationServerMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationEndpoint", self.authorization_endpoint);
-            p.set("Issuer", self.issuer);
-            p.set_opt("ResponseTypes", self.response_types);
-            p.set("TokenEndpoint", self.token_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2AuthorizationServerMetadata;
+        req {
+            authorization_endpoint = "AuthorizationEndpoint",
+            issuer = "Issuer",
+            token_endpoint = "TokenEndpoint",
+        }
+        opt {
+            response_types = "ResponseTypes",
         }
     }
 
@@ -11982,7 +9667,6 @@ pub mod oauth2_credential_provider {
 
     impl OnBehalfOfTokenExchangeConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(grant_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::GrantType>>) -> Self {
             Self {
                 grant_type: grant_type.into(),
@@ -11991,13 +9675,13 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for OnBehalfOfTokenExchangeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GrantType", self.grant_type);
-            p.set_opt("TokenExchangeGrantTypeConfig", self.token_exchange_grant_type_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnBehalfOfTokenExchangeConfig;
+        req {
+            grant_type = "GrantType",
+        }
+        opt {
+            token_exchange_grant_type_config = "TokenExchangeGrantTypeConfig",
         }
     }
 
@@ -12016,7 +9700,6 @@ pub mod oauth2_credential_provider {
 
     impl TokenExchangeGrantTypeConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(actor_token_content: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::ActorTokenContent>>) -> Self {
             Self {
                 actor_token_content: actor_token_content.into(),
@@ -12025,13 +9708,13 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for TokenExchangeGrantTypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActorTokenContent", self.actor_token_content);
-            p.set_opt("ActorTokenScopes", self.actor_token_scopes);
-            p.into_expr()
+    crate::resource::props! {
+        nested TokenExchangeGrantTypeConfig;
+        req {
+            actor_token_content = "ActorTokenContent",
+        }
+        opt {
+            actor_token_scopes = "ActorTokenScopes",
         }
     }
 
@@ -12048,22 +9731,18 @@ pub mod oauth2_credential_provider {
         pub self_managed_lattice_resource: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SelfManagedLatticeResource>,
     }
 
-    impl crate::resource::ToExpr for PrivateEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManagedVpcResource", self.managed_vpc_resource);
-            p.set_opt("SelfManagedLatticeResource", self.self_managed_lattice_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateEndpoint;
+        opt {
+            managed_vpc_resource = "ManagedVpcResource",
+            self_managed_lattice_resource = "SelfManagedLatticeResource",
         }
     }
 
-    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SelfManagedLatticeResource", crate::resource::Rule { shape: Some(&SELF_MANAGED_LATTICE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SelfManagedLatticeResource", crate::resource::Rule { shape: Some(&SELF_MANAGED_LATTICE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a managed VPC Lattice resource. AgentCore creates and manages the VPC Lattice resource gateway and resource configuration on your behalf.
     #[derive(Clone)]
@@ -12096,7 +9775,6 @@ pub mod oauth2_credential_provider {
 
     impl ManagedVpcResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint_ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::EndpointIpAddressType>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint_ip_address_type: endpoint_ip_address_type.into(),
@@ -12109,28 +9787,26 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedVpcResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndpointIpAddressType", self.endpoint_ip_address_type);
-            p.set_opt("RoutingDomain", self.routing_domain);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.set_opt("Tags", self.tags);
-            p.set("VpcIdentifier", self.vpc_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedVpcResource;
+        req {
+            endpoint_ip_address_type = "EndpointIpAddressType",
+            subnet_ids = "SubnetIds",
+            vpc_identifier = "VpcIdentifier",
+        }
+        opt {
+            routing_domain = "RoutingDomain",
+            security_group_ids = "SecurityGroupIds",
+            tags = "Tags",
         }
     }
 
-    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoutingDomain", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a self-managed VPC Lattice resource. You create and manage the VPC Lattice resource gateway and resource configuration, then provide the resource configuration identifier.
     #[derive(Clone)]
@@ -12143,7 +9819,6 @@ pub mod oauth2_credential_provider {
 
     impl SelfManagedLatticeResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_configuration_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_configuration_identifier: resource_configuration_identifier.into(),
@@ -12151,20 +9826,16 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for SelfManagedLatticeResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceConfigurationIdentifier", self.resource_configuration_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedLatticeResource;
+        req {
+            resource_configuration_identifier = "ResourceConfigurationIdentifier",
         }
     }
 
-    pub(super) static SELF_MANAGED_LATTICE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceConfigurationIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_MANAGED_LATTICE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceConfigurationIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((rcfg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A mapping of a specific domain to a private endpoint for secure connectivity through a VPC Lattice resource configuration
     #[derive(Clone)]
@@ -12181,7 +9852,6 @@ pub mod oauth2_credential_provider {
 
     impl PrivateEndpointOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, private_endpoint: crate::cfn::bedrockagentcore::oauth2_credential_provider::PrivateEndpoint) -> Self {
             Self {
                 domain: domain.into(),
@@ -12190,22 +9860,18 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateEndpointOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Domain", self.domain);
-            p.set("PrivateEndpoint", self.private_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateEndpointOverride;
+        req {
+            domain = "Domain",
+            private_endpoint = "PrivateEndpoint",
         }
     }
 
-    pub(super) static PRIVATE_ENDPOINT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_ENDPOINT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for private_key_jwt client authentication (RFC 7523)
     #[derive(Clone, Default)]
@@ -12228,23 +9894,19 @@ pub mod oauth2_credential_provider {
         pub signing_algorithm: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::SigningAlgorithm>>,
     }
 
-    impl crate::resource::ToExpr for PrivateKeyJwtConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalHeaderClaims", self.additional_header_claims);
-            p.set_opt("AdditionalPayloadClaims", self.additional_payload_claims);
-            p.set_opt("PrivateKeySource", self.private_key_source);
-            p.set_opt("SigningAlgorithm", self.signing_algorithm);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateKeyJwtConfig;
+        opt {
+            additional_header_claims = "AdditionalHeaderClaims",
+            additional_payload_claims = "AdditionalPayloadClaims",
+            private_key_source = "PrivateKeySource",
+            signing_algorithm = "SigningAlgorithm",
         }
     }
 
-    pub(super) static PRIVATE_KEY_JWT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrivateKeySource", crate::resource::Rule { shape: Some(&PRIVATE_KEY_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_KEY_JWT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrivateKeySource", crate::resource::Rule { shape: Some(&PRIVATE_KEY_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the private key source configuration for a JWT client assertion
     #[derive(Clone, Default)]
@@ -12255,20 +9917,16 @@ pub mod oauth2_credential_provider {
         pub kms_key_source: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::KmsKeySourceType>,
     }
 
-    impl crate::resource::ToExpr for PrivateKeySource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeySource", self.kms_key_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateKeySource;
+        opt {
+            kms_key_source = "KmsKeySource",
         }
     }
 
-    pub(super) static PRIVATE_KEY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeySource", crate::resource::Rule { shape: Some(&KMS_KEY_SOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_KEY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeySource", crate::resource::Rule { shape: Some(&KMS_KEY_SOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the KMS key configuration for a JWT client assertion
     #[derive(Clone)]
@@ -12281,7 +9939,6 @@ pub mod oauth2_credential_provider {
 
     impl KmsKeySourceType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_arn: kms_key_arn.into(),
@@ -12289,20 +9946,16 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for KmsKeySourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KmsKeySourceType;
+        req {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static KMS_KEY_SOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KMS_KEY_SOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input configuration for a GitHub OAuth2 provider
     #[derive(Clone)]
@@ -12314,14 +9967,13 @@ pub mod oauth2_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ClientSecretConfig`.
-        pub client_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SecretReference>,
+        pub client_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// CloudFormation property `ClientSecretSource`.
         pub client_secret_source: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::ClientSecretSource>>,
     }
 
     impl GithubOauth2ProviderConfigInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -12332,25 +9984,23 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for GithubOauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ClientSecretConfig", self.client_secret_config);
-            p.set_opt("ClientSecretSource", self.client_secret_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested GithubOauth2ProviderConfigInput;
+        req {
+            client_id = "ClientId",
+        }
+        opt {
+            client_secret = "ClientSecret",
+            client_secret_config = "ClientSecretConfig",
+            client_secret_source = "ClientSecretSource",
         }
     }
 
-    pub(super) static GITHUB_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GITHUB_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input configuration for a Google OAuth2 provider
     #[derive(Clone)]
@@ -12362,14 +10012,13 @@ pub mod oauth2_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ClientSecretConfig`.
-        pub client_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SecretReference>,
+        pub client_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// CloudFormation property `ClientSecretSource`.
         pub client_secret_source: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::ClientSecretSource>>,
     }
 
     impl GoogleOauth2ProviderConfigInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -12380,25 +10029,23 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for GoogleOauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ClientSecretConfig", self.client_secret_config);
-            p.set_opt("ClientSecretSource", self.client_secret_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested GoogleOauth2ProviderConfigInput;
+        req {
+            client_id = "ClientId",
+        }
+        opt {
+            client_secret = "ClientSecret",
+            client_secret_config = "ClientSecretConfig",
+            client_secret_source = "ClientSecretSource",
         }
     }
 
-    pub(super) static GOOGLE_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GOOGLE_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input configuration for a supported non-custom OAuth2 provider
     #[derive(Clone)]
@@ -12414,7 +10061,7 @@ pub mod oauth2_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ClientSecretConfig`.
-        pub client_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SecretReference>,
+        pub client_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// CloudFormation property `ClientSecretSource`.
         pub client_secret_source: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::ClientSecretSource>>,
         /// Token issuer of your isolated OAuth2 application tenant
@@ -12429,7 +10076,6 @@ pub mod oauth2_credential_provider {
 
     impl IncludedOauth2ProviderConfigInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_endpoint: ::std::option::Option::None,
@@ -12443,28 +10089,26 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for IncludedOauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationEndpoint", self.authorization_endpoint);
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ClientSecretConfig", self.client_secret_config);
-            p.set_opt("ClientSecretSource", self.client_secret_source);
-            p.set_opt("Issuer", self.issuer);
-            p.set_opt("TokenEndpoint", self.token_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested IncludedOauth2ProviderConfigInput;
+        req {
+            client_id = "ClientId",
+        }
+        opt {
+            authorization_endpoint = "AuthorizationEndpoint",
+            client_secret = "ClientSecret",
+            client_secret_config = "ClientSecretConfig",
+            client_secret_source = "ClientSecretSource",
+            issuer = "Issuer",
+            token_endpoint = "TokenEndpoint",
         }
     }
 
-    pub(super) static INCLUDED_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INCLUDED_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input configuration for a LinkedIn OAuth2 provider
     #[derive(Clone)]
@@ -12476,14 +10120,13 @@ pub mod oauth2_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ClientSecretConfig`.
-        pub client_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SecretReference>,
+        pub client_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// CloudFormation property `ClientSecretSource`.
         pub client_secret_source: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::ClientSecretSource>>,
     }
 
     impl LinkedinOauth2ProviderConfigInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -12494,25 +10137,23 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for LinkedinOauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ClientSecretConfig", self.client_secret_config);
-            p.set_opt("ClientSecretSource", self.client_secret_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested LinkedinOauth2ProviderConfigInput;
+        req {
+            client_id = "ClientId",
+        }
+        opt {
+            client_secret = "ClientSecret",
+            client_secret_config = "ClientSecretConfig",
+            client_secret_source = "ClientSecretSource",
         }
     }
 
-    pub(super) static LINKEDIN_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LINKEDIN_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input configuration for a Microsoft OAuth2 provider
     #[derive(Clone)]
@@ -12524,7 +10165,7 @@ pub mod oauth2_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ClientSecretConfig`.
-        pub client_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SecretReference>,
+        pub client_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// CloudFormation property `ClientSecretSource`.
         pub client_secret_source: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::ClientSecretSource>>,
         /// The Microsoft Entra ID tenant ID
@@ -12535,7 +10176,6 @@ pub mod oauth2_credential_provider {
 
     impl MicrosoftOauth2ProviderConfigInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -12547,27 +10187,25 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for MicrosoftOauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ClientSecretConfig", self.client_secret_config);
-            p.set_opt("ClientSecretSource", self.client_secret_source);
-            p.set_opt("TenantId", self.tenant_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested MicrosoftOauth2ProviderConfigInput;
+        req {
+            client_id = "ClientId",
+        }
+        opt {
+            client_secret = "ClientSecret",
+            client_secret_config = "ClientSecretConfig",
+            client_secret_source = "ClientSecretSource",
+            tenant_id = "TenantId",
         }
     }
 
-    pub(super) static MICROSOFT_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TenantId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MICROSOFT_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TenantId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input configuration for a Salesforce OAuth2 provider
     #[derive(Clone)]
@@ -12579,14 +10217,13 @@ pub mod oauth2_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ClientSecretConfig`.
-        pub client_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SecretReference>,
+        pub client_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// CloudFormation property `ClientSecretSource`.
         pub client_secret_source: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::ClientSecretSource>>,
     }
 
     impl SalesforceOauth2ProviderConfigInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -12597,25 +10234,23 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceOauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ClientSecretConfig", self.client_secret_config);
-            p.set_opt("ClientSecretSource", self.client_secret_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceOauth2ProviderConfigInput;
+        req {
+            client_id = "ClientId",
+        }
+        opt {
+            client_secret = "ClientSecret",
+            client_secret_config = "ClientSecretConfig",
+            client_secret_source = "ClientSecretSource",
         }
     }
 
-    pub(super) static SALESFORCE_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input configuration for a Slack OAuth2 provider
     #[derive(Clone)]
@@ -12627,14 +10262,13 @@ pub mod oauth2_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ClientSecretConfig`.
-        pub client_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::oauth2_credential_provider::SecretReference>,
+        pub client_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// CloudFormation property `ClientSecretSource`.
         pub client_secret_source: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::oauth2_credential_provider::ClientSecretSource>>,
     }
 
     impl SlackOauth2ProviderConfigInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -12645,35 +10279,26 @@ pub mod oauth2_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for SlackOauth2ProviderConfigInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ClientSecretConfig", self.client_secret_config);
-            p.set_opt("ClientSecretSource", self.client_secret_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlackOauth2ProviderConfigInput;
+        req {
+            client_id = "ClientId",
+        }
+        opt {
+            client_secret = "ClientSecret",
+            client_secret_config = "ClientSecretConfig",
+            client_secret_source = "ClientSecretSource",
         }
     }
 
-    pub(super) static SLACK_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ClientSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG22_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLACK_OAUTH2_PROVIDER_CONFIG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ClientSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The vendor of the OAuth2 credential provider
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CredentialProviderVendor {
         /// `GoogleOauth2`
         GoogleOauth2,
@@ -12727,41 +10352,9 @@ pub mod oauth2_credential_provider {
         CognitoOauth2,
     }
 
-    impl crate::value::CfnEnum for CredentialProviderVendor {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GoogleOauth2 => "GoogleOauth2",
-                Self::GithubOauth2 => "GithubOauth2",
-                Self::SlackOauth2 => "SlackOauth2",
-                Self::SalesforceOauth2 => "SalesforceOauth2",
-                Self::MicrosoftOauth2 => "MicrosoftOauth2",
-                Self::CustomOauth2 => "CustomOauth2",
-                Self::AtlassianOauth2 => "AtlassianOauth2",
-                Self::LinkedinOauth2 => "LinkedinOauth2",
-                Self::XOauth2 => "XOauth2",
-                Self::OktaOauth2 => "OktaOauth2",
-                Self::OneLoginOauth2 => "OneLoginOauth2",
-                Self::PingOneOauth2 => "PingOneOauth2",
-                Self::FacebookOauth2 => "FacebookOauth2",
-                Self::YandexOauth2 => "YandexOauth2",
-                Self::RedditOauth2 => "RedditOauth2",
-                Self::ZoomOauth2 => "ZoomOauth2",
-                Self::TwitchOauth2 => "TwitchOauth2",
-                Self::SpotifyOauth2 => "SpotifyOauth2",
-                Self::DropboxOauth2 => "DropboxOauth2",
-                Self::NotionOauth2 => "NotionOauth2",
-                Self::HubspotOauth2 => "HubspotOauth2",
-                Self::CyberArkOauth2 => "CyberArkOauth2",
-                Self::FusionAuthOauth2 => "FusionAuthOauth2",
-                Self::Auth0Oauth2 => "Auth0Oauth2",
-                Self::CognitoOauth2 => "CognitoOauth2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CredentialProviderVendor, ["GoogleOauth2", "GithubOauth2", "SlackOauth2", "SalesforceOauth2", "MicrosoftOauth2", "CustomOauth2", "AtlassianOauth2", "LinkedinOauth2", "XOauth2", "OktaOauth2", "OneLoginOauth2", "PingOneOauth2", "FacebookOauth2", "YandexOauth2", "RedditOauth2", "ZoomOauth2", "TwitchOauth2", "SpotifyOauth2", "DropboxOauth2", "NotionOauth2", "HubspotOauth2", "CyberArkOauth2", "FusionAuthOauth2", "Auth0Oauth2", "CognitoOauth2"]);
 
-    /// Allowed values of `ClientSecretSource`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientSecretSource {
         /// `MANAGED`
         Managed,
@@ -12769,18 +10362,10 @@ pub mod oauth2_credential_provider {
         External,
     }
 
-    impl crate::value::CfnEnum for ClientSecretSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Managed => "MANAGED",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClientSecretSource, ["MANAGED", "EXTERNAL"]);
 
     /// The client authentication method to use when authenticating with the token endpoint
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientAuthenticationMethod {
         /// `CLIENT_SECRET_BASIC`
         ClientSecretBasic,
@@ -12792,20 +10377,10 @@ pub mod oauth2_credential_provider {
         PrivateKeyJwt,
     }
 
-    impl crate::value::CfnEnum for ClientAuthenticationMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClientSecretBasic => "CLIENT_SECRET_BASIC",
-                Self::ClientSecretPost => "CLIENT_SECRET_POST",
-                Self::AwsIamIdTokenJwt => "AWS_IAM_ID_TOKEN_JWT",
-                Self::PrivateKeyJwt => "PRIVATE_KEY_JWT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClientAuthenticationMethod, ["CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "AWS_IAM_ID_TOKEN_JWT", "PRIVATE_KEY_JWT"]);
 
     /// The grant type for on-behalf-of token exchange
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GrantType {
         /// `TOKEN_EXCHANGE`
         TokenExchange,
@@ -12813,18 +10388,10 @@ pub mod oauth2_credential_provider {
         JwtAuthorizationGrant,
     }
 
-    impl crate::value::CfnEnum for GrantType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TokenExchange => "TOKEN_EXCHANGE",
-                Self::JwtAuthorizationGrant => "JWT_AUTHORIZATION_GRANT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GrantType, ["TOKEN_EXCHANGE", "JWT_AUTHORIZATION_GRANT"]);
 
     /// The actor token content type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActorTokenContent {
         /// `NONE`
         None,
@@ -12834,19 +10401,10 @@ pub mod oauth2_credential_provider {
         AwsIamIdTokenJwt,
     }
 
-    impl crate::value::CfnEnum for ActorTokenContent {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::M2m => "M2M",
-                Self::AwsIamIdTokenJwt => "AWS_IAM_ID_TOKEN_JWT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ActorTokenContent, ["NONE", "M2M", "AWS_IAM_ID_TOKEN_JWT"]);
 
     /// The IP address type for the resource configuration endpoint
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointIpAddressType {
         /// `IPV4`
         Ipv4,
@@ -12854,18 +10412,10 @@ pub mod oauth2_credential_provider {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for EndpointIpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndpointIpAddressType, ["IPV4", "IPV6"]);
 
     /// The algorithm used to sign the JWT client assertion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SigningAlgorithm {
         /// `RS256`
         Rs256,
@@ -12875,16 +10425,7 @@ pub mod oauth2_credential_provider {
         Es256,
     }
 
-    impl crate::value::CfnEnum for SigningAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rs256 => "RS256",
-                Self::Ps256 => "PS256",
-                Self::Es256 => "ES256",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SigningAlgorithm, ["RS256", "PS256", "ES256"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::OnlineEvaluationConfig - Creates an online evaluation configuration for continuous monitoring of agent performance.
@@ -12940,7 +10481,6 @@ pub struct OnlineEvaluationConfig {
 
 impl OnlineEvaluationConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_source_config: crate::cfn::bedrockagentcore::online_evaluation_config::DataSourceConfig, evaluation_execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, online_evaluation_config_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule: crate::cfn::bedrockagentcore::online_evaluation_config::Rule) -> Self {
         Self {
             clustering_config: ::std::option::Option::None,
@@ -12958,71 +10498,51 @@ impl OnlineEvaluationConfig {
     }
 }
 
-impl crate::resource::Resource for OnlineEvaluationConfig {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::OnlineEvaluationConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ONLINE_EVALUATION_CONFIG_SHAPE)
+crate::resource::props! {
+    resource OnlineEvaluationConfig = "AWS::BedrockAgentCore::OnlineEvaluationConfig", shape: Some(&ONLINE_EVALUATION_CONFIG_SHAPE);
+    req {
+        data_source_config = "DataSourceConfig",
+        evaluation_execution_role_arn = "EvaluationExecutionRoleArn",
+        online_evaluation_config_name = "OnlineEvaluationConfigName",
+        rule = "Rule",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClusteringConfig", self.clustering_config);
-        p.set("DataSourceConfig", self.data_source_config);
-        p.set_opt("Description", self.description);
-        p.set("EvaluationExecutionRoleArn", self.evaluation_execution_role_arn);
-        p.set_opt("Evaluators", self.evaluators);
-        p.set_opt("ExecutionStatus", self.execution_status);
-        p.set_opt("Insights", self.insights);
-        p.set("OnlineEvaluationConfigName", self.online_evaluation_config_name);
-        p.set_opt("OutputConfig", self.output_config);
-        p.set("Rule", self.rule);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        clustering_config = "ClusteringConfig",
+        description = "Description",
+        evaluators = "Evaluators",
+        execution_status = "ExecutionStatus",
+        insights = "Insights",
+        output_config = "OutputConfig",
+        tags = "Tags",
     }
 }
 
-static ONLINE_EVALUATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusteringConfig", crate::resource::Rule { shape: Some(&self::online_evaluation_config::CLUSTERING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DataSourceConfig", crate::resource::Rule { shape: Some(&self::online_evaluation_config::DATA_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("EvaluationExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("Evaluators", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::online_evaluation_config::EVALUATOR_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Insights", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::online_evaluation_config::INSIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OnlineEvaluationConfigName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-        ("OutputConfig", crate::resource::Rule { shape: Some(&self::online_evaluation_config::OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Rule", crate::resource::Rule { shape: Some(&self::online_evaluation_config::RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::online_evaluation_config::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ONLINE_EVALUATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusteringConfig", crate::resource::Rule { shape: Some(&self::online_evaluation_config::CLUSTERING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DataSourceConfig", crate::resource::Rule { shape: Some(&self::online_evaluation_config::DATA_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("EvaluationExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Evaluators", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::online_evaluation_config::EVALUATOR_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Insights", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::online_evaluation_config::INSIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OnlineEvaluationConfigName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+    ("OutputConfig", crate::resource::Rule { shape: Some(&self::online_evaluation_config::OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Rule", crate::resource::Rule { shape: Some(&self::online_evaluation_config::RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OnlineEvaluationConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OnlineEvaluationConfig> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `OnlineEvaluationConfigArn`.
-    #[inline]
-    pub fn attr_online_evaluation_config_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OnlineEvaluationConfigArn")
-    }
-    /// `Fn::GetAtt` `OnlineEvaluationConfigId`.
-    #[inline]
-    pub fn attr_online_evaluation_config_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OnlineEvaluationConfigId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `OnlineEvaluationConfigArn`.
+        attr_online_evaluation_config_arn: ::std::string::String = "OnlineEvaluationConfigArn",
+        /// `Fn::GetAtt` `OnlineEvaluationConfigId`.
+        attr_online_evaluation_config_id: ::std::string::String = "OnlineEvaluationConfigId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -13040,7 +10560,6 @@ pub mod online_evaluation_config {
 
     impl ClusteringConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(frequencies: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::bedrockagentcore::online_evaluation_config::ClusteringFrequency>>>) -> Self {
             Self {
                 frequencies: frequencies.into(),
@@ -13048,20 +10567,16 @@ pub mod online_evaluation_config {
         }
     }
 
-    impl crate::resource::ToExpr for ClusteringConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Frequencies", self.frequencies);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClusteringConfig;
+        req {
+            frequencies = "Frequencies",
         }
     }
 
-    pub(super) static CLUSTERING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Frequencies", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLUSTERING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Frequencies", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration that specifies where to read agent traces for online evaluation.
     #[derive(Clone)]
@@ -13082,20 +10597,16 @@ pub mod online_evaluation_config {
         }
     }
 
-    impl crate::resource::ToExpr for DataSourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchLogs", self.cloud_watch_logs);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceConfig;
+        req {
+            cloud_watch_logs = "CloudWatchLogs",
         }
     }
 
-    pub(super) static DATA_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_INPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_INPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for reading agent traces from CloudWatch logs.
     #[derive(Clone)]
@@ -13116,7 +10627,6 @@ pub mod online_evaluation_config {
 
     impl CloudWatchLogsInputConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(service_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 log_group_name_prefixes: ::std::option::Option::None,
@@ -13126,24 +10636,22 @@ pub mod online_evaluation_config {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsInputConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupNamePrefixes", self.log_group_name_prefixes);
-            p.set_opt("LogGroupNames", self.log_group_names);
-            p.set("ServiceNames", self.service_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsInputConfig;
+        req {
+            service_names = "ServiceNames",
+        }
+        opt {
+            log_group_name_prefixes = "LogGroupNamePrefixes",
+            log_group_names = "LogGroupNames",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOGS_INPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupNamePrefixes", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LogGroupNames", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ServiceNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOGS_INPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupNamePrefixes", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LogGroupNames", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ServiceNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The reference to an evaluator used in online evaluation configurations.
     #[derive(Clone)]
@@ -13156,7 +10664,6 @@ pub mod online_evaluation_config {
 
     impl EvaluatorReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluator_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 evaluator_id: evaluator_id.into(),
@@ -13164,20 +10671,16 @@ pub mod online_evaluation_config {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluatorReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EvaluatorId", self.evaluator_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluatorReference;
+        req {
+            evaluator_id = "EvaluatorId",
         }
     }
 
-    pub(super) static EVALUATOR_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EvaluatorId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(Builtin\\.[a-zA-Z0-9._-]+|ThirdParty\\.[a-zA-Z0-9_-]+\\.[a-zA-Z0-9_-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATOR_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EvaluatorId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(Builtin\\.[a-zA-Z0-9._-]+|ThirdParty\\.[a-zA-Z0-9_-]+\\.[a-zA-Z0-9_-]+|[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An insight configuration for failure analysis.
     #[derive(Clone)]
@@ -13190,7 +10693,6 @@ pub mod online_evaluation_config {
 
     impl Insight {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(insight_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 insight_id: insight_id.into(),
@@ -13198,20 +10700,16 @@ pub mod online_evaluation_config {
         }
     }
 
-    impl crate::resource::ToExpr for Insight {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InsightId", self.insight_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Insight;
+        req {
+            insight_id = "InsightId",
         }
     }
 
-    pub(super) static INSIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InsightId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9._]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InsightId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9._]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration that specifies where evaluation results should be written.
     #[derive(Clone, Default)]
@@ -13222,20 +10720,16 @@ pub mod online_evaluation_config {
         pub cloud_watch_config: ::std::option::Option<crate::cfn::bedrockagentcore::online_evaluation_config::CloudWatchOutputConfig>,
     }
 
-    impl crate::resource::ToExpr for OutputConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchConfig", self.cloud_watch_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputConfig;
+        opt {
+            cloud_watch_config = "CloudWatchConfig",
         }
     }
 
-    pub(super) static OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchConfig", crate::resource::Rule { shape: Some(&CLOUD_WATCH_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchConfig", crate::resource::Rule { shape: Some(&CLOUD_WATCH_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The CloudWatch configuration for writing evaluation results.
     #[derive(Clone, Default)]
@@ -13254,23 +10748,19 @@ pub mod online_evaluation_config {
         pub result_destination: ::std::option::Option<crate::value::Val<crate::cfn::bedrockagentcore::online_evaluation_config::ResultDestination>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchOutputConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.set_opt("MetricsNamespace", self.metrics_namespace);
-            p.set_opt("ResultDestination", self.result_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchOutputConfig;
+        opt {
+            log_group_name = "LogGroupName",
+            metrics_namespace = "MetricsNamespace",
+            result_destination = "ResultDestination",
         }
     }
 
-    pub(super) static CLOUD_WATCH_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("MetricsNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._#/:-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("MetricsNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._#/:-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The evaluation rule that defines sampling configuration, filtering criteria, and session detection settings.
     #[derive(Clone)]
@@ -13301,24 +10791,22 @@ pub mod online_evaluation_config {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filters", self.filters);
-            p.set("SamplingConfig", self.sampling_config);
-            p.set_opt("SessionConfig", self.session_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            sampling_config = "SamplingConfig",
+        }
+        opt {
+            filters = "Filters",
+            session_config = "SessionConfig",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SamplingConfig", crate::resource::Rule { shape: Some(&SAMPLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SessionConfig", crate::resource::Rule { shape: Some(&SESSION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filters", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SamplingConfig", crate::resource::Rule { shape: Some(&SAMPLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SessionConfig", crate::resource::Rule { shape: Some(&SESSION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The filter that applies conditions to agent traces during online evaluation.
     #[derive(Clone)]
@@ -13339,7 +10827,6 @@ pub mod online_evaluation_config {
 
     impl Filter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::online_evaluation_config::Operator>>, value: crate::cfn::bedrockagentcore::online_evaluation_config::FilterValue) -> Self {
             Self {
                 key: key.into(),
@@ -13349,23 +10836,19 @@ pub mod online_evaluation_config {
         }
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Operator", self.operator);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        req {
+            key = "Key",
+            operator = "Operator",
+            value = "Value",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&FILTER_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&FILTER_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The value used in filter comparisons.
     #[derive(Clone, Default)]
@@ -13384,22 +10867,18 @@ pub mod online_evaluation_config {
         pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FilterValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanValue", self.boolean_value);
-            p.set_opt("DoubleValue", self.double_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterValue;
+        opt {
+            boolean_value = "BooleanValue",
+            double_value = "DoubleValue",
+            string_value = "StringValue",
         }
     }
 
-    pub(super) static FILTER_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StringValue", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StringValue", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration that controls what percentage of agent traces are sampled for evaluation.
     #[derive(Clone)]
@@ -13412,7 +10891,6 @@ pub mod online_evaluation_config {
 
     impl SamplingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sampling_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 sampling_percentage: sampling_percentage.into(),
@@ -13420,20 +10898,16 @@ pub mod online_evaluation_config {
         }
     }
 
-    impl crate::resource::ToExpr for SamplingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SamplingPercentage", self.sampling_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamplingConfig;
+        req {
+            sampling_percentage = "SamplingPercentage",
         }
     }
 
-    pub(super) static SAMPLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SamplingPercentage", crate::resource::Rule { min: Some(0.01), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SamplingPercentage", crate::resource::Rule { min: Some(0.01), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration that defines how agent sessions are detected.
     #[derive(Clone)]
@@ -13446,7 +10920,6 @@ pub mod online_evaluation_config {
 
     impl SessionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(session_timeout_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 session_timeout_minutes: session_timeout_minutes.into(),
@@ -13454,30 +10927,19 @@ pub mod online_evaluation_config {
         }
     }
 
-    impl crate::resource::ToExpr for SessionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SessionTimeoutMinutes", self.session_timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionConfig;
+        req {
+            session_timeout_minutes = "SessionTimeoutMinutes",
         }
     }
 
-    pub(super) static SESSION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SessionTimeoutMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SESSION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SessionTimeoutMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The frequency at which clustering reports are generated.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClusteringFrequency {
         /// `DAILY`
         Daily,
@@ -13487,19 +10949,9 @@ pub mod online_evaluation_config {
         Monthly,
     }
 
-    impl crate::value::CfnEnum for ClusteringFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daily => "DAILY",
-                Self::Weekly => "WEEKLY",
-                Self::Monthly => "MONTHLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClusteringFrequency, ["DAILY", "WEEKLY", "MONTHLY"]);
 
-    /// Allowed values of `ExecutionStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionStatus {
         /// `ENABLED`
         Enabled,
@@ -13507,18 +10959,10 @@ pub mod online_evaluation_config {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ExecutionStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExecutionStatus, ["ENABLED", "DISABLED"]);
 
     /// Where evaluation results are written. DEDICATED_LOG_GROUP, the default when omitted, writes to a dedicated result log group. SOURCE_LOG_GROUP writes results back to the trace source log group; LogGroupName must not be specified with SOURCE_LOG_GROUP.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResultDestination {
         /// `DEDICATED_LOG_GROUP`
         DedicatedLogGroup,
@@ -13526,18 +10970,10 @@ pub mod online_evaluation_config {
         SourceLogGroup,
     }
 
-    impl crate::value::CfnEnum for ResultDestination {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DedicatedLogGroup => "DEDICATED_LOG_GROUP",
-                Self::SourceLogGroup => "SOURCE_LOG_GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResultDestination, ["DEDICATED_LOG_GROUP", "SOURCE_LOG_GROUP"]);
 
     /// The comparison operator to use for filtering.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `Equals`
         Equals,
@@ -13557,21 +10993,7 @@ pub mod online_evaluation_config {
         NotContains,
     }
 
-    impl crate::value::CfnEnum for Operator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "Equals",
-                Self::NotEquals => "NotEquals",
-                Self::GreaterThan => "GreaterThan",
-                Self::LessThan => "LessThan",
-                Self::GreaterThanOrEqual => "GreaterThanOrEqual",
-                Self::LessThanOrEqual => "LessThanOrEqual",
-                Self::Contains => "Contains",
-                Self::NotContains => "NotContains",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Operator, ["Equals", "NotEquals", "GreaterThan", "LessThan", "GreaterThanOrEqual", "LessThanOrEqual", "Contains", "NotContains"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::PaymentConnector
@@ -13605,7 +11027,6 @@ pub struct PaymentConnector {
 
 impl PaymentConnector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connector_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, connector_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::payment_connector::PaymentConnectorType>>, payment_manager_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connector_name: connector_name.into(),
@@ -13618,72 +11039,48 @@ impl PaymentConnector {
     }
 }
 
-impl crate::resource::Resource for PaymentConnector {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::PaymentConnector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PAYMENT_CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource PaymentConnector = "AWS::BedrockAgentCore::PaymentConnector", shape: Some(&PAYMENT_CONNECTOR_SHAPE);
+    req {
+        connector_name = "ConnectorName",
+        connector_type = "ConnectorType",
+        payment_manager_id = "PaymentManagerId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectorName", self.connector_name);
-        p.set("ConnectorType", self.connector_type);
-        p.set_opt("CredentialProviderConfigurations", self.credential_provider_configurations);
-        p.set_opt("Description", self.description);
-        p.set("PaymentManagerId", self.payment_manager_id);
-        p.set_opt("ProvisionMode", self.provision_mode);
-        p
+    opt {
+        credential_provider_configurations = "CredentialProviderConfigurations",
+        description = "Description",
+        provision_mode = "ProvisionMode",
     }
 }
 
-static PAYMENT_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectorName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-        ("CredentialProviderConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("PaymentManagerId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PAYMENT_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectorName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+    ("CredentialProviderConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("PaymentManagerId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-9a-z][-]?){1,100}-[0-9a-z]{10}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PaymentConnector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PaymentConnector> {
-    /// `Fn::GetAtt` `AuthorizationUrl`.
-    #[inline]
-    pub fn attr_authorization_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AuthorizationUrl")
-    }
-    /// `Fn::GetAtt` `ConnectorCreatedAt`.
-    #[inline]
-    pub fn attr_connector_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorCreatedAt")
-    }
-    /// `Fn::GetAtt` `ConnectorLastUpdatedAt`.
-    #[inline]
-    pub fn attr_connector_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorLastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `ConnectorStatus`.
-    #[inline]
-    pub fn attr_connector_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorStatus")
-    }
-    /// `Fn::GetAtt` `PaymentConnectorArn`.
-    #[inline]
-    pub fn attr_payment_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PaymentConnectorArn")
-    }
-    /// `Fn::GetAtt` `PaymentConnectorId`.
-    #[inline]
-    pub fn attr_payment_connector_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PaymentConnectorId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AuthorizationUrl`.
+        attr_authorization_url: ::std::string::String = "AuthorizationUrl",
+        /// `Fn::GetAtt` `ConnectorCreatedAt`.
+        attr_connector_created_at: ::std::string::String = "ConnectorCreatedAt",
+        /// `Fn::GetAtt` `ConnectorLastUpdatedAt`.
+        attr_connector_last_updated_at: ::std::string::String = "ConnectorLastUpdatedAt",
+        /// `Fn::GetAtt` `ConnectorStatus`.
+        attr_connector_status: ::std::string::String = "ConnectorStatus",
+        /// `Fn::GetAtt` `PaymentConnectorArn`.
+        attr_payment_connector_arn: ::std::string::String = "PaymentConnectorArn",
+        /// `Fn::GetAtt` `PaymentConnectorId`.
+        attr_payment_connector_id: ::std::string::String = "PaymentConnectorId",
     }
 }
 
 pub mod payment_connector {
     //! Nested property types and enums of [`PaymentConnector`](super::PaymentConnector).
 
-    /// The definition `CredentialsProviderConfiguration`.
     #[derive(Clone, Default)]
     pub struct CredentialsProviderConfiguration {
         /// CloudFormation property `CoinbaseCDP`.
@@ -13692,17 +11089,14 @@ pub mod payment_connector {
         pub stripe_privy: ::std::option::Option<crate::cfn::bedrockagentcore::payment_connector::PaymentCredentialProviderConfiguration>,
     }
 
-    impl crate::resource::ToExpr for CredentialsProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CoinbaseCDP", self.coinbase_cdp);
-            p.set_opt("StripePrivy", self.stripe_privy);
-            p.into_expr()
+    crate::resource::props! {
+        nested CredentialsProviderConfiguration;
+        opt {
+            coinbase_cdp = "CoinbaseCDP",
+            stripe_privy = "StripePrivy",
         }
     }
 
-    /// The definition `PaymentCredentialProviderConfiguration`.
     #[derive(Clone)]
     pub struct PaymentCredentialProviderConfiguration {
         /// The ARN of the payment credential provider
@@ -13713,7 +11107,6 @@ pub mod payment_connector {
 
     impl PaymentCredentialProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credential_provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credential_provider_arn: credential_provider_arn.into(),
@@ -13721,17 +11114,14 @@ pub mod payment_connector {
         }
     }
 
-    impl crate::resource::ToExpr for PaymentCredentialProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CredentialProviderArn", self.credential_provider_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PaymentCredentialProviderConfiguration;
+        req {
+            credential_provider_arn = "CredentialProviderArn",
         }
     }
 
-    /// Allowed values of `PaymentConnectorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PaymentConnectorType {
         /// `CoinbaseCDP`
         CoinbaseCdp,
@@ -13739,18 +11129,9 @@ pub mod payment_connector {
         StripePrivy,
     }
 
-    impl crate::value::CfnEnum for PaymentConnectorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CoinbaseCdp => "CoinbaseCDP",
-                Self::StripePrivy => "StripePrivy",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PaymentConnectorType, ["CoinbaseCDP", "StripePrivy"]);
 
-    /// Allowed values of `PaymentConnectorProvisionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PaymentConnectorProvisionMode {
         /// `MANUAL`
         Manual,
@@ -13758,15 +11139,7 @@ pub mod payment_connector {
         QuickCreate,
     }
 
-    impl crate::value::CfnEnum for PaymentConnectorProvisionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Manual => "MANUAL",
-                Self::QuickCreate => "QUICK_CREATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PaymentConnectorProvisionMode, ["MANUAL", "QUICK_CREATE"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::PaymentCredentialProvider
@@ -13794,7 +11167,6 @@ pub struct PaymentCredentialProvider {
 
 impl PaymentCredentialProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(credential_provider_vendor: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::payment_credential_provider::PaymentCredentialProviderVendorType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             credential_provider_vendor: credential_provider_vendor.into(),
@@ -13805,57 +11177,42 @@ impl PaymentCredentialProvider {
     }
 }
 
-impl crate::resource::Resource for PaymentCredentialProvider {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::PaymentCredentialProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PAYMENT_CREDENTIAL_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource PaymentCredentialProvider = "AWS::BedrockAgentCore::PaymentCredentialProvider", shape: Some(&PAYMENT_CREDENTIAL_PROVIDER_SHAPE);
+    req {
+        credential_provider_vendor = "CredentialProviderVendor",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CredentialProviderVendor", self.credential_provider_vendor);
-        p.set("Name", self.name);
-        p.set_opt("ProviderConfigurationInput", self.provider_configuration_input);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        provider_configuration_input = "ProviderConfigurationInput",
+        tags = "Tags",
     }
 }
 
-static PAYMENT_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
-        ("ProviderConfigurationInput", crate::resource::Rule { shape: Some(&self::payment_credential_provider::PAYMENT_PROVIDER_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::payment_credential_provider::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PAYMENT_CREDENTIAL_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
+    ("ProviderConfigurationInput", crate::resource::Rule { shape: Some(&self::payment_credential_provider::PAYMENT_PROVIDER_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PaymentCredentialProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PaymentCredentialProvider> {
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `CredentialProviderArn`.
-    #[inline]
-    pub fn attr_credential_provider_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CredentialProviderArn")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `ProviderConfigurationOutput`.
-    #[inline]
-    pub fn attr_provider_configuration_output(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProviderConfigurationOutput")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `CredentialProviderArn`.
+        attr_credential_provider_arn: ::std::string::String = "CredentialProviderArn",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `ProviderConfigurationOutput`.
+        attr_provider_configuration_output: crate::value::Json = "ProviderConfigurationOutput",
     }
 }
 
 pub mod payment_credential_provider {
     //! Nested property types and enums of [`PaymentCredentialProvider`](super::PaymentCredentialProvider).
+
+    pub use crate::cfn::shared::bedrockagentcore::SecretReference;
 
     /// Provider configuration input containing secrets for creation/update
     #[derive(Clone, Default)]
@@ -13870,22 +11227,18 @@ pub mod payment_credential_provider {
         pub stripe_privy_configuration: ::std::option::Option<crate::cfn::bedrockagentcore::payment_credential_provider::StripePrivyConfigurationInput>,
     }
 
-    impl crate::resource::ToExpr for PaymentProviderConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CoinbaseCdpConfiguration", self.coinbase_cdp_configuration);
-            p.set_opt("StripePrivyConfiguration", self.stripe_privy_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested PaymentProviderConfigurationInput;
+        opt {
+            coinbase_cdp_configuration = "CoinbaseCdpConfiguration",
+            stripe_privy_configuration = "StripePrivyConfiguration",
         }
     }
 
-    pub(super) static PAYMENT_PROVIDER_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CoinbaseCdpConfiguration", crate::resource::Rule { shape: Some(&COINBASE_CDP_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StripePrivyConfiguration", crate::resource::Rule { shape: Some(&STRIPE_PRIVY_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PAYMENT_PROVIDER_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CoinbaseCdpConfiguration", crate::resource::Rule { shape: Some(&COINBASE_CDP_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StripePrivyConfiguration", crate::resource::Rule { shape: Some(&STRIPE_PRIVY_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Coinbase CDP configuration with API credentials
     #[derive(Clone)]
@@ -13901,7 +11254,7 @@ pub mod payment_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `ApiKeySecretConfig`.
-        pub api_key_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::payment_credential_provider::SecretReference>,
+        pub api_key_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
         ///
         /// CloudFormation property `ApiKeySecretSource`.
@@ -13913,7 +11266,7 @@ pub mod payment_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `WalletSecretConfig`.
-        pub wallet_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::payment_credential_provider::SecretReference>,
+        pub wallet_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
         ///
         /// CloudFormation property `WalletSecretSource`.
@@ -13922,7 +11275,6 @@ pub mod payment_credential_provider {
 
     impl CoinbaseCdpConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_key_id: api_key_id.into(),
@@ -13936,71 +11288,28 @@ pub mod payment_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for CoinbaseCdpConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKeyId", self.api_key_id);
-            p.set_opt("ApiKeySecret", self.api_key_secret);
-            p.set_opt("ApiKeySecretConfig", self.api_key_secret_config);
-            p.set_opt("ApiKeySecretSource", self.api_key_secret_source);
-            p.set_opt("WalletSecret", self.wallet_secret);
-            p.set_opt("WalletSecretConfig", self.wallet_secret_config);
-            p.set_opt("WalletSecretSource", self.wallet_secret_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested CoinbaseCdpConfigurationInput;
+        req {
+            api_key_id = "ApiKeyId",
+        }
+        opt {
+            api_key_secret = "ApiKeySecret",
+            api_key_secret_config = "ApiKeySecretConfig",
+            api_key_secret_source = "ApiKeySecretSource",
+            wallet_secret = "WalletSecret",
+            wallet_secret_config = "WalletSecretConfig",
+            wallet_secret_source = "WalletSecretSource",
         }
     }
 
-    pub(super) static COINBASE_CDP_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("ApiKeySecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ApiKeySecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WalletSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("WalletSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A reference to a customer-provided secret stored in AWS Secrets Manager
-    #[derive(Clone)]
-    pub struct SecretReference {
-        /// The JSON key within the secret that contains the credential value
-        ///
-        /// CloudFormation property `JsonKey`; required.
-        pub json_key: crate::value::Val<::std::string::String>,
-        /// The ID or ARN of the secret in AWS Secrets Manager
-        ///
-        /// CloudFormation property `SecretId`; required.
-        pub secret_id: crate::value::Val<::std::string::String>,
-    }
-
-    impl SecretReference {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(json_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                json_key: json_key.into(),
-                secret_id: secret_id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SecretReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("JsonKey", self.json_key);
-            p.set("SecretId", self.secret_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SECRET_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JsonKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SecretId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COINBASE_CDP_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("ApiKeySecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ApiKeySecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WalletSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("WalletSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Stripe Privy configuration with credentials
     #[derive(Clone)]
@@ -14016,7 +11325,7 @@ pub mod payment_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `AppSecretConfig`.
-        pub app_secret_config: ::std::option::Option<crate::cfn::bedrockagentcore::payment_credential_provider::SecretReference>,
+        pub app_secret_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
         ///
         /// CloudFormation property `AppSecretSource`.
@@ -14032,7 +11341,7 @@ pub mod payment_credential_provider {
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         ///
         /// CloudFormation property `AuthorizationPrivateKeyConfig`.
-        pub authorization_private_key_config: ::std::option::Option<crate::cfn::bedrockagentcore::payment_credential_provider::SecretReference>,
+        pub authorization_private_key_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::SecretReference>,
         /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
         ///
         /// CloudFormation property `AuthorizationPrivateKeySource`.
@@ -14041,7 +11350,6 @@ pub mod payment_credential_provider {
 
     impl StripePrivyConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(app_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, authorization_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_id: app_id.into(),
@@ -14056,42 +11364,33 @@ pub mod payment_credential_provider {
         }
     }
 
-    impl crate::resource::ToExpr for StripePrivyConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppId", self.app_id);
-            p.set_opt("AppSecret", self.app_secret);
-            p.set_opt("AppSecretConfig", self.app_secret_config);
-            p.set_opt("AppSecretSource", self.app_secret_source);
-            p.set("AuthorizationId", self.authorization_id);
-            p.set_opt("AuthorizationPrivateKey", self.authorization_private_key);
-            p.set_opt("AuthorizationPrivateKeyConfig", self.authorization_private_key_config);
-            p.set_opt("AuthorizationPrivateKeySource", self.authorization_private_key_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested StripePrivyConfigurationInput;
+        req {
+            app_id = "AppId",
+            authorization_id = "AuthorizationId",
+        }
+        opt {
+            app_secret = "AppSecret",
+            app_secret_config = "AppSecretConfig",
+            app_secret_source = "AppSecretSource",
+            authorization_private_key = "AuthorizationPrivateKey",
+            authorization_private_key_config = "AuthorizationPrivateKeyConfig",
+            authorization_private_key_source = "AuthorizationPrivateKeySource",
         }
     }
 
-    pub(super) static STRIPE_PRIVY_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("AppSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("AppSecretConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AuthorizationId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("AuthorizationPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("AuthorizationPrivateKeyConfig", crate::resource::Rule { shape: Some(&SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s._:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STRIPE_PRIVY_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("AppSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("AppSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AuthorizationId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("AuthorizationPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("AuthorizationPrivateKeyConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::SECRET_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Supported vendor types for payment providers
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PaymentCredentialProviderVendorType {
         /// `CoinbaseCDP`
         CoinbaseCdp,
@@ -14099,18 +11398,10 @@ pub mod payment_credential_provider {
         StripePrivy,
     }
 
-    impl crate::value::CfnEnum for PaymentCredentialProviderVendorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CoinbaseCdp => "CoinbaseCDP",
-                Self::StripePrivy => "StripePrivy",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PaymentCredentialProviderVendorType, ["CoinbaseCDP", "StripePrivy"]);
 
     /// The source of the secret. Use MANAGED for service-managed secrets or EXTERNAL for customer-provided secrets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecretSourceType {
         /// `MANAGED`
         Managed,
@@ -14118,15 +11409,7 @@ pub mod payment_credential_provider {
         External,
     }
 
-    impl crate::value::CfnEnum for SecretSourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Managed => "MANAGED",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SecretSourceType, ["MANAGED", "EXTERNAL"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::PaymentManager
@@ -14158,7 +11441,6 @@ pub struct PaymentManager {
 
 impl PaymentManager {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authorizer_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::payment_manager::PaymentsAuthorizerType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authorizer_configuration: ::std::option::Option::None,
@@ -14171,73 +11453,51 @@ impl PaymentManager {
     }
 }
 
-impl crate::resource::Resource for PaymentManager {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::PaymentManager";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PAYMENT_MANAGER_SHAPE)
+crate::resource::props! {
+    resource PaymentManager = "AWS::BedrockAgentCore::PaymentManager", shape: Some(&PAYMENT_MANAGER_SHAPE);
+    req {
+        authorizer_type = "AuthorizerType",
+        name = "Name",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AuthorizerConfiguration", self.authorizer_configuration);
-        p.set("AuthorizerType", self.authorizer_type);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        authorizer_configuration = "AuthorizerConfiguration",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static PAYMENT_MANAGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::payment_manager::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]{0,47}$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::payment_manager::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PAYMENT_MANAGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::payment_manager::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]{0,47}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PaymentManager`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PaymentManager> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `PaymentManagerArn`.
-    #[inline]
-    pub fn attr_payment_manager_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PaymentManagerArn")
-    }
-    /// `Fn::GetAtt` `PaymentManagerId`.
-    #[inline]
-    pub fn attr_payment_manager_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PaymentManagerId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `WorkloadIdentityDetails`.
-    #[inline]
-    pub fn attr_workload_identity_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("WorkloadIdentityDetails")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `PaymentManagerArn`.
+        attr_payment_manager_arn: ::std::string::String = "PaymentManagerArn",
+        /// `Fn::GetAtt` `PaymentManagerId`.
+        attr_payment_manager_id: ::std::string::String = "PaymentManagerId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `WorkloadIdentityDetails`.
+        attr_workload_identity_details: crate::value::Json = "WorkloadIdentityDetails",
     }
 }
 
 pub mod payment_manager {
     //! Nested property types and enums of [`PaymentManager`](super::PaymentManager).
 
-    /// The definition `AuthorizerConfiguration`.
+    pub use crate::cfn::shared::bedrockagentcore_group_ai::{ClaimMatchOperator, InboundTokenClaimValueType};
+
     #[derive(Clone)]
     pub struct AuthorizerConfiguration {
         /// CloudFormation property `CustomJWTAuthorizer`; required.
@@ -14254,22 +11514,17 @@ pub mod payment_manager {
         }
     }
 
-    impl crate::resource::ToExpr for AuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CustomJWTAuthorizer", self.custom_jwt_authorizer);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizerConfiguration;
+        req {
+            custom_jwt_authorizer = "CustomJWTAuthorizer",
         }
     }
 
-    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomJWTAuthorizerConfiguration`.
     #[derive(Clone)]
     pub struct CustomJwtAuthorizerConfiguration {
         /// CloudFormation property `AllowedAudience`.
@@ -14286,7 +11541,6 @@ pub mod payment_manager {
 
     impl CustomJwtAuthorizerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(discovery_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allowed_audience: ::std::option::Option::None,
@@ -14298,30 +11552,27 @@ pub mod payment_manager {
         }
     }
 
-    impl crate::resource::ToExpr for CustomJwtAuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedAudience", self.allowed_audience);
-            p.set_opt("AllowedClients", self.allowed_clients);
-            p.set_opt("AllowedScopes", self.allowed_scopes);
-            p.set_opt("CustomClaims", self.custom_claims);
-            p.set("DiscoveryUrl", self.discovery_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomJwtAuthorizerConfiguration;
+        req {
+            discovery_url = "DiscoveryUrl",
+        }
+        opt {
+            allowed_audience = "AllowedAudience",
+            allowed_clients = "AllowedClients",
+            allowed_scopes = "AllowedScopes",
+            custom_claims = "CustomClaims",
         }
     }
 
-    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedAudience", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("AllowedClients", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedAudience", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("AllowedClients", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomClaimValidationType`.
     #[derive(Clone)]
     pub struct CustomClaimValidationType {
         /// CloudFormation property `AuthorizingClaimMatchValue`; required.
@@ -14329,13 +11580,12 @@ pub mod payment_manager {
         /// CloudFormation property `InboundTokenClaimName`; required.
         pub inbound_token_claim_name: crate::value::Val<::std::string::String>,
         /// CloudFormation property `InboundTokenClaimValueType`; required.
-        pub inbound_token_claim_value_type: crate::value::Val<crate::cfn::bedrockagentcore::payment_manager::InboundTokenClaimValueType>,
+        pub inbound_token_claim_value_type: crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::InboundTokenClaimValueType>,
     }
 
     impl CustomClaimValidationType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(authorizing_claim_match_value: crate::cfn::bedrockagentcore::payment_manager::AuthorizingClaimMatchValueType, inbound_token_claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, inbound_token_claim_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::payment_manager::InboundTokenClaimValueType>>) -> Self {
+        pub fn new(authorizing_claim_match_value: crate::cfn::bedrockagentcore::payment_manager::AuthorizingClaimMatchValueType, inbound_token_claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, inbound_token_claim_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::InboundTokenClaimValueType>>) -> Self {
             Self {
                 authorizing_claim_match_value,
                 inbound_token_claim_name: inbound_token_claim_name.into(),
@@ -14344,37 +11594,31 @@ pub mod payment_manager {
         }
     }
 
-    impl crate::resource::ToExpr for CustomClaimValidationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizingClaimMatchValue", self.authorizing_claim_match_value);
-            p.set("InboundTokenClaimName", self.inbound_token_claim_name);
-            p.set("InboundTokenClaimValueType", self.inbound_token_claim_value_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomClaimValidationType;
+        req {
+            authorizing_claim_match_value = "AuthorizingClaimMatchValue",
+            inbound_token_claim_name = "InboundTokenClaimName",
+            inbound_token_claim_value_type = "InboundTokenClaimValueType",
         }
     }
 
-    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InboundTokenClaimName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InboundTokenClaimName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.:/-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AuthorizingClaimMatchValueType`.
     #[derive(Clone)]
     pub struct AuthorizingClaimMatchValueType {
         /// CloudFormation property `ClaimMatchOperator`; required.
-        pub claim_match_operator: crate::value::Val<crate::cfn::bedrockagentcore::payment_manager::ClaimMatchOperator>,
+        pub claim_match_operator: crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::ClaimMatchOperator>,
         /// CloudFormation property `ClaimMatchValue`; required.
         pub claim_match_value: crate::cfn::bedrockagentcore::payment_manager::ClaimMatchValueType,
     }
 
     impl AuthorizingClaimMatchValueType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(claim_match_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::payment_manager::ClaimMatchOperator>>, claim_match_value: crate::cfn::bedrockagentcore::payment_manager::ClaimMatchValueType) -> Self {
+        pub fn new(claim_match_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::bedrockagentcore_group_ai::ClaimMatchOperator>>, claim_match_value: crate::cfn::bedrockagentcore::payment_manager::ClaimMatchValueType) -> Self {
             Self {
                 claim_match_operator: claim_match_operator.into(),
                 claim_match_value,
@@ -14382,23 +11626,18 @@ pub mod payment_manager {
         }
     }
 
-    impl crate::resource::ToExpr for AuthorizingClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClaimMatchOperator", self.claim_match_operator);
-            p.set("ClaimMatchValue", self.claim_match_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizingClaimMatchValueType;
+        req {
+            claim_match_operator = "ClaimMatchOperator",
+            claim_match_value = "ClaimMatchValue",
         }
     }
 
-    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ClaimMatchValueType`.
     #[derive(Clone, Default)]
     pub struct ClaimMatchValueType {
         /// CloudFormation property `MatchValueString`.
@@ -14407,73 +11646,20 @@ pub mod payment_manager {
         pub match_value_string_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchValueString", self.match_value_string);
-            p.set_opt("MatchValueStringList", self.match_value_string_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClaimMatchValueType;
+        opt {
+            match_value_string = "MatchValueString",
+            match_value_string_list = "MatchValueStringList",
         }
     }
 
-    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchValueString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("MatchValueStringList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchValueString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("MatchValueStringList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ClaimMatchOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ClaimMatchOperator {
-        /// `EQUALS`
-        Equals,
-        /// `CONTAINS`
-        Contains,
-        /// `CONTAINS_ANY`
-        ContainsAny,
-    }
-
-    impl crate::value::CfnEnum for ClaimMatchOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Contains => "CONTAINS",
-                Self::ContainsAny => "CONTAINS_ANY",
-            }
-        }
-    }
-
-    /// Allowed values of `InboundTokenClaimValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InboundTokenClaimValueType {
-        /// `STRING`
-        String,
-        /// `STRING_ARRAY`
-        StringArray,
-    }
-
-    impl crate::value::CfnEnum for InboundTokenClaimValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::StringArray => "STRING_ARRAY",
-            }
-        }
-    }
-
-    /// Allowed values of `PaymentsAuthorizerType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PaymentsAuthorizerType {
         /// `CUSTOM_JWT`
         CustomJwt,
@@ -14481,15 +11667,7 @@ pub mod payment_manager {
         AwsIam,
     }
 
-    impl crate::value::CfnEnum for PaymentsAuthorizerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomJwt => "CUSTOM_JWT",
-                Self::AwsIam => "AWS_IAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PaymentsAuthorizerType, ["CUSTOM_JWT", "AWS_IAM"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::Policy
@@ -14525,7 +11703,6 @@ pub struct Policy {
 
 impl Policy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(definition: crate::cfn::bedrockagentcore::policy::PolicyDefinition, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_engine_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             definition,
@@ -14538,65 +11715,42 @@ impl Policy {
     }
 }
 
-impl crate::resource::Resource for Policy {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::Policy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_SHAPE)
+crate::resource::props! {
+    resource Policy = "AWS::BedrockAgentCore::Policy", shape: Some(&POLICY_SHAPE);
+    req {
+        definition = "Definition",
+        name = "Name",
+        policy_engine_id = "PolicyEngineId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Definition", self.definition);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnforcementMode", self.enforcement_mode);
-        p.set("Name", self.name);
-        p.set("PolicyEngineId", self.policy_engine_id);
-        p.set_opt("ValidationMode", self.validation_mode);
-        p
+    opt {
+        description = "Description",
+        enforcement_mode = "EnforcementMode",
+        validation_mode = "ValidationMode",
     }
 }
 
-static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Definition", crate::resource::Rule { shape: Some(&self::policy::POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ("PolicyEngineId", crate::resource::Rule { min_len: Some(12), max_len: Some(59), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Definition", crate::resource::Rule { shape: Some(&self::policy::POLICY_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ("PolicyEngineId", crate::resource::Rule { min_len: Some(12), max_len: Some(59), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Policy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Policy> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `PolicyArn`.
-    #[inline]
-    pub fn attr_policy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyArn")
-    }
-    /// `Fn::GetAtt` `PolicyId`.
-    #[inline]
-    pub fn attr_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReasons`.
-    #[inline]
-    pub fn attr_status_reasons(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("StatusReasons")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `PolicyArn`.
+        attr_policy_arn: ::std::string::String = "PolicyArn",
+        /// `Fn::GetAtt` `PolicyId`.
+        attr_policy_id: ::std::string::String = "PolicyId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReasons`.
+        attr_status_reasons: crate::value::List<::std::string::String> = "StatusReasons",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -14616,22 +11770,18 @@ pub mod policy {
         pub policy: ::std::option::Option<crate::cfn::bedrockagentcore::policy::PolicyStatement>,
     }
 
-    impl crate::resource::ToExpr for PolicyDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cedar", self.cedar);
-            p.set_opt("Policy", self.policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyDefinition;
+        opt {
+            cedar = "Cedar",
+            policy = "Policy",
         }
     }
 
-    pub(super) static POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cedar", crate::resource::Rule { shape: Some(&CEDAR_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Policy", crate::resource::Rule { shape: Some(&POLICY_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cedar", crate::resource::Rule { shape: Some(&CEDAR_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Policy", crate::resource::Rule { shape: Some(&POLICY_STATEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Cedar policy statement within the AgentCore Policy system.
     #[derive(Clone)]
@@ -14644,7 +11794,6 @@ pub mod policy {
 
     impl CedarPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(statement: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 statement: statement.into(),
@@ -14652,20 +11801,16 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for CedarPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Statement", self.statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested CedarPolicy;
+        req {
+            statement = "Statement",
         }
     }
 
-    pub(super) static CEDAR_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statement", crate::resource::Rule { min_len: Some(35), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CEDAR_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statement", crate::resource::Rule { min_len: Some(35), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A policy statement within the AgentCore Policy system.
     #[derive(Clone)]
@@ -14678,7 +11823,6 @@ pub mod policy {
 
     impl PolicyStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(statement: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 statement: statement.into(),
@@ -14686,23 +11830,19 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Statement", self.statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyStatement;
+        req {
+            statement = "Statement",
         }
     }
 
-    pub(super) static POLICY_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statement", crate::resource::Rule { min_len: Some(35), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statement", crate::resource::Rule { min_len: Some(35), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Whether the policy contributes to the enforce decision returned to Gateway. LOG_ONLY policies are still evaluated but their decisions are observed only, allowing customers to validate a policy against real traffic before promoting it.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnforcementMode {
         /// `ACTIVE`
         Active,
@@ -14710,18 +11850,10 @@ pub mod policy {
         LogOnly,
     }
 
-    impl crate::value::CfnEnum for EnforcementMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::LogOnly => "LOG_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnforcementMode, ["ACTIVE", "LOG_ONLY"]);
 
     /// The validation mode for the policy. Determines how Cedar analyzer validation results are handled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyValidationMode {
         /// `FAIL_ON_ANY_FINDINGS`
         FailOnAnyFindings,
@@ -14729,15 +11861,7 @@ pub mod policy {
         IgnoreAllFindings,
     }
 
-    impl crate::value::CfnEnum for PolicyValidationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FailOnAnyFindings => "FAIL_ON_ANY_FINDINGS",
-                Self::IgnoreAllFindings => "IGNORE_ALL_FINDINGS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PolicyValidationMode, ["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"]);
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::PolicyEngine
@@ -14765,7 +11889,6 @@ pub struct PolicyEngine {
 
 impl PolicyEngine {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -14776,75 +11899,41 @@ impl PolicyEngine {
     }
 }
 
-impl crate::resource::Resource for PolicyEngine {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::PolicyEngine";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_ENGINE_SHAPE)
+crate::resource::props! {
+    resource PolicyEngine = "AWS::BedrockAgentCore::PolicyEngine", shape: Some(&POLICY_ENGINE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        encryption_key_arn = "EncryptionKeyArn",
+        tags = "Tags",
     }
 }
 
-static POLICY_ENGINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::policy_engine::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_ENGINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PolicyEngine`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PolicyEngine> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `PolicyEngineArn`.
+        attr_policy_engine_arn: ::std::string::String = "PolicyEngineArn",
+        /// `Fn::GetAtt` `PolicyEngineId`.
+        attr_policy_engine_id: ::std::string::String = "PolicyEngineId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReasons`.
+        attr_status_reasons: crate::value::List<::std::string::String> = "StatusReasons",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `PolicyEngineArn`.
-    #[inline]
-    pub fn attr_policy_engine_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyEngineArn")
-    }
-    /// `Fn::GetAtt` `PolicyEngineId`.
-    #[inline]
-    pub fn attr_policy_engine_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyEngineId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReasons`.
-    #[inline]
-    pub fn attr_status_reasons(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("StatusReasons")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod policy_engine {
-    //! Nested property types and enums of [`PolicyEngine`](super::PolicyEngine).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::BedrockAgentCore::ResourcePolicy
@@ -14864,7 +11953,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy: policy.into(),
@@ -14873,27 +11961,18 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Policy", self.policy);
-        p.set("ResourceArn", self.resource_arn);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::BedrockAgentCore::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy = "Policy",
+        resource_arn = "ResourceArn",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), ..crate::resource::Rule::NONE }),
-        ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:bedrock-agentcore:[a-z0-9-]*:[0-9]{12}:.+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), ..crate::resource::Rule::NONE }),
+    ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:bedrock-agentcore:[a-z0-9-]*:[0-9]{12}:.+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::BedrockAgentCore::Runtime
 ///
@@ -14960,7 +12039,6 @@ pub struct Runtime {
 
 impl Runtime {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_runtime_artifact: crate::cfn::bedrockagentcore::runtime::AgentRuntimeArtifact, agent_runtime_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             agent_runtime_artifact,
@@ -14981,97 +12059,69 @@ impl Runtime {
     }
 }
 
-impl crate::resource::Resource for Runtime {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::Runtime";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RUNTIME_SHAPE)
+crate::resource::props! {
+    resource Runtime = "AWS::BedrockAgentCore::Runtime", shape: Some(&RUNTIME_SHAPE);
+    req {
+        agent_runtime_artifact = "AgentRuntimeArtifact",
+        agent_runtime_name = "AgentRuntimeName",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AgentRuntimeArtifact", self.agent_runtime_artifact);
-        p.set("AgentRuntimeName", self.agent_runtime_name);
-        p.set_opt("AuthorizerConfiguration", self.authorizer_configuration);
-        p.set_opt("CapacityProviderConfiguration", self.capacity_provider_configuration);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnvironmentVariables", self.environment_variables);
-        p.set_opt("FilesystemConfigurations", self.filesystem_configurations);
-        p.set_opt("LifecycleConfiguration", self.lifecycle_configuration);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set_opt("PlatformVersion", self.platform_version);
-        p.set_opt("ProtocolConfiguration", self.protocol_configuration);
-        p.set_opt("RequestHeaderConfiguration", self.request_header_configuration);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        authorizer_configuration = "AuthorizerConfiguration",
+        capacity_provider_configuration = "CapacityProviderConfiguration",
+        description = "Description",
+        environment_variables = "EnvironmentVariables",
+        filesystem_configurations = "FilesystemConfigurations",
+        lifecycle_configuration = "LifecycleConfiguration",
+        network_configuration = "NetworkConfiguration",
+        platform_version = "PlatformVersion",
+        protocol_configuration = "ProtocolConfiguration",
+        request_header_configuration = "RequestHeaderConfiguration",
+        tags = "Tags",
     }
 }
 
-static RUNTIME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentRuntimeArtifact", crate::resource::Rule { shape: Some(&self::runtime::AGENT_RUNTIME_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AgentRuntimeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z0-9_]{0,47}")), ..crate::resource::Rule::NONE }),
-        ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::runtime::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CapacityProviderConfiguration", crate::resource::Rule { shape: Some(&self::runtime::CAPACITY_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1200), ..crate::resource::Rule::NONE }),
-        ("FilesystemConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::runtime::FILESYSTEM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::runtime::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::runtime::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PlatformVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("RequestHeaderConfiguration", crate::resource::Rule { shape: Some(&self::runtime::REQUEST_HEADER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RUNTIME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentRuntimeArtifact", crate::resource::Rule { shape: Some(&self::runtime::AGENT_RUNTIME_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AgentRuntimeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z0-9_]{0,47}")), ..crate::resource::Rule::NONE }),
+    ("AuthorizerConfiguration", crate::resource::Rule { shape: Some(&self::runtime::AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CapacityProviderConfiguration", crate::resource::Rule { shape: Some(&self::runtime::CAPACITY_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1200), ..crate::resource::Rule::NONE }),
+    ("FilesystemConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::runtime::FILESYSTEM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LifecycleConfiguration", crate::resource::Rule { shape: Some(&self::runtime::LIFECYCLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::runtime::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PlatformVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("RequestHeaderConfiguration", crate::resource::Rule { shape: Some(&self::runtime::REQUEST_HEADER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Runtime`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Runtime> {
-    /// `Fn::GetAtt` `AgentRuntimeArn`.
-    #[inline]
-    pub fn attr_agent_runtime_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentRuntimeArn")
-    }
-    /// `Fn::GetAtt` `AgentRuntimeId`.
-    #[inline]
-    pub fn attr_agent_runtime_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentRuntimeId")
-    }
-    /// `Fn::GetAtt` `AgentRuntimeVersion`.
-    #[inline]
-    pub fn attr_agent_runtime_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentRuntimeVersion")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureReason`.
-    #[inline]
-    pub fn attr_failure_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailureReason")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `WorkloadIdentityDetails`.
-    #[inline]
-    pub fn attr_workload_identity_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("WorkloadIdentityDetails")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AgentRuntimeArn`.
+        attr_agent_runtime_arn: ::std::string::String = "AgentRuntimeArn",
+        /// `Fn::GetAtt` `AgentRuntimeId`.
+        attr_agent_runtime_id: ::std::string::String = "AgentRuntimeId",
+        /// `Fn::GetAtt` `AgentRuntimeVersion`.
+        attr_agent_runtime_version: ::std::string::String = "AgentRuntimeVersion",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureReason`.
+        attr_failure_reason: ::std::string::String = "FailureReason",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `WorkloadIdentityDetails`.
+        attr_workload_identity_details: crate::value::Json = "WorkloadIdentityDetails",
     }
 }
 
 pub mod runtime {
     //! Nested property types and enums of [`Runtime`](super::Runtime).
 
-    /// The definition `AgentRuntimeArtifact`.
+    pub use crate::cfn::shared::bedrockagentcore::VpcConfig;
+
     #[derive(Clone, Default)]
     pub struct AgentRuntimeArtifact {
         /// Representation of a code configuration
@@ -15082,22 +12132,18 @@ pub mod runtime {
         pub container_configuration: ::std::option::Option<crate::cfn::bedrockagentcore::runtime::ContainerConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AgentRuntimeArtifact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeConfiguration", self.code_configuration);
-            p.set_opt("ContainerConfiguration", self.container_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentRuntimeArtifact;
+        opt {
+            code_configuration = "CodeConfiguration",
+            container_configuration = "ContainerConfiguration",
         }
     }
 
-    pub(super) static AGENT_RUNTIME_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeConfiguration", crate::resource::Rule { shape: Some(&CODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ContainerConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_RUNTIME_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeConfiguration", crate::resource::Rule { shape: Some(&CODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ContainerConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Representation of a code configuration
     #[derive(Clone)]
@@ -15118,7 +12164,6 @@ pub mod runtime {
 
     impl CodeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code: crate::cfn::bedrockagentcore::runtime::Code, entry_point: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::runtime::AgentManagedRuntimeType>>) -> Self {
             Self {
                 code,
@@ -15128,23 +12173,19 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for CodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Code", self.code);
-            p.set("EntryPoint", self.entry_point);
-            p.set("Runtime", self.runtime);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeConfiguration;
+        req {
+            code = "Code",
+            entry_point = "EntryPoint",
+            runtime = "Runtime",
         }
     }
 
-    pub(super) static CODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Code", crate::resource::Rule { shape: Some(&CODE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EntryPoint", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Code", crate::resource::Rule { shape: Some(&CODE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EntryPoint", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Object represents source code from zip file
     #[derive(Clone, Default)]
@@ -15155,20 +12196,16 @@ pub mod runtime {
         pub s3: ::std::option::Option<crate::cfn::bedrockagentcore::runtime::S3Location>,
     }
 
-    impl crate::resource::ToExpr for Code {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested Code;
+        opt {
+            s3 = "S3",
         }
     }
 
-    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 Location Configuration
     #[derive(Clone)]
@@ -15189,7 +12226,6 @@ pub mod runtime {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -15199,26 +12235,23 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Prefix", self.prefix);
-            p.set_opt("VersionId", self.version_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+            prefix = "Prefix",
+        }
+        opt {
+            version_id = "VersionId",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("VersionId", crate::resource::Rule { min_len: Some(3), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("VersionId", crate::resource::Rule { min_len: Some(3), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ContainerConfiguration`.
     #[derive(Clone)]
     pub struct ContainerConfiguration {
         /// The ECR URI of the container
@@ -15229,7 +12262,6 @@ pub mod runtime {
 
     impl ContainerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(container_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 container_uri: container_uri.into(),
@@ -15237,20 +12269,16 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContainerUri", self.container_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerConfiguration;
+        req {
+            container_uri = "ContainerUri",
         }
     }
 
-    pub(super) static CONTAINER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.([a-z0-9-]+(?:\\.[a-z0-9-]+)+)|public\\.ecr\\.aws)/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.([a-z0-9-]+(?:\\.[a-z0-9-]+)+)|public\\.ecr\\.aws)/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for the authorizer
     #[derive(Clone, Default)]
@@ -15261,20 +12289,16 @@ pub mod runtime {
         pub custom_jwt_authorizer: ::std::option::Option<crate::cfn::bedrockagentcore::runtime::CustomJwtAuthorizerConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomJWTAuthorizer", self.custom_jwt_authorizer);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizerConfiguration;
+        opt {
+            custom_jwt_authorizer = "CustomJWTAuthorizer",
         }
     }
 
-    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomJWTAuthorizer", crate::resource::Rule { shape: Some(&CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for custom JWT authorizer
     #[derive(Clone)]
@@ -15315,7 +12339,6 @@ pub mod runtime {
 
     impl CustomJwtAuthorizerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(discovery_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allowed_audience: ::std::option::Option::None,
@@ -15330,34 +12353,32 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for CustomJwtAuthorizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedAudience", self.allowed_audience);
-            p.set_opt("AllowedClients", self.allowed_clients);
-            p.set_opt("AllowedScopes", self.allowed_scopes);
-            p.set_opt("AllowedWorkloadConfiguration", self.allowed_workload_configuration);
-            p.set_opt("CustomClaims", self.custom_claims);
-            p.set("DiscoveryUrl", self.discovery_url);
-            p.set_opt("PrivateEndpoint", self.private_endpoint);
-            p.set_opt("PrivateEndpointOverrides", self.private_endpoint_overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomJwtAuthorizerConfiguration;
+        req {
+            discovery_url = "DiscoveryUrl",
+        }
+        opt {
+            allowed_audience = "AllowedAudience",
+            allowed_clients = "AllowedClients",
+            allowed_scopes = "AllowedScopes",
+            allowed_workload_configuration = "AllowedWorkloadConfiguration",
+            custom_claims = "CustomClaims",
+            private_endpoint = "PrivateEndpoint",
+            private_endpoint_overrides = "PrivateEndpointOverrides",
         }
     }
 
-    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedAudience", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("AllowedClients", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[\\x21\\x23-\\x5B\\x5D-\\x7E]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedWorkloadConfiguration", crate::resource::Rule { shape: Some(&ALLOWED_WORKLOAD_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpointOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_JWT_AUTHORIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedAudience", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("AllowedClients", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("AllowedScopes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[\\x21\\x23-\\x5B\\x5D-\\x7E]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedWorkloadConfiguration", crate::resource::Rule { shape: Some(&ALLOWED_WORKLOAD_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomClaims", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DiscoveryUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.+/\\.well-known/openid-configuration$")), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpointOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Allow-list of upstream workloads permitted to reach this resource via the workload identity chain. When set, the data plane enforces that the introspected workload chain's caller matches one of the configured hosting environments or workload identities; absent means no chain enforcement.
     #[derive(Clone, Default)]
@@ -15372,22 +12393,18 @@ pub mod runtime {
         pub workload_identities: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for AllowedWorkloadConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HostingEnvironments", self.hosting_environments);
-            p.set_opt("WorkloadIdentities", self.workload_identities);
-            p.into_expr()
+    crate::resource::props! {
+        nested AllowedWorkloadConfiguration;
+        opt {
+            hosting_environments = "HostingEnvironments",
+            workload_identities = "WorkloadIdentities",
         }
     }
 
-    pub(super) static ALLOWED_WORKLOAD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HostingEnvironments", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&HOSTING_ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WorkloadIdentities", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALLOWED_WORKLOAD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HostingEnvironments", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&HOSTING_ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("WorkloadIdentities", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An upstream workload identified by the ARN of its hosting environment (for example a Gateway or Runtime ARN)
     #[derive(Clone)]
@@ -15400,7 +12417,6 @@ pub mod runtime {
 
     impl HostingEnvironment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -15408,20 +12424,16 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for HostingEnvironment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostingEnvironment;
+        req {
+            arn = "Arn",
         }
     }
 
-    pub(super) static HOSTING_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(1011), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOSTING_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(1011), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Required custom claim
     #[derive(Clone)]
@@ -15442,7 +12454,6 @@ pub mod runtime {
 
     impl CustomClaimValidationType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorizing_claim_match_value: crate::cfn::bedrockagentcore::runtime::AuthorizingClaimMatchValueType, inbound_token_claim_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, inbound_token_claim_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::runtime::InboundTokenClaimValueType>>) -> Self {
             Self {
                 authorizing_claim_match_value,
@@ -15452,23 +12463,19 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for CustomClaimValidationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizingClaimMatchValue", self.authorizing_claim_match_value);
-            p.set("InboundTokenClaimName", self.inbound_token_claim_name);
-            p.set("InboundTokenClaimValueType", self.inbound_token_claim_value_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomClaimValidationType;
+        req {
+            authorizing_claim_match_value = "AuthorizingClaimMatchValue",
+            inbound_token_claim_name = "InboundTokenClaimName",
+            inbound_token_claim_value_type = "InboundTokenClaimValueType",
         }
     }
 
-    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InboundTokenClaimName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_.-:]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_CLAIM_VALIDATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizingClaimMatchValue", crate::resource::Rule { shape: Some(&AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InboundTokenClaimName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_.-:]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The value or values in the custom claim to match and relationship of match
     #[derive(Clone)]
@@ -15485,7 +12492,6 @@ pub mod runtime {
 
     impl AuthorizingClaimMatchValueType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(claim_match_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::runtime::ClaimMatchOperator>>, claim_match_value: crate::cfn::bedrockagentcore::runtime::ClaimMatchValueType) -> Self {
             Self {
                 claim_match_operator: claim_match_operator.into(),
@@ -15494,21 +12500,17 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for AuthorizingClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClaimMatchOperator", self.claim_match_operator);
-            p.set("ClaimMatchValue", self.claim_match_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizingClaimMatchValueType;
+        req {
+            claim_match_operator = "ClaimMatchOperator",
+            claim_match_value = "ClaimMatchValue",
         }
     }
 
-    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZING_CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClaimMatchValue", crate::resource::Rule { shape: Some(&CLAIM_MATCH_VALUE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The value or values in the custom claim to match for
     #[derive(Clone, Default)]
@@ -15523,22 +12525,18 @@ pub mod runtime {
         pub match_value_string_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ClaimMatchValueType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchValueString", self.match_value_string);
-            p.set_opt("MatchValueStringList", self.match_value_string_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClaimMatchValueType;
+        opt {
+            match_value_string = "MatchValueString",
+            match_value_string_list = "MatchValueStringList",
         }
     }
 
-    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchValueString", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_.-]+")), ..crate::resource::Rule::NONE }),
-            ("MatchValueStringList", crate::resource::Rule { min_items: Some(1), max_items: Some(255), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_.-]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLAIM_MATCH_VALUE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchValueString", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_.-]+")), ..crate::resource::Rule::NONE }),
+        ("MatchValueStringList", crate::resource::Rule { min_items: Some(1), max_items: Some(255), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_.-]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Private endpoint configuration. Exactly one of SelfManagedLatticeResource or ManagedVpcResource must be specified.
     #[derive(Clone, Default)]
@@ -15553,21 +12551,17 @@ pub mod runtime {
         pub self_managed_lattice_resource: ::std::option::Option<crate::cfn::bedrockagentcore::runtime::SelfManagedLatticeResource>,
     }
 
-    impl crate::resource::ToExpr for PrivateEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManagedVpcResource", self.managed_vpc_resource);
-            p.set_opt("SelfManagedLatticeResource", self.self_managed_lattice_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateEndpoint;
+        opt {
+            managed_vpc_resource = "ManagedVpcResource",
+            self_managed_lattice_resource = "SelfManagedLatticeResource",
         }
     }
 
-    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ManagedVpcResource", crate::resource::Rule { shape: Some(&MANAGED_VPC_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Managed VPC resource configuration
     #[derive(Clone)]
@@ -15600,7 +12594,6 @@ pub mod runtime {
 
     impl ManagedVpcResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint_ip_address_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::runtime::EndpointIpAddressType>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint_ip_address_type: endpoint_ip_address_type.into(),
@@ -15613,25 +12606,24 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedVpcResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndpointIpAddressType", self.endpoint_ip_address_type);
-            p.set_opt("RoutingDomain", self.routing_domain);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.set_opt("Tags", self.tags);
-            p.set("VpcIdentifier", self.vpc_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedVpcResource;
+        req {
+            endpoint_ip_address_type = "EndpointIpAddressType",
+            subnet_ids = "SubnetIds",
+            vpc_identifier = "VpcIdentifier",
+        }
+        opt {
+            routing_domain = "RoutingDomain",
+            security_group_ids = "SecurityGroupIds",
+            tags = "Tags",
         }
     }
 
-    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_VPC_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Self-managed VPC Lattice resource configuration
     #[derive(Clone)]
@@ -15644,7 +12636,6 @@ pub mod runtime {
 
     impl SelfManagedLatticeResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_configuration_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_configuration_identifier: resource_configuration_identifier.into(),
@@ -15652,12 +12643,10 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for SelfManagedLatticeResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceConfigurationIdentifier", self.resource_configuration_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedLatticeResource;
+        req {
+            resource_configuration_identifier = "ResourceConfigurationIdentifier",
         }
     }
 
@@ -15676,7 +12665,6 @@ pub mod runtime {
 
     impl PrivateEndpointOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, private_endpoint: crate::cfn::bedrockagentcore::runtime::PrivateEndpoint) -> Self {
             Self {
                 domain: domain.into(),
@@ -15685,22 +12673,18 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateEndpointOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Domain", self.domain);
-            p.set("PrivateEndpoint", self.private_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateEndpointOverride;
+        req {
+            domain = "Domain",
+            private_endpoint = "PrivateEndpoint",
         }
     }
 
-    pub(super) static PRIVATE_ENDPOINT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
-            ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_ENDPOINT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
+        ("PrivateEndpoint", crate::resource::Rule { shape: Some(&PRIVATE_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a capacity provider
     #[derive(Clone)]
@@ -15713,7 +12697,6 @@ pub mod runtime {
 
     impl CapacityProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capacity_provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 capacity_provider_arn: capacity_provider_arn.into(),
@@ -15721,20 +12704,16 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CapacityProviderArn", self.capacity_provider_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderConfiguration;
+        req {
+            capacity_provider_arn = "CapacityProviderArn",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityProviderArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:capacity-provider/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityProviderArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:capacity-provider/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Filesystem configuration for the runtime
     #[derive(Clone, Default)]
@@ -15757,26 +12736,22 @@ pub mod runtime {
         pub session_storage: ::std::option::Option<crate::cfn::bedrockagentcore::runtime::SessionStorageConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FilesystemConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityProviderVolume", self.capacity_provider_volume);
-            p.set_opt("EfsAccessPoint", self.efs_access_point);
-            p.set_opt("S3FilesAccessPoint", self.s3_files_access_point);
-            p.set_opt("SessionStorage", self.session_storage);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilesystemConfiguration;
+        opt {
+            capacity_provider_volume = "CapacityProviderVolume",
+            efs_access_point = "EfsAccessPoint",
+            s3_files_access_point = "S3FilesAccessPoint",
+            session_storage = "SessionStorage",
         }
     }
 
-    pub(super) static FILESYSTEM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityProviderVolume", crate::resource::Rule { shape: Some(&CAPACITY_PROVIDER_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EfsAccessPoint", crate::resource::Rule { shape: Some(&EFS_ACCESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3FilesAccessPoint", crate::resource::Rule { shape: Some(&S3_FILES_ACCESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SessionStorage", crate::resource::Rule { shape: Some(&SESSION_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILESYSTEM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityProviderVolume", crate::resource::Rule { shape: Some(&CAPACITY_PROVIDER_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EfsAccessPoint", crate::resource::Rule { shape: Some(&EFS_ACCESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3FilesAccessPoint", crate::resource::Rule { shape: Some(&S3_FILES_ACCESS_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SessionStorage", crate::resource::Rule { shape: Some(&SESSION_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a CapacityProvider-managed volume to mount into the agent runtime
     #[derive(Clone)]
@@ -15793,7 +12768,6 @@ pub mod runtime {
 
     impl CapacityProviderVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mount_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, volume_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 mount_path: mount_path.into(),
@@ -15802,22 +12776,18 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityProviderVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MountPath", self.mount_path);
-            p.set("VolumeName", self.volume_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderVolumeConfiguration;
+        req {
+            mount_path = "MountPath",
+            volume_name = "VolumeName",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
-            ("VolumeName", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_-]{0,47}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
+        ("VolumeName", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_-]{0,47}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for EFS access point filesystem
     #[derive(Clone)]
@@ -15834,7 +12804,6 @@ pub mod runtime {
 
     impl EfsAccessPointConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_point_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mount_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_point_arn: access_point_arn.into(),
@@ -15843,22 +12812,18 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for EfsAccessPointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessPointArn", self.access_point_arn);
-            p.set("MountPath", self.mount_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested EfsAccessPointConfiguration;
+        req {
+            access_point_arn = "AccessPointArn",
+            mount_path = "MountPath",
         }
     }
 
-    pub(super) static EFS_ACCESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessPointArn", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:access-point/fsap-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
-            ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EFS_ACCESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessPointArn", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:access-point/fsap-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
+        ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for S3 Files access point filesystem
     #[derive(Clone)]
@@ -15875,7 +12840,6 @@ pub mod runtime {
 
     impl S3FilesAccessPointConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_point_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mount_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_point_arn: access_point_arn.into(),
@@ -15884,22 +12848,18 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for S3FilesAccessPointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessPointArn", self.access_point_arn);
-            p.set("MountPath", self.mount_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3FilesAccessPointConfiguration;
+        req {
+            access_point_arn = "AccessPointArn",
+            mount_path = "MountPath",
         }
     }
 
-    pub(super) static S3_FILES_ACCESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessPointArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$")), ..crate::resource::Rule::NONE }),
-            ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_FILES_ACCESS_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessPointArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$")), ..crate::resource::Rule::NONE }),
+        ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for session storage
     #[derive(Clone)]
@@ -15912,7 +12872,6 @@ pub mod runtime {
 
     impl SessionStorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mount_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 mount_path: mount_path.into(),
@@ -15920,20 +12879,16 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for SessionStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MountPath", self.mount_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionStorageConfiguration;
+        req {
+            mount_path = "MountPath",
         }
     }
 
-    pub(super) static SESSION_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SESSION_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MountPath", crate::resource::Rule { min_len: Some(6), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9._-]+/?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for managing the lifecycle of runtime sessions and resources
     #[derive(Clone, Default)]
@@ -15948,24 +12903,19 @@ pub mod runtime {
         pub max_lifetime: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for LifecycleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdleRuntimeSessionTimeout", self.idle_runtime_session_timeout);
-            p.set_opt("MaxLifetime", self.max_lifetime);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecycleConfiguration;
+        opt {
+            idle_runtime_session_timeout = "IdleRuntimeSessionTimeout",
+            max_lifetime = "MaxLifetime",
         }
     }
 
-    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdleRuntimeSessionTimeout", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-            ("MaxLifetime", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIFECYCLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdleRuntimeSessionTimeout", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+        ("MaxLifetime", crate::resource::Rule { min: Some(60.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NetworkConfiguration`.
     #[derive(Clone)]
     pub struct NetworkConfiguration {
         /// Network mode configuration type
@@ -15975,12 +12925,11 @@ pub mod runtime {
         /// Network mode configuration for VPC
         ///
         /// CloudFormation property `NetworkModeConfig`.
-        pub network_mode_config: ::std::option::Option<crate::cfn::bedrockagentcore::runtime::VpcConfig>,
+        pub network_mode_config: ::std::option::Option<crate::cfn::shared::bedrockagentcore::VpcConfig>,
     }
 
     impl NetworkConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(network_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::bedrockagentcore::runtime::NetworkMode>>) -> Self {
             Self {
                 network_mode: network_mode.into(),
@@ -15989,62 +12938,19 @@ pub mod runtime {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NetworkMode", self.network_mode);
-            p.set_opt("NetworkModeConfig", self.network_mode_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        req {
+            network_mode = "NetworkMode",
+        }
+        opt {
+            network_mode_config = "NetworkModeConfig",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetworkModeConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Network mode configuration for VPC
-    #[derive(Clone)]
-    pub struct VpcConfig {
-        /// Security groups for VPC
-        ///
-        /// CloudFormation property `SecurityGroups`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_groups: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// Subnets for VPC
-        ///
-        /// CloudFormation property `Subnets`; required. A list of `Id`s of an `AWS::EC2::Subnet`: pass handles of [`crate::cfn::ec2::Subnet`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub subnets: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl VpcConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                security_groups: security_groups.into(),
-                subnets: subnets.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-zA-Z]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkModeConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::bedrockagentcore::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for HTTP request headers
     #[derive(Clone, Default)]
@@ -16055,23 +12961,19 @@ pub mod runtime {
         pub request_header_allowlist: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for RequestHeaderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RequestHeaderAllowlist", self.request_header_allowlist);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequestHeaderConfiguration;
+        opt {
+            request_header_allowlist = "RequestHeaderAllowlist",
         }
     }
 
-    pub(super) static REQUEST_HEADER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RequestHeaderAllowlist", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_-]{0,255}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REQUEST_HEADER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RequestHeaderAllowlist", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_-]{0,255}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Managed runtime types
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentManagedRuntimeType {
         /// `PYTHON_3_10`
         Python310,
@@ -16087,22 +12989,10 @@ pub mod runtime {
         Node22,
     }
 
-    impl crate::value::CfnEnum for AgentManagedRuntimeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Python310 => "PYTHON_3_10",
-                Self::Python311 => "PYTHON_3_11",
-                Self::Python312 => "PYTHON_3_12",
-                Self::Python313 => "PYTHON_3_13",
-                Self::Python314 => "PYTHON_3_14",
-                Self::Node22 => "NODE_22",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AgentManagedRuntimeType, ["PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14", "NODE_22"]);
 
     /// The relationship between the claim field value and the value or values being matched
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClaimMatchOperator {
         /// `EQUALS`
         Equals,
@@ -16112,19 +13002,10 @@ pub mod runtime {
         ContainsAny,
     }
 
-    impl crate::value::CfnEnum for ClaimMatchOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Contains => "CONTAINS",
-                Self::ContainsAny => "CONTAINS_ANY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClaimMatchOperator, ["EQUALS", "CONTAINS", "CONTAINS_ANY"]);
 
     /// Token claim data type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InboundTokenClaimValueType {
         /// `STRING`
         String,
@@ -16132,18 +13013,10 @@ pub mod runtime {
         StringArray,
     }
 
-    impl crate::value::CfnEnum for InboundTokenClaimValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::StringArray => "STRING_ARRAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InboundTokenClaimValueType, ["STRING", "STRING_ARRAY"]);
 
     /// The IP address type for the endpoint
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointIpAddressType {
         /// `IPV4`
         Ipv4,
@@ -16151,18 +13024,10 @@ pub mod runtime {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for EndpointIpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndpointIpAddressType, ["IPV4", "IPV6"]);
 
     /// Network mode configuration type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkMode {
         /// `PUBLIC`
         Public,
@@ -16170,18 +13035,9 @@ pub mod runtime {
         Vpc,
     }
 
-    impl crate::value::CfnEnum for NetworkMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-                Self::Vpc => "VPC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkMode, ["PUBLIC", "VPC"]);
 
-    /// Allowed values of `ProtocolConfiguration`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtocolConfiguration {
         /// `MCP`
         Mcp,
@@ -16193,17 +13049,7 @@ pub mod runtime {
         Agui,
     }
 
-    impl crate::value::CfnEnum for ProtocolConfiguration {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mcp => "MCP",
-                Self::Http => "HTTP",
-                Self::A2a => "A2A",
-                Self::Agui => "AGUI",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProtocolConfiguration, ["MCP", "HTTP", "A2A", "AGUI"]);
 }
 
 /// Resource definition for AWS::BedrockAgentCore::RuntimeEndpoint
@@ -16235,7 +13081,6 @@ pub struct RuntimeEndpoint {
 
 impl RuntimeEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_runtime_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             agent_runtime_id: agent_runtime_id.into(),
@@ -16247,79 +13092,47 @@ impl RuntimeEndpoint {
     }
 }
 
-impl crate::resource::Resource for RuntimeEndpoint {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::RuntimeEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RUNTIME_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource RuntimeEndpoint = "AWS::BedrockAgentCore::RuntimeEndpoint", shape: Some(&RUNTIME_ENDPOINT_SHAPE);
+    req {
+        agent_runtime_id = "AgentRuntimeId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AgentRuntimeId", self.agent_runtime_id);
-        p.set_opt("AgentRuntimeVersion", self.agent_runtime_version);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        agent_runtime_version = "AgentRuntimeVersion",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static RUNTIME_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentRuntimeId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ("AgentRuntimeVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]{0,4})$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RUNTIME_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentRuntimeId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+    ("AgentRuntimeVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]{0,4})$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,47}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RuntimeEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RuntimeEndpoint> {
-    /// `Fn::GetAtt` `AgentRuntimeArn`.
-    #[inline]
-    pub fn attr_agent_runtime_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentRuntimeArn")
-    }
-    /// `Fn::GetAtt` `AgentRuntimeEndpointArn`.
-    #[inline]
-    pub fn attr_agent_runtime_endpoint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentRuntimeEndpointArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureReason`.
-    #[inline]
-    pub fn attr_failure_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailureReason")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `LiveVersion`.
-    #[inline]
-    pub fn attr_live_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LiveVersion")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TargetVersion`.
-    #[inline]
-    pub fn attr_target_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AgentRuntimeArn`.
+        attr_agent_runtime_arn: ::std::string::String = "AgentRuntimeArn",
+        /// `Fn::GetAtt` `AgentRuntimeEndpointArn`.
+        attr_agent_runtime_endpoint_arn: ::std::string::String = "AgentRuntimeEndpointArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureReason`.
+        attr_failure_reason: ::std::string::String = "FailureReason",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `LiveVersion`.
+        attr_live_version: ::std::string::String = "LiveVersion",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TargetVersion`.
+        attr_target_version: ::std::string::String = "TargetVersion",
     }
 }
 
@@ -16344,7 +13157,6 @@ pub struct WorkloadIdentity {
 
 impl WorkloadIdentity {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allowed_resource_oauth2_return_urls: ::std::option::Option::None,
@@ -16354,56 +13166,31 @@ impl WorkloadIdentity {
     }
 }
 
-impl crate::resource::Resource for WorkloadIdentity {
-    const TYPE: &'static str = "AWS::BedrockAgentCore::WorkloadIdentity";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKLOAD_IDENTITY_SHAPE)
+crate::resource::props! {
+    resource WorkloadIdentity = "AWS::BedrockAgentCore::WorkloadIdentity", shape: Some(&WORKLOAD_IDENTITY_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowedResourceOauth2ReturnUrls", self.allowed_resource_oauth2_return_urls);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        allowed_resource_oauth2_return_urls = "AllowedResourceOauth2ReturnUrls",
+        tags = "Tags",
     }
 }
 
-static WORKLOAD_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllowedResourceOauth2ReturnUrls", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\w+:(/?/?)[^\\s]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_.-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::workload_identity::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKLOAD_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllowedResourceOauth2ReturnUrls", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("\\w+:(/?/?)[^\\s]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_.-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WorkloadIdentity`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WorkloadIdentity> {
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<f64> {
-        self.__get_att("CreatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: f64 = "CreatedTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: f64 = "LastUpdatedTime",
+        /// `Fn::GetAtt` `WorkloadIdentityArn`.
+        attr_workload_identity_arn: ::std::string::String = "WorkloadIdentityArn",
     }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `WorkloadIdentityArn`.
-    #[inline]
-    pub fn attr_workload_identity_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkloadIdentityArn")
-    }
-}
-
-pub mod workload_identity {
-    //! Nested property types and enums of [`WorkloadIdentity`](super::WorkloadIdentity).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

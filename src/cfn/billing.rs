@@ -27,7 +27,6 @@ pub struct BillingView {
 
 impl BillingView {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_views: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             data_filter_expression: ::std::option::Option::None,
@@ -39,67 +38,46 @@ impl BillingView {
     }
 }
 
-impl crate::resource::Resource for BillingView {
-    const TYPE: &'static str = "AWS::Billing::BillingView";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BILLING_VIEW_SHAPE)
+crate::resource::props! {
+    resource BillingView = "AWS::Billing::BillingView", shape: Some(&BILLING_VIEW_SHAPE);
+    req {
+        name = "Name",
+        source_views = "SourceViews",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataFilterExpression", self.data_filter_expression);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("SourceViews", self.source_views);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_filter_expression = "DataFilterExpression",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static BILLING_VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataFilterExpression", crate::resource::Rule { shape: Some(&self::billing_view::DATA_FILTER_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([ a-zA-Z0-9_\\+=\\.\\-@]+)?$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
-        ("SourceViews", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z-]*:(billing)::[0-9]{12}:billingview/[a-zA-Z0-9_+=.@-]{1,75}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::billing_view::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BILLING_VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataFilterExpression", crate::resource::Rule { shape: Some(&self::billing_view::DATA_FILTER_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([ a-zA-Z0-9_\\+=\\.\\-@]+)?$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
+    ("SourceViews", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z-]*:(billing)::[0-9]{12}:billingview/[a-zA-Z0-9_+=.@-]{1,75}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BillingView`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BillingView> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `BillingViewType`.
-    #[inline]
-    pub fn attr_billing_view_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BillingViewType")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<f64> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<f64> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BillingViewType`.
+        attr_billing_view_type: ::std::string::String = "BillingViewType",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: f64 = "CreatedAt",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: f64 = "UpdatedAt",
     }
 }
 
 pub mod billing_view {
     //! Nested property types and enums of [`BillingView`](super::BillingView).
 
-    /// The property `DataFilterExpression`.
     #[derive(Clone, Default)]
     pub struct DataFilterExpression {
         /// CloudFormation property `Dimensions`.
@@ -110,25 +88,21 @@ pub mod billing_view {
         pub time_range: ::std::option::Option<crate::cfn::billing::billing_view::TimeRange>,
     }
 
-    impl crate::resource::ToExpr for DataFilterExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("TimeRange", self.time_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataFilterExpression;
+        opt {
+            dimensions = "Dimensions",
+            tags = "Tags",
+            time_range = "TimeRange",
         }
     }
 
-    pub(super) static DATA_FILTER_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { shape: Some(&DIMENSIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { shape: Some(&TAGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_FILTER_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { shape: Some(&DIMENSIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { shape: Some(&TAGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeRange", crate::resource::Rule { shape: Some(&TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Dimensions`.
     #[derive(Clone, Default)]
     pub struct Dimensions {
         /// CloudFormation property `Key`.
@@ -137,23 +111,18 @@ pub mod billing_view {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Dimensions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested Dimensions;
+        opt {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static DIMENSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIMENSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Tags`.
     #[derive(Clone, Default)]
     pub struct Tags {
         /// CloudFormation property `Key`.
@@ -162,24 +131,19 @@ pub mod billing_view {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Tags {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tags;
+        opt {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static TAGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `TimeRange`.
     #[derive(Clone, Default)]
     pub struct TimeRange {
         /// The time in ISO 8601 format, UTC time (YYYY-MM-DDTHH:MM:SSZ).
@@ -192,36 +156,24 @@ pub mod billing_view {
         pub end_date_inclusive: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TimeRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BeginDateInclusive", self.begin_date_inclusive);
-            p.set_opt("EndDateInclusive", self.end_date_inclusive);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeRange;
+        opt {
+            begin_date_inclusive = "BeginDateInclusive",
+            end_date_inclusive = "EndDateInclusive",
         }
     }
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BeginDateInclusive", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("EndDateInclusive", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `DimensionKey`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DimensionKey {
         /// `LINKED_ACCOUNT`
         LinkedAccount,
     }
 
-    impl crate::value::CfnEnum for DimensionKey {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LinkedAccount => "LINKED_ACCOUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DimensionKey, ["LINKED_ACCOUNT"]);
 }

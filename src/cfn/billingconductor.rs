@@ -27,7 +27,6 @@ pub struct BillingGroup {
 
 impl BillingGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_grouping: crate::cfn::billingconductor::billing_group::AccountGrouping, computation_preference: crate::cfn::billingconductor::billing_group::ComputationPreference, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_grouping,
@@ -40,74 +39,50 @@ impl BillingGroup {
     }
 }
 
-impl crate::resource::Resource for BillingGroup {
-    const TYPE: &'static str = "AWS::BillingConductor::BillingGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BILLING_GROUP_SHAPE)
+crate::resource::props! {
+    resource BillingGroup = "AWS::BillingConductor::BillingGroup", shape: Some(&BILLING_GROUP_SHAPE);
+    req {
+        account_grouping = "AccountGrouping",
+        computation_preference = "ComputationPreference",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountGrouping", self.account_grouping);
-        p.set("ComputationPreference", self.computation_preference);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("PrimaryAccountId", self.primary_account_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        primary_account_id = "PrimaryAccountId",
+        tags = "Tags",
     }
 }
 
-static BILLING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountGrouping", crate::resource::Rule { shape: Some(&self::billing_group::ACCOUNT_GROUPING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ComputationPreference", crate::resource::Rule { shape: Some(&self::billing_group::COMPUTATION_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
-        ("PrimaryAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::billing_group::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BILLING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountGrouping", crate::resource::Rule { shape: Some(&self::billing_group::ACCOUNT_GROUPING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ComputationPreference", crate::resource::Rule { shape: Some(&self::billing_group::COMPUTATION_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
+    ("PrimaryAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BillingGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BillingGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<i64> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<i64> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `Size`.
-    #[inline]
-    pub fn attr_size(self) -> crate::value::Val<i64> {
-        self.__get_att("Size")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: i64 = "CreationTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: i64 = "LastModifiedTime",
+        /// `Fn::GetAtt` `Size`.
+        attr_size: i64 = "Size",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: ::std::string::String = "StatusReason",
     }
 }
 
 pub mod billing_group {
     //! Nested property types and enums of [`BillingGroup`](super::BillingGroup).
 
-    /// The definition `AccountGrouping`.
     #[derive(Clone, Default)]
     pub struct AccountGrouping {
         /// CloudFormation property `AutoAssociate`.
@@ -118,25 +93,20 @@ pub mod billing_group {
         pub responsibility_transfer_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AccountGrouping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoAssociate", self.auto_associate);
-            p.set_opt("LinkedAccountIds", self.linked_account_ids);
-            p.set_opt("ResponsibilityTransferArn", self.responsibility_transfer_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccountGrouping;
+        opt {
+            auto_associate = "AutoAssociate",
+            linked_account_ids = "LinkedAccountIds",
+            responsibility_transfer_arn = "ResponsibilityTransferArn",
         }
     }
 
-    pub(super) static ACCOUNT_GROUPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LinkedAccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResponsibilityTransferArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::[0-9]{12}:transfer/o-[a-z0-9]{10,32}/(billing)/(inbound|outbound)/rt-[0-9a-z]{8,32}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCOUNT_GROUPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LinkedAccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(30), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResponsibilityTransferArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9][a-z0-9-.]{0,62}:organizations::[0-9]{12}:transfer/o-[a-z0-9]{10,32}/(billing)/(inbound|outbound)/rt-[0-9a-z]{8,32}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ComputationPreference`.
     #[derive(Clone)]
     pub struct ComputationPreference {
         /// ARN of the attached pricing plan
@@ -147,7 +117,6 @@ pub mod billing_group {
 
     impl ComputationPreference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(pricing_plan_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 pricing_plan_arn: pricing_plan_arn.into(),
@@ -155,27 +124,16 @@ pub mod billing_group {
         }
     }
 
-    impl crate::resource::ToExpr for ComputationPreference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PricingPlanArn", self.pricing_plan_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputationPreference;
+        req {
+            pricing_plan_arn = "PricingPlanArn",
         }
     }
 
-    pub(super) static COMPUTATION_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PricingPlanArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-cn)?:billingconductor::(aws|[0-9]{12}):pricingplan/(BasicPricingPlan|Passthrough|[a-zA-Z0-9]{10})")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPUTATION_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PricingPlanArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-cn)?:billingconductor::(aws|[0-9]{12}):pricingplan/(BasicPricingPlan|Passthrough|[a-zA-Z0-9]{10})")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A custom line item is an one time charge that is applied to a specific billing group's bill.
@@ -211,7 +169,6 @@ pub struct CustomLineItem {
 
 impl CustomLineItem {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(billing_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_id: ::std::option::Option::None,
@@ -227,79 +184,55 @@ impl CustomLineItem {
     }
 }
 
-impl crate::resource::Resource for CustomLineItem {
-    const TYPE: &'static str = "AWS::BillingConductor::CustomLineItem";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOM_LINE_ITEM_SHAPE)
+crate::resource::props! {
+    resource CustomLineItem = "AWS::BillingConductor::CustomLineItem", shape: Some(&CUSTOM_LINE_ITEM_SHAPE);
+    req {
+        billing_group_arn = "BillingGroupArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccountId", self.account_id);
-        p.set("BillingGroupArn", self.billing_group_arn);
-        p.set_opt("BillingPeriodRange", self.billing_period_range);
-        p.set_opt("ComputationRule", self.computation_rule);
-        p.set_opt("CustomLineItemChargeDetails", self.custom_line_item_charge_details);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("PresentationDetails", self.presentation_details);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        account_id = "AccountId",
+        billing_period_range = "BillingPeriodRange",
+        computation_rule = "ComputationRule",
+        custom_line_item_charge_details = "CustomLineItemChargeDetails",
+        description = "Description",
+        presentation_details = "PresentationDetails",
+        tags = "Tags",
     }
 }
 
-static CUSTOM_LINE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
-        ("BillingGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-cn)?:billingconductor::[0-9]{12}:billinggroup/?[a-zA-Z0-9]{10,12}")), ..crate::resource::Rule::NONE }),
-        ("BillingPeriodRange", crate::resource::Rule { shape: Some(&self::custom_line_item::BILLING_PERIOD_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomLineItemChargeDetails", crate::resource::Rule { shape: Some(&self::custom_line_item::CUSTOM_LINE_ITEM_CHARGE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
-        ("PresentationDetails", crate::resource::Rule { shape: Some(&self::custom_line_item::PRESENTATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::custom_line_item::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CUSTOM_LINE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
+    ("BillingGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-cn)?:billingconductor::[0-9]{12}:billinggroup/?[a-zA-Z0-9]{10,12}")), ..crate::resource::Rule::NONE }),
+    ("BillingPeriodRange", crate::resource::Rule { shape: Some(&self::custom_line_item::BILLING_PERIOD_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomLineItemChargeDetails", crate::resource::Rule { shape: Some(&self::custom_line_item::CUSTOM_LINE_ITEM_CHARGE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
+    ("PresentationDetails", crate::resource::Rule { shape: Some(&self::custom_line_item::PRESENTATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CustomLineItem`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomLineItem> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AssociationSize`.
-    #[inline]
-    pub fn attr_association_size(self) -> crate::value::Val<i64> {
-        self.__get_att("AssociationSize")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<i64> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CurrencyCode`.
-    #[inline]
-    pub fn attr_currency_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CurrencyCode")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<i64> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `ProductCode`.
-    #[inline]
-    pub fn attr_product_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProductCode")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AssociationSize`.
+        attr_association_size: i64 = "AssociationSize",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: i64 = "CreationTime",
+        /// `Fn::GetAtt` `CurrencyCode`.
+        attr_currency_code: ::std::string::String = "CurrencyCode",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: i64 = "LastModifiedTime",
+        /// `Fn::GetAtt` `ProductCode`.
+        attr_product_code: ::std::string::String = "ProductCode",
     }
 }
 
 pub mod custom_line_item {
     //! Nested property types and enums of [`CustomLineItem`](super::CustomLineItem).
 
-    /// The definition `BillingPeriodRange`.
     #[derive(Clone, Default)]
     pub struct BillingPeriodRange {
         /// CloudFormation property `ExclusiveEndBillingPeriod`.
@@ -308,24 +241,19 @@ pub mod custom_line_item {
         pub inclusive_start_billing_period: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BillingPeriodRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExclusiveEndBillingPeriod", self.exclusive_end_billing_period);
-            p.set_opt("InclusiveStartBillingPeriod", self.inclusive_start_billing_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested BillingPeriodRange;
+        opt {
+            exclusive_end_billing_period = "ExclusiveEndBillingPeriod",
+            inclusive_start_billing_period = "InclusiveStartBillingPeriod",
         }
     }
 
-    pub(super) static BILLING_PERIOD_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExclusiveEndBillingPeriod", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{4}-(0?[1-9]|1[012])")), ..crate::resource::Rule::NONE }),
-            ("InclusiveStartBillingPeriod", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{4}-(0?[1-9]|1[012])")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BILLING_PERIOD_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExclusiveEndBillingPeriod", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{4}-(0?[1-9]|1[012])")), ..crate::resource::Rule::NONE }),
+        ("InclusiveStartBillingPeriod", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{4}-(0?[1-9]|1[012])")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomLineItemChargeDetails`.
     #[derive(Clone)]
     pub struct CustomLineItemChargeDetails {
         /// CloudFormation property `Flat`.
@@ -340,7 +268,6 @@ pub mod custom_line_item {
 
     impl CustomLineItemChargeDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::billingconductor::custom_line_item::Type>>) -> Self {
             Self {
                 flat: ::std::option::Option::None,
@@ -351,27 +278,24 @@ pub mod custom_line_item {
         }
     }
 
-    impl crate::resource::ToExpr for CustomLineItemChargeDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Flat", self.flat);
-            p.set_opt("LineItemFilters", self.line_item_filters);
-            p.set_opt("Percentage", self.percentage);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomLineItemChargeDetails;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            flat = "Flat",
+            line_item_filters = "LineItemFilters",
+            percentage = "Percentage",
         }
     }
 
-    pub(super) static CUSTOM_LINE_ITEM_CHARGE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Flat", crate::resource::Rule { shape: Some(&CUSTOM_LINE_ITEM_FLAT_CHARGE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LineItemFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LINE_ITEM_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Percentage", crate::resource::Rule { shape: Some(&CUSTOM_LINE_ITEM_PERCENTAGE_CHARGE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_LINE_ITEM_CHARGE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Flat", crate::resource::Rule { shape: Some(&CUSTOM_LINE_ITEM_FLAT_CHARGE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LineItemFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LINE_ITEM_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Percentage", crate::resource::Rule { shape: Some(&CUSTOM_LINE_ITEM_PERCENTAGE_CHARGE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomLineItemFlatChargeDetails`.
     #[derive(Clone)]
     pub struct CustomLineItemFlatChargeDetails {
         /// CloudFormation property `ChargeValue`; required.
@@ -380,7 +304,6 @@ pub mod custom_line_item {
 
     impl CustomLineItemFlatChargeDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(charge_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 charge_value: charge_value.into(),
@@ -388,22 +311,17 @@ pub mod custom_line_item {
         }
     }
 
-    impl crate::resource::ToExpr for CustomLineItemFlatChargeDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChargeValue", self.charge_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomLineItemFlatChargeDetails;
+        req {
+            charge_value = "ChargeValue",
         }
     }
 
-    pub(super) static CUSTOM_LINE_ITEM_FLAT_CHARGE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChargeValue", crate::resource::Rule { min: Some(0.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_LINE_ITEM_FLAT_CHARGE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChargeValue", crate::resource::Rule { min: Some(0.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LineItemFilter`.
     #[derive(Clone)]
     pub struct LineItemFilter {
         /// CloudFormation property `Attribute`; required.
@@ -418,7 +336,6 @@ pub mod custom_line_item {
 
     impl LineItemFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute: impl ::std::convert::Into<crate::value::Val<crate::cfn::billingconductor::custom_line_item::Attribute>>, match_option: impl ::std::convert::Into<crate::value::Val<crate::cfn::billingconductor::custom_line_item::MatchOption>>) -> Self {
             Self {
                 attribute: attribute.into(),
@@ -429,25 +346,22 @@ pub mod custom_line_item {
         }
     }
 
-    impl crate::resource::ToExpr for LineItemFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attribute", self.attribute);
-            p.set_opt("AttributeValues", self.attribute_values);
-            p.set("MatchOption", self.match_option);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested LineItemFilter;
+        req {
+            attribute = "Attribute",
+            match_option = "MatchOption",
+        }
+        opt {
+            attribute_values = "AttributeValues",
+            values = "Values",
         }
     }
 
-    pub(super) static LINE_ITEM_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeValues", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LINE_ITEM_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeValues", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomLineItemPercentageChargeDetails`.
     #[derive(Clone)]
     pub struct CustomLineItemPercentageChargeDetails {
         /// CloudFormation property `ChildAssociatedResources`.
@@ -458,7 +372,6 @@ pub mod custom_line_item {
 
     impl CustomLineItemPercentageChargeDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(percentage_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 child_associated_resources: ::std::option::Option::None,
@@ -467,24 +380,21 @@ pub mod custom_line_item {
         }
     }
 
-    impl crate::resource::ToExpr for CustomLineItemPercentageChargeDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChildAssociatedResources", self.child_associated_resources);
-            p.set("PercentageValue", self.percentage_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomLineItemPercentageChargeDetails;
+        req {
+            percentage_value = "PercentageValue",
+        }
+        opt {
+            child_associated_resources = "ChildAssociatedResources",
         }
     }
 
-    pub(super) static CUSTOM_LINE_ITEM_PERCENTAGE_CHARGE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChildAssociatedResources", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(arn:aws(-cn)?:billingconductor::[0-9]{12}:(customlineitem|billinggroup)/)?[a-zA-Z0-9]{10,12}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PercentageValue", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_LINE_ITEM_PERCENTAGE_CHARGE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChildAssociatedResources", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(arn:aws(-cn)?:billingconductor::[0-9]{12}:(customlineitem|billinggroup)/)?[a-zA-Z0-9]{10,12}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PercentageValue", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `PresentationDetails`.
     #[derive(Clone)]
     pub struct PresentationDetails {
         /// CloudFormation property `Service`; required.
@@ -493,7 +403,6 @@ pub mod custom_line_item {
 
     impl PresentationDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(service: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 service: service.into(),
@@ -501,30 +410,19 @@ pub mod custom_line_item {
         }
     }
 
-    impl crate::resource::ToExpr for PresentationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Service", self.service);
-            p.into_expr()
+    crate::resource::props! {
+        nested PresentationDetails;
+        req {
+            service = "Service",
         }
     }
 
-    pub(super) static PRESENTATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRESENTATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The display settings of the Custom Line Item.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputationRule {
         /// `CONSOLIDATED`
         Consolidated,
@@ -532,18 +430,9 @@ pub mod custom_line_item {
         Itemized,
     }
 
-    impl crate::value::CfnEnum for ComputationRule {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Consolidated => "CONSOLIDATED",
-                Self::Itemized => "ITEMIZED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComputationRule, ["CONSOLIDATED", "ITEMIZED"]);
 
-    /// Allowed values of `Attribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Attribute {
         /// `LINE_ITEM_TYPE`
         LineItemType,
@@ -551,18 +440,9 @@ pub mod custom_line_item {
         Service,
     }
 
-    impl crate::value::CfnEnum for Attribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LineItemType => "LINE_ITEM_TYPE",
-                Self::Service => "SERVICE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Attribute, ["LINE_ITEM_TYPE", "SERVICE"]);
 
-    /// Allowed values of `MatchOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MatchOption {
         /// `NOT_EQUAL`
         NotEqual,
@@ -570,34 +450,17 @@ pub mod custom_line_item {
         Equal,
     }
 
-    impl crate::value::CfnEnum for MatchOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NotEqual => "NOT_EQUAL",
-                Self::Equal => "EQUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MatchOption, ["NOT_EQUAL", "EQUAL"]);
 
-    /// Allowed values of `LineItemFilterValue`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LineItemFilterValue {
         /// `SAVINGS_PLAN_NEGATION`
         SavingsPlanNegation,
     }
 
-    impl crate::value::CfnEnum for LineItemFilterValue {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SavingsPlanNegation => "SAVINGS_PLAN_NEGATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LineItemFilterValue, ["SAVINGS_PLAN_NEGATION"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FEE`
         Fee,
@@ -605,15 +468,7 @@ pub mod custom_line_item {
         Credit,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fee => "FEE",
-                Self::Credit => "CREDIT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["FEE", "CREDIT"]);
 }
 
 /// Pricing Plan enables you to customize your billing details consistent with the usage that accrues in each of your billing groups.
@@ -633,7 +488,6 @@ pub struct PricingPlan {
 
 impl PricingPlan {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -644,65 +498,37 @@ impl PricingPlan {
     }
 }
 
-impl crate::resource::Resource for PricingPlan {
-    const TYPE: &'static str = "AWS::BillingConductor::PricingPlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PRICING_PLAN_SHAPE)
+crate::resource::props! {
+    resource PricingPlan = "AWS::BillingConductor::PricingPlan", shape: Some(&PRICING_PLAN_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("PricingRuleArns", self.pricing_rule_arns);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        pricing_rule_arns = "PricingRuleArns",
+        tags = "Tags",
     }
 }
 
-static PRICING_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
-        ("PricingRuleArns", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-cn)?:billingconductor::[0-9]{12}:pricingrule/[a-zA-Z0-9]{10}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pricing_plan::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PRICING_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
+    ("PricingRuleArns", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-cn)?:billingconductor::[0-9]{12}:pricingrule/[a-zA-Z0-9]{10}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PricingPlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PricingPlan> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: i64 = "CreationTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: i64 = "LastModifiedTime",
+        /// `Fn::GetAtt` `Size`.
+        attr_size: i64 = "Size",
     }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<i64> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<i64> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `Size`.
-    #[inline]
-    pub fn attr_size(self) -> crate::value::Val<i64> {
-        self.__get_att("Size")
-    }
-}
-
-pub mod pricing_plan {
-    //! Nested property types and enums of [`PricingPlan`](super::PricingPlan).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A markup/discount that is defined for a specific set of services that can later be associated with a pricing plan.
@@ -756,7 +582,6 @@ pub struct PricingRule {
 
 impl PricingRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::billingconductor::pricing_rule::Scope>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::billingconductor::pricing_rule::Type>>) -> Self {
         Self {
             billing_entity: ::std::option::Option::None,
@@ -774,76 +599,52 @@ impl PricingRule {
     }
 }
 
-impl crate::resource::Resource for PricingRule {
-    const TYPE: &'static str = "AWS::BillingConductor::PricingRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PRICING_RULE_SHAPE)
+crate::resource::props! {
+    resource PricingRule = "AWS::BillingConductor::PricingRule", shape: Some(&PRICING_RULE_SHAPE);
+    req {
+        name = "Name",
+        scope = "Scope",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BillingEntity", self.billing_entity);
-        p.set_opt("Description", self.description);
-        p.set_opt("ModifierPercentage", self.modifier_percentage);
-        p.set("Name", self.name);
-        p.set_opt("Operation", self.operation);
-        p.set("Scope", self.scope);
-        p.set_opt("Service", self.service);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Tiering", self.tiering);
-        p.set("Type", self.type_);
-        p.set_opt("UsageType", self.usage_type);
-        p
+    opt {
+        billing_entity = "BillingEntity",
+        description = "Description",
+        modifier_percentage = "ModifierPercentage",
+        operation = "Operation",
+        service = "Service",
+        tags = "Tags",
+        tiering = "Tiering",
+        usage_type = "UsageType",
     }
 }
 
-static PRICING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ModifierPercentage", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
-        ("Operation", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pricing_rule::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tiering", crate::resource::Rule { shape: Some(&self::pricing_rule::TIERING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("UsageType", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PRICING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ModifierPercentage", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\+=\\.\\-@]+")), ..crate::resource::Rule::NONE }),
+    ("Operation", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tiering", crate::resource::Rule { shape: Some(&self::pricing_rule::TIERING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("UsageType", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PricingRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PricingRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AssociatedPricingPlanCount`.
-    #[inline]
-    pub fn attr_associated_pricing_plan_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AssociatedPricingPlanCount")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<i64> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<i64> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AssociatedPricingPlanCount`.
+        attr_associated_pricing_plan_count: i64 = "AssociatedPricingPlanCount",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: i64 = "CreationTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: i64 = "LastModifiedTime",
     }
 }
 
 pub mod pricing_rule {
     //! Nested property types and enums of [`PricingRule`](super::PricingRule).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The set of tiering configurations for the pricing rule.
     #[derive(Clone, Default)]
@@ -858,21 +659,17 @@ pub mod pricing_rule {
         pub free_tier: ::std::option::Option<crate::cfn::billingconductor::pricing_rule::FreeTier>,
     }
 
-    impl crate::resource::ToExpr for Tiering {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomTiers", self.custom_tiers);
-            p.set_opt("FreeTier", self.free_tier);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tiering;
+        opt {
+            custom_tiers = "CustomTiers",
+            free_tier = "FreeTier",
         }
     }
 
-    pub(super) static TIERING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomTiers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_TIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIERING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomTiers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_TIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A custom volume tier that defines the rate applied to usage within the given range.
     #[derive(Clone)]
@@ -893,7 +690,6 @@ pub mod pricing_rule {
 
     impl CustomTier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(begin_range_inclusive: impl ::std::convert::Into<crate::value::Val<f64>>, rate_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 begin_range_inclusive: begin_range_inclusive.into(),
@@ -903,24 +699,22 @@ pub mod pricing_rule {
         }
     }
 
-    impl crate::resource::ToExpr for CustomTier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BeginRangeInclusive", self.begin_range_inclusive);
-            p.set_opt("EndRangeExclusive", self.end_range_exclusive);
-            p.set("RateValue", self.rate_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomTier;
+        req {
+            begin_range_inclusive = "BeginRangeInclusive",
+            rate_value = "RateValue",
+        }
+        opt {
+            end_range_exclusive = "EndRangeExclusive",
         }
     }
 
-    pub(super) static CUSTOM_TIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BeginRangeInclusive", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("EndRangeExclusive", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("RateValue", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_TIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BeginRangeInclusive", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("EndRangeExclusive", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("RateValue", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The possible customizable free tier configurations.
     #[derive(Clone)]
@@ -931,7 +725,6 @@ pub mod pricing_rule {
 
     impl FreeTier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(activated: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 activated: activated.into(),
@@ -939,17 +732,15 @@ pub mod pricing_rule {
         }
     }
 
-    impl crate::resource::ToExpr for FreeTier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Activated", self.activated);
-            p.into_expr()
+    crate::resource::props! {
+        nested FreeTier;
+        req {
+            activated = "Activated",
         }
     }
 
     /// The seller of services provided by AWS, their affiliates, or third-party providers selling services via AWS Marketplaces. Supported billing entities are AWS, AWS Marketplace, and AISPL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingEntity {
         /// `AWS`
         Aws,
@@ -959,19 +750,10 @@ pub mod pricing_rule {
         Aispl,
     }
 
-    impl crate::value::CfnEnum for BillingEntity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aws => "AWS",
-                Self::AwsMarketplace => "AWS Marketplace",
-                Self::Aispl => "AISPL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BillingEntity, ["AWS", "AWS Marketplace", "AISPL"]);
 
     /// A term used to categorize the granularity of a Pricing Rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `GLOBAL`
         Global,
@@ -983,20 +765,10 @@ pub mod pricing_rule {
         Sku,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Global => "GLOBAL",
-                Self::Service => "SERVICE",
-                Self::BillingEntity => "BILLING_ENTITY",
-                Self::Sku => "SKU",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["GLOBAL", "SERVICE", "BILLING_ENTITY", "SKU"]);
 
     /// One of MARKUP, DISCOUNT or TIERING that describes the behaviour of the pricing rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `MARKUP`
         Markup,
@@ -1006,14 +778,5 @@ pub mod pricing_rule {
         Tiering,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Markup => "MARKUP",
-                Self::Discount => "DISCOUNT",
-                Self::Tiering => "TIERING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["MARKUP", "DISCOUNT", "TIERING"]);
 }

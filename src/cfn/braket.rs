@@ -29,7 +29,6 @@ pub struct SpendingLimit {
 
 impl SpendingLimit {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(device_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, spending_limit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             device_arn: device_arn.into(),
@@ -40,69 +39,43 @@ impl SpendingLimit {
     }
 }
 
-impl crate::resource::Resource for SpendingLimit {
-    const TYPE: &'static str = "AWS::Braket::SpendingLimit";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SPENDING_LIMIT_SHAPE)
+crate::resource::props! {
+    resource SpendingLimit = "AWS::Braket::SpendingLimit", shape: Some(&SPENDING_LIMIT_SHAPE);
+    req {
+        device_arn = "DeviceArn",
+        spending_limit = "SpendingLimit",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DeviceArn", self.device_arn);
-        p.set("SpendingLimit", self.spending_limit);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimePeriod", self.time_period);
-        p
+    opt {
+        tags = "Tags",
+        time_period = "TimePeriod",
     }
 }
 
-static SPENDING_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeviceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("SpendingLimit", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^\\d+(\\.\\d{1,2})?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::spending_limit::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SPENDING_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeviceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("SpendingLimit", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^\\d+(\\.\\d{1,2})?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimePeriod", crate::resource::Rule { shape: Some(&self::spending_limit::TIME_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SpendingLimit`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SpendingLimit> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `QueuedSpend`.
-    #[inline]
-    pub fn attr_queued_spend(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueuedSpend")
-    }
-    /// `Fn::GetAtt` `SpendingLimitArn`.
-    #[inline]
-    pub fn attr_spending_limit_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SpendingLimitArn")
-    }
-    /// `Fn::GetAtt` `TotalSpend`.
-    #[inline]
-    pub fn attr_total_spend(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TotalSpend")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `QueuedSpend`.
+        attr_queued_spend: ::std::string::String = "QueuedSpend",
+        /// `Fn::GetAtt` `SpendingLimitArn`.
+        attr_spending_limit_arn: ::std::string::String = "SpendingLimitArn",
+        /// `Fn::GetAtt` `TotalSpend`.
+        attr_total_spend: ::std::string::String = "TotalSpend",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod spending_limit {
     //! Nested property types and enums of [`SpendingLimit`](super::SpendingLimit).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Defines a time range for spending limits, specifying when the limit is active.
     #[derive(Clone)]
@@ -119,7 +92,6 @@ pub mod spending_limit {
 
     impl TimePeriod {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_at: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start_at: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 end_at: end_at.into(),
@@ -128,13 +100,16 @@ pub mod spending_limit {
         }
     }
 
-    impl crate::resource::ToExpr for TimePeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndAt", self.end_at);
-            p.set("StartAt", self.start_at);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimePeriod;
+        req {
+            end_at = "EndAt",
+            start_at = "StartAt",
         }
     }
+
+    pub(super) static TIME_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -29,41 +29,33 @@ impl Budget {
     }
 }
 
-impl crate::resource::Resource for Budget {
-    const TYPE: &'static str = "AWS::Budgets::Budget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BUDGET_SHAPE)
+crate::resource::props! {
+    resource Budget = "AWS::Budgets::Budget", shape: Some(&BUDGET_SHAPE);
+    req {
+        budget = "Budget",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Budget", self.budget);
-        p.set_opt("NotificationsWithSubscribers", self.notifications_with_subscribers);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p
+    opt {
+        notifications_with_subscribers = "NotificationsWithSubscribers",
+        resource_tags = "ResourceTags",
     }
 }
 
-static BUDGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("NotificationsWithSubscribers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::budget::NOTIFICATION_WITH_SUBSCRIBERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BUDGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Budget", crate::resource::Rule { shape: Some(&self::budget::BUDGET_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NotificationsWithSubscribers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::budget::NOTIFICATION_WITH_SUBSCRIBERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Budget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Budget> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod budget {
     //! Nested property types and enums of [`Budget`](super::Budget).
 
-    /// The definition `BudgetData`.
     #[derive(Clone)]
     pub struct BudgetData {
         /// CloudFormation property `AutoAdjustData`.
@@ -94,7 +86,6 @@ pub mod budget {
 
     impl BudgetData {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(budget_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, time_unit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auto_adjust_data: ::std::option::Option::None,
@@ -113,27 +104,31 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for BudgetData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoAdjustData", self.auto_adjust_data);
-            p.set_opt("BillingViewArn", self.billing_view_arn);
-            p.set_opt("BudgetLimit", self.budget_limit);
-            p.set_opt("BudgetName", self.budget_name);
-            p.set("BudgetType", self.budget_type);
-            p.set_opt("CostFilters", self.cost_filters);
-            p.set_opt("CostTypes", self.cost_types);
-            p.set_opt("FilterExpression", self.filter_expression);
-            p.set_opt("Metrics", self.metrics);
-            p.set_opt("PlannedBudgetLimits", self.planned_budget_limits);
-            p.set_opt("TimePeriod", self.time_period);
-            p.set("TimeUnit", self.time_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested BudgetData;
+        req {
+            budget_type = "BudgetType",
+            time_unit = "TimeUnit",
+        }
+        opt {
+            auto_adjust_data = "AutoAdjustData",
+            billing_view_arn = "BillingViewArn",
+            budget_limit = "BudgetLimit",
+            budget_name = "BudgetName",
+            cost_filters = "CostFilters",
+            cost_types = "CostTypes",
+            filter_expression = "FilterExpression",
+            metrics = "Metrics",
+            planned_budget_limits = "PlannedBudgetLimits",
+            time_period = "TimePeriod",
         }
     }
 
-    /// The definition `AutoAdjustData`.
+    pub(super) static BUDGET_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CostFilters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("PlannedBudgetLimits", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct AutoAdjustData {
         /// CloudFormation property `AutoAdjustType`; required.
@@ -144,7 +139,6 @@ pub mod budget {
 
     impl AutoAdjustData {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(auto_adjust_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auto_adjust_type: auto_adjust_type.into(),
@@ -153,17 +147,16 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for AutoAdjustData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AutoAdjustType", self.auto_adjust_type);
-            p.set_opt("HistoricalOptions", self.historical_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoAdjustData;
+        req {
+            auto_adjust_type = "AutoAdjustType",
+        }
+        opt {
+            historical_options = "HistoricalOptions",
         }
     }
 
-    /// The definition `HistoricalOptions`.
     #[derive(Clone)]
     pub struct HistoricalOptions {
         /// CloudFormation property `BudgetAdjustmentPeriod`; required.
@@ -172,7 +165,6 @@ pub mod budget {
 
     impl HistoricalOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(budget_adjustment_period: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 budget_adjustment_period: budget_adjustment_period.into(),
@@ -180,16 +172,13 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for HistoricalOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BudgetAdjustmentPeriod", self.budget_adjustment_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested HistoricalOptions;
+        req {
+            budget_adjustment_period = "BudgetAdjustmentPeriod",
         }
     }
 
-    /// The definition `Spend`.
     #[derive(Clone)]
     pub struct Spend {
         /// CloudFormation property `Amount`; required.
@@ -200,7 +189,6 @@ pub mod budget {
 
     impl Spend {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(amount: impl ::std::convert::Into<crate::value::Val<f64>>, unit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 amount: amount.into(),
@@ -209,17 +197,14 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for Spend {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Amount", self.amount);
-            p.set("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested Spend;
+        req {
+            amount = "Amount",
+            unit = "Unit",
         }
     }
 
-    /// The definition `CostTypes`.
     #[derive(Clone, Default)]
     pub struct CostTypes {
         /// CloudFormation property `IncludeCredit`.
@@ -246,26 +231,23 @@ pub mod budget {
         pub use_blended: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CostTypes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeCredit", self.include_credit);
-            p.set_opt("IncludeDiscount", self.include_discount);
-            p.set_opt("IncludeOtherSubscription", self.include_other_subscription);
-            p.set_opt("IncludeRecurring", self.include_recurring);
-            p.set_opt("IncludeRefund", self.include_refund);
-            p.set_opt("IncludeSubscription", self.include_subscription);
-            p.set_opt("IncludeSupport", self.include_support);
-            p.set_opt("IncludeTax", self.include_tax);
-            p.set_opt("IncludeUpfront", self.include_upfront);
-            p.set_opt("UseAmortized", self.use_amortized);
-            p.set_opt("UseBlended", self.use_blended);
-            p.into_expr()
+    crate::resource::props! {
+        nested CostTypes;
+        opt {
+            include_credit = "IncludeCredit",
+            include_discount = "IncludeDiscount",
+            include_other_subscription = "IncludeOtherSubscription",
+            include_recurring = "IncludeRecurring",
+            include_refund = "IncludeRefund",
+            include_subscription = "IncludeSubscription",
+            include_support = "IncludeSupport",
+            include_tax = "IncludeTax",
+            include_upfront = "IncludeUpfront",
+            use_amortized = "UseAmortized",
+            use_blended = "UseBlended",
         }
     }
 
-    /// The definition `Expression`.
     #[derive(Clone, Default)]
     pub struct Expression {
         /// CloudFormation property `And`.
@@ -282,21 +264,18 @@ pub mod budget {
         pub tags: ::std::option::Option<crate::cfn::budgets::budget::TagValues>,
     }
 
-    impl crate::resource::ToExpr for Expression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("And", self.and);
-            p.set_opt("CostCategories", self.cost_categories);
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("Not", self.not);
-            p.set_opt("Or", self.or);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested Expression;
+        opt {
+            and = "And",
+            cost_categories = "CostCategories",
+            dimensions = "Dimensions",
+            not = "Not",
+            or = "Or",
+            tags = "Tags",
         }
     }
 
-    /// The definition `CostCategoryValues`.
     #[derive(Clone, Default)]
     pub struct CostCategoryValues {
         /// CloudFormation property `Key`.
@@ -307,18 +286,15 @@ pub mod budget {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CostCategoryValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("MatchOptions", self.match_options);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested CostCategoryValues;
+        opt {
+            key = "Key",
+            match_options = "MatchOptions",
+            values = "Values",
         }
     }
 
-    /// The definition `ExpressionDimensionValues`.
     #[derive(Clone, Default)]
     pub struct ExpressionDimensionValues {
         /// CloudFormation property `Key`.
@@ -329,18 +305,15 @@ pub mod budget {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ExpressionDimensionValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("MatchOptions", self.match_options);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpressionDimensionValues;
+        opt {
+            key = "Key",
+            match_options = "MatchOptions",
+            values = "Values",
         }
     }
 
-    /// The definition `TagValues`.
     #[derive(Clone, Default)]
     pub struct TagValues {
         /// CloudFormation property `Key`.
@@ -351,18 +324,15 @@ pub mod budget {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for TagValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("MatchOptions", self.match_options);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagValues;
+        opt {
+            key = "Key",
+            match_options = "MatchOptions",
+            values = "Values",
         }
     }
 
-    /// The definition `TimePeriod`.
     #[derive(Clone, Default)]
     pub struct TimePeriod {
         /// CloudFormation property `End`.
@@ -371,17 +341,14 @@ pub mod budget {
         pub start: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TimePeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("End", self.end);
-            p.set_opt("Start", self.start);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimePeriod;
+        opt {
+            end = "End",
+            start = "Start",
         }
     }
 
-    /// The definition `NotificationWithSubscribers`.
     #[derive(Clone)]
     pub struct NotificationWithSubscribers {
         /// CloudFormation property `Notification`; required.
@@ -401,23 +368,18 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for NotificationWithSubscribers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Notification", self.notification);
-            p.set("Subscribers", self.subscribers);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationWithSubscribers;
+        req {
+            notification = "Notification",
+            subscribers = "Subscribers",
         }
     }
 
-    pub(super) static NOTIFICATION_WITH_SUBSCRIBERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Notification", crate::resource::Rule { shape: Some(&NOTIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_WITH_SUBSCRIBERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Notification", crate::resource::Rule { shape: Some(&NOTIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Notification`.
     #[derive(Clone)]
     pub struct Notification {
         /// CloudFormation property `ComparisonOperator`; required.
@@ -432,7 +394,6 @@ pub mod budget {
 
     impl Notification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, notification_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, threshold: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 comparison_operator: comparison_operator.into(),
@@ -443,25 +404,22 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for Notification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set("NotificationType", self.notification_type);
-            p.set("Threshold", self.threshold);
-            p.set_opt("ThresholdType", self.threshold_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Notification;
+        req {
+            comparison_operator = "ComparisonOperator",
+            notification_type = "NotificationType",
+            threshold = "Threshold",
+        }
+        opt {
+            threshold_type = "ThresholdType",
         }
     }
 
-    pub(super) static NOTIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Threshold", crate::resource::Rule { min: Some(0.1), max: Some(1000000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Threshold", crate::resource::Rule { min: Some(0.1), max: Some(1000000000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Subscriber`.
     #[derive(Clone)]
     pub struct Subscriber {
         /// CloudFormation property `Address`; required.
@@ -472,7 +430,6 @@ pub mod budget {
 
     impl Subscriber {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subscription_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 address: address.into(),
@@ -481,13 +438,11 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for Subscriber {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Address", self.address);
-            p.set("SubscriptionType", self.subscription_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Subscriber;
+        req {
+            address = "Address",
+            subscription_type = "SubscriptionType",
         }
     }
 }
@@ -519,7 +474,6 @@ pub struct BudgetsAction {
 
 impl BudgetsAction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action_threshold: crate::cfn::budgets::budgets_action::ActionThreshold, action_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::budgets::budgets_action::ActionType>>, budget_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, definition: crate::cfn::budgets::budgets_action::Definition, execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, notification_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::budgets::budgets_action::NotificationType>>, subscribers: ::std::vec::Vec<crate::cfn::budgets::budgets_action::Subscriber>) -> Self {
         Self {
             action_threshold,
@@ -535,51 +489,42 @@ impl BudgetsAction {
     }
 }
 
-impl crate::resource::Resource for BudgetsAction {
-    const TYPE: &'static str = "AWS::Budgets::BudgetsAction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BUDGETS_ACTION_SHAPE)
+crate::resource::props! {
+    resource BudgetsAction = "AWS::Budgets::BudgetsAction", shape: Some(&BUDGETS_ACTION_SHAPE);
+    req {
+        action_threshold = "ActionThreshold",
+        action_type = "ActionType",
+        budget_name = "BudgetName",
+        definition = "Definition",
+        execution_role_arn = "ExecutionRoleArn",
+        notification_type = "NotificationType",
+        subscribers = "Subscribers",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ActionThreshold", self.action_threshold);
-        p.set("ActionType", self.action_type);
-        p.set_opt("ApprovalModel", self.approval_model);
-        p.set("BudgetName", self.budget_name);
-        p.set("Definition", self.definition);
-        p.set("ExecutionRoleArn", self.execution_role_arn);
-        p.set("NotificationType", self.notification_type);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p.set("Subscribers", self.subscribers);
-        p
+    opt {
+        approval_model = "ApprovalModel",
+        resource_tags = "ResourceTags",
     }
 }
 
-static BUDGETS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BudgetName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(?![^:\\\\]*/action/|(?i).*<script>.*</script>.*)[^:\\\\]+$")), ..crate::resource::Rule::NONE }),
-        ("Definition", crate::resource::Rule { shape: Some(&self::budgets_action::DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(618), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::\\d{12}:role(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::budgets_action::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subscribers", crate::resource::Rule { min_items: Some(1), max_items: Some(11), items: Some(&crate::resource::Rule { shape: Some(&self::budgets_action::SUBSCRIBER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BUDGETS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BudgetName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(?![^:\\\\]*/action/|(?i).*<script>.*</script>.*)[^:\\\\]+$")), ..crate::resource::Rule::NONE }),
+    ("Definition", crate::resource::Rule { shape: Some(&self::budgets_action::DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(618), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::\\d{12}:role(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subscribers", crate::resource::Rule { min_items: Some(1), max_items: Some(11), items: Some(&crate::resource::Rule { shape: Some(&self::budgets_action::SUBSCRIBER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BudgetsAction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BudgetsAction> {
-    /// `Fn::GetAtt` `ActionId`.
-    #[inline]
-    pub fn attr_action_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ActionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ActionId`.
+        attr_action_id: ::std::string::String = "ActionId",
     }
 }
 
 pub mod budgets_action {
     //! Nested property types and enums of [`BudgetsAction`](super::BudgetsAction).
 
-    /// The definition `ActionThreshold`.
     #[derive(Clone)]
     pub struct ActionThreshold {
         /// CloudFormation property `Type`; required.
@@ -590,7 +535,6 @@ pub mod budgets_action {
 
     impl ActionThreshold {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::budgets::budgets_action::Type>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -599,17 +543,14 @@ pub mod budgets_action {
         }
     }
 
-    impl crate::resource::ToExpr for ActionThreshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionThreshold;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    /// The definition `Definition`.
     #[derive(Clone, Default)]
     pub struct Definition {
         /// CloudFormation property `IamActionDefinition`.
@@ -620,26 +561,21 @@ pub mod budgets_action {
         pub ssm_action_definition: ::std::option::Option<crate::cfn::budgets::budgets_action::SsmActionDefinition>,
     }
 
-    impl crate::resource::ToExpr for Definition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IamActionDefinition", self.iam_action_definition);
-            p.set_opt("ScpActionDefinition", self.scp_action_definition);
-            p.set_opt("SsmActionDefinition", self.ssm_action_definition);
-            p.into_expr()
+    crate::resource::props! {
+        nested Definition;
+        opt {
+            iam_action_definition = "IamActionDefinition",
+            scp_action_definition = "ScpActionDefinition",
+            ssm_action_definition = "SsmActionDefinition",
         }
     }
 
-    pub(super) static DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IamActionDefinition", crate::resource::Rule { shape: Some(&IAM_ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ScpActionDefinition", crate::resource::Rule { shape: Some(&SCP_ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SsmActionDefinition", crate::resource::Rule { shape: Some(&SSM_ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamActionDefinition", crate::resource::Rule { shape: Some(&IAM_ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ScpActionDefinition", crate::resource::Rule { shape: Some(&SCP_ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SsmActionDefinition", crate::resource::Rule { shape: Some(&SSM_ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IamActionDefinition`.
     #[derive(Clone)]
     pub struct IamActionDefinition {
         /// CloudFormation property `Groups`.
@@ -654,7 +590,6 @@ pub mod budgets_action {
 
     impl IamActionDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 groups: ::std::option::Option::None,
@@ -665,28 +600,25 @@ pub mod budgets_action {
         }
     }
 
-    impl crate::resource::ToExpr for IamActionDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Groups", self.groups);
-            p.set("PolicyArn", self.policy_arn);
-            p.set_opt("Roles", self.roles);
-            p.set_opt("Users", self.users);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamActionDefinition;
+        req {
+            policy_arn = "PolicyArn",
+        }
+        opt {
+            groups = "Groups",
+            roles = "Roles",
+            users = "Users",
         }
     }
 
-    pub(super) static IAM_ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Groups", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(640), pattern: Some(crate::resource::Pattern::Regex("^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PolicyArn", crate::resource::Rule { min_len: Some(25), max_len: Some(684), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::(\\d{12}|aws):policy(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("Roles", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(576), pattern: Some(crate::resource::Pattern::Regex("^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Users", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(576), pattern: Some(crate::resource::Pattern::Regex("^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Groups", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(640), pattern: Some(crate::resource::Pattern::Regex("^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PolicyArn", crate::resource::Rule { min_len: Some(25), max_len: Some(684), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-eusc|-cn|-us-gov|-iso|-iso-[a-z]{1})?:iam::(\\d{12}|aws):policy(\\u002F[\\u0021-\\u007F]+\\u002F|\\u002F)[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+        ("Roles", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(576), pattern: Some(crate::resource::Pattern::Regex("^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Users", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(576), pattern: Some(crate::resource::Pattern::Regex("^([\\u0021-\\u007F]+\\u002F)?[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ScpActionDefinition`.
     #[derive(Clone)]
     pub struct ScpActionDefinition {
         /// CloudFormation property `PolicyId`; required.
@@ -697,7 +629,6 @@ pub mod budgets_action {
 
     impl ScpActionDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 policy_id: policy_id.into(),
@@ -706,24 +637,19 @@ pub mod budgets_action {
         }
     }
 
-    impl crate::resource::ToExpr for ScpActionDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyId", self.policy_id);
-            p.set("TargetIds", self.target_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScpActionDefinition;
+        req {
+            policy_id = "PolicyId",
+            target_ids = "TargetIds",
         }
     }
 
-    pub(super) static SCP_ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PolicyId", crate::resource::Rule { min_len: Some(10), max_len: Some(130), pattern: Some(crate::resource::Pattern::Regex("^p-[0-9a-zA-Z_]{8,128}$")), ..crate::resource::Rule::NONE }),
-            ("TargetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(68), pattern: Some(crate::resource::Pattern::Regex("^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$)|(\\d{12})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCP_ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PolicyId", crate::resource::Rule { min_len: Some(10), max_len: Some(130), pattern: Some(crate::resource::Pattern::Regex("^p-[0-9a-zA-Z_]{8,128}$")), ..crate::resource::Rule::NONE }),
+        ("TargetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(68), pattern: Some(crate::resource::Pattern::Regex("^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$)|(\\d{12})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SsmActionDefinition`.
     #[derive(Clone)]
     pub struct SsmActionDefinition {
         /// CloudFormation property `InstanceIds`; required.
@@ -736,7 +662,6 @@ pub mod budgets_action {
 
     impl SsmActionDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subtype: impl ::std::convert::Into<crate::value::Val<crate::cfn::budgets::budgets_action::Subtype>>) -> Self {
             Self {
                 instance_ids: instance_ids.into(),
@@ -746,32 +671,20 @@ pub mod budgets_action {
         }
     }
 
-    impl crate::resource::ToExpr for SsmActionDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceIds", self.instance_ids);
-            p.set("Region", self.region);
-            p.set("Subtype", self.subtype);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmActionDefinition;
+        req {
+            instance_ids = "InstanceIds",
+            region = "Region",
+            subtype = "Subtype",
         }
     }
 
-    pub(super) static SSM_ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceIds", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^i-(\\w{8}|\\w{17})$|^[a-zA-Z]([\\w-]{0,61}\\w)?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(9), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^\\w{2,4}-\\w+(-\\w+)?-\\d$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SSM_ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceIds", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^i-(\\w{8}|\\w{17})$|^[a-zA-Z]([\\w-]{0,61}\\w)?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(9), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^\\w{2,4}-\\w+(-\\w+)?-\\d$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Subscriber`.
     #[derive(Clone)]
     pub struct Subscriber {
         /// CloudFormation property `Address`; required.
@@ -782,7 +695,6 @@ pub mod budgets_action {
 
     impl Subscriber {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::budgets::budgets_action::SubscriberType>>) -> Self {
             Self {
                 address: address.into(),
@@ -791,24 +703,19 @@ pub mod budgets_action {
         }
     }
 
-    impl crate::resource::ToExpr for Subscriber {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Address", self.address);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Subscriber;
+        req {
+            address = "Address",
+            type_ = "Type",
         }
     }
 
-    pub(super) static SUBSCRIBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Address", crate::resource::Rule { min_len: Some(1), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^(.*[\\n\\r\\t\\f\\ ]?)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBSCRIBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Address", crate::resource::Rule { min_len: Some(1), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^(.*[\\n\\r\\t\\f\\ ]?)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PERCENTAGE`
         Percentage,
@@ -816,18 +723,9 @@ pub mod budgets_action {
         AbsoluteValue,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Percentage => "PERCENTAGE",
-                Self::AbsoluteValue => "ABSOLUTE_VALUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["PERCENTAGE", "ABSOLUTE_VALUE"]);
 
-    /// Allowed values of `ActionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionType {
         /// `APPLY_IAM_POLICY`
         ApplyIamPolicy,
@@ -837,19 +735,9 @@ pub mod budgets_action {
         RunSsmDocuments,
     }
 
-    impl crate::value::CfnEnum for ActionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApplyIamPolicy => "APPLY_IAM_POLICY",
-                Self::ApplyScpPolicy => "APPLY_SCP_POLICY",
-                Self::RunSsmDocuments => "RUN_SSM_DOCUMENTS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ActionType, ["APPLY_IAM_POLICY", "APPLY_SCP_POLICY", "RUN_SSM_DOCUMENTS"]);
 
-    /// Allowed values of `ApprovalModel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApprovalModel {
         /// `AUTOMATIC`
         Automatic,
@@ -857,18 +745,9 @@ pub mod budgets_action {
         Manual,
     }
 
-    impl crate::value::CfnEnum for ApprovalModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Manual => "MANUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApprovalModel, ["AUTOMATIC", "MANUAL"]);
 
-    /// Allowed values of `Subtype`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Subtype {
         /// `STOP_EC2_INSTANCES`
         StopEc2Instances,
@@ -876,18 +755,9 @@ pub mod budgets_action {
         StopRdsInstances,
     }
 
-    impl crate::value::CfnEnum for Subtype {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StopEc2Instances => "STOP_EC2_INSTANCES",
-                Self::StopRdsInstances => "STOP_RDS_INSTANCES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Subtype, ["STOP_EC2_INSTANCES", "STOP_RDS_INSTANCES"]);
 
-    /// Allowed values of `NotificationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationType {
         /// `ACTUAL`
         Actual,
@@ -895,18 +765,9 @@ pub mod budgets_action {
         Forecasted,
     }
 
-    impl crate::value::CfnEnum for NotificationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Actual => "ACTUAL",
-                Self::Forecasted => "FORECASTED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NotificationType, ["ACTUAL", "FORECASTED"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubscriberType {
         /// `SNS`
         Sns,
@@ -914,13 +775,5 @@ pub mod budgets_action {
         Email,
     }
 
-    impl crate::value::CfnEnum for SubscriberType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sns => "SNS",
-                Self::Email => "EMAIL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SubscriberType, ["SNS", "EMAIL"]);
 }

@@ -33,7 +33,6 @@ pub struct Case {
 
 impl Case {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(customer_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             customer_id: customer_id.into(),
@@ -45,57 +44,44 @@ impl Case {
     }
 }
 
-impl crate::resource::Resource for Case {
-    const TYPE: &'static str = "AWS::Cases::Case";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CASE_SHAPE)
+crate::resource::props! {
+    resource Case = "AWS::Cases::Case", shape: Some(&CASE_SHAPE);
+    req {
+        customer_id = "CustomerId",
+        domain_id = "DomainId",
+        template_id = "TemplateId",
+        title = "Title",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CustomerId", self.customer_id);
-        p.set("DomainId", self.domain_id);
-        p.set_opt("Tags", self.tags);
-        p.set("TemplateId", self.template_id);
-        p.set("Title", self.title);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomerId", crate::resource::Rule { max_len: Some(4100), ..crate::resource::Rule::NONE }),
-        ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::case::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { max_len: Some(4100), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomerId", crate::resource::Rule { max_len: Some(4100), ..crate::resource::Rule::NONE }),
+    ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::case::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { max_len: Some(4100), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Case`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Case> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CaseId`.
-    #[inline]
-    pub fn attr_case_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CaseId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CaseId`.
+        attr_case_id: ::std::string::String = "CaseId",
     }
 }
 
 pub mod case {
     //! Nested property types and enums of [`Case`](super::Case).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![aA][wW][sS]:)[a-zA-Z0-9 _.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9 _.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![aA][wW][sS]:)[a-zA-Z0-9 _.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9 _.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A case rule. In the Amazon Connect admin website, case rules are known as case field conditions. Case rules are used to define the situations under which fields should have certain effects (such as required).
@@ -127,7 +113,6 @@ pub struct CaseRule {
 
 impl CaseRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule: crate::cfn::cases::case_rule::CaseRuleDetails) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -139,55 +124,38 @@ impl CaseRule {
     }
 }
 
-impl crate::resource::Resource for CaseRule {
-    const TYPE: &'static str = "AWS::Cases::CaseRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CASE_RULE_SHAPE)
+crate::resource::props! {
+    resource CaseRule = "AWS::Cases::CaseRule", shape: Some(&CASE_RULE_SHAPE);
+    req {
+        name = "Name",
+        rule = "Rule",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DomainId", self.domain_id);
-        p.set("Name", self.name);
-        p.set("Rule", self.rule);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        domain_id = "DomainId",
+        tags = "Tags",
     }
 }
 
-static CASE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
-        ("Rule", crate::resource::Rule { shape: Some(&self::case_rule::CASE_RULE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::case_rule::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CASE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
+    ("Rule", crate::resource::Rule { shape: Some(&self::case_rule::CASE_RULE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CaseRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CaseRule> {
-    /// `Fn::GetAtt` `CaseRuleArn`.
-    #[inline]
-    pub fn attr_case_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CaseRuleArn")
-    }
-    /// `Fn::GetAtt` `CaseRuleId`.
-    #[inline]
-    pub fn attr_case_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CaseRuleId")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CaseRuleArn`.
+        attr_case_rule_arn: ::std::string::String = "CaseRuleArn",
+        /// `Fn::GetAtt` `CaseRuleId`.
+        attr_case_rule_id: ::std::string::String = "CaseRuleId",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -207,22 +175,18 @@ pub mod case_rule {
         pub required: ::std::option::Option<crate::cfn::cases::case_rule::RequiredCaseRule>,
     }
 
-    impl crate::resource::ToExpr for CaseRuleDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Hidden", self.hidden);
-            p.set_opt("Required", self.required);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaseRuleDetails;
+        opt {
+            hidden = "Hidden",
+            required = "Required",
         }
     }
 
-    pub(super) static CASE_RULE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Hidden", crate::resource::Rule { shape: Some(&HIDDEN_CASE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Required", crate::resource::Rule { shape: Some(&REQUIRED_CASE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CASE_RULE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Hidden", crate::resource::Rule { shape: Some(&HIDDEN_CASE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Required", crate::resource::Rule { shape: Some(&REQUIRED_CASE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Hidden rule type, used to indicate whether a field is hidden
     #[derive(Clone)]
@@ -239,7 +203,6 @@ pub mod case_rule {
 
     impl HiddenCaseRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(conditions: ::std::vec::Vec<crate::cfn::cases::case_rule::BooleanCondition>, default_value: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 conditions,
@@ -248,21 +211,17 @@ pub mod case_rule {
         }
     }
 
-    impl crate::resource::ToExpr for HiddenCaseRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Conditions", self.conditions);
-            p.set("DefaultValue", self.default_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested HiddenCaseRule;
+        req {
+            conditions = "Conditions",
+            default_value = "DefaultValue",
         }
     }
 
-    pub(super) static HIDDEN_CASE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&BOOLEAN_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HIDDEN_CASE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&BOOLEAN_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A boolean condition for a rule.
     #[derive(Clone, Default)]
@@ -277,22 +236,18 @@ pub mod case_rule {
         pub not_equal_to: ::std::option::Option<crate::cfn::cases::case_rule::BooleanOperands>,
     }
 
-    impl crate::resource::ToExpr for BooleanCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EqualTo", self.equal_to);
-            p.set_opt("NotEqualTo", self.not_equal_to);
-            p.into_expr()
+    crate::resource::props! {
+        nested BooleanCondition;
+        opt {
+            equal_to = "EqualTo",
+            not_equal_to = "NotEqualTo",
         }
     }
 
-    pub(super) static BOOLEAN_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EqualTo", crate::resource::Rule { shape: Some(&BOOLEAN_OPERANDS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NotEqualTo", crate::resource::Rule { shape: Some(&BOOLEAN_OPERANDS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOOLEAN_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EqualTo", crate::resource::Rule { shape: Some(&BOOLEAN_OPERANDS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NotEqualTo", crate::resource::Rule { shape: Some(&BOOLEAN_OPERANDS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Boolean operands for a condition.
     #[derive(Clone)]
@@ -313,7 +268,6 @@ pub mod case_rule {
 
     impl BooleanOperands {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(operand_one: crate::cfn::cases::case_rule::OperandOne, operand_two: crate::cfn::cases::case_rule::OperandTwo, result: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 operand_one,
@@ -323,23 +277,19 @@ pub mod case_rule {
         }
     }
 
-    impl crate::resource::ToExpr for BooleanOperands {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OperandOne", self.operand_one);
-            p.set("OperandTwo", self.operand_two);
-            p.set("Result", self.result);
-            p.into_expr()
+    crate::resource::props! {
+        nested BooleanOperands;
+        req {
+            operand_one = "OperandOne",
+            operand_two = "OperandTwo",
+            result = "Result",
         }
     }
 
-    pub(super) static BOOLEAN_OPERANDS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OperandOne", crate::resource::Rule { shape: Some(&OPERAND_ONE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OperandTwo", crate::resource::Rule { shape: Some(&OPERAND_TWO_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOOLEAN_OPERANDS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OperandOne", crate::resource::Rule { shape: Some(&OPERAND_ONE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OperandTwo", crate::resource::Rule { shape: Some(&OPERAND_TWO_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The left hand operand in the condition.
     #[derive(Clone, Default)]
@@ -350,20 +300,16 @@ pub mod case_rule {
         pub field_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OperandOne {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldId", self.field_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested OperandOne;
+        opt {
+            field_id = "FieldId",
         }
     }
 
-    pub(super) static OPERAND_ONE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPERAND_ONE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The right hand operand in the condition.
     #[derive(Clone, Default)]
@@ -386,23 +332,19 @@ pub mod case_rule {
         pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OperandTwo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanValue", self.boolean_value);
-            p.set_opt("DoubleValue", self.double_value);
-            p.set_opt("EmptyValue", self.empty_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested OperandTwo;
+        opt {
+            boolean_value = "BooleanValue",
+            double_value = "DoubleValue",
+            empty_value = "EmptyValue",
+            string_value = "StringValue",
         }
     }
 
-    pub(super) static OPERAND_TWO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StringValue", crate::resource::Rule { min_len: Some(1), max_len: Some(1500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPERAND_TWO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StringValue", crate::resource::Rule { min_len: Some(1), max_len: Some(1500), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A required rule type, used to indicate whether a field is required.
     #[derive(Clone)]
@@ -419,7 +361,6 @@ pub mod case_rule {
 
     impl RequiredCaseRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(conditions: ::std::vec::Vec<crate::cfn::cases::case_rule::BooleanCondition>, default_value: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 conditions,
@@ -428,28 +369,17 @@ pub mod case_rule {
         }
     }
 
-    impl crate::resource::ToExpr for RequiredCaseRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Conditions", self.conditions);
-            p.set("DefaultValue", self.default_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequiredCaseRule;
+        req {
+            conditions = "Conditions",
+            default_value = "DefaultValue",
         }
     }
 
-    pub(super) static REQUIRED_CASE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&BOOLEAN_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REQUIRED_CASE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&BOOLEAN_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A domain, which is a container for all case data, such as cases, fields, templates and layouts. Each Amazon Connect instance can be associated with only one Cases domain.
@@ -469,7 +399,6 @@ pub struct Domain {
 
 impl Domain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -478,61 +407,33 @@ impl Domain {
     }
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::Cases::Domain";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_SHAPE)
+crate::resource::props! {
+    resource Domain = "AWS::Cases::Domain", shape: Some(&DOMAIN_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `DomainArn`.
+        attr_domain_arn: ::std::string::String = "DomainArn",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `DomainStatus`.
+        attr_domain_status: ::std::string::String = "DomainStatus",
     }
-    /// `Fn::GetAtt` `DomainArn`.
-    #[inline]
-    pub fn attr_domain_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainArn")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `DomainStatus`.
-    #[inline]
-    pub fn attr_domain_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainStatus")
-    }
-}
-
-pub mod domain {
-    //! Nested property types and enums of [`Domain`](super::Domain).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A field in the Cases domain. This field is used to define the case object model (that is, defines what data can be captured on cases) in a Cases domain.
@@ -568,7 +469,6 @@ pub struct Field {
 
 impl Field {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cases::field::FieldType>>) -> Self {
         Self {
             attributes: ::std::option::Option::None,
@@ -581,60 +481,40 @@ impl Field {
     }
 }
 
-impl crate::resource::Resource for Field {
-    const TYPE: &'static str = "AWS::Cases::Field";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIELD_SHAPE)
+crate::resource::props! {
+    resource Field = "AWS::Cases::Field", shape: Some(&FIELD_SHAPE);
+    req {
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Attributes", self.attributes);
-        p.set_opt("Description", self.description);
-        p.set_opt("DomainId", self.domain_id);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        attributes = "Attributes",
+        description = "Description",
+        domain_id = "DomainId",
+        tags = "Tags",
     }
 }
 
-static FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::field::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Field`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Field> {
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `FieldArn`.
-    #[inline]
-    pub fn attr_field_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FieldArn")
-    }
-    /// `Fn::GetAtt` `FieldId`.
-    #[inline]
-    pub fn attr_field_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FieldId")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `Namespace`.
-    #[inline]
-    pub fn attr_namespace(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `FieldArn`.
+        attr_field_arn: ::std::string::String = "FieldArn",
+        /// `Fn::GetAtt` `FieldId`.
+        attr_field_id: ::std::string::String = "FieldId",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `Namespace`.
+        attr_namespace: ::std::string::String = "Namespace",
     }
 }
 
@@ -650,12 +530,10 @@ pub mod field {
         pub text: ::std::option::Option<crate::cfn::cases::field::TextAttributes>,
     }
 
-    impl crate::resource::ToExpr for FieldAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldAttributes;
+        opt {
+            text = "Text",
         }
     }
 
@@ -670,7 +548,6 @@ pub mod field {
 
     impl TextAttributes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_multiline: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_multiline: is_multiline.into(),
@@ -678,24 +555,15 @@ pub mod field {
         }
     }
 
-    impl crate::resource::ToExpr for TextAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsMultiline", self.is_multiline);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextAttributes;
+        req {
+            is_multiline = "IsMultiline",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The data type of the field, which determines validation rules, input constraints, and display format. Each type has specific constraints: Text (string input), Number (numeric values), Boolean (true/false), DateTime (date/time picker), SingleSelect (dropdown options), Url (URL validation), User (Amazon Connect user selection).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldType {
         /// `Text`
         Text,
@@ -713,20 +581,7 @@ pub mod field {
         User,
     }
 
-    impl crate::value::CfnEnum for FieldType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "Text",
-                Self::Number => "Number",
-                Self::Boolean => "Boolean",
-                Self::DateTime => "DateTime",
-                Self::SingleSelect => "SingleSelect",
-                Self::Url => "Url",
-                Self::User => "User",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FieldType, ["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"]);
 }
 
 /// A layout in the Cases domain. Layouts define the following configuration in the top section and More Info tab of the Cases user interface: Fields to display to the users and Field ordering.
@@ -754,7 +609,6 @@ pub struct Layout {
 
 impl Layout {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: crate::cfn::cases::layout::LayoutContent, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content,
@@ -765,53 +619,36 @@ impl Layout {
     }
 }
 
-impl crate::resource::Resource for Layout {
-    const TYPE: &'static str = "AWS::Cases::Layout";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAYOUT_SHAPE)
+crate::resource::props! {
+    resource Layout = "AWS::Cases::Layout", shape: Some(&LAYOUT_SHAPE);
+    req {
+        content = "Content",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set_opt("DomainId", self.domain_id);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        domain_id = "DomainId",
+        tags = "Tags",
     }
 }
 
-static LAYOUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Content", crate::resource::Rule { shape: Some(&self::layout::LAYOUT_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::layout::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAYOUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Content", crate::resource::Rule { shape: Some(&self::layout::LAYOUT_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Layout`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Layout> {
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `LayoutArn`.
-    #[inline]
-    pub fn attr_layout_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LayoutArn")
-    }
-    /// `Fn::GetAtt` `LayoutId`.
-    #[inline]
-    pub fn attr_layout_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LayoutId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `LayoutArn`.
+        attr_layout_arn: ::std::string::String = "LayoutArn",
+        /// `Fn::GetAtt` `LayoutId`.
+        attr_layout_id: ::std::string::String = "LayoutId",
     }
 }
 
@@ -827,20 +664,16 @@ pub mod layout {
         pub basic: ::std::option::Option<crate::cfn::cases::layout::BasicLayout>,
     }
 
-    impl crate::resource::ToExpr for LayoutContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Basic", self.basic);
-            p.into_expr()
+    crate::resource::props! {
+        nested LayoutContent;
+        opt {
+            basic = "Basic",
         }
     }
 
-    pub(super) static LAYOUT_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Basic", crate::resource::Rule { shape: Some(&BASIC_LAYOUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAYOUT_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Basic", crate::resource::Rule { shape: Some(&BASIC_LAYOUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the field layout for the agent's case interface. Configures which fields appear in the top panel (immediately visible) and More Info tab (expandable section) of the case view, allowing customization of the agent experience.
     #[derive(Clone, Default)]
@@ -855,22 +688,18 @@ pub mod layout {
         pub top_panel: ::std::option::Option<crate::cfn::cases::layout::LayoutSections>,
     }
 
-    impl crate::resource::ToExpr for BasicLayout {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MoreInfo", self.more_info);
-            p.set_opt("TopPanel", self.top_panel);
-            p.into_expr()
+    crate::resource::props! {
+        nested BasicLayout;
+        opt {
+            more_info = "MoreInfo",
+            top_panel = "TopPanel",
         }
     }
 
-    pub(super) static BASIC_LAYOUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MoreInfo", crate::resource::Rule { shape: Some(&LAYOUT_SECTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TopPanel", crate::resource::Rule { shape: Some(&LAYOUT_SECTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASIC_LAYOUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MoreInfo", crate::resource::Rule { shape: Some(&LAYOUT_SECTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TopPanel", crate::resource::Rule { shape: Some(&LAYOUT_SECTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sections within a panel or tab of the page layout.
     #[derive(Clone, Default)]
@@ -881,20 +710,16 @@ pub mod layout {
         pub sections: ::std::option::Option<::std::vec::Vec<crate::cfn::cases::layout::Section>>,
     }
 
-    impl crate::resource::ToExpr for LayoutSections {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Sections", self.sections);
-            p.into_expr()
+    crate::resource::props! {
+        nested LayoutSections;
+        opt {
+            sections = "Sections",
         }
     }
 
-    pub(super) static LAYOUT_SECTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Sections", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAYOUT_SECTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Sections", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A section can be a grouped list of fields.
     #[derive(Clone, Default)]
@@ -905,20 +730,16 @@ pub mod layout {
         pub field_group: ::std::option::Option<crate::cfn::cases::layout::FieldGroup>,
     }
 
-    impl crate::resource::ToExpr for Section {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldGroup", self.field_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested Section;
+        opt {
+            field_group = "FieldGroup",
         }
     }
 
-    pub(super) static SECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldGroup", crate::resource::Rule { shape: Some(&FIELD_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldGroup", crate::resource::Rule { shape: Some(&FIELD_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Consists of a group of fields and associated properties.
     #[derive(Clone)]
@@ -944,22 +765,20 @@ pub mod layout {
         }
     }
 
-    impl crate::resource::ToExpr for FieldGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldGroup;
+        req {
+            fields = "Fields",
+        }
+        opt {
+            name = "Name",
         }
     }
 
-    pub(super) static FIELD_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Fields", crate::resource::Rule { max_items: Some(220), items: Some(&crate::resource::Rule { shape: Some(&FIELD_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Fields", crate::resource::Rule { max_items: Some(220), items: Some(&crate::resource::Rule { shape: Some(&FIELD_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Field specific properties.
     #[derive(Clone)]
@@ -972,7 +791,6 @@ pub mod layout {
 
     impl FieldItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: id.into(),
@@ -980,27 +798,16 @@ pub mod layout {
         }
     }
 
-    impl crate::resource::ToExpr for FieldItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldItem;
+        req {
+            id = "Id",
         }
     }
 
-    pub(super) static FIELD_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Cases::RelatedItem. Creates a related item (comments) and associates it with a case.
@@ -1032,7 +839,6 @@ pub struct RelatedItem {
 
 impl RelatedItem {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(case_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, content: crate::cfn::cases::related_item::RelatedItemContent, domain_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cases::related_item::Type>>) -> Self {
         Self {
             case_id: case_id.into(),
@@ -1044,44 +850,33 @@ impl RelatedItem {
     }
 }
 
-impl crate::resource::Resource for RelatedItem {
-    const TYPE: &'static str = "AWS::Cases::RelatedItem";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RELATED_ITEM_SHAPE)
+crate::resource::props! {
+    resource RelatedItem = "AWS::Cases::RelatedItem", shape: Some(&RELATED_ITEM_SHAPE);
+    req {
+        case_id = "CaseId",
+        content = "Content",
+        domain_id = "DomainId",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CaseId", self.case_id);
-        p.set("Content", self.content);
-        p.set("DomainId", self.domain_id);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static RELATED_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CaseId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Content", crate::resource::Rule { shape: Some(&self::related_item::RELATED_ITEM_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::related_item::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RELATED_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CaseId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Content", crate::resource::Rule { shape: Some(&self::related_item::RELATED_ITEM_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RelatedItem`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RelatedItem> {
-    /// `Fn::GetAtt` `RelatedItemArn`.
-    #[inline]
-    pub fn attr_related_item_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RelatedItemArn")
-    }
-    /// `Fn::GetAtt` `RelatedItemId`.
-    #[inline]
-    pub fn attr_related_item_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RelatedItemId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RelatedItemArn`.
+        attr_related_item_arn: ::std::string::String = "RelatedItemArn",
+        /// `Fn::GetAtt` `RelatedItemId`.
+        attr_related_item_id: ::std::string::String = "RelatedItemId",
     }
 }
 
@@ -1097,20 +892,16 @@ pub mod related_item {
         pub comment: ::std::option::Option<crate::cfn::cases::related_item::CommentContent>,
     }
 
-    impl crate::resource::ToExpr for RelatedItemContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.into_expr()
+    crate::resource::props! {
+        nested RelatedItemContent;
+        opt {
+            comment = "Comment",
         }
     }
 
-    pub(super) static RELATED_ITEM_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Comment", crate::resource::Rule { shape: Some(&COMMENT_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RELATED_ITEM_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Comment", crate::resource::Rule { shape: Some(&COMMENT_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents a comment.
     #[derive(Clone)]
@@ -1127,7 +918,6 @@ pub mod related_item {
 
     impl CommentContent {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, content_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cases::related_item::ContentType>>) -> Self {
             Self {
                 body: body.into(),
@@ -1136,47 +926,29 @@ pub mod related_item {
         }
     }
 
-    impl crate::resource::ToExpr for CommentContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Body", self.body);
-            p.set("ContentType", self.content_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommentContent;
+        req {
+            body = "Body",
+            content_type = "ContentType",
         }
     }
 
-    pub(super) static COMMENT_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Body", crate::resource::Rule { min_len: Some(1), max_len: Some(15000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMENT_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Body", crate::resource::Rule { min_len: Some(1), max_len: Some(15000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Type of the text in the comment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `Text/Plain`
         TextPlain,
     }
 
-    impl crate::value::CfnEnum for ContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TextPlain => "Text/Plain",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentType, ["Text/Plain"]);
 
     /// The type of a related item.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `Contact`
         Contact,
@@ -1192,19 +964,7 @@ pub mod related_item {
         Custom,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Contact => "Contact",
-                Self::Comment => "Comment",
-                Self::File => "File",
-                Self::Sla => "Sla",
-                Self::ConnectCase => "ConnectCase",
-                Self::Custom => "Custom",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"]);
 }
 
 /// A template in the Cases domain. This template is used to define the case object model (that is, to define what data can be captured on cases) in a Cases domain. A template must have a unique name within a domain, and it must reference existing field IDs and layout IDs.
@@ -1248,7 +1008,6 @@ pub struct Template {
 
 impl Template {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1263,60 +1022,43 @@ impl Template {
     }
 }
 
-impl crate::resource::Resource for Template {
-    const TYPE: &'static str = "AWS::Cases::Template";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource Template = "AWS::Cases::Template", shape: Some(&TEMPLATE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DomainId", self.domain_id);
-        p.set_opt("LayoutConfiguration", self.layout_configuration);
-        p.set("Name", self.name);
-        p.set_opt("RequiredFields", self.required_fields);
-        p.set_opt("Rules", self.rules);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        domain_id = "DomainId",
+        layout_configuration = "LayoutConfiguration",
+        required_fields = "RequiredFields",
+        rules = "Rules",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("LayoutConfiguration", crate::resource::Rule { shape: Some(&self::template::LAYOUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
-        ("RequiredFields", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::template::REQUIRED_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Rules", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::template::TEMPLATE_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::template::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DomainId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("LayoutConfiguration", crate::resource::Rule { shape: Some(&self::template::LAYOUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.*[\\S]$")), ..crate::resource::Rule::NONE }),
+    ("RequiredFields", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::template::REQUIRED_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Rules", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::template::TEMPLATE_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Template`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Template> {
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `TemplateArn`.
-    #[inline]
-    pub fn attr_template_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TemplateArn")
-    }
-    /// `Fn::GetAtt` `TemplateId`.
-    #[inline]
-    pub fn attr_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TemplateId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `TemplateArn`.
+        attr_template_arn: ::std::string::String = "TemplateArn",
+        /// `Fn::GetAtt` `TemplateId`.
+        attr_template_id: ::std::string::String = "TemplateId",
     }
 }
 
@@ -1332,20 +1074,16 @@ pub mod template {
         pub default_layout: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LayoutConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultLayout", self.default_layout);
-            p.into_expr()
+    crate::resource::props! {
+        nested LayoutConfiguration;
+        opt {
+            default_layout = "DefaultLayout",
         }
     }
 
-    pub(super) static LAYOUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultLayout", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAYOUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultLayout", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Wrapper object containing a field identifier
     #[derive(Clone)]
@@ -1358,7 +1096,6 @@ pub mod template {
 
     impl RequiredField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field_id: field_id.into(),
@@ -1366,20 +1103,16 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for RequiredField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldId", self.field_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequiredField;
+        req {
+            field_id = "FieldId",
         }
     }
 
-    pub(super) static REQUIRED_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REQUIRED_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Links a case rule to a specific field within this template. When specified, the rule's conditions will be evaluated for the associated field, controlling behavior like required status, visibility, or available options.
     #[derive(Clone)]
@@ -1396,7 +1129,6 @@ pub mod template {
 
     impl TemplateRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(case_rule_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 case_rule_id: case_rule_id.into(),
@@ -1405,32 +1137,23 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for TemplateRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CaseRuleId", self.case_rule_id);
-            p.set_opt("FieldId", self.field_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateRule;
+        req {
+            case_rule_id = "CaseRuleId",
+        }
+        opt {
+            field_id = "FieldId",
         }
     }
 
-    pub(super) static TEMPLATE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CaseRuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("FieldId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEMPLATE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CaseRuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("FieldId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The current status of the template. Active templates can be used to create new cases, while Inactive templates are disabled but preserved for existing cases.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TemplateStatus {
         /// `Active`
         Active,
@@ -1438,13 +1161,5 @@ pub mod template {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for TemplateStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "Active",
-                Self::Inactive => "Inactive",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TemplateStatus, ["Active", "Inactive"]);
 }

@@ -23,35 +23,25 @@ pub struct Keyspace {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Keyspace {
-    const TYPE: &'static str = "AWS::Cassandra::Keyspace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KEYSPACE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientSideTimestampsEnabled", self.client_side_timestamps_enabled);
-        p.set_opt("KeyspaceName", self.keyspace_name);
-        p.set_opt("ReplicationSpecification", self.replication_specification);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Keyspace = "AWS::Cassandra::Keyspace", shape: Some(&KEYSPACE_SHAPE);
+    opt {
+        client_side_timestamps_enabled = "ClientSideTimestampsEnabled",
+        keyspace_name = "KeyspaceName",
+        replication_specification = "ReplicationSpecification",
+        tags = "Tags",
     }
 }
 
-static KEYSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KeyspaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$")), ..crate::resource::Rule::NONE }),
-        ("ReplicationSpecification", crate::resource::Rule { shape: Some(&self::keyspace::REPLICATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::keyspace::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KEYSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KeyspaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$")), ..crate::resource::Rule::NONE }),
+    ("ReplicationSpecification", crate::resource::Rule { shape: Some(&self::keyspace::REPLICATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod keyspace {
     //! Nested property types and enums of [`Keyspace`](super::Keyspace).
 
-    /// The definition `ReplicationSpecification`.
     #[derive(Clone, Default)]
     pub struct ReplicationSpecification {
         /// CloudFormation property `RegionList`.
@@ -60,31 +50,19 @@ pub mod keyspace {
         pub replication_strategy: ::std::option::Option<crate::value::Val<crate::cfn::cassandra::keyspace::ReplicationStrategy>>,
     }
 
-    impl crate::resource::ToExpr for ReplicationSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RegionList", self.region_list);
-            p.set_opt("ReplicationStrategy", self.replication_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationSpecification;
+        opt {
+            region_list = "RegionList",
+            replication_strategy = "ReplicationStrategy",
         }
     }
 
-    pub(super) static REPLICATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RegionList", crate::resource::Rule { min_items: Some(2), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2,}-[a-z]+-[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RegionList", crate::resource::Rule { min_items: Some(2), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2,}-[a-z]+-[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ReplicationStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationStrategy {
         /// `SINGLE_REGION`
         SingleRegion,
@@ -92,15 +70,7 @@ pub mod keyspace {
         MultiRegion,
     }
 
-    impl crate::value::CfnEnum for ReplicationStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleRegion => "SINGLE_REGION",
-                Self::MultiRegion => "MULTI_REGION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReplicationStrategy, ["SINGLE_REGION", "MULTI_REGION"]);
 }
 
 /// Resource schema for AWS::Cassandra::Table
@@ -168,7 +138,6 @@ pub struct Table {
 
 impl Table {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(keyspace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, partition_key_columns: ::std::vec::Vec<crate::cfn::cassandra::table::Column>) -> Self {
         Self {
             auto_scaling_specifications: ::std::option::Option::None,
@@ -190,50 +159,43 @@ impl Table {
     }
 }
 
-impl crate::resource::Resource for Table {
-    const TYPE: &'static str = "AWS::Cassandra::Table";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TABLE_SHAPE)
+crate::resource::props! {
+    resource Table = "AWS::Cassandra::Table", shape: Some(&TABLE_SHAPE);
+    req {
+        keyspace_name = "KeyspaceName",
+        partition_key_columns = "PartitionKeyColumns",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoScalingSpecifications", self.auto_scaling_specifications);
-        p.set_opt("BillingMode", self.billing_mode);
-        p.set_opt("CdcSpecification", self.cdc_specification);
-        p.set_opt("ClientSideTimestampsEnabled", self.client_side_timestamps_enabled);
-        p.set_opt("ClusteringKeyColumns", self.clustering_key_columns);
-        p.set_opt("DefaultTimeToLive", self.default_time_to_live);
-        p.set_opt("EncryptionSpecification", self.encryption_specification);
-        p.set("KeyspaceName", self.keyspace_name);
-        p.set("PartitionKeyColumns", self.partition_key_columns);
-        p.set_opt("PointInTimeRecoveryEnabled", self.point_in_time_recovery_enabled);
-        p.set_opt("RegularColumns", self.regular_columns);
-        p.set_opt("ReplicaSpecifications", self.replica_specifications);
-        p.set_opt("TableName", self.table_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WarmThroughput", self.warm_throughput);
-        p
+    opt {
+        auto_scaling_specifications = "AutoScalingSpecifications",
+        billing_mode = "BillingMode",
+        cdc_specification = "CdcSpecification",
+        client_side_timestamps_enabled = "ClientSideTimestampsEnabled",
+        clustering_key_columns = "ClusteringKeyColumns",
+        default_time_to_live = "DefaultTimeToLive",
+        encryption_specification = "EncryptionSpecification",
+        point_in_time_recovery_enabled = "PointInTimeRecoveryEnabled",
+        regular_columns = "RegularColumns",
+        replica_specifications = "ReplicaSpecifications",
+        table_name = "TableName",
+        tags = "Tags",
+        warm_throughput = "WarmThroughput",
     }
 }
 
-static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoScalingSpecifications", crate::resource::Rule { shape: Some(&self::table::AUTO_SCALING_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BillingMode", crate::resource::Rule { shape: Some(&self::table::BILLING_MODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CdcSpecification", crate::resource::Rule { shape: Some(&self::table::CDC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ClusteringKeyColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::CLUSTERING_KEY_COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DefaultTimeToLive", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("KeyspaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$")), ..crate::resource::Rule::NONE }),
-        ("PartitionKeyColumns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::table::COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RegularColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReplicaSpecifications", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::table::REPLICA_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TableName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::table::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WarmThroughput", crate::resource::Rule { shape: Some(&self::table::WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoScalingSpecifications", crate::resource::Rule { shape: Some(&self::table::AUTO_SCALING_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BillingMode", crate::resource::Rule { shape: Some(&self::table::BILLING_MODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CdcSpecification", crate::resource::Rule { shape: Some(&self::table::CDC_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ClusteringKeyColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::CLUSTERING_KEY_COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DefaultTimeToLive", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("KeyspaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$")), ..crate::resource::Rule::NONE }),
+    ("PartitionKeyColumns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::table::COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RegularColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReplicaSpecifications", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::table::REPLICA_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TableName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WarmThroughput", crate::resource::Rule { shape: Some(&self::table::WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod table {
     //! Nested property types and enums of [`Table`](super::Table).
@@ -251,22 +213,18 @@ pub mod table {
         pub write_capacity_auto_scaling: ::std::option::Option<crate::cfn::cassandra::table::AutoScalingSetting>,
     }
 
-    impl crate::resource::ToExpr for AutoScalingSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReadCapacityAutoScaling", self.read_capacity_auto_scaling);
-            p.set_opt("WriteCapacityAutoScaling", self.write_capacity_auto_scaling);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoScalingSpecification;
+        opt {
+            read_capacity_auto_scaling = "ReadCapacityAutoScaling",
+            write_capacity_auto_scaling = "WriteCapacityAutoScaling",
         }
     }
 
-    pub(super) static AUTO_SCALING_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadCapacityAutoScaling", crate::resource::Rule { shape: Some(&AUTO_SCALING_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WriteCapacityAutoScaling", crate::resource::Rule { shape: Some(&AUTO_SCALING_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_SCALING_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadCapacityAutoScaling", crate::resource::Rule { shape: Some(&AUTO_SCALING_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WriteCapacityAutoScaling", crate::resource::Rule { shape: Some(&AUTO_SCALING_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents configuration for auto scaling.
     #[derive(Clone, Default)]
@@ -283,24 +241,20 @@ pub mod table {
         pub scaling_policy: ::std::option::Option<crate::cfn::cassandra::table::ScalingPolicy>,
     }
 
-    impl crate::resource::ToExpr for AutoScalingSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoScalingDisabled", self.auto_scaling_disabled);
-            p.set_opt("MaximumUnits", self.maximum_units);
-            p.set_opt("MinimumUnits", self.minimum_units);
-            p.set_opt("ScalingPolicy", self.scaling_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoScalingSetting;
+        opt {
+            auto_scaling_disabled = "AutoScalingDisabled",
+            maximum_units = "MaximumUnits",
+            minimum_units = "MinimumUnits",
+            scaling_policy = "ScalingPolicy",
         }
     }
 
-    pub(super) static AUTO_SCALING_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MinimumUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_SCALING_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MinimumUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents scaling policy.
     #[derive(Clone, Default)]
@@ -311,12 +265,10 @@ pub mod table {
         pub target_tracking_scaling_policy_configuration: ::std::option::Option<crate::cfn::cassandra::table::TargetTrackingScalingPolicyConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ScalingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetTrackingScalingPolicyConfiguration", self.target_tracking_scaling_policy_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingPolicy;
+        opt {
+            target_tracking_scaling_policy_configuration = "TargetTrackingScalingPolicyConfiguration",
         }
     }
 
@@ -335,7 +287,6 @@ pub mod table {
 
     impl TargetTrackingScalingPolicyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 disable_scale_in: ::std::option::Option::None,
@@ -346,19 +297,18 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrackingScalingPolicyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisableScaleIn", self.disable_scale_in);
-            p.set_opt("ScaleInCooldown", self.scale_in_cooldown);
-            p.set_opt("ScaleOutCooldown", self.scale_out_cooldown);
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingScalingPolicyConfiguration;
+        req {
+            target_value = "TargetValue",
+        }
+        opt {
+            disable_scale_in = "DisableScaleIn",
+            scale_in_cooldown = "ScaleInCooldown",
+            scale_out_cooldown = "ScaleOutCooldown",
         }
     }
 
-    /// The definition `BillingMode`.
     #[derive(Clone)]
     pub struct BillingMode {
         /// Capacity mode for the specified table
@@ -373,7 +323,6 @@ pub mod table {
 
     impl BillingMode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::cassandra::table::Mode>>) -> Self {
             Self {
                 mode: mode.into(),
@@ -382,21 +331,19 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for BillingMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Mode", self.mode);
-            p.set_opt("ProvisionedThroughput", self.provisioned_throughput);
-            p.into_expr()
+    crate::resource::props! {
+        nested BillingMode;
+        req {
+            mode = "Mode",
+        }
+        opt {
+            provisioned_throughput = "ProvisionedThroughput",
         }
     }
 
-    pub(super) static BILLING_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProvisionedThroughput", crate::resource::Rule { shape: Some(&PROVISIONED_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BILLING_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProvisionedThroughput", crate::resource::Rule { shape: Some(&PROVISIONED_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Throughput for the specified table, which consists of values for ReadCapacityUnits and WriteCapacityUnits
     #[derive(Clone)]
@@ -409,7 +356,6 @@ pub mod table {
 
     impl ProvisionedThroughput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(read_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>, write_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 read_capacity_units: read_capacity_units.into(),
@@ -418,22 +364,18 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for ProvisionedThroughput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReadCapacityUnits", self.read_capacity_units);
-            p.set("WriteCapacityUnits", self.write_capacity_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisionedThroughput;
+        req {
+            read_capacity_units = "ReadCapacityUnits",
+            write_capacity_units = "WriteCapacityUnits",
         }
     }
 
-    pub(super) static PROVISIONED_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadCapacityUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("WriteCapacityUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVISIONED_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadCapacityUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("WriteCapacityUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents the CDC configuration for the table
     #[derive(Clone)]
@@ -454,7 +396,6 @@ pub mod table {
 
     impl CdcSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::cassandra::table::CdcStatus>>) -> Self {
             Self {
                 status: status.into(),
@@ -464,31 +405,21 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for CdcSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("ViewType", self.view_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CdcSpecification;
+        req {
+            status = "Status",
+        }
+        opt {
+            tags = "Tags",
+            view_type = "ViewType",
         }
     }
 
-    pub(super) static CDC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CDC_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ClusteringKeyColumn`.
     #[derive(Clone)]
     pub struct ClusteringKeyColumn {
         /// CloudFormation property `Column`; required.
@@ -508,23 +439,20 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for ClusteringKeyColumn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Column", self.column);
-            p.set_opt("OrderBy", self.order_by);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClusteringKeyColumn;
+        req {
+            column = "Column",
+        }
+        opt {
+            order_by = "OrderBy",
         }
     }
 
-    pub(super) static CLUSTERING_KEY_COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Column", crate::resource::Rule { shape: Some(&COLUMN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLUSTERING_KEY_COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Column", crate::resource::Rule { shape: Some(&COLUMN_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Column`.
     #[derive(Clone)]
     pub struct Column {
         /// CloudFormation property `ColumnName`; required.
@@ -535,7 +463,6 @@ pub mod table {
 
     impl Column {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, column_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 column_name: column_name.into(),
@@ -544,21 +471,17 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for Column {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ColumnName", self.column_name);
-            p.set("ColumnType", self.column_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Column;
+        req {
+            column_name = "ColumnName",
+            column_type = "ColumnType",
         }
     }
 
-    pub(super) static COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ColumnName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ColumnName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_]{1,47}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents the settings used to enable server-side encryption
     #[derive(Clone)]
@@ -575,7 +498,6 @@ pub mod table {
 
     impl EncryptionSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cassandra::table::EncryptionType>>) -> Self {
             Self {
                 encryption_type: encryption_type.into(),
@@ -584,13 +506,13 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionType", self.encryption_type);
-            p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionSpecification;
+        req {
+            encryption_type = "EncryptionType",
+        }
+        opt {
+            kms_key_identifier = "KmsKeyIdentifier",
         }
     }
 
@@ -609,7 +531,6 @@ pub mod table {
 
     impl ReplicaSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 read_capacity_auto_scaling: ::std::option::Option::None,
@@ -619,23 +540,21 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicaSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReadCapacityAutoScaling", self.read_capacity_auto_scaling);
-            p.set_opt("ReadCapacityUnits", self.read_capacity_units);
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicaSpecification;
+        req {
+            region = "Region",
+        }
+        opt {
+            read_capacity_auto_scaling = "ReadCapacityAutoScaling",
+            read_capacity_units = "ReadCapacityUnits",
         }
     }
 
-    pub(super) static REPLICA_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadCapacityAutoScaling", crate::resource::Rule { shape: Some(&AUTO_SCALING_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(2), max_len: Some(25), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICA_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadCapacityAutoScaling", crate::resource::Rule { shape: Some(&AUTO_SCALING_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(2), max_len: Some(25), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Warm throughput configuration for the table
     #[derive(Clone, Default)]
@@ -646,25 +565,21 @@ pub mod table {
         pub write_units_per_second: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WarmThroughput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReadUnitsPerSecond", self.read_units_per_second);
-            p.set_opt("WriteUnitsPerSecond", self.write_units_per_second);
-            p.into_expr()
+    crate::resource::props! {
+        nested WarmThroughput;
+        opt {
+            read_units_per_second = "ReadUnitsPerSecond",
+            write_units_per_second = "WriteUnitsPerSecond",
         }
     }
 
-    pub(super) static WARM_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("WriteUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WARM_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("WriteUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Capacity mode for the specified table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `PROVISIONED`
         Provisioned,
@@ -672,18 +587,10 @@ pub mod table {
         OnDemand,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Provisioned => "PROVISIONED",
-                Self::OnDemand => "ON_DEMAND",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["PROVISIONED", "ON_DEMAND"]);
 
     /// Indicates whether CDC is enabled or disabled for the table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CdcStatus {
         /// `ENABLED`
         Enabled,
@@ -691,18 +598,10 @@ pub mod table {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for CdcStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CdcStatus, ["ENABLED", "DISABLED"]);
 
     /// Specifies what data should be captured in the change data stream
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CdcViewType {
         /// `NEW_IMAGE`
         NewImage,
@@ -714,20 +613,9 @@ pub mod table {
         NewAndOldImages,
     }
 
-    impl crate::value::CfnEnum for CdcViewType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NewImage => "NEW_IMAGE",
-                Self::OldImage => "OLD_IMAGE",
-                Self::KeysOnly => "KEYS_ONLY",
-                Self::NewAndOldImages => "NEW_AND_OLD_IMAGES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CdcViewType, ["NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES"]);
 
-    /// Allowed values of `OrderBy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OrderBy {
         /// `ASC`
         Asc,
@@ -735,18 +623,10 @@ pub mod table {
         Desc,
     }
 
-    impl crate::value::CfnEnum for OrderBy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Asc => "ASC",
-                Self::Desc => "DESC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OrderBy, ["ASC", "DESC"]);
 
     /// Server-side encryption type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `AWS_OWNED_KMS_KEY`
         AwsOwnedKmsKey,
@@ -754,15 +634,7 @@ pub mod table {
         CustomerManagedKmsKey,
     }
 
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsOwnedKmsKey => "AWS_OWNED_KMS_KEY",
-                Self::CustomerManagedKmsKey => "CUSTOMER_MANAGED_KMS_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionType, ["AWS_OWNED_KMS_KEY", "CUSTOMER_MANAGED_KMS_KEY"]);
 }
 
 /// Resource schema for AWS::Cassandra::Type
@@ -786,7 +658,6 @@ pub struct Type {
 
 impl Type {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(fields: ::std::vec::Vec<crate::cfn::cassandra::type_::Field>, keyspace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             fields,
@@ -796,51 +667,34 @@ impl Type {
     }
 }
 
-impl crate::resource::Resource for Type {
-    const TYPE: &'static str = "AWS::Cassandra::Type";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Fields", self.fields);
-        p.set("KeyspaceName", self.keyspace_name);
-        p.set("TypeName", self.type_name);
-        p
+crate::resource::props! {
+    resource Type = "AWS::Cassandra::Type", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        fields = "Fields",
+        keyspace_name = "KeyspaceName",
+        type_name = "TypeName",
     }
 }
 
 /// Attributes of [`Type`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Type> {
-    /// `Fn::GetAtt` `DirectParentTypes`.
-    #[inline]
-    pub fn attr_direct_parent_types(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DirectParentTypes")
-    }
-    /// `Fn::GetAtt` `DirectReferringTables`.
-    #[inline]
-    pub fn attr_direct_referring_tables(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DirectReferringTables")
-    }
-    /// `Fn::GetAtt` `KeyspaceArn`.
-    #[inline]
-    pub fn attr_keyspace_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyspaceArn")
-    }
-    /// `Fn::GetAtt` `LastModifiedTimestamp`.
-    #[inline]
-    pub fn attr_last_modified_timestamp(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTimestamp")
-    }
-    /// `Fn::GetAtt` `MaxNestingDepth`.
-    #[inline]
-    pub fn attr_max_nesting_depth(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxNestingDepth")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DirectParentTypes`.
+        attr_direct_parent_types: crate::value::List<::std::string::String> = "DirectParentTypes",
+        /// `Fn::GetAtt` `DirectReferringTables`.
+        attr_direct_referring_tables: crate::value::List<::std::string::String> = "DirectReferringTables",
+        /// `Fn::GetAtt` `KeyspaceArn`.
+        attr_keyspace_arn: ::std::string::String = "KeyspaceArn",
+        /// `Fn::GetAtt` `LastModifiedTimestamp`.
+        attr_last_modified_timestamp: f64 = "LastModifiedTimestamp",
+        /// `Fn::GetAtt` `MaxNestingDepth`.
+        attr_max_nesting_depth: i64 = "MaxNestingDepth",
     }
 }
 
 pub mod type_ {
     //! Nested property types and enums of [`Type`](super::Type).
 
-    /// The definition `Field`.
     #[derive(Clone)]
     pub struct Field {
         /// CloudFormation property `FieldName`; required.
@@ -851,7 +705,6 @@ pub mod type_ {
 
     impl Field {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, field_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field_name: field_name.into(),
@@ -860,13 +713,11 @@ pub mod type_ {
         }
     }
 
-    impl crate::resource::ToExpr for Field {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldName", self.field_name);
-            p.set("FieldType", self.field_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Field;
+        req {
+            field_name = "FieldName",
+            field_type = "FieldType",
         }
     }
 }

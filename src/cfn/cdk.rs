@@ -15,22 +15,18 @@ pub struct Metadata {
     pub modules: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Metadata {
-    const TYPE: &'static str = "AWS::CDK::Metadata";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Analytics", self.analytics);
-        p.set_opt("Modules", self.modules);
-        p
+crate::resource::props! {
+    resource Metadata = "AWS::CDK::Metadata", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        analytics = "Analytics",
+        modules = "Modules",
     }
 }
 
 /// Attributes of [`Metadata`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Metadata> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }

@@ -29,7 +29,6 @@ pub struct AnomalyMonitor {
 
 impl AnomalyMonitor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(monitor_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, monitor_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ce::anomaly_monitor::MonitorType>>) -> Self {
         Self {
             monitor_dimension: ::std::option::Option::None,
@@ -41,72 +40,45 @@ impl AnomalyMonitor {
     }
 }
 
-impl crate::resource::Resource for AnomalyMonitor {
-    const TYPE: &'static str = "AWS::CE::AnomalyMonitor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ANOMALY_MONITOR_SHAPE)
+crate::resource::props! {
+    resource AnomalyMonitor = "AWS::CE::AnomalyMonitor", shape: Some(&ANOMALY_MONITOR_SHAPE);
+    req {
+        monitor_name = "MonitorName",
+        monitor_type = "MonitorType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MonitorDimension", self.monitor_dimension);
-        p.set("MonitorName", self.monitor_name);
-        p.set_opt("MonitorSpecification", self.monitor_specification);
-        p.set("MonitorType", self.monitor_type);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p
+    opt {
+        monitor_dimension = "MonitorDimension",
+        monitor_specification = "MonitorSpecification",
+        resource_tags = "ResourceTags",
     }
 }
 
-static ANOMALY_MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MonitorName", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }),
-        ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::anomaly_monitor::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ANOMALY_MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MonitorName", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }),
+    ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_billing::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AnomalyMonitor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AnomalyMonitor> {
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `DimensionalValueCount`.
-    #[inline]
-    pub fn attr_dimensional_value_count(self) -> crate::value::Val<i64> {
-        self.__get_att("DimensionalValueCount")
-    }
-    /// `Fn::GetAtt` `LastEvaluatedDate`.
-    #[inline]
-    pub fn attr_last_evaluated_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastEvaluatedDate")
-    }
-    /// `Fn::GetAtt` `LastUpdatedDate`.
-    #[inline]
-    pub fn attr_last_updated_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedDate")
-    }
-    /// `Fn::GetAtt` `MonitorArn`.
-    #[inline]
-    pub fn attr_monitor_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MonitorArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `DimensionalValueCount`.
+        attr_dimensional_value_count: i64 = "DimensionalValueCount",
+        /// `Fn::GetAtt` `LastEvaluatedDate`.
+        attr_last_evaluated_date: ::std::string::String = "LastEvaluatedDate",
+        /// `Fn::GetAtt` `LastUpdatedDate`.
+        attr_last_updated_date: ::std::string::String = "LastUpdatedDate",
+        /// `Fn::GetAtt` `MonitorArn`.
+        attr_monitor_arn: ::std::string::String = "MonitorArn",
     }
 }
 
 pub mod anomaly_monitor {
     //! Nested property types and enums of [`AnomalyMonitor`](super::AnomalyMonitor).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The dimensions to evaluate
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitorDimension {
         /// `SERVICE`
         Service,
@@ -118,20 +90,9 @@ pub mod anomaly_monitor {
         CostCategory,
     }
 
-    impl crate::value::CfnEnum for MonitorDimension {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Service => "SERVICE",
-                Self::LinkedAccount => "LINKED_ACCOUNT",
-                Self::Tag => "TAG",
-                Self::CostCategory => "COST_CATEGORY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MonitorDimension, ["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"]);
 
-    /// Allowed values of `MonitorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitorType {
         /// `DIMENSIONAL`
         Dimensional,
@@ -139,15 +100,7 @@ pub mod anomaly_monitor {
         Custom,
     }
 
-    impl crate::value::CfnEnum for MonitorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dimensional => "DIMENSIONAL",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MonitorType, ["DIMENSIONAL", "CUSTOM"]);
 }
 
 /// AWS Cost Anomaly Detection leverages advanced Machine Learning technologies to identify anomalous spend and root causes, so you can quickly take action. Create subscription to be notified
@@ -187,7 +140,6 @@ pub struct AnomalySubscription {
 
 impl AnomalySubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(frequency: impl ::std::convert::Into<crate::value::Val<crate::cfn::ce::anomaly_subscription::Frequency>>, monitor_arn_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subscribers: ::std::vec::Vec<crate::cfn::ce::anomaly_subscription::Subscriber>, subscription_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             frequency: frequency.into(),
@@ -201,61 +153,42 @@ impl AnomalySubscription {
     }
 }
 
-impl crate::resource::Resource for AnomalySubscription {
-    const TYPE: &'static str = "AWS::CE::AnomalySubscription";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ANOMALY_SUBSCRIPTION_SHAPE)
+crate::resource::props! {
+    resource AnomalySubscription = "AWS::CE::AnomalySubscription", shape: Some(&ANOMALY_SUBSCRIPTION_SHAPE);
+    req {
+        frequency = "Frequency",
+        monitor_arn_list = "MonitorArnList",
+        subscribers = "Subscribers",
+        subscription_name = "SubscriptionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Frequency", self.frequency);
-        p.set("MonitorArnList", self.monitor_arn_list);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p.set("Subscribers", self.subscribers);
-        p.set("SubscriptionName", self.subscription_name);
-        p.set_opt("Threshold", self.threshold);
-        p.set_opt("ThresholdExpression", self.threshold_expression);
-        p
+    opt {
+        resource_tags = "ResourceTags",
+        threshold = "Threshold",
+        threshold_expression = "ThresholdExpression",
     }
 }
 
-static ANOMALY_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MonitorArnList", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::anomaly_subscription::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subscribers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::anomaly_subscription::SUBSCRIBER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubscriptionName", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }),
-        ("Threshold", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ANOMALY_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MonitorArnList", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_billing::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subscribers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::anomaly_subscription::SUBSCRIBER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubscriptionName", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\S\\s]*")), ..crate::resource::Rule::NONE }),
+    ("Threshold", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AnomalySubscription`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AnomalySubscription> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `SubscriptionArn`.
-    #[inline]
-    pub fn attr_subscription_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscriptionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `SubscriptionArn`.
+        attr_subscription_arn: ::std::string::String = "SubscriptionArn",
     }
 }
 
 pub mod anomaly_subscription {
     //! Nested property types and enums of [`AnomalySubscription`](super::AnomalySubscription).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Subscriber`.
     #[derive(Clone)]
     pub struct Subscriber {
         /// CloudFormation property `Address`; required.
@@ -268,7 +201,6 @@ pub mod anomaly_subscription {
 
     impl Subscriber {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ce::anomaly_subscription::Type>>) -> Self {
             Self {
                 address: address.into(),
@@ -278,25 +210,23 @@ pub mod anomaly_subscription {
         }
     }
 
-    impl crate::resource::ToExpr for Subscriber {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Address", self.address);
-            p.set_opt("Status", self.status);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Subscriber;
+        req {
+            address = "Address",
+            type_ = "Type",
+        }
+        opt {
+            status = "Status",
         }
     }
 
-    pub(super) static SUBSCRIBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Address", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^[a-zA-Z0-9.!#$%&'*+=?^_‘{|}~-]+@[a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)+$)|(^arn:(aws[a-zA-Z-]*):sns:[a-zA-Z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]+(\\.fifo)?$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBSCRIBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Address", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^[a-zA-Z0-9.!#$%&'*+=?^_‘{|}~-]+@[a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)+$)|(^arn:(aws[a-zA-Z-]*):sns:[a-zA-Z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]+(\\.fifo)?$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The frequency at which anomaly reports are sent over email.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Frequency {
         /// `DAILY`
         Daily,
@@ -306,19 +236,9 @@ pub mod anomaly_subscription {
         Weekly,
     }
 
-    impl crate::value::CfnEnum for Frequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daily => "DAILY",
-                Self::Immediate => "IMMEDIATE",
-                Self::Weekly => "WEEKLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Frequency, ["DAILY", "IMMEDIATE", "WEEKLY"]);
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `CONFIRMED`
         Confirmed,
@@ -326,18 +246,9 @@ pub mod anomaly_subscription {
         Declined,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Confirmed => "CONFIRMED",
-                Self::Declined => "DECLINED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["CONFIRMED", "DECLINED"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `EMAIL`
         Email,
@@ -345,15 +256,7 @@ pub mod anomaly_subscription {
         Sns,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Email => "EMAIL",
-                Self::Sns => "SNS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["EMAIL", "SNS"]);
 }
 
 /// Resource Type definition for AWS::CE::CostCategory. Cost Category enables you to map your cost and usage into meaningful categories. You can use Cost Category to organize your costs using a rule-based engine.
@@ -385,7 +288,6 @@ pub struct CostCategory {
 
 impl CostCategory {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::ce::cost_category::RuleVersion>>, rules: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -398,70 +300,44 @@ impl CostCategory {
     }
 }
 
-impl crate::resource::Resource for CostCategory {
-    const TYPE: &'static str = "AWS::CE::CostCategory";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COST_CATEGORY_SHAPE)
+crate::resource::props! {
+    resource CostCategory = "AWS::CE::CostCategory", shape: Some(&COST_CATEGORY_SHAPE);
+    req {
+        name = "Name",
+        rule_version = "RuleVersion",
+        rules = "Rules",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DefaultValue", self.default_value);
-        p.set("Name", self.name);
-        p.set("RuleVersion", self.rule_version);
-        p.set("Rules", self.rules);
-        p.set_opt("SplitChargeRules", self.split_charge_rules);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        default_value = "DefaultValue",
+        split_charge_rules = "SplitChargeRules",
+        tags = "Tags",
     }
 }
 
-static COST_CATEGORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::cost_category::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COST_CATEGORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_billing::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CostCategory`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CostCategory> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `EffectiveStart`.
-    #[inline]
-    pub fn attr_effective_start(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EffectiveStart")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EffectiveStart`.
+        attr_effective_start: ::std::string::String = "EffectiveStart",
     }
 }
 
 pub mod cost_category {
     //! Nested property types and enums of [`CostCategory`](super::CostCategory).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RuleVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleVersion {
         /// `CostCategoryExpression.v1`
         CostCategoryExpressionV1,
     }
 
-    impl crate::value::CfnEnum for RuleVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CostCategoryExpressionV1 => "CostCategoryExpression.v1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleVersion, ["CostCategoryExpression.v1"]);
 }

@@ -23,59 +23,44 @@ impl Account {
     }
 }
 
-impl crate::resource::Resource for Account {
-    const TYPE: &'static str = "AWS::CertificateManager::Account";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCOUNT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ExpiryEventsConfiguration", self.expiry_events_configuration);
-        p
+crate::resource::props! {
+    resource Account = "AWS::CertificateManager::Account", shape: Some(&ACCOUNT_SHAPE);
+    req {
+        expiry_events_configuration = "ExpiryEventsConfiguration",
     }
 }
 
-static ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExpiryEventsConfiguration", crate::resource::Rule { shape: Some(&self::account::EXPIRY_EVENTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExpiryEventsConfiguration", crate::resource::Rule { shape: Some(&self::account::EXPIRY_EVENTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Account`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Account> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }
 
 pub mod account {
     //! Nested property types and enums of [`Account`](super::Account).
 
-    /// The definition `ExpiryEventsConfiguration`.
     #[derive(Clone, Default)]
     pub struct ExpiryEventsConfiguration {
         /// CloudFormation property `DaysBeforeExpiry`.
         pub days_before_expiry: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ExpiryEventsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DaysBeforeExpiry", self.days_before_expiry);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpiryEventsConfiguration;
+        opt {
+            days_before_expiry = "DaysBeforeExpiry",
         }
     }
 
-    pub(super) static EXPIRY_EVENTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DaysBeforeExpiry", crate::resource::Rule { min: Some(1.0), max: Some(45.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPIRY_EVENTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DaysBeforeExpiry", crate::resource::Rule { min: Some(1.0), max: Some(45.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::CertificateManager::AcmeDomainValidation
@@ -103,7 +88,6 @@ pub struct AcmeDomainValidation {
 
 impl AcmeDomainValidation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(acme_endpoint_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, prevalidation_options: crate::cfn::certificatemanager::acme_domain_validation::PrevalidationOptions) -> Self {
         Self {
             acme_endpoint_arn: acme_endpoint_arn.into(),
@@ -114,37 +98,29 @@ impl AcmeDomainValidation {
     }
 }
 
-impl crate::resource::Resource for AcmeDomainValidation {
-    const TYPE: &'static str = "AWS::CertificateManager::AcmeDomainValidation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACME_DOMAIN_VALIDATION_SHAPE)
+crate::resource::props! {
+    resource AcmeDomainValidation = "AWS::CertificateManager::AcmeDomainValidation", shape: Some(&ACME_DOMAIN_VALIDATION_SHAPE);
+    req {
+        acme_endpoint_arn = "AcmeEndpointArn",
+        domain_name = "DomainName",
+        prevalidation_options = "PrevalidationOptions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AcmeEndpointArn", self.acme_endpoint_arn);
-        p.set("DomainName", self.domain_name);
-        p.set("PrevalidationOptions", self.prevalidation_options);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static ACME_DOMAIN_VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcmeEndpointArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::acme_domain_validation::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACME_DOMAIN_VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcmeEndpointArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::certificatemanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AcmeDomainValidation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AcmeDomainValidation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -170,12 +146,10 @@ pub mod acme_domain_validation {
         }
     }
 
-    impl crate::resource::ToExpr for PrevalidationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DnsPrevalidation", self.dns_prevalidation);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrevalidationOptions;
+        req {
+            dns_prevalidation = "DnsPrevalidation",
         }
     }
 
@@ -192,13 +166,11 @@ pub mod acme_domain_validation {
         pub hosted_zone_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DnsPrevalidationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainScope", self.domain_scope);
-            p.set_opt("HostedZoneId", self.hosted_zone_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DnsPrevalidationOptions;
+        opt {
+            domain_scope = "DomainScope",
+            hosted_zone_id = "HostedZoneId",
         }
     }
 
@@ -219,23 +191,14 @@ pub mod acme_domain_validation {
         pub wildcards: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DomainScope {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExactDomain", self.exact_domain);
-            p.set_opt("Subdomains", self.subdomains);
-            p.set_opt("Wildcards", self.wildcards);
-            p.into_expr()
+    crate::resource::props! {
+        nested DomainScope;
+        opt {
+            exact_domain = "ExactDomain",
+            subdomains = "Subdomains",
+            wildcards = "Wildcards",
         }
     }
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::CertificateManager::AcmeEndpoint
@@ -267,7 +230,6 @@ pub struct AcmeEndpoint {
 
 impl AcmeEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authorization_behavior: impl ::std::convert::Into<crate::value::Val<crate::cfn::certificatemanager::acme_endpoint::AuthorizationBehavior>>, certificate_authority: crate::cfn::certificatemanager::acme_endpoint::CertificateAuthority) -> Self {
         Self {
             authorization_behavior: authorization_behavior.into(),
@@ -279,42 +241,31 @@ impl AcmeEndpoint {
     }
 }
 
-impl crate::resource::Resource for AcmeEndpoint {
-    const TYPE: &'static str = "AWS::CertificateManager::AcmeEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACME_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource AcmeEndpoint = "AWS::CertificateManager::AcmeEndpoint", shape: Some(&ACME_ENDPOINT_SHAPE);
+    req {
+        authorization_behavior = "AuthorizationBehavior",
+        certificate_authority = "CertificateAuthority",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthorizationBehavior", self.authorization_behavior);
-        p.set("CertificateAuthority", self.certificate_authority);
-        p.set_opt("CertificateTags", self.certificate_tags);
-        p.set_opt("Contact", self.contact);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        certificate_tags = "CertificateTags",
+        contact = "Contact",
+        tags = "Tags",
     }
 }
 
-static ACME_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateTags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::acme_endpoint::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::acme_endpoint::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACME_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateTags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::certificatemanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::certificatemanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AcmeEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AcmeEndpoint> {
-    /// `Fn::GetAtt` `AcmeEndpointArn`.
-    #[inline]
-    pub fn attr_acme_endpoint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AcmeEndpointArn")
-    }
-    /// `Fn::GetAtt` `EndpointUrl`.
-    #[inline]
-    pub fn attr_endpoint_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointUrl")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AcmeEndpointArn`.
+        attr_acme_endpoint_arn: ::std::string::String = "AcmeEndpointArn",
+        /// `Fn::GetAtt` `EndpointUrl`.
+        attr_endpoint_url: ::std::string::String = "EndpointUrl",
     }
 }
 
@@ -340,12 +291,10 @@ pub mod acme_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for CertificateAuthority {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PublicCertificateAuthority", self.public_certificate_authority);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertificateAuthority;
+        req {
+            public_certificate_authority = "PublicCertificateAuthority",
         }
     }
 
@@ -358,47 +307,24 @@ pub mod acme_endpoint {
         pub allowed_key_algorithms: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PublicCertificateAuthority {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedKeyAlgorithms", self.allowed_key_algorithms);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicCertificateAuthority;
+        opt {
+            allowed_key_algorithms = "AllowedKeyAlgorithms",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The authorization behavior for the ACME endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizationBehavior {
         /// `PRE_APPROVED`
         PreApproved,
     }
 
-    impl crate::value::CfnEnum for AuthorizationBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PreApproved => "PRE_APPROVED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthorizationBehavior, ["PRE_APPROVED"]);
 
     /// Whether contact information is required for the ACME endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Contact {
         /// `NOT_REQUIRED`
         NotRequired,
@@ -406,15 +332,7 @@ pub mod acme_endpoint {
         Required,
     }
 
-    impl crate::value::CfnEnum for Contact {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NotRequired => "NOT_REQUIRED",
-                Self::Required => "REQUIRED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Contact, ["NOT_REQUIRED", "REQUIRED"]);
 }
 
 /// Resource Type definition for AWS::CertificateManager::AcmeExternalAccountBinding
@@ -442,7 +360,6 @@ pub struct AcmeExternalAccountBinding {
 
 impl AcmeExternalAccountBinding {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(acme_endpoint_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             acme_endpoint_arn: acme_endpoint_arn.into(),
@@ -453,37 +370,29 @@ impl AcmeExternalAccountBinding {
     }
 }
 
-impl crate::resource::Resource for AcmeExternalAccountBinding {
-    const TYPE: &'static str = "AWS::CertificateManager::AcmeExternalAccountBinding";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACME_EXTERNAL_ACCOUNT_BINDING_SHAPE)
+crate::resource::props! {
+    resource AcmeExternalAccountBinding = "AWS::CertificateManager::AcmeExternalAccountBinding", shape: Some(&ACME_EXTERNAL_ACCOUNT_BINDING_SHAPE);
+    req {
+        acme_endpoint_arn = "AcmeEndpointArn",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AcmeEndpointArn", self.acme_endpoint_arn);
-        p.set_opt("Expiration", self.expiration);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        expiration = "Expiration",
+        tags = "Tags",
     }
 }
 
-static ACME_EXTERNAL_ACCOUNT_BINDING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcmeEndpointArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::acme_external_account_binding::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACME_EXTERNAL_ACCOUNT_BINDING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcmeEndpointArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::certificatemanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AcmeExternalAccountBinding`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AcmeExternalAccountBinding> {
-    /// `Fn::GetAtt` `AcmeExternalAccountBindingArn`.
-    #[inline]
-    pub fn attr_acme_external_account_binding_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AcmeExternalAccountBindingArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AcmeExternalAccountBindingArn`.
+        attr_acme_external_account_binding_arn: ::std::string::String = "AcmeExternalAccountBindingArn",
     }
 }
 
@@ -505,7 +414,6 @@ pub mod acme_external_account_binding {
 
     impl Expiration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::certificatemanager::acme_external_account_binding::Type>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -514,25 +422,16 @@ pub mod acme_external_account_binding {
         }
     }
 
-    impl crate::resource::ToExpr for Expiration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Expiration;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The time unit for the expiration value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DAYS`
         Days,
@@ -542,16 +441,7 @@ pub mod acme_external_account_binding {
         Minutes,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-                Self::Hours => "HOURS",
-                Self::Minutes => "MINUTES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["DAYS", "HOURS", "MINUTES"]);
 }
 
 /// Resource Type definition for AWS::CertificateManager::Certificate
@@ -601,7 +491,6 @@ pub struct Certificate {
 
 impl Certificate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate_authority_arn: ::std::option::Option::None,
@@ -618,48 +507,39 @@ impl Certificate {
     }
 }
 
-impl crate::resource::Resource for Certificate {
-    const TYPE: &'static str = "AWS::CertificateManager::Certificate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CERTIFICATE_SHAPE)
+crate::resource::props! {
+    resource Certificate = "AWS::CertificateManager::Certificate", shape: Some(&CERTIFICATE_SHAPE);
+    req {
+        domain_name = "DomainName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CertificateAuthorityArn", self.certificate_authority_arn);
-        p.set_opt("CertificateExport", self.certificate_export);
-        p.set_opt("CertificateTransparencyLoggingPreference", self.certificate_transparency_logging_preference);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("DomainValidationOptions", self.domain_validation_options);
-        p.set_opt("Id", self.id);
-        p.set_opt("KeyAlgorithm", self.key_algorithm);
-        p.set_opt("SubjectAlternativeNames", self.subject_alternative_names);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ValidationMethod", self.validation_method);
-        p
+    opt {
+        certificate_authority_arn = "CertificateAuthorityArn",
+        certificate_export = "CertificateExport",
+        certificate_transparency_logging_preference = "CertificateTransparencyLoggingPreference",
+        domain_validation_options = "DomainValidationOptions",
+        id = "Id",
+        key_algorithm = "KeyAlgorithm",
+        subject_alternative_names = "SubjectAlternativeNames",
+        tags = "Tags",
+        validation_method = "ValidationMethod",
     }
 }
 
-static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::certificate::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::certificate::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Certificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Certificate> {
-    /// `Fn::GetAtt` `CertificateArn`.
-    #[inline]
-    pub fn attr_certificate_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CertificateArn`.
+        attr_certificate_arn: ::std::string::String = "CertificateArn",
     }
 }
 
 pub mod certificate {
     //! Nested property types and enums of [`Certificate`](super::Certificate).
 
-    /// The definition `DomainValidationOption`.
     #[derive(Clone, Default)]
     pub struct DomainValidationOption {
         /// CloudFormation property `DomainName`.
@@ -670,26 +550,22 @@ pub mod certificate {
         pub validation_domain: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DomainValidationOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainName", self.domain_name);
-            p.set_opt("HostedZoneId", self.hosted_zone_id);
-            p.set_opt("ValidationDomain", self.validation_domain);
-            p.into_expr()
+    crate::resource::props! {
+        nested DomainValidationOption;
+        opt {
+            domain_name = "DomainName",
+            hosted_zone_id = "HostedZoneId",
+            validation_domain = "ValidationDomain",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies whether the certificate can be exported. ENABLED allows the certificate to be exported, DISABLED prevents export.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateExport {
         /// `ENABLED`
         Enabled,
@@ -697,18 +573,10 @@ pub mod certificate {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for CertificateExport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CertificateExport, ["ENABLED", "DISABLED"]);
 
     /// You can opt out of certificate transparency logging by specifying the DISABLED option. Opt in by specifying ENABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateTransparencyLoggingPreference {
         /// `ENABLED`
         Enabled,
@@ -716,13 +584,5 @@ pub mod certificate {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for CertificateTransparencyLoggingPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CertificateTransparencyLoggingPreference, ["ENABLED", "DISABLED"]);
 }

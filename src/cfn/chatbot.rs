@@ -23,7 +23,6 @@ pub struct CustomAction {
 
 impl CustomAction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, definition: crate::cfn::chatbot::custom_action::CustomActionDefinition) -> Self {
         Self {
             action_name: action_name.into(),
@@ -35,47 +34,38 @@ impl CustomAction {
     }
 }
 
-impl crate::resource::Resource for CustomAction {
-    const TYPE: &'static str = "AWS::Chatbot::CustomAction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOM_ACTION_SHAPE)
+crate::resource::props! {
+    resource CustomAction = "AWS::Chatbot::CustomAction", shape: Some(&CUSTOM_ACTION_SHAPE);
+    req {
+        action_name = "ActionName",
+        definition = "Definition",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ActionName", self.action_name);
-        p.set_opt("AliasName", self.alias_name);
-        p.set_opt("Attachments", self.attachments);
-        p.set("Definition", self.definition);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        alias_name = "AliasName",
+        attachments = "Attachments",
+        tags = "Tags",
     }
 }
 
-static CUSTOM_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("AliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Attachments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::custom_action::CUSTOM_ACTION_ATTACHMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Definition", crate::resource::Rule { shape: Some(&self::custom_action::CUSTOM_ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::custom_action::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CUSTOM_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("AliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Attachments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::custom_action::CUSTOM_ACTION_ATTACHMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Definition", crate::resource::Rule { shape: Some(&self::custom_action::CUSTOM_ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CustomAction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomAction> {
-    /// `Fn::GetAtt` `CustomActionArn`.
-    #[inline]
-    pub fn attr_custom_action_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomActionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CustomActionArn`.
+        attr_custom_action_arn: ::std::string::String = "CustomActionArn",
     }
 }
 
 pub mod custom_action {
     //! Nested property types and enums of [`CustomAction`](super::CustomAction).
 
-    /// The definition `CustomActionAttachment`.
     #[derive(Clone, Default)]
     pub struct CustomActionAttachment {
         /// CloudFormation property `ButtonText`.
@@ -88,27 +78,22 @@ pub mod custom_action {
         pub variables: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CustomActionAttachment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ButtonText", self.button_text);
-            p.set_opt("Criteria", self.criteria);
-            p.set_opt("NotificationType", self.notification_type);
-            p.set_opt("Variables", self.variables);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomActionAttachment;
+        opt {
+            button_text = "ButtonText",
+            criteria = "Criteria",
+            notification_type = "NotificationType",
+            variables = "Variables",
         }
     }
 
-    pub(super) static CUSTOM_ACTION_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ButtonText", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]+$")), ..crate::resource::Rule::NONE }),
-            ("Criteria", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_ACTION_ATTACHMENT_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NotificationType", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_ACTION_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ButtonText", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]+$")), ..crate::resource::Rule::NONE }),
+        ("Criteria", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_ACTION_ATTACHMENT_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NotificationType", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomActionAttachmentCriteria`.
     #[derive(Clone)]
     pub struct CustomActionAttachmentCriteria {
         /// CloudFormation property `Operator`; required.
@@ -121,7 +106,6 @@ pub mod custom_action {
 
     impl CustomActionAttachmentCriteria {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::chatbot::custom_action::CustomActionAttachmentCriteriaOperator>>, variable_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 operator: operator.into(),
@@ -131,24 +115,21 @@ pub mod custom_action {
         }
     }
 
-    impl crate::resource::ToExpr for CustomActionAttachmentCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Operator", self.operator);
-            p.set_opt("Value", self.value);
-            p.set("VariableName", self.variable_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomActionAttachmentCriteria;
+        req {
+            operator = "Operator",
+            variable_name = "VariableName",
+        }
+        opt {
+            value = "Value",
         }
     }
 
-    pub(super) static CUSTOM_ACTION_ATTACHMENT_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_ACTION_ATTACHMENT_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomActionDefinition`.
     #[derive(Clone)]
     pub struct CustomActionDefinition {
         /// CloudFormation property `CommandText`; required.
@@ -157,7 +138,6 @@ pub mod custom_action {
 
     impl CustomActionDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(command_text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 command_text: command_text.into(),
@@ -165,30 +145,18 @@ pub mod custom_action {
         }
     }
 
-    impl crate::resource::ToExpr for CustomActionDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CommandText", self.command_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomActionDefinition;
+        req {
+            command_text = "CommandText",
         }
     }
 
-    pub(super) static CUSTOM_ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CommandText", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CommandText", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `CustomActionAttachmentCriteriaOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomActionAttachmentCriteriaOperator {
         /// `HAS_VALUE`
         HasValue,
@@ -196,15 +164,7 @@ pub mod custom_action {
         Equals,
     }
 
-    impl crate::value::CfnEnum for CustomActionAttachmentCriteriaOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HasValue => "HAS_VALUE",
-                Self::Equals => "EQUALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CustomActionAttachmentCriteriaOperator, ["HAS_VALUE", "EQUALS"]);
 }
 
 /// Resource schema for AWS::Chatbot::MicrosoftTeamsChannelConfiguration.
@@ -264,7 +224,6 @@ pub struct MicrosoftTeamsChannelConfiguration {
 
 impl MicrosoftTeamsChannelConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, team_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, teams_channel_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, teams_tenant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration_name: configuration_name.into(),
@@ -283,65 +242,46 @@ impl MicrosoftTeamsChannelConfiguration {
     }
 }
 
-impl crate::resource::Resource for MicrosoftTeamsChannelConfiguration {
-    const TYPE: &'static str = "AWS::Chatbot::MicrosoftTeamsChannelConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MICROSOFT_TEAMS_CHANNEL_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource MicrosoftTeamsChannelConfiguration = "AWS::Chatbot::MicrosoftTeamsChannelConfiguration", shape: Some(&MICROSOFT_TEAMS_CHANNEL_CONFIGURATION_SHAPE);
+    req {
+        configuration_name = "ConfigurationName",
+        iam_role_arn = "IamRoleArn",
+        team_id = "TeamId",
+        teams_channel_id = "TeamsChannelId",
+        teams_tenant_id = "TeamsTenantId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfigurationName", self.configuration_name);
-        p.set_opt("CustomizationResourceArns", self.customization_resource_arns);
-        p.set_opt("GuardrailPolicies", self.guardrail_policies);
-        p.set("IamRoleArn", self.iam_role_arn);
-        p.set_opt("LoggingLevel", self.logging_level);
-        p.set_opt("SnsTopicArns", self.sns_topic_arns);
-        p.set_opt("Tags", self.tags);
-        p.set("TeamId", self.team_id);
-        p.set("TeamsChannelId", self.teams_channel_id);
-        p.set_opt("TeamsChannelName", self.teams_channel_name);
-        p.set("TeamsTenantId", self.teams_tenant_id);
-        p.set_opt("UserRoleRequired", self.user_role_required);
-        p
+    opt {
+        customization_resource_arns = "CustomizationResourceArns",
+        guardrail_policies = "GuardrailPolicies",
+        logging_level = "LoggingLevel",
+        sns_topic_arns = "SnsTopicArns",
+        tags = "Tags",
+        teams_channel_name = "TeamsChannelName",
+        user_role_required = "UserRoleRequired",
     }
 }
 
-static MICROSOFT_TEAMS_CHANNEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("CustomizationResourceArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("GuardrailPolicies", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(^$|arn:aws:iam:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_\\/+=,@.-]{0,1023})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("LoggingLevel", crate::resource::Rule { min_len: Some(4), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(ERROR|INFO|NONE)$")), ..crate::resource::Rule::NONE }),
-        ("SnsTopicArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::microsoft_teams_channel_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TeamId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("TeamsChannelId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9-_=+/.,])*%3[aA]([a-zA-Z0-9-_=+/.,])*%40([a-zA-Z0-9-_=+/.,])*$")), ..crate::resource::Rule::NONE }),
-        ("TeamsChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(.*)$")), ..crate::resource::Rule::NONE }),
-        ("TeamsTenantId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MICROSOFT_TEAMS_CHANNEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("CustomizationResourceArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("GuardrailPolicies", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(^$|arn:aws:iam:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_\\/+=,@.-]{0,1023})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("LoggingLevel", crate::resource::Rule { min_len: Some(4), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(ERROR|INFO|NONE)$")), ..crate::resource::Rule::NONE }),
+    ("SnsTopicArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TeamId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("TeamsChannelId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9-_=+/.,])*%3[aA]([a-zA-Z0-9-_=+/.,])*%40([a-zA-Z0-9-_=+/.,])*$")), ..crate::resource::Rule::NONE }),
+    ("TeamsChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(.*)$")), ..crate::resource::Rule::NONE }),
+    ("TeamsTenantId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MicrosoftTeamsChannelConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MicrosoftTeamsChannelConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod microsoft_teams_channel_configuration {
-    //! Nested property types and enums of [`MicrosoftTeamsChannelConfiguration`](super::MicrosoftTeamsChannelConfiguration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::Chatbot::SlackChannelConfiguration.
@@ -393,7 +333,6 @@ pub struct SlackChannelConfiguration {
 
 impl SlackChannelConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, slack_channel_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, slack_workspace_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration_name: configuration_name.into(),
@@ -410,59 +349,40 @@ impl SlackChannelConfiguration {
     }
 }
 
-impl crate::resource::Resource for SlackChannelConfiguration {
-    const TYPE: &'static str = "AWS::Chatbot::SlackChannelConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SLACK_CHANNEL_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource SlackChannelConfiguration = "AWS::Chatbot::SlackChannelConfiguration", shape: Some(&SLACK_CHANNEL_CONFIGURATION_SHAPE);
+    req {
+        configuration_name = "ConfigurationName",
+        iam_role_arn = "IamRoleArn",
+        slack_channel_id = "SlackChannelId",
+        slack_workspace_id = "SlackWorkspaceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfigurationName", self.configuration_name);
-        p.set_opt("CustomizationResourceArns", self.customization_resource_arns);
-        p.set_opt("GuardrailPolicies", self.guardrail_policies);
-        p.set("IamRoleArn", self.iam_role_arn);
-        p.set_opt("LoggingLevel", self.logging_level);
-        p.set("SlackChannelId", self.slack_channel_id);
-        p.set("SlackWorkspaceId", self.slack_workspace_id);
-        p.set_opt("SnsTopicArns", self.sns_topic_arns);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserRoleRequired", self.user_role_required);
-        p
+    opt {
+        customization_resource_arns = "CustomizationResourceArns",
+        guardrail_policies = "GuardrailPolicies",
+        logging_level = "LoggingLevel",
+        sns_topic_arns = "SnsTopicArns",
+        tags = "Tags",
+        user_role_required = "UserRoleRequired",
     }
 }
 
-static SLACK_CHANNEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("CustomizationResourceArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("GuardrailPolicies", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(^$|arn:aws:iam:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_\\/+=,@.-]{0,1023})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("LoggingLevel", crate::resource::Rule { min_len: Some(4), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(ERROR|INFO|NONE)$")), ..crate::resource::Rule::NONE }),
-        ("SlackChannelId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("SlackWorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Z]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ("SnsTopicArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::slack_channel_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SLACK_CHANNEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("CustomizationResourceArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:chatbot:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:custom-action/[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("GuardrailPolicies", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(^$|arn:aws:iam:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9_\\/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_\\/+=,@.-]{0,1023})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("LoggingLevel", crate::resource::Rule { min_len: Some(4), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(ERROR|INFO|NONE)$")), ..crate::resource::Rule::NONE }),
+    ("SlackChannelId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("SlackWorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Z]{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("SnsTopicArns", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SlackChannelConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SlackChannelConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod slack_channel_configuration {
-    //! Nested property types and enums of [`SlackChannelConfiguration`](super::SlackChannelConfiguration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

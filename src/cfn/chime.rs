@@ -25,7 +25,6 @@ pub struct AppInstance {
 
 impl AppInstance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             metadata: ::std::option::Option::None,
@@ -35,58 +34,33 @@ impl AppInstance {
     }
 }
 
-impl crate::resource::Resource for AppInstance {
-    const TYPE: &'static str = "AWS::Chime::AppInstance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APP_INSTANCE_SHAPE)
+crate::resource::props! {
+    resource AppInstance = "AWS::Chime::AppInstance", shape: Some(&APP_INSTANCE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Metadata", self.metadata);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        metadata = "Metadata",
+        tags = "Tags",
     }
 }
 
-static APP_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Metadata", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app_instance::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APP_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Metadata", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AppInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AppInstance> {
-    /// `Fn::GetAtt` `AppInstanceArn`.
-    #[inline]
-    pub fn attr_app_instance_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppInstanceArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppInstanceArn`.
+        attr_app_instance_arn: ::std::string::String = "AppInstanceArn",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `LastUpdatedTimestamp`.
+        attr_last_updated_timestamp: ::std::string::String = "LastUpdatedTimestamp",
     }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTimestamp`.
-    #[inline]
-    pub fn attr_last_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTimestamp")
-    }
-}
-
-pub mod app_instance {
-    //! Nested property types and enums of [`AppInstance`](super::AppInstance).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Chime::AppInstanceBot
@@ -118,7 +92,6 @@ pub struct AppInstanceBot {
 
 impl AppInstanceBot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration: crate::cfn::chime::app_instance_bot::Configuration) -> Self {
         Self {
             app_instance_arn: app_instance_arn.into(),
@@ -130,50 +103,36 @@ impl AppInstanceBot {
     }
 }
 
-impl crate::resource::Resource for AppInstanceBot {
-    const TYPE: &'static str = "AWS::Chime::AppInstanceBot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APP_INSTANCE_BOT_SHAPE)
+crate::resource::props! {
+    resource AppInstanceBot = "AWS::Chime::AppInstanceBot", shape: Some(&APP_INSTANCE_BOT_SHAPE);
+    req {
+        app_instance_arn = "AppInstanceArn",
+        configuration = "Configuration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppInstanceArn", self.app_instance_arn);
-        p.set("Configuration", self.configuration);
-        p.set_opt("Metadata", self.metadata);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        metadata = "Metadata",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static APP_INSTANCE_BOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppInstanceArn", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("Configuration", crate::resource::Rule { shape: Some(&self::app_instance_bot::CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Metadata", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app_instance_bot::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APP_INSTANCE_BOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppInstanceArn", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("Configuration", crate::resource::Rule { shape: Some(&self::app_instance_bot::CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Metadata", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AppInstanceBot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AppInstanceBot> {
-    /// `Fn::GetAtt` `AppInstanceBotArn`.
-    #[inline]
-    pub fn attr_app_instance_bot_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppInstanceBotArn")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTimestamp`.
-    #[inline]
-    pub fn attr_last_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppInstanceBotArn`.
+        attr_app_instance_bot_arn: ::std::string::String = "AppInstanceBotArn",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `LastUpdatedTimestamp`.
+        attr_last_updated_timestamp: ::std::string::String = "LastUpdatedTimestamp",
     }
 }
 
@@ -199,20 +158,16 @@ pub mod app_instance_bot {
         }
     }
 
-    impl crate::resource::ToExpr for Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Lex", self.lex);
-            p.into_expr()
+    crate::resource::props! {
+        nested Configuration;
+        req {
+            lex = "Lex",
         }
     }
 
-    pub(super) static CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Lex", crate::resource::Rule { shape: Some(&LEX_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Lex", crate::resource::Rule { shape: Some(&LEX_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for an Amazon Lex V2 bot.
     #[derive(Clone)]
@@ -241,7 +196,6 @@ pub mod app_instance_bot {
 
     impl LexConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lex_bot_alias_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, locale_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 invoked_by: ::std::option::Option::None,
@@ -253,25 +207,23 @@ pub mod app_instance_bot {
         }
     }
 
-    impl crate::resource::ToExpr for LexConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvokedBy", self.invoked_by);
-            p.set("LexBotAliasArn", self.lex_bot_alias_arn);
-            p.set("LocaleId", self.locale_id);
-            p.set_opt("RespondsTo", self.responds_to);
-            p.set_opt("WelcomeIntent", self.welcome_intent);
-            p.into_expr()
+    crate::resource::props! {
+        nested LexConfiguration;
+        req {
+            lex_bot_alias_arn = "LexBotAliasArn",
+            locale_id = "LocaleId",
+        }
+        opt {
+            invoked_by = "InvokedBy",
+            responds_to = "RespondsTo",
+            welcome_intent = "WelcomeIntent",
         }
     }
 
-    pub(super) static LEX_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LexBotAliasArn", crate::resource::Rule { min_len: Some(15), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:lex:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:bot-alias/[A-Z0-9]{10}/[A-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-            ("WelcomeIntent", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z]_?)+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LEX_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LexBotAliasArn", crate::resource::Rule { min_len: Some(15), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:lex:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:bot-alias/[A-Z0-9]{10}/[A-Z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+        ("WelcomeIntent", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z]_?)+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the type of message that triggers a bot.
     #[derive(Clone)]
@@ -288,7 +240,6 @@ pub mod app_instance_bot {
 
     impl InvokedBy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(standard_messages: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::app_instance_bot::StandardMessages>>, targeted_messages: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::app_instance_bot::TargetedMessages>>) -> Self {
             Self {
                 standard_messages: standard_messages.into(),
@@ -297,25 +248,16 @@ pub mod app_instance_bot {
         }
     }
 
-    impl crate::resource::ToExpr for InvokedBy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StandardMessages", self.standard_messages);
-            p.set("TargetedMessages", self.targeted_messages);
-            p.into_expr()
+    crate::resource::props! {
+        nested InvokedBy;
+        req {
+            standard_messages = "StandardMessages",
+            targeted_messages = "TargetedMessages",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Sets standard messages as the bot trigger.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StandardMessages {
         /// `AUTO`
         Auto,
@@ -327,20 +269,10 @@ pub mod app_instance_bot {
         None,
     }
 
-    impl crate::value::CfnEnum for StandardMessages {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Auto => "AUTO",
-                Self::All => "ALL",
-                Self::Mentions => "MENTIONS",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StandardMessages, ["AUTO", "ALL", "MENTIONS", "NONE"]);
 
     /// Sets targeted messages as the bot trigger.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetedMessages {
         /// `ALL`
         All,
@@ -348,31 +280,16 @@ pub mod app_instance_bot {
         None,
     }
 
-    impl crate::value::CfnEnum for TargetedMessages {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetedMessages, ["ALL", "NONE"]);
 
     /// Determines whether the Amazon Lex V2 bot responds to all standard messages. Control messages are not supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RespondsTo {
         /// `STANDARD_MESSAGES`
         StandardMessages,
     }
 
-    impl crate::value::CfnEnum for RespondsTo {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StandardMessages => "STANDARD_MESSAGES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RespondsTo, ["STANDARD_MESSAGES"]);
 }
 
 /// Resource Type definition for AWS::Chime::AppInstanceUser
@@ -396,7 +313,6 @@ pub struct AppInstanceUser {
 
 impl AppInstanceUser {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, app_instance_user_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             app_instance_arn: app_instance_arn.into(),
@@ -409,49 +325,40 @@ impl AppInstanceUser {
     }
 }
 
-impl crate::resource::Resource for AppInstanceUser {
-    const TYPE: &'static str = "AWS::Chime::AppInstanceUser";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APP_INSTANCE_USER_SHAPE)
+crate::resource::props! {
+    resource AppInstanceUser = "AWS::Chime::AppInstanceUser", shape: Some(&APP_INSTANCE_USER_SHAPE);
+    req {
+        app_instance_arn = "AppInstanceArn",
+        app_instance_user_id = "AppInstanceUserId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppInstanceArn", self.app_instance_arn);
-        p.set("AppInstanceUserId", self.app_instance_user_id);
-        p.set_opt("ExpirationSettings", self.expiration_settings);
-        p.set_opt("Metadata", self.metadata);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        expiration_settings = "ExpirationSettings",
+        metadata = "Metadata",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static APP_INSTANCE_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppInstanceArn", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("AppInstanceUserId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("ExpirationSettings", crate::resource::Rule { shape: Some(&self::app_instance_user::EXPIRATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Metadata", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::app_instance_user::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APP_INSTANCE_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppInstanceArn", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("AppInstanceUserId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("ExpirationSettings", crate::resource::Rule { shape: Some(&self::app_instance_user::EXPIRATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Metadata", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AppInstanceUser`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AppInstanceUser> {
-    /// `Fn::GetAtt` `AppInstanceUserArn`.
-    #[inline]
-    pub fn attr_app_instance_user_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppInstanceUserArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppInstanceUserArn`.
+        attr_app_instance_user_arn: ::std::string::String = "AppInstanceUserArn",
     }
 }
 
 pub mod app_instance_user {
     //! Nested property types and enums of [`AppInstanceUser`](super::AppInstanceUser).
 
-    /// The definition `ExpirationSettings`.
     #[derive(Clone)]
     pub struct ExpirationSettings {
         /// CloudFormation property `ExpirationCriterion`; required.
@@ -462,7 +369,6 @@ pub mod app_instance_user {
 
     impl ExpirationSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expiration_criterion: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::app_instance_user::ExpirationCriterion>>, expiration_days: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 expiration_criterion: expiration_criterion.into(),
@@ -471,44 +377,25 @@ pub mod app_instance_user {
         }
     }
 
-    impl crate::resource::ToExpr for ExpirationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExpirationCriterion", self.expiration_criterion);
-            p.set("ExpirationDays", self.expiration_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpirationSettings;
+        req {
+            expiration_criterion = "ExpirationCriterion",
+            expiration_days = "ExpirationDays",
         }
     }
 
-    pub(super) static EXPIRATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExpirationDays", crate::resource::Rule { min: Some(1.0), max: Some(5475.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPIRATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExpirationDays", crate::resource::Rule { min: Some(1.0), max: Some(5475.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ExpirationCriterion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExpirationCriterion {
         /// `CREATED_TIMESTAMP`
         CreatedTimestamp,
     }
 
-    impl crate::value::CfnEnum for ExpirationCriterion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CreatedTimestamp => "CREATED_TIMESTAMP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExpirationCriterion, ["CREATED_TIMESTAMP"]);
 }
 
 /// Creates a channel in an Amazon Chime SDK Messaging AppInstance. Members of a channel exchange messages within it. Every channel operation is performed on behalf of an AppInstanceUser or AppInstanceBot, whose ARN is supplied as ChimeBearer and forms part of the channel's CloudFormation identifier.
@@ -568,7 +455,6 @@ pub struct Channel {
 
 impl Channel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, chime_bearer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             app_instance_arn: app_instance_arn.into(),
@@ -587,77 +473,54 @@ impl Channel {
     }
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::Chime::Channel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_SHAPE)
+crate::resource::props! {
+    resource Channel = "AWS::Chime::Channel", shape: Some(&CHANNEL_SHAPE);
+    req {
+        app_instance_arn = "AppInstanceArn",
+        chime_bearer = "ChimeBearer",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppInstanceArn", self.app_instance_arn);
-        p.set_opt("ChannelId", self.channel_id);
-        p.set("ChimeBearer", self.chime_bearer);
-        p.set_opt("ElasticChannelConfiguration", self.elastic_channel_configuration);
-        p.set_opt("ExpirationSettings", self.expiration_settings);
-        p.set_opt("MemberArns", self.member_arns);
-        p.set_opt("Metadata", self.metadata);
-        p.set_opt("Mode", self.mode);
-        p.set_opt("ModeratorArns", self.moderator_arns);
-        p.set("Name", self.name);
-        p.set_opt("Privacy", self.privacy);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        channel_id = "ChannelId",
+        elastic_channel_configuration = "ElasticChannelConfiguration",
+        expiration_settings = "ExpirationSettings",
+        member_arns = "MemberArns",
+        metadata = "Metadata",
+        mode = "Mode",
+        moderator_arns = "ModeratorArns",
+        privacy = "Privacy",
+        tags = "Tags",
     }
 }
 
-static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppInstanceArn", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("ChannelId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("ChimeBearer", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("ElasticChannelConfiguration", crate::resource::Rule { shape: Some(&self::channel::ELASTIC_CHANNEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExpirationSettings", crate::resource::Rule { shape: Some(&self::channel::EXPIRATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MemberArns", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Metadata", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ModeratorArns", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD𐀀-\u{10ffff}]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::channel::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppInstanceArn", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("ChannelId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]([A-Za-z0-9\\:\\-\\_\\.\\@]{0,62}[A-Za-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("ChimeBearer", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("ElasticChannelConfiguration", crate::resource::Rule { shape: Some(&self::channel::ELASTIC_CHANNEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ExpirationSettings", crate::resource::Rule { shape: Some(&self::channel::EXPIRATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MemberArns", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Metadata", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ModeratorArns", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD𐀀-\u{10ffff}]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ChannelFlowArn`.
-    #[inline]
-    pub fn attr_channel_flow_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelFlowArn")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `LastMessageTimestamp`.
-    #[inline]
-    pub fn attr_last_message_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastMessageTimestamp")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTimestamp`.
-    #[inline]
-    pub fn attr_last_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ChannelFlowArn`.
+        attr_channel_flow_arn: ::std::string::String = "ChannelFlowArn",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: crate::value::Json = "CreatedBy",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `LastMessageTimestamp`.
+        attr_last_message_timestamp: ::std::string::String = "LastMessageTimestamp",
+        /// `Fn::GetAtt` `LastUpdatedTimestamp`.
+        attr_last_updated_timestamp: ::std::string::String = "LastUpdatedTimestamp",
     }
 }
 
@@ -683,7 +546,6 @@ pub mod channel {
 
     impl ElasticChannelConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(maximum_sub_channels: impl ::std::convert::Into<crate::value::Val<i64>>, minimum_membership_percentage: impl ::std::convert::Into<crate::value::Val<i64>>, target_memberships_per_sub_channel: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 maximum_sub_channels: maximum_sub_channels.into(),
@@ -693,24 +555,20 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for ElasticChannelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaximumSubChannels", self.maximum_sub_channels);
-            p.set("MinimumMembershipPercentage", self.minimum_membership_percentage);
-            p.set("TargetMembershipsPerSubChannel", self.target_memberships_per_sub_channel);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticChannelConfiguration;
+        req {
+            maximum_sub_channels = "MaximumSubChannels",
+            minimum_membership_percentage = "MinimumMembershipPercentage",
+            target_memberships_per_sub_channel = "TargetMembershipsPerSubChannel",
         }
     }
 
-    pub(super) static ELASTIC_CHANNEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumSubChannels", crate::resource::Rule { min: Some(2.0), ..crate::resource::Rule::NONE }),
-            ("MinimumMembershipPercentage", crate::resource::Rule { min: Some(1.0), max: Some(40.0), ..crate::resource::Rule::NONE }),
-            ("TargetMembershipsPerSubChannel", crate::resource::Rule { min: Some(2.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ELASTIC_CHANNEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumSubChannels", crate::resource::Rule { min: Some(2.0), ..crate::resource::Rule::NONE }),
+        ("MinimumMembershipPercentage", crate::resource::Rule { min: Some(1.0), max: Some(40.0), ..crate::resource::Rule::NONE }),
+        ("TargetMembershipsPerSubChannel", crate::resource::Rule { min: Some(2.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings that control the interval after which the channel is automatically deleted.
     #[derive(Clone)]
@@ -727,7 +585,6 @@ pub mod channel {
 
     impl ExpirationSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expiration_criterion: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::channel::ExpirationCriterion>>, expiration_days: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 expiration_criterion: expiration_criterion.into(),
@@ -736,31 +593,20 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for ExpirationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExpirationCriterion", self.expiration_criterion);
-            p.set("ExpirationDays", self.expiration_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpirationSettings;
+        req {
+            expiration_criterion = "ExpirationCriterion",
+            expiration_days = "ExpirationDays",
         }
     }
 
-    pub(super) static EXPIRATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExpirationDays", crate::resource::Rule { min: Some(1.0), max: Some(5475.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPIRATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExpirationDays", crate::resource::Rule { min: Some(1.0), max: Some(5475.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The condition the expiration period is measured from.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExpirationCriterion {
         /// `CREATED_TIMESTAMP`
         CreatedTimestamp,
@@ -768,18 +614,10 @@ pub mod channel {
         LastMessageTimestamp,
     }
 
-    impl crate::value::CfnEnum for ExpirationCriterion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CreatedTimestamp => "CREATED_TIMESTAMP",
-                Self::LastMessageTimestamp => "LAST_MESSAGE_TIMESTAMP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExpirationCriterion, ["CREATED_TIMESTAMP", "LAST_MESSAGE_TIMESTAMP"]);
 
     /// The channel mode. In an UNRESTRICTED channel, members can add themselves and other members; in a RESTRICTED channel, only administrators and moderators can add members. An elastic channel must be RESTRICTED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `UNRESTRICTED`
         Unrestricted,
@@ -787,18 +625,10 @@ pub mod channel {
         Restricted,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Unrestricted => "UNRESTRICTED",
-                Self::Restricted => "RESTRICTED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["UNRESTRICTED", "RESTRICTED"]);
 
     /// The channel's privacy level. A PUBLIC channel is discoverable by anyone in the AppInstance; a PRIVATE channel is not. Privacy cannot be changed after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Privacy {
         /// `PUBLIC`
         Public,
@@ -806,15 +636,7 @@ pub mod channel {
         Private,
     }
 
-    impl crate::value::CfnEnum for Privacy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-                Self::Private => "PRIVATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Privacy, ["PUBLIC", "PRIVATE"]);
 }
 
 /// Creates a channel flow in the Amazon Chime SDK Messaging service. A channel flow is a container for processors (Lambda functions) that perform actions on chat messages.
@@ -842,7 +664,6 @@ pub struct ChannelFlow {
 
 impl ChannelFlow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, processors: ::std::vec::Vec<crate::cfn::chime::channel_flow::Processor>) -> Self {
         Self {
             app_instance_arn: app_instance_arn.into(),
@@ -853,58 +674,38 @@ impl ChannelFlow {
     }
 }
 
-impl crate::resource::Resource for ChannelFlow {
-    const TYPE: &'static str = "AWS::Chime::ChannelFlow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_FLOW_SHAPE)
+crate::resource::props! {
+    resource ChannelFlow = "AWS::Chime::ChannelFlow", shape: Some(&CHANNEL_FLOW_SHAPE);
+    req {
+        app_instance_arn = "AppInstanceArn",
+        name = "Name",
+        processors = "Processors",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppInstanceArn", self.app_instance_arn);
-        p.set("Name", self.name);
-        p.set("Processors", self.processors);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CHANNEL_FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppInstanceArn", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Processors", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::channel_flow::PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::channel_flow::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppInstanceArn", crate::resource::Rule { min_len: Some(5), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Processors", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::channel_flow::PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_engagement::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ChannelFlow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ChannelFlow> {
-    /// `Fn::GetAtt` `AppInstanceId`.
-    #[inline]
-    pub fn attr_app_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppInstanceId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ChannelFlowId`.
-    #[inline]
-    pub fn attr_channel_flow_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelFlowId")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTimestamp`.
-    #[inline]
-    pub fn attr_last_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppInstanceId`.
+        attr_app_instance_id: ::std::string::String = "AppInstanceId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ChannelFlowId`.
+        attr_channel_flow_id: ::std::string::String = "ChannelFlowId",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `LastUpdatedTimestamp`.
+        attr_last_updated_timestamp: ::std::string::String = "LastUpdatedTimestamp",
     }
 }
 
@@ -934,7 +735,6 @@ pub mod channel_flow {
 
     impl Processor {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(configuration: crate::cfn::chime::channel_flow::ProcessorConfiguration, execution_order: impl ::std::convert::Into<crate::value::Val<i64>>, fallback_action: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::channel_flow::FallbackAction>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 configuration,
@@ -945,25 +745,21 @@ pub mod channel_flow {
         }
     }
 
-    impl crate::resource::ToExpr for Processor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Configuration", self.configuration);
-            p.set("ExecutionOrder", self.execution_order);
-            p.set("FallbackAction", self.fallback_action);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Processor;
+        req {
+            configuration = "Configuration",
+            execution_order = "ExecutionOrder",
+            fallback_action = "FallbackAction",
+            name = "Name",
         }
     }
 
-    pub(super) static PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Configuration", crate::resource::Rule { shape: Some(&PROCESSOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExecutionOrder", crate::resource::Rule { min: Some(1.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Configuration", crate::resource::Rule { shape: Some(&PROCESSOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExecutionOrder", crate::resource::Rule { min: Some(1.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A processor's metadata.
     #[derive(Clone)]
@@ -984,20 +780,16 @@ pub mod channel_flow {
         }
     }
 
-    impl crate::resource::ToExpr for ProcessorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Lambda", self.lambda);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProcessorConfiguration;
+        req {
+            lambda = "Lambda",
         }
     }
 
-    pub(super) static PROCESSOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROCESSOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Stores metadata about a Lambda processor.
     #[derive(Clone)]
@@ -1014,7 +806,6 @@ pub mod channel_flow {
 
     impl LambdaConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(invocation_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::channel_flow::InvocationType>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 invocation_type: invocation_type.into(),
@@ -1023,47 +814,29 @@ pub mod channel_flow {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InvocationType", self.invocation_type);
-            p.set("ResourceArn", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaConfiguration;
+        req {
+            invocation_type = "InvocationType",
+            resource_arn = "ResourceArn",
         }
     }
 
-    pub(super) static LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceArn", crate::resource::Rule { min_len: Some(15), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:lambda:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9\\-_\\.]+(:(\\$LATEST|[a-zA-Z0-9\\-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceArn", crate::resource::Rule { min_len: Some(15), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:lambda:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9\\-_\\.]+(:(\\$LATEST|[a-zA-Z0-9\\-_]+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Controls how the Lambda function is invoked.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InvocationType {
         /// `ASYNC`
         Async,
     }
 
-    impl crate::value::CfnEnum for InvocationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Async => "ASYNC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InvocationType, ["ASYNC"]);
 
     /// Determines whether to continue or stop processing when communication with a processor fails.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FallbackAction {
         /// `CONTINUE`
         Continue,
@@ -1071,15 +844,7 @@ pub mod channel_flow {
         Abort,
     }
 
-    impl crate::value::CfnEnum for FallbackAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Continue => "CONTINUE",
-                Self::Abort => "ABORT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FallbackAction, ["CONTINUE", "ABORT"]);
 }
 
 /// Resource Type definition for an Amazon Chime SDK Media Insights Pipeline Configuration
@@ -1109,7 +874,6 @@ pub struct MediaInsightsPipelineConfiguration {
 
 impl MediaInsightsPipelineConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(elements: ::std::vec::Vec<crate::cfn::chime::media_insights_pipeline_configuration::MediaInsightsPipelineConfigurationElement>, media_insights_pipeline_configuration_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             elements,
@@ -1121,62 +885,44 @@ impl MediaInsightsPipelineConfiguration {
     }
 }
 
-impl crate::resource::Resource for MediaInsightsPipelineConfiguration {
-    const TYPE: &'static str = "AWS::Chime::MediaInsightsPipelineConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource MediaInsightsPipelineConfiguration = "AWS::Chime::MediaInsightsPipelineConfiguration", shape: Some(&MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_SHAPE);
+    req {
+        elements = "Elements",
+        media_insights_pipeline_configuration_name = "MediaInsightsPipelineConfigurationName",
+        resource_access_role_arn = "ResourceAccessRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Elements", self.elements);
-        p.set("MediaInsightsPipelineConfigurationName", self.media_insights_pipeline_configuration_name);
-        p.set_opt("RealTimeAlertConfiguration", self.real_time_alert_configuration);
-        p.set("ResourceAccessRoleArn", self.resource_access_role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        real_time_alert_configuration = "RealTimeAlertConfiguration",
+        tags = "Tags",
     }
 }
 
-static MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Elements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::media_insights_pipeline_configuration::MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_ELEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MediaInsightsPipelineConfigurationName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-        ("RealTimeAlertConfiguration", crate::resource::Rule { shape: Some(&self::media_insights_pipeline_configuration::REAL_TIME_ALERT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResourceAccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::media_insights_pipeline_configuration::TAG11_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Elements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::media_insights_pipeline_configuration::MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_ELEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MediaInsightsPipelineConfigurationName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+    ("RealTimeAlertConfiguration", crate::resource::Rule { shape: Some(&self::media_insights_pipeline_configuration::REAL_TIME_ALERT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourceAccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MediaInsightsPipelineConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MediaInsightsPipelineConfiguration> {
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `MediaInsightsPipelineConfigurationArn`.
-    #[inline]
-    pub fn attr_media_insights_pipeline_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MediaInsightsPipelineConfigurationArn")
-    }
-    /// `Fn::GetAtt` `MediaInsightsPipelineConfigurationId`.
-    #[inline]
-    pub fn attr_media_insights_pipeline_configuration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MediaInsightsPipelineConfigurationId")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `MediaInsightsPipelineConfigurationArn`.
+        attr_media_insights_pipeline_configuration_arn: ::std::string::String = "MediaInsightsPipelineConfigurationArn",
+        /// `Fn::GetAtt` `MediaInsightsPipelineConfigurationId`.
+        attr_media_insights_pipeline_configuration_id: ::std::string::String = "MediaInsightsPipelineConfigurationId",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
 pub mod media_insights_pipeline_configuration {
     //! Nested property types and enums of [`MediaInsightsPipelineConfiguration`](super::MediaInsightsPipelineConfiguration).
 
-    /// The definition `MediaInsightsPipelineConfigurationElement`.
     #[derive(Clone)]
     pub struct MediaInsightsPipelineConfigurationElement {
         /// CloudFormation property `AmazonTranscribeCallAnalyticsProcessorConfiguration`.
@@ -1195,7 +941,6 @@ pub mod media_insights_pipeline_configuration {
 
     impl MediaInsightsPipelineConfigurationElement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::media_insights_pipeline_configuration::Type>>) -> Self {
             Self {
                 amazon_transcribe_call_analytics_processor_configuration: ::std::option::Option::None,
@@ -1207,29 +952,26 @@ pub mod media_insights_pipeline_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for MediaInsightsPipelineConfigurationElement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmazonTranscribeCallAnalyticsProcessorConfiguration", self.amazon_transcribe_call_analytics_processor_configuration);
-            p.set_opt("AmazonTranscribeProcessorConfiguration", self.amazon_transcribe_processor_configuration);
-            p.set_opt("KinesisDataStreamSinkConfiguration", self.kinesis_data_stream_sink_configuration);
-            p.set_opt("S3RecordingSinkConfiguration", self.s3_recording_sink_configuration);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaInsightsPipelineConfigurationElement;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            amazon_transcribe_call_analytics_processor_configuration = "AmazonTranscribeCallAnalyticsProcessorConfiguration",
+            amazon_transcribe_processor_configuration = "AmazonTranscribeProcessorConfiguration",
+            kinesis_data_stream_sink_configuration = "KinesisDataStreamSinkConfiguration",
+            s3_recording_sink_configuration = "S3RecordingSinkConfiguration",
         }
     }
 
-    pub(super) static MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_ELEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AmazonTranscribeCallAnalyticsProcessorConfiguration", crate::resource::Rule { shape: Some(&AMAZON_TRANSCRIBE_CALL_ANALYTICS_PROCESSOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AmazonTranscribeProcessorConfiguration", crate::resource::Rule { shape: Some(&AMAZON_TRANSCRIBE_PROCESSOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KinesisDataStreamSinkConfiguration", crate::resource::Rule { shape: Some(&KINESIS_DATA_STREAM_SINK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3RecordingSinkConfiguration", crate::resource::Rule { shape: Some(&S3_RECORDING_SINK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_ELEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AmazonTranscribeCallAnalyticsProcessorConfiguration", crate::resource::Rule { shape: Some(&AMAZON_TRANSCRIBE_CALL_ANALYTICS_PROCESSOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AmazonTranscribeProcessorConfiguration", crate::resource::Rule { shape: Some(&AMAZON_TRANSCRIBE_PROCESSOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisDataStreamSinkConfiguration", crate::resource::Rule { shape: Some(&KINESIS_DATA_STREAM_SINK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3RecordingSinkConfiguration", crate::resource::Rule { shape: Some(&S3_RECORDING_SINK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AmazonTranscribeCallAnalyticsProcessorConfiguration`.
     #[derive(Clone)]
     pub struct AmazonTranscribeCallAnalyticsProcessorConfiguration {
         /// The categories to send to the insights target.
@@ -1286,7 +1028,6 @@ pub mod media_insights_pipeline_configuration {
 
     impl AmazonTranscribeCallAnalyticsProcessorConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::media_insights_pipeline_configuration::LanguageCode>>) -> Self {
             Self {
                 call_analytics_stream_categories: ::std::option::Option::None,
@@ -1306,39 +1047,36 @@ pub mod media_insights_pipeline_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for AmazonTranscribeCallAnalyticsProcessorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CallAnalyticsStreamCategories", self.call_analytics_stream_categories);
-            p.set_opt("ContentIdentificationType", self.content_identification_type);
-            p.set_opt("ContentRedactionType", self.content_redaction_type);
-            p.set_opt("EnablePartialResultsStabilization", self.enable_partial_results_stabilization);
-            p.set_opt("FilterPartialResults", self.filter_partial_results);
-            p.set("LanguageCode", self.language_code);
-            p.set_opt("LanguageModelName", self.language_model_name);
-            p.set_opt("PartialResultsStability", self.partial_results_stability);
-            p.set_opt("PiiEntityTypes", self.pii_entity_types);
-            p.set_opt("PostCallAnalyticsSettings", self.post_call_analytics_settings);
-            p.set_opt("VocabularyFilterMethod", self.vocabulary_filter_method);
-            p.set_opt("VocabularyFilterName", self.vocabulary_filter_name);
-            p.set_opt("VocabularyName", self.vocabulary_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonTranscribeCallAnalyticsProcessorConfiguration;
+        req {
+            language_code = "LanguageCode",
+        }
+        opt {
+            call_analytics_stream_categories = "CallAnalyticsStreamCategories",
+            content_identification_type = "ContentIdentificationType",
+            content_redaction_type = "ContentRedactionType",
+            enable_partial_results_stabilization = "EnablePartialResultsStabilization",
+            filter_partial_results = "FilterPartialResults",
+            language_model_name = "LanguageModelName",
+            partial_results_stability = "PartialResultsStability",
+            pii_entity_types = "PiiEntityTypes",
+            post_call_analytics_settings = "PostCallAnalyticsSettings",
+            vocabulary_filter_method = "VocabularyFilterMethod",
+            vocabulary_filter_name = "VocabularyFilterName",
+            vocabulary_name = "VocabularyName",
         }
     }
 
-    pub(super) static AMAZON_TRANSCRIBE_CALL_ANALYTICS_PROCESSOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CallAnalyticsStreamCategories", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LanguageModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-            ("PiiEntityTypes", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[A-Z_, ]+$")), ..crate::resource::Rule::NONE }),
-            ("PostCallAnalyticsSettings", crate::resource::Rule { shape: Some(&POST_CALL_ANALYTICS_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VocabularyFilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-            ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZON_TRANSCRIBE_CALL_ANALYTICS_PROCESSOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CallAnalyticsStreamCategories", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LanguageModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+        ("PiiEntityTypes", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[A-Z_, ]+$")), ..crate::resource::Rule::NONE }),
+        ("PostCallAnalyticsSettings", crate::resource::Rule { shape: Some(&POST_CALL_ANALYTICS_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VocabularyFilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+        ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PostCallAnalyticsSettings`.
     #[derive(Clone)]
     pub struct PostCallAnalyticsSettings {
         /// The content redaction output settings.
@@ -1361,7 +1099,6 @@ pub mod media_insights_pipeline_configuration {
 
     impl PostCallAnalyticsSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, output_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 content_redaction_output: ::std::option::Option::None,
@@ -1372,27 +1109,24 @@ pub mod media_insights_pipeline_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for PostCallAnalyticsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentRedactionOutput", self.content_redaction_output);
-            p.set("DataAccessRoleArn", self.data_access_role_arn);
-            p.set_opt("OutputEncryptionKMSKeyId", self.output_encryption_kms_key_id);
-            p.set("OutputLocation", self.output_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested PostCallAnalyticsSettings;
+        req {
+            data_access_role_arn = "DataAccessRoleArn",
+            output_location = "OutputLocation",
+        }
+        opt {
+            content_redaction_output = "ContentRedactionOutput",
+            output_encryption_kms_key_id = "OutputEncryptionKMSKeyId",
         }
     }
 
-    pub(super) static POST_CALL_ANALYTICS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataAccessRoleArn", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("OutputEncryptionKMSKeyId", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("OutputLocation", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POST_CALL_ANALYTICS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataAccessRoleArn", crate::resource::Rule { max_len: Some(4096), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("OutputEncryptionKMSKeyId", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("OutputLocation", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AmazonTranscribeProcessorConfiguration`.
     #[derive(Clone, Default)]
     pub struct AmazonTranscribeProcessorConfiguration {
         /// Labels all PII identified in the transcript.
@@ -1469,45 +1203,40 @@ pub mod media_insights_pipeline_configuration {
         pub vocabulary_names: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AmazonTranscribeProcessorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentIdentificationType", self.content_identification_type);
-            p.set_opt("ContentRedactionType", self.content_redaction_type);
-            p.set_opt("EnablePartialResultsStabilization", self.enable_partial_results_stabilization);
-            p.set_opt("FilterPartialResults", self.filter_partial_results);
-            p.set_opt("IdentifyLanguage", self.identify_language);
-            p.set_opt("IdentifyMultipleLanguages", self.identify_multiple_languages);
-            p.set_opt("LanguageCode", self.language_code);
-            p.set_opt("LanguageModelName", self.language_model_name);
-            p.set_opt("LanguageOptions", self.language_options);
-            p.set_opt("PartialResultsStability", self.partial_results_stability);
-            p.set_opt("PiiEntityTypes", self.pii_entity_types);
-            p.set_opt("PreferredLanguage", self.preferred_language);
-            p.set_opt("ShowSpeakerLabel", self.show_speaker_label);
-            p.set_opt("VocabularyFilterMethod", self.vocabulary_filter_method);
-            p.set_opt("VocabularyFilterName", self.vocabulary_filter_name);
-            p.set_opt("VocabularyFilterNames", self.vocabulary_filter_names);
-            p.set_opt("VocabularyName", self.vocabulary_name);
-            p.set_opt("VocabularyNames", self.vocabulary_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonTranscribeProcessorConfiguration;
+        opt {
+            content_identification_type = "ContentIdentificationType",
+            content_redaction_type = "ContentRedactionType",
+            enable_partial_results_stabilization = "EnablePartialResultsStabilization",
+            filter_partial_results = "FilterPartialResults",
+            identify_language = "IdentifyLanguage",
+            identify_multiple_languages = "IdentifyMultipleLanguages",
+            language_code = "LanguageCode",
+            language_model_name = "LanguageModelName",
+            language_options = "LanguageOptions",
+            partial_results_stability = "PartialResultsStability",
+            pii_entity_types = "PiiEntityTypes",
+            preferred_language = "PreferredLanguage",
+            show_speaker_label = "ShowSpeakerLabel",
+            vocabulary_filter_method = "VocabularyFilterMethod",
+            vocabulary_filter_name = "VocabularyFilterName",
+            vocabulary_filter_names = "VocabularyFilterNames",
+            vocabulary_name = "VocabularyName",
+            vocabulary_names = "VocabularyNames",
         }
     }
 
-    pub(super) static AMAZON_TRANSCRIBE_PROCESSOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LanguageModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-            ("LanguageOptions", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z-,]+$")), ..crate::resource::Rule::NONE }),
-            ("PiiEntityTypes", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[A-Z_, ]+$")), ..crate::resource::Rule::NONE }),
-            ("VocabularyFilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-            ("VocabularyFilterNames", crate::resource::Rule { min_len: Some(1), max_len: Some(3000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9,-._]+$")), ..crate::resource::Rule::NONE }),
-            ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-            ("VocabularyNames", crate::resource::Rule { min_len: Some(1), max_len: Some(3000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9,-._]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZON_TRANSCRIBE_PROCESSOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LanguageModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+        ("LanguageOptions", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z-,]+$")), ..crate::resource::Rule::NONE }),
+        ("PiiEntityTypes", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^[A-Z_, ]+$")), ..crate::resource::Rule::NONE }),
+        ("VocabularyFilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+        ("VocabularyFilterNames", crate::resource::Rule { min_len: Some(1), max_len: Some(3000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9,-._]+$")), ..crate::resource::Rule::NONE }),
+        ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+        ("VocabularyNames", crate::resource::Rule { min_len: Some(1), max_len: Some(3000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9,-._]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KinesisDataStreamSinkConfiguration`.
     #[derive(Clone, Default)]
     pub struct KinesisDataStreamSinkConfiguration {
         /// The ARN of the Kinesis Data Stream sink.
@@ -1516,22 +1245,17 @@ pub mod media_insights_pipeline_configuration {
         pub insights_target: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for KinesisDataStreamSinkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InsightsTarget", self.insights_target);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisDataStreamSinkConfiguration;
+        opt {
+            insights_target = "InsightsTarget",
         }
     }
 
-    pub(super) static KINESIS_DATA_STREAM_SINK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InsightsTarget", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_DATA_STREAM_SINK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InsightsTarget", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3RecordingSinkConfiguration`.
     #[derive(Clone, Default)]
     pub struct S3RecordingSinkConfiguration {
         /// The default URI of the Amazon S3 bucket.
@@ -1544,23 +1268,18 @@ pub mod media_insights_pipeline_configuration {
         pub recording_file_format: ::std::option::Option<crate::value::Val<crate::cfn::chime::media_insights_pipeline_configuration::RecordingFileFormat>>,
     }
 
-    impl crate::resource::ToExpr for S3RecordingSinkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set_opt("RecordingFileFormat", self.recording_file_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3RecordingSinkConfiguration;
+        opt {
+            destination = "Destination",
+            recording_file_format = "RecordingFileFormat",
         }
     }
 
-    pub(super) static S3_RECORDING_SINK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_RECORDING_SINK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn[\\/\\:\\-\\_\\.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RealTimeAlertConfiguration`.
     #[derive(Clone, Default)]
     pub struct RealTimeAlertConfiguration {
         /// Turns off real-time alerts.
@@ -1573,23 +1292,18 @@ pub mod media_insights_pipeline_configuration {
         pub rules: ::std::option::Option<::std::vec::Vec<crate::cfn::chime::media_insights_pipeline_configuration::RealTimeAlertRule>>,
     }
 
-    impl crate::resource::ToExpr for RealTimeAlertConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Disabled", self.disabled);
-            p.set_opt("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested RealTimeAlertConfiguration;
+        opt {
+            disabled = "Disabled",
+            rules = "Rules",
         }
     }
 
-    pub(super) static REAL_TIME_ALERT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&REAL_TIME_ALERT_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REAL_TIME_ALERT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&REAL_TIME_ALERT_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RealTimeAlertRule`.
     #[derive(Clone)]
     pub struct RealTimeAlertRule {
         /// CloudFormation property `IssueDetectionConfiguration`.
@@ -1606,7 +1320,6 @@ pub mod media_insights_pipeline_configuration {
 
     impl RealTimeAlertRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::media_insights_pipeline_configuration::RealTimeAlertRuleType>>) -> Self {
             Self {
                 issue_detection_configuration: ::std::option::Option::None,
@@ -1617,27 +1330,24 @@ pub mod media_insights_pipeline_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for RealTimeAlertRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IssueDetectionConfiguration", self.issue_detection_configuration);
-            p.set_opt("KeywordMatchConfiguration", self.keyword_match_configuration);
-            p.set_opt("SentimentConfiguration", self.sentiment_configuration);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested RealTimeAlertRule;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            issue_detection_configuration = "IssueDetectionConfiguration",
+            keyword_match_configuration = "KeywordMatchConfiguration",
+            sentiment_configuration = "SentimentConfiguration",
         }
     }
 
-    pub(super) static REAL_TIME_ALERT_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IssueDetectionConfiguration", crate::resource::Rule { shape: Some(&ISSUE_DETECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KeywordMatchConfiguration", crate::resource::Rule { shape: Some(&KEYWORD_MATCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SentimentConfiguration", crate::resource::Rule { shape: Some(&SENTIMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REAL_TIME_ALERT_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IssueDetectionConfiguration", crate::resource::Rule { shape: Some(&ISSUE_DETECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KeywordMatchConfiguration", crate::resource::Rule { shape: Some(&KEYWORD_MATCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SentimentConfiguration", crate::resource::Rule { shape: Some(&SENTIMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IssueDetectionConfiguration`.
     #[derive(Clone)]
     pub struct IssueDetectionConfiguration {
         /// The name of the issue detection rule.
@@ -1648,7 +1358,6 @@ pub mod media_insights_pipeline_configuration {
 
     impl IssueDetectionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 rule_name: rule_name.into(),
@@ -1656,22 +1365,17 @@ pub mod media_insights_pipeline_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for IssueDetectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RuleName", self.rule_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IssueDetectionConfiguration;
+        req {
+            rule_name = "RuleName",
         }
     }
 
-    pub(super) static ISSUE_DETECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RuleName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ISSUE_DETECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RuleName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KeywordMatchConfiguration`.
     #[derive(Clone)]
     pub struct KeywordMatchConfiguration {
         /// The keywords or phrases to match.
@@ -1690,7 +1394,6 @@ pub mod media_insights_pipeline_configuration {
 
     impl KeywordMatchConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(keywords: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 keywords: keywords.into(),
@@ -1700,25 +1403,22 @@ pub mod media_insights_pipeline_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for KeywordMatchConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Keywords", self.keywords);
-            p.set_opt("Negate", self.negate);
-            p.set("RuleName", self.rule_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeywordMatchConfiguration;
+        req {
+            keywords = "Keywords",
+            rule_name = "RuleName",
+        }
+        opt {
+            negate = "Negate",
         }
     }
 
-    pub(super) static KEYWORD_MATCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Keywords", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[\\s0-9a-zA-Z'-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RuleName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KEYWORD_MATCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Keywords", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[\\s0-9a-zA-Z'-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RuleName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SentimentConfiguration`.
     #[derive(Clone)]
     pub struct SentimentConfiguration {
         /// The name of the sentiment rule.
@@ -1737,7 +1437,6 @@ pub mod media_insights_pipeline_configuration {
 
     impl SentimentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sentiment_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::chime::media_insights_pipeline_configuration::SentimentType>>, time_period: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 rule_name: rule_name.into(),
@@ -1747,65 +1446,40 @@ pub mod media_insights_pipeline_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for SentimentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RuleName", self.rule_name);
-            p.set("SentimentType", self.sentiment_type);
-            p.set("TimePeriod", self.time_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested SentimentConfiguration;
+        req {
+            rule_name = "RuleName",
+            sentiment_type = "SentimentType",
+            time_period = "TimePeriod",
         }
     }
 
-    pub(super) static SENTIMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RuleName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-            ("TimePeriod", crate::resource::Rule { min: Some(60.0), max: Some(1800.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG11_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SENTIMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RuleName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+        ("TimePeriod", crate::resource::Rule { min: Some(60.0), max: Some(1800.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Labels all PII identified in the transcript.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentIdentificationType {
         /// `PII`
         Pii,
     }
 
-    impl crate::value::CfnEnum for ContentIdentificationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pii => "PII",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentIdentificationType, ["PII"]);
 
     /// Redacts all PII identified in the transcript.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentRedactionType {
         /// `PII`
         Pii,
     }
 
-    impl crate::value::CfnEnum for ContentRedactionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pii => "PII",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentRedactionType, ["PII"]);
 
     /// The language code in the configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `en-US`
         EnUs,
@@ -1827,25 +1501,10 @@ pub mod media_insights_pipeline_configuration {
         PtBr,
     }
 
-    impl crate::value::CfnEnum for LanguageCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EnUs => "en-US",
-                Self::EnGb => "en-GB",
-                Self::EsUs => "es-US",
-                Self::FrCa => "fr-CA",
-                Self::FrFr => "fr-FR",
-                Self::EnAu => "en-AU",
-                Self::ItIt => "it-IT",
-                Self::DeDe => "de-DE",
-                Self::PtBr => "pt-BR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LanguageCode, ["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"]);
 
     /// The level of stability for partial results.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartialResultsStability {
         /// `high`
         High,
@@ -1855,19 +1514,10 @@ pub mod media_insights_pipeline_configuration {
         Low,
     }
 
-    impl crate::value::CfnEnum for PartialResultsStability {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::High => "high",
-                Self::Medium => "medium",
-                Self::Low => "low",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PartialResultsStability, ["high", "medium", "low"]);
 
     /// The content redaction output settings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentRedactionOutput {
         /// `redacted`
         Redacted,
@@ -1875,18 +1525,10 @@ pub mod media_insights_pipeline_configuration {
         RedactedAndUnredacted,
     }
 
-    impl crate::value::CfnEnum for ContentRedactionOutput {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Redacted => "redacted",
-                Self::RedactedAndUnredacted => "redacted_and_unredacted",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentRedactionOutput, ["redacted", "redacted_and_unredacted"]);
 
     /// The vocabulary filtering method.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VocabularyFilterMethod {
         /// `remove`
         Remove,
@@ -1896,19 +1538,10 @@ pub mod media_insights_pipeline_configuration {
         Tag,
     }
 
-    impl crate::value::CfnEnum for VocabularyFilterMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Remove => "remove",
-                Self::Mask => "mask",
-                Self::Tag => "tag",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VocabularyFilterMethod, ["remove", "mask", "tag"]);
 
     /// The preferred language for transcription.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreferredLanguage {
         /// `en-US`
         EnUs,
@@ -1930,25 +1563,10 @@ pub mod media_insights_pipeline_configuration {
         PtBr,
     }
 
-    impl crate::value::CfnEnum for PreferredLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EnUs => "en-US",
-                Self::EnGb => "en-GB",
-                Self::EsUs => "es-US",
-                Self::FrCa => "fr-CA",
-                Self::FrFr => "fr-FR",
-                Self::EnAu => "en-AU",
-                Self::ItIt => "it-IT",
-                Self::DeDe => "de-DE",
-                Self::PtBr => "pt-BR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreferredLanguage, ["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"]);
 
     /// The recording file format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordingFileFormat {
         /// `Wav`
         Wav,
@@ -1956,18 +1574,10 @@ pub mod media_insights_pipeline_configuration {
         Opus,
     }
 
-    impl crate::value::CfnEnum for RecordingFileFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Wav => "Wav",
-                Self::Opus => "Opus",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecordingFileFormat, ["Wav", "Opus"]);
 
     /// The element type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AmazonTranscribeCallAnalyticsProcessor`
         AmazonTranscribeCallAnalyticsProcessor,
@@ -1979,36 +1589,19 @@ pub mod media_insights_pipeline_configuration {
         S3RecordingSink,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonTranscribeCallAnalyticsProcessor => "AmazonTranscribeCallAnalyticsProcessor",
-                Self::AmazonTranscribeProcessor => "AmazonTranscribeProcessor",
-                Self::KinesisDataStreamSink => "KinesisDataStreamSink",
-                Self::S3RecordingSink => "S3RecordingSink",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["AmazonTranscribeCallAnalyticsProcessor", "AmazonTranscribeProcessor", "KinesisDataStreamSink", "S3RecordingSink"]);
 
     /// The type of sentiment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SentimentType {
         /// `NEGATIVE`
         Negative,
     }
 
-    impl crate::value::CfnEnum for SentimentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Negative => "NEGATIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SentimentType, ["NEGATIVE"]);
 
     /// The type of alert rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RealTimeAlertRuleType {
         /// `KeywordMatch`
         KeywordMatch,
@@ -2018,16 +1611,7 @@ pub mod media_insights_pipeline_configuration {
         IssueDetection,
     }
 
-    impl crate::value::CfnEnum for RealTimeAlertRuleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KeywordMatch => "KeywordMatch",
-                Self::Sentiment => "Sentiment",
-                Self::IssueDetection => "IssueDetection",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RealTimeAlertRuleType, ["KeywordMatch", "Sentiment", "IssueDetection"]);
 }
 
 /// Resource Type definition for an Amazon Chime SDK Media Pipeline Kinesis Video Stream Pool
@@ -2051,7 +1635,6 @@ pub struct MediaPipelineKinesisVideoStreamPool {
 
 impl MediaPipelineKinesisVideoStreamPool {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(pool_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stream_configuration: crate::cfn::chime::media_pipeline_kinesis_video_stream_pool::StreamConfiguration) -> Self {
         Self {
             pool_name: pool_name.into(),
@@ -2061,56 +1644,36 @@ impl MediaPipelineKinesisVideoStreamPool {
     }
 }
 
-impl crate::resource::Resource for MediaPipelineKinesisVideoStreamPool {
-    const TYPE: &'static str = "AWS::Chime::MediaPipelineKinesisVideoStreamPool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MEDIA_PIPELINE_KINESIS_VIDEO_STREAM_POOL_SHAPE)
+crate::resource::props! {
+    resource MediaPipelineKinesisVideoStreamPool = "AWS::Chime::MediaPipelineKinesisVideoStreamPool", shape: Some(&MEDIA_PIPELINE_KINESIS_VIDEO_STREAM_POOL_SHAPE);
+    req {
+        pool_name = "PoolName",
+        stream_configuration = "StreamConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PoolName", self.pool_name);
-        p.set("StreamConfiguration", self.stream_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static MEDIA_PIPELINE_KINESIS_VIDEO_STREAM_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PoolName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-        ("StreamConfiguration", crate::resource::Rule { shape: Some(&self::media_pipeline_kinesis_video_stream_pool::STREAM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::media_pipeline_kinesis_video_stream_pool::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MEDIA_PIPELINE_KINESIS_VIDEO_STREAM_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PoolName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+    ("StreamConfiguration", crate::resource::Rule { shape: Some(&self::media_pipeline_kinesis_video_stream_pool::STREAM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MediaPipelineKinesisVideoStreamPool`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MediaPipelineKinesisVideoStreamPool> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `PoolId`.
-    #[inline]
-    pub fn attr_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PoolId")
-    }
-    /// `Fn::GetAtt` `PoolStatus`.
-    #[inline]
-    pub fn attr_pool_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PoolStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `PoolId`.
+        attr_pool_id: ::std::string::String = "PoolId",
+        /// `Fn::GetAtt` `PoolStatus`.
+        attr_pool_status: ::std::string::String = "PoolStatus",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
@@ -2132,7 +1695,6 @@ pub mod media_pipeline_kinesis_video_stream_pool {
 
     impl StreamConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_retention_in_hours: ::std::option::Option::None,
@@ -2141,29 +1703,20 @@ pub mod media_pipeline_kinesis_video_stream_pool {
         }
     }
 
-    impl crate::resource::ToExpr for StreamConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataRetentionInHours", self.data_retention_in_hours);
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamConfiguration;
+        req {
+            region = "Region",
+        }
+        opt {
+            data_retention_in_hours = "DataRetentionInHours",
         }
     }
 
-    pub(super) static STREAM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataRetentionInHours", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^([a-z]+-){2,}\\d+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STREAM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataRetentionInHours", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^([a-z]+-){2,}\\d+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Chime::SipMediaApplication
@@ -2191,7 +1744,6 @@ pub struct SipMediaApplication {
 
 impl SipMediaApplication {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(aws_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoints: ::std::vec::Vec<crate::cfn::chime::sip_media_application::SipMediaApplicationEndpoint>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aws_region: aws_region.into(),
@@ -2202,59 +1754,41 @@ impl SipMediaApplication {
     }
 }
 
-impl crate::resource::Resource for SipMediaApplication {
-    const TYPE: &'static str = "AWS::Chime::SipMediaApplication";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIP_MEDIA_APPLICATION_SHAPE)
+crate::resource::props! {
+    resource SipMediaApplication = "AWS::Chime::SipMediaApplication", shape: Some(&SIP_MEDIA_APPLICATION_SHAPE);
+    req {
+        aws_region = "AwsRegion",
+        endpoints = "Endpoints",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AwsRegion", self.aws_region);
-        p.set("Endpoints", self.endpoints);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SIP_MEDIA_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Endpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::sip_media_application::SIP_MEDIA_APPLICATION_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::sip_media_application::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIP_MEDIA_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Endpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::sip_media_application::SIP_MEDIA_APPLICATION_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SipMediaApplication`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SipMediaApplication> {
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `SipMediaApplicationArn`.
-    #[inline]
-    pub fn attr_sip_media_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SipMediaApplicationArn")
-    }
-    /// `Fn::GetAtt` `SipMediaApplicationId`.
-    #[inline]
-    pub fn attr_sip_media_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SipMediaApplicationId")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `SipMediaApplicationArn`.
+        attr_sip_media_application_arn: ::std::string::String = "SipMediaApplicationArn",
+        /// `Fn::GetAtt` `SipMediaApplicationId`.
+        attr_sip_media_application_id: ::std::string::String = "SipMediaApplicationId",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
 pub mod sip_media_application {
     //! Nested property types and enums of [`SipMediaApplication`](super::SipMediaApplication).
 
-    /// The definition `SipMediaApplicationEndpoint`.
     #[derive(Clone)]
     pub struct SipMediaApplicationEndpoint {
         /// Valid Amazon Resource Name (ARN) of the Lambda function.
@@ -2265,7 +1799,6 @@ pub mod sip_media_application {
 
     impl SipMediaApplicationEndpoint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambda_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 lambda_arn: lambda_arn.into(),
@@ -2273,27 +1806,16 @@ pub mod sip_media_application {
         }
     }
 
-    impl crate::resource::ToExpr for SipMediaApplicationEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaArn", self.lambda_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SipMediaApplicationEndpoint;
+        req {
+            lambda_arn = "LambdaArn",
         }
     }
 
-    pub(super) static SIP_MEDIA_APPLICATION_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIP_MEDIA_APPLICATION_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// An Amazon Chime SDK Voice Connector configuration, including outbound host name and encryption settings.
@@ -2325,7 +1847,6 @@ pub struct VoiceConnector {
 
 impl VoiceConnector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, require_encryption: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
         Self {
             aws_region: ::std::option::Option::None,
@@ -2337,72 +1858,45 @@ impl VoiceConnector {
     }
 }
 
-impl crate::resource::Resource for VoiceConnector {
-    const TYPE: &'static str = "AWS::Chime::VoiceConnector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VOICE_CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource VoiceConnector = "AWS::Chime::VoiceConnector", shape: Some(&VOICE_CONNECTOR_SHAPE);
+    req {
+        name = "Name",
+        require_encryption = "RequireEncryption",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AwsRegion", self.aws_region);
-        p.set("Name", self.name);
-        p.set_opt("NetworkType", self.network_type);
-        p.set("RequireEncryption", self.require_encryption);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        aws_region = "AwsRegion",
+        network_type = "NetworkType",
+        tags = "Tags",
     }
 }
 
-static VOICE_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::voice_connector::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VOICE_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VoiceConnector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VoiceConnector> {
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `OutboundHostName`.
-    #[inline]
-    pub fn attr_outbound_host_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OutboundHostName")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
-    }
-    /// `Fn::GetAtt` `VoiceConnectorArn`.
-    #[inline]
-    pub fn attr_voice_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VoiceConnectorArn")
-    }
-    /// `Fn::GetAtt` `VoiceConnectorId`.
-    #[inline]
-    pub fn attr_voice_connector_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VoiceConnectorId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `OutboundHostName`.
+        attr_outbound_host_name: ::std::string::String = "OutboundHostName",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
+        /// `Fn::GetAtt` `VoiceConnectorArn`.
+        attr_voice_connector_arn: ::std::string::String = "VoiceConnectorArn",
+        /// `Fn::GetAtt` `VoiceConnectorId`.
+        attr_voice_connector_id: ::std::string::String = "VoiceConnectorId",
     }
 }
 
 pub mod voice_connector {
     //! Nested property types and enums of [`VoiceConnector`](super::VoiceConnector).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The AWS Region in which the Voice Connector is created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AwsRegion {
         /// `us-east-1`
         UsEast1,
@@ -2426,26 +1920,10 @@ pub mod voice_connector {
         ApSoutheast2,
     }
 
-    impl crate::value::CfnEnum for AwsRegion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UsEast1 => "us-east-1",
-                Self::UsWest2 => "us-west-2",
-                Self::CaCentral1 => "ca-central-1",
-                Self::EuCentral1 => "eu-central-1",
-                Self::EuWest1 => "eu-west-1",
-                Self::EuWest2 => "eu-west-2",
-                Self::ApNortheast2 => "ap-northeast-2",
-                Self::ApNortheast1 => "ap-northeast-1",
-                Self::ApSoutheast1 => "ap-southeast-1",
-                Self::ApSoutheast2 => "ap-southeast-2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AwsRegion, ["us-east-1", "us-west-2", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "ap-northeast-2", "ap-northeast-1", "ap-southeast-1", "ap-southeast-2"]);
 
     /// The type of network for the Voice Connector.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4_ONLY`
         Ipv4Only,
@@ -2453,13 +1931,5 @@ pub mod voice_connector {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4Only => "IPV4_ONLY",
-                Self::DualStack => "DUAL_STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4_ONLY", "DUAL_STACK"]);
 }

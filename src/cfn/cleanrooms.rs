@@ -39,7 +39,6 @@ pub struct AnalysisTemplate {
 
 impl AnalysisTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::analysis_template::Format>>, membership_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: crate::cfn::cleanrooms::analysis_template::AnalysisSource) -> Self {
         Self {
             analysis_parameters: ::std::option::Option::None,
@@ -57,76 +56,59 @@ impl AnalysisTemplate {
     }
 }
 
-impl crate::resource::Resource for AnalysisTemplate {
-    const TYPE: &'static str = "AWS::CleanRooms::AnalysisTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ANALYSIS_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource AnalysisTemplate = "AWS::CleanRooms::AnalysisTemplate", shape: Some(&ANALYSIS_TEMPLATE_SHAPE);
+    req {
+        format = "Format",
+        membership_identifier = "MembershipIdentifier",
+        name = "Name",
+        source = "Source",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AnalysisParameters", self.analysis_parameters);
-        p.set_opt("Description", self.description);
-        p.set_opt("ErrorMessageConfiguration", self.error_message_configuration);
-        p.set("Format", self.format);
-        p.set("MembershipIdentifier", self.membership_identifier);
-        p.set("Name", self.name);
-        p.set_opt("Schema", self.schema);
-        p.set("Source", self.source);
-        p.set_opt("SourceMetadata", self.source_metadata);
-        p.set_opt("SyntheticDataParameters", self.synthetic_data_parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        analysis_parameters = "AnalysisParameters",
+        description = "Description",
+        error_message_configuration = "ErrorMessageConfiguration",
+        schema = "Schema",
+        source_metadata = "SourceMetadata",
+        synthetic_data_parameters = "SyntheticDataParameters",
+        tags = "Tags",
     }
 }
 
-static ANALYSIS_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AnalysisParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::analysis_template::ANALYSIS_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-        ("Schema", crate::resource::Rule { shape: Some(&self::analysis_template::ANALYSIS_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { shape: Some(&self::analysis_template::ANALYSIS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SyntheticDataParameters", crate::resource::Rule { shape: Some(&self::analysis_template::SYNTHETIC_DATA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::analysis_template::TAG14_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ANALYSIS_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AnalysisParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::analysis_template::ANALYSIS_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
+    ("Schema", crate::resource::Rule { shape: Some(&self::analysis_template::ANALYSIS_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { shape: Some(&self::analysis_template::ANALYSIS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SyntheticDataParameters", crate::resource::Rule { shape: Some(&self::analysis_template::SYNTHETIC_DATA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AnalysisTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AnalysisTemplate> {
-    /// `Fn::GetAtt` `AnalysisTemplateIdentifier`.
-    #[inline]
-    pub fn attr_analysis_template_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AnalysisTemplateIdentifier")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CollaborationArn`.
-    #[inline]
-    pub fn attr_collaboration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationArn")
-    }
-    /// `Fn::GetAtt` `CollaborationIdentifier`.
-    #[inline]
-    pub fn attr_collaboration_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationIdentifier")
-    }
-    /// `Fn::GetAtt` `MembershipArn`.
-    #[inline]
-    pub fn attr_membership_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MembershipArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AnalysisTemplateIdentifier`.
+        attr_analysis_template_identifier: ::std::string::String = "AnalysisTemplateIdentifier",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CollaborationArn`.
+        attr_collaboration_arn: ::std::string::String = "CollaborationArn",
+        /// `Fn::GetAtt` `CollaborationIdentifier`.
+        attr_collaboration_identifier: ::std::string::String = "CollaborationIdentifier",
+        /// `Fn::GetAtt` `MembershipArn`.
+        attr_membership_arn: ::std::string::String = "MembershipArn",
     }
 }
 
 pub mod analysis_template {
     //! Nested property types and enums of [`AnalysisTemplate`](super::AnalysisTemplate).
 
-    /// The definition `AnalysisParameter`.
+    #[deprecated(note = "renamed to `ErrorMessageType`")]
+    #[doc(hidden)]
+    pub type ErrorMessageConfigurationType = ErrorMessageType;
+
     #[derive(Clone)]
     pub struct AnalysisParameter {
         /// CloudFormation property `DefaultValue`.
@@ -139,7 +121,6 @@ pub mod analysis_template {
 
     impl AnalysisParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::analysis_template::Type>>) -> Self {
             Self {
                 default_value: ::std::option::Option::None,
@@ -149,51 +130,44 @@ pub mod analysis_template {
         }
     }
 
-    impl crate::resource::ToExpr for AnalysisParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValue", self.default_value);
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisParameter;
+        req {
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            default_value = "DefaultValue",
         }
     }
 
-    pub(super) static ANALYSIS_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValue", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[0-9a-zA-Z_]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValue", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[0-9a-zA-Z_]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ErrorMessageConfiguration`.
     #[derive(Clone)]
     pub struct ErrorMessageConfiguration {
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::cleanrooms::analysis_template::ErrorMessageConfigurationType>,
+        pub type_: crate::value::Val<crate::cfn::cleanrooms::analysis_template::ErrorMessageType>,
     }
 
     impl ErrorMessageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::analysis_template::ErrorMessageConfigurationType>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::analysis_template::ErrorMessageType>>) -> Self {
             Self {
                 type_: type_.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for ErrorMessageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ErrorMessageConfiguration;
+        req {
+            type_ = "Type",
         }
     }
 
-    /// The definition `AnalysisSchema`.
     #[derive(Clone)]
     pub struct AnalysisSchema {
         /// CloudFormation property `ReferencedTables`; required.
@@ -202,7 +176,6 @@ pub mod analysis_template {
 
     impl AnalysisSchema {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(referenced_tables: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 referenced_tables: referenced_tables.into(),
@@ -210,22 +183,17 @@ pub mod analysis_template {
         }
     }
 
-    impl crate::resource::ToExpr for AnalysisSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReferencedTables", self.referenced_tables);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisSchema;
+        req {
+            referenced_tables = "ReferencedTables",
         }
     }
 
-    pub(super) static ANALYSIS_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReferencedTables", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReferencedTables", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AnalysisSource`.
     #[derive(Clone, Default)]
     pub struct AnalysisSource {
         /// CloudFormation property `Artifacts`.
@@ -234,24 +202,19 @@ pub mod analysis_template {
         pub text: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AnalysisSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Artifacts", self.artifacts);
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisSource;
+        opt {
+            artifacts = "Artifacts",
+            text = "Text",
         }
     }
 
-    pub(super) static ANALYSIS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Artifacts", crate::resource::Rule { shape: Some(&ANALYSIS_TEMPLATE_ARTIFACTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Text", crate::resource::Rule { min_len: Some(0), max_len: Some(90000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Artifacts", crate::resource::Rule { shape: Some(&ANALYSIS_TEMPLATE_ARTIFACTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Text", crate::resource::Rule { min_len: Some(0), max_len: Some(90000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AnalysisTemplateArtifacts`.
     #[derive(Clone)]
     pub struct AnalysisTemplateArtifacts {
         /// CloudFormation property `AdditionalArtifacts`.
@@ -264,7 +227,6 @@ pub mod analysis_template {
 
     impl AnalysisTemplateArtifacts {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entry_point: crate::cfn::cleanrooms::analysis_template::AnalysisTemplateArtifact, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 additional_artifacts: ::std::option::Option::None,
@@ -274,26 +236,23 @@ pub mod analysis_template {
         }
     }
 
-    impl crate::resource::ToExpr for AnalysisTemplateArtifacts {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalArtifacts", self.additional_artifacts);
-            p.set("EntryPoint", self.entry_point);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisTemplateArtifacts;
+        req {
+            entry_point = "EntryPoint",
+            role_arn = "RoleArn",
+        }
+        opt {
+            additional_artifacts = "AdditionalArtifacts",
         }
     }
 
-    pub(super) static ANALYSIS_TEMPLATE_ARTIFACTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdditionalArtifacts", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ANALYSIS_TEMPLATE_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EntryPoint", crate::resource::Rule { shape: Some(&ANALYSIS_TEMPLATE_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_TEMPLATE_ARTIFACTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdditionalArtifacts", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ANALYSIS_TEMPLATE_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EntryPoint", crate::resource::Rule { shape: Some(&ANALYSIS_TEMPLATE_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AnalysisTemplateArtifact`.
     #[derive(Clone)]
     pub struct AnalysisTemplateArtifact {
         /// CloudFormation property `Location`; required.
@@ -310,22 +269,17 @@ pub mod analysis_template {
         }
     }
 
-    impl crate::resource::ToExpr for AnalysisTemplateArtifact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Location", self.location);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisTemplateArtifact;
+        req {
+            location = "Location",
         }
     }
 
-    pub(super) static ANALYSIS_TEMPLATE_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_TEMPLATE_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Location`.
     #[derive(Clone)]
     pub struct S3Location {
         /// CloudFormation property `Bucket`; required.
@@ -336,7 +290,6 @@ pub mod analysis_template {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -345,39 +298,31 @@ pub mod analysis_template {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+            key = "Key",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AnalysisSourceMetadata`.
     #[derive(Clone, Default)]
     pub struct AnalysisSourceMetadata {
         /// CloudFormation property `Artifacts`.
         pub artifacts: ::std::option::Option<crate::cfn::cleanrooms::analysis_template::AnalysisTemplateArtifactMetadata>,
     }
 
-    impl crate::resource::ToExpr for AnalysisSourceMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Artifacts", self.artifacts);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisSourceMetadata;
+        opt {
+            artifacts = "Artifacts",
         }
     }
 
-    /// The definition `AnalysisTemplateArtifactMetadata`.
     #[derive(Clone)]
     pub struct AnalysisTemplateArtifactMetadata {
         /// CloudFormation property `AdditionalArtifactHashes`.
@@ -397,55 +342,46 @@ pub mod analysis_template {
         }
     }
 
-    impl crate::resource::ToExpr for AnalysisTemplateArtifactMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalArtifactHashes", self.additional_artifact_hashes);
-            p.set("EntryPointHash", self.entry_point_hash);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisTemplateArtifactMetadata;
+        req {
+            entry_point_hash = "EntryPointHash",
+        }
+        opt {
+            additional_artifact_hashes = "AdditionalArtifactHashes",
         }
     }
 
-    /// The definition `Hash`.
     #[derive(Clone, Default)]
     pub struct Hash {
         /// CloudFormation property `Sha256`.
         pub sha256: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Hash {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Sha256", self.sha256);
-            p.into_expr()
+    crate::resource::props! {
+        nested Hash;
+        opt {
+            sha256 = "Sha256",
         }
     }
 
-    /// The definition `SyntheticDataParameters`.
     #[derive(Clone, Default)]
     pub struct SyntheticDataParameters {
         /// CloudFormation property `MlSyntheticDataParameters`.
         pub ml_synthetic_data_parameters: ::std::option::Option<crate::cfn::cleanrooms::analysis_template::MlSyntheticDataParameters>,
     }
 
-    impl crate::resource::ToExpr for SyntheticDataParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MlSyntheticDataParameters", self.ml_synthetic_data_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested SyntheticDataParameters;
+        opt {
+            ml_synthetic_data_parameters = "MlSyntheticDataParameters",
         }
     }
 
-    pub(super) static SYNTHETIC_DATA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MlSyntheticDataParameters", crate::resource::Rule { shape: Some(&ML_SYNTHETIC_DATA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SYNTHETIC_DATA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MlSyntheticDataParameters", crate::resource::Rule { shape: Some(&ML_SYNTHETIC_DATA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MLSyntheticDataParameters`.
     #[derive(Clone)]
     pub struct MlSyntheticDataParameters {
         /// CloudFormation property `ColumnClassification`; required.
@@ -458,7 +394,6 @@ pub mod analysis_template {
 
     impl MlSyntheticDataParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column_classification: crate::cfn::cleanrooms::analysis_template::ColumnClassificationDetails, epsilon: impl ::std::convert::Into<crate::value::Val<f64>>, max_membership_inference_attack_score: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 column_classification,
@@ -468,26 +403,21 @@ pub mod analysis_template {
         }
     }
 
-    impl crate::resource::ToExpr for MlSyntheticDataParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ColumnClassification", self.column_classification);
-            p.set("Epsilon", self.epsilon);
-            p.set("MaxMembershipInferenceAttackScore", self.max_membership_inference_attack_score);
-            p.into_expr()
+    crate::resource::props! {
+        nested MlSyntheticDataParameters;
+        req {
+            column_classification = "ColumnClassification",
+            epsilon = "Epsilon",
+            max_membership_inference_attack_score = "MaxMembershipInferenceAttackScore",
         }
     }
 
-    pub(super) static ML_SYNTHETIC_DATA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ColumnClassification", crate::resource::Rule { shape: Some(&COLUMN_CLASSIFICATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Epsilon", crate::resource::Rule { min: Some(0.0001), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("MaxMembershipInferenceAttackScore", crate::resource::Rule { min: Some(0.5), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ML_SYNTHETIC_DATA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ColumnClassification", crate::resource::Rule { shape: Some(&COLUMN_CLASSIFICATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Epsilon", crate::resource::Rule { min: Some(0.0001), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("MaxMembershipInferenceAttackScore", crate::resource::Rule { min: Some(0.5), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ColumnClassificationDetails`.
     #[derive(Clone)]
     pub struct ColumnClassificationDetails {
         /// CloudFormation property `ColumnMapping`; required.
@@ -504,22 +434,17 @@ pub mod analysis_template {
         }
     }
 
-    impl crate::resource::ToExpr for ColumnClassificationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ColumnMapping", self.column_mapping);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColumnClassificationDetails;
+        req {
+            column_mapping = "ColumnMapping",
         }
     }
 
-    pub(super) static COLUMN_CLASSIFICATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ColumnMapping", crate::resource::Rule { min_items: Some(5), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&SYNTHETIC_DATA_COLUMN_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLUMN_CLASSIFICATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ColumnMapping", crate::resource::Rule { min_items: Some(5), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&SYNTHETIC_DATA_COLUMN_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SyntheticDataColumnProperties`.
     #[derive(Clone)]
     pub struct SyntheticDataColumnProperties {
         /// CloudFormation property `ColumnName`; required.
@@ -532,7 +457,6 @@ pub mod analysis_template {
 
     impl SyntheticDataColumnProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, column_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::analysis_template::ColumnType>>, is_predictive_value: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 column_name: column_name.into(),
@@ -542,32 +466,20 @@ pub mod analysis_template {
         }
     }
 
-    impl crate::resource::ToExpr for SyntheticDataColumnProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ColumnName", self.column_name);
-            p.set("ColumnType", self.column_type);
-            p.set("IsPredictiveValue", self.is_predictive_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SyntheticDataColumnProperties;
+        req {
+            column_name = "ColumnName",
+            column_type = "ColumnType",
+            is_predictive_value = "IsPredictiveValue",
         }
     }
 
-    pub(super) static SYNTHETIC_DATA_COLUMN_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ColumnName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_]+-)*([a-z0-9_]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SYNTHETIC_DATA_COLUMN_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ColumnName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_]+-)*([a-z0-9_]+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG14_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SMALLINT`
         Smallint,
@@ -627,60 +539,17 @@ pub mod analysis_template {
         Tinyint,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Smallint => "SMALLINT",
-                Self::Integer => "INTEGER",
-                Self::Bigint => "BIGINT",
-                Self::Decimal => "DECIMAL",
-                Self::Real => "REAL",
-                Self::DoublePrecision => "DOUBLE_PRECISION",
-                Self::Boolean => "BOOLEAN",
-                Self::Char => "CHAR",
-                Self::Varchar => "VARCHAR",
-                Self::Date => "DATE",
-                Self::Timestamp => "TIMESTAMP",
-                Self::Timestamptz => "TIMESTAMPTZ",
-                Self::Time => "TIME",
-                Self::Timetz => "TIMETZ",
-                Self::Varbyte => "VARBYTE",
-                Self::Binary => "BINARY",
-                Self::Byte => "BYTE",
-                Self::Character => "CHARACTER",
-                Self::Double => "DOUBLE",
-                Self::Float => "FLOAT",
-                Self::Int => "INT",
-                Self::Long => "LONG",
-                Self::Numeric => "NUMERIC",
-                Self::Short => "SHORT",
-                Self::String => "STRING",
-                Self::TimestampLtz => "TIMESTAMP_LTZ",
-                Self::TimestampNtz => "TIMESTAMP_NTZ",
-                Self::Tinyint => "TINYINT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SMALLINT", "INTEGER", "BIGINT", "DECIMAL", "REAL", "DOUBLE_PRECISION", "BOOLEAN", "CHAR", "VARCHAR", "DATE", "TIMESTAMP", "TIMESTAMPTZ", "TIME", "TIMETZ", "VARBYTE", "BINARY", "BYTE", "CHARACTER", "DOUBLE", "FLOAT", "INT", "LONG", "NUMERIC", "SHORT", "STRING", "TIMESTAMP_LTZ", "TIMESTAMP_NTZ", "TINYINT"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ErrorMessageConfigurationType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum ErrorMessageType {
         /// `DETAILED`
         Detailed,
     }
 
-    impl crate::value::CfnEnum for ErrorMessageConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Detailed => "DETAILED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ErrorMessageType, ["DETAILED"]);
 
-    /// Allowed values of `Format`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `SQL`
         Sql,
@@ -688,18 +557,9 @@ pub mod analysis_template {
         Pyspark10,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sql => "SQL",
-                Self::Pyspark10 => "PYSPARK_1_0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["SQL", "PYSPARK_1_0"]);
 
-    /// Allowed values of `ColumnType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ColumnType {
         /// `CATEGORICAL`
         Categorical,
@@ -707,15 +567,7 @@ pub mod analysis_template {
         Numerical,
     }
 
-    impl crate::value::CfnEnum for ColumnType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Categorical => "CATEGORICAL",
-                Self::Numerical => "NUMERICAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ColumnType, ["CATEGORICAL", "NUMERICAL"]);
 }
 
 /// Represents a collaboration between AWS accounts that allows for secure data collaboration
@@ -759,7 +611,6 @@ pub struct Collaboration {
 
 impl Collaboration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(creator_display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_log_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::collaboration::CollaborationQueryLogStatus>>) -> Self {
         Self {
             allowed_result_regions: ::std::option::Option::None,
@@ -781,62 +632,50 @@ impl Collaboration {
     }
 }
 
-impl crate::resource::Resource for Collaboration {
-    const TYPE: &'static str = "AWS::CleanRooms::Collaboration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COLLABORATION_SHAPE)
+crate::resource::props! {
+    resource Collaboration = "AWS::CleanRooms::Collaboration", shape: Some(&COLLABORATION_SHAPE);
+    req {
+        creator_display_name = "CreatorDisplayName",
+        description = "Description",
+        name = "Name",
+        query_log_status = "QueryLogStatus",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowedResultRegions", self.allowed_result_regions);
-        p.set_opt("AnalyticsEngine", self.analytics_engine);
-        p.set_opt("AutoApprovedChangeTypes", self.auto_approved_change_types);
-        p.set("CreatorDisplayName", self.creator_display_name);
-        p.set_opt("CreatorMLMemberAbilities", self.creator_ml_member_abilities);
-        p.set_opt("CreatorMemberAbilities", self.creator_member_abilities);
-        p.set_opt("CreatorPaymentConfiguration", self.creator_payment_configuration);
-        p.set_opt("DataEncryptionMetadata", self.data_encryption_metadata);
-        p.set("Description", self.description);
-        p.set_opt("IsMetricsEnabled", self.is_metrics_enabled);
-        p.set_opt("JobLogStatus", self.job_log_status);
-        p.set_opt("Members", self.members);
-        p.set("Name", self.name);
-        p.set("QueryLogStatus", self.query_log_status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        allowed_result_regions = "AllowedResultRegions",
+        analytics_engine = "AnalyticsEngine",
+        auto_approved_change_types = "AutoApprovedChangeTypes",
+        creator_ml_member_abilities = "CreatorMLMemberAbilities",
+        creator_member_abilities = "CreatorMemberAbilities",
+        creator_payment_configuration = "CreatorPaymentConfiguration",
+        data_encryption_metadata = "DataEncryptionMetadata",
+        is_metrics_enabled = "IsMetricsEnabled",
+        job_log_status = "JobLogStatus",
+        members = "Members",
+        tags = "Tags",
     }
 }
 
-static COLLABORATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CreatorDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("Members", crate::resource::Rule { min_items: Some(0), max_items: Some(9), items: Some(&crate::resource::Rule { shape: Some(&self::collaboration::MEMBER_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::collaboration::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COLLABORATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CreatorDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("Members", crate::resource::Rule { min_items: Some(0), max_items: Some(9), items: Some(&crate::resource::Rule { shape: Some(&self::collaboration::MEMBER_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Collaboration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Collaboration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CollaborationIdentifier`.
-    #[inline]
-    pub fn attr_collaboration_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CollaborationIdentifier`.
+        attr_collaboration_identifier: ::std::string::String = "CollaborationIdentifier",
     }
 }
 
 pub mod collaboration {
     //! Nested property types and enums of [`Collaboration`](super::Collaboration).
 
-    /// The definition `MLMemberAbilities`.
     #[derive(Clone)]
     pub struct MlMemberAbilities {
         /// CloudFormation property `CustomMLMemberAbilities`; required.
@@ -845,7 +684,6 @@ pub mod collaboration {
 
     impl MlMemberAbilities {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(custom_ml_member_abilities: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cleanrooms::collaboration::CustomMlMemberAbility>>>) -> Self {
             Self {
                 custom_ml_member_abilities: custom_ml_member_abilities.into(),
@@ -853,16 +691,13 @@ pub mod collaboration {
         }
     }
 
-    impl crate::resource::ToExpr for MlMemberAbilities {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CustomMLMemberAbilities", self.custom_ml_member_abilities);
-            p.into_expr()
+    crate::resource::props! {
+        nested MlMemberAbilities;
+        req {
+            custom_ml_member_abilities = "CustomMLMemberAbilities",
         }
     }
 
-    /// The definition `PaymentConfiguration`.
     #[derive(Clone)]
     pub struct PaymentConfiguration {
         /// CloudFormation property `JobCompute`.
@@ -885,18 +720,17 @@ pub mod collaboration {
         }
     }
 
-    impl crate::resource::ToExpr for PaymentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JobCompute", self.job_compute);
-            p.set_opt("MachineLearning", self.machine_learning);
-            p.set("QueryCompute", self.query_compute);
-            p.into_expr()
+    crate::resource::props! {
+        nested PaymentConfiguration;
+        req {
+            query_compute = "QueryCompute",
+        }
+        opt {
+            job_compute = "JobCompute",
+            machine_learning = "MachineLearning",
         }
     }
 
-    /// The definition `JobComputePaymentConfig`.
     #[derive(Clone)]
     pub struct JobComputePaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -905,7 +739,6 @@ pub mod collaboration {
 
     impl JobComputePaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -913,16 +746,13 @@ pub mod collaboration {
         }
     }
 
-    impl crate::resource::ToExpr for JobComputePaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobComputePaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    /// The definition `MLPaymentConfig`.
     #[derive(Clone, Default)]
     pub struct MlPaymentConfig {
         /// CloudFormation property `ModelInference`.
@@ -933,18 +763,15 @@ pub mod collaboration {
         pub synthetic_data_generation: ::std::option::Option<crate::cfn::cleanrooms::collaboration::SyntheticDataGenerationPaymentConfig>,
     }
 
-    impl crate::resource::ToExpr for MlPaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ModelInference", self.model_inference);
-            p.set_opt("ModelTraining", self.model_training);
-            p.set_opt("SyntheticDataGeneration", self.synthetic_data_generation);
-            p.into_expr()
+    crate::resource::props! {
+        nested MlPaymentConfig;
+        opt {
+            model_inference = "ModelInference",
+            model_training = "ModelTraining",
+            synthetic_data_generation = "SyntheticDataGeneration",
         }
     }
 
-    /// The definition `ModelInferencePaymentConfig`.
     #[derive(Clone)]
     pub struct ModelInferencePaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -953,7 +780,6 @@ pub mod collaboration {
 
     impl ModelInferencePaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -961,16 +787,13 @@ pub mod collaboration {
         }
     }
 
-    impl crate::resource::ToExpr for ModelInferencePaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModelInferencePaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    /// The definition `ModelTrainingPaymentConfig`.
     #[derive(Clone)]
     pub struct ModelTrainingPaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -979,7 +802,6 @@ pub mod collaboration {
 
     impl ModelTrainingPaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -987,16 +809,13 @@ pub mod collaboration {
         }
     }
 
-    impl crate::resource::ToExpr for ModelTrainingPaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModelTrainingPaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    /// The definition `SyntheticDataGenerationPaymentConfig`.
     #[derive(Clone)]
     pub struct SyntheticDataGenerationPaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -1005,7 +824,6 @@ pub mod collaboration {
 
     impl SyntheticDataGenerationPaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -1013,16 +831,13 @@ pub mod collaboration {
         }
     }
 
-    impl crate::resource::ToExpr for SyntheticDataGenerationPaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested SyntheticDataGenerationPaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    /// The definition `QueryComputePaymentConfig`.
     #[derive(Clone)]
     pub struct QueryComputePaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -1031,7 +846,6 @@ pub mod collaboration {
 
     impl QueryComputePaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -1039,16 +853,13 @@ pub mod collaboration {
         }
     }
 
-    impl crate::resource::ToExpr for QueryComputePaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryComputePaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    /// The definition `DataEncryptionMetadata`.
     #[derive(Clone)]
     pub struct DataEncryptionMetadata {
         /// CloudFormation property `AllowCleartext`; required.
@@ -1063,7 +874,6 @@ pub mod collaboration {
 
     impl DataEncryptionMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allow_cleartext: impl ::std::convert::Into<crate::value::Val<bool>>, allow_duplicates: impl ::std::convert::Into<crate::value::Val<bool>>, allow_joins_on_columns_with_different_names: impl ::std::convert::Into<crate::value::Val<bool>>, preserve_nulls: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 allow_cleartext: allow_cleartext.into(),
@@ -1074,19 +884,16 @@ pub mod collaboration {
         }
     }
 
-    impl crate::resource::ToExpr for DataEncryptionMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowCleartext", self.allow_cleartext);
-            p.set("AllowDuplicates", self.allow_duplicates);
-            p.set("AllowJoinsOnColumnsWithDifferentNames", self.allow_joins_on_columns_with_different_names);
-            p.set("PreserveNulls", self.preserve_nulls);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataEncryptionMetadata;
+        req {
+            allow_cleartext = "AllowCleartext",
+            allow_duplicates = "AllowDuplicates",
+            allow_joins_on_columns_with_different_names = "AllowJoinsOnColumnsWithDifferentNames",
+            preserve_nulls = "PreserveNulls",
         }
     }
 
-    /// The definition `MemberSpecification`.
     #[derive(Clone)]
     pub struct MemberSpecification {
         /// CloudFormation property `AccountId`; required.
@@ -1103,7 +910,6 @@ pub mod collaboration {
 
     impl MemberSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_id: account_id.into(),
@@ -1115,35 +921,25 @@ pub mod collaboration {
         }
     }
 
-    impl crate::resource::ToExpr for MemberSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountId", self.account_id);
-            p.set("DisplayName", self.display_name);
-            p.set_opt("MLMemberAbilities", self.ml_member_abilities);
-            p.set_opt("MemberAbilities", self.member_abilities);
-            p.set_opt("PaymentConfiguration", self.payment_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemberSpecification;
+        req {
+            account_id = "AccountId",
+            display_name = "DisplayName",
+        }
+        opt {
+            ml_member_abilities = "MLMemberAbilities",
+            member_abilities = "MemberAbilities",
+            payment_configuration = "PaymentConfiguration",
         }
     }
 
-    pub(super) static MEMBER_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d+$")), ..crate::resource::Rule::NONE }),
-            ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMBER_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d+$")), ..crate::resource::Rule::NONE }),
+        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `SupportedS3Region`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedS3Region {
         /// `us-west-1`
         UsWest1,
@@ -1213,49 +1009,9 @@ pub mod collaboration {
         MxCentral1,
     }
 
-    impl crate::value::CfnEnum for SupportedS3Region {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UsWest1 => "us-west-1",
-                Self::UsWest2 => "us-west-2",
-                Self::UsEast1 => "us-east-1",
-                Self::UsEast2 => "us-east-2",
-                Self::AfSouth1 => "af-south-1",
-                Self::ApEast1 => "ap-east-1",
-                Self::ApEast2 => "ap-east-2",
-                Self::ApSouth2 => "ap-south-2",
-                Self::ApSoutheast1 => "ap-southeast-1",
-                Self::ApSoutheast2 => "ap-southeast-2",
-                Self::ApSoutheast3 => "ap-southeast-3",
-                Self::ApSoutheast5 => "ap-southeast-5",
-                Self::ApSoutheast4 => "ap-southeast-4",
-                Self::ApSoutheast7 => "ap-southeast-7",
-                Self::ApSouth1 => "ap-south-1",
-                Self::ApNortheast3 => "ap-northeast-3",
-                Self::ApNortheast1 => "ap-northeast-1",
-                Self::ApNortheast2 => "ap-northeast-2",
-                Self::CaCentral1 => "ca-central-1",
-                Self::CaWest1 => "ca-west-1",
-                Self::EuSouth1 => "eu-south-1",
-                Self::EuWest3 => "eu-west-3",
-                Self::EuSouth2 => "eu-south-2",
-                Self::EuCentral2 => "eu-central-2",
-                Self::EuCentral1 => "eu-central-1",
-                Self::EuNorth1 => "eu-north-1",
-                Self::EuWest1 => "eu-west-1",
-                Self::EuWest2 => "eu-west-2",
-                Self::MeSouth1 => "me-south-1",
-                Self::MeCentral1 => "me-central-1",
-                Self::IlCentral1 => "il-central-1",
-                Self::SaEast1 => "sa-east-1",
-                Self::MxCentral1 => "mx-central-1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SupportedS3Region, ["us-west-1", "us-west-2", "us-east-1", "us-east-2", "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-4", "ap-southeast-7", "ap-south-1", "ap-northeast-3", "ap-northeast-1", "ap-northeast-2", "ca-central-1", "ca-west-1", "eu-south-1", "eu-west-3", "eu-south-2", "eu-central-2", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "me-south-1", "me-central-1", "il-central-1", "sa-east-1", "mx-central-1"]);
 
-    /// Allowed values of `AnalyticsEngine`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AnalyticsEngine {
         /// `CLEAN_ROOMS_SQL`
         CleanRoomsSql,
@@ -1263,18 +1019,9 @@ pub mod collaboration {
         Spark,
     }
 
-    impl crate::value::CfnEnum for AnalyticsEngine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CleanRoomsSql => "CLEAN_ROOMS_SQL",
-                Self::Spark => "SPARK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AnalyticsEngine, ["CLEAN_ROOMS_SQL", "SPARK"]);
 
-    /// Allowed values of `AutoApprovedChangeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoApprovedChangeType {
         /// `ADD_MEMBER`
         AddMember,
@@ -1284,19 +1031,9 @@ pub mod collaboration {
         RevokeReceiveResultsAbility,
     }
 
-    impl crate::value::CfnEnum for AutoApprovedChangeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AddMember => "ADD_MEMBER",
-                Self::GrantReceiveResultsAbility => "GRANT_RECEIVE_RESULTS_ABILITY",
-                Self::RevokeReceiveResultsAbility => "REVOKE_RECEIVE_RESULTS_ABILITY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoApprovedChangeType, ["ADD_MEMBER", "GRANT_RECEIVE_RESULTS_ABILITY", "REVOKE_RECEIVE_RESULTS_ABILITY"]);
 
-    /// Allowed values of `CustomMLMemberAbility`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomMlMemberAbility {
         /// `CAN_RECEIVE_MODEL_OUTPUT`
         CanReceiveModelOutput,
@@ -1304,18 +1041,9 @@ pub mod collaboration {
         CanReceiveInferenceOutput,
     }
 
-    impl crate::value::CfnEnum for CustomMlMemberAbility {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CanReceiveModelOutput => "CAN_RECEIVE_MODEL_OUTPUT",
-                Self::CanReceiveInferenceOutput => "CAN_RECEIVE_INFERENCE_OUTPUT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CustomMlMemberAbility, ["CAN_RECEIVE_MODEL_OUTPUT", "CAN_RECEIVE_INFERENCE_OUTPUT"]);
 
-    /// Allowed values of `MemberAbility`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MemberAbility {
         /// `CAN_QUERY`
         CanQuery,
@@ -1325,19 +1053,9 @@ pub mod collaboration {
         CanReceiveResults,
     }
 
-    impl crate::value::CfnEnum for MemberAbility {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CanQuery => "CAN_QUERY",
-                Self::CanRunJob => "CAN_RUN_JOB",
-                Self::CanReceiveResults => "CAN_RECEIVE_RESULTS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MemberAbility, ["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]);
 
-    /// Allowed values of `CollaborationJobLogStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CollaborationJobLogStatus {
         /// `ENABLED`
         Enabled,
@@ -1345,18 +1063,9 @@ pub mod collaboration {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for CollaborationJobLogStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CollaborationJobLogStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `CollaborationQueryLogStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CollaborationQueryLogStatus {
         /// `ENABLED`
         Enabled,
@@ -1364,15 +1073,7 @@ pub mod collaboration {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for CollaborationQueryLogStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CollaborationQueryLogStatus, ["ENABLED", "DISABLED"]);
 }
 
 /// Represents a table that can be associated with collaborations
@@ -1402,7 +1103,6 @@ pub struct ConfiguredTable {
 
 impl ConfiguredTable {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(allowed_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, analysis_method: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::configured_table::AnalysisMethod>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_reference: crate::cfn::cleanrooms::configured_table::TableReference) -> Self {
         Self {
             allowed_columns: allowed_columns.into(),
@@ -1417,56 +1117,46 @@ impl ConfiguredTable {
     }
 }
 
-impl crate::resource::Resource for ConfiguredTable {
-    const TYPE: &'static str = "AWS::CleanRooms::ConfiguredTable";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURED_TABLE_SHAPE)
+crate::resource::props! {
+    resource ConfiguredTable = "AWS::CleanRooms::ConfiguredTable", shape: Some(&CONFIGURED_TABLE_SHAPE);
+    req {
+        allowed_columns = "AllowedColumns",
+        analysis_method = "AnalysisMethod",
+        name = "Name",
+        table_reference = "TableReference",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AllowedColumns", self.allowed_columns);
-        p.set("AnalysisMethod", self.analysis_method);
-        p.set_opt("AnalysisRules", self.analysis_rules);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("SelectedAnalysisMethods", self.selected_analysis_methods);
-        p.set("TableReference", self.table_reference);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        analysis_rules = "AnalysisRules",
+        description = "Description",
+        selected_analysis_methods = "SelectedAnalysisMethods",
+        tags = "Tags",
     }
 }
 
-static CONFIGURED_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllowedColumns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AnalysisRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::configured_table::ANALYSIS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("TableReference", crate::resource::Rule { shape: Some(&self::configured_table::TABLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configured_table::TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURED_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllowedColumns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AnalysisRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::configured_table::ANALYSIS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("TableReference", crate::resource::Rule { shape: Some(&self::configured_table::TABLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfiguredTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfiguredTable> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ConfiguredTableIdentifier`.
-    #[inline]
-    pub fn attr_configured_table_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfiguredTableIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ConfiguredTableIdentifier`.
+        attr_configured_table_identifier: ::std::string::String = "ConfiguredTableIdentifier",
     }
 }
 
 pub mod configured_table {
     //! Nested property types and enums of [`ConfiguredTable`](super::ConfiguredTable).
 
-    /// The definition `AnalysisRule`.
+    pub use crate::cfn::shared::group_data::{AdditionalAnalyses, AggregationThreshold, AggregationThresholdType, AllowedAggregateExpressionType, ComparisonControls, DifferentialPrivacy, DifferentialPrivacyColumn, OutputColumnThreshold};
+
     #[derive(Clone)]
     pub struct AnalysisRule {
         /// CloudFormation property `Policy`; required.
@@ -1477,7 +1167,6 @@ pub mod configured_table {
 
     impl AnalysisRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy: crate::cfn::cleanrooms::configured_table::ConfiguredTableAnalysisRulePolicy, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::configured_table::ConfiguredTableAnalysisRuleType>>) -> Self {
             Self {
                 policy,
@@ -1486,23 +1175,18 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for AnalysisRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Policy", self.policy);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisRule;
+        req {
+            policy = "Policy",
+            type_ = "Type",
         }
     }
 
-    pub(super) static ANALYSIS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Policy", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Policy", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfiguredTableAnalysisRulePolicy`.
     #[derive(Clone)]
     pub struct ConfiguredTableAnalysisRulePolicy {
         /// CloudFormation property `V1`; required.
@@ -1519,22 +1203,17 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for ConfiguredTableAnalysisRulePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("V1", self.v1);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfiguredTableAnalysisRulePolicy;
+        req {
+            v1 = "V1",
         }
     }
 
-    pub(super) static CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("V1", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("V1", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfiguredTableAnalysisRulePolicyV1`.
     #[derive(Clone, Default)]
     pub struct ConfiguredTableAnalysisRulePolicyV1 {
         /// CloudFormation property `Aggregation`.
@@ -1545,30 +1224,25 @@ pub mod configured_table {
         pub list: ::std::option::Option<crate::cfn::cleanrooms::configured_table::AnalysisRuleList>,
     }
 
-    impl crate::resource::ToExpr for ConfiguredTableAnalysisRulePolicyV1 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Aggregation", self.aggregation);
-            p.set_opt("Custom", self.custom);
-            p.set_opt("List", self.list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfiguredTableAnalysisRulePolicyV1;
+        opt {
+            aggregation = "Aggregation",
+            custom = "Custom",
+            list = "List",
         }
     }
 
-    pub(super) static CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Aggregation", crate::resource::Rule { shape: Some(&ANALYSIS_RULE_AGGREGATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Custom", crate::resource::Rule { shape: Some(&ANALYSIS_RULE_CUSTOM_SHAPE), ..crate::resource::Rule::NONE }),
-            ("List", crate::resource::Rule { shape: Some(&ANALYSIS_RULE_LIST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Aggregation", crate::resource::Rule { shape: Some(&ANALYSIS_RULE_AGGREGATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Custom", crate::resource::Rule { shape: Some(&ANALYSIS_RULE_CUSTOM_SHAPE), ..crate::resource::Rule::NONE }),
+        ("List", crate::resource::Rule { shape: Some(&ANALYSIS_RULE_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AnalysisRuleAggregation`.
     #[derive(Clone)]
     pub struct AnalysisRuleAggregation {
         /// CloudFormation property `AdditionalAnalyses`.
-        pub additional_analyses: ::std::option::Option<crate::value::Val<crate::cfn::cleanrooms::configured_table::AdditionalAnalyses>>,
+        pub additional_analyses: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data::AdditionalAnalyses>>,
         /// CloudFormation property `AggregateColumns`; required.
         pub aggregate_columns: ::std::vec::Vec<crate::cfn::cleanrooms::configured_table::AggregateColumn>,
         /// CloudFormation property `AllowedJoinOperators`.
@@ -1587,7 +1261,6 @@ pub mod configured_table {
 
     impl AnalysisRuleAggregation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aggregate_columns: ::std::vec::Vec<crate::cfn::cleanrooms::configured_table::AggregateColumn>, dimension_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, join_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, output_constraints: ::std::vec::Vec<crate::cfn::cleanrooms::configured_table::AggregationConstraint>, scalar_functions: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cleanrooms::configured_table::ScalarFunctions>>>) -> Self {
             Self {
                 additional_analyses: ::std::option::Option::None,
@@ -1602,33 +1275,30 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for AnalysisRuleAggregation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalAnalyses", self.additional_analyses);
-            p.set("AggregateColumns", self.aggregate_columns);
-            p.set_opt("AllowedJoinOperators", self.allowed_join_operators);
-            p.set("DimensionColumns", self.dimension_columns);
-            p.set("JoinColumns", self.join_columns);
-            p.set_opt("JoinRequired", self.join_required);
-            p.set("OutputConstraints", self.output_constraints);
-            p.set("ScalarFunctions", self.scalar_functions);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisRuleAggregation;
+        req {
+            aggregate_columns = "AggregateColumns",
+            dimension_columns = "DimensionColumns",
+            join_columns = "JoinColumns",
+            output_constraints = "OutputConstraints",
+            scalar_functions = "ScalarFunctions",
+        }
+        opt {
+            additional_analyses = "AdditionalAnalyses",
+            allowed_join_operators = "AllowedJoinOperators",
+            join_required = "JoinRequired",
         }
     }
 
-    pub(super) static ANALYSIS_RULE_AGGREGATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AggregateColumns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AGGREGATE_COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedJoinOperators", crate::resource::Rule { max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("DimensionColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("JoinColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OutputConstraints", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AGGREGATION_CONSTRAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_RULE_AGGREGATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AggregateColumns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AGGREGATE_COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedJoinOperators", crate::resource::Rule { max_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("DimensionColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("JoinColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OutputConstraints", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AGGREGATION_CONSTRAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AggregateColumn`.
     #[derive(Clone)]
     pub struct AggregateColumn {
         /// CloudFormation property `ColumnNames`; required.
@@ -1639,7 +1309,6 @@ pub mod configured_table {
 
     impl AggregateColumn {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, function: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::configured_table::AggregateFunctionName>>) -> Self {
             Self {
                 column_names: column_names.into(),
@@ -1648,23 +1317,18 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for AggregateColumn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ColumnNames", self.column_names);
-            p.set("Function", self.function);
-            p.into_expr()
+    crate::resource::props! {
+        nested AggregateColumn;
+        req {
+            column_names = "ColumnNames",
+            function = "Function",
         }
     }
 
-    pub(super) static AGGREGATE_COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ColumnNames", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGGREGATE_COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ColumnNames", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AggregationConstraint`.
     #[derive(Clone)]
     pub struct AggregationConstraint {
         /// CloudFormation property `ColumnName`; required.
@@ -1677,7 +1341,6 @@ pub mod configured_table {
 
     impl AggregationConstraint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, minimum: impl ::std::convert::Into<crate::value::Val<f64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::configured_table::AggregationType>>) -> Self {
             Self {
                 column_name: column_name.into(),
@@ -1687,46 +1350,40 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for AggregationConstraint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ColumnName", self.column_name);
-            p.set("Minimum", self.minimum);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AggregationConstraint;
+        req {
+            column_name = "ColumnName",
+            minimum = "Minimum",
+            type_ = "Type",
         }
     }
 
-    pub(super) static AGGREGATION_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-            ("Minimum", crate::resource::Rule { min: Some(2.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGGREGATION_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
+        ("Minimum", crate::resource::Rule { min: Some(2.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AnalysisRuleCustom`.
     #[derive(Clone)]
     pub struct AnalysisRuleCustom {
         /// CloudFormation property `AdditionalAnalyses`.
-        pub additional_analyses: ::std::option::Option<crate::value::Val<crate::cfn::cleanrooms::configured_table::AdditionalAnalyses>>,
+        pub additional_analyses: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data::AdditionalAnalyses>>,
         /// CloudFormation property `AggregationThresholds`.
-        pub aggregation_thresholds: ::std::option::Option<::std::vec::Vec<crate::cfn::cleanrooms::configured_table::AggregationThreshold>>,
+        pub aggregation_thresholds: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_data::AggregationThreshold>>,
         /// CloudFormation property `AllowedAnalyses`; required.
         pub allowed_analyses: crate::value::Val<crate::value::List<::std::string::String>>,
         /// CloudFormation property `AllowedAnalysisProviders`.
         pub allowed_analysis_providers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `ComparisonControls`.
-        pub comparison_controls: ::std::option::Option<crate::cfn::cleanrooms::configured_table::ComparisonControls>,
+        pub comparison_controls: ::std::option::Option<crate::cfn::shared::group_data::ComparisonControls>,
         /// CloudFormation property `DifferentialPrivacy`.
-        pub differential_privacy: ::std::option::Option<crate::cfn::cleanrooms::configured_table::DifferentialPrivacy>,
+        pub differential_privacy: ::std::option::Option<crate::cfn::shared::group_data::DifferentialPrivacy>,
         /// CloudFormation property `DisallowedOutputColumns`.
         pub disallowed_output_columns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
     impl AnalysisRuleCustom {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allowed_analyses: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 additional_analyses: ::std::option::Option::None,
@@ -1740,219 +1397,34 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for AnalysisRuleCustom {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalAnalyses", self.additional_analyses);
-            p.set_opt("AggregationThresholds", self.aggregation_thresholds);
-            p.set("AllowedAnalyses", self.allowed_analyses);
-            p.set_opt("AllowedAnalysisProviders", self.allowed_analysis_providers);
-            p.set_opt("ComparisonControls", self.comparison_controls);
-            p.set_opt("DifferentialPrivacy", self.differential_privacy);
-            p.set_opt("DisallowedOutputColumns", self.disallowed_output_columns);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisRuleCustom;
+        req {
+            allowed_analyses = "AllowedAnalyses",
+        }
+        opt {
+            additional_analyses = "AdditionalAnalyses",
+            aggregation_thresholds = "AggregationThresholds",
+            allowed_analysis_providers = "AllowedAnalysisProviders",
+            comparison_controls = "ComparisonControls",
+            differential_privacy = "DifferentialPrivacy",
+            disallowed_output_columns = "DisallowedOutputColumns",
         }
     }
 
-    pub(super) static ANALYSIS_RULE_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AggregationThresholds", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AGGREGATION_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedAnalyses", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("(ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedAnalysisProviders", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComparisonControls", crate::resource::Rule { shape: Some(&COMPARISON_CONTROLS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DifferentialPrivacy", crate::resource::Rule { shape: Some(&DIFFERENTIAL_PRIVACY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DisallowedOutputColumns", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_RULE_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AggregationThresholds", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::AGGREGATION_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedAnalyses", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("(ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedAnalysisProviders", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComparisonControls", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::COMPARISON_CONTROLS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DifferentialPrivacy", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::DIFFERENTIAL_PRIVACY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DisallowedOutputColumns", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AggregationThreshold`.
-    #[derive(Clone)]
-    pub struct AggregationThreshold {
-        /// CloudFormation property `AllowedAggregateExpressionType`; required.
-        pub allowed_aggregate_expression_type: crate::value::Val<crate::cfn::cleanrooms::configured_table::AllowedAggregateExpressionType>,
-        /// CloudFormation property `IdentityColumns`; required.
-        pub identity_columns: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `MinimumIdentityCount`; required.
-        pub minimum_identity_count: crate::value::Val<i64>,
-        /// CloudFormation property `OutputColumnThresholds`.
-        pub output_column_thresholds: ::std::option::Option<::std::vec::Vec<crate::cfn::cleanrooms::configured_table::OutputColumnThreshold>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::cleanrooms::configured_table::AggregationThresholdType>,
-    }
-
-    impl AggregationThreshold {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(allowed_aggregate_expression_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::configured_table::AllowedAggregateExpressionType>>, identity_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, minimum_identity_count: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::configured_table::AggregationThresholdType>>) -> Self {
-            Self {
-                allowed_aggregate_expression_type: allowed_aggregate_expression_type.into(),
-                identity_columns: identity_columns.into(),
-                minimum_identity_count: minimum_identity_count.into(),
-                output_column_thresholds: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AggregationThreshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowedAggregateExpressionType", self.allowed_aggregate_expression_type);
-            p.set("IdentityColumns", self.identity_columns);
-            p.set("MinimumIdentityCount", self.minimum_identity_count);
-            p.set_opt("OutputColumnThresholds", self.output_column_thresholds);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static AGGREGATION_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdentityColumns", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MinimumIdentityCount", crate::resource::Rule { min: Some(2.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("OutputColumnThresholds", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_COLUMN_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `OutputColumnThreshold`.
-    #[derive(Clone)]
-    pub struct OutputColumnThreshold {
-        /// CloudFormation property `MinimumIdentityCount`; required.
-        pub minimum_identity_count: crate::value::Val<i64>,
-        /// CloudFormation property `OutputColumnName`; required.
-        pub output_column_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl OutputColumnThreshold {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(minimum_identity_count: impl ::std::convert::Into<crate::value::Val<i64>>, output_column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                minimum_identity_count: minimum_identity_count.into(),
-                output_column_name: output_column_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for OutputColumnThreshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MinimumIdentityCount", self.minimum_identity_count);
-            p.set("OutputColumnName", self.output_column_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static OUTPUT_COLUMN_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinimumIdentityCount", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("OutputColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ComparisonControls`.
-    #[derive(Clone)]
-    pub struct ComparisonControls {
-        /// CloudFormation property `AllowedColumnComparisonColumns`; required.
-        pub allowed_column_comparison_columns: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `AllowedLiteralComparisonColumns`; required.
-        pub allowed_literal_comparison_columns: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl ComparisonControls {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(allowed_column_comparison_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, allowed_literal_comparison_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                allowed_column_comparison_columns: allowed_column_comparison_columns.into(),
-                allowed_literal_comparison_columns: allowed_literal_comparison_columns.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ComparisonControls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowedColumnComparisonColumns", self.allowed_column_comparison_columns);
-            p.set("AllowedLiteralComparisonColumns", self.allowed_literal_comparison_columns);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COMPARISON_CONTROLS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedColumnComparisonColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedLiteralComparisonColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DifferentialPrivacy`.
-    #[derive(Clone)]
-    pub struct DifferentialPrivacy {
-        /// CloudFormation property `Columns`; required.
-        pub columns: ::std::vec::Vec<crate::cfn::cleanrooms::configured_table::DifferentialPrivacyColumn>,
-    }
-
-    impl DifferentialPrivacy {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(columns: ::std::vec::Vec<crate::cfn::cleanrooms::configured_table::DifferentialPrivacyColumn>) -> Self {
-            Self {
-                columns,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for DifferentialPrivacy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Columns", self.columns);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DIFFERENTIAL_PRIVACY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Columns", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DifferentialPrivacyColumn`.
-    #[derive(Clone)]
-    pub struct DifferentialPrivacyColumn {
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl DifferentialPrivacyColumn {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for DifferentialPrivacyColumn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `AnalysisRuleList`.
     #[derive(Clone)]
     pub struct AnalysisRuleList {
         /// CloudFormation property `AdditionalAnalyses`.
-        pub additional_analyses: ::std::option::Option<crate::value::Val<crate::cfn::cleanrooms::configured_table::AdditionalAnalyses>>,
+        pub additional_analyses: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data::AdditionalAnalyses>>,
         /// CloudFormation property `AllowedJoinOperators`.
         pub allowed_join_operators: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::cleanrooms::configured_table::JoinOperator>>>,
         /// CloudFormation property `JoinColumns`; required.
@@ -1963,7 +1435,6 @@ pub mod configured_table {
 
     impl AnalysisRuleList {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(join_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, list_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 additional_analyses: ::std::option::Option::None,
@@ -1974,27 +1445,24 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for AnalysisRuleList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalAnalyses", self.additional_analyses);
-            p.set_opt("AllowedJoinOperators", self.allowed_join_operators);
-            p.set("JoinColumns", self.join_columns);
-            p.set("ListColumns", self.list_columns);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalysisRuleList;
+        req {
+            join_columns = "JoinColumns",
+            list_columns = "ListColumns",
+        }
+        opt {
+            additional_analyses = "AdditionalAnalyses",
+            allowed_join_operators = "AllowedJoinOperators",
         }
     }
 
-    pub(super) static ANALYSIS_RULE_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedJoinOperators", crate::resource::Rule { max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("JoinColumns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ListColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYSIS_RULE_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedJoinOperators", crate::resource::Rule { max_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("JoinColumns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ListColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TableReference`.
     #[derive(Clone, Default)]
     pub struct TableReference {
         /// CloudFormation property `Athena`.
@@ -2005,26 +1473,21 @@ pub mod configured_table {
         pub snowflake: ::std::option::Option<crate::cfn::cleanrooms::configured_table::SnowflakeTableReference>,
     }
 
-    impl crate::resource::ToExpr for TableReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Athena", self.athena);
-            p.set_opt("Glue", self.glue);
-            p.set_opt("Snowflake", self.snowflake);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableReference;
+        opt {
+            athena = "Athena",
+            glue = "Glue",
+            snowflake = "Snowflake",
         }
     }
 
-    pub(super) static TABLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Athena", crate::resource::Rule { shape: Some(&ATHENA_TABLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Glue", crate::resource::Rule { shape: Some(&GLUE_TABLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Snowflake", crate::resource::Rule { shape: Some(&SNOWFLAKE_TABLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TABLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Athena", crate::resource::Rule { shape: Some(&ATHENA_TABLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Glue", crate::resource::Rule { shape: Some(&GLUE_TABLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Snowflake", crate::resource::Rule { shape: Some(&SNOWFLAKE_TABLE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AthenaTableReference`.
     #[derive(Clone)]
     pub struct AthenaTableReference {
         /// CloudFormation property `CatalogName`.
@@ -2043,7 +1506,6 @@ pub mod configured_table {
 
     impl AthenaTableReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, work_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_name: ::std::option::Option::None,
@@ -2056,31 +1518,28 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for AthenaTableReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogName", self.catalog_name);
-            p.set("DatabaseName", self.database_name);
-            p.set_opt("OutputLocation", self.output_location);
-            p.set_opt("Region", self.region);
-            p.set("TableName", self.table_name);
-            p.set("WorkGroup", self.work_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested AthenaTableReference;
+        req {
+            database_name = "DatabaseName",
+            table_name = "TableName",
+            work_group = "WorkGroup",
+        }
+        opt {
+            catalog_name = "CatalogName",
+            output_location = "OutputLocation",
+            region = "Region",
         }
     }
 
-    pub(super) static ATHENA_TABLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("OutputLocation", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("WorkGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATHENA_TABLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("OutputLocation", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("WorkGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GlueTableReference`.
     #[derive(Clone)]
     pub struct GlueTableReference {
         /// CloudFormation property `DatabaseName`; required.
@@ -2093,7 +1552,6 @@ pub mod configured_table {
 
     impl GlueTableReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -2103,25 +1561,22 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for GlueTableReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.set_opt("Region", self.region);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlueTableReference;
+        req {
+            database_name = "DatabaseName",
+            table_name = "TableName",
+        }
+        opt {
+            region = "Region",
         }
     }
 
-    pub(super) static GLUE_TABLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLUE_TABLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeTableReference`.
     #[derive(Clone)]
     pub struct SnowflakeTableReference {
         /// CloudFormation property `AccountIdentifier`; required.
@@ -2140,7 +1595,6 @@ pub mod configured_table {
 
     impl SnowflakeTableReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schema_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_schema: crate::cfn::cleanrooms::configured_table::SnowflakeTableSchema) -> Self {
             Self {
                 account_identifier: account_identifier.into(),
@@ -2153,54 +1607,44 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for SnowflakeTableReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountIdentifier", self.account_identifier);
-            p.set("DatabaseName", self.database_name);
-            p.set("SchemaName", self.schema_name);
-            p.set("SecretArn", self.secret_arn);
-            p.set("TableName", self.table_name);
-            p.set("TableSchema", self.table_schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeTableReference;
+        req {
+            account_identifier = "AccountIdentifier",
+            database_name = "DatabaseName",
+            schema_name = "SchemaName",
+            secret_arn = "SecretArn",
+            table_name = "TableName",
+            table_schema = "TableSchema",
         }
     }
 
-    pub(super) static SNOWFLAKE_TABLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountIdentifier", crate::resource::Rule { min_len: Some(3), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("TableSchema", crate::resource::Rule { shape: Some(&SNOWFLAKE_TABLE_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_TABLE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountIdentifier", crate::resource::Rule { min_len: Some(3), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("TableSchema", crate::resource::Rule { shape: Some(&SNOWFLAKE_TABLE_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeTableSchema`.
     #[derive(Clone, Default)]
     pub struct SnowflakeTableSchema {
         /// CloudFormation property `V1`.
         pub v1: ::std::option::Option<::std::vec::Vec<crate::cfn::cleanrooms::configured_table::SnowflakeTableSchemaV1>>,
     }
 
-    impl crate::resource::ToExpr for SnowflakeTableSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("V1", self.v1);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeTableSchema;
+        opt {
+            v1 = "V1",
         }
     }
 
-    pub(super) static SNOWFLAKE_TABLE_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("V1", crate::resource::Rule { min_items: Some(1), max_items: Some(250), items: Some(&crate::resource::Rule { shape: Some(&SNOWFLAKE_TABLE_SCHEMA_V1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_TABLE_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("V1", crate::resource::Rule { min_items: Some(1), max_items: Some(250), items: Some(&crate::resource::Rule { shape: Some(&SNOWFLAKE_TABLE_SCHEMA_V1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeTableSchemaV1`.
     #[derive(Clone)]
     pub struct SnowflakeTableSchemaV1 {
         /// CloudFormation property `ColumnName`; required.
@@ -2211,7 +1655,6 @@ pub mod configured_table {
 
     impl SnowflakeTableSchemaV1 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, column_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 column_name: column_name.into(),
@@ -2220,32 +1663,20 @@ pub mod configured_table {
         }
     }
 
-    impl crate::resource::ToExpr for SnowflakeTableSchemaV1 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ColumnName", self.column_name);
-            p.set("ColumnType", self.column_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeTableSchemaV1;
+        req {
+            column_name = "ColumnName",
+            column_type = "ColumnType",
         }
     }
 
-    pub(super) static SNOWFLAKE_TABLE_SCHEMA_V1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ColumnName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("ColumnType", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_TABLE_SCHEMA_V1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ColumnName", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("ColumnType", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG19_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AnalysisMethod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AnalysisMethod {
         /// `DIRECT_QUERY`
         DirectQuery,
@@ -2255,41 +1686,9 @@ pub mod configured_table {
         Multiple,
     }
 
-    impl crate::value::CfnEnum for AnalysisMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DirectQuery => "DIRECT_QUERY",
-                Self::DirectJob => "DIRECT_JOB",
-                Self::Multiple => "MULTIPLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AnalysisMethod, ["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"]);
 
-    /// Allowed values of `AdditionalAnalyses`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AdditionalAnalyses {
-        /// `ALLOWED`
-        Allowed,
-        /// `REQUIRED`
-        Required,
-        /// `NOT_ALLOWED`
-        NotAllowed,
-    }
-
-    impl crate::value::CfnEnum for AdditionalAnalyses {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allowed => "ALLOWED",
-                Self::Required => "REQUIRED",
-                Self::NotAllowed => "NOT_ALLOWED",
-            }
-        }
-    }
-
-    /// Allowed values of `AggregateFunctionName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregateFunctionName {
         /// `SUM`
         Sum,
@@ -2303,21 +1702,9 @@ pub mod configured_table {
         Avg,
     }
 
-    impl crate::value::CfnEnum for AggregateFunctionName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sum => "SUM",
-                Self::SumDistinct => "SUM_DISTINCT",
-                Self::Count => "COUNT",
-                Self::CountDistinct => "COUNT_DISTINCT",
-                Self::Avg => "AVG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AggregateFunctionName, ["SUM", "SUM_DISTINCT", "COUNT", "COUNT_DISTINCT", "AVG"]);
 
-    /// Allowed values of `JoinOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JoinOperator {
         /// `OR`
         Or,
@@ -2325,50 +1712,25 @@ pub mod configured_table {
         And,
     }
 
-    impl crate::value::CfnEnum for JoinOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Or => "OR",
-                Self::And => "AND",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(JoinOperator, ["OR", "AND"]);
 
-    /// Allowed values of `JoinRequiredOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JoinRequiredOption {
         /// `QUERY_RUNNER`
         QueryRunner,
     }
 
-    impl crate::value::CfnEnum for JoinRequiredOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::QueryRunner => "QUERY_RUNNER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(JoinRequiredOption, ["QUERY_RUNNER"]);
 
-    /// Allowed values of `AggregationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregationType {
         /// `COUNT_DISTINCT`
         CountDistinct,
     }
 
-    impl crate::value::CfnEnum for AggregationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CountDistinct => "COUNT_DISTINCT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AggregationType, ["COUNT_DISTINCT"]);
 
-    /// Allowed values of `ScalarFunctions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalarFunctions {
         /// `TRUNC`
         Trunc,
@@ -2420,75 +1782,9 @@ pub mod configured_table {
         Trim,
     }
 
-    impl crate::value::CfnEnum for ScalarFunctions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Trunc => "TRUNC",
-                Self::Abs => "ABS",
-                Self::Ceiling => "CEILING",
-                Self::Floor => "FLOOR",
-                Self::Ln => "LN",
-                Self::Log => "LOG",
-                Self::Round => "ROUND",
-                Self::Sqrt => "SQRT",
-                Self::Cast => "CAST",
-                Self::Lower => "LOWER",
-                Self::Rtrim => "RTRIM",
-                Self::Upper => "UPPER",
-                Self::Coalesce => "COALESCE",
-                Self::Convert => "CONVERT",
-                Self::CurrentDate => "CURRENT_DATE",
-                Self::Dateadd => "DATEADD",
-                Self::Extract => "EXTRACT",
-                Self::Getdate => "GETDATE",
-                Self::Substring => "SUBSTRING",
-                Self::ToChar => "TO_CHAR",
-                Self::ToDate => "TO_DATE",
-                Self::ToNumber => "TO_NUMBER",
-                Self::ToTimestamp => "TO_TIMESTAMP",
-                Self::Trim => "TRIM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScalarFunctions, ["TRUNC", "ABS", "CEILING", "FLOOR", "LN", "LOG", "ROUND", "SQRT", "CAST", "LOWER", "RTRIM", "UPPER", "COALESCE", "CONVERT", "CURRENT_DATE", "DATEADD", "EXTRACT", "GETDATE", "SUBSTRING", "TO_CHAR", "TO_DATE", "TO_NUMBER", "TO_TIMESTAMP", "TRIM"]);
 
-    /// Allowed values of `AllowedAggregateExpressionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AllowedAggregateExpressionType {
-        /// `COLUMNS_ONLY`
-        ColumnsOnly,
-        /// `ANY_EXPRESSION`
-        AnyExpression,
-    }
-
-    impl crate::value::CfnEnum for AllowedAggregateExpressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ColumnsOnly => "COLUMNS_ONLY",
-                Self::AnyExpression => "ANY_EXPRESSION",
-            }
-        }
-    }
-
-    /// Allowed values of `AggregationThresholdType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AggregationThresholdType {
-        /// `COUNT_DISTINCT`
-        CountDistinct,
-    }
-
-    impl crate::value::CfnEnum for AggregationThresholdType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CountDistinct => "COUNT_DISTINCT",
-            }
-        }
-    }
-
-    /// Allowed values of `ConfiguredTableAnalysisRuleType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfiguredTableAnalysisRuleType {
         /// `AGGREGATION`
         Aggregation,
@@ -2498,19 +1794,9 @@ pub mod configured_table {
         Custom,
     }
 
-    impl crate::value::CfnEnum for ConfiguredTableAnalysisRuleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aggregation => "AGGREGATION",
-                Self::List => "LIST",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfiguredTableAnalysisRuleType, ["AGGREGATION", "LIST", "CUSTOM"]);
 
-    /// Allowed values of `SelectedAnalysisMethod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SelectedAnalysisMethod {
         /// `DIRECT_QUERY`
         DirectQuery,
@@ -2518,18 +1804,9 @@ pub mod configured_table {
         DirectJob,
     }
 
-    impl crate::value::CfnEnum for SelectedAnalysisMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DirectQuery => "DIRECT_QUERY",
-                Self::DirectJob => "DIRECT_JOB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SelectedAnalysisMethod, ["DIRECT_QUERY", "DIRECT_JOB"]);
 
-    /// Allowed values of `CommercialRegion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CommercialRegion {
         /// `us-west-1`
         UsWest1,
@@ -2597,45 +1874,7 @@ pub mod configured_table {
         ApEast2,
     }
 
-    impl crate::value::CfnEnum for CommercialRegion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UsWest1 => "us-west-1",
-                Self::UsWest2 => "us-west-2",
-                Self::UsEast1 => "us-east-1",
-                Self::UsEast2 => "us-east-2",
-                Self::AfSouth1 => "af-south-1",
-                Self::ApEast1 => "ap-east-1",
-                Self::ApSouth2 => "ap-south-2",
-                Self::ApSoutheast1 => "ap-southeast-1",
-                Self::ApSoutheast2 => "ap-southeast-2",
-                Self::ApSoutheast5 => "ap-southeast-5",
-                Self::ApSoutheast4 => "ap-southeast-4",
-                Self::ApSoutheast7 => "ap-southeast-7",
-                Self::ApSouth1 => "ap-south-1",
-                Self::ApNortheast3 => "ap-northeast-3",
-                Self::ApNortheast1 => "ap-northeast-1",
-                Self::ApNortheast2 => "ap-northeast-2",
-                Self::CaCentral1 => "ca-central-1",
-                Self::CaWest1 => "ca-west-1",
-                Self::EuSouth1 => "eu-south-1",
-                Self::EuWest3 => "eu-west-3",
-                Self::EuSouth2 => "eu-south-2",
-                Self::EuCentral2 => "eu-central-2",
-                Self::EuCentral1 => "eu-central-1",
-                Self::EuNorth1 => "eu-north-1",
-                Self::EuWest1 => "eu-west-1",
-                Self::EuWest2 => "eu-west-2",
-                Self::MeSouth1 => "me-south-1",
-                Self::MeCentral1 => "me-central-1",
-                Self::IlCentral1 => "il-central-1",
-                Self::SaEast1 => "sa-east-1",
-                Self::MxCentral1 => "mx-central-1",
-                Self::ApEast2 => "ap-east-2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CommercialRegion, ["us-west-1", "us-west-2", "us-east-1", "us-east-2", "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-5", "ap-southeast-4", "ap-southeast-7", "ap-south-1", "ap-northeast-3", "ap-northeast-1", "ap-northeast-2", "ca-central-1", "ca-west-1", "eu-south-1", "eu-west-3", "eu-south-2", "eu-central-2", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "me-south-1", "me-central-1", "il-central-1", "sa-east-1", "mx-central-1", "ap-east-2"]);
 }
 
 /// Represents a table that can be queried within a collaboration
@@ -2663,7 +1902,6 @@ pub struct ConfiguredTableAssociation {
 
 impl ConfiguredTableAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configured_table_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, membership_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configured_table_association_analysis_rules: ::std::option::Option::None,
@@ -2677,56 +1915,44 @@ impl ConfiguredTableAssociation {
     }
 }
 
-impl crate::resource::Resource for ConfiguredTableAssociation {
-    const TYPE: &'static str = "AWS::CleanRooms::ConfiguredTableAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURED_TABLE_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource ConfiguredTableAssociation = "AWS::CleanRooms::ConfiguredTableAssociation", shape: Some(&CONFIGURED_TABLE_ASSOCIATION_SHAPE);
+    req {
+        configured_table_identifier = "ConfiguredTableIdentifier",
+        membership_identifier = "MembershipIdentifier",
+        name = "Name",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConfiguredTableAssociationAnalysisRules", self.configured_table_association_analysis_rules);
-        p.set("ConfiguredTableIdentifier", self.configured_table_identifier);
-        p.set_opt("Description", self.description);
-        p.set("MembershipIdentifier", self.membership_identifier);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        configured_table_association_analysis_rules = "ConfiguredTableAssociationAnalysisRules",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CONFIGURED_TABLE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfiguredTableAssociationAnalysisRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::configured_table_association::CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ConfiguredTableIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configured_table_association::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURED_TABLE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfiguredTableAssociationAnalysisRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::configured_table_association::CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ConfiguredTableIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfiguredTableAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfiguredTableAssociation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ConfiguredTableAssociationIdentifier`.
-    #[inline]
-    pub fn attr_configured_table_association_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfiguredTableAssociationIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ConfiguredTableAssociationIdentifier`.
+        attr_configured_table_association_identifier: ::std::string::String = "ConfiguredTableAssociationIdentifier",
     }
 }
 
 pub mod configured_table_association {
     //! Nested property types and enums of [`ConfiguredTableAssociation`](super::ConfiguredTableAssociation).
 
-    /// The definition `ConfiguredTableAssociationAnalysisRule`.
     #[derive(Clone)]
     pub struct ConfiguredTableAssociationAnalysisRule {
         /// CloudFormation property `Policy`; required.
@@ -2737,7 +1963,6 @@ pub mod configured_table_association {
 
     impl ConfiguredTableAssociationAnalysisRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy: crate::cfn::cleanrooms::configured_table_association::ConfiguredTableAssociationAnalysisRulePolicy, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::configured_table_association::ConfiguredTableAssociationAnalysisRuleType>>) -> Self {
             Self {
                 policy,
@@ -2746,23 +1971,18 @@ pub mod configured_table_association {
         }
     }
 
-    impl crate::resource::ToExpr for ConfiguredTableAssociationAnalysisRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Policy", self.policy);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfiguredTableAssociationAnalysisRule;
+        req {
+            policy = "Policy",
+            type_ = "Type",
         }
     }
 
-    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Policy", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Policy", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfiguredTableAssociationAnalysisRulePolicy`.
     #[derive(Clone)]
     pub struct ConfiguredTableAssociationAnalysisRulePolicy {
         /// CloudFormation property `V1`; required.
@@ -2779,22 +1999,17 @@ pub mod configured_table_association {
         }
     }
 
-    impl crate::resource::ToExpr for ConfiguredTableAssociationAnalysisRulePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("V1", self.v1);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfiguredTableAssociationAnalysisRulePolicy;
+        req {
+            v1 = "V1",
         }
     }
 
-    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("V1", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("V1", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfiguredTableAssociationAnalysisRulePolicyV1`.
     #[derive(Clone, Default)]
     pub struct ConfiguredTableAssociationAnalysisRulePolicyV1 {
         /// CloudFormation property `Aggregation`.
@@ -2805,26 +2020,21 @@ pub mod configured_table_association {
         pub list: ::std::option::Option<crate::cfn::cleanrooms::configured_table_association::ConfiguredTableAssociationAnalysisRuleList>,
     }
 
-    impl crate::resource::ToExpr for ConfiguredTableAssociationAnalysisRulePolicyV1 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Aggregation", self.aggregation);
-            p.set_opt("Custom", self.custom);
-            p.set_opt("List", self.list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfiguredTableAssociationAnalysisRulePolicyV1;
+        opt {
+            aggregation = "Aggregation",
+            custom = "Custom",
+            list = "List",
         }
     }
 
-    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Aggregation", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_AGGREGATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Custom", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_CUSTOM_SHAPE), ..crate::resource::Rule::NONE }),
-            ("List", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_LIST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Aggregation", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_AGGREGATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Custom", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_CUSTOM_SHAPE), ..crate::resource::Rule::NONE }),
+        ("List", crate::resource::Rule { shape: Some(&CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfiguredTableAssociationAnalysisRuleAggregation`.
     #[derive(Clone, Default)]
     pub struct ConfiguredTableAssociationAnalysisRuleAggregation {
         /// CloudFormation property `AllowedAdditionalAnalyses`.
@@ -2833,24 +2043,19 @@ pub mod configured_table_association {
         pub allowed_result_receivers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ConfiguredTableAssociationAnalysisRuleAggregation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedAdditionalAnalyses", self.allowed_additional_analyses);
-            p.set_opt("AllowedResultReceivers", self.allowed_result_receivers);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfiguredTableAssociationAnalysisRuleAggregation;
+        opt {
+            allowed_additional_analyses = "AllowedAdditionalAnalyses",
+            allowed_result_receivers = "AllowedResultReceivers",
         }
     }
 
-    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_AGGREGATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedAdditionalAnalyses", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedResultReceivers", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_AGGREGATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedAdditionalAnalyses", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedResultReceivers", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfiguredTableAssociationAnalysisRuleCustom`.
     #[derive(Clone, Default)]
     pub struct ConfiguredTableAssociationAnalysisRuleCustom {
         /// CloudFormation property `AllowedAdditionalAnalyses`.
@@ -2859,24 +2064,19 @@ pub mod configured_table_association {
         pub allowed_result_receivers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ConfiguredTableAssociationAnalysisRuleCustom {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedAdditionalAnalyses", self.allowed_additional_analyses);
-            p.set_opt("AllowedResultReceivers", self.allowed_result_receivers);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfiguredTableAssociationAnalysisRuleCustom;
+        opt {
+            allowed_additional_analyses = "AllowedAdditionalAnalyses",
+            allowed_result_receivers = "AllowedResultReceivers",
         }
     }
 
-    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedAdditionalAnalyses", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedResultReceivers", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedAdditionalAnalyses", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedResultReceivers", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfiguredTableAssociationAnalysisRuleList`.
     #[derive(Clone, Default)]
     pub struct ConfiguredTableAssociationAnalysisRuleList {
         /// CloudFormation property `AllowedAdditionalAnalyses`.
@@ -2885,32 +2085,20 @@ pub mod configured_table_association {
         pub allowed_result_receivers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ConfiguredTableAssociationAnalysisRuleList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedAdditionalAnalyses", self.allowed_additional_analyses);
-            p.set_opt("AllowedResultReceivers", self.allowed_result_receivers);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfiguredTableAssociationAnalysisRuleList;
+        opt {
+            allowed_additional_analyses = "AllowedAdditionalAnalyses",
+            allowed_result_receivers = "AllowedResultReceivers",
         }
     }
 
-    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedAdditionalAnalyses", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedResultReceivers", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedAdditionalAnalyses", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedResultReceivers", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ConfiguredTableAssociationAnalysisRuleType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfiguredTableAssociationAnalysisRuleType {
         /// `AGGREGATION`
         Aggregation,
@@ -2920,16 +2108,7 @@ pub mod configured_table_association {
         Custom,
     }
 
-    impl crate::value::CfnEnum for ConfiguredTableAssociationAnalysisRuleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aggregation => "AGGREGATION",
-                Self::List => "LIST",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfiguredTableAssociationAnalysisRuleType, ["AGGREGATION", "LIST", "CUSTOM"]);
 }
 
 /// Represents an association between an ID mapping workflow and a collaboration
@@ -2953,7 +2132,6 @@ pub struct IdMappingTable {
 
 impl IdMappingTable {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(input_reference_config: crate::cfn::cleanrooms::id_mapping_table::IdMappingTableInputReferenceConfig, membership_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2966,74 +2144,50 @@ impl IdMappingTable {
     }
 }
 
-impl crate::resource::Resource for IdMappingTable {
-    const TYPE: &'static str = "AWS::CleanRooms::IdMappingTable";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ID_MAPPING_TABLE_SHAPE)
+crate::resource::props! {
+    resource IdMappingTable = "AWS::CleanRooms::IdMappingTable", shape: Some(&ID_MAPPING_TABLE_SHAPE);
+    req {
+        input_reference_config = "InputReferenceConfig",
+        membership_identifier = "MembershipIdentifier",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InputReferenceConfig", self.input_reference_config);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("MembershipIdentifier", self.membership_identifier);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
+        tags = "Tags",
     }
 }
 
-static ID_MAPPING_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("InputReferenceConfig", crate::resource::Rule { shape: Some(&self::id_mapping_table::ID_MAPPING_TABLE_INPUT_REFERENCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(4), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::id_mapping_table::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ID_MAPPING_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("InputReferenceConfig", crate::resource::Rule { shape: Some(&self::id_mapping_table::ID_MAPPING_TABLE_INPUT_REFERENCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(4), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdMappingTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdMappingTable> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CollaborationArn`.
-    #[inline]
-    pub fn attr_collaboration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationArn")
-    }
-    /// `Fn::GetAtt` `CollaborationIdentifier`.
-    #[inline]
-    pub fn attr_collaboration_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationIdentifier")
-    }
-    /// `Fn::GetAtt` `IdMappingTableIdentifier`.
-    #[inline]
-    pub fn attr_id_mapping_table_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdMappingTableIdentifier")
-    }
-    /// `Fn::GetAtt` `InputReferenceProperties`.
-    #[inline]
-    pub fn attr_input_reference_properties(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("InputReferenceProperties")
-    }
-    /// `Fn::GetAtt` `MembershipArn`.
-    #[inline]
-    pub fn attr_membership_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MembershipArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CollaborationArn`.
+        attr_collaboration_arn: ::std::string::String = "CollaborationArn",
+        /// `Fn::GetAtt` `CollaborationIdentifier`.
+        attr_collaboration_identifier: ::std::string::String = "CollaborationIdentifier",
+        /// `Fn::GetAtt` `IdMappingTableIdentifier`.
+        attr_id_mapping_table_identifier: ::std::string::String = "IdMappingTableIdentifier",
+        /// `Fn::GetAtt` `InputReferenceProperties`.
+        attr_input_reference_properties: crate::value::Json = "InputReferenceProperties",
+        /// `Fn::GetAtt` `MembershipArn`.
+        attr_membership_arn: ::std::string::String = "MembershipArn",
     }
 }
 
 pub mod id_mapping_table {
     //! Nested property types and enums of [`IdMappingTable`](super::IdMappingTable).
 
-    /// The definition `IdMappingTableInputReferenceConfig`.
     #[derive(Clone)]
     pub struct IdMappingTableInputReferenceConfig {
         /// CloudFormation property `InputReferenceArn`; required.
@@ -3044,7 +2198,6 @@ pub mod id_mapping_table {
 
     impl IdMappingTableInputReferenceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_reference_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, manage_resource_policies: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 input_reference_arn: input_reference_arn.into(),
@@ -3053,28 +2206,17 @@ pub mod id_mapping_table {
         }
     }
 
-    impl crate::resource::ToExpr for IdMappingTableInputReferenceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InputReferenceArn", self.input_reference_arn);
-            p.set("ManageResourcePolicies", self.manage_resource_policies);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdMappingTableInputReferenceConfig;
+        req {
+            input_reference_arn = "InputReferenceArn",
+            manage_resource_policies = "ManageResourcePolicies",
         }
     }
 
-    pub(super) static ID_MAPPING_TABLE_INPUT_REFERENCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputReferenceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(idmappingworkflow/.*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ID_MAPPING_TABLE_INPUT_REFERENCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputReferenceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(idmappingworkflow/.*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Represents an association between an ID namespace and a collaboration
@@ -3098,7 +2240,6 @@ pub struct IdNamespaceAssociation {
 
 impl IdNamespaceAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(input_reference_config: crate::cfn::cleanrooms::id_namespace_association::IdNamespaceAssociationInputReferenceConfig, membership_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -3111,73 +2252,49 @@ impl IdNamespaceAssociation {
     }
 }
 
-impl crate::resource::Resource for IdNamespaceAssociation {
-    const TYPE: &'static str = "AWS::CleanRooms::IdNamespaceAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ID_NAMESPACE_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource IdNamespaceAssociation = "AWS::CleanRooms::IdNamespaceAssociation", shape: Some(&ID_NAMESPACE_ASSOCIATION_SHAPE);
+    req {
+        input_reference_config = "InputReferenceConfig",
+        membership_identifier = "MembershipIdentifier",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("IdMappingConfig", self.id_mapping_config);
-        p.set("InputReferenceConfig", self.input_reference_config);
-        p.set("MembershipIdentifier", self.membership_identifier);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        id_mapping_config = "IdMappingConfig",
+        tags = "Tags",
     }
 }
 
-static ID_NAMESPACE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("InputReferenceConfig", crate::resource::Rule { shape: Some(&self::id_namespace_association::ID_NAMESPACE_ASSOCIATION_INPUT_REFERENCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::id_namespace_association::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ID_NAMESPACE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("InputReferenceConfig", crate::resource::Rule { shape: Some(&self::id_namespace_association::ID_NAMESPACE_ASSOCIATION_INPUT_REFERENCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdNamespaceAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdNamespaceAssociation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CollaborationArn`.
-    #[inline]
-    pub fn attr_collaboration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationArn")
-    }
-    /// `Fn::GetAtt` `CollaborationIdentifier`.
-    #[inline]
-    pub fn attr_collaboration_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationIdentifier")
-    }
-    /// `Fn::GetAtt` `IdNamespaceAssociationIdentifier`.
-    #[inline]
-    pub fn attr_id_namespace_association_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdNamespaceAssociationIdentifier")
-    }
-    /// `Fn::GetAtt` `InputReferenceProperties`.
-    #[inline]
-    pub fn attr_input_reference_properties(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("InputReferenceProperties")
-    }
-    /// `Fn::GetAtt` `MembershipArn`.
-    #[inline]
-    pub fn attr_membership_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MembershipArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CollaborationArn`.
+        attr_collaboration_arn: ::std::string::String = "CollaborationArn",
+        /// `Fn::GetAtt` `CollaborationIdentifier`.
+        attr_collaboration_identifier: ::std::string::String = "CollaborationIdentifier",
+        /// `Fn::GetAtt` `IdNamespaceAssociationIdentifier`.
+        attr_id_namespace_association_identifier: ::std::string::String = "IdNamespaceAssociationIdentifier",
+        /// `Fn::GetAtt` `InputReferenceProperties`.
+        attr_input_reference_properties: crate::value::Json = "InputReferenceProperties",
+        /// `Fn::GetAtt` `MembershipArn`.
+        attr_membership_arn: ::std::string::String = "MembershipArn",
     }
 }
 
 pub mod id_namespace_association {
     //! Nested property types and enums of [`IdNamespaceAssociation`](super::IdNamespaceAssociation).
 
-    /// The definition `IdMappingConfig`.
     #[derive(Clone)]
     pub struct IdMappingConfig {
         /// CloudFormation property `AllowUseAsDimensionColumn`; required.
@@ -3186,7 +2303,6 @@ pub mod id_namespace_association {
 
     impl IdMappingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allow_use_as_dimension_column: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 allow_use_as_dimension_column: allow_use_as_dimension_column.into(),
@@ -3194,16 +2310,13 @@ pub mod id_namespace_association {
         }
     }
 
-    impl crate::resource::ToExpr for IdMappingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowUseAsDimensionColumn", self.allow_use_as_dimension_column);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdMappingConfig;
+        req {
+            allow_use_as_dimension_column = "AllowUseAsDimensionColumn",
         }
     }
 
-    /// The definition `IdNamespaceAssociationInputReferenceConfig`.
     #[derive(Clone)]
     pub struct IdNamespaceAssociationInputReferenceConfig {
         /// CloudFormation property `InputReferenceArn`; required.
@@ -3214,7 +2327,6 @@ pub mod id_namespace_association {
 
     impl IdNamespaceAssociationInputReferenceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_reference_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, manage_resource_policies: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 input_reference_arn: input_reference_arn.into(),
@@ -3223,28 +2335,17 @@ pub mod id_namespace_association {
         }
     }
 
-    impl crate::resource::ToExpr for IdNamespaceAssociationInputReferenceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InputReferenceArn", self.input_reference_arn);
-            p.set("ManageResourcePolicies", self.manage_resource_policies);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdNamespaceAssociationInputReferenceConfig;
+        req {
+            input_reference_arn = "InputReferenceArn",
+            manage_resource_policies = "ManageResourcePolicies",
         }
     }
 
-    pub(super) static ID_NAMESPACE_ASSOCIATION_INPUT_REFERENCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputReferenceArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:entityresolution:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:idnamespace/[\\d\\w-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ID_NAMESPACE_ASSOCIATION_INPUT_REFERENCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputReferenceArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:entityresolution:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:idnamespace/[\\d\\w-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Represents an intermediate table that stores cached query results within a collaboration
@@ -3270,7 +2371,6 @@ pub struct IntermediateTable {
 
 impl IntermediateTable {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(membership_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, population_analysis_configuration: crate::cfn::cleanrooms::intermediate_table::PopulationAnalysisConfiguration) -> Self {
         Self {
             analysis_rules: ::std::option::Option::None,
@@ -3284,76 +2384,54 @@ impl IntermediateTable {
     }
 }
 
-impl crate::resource::Resource for IntermediateTable {
-    const TYPE: &'static str = "AWS::CleanRooms::IntermediateTable";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTERMEDIATE_TABLE_SHAPE)
+crate::resource::props! {
+    resource IntermediateTable = "AWS::CleanRooms::IntermediateTable", shape: Some(&INTERMEDIATE_TABLE_SHAPE);
+    req {
+        membership_identifier = "MembershipIdentifier",
+        name = "Name",
+        population_analysis_configuration = "PopulationAnalysisConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AnalysisRules", self.analysis_rules);
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("MembershipIdentifier", self.membership_identifier);
-        p.set("Name", self.name);
-        p.set("PopulationAnalysisConfiguration", self.population_analysis_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        analysis_rules = "AnalysisRules",
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
+        tags = "Tags",
     }
 }
 
-static INTERMEDIATE_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AnalysisRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::intermediate_table::INTERMEDIATE_TABLE_ANALYSIS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(4), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("PopulationAnalysisConfiguration", crate::resource::Rule { shape: Some(&self::intermediate_table::POPULATION_ANALYSIS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::intermediate_table::TAG11_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTERMEDIATE_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AnalysisRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::intermediate_table::INTERMEDIATE_TABLE_ANALYSIS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(4), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:kms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:key/[a-zA-Z0-9-]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("PopulationAnalysisConfiguration", crate::resource::Rule { shape: Some(&self::intermediate_table::POPULATION_ANALYSIS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IntermediateTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IntermediateTable> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CollaborationArn`.
-    #[inline]
-    pub fn attr_collaboration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationArn")
-    }
-    /// `Fn::GetAtt` `CollaborationIdentifier`.
-    #[inline]
-    pub fn attr_collaboration_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationIdentifier")
-    }
-    /// `Fn::GetAtt` `IntermediateTableIdentifier`.
-    #[inline]
-    pub fn attr_intermediate_table_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntermediateTableIdentifier")
-    }
-    /// `Fn::GetAtt` `MembershipArn`.
-    #[inline]
-    pub fn attr_membership_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MembershipArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CollaborationArn`.
+        attr_collaboration_arn: ::std::string::String = "CollaborationArn",
+        /// `Fn::GetAtt` `CollaborationIdentifier`.
+        attr_collaboration_identifier: ::std::string::String = "CollaborationIdentifier",
+        /// `Fn::GetAtt` `IntermediateTableIdentifier`.
+        attr_intermediate_table_identifier: ::std::string::String = "IntermediateTableIdentifier",
+        /// `Fn::GetAtt` `MembershipArn`.
+        attr_membership_arn: ::std::string::String = "MembershipArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod intermediate_table {
     //! Nested property types and enums of [`IntermediateTable`](super::IntermediateTable).
 
-    /// The definition `IntermediateTableAnalysisRule`.
+    pub use crate::cfn::shared::group_data::{AdditionalAnalyses, AggregationThreshold, AggregationThresholdType, AllowedAggregateExpressionType, ComparisonControls, DifferentialPrivacy, DifferentialPrivacyColumn, OutputColumnThreshold};
+
     #[derive(Clone)]
     pub struct IntermediateTableAnalysisRule {
         /// CloudFormation property `Policy`; required.
@@ -3364,7 +2442,6 @@ pub mod intermediate_table {
 
     impl IntermediateTableAnalysisRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy: crate::cfn::cleanrooms::intermediate_table::IntermediateTableAnalysisRulePolicy, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::intermediate_table::IntermediateTableAnalysisRuleType>>) -> Self {
             Self {
                 policy,
@@ -3373,23 +2450,18 @@ pub mod intermediate_table {
         }
     }
 
-    impl crate::resource::ToExpr for IntermediateTableAnalysisRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Policy", self.policy);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntermediateTableAnalysisRule;
+        req {
+            policy = "Policy",
+            type_ = "Type",
         }
     }
 
-    pub(super) static INTERMEDIATE_TABLE_ANALYSIS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Policy", crate::resource::Rule { shape: Some(&INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERMEDIATE_TABLE_ANALYSIS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Policy", crate::resource::Rule { shape: Some(&INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntermediateTableAnalysisRulePolicy`.
     #[derive(Clone)]
     pub struct IntermediateTableAnalysisRulePolicy {
         /// CloudFormation property `V1`; required.
@@ -3406,50 +2478,40 @@ pub mod intermediate_table {
         }
     }
 
-    impl crate::resource::ToExpr for IntermediateTableAnalysisRulePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("V1", self.v1);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntermediateTableAnalysisRulePolicy;
+        req {
+            v1 = "V1",
         }
     }
 
-    pub(super) static INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("V1", crate::resource::Rule { shape: Some(&INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("V1", crate::resource::Rule { shape: Some(&INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntermediateTableAnalysisRulePolicyV1`.
     #[derive(Clone, Default)]
     pub struct IntermediateTableAnalysisRulePolicyV1 {
         /// CloudFormation property `Custom`.
         pub custom: ::std::option::Option<crate::cfn::cleanrooms::intermediate_table::IntermediateTableAnalysisRuleCustom>,
     }
 
-    impl crate::resource::ToExpr for IntermediateTableAnalysisRulePolicyV1 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Custom", self.custom);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntermediateTableAnalysisRulePolicyV1;
+        opt {
+            custom = "Custom",
         }
     }
 
-    pub(super) static INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Custom", crate::resource::Rule { shape: Some(&INTERMEDIATE_TABLE_ANALYSIS_RULE_CUSTOM_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Custom", crate::resource::Rule { shape: Some(&INTERMEDIATE_TABLE_ANALYSIS_RULE_CUSTOM_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntermediateTableAnalysisRuleCustom`.
     #[derive(Clone)]
     pub struct IntermediateTableAnalysisRuleCustom {
         /// CloudFormation property `AdditionalAnalyses`.
-        pub additional_analyses: ::std::option::Option<crate::value::Val<crate::cfn::cleanrooms::intermediate_table::AdditionalAnalyses>>,
+        pub additional_analyses: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data::AdditionalAnalyses>>,
         /// CloudFormation property `AggregationThresholds`.
-        pub aggregation_thresholds: ::std::option::Option<::std::vec::Vec<crate::cfn::cleanrooms::intermediate_table::AggregationThreshold>>,
+        pub aggregation_thresholds: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_data::AggregationThreshold>>,
         /// CloudFormation property `AllowedAnalyses`; required.
         pub allowed_analyses: crate::value::Val<crate::value::List<::std::string::String>>,
         /// CloudFormation property `AllowedAnalysisProviders`.
@@ -3457,16 +2519,15 @@ pub mod intermediate_table {
         /// CloudFormation property `AllowedResultReceivers`.
         pub allowed_result_receivers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `ComparisonControls`.
-        pub comparison_controls: ::std::option::Option<crate::cfn::cleanrooms::intermediate_table::ComparisonControls>,
+        pub comparison_controls: ::std::option::Option<crate::cfn::shared::group_data::ComparisonControls>,
         /// CloudFormation property `DifferentialPrivacy`.
-        pub differential_privacy: ::std::option::Option<crate::cfn::cleanrooms::intermediate_table::DifferentialPrivacy>,
+        pub differential_privacy: ::std::option::Option<crate::cfn::shared::group_data::DifferentialPrivacy>,
         /// CloudFormation property `DisallowedOutputColumns`.
         pub disallowed_output_columns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
     impl IntermediateTableAnalysisRuleCustom {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allowed_analyses: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 additional_analyses: ::std::option::Option::None,
@@ -3481,239 +2542,49 @@ pub mod intermediate_table {
         }
     }
 
-    impl crate::resource::ToExpr for IntermediateTableAnalysisRuleCustom {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalAnalyses", self.additional_analyses);
-            p.set_opt("AggregationThresholds", self.aggregation_thresholds);
-            p.set("AllowedAnalyses", self.allowed_analyses);
-            p.set_opt("AllowedAnalysisProviders", self.allowed_analysis_providers);
-            p.set_opt("AllowedResultReceivers", self.allowed_result_receivers);
-            p.set_opt("ComparisonControls", self.comparison_controls);
-            p.set_opt("DifferentialPrivacy", self.differential_privacy);
-            p.set_opt("DisallowedOutputColumns", self.disallowed_output_columns);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntermediateTableAnalysisRuleCustom;
+        req {
+            allowed_analyses = "AllowedAnalyses",
+        }
+        opt {
+            additional_analyses = "AdditionalAnalyses",
+            aggregation_thresholds = "AggregationThresholds",
+            allowed_analysis_providers = "AllowedAnalysisProviders",
+            allowed_result_receivers = "AllowedResultReceivers",
+            comparison_controls = "ComparisonControls",
+            differential_privacy = "DifferentialPrivacy",
+            disallowed_output_columns = "DisallowedOutputColumns",
         }
     }
 
-    pub(super) static INTERMEDIATE_TABLE_ANALYSIS_RULE_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AggregationThresholds", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AGGREGATION_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedAnalyses", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("(ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedAnalysisProviders", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedResultReceivers", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComparisonControls", crate::resource::Rule { shape: Some(&COMPARISON_CONTROLS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DifferentialPrivacy", crate::resource::Rule { shape: Some(&DIFFERENTIAL_PRIVACY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DisallowedOutputColumns", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERMEDIATE_TABLE_ANALYSIS_RULE_CUSTOM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AggregationThresholds", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::AGGREGATION_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedAnalyses", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("(ANY_QUERY|ANY_JOB|arn:[\\w]{3}:cleanrooms:[\\w]{2}-[\\w]{4,9}-[\\d]:[\\d]{12}:membership/[\\d\\w-]+/analysistemplate/[\\d\\w-]+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedAnalysisProviders", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowedResultReceivers", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("\\d+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComparisonControls", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::COMPARISON_CONTROLS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DifferentialPrivacy", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::DIFFERENTIAL_PRIVACY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DisallowedOutputColumns", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AggregationThreshold`.
-    #[derive(Clone)]
-    pub struct AggregationThreshold {
-        /// CloudFormation property `AllowedAggregateExpressionType`; required.
-        pub allowed_aggregate_expression_type: crate::value::Val<crate::cfn::cleanrooms::intermediate_table::AllowedAggregateExpressionType>,
-        /// CloudFormation property `IdentityColumns`; required.
-        pub identity_columns: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `MinimumIdentityCount`; required.
-        pub minimum_identity_count: crate::value::Val<i64>,
-        /// CloudFormation property `OutputColumnThresholds`.
-        pub output_column_thresholds: ::std::option::Option<::std::vec::Vec<crate::cfn::cleanrooms::intermediate_table::OutputColumnThreshold>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::cleanrooms::intermediate_table::AggregationThresholdType>,
-    }
-
-    impl AggregationThreshold {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(allowed_aggregate_expression_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::intermediate_table::AllowedAggregateExpressionType>>, identity_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, minimum_identity_count: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::intermediate_table::AggregationThresholdType>>) -> Self {
-            Self {
-                allowed_aggregate_expression_type: allowed_aggregate_expression_type.into(),
-                identity_columns: identity_columns.into(),
-                minimum_identity_count: minimum_identity_count.into(),
-                output_column_thresholds: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AggregationThreshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowedAggregateExpressionType", self.allowed_aggregate_expression_type);
-            p.set("IdentityColumns", self.identity_columns);
-            p.set("MinimumIdentityCount", self.minimum_identity_count);
-            p.set_opt("OutputColumnThresholds", self.output_column_thresholds);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static AGGREGATION_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdentityColumns", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MinimumIdentityCount", crate::resource::Rule { min: Some(2.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("OutputColumnThresholds", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_COLUMN_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `OutputColumnThreshold`.
-    #[derive(Clone)]
-    pub struct OutputColumnThreshold {
-        /// CloudFormation property `MinimumIdentityCount`; required.
-        pub minimum_identity_count: crate::value::Val<i64>,
-        /// CloudFormation property `OutputColumnName`; required.
-        pub output_column_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl OutputColumnThreshold {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(minimum_identity_count: impl ::std::convert::Into<crate::value::Val<i64>>, output_column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                minimum_identity_count: minimum_identity_count.into(),
-                output_column_name: output_column_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for OutputColumnThreshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MinimumIdentityCount", self.minimum_identity_count);
-            p.set("OutputColumnName", self.output_column_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static OUTPUT_COLUMN_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinimumIdentityCount", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("OutputColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ComparisonControls`.
-    #[derive(Clone)]
-    pub struct ComparisonControls {
-        /// CloudFormation property `AllowedColumnComparisonColumns`; required.
-        pub allowed_column_comparison_columns: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `AllowedLiteralComparisonColumns`; required.
-        pub allowed_literal_comparison_columns: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl ComparisonControls {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(allowed_column_comparison_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, allowed_literal_comparison_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                allowed_column_comparison_columns: allowed_column_comparison_columns.into(),
-                allowed_literal_comparison_columns: allowed_literal_comparison_columns.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ComparisonControls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowedColumnComparisonColumns", self.allowed_column_comparison_columns);
-            p.set("AllowedLiteralComparisonColumns", self.allowed_literal_comparison_columns);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COMPARISON_CONTROLS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedColumnComparisonColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowedLiteralComparisonColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_](([a-z0-9_ ]+-)*([a-z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DifferentialPrivacy`.
-    #[derive(Clone)]
-    pub struct DifferentialPrivacy {
-        /// CloudFormation property `Columns`; required.
-        pub columns: ::std::vec::Vec<crate::cfn::cleanrooms::intermediate_table::DifferentialPrivacyColumn>,
-    }
-
-    impl DifferentialPrivacy {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(columns: ::std::vec::Vec<crate::cfn::cleanrooms::intermediate_table::DifferentialPrivacyColumn>) -> Self {
-            Self {
-                columns,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for DifferentialPrivacy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Columns", self.columns);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DIFFERENTIAL_PRIVACY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Columns", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DifferentialPrivacyColumn`.
-    #[derive(Clone)]
-    pub struct DifferentialPrivacyColumn {
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl DifferentialPrivacyColumn {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for DifferentialPrivacyColumn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `PopulationAnalysisConfiguration`.
     #[derive(Clone, Default)]
     pub struct PopulationAnalysisConfiguration {
         /// CloudFormation property `SqlParameters`.
         pub sql_parameters: ::std::option::Option<crate::cfn::cleanrooms::intermediate_table::PopulationAnalysisSqlParameters>,
     }
 
-    impl crate::resource::ToExpr for PopulationAnalysisConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SqlParameters", self.sql_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested PopulationAnalysisConfiguration;
+        opt {
+            sql_parameters = "SqlParameters",
         }
     }
 
-    pub(super) static POPULATION_ANALYSIS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SqlParameters", crate::resource::Rule { shape: Some(&POPULATION_ANALYSIS_SQL_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POPULATION_ANALYSIS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SqlParameters", crate::resource::Rule { shape: Some(&POPULATION_ANALYSIS_SQL_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PopulationAnalysisSqlParameters`.
     #[derive(Clone, Default)]
     pub struct PopulationAnalysisSqlParameters {
         /// CloudFormation property `AnalysisTemplateArn`.
@@ -3722,102 +2593,26 @@ pub mod intermediate_table {
         pub query_string: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PopulationAnalysisSqlParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnalysisTemplateArn", self.analysis_template_arn);
-            p.set_opt("QueryString", self.query_string);
-            p.into_expr()
+    crate::resource::props! {
+        nested PopulationAnalysisSqlParameters;
+        opt {
+            analysis_template_arn = "AnalysisTemplateArn",
+            query_string = "QueryString",
         }
     }
 
-    pub(super) static POPULATION_ANALYSIS_SQL_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnalysisTemplateArn", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("QueryString", crate::resource::Rule { max_len: Some(500000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POPULATION_ANALYSIS_SQL_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnalysisTemplateArn", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("QueryString", crate::resource::Rule { max_len: Some(500000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG11_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AdditionalAnalyses`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AdditionalAnalyses {
-        /// `ALLOWED`
-        Allowed,
-        /// `REQUIRED`
-        Required,
-        /// `NOT_ALLOWED`
-        NotAllowed,
-    }
-
-    impl crate::value::CfnEnum for AdditionalAnalyses {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allowed => "ALLOWED",
-                Self::Required => "REQUIRED",
-                Self::NotAllowed => "NOT_ALLOWED",
-            }
-        }
-    }
-
-    /// Allowed values of `AllowedAggregateExpressionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AllowedAggregateExpressionType {
-        /// `COLUMNS_ONLY`
-        ColumnsOnly,
-        /// `ANY_EXPRESSION`
-        AnyExpression,
-    }
-
-    impl crate::value::CfnEnum for AllowedAggregateExpressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ColumnsOnly => "COLUMNS_ONLY",
-                Self::AnyExpression => "ANY_EXPRESSION",
-            }
-        }
-    }
-
-    /// Allowed values of `AggregationThresholdType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AggregationThresholdType {
-        /// `COUNT_DISTINCT`
-        CountDistinct,
-    }
-
-    impl crate::value::CfnEnum for AggregationThresholdType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CountDistinct => "COUNT_DISTINCT",
-            }
-        }
-    }
-
-    /// Allowed values of `IntermediateTableAnalysisRuleType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntermediateTableAnalysisRuleType {
         /// `CUSTOM`
         Custom,
     }
 
-    impl crate::value::CfnEnum for IntermediateTableAnalysisRuleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IntermediateTableAnalysisRuleType, ["CUSTOM"]);
 }
 
 /// Represents an AWS account that is a part of a collaboration
@@ -3847,7 +2642,6 @@ pub struct Membership {
 
 impl Membership {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(collaboration_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_log_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::membership::MembershipQueryLogStatus>>) -> Self {
         Self {
             collaboration_identifier: collaboration_identifier.into(),
@@ -3862,64 +2656,46 @@ impl Membership {
     }
 }
 
-impl crate::resource::Resource for Membership {
-    const TYPE: &'static str = "AWS::CleanRooms::Membership";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MEMBERSHIP_SHAPE)
+crate::resource::props! {
+    resource Membership = "AWS::CleanRooms::Membership", shape: Some(&MEMBERSHIP_SHAPE);
+    req {
+        collaboration_identifier = "CollaborationIdentifier",
+        query_log_status = "QueryLogStatus",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CollaborationIdentifier", self.collaboration_identifier);
-        p.set_opt("DefaultJobResultConfiguration", self.default_job_result_configuration);
-        p.set_opt("DefaultResultConfiguration", self.default_result_configuration);
-        p.set_opt("IsMetricsEnabled", self.is_metrics_enabled);
-        p.set_opt("JobLogStatus", self.job_log_status);
-        p.set_opt("PaymentConfiguration", self.payment_configuration);
-        p.set("QueryLogStatus", self.query_log_status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        default_job_result_configuration = "DefaultJobResultConfiguration",
+        default_result_configuration = "DefaultResultConfiguration",
+        is_metrics_enabled = "IsMetricsEnabled",
+        job_log_status = "JobLogStatus",
+        payment_configuration = "PaymentConfiguration",
+        tags = "Tags",
     }
 }
 
-static MEMBERSHIP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CollaborationIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
-        ("DefaultJobResultConfiguration", crate::resource::Rule { shape: Some(&self::membership::MEMBERSHIP_PROTECTED_JOB_RESULT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DefaultResultConfiguration", crate::resource::Rule { shape: Some(&self::membership::MEMBERSHIP_PROTECTED_QUERY_RESULT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::membership::TAG13_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MEMBERSHIP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CollaborationIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
+    ("DefaultJobResultConfiguration", crate::resource::Rule { shape: Some(&self::membership::MEMBERSHIP_PROTECTED_JOB_RESULT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefaultResultConfiguration", crate::resource::Rule { shape: Some(&self::membership::MEMBERSHIP_PROTECTED_QUERY_RESULT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Membership`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Membership> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CollaborationArn`.
-    #[inline]
-    pub fn attr_collaboration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationArn")
-    }
-    /// `Fn::GetAtt` `CollaborationCreatorAccountId`.
-    #[inline]
-    pub fn attr_collaboration_creator_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationCreatorAccountId")
-    }
-    /// `Fn::GetAtt` `MembershipIdentifier`.
-    #[inline]
-    pub fn attr_membership_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MembershipIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CollaborationArn`.
+        attr_collaboration_arn: ::std::string::String = "CollaborationArn",
+        /// `Fn::GetAtt` `CollaborationCreatorAccountId`.
+        attr_collaboration_creator_account_id: ::std::string::String = "CollaborationCreatorAccountId",
+        /// `Fn::GetAtt` `MembershipIdentifier`.
+        attr_membership_identifier: ::std::string::String = "MembershipIdentifier",
     }
 }
 
 pub mod membership {
     //! Nested property types and enums of [`Membership`](super::Membership).
 
-    /// The definition `MembershipProtectedJobResultConfiguration`.
     #[derive(Clone)]
     pub struct MembershipProtectedJobResultConfiguration {
         /// CloudFormation property `OutputConfiguration`; required.
@@ -3930,7 +2706,6 @@ pub mod membership {
 
     impl MembershipProtectedJobResultConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(output_configuration: crate::cfn::cleanrooms::membership::MembershipProtectedJobOutputConfiguration, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 output_configuration,
@@ -3939,24 +2714,19 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipProtectedJobResultConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OutputConfiguration", self.output_configuration);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipProtectedJobResultConfiguration;
+        req {
+            output_configuration = "OutputConfiguration",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static MEMBERSHIP_PROTECTED_JOB_RESULT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OutputConfiguration", crate::resource::Rule { shape: Some(&MEMBERSHIP_PROTECTED_JOB_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMBERSHIP_PROTECTED_JOB_RESULT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutputConfiguration", crate::resource::Rule { shape: Some(&MEMBERSHIP_PROTECTED_JOB_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MembershipProtectedJobOutputConfiguration`.
     #[derive(Clone)]
     pub struct MembershipProtectedJobOutputConfiguration {
         /// CloudFormation property `S3`; required.
@@ -3973,22 +2743,17 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipProtectedJobOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipProtectedJobOutputConfiguration;
+        req {
+            s3 = "S3",
         }
     }
 
-    pub(super) static MEMBERSHIP_PROTECTED_JOB_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMBERSHIP_PROTECTED_JOB_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProtectedJobS3OutputConfigurationInput`.
     #[derive(Clone)]
     pub struct ProtectedJobS3OutputConfigurationInput {
         /// CloudFormation property `Bucket`; required.
@@ -3999,7 +2764,6 @@ pub mod membership {
 
     impl ProtectedJobS3OutputConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -4008,23 +2772,20 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for ProtectedJobS3OutputConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("KeyPrefix", self.key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProtectedJobS3OutputConfigurationInput;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            key_prefix = "KeyPrefix",
         }
     }
 
-    pub(super) static PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MembershipProtectedQueryResultConfiguration`.
     #[derive(Clone)]
     pub struct MembershipProtectedQueryResultConfiguration {
         /// CloudFormation property `OutputConfiguration`; required.
@@ -4044,24 +2805,21 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipProtectedQueryResultConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OutputConfiguration", self.output_configuration);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipProtectedQueryResultConfiguration;
+        req {
+            output_configuration = "OutputConfiguration",
+        }
+        opt {
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static MEMBERSHIP_PROTECTED_QUERY_RESULT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OutputConfiguration", crate::resource::Rule { shape: Some(&MEMBERSHIP_PROTECTED_QUERY_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMBERSHIP_PROTECTED_QUERY_RESULT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutputConfiguration", crate::resource::Rule { shape: Some(&MEMBERSHIP_PROTECTED_QUERY_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[\\w]+:role/[\\w+=./@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MembershipProtectedQueryOutputConfiguration`.
     #[derive(Clone)]
     pub struct MembershipProtectedQueryOutputConfiguration {
         /// CloudFormation property `S3`; required.
@@ -4078,22 +2836,17 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipProtectedQueryOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipProtectedQueryOutputConfiguration;
+        req {
+            s3 = "S3",
         }
     }
 
-    pub(super) static MEMBERSHIP_PROTECTED_QUERY_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMBERSHIP_PROTECTED_QUERY_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProtectedQueryS3OutputConfiguration`.
     #[derive(Clone)]
     pub struct ProtectedQueryS3OutputConfiguration {
         /// CloudFormation property `Bucket`; required.
@@ -4108,7 +2861,6 @@ pub mod membership {
 
     impl ProtectedQueryS3OutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, result_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::membership::ResultFormat>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -4119,25 +2871,22 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for ProtectedQueryS3OutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("KeyPrefix", self.key_prefix);
-            p.set("ResultFormat", self.result_format);
-            p.set_opt("SingleFileOutput", self.single_file_output);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProtectedQueryS3OutputConfiguration;
+        req {
+            bucket = "Bucket",
+            result_format = "ResultFormat",
+        }
+        opt {
+            key_prefix = "KeyPrefix",
+            single_file_output = "SingleFileOutput",
         }
     }
 
-    pub(super) static PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MembershipPaymentConfiguration`.
     #[derive(Clone)]
     pub struct MembershipPaymentConfiguration {
         /// CloudFormation property `JobCompute`.
@@ -4160,18 +2909,17 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipPaymentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JobCompute", self.job_compute);
-            p.set_opt("MachineLearning", self.machine_learning);
-            p.set("QueryCompute", self.query_compute);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipPaymentConfiguration;
+        req {
+            query_compute = "QueryCompute",
+        }
+        opt {
+            job_compute = "JobCompute",
+            machine_learning = "MachineLearning",
         }
     }
 
-    /// The definition `MembershipJobComputePaymentConfig`.
     #[derive(Clone)]
     pub struct MembershipJobComputePaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -4180,7 +2928,6 @@ pub mod membership {
 
     impl MembershipJobComputePaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -4188,16 +2935,13 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipJobComputePaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipJobComputePaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    /// The definition `MembershipMLPaymentConfig`.
     #[derive(Clone, Default)]
     pub struct MembershipMlPaymentConfig {
         /// CloudFormation property `ModelInference`.
@@ -4208,18 +2952,15 @@ pub mod membership {
         pub synthetic_data_generation: ::std::option::Option<crate::cfn::cleanrooms::membership::MembershipSyntheticDataGenerationPaymentConfig>,
     }
 
-    impl crate::resource::ToExpr for MembershipMlPaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ModelInference", self.model_inference);
-            p.set_opt("ModelTraining", self.model_training);
-            p.set_opt("SyntheticDataGeneration", self.synthetic_data_generation);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipMlPaymentConfig;
+        opt {
+            model_inference = "ModelInference",
+            model_training = "ModelTraining",
+            synthetic_data_generation = "SyntheticDataGeneration",
         }
     }
 
-    /// The definition `MembershipModelInferencePaymentConfig`.
     #[derive(Clone)]
     pub struct MembershipModelInferencePaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -4228,7 +2969,6 @@ pub mod membership {
 
     impl MembershipModelInferencePaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -4236,16 +2976,13 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipModelInferencePaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipModelInferencePaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    /// The definition `MembershipModelTrainingPaymentConfig`.
     #[derive(Clone)]
     pub struct MembershipModelTrainingPaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -4254,7 +2991,6 @@ pub mod membership {
 
     impl MembershipModelTrainingPaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -4262,16 +2998,13 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipModelTrainingPaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipModelTrainingPaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    /// The definition `MembershipSyntheticDataGenerationPaymentConfig`.
     #[derive(Clone)]
     pub struct MembershipSyntheticDataGenerationPaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -4280,7 +3013,6 @@ pub mod membership {
 
     impl MembershipSyntheticDataGenerationPaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -4288,16 +3020,13 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipSyntheticDataGenerationPaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipSyntheticDataGenerationPaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    /// The definition `MembershipQueryComputePaymentConfig`.
     #[derive(Clone)]
     pub struct MembershipQueryComputePaymentConfig {
         /// CloudFormation property `IsResponsible`; required.
@@ -4306,7 +3035,6 @@ pub mod membership {
 
     impl MembershipQueryComputePaymentConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_responsible: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 is_responsible: is_responsible.into(),
@@ -4314,24 +3042,14 @@ pub mod membership {
         }
     }
 
-    impl crate::resource::ToExpr for MembershipQueryComputePaymentConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsResponsible", self.is_responsible);
-            p.into_expr()
+    crate::resource::props! {
+        nested MembershipQueryComputePaymentConfig;
+        req {
+            is_responsible = "IsResponsible",
         }
     }
 
-    pub(super) static TAG13_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ResultFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResultFormat {
         /// `CSV`
         Csv,
@@ -4339,18 +3057,9 @@ pub mod membership {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for ResultFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Parquet => "PARQUET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResultFormat, ["CSV", "PARQUET"]);
 
-    /// Allowed values of `MembershipJobLogStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MembershipJobLogStatus {
         /// `ENABLED`
         Enabled,
@@ -4358,18 +3067,9 @@ pub mod membership {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for MembershipJobLogStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MembershipJobLogStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `MembershipQueryLogStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MembershipQueryLogStatus {
         /// `ENABLED`
         Enabled,
@@ -4377,15 +3077,7 @@ pub mod membership {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for MembershipQueryLogStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MembershipQueryLogStatus, ["ENABLED", "DISABLED"]);
 }
 
 /// Represents a privacy budget within a collaboration
@@ -4409,7 +3101,6 @@ pub struct PrivacyBudgetTemplate {
 
 impl PrivacyBudgetTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auto_refresh: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::privacy_budget_template::AutoRefresh>>, membership_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameters: crate::cfn::cleanrooms::privacy_budget_template::Parameters, privacy_budget_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::privacy_budget_template::PrivacyBudgetType>>) -> Self {
         Self {
             auto_refresh: auto_refresh.into(),
@@ -4421,65 +3112,44 @@ impl PrivacyBudgetTemplate {
     }
 }
 
-impl crate::resource::Resource for PrivacyBudgetTemplate {
-    const TYPE: &'static str = "AWS::CleanRooms::PrivacyBudgetTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PRIVACY_BUDGET_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource PrivacyBudgetTemplate = "AWS::CleanRooms::PrivacyBudgetTemplate", shape: Some(&PRIVACY_BUDGET_TEMPLATE_SHAPE);
+    req {
+        auto_refresh = "AutoRefresh",
+        membership_identifier = "MembershipIdentifier",
+        parameters = "Parameters",
+        privacy_budget_type = "PrivacyBudgetType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AutoRefresh", self.auto_refresh);
-        p.set("MembershipIdentifier", self.membership_identifier);
-        p.set("Parameters", self.parameters);
-        p.set("PrivacyBudgetType", self.privacy_budget_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static PRIVACY_BUDGET_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
-        ("Parameters", crate::resource::Rule { shape: Some(&self::privacy_budget_template::PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::privacy_budget_template::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PRIVACY_BUDGET_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { shape: Some(&self::privacy_budget_template::PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PrivacyBudgetTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrivacyBudgetTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CollaborationArn`.
-    #[inline]
-    pub fn attr_collaboration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationArn")
-    }
-    /// `Fn::GetAtt` `CollaborationIdentifier`.
-    #[inline]
-    pub fn attr_collaboration_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationIdentifier")
-    }
-    /// `Fn::GetAtt` `MembershipArn`.
-    #[inline]
-    pub fn attr_membership_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MembershipArn")
-    }
-    /// `Fn::GetAtt` `PrivacyBudgetTemplateIdentifier`.
-    #[inline]
-    pub fn attr_privacy_budget_template_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivacyBudgetTemplateIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CollaborationArn`.
+        attr_collaboration_arn: ::std::string::String = "CollaborationArn",
+        /// `Fn::GetAtt` `CollaborationIdentifier`.
+        attr_collaboration_identifier: ::std::string::String = "CollaborationIdentifier",
+        /// `Fn::GetAtt` `MembershipArn`.
+        attr_membership_arn: ::std::string::String = "MembershipArn",
+        /// `Fn::GetAtt` `PrivacyBudgetTemplateIdentifier`.
+        attr_privacy_budget_template_identifier: ::std::string::String = "PrivacyBudgetTemplateIdentifier",
     }
 }
 
 pub mod privacy_budget_template {
     //! Nested property types and enums of [`PrivacyBudgetTemplate`](super::PrivacyBudgetTemplate).
 
-    /// The property `Parameters`.
     #[derive(Clone, Default)]
     pub struct Parameters {
         /// CloudFormation property `BudgetParameters`.
@@ -4492,28 +3162,23 @@ pub mod privacy_budget_template {
         pub users_noise_per_query: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Parameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BudgetParameters", self.budget_parameters);
-            p.set_opt("Epsilon", self.epsilon);
-            p.set_opt("ResourceArn", self.resource_arn);
-            p.set_opt("UsersNoisePerQuery", self.users_noise_per_query);
-            p.into_expr()
+    crate::resource::props! {
+        nested Parameters;
+        opt {
+            budget_parameters = "BudgetParameters",
+            epsilon = "Epsilon",
+            resource_arn = "ResourceArn",
+            users_noise_per_query = "UsersNoisePerQuery",
         }
     }
 
-    pub(super) static PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BudgetParameters", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&BUDGET_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Epsilon", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-            ("ResourceArn", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
-            ("UsersNoisePerQuery", crate::resource::Rule { min: Some(10.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BudgetParameters", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&BUDGET_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Epsilon", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+        ("ResourceArn", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
+        ("UsersNoisePerQuery", crate::resource::Rule { min: Some(10.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BudgetParameter`.
     #[derive(Clone)]
     pub struct BudgetParameter {
         /// CloudFormation property `AutoRefresh`.
@@ -4526,7 +3191,6 @@ pub mod privacy_budget_template {
 
     impl BudgetParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(budget: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanrooms::privacy_budget_template::Type>>) -> Self {
             Self {
                 auto_refresh: ::std::option::Option::None,
@@ -4536,32 +3200,22 @@ pub mod privacy_budget_template {
         }
     }
 
-    impl crate::resource::ToExpr for BudgetParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoRefresh", self.auto_refresh);
-            p.set("Budget", self.budget);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested BudgetParameter;
+        req {
+            budget = "Budget",
+            type_ = "Type",
+        }
+        opt {
+            auto_refresh = "AutoRefresh",
         }
     }
 
-    pub(super) static BUDGET_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Budget", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BUDGET_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Budget", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AutoRefresh`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoRefresh {
         /// `CALENDAR_MONTH`
         CalendarMonth,
@@ -4569,18 +3223,9 @@ pub mod privacy_budget_template {
         None,
     }
 
-    impl crate::value::CfnEnum for AutoRefresh {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CalendarMonth => "CALENDAR_MONTH",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoRefresh, ["CALENDAR_MONTH", "NONE"]);
 
-    /// Allowed values of `AutoRefresh`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BudgetParameterAutoRefresh {
         /// `ENABLED`
         Enabled,
@@ -4588,18 +3233,9 @@ pub mod privacy_budget_template {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for BudgetParameterAutoRefresh {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BudgetParameterAutoRefresh, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CALENDAR_DAY`
         CalendarDay,
@@ -4611,20 +3247,9 @@ pub mod privacy_budget_template {
         Lifetime,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CalendarDay => "CALENDAR_DAY",
-                Self::CalendarMonth => "CALENDAR_MONTH",
-                Self::CalendarWeek => "CALENDAR_WEEK",
-                Self::Lifetime => "LIFETIME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["CALENDAR_DAY", "CALENDAR_MONTH", "CALENDAR_WEEK", "LIFETIME"]);
 
-    /// Allowed values of `PrivacyBudgetType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivacyBudgetType {
         /// `DIFFERENTIAL_PRIVACY`
         DifferentialPrivacy,
@@ -4632,13 +3257,5 @@ pub mod privacy_budget_template {
         AccessBudget,
     }
 
-    impl crate::value::CfnEnum for PrivacyBudgetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DifferentialPrivacy => "DIFFERENTIAL_PRIVACY",
-                Self::AccessBudget => "ACCESS_BUDGET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrivacyBudgetType, ["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"]);
 }

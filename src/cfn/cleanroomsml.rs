@@ -29,7 +29,6 @@ pub struct ConfiguredModelAlgorithm {
 
 impl ConfiguredModelAlgorithm {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -43,51 +42,44 @@ impl ConfiguredModelAlgorithm {
     }
 }
 
-impl crate::resource::Resource for ConfiguredModelAlgorithm {
-    const TYPE: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithm";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURED_MODEL_ALGORITHM_SHAPE)
+crate::resource::props! {
+    resource ConfiguredModelAlgorithm = "AWS::CleanRoomsML::ConfiguredModelAlgorithm", shape: Some(&CONFIGURED_MODEL_ALGORITHM_SHAPE);
+    req {
+        name = "Name",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("InferenceContainerConfig", self.inference_container_config);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrainingContainerConfig", self.training_container_config);
-        p
+    opt {
+        description = "Description",
+        inference_container_config = "InferenceContainerConfig",
+        kms_key_arn = "KmsKeyArn",
+        tags = "Tags",
+        training_container_config = "TrainingContainerConfig",
     }
 }
 
-static CONFIGURED_MODEL_ALGORITHM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("InferenceContainerConfig", crate::resource::Rule { shape: Some(&self::configured_model_algorithm::INFERENCE_CONTAINER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configured_model_algorithm::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrainingContainerConfig", crate::resource::Rule { shape: Some(&self::configured_model_algorithm::CONTAINER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURED_MODEL_ALGORITHM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("InferenceContainerConfig", crate::resource::Rule { shape: Some(&self::configured_model_algorithm::INFERENCE_CONTAINER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{12}:key/.+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrainingContainerConfig", crate::resource::Rule { shape: Some(&self::configured_model_algorithm::CONTAINER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfiguredModelAlgorithm`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfiguredModelAlgorithm> {
-    /// `Fn::GetAtt` `ConfiguredModelAlgorithmArn`.
-    #[inline]
-    pub fn attr_configured_model_algorithm_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfiguredModelAlgorithmArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConfiguredModelAlgorithmArn`.
+        attr_configured_model_algorithm_arn: ::std::string::String = "ConfiguredModelAlgorithmArn",
     }
 }
 
 pub mod configured_model_algorithm {
     //! Nested property types and enums of [`ConfiguredModelAlgorithm`](super::ConfiguredModelAlgorithm).
 
-    /// The definition `InferenceContainerConfig`.
+    pub use crate::cfn::shared::group_ai_sagemaker::MetricDefinition;
+
     #[derive(Clone)]
     pub struct InferenceContainerConfig {
         /// CloudFormation property `ImageUri`; required.
@@ -96,7 +88,6 @@ pub mod configured_model_algorithm {
 
     impl InferenceContainerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 image_uri: image_uri.into(),
@@ -104,29 +95,17 @@ pub mod configured_model_algorithm {
         }
     }
 
-    impl crate::resource::ToExpr for InferenceContainerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ImageUri", self.image_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceContainerConfig;
+        req {
+            image_uri = "ImageUri",
         }
     }
 
-    pub(super) static INFERENCE_CONTAINER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFERENCE_CONTAINER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ContainerConfig`.
     #[derive(Clone)]
     pub struct ContainerConfig {
         /// CloudFormation property `Arguments`.
@@ -136,12 +115,11 @@ pub mod configured_model_algorithm {
         /// CloudFormation property `ImageUri`; required.
         pub image_uri: crate::value::Val<::std::string::String>,
         /// CloudFormation property `MetricDefinitions`.
-        pub metric_definitions: ::std::option::Option<::std::vec::Vec<crate::cfn::cleanroomsml::configured_model_algorithm::MetricDefinition>>,
+        pub metric_definitions: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_ai_sagemaker::MetricDefinition>>,
     }
 
     impl ContainerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arguments: ::std::option::Option::None,
@@ -152,63 +130,24 @@ pub mod configured_model_algorithm {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arguments", self.arguments);
-            p.set_opt("Entrypoint", self.entrypoint);
-            p.set("ImageUri", self.image_uri);
-            p.set_opt("MetricDefinitions", self.metric_definitions);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerConfig;
+        req {
+            image_uri = "ImageUri",
+        }
+        opt {
+            arguments = "Arguments",
+            entrypoint = "Entrypoint",
+            metric_definitions = "MetricDefinitions",
         }
     }
 
-    pub(super) static CONTAINER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arguments", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Entrypoint", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("MetricDefinitions", crate::resource::Rule { min_items: Some(0), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&METRIC_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `MetricDefinition`.
-    #[derive(Clone)]
-    pub struct MetricDefinition {
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Regex`; required.
-        pub regex: crate::value::Val<::std::string::String>,
-    }
-
-    impl MetricDefinition {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, regex: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                regex: regex.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for MetricDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Regex", self.regex);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static METRIC_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-            ("Regex", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arguments", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Entrypoint", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("MetricDefinitions", crate::resource::Rule { min_items: Some(0), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_sagemaker::METRIC_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation Resource Type
@@ -234,7 +173,6 @@ pub struct ConfiguredModelAlgorithmAssociation {
 
 impl ConfiguredModelAlgorithmAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configured_model_algorithm_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, membership_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configured_model_algorithm_arn: configured_model_algorithm_arn.into(),
@@ -247,54 +185,42 @@ impl ConfiguredModelAlgorithmAssociation {
     }
 }
 
-impl crate::resource::Resource for ConfiguredModelAlgorithmAssociation {
-    const TYPE: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURED_MODEL_ALGORITHM_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource ConfiguredModelAlgorithmAssociation = "AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation", shape: Some(&CONFIGURED_MODEL_ALGORITHM_ASSOCIATION_SHAPE);
+    req {
+        configured_model_algorithm_arn = "ConfiguredModelAlgorithmArn",
+        membership_identifier = "MembershipIdentifier",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfiguredModelAlgorithmArn", self.configured_model_algorithm_arn);
-        p.set_opt("Description", self.description);
-        p.set("MembershipIdentifier", self.membership_identifier);
-        p.set("Name", self.name);
-        p.set_opt("PrivacyConfiguration", self.privacy_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        privacy_configuration = "PrivacyConfiguration",
+        tags = "Tags",
     }
 }
 
-static CONFIGURED_MODEL_ALGORITHM_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfiguredModelAlgorithmArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-model-algorithm/[-a-zA-Z0-9_/.]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("PrivacyConfiguration", crate::resource::Rule { shape: Some(&self::configured_model_algorithm_association::PRIVACY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configured_model_algorithm_association::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURED_MODEL_ALGORITHM_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfiguredModelAlgorithmArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-model-algorithm/[-a-zA-Z0-9_/.]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("MembershipIdentifier", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("PrivacyConfiguration", crate::resource::Rule { shape: Some(&self::configured_model_algorithm_association::PRIVACY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfiguredModelAlgorithmAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfiguredModelAlgorithmAssociation> {
-    /// `Fn::GetAtt` `CollaborationIdentifier`.
-    #[inline]
-    pub fn attr_collaboration_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollaborationIdentifier")
-    }
-    /// `Fn::GetAtt` `ConfiguredModelAlgorithmAssociationArn`.
-    #[inline]
-    pub fn attr_configured_model_algorithm_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfiguredModelAlgorithmAssociationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CollaborationIdentifier`.
+        attr_collaboration_identifier: ::std::string::String = "CollaborationIdentifier",
+        /// `Fn::GetAtt` `ConfiguredModelAlgorithmAssociationArn`.
+        attr_configured_model_algorithm_association_arn: ::std::string::String = "ConfiguredModelAlgorithmAssociationArn",
     }
 }
 
 pub mod configured_model_algorithm_association {
     //! Nested property types and enums of [`ConfiguredModelAlgorithmAssociation`](super::ConfiguredModelAlgorithmAssociation).
 
-    /// The definition `PrivacyConfiguration`.
     #[derive(Clone)]
     pub struct PrivacyConfiguration {
         /// CloudFormation property `Policies`; required.
@@ -311,22 +237,17 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    impl crate::resource::ToExpr for PrivacyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Policies", self.policies);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivacyConfiguration;
+        req {
+            policies = "Policies",
         }
     }
 
-    pub(super) static PRIVACY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Policies", crate::resource::Rule { shape: Some(&PRIVACY_CONFIGURATION_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVACY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Policies", crate::resource::Rule { shape: Some(&PRIVACY_CONFIGURATION_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrivacyConfigurationPolicies`.
     #[derive(Clone, Default)]
     pub struct PrivacyConfigurationPolicies {
         /// CloudFormation property `TrainedModelExports`.
@@ -337,26 +258,21 @@ pub mod configured_model_algorithm_association {
         pub trained_models: ::std::option::Option<crate::cfn::cleanroomsml::configured_model_algorithm_association::TrainedModelsConfigurationPolicy>,
     }
 
-    impl crate::resource::ToExpr for PrivacyConfigurationPolicies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TrainedModelExports", self.trained_model_exports);
-            p.set_opt("TrainedModelInferenceJobs", self.trained_model_inference_jobs);
-            p.set_opt("TrainedModels", self.trained_models);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivacyConfigurationPolicies;
+        opt {
+            trained_model_exports = "TrainedModelExports",
+            trained_model_inference_jobs = "TrainedModelInferenceJobs",
+            trained_models = "TrainedModels",
         }
     }
 
-    pub(super) static PRIVACY_CONFIGURATION_POLICIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TrainedModelExports", crate::resource::Rule { shape: Some(&TRAINED_MODEL_EXPORTS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TrainedModelInferenceJobs", crate::resource::Rule { shape: Some(&TRAINED_MODEL_INFERENCE_JOBS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TrainedModels", crate::resource::Rule { shape: Some(&TRAINED_MODELS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVACY_CONFIGURATION_POLICIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TrainedModelExports", crate::resource::Rule { shape: Some(&TRAINED_MODEL_EXPORTS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TrainedModelInferenceJobs", crate::resource::Rule { shape: Some(&TRAINED_MODEL_INFERENCE_JOBS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TrainedModels", crate::resource::Rule { shape: Some(&TRAINED_MODELS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrainedModelExportsConfigurationPolicy`.
     #[derive(Clone)]
     pub struct TrainedModelExportsConfigurationPolicy {
         /// CloudFormation property `FilesToExport`; required.
@@ -367,7 +283,6 @@ pub mod configured_model_algorithm_association {
 
     impl TrainedModelExportsConfigurationPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(files_to_export: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cleanroomsml::configured_model_algorithm_association::TrainedModelExportFileType>>>, max_size: crate::cfn::cleanroomsml::configured_model_algorithm_association::TrainedModelExportsMaxSize) -> Self {
             Self {
                 files_to_export: files_to_export.into(),
@@ -376,24 +291,19 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    impl crate::resource::ToExpr for TrainedModelExportsConfigurationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FilesToExport", self.files_to_export);
-            p.set("MaxSize", self.max_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrainedModelExportsConfigurationPolicy;
+        req {
+            files_to_export = "FilesToExport",
+            max_size = "MaxSize",
         }
     }
 
-    pub(super) static TRAINED_MODEL_EXPORTS_CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FilesToExport", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("MaxSize", crate::resource::Rule { shape: Some(&TRAINED_MODEL_EXPORTS_MAX_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRAINED_MODEL_EXPORTS_CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FilesToExport", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("MaxSize", crate::resource::Rule { shape: Some(&TRAINED_MODEL_EXPORTS_MAX_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrainedModelExportsMaxSize`.
     #[derive(Clone)]
     pub struct TrainedModelExportsMaxSize {
         /// CloudFormation property `Unit`; required.
@@ -404,7 +314,6 @@ pub mod configured_model_algorithm_association {
 
     impl TrainedModelExportsMaxSize {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanroomsml::configured_model_algorithm_association::TrainedModelExportsMaxSizeUnitType>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -413,23 +322,18 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    impl crate::resource::ToExpr for TrainedModelExportsMaxSize {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrainedModelExportsMaxSize;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
-    pub(super) static TRAINED_MODEL_EXPORTS_MAX_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(0.01), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRAINED_MODEL_EXPORTS_MAX_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(0.01), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrainedModelInferenceJobsConfigurationPolicy`.
     #[derive(Clone, Default)]
     pub struct TrainedModelInferenceJobsConfigurationPolicy {
         /// CloudFormation property `ContainerLogs`.
@@ -438,24 +342,19 @@ pub mod configured_model_algorithm_association {
         pub max_output_size: ::std::option::Option<crate::cfn::cleanroomsml::configured_model_algorithm_association::TrainedModelInferenceMaxOutputSize>,
     }
 
-    impl crate::resource::ToExpr for TrainedModelInferenceJobsConfigurationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerLogs", self.container_logs);
-            p.set_opt("MaxOutputSize", self.max_output_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrainedModelInferenceJobsConfigurationPolicy;
+        opt {
+            container_logs = "ContainerLogs",
+            max_output_size = "MaxOutputSize",
         }
     }
 
-    pub(super) static TRAINED_MODEL_INFERENCE_JOBS_CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerLogs", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&LOGS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MaxOutputSize", crate::resource::Rule { shape: Some(&TRAINED_MODEL_INFERENCE_MAX_OUTPUT_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRAINED_MODEL_INFERENCE_JOBS_CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerLogs", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&LOGS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MaxOutputSize", crate::resource::Rule { shape: Some(&TRAINED_MODEL_INFERENCE_MAX_OUTPUT_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogsConfigurationPolicy`.
     #[derive(Clone)]
     pub struct LogsConfigurationPolicy {
         /// CloudFormation property `AllowedAccountIds`; required.
@@ -470,7 +369,6 @@ pub mod configured_model_algorithm_association {
 
     impl LogsConfigurationPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allowed_account_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 allowed_account_ids: allowed_account_ids.into(),
@@ -481,27 +379,24 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    impl crate::resource::ToExpr for LogsConfigurationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowedAccountIds", self.allowed_account_ids);
-            p.set_opt("FilterPattern", self.filter_pattern);
-            p.set_opt("LogRedactionConfiguration", self.log_redaction_configuration);
-            p.set_opt("LogType", self.log_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogsConfigurationPolicy;
+        req {
+            allowed_account_ids = "AllowedAccountIds",
+        }
+        opt {
+            filter_pattern = "FilterPattern",
+            log_redaction_configuration = "LogRedactionConfiguration",
+            log_type = "LogType",
         }
     }
 
-    pub(super) static LOGS_CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedAccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("LogRedactionConfiguration", crate::resource::Rule { shape: Some(&LOG_REDACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGS_CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedAccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("LogRedactionConfiguration", crate::resource::Rule { shape: Some(&LOG_REDACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogRedactionConfiguration`.
     #[derive(Clone)]
     pub struct LogRedactionConfiguration {
         /// CloudFormation property `CustomEntityConfig`.
@@ -512,7 +407,6 @@ pub mod configured_model_algorithm_association {
 
     impl LogRedactionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entities_to_redact: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cleanroomsml::configured_model_algorithm_association::EntityType>>>) -> Self {
             Self {
                 custom_entity_config: ::std::option::Option::None,
@@ -521,24 +415,21 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    impl crate::resource::ToExpr for LogRedactionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomEntityConfig", self.custom_entity_config);
-            p.set("EntitiesToRedact", self.entities_to_redact);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogRedactionConfiguration;
+        req {
+            entities_to_redact = "EntitiesToRedact",
+        }
+        opt {
+            custom_entity_config = "CustomEntityConfig",
         }
     }
 
-    pub(super) static LOG_REDACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomEntityConfig", crate::resource::Rule { shape: Some(&CUSTOM_ENTITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EntitiesToRedact", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_REDACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomEntityConfig", crate::resource::Rule { shape: Some(&CUSTOM_ENTITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EntitiesToRedact", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomEntityConfig`.
     #[derive(Clone)]
     pub struct CustomEntityConfig {
         /// CloudFormation property `CustomDataIdentifiers`; required.
@@ -547,7 +438,6 @@ pub mod configured_model_algorithm_association {
 
     impl CustomEntityConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(custom_data_identifiers: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 custom_data_identifiers: custom_data_identifiers.into(),
@@ -555,22 +445,17 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    impl crate::resource::ToExpr for CustomEntityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CustomDataIdentifiers", self.custom_data_identifiers);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomEntityConfig;
+        req {
+            custom_data_identifiers = "CustomDataIdentifiers",
         }
     }
 
-    pub(super) static CUSTOM_ENTITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomDataIdentifiers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\_\\#\\=\\@\\/\\;\\,\\-\\ \\^\\$\\?\\[\\]\\{\\}\\|\\\\\\*\\+\\.\\(\\)]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_ENTITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomDataIdentifiers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\_\\#\\=\\@\\/\\;\\,\\-\\ \\^\\$\\?\\[\\]\\{\\}\\|\\\\\\*\\+\\.\\(\\)]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrainedModelInferenceMaxOutputSize`.
     #[derive(Clone)]
     pub struct TrainedModelInferenceMaxOutputSize {
         /// CloudFormation property `Unit`; required.
@@ -581,7 +466,6 @@ pub mod configured_model_algorithm_association {
 
     impl TrainedModelInferenceMaxOutputSize {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanroomsml::configured_model_algorithm_association::TrainedModelInferenceMaxOutputSizeUnitType>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -590,23 +474,18 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    impl crate::resource::ToExpr for TrainedModelInferenceMaxOutputSize {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrainedModelInferenceMaxOutputSize;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
-    pub(super) static TRAINED_MODEL_INFERENCE_MAX_OUTPUT_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(0.01), max: Some(50.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRAINED_MODEL_INFERENCE_MAX_OUTPUT_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(0.01), max: Some(50.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrainedModelsConfigurationPolicy`.
     #[derive(Clone, Default)]
     pub struct TrainedModelsConfigurationPolicy {
         /// CloudFormation property `ContainerLogs`.
@@ -617,25 +496,20 @@ pub mod configured_model_algorithm_association {
         pub max_artifact_size: ::std::option::Option<crate::cfn::cleanroomsml::configured_model_algorithm_association::TrainedModelArtifactMaxSize>,
     }
 
-    impl crate::resource::ToExpr for TrainedModelsConfigurationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerLogs", self.container_logs);
-            p.set_opt("ContainerMetrics", self.container_metrics);
-            p.set_opt("MaxArtifactSize", self.max_artifact_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrainedModelsConfigurationPolicy;
+        opt {
+            container_logs = "ContainerLogs",
+            container_metrics = "ContainerMetrics",
+            max_artifact_size = "MaxArtifactSize",
         }
     }
 
-    pub(super) static TRAINED_MODELS_CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerLogs", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&LOGS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MaxArtifactSize", crate::resource::Rule { shape: Some(&TRAINED_MODEL_ARTIFACT_MAX_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRAINED_MODELS_CONFIGURATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerLogs", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&LOGS_CONFIGURATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MaxArtifactSize", crate::resource::Rule { shape: Some(&TRAINED_MODEL_ARTIFACT_MAX_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetricsConfigurationPolicy`.
     #[derive(Clone)]
     pub struct MetricsConfigurationPolicy {
         /// CloudFormation property `NoiseLevel`; required.
@@ -644,7 +518,6 @@ pub mod configured_model_algorithm_association {
 
     impl MetricsConfigurationPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(noise_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanroomsml::configured_model_algorithm_association::NoiseLevelType>>) -> Self {
             Self {
                 noise_level: noise_level.into(),
@@ -652,16 +525,13 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    impl crate::resource::ToExpr for MetricsConfigurationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NoiseLevel", self.noise_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricsConfigurationPolicy;
+        req {
+            noise_level = "NoiseLevel",
         }
     }
 
-    /// The definition `TrainedModelArtifactMaxSize`.
     #[derive(Clone)]
     pub struct TrainedModelArtifactMaxSize {
         /// CloudFormation property `Unit`; required.
@@ -672,7 +542,6 @@ pub mod configured_model_algorithm_association {
 
     impl TrainedModelArtifactMaxSize {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanroomsml::configured_model_algorithm_association::TrainedModelArtifactMaxSizeUnitType>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -681,31 +550,19 @@ pub mod configured_model_algorithm_association {
         }
     }
 
-    impl crate::resource::ToExpr for TrainedModelArtifactMaxSize {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrainedModelArtifactMaxSize;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
-    pub(super) static TRAINED_MODEL_ARTIFACT_MAX_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(0.01), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRAINED_MODEL_ARTIFACT_MAX_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(0.01), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `TrainedModelExportFileType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrainedModelExportFileType {
         /// `MODEL`
         Model,
@@ -713,34 +570,17 @@ pub mod configured_model_algorithm_association {
         Output,
     }
 
-    impl crate::value::CfnEnum for TrainedModelExportFileType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Model => "MODEL",
-                Self::Output => "OUTPUT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrainedModelExportFileType, ["MODEL", "OUTPUT"]);
 
-    /// Allowed values of `TrainedModelExportsMaxSizeUnitType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrainedModelExportsMaxSizeUnitType {
         /// `GB`
         Gb,
     }
 
-    impl crate::value::CfnEnum for TrainedModelExportsMaxSizeUnitType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gb => "GB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrainedModelExportsMaxSizeUnitType, ["GB"]);
 
-    /// Allowed values of `EntityType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EntityType {
         /// `ALL_PERSONALLY_IDENTIFIABLE_INFORMATION`
         AllPersonallyIdentifiableInformation,
@@ -750,19 +590,9 @@ pub mod configured_model_algorithm_association {
         Custom,
     }
 
-    impl crate::value::CfnEnum for EntityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllPersonallyIdentifiableInformation => "ALL_PERSONALLY_IDENTIFIABLE_INFORMATION",
-                Self::Numbers => "NUMBERS",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EntityType, ["ALL_PERSONALLY_IDENTIFIABLE_INFORMATION", "NUMBERS", "CUSTOM"]);
 
-    /// Allowed values of `LogType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogType {
         /// `ALL`
         All,
@@ -770,34 +600,17 @@ pub mod configured_model_algorithm_association {
         ErrorSummary,
     }
 
-    impl crate::value::CfnEnum for LogType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::ErrorSummary => "ERROR_SUMMARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogType, ["ALL", "ERROR_SUMMARY"]);
 
-    /// Allowed values of `TrainedModelInferenceMaxOutputSizeUnitType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrainedModelInferenceMaxOutputSizeUnitType {
         /// `GB`
         Gb,
     }
 
-    impl crate::value::CfnEnum for TrainedModelInferenceMaxOutputSizeUnitType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gb => "GB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrainedModelInferenceMaxOutputSizeUnitType, ["GB"]);
 
-    /// Allowed values of `NoiseLevelType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NoiseLevelType {
         /// `HIGH`
         High,
@@ -809,33 +622,15 @@ pub mod configured_model_algorithm_association {
         None,
     }
 
-    impl crate::value::CfnEnum for NoiseLevelType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::High => "HIGH",
-                Self::Medium => "MEDIUM",
-                Self::Low => "LOW",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NoiseLevelType, ["HIGH", "MEDIUM", "LOW", "NONE"]);
 
-    /// Allowed values of `TrainedModelArtifactMaxSizeUnitType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrainedModelArtifactMaxSizeUnitType {
         /// `GB`
         Gb,
     }
 
-    impl crate::value::CfnEnum for TrainedModelArtifactMaxSizeUnitType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gb => "GB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrainedModelArtifactMaxSizeUnitType, ["GB"]);
 }
 
 /// Definition of AWS::CleanRoomsML::TrainingDataset Resource Type
@@ -859,7 +654,6 @@ pub struct TrainingDataset {
 
 impl TrainingDataset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, training_data: ::std::vec::Vec<crate::cfn::cleanroomsml::training_dataset::Dataset>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -871,59 +665,40 @@ impl TrainingDataset {
     }
 }
 
-impl crate::resource::Resource for TrainingDataset {
-    const TYPE: &'static str = "AWS::CleanRoomsML::TrainingDataset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRAINING_DATASET_SHAPE)
+crate::resource::props! {
+    resource TrainingDataset = "AWS::CleanRoomsML::TrainingDataset", shape: Some(&TRAINING_DATASET_SHAPE);
+    req {
+        name = "Name",
+        role_arn = "RoleArn",
+        training_data = "TrainingData",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("TrainingData", self.training_data);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static TRAINING_DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::training_dataset::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrainingData", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::training_dataset::DATASET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRAINING_DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrainingData", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::training_dataset::DATASET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrainingDataset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrainingDataset> {
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TrainingDatasetArn`.
-    #[inline]
-    pub fn attr_training_dataset_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrainingDatasetArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TrainingDatasetArn`.
+        attr_training_dataset_arn: ::std::string::String = "TrainingDatasetArn",
     }
 }
 
 pub mod training_dataset {
     //! Nested property types and enums of [`TrainingDataset`](super::TrainingDataset).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Dataset`.
     #[derive(Clone)]
     pub struct Dataset {
         /// CloudFormation property `InputConfig`; required.
@@ -934,7 +709,6 @@ pub mod training_dataset {
 
     impl Dataset {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_config: crate::cfn::cleanroomsml::training_dataset::DatasetInputConfig, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cleanroomsml::training_dataset::DatasetType>>) -> Self {
             Self {
                 input_config,
@@ -943,23 +717,18 @@ pub mod training_dataset {
         }
     }
 
-    impl crate::resource::ToExpr for Dataset {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InputConfig", self.input_config);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Dataset;
+        req {
+            input_config = "InputConfig",
+            type_ = "Type",
         }
     }
 
-    pub(super) static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputConfig", crate::resource::Rule { shape: Some(&DATASET_INPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputConfig", crate::resource::Rule { shape: Some(&DATASET_INPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatasetInputConfig`.
     #[derive(Clone)]
     pub struct DatasetInputConfig {
         /// CloudFormation property `DataSource`; required.
@@ -979,24 +748,19 @@ pub mod training_dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DatasetInputConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSource", self.data_source);
-            p.set("Schema", self.schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetInputConfig;
+        req {
+            data_source = "DataSource",
+            schema = "Schema",
         }
     }
 
-    pub(super) static DATASET_INPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataSource", crate::resource::Rule { shape: Some(&DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Schema", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_INPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataSource", crate::resource::Rule { shape: Some(&DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Schema", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataSource`.
     #[derive(Clone)]
     pub struct DataSource {
         /// CloudFormation property `GlueDataSource`; required.
@@ -1013,22 +777,17 @@ pub mod training_dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DataSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GlueDataSource", self.glue_data_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSource;
+        req {
+            glue_data_source = "GlueDataSource",
         }
     }
 
-    pub(super) static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GlueDataSource", crate::resource::Rule { shape: Some(&GLUE_DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GlueDataSource", crate::resource::Rule { shape: Some(&GLUE_DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GlueDataSource`.
     #[derive(Clone)]
     pub struct GlueDataSource {
         /// CloudFormation property `CatalogId`.
@@ -1041,7 +800,6 @@ pub mod training_dataset {
 
     impl GlueDataSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: ::std::option::Option::None,
@@ -1051,26 +809,23 @@ pub mod training_dataset {
         }
     }
 
-    impl crate::resource::ToExpr for GlueDataSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set("DatabaseName", self.database_name);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlueDataSource;
+        req {
+            database_name = "DatabaseName",
+            table_name = "TableName",
+        }
+        opt {
+            catalog_id = "CatalogId",
         }
     }
 
-    pub(super) static GLUE_DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_]+-)*([a-zA-Z0-9_]+))?$")), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLUE_DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_]+-)*([a-zA-Z0-9_]+))?$")), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ColumnSchema`.
     #[derive(Clone)]
     pub struct ColumnSchema {
         /// CloudFormation property `ColumnName`; required.
@@ -1081,7 +836,6 @@ pub mod training_dataset {
 
     impl ColumnSchema {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, column_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cleanroomsml::training_dataset::ColumnType>>>) -> Self {
             Self {
                 column_name: column_name.into(),
@@ -1090,25 +844,20 @@ pub mod training_dataset {
         }
     }
 
-    impl crate::resource::ToExpr for ColumnSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ColumnName", self.column_name);
-            p.set("ColumnTypes", self.column_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColumnSchema;
+        req {
+            column_name = "ColumnName",
+            column_types = "ColumnTypes",
         }
     }
 
-    pub(super) static COLUMN_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
-            ("ColumnTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLUMN_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_](([a-zA-Z0-9_ ]+-)*([a-zA-Z0-9_ ]+))?$")), ..crate::resource::Rule::NONE }),
+        ("ColumnTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ColumnType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ColumnType {
         /// `USER_ID`
         UserId,
@@ -1122,32 +871,13 @@ pub mod training_dataset {
         NumericalFeature,
     }
 
-    impl crate::value::CfnEnum for ColumnType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UserId => "USER_ID",
-                Self::ItemId => "ITEM_ID",
-                Self::Timestamp => "TIMESTAMP",
-                Self::CategoricalFeature => "CATEGORICAL_FEATURE",
-                Self::NumericalFeature => "NUMERICAL_FEATURE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ColumnType, ["USER_ID", "ITEM_ID", "TIMESTAMP", "CATEGORICAL_FEATURE", "NUMERICAL_FEATURE"]);
 
-    /// Allowed values of `DatasetType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `INTERACTIONS`
         Interactions,
     }
 
-    impl crate::value::CfnEnum for DatasetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Interactions => "INTERACTIONS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatasetType, ["INTERACTIONS"]);
 }

@@ -53,66 +53,49 @@ pub struct EnvironmentEc2 {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for EnvironmentEc2 {
-    const TYPE: &'static str = "AWS::Cloud9::EnvironmentEC2";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_EC2_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutomaticStopTimeMinutes", self.automatic_stop_time_minutes);
-        p.set_opt("ConnectionType", self.connection_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("ImageId", self.image_id);
-        p.set_opt("InstanceType", self.instance_type);
-        p.set_opt("Name", self.name);
-        p.set_opt("OwnerArn", self.owner_arn);
-        p.set_opt("Repositories", self.repositories);
-        p.set_opt("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource EnvironmentEc2 = "AWS::Cloud9::EnvironmentEC2", shape: Some(&ENVIRONMENT_EC2_SHAPE);
+    opt {
+        automatic_stop_time_minutes = "AutomaticStopTimeMinutes",
+        connection_type = "ConnectionType",
+        description = "Description",
+        image_id = "ImageId",
+        instance_type = "InstanceType",
+        name = "Name",
+        owner_arn = "OwnerArn",
+        repositories = "Repositories",
+        subnet_id = "SubnetId",
+        tags = "Tags",
     }
 }
 
-static ENVIRONMENT_EC2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutomaticStopTimeMinutes", crate::resource::Rule { min: Some(0.0), max: Some(20160.0), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("ImageId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("InstanceType", crate::resource::Rule { min_len: Some(5), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[a-z]+[1-9][.][a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), ..crate::resource::Rule::NONE }),
-        ("OwnerArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):(iam|sts)::\\d+:(root|(user\\/[\\w+=/:,.@-]{1,64}|federated-user\\/[\\w+=/:,.@-]{2,32}|assumed-role\\/[\\w+=:,.@-]{1,64}\\/[\\w+=,.@-]{1,64}))$")), ..crate::resource::Rule::NONE }),
-        ("Repositories", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment_ec2::REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::environment_ec2::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_EC2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutomaticStopTimeMinutes", crate::resource::Rule { min: Some(0.0), max: Some(20160.0), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("ImageId", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("InstanceType", crate::resource::Rule { min_len: Some(5), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[a-z]+[1-9][.][a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), ..crate::resource::Rule::NONE }),
+    ("OwnerArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):(iam|sts)::\\d+:(root|(user\\/[\\w+=/:,.@-]{1,64}|federated-user\\/[\\w+=/:,.@-]{2,32}|assumed-role\\/[\\w+=:,.@-]{1,64}\\/[\\w+=,.@-]{1,64}))$")), ..crate::resource::Rule::NONE }),
+    ("Repositories", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment_ec2::REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EnvironmentEc2`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EnvironmentEc2> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `EnvironmentId`.
-    #[inline]
-    pub fn attr_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentId")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EnvironmentId`.
+        attr_environment_id: ::std::string::String = "EnvironmentId",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod environment_ec2 {
     //! Nested property types and enums of [`EnvironmentEc2`](super::EnvironmentEc2).
 
-    /// The definition `Repository`.
     #[derive(Clone)]
     pub struct Repository {
         /// The path within the development environment's default file system location to clone the AWS CodeCommit repository into.
@@ -127,7 +110,6 @@ pub mod environment_ec2 {
 
     impl Repository {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path_component: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, repository_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 path_component: path_component.into(),
@@ -136,32 +118,21 @@ pub mod environment_ec2 {
         }
     }
 
-    impl crate::resource::ToExpr for Repository {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PathComponent", self.path_component);
-            p.set("RepositoryUrl", self.repository_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested Repository;
+        req {
+            path_component = "PathComponent",
+            repository_url = "RepositoryUrl",
         }
     }
 
-    pub(super) static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PathComponent", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("RepositoryUrl", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PathComponent", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("RepositoryUrl", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The connection type used for connecting to an Amazon EC2 environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionType {
         /// `CONNECT_SSH`
         ConnectSsh,
@@ -169,13 +140,5 @@ pub mod environment_ec2 {
         ConnectSsm,
     }
 
-    impl crate::value::CfnEnum for ConnectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ConnectSsh => "CONNECT_SSH",
-                Self::ConnectSsm => "CONNECT_SSM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectionType, ["CONNECT_SSH", "CONNECT_SSM"]);
 }

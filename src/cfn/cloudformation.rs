@@ -73,7 +73,6 @@ pub struct ChangeSet {
 
 impl ChangeSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(change_set_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stack_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             capabilities: ::std::option::Option::None,
@@ -95,78 +94,56 @@ impl ChangeSet {
     }
 }
 
-impl crate::resource::Resource for ChangeSet {
-    const TYPE: &'static str = "AWS::CloudFormation::ChangeSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANGE_SET_SHAPE)
+crate::resource::props! {
+    resource ChangeSet = "AWS::CloudFormation::ChangeSet", shape: Some(&CHANGE_SET_SHAPE);
+    req {
+        change_set_name = "ChangeSetName",
+        stack_name = "StackName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Capabilities", self.capabilities);
-        p.set("ChangeSetName", self.change_set_name);
-        p.set_opt("ChangeSetType", self.change_set_type);
-        p.set_opt("DeploymentMode", self.deployment_mode);
-        p.set_opt("Description", self.description);
-        p.set_opt("ImportExistingResources", self.import_existing_resources);
-        p.set_opt("IncludeNestedStacks", self.include_nested_stacks);
-        p.set_opt("NotificationARNs", self.notification_arns);
-        p.set_opt("OnStackFailure", self.on_stack_failure);
-        p.set_opt("RoleARN", self.role_arn);
-        p.set("StackName", self.stack_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateBody", self.template_body);
-        p.set_opt("TemplateURL", self.template_url);
-        p.set_opt("UsePreviousTemplate", self.use_previous_template);
-        p
+    opt {
+        capabilities = "Capabilities",
+        change_set_type = "ChangeSetType",
+        deployment_mode = "DeploymentMode",
+        description = "Description",
+        import_existing_resources = "ImportExistingResources",
+        include_nested_stacks = "IncludeNestedStacks",
+        notification_arns = "NotificationARNs",
+        on_stack_failure = "OnStackFailure",
+        role_arn = "RoleARN",
+        tags = "Tags",
+        template_body = "TemplateBody",
+        template_url = "TemplateURL",
+        use_previous_template = "UsePreviousTemplate",
     }
 }
 
-static CHANGE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChangeSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("NotificationARNs", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ("RoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("StackName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::change_set::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateBody", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("TemplateURL", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANGE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChangeSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("NotificationARNs", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ("RoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("StackName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateBody", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("TemplateURL", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ChangeSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ChangeSet> {
-    /// `Fn::GetAtt` `ChangeSetId`.
-    #[inline]
-    pub fn attr_change_set_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChangeSetId")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `StackId`.
-    #[inline]
-    pub fn attr_stack_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StackId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ChangeSetId`.
+        attr_change_set_id: ::std::string::String = "ChangeSetId",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `StackId`.
+        attr_stack_id: ::std::string::String = "StackId",
     }
 }
 
 pub mod change_set {
     //! Nested property types and enums of [`ChangeSet`](super::ChangeSet).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Capabilities`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Capabilities {
         /// `CAPABILITY_IAM`
         CapabilityIam,
@@ -176,19 +153,10 @@ pub mod change_set {
         CapabilityAutoExpand,
     }
 
-    impl crate::value::CfnEnum for Capabilities {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapabilityIam => "CAPABILITY_IAM",
-                Self::CapabilityNamedIam => "CAPABILITY_NAMED_IAM",
-                Self::CapabilityAutoExpand => "CAPABILITY_AUTO_EXPAND",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Capabilities, ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]);
 
     /// The type of change set operation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ChangeSetType {
         /// `CREATE`
         Create,
@@ -198,35 +166,19 @@ pub mod change_set {
         Import,
     }
 
-    impl crate::value::CfnEnum for ChangeSetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Create => "CREATE",
-                Self::Update => "UPDATE",
-                Self::Import => "IMPORT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ChangeSetType, ["CREATE", "UPDATE", "IMPORT"]);
 
     /// Determines how CloudFormation handles configuration drift during deployment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentMode {
         /// `REVERT_DRIFT`
         RevertDrift,
     }
 
-    impl crate::value::CfnEnum for DeploymentMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RevertDrift => "REVERT_DRIFT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeploymentMode, ["REVERT_DRIFT"]);
 
     /// Determines what action will be taken if stack creation fails.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OnStackFailure {
         /// `DO_NOTHING`
         DoNothing,
@@ -236,16 +188,7 @@ pub mod change_set {
         Delete,
     }
 
-    impl crate::value::CfnEnum for OnStackFailure {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DoNothing => "DO_NOTHING",
-                Self::Rollback => "ROLLBACK",
-                Self::Delete => "DELETE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OnStackFailure, ["DO_NOTHING", "ROLLBACK", "DELETE"]);
 }
 
 /// Resource Type definition for AWS::CloudFormation::CustomResource
@@ -261,7 +204,6 @@ pub struct CustomResource {
 
 impl CustomResource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(service_token: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             service_timeout: ::std::option::Option::None,
@@ -270,23 +212,21 @@ impl CustomResource {
     }
 }
 
-impl crate::resource::Resource for CustomResource {
-    const TYPE: &'static str = "AWS::CloudFormation::CustomResource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ServiceTimeout", self.service_timeout);
-        p.set("ServiceToken", self.service_token);
-        p
+crate::resource::props! {
+    resource CustomResource = "AWS::CloudFormation::CustomResource", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        service_token = "ServiceToken",
+    }
+    opt {
+        service_timeout = "ServiceTimeout",
     }
 }
 
 /// Attributes of [`CustomResource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomResource> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -307,7 +247,6 @@ pub struct GeneratedTemplate {
 
 impl GeneratedTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(generated_template_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             generated_template_name: generated_template_name.into(),
@@ -316,58 +255,35 @@ impl GeneratedTemplate {
     }
 }
 
-impl crate::resource::Resource for GeneratedTemplate {
-    const TYPE: &'static str = "AWS::CloudFormation::GeneratedTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GENERATED_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource GeneratedTemplate = "AWS::CloudFormation::GeneratedTemplate", shape: Some(&GENERATED_TEMPLATE_SHAPE);
+    req {
+        generated_template_name = "GeneratedTemplateName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GeneratedTemplateName", self.generated_template_name);
-        p.set_opt("TemplateConfiguration", self.template_configuration);
-        p
+    opt {
+        template_configuration = "TemplateConfiguration",
     }
 }
 
-static GENERATED_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GeneratedTemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GENERATED_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GeneratedTemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GeneratedTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GeneratedTemplate> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `GeneratedTemplateId`.
-    #[inline]
-    pub fn attr_generated_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GeneratedTemplateId")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `Progress`.
-    #[inline]
-    pub fn attr_progress(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Progress")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TotalWarnings`.
-    #[inline]
-    pub fn attr_total_warnings(self) -> crate::value::Val<i64> {
-        self.__get_att("TotalWarnings")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `GeneratedTemplateId`.
+        attr_generated_template_id: ::std::string::String = "GeneratedTemplateId",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `Progress`.
+        attr_progress: crate::value::Json = "Progress",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TotalWarnings`.
+        attr_total_warnings: i64 = "TotalWarnings",
     }
 }
 
@@ -387,18 +303,16 @@ pub mod generated_template {
         pub update_replace_policy: ::std::option::Option<crate::value::Val<crate::cfn::cloudformation::generated_template::UpdateReplacePolicy>>,
     }
 
-    impl crate::resource::ToExpr for TemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeletionPolicy", self.deletion_policy);
-            p.set_opt("UpdateReplacePolicy", self.update_replace_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateConfiguration;
+        opt {
+            deletion_policy = "DeletionPolicy",
+            update_replace_policy = "UpdateReplacePolicy",
         }
     }
 
     /// The DeletionPolicy assigned to resources in the generated template.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionPolicy {
         /// `DELETE`
         Delete,
@@ -406,18 +320,10 @@ pub mod generated_template {
         Retain,
     }
 
-    impl crate::value::CfnEnum for DeletionPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Delete => "DELETE",
-                Self::Retain => "RETAIN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeletionPolicy, ["DELETE", "RETAIN"]);
 
     /// The UpdateReplacePolicy assigned to resources in the generated template.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateReplacePolicy {
         /// `DELETE`
         Delete,
@@ -425,15 +331,7 @@ pub mod generated_template {
         Retain,
     }
 
-    impl crate::value::CfnEnum for UpdateReplacePolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Delete => "DELETE",
-                Self::Retain => "RETAIN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UpdateReplacePolicy, ["DELETE", "RETAIN"]);
 }
 
 /// This is a CloudFormation resource for activating the first-party AWS::Hooks::GuardHook.
@@ -452,11 +350,11 @@ pub struct GuardHook {
     /// Attribute to specify CloudFormation behavior on hook failure.
     ///
     /// CloudFormation property `FailureMode`; required.
-    pub failure_mode: crate::value::Val<crate::cfn::cloudformation::guard_hook::FailureMode>,
+    pub failure_mode: crate::value::Val<crate::cfn::shared::cloudformation::FailureMode>,
     /// Attribute to specify which stacks this hook applies to or should get invoked for
     ///
     /// CloudFormation property `HookStatus`; required.
-    pub hook_status: crate::value::Val<crate::cfn::cloudformation::guard_hook::HookStatus>,
+    pub hook_status: crate::value::Val<crate::cfn::shared::cloudformation::HookStatus>,
     /// S3 Bucket where the guard validate report will be uploaded to
     ///
     /// CloudFormation property `LogBucket`.
@@ -470,21 +368,20 @@ pub struct GuardHook {
     /// Filters to allow hooks to target specific stack attributes
     ///
     /// CloudFormation property `StackFilters`.
-    pub stack_filters: ::std::option::Option<crate::cfn::cloudformation::guard_hook::StackFilters>,
+    pub stack_filters: ::std::option::Option<crate::cfn::shared::cloudformation::StackFilters>,
     /// Attribute to specify which targets should invoke the hook
     ///
     /// CloudFormation property `TargetFilters`.
-    pub target_filters: ::std::option::Option<crate::cfn::cloudformation::guard_hook::TargetFilters>,
+    pub target_filters: ::std::option::Option<crate::cfn::shared::cloudformation::TargetFilters>,
     /// Which operations should this Hook run against? Resource changes, stacks or change sets.
     ///
     /// CloudFormation property `TargetOperations`; required.
-    pub target_operations: crate::value::Val<crate::value::List<crate::cfn::cloudformation::guard_hook::TargetOperation>>,
+    pub target_operations: crate::value::Val<crate::value::List<crate::cfn::shared::cloudformation::TargetOperation>>,
 }
 
 impl GuardHook {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(alias: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, failure_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::guard_hook::FailureMode>>, hook_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::guard_hook::HookStatus>>, rule_location: crate::cfn::cloudformation::guard_hook::S3Location, target_operations: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cloudformation::guard_hook::TargetOperation>>>) -> Self {
+    pub fn new(alias: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, failure_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::cloudformation::FailureMode>>, hook_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::cloudformation::HookStatus>>, rule_location: crate::cfn::cloudformation::guard_hook::S3Location, target_operations: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::shared::cloudformation::TargetOperation>>>) -> Self {
         Self {
             alias: alias.into(),
             execution_role: execution_role.into(),
@@ -500,51 +397,44 @@ impl GuardHook {
     }
 }
 
-impl crate::resource::Resource for GuardHook {
-    const TYPE: &'static str = "AWS::CloudFormation::GuardHook";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GUARD_HOOK_SHAPE)
+crate::resource::props! {
+    resource GuardHook = "AWS::CloudFormation::GuardHook", shape: Some(&GUARD_HOOK_SHAPE);
+    req {
+        alias = "Alias",
+        execution_role = "ExecutionRole",
+        failure_mode = "FailureMode",
+        hook_status = "HookStatus",
+        rule_location = "RuleLocation",
+        target_operations = "TargetOperations",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Alias", self.alias);
-        p.set("ExecutionRole", self.execution_role);
-        p.set("FailureMode", self.failure_mode);
-        p.set("HookStatus", self.hook_status);
-        p.set_opt("LogBucket", self.log_bucket);
-        p.set_opt("Options", self.options);
-        p.set("RuleLocation", self.rule_location);
-        p.set_opt("StackFilters", self.stack_filters);
-        p.set_opt("TargetFilters", self.target_filters);
-        p.set("TargetOperations", self.target_operations);
-        p
+    opt {
+        log_bucket = "LogBucket",
+        options = "Options",
+        stack_filters = "StackFilters",
+        target_filters = "TargetFilters",
     }
 }
 
-static GUARD_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Alias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
-        ("ExecutionRole", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
-        ("StackFilters", crate::resource::Rule { shape: Some(&self::guard_hook::STACK_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TargetFilters", crate::resource::Rule { shape: Some(&self::guard_hook::TARGET_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GUARD_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Alias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRole", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
+    ("StackFilters", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::STACK_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TargetFilters", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::TARGET_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GuardHook`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GuardHook> {
-    /// `Fn::GetAtt` `HookArn`.
-    #[inline]
-    pub fn attr_hook_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HookArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `HookArn`.
+        attr_hook_arn: ::std::string::String = "HookArn",
     }
 }
 
 pub mod guard_hook {
     //! Nested property types and enums of [`GuardHook`](super::GuardHook).
 
-    /// The property `Options`.
+    pub use crate::cfn::shared::cloudformation::{Action, FailureMode, FilteringCriteria, HookStatus, HookTarget, InvocationPoint, StackFilters, StackNames, StackRoles, TargetFilters, TargetOperation};
+
     #[derive(Clone, Default)]
     pub struct Options {
         /// Specifies the S3 location of input parameter files for your Guard rules. You can specify either a single S3 location or an array of up to 10 S3 locations.
@@ -553,12 +443,10 @@ pub mod guard_hook {
         pub input_params: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for Options {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputParams", self.input_params);
-            p.into_expr()
+    crate::resource::props! {
+        nested Options;
+        opt {
+            input_params = "InputParams",
         }
     }
 
@@ -577,7 +465,6 @@ pub mod guard_hook {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 uri: uri.into(),
@@ -586,328 +473,13 @@ pub mod guard_hook {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Uri", self.uri);
-            p.set_opt("VersionId", self.version_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            uri = "Uri",
         }
-    }
-
-    /// Filters to allow hooks to target specific stack attributes
-    #[derive(Clone)]
-    pub struct StackFilters {
-        /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match
-        ///
-        /// CloudFormation property `FilteringCriteria`; required.
-        pub filtering_criteria: crate::value::Val<crate::cfn::cloudformation::guard_hook::FilteringCriteria>,
-        /// List of stack names as filters
-        ///
-        /// CloudFormation property `StackNames`.
-        pub stack_names: ::std::option::Option<crate::cfn::cloudformation::guard_hook::StackNames>,
-        /// List of stack roles that are performing the stack operations.
-        ///
-        /// CloudFormation property `StackRoles`.
-        pub stack_roles: ::std::option::Option<crate::cfn::cloudformation::guard_hook::StackRoles>,
-    }
-
-    impl StackFilters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(filtering_criteria: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::guard_hook::FilteringCriteria>>) -> Self {
-            Self {
-                filtering_criteria: filtering_criteria.into(),
-                stack_names: ::std::option::Option::None,
-                stack_roles: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for StackFilters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FilteringCriteria", self.filtering_criteria);
-            p.set_opt("StackNames", self.stack_names);
-            p.set_opt("StackRoles", self.stack_roles);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static STACK_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StackNames", crate::resource::Rule { shape: Some(&STACK_NAMES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StackRoles", crate::resource::Rule { shape: Some(&STACK_ROLES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// List of stack names as filters
-    #[derive(Clone, Default)]
-    pub struct StackNames {
-        /// List of stack names that the hook is going to be excluded from
-        ///
-        /// CloudFormation property `Exclude`.
-        pub exclude: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// List of stack names that the hook is going to target
-        ///
-        /// CloudFormation property `Include`.
-        pub include: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for StackNames {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exclude", self.exclude);
-            p.set_opt("Include", self.include);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static STACK_NAMES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exclude", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z*?][-a-zA-Z0-9*?]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Include", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z*?][-a-zA-Z0-9*?]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// List of stack roles that are performing the stack operations.
-    #[derive(Clone, Default)]
-    pub struct StackRoles {
-        /// List of stack roles that the hook is going to be excluded from
-        ///
-        /// CloudFormation property `Exclude`.
-        pub exclude: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// List of stack roles that the hook is going to target
-        ///
-        /// CloudFormation property `Include`.
-        pub include: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for StackRoles {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exclude", self.exclude);
-            p.set_opt("Include", self.include);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static STACK_ROLES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exclude", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Include", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Attribute to specify which targets should invoke the hook
-    #[derive(Clone, Default)]
-    pub struct TargetFilters {
-        /// List of actions that the hook is going to target
-        ///
-        /// CloudFormation property `Actions`.
-        pub actions: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::cloudformation::guard_hook::Action>>>,
-        /// List of invocation points that the hook is going to target
-        ///
-        /// CloudFormation property `InvocationPoints`.
-        pub invocation_points: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::cloudformation::guard_hook::InvocationPoint>>>,
-        /// List of type names that the hook is going to target
-        ///
-        /// CloudFormation property `TargetNames`.
-        pub target_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// List of hook targets
-        ///
-        /// CloudFormation property `Targets`.
-        pub targets: ::std::option::Option<::std::vec::Vec<crate::cfn::cloudformation::guard_hook::HookTarget>>,
-    }
-
-    impl crate::resource::ToExpr for TargetFilters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Actions", self.actions);
-            p.set_opt("InvocationPoints", self.invocation_points);
-            p.set_opt("TargetNames", self.target_names);
-            p.set_opt("Targets", self.targets);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TARGET_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-            ("InvocationPoints", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-            ("TargetNames", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.*\\*\\?).*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Targets", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Hook targets are the destination where hooks will be invoked against.
-    #[derive(Clone)]
-    pub struct HookTarget {
-        /// Target actions are the type of operation hooks will be executed at.
-        ///
-        /// CloudFormation property `Action`; required.
-        pub action: crate::value::Val<crate::cfn::cloudformation::guard_hook::Action>,
-        /// Invocation points are the point in provisioning workflow where hooks will be executed.
-        ///
-        /// CloudFormation property `InvocationPoint`; required.
-        pub invocation_point: crate::value::Val<crate::cfn::cloudformation::guard_hook::InvocationPoint>,
-        /// Type name of hook target. Hook targets are the destination where hooks will be invoked against.
-        ///
-        /// CloudFormation property `TargetName`; required.
-        pub target_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl HookTarget {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::guard_hook::Action>>, invocation_point: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::guard_hook::InvocationPoint>>, target_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                action: action.into(),
-                invocation_point: invocation_point.into(),
-                target_name: target_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for HookTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("InvocationPoint", self.invocation_point);
-            p.set("TargetName", self.target_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static HOOK_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.*\\*\\?).*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Attribute to specify CloudFormation behavior on hook failure.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FailureMode {
-        /// `FAIL`
-        Fail,
-        /// `WARN`
-        Warn,
-    }
-
-    impl crate::value::CfnEnum for FailureMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fail => "FAIL",
-                Self::Warn => "WARN",
-            }
-        }
-    }
-
-    /// Attribute to specify which stacks this hook applies to or should get invoked for
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum HookStatus {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for HookStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FilteringCriteria {
-        /// `ALL`
-        All,
-        /// `ANY`
-        Any,
-    }
-
-    impl crate::value::CfnEnum for FilteringCriteria {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Any => "ANY",
-            }
-        }
-    }
-
-    /// Target actions are the type of operation hooks will be executed at.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Action {
-        /// `CREATE`
-        Create,
-        /// `UPDATE`
-        Update,
-        /// `DELETE`
-        Delete,
-    }
-
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Create => "CREATE",
-                Self::Update => "UPDATE",
-                Self::Delete => "DELETE",
-            }
-        }
-    }
-
-    /// Invocation points are the point in provisioning workflow where hooks will be executed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InvocationPoint {
-        /// `PRE_PROVISION`
-        PreProvision,
-    }
-
-    impl crate::value::CfnEnum for InvocationPoint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PreProvision => "PRE_PROVISION",
-            }
-        }
-    }
-
-    /// Which operations should this Hook run against? Resource changes, stacks or change sets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TargetOperation {
-        /// `RESOURCE`
-        Resource,
-        /// `STACK`
-        Stack,
-        /// `CHANGE_SET`
-        ChangeSet,
-        /// `CLOUD_CONTROL`
-        CloudControl,
-    }
-
-    impl crate::value::CfnEnum for TargetOperation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Resource => "RESOURCE",
-                Self::Stack => "STACK",
-                Self::ChangeSet => "CHANGE_SET",
-                Self::CloudControl => "CLOUD_CONTROL",
-            }
+        opt {
+            version_id = "VersionId",
         }
     }
 }
@@ -933,36 +505,26 @@ pub struct HookDefaultVersion {
     pub version_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for HookDefaultVersion {
-    const TYPE: &'static str = "AWS::CloudFormation::HookDefaultVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HOOK_DEFAULT_VERSION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("TypeName", self.type_name);
-        p.set_opt("TypeVersionArn", self.type_version_arn);
-        p.set_opt("VersionId", self.version_id);
-        p
+crate::resource::props! {
+    resource HookDefaultVersion = "AWS::CloudFormation::HookDefaultVersion", shape: Some(&HOOK_DEFAULT_VERSION_SHAPE);
+    opt {
+        type_name = "TypeName",
+        type_version_arn = "TypeVersionArn",
+        version_id = "VersionId",
     }
 }
 
-static HOOK_DEFAULT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
-        ("TypeVersionArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$")), ..crate::resource::Rule::NONE }),
-        ("VersionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-]{1,128}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HOOK_DEFAULT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
+    ("TypeVersionArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$")), ..crate::resource::Rule::NONE }),
+    ("VersionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-]{1,128}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HookDefaultVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HookDefaultVersion> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -991,38 +553,28 @@ pub struct HookTypeConfig {
     pub type_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for HookTypeConfig {
-    const TYPE: &'static str = "AWS::CloudFormation::HookTypeConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HOOK_TYPE_CONFIG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("ConfigurationAlias", self.configuration_alias);
-        p.set_opt("TypeArn", self.type_arn);
-        p.set_opt("TypeName", self.type_name);
-        p
+crate::resource::props! {
+    resource HookTypeConfig = "AWS::CloudFormation::HookTypeConfig", shape: Some(&HOOK_TYPE_CONFIG_SHAPE);
+    opt {
+        configuration = "Configuration",
+        configuration_alias = "ConfigurationAlias",
+        type_arn = "TypeArn",
+        type_name = "TypeName",
     }
 }
 
-static HOOK_TYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]+")), ..crate::resource::Rule::NONE }),
-        ("ConfigurationAlias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("TypeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$")), ..crate::resource::Rule::NONE }),
-        ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HOOK_TYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]+")), ..crate::resource::Rule::NONE }),
+    ("ConfigurationAlias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ("TypeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/hook/.+$")), ..crate::resource::Rule::NONE }),
+    ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HookTypeConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HookTypeConfig> {
-    /// `Fn::GetAtt` `ConfigurationArn`.
-    #[inline]
-    pub fn attr_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConfigurationArn`.
+        attr_configuration_arn: ::std::string::String = "ConfigurationArn",
     }
 }
 
@@ -1030,20 +582,13 @@ pub mod hook_type_config {
     //! Nested property types and enums of [`HookTypeConfig`](super::HookTypeConfig).
 
     /// An alias by which to refer to this extension configuration data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationAlias {
         /// `default`
         Default,
     }
 
-    impl crate::value::CfnEnum for ConfigurationAlias {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfigurationAlias, ["default"]);
 }
 
 /// Publishes new or first hook version to AWS CloudFormation Registry.
@@ -1058,7 +603,7 @@ pub struct HookVersion {
     /// Specifies logging configuration information for a type.
     ///
     /// CloudFormation property `LoggingConfig`; changing it replaces the resource.
-    pub logging_config: ::std::option::Option<crate::cfn::cloudformation::hook_version::LoggingConfig>,
+    pub logging_config: ::std::option::Option<crate::cfn::shared::cloudformation::LoggingConfig>,
     /// A url to the S3 bucket containing the schema handler package that contains the schema, event handlers, and associated files for the type you want to register.
     ///
     /// For information on generating a schema handler package for the type you want to register, see submit in the CloudFormation CLI User Guide.
@@ -1075,7 +620,6 @@ pub struct HookVersion {
 
 impl HookVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(schema_handler_package: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             execution_role_arn: ::std::option::Option::None,
@@ -1086,93 +630,45 @@ impl HookVersion {
     }
 }
 
-impl crate::resource::Resource for HookVersion {
-    const TYPE: &'static str = "AWS::CloudFormation::HookVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HOOK_VERSION_SHAPE)
+crate::resource::props! {
+    resource HookVersion = "AWS::CloudFormation::HookVersion", shape: Some(&HOOK_VERSION_SHAPE);
+    req {
+        schema_handler_package = "SchemaHandlerPackage",
+        type_name = "TypeName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("LoggingConfig", self.logging_config);
-        p.set("SchemaHandlerPackage", self.schema_handler_package);
-        p.set("TypeName", self.type_name);
-        p
+    opt {
+        execution_role_arn = "ExecutionRoleArn",
+        logging_config = "LoggingConfig",
     }
 }
 
-static HOOK_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
-        ("LoggingConfig", crate::resource::Rule { shape: Some(&self::hook_version::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SchemaHandlerPackage", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HOOK_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("LoggingConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SchemaHandlerPackage", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HookVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HookVersion> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `IsDefaultVersion`.
-    #[inline]
-    pub fn attr_is_default_version(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefaultVersion")
-    }
-    /// `Fn::GetAtt` `TypeArn`.
-    #[inline]
-    pub fn attr_type_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TypeArn")
-    }
-    /// `Fn::GetAtt` `VersionId`.
-    #[inline]
-    pub fn attr_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionId")
-    }
-    /// `Fn::GetAtt` `Visibility`.
-    #[inline]
-    pub fn attr_visibility(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Visibility")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `IsDefaultVersion`.
+        attr_is_default_version: bool = "IsDefaultVersion",
+        /// `Fn::GetAtt` `TypeArn`.
+        attr_type_arn: ::std::string::String = "TypeArn",
+        /// `Fn::GetAtt` `VersionId`.
+        attr_version_id: ::std::string::String = "VersionId",
+        /// `Fn::GetAtt` `Visibility`.
+        attr_visibility: ::std::string::String = "Visibility",
     }
 }
 
 pub mod hook_version {
     //! Nested property types and enums of [`HookVersion`](super::HookVersion).
 
-    /// The definition `LoggingConfig`.
-    #[derive(Clone, Default)]
-    pub struct LoggingConfig {
-        /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
-        ///
-        /// CloudFormation property `LogGroupName`. The `Name` of an `AWS::Logs::LogGroup`: pass a handle of [`crate::cfn::logs::LogGroup`] with `.into()` (its `Ref` is the Name).
-        pub log_group_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs.
-        ///
-        /// CloudFormation property `LogRoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub log_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for LoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.set_opt("LogRoleArn", self.log_role_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::cloudformation::LoggingConfig;
 }
 
 /// This is a CloudFormation resource for the first-party AWS::Hooks::LambdaHook.
@@ -1195,11 +691,11 @@ pub struct LambdaHook {
     /// Attribute to specify CloudFormation behavior on hook failure.
     ///
     /// CloudFormation property `FailureMode`; required.
-    pub failure_mode: crate::value::Val<crate::cfn::cloudformation::lambda_hook::FailureMode>,
+    pub failure_mode: crate::value::Val<crate::cfn::shared::cloudformation::FailureMode>,
     /// Attribute to specify which stacks this hook applies to or should get invoked for
     ///
     /// CloudFormation property `HookStatus`; required.
-    pub hook_status: crate::value::Val<crate::cfn::cloudformation::lambda_hook::HookStatus>,
+    pub hook_status: crate::value::Val<crate::cfn::shared::cloudformation::HookStatus>,
     /// Amazon Resource Name (ARN), Partial ARN, name, version, or alias of the Lambda function to invoke with this hook.
     ///
     /// CloudFormation property `LambdaFunction`; required.
@@ -1211,21 +707,20 @@ pub struct LambdaHook {
     /// Filters to allow hooks to target specific stack attributes
     ///
     /// CloudFormation property `StackFilters`.
-    pub stack_filters: ::std::option::Option<crate::cfn::cloudformation::lambda_hook::StackFilters>,
+    pub stack_filters: ::std::option::Option<crate::cfn::shared::cloudformation::StackFilters>,
     /// Attribute to specify which targets should invoke the hook
     ///
     /// CloudFormation property `TargetFilters`.
-    pub target_filters: ::std::option::Option<crate::cfn::cloudformation::lambda_hook::TargetFilters>,
+    pub target_filters: ::std::option::Option<crate::cfn::shared::cloudformation::TargetFilters>,
     /// Which operations should this Hook run against? Resource changes, stacks or change sets.
     ///
     /// CloudFormation property `TargetOperations`; required.
-    pub target_operations: crate::value::Val<crate::value::List<crate::cfn::cloudformation::lambda_hook::TargetOperation>>,
+    pub target_operations: crate::value::Val<crate::value::List<crate::cfn::shared::cloudformation::TargetOperation>>,
 }
 
 impl LambdaHook {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(alias: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, failure_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::lambda_hook::FailureMode>>, hook_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::lambda_hook::HookStatus>>, lambda_function: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_operations: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cloudformation::lambda_hook::TargetOperation>>>) -> Self {
+    pub fn new(alias: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, failure_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::cloudformation::FailureMode>>, hook_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::cloudformation::HookStatus>>, lambda_function: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_operations: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::shared::cloudformation::TargetOperation>>>) -> Self {
         Self {
             alias: alias.into(),
             auto_update: ::std::option::Option::None,
@@ -1241,51 +736,45 @@ impl LambdaHook {
     }
 }
 
-impl crate::resource::Resource for LambdaHook {
-    const TYPE: &'static str = "AWS::CloudFormation::LambdaHook";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAMBDA_HOOK_SHAPE)
+crate::resource::props! {
+    resource LambdaHook = "AWS::CloudFormation::LambdaHook", shape: Some(&LAMBDA_HOOK_SHAPE);
+    req {
+        alias = "Alias",
+        execution_role = "ExecutionRole",
+        failure_mode = "FailureMode",
+        hook_status = "HookStatus",
+        lambda_function = "LambdaFunction",
+        target_operations = "TargetOperations",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Alias", self.alias);
-        p.set_opt("AutoUpdate", self.auto_update);
-        p.set("ExecutionRole", self.execution_role);
-        p.set("FailureMode", self.failure_mode);
-        p.set("HookStatus", self.hook_status);
-        p.set("LambdaFunction", self.lambda_function);
-        p.set_opt("LoggingConfig", self.logging_config);
-        p.set_opt("StackFilters", self.stack_filters);
-        p.set_opt("TargetFilters", self.target_filters);
-        p.set("TargetOperations", self.target_operations);
-        p
+    opt {
+        auto_update = "AutoUpdate",
+        logging_config = "LoggingConfig",
+        stack_filters = "StackFilters",
+        target_filters = "TargetFilters",
     }
 }
 
-static LAMBDA_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Alias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
-        ("ExecutionRole", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
-        ("LambdaFunction", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?(-iso([a-z])?)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")), ..crate::resource::Rule::NONE }),
-        ("LoggingConfig", crate::resource::Rule { shape: Some(&self::lambda_hook::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("StackFilters", crate::resource::Rule { shape: Some(&self::lambda_hook::STACK_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TargetFilters", crate::resource::Rule { shape: Some(&self::lambda_hook::TARGET_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAMBDA_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Alias", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRole", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
+    ("LambdaFunction", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?(-iso([a-z])?)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")), ..crate::resource::Rule::NONE }),
+    ("LoggingConfig", crate::resource::Rule { shape: Some(&self::lambda_hook::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("StackFilters", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::STACK_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TargetFilters", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::TARGET_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LambdaHook`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LambdaHook> {
-    /// `Fn::GetAtt` `HookArn`.
-    #[inline]
-    pub fn attr_hook_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HookArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `HookArn`.
+        attr_hook_arn: ::std::string::String = "HookArn",
     }
 }
 
 pub mod lambda_hook {
     //! Nested property types and enums of [`LambdaHook`](super::LambdaHook).
+
+    pub use crate::cfn::shared::cloudformation::{Action, FailureMode, FilteringCriteria, HookStatus, HookTarget, InvocationPoint, StackFilters, StackNames, StackRoles, TargetFilters, TargetOperation};
 
     /// Contains logging configuration information for an extension.
     #[derive(Clone)]
@@ -1302,7 +791,6 @@ pub mod lambda_hook {
 
     impl LoggingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group_name: log_group_name.into(),
@@ -1311,337 +799,18 @@ pub mod lambda_hook {
         }
     }
 
-    impl crate::resource::ToExpr for LoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroupName", self.log_group_name);
-            p.set("LogRoleArn", self.log_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfig;
+        req {
+            log_group_name = "LogGroupName",
+            log_role_arn = "LogRoleArn",
         }
     }
 
-    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Filters to allow hooks to target specific stack attributes
-    #[derive(Clone)]
-    pub struct StackFilters {
-        /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match
-        ///
-        /// CloudFormation property `FilteringCriteria`; required.
-        pub filtering_criteria: crate::value::Val<crate::cfn::cloudformation::lambda_hook::FilteringCriteria>,
-        /// List of stack names as filters
-        ///
-        /// CloudFormation property `StackNames`.
-        pub stack_names: ::std::option::Option<crate::cfn::cloudformation::lambda_hook::StackNames>,
-        /// List of stack roles that are performing the stack operations.
-        ///
-        /// CloudFormation property `StackRoles`.
-        pub stack_roles: ::std::option::Option<crate::cfn::cloudformation::lambda_hook::StackRoles>,
-    }
-
-    impl StackFilters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(filtering_criteria: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::lambda_hook::FilteringCriteria>>) -> Self {
-            Self {
-                filtering_criteria: filtering_criteria.into(),
-                stack_names: ::std::option::Option::None,
-                stack_roles: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for StackFilters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FilteringCriteria", self.filtering_criteria);
-            p.set_opt("StackNames", self.stack_names);
-            p.set_opt("StackRoles", self.stack_roles);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static STACK_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StackNames", crate::resource::Rule { shape: Some(&STACK_NAMES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StackRoles", crate::resource::Rule { shape: Some(&STACK_ROLES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// List of stack names as filters
-    #[derive(Clone, Default)]
-    pub struct StackNames {
-        /// List of stack names that the hook is going to be excluded from
-        ///
-        /// CloudFormation property `Exclude`.
-        pub exclude: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// List of stack names that the hook is going to target
-        ///
-        /// CloudFormation property `Include`.
-        pub include: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for StackNames {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exclude", self.exclude);
-            p.set_opt("Include", self.include);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static STACK_NAMES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exclude", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z*?][-a-zA-Z0-9*?]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Include", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z*?][-a-zA-Z0-9*?]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// List of stack roles that are performing the stack operations.
-    #[derive(Clone, Default)]
-    pub struct StackRoles {
-        /// List of stack roles that the hook is going to be excluded from
-        ///
-        /// CloudFormation property `Exclude`.
-        pub exclude: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// List of stack roles that the hook is going to target
-        ///
-        /// CloudFormation property `Include`.
-        pub include: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for StackRoles {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exclude", self.exclude);
-            p.set_opt("Include", self.include);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static STACK_ROLES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exclude", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Include", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Attribute to specify which targets should invoke the hook
-    #[derive(Clone, Default)]
-    pub struct TargetFilters {
-        /// List of actions that the hook is going to target
-        ///
-        /// CloudFormation property `Actions`.
-        pub actions: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::cloudformation::lambda_hook::Action>>>,
-        /// List of invocation points that the hook is going to target
-        ///
-        /// CloudFormation property `InvocationPoints`.
-        pub invocation_points: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::cloudformation::lambda_hook::InvocationPoint>>>,
-        /// List of type names that the hook is going to target
-        ///
-        /// CloudFormation property `TargetNames`.
-        pub target_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// List of hook targets
-        ///
-        /// CloudFormation property `Targets`.
-        pub targets: ::std::option::Option<::std::vec::Vec<crate::cfn::cloudformation::lambda_hook::HookTarget>>,
-    }
-
-    impl crate::resource::ToExpr for TargetFilters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Actions", self.actions);
-            p.set_opt("InvocationPoints", self.invocation_points);
-            p.set_opt("TargetNames", self.target_names);
-            p.set_opt("Targets", self.targets);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TARGET_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-            ("InvocationPoints", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-            ("TargetNames", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.*\\*\\?).*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Targets", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&HOOK_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Hook targets are the destination where hooks will be invoked against.
-    #[derive(Clone)]
-    pub struct HookTarget {
-        /// Target actions are the type of operation hooks will be executed at.
-        ///
-        /// CloudFormation property `Action`; required.
-        pub action: crate::value::Val<crate::cfn::cloudformation::lambda_hook::Action>,
-        /// Invocation points are the point in provisioning workflow where hooks will be executed.
-        ///
-        /// CloudFormation property `InvocationPoint`; required.
-        pub invocation_point: crate::value::Val<crate::cfn::cloudformation::lambda_hook::InvocationPoint>,
-        /// Type name of hook target. Hook targets are the destination where hooks will be invoked against.
-        ///
-        /// CloudFormation property `TargetName`; required.
-        pub target_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl HookTarget {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::lambda_hook::Action>>, invocation_point: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::lambda_hook::InvocationPoint>>, target_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                action: action.into(),
-                invocation_point: invocation_point.into(),
-                target_name: target_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for HookTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("InvocationPoint", self.invocation_point);
-            p.set("TargetName", self.target_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static HOOK_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!.*\\*\\?).*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Attribute to specify CloudFormation behavior on hook failure.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FailureMode {
-        /// `FAIL`
-        Fail,
-        /// `WARN`
-        Warn,
-    }
-
-    impl crate::value::CfnEnum for FailureMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fail => "FAIL",
-                Self::Warn => "WARN",
-            }
-        }
-    }
-
-    /// Attribute to specify which stacks this hook applies to or should get invoked for
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum HookStatus {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for HookStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Attribute to specify the filtering behavior. ANY will make the Hook pass if one filter matches. ALL will make the Hook pass if all filters match
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FilteringCriteria {
-        /// `ALL`
-        All,
-        /// `ANY`
-        Any,
-    }
-
-    impl crate::value::CfnEnum for FilteringCriteria {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Any => "ANY",
-            }
-        }
-    }
-
-    /// Target actions are the type of operation hooks will be executed at.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Action {
-        /// `CREATE`
-        Create,
-        /// `UPDATE`
-        Update,
-        /// `DELETE`
-        Delete,
-    }
-
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Create => "CREATE",
-                Self::Update => "UPDATE",
-                Self::Delete => "DELETE",
-            }
-        }
-    }
-
-    /// Invocation points are the point in provisioning workflow where hooks will be executed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InvocationPoint {
-        /// `PRE_PROVISION`
-        PreProvision,
-    }
-
-    impl crate::value::CfnEnum for InvocationPoint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PreProvision => "PRE_PROVISION",
-            }
-        }
-    }
-
-    /// Which operations should this Hook run against? Resource changes, stacks or change sets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TargetOperation {
-        /// `RESOURCE`
-        Resource,
-        /// `STACK`
-        Stack,
-        /// `CHANGE_SET`
-        ChangeSet,
-        /// `CLOUD_CONTROL`
-        CloudControl,
-    }
-
-    impl crate::value::CfnEnum for TargetOperation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Resource => "RESOURCE",
-                Self::Stack => "STACK",
-                Self::ChangeSet => "CHANGE_SET",
-                Self::CloudControl => "CLOUD_CONTROL",
-            }
-        }
-    }
+    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:.+:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::CloudFormation::Macro
@@ -1663,7 +832,6 @@ pub struct Macro {
 
 impl Macro {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1675,26 +843,29 @@ impl Macro {
     }
 }
 
-impl crate::resource::Resource for Macro {
-    const TYPE: &'static str = "AWS::CloudFormation::Macro";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("FunctionName", self.function_name);
-        p.set_opt("LogGroupName", self.log_group_name);
-        p.set_opt("LogRoleARN", self.log_role_arn);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource Macro = "AWS::CloudFormation::Macro", shape: Some(&MACRO_SHAPE);
+    req {
+        function_name = "FunctionName",
+        name = "Name",
+    }
+    opt {
+        description = "Description",
+        log_group_name = "LogGroupName",
+        log_role_arn = "LogRoleARN",
     }
 }
 
+static MACRO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogGroupName", crate::resource::Rule { formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ("LogRoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Macro`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Macro> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1717,29 +888,20 @@ pub struct ModuleDefaultVersion {
     pub version_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for ModuleDefaultVersion {
-    const TYPE: &'static str = "AWS::CloudFormation::ModuleDefaultVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MODULE_DEFAULT_VERSION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Arn", self.arn);
-        p.set_opt("ModuleName", self.module_name);
-        p.set_opt("VersionId", self.version_id);
-        p
+crate::resource::props! {
+    resource ModuleDefaultVersion = "AWS::CloudFormation::ModuleDefaultVersion", shape: Some(&MODULE_DEFAULT_VERSION_SHAPE);
+    opt {
+        arn = "Arn",
+        module_name = "ModuleName",
+        version_id = "VersionId",
     }
 }
 
-static MODULE_DEFAULT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/module/.+/[0-9]{8}$")), ..crate::resource::Rule::NONE }),
-        ("ModuleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::MODULE")), ..crate::resource::Rule::NONE }),
-        ("VersionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{8}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MODULE_DEFAULT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/module/.+/[0-9]{8}$")), ..crate::resource::Rule::NONE }),
+    ("ModuleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::MODULE")), ..crate::resource::Rule::NONE }),
+    ("VersionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{8}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// A module that has been registered in the CloudFormation registry.
 ///
@@ -1760,7 +922,6 @@ pub struct ModuleVersion {
 
 impl ModuleVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(module_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, module_package: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             module_name: module_name.into(),
@@ -1769,68 +930,37 @@ impl ModuleVersion {
     }
 }
 
-impl crate::resource::Resource for ModuleVersion {
-    const TYPE: &'static str = "AWS::CloudFormation::ModuleVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MODULE_VERSION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ModuleName", self.module_name);
-        p.set("ModulePackage", self.module_package);
-        p
+crate::resource::props! {
+    resource ModuleVersion = "AWS::CloudFormation::ModuleVersion", shape: Some(&MODULE_VERSION_SHAPE);
+    req {
+        module_name = "ModuleName",
+        module_package = "ModulePackage",
     }
 }
 
-static MODULE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ModuleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::MODULE")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MODULE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ModuleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::MODULE")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ModuleVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ModuleVersion> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `DocumentationUrl`.
-    #[inline]
-    pub fn attr_documentation_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DocumentationUrl")
-    }
-    /// `Fn::GetAtt` `IsDefaultVersion`.
-    #[inline]
-    pub fn attr_is_default_version(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefaultVersion")
-    }
-    /// `Fn::GetAtt` `Schema`.
-    #[inline]
-    pub fn attr_schema(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Schema")
-    }
-    /// `Fn::GetAtt` `TimeCreated`.
-    #[inline]
-    pub fn attr_time_created(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TimeCreated")
-    }
-    /// `Fn::GetAtt` `VersionId`.
-    #[inline]
-    pub fn attr_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionId")
-    }
-    /// `Fn::GetAtt` `Visibility`.
-    #[inline]
-    pub fn attr_visibility(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Visibility")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `DocumentationUrl`.
+        attr_documentation_url: ::std::string::String = "DocumentationUrl",
+        /// `Fn::GetAtt` `IsDefaultVersion`.
+        attr_is_default_version: bool = "IsDefaultVersion",
+        /// `Fn::GetAtt` `Schema`.
+        attr_schema: ::std::string::String = "Schema",
+        /// `Fn::GetAtt` `TimeCreated`.
+        attr_time_created: ::std::string::String = "TimeCreated",
+        /// `Fn::GetAtt` `VersionId`.
+        attr_version_id: ::std::string::String = "VersionId",
+        /// `Fn::GetAtt` `Visibility`.
+        attr_visibility: ::std::string::String = "Visibility",
     }
 }
 
@@ -1854,7 +984,7 @@ pub struct PublicTypeVersion {
     /// The kind of extension
     ///
     /// CloudFormation property `Type`; changing it replaces the resource.
-    pub type_: ::std::option::Option<crate::value::Val<crate::cfn::cloudformation::public_type_version::Type>>,
+    pub type_: ::std::option::Option<crate::value::Val<crate::cfn::shared::cloudformation::Type>>,
     /// The name of the type being registered.
     ///
     /// We recommend that type names adhere to the following pattern: company_or_organization::service::type.
@@ -1863,75 +993,39 @@ pub struct PublicTypeVersion {
     pub type_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for PublicTypeVersion {
-    const TYPE: &'static str = "AWS::CloudFormation::PublicTypeVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PUBLIC_TYPE_VERSION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Arn", self.arn);
-        p.set_opt("LogDeliveryBucket", self.log_delivery_bucket);
-        p.set_opt("PublicVersionNumber", self.public_version_number);
-        p.set_opt("Type", self.type_);
-        p.set_opt("TypeName", self.type_name);
-        p
+crate::resource::props! {
+    resource PublicTypeVersion = "AWS::CloudFormation::PublicTypeVersion", shape: Some(&PUBLIC_TYPE_VERSION_SHAPE);
+    opt {
+        arn = "Arn",
+        log_delivery_bucket = "LogDeliveryBucket",
+        public_version_number = "PublicVersionNumber",
+        type_ = "Type",
+        type_name = "TypeName",
     }
 }
 
-static PUBLIC_TYPE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Arn", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:[0-9]{12}:type/.+")), ..crate::resource::Rule::NONE }),
-        ("PublicVersionNumber", crate::resource::Rule { min_len: Some(5), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(.*)$")), ..crate::resource::Rule::NONE }),
-        ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PUBLIC_TYPE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Arn", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:[0-9]{12}:type/.+")), ..crate::resource::Rule::NONE }),
+    ("PublicVersionNumber", crate::resource::Rule { min_len: Some(5), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(.*)$")), ..crate::resource::Rule::NONE }),
+    ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PublicTypeVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PublicTypeVersion> {
-    /// `Fn::GetAtt` `PublicTypeArn`.
-    #[inline]
-    pub fn attr_public_type_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublicTypeArn")
-    }
-    /// `Fn::GetAtt` `PublisherId`.
-    #[inline]
-    pub fn attr_publisher_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublisherId")
-    }
-    /// `Fn::GetAtt` `TypeVersionArn`.
-    #[inline]
-    pub fn attr_type_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TypeVersionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PublicTypeArn`.
+        attr_public_type_arn: ::std::string::String = "PublicTypeArn",
+        /// `Fn::GetAtt` `PublisherId`.
+        attr_publisher_id: ::std::string::String = "PublisherId",
+        /// `Fn::GetAtt` `TypeVersionArn`.
+        attr_type_version_arn: ::std::string::String = "TypeVersionArn",
     }
 }
 
 pub mod public_type_version {
     //! Nested property types and enums of [`PublicTypeVersion`](super::PublicTypeVersion).
 
-    /// The kind of extension
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `RESOURCE`
-        Resource,
-        /// `MODULE`
-        Module,
-        /// `HOOK`
-        Hook,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Resource => "RESOURCE",
-                Self::Module => "MODULE",
-                Self::Hook => "HOOK",
-            }
-        }
-    }
+    pub use crate::cfn::shared::cloudformation::Type;
 }
 
 /// Register as a publisher in the CloudFormation Registry.
@@ -1951,7 +1045,6 @@ pub struct Publisher {
 
 impl Publisher {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(accept_terms_and_conditions: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
         Self {
             accept_terms_and_conditions: accept_terms_and_conditions.into(),
@@ -1960,48 +1053,31 @@ impl Publisher {
     }
 }
 
-impl crate::resource::Resource for Publisher {
-    const TYPE: &'static str = "AWS::CloudFormation::Publisher";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PUBLISHER_SHAPE)
+crate::resource::props! {
+    resource Publisher = "AWS::CloudFormation::Publisher", shape: Some(&PUBLISHER_SHAPE);
+    req {
+        accept_terms_and_conditions = "AcceptTermsAndConditions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AcceptTermsAndConditions", self.accept_terms_and_conditions);
-        p.set_opt("ConnectionArn", self.connection_arn);
-        p
+    opt {
+        connection_arn = "ConnectionArn",
     }
 }
 
-static PUBLISHER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[w]+)*:.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PUBLISHER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[w]+)*:.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Publisher`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Publisher> {
-    /// `Fn::GetAtt` `IdentityProvider`.
-    #[inline]
-    pub fn attr_identity_provider(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityProvider")
-    }
-    /// `Fn::GetAtt` `PublisherId`.
-    #[inline]
-    pub fn attr_publisher_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublisherId")
-    }
-    /// `Fn::GetAtt` `PublisherProfile`.
-    #[inline]
-    pub fn attr_publisher_profile(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublisherProfile")
-    }
-    /// `Fn::GetAtt` `PublisherStatus`.
-    #[inline]
-    pub fn attr_publisher_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublisherStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IdentityProvider`.
+        attr_identity_provider: ::std::string::String = "IdentityProvider",
+        /// `Fn::GetAtt` `PublisherId`.
+        attr_publisher_id: ::std::string::String = "PublisherId",
+        /// `Fn::GetAtt` `PublisherProfile`.
+        attr_publisher_profile: ::std::string::String = "PublisherProfile",
+        /// `Fn::GetAtt` `PublisherStatus`.
+        attr_publisher_status: ::std::string::String = "PublisherStatus",
     }
 }
 
@@ -2026,36 +1102,26 @@ pub struct ResourceDefaultVersion {
     pub version_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for ResourceDefaultVersion {
-    const TYPE: &'static str = "AWS::CloudFormation::ResourceDefaultVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_DEFAULT_VERSION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("TypeName", self.type_name);
-        p.set_opt("TypeVersionArn", self.type_version_arn);
-        p.set_opt("VersionId", self.version_id);
-        p
+crate::resource::props! {
+    resource ResourceDefaultVersion = "AWS::CloudFormation::ResourceDefaultVersion", shape: Some(&RESOURCE_DEFAULT_VERSION_SHAPE);
+    opt {
+        type_name = "TypeName",
+        type_version_arn = "TypeVersionArn",
+        version_id = "VersionId",
     }
 }
 
-static RESOURCE_DEFAULT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
-        ("TypeVersionArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/resource/.+$")), ..crate::resource::Rule::NONE }),
-        ("VersionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-]{1,128}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_DEFAULT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
+    ("TypeVersionArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/resource/.+$")), ..crate::resource::Rule::NONE }),
+    ("VersionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-]{1,128}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceDefaultVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceDefaultVersion> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -2071,7 +1137,7 @@ pub struct ResourceVersion {
     /// Specifies logging configuration information for a type.
     ///
     /// CloudFormation property `LoggingConfig`; changing it replaces the resource.
-    pub logging_config: ::std::option::Option<crate::cfn::cloudformation::resource_version::LoggingConfig>,
+    pub logging_config: ::std::option::Option<crate::cfn::shared::cloudformation::LoggingConfig>,
     /// A url to the S3 bucket containing the schema handler package that contains the schema, event handlers, and associated files for the type you want to register.
     ///
     /// For information on generating a schema handler package for the type you want to register, see submit in the CloudFormation CLI User Guide.
@@ -2088,7 +1154,6 @@ pub struct ResourceVersion {
 
 impl ResourceVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(schema_handler_package: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             execution_role_arn: ::std::option::Option::None,
@@ -2099,98 +1164,47 @@ impl ResourceVersion {
     }
 }
 
-impl crate::resource::Resource for ResourceVersion {
-    const TYPE: &'static str = "AWS::CloudFormation::ResourceVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_VERSION_SHAPE)
+crate::resource::props! {
+    resource ResourceVersion = "AWS::CloudFormation::ResourceVersion", shape: Some(&RESOURCE_VERSION_SHAPE);
+    req {
+        schema_handler_package = "SchemaHandlerPackage",
+        type_name = "TypeName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("LoggingConfig", self.logging_config);
-        p.set("SchemaHandlerPackage", self.schema_handler_package);
-        p.set("TypeName", self.type_name);
-        p
+    opt {
+        execution_role_arn = "ExecutionRoleArn",
+        logging_config = "LoggingConfig",
     }
 }
 
-static RESOURCE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("LoggingConfig", crate::resource::Rule { shape: Some(&self::resource_version::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SchemaHandlerPackage", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("LoggingConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudformation::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SchemaHandlerPackage", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceVersion> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `IsDefaultVersion`.
-    #[inline]
-    pub fn attr_is_default_version(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefaultVersion")
-    }
-    /// `Fn::GetAtt` `ProvisioningType`.
-    #[inline]
-    pub fn attr_provisioning_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProvisioningType")
-    }
-    /// `Fn::GetAtt` `TypeArn`.
-    #[inline]
-    pub fn attr_type_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TypeArn")
-    }
-    /// `Fn::GetAtt` `VersionId`.
-    #[inline]
-    pub fn attr_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionId")
-    }
-    /// `Fn::GetAtt` `Visibility`.
-    #[inline]
-    pub fn attr_visibility(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Visibility")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `IsDefaultVersion`.
+        attr_is_default_version: bool = "IsDefaultVersion",
+        /// `Fn::GetAtt` `ProvisioningType`.
+        attr_provisioning_type: ::std::string::String = "ProvisioningType",
+        /// `Fn::GetAtt` `TypeArn`.
+        attr_type_arn: ::std::string::String = "TypeArn",
+        /// `Fn::GetAtt` `VersionId`.
+        attr_version_id: ::std::string::String = "VersionId",
+        /// `Fn::GetAtt` `Visibility`.
+        attr_visibility: ::std::string::String = "Visibility",
     }
 }
 
 pub mod resource_version {
     //! Nested property types and enums of [`ResourceVersion`](super::ResourceVersion).
 
-    /// The definition `LoggingConfig`.
-    #[derive(Clone, Default)]
-    pub struct LoggingConfig {
-        /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
-        ///
-        /// CloudFormation property `LogGroupName`. The `Name` of an `AWS::Logs::LogGroup`: pass a handle of [`crate::cfn::logs::LogGroup`] with `.into()` (its `Ref` is the Name).
-        pub log_group_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs.
-        ///
-        /// CloudFormation property `LogRoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub log_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for LoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.set_opt("LogRoleArn", self.log_role_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::cloudformation::LoggingConfig;
 }
 
 /// The AWS::CloudFormation::Stack resource nests a stack as a resource in a top-level template.
@@ -2212,7 +1226,6 @@ pub struct Stack {
 
 impl Stack {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(template_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             notification_arns: ::std::option::Option::None,
@@ -2224,32 +1237,25 @@ impl Stack {
     }
 }
 
-impl crate::resource::Resource for Stack {
-    const TYPE: &'static str = "AWS::CloudFormation::Stack";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STACK_SHAPE)
+crate::resource::props! {
+    resource Stack = "AWS::CloudFormation::Stack", shape: Some(&STACK_SHAPE);
+    req {
+        template_url = "TemplateURL",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("NotificationARNs", self.notification_arns);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p.set("TemplateURL", self.template_url);
-        p.set_opt("TimeoutInMinutes", self.timeout_in_minutes);
-        p
+    opt {
+        notification_arns = "NotificationARNs",
+        parameters = "Parameters",
+        tags = "Tags",
+        timeout_in_minutes = "TimeoutInMinutes",
     }
 }
 
-static STACK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("NotificationARNs", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ("TemplateURL", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("TimeoutInMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STACK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("NotificationARNs", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ("TemplateURL", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("TimeoutInMinutes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Stack`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Stack> {
@@ -2329,7 +1335,6 @@ pub struct StackSet {
 
 impl StackSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(permission_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudformation::stack_set::PermissionModel>>, stack_set_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             administration_role_arn: ::std::option::Option::None,
@@ -2351,61 +1356,52 @@ impl StackSet {
     }
 }
 
-impl crate::resource::Resource for StackSet {
-    const TYPE: &'static str = "AWS::CloudFormation::StackSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STACK_SET_SHAPE)
+crate::resource::props! {
+    resource StackSet = "AWS::CloudFormation::StackSet", shape: Some(&STACK_SET_SHAPE);
+    req {
+        permission_model = "PermissionModel",
+        stack_set_name = "StackSetName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdministrationRoleARN", self.administration_role_arn);
-        p.set_opt("AutoDeployment", self.auto_deployment);
-        p.set_opt("CallAs", self.call_as);
-        p.set_opt("Capabilities", self.capabilities);
-        p.set_opt("Description", self.description);
-        p.set_opt("ExecutionRoleName", self.execution_role_name);
-        p.set_opt("ManagedExecution", self.managed_execution);
-        p.set_opt("OperationPreferences", self.operation_preferences);
-        p.set_opt("Parameters", self.parameters);
-        p.set("PermissionModel", self.permission_model);
-        p.set_opt("StackInstancesGroup", self.stack_instances_group);
-        p.set("StackSetName", self.stack_set_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateBody", self.template_body);
-        p.set_opt("TemplateURL", self.template_url);
-        p
+    opt {
+        administration_role_arn = "AdministrationRoleARN",
+        auto_deployment = "AutoDeployment",
+        call_as = "CallAs",
+        capabilities = "Capabilities",
+        description = "Description",
+        execution_role_name = "ExecutionRoleName",
+        managed_execution = "ManagedExecution",
+        operation_preferences = "OperationPreferences",
+        parameters = "Parameters",
+        stack_instances_group = "StackInstancesGroup",
+        tags = "Tags",
+        template_body = "TemplateBody",
+        template_url = "TemplateURL",
     }
 }
 
-static STACK_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdministrationRoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
-        ("OperationPreferences", crate::resource::Rule { shape: Some(&self::stack_set::OPERATION_PREFERENCES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("StackInstancesGroup", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::stack_set::STACK_INSTANCES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StackSetName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9\\-]{0,127}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stack_set::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateBody", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-        ("TemplateURL", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STACK_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdministrationRoleARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
+    ("OperationPreferences", crate::resource::Rule { shape: Some(&self::stack_set::OPERATION_PREFERENCES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("StackInstancesGroup", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::stack_set::STACK_INSTANCES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StackSetName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9\\-]{0,127}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stack_set::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateBody", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+    ("TemplateURL", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StackSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StackSet> {
-    /// `Fn::GetAtt` `StackSetId`.
-    #[inline]
-    pub fn attr_stack_set_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StackSetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `StackSetId`.
+        attr_stack_set_id: ::std::string::String = "StackSetId",
     }
 }
 
 pub mod stack_set {
     //! Nested property types and enums of [`StackSet`](super::StackSet).
 
-    /// The definition `AutoDeployment`.
     #[derive(Clone, Default)]
     pub struct AutoDeployment {
         /// A list of StackSet ARNs that this StackSet depends on for auto-deployment operations. When auto-deployment is triggered, operations will be sequenced to ensure all dependencies complete successfully before this StackSet's operation begins.
@@ -2422,14 +1418,12 @@ pub mod stack_set {
         pub retain_stacks_on_account_removal: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AutoDeployment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DependsOn", self.depends_on);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("RetainStacksOnAccountRemoval", self.retain_stacks_on_account_removal);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoDeployment;
+        opt {
+            depends_on = "DependsOn",
+            enabled = "Enabled",
+            retain_stacks_on_account_removal = "RetainStacksOnAccountRemoval",
         }
     }
 
@@ -2442,12 +1436,10 @@ pub mod stack_set {
         pub active: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ManagedExecution {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Active", self.active);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedExecution;
+        opt {
+            active = "Active",
         }
     }
 
@@ -2474,32 +1466,27 @@ pub mod stack_set {
         pub region_order: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for OperationPreferences {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConcurrencyMode", self.concurrency_mode);
-            p.set_opt("FailureToleranceCount", self.failure_tolerance_count);
-            p.set_opt("FailureTolerancePercentage", self.failure_tolerance_percentage);
-            p.set_opt("MaxConcurrentCount", self.max_concurrent_count);
-            p.set_opt("MaxConcurrentPercentage", self.max_concurrent_percentage);
-            p.set_opt("RegionConcurrencyType", self.region_concurrency_type);
-            p.set_opt("RegionOrder", self.region_order);
-            p.into_expr()
+    crate::resource::props! {
+        nested OperationPreferences;
+        opt {
+            concurrency_mode = "ConcurrencyMode",
+            failure_tolerance_count = "FailureToleranceCount",
+            failure_tolerance_percentage = "FailureTolerancePercentage",
+            max_concurrent_count = "MaxConcurrentCount",
+            max_concurrent_percentage = "MaxConcurrentPercentage",
+            region_concurrency_type = "RegionConcurrencyType",
+            region_order = "RegionOrder",
         }
     }
 
-    pub(super) static OPERATION_PREFERENCES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureToleranceCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("FailureTolerancePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MaxConcurrentCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxConcurrentPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("RegionOrder", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,128}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPERATION_PREFERENCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureToleranceCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("FailureTolerancePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MaxConcurrentCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxConcurrentPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("RegionOrder", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,128}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Parameter`.
     #[derive(Clone)]
     pub struct Parameter {
         /// The key associated with the parameter. If you don't specify a key and value for a particular parameter, AWS CloudFormation uses the default value that is specified in your template.
@@ -2514,7 +1501,6 @@ pub mod stack_set {
 
     impl Parameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_key: parameter_key.into(),
@@ -2523,13 +1509,11 @@ pub mod stack_set {
         }
     }
 
-    impl crate::resource::ToExpr for Parameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterKey", self.parameter_key);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Parameter;
+        req {
+            parameter_key = "ParameterKey",
+            parameter_value = "ParameterValue",
         }
     }
 
@@ -2552,7 +1536,6 @@ pub mod stack_set {
 
     impl StackInstances {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(deployment_targets: crate::cfn::cloudformation::stack_set::DeploymentTargets, regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 deployment_targets,
@@ -2562,23 +1545,21 @@ pub mod stack_set {
         }
     }
 
-    impl crate::resource::ToExpr for StackInstances {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeploymentTargets", self.deployment_targets);
-            p.set_opt("ParameterOverrides", self.parameter_overrides);
-            p.set("Regions", self.regions);
-            p.into_expr()
+    crate::resource::props! {
+        nested StackInstances;
+        req {
+            deployment_targets = "DeploymentTargets",
+            regions = "Regions",
+        }
+        opt {
+            parameter_overrides = "ParameterOverrides",
         }
     }
 
-    pub(super) static STACK_INSTANCES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeploymentTargets", crate::resource::Rule { shape: Some(&DEPLOYMENT_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,128}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STACK_INSTANCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeploymentTargets", crate::resource::Rule { shape: Some(&DEPLOYMENT_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]{1,128}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The AWS OrganizationalUnitIds or Accounts for which to create stack instances in the specified Regions.
     #[derive(Clone, Default)]
@@ -2601,35 +1582,29 @@ pub mod stack_set {
         pub organizational_unit_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentTargets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountFilterType", self.account_filter_type);
-            p.set_opt("Accounts", self.accounts);
-            p.set_opt("AccountsUrl", self.accounts_url);
-            p.set_opt("OrganizationalUnitIds", self.organizational_unit_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentTargets;
+        opt {
+            account_filter_type = "AccountFilterType",
+            accounts = "Accounts",
+            accounts_url = "AccountsUrl",
+            organizational_unit_ids = "OrganizationalUnitIds",
         }
     }
 
-    pub(super) static DEPLOYMENT_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Accounts", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AccountsUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), pattern: Some(crate::resource::Pattern::Regex("(s3://|http(s?)://).+")), ..crate::resource::Rule::NONE }),
-            ("OrganizationalUnitIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Accounts", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AccountsUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), pattern: Some(crate::resource::Pattern::Regex("(s3://|http(s?)://).+")), ..crate::resource::Rule::NONE }),
+        ("OrganizationalUnitIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)[a-zA-Z0-9\\s\\:\\_\\.\\/\\=\\+\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:.*)[a-zA-Z0-9\\s\\:\\_\\.\\/\\=\\+\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the AWS account that you are acting from. By default, SELF is specified. For self-managed permissions, specify SELF; for service-managed permissions, if you are signed in to the organization's management account, specify SELF. If you are signed in to a delegated administrator account, specify DELEGATED_ADMIN.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CallAs {
         /// `SELF`
         Self_,
@@ -2637,18 +1612,9 @@ pub mod stack_set {
         DelegatedAdmin,
     }
 
-    impl crate::value::CfnEnum for CallAs {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Self_ => "SELF",
-                Self::DelegatedAdmin => "DELEGATED_ADMIN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CallAs, ["SELF", "DELEGATED_ADMIN"]);
 
-    /// Allowed values of `Capability`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Capability {
         /// `CAPABILITY_IAM`
         CapabilityIam,
@@ -2658,19 +1624,10 @@ pub mod stack_set {
         CapabilityAutoExpand,
     }
 
-    impl crate::value::CfnEnum for Capability {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapabilityIam => "CAPABILITY_IAM",
-                Self::CapabilityNamedIam => "CAPABILITY_NAMED_IAM",
-                Self::CapabilityAutoExpand => "CAPABILITY_AUTO_EXPAND",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Capability, ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]);
 
     /// Specifies how the concurrency level behaves during the operation execution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConcurrencyMode {
         /// `STRICT_FAILURE_TOLERANCE`
         StrictFailureTolerance,
@@ -2678,18 +1635,10 @@ pub mod stack_set {
         SoftFailureTolerance,
     }
 
-    impl crate::value::CfnEnum for ConcurrencyMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StrictFailureTolerance => "STRICT_FAILURE_TOLERANCE",
-                Self::SoftFailureTolerance => "SOFT_FAILURE_TOLERANCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConcurrencyMode, ["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"]);
 
     /// The concurrency type of deploying StackSets operations in regions, could be in parallel or one region at a time
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionConcurrencyType {
         /// `SEQUENTIAL`
         Sequential,
@@ -2697,18 +1646,10 @@ pub mod stack_set {
         Parallel,
     }
 
-    impl crate::value::CfnEnum for RegionConcurrencyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sequential => "SEQUENTIAL",
-                Self::Parallel => "PARALLEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RegionConcurrencyType, ["SEQUENTIAL", "PARALLEL"]);
 
     /// Describes how the IAM roles required for stack set operations are created. By default, SELF-MANAGED is specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PermissionModel {
         /// `SERVICE_MANAGED`
         ServiceManaged,
@@ -2716,18 +1657,10 @@ pub mod stack_set {
         SelfManaged,
     }
 
-    impl crate::value::CfnEnum for PermissionModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ServiceManaged => "SERVICE_MANAGED",
-                Self::SelfManaged => "SELF_MANAGED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PermissionModel, ["SERVICE_MANAGED", "SELF_MANAGED"]);
 
     /// The filter type you want to apply on organizational units and accounts.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountFilterType {
         /// `NONE`
         None,
@@ -2739,17 +1672,7 @@ pub mod stack_set {
         Difference,
     }
 
-    impl crate::value::CfnEnum for AccountFilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Union => "UNION",
-                Self::Intersection => "INTERSECTION",
-                Self::Difference => "DIFFERENCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccountFilterType, ["NONE", "UNION", "INTERSECTION", "DIFFERENCE"]);
 }
 
 /// Enable a resource that has been published in the CloudFormation Registry.
@@ -2784,7 +1707,7 @@ pub struct TypeActivation {
     /// The kind of extension
     ///
     /// CloudFormation property `Type`.
-    pub type_: ::std::option::Option<crate::value::Val<crate::cfn::cloudformation::type_activation::Type>>,
+    pub type_: ::std::option::Option<crate::value::Val<crate::cfn::shared::cloudformation::Type>>,
     /// The name of the type being registered.
     ///
     /// We recommend that type names adhere to the following pattern: company_or_organization::service::type.
@@ -2801,53 +1724,45 @@ pub struct TypeActivation {
     pub version_bump: ::std::option::Option<crate::value::Val<crate::cfn::cloudformation::type_activation::VersionBump>>,
 }
 
-impl crate::resource::Resource for TypeActivation {
-    const TYPE: &'static str = "AWS::CloudFormation::TypeActivation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TYPE_ACTIVATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoUpdate", self.auto_update);
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("LoggingConfig", self.logging_config);
-        p.set_opt("MajorVersion", self.major_version);
-        p.set_opt("PublicTypeArn", self.public_type_arn);
-        p.set_opt("PublisherId", self.publisher_id);
-        p.set_opt("Type", self.type_);
-        p.set_opt("TypeName", self.type_name);
-        p.set_opt("TypeNameAlias", self.type_name_alias);
-        p.set_opt("VersionBump", self.version_bump);
-        p
+crate::resource::props! {
+    resource TypeActivation = "AWS::CloudFormation::TypeActivation", shape: Some(&TYPE_ACTIVATION_SHAPE);
+    opt {
+        auto_update = "AutoUpdate",
+        execution_role_arn = "ExecutionRoleArn",
+        logging_config = "LoggingConfig",
+        major_version = "MajorVersion",
+        public_type_arn = "PublicTypeArn",
+        publisher_id = "PublisherId",
+        type_ = "Type",
+        type_name = "TypeName",
+        type_name_alias = "TypeNameAlias",
+        version_bump = "VersionBump",
     }
 }
 
-static TYPE_ACTIVATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LoggingConfig", crate::resource::Rule { shape: Some(&self::type_activation::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MajorVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
-        ("PublicTypeArn", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/.+")), ..crate::resource::Rule::NONE }),
-        ("PublisherId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[0-9a-zA-Z-]{1,40}")), ..crate::resource::Rule::NONE }),
-        ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}")), ..crate::resource::Rule::NONE }),
-        ("TypeNameAlias", crate::resource::Rule { min_len: Some(10), max_len: Some(204), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TYPE_ACTIVATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("LoggingConfig", crate::resource::Rule { shape: Some(&self::type_activation::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MajorVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
+    ("PublicTypeArn", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws[A-Za-z0-9-]{0,64}:cloudformation:[A-Za-z0-9-]{1,64}:([0-9]{12})?:type/.+")), ..crate::resource::Rule::NONE }),
+    ("PublisherId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[0-9a-zA-Z-]{1,40}")), ..crate::resource::Rule::NONE }),
+    ("TypeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}")), ..crate::resource::Rule::NONE }),
+    ("TypeNameAlias", crate::resource::Rule { min_len: Some(10), max_len: Some(204), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE){0,1}")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TypeActivation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TypeActivation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod type_activation {
     //! Nested property types and enums of [`TypeActivation`](super::TypeActivation).
 
-    /// The definition `LoggingConfig`.
+    pub use crate::cfn::shared::cloudformation::Type;
+
     #[derive(Clone, Default)]
     pub struct LoggingConfig {
         /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
@@ -2860,47 +1775,21 @@ pub mod type_activation {
         pub log_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.set_opt("LogRoleArn", self.log_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfig;
+        opt {
+            log_group_name = "LogGroupName",
+            log_role_arn = "LogRoleArn",
         }
     }
 
-    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The kind of extension
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `RESOURCE`
-        Resource,
-        /// `MODULE`
-        Module,
-        /// `HOOK`
-        Hook,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Resource => "RESOURCE",
-                Self::Module => "MODULE",
-                Self::Hook => "HOOK",
-            }
-        }
-    }
+    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Manually updates a previously-enabled type to a new major or minor version, if available. You can also use this parameter to update the value of AutoUpdateEnabled
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VersionBump {
         /// `MAJOR`
         Major,
@@ -2908,15 +1797,7 @@ pub mod type_activation {
         Minor,
     }
 
-    impl crate::value::CfnEnum for VersionBump {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Major => "MAJOR",
-                Self::Minor => "MINOR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VersionBump, ["MAJOR", "MINOR"]);
 }
 
 /// Resource Type definition for AWS::CloudFormation::WaitCondition
@@ -2932,39 +1813,26 @@ pub struct WaitCondition {
     pub timeout: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for WaitCondition {
-    const TYPE: &'static str = "AWS::CloudFormation::WaitCondition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WAIT_CONDITION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Count", self.count);
-        p.set_opt("Handle", self.handle);
-        p.set_opt("Timeout", self.timeout);
-        p
+crate::resource::props! {
+    resource WaitCondition = "AWS::CloudFormation::WaitCondition", shape: Some(&WAIT_CONDITION_SHAPE);
+    opt {
+        count = "Count",
+        handle = "Handle",
+        timeout = "Timeout",
     }
 }
 
-static WAIT_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Timeout", crate::resource::Rule { min: Some(0.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WAIT_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Timeout", crate::resource::Rule { min: Some(0.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WaitCondition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WaitCondition> {
-    /// `Fn::GetAtt` `Data`.
-    #[inline]
-    pub fn attr_data(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Data")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Data`.
+        attr_data: crate::value::Json = "Data",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -2975,19 +1843,14 @@ impl crate::resource::Handle<WaitCondition> {
 pub struct WaitConditionHandle {
 }
 
-impl crate::resource::Resource for WaitConditionHandle {
-    const TYPE: &'static str = "AWS::CloudFormation::WaitConditionHandle";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        crate::resource::Props::new()
-    }
+crate::resource::props! {
+    resource WaitConditionHandle = "AWS::CloudFormation::WaitConditionHandle", shape: Some(&crate::resource::Shape::EMPTY);
 }
 
 /// Attributes of [`WaitConditionHandle`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WaitConditionHandle> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }

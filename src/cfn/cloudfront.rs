@@ -12,7 +12,7 @@ pub struct AnycastIpList {
     /// The IP address type for the Anycast static IP list.
     ///
     /// CloudFormation property `IpAddressType`.
-    pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::cloudfront::anycast_ip_list::IpAddressType>>,
+    pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::cloudfront::IpAddressType>>,
     /// The number of IP addresses in the Anycast static IP list.
     ///
     /// CloudFormation property `IpCount`; required; changing it replaces the resource.
@@ -33,7 +33,6 @@ pub struct AnycastIpList {
 
 impl AnycastIpList {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ip_count: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ip_address_type: ::std::option::Option::None,
@@ -45,57 +44,43 @@ impl AnycastIpList {
     }
 }
 
-impl crate::resource::Resource for AnycastIpList {
-    const TYPE: &'static str = "AWS::CloudFront::AnycastIpList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ANYCAST_IP_LIST_SHAPE)
+crate::resource::props! {
+    resource AnycastIpList = "AWS::CloudFront::AnycastIpList", shape: Some(&ANYCAST_IP_LIST_SHAPE);
+    req {
+        ip_count = "IpCount",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set("IpCount", self.ip_count);
-        p.set_opt("IpamCidrConfigs", self.ipam_cidr_configs);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        ip_address_type = "IpAddressType",
+        ipam_cidr_configs = "IpamCidrConfigs",
+        tags = "Tags",
     }
 }
 
-static ANYCAST_IP_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { shape: Some(&self::anycast_ip_list::TAGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ANYCAST_IP_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IpamCidrConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::anycast_ip_list::IPAM_CIDR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { shape: Some(&self::anycast_ip_list::TAGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AnycastIpList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AnycastIpList> {
-    /// `Fn::GetAtt` `AnycastIpList`.
-    #[inline]
-    pub fn attr_anycast_ip_list(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("AnycastIpList")
-    }
-    /// `Fn::GetAtt` `ETag`.
-    #[inline]
-    pub fn attr_etag(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ETag")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `IpamCidrConfigResults`.
-    #[inline]
-    pub fn attr_ipam_cidr_config_results(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("IpamCidrConfigResults")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AnycastIpList`.
+        attr_anycast_ip_list: crate::value::Json = "AnycastIpList",
+        /// `Fn::GetAtt` `ETag`.
+        attr_etag: ::std::string::String = "ETag",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `IpamCidrConfigResults`.
+        attr_ipam_cidr_config_results: crate::value::List<::std::string::String> = "IpamCidrConfigResults",
     }
 }
 
 pub mod anycast_ip_list {
     //! Nested property types and enums of [`AnycastIpList`](super::AnycastIpList).
+
+    pub use crate::cfn::shared::cloudfront::IpAddressType;
 
     /// Configuration for an IPAM CIDR that defines a specific IP address range, IPAM pool, and associated Anycast IP address.
     #[derive(Clone)]
@@ -112,7 +97,6 @@ pub mod anycast_ip_list {
 
     impl IpamCidrConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ipam_pool_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr: cidr.into(),
@@ -121,15 +105,17 @@ pub mod anycast_ip_list {
         }
     }
 
-    impl crate::resource::ToExpr for IpamCidrConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cidr", self.cidr);
-            p.set("IpamPoolArn", self.ipam_pool_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpamCidrConfig;
+        req {
+            cidr = "Cidr",
+            ipam_pool_arn = "IpamPoolArn",
         }
     }
+
+    pub(super) static IPAM_CIDR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex type that contains zero or more ``Tag`` elements.
     #[derive(Clone, Default)]
@@ -140,46 +126,21 @@ pub mod anycast_ip_list {
         pub items: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for Tags {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Items", self.items);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tags;
+        opt {
+            items = "Items",
         }
     }
 
-    pub(super) static TAGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Items", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Items", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `ipv4`
-        Ipv4,
-        /// `dualstack`
-        Dualstack,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Dualstack => "dualstack",
-            }
-        }
-    }
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A cache policy.
@@ -208,37 +169,24 @@ impl CachePolicy {
     }
 }
 
-impl crate::resource::Resource for CachePolicy {
-    const TYPE: &'static str = "AWS::CloudFront::CachePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CACHE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CachePolicyConfig", self.cache_policy_config);
-        p
+crate::resource::props! {
+    resource CachePolicy = "AWS::CloudFront::CachePolicy", shape: Some(&CACHE_POLICY_SHAPE);
+    req {
+        cache_policy_config = "CachePolicyConfig",
     }
 }
 
-static CACHE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CachePolicyConfig", crate::resource::Rule { shape: Some(&self::cache_policy::CACHE_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CACHE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CachePolicyConfig", crate::resource::Rule { shape: Some(&self::cache_policy::CACHE_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CachePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CachePolicy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -284,7 +232,6 @@ pub mod cache_policy {
 
     impl CachePolicyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_ttl: impl ::std::convert::Into<crate::value::Val<f64>>, max_ttl: impl ::std::convert::Into<crate::value::Val<f64>>, min_ttl: impl ::std::convert::Into<crate::value::Val<f64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameters_in_cache_key_and_forwarded_to_origin: crate::cfn::cloudfront::cache_policy::ParametersInCacheKeyAndForwardedToOrigin) -> Self {
             Self {
                 comment: ::std::option::Option::None,
@@ -297,28 +244,26 @@ pub mod cache_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CachePolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.set("DefaultTTL", self.default_ttl);
-            p.set("MaxTTL", self.max_ttl);
-            p.set("MinTTL", self.min_ttl);
-            p.set("Name", self.name);
-            p.set("ParametersInCacheKeyAndForwardedToOrigin", self.parameters_in_cache_key_and_forwarded_to_origin);
-            p.into_expr()
+    crate::resource::props! {
+        nested CachePolicyConfig;
+        req {
+            default_ttl = "DefaultTTL",
+            max_ttl = "MaxTTL",
+            min_ttl = "MinTTL",
+            name = "Name",
+            parameters_in_cache_key_and_forwarded_to_origin = "ParametersInCacheKeyAndForwardedToOrigin",
+        }
+        opt {
+            comment = "Comment",
         }
     }
 
-    pub(super) static CACHE_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultTTL", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("MaxTTL", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("MinTTL", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("ParametersInCacheKeyAndForwardedToOrigin", crate::resource::Rule { shape: Some(&PARAMETERS_IN_CACHE_KEY_AND_FORWARDED_TO_ORIGIN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CACHE_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultTTL", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("MaxTTL", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("MinTTL", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("ParametersInCacheKeyAndForwardedToOrigin", crate::resource::Rule { shape: Some(&PARAMETERS_IN_CACHE_KEY_AND_FORWARDED_TO_ORIGIN_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This object determines the values that CloudFront includes in the cache key. These values can include HTTP headers, cookies, and URL query strings. CloudFront uses the cache key to find an object in its cache that it can return to the viewer.
     /// The headers, cookies, and query strings that are included in the cache key are also included in requests that CloudFront sends to the origin. CloudFront sends a request when it can't find an object in its cache that matches the request's cache key. If you want to send values to the origin but *not* include them in the cache key, use ``OriginRequestPolicy``.
@@ -364,7 +309,6 @@ pub mod cache_policy {
 
     impl ParametersInCacheKeyAndForwardedToOrigin {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cookies_config: crate::cfn::cloudfront::cache_policy::CookiesConfig, enable_accept_encoding_gzip: impl ::std::convert::Into<crate::value::Val<bool>>, headers_config: crate::cfn::cloudfront::cache_policy::HeadersConfig, query_strings_config: crate::cfn::cloudfront::cache_policy::QueryStringsConfig) -> Self {
             Self {
                 cookies_config,
@@ -376,26 +320,24 @@ pub mod cache_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ParametersInCacheKeyAndForwardedToOrigin {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CookiesConfig", self.cookies_config);
-            p.set_opt("EnableAcceptEncodingBrotli", self.enable_accept_encoding_brotli);
-            p.set("EnableAcceptEncodingGzip", self.enable_accept_encoding_gzip);
-            p.set("HeadersConfig", self.headers_config);
-            p.set("QueryStringsConfig", self.query_strings_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParametersInCacheKeyAndForwardedToOrigin;
+        req {
+            cookies_config = "CookiesConfig",
+            enable_accept_encoding_gzip = "EnableAcceptEncodingGzip",
+            headers_config = "HeadersConfig",
+            query_strings_config = "QueryStringsConfig",
+        }
+        opt {
+            enable_accept_encoding_brotli = "EnableAcceptEncodingBrotli",
         }
     }
 
-    pub(super) static PARAMETERS_IN_CACHE_KEY_AND_FORWARDED_TO_ORIGIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CookiesConfig", crate::resource::Rule { shape: Some(&COOKIES_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HeadersConfig", crate::resource::Rule { shape: Some(&HEADERS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueryStringsConfig", crate::resource::Rule { shape: Some(&QUERY_STRINGS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETERS_IN_CACHE_KEY_AND_FORWARDED_TO_ORIGIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CookiesConfig", crate::resource::Rule { shape: Some(&COOKIES_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HeadersConfig", crate::resource::Rule { shape: Some(&HEADERS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("QueryStringsConfig", crate::resource::Rule { shape: Some(&QUERY_STRINGS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that determines whether any cookies in viewer requests (and if so, which cookies) are included in the cache key and in requests that CloudFront sends to the origin.
     #[derive(Clone)]
@@ -416,7 +358,6 @@ pub mod cache_policy {
 
     impl CookiesConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cookie_behavior: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cookie_behavior: cookie_behavior.into(),
@@ -425,21 +366,19 @@ pub mod cache_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CookiesConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CookieBehavior", self.cookie_behavior);
-            p.set_opt("Cookies", self.cookies);
-            p.into_expr()
+    crate::resource::props! {
+        nested CookiesConfig;
+        req {
+            cookie_behavior = "CookieBehavior",
+        }
+        opt {
+            cookies = "Cookies",
         }
     }
 
-    pub(super) static COOKIES_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CookieBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|allExcept|all)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COOKIES_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CookieBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|allExcept|all)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that determines whether any HTTP headers (and if so, which headers) are included in the cache key and in requests that CloudFront sends to the origin.
     #[derive(Clone)]
@@ -458,7 +397,6 @@ pub mod cache_policy {
 
     impl HeadersConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header_behavior: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header_behavior: header_behavior.into(),
@@ -467,21 +405,19 @@ pub mod cache_policy {
         }
     }
 
-    impl crate::resource::ToExpr for HeadersConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HeaderBehavior", self.header_behavior);
-            p.set_opt("Headers", self.headers);
-            p.into_expr()
+    crate::resource::props! {
+        nested HeadersConfig;
+        req {
+            header_behavior = "HeaderBehavior",
+        }
+        opt {
+            headers = "Headers",
         }
     }
 
-    pub(super) static HEADERS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HeaderBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEADERS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HeaderBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in the cache key and in requests that CloudFront sends to the origin.
     #[derive(Clone)]
@@ -502,7 +438,6 @@ pub mod cache_policy {
 
     impl QueryStringsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(query_string_behavior: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 query_string_behavior: query_string_behavior.into(),
@@ -511,21 +446,19 @@ pub mod cache_policy {
         }
     }
 
-    impl crate::resource::ToExpr for QueryStringsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QueryStringBehavior", self.query_string_behavior);
-            p.set_opt("QueryStrings", self.query_strings);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryStringsConfig;
+        req {
+            query_string_behavior = "QueryStringBehavior",
+        }
+        opt {
+            query_strings = "QueryStrings",
         }
     }
 
-    pub(super) static QUERY_STRINGS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueryStringBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|allExcept|all)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_STRINGS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueryStringBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|allExcept|all)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The request to create a new origin access identity (OAI). An origin access identity is a special CloudFront user that you can associate with Amazon S3 origins, so that you can secure all or just some of your Amazon S3 content. For more information, see [Restricting Access to Amazon S3 Content by Using an Origin Access Identity](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html) in the *Amazon CloudFront Developer Guide*.
@@ -549,27 +482,20 @@ impl CloudFrontOriginAccessIdentity {
     }
 }
 
-impl crate::resource::Resource for CloudFrontOriginAccessIdentity {
-    const TYPE: &'static str = "AWS::CloudFront::CloudFrontOriginAccessIdentity";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CloudFrontOriginAccessIdentityConfig", self.cloud_front_origin_access_identity_config);
-        p
+crate::resource::props! {
+    resource CloudFrontOriginAccessIdentity = "AWS::CloudFront::CloudFrontOriginAccessIdentity", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        cloud_front_origin_access_identity_config = "CloudFrontOriginAccessIdentityConfig",
     }
 }
 
 /// Attributes of [`CloudFrontOriginAccessIdentity`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CloudFrontOriginAccessIdentity> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `S3CanonicalUserId`.
-    #[inline]
-    pub fn attr_s3_canonical_user_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("S3CanonicalUserId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `S3CanonicalUserId`.
+        attr_s3_canonical_user_id: ::std::string::String = "S3CanonicalUserId",
     }
 }
 
@@ -587,7 +513,6 @@ pub mod cloud_front_origin_access_identity {
 
     impl CloudFrontOriginAccessIdentityConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comment: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comment: comment.into(),
@@ -595,12 +520,10 @@ pub mod cloud_front_origin_access_identity {
         }
     }
 
-    impl crate::resource::ToExpr for CloudFrontOriginAccessIdentityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comment", self.comment);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudFrontOriginAccessIdentityConfig;
+        req {
+            comment = "Comment",
         }
     }
 }
@@ -634,7 +557,6 @@ pub struct ConnectionFunction {
 
 impl ConnectionFunction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_function_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, connection_function_config: crate::cfn::cloudfront::connection_function::ConnectionFunctionConfig, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auto_publish: ::std::option::Option::None,
@@ -646,72 +568,48 @@ impl ConnectionFunction {
     }
 }
 
-impl crate::resource::Resource for ConnectionFunction {
-    const TYPE: &'static str = "AWS::CloudFront::ConnectionFunction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_FUNCTION_SHAPE)
+crate::resource::props! {
+    resource ConnectionFunction = "AWS::CloudFront::ConnectionFunction", shape: Some(&CONNECTION_FUNCTION_SHAPE);
+    req {
+        connection_function_code = "ConnectionFunctionCode",
+        connection_function_config = "ConnectionFunctionConfig",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoPublish", self.auto_publish);
-        p.set("ConnectionFunctionCode", self.connection_function_code);
-        p.set("ConnectionFunctionConfig", self.connection_function_config);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        auto_publish = "AutoPublish",
+        tags = "Tags",
     }
 }
 
-static CONNECTION_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::connection_function::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudfront::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConnectionFunction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectionFunction> {
-    /// `Fn::GetAtt` `ConnectionFunctionArn`.
-    #[inline]
-    pub fn attr_connection_function_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionFunctionArn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `ETag`.
-    #[inline]
-    pub fn attr_etag(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ETag")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `Stage`.
-    #[inline]
-    pub fn attr_stage(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Stage")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectionFunctionArn`.
+        attr_connection_function_arn: ::std::string::String = "ConnectionFunctionArn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `ETag`.
+        attr_etag: ::std::string::String = "ETag",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `Stage`.
+        attr_stage: ::std::string::String = "Stage",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod connection_function {
     //! Nested property types and enums of [`ConnectionFunction`](super::ConnectionFunction).
+
+    pub use crate::cfn::shared::cloudfront::KeyValueStoreAssociation;
 
     /// Contains configuration information about a CloudFront function.
     #[derive(Clone)]
@@ -723,7 +621,7 @@ pub mod connection_function {
         /// The configuration for the key value store associations.
         ///
         /// CloudFormation property `KeyValueStoreAssociations`.
-        pub key_value_store_associations: ::std::option::Option<::std::vec::Vec<crate::cfn::cloudfront::connection_function::KeyValueStoreAssociation>>,
+        pub key_value_store_associations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::cloudfront::KeyValueStoreAssociation>>,
         /// The function's runtime environment version.
         ///
         /// CloudFormation property `Runtime`; required.
@@ -732,7 +630,6 @@ pub mod connection_function {
 
     impl ConnectionFunctionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comment: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudfront::connection_function::Runtime>>) -> Self {
             Self {
                 comment: comment.into(),
@@ -742,67 +639,25 @@ pub mod connection_function {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionFunctionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comment", self.comment);
-            p.set_opt("KeyValueStoreAssociations", self.key_value_store_associations);
-            p.set("Runtime", self.runtime);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionFunctionConfig;
+        req {
+            comment = "Comment",
+            runtime = "Runtime",
+        }
+        opt {
+            key_value_store_associations = "KeyValueStoreAssociations",
         }
     }
-
-    /// The key value store association.
-    #[derive(Clone)]
-    pub struct KeyValueStoreAssociation {
-        /// The Amazon Resource Name (ARN) of the key value store association.
-        ///
-        /// CloudFormation property `KeyValueStoreARN`; required.
-        pub key_value_store_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl KeyValueStoreAssociation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(key_value_store_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                key_value_store_arn: key_value_store_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for KeyValueStoreAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KeyValueStoreARN", self.key_value_store_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The function's runtime environment version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Runtime {
         /// `cloudfront-js-2.0`
         CloudfrontJs20,
     }
 
-    impl crate::value::CfnEnum for Runtime {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudfrontJs20 => "cloudfront-js-2.0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Runtime, ["cloudfront-js-2.0"]);
 }
 
 /// The connection group for your distribution tenants. When you first create a distribution tenant and you don't specify a connection group, CloudFront will automatically create a default connection group for you. When you create a new distribution tenant and don't specify a connection group, the default one will be associated with your distribution tenant.
@@ -834,7 +689,6 @@ pub struct ConnectionGroup {
 
 impl ConnectionGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             anycast_ip_list_id: ::std::option::Option::None,
@@ -846,61 +700,38 @@ impl ConnectionGroup {
     }
 }
 
-impl crate::resource::Resource for ConnectionGroup {
-    const TYPE: &'static str = "AWS::CloudFront::ConnectionGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AnycastIpListId", self.anycast_ip_list_id);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("Ipv6Enabled", self.ipv6_enabled);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ConnectionGroup = "AWS::CloudFront::ConnectionGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        anycast_ip_list_id = "AnycastIpListId",
+        enabled = "Enabled",
+        ipv6_enabled = "Ipv6Enabled",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`ConnectionGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectionGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `ETag`.
-    #[inline]
-    pub fn attr_etag(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ETag")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `IsDefault`.
-    #[inline]
-    pub fn attr_is_default(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefault")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `RoutingEndpoint`.
-    #[inline]
-    pub fn attr_routing_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoutingEndpoint")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `ETag`.
+        attr_etag: ::std::string::String = "ETag",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `IsDefault`.
+        attr_is_default: bool = "IsDefault",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `RoutingEndpoint`.
+        attr_routing_endpoint: ::std::string::String = "RoutingEndpoint",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -927,37 +758,24 @@ impl ContinuousDeploymentPolicy {
     }
 }
 
-impl crate::resource::Resource for ContinuousDeploymentPolicy {
-    const TYPE: &'static str = "AWS::CloudFront::ContinuousDeploymentPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTINUOUS_DEPLOYMENT_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContinuousDeploymentPolicyConfig", self.continuous_deployment_policy_config);
-        p
+crate::resource::props! {
+    resource ContinuousDeploymentPolicy = "AWS::CloudFront::ContinuousDeploymentPolicy", shape: Some(&CONTINUOUS_DEPLOYMENT_POLICY_SHAPE);
+    req {
+        continuous_deployment_policy_config = "ContinuousDeploymentPolicyConfig",
     }
 }
 
-static CONTINUOUS_DEPLOYMENT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContinuousDeploymentPolicyConfig", crate::resource::Rule { shape: Some(&self::continuous_deployment_policy::CONTINUOUS_DEPLOYMENT_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTINUOUS_DEPLOYMENT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContinuousDeploymentPolicyConfig", crate::resource::Rule { shape: Some(&self::continuous_deployment_policy::CONTINUOUS_DEPLOYMENT_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContinuousDeploymentPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContinuousDeploymentPolicy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -995,7 +813,6 @@ pub mod continuous_deployment_policy {
 
     impl ContinuousDeploymentPolicyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>, staging_distribution_dns_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1008,28 +825,26 @@ pub mod continuous_deployment_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ContinuousDeploymentPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("SingleHeaderPolicyConfig", self.single_header_policy_config);
-            p.set_opt("SingleWeightPolicyConfig", self.single_weight_policy_config);
-            p.set("StagingDistributionDnsNames", self.staging_distribution_dns_names);
-            p.set_opt("TrafficConfig", self.traffic_config);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContinuousDeploymentPolicyConfig;
+        req {
+            enabled = "Enabled",
+            staging_distribution_dns_names = "StagingDistributionDnsNames",
+        }
+        opt {
+            single_header_policy_config = "SingleHeaderPolicyConfig",
+            single_weight_policy_config = "SingleWeightPolicyConfig",
+            traffic_config = "TrafficConfig",
+            type_ = "Type",
         }
     }
 
-    pub(super) static CONTINUOUS_DEPLOYMENT_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SingleHeaderPolicyConfig", crate::resource::Rule { shape: Some(&SINGLE_HEADER_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SingleWeightPolicyConfig", crate::resource::Rule { shape: Some(&SINGLE_WEIGHT_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StagingDistributionDnsNames", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("TrafficConfig", crate::resource::Rule { shape: Some(&TRAFFIC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTINUOUS_DEPLOYMENT_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SingleHeaderPolicyConfig", crate::resource::Rule { shape: Some(&SINGLE_HEADER_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SingleWeightPolicyConfig", crate::resource::Rule { shape: Some(&SINGLE_WEIGHT_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StagingDistributionDnsNames", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("TrafficConfig", crate::resource::Rule { shape: Some(&TRAFFIC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This configuration determines which HTTP requests are sent to the staging distribution. If the HTTP request contains a header and value that matches what you specify here, the request is sent to the staging distribution. Otherwise the request is sent to the primary distribution.
     #[derive(Clone)]
@@ -1042,7 +857,6 @@ pub mod continuous_deployment_policy {
 
     impl SingleHeaderPolicyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header: header.into(),
@@ -1051,22 +865,18 @@ pub mod continuous_deployment_policy {
         }
     }
 
-    impl crate::resource::ToExpr for SingleHeaderPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Header", self.header);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleHeaderPolicyConfig;
+        req {
+            header = "Header",
+            value = "Value",
         }
     }
 
-    pub(super) static SINGLE_HEADER_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Header", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1783), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGLE_HEADER_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Header", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1783), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This configuration determines the percentage of HTTP requests that are sent to the staging distribution.
     #[derive(Clone)]
@@ -1081,7 +891,6 @@ pub mod continuous_deployment_policy {
 
     impl SingleWeightPolicyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(weight: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 session_stickiness_config: ::std::option::Option::None,
@@ -1090,22 +899,20 @@ pub mod continuous_deployment_policy {
         }
     }
 
-    impl crate::resource::ToExpr for SingleWeightPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SessionStickinessConfig", self.session_stickiness_config);
-            p.set("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleWeightPolicyConfig;
+        req {
+            weight = "Weight",
+        }
+        opt {
+            session_stickiness_config = "SessionStickinessConfig",
         }
     }
 
-    pub(super) static SINGLE_WEIGHT_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SessionStickinessConfig", crate::resource::Rule { shape: Some(&SESSION_STICKINESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGLE_WEIGHT_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SessionStickinessConfig", crate::resource::Rule { shape: Some(&SESSION_STICKINESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Session stickiness provides the ability to define multiple requests from a single viewer as a single session. This prevents the potentially inconsistent experience of sending some of a given user's requests to your staging distribution, while others are sent to your primary distribution. Define the session duration using TTL values.
     #[derive(Clone)]
@@ -1122,7 +929,6 @@ pub mod continuous_deployment_policy {
 
     impl SessionStickinessConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(idle_ttl: impl ::std::convert::Into<crate::value::Val<i64>>, maximum_ttl: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 idle_ttl: idle_ttl.into(),
@@ -1131,22 +937,18 @@ pub mod continuous_deployment_policy {
         }
     }
 
-    impl crate::resource::ToExpr for SessionStickinessConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IdleTTL", self.idle_ttl);
-            p.set("MaximumTTL", self.maximum_ttl);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionStickinessConfig;
+        req {
+            idle_ttl = "IdleTTL",
+            maximum_ttl = "MaximumTTL",
         }
     }
 
-    pub(super) static SESSION_STICKINESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdleTTL", crate::resource::Rule { min: Some(300.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-            ("MaximumTTL", crate::resource::Rule { min: Some(300.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SESSION_STICKINESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdleTTL", crate::resource::Rule { min: Some(300.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+        ("MaximumTTL", crate::resource::Rule { min: Some(300.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The traffic configuration of your continuous deployment.
     #[derive(Clone)]
@@ -1167,7 +969,6 @@ pub mod continuous_deployment_policy {
 
     impl TrafficConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudfront::continuous_deployment_policy::Type>>) -> Self {
             Self {
                 single_header_config: ::std::option::Option::None,
@@ -1177,23 +978,21 @@ pub mod continuous_deployment_policy {
         }
     }
 
-    impl crate::resource::ToExpr for TrafficConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SingleHeaderConfig", self.single_header_config);
-            p.set_opt("SingleWeightConfig", self.single_weight_config);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrafficConfig;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            single_header_config = "SingleHeaderConfig",
+            single_weight_config = "SingleWeightConfig",
         }
     }
 
-    pub(super) static TRAFFIC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SingleHeaderConfig", crate::resource::Rule { shape: Some(&SINGLE_HEADER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SingleWeightConfig", crate::resource::Rule { shape: Some(&SINGLE_WEIGHT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRAFFIC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SingleHeaderConfig", crate::resource::Rule { shape: Some(&SINGLE_HEADER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SingleWeightConfig", crate::resource::Rule { shape: Some(&SINGLE_WEIGHT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Determines which HTTP requests are sent to the staging distribution.
     #[derive(Clone)]
@@ -1210,7 +1009,6 @@ pub mod continuous_deployment_policy {
 
     impl SingleHeaderConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header: header.into(),
@@ -1219,22 +1017,18 @@ pub mod continuous_deployment_policy {
         }
     }
 
-    impl crate::resource::ToExpr for SingleHeaderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Header", self.header);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleHeaderConfig;
+        req {
+            header = "Header",
+            value = "Value",
         }
     }
 
-    pub(super) static SINGLE_HEADER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Header", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1783), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGLE_HEADER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Header", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1783), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This configuration determines the percentage of HTTP requests that are sent to the staging distribution.
     #[derive(Clone)]
@@ -1251,7 +1045,6 @@ pub mod continuous_deployment_policy {
 
     impl SingleWeightConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(weight: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 session_stickiness_config: ::std::option::Option::None,
@@ -1260,25 +1053,23 @@ pub mod continuous_deployment_policy {
         }
     }
 
-    impl crate::resource::ToExpr for SingleWeightConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SessionStickinessConfig", self.session_stickiness_config);
-            p.set("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleWeightConfig;
+        req {
+            weight = "Weight",
+        }
+        opt {
+            session_stickiness_config = "SessionStickinessConfig",
         }
     }
 
-    pub(super) static SINGLE_WEIGHT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SessionStickinessConfig", crate::resource::Rule { shape: Some(&SESSION_STICKINESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGLE_WEIGHT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SessionStickinessConfig", crate::resource::Rule { shape: Some(&SESSION_STICKINESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of traffic configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SingleWeight`
         SingleWeight,
@@ -1286,15 +1077,7 @@ pub mod continuous_deployment_policy {
         SingleHeader,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleWeight => "SingleWeight",
-                Self::SingleHeader => "SingleHeader",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SingleWeight", "SingleHeader"]);
 }
 
 /// A distribution tells CloudFront where you want content to be delivered from, and the details about how to track and manage content delivery.
@@ -1323,38 +1106,27 @@ impl Distribution {
     }
 }
 
-impl crate::resource::Resource for Distribution {
-    const TYPE: &'static str = "AWS::CloudFront::Distribution";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DISTRIBUTION_SHAPE)
+crate::resource::props! {
+    resource Distribution = "AWS::CloudFront::Distribution", shape: Some(&DISTRIBUTION_SHAPE);
+    req {
+        distribution_config = "DistributionConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DistributionConfig", self.distribution_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DISTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DistributionConfig", crate::resource::Rule { shape: Some(&self::distribution::DISTRIBUTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DISTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DistributionConfig", crate::resource::Rule { shape: Some(&self::distribution::DISTRIBUTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Distribution`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Distribution> {
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1438,7 +1210,7 @@ pub mod distribution {
         pub enabled: crate::value::Val<bool>,
         /// (Optional) Specify the HTTP version(s) that you want viewers to use to communicate with CF. The default value for new distributions is ``http1.1``.
         /// For viewers and CF to use HTTP/2, viewers must support TLSv1.2 or later, and must support Server Name Indication (SNI).
-        /// For viewers and CF to use HTTP/3, viewers must support TLSv1.3 and Server Name Indication (SNI). CF supports HTTP/3 connection migration to allow the viewer to switch networks without losing connection. For more information about connection migration, see [Connection Migration](https://docs.aws.amazon.com/https://www.rfc-editor.org/rfc/rfc9000.html#name-connection-migration) at RFC 9000. For more information about supported TLSv1.3 ciphers, see [Supported protocols and ciphers between viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html).
+        /// For viewers and CF to use HTTP/3, viewers must support TLSv1.3 and Server Name Indication (SNI). CF supports HTTP/3 connection migration to allow the viewer to switch networks without losing connection. For more information about connection migration, see [Connection Migration](https://www.rfc-editor.org/rfc/rfc9000.html#name-connection-migration) at RFC 9000. For more information about supported TLSv1.3 ciphers, see [Supported protocols and ciphers between viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html).
         ///
         /// CloudFormation property `HttpVersion`.
         pub http_version: ::std::option::Option<crate::value::Val<crate::cfn::cloudfront::distribution::HttpVersion>>,
@@ -1513,7 +1285,6 @@ pub mod distribution {
 
     impl DistributionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_cache_behavior: crate::cfn::cloudfront::distribution::DefaultCacheBehavior, enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 aliases: ::std::option::Option::None,
@@ -1547,49 +1318,47 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for DistributionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Aliases", self.aliases);
-            p.set_opt("AnycastIpListId", self.anycast_ip_list_id);
-            p.set_opt("CNAMEs", self.cnam_es);
-            p.set_opt("CacheBehaviors", self.cache_behaviors);
-            p.set_opt("CacheTagConfig", self.cache_tag_config);
-            p.set_opt("Comment", self.comment);
-            p.set_opt("ConnectionFunctionAssociation", self.connection_function_association);
-            p.set_opt("ConnectionMode", self.connection_mode);
-            p.set_opt("ContinuousDeploymentPolicyId", self.continuous_deployment_policy_id);
-            p.set_opt("CustomErrorResponses", self.custom_error_responses);
-            p.set_opt("CustomOrigin", self.custom_origin);
-            p.set("DefaultCacheBehavior", self.default_cache_behavior);
-            p.set_opt("DefaultRootObject", self.default_root_object);
-            p.set("Enabled", self.enabled);
-            p.set_opt("HttpVersion", self.http_version);
-            p.set_opt("IPV6Enabled", self.ipv6_enabled);
-            p.set_opt("Logging", self.logging);
-            p.set_opt("OriginGroups", self.origin_groups);
-            p.set_opt("Origins", self.origins);
-            p.set_opt("PriceClass", self.price_class);
-            p.set_opt("Restrictions", self.restrictions);
-            p.set_opt("S3Origin", self.s3_origin);
-            p.set_opt("Staging", self.staging);
-            p.set_opt("TenantConfig", self.tenant_config);
-            p.set_opt("ViewerCertificate", self.viewer_certificate);
-            p.set_opt("ViewerMtlsConfig", self.viewer_mtls_config);
-            p.set_opt("WebACLId", self.web_acl_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DistributionConfig;
+        req {
+            default_cache_behavior = "DefaultCacheBehavior",
+            enabled = "Enabled",
+        }
+        opt {
+            aliases = "Aliases",
+            anycast_ip_list_id = "AnycastIpListId",
+            cnam_es = "CNAMEs",
+            cache_behaviors = "CacheBehaviors",
+            cache_tag_config = "CacheTagConfig",
+            comment = "Comment",
+            connection_function_association = "ConnectionFunctionAssociation",
+            connection_mode = "ConnectionMode",
+            continuous_deployment_policy_id = "ContinuousDeploymentPolicyId",
+            custom_error_responses = "CustomErrorResponses",
+            custom_origin = "CustomOrigin",
+            default_root_object = "DefaultRootObject",
+            http_version = "HttpVersion",
+            ipv6_enabled = "IPV6Enabled",
+            logging = "Logging",
+            origin_groups = "OriginGroups",
+            origins = "Origins",
+            price_class = "PriceClass",
+            restrictions = "Restrictions",
+            s3_origin = "S3Origin",
+            staging = "Staging",
+            tenant_config = "TenantConfig",
+            viewer_certificate = "ViewerCertificate",
+            viewer_mtls_config = "ViewerMtlsConfig",
+            web_acl_id = "WebACLId",
         }
     }
 
-    pub(super) static DISTRIBUTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectionFunctionAssociation", crate::resource::Rule { shape: Some(&CONNECTION_FUNCTION_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OriginGroups", crate::resource::Rule { shape: Some(&ORIGIN_GROUPS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TenantConfig", crate::resource::Rule { shape: Some(&TENANT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ViewerCertificate", crate::resource::Rule { shape: Some(&VIEWER_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DISTRIBUTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectionFunctionAssociation", crate::resource::Rule { shape: Some(&CONNECTION_FUNCTION_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OriginGroups", crate::resource::Rule { shape: Some(&ORIGIN_GROUPS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TenantConfig", crate::resource::Rule { shape: Some(&TENANT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ViewerCertificate", crate::resource::Rule { shape: Some(&VIEWER_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex type that describes how CloudFront processes requests.
     /// You must create at least as many cache behaviors (including the default cache behavior) as you have origins if you want CloudFront to serve objects from all of the origins. Each cache behavior specifies the one origin from which you want CloudFront to get objects. If you have two origins and only the default cache behavior, the default cache behavior will cause CloudFront to get objects from one of the origins, but the other origin is never used.
@@ -1724,7 +1493,6 @@ pub mod distribution {
 
     impl CacheBehavior {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path_pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_origin_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, viewer_protocol_policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allowed_methods: ::std::option::Option::None,
@@ -1752,32 +1520,32 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for CacheBehavior {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedMethods", self.allowed_methods);
-            p.set_opt("CachePolicyId", self.cache_policy_id);
-            p.set_opt("CachedMethods", self.cached_methods);
-            p.set_opt("Compress", self.compress);
-            p.set_opt("DefaultTTL", self.default_ttl);
-            p.set_opt("FieldLevelEncryptionId", self.field_level_encryption_id);
-            p.set_opt("ForwardedValues", self.forwarded_values);
-            p.set_opt("FunctionAssociations", self.function_associations);
-            p.set_opt("GrpcConfig", self.grpc_config);
-            p.set_opt("LambdaFunctionAssociations", self.lambda_function_associations);
-            p.set_opt("MaxTTL", self.max_ttl);
-            p.set_opt("MinTTL", self.min_ttl);
-            p.set_opt("OriginRequestPolicyId", self.origin_request_policy_id);
-            p.set("PathPattern", self.path_pattern);
-            p.set_opt("RealtimeLogConfigArn", self.realtime_log_config_arn);
-            p.set_opt("ResponseHeadersPolicyId", self.response_headers_policy_id);
-            p.set_opt("SmoothStreaming", self.smooth_streaming);
-            p.set("TargetOriginId", self.target_origin_id);
-            p.set_opt("TrustedKeyGroups", self.trusted_key_groups);
-            p.set_opt("TrustedSigners", self.trusted_signers);
-            p.set("ViewerProtocolPolicy", self.viewer_protocol_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested CacheBehavior;
+        req {
+            path_pattern = "PathPattern",
+            target_origin_id = "TargetOriginId",
+            viewer_protocol_policy = "ViewerProtocolPolicy",
+        }
+        opt {
+            allowed_methods = "AllowedMethods",
+            cache_policy_id = "CachePolicyId",
+            cached_methods = "CachedMethods",
+            compress = "Compress",
+            default_ttl = "DefaultTTL",
+            field_level_encryption_id = "FieldLevelEncryptionId",
+            forwarded_values = "ForwardedValues",
+            function_associations = "FunctionAssociations",
+            grpc_config = "GrpcConfig",
+            lambda_function_associations = "LambdaFunctionAssociations",
+            max_ttl = "MaxTTL",
+            min_ttl = "MinTTL",
+            origin_request_policy_id = "OriginRequestPolicyId",
+            realtime_log_config_arn = "RealtimeLogConfigArn",
+            response_headers_policy_id = "ResponseHeadersPolicyId",
+            smooth_streaming = "SmoothStreaming",
+            trusted_key_groups = "TrustedKeyGroups",
+            trusted_signers = "TrustedSigners",
         }
     }
 
@@ -1825,7 +1593,6 @@ pub mod distribution {
 
     impl ForwardedValues {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(query_string: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 cookies: ::std::option::Option::None,
@@ -1836,15 +1603,15 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for ForwardedValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cookies", self.cookies);
-            p.set_opt("Headers", self.headers);
-            p.set("QueryString", self.query_string);
-            p.set_opt("QueryStringCacheKeys", self.query_string_cache_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested ForwardedValues;
+        req {
+            query_string = "QueryString",
+        }
+        opt {
+            cookies = "Cookies",
+            headers = "Headers",
+            query_string_cache_keys = "QueryStringCacheKeys",
         }
     }
 
@@ -1875,7 +1642,6 @@ pub mod distribution {
 
     impl Cookies {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(forward: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 forward: forward.into(),
@@ -1884,13 +1650,13 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for Cookies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Forward", self.forward);
-            p.set_opt("WhitelistedNames", self.whitelisted_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested Cookies;
+        req {
+            forward = "Forward",
+        }
+        opt {
+            whitelisted_names = "WhitelistedNames",
         }
     }
 
@@ -1907,13 +1673,11 @@ pub mod distribution {
         pub function_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FunctionAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventType", self.event_type);
-            p.set_opt("FunctionARN", self.function_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested FunctionAssociation;
+        opt {
+            event_type = "EventType",
+            function_arn = "FunctionARN",
         }
     }
 
@@ -1930,7 +1694,6 @@ pub mod distribution {
 
     impl GrpcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1938,12 +1701,10 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for GrpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrpcConfig;
+        req {
+            enabled = "Enabled",
         }
     }
 
@@ -1969,14 +1730,12 @@ pub mod distribution {
         pub lambda_function_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaFunctionAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventType", self.event_type);
-            p.set_opt("IncludeBody", self.include_body);
-            p.set_opt("LambdaFunctionARN", self.lambda_function_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaFunctionAssociation;
+        opt {
+            event_type = "EventType",
+            include_body = "IncludeBody",
+            lambda_function_arn = "LambdaFunctionARN",
         }
     }
 
@@ -1991,7 +1750,6 @@ pub mod distribution {
 
     impl CacheTagConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header_name: header_name.into(),
@@ -1999,12 +1757,10 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for CacheTagConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HeaderName", self.header_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CacheTagConfig;
+        req {
+            header_name = "HeaderName",
         }
     }
 
@@ -2019,7 +1775,6 @@ pub mod distribution {
 
     impl ConnectionFunctionAssociation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: id.into(),
@@ -2027,20 +1782,16 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionFunctionAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionFunctionAssociation;
+        req {
+            id = "Id",
         }
     }
 
-    pub(super) static CONNECTION_FUNCTION_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_FUNCTION_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex type that controls:
     /// +  Whether CloudFront replaces HTTP status codes in the 4xx and 5xx range with custom error messages before returning the response to the viewer.
@@ -2080,7 +1831,6 @@ pub mod distribution {
 
     impl CustomErrorResponse {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(error_code: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 error_caching_min_ttl: ::std::option::Option::None,
@@ -2091,15 +1841,15 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for CustomErrorResponse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorCachingMinTTL", self.error_caching_min_ttl);
-            p.set("ErrorCode", self.error_code);
-            p.set_opt("ResponseCode", self.response_code);
-            p.set_opt("ResponsePagePath", self.response_page_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomErrorResponse;
+        req {
+            error_code = "ErrorCode",
+        }
+        opt {
+            error_caching_min_ttl = "ErrorCachingMinTTL",
+            response_code = "ResponseCode",
+            response_page_path = "ResponsePagePath",
         }
     }
 
@@ -2132,7 +1882,6 @@ pub mod distribution {
 
     impl LegacyCustomOrigin {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dns_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, origin_protocol_policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, origin_ssl_protocols: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 dns_name: dns_name.into(),
@@ -2144,16 +1893,16 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for LegacyCustomOrigin {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DNSName", self.dns_name);
-            p.set_opt("HTTPPort", self.http_port);
-            p.set_opt("HTTPSPort", self.https_port);
-            p.set("OriginProtocolPolicy", self.origin_protocol_policy);
-            p.set("OriginSSLProtocols", self.origin_ssl_protocols);
-            p.into_expr()
+    crate::resource::props! {
+        nested LegacyCustomOrigin;
+        req {
+            dns_name = "DNSName",
+            origin_protocol_policy = "OriginProtocolPolicy",
+            origin_ssl_protocols = "OriginSSLProtocols",
+        }
+        opt {
+            http_port = "HTTPPort",
+            https_port = "HTTPSPort",
         }
     }
 
@@ -2277,7 +2026,6 @@ pub mod distribution {
 
     impl DefaultCacheBehavior {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_origin_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, viewer_protocol_policy: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudfront::distribution::ViewerProtocolPolicy>>) -> Self {
             Self {
                 allowed_methods: ::std::option::Option::None,
@@ -2304,31 +2052,31 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for DefaultCacheBehavior {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedMethods", self.allowed_methods);
-            p.set_opt("CachePolicyId", self.cache_policy_id);
-            p.set_opt("CachedMethods", self.cached_methods);
-            p.set_opt("Compress", self.compress);
-            p.set_opt("DefaultTTL", self.default_ttl);
-            p.set_opt("FieldLevelEncryptionId", self.field_level_encryption_id);
-            p.set_opt("ForwardedValues", self.forwarded_values);
-            p.set_opt("FunctionAssociations", self.function_associations);
-            p.set_opt("GrpcConfig", self.grpc_config);
-            p.set_opt("LambdaFunctionAssociations", self.lambda_function_associations);
-            p.set_opt("MaxTTL", self.max_ttl);
-            p.set_opt("MinTTL", self.min_ttl);
-            p.set_opt("OriginRequestPolicyId", self.origin_request_policy_id);
-            p.set_opt("RealtimeLogConfigArn", self.realtime_log_config_arn);
-            p.set_opt("ResponseHeadersPolicyId", self.response_headers_policy_id);
-            p.set_opt("SmoothStreaming", self.smooth_streaming);
-            p.set("TargetOriginId", self.target_origin_id);
-            p.set_opt("TrustedKeyGroups", self.trusted_key_groups);
-            p.set_opt("TrustedSigners", self.trusted_signers);
-            p.set("ViewerProtocolPolicy", self.viewer_protocol_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultCacheBehavior;
+        req {
+            target_origin_id = "TargetOriginId",
+            viewer_protocol_policy = "ViewerProtocolPolicy",
+        }
+        opt {
+            allowed_methods = "AllowedMethods",
+            cache_policy_id = "CachePolicyId",
+            cached_methods = "CachedMethods",
+            compress = "Compress",
+            default_ttl = "DefaultTTL",
+            field_level_encryption_id = "FieldLevelEncryptionId",
+            forwarded_values = "ForwardedValues",
+            function_associations = "FunctionAssociations",
+            grpc_config = "GrpcConfig",
+            lambda_function_associations = "LambdaFunctionAssociations",
+            max_ttl = "MaxTTL",
+            min_ttl = "MinTTL",
+            origin_request_policy_id = "OriginRequestPolicyId",
+            realtime_log_config_arn = "RealtimeLogConfigArn",
+            response_headers_policy_id = "ResponseHeadersPolicyId",
+            smooth_streaming = "SmoothStreaming",
+            trusted_key_groups = "TrustedKeyGroups",
+            trusted_signers = "TrustedSigners",
         }
     }
 
@@ -2350,14 +2098,12 @@ pub mod distribution {
         pub prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Logging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set_opt("IncludeCookies", self.include_cookies);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Logging;
+        opt {
+            bucket = "Bucket",
+            include_cookies = "IncludeCookies",
+            prefix = "Prefix",
         }
     }
 
@@ -2376,7 +2122,6 @@ pub mod distribution {
 
     impl OriginGroups {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(quantity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 items: ::std::option::Option::None,
@@ -2385,21 +2130,19 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for OriginGroups {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Items", self.items);
-            p.set("Quantity", self.quantity);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginGroups;
+        req {
+            quantity = "Quantity",
+        }
+        opt {
+            items = "Items",
         }
     }
 
-    pub(super) static ORIGIN_GROUPS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Items", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ORIGIN_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORIGIN_GROUPS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Items", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ORIGIN_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An origin group includes two origins (a primary origin and a secondary origin to failover to) and a failover criteria that you specify. You create an origin group to support origin failover in CloudFront. When you create or update a distribution, you can specify the origin group instead of a single origin, and CloudFront will failover from the primary origin to the secondary origin under the failover conditions that you've chosen.
     /// Optionally, you can choose selection criteria for your origin group to specify how your origins are selected when your distribution routes viewer requests.
@@ -2425,7 +2168,6 @@ pub mod distribution {
 
     impl OriginGroup {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(failover_criteria: crate::cfn::cloudfront::distribution::OriginGroupFailoverCriteria, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, members: crate::cfn::cloudfront::distribution::OriginGroupMembers) -> Self {
             Self {
                 failover_criteria,
@@ -2436,24 +2178,22 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for OriginGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailoverCriteria", self.failover_criteria);
-            p.set("Id", self.id);
-            p.set("Members", self.members);
-            p.set_opt("SelectionCriteria", self.selection_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginGroup;
+        req {
+            failover_criteria = "FailoverCriteria",
+            id = "Id",
+            members = "Members",
+        }
+        opt {
+            selection_criteria = "SelectionCriteria",
         }
     }
 
-    pub(super) static ORIGIN_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailoverCriteria", crate::resource::Rule { shape: Some(&ORIGIN_GROUP_FAILOVER_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Members", crate::resource::Rule { shape: Some(&ORIGIN_GROUP_MEMBERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORIGIN_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailoverCriteria", crate::resource::Rule { shape: Some(&ORIGIN_GROUP_FAILOVER_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Members", crate::resource::Rule { shape: Some(&ORIGIN_GROUP_MEMBERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex data type that includes information about the failover criteria for an origin group, including the status codes for which CloudFront will failover from the primary origin to the second origin.
     #[derive(Clone)]
@@ -2474,20 +2214,16 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for OriginGroupFailoverCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StatusCodes", self.status_codes);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginGroupFailoverCriteria;
+        req {
+            status_codes = "StatusCodes",
         }
     }
 
-    pub(super) static ORIGIN_GROUP_FAILOVER_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StatusCodes", crate::resource::Rule { shape: Some(&STATUS_CODES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORIGIN_GROUP_FAILOVER_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StatusCodes", crate::resource::Rule { shape: Some(&STATUS_CODES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex data type for the status codes that you specify that, when returned by a primary origin, trigger CloudFront to failover to a second origin.
     #[derive(Clone)]
@@ -2504,7 +2240,6 @@ pub mod distribution {
 
     impl StatusCodes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(items: impl ::std::convert::Into<crate::value::Val<crate::value::List<i64>>>, quantity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 items: items.into(),
@@ -2513,21 +2248,17 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for StatusCodes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Items", self.items);
-            p.set("Quantity", self.quantity);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatusCodes;
+        req {
+            items = "Items",
+            quantity = "Quantity",
         }
     }
 
-    pub(super) static STATUS_CODES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Items", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATUS_CODES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Items", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex data type for the origins included in an origin group.
     #[derive(Clone)]
@@ -2544,7 +2275,6 @@ pub mod distribution {
 
     impl OriginGroupMembers {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(items: ::std::vec::Vec<crate::cfn::cloudfront::distribution::OriginGroupMember>, quantity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 items,
@@ -2553,21 +2283,17 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for OriginGroupMembers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Items", self.items);
-            p.set("Quantity", self.quantity);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginGroupMembers;
+        req {
+            items = "Items",
+            quantity = "Quantity",
         }
     }
 
-    pub(super) static ORIGIN_GROUP_MEMBERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Items", crate::resource::Rule { min_items: Some(2), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORIGIN_GROUP_MEMBERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Items", crate::resource::Rule { min_items: Some(2), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An origin in an origin group.
     #[derive(Clone)]
@@ -2580,7 +2306,6 @@ pub mod distribution {
 
     impl OriginGroupMember {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(origin_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 origin_id: origin_id.into(),
@@ -2588,12 +2313,10 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for OriginGroupMember {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OriginId", self.origin_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginGroupMember;
+        req {
+            origin_id = "OriginId",
         }
     }
 
@@ -2674,7 +2397,6 @@ pub mod distribution {
 
     impl Origin {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connection_attempts: ::std::option::Option::None,
@@ -2693,23 +2415,23 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for Origin {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionAttempts", self.connection_attempts);
-            p.set_opt("ConnectionTimeout", self.connection_timeout);
-            p.set_opt("CustomOriginConfig", self.custom_origin_config);
-            p.set("DomainName", self.domain_name);
-            p.set("Id", self.id);
-            p.set_opt("OriginAccessControlId", self.origin_access_control_id);
-            p.set_opt("OriginCustomHeaders", self.origin_custom_headers);
-            p.set_opt("OriginPath", self.origin_path);
-            p.set_opt("OriginShield", self.origin_shield);
-            p.set_opt("ResponseCompletionTimeout", self.response_completion_timeout);
-            p.set_opt("S3OriginConfig", self.s3_origin_config);
-            p.set_opt("VpcOriginConfig", self.vpc_origin_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested Origin;
+        req {
+            domain_name = "DomainName",
+            id = "Id",
+        }
+        opt {
+            connection_attempts = "ConnectionAttempts",
+            connection_timeout = "ConnectionTimeout",
+            custom_origin_config = "CustomOriginConfig",
+            origin_access_control_id = "OriginAccessControlId",
+            origin_custom_headers = "OriginCustomHeaders",
+            origin_path = "OriginPath",
+            origin_shield = "OriginShield",
+            response_completion_timeout = "ResponseCompletionTimeout",
+            s3_origin_config = "S3OriginConfig",
+            vpc_origin_config = "VpcOriginConfig",
         }
     }
 
@@ -2758,7 +2480,6 @@ pub mod distribution {
 
     impl CustomOriginConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(origin_protocol_policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 http_port: ::std::option::Option::None,
@@ -2773,19 +2494,19 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for CustomOriginConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HTTPPort", self.http_port);
-            p.set_opt("HTTPSPort", self.https_port);
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("OriginKeepaliveTimeout", self.origin_keepalive_timeout);
-            p.set_opt("OriginMtlsConfig", self.origin_mtls_config);
-            p.set("OriginProtocolPolicy", self.origin_protocol_policy);
-            p.set_opt("OriginReadTimeout", self.origin_read_timeout);
-            p.set_opt("OriginSSLProtocols", self.origin_ssl_protocols);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomOriginConfig;
+        req {
+            origin_protocol_policy = "OriginProtocolPolicy",
+        }
+        opt {
+            http_port = "HTTPPort",
+            https_port = "HTTPSPort",
+            ip_address_type = "IpAddressType",
+            origin_keepalive_timeout = "OriginKeepaliveTimeout",
+            origin_mtls_config = "OriginMtlsConfig",
+            origin_read_timeout = "OriginReadTimeout",
+            origin_ssl_protocols = "OriginSSLProtocols",
         }
     }
 
@@ -2800,7 +2521,6 @@ pub mod distribution {
 
     impl OriginMtlsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_certificate_arn: client_certificate_arn.into(),
@@ -2808,12 +2528,10 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for OriginMtlsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientCertificateArn", self.client_certificate_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginMtlsConfig;
+        req {
+            client_certificate_arn = "ClientCertificateArn",
         }
     }
 
@@ -2832,7 +2550,6 @@ pub mod distribution {
 
     impl OriginCustomHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, header_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header_name: header_name.into(),
@@ -2841,13 +2558,11 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for OriginCustomHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HeaderName", self.header_name);
-            p.set("HeaderValue", self.header_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginCustomHeader;
+        req {
+            header_name = "HeaderName",
+            header_value = "HeaderValue",
         }
     }
 
@@ -2868,13 +2583,11 @@ pub mod distribution {
         pub origin_shield_region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OriginShield {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("OriginShieldRegion", self.origin_shield_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginShield;
+        opt {
+            enabled = "Enabled",
+            origin_shield_region = "OriginShieldRegion",
         }
     }
 
@@ -2899,13 +2612,11 @@ pub mod distribution {
         pub origin_read_timeout: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for S3OriginConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OriginAccessIdentity", self.origin_access_identity);
-            p.set_opt("OriginReadTimeout", self.origin_read_timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3OriginConfig;
+        opt {
+            origin_access_identity = "OriginAccessIdentity",
+            origin_read_timeout = "OriginReadTimeout",
         }
     }
 
@@ -2934,7 +2645,6 @@ pub mod distribution {
 
     impl VpcOriginConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(vpc_origin_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 origin_keepalive_timeout: ::std::option::Option::None,
@@ -2945,15 +2655,15 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for VpcOriginConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OriginKeepaliveTimeout", self.origin_keepalive_timeout);
-            p.set_opt("OriginReadTimeout", self.origin_read_timeout);
-            p.set_opt("OwnerAccountId", self.owner_account_id);
-            p.set("VpcOriginId", self.vpc_origin_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcOriginConfig;
+        req {
+            vpc_origin_id = "VpcOriginId",
+        }
+        opt {
+            origin_keepalive_timeout = "OriginKeepaliveTimeout",
+            origin_read_timeout = "OriginReadTimeout",
+            owner_account_id = "OwnerAccountId",
         }
     }
 
@@ -2976,12 +2686,10 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for Restrictions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GeoRestriction", self.geo_restriction);
-            p.into_expr()
+    crate::resource::props! {
+        nested Restrictions;
+        req {
+            geo_restriction = "GeoRestriction",
         }
     }
 
@@ -3005,7 +2713,6 @@ pub mod distribution {
 
     impl GeoRestriction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(restriction_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudfront::distribution::RestrictionType>>) -> Self {
             Self {
                 locations: ::std::option::Option::None,
@@ -3014,13 +2721,13 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for GeoRestriction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Locations", self.locations);
-            p.set("RestrictionType", self.restriction_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeoRestriction;
+        req {
+            restriction_type = "RestrictionType",
+        }
+        opt {
+            locations = "Locations",
         }
     }
 
@@ -3041,7 +2748,6 @@ pub mod distribution {
 
     impl LegacyS3Origin {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dns_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dns_name: dns_name.into(),
@@ -3050,13 +2756,13 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for LegacyS3Origin {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DNSName", self.dns_name);
-            p.set_opt("OriginAccessIdentity", self.origin_access_identity);
-            p.into_expr()
+    crate::resource::props! {
+        nested LegacyS3Origin;
+        req {
+            dns_name = "DNSName",
+        }
+        opt {
+            origin_access_identity = "OriginAccessIdentity",
         }
     }
 
@@ -3068,20 +2774,16 @@ pub mod distribution {
         pub parameter_definitions: ::std::option::Option<::std::vec::Vec<crate::cfn::cloudfront::distribution::ParameterDefinition>>,
     }
 
-    impl crate::resource::ToExpr for TenantConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ParameterDefinitions", self.parameter_definitions);
-            p.into_expr()
+    crate::resource::props! {
+        nested TenantConfig;
+        opt {
+            parameter_definitions = "ParameterDefinitions",
         }
     }
 
-    pub(super) static TENANT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParameterDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TENANT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParameterDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of parameter values to add to the resource. A parameter is specified as a key-value pair. A valid parameter value must exist for any parameter that is marked as required in the multi-tenant distribution.
     #[derive(Clone)]
@@ -3098,7 +2800,6 @@ pub mod distribution {
 
     impl ParameterDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(definition: crate::cfn::cloudfront::distribution::Definition, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 definition,
@@ -3107,22 +2808,18 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for ParameterDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Definition", self.definition);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterDefinition;
+        req {
+            definition = "Definition",
+            name = "Name",
         }
     }
 
-    pub(super) static PARAMETER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Definition", crate::resource::Rule { shape: Some(&DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Definition", crate::resource::Rule { shape: Some(&DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The value that you assigned to the parameter.
     #[derive(Clone, Default)]
@@ -3131,22 +2828,17 @@ pub mod distribution {
         pub string_schema: ::std::option::Option<crate::cfn::cloudfront::distribution::StringSchema>,
     }
 
-    impl crate::resource::ToExpr for Definition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StringSchema", self.string_schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested Definition;
+        opt {
+            string_schema = "StringSchema",
         }
     }
 
-    pub(super) static DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StringSchema", crate::resource::Rule { shape: Some(&STRING_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StringSchema", crate::resource::Rule { shape: Some(&STRING_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `StringSchema`.
     #[derive(Clone)]
     pub struct StringSchema {
         /// CloudFormation property `Comment`.
@@ -3159,7 +2851,6 @@ pub mod distribution {
 
     impl StringSchema {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(required: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 comment: ::std::option::Option::None,
@@ -3169,27 +2860,25 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for StringSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set("Required", self.required);
-            p.into_expr()
+    crate::resource::props! {
+        nested StringSchema;
+        req {
+            required = "Required",
+        }
+        opt {
+            comment = "Comment",
+            default_value = "DefaultValue",
         }
     }
 
-    pub(super) static STRING_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STRING_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex type that determines the distribution's SSL/TLS configuration for communicating with viewers.
     /// If the distribution doesn't use ``Aliases`` (also known as alternate domain names or CNAMEs)—that is, if the distribution uses the CloudFront domain name such as ``d111111abcdef8.cloudfront.net``—set ``CloudFrontDefaultCertificate`` to ``true`` and leave all other fields empty.
     /// If the distribution uses ``Aliases`` (alternate domain names or CNAMEs), use the fields in this type to specify the following settings:
-    /// +  Which viewers the distribution accepts HTTPS connections from: only viewers that support [server name indication (SNI)](https://docs.aws.amazon.com/https://en.wikipedia.org/wiki/Server_Name_Indication) (recommended), or all viewers including those that don't support SNI.
+    /// +  Which viewers the distribution accepts HTTPS connections from: only viewers that support [server name indication (SNI)](https://en.wikipedia.org/wiki/Server_Name_Indication) (recommended), or all viewers including those that don't support SNI.
     /// +  To accept HTTPS connections from only viewers that support SNI, set ``SSLSupportMethod`` to ``sni-only``. This is recommended. Most browsers and clients support SNI. (In CloudFormation, the field name is ``SslSupportMethod``. Note the different capitalization.)
     /// +  To accept HTTPS connections from all viewers, including those that don't support SNI, set ``SSLSupportMethod`` to ``vip``. This is not recommended, and results in additional monthly charges from CloudFront. (In CloudFormation, the field name is ``SslSupportMethod``. Note the different capitalization.)
     ///
@@ -3236,7 +2925,7 @@ pub mod distribution {
         pub minimum_protocol_version: ::std::option::Option<crate::value::Val<crate::cfn::cloudfront::distribution::MinimumProtocolVersion>>,
         /// In CloudFormation, this field name is ``SslSupportMethod``. Note the different capitalization.
         /// If the distribution uses ``Aliases`` (alternate domain names or CNAMEs), specify which viewers the distribution accepts HTTPS connections from.
-        /// +  ``sni-only`` – The distribution accepts HTTPS connections from only viewers that support [server name indication (SNI)](https://docs.aws.amazon.com/https://en.wikipedia.org/wiki/Server_Name_Indication). This is recommended. Most browsers and clients support SNI.
+        /// +  ``sni-only`` – The distribution accepts HTTPS connections from only viewers that support [server name indication (SNI)](https://en.wikipedia.org/wiki/Server_Name_Indication). This is recommended. Most browsers and clients support SNI.
         /// +  ``vip`` – The distribution accepts HTTPS connections from all viewers including those that don't support SNI. This is not recommended, and results in additional monthly charges from CloudFront.
         /// +  ``static-ip`` - Do not specify this value unless your distribution has been enabled for this feature by the CloudFront team. If you have a use case that requires static IP addresses for a distribution, contact CloudFront through the [Center](https://docs.aws.amazon.com/support/home).
         ///
@@ -3246,24 +2935,21 @@ pub mod distribution {
         pub ssl_support_method: ::std::option::Option<crate::value::Val<crate::cfn::cloudfront::distribution::SslSupportMethod>>,
     }
 
-    impl crate::resource::ToExpr for ViewerCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcmCertificateArn", self.acm_certificate_arn);
-            p.set_opt("CloudFrontDefaultCertificate", self.cloud_front_default_certificate);
-            p.set_opt("IamCertificateId", self.iam_certificate_id);
-            p.set_opt("MinimumProtocolVersion", self.minimum_protocol_version);
-            p.set_opt("SslSupportMethod", self.ssl_support_method);
-            p.into_expr()
+    crate::resource::props! {
+        nested ViewerCertificate;
+        opt {
+            acm_certificate_arn = "AcmCertificateArn",
+            cloud_front_default_certificate = "CloudFrontDefaultCertificate",
+            iam_certificate_id = "IamCertificateId",
+            minimum_protocol_version = "MinimumProtocolVersion",
+            ssl_support_method = "SslSupportMethod",
         }
     }
 
-    pub(super) static VIEWER_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IamCertificateId", crate::resource::Rule { max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VIEWER_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AcmCertificateArn", crate::resource::Rule { formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+        ("IamCertificateId", crate::resource::Rule { max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A viewer mTLS configuration.
     #[derive(Clone, Default)]
@@ -3278,13 +2964,11 @@ pub mod distribution {
         pub trust_store_config: ::std::option::Option<crate::cfn::cloudfront::distribution::TrustStoreConfig>,
     }
 
-    impl crate::resource::ToExpr for ViewerMtlsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mode", self.mode);
-            p.set_opt("TrustStoreConfig", self.trust_store_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ViewerMtlsConfig;
+        opt {
+            mode = "Mode",
+            trust_store_config = "TrustStoreConfig",
         }
     }
 
@@ -3307,7 +2991,6 @@ pub mod distribution {
 
     impl TrustStoreConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(trust_store_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 advertise_trust_store_ca_names: ::std::option::Option::None,
@@ -3317,19 +3000,18 @@ pub mod distribution {
         }
     }
 
-    impl crate::resource::ToExpr for TrustStoreConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvertiseTrustStoreCaNames", self.advertise_trust_store_ca_names);
-            p.set_opt("IgnoreCertificateExpiry", self.ignore_certificate_expiry);
-            p.set("TrustStoreId", self.trust_store_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrustStoreConfig;
+        req {
+            trust_store_id = "TrustStoreId",
+        }
+        opt {
+            advertise_trust_store_ca_names = "AdvertiseTrustStoreCaNames",
+            ignore_certificate_expiry = "IgnoreCertificateExpiry",
         }
     }
 
-    /// Allowed values of `ConnectionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionMode {
         /// `direct`
         Direct,
@@ -3337,15 +3019,7 @@ pub mod distribution {
         TenantOnly,
     }
 
-    impl crate::value::CfnEnum for ConnectionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Direct => "direct",
-                Self::TenantOnly => "tenant-only",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectionMode, ["direct", "tenant-only"]);
 
     /// The protocol that viewers can use to access the files in the origin specified by ``TargetOriginId`` when a request matches the path pattern in ``PathPattern``. You can specify the following options:
     /// +  ``allow-all``: Viewers can use HTTP or HTTPS.
@@ -3354,7 +3028,7 @@ pub mod distribution {
     ///
     /// For more information about requiring the HTTPS protocol, see [Requiring HTTPS Between Viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html) in the *Amazon CloudFront Developer Guide*.
     /// The only way to guarantee that viewers retrieve an object that was fetched from the origin using HTTPS is never to use any other protocol to fetch the object. If you have recently changed from HTTP to HTTPS, we recommend that you clear your objects' cache because cached objects are protocol agnostic. That means that an edge location will return an object from the cache regardless of whether the current request protocol matches the protocol used previously. For more information, see [Managing Cache Expiration](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) in the *Amazon CloudFront Developer Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ViewerProtocolPolicy {
         /// `allow-all`
         AllowAll,
@@ -3364,21 +3038,12 @@ pub mod distribution {
         RedirectToHttps,
     }
 
-    impl crate::value::CfnEnum for ViewerProtocolPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllowAll => "allow-all",
-                Self::HttpsOnly => "https-only",
-                Self::RedirectToHttps => "redirect-to-https",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ViewerProtocolPolicy, ["allow-all", "https-only", "redirect-to-https"]);
 
     /// (Optional) Specify the HTTP version(s) that you want viewers to use to communicate with CF. The default value for new distributions is ``http1.1``.
     /// For viewers and CF to use HTTP/2, viewers must support TLSv1.2 or later, and must support Server Name Indication (SNI).
-    /// For viewers and CF to use HTTP/3, viewers must support TLSv1.3 and Server Name Indication (SNI). CF supports HTTP/3 connection migration to allow the viewer to switch networks without losing connection. For more information about connection migration, see [Connection Migration](https://docs.aws.amazon.com/https://www.rfc-editor.org/rfc/rfc9000.html#name-connection-migration) at RFC 9000. For more information about supported TLSv1.3 ciphers, see [Supported protocols and ciphers between viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    /// For viewers and CF to use HTTP/3, viewers must support TLSv1.3 and Server Name Indication (SNI). CF supports HTTP/3 connection migration to allow the viewer to switch networks without losing connection. For more information about connection migration, see [Connection Migration](https://www.rfc-editor.org/rfc/rfc9000.html#name-connection-migration) at RFC 9000. For more information about supported TLSv1.3 ciphers, see [Supported protocols and ciphers between viewers and CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html).
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpVersion {
         /// `http1.1`
         Http11,
@@ -3390,20 +3055,9 @@ pub mod distribution {
         Http3,
     }
 
-    impl crate::value::CfnEnum for HttpVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http11 => "http1.1",
-                Self::Http2 => "http2",
-                Self::Http2and3 => "http2and3",
-                Self::Http3 => "http3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpVersion, ["http1.1", "http2", "http2and3", "http3"]);
 
-    /// Allowed values of `OriginGroupSelectionCriteria`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OriginGroupSelectionCriteria {
         /// `default`
         Default,
@@ -3411,18 +3065,10 @@ pub mod distribution {
         MediaQualityBased,
     }
 
-    impl crate::value::CfnEnum for OriginGroupSelectionCriteria {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-                Self::MediaQualityBased => "media-quality-based",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OriginGroupSelectionCriteria, ["default", "media-quality-based"]);
 
     /// Specifies which IP protocol CloudFront uses when connecting to your origin. If your origin uses both IPv4 and IPv6 protocols, you can choose ``dualstack`` to help optimize reliability.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `ipv4`
         Ipv4,
@@ -3432,22 +3078,13 @@ pub mod distribution {
         Dualstack,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-                Self::Dualstack => "dualstack",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["ipv4", "ipv6", "dualstack"]);
 
     /// This field only supports standard distributions. You can't specify this field for multi-tenant distributions. For more information, see [Unsupported features for SaaS Manager for Amazon CloudFront](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas) in the *Amazon CloudFront Developer Guide*.
     /// The price class that corresponds with the maximum price that you want to pay for CloudFront service. If you specify ``PriceClass_All``, CloudFront responds to requests for your objects from all CloudFront edge locations.
     /// If you specify a price class other than ``PriceClass_All``, CloudFront serves your objects from the CloudFront edge location that has the lowest latency among the edge locations in your price class. Viewers who are in or near regions that are excluded from your specified price class may encounter slower performance.
     /// For more information about price classes, see [Choosing the Price Class for a CloudFront Distribution](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PriceClass.html) in the *Amazon CloudFront Developer Guide*. For information about CloudFront pricing, including how price classes (such as Price Class 100) map to CloudFront regions, see [Amazon CloudFront Pricing](https://docs.aws.amazon.com/cloudfront/pricing/).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PriceClass {
         /// `None`
         None,
@@ -3459,20 +3096,9 @@ pub mod distribution {
         PriceClassAll,
     }
 
-    impl crate::value::CfnEnum for PriceClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "None",
-                Self::PriceClass100 => "PriceClass_100",
-                Self::PriceClass200 => "PriceClass_200",
-                Self::PriceClassAll => "PriceClass_All",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PriceClass, ["None", "PriceClass_100", "PriceClass_200", "PriceClass_All"]);
 
-    /// Allowed values of `Locations`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Locations {
         /// `AD`
         Ad,
@@ -3974,268 +3600,13 @@ pub mod distribution {
         Zw,
     }
 
-    impl crate::value::CfnEnum for Locations {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ad => "AD",
-                Self::Ae => "AE",
-                Self::Af => "AF",
-                Self::Ag => "AG",
-                Self::Ai => "AI",
-                Self::Al => "AL",
-                Self::Am => "AM",
-                Self::Ao => "AO",
-                Self::Aq => "AQ",
-                Self::Ar => "AR",
-                Self::As => "AS",
-                Self::At => "AT",
-                Self::Au => "AU",
-                Self::Aw => "AW",
-                Self::Ax => "AX",
-                Self::Az => "AZ",
-                Self::Ba => "BA",
-                Self::Bb => "BB",
-                Self::Bd => "BD",
-                Self::Be => "BE",
-                Self::Bf => "BF",
-                Self::Bg => "BG",
-                Self::Bh => "BH",
-                Self::Bi => "BI",
-                Self::Bj => "BJ",
-                Self::Bl => "BL",
-                Self::Bm => "BM",
-                Self::Bn => "BN",
-                Self::Bo => "BO",
-                Self::Bq => "BQ",
-                Self::Br => "BR",
-                Self::Bs => "BS",
-                Self::Bt => "BT",
-                Self::Bv => "BV",
-                Self::Bw => "BW",
-                Self::By => "BY",
-                Self::Bz => "BZ",
-                Self::Ca => "CA",
-                Self::Cc => "CC",
-                Self::Cd => "CD",
-                Self::Cf => "CF",
-                Self::Cg => "CG",
-                Self::Ch => "CH",
-                Self::Ci => "CI",
-                Self::Ck => "CK",
-                Self::Cl => "CL",
-                Self::Cm => "CM",
-                Self::Cn => "CN",
-                Self::Co => "CO",
-                Self::Cr => "CR",
-                Self::Cu => "CU",
-                Self::Cv => "CV",
-                Self::Cw => "CW",
-                Self::Cx => "CX",
-                Self::Cy => "CY",
-                Self::Cz => "CZ",
-                Self::De => "DE",
-                Self::Dj => "DJ",
-                Self::Dk => "DK",
-                Self::Dm => "DM",
-                Self::Do => "DO",
-                Self::Dz => "DZ",
-                Self::Ec => "EC",
-                Self::Ee => "EE",
-                Self::Eg => "EG",
-                Self::Eh => "EH",
-                Self::Er => "ER",
-                Self::Es => "ES",
-                Self::Et => "ET",
-                Self::Fi => "FI",
-                Self::Fj => "FJ",
-                Self::Fk => "FK",
-                Self::Fm => "FM",
-                Self::Fo => "FO",
-                Self::Fr => "FR",
-                Self::Ga => "GA",
-                Self::Gb => "GB",
-                Self::Gd => "GD",
-                Self::Ge => "GE",
-                Self::Gf => "GF",
-                Self::Gg => "GG",
-                Self::Gh => "GH",
-                Self::Gi => "GI",
-                Self::Gl => "GL",
-                Self::Gm => "GM",
-                Self::Gn => "GN",
-                Self::Gp => "GP",
-                Self::Gq => "GQ",
-                Self::Gr => "GR",
-                Self::Gs => "GS",
-                Self::Gt => "GT",
-                Self::Gu => "GU",
-                Self::Gw => "GW",
-                Self::Gy => "GY",
-                Self::Hk => "HK",
-                Self::Hm => "HM",
-                Self::Hn => "HN",
-                Self::Hr => "HR",
-                Self::Ht => "HT",
-                Self::Hu => "HU",
-                Self::Id => "ID",
-                Self::Ie => "IE",
-                Self::Il => "IL",
-                Self::Im => "IM",
-                Self::In => "IN",
-                Self::Io => "IO",
-                Self::Iq => "IQ",
-                Self::Ir => "IR",
-                Self::Is => "IS",
-                Self::It => "IT",
-                Self::Je => "JE",
-                Self::Jm => "JM",
-                Self::Jo => "JO",
-                Self::Jp => "JP",
-                Self::Ke => "KE",
-                Self::Kg => "KG",
-                Self::Kh => "KH",
-                Self::Ki => "KI",
-                Self::Km => "KM",
-                Self::Kn => "KN",
-                Self::Kp => "KP",
-                Self::Kr => "KR",
-                Self::Kw => "KW",
-                Self::Ky => "KY",
-                Self::Kz => "KZ",
-                Self::La => "LA",
-                Self::Lb => "LB",
-                Self::Lc => "LC",
-                Self::Li => "LI",
-                Self::Lk => "LK",
-                Self::Lr => "LR",
-                Self::Ls => "LS",
-                Self::Lt => "LT",
-                Self::Lu => "LU",
-                Self::Lv => "LV",
-                Self::Ly => "LY",
-                Self::Ma => "MA",
-                Self::Mc => "MC",
-                Self::Md => "MD",
-                Self::Me => "ME",
-                Self::Mf => "MF",
-                Self::Mg => "MG",
-                Self::Mh => "MH",
-                Self::Mk => "MK",
-                Self::Ml => "ML",
-                Self::Mm => "MM",
-                Self::Mn => "MN",
-                Self::Mo => "MO",
-                Self::Mp => "MP",
-                Self::Mq => "MQ",
-                Self::Mr => "MR",
-                Self::Ms => "MS",
-                Self::Mt => "MT",
-                Self::Mu => "MU",
-                Self::Mv => "MV",
-                Self::Mw => "MW",
-                Self::Mx => "MX",
-                Self::My => "MY",
-                Self::Mz => "MZ",
-                Self::Na => "NA",
-                Self::Nc => "NC",
-                Self::Ne => "NE",
-                Self::Nf => "NF",
-                Self::Ng => "NG",
-                Self::Ni => "NI",
-                Self::Nl => "NL",
-                Self::No => "NO",
-                Self::Np => "NP",
-                Self::Nr => "NR",
-                Self::Nu => "NU",
-                Self::Nz => "NZ",
-                Self::Om => "OM",
-                Self::Pa => "PA",
-                Self::Pe => "PE",
-                Self::Pf => "PF",
-                Self::Pg => "PG",
-                Self::Ph => "PH",
-                Self::Pk => "PK",
-                Self::Pl => "PL",
-                Self::Pm => "PM",
-                Self::Pn => "PN",
-                Self::Pr => "PR",
-                Self::Ps => "PS",
-                Self::Pt => "PT",
-                Self::Pw => "PW",
-                Self::Py => "PY",
-                Self::Qa => "QA",
-                Self::Re => "RE",
-                Self::Ro => "RO",
-                Self::Rs => "RS",
-                Self::Ru => "RU",
-                Self::Rw => "RW",
-                Self::Sa => "SA",
-                Self::Sb => "SB",
-                Self::Sc => "SC",
-                Self::Sd => "SD",
-                Self::Se => "SE",
-                Self::Sg => "SG",
-                Self::Sh => "SH",
-                Self::Si => "SI",
-                Self::Sj => "SJ",
-                Self::Sk => "SK",
-                Self::Sl => "SL",
-                Self::Sm => "SM",
-                Self::Sn => "SN",
-                Self::So => "SO",
-                Self::Sr => "SR",
-                Self::Ss => "SS",
-                Self::St => "ST",
-                Self::Sv => "SV",
-                Self::Sx => "SX",
-                Self::Sy => "SY",
-                Self::Sz => "SZ",
-                Self::Tc => "TC",
-                Self::Td => "TD",
-                Self::Tf => "TF",
-                Self::Tg => "TG",
-                Self::Th => "TH",
-                Self::Tj => "TJ",
-                Self::Tk => "TK",
-                Self::Tl => "TL",
-                Self::Tm => "TM",
-                Self::Tn => "TN",
-                Self::To => "TO",
-                Self::Tr => "TR",
-                Self::Tt => "TT",
-                Self::Tv => "TV",
-                Self::Tw => "TW",
-                Self::Tz => "TZ",
-                Self::Ua => "UA",
-                Self::Ug => "UG",
-                Self::Um => "UM",
-                Self::Us => "US",
-                Self::Uy => "UY",
-                Self::Uz => "UZ",
-                Self::Va => "VA",
-                Self::Vc => "VC",
-                Self::Ve => "VE",
-                Self::Vg => "VG",
-                Self::Vi => "VI",
-                Self::Vn => "VN",
-                Self::Vu => "VU",
-                Self::Wf => "WF",
-                Self::Ws => "WS",
-                Self::Ye => "YE",
-                Self::Yt => "YT",
-                Self::Za => "ZA",
-                Self::Zm => "ZM",
-                Self::Zw => "ZW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Locations, ["AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW"]);
 
     /// The method that you want to use to restrict distribution of your content by country:
     /// +  ``none``: No geo restriction is enabled, meaning access to content is not restricted by client geo location.
     /// +  ``blacklist``: The ``Location`` elements specify the countries in which you don't want CloudFront to distribute your content.
     /// +  ``whitelist``: The ``Location`` elements specify the countries in which you want CloudFront to distribute your content.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestrictionType {
         /// `blacklist`
         Blacklist,
@@ -4245,16 +3616,7 @@ pub mod distribution {
         Whitelist,
     }
 
-    impl crate::value::CfnEnum for RestrictionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Blacklist => "blacklist",
-                Self::None => "none",
-                Self::Whitelist => "whitelist",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RestrictionType, ["blacklist", "none", "whitelist"]);
 
     /// If the distribution uses ``Aliases`` (alternate domain names or CNAMEs), specify the security policy that you want CloudFront to use for HTTPS connections with viewers. The security policy determines two settings:
     /// +  The minimum SSL/TLS protocol that CloudFront can use to communicate with viewers.
@@ -4264,7 +3626,7 @@ pub mod distribution {
     /// On the CloudFront console, this setting is called *Security Policy*.
     /// When you're using SNI only (you set ``SSLSupportMethod`` to ``sni-only``), you must specify ``TLSv1`` or higher. (In CloudFormation, the field name is ``SslSupportMethod``. Note the different capitalization.)
     /// If the distribution uses the CloudFront domain name such as ``d111111abcdef8.cloudfront.net`` (you set ``CloudFrontDefaultCertificate`` to ``true``), CloudFront automatically sets the security policy to ``TLSv1`` regardless of the value that you set here.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MinimumProtocolVersion {
         /// `SSLv3`
         SsLv3,
@@ -4286,31 +3648,16 @@ pub mod distribution {
         TlSv12016,
     }
 
-    impl crate::value::CfnEnum for MinimumProtocolVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SsLv3 => "SSLv3",
-                Self::TlSv1 => "TLSv1",
-                Self::TlSv112016 => "TLSv1.1_2016",
-                Self::TlSv122018 => "TLSv1.2_2018",
-                Self::TlSv122019 => "TLSv1.2_2019",
-                Self::TlSv122021 => "TLSv1.2_2021",
-                Self::TlSv122025 => "TLSv1.2_2025",
-                Self::TlSv132025 => "TLSv1.3_2025",
-                Self::TlSv12016 => "TLSv1_2016",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MinimumProtocolVersion, ["SSLv3", "TLSv1", "TLSv1.1_2016", "TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025", "TLSv1_2016"]);
 
     /// In CloudFormation, this field name is ``SslSupportMethod``. Note the different capitalization.
     /// If the distribution uses ``Aliases`` (alternate domain names or CNAMEs), specify which viewers the distribution accepts HTTPS connections from.
-    /// +  ``sni-only`` – The distribution accepts HTTPS connections from only viewers that support [server name indication (SNI)](https://docs.aws.amazon.com/https://en.wikipedia.org/wiki/Server_Name_Indication). This is recommended. Most browsers and clients support SNI.
+    /// +  ``sni-only`` – The distribution accepts HTTPS connections from only viewers that support [server name indication (SNI)](https://en.wikipedia.org/wiki/Server_Name_Indication). This is recommended. Most browsers and clients support SNI.
     /// +  ``vip`` – The distribution accepts HTTPS connections from all viewers including those that don't support SNI. This is not recommended, and results in additional monthly charges from CloudFront.
     /// +  ``static-ip`` - Do not specify this value unless your distribution has been enabled for this feature by the CloudFront team. If you have a use case that requires static IP addresses for a distribution, contact CloudFront through the [Center](https://docs.aws.amazon.com/support/home).
     ///
     /// If the distribution uses the CloudFront domain name such as ``d111111abcdef8.cloudfront.net``, don't set a value for this field.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SslSupportMethod {
         /// `sni-only`
         SniOnly,
@@ -4320,19 +3667,9 @@ pub mod distribution {
         Vip,
     }
 
-    impl crate::value::CfnEnum for SslSupportMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SniOnly => "sni-only",
-                Self::StaticIp => "static-ip",
-                Self::Vip => "vip",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SslSupportMethod, ["sni-only", "static-ip", "vip"]);
 
-    /// Allowed values of `ViewerMtlsMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ViewerMtlsMode {
         /// `required`
         Required,
@@ -4342,16 +3679,7 @@ pub mod distribution {
         Passthrough,
     }
 
-    impl crate::value::CfnEnum for ViewerMtlsMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Required => "required",
-                Self::Optional => "optional",
-                Self::Passthrough => "passthrough",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ViewerMtlsMode, ["required", "optional", "passthrough"]);
 }
 
 /// The distribution tenant.
@@ -4399,7 +3727,6 @@ pub struct DistributionTenant {
 
 impl DistributionTenant {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(distribution_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domains: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connection_group_id: ::std::option::Option::None,
@@ -4415,70 +3742,44 @@ impl DistributionTenant {
     }
 }
 
-impl crate::resource::Resource for DistributionTenant {
-    const TYPE: &'static str = "AWS::CloudFront::DistributionTenant";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DISTRIBUTION_TENANT_SHAPE)
+crate::resource::props! {
+    resource DistributionTenant = "AWS::CloudFront::DistributionTenant", shape: Some(&DISTRIBUTION_TENANT_SHAPE);
+    req {
+        distribution_id = "DistributionId",
+        domains = "Domains",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConnectionGroupId", self.connection_group_id);
-        p.set_opt("Customizations", self.customizations);
-        p.set("DistributionId", self.distribution_id);
-        p.set("Domains", self.domains);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("ManagedCertificateRequest", self.managed_certificate_request);
-        p.set("Name", self.name);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        connection_group_id = "ConnectionGroupId",
+        customizations = "Customizations",
+        enabled = "Enabled",
+        managed_certificate_request = "ManagedCertificateRequest",
+        parameters = "Parameters",
+        tags = "Tags",
     }
 }
 
-static DISTRIBUTION_TENANT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::distribution_tenant::PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DISTRIBUTION_TENANT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::distribution_tenant::PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DistributionTenant`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DistributionTenant> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `DomainResults`.
-    #[inline]
-    pub fn attr_domain_results(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DomainResults")
-    }
-    /// `Fn::GetAtt` `ETag`.
-    #[inline]
-    pub fn attr_etag(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ETag")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `DomainResults`.
+        attr_domain_results: crate::value::List<::std::string::String> = "DomainResults",
+        /// `Fn::GetAtt` `ETag`.
+        attr_etag: ::std::string::String = "ETag",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -4502,14 +3803,12 @@ pub mod distribution_tenant {
         pub web_acl: ::std::option::Option<crate::cfn::cloudfront::distribution_tenant::WebAclCustomization>,
     }
 
-    impl crate::resource::ToExpr for Customizations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Certificate", self.certificate);
-            p.set_opt("GeoRestrictions", self.geo_restrictions);
-            p.set_opt("WebAcl", self.web_acl);
-            p.into_expr()
+    crate::resource::props! {
+        nested Customizations;
+        opt {
+            certificate = "Certificate",
+            geo_restrictions = "GeoRestrictions",
+            web_acl = "WebAcl",
         }
     }
 
@@ -4522,12 +3821,10 @@ pub mod distribution_tenant {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Certificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Certificate;
+        opt {
+            arn = "Arn",
         }
     }
 
@@ -4547,13 +3844,11 @@ pub mod distribution_tenant {
         pub restriction_type: ::std::option::Option<crate::value::Val<crate::cfn::cloudfront::distribution_tenant::RestrictionType>>,
     }
 
-    impl crate::resource::ToExpr for GeoRestrictionCustomization {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Locations", self.locations);
-            p.set_opt("RestrictionType", self.restriction_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeoRestrictionCustomization;
+        opt {
+            locations = "Locations",
+            restriction_type = "RestrictionType",
         }
     }
 
@@ -4570,13 +3865,11 @@ pub mod distribution_tenant {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for WebAclCustomization {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebAclCustomization;
+        opt {
+            action = "Action",
+            arn = "Arn",
         }
     }
 
@@ -4599,14 +3892,12 @@ pub mod distribution_tenant {
         pub validation_token_host: ::std::option::Option<crate::value::Val<crate::cfn::cloudfront::distribution_tenant::ValidationTokenHost>>,
     }
 
-    impl crate::resource::ToExpr for ManagedCertificateRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateTransparencyLoggingPreference", self.certificate_transparency_logging_preference);
-            p.set_opt("PrimaryDomainName", self.primary_domain_name);
-            p.set_opt("ValidationTokenHost", self.validation_token_host);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedCertificateRequest;
+        opt {
+            certificate_transparency_logging_preference = "CertificateTransparencyLoggingPreference",
+            primary_domain_name = "PrimaryDomainName",
+            validation_token_host = "ValidationTokenHost",
         }
     }
 
@@ -4623,28 +3914,24 @@ pub mod distribution_tenant {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Parameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Parameter;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The method that you want to use to restrict distribution of your content by country:
     /// +  ``none``: No geographic restriction is enabled, meaning access to content is not restricted by client geo location.
     /// +  ``blacklist``: The ``Location`` elements specify the countries in which you don't want CloudFront to distribute your content.
     /// +  ``whitelist``: The ``Location`` elements specify the countries in which you want CloudFront to distribute your content.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestrictionType {
         /// `blacklist`
         Blacklist,
@@ -4654,19 +3941,10 @@ pub mod distribution_tenant {
         None,
     }
 
-    impl crate::value::CfnEnum for RestrictionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Blacklist => "blacklist",
-                Self::Whitelist => "whitelist",
-                Self::None => "none",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RestrictionType, ["blacklist", "whitelist", "none"]);
 
     /// The action for the WAF web ACL customization. You can specify ``override`` to specify a separate WAF web ACL for the distribution tenant. If you specify ``disable``, the distribution tenant won't have WAF web ACL protections and won't inherit from the multi-tenant distribution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `override`
         Override,
@@ -4674,18 +3952,10 @@ pub mod distribution_tenant {
         Disable,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Override => "override",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["override", "disable"]);
 
     /// You can opt out of certificate transparency logging by specifying the ``disabled`` option. Opt in by specifying ``enabled``. For more information, see [Certificate Transparency Logging](https://docs.aws.amazon.com/acm/latest/userguide/acm-concepts.html#concept-transparency) in the *User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateTransparencyLoggingPreference {
         /// `enabled`
         Enabled,
@@ -4693,20 +3963,12 @@ pub mod distribution_tenant {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for CertificateTransparencyLoggingPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "enabled",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CertificateTransparencyLoggingPreference, ["enabled", "disabled"]);
 
     /// Specify how the HTTP validation token will be served when requesting the CloudFront managed ACM certificate.
     /// +  For ``cloudfront``, CloudFront will automatically serve the validation token. Choose this mode if you can point the domain's DNS to CloudFront immediately.
     /// +  For ``self-hosted``, you serve the validation token from your existing infrastructure. Choose this mode when you need to maintain current traffic flow while your certificate is being issued. You can place the validation token at the well-known path on your existing web server, wait for ACM to validate and issue the certificate, and then update your DNS to point to CloudFront.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValidationTokenHost {
         /// `cloudfront`
         Cloudfront,
@@ -4714,15 +3976,7 @@ pub mod distribution_tenant {
         SelfHosted,
     }
 
-    impl crate::value::CfnEnum for ValidationTokenHost {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cloudfront => "cloudfront",
-                Self::SelfHosted => "self-hosted",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValidationTokenHost, ["cloudfront", "self-hosted"]);
 }
 
 /// Resource Type definition for AWS::CloudFront::FieldLevelEncryptionConfig. A field-level encryption configuration, which specifies the query arg profiles and content type profiles CloudFront uses to encrypt sensitive fields in viewer requests.
@@ -4750,7 +4004,6 @@ pub struct FieldLevelEncryptionConfig {
 
 impl FieldLevelEncryptionConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(caller_reference: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, content_type_profile_config: crate::cfn::cloudfront::field_level_encryption_config::ContentTypeProfileConfig, query_arg_profile_config: crate::cfn::cloudfront::field_level_encryption_config::QueryArgProfileConfig) -> Self {
         Self {
             caller_reference: caller_reference.into(),
@@ -4761,46 +4014,32 @@ impl FieldLevelEncryptionConfig {
     }
 }
 
-impl crate::resource::Resource for FieldLevelEncryptionConfig {
-    const TYPE: &'static str = "AWS::CloudFront::FieldLevelEncryptionConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIELD_LEVEL_ENCRYPTION_CONFIG_SHAPE)
+crate::resource::props! {
+    resource FieldLevelEncryptionConfig = "AWS::CloudFront::FieldLevelEncryptionConfig", shape: Some(&FIELD_LEVEL_ENCRYPTION_CONFIG_SHAPE);
+    req {
+        caller_reference = "CallerReference",
+        content_type_profile_config = "ContentTypeProfileConfig",
+        query_arg_profile_config = "QueryArgProfileConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CallerReference", self.caller_reference);
-        p.set_opt("Comment", self.comment);
-        p.set("ContentTypeProfileConfig", self.content_type_profile_config);
-        p.set("QueryArgProfileConfig", self.query_arg_profile_config);
-        p
+    opt {
+        comment = "Comment",
     }
 }
 
-static FIELD_LEVEL_ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Comment", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("ContentTypeProfileConfig", crate::resource::Rule { shape: Some(&self::field_level_encryption_config::CONTENT_TYPE_PROFILE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIELD_LEVEL_ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Comment", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("ContentTypeProfileConfig", crate::resource::Rule { shape: Some(&self::field_level_encryption_config::CONTENT_TYPE_PROFILE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FieldLevelEncryptionConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FieldLevelEncryptionConfig> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -4822,7 +4061,6 @@ pub mod field_level_encryption_config {
 
     impl ContentTypeProfileConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(content_type_profiles: ::std::vec::Vec<crate::cfn::cloudfront::field_level_encryption_config::ContentTypeProfile>, forward_when_content_type_is_unknown: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 content_type_profiles,
@@ -4831,21 +4069,17 @@ pub mod field_level_encryption_config {
         }
     }
 
-    impl crate::resource::ToExpr for ContentTypeProfileConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContentTypeProfiles", self.content_type_profiles);
-            p.set("ForwardWhenContentTypeIsUnknown", self.forward_when_content_type_is_unknown);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentTypeProfileConfig;
+        req {
+            content_type_profiles = "ContentTypeProfiles",
+            forward_when_content_type_is_unknown = "ForwardWhenContentTypeIsUnknown",
         }
     }
 
-    pub(super) static CONTENT_TYPE_PROFILE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentTypeProfiles", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_TYPE_PROFILE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContentTypeProfiles", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A content type paired with the field-level encryption profile that encrypts it.
     #[derive(Clone)]
@@ -4866,7 +4100,6 @@ pub mod field_level_encryption_config {
 
     impl ContentTypeProfile {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(content_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, format: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudfront::field_level_encryption_config::Format>>, profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 content_type: content_type.into(),
@@ -4876,14 +4109,12 @@ pub mod field_level_encryption_config {
         }
     }
 
-    impl crate::resource::ToExpr for ContentTypeProfile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContentType", self.content_type);
-            p.set("Format", self.format);
-            p.set("ProfileId", self.profile_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentTypeProfile;
+        req {
+            content_type = "ContentType",
+            format = "Format",
+            profile_id = "ProfileId",
         }
     }
 
@@ -4902,7 +4133,6 @@ pub mod field_level_encryption_config {
 
     impl QueryArgProfileConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(forward_when_query_arg_profile_is_unknown: impl ::std::convert::Into<crate::value::Val<bool>>, query_arg_profiles: ::std::vec::Vec<crate::cfn::cloudfront::field_level_encryption_config::QueryArgProfile>) -> Self {
             Self {
                 forward_when_query_arg_profile_is_unknown: forward_when_query_arg_profile_is_unknown.into(),
@@ -4911,13 +4141,11 @@ pub mod field_level_encryption_config {
         }
     }
 
-    impl crate::resource::ToExpr for QueryArgProfileConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ForwardWhenQueryArgProfileIsUnknown", self.forward_when_query_arg_profile_is_unknown);
-            p.set("QueryArgProfiles", self.query_arg_profiles);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryArgProfileConfig;
+        req {
+            forward_when_query_arg_profile_is_unknown = "ForwardWhenQueryArgProfileIsUnknown",
+            query_arg_profiles = "QueryArgProfiles",
         }
     }
 
@@ -4936,7 +4164,6 @@ pub mod field_level_encryption_config {
 
     impl QueryArgProfile {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_arg: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 profile_id: profile_id.into(),
@@ -4945,31 +4172,22 @@ pub mod field_level_encryption_config {
         }
     }
 
-    impl crate::resource::ToExpr for QueryArgProfile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ProfileId", self.profile_id);
-            p.set("QueryArg", self.query_arg);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryArgProfile;
+        req {
+            profile_id = "ProfileId",
+            query_arg = "QueryArg",
         }
     }
 
     /// The encryption format CloudFront uses for this content type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `URLEncoded`
         UrlEncoded,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UrlEncoded => "URLEncoded",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["URLEncoded"]);
 }
 
 /// Resource Type definition for AWS::CloudFront::FieldLevelEncryptionProfile. A field-level encryption profile maps CloudFront public keys and provider identities to the request-body field patterns that CloudFront encrypts with them.
@@ -4993,42 +4211,26 @@ impl FieldLevelEncryptionProfile {
     }
 }
 
-impl crate::resource::Resource for FieldLevelEncryptionProfile {
-    const TYPE: &'static str = "AWS::CloudFront::FieldLevelEncryptionProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIELD_LEVEL_ENCRYPTION_PROFILE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FieldLevelEncryptionProfileConfig", self.field_level_encryption_profile_config);
-        p
+crate::resource::props! {
+    resource FieldLevelEncryptionProfile = "AWS::CloudFront::FieldLevelEncryptionProfile", shape: Some(&FIELD_LEVEL_ENCRYPTION_PROFILE_SHAPE);
+    req {
+        field_level_encryption_profile_config = "FieldLevelEncryptionProfileConfig",
     }
 }
 
-static FIELD_LEVEL_ENCRYPTION_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FieldLevelEncryptionProfileConfig", crate::resource::Rule { shape: Some(&self::field_level_encryption_profile::FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIELD_LEVEL_ENCRYPTION_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FieldLevelEncryptionProfileConfig", crate::resource::Rule { shape: Some(&self::field_level_encryption_profile::FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FieldLevelEncryptionProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FieldLevelEncryptionProfile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -5058,7 +4260,6 @@ pub mod field_level_encryption_profile {
 
     impl FieldLevelEncryptionProfileConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(caller_reference: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, encryption_entities: ::std::vec::Vec<crate::cfn::cloudfront::field_level_encryption_profile::EncryptionEntity>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 caller_reference: caller_reference.into(),
@@ -5069,23 +4270,21 @@ pub mod field_level_encryption_profile {
         }
     }
 
-    impl crate::resource::ToExpr for FieldLevelEncryptionProfileConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CallerReference", self.caller_reference);
-            p.set_opt("Comment", self.comment);
-            p.set("EncryptionEntities", self.encryption_entities);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldLevelEncryptionProfileConfig;
+        req {
+            caller_reference = "CallerReference",
+            encryption_entities = "EncryptionEntities",
+            name = "Name",
+        }
+        opt {
+            comment = "Comment",
         }
     }
 
-    pub(super) static FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionEntities", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ENCRYPTION_ENTITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionEntities", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ENCRYPTION_ENTITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A public key, its provider identity, and the field patterns CloudFront encrypts with that key.
     #[derive(Clone)]
@@ -5106,7 +4305,6 @@ pub mod field_level_encryption_profile {
 
     impl EncryptionEntity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_patterns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, provider_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, public_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field_patterns: field_patterns.into(),
@@ -5116,22 +4314,18 @@ pub mod field_level_encryption_profile {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionEntity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldPatterns", self.field_patterns);
-            p.set("ProviderId", self.provider_id);
-            p.set("PublicKeyId", self.public_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionEntity;
+        req {
+            field_patterns = "FieldPatterns",
+            provider_id = "ProviderId",
+            public_key_id = "PublicKeyId",
         }
     }
 
-    pub(super) static ENCRYPTION_ENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldPatterns", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_ENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldPatterns", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates a CF function.
@@ -5167,7 +4361,6 @@ pub struct Function {
 
 impl Function {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(function_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, function_config: crate::cfn::cloudfront::function::FunctionConfig, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auto_publish: ::std::option::Option::None,
@@ -5179,52 +4372,40 @@ impl Function {
     }
 }
 
-impl crate::resource::Resource for Function {
-    const TYPE: &'static str = "AWS::CloudFront::Function";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FUNCTION_SHAPE)
+crate::resource::props! {
+    resource Function = "AWS::CloudFront::Function", shape: Some(&FUNCTION_SHAPE);
+    req {
+        function_code = "FunctionCode",
+        function_config = "FunctionConfig",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoPublish", self.auto_publish);
-        p.set("FunctionCode", self.function_code);
-        p.set("FunctionConfig", self.function_config);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        auto_publish = "AutoPublish",
+        tags = "Tags",
     }
 }
 
-static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::function::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudfront::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Function`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Function> {
-    /// `Fn::GetAtt` `FunctionARN`.
-    #[inline]
-    pub fn attr_function_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionARN")
-    }
-    /// `Fn::GetAtt` `FunctionMetadata.FunctionARN`.
-    #[inline]
-    pub fn attr_function_metadata_function_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionMetadata.FunctionARN")
-    }
-    /// `Fn::GetAtt` `Stage`.
-    #[inline]
-    pub fn attr_stage(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Stage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FunctionARN`.
+        attr_function_arn: ::std::string::String = "FunctionARN",
+        /// `Fn::GetAtt` `FunctionMetadata.FunctionARN`.
+        attr_function_metadata_function_arn: ::std::string::String = "FunctionMetadata.FunctionARN",
+        /// `Fn::GetAtt` `Stage`.
+        attr_stage: ::std::string::String = "Stage",
     }
 }
 
 pub mod function {
     //! Nested property types and enums of [`Function`](super::Function).
+
+    pub use crate::cfn::shared::cloudfront::KeyValueStoreAssociation;
 
     /// Contains configuration information about a CloudFront function.
     #[derive(Clone)]
@@ -5236,7 +4417,7 @@ pub mod function {
         /// The configuration for the key value store associations.
         ///
         /// CloudFormation property `KeyValueStoreAssociations`.
-        pub key_value_store_associations: ::std::option::Option<::std::vec::Vec<crate::cfn::cloudfront::function::KeyValueStoreAssociation>>,
+        pub key_value_store_associations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::cloudfront::KeyValueStoreAssociation>>,
         /// The function's runtime environment version.
         ///
         /// CloudFormation property `Runtime`; required.
@@ -5245,7 +4426,6 @@ pub mod function {
 
     impl FunctionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comment: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudfront::function::Runtime>>) -> Self {
             Self {
                 comment: comment.into(),
@@ -5255,54 +4435,19 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for FunctionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comment", self.comment);
-            p.set_opt("KeyValueStoreAssociations", self.key_value_store_associations);
-            p.set("Runtime", self.runtime);
-            p.into_expr()
+    crate::resource::props! {
+        nested FunctionConfig;
+        req {
+            comment = "Comment",
+            runtime = "Runtime",
+        }
+        opt {
+            key_value_store_associations = "KeyValueStoreAssociations",
         }
     }
-
-    /// The key value store association.
-    #[derive(Clone)]
-    pub struct KeyValueStoreAssociation {
-        /// The Amazon Resource Name (ARN) of the key value store association.
-        ///
-        /// CloudFormation property `KeyValueStoreARN`; required.
-        pub key_value_store_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl KeyValueStoreAssociation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(key_value_store_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                key_value_store_arn: key_value_store_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for KeyValueStoreAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KeyValueStoreARN", self.key_value_store_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The function's runtime environment version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Runtime {
         /// `cloudfront-js-1.0`
         CloudfrontJs10,
@@ -5310,15 +4455,7 @@ pub mod function {
         CloudfrontJs20,
     }
 
-    impl crate::value::CfnEnum for Runtime {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudfrontJs10 => "cloudfront-js-1.0",
-                Self::CloudfrontJs20 => "cloudfront-js-2.0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Runtime, ["cloudfront-js-1.0", "cloudfront-js-2.0"]);
 }
 
 /// A key group.
@@ -5343,27 +4480,20 @@ impl KeyGroup {
     }
 }
 
-impl crate::resource::Resource for KeyGroup {
-    const TYPE: &'static str = "AWS::CloudFront::KeyGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("KeyGroupConfig", self.key_group_config);
-        p
+crate::resource::props! {
+    resource KeyGroup = "AWS::CloudFront::KeyGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        key_group_config = "KeyGroupConfig",
     }
 }
 
 /// Attributes of [`KeyGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<KeyGroup> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -5390,7 +4520,6 @@ pub mod key_group {
 
     impl KeyGroupConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(items: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comment: ::std::option::Option::None,
@@ -5400,14 +4529,14 @@ pub mod key_group {
         }
     }
 
-    impl crate::resource::ToExpr for KeyGroupConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.set("Items", self.items);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyGroupConfig;
+        req {
+            items = "Items",
+            name = "Name",
+        }
+        opt {
+            comment = "Comment",
         }
     }
 }
@@ -5437,7 +4566,6 @@ pub struct KeyValueStore {
 
 impl KeyValueStore {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             comment: ::std::option::Option::None,
@@ -5448,47 +4576,33 @@ impl KeyValueStore {
     }
 }
 
-impl crate::resource::Resource for KeyValueStore {
-    const TYPE: &'static str = "AWS::CloudFront::KeyValueStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KEY_VALUE_STORE_SHAPE)
+crate::resource::props! {
+    resource KeyValueStore = "AWS::CloudFront::KeyValueStore", shape: Some(&KEY_VALUE_STORE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Comment", self.comment);
-        p.set_opt("ImportSource", self.import_source);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        comment = "Comment",
+        import_source = "ImportSource",
+        tags = "Tags",
     }
 }
 
-static KEY_VALUE_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Comment", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::key_value_store::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KEY_VALUE_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Comment", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudfront::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`KeyValueStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<KeyValueStore> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -5510,7 +4624,6 @@ pub mod key_value_store {
 
     impl ImportSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudfront::key_value_store::SourceType>>) -> Self {
             Self {
                 source_arn: source_arn.into(),
@@ -5519,38 +4632,22 @@ pub mod key_value_store {
         }
     }
 
-    impl crate::resource::ToExpr for ImportSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceArn", self.source_arn);
-            p.set("SourceType", self.source_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImportSource;
+        req {
+            source_arn = "SourceArn",
+            source_type = "SourceType",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The source type of the import source for the key value store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `S3`
         S3,
     }
 
-    impl crate::value::CfnEnum for SourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceType, ["S3"]);
 }
 
 /// A monitoring subscription. This structure contains information about whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
@@ -5570,7 +4667,6 @@ pub struct MonitoringSubscription {
 
 impl MonitoringSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(distribution_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, monitoring_subscription: crate::cfn::cloudfront::monitoring_subscription::MonitoringSubscription) -> Self {
         Self {
             distribution_id: distribution_id.into(),
@@ -5579,14 +4675,11 @@ impl MonitoringSubscription {
     }
 }
 
-impl crate::resource::Resource for MonitoringSubscription {
-    const TYPE: &'static str = "AWS::CloudFront::MonitoringSubscription";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DistributionId", self.distribution_id);
-        p.set("MonitoringSubscription", self.monitoring_subscription);
-        p
+crate::resource::props! {
+    resource MonitoringSubscription = "AWS::CloudFront::MonitoringSubscription", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        distribution_id = "DistributionId",
+        monitoring_subscription = "MonitoringSubscription",
     }
 }
 
@@ -5602,12 +4695,10 @@ pub mod monitoring_subscription {
         pub realtime_metrics_subscription_config: ::std::option::Option<crate::cfn::cloudfront::monitoring_subscription::RealtimeMetricsSubscriptionConfig>,
     }
 
-    impl crate::resource::ToExpr for MonitoringSubscription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RealtimeMetricsSubscriptionConfig", self.realtime_metrics_subscription_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonitoringSubscription;
+        opt {
+            realtime_metrics_subscription_config = "RealtimeMetricsSubscriptionConfig",
         }
     }
 
@@ -5622,7 +4713,6 @@ pub mod monitoring_subscription {
 
     impl RealtimeMetricsSubscriptionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(realtime_metrics_subscription_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudfront::monitoring_subscription::RealtimeMetricsSubscriptionStatus>>) -> Self {
             Self {
                 realtime_metrics_subscription_status: realtime_metrics_subscription_status.into(),
@@ -5630,17 +4720,15 @@ pub mod monitoring_subscription {
         }
     }
 
-    impl crate::resource::ToExpr for RealtimeMetricsSubscriptionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RealtimeMetricsSubscriptionStatus", self.realtime_metrics_subscription_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested RealtimeMetricsSubscriptionConfig;
+        req {
+            realtime_metrics_subscription_status = "RealtimeMetricsSubscriptionStatus",
         }
     }
 
     /// A flag that indicates whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RealtimeMetricsSubscriptionStatus {
         /// `Enabled`
         Enabled,
@@ -5648,15 +4736,7 @@ pub mod monitoring_subscription {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RealtimeMetricsSubscriptionStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Disabled => "Disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RealtimeMetricsSubscriptionStatus, ["Enabled", "Disabled"]);
 }
 
 /// Creates a new origin access control in CloudFront. After you create an origin access control, you can add it to an origin in a CloudFront distribution so that CloudFront sends authenticated (signed) requests to the origin.
@@ -5682,32 +4762,22 @@ impl OriginAccessControl {
     }
 }
 
-impl crate::resource::Resource for OriginAccessControl {
-    const TYPE: &'static str = "AWS::CloudFront::OriginAccessControl";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORIGIN_ACCESS_CONTROL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("OriginAccessControlConfig", self.origin_access_control_config);
-        p
+crate::resource::props! {
+    resource OriginAccessControl = "AWS::CloudFront::OriginAccessControl", shape: Some(&ORIGIN_ACCESS_CONTROL_SHAPE);
+    req {
+        origin_access_control_config = "OriginAccessControlConfig",
     }
 }
 
-static ORIGIN_ACCESS_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("OriginAccessControlConfig", crate::resource::Rule { shape: Some(&self::origin_access_control::ORIGIN_ACCESS_CONTROL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORIGIN_ACCESS_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OriginAccessControlConfig", crate::resource::Rule { shape: Some(&self::origin_access_control::ORIGIN_ACCESS_CONTROL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OriginAccessControl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OriginAccessControl> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -5747,7 +4817,6 @@ pub mod origin_access_control {
 
     impl OriginAccessControlConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, origin_access_control_origin_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signing_behavior: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signing_protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -5759,26 +4828,24 @@ pub mod origin_access_control {
         }
     }
 
-    impl crate::resource::ToExpr for OriginAccessControlConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set("OriginAccessControlOriginType", self.origin_access_control_origin_type);
-            p.set("SigningBehavior", self.signing_behavior);
-            p.set("SigningProtocol", self.signing_protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginAccessControlConfig;
+        req {
+            name = "Name",
+            origin_access_control_origin_type = "OriginAccessControlOriginType",
+            signing_behavior = "SigningBehavior",
+            signing_protocol = "SigningProtocol",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static ORIGIN_ACCESS_CONTROL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OriginAccessControlOriginType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(s3|mediastore|lambda|mediapackagev2)$")), ..crate::resource::Rule::NONE }),
-            ("SigningBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(never|no-override|always|always-amz-auth)$")), ..crate::resource::Rule::NONE }),
-            ("SigningProtocol", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(sigv4|sigv4a)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORIGIN_ACCESS_CONTROL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OriginAccessControlOriginType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(s3|mediastore|lambda|mediapackagev2)$")), ..crate::resource::Rule::NONE }),
+        ("SigningBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(never|no-override|always|always-amz-auth)$")), ..crate::resource::Rule::NONE }),
+        ("SigningProtocol", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(sigv4|sigv4a)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// An origin request policy.
@@ -5808,37 +4875,24 @@ impl OriginRequestPolicy {
     }
 }
 
-impl crate::resource::Resource for OriginRequestPolicy {
-    const TYPE: &'static str = "AWS::CloudFront::OriginRequestPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORIGIN_REQUEST_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("OriginRequestPolicyConfig", self.origin_request_policy_config);
-        p
+crate::resource::props! {
+    resource OriginRequestPolicy = "AWS::CloudFront::OriginRequestPolicy", shape: Some(&ORIGIN_REQUEST_POLICY_SHAPE);
+    req {
+        origin_request_policy_config = "OriginRequestPolicyConfig",
     }
 }
 
-static ORIGIN_REQUEST_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("OriginRequestPolicyConfig", crate::resource::Rule { shape: Some(&self::origin_request_policy::ORIGIN_REQUEST_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORIGIN_REQUEST_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OriginRequestPolicyConfig", crate::resource::Rule { shape: Some(&self::origin_request_policy::ORIGIN_REQUEST_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OriginRequestPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OriginRequestPolicy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -5878,7 +4932,6 @@ pub mod origin_request_policy {
 
     impl OriginRequestPolicyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cookies_config: crate::cfn::cloudfront::origin_request_policy::CookiesConfig, headers_config: crate::cfn::cloudfront::origin_request_policy::HeadersConfig, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_strings_config: crate::cfn::cloudfront::origin_request_policy::QueryStringsConfig) -> Self {
             Self {
                 comment: ::std::option::Option::None,
@@ -5890,26 +4943,24 @@ pub mod origin_request_policy {
         }
     }
 
-    impl crate::resource::ToExpr for OriginRequestPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.set("CookiesConfig", self.cookies_config);
-            p.set("HeadersConfig", self.headers_config);
-            p.set("Name", self.name);
-            p.set("QueryStringsConfig", self.query_strings_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginRequestPolicyConfig;
+        req {
+            cookies_config = "CookiesConfig",
+            headers_config = "HeadersConfig",
+            name = "Name",
+            query_strings_config = "QueryStringsConfig",
+        }
+        opt {
+            comment = "Comment",
         }
     }
 
-    pub(super) static ORIGIN_REQUEST_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CookiesConfig", crate::resource::Rule { shape: Some(&COOKIES_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HeadersConfig", crate::resource::Rule { shape: Some(&HEADERS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueryStringsConfig", crate::resource::Rule { shape: Some(&QUERY_STRINGS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORIGIN_REQUEST_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CookiesConfig", crate::resource::Rule { shape: Some(&COOKIES_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HeadersConfig", crate::resource::Rule { shape: Some(&HEADERS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("QueryStringsConfig", crate::resource::Rule { shape: Some(&QUERY_STRINGS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that determines whether any cookies in viewer requests (and if so, which cookies) are included in requests that CloudFront sends to the origin.
     #[derive(Clone)]
@@ -5930,7 +4981,6 @@ pub mod origin_request_policy {
 
     impl CookiesConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cookie_behavior: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cookie_behavior: cookie_behavior.into(),
@@ -5939,21 +4989,19 @@ pub mod origin_request_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CookiesConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CookieBehavior", self.cookie_behavior);
-            p.set_opt("Cookies", self.cookies);
-            p.into_expr()
+    crate::resource::props! {
+        nested CookiesConfig;
+        req {
+            cookie_behavior = "CookieBehavior",
+        }
+        opt {
+            cookies = "Cookies",
         }
     }
 
-    pub(super) static COOKIES_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CookieBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|all|allExcept)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COOKIES_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CookieBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|all|allExcept)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that determines whether any HTTP headers (and if so, which headers) are included in requests that CloudFront sends to the origin.
     #[derive(Clone)]
@@ -5975,7 +5023,6 @@ pub mod origin_request_policy {
 
     impl HeadersConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header_behavior: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header_behavior: header_behavior.into(),
@@ -5984,21 +5031,19 @@ pub mod origin_request_policy {
         }
     }
 
-    impl crate::resource::ToExpr for HeadersConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HeaderBehavior", self.header_behavior);
-            p.set_opt("Headers", self.headers);
-            p.into_expr()
+    crate::resource::props! {
+        nested HeadersConfig;
+        req {
+            header_behavior = "HeaderBehavior",
+        }
+        opt {
+            headers = "Headers",
         }
     }
 
-    pub(super) static HEADERS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HeaderBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|allViewer|allViewerAndWhitelistCloudFront|allExcept)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEADERS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HeaderBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|allViewer|allViewerAndWhitelistCloudFront|allExcept)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that determines whether any URL query strings in viewer requests (and if so, which query strings) are included in requests that CloudFront sends to the origin.
     #[derive(Clone)]
@@ -6019,7 +5064,6 @@ pub mod origin_request_policy {
 
     impl QueryStringsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(query_string_behavior: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 query_string_behavior: query_string_behavior.into(),
@@ -6028,21 +5072,19 @@ pub mod origin_request_policy {
         }
     }
 
-    impl crate::resource::ToExpr for QueryStringsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QueryStringBehavior", self.query_string_behavior);
-            p.set_opt("QueryStrings", self.query_strings);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryStringsConfig;
+        req {
+            query_string_behavior = "QueryStringBehavior",
+        }
+        opt {
+            query_strings = "QueryStrings",
         }
     }
 
-    pub(super) static QUERY_STRINGS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueryStringBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|all|allExcept)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_STRINGS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueryStringBehavior", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(none|whitelist|all|allExcept)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A public key that you can use with [signed URLs and signed cookies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html), or with [field-level encryption](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/field-level-encryption.html).
@@ -6067,27 +5109,20 @@ impl PublicKey {
     }
 }
 
-impl crate::resource::Resource for PublicKey {
-    const TYPE: &'static str = "AWS::CloudFront::PublicKey";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PublicKeyConfig", self.public_key_config);
-        p
+crate::resource::props! {
+    resource PublicKey = "AWS::CloudFront::PublicKey", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        public_key_config = "PublicKeyConfig",
     }
 }
 
 /// Attributes of [`PublicKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PublicKey> {
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -6118,7 +5153,6 @@ pub mod public_key {
 
     impl PublicKeyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(caller_reference: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, encoded_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 caller_reference: caller_reference.into(),
@@ -6129,15 +5163,15 @@ pub mod public_key {
         }
     }
 
-    impl crate::resource::ToExpr for PublicKeyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CallerReference", self.caller_reference);
-            p.set_opt("Comment", self.comment);
-            p.set("EncodedKey", self.encoded_key);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicKeyConfig;
+        req {
+            caller_reference = "CallerReference",
+            encoded_key = "EncodedKey",
+            name = "Name",
+        }
+        opt {
+            comment = "Comment",
         }
     }
 }
@@ -6168,7 +5202,6 @@ pub struct RealtimeLogConfig {
 
 impl RealtimeLogConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(end_points: ::std::vec::Vec<crate::cfn::cloudfront::realtime_log_config::EndPoint>, fields: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sampling_rate: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             end_points,
@@ -6179,37 +5212,27 @@ impl RealtimeLogConfig {
     }
 }
 
-impl crate::resource::Resource for RealtimeLogConfig {
-    const TYPE: &'static str = "AWS::CloudFront::RealtimeLogConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REALTIME_LOG_CONFIG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EndPoints", self.end_points);
-        p.set("Fields", self.fields);
-        p.set("Name", self.name);
-        p.set("SamplingRate", self.sampling_rate);
-        p
+crate::resource::props! {
+    resource RealtimeLogConfig = "AWS::CloudFront::RealtimeLogConfig", shape: Some(&REALTIME_LOG_CONFIG_SHAPE);
+    req {
+        end_points = "EndPoints",
+        fields = "Fields",
+        name = "Name",
+        sampling_rate = "SamplingRate",
     }
 }
 
-static REALTIME_LOG_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EndPoints", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Fields", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("SamplingRate", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REALTIME_LOG_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EndPoints", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::realtime_log_config::END_POINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Fields", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("SamplingRate", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RealtimeLogConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RealtimeLogConfig> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -6231,7 +5254,6 @@ pub mod realtime_log_config {
 
     impl EndPoint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kinesis_stream_config: crate::cfn::cloudfront::realtime_log_config::KinesisStreamConfig, stream_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kinesis_stream_config,
@@ -6240,15 +5262,17 @@ pub mod realtime_log_config {
         }
     }
 
-    impl crate::resource::ToExpr for EndPoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KinesisStreamConfig", self.kinesis_stream_config);
-            p.set("StreamType", self.stream_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EndPoint;
+        req {
+            kinesis_stream_config = "KinesisStreamConfig",
+            stream_type = "StreamType",
         }
     }
+
+    pub(super) static END_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KinesisStreamConfig", crate::resource::Rule { shape: Some(&KINESIS_STREAM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about the Amazon Kinesis data stream where you are sending real-time log data.
     #[derive(Clone)]
@@ -6266,7 +5290,6 @@ pub mod realtime_log_config {
 
     impl KinesisStreamConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -6275,15 +5298,17 @@ pub mod realtime_log_config {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisStreamConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.set("StreamArn", self.stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisStreamConfig;
+        req {
+            role_arn = "RoleArn",
+            stream_arn = "StreamArn",
         }
     }
+
+    pub(super) static KINESIS_STREAM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A response headers policy.
@@ -6310,37 +5335,24 @@ impl ResponseHeadersPolicy {
     }
 }
 
-impl crate::resource::Resource for ResponseHeadersPolicy {
-    const TYPE: &'static str = "AWS::CloudFront::ResponseHeadersPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESPONSE_HEADERS_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResponseHeadersPolicyConfig", self.response_headers_policy_config);
-        p
+crate::resource::props! {
+    resource ResponseHeadersPolicy = "AWS::CloudFront::ResponseHeadersPolicy", shape: Some(&RESPONSE_HEADERS_POLICY_SHAPE);
+    req {
+        response_headers_policy_config = "ResponseHeadersPolicyConfig",
     }
 }
 
-static RESPONSE_HEADERS_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResponseHeadersPolicyConfig", crate::resource::Rule { shape: Some(&self::response_headers_policy::RESPONSE_HEADERS_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESPONSE_HEADERS_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResponseHeadersPolicyConfig", crate::resource::Rule { shape: Some(&self::response_headers_policy::RESPONSE_HEADERS_POLICY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResponseHeadersPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResponseHeadersPolicy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
 }
 
@@ -6385,7 +5397,6 @@ pub mod response_headers_policy {
 
     impl ResponseHeadersPolicyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comment: ::std::option::Option::None,
@@ -6399,61 +5410,59 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ResponseHeadersPolicyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.set_opt("CorsConfig", self.cors_config);
-            p.set_opt("CustomHeadersConfig", self.custom_headers_config);
-            p.set("Name", self.name);
-            p.set_opt("RemoveHeadersConfig", self.remove_headers_config);
-            p.set_opt("SecurityHeadersConfig", self.security_headers_config);
-            p.set_opt("ServerTimingHeadersConfig", self.server_timing_headers_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseHeadersPolicyConfig;
+        req {
+            name = "Name",
+        }
+        opt {
+            comment = "Comment",
+            cors_config = "CorsConfig",
+            custom_headers_config = "CustomHeadersConfig",
+            remove_headers_config = "RemoveHeadersConfig",
+            security_headers_config = "SecurityHeadersConfig",
+            server_timing_headers_config = "ServerTimingHeadersConfig",
         }
     }
 
-    pub(super) static RESPONSE_HEADERS_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Comment", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("CorsConfig", crate::resource::Rule { shape: Some(&CORS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecurityHeadersConfig", crate::resource::Rule { shape: Some(&SECURITY_HEADERS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServerTimingHeadersConfig", crate::resource::Rule { shape: Some(&SERVER_TIMING_HEADERS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESPONSE_HEADERS_POLICY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Comment", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("CorsConfig", crate::resource::Rule { shape: Some(&CORS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecurityHeadersConfig", crate::resource::Rule { shape: Some(&SECURITY_HEADERS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServerTimingHeadersConfig", crate::resource::Rule { shape: Some(&SERVER_TIMING_HEADERS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A configuration for a set of HTTP response headers that are used for cross-origin resource sharing (CORS). CloudFront adds these headers to HTTP responses that it sends for CORS requests that match a cache behavior associated with this response headers policy.
-    /// For more information about CORS, see [Cross-Origin Resource Sharing (CORS)](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/CORS) in the MDN Web Docs.
+    /// For more information about CORS, see [Cross-Origin Resource Sharing (CORS)](https://developer.mozilla.org/en-US/docs/Web/HTTP/CORS) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct CorsConfig {
         /// A Boolean that CloudFront uses as the value for the ``Access-Control-Allow-Credentials`` HTTP response header.
-        /// For more information about the ``Access-Control-Allow-Credentials`` HTTP response header, see [Access-Control-Allow-Credentials](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Credentials) in the MDN Web Docs.
+        /// For more information about the ``Access-Control-Allow-Credentials`` HTTP response header, see [Access-Control-Allow-Credentials](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Credentials) in the MDN Web Docs.
         ///
         /// CloudFormation property `AccessControlAllowCredentials`; required.
         pub access_control_allow_credentials: crate::value::Val<bool>,
         /// A list of HTTP header names that CloudFront includes as values for the ``Access-Control-Allow-Headers`` HTTP response header.
-        /// For more information about the ``Access-Control-Allow-Headers`` HTTP response header, see [Access-Control-Allow-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers) in the MDN Web Docs.
+        /// For more information about the ``Access-Control-Allow-Headers`` HTTP response header, see [Access-Control-Allow-Headers](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers) in the MDN Web Docs.
         ///
         /// CloudFormation property `AccessControlAllowHeaders`; required.
         pub access_control_allow_headers: crate::cfn::cloudfront::response_headers_policy::AccessControlAllowHeaders,
         /// A list of HTTP methods that CloudFront includes as values for the ``Access-Control-Allow-Methods`` HTTP response header.
-        /// For more information about the ``Access-Control-Allow-Methods`` HTTP response header, see [Access-Control-Allow-Methods](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods) in the MDN Web Docs.
+        /// For more information about the ``Access-Control-Allow-Methods`` HTTP response header, see [Access-Control-Allow-Methods](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods) in the MDN Web Docs.
         ///
         /// CloudFormation property `AccessControlAllowMethods`; required.
         pub access_control_allow_methods: crate::cfn::cloudfront::response_headers_policy::AccessControlAllowMethods,
         /// A list of origins (domain names) that CloudFront can use as the value for the ``Access-Control-Allow-Origin`` HTTP response header.
-        /// For more information about the ``Access-Control-Allow-Origin`` HTTP response header, see [Access-Control-Allow-Origin](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin) in the MDN Web Docs.
+        /// For more information about the ``Access-Control-Allow-Origin`` HTTP response header, see [Access-Control-Allow-Origin](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin) in the MDN Web Docs.
         ///
         /// CloudFormation property `AccessControlAllowOrigins`; required.
         pub access_control_allow_origins: crate::cfn::cloudfront::response_headers_policy::AccessControlAllowOrigins,
         /// A list of HTTP headers that CloudFront includes as values for the ``Access-Control-Expose-Headers`` HTTP response header.
-        /// For more information about the ``Access-Control-Expose-Headers`` HTTP response header, see [Access-Control-Expose-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers) in the MDN Web Docs.
+        /// For more information about the ``Access-Control-Expose-Headers`` HTTP response header, see [Access-Control-Expose-Headers](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers) in the MDN Web Docs.
         ///
         /// CloudFormation property `AccessControlExposeHeaders`.
         pub access_control_expose_headers: ::std::option::Option<crate::cfn::cloudfront::response_headers_policy::AccessControlExposeHeaders>,
         /// A number that CloudFront uses as the value for the ``Access-Control-Max-Age`` HTTP response header.
-        /// For more information about the ``Access-Control-Max-Age`` HTTP response header, see [Access-Control-Max-Age](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Max-Age) in the MDN Web Docs.
+        /// For more information about the ``Access-Control-Max-Age`` HTTP response header, see [Access-Control-Max-Age](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Max-Age) in the MDN Web Docs.
         ///
         /// CloudFormation property `AccessControlMaxAgeSec`.
         pub access_control_max_age_sec: ::std::option::Option<crate::value::Val<i64>>,
@@ -6465,7 +5474,6 @@ pub mod response_headers_policy {
 
     impl CorsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_control_allow_credentials: impl ::std::convert::Into<crate::value::Val<bool>>, access_control_allow_headers: crate::cfn::cloudfront::response_headers_policy::AccessControlAllowHeaders, access_control_allow_methods: crate::cfn::cloudfront::response_headers_policy::AccessControlAllowMethods, access_control_allow_origins: crate::cfn::cloudfront::response_headers_policy::AccessControlAllowOrigins, origin_override: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 access_control_allow_credentials: access_control_allow_credentials.into(),
@@ -6479,31 +5487,29 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CorsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessControlAllowCredentials", self.access_control_allow_credentials);
-            p.set("AccessControlAllowHeaders", self.access_control_allow_headers);
-            p.set("AccessControlAllowMethods", self.access_control_allow_methods);
-            p.set("AccessControlAllowOrigins", self.access_control_allow_origins);
-            p.set_opt("AccessControlExposeHeaders", self.access_control_expose_headers);
-            p.set_opt("AccessControlMaxAgeSec", self.access_control_max_age_sec);
-            p.set("OriginOverride", self.origin_override);
-            p.into_expr()
+    crate::resource::props! {
+        nested CorsConfig;
+        req {
+            access_control_allow_credentials = "AccessControlAllowCredentials",
+            access_control_allow_headers = "AccessControlAllowHeaders",
+            access_control_allow_methods = "AccessControlAllowMethods",
+            access_control_allow_origins = "AccessControlAllowOrigins",
+            origin_override = "OriginOverride",
+        }
+        opt {
+            access_control_expose_headers = "AccessControlExposeHeaders",
+            access_control_max_age_sec = "AccessControlMaxAgeSec",
         }
     }
 
-    pub(super) static CORS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessControlAllowHeaders", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ALLOW_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AccessControlAllowMethods", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ALLOW_METHODS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AccessControlAllowOrigins", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ALLOW_ORIGINS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CORS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessControlAllowHeaders", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ALLOW_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AccessControlAllowMethods", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ALLOW_METHODS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AccessControlAllowOrigins", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_ALLOW_ORIGINS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of HTTP header names that CloudFront includes as values for the ``Access-Control-Allow-Headers`` HTTP response header.
-    /// For more information about the ``Access-Control-Allow-Headers`` HTTP response header, see [Access-Control-Allow-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers) in the MDN Web Docs.
+    /// For more information about the ``Access-Control-Allow-Headers`` HTTP response header, see [Access-Control-Allow-Headers](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct AccessControlAllowHeaders {
         /// The list of HTTP header names. You can specify ``*`` to allow all headers.
@@ -6514,7 +5520,6 @@ pub mod response_headers_policy {
 
     impl AccessControlAllowHeaders {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(items: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 items: items.into(),
@@ -6522,23 +5527,19 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for AccessControlAllowHeaders {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Items", self.items);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessControlAllowHeaders;
+        req {
+            items = "Items",
         }
     }
 
-    pub(super) static ACCESS_CONTROL_ALLOW_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Items", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_CONTROL_ALLOW_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Items", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of HTTP methods that CloudFront includes as values for the ``Access-Control-Allow-Methods`` HTTP response header.
-    /// For more information about the ``Access-Control-Allow-Methods`` HTTP response header, see [Access-Control-Allow-Methods](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods) in the MDN Web Docs.
+    /// For more information about the ``Access-Control-Allow-Methods`` HTTP response header, see [Access-Control-Allow-Methods](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct AccessControlAllowMethods {
         /// The list of HTTP methods. Valid values are:
@@ -6559,7 +5560,6 @@ pub mod response_headers_policy {
 
     impl AccessControlAllowMethods {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(items: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cloudfront::response_headers_policy::Items>>>) -> Self {
             Self {
                 items: items.into(),
@@ -6567,23 +5567,19 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for AccessControlAllowMethods {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Items", self.items);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessControlAllowMethods;
+        req {
+            items = "Items",
         }
     }
 
-    pub(super) static ACCESS_CONTROL_ALLOW_METHODS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Items", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_CONTROL_ALLOW_METHODS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Items", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of origins (domain names) that CloudFront can use as the value for the ``Access-Control-Allow-Origin`` HTTP response header.
-    /// For more information about the ``Access-Control-Allow-Origin`` HTTP response header, see [Access-Control-Allow-Origin](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin) in the MDN Web Docs.
+    /// For more information about the ``Access-Control-Allow-Origin`` HTTP response header, see [Access-Control-Allow-Origin](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct AccessControlAllowOrigins {
         /// The list of origins (domain names). You can specify ``*`` to allow all origins.
@@ -6594,7 +5590,6 @@ pub mod response_headers_policy {
 
     impl AccessControlAllowOrigins {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(items: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 items: items.into(),
@@ -6602,23 +5597,19 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for AccessControlAllowOrigins {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Items", self.items);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessControlAllowOrigins;
+        req {
+            items = "Items",
         }
     }
 
-    pub(super) static ACCESS_CONTROL_ALLOW_ORIGINS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Items", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_CONTROL_ALLOW_ORIGINS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Items", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of HTTP headers that CloudFront includes as values for the ``Access-Control-Expose-Headers`` HTTP response header.
-    /// For more information about the ``Access-Control-Expose-Headers`` HTTP response header, see [Access-Control-Expose-Headers](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers) in the MDN Web Docs.
+    /// For more information about the ``Access-Control-Expose-Headers`` HTTP response header, see [Access-Control-Expose-Headers](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct AccessControlExposeHeaders {
         /// The list of HTTP headers. You can specify ``*`` to expose all headers.
@@ -6629,7 +5620,6 @@ pub mod response_headers_policy {
 
     impl AccessControlExposeHeaders {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(items: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 items: items.into(),
@@ -6637,12 +5627,10 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for AccessControlExposeHeaders {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Items", self.items);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessControlExposeHeaders;
+        req {
+            items = "Items",
         }
     }
 
@@ -6665,12 +5653,10 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CustomHeadersConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Items", self.items);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomHeadersConfig;
+        req {
+            items = "Items",
         }
     }
 
@@ -6693,7 +5679,6 @@ pub mod response_headers_policy {
 
     impl CustomHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, override_: impl ::std::convert::Into<crate::value::Val<bool>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header: header.into(),
@@ -6703,14 +5688,12 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CustomHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Header", self.header);
-            p.set("Override", self.override_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomHeader;
+        req {
+            header = "Header",
+            override_ = "Override",
+            value = "Value",
         }
     }
 
@@ -6733,12 +5716,10 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for RemoveHeadersConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Items", self.items);
-            p.into_expr()
+    crate::resource::props! {
+        nested RemoveHeadersConfig;
+        req {
+            items = "Items",
         }
     }
 
@@ -6753,7 +5734,6 @@ pub mod response_headers_policy {
 
     impl RemoveHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(header: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 header: header.into(),
@@ -6761,12 +5741,10 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for RemoveHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Header", self.header);
-            p.into_expr()
+    crate::resource::props! {
+        nested RemoveHeader;
+        req {
+            header = "Header",
         }
     }
 
@@ -6774,64 +5752,60 @@ pub mod response_headers_policy {
     #[derive(Clone, Default)]
     pub struct SecurityHeadersConfig {
         /// The policy directives and their values that CloudFront includes as values for the ``Content-Security-Policy`` HTTP response header.
-        /// For more information about the ``Content-Security-Policy`` HTTP response header, see [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs.
+        /// For more information about the ``Content-Security-Policy`` HTTP response header, see [Content-Security-Policy](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs.
         ///
         /// CloudFormation property `ContentSecurityPolicy`.
         pub content_security_policy: ::std::option::Option<crate::cfn::cloudfront::response_headers_policy::ContentSecurityPolicy>,
         /// Determines whether CloudFront includes the ``X-Content-Type-Options`` HTTP response header with its value set to ``nosniff``.
-        /// For more information about the ``X-Content-Type-Options`` HTTP response header, see [X-Content-Type-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options) in the MDN Web Docs.
+        /// For more information about the ``X-Content-Type-Options`` HTTP response header, see [X-Content-Type-Options](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options) in the MDN Web Docs.
         ///
         /// CloudFormation property `ContentTypeOptions`.
         pub content_type_options: ::std::option::Option<crate::cfn::cloudfront::response_headers_policy::ContentTypeOptions>,
         /// Determines whether CloudFront includes the ``X-Frame-Options`` HTTP response header and the header's value.
-        /// For more information about the ``X-Frame-Options`` HTTP response header, see [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs.
+        /// For more information about the ``X-Frame-Options`` HTTP response header, see [X-Frame-Options](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs.
         ///
         /// CloudFormation property `FrameOptions`.
         pub frame_options: ::std::option::Option<crate::cfn::cloudfront::response_headers_policy::FrameOptions>,
         /// Determines whether CloudFront includes the ``Referrer-Policy`` HTTP response header and the header's value.
-        /// For more information about the ``Referrer-Policy`` HTTP response header, see [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs.
+        /// For more information about the ``Referrer-Policy`` HTTP response header, see [Referrer-Policy](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs.
         ///
         /// CloudFormation property `ReferrerPolicy`.
         pub referrer_policy: ::std::option::Option<crate::cfn::cloudfront::response_headers_policy::ReferrerPolicy>,
         /// Determines whether CloudFront includes the ``Strict-Transport-Security`` HTTP response header and the header's value.
-        /// For more information about the ``Strict-Transport-Security`` HTTP response header, see [Security headers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-response-headers-policies.html#understanding-response-headers-policies-security) in the *Amazon CloudFront Developer Guide* and [Strict-Transport-Security](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security) in the MDN Web Docs.
+        /// For more information about the ``Strict-Transport-Security`` HTTP response header, see [Security headers](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-response-headers-policies.html#understanding-response-headers-policies-security) in the *Amazon CloudFront Developer Guide* and [Strict-Transport-Security](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security) in the MDN Web Docs.
         ///
         /// CloudFormation property `StrictTransportSecurity`.
         pub strict_transport_security: ::std::option::Option<crate::cfn::cloudfront::response_headers_policy::StrictTransportSecurity>,
         /// Determines whether CloudFront includes the ``X-XSS-Protection`` HTTP response header and the header's value.
-        /// For more information about the ``X-XSS-Protection`` HTTP response header, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+        /// For more information about the ``X-XSS-Protection`` HTTP response header, see [X-XSS-Protection](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
         ///
         /// CloudFormation property `XSSProtection`.
         pub xss_protection: ::std::option::Option<crate::cfn::cloudfront::response_headers_policy::XssProtection>,
     }
 
-    impl crate::resource::ToExpr for SecurityHeadersConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentSecurityPolicy", self.content_security_policy);
-            p.set_opt("ContentTypeOptions", self.content_type_options);
-            p.set_opt("FrameOptions", self.frame_options);
-            p.set_opt("ReferrerPolicy", self.referrer_policy);
-            p.set_opt("StrictTransportSecurity", self.strict_transport_security);
-            p.set_opt("XSSProtection", self.xss_protection);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecurityHeadersConfig;
+        opt {
+            content_security_policy = "ContentSecurityPolicy",
+            content_type_options = "ContentTypeOptions",
+            frame_options = "FrameOptions",
+            referrer_policy = "ReferrerPolicy",
+            strict_transport_security = "StrictTransportSecurity",
+            xss_protection = "XSSProtection",
         }
     }
 
-    pub(super) static SECURITY_HEADERS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FrameOptions", crate::resource::Rule { shape: Some(&FRAME_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReferrerPolicy", crate::resource::Rule { shape: Some(&REFERRER_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECURITY_HEADERS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FrameOptions", crate::resource::Rule { shape: Some(&FRAME_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReferrerPolicy", crate::resource::Rule { shape: Some(&REFERRER_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The policy directives and their values that CloudFront includes as values for the ``Content-Security-Policy`` HTTP response header.
-    /// For more information about the ``Content-Security-Policy`` HTTP response header, see [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs.
+    /// For more information about the ``Content-Security-Policy`` HTTP response header, see [Content-Security-Policy](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct ContentSecurityPolicy {
         /// The policy directives and their values that CloudFront includes as values for the ``Content-Security-Policy`` HTTP response header.
-        /// For more information about the ``Content-Security-Policy`` HTTP response header, see [Content-Security-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs.
+        /// For more information about the ``Content-Security-Policy`` HTTP response header, see [Content-Security-Policy](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy) in the MDN Web Docs.
         ///
         /// CloudFormation property `ContentSecurityPolicy`; required.
         pub content_security_policy: crate::value::Val<::std::string::String>,
@@ -6843,7 +5817,6 @@ pub mod response_headers_policy {
 
     impl ContentSecurityPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(content_security_policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, override_: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 content_security_policy: content_security_policy.into(),
@@ -6852,18 +5825,16 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ContentSecurityPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContentSecurityPolicy", self.content_security_policy);
-            p.set("Override", self.override_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentSecurityPolicy;
+        req {
+            content_security_policy = "ContentSecurityPolicy",
+            override_ = "Override",
         }
     }
 
     /// Determines whether CloudFront includes the ``X-Content-Type-Options`` HTTP response header with its value set to ``nosniff``.
-    /// For more information about the ``X-Content-Type-Options`` HTTP response header, see [X-Content-Type-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options) in the MDN Web Docs.
+    /// For more information about the ``X-Content-Type-Options`` HTTP response header, see [X-Content-Type-Options](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct ContentTypeOptions {
         /// A Boolean that determines whether CloudFront overrides the ``X-Content-Type-Options`` HTTP response header received from the origin with the one specified in this response headers policy.
@@ -6874,7 +5845,6 @@ pub mod response_headers_policy {
 
     impl ContentTypeOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(override_: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 override_: override_.into(),
@@ -6882,21 +5852,19 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ContentTypeOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Override", self.override_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentTypeOptions;
+        req {
+            override_ = "Override",
         }
     }
 
     /// Determines whether CloudFront includes the ``X-Frame-Options`` HTTP response header and the header's value.
-    /// For more information about the ``X-Frame-Options`` HTTP response header, see [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs.
+    /// For more information about the ``X-Frame-Options`` HTTP response header, see [X-Frame-Options](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct FrameOptions {
         /// The value of the ``X-Frame-Options`` HTTP response header. Valid values are ``DENY`` and ``SAMEORIGIN``.
-        /// For more information about these values, see [X-Frame-Options](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs.
+        /// For more information about these values, see [X-Frame-Options](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options) in the MDN Web Docs.
         ///
         /// CloudFormation property `FrameOption`; required.
         pub frame_option: crate::value::Val<::std::string::String>,
@@ -6908,7 +5876,6 @@ pub mod response_headers_policy {
 
     impl FrameOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(frame_option: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, override_: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 frame_option: frame_option.into(),
@@ -6917,24 +5884,20 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for FrameOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FrameOption", self.frame_option);
-            p.set("Override", self.override_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FrameOptions;
+        req {
+            frame_option = "FrameOption",
+            override_ = "Override",
         }
     }
 
-    pub(super) static FRAME_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FrameOption", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(DENY|SAMEORIGIN)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FRAME_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FrameOption", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(DENY|SAMEORIGIN)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Determines whether CloudFront includes the ``Referrer-Policy`` HTTP response header and the header's value.
-    /// For more information about the ``Referrer-Policy`` HTTP response header, see [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs.
+    /// For more information about the ``Referrer-Policy`` HTTP response header, see [Referrer-Policy](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct ReferrerPolicy {
         /// A Boolean that determines whether CloudFront overrides the ``Referrer-Policy`` HTTP response header received from the origin with the one specified in this response headers policy.
@@ -6942,7 +5905,7 @@ pub mod response_headers_policy {
         /// CloudFormation property `Override`; required.
         pub override_: crate::value::Val<bool>,
         /// Determines whether CloudFront includes the ``Referrer-Policy`` HTTP response header and the header's value.
-        /// For more information about the ``Referrer-Policy`` HTTP response header, see [Referrer-Policy](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs.
+        /// For more information about the ``Referrer-Policy`` HTTP response header, see [Referrer-Policy](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Referrer-Policy) in the MDN Web Docs.
         ///
         /// CloudFormation property `ReferrerPolicy`; required.
         pub referrer_policy: crate::value::Val<::std::string::String>,
@@ -6950,7 +5913,6 @@ pub mod response_headers_policy {
 
     impl ReferrerPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(override_: impl ::std::convert::Into<crate::value::Val<bool>>, referrer_policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 override_: override_.into(),
@@ -6959,24 +5921,20 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ReferrerPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Override", self.override_);
-            p.set("ReferrerPolicy", self.referrer_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReferrerPolicy;
+        req {
+            override_ = "Override",
+            referrer_policy = "ReferrerPolicy",
         }
     }
 
-    pub(super) static REFERRER_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReferrerPolicy", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(no-referrer|no-referrer-when-downgrade|origin|origin-when-cross-origin|same-origin|strict-origin|strict-origin-when-cross-origin|unsafe-url)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REFERRER_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReferrerPolicy", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(no-referrer|no-referrer-when-downgrade|origin|origin-when-cross-origin|same-origin|strict-origin|strict-origin-when-cross-origin|unsafe-url)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Determines whether CloudFront includes the ``Strict-Transport-Security`` HTTP response header and the header's value.
-    /// For more information about the ``Strict-Transport-Security`` HTTP response header, see [Strict-Transport-Security](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security) in the MDN Web Docs.
+    /// For more information about the ``Strict-Transport-Security`` HTTP response header, see [Strict-Transport-Security](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct StrictTransportSecurity {
         /// A number that CloudFront uses as the value for the ``max-age`` directive in the ``Strict-Transport-Security`` HTTP response header.
@@ -6999,7 +5957,6 @@ pub mod response_headers_policy {
 
     impl StrictTransportSecurity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_control_max_age_sec: impl ::std::convert::Into<crate::value::Val<i64>>, override_: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 access_control_max_age_sec: access_control_max_age_sec.into(),
@@ -7010,24 +5967,24 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for StrictTransportSecurity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessControlMaxAgeSec", self.access_control_max_age_sec);
-            p.set_opt("IncludeSubdomains", self.include_subdomains);
-            p.set("Override", self.override_);
-            p.set_opt("Preload", self.preload);
-            p.into_expr()
+    crate::resource::props! {
+        nested StrictTransportSecurity;
+        req {
+            access_control_max_age_sec = "AccessControlMaxAgeSec",
+            override_ = "Override",
+        }
+        opt {
+            include_subdomains = "IncludeSubdomains",
+            preload = "Preload",
         }
     }
 
     /// Determines whether CloudFront includes the ``X-XSS-Protection`` HTTP response header and the header's value.
-    /// For more information about the ``X-XSS-Protection`` HTTP response header, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+    /// For more information about the ``X-XSS-Protection`` HTTP response header, see [X-XSS-Protection](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
     #[derive(Clone)]
     pub struct XssProtection {
         /// A Boolean that determines whether CloudFront includes the ``mode=block`` directive in the ``X-XSS-Protection`` header.
-        /// For more information about this directive, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+        /// For more information about this directive, see [X-XSS-Protection](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
         ///
         /// CloudFormation property `ModeBlock`.
         pub mode_block: ::std::option::Option<crate::value::Val<bool>>,
@@ -7036,13 +5993,13 @@ pub mod response_headers_policy {
         /// CloudFormation property `Override`; required.
         pub override_: crate::value::Val<bool>,
         /// A Boolean that determines the value of the ``X-XSS-Protection`` HTTP response header. When this setting is ``true``, the value of the ``X-XSS-Protection`` header is ``1``. When this setting is ``false``, the value of the ``X-XSS-Protection`` header is ``0``.
-        /// For more information about these settings, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+        /// For more information about these settings, see [X-XSS-Protection](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
         ///
         /// CloudFormation property `Protection`; required.
         pub protection: crate::value::Val<bool>,
         /// A reporting URI, which CloudFront uses as the value of the ``report`` directive in the ``X-XSS-Protection`` header.
         /// You cannot specify a ``ReportUri`` when ``ModeBlock`` is ``true``.
-        /// For more information about using a reporting URL, see [X-XSS-Protection](https://docs.aws.amazon.com/https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
+        /// For more information about using a reporting URL, see [X-XSS-Protection](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-XSS-Protection) in the MDN Web Docs.
         ///
         /// CloudFormation property `ReportUri`.
         pub report_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
@@ -7050,7 +6007,6 @@ pub mod response_headers_policy {
 
     impl XssProtection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(override_: impl ::std::convert::Into<crate::value::Val<bool>>, protection: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 mode_block: ::std::option::Option::None,
@@ -7061,15 +6017,15 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for XssProtection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ModeBlock", self.mode_block);
-            p.set("Override", self.override_);
-            p.set("Protection", self.protection);
-            p.set_opt("ReportUri", self.report_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested XssProtection;
+        req {
+            override_ = "Override",
+            protection = "Protection",
+        }
+        opt {
+            mode_block = "ModeBlock",
+            report_uri = "ReportUri",
         }
     }
 
@@ -7088,7 +6044,6 @@ pub mod response_headers_policy {
 
     impl ServerTimingHeadersConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -7097,24 +6052,21 @@ pub mod response_headers_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ServerTimingHeadersConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("SamplingRate", self.sampling_rate);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerTimingHeadersConfig;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            sampling_rate = "SamplingRate",
         }
     }
 
-    pub(super) static SERVER_TIMING_HEADERS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SamplingRate", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_TIMING_HEADERS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SamplingRate", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Items`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Items {
         /// `ALL`
         All,
@@ -7134,21 +6086,7 @@ pub mod response_headers_policy {
         Put,
     }
 
-    impl crate::value::CfnEnum for Items {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Delete => "DELETE",
-                Self::Get => "GET",
-                Self::Head => "HEAD",
-                Self::Options => "OPTIONS",
-                Self::Patch => "PATCH",
-                Self::Post => "POST",
-                Self::Put => "PUT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Items, ["ALL", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]);
 }
 
 /// Resource Type definition for AWS::CloudFront::StreamingDistribution
@@ -7173,35 +6111,27 @@ impl StreamingDistribution {
     }
 }
 
-impl crate::resource::Resource for StreamingDistribution {
-    const TYPE: &'static str = "AWS::CloudFront::StreamingDistribution";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("StreamingDistributionConfig", self.streaming_distribution_config);
-        p.set("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource StreamingDistribution = "AWS::CloudFront::StreamingDistribution", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        streaming_distribution_config = "StreamingDistributionConfig",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`StreamingDistribution`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StreamingDistribution> {
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod streaming_distribution {
     //! Nested property types and enums of [`StreamingDistribution`](super::StreamingDistribution).
 
-    /// The definition `StreamingDistributionConfig`.
     #[derive(Clone)]
     pub struct StreamingDistributionConfig {
         /// CloudFormation property `Aliases`.
@@ -7222,7 +6152,6 @@ pub mod streaming_distribution {
 
     impl StreamingDistributionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comment: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, enabled: impl ::std::convert::Into<crate::value::Val<bool>>, s3_origin: crate::cfn::cloudfront::streaming_distribution::S3Origin, trusted_signers: crate::cfn::cloudfront::streaming_distribution::TrustedSigners) -> Self {
             Self {
                 aliases: ::std::option::Option::None,
@@ -7236,22 +6165,21 @@ pub mod streaming_distribution {
         }
     }
 
-    impl crate::resource::ToExpr for StreamingDistributionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Aliases", self.aliases);
-            p.set("Comment", self.comment);
-            p.set("Enabled", self.enabled);
-            p.set_opt("Logging", self.logging);
-            p.set_opt("PriceClass", self.price_class);
-            p.set("S3Origin", self.s3_origin);
-            p.set("TrustedSigners", self.trusted_signers);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamingDistributionConfig;
+        req {
+            comment = "Comment",
+            enabled = "Enabled",
+            s3_origin = "S3Origin",
+            trusted_signers = "TrustedSigners",
+        }
+        opt {
+            aliases = "Aliases",
+            logging = "Logging",
+            price_class = "PriceClass",
         }
     }
 
-    /// The definition `Logging`.
     #[derive(Clone)]
     pub struct Logging {
         /// CloudFormation property `Bucket`; required.
@@ -7264,7 +6192,6 @@ pub mod streaming_distribution {
 
     impl Logging {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, enabled: impl ::std::convert::Into<crate::value::Val<bool>>, prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -7274,18 +6201,15 @@ pub mod streaming_distribution {
         }
     }
 
-    impl crate::resource::ToExpr for Logging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Enabled", self.enabled);
-            p.set("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Logging;
+        req {
+            bucket = "Bucket",
+            enabled = "Enabled",
+            prefix = "Prefix",
         }
     }
 
-    /// The definition `S3Origin`.
     #[derive(Clone)]
     pub struct S3Origin {
         /// CloudFormation property `DomainName`; required.
@@ -7296,7 +6220,6 @@ pub mod streaming_distribution {
 
     impl S3Origin {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, origin_access_identity: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 domain_name: domain_name.into(),
@@ -7305,17 +6228,14 @@ pub mod streaming_distribution {
         }
     }
 
-    impl crate::resource::ToExpr for S3Origin {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DomainName", self.domain_name);
-            p.set("OriginAccessIdentity", self.origin_access_identity);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Origin;
+        req {
+            domain_name = "DomainName",
+            origin_access_identity = "OriginAccessIdentity",
         }
     }
 
-    /// The definition `TrustedSigners`.
     #[derive(Clone)]
     pub struct TrustedSigners {
         /// CloudFormation property `AwsAccountNumbers`.
@@ -7326,7 +6246,6 @@ pub mod streaming_distribution {
 
     impl TrustedSigners {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 aws_account_numbers: ::std::option::Option::None,
@@ -7335,13 +6254,13 @@ pub mod streaming_distribution {
         }
     }
 
-    impl crate::resource::ToExpr for TrustedSigners {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsAccountNumbers", self.aws_account_numbers);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrustedSigners;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            aws_account_numbers = "AwsAccountNumbers",
         }
     }
 }
@@ -7371,7 +6290,6 @@ pub struct TrustStore {
 
 impl TrustStore {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ca_certificates_bundle_source: ::std::option::Option::None,
@@ -7382,60 +6300,37 @@ impl TrustStore {
     }
 }
 
-impl crate::resource::Resource for TrustStore {
-    const TYPE: &'static str = "AWS::CloudFront::TrustStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRUST_STORE_SHAPE)
+crate::resource::props! {
+    resource TrustStore = "AWS::CloudFront::TrustStore", shape: Some(&TRUST_STORE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CaCertificatesBundleSource", self.ca_certificates_bundle_source);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UseClientCertificateOCSPEndpoint", self.use_client_certificate_ocsp_endpoint);
-        p
+    opt {
+        ca_certificates_bundle_source = "CaCertificatesBundleSource",
+        tags = "Tags",
+        use_client_certificate_ocsp_endpoint = "UseClientCertificateOCSPEndpoint",
     }
 }
 
-static TRUST_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::trust_store::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRUST_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudfront::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrustStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrustStore> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ETag`.
-    #[inline]
-    pub fn attr_etag(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ETag")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `NumberOfCaCertificates`.
-    #[inline]
-    pub fn attr_number_of_ca_certificates(self) -> crate::value::Val<i64> {
-        self.__get_att("NumberOfCaCertificates")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ETag`.
+        attr_etag: ::std::string::String = "ETag",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `NumberOfCaCertificates`.
+        attr_number_of_ca_certificates: i64 = "NumberOfCaCertificates",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -7461,12 +6356,10 @@ pub mod trust_store {
         }
     }
 
-    impl crate::resource::ToExpr for CaCertificatesBundleSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CaCertificatesBundleS3Location", self.ca_certificates_bundle_s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaCertificatesBundleSource;
+        req {
+            ca_certificates_bundle_s3_location = "CaCertificatesBundleS3Location",
         }
     }
 
@@ -7493,7 +6386,6 @@ pub mod trust_store {
 
     impl CaCertificatesBundleS3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -7504,24 +6396,17 @@ pub mod trust_store {
         }
     }
 
-    impl crate::resource::ToExpr for CaCertificatesBundleS3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set("Region", self.region);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaCertificatesBundleS3Location;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+            region = "Region",
+        }
+        opt {
+            version = "Version",
         }
     }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// An Amazon CloudFront VPC origin.
@@ -7550,53 +6435,38 @@ impl VpcOrigin {
     }
 }
 
-impl crate::resource::Resource for VpcOrigin {
-    const TYPE: &'static str = "AWS::CloudFront::VpcOrigin";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("VpcOriginEndpointConfig", self.vpc_origin_endpoint_config);
-        p
+crate::resource::props! {
+    resource VpcOrigin = "AWS::CloudFront::VpcOrigin", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        vpc_origin_endpoint_config = "VpcOriginEndpointConfig",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`VpcOrigin`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcOrigin> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod vpc_origin {
     //! Nested property types and enums of [`VpcOrigin`](super::VpcOrigin).
+
+    pub use crate::cfn::shared::cloudfront::IpAddressType;
 
     /// An Amazon CloudFront VPC origin endpoint configuration.
     #[derive(Clone)]
@@ -7614,7 +6484,7 @@ pub mod vpc_origin {
         /// CloudFormation property `HTTPSPort`.
         pub https_port: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `IpAddressType`.
-        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::cloudfront::vpc_origin::IpAddressType>>,
+        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::cloudfront::IpAddressType>>,
         /// The name of the CloudFront VPC origin endpoint configuration.
         ///
         /// CloudFormation property `Name`; required.
@@ -7632,7 +6502,6 @@ pub mod vpc_origin {
 
     impl VpcOriginEndpointConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -7646,42 +6515,23 @@ pub mod vpc_origin {
         }
     }
 
-    impl crate::resource::ToExpr for VpcOriginEndpointConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set_opt("HTTPPort", self.http_port);
-            p.set_opt("HTTPSPort", self.https_port);
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set("Name", self.name);
-            p.set_opt("OriginProtocolPolicy", self.origin_protocol_policy);
-            p.set_opt("OriginSSLProtocols", self.origin_ssl_protocols);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcOriginEndpointConfig;
+        req {
+            arn = "Arn",
+            name = "Name",
         }
-    }
-
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `ipv4`
-        Ipv4,
-        /// `dualstack`
-        Dualstack,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Dualstack => "dualstack",
-            }
+        opt {
+            http_port = "HTTPPort",
+            https_port = "HTTPSPort",
+            ip_address_type = "IpAddressType",
+            origin_protocol_policy = "OriginProtocolPolicy",
+            origin_ssl_protocols = "OriginSSLProtocols",
         }
     }
 
     /// The origin protocol policy for the CloudFront VPC origin endpoint configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OriginProtocolPolicy {
         /// `http-only`
         HttpOnly,
@@ -7691,14 +6541,5 @@ pub mod vpc_origin {
         MatchViewer,
     }
 
-    impl crate::value::CfnEnum for OriginProtocolPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HttpOnly => "http-only",
-                Self::HttpsOnly => "https-only",
-                Self::MatchViewer => "match-viewer",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OriginProtocolPolicy, ["http-only", "https-only", "match-viewer"]);
 }

@@ -37,7 +37,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(hsm_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             backup_retention_policy: ::std::option::Option::None,
@@ -50,70 +49,44 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::CloudHSM::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
+crate::resource::props! {
+    resource Cluster = "AWS::CloudHSM::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        hsm_type = "HsmType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BackupRetentionPolicy", self.backup_retention_policy);
-        p.set("HsmType", self.hsm_type);
-        p.set_opt("Mode", self.mode);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        backup_retention_policy = "BackupRetentionPolicy",
+        mode = "Mode",
+        network_type = "NetworkType",
+        subnet_ids = "SubnetIds",
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BackupRetentionPolicy", crate::resource::Rule { shape: Some(&self::cluster::BACKUP_RETENTION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("HsmType", crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)$")), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::cluster::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BackupRetentionPolicy", crate::resource::Rule { shape: Some(&self::cluster::BACKUP_RETENTION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HsmType", crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^((p|)hsm[0-9][a-z.]*\\.[a-zA-Z]+)$")), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `BackupPolicy`.
-    #[inline]
-    pub fn attr_backup_policy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupPolicy")
-    }
-    /// `Fn::GetAtt` `ClusterId`.
-    #[inline]
-    pub fn attr_cluster_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterId")
-    }
-    /// `Fn::GetAtt` `SecurityGroup`.
-    #[inline]
-    pub fn attr_security_group(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecurityGroup")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `SubnetMapping`.
-    #[inline]
-    pub fn attr_subnet_mapping(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("SubnetMapping")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BackupPolicy`.
+        attr_backup_policy: ::std::string::String = "BackupPolicy",
+        /// `Fn::GetAtt` `ClusterId`.
+        attr_cluster_id: ::std::string::String = "ClusterId",
+        /// `Fn::GetAtt` `SecurityGroup`.
+        attr_security_group: ::std::string::String = "SecurityGroup",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `SubnetMapping`.
+        attr_subnet_mapping: crate::value::Json = "SubnetMapping",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
@@ -133,47 +106,29 @@ pub mod cluster {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BackupRetentionPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested BackupRetentionPolicy;
+        opt {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static BACKUP_RETENTION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BACKUP_RETENTION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of backup retention policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DAYS`
         Days,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["DAYS"]);
 
     /// The mode to use in the cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `FIPS`
         Fips,
@@ -181,18 +136,10 @@ pub mod cluster {
         NonFips,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fips => "FIPS",
-                Self::NonFips => "NON_FIPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["FIPS", "NON_FIPS"]);
 
     /// The NetworkType to create a cluster with.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -200,13 +147,5 @@ pub mod cluster {
         Dualstack,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dualstack => "DUALSTACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4", "DUALSTACK"]);
 }

@@ -27,38 +27,28 @@ pub struct Channel {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::CloudTrail::Channel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Destinations", self.destinations);
-        p.set_opt("Name", self.name);
-        p.set_opt("Source", self.source);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Channel = "AWS::CloudTrail::Channel", shape: Some(&CHANNEL_SHAPE);
+    opt {
+        destinations = "Destinations",
+        name = "Name",
+        source = "Source",
+        tags = "Tags",
     }
 }
 
-static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::channel::DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^[a-zA-Z0-9._\\-]+$)")), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("(.*)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::channel::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::channel::DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^[a-zA-Z0-9._\\-]+$)")), ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("(.*)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `ChannelArn`.
-    #[inline]
-    pub fn attr_channel_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ChannelArn`.
+        attr_channel_arn: ::std::string::String = "ChannelArn",
     }
 }
 
@@ -80,7 +70,6 @@ pub mod channel {
 
     impl Destination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudtrail::channel::Type>>) -> Self {
             Self {
                 location: location.into(),
@@ -89,44 +78,26 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Location", self.location);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Destination;
+        req {
+            location = "Location",
+            type_ = "Type",
         }
     }
 
-    pub(super) static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Location", crate::resource::Rule { min_len: Some(3), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(^[a-zA-Z0-9._/\\-:]+$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Location", crate::resource::Rule { min_len: Some(3), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(^[a-zA-Z0-9._/\\-:]+$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of destination for events arriving from a channel.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `EVENT_DATA_STORE`
         EventDataStore,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EventDataStore => "EVENT_DATA_STORE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["EVENT_DATA_STORE"]);
 }
 
 /// The Amazon CloudTrail dashboard resource allows customers to manage managed dashboards and create custom dashboards. You can manually refresh custom and managed dashboards. For custom dashboards, you can also set up an automatic refresh schedule and modify dashboard widgets.
@@ -154,58 +125,36 @@ pub struct Dashboard {
     pub widgets: ::std::option::Option<::std::vec::Vec<crate::cfn::cloudtrail::dashboard::Widget>>,
 }
 
-impl crate::resource::Resource for Dashboard {
-    const TYPE: &'static str = "AWS::CloudTrail::Dashboard";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DASHBOARD_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("RefreshSchedule", self.refresh_schedule);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TerminationProtectionEnabled", self.termination_protection_enabled);
-        p.set_opt("Widgets", self.widgets);
-        p
+crate::resource::props! {
+    resource Dashboard = "AWS::CloudTrail::Dashboard", shape: Some(&DASHBOARD_SHAPE);
+    opt {
+        name = "Name",
+        refresh_schedule = "RefreshSchedule",
+        tags = "Tags",
+        termination_protection_enabled = "TerminationProtectionEnabled",
+        widgets = "Widgets",
     }
 }
 
-static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("RefreshSchedule", crate::resource::Rule { shape: Some(&self::dashboard::REFRESH_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Widgets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::dashboard::WIDGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("RefreshSchedule", crate::resource::Rule { shape: Some(&self::dashboard::REFRESH_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Widgets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::dashboard::WIDGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dashboard`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dashboard> {
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `DashboardArn`.
-    #[inline]
-    pub fn attr_dashboard_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DashboardArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `DashboardArn`.
+        attr_dashboard_arn: ::std::string::String = "DashboardArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
@@ -227,24 +176,19 @@ pub mod dashboard {
         pub time_of_day: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RefreshSchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Frequency", self.frequency);
-            p.set_opt("Status", self.status);
-            p.set_opt("TimeOfDay", self.time_of_day);
-            p.into_expr()
+    crate::resource::props! {
+        nested RefreshSchedule;
+        opt {
+            frequency = "Frequency",
+            status = "Status",
+            time_of_day = "TimeOfDay",
         }
     }
 
-    pub(super) static REFRESH_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeOfDay", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{2}:[0-9]{2}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REFRESH_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeOfDay", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{2}:[0-9]{2}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Frequency`.
     #[derive(Clone)]
     pub struct Frequency {
         /// The frequency unit. Supported values are HOURS and DAYS.
@@ -259,7 +203,6 @@ pub mod dashboard {
 
     impl Frequency {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudtrail::dashboard::Unit>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -268,13 +211,11 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for Frequency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Frequency;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
@@ -297,7 +238,6 @@ pub mod dashboard {
 
     impl Widget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(query_statement: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 query_parameters: ::std::option::Option::None,
@@ -307,26 +247,24 @@ pub mod dashboard {
         }
     }
 
-    impl crate::resource::ToExpr for Widget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("QueryParameters", self.query_parameters);
-            p.set("QueryStatement", self.query_statement);
-            p.set_opt("ViewProperties", self.view_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested Widget;
+        req {
+            query_statement = "QueryStatement",
+        }
+        opt {
+            query_parameters = "QueryParameters",
+            view_properties = "ViewProperties",
         }
     }
 
-    pub(super) static WIDGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueryParameters", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("QueryStatement", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WIDGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueryParameters", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("QueryStatement", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("(?s).*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The frequency unit. Supported values are HOURS and DAYS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `HOURS`
         Hours,
@@ -334,18 +272,10 @@ pub mod dashboard {
         Days,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hours => "HOURS",
-                Self::Days => "DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["HOURS", "DAYS"]);
 
     /// The status of the schedule. Supported values are ENABLED and DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -353,15 +283,7 @@ pub mod dashboard {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 }
 
 /// A storage lake of event data against which you can run complex SQL-based queries. An event data store can include events that you have logged on your account from the last 7 to 2557 or 3653 days (about seven or ten years) depending on the selected BillingMode.
@@ -433,72 +355,56 @@ pub struct EventDataStore {
     pub termination_protection_enabled: ::std::option::Option<crate::value::Val<bool>>,
 }
 
-impl crate::resource::Resource for EventDataStore {
-    const TYPE: &'static str = "AWS::CloudTrail::EventDataStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_DATA_STORE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdvancedEventSelectors", self.advanced_event_selectors);
-        p.set_opt("BillingMode", self.billing_mode);
-        p.set_opt("ContextKeySelectors", self.context_key_selectors);
-        p.set_opt("FederationEnabled", self.federation_enabled);
-        p.set_opt("FederationRoleArn", self.federation_role_arn);
-        p.set_opt("IngestionEnabled", self.ingestion_enabled);
-        p.set_opt("InsightSelectors", self.insight_selectors);
-        p.set_opt("InsightsDestination", self.insights_destination);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("MaxEventSize", self.max_event_size);
-        p.set_opt("MultiRegionEnabled", self.multi_region_enabled);
-        p.set_opt("Name", self.name);
-        p.set_opt("OrganizationEnabled", self.organization_enabled);
-        p.set_opt("RetentionPeriod", self.retention_period);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TerminationProtectionEnabled", self.termination_protection_enabled);
-        p
+crate::resource::props! {
+    resource EventDataStore = "AWS::CloudTrail::EventDataStore", shape: Some(&EVENT_DATA_STORE_SHAPE);
+    opt {
+        advanced_event_selectors = "AdvancedEventSelectors",
+        billing_mode = "BillingMode",
+        context_key_selectors = "ContextKeySelectors",
+        federation_enabled = "FederationEnabled",
+        federation_role_arn = "FederationRoleArn",
+        ingestion_enabled = "IngestionEnabled",
+        insight_selectors = "InsightSelectors",
+        insights_destination = "InsightsDestination",
+        kms_key_id = "KmsKeyId",
+        max_event_size = "MaxEventSize",
+        multi_region_enabled = "MultiRegionEnabled",
+        name = "Name",
+        organization_enabled = "OrganizationEnabled",
+        retention_period = "RetentionPeriod",
+        tags = "Tags",
+        termination_protection_enabled = "TerminationProtectionEnabled",
     }
 }
 
-static EVENT_DATA_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdvancedEventSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::event_data_store::ADVANCED_EVENT_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ContextKeySelectors", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::event_data_store::CONTEXT_KEY_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("InsightsDestination", crate::resource::Rule { min_len: Some(3), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._/\\-:]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._/\\-:]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("RetentionPeriod", crate::resource::Rule { min: Some(7.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_DATA_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdvancedEventSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::event_data_store::ADVANCED_EVENT_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ContextKeySelectors", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::event_data_store::CONTEXT_KEY_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FederationRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("InsightsDestination", crate::resource::Rule { min_len: Some(3), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._/\\-:]+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._/\\-:]+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("RetentionPeriod", crate::resource::Rule { min: Some(7.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventDataStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventDataStore> {
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `EventDataStoreArn`.
-    #[inline]
-    pub fn attr_event_data_store_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventDataStoreArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedTimestamp`.
-    #[inline]
-    pub fn attr_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedTimestamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `EventDataStoreArn`.
+        attr_event_data_store_arn: ::std::string::String = "EventDataStoreArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedTimestamp`.
+        attr_updated_timestamp: ::std::string::String = "UpdatedTimestamp",
     }
 }
 
 pub mod event_data_store {
     //! Nested property types and enums of [`EventDataStore`](super::EventDataStore).
+
+    pub use crate::cfn::shared::cloudtrail::AdvancedFieldSelector;
 
     /// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record ﬁelds. They help you control costs by logging only those events that are important to you.
     #[derive(Clone)]
@@ -506,7 +412,7 @@ pub mod event_data_store {
         /// Contains all selector statements in an advanced event selector.
         ///
         /// CloudFormation property `FieldSelectors`; required.
-        pub field_selectors: ::std::vec::Vec<crate::cfn::cloudtrail::event_data_store::AdvancedFieldSelector>,
+        pub field_selectors: ::std::vec::Vec<crate::cfn::shared::cloudtrail::AdvancedFieldSelector>,
         /// An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
         ///
         /// CloudFormation property `Name`.
@@ -516,7 +422,7 @@ pub mod event_data_store {
     impl AdvancedEventSelector {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(field_selectors: ::std::vec::Vec<crate::cfn::cloudtrail::event_data_store::AdvancedFieldSelector>) -> Self {
+        pub fn new(field_selectors: ::std::vec::Vec<crate::cfn::shared::cloudtrail::AdvancedFieldSelector>) -> Self {
             Self {
                 field_selectors,
                 name: ::std::option::Option::None,
@@ -524,98 +430,20 @@ pub mod event_data_store {
         }
     }
 
-    impl crate::resource::ToExpr for AdvancedEventSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldSelectors", self.field_selectors);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedEventSelector;
+        req {
+            field_selectors = "FieldSelectors",
+        }
+        opt {
+            name = "Name",
         }
     }
 
-    pub(super) static ADVANCED_EVENT_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldSelectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ADVANCED_FIELD_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A single selector statement in an advanced event selector.
-    #[derive(Clone)]
-    pub struct AdvancedFieldSelector {
-        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `EndsWith`.
-        pub ends_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields.
-        ///
-        /// CloudFormation property `Equals`.
-        pub equals: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN.
-        ///
-        /// CloudFormation property `Field`; required.
-        pub field: crate::value::Val<::std::string::String>,
-        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotEndsWith`.
-        pub not_ends_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotEquals`.
-        pub not_equals: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotStartsWith`.
-        pub not_starts_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `StartsWith`.
-        pub starts_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl AdvancedFieldSelector {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                ends_with: ::std::option::Option::None,
-                equals: ::std::option::Option::None,
-                field: field.into(),
-                not_ends_with: ::std::option::Option::None,
-                not_equals: ::std::option::Option::None,
-                not_starts_with: ::std::option::Option::None,
-                starts_with: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AdvancedFieldSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndsWith", self.ends_with);
-            p.set_opt("Equals", self.equals);
-            p.set("Field", self.field);
-            p.set_opt("NotEndsWith", self.not_ends_with);
-            p.set_opt("NotEquals", self.not_equals);
-            p.set_opt("NotStartsWith", self.not_starts_with);
-            p.set_opt("StartsWith", self.starts_with);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADVANCED_FIELD_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndsWith", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Equals", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Field", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("([\\w|\\d|\\.|_]+)")), ..crate::resource::Rule::NONE }),
-            ("NotEndsWith", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NotEquals", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NotStartsWith", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StartsWith", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADVANCED_EVENT_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldSelectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudtrail::ADVANCED_FIELD_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains information types to be included in CloudTrail enriched events.
     #[derive(Clone)]
@@ -632,7 +460,6 @@ pub mod event_data_store {
 
     impl ContextKeySelector {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(equals: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudtrail::event_data_store::Type>>) -> Self {
             Self {
                 equals: equals.into(),
@@ -641,21 +468,17 @@ pub mod event_data_store {
         }
     }
 
-    impl crate::resource::ToExpr for ContextKeySelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Equals", self.equals);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContextKeySelector;
+        req {
+            equals = "Equals",
+            type_ = "Type",
         }
     }
 
-    pub(super) static CONTEXT_KEY_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Equals", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTEXT_KEY_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Equals", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A string that contains Insights types that are logged on an event data store.
     #[derive(Clone, Default)]
@@ -666,17 +489,15 @@ pub mod event_data_store {
         pub insight_type: ::std::option::Option<crate::value::Val<crate::cfn::cloudtrail::event_data_store::InsightType>>,
     }
 
-    impl crate::resource::ToExpr for InsightSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InsightType", self.insight_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested InsightSelector;
+        opt {
+            insight_type = "InsightType",
         }
     }
 
     /// The mode that the event data store will use to charge for event storage.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingMode {
         /// `EXTENDABLE_RETENTION_PRICING`
         ExtendableRetentionPricing,
@@ -684,18 +505,10 @@ pub mod event_data_store {
         FixedRetentionPricing,
     }
 
-    impl crate::value::CfnEnum for BillingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ExtendableRetentionPricing => "EXTENDABLE_RETENTION_PRICING",
-                Self::FixedRetentionPricing => "FIXED_RETENTION_PRICING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BillingMode, ["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"]);
 
     /// Specifies the type of the event record field in ContextKeySelector. Valid values include RequestContext, TagContext.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `RequestContext`
         RequestContext,
@@ -703,18 +516,10 @@ pub mod event_data_store {
         TagContext,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RequestContext => "RequestContext",
-                Self::TagContext => "TagContext",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["RequestContext", "TagContext"]);
 
     /// The type of Insights to log on an event data store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsightType {
         /// `ApiCallRateInsight`
         ApiCallRateInsight,
@@ -722,18 +527,10 @@ pub mod event_data_store {
         ApiErrorRateInsight,
     }
 
-    impl crate::value::CfnEnum for InsightType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApiCallRateInsight => "ApiCallRateInsight",
-                Self::ApiErrorRateInsight => "ApiErrorRateInsight",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InsightType, ["ApiCallRateInsight", "ApiErrorRateInsight"]);
 
     /// Specifies the maximum size allowed for the event. Valid values are Standard and Large. If you add ContextKeySelectors, this value must be set to Large.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaxEventSize {
         /// `Standard`
         Standard,
@@ -741,15 +538,7 @@ pub mod event_data_store {
         Large,
     }
 
-    impl crate::value::CfnEnum for MaxEventSize {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "Standard",
-                Self::Large => "Large",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MaxEventSize, ["Standard", "Large"]);
 }
 
 /// Resource Type definition for AWS::CloudTrail::ResourcePolicy
@@ -769,7 +558,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -778,26 +566,17 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::CloudTrail::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceArn", self.resource_arn);
-        p.set("ResourcePolicy", self.resource_policy);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::CloudTrail::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        resource_arn = "ResourceArn",
+        resource_policy = "ResourcePolicy",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { min_len: Some(3), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._/\\-:]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceArn", crate::resource::Rule { min_len: Some(3), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._/\\-:]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Creates a trail that specifies the settings for delivery of log data to an Amazon S3 bucket. A maximum of five trails can exist in a region, irrespective of the region in which they were created.
 ///
@@ -872,7 +651,6 @@ pub struct Trail {
 
 impl Trail {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(is_logging: impl ::std::convert::Into<crate::value::Val<bool>>, s3_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             advanced_event_selectors: ::std::option::Option::None,
@@ -896,63 +674,57 @@ impl Trail {
     }
 }
 
-impl crate::resource::Resource for Trail {
-    const TYPE: &'static str = "AWS::CloudTrail::Trail";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRAIL_SHAPE)
+crate::resource::props! {
+    resource Trail = "AWS::CloudTrail::Trail", shape: Some(&TRAIL_SHAPE);
+    req {
+        is_logging = "IsLogging",
+        s3_bucket_name = "S3BucketName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdvancedEventSelectors", self.advanced_event_selectors);
-        p.set_opt("AggregationConfigurations", self.aggregation_configurations);
-        p.set_opt("CloudWatchLogsLogGroupArn", self.cloud_watch_logs_log_group_arn);
-        p.set_opt("CloudWatchLogsRoleArn", self.cloud_watch_logs_role_arn);
-        p.set_opt("EnableLogFileValidation", self.enable_log_file_validation);
-        p.set_opt("EventSelectors", self.event_selectors);
-        p.set_opt("IncludeGlobalServiceEvents", self.include_global_service_events);
-        p.set_opt("InsightSelectors", self.insight_selectors);
-        p.set("IsLogging", self.is_logging);
-        p.set_opt("IsMultiRegionTrail", self.is_multi_region_trail);
-        p.set_opt("IsOrganizationTrail", self.is_organization_trail);
-        p.set_opt("KMSKeyId", self.kms_key_id);
-        p.set("S3BucketName", self.s3_bucket_name);
-        p.set_opt("S3KeyPrefix", self.s3_key_prefix);
-        p.set_opt("SnsTopicName", self.sns_topic_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrailName", self.trail_name);
-        p
+    opt {
+        advanced_event_selectors = "AdvancedEventSelectors",
+        aggregation_configurations = "AggregationConfigurations",
+        cloud_watch_logs_log_group_arn = "CloudWatchLogsLogGroupArn",
+        cloud_watch_logs_role_arn = "CloudWatchLogsRoleArn",
+        enable_log_file_validation = "EnableLogFileValidation",
+        event_selectors = "EventSelectors",
+        include_global_service_events = "IncludeGlobalServiceEvents",
+        insight_selectors = "InsightSelectors",
+        is_multi_region_trail = "IsMultiRegionTrail",
+        is_organization_trail = "IsOrganizationTrail",
+        kms_key_id = "KMSKeyId",
+        s3_key_prefix = "S3KeyPrefix",
+        sns_topic_name = "SnsTopicName",
+        tags = "Tags",
+        trail_name = "TrailName",
     }
 }
 
-static TRAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdvancedEventSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::trail::ADVANCED_EVENT_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AggregationConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::trail::AGGREGATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EventSelectors", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ("S3KeyPrefix", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("SnsTopicName", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("TrailName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9]([a-zA-Z0-9\\._-])*[a-zA-Z0-9]$)")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdvancedEventSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::trail::ADVANCED_EVENT_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AggregationConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::trail::AGGREGATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CloudWatchLogsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("EventSelectors", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ("KMSKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("S3KeyPrefix", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("SnsTopicName", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("TrailName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^[a-zA-Z0-9]$)|(^[a-zA-Z0-9]([a-zA-Z0-9\\._-])*[a-zA-Z0-9]$)")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Trail`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Trail> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `SnsTopicArn`.
-    #[inline]
-    pub fn attr_sns_topic_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnsTopicArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `SnsTopicArn`.
+        attr_sns_topic_arn: ::std::string::String = "SnsTopicArn",
     }
 }
 
 pub mod trail {
     //! Nested property types and enums of [`Trail`](super::Trail).
+
+    pub use crate::cfn::shared::cloudtrail::AdvancedFieldSelector;
 
     /// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record fields. They help you control costs by logging only those events that are important to you.
     #[derive(Clone)]
@@ -960,7 +732,7 @@ pub mod trail {
         /// Contains all selector statements in an advanced event selector.
         ///
         /// CloudFormation property `FieldSelectors`; required.
-        pub field_selectors: ::std::vec::Vec<crate::cfn::cloudtrail::trail::AdvancedFieldSelector>,
+        pub field_selectors: ::std::vec::Vec<crate::cfn::shared::cloudtrail::AdvancedFieldSelector>,
         /// An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
         ///
         /// CloudFormation property `Name`.
@@ -970,7 +742,7 @@ pub mod trail {
     impl AdvancedEventSelector {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(field_selectors: ::std::vec::Vec<crate::cfn::cloudtrail::trail::AdvancedFieldSelector>) -> Self {
+        pub fn new(field_selectors: ::std::vec::Vec<crate::cfn::shared::cloudtrail::AdvancedFieldSelector>) -> Self {
             Self {
                 field_selectors,
                 name: ::std::option::Option::None,
@@ -978,98 +750,20 @@ pub mod trail {
         }
     }
 
-    impl crate::resource::ToExpr for AdvancedEventSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldSelectors", self.field_selectors);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedEventSelector;
+        req {
+            field_selectors = "FieldSelectors",
+        }
+        opt {
+            name = "Name",
         }
     }
 
-    pub(super) static ADVANCED_EVENT_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldSelectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ADVANCED_FIELD_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A single selector statement in an advanced event selector.
-    #[derive(Clone)]
-    pub struct AdvancedFieldSelector {
-        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `EndsWith`.
-        pub ends_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields.
-        ///
-        /// CloudFormation property `Equals`.
-        pub equals: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN.
-        ///
-        /// CloudFormation property `Field`; required.
-        pub field: crate::value::Val<::std::string::String>,
-        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotEndsWith`.
-        pub not_ends_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotEquals`.
-        pub not_equals: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotStartsWith`.
-        pub not_starts_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `StartsWith`.
-        pub starts_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl AdvancedFieldSelector {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                ends_with: ::std::option::Option::None,
-                equals: ::std::option::Option::None,
-                field: field.into(),
-                not_ends_with: ::std::option::Option::None,
-                not_equals: ::std::option::Option::None,
-                not_starts_with: ::std::option::Option::None,
-                starts_with: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AdvancedFieldSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndsWith", self.ends_with);
-            p.set_opt("Equals", self.equals);
-            p.set("Field", self.field);
-            p.set_opt("NotEndsWith", self.not_ends_with);
-            p.set_opt("NotEquals", self.not_equals);
-            p.set_opt("NotStartsWith", self.not_starts_with);
-            p.set_opt("StartsWith", self.starts_with);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADVANCED_FIELD_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndsWith", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Equals", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Field", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("([\\w|\\d|\\.|_]+)")), ..crate::resource::Rule::NONE }),
-            ("NotEndsWith", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NotEquals", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NotStartsWith", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StartsWith", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(.+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADVANCED_EVENT_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldSelectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudtrail::ADVANCED_FIELD_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configure to add aggregation rules to aggregate CloudTrail Events.
     #[derive(Clone)]
@@ -1086,7 +780,6 @@ pub mod trail {
 
     impl AggregationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_category: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudtrail::trail::EventCategory>>, templates: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cloudtrail::trail::Template>>>) -> Self {
             Self {
                 event_category: event_category.into(),
@@ -1095,21 +788,17 @@ pub mod trail {
         }
     }
 
-    impl crate::resource::ToExpr for AggregationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventCategory", self.event_category);
-            p.set("Templates", self.templates);
-            p.into_expr()
+    crate::resource::props! {
+        nested AggregationConfiguration;
+        req {
+            event_category = "EventCategory",
+            templates = "Templates",
         }
     }
 
-    pub(super) static AGGREGATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Templates", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGGREGATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Templates", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of email sending events to publish to the event destination.
     #[derive(Clone, Default)]
@@ -1130,15 +819,13 @@ pub mod trail {
         pub read_write_type: ::std::option::Option<crate::value::Val<crate::cfn::cloudtrail::trail::ReadWriteType>>,
     }
 
-    impl crate::resource::ToExpr for EventSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataResources", self.data_resources);
-            p.set_opt("ExcludeManagementEventSources", self.exclude_management_event_sources);
-            p.set_opt("IncludeManagementEvents", self.include_management_events);
-            p.set_opt("ReadWriteType", self.read_write_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventSelector;
+        opt {
+            data_resources = "DataResources",
+            exclude_management_event_sources = "ExcludeManagementEventSources",
+            include_management_events = "IncludeManagementEvents",
+            read_write_type = "ReadWriteType",
         }
     }
 
@@ -1157,7 +844,6 @@ pub mod trail {
 
     impl DataResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudtrail::trail::Type>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -1166,13 +852,13 @@ pub mod trail {
         }
     }
 
-    impl crate::resource::ToExpr for DataResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataResource;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            values = "Values",
         }
     }
 
@@ -1189,34 +875,25 @@ pub mod trail {
         pub insight_type: ::std::option::Option<crate::value::Val<crate::cfn::cloudtrail::trail::InsightType>>,
     }
 
-    impl crate::resource::ToExpr for InsightSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventCategories", self.event_categories);
-            p.set_opt("InsightType", self.insight_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested InsightSelector;
+        opt {
+            event_categories = "EventCategories",
+            insight_type = "InsightType",
         }
     }
 
     /// The category of events to be aggregated.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventCategory {
         /// `Data`
         Data,
     }
 
-    impl crate::value::CfnEnum for EventCategory {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Data => "Data",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventCategory, ["Data"]);
 
     /// A template used to configure aggregation rules.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Template {
         /// `API_ACTIVITY`
         ApiActivity,
@@ -1226,19 +903,10 @@ pub mod trail {
         UserActions,
     }
 
-    impl crate::value::CfnEnum for Template {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApiActivity => "API_ACTIVITY",
-                Self::ResourceAccess => "RESOURCE_ACCESS",
-                Self::UserActions => "USER_ACTIONS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Template, ["API_ACTIVITY", "RESOURCE_ACCESS", "USER_ACTIONS"]);
 
     /// The resource type in which you want to log data events. You can specify AWS::S3::Object or AWS::Lambda::Function resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AWS::Lambda::Function`
         AwsLambdaFunction,
@@ -1260,25 +928,10 @@ pub mod trail {
         AwsDynamoDbStream,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsLambdaFunction => "AWS::Lambda::Function",
-                Self::AwsS3Object => "AWS::S3::Object",
-                Self::AwsDynamoDbTable => "AWS::DynamoDB::Table",
-                Self::AwsS3OutpostsObject => "AWS::S3Outposts::Object",
-                Self::AwsManagedBlockchainNode => "AWS::ManagedBlockchain::Node",
-                Self::AwsS3ObjectLambdaAccessPoint => "AWS::S3ObjectLambda::AccessPoint",
-                Self::AwsEc2Snapshot => "AWS::EC2::Snapshot",
-                Self::AwsS3AccessPoint => "AWS::S3::AccessPoint",
-                Self::AwsDynamoDbStream => "AWS::DynamoDB::Stream",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["AWS::Lambda::Function", "AWS::S3::Object", "AWS::DynamoDB::Table", "AWS::S3Outposts::Object", "AWS::ManagedBlockchain::Node", "AWS::S3ObjectLambda::AccessPoint", "AWS::EC2::Snapshot", "AWS::S3::AccessPoint", "AWS::DynamoDB::Stream"]);
 
     /// Specify if you want your trail to log read-only events, write-only events, or all. For example, the EC2 GetConsoleOutput is a read-only API operation and RunInstances is a write-only API operation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReadWriteType {
         /// `All`
         All,
@@ -1288,19 +941,10 @@ pub mod trail {
         WriteOnly,
     }
 
-    impl crate::value::CfnEnum for ReadWriteType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "All",
-                Self::ReadOnly => "ReadOnly",
-                Self::WriteOnly => "WriteOnly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReadWriteType, ["All", "ReadOnly", "WriteOnly"]);
 
     /// Event category for an insight selector.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceEventCategory {
         /// `Management`
         Management,
@@ -1308,18 +952,10 @@ pub mod trail {
         Data,
     }
 
-    impl crate::value::CfnEnum for SourceEventCategory {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Management => "Management",
-                Self::Data => "Data",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceEventCategory, ["Management", "Data"]);
 
     /// The type of insight to log on a trail.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsightType {
         /// `ApiCallRateInsight`
         ApiCallRateInsight,
@@ -1327,13 +963,5 @@ pub mod trail {
         ApiErrorRateInsight,
     }
 
-    impl crate::value::CfnEnum for InsightType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApiCallRateInsight => "ApiCallRateInsight",
-                Self::ApiErrorRateInsight => "ApiErrorRateInsight",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InsightType, ["ApiCallRateInsight", "ApiErrorRateInsight"]);
 }

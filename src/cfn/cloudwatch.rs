@@ -134,83 +134,72 @@ pub struct Alarm {
     pub warm_up_configuration: ::std::option::Option<crate::cfn::cloudwatch::alarm::WarmUpConfiguration>,
 }
 
-impl crate::resource::Resource for Alarm {
-    const TYPE: &'static str = "AWS::CloudWatch::Alarm";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ALARM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActionConfiguration", self.action_configuration);
-        p.set_opt("ActionsEnabled", self.actions_enabled);
-        p.set_opt("AlarmActions", self.alarm_actions);
-        p.set_opt("AlarmDescription", self.alarm_description);
-        p.set_opt("AlarmName", self.alarm_name);
-        p.set_opt("ComparisonOperator", self.comparison_operator);
-        p.set_opt("DatapointsToAlarm", self.datapoints_to_alarm);
-        p.set_opt("Dimensions", self.dimensions);
-        p.set_opt("EvaluateLowSampleCountPercentile", self.evaluate_low_sample_count_percentile);
-        p.set_opt("EvaluationCriteria", self.evaluation_criteria);
-        p.set_opt("EvaluationInterval", self.evaluation_interval);
-        p.set_opt("EvaluationPeriods", self.evaluation_periods);
-        p.set_opt("EvaluationWindow", self.evaluation_window);
-        p.set_opt("ExtendedStatistic", self.extended_statistic);
-        p.set_opt("InsufficientDataActions", self.insufficient_data_actions);
-        p.set_opt("MetricName", self.metric_name);
-        p.set_opt("Metrics", self.metrics);
-        p.set_opt("Namespace", self.namespace);
-        p.set_opt("OKActions", self.ok_actions);
-        p.set_opt("Period", self.period);
-        p.set_opt("Statistic", self.statistic);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Threshold", self.threshold);
-        p.set_opt("ThresholdMetricId", self.threshold_metric_id);
-        p.set_opt("TreatMissingData", self.treat_missing_data);
-        p.set_opt("Unit", self.unit);
-        p.set_opt("WarmUpConfiguration", self.warm_up_configuration);
-        p
+crate::resource::props! {
+    resource Alarm = "AWS::CloudWatch::Alarm", shape: Some(&ALARM_SHAPE);
+    opt {
+        action_configuration = "ActionConfiguration",
+        actions_enabled = "ActionsEnabled",
+        alarm_actions = "AlarmActions",
+        alarm_description = "AlarmDescription",
+        alarm_name = "AlarmName",
+        comparison_operator = "ComparisonOperator",
+        datapoints_to_alarm = "DatapointsToAlarm",
+        dimensions = "Dimensions",
+        evaluate_low_sample_count_percentile = "EvaluateLowSampleCountPercentile",
+        evaluation_criteria = "EvaluationCriteria",
+        evaluation_interval = "EvaluationInterval",
+        evaluation_periods = "EvaluationPeriods",
+        evaluation_window = "EvaluationWindow",
+        extended_statistic = "ExtendedStatistic",
+        insufficient_data_actions = "InsufficientDataActions",
+        metric_name = "MetricName",
+        metrics = "Metrics",
+        namespace = "Namespace",
+        ok_actions = "OKActions",
+        period = "Period",
+        statistic = "Statistic",
+        tags = "Tags",
+        threshold = "Threshold",
+        threshold_metric_id = "ThresholdMetricId",
+        treat_missing_data = "TreatMissingData",
+        unit = "Unit",
+        warm_up_configuration = "WarmUpConfiguration",
     }
 }
 
-static ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActionConfiguration", crate::resource::Rule { shape: Some(&self::alarm::ACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AlarmActions", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AlarmDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("AlarmName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DatapointsToAlarm", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Dimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&self::alarm::DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EvaluateLowSampleCountPercentile", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("EvaluationInterval", crate::resource::Rule { min: Some(10.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ("EvaluationPeriods", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("InsufficientDataActions", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Metrics", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::alarm::METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:]")), ..crate::resource::Rule::NONE }),
-        ("OKActions", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::alarm::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ThresholdMetricId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("TreatMissingData", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("WarmUpConfiguration", crate::resource::Rule { shape: Some(&self::alarm::WARM_UP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActionConfiguration", crate::resource::Rule { shape: Some(&self::alarm::ACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AlarmActions", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AlarmDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("AlarmName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DatapointsToAlarm", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Dimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&self::alarm::DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("EvaluateLowSampleCountPercentile", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("EvaluationInterval", crate::resource::Rule { min: Some(10.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+    ("EvaluationPeriods", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("InsufficientDataActions", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Metrics", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::alarm::METRIC_DATA_QUERY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:]")), ..crate::resource::Rule::NONE }),
+    ("OKActions", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::alarm::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ThresholdMetricId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("TreatMissingData", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("WarmUpConfiguration", crate::resource::Rule { shape: Some(&self::alarm::WARM_UP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Alarm`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Alarm> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod alarm {
     //! Nested property types and enums of [`Alarm`](super::Alarm).
 
-    /// The definition `ActionConfiguration`.
     #[derive(Clone, Default)]
     pub struct ActionConfiguration {
         /// Whether the alarm's tags are included in its action notifications and state-change events.
@@ -219,22 +208,17 @@ pub mod alarm {
         pub alarm_tags_propagation: ::std::option::Option<crate::cfn::cloudwatch::alarm::AlarmTagsPropagation>,
     }
 
-    impl crate::resource::ToExpr for ActionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlarmTagsPropagation", self.alarm_tags_propagation);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionConfiguration;
+        opt {
+            alarm_tags_propagation = "AlarmTagsPropagation",
         }
     }
 
-    pub(super) static ACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlarmTagsPropagation", crate::resource::Rule { shape: Some(&ALARM_TAGS_PROPAGATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AlarmTagsPropagation", crate::resource::Rule { shape: Some(&ALARM_TAGS_PROPAGATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AlarmTagsPropagation`.
     #[derive(Clone)]
     pub struct AlarmTagsPropagation {
         /// Whether the alarm's tags are included in its action notifications and state-change events.
@@ -253,7 +237,6 @@ pub mod alarm {
 
     impl AlarmTagsPropagation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -263,23 +246,21 @@ pub mod alarm {
         }
     }
 
-    impl crate::resource::ToExpr for AlarmTagsPropagation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("ExcludedTagKeys", self.excluded_tag_keys);
-            p.set_opt("IncludedTagKeys", self.included_tag_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested AlarmTagsPropagation;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            excluded_tag_keys = "ExcludedTagKeys",
+            included_tag_keys = "IncludedTagKeys",
         }
     }
 
-    pub(super) static ALARM_TAGS_PROPAGATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedTagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludedTagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALARM_TAGS_PROPAGATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludedTagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IncludedTagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Dimension is an embedded property of the ``AWS::CloudWatch::Alarm`` type. Dimensions are name/value pairs that can be associated with a CW metric. You can specify a maximum of 30 dimensions for a given metric.
     #[derive(Clone)]
@@ -296,7 +277,6 @@ pub mod alarm {
 
     impl Dimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -305,22 +285,18 @@ pub mod alarm {
         }
     }
 
-    impl crate::resource::ToExpr for Dimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Dimension;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The evaluation criteria for an alarm. This is a union type that currently supports ``PromQLCriteria``.
     #[derive(Clone, Default)]
@@ -331,12 +307,10 @@ pub mod alarm {
         pub prom_ql_criteria: ::std::option::Option<crate::cfn::cloudwatch::alarm::AlarmPromQlCriteria>,
     }
 
-    impl crate::resource::ToExpr for EvaluationCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PromQLCriteria", self.prom_ql_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationCriteria;
+        opt {
+            prom_ql_criteria = "PromQLCriteria",
         }
     }
 
@@ -357,14 +331,12 @@ pub mod alarm {
         pub recovery_period: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AlarmPromQlCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PendingPeriod", self.pending_period);
-            p.set_opt("Query", self.query);
-            p.set_opt("RecoveryPeriod", self.recovery_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested AlarmPromQlCriteria;
+        opt {
+            pending_period = "PendingPeriod",
+            query = "Query",
+            recovery_period = "RecoveryPeriod",
         }
     }
 
@@ -382,13 +354,11 @@ pub mod alarm {
         pub wall_clock_window: ::std::option::Option<crate::cfn::cloudwatch::alarm::WallClockWindow>,
     }
 
-    impl crate::resource::ToExpr for EvaluationWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SlidingWindow", self.sliding_window);
-            p.set_opt("WallClockWindow", self.wall_clock_window);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationWindow;
+        opt {
+            sliding_window = "SlidingWindow",
+            wall_clock_window = "WallClockWindow",
         }
     }
 
@@ -404,12 +374,10 @@ pub mod alarm {
         pub timezone: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for WallClockWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Timezone", self.timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested WallClockWindow;
+        opt {
+            timezone = "Timezone",
         }
     }
 
@@ -453,7 +421,6 @@ pub mod alarm {
 
     impl MetricDataQuery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_id: ::std::option::Option::None,
@@ -467,30 +434,28 @@ pub mod alarm {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDataQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountId", self.account_id);
-            p.set_opt("Expression", self.expression);
-            p.set("Id", self.id);
-            p.set_opt("Label", self.label);
-            p.set_opt("MetricStat", self.metric_stat);
-            p.set_opt("Period", self.period);
-            p.set_opt("ReturnData", self.return_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDataQuery;
+        req {
+            id = "Id",
+        }
+        opt {
+            account_id = "AccountId",
+            expression = "Expression",
+            label = "Label",
+            metric_stat = "MetricStat",
+            period = "Period",
+            return_data = "ReturnData",
         }
     }
 
-    pub(super) static METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([a-z])([A-Za-z0-9\\_]*)$")), ..crate::resource::Rule::NONE }),
-            ("MetricStat", crate::resource::Rule { shape: Some(&METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_DATA_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([a-z])([A-Za-z0-9\\_]*)$")), ..crate::resource::Rule::NONE }),
+        ("MetricStat", crate::resource::Rule { shape: Some(&METRIC_STAT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This structure defines the metric to be returned, along with the statistics, period, and units.
     /// ``MetricStat`` is a property of the [MetricDataQuery](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudwatch-alarm-metricdataquery.html) property type.
@@ -521,7 +486,6 @@ pub mod alarm {
 
     impl MetricStat {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric: crate::cfn::cloudwatch::alarm::Metric, period: impl ::std::convert::Into<crate::value::Val<i64>>, stat: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metric,
@@ -532,24 +496,22 @@ pub mod alarm {
         }
     }
 
-    impl crate::resource::ToExpr for MetricStat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Metric", self.metric);
-            p.set("Period", self.period);
-            p.set("Stat", self.stat);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricStat;
+        req {
+            metric = "Metric",
+            period = "Period",
+            stat = "Stat",
+        }
+        opt {
+            unit = "Unit",
         }
     }
 
-    pub(super) static METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Metric", crate::resource::Rule { shape: Some(&METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_STAT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Metric", crate::resource::Rule { shape: Some(&METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Period", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``Metric`` property type represents a specific metric. ``Metric`` is a property of the [MetricStat](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudwatch-alarm-metricstat.html) property type.
     #[derive(Clone, Default)]
@@ -568,31 +530,25 @@ pub mod alarm {
         pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Metric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested Metric;
+        opt {
+            dimensions = "Dimensions",
+            metric_name = "MetricName",
+            namespace = "Namespace",
         }
     }
 
-    pub(super) static METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:]")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:]")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings that define the warm-up behavior for an alarm. Use these settings to delay alarm evaluation after you create or update the alarm, which reduces alarm noise while a new resource or service starts publishing data.
     /// During the warm-up period, the alarm stays in ``INSUFFICIENT_DATA`` and does not perform alarm actions.
@@ -609,24 +565,20 @@ pub mod alarm {
         pub warm_up_period_duration_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WarmUpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnlyStartEvaluatingAfterWarmUpPeriodEnds", self.only_start_evaluating_after_warm_up_period_ends);
-            p.set_opt("WarmUpPeriodDurationInMinutes", self.warm_up_period_duration_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested WarmUpConfiguration;
+        opt {
+            only_start_evaluating_after_warm_up_period_ends = "OnlyStartEvaluatingAfterWarmUpPeriodEnds",
+            warm_up_period_duration_in_minutes = "WarmUpPeriodDurationInMinutes",
         }
     }
 
-    pub(super) static WARM_UP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WarmUpPeriodDurationInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(2880.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WARM_UP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WarmUpPeriodDurationInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(2880.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The arithmetic operation to use when comparing the specified statistic and threshold. The specified statistic value is used as the first operand.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `GreaterThanOrEqualToThreshold`
         GreaterThanOrEqualToThreshold,
@@ -644,24 +596,11 @@ pub mod alarm {
         LessThanThreshold,
     }
 
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-                Self::GreaterThanThreshold => "GreaterThanThreshold",
-                Self::GreaterThanUpperThreshold => "GreaterThanUpperThreshold",
-                Self::LessThanLowerOrGreaterThanUpperThreshold => "LessThanLowerOrGreaterThanUpperThreshold",
-                Self::LessThanLowerThreshold => "LessThanLowerThreshold",
-                Self::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-                Self::LessThanThreshold => "LessThanThreshold",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComparisonOperator, ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "GreaterThanUpperThreshold", "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "LessThanOrEqualToThreshold", "LessThanThreshold"]);
 
     /// The unit to use for the returned data points.
     /// Valid values are: Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits, Gigabits, Terabits, Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second, Gigabytes/Second, Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second, Gigabits/Second, Terabits/Second, Count/Second, or None.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `Bits`
         Bits,
@@ -719,45 +658,12 @@ pub mod alarm {
         TerabytesSecond,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bits => "Bits",
-                Self::BitsSecond => "Bits/Second",
-                Self::Bytes => "Bytes",
-                Self::BytesSecond => "Bytes/Second",
-                Self::Count => "Count",
-                Self::CountSecond => "Count/Second",
-                Self::Gigabits => "Gigabits",
-                Self::GigabitsSecond => "Gigabits/Second",
-                Self::Gigabytes => "Gigabytes",
-                Self::GigabytesSecond => "Gigabytes/Second",
-                Self::Kilobits => "Kilobits",
-                Self::KilobitsSecond => "Kilobits/Second",
-                Self::Kilobytes => "Kilobytes",
-                Self::KilobytesSecond => "Kilobytes/Second",
-                Self::Megabits => "Megabits",
-                Self::MegabitsSecond => "Megabits/Second",
-                Self::Megabytes => "Megabytes",
-                Self::MegabytesSecond => "Megabytes/Second",
-                Self::Microseconds => "Microseconds",
-                Self::Milliseconds => "Milliseconds",
-                Self::None => "None",
-                Self::Percent => "Percent",
-                Self::Seconds => "Seconds",
-                Self::Terabits => "Terabits",
-                Self::TerabitsSecond => "Terabits/Second",
-                Self::Terabytes => "Terabytes",
-                Self::TerabytesSecond => "Terabytes/Second",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["Bits", "Bits/Second", "Bytes", "Bytes/Second", "Count", "Count/Second", "Gigabits", "Gigabits/Second", "Gigabytes", "Gigabytes/Second", "Kilobits", "Kilobits/Second", "Kilobytes", "Kilobytes/Second", "Megabits", "Megabits/Second", "Megabytes", "Megabytes/Second", "Microseconds", "Milliseconds", "None", "Percent", "Seconds", "Terabits", "Terabits/Second", "Terabytes", "Terabytes/Second"]);
 
     /// The statistic for the metric associated with the alarm, other than percentile. For percentile statistics, use ``ExtendedStatistic``.
     /// For an alarm based on a metric, you must specify either ``Statistic`` or ``ExtendedStatistic`` but not both.
     /// For an alarm based on a math expression, you can't specify ``Statistic``. Instead, you use ``Metrics``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Statistic {
         /// `Average`
         Average,
@@ -771,22 +677,11 @@ pub mod alarm {
         Sum,
     }
 
-    impl crate::value::CfnEnum for Statistic {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Average => "Average",
-                Self::Maximum => "Maximum",
-                Self::Minimum => "Minimum",
-                Self::SampleCount => "SampleCount",
-                Self::Sum => "Sum",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Statistic, ["Average", "Maximum", "Minimum", "SampleCount", "Sum"]);
 
     /// Sets how this alarm is to handle missing data points. Valid values are ``breaching``, ``notBreaching``, ``ignore``, and ``missing``. For more information, see [Configuring How Alarms Treat Missing Data](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data) in the *Amazon User Guide*.
     /// If you omit this parameter, the default behavior of ``missing`` is used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TreatMissingData {
         /// `breaching`
         Breaching,
@@ -798,17 +693,7 @@ pub mod alarm {
         NotBreaching,
     }
 
-    impl crate::value::CfnEnum for TreatMissingData {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Breaching => "breaching",
-                Self::Ignore => "ignore",
-                Self::Missing => "missing",
-                Self::NotBreaching => "notBreaching",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TreatMissingData, ["breaching", "ignore", "missing", "notBreaching"]);
 }
 
 /// Resource Type definition for AWS::CloudWatch::AlarmMuteRule that allows defining a rule and targeting alarms to mute their actions during the specified window.
@@ -862,57 +747,40 @@ impl AlarmMuteRule {
     }
 }
 
-impl crate::resource::Resource for AlarmMuteRule {
-    const TYPE: &'static str = "AWS::CloudWatch::AlarmMuteRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ALARM_MUTE_RULE_SHAPE)
+crate::resource::props! {
+    resource AlarmMuteRule = "AWS::CloudWatch::AlarmMuteRule", shape: Some(&ALARM_MUTE_RULE_SHAPE);
+    req {
+        rule = "Rule",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("ExpireDate", self.expire_date);
-        p.set_opt("MuteTargets", self.mute_targets);
-        p.set_opt("Name", self.name);
-        p.set("Rule", self.rule);
-        p.set_opt("StartDate", self.start_date);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        expire_date = "ExpireDate",
+        mute_targets = "MuteTargets",
+        name = "Name",
+        start_date = "StartDate",
+        tags = "Tags",
     }
 }
 
-static ALARM_MUTE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("MuteTargets", crate::resource::Rule { shape: Some(&self::alarm_mute_rule::MUTE_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Rule", crate::resource::Rule { shape: Some(&self::alarm_mute_rule::RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::alarm_mute_rule::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ALARM_MUTE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("MuteTargets", crate::resource::Rule { shape: Some(&self::alarm_mute_rule::MUTE_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Rule", crate::resource::Rule { shape: Some(&self::alarm_mute_rule::RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AlarmMuteRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AlarmMuteRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTimestamp`.
-    #[inline]
-    pub fn attr_last_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTimestamp")
-    }
-    /// `Fn::GetAtt` `MuteType`.
-    #[inline]
-    pub fn attr_mute_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MuteType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `LastUpdatedTimestamp`.
+        attr_last_updated_timestamp: ::std::string::String = "LastUpdatedTimestamp",
+        /// `Fn::GetAtt` `MuteType`.
+        attr_mute_type: ::std::string::String = "MuteType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -930,7 +798,6 @@ pub mod alarm_mute_rule {
 
     impl MuteTargets {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alarm_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 alarm_names: alarm_names.into(),
@@ -938,20 +805,16 @@ pub mod alarm_mute_rule {
         }
     }
 
-    impl crate::resource::ToExpr for MuteTargets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlarmNames", self.alarm_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested MuteTargets;
+        req {
+            alarm_names = "AlarmNames",
         }
     }
 
-    pub(super) static MUTE_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlarmNames", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MUTE_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AlarmNames", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The rule for the mute
     #[derive(Clone)]
@@ -972,20 +835,16 @@ pub mod alarm_mute_rule {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Schedule", self.schedule);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            schedule = "Schedule",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Schedule", crate::resource::Rule { shape: Some(&SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Schedule", crate::resource::Rule { shape: Some(&SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Schedule for the mute to be active
     #[derive(Clone)]
@@ -1006,7 +865,6 @@ pub mod alarm_mute_rule {
 
     impl Schedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(duration: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 duration: duration.into(),
@@ -1016,31 +874,22 @@ pub mod alarm_mute_rule {
         }
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Duration", self.duration);
-            p.set("Expression", self.expression);
-            p.set_opt("Timezone", self.timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        req {
+            duration = "Duration",
+            expression = "Expression",
+        }
+        opt {
+            timezone = "Timezone",
         }
     }
 
-    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Duration", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Timezone", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Duration", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Timezone", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::CloudWatch::AnomalyDetector
@@ -1066,36 +915,31 @@ pub struct AnomalyDetector {
     pub stat: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for AnomalyDetector {
-    const TYPE: &'static str = "AWS::CloudWatch::AnomalyDetector";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("Dimensions", self.dimensions);
-        p.set_opt("MetricCharacteristics", self.metric_characteristics);
-        p.set_opt("MetricMathAnomalyDetector", self.metric_math_anomaly_detector);
-        p.set_opt("MetricName", self.metric_name);
-        p.set_opt("Namespace", self.namespace);
-        p.set_opt("SingleMetricAnomalyDetector", self.single_metric_anomaly_detector);
-        p.set_opt("Stat", self.stat);
-        p
+crate::resource::props! {
+    resource AnomalyDetector = "AWS::CloudWatch::AnomalyDetector", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        configuration = "Configuration",
+        dimensions = "Dimensions",
+        metric_characteristics = "MetricCharacteristics",
+        metric_math_anomaly_detector = "MetricMathAnomalyDetector",
+        metric_name = "MetricName",
+        namespace = "Namespace",
+        single_metric_anomaly_detector = "SingleMetricAnomalyDetector",
+        stat = "Stat",
     }
 }
 
 /// Attributes of [`AnomalyDetector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AnomalyDetector> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod anomaly_detector {
     //! Nested property types and enums of [`AnomalyDetector`](super::AnomalyDetector).
 
-    /// The definition `Configuration`.
     #[derive(Clone, Default)]
     pub struct Configuration {
         /// CloudFormation property `ExcludedTimeRanges`.
@@ -1104,17 +948,14 @@ pub mod anomaly_detector {
         pub metric_time_zone: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludedTimeRanges", self.excluded_time_ranges);
-            p.set_opt("MetricTimeZone", self.metric_time_zone);
-            p.into_expr()
+    crate::resource::props! {
+        nested Configuration;
+        opt {
+            excluded_time_ranges = "ExcludedTimeRanges",
+            metric_time_zone = "MetricTimeZone",
         }
     }
 
-    /// The definition `Range`.
     #[derive(Clone)]
     pub struct Range {
         /// CloudFormation property `EndTime`; required.
@@ -1125,7 +966,6 @@ pub mod anomaly_detector {
 
     impl Range {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 end_time: end_time.into(),
@@ -1134,17 +974,14 @@ pub mod anomaly_detector {
         }
     }
 
-    impl crate::resource::ToExpr for Range {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndTime", self.end_time);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested Range;
+        req {
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    /// The definition `Dimension`.
     #[derive(Clone)]
     pub struct Dimension {
         /// CloudFormation property `Name`; required.
@@ -1155,7 +992,6 @@ pub mod anomaly_detector {
 
     impl Dimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1164,49 +1000,40 @@ pub mod anomaly_detector {
         }
     }
 
-    impl crate::resource::ToExpr for Dimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Dimension;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `MetricCharacteristics`.
     #[derive(Clone, Default)]
     pub struct MetricCharacteristics {
         /// CloudFormation property `PeriodicSpikes`.
         pub periodic_spikes: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for MetricCharacteristics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PeriodicSpikes", self.periodic_spikes);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricCharacteristics;
+        opt {
+            periodic_spikes = "PeriodicSpikes",
         }
     }
 
-    /// The definition `MetricMathAnomalyDetector`.
     #[derive(Clone, Default)]
     pub struct MetricMathAnomalyDetector {
         /// CloudFormation property `MetricDataQueries`.
         pub metric_data_queries: ::std::option::Option<::std::vec::Vec<crate::cfn::cloudwatch::anomaly_detector::MetricDataQuery>>,
     }
 
-    impl crate::resource::ToExpr for MetricMathAnomalyDetector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricDataQueries", self.metric_data_queries);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricMathAnomalyDetector;
+        opt {
+            metric_data_queries = "MetricDataQueries",
         }
     }
 
-    /// The definition `MetricDataQuery`.
     #[derive(Clone)]
     pub struct MetricDataQuery {
         /// CloudFormation property `AccountId`.
@@ -1227,7 +1054,6 @@ pub mod anomaly_detector {
 
     impl MetricDataQuery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_id: ::std::option::Option::None,
@@ -1241,22 +1067,21 @@ pub mod anomaly_detector {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDataQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountId", self.account_id);
-            p.set_opt("Expression", self.expression);
-            p.set("Id", self.id);
-            p.set_opt("Label", self.label);
-            p.set_opt("MetricStat", self.metric_stat);
-            p.set_opt("Period", self.period);
-            p.set_opt("ReturnData", self.return_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDataQuery;
+        req {
+            id = "Id",
+        }
+        opt {
+            account_id = "AccountId",
+            expression = "Expression",
+            label = "Label",
+            metric_stat = "MetricStat",
+            period = "Period",
+            return_data = "ReturnData",
         }
     }
 
-    /// The definition `MetricStat`.
     #[derive(Clone)]
     pub struct MetricStat {
         /// CloudFormation property `Metric`; required.
@@ -1271,7 +1096,6 @@ pub mod anomaly_detector {
 
     impl MetricStat {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric: crate::cfn::cloudwatch::anomaly_detector::Metric, period: impl ::std::convert::Into<crate::value::Val<i64>>, stat: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metric,
@@ -1282,19 +1106,18 @@ pub mod anomaly_detector {
         }
     }
 
-    impl crate::resource::ToExpr for MetricStat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Metric", self.metric);
-            p.set("Period", self.period);
-            p.set("Stat", self.stat);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricStat;
+        req {
+            metric = "Metric",
+            period = "Period",
+            stat = "Stat",
+        }
+        opt {
+            unit = "Unit",
         }
     }
 
-    /// The definition `Metric`.
     #[derive(Clone)]
     pub struct Metric {
         /// CloudFormation property `Dimensions`.
@@ -1307,7 +1130,6 @@ pub mod anomaly_detector {
 
     impl Metric {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dimensions: ::std::option::Option::None,
@@ -1317,18 +1139,17 @@ pub mod anomaly_detector {
         }
     }
 
-    impl crate::resource::ToExpr for Metric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set("MetricName", self.metric_name);
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested Metric;
+        req {
+            metric_name = "MetricName",
+            namespace = "Namespace",
+        }
+        opt {
+            dimensions = "Dimensions",
         }
     }
 
-    /// The definition `SingleMetricAnomalyDetector`.
     #[derive(Clone, Default)]
     pub struct SingleMetricAnomalyDetector {
         /// CloudFormation property `AccountId`.
@@ -1343,16 +1164,14 @@ pub mod anomaly_detector {
         pub stat: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SingleMetricAnomalyDetector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountId", self.account_id);
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("Stat", self.stat);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleMetricAnomalyDetector;
+        opt {
+            account_id = "AccountId",
+            dimensions = "Dimensions",
+            metric_name = "MetricName",
+            namespace = "Namespace",
+            stat = "Stat",
         }
     }
 }
@@ -1365,7 +1184,7 @@ pub struct CompositeAlarm {
     /// Configuration that applies to the notifications this alarm sends when it performs its actions.
     ///
     /// CloudFormation property `ActionConfiguration`.
-    pub action_configuration: ::std::option::Option<crate::cfn::cloudwatch::composite_alarm::ActionConfiguration>,
+    pub action_configuration: ::std::option::Option<crate::cfn::shared::cloudwatch::ActionConfiguration>,
     /// Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE.
     ///
     /// CloudFormation property `ActionsEnabled`.
@@ -1414,7 +1233,6 @@ pub struct CompositeAlarm {
 
 impl CompositeAlarm {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(alarm_rule: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action_configuration: ::std::option::Option::None,
@@ -1433,136 +1251,52 @@ impl CompositeAlarm {
     }
 }
 
-impl crate::resource::Resource for CompositeAlarm {
-    const TYPE: &'static str = "AWS::CloudWatch::CompositeAlarm";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COMPOSITE_ALARM_SHAPE)
+crate::resource::props! {
+    resource CompositeAlarm = "AWS::CloudWatch::CompositeAlarm", shape: Some(&COMPOSITE_ALARM_SHAPE);
+    req {
+        alarm_rule = "AlarmRule",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActionConfiguration", self.action_configuration);
-        p.set_opt("ActionsEnabled", self.actions_enabled);
-        p.set_opt("ActionsSuppressor", self.actions_suppressor);
-        p.set_opt("ActionsSuppressorExtensionPeriod", self.actions_suppressor_extension_period);
-        p.set_opt("ActionsSuppressorWaitPeriod", self.actions_suppressor_wait_period);
-        p.set_opt("AlarmActions", self.alarm_actions);
-        p.set_opt("AlarmDescription", self.alarm_description);
-        p.set_opt("AlarmName", self.alarm_name);
-        p.set("AlarmRule", self.alarm_rule);
-        p.set_opt("InsufficientDataActions", self.insufficient_data_actions);
-        p.set_opt("OKActions", self.ok_actions);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        action_configuration = "ActionConfiguration",
+        actions_enabled = "ActionsEnabled",
+        actions_suppressor = "ActionsSuppressor",
+        actions_suppressor_extension_period = "ActionsSuppressorExtensionPeriod",
+        actions_suppressor_wait_period = "ActionsSuppressorWaitPeriod",
+        alarm_actions = "AlarmActions",
+        alarm_description = "AlarmDescription",
+        alarm_name = "AlarmName",
+        insufficient_data_actions = "InsufficientDataActions",
+        ok_actions = "OKActions",
+        tags = "Tags",
     }
 }
 
-static COMPOSITE_ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActionConfiguration", crate::resource::Rule { shape: Some(&self::composite_alarm::ACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ActionsSuppressor", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ("ActionsSuppressorExtensionPeriod", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("ActionsSuppressorWaitPeriod", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("AlarmActions", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AlarmDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("AlarmRule", crate::resource::Rule { min_len: Some(1), max_len: Some(10240), ..crate::resource::Rule::NONE }),
-        ("InsufficientDataActions", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OKActions", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::composite_alarm::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COMPOSITE_ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch::ACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ActionsSuppressor", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ("ActionsSuppressorExtensionPeriod", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("ActionsSuppressorWaitPeriod", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("AlarmActions", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AlarmDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("AlarmRule", crate::resource::Rule { min_len: Some(1), max_len: Some(10240), ..crate::resource::Rule::NONE }),
+    ("InsufficientDataActions", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OKActions", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CompositeAlarm`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CompositeAlarm> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod composite_alarm {
     //! Nested property types and enums of [`CompositeAlarm`](super::CompositeAlarm).
 
-    /// Configuration that applies to the notifications this alarm sends when it performs its actions.
-    #[derive(Clone, Default)]
-    pub struct ActionConfiguration {
-        /// Whether the alarm's tags are included in its action notifications and state-change events.
-        ///
-        /// CloudFormation property `AlarmTagsPropagation`.
-        pub alarm_tags_propagation: ::std::option::Option<crate::cfn::cloudwatch::composite_alarm::AlarmTagsPropagation>,
-    }
-
-    impl crate::resource::ToExpr for ActionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlarmTagsPropagation", self.alarm_tags_propagation);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlarmTagsPropagation", crate::resource::Rule { shape: Some(&ALARM_TAGS_PROPAGATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
-    #[derive(Clone)]
-    pub struct AlarmTagsPropagation {
-        /// Whether the alarm's tags are included in its action notifications and state-change events.
-        ///
-        /// CloudFormation property `Enabled`; required.
-        pub enabled: crate::value::Val<bool>,
-        /// The tag keys to leave out. Cannot be specified together with IncludedTagKeys.
-        ///
-        /// CloudFormation property `ExcludedTagKeys`.
-        pub excluded_tag_keys: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// The only tag keys to include. Cannot be specified together with ExcludedTagKeys.
-        ///
-        /// CloudFormation property `IncludedTagKeys`.
-        pub included_tag_keys: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl AlarmTagsPropagation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                enabled: enabled.into(),
-                excluded_tag_keys: ::std::option::Option::None,
-                included_tag_keys: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AlarmTagsPropagation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("ExcludedTagKeys", self.excluded_tag_keys);
-            p.set_opt("IncludedTagKeys", self.included_tag_keys);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ALARM_TAGS_PROPAGATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedTagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludedTagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::cloudwatch::{ActionConfiguration, AlarmTagsPropagation};
 }
 
 /// Resource Type definition for AWS::CloudWatch::Dashboard
@@ -1586,7 +1320,6 @@ pub struct Dashboard {
 
 impl Dashboard {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dashboard_body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dashboard_body: dashboard_body.into(),
@@ -1596,38 +1329,20 @@ impl Dashboard {
     }
 }
 
-impl crate::resource::Resource for Dashboard {
-    const TYPE: &'static str = "AWS::CloudWatch::Dashboard";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DASHBOARD_SHAPE)
+crate::resource::props! {
+    resource Dashboard = "AWS::CloudWatch::Dashboard", shape: Some(&DASHBOARD_SHAPE);
+    req {
+        dashboard_body = "DashboardBody",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DashboardBody", self.dashboard_body);
-        p.set_opt("DashboardName", self.dashboard_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        dashboard_name = "DashboardName",
+        tags = "Tags",
     }
 }
 
-static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::dashboard::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
-
-pub mod dashboard {
-    //! Nested property types and enums of [`Dashboard`](super::Dashboard).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-}
+static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::CloudWatch::InsightRule. Creates a Contributor Insights rule that analyzes log data to identify top contributors and usage patterns.
 ///
@@ -1648,7 +1363,6 @@ pub struct InsightRule {
 
 impl InsightRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rule_body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_state: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudwatch::insight_rule::RuleState>>) -> Self {
         Self {
             apply_on_transformed_logs: ::std::option::Option::None,
@@ -1660,58 +1374,39 @@ impl InsightRule {
     }
 }
 
-impl crate::resource::Resource for InsightRule {
-    const TYPE: &'static str = "AWS::CloudWatch::InsightRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSIGHT_RULE_SHAPE)
+crate::resource::props! {
+    resource InsightRule = "AWS::CloudWatch::InsightRule", shape: Some(&INSIGHT_RULE_SHAPE);
+    req {
+        rule_body = "RuleBody",
+        rule_name = "RuleName",
+        rule_state = "RuleState",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplyOnTransformedLogs", self.apply_on_transformed_logs);
-        p.set("RuleBody", self.rule_body);
-        p.set("RuleName", self.rule_name);
-        p.set("RuleState", self.rule_state);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        apply_on_transformed_logs = "ApplyOnTransformedLogs",
+        tags = "Tags",
     }
 }
 
-static INSIGHT_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]+$")), ..crate::resource::Rule::NONE }),
-        ("RuleState", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::insight_rule::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSIGHT_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]+$")), ..crate::resource::Rule::NONE }),
+    ("RuleState", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InsightRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InsightRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `RuleName`.
-    #[inline]
-    pub fn attr_rule_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `RuleName`.
+        attr_rule_name: ::std::string::String = "RuleName",
     }
 }
 
 pub mod insight_rule {
     //! Nested property types and enums of [`InsightRule`](super::InsightRule).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RuleState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleState {
         /// `ENABLED`
         Enabled,
@@ -1719,15 +1414,7 @@ pub mod insight_rule {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RuleState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleState, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource Type definition for AWS::CloudWatch::Integration. Manages a CloudWatch (Amazon CloudWatch Observability / Omni) account-scoped integration. V1 supports AWS_CONFIG_SLREC, AWS_INTEGRATION, and EXTERNAL_AGENT.
@@ -1763,7 +1450,6 @@ pub struct Integration {
 
 impl Integration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(integration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudwatch::integration::IntegrationType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             credential: ::std::option::Option::None,
@@ -1776,60 +1462,40 @@ impl Integration {
     }
 }
 
-impl crate::resource::Resource for Integration {
-    const TYPE: &'static str = "AWS::CloudWatch::Integration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource Integration = "AWS::CloudWatch::Integration", shape: Some(&INTEGRATION_SHAPE);
+    req {
+        integration_type = "IntegrationType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Credential", self.credential);
-        p.set_opt("IntegrationAttributes", self.integration_attributes);
-        p.set("IntegrationType", self.integration_type);
-        p.set("Name", self.name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        credential = "Credential",
+        integration_attributes = "IntegrationAttributes",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Credential", crate::resource::Rule { shape: Some(&self::integration::INTEGRATION_CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::integration::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Credential", crate::resource::Rule { shape: Some(&self::integration::INTEGRATION_CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Integration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Integration> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `IntegrationArn`.
-    #[inline]
-    pub fn attr_integration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationArn")
-    }
-    /// `Fn::GetAtt` `IntegrationId`.
-    #[inline]
-    pub fn attr_integration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `IntegrationArn`.
+        attr_integration_arn: ::std::string::String = "IntegrationArn",
+        /// `Fn::GetAtt` `IntegrationId`.
+        attr_integration_id: ::std::string::String = "IntegrationId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1855,20 +1521,16 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for IntegrationCredential {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKeyCredential", self.api_key_credential);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegrationCredential;
+        req {
+            api_key_credential = "ApiKeyCredential",
         }
     }
 
-    pub(super) static INTEGRATION_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKeyCredential", crate::resource::Rule { shape: Some(&API_KEY_CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTEGRATION_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKeyCredential", crate::resource::Rule { shape: Some(&API_KEY_CREDENTIAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// API-key credential material that can be rotated in place on update.
     #[derive(Clone)]
@@ -1879,7 +1541,6 @@ pub mod integration {
 
     impl ApiKeyCredential {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_key_value: api_key_value.into(),
@@ -1887,30 +1548,19 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for ApiKeyCredential {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKeyValue", self.api_key_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiKeyCredential;
+        req {
+            api_key_value = "ApiKeyValue",
         }
     }
 
-    pub(super) static API_KEY_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKeyValue", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_KEY_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKeyValue", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of integration. Immutable after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `AWS_CONFIG_SLREC`
         AwsConfigSlrec,
@@ -1920,16 +1570,7 @@ pub mod integration {
         ExternalAgent,
     }
 
-    impl crate::value::CfnEnum for IntegrationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsConfigSlrec => "AWS_CONFIG_SLREC",
-                Self::AwsIntegration => "AWS_INTEGRATION",
-                Self::ExternalAgent => "EXTERNAL_AGENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IntegrationType, ["AWS_CONFIG_SLREC", "AWS_INTEGRATION", "EXTERNAL_AGENT"]);
 }
 
 /// Resource Type definition for AWS::CloudWatch::LogAlarm. A LogAlarm evaluates scheduled query results from CloudWatch Logs and triggers actions when thresholds are breached.
@@ -1940,7 +1581,7 @@ pub struct LogAlarm {
     /// Configuration that applies to the notifications this alarm sends when it performs its actions.
     ///
     /// CloudFormation property `ActionConfiguration`.
-    pub action_configuration: ::std::option::Option<crate::cfn::cloudwatch::log_alarm::ActionConfiguration>,
+    pub action_configuration: ::std::option::Option<crate::cfn::shared::cloudwatch::ActionConfiguration>,
     /// The number of log lines to include in alarm notifications. Valid values are 0 to 50.
     ///
     /// CloudFormation property `ActionLogLineCount`.
@@ -2009,7 +1650,6 @@ pub struct LogAlarm {
 
 impl LogAlarm {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::cloudwatch::log_alarm::ComparisonOperator>>, query_results_to_alarm: impl ::std::convert::Into<crate::value::Val<i64>>, query_results_to_evaluate: impl ::std::convert::Into<crate::value::Val<i64>>, scheduled_query_configuration: crate::cfn::cloudwatch::log_alarm::ScheduledQueryConfiguration, threshold: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             action_configuration: ::std::option::Option::None,
@@ -2033,136 +1673,60 @@ impl LogAlarm {
     }
 }
 
-impl crate::resource::Resource for LogAlarm {
-    const TYPE: &'static str = "AWS::CloudWatch::LogAlarm";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOG_ALARM_SHAPE)
+crate::resource::props! {
+    resource LogAlarm = "AWS::CloudWatch::LogAlarm", shape: Some(&LOG_ALARM_SHAPE);
+    req {
+        comparison_operator = "ComparisonOperator",
+        query_results_to_alarm = "QueryResultsToAlarm",
+        query_results_to_evaluate = "QueryResultsToEvaluate",
+        scheduled_query_configuration = "ScheduledQueryConfiguration",
+        threshold = "Threshold",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActionConfiguration", self.action_configuration);
-        p.set_opt("ActionLogLineCount", self.action_log_line_count);
-        p.set_opt("ActionLogLineRoleArn", self.action_log_line_role_arn);
-        p.set_opt("ActionsEnabled", self.actions_enabled);
-        p.set_opt("AlarmActions", self.alarm_actions);
-        p.set_opt("AlarmDescription", self.alarm_description);
-        p.set_opt("AlarmName", self.alarm_name);
-        p.set("ComparisonOperator", self.comparison_operator);
-        p.set_opt("InsufficientDataActions", self.insufficient_data_actions);
-        p.set_opt("OKActions", self.ok_actions);
-        p.set("QueryResultsToAlarm", self.query_results_to_alarm);
-        p.set("QueryResultsToEvaluate", self.query_results_to_evaluate);
-        p.set("ScheduledQueryConfiguration", self.scheduled_query_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set("Threshold", self.threshold);
-        p.set_opt("TreatMissingData", self.treat_missing_data);
-        p.set_opt("WarmUpConfiguration", self.warm_up_configuration);
-        p
+    opt {
+        action_configuration = "ActionConfiguration",
+        action_log_line_count = "ActionLogLineCount",
+        action_log_line_role_arn = "ActionLogLineRoleArn",
+        actions_enabled = "ActionsEnabled",
+        alarm_actions = "AlarmActions",
+        alarm_description = "AlarmDescription",
+        alarm_name = "AlarmName",
+        insufficient_data_actions = "InsufficientDataActions",
+        ok_actions = "OKActions",
+        tags = "Tags",
+        treat_missing_data = "TreatMissingData",
+        warm_up_configuration = "WarmUpConfiguration",
     }
 }
 
-static LOG_ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActionConfiguration", crate::resource::Rule { shape: Some(&self::log_alarm::ACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ActionLogLineCount", crate::resource::Rule { min: Some(0.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-        ("AlarmActions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AlarmDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("InsufficientDataActions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OKActions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("QueryResultsToAlarm", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("QueryResultsToEvaluate", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("ScheduledQueryConfiguration", crate::resource::Rule { shape: Some(&self::log_alarm::SCHEDULED_QUERY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::log_alarm::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TreatMissingData", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("WarmUpConfiguration", crate::resource::Rule { shape: Some(&self::log_alarm::WARM_UP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOG_ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch::ACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ActionLogLineCount", crate::resource::Rule { min: Some(0.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+    ("ActionLogLineRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("AlarmActions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AlarmDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("AlarmName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("InsufficientDataActions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OKActions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("QueryResultsToAlarm", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("QueryResultsToEvaluate", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("ScheduledQueryConfiguration", crate::resource::Rule { shape: Some(&self::log_alarm::SCHEDULED_QUERY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TreatMissingData", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("WarmUpConfiguration", crate::resource::Rule { shape: Some(&self::log_alarm::WARM_UP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LogAlarm`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LogAlarm> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod log_alarm {
     //! Nested property types and enums of [`LogAlarm`](super::LogAlarm).
 
-    /// Configuration that applies to the notifications this alarm sends when it performs its actions.
-    #[derive(Clone, Default)]
-    pub struct ActionConfiguration {
-        /// Whether the alarm's tags are included in its action notifications and state-change events.
-        ///
-        /// CloudFormation property `AlarmTagsPropagation`.
-        pub alarm_tags_propagation: ::std::option::Option<crate::cfn::cloudwatch::log_alarm::AlarmTagsPropagation>,
-    }
-
-    impl crate::resource::ToExpr for ActionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlarmTagsPropagation", self.alarm_tags_propagation);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlarmTagsPropagation", crate::resource::Rule { shape: Some(&ALARM_TAGS_PROPAGATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
-    #[derive(Clone)]
-    pub struct AlarmTagsPropagation {
-        /// Whether the alarm's tags are included in its action notifications and state-change events.
-        ///
-        /// CloudFormation property `Enabled`; required.
-        pub enabled: crate::value::Val<bool>,
-        /// The tag keys to leave out. Cannot be specified together with IncludedTagKeys.
-        ///
-        /// CloudFormation property `ExcludedTagKeys`.
-        pub excluded_tag_keys: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// The only tag keys to include. Cannot be specified together with ExcludedTagKeys.
-        ///
-        /// CloudFormation property `IncludedTagKeys`.
-        pub included_tag_keys: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl AlarmTagsPropagation {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                enabled: enabled.into(),
-                excluded_tag_keys: ::std::option::Option::None,
-                included_tag_keys: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AlarmTagsPropagation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("ExcludedTagKeys", self.excluded_tag_keys);
-            p.set_opt("IncludedTagKeys", self.included_tag_keys);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ALARM_TAGS_PROPAGATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedTagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludedTagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::cloudwatch::{ActionConfiguration, AlarmTagsPropagation};
 
     /// The scheduled query configuration for the log alarm.
     #[derive(Clone)]
@@ -2195,7 +1759,6 @@ pub mod log_alarm {
 
     impl ScheduledQueryConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aggregation_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule_configuration: crate::cfn::cloudwatch::log_alarm::ScheduleConfiguration, scheduled_query_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aggregation_expression: aggregation_expression.into(),
@@ -2208,30 +1771,28 @@ pub mod log_alarm {
         }
     }
 
-    impl crate::resource::ToExpr for ScheduledQueryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AggregationExpression", self.aggregation_expression);
-            p.set_opt("LogGroupIdentifiers", self.log_group_identifiers);
-            p.set("QueryString", self.query_string);
-            p.set("ScheduleConfiguration", self.schedule_configuration);
-            p.set("ScheduledQueryRoleARN", self.scheduled_query_role_arn);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduledQueryConfiguration;
+        req {
+            aggregation_expression = "AggregationExpression",
+            query_string = "QueryString",
+            schedule_configuration = "ScheduleConfiguration",
+            scheduled_query_role_arn = "ScheduledQueryRoleARN",
+        }
+        opt {
+            log_group_identifiers = "LogGroupIdentifiers",
+            tags = "Tags",
         }
     }
 
-    pub(super) static SCHEDULED_QUERY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AggregationExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("LogGroupIdentifiers", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("QueryString", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-            ("ScheduleConfiguration", crate::resource::Rule { shape: Some(&SCHEDULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ScheduledQueryRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULED_QUERY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AggregationExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("LogGroupIdentifiers", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("QueryString", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+        ("ScheduleConfiguration", crate::resource::Rule { shape: Some(&SCHEDULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ScheduledQueryRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The schedule configuration for the scheduled query.
     #[derive(Clone)]
@@ -2252,7 +1813,6 @@ pub mod log_alarm {
 
     impl ScheduleConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(schedule_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start_time_offset: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 end_time_offset: ::std::option::Option::None,
@@ -2262,31 +1822,22 @@ pub mod log_alarm {
         }
     }
 
-    impl crate::resource::ToExpr for ScheduleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndTimeOffset", self.end_time_offset);
-            p.set("ScheduleExpression", self.schedule_expression);
-            p.set("StartTimeOffset", self.start_time_offset);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduleConfiguration;
+        req {
+            schedule_expression = "ScheduleExpression",
+            start_time_offset = "StartTimeOffset",
+        }
+        opt {
+            end_time_offset = "EndTimeOffset",
         }
     }
 
-    pub(super) static SCHEDULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndTimeOffset", crate::resource::Rule { min: Some(0.0), max: Some(2592000.0), ..crate::resource::Rule::NONE }),
-            ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("StartTimeOffset", crate::resource::Rule { min: Some(1.0), max: Some(2592000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTimeOffset", crate::resource::Rule { min: Some(0.0), max: Some(2592000.0), ..crate::resource::Rule::NONE }),
+        ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("StartTimeOffset", crate::resource::Rule { min: Some(1.0), max: Some(2592000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The warm-up configuration for an alarm. A warm-up period delays alarm evaluation after you create or update the alarm. This reduces alarm noise from missing data while a new resource or service starts up. During the warm-up period, the alarm stays in INSUFFICIENT_DATA and doesn't perform alarm actions.
     #[derive(Clone, Default)]
@@ -2301,24 +1852,20 @@ pub mod log_alarm {
         pub warm_up_period_duration_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WarmUpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnlyStartEvaluatingAfterWarmUpPeriodEnds", self.only_start_evaluating_after_warm_up_period_ends);
-            p.set_opt("WarmUpPeriodDurationInMinutes", self.warm_up_period_duration_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested WarmUpConfiguration;
+        opt {
+            only_start_evaluating_after_warm_up_period_ends = "OnlyStartEvaluatingAfterWarmUpPeriodEnds",
+            warm_up_period_duration_in_minutes = "WarmUpPeriodDurationInMinutes",
         }
     }
 
-    pub(super) static WARM_UP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WarmUpPeriodDurationInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(2880.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WARM_UP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WarmUpPeriodDurationInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(2880.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The arithmetic operation to use when comparing the specified threshold and the query results. Valid values are GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, and LessThanOrEqualToThreshold.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `GreaterThanOrEqualToThreshold`
         GreaterThanOrEqualToThreshold,
@@ -2336,20 +1883,7 @@ pub mod log_alarm {
         LessThanThreshold,
     }
 
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-                Self::GreaterThanThreshold => "GreaterThanThreshold",
-                Self::GreaterThanUpperThreshold => "GreaterThanUpperThreshold",
-                Self::LessThanLowerOrGreaterThanUpperThreshold => "LessThanLowerOrGreaterThanUpperThreshold",
-                Self::LessThanLowerThreshold => "LessThanLowerThreshold",
-                Self::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-                Self::LessThanThreshold => "LessThanThreshold",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComparisonOperator, ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "GreaterThanUpperThreshold", "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "LessThanOrEqualToThreshold", "LessThanThreshold"]);
 }
 
 /// Resource Type definition for Metric Stream
@@ -2395,62 +1929,43 @@ pub struct MetricStream {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for MetricStream {
-    const TYPE: &'static str = "AWS::CloudWatch::MetricStream";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&METRIC_STREAM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExcludeFilters", self.exclude_filters);
-        p.set_opt("FirehoseArn", self.firehose_arn);
-        p.set_opt("IncludeFilters", self.include_filters);
-        p.set_opt("IncludeLinkedAccountsMetrics", self.include_linked_accounts_metrics);
-        p.set_opt("Name", self.name);
-        p.set_opt("OutputFormat", self.output_format);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("StatisticsConfigurations", self.statistics_configurations);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource MetricStream = "AWS::CloudWatch::MetricStream", shape: Some(&METRIC_STREAM_SHAPE);
+    opt {
+        exclude_filters = "ExcludeFilters",
+        firehose_arn = "FirehoseArn",
+        include_filters = "IncludeFilters",
+        include_linked_accounts_metrics = "IncludeLinkedAccountsMetrics",
+        name = "Name",
+        output_format = "OutputFormat",
+        role_arn = "RoleArn",
+        statistics_configurations = "StatisticsConfigurations",
+        tags = "Tags",
     }
 }
 
-static METRIC_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExcludeFilters", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::METRIC_STREAM_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FirehoseArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("IncludeFilters", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::METRIC_STREAM_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("OutputFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("StatisticsConfigurations", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::METRIC_STREAM_STATISTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static METRIC_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExcludeFilters", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::METRIC_STREAM_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FirehoseArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("IncludeFilters", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::METRIC_STREAM_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("OutputFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("StatisticsConfigurations", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::METRIC_STREAM_STATISTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::metric_stream::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MetricStream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MetricStream> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `LastUpdateDate`.
-    #[inline]
-    pub fn attr_last_update_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdateDate")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `LastUpdateDate`.
+        attr_last_update_date: ::std::string::String = "LastUpdateDate",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -2472,7 +1987,6 @@ pub mod metric_stream {
 
     impl MetricStreamFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metric_names: ::std::option::Option::None,
@@ -2481,22 +1995,20 @@ pub mod metric_stream {
         }
     }
 
-    impl crate::resource::ToExpr for MetricStreamFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricNames", self.metric_names);
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricStreamFilter;
+        req {
+            namespace = "Namespace",
+        }
+        opt {
+            metric_names = "MetricNames",
         }
     }
 
-    pub(super) static METRIC_STREAM_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricNames", crate::resource::Rule { max_items: Some(999), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:]")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_STREAM_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricNames", crate::resource::Rule { max_items: Some(999), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:]")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// This structure specifies a list of additional statistics to stream, and the metrics to stream those additional statistics for. All metrics that match the combination of metric name and namespace will be streamed with the extended statistics, no matter their dimensions.
     #[derive(Clone)]
@@ -2513,7 +2025,6 @@ pub mod metric_stream {
 
     impl MetricStreamStatisticsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(additional_statistics: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, include_metrics: ::std::vec::Vec<crate::cfn::cloudwatch::metric_stream::MetricStreamStatisticsMetric>) -> Self {
             Self {
                 additional_statistics: additional_statistics.into(),
@@ -2522,22 +2033,18 @@ pub mod metric_stream {
         }
     }
 
-    impl crate::resource::ToExpr for MetricStreamStatisticsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AdditionalStatistics", self.additional_statistics);
-            p.set("IncludeMetrics", self.include_metrics);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricStreamStatisticsConfiguration;
+        req {
+            additional_statistics = "AdditionalStatistics",
+            include_metrics = "IncludeMetrics",
         }
     }
 
-    pub(super) static METRIC_STREAM_STATISTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdditionalStatistics", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("IncludeMetrics", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&METRIC_STREAM_STATISTICS_METRIC_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_STREAM_STATISTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdditionalStatistics", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("IncludeMetrics", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&METRIC_STREAM_STATISTICS_METRIC_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that specifies the metric name and namespace for one metric that is going to have additional statistics included in the stream.
     #[derive(Clone)]
@@ -2554,7 +2061,6 @@ pub mod metric_stream {
 
     impl MetricStreamStatisticsMetric {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metric_name: metric_name.into(),
@@ -2563,32 +2069,26 @@ pub mod metric_stream {
         }
     }
 
-    impl crate::resource::ToExpr for MetricStreamStatisticsMetric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricName", self.metric_name);
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricStreamStatisticsMetric;
+        req {
+            metric_name = "MetricName",
+            namespace = "Namespace",
         }
     }
 
-    pub(super) static METRIC_STREAM_STATISTICS_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:]")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_STREAM_STATISTICS_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:]")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The output format of the data streamed to the Kinesis Firehose.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputFormat {
         /// `json`
         Json,
@@ -2598,16 +2098,7 @@ pub mod metric_stream {
         Opentelemetry10,
     }
 
-    impl crate::value::CfnEnum for OutputFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "json",
-                Self::Opentelemetry07 => "opentelemetry0.7",
-                Self::Opentelemetry10 => "opentelemetry1.0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutputFormat, ["json", "opentelemetry0.7", "opentelemetry1.0"]);
 }
 
 /// AWS::CloudWatch::OTelEnrichment enables OTel metric enrichment in CloudWatch, allowing CloudWatch vended metrics to be available for PromQL querying enriched with AWS resource tags and metadata.
@@ -2625,39 +2116,26 @@ pub struct OTelEnrichment {
     pub include_filters: ::std::option::Option<::std::vec::Vec<crate::cfn::cloudwatch::o_tel_enrichment::OTelEnrichmentMetricSelector>>,
 }
 
-impl crate::resource::Resource for OTelEnrichment {
-    const TYPE: &'static str = "AWS::CloudWatch::OTelEnrichment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&O_TEL_ENRICHMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExcludeFilters", self.exclude_filters);
-        p.set_opt("IncludeFilters", self.include_filters);
-        p
+crate::resource::props! {
+    resource OTelEnrichment = "AWS::CloudWatch::OTelEnrichment", shape: Some(&O_TEL_ENRICHMENT_SHAPE);
+    opt {
+        exclude_filters = "ExcludeFilters",
+        include_filters = "IncludeFilters",
     }
 }
 
-static O_TEL_ENRICHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExcludeFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::o_tel_enrichment::O_TEL_ENRICHMENT_METRIC_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("IncludeFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::o_tel_enrichment::O_TEL_ENRICHMENT_METRIC_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static O_TEL_ENRICHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExcludeFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::o_tel_enrichment::O_TEL_ENRICHMENT_METRIC_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("IncludeFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::o_tel_enrichment::O_TEL_ENRICHMENT_METRIC_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OTelEnrichment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OTelEnrichment> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -2679,7 +2157,6 @@ pub mod o_tel_enrichment {
 
     impl OTelEnrichmentMetricSelector {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metric_names: ::std::option::Option::None,
@@ -2688,22 +2165,20 @@ pub mod o_tel_enrichment {
         }
     }
 
-    impl crate::resource::ToExpr for OTelEnrichmentMetricSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricNames", self.metric_names);
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested OTelEnrichmentMetricSelector;
+        req {
+            namespace = "Namespace",
+        }
+        opt {
+            metric_names = "MetricNames",
         }
     }
 
-    pub(super) static O_TEL_ENRICHMENT_METRIC_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricNames", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:].*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static O_TEL_ENRICHMENT_METRIC_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricNames", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^:].*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::CloudWatch::ResourceMetricsConfiguration. Manages the detailed monitoring metric selections for an AWS resource, identified by the ARN of the resource being monitored.
@@ -2723,7 +2198,6 @@ pub struct ResourceMetricsConfiguration {
 
 impl ResourceMetricsConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             metric_selections: ::std::option::Option::None,
@@ -2732,39 +2206,28 @@ impl ResourceMetricsConfiguration {
     }
 }
 
-impl crate::resource::Resource for ResourceMetricsConfiguration {
-    const TYPE: &'static str = "AWS::CloudWatch::ResourceMetricsConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_METRICS_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource ResourceMetricsConfiguration = "AWS::CloudWatch::ResourceMetricsConfiguration", shape: Some(&RESOURCE_METRICS_CONFIGURATION_SHAPE);
+    req {
+        resource_arn = "ResourceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MetricSelections", self.metric_selections);
-        p.set("ResourceArn", self.resource_arn);
-        p
+    opt {
+        metric_selections = "MetricSelections",
     }
 }
 
-static RESOURCE_METRICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MetricSelections", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::resource_metrics_configuration::RESOURCE_METRIC_SELECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-zA-Z0-9-]+:[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:.+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_METRICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MetricSelections", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::resource_metrics_configuration::RESOURCE_METRIC_SELECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-zA-Z0-9-]+:[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:.+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceMetricsConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceMetricsConfiguration> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -2782,7 +2245,6 @@ pub mod resource_metrics_configuration {
 
     impl ResourceMetricSelection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(include_metrics: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 include_metrics: include_metrics.into(),
@@ -2790,20 +2252,16 @@ pub mod resource_metrics_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceMetricSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IncludeMetrics", self.include_metrics);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceMetricSelection;
+        req {
+            include_metrics = "IncludeMetrics",
         }
     }
 
-    pub(super) static RESOURCE_METRIC_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IncludeMetrics", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_METRIC_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IncludeMetrics", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::CloudWatch::View. A view is a named, reusable SQL query that can be referenced from CloudWatch telemetry queries. View names must be unique within the account and region.
@@ -2831,7 +2289,6 @@ pub struct View {
 
 impl View {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             definition: definition.into(),
@@ -2842,63 +2299,35 @@ impl View {
     }
 }
 
-impl crate::resource::Resource for View {
-    const TYPE: &'static str = "AWS::CloudWatch::View";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VIEW_SHAPE)
+crate::resource::props! {
+    resource View = "AWS::CloudWatch::View", shape: Some(&VIEW_SHAPE);
+    req {
+        definition = "Definition",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Definition", self.definition);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Definition", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(6), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^view\\.[a-z0-9][a-z0-9_-]{0,250}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::view::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Definition", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(6), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^view\\.[a-z0-9][a-z0-9_-]{0,250}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`View`] (`Fn::GetAtt`).
 impl crate::resource::Handle<View> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod view {
-    //! Nested property types and enums of [`View`](super::View).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -25,7 +25,6 @@ pub struct Domain {
 
 impl Domain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_name: domain_name.into(),
@@ -35,67 +34,36 @@ impl Domain {
     }
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::CodeArtifact::Domain";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_SHAPE)
+crate::resource::props! {
+    resource Domain = "AWS::CodeArtifact::Domain", shape: Some(&DOMAIN_SHAPE);
+    req {
+        domain_name = "DomainName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainName", self.domain_name);
-        p.set_opt("PermissionsPolicyDocument", self.permissions_policy_document);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        permissions_policy_document = "PermissionsPolicyDocument",
+        tags = "Tags",
     }
 }
 
-static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainName", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::domain::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainName", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codeartifact::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `EncryptionKey`.
+        attr_encryption_key: ::std::string::String = "EncryptionKey",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `Owner`.
+        attr_owner: ::std::string::String = "Owner",
     }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `EncryptionKey`.
-    #[inline]
-    pub fn attr_encryption_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EncryptionKey")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `Owner`.
-    #[inline]
-    pub fn attr_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Owner")
-    }
-}
-
-pub mod domain {
-    //! Nested property types and enums of [`Domain`](super::Domain).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The resource schema to create a CodeArtifact package group.
@@ -135,7 +103,6 @@ pub struct PackageGroup {
 
 impl PackageGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             contact_info: ::std::option::Option::None,
@@ -149,50 +116,41 @@ impl PackageGroup {
     }
 }
 
-impl crate::resource::Resource for PackageGroup {
-    const TYPE: &'static str = "AWS::CodeArtifact::PackageGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PACKAGE_GROUP_SHAPE)
+crate::resource::props! {
+    resource PackageGroup = "AWS::CodeArtifact::PackageGroup", shape: Some(&PACKAGE_GROUP_SHAPE);
+    req {
+        domain_name = "DomainName",
+        pattern = "Pattern",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContactInfo", self.contact_info);
-        p.set_opt("Description", self.description);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("DomainOwner", self.domain_owner);
-        p.set_opt("OriginConfiguration", self.origin_configuration);
-        p.set("Pattern", self.pattern);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        contact_info = "ContactInfo",
+        description = "Description",
+        domain_owner = "DomainOwner",
+        origin_configuration = "OriginConfiguration",
+        tags = "Tags",
     }
 }
 
-static PACKAGE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactInfo", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$")), ..crate::resource::Rule::NONE }),
-        ("DomainOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
-        ("Pattern", crate::resource::Rule { min_len: Some(2), max_len: Some(520), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::package_group::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PACKAGE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactInfo", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$")), ..crate::resource::Rule::NONE }),
+    ("DomainOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
+    ("Pattern", crate::resource::Rule { min_len: Some(2), max_len: Some(520), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codeartifact::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PackageGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PackageGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod package_group {
     //! Nested property types and enums of [`PackageGroup`](super::PackageGroup).
 
-    /// The definition `OriginConfiguration`.
     #[derive(Clone)]
     pub struct OriginConfiguration {
         /// The origin configuration that is applied to the package group.
@@ -211,16 +169,13 @@ pub mod package_group {
         }
     }
 
-    impl crate::resource::ToExpr for OriginConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Restrictions", self.restrictions);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginConfiguration;
+        req {
+            restrictions = "Restrictions",
         }
     }
 
-    /// The definition `Restrictions`.
     #[derive(Clone, Default)]
     pub struct Restrictions {
         /// The external upstream restriction determines if new package versions can be ingested or retained from external connections.
@@ -237,18 +192,15 @@ pub mod package_group {
         pub publish: ::std::option::Option<crate::cfn::codeartifact::package_group::RestrictionType>,
     }
 
-    impl crate::resource::ToExpr for Restrictions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExternalUpstream", self.external_upstream);
-            p.set_opt("InternalUpstream", self.internal_upstream);
-            p.set_opt("Publish", self.publish);
-            p.into_expr()
+    crate::resource::props! {
+        nested Restrictions;
+        opt {
+            external_upstream = "ExternalUpstream",
+            internal_upstream = "InternalUpstream",
+            publish = "Publish",
         }
     }
 
-    /// The definition `RestrictionType`.
     #[derive(Clone)]
     pub struct RestrictionType {
         /// CloudFormation property `Repositories`.
@@ -259,7 +211,6 @@ pub mod package_group {
 
     impl RestrictionType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(restriction_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::codeartifact::package_group::RestrictionMode>>) -> Self {
             Self {
                 repositories: ::std::option::Option::None,
@@ -268,25 +219,17 @@ pub mod package_group {
         }
     }
 
-    impl crate::resource::ToExpr for RestrictionType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Repositories", self.repositories);
-            p.set("RestrictionMode", self.restriction_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested RestrictionType;
+        req {
+            restriction_mode = "RestrictionMode",
+        }
+        opt {
+            repositories = "Repositories",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RestrictionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RestrictionMode {
         /// `ALLOW`
         Allow,
@@ -298,17 +241,7 @@ pub mod package_group {
         Inherit,
     }
 
-    impl crate::value::CfnEnum for RestrictionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Block => "BLOCK",
-                Self::AllowSpecificRepositories => "ALLOW_SPECIFIC_REPOSITORIES",
-                Self::Inherit => "INHERIT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RestrictionMode, ["ALLOW", "BLOCK", "ALLOW_SPECIFIC_REPOSITORIES", "INHERIT"]);
 }
 
 /// The resource schema to create a CodeArtifact repository.
@@ -348,7 +281,6 @@ pub struct Repository {
 
 impl Repository {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, repository_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -362,86 +294,46 @@ impl Repository {
     }
 }
 
-impl crate::resource::Resource for Repository {
-    const TYPE: &'static str = "AWS::CodeArtifact::Repository";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPOSITORY_SHAPE)
+crate::resource::props! {
+    resource Repository = "AWS::CodeArtifact::Repository", shape: Some(&REPOSITORY_SHAPE);
+    req {
+        domain_name = "DomainName",
+        repository_name = "RepositoryName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("ExternalConnections", self.external_connections);
-        p.set_opt("PermissionsPolicyDocument", self.permissions_policy_document);
-        p.set("RepositoryName", self.repository_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Upstreams", self.upstreams);
-        p
+    opt {
+        description = "Description",
+        external_connections = "ExternalConnections",
+        permissions_policy_document = "PermissionsPolicyDocument",
+        tags = "Tags",
+        upstreams = "Upstreams",
     }
 }
 
-static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$")), ..crate::resource::Rule::NONE }),
-        ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9][A-Za-z0-9._\\-]{1,99})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::repository::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(2), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^([a-z][a-z0-9\\-]{0,48}[a-z0-9])$")), ..crate::resource::Rule::NONE }),
+    ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9][A-Za-z0-9._\\-]{1,99})$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codeartifact::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Repository`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Repository> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `DomainOwner`.
+        attr_domain_owner: ::std::string::String = "DomainOwner",
+        /// `Fn::GetAtt` `ExternalConnections`.
+        attr_external_connections: crate::value::List<::std::string::String> = "ExternalConnections",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `RepositoryName`.
+        attr_repository_name: ::std::string::String = "RepositoryName",
+        /// `Fn::GetAtt` `Upstreams`.
+        attr_upstreams: crate::value::List<::std::string::String> = "Upstreams",
     }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `DomainOwner`.
-    #[inline]
-    pub fn attr_domain_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainOwner")
-    }
-    /// `Fn::GetAtt` `ExternalConnections`.
-    #[inline]
-    pub fn attr_external_connections(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ExternalConnections")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `RepositoryName`.
-    #[inline]
-    pub fn attr_repository_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RepositoryName")
-    }
-    /// `Fn::GetAtt` `Upstreams`.
-    #[inline]
-    pub fn attr_upstreams(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Upstreams")
-    }
-}
-
-pub mod repository {
-    //! Nested property types and enums of [`Repository`](super::Repository).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -22,7 +22,7 @@ pub struct Fleet {
     /// CloudFormation property `FleetServiceRole`.
     pub fleet_service_role: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `FleetVpcConfig`.
-    pub fleet_vpc_config: ::std::option::Option<crate::cfn::codebuild::fleet::VpcConfig>,
+    pub fleet_vpc_config: ::std::option::Option<crate::cfn::shared::codebuild::VpcConfig>,
     /// CloudFormation property `ImageId`. The `Id` of an `AWS::EC2::Image`.
     pub image_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Name`; changing it replaces the resource.
@@ -35,56 +35,48 @@ pub struct Fleet {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Fleet {
-    const TYPE: &'static str = "AWS::CodeBuild::Fleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLEET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BaseCapacity", self.base_capacity);
-        p.set_opt("ComputeConfiguration", self.compute_configuration);
-        p.set_opt("ComputeType", self.compute_type);
-        p.set_opt("EnvironmentType", self.environment_type);
-        p.set_opt("FleetProxyConfiguration", self.fleet_proxy_configuration);
-        p.set_opt("FleetServiceRole", self.fleet_service_role);
-        p.set_opt("FleetVpcConfig", self.fleet_vpc_config);
-        p.set_opt("ImageId", self.image_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("OverflowBehavior", self.overflow_behavior);
-        p.set_opt("ScalingConfiguration", self.scaling_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Fleet = "AWS::CodeBuild::Fleet", shape: Some(&FLEET_SHAPE);
+    opt {
+        base_capacity = "BaseCapacity",
+        compute_configuration = "ComputeConfiguration",
+        compute_type = "ComputeType",
+        environment_type = "EnvironmentType",
+        fleet_proxy_configuration = "FleetProxyConfiguration",
+        fleet_service_role = "FleetServiceRole",
+        fleet_vpc_config = "FleetVpcConfig",
+        image_id = "ImageId",
+        name = "Name",
+        overflow_behavior = "OverflowBehavior",
+        scaling_configuration = "ScalingConfiguration",
+        tags = "Tags",
     }
 }
 
-static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BaseCapacity", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("ComputeConfiguration", crate::resource::Rule { shape: Some(&self::fleet::COMPUTE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FleetServiceRole", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:)[a-zA-Z+-=,._:/@]+$")), ..crate::resource::Rule::NONE }),
-        ("ImageId", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^((aws/codebuild/([A-Za-z0-9._-]+|ami/[A-Za-z0-9._-]+):[A-Za-z0-9._-]+)|ami-[a-z0-9]{1,1020})$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9\\-_]{1,127}$")), ..crate::resource::Rule::NONE }),
-        ("ScalingConfiguration", crate::resource::Rule { shape: Some(&self::fleet::SCALING_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BaseCapacity", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("ComputeConfiguration", crate::resource::Rule { shape: Some(&self::fleet::COMPUTE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FleetServiceRole", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:)[a-zA-Z+-=,._:/@]+$")), ..crate::resource::Rule::NONE }),
+    ("FleetVpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::codebuild::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ImageId", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^((aws/codebuild/([A-Za-z0-9._-]+|ami/[A-Za-z0-9._-]+):[A-Za-z0-9._-]+)|ami-[a-z0-9]{1,1020})$")), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9\\-_]{1,127}$")), ..crate::resource::Rule::NONE }),
+    ("ScalingConfiguration", crate::resource::Rule { shape: Some(&self::fleet::SCALING_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codebuild_emr::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Fleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Fleet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod fleet {
     //! Nested property types and enums of [`Fleet`](super::Fleet).
 
-    /// The definition `ComputeConfiguration`.
+    pub use crate::cfn::shared::codebuild::VpcConfig;
+
     #[derive(Clone, Default)]
     pub struct ComputeConfiguration {
         /// CloudFormation property `disk`.
@@ -99,26 +91,21 @@ pub mod fleet {
         pub v_cpu: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ComputeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("disk", self.disk);
-            p.set_opt("instanceType", self.instance_type);
-            p.set_opt("machineType", self.machine_type);
-            p.set_opt("memory", self.memory);
-            p.set_opt("vCpu", self.v_cpu);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeConfiguration;
+        opt {
+            disk = "disk",
+            instance_type = "instanceType",
+            machine_type = "machineType",
+            memory = "memory",
+            v_cpu = "vCpu",
         }
     }
 
-    pub(super) static COMPUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("instanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("instanceType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProxyConfiguration`.
     #[derive(Clone, Default)]
     pub struct ProxyConfiguration {
         /// CloudFormation property `DefaultBehavior`.
@@ -127,17 +114,14 @@ pub mod fleet {
         pub ordered_proxy_rules: ::std::option::Option<::std::vec::Vec<crate::cfn::codebuild::fleet::FleetProxyRule>>,
     }
 
-    impl crate::resource::ToExpr for ProxyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultBehavior", self.default_behavior);
-            p.set_opt("OrderedProxyRules", self.ordered_proxy_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProxyConfiguration;
+        opt {
+            default_behavior = "DefaultBehavior",
+            ordered_proxy_rules = "OrderedProxyRules",
         }
     }
 
-    /// The definition `FleetProxyRule`.
     #[derive(Clone, Default)]
     pub struct FleetProxyRule {
         /// CloudFormation property `Effect`.
@@ -148,40 +132,15 @@ pub mod fleet {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::codebuild::fleet::Type>>,
     }
 
-    impl crate::resource::ToExpr for FleetProxyRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Effect", self.effect);
-            p.set_opt("Entities", self.entities);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FleetProxyRule;
+        opt {
+            effect = "Effect",
+            entities = "Entities",
+            type_ = "Type",
         }
     }
 
-    /// The definition `VpcConfig`.
-    #[derive(Clone, Default)]
-    pub struct VpcConfig {
-        /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_group_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `Subnets`. A list of `Id`s of an `AWS::EC2::Subnet`: pass handles of [`crate::cfn::ec2::Subnet`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub subnets: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `VpcId`. The `Id` of an `AWS::EC2::VPC`: pass a handle of [`crate::cfn::ec2::Vpc`] with `.into()` (its `Ref` is the Id).
-        pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("Subnets", self.subnets);
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ScalingConfigurationInput`.
     #[derive(Clone, Default)]
     pub struct ScalingConfigurationInput {
         /// CloudFormation property `MaxCapacity`.
@@ -192,24 +151,19 @@ pub mod fleet {
         pub target_tracking_scaling_configs: ::std::option::Option<::std::vec::Vec<crate::cfn::codebuild::fleet::TargetTrackingScalingConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for ScalingConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxCapacity", self.max_capacity);
-            p.set_opt("ScalingType", self.scaling_type);
-            p.set_opt("TargetTrackingScalingConfigs", self.target_tracking_scaling_configs);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingConfigurationInput;
+        opt {
+            max_capacity = "MaxCapacity",
+            scaling_type = "ScalingType",
+            target_tracking_scaling_configs = "TargetTrackingScalingConfigs",
         }
     }
 
-    pub(super) static SCALING_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALING_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TargetTrackingScalingConfiguration`.
     #[derive(Clone, Default)]
     pub struct TargetTrackingScalingConfiguration {
         /// CloudFormation property `MetricType`.
@@ -218,25 +172,15 @@ pub mod fleet {
         pub target_value: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for TargetTrackingScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricType", self.metric_type);
-            p.set_opt("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingScalingConfiguration;
+        opt {
+            metric_type = "MetricType",
+            target_value = "TargetValue",
         }
     }
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `machineType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MachineType {
         /// `GENERAL`
         General,
@@ -244,18 +188,9 @@ pub mod fleet {
         Nvme,
     }
 
-    impl crate::value::CfnEnum for MachineType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::General => "GENERAL",
-                Self::Nvme => "NVME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MachineType, ["GENERAL", "NVME"]);
 
-    /// Allowed values of `ComputeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputeType {
         /// `BUILD_GENERAL1_SMALL`
         BuildGeneral1Small,
@@ -273,23 +208,9 @@ pub mod fleet {
         CustomInstanceType,
     }
 
-    impl crate::value::CfnEnum for ComputeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BuildGeneral1Small => "BUILD_GENERAL1_SMALL",
-                Self::BuildGeneral1Medium => "BUILD_GENERAL1_MEDIUM",
-                Self::BuildGeneral1Large => "BUILD_GENERAL1_LARGE",
-                Self::BuildGeneral1Xlarge => "BUILD_GENERAL1_XLARGE",
-                Self::BuildGeneral12xlarge => "BUILD_GENERAL1_2XLARGE",
-                Self::AttributeBasedCompute => "ATTRIBUTE_BASED_COMPUTE",
-                Self::CustomInstanceType => "CUSTOM_INSTANCE_TYPE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComputeType, ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE", "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE", "ATTRIBUTE_BASED_COMPUTE", "CUSTOM_INSTANCE_TYPE"]);
 
-    /// Allowed values of `EnvironmentType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnvironmentType {
         /// `WINDOWS_SERVER_2019_CONTAINER`
         WindowsServer2019Container,
@@ -311,25 +232,9 @@ pub mod fleet {
         WindowsEc2,
     }
 
-    impl crate::value::CfnEnum for EnvironmentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WindowsServer2019Container => "WINDOWS_SERVER_2019_CONTAINER",
-                Self::WindowsServer2022Container => "WINDOWS_SERVER_2022_CONTAINER",
-                Self::LinuxContainer => "LINUX_CONTAINER",
-                Self::LinuxGpuContainer => "LINUX_GPU_CONTAINER",
-                Self::ArmContainer => "ARM_CONTAINER",
-                Self::MacArm => "MAC_ARM",
-                Self::LinuxEc2 => "LINUX_EC2",
-                Self::ArmEc2 => "ARM_EC2",
-                Self::WindowsEc2 => "WINDOWS_EC2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnvironmentType, ["WINDOWS_SERVER_2019_CONTAINER", "WINDOWS_SERVER_2022_CONTAINER", "LINUX_CONTAINER", "LINUX_GPU_CONTAINER", "ARM_CONTAINER", "MAC_ARM", "LINUX_EC2", "ARM_EC2", "WINDOWS_EC2"]);
 
-    /// Allowed values of `DefaultBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultBehavior {
         /// `ALLOW_ALL`
         AllowAll,
@@ -337,18 +242,9 @@ pub mod fleet {
         DenyAll,
     }
 
-    impl crate::value::CfnEnum for DefaultBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllowAll => "ALLOW_ALL",
-                Self::DenyAll => "DENY_ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultBehavior, ["ALLOW_ALL", "DENY_ALL"]);
 
-    /// Allowed values of `Effect`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Effect {
         /// `ALLOW`
         Allow,
@@ -356,18 +252,9 @@ pub mod fleet {
         Deny,
     }
 
-    impl crate::value::CfnEnum for Effect {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Effect, ["ALLOW", "DENY"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DOMAIN`
         Domain,
@@ -375,18 +262,9 @@ pub mod fleet {
         Ip,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Domain => "DOMAIN",
-                Self::Ip => "IP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["DOMAIN", "IP"]);
 
-    /// Allowed values of `OverflowBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverflowBehavior {
         /// `QUEUE`
         Queue,
@@ -394,47 +272,23 @@ pub mod fleet {
         OnDemand,
     }
 
-    impl crate::value::CfnEnum for OverflowBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Queue => "QUEUE",
-                Self::OnDemand => "ON_DEMAND",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OverflowBehavior, ["QUEUE", "ON_DEMAND"]);
 
-    /// Allowed values of `ScalingType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScalingType {
         /// `TARGET_TRACKING_SCALING`
         TargetTrackingScaling,
     }
 
-    impl crate::value::CfnEnum for ScalingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TargetTrackingScaling => "TARGET_TRACKING_SCALING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScalingType, ["TARGET_TRACKING_SCALING"]);
 
-    /// Allowed values of `MetricType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricType {
         /// `FLEET_UTILIZATION_RATE`
         FleetUtilizationRate,
     }
 
-    impl crate::value::CfnEnum for MetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FleetUtilizationRate => "FLEET_UTILIZATION_RATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricType, ["FLEET_UTILIZATION_RATE"]);
 }
 
 /// Resource Type definition for AWS::CodeBuild::Project
@@ -491,12 +345,11 @@ pub struct Project {
     /// CloudFormation property `Visibility`.
     pub visibility: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `VpcConfig`.
-    pub vpc_config: ::std::option::Option<crate::cfn::codebuild::project::VpcConfig>,
+    pub vpc_config: ::std::option::Option<crate::cfn::shared::codebuild::VpcConfig>,
 }
 
 impl Project {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(artifacts: crate::cfn::codebuild::project::Artifacts, environment: crate::cfn::codebuild::project::Environment, service_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: crate::cfn::codebuild::project::Source) -> Self {
         Self {
             artifacts,
@@ -528,69 +381,61 @@ impl Project {
     }
 }
 
-impl crate::resource::Resource for Project {
-    const TYPE: &'static str = "AWS::CodeBuild::Project";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROJECT_SHAPE)
+crate::resource::props! {
+    resource Project = "AWS::CodeBuild::Project", shape: Some(&PROJECT_SHAPE);
+    req {
+        artifacts = "Artifacts",
+        environment = "Environment",
+        service_role = "ServiceRole",
+        source = "Source",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Artifacts", self.artifacts);
-        p.set_opt("AutoRetryLimit", self.auto_retry_limit);
-        p.set_opt("BadgeEnabled", self.badge_enabled);
-        p.set_opt("BuildBatchConfig", self.build_batch_config);
-        p.set_opt("Cache", self.cache);
-        p.set_opt("ConcurrentBuildLimit", self.concurrent_build_limit);
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionKey", self.encryption_key);
-        p.set("Environment", self.environment);
-        p.set_opt("FileSystemLocations", self.file_system_locations);
-        p.set_opt("LogsConfig", self.logs_config);
-        p.set_opt("Name", self.name);
-        p.set_opt("QueuedTimeoutInMinutes", self.queued_timeout_in_minutes);
-        p.set_opt("ResourceAccessRole", self.resource_access_role);
-        p.set_opt("SecondaryArtifacts", self.secondary_artifacts);
-        p.set_opt("SecondarySourceVersions", self.secondary_source_versions);
-        p.set_opt("SecondarySources", self.secondary_sources);
-        p.set("ServiceRole", self.service_role);
-        p.set("Source", self.source);
-        p.set_opt("SourceVersion", self.source_version);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeoutInMinutes", self.timeout_in_minutes);
-        p.set_opt("Triggers", self.triggers);
-        p.set_opt("Visibility", self.visibility);
-        p.set_opt("VpcConfig", self.vpc_config);
-        p
+    opt {
+        auto_retry_limit = "AutoRetryLimit",
+        badge_enabled = "BadgeEnabled",
+        build_batch_config = "BuildBatchConfig",
+        cache = "Cache",
+        concurrent_build_limit = "ConcurrentBuildLimit",
+        description = "Description",
+        encryption_key = "EncryptionKey",
+        file_system_locations = "FileSystemLocations",
+        logs_config = "LogsConfig",
+        name = "Name",
+        queued_timeout_in_minutes = "QueuedTimeoutInMinutes",
+        resource_access_role = "ResourceAccessRole",
+        secondary_artifacts = "SecondaryArtifacts",
+        secondary_source_versions = "SecondarySourceVersions",
+        secondary_sources = "SecondarySources",
+        source_version = "SourceVersion",
+        tags = "Tags",
+        timeout_in_minutes = "TimeoutInMinutes",
+        triggers = "Triggers",
+        visibility = "Visibility",
+        vpc_config = "VpcConfig",
     }
 }
 
-static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("QueuedTimeoutInMinutes", crate::resource::Rule { min: Some(5.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
-        ("TimeoutInMinutes", crate::resource::Rule { min: Some(5.0), max: Some(2160.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Environment", crate::resource::Rule { shape: Some(&self::project::ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("QueuedTimeoutInMinutes", crate::resource::Rule { min: Some(5.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
+    ("TimeoutInMinutes", crate::resource::Rule { min: Some(5.0), max: Some(2160.0), ..crate::resource::Rule::NONE }),
+    ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::codebuild::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Project`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Project> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod project {
     //! Nested property types and enums of [`Project`](super::Project).
 
-    /// The definition `Artifacts`.
+    pub use crate::cfn::shared::codebuild::VpcConfig;
+
     #[derive(Clone)]
     pub struct Artifacts {
         /// CloudFormation property `ArtifactIdentifier`.
@@ -615,7 +460,6 @@ pub mod project {
 
     impl Artifacts {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 artifact_identifier: ::std::option::Option::None,
@@ -631,24 +475,23 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for Artifacts {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArtifactIdentifier", self.artifact_identifier);
-            p.set_opt("EncryptionDisabled", self.encryption_disabled);
-            p.set_opt("Location", self.location);
-            p.set_opt("Name", self.name);
-            p.set_opt("NamespaceType", self.namespace_type);
-            p.set_opt("OverrideArtifactName", self.override_artifact_name);
-            p.set_opt("Packaging", self.packaging);
-            p.set_opt("Path", self.path);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Artifacts;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            artifact_identifier = "ArtifactIdentifier",
+            encryption_disabled = "EncryptionDisabled",
+            location = "Location",
+            name = "Name",
+            namespace_type = "NamespaceType",
+            override_artifact_name = "OverrideArtifactName",
+            packaging = "Packaging",
+            path = "Path",
         }
     }
 
-    /// The definition `ProjectBuildBatchConfig`.
     #[derive(Clone, Default)]
     pub struct ProjectBuildBatchConfig {
         /// CloudFormation property `BatchReportMode`.
@@ -663,20 +506,17 @@ pub mod project {
         pub timeout_in_mins: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ProjectBuildBatchConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchReportMode", self.batch_report_mode);
-            p.set_opt("CombineArtifacts", self.combine_artifacts);
-            p.set_opt("Restrictions", self.restrictions);
-            p.set_opt("ServiceRole", self.service_role);
-            p.set_opt("TimeoutInMins", self.timeout_in_mins);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProjectBuildBatchConfig;
+        opt {
+            batch_report_mode = "BatchReportMode",
+            combine_artifacts = "CombineArtifacts",
+            restrictions = "Restrictions",
+            service_role = "ServiceRole",
+            timeout_in_mins = "TimeoutInMins",
         }
     }
 
-    /// The definition `BatchRestrictions`.
     #[derive(Clone, Default)]
     pub struct BatchRestrictions {
         /// CloudFormation property `ComputeTypesAllowed`.
@@ -685,17 +525,14 @@ pub mod project {
         pub maximum_builds_allowed: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BatchRestrictions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComputeTypesAllowed", self.compute_types_allowed);
-            p.set_opt("MaximumBuildsAllowed", self.maximum_builds_allowed);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchRestrictions;
+        opt {
+            compute_types_allowed = "ComputeTypesAllowed",
+            maximum_builds_allowed = "MaximumBuildsAllowed",
         }
     }
 
-    /// The definition `ProjectCache`.
     #[derive(Clone)]
     pub struct ProjectCache {
         /// CloudFormation property `CacheNamespace`.
@@ -710,7 +547,6 @@ pub mod project {
 
     impl ProjectCache {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cache_namespace: ::std::option::Option::None,
@@ -721,19 +557,18 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for ProjectCache {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CacheNamespace", self.cache_namespace);
-            p.set_opt("Location", self.location);
-            p.set_opt("Modes", self.modes);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProjectCache;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            cache_namespace = "CacheNamespace",
+            location = "Location",
+            modes = "Modes",
         }
     }
 
-    /// The definition `Environment`.
     #[derive(Clone)]
     pub struct Environment {
         /// CloudFormation property `Certificate`.
@@ -762,7 +597,6 @@ pub mod project {
 
     impl Environment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(compute_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate: ::std::option::Option::None,
@@ -780,26 +614,29 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for Environment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Certificate", self.certificate);
-            p.set("ComputeType", self.compute_type);
-            p.set_opt("DockerServer", self.docker_server);
-            p.set_opt("EnvironmentVariables", self.environment_variables);
-            p.set_opt("Fleet", self.fleet);
-            p.set_opt("HostKernel", self.host_kernel);
-            p.set("Image", self.image);
-            p.set_opt("ImagePullCredentialsType", self.image_pull_credentials_type);
-            p.set_opt("PrivilegedMode", self.privileged_mode);
-            p.set_opt("RegistryCredential", self.registry_credential);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Environment;
+        req {
+            compute_type = "ComputeType",
+            image = "Image",
+            type_ = "Type",
+        }
+        opt {
+            certificate = "Certificate",
+            docker_server = "DockerServer",
+            environment_variables = "EnvironmentVariables",
+            fleet = "Fleet",
+            host_kernel = "HostKernel",
+            image_pull_credentials_type = "ImagePullCredentialsType",
+            privileged_mode = "PrivilegedMode",
+            registry_credential = "RegistryCredential",
         }
     }
 
-    /// The definition `DockerServer`.
+    pub(super) static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DockerServer", crate::resource::Rule { shape: Some(&DOCKER_SERVER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct DockerServer {
         /// CloudFormation property `ComputeType`; required.
@@ -810,7 +647,6 @@ pub mod project {
 
     impl DockerServer {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(compute_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 compute_type: compute_type.into(),
@@ -819,17 +655,20 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for DockerServer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComputeType", self.compute_type);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested DockerServer;
+        req {
+            compute_type = "ComputeType",
+        }
+        opt {
+            security_group_ids = "SecurityGroupIds",
         }
     }
 
-    /// The definition `EnvironmentVariable`.
+    pub(super) static DOCKER_SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct EnvironmentVariable {
         /// CloudFormation property `Name`; required.
@@ -842,7 +681,6 @@ pub mod project {
 
     impl EnvironmentVariable {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -852,34 +690,30 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for EnvironmentVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentVariable;
+        req {
+            name = "Name",
+            value = "Value",
+        }
+        opt {
+            type_ = "Type",
         }
     }
 
-    /// The definition `ProjectFleet`.
     #[derive(Clone, Default)]
     pub struct ProjectFleet {
         /// CloudFormation property `FleetArn`.
         pub fleet_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ProjectFleet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FleetArn", self.fleet_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProjectFleet;
+        opt {
+            fleet_arn = "FleetArn",
         }
     }
 
-    /// The definition `RegistryCredential`.
     #[derive(Clone)]
     pub struct RegistryCredential {
         /// CloudFormation property `Credential`; required.
@@ -890,7 +724,6 @@ pub mod project {
 
     impl RegistryCredential {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credential: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, credential_provider: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credential: credential.into(),
@@ -899,17 +732,14 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for RegistryCredential {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Credential", self.credential);
-            p.set("CredentialProvider", self.credential_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegistryCredential;
+        req {
+            credential = "Credential",
+            credential_provider = "CredentialProvider",
         }
     }
 
-    /// The definition `ProjectFileSystemLocation`.
     #[derive(Clone)]
     pub struct ProjectFileSystemLocation {
         /// CloudFormation property `Identifier`; required.
@@ -926,7 +756,6 @@ pub mod project {
 
     impl ProjectFileSystemLocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mount_point: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 identifier: identifier.into(),
@@ -938,20 +767,19 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for ProjectFileSystemLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identifier", self.identifier);
-            p.set("Location", self.location);
-            p.set_opt("MountOptions", self.mount_options);
-            p.set("MountPoint", self.mount_point);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProjectFileSystemLocation;
+        req {
+            identifier = "Identifier",
+            location = "Location",
+            mount_point = "MountPoint",
+            type_ = "Type",
+        }
+        opt {
+            mount_options = "MountOptions",
         }
     }
 
-    /// The definition `LogsConfig`.
     #[derive(Clone, Default)]
     pub struct LogsConfig {
         /// CloudFormation property `CloudWatchLogs`.
@@ -960,17 +788,14 @@ pub mod project {
         pub s3_logs: ::std::option::Option<crate::cfn::codebuild::project::S3LogsConfig>,
     }
 
-    impl crate::resource::ToExpr for LogsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogs", self.cloud_watch_logs);
-            p.set_opt("S3Logs", self.s3_logs);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogsConfig;
+        opt {
+            cloud_watch_logs = "CloudWatchLogs",
+            s3_logs = "S3Logs",
         }
     }
 
-    /// The definition `CloudWatchLogsConfig`.
     #[derive(Clone)]
     pub struct CloudWatchLogsConfig {
         /// CloudFormation property `GroupName`.
@@ -983,7 +808,6 @@ pub mod project {
 
     impl CloudWatchLogsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 group_name: ::std::option::Option::None,
@@ -993,18 +817,17 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupName", self.group_name);
-            p.set("Status", self.status);
-            p.set_opt("StreamName", self.stream_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsConfig;
+        req {
+            status = "Status",
+        }
+        opt {
+            group_name = "GroupName",
+            stream_name = "StreamName",
         }
     }
 
-    /// The definition `S3LogsConfig`.
     #[derive(Clone)]
     pub struct S3LogsConfig {
         /// CloudFormation property `EncryptionDisabled`.
@@ -1017,7 +840,6 @@ pub mod project {
 
     impl S3LogsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encryption_disabled: ::std::option::Option::None,
@@ -1027,18 +849,17 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for S3LogsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionDisabled", self.encryption_disabled);
-            p.set_opt("Location", self.location);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3LogsConfig;
+        req {
+            status = "Status",
+        }
+        opt {
+            encryption_disabled = "EncryptionDisabled",
+            location = "Location",
         }
     }
 
-    /// The definition `ProjectSourceVersion`.
     #[derive(Clone)]
     pub struct ProjectSourceVersion {
         /// CloudFormation property `SourceIdentifier`; required.
@@ -1049,7 +870,6 @@ pub mod project {
 
     impl ProjectSourceVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 source_identifier: source_identifier.into(),
@@ -1058,17 +878,16 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for ProjectSourceVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceIdentifier", self.source_identifier);
-            p.set_opt("SourceVersion", self.source_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProjectSourceVersion;
+        req {
+            source_identifier = "SourceIdentifier",
+        }
+        opt {
+            source_version = "SourceVersion",
         }
     }
 
-    /// The definition `Source`.
     #[derive(Clone)]
     pub struct Source {
         /// CloudFormation property `Auth`.
@@ -1095,7 +914,6 @@ pub mod project {
 
     impl Source {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth: ::std::option::Option::None,
@@ -1112,25 +930,24 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Auth", self.auth);
-            p.set_opt("BuildSpec", self.build_spec);
-            p.set_opt("BuildStatusConfig", self.build_status_config);
-            p.set_opt("GitCloneDepth", self.git_clone_depth);
-            p.set_opt("GitSubmodulesConfig", self.git_submodules_config);
-            p.set_opt("InsecureSsl", self.insecure_ssl);
-            p.set_opt("Location", self.location);
-            p.set_opt("ReportBuildStatus", self.report_build_status);
-            p.set_opt("SourceIdentifier", self.source_identifier);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Source;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            auth = "Auth",
+            build_spec = "BuildSpec",
+            build_status_config = "BuildStatusConfig",
+            git_clone_depth = "GitCloneDepth",
+            git_submodules_config = "GitSubmodulesConfig",
+            insecure_ssl = "InsecureSsl",
+            location = "Location",
+            report_build_status = "ReportBuildStatus",
+            source_identifier = "SourceIdentifier",
         }
     }
 
-    /// The definition `SourceAuth`.
     #[derive(Clone)]
     pub struct SourceAuth {
         /// CloudFormation property `Resource`.
@@ -1141,7 +958,6 @@ pub mod project {
 
     impl SourceAuth {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource: ::std::option::Option::None,
@@ -1150,17 +966,16 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for SourceAuth {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Resource", self.resource);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceAuth;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            resource = "Resource",
         }
     }
 
-    /// The definition `BuildStatusConfig`.
     #[derive(Clone, Default)]
     pub struct BuildStatusConfig {
         /// CloudFormation property `Context`.
@@ -1169,17 +984,14 @@ pub mod project {
         pub target_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BuildStatusConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Context", self.context);
-            p.set_opt("TargetUrl", self.target_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested BuildStatusConfig;
+        opt {
+            context = "Context",
+            target_url = "TargetUrl",
         }
     }
 
-    /// The definition `GitSubmodulesConfig`.
     #[derive(Clone)]
     pub struct GitSubmodulesConfig {
         /// CloudFormation property `FetchSubmodules`; required.
@@ -1188,7 +1000,6 @@ pub mod project {
 
     impl GitSubmodulesConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fetch_submodules: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 fetch_submodules: fetch_submodules.into(),
@@ -1196,16 +1007,13 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for GitSubmodulesConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FetchSubmodules", self.fetch_submodules);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitSubmodulesConfig;
+        req {
+            fetch_submodules = "FetchSubmodules",
         }
     }
 
-    /// The definition `ProjectTriggers`.
     #[derive(Clone, Default)]
     pub struct ProjectTriggers {
         /// CloudFormation property `BuildType`.
@@ -1220,20 +1028,17 @@ pub mod project {
         pub webhook: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ProjectTriggers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BuildType", self.build_type);
-            p.set_opt("FilterGroups", self.filter_groups);
-            p.set_opt("PullRequestBuildPolicy", self.pull_request_build_policy);
-            p.set_opt("ScopeConfiguration", self.scope_configuration);
-            p.set_opt("Webhook", self.webhook);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProjectTriggers;
+        opt {
+            build_type = "BuildType",
+            filter_groups = "FilterGroups",
+            pull_request_build_policy = "PullRequestBuildPolicy",
+            scope_configuration = "ScopeConfiguration",
+            webhook = "Webhook",
         }
     }
 
-    /// The definition `PullRequestBuildPolicy`.
     #[derive(Clone)]
     pub struct PullRequestBuildPolicy {
         /// CloudFormation property `ApproverRoles`.
@@ -1244,7 +1049,6 @@ pub mod project {
 
     impl PullRequestBuildPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(requires_comment_approval: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 approver_roles: ::std::option::Option::None,
@@ -1253,17 +1057,16 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for PullRequestBuildPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApproverRoles", self.approver_roles);
-            p.set("RequiresCommentApproval", self.requires_comment_approval);
-            p.into_expr()
+    crate::resource::props! {
+        nested PullRequestBuildPolicy;
+        req {
+            requires_comment_approval = "RequiresCommentApproval",
+        }
+        opt {
+            approver_roles = "ApproverRoles",
         }
     }
 
-    /// The definition `ScopeConfiguration`.
     #[derive(Clone)]
     pub struct ScopeConfiguration {
         /// CloudFormation property `Domain`.
@@ -1276,7 +1079,6 @@ pub mod project {
 
     impl ScopeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 domain: ::std::option::Option::None,
@@ -1286,36 +1088,14 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for ScopeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Domain", self.domain);
-            p.set("Name", self.name);
-            p.set_opt("Scope", self.scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScopeConfiguration;
+        req {
+            name = "Name",
         }
-    }
-
-    /// The definition `VpcConfig`.
-    #[derive(Clone, Default)]
-    pub struct VpcConfig {
-        /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_group_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `Subnets`. A list of `Id`s of an `AWS::EC2::Subnet`: pass handles of [`crate::cfn::ec2::Subnet`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub subnets: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `VpcId`. The `Id` of an `AWS::EC2::VPC`: pass a handle of [`crate::cfn::ec2::Vpc`] with `.into()` (its `Ref` is the Id).
-        pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("Subnets", self.subnets);
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
+        opt {
+            domain = "Domain",
+            scope = "Scope",
         }
     }
 }
@@ -1339,7 +1119,6 @@ pub struct ReportGroup {
 
 impl ReportGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(export_config: crate::cfn::codebuild::report_group::ReportExportConfig, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::codebuild::report_group::Type>>) -> Self {
         Self {
             delete_reports: ::std::option::Option::None,
@@ -1351,45 +1130,36 @@ impl ReportGroup {
     }
 }
 
-impl crate::resource::Resource for ReportGroup {
-    const TYPE: &'static str = "AWS::CodeBuild::ReportGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPORT_GROUP_SHAPE)
+crate::resource::props! {
+    resource ReportGroup = "AWS::CodeBuild::ReportGroup", shape: Some(&REPORT_GROUP_SHAPE);
+    req {
+        export_config = "ExportConfig",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeleteReports", self.delete_reports);
-        p.set("ExportConfig", self.export_config);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        delete_reports = "DeleteReports",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static REPORT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExportConfig", crate::resource::Rule { shape: Some(&self::report_group::REPORT_EXPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::report_group::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPORT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExportConfig", crate::resource::Rule { shape: Some(&self::report_group::REPORT_EXPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(2), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::report_group::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReportGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReportGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod report_group {
     //! Nested property types and enums of [`ReportGroup`](super::ReportGroup).
 
-    /// The definition `ReportExportConfig`.
     #[derive(Clone)]
     pub struct ReportExportConfig {
         /// CloudFormation property `ExportConfigType`; required.
@@ -1400,7 +1170,6 @@ pub mod report_group {
 
     impl ReportExportConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(export_config_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::codebuild::report_group::ExportConfigType>>) -> Self {
             Self {
                 export_config_type: export_config_type.into(),
@@ -1409,23 +1178,20 @@ pub mod report_group {
         }
     }
 
-    impl crate::resource::ToExpr for ReportExportConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExportConfigType", self.export_config_type);
-            p.set_opt("S3Destination", self.s3_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReportExportConfig;
+        req {
+            export_config_type = "ExportConfigType",
+        }
+        opt {
+            s3_destination = "S3Destination",
         }
     }
 
-    pub(super) static REPORT_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Destination", crate::resource::Rule { shape: Some(&S3_REPORT_EXPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPORT_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Destination", crate::resource::Rule { shape: Some(&S3_REPORT_EXPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3ReportExportConfig`.
     #[derive(Clone)]
     pub struct S3ReportExportConfig {
         /// CloudFormation property `Bucket`; required.
@@ -1444,7 +1210,6 @@ pub mod report_group {
 
     impl S3ReportExportConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -1457,36 +1222,31 @@ pub mod report_group {
         }
     }
 
-    impl crate::resource::ToExpr for S3ReportExportConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("BucketOwner", self.bucket_owner);
-            p.set_opt("EncryptionDisabled", self.encryption_disabled);
-            p.set_opt("EncryptionKey", self.encryption_key);
-            p.set_opt("Packaging", self.packaging);
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3ReportExportConfig;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            bucket_owner = "BucketOwner",
+            encryption_disabled = "EncryptionDisabled",
+            encryption_key = "EncryptionKey",
+            packaging = "Packaging",
+            path = "Path",
         }
     }
 
-    pub(super) static S3_REPORT_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("EncryptionKey", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_REPORT_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("EncryptionKey", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=@+\\-]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ExportConfigType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExportConfigType {
         /// `S3`
         S3,
@@ -1494,18 +1254,9 @@ pub mod report_group {
         NoExport,
     }
 
-    impl crate::value::CfnEnum for ExportConfigType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-                Self::NoExport => "NO_EXPORT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExportConfigType, ["S3", "NO_EXPORT"]);
 
-    /// Allowed values of `Packaging`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Packaging {
         /// `NONE`
         None,
@@ -1513,18 +1264,9 @@ pub mod report_group {
         Zip,
     }
 
-    impl crate::value::CfnEnum for Packaging {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Zip => "ZIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Packaging, ["NONE", "ZIP"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `TEST`
         Test,
@@ -1532,15 +1274,7 @@ pub mod report_group {
         CodeCoverage,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Test => "TEST",
-                Self::CodeCoverage => "CODE_COVERAGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["TEST", "CODE_COVERAGE"]);
 }
 
 /// Resource Type definition for AWS::CodeBuild::SourceCredential
@@ -1568,7 +1302,6 @@ pub struct SourceCredential {
 
 impl SourceCredential {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, server_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, token: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auth_type: auth_type.into(),
@@ -1579,24 +1312,26 @@ impl SourceCredential {
     }
 }
 
-impl crate::resource::Resource for SourceCredential {
-    const TYPE: &'static str = "AWS::CodeBuild::SourceCredential";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthType", self.auth_type);
-        p.set("ServerType", self.server_type);
-        p.set("Token", self.token);
-        p.set_opt("Username", self.username);
-        p
+crate::resource::props! {
+    resource SourceCredential = "AWS::CodeBuild::SourceCredential", shape: Some(&SOURCE_CREDENTIAL_SHAPE);
+    req {
+        auth_type = "AuthType",
+        server_type = "ServerType",
+        token = "Token",
+    }
+    opt {
+        username = "Username",
     }
 }
 
+static SOURCE_CREDENTIAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Token", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`SourceCredential`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SourceCredential> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }

@@ -37,7 +37,6 @@ pub struct Repository {
 
 impl Repository {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(repository_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -50,61 +49,41 @@ impl Repository {
     }
 }
 
-impl crate::resource::Resource for Repository {
-    const TYPE: &'static str = "AWS::CodeCommit::Repository";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPOSITORY_SHAPE)
+crate::resource::props! {
+    resource Repository = "AWS::CodeCommit::Repository", shape: Some(&REPOSITORY_SHAPE);
+    req {
+        repository_name = "RepositoryName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Code", self.code);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("RepositoryDescription", self.repository_description);
-        p.set("RepositoryName", self.repository_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Triggers", self.triggers);
-        p
+    opt {
+        code = "Code",
+        kms_key_id = "KmsKeyId",
+        repository_description = "RepositoryDescription",
+        tags = "Tags",
+        triggers = "Triggers",
     }
 }
 
-static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Code", crate::resource::Rule { shape: Some(&self::repository::CODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RepositoryDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), min: Some(1.0), max: Some(100.0), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z0-9._\\-]+(?<!\\.git)$")), ..crate::resource::Rule::NONE }),
-        ("Triggers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::repository::REPOSITORY_TRIGGER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Code", crate::resource::Rule { shape: Some(&self::repository::CODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("RepositoryDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), min: Some(1.0), max: Some(100.0), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._\\-]+(?<!\\.git)$")), ..crate::resource::Rule::NONE }),
+    ("Triggers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::repository::REPOSITORY_TRIGGER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Repository`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Repository> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CloneUrlHttp`.
-    #[inline]
-    pub fn attr_clone_url_http(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloneUrlHttp")
-    }
-    /// `Fn::GetAtt` `CloneUrlSsh`.
-    #[inline]
-    pub fn attr_clone_url_ssh(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloneUrlSsh")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `RepositoryId`.
-    #[inline]
-    pub fn attr_repository_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RepositoryId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CloneUrlHttp`.
+        attr_clone_url_http: ::std::string::String = "CloneUrlHttp",
+        /// `Fn::GetAtt` `CloneUrlSsh`.
+        attr_clone_url_ssh: ::std::string::String = "CloneUrlSsh",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `RepositoryId`.
+        attr_repository_id: ::std::string::String = "RepositoryId",
     }
 }
 
@@ -135,22 +114,20 @@ pub mod repository {
         }
     }
 
-    impl crate::resource::ToExpr for Code {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BranchName", self.branch_name);
-            p.set("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested Code;
+        req {
+            s3 = "S3",
+        }
+        opt {
+            branch_name = "BranchName",
         }
     }
 
-    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("S3", crate::resource::Rule { shape: Some(&S3_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BranchName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("S3", crate::resource::Rule { shape: Some(&S3_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the Amazon S3 bucket that contains a ZIP file of code to be committed to the repository. Changes to this property are ignored after initial resource creation.
     #[derive(Clone)]
@@ -171,7 +148,6 @@ pub mod repository {
 
     impl S3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -181,24 +157,22 @@ pub mod repository {
         }
     }
 
-    impl crate::resource::ToExpr for S3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set_opt("ObjectVersion", self.object_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+        }
+        opt {
+            object_version = "ObjectVersion",
         }
     }
 
-    pub(super) static S3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a trigger for a repository.
     #[derive(Clone)]
@@ -227,7 +201,6 @@ pub mod repository {
 
     impl RepositoryTrigger {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, events: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::codecommit::repository::Events>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 branches: ::std::option::Option::None,
@@ -239,27 +212,24 @@ pub mod repository {
         }
     }
 
-    impl crate::resource::ToExpr for RepositoryTrigger {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Branches", self.branches);
-            p.set_opt("CustomData", self.custom_data);
-            p.set("DestinationArn", self.destination_arn);
-            p.set("Events", self.events);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RepositoryTrigger;
+        req {
+            destination_arn = "DestinationArn",
+            events = "Events",
+            name = "Name",
+        }
+        opt {
+            branches = "Branches",
+            custom_data = "CustomData",
         }
     }
 
-    pub(super) static REPOSITORY_TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Branches", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPOSITORY_TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Branches", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Events`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Events {
         /// `all`
         All,
@@ -271,15 +241,5 @@ pub mod repository {
         UpdateReference,
     }
 
-    impl crate::value::CfnEnum for Events {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "all",
-                Self::CreateReference => "createReference",
-                Self::DeleteReference => "deleteReference",
-                Self::UpdateReference => "updateReference",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Events, ["all", "createReference", "deleteReference", "updateReference"]);
 }

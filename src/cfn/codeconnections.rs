@@ -29,7 +29,6 @@ pub struct Connection {
 
 impl Connection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connection_name: connection_name.into(),
@@ -40,62 +39,41 @@ impl Connection {
     }
 }
 
-impl crate::resource::Resource for Connection {
-    const TYPE: &'static str = "AWS::CodeConnections::Connection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_SHAPE)
+crate::resource::props! {
+    resource Connection = "AWS::CodeConnections::Connection", shape: Some(&CONNECTION_SHAPE);
+    req {
+        connection_name = "ConnectionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectionName", self.connection_name);
-        p.set_opt("HostArn", self.host_arn);
-        p.set_opt("ProviderType", self.provider_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        host_arn = "HostArn",
+        provider_type = "ProviderType",
+        tags = "Tags",
     }
 }
 
-static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("HostArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::connection::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("HostArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connection> {
-    /// `Fn::GetAtt` `ConnectionArn`.
-    #[inline]
-    pub fn attr_connection_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionArn")
-    }
-    /// `Fn::GetAtt` `ConnectionStatus`.
-    #[inline]
-    pub fn attr_connection_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionStatus")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectionArn`.
+        attr_connection_arn: ::std::string::String = "ConnectionArn",
+        /// `Fn::GetAtt` `ConnectionStatus`.
+        attr_connection_status: ::std::string::String = "ConnectionStatus",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
     }
 }
 
 pub mod connection {
     //! Nested property types and enums of [`Connection`](super::Connection).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The name of the external provider where your third-party code repository is configured. You must specify either a ProviderType or a HostArn.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `AzureDevOps`
         AzureDevOps,
@@ -111,19 +89,7 @@ pub mod connection {
         GitLabSelfManaged,
     }
 
-    impl crate::value::CfnEnum for ProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AzureDevOps => "AzureDevOps",
-                Self::Bitbucket => "Bitbucket",
-                Self::GitHub => "GitHub",
-                Self::GitHubEnterpriseServer => "GitHubEnterpriseServer",
-                Self::GitLab => "GitLab",
-                Self::GitLabSelfManaged => "GitLabSelfManaged",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProviderType, ["AzureDevOps", "Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"]);
 }
 
 /// A resource that represents the infrastructure where a third-party provider is installed. You create one host for all connections to that provider.
@@ -155,7 +121,6 @@ pub struct Host {
 
 impl Host {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::codeconnections::host::ProviderType>>) -> Self {
         Self {
             name: name.into(),
@@ -167,61 +132,40 @@ impl Host {
     }
 }
 
-impl crate::resource::Resource for Host {
-    const TYPE: &'static str = "AWS::CodeConnections::Host";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HOST_SHAPE)
+crate::resource::props! {
+    resource Host = "AWS::CodeConnections::Host", shape: Some(&HOST_SHAPE);
+    req {
+        name = "Name",
+        provider_endpoint = "ProviderEndpoint",
+        provider_type = "ProviderType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set("ProviderEndpoint", self.provider_endpoint);
-        p.set("ProviderType", self.provider_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcConfiguration", self.vpc_configuration);
-        p
+    opt {
+        tags = "Tags",
+        vpc_configuration = "VpcConfiguration",
     }
 }
 
-static HOST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("ProviderEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::host::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::host::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HOST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("ProviderEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codeconnections_codepipeline::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::host::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Host`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Host> {
-    /// `Fn::GetAtt` `HostArn`.
-    #[inline]
-    pub fn attr_host_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostArn")
-    }
-    /// `Fn::GetAtt` `HostId`.
-    #[inline]
-    pub fn attr_host_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `HostArn`.
+        attr_host_arn: ::std::string::String = "HostArn",
+        /// `Fn::GetAtt` `HostId`.
+        attr_host_id: ::std::string::String = "HostId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod host {
     //! Nested property types and enums of [`Host`](super::Host).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The VPC configuration provisioned for the host.
     #[derive(Clone)]
@@ -246,7 +190,6 @@ pub mod host {
 
     impl VpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 security_group_ids: security_group_ids.into(),
@@ -257,29 +200,27 @@ pub mod host {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.set_opt("TlsCertificate", self.tls_certificate);
-            p.set("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfiguration;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
+            vpc_id = "VpcId",
+        }
+        opt {
+            tls_certificate = "TlsCertificate",
         }
     }
 
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-\\w{8}(\\w{9})?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8}(\\w{9})?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TlsCertificate", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-\\w{8}(\\w{9})?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-\\w{8}(\\w{9})?$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8}(\\w{9})?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TlsCertificate", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-\\w{8}(\\w{9})?$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The name of the installed provider to be associated with your connection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `Bitbucket`
         Bitbucket,
@@ -295,17 +236,5 @@ pub mod host {
         AzureDevOps,
     }
 
-    impl crate::value::CfnEnum for ProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bitbucket => "Bitbucket",
-                Self::GitHub => "GitHub",
-                Self::GitHubEnterpriseServer => "GitHubEnterpriseServer",
-                Self::GitLab => "GitLab",
-                Self::GitLabSelfManaged => "GitLabSelfManaged",
-                Self::AzureDevOps => "AzureDevOps",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProviderType, ["Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged", "AzureDevOps"]);
 }

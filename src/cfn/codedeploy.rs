@@ -23,33 +23,24 @@ pub struct Application {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::CodeDeploy::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationName", self.application_name);
-        p.set_opt("ComputePlatform", self.compute_platform);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Application = "AWS::CodeDeploy::Application", shape: Some(&APPLICATION_SHAPE);
+    opt {
+        application_name = "ApplicationName",
+        compute_platform = "ComputePlatform",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
     /// The compute platform that CodeDeploy deploys the application to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputePlatform {
         /// `ECS`
         Ecs,
@@ -59,16 +50,7 @@ pub mod application {
         Server,
     }
 
-    impl crate::value::CfnEnum for ComputePlatform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ecs => "ECS",
-                Self::Lambda => "Lambda",
-                Self::Server => "Server",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComputePlatform, ["ECS", "Lambda", "Server"]);
 }
 
 /// Resource Type definition for AWS::CodeDeploy::DeploymentConfig
@@ -98,34 +80,29 @@ pub struct DeploymentConfig {
     pub zonal_config: ::std::option::Option<crate::cfn::codedeploy::deployment_config::ZonalConfig>,
 }
 
-impl crate::resource::Resource for DeploymentConfig {
-    const TYPE: &'static str = "AWS::CodeDeploy::DeploymentConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEPLOYMENT_CONFIG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ComputePlatform", self.compute_platform);
-        p.set_opt("DeploymentConfigName", self.deployment_config_name);
-        p.set_opt("MinimumHealthyHosts", self.minimum_healthy_hosts);
-        p.set_opt("TrafficRoutingConfig", self.traffic_routing_config);
-        p.set_opt("ZonalConfig", self.zonal_config);
-        p
+crate::resource::props! {
+    resource DeploymentConfig = "AWS::CodeDeploy::DeploymentConfig", shape: Some(&DEPLOYMENT_CONFIG_SHAPE);
+    opt {
+        compute_platform = "ComputePlatform",
+        deployment_config_name = "DeploymentConfigName",
+        minimum_healthy_hosts = "MinimumHealthyHosts",
+        traffic_routing_config = "TrafficRoutingConfig",
+        zonal_config = "ZonalConfig",
     }
 }
 
-static DEPLOYMENT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeploymentConfigName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEPLOYMENT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeploymentConfigName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
+    ("ZonalConfig", crate::resource::Rule { shape: Some(&self::deployment_config::ZONAL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod deployment_config {
     //! Nested property types and enums of [`DeploymentConfig`](super::DeploymentConfig).
 
-    /// The definition `MinimumHealthyHosts`.
+    #[deprecated(note = "renamed to `TrafficRoutingType`")]
+    #[doc(hidden)]
+    pub type TrafficRoutingConfigType = TrafficRoutingType;
+
     #[derive(Clone)]
     pub struct MinimumHealthyHosts {
         /// CloudFormation property `Type`; required.
@@ -136,7 +113,6 @@ pub mod deployment_config {
 
     impl MinimumHealthyHosts {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::codedeploy::deployment_config::Type>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -145,17 +121,14 @@ pub mod deployment_config {
         }
     }
 
-    impl crate::resource::ToExpr for MinimumHealthyHosts {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MinimumHealthyHosts;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    /// The definition `TrafficRoutingConfig`.
     #[derive(Clone)]
     pub struct TrafficRoutingConfig {
         /// CloudFormation property `TimeBasedCanary`.
@@ -163,13 +136,12 @@ pub mod deployment_config {
         /// CloudFormation property `TimeBasedLinear`.
         pub time_based_linear: ::std::option::Option<crate::cfn::codedeploy::deployment_config::TimeBasedLinear>,
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::codedeploy::deployment_config::TrafficRoutingConfigType>,
+        pub type_: crate::value::Val<crate::cfn::codedeploy::deployment_config::TrafficRoutingType>,
     }
 
     impl TrafficRoutingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::codedeploy::deployment_config::TrafficRoutingConfigType>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::codedeploy::deployment_config::TrafficRoutingType>>) -> Self {
             Self {
                 time_based_canary: ::std::option::Option::None,
                 time_based_linear: ::std::option::Option::None,
@@ -178,18 +150,17 @@ pub mod deployment_config {
         }
     }
 
-    impl crate::resource::ToExpr for TrafficRoutingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TimeBasedCanary", self.time_based_canary);
-            p.set_opt("TimeBasedLinear", self.time_based_linear);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrafficRoutingConfig;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            time_based_canary = "TimeBasedCanary",
+            time_based_linear = "TimeBasedLinear",
         }
     }
 
-    /// The definition `TimeBasedCanary`.
     #[derive(Clone)]
     pub struct TimeBasedCanary {
         /// CloudFormation property `CanaryInterval`; required.
@@ -200,7 +171,6 @@ pub mod deployment_config {
 
     impl TimeBasedCanary {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(canary_interval: impl ::std::convert::Into<crate::value::Val<i64>>, canary_percentage: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 canary_interval: canary_interval.into(),
@@ -209,17 +179,14 @@ pub mod deployment_config {
         }
     }
 
-    impl crate::resource::ToExpr for TimeBasedCanary {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CanaryInterval", self.canary_interval);
-            p.set("CanaryPercentage", self.canary_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeBasedCanary;
+        req {
+            canary_interval = "CanaryInterval",
+            canary_percentage = "CanaryPercentage",
         }
     }
 
-    /// The definition `TimeBasedLinear`.
     #[derive(Clone)]
     pub struct TimeBasedLinear {
         /// CloudFormation property `LinearInterval`; required.
@@ -230,7 +197,6 @@ pub mod deployment_config {
 
     impl TimeBasedLinear {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(linear_interval: impl ::std::convert::Into<crate::value::Val<i64>>, linear_percentage: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 linear_interval: linear_interval.into(),
@@ -239,17 +205,14 @@ pub mod deployment_config {
         }
     }
 
-    impl crate::resource::ToExpr for TimeBasedLinear {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LinearInterval", self.linear_interval);
-            p.set("LinearPercentage", self.linear_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeBasedLinear;
+        req {
+            linear_interval = "LinearInterval",
+            linear_percentage = "LinearPercentage",
         }
     }
 
-    /// The definition `ZonalConfig`.
     #[derive(Clone, Default)]
     pub struct ZonalConfig {
         /// CloudFormation property `FirstZoneMonitorDurationInSeconds`. Format: `int64`.
@@ -260,18 +223,20 @@ pub mod deployment_config {
         pub monitor_duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ZonalConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FirstZoneMonitorDurationInSeconds", self.first_zone_monitor_duration_in_seconds);
-            p.set_opt("MinimumHealthyHostsPerZone", self.minimum_healthy_hosts_per_zone);
-            p.set_opt("MonitorDurationInSeconds", self.monitor_duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ZonalConfig;
+        opt {
+            first_zone_monitor_duration_in_seconds = "FirstZoneMonitorDurationInSeconds",
+            minimum_healthy_hosts_per_zone = "MinimumHealthyHostsPerZone",
+            monitor_duration_in_seconds = "MonitorDurationInSeconds",
         }
     }
 
-    /// The definition `MinimumHealthyHostsPerZone`.
+    pub(super) static ZONAL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FirstZoneMonitorDurationInSeconds", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("MonitorDurationInSeconds", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct MinimumHealthyHostsPerZone {
         /// CloudFormation property `Type`; required.
@@ -282,7 +247,6 @@ pub mod deployment_config {
 
     impl MinimumHealthyHostsPerZone {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::codedeploy::deployment_config::Type>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -291,18 +255,16 @@ pub mod deployment_config {
         }
     }
 
-    impl crate::resource::ToExpr for MinimumHealthyHostsPerZone {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MinimumHealthyHostsPerZone;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
     /// The destination platform type for the deployment (Lambda, Server, or ECS).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputePlatform {
         /// `ECS`
         Ecs,
@@ -312,19 +274,9 @@ pub mod deployment_config {
         Server,
     }
 
-    impl crate::value::CfnEnum for ComputePlatform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ecs => "ECS",
-                Self::Lambda => "Lambda",
-                Self::Server => "Server",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComputePlatform, ["ECS", "Lambda", "Server"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FLEET_PERCENT`
         FleetPercent,
@@ -332,19 +284,10 @@ pub mod deployment_config {
         HostCount,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FleetPercent => "FLEET_PERCENT",
-                Self::HostCount => "HOST_COUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["FLEET_PERCENT", "HOST_COUNT"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TrafficRoutingConfigType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum TrafficRoutingType {
         /// `AllAtOnce`
         AllAtOnce,
         /// `TimeBasedCanary`
@@ -353,16 +296,7 @@ pub mod deployment_config {
         TimeBasedLinear,
     }
 
-    impl crate::value::CfnEnum for TrafficRoutingConfigType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllAtOnce => "AllAtOnce",
-                Self::TimeBasedCanary => "TimeBasedCanary",
-                Self::TimeBasedLinear => "TimeBasedLinear",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrafficRoutingType, ["AllAtOnce", "TimeBasedCanary", "TimeBasedLinear"]);
 }
 
 /// Resource type definition for AWS::CodeDeploy::DeploymentGroup
@@ -454,7 +388,6 @@ pub struct DeploymentGroup {
 
 impl DeploymentGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             alarm_configuration: ::std::option::Option::None,
@@ -481,46 +414,40 @@ impl DeploymentGroup {
     }
 }
 
-impl crate::resource::Resource for DeploymentGroup {
-    const TYPE: &'static str = "AWS::CodeDeploy::DeploymentGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEPLOYMENT_GROUP_SHAPE)
+crate::resource::props! {
+    resource DeploymentGroup = "AWS::CodeDeploy::DeploymentGroup", shape: Some(&DEPLOYMENT_GROUP_SHAPE);
+    req {
+        application_name = "ApplicationName",
+        service_role_arn = "ServiceRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AlarmConfiguration", self.alarm_configuration);
-        p.set("ApplicationName", self.application_name);
-        p.set_opt("AutoRollbackConfiguration", self.auto_rollback_configuration);
-        p.set_opt("AutoScalingGroups", self.auto_scaling_groups);
-        p.set_opt("BlueGreenDeploymentConfiguration", self.blue_green_deployment_configuration);
-        p.set_opt("Deployment", self.deployment);
-        p.set_opt("DeploymentConfigName", self.deployment_config_name);
-        p.set_opt("DeploymentGroupName", self.deployment_group_name);
-        p.set_opt("DeploymentStyle", self.deployment_style);
-        p.set_opt("ECSServices", self.ecs_services);
-        p.set_opt("Ec2TagFilters", self.ec2_tag_filters);
-        p.set_opt("Ec2TagSet", self.ec2_tag_set);
-        p.set_opt("LoadBalancerInfo", self.load_balancer_info);
-        p.set_opt("OnPremisesInstanceTagFilters", self.on_premises_instance_tag_filters);
-        p.set_opt("OnPremisesTagSet", self.on_premises_tag_set);
-        p.set_opt("OutdatedInstancesStrategy", self.outdated_instances_strategy);
-        p.set("ServiceRoleArn", self.service_role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TerminationHookEnabled", self.termination_hook_enabled);
-        p.set_opt("TriggerConfigurations", self.trigger_configurations);
-        p
+    opt {
+        alarm_configuration = "AlarmConfiguration",
+        auto_rollback_configuration = "AutoRollbackConfiguration",
+        auto_scaling_groups = "AutoScalingGroups",
+        blue_green_deployment_configuration = "BlueGreenDeploymentConfiguration",
+        deployment = "Deployment",
+        deployment_config_name = "DeploymentConfigName",
+        deployment_group_name = "DeploymentGroupName",
+        deployment_style = "DeploymentStyle",
+        ecs_services = "ECSServices",
+        ec2_tag_filters = "Ec2TagFilters",
+        ec2_tag_set = "Ec2TagSet",
+        load_balancer_info = "LoadBalancerInfo",
+        on_premises_instance_tag_filters = "OnPremisesInstanceTagFilters",
+        on_premises_tag_set = "OnPremisesTagSet",
+        outdated_instances_strategy = "OutdatedInstancesStrategy",
+        tags = "Tags",
+        termination_hook_enabled = "TerminationHookEnabled",
+        trigger_configurations = "TriggerConfigurations",
     }
 }
 
-static DEPLOYMENT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
-        ("DeploymentConfigName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
-        ("DeploymentGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEPLOYMENT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DeploymentConfigName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DeploymentGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9+=,.@_-]*$")), ..crate::resource::Rule::NONE }),
+    ("ServiceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod deployment_group {
     //! Nested property types and enums of [`DeploymentGroup`](super::DeploymentGroup).
@@ -542,14 +469,12 @@ pub mod deployment_group {
         pub ignore_poll_alarm_failure: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AlarmConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alarms", self.alarms);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("IgnorePollAlarmFailure", self.ignore_poll_alarm_failure);
-            p.into_expr()
+    crate::resource::props! {
+        nested AlarmConfiguration;
+        opt {
+            alarms = "Alarms",
+            enabled = "Enabled",
+            ignore_poll_alarm_failure = "IgnorePollAlarmFailure",
         }
     }
 
@@ -562,12 +487,10 @@ pub mod deployment_group {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Alarm {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Alarm;
+        opt {
+            name = "Name",
         }
     }
 
@@ -584,13 +507,11 @@ pub mod deployment_group {
         pub events: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::codedeploy::deployment_group::Events>>>,
     }
 
-    impl crate::resource::ToExpr for AutoRollbackConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("Events", self.events);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoRollbackConfiguration;
+        opt {
+            enabled = "Enabled",
+            events = "Events",
         }
     }
 
@@ -611,14 +532,12 @@ pub mod deployment_group {
         pub terminate_blue_instances_on_deployment_success: ::std::option::Option<crate::cfn::codedeploy::deployment_group::BlueInstanceTerminationOption>,
     }
 
-    impl crate::resource::ToExpr for BlueGreenDeploymentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeploymentReadyOption", self.deployment_ready_option);
-            p.set_opt("GreenFleetProvisioningOption", self.green_fleet_provisioning_option);
-            p.set_opt("TerminateBlueInstancesOnDeploymentSuccess", self.terminate_blue_instances_on_deployment_success);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlueGreenDeploymentConfiguration;
+        opt {
+            deployment_ready_option = "DeploymentReadyOption",
+            green_fleet_provisioning_option = "GreenFleetProvisioningOption",
+            terminate_blue_instances_on_deployment_success = "TerminateBlueInstancesOnDeploymentSuccess",
         }
     }
 
@@ -635,13 +554,11 @@ pub mod deployment_group {
         pub wait_time_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentReadyOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionOnTimeout", self.action_on_timeout);
-            p.set_opt("WaitTimeInMinutes", self.wait_time_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentReadyOption;
+        opt {
+            action_on_timeout = "ActionOnTimeout",
+            wait_time_in_minutes = "WaitTimeInMinutes",
         }
     }
 
@@ -654,12 +571,10 @@ pub mod deployment_group {
         pub action: ::std::option::Option<crate::value::Val<crate::cfn::codedeploy::deployment_group::Action>>,
     }
 
-    impl crate::resource::ToExpr for GreenFleetProvisioningOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.into_expr()
+    crate::resource::props! {
+        nested GreenFleetProvisioningOption;
+        opt {
+            action = "Action",
         }
     }
 
@@ -676,13 +591,11 @@ pub mod deployment_group {
         pub termination_wait_time_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BlueInstanceTerminationOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("TerminationWaitTimeInMinutes", self.termination_wait_time_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlueInstanceTerminationOption;
+        opt {
+            action = "Action",
+            termination_wait_time_in_minutes = "TerminationWaitTimeInMinutes",
         }
     }
 
@@ -715,14 +628,14 @@ pub mod deployment_group {
         }
     }
 
-    impl crate::resource::ToExpr for Deployment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("IgnoreApplicationStopFailures", self.ignore_application_stop_failures);
-            p.set("Revision", self.revision);
-            p.into_expr()
+    crate::resource::props! {
+        nested Deployment;
+        req {
+            revision = "Revision",
+        }
+        opt {
+            description = "Description",
+            ignore_application_stop_failures = "IgnoreApplicationStopFailures",
         }
     }
 
@@ -743,14 +656,12 @@ pub mod deployment_group {
         pub s3_location: ::std::option::Option<crate::cfn::codedeploy::deployment_group::S3Location>,
     }
 
-    impl crate::resource::ToExpr for RevisionLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GitHubLocation", self.git_hub_location);
-            p.set_opt("RevisionType", self.revision_type);
-            p.set_opt("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested RevisionLocation;
+        opt {
+            git_hub_location = "GitHubLocation",
+            revision_type = "RevisionType",
+            s3_location = "S3Location",
         }
     }
 
@@ -769,7 +680,6 @@ pub mod deployment_group {
 
     impl GitHubLocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(commit_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, repository: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 commit_id: commit_id.into(),
@@ -778,13 +688,11 @@ pub mod deployment_group {
         }
     }
 
-    impl crate::resource::ToExpr for GitHubLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CommitId", self.commit_id);
-            p.set("Repository", self.repository);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitHubLocation;
+        req {
+            commit_id = "CommitId",
+            repository = "Repository",
         }
     }
 
@@ -815,7 +723,6 @@ pub mod deployment_group {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -827,16 +734,16 @@ pub mod deployment_group {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("BundleType", self.bundle_type);
-            p.set_opt("ETag", self.etag);
-            p.set("Key", self.key);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+        }
+        opt {
+            bundle_type = "BundleType",
+            etag = "ETag",
+            version = "Version",
         }
     }
 
@@ -853,13 +760,11 @@ pub mod deployment_group {
         pub deployment_type: ::std::option::Option<crate::value::Val<crate::cfn::codedeploy::deployment_group::DeploymentType>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentStyle {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeploymentOption", self.deployment_option);
-            p.set_opt("DeploymentType", self.deployment_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentStyle;
+        opt {
+            deployment_option = "DeploymentOption",
+            deployment_type = "DeploymentType",
         }
     }
 
@@ -878,7 +783,6 @@ pub mod deployment_group {
 
     impl EcsService {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cluster_name: cluster_name.into(),
@@ -887,13 +791,11 @@ pub mod deployment_group {
         }
     }
 
-    impl crate::resource::ToExpr for EcsService {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClusterName", self.cluster_name);
-            p.set("ServiceName", self.service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsService;
+        req {
+            cluster_name = "ClusterName",
+            service_name = "ServiceName",
         }
     }
 
@@ -914,14 +816,12 @@ pub mod deployment_group {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Ec2TagFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ec2TagFilter;
+        opt {
+            key = "Key",
+            type_ = "Type",
+            value = "Value",
         }
     }
 
@@ -934,12 +834,10 @@ pub mod deployment_group {
         pub ec2_tag_set_list: ::std::option::Option<::std::vec::Vec<crate::cfn::codedeploy::deployment_group::Ec2TagSetListObject>>,
     }
 
-    impl crate::resource::ToExpr for Ec2TagSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ec2TagSetList", self.ec2_tag_set_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ec2TagSet;
+        opt {
+            ec2_tag_set_list = "Ec2TagSetList",
         }
     }
 
@@ -952,12 +850,10 @@ pub mod deployment_group {
         pub ec2_tag_group: ::std::option::Option<::std::vec::Vec<crate::cfn::codedeploy::deployment_group::Ec2TagFilter>>,
     }
 
-    impl crate::resource::ToExpr for Ec2TagSetListObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ec2TagGroup", self.ec2_tag_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ec2TagSetListObject;
+        opt {
+            ec2_tag_group = "Ec2TagGroup",
         }
     }
 
@@ -978,14 +874,12 @@ pub mod deployment_group {
         pub target_group_pair_info_list: ::std::option::Option<::std::vec::Vec<crate::cfn::codedeploy::deployment_group::TargetGroupPairInfo>>,
     }
 
-    impl crate::resource::ToExpr for LoadBalancerInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ElbInfoList", self.elb_info_list);
-            p.set_opt("TargetGroupInfoList", self.target_group_info_list);
-            p.set_opt("TargetGroupPairInfoList", self.target_group_pair_info_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoadBalancerInfo;
+        opt {
+            elb_info_list = "ElbInfoList",
+            target_group_info_list = "TargetGroupInfoList",
+            target_group_pair_info_list = "TargetGroupPairInfoList",
         }
     }
 
@@ -998,12 +892,10 @@ pub mod deployment_group {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ElbInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElbInfo;
+        opt {
+            name = "Name",
         }
     }
 
@@ -1016,12 +908,10 @@ pub mod deployment_group {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TargetGroupInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetGroupInfo;
+        opt {
+            name = "Name",
         }
     }
 
@@ -1042,14 +932,12 @@ pub mod deployment_group {
         pub test_traffic_route: ::std::option::Option<crate::cfn::codedeploy::deployment_group::TrafficRoute>,
     }
 
-    impl crate::resource::ToExpr for TargetGroupPairInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProdTrafficRoute", self.prod_traffic_route);
-            p.set_opt("TargetGroups", self.target_groups);
-            p.set_opt("TestTrafficRoute", self.test_traffic_route);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetGroupPairInfo;
+        opt {
+            prod_traffic_route = "ProdTrafficRoute",
+            target_groups = "TargetGroups",
+            test_traffic_route = "TestTrafficRoute",
         }
     }
 
@@ -1062,12 +950,10 @@ pub mod deployment_group {
         pub listener_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for TrafficRoute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ListenerArns", self.listener_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrafficRoute;
+        opt {
+            listener_arns = "ListenerArns",
         }
     }
 
@@ -1088,14 +974,12 @@ pub mod deployment_group {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TagFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagFilter;
+        opt {
+            key = "Key",
+            type_ = "Type",
+            value = "Value",
         }
     }
 
@@ -1108,12 +992,10 @@ pub mod deployment_group {
         pub on_premises_tag_set_list: ::std::option::Option<::std::vec::Vec<crate::cfn::codedeploy::deployment_group::OnPremisesTagSetListObject>>,
     }
 
-    impl crate::resource::ToExpr for OnPremisesTagSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnPremisesTagSetList", self.on_premises_tag_set_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnPremisesTagSet;
+        opt {
+            on_premises_tag_set_list = "OnPremisesTagSetList",
         }
     }
 
@@ -1126,12 +1008,10 @@ pub mod deployment_group {
         pub on_premises_tag_group: ::std::option::Option<::std::vec::Vec<crate::cfn::codedeploy::deployment_group::TagFilter>>,
     }
 
-    impl crate::resource::ToExpr for OnPremisesTagSetListObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnPremisesTagGroup", self.on_premises_tag_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnPremisesTagSetListObject;
+        opt {
+            on_premises_tag_group = "OnPremisesTagGroup",
         }
     }
 
@@ -1152,19 +1032,16 @@ pub mod deployment_group {
         pub trigger_target_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TriggerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TriggerEvents", self.trigger_events);
-            p.set_opt("TriggerName", self.trigger_name);
-            p.set_opt("TriggerTargetArn", self.trigger_target_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TriggerConfig;
+        opt {
+            trigger_events = "TriggerEvents",
+            trigger_name = "TriggerName",
+            trigger_target_arn = "TriggerTargetArn",
         }
     }
 
-    /// Allowed values of `Events`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Events {
         /// `DEPLOYMENT_FAILURE`
         DeploymentFailure,
@@ -1174,19 +1051,10 @@ pub mod deployment_group {
         DeploymentStopOnRequest,
     }
 
-    impl crate::value::CfnEnum for Events {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DeploymentFailure => "DEPLOYMENT_FAILURE",
-                Self::DeploymentStopOnAlarm => "DEPLOYMENT_STOP_ON_ALARM",
-                Self::DeploymentStopOnRequest => "DEPLOYMENT_STOP_ON_REQUEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Events, ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"]);
 
     /// Information about when to reroute traffic from an original environment to a replacement environment in a blue/green deployment. CONTINUE_DEPLOYMENT: Register new instances with the load balancer immediately after the new application revision is installed on the instances in the replacement environment. STOP_DEPLOYMENT: Do not register new instances with a load balancer unless traffic rerouting is started using ContinueDeployment . If traffic rerouting is not started before the end of the specified wait period, the deployment status is changed to Stopped.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionOnTimeout {
         /// `CONTINUE_DEPLOYMENT`
         ContinueDeployment,
@@ -1194,18 +1062,10 @@ pub mod deployment_group {
         StopDeployment,
     }
 
-    impl crate::value::CfnEnum for ActionOnTimeout {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ContinueDeployment => "CONTINUE_DEPLOYMENT",
-                Self::StopDeployment => "STOP_DEPLOYMENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ActionOnTimeout, ["CONTINUE_DEPLOYMENT", "STOP_DEPLOYMENT"]);
 
     /// The method used to add instances to a replacement environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `COPY_AUTO_SCALING_GROUP`
         CopyAutoScalingGroup,
@@ -1213,18 +1073,10 @@ pub mod deployment_group {
         DiscoverExisting,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CopyAutoScalingGroup => "COPY_AUTO_SCALING_GROUP",
-                Self::DiscoverExisting => "DISCOVER_EXISTING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["COPY_AUTO_SCALING_GROUP", "DISCOVER_EXISTING"]);
 
     /// The action to take on instances in the original environment after a successful blue/green deployment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlueInstanceTerminationOptionAction {
         /// `KEEP_ALIVE`
         KeepAlive,
@@ -1232,18 +1084,10 @@ pub mod deployment_group {
         Terminate,
     }
 
-    impl crate::value::CfnEnum for BlueInstanceTerminationOptionAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KeepAlive => "KEEP_ALIVE",
-                Self::Terminate => "TERMINATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BlueInstanceTerminationOptionAction, ["KEEP_ALIVE", "TERMINATE"]);
 
     /// Indicates whether to route deployment traffic behind a load balancer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentOption {
         /// `WITHOUT_TRAFFIC_CONTROL`
         WithoutTrafficControl,
@@ -1251,18 +1095,10 @@ pub mod deployment_group {
         WithTrafficControl,
     }
 
-    impl crate::value::CfnEnum for DeploymentOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WithoutTrafficControl => "WITHOUT_TRAFFIC_CONTROL",
-                Self::WithTrafficControl => "WITH_TRAFFIC_CONTROL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeploymentOption, ["WITHOUT_TRAFFIC_CONTROL", "WITH_TRAFFIC_CONTROL"]);
 
     /// Indicates whether to run an in-place or blue/green deployment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentType {
         /// `BLUE_GREEN`
         BlueGreen,
@@ -1270,18 +1106,10 @@ pub mod deployment_group {
         InPlace,
     }
 
-    impl crate::value::CfnEnum for DeploymentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BlueGreen => "BLUE_GREEN",
-                Self::InPlace => "IN_PLACE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeploymentType, ["BLUE_GREEN", "IN_PLACE"]);
 
     /// The tag filter type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `KEY_AND_VALUE`
         KeyAndValue,
@@ -1291,19 +1119,10 @@ pub mod deployment_group {
         ValueOnly,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KeyAndValue => "KEY_AND_VALUE",
-                Self::KeyOnly => "KEY_ONLY",
-                Self::ValueOnly => "VALUE_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"]);
 
     /// Indicates what happens when new Amazon EC2 instances are launched mid-deployment and do not receive the deployed application revision. If this option is set to UPDATE or is unspecified, CodeDeploy initiates one or more 'auto-update outdated instances' deployments to apply the deployed application revision to the new Amazon EC2 instances. If this option is set to IGNORE, CodeDeploy does not initiate a deployment to update the new Amazon EC2 instances. This may result in instances having different revisions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutdatedInstancesStrategy {
         /// `IGNORE`
         Ignore,
@@ -1311,18 +1130,9 @@ pub mod deployment_group {
         Update,
     }
 
-    impl crate::value::CfnEnum for OutdatedInstancesStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ignore => "IGNORE",
-                Self::Update => "UPDATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutdatedInstancesStrategy, ["IGNORE", "UPDATE"]);
 
-    /// Allowed values of `TriggerEvents`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TriggerEvents {
         /// `DeploymentFailure`
         DeploymentFailure,
@@ -1346,21 +1156,5 @@ pub mod deployment_group {
         InstanceSuccess,
     }
 
-    impl crate::value::CfnEnum for TriggerEvents {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DeploymentFailure => "DeploymentFailure",
-                Self::DeploymentReady => "DeploymentReady",
-                Self::DeploymentRollback => "DeploymentRollback",
-                Self::DeploymentStart => "DeploymentStart",
-                Self::DeploymentStop => "DeploymentStop",
-                Self::DeploymentSuccess => "DeploymentSuccess",
-                Self::InstanceFailure => "InstanceFailure",
-                Self::InstanceReady => "InstanceReady",
-                Self::InstanceStart => "InstanceStart",
-                Self::InstanceSuccess => "InstanceSuccess",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TriggerEvents, ["DeploymentFailure", "DeploymentReady", "DeploymentRollback", "DeploymentStart", "DeploymentStop", "DeploymentSuccess", "InstanceFailure", "InstanceReady", "InstanceStart", "InstanceSuccess"]);
 }

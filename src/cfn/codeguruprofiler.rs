@@ -33,7 +33,6 @@ pub struct ProfilingGroup {
 
 impl ProfilingGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(profiling_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             agent_permissions: ::std::option::Option::None,
@@ -45,39 +44,31 @@ impl ProfilingGroup {
     }
 }
 
-impl crate::resource::Resource for ProfilingGroup {
-    const TYPE: &'static str = "AWS::CodeGuruProfiler::ProfilingGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROFILING_GROUP_SHAPE)
+crate::resource::props! {
+    resource ProfilingGroup = "AWS::CodeGuruProfiler::ProfilingGroup", shape: Some(&PROFILING_GROUP_SHAPE);
+    req {
+        profiling_group_name = "ProfilingGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AgentPermissions", self.agent_permissions);
-        p.set_opt("AnomalyDetectionNotificationConfiguration", self.anomaly_detection_notification_configuration);
-        p.set_opt("ComputePlatform", self.compute_platform);
-        p.set("ProfilingGroupName", self.profiling_group_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        agent_permissions = "AgentPermissions",
+        anomaly_detection_notification_configuration = "AnomalyDetectionNotificationConfiguration",
+        compute_platform = "ComputePlatform",
+        tags = "Tags",
     }
 }
 
-static PROFILING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentPermissions", crate::resource::Rule { shape: Some(&self::profiling_group::AGENT_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AnomalyDetectionNotificationConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::profiling_group::CHANNEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ProfilingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::profiling_group::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROFILING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentPermissions", crate::resource::Rule { shape: Some(&self::profiling_group::AGENT_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AnomalyDetectionNotificationConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::profiling_group::CHANNEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProfilingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProfilingGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProfilingGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -95,7 +86,6 @@ pub mod profiling_group {
 
     impl AgentPermissions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(principals: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 principals: principals.into(),
@@ -103,20 +93,16 @@ pub mod profiling_group {
         }
     }
 
-    impl crate::resource::ToExpr for AgentPermissions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Principals", self.principals);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentPermissions;
+        req {
+            principals = "Principals",
         }
     }
 
-    pub(super) static AGENT_PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Principals", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([-\\w]*):iam::([0-9]{12}):[\\S]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENT_PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Principals", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([-\\w]*):iam::([0-9]{12}):[\\S]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Notification medium for users to get alerted for events that occur in application profile. We support SNS topic as a notification channel.
     #[derive(Clone)]
@@ -133,7 +119,6 @@ pub mod profiling_group {
 
     impl Channel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(channel_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 channel_id: ::std::option::Option::None,
@@ -142,32 +127,23 @@ pub mod profiling_group {
         }
     }
 
-    impl crate::resource::ToExpr for Channel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("channelId", self.channel_id);
-            p.set("channelUri", self.channel_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested Channel;
+        req {
+            channel_uri = "channelUri",
+        }
+        opt {
+            channel_id = "channelId",
         }
     }
 
-    pub(super) static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("channelId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")), ..crate::resource::Rule::NONE }),
-            ("channelUri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([-\\w]*):[a-z-]+:(([a-z]+-)+[0-9]+)?:([0-9]{12}):[^.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("channelId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")), ..crate::resource::Rule::NONE }),
+        ("channelUri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([-\\w]*):[a-z-]+:(([a-z]+-)+[0-9]+)?:([0-9]{12}):[^.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The compute platform of the profiling group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputePlatform {
         /// `Default`
         Default,
@@ -175,13 +151,5 @@ pub mod profiling_group {
         AwsLambda,
     }
 
-    impl crate::value::CfnEnum for ComputePlatform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "Default",
-                Self::AwsLambda => "AWSLambda",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComputePlatform, ["Default", "AWSLambda"]);
 }

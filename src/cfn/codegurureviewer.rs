@@ -39,7 +39,6 @@ pub struct RepositoryAssociation {
 
 impl RepositoryAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::codegurureviewer::repository_association::Type>>) -> Self {
         Self {
             bucket_name: ::std::option::Option::None,
@@ -52,56 +51,41 @@ impl RepositoryAssociation {
     }
 }
 
-impl crate::resource::Resource for RepositoryAssociation {
-    const TYPE: &'static str = "AWS::CodeGuruReviewer::RepositoryAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPOSITORY_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource RepositoryAssociation = "AWS::CodeGuruReviewer::RepositoryAssociation", shape: Some(&REPOSITORY_ASSOCIATION_SHAPE);
+    req {
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BucketName", self.bucket_name);
-        p.set_opt("ConnectionArn", self.connection_arn);
-        p.set("Name", self.name);
-        p.set_opt("Owner", self.owner);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        bucket_name = "BucketName",
+        connection_arn = "ConnectionArn",
+        owner = "Owner",
+        tags = "Tags",
     }
 }
 
-static REPOSITORY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^\\S(.*\\S)?$")), ..crate::resource::Rule::NONE }),
-        ("ConnectionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\w.-]*$")), ..crate::resource::Rule::NONE }),
-        ("Owner", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\S(.*\\S)?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::repository_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPOSITORY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^\\S(.*\\S)?$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("ConnectionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\w.-]*$")), ..crate::resource::Rule::NONE }),
+    ("Owner", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\S(.*\\S)?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RepositoryAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RepositoryAssociation> {
-    /// `Fn::GetAtt` `AssociationArn`.
-    #[inline]
-    pub fn attr_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationArn`.
+        attr_association_arn: ::std::string::String = "AssociationArn",
     }
 }
 
 pub mod repository_association {
     //! Nested property types and enums of [`RepositoryAssociation`](super::RepositoryAssociation).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of repository to be associated.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CodeCommit`
         CodeCommit,
@@ -113,15 +97,5 @@ pub mod repository_association {
         S3Bucket,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CodeCommit => "CodeCommit",
-                Self::Bitbucket => "Bitbucket",
-                Self::GitHubEnterpriseServer => "GitHubEnterpriseServer",
-                Self::S3Bucket => "S3Bucket",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["CodeCommit", "Bitbucket", "GitHubEnterpriseServer", "S3Bucket"]);
 }

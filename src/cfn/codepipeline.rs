@@ -45,7 +45,6 @@ pub struct CustomActionType {
 
 impl CustomActionType {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(category: impl ::std::convert::Into<crate::value::Val<crate::cfn::codepipeline::custom_action_type::Category>>, input_artifact_details: crate::cfn::codepipeline::custom_action_type::ArtifactDetails, output_artifact_details: crate::cfn::codepipeline::custom_action_type::ArtifactDetails, provider: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             category: category.into(),
@@ -60,45 +59,37 @@ impl CustomActionType {
     }
 }
 
-impl crate::resource::Resource for CustomActionType {
-    const TYPE: &'static str = "AWS::CodePipeline::CustomActionType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOM_ACTION_TYPE_SHAPE)
+crate::resource::props! {
+    resource CustomActionType = "AWS::CodePipeline::CustomActionType", shape: Some(&CUSTOM_ACTION_TYPE_SHAPE);
+    req {
+        category = "Category",
+        input_artifact_details = "InputArtifactDetails",
+        output_artifact_details = "OutputArtifactDetails",
+        provider = "Provider",
+        version = "Version",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Category", self.category);
-        p.set_opt("ConfigurationProperties", self.configuration_properties);
-        p.set("InputArtifactDetails", self.input_artifact_details);
-        p.set("OutputArtifactDetails", self.output_artifact_details);
-        p.set("Provider", self.provider);
-        p.set_opt("Settings", self.settings);
-        p.set_opt("Tags", self.tags);
-        p.set("Version", self.version);
-        p
+    opt {
+        configuration_properties = "ConfigurationProperties",
+        settings = "Settings",
+        tags = "Tags",
     }
 }
 
-static CUSTOM_ACTION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigurationProperties", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::custom_action_type::CONFIGURATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("InputArtifactDetails", crate::resource::Rule { shape: Some(&self::custom_action_type::ARTIFACT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OutputArtifactDetails", crate::resource::Rule { shape: Some(&self::custom_action_type::ARTIFACT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Provider", crate::resource::Rule { min_len: Some(1), max_len: Some(35), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Settings", crate::resource::Rule { shape: Some(&self::custom_action_type::SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::custom_action_type::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CUSTOM_ACTION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigurationProperties", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::custom_action_type::CONFIGURATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InputArtifactDetails", crate::resource::Rule { shape: Some(&self::custom_action_type::ARTIFACT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OutputArtifactDetails", crate::resource::Rule { shape: Some(&self::custom_action_type::ARTIFACT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Provider", crate::resource::Rule { min_len: Some(1), max_len: Some(35), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Settings", crate::resource::Rule { shape: Some(&self::custom_action_type::SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CustomActionType`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomActionType> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -140,7 +131,6 @@ pub mod custom_action_type {
 
     impl ConfigurationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<bool>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, required: impl ::std::convert::Into<crate::value::Val<bool>>, secret: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -154,27 +144,25 @@ pub mod custom_action_type {
         }
     }
 
-    impl crate::resource::ToExpr for ConfigurationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Key", self.key);
-            p.set("Name", self.name);
-            p.set_opt("Queryable", self.queryable);
-            p.set("Required", self.required);
-            p.set("Secret", self.secret);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationProperties;
+        req {
+            key = "Key",
+            name = "Name",
+            required = "Required",
+            secret = "Secret",
+        }
+        opt {
+            description = "Description",
+            queryable = "Queryable",
+            type_ = "Type",
         }
     }
 
-    pub(super) static CONFIGURATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(160), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(160), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Returns information about the details of an artifact.
     #[derive(Clone)]
@@ -191,7 +179,6 @@ pub mod custom_action_type {
 
     impl ArtifactDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(maximum_count: impl ::std::convert::Into<crate::value::Val<i64>>, minimum_count: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 maximum_count: maximum_count.into(),
@@ -200,22 +187,18 @@ pub mod custom_action_type {
         }
     }
 
-    impl crate::resource::ToExpr for ArtifactDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaximumCount", self.maximum_count);
-            p.set("MinimumCount", self.minimum_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArtifactDetails;
+        req {
+            maximum_count = "MaximumCount",
+            minimum_count = "MinimumCount",
         }
     }
 
-    pub(super) static ARTIFACT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumCount", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-            ("MinimumCount", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ARTIFACT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumCount", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+        ("MinimumCount", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings is a property of the AWS::CodePipeline::CustomActionType resource that provides URLs that users can access to view information about the CodePipeline custom action.
     #[derive(Clone, Default)]
@@ -238,36 +221,25 @@ pub mod custom_action_type {
         pub third_party_configuration_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EntityUrlTemplate", self.entity_url_template);
-            p.set_opt("ExecutionUrlTemplate", self.execution_url_template);
-            p.set_opt("RevisionUrlTemplate", self.revision_url_template);
-            p.set_opt("ThirdPartyConfigurationUrl", self.third_party_configuration_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested Settings;
+        opt {
+            entity_url_template = "EntityUrlTemplate",
+            execution_url_template = "ExecutionUrlTemplate",
+            revision_url_template = "RevisionUrlTemplate",
+            third_party_configuration_url = "ThirdPartyConfigurationUrl",
         }
     }
 
-    pub(super) static SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EntityUrlTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ExecutionUrlTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("RevisionUrlTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ThirdPartyConfigurationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EntityUrlTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ExecutionUrlTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("RevisionUrlTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ThirdPartyConfigurationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The category of the custom action, such as a build action or a test action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Category {
         /// `Approval`
         Approval,
@@ -285,23 +257,10 @@ pub mod custom_action_type {
         Test,
     }
 
-    impl crate::value::CfnEnum for Category {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Approval => "Approval",
-                Self::Build => "Build",
-                Self::Compute => "Compute",
-                Self::Deploy => "Deploy",
-                Self::Invoke => "Invoke",
-                Self::Source => "Source",
-                Self::Test => "Test",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Category, ["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"]);
 
     /// The type of the configuration property.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `Boolean`
         Boolean,
@@ -311,16 +270,7 @@ pub mod custom_action_type {
         String,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Boolean => "Boolean",
-                Self::Number => "Number",
-                Self::String => "String",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["Boolean", "Number", "String"]);
 }
 
 /// The AWS::CodePipeline::Pipeline resource creates a CodePipeline pipeline that describes how software changes go through a release process.
@@ -380,7 +330,6 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stages: ::std::vec::Vec<crate::cfn::codepipeline::pipeline::StageDeclaration>) -> Self {
         Self {
             artifact_store: ::std::option::Option::None,
@@ -399,50 +348,39 @@ impl Pipeline {
     }
 }
 
-impl crate::resource::Resource for Pipeline {
-    const TYPE: &'static str = "AWS::CodePipeline::Pipeline";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PIPELINE_SHAPE)
+crate::resource::props! {
+    resource Pipeline = "AWS::CodePipeline::Pipeline", shape: Some(&PIPELINE_SHAPE);
+    req {
+        role_arn = "RoleArn",
+        stages = "Stages",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ArtifactStore", self.artifact_store);
-        p.set_opt("ArtifactStores", self.artifact_stores);
-        p.set_opt("DisableInboundStageTransitions", self.disable_inbound_stage_transitions);
-        p.set_opt("ExecutionMode", self.execution_mode);
-        p.set_opt("Name", self.name);
-        p.set_opt("PipelineType", self.pipeline_type);
-        p.set_opt("RestartExecutionOnUpdate", self.restart_execution_on_update);
-        p.set("RoleArn", self.role_arn);
-        p.set("Stages", self.stages);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Triggers", self.triggers);
-        p.set_opt("Variables", self.variables);
-        p
+    opt {
+        artifact_store = "ArtifactStore",
+        artifact_stores = "ArtifactStores",
+        disable_inbound_stage_transitions = "DisableInboundStageTransitions",
+        execution_mode = "ExecutionMode",
+        name = "Name",
+        pipeline_type = "PipelineType",
+        restart_execution_on_update = "RestartExecutionOnUpdate",
+        tags = "Tags",
+        triggers = "Triggers",
+        variables = "Variables",
     }
 }
 
-static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
-        ("Stages", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::STAGE_DECLARATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::TAG18_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Stages", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::STAGE_DECLARATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codeconnections_codepipeline::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Pipeline`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Pipeline> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
@@ -468,7 +406,6 @@ pub mod pipeline {
 
     impl ArtifactStore {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::codepipeline::pipeline::Type>>) -> Self {
             Self {
                 encryption_key: ::std::option::Option::None,
@@ -478,14 +415,14 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for ArtifactStore {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionKey", self.encryption_key);
-            p.set("Location", self.location);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArtifactStore;
+        req {
+            location = "Location",
+            type_ = "Type",
+        }
+        opt {
+            encryption_key = "EncryptionKey",
         }
     }
 
@@ -504,7 +441,6 @@ pub mod pipeline {
 
     impl EncryptionKey {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: id.into(),
@@ -513,13 +449,11 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionKey;
+        req {
+            id = "Id",
+            type_ = "Type",
         }
     }
 
@@ -538,7 +472,6 @@ pub mod pipeline {
 
     impl ArtifactStoreMap {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(artifact_store: crate::cfn::codepipeline::pipeline::ArtifactStore, region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 artifact_store,
@@ -547,13 +480,11 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for ArtifactStoreMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ArtifactStore", self.artifact_store);
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArtifactStoreMap;
+        req {
+            artifact_store = "ArtifactStore",
+            region = "Region",
         }
     }
 
@@ -572,7 +503,6 @@ pub mod pipeline {
 
     impl StageTransition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(reason: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stage_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 reason: reason.into(),
@@ -581,13 +511,11 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for StageTransition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Reason", self.reason);
-            p.set("StageName", self.stage_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested StageTransition;
+        req {
+            reason = "Reason",
+            stage_name = "StageName",
         }
     }
 
@@ -618,7 +546,6 @@ pub mod pipeline {
 
     impl StageDeclaration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(actions: ::std::vec::Vec<crate::cfn::codepipeline::pipeline::ActionDeclaration>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 actions,
@@ -631,28 +558,26 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for StageDeclaration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Actions", self.actions);
-            p.set_opt("BeforeEntry", self.before_entry);
-            p.set_opt("Blockers", self.blockers);
-            p.set("Name", self.name);
-            p.set_opt("OnFailure", self.on_failure);
-            p.set_opt("OnSuccess", self.on_success);
-            p.into_expr()
+    crate::resource::props! {
+        nested StageDeclaration;
+        req {
+            actions = "Actions",
+            name = "Name",
+        }
+        opt {
+            before_entry = "BeforeEntry",
+            blockers = "Blockers",
+            on_failure = "OnFailure",
+            on_success = "OnSuccess",
         }
     }
 
-    pub(super) static STAGE_DECLARATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ACTION_DECLARATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("BeforeEntry", crate::resource::Rule { shape: Some(&BEFORE_ENTRY_CONDITIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OnFailure", crate::resource::Rule { shape: Some(&FAILURE_CONDITIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OnSuccess", crate::resource::Rule { shape: Some(&SUCCESS_CONDITIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STAGE_DECLARATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Actions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ACTION_DECLARATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("BeforeEntry", crate::resource::Rule { shape: Some(&BEFORE_ENTRY_CONDITIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OnFailure", crate::resource::Rule { shape: Some(&FAILURE_CONDITIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OnSuccess", crate::resource::Rule { shape: Some(&SUCCESS_CONDITIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents information about an action declaration.
     #[derive(Clone)]
@@ -707,7 +632,6 @@ pub mod pipeline {
 
     impl ActionDeclaration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action_type_id: crate::cfn::codepipeline::pipeline::ActionTypeId, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_type_id,
@@ -727,34 +651,33 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for ActionDeclaration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionTypeId", self.action_type_id);
-            p.set_opt("Commands", self.commands);
-            p.set_opt("Configuration", self.configuration);
-            p.set_opt("EnvironmentVariables", self.environment_variables);
-            p.set_opt("InputArtifacts", self.input_artifacts);
-            p.set("Name", self.name);
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("OutputArtifacts", self.output_artifacts);
-            p.set_opt("OutputVariables", self.output_variables);
-            p.set_opt("Region", self.region);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("RunOrder", self.run_order);
-            p.set_opt("TimeoutInMinutes", self.timeout_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionDeclaration;
+        req {
+            action_type_id = "ActionTypeId",
+            name = "Name",
+        }
+        opt {
+            commands = "Commands",
+            configuration = "Configuration",
+            environment_variables = "EnvironmentVariables",
+            input_artifacts = "InputArtifacts",
+            namespace = "Namespace",
+            output_artifacts = "OutputArtifacts",
+            output_variables = "OutputVariables",
+            region = "Region",
+            role_arn = "RoleArn",
+            run_order = "RunOrder",
+            timeout_in_minutes = "TimeoutInMinutes",
         }
     }
 
-    pub(super) static ACTION_DECLARATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActionTypeId", crate::resource::Rule { shape: Some(&ACTION_TYPE_ID_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9.@\\-_]{1,100}$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_DECLARATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ActionTypeId", crate::resource::Rule { shape: Some(&ACTION_TYPE_ID_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Configuration", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9.@\\-_]{1,100}$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents information about an action type.
     #[derive(Clone)]
@@ -779,7 +702,6 @@ pub mod pipeline {
 
     impl ActionTypeId {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(category: impl ::std::convert::Into<crate::value::Val<crate::cfn::codepipeline::pipeline::Category>>, owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 category: category.into(),
@@ -790,23 +712,19 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for ActionTypeId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Category", self.category);
-            p.set("Owner", self.owner);
-            p.set("Provider", self.provider);
-            p.set("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionTypeId;
+        req {
+            category = "Category",
+            owner = "Owner",
+            provider = "Provider",
+            version = "Version",
         }
     }
 
-    pub(super) static ACTION_TYPE_ID_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Version", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_\\-]{1,9}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_TYPE_ID_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Version", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_\\-]{1,9}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents information about the environment variable of an action.
     #[derive(Clone)]
@@ -827,7 +745,6 @@ pub mod pipeline {
 
     impl EnvironmentVariable {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -837,14 +754,14 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for EnvironmentVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentVariable;
+        req {
+            name = "Name",
+            value = "Value",
+        }
+        opt {
+            type_ = "Type",
         }
     }
 
@@ -859,7 +776,6 @@ pub mod pipeline {
 
     impl InputArtifact {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -867,12 +783,10 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for InputArtifact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputArtifact;
+        req {
+            name = "Name",
         }
     }
 
@@ -891,7 +805,6 @@ pub mod pipeline {
 
     impl OutputArtifact {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 files: ::std::option::Option::None,
@@ -900,13 +813,13 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for OutputArtifact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Files", self.files);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputArtifact;
+        req {
+            name = "Name",
+        }
+        opt {
+            files = "Files",
         }
     }
 
@@ -917,20 +830,16 @@ pub mod pipeline {
         pub conditions: ::std::option::Option<::std::vec::Vec<crate::cfn::codepipeline::pipeline::Condition>>,
     }
 
-    impl crate::resource::ToExpr for BeforeEntryConditions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Conditions", self.conditions);
-            p.into_expr()
+    crate::resource::props! {
+        nested BeforeEntryConditions;
+        opt {
+            conditions = "Conditions",
         }
     }
 
-    pub(super) static BEFORE_ENTRY_CONDITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEFORE_ENTRY_CONDITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents information about condition.
     #[derive(Clone, Default)]
@@ -943,21 +852,17 @@ pub mod pipeline {
         pub rules: ::std::option::Option<::std::vec::Vec<crate::cfn::codepipeline::pipeline::RuleDeclaration>>,
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Result", self.result);
-            p.set_opt("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        opt {
+            result = "Result",
+            rules = "Rules",
         }
     }
 
-    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_DECLARATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_DECLARATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents information about condition.
     #[derive(Clone, Default)]
@@ -990,26 +895,22 @@ pub mod pipeline {
         pub rule_type_id: ::std::option::Option<crate::cfn::codepipeline::pipeline::RuleTypeId>,
     }
 
-    impl crate::resource::ToExpr for RuleDeclaration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Commands", self.commands);
-            p.set_opt("Configuration", self.configuration);
-            p.set_opt("InputArtifacts", self.input_artifacts);
-            p.set_opt("Name", self.name);
-            p.set_opt("Region", self.region);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("RuleTypeId", self.rule_type_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleDeclaration;
+        opt {
+            commands = "Commands",
+            configuration = "Configuration",
+            input_artifacts = "InputArtifacts",
+            name = "Name",
+            region = "Region",
+            role_arn = "RoleArn",
+            rule_type_id = "RuleTypeId",
         }
     }
 
-    pub(super) static RULE_DECLARATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_DECLARATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents information about a rule type.
     #[derive(Clone, Default)]
@@ -1032,15 +933,13 @@ pub mod pipeline {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RuleTypeId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Category", self.category);
-            p.set_opt("Owner", self.owner);
-            p.set_opt("Provider", self.provider);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleTypeId;
+        opt {
+            category = "Category",
+            owner = "Owner",
+            provider = "Provider",
+            version = "Version",
         }
     }
 
@@ -1059,7 +958,6 @@ pub mod pipeline {
 
     impl BlockerDeclaration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::codepipeline::pipeline::BlockerDeclarationType>>) -> Self {
             Self {
                 name: name.into(),
@@ -1068,13 +966,11 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for BlockerDeclaration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockerDeclaration;
+        req {
+            name = "Name",
+            type_ = "Type",
         }
     }
 
@@ -1093,22 +989,18 @@ pub mod pipeline {
         pub retry_configuration: ::std::option::Option<crate::cfn::codepipeline::pipeline::RetryConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FailureConditions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Conditions", self.conditions);
-            p.set_opt("Result", self.result);
-            p.set_opt("RetryConfiguration", self.retry_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailureConditions;
+        opt {
+            conditions = "Conditions",
+            result = "Result",
+            retry_configuration = "RetryConfiguration",
         }
     }
 
-    pub(super) static FAILURE_CONDITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAILURE_CONDITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration that specifies the retry configuration for a stage
     #[derive(Clone, Default)]
@@ -1119,12 +1011,10 @@ pub mod pipeline {
         pub retry_mode: ::std::option::Option<crate::value::Val<crate::cfn::codepipeline::pipeline::RetryMode>>,
     }
 
-    impl crate::resource::ToExpr for RetryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RetryMode", self.retry_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetryConfiguration;
+        opt {
+            retry_mode = "RetryMode",
         }
     }
 
@@ -1135,27 +1025,16 @@ pub mod pipeline {
         pub conditions: ::std::option::Option<::std::vec::Vec<crate::cfn::codepipeline::pipeline::Condition>>,
     }
 
-    impl crate::resource::ToExpr for SuccessConditions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Conditions", self.conditions);
-            p.into_expr()
+    crate::resource::props! {
+        nested SuccessConditions;
+        opt {
+            conditions = "Conditions",
         }
     }
 
-    pub(super) static SUCCESS_CONDITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG18_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUCCESS_CONDITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents information about the specified trigger configuration, such as the filter criteria and the source stage for the action that contains the trigger.
     #[derive(Clone)]
@@ -1172,7 +1051,6 @@ pub mod pipeline {
 
     impl PipelineTriggerDeclaration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provider_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::codepipeline::pipeline::ProviderType>>) -> Self {
             Self {
                 git_configuration: ::std::option::Option::None,
@@ -1181,13 +1059,13 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for PipelineTriggerDeclaration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GitConfiguration", self.git_configuration);
-            p.set("ProviderType", self.provider_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipelineTriggerDeclaration;
+        req {
+            provider_type = "ProviderType",
+        }
+        opt {
+            git_configuration = "GitConfiguration",
         }
     }
 
@@ -1210,7 +1088,6 @@ pub mod pipeline {
 
     impl GitConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_action_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 pull_request: ::std::option::Option::None,
@@ -1220,14 +1097,14 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for GitConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PullRequest", self.pull_request);
-            p.set_opt("Push", self.push);
-            p.set("SourceActionName", self.source_action_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitConfiguration;
+        req {
+            source_action_name = "SourceActionName",
+        }
+        opt {
+            pull_request = "PullRequest",
+            push = "Push",
         }
     }
 
@@ -1248,14 +1125,12 @@ pub mod pipeline {
         pub file_paths: ::std::option::Option<crate::cfn::codepipeline::pipeline::GitFilePathFilterCriteria>,
     }
 
-    impl crate::resource::ToExpr for GitPullRequestFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Branches", self.branches);
-            p.set_opt("Events", self.events);
-            p.set_opt("FilePaths", self.file_paths);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitPullRequestFilter;
+        opt {
+            branches = "Branches",
+            events = "Events",
+            file_paths = "FilePaths",
         }
     }
 
@@ -1272,13 +1147,11 @@ pub mod pipeline {
         pub includes: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for GitBranchFilterCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Excludes", self.excludes);
-            p.set_opt("Includes", self.includes);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitBranchFilterCriteria;
+        opt {
+            excludes = "Excludes",
+            includes = "Includes",
         }
     }
 
@@ -1295,13 +1168,11 @@ pub mod pipeline {
         pub includes: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for GitFilePathFilterCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Excludes", self.excludes);
-            p.set_opt("Includes", self.includes);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitFilePathFilterCriteria;
+        opt {
+            excludes = "Excludes",
+            includes = "Includes",
         }
     }
 
@@ -1322,14 +1193,12 @@ pub mod pipeline {
         pub tags: ::std::option::Option<crate::cfn::codepipeline::pipeline::GitTagFilterCriteria>,
     }
 
-    impl crate::resource::ToExpr for GitPushFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Branches", self.branches);
-            p.set_opt("FilePaths", self.file_paths);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitPushFilter;
+        opt {
+            branches = "Branches",
+            file_paths = "FilePaths",
+            tags = "Tags",
         }
     }
 
@@ -1346,13 +1215,11 @@ pub mod pipeline {
         pub includes: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for GitTagFilterCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Excludes", self.excludes);
-            p.set_opt("Includes", self.includes);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitTagFilterCriteria;
+        opt {
+            excludes = "Excludes",
+            includes = "Includes",
         }
     }
 
@@ -1375,7 +1242,6 @@ pub mod pipeline {
 
     impl VariableDeclaration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 default_value: ::std::option::Option::None,
@@ -1385,35 +1251,28 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for VariableDeclaration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested VariableDeclaration;
+        req {
+            name = "Name",
+        }
+        opt {
+            default_value = "DefaultValue",
+            description = "Description",
         }
     }
 
     /// The type of the artifact store, such as S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `S3`
         S3,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["S3"]);
 
     /// The method that the pipeline will use to handle multiple executions. The default mode is SUPERSEDED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionMode {
         /// `QUEUED`
         Queued,
@@ -1423,19 +1282,10 @@ pub mod pipeline {
         Parallel,
     }
 
-    impl crate::value::CfnEnum for ExecutionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Queued => "QUEUED",
-                Self::Superseded => "SUPERSEDED",
-                Self::Parallel => "PARALLEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExecutionMode, ["QUEUED", "SUPERSEDED", "PARALLEL"]);
 
     /// CodePipeline provides the following pipeline types, which differ in characteristics and price, so that you can tailor your pipeline features and cost to the needs of your applications.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PipelineType {
         /// `V1`
         V1,
@@ -1443,18 +1293,10 @@ pub mod pipeline {
         V2,
     }
 
-    impl crate::value::CfnEnum for PipelineType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V1 => "V1",
-                Self::V2 => "V2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PipelineType, ["V1", "V2"]);
 
     /// A category defines what kind of action can be taken in the stage, and constrains the provider type for the action. Valid categories are limited to one of the values below.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Category {
         /// `Source`
         Source,
@@ -1472,23 +1314,10 @@ pub mod pipeline {
         Compute,
     }
 
-    impl crate::value::CfnEnum for Category {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Source => "Source",
-                Self::Build => "Build",
-                Self::Test => "Test",
-                Self::Deploy => "Deploy",
-                Self::Invoke => "Invoke",
-                Self::Approval => "Approval",
-                Self::Compute => "Compute",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Category, ["Source", "Build", "Test", "Deploy", "Invoke", "Approval", "Compute"]);
 
     /// The type of the environment variable.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnvironmentVariableType {
         /// `PLAINTEXT`
         Plaintext,
@@ -1496,34 +1325,19 @@ pub mod pipeline {
         SecretsManager,
     }
 
-    impl crate::value::CfnEnum for EnvironmentVariableType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Plaintext => "PLAINTEXT",
-                Self::SecretsManager => "SECRETS_MANAGER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnvironmentVariableType, ["PLAINTEXT", "SECRETS_MANAGER"]);
 
     /// Reserved for future use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockerDeclarationType {
         /// `Schedule`
         Schedule,
     }
 
-    impl crate::value::CfnEnum for BlockerDeclarationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Schedule => "Schedule",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BlockerDeclarationType, ["Schedule"]);
 
     /// The specified result for when the failure conditions are met, such as rolling back the stage
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Result {
         /// `ROLLBACK`
         Rollback,
@@ -1531,18 +1345,10 @@ pub mod pipeline {
         Retry,
     }
 
-    impl crate::value::CfnEnum for Result {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rollback => "ROLLBACK",
-                Self::Retry => "RETRY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Result, ["ROLLBACK", "RETRY"]);
 
     /// The specified retry mode type for the given stage. FAILED_ACTIONS will retry only the failed actions. ALL_ACTIONS will retry both failed and successful
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetryMode {
         /// `ALL_ACTIONS`
         AllActions,
@@ -1550,31 +1356,16 @@ pub mod pipeline {
         FailedActions,
     }
 
-    impl crate::value::CfnEnum for RetryMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllActions => "ALL_ACTIONS",
-                Self::FailedActions => "FAILED_ACTIONS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RetryMode, ["ALL_ACTIONS", "FAILED_ACTIONS"]);
 
     /// The source provider for the event, such as connections configured for a repository with Git tags, for the specified trigger configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `CodeStarSourceConnection`
         CodeStarSourceConnection,
     }
 
-    impl crate::value::CfnEnum for ProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CodeStarSourceConnection => "CodeStarSourceConnection",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProviderType, ["CodeStarSourceConnection"]);
 }
 
 /// Resource Type definition for AWS::CodePipeline::Webhook
@@ -1622,7 +1413,6 @@ pub struct Webhook {
 
 impl Webhook {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authentication: impl ::std::convert::Into<crate::value::Val<crate::cfn::codepipeline::webhook::Authentication>>, authentication_configuration: crate::cfn::codepipeline::webhook::WebhookAuthConfiguration, filters: ::std::vec::Vec<crate::cfn::codepipeline::webhook::WebhookFilterRule>, target_action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_pipeline: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authentication: authentication.into(),
@@ -1638,50 +1428,39 @@ impl Webhook {
     }
 }
 
-impl crate::resource::Resource for Webhook {
-    const TYPE: &'static str = "AWS::CodePipeline::Webhook";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WEBHOOK_SHAPE)
+crate::resource::props! {
+    resource Webhook = "AWS::CodePipeline::Webhook", shape: Some(&WEBHOOK_SHAPE);
+    req {
+        authentication = "Authentication",
+        authentication_configuration = "AuthenticationConfiguration",
+        filters = "Filters",
+        target_action = "TargetAction",
+        target_pipeline = "TargetPipeline",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Authentication", self.authentication);
-        p.set("AuthenticationConfiguration", self.authentication_configuration);
-        p.set("Filters", self.filters);
-        p.set_opt("Name", self.name);
-        p.set_opt("RegisterWithThirdParty", self.register_with_third_party);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetAction", self.target_action);
-        p.set("TargetPipeline", self.target_pipeline);
-        p.set_opt("TargetPipelineVersion", self.target_pipeline_version);
-        p
+    opt {
+        name = "Name",
+        register_with_third_party = "RegisterWithThirdParty",
+        tags = "Tags",
+        target_pipeline_version = "TargetPipelineVersion",
     }
 }
 
-static WEBHOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&self::webhook::WEBHOOK_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Filters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::webhook::WEBHOOK_FILTER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9.@\\-_]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::webhook::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetAction", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9.@\\-_]+")), ..crate::resource::Rule::NONE }),
-        ("TargetPipeline", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9.@\\-_]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WEBHOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&self::webhook::WEBHOOK_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Filters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::webhook::WEBHOOK_FILTER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9.@\\-_]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetAction", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9.@\\-_]+")), ..crate::resource::Rule::NONE }),
+    ("TargetPipeline", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9.@\\-_]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Webhook`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Webhook> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Url`.
-    #[inline]
-    pub fn attr_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Url")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Url`.
+        attr_url: ::std::string::String = "Url",
     }
 }
 
@@ -1701,22 +1480,18 @@ pub mod webhook {
         pub secret_token: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for WebhookAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedIPRange", self.allowed_ip_range);
-            p.set_opt("SecretToken", self.secret_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebhookAuthConfiguration;
+        opt {
+            allowed_ip_range = "AllowedIPRange",
+            secret_token = "SecretToken",
         }
     }
 
-    pub(super) static WEBHOOK_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedIPRange", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("SecretToken", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEBHOOK_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedIPRange", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("SecretToken", crate::resource::Rule { min_len: Some(1), max_len: Some(100), secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of rules applied to the body/payload sent in the POST request to a webhook URL. All defined rules must pass for the request to be accepted and the pipeline started.
     #[derive(Clone)]
@@ -1733,7 +1508,6 @@ pub mod webhook {
 
     impl WebhookFilterRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(json_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 json_path: json_path.into(),
@@ -1742,32 +1516,23 @@ pub mod webhook {
         }
     }
 
-    impl crate::resource::ToExpr for WebhookFilterRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("JsonPath", self.json_path);
-            p.set_opt("MatchEquals", self.match_equals);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebhookFilterRule;
+        req {
+            json_path = "JsonPath",
+        }
+        opt {
+            match_equals = "MatchEquals",
         }
     }
 
-    pub(super) static WEBHOOK_FILTER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JsonPath", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
-            ("MatchEquals", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEBHOOK_FILTER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("JsonPath", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
+        ("MatchEquals", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Supported options are GITHUB_HMAC, IP, and UNAUTHENTICATED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Authentication {
         /// `GITHUB_HMAC`
         GithubHmac,
@@ -1777,14 +1542,5 @@ pub mod webhook {
         Unauthenticated,
     }
 
-    impl crate::value::CfnEnum for Authentication {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GithubHmac => "GITHUB_HMAC",
-                Self::Ip => "IP",
-                Self::Unauthenticated => "UNAUTHENTICATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Authentication, ["GITHUB_HMAC", "IP", "UNAUTHENTICATED"]);
 }

@@ -31,7 +31,6 @@ pub struct GitHubRepository {
 
 impl GitHubRepository {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(repository_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, repository_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -46,36 +45,33 @@ impl GitHubRepository {
     }
 }
 
-impl crate::resource::Resource for GitHubRepository {
-    const TYPE: &'static str = "AWS::CodeStar::GitHubRepository";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Code", self.code);
-        p.set_opt("ConnectionArn", self.connection_arn);
-        p.set_opt("EnableIssues", self.enable_issues);
-        p.set_opt("IsPrivate", self.is_private);
-        p.set_opt("RepositoryAccessToken", self.repository_access_token);
-        p.set_opt("RepositoryDescription", self.repository_description);
-        p.set("RepositoryName", self.repository_name);
-        p.set("RepositoryOwner", self.repository_owner);
-        p
+crate::resource::props! {
+    resource GitHubRepository = "AWS::CodeStar::GitHubRepository", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        repository_name = "RepositoryName",
+        repository_owner = "RepositoryOwner",
+    }
+    opt {
+        code = "Code",
+        connection_arn = "ConnectionArn",
+        enable_issues = "EnableIssues",
+        is_private = "IsPrivate",
+        repository_access_token = "RepositoryAccessToken",
+        repository_description = "RepositoryDescription",
     }
 }
 
 /// Attributes of [`GitHubRepository`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GitHubRepository> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod git_hub_repository {
     //! Nested property types and enums of [`GitHubRepository`](super::GitHubRepository).
 
-    /// The definition `Code`.
     #[derive(Clone)]
     pub struct Code {
         /// CloudFormation property `S3`; required.
@@ -92,16 +88,13 @@ pub mod git_hub_repository {
         }
     }
 
-    impl crate::resource::ToExpr for Code {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested Code;
+        req {
+            s3 = "S3",
         }
     }
 
-    /// The definition `S3`.
     #[derive(Clone)]
     pub struct S3 {
         /// CloudFormation property `Bucket`; required.
@@ -114,7 +107,6 @@ pub mod git_hub_repository {
 
     impl S3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -124,14 +116,14 @@ pub mod git_hub_repository {
         }
     }
 
-    impl crate::resource::ToExpr for S3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set_opt("ObjectVersion", self.object_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+        }
+        opt {
+            object_version = "ObjectVersion",
         }
     }
 }

@@ -29,7 +29,6 @@ pub struct Connection {
 
 impl Connection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connection_name: connection_name.into(),
@@ -40,62 +39,41 @@ impl Connection {
     }
 }
 
-impl crate::resource::Resource for Connection {
-    const TYPE: &'static str = "AWS::CodeStarConnections::Connection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_SHAPE)
+crate::resource::props! {
+    resource Connection = "AWS::CodeStarConnections::Connection", shape: Some(&CONNECTION_SHAPE);
+    req {
+        connection_name = "ConnectionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectionName", self.connection_name);
-        p.set_opt("HostArn", self.host_arn);
-        p.set_opt("ProviderType", self.provider_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        host_arn = "HostArn",
+        provider_type = "ProviderType",
+        tags = "Tags",
     }
 }
 
-static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("HostArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::connection::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("HostArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connection> {
-    /// `Fn::GetAtt` `ConnectionArn`.
-    #[inline]
-    pub fn attr_connection_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionArn")
-    }
-    /// `Fn::GetAtt` `ConnectionStatus`.
-    #[inline]
-    pub fn attr_connection_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionStatus")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectionArn`.
+        attr_connection_arn: ::std::string::String = "ConnectionArn",
+        /// `Fn::GetAtt` `ConnectionStatus`.
+        attr_connection_status: ::std::string::String = "ConnectionStatus",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
     }
 }
 
 pub mod connection {
     //! Nested property types and enums of [`Connection`](super::Connection).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The name of the external provider where your third-party code repository is configured. You must specify either a ProviderType or a HostArn.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `Bitbucket`
         Bitbucket,
@@ -109,18 +87,7 @@ pub mod connection {
         GitLabSelfManaged,
     }
 
-    impl crate::value::CfnEnum for ProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bitbucket => "Bitbucket",
-                Self::GitHub => "GitHub",
-                Self::GitHubEnterpriseServer => "GitHubEnterpriseServer",
-                Self::GitLab => "GitLab",
-                Self::GitLabSelfManaged => "GitLabSelfManaged",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProviderType, ["Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"]);
 }
 
 /// Schema for AWS::CodeStarConnections::RepositoryLink resource which is used to aggregate repository metadata relevant to synchronizing source provider content to AWS Resources.
@@ -152,7 +119,6 @@ pub struct RepositoryLink {
 
 impl RepositoryLink {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, owner_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, repository_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connection_arn: connection_arn.into(),
@@ -164,62 +130,46 @@ impl RepositoryLink {
     }
 }
 
-impl crate::resource::Resource for RepositoryLink {
-    const TYPE: &'static str = "AWS::CodeStarConnections::RepositoryLink";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPOSITORY_LINK_SHAPE)
+crate::resource::props! {
+    resource RepositoryLink = "AWS::CodeStarConnections::RepositoryLink", shape: Some(&REPOSITORY_LINK_SHAPE);
+    req {
+        connection_arn = "ConnectionArn",
+        owner_id = "OwnerId",
+        repository_name = "RepositoryName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectionArn", self.connection_arn);
-        p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-        p.set("OwnerId", self.owner_id);
-        p.set("RepositoryName", self.repository_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        encryption_key_arn = "EncryptionKeyArn",
+        tags = "Tags",
     }
 }
 
-static REPOSITORY_LINK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
-        ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
-        ("OwnerId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-za-z0-9_\\.-]+")), ..crate::resource::Rule::NONE }),
-        ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-za-z0-9_\\.-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::repository_link::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPOSITORY_LINK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
+    ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):.+:.+:[0-9]{12}:.+")), ..crate::resource::Rule::NONE }),
+    ("OwnerId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-za-z0-9_\\.-]+")), ..crate::resource::Rule::NONE }),
+    ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-za-z0-9_\\.-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::repository_link::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RepositoryLink`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RepositoryLink> {
-    /// `Fn::GetAtt` `ProviderType`.
-    #[inline]
-    pub fn attr_provider_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderType")
-    }
-    /// `Fn::GetAtt` `RepositoryLinkArn`.
-    #[inline]
-    pub fn attr_repository_link_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RepositoryLinkArn")
-    }
-    /// `Fn::GetAtt` `RepositoryLinkId`.
-    #[inline]
-    pub fn attr_repository_link_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RepositoryLinkId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ProviderType`.
+        attr_provider_type: ::std::string::String = "ProviderType",
+        /// `Fn::GetAtt` `RepositoryLinkArn`.
+        attr_repository_link_arn: ::std::string::String = "RepositoryLinkArn",
+        /// `Fn::GetAtt` `RepositoryLinkId`.
+        attr_repository_link_id: ::std::string::String = "RepositoryLinkId",
     }
 }
 
 pub mod repository_link {
     //! Nested property types and enums of [`RepositoryLink`](super::RepositoryLink).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Schema for AWS::CodeStarConnections::SyncConfiguration resource which is used to enables an AWS resource to be synchronized from a source-provider.
@@ -263,7 +213,6 @@ pub struct SyncConfiguration {
 
 impl SyncConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(branch: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, config_file: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, repository_link_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sync_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::codestarconnections::sync_configuration::SyncType>>) -> Self {
         Self {
             branch: branch.into(),
@@ -278,52 +227,38 @@ impl SyncConfiguration {
     }
 }
 
-impl crate::resource::Resource for SyncConfiguration {
-    const TYPE: &'static str = "AWS::CodeStarConnections::SyncConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SYNC_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource SyncConfiguration = "AWS::CodeStarConnections::SyncConfiguration", shape: Some(&SYNC_CONFIGURATION_SHAPE);
+    req {
+        branch = "Branch",
+        config_file = "ConfigFile",
+        repository_link_id = "RepositoryLinkId",
+        resource_name = "ResourceName",
+        role_arn = "RoleArn",
+        sync_type = "SyncType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Branch", self.branch);
-        p.set("ConfigFile", self.config_file);
-        p.set_opt("PublishDeploymentStatus", self.publish_deployment_status);
-        p.set("RepositoryLinkId", self.repository_link_id);
-        p.set("ResourceName", self.resource_name);
-        p.set("RoleArn", self.role_arn);
-        p.set("SyncType", self.sync_type);
-        p.set_opt("TriggerResourceUpdateOn", self.trigger_resource_update_on);
-        p
+    opt {
+        publish_deployment_status = "PublishDeploymentStatus",
+        trigger_resource_update_on = "TriggerResourceUpdateOn",
     }
 }
 
-static SYNC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Branch", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RepositoryLinkId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")), ..crate::resource::Rule::NONE }),
-        ("ResourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[a-za-z0-9_\\.-]+")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SYNC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Branch", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RepositoryLinkId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")), ..crate::resource::Rule::NONE }),
+    ("ResourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("[a-za-z0-9_\\.-]+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\w]+)*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SyncConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SyncConfiguration> {
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `ProviderType`.
-    #[inline]
-    pub fn attr_provider_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderType")
-    }
-    /// `Fn::GetAtt` `RepositoryName`.
-    #[inline]
-    pub fn attr_repository_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RepositoryName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `ProviderType`.
+        attr_provider_type: ::std::string::String = "ProviderType",
+        /// `Fn::GetAtt` `RepositoryName`.
+        attr_repository_name: ::std::string::String = "RepositoryName",
     }
 }
 
@@ -331,7 +266,7 @@ pub mod sync_configuration {
     //! Nested property types and enums of [`SyncConfiguration`](super::SyncConfiguration).
 
     /// Whether to enable or disable publishing of deployment status to source providers.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PublishDeploymentStatus {
         /// `ENABLED`
         Enabled,
@@ -339,34 +274,19 @@ pub mod sync_configuration {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for PublishDeploymentStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PublishDeploymentStatus, ["ENABLED", "DISABLED"]);
 
     /// The type of resource synchronization service that is to be configured, for example, CFN_STACK_SYNC.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SyncType {
         /// `CFN_STACK_SYNC`
         CfnStackSync,
     }
 
-    impl crate::value::CfnEnum for SyncType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CfnStackSync => "CFN_STACK_SYNC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SyncType, ["CFN_STACK_SYNC"]);
 
     /// When to trigger Git sync to begin the stack update.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TriggerResourceUpdateOn {
         /// `ANY_CHANGE`
         AnyChange,
@@ -374,13 +294,5 @@ pub mod sync_configuration {
         FileChange,
     }
 
-    impl crate::value::CfnEnum for TriggerResourceUpdateOn {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AnyChange => "ANY_CHANGE",
-                Self::FileChange => "FILE_CHANGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TriggerResourceUpdateOn, ["ANY_CHANGE", "FILE_CHANGE"]);
 }

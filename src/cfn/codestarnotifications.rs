@@ -22,7 +22,7 @@ pub struct NotificationRule {
     /// CloudFormation property `Resource`; required; changing it replaces the resource.
     pub resource: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Status`.
-    pub status: ::std::option::Option<crate::value::Val<crate::cfn::codestarnotifications::notification_rule::Status>>,
+    pub status: ::std::option::Option<crate::value::Val<crate::cfn::shared::datazone_group_ai_and_3_more::Status>>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     /// CloudFormation property `TargetAddress`.
@@ -33,7 +33,6 @@ pub struct NotificationRule {
 
 impl NotificationRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(detail_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::codestarnotifications::notification_rule::DetailType>>, event_type_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, targets: ::std::vec::Vec<crate::cfn::codestarnotifications::notification_rule::Target>) -> Self {
         Self {
             created_by: ::std::option::Option::None,
@@ -50,54 +49,47 @@ impl NotificationRule {
     }
 }
 
-impl crate::resource::Resource for NotificationRule {
-    const TYPE: &'static str = "AWS::CodeStarNotifications::NotificationRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NOTIFICATION_RULE_SHAPE)
+crate::resource::props! {
+    resource NotificationRule = "AWS::CodeStarNotifications::NotificationRule", shape: Some(&NOTIFICATION_RULE_SHAPE);
+    req {
+        detail_type = "DetailType",
+        event_type_ids = "EventTypeIds",
+        name = "Name",
+        resource = "Resource",
+        targets = "Targets",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CreatedBy", self.created_by);
-        p.set("DetailType", self.detail_type);
-        p.set_opt("EventTypeId", self.event_type_id);
-        p.set("EventTypeIds", self.event_type_ids);
-        p.set("Name", self.name);
-        p.set("Resource", self.resource);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetAddress", self.target_address);
-        p.set("Targets", self.targets);
-        p
+    opt {
+        created_by = "CreatedBy",
+        event_type_id = "EventTypeId",
+        status = "Status",
+        tags = "Tags",
+        target_address = "TargetAddress",
     }
 }
 
-static NOTIFICATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CreatedBy", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("EventTypeId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("EventTypeIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9\\-_ ]+$")), ..crate::resource::Rule::NONE }),
-        ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:\\s]*:[^:\\s]*:[^:\\s]*:[0-9]{12}:[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("TargetAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NOTIFICATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CreatedBy", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("EventTypeId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("EventTypeIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9\\-_ ]+$")), ..crate::resource::Rule::NONE }),
+    ("Resource", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:\\s]*:[^:\\s]*:[^:\\s]*:[0-9]{12}:[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("TargetAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NotificationRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NotificationRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod notification_rule {
     //! Nested property types and enums of [`NotificationRule`](super::NotificationRule).
 
-    /// The definition `Target`.
+    pub use crate::cfn::shared::datazone_group_ai_and_3_more::Status;
+
     #[derive(Clone)]
     pub struct Target {
         /// CloudFormation property `TargetAddress`; required.
@@ -108,7 +100,6 @@ pub mod notification_rule {
 
     impl Target {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 target_address: target_address.into(),
@@ -117,18 +108,15 @@ pub mod notification_rule {
         }
     }
 
-    impl crate::resource::ToExpr for Target {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetAddress", self.target_address);
-            p.set("TargetType", self.target_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Target;
+        req {
+            target_address = "TargetAddress",
+            target_type = "TargetType",
         }
     }
 
-    /// Allowed values of `DetailType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DetailType {
         /// `BASIC`
         Basic,
@@ -136,32 +124,5 @@ pub mod notification_rule {
         Full,
     }
 
-    impl crate::value::CfnEnum for DetailType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Full => "FULL",
-            }
-        }
-    }
-
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DetailType, ["BASIC", "FULL"]);
 }

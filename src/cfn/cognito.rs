@@ -39,7 +39,6 @@ pub struct IdentityPool {
 
 impl IdentityPool {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(allow_unauthenticated_identities: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
         Self {
             allow_classic_flow: ::std::option::Option::None,
@@ -58,60 +57,52 @@ impl IdentityPool {
     }
 }
 
-impl crate::resource::Resource for IdentityPool {
-    const TYPE: &'static str = "AWS::Cognito::IdentityPool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IDENTITY_POOL_SHAPE)
+crate::resource::props! {
+    resource IdentityPool = "AWS::Cognito::IdentityPool", shape: Some(&IDENTITY_POOL_SHAPE);
+    req {
+        allow_unauthenticated_identities = "AllowUnauthenticatedIdentities",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowClassicFlow", self.allow_classic_flow);
-        p.set("AllowUnauthenticatedIdentities", self.allow_unauthenticated_identities);
-        p.set_opt("CognitoEvents", self.cognito_events);
-        p.set_opt("CognitoIdentityProviders", self.cognito_identity_providers);
-        p.set_opt("CognitoStreams", self.cognito_streams);
-        p.set_opt("DeveloperProviderName", self.developer_provider_name);
-        p.set_opt("IdentityPoolName", self.identity_pool_name);
-        p.set_opt("IdentityPoolTags", self.identity_pool_tags);
-        p.set_opt("OpenIdConnectProviderARNs", self.open_id_connect_provider_arns);
-        p.set_opt("PushSync", self.push_sync);
-        p.set_opt("SamlProviderARNs", self.saml_provider_arns);
-        p.set_opt("SupportedLoginProviders", self.supported_login_providers);
-        p
+    opt {
+        allow_classic_flow = "AllowClassicFlow",
+        cognito_events = "CognitoEvents",
+        cognito_identity_providers = "CognitoIdentityProviders",
+        cognito_streams = "CognitoStreams",
+        developer_provider_name = "DeveloperProviderName",
+        identity_pool_name = "IdentityPoolName",
+        identity_pool_tags = "IdentityPoolTags",
+        open_id_connect_provider_arns = "OpenIdConnectProviderARNs",
+        push_sync = "PushSync",
+        saml_provider_arns = "SamlProviderARNs",
+        supported_login_providers = "SupportedLoginProviders",
     }
 }
 
-static IDENTITY_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CognitoIdentityProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::identity_pool::COGNITO_IDENTITY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DeveloperProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w._-]+$")), ..crate::resource::Rule::NONE }),
-        ("IdentityPoolName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("IdentityPoolTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::identity_pool::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OpenIdConnectProviderARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SamlProviderARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IDENTITY_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CognitoEvents", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("CognitoIdentityProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::identity_pool::COGNITO_IDENTITY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CognitoStreams", crate::resource::Rule { shape: Some(&self::identity_pool::COGNITO_STREAMS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DeveloperProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w._-]+$")), ..crate::resource::Rule::NONE }),
+    ("IdentityPoolName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("IdentityPoolTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OpenIdConnectProviderARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PushSync", crate::resource::Rule { shape: Some(&self::identity_pool::PUSH_SYNC_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SamlProviderARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SupportedLoginProviders", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdentityPool`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdentityPool> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod identity_pool {
     //! Nested property types and enums of [`IdentityPool`](super::IdentityPool).
 
-    /// The definition `CognitoIdentityProvider`.
     #[derive(Clone)]
     pub struct CognitoIdentityProvider {
         /// CloudFormation property `ClientId`; required.
@@ -124,7 +115,6 @@ pub mod identity_pool {
 
     impl CognitoIdentityProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -134,25 +124,22 @@ pub mod identity_pool {
         }
     }
 
-    impl crate::resource::ToExpr for CognitoIdentityProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set("ProviderName", self.provider_name);
-            p.set_opt("ServerSideTokenCheck", self.server_side_token_check);
-            p.into_expr()
+    crate::resource::props! {
+        nested CognitoIdentityProvider;
+        req {
+            client_id = "ClientId",
+            provider_name = "ProviderName",
+        }
+        opt {
+            server_side_token_check = "ServerSideTokenCheck",
         }
     }
 
-    pub(super) static COGNITO_IDENTITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w_]+$")), ..crate::resource::Rule::NONE }),
-            ("ProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w._:/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COGNITO_IDENTITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w_]+$")), ..crate::resource::Rule::NONE }),
+        ("ProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w._:/-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CognitoStreams`.
     #[derive(Clone, Default)]
     pub struct CognitoStreams {
         /// CloudFormation property `RoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -163,25 +150,19 @@ pub mod identity_pool {
         pub streaming_status: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CognitoStreams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("StreamName", self.stream_name);
-            p.set_opt("StreamingStatus", self.streaming_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested CognitoStreams;
+        opt {
+            role_arn = "RoleArn",
+            stream_name = "StreamName",
+            streaming_status = "StreamingStatus",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COGNITO_STREAMS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PushSync`.
     #[derive(Clone, Default)]
     pub struct PushSync {
         /// CloudFormation property `ApplicationArns`.
@@ -190,15 +171,17 @@ pub mod identity_pool {
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PushSync {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationArns", self.application_arns);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PushSync;
+        opt {
+            application_arns = "ApplicationArns",
+            role_arn = "RoleArn",
         }
     }
+
+    pub(super) static PUSH_SYNC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Cognito::IdentityPoolPrincipalTag
@@ -218,7 +201,6 @@ pub struct IdentityPoolPrincipalTag {
 
 impl IdentityPoolPrincipalTag {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(identity_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, identity_provider_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             identity_pool_id: identity_pool_id.into(),
@@ -229,16 +211,15 @@ impl IdentityPoolPrincipalTag {
     }
 }
 
-impl crate::resource::Resource for IdentityPoolPrincipalTag {
-    const TYPE: &'static str = "AWS::Cognito::IdentityPoolPrincipalTag";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IdentityPoolId", self.identity_pool_id);
-        p.set("IdentityProviderName", self.identity_provider_name);
-        p.set_opt("PrincipalTags", self.principal_tags);
-        p.set_opt("UseDefaults", self.use_defaults);
-        p
+crate::resource::props! {
+    resource IdentityPoolPrincipalTag = "AWS::Cognito::IdentityPoolPrincipalTag", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        identity_pool_id = "IdentityPoolId",
+        identity_provider_name = "IdentityProviderName",
+    }
+    opt {
+        principal_tags = "PrincipalTags",
+        use_defaults = "UseDefaults",
     }
 }
 
@@ -257,7 +238,6 @@ pub struct IdentityPoolRoleAttachment {
 
 impl IdentityPoolRoleAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(identity_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             identity_pool_id: identity_pool_id.into(),
@@ -267,31 +247,28 @@ impl IdentityPoolRoleAttachment {
     }
 }
 
-impl crate::resource::Resource for IdentityPoolRoleAttachment {
-    const TYPE: &'static str = "AWS::Cognito::IdentityPoolRoleAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IdentityPoolId", self.identity_pool_id);
-        p.set_opt("RoleMappings", self.role_mappings);
-        p.set_opt("Roles", self.roles);
-        p
+crate::resource::props! {
+    resource IdentityPoolRoleAttachment = "AWS::Cognito::IdentityPoolRoleAttachment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        identity_pool_id = "IdentityPoolId",
+    }
+    opt {
+        role_mappings = "RoleMappings",
+        roles = "Roles",
     }
 }
 
 /// Attributes of [`IdentityPoolRoleAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdentityPoolRoleAttachment> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod identity_pool_role_attachment {
     //! Nested property types and enums of [`IdentityPoolRoleAttachment`](super::IdentityPoolRoleAttachment).
 
-    /// The definition `RoleMapping`.
     #[derive(Clone)]
     pub struct RoleMapping {
         /// CloudFormation property `AmbiguousRoleResolution`.
@@ -306,7 +283,6 @@ pub mod identity_pool_role_attachment {
 
     impl RoleMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ambiguous_role_resolution: ::std::option::Option::None,
@@ -317,19 +293,18 @@ pub mod identity_pool_role_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for RoleMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmbiguousRoleResolution", self.ambiguous_role_resolution);
-            p.set_opt("IdentityProvider", self.identity_provider);
-            p.set_opt("RulesConfiguration", self.rules_configuration);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoleMapping;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            ambiguous_role_resolution = "AmbiguousRoleResolution",
+            identity_provider = "IdentityProvider",
+            rules_configuration = "RulesConfiguration",
         }
     }
 
-    /// The definition `RulesConfigurationType`.
     #[derive(Clone)]
     pub struct RulesConfigurationType {
         /// CloudFormation property `Rules`; required.
@@ -346,16 +321,13 @@ pub mod identity_pool_role_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for RulesConfigurationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested RulesConfigurationType;
+        req {
+            rules = "Rules",
         }
     }
 
-    /// The definition `MappingRule`.
     #[derive(Clone)]
     pub struct MappingRule {
         /// CloudFormation property `Claim`; required.
@@ -370,7 +342,6 @@ pub mod identity_pool_role_attachment {
 
     impl MappingRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(claim: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, match_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 claim: claim.into(),
@@ -381,15 +352,13 @@ pub mod identity_pool_role_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for MappingRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Claim", self.claim);
-            p.set("MatchType", self.match_type);
-            p.set("RoleARN", self.role_arn);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MappingRule;
+        req {
+            claim = "Claim",
+            match_type = "MatchType",
+            role_arn = "RoleARN",
+            value = "Value",
         }
     }
 }
@@ -407,7 +376,6 @@ pub struct LogDeliveryConfiguration {
 
 impl LogDeliveryConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             log_configurations: ::std::option::Option::None,
@@ -416,30 +384,27 @@ impl LogDeliveryConfiguration {
     }
 }
 
-impl crate::resource::Resource for LogDeliveryConfiguration {
-    const TYPE: &'static str = "AWS::Cognito::LogDeliveryConfiguration";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LogConfigurations", self.log_configurations);
-        p.set("UserPoolId", self.user_pool_id);
-        p
+crate::resource::props! {
+    resource LogDeliveryConfiguration = "AWS::Cognito::LogDeliveryConfiguration", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        user_pool_id = "UserPoolId",
+    }
+    opt {
+        log_configurations = "LogConfigurations",
     }
 }
 
 /// Attributes of [`LogDeliveryConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LogDeliveryConfiguration> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod log_delivery_configuration {
     //! Nested property types and enums of [`LogDeliveryConfiguration`](super::LogDeliveryConfiguration).
 
-    /// The definition `LogConfiguration`.
     #[derive(Clone, Default)]
     pub struct LogConfiguration {
         /// CloudFormation property `CloudWatchLogsConfiguration`.
@@ -454,64 +419,53 @@ pub mod log_delivery_configuration {
         pub s3_configuration: ::std::option::Option<crate::cfn::cognito::log_delivery_configuration::S3Configuration>,
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogsConfiguration", self.cloud_watch_logs_configuration);
-            p.set_opt("EventSource", self.event_source);
-            p.set_opt("FirehoseConfiguration", self.firehose_configuration);
-            p.set_opt("LogLevel", self.log_level);
-            p.set_opt("S3Configuration", self.s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        opt {
+            cloud_watch_logs_configuration = "CloudWatchLogsConfiguration",
+            event_source = "EventSource",
+            firehose_configuration = "FirehoseConfiguration",
+            log_level = "LogLevel",
+            s3_configuration = "S3Configuration",
         }
     }
 
-    /// The definition `CloudWatchLogsConfiguration`.
     #[derive(Clone, Default)]
     pub struct CloudWatchLogsConfiguration {
         /// CloudFormation property `LogGroupArn`.
         pub log_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupArn", self.log_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsConfiguration;
+        opt {
+            log_group_arn = "LogGroupArn",
         }
     }
 
-    /// The definition `FirehoseConfiguration`.
     #[derive(Clone, Default)]
     pub struct FirehoseConfiguration {
         /// CloudFormation property `StreamArn`.
         pub stream_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FirehoseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StreamArn", self.stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirehoseConfiguration;
+        opt {
+            stream_arn = "StreamArn",
         }
     }
 
-    /// The definition `S3Configuration`.
     #[derive(Clone, Default)]
     pub struct S3Configuration {
         /// CloudFormation property `BucketArn`.
         pub bucket_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketArn", self.bucket_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Configuration;
+        opt {
+            bucket_arn = "BucketArn",
         }
     }
 }
@@ -537,7 +491,6 @@ pub struct ManagedLoginBranding {
 
 impl ManagedLoginBranding {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             assets: ::std::option::Option::None,
@@ -550,46 +503,37 @@ impl ManagedLoginBranding {
     }
 }
 
-impl crate::resource::Resource for ManagedLoginBranding {
-    const TYPE: &'static str = "AWS::Cognito::ManagedLoginBranding";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MANAGED_LOGIN_BRANDING_SHAPE)
+crate::resource::props! {
+    resource ManagedLoginBranding = "AWS::Cognito::ManagedLoginBranding", shape: Some(&MANAGED_LOGIN_BRANDING_SHAPE);
+    req {
+        user_pool_id = "UserPoolId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Assets", self.assets);
-        p.set_opt("ClientId", self.client_id);
-        p.set_opt("ReturnMergedResources", self.return_merged_resources);
-        p.set_opt("Settings", self.settings);
-        p.set_opt("UseCognitoProvidedValues", self.use_cognito_provided_values);
-        p.set("UserPoolId", self.user_pool_id);
-        p
+    opt {
+        assets = "Assets",
+        client_id = "ClientId",
+        return_merged_resources = "ReturnMergedResources",
+        settings = "Settings",
+        use_cognito_provided_values = "UseCognitoProvidedValues",
     }
 }
 
-static MANAGED_LOGIN_BRANDING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Assets", crate::resource::Rule { min_items: Some(0), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&self::managed_login_branding::ASSET_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+]+$")), ..crate::resource::Rule::NONE }),
-        ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MANAGED_LOGIN_BRANDING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Assets", crate::resource::Rule { min_items: Some(0), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&self::managed_login_branding::ASSET_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+]+$")), ..crate::resource::Rule::NONE }),
+    ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ManagedLoginBranding`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ManagedLoginBranding> {
-    /// `Fn::GetAtt` `ManagedLoginBrandingId`.
-    #[inline]
-    pub fn attr_managed_login_branding_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ManagedLoginBrandingId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ManagedLoginBrandingId`.
+        attr_managed_login_branding_id: ::std::string::String = "ManagedLoginBrandingId",
     }
 }
 
 pub mod managed_login_branding {
     //! Nested property types and enums of [`ManagedLoginBranding`](super::ManagedLoginBranding).
 
-    /// The definition `AssetType`.
     #[derive(Clone)]
     pub struct AssetType {
         /// CloudFormation property `Bytes`.
@@ -606,7 +550,6 @@ pub mod managed_login_branding {
 
     impl AssetType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(category: impl ::std::convert::Into<crate::value::Val<crate::cfn::cognito::managed_login_branding::CategoryType>>, color_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::cognito::managed_login_branding::ColorModeType>>, extension: impl ::std::convert::Into<crate::value::Val<crate::cfn::cognito::managed_login_branding::ExtensionType>>) -> Self {
             Self {
                 bytes: ::std::option::Option::None,
@@ -618,28 +561,25 @@ pub mod managed_login_branding {
         }
     }
 
-    impl crate::resource::ToExpr for AssetType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bytes", self.bytes);
-            p.set("Category", self.category);
-            p.set("ColorMode", self.color_mode);
-            p.set("Extension", self.extension);
-            p.set_opt("ResourceId", self.resource_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetType;
+        req {
+            category = "Category",
+            color_mode = "ColorMode",
+            extension = "Extension",
+        }
+        opt {
+            bytes = "Bytes",
+            resource_id = "ResourceId",
         }
     }
 
-    pub(super) static ASSET_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bytes", crate::resource::Rule { max_len: Some(1000000), ..crate::resource::Rule::NONE }),
-            ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\- ]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSET_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bytes", crate::resource::Rule { max_len: Some(1000000), ..crate::resource::Rule::NONE }),
+        ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\- ]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `CategoryType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CategoryType {
         /// `FAVICON_ICO`
         FaviconIco,
@@ -673,31 +613,9 @@ pub mod managed_login_branding {
         IdpButtonIcon,
     }
 
-    impl crate::value::CfnEnum for CategoryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FaviconIco => "FAVICON_ICO",
-                Self::FaviconSvg => "FAVICON_SVG",
-                Self::EmailGraphic => "EMAIL_GRAPHIC",
-                Self::SmsGraphic => "SMS_GRAPHIC",
-                Self::AuthAppGraphic => "AUTH_APP_GRAPHIC",
-                Self::PasswordGraphic => "PASSWORD_GRAPHIC",
-                Self::PasskeyGraphic => "PASSKEY_GRAPHIC",
-                Self::PageHeaderLogo => "PAGE_HEADER_LOGO",
-                Self::PageHeaderBackground => "PAGE_HEADER_BACKGROUND",
-                Self::PageFooterLogo => "PAGE_FOOTER_LOGO",
-                Self::PageFooterBackground => "PAGE_FOOTER_BACKGROUND",
-                Self::PageBackground => "PAGE_BACKGROUND",
-                Self::FormBackground => "FORM_BACKGROUND",
-                Self::FormLogo => "FORM_LOGO",
-                Self::IdpButtonIcon => "IDP_BUTTON_ICON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CategoryType, ["FAVICON_ICO", "FAVICON_SVG", "EMAIL_GRAPHIC", "SMS_GRAPHIC", "AUTH_APP_GRAPHIC", "PASSWORD_GRAPHIC", "PASSKEY_GRAPHIC", "PAGE_HEADER_LOGO", "PAGE_HEADER_BACKGROUND", "PAGE_FOOTER_LOGO", "PAGE_FOOTER_BACKGROUND", "PAGE_BACKGROUND", "FORM_BACKGROUND", "FORM_LOGO", "IDP_BUTTON_ICON"]);
 
-    /// Allowed values of `ColorModeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ColorModeType {
         /// `LIGHT`
         Light,
@@ -707,19 +625,9 @@ pub mod managed_login_branding {
         Dynamic,
     }
 
-    impl crate::value::CfnEnum for ColorModeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Light => "LIGHT",
-                Self::Dark => "DARK",
-                Self::Dynamic => "DYNAMIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ColorModeType, ["LIGHT", "DARK", "DYNAMIC"]);
 
-    /// Allowed values of `ExtensionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExtensionType {
         /// `ICO`
         Ico,
@@ -733,18 +641,7 @@ pub mod managed_login_branding {
         Webp,
     }
 
-    impl crate::value::CfnEnum for ExtensionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ico => "ICO",
-                Self::Jpeg => "JPEG",
-                Self::Png => "PNG",
-                Self::Svg => "SVG",
-                Self::Webp => "WEBP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExtensionType, ["ICO", "JPEG", "PNG", "SVG", "WEBP"]);
 }
 
 /// Resource Type definition for AWS::Cognito::Terms
@@ -768,7 +665,6 @@ pub struct Terms {
 
 impl Terms {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(enforcement: impl ::std::convert::Into<crate::value::Val<crate::cfn::cognito::terms::TermsEnforcementType>>, links: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, terms_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, terms_source: impl ::std::convert::Into<crate::value::Val<crate::cfn::cognito::terms::TermsSourceType>>, user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_id: ::std::option::Option::None,
@@ -781,76 +677,52 @@ impl Terms {
     }
 }
 
-impl crate::resource::Resource for Terms {
-    const TYPE: &'static str = "AWS::Cognito::Terms";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TERMS_SHAPE)
+crate::resource::props! {
+    resource Terms = "AWS::Cognito::Terms", shape: Some(&TERMS_SHAPE);
+    req {
+        enforcement = "Enforcement",
+        links = "Links",
+        terms_name = "TermsName",
+        terms_source = "TermsSource",
+        user_pool_id = "UserPoolId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientId", self.client_id);
-        p.set("Enforcement", self.enforcement);
-        p.set("Links", self.links);
-        p.set("TermsName", self.terms_name);
-        p.set("TermsSource", self.terms_source);
-        p.set("UserPoolId", self.user_pool_id);
-        p
+    opt {
+        client_id = "ClientId",
     }
 }
 
-static TERMS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+]+$")), ..crate::resource::Rule::NONE }),
-        ("TermsName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(terms-of-use|privacy-policy)$")), ..crate::resource::Rule::NONE }),
-        ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TERMS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+]+$")), ..crate::resource::Rule::NONE }),
+    ("TermsName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(terms-of-use|privacy-policy)$")), ..crate::resource::Rule::NONE }),
+    ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Terms`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Terms> {
-    /// `Fn::GetAtt` `TermsId`.
-    #[inline]
-    pub fn attr_terms_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TermsId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TermsId`.
+        attr_terms_id: ::std::string::String = "TermsId",
     }
 }
 
 pub mod terms {
     //! Nested property types and enums of [`Terms`](super::Terms).
 
-    /// Allowed values of `TermsEnforcementType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TermsEnforcementType {
         /// `NONE`
         None,
     }
 
-    impl crate::value::CfnEnum for TermsEnforcementType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TermsEnforcementType, ["NONE"]);
 
-    /// Allowed values of `TermsSourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TermsSourceType {
         /// `LINK`
         Link,
     }
 
-    impl crate::value::CfnEnum for TermsSourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Link => "LINK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TermsSourceType, ["LINK"]);
 }
 
 /// Definition of AWS::Cognito::UserPool Resource Type
@@ -924,124 +796,103 @@ pub struct UserPool {
     pub web_authn_user_verification: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for UserPool {
-    const TYPE: &'static str = "AWS::Cognito::UserPool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_POOL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccountRecoverySetting", self.account_recovery_setting);
-        p.set_opt("AdminCreateUserConfig", self.admin_create_user_config);
-        p.set_opt("AliasAttributes", self.alias_attributes);
-        p.set_opt("AutoVerifiedAttributes", self.auto_verified_attributes);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("DeviceConfiguration", self.device_configuration);
-        p.set_opt("EmailAuthenticationMessage", self.email_authentication_message);
-        p.set_opt("EmailAuthenticationSubject", self.email_authentication_subject);
-        p.set_opt("EmailConfiguration", self.email_configuration);
-        p.set_opt("EmailVerificationMessage", self.email_verification_message);
-        p.set_opt("EmailVerificationSubject", self.email_verification_subject);
-        p.set_opt("EnabledMfas", self.enabled_mfas);
-        p.set_opt("IssuerConfiguration", self.issuer_configuration);
-        p.set_opt("KeyConfiguration", self.key_configuration);
-        p.set_opt("LambdaConfig", self.lambda_config);
-        p.set_opt("MfaConfiguration", self.mfa_configuration);
-        p.set_opt("Policies", self.policies);
-        p.set_opt("Schema", self.schema);
-        p.set_opt("SmsAuthenticationMessage", self.sms_authentication_message);
-        p.set_opt("SmsConfiguration", self.sms_configuration);
-        p.set_opt("SmsVerificationMessage", self.sms_verification_message);
-        p.set_opt("UserAttributeUpdateSettings", self.user_attribute_update_settings);
-        p.set_opt("UserPoolAddOns", self.user_pool_add_ons);
-        p.set_opt("UserPoolName", self.user_pool_name);
-        p.set_opt("UserPoolTags", self.user_pool_tags);
-        p.set_opt("UserPoolTier", self.user_pool_tier);
-        p.set_opt("UsernameAttributes", self.username_attributes);
-        p.set_opt("UsernameConfiguration", self.username_configuration);
-        p.set_opt("VerificationMessageTemplate", self.verification_message_template);
-        p.set_opt("WebAuthnFactorConfiguration", self.web_authn_factor_configuration);
-        p.set_opt("WebAuthnRelyingPartyID", self.web_authn_relying_party_id);
-        p.set_opt("WebAuthnUserVerification", self.web_authn_user_verification);
-        p
+crate::resource::props! {
+    resource UserPool = "AWS::Cognito::UserPool", shape: Some(&USER_POOL_SHAPE);
+    opt {
+        account_recovery_setting = "AccountRecoverySetting",
+        admin_create_user_config = "AdminCreateUserConfig",
+        alias_attributes = "AliasAttributes",
+        auto_verified_attributes = "AutoVerifiedAttributes",
+        deletion_protection = "DeletionProtection",
+        device_configuration = "DeviceConfiguration",
+        email_authentication_message = "EmailAuthenticationMessage",
+        email_authentication_subject = "EmailAuthenticationSubject",
+        email_configuration = "EmailConfiguration",
+        email_verification_message = "EmailVerificationMessage",
+        email_verification_subject = "EmailVerificationSubject",
+        enabled_mfas = "EnabledMfas",
+        issuer_configuration = "IssuerConfiguration",
+        key_configuration = "KeyConfiguration",
+        lambda_config = "LambdaConfig",
+        mfa_configuration = "MfaConfiguration",
+        policies = "Policies",
+        schema = "Schema",
+        sms_authentication_message = "SmsAuthenticationMessage",
+        sms_configuration = "SmsConfiguration",
+        sms_verification_message = "SmsVerificationMessage",
+        user_attribute_update_settings = "UserAttributeUpdateSettings",
+        user_pool_add_ons = "UserPoolAddOns",
+        user_pool_name = "UserPoolName",
+        user_pool_tags = "UserPoolTags",
+        user_pool_tier = "UserPoolTier",
+        username_attributes = "UsernameAttributes",
+        username_configuration = "UsernameConfiguration",
+        verification_message_template = "VerificationMessageTemplate",
+        web_authn_factor_configuration = "WebAuthnFactorConfiguration",
+        web_authn_relying_party_id = "WebAuthnRelyingPartyID",
+        web_authn_user_verification = "WebAuthnUserVerification",
     }
 }
 
-static USER_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountRecoverySetting", crate::resource::Rule { shape: Some(&self::user_pool::ACCOUNT_RECOVERY_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AdminCreateUserConfig", crate::resource::Rule { shape: Some(&self::user_pool::ADMIN_CREATE_USER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EmailAuthenticationMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), ..crate::resource::Rule::NONE }),
-        ("EmailAuthenticationSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
-        ("EmailConfiguration", crate::resource::Rule { shape: Some(&self::user_pool::EMAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EmailVerificationMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$")), ..crate::resource::Rule::NONE }),
-        ("EmailVerificationSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("KeyConfiguration", crate::resource::Rule { shape: Some(&self::user_pool::KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LambdaConfig", crate::resource::Rule { shape: Some(&self::user_pool::LAMBDA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Policies", crate::resource::Rule { shape: Some(&self::user_pool::POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Schema", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::user_pool::SCHEMA_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SmsAuthenticationMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("\\{####\\}")), ..crate::resource::Rule::NONE }),
-        ("SmsConfiguration", crate::resource::Rule { shape: Some(&self::user_pool::SMS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SmsVerificationMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("\\{####\\}")), ..crate::resource::Rule::NONE }),
-        ("UserPoolName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("VerificationMessageTemplate", crate::resource::Rule { shape: Some(&self::user_pool::VERIFICATION_MESSAGE_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WebAuthnRelyingPartyID", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("WebAuthnUserVerification", crate::resource::Rule { min_len: Some(1), max_len: Some(9), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountRecoverySetting", crate::resource::Rule { shape: Some(&self::user_pool::ACCOUNT_RECOVERY_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AdminCreateUserConfig", crate::resource::Rule { shape: Some(&self::user_pool::ADMIN_CREATE_USER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EmailAuthenticationMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), ..crate::resource::Rule::NONE }),
+    ("EmailAuthenticationSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
+    ("EmailConfiguration", crate::resource::Rule { shape: Some(&self::user_pool::EMAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EmailVerificationMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$")), ..crate::resource::Rule::NONE }),
+    ("EmailVerificationSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("KeyConfiguration", crate::resource::Rule { shape: Some(&self::user_pool::KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LambdaConfig", crate::resource::Rule { shape: Some(&self::user_pool::LAMBDA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Policies", crate::resource::Rule { shape: Some(&self::user_pool::POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Schema", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::user_pool::SCHEMA_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SmsAuthenticationMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("\\{####\\}")), ..crate::resource::Rule::NONE }),
+    ("SmsConfiguration", crate::resource::Rule { shape: Some(&self::user_pool::SMS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SmsVerificationMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("\\{####\\}")), ..crate::resource::Rule::NONE }),
+    ("UserPoolName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("VerificationMessageTemplate", crate::resource::Rule { shape: Some(&self::user_pool::VERIFICATION_MESSAGE_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WebAuthnRelyingPartyID", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("WebAuthnUserVerification", crate::resource::Rule { min_len: Some(1), max_len: Some(9), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserPool`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserPool> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ProviderName`.
-    #[inline]
-    pub fn attr_provider_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderName")
-    }
-    /// `Fn::GetAtt` `ProviderURL`.
-    #[inline]
-    pub fn attr_provider_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderURL")
-    }
-    /// `Fn::GetAtt` `UserPoolId`.
-    #[inline]
-    pub fn attr_user_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserPoolId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ProviderName`.
+        attr_provider_name: ::std::string::String = "ProviderName",
+        /// `Fn::GetAtt` `ProviderURL`.
+        attr_provider_url: ::std::string::String = "ProviderURL",
+        /// `Fn::GetAtt` `UserPoolId`.
+        attr_user_pool_id: ::std::string::String = "UserPoolId",
     }
 }
 
 pub mod user_pool {
     //! Nested property types and enums of [`UserPool`](super::UserPool).
 
-    /// The definition `AccountRecoverySetting`.
+    #[deprecated(note = "renamed to `PreTokenGenerationLambdaVersion`")]
+    #[doc(hidden)]
+    pub type PreTokenGenerationConfigLambdaVersion = PreTokenGenerationLambdaVersion;
+
     #[derive(Clone, Default)]
     pub struct AccountRecoverySetting {
         /// CloudFormation property `RecoveryMechanisms`.
         pub recovery_mechanisms: ::std::option::Option<::std::vec::Vec<crate::cfn::cognito::user_pool::RecoveryOption>>,
     }
 
-    impl crate::resource::ToExpr for AccountRecoverySetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RecoveryMechanisms", self.recovery_mechanisms);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccountRecoverySetting;
+        opt {
+            recovery_mechanisms = "RecoveryMechanisms",
         }
     }
 
-    pub(super) static ACCOUNT_RECOVERY_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecoveryMechanisms", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&RECOVERY_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCOUNT_RECOVERY_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecoveryMechanisms", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&RECOVERY_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RecoveryOption`.
     #[derive(Clone, Default)]
     pub struct RecoveryOption {
         /// CloudFormation property `Name`.
@@ -1050,23 +901,18 @@ pub mod user_pool {
         pub priority: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RecoveryOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Priority", self.priority);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecoveryOption;
+        opt {
+            name = "Name",
+            priority = "Priority",
         }
     }
 
-    pub(super) static RECOVERY_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECOVERY_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AdminCreateUserConfig`.
     #[derive(Clone, Default)]
     pub struct AdminCreateUserConfig {
         /// CloudFormation property `AllowAdminCreateUserOnly`.
@@ -1077,25 +923,20 @@ pub mod user_pool {
         pub unused_account_validity_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AdminCreateUserConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowAdminCreateUserOnly", self.allow_admin_create_user_only);
-            p.set_opt("InviteMessageTemplate", self.invite_message_template);
-            p.set_opt("UnusedAccountValidityDays", self.unused_account_validity_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdminCreateUserConfig;
+        opt {
+            allow_admin_create_user_only = "AllowAdminCreateUserOnly",
+            invite_message_template = "InviteMessageTemplate",
+            unused_account_validity_days = "UnusedAccountValidityDays",
         }
     }
 
-    pub(super) static ADMIN_CREATE_USER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InviteMessageTemplate", crate::resource::Rule { shape: Some(&INVITE_MESSAGE_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UnusedAccountValidityDays", crate::resource::Rule { min: Some(0.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADMIN_CREATE_USER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InviteMessageTemplate", crate::resource::Rule { shape: Some(&INVITE_MESSAGE_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UnusedAccountValidityDays", crate::resource::Rule { min: Some(0.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InviteMessageTemplate`.
     #[derive(Clone, Default)]
     pub struct InviteMessageTemplate {
         /// CloudFormation property `EmailMessage`.
@@ -1106,26 +947,21 @@ pub mod user_pool {
         pub sms_message: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InviteMessageTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmailMessage", self.email_message);
-            p.set_opt("EmailSubject", self.email_subject);
-            p.set_opt("SMSMessage", self.sms_message);
-            p.into_expr()
+    crate::resource::props! {
+        nested InviteMessageTemplate;
+        opt {
+            email_message = "EmailMessage",
+            email_subject = "EmailSubject",
+            sms_message = "SMSMessage",
         }
     }
 
-    pub(super) static INVITE_MESSAGE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmailMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$")), ..crate::resource::Rule::NONE }),
-            ("EmailSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$")), ..crate::resource::Rule::NONE }),
-            ("SMSMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(?s)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INVITE_MESSAGE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmailMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$")), ..crate::resource::Rule::NONE }),
+        ("EmailSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$")), ..crate::resource::Rule::NONE }),
+        ("SMSMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(?s)")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeviceConfiguration`.
     #[derive(Clone, Default)]
     pub struct DeviceConfiguration {
         /// CloudFormation property `ChallengeRequiredOnNewDevice`.
@@ -1134,17 +970,14 @@ pub mod user_pool {
         pub device_only_remembered_on_user_prompt: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DeviceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChallengeRequiredOnNewDevice", self.challenge_required_on_new_device);
-            p.set_opt("DeviceOnlyRememberedOnUserPrompt", self.device_only_remembered_on_user_prompt);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeviceConfiguration;
+        opt {
+            challenge_required_on_new_device = "ChallengeRequiredOnNewDevice",
+            device_only_remembered_on_user_prompt = "DeviceOnlyRememberedOnUserPrompt",
         }
     }
 
-    /// The definition `EmailConfiguration`.
     #[derive(Clone, Default)]
     pub struct EmailConfiguration {
         /// CloudFormation property `ConfigurationSet`.
@@ -1159,45 +992,37 @@ pub mod user_pool {
         pub source_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EmailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfigurationSet", self.configuration_set);
-            p.set_opt("EmailSendingAccount", self.email_sending_account);
-            p.set_opt("From", self.from);
-            p.set_opt("ReplyToEmailAddress", self.reply_to_email_address);
-            p.set_opt("SourceArn", self.source_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailConfiguration;
+        opt {
+            configuration_set = "ConfigurationSet",
+            email_sending_account = "EmailSendingAccount",
+            from = "From",
+            reply_to_email_address = "ReplyToEmailAddress",
+            source_arn = "SourceArn",
         }
     }
 
-    pub(super) static EMAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfigurationSet", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("From", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("ReplyToEmailAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+@[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-            ("SourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfigurationSet", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("From", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("ReplyToEmailAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+@[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+        ("SourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IssuerConfiguration`.
     #[derive(Clone, Default)]
     pub struct IssuerConfiguration {
         /// CloudFormation property `Type`.
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool::Type>>,
     }
 
-    impl crate::resource::ToExpr for IssuerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested IssuerConfiguration;
+        opt {
+            type_ = "Type",
         }
     }
 
-    /// The definition `KeyConfiguration`.
     #[derive(Clone, Default)]
     pub struct KeyConfiguration {
         /// CloudFormation property `KeyType`.
@@ -1206,23 +1031,18 @@ pub mod user_pool {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for KeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyType", self.key_type);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyConfiguration;
+        opt {
+            key_type = "KeyType",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LambdaConfig`.
     #[derive(Clone, Default)]
     pub struct LambdaConfig {
         /// CloudFormation property `CreateAuthChallenge`.
@@ -1257,50 +1077,45 @@ pub mod user_pool {
         pub verify_auth_challenge_response: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreateAuthChallenge", self.create_auth_challenge);
-            p.set_opt("CustomEmailSender", self.custom_email_sender);
-            p.set_opt("CustomMessage", self.custom_message);
-            p.set_opt("CustomSMSSender", self.custom_sms_sender);
-            p.set_opt("DefineAuthChallenge", self.define_auth_challenge);
-            p.set_opt("InboundFederation", self.inbound_federation);
-            p.set_opt("KMSKeyID", self.kms_key_id);
-            p.set_opt("PostAuthentication", self.post_authentication);
-            p.set_opt("PostConfirmation", self.post_confirmation);
-            p.set_opt("PreAuthentication", self.pre_authentication);
-            p.set_opt("PreSignUp", self.pre_sign_up);
-            p.set_opt("PreTokenGeneration", self.pre_token_generation);
-            p.set_opt("PreTokenGenerationConfig", self.pre_token_generation_config);
-            p.set_opt("UserMigration", self.user_migration);
-            p.set_opt("VerifyAuthChallengeResponse", self.verify_auth_challenge_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaConfig;
+        opt {
+            create_auth_challenge = "CreateAuthChallenge",
+            custom_email_sender = "CustomEmailSender",
+            custom_message = "CustomMessage",
+            custom_sms_sender = "CustomSMSSender",
+            define_auth_challenge = "DefineAuthChallenge",
+            inbound_federation = "InboundFederation",
+            kms_key_id = "KMSKeyID",
+            post_authentication = "PostAuthentication",
+            post_confirmation = "PostConfirmation",
+            pre_authentication = "PreAuthentication",
+            pre_sign_up = "PreSignUp",
+            pre_token_generation = "PreTokenGeneration",
+            pre_token_generation_config = "PreTokenGenerationConfig",
+            user_migration = "UserMigration",
+            verify_auth_challenge_response = "VerifyAuthChallengeResponse",
         }
     }
 
-    pub(super) static LAMBDA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CreateAuthChallenge", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("CustomEmailSender", crate::resource::Rule { shape: Some(&CUSTOM_EMAIL_SENDER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomMessage", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("CustomSMSSender", crate::resource::Rule { shape: Some(&CUSTOM_SMS_SENDER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DefineAuthChallenge", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("InboundFederation", crate::resource::Rule { shape: Some(&INBOUND_FEDERATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KMSKeyID", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("PostAuthentication", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("PostConfirmation", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("PreAuthentication", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("PreSignUp", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("PreTokenGeneration", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("PreTokenGenerationConfig", crate::resource::Rule { shape: Some(&PRE_TOKEN_GENERATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UserMigration", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("VerifyAuthChallengeResponse", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreateAuthChallenge", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("CustomEmailSender", crate::resource::Rule { shape: Some(&CUSTOM_EMAIL_SENDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomMessage", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("CustomSMSSender", crate::resource::Rule { shape: Some(&CUSTOM_SMS_SENDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DefineAuthChallenge", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("InboundFederation", crate::resource::Rule { shape: Some(&INBOUND_FEDERATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KMSKeyID", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("PostAuthentication", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("PostConfirmation", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("PreAuthentication", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("PreSignUp", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("PreTokenGeneration", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("PreTokenGenerationConfig", crate::resource::Rule { shape: Some(&PRE_TOKEN_GENERATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UserMigration", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("VerifyAuthChallengeResponse", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomEmailSender`.
     #[derive(Clone, Default)]
     pub struct CustomEmailSender {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -1309,23 +1124,18 @@ pub mod user_pool {
         pub lambda_version: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool::LambdaVersion>>,
     }
 
-    impl crate::resource::ToExpr for CustomEmailSender {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.set_opt("LambdaVersion", self.lambda_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomEmailSender;
+        opt {
+            lambda_arn = "LambdaArn",
+            lambda_version = "LambdaVersion",
         }
     }
 
-    pub(super) static CUSTOM_EMAIL_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_EMAIL_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomSMSSender`.
     #[derive(Clone, Default)]
     pub struct CustomSmsSender {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -1334,23 +1144,18 @@ pub mod user_pool {
         pub lambda_version: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool::LambdaVersion>>,
     }
 
-    impl crate::resource::ToExpr for CustomSmsSender {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.set_opt("LambdaVersion", self.lambda_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomSmsSender;
+        opt {
+            lambda_arn = "LambdaArn",
+            lambda_version = "LambdaVersion",
         }
     }
 
-    pub(super) static CUSTOM_SMS_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_SMS_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InboundFederation`.
     #[derive(Clone, Default)]
     pub struct InboundFederation {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -1359,48 +1164,38 @@ pub mod user_pool {
         pub lambda_version: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool::LambdaVersion>>,
     }
 
-    impl crate::resource::ToExpr for InboundFederation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.set_opt("LambdaVersion", self.lambda_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested InboundFederation;
+        opt {
+            lambda_arn = "LambdaArn",
+            lambda_version = "LambdaVersion",
         }
     }
 
-    pub(super) static INBOUND_FEDERATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INBOUND_FEDERATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PreTokenGenerationConfig`.
     #[derive(Clone, Default)]
     pub struct PreTokenGenerationConfig {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
         pub lambda_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `LambdaVersion`.
-        pub lambda_version: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool::PreTokenGenerationConfigLambdaVersion>>,
+        pub lambda_version: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool::PreTokenGenerationLambdaVersion>>,
     }
 
-    impl crate::resource::ToExpr for PreTokenGenerationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.set_opt("LambdaVersion", self.lambda_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested PreTokenGenerationConfig;
+        opt {
+            lambda_arn = "LambdaArn",
+            lambda_version = "LambdaVersion",
         }
     }
 
-    pub(super) static PRE_TOKEN_GENERATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRE_TOKEN_GENERATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Policies`.
     #[derive(Clone, Default)]
     pub struct Policies {
         /// CloudFormation property `PasswordPolicy`.
@@ -1409,24 +1204,19 @@ pub mod user_pool {
         pub sign_in_policy: ::std::option::Option<crate::cfn::cognito::user_pool::SignInPolicy>,
     }
 
-    impl crate::resource::ToExpr for Policies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PasswordPolicy", self.password_policy);
-            p.set_opt("SignInPolicy", self.sign_in_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested Policies;
+        opt {
+            password_policy = "PasswordPolicy",
+            sign_in_policy = "SignInPolicy",
         }
     }
 
-    pub(super) static POLICIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PasswordPolicy", crate::resource::Rule { shape: Some(&PASSWORD_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SignInPolicy", crate::resource::Rule { shape: Some(&SIGN_IN_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PasswordPolicy", crate::resource::Rule { shape: Some(&PASSWORD_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SignInPolicy", crate::resource::Rule { shape: Some(&SIGN_IN_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PasswordPolicy`.
     #[derive(Clone, Default)]
     pub struct PasswordPolicy {
         /// CloudFormation property `MinimumLength`.
@@ -1445,52 +1235,42 @@ pub mod user_pool {
         pub temporary_password_validity_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PasswordPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MinimumLength", self.minimum_length);
-            p.set_opt("PasswordHistorySize", self.password_history_size);
-            p.set_opt("RequireLowercase", self.require_lowercase);
-            p.set_opt("RequireNumbers", self.require_numbers);
-            p.set_opt("RequireSymbols", self.require_symbols);
-            p.set_opt("RequireUppercase", self.require_uppercase);
-            p.set_opt("TemporaryPasswordValidityDays", self.temporary_password_validity_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested PasswordPolicy;
+        opt {
+            minimum_length = "MinimumLength",
+            password_history_size = "PasswordHistorySize",
+            require_lowercase = "RequireLowercase",
+            require_numbers = "RequireNumbers",
+            require_symbols = "RequireSymbols",
+            require_uppercase = "RequireUppercase",
+            temporary_password_validity_days = "TemporaryPasswordValidityDays",
         }
     }
 
-    pub(super) static PASSWORD_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinimumLength", crate::resource::Rule { min: Some(6.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-            ("PasswordHistorySize", crate::resource::Rule { min: Some(0.0), max: Some(24.0), ..crate::resource::Rule::NONE }),
-            ("TemporaryPasswordValidityDays", crate::resource::Rule { min: Some(0.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PASSWORD_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinimumLength", crate::resource::Rule { min: Some(6.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+        ("PasswordHistorySize", crate::resource::Rule { min: Some(0.0), max: Some(24.0), ..crate::resource::Rule::NONE }),
+        ("TemporaryPasswordValidityDays", crate::resource::Rule { min: Some(0.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SignInPolicy`.
     #[derive(Clone, Default)]
     pub struct SignInPolicy {
         /// CloudFormation property `AllowedFirstAuthFactors`.
         pub allowed_first_auth_factors: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::cognito::user_pool::AllowedFirstAuthFactors>>>,
     }
 
-    impl crate::resource::ToExpr for SignInPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedFirstAuthFactors", self.allowed_first_auth_factors);
-            p.into_expr()
+    crate::resource::props! {
+        nested SignInPolicy;
+        opt {
+            allowed_first_auth_factors = "AllowedFirstAuthFactors",
         }
     }
 
-    pub(super) static SIGN_IN_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedFirstAuthFactors", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIGN_IN_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedFirstAuthFactors", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SchemaAttribute`.
     #[derive(Clone, Default)]
     pub struct SchemaAttribute {
         /// CloudFormation property `AttributeDataType`.
@@ -1509,30 +1289,25 @@ pub mod user_pool {
         pub string_attribute_constraints: ::std::option::Option<crate::cfn::cognito::user_pool::StringAttributeConstraints>,
     }
 
-    impl crate::resource::ToExpr for SchemaAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeDataType", self.attribute_data_type);
-            p.set_opt("DeveloperOnlyAttribute", self.developer_only_attribute);
-            p.set_opt("Mutable", self.mutable);
-            p.set_opt("Name", self.name);
-            p.set_opt("NumberAttributeConstraints", self.number_attribute_constraints);
-            p.set_opt("Required", self.required);
-            p.set_opt("StringAttributeConstraints", self.string_attribute_constraints);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaAttribute;
+        opt {
+            attribute_data_type = "AttributeDataType",
+            developer_only_attribute = "DeveloperOnlyAttribute",
+            mutable = "Mutable",
+            name = "Name",
+            number_attribute_constraints = "NumberAttributeConstraints",
+            required = "Required",
+            string_attribute_constraints = "StringAttributeConstraints",
         }
     }
 
-    pub(super) static SCHEMA_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-            ("NumberAttributeConstraints", crate::resource::Rule { shape: Some(&NUMBER_ATTRIBUTE_CONSTRAINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StringAttributeConstraints", crate::resource::Rule { shape: Some(&STRING_ATTRIBUTE_CONSTRAINTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+        ("NumberAttributeConstraints", crate::resource::Rule { shape: Some(&NUMBER_ATTRIBUTE_CONSTRAINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StringAttributeConstraints", crate::resource::Rule { shape: Some(&STRING_ATTRIBUTE_CONSTRAINTS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NumberAttributeConstraints`.
     #[derive(Clone, Default)]
     pub struct NumberAttributeConstraints {
         /// CloudFormation property `MaxValue`.
@@ -1541,24 +1316,19 @@ pub mod user_pool {
         pub min_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NumberAttributeConstraints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxValue", self.max_value);
-            p.set_opt("MinValue", self.min_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested NumberAttributeConstraints;
+        opt {
+            max_value = "MaxValue",
+            min_value = "MinValue",
         }
     }
 
-    pub(super) static NUMBER_ATTRIBUTE_CONSTRAINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxValue", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("MinValue", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NUMBER_ATTRIBUTE_CONSTRAINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxValue", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("MinValue", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StringAttributeConstraints`.
     #[derive(Clone, Default)]
     pub struct StringAttributeConstraints {
         /// CloudFormation property `MaxLength`.
@@ -1567,24 +1337,19 @@ pub mod user_pool {
         pub min_length: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for StringAttributeConstraints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxLength", self.max_length);
-            p.set_opt("MinLength", self.min_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested StringAttributeConstraints;
+        opt {
+            max_length = "MaxLength",
+            min_length = "MinLength",
         }
     }
 
-    pub(super) static STRING_ATTRIBUTE_CONSTRAINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxLength", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("MinLength", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STRING_ATTRIBUTE_CONSTRAINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxLength", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("MinLength", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SmsConfiguration`.
     #[derive(Clone, Default)]
     pub struct SmsConfiguration {
         /// CloudFormation property `EumsSms`.
@@ -1597,28 +1362,23 @@ pub mod user_pool {
         pub sns_region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SmsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EumsSms", self.eums_sms);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("SnsCallerArn", self.sns_caller_arn);
-            p.set_opt("SnsRegion", self.sns_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested SmsConfiguration;
+        opt {
+            eums_sms = "EumsSms",
+            external_id = "ExternalId",
+            sns_caller_arn = "SnsCallerArn",
+            sns_region = "SnsRegion",
         }
     }
 
-    pub(super) static SMS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EumsSms", crate::resource::Rule { shape: Some(&EUMS_SMS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExternalId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("SnsCallerArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?)?$")), ..crate::resource::Rule::NONE }),
-            ("SnsRegion", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SMS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EumsSms", crate::resource::Rule { shape: Some(&EUMS_SMS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExternalId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("SnsCallerArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?)?$")), ..crate::resource::Rule::NONE }),
+        ("SnsRegion", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EumsSmsConfiguration`.
     #[derive(Clone)]
     pub struct EumsSmsConfiguration {
         /// CloudFormation property `CallerArn`; required.
@@ -1639,7 +1399,6 @@ pub mod user_pool {
 
     impl EumsSmsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(caller_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 caller_arn: caller_arn.into(),
@@ -1653,34 +1412,31 @@ pub mod user_pool {
         }
     }
 
-    impl crate::resource::ToExpr for EumsSmsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CallerArn", self.caller_arn);
-            p.set_opt("ConfigurationSetName", self.configuration_set_name);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("InEntityId", self.in_entity_id);
-            p.set_opt("InTemplateId", self.in_template_id);
-            p.set_opt("OriginationIdentity", self.origination_identity);
-            p.set_opt("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested EumsSmsConfiguration;
+        req {
+            caller_arn = "CallerArn",
+        }
+        opt {
+            configuration_set_name = "ConfigurationSetName",
+            external_id = "ExternalId",
+            in_entity_id = "InEntityId",
+            in_template_id = "InTemplateId",
+            origination_identity = "OriginationIdentity",
+            region = "Region",
         }
     }
 
-    pub(super) static EUMS_SMS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CallerArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("ConfigurationSetName", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("ExternalId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("InEntityId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("InTemplateId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("OriginationIdentity", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EUMS_SMS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CallerArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("ConfigurationSetName", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("ExternalId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("InEntityId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("InTemplateId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("OriginationIdentity", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UserAttributeUpdateSettings`.
     #[derive(Clone)]
     pub struct UserAttributeUpdateSettings {
         /// CloudFormation property `AttributesRequireVerificationBeforeUpdate`; required.
@@ -1689,7 +1445,6 @@ pub mod user_pool {
 
     impl UserAttributeUpdateSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attributes_require_verification_before_update: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::cognito::user_pool::AttributesRequireVerificationBeforeUpdate>>>) -> Self {
             Self {
                 attributes_require_verification_before_update: attributes_require_verification_before_update.into(),
@@ -1697,16 +1452,13 @@ pub mod user_pool {
         }
     }
 
-    impl crate::resource::ToExpr for UserAttributeUpdateSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributesRequireVerificationBeforeUpdate", self.attributes_require_verification_before_update);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserAttributeUpdateSettings;
+        req {
+            attributes_require_verification_before_update = "AttributesRequireVerificationBeforeUpdate",
         }
     }
 
-    /// The definition `UserPoolAddOns`.
     #[derive(Clone, Default)]
     pub struct UserPoolAddOns {
         /// CloudFormation property `AdvancedSecurityAdditionalFlows`.
@@ -1715,49 +1467,40 @@ pub mod user_pool {
         pub advanced_security_mode: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool::AdvancedSecurityMode>>,
     }
 
-    impl crate::resource::ToExpr for UserPoolAddOns {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvancedSecurityAdditionalFlows", self.advanced_security_additional_flows);
-            p.set_opt("AdvancedSecurityMode", self.advanced_security_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserPoolAddOns;
+        opt {
+            advanced_security_additional_flows = "AdvancedSecurityAdditionalFlows",
+            advanced_security_mode = "AdvancedSecurityMode",
         }
     }
 
-    /// The definition `AdvancedSecurityAdditionalFlows`.
     #[derive(Clone, Default)]
     pub struct AdvancedSecurityAdditionalFlows {
         /// CloudFormation property `CustomAuthMode`.
         pub custom_auth_mode: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool::CustomAuthMode>>,
     }
 
-    impl crate::resource::ToExpr for AdvancedSecurityAdditionalFlows {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomAuthMode", self.custom_auth_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedSecurityAdditionalFlows;
+        opt {
+            custom_auth_mode = "CustomAuthMode",
         }
     }
 
-    /// The definition `UsernameConfiguration`.
     #[derive(Clone, Default)]
     pub struct UsernameConfiguration {
         /// CloudFormation property `CaseSensitive`.
         pub case_sensitive: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for UsernameConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaseSensitive", self.case_sensitive);
-            p.into_expr()
+    crate::resource::props! {
+        nested UsernameConfiguration;
+        opt {
+            case_sensitive = "CaseSensitive",
         }
     }
 
-    /// The definition `VerificationMessageTemplate`.
     #[derive(Clone, Default)]
     pub struct VerificationMessageTemplate {
         /// CloudFormation property `DefaultEmailOption`.
@@ -1774,32 +1517,27 @@ pub mod user_pool {
         pub sms_message: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VerificationMessageTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultEmailOption", self.default_email_option);
-            p.set_opt("EmailMessage", self.email_message);
-            p.set_opt("EmailMessageByLink", self.email_message_by_link);
-            p.set_opt("EmailSubject", self.email_subject);
-            p.set_opt("EmailSubjectByLink", self.email_subject_by_link);
-            p.set_opt("SmsMessage", self.sms_message);
-            p.into_expr()
+    crate::resource::props! {
+        nested VerificationMessageTemplate;
+        opt {
+            default_email_option = "DefaultEmailOption",
+            email_message = "EmailMessage",
+            email_message_by_link = "EmailMessageByLink",
+            email_subject = "EmailSubject",
+            email_subject_by_link = "EmailSubjectByLink",
+            sms_message = "SmsMessage",
         }
     }
 
-    pub(super) static VERIFICATION_MESSAGE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmailMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$")), ..crate::resource::Rule::NONE }),
-            ("EmailMessageByLink", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{##[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*##\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$")), ..crate::resource::Rule::NONE }),
-            ("EmailSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$")), ..crate::resource::Rule::NONE }),
-            ("EmailSubjectByLink", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$")), ..crate::resource::Rule::NONE }),
-            ("SmsMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("\\{####\\}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VERIFICATION_MESSAGE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmailMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$")), ..crate::resource::Rule::NONE }),
+        ("EmailMessageByLink", crate::resource::Rule { min_len: Some(6), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{##[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*##\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*$")), ..crate::resource::Rule::NONE }),
+        ("EmailSubject", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$")), ..crate::resource::Rule::NONE }),
+        ("EmailSubjectByLink", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$")), ..crate::resource::Rule::NONE }),
+        ("SmsMessage", crate::resource::Rule { min_len: Some(6), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("\\{####\\}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Name`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `admin_only`
         AdminOnly,
@@ -1809,19 +1547,9 @@ pub mod user_pool {
         VerifiedPhoneNumber,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AdminOnly => "admin_only",
-                Self::VerifiedEmail => "verified_email",
-                Self::VerifiedPhoneNumber => "verified_phone_number",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["admin_only", "verified_email", "verified_phone_number"]);
 
-    /// Allowed values of `AliasAttributes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AliasAttributes {
         /// `email`
         Email,
@@ -1831,19 +1559,9 @@ pub mod user_pool {
         PreferredUsername,
     }
 
-    impl crate::value::CfnEnum for AliasAttributes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Email => "email",
-                Self::PhoneNumber => "phone_number",
-                Self::PreferredUsername => "preferred_username",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AliasAttributes, ["email", "phone_number", "preferred_username"]);
 
-    /// Allowed values of `AutoVerifiedAttributes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoVerifiedAttributes {
         /// `email`
         Email,
@@ -1851,18 +1569,9 @@ pub mod user_pool {
         PhoneNumber,
     }
 
-    impl crate::value::CfnEnum for AutoVerifiedAttributes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Email => "email",
-                Self::PhoneNumber => "phone_number",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoVerifiedAttributes, ["email", "phone_number"]);
 
-    /// Allowed values of `DeletionProtection`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionProtection {
         /// `ACTIVE`
         Active,
@@ -1870,18 +1579,9 @@ pub mod user_pool {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for DeletionProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeletionProtection, ["ACTIVE", "INACTIVE"]);
 
-    /// Allowed values of `EmailSendingAccount`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EmailSendingAccount {
         /// `COGNITO_DEFAULT`
         CognitoDefault,
@@ -1889,18 +1589,9 @@ pub mod user_pool {
         Developer,
     }
 
-    impl crate::value::CfnEnum for EmailSendingAccount {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CognitoDefault => "COGNITO_DEFAULT",
-                Self::Developer => "DEVELOPER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EmailSendingAccount, ["COGNITO_DEFAULT", "DEVELOPER"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `ORIGINAL`
         Original,
@@ -1908,18 +1599,9 @@ pub mod user_pool {
         Updated,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Original => "ORIGINAL",
-                Self::Updated => "UPDATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["ORIGINAL", "UPDATED"]);
 
-    /// Allowed values of `EncryptionKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionKeyType {
         /// `AWS_OWNED_KEY`
         AwsOwnedKey,
@@ -1927,35 +1609,18 @@ pub mod user_pool {
         CustomerManagedKey,
     }
 
-    impl crate::value::CfnEnum for EncryptionKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsOwnedKey => "AWS_OWNED_KEY",
-                Self::CustomerManagedKey => "CUSTOMER_MANAGED_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionKeyType, ["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]);
 
-    /// Allowed values of `LambdaVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaVersion {
         /// `V1_0`
         V10,
     }
 
-    impl crate::value::CfnEnum for LambdaVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V10 => "V1_0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LambdaVersion, ["V1_0"]);
 
-    /// Allowed values of `LambdaVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PreTokenGenerationConfigLambdaVersion {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum PreTokenGenerationLambdaVersion {
         /// `V1_0`
         V10,
         /// `V2_0`
@@ -1964,19 +1629,9 @@ pub mod user_pool {
         V30,
     }
 
-    impl crate::value::CfnEnum for PreTokenGenerationConfigLambdaVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V10 => "V1_0",
-                Self::V20 => "V2_0",
-                Self::V30 => "V3_0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreTokenGenerationLambdaVersion, ["V1_0", "V2_0", "V3_0"]);
 
-    /// Allowed values of `MfaConfiguration`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MfaConfiguration {
         /// `OFF`
         Off,
@@ -1986,19 +1641,9 @@ pub mod user_pool {
         Optional,
     }
 
-    impl crate::value::CfnEnum for MfaConfiguration {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::On => "ON",
-                Self::Optional => "OPTIONAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MfaConfiguration, ["OFF", "ON", "OPTIONAL"]);
 
-    /// Allowed values of `AllowedFirstAuthFactors`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedFirstAuthFactors {
         /// `EMAIL_OTP`
         EmailOtp,
@@ -2012,21 +1657,9 @@ pub mod user_pool {
         WebAuthn,
     }
 
-    impl crate::value::CfnEnum for AllowedFirstAuthFactors {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EmailOtp => "EMAIL_OTP",
-                Self::Password => "PASSWORD",
-                Self::SmsOtp => "SMS_OTP",
-                Self::SoftwareToken => "SOFTWARE_TOKEN",
-                Self::WebAuthn => "WEB_AUTHN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllowedFirstAuthFactors, ["EMAIL_OTP", "PASSWORD", "SMS_OTP", "SOFTWARE_TOKEN", "WEB_AUTHN"]);
 
-    /// Allowed values of `AttributeDataType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeDataType {
         /// `Boolean`
         Boolean,
@@ -2038,20 +1671,9 @@ pub mod user_pool {
         String,
     }
 
-    impl crate::value::CfnEnum for AttributeDataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Boolean => "Boolean",
-                Self::DateTime => "DateTime",
-                Self::Number => "Number",
-                Self::String => "String",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributeDataType, ["Boolean", "DateTime", "Number", "String"]);
 
-    /// Allowed values of `AttributesRequireVerificationBeforeUpdate`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributesRequireVerificationBeforeUpdate {
         /// `email`
         Email,
@@ -2059,18 +1681,9 @@ pub mod user_pool {
         PhoneNumber,
     }
 
-    impl crate::value::CfnEnum for AttributesRequireVerificationBeforeUpdate {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Email => "email",
-                Self::PhoneNumber => "phone_number",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributesRequireVerificationBeforeUpdate, ["email", "phone_number"]);
 
-    /// Allowed values of `CustomAuthMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomAuthMode {
         /// `AUDIT`
         Audit,
@@ -2078,18 +1691,9 @@ pub mod user_pool {
         Enforced,
     }
 
-    impl crate::value::CfnEnum for CustomAuthMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Audit => "AUDIT",
-                Self::Enforced => "ENFORCED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CustomAuthMode, ["AUDIT", "ENFORCED"]);
 
-    /// Allowed values of `AdvancedSecurityMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdvancedSecurityMode {
         /// `AUDIT`
         Audit,
@@ -2099,19 +1703,9 @@ pub mod user_pool {
         Off,
     }
 
-    impl crate::value::CfnEnum for AdvancedSecurityMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Audit => "AUDIT",
-                Self::Enforced => "ENFORCED",
-                Self::Off => "OFF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdvancedSecurityMode, ["AUDIT", "ENFORCED", "OFF"]);
 
-    /// Allowed values of `UserPoolTier`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserPoolTier {
         /// `LITE`
         Lite,
@@ -2121,19 +1715,9 @@ pub mod user_pool {
         Plus,
     }
 
-    impl crate::value::CfnEnum for UserPoolTier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Lite => "LITE",
-                Self::Essentials => "ESSENTIALS",
-                Self::Plus => "PLUS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UserPoolTier, ["LITE", "ESSENTIALS", "PLUS"]);
 
-    /// Allowed values of `UsernameAttributes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsernameAttributes {
         /// `email`
         Email,
@@ -2141,18 +1725,9 @@ pub mod user_pool {
         PhoneNumber,
     }
 
-    impl crate::value::CfnEnum for UsernameAttributes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Email => "email",
-                Self::PhoneNumber => "phone_number",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UsernameAttributes, ["email", "phone_number"]);
 
-    /// Allowed values of `DefaultEmailOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultEmailOption {
         /// `CONFIRM_WITH_CODE`
         ConfirmWithCode,
@@ -2160,18 +1735,9 @@ pub mod user_pool {
         ConfirmWithLink,
     }
 
-    impl crate::value::CfnEnum for DefaultEmailOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ConfirmWithCode => "CONFIRM_WITH_CODE",
-                Self::ConfirmWithLink => "CONFIRM_WITH_LINK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultEmailOption, ["CONFIRM_WITH_CODE", "CONFIRM_WITH_LINK"]);
 
-    /// Allowed values of `WebAuthnFactorConfiguration`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebAuthnFactorConfiguration {
         /// `SINGLE_FACTOR`
         SingleFactor,
@@ -2179,15 +1745,7 @@ pub mod user_pool {
         MultiFactorWithUserVerification,
     }
 
-    impl crate::value::CfnEnum for WebAuthnFactorConfiguration {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleFactor => "SINGLE_FACTOR",
-                Self::MultiFactorWithUserVerification => "MULTI_FACTOR_WITH_USER_VERIFICATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WebAuthnFactorConfiguration, ["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"]);
 }
 
 /// Resource Type definition for AWS::Cognito::UserPoolClient
@@ -2245,7 +1803,6 @@ pub struct UserPoolClient {
 
 impl UserPoolClient {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_token_validity: ::std::option::Option::None,
@@ -2275,86 +1832,71 @@ impl UserPoolClient {
     }
 }
 
-impl crate::resource::Resource for UserPoolClient {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolClient";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_POOL_CLIENT_SHAPE)
+crate::resource::props! {
+    resource UserPoolClient = "AWS::Cognito::UserPoolClient", shape: Some(&USER_POOL_CLIENT_SHAPE);
+    req {
+        user_pool_id = "UserPoolId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessTokenValidity", self.access_token_validity);
-        p.set_opt("AllowedOAuthFlows", self.allowed_oauth_flows);
-        p.set_opt("AllowedOAuthFlowsUserPoolClient", self.allowed_oauth_flows_user_pool_client);
-        p.set_opt("AllowedOAuthScopes", self.allowed_oauth_scopes);
-        p.set_opt("AnalyticsConfiguration", self.analytics_configuration);
-        p.set_opt("AuthSessionValidity", self.auth_session_validity);
-        p.set_opt("CallbackURLs", self.callback_urls);
-        p.set_opt("ClientName", self.client_name);
-        p.set_opt("DefaultRedirectURI", self.default_redirect_uri);
-        p.set_opt("EnablePropagateAdditionalUserContextData", self.enable_propagate_additional_user_context_data);
-        p.set_opt("EnableTokenRevocation", self.enable_token_revocation);
-        p.set_opt("ExplicitAuthFlows", self.explicit_auth_flows);
-        p.set_opt("GenerateSecret", self.generate_secret);
-        p.set_opt("IdTokenValidity", self.id_token_validity);
-        p.set_opt("LogoutURLs", self.logout_urls);
-        p.set_opt("PreventUserExistenceErrors", self.prevent_user_existence_errors);
-        p.set_opt("ReadAttributes", self.read_attributes);
-        p.set_opt("RefreshTokenRotation", self.refresh_token_rotation);
-        p.set_opt("RefreshTokenValidity", self.refresh_token_validity);
-        p.set_opt("SupportedIdentityProviders", self.supported_identity_providers);
-        p.set_opt("TokenValidityUnits", self.token_validity_units);
-        p.set("UserPoolId", self.user_pool_id);
-        p.set_opt("WriteAttributes", self.write_attributes);
-        p
+    opt {
+        access_token_validity = "AccessTokenValidity",
+        allowed_oauth_flows = "AllowedOAuthFlows",
+        allowed_oauth_flows_user_pool_client = "AllowedOAuthFlowsUserPoolClient",
+        allowed_oauth_scopes = "AllowedOAuthScopes",
+        analytics_configuration = "AnalyticsConfiguration",
+        auth_session_validity = "AuthSessionValidity",
+        callback_urls = "CallbackURLs",
+        client_name = "ClientName",
+        default_redirect_uri = "DefaultRedirectURI",
+        enable_propagate_additional_user_context_data = "EnablePropagateAdditionalUserContextData",
+        enable_token_revocation = "EnableTokenRevocation",
+        explicit_auth_flows = "ExplicitAuthFlows",
+        generate_secret = "GenerateSecret",
+        id_token_validity = "IdTokenValidity",
+        logout_urls = "LogoutURLs",
+        prevent_user_existence_errors = "PreventUserExistenceErrors",
+        read_attributes = "ReadAttributes",
+        refresh_token_rotation = "RefreshTokenRotation",
+        refresh_token_validity = "RefreshTokenValidity",
+        supported_identity_providers = "SupportedIdentityProviders",
+        token_validity_units = "TokenValidityUnits",
+        write_attributes = "WriteAttributes",
     }
 }
 
-static USER_POOL_CLIENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessTokenValidity", crate::resource::Rule { min: Some(1.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ("AllowedOAuthFlows", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ("AllowedOAuthScopes", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AnalyticsConfiguration", crate::resource::Rule { shape: Some(&self::user_pool_client::ANALYTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AuthSessionValidity", crate::resource::Rule { min: Some(3.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-        ("CallbackURLs", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ClientName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("DefaultRedirectURI", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("IdTokenValidity", crate::resource::Rule { min: Some(1.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ("LogoutURLs", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReadAttributes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RefreshTokenRotation", crate::resource::Rule { shape: Some(&self::user_pool_client::REFRESH_TOKEN_ROTATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RefreshTokenValidity", crate::resource::Rule { min: Some(1.0), max: Some(315360000.0), ..crate::resource::Rule::NONE }),
-        ("SupportedIdentityProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-        ("WriteAttributes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_POOL_CLIENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessTokenValidity", crate::resource::Rule { min: Some(1.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ("AllowedOAuthFlows", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ("AllowedOAuthScopes", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AnalyticsConfiguration", crate::resource::Rule { shape: Some(&self::user_pool_client::ANALYTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AuthSessionValidity", crate::resource::Rule { min: Some(3.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+    ("CallbackURLs", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ClientName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("DefaultRedirectURI", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("IdTokenValidity", crate::resource::Rule { min: Some(1.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ("LogoutURLs", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReadAttributes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RefreshTokenRotation", crate::resource::Rule { shape: Some(&self::user_pool_client::REFRESH_TOKEN_ROTATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RefreshTokenValidity", crate::resource::Rule { min: Some(1.0), max: Some(315360000.0), ..crate::resource::Rule::NONE }),
+    ("SupportedIdentityProviders", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+    ("WriteAttributes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserPoolClient`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserPoolClient> {
-    /// `Fn::GetAtt` `ClientId`.
-    #[inline]
-    pub fn attr_client_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClientId")
-    }
-    /// `Fn::GetAtt` `ClientSecret`.
-    #[inline]
-    pub fn attr_client_secret(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClientSecret")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ClientId`.
+        attr_client_id: ::std::string::String = "ClientId",
+        /// `Fn::GetAtt` `ClientSecret`.
+        attr_client_secret: ::std::string::String = "ClientSecret",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod user_pool_client {
     //! Nested property types and enums of [`UserPoolClient`](super::UserPoolClient).
 
-    /// The definition `AnalyticsConfiguration`.
     #[derive(Clone, Default)]
     pub struct AnalyticsConfiguration {
         /// CloudFormation property `ApplicationArn`.
@@ -2369,29 +1911,24 @@ pub mod user_pool_client {
         pub user_data_shared: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AnalyticsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationArn", self.application_arn);
-            p.set_opt("ApplicationId", self.application_id);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("UserDataShared", self.user_data_shared);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalyticsConfiguration;
+        opt {
+            application_arn = "ApplicationArn",
+            application_id = "ApplicationId",
+            external_id = "ExternalId",
+            role_arn = "RoleArn",
+            user_data_shared = "UserDataShared",
         }
     }
 
-    pub(super) static ANALYTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]+$")), ..crate::resource::Rule::NONE }),
-            ("ExternalId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANALYTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]+$")), ..crate::resource::Rule::NONE }),
+        ("ExternalId", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RefreshTokenRotation`.
     #[derive(Clone, Default)]
     pub struct RefreshTokenRotation {
         /// CloudFormation property `Feature`.
@@ -2400,23 +1937,18 @@ pub mod user_pool_client {
         pub retry_grace_period_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RefreshTokenRotation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Feature", self.feature);
-            p.set_opt("RetryGracePeriodSeconds", self.retry_grace_period_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested RefreshTokenRotation;
+        opt {
+            feature = "Feature",
+            retry_grace_period_seconds = "RetryGracePeriodSeconds",
         }
     }
 
-    pub(super) static REFRESH_TOKEN_ROTATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RetryGracePeriodSeconds", crate::resource::Rule { min: Some(0.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REFRESH_TOKEN_ROTATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RetryGracePeriodSeconds", crate::resource::Rule { min: Some(0.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TokenValidityUnits`.
     #[derive(Clone, Default)]
     pub struct TokenValidityUnits {
         /// CloudFormation property `AccessToken`.
@@ -2427,19 +1959,16 @@ pub mod user_pool_client {
         pub refresh_token: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool_client::RefreshToken>>,
     }
 
-    impl crate::resource::ToExpr for TokenValidityUnits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set_opt("IdToken", self.id_token);
-            p.set_opt("RefreshToken", self.refresh_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested TokenValidityUnits;
+        opt {
+            access_token = "AccessToken",
+            id_token = "IdToken",
+            refresh_token = "RefreshToken",
         }
     }
 
-    /// Allowed values of `AllowedOAuthFlows`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedOauthFlows {
         /// `client_credentials`
         ClientCredentials,
@@ -2449,19 +1978,9 @@ pub mod user_pool_client {
         Implicit,
     }
 
-    impl crate::value::CfnEnum for AllowedOauthFlows {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClientCredentials => "client_credentials",
-                Self::Code => "code",
-                Self::Implicit => "implicit",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllowedOauthFlows, ["client_credentials", "code", "implicit"]);
 
-    /// Allowed values of `ExplicitAuthFlows`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExplicitAuthFlows {
         /// `ADMIN_NO_SRP_AUTH`
         AdminNoSrpAuth,
@@ -2483,25 +2002,9 @@ pub mod user_pool_client {
         UserPasswordAuth,
     }
 
-    impl crate::value::CfnEnum for ExplicitAuthFlows {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AdminNoSrpAuth => "ADMIN_NO_SRP_AUTH",
-                Self::AllowAdminUserPasswordAuth => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                Self::AllowCustomAuth => "ALLOW_CUSTOM_AUTH",
-                Self::AllowRefreshTokenAuth => "ALLOW_REFRESH_TOKEN_AUTH",
-                Self::AllowUserAuth => "ALLOW_USER_AUTH",
-                Self::AllowUserPasswordAuth => "ALLOW_USER_PASSWORD_AUTH",
-                Self::AllowUserSrpAuth => "ALLOW_USER_SRP_AUTH",
-                Self::CustomAuthFlowOnly => "CUSTOM_AUTH_FLOW_ONLY",
-                Self::UserPasswordAuth => "USER_PASSWORD_AUTH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExplicitAuthFlows, ["ADMIN_NO_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"]);
 
-    /// Allowed values of `PreventUserExistenceErrors`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreventUserExistenceErrors {
         /// `ENABLED`
         Enabled,
@@ -2509,18 +2012,9 @@ pub mod user_pool_client {
         Legacy,
     }
 
-    impl crate::value::CfnEnum for PreventUserExistenceErrors {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Legacy => "LEGACY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreventUserExistenceErrors, ["ENABLED", "LEGACY"]);
 
-    /// Allowed values of `Feature`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Feature {
         /// `ENABLED`
         Enabled,
@@ -2528,18 +2022,9 @@ pub mod user_pool_client {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Feature {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Feature, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `AccessToken`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessToken {
         /// `days`
         Days,
@@ -2551,20 +2036,9 @@ pub mod user_pool_client {
         Seconds,
     }
 
-    impl crate::value::CfnEnum for AccessToken {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "days",
-                Self::Hours => "hours",
-                Self::Minutes => "minutes",
-                Self::Seconds => "seconds",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessToken, ["days", "hours", "minutes", "seconds"]);
 
-    /// Allowed values of `IdToken`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdToken {
         /// `days`
         Days,
@@ -2576,20 +2050,9 @@ pub mod user_pool_client {
         Seconds,
     }
 
-    impl crate::value::CfnEnum for IdToken {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "days",
-                Self::Hours => "hours",
-                Self::Minutes => "minutes",
-                Self::Seconds => "seconds",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IdToken, ["days", "hours", "minutes", "seconds"]);
 
-    /// Allowed values of `RefreshToken`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RefreshToken {
         /// `days`
         Days,
@@ -2601,17 +2064,7 @@ pub mod user_pool_client {
         Seconds,
     }
 
-    impl crate::value::CfnEnum for RefreshToken {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "days",
-                Self::Hours => "hours",
-                Self::Minutes => "minutes",
-                Self::Seconds => "seconds",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RefreshToken, ["days", "hours", "minutes", "seconds"]);
 }
 
 /// Resource Type definition for AWS::Cognito::UserPoolDomain
@@ -2633,7 +2086,6 @@ pub struct UserPoolDomain {
 
 impl UserPoolDomain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             custom_domain_config: ::std::option::Option::None,
@@ -2645,46 +2097,37 @@ impl UserPoolDomain {
     }
 }
 
-impl crate::resource::Resource for UserPoolDomain {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolDomain";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_POOL_DOMAIN_SHAPE)
+crate::resource::props! {
+    resource UserPoolDomain = "AWS::Cognito::UserPoolDomain", shape: Some(&USER_POOL_DOMAIN_SHAPE);
+    req {
+        domain = "Domain",
+        user_pool_id = "UserPoolId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomDomainConfig", self.custom_domain_config);
-        p.set("Domain", self.domain);
-        p.set_opt("ManagedLoginVersion", self.managed_login_version);
-        p.set_opt("Routing", self.routing);
-        p.set("UserPoolId", self.user_pool_id);
-        p
+    opt {
+        custom_domain_config = "CustomDomainConfig",
+        managed_login_version = "ManagedLoginVersion",
+        routing = "Routing",
     }
 }
 
-static USER_POOL_DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomDomainConfig", crate::resource::Rule { shape: Some(&self::user_pool_domain::CUSTOM_DOMAIN_CONFIG_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("Routing", crate::resource::Rule { shape: Some(&self::user_pool_domain::ROUTING_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_POOL_DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomDomainConfig", crate::resource::Rule { shape: Some(&self::user_pool_domain::CUSTOM_DOMAIN_CONFIG_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("Routing", crate::resource::Rule { shape: Some(&self::user_pool_domain::ROUTING_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserPoolDomain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserPoolDomain> {
-    /// `Fn::GetAtt` `CloudFrontDistribution`.
-    #[inline]
-    pub fn attr_cloud_front_distribution(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudFrontDistribution")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CloudFrontDistribution`.
+        attr_cloud_front_distribution: ::std::string::String = "CloudFrontDistribution",
     }
 }
 
 pub mod user_pool_domain {
     //! Nested property types and enums of [`UserPoolDomain`](super::UserPoolDomain).
 
-    /// The definition `CustomDomainConfigType`.
     #[derive(Clone, Default)]
     pub struct CustomDomainConfigType {
         /// CloudFormation property `CertificateArn`. The `Arn` of an `AWS::ACM::Certificate`.
@@ -2693,45 +2136,35 @@ pub mod user_pool_domain {
         pub security_policy: ::std::option::Option<crate::value::Val<crate::cfn::cognito::user_pool_domain::SecurityPolicy>>,
     }
 
-    impl crate::resource::ToExpr for CustomDomainConfigType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set_opt("SecurityPolicy", self.security_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomDomainConfigType;
+        opt {
+            certificate_arn = "CertificateArn",
+            security_policy = "SecurityPolicy",
         }
     }
 
-    pub(super) static CUSTOM_DOMAIN_CONFIG_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_DOMAIN_CONFIG_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RoutingType`.
     #[derive(Clone, Default)]
     pub struct RoutingType {
         /// CloudFormation property `Failover`.
         pub failover: ::std::option::Option<crate::cfn::cognito::user_pool_domain::FailoverType>,
     }
 
-    impl crate::resource::ToExpr for RoutingType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Failover", self.failover);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingType;
+        opt {
+            failover = "Failover",
         }
     }
 
-    pub(super) static ROUTING_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Failover", crate::resource::Rule { shape: Some(&FAILOVER_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTING_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Failover", crate::resource::Rule { shape: Some(&FAILOVER_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FailoverType`.
     #[derive(Clone)]
     pub struct FailoverType {
         /// CloudFormation property `PrimaryRoute53HealthCheckId`; required.
@@ -2742,7 +2175,6 @@ pub mod user_pool_domain {
 
     impl FailoverType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(primary_route53_health_check_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secondary_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 primary_route53_health_check_id: primary_route53_health_check_id.into(),
@@ -2751,25 +2183,20 @@ pub mod user_pool_domain {
         }
     }
 
-    impl crate::resource::ToExpr for FailoverType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PrimaryRoute53HealthCheckId", self.primary_route53_health_check_id);
-            p.set("SecondaryRegion", self.secondary_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailoverType;
+        req {
+            primary_route53_health_check_id = "PrimaryRoute53HealthCheckId",
+            secondary_region = "SecondaryRegion",
         }
     }
 
-    pub(super) static FAILOVER_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrimaryRoute53HealthCheckId", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("SecondaryRegion", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAILOVER_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrimaryRoute53HealthCheckId", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("SecondaryRegion", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `SecurityPolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityPolicy {
         /// `TLS_V1`
         TlsV1,
@@ -2779,16 +2206,7 @@ pub mod user_pool_domain {
         TlsV132025,
     }
 
-    impl crate::value::CfnEnum for SecurityPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TlsV1 => "TLS_V1",
-                Self::TlsV122021 => "TLS_V1_2_2021",
-                Self::TlsV132025 => "TLS_V1_3_2025",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SecurityPolicy, ["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"]);
 }
 
 /// Resource Type definition for AWS::Cognito::UserPoolGroup
@@ -2810,7 +2228,6 @@ pub struct UserPoolGroup {
 
 impl UserPoolGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2822,33 +2239,26 @@ impl UserPoolGroup {
     }
 }
 
-impl crate::resource::Resource for UserPoolGroup {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_POOL_GROUP_SHAPE)
+crate::resource::props! {
+    resource UserPoolGroup = "AWS::Cognito::UserPoolGroup", shape: Some(&USER_POOL_GROUP_SHAPE);
+    req {
+        user_pool_id = "UserPoolId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("GroupName", self.group_name);
-        p.set_opt("Precedence", self.precedence);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set("UserPoolId", self.user_pool_id);
-        p
+    opt {
+        description = "Description",
+        group_name = "GroupName",
+        precedence = "Precedence",
+        role_arn = "RoleArn",
     }
 }
 
-static USER_POOL_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Precedence", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_POOL_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Precedence", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Cognito::UserPoolIdentityProvider
 ///
@@ -2871,7 +2281,6 @@ pub struct UserPoolIdentityProvider {
 
 impl UserPoolIdentityProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(provider_details: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, provider_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::cognito::user_pool_identity_provider::ProviderType>>, user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             attribute_mapping: ::std::option::Option::None,
@@ -2884,38 +2293,30 @@ impl UserPoolIdentityProvider {
     }
 }
 
-impl crate::resource::Resource for UserPoolIdentityProvider {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolIdentityProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_POOL_IDENTITY_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource UserPoolIdentityProvider = "AWS::Cognito::UserPoolIdentityProvider", shape: Some(&USER_POOL_IDENTITY_PROVIDER_SHAPE);
+    req {
+        provider_details = "ProviderDetails",
+        provider_name = "ProviderName",
+        provider_type = "ProviderType",
+        user_pool_id = "UserPoolId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttributeMapping", self.attribute_mapping);
-        p.set_opt("IdpIdentifiers", self.idp_identifiers);
-        p.set("ProviderDetails", self.provider_details);
-        p.set("ProviderName", self.provider_name);
-        p.set("ProviderType", self.provider_type);
-        p.set("UserPoolId", self.user_pool_id);
-        p
+    opt {
+        attribute_mapping = "AttributeMapping",
+        idp_identifiers = "IdpIdentifiers",
     }
 }
 
-static USER_POOL_IDENTITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IdpIdentifiers", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s+=.@-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[^_\\p{Z}][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_\\p{Z}]+$")), ..crate::resource::Rule::NONE }),
-        ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_POOL_IDENTITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IdpIdentifiers", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s+=.@-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[^_\\p{Z}][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_\\p{Z}]+$")), ..crate::resource::Rule::NONE }),
+    ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod user_pool_identity_provider {
     //! Nested property types and enums of [`UserPoolIdentityProvider`](super::UserPoolIdentityProvider).
 
-    /// Allowed values of `ProviderType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProviderType {
         /// `Facebook`
         Facebook,
@@ -2931,19 +2332,7 @@ pub mod user_pool_identity_provider {
         SignInWithApple,
     }
 
-    impl crate::value::CfnEnum for ProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Facebook => "Facebook",
-                Self::Google => "Google",
-                Self::LoginWithAmazon => "LoginWithAmazon",
-                Self::Oidc => "OIDC",
-                Self::Saml => "SAML",
-                Self::SignInWithApple => "SignInWithApple",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProviderType, ["Facebook", "Google", "LoginWithAmazon", "OIDC", "SAML", "SignInWithApple"]);
 }
 
 /// Resource Type definition for AWS::Cognito::UserPoolRegionalConfigurationAttachment
@@ -2969,7 +2358,6 @@ pub struct UserPoolRegionalConfigurationAttachment {
 
 impl UserPoolRegionalConfigurationAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             email_configuration: ::std::option::Option::None,
@@ -2982,25 +2370,27 @@ impl UserPoolRegionalConfigurationAttachment {
     }
 }
 
-impl crate::resource::Resource for UserPoolRegionalConfigurationAttachment {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolRegionalConfigurationAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EmailConfiguration", self.email_configuration);
-        p.set_opt("LambdaConfig", self.lambda_config);
-        p.set_opt("SmsConfiguration", self.sms_configuration);
-        p.set_opt("Status", self.status);
-        p.set("UserPoolId", self.user_pool_id);
-        p.set_opt("UserPoolTags", self.user_pool_tags);
-        p
+crate::resource::props! {
+    resource UserPoolRegionalConfigurationAttachment = "AWS::Cognito::UserPoolRegionalConfigurationAttachment", shape: Some(&USER_POOL_REGIONAL_CONFIGURATION_ATTACHMENT_SHAPE);
+    req {
+        user_pool_id = "UserPoolId",
+    }
+    opt {
+        email_configuration = "EmailConfiguration",
+        lambda_config = "LambdaConfig",
+        sms_configuration = "SmsConfiguration",
+        status = "Status",
+        user_pool_tags = "UserPoolTags",
     }
 }
+
+static USER_POOL_REGIONAL_CONFIGURATION_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LambdaConfig", crate::resource::Rule { shape: Some(&self::user_pool_regional_configuration_attachment::LAMBDA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod user_pool_regional_configuration_attachment {
     //! Nested property types and enums of [`UserPoolRegionalConfigurationAttachment`](super::UserPoolRegionalConfigurationAttachment).
 
-    /// The definition `EmailConfiguration`.
     #[derive(Clone, Default)]
     pub struct EmailConfiguration {
         /// CloudFormation property `ConfigurationSet`.
@@ -3015,20 +2405,17 @@ pub mod user_pool_regional_configuration_attachment {
         pub source_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EmailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfigurationSet", self.configuration_set);
-            p.set_opt("EmailSendingAccount", self.email_sending_account);
-            p.set_opt("From", self.from);
-            p.set_opt("ReplyToEmailAddress", self.reply_to_email_address);
-            p.set_opt("SourceArn", self.source_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailConfiguration;
+        opt {
+            configuration_set = "ConfigurationSet",
+            email_sending_account = "EmailSendingAccount",
+            from = "From",
+            reply_to_email_address = "ReplyToEmailAddress",
+            source_arn = "SourceArn",
         }
     }
 
-    /// The definition `LambdaConfig`.
     #[derive(Clone, Default)]
     pub struct LambdaConfig {
         /// CloudFormation property `CreateAuthChallenge`.
@@ -3063,30 +2450,34 @@ pub mod user_pool_regional_configuration_attachment {
         pub verify_auth_challenge_response: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreateAuthChallenge", self.create_auth_challenge);
-            p.set_opt("CustomEmailSender", self.custom_email_sender);
-            p.set_opt("CustomMessage", self.custom_message);
-            p.set_opt("CustomSMSSender", self.custom_sms_sender);
-            p.set_opt("DefineAuthChallenge", self.define_auth_challenge);
-            p.set_opt("InboundFederation", self.inbound_federation);
-            p.set_opt("KMSKeyID", self.kms_key_id);
-            p.set_opt("PostAuthentication", self.post_authentication);
-            p.set_opt("PostConfirmation", self.post_confirmation);
-            p.set_opt("PreAuthentication", self.pre_authentication);
-            p.set_opt("PreSignUp", self.pre_sign_up);
-            p.set_opt("PreTokenGeneration", self.pre_token_generation);
-            p.set_opt("PreTokenGenerationConfig", self.pre_token_generation_config);
-            p.set_opt("UserMigration", self.user_migration);
-            p.set_opt("VerifyAuthChallengeResponse", self.verify_auth_challenge_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaConfig;
+        opt {
+            create_auth_challenge = "CreateAuthChallenge",
+            custom_email_sender = "CustomEmailSender",
+            custom_message = "CustomMessage",
+            custom_sms_sender = "CustomSMSSender",
+            define_auth_challenge = "DefineAuthChallenge",
+            inbound_federation = "InboundFederation",
+            kms_key_id = "KMSKeyID",
+            post_authentication = "PostAuthentication",
+            post_confirmation = "PostConfirmation",
+            pre_authentication = "PreAuthentication",
+            pre_sign_up = "PreSignUp",
+            pre_token_generation = "PreTokenGeneration",
+            pre_token_generation_config = "PreTokenGenerationConfig",
+            user_migration = "UserMigration",
+            verify_auth_challenge_response = "VerifyAuthChallengeResponse",
         }
     }
 
-    /// The definition `CustomEmailSender`.
+    pub(super) static LAMBDA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomEmailSender", crate::resource::Rule { shape: Some(&CUSTOM_EMAIL_SENDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomSMSSender", crate::resource::Rule { shape: Some(&CUSTOM_SMS_SENDER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InboundFederation", crate::resource::Rule { shape: Some(&INBOUND_FEDERATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreTokenGenerationConfig", crate::resource::Rule { shape: Some(&PRE_TOKEN_GENERATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CustomEmailSender {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -3095,17 +2486,18 @@ pub mod user_pool_regional_configuration_attachment {
         pub lambda_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomEmailSender {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.set_opt("LambdaVersion", self.lambda_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomEmailSender;
+        opt {
+            lambda_arn = "LambdaArn",
+            lambda_version = "LambdaVersion",
         }
     }
 
-    /// The definition `CustomSMSSender`.
+    pub(super) static CUSTOM_EMAIL_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CustomSmsSender {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -3114,17 +2506,18 @@ pub mod user_pool_regional_configuration_attachment {
         pub lambda_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomSmsSender {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.set_opt("LambdaVersion", self.lambda_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomSmsSender;
+        opt {
+            lambda_arn = "LambdaArn",
+            lambda_version = "LambdaVersion",
         }
     }
 
-    /// The definition `InboundFederation`.
+    pub(super) static CUSTOM_SMS_SENDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct InboundFederation {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -3133,17 +2526,18 @@ pub mod user_pool_regional_configuration_attachment {
         pub lambda_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InboundFederation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.set_opt("LambdaVersion", self.lambda_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested InboundFederation;
+        opt {
+            lambda_arn = "LambdaArn",
+            lambda_version = "LambdaVersion",
         }
     }
 
-    /// The definition `PreTokenGenerationConfig`.
+    pub(super) static INBOUND_FEDERATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct PreTokenGenerationConfig {
         /// CloudFormation property `LambdaArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
@@ -3152,17 +2546,18 @@ pub mod user_pool_regional_configuration_attachment {
         pub lambda_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PreTokenGenerationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.set_opt("LambdaVersion", self.lambda_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested PreTokenGenerationConfig;
+        opt {
+            lambda_arn = "LambdaArn",
+            lambda_version = "LambdaVersion",
         }
     }
 
-    /// The definition `SmsConfiguration`.
+    pub(super) static PRE_TOKEN_GENERATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct SmsConfiguration {
         /// CloudFormation property `EumsSms`.
@@ -3175,19 +2570,16 @@ pub mod user_pool_regional_configuration_attachment {
         pub sns_region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SmsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EumsSms", self.eums_sms);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("SnsCallerArn", self.sns_caller_arn);
-            p.set_opt("SnsRegion", self.sns_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested SmsConfiguration;
+        opt {
+            eums_sms = "EumsSms",
+            external_id = "ExternalId",
+            sns_caller_arn = "SnsCallerArn",
+            sns_region = "SnsRegion",
         }
     }
 
-    /// The definition `EumsSmsConfiguration`.
     #[derive(Clone)]
     pub struct EumsSmsConfiguration {
         /// CloudFormation property `CallerArn`; required.
@@ -3208,7 +2600,6 @@ pub mod user_pool_regional_configuration_attachment {
 
     impl EumsSmsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(caller_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 caller_arn: caller_arn.into(),
@@ -3222,18 +2613,18 @@ pub mod user_pool_regional_configuration_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for EumsSmsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CallerArn", self.caller_arn);
-            p.set_opt("ConfigurationSetName", self.configuration_set_name);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("InEntityId", self.in_entity_id);
-            p.set_opt("InTemplateId", self.in_template_id);
-            p.set_opt("OriginationIdentity", self.origination_identity);
-            p.set_opt("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested EumsSmsConfiguration;
+        req {
+            caller_arn = "CallerArn",
+        }
+        opt {
+            configuration_set_name = "ConfigurationSetName",
+            external_id = "ExternalId",
+            in_entity_id = "InEntityId",
+            in_template_id = "InTemplateId",
+            origination_identity = "OriginationIdentity",
+            region = "Region",
         }
     }
 }
@@ -3253,7 +2644,6 @@ pub struct UserPoolReplica {
 
 impl UserPoolReplica {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(region_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             region_name: region_name.into(),
@@ -3263,28 +2653,21 @@ impl UserPoolReplica {
     }
 }
 
-impl crate::resource::Resource for UserPoolReplica {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolReplica";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_POOL_REPLICA_SHAPE)
+crate::resource::props! {
+    resource UserPoolReplica = "AWS::Cognito::UserPoolReplica", shape: Some(&USER_POOL_REPLICA_SHAPE);
+    req {
+        region_name = "RegionName",
+        user_pool_id = "UserPoolId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RegionName", self.region_name);
-        p.set("UserPoolId", self.user_pool_id);
-        p.set_opt("UserPoolTagsAtCreate", self.user_pool_tags_at_create);
-        p
+    opt {
+        user_pool_tags_at_create = "UserPoolTagsAtCreate",
     }
 }
 
-static USER_POOL_REPLICA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RegionName", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_POOL_REPLICA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RegionName", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Cognito::UserPoolResourceServer
 ///
@@ -3303,7 +2686,6 @@ pub struct UserPoolResourceServer {
 
 impl UserPoolResourceServer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             identifier: identifier.into(),
@@ -3314,36 +2696,28 @@ impl UserPoolResourceServer {
     }
 }
 
-impl crate::resource::Resource for UserPoolResourceServer {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolResourceServer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_POOL_RESOURCE_SERVER_SHAPE)
+crate::resource::props! {
+    resource UserPoolResourceServer = "AWS::Cognito::UserPoolResourceServer", shape: Some(&USER_POOL_RESOURCE_SERVER_SHAPE);
+    req {
+        identifier = "Identifier",
+        name = "Name",
+        user_pool_id = "UserPoolId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Identifier", self.identifier);
-        p.set("Name", self.name);
-        p.set_opt("Scopes", self.scopes);
-        p.set("UserPoolId", self.user_pool_id);
-        p
+    opt {
+        scopes = "Scopes",
     }
 }
 
-static USER_POOL_RESOURCE_SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Scopes", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::user_pool_resource_server::RESOURCE_SERVER_SCOPE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_POOL_RESOURCE_SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("Scopes", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::user_pool_resource_server::RESOURCE_SERVER_SCOPE_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserPoolId", crate::resource::Rule { min_len: Some(1), max_len: Some(55), pattern: Some(crate::resource::Pattern::Regex("^[\\w-]+_[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod user_pool_resource_server {
     //! Nested property types and enums of [`UserPoolResourceServer`](super::UserPoolResourceServer).
 
-    /// The definition `ResourceServerScopeType`.
     #[derive(Clone)]
     pub struct ResourceServerScopeType {
         /// CloudFormation property `ScopeDescription`; required.
@@ -3354,7 +2728,6 @@ pub mod user_pool_resource_server {
 
     impl ResourceServerScopeType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(scope_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scope_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 scope_description: scope_description.into(),
@@ -3363,22 +2736,18 @@ pub mod user_pool_resource_server {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceServerScopeType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ScopeDescription", self.scope_description);
-            p.set("ScopeName", self.scope_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceServerScopeType;
+        req {
+            scope_description = "ScopeDescription",
+            scope_name = "ScopeName",
         }
     }
 
-    pub(super) static RESOURCE_SERVER_SCOPE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScopeDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ScopeName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_SERVER_SCOPE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScopeDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ScopeName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Cognito::UserPoolRiskConfigurationAttachment
@@ -3400,7 +2769,6 @@ pub struct UserPoolRiskConfigurationAttachment {
 
 impl UserPoolRiskConfigurationAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_takeover_risk_configuration: ::std::option::Option::None,
@@ -3412,24 +2780,22 @@ impl UserPoolRiskConfigurationAttachment {
     }
 }
 
-impl crate::resource::Resource for UserPoolRiskConfigurationAttachment {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolRiskConfigurationAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccountTakeoverRiskConfiguration", self.account_takeover_risk_configuration);
-        p.set("ClientId", self.client_id);
-        p.set_opt("CompromisedCredentialsRiskConfiguration", self.compromised_credentials_risk_configuration);
-        p.set_opt("RiskExceptionConfiguration", self.risk_exception_configuration);
-        p.set("UserPoolId", self.user_pool_id);
-        p
+crate::resource::props! {
+    resource UserPoolRiskConfigurationAttachment = "AWS::Cognito::UserPoolRiskConfigurationAttachment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        client_id = "ClientId",
+        user_pool_id = "UserPoolId",
+    }
+    opt {
+        account_takeover_risk_configuration = "AccountTakeoverRiskConfiguration",
+        compromised_credentials_risk_configuration = "CompromisedCredentialsRiskConfiguration",
+        risk_exception_configuration = "RiskExceptionConfiguration",
     }
 }
 
 pub mod user_pool_risk_configuration_attachment {
     //! Nested property types and enums of [`UserPoolRiskConfigurationAttachment`](super::UserPoolRiskConfigurationAttachment).
 
-    /// The definition `AccountTakeoverRiskConfigurationType`.
     #[derive(Clone)]
     pub struct AccountTakeoverRiskConfigurationType {
         /// CloudFormation property `Actions`; required.
@@ -3449,17 +2815,16 @@ pub mod user_pool_risk_configuration_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for AccountTakeoverRiskConfigurationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Actions", self.actions);
-            p.set_opt("NotifyConfiguration", self.notify_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccountTakeoverRiskConfigurationType;
+        req {
+            actions = "Actions",
+        }
+        opt {
+            notify_configuration = "NotifyConfiguration",
         }
     }
 
-    /// The definition `AccountTakeoverActionsType`.
     #[derive(Clone, Default)]
     pub struct AccountTakeoverActionsType {
         /// CloudFormation property `HighAction`.
@@ -3470,18 +2835,15 @@ pub mod user_pool_risk_configuration_attachment {
         pub medium_action: ::std::option::Option<crate::cfn::cognito::user_pool_risk_configuration_attachment::AccountTakeoverActionType>,
     }
 
-    impl crate::resource::ToExpr for AccountTakeoverActionsType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HighAction", self.high_action);
-            p.set_opt("LowAction", self.low_action);
-            p.set_opt("MediumAction", self.medium_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccountTakeoverActionsType;
+        opt {
+            high_action = "HighAction",
+            low_action = "LowAction",
+            medium_action = "MediumAction",
         }
     }
 
-    /// The definition `AccountTakeoverActionType`.
     #[derive(Clone)]
     pub struct AccountTakeoverActionType {
         /// CloudFormation property `EventAction`; required.
@@ -3492,7 +2854,6 @@ pub mod user_pool_risk_configuration_attachment {
 
     impl AccountTakeoverActionType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, notify: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 event_action: event_action.into(),
@@ -3501,17 +2862,14 @@ pub mod user_pool_risk_configuration_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for AccountTakeoverActionType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventAction", self.event_action);
-            p.set("Notify", self.notify);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccountTakeoverActionType;
+        req {
+            event_action = "EventAction",
+            notify = "Notify",
         }
     }
 
-    /// The definition `NotifyConfigurationType`.
     #[derive(Clone)]
     pub struct NotifyConfigurationType {
         /// CloudFormation property `BlockEmail`.
@@ -3530,7 +2888,6 @@ pub mod user_pool_risk_configuration_attachment {
 
     impl NotifyConfigurationType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 block_email: ::std::option::Option::None,
@@ -3543,21 +2900,20 @@ pub mod user_pool_risk_configuration_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for NotifyConfigurationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockEmail", self.block_email);
-            p.set_opt("From", self.from);
-            p.set_opt("MfaEmail", self.mfa_email);
-            p.set_opt("NoActionEmail", self.no_action_email);
-            p.set_opt("ReplyTo", self.reply_to);
-            p.set("SourceArn", self.source_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotifyConfigurationType;
+        req {
+            source_arn = "SourceArn",
+        }
+        opt {
+            block_email = "BlockEmail",
+            from = "From",
+            mfa_email = "MfaEmail",
+            no_action_email = "NoActionEmail",
+            reply_to = "ReplyTo",
         }
     }
 
-    /// The definition `NotifyEmailType`.
     #[derive(Clone)]
     pub struct NotifyEmailType {
         /// CloudFormation property `HtmlBody`.
@@ -3570,7 +2926,6 @@ pub mod user_pool_risk_configuration_attachment {
 
     impl NotifyEmailType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subject: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 html_body: ::std::option::Option::None,
@@ -3580,18 +2935,17 @@ pub mod user_pool_risk_configuration_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for NotifyEmailType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HtmlBody", self.html_body);
-            p.set("Subject", self.subject);
-            p.set_opt("TextBody", self.text_body);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotifyEmailType;
+        req {
+            subject = "Subject",
+        }
+        opt {
+            html_body = "HtmlBody",
+            text_body = "TextBody",
         }
     }
 
-    /// The definition `CompromisedCredentialsRiskConfigurationType`.
     #[derive(Clone)]
     pub struct CompromisedCredentialsRiskConfigurationType {
         /// CloudFormation property `Actions`; required.
@@ -3611,17 +2965,16 @@ pub mod user_pool_risk_configuration_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for CompromisedCredentialsRiskConfigurationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Actions", self.actions);
-            p.set_opt("EventFilter", self.event_filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompromisedCredentialsRiskConfigurationType;
+        req {
+            actions = "Actions",
+        }
+        opt {
+            event_filter = "EventFilter",
         }
     }
 
-    /// The definition `CompromisedCredentialsActionsType`.
     #[derive(Clone)]
     pub struct CompromisedCredentialsActionsType {
         /// CloudFormation property `EventAction`; required.
@@ -3630,7 +2983,6 @@ pub mod user_pool_risk_configuration_attachment {
 
     impl CompromisedCredentialsActionsType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_action: event_action.into(),
@@ -3638,16 +2990,13 @@ pub mod user_pool_risk_configuration_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for CompromisedCredentialsActionsType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventAction", self.event_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompromisedCredentialsActionsType;
+        req {
+            event_action = "EventAction",
         }
     }
 
-    /// The definition `RiskExceptionConfigurationType`.
     #[derive(Clone, Default)]
     pub struct RiskExceptionConfigurationType {
         /// CloudFormation property `BlockedIPRangeList`.
@@ -3656,13 +3005,11 @@ pub mod user_pool_risk_configuration_attachment {
         pub skipped_ip_range_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for RiskExceptionConfigurationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockedIPRangeList", self.blocked_ip_range_list);
-            p.set_opt("SkippedIPRangeList", self.skipped_ip_range_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested RiskExceptionConfigurationType;
+        opt {
+            blocked_ip_range_list = "BlockedIPRangeList",
+            skipped_ip_range_list = "SkippedIPRangeList",
         }
     }
 }
@@ -3682,7 +3029,6 @@ pub struct UserPoolUiCustomizationAttachment {
 
 impl UserPoolUiCustomizationAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             css: ::std::option::Option::None,
@@ -3692,15 +3038,14 @@ impl UserPoolUiCustomizationAttachment {
     }
 }
 
-impl crate::resource::Resource for UserPoolUiCustomizationAttachment {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolUICustomizationAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CSS", self.css);
-        p.set("ClientId", self.client_id);
-        p.set("UserPoolId", self.user_pool_id);
-        p
+crate::resource::props! {
+    resource UserPoolUiCustomizationAttachment = "AWS::Cognito::UserPoolUICustomizationAttachment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        client_id = "ClientId",
+        user_pool_id = "UserPoolId",
+    }
+    opt {
+        css = "CSS",
     }
 }
 
@@ -3729,7 +3074,6 @@ pub struct UserPoolUser {
 
 impl UserPoolUser {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_metadata: ::std::option::Option::None,
@@ -3744,27 +3088,25 @@ impl UserPoolUser {
     }
 }
 
-impl crate::resource::Resource for UserPoolUser {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolUser";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientMetadata", self.client_metadata);
-        p.set_opt("DesiredDeliveryMediums", self.desired_delivery_mediums);
-        p.set_opt("ForceAliasCreation", self.force_alias_creation);
-        p.set_opt("MessageAction", self.message_action);
-        p.set_opt("UserAttributes", self.user_attributes);
-        p.set("UserPoolId", self.user_pool_id);
-        p.set_opt("Username", self.username);
-        p.set_opt("ValidationData", self.validation_data);
-        p
+crate::resource::props! {
+    resource UserPoolUser = "AWS::Cognito::UserPoolUser", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        user_pool_id = "UserPoolId",
+    }
+    opt {
+        client_metadata = "ClientMetadata",
+        desired_delivery_mediums = "DesiredDeliveryMediums",
+        force_alias_creation = "ForceAliasCreation",
+        message_action = "MessageAction",
+        user_attributes = "UserAttributes",
+        username = "Username",
+        validation_data = "ValidationData",
     }
 }
 
 pub mod user_pool_user {
     //! Nested property types and enums of [`UserPoolUser`](super::UserPoolUser).
 
-    /// The definition `AttributeType`.
     #[derive(Clone, Default)]
     pub struct AttributeType {
         /// CloudFormation property `Name`.
@@ -3773,13 +3115,11 @@ pub mod user_pool_user {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AttributeType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeType;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 }
@@ -3799,7 +3139,6 @@ pub struct UserPoolUserToGroupAttachment {
 
 impl UserPoolUserToGroupAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             group_name: group_name.into(),
@@ -3809,14 +3148,11 @@ impl UserPoolUserToGroupAttachment {
     }
 }
 
-impl crate::resource::Resource for UserPoolUserToGroupAttachment {
-    const TYPE: &'static str = "AWS::Cognito::UserPoolUserToGroupAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GroupName", self.group_name);
-        p.set("UserPoolId", self.user_pool_id);
-        p.set("Username", self.username);
-        p
+crate::resource::props! {
+    resource UserPoolUserToGroupAttachment = "AWS::Cognito::UserPoolUserToGroupAttachment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        group_name = "GroupName",
+        user_pool_id = "UserPoolId",
+        username = "Username",
     }
 }

@@ -16,9 +16,9 @@ pub struct DocumentClassifier {
     /// CloudFormation property `InputDataConfig`; required; changing it replaces the resource.
     pub input_data_config: crate::cfn::comprehend::document_classifier::DocumentClassifierInputDataConfig,
     /// CloudFormation property `LanguageCode`; required; changing it replaces the resource.
-    pub language_code: crate::value::Val<crate::cfn::comprehend::document_classifier::LanguageCode>,
+    pub language_code: crate::value::Val<crate::cfn::shared::group_ai::LanguageCode>,
     /// CloudFormation property `Mode`; changing it replaces the resource.
-    pub mode: ::std::option::Option<crate::value::Val<crate::cfn::comprehend::document_classifier::Mode>>,
+    pub mode: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::Mode>>,
     /// CloudFormation property `ModelKmsKeyId`; changing it replaces the resource.
     pub model_kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `ModelPolicy`.
@@ -32,13 +32,12 @@ pub struct DocumentClassifier {
     /// CloudFormation property `VolumeKmsKeyId`; changing it replaces the resource.
     pub volume_kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `VpcConfig`; changing it replaces the resource.
-    pub vpc_config: ::std::option::Option<crate::cfn::comprehend::document_classifier::VpcConfig>,
+    pub vpc_config: ::std::option::Option<crate::cfn::shared::group_ai::VpcConfig>,
 }
 
 impl DocumentClassifier {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(data_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, document_classifier_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, input_data_config: crate::cfn::comprehend::document_classifier::DocumentClassifierInputDataConfig, language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::comprehend::document_classifier::LanguageCode>>) -> Self {
+    pub fn new(data_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, document_classifier_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, input_data_config: crate::cfn::comprehend::document_classifier::DocumentClassifierInputDataConfig, language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_ai::LanguageCode>>) -> Self {
         Self {
             data_access_role_arn: data_access_role_arn.into(),
             document_classifier_name: document_classifier_name.into(),
@@ -56,59 +55,52 @@ impl DocumentClassifier {
     }
 }
 
-impl crate::resource::Resource for DocumentClassifier {
-    const TYPE: &'static str = "AWS::Comprehend::DocumentClassifier";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOCUMENT_CLASSIFIER_SHAPE)
+crate::resource::props! {
+    resource DocumentClassifier = "AWS::Comprehend::DocumentClassifier", shape: Some(&DOCUMENT_CLASSIFIER_SHAPE);
+    req {
+        data_access_role_arn = "DataAccessRoleArn",
+        document_classifier_name = "DocumentClassifierName",
+        input_data_config = "InputDataConfig",
+        language_code = "LanguageCode",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataAccessRoleArn", self.data_access_role_arn);
-        p.set("DocumentClassifierName", self.document_classifier_name);
-        p.set("InputDataConfig", self.input_data_config);
-        p.set("LanguageCode", self.language_code);
-        p.set_opt("Mode", self.mode);
-        p.set_opt("ModelKmsKeyId", self.model_kms_key_id);
-        p.set_opt("ModelPolicy", self.model_policy);
-        p.set_opt("OutputDataConfig", self.output_data_config);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VersionName", self.version_name);
-        p.set_opt("VolumeKmsKeyId", self.volume_kms_key_id);
-        p.set_opt("VpcConfig", self.vpc_config);
-        p
+    opt {
+        mode = "Mode",
+        model_kms_key_id = "ModelKmsKeyId",
+        model_policy = "ModelPolicy",
+        output_data_config = "OutputDataConfig",
+        tags = "Tags",
+        version_name = "VersionName",
+        volume_kms_key_id = "VolumeKmsKeyId",
+        vpc_config = "VpcConfig",
     }
 }
 
-static DOCUMENT_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
-        ("DocumentClassifierName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("InputDataConfig", crate::resource::Rule { shape: Some(&self::document_classifier::DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ModelKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
-        ("ModelPolicy", crate::resource::Rule { min_len: Some(1), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-        ("OutputDataConfig", crate::resource::Rule { shape: Some(&self::document_classifier::DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::document_classifier::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VersionName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("VolumeKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
-        ("VpcConfig", crate::resource::Rule { shape: Some(&self::document_classifier::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOCUMENT_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("DocumentClassifierName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("InputDataConfig", crate::resource::Rule { shape: Some(&self::document_classifier::DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ModelKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("ModelPolicy", crate::resource::Rule { min_len: Some(1), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+    ("OutputDataConfig", crate::resource::Rule { shape: Some(&self::document_classifier::DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VersionName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("VolumeKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DocumentClassifier`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DocumentClassifier> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod document_classifier {
     //! Nested property types and enums of [`DocumentClassifier`](super::DocumentClassifier).
 
-    /// The definition `DocumentClassifierInputDataConfig`.
+    pub use crate::cfn::shared::group_ai::{LanguageCode, Mode, VpcConfig};
+
     #[derive(Clone, Default)]
     pub struct DocumentClassifierInputDataConfig {
         /// CloudFormation property `AugmentedManifests`.
@@ -129,34 +121,29 @@ pub mod document_classifier {
         pub test_s3_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DocumentClassifierInputDataConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AugmentedManifests", self.augmented_manifests);
-            p.set_opt("DataFormat", self.data_format);
-            p.set_opt("DocumentReaderConfig", self.document_reader_config);
-            p.set_opt("DocumentType", self.document_type);
-            p.set_opt("Documents", self.documents);
-            p.set_opt("LabelDelimiter", self.label_delimiter);
-            p.set_opt("S3Uri", self.s3_uri);
-            p.set_opt("TestS3Uri", self.test_s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentClassifierInputDataConfig;
+        opt {
+            augmented_manifests = "AugmentedManifests",
+            data_format = "DataFormat",
+            document_reader_config = "DocumentReaderConfig",
+            document_type = "DocumentType",
+            documents = "Documents",
+            label_delimiter = "LabelDelimiter",
+            s3_uri = "S3Uri",
+            test_s3_uri = "TestS3Uri",
         }
     }
 
-    pub(super) static DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AugmentedManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&AUGMENTED_MANIFESTS_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DocumentReaderConfig", crate::resource::Rule { shape: Some(&DOCUMENT_READER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Documents", crate::resource::Rule { shape: Some(&DOCUMENT_CLASSIFIER_DOCUMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LabelDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[ ~!@#$%^*\\-_+=|\\\\:;\\t>?/]$")), ..crate::resource::Rule::NONE }),
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
-            ("TestS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AugmentedManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&AUGMENTED_MANIFESTS_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DocumentReaderConfig", crate::resource::Rule { shape: Some(&DOCUMENT_READER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Documents", crate::resource::Rule { shape: Some(&DOCUMENT_CLASSIFIER_DOCUMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LabelDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[ ~!@#$%^*\\-_+=|\\\\:;\\t>?/]$")), ..crate::resource::Rule::NONE }),
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
+        ("TestS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AugmentedManifestsListItem`.
     #[derive(Clone)]
     pub struct AugmentedManifestsListItem {
         /// CloudFormation property `AttributeNames`; required.
@@ -169,7 +156,6 @@ pub mod document_classifier {
 
     impl AugmentedManifestsListItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute_names: attribute_names.into(),
@@ -179,25 +165,22 @@ pub mod document_classifier {
         }
     }
 
-    impl crate::resource::ToExpr for AugmentedManifestsListItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeNames", self.attribute_names);
-            p.set("S3Uri", self.s3_uri);
-            p.set_opt("Split", self.split);
-            p.into_expr()
+    crate::resource::props! {
+        nested AugmentedManifestsListItem;
+        req {
+            attribute_names = "AttributeNames",
+            s3_uri = "S3Uri",
+        }
+        opt {
+            split = "Split",
         }
     }
 
-    pub(super) static AUGMENTED_MANIFESTS_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeNames", crate::resource::Rule { min_items: Some(1), max_items: Some(63), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUGMENTED_MANIFESTS_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeNames", crate::resource::Rule { min_items: Some(1), max_items: Some(63), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentReaderConfig`.
     #[derive(Clone)]
     pub struct DocumentReaderConfig {
         /// CloudFormation property `DocumentReadAction`; required.
@@ -210,7 +193,6 @@ pub mod document_classifier {
 
     impl DocumentReaderConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_read_action: impl ::std::convert::Into<crate::value::Val<crate::cfn::comprehend::document_classifier::DocumentReadAction>>) -> Self {
             Self {
                 document_read_action: document_read_action.into(),
@@ -220,24 +202,21 @@ pub mod document_classifier {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentReaderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DocumentReadAction", self.document_read_action);
-            p.set_opt("DocumentReadMode", self.document_read_mode);
-            p.set_opt("FeatureTypes", self.feature_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentReaderConfig;
+        req {
+            document_read_action = "DocumentReadAction",
+        }
+        opt {
+            document_read_mode = "DocumentReadMode",
+            feature_types = "FeatureTypes",
         }
     }
 
-    pub(super) static DOCUMENT_READER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FeatureTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_READER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FeatureTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentClassifierDocuments`.
     #[derive(Clone)]
     pub struct DocumentClassifierDocuments {
         /// CloudFormation property `S3Uri`; required.
@@ -248,7 +227,6 @@ pub mod document_classifier {
 
     impl DocumentClassifierDocuments {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_uri: s3_uri.into(),
@@ -257,24 +235,21 @@ pub mod document_classifier {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentClassifierDocuments {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Uri", self.s3_uri);
-            p.set_opt("TestS3Uri", self.test_s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentClassifierDocuments;
+        req {
+            s3_uri = "S3Uri",
+        }
+        opt {
+            test_s3_uri = "TestS3Uri",
         }
     }
 
-    pub(super) static DOCUMENT_CLASSIFIER_DOCUMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
-            ("TestS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_CLASSIFIER_DOCUMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
+        ("TestS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentClassifierOutputDataConfig`.
     #[derive(Clone, Default)]
     pub struct DocumentClassifierOutputDataConfig {
         /// CloudFormation property `KmsKeyId`.
@@ -283,69 +258,20 @@ pub mod document_classifier {
         pub s3_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DocumentClassifierOutputDataConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("S3Uri", self.s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentClassifierOutputDataConfig;
+        opt {
+            kms_key_id = "KmsKeyId",
+            s3_uri = "S3Uri",
         }
     }
 
-    pub(super) static DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VpcConfig`.
-    #[derive(Clone)]
-    pub struct VpcConfig {
-        /// CloudFormation property `SecurityGroupIds`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_group_ids: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `Subnets`; required. A list of `Id`s of an `AWS::EC2::Subnet`: pass handles of [`crate::cfn::ec2::Subnet`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub subnets: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl VpcConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                security_group_ids: security_group_ids.into(),
-                subnets: subnets.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Split`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Split {
         /// `TRAIN`
         Train,
@@ -353,18 +279,9 @@ pub mod document_classifier {
         Test,
     }
 
-    impl crate::value::CfnEnum for Split {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Train => "TRAIN",
-                Self::Test => "TEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Split, ["TRAIN", "TEST"]);
 
-    /// Allowed values of `DataFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataFormat {
         /// `COMPREHEND_CSV`
         ComprehendCsv,
@@ -372,18 +289,9 @@ pub mod document_classifier {
         AugmentedManifest,
     }
 
-    impl crate::value::CfnEnum for DataFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ComprehendCsv => "COMPREHEND_CSV",
-                Self::AugmentedManifest => "AUGMENTED_MANIFEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataFormat, ["COMPREHEND_CSV", "AUGMENTED_MANIFEST"]);
 
-    /// Allowed values of `DocumentReadAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentReadAction {
         /// `TEXTRACT_DETECT_DOCUMENT_TEXT`
         TextractDetectDocumentText,
@@ -391,18 +299,9 @@ pub mod document_classifier {
         TextractAnalyzeDocument,
     }
 
-    impl crate::value::CfnEnum for DocumentReadAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TextractDetectDocumentText => "TEXTRACT_DETECT_DOCUMENT_TEXT",
-                Self::TextractAnalyzeDocument => "TEXTRACT_ANALYZE_DOCUMENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentReadAction, ["TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"]);
 
-    /// Allowed values of `DocumentReadMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentReadMode {
         /// `SERVICE_DEFAULT`
         ServiceDefault,
@@ -410,18 +309,9 @@ pub mod document_classifier {
         ForceDocumentReadAction,
     }
 
-    impl crate::value::CfnEnum for DocumentReadMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ServiceDefault => "SERVICE_DEFAULT",
-                Self::ForceDocumentReadAction => "FORCE_DOCUMENT_READ_ACTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentReadMode, ["SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"]);
 
-    /// Allowed values of `FeatureTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureTypes {
         /// `TABLES`
         Tables,
@@ -429,18 +319,9 @@ pub mod document_classifier {
         Forms,
     }
 
-    impl crate::value::CfnEnum for FeatureTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tables => "TABLES",
-                Self::Forms => "FORMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FeatureTypes, ["TABLES", "FORMS"]);
 
-    /// Allowed values of `DocumentType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentType {
         /// `PLAIN_TEXT_DOCUMENT`
         PlainTextDocument,
@@ -448,65 +329,7 @@ pub mod document_classifier {
         SemiStructuredDocument,
     }
 
-    impl crate::value::CfnEnum for DocumentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PlainTextDocument => "PLAIN_TEXT_DOCUMENT",
-                Self::SemiStructuredDocument => "SEMI_STRUCTURED_DOCUMENT",
-            }
-        }
-    }
-
-    /// Allowed values of `LanguageCode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LanguageCode {
-        /// `en`
-        En,
-        /// `es`
-        Es,
-        /// `fr`
-        Fr,
-        /// `it`
-        It,
-        /// `de`
-        De,
-        /// `pt`
-        Pt,
-    }
-
-    impl crate::value::CfnEnum for LanguageCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::En => "en",
-                Self::Es => "es",
-                Self::Fr => "fr",
-                Self::It => "it",
-                Self::De => "de",
-                Self::Pt => "pt",
-            }
-        }
-    }
-
-    /// Allowed values of `Mode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Mode {
-        /// `MULTI_CLASS`
-        MultiClass,
-        /// `MULTI_LABEL`
-        MultiLabel,
-    }
-
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MultiClass => "MULTI_CLASS",
-                Self::MultiLabel => "MULTI_LABEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentType, ["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"]);
 }
 
 /// An Amazon Comprehend endpoint that hosts a custom document classification model for real-time inference.
@@ -534,7 +357,6 @@ pub struct DocumentClassifierEndpoint {
 
 impl DocumentClassifierEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(desired_inference_units: impl ::std::convert::Into<crate::value::Val<i64>>, endpoint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             desired_inference_units: desired_inference_units.into(),
@@ -545,65 +367,37 @@ impl DocumentClassifierEndpoint {
     }
 }
 
-impl crate::resource::Resource for DocumentClassifierEndpoint {
-    const TYPE: &'static str = "AWS::Comprehend::DocumentClassifierEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOCUMENT_CLASSIFIER_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource DocumentClassifierEndpoint = "AWS::Comprehend::DocumentClassifierEndpoint", shape: Some(&DOCUMENT_CLASSIFIER_ENDPOINT_SHAPE);
+    req {
+        desired_inference_units = "DesiredInferenceUnits",
+        endpoint_name = "EndpointName",
+        model_arn = "ModelArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DesiredInferenceUnits", self.desired_inference_units);
-        p.set("EndpointName", self.endpoint_name);
-        p.set("ModelArn", self.model_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DOCUMENT_CLASSIFIER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DesiredInferenceUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("EndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("ModelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::document_classifier_endpoint::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOCUMENT_CLASSIFIER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DesiredInferenceUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("EndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("ModelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:document-classifier/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DocumentClassifierEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DocumentClassifierEndpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `CurrentInferenceUnits`.
+        attr_current_inference_units: i64 = "CurrentInferenceUnits",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CurrentInferenceUnits`.
-    #[inline]
-    pub fn attr_current_inference_units(self) -> crate::value::Val<i64> {
-        self.__get_att("CurrentInferenceUnits")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-}
-
-pub mod document_classifier_endpoint {
-    //! Nested property types and enums of [`DocumentClassifierEndpoint`](super::DocumentClassifierEndpoint).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// An Amazon Comprehend custom entity recognizer: a trained model that identifies custom entity types in text, created via an asynchronous training job.
@@ -655,7 +449,6 @@ pub struct EntityRecognizer {
 
 impl EntityRecognizer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, input_data_config: crate::cfn::comprehend::entity_recognizer::EntityRecognizerInputDataConfig, language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::comprehend::entity_recognizer::LanguageCode>>, recognizer_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_access_role_arn: data_access_role_arn.into(),
@@ -672,49 +465,41 @@ impl EntityRecognizer {
     }
 }
 
-impl crate::resource::Resource for EntityRecognizer {
-    const TYPE: &'static str = "AWS::Comprehend::EntityRecognizer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENTITY_RECOGNIZER_SHAPE)
+crate::resource::props! {
+    resource EntityRecognizer = "AWS::Comprehend::EntityRecognizer", shape: Some(&ENTITY_RECOGNIZER_SHAPE);
+    req {
+        data_access_role_arn = "DataAccessRoleArn",
+        input_data_config = "InputDataConfig",
+        language_code = "LanguageCode",
+        recognizer_name = "RecognizerName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataAccessRoleArn", self.data_access_role_arn);
-        p.set("InputDataConfig", self.input_data_config);
-        p.set("LanguageCode", self.language_code);
-        p.set_opt("ModelKmsKeyId", self.model_kms_key_id);
-        p.set_opt("ModelPolicy", self.model_policy);
-        p.set("RecognizerName", self.recognizer_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VersionName", self.version_name);
-        p.set_opt("VolumeKmsKeyId", self.volume_kms_key_id);
-        p.set_opt("VpcConfig", self.vpc_config);
-        p
+    opt {
+        model_kms_key_id = "ModelKmsKeyId",
+        model_policy = "ModelPolicy",
+        tags = "Tags",
+        version_name = "VersionName",
+        volume_kms_key_id = "VolumeKmsKeyId",
+        vpc_config = "VpcConfig",
     }
 }
 
-static ENTITY_RECOGNIZER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("InputDataConfig", crate::resource::Rule { shape: Some(&self::entity_recognizer::ENTITY_RECOGNIZER_INPUT_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ModelKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
-        ("ModelPolicy", crate::resource::Rule { min_len: Some(1), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
-        ("RecognizerName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::entity_recognizer::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VersionName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("VolumeKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
-        ("VpcConfig", crate::resource::Rule { shape: Some(&self::entity_recognizer::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENTITY_RECOGNIZER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("InputDataConfig", crate::resource::Rule { shape: Some(&self::entity_recognizer::ENTITY_RECOGNIZER_INPUT_DATA_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ModelKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
+    ("ModelPolicy", crate::resource::Rule { min_len: Some(1), max_len: Some(20000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
+    ("RecognizerName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::entity_recognizer::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VersionName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("VolumeKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
+    ("VpcConfig", crate::resource::Rule { shape: Some(&self::entity_recognizer::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EntityRecognizer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EntityRecognizer> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -765,29 +550,27 @@ pub mod entity_recognizer {
         }
     }
 
-    impl crate::resource::ToExpr for EntityRecognizerInputDataConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Annotations", self.annotations);
-            p.set_opt("AugmentedManifests", self.augmented_manifests);
-            p.set_opt("DataFormat", self.data_format);
-            p.set_opt("Documents", self.documents);
-            p.set_opt("EntityList", self.entity_list);
-            p.set("EntityTypes", self.entity_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityRecognizerInputDataConfig;
+        req {
+            entity_types = "EntityTypes",
+        }
+        opt {
+            annotations = "Annotations",
+            augmented_manifests = "AugmentedManifests",
+            data_format = "DataFormat",
+            documents = "Documents",
+            entity_list = "EntityList",
         }
     }
 
-    pub(super) static ENTITY_RECOGNIZER_INPUT_DATA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Annotations", crate::resource::Rule { shape: Some(&ENTITY_RECOGNIZER_ANNOTATIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AugmentedManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&AUGMENTED_MANIFESTS_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Documents", crate::resource::Rule { shape: Some(&ENTITY_RECOGNIZER_DOCUMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EntityList", crate::resource::Rule { shape: Some(&ENTITY_RECOGNIZER_ENTITY_LIST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EntityTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ENTITY_TYPES_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_RECOGNIZER_INPUT_DATA_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Annotations", crate::resource::Rule { shape: Some(&ENTITY_RECOGNIZER_ANNOTATIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AugmentedManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&AUGMENTED_MANIFESTS_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Documents", crate::resource::Rule { shape: Some(&ENTITY_RECOGNIZER_DOCUMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EntityList", crate::resource::Rule { shape: Some(&ENTITY_RECOGNIZER_ENTITY_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EntityTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ENTITY_TYPES_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the annotations associated with an entity recognizer.
     #[derive(Clone)]
@@ -804,7 +587,6 @@ pub mod entity_recognizer {
 
     impl EntityRecognizerAnnotations {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_uri: s3_uri.into(),
@@ -813,22 +595,20 @@ pub mod entity_recognizer {
         }
     }
 
-    impl crate::resource::ToExpr for EntityRecognizerAnnotations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Uri", self.s3_uri);
-            p.set_opt("TestS3Uri", self.test_s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityRecognizerAnnotations;
+        req {
+            s3_uri = "S3Uri",
+        }
+        opt {
+            test_s3_uri = "TestS3Uri",
         }
     }
 
-    pub(super) static ENTITY_RECOGNIZER_ANNOTATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("TestS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_RECOGNIZER_ANNOTATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("TestS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An augmented manifest file that provides training data for your custom model.
     #[derive(Clone)]
@@ -861,7 +641,6 @@ pub mod entity_recognizer {
 
     impl AugmentedManifestsListItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 annotation_data_s3_uri: ::std::option::Option::None,
@@ -874,28 +653,26 @@ pub mod entity_recognizer {
         }
     }
 
-    impl crate::resource::ToExpr for AugmentedManifestsListItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnnotationDataS3Uri", self.annotation_data_s3_uri);
-            p.set("AttributeNames", self.attribute_names);
-            p.set_opt("DocumentType", self.document_type);
-            p.set("S3Uri", self.s3_uri);
-            p.set_opt("SourceDocumentsS3Uri", self.source_documents_s3_uri);
-            p.set_opt("Split", self.split);
-            p.into_expr()
+    crate::resource::props! {
+        nested AugmentedManifestsListItem;
+        req {
+            attribute_names = "AttributeNames",
+            s3_uri = "S3Uri",
+        }
+        opt {
+            annotation_data_s3_uri = "AnnotationDataS3Uri",
+            document_type = "DocumentType",
+            source_documents_s3_uri = "SourceDocumentsS3Uri",
+            split = "Split",
         }
     }
 
-    pub(super) static AUGMENTED_MANIFESTS_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnnotationDataS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("AttributeNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("SourceDocumentsS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUGMENTED_MANIFESTS_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnnotationDataS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("AttributeNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("SourceDocumentsS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the training documents submitted with an entity recognizer.
     #[derive(Clone)]
@@ -916,7 +693,6 @@ pub mod entity_recognizer {
 
     impl EntityRecognizerDocuments {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_format: ::std::option::Option::None,
@@ -926,23 +702,21 @@ pub mod entity_recognizer {
         }
     }
 
-    impl crate::resource::ToExpr for EntityRecognizerDocuments {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputFormat", self.input_format);
-            p.set("S3Uri", self.s3_uri);
-            p.set_opt("TestS3Uri", self.test_s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityRecognizerDocuments;
+        req {
+            s3_uri = "S3Uri",
+        }
+        opt {
+            input_format = "InputFormat",
+            test_s3_uri = "TestS3Uri",
         }
     }
 
-    pub(super) static ENTITY_RECOGNIZER_DOCUMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("TestS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_RECOGNIZER_DOCUMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("TestS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the entity list submitted with an entity recognizer.
     #[derive(Clone)]
@@ -955,7 +729,6 @@ pub mod entity_recognizer {
 
     impl EntityRecognizerEntityList {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_uri: s3_uri.into(),
@@ -963,20 +736,16 @@ pub mod entity_recognizer {
         }
     }
 
-    impl crate::resource::ToExpr for EntityRecognizerEntityList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Uri", self.s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityRecognizerEntityList;
+        req {
+            s3_uri = "S3Uri",
         }
     }
 
-    pub(super) static ENTITY_RECOGNIZER_ENTITY_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_RECOGNIZER_ENTITY_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An entity type within a labeled training dataset that Amazon Comprehend uses to train a custom entity recognizer.
     #[derive(Clone)]
@@ -989,7 +758,6 @@ pub mod entity_recognizer {
 
     impl EntityTypesListItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -997,27 +765,21 @@ pub mod entity_recognizer {
         }
     }
 
-    impl crate::resource::ToExpr for EntityTypesListItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityTypesListItem;
+        req {
+            type_ = "Type",
         }
     }
 
-    pub(super) static ENTITY_TYPES_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_TYPES_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration parameters for an optional private Virtual Private Cloud (VPC) containing the resources you are using for the job.
     #[derive(Clone)]
@@ -1034,7 +796,6 @@ pub mod entity_recognizer {
 
     impl VpcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_group_ids: security_group_ids.into(),
@@ -1043,25 +804,21 @@ pub mod entity_recognizer {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfig;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnets = "Subnets",
         }
     }
 
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of augmented manifest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentType {
         /// `PLAIN_TEXT_DOCUMENT`
         PlainTextDocument,
@@ -1069,18 +826,10 @@ pub mod entity_recognizer {
         SemiStructuredDocument,
     }
 
-    impl crate::value::CfnEnum for DocumentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PlainTextDocument => "PLAIN_TEXT_DOCUMENT",
-                Self::SemiStructuredDocument => "SEMI_STRUCTURED_DOCUMENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentType, ["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"]);
 
     /// The purpose of the data you've provided in the augmented manifest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Split {
         /// `TRAIN`
         Train,
@@ -1088,18 +837,10 @@ pub mod entity_recognizer {
         Test,
     }
 
-    impl crate::value::CfnEnum for Split {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Train => "TRAIN",
-                Self::Test => "TEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Split, ["TRAIN", "TEST"]);
 
     /// The format of your training data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataFormat {
         /// `COMPREHEND_CSV`
         ComprehendCsv,
@@ -1107,18 +848,10 @@ pub mod entity_recognizer {
         AugmentedManifest,
     }
 
-    impl crate::value::CfnEnum for DataFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ComprehendCsv => "COMPREHEND_CSV",
-                Self::AugmentedManifest => "AUGMENTED_MANIFEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataFormat, ["COMPREHEND_CSV", "AUGMENTED_MANIFEST"]);
 
     /// Specifies how the text in an input file should be processed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputFormat {
         /// `ONE_DOC_PER_FILE`
         OneDocPerFile,
@@ -1126,18 +859,10 @@ pub mod entity_recognizer {
         OneDocPerLine,
     }
 
-    impl crate::value::CfnEnum for InputFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneDocPerFile => "ONE_DOC_PER_FILE",
-                Self::OneDocPerLine => "ONE_DOC_PER_LINE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InputFormat, ["ONE_DOC_PER_FILE", "ONE_DOC_PER_LINE"]);
 
     /// The language of the input documents. All documents must be in the same language.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `en`
         En,
@@ -1165,25 +890,7 @@ pub mod entity_recognizer {
         ZhTw,
     }
 
-    impl crate::value::CfnEnum for LanguageCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::En => "en",
-                Self::Es => "es",
-                Self::Fr => "fr",
-                Self::De => "de",
-                Self::It => "it",
-                Self::Pt => "pt",
-                Self::Ar => "ar",
-                Self::Hi => "hi",
-                Self::Ja => "ja",
-                Self::Ko => "ko",
-                Self::Zh => "zh",
-                Self::ZhTw => "zh-TW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LanguageCode, ["en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"]);
 }
 
 /// An Amazon Comprehend endpoint that hosts a custom entity recognizer model for real-time inference.
@@ -1219,7 +926,6 @@ pub struct EntityRecognizerEndpoint {
 
 impl EntityRecognizerEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(desired_inference_units: impl ::std::convert::Into<crate::value::Val<i64>>, endpoint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_access_role_arn: ::std::option::Option::None,
@@ -1232,74 +938,43 @@ impl EntityRecognizerEndpoint {
     }
 }
 
-impl crate::resource::Resource for EntityRecognizerEndpoint {
-    const TYPE: &'static str = "AWS::Comprehend::EntityRecognizerEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENTITY_RECOGNIZER_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource EntityRecognizerEndpoint = "AWS::Comprehend::EntityRecognizerEndpoint", shape: Some(&ENTITY_RECOGNIZER_ENDPOINT_SHAPE);
+    req {
+        desired_inference_units = "DesiredInferenceUnits",
+        endpoint_name = "EndpointName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataAccessRoleArn", self.data_access_role_arn);
-        p.set("DesiredInferenceUnits", self.desired_inference_units);
-        p.set("EndpointName", self.endpoint_name);
-        p.set_opt("FlywheelArn", self.flywheel_arn);
-        p.set_opt("ModelArn", self.model_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_access_role_arn = "DataAccessRoleArn",
+        flywheel_arn = "FlywheelArn",
+        model_arn = "ModelArn",
+        tags = "Tags",
     }
 }
 
-static ENTITY_RECOGNIZER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("DesiredInferenceUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("EndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("FlywheelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:flywheel/[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("ModelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:entity-recognizer/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::entity_recognizer_endpoint::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENTITY_RECOGNIZER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("DesiredInferenceUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("EndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("FlywheelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:flywheel/[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("ModelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:entity-recognizer/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EntityRecognizerEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EntityRecognizerEndpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `CurrentInferenceUnits`.
+        attr_current_inference_units: i64 = "CurrentInferenceUnits",
+        /// `Fn::GetAtt` `EndpointStatus`.
+        attr_endpoint_status: ::std::string::String = "EndpointStatus",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
     }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CurrentInferenceUnits`.
-    #[inline]
-    pub fn attr_current_inference_units(self) -> crate::value::Val<i64> {
-        self.__get_att("CurrentInferenceUnits")
-    }
-    /// `Fn::GetAtt` `EndpointStatus`.
-    #[inline]
-    pub fn attr_endpoint_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointStatus")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-}
-
-pub mod entity_recognizer_endpoint {
-    //! Nested property types and enums of [`EntityRecognizerEndpoint`](super::EntityRecognizerEndpoint).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::Comprehend::Flywheel resource creates an Amazon Comprehend Flywheel that enables customer to train their model.
@@ -1327,7 +1002,6 @@ pub struct Flywheel {
 
 impl Flywheel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, data_lake_s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, flywheel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             active_model_arn: ::std::option::Option::None,
@@ -1342,52 +1016,45 @@ impl Flywheel {
     }
 }
 
-impl crate::resource::Resource for Flywheel {
-    const TYPE: &'static str = "AWS::Comprehend::Flywheel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLYWHEEL_SHAPE)
+crate::resource::props! {
+    resource Flywheel = "AWS::Comprehend::Flywheel", shape: Some(&FLYWHEEL_SHAPE);
+    req {
+        data_access_role_arn = "DataAccessRoleArn",
+        data_lake_s3_uri = "DataLakeS3Uri",
+        flywheel_name = "FlywheelName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActiveModelArn", self.active_model_arn);
-        p.set("DataAccessRoleArn", self.data_access_role_arn);
-        p.set("DataLakeS3Uri", self.data_lake_s3_uri);
-        p.set_opt("DataSecurityConfig", self.data_security_config);
-        p.set("FlywheelName", self.flywheel_name);
-        p.set_opt("ModelType", self.model_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TaskConfig", self.task_config);
-        p
+    opt {
+        active_model_arn = "ActiveModelArn",
+        data_security_config = "DataSecurityConfig",
+        model_type = "ModelType",
+        tags = "Tags",
+        task_config = "TaskConfig",
     }
 }
 
-static FLYWHEEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActiveModelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:(document-classifier|entity-recognizer)/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?")), ..crate::resource::Rule::NONE }),
-        ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
-        ("DataLakeS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
-        ("DataSecurityConfig", crate::resource::Rule { shape: Some(&self::flywheel::DATA_SECURITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FlywheelName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flywheel::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TaskConfig", crate::resource::Rule { shape: Some(&self::flywheel::TASK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLYWHEEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActiveModelArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:comprehend:[a-zA-Z0-9-]*:[0-9]{12}:(document-classifier|entity-recognizer)/[a-zA-Z0-9](-*[a-zA-Z0-9])*(/version/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?")), ..crate::resource::Rule::NONE }),
+    ("DataAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("DataLakeS3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
+    ("DataSecurityConfig", crate::resource::Rule { shape: Some(&self::flywheel::DATA_SECURITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FlywheelName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskConfig", crate::resource::Rule { shape: Some(&self::flywheel::TASK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Flywheel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Flywheel> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod flywheel {
     //! Nested property types and enums of [`Flywheel`](super::Flywheel).
 
-    /// The definition `DataSecurityConfig`.
+    pub use crate::cfn::shared::group_ai::{LanguageCode, Mode, VpcConfig};
+
     #[derive(Clone, Default)]
     pub struct DataSecurityConfig {
         /// CloudFormation property `DataLakeKmsKeyId`.
@@ -1397,75 +1064,26 @@ pub mod flywheel {
         /// CloudFormation property `VolumeKmsKeyId`.
         pub volume_kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `VpcConfig`.
-        pub vpc_config: ::std::option::Option<crate::cfn::comprehend::flywheel::VpcConfig>,
+        pub vpc_config: ::std::option::Option<crate::cfn::shared::group_ai::VpcConfig>,
     }
 
-    impl crate::resource::ToExpr for DataSecurityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataLakeKmsKeyId", self.data_lake_kms_key_id);
-            p.set_opt("ModelKmsKeyId", self.model_kms_key_id);
-            p.set_opt("VolumeKmsKeyId", self.volume_kms_key_id);
-            p.set_opt("VpcConfig", self.vpc_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSecurityConfig;
+        opt {
+            data_lake_kms_key_id = "DataLakeKmsKeyId",
+            model_kms_key_id = "ModelKmsKeyId",
+            volume_kms_key_id = "VolumeKmsKeyId",
+            vpc_config = "VpcConfig",
         }
     }
 
-    pub(super) static DATA_SECURITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataLakeKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
-            ("ModelKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
-            ("VolumeKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
-            ("VpcConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SECURITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataLakeKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
+        ("ModelKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
+        ("VolumeKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\p{ASCII}+$")), ..crate::resource::Rule::NONE }),
+        ("VpcConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VpcConfig`.
-    #[derive(Clone)]
-    pub struct VpcConfig {
-        /// CloudFormation property `SecurityGroupIds`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_group_ids: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `Subnets`; required. A list of `Id`s of an `AWS::EC2::Subnet`: pass handles of [`crate::cfn::ec2::Subnet`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub subnets: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl VpcConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                security_group_ids: security_group_ids.into(),
-                subnets: subnets.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `TaskConfig`.
     #[derive(Clone)]
     pub struct TaskConfig {
         /// CloudFormation property `DocumentClassificationConfig`.
@@ -1473,13 +1091,12 @@ pub mod flywheel {
         /// CloudFormation property `EntityRecognitionConfig`.
         pub entity_recognition_config: ::std::option::Option<crate::cfn::comprehend::flywheel::EntityRecognitionConfig>,
         /// CloudFormation property `LanguageCode`; required.
-        pub language_code: crate::value::Val<crate::cfn::comprehend::flywheel::LanguageCode>,
+        pub language_code: crate::value::Val<crate::cfn::shared::group_ai::LanguageCode>,
     }
 
     impl TaskConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::comprehend::flywheel::LanguageCode>>) -> Self {
+        pub fn new(language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_ai::LanguageCode>>) -> Self {
             Self {
                 document_classification_config: ::std::option::Option::None,
                 entity_recognition_config: ::std::option::Option::None,
@@ -1488,37 +1105,33 @@ pub mod flywheel {
         }
     }
 
-    impl crate::resource::ToExpr for TaskConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DocumentClassificationConfig", self.document_classification_config);
-            p.set_opt("EntityRecognitionConfig", self.entity_recognition_config);
-            p.set("LanguageCode", self.language_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskConfig;
+        req {
+            language_code = "LanguageCode",
+        }
+        opt {
+            document_classification_config = "DocumentClassificationConfig",
+            entity_recognition_config = "EntityRecognitionConfig",
         }
     }
 
-    pub(super) static TASK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentClassificationConfig", crate::resource::Rule { shape: Some(&DOCUMENT_CLASSIFICATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EntityRecognitionConfig", crate::resource::Rule { shape: Some(&ENTITY_RECOGNITION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentClassificationConfig", crate::resource::Rule { shape: Some(&DOCUMENT_CLASSIFICATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EntityRecognitionConfig", crate::resource::Rule { shape: Some(&ENTITY_RECOGNITION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentClassificationConfig`.
     #[derive(Clone)]
     pub struct DocumentClassificationConfig {
         /// CloudFormation property `Labels`.
         pub labels: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `Mode`; required.
-        pub mode: crate::value::Val<crate::cfn::comprehend::flywheel::Mode>,
+        pub mode: crate::value::Val<crate::cfn::shared::group_ai::Mode>,
     }
 
     impl DocumentClassificationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::comprehend::flywheel::Mode>>) -> Self {
+        pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_ai::Mode>>) -> Self {
             Self {
                 labels: ::std::option::Option::None,
                 mode: mode.into(),
@@ -1526,45 +1139,37 @@ pub mod flywheel {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentClassificationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Labels", self.labels);
-            p.set("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentClassificationConfig;
+        req {
+            mode = "Mode",
+        }
+        opt {
+            labels = "Labels",
         }
     }
 
-    pub(super) static DOCUMENT_CLASSIFICATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Labels", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(5000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_CLASSIFICATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Labels", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(5000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EntityRecognitionConfig`.
     #[derive(Clone, Default)]
     pub struct EntityRecognitionConfig {
         /// CloudFormation property `EntityTypes`.
         pub entity_types: ::std::option::Option<::std::vec::Vec<crate::cfn::comprehend::flywheel::EntityTypesListItem>>,
     }
 
-    impl crate::resource::ToExpr for EntityRecognitionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EntityTypes", self.entity_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityRecognitionConfig;
+        opt {
+            entity_types = "EntityTypes",
         }
     }
 
-    pub(super) static ENTITY_RECOGNITION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EntityTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&ENTITY_TYPES_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_RECOGNITION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EntityTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&ENTITY_TYPES_LIST_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EntityTypesListItem`.
     #[derive(Clone)]
     pub struct EntityTypesListItem {
         /// CloudFormation property `Type`; required.
@@ -1573,7 +1178,6 @@ pub mod flywheel {
 
     impl EntityTypesListItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -1581,23 +1185,18 @@ pub mod flywheel {
         }
     }
 
-    impl crate::resource::ToExpr for EntityTypesListItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityTypesListItem;
+        req {
+            type_ = "Type",
         }
     }
 
-    pub(super) static ENTITY_TYPES_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_TYPES_LIST_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?![^\\n\\r\\t,]*\\\\n|\\\\r|\\\\t)[^\\n\\r\\t,]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ModelType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ModelType {
         /// `DOCUMENT_CLASSIFIER`
         DocumentClassifier,
@@ -1605,63 +1204,5 @@ pub mod flywheel {
         EntityRecognizer,
     }
 
-    impl crate::value::CfnEnum for ModelType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DocumentClassifier => "DOCUMENT_CLASSIFIER",
-                Self::EntityRecognizer => "ENTITY_RECOGNIZER",
-            }
-        }
-    }
-
-    /// Allowed values of `Mode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Mode {
-        /// `MULTI_CLASS`
-        MultiClass,
-        /// `MULTI_LABEL`
-        MultiLabel,
-    }
-
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MultiClass => "MULTI_CLASS",
-                Self::MultiLabel => "MULTI_LABEL",
-            }
-        }
-    }
-
-    /// Allowed values of `LanguageCode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LanguageCode {
-        /// `en`
-        En,
-        /// `es`
-        Es,
-        /// `fr`
-        Fr,
-        /// `it`
-        It,
-        /// `de`
-        De,
-        /// `pt`
-        Pt,
-    }
-
-    impl crate::value::CfnEnum for LanguageCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::En => "en",
-                Self::Es => "es",
-                Self::Fr => "fr",
-                Self::It => "it",
-                Self::De => "de",
-                Self::Pt => "pt",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ModelType, ["DOCUMENT_CLASSIFIER", "ENTITY_RECOGNIZER"]);
 }

@@ -53,7 +53,6 @@ pub struct AutomationRule {
 
 impl AutomationRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recommended_action_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::computeoptimizer::automation_rule::RecommendedActionTypes>>>, rule_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::computeoptimizer::automation_rule::RuleType>>, schedule: crate::cfn::computeoptimizer::automation_rule::Schedule, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::computeoptimizer::automation_rule::Status>>) -> Self {
         Self {
             criteria: ::std::option::Option::None,
@@ -70,79 +69,55 @@ impl AutomationRule {
     }
 }
 
-impl crate::resource::Resource for AutomationRule {
-    const TYPE: &'static str = "AWS::ComputeOptimizer::AutomationRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AUTOMATION_RULE_SHAPE)
+crate::resource::props! {
+    resource AutomationRule = "AWS::ComputeOptimizer::AutomationRule", shape: Some(&AUTOMATION_RULE_SHAPE);
+    req {
+        name = "Name",
+        recommended_action_types = "RecommendedActionTypes",
+        rule_type = "RuleType",
+        schedule = "Schedule",
+        status = "Status",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Criteria", self.criteria);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("OrganizationConfiguration", self.organization_configuration);
-        p.set_opt("Priority", self.priority);
-        p.set("RecommendedActionTypes", self.recommended_action_types);
-        p.set("RuleType", self.rule_type);
-        p.set("Schedule", self.schedule);
-        p.set("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        criteria = "Criteria",
+        description = "Description",
+        organization_configuration = "OrganizationConfiguration",
+        priority = "Priority",
+        tags = "Tags",
     }
 }
 
-static AUTOMATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Criteria", crate::resource::Rule { shape: Some(&self::automation_rule::CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\s@\\.]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("OrganizationConfiguration", crate::resource::Rule { shape: Some(&self::automation_rule::ORGANIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RecommendedActionTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { shape: Some(&self::automation_rule::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::automation_rule::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AUTOMATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Criteria", crate::resource::Rule { shape: Some(&self::automation_rule::CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\s@\\.]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("OrganizationConfiguration", crate::resource::Rule { shape: Some(&self::automation_rule::ORGANIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RecommendedActionTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::automation_rule::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::automation_rule::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AutomationRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AutomationRule> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `CreatedTimestamp`.
-    #[inline]
-    pub fn attr_created_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTimestamp")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTimestamp`.
-    #[inline]
-    pub fn attr_last_updated_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTimestamp")
-    }
-    /// `Fn::GetAtt` `RuleArn`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleArn")
-    }
-    /// `Fn::GetAtt` `RuleId`.
-    #[inline]
-    pub fn attr_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleId")
-    }
-    /// `Fn::GetAtt` `RuleRevision`.
-    #[inline]
-    pub fn attr_rule_revision(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleRevision")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `CreatedTimestamp`.
+        attr_created_timestamp: ::std::string::String = "CreatedTimestamp",
+        /// `Fn::GetAtt` `LastUpdatedTimestamp`.
+        attr_last_updated_timestamp: ::std::string::String = "LastUpdatedTimestamp",
+        /// `Fn::GetAtt` `RuleArn`.
+        attr_rule_arn: ::std::string::String = "RuleArn",
+        /// `Fn::GetAtt` `RuleId`.
+        attr_rule_id: ::std::string::String = "RuleId",
+        /// `Fn::GetAtt` `RuleRevision`.
+        attr_rule_revision: ::std::string::String = "RuleRevision",
     }
 }
 
 pub mod automation_rule {
     //! Nested property types and enums of [`AutomationRule`](super::AutomationRule).
 
-    /// The definition `Criteria`.
     #[derive(Clone, Default)]
     pub struct Criteria {
         /// CloudFormation property `EbsVolumeSizeInGib`.
@@ -163,33 +138,28 @@ pub mod automation_rule {
         pub restart_needed: ::std::option::Option<::std::vec::Vec<crate::cfn::computeoptimizer::automation_rule::StringCriteriaCondition>>,
     }
 
-    impl crate::resource::ToExpr for Criteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EbsVolumeSizeInGib", self.ebs_volume_size_in_gib);
-            p.set_opt("EbsVolumeType", self.ebs_volume_type);
-            p.set_opt("EstimatedMonthlySavings", self.estimated_monthly_savings);
-            p.set_opt("LookBackPeriodInDays", self.look_back_period_in_days);
-            p.set_opt("Region", self.region);
-            p.set_opt("ResourceArn", self.resource_arn);
-            p.set_opt("ResourceTag", self.resource_tag);
-            p.set_opt("RestartNeeded", self.restart_needed);
-            p.into_expr()
+    crate::resource::props! {
+        nested Criteria;
+        opt {
+            ebs_volume_size_in_gib = "EbsVolumeSizeInGib",
+            ebs_volume_type = "EbsVolumeType",
+            estimated_monthly_savings = "EstimatedMonthlySavings",
+            look_back_period_in_days = "LookBackPeriodInDays",
+            region = "Region",
+            resource_arn = "ResourceArn",
+            resource_tag = "ResourceTag",
+            restart_needed = "RestartNeeded",
         }
     }
 
-    pub(super) static CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EbsVolumeType", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STRING_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STRING_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceArn", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STRING_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceTag", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RESOURCE_TAGS_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RestartNeeded", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STRING_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EbsVolumeType", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STRING_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STRING_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceArn", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STRING_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceTag", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RESOURCE_TAGS_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RestartNeeded", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STRING_CRITERIA_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntegerCriteriaCondition`.
     #[derive(Clone, Default)]
     pub struct IntegerCriteriaCondition {
         /// CloudFormation property `Comparison`.
@@ -198,17 +168,14 @@ pub mod automation_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<i64>>>,
     }
 
-    impl crate::resource::ToExpr for IntegerCriteriaCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comparison", self.comparison);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegerCriteriaCondition;
+        opt {
+            comparison = "Comparison",
+            values = "Values",
         }
     }
 
-    /// The definition `StringCriteriaCondition`.
     #[derive(Clone, Default)]
     pub struct StringCriteriaCondition {
         /// CloudFormation property `Comparison`.
@@ -217,23 +184,18 @@ pub mod automation_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for StringCriteriaCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comparison", self.comparison);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested StringCriteriaCondition;
+        opt {
+            comparison = "Comparison",
+            values = "Values",
         }
     }
 
-    pub(super) static STRING_CRITERIA_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STRING_CRITERIA_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DoubleCriteriaCondition`.
     #[derive(Clone, Default)]
     pub struct DoubleCriteriaCondition {
         /// CloudFormation property `Comparison`.
@@ -242,17 +204,14 @@ pub mod automation_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<f64>>>,
     }
 
-    impl crate::resource::ToExpr for DoubleCriteriaCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comparison", self.comparison);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested DoubleCriteriaCondition;
+        opt {
+            comparison = "Comparison",
+            values = "Values",
         }
     }
 
-    /// The definition `ResourceTagsCriteriaCondition`.
     #[derive(Clone, Default)]
     pub struct ResourceTagsCriteriaCondition {
         /// CloudFormation property `Comparison`.
@@ -263,25 +222,20 @@ pub mod automation_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ResourceTagsCriteriaCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comparison", self.comparison);
-            p.set_opt("Key", self.key);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceTagsCriteriaCondition;
+        opt {
+            comparison = "Comparison",
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static RESOURCE_TAGS_CRITERIA_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_TAGS_CRITERIA_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@\\*\\?]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OrganizationConfiguration`.
     #[derive(Clone, Default)]
     pub struct OrganizationConfiguration {
         /// List of account IDs where the organization rule applies
@@ -294,23 +248,18 @@ pub mod automation_rule {
         pub rule_apply_order: ::std::option::Option<crate::value::Val<crate::cfn::computeoptimizer::automation_rule::RuleApplyOrder>>,
     }
 
-    impl crate::resource::ToExpr for OrganizationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountIds", self.account_ids);
-            p.set_opt("RuleApplyOrder", self.rule_apply_order);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrganizationConfiguration;
+        opt {
+            account_ids = "AccountIds",
+            rule_apply_order = "RuleApplyOrder",
         }
     }
 
-    pub(super) static ORGANIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORGANIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Schedule`.
     #[derive(Clone, Default)]
     pub struct Schedule {
         /// Execution window duration in minutes
@@ -327,32 +276,25 @@ pub mod automation_rule {
         pub schedule_expression_timezone: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExecutionWindowInMinutes", self.execution_window_in_minutes);
-            p.set_opt("ScheduleExpression", self.schedule_expression);
-            p.set_opt("ScheduleExpressionTimezone", self.schedule_expression_timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        opt {
+            execution_window_in_minutes = "ExecutionWindowInMinutes",
+            schedule_expression = "ScheduleExpression",
+            schedule_expression_timezone = "ScheduleExpressionTimezone",
         }
     }
 
-    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionWindowInMinutes", crate::resource::Rule { min: Some(60.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionWindowInMinutes", crate::resource::Rule { min: Some(60.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s\\.\\-\\:\\/\\=\\+\\@]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Comparison`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `StringEquals`
         StringEquals,
@@ -380,28 +322,10 @@ pub mod automation_rule {
         NumericGreaterThanEquals,
     }
 
-    impl crate::value::CfnEnum for Comparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StringEquals => "StringEquals",
-                Self::StringNotEquals => "StringNotEquals",
-                Self::StringEqualsIgnoreCase => "StringEqualsIgnoreCase",
-                Self::StringNotEqualsIgnoreCase => "StringNotEqualsIgnoreCase",
-                Self::StringLike => "StringLike",
-                Self::StringNotLike => "StringNotLike",
-                Self::NumericEquals => "NumericEquals",
-                Self::NumericNotEquals => "NumericNotEquals",
-                Self::NumericLessThan => "NumericLessThan",
-                Self::NumericLessThanEquals => "NumericLessThanEquals",
-                Self::NumericGreaterThan => "NumericGreaterThan",
-                Self::NumericGreaterThanEquals => "NumericGreaterThanEquals",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Comparison, ["StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"]);
 
     /// When the rule should be applied relative to account rules
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleApplyOrder {
         /// `BeforeAccountRules`
         BeforeAccountRules,
@@ -409,18 +333,9 @@ pub mod automation_rule {
         AfterAccountRules,
     }
 
-    impl crate::value::CfnEnum for RuleApplyOrder {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BeforeAccountRules => "BeforeAccountRules",
-                Self::AfterAccountRules => "AfterAccountRules",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleApplyOrder, ["BeforeAccountRules", "AfterAccountRules"]);
 
-    /// Allowed values of `RecommendedActionTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecommendedActionTypes {
         /// `SnapshotAndDeleteUnattachedEbsVolume`
         SnapshotAndDeleteUnattachedEbsVolume,
@@ -428,18 +343,10 @@ pub mod automation_rule {
         UpgradeEbsVolumeType,
     }
 
-    impl crate::value::CfnEnum for RecommendedActionTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SnapshotAndDeleteUnattachedEbsVolume => "SnapshotAndDeleteUnattachedEbsVolume",
-                Self::UpgradeEbsVolumeType => "UpgradeEbsVolumeType",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecommendedActionTypes, ["SnapshotAndDeleteUnattachedEbsVolume", "UpgradeEbsVolumeType"]);
 
     /// The type of automation rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleType {
         /// `AccountRule`
         AccountRule,
@@ -447,18 +354,10 @@ pub mod automation_rule {
         OrganizationRule,
     }
 
-    impl crate::value::CfnEnum for RuleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AccountRule => "AccountRule",
-                Self::OrganizationRule => "OrganizationRule",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleType, ["AccountRule", "OrganizationRule"]);
 
     /// The status of the automation rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Active`
         Active,
@@ -466,13 +365,5 @@ pub mod automation_rule {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "Active",
-                Self::Inactive => "Inactive",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["Active", "Inactive"]);
 }

@@ -25,7 +25,6 @@ pub struct AggregationAuthorization {
 
 impl AggregationAuthorization {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authorized_account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, authorized_aws_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authorized_account_id: authorized_account_id.into(),
@@ -35,55 +34,36 @@ impl AggregationAuthorization {
     }
 }
 
-impl crate::resource::Resource for AggregationAuthorization {
-    const TYPE: &'static str = "AWS::Config::AggregationAuthorization";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGGREGATION_AUTHORIZATION_SHAPE)
+crate::resource::props! {
+    resource AggregationAuthorization = "AWS::Config::AggregationAuthorization", shape: Some(&AGGREGATION_AUTHORIZATION_SHAPE);
+    req {
+        authorized_account_id = "AuthorizedAccountId",
+        authorized_aws_region = "AuthorizedAwsRegion",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthorizedAccountId", self.authorized_account_id);
-        p.set("AuthorizedAwsRegion", self.authorized_aws_region);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static AGGREGATION_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuthorizedAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("AuthorizedAwsRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::aggregation_authorization::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGGREGATION_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthorizedAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("AuthorizedAwsRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_observability_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AggregationAuthorization`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AggregationAuthorization> {
-    /// `Fn::GetAtt` `AggregationAuthorizationArn`.
-    #[inline]
-    pub fn attr_aggregation_authorization_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AggregationAuthorizationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AggregationAuthorizationArn`.
+        attr_aggregation_authorization_arn: ::std::string::String = "AggregationAuthorizationArn",
     }
-}
-
-pub mod aggregation_authorization {
-    //! Nested property types and enums of [`AggregationAuthorization`](super::AggregationAuthorization).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// You must first create and start the CC configuration recorder in order to create CC managed rules with CFNlong. For more information, see [Managing the Configuration Recorder](https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html).
 /// Adds or updates an CC rule to evaluate if your AWS resources comply with your desired configurations. For information on how many CC rules you can have per account, see [Service Limits](https://docs.aws.amazon.com/config/latest/developerguide/configlimits.html) in the *Developer Guide*.
 /// There are two types of rules: *Managed Rules* and *Custom Rules*. You can use the ``ConfigRule`` resource to create both CC Managed Rules and CC Custom Rules.
 /// CC Managed Rules are predefined, customizable rules created by CC. For a list of managed rules, see [List of Managed Rules](https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-aws-config.html). If you are adding an CC managed rule, you must specify the rule's identifier for the ``SourceIdentifier`` key.
-/// CC Custom Rules are rules that you create from scratch. There are two ways to create CC custom rules: with Lambda functions ([Developer Guide](https://docs.aws.amazon.com/config/latest/developerguide/gettingstarted-concepts.html#gettingstarted-concepts-function)) and with CFNGUARDshort ([Guard GitHub Repository](https://docs.aws.amazon.com/https://github.com/aws-cloudformation/cloudformation-guard)), a policy-as-code language. CC custom rules created with LAMlong are called *Custom Lambda Rules* and CC custom rules created with CFNGUARDshort are called *Custom Policy Rules*.
+/// CC Custom Rules are rules that you create from scratch. There are two ways to create CC custom rules: with Lambda functions ([Developer Guide](https://docs.aws.amazon.com/config/latest/developerguide/gettingstarted-concepts.html#gettingstarted-concepts-function)) and with CFNGUARDshort ([Guard GitHub Repository](https://github.com/aws-cloudformation/cloudformation-guard)), a policy-as-code language. CC custom rules created with LAMlong are called *Custom Lambda Rules* and CC custom rules created with CFNGUARDshort are called *Custom Policy Rules*.
 /// If you are adding a new CC Custom LAM rule, you first need to create an LAMlong function that the rule invokes to evaluate your resources. When you use the ``ConfigRule`` resource to add a Custom LAM rule to CC, you must specify the Amazon Resource Name (ARN) that LAMlong assigns to the function. You specify the ARN in the ``SourceIdentifier`` key. This key is part of the ``Source`` object, which is part of the ``ConfigRule`` object.
 /// For any new CC rule that you add, specify the ``ConfigRuleName`` in the ``ConfigRule`` object. Do not specify the ``ConfigRuleArn`` or the ``ConfigRuleId``. These values are generated by CC for new rules.
 /// If you are updating a rule that you added previously, you can specify the rule by ``ConfigRuleName``, ``ConfigRuleId``, or ``ConfigRuleArn`` in the ``ConfigRule`` data type that you use in this request.
@@ -142,48 +122,34 @@ impl ConfigRule {
     }
 }
 
-impl crate::resource::Resource for ConfigRule {
-    const TYPE: &'static str = "AWS::Config::ConfigRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIG_RULE_SHAPE)
+crate::resource::props! {
+    resource ConfigRule = "AWS::Config::ConfigRule", shape: Some(&CONFIG_RULE_SHAPE);
+    req {
+        source = "Source",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConfigRuleName", self.config_rule_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("EvaluationModes", self.evaluation_modes);
-        p.set_opt("InputParameters", self.input_parameters);
-        p.set_opt("MaximumExecutionFrequency", self.maximum_execution_frequency);
-        p.set_opt("Scope", self.scope);
-        p.set("Source", self.source);
-        p
+    opt {
+        config_rule_name = "ConfigRuleName",
+        description = "Description",
+        evaluation_modes = "EvaluationModes",
+        input_parameters = "InputParameters",
+        maximum_execution_frequency = "MaximumExecutionFrequency",
+        scope = "Scope",
     }
 }
 
-static CONFIG_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIG_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Compliance.Type`.
-    #[inline]
-    pub fn attr_compliance_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Compliance.Type")
-    }
-    /// `Fn::GetAtt` `ConfigRuleId`.
-    #[inline]
-    pub fn attr_config_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigRuleId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Compliance.Type`.
+        attr_compliance_type: ::std::string::String = "Compliance.Type",
+        /// `Fn::GetAtt` `ConfigRuleId`.
+        attr_config_rule_id: ::std::string::String = "ConfigRuleId",
     }
 }
 
@@ -199,12 +165,10 @@ pub mod config_rule {
         pub mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EvaluationModeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationModeConfiguration;
+        opt {
+            mode = "Mode",
         }
     }
 
@@ -229,15 +193,13 @@ pub mod config_rule {
         pub tag_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Scope {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComplianceResourceId", self.compliance_resource_id);
-            p.set_opt("ComplianceResourceTypes", self.compliance_resource_types);
-            p.set_opt("TagKey", self.tag_key);
-            p.set_opt("TagValue", self.tag_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scope;
+        opt {
+            compliance_resource_id = "ComplianceResourceId",
+            compliance_resource_types = "ComplianceResourceTypes",
+            tag_key = "TagKey",
+            tag_value = "TagValue",
         }
     }
 
@@ -269,7 +231,6 @@ pub mod config_rule {
 
     impl Source {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 custom_policy_details: ::std::option::Option::None,
@@ -280,15 +241,15 @@ pub mod config_rule {
         }
     }
 
-    impl crate::resource::ToExpr for Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomPolicyDetails", self.custom_policy_details);
-            p.set("Owner", self.owner);
-            p.set_opt("SourceDetails", self.source_details);
-            p.set_opt("SourceIdentifier", self.source_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested Source;
+        req {
+            owner = "Owner",
+        }
+        opt {
+            custom_policy_details = "CustomPolicyDetails",
+            source_details = "SourceDetails",
+            source_identifier = "SourceIdentifier",
         }
     }
 
@@ -299,7 +260,7 @@ pub mod config_rule {
         ///
         /// CloudFormation property `EnableDebugLogDelivery`.
         pub enable_debug_log_delivery: ::std::option::Option<crate::value::Val<bool>>,
-        /// The runtime system for your CC Custom Policy rule. Guard is a policy-as-code language that allows you to write policies that are enforced by CC Custom Policy rules. For more information about Guard, see the [Guard GitHub Repository](https://docs.aws.amazon.com/https://github.com/aws-cloudformation/cloudformation-guard).
+        /// The runtime system for your CC Custom Policy rule. Guard is a policy-as-code language that allows you to write policies that are enforced by CC Custom Policy rules. For more information about Guard, see the [Guard GitHub Repository](https://github.com/aws-cloudformation/cloudformation-guard).
         ///
         /// CloudFormation property `PolicyRuntime`.
         pub policy_runtime: ::std::option::Option<crate::value::Val<::std::string::String>>,
@@ -309,14 +270,12 @@ pub mod config_rule {
         pub policy_text: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomPolicyDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableDebugLogDelivery", self.enable_debug_log_delivery);
-            p.set_opt("PolicyRuntime", self.policy_runtime);
-            p.set_opt("PolicyText", self.policy_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomPolicyDetails;
+        opt {
+            enable_debug_log_delivery = "EnableDebugLogDelivery",
+            policy_runtime = "PolicyRuntime",
+            policy_text = "PolicyText",
         }
     }
 
@@ -347,7 +306,6 @@ pub mod config_rule {
 
     impl SourceDetail {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, message_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_source: event_source.into(),
@@ -357,14 +315,14 @@ pub mod config_rule {
         }
     }
 
-    impl crate::resource::ToExpr for SourceDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventSource", self.event_source);
-            p.set_opt("MaximumExecutionFrequency", self.maximum_execution_frequency);
-            p.set("MessageType", self.message_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceDetail;
+        req {
+            event_source = "EventSource",
+            message_type = "MessageType",
+        }
+        opt {
+            maximum_execution_frequency = "MaximumExecutionFrequency",
         }
     }
 }
@@ -388,45 +346,34 @@ pub struct ConfigurationAggregator {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ConfigurationAggregator {
-    const TYPE: &'static str = "AWS::Config::ConfigurationAggregator";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_AGGREGATOR_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccountAggregationSources", self.account_aggregation_sources);
-        p.set_opt("ConfigurationAggregatorName", self.configuration_aggregator_name);
-        p.set_opt("OrganizationAggregationSource", self.organization_aggregation_source);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ConfigurationAggregator = "AWS::Config::ConfigurationAggregator", shape: Some(&CONFIGURATION_AGGREGATOR_SHAPE);
+    opt {
+        account_aggregation_sources = "AccountAggregationSources",
+        configuration_aggregator_name = "ConfigurationAggregatorName",
+        organization_aggregation_source = "OrganizationAggregationSource",
+        tags = "Tags",
     }
 }
 
-static CONFIGURATION_AGGREGATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountAggregationSources", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::configuration_aggregator::ACCOUNT_AGGREGATION_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ConfigurationAggregatorName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w\\-]+")), ..crate::resource::Rule::NONE }),
-        ("OrganizationAggregationSource", crate::resource::Rule { shape: Some(&self::configuration_aggregator::ORGANIZATION_AGGREGATION_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::configuration_aggregator::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_AGGREGATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountAggregationSources", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::configuration_aggregator::ACCOUNT_AGGREGATION_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ConfigurationAggregatorName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w\\-]+")), ..crate::resource::Rule::NONE }),
+    ("OrganizationAggregationSource", crate::resource::Rule { shape: Some(&self::configuration_aggregator::ORGANIZATION_AGGREGATION_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_observability_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationAggregator`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationAggregator> {
-    /// `Fn::GetAtt` `ConfigurationAggregatorArn`.
-    #[inline]
-    pub fn attr_configuration_aggregator_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationAggregatorArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConfigurationAggregatorArn`.
+        attr_configuration_aggregator_arn: ::std::string::String = "ConfigurationAggregatorArn",
     }
 }
 
 pub mod configuration_aggregator {
     //! Nested property types and enums of [`ConfigurationAggregator`](super::ConfigurationAggregator).
 
-    /// The definition `AccountAggregationSource`.
     #[derive(Clone)]
     pub struct AccountAggregationSource {
         /// CloudFormation property `AccountIds`; required.
@@ -439,7 +386,6 @@ pub mod configuration_aggregator {
 
     impl AccountAggregationSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 account_ids: account_ids.into(),
@@ -449,25 +395,22 @@ pub mod configuration_aggregator {
         }
     }
 
-    impl crate::resource::ToExpr for AccountAggregationSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountIds", self.account_ids);
-            p.set_opt("AllAwsRegions", self.all_aws_regions);
-            p.set_opt("AwsRegions", self.aws_regions);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccountAggregationSource;
+        req {
+            account_ids = "AccountIds",
+        }
+        opt {
+            all_aws_regions = "AllAwsRegions",
+            aws_regions = "AwsRegions",
         }
     }
 
-    pub(super) static ACCOUNT_AGGREGATION_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AwsRegions", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCOUNT_AGGREGATION_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AwsRegions", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OrganizationAggregationSource`.
     #[derive(Clone)]
     pub struct OrganizationAggregationSource {
         /// CloudFormation property `AllAwsRegions`.
@@ -480,7 +423,6 @@ pub mod configuration_aggregator {
 
     impl OrganizationAggregationSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 all_aws_regions: ::std::option::Option::None,
@@ -490,29 +432,21 @@ pub mod configuration_aggregator {
         }
     }
 
-    impl crate::resource::ToExpr for OrganizationAggregationSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllAwsRegions", self.all_aws_regions);
-            p.set_opt("AwsRegions", self.aws_regions);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrganizationAggregationSource;
+        req {
+            role_arn = "RoleArn",
+        }
+        opt {
+            all_aws_regions = "AllAwsRegions",
+            aws_regions = "AwsRegions",
         }
     }
 
-    pub(super) static ORGANIZATION_AGGREGATION_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsRegions", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORGANIZATION_AGGREGATION_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsRegions", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource type definition for AWS::Config::ConfigurationRecorder
@@ -544,7 +478,6 @@ pub struct ConfigurationRecorder {
 
 impl ConfigurationRecorder {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -556,36 +489,28 @@ impl ConfigurationRecorder {
     }
 }
 
-impl crate::resource::Resource for ConfigurationRecorder {
-    const TYPE: &'static str = "AWS::Config::ConfigurationRecorder";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_RECORDER_SHAPE)
+crate::resource::props! {
+    resource ConfigurationRecorder = "AWS::Config::ConfigurationRecorder", shape: Some(&CONFIGURATION_RECORDER_SHAPE);
+    req {
+        role_arn = "RoleARN",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("RecordingGroup", self.recording_group);
-        p.set_opt("RecordingMode", self.recording_mode);
-        p.set("RoleARN", self.role_arn);
-        p.set_opt("StartedOnCreate", self.started_on_create);
-        p
+    opt {
+        name = "Name",
+        recording_group = "RecordingGroup",
+        recording_mode = "RecordingMode",
+        started_on_create = "StartedOnCreate",
     }
 }
 
-static CONFIGURATION_RECORDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RoleARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_RECORDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationRecorder`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationRecorder> {
-    /// `Fn::GetAtt` `ResourceARN`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceARN`.
+        attr_resource_arn: ::std::string::String = "ResourceARN",
     }
 }
 
@@ -617,16 +542,14 @@ pub mod configuration_recorder {
         pub resource_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for RecordingGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllSupported", self.all_supported);
-            p.set_opt("ExclusionByResourceTypes", self.exclusion_by_resource_types);
-            p.set_opt("IncludeGlobalResourceTypes", self.include_global_resource_types);
-            p.set_opt("RecordingStrategy", self.recording_strategy);
-            p.set_opt("ResourceTypes", self.resource_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordingGroup;
+        opt {
+            all_supported = "AllSupported",
+            exclusion_by_resource_types = "ExclusionByResourceTypes",
+            include_global_resource_types = "IncludeGlobalResourceTypes",
+            recording_strategy = "RecordingStrategy",
+            resource_types = "ResourceTypes",
         }
     }
 
@@ -641,7 +564,6 @@ pub mod configuration_recorder {
 
     impl ExclusionByResourceTypes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 resource_types: resource_types.into(),
@@ -649,12 +571,10 @@ pub mod configuration_recorder {
         }
     }
 
-    impl crate::resource::ToExpr for ExclusionByResourceTypes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceTypes", self.resource_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExclusionByResourceTypes;
+        req {
+            resource_types = "ResourceTypes",
         }
     }
 
@@ -667,7 +587,6 @@ pub mod configuration_recorder {
 
     impl RecordingStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(use_only: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 use_only: use_only.into(),
@@ -675,12 +594,10 @@ pub mod configuration_recorder {
         }
     }
 
-    impl crate::resource::ToExpr for RecordingStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("UseOnly", self.use_only);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordingStrategy;
+        req {
+            use_only = "UseOnly",
         }
     }
 
@@ -699,7 +616,6 @@ pub mod configuration_recorder {
 
     impl RecordingMode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(recording_frequency: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 recording_frequency: recording_frequency.into(),
@@ -708,13 +624,13 @@ pub mod configuration_recorder {
         }
     }
 
-    impl crate::resource::ToExpr for RecordingMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordingFrequency", self.recording_frequency);
-            p.set_opt("RecordingModeOverrides", self.recording_mode_overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordingMode;
+        req {
+            recording_frequency = "RecordingFrequency",
+        }
+        opt {
+            recording_mode_overrides = "RecordingModeOverrides",
         }
     }
 
@@ -737,7 +653,6 @@ pub mod configuration_recorder {
 
     impl RecordingModeOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(recording_frequency: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -747,14 +662,14 @@ pub mod configuration_recorder {
         }
     }
 
-    impl crate::resource::ToExpr for RecordingModeOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("RecordingFrequency", self.recording_frequency);
-            p.set("ResourceTypes", self.resource_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordingModeOverride;
+        req {
+            recording_frequency = "RecordingFrequency",
+            resource_types = "ResourceTypes",
+        }
+        opt {
+            description = "Description",
         }
     }
 }
@@ -800,7 +715,6 @@ pub struct ConformancePack {
 
 impl ConformancePack {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(conformance_pack_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             conformance_pack_input_parameters: ::std::option::Option::None,
@@ -815,46 +729,38 @@ impl ConformancePack {
     }
 }
 
-impl crate::resource::Resource for ConformancePack {
-    const TYPE: &'static str = "AWS::Config::ConformancePack";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFORMANCE_PACK_SHAPE)
+crate::resource::props! {
+    resource ConformancePack = "AWS::Config::ConformancePack", shape: Some(&CONFORMANCE_PACK_SHAPE);
+    req {
+        conformance_pack_name = "ConformancePackName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConformancePackInputParameters", self.conformance_pack_input_parameters);
-        p.set("ConformancePackName", self.conformance_pack_name);
-        p.set_opt("DeliveryS3Bucket", self.delivery_s3_bucket);
-        p.set_opt("DeliveryS3KeyPrefix", self.delivery_s3_key_prefix);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateBody", self.template_body);
-        p.set_opt("TemplateS3Uri", self.template_s3_uri);
-        p.set_opt("TemplateSSMDocumentDetails", self.template_ssm_document_details);
-        p
+    opt {
+        conformance_pack_input_parameters = "ConformancePackInputParameters",
+        delivery_s3_bucket = "DeliveryS3Bucket",
+        delivery_s3_key_prefix = "DeliveryS3KeyPrefix",
+        tags = "Tags",
+        template_body = "TemplateBody",
+        template_s3_uri = "TemplateS3Uri",
+        template_ssm_document_details = "TemplateSSMDocumentDetails",
     }
 }
 
-static CONFORMANCE_PACK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConformancePackInputParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(60), items: Some(&crate::resource::Rule { shape: Some(&self::conformance_pack::CONFORMANCE_PACK_INPUT_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ConformancePackName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][-a-zA-Z0-9]*")), ..crate::resource::Rule::NONE }),
-        ("DeliveryS3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("DeliveryS3KeyPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::conformance_pack::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateBody", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-        ("TemplateS3Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://.*")), ..crate::resource::Rule::NONE }),
-        ("TemplateSSMDocumentDetails", crate::resource::Rule { shape: Some(&self::conformance_pack::TEMPLATE_SSM_DOCUMENT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFORMANCE_PACK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConformancePackInputParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(60), items: Some(&crate::resource::Rule { shape: Some(&self::conformance_pack::CONFORMANCE_PACK_INPUT_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ConformancePackName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][-a-zA-Z0-9]*")), ..crate::resource::Rule::NONE }),
+    ("DeliveryS3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("DeliveryS3KeyPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_observability_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateBody", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+    ("TemplateS3Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://.*")), ..crate::resource::Rule::NONE }),
+    ("TemplateSSMDocumentDetails", crate::resource::Rule { shape: Some(&self::conformance_pack::TEMPLATE_SSM_DOCUMENT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConformancePack`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConformancePack> {
-    /// `Fn::GetAtt` `ConformancePackArn`.
-    #[inline]
-    pub fn attr_conformance_pack_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConformancePackArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConformancePackArn`.
+        attr_conformance_pack_arn: ::std::string::String = "ConformancePackArn",
     }
 }
 
@@ -876,7 +782,6 @@ pub mod conformance_pack {
 
     impl ConformancePackInputParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -885,29 +790,18 @@ pub mod conformance_pack {
         }
     }
 
-    impl crate::resource::ToExpr for ConformancePackInputParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConformancePackInputParameter;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 
-    pub(super) static CONFORMANCE_PACK_INPUT_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParameterName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ParameterValue", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFORMANCE_PACK_INPUT_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParameterName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ParameterValue", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The TemplateSSMDocumentDetails object contains the name of the SSM document and the version of the SSM document.
     #[derive(Clone, Default)]
@@ -918,22 +812,18 @@ pub mod conformance_pack {
         pub document_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TemplateSsmDocumentDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DocumentName", self.document_name);
-            p.set_opt("DocumentVersion", self.document_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateSsmDocumentDetails;
+        opt {
+            document_name = "DocumentName",
+            document_version = "DocumentVersion",
         }
     }
 
-    pub(super) static TEMPLATE_SSM_DOCUMENT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.:/]{3,200}$")), ..crate::resource::Rule::NONE }),
-            ("DocumentVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEMPLATE_SSM_DOCUMENT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.:/]{3,200}$")), ..crate::resource::Rule::NONE }),
+        ("DocumentVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Config::Connector
@@ -962,44 +852,30 @@ impl Connector {
     }
 }
 
-impl crate::resource::Resource for Connector {
-    const TYPE: &'static str = "AWS::Config::Connector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource Connector = "AWS::Config::Connector", shape: Some(&CONNECTOR_SHAPE);
+    req {
+        connector_configuration = "ConnectorConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectorConfiguration", self.connector_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectorConfiguration", crate::resource::Rule { shape: Some(&self::connector::CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::connector::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectorConfiguration", crate::resource::Rule { shape: Some(&self::connector::CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_devtools::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connector> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
@@ -1015,20 +891,16 @@ pub mod connector {
         pub azure: ::std::option::Option<crate::cfn::config::connector::AzureConnectorConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ConnectorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Azure", self.azure);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorConfiguration;
+        opt {
+            azure = "Azure",
         }
     }
 
-    pub(super) static CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Azure", crate::resource::Rule { shape: Some(&AZURE_CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Azure", crate::resource::Rule { shape: Some(&AZURE_CONNECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for connecting to Microsoft Azure.
     #[derive(Clone)]
@@ -1045,7 +917,6 @@ pub mod connector {
 
     impl AzureConnectorConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tenant_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_identifier: client_identifier.into(),
@@ -1054,29 +925,18 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for AzureConnectorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientIdentifier", self.client_identifier);
-            p.set("TenantIdentifier", self.tenant_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureConnectorConfiguration;
+        req {
+            client_identifier = "ClientIdentifier",
+            tenant_identifier = "TenantIdentifier",
         }
     }
 
-    pub(super) static AZURE_CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("TenantIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_CONNECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("TenantIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource type definition for AWS::Config::DeliveryChannel
@@ -1112,7 +972,6 @@ pub struct DeliveryChannel {
 
 impl DeliveryChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(s3_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             config_snapshot_delivery_properties: ::std::option::Option::None,
@@ -1125,25 +984,28 @@ impl DeliveryChannel {
     }
 }
 
-impl crate::resource::Resource for DeliveryChannel {
-    const TYPE: &'static str = "AWS::Config::DeliveryChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConfigSnapshotDeliveryProperties", self.config_snapshot_delivery_properties);
-        p.set_opt("Name", self.name);
-        p.set("S3BucketName", self.s3_bucket_name);
-        p.set_opt("S3KeyPrefix", self.s3_key_prefix);
-        p.set_opt("S3KmsKeyArn", self.s3_kms_key_arn);
-        p.set_opt("SnsTopicARN", self.sns_topic_arn);
-        p
+crate::resource::props! {
+    resource DeliveryChannel = "AWS::Config::DeliveryChannel", shape: Some(&DELIVERY_CHANNEL_SHAPE);
+    req {
+        s3_bucket_name = "S3BucketName",
+    }
+    opt {
+        config_snapshot_delivery_properties = "ConfigSnapshotDeliveryProperties",
+        name = "Name",
+        s3_key_prefix = "S3KeyPrefix",
+        s3_kms_key_arn = "S3KmsKeyArn",
+        sns_topic_arn = "SnsTopicARN",
     }
 }
+
+static DELIVERY_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("SnsTopicARN", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod delivery_channel {
     //! Nested property types and enums of [`DeliveryChannel`](super::DeliveryChannel).
 
-    /// The definition `ConfigSnapshotDeliveryProperties`.
     #[derive(Clone, Default)]
     pub struct ConfigSnapshotDeliveryProperties {
         /// The frequency with which AWS Config delivers configuration snapshots.
@@ -1152,17 +1014,15 @@ pub mod delivery_channel {
         pub delivery_frequency: ::std::option::Option<crate::value::Val<crate::cfn::config::delivery_channel::DeliveryFrequency>>,
     }
 
-    impl crate::resource::ToExpr for ConfigSnapshotDeliveryProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeliveryFrequency", self.delivery_frequency);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigSnapshotDeliveryProperties;
+        opt {
+            delivery_frequency = "DeliveryFrequency",
         }
     }
 
     /// The frequency with which AWS Config delivers configuration snapshots.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeliveryFrequency {
         /// `One_Hour`
         OneHour,
@@ -1176,18 +1036,7 @@ pub mod delivery_channel {
         TwentyFourHours,
     }
 
-    impl crate::value::CfnEnum for DeliveryFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneHour => "One_Hour",
-                Self::ThreeHours => "Three_Hours",
-                Self::SixHours => "Six_Hours",
-                Self::TwelveHours => "Twelve_Hours",
-                Self::TwentyFourHours => "TwentyFour_Hours",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeliveryFrequency, ["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"]);
 }
 
 /// Resource Type definition for AWS::Config::OrganizationConfigRule
@@ -1219,7 +1068,6 @@ pub struct OrganizationConfigRule {
 
 impl OrganizationConfigRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(organization_config_rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             excluded_accounts: ::std::option::Option::None,
@@ -1231,47 +1079,42 @@ impl OrganizationConfigRule {
     }
 }
 
-impl crate::resource::Resource for OrganizationConfigRule {
-    const TYPE: &'static str = "AWS::Config::OrganizationConfigRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORGANIZATION_CONFIG_RULE_SHAPE)
+crate::resource::props! {
+    resource OrganizationConfigRule = "AWS::Config::OrganizationConfigRule", shape: Some(&ORGANIZATION_CONFIG_RULE_SHAPE);
+    req {
+        organization_config_rule_name = "OrganizationConfigRuleName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExcludedAccounts", self.excluded_accounts);
-        p.set("OrganizationConfigRuleName", self.organization_config_rule_name);
-        p.set_opt("OrganizationCustomPolicyRuleMetadata", self.organization_custom_policy_rule_metadata);
-        p.set_opt("OrganizationCustomRuleMetadata", self.organization_custom_rule_metadata);
-        p.set_opt("OrganizationManagedRuleMetadata", self.organization_managed_rule_metadata);
-        p
+    opt {
+        excluded_accounts = "ExcludedAccounts",
+        organization_custom_policy_rule_metadata = "OrganizationCustomPolicyRuleMetadata",
+        organization_custom_rule_metadata = "OrganizationCustomRuleMetadata",
+        organization_managed_rule_metadata = "OrganizationManagedRuleMetadata",
     }
 }
 
-static ORGANIZATION_CONFIG_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExcludedAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OrganizationConfigRuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("OrganizationCustomPolicyRuleMetadata", crate::resource::Rule { shape: Some(&self::organization_config_rule::ORGANIZATION_CUSTOM_POLICY_RULE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OrganizationCustomRuleMetadata", crate::resource::Rule { shape: Some(&self::organization_config_rule::ORGANIZATION_CUSTOM_RULE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OrganizationManagedRuleMetadata", crate::resource::Rule { shape: Some(&self::organization_config_rule::ORGANIZATION_MANAGED_RULE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORGANIZATION_CONFIG_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExcludedAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OrganizationConfigRuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("OrganizationCustomPolicyRuleMetadata", crate::resource::Rule { shape: Some(&self::organization_config_rule::ORGANIZATION_CUSTOM_POLICY_RULE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OrganizationCustomRuleMetadata", crate::resource::Rule { shape: Some(&self::organization_config_rule::ORGANIZATION_CUSTOM_RULE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OrganizationManagedRuleMetadata", crate::resource::Rule { shape: Some(&self::organization_config_rule::ORGANIZATION_MANAGED_RULE_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OrganizationConfigRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OrganizationConfigRule> {
-    /// `Fn::GetAtt` `OrganizationConfigRuleArn`.
-    #[inline]
-    pub fn attr_organization_config_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OrganizationConfigRuleArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `OrganizationConfigRuleArn`.
+        attr_organization_config_rule_arn: ::std::string::String = "OrganizationConfigRuleArn",
     }
 }
 
 pub mod organization_config_rule {
     //! Nested property types and enums of [`OrganizationConfigRule`](super::OrganizationConfigRule).
 
-    /// The definition `OrganizationCustomPolicyRuleMetadata`.
+    #[deprecated(note = "renamed to `OrganizationCustomRuleMetadataConfigTriggerTypes`")]
+    #[doc(hidden)]
+    pub type OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes = OrganizationCustomRuleMetadataConfigTriggerTypes;
+
     #[derive(Clone)]
     pub struct OrganizationCustomPolicyRuleMetadata {
         /// A list of accounts that you can enable debug logging for your organization AWS Config Custom Policy rule.
@@ -1318,7 +1161,6 @@ pub mod organization_config_rule {
 
     impl OrganizationCustomPolicyRuleMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, runtime: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 debug_log_delivery_accounts: ::std::option::Option::None,
@@ -1335,38 +1177,35 @@ pub mod organization_config_rule {
         }
     }
 
-    impl crate::resource::ToExpr for OrganizationCustomPolicyRuleMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DebugLogDeliveryAccounts", self.debug_log_delivery_accounts);
-            p.set_opt("Description", self.description);
-            p.set_opt("InputParameters", self.input_parameters);
-            p.set_opt("OrganizationConfigRuleTriggerTypes", self.organization_config_rule_trigger_types);
-            p.set("PolicyText", self.policy_text);
-            p.set_opt("ResourceIdScope", self.resource_id_scope);
-            p.set_opt("ResourceTypesScope", self.resource_types_scope);
-            p.set("Runtime", self.runtime);
-            p.set_opt("TagKeyScope", self.tag_key_scope);
-            p.set_opt("TagValueScope", self.tag_value_scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrganizationCustomPolicyRuleMetadata;
+        req {
+            policy_text = "PolicyText",
+            runtime = "Runtime",
+        }
+        opt {
+            debug_log_delivery_accounts = "DebugLogDeliveryAccounts",
+            description = "Description",
+            input_parameters = "InputParameters",
+            organization_config_rule_trigger_types = "OrganizationConfigRuleTriggerTypes",
+            resource_id_scope = "ResourceIdScope",
+            resource_types_scope = "ResourceTypesScope",
+            tag_key_scope = "TagKeyScope",
+            tag_value_scope = "TagValueScope",
         }
     }
 
-    pub(super) static ORGANIZATION_CUSTOM_POLICY_RULE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DebugLogDeliveryAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("InputParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("PolicyText", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-            ("ResourceIdScope", crate::resource::Rule { min_len: Some(1), max_len: Some(768), ..crate::resource::Rule::NONE }),
-            ("ResourceTypesScope", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TagKeyScope", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("TagValueScope", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORGANIZATION_CUSTOM_POLICY_RULE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DebugLogDeliveryAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("InputParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("PolicyText", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+        ("ResourceIdScope", crate::resource::Rule { min_len: Some(1), max_len: Some(768), ..crate::resource::Rule::NONE }),
+        ("ResourceTypesScope", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TagKeyScope", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("TagValueScope", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OrganizationCustomRuleMetadata`.
     #[derive(Clone)]
     pub struct OrganizationCustomRuleMetadata {
         /// The description that you provide for your organization AWS Config rule.
@@ -1388,7 +1227,7 @@ pub mod organization_config_rule {
         /// The type of notification that triggers AWS Config to run an evaluation for a rule. You can specify the following notification types:
         ///
         /// CloudFormation property `OrganizationConfigRuleTriggerTypes`; required.
-        pub organization_config_rule_trigger_types: crate::value::Val<crate::value::List<crate::cfn::config::organization_config_rule::OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes>>,
+        pub organization_config_rule_trigger_types: crate::value::Val<crate::value::List<crate::cfn::config::organization_config_rule::OrganizationCustomRuleMetadataConfigTriggerTypes>>,
         /// The ID of the AWS resource that was evaluated.
         ///
         /// CloudFormation property `ResourceIdScope`.
@@ -1409,8 +1248,7 @@ pub mod organization_config_rule {
 
     impl OrganizationCustomRuleMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(lambda_function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, organization_config_rule_trigger_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::config::organization_config_rule::OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes>>>) -> Self {
+        pub fn new(lambda_function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, organization_config_rule_trigger_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::config::organization_config_rule::OrganizationCustomRuleMetadataConfigTriggerTypes>>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
                 input_parameters: ::std::option::Option::None,
@@ -1425,36 +1263,33 @@ pub mod organization_config_rule {
         }
     }
 
-    impl crate::resource::ToExpr for OrganizationCustomRuleMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("InputParameters", self.input_parameters);
-            p.set("LambdaFunctionArn", self.lambda_function_arn);
-            p.set_opt("MaximumExecutionFrequency", self.maximum_execution_frequency);
-            p.set("OrganizationConfigRuleTriggerTypes", self.organization_config_rule_trigger_types);
-            p.set_opt("ResourceIdScope", self.resource_id_scope);
-            p.set_opt("ResourceTypesScope", self.resource_types_scope);
-            p.set_opt("TagKeyScope", self.tag_key_scope);
-            p.set_opt("TagValueScope", self.tag_value_scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrganizationCustomRuleMetadata;
+        req {
+            lambda_function_arn = "LambdaFunctionArn",
+            organization_config_rule_trigger_types = "OrganizationConfigRuleTriggerTypes",
+        }
+        opt {
+            description = "Description",
+            input_parameters = "InputParameters",
+            maximum_execution_frequency = "MaximumExecutionFrequency",
+            resource_id_scope = "ResourceIdScope",
+            resource_types_scope = "ResourceTypesScope",
+            tag_key_scope = "TagKeyScope",
+            tag_value_scope = "TagValueScope",
         }
     }
 
-    pub(super) static ORGANIZATION_CUSTOM_RULE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("InputParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("LambdaFunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ResourceIdScope", crate::resource::Rule { min_len: Some(1), max_len: Some(768), ..crate::resource::Rule::NONE }),
-            ("ResourceTypesScope", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TagKeyScope", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("TagValueScope", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORGANIZATION_CUSTOM_RULE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("InputParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("LambdaFunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+        ("ResourceIdScope", crate::resource::Rule { min_len: Some(1), max_len: Some(768), ..crate::resource::Rule::NONE }),
+        ("ResourceTypesScope", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TagKeyScope", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("TagValueScope", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OrganizationManagedRuleMetadata`.
     #[derive(Clone)]
     pub struct OrganizationManagedRuleMetadata {
         /// The description that you provide for your organization AWS Config rule.
@@ -1493,7 +1328,6 @@ pub mod organization_config_rule {
 
     impl OrganizationManagedRuleMetadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rule_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -1508,36 +1342,33 @@ pub mod organization_config_rule {
         }
     }
 
-    impl crate::resource::ToExpr for OrganizationManagedRuleMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("InputParameters", self.input_parameters);
-            p.set_opt("MaximumExecutionFrequency", self.maximum_execution_frequency);
-            p.set_opt("ResourceIdScope", self.resource_id_scope);
-            p.set_opt("ResourceTypesScope", self.resource_types_scope);
-            p.set("RuleIdentifier", self.rule_identifier);
-            p.set_opt("TagKeyScope", self.tag_key_scope);
-            p.set_opt("TagValueScope", self.tag_value_scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrganizationManagedRuleMetadata;
+        req {
+            rule_identifier = "RuleIdentifier",
+        }
+        opt {
+            description = "Description",
+            input_parameters = "InputParameters",
+            maximum_execution_frequency = "MaximumExecutionFrequency",
+            resource_id_scope = "ResourceIdScope",
+            resource_types_scope = "ResourceTypesScope",
+            tag_key_scope = "TagKeyScope",
+            tag_value_scope = "TagValueScope",
         }
     }
 
-    pub(super) static ORGANIZATION_MANAGED_RULE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("InputParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ResourceIdScope", crate::resource::Rule { min_len: Some(1), max_len: Some(768), ..crate::resource::Rule::NONE }),
-            ("ResourceTypesScope", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RuleIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("TagKeyScope", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("TagValueScope", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORGANIZATION_MANAGED_RULE_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("InputParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ResourceIdScope", crate::resource::Rule { min_len: Some(1), max_len: Some(768), ..crate::resource::Rule::NONE }),
+        ("ResourceTypesScope", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RuleIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("TagKeyScope", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("TagValueScope", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `OrganizationConfigRuleTriggerTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OrganizationConfigRuleTriggerTypes {
         /// `ConfigurationItemChangeNotification`
         ConfigurationItemChangeNotification,
@@ -1545,18 +1376,10 @@ pub mod organization_config_rule {
         OversizedConfigurationItemChangeNotification,
     }
 
-    impl crate::value::CfnEnum for OrganizationConfigRuleTriggerTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ConfigurationItemChangeNotification => "ConfigurationItemChangeNotification",
-                Self::OversizedConfigurationItemChangeNotification => "OversizedConfigurationItemChangeNotification",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OrganizationConfigRuleTriggerTypes, ["ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification"]);
 
     /// The maximum frequency with which AWS Config runs evaluations for a rule.Allowed values: One_Hour | Three_Hours | Six_Hours | Twelve_Hours | TwentyFour_Hours.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaximumExecutionFrequency {
         /// `One_Hour`
         OneHour,
@@ -1570,22 +1393,10 @@ pub mod organization_config_rule {
         TwentyFourHours,
     }
 
-    impl crate::value::CfnEnum for MaximumExecutionFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneHour => "One_Hour",
-                Self::SixHours => "Six_Hours",
-                Self::ThreeHours => "Three_Hours",
-                Self::TwelveHours => "Twelve_Hours",
-                Self::TwentyFourHours => "TwentyFour_Hours",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MaximumExecutionFrequency, ["One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"]);
 
-    /// Allowed values of `OrganizationConfigRuleTriggerTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum OrganizationCustomRuleMetadataConfigTriggerTypes {
         /// `ConfigurationItemChangeNotification`
         ConfigurationItemChangeNotification,
         /// `OversizedConfigurationItemChangeNotification`
@@ -1594,16 +1405,7 @@ pub mod organization_config_rule {
         ScheduledNotification,
     }
 
-    impl crate::value::CfnEnum for OrganizationCustomRuleMetadataOrganizationConfigRuleTriggerTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ConfigurationItemChangeNotification => "ConfigurationItemChangeNotification",
-                Self::OversizedConfigurationItemChangeNotification => "OversizedConfigurationItemChangeNotification",
-                Self::ScheduledNotification => "ScheduledNotification",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OrganizationCustomRuleMetadataConfigTriggerTypes, ["ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification", "ScheduledNotification"]);
 }
 
 /// Resource Type definition for AWS::Config::OrganizationConformancePack.
@@ -1647,7 +1449,6 @@ pub struct OrganizationConformancePack {
 
 impl OrganizationConformancePack {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(organization_conformance_pack_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             conformance_pack_input_parameters: ::std::option::Option::None,
@@ -1662,46 +1463,38 @@ impl OrganizationConformancePack {
     }
 }
 
-impl crate::resource::Resource for OrganizationConformancePack {
-    const TYPE: &'static str = "AWS::Config::OrganizationConformancePack";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORGANIZATION_CONFORMANCE_PACK_SHAPE)
+crate::resource::props! {
+    resource OrganizationConformancePack = "AWS::Config::OrganizationConformancePack", shape: Some(&ORGANIZATION_CONFORMANCE_PACK_SHAPE);
+    req {
+        organization_conformance_pack_name = "OrganizationConformancePackName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConformancePackInputParameters", self.conformance_pack_input_parameters);
-        p.set_opt("DeliveryS3Bucket", self.delivery_s3_bucket);
-        p.set_opt("DeliveryS3KeyPrefix", self.delivery_s3_key_prefix);
-        p.set_opt("ExcludedAccounts", self.excluded_accounts);
-        p.set("OrganizationConformancePackName", self.organization_conformance_pack_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateBody", self.template_body);
-        p.set_opt("TemplateS3Uri", self.template_s3_uri);
-        p
+    opt {
+        conformance_pack_input_parameters = "ConformancePackInputParameters",
+        delivery_s3_bucket = "DeliveryS3Bucket",
+        delivery_s3_key_prefix = "DeliveryS3KeyPrefix",
+        excluded_accounts = "ExcludedAccounts",
+        tags = "Tags",
+        template_body = "TemplateBody",
+        template_s3_uri = "TemplateS3Uri",
     }
 }
 
-static ORGANIZATION_CONFORMANCE_PACK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConformancePackInputParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(60), items: Some(&crate::resource::Rule { shape: Some(&self::organization_conformance_pack::CONFORMANCE_PACK_INPUT_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DeliveryS3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("DeliveryS3KeyPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ExcludedAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OrganizationConformancePackName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][-a-zA-Z0-9]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::organization_conformance_pack::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateBody", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), ..crate::resource::Rule::NONE }),
-        ("TemplateS3Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://.*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORGANIZATION_CONFORMANCE_PACK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConformancePackInputParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(60), items: Some(&crate::resource::Rule { shape: Some(&self::organization_conformance_pack::CONFORMANCE_PACK_INPUT_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DeliveryS3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("DeliveryS3KeyPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ExcludedAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OrganizationConformancePackName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][-a-zA-Z0-9]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_observability_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateBody", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), ..crate::resource::Rule::NONE }),
+    ("TemplateS3Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("s3://.*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OrganizationConformancePack`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OrganizationConformancePack> {
-    /// `Fn::GetAtt` `OrganizationConformancePackArn`.
-    #[inline]
-    pub fn attr_organization_conformance_pack_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OrganizationConformancePackArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `OrganizationConformancePackArn`.
+        attr_organization_conformance_pack_arn: ::std::string::String = "OrganizationConformancePackArn",
     }
 }
 
@@ -1719,7 +1512,6 @@ pub mod organization_conformance_pack {
 
     impl ConformancePackInputParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -1728,29 +1520,18 @@ pub mod organization_conformance_pack {
         }
     }
 
-    impl crate::resource::ToExpr for ConformancePackInputParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConformancePackInputParameter;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 
-    pub(super) static CONFORMANCE_PACK_INPUT_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParameterName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ParameterValue", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFORMANCE_PACK_INPUT_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParameterName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ParameterValue", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Config::RemediationConfiguration
@@ -1782,7 +1563,6 @@ pub struct RemediationConfiguration {
 
 impl RemediationConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(config_rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             automatic: ::std::option::Option::None,
@@ -1799,45 +1579,44 @@ impl RemediationConfiguration {
     }
 }
 
-impl crate::resource::Resource for RemediationConfiguration {
-    const TYPE: &'static str = "AWS::Config::RemediationConfiguration";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Automatic", self.automatic);
-        p.set("ConfigRuleName", self.config_rule_name);
-        p.set_opt("ExecutionControls", self.execution_controls);
-        p.set_opt("MaximumAutomaticAttempts", self.maximum_automatic_attempts);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("ResourceType", self.resource_type);
-        p.set_opt("RetryAttemptSeconds", self.retry_attempt_seconds);
-        p.set("TargetId", self.target_id);
-        p.set("TargetType", self.target_type);
-        p.set_opt("TargetVersion", self.target_version);
-        p
+crate::resource::props! {
+    resource RemediationConfiguration = "AWS::Config::RemediationConfiguration", shape: Some(&REMEDIATION_CONFIGURATION_SHAPE);
+    req {
+        config_rule_name = "ConfigRuleName",
+        target_id = "TargetId",
+        target_type = "TargetType",
+    }
+    opt {
+        automatic = "Automatic",
+        execution_controls = "ExecutionControls",
+        maximum_automatic_attempts = "MaximumAutomaticAttempts",
+        parameters = "Parameters",
+        resource_type = "ResourceType",
+        retry_attempt_seconds = "RetryAttemptSeconds",
+        target_version = "TargetVersion",
     }
 }
+
+static REMEDIATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod remediation_configuration {
     //! Nested property types and enums of [`RemediationConfiguration`](super::RemediationConfiguration).
 
-    /// The definition `ExecutionControls`.
     #[derive(Clone, Default)]
     pub struct ExecutionControls {
         /// CloudFormation property `SsmControls`.
         pub ssm_controls: ::std::option::Option<crate::cfn::config::remediation_configuration::SsmControls>,
     }
 
-    impl crate::resource::ToExpr for ExecutionControls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SsmControls", self.ssm_controls);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExecutionControls;
+        opt {
+            ssm_controls = "SsmControls",
         }
     }
 
-    /// The definition `SsmControls`.
     #[derive(Clone, Default)]
     pub struct SsmControls {
         /// CloudFormation property `ConcurrentExecutionRatePercentage`.
@@ -1846,13 +1625,11 @@ pub mod remediation_configuration {
         pub error_percentage: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SsmControls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConcurrentExecutionRatePercentage", self.concurrent_execution_rate_percentage);
-            p.set_opt("ErrorPercentage", self.error_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmControls;
+        opt {
+            concurrent_execution_rate_percentage = "ConcurrentExecutionRatePercentage",
+            error_percentage = "ErrorPercentage",
         }
     }
 }
@@ -1876,7 +1653,6 @@ pub struct StoredQuery {
 
 impl StoredQuery {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(query_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             query_description: ::std::option::Option::None,
@@ -1887,53 +1663,40 @@ impl StoredQuery {
     }
 }
 
-impl crate::resource::Resource for StoredQuery {
-    const TYPE: &'static str = "AWS::Config::StoredQuery";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STORED_QUERY_SHAPE)
+crate::resource::props! {
+    resource StoredQuery = "AWS::Config::StoredQuery", shape: Some(&STORED_QUERY_SHAPE);
+    req {
+        query_expression = "QueryExpression",
+        query_name = "QueryName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("QueryDescription", self.query_description);
-        p.set("QueryExpression", self.query_expression);
-        p.set("QueryName", self.query_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        query_description = "QueryDescription",
+        tags = "Tags",
     }
 }
 
-static STORED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("QueryDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-        ("QueryExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-        ("QueryName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stored_query::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STORED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("QueryDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
+    ("QueryExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
+    ("QueryName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stored_query::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StoredQuery`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StoredQuery> {
-    /// `Fn::GetAtt` `QueryArn`.
-    #[inline]
-    pub fn attr_query_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueryArn")
-    }
-    /// `Fn::GetAtt` `QueryId`.
-    #[inline]
-    pub fn attr_query_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueryId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `QueryArn`.
+        attr_query_arn: ::std::string::String = "QueryArn",
+        /// `Fn::GetAtt` `QueryId`.
+        attr_query_id: ::std::string::String = "QueryId",
     }
 }
 
 pub mod stored_query {
     //! Nested property types and enums of [`StoredQuery`](super::StoredQuery).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -45,7 +45,6 @@ pub struct AgentStatus {
 
 impl AgentStatus {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::agent_status::State>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -60,68 +59,47 @@ impl AgentStatus {
     }
 }
 
-impl crate::resource::Resource for AgentStatus {
-    const TYPE: &'static str = "AWS::Connect::AgentStatus";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGENT_STATUS_SHAPE)
+crate::resource::props! {
+    resource AgentStatus = "AWS::Connect::AgentStatus", shape: Some(&AGENT_STATUS_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        name = "Name",
+        state = "State",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayOrder", self.display_order);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("ResetOrderNumber", self.reset_order_number);
-        p.set("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        display_order = "DisplayOrder",
+        reset_order_number = "ResetOrderNumber",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static AGENT_STATUS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-        ("DisplayOrder", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::agent_status::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGENT_STATUS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+    ("DisplayOrder", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AgentStatus`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AgentStatus> {
-    /// `Fn::GetAtt` `AgentStatusArn`.
-    #[inline]
-    pub fn attr_agent_status_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentStatusArn")
-    }
-    /// `Fn::GetAtt` `LastModifiedRegion`.
-    #[inline]
-    pub fn attr_last_modified_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedRegion")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AgentStatusArn`.
+        attr_agent_status_arn: ::std::string::String = "AgentStatusArn",
+        /// `Fn::GetAtt` `LastModifiedRegion`.
+        attr_last_modified_region: ::std::string::String = "LastModifiedRegion",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: f64 = "LastModifiedTime",
     }
 }
 
 pub mod agent_status {
     //! Nested property types and enums of [`AgentStatus`](super::AgentStatus).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The state of the status.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `ENABLED`
         Enabled,
@@ -129,18 +107,10 @@ pub mod agent_status {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["ENABLED", "DISABLED"]);
 
     /// The type of agent status.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `ROUTABLE`
         Routable,
@@ -150,16 +120,7 @@ pub mod agent_status {
         Offline,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Routable => "ROUTABLE",
-                Self::Custom => "CUSTOM",
-                Self::Offline => "OFFLINE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["ROUTABLE", "CUSTOM", "OFFLINE"]);
 }
 
 /// Resource Type definition for AWS::Connect::ApprovedOrigin
@@ -179,7 +140,6 @@ pub struct ApprovedOrigin {
 
 impl ApprovedOrigin {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, origin: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             instance_id: instance_id.into(),
@@ -188,27 +148,18 @@ impl ApprovedOrigin {
     }
 }
 
-impl crate::resource::Resource for ApprovedOrigin {
-    const TYPE: &'static str = "AWS::Connect::ApprovedOrigin";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPROVED_ORIGIN_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceId", self.instance_id);
-        p.set("Origin", self.origin);
-        p
+crate::resource::props! {
+    resource ApprovedOrigin = "AWS::Connect::ApprovedOrigin", shape: Some(&APPROVED_ORIGIN_SHAPE);
+    req {
+        instance_id = "InstanceId",
+        origin = "Origin",
     }
 }
 
-static APPROVED_ORIGIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Origin", crate::resource::Rule { max_len: Some(267), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPROVED_ORIGIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Origin", crate::resource::Rule { max_len: Some(267), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Connect::ContactFlow
 ///
@@ -247,7 +198,6 @@ pub struct ContactFlow {
 
 impl ContactFlow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::contact_flow::Type>>) -> Self {
         Self {
             content: content.into(),
@@ -261,57 +211,42 @@ impl ContactFlow {
     }
 }
 
-impl crate::resource::Resource for ContactFlow {
-    const TYPE: &'static str = "AWS::Connect::ContactFlow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTACT_FLOW_SHAPE)
+crate::resource::props! {
+    resource ContactFlow = "AWS::Connect::ContactFlow", shape: Some(&CONTACT_FLOW_SHAPE);
+    req {
+        content = "Content",
+        instance_arn = "InstanceArn",
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        state = "State",
+        tags = "Tags",
     }
 }
 
-static CONTACT_FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(256000), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::contact_flow::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTACT_FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(256000), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContactFlow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContactFlow> {
-    /// `Fn::GetAtt` `ContactFlowArn`.
-    #[inline]
-    pub fn attr_contact_flow_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContactFlowArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContactFlowArn`.
+        attr_contact_flow_arn: ::std::string::String = "ContactFlowArn",
     }
 }
 
 pub mod contact_flow {
     //! Nested property types and enums of [`ContactFlow`](super::ContactFlow).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The state of the contact flow.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `ACTIVE`
         Active,
@@ -319,18 +254,10 @@ pub mod contact_flow {
         Archived,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Archived => "ARCHIVED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["ACTIVE", "ARCHIVED"]);
 
     /// The type of the contact flow.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CONTACT_FLOW`
         ContactFlow,
@@ -354,23 +281,7 @@ pub mod contact_flow {
         Campaign,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ContactFlow => "CONTACT_FLOW",
-                Self::CustomerQueue => "CUSTOMER_QUEUE",
-                Self::CustomerHold => "CUSTOMER_HOLD",
-                Self::CustomerWhisper => "CUSTOMER_WHISPER",
-                Self::AgentHold => "AGENT_HOLD",
-                Self::AgentWhisper => "AGENT_WHISPER",
-                Self::OutboundWhisper => "OUTBOUND_WHISPER",
-                Self::AgentTransfer => "AGENT_TRANSFER",
-                Self::QueueTransfer => "QUEUE_TRANSFER",
-                Self::Campaign => "CAMPAIGN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["CONTACT_FLOW", "CUSTOMER_QUEUE", "CUSTOMER_HOLD", "CUSTOMER_WHISPER", "AGENT_HOLD", "AGENT_WHISPER", "OUTBOUND_WHISPER", "AGENT_TRANSFER", "QUEUE_TRANSFER", "CAMPAIGN"]);
 }
 
 /// Resource Type definition for AWS::Connect::ContactFlowModule.
@@ -414,7 +325,6 @@ pub struct ContactFlowModule {
 
 impl ContactFlowModule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content: content.into(),
@@ -429,50 +339,39 @@ impl ContactFlowModule {
     }
 }
 
-impl crate::resource::Resource for ContactFlowModule {
-    const TYPE: &'static str = "AWS::Connect::ContactFlowModule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTACT_FLOW_MODULE_SHAPE)
+crate::resource::props! {
+    resource ContactFlowModule = "AWS::Connect::ContactFlowModule", shape: Some(&CONTACT_FLOW_MODULE_SHAPE);
+    req {
+        content = "Content",
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set_opt("Description", self.description);
-        p.set_opt("ExternalInvocationConfiguration", self.external_invocation_configuration);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("Settings", self.settings);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        external_invocation_configuration = "ExternalInvocationConfiguration",
+        settings = "Settings",
+        state = "State",
+        tags = "Tags",
     }
 }
 
-static CONTACT_FLOW_MODULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(256000), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("Settings", crate::resource::Rule { max_len: Some(256000), ..crate::resource::Rule::NONE }),
-        ("State", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::contact_flow_module::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTACT_FLOW_MODULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(256000), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("Settings", crate::resource::Rule { max_len: Some(256000), ..crate::resource::Rule::NONE }),
+    ("State", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::contact_flow_module::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContactFlowModule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContactFlowModule> {
-    /// `Fn::GetAtt` `ContactFlowModuleArn`.
-    #[inline]
-    pub fn attr_contact_flow_module_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContactFlowModuleArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContactFlowModuleArn`.
+        attr_contact_flow_module_arn: ::std::string::String = "ContactFlowModuleArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -488,21 +387,17 @@ pub mod contact_flow_module {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ExternalInvocationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExternalInvocationConfiguration;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for ContactFlowModuleAlias
@@ -530,7 +425,6 @@ pub struct ContactFlowModuleAlias {
 
 impl ContactFlowModuleAlias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(contact_flow_module_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, contact_flow_module_version: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             contact_flow_module_id: contact_flow_module_id.into(),
@@ -541,43 +435,32 @@ impl ContactFlowModuleAlias {
     }
 }
 
-impl crate::resource::Resource for ContactFlowModuleAlias {
-    const TYPE: &'static str = "AWS::Connect::ContactFlowModuleAlias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTACT_FLOW_MODULE_ALIAS_SHAPE)
+crate::resource::props! {
+    resource ContactFlowModuleAlias = "AWS::Connect::ContactFlowModuleAlias", shape: Some(&CONTACT_FLOW_MODULE_ALIAS_SHAPE);
+    req {
+        contact_flow_module_id = "ContactFlowModuleId",
+        contact_flow_module_version = "ContactFlowModuleVersion",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContactFlowModuleId", self.contact_flow_module_id);
-        p.set("ContactFlowModuleVersion", self.contact_flow_module_version);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static CONTACT_FLOW_MODULE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactFlowModuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("ContactFlowModuleVersion", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^([$0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTACT_FLOW_MODULE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactFlowModuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("ContactFlowModuleVersion", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^([$0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContactFlowModuleAlias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContactFlowModuleAlias> {
-    /// `Fn::GetAtt` `AliasId`.
-    #[inline]
-    pub fn attr_alias_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AliasId")
-    }
-    /// `Fn::GetAtt` `ContactFlowModuleAliasARN`.
-    #[inline]
-    pub fn attr_contact_flow_module_alias_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContactFlowModuleAliasARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AliasId`.
+        attr_alias_id: ::std::string::String = "AliasId",
+        /// `Fn::GetAtt` `ContactFlowModuleAliasARN`.
+        attr_contact_flow_module_alias_arn: ::std::string::String = "ContactFlowModuleAliasARN",
     }
 }
 
@@ -598,7 +481,6 @@ pub struct ContactFlowModuleVersion {
 
 impl ContactFlowModuleVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(contact_flow_module_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             contact_flow_module_id: contact_flow_module_id.into(),
@@ -607,44 +489,30 @@ impl ContactFlowModuleVersion {
     }
 }
 
-impl crate::resource::Resource for ContactFlowModuleVersion {
-    const TYPE: &'static str = "AWS::Connect::ContactFlowModuleVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTACT_FLOW_MODULE_VERSION_SHAPE)
+crate::resource::props! {
+    resource ContactFlowModuleVersion = "AWS::Connect::ContactFlowModuleVersion", shape: Some(&CONTACT_FLOW_MODULE_VERSION_SHAPE);
+    req {
+        contact_flow_module_id = "ContactFlowModuleId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContactFlowModuleId", self.contact_flow_module_id);
-        p.set_opt("Description", self.description);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static CONTACT_FLOW_MODULE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactFlowModuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTACT_FLOW_MODULE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactFlowModuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/flow-module/[-a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContactFlowModuleVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContactFlowModuleVersion> {
-    /// `Fn::GetAtt` `ContactFlowModuleVersionARN`.
-    #[inline]
-    pub fn attr_contact_flow_module_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContactFlowModuleVersionARN")
-    }
-    /// `Fn::GetAtt` `FlowModuleContentSha256`.
-    #[inline]
-    pub fn attr_flow_module_content_sha256(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FlowModuleContentSha256")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<i64> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContactFlowModuleVersionARN`.
+        attr_contact_flow_module_version_arn: ::std::string::String = "ContactFlowModuleVersionARN",
+        /// `Fn::GetAtt` `FlowModuleContentSha256`.
+        attr_flow_module_content_sha256: ::std::string::String = "FlowModuleContentSha256",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: i64 = "Version",
     }
 }
 
@@ -665,7 +533,6 @@ pub struct ContactFlowVersion {
 
 impl ContactFlowVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(contact_flow_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             contact_flow_id: contact_flow_id.into(),
@@ -674,44 +541,30 @@ impl ContactFlowVersion {
     }
 }
 
-impl crate::resource::Resource for ContactFlowVersion {
-    const TYPE: &'static str = "AWS::Connect::ContactFlowVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTACT_FLOW_VERSION_SHAPE)
+crate::resource::props! {
+    resource ContactFlowVersion = "AWS::Connect::ContactFlowVersion", shape: Some(&CONTACT_FLOW_VERSION_SHAPE);
+    req {
+        contact_flow_id = "ContactFlowId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContactFlowId", self.contact_flow_id);
-        p.set_opt("Description", self.description);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static CONTACT_FLOW_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactFlowId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/contact-flow/[-a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTACT_FLOW_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactFlowId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]+:[0-9]{12}:instance/[-a-zA-Z0-9]+/contact-flow/[-a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContactFlowVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContactFlowVersion> {
-    /// `Fn::GetAtt` `ContactFlowVersionARN`.
-    #[inline]
-    pub fn attr_contact_flow_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContactFlowVersionARN")
-    }
-    /// `Fn::GetAtt` `FlowContentSha256`.
-    #[inline]
-    pub fn attr_flow_content_sha256(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FlowContentSha256")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<i64> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContactFlowVersionARN`.
+        attr_contact_flow_version_arn: ::std::string::String = "ContactFlowVersionARN",
+        /// `Fn::GetAtt` `FlowContentSha256`.
+        attr_flow_content_sha256: ::std::string::String = "FlowContentSha256",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: i64 = "Version",
     }
 }
 
@@ -736,7 +589,6 @@ pub struct DataLakeAssociation {
 
 impl DataLakeAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_set_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_set_id: data_set_id.into(),
@@ -746,41 +598,30 @@ impl DataLakeAssociation {
     }
 }
 
-impl crate::resource::Resource for DataLakeAssociation {
-    const TYPE: &'static str = "AWS::Connect::DataLakeAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_LAKE_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource DataLakeAssociation = "AWS::Connect::DataLakeAssociation", shape: Some(&DATA_LAKE_ASSOCIATION_SHAPE);
+    req {
+        data_set_id = "DataSetId",
+        instance_id = "InstanceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataSetId", self.data_set_id);
-        p.set("InstanceId", self.instance_id);
-        p.set_opt("TargetAccountId", self.target_account_id);
-        p
+    opt {
+        target_account_id = "TargetAccountId",
     }
 }
 
-static DATA_LAKE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataSetId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("TargetAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_LAKE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataSetId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("TargetAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataLakeAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataLakeAssociation> {
-    /// `Fn::GetAtt` `ResourceShareArn`.
-    #[inline]
-    pub fn attr_resource_share_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceShareArn")
-    }
-    /// `Fn::GetAtt` `ResourceShareId`.
-    #[inline]
-    pub fn attr_resource_share_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceShareId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceShareArn`.
+        attr_resource_share_arn: ::std::string::String = "ResourceShareArn",
+        /// `Fn::GetAtt` `ResourceShareId`.
+        attr_resource_share_id: ::std::string::String = "ResourceShareId",
     }
 }
 
@@ -821,7 +662,6 @@ pub struct DataTable {
 
 impl DataTable {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::data_table::Status>>, time_zone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_lock_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::data_table::ValueLockLevel>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -835,92 +675,58 @@ impl DataTable {
     }
 }
 
-impl crate::resource::Resource for DataTable {
-    const TYPE: &'static str = "AWS::Connect::DataTable";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_TABLE_SHAPE)
+crate::resource::props! {
+    resource DataTable = "AWS::Connect::DataTable", shape: Some(&DATA_TABLE_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        name = "Name",
+        status = "Status",
+        time_zone = "TimeZone",
+        value_lock_level = "ValueLockLevel",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set("TimeZone", self.time_zone);
-        p.set("ValueLockLevel", self.value_lock_level);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static DATA_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\r\n\t]+$")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::data_table::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\r\n\t]+$")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataTable> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<f64> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedRegion`.
-    #[inline]
-    pub fn attr_last_modified_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedRegion")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `LockVersion`.
-    #[inline]
-    pub fn attr_lock_version(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LockVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: f64 = "CreatedTime",
+        /// `Fn::GetAtt` `LastModifiedRegion`.
+        attr_last_modified_region: ::std::string::String = "LastModifiedRegion",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: f64 = "LastModifiedTime",
+        /// `Fn::GetAtt` `LockVersion`.
+        attr_lock_version: crate::value::Json = "LockVersion",
     }
 }
 
 pub mod data_table {
     //! Nested property types and enums of [`DataTable`](super::DataTable).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The status of the Data Table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `PUBLISHED`
         Published,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Published => "PUBLISHED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["PUBLISHED"]);
 
     /// The value lock level of the Data Table
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueLockLevel {
         /// `NONE`
         None,
@@ -934,18 +740,7 @@ pub mod data_table {
         Value,
     }
 
-    impl crate::value::CfnEnum for ValueLockLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::DataTable => "DATA_TABLE",
-                Self::PrimaryValue => "PRIMARY_VALUE",
-                Self::Attribute => "ATTRIBUTE",
-                Self::Value => "VALUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValueLockLevel, ["NONE", "DATA_TABLE", "PRIMARY_VALUE", "ATTRIBUTE", "VALUE"]);
 }
 
 /// Resource Type definition for AWS::Connect::DataTableAttribute
@@ -971,7 +766,6 @@ pub struct DataTableAttribute {
 
 impl DataTableAttribute {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_table_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::data_table_attribute::ValueType>>) -> Self {
         Self {
             data_table_arn: data_table_arn.into(),
@@ -985,64 +779,46 @@ impl DataTableAttribute {
     }
 }
 
-impl crate::resource::Resource for DataTableAttribute {
-    const TYPE: &'static str = "AWS::Connect::DataTableAttribute";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_TABLE_ATTRIBUTE_SHAPE)
+crate::resource::props! {
+    resource DataTableAttribute = "AWS::Connect::DataTableAttribute", shape: Some(&DATA_TABLE_ATTRIBUTE_SHAPE);
+    req {
+        data_table_arn = "DataTableArn",
+        instance_arn = "InstanceArn",
+        name = "Name",
+        value_type = "ValueType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataTableArn", self.data_table_arn);
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("Primary", self.primary);
-        p.set_opt("Validation", self.validation);
-        p.set("ValueType", self.value_type);
-        p
+    opt {
+        description = "Description",
+        primary = "Primary",
+        validation = "Validation",
     }
 }
 
-static DATA_TABLE_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataTableArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\r\n\t]+$")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
-        ("Validation", crate::resource::Rule { shape: Some(&self::data_table_attribute::VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_TABLE_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataTableArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\r\n\t]+$")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
+    ("Validation", crate::resource::Rule { shape: Some(&self::data_table_attribute::VALIDATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataTableAttribute`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataTableAttribute> {
-    /// `Fn::GetAtt` `AttributeId`.
-    #[inline]
-    pub fn attr_attribute_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttributeId")
-    }
-    /// `Fn::GetAtt` `LastModifiedRegion`.
-    #[inline]
-    pub fn attr_last_modified_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedRegion")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `LockVersion`.
-    #[inline]
-    pub fn attr_lock_version(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LockVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttributeId`.
+        attr_attribute_id: ::std::string::String = "AttributeId",
+        /// `Fn::GetAtt` `LastModifiedRegion`.
+        attr_last_modified_region: ::std::string::String = "LastModifiedRegion",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: f64 = "LastModifiedTime",
+        /// `Fn::GetAtt` `LockVersion`.
+        attr_lock_version: crate::value::Json = "LockVersion",
     }
 }
 
 pub mod data_table_attribute {
     //! Nested property types and enums of [`DataTableAttribute`](super::DataTableAttribute).
 
-    /// The property `Validation`.
     #[derive(Clone, Default)]
     pub struct Validation {
         /// CloudFormation property `Enum`.
@@ -1067,35 +843,30 @@ pub mod data_table_attribute {
         pub multiple_of: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for Validation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enum", self.enum_);
-            p.set_opt("ExclusiveMaximum", self.exclusive_maximum);
-            p.set_opt("ExclusiveMinimum", self.exclusive_minimum);
-            p.set_opt("MaxLength", self.max_length);
-            p.set_opt("MaxValues", self.max_values);
-            p.set_opt("Maximum", self.maximum);
-            p.set_opt("MinLength", self.min_length);
-            p.set_opt("MinValues", self.min_values);
-            p.set_opt("Minimum", self.minimum);
-            p.set_opt("MultipleOf", self.multiple_of);
-            p.into_expr()
+    crate::resource::props! {
+        nested Validation;
+        opt {
+            enum_ = "Enum",
+            exclusive_maximum = "ExclusiveMaximum",
+            exclusive_minimum = "ExclusiveMinimum",
+            max_length = "MaxLength",
+            max_values = "MaxValues",
+            maximum = "Maximum",
+            min_length = "MinLength",
+            min_values = "MinValues",
+            minimum = "Minimum",
+            multiple_of = "MultipleOf",
         }
     }
 
-    pub(super) static VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxLength", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("MaxValues", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MinLength", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("MinValues", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MultipleOf", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxLength", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("MaxValues", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MinLength", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("MinValues", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MultipleOf", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Enum`.
     #[derive(Clone, Default)]
     pub struct Enum {
         /// CloudFormation property `Strict`.
@@ -1104,18 +875,15 @@ pub mod data_table_attribute {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Enum {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Strict", self.strict);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested Enum;
+        opt {
+            strict = "Strict",
+            values = "Values",
         }
     }
 
-    /// Allowed values of `ValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueType {
         /// `TEXT`
         Text,
@@ -1129,18 +897,7 @@ pub mod data_table_attribute {
         NumberList,
     }
 
-    impl crate::value::CfnEnum for ValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "TEXT",
-                Self::Number => "NUMBER",
-                Self::Boolean => "BOOLEAN",
-                Self::TextList => "TEXT_LIST",
-                Self::NumberList => "NUMBER_LIST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValueType, ["TEXT", "NUMBER", "BOOLEAN", "TEXT_LIST", "NUMBER_LIST"]);
 }
 
 /// Resource Type definition for AWS::Connect::DataTableRecord
@@ -1158,7 +915,6 @@ pub struct DataTableRecord {
 
 impl DataTableRecord {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_table_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, data_table_record: crate::cfn::connect::data_table_record::DataTableRecord, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_table_arn: data_table_arn.into(),
@@ -1168,43 +924,32 @@ impl DataTableRecord {
     }
 }
 
-impl crate::resource::Resource for DataTableRecord {
-    const TYPE: &'static str = "AWS::Connect::DataTableRecord";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_TABLE_RECORD_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataTableArn", self.data_table_arn);
-        p.set("DataTableRecord", self.data_table_record);
-        p.set("InstanceArn", self.instance_arn);
-        p
+crate::resource::props! {
+    resource DataTableRecord = "AWS::Connect::DataTableRecord", shape: Some(&DATA_TABLE_RECORD_SHAPE);
+    req {
+        data_table_arn = "DataTableArn",
+        data_table_record = "DataTableRecord",
+        instance_arn = "InstanceArn",
     }
 }
 
-static DATA_TABLE_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataTableArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DataTableRecord", crate::resource::Rule { shape: Some(&self::data_table_record::DATA_TABLE_RECORD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_TABLE_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataTableArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DataTableRecord", crate::resource::Rule { shape: Some(&self::data_table_record::DATA_TABLE_RECORD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataTableRecord`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataTableRecord> {
-    /// `Fn::GetAtt` `RecordId`.
-    #[inline]
-    pub fn attr_record_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RecordId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RecordId`.
+        attr_record_id: ::std::string::String = "RecordId",
     }
 }
 
 pub mod data_table_record {
     //! Nested property types and enums of [`DataTableRecord`](super::DataTableRecord).
 
-    /// The property `DataTableRecord`.
     #[derive(Clone)]
     pub struct DataTableRecord {
         /// CloudFormation property `PrimaryValues`.
@@ -1224,24 +969,21 @@ pub mod data_table_record {
         }
     }
 
-    impl crate::resource::ToExpr for DataTableRecord {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PrimaryValues", self.primary_values);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataTableRecord;
+        req {
+            values = "Values",
+        }
+        opt {
+            primary_values = "PrimaryValues",
         }
     }
 
-    pub(super) static DATA_TABLE_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrimaryValues", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_TABLE_RECORD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrimaryValues", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Value`.
     #[derive(Clone, Default)]
     pub struct Value {
         /// CloudFormation property `AttributeId`.
@@ -1250,21 +992,17 @@ pub mod data_table_record {
         pub attribute_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Value {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeId", self.attribute_id);
-            p.set_opt("AttributeValue", self.attribute_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Value;
+        opt {
+            attribute_id = "AttributeId",
+            attribute_value = "AttributeValue",
         }
     }
 
-    pub(super) static VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Connect::EmailAddress
@@ -1300,7 +1038,6 @@ pub struct EmailAddress {
 
 impl EmailAddress {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(email_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             alias_configurations: ::std::option::Option::None,
@@ -1313,42 +1050,34 @@ impl EmailAddress {
     }
 }
 
-impl crate::resource::Resource for EmailAddress {
-    const TYPE: &'static str = "AWS::Connect::EmailAddress";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EMAIL_ADDRESS_SHAPE)
+crate::resource::props! {
+    resource EmailAddress = "AWS::Connect::EmailAddress", shape: Some(&EMAIL_ADDRESS_SHAPE);
+    req {
+        email_address = "EmailAddress",
+        instance_arn = "InstanceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AliasConfigurations", self.alias_configurations);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set("EmailAddress", self.email_address);
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        alias_configurations = "AliasConfigurations",
+        description = "Description",
+        display_name = "DisplayName",
+        tags = "Tags",
     }
 }
 
-static EMAIL_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AliasConfigurations", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::email_address::ALIAS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("(^[\\S].*[\\S]$)|(^[\\S]$)")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("(^[\\S].*[\\S]$)|(^[\\S]$)")), ..crate::resource::Rule::NONE }),
-        ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("([^\\s@]+@[^\\s@]+\\.[^\\s@]+)")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::email_address::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EMAIL_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AliasConfigurations", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::email_address::ALIAS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("(^[\\S].*[\\S]$)|(^[\\S]$)")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("(^[\\S].*[\\S]$)|(^[\\S]$)")), ..crate::resource::Rule::NONE }),
+    ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("([^\\s@]+@[^\\s@]+\\.[^\\s@]+)")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::email_address::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EmailAddress`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EmailAddress> {
-    /// `Fn::GetAtt` `EmailAddressArn`.
-    #[inline]
-    pub fn attr_email_address_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EmailAddressArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EmailAddressArn`.
+        attr_email_address_arn: ::std::string::String = "EmailAddressArn",
     }
 }
 
@@ -1366,7 +1095,6 @@ pub mod email_address {
 
     impl AliasConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(email_address_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 email_address_arn: email_address_arn.into(),
@@ -1374,27 +1102,21 @@ pub mod email_address {
         }
     }
 
-    impl crate::resource::ToExpr for AliasConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EmailAddressArn", self.email_address_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AliasConfiguration;
+        req {
+            email_address_arn = "EmailAddressArn",
         }
     }
 
-    pub(super) static ALIAS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmailAddressArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}/email-address/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALIAS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmailAddressArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}/email-address/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates an evaluation form for the specified CON instance.
@@ -1458,7 +1180,6 @@ pub struct EvaluationForm {
 
 impl EvaluationForm {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, items: ::std::vec::Vec<crate::cfn::connect::evaluation_form::EvaluationFormBaseItem>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::EvaluationFormStatus>>, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ai_version: ::std::option::Option::None,
@@ -1477,55 +1198,51 @@ impl EvaluationForm {
     }
 }
 
-impl crate::resource::Resource for EvaluationForm {
-    const TYPE: &'static str = "AWS::Connect::EvaluationForm";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVALUATION_FORM_SHAPE)
+crate::resource::props! {
+    resource EvaluationForm = "AWS::Connect::EvaluationForm", shape: Some(&EVALUATION_FORM_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        items = "Items",
+        status = "Status",
+        title = "Title",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AIVersion", self.ai_version);
-        p.set_opt("AutoEvaluationConfiguration", self.auto_evaluation_configuration);
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Items", self.items);
-        p.set_opt("LanguageConfiguration", self.language_configuration);
-        p.set_opt("ReviewConfiguration", self.review_configuration);
-        p.set_opt("ScoringStrategy", self.scoring_strategy);
-        p.set("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetConfiguration", self.target_configuration);
-        p.set("Title", self.title);
-        p
+    opt {
+        ai_version = "AIVersion",
+        auto_evaluation_configuration = "AutoEvaluationConfiguration",
+        description = "Description",
+        language_configuration = "LanguageConfiguration",
+        review_configuration = "ReviewConfiguration",
+        scoring_strategy = "ScoringStrategy",
+        tags = "Tags",
+        target_configuration = "TargetConfiguration",
     }
 }
 
-static EVALUATION_FORM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AIVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Items", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::evaluation_form::EVALUATION_FORM_BASE_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReviewConfiguration", crate::resource::Rule { shape: Some(&self::evaluation_form::EVALUATION_REVIEW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ScoringStrategy", crate::resource::Rule { shape: Some(&self::evaluation_form::SCORING_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::evaluation_form::TAG40_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVALUATION_FORM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AIVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Items", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::evaluation_form::EVALUATION_FORM_BASE_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReviewConfiguration", crate::resource::Rule { shape: Some(&self::evaluation_form::EVALUATION_REVIEW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ScoringStrategy", crate::resource::Rule { shape: Some(&self::evaluation_form::SCORING_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::evaluation_form::TAG40_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EvaluationForm`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EvaluationForm> {
-    /// `Fn::GetAtt` `EvaluationFormArn`.
-    #[inline]
-    pub fn attr_evaluation_form_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EvaluationFormArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EvaluationFormArn`.
+        attr_evaluation_form_arn: ::std::string::String = "EvaluationFormArn",
     }
 }
 
 pub mod evaluation_form {
     //! Nested property types and enums of [`EvaluationForm`](super::EvaluationForm).
+
+    #[deprecated(note = "renamed to `EvaluationFormSingleSelectQuestionDisplayAs`")]
+    #[doc(hidden)]
+    pub type EvaluationFormSingleSelectQuestionPropertiesDisplayAs = EvaluationFormSingleSelectQuestionDisplayAs;
 
     /// Configuration information about automated evaluations.
     #[derive(Clone, Default)]
@@ -1534,12 +1251,10 @@ pub mod evaluation_form {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AutoEvaluationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoEvaluationConfiguration;
+        opt {
+            enabled = "Enabled",
         }
     }
 
@@ -1562,20 +1277,16 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormBaseItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Section", self.section);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormBaseItem;
+        req {
+            section = "Section",
         }
     }
 
-    pub(super) static EVALUATION_FORM_BASE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Section", crate::resource::Rule { shape: Some(&EVALUATION_FORM_SECTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_BASE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Section", crate::resource::Rule { shape: Some(&EVALUATION_FORM_SECTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a section from an evaluation form. A section can contain sections and/or questions. Evaluation forms can only contain sections and subsections (two level nesting).
     #[derive(Clone)]
@@ -1617,7 +1328,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormSection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ref_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instructions: ::std::option::Option::None,
@@ -1631,31 +1341,29 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormSection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Instructions", self.instructions);
-            p.set_opt("IsExcludedFromScoring", self.is_excluded_from_scoring);
-            p.set_opt("Items", self.items);
-            p.set("RefId", self.ref_id);
-            p.set_opt("ScoreThresholds", self.score_thresholds);
-            p.set("Title", self.title);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormSection;
+        req {
+            ref_id = "RefId",
+            title = "Title",
+        }
+        opt {
+            instructions = "Instructions",
+            is_excluded_from_scoring = "IsExcludedFromScoring",
+            items = "Items",
+            score_thresholds = "ScoreThresholds",
+            weight = "Weight",
         }
     }
 
-    pub(super) static EVALUATION_FORM_SECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Instructions", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Items", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
-            ("ScoreThresholds", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SCORE_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_SECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Instructions", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Items", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
+        ("ScoreThresholds", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SCORE_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Items that are part of the evaluation form. The total number of sections and questions must not exceed 100 each. Questions must be contained in a section.
     #[derive(Clone, Default)]
@@ -1670,22 +1378,18 @@ pub mod evaluation_form {
         pub section: ::std::option::Option<crate::cfn::connect::evaluation_form::EvaluationFormSection>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Question", self.question);
-            p.set_opt("Section", self.section);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormItem;
+        opt {
+            question = "Question",
+            section = "Section",
         }
     }
 
-    pub(super) static EVALUATION_FORM_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Question", crate::resource::Rule { shape: Some(&EVALUATION_FORM_QUESTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Section", crate::resource::Rule { shape: Some(&EVALUATION_FORM_SECTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Question", crate::resource::Rule { shape: Some(&EVALUATION_FORM_QUESTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Section", crate::resource::Rule { shape: Some(&EVALUATION_FORM_SECTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a question from an evaluation form.
     #[derive(Clone)]
@@ -1740,7 +1444,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormQuestion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(question_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::QuestionType>>, ref_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 enablement: ::std::option::Option::None,
@@ -1757,36 +1460,34 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormQuestion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enablement", self.enablement);
-            p.set_opt("Instructions", self.instructions);
-            p.set_opt("MetricConfiguration", self.metric_configuration);
-            p.set_opt("NotApplicableEnabled", self.not_applicable_enabled);
-            p.set("QuestionType", self.question_type);
-            p.set_opt("QuestionTypeProperties", self.question_type_properties);
-            p.set("RefId", self.ref_id);
-            p.set_opt("ScoringConfiguration", self.scoring_configuration);
-            p.set("Title", self.title);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormQuestion;
+        req {
+            question_type = "QuestionType",
+            ref_id = "RefId",
+            title = "Title",
+        }
+        opt {
+            enablement = "Enablement",
+            instructions = "Instructions",
+            metric_configuration = "MetricConfiguration",
+            not_applicable_enabled = "NotApplicableEnabled",
+            question_type_properties = "QuestionTypeProperties",
+            scoring_configuration = "ScoringConfiguration",
+            weight = "Weight",
         }
     }
 
-    pub(super) static EVALUATION_FORM_QUESTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Enablement", crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Instructions", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("MetricConfiguration", crate::resource::Rule { shape: Some(&EVALUATION_FORM_METRIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QuestionTypeProperties", crate::resource::Rule { shape: Some(&EVALUATION_FORM_QUESTION_TYPE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
-            ("ScoringConfiguration", crate::resource::Rule { shape: Some(&EVALUATION_FORM_QUESTION_SCORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(350), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_QUESTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Enablement", crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Instructions", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("MetricConfiguration", crate::resource::Rule { shape: Some(&EVALUATION_FORM_METRIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("QuestionTypeProperties", crate::resource::Rule { shape: Some(&EVALUATION_FORM_QUESTION_TYPE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
+        ("ScoringConfiguration", crate::resource::Rule { shape: Some(&EVALUATION_FORM_QUESTION_SCORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(350), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An item enablement configuration.
     #[derive(Clone)]
@@ -1807,7 +1508,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormItemEnablementConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::Action>>, condition: crate::cfn::connect::evaluation_form::EvaluationFormItemEnablementCondition) -> Self {
             Self {
                 action: action.into(),
@@ -1817,22 +1517,20 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormItemEnablementConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Condition", self.condition);
-            p.set_opt("DefaultAction", self.default_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormItemEnablementConfiguration;
+        req {
+            action = "Action",
+            condition = "Condition",
+        }
+        opt {
+            default_action = "DefaultAction",
         }
     }
 
-    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Condition", crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Condition", crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A condition for item enablement.
     #[derive(Clone)]
@@ -1858,21 +1556,19 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormItemEnablementCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Operands", self.operands);
-            p.set_opt("Operator", self.operator);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormItemEnablementCondition;
+        req {
+            operands = "Operands",
+        }
+        opt {
+            operator = "Operator",
         }
     }
 
-    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Operands", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_OPERAND_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Operands", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_OPERAND_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An operand of the enablement condition.
     #[derive(Clone, Default)]
@@ -1883,20 +1579,16 @@ pub mod evaluation_form {
         pub expression: ::std::option::Option<crate::cfn::connect::evaluation_form::EvaluationFormItemEnablementExpression>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormItemEnablementConditionOperand {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormItemEnablementConditionOperand;
+        opt {
+            expression = "Expression",
         }
     }
 
-    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_OPERAND_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_OPERAND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An expression that defines a basic building block of conditional enablement.
     #[derive(Clone)]
@@ -1917,7 +1609,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormItemEnablementExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparator: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::Comparator>>, source: crate::cfn::connect::evaluation_form::EvaluationFormItemEnablementSource, values: ::std::vec::Vec<crate::cfn::connect::evaluation_form::EvaluationFormItemEnablementSourceValue>) -> Self {
             Self {
                 comparator: comparator.into(),
@@ -1927,23 +1618,19 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormItemEnablementExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparator", self.comparator);
-            p.set("Source", self.source);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormItemEnablementExpression;
+        req {
+            comparator = "Comparator",
+            source = "Source",
+            values = "Values",
         }
     }
 
-    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An enablement expression source item.
     #[derive(Clone)]
@@ -1960,7 +1647,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormItemEnablementSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::Type>>) -> Self {
             Self {
                 ref_id: ::std::option::Option::None,
@@ -1969,21 +1655,19 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormItemEnablementSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RefId", self.ref_id);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormItemEnablementSource;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            ref_id = "RefId",
         }
     }
 
-    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An enablement expression source value.
     #[derive(Clone, Default)]
@@ -1998,21 +1682,17 @@ pub mod evaluation_form {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::connect::evaluation_form::EvaluationFormItemEnablementSourceValueType>>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormItemEnablementSourceValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RefId", self.ref_id);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormItemEnablementSourceValue;
+        opt {
+            ref_id = "RefId",
+            type_ = "Type",
         }
     }
 
-    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the metric configuration for an evaluation form question. Use this to associate a business outcome metric with a question.
     #[derive(Clone)]
@@ -2034,7 +1714,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormMetricConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::MetricType>>) -> Self {
             Self {
                 metric_name: metric_name.into(),
@@ -2043,21 +1722,17 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormMetricConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricName", self.metric_name);
-            p.set("MetricType", self.metric_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormMetricConfiguration;
+        req {
+            metric_name = "MetricName",
+            metric_type = "MetricType",
         }
     }
 
-    pub(super) static EVALUATION_FORM_METRIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_METRIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about properties for a question in an evaluation form. The question type properties must be either for a numeric question or a single select question.
     #[derive(Clone, Default)]
@@ -2080,25 +1755,21 @@ pub mod evaluation_form {
         pub text: ::std::option::Option<crate::cfn::connect::evaluation_form::EvaluationFormTextQuestionProperties>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormQuestionTypeProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MultiSelect", self.multi_select);
-            p.set_opt("Numeric", self.numeric);
-            p.set_opt("SingleSelect", self.single_select);
-            p.set_opt("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormQuestionTypeProperties;
+        opt {
+            multi_select = "MultiSelect",
+            numeric = "Numeric",
+            single_select = "SingleSelect",
+            text = "Text",
         }
     }
 
-    pub(super) static EVALUATION_FORM_QUESTION_TYPE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MultiSelect", crate::resource::Rule { shape: Some(&EVALUATION_FORM_MULTI_SELECT_QUESTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Numeric", crate::resource::Rule { shape: Some(&EVALUATION_FORM_NUMERIC_QUESTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SingleSelect", crate::resource::Rule { shape: Some(&EVALUATION_FORM_SINGLE_SELECT_QUESTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_QUESTION_TYPE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MultiSelect", crate::resource::Rule { shape: Some(&EVALUATION_FORM_MULTI_SELECT_QUESTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Numeric", crate::resource::Rule { shape: Some(&EVALUATION_FORM_NUMERIC_QUESTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SingleSelect", crate::resource::Rule { shape: Some(&EVALUATION_FORM_SINGLE_SELECT_QUESTION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Properties for a multi-select question in an evaluation form.
     #[derive(Clone)]
@@ -2129,23 +1800,21 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormMultiSelectQuestionProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automation", self.automation);
-            p.set_opt("DisplayAs", self.display_as);
-            p.set("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormMultiSelectQuestionProperties;
+        req {
+            options = "Options",
+        }
+        opt {
+            automation = "Automation",
+            display_as = "DisplayAs",
         }
     }
 
-    pub(super) static EVALUATION_FORM_MULTI_SELECT_QUESTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Automation", crate::resource::Rule { shape: Some(&EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Options", crate::resource::Rule { min_items: Some(2), max_items: Some(256), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_MULTI_SELECT_QUESTION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_MULTI_SELECT_QUESTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Automation", crate::resource::Rule { shape: Some(&EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Options", crate::resource::Rule { min_items: Some(2), max_items: Some(256), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_MULTI_SELECT_QUESTION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Automation configuration for multi-select questions.
     #[derive(Clone, Default)]
@@ -2164,23 +1833,19 @@ pub mod evaluation_form {
         pub options: ::std::option::Option<::std::vec::Vec<crate::cfn::connect::evaluation_form::EvaluationFormMultiSelectQuestionAutomationOption>>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormMultiSelectQuestionAutomation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerSource", self.answer_source);
-            p.set_opt("DefaultOptionRefIds", self.default_option_ref_ids);
-            p.set_opt("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormMultiSelectQuestionAutomation;
+        opt {
+            answer_source = "AnswerSource",
+            default_option_ref_ids = "DefaultOptionRefIds",
+            options = "Options",
         }
     }
 
-    pub(super) static EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultOptionRefIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Options", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultOptionRefIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Options", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A question automation answer.
     #[derive(Clone)]
@@ -2193,7 +1858,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormQuestionAutomationAnswerSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::SourceType>>) -> Self {
             Self {
                 source_type: source_type.into(),
@@ -2201,12 +1865,10 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormQuestionAutomationAnswerSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceType", self.source_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormQuestionAutomationAnswerSource;
+        req {
+            source_type = "SourceType",
         }
     }
 
@@ -2229,20 +1891,16 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormMultiSelectQuestionAutomationOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RuleCategory", self.rule_category);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormMultiSelectQuestionAutomationOption;
+        req {
+            rule_category = "RuleCategory",
         }
     }
 
-    pub(super) static EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RuleCategory", crate::resource::Rule { shape: Some(&MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RuleCategory", crate::resource::Rule { shape: Some(&MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Automation rule for multi-select questions based on rule categories.
     #[derive(Clone)]
@@ -2263,7 +1921,6 @@ pub mod evaluation_form {
 
     impl MultiSelectQuestionRuleCategoryAutomation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(category: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, condition: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::Condition>>, option_ref_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 category: category.into(),
@@ -2273,23 +1930,19 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for MultiSelectQuestionRuleCategoryAutomation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Category", self.category);
-            p.set("Condition", self.condition);
-            p.set("OptionRefIds", self.option_ref_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiSelectQuestionRuleCategoryAutomation;
+        req {
+            category = "Category",
+            condition = "Condition",
+            option_ref_ids = "OptionRefIds",
         }
     }
 
-    pub(super) static MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-            ("OptionRefIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+        ("OptionRefIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An option for a multi-select question in an evaluation form.
     #[derive(Clone)]
@@ -2322,7 +1975,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormMultiSelectQuestionOption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ref_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 automatic_fail: ::std::option::Option::None,
@@ -2335,29 +1987,27 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormMultiSelectQuestionOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutomaticFail", self.automatic_fail);
-            p.set_opt("AutomaticFailConfiguration", self.automatic_fail_configuration);
-            p.set_opt("PointsConfiguration", self.points_configuration);
-            p.set("RefId", self.ref_id);
-            p.set_opt("Score", self.score);
-            p.set("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormMultiSelectQuestionOption;
+        req {
+            ref_id = "RefId",
+            text = "Text",
+        }
+        opt {
+            automatic_fail = "AutomaticFail",
+            automatic_fail_configuration = "AutomaticFailConfiguration",
+            points_configuration = "PointsConfiguration",
+            score = "Score",
         }
     }
 
-    pub(super) static EVALUATION_FORM_MULTI_SELECT_QUESTION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutomaticFailConfiguration", crate::resource::Rule { shape: Some(&AUTOMATIC_FAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PointsConfiguration", crate::resource::Rule { shape: Some(&QUESTION_OPTION_POINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
-            ("Score", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_MULTI_SELECT_QUESTION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutomaticFailConfiguration", crate::resource::Rule { shape: Some(&AUTOMATIC_FAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PointsConfiguration", crate::resource::Rule { shape: Some(&QUESTION_OPTION_POINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
+        ("Score", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about automatic fail configuration for an evaluation form.
     #[derive(Clone, Default)]
@@ -2368,20 +2018,16 @@ pub mod evaluation_form {
         pub target_section: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AutomaticFailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetSection", self.target_section);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutomaticFailConfiguration;
+        opt {
+            target_section = "TargetSection",
         }
     }
 
-    pub(super) static AUTOMATIC_FAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetSection", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTOMATIC_FAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetSection", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the points configuration for an answer option.
     #[derive(Clone)]
@@ -2398,7 +2044,6 @@ pub mod evaluation_form {
 
     impl QuestionOptionPointsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(point_value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 is_bonus: ::std::option::Option::None,
@@ -2407,21 +2052,19 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for QuestionOptionPointsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsBonus", self.is_bonus);
-            p.set("PointValue", self.point_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuestionOptionPointsConfiguration;
+        req {
+            point_value = "PointValue",
+        }
+        opt {
+            is_bonus = "IsBonus",
         }
     }
 
-    pub(super) static QUESTION_OPTION_POINTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PointValue", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUESTION_OPTION_POINTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PointValue", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about properties for a numeric question in an evaluation form.
     #[derive(Clone)]
@@ -2446,7 +2089,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormNumericQuestionProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_value: impl ::std::convert::Into<crate::value::Val<i64>>, min_value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 automation: ::std::option::Option::None,
@@ -2457,23 +2099,21 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormNumericQuestionProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automation", self.automation);
-            p.set("MaxValue", self.max_value);
-            p.set("MinValue", self.min_value);
-            p.set_opt("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormNumericQuestionProperties;
+        req {
+            max_value = "MaxValue",
+            min_value = "MinValue",
+        }
+        opt {
+            automation = "Automation",
+            options = "Options",
         }
     }
 
-    pub(super) static EVALUATION_FORM_NUMERIC_QUESTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Options", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_NUMERIC_QUESTION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_NUMERIC_QUESTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Options", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_NUMERIC_QUESTION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the automation configuration in numeric questions.
     #[derive(Clone, Default)]
@@ -2488,13 +2128,11 @@ pub mod evaluation_form {
         pub property_value: ::std::option::Option<crate::cfn::connect::evaluation_form::NumericQuestionPropertyValueAutomation>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormNumericQuestionAutomation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerSource", self.answer_source);
-            p.set_opt("PropertyValue", self.property_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormNumericQuestionAutomation;
+        opt {
+            answer_source = "AnswerSource",
+            property_value = "PropertyValue",
         }
     }
 
@@ -2509,7 +2147,6 @@ pub mod evaluation_form {
 
     impl NumericQuestionPropertyValueAutomation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(label: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::Label>>) -> Self {
             Self {
                 label: label.into(),
@@ -2517,12 +2154,10 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for NumericQuestionPropertyValueAutomation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Label", self.label);
-            p.into_expr()
+    crate::resource::props! {
+        nested NumericQuestionPropertyValueAutomation;
+        req {
+            label = "Label",
         }
     }
 
@@ -2559,7 +2194,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormNumericQuestionOption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_value: impl ::std::convert::Into<crate::value::Val<i64>>, min_value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 automatic_fail: ::std::option::Option::None,
@@ -2572,27 +2206,25 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormNumericQuestionOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutomaticFail", self.automatic_fail);
-            p.set_opt("AutomaticFailConfiguration", self.automatic_fail_configuration);
-            p.set("MaxValue", self.max_value);
-            p.set("MinValue", self.min_value);
-            p.set_opt("PointsConfiguration", self.points_configuration);
-            p.set_opt("Score", self.score);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormNumericQuestionOption;
+        req {
+            max_value = "MaxValue",
+            min_value = "MinValue",
+        }
+        opt {
+            automatic_fail = "AutomaticFail",
+            automatic_fail_configuration = "AutomaticFailConfiguration",
+            points_configuration = "PointsConfiguration",
+            score = "Score",
         }
     }
 
-    pub(super) static EVALUATION_FORM_NUMERIC_QUESTION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutomaticFailConfiguration", crate::resource::Rule { shape: Some(&AUTOMATIC_FAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PointsConfiguration", crate::resource::Rule { shape: Some(&QUESTION_OPTION_POINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Score", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_NUMERIC_QUESTION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutomaticFailConfiguration", crate::resource::Rule { shape: Some(&AUTOMATIC_FAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PointsConfiguration", crate::resource::Rule { shape: Some(&QUESTION_OPTION_POINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Score", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the options in single select questions.
     #[derive(Clone)]
@@ -2605,7 +2237,7 @@ pub mod evaluation_form {
         /// *Allowed values*: ``DROPDOWN`` | ``RADIO``
         ///
         /// CloudFormation property `DisplayAs`.
-        pub display_as: ::std::option::Option<crate::value::Val<crate::cfn::connect::evaluation_form::EvaluationFormSingleSelectQuestionPropertiesDisplayAs>>,
+        pub display_as: ::std::option::Option<crate::value::Val<crate::cfn::connect::evaluation_form::EvaluationFormSingleSelectQuestionDisplayAs>>,
         /// The answer options of the single select question.
         /// *Minimum*: 2
         /// *Maximum*: 256
@@ -2626,23 +2258,21 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormSingleSelectQuestionProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automation", self.automation);
-            p.set_opt("DisplayAs", self.display_as);
-            p.set("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormSingleSelectQuestionProperties;
+        req {
+            options = "Options",
+        }
+        opt {
+            automation = "Automation",
+            display_as = "DisplayAs",
         }
     }
 
-    pub(super) static EVALUATION_FORM_SINGLE_SELECT_QUESTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Automation", crate::resource::Rule { shape: Some(&EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Options", crate::resource::Rule { min_items: Some(2), max_items: Some(256), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SINGLE_SELECT_QUESTION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_SINGLE_SELECT_QUESTION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Automation", crate::resource::Rule { shape: Some(&EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Options", crate::resource::Rule { min_items: Some(2), max_items: Some(256), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SINGLE_SELECT_QUESTION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the automation configuration in single select questions. Automation options are evaluated in order, and the first matched option is applied. If no automation option matches, and there is a default option, then the default option is applied.
     #[derive(Clone, Default)]
@@ -2664,23 +2294,19 @@ pub mod evaluation_form {
         pub options: ::std::option::Option<::std::vec::Vec<crate::cfn::connect::evaluation_form::EvaluationFormSingleSelectQuestionAutomationOption>>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormSingleSelectQuestionAutomation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerSource", self.answer_source);
-            p.set_opt("DefaultOptionRefId", self.default_option_ref_id);
-            p.set_opt("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormSingleSelectQuestionAutomation;
+        opt {
+            answer_source = "AnswerSource",
+            default_option_ref_id = "DefaultOptionRefId",
+            options = "Options",
         }
     }
 
-    pub(super) static EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultOptionRefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
-            ("Options", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultOptionRefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
+        ("Options", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The automation options of the single select question.
     #[derive(Clone)]
@@ -2701,20 +2327,16 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormSingleSelectQuestionAutomationOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RuleCategory", self.rule_category);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormSingleSelectQuestionAutomationOption;
+        req {
+            rule_category = "RuleCategory",
         }
     }
 
-    pub(super) static EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RuleCategory", crate::resource::Rule { shape: Some(&SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RuleCategory", crate::resource::Rule { shape: Some(&SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the automation option based on a rule category for a single select question.
     /// *Length Constraints*: Minimum length of 1. Maximum length of 50.
@@ -2741,7 +2363,6 @@ pub mod evaluation_form {
 
     impl SingleSelectQuestionRuleCategoryAutomation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(category: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, condition: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::Condition>>, option_ref_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 category: category.into(),
@@ -2751,23 +2372,19 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for SingleSelectQuestionRuleCategoryAutomation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Category", self.category);
-            p.set("Condition", self.condition);
-            p.set("OptionRefId", self.option_ref_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleSelectQuestionRuleCategoryAutomation;
+        req {
+            category = "Category",
+            condition = "Condition",
+            option_ref_id = "OptionRefId",
         }
     }
 
-    pub(super) static SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-            ("OptionRefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+        ("OptionRefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the automation configuration in single select questions.
     #[derive(Clone)]
@@ -2804,7 +2421,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormSingleSelectQuestionOption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ref_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 automatic_fail: ::std::option::Option::None,
@@ -2817,29 +2433,27 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormSingleSelectQuestionOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutomaticFail", self.automatic_fail);
-            p.set_opt("AutomaticFailConfiguration", self.automatic_fail_configuration);
-            p.set_opt("PointsConfiguration", self.points_configuration);
-            p.set("RefId", self.ref_id);
-            p.set_opt("Score", self.score);
-            p.set("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormSingleSelectQuestionOption;
+        req {
+            ref_id = "RefId",
+            text = "Text",
+        }
+        opt {
+            automatic_fail = "AutomaticFail",
+            automatic_fail_configuration = "AutomaticFailConfiguration",
+            points_configuration = "PointsConfiguration",
+            score = "Score",
         }
     }
 
-    pub(super) static EVALUATION_FORM_SINGLE_SELECT_QUESTION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutomaticFailConfiguration", crate::resource::Rule { shape: Some(&AUTOMATIC_FAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PointsConfiguration", crate::resource::Rule { shape: Some(&QUESTION_OPTION_POINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
-            ("Score", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_SINGLE_SELECT_QUESTION_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutomaticFailConfiguration", crate::resource::Rule { shape: Some(&AUTOMATIC_FAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PointsConfiguration", crate::resource::Rule { shape: Some(&QUESTION_OPTION_POINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RefId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,40}$")), ..crate::resource::Rule::NONE }),
+        ("Score", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about properties for a text question in an evaluation form.
     #[derive(Clone, Default)]
@@ -2850,12 +2464,10 @@ pub mod evaluation_form {
         pub automation: ::std::option::Option<crate::cfn::connect::evaluation_form::EvaluationFormTextQuestionAutomation>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormTextQuestionProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automation", self.automation);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormTextQuestionProperties;
+        opt {
+            automation = "Automation",
         }
     }
 
@@ -2868,12 +2480,10 @@ pub mod evaluation_form {
         pub answer_source: ::std::option::Option<crate::cfn::connect::evaluation_form::EvaluationFormQuestionAutomationAnswerSource>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormTextQuestionAutomation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerSource", self.answer_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormTextQuestionAutomation;
+        opt {
+            answer_source = "AnswerSource",
         }
     }
 
@@ -2894,23 +2504,19 @@ pub mod evaluation_form {
         pub score_thresholds: ::std::option::Option<::std::vec::Vec<crate::cfn::connect::evaluation_form::EvaluationFormScoreThreshold>>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormQuestionScoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsExcludedFromScoring", self.is_excluded_from_scoring);
-            p.set_opt("PointsConfiguration", self.points_configuration);
-            p.set_opt("ScoreThresholds", self.score_thresholds);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormQuestionScoringConfiguration;
+        opt {
+            is_excluded_from_scoring = "IsExcludedFromScoring",
+            points_configuration = "PointsConfiguration",
+            score_thresholds = "ScoreThresholds",
         }
     }
 
-    pub(super) static EVALUATION_FORM_QUESTION_SCORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PointsConfiguration", crate::resource::Rule { shape: Some(&QUESTION_POINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ScoreThresholds", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SCORE_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_QUESTION_SCORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PointsConfiguration", crate::resource::Rule { shape: Some(&QUESTION_POINTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ScoreThresholds", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SCORE_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the points configuration for a question.
     #[derive(Clone, Default)]
@@ -2929,23 +2535,19 @@ pub mod evaluation_form {
         pub min_point_value: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for QuestionPointsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsBonus", self.is_bonus);
-            p.set_opt("MaxPointValue", self.max_point_value);
-            p.set_opt("MinPointValue", self.min_point_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuestionPointsConfiguration;
+        opt {
+            is_bonus = "IsBonus",
+            max_point_value = "MaxPointValue",
+            min_point_value = "MinPointValue",
         }
     }
 
-    pub(super) static QUESTION_POINTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxPointValue", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MinPointValue", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUESTION_POINTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxPointValue", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MinPointValue", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a score threshold for a performance category.
     #[derive(Clone)]
@@ -2966,7 +2568,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormScoreThreshold {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(performance_category: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::PerformanceCategory>>) -> Self {
             Self {
                 max_score_percentage: ::std::option::Option::None,
@@ -2976,23 +2577,21 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormScoreThreshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxScorePercentage", self.max_score_percentage);
-            p.set_opt("MinScorePercentage", self.min_score_percentage);
-            p.set("PerformanceCategory", self.performance_category);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormScoreThreshold;
+        req {
+            performance_category = "PerformanceCategory",
+        }
+        opt {
+            max_score_percentage = "MaxScorePercentage",
+            min_score_percentage = "MinScorePercentage",
         }
     }
 
-    pub(super) static EVALUATION_FORM_SCORE_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxScorePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MinScorePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_FORM_SCORE_THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxScorePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MinScorePercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Language configuration for an evaluation form.
     #[derive(Clone, Default)]
@@ -3003,12 +2602,10 @@ pub mod evaluation_form {
         pub form_language: ::std::option::Option<crate::value::Val<crate::cfn::connect::evaluation_form::FormLanguage>>,
     }
 
-    impl crate::resource::ToExpr for EvaluationFormLanguageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FormLanguage", self.form_language);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormLanguageConfiguration;
+        opt {
+            form_language = "FormLanguage",
         }
     }
 
@@ -3036,22 +2633,20 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationReviewConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EligibilityDays", self.eligibility_days);
-            p.set("ReviewNotificationRecipients", self.review_notification_recipients);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationReviewConfiguration;
+        req {
+            review_notification_recipients = "ReviewNotificationRecipients",
+        }
+        opt {
+            eligibility_days = "EligibilityDays",
         }
     }
 
-    pub(super) static EVALUATION_REVIEW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EligibilityDays", crate::resource::Rule { min: Some(1.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
-            ("ReviewNotificationRecipients", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_REVIEW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EligibilityDays", crate::resource::Rule { min: Some(1.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
+        ("ReviewNotificationRecipients", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a recipient who should be notified when an evaluation review is requested.
     #[derive(Clone)]
@@ -3068,7 +2663,6 @@ pub mod evaluation_form {
 
     impl EvaluationReviewNotificationRecipient {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::EvaluationReviewNotificationRecipientType>>, value: crate::cfn::connect::evaluation_form::EvaluationReviewNotificationRecipientValue) -> Self {
             Self {
                 type_: type_.into(),
@@ -3077,21 +2671,17 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationReviewNotificationRecipient {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationReviewNotificationRecipient;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { shape: Some(&EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { shape: Some(&EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The value information for an evaluation review notification recipient.
     #[derive(Clone, Default)]
@@ -3102,20 +2692,16 @@ pub mod evaluation_form {
         pub user_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EvaluationReviewNotificationRecipientValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UserId", self.user_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationReviewNotificationRecipientValue;
+        opt {
+            user_id = "UserId",
         }
     }
 
-    pub(super) static EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UserId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UserId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A scoring strategy of the evaluation form.
     #[derive(Clone)]
@@ -3136,7 +2722,6 @@ pub mod evaluation_form {
 
     impl ScoringStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::Mode>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::Status>>) -> Self {
             Self {
                 mode: mode.into(),
@@ -3146,29 +2731,25 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for ScoringStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Mode", self.mode);
-            p.set_opt("ScoreThresholds", self.score_thresholds);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScoringStrategy;
+        req {
+            mode = "Mode",
+            status = "Status",
+        }
+        opt {
+            score_thresholds = "ScoreThresholds",
         }
     }
 
-    pub(super) static SCORING_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScoreThresholds", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SCORE_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCORING_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScoreThresholds", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EVALUATION_FORM_SCORE_THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG40_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG40_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration that specifies the target for an evaluation form.
     #[derive(Clone)]
@@ -3181,7 +2762,6 @@ pub mod evaluation_form {
 
     impl EvaluationFormTargetConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(contact_interaction_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::evaluation_form::ContactInteractionType>>) -> Self {
             Self {
                 contact_interaction_type: contact_interaction_type.into(),
@@ -3189,17 +2769,15 @@ pub mod evaluation_form {
         }
     }
 
-    impl crate::resource::ToExpr for EvaluationFormTargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContactInteractionType", self.contact_interaction_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EvaluationFormTargetConfiguration;
+        req {
+            contact_interaction_type = "ContactInteractionType",
         }
     }
 
     /// An enablement action that if condition is satisfied.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `DISABLE`
         Disable,
@@ -3207,18 +2785,10 @@ pub mod evaluation_form {
         Enable,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "DISABLE",
-                Self::Enable => "ENABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["DISABLE", "ENABLE"]);
 
     /// A comparator to be used against list of values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparator {
         /// `IN`
         In,
@@ -3230,52 +2800,28 @@ pub mod evaluation_form {
         Exact,
     }
 
-    impl crate::value::CfnEnum for Comparator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::In => "IN",
-                Self::NotIn => "NOT_IN",
-                Self::AllIn => "ALL_IN",
-                Self::Exact => "EXACT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Comparator, ["IN", "NOT_IN", "ALL_IN", "EXACT"]);
 
     /// A type of source item.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `QUESTION_REF_ID`
         QuestionRefId,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::QuestionRefId => "QUESTION_REF_ID",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["QUESTION_REF_ID"]);
 
     /// A type of source item value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationFormItemEnablementSourceValueType {
         /// `OPTION_REF_ID`
         OptionRefId,
     }
 
-    impl crate::value::CfnEnum for EvaluationFormItemEnablementSourceValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OptionRefId => "OPTION_REF_ID",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EvaluationFormItemEnablementSourceValueType, ["OPTION_REF_ID"]);
 
     /// The operator to be used to be applied to operands if more than one provided.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `OR`
         Or,
@@ -3283,18 +2829,10 @@ pub mod evaluation_form {
         And,
     }
 
-    impl crate::value::CfnEnum for Operator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Or => "OR",
-                Self::And => "AND",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Operator, ["OR", "AND"]);
 
     /// An enablement action that if condition is not satisfied.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultAction {
         /// `DISABLE`
         Disable,
@@ -3302,35 +2840,20 @@ pub mod evaluation_form {
         Enable,
     }
 
-    impl crate::value::CfnEnum for DefaultAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "DISABLE",
-                Self::Enable => "ENABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultAction, ["DISABLE", "ENABLE"]);
 
     /// The type of metric. Currently, only ``BUSINESS_OUTCOME`` is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricType {
         /// `BUSINESS_OUTCOME`
         BusinessOutcome,
     }
 
-    impl crate::value::CfnEnum for MetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BusinessOutcome => "BUSINESS_OUTCOME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricType, ["BUSINESS_OUTCOME"]);
 
     /// The type of the question.
     /// *Allowed values*: ``NUMERIC`` | ``SINGLESELECT`` | ``TEXT``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QuestionType {
         /// `NUMERIC`
         Numeric,
@@ -3344,21 +2867,10 @@ pub mod evaluation_form {
         Datetime,
     }
 
-    impl crate::value::CfnEnum for QuestionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Numeric => "NUMERIC",
-                Self::Singleselect => "SINGLESELECT",
-                Self::Text => "TEXT",
-                Self::Multiselect => "MULTISELECT",
-                Self::Datetime => "DATETIME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(QuestionType, ["NUMERIC", "SINGLESELECT", "TEXT", "MULTISELECT", "DATETIME"]);
 
     /// The automation answer source type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `CONTACT_LENS_DATA`
         ContactLensData,
@@ -3366,18 +2878,10 @@ pub mod evaluation_form {
         GenAi,
     }
 
-    impl crate::value::CfnEnum for SourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ContactLensData => "CONTACT_LENS_DATA",
-                Self::GenAi => "GEN_AI",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceType, ["CONTACT_LENS_DATA", "GEN_AI"]);
 
     /// The condition for this automation rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Condition {
         /// `PRESENT`
         Present,
@@ -3385,18 +2889,10 @@ pub mod evaluation_form {
         NotPresent,
     }
 
-    impl crate::value::CfnEnum for Condition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Present => "PRESENT",
-                Self::NotPresent => "NOT_PRESENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Condition, ["PRESENT", "NOT_PRESENT"]);
 
     /// Display format for the multi-select question.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DisplayAs {
         /// `DROPDOWN`
         Dropdown,
@@ -3404,18 +2900,10 @@ pub mod evaluation_form {
         Checkbox,
     }
 
-    impl crate::value::CfnEnum for DisplayAs {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dropdown => "DROPDOWN",
-                Self::Checkbox => "CHECKBOX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DisplayAs, ["DROPDOWN", "CHECKBOX"]);
 
     /// The property label of the automation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Label {
         /// `OVERALL_CUSTOMER_SENTIMENT_SCORE`
         OverallCustomerSentimentScore,
@@ -3445,49 +2933,22 @@ pub mod evaluation_form {
         CustomerSentimentScoreWithAgent,
     }
 
-    impl crate::value::CfnEnum for Label {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OverallCustomerSentimentScore => "OVERALL_CUSTOMER_SENTIMENT_SCORE",
-                Self::OverallAgentSentimentScore => "OVERALL_AGENT_SENTIMENT_SCORE",
-                Self::NonTalkTime => "NON_TALK_TIME",
-                Self::NonTalkTimePercentage => "NON_TALK_TIME_PERCENTAGE",
-                Self::NumberOfInterruptions => "NUMBER_OF_INTERRUPTIONS",
-                Self::ContactDuration => "CONTACT_DURATION",
-                Self::AgentInteractionDuration => "AGENT_INTERACTION_DURATION",
-                Self::CustomerHoldTime => "CUSTOMER_HOLD_TIME",
-                Self::LongestHoldDuration => "LONGEST_HOLD_DURATION",
-                Self::NumberOfHolds => "NUMBER_OF_HOLDS",
-                Self::AgentInteractionAndHoldDuration => "AGENT_INTERACTION_AND_HOLD_DURATION",
-                Self::CustomerSentimentScoreWithoutAgent => "CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT",
-                Self::CustomerSentimentScoreWithAgent => "CUSTOMER_SENTIMENT_SCORE_WITH_AGENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Label, ["OVERALL_CUSTOMER_SENTIMENT_SCORE", "OVERALL_AGENT_SENTIMENT_SCORE", "NON_TALK_TIME", "NON_TALK_TIME_PERCENTAGE", "NUMBER_OF_INTERRUPTIONS", "CONTACT_DURATION", "AGENT_INTERACTION_DURATION", "CUSTOMER_HOLD_TIME", "LONGEST_HOLD_DURATION", "NUMBER_OF_HOLDS", "AGENT_INTERACTION_AND_HOLD_DURATION", "CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT", "CUSTOMER_SENTIMENT_SCORE_WITH_AGENT"]);
 
     /// The display mode of the single select question.
     /// *Allowed values*: ``DROPDOWN`` | ``RADIO``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EvaluationFormSingleSelectQuestionPropertiesDisplayAs {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum EvaluationFormSingleSelectQuestionDisplayAs {
         /// `DROPDOWN`
         Dropdown,
         /// `RADIO`
         Radio,
     }
 
-    impl crate::value::CfnEnum for EvaluationFormSingleSelectQuestionPropertiesDisplayAs {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dropdown => "DROPDOWN",
-                Self::Radio => "RADIO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EvaluationFormSingleSelectQuestionDisplayAs, ["DROPDOWN", "RADIO"]);
 
     /// The performance category name.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PerformanceCategory {
         /// `NEEDS_IMPROVEMENT`
         NeedsImprovement,
@@ -3495,18 +2956,10 @@ pub mod evaluation_form {
         ExceedsExpectations,
     }
 
-    impl crate::value::CfnEnum for PerformanceCategory {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NeedsImprovement => "NEEDS_IMPROVEMENT",
-                Self::ExceedsExpectations => "EXCEEDS_EXPECTATIONS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PerformanceCategory, ["NEEDS_IMPROVEMENT", "EXCEEDS_EXPECTATIONS"]);
 
     /// The language for the evaluation form.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormLanguage {
         /// `de-DE`
         DeDe,
@@ -3530,43 +2983,20 @@ pub mod evaluation_form {
         MsMy,
     }
 
-    impl crate::value::CfnEnum for FormLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DeDe => "de-DE",
-                Self::EnUs => "en-US",
-                Self::EsEs => "es-ES",
-                Self::FrFr => "fr-FR",
-                Self::ItIt => "it-IT",
-                Self::PtBr => "pt-BR",
-                Self::JaJp => "ja-JP",
-                Self::KoKr => "ko-KR",
-                Self::ZhCn => "zh-CN",
-                Self::MsMy => "ms-MY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FormLanguage, ["de-DE", "en-US", "es-ES", "fr-FR", "it-IT", "pt-BR", "ja-JP", "ko-KR", "zh-CN", "ms-MY"]);
 
     /// The type of notification recipient.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationReviewNotificationRecipientType {
         /// `USER_ID`
         UserId,
     }
 
-    impl crate::value::CfnEnum for EvaluationReviewNotificationRecipientType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UserId => "USER_ID",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EvaluationReviewNotificationRecipientType, ["USER_ID"]);
 
     /// The scoring mode of the evaluation form.
     /// *Allowed values*: ``QUESTION_ONLY`` | ``SECTION_ONLY``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `QUESTION_ONLY`
         QuestionOnly,
@@ -3576,20 +3006,11 @@ pub mod evaluation_form {
         PointsBased,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::QuestionOnly => "QUESTION_ONLY",
-                Self::SectionOnly => "SECTION_ONLY",
-                Self::PointsBased => "POINTS_BASED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["QUESTION_ONLY", "SECTION_ONLY", "POINTS_BASED"]);
 
     /// The scoring status of the evaluation form.
     /// *Allowed values*: ``ENABLED`` | ``DISABLED``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -3597,19 +3018,11 @@ pub mod evaluation_form {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 
     /// The status of the evaluation form.
     /// *Allowed values*: ``DRAFT`` | ``ACTIVE``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationFormStatus {
         /// `DRAFT`
         Draft,
@@ -3617,18 +3030,10 @@ pub mod evaluation_form {
         Active,
     }
 
-    impl crate::value::CfnEnum for EvaluationFormStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Draft => "DRAFT",
-                Self::Active => "ACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EvaluationFormStatus, ["DRAFT", "ACTIVE"]);
 
     /// The contact interaction type for this evaluation form.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContactInteractionType {
         /// `AGENT`
         Agent,
@@ -3638,16 +3043,7 @@ pub mod evaluation_form {
         Customer,
     }
 
-    impl crate::value::CfnEnum for ContactInteractionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Agent => "AGENT",
-                Self::Automated => "AUTOMATED",
-                Self::Customer => "CUSTOMER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContactInteractionType, ["AGENT", "AUTOMATED", "CUSTOMER"]);
 }
 
 /// Resource Type definition for AWS::Connect::HoursOfOperation
@@ -3695,7 +3091,6 @@ pub struct HoursOfOperation {
 
 impl HoursOfOperation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(config: ::std::vec::Vec<crate::cfn::connect::hours_of_operation::HoursOfOperationConfig>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, time_zone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             child_hours_of_operations: ::std::option::Option::None,
@@ -3711,47 +3106,39 @@ impl HoursOfOperation {
     }
 }
 
-impl crate::resource::Resource for HoursOfOperation {
-    const TYPE: &'static str = "AWS::Connect::HoursOfOperation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HOURS_OF_OPERATION_SHAPE)
+crate::resource::props! {
+    resource HoursOfOperation = "AWS::Connect::HoursOfOperation", shape: Some(&HOURS_OF_OPERATION_SHAPE);
+    req {
+        config = "Config",
+        instance_arn = "InstanceArn",
+        name = "Name",
+        time_zone = "TimeZone",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ChildHoursOfOperations", self.child_hours_of_operations);
-        p.set("Config", self.config);
-        p.set_opt("Description", self.description);
-        p.set_opt("HoursOfOperationOverrides", self.hours_of_operation_overrides);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("ParentHoursOfOperations", self.parent_hours_of_operations);
-        p.set_opt("Tags", self.tags);
-        p.set("TimeZone", self.time_zone);
-        p
+    opt {
+        child_hours_of_operations = "ChildHoursOfOperations",
+        description = "Description",
+        hours_of_operation_overrides = "HoursOfOperationOverrides",
+        parent_hours_of_operations = "ParentHoursOfOperations",
+        tags = "Tags",
     }
 }
 
-static HOURS_OF_OPERATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChildHoursOfOperations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATIONS_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Config", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\r\\n\\t]{1,250}$")), ..crate::resource::Rule::NONE }),
-        ("HoursOfOperationOverrides", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATION_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\r\\n\\t]{1,127}$")), ..crate::resource::Rule::NONE }),
-        ("ParentHoursOfOperations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATIONS_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HOURS_OF_OPERATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChildHoursOfOperations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATIONS_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Config", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\r\\n\\t]{1,250}$")), ..crate::resource::Rule::NONE }),
+    ("HoursOfOperationOverrides", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATION_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\\r\\n\\t]{1,127}$")), ..crate::resource::Rule::NONE }),
+    ("ParentHoursOfOperations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hours_of_operation::HOURS_OF_OPERATIONS_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HoursOfOperation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HoursOfOperation> {
-    /// `Fn::GetAtt` `HoursOfOperationArn`.
-    #[inline]
-    pub fn attr_hours_of_operation_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HoursOfOperationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `HoursOfOperationArn`.
+        attr_hours_of_operation_arn: ::std::string::String = "HoursOfOperationArn",
     }
 }
 
@@ -3773,7 +3160,6 @@ pub mod hours_of_operation {
 
     impl HoursOfOperationsIdentifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: id.into(),
@@ -3782,21 +3168,19 @@ pub mod hours_of_operation {
         }
     }
 
-    impl crate::resource::ToExpr for HoursOfOperationsIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested HoursOfOperationsIdentifier;
+        req {
+            id = "Id",
+        }
+        opt {
+            name = "Name",
         }
     }
 
-    pub(super) static HOURS_OF_OPERATIONS_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOURS_OF_OPERATIONS_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about the hours of operation.
     #[derive(Clone)]
@@ -3817,7 +3201,6 @@ pub mod hours_of_operation {
 
     impl HoursOfOperationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(day: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::hours_of_operation::Day>>, end_time: crate::cfn::connect::hours_of_operation::HoursOfOperationTimeSlice, start_time: crate::cfn::connect::hours_of_operation::HoursOfOperationTimeSlice) -> Self {
             Self {
                 day: day.into(),
@@ -3827,23 +3210,19 @@ pub mod hours_of_operation {
         }
     }
 
-    impl crate::resource::ToExpr for HoursOfOperationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Day", self.day);
-            p.set("EndTime", self.end_time);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested HoursOfOperationConfig;
+        req {
+            day = "Day",
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static HOURS_OF_OPERATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndTime", crate::resource::Rule { shape: Some(&HOURS_OF_OPERATION_TIME_SLICE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { shape: Some(&HOURS_OF_OPERATION_TIME_SLICE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOURS_OF_OPERATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { shape: Some(&HOURS_OF_OPERATION_TIME_SLICE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { shape: Some(&HOURS_OF_OPERATION_TIME_SLICE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The start time or end time for an hours of operation.
     #[derive(Clone)]
@@ -3860,7 +3239,6 @@ pub mod hours_of_operation {
 
     impl HoursOfOperationTimeSlice {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hours: impl ::std::convert::Into<crate::value::Val<i64>>, minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 hours: hours.into(),
@@ -3869,22 +3247,18 @@ pub mod hours_of_operation {
         }
     }
 
-    impl crate::resource::ToExpr for HoursOfOperationTimeSlice {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Hours", self.hours);
-            p.set("Minutes", self.minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested HoursOfOperationTimeSlice;
+        req {
+            hours = "Hours",
+            minutes = "Minutes",
         }
     }
 
-    pub(super) static HOURS_OF_OPERATION_TIME_SLICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Hours", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
-            ("Minutes", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOURS_OF_OPERATION_TIME_SLICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Hours", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
+        ("Minutes", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Overrides attached to the hours of operation.
     #[derive(Clone)]
@@ -3925,7 +3299,6 @@ pub mod hours_of_operation {
 
     impl HoursOfOperationOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(effective_from: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, effective_till: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, override_config: ::std::vec::Vec<crate::cfn::connect::hours_of_operation::HoursOfOperationOverrideConfig>, override_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 effective_from: effective_from.into(),
@@ -3940,33 +3313,31 @@ pub mod hours_of_operation {
         }
     }
 
-    impl crate::resource::ToExpr for HoursOfOperationOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EffectiveFrom", self.effective_from);
-            p.set("EffectiveTill", self.effective_till);
-            p.set_opt("HoursOfOperationOverrideId", self.hours_of_operation_override_id);
-            p.set("OverrideConfig", self.override_config);
-            p.set_opt("OverrideDescription", self.override_description);
-            p.set("OverrideName", self.override_name);
-            p.set_opt("OverrideType", self.override_type);
-            p.set_opt("RecurrenceConfig", self.recurrence_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested HoursOfOperationOverride;
+        req {
+            effective_from = "EffectiveFrom",
+            effective_till = "EffectiveTill",
+            override_config = "OverrideConfig",
+            override_name = "OverrideName",
+        }
+        opt {
+            hours_of_operation_override_id = "HoursOfOperationOverrideId",
+            override_description = "OverrideDescription",
+            override_type = "OverrideType",
+            recurrence_config = "RecurrenceConfig",
         }
     }
 
-    pub(super) static HOURS_OF_OPERATION_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EffectiveFrom", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{4}-\\d{2}-\\d{2}$")), ..crate::resource::Rule::NONE }),
-            ("EffectiveTill", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{4}-\\d{2}-\\d{2}$")), ..crate::resource::Rule::NONE }),
-            ("HoursOfOperationOverrideId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("OverrideConfig", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&HOURS_OF_OPERATION_OVERRIDE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OverrideDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-            ("OverrideName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("RecurrenceConfig", crate::resource::Rule { shape: Some(&RECURRENCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOURS_OF_OPERATION_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EffectiveFrom", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{4}-\\d{2}-\\d{2}$")), ..crate::resource::Rule::NONE }),
+        ("EffectiveTill", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{4}-\\d{2}-\\d{2}$")), ..crate::resource::Rule::NONE }),
+        ("HoursOfOperationOverrideId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("OverrideConfig", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&HOURS_OF_OPERATION_OVERRIDE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OverrideDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+        ("OverrideName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+        ("RecurrenceConfig", crate::resource::Rule { shape: Some(&RECURRENCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about the hours of operation override.
     #[derive(Clone)]
@@ -3987,7 +3358,6 @@ pub mod hours_of_operation {
 
     impl HoursOfOperationOverrideConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(day: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::hours_of_operation::Day>>, end_time: crate::cfn::connect::hours_of_operation::OverrideTimeSlice, start_time: crate::cfn::connect::hours_of_operation::OverrideTimeSlice) -> Self {
             Self {
                 day: day.into(),
@@ -3997,23 +3367,19 @@ pub mod hours_of_operation {
         }
     }
 
-    impl crate::resource::ToExpr for HoursOfOperationOverrideConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Day", self.day);
-            p.set("EndTime", self.end_time);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested HoursOfOperationOverrideConfig;
+        req {
+            day = "Day",
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static HOURS_OF_OPERATION_OVERRIDE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndTime", crate::resource::Rule { shape: Some(&OVERRIDE_TIME_SLICE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { shape: Some(&OVERRIDE_TIME_SLICE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOURS_OF_OPERATION_OVERRIDE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { shape: Some(&OVERRIDE_TIME_SLICE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { shape: Some(&OVERRIDE_TIME_SLICE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The start time or end time for an an hours of operation override.
     #[derive(Clone)]
@@ -4030,7 +3396,6 @@ pub mod hours_of_operation {
 
     impl OverrideTimeSlice {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hours: impl ::std::convert::Into<crate::value::Val<i64>>, minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 hours: hours.into(),
@@ -4039,22 +3404,18 @@ pub mod hours_of_operation {
         }
     }
 
-    impl crate::resource::ToExpr for OverrideTimeSlice {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Hours", self.hours);
-            p.set("Minutes", self.minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested OverrideTimeSlice;
+        req {
+            hours = "Hours",
+            minutes = "Minutes",
         }
     }
 
-    pub(super) static OVERRIDE_TIME_SLICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Hours", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
-            ("Minutes", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OVERRIDE_TIME_SLICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Hours", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
+        ("Minutes", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for recurring hours of operation overrides.
     #[derive(Clone)]
@@ -4075,20 +3436,16 @@ pub mod hours_of_operation {
         }
     }
 
-    impl crate::resource::ToExpr for RecurrenceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecurrencePattern", self.recurrence_pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecurrenceConfig;
+        req {
+            recurrence_pattern = "RecurrencePattern",
         }
     }
 
-    pub(super) static RECURRENCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecurrencePattern", crate::resource::Rule { shape: Some(&RECURRENCE_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECURRENCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecurrencePattern", crate::resource::Rule { shape: Some(&RECURRENCE_PATTERN_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Pattern for recurring hours of operation overrides.
     #[derive(Clone, Default)]
@@ -4111,37 +3468,26 @@ pub mod hours_of_operation {
         pub interval: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RecurrencePattern {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ByMonth", self.by_month);
-            p.set_opt("ByMonthDay", self.by_month_day);
-            p.set_opt("ByWeekdayOccurrence", self.by_weekday_occurrence);
-            p.set_opt("Frequency", self.frequency);
-            p.set_opt("Interval", self.interval);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecurrencePattern;
+        opt {
+            by_month = "ByMonth",
+            by_month_day = "ByMonthDay",
+            by_weekday_occurrence = "ByWeekdayOccurrence",
+            frequency = "Frequency",
+            interval = "Interval",
         }
     }
 
-    pub(super) static RECURRENCE_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ByMonth", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(1.0), max: Some(12.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ByMonthDay", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(-1.0), max: Some(31.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ByWeekdayOccurrence", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min: Some(-1.0), max: Some(4.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Interval", crate::resource::Rule { min: Some(1.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECURRENCE_PATTERN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ByMonth", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(1.0), max: Some(12.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ByMonthDay", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(-1.0), max: Some(31.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ByWeekdayOccurrence", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min: Some(-1.0), max: Some(4.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Interval", crate::resource::Rule { min: Some(1.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The day that the hours of operation applies to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Day {
         /// `SUNDAY`
         Sunday,
@@ -4159,23 +3505,10 @@ pub mod hours_of_operation {
         Saturday,
     }
 
-    impl crate::value::CfnEnum for Day {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sunday => "SUNDAY",
-                Self::Monday => "MONDAY",
-                Self::Tuesday => "TUESDAY",
-                Self::Wednesday => "WEDNESDAY",
-                Self::Thursday => "THURSDAY",
-                Self::Friday => "FRIDAY",
-                Self::Saturday => "SATURDAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Day, ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]);
 
     /// The type of hours of operation override.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverrideType {
         /// `STANDARD`
         Standard,
@@ -4185,19 +3518,10 @@ pub mod hours_of_operation {
         Closed,
     }
 
-    impl crate::value::CfnEnum for OverrideType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::Open => "OPEN",
-                Self::Closed => "CLOSED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OverrideType, ["STANDARD", "OPEN", "CLOSED"]);
 
     /// The frequency of recurrence for hours of operation overrides.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecurrenceFrequency {
         /// `WEEKLY`
         Weekly,
@@ -4207,16 +3531,7 @@ pub mod hours_of_operation {
         Yearly,
     }
 
-    impl crate::value::CfnEnum for RecurrenceFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Weekly => "WEEKLY",
-                Self::Monthly => "MONTHLY",
-                Self::Yearly => "YEARLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecurrenceFrequency, ["WEEKLY", "MONTHLY", "YEARLY"]);
 }
 
 /// Resource Type definition for AWS::Connect::Instance
@@ -4248,7 +3563,6 @@ pub struct Instance {
 
 impl Instance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(attributes: crate::cfn::connect::instance::Attributes, identity_management_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::instance::IdentityManagementType>>) -> Self {
         Self {
             attributes,
@@ -4260,65 +3574,44 @@ impl Instance {
     }
 }
 
-impl crate::resource::Resource for Instance {
-    const TYPE: &'static str = "AWS::Connect::Instance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_SHAPE)
+crate::resource::props! {
+    resource Instance = "AWS::Connect::Instance", shape: Some(&INSTANCE_SHAPE);
+    req {
+        attributes = "Attributes",
+        identity_management_type = "IdentityManagementType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Attributes", self.attributes);
-        p.set_opt("DirectoryId", self.directory_id);
-        p.set("IdentityManagementType", self.identity_management_type);
-        p.set_opt("InstanceAlias", self.instance_alias);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        directory_id = "DirectoryId",
+        instance_alias = "InstanceAlias",
+        tags = "Tags",
     }
 }
 
-static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DirectoryId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$")), ..crate::resource::Rule::NONE }),
-        ("InstanceAlias", crate::resource::Rule { min_len: Some(1), max_len: Some(45), pattern: Some(crate::resource::Pattern::Unsupported("^(?!d-)([\\da-zA-Z]+)([-]*[\\da-zA-Z])*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DirectoryId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$")), ..crate::resource::Rule::NONE }),
+    ("InstanceAlias", crate::resource::Rule { min_len: Some(1), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^(?!d-)([\\da-zA-Z]+)([-]*[\\da-zA-Z])*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Instance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Instance> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InstanceStatus`.
-    #[inline]
-    pub fn attr_instance_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceStatus")
-    }
-    /// `Fn::GetAtt` `ServiceRole`.
-    #[inline]
-    pub fn attr_service_role(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceRole")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InstanceStatus`.
+        attr_instance_status: ::std::string::String = "InstanceStatus",
+        /// `Fn::GetAtt` `ServiceRole`.
+        attr_service_role: ::std::string::String = "ServiceRole",
     }
 }
 
 pub mod instance {
     //! Nested property types and enums of [`Instance`](super::Instance).
 
-    /// The definition `Attributes`.
     #[derive(Clone)]
     pub struct Attributes {
         /// Boolean flag which enables AUTO_MUTE_AGENT_ON_HOLD on an instance.
@@ -4381,7 +3674,6 @@ pub mod instance {
 
     impl Attributes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(inbound_calls: impl ::std::convert::Into<crate::value::Val<bool>>, outbound_calls: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 auto_mute_agent_on_hold: ::std::option::Option::None,
@@ -4402,37 +3694,30 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for Attributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoMuteAgentOnHold", self.auto_mute_agent_on_hold);
-            p.set_opt("AutoResolveBestVoices", self.auto_resolve_best_voices);
-            p.set_opt("ContactLens", self.contact_lens);
-            p.set_opt("ContactflowLogs", self.contactflow_logs);
-            p.set_opt("EarlyMedia", self.early_media);
-            p.set_opt("EnhancedChatMonitoring", self.enhanced_chat_monitoring);
-            p.set_opt("EnhancedContactMonitoring", self.enhanced_contact_monitoring);
-            p.set_opt("HighVolumeOutBound", self.high_volume_out_bound);
-            p.set("InboundCalls", self.inbound_calls);
-            p.set_opt("MessageStreaming", self.message_streaming);
-            p.set_opt("MultiPartyChatConference", self.multi_party_chat_conference);
-            p.set_opt("MultiPartyConference", self.multi_party_conference);
-            p.set("OutboundCalls", self.outbound_calls);
-            p.set_opt("UseCustomTTSVoices", self.use_custom_tts_voices);
-            p.into_expr()
+    crate::resource::props! {
+        nested Attributes;
+        req {
+            inbound_calls = "InboundCalls",
+            outbound_calls = "OutboundCalls",
+        }
+        opt {
+            auto_mute_agent_on_hold = "AutoMuteAgentOnHold",
+            auto_resolve_best_voices = "AutoResolveBestVoices",
+            contact_lens = "ContactLens",
+            contactflow_logs = "ContactflowLogs",
+            early_media = "EarlyMedia",
+            enhanced_chat_monitoring = "EnhancedChatMonitoring",
+            enhanced_contact_monitoring = "EnhancedContactMonitoring",
+            high_volume_out_bound = "HighVolumeOutBound",
+            message_streaming = "MessageStreaming",
+            multi_party_chat_conference = "MultiPartyChatConference",
+            multi_party_conference = "MultiPartyConference",
+            use_custom_tts_voices = "UseCustomTTSVoices",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Specifies the type of directory integration for new instance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityManagementType {
         /// `SAML`
         Saml,
@@ -4442,16 +3727,7 @@ pub mod instance {
         ExistingDirectory,
     }
 
-    impl crate::value::CfnEnum for IdentityManagementType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Saml => "SAML",
-                Self::ConnectManaged => "CONNECT_MANAGED",
-                Self::ExistingDirectory => "EXISTING_DIRECTORY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IdentityManagementType, ["SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY"]);
 }
 
 /// Resource Type definition for AWS::Connect::InstanceStorageConfig
@@ -4483,7 +3759,6 @@ pub struct InstanceStorageConfig {
 
 impl InstanceStorageConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::instance_storage_config::InstanceStorageResourceType>>, storage_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::instance_storage_config::StorageType>>) -> Self {
         Self {
             instance_arn: instance_arn.into(),
@@ -4497,49 +3772,40 @@ impl InstanceStorageConfig {
     }
 }
 
-impl crate::resource::Resource for InstanceStorageConfig {
-    const TYPE: &'static str = "AWS::Connect::InstanceStorageConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_STORAGE_CONFIG_SHAPE)
+crate::resource::props! {
+    resource InstanceStorageConfig = "AWS::Connect::InstanceStorageConfig", shape: Some(&INSTANCE_STORAGE_CONFIG_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        resource_type = "ResourceType",
+        storage_type = "StorageType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("KinesisFirehoseConfig", self.kinesis_firehose_config);
-        p.set_opt("KinesisStreamConfig", self.kinesis_stream_config);
-        p.set_opt("KinesisVideoStreamConfig", self.kinesis_video_stream_config);
-        p.set("ResourceType", self.resource_type);
-        p.set_opt("S3Config", self.s3_config);
-        p.set("StorageType", self.storage_type);
-        p
+    opt {
+        kinesis_firehose_config = "KinesisFirehoseConfig",
+        kinesis_stream_config = "KinesisStreamConfig",
+        kinesis_video_stream_config = "KinesisVideoStreamConfig",
+        s3_config = "S3Config",
     }
 }
 
-static INSTANCE_STORAGE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("KinesisFirehoseConfig", crate::resource::Rule { shape: Some(&self::instance_storage_config::KINESIS_FIREHOSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KinesisStreamConfig", crate::resource::Rule { shape: Some(&self::instance_storage_config::KINESIS_STREAM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KinesisVideoStreamConfig", crate::resource::Rule { shape: Some(&self::instance_storage_config::KINESIS_VIDEO_STREAM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("S3Config", crate::resource::Rule { shape: Some(&self::instance_storage_config::S3_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_STORAGE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("KinesisFirehoseConfig", crate::resource::Rule { shape: Some(&self::instance_storage_config::KINESIS_FIREHOSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KinesisStreamConfig", crate::resource::Rule { shape: Some(&self::instance_storage_config::KINESIS_STREAM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KinesisVideoStreamConfig", crate::resource::Rule { shape: Some(&self::instance_storage_config::KINESIS_VIDEO_STREAM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("S3Config", crate::resource::Rule { shape: Some(&self::instance_storage_config::S3_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InstanceStorageConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InstanceStorageConfig> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
     }
 }
 
 pub mod instance_storage_config {
     //! Nested property types and enums of [`InstanceStorageConfig`](super::InstanceStorageConfig).
 
-    /// The definition `KinesisFirehoseConfig`.
     #[derive(Clone)]
     pub struct KinesisFirehoseConfig {
         /// An ARN is a unique AWS resource identifier.
@@ -4550,7 +3816,6 @@ pub mod instance_storage_config {
 
     impl KinesisFirehoseConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(firehose_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 firehose_arn: firehose_arn.into(),
@@ -4558,22 +3823,17 @@ pub mod instance_storage_config {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FirehoseArn", self.firehose_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseConfig;
+        req {
+            firehose_arn = "FirehoseArn",
         }
     }
 
-    pub(super) static KINESIS_FIREHOSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FirehoseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:firehose:[-a-z0-9]*:[0-9]{12}:deliverystream/[-a-zA-Z0-9_.]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_FIREHOSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FirehoseArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:firehose:[-a-z0-9]*:[0-9]{12}:deliverystream/[-a-zA-Z0-9_.]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KinesisStreamConfig`.
     #[derive(Clone)]
     pub struct KinesisStreamConfig {
         /// An ARN is a unique AWS resource identifier.
@@ -4584,7 +3844,6 @@ pub mod instance_storage_config {
 
     impl KinesisStreamConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 stream_arn: stream_arn.into(),
@@ -4592,22 +3851,17 @@ pub mod instance_storage_config {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisStreamConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StreamArn", self.stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisStreamConfig;
+        req {
+            stream_arn = "StreamArn",
         }
     }
 
-    pub(super) static KINESIS_STREAM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:kinesis:[-a-z0-9]*:[0-9]{12}:stream/[-a-zA-Z0-9_.]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_STREAM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:kinesis:[-a-z0-9]*:[0-9]{12}:stream/[-a-zA-Z0-9_.]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KinesisVideoStreamConfig`.
     #[derive(Clone)]
     pub struct KinesisVideoStreamConfig {
         /// CloudFormation property `EncryptionConfig`; required.
@@ -4624,7 +3878,6 @@ pub mod instance_storage_config {
 
     impl KinesisVideoStreamConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_config: crate::cfn::connect::instance_storage_config::EncryptionConfig, prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, retention_period_hours: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 encryption_config,
@@ -4634,25 +3887,20 @@ pub mod instance_storage_config {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisVideoStreamConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionConfig", self.encryption_config);
-            p.set("Prefix", self.prefix);
-            p.set("RetentionPeriodHours", self.retention_period_hours);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisVideoStreamConfig;
+        req {
+            encryption_config = "EncryptionConfig",
+            prefix = "Prefix",
+            retention_period_hours = "RetentionPeriodHours",
         }
     }
 
-    pub(super) static KINESIS_VIDEO_STREAM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionConfig", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_VIDEO_STREAM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfig", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EncryptionConfig`.
     #[derive(Clone)]
     pub struct EncryptionConfig {
         /// Specifies default encryption using AWS KMS-Managed Keys
@@ -4667,7 +3915,6 @@ pub mod instance_storage_config {
 
     impl EncryptionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::instance_storage_config::EncryptionType>>, key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encryption_type: encryption_type.into(),
@@ -4676,23 +3923,18 @@ pub mod instance_storage_config {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionType", self.encryption_type);
-            p.set("KeyId", self.key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfig;
+        req {
+            encryption_type = "EncryptionType",
+            key_id = "KeyId",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Config`.
     #[derive(Clone)]
     pub struct S3Config {
         /// A name for the S3 Bucket
@@ -4709,7 +3951,6 @@ pub mod instance_storage_config {
 
     impl S3Config {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bucket_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -4719,43 +3960,34 @@ pub mod instance_storage_config {
         }
     }
 
-    impl crate::resource::ToExpr for S3Config {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set("BucketPrefix", self.bucket_prefix);
-            p.set_opt("EncryptionConfig", self.encryption_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Config;
+        req {
+            bucket_name = "BucketName",
+            bucket_prefix = "BucketPrefix",
+        }
+        opt {
+            encryption_config = "EncryptionConfig",
         }
     }
 
-    pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("EncryptionConfig", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("EncryptionConfig", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies default encryption using AWS KMS-Managed Keys
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `KMS`
         Kms,
     }
 
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionType, ["KMS"]);
 
     /// Specifies the type of storage resource available for the instance
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceStorageResourceType {
         /// `CHAT_TRANSCRIPTS`
         ChatTranscripts,
@@ -4785,29 +4017,10 @@ pub mod instance_storage_config {
         EmailMessages,
     }
 
-    impl crate::value::CfnEnum for InstanceStorageResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ChatTranscripts => "CHAT_TRANSCRIPTS",
-                Self::CallRecordings => "CALL_RECORDINGS",
-                Self::ScheduledReports => "SCHEDULED_REPORTS",
-                Self::MediaStreams => "MEDIA_STREAMS",
-                Self::ContactTraceRecords => "CONTACT_TRACE_RECORDS",
-                Self::AgentEvents => "AGENT_EVENTS",
-                Self::RealTimeContactAnalysisSegments => "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS",
-                Self::Attachments => "ATTACHMENTS",
-                Self::ContactEvaluations => "CONTACT_EVALUATIONS",
-                Self::ScreenRecordings => "SCREEN_RECORDINGS",
-                Self::RealTimeContactAnalysisChatSegments => "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS",
-                Self::RealTimeContactAnalysisVoiceSegments => "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS",
-                Self::EmailMessages => "EMAIL_MESSAGES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceStorageResourceType, ["CHAT_TRANSCRIPTS", "CALL_RECORDINGS", "SCHEDULED_REPORTS", "MEDIA_STREAMS", "CONTACT_TRACE_RECORDS", "AGENT_EVENTS", "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS", "ATTACHMENTS", "CONTACT_EVALUATIONS", "SCREEN_RECORDINGS", "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS", "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS", "EMAIL_MESSAGES"]);
 
     /// Specifies the storage type to be associated with the instance
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageType {
         /// `S3`
         S3,
@@ -4819,17 +4032,7 @@ pub mod instance_storage_config {
         KinesisFirehose,
     }
 
-    impl crate::value::CfnEnum for StorageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-                Self::KinesisVideoStream => "KINESIS_VIDEO_STREAM",
-                Self::KinesisStream => "KINESIS_STREAM",
-                Self::KinesisFirehose => "KINESIS_FIREHOSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageType, ["S3", "KINESIS_VIDEO_STREAM", "KINESIS_STREAM", "KINESIS_FIREHOSE"]);
 }
 
 /// Resource Type definition for AWS::Connect::IntegrationAssociation
@@ -4869,7 +4072,6 @@ pub struct IntegrationAssociation {
 
 impl IntegrationAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, integration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, integration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::integration_association::IntegrationType>>) -> Self {
         Self {
             instance_id: instance_id.into(),
@@ -4883,57 +4085,42 @@ impl IntegrationAssociation {
     }
 }
 
-impl crate::resource::Resource for IntegrationAssociation {
-    const TYPE: &'static str = "AWS::Connect::IntegrationAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource IntegrationAssociation = "AWS::Connect::IntegrationAssociation", shape: Some(&INTEGRATION_ASSOCIATION_SHAPE);
+    req {
+        instance_id = "InstanceId",
+        integration_arn = "IntegrationArn",
+        integration_type = "IntegrationType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceId", self.instance_id);
-        p.set("IntegrationArn", self.integration_arn);
-        p.set("IntegrationType", self.integration_type);
-        p.set_opt("SourceApplicationName", self.source_application_name);
-        p.set_opt("SourceApplicationUrl", self.source_application_url);
-        p.set_opt("SourceType", self.source_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        source_application_name = "SourceApplicationName",
+        source_application_url = "SourceApplicationUrl",
+        source_type = "SourceType",
+        tags = "Tags",
     }
 }
 
-static INTEGRATION_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("IntegrationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
-        ("SourceApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_ -]+$")), ..crate::resource::Rule::NONE }),
-        ("SourceApplicationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::integration_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("IntegrationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
+    ("SourceApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_ -]+$")), ..crate::resource::Rule::NONE }),
+    ("SourceApplicationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_security::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IntegrationAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IntegrationAssociation> {
-    /// `Fn::GetAtt` `IntegrationAssociationId`.
-    #[inline]
-    pub fn attr_integration_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationAssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IntegrationAssociationId`.
+        attr_integration_association_id: ::std::string::String = "IntegrationAssociationId",
     }
 }
 
 pub mod integration_association {
     //! Nested property types and enums of [`IntegrationAssociation`](super::IntegrationAssociation).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Specifies the integration type to be associated with the instance
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `LEX_BOT`
         LexBot,
@@ -4961,28 +4148,10 @@ pub mod integration_association {
         Event,
     }
 
-    impl crate::value::CfnEnum for IntegrationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LexBot => "LEX_BOT",
-                Self::LambdaFunction => "LAMBDA_FUNCTION",
-                Self::Application => "APPLICATION",
-                Self::CasesDomain => "CASES_DOMAIN",
-                Self::WisdomAssistant => "WISDOM_ASSISTANT",
-                Self::WisdomKnowledgeBase => "WISDOM_KNOWLEDGE_BASE",
-                Self::WisdomQuickResponses => "WISDOM_QUICK_RESPONSES",
-                Self::FileScanner => "FILE_SCANNER",
-                Self::MessageProcessor => "MESSAGE_PROCESSOR",
-                Self::QMessageTemplates => "Q_MESSAGE_TEMPLATES",
-                Self::SesIdentity => "SES_IDENTITY",
-                Self::Event => "EVENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IntegrationType, ["LEX_BOT", "LAMBDA_FUNCTION", "APPLICATION", "CASES_DOMAIN", "WISDOM_ASSISTANT", "WISDOM_KNOWLEDGE_BASE", "WISDOM_QUICK_RESPONSES", "FILE_SCANNER", "MESSAGE_PROCESSOR", "Q_MESSAGE_TEMPLATES", "SES_IDENTITY", "EVENT"]);
 
     /// The type of the data source. This is only supported for the EVENT integration type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `SALESFORCE`
         Salesforce,
@@ -4992,16 +4161,7 @@ pub mod integration_association {
         Cases,
     }
 
-    impl crate::value::CfnEnum for SourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Salesforce => "SALESFORCE",
-                Self::Zendesk => "ZENDESK",
-                Self::Cases => "CASES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceType, ["SALESFORCE", "ZENDESK", "CASES"]);
 }
 
 /// Resource Type definition for AWS::Connect::Metric, a custom metric configured for an Amazon Connect instance
@@ -5045,7 +4205,6 @@ pub struct Metric {
 
 impl Metric {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_calculation: crate::cfn::connect::metric::MetricCalculation, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::metric::Status>>, unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::metric::Unit>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -5060,128 +4219,69 @@ impl Metric {
     }
 }
 
-impl crate::resource::Resource for Metric {
-    const TYPE: &'static str = "AWS::Connect::Metric";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&METRIC_SHAPE)
+crate::resource::props! {
+    resource Metric = "AWS::Connect::Metric", shape: Some(&METRIC_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        metric_calculation = "MetricCalculation",
+        name = "Name",
+        status = "Status",
+        unit = "Unit",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("MetricCalculation", self.metric_calculation);
-        p.set("Name", self.name);
-        p.set_opt("PositiveTrendIndicator", self.positive_trend_indicator);
-        p.set("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set("Unit", self.unit);
-        p
+    opt {
+        description = "Description",
+        positive_trend_indicator = "PositiveTrendIndicator",
+        tags = "Tags",
     }
 }
 
-static METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("MetricCalculation", crate::resource::Rule { shape: Some(&self::metric::METRIC_CALCULATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::metric::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("MetricCalculation", crate::resource::Rule { shape: Some(&self::metric::METRIC_CALCULATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Metric`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Metric> {
-    /// `Fn::GetAtt` `Category`.
-    #[inline]
-    pub fn attr_category(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Category")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<f64> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `CreatedUser`.
-    #[inline]
-    pub fn attr_created_user(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("CreatedUser")
-    }
-    /// `Fn::GetAtt` `CreationMethod`.
-    #[inline]
-    pub fn attr_creation_method(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationMethod")
-    }
-    /// `Fn::GetAtt` `EffectiveTime`.
-    #[inline]
-    pub fn attr_effective_time(self) -> crate::value::Val<f64> {
-        self.__get_att("EffectiveTime")
-    }
-    /// `Fn::GetAtt` `Filters`.
-    #[inline]
-    pub fn attr_filters(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Filters")
-    }
-    /// `Fn::GetAtt` `Groupings`.
-    #[inline]
-    pub fn attr_groupings(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Groupings")
-    }
-    /// `Fn::GetAtt` `LastModifiedRegion`.
-    #[inline]
-    pub fn attr_last_modified_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedRegion")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedUser`.
-    #[inline]
-    pub fn attr_last_modified_user(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LastModifiedUser")
-    }
-    /// `Fn::GetAtt` `MetricArn`.
-    #[inline]
-    pub fn attr_metric_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetricArn")
-    }
-    /// `Fn::GetAtt` `PrimaryEventSource`.
-    #[inline]
-    pub fn attr_primary_event_source(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrimaryEventSource")
-    }
-    /// `Fn::GetAtt` `PrimaryEventSourceEffectiveTimestampType`.
-    #[inline]
-    pub fn attr_primary_event_source_effective_timestamp_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrimaryEventSourceEffectiveTimestampType")
-    }
-    /// `Fn::GetAtt` `RefreshRate`.
-    #[inline]
-    pub fn attr_refresh_rate(self) -> crate::value::Val<i64> {
-        self.__get_att("RefreshRate")
-    }
-    /// `Fn::GetAtt` `SupportedStats`.
-    #[inline]
-    pub fn attr_supported_stats(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SupportedStats")
-    }
-    /// `Fn::GetAtt` `SupportsCustomCalculation`.
-    #[inline]
-    pub fn attr_supports_custom_calculation(self) -> crate::value::Val<bool> {
-        self.__get_att("SupportsCustomCalculation")
-    }
-    /// `Fn::GetAtt` `SupportsPreaggregateCalculation`.
-    #[inline]
-    pub fn attr_supports_preaggregate_calculation(self) -> crate::value::Val<bool> {
-        self.__get_att("SupportsPreaggregateCalculation")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Category`.
+        attr_category: ::std::string::String = "Category",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: f64 = "CreatedTime",
+        /// `Fn::GetAtt` `CreatedUser`.
+        attr_created_user: crate::value::Json = "CreatedUser",
+        /// `Fn::GetAtt` `CreationMethod`.
+        attr_creation_method: ::std::string::String = "CreationMethod",
+        /// `Fn::GetAtt` `EffectiveTime`.
+        attr_effective_time: f64 = "EffectiveTime",
+        /// `Fn::GetAtt` `Filters`.
+        attr_filters: crate::value::List<::std::string::String> = "Filters",
+        /// `Fn::GetAtt` `Groupings`.
+        attr_groupings: crate::value::List<::std::string::String> = "Groupings",
+        /// `Fn::GetAtt` `LastModifiedRegion`.
+        attr_last_modified_region: ::std::string::String = "LastModifiedRegion",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: f64 = "LastModifiedTime",
+        /// `Fn::GetAtt` `LastModifiedUser`.
+        attr_last_modified_user: crate::value::Json = "LastModifiedUser",
+        /// `Fn::GetAtt` `MetricArn`.
+        attr_metric_arn: ::std::string::String = "MetricArn",
+        /// `Fn::GetAtt` `PrimaryEventSource`.
+        attr_primary_event_source: ::std::string::String = "PrimaryEventSource",
+        /// `Fn::GetAtt` `PrimaryEventSourceEffectiveTimestampType`.
+        attr_primary_event_source_effective_timestamp_type: ::std::string::String = "PrimaryEventSourceEffectiveTimestampType",
+        /// `Fn::GetAtt` `RefreshRate`.
+        attr_refresh_rate: i64 = "RefreshRate",
+        /// `Fn::GetAtt` `SupportedStats`.
+        attr_supported_stats: crate::value::List<::std::string::String> = "SupportedStats",
+        /// `Fn::GetAtt` `SupportsCustomCalculation`.
+        attr_supports_custom_calculation: bool = "SupportsCustomCalculation",
+        /// `Fn::GetAtt` `SupportsPreaggregateCalculation`.
+        attr_supports_preaggregate_calculation: bool = "SupportsPreaggregateCalculation",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
@@ -5203,7 +4303,6 @@ pub mod metric {
 
     impl MetricCalculation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(calculation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, calculation_components: ::std::vec::Vec<crate::cfn::connect::metric::CalculationComponent>) -> Self {
             Self {
                 calculation: calculation.into(),
@@ -5212,24 +4311,19 @@ pub mod metric {
         }
     }
 
-    impl crate::resource::ToExpr for MetricCalculation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Calculation", self.calculation);
-            p.set("CalculationComponents", self.calculation_components);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricCalculation;
+        req {
+            calculation = "Calculation",
+            calculation_components = "CalculationComponents",
         }
     }
 
-    pub(super) static METRIC_CALCULATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Calculation", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("CalculationComponents", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&CALCULATION_COMPONENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_CALCULATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Calculation", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("CalculationComponents", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&CALCULATION_COMPONENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CalculationComponent`.
     #[derive(Clone)]
     pub struct CalculationComponent {
         /// Metric calculation component alias for use within a calculation
@@ -5246,7 +4340,6 @@ pub mod metric {
 
     impl CalculationComponent {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alias: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alias: alias.into(),
@@ -5257,28 +4350,25 @@ pub mod metric {
         }
     }
 
-    impl crate::resource::ToExpr for CalculationComponent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Alias", self.alias);
-            p.set_opt("MetricFilters", self.metric_filters);
-            p.set_opt("MetricId", self.metric_id);
-            p.set_opt("MetricName", self.metric_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CalculationComponent;
+        req {
+            alias = "Alias",
+        }
+        opt {
+            metric_filters = "MetricFilters",
+            metric_id = "MetricId",
+            metric_name = "MetricName",
         }
     }
 
-    pub(super) static CALCULATION_COMPONENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_][a-zA-Z0-9_]*")), ..crate::resource::Rule::NONE }),
-            ("MetricFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&METRIC_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MetricId", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CALCULATION_COMPONENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_][a-zA-Z0-9_]*")), ..crate::resource::Rule::NONE }),
+        ("MetricFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&METRIC_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MetricId", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetricFilter`.
     #[derive(Clone)]
     pub struct MetricFilter {
         /// CloudFormation property `BooleanCondition`.
@@ -5295,7 +4385,6 @@ pub mod metric {
 
     impl MetricFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric_filter_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 boolean_condition: ::std::option::Option::None,
@@ -5307,28 +4396,25 @@ pub mod metric {
         }
     }
 
-    impl crate::resource::ToExpr for MetricFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanCondition", self.boolean_condition);
-            p.set("MetricFilterKey", self.metric_filter_key);
-            p.set_opt("Negate", self.negate);
-            p.set_opt("NumberCondition", self.number_condition);
-            p.set_opt("StringCondition", self.string_condition);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricFilter;
+        req {
+            metric_filter_key = "MetricFilterKey",
+        }
+        opt {
+            boolean_condition = "BooleanCondition",
+            negate = "Negate",
+            number_condition = "NumberCondition",
+            string_condition = "StringCondition",
         }
     }
 
-    pub(super) static METRIC_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricFilterKey", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("NumberCondition", crate::resource::Rule { shape: Some(&METRIC_FILTER_NUMBER_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StringCondition", crate::resource::Rule { shape: Some(&METRIC_FILTER_STRING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricFilterKey", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("NumberCondition", crate::resource::Rule { shape: Some(&METRIC_FILTER_NUMBER_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StringCondition", crate::resource::Rule { shape: Some(&METRIC_FILTER_STRING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetricFilterBooleanCondition`.
     #[derive(Clone)]
     pub struct MetricFilterBooleanCondition {
         /// CloudFormation property `Comparison`; required.
@@ -5337,7 +4423,6 @@ pub mod metric {
 
     impl MetricFilterBooleanCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::metric::Comparison>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -5345,16 +4430,13 @@ pub mod metric {
         }
     }
 
-    impl crate::resource::ToExpr for MetricFilterBooleanCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricFilterBooleanCondition;
+        req {
+            comparison = "Comparison",
         }
     }
 
-    /// The definition `MetricFilterNumberCondition`.
     #[derive(Clone)]
     pub struct MetricFilterNumberCondition {
         /// CloudFormation property `Comparison`; required.
@@ -5365,7 +4447,6 @@ pub mod metric {
 
     impl MetricFilterNumberCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::metric::MetricFilterNumberConditionComparison>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<f64>>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -5374,23 +4455,18 @@ pub mod metric {
         }
     }
 
-    impl crate::resource::ToExpr for MetricFilterNumberCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricFilterNumberCondition;
+        req {
+            comparison = "Comparison",
+            values = "Values",
         }
     }
 
-    pub(super) static METRIC_FILTER_NUMBER_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_FILTER_NUMBER_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetricFilterStringCondition`.
     #[derive(Clone)]
     pub struct MetricFilterStringCondition {
         /// CloudFormation property `Comparison`; required.
@@ -5401,7 +4477,6 @@ pub mod metric {
 
     impl MetricFilterStringCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::metric::MetricFilterStringConditionComparison>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -5410,31 +4485,19 @@ pub mod metric {
         }
     }
 
-    impl crate::resource::ToExpr for MetricFilterStringCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricFilterStringCondition;
+        req {
+            comparison = "Comparison",
+            values = "Values",
         }
     }
 
-    pub(super) static METRIC_FILTER_STRING_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(15), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_FILTER_STRING_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(15), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Comparison`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Comparison {
         /// `IS_TRUE`
         IsTrue,
@@ -5442,18 +4505,9 @@ pub mod metric {
         IsFalse,
     }
 
-    impl crate::value::CfnEnum for Comparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IsTrue => "IS_TRUE",
-                Self::IsFalse => "IS_FALSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Comparison, ["IS_TRUE", "IS_FALSE"]);
 
-    /// Allowed values of `Comparison`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricFilterNumberConditionComparison {
         /// `LESSER`
         Lesser,
@@ -5465,20 +4519,9 @@ pub mod metric {
         GreaterOrEqual,
     }
 
-    impl crate::value::CfnEnum for MetricFilterNumberConditionComparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Lesser => "LESSER",
-                Self::LesserOrEqual => "LESSER_OR_EQUAL",
-                Self::Greater => "GREATER",
-                Self::GreaterOrEqual => "GREATER_OR_EQUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricFilterNumberConditionComparison, ["LESSER", "LESSER_OR_EQUAL", "GREATER", "GREATER_OR_EQUAL"]);
 
-    /// Allowed values of `Comparison`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricFilterStringConditionComparison {
         /// `MATCHES_ANY`
         MatchesAny,
@@ -5486,18 +4529,10 @@ pub mod metric {
         MatchesNone,
     }
 
-    impl crate::value::CfnEnum for MetricFilterStringConditionComparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MatchesAny => "MATCHES_ANY",
-                Self::MatchesNone => "MATCHES_NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricFilterStringConditionComparison, ["MATCHES_ANY", "MATCHES_NONE"]);
 
     /// Indicates how to classify a positive trend in metric data on the UI
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PositiveTrendIndicator {
         /// `POSITIVE`
         Positive,
@@ -5507,19 +4542,10 @@ pub mod metric {
         Neutral,
     }
 
-    impl crate::value::CfnEnum for PositiveTrendIndicator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Positive => "POSITIVE",
-                Self::Negative => "NEGATIVE",
-                Self::Neutral => "NEUTRAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PositiveTrendIndicator, ["POSITIVE", "NEGATIVE", "NEUTRAL"]);
 
     /// The status of the custom metric
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `SAVED`
         Saved,
@@ -5527,18 +4553,10 @@ pub mod metric {
         Published,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Saved => "SAVED",
-                Self::Published => "PUBLISHED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["SAVED", "PUBLISHED"]);
 
     /// Display unit for the metric data
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `INTEGER`
         Integer,
@@ -5550,17 +4568,7 @@ pub mod metric {
         Seconds,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Integer => "INTEGER",
-                Self::Double => "DOUBLE",
-                Self::Percent => "PERCENT",
-                Self::Seconds => "SECONDS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["INTEGER", "DOUBLE", "PERCENT", "SECONDS"]);
 }
 
 /// Resource Type definition for AWS::Connect::Notification
@@ -5596,7 +4604,6 @@ pub struct Notification {
 
 impl Notification {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: crate::cfn::connect::notification::NotificationContent, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content,
@@ -5609,51 +4616,37 @@ impl Notification {
     }
 }
 
-impl crate::resource::Resource for Notification {
-    const TYPE: &'static str = "AWS::Connect::Notification";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NOTIFICATION_SHAPE)
+crate::resource::props! {
+    resource Notification = "AWS::Connect::Notification", shape: Some(&NOTIFICATION_SHAPE);
+    req {
+        content = "Content",
+        instance_arn = "InstanceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set_opt("ExpiresAt", self.expires_at);
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("Priority", self.priority);
-        p.set_opt("Recipients", self.recipients);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        expires_at = "ExpiresAt",
+        priority = "Priority",
+        recipients = "Recipients",
+        tags = "Tags",
     }
 }
 
-static NOTIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Content", crate::resource::Rule { shape: Some(&self::notification::NOTIFICATION_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExpiresAt", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Recipients", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,2048}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::notification::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NOTIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Content", crate::resource::Rule { shape: Some(&self::notification::NOTIFICATION_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ExpiresAt", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Recipients", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,2048}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Notification`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Notification> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -5709,50 +4702,39 @@ pub mod notification {
         pub zh_tw: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NotificationContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeDE", self.de_de);
-            p.set_opt("EnUS", self.en_us);
-            p.set_opt("EsES", self.es_es);
-            p.set_opt("FrFR", self.fr_fr);
-            p.set_opt("IdID", self.id_id);
-            p.set_opt("ItIT", self.it_it);
-            p.set_opt("JaJP", self.ja_jp);
-            p.set_opt("KoKR", self.ko_kr);
-            p.set_opt("PtBR", self.pt_br);
-            p.set_opt("ZhCN", self.zh_cn);
-            p.set_opt("ZhTW", self.zh_tw);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationContent;
+        opt {
+            de_de = "DeDE",
+            en_us = "EnUS",
+            es_es = "EsES",
+            fr_fr = "FrFR",
+            id_id = "IdID",
+            it_it = "ItIT",
+            ja_jp = "JaJP",
+            ko_kr = "KoKR",
+            pt_br = "PtBR",
+            zh_cn = "ZhCN",
+            zh_tw = "ZhTW",
         }
     }
 
-    pub(super) static NOTIFICATION_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeDE", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("EnUS", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("EsES", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("FrFR", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("IdID", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("ItIT", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("JaJP", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("KoKR", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("PtBR", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("ZhCN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-            ("ZhTW", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeDE", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("EnUS", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("EsES", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("FrFR", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("IdID", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("ItIT", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("JaJP", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("KoKR", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("PtBR", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("ZhCN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+        ("ZhTW", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.{0,500}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The priority of notification. In the Amazon Connect console, when you create a notification, you are prompted to assign one of the following priorities: High (HIGH) or LOW (LOW)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Priority {
         /// `HIGH`
         High,
@@ -5760,15 +4742,7 @@ pub mod notification {
         Low,
     }
 
-    impl crate::value::CfnEnum for Priority {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::High => "HIGH",
-                Self::Low => "LOW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Priority, ["HIGH", "LOW"]);
 }
 
 /// Resource Type definition for AWS::Connect::PhoneNumber
@@ -5808,7 +4782,6 @@ pub struct PhoneNumber {
 
 impl PhoneNumber {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             country_code: ::std::option::Option::None,
@@ -5822,60 +4795,38 @@ impl PhoneNumber {
     }
 }
 
-impl crate::resource::Resource for PhoneNumber {
-    const TYPE: &'static str = "AWS::Connect::PhoneNumber";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PHONE_NUMBER_SHAPE)
+crate::resource::props! {
+    resource PhoneNumber = "AWS::Connect::PhoneNumber", shape: Some(&PHONE_NUMBER_SHAPE);
+    req {
+        target_arn = "TargetArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CountryCode", self.country_code);
-        p.set_opt("Description", self.description);
-        p.set_opt("Prefix", self.prefix);
-        p.set_opt("SourcePhoneNumberArn", self.source_phone_number_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetArn", self.target_arn);
-        p.set_opt("Type", self.type_);
-        p
+    opt {
+        country_code = "CountryCode",
+        description = "Description",
+        prefix = "Prefix",
+        source_phone_number_arn = "SourcePhoneNumberArn",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static PHONE_NUMBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CountryCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Prefix", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\+[0-9]{1,15}")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::phone_number::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:(instance|traffic-distribution-group)/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("TOLL_FREE|DID|UIFN|SHARED|THIRD_PARTY_DID|THIRD_PARTY_TF|SHORT_CODE")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PHONE_NUMBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CountryCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Prefix", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\+[0-9]{1,15}")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:(instance|traffic-distribution-group)/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("TOLL_FREE|DID|UIFN|SHARED|THIRD_PARTY_DID|THIRD_PARTY_TF|SHORT_CODE")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PhoneNumber`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PhoneNumber> {
-    /// `Fn::GetAtt` `Address`.
-    #[inline]
-    pub fn attr_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Address")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Address`.
+        attr_address: ::std::string::String = "Address",
+        /// `Fn::GetAtt` `PhoneNumberArn`.
+        attr_phone_number_arn: ::std::string::String = "PhoneNumberArn",
     }
-    /// `Fn::GetAtt` `PhoneNumberArn`.
-    #[inline]
-    pub fn attr_phone_number_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PhoneNumberArn")
-    }
-}
-
-pub mod phone_number {
-    //! Nested property types and enums of [`PhoneNumber`](super::PhoneNumber).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Connect::PredefinedAttribute
@@ -5907,7 +4858,6 @@ pub struct PredefinedAttribute {
 
 impl PredefinedAttribute {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             attribute_configuration: ::std::option::Option::None,
@@ -5919,44 +4869,33 @@ impl PredefinedAttribute {
     }
 }
 
-impl crate::resource::Resource for PredefinedAttribute {
-    const TYPE: &'static str = "AWS::Connect::PredefinedAttribute";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PREDEFINED_ATTRIBUTE_SHAPE)
+crate::resource::props! {
+    resource PredefinedAttribute = "AWS::Connect::PredefinedAttribute", shape: Some(&PREDEFINED_ATTRIBUTE_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttributeConfiguration", self.attribute_configuration);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("Purposes", self.purposes);
-        p.set_opt("Values", self.values);
-        p
+    opt {
+        attribute_configuration = "AttributeConfiguration",
+        purposes = "Purposes",
+        values = "Values",
     }
 }
 
-static PREDEFINED_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Purposes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Values", crate::resource::Rule { shape: Some(&self::predefined_attribute::VALUES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PREDEFINED_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Purposes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Values", crate::resource::Rule { shape: Some(&self::predefined_attribute::VALUES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PredefinedAttribute`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PredefinedAttribute> {
-    /// `Fn::GetAtt` `LastModifiedRegion`.
-    #[inline]
-    pub fn attr_last_modified_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedRegion")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LastModifiedRegion`.
+        attr_last_modified_region: ::std::string::String = "LastModifiedRegion",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: f64 = "LastModifiedTime",
     }
 }
 
@@ -5976,13 +4915,11 @@ pub mod predefined_attribute {
         pub is_read_only: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AttributeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableValueValidationOnAssociation", self.enable_value_validation_on_association);
-            p.set_opt("IsReadOnly", self.is_read_only);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeConfiguration;
+        opt {
+            enable_value_validation_on_association = "EnableValueValidationOnAssociation",
+            is_read_only = "IsReadOnly",
         }
     }
 
@@ -5995,20 +4932,16 @@ pub mod predefined_attribute {
         pub string_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Values {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StringList", self.string_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested Values;
+        opt {
+            string_list = "StringList",
         }
     }
 
-    pub(super) static VALUES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StringList", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALUES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StringList", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Connect::Prompt
@@ -6040,7 +4973,6 @@ pub struct Prompt {
 
 impl Prompt {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -6052,52 +4984,33 @@ impl Prompt {
     }
 }
 
-impl crate::resource::Resource for Prompt {
-    const TYPE: &'static str = "AWS::Connect::Prompt";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROMPT_SHAPE)
+crate::resource::props! {
+    resource Prompt = "AWS::Connect::Prompt", shape: Some(&PROMPT_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("S3Uri", self.s3_uri);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        s3_uri = "S3Uri",
+        tags = "Tags",
     }
 }
 
-static PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ("S3Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("s3://\\S+/.+|https://\\S+\\.s3(\\.\\S+)?\\.amazonaws\\.com/\\S+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::prompt::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROMPT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ("S3Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("s3://\\S+/.+|https://\\S+\\.s3(\\.\\S+)?\\.amazonaws\\.com/\\S+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Prompt`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Prompt> {
-    /// `Fn::GetAtt` `PromptArn`.
-    #[inline]
-    pub fn attr_prompt_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PromptArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PromptArn`.
+        attr_prompt_arn: ::std::string::String = "PromptArn",
     }
-}
-
-pub mod prompt {
-    //! Nested property types and enums of [`Prompt`](super::Prompt).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Connect::Queue
@@ -6153,7 +5066,6 @@ pub struct Queue {
 
 impl Queue {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(hours_of_operation_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             additional_email_addresses: ::std::option::Option::None,
@@ -6171,66 +5083,49 @@ impl Queue {
     }
 }
 
-impl crate::resource::Resource for Queue {
-    const TYPE: &'static str = "AWS::Connect::Queue";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUEUE_SHAPE)
+crate::resource::props! {
+    resource Queue = "AWS::Connect::Queue", shape: Some(&QUEUE_SHAPE);
+    req {
+        hours_of_operation_arn = "HoursOfOperationArn",
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEmailAddresses", self.additional_email_addresses);
-        p.set_opt("Description", self.description);
-        p.set("HoursOfOperationArn", self.hours_of_operation_arn);
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("MaxContacts", self.max_contacts);
-        p.set("Name", self.name);
-        p.set_opt("OutboundCallerConfig", self.outbound_caller_config);
-        p.set_opt("OutboundEmailConfig", self.outbound_email_config);
-        p.set_opt("QuickConnectArns", self.quick_connect_arns);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        additional_email_addresses = "AdditionalEmailAddresses",
+        description = "Description",
+        max_contacts = "MaxContacts",
+        outbound_caller_config = "OutboundCallerConfig",
+        outbound_email_config = "OutboundEmailConfig",
+        quick_connect_arns = "QuickConnectArns",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdditionalEmailAddresses", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::queue::EMAIL_ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-        ("HoursOfOperationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/operating-hours/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("MaxContacts", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ("OutboundCallerConfig", crate::resource::Rule { shape: Some(&self::queue::OUTBOUND_CALLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OutboundEmailConfig", crate::resource::Rule { shape: Some(&self::queue::OUTBOUND_EMAIL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("QuickConnectArns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/transfer-destination/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::queue::TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdditionalEmailAddresses", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::queue::EMAIL_ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+    ("HoursOfOperationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/operating-hours/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("MaxContacts", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ("OutboundCallerConfig", crate::resource::Rule { shape: Some(&self::queue::OUTBOUND_CALLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OutboundEmailConfig", crate::resource::Rule { shape: Some(&self::queue::OUTBOUND_EMAIL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("QuickConnectArns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/transfer-destination/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::queue::TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Queue`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Queue> {
-    /// `Fn::GetAtt` `LastModifiedRegion`.
-    #[inline]
-    pub fn attr_last_modified_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedRegion")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `QueueArn`.
-    #[inline]
-    pub fn attr_queue_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueueArn")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LastModifiedRegion`.
+        attr_last_modified_region: ::std::string::String = "LastModifiedRegion",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: f64 = "LastModifiedTime",
+        /// `Fn::GetAtt` `QueueArn`.
+        attr_queue_arn: ::std::string::String = "QueueArn",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
@@ -6248,7 +5143,6 @@ pub mod queue {
 
     impl EmailAddress {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(email_address_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 email_address_arn: email_address_arn.into(),
@@ -6256,20 +5150,16 @@ pub mod queue {
         }
     }
 
-    impl crate::resource::ToExpr for EmailAddress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EmailAddressArn", self.email_address_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailAddress;
+        req {
+            email_address_arn = "EmailAddressArn",
         }
     }
 
-    pub(super) static EMAIL_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmailAddressArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-f0-9]{8}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{12}/email-address/[-a-f0-9]{8}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmailAddressArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-f0-9]{8}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{12}/email-address/[-a-f0-9]{8}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{4}-[-a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The outbound caller ID name, number, and outbound whisper flow.
     #[derive(Clone, Default)]
@@ -6288,24 +5178,20 @@ pub mod queue {
         pub outbound_flow_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OutboundCallerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OutboundCallerIdName", self.outbound_caller_id_name);
-            p.set_opt("OutboundCallerIdNumberArn", self.outbound_caller_id_number_arn);
-            p.set_opt("OutboundFlowArn", self.outbound_flow_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutboundCallerConfig;
+        opt {
+            outbound_caller_id_name = "OutboundCallerIdName",
+            outbound_caller_id_number_arn = "OutboundCallerIdNumberArn",
+            outbound_flow_arn = "OutboundFlowArn",
         }
     }
 
-    pub(super) static OUTBOUND_CALLER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OutboundCallerIdName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("OutboundCallerIdNumberArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:phone-number/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("OutboundFlowArn", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTBOUND_CALLER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutboundCallerIdName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("OutboundCallerIdNumberArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:phone-number/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("OutboundFlowArn", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The outbound email configuration for a specified queue.
     #[derive(Clone, Default)]
@@ -6316,20 +5202,16 @@ pub mod queue {
         pub outbound_email_address_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OutboundEmailConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OutboundEmailAddressId", self.outbound_email_address_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutboundEmailConfig;
+        opt {
+            outbound_email_address_id = "OutboundEmailAddressId",
         }
     }
 
-    pub(super) static OUTBOUND_EMAIL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OutboundEmailAddressId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/email-address/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTBOUND_EMAIL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutboundEmailAddressId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/email-address/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A key-value pair to associate with a resource.
     #[derive(Clone)]
@@ -6346,7 +5228,6 @@ pub mod queue {
 
     impl Tag {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -6355,25 +5236,21 @@ pub mod queue {
         }
     }
 
-    impl crate::resource::ToExpr for Tag {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tag;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static TAG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The status of the queue.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -6381,15 +5258,7 @@ pub mod queue {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource Type definition for AWS::Connect::QuickConnect
@@ -6421,7 +5290,6 @@ pub struct QuickConnect {
 
 impl QuickConnect {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, quick_connect_config: crate::cfn::connect::quick_connect::QuickConnectConfig) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -6433,45 +5301,34 @@ impl QuickConnect {
     }
 }
 
-impl crate::resource::Resource for QuickConnect {
-    const TYPE: &'static str = "AWS::Connect::QuickConnect";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUICK_CONNECT_SHAPE)
+crate::resource::props! {
+    resource QuickConnect = "AWS::Connect::QuickConnect", shape: Some(&QUICK_CONNECT_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        name = "Name",
+        quick_connect_config = "QuickConnectConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set("QuickConnectConfig", self.quick_connect_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static QUICK_CONNECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ("QuickConnectConfig", crate::resource::Rule { shape: Some(&self::quick_connect::QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::quick_connect::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUICK_CONNECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ("QuickConnectConfig", crate::resource::Rule { shape: Some(&self::quick_connect::QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`QuickConnect`] (`Fn::GetAtt`).
 impl crate::resource::Handle<QuickConnect> {
-    /// `Fn::GetAtt` `QuickConnectArn`.
-    #[inline]
-    pub fn attr_quick_connect_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QuickConnectArn")
-    }
-    /// `Fn::GetAtt` `QuickConnectType`.
-    #[inline]
-    pub fn attr_quick_connect_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QuickConnectType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `QuickConnectArn`.
+        attr_quick_connect_arn: ::std::string::String = "QuickConnectArn",
+        /// `Fn::GetAtt` `QuickConnectType`.
+        attr_quick_connect_type: ::std::string::String = "QuickConnectType",
     }
 }
 
@@ -6505,7 +5362,6 @@ pub mod quick_connect {
 
     impl QuickConnectConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(quick_connect_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::quick_connect::QuickConnectType>>) -> Self {
             Self {
                 flow_config: ::std::option::Option::None,
@@ -6517,27 +5373,25 @@ pub mod quick_connect {
         }
     }
 
-    impl crate::resource::ToExpr for QuickConnectConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FlowConfig", self.flow_config);
-            p.set_opt("PhoneConfig", self.phone_config);
-            p.set_opt("QueueConfig", self.queue_config);
-            p.set("QuickConnectType", self.quick_connect_type);
-            p.set_opt("UserConfig", self.user_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuickConnectConfig;
+        req {
+            quick_connect_type = "QuickConnectType",
+        }
+        opt {
+            flow_config = "FlowConfig",
+            phone_config = "PhoneConfig",
+            queue_config = "QueueConfig",
+            user_config = "UserConfig",
         }
     }
 
-    pub(super) static QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FlowConfig", crate::resource::Rule { shape: Some(&FLOW_QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PhoneConfig", crate::resource::Rule { shape: Some(&PHONE_NUMBER_QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueueConfig", crate::resource::Rule { shape: Some(&QUEUE_QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UserConfig", crate::resource::Rule { shape: Some(&USER_QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FlowConfig", crate::resource::Rule { shape: Some(&FLOW_QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PhoneConfig", crate::resource::Rule { shape: Some(&PHONE_NUMBER_QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("QueueConfig", crate::resource::Rule { shape: Some(&QUEUE_QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UserConfig", crate::resource::Rule { shape: Some(&USER_QUICK_CONNECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The flow configuration. This is required only if QuickConnectType is FLOW.
     #[derive(Clone)]
@@ -6550,7 +5404,6 @@ pub mod quick_connect {
 
     impl FlowQuickConnectConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(contact_flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 contact_flow_arn: contact_flow_arn.into(),
@@ -6558,20 +5411,16 @@ pub mod quick_connect {
         }
     }
 
-    impl crate::resource::ToExpr for FlowQuickConnectConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContactFlowArn", self.contact_flow_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowQuickConnectConfig;
+        req {
+            contact_flow_arn = "ContactFlowArn",
         }
     }
 
-    pub(super) static FLOW_QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The phone configuration. This is required only if QuickConnectType is PHONE_NUMBER.
     #[derive(Clone)]
@@ -6584,7 +5433,6 @@ pub mod quick_connect {
 
     impl PhoneNumberQuickConnectConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(phone_number: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 phone_number: phone_number.into(),
@@ -6592,20 +5440,16 @@ pub mod quick_connect {
         }
     }
 
-    impl crate::resource::ToExpr for PhoneNumberQuickConnectConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PhoneNumber", self.phone_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested PhoneNumberQuickConnectConfig;
+        req {
+            phone_number = "PhoneNumber",
         }
     }
 
-    pub(super) static PHONE_NUMBER_QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PhoneNumber", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\+[1-9]\\d{1,14}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PHONE_NUMBER_QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PhoneNumber", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\+[1-9]\\d{1,14}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The queue configuration. This is required only if QuickConnectType is QUEUE.
     #[derive(Clone)]
@@ -6622,7 +5466,6 @@ pub mod quick_connect {
 
     impl QueueQuickConnectConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(contact_flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, queue_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 contact_flow_arn: contact_flow_arn.into(),
@@ -6631,22 +5474,18 @@ pub mod quick_connect {
         }
     }
 
-    impl crate::resource::ToExpr for QueueQuickConnectConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContactFlowArn", self.contact_flow_arn);
-            p.set("QueueArn", self.queue_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueueQuickConnectConfig;
+        req {
+            contact_flow_arn = "ContactFlowArn",
+            queue_arn = "QueueArn",
         }
     }
 
-    pub(super) static QUEUE_QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("QueueArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUEUE_QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("QueueArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The user configuration. This is required only if QuickConnectType is USER.
     #[derive(Clone)]
@@ -6663,7 +5502,6 @@ pub mod quick_connect {
 
     impl UserQuickConnectConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(contact_flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 contact_flow_arn: contact_flow_arn.into(),
@@ -6672,32 +5510,21 @@ pub mod quick_connect {
         }
     }
 
-    impl crate::resource::ToExpr for UserQuickConnectConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContactFlowArn", self.contact_flow_arn);
-            p.set("UserArn", self.user_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserQuickConnectConfig;
+        req {
+            contact_flow_arn = "ContactFlowArn",
+            user_arn = "UserArn",
         }
     }
 
-    pub(super) static USER_QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
-            ("UserArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_QUICK_CONNECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
+        ("UserArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of quick connect. In the Amazon Connect console, when you create a quick connect, you are prompted to assign one of the following types: Agent (USER), External (PHONE_NUMBER), or Queue (QUEUE).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QuickConnectType {
         /// `PHONE_NUMBER`
         PhoneNumber,
@@ -6709,17 +5536,7 @@ pub mod quick_connect {
         Flow,
     }
 
-    impl crate::value::CfnEnum for QuickConnectType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PhoneNumber => "PHONE_NUMBER",
-                Self::Queue => "QUEUE",
-                Self::User => "USER",
-                Self::Flow => "FLOW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(QuickConnectType, ["PHONE_NUMBER", "QUEUE", "USER", "FLOW"]);
 }
 
 /// Resource Type definition for AWS::Connect::RoutingProfile
@@ -6767,7 +5584,6 @@ pub struct RoutingProfile {
 
 impl RoutingProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(default_outbound_queue_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, media_concurrencies: ::std::vec::Vec<crate::cfn::connect::routing_profile::MediaConcurrency>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             agent_availability_timer: ::std::option::Option::None,
@@ -6783,52 +5599,46 @@ impl RoutingProfile {
     }
 }
 
-impl crate::resource::Resource for RoutingProfile {
-    const TYPE: &'static str = "AWS::Connect::RoutingProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTING_PROFILE_SHAPE)
+crate::resource::props! {
+    resource RoutingProfile = "AWS::Connect::RoutingProfile", shape: Some(&ROUTING_PROFILE_SHAPE);
+    req {
+        default_outbound_queue_arn = "DefaultOutboundQueueArn",
+        description = "Description",
+        instance_arn = "InstanceArn",
+        media_concurrencies = "MediaConcurrencies",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AgentAvailabilityTimer", self.agent_availability_timer);
-        p.set("DefaultOutboundQueueArn", self.default_outbound_queue_arn);
-        p.set("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("ManualAssignmentQueueConfigs", self.manual_assignment_queue_configs);
-        p.set("MediaConcurrencies", self.media_concurrencies);
-        p.set("Name", self.name);
-        p.set_opt("QueueConfigs", self.queue_configs);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        agent_availability_timer = "AgentAvailabilityTimer",
+        manual_assignment_queue_configs = "ManualAssignmentQueueConfigs",
+        queue_configs = "QueueConfigs",
+        tags = "Tags",
     }
 }
 
-static ROUTING_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultOutboundQueueArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("ManualAssignmentQueueConfigs", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::routing_profile::ROUTING_PROFILE_MANUAL_ASSIGNMENT_QUEUE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MediaConcurrencies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::routing_profile::MEDIA_CONCURRENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ("QueueConfigs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::routing_profile::ROUTING_PROFILE_QUEUE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::routing_profile::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTING_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultOutboundQueueArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("ManualAssignmentQueueConfigs", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::routing_profile::ROUTING_PROFILE_MANUAL_ASSIGNMENT_QUEUE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MediaConcurrencies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::routing_profile::MEDIA_CONCURRENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ("QueueConfigs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::routing_profile::ROUTING_PROFILE_QUEUE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RoutingProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RoutingProfile> {
-    /// `Fn::GetAtt` `RoutingProfileArn`.
-    #[inline]
-    pub fn attr_routing_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoutingProfileArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RoutingProfileArn`.
+        attr_routing_profile_arn: ::std::string::String = "RoutingProfileArn",
     }
 }
 
 pub mod routing_profile {
     //! Nested property types and enums of [`RoutingProfile`](super::RoutingProfile).
+
+    pub use crate::cfn::shared::connect::Channel;
 
     /// Contains information about the manual assignment queue and channel
     #[derive(Clone)]
@@ -6849,20 +5659,16 @@ pub mod routing_profile {
         }
     }
 
-    impl crate::resource::ToExpr for RoutingProfileManualAssignmentQueueConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QueueReference", self.queue_reference);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingProfileManualAssignmentQueueConfig;
+        req {
+            queue_reference = "QueueReference",
         }
     }
 
-    pub(super) static ROUTING_PROFILE_MANUAL_ASSIGNMENT_QUEUE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueueReference", crate::resource::Rule { shape: Some(&ROUTING_PROFILE_QUEUE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTING_PROFILE_MANUAL_ASSIGNMENT_QUEUE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueueReference", crate::resource::Rule { shape: Some(&ROUTING_PROFILE_QUEUE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the channel and queue identifier for a routing profile.
     #[derive(Clone)]
@@ -6870,7 +5676,7 @@ pub mod routing_profile {
         /// The channels that agents can handle in the Contact Control Panel (CCP).
         ///
         /// CloudFormation property `Channel`; required.
-        pub channel: crate::value::Val<crate::cfn::connect::routing_profile::Channel>,
+        pub channel: crate::value::Val<crate::cfn::shared::connect::Channel>,
         /// The Amazon Resource Name (ARN) for the queue.
         ///
         /// CloudFormation property `QueueArn`; required.
@@ -6879,8 +5685,7 @@ pub mod routing_profile {
 
     impl RoutingProfileQueueReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::routing_profile::Channel>>, queue_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::connect::Channel>>, queue_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 channel: channel.into(),
                 queue_arn: queue_arn.into(),
@@ -6888,21 +5693,17 @@ pub mod routing_profile {
         }
     }
 
-    impl crate::resource::ToExpr for RoutingProfileQueueReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Channel", self.channel);
-            p.set("QueueArn", self.queue_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingProfileQueueReference;
+        req {
+            channel = "Channel",
+            queue_arn = "QueueArn",
         }
     }
 
-    pub(super) static ROUTING_PROFILE_QUEUE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueueArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTING_PROFILE_QUEUE_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueueArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about which channels are supported, and how many contacts an agent can have on a channel simultaneously.
     #[derive(Clone)]
@@ -6910,7 +5711,7 @@ pub mod routing_profile {
         /// The channels that agents can handle in the Contact Control Panel (CCP).
         ///
         /// CloudFormation property `Channel`; required.
-        pub channel: crate::value::Val<crate::cfn::connect::routing_profile::Channel>,
+        pub channel: crate::value::Val<crate::cfn::shared::connect::Channel>,
         /// The number of contacts an agent can have on a channel simultaneously.
         ///
         /// CloudFormation property `Concurrency`; required.
@@ -6923,8 +5724,7 @@ pub mod routing_profile {
 
     impl MediaConcurrency {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::routing_profile::Channel>>, concurrency: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
+        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::connect::Channel>>, concurrency: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 channel: channel.into(),
                 concurrency: concurrency.into(),
@@ -6933,22 +5733,20 @@ pub mod routing_profile {
         }
     }
 
-    impl crate::resource::ToExpr for MediaConcurrency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Channel", self.channel);
-            p.set("Concurrency", self.concurrency);
-            p.set_opt("CrossChannelBehavior", self.cross_channel_behavior);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaConcurrency;
+        req {
+            channel = "Channel",
+            concurrency = "Concurrency",
+        }
+        opt {
+            cross_channel_behavior = "CrossChannelBehavior",
         }
     }
 
-    pub(super) static MEDIA_CONCURRENCY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Concurrency", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEDIA_CONCURRENCY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Concurrency", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the cross-channel routing behavior that allows an agent working on a contact in one channel to be offered a contact from a different channel.
     #[derive(Clone)]
@@ -6961,7 +5759,6 @@ pub mod routing_profile {
 
     impl CrossChannelBehavior {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(behavior_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::routing_profile::BehaviorType>>) -> Self {
             Self {
                 behavior_type: behavior_type.into(),
@@ -6969,12 +5766,10 @@ pub mod routing_profile {
         }
     }
 
-    impl crate::resource::ToExpr for CrossChannelBehavior {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BehaviorType", self.behavior_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrossChannelBehavior;
+        req {
+            behavior_type = "BehaviorType",
         }
     }
 
@@ -6997,7 +5792,6 @@ pub mod routing_profile {
 
     impl RoutingProfileQueueConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delay: impl ::std::convert::Into<crate::value::Val<i64>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>, queue_reference: crate::cfn::connect::routing_profile::RoutingProfileQueueReference) -> Self {
             Self {
                 delay: delay.into(),
@@ -7007,34 +5801,23 @@ pub mod routing_profile {
         }
     }
 
-    impl crate::resource::ToExpr for RoutingProfileQueueConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Delay", self.delay);
-            p.set("Priority", self.priority);
-            p.set("QueueReference", self.queue_reference);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingProfileQueueConfig;
+        req {
+            delay = "Delay",
+            priority = "Priority",
+            queue_reference = "QueueReference",
         }
     }
 
-    pub(super) static ROUTING_PROFILE_QUEUE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Delay", crate::resource::Rule { min: Some(0.0), max: Some(9999.0), ..crate::resource::Rule::NONE }),
-            ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-            ("QueueReference", crate::resource::Rule { shape: Some(&ROUTING_PROFILE_QUEUE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTING_PROFILE_QUEUE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Delay", crate::resource::Rule { min: Some(0.0), max: Some(9999.0), ..crate::resource::Rule::NONE }),
+        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+        ("QueueReference", crate::resource::Rule { shape: Some(&ROUTING_PROFILE_QUEUE_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Whether agents with this routing profile will have their routing order calculated based on longest idle time or time since their last inbound contact.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentAvailabilityTimer {
         /// `TIME_SINCE_LAST_ACTIVITY`
         TimeSinceLastActivity,
@@ -7042,43 +5825,10 @@ pub mod routing_profile {
         TimeSinceLastInbound,
     }
 
-    impl crate::value::CfnEnum for AgentAvailabilityTimer {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TimeSinceLastActivity => "TIME_SINCE_LAST_ACTIVITY",
-                Self::TimeSinceLastInbound => "TIME_SINCE_LAST_INBOUND",
-            }
-        }
-    }
-
-    /// The channels that agents can handle in the Contact Control Panel (CCP).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Channel {
-        /// `VOICE`
-        Voice,
-        /// `CHAT`
-        Chat,
-        /// `TASK`
-        Task,
-        /// `EMAIL`
-        Email,
-    }
-
-    impl crate::value::CfnEnum for Channel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Voice => "VOICE",
-                Self::Chat => "CHAT",
-                Self::Task => "TASK",
-                Self::Email => "EMAIL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AgentAvailabilityTimer, ["TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND"]);
 
     /// Specifies the other channels that can be routed to an agent handling their current channel.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BehaviorType {
         /// `ROUTE_CURRENT_CHANNEL_ONLY`
         RouteCurrentChannelOnly,
@@ -7086,15 +5836,7 @@ pub mod routing_profile {
         RouteAnyChannel,
     }
 
-    impl crate::value::CfnEnum for BehaviorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RouteCurrentChannelOnly => "ROUTE_CURRENT_CHANNEL_ONLY",
-                Self::RouteAnyChannel => "ROUTE_ANY_CHANNEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BehaviorType, ["ROUTE_CURRENT_CHANNEL_ONLY", "ROUTE_ANY_CHANNEL"]);
 }
 
 /// Creates a rule for the specified CON instance.
@@ -7135,7 +5877,6 @@ pub struct Rule {
 
 impl Rule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: crate::cfn::connect::rule::Actions, function: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, publish_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::rule::PublishStatus>>, trigger_event_source: crate::cfn::connect::rule::RuleTriggerEventSource) -> Self {
         Self {
             actions,
@@ -7149,42 +5890,34 @@ impl Rule {
     }
 }
 
-impl crate::resource::Resource for Rule {
-    const TYPE: &'static str = "AWS::Connect::Rule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RULE_SHAPE)
+crate::resource::props! {
+    resource Rule = "AWS::Connect::Rule", shape: Some(&RULE_SHAPE);
+    req {
+        actions = "Actions",
+        function = "Function",
+        instance_arn = "InstanceArn",
+        name = "Name",
+        publish_status = "PublishStatus",
+        trigger_event_source = "TriggerEventSource",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set("Function", self.function);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set("PublishStatus", self.publish_status);
-        p.set_opt("Tags", self.tags);
-        p.set("TriggerEventSource", self.trigger_event_source);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { shape: Some(&self::rule::ACTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,200}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::rule::TAG17_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TriggerEventSource", crate::resource::Rule { shape: Some(&self::rule::RULE_TRIGGER_EVENT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { shape: Some(&self::rule::ACTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,200}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::rule::TAG17_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TriggerEventSource", crate::resource::Rule { shape: Some(&self::rule::RULE_TRIGGER_EVENT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Rule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Rule> {
-    /// `Fn::GetAtt` `RuleArn`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RuleArn`.
+        attr_rule_arn: ::std::string::String = "RuleArn",
     }
 }
 
@@ -7236,40 +5969,35 @@ pub mod rule {
         pub update_case_actions: ::std::option::Option<::std::vec::Vec<crate::cfn::connect::rule::UpdateCaseAction>>,
     }
 
-    impl crate::resource::ToExpr for Actions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssignContactCategoryActions", self.assign_contact_category_actions);
-            p.set_opt("AssignSlaActions", self.assign_sla_actions);
-            p.set_opt("CreateCaseActions", self.create_case_actions);
-            p.set_opt("EndAssociatedTasksActions", self.end_associated_tasks_actions);
-            p.set_opt("EventBridgeActions", self.event_bridge_actions);
-            p.set_opt("SendInAppNotificationActions", self.send_in_app_notification_actions);
-            p.set_opt("SendNotificationActions", self.send_notification_actions);
-            p.set_opt("SubmitAutoEvaluationActions", self.submit_auto_evaluation_actions);
-            p.set_opt("TaskActions", self.task_actions);
-            p.set_opt("UpdateCaseActions", self.update_case_actions);
-            p.into_expr()
+    crate::resource::props! {
+        nested Actions;
+        opt {
+            assign_contact_category_actions = "AssignContactCategoryActions",
+            assign_sla_actions = "AssignSlaActions",
+            create_case_actions = "CreateCaseActions",
+            end_associated_tasks_actions = "EndAssociatedTasksActions",
+            event_bridge_actions = "EventBridgeActions",
+            send_in_app_notification_actions = "SendInAppNotificationActions",
+            send_notification_actions = "SendNotificationActions",
+            submit_auto_evaluation_actions = "SubmitAutoEvaluationActions",
+            task_actions = "TaskActions",
+            update_case_actions = "UpdateCaseActions",
         }
     }
 
-    pub(super) static ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AssignContactCategoryActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("AssignSlaActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ASSIGN_SLA_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CreateCaseActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CREATE_CASE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EndAssociatedTasksActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("EventBridgeActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVENT_BRIDGE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SendInAppNotificationActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SEND_IN_APP_NOTIFICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SendNotificationActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SEND_NOTIFICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubmitAutoEvaluationActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SUBMIT_AUTO_EVALUATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TaskActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TASK_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UpdateCaseActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&UPDATE_CASE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AssignContactCategoryActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AssignSlaActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ASSIGN_SLA_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CreateCaseActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CREATE_CASE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EndAssociatedTasksActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EventBridgeActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVENT_BRIDGE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SendInAppNotificationActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SEND_IN_APP_NOTIFICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SendNotificationActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SEND_NOTIFICATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubmitAutoEvaluationActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SUBMIT_AUTO_EVALUATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TaskActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TASK_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UpdateCaseActions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&UPDATE_CASE_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AssignSlaAction`.
     #[derive(Clone)]
     pub struct AssignSlaAction {
         /// CloudFormation property `CaseSlaConfiguration`; required.
@@ -7280,7 +6008,6 @@ pub mod rule {
 
     impl AssignSlaAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(case_sla_configuration: crate::cfn::connect::rule::CaseSlaConfiguration, sla_assignment_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::rule::SlaAssignmentType>>) -> Self {
             Self {
                 case_sla_configuration,
@@ -7289,23 +6016,18 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for AssignSlaAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CaseSlaConfiguration", self.case_sla_configuration);
-            p.set("SlaAssignmentType", self.sla_assignment_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssignSlaAction;
+        req {
+            case_sla_configuration = "CaseSlaConfiguration",
+            sla_assignment_type = "SlaAssignmentType",
         }
     }
 
-    pub(super) static ASSIGN_SLA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CaseSlaConfiguration", crate::resource::Rule { shape: Some(&CASE_SLA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSIGN_SLA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CaseSlaConfiguration", crate::resource::Rule { shape: Some(&CASE_SLA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `CaseSlaConfiguration`.
     #[derive(Clone)]
     pub struct CaseSlaConfiguration {
         /// The field Id for the SLA.
@@ -7332,7 +6054,6 @@ pub mod rule {
 
     impl CaseSlaConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_sla_minutes: impl ::std::convert::Into<crate::value::Val<f64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::rule::Type>>) -> Self {
             Self {
                 field_id: ::std::option::Option::None,
@@ -7344,45 +6065,39 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for CaseSlaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldId", self.field_id);
-            p.set("Name", self.name);
-            p.set_opt("TargetFieldValues", self.target_field_values);
-            p.set("TargetSlaMinutes", self.target_sla_minutes);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaseSlaConfiguration;
+        req {
+            name = "Name",
+            target_sla_minutes = "TargetSlaMinutes",
+            type_ = "Type",
+        }
+        opt {
+            field_id = "FieldId",
+            target_field_values = "TargetFieldValues",
         }
     }
 
-    pub(super) static CASE_SLA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("TargetFieldValues", crate::resource::Rule { max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("TargetSlaMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1051200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CASE_SLA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("TargetFieldValues", crate::resource::Rule { max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("TargetSlaMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1051200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlaTargetFieldValue`.
     #[derive(Clone, Default)]
     pub struct SlaTargetFieldValue {
         /// CloudFormation property `StringValue`.
         pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SlaTargetFieldValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlaTargetFieldValue;
+        opt {
+            string_value = "StringValue",
         }
     }
 
-    /// The definition `CreateCaseAction`.
     #[derive(Clone)]
     pub struct CreateCaseAction {
         /// An array of case fields
@@ -7395,7 +6110,6 @@ pub mod rule {
 
     impl CreateCaseAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fields: ::std::vec::Vec<crate::cfn::connect::rule::Field>, template_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 fields,
@@ -7404,24 +6118,19 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for CreateCaseAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.set("TemplateId", self.template_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateCaseAction;
+        req {
+            fields = "Fields",
+            template_id = "TemplateId",
         }
     }
 
-    pub(super) static CREATE_CASE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREATE_CASE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Field`.
     #[derive(Clone)]
     pub struct Field {
         /// CloudFormation property `Id`; required.
@@ -7434,7 +6143,6 @@ pub mod rule {
 
     impl Field {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: crate::cfn::connect::rule::FieldValue) -> Self {
             Self {
                 id: id.into(),
@@ -7443,21 +6151,18 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for Field {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Field;
+        req {
+            id = "Id",
+            value = "Value",
         }
     }
 
-    pub(super) static FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&FIELD_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Object for case field values.
     #[derive(Clone, Default)]
@@ -7472,17 +6177,19 @@ pub mod rule {
         pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FieldValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanValue", self.boolean_value);
-            p.set_opt("DoubleValue", self.double_value);
-            p.set_opt("EmptyValue", self.empty_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldValue;
+        opt {
+            boolean_value = "BooleanValue",
+            double_value = "DoubleValue",
+            empty_value = "EmptyValue",
+            string_value = "StringValue",
         }
     }
+
+    pub(super) static FIELD_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmptyValue", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The EV action definition.
     #[derive(Clone)]
@@ -7495,7 +6202,6 @@ pub mod rule {
 
     impl EventBridgeAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -7503,22 +6209,17 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for EventBridgeAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBridgeAction;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static EVENT_BRIDGE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,100}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_BRIDGE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]{1,100}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SendInAppNotificationAction`.
     #[derive(Clone)]
     pub struct SendInAppNotificationAction {
         /// CloudFormation property `Content`; required.
@@ -7546,27 +6247,24 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for SendInAppNotificationAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Content", self.content);
-            p.set_opt("Exclusion", self.exclusion);
-            p.set_opt("Priority", self.priority);
-            p.set("Recipient", self.recipient);
-            p.into_expr()
+    crate::resource::props! {
+        nested SendInAppNotificationAction;
+        req {
+            content = "Content",
+            recipient = "Recipient",
+        }
+        opt {
+            exclusion = "Exclusion",
+            priority = "Priority",
         }
     }
 
-    pub(super) static SEND_IN_APP_NOTIFICATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Content", crate::resource::Rule { shape: Some(&NOTIFICATION_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Exclusion", crate::resource::Rule { shape: Some(&IN_APP_NOTIFICATION_RECIPIENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Recipient", crate::resource::Rule { shape: Some(&IN_APP_NOTIFICATION_RECIPIENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEND_IN_APP_NOTIFICATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Content", crate::resource::Rule { shape: Some(&NOTIFICATION_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Exclusion", crate::resource::Rule { shape: Some(&IN_APP_NOTIFICATION_RECIPIENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Recipient", crate::resource::Rule { shape: Some(&IN_APP_NOTIFICATION_RECIPIENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NotificationContent`.
     #[derive(Clone, Default)]
     pub struct NotificationContent {
         /// Localized notification content.
@@ -7615,42 +6313,37 @@ pub mod rule {
         pub zh_tw: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NotificationContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeDE", self.de_de);
-            p.set_opt("EnUS", self.en_us);
-            p.set_opt("EsES", self.es_es);
-            p.set_opt("FrFR", self.fr_fr);
-            p.set_opt("IdID", self.id_id);
-            p.set_opt("ItIT", self.it_it);
-            p.set_opt("JaJP", self.ja_jp);
-            p.set_opt("KoKR", self.ko_kr);
-            p.set_opt("PtBR", self.pt_br);
-            p.set_opt("ZhCN", self.zh_cn);
-            p.set_opt("ZhTW", self.zh_tw);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationContent;
+        opt {
+            de_de = "DeDE",
+            en_us = "EnUS",
+            es_es = "EsES",
+            fr_fr = "FrFR",
+            id_id = "IdID",
+            it_it = "ItIT",
+            ja_jp = "JaJP",
+            ko_kr = "KoKR",
+            pt_br = "PtBR",
+            zh_cn = "ZhCN",
+            zh_tw = "ZhTW",
         }
     }
 
-    pub(super) static NOTIFICATION_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeDE", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("EnUS", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("EsES", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("FrFR", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("IdID", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("ItIT", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("JaJP", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("KoKR", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("PtBR", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("ZhCN", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-            ("ZhTW", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeDE", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("EnUS", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("EsES", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("FrFR", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("IdID", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("ItIT", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("JaJP", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("KoKR", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("PtBR", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("ZhCN", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+        ("ZhTW", crate::resource::Rule { min_len: Some(0), max_len: Some(3000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InAppNotificationRecipientType`.
     #[derive(Clone, Default)]
     pub struct InAppNotificationRecipientType {
         /// The list of recipients by user arns.
@@ -7663,21 +6356,17 @@ pub mod rule {
         pub user_tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for InAppNotificationRecipientType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UserArns", self.user_arns);
-            p.set_opt("UserTags", self.user_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested InAppNotificationRecipientType;
+        opt {
+            user_arns = "UserArns",
+            user_tags = "UserTags",
         }
     }
 
-    pub(super) static IN_APP_NOTIFICATION_RECIPIENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UserArns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$|^\\$\\..+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IN_APP_NOTIFICATION_RECIPIENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UserArns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$|^\\$\\..+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the send notification action.
     #[derive(Clone)]
@@ -7712,7 +6401,6 @@ pub mod rule {
 
     impl SendNotificationAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, content_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::rule::ContentType>>, delivery_method: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::rule::DeliveryMethod>>, recipient: crate::cfn::connect::rule::NotificationRecipientType) -> Self {
             Self {
                 content: content.into(),
@@ -7725,28 +6413,26 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for SendNotificationAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Content", self.content);
-            p.set("ContentType", self.content_type);
-            p.set("DeliveryMethod", self.delivery_method);
-            p.set_opt("Exclusion", self.exclusion);
-            p.set("Recipient", self.recipient);
-            p.set_opt("Subject", self.subject);
-            p.into_expr()
+    crate::resource::props! {
+        nested SendNotificationAction;
+        req {
+            content = "Content",
+            content_type = "ContentType",
+            delivery_method = "DeliveryMethod",
+            recipient = "Recipient",
+        }
+        opt {
+            exclusion = "Exclusion",
+            subject = "Subject",
         }
     }
 
-    pub(super) static SEND_NOTIFICATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Exclusion", crate::resource::Rule { shape: Some(&NOTIFICATION_RECIPIENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Recipient", crate::resource::Rule { shape: Some(&NOTIFICATION_RECIPIENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Subject", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEND_NOTIFICATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Exclusion", crate::resource::Rule { shape: Some(&NOTIFICATION_RECIPIENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Recipient", crate::resource::Rule { shape: Some(&NOTIFICATION_RECIPIENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Subject", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of notification recipient.
     #[derive(Clone, Default)]
@@ -7761,23 +6447,18 @@ pub mod rule {
         pub user_tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for NotificationRecipientType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UserArns", self.user_arns);
-            p.set_opt("UserTags", self.user_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationRecipientType;
+        opt {
+            user_arns = "UserArns",
+            user_tags = "UserTags",
         }
     }
 
-    pub(super) static NOTIFICATION_RECIPIENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UserArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$|^\\$\\..+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_RECIPIENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UserArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent/[-a-zA-Z0-9]*$|^\\$\\..+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SubmitAutoEvaluationAction`.
     #[derive(Clone)]
     pub struct SubmitAutoEvaluationAction {
         /// CloudFormation property `EvaluationFormArn`; required.
@@ -7786,7 +6467,6 @@ pub mod rule {
 
     impl SubmitAutoEvaluationAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluation_form_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 evaluation_form_arn: evaluation_form_arn.into(),
@@ -7794,20 +6474,16 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for SubmitAutoEvaluationAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EvaluationFormArn", self.evaluation_form_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubmitAutoEvaluationAction;
+        req {
+            evaluation_form_arn = "EvaluationFormArn",
         }
     }
 
-    pub(super) static SUBMIT_AUTO_EVALUATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EvaluationFormArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/evaluation-form/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBMIT_AUTO_EVALUATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EvaluationFormArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/evaluation-form/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the task action. This field is required if ``TriggerEventSource`` is one of the following values: ``OnZendeskTicketCreate`` | ``OnZendeskTicketStatusUpdate`` | ``OnSalesforceCaseCreate``
     #[derive(Clone)]
@@ -7832,7 +6508,6 @@ pub mod rule {
 
     impl TaskAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(contact_flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 contact_flow_arn: contact_flow_arn.into(),
@@ -7843,25 +6518,23 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for TaskAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContactFlowArn", self.contact_flow_arn);
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set_opt("References", self.references);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskAction;
+        req {
+            contact_flow_arn = "ContactFlowArn",
+            name = "Name",
+        }
+        opt {
+            description = "Description",
+            references = "References",
         }
     }
 
-    pub(super) static TASK_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the reference when the ``referenceType`` is ``URL``. Otherwise, null. (Supports variable injection in the ``Value`` field.)
     #[derive(Clone)]
@@ -7879,7 +6552,6 @@ pub mod rule {
 
     impl Reference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::rule::ReferenceType>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -7888,17 +6560,14 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for Reference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Reference;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    /// The definition `UpdateCaseAction`.
     #[derive(Clone)]
     pub struct UpdateCaseAction {
         /// An array of case fields
@@ -7917,27 +6586,21 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for UpdateCaseAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpdateCaseAction;
+        req {
+            fields = "Fields",
         }
     }
 
-    pub(super) static UPDATE_CASE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPDATE_CASE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Fields", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG17_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG17_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The name of the event source.
     #[derive(Clone)]
@@ -7954,7 +6617,6 @@ pub mod rule {
 
     impl RuleTriggerEventSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_source_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::rule::EventSourceName>>) -> Self {
             Self {
                 event_source_name: event_source_name.into(),
@@ -7963,56 +6625,39 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for RuleTriggerEventSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventSourceName", self.event_source_name);
-            p.set_opt("IntegrationAssociationArn", self.integration_association_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleTriggerEventSource;
+        req {
+            event_source_name = "EventSourceName",
+        }
+        opt {
+            integration_association_arn = "IntegrationAssociationArn",
         }
     }
 
-    pub(super) static RULE_TRIGGER_EVENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntegrationAssociationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/integration-association/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_TRIGGER_EVENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntegrationAssociationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/integration-association/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of SLA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CaseField`
         CaseField,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CaseField => "CaseField",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["CaseField"]);
 
-    /// Allowed values of `SlaAssignmentType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlaAssignmentType {
         /// `CASES`
         Cases,
     }
 
-    impl crate::value::CfnEnum for SlaAssignmentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cases => "CASES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SlaAssignmentType, ["CASES"]);
 
     /// The priority of the notification.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Priority {
         /// `HIGH`
         High,
@@ -8020,53 +6665,31 @@ pub mod rule {
         Low,
     }
 
-    impl crate::value::CfnEnum for Priority {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::High => "HIGH",
-                Self::Low => "LOW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Priority, ["HIGH", "LOW"]);
 
     /// Content type format.
     /// *Allowed value*: ``PLAIN_TEXT``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `PLAIN_TEXT`
         PlainText,
     }
 
-    impl crate::value::CfnEnum for ContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PlainText => "PLAIN_TEXT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentType, ["PLAIN_TEXT"]);
 
     /// Notification delivery method.
     /// *Allowed value*: ``EMAIL``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeliveryMethod {
         /// `EMAIL`
         Email,
     }
 
-    impl crate::value::CfnEnum for DeliveryMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Email => "EMAIL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeliveryMethod, ["EMAIL"]);
 
     /// The type of the reference. ``DATE`` must be of type Epoch timestamp.
     /// *Allowed values*: ``URL`` | ``ATTACHMENT`` | ``NUMBER`` | ``STRING`` | ``DATE`` | ``EMAIL``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReferenceType {
         /// `URL`
         Url,
@@ -8082,23 +6705,11 @@ pub mod rule {
         Email,
     }
 
-    impl crate::value::CfnEnum for ReferenceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Url => "URL",
-                Self::Attachment => "ATTACHMENT",
-                Self::Number => "NUMBER",
-                Self::String => "STRING",
-                Self::Date => "DATE",
-                Self::Email => "EMAIL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReferenceType, ["URL", "ATTACHMENT", "NUMBER", "STRING", "DATE", "EMAIL"]);
 
     /// The publish status of the rule.
     /// *Allowed values*: ``DRAFT`` | ``PUBLISHED``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PublishStatus {
         /// `DRAFT`
         Draft,
@@ -8106,18 +6717,10 @@ pub mod rule {
         Published,
     }
 
-    impl crate::value::CfnEnum for PublishStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Draft => "DRAFT",
-                Self::Published => "PUBLISHED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PublishStatus, ["DRAFT", "PUBLISHED"]);
 
     /// The name of the event source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventSourceName {
         /// `OnEmailAnalysisAvailable`
         OnEmailAnalysisAvailable,
@@ -8153,29 +6756,7 @@ pub mod rule {
         OnScheduleTimeOffRequestActivity,
     }
 
-    impl crate::value::CfnEnum for EventSourceName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnEmailAnalysisAvailable => "OnEmailAnalysisAvailable",
-                Self::OnContactEvaluationSubmit => "OnContactEvaluationSubmit",
-                Self::OnPostCallAnalysisAvailable => "OnPostCallAnalysisAvailable",
-                Self::OnRealTimeCallAnalysisAvailable => "OnRealTimeCallAnalysisAvailable",
-                Self::OnRealTimeChatAnalysisAvailable => "OnRealTimeChatAnalysisAvailable",
-                Self::OnPostChatAnalysisAvailable => "OnPostChatAnalysisAvailable",
-                Self::OnZendeskTicketCreate => "OnZendeskTicketCreate",
-                Self::OnZendeskTicketStatusUpdate => "OnZendeskTicketStatusUpdate",
-                Self::OnSalesforceCaseCreate => "OnSalesforceCaseCreate",
-                Self::OnMetricDataUpdate => "OnMetricDataUpdate",
-                Self::OnCaseCreate => "OnCaseCreate",
-                Self::OnCaseUpdate => "OnCaseUpdate",
-                Self::OnSlaBreach => "OnSlaBreach",
-                Self::OnSchedulePublish => "OnSchedulePublish",
-                Self::OnScheduleUpdate => "OnScheduleUpdate",
-                Self::OnScheduleTimeOffRequestActivity => "OnScheduleTimeOffRequestActivity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventSourceName, ["OnEmailAnalysisAvailable", "OnContactEvaluationSubmit", "OnPostCallAnalysisAvailable", "OnRealTimeCallAnalysisAvailable", "OnRealTimeChatAnalysisAvailable", "OnPostChatAnalysisAvailable", "OnZendeskTicketCreate", "OnZendeskTicketStatusUpdate", "OnSalesforceCaseCreate", "OnMetricDataUpdate", "OnCaseCreate", "OnCaseUpdate", "OnSlaBreach", "OnSchedulePublish", "OnScheduleUpdate", "OnScheduleTimeOffRequestActivity"]);
 }
 
 /// Resource Type definition for AWS::Connect::SecurityKey
@@ -8195,7 +6776,6 @@ pub struct SecurityKey {
 
 impl SecurityKey {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             instance_id: instance_id.into(),
@@ -8204,34 +6784,24 @@ impl SecurityKey {
     }
 }
 
-impl crate::resource::Resource for SecurityKey {
-    const TYPE: &'static str = "AWS::Connect::SecurityKey";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_KEY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceId", self.instance_id);
-        p.set("Key", self.key);
-        p
+crate::resource::props! {
+    resource SecurityKey = "AWS::Connect::SecurityKey", shape: Some(&SECURITY_KEY_SHAPE);
+    req {
+        instance_id = "InstanceId",
+        key = "Key",
     }
 }
 
-static SECURITY_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityKey> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
     }
 }
 
@@ -8290,7 +6860,6 @@ pub struct SecurityProfile {
 
 impl SecurityProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, security_profile_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allowed_access_control_hierarchy_group_id: ::std::option::Option::None,
@@ -8309,76 +6878,55 @@ impl SecurityProfile {
     }
 }
 
-impl crate::resource::Resource for SecurityProfile {
-    const TYPE: &'static str = "AWS::Connect::SecurityProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_PROFILE_SHAPE)
+crate::resource::props! {
+    resource SecurityProfile = "AWS::Connect::SecurityProfile", shape: Some(&SECURITY_PROFILE_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        security_profile_name = "SecurityProfileName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowedAccessControlHierarchyGroupId", self.allowed_access_control_hierarchy_group_id);
-        p.set_opt("AllowedAccessControlTags", self.allowed_access_control_tags);
-        p.set_opt("AllowedFlowModules", self.allowed_flow_modules);
-        p.set_opt("Applications", self.applications);
-        p.set_opt("Description", self.description);
-        p.set_opt("GranularAccessControlConfiguration", self.granular_access_control_configuration);
-        p.set_opt("HierarchyRestrictedResources", self.hierarchy_restricted_resources);
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("Permissions", self.permissions);
-        p.set("SecurityProfileName", self.security_profile_name);
-        p.set_opt("TagRestrictedResources", self.tag_restricted_resources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        allowed_access_control_hierarchy_group_id = "AllowedAccessControlHierarchyGroupId",
+        allowed_access_control_tags = "AllowedAccessControlTags",
+        allowed_flow_modules = "AllowedFlowModules",
+        applications = "Applications",
+        description = "Description",
+        granular_access_control_configuration = "GranularAccessControlConfiguration",
+        hierarchy_restricted_resources = "HierarchyRestrictedResources",
+        permissions = "Permissions",
+        tag_restricted_resources = "TagRestrictedResources",
+        tags = "Tags",
     }
 }
 
-static SECURITY_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllowedAccessControlHierarchyGroupId", crate::resource::Rule { min_len: Some(0), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("AllowedAccessControlTags", crate::resource::Rule { max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AllowedFlowModules", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::FLOW_MODULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Applications", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::APPLICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(250), ..crate::resource::Rule::NONE }),
-        ("GranularAccessControlConfiguration", crate::resource::Rule { shape: Some(&self::security_profile::GRANULAR_ACCESS_CONTROL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("HierarchyRestrictedResources", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Permissions", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SecurityProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_@-]+$")), ..crate::resource::Rule::NONE }),
-        ("TagRestrictedResources", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllowedAccessControlHierarchyGroupId", crate::resource::Rule { min_len: Some(0), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("AllowedAccessControlTags", crate::resource::Rule { max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AllowedFlowModules", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::FLOW_MODULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Applications", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::APPLICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(250), ..crate::resource::Rule::NONE }),
+    ("GranularAccessControlConfiguration", crate::resource::Rule { shape: Some(&self::security_profile::GRANULAR_ACCESS_CONTROL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HierarchyRestrictedResources", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Permissions", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_@-]+$")), ..crate::resource::Rule::NONE }),
+    ("TagRestrictedResources", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityProfile> {
-    /// `Fn::GetAtt` `LastModifiedRegion`.
-    #[inline]
-    pub fn attr_last_modified_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedRegion")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `SecurityProfileArn`.
-    #[inline]
-    pub fn attr_security_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecurityProfileArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LastModifiedRegion`.
+        attr_last_modified_region: ::std::string::String = "LastModifiedRegion",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: f64 = "LastModifiedTime",
+        /// `Fn::GetAtt` `SecurityProfileArn`.
+        attr_security_profile_arn: ::std::string::String = "SecurityProfileArn",
     }
 }
 
 pub mod security_profile {
     //! Nested property types and enums of [`SecurityProfile`](super::SecurityProfile).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// A first-party application's metadata.
     #[derive(Clone, Default)]
@@ -8393,22 +6941,18 @@ pub mod security_profile {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::connect::security_profile::Type>>,
     }
 
-    impl crate::resource::ToExpr for FlowModule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FlowModuleId", self.flow_module_id);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowModule;
+        opt {
+            flow_module_id = "FlowModuleId",
+            type_ = "Type",
         }
     }
 
-    pub(super) static FLOW_MODULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FlowModuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_MODULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FlowModuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A third-party application's metadata.
     #[derive(Clone, Default)]
@@ -8427,25 +6971,20 @@ pub mod security_profile {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::connect::security_profile::ApplicationType>>,
     }
 
-    impl crate::resource::ToExpr for Application {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationPermissions", self.application_permissions);
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Application;
+        opt {
+            application_permissions = "ApplicationPermissions",
+            namespace = "Namespace",
+            type_ = "Type",
         }
     }
 
-    pub(super) static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationPermissions", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationPermissions", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `GranularAccessControlConfiguration`.
     #[derive(Clone, Default)]
     pub struct GranularAccessControlConfiguration {
         /// Defines the access control configuration for data tables.
@@ -8454,20 +6993,16 @@ pub mod security_profile {
         pub data_table_access_control_configuration: ::std::option::Option<crate::cfn::connect::security_profile::DataTableAccessControlConfiguration>,
     }
 
-    impl crate::resource::ToExpr for GranularAccessControlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataTableAccessControlConfiguration", self.data_table_access_control_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested GranularAccessControlConfiguration;
+        opt {
+            data_table_access_control_configuration = "DataTableAccessControlConfiguration",
         }
     }
 
-    pub(super) static GRANULAR_ACCESS_CONTROL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataTableAccessControlConfiguration", crate::resource::Rule { shape: Some(&DATA_TABLE_ACCESS_CONTROL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GRANULAR_ACCESS_CONTROL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataTableAccessControlConfiguration", crate::resource::Rule { shape: Some(&DATA_TABLE_ACCESS_CONTROL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the access control configuration for data tables.
     #[derive(Clone, Default)]
@@ -8478,20 +7013,16 @@ pub mod security_profile {
         pub primary_attribute_access_control_configuration: ::std::option::Option<crate::cfn::connect::security_profile::PrimaryAttributeAccessControlConfigurationItem>,
     }
 
-    impl crate::resource::ToExpr for DataTableAccessControlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PrimaryAttributeAccessControlConfiguration", self.primary_attribute_access_control_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataTableAccessControlConfiguration;
+        opt {
+            primary_attribute_access_control_configuration = "PrimaryAttributeAccessControlConfiguration",
         }
     }
 
-    pub(super) static DATA_TABLE_ACCESS_CONTROL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrimaryAttributeAccessControlConfiguration", crate::resource::Rule { shape: Some(&PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_TABLE_ACCESS_CONTROL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrimaryAttributeAccessControlConfiguration", crate::resource::Rule { shape: Some(&PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the configuration for record-based access control.
     #[derive(Clone, Default)]
@@ -8502,20 +7033,16 @@ pub mod security_profile {
         pub primary_attribute_values: ::std::option::Option<::std::vec::Vec<crate::cfn::connect::security_profile::PrimaryAttributeValue>>,
     }
 
-    impl crate::resource::ToExpr for PrimaryAttributeAccessControlConfigurationItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PrimaryAttributeValues", self.primary_attribute_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrimaryAttributeAccessControlConfigurationItem;
+        opt {
+            primary_attribute_values = "PrimaryAttributeValues",
         }
     }
 
-    pub(super) static PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrimaryAttributeValues", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PRIMARY_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrimaryAttributeValues", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PRIMARY_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object defining the access control for a specific attribute and its values.
     #[derive(Clone, Default)]
@@ -8534,42 +7061,31 @@ pub mod security_profile {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PrimaryAttributeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessType", self.access_type);
-            p.set_opt("AttributeName", self.attribute_name);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrimaryAttributeValue;
+        opt {
+            access_type = "AccessType",
+            attribute_name = "AttributeName",
+            values = "Values",
         }
     }
 
-    pub(super) static PRIMARY_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:|connect:)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIMARY_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:|connect:)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the first-party application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `MCP`
         Mcp,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mcp => "MCP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["MCP"]);
 
     /// The type of the application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationType {
         /// `MCP`
         Mcp,
@@ -8577,31 +7093,16 @@ pub mod security_profile {
         ThirdPartyApplication,
     }
 
-    impl crate::value::CfnEnum for ApplicationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mcp => "MCP",
-                Self::ThirdPartyApplication => "THIRD_PARTY_APPLICATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationType, ["MCP", "THIRD_PARTY_APPLICATION"]);
 
     /// Specifies the type of access granted. Currently, only "ALLOW" is supported
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessType {
         /// `ALLOW`
         Allow,
     }
 
-    impl crate::value::CfnEnum for AccessType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessType, ["ALLOW"]);
 }
 
 /// Resource Type definition for AWS::Connect::TaskTemplate.
@@ -8655,7 +7156,6 @@ pub struct TaskTemplate {
 
 impl TaskTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_token: ::std::option::Option::None,
@@ -8673,51 +7173,43 @@ impl TaskTemplate {
     }
 }
 
-impl crate::resource::Resource for TaskTemplate {
-    const TYPE: &'static str = "AWS::Connect::TaskTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TASK_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource TaskTemplate = "AWS::Connect::TaskTemplate", shape: Some(&TASK_TEMPLATE_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientToken", self.client_token);
-        p.set_opt("Constraints", self.constraints);
-        p.set_opt("ContactFlowArn", self.contact_flow_arn);
-        p.set_opt("Defaults", self.defaults);
-        p.set_opt("Description", self.description);
-        p.set_opt("Fields", self.fields);
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("Name", self.name);
-        p.set_opt("SelfAssignContactFlowArn", self.self_assign_contact_flow_arn);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        client_token = "ClientToken",
+        constraints = "Constraints",
+        contact_flow_arn = "ContactFlowArn",
+        defaults = "Defaults",
+        description = "Description",
+        fields = "Fields",
+        name = "Name",
+        self_assign_contact_flow_arn = "SelfAssignContactFlowArn",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static TASK_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientToken", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^$|[0-9a-f]{8}-[0-9a-f]{4}-[0-5][0-9a-f]{3}-[089ab][0-9a-f]{3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Constraints", crate::resource::Rule { shape: Some(&self::task_template::CONSTRAINTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
-        ("Defaults", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::task_template::DEFAULT_FIELD_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Fields", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::task_template::FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("SelfAssignContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::task_template::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TASK_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientToken", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^$|[0-9a-f]{8}-[0-9a-f]{4}-[0-5][0-9a-f]{3}-[089ab][0-9a-f]{3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Constraints", crate::resource::Rule { shape: Some(&self::task_template::CONSTRAINTS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
+    ("Defaults", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::task_template::DEFAULT_FIELD_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Fields", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::task_template::FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("SelfAssignContactFlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*(:[a-zA-Z0-9-]+)?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TaskTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TaskTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -8741,24 +7233,20 @@ pub mod task_template {
         pub required_fields: ::std::option::Option<::std::vec::Vec<crate::cfn::connect::task_template::RequiredFieldInfo>>,
     }
 
-    impl crate::resource::ToExpr for Constraints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvisibleFields", self.invisible_fields);
-            p.set_opt("ReadOnlyFields", self.read_only_fields);
-            p.set_opt("RequiredFields", self.required_fields);
-            p.into_expr()
+    crate::resource::props! {
+        nested Constraints;
+        opt {
+            invisible_fields = "InvisibleFields",
+            read_only_fields = "ReadOnlyFields",
+            required_fields = "RequiredFields",
         }
     }
 
-    pub(super) static CONSTRAINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InvisibleFields", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&INVISIBLE_FIELD_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ReadOnlyFields", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&READ_ONLY_FIELD_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RequiredFields", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&REQUIRED_FIELD_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONSTRAINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InvisibleFields", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&INVISIBLE_FIELD_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ReadOnlyFields", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&READ_ONLY_FIELD_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RequiredFields", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&REQUIRED_FIELD_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Invisible field info
     #[derive(Clone)]
@@ -8779,20 +7267,16 @@ pub mod task_template {
         }
     }
 
-    impl crate::resource::ToExpr for InvisibleFieldInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested InvisibleFieldInfo;
+        req {
+            id = "Id",
         }
     }
 
-    pub(super) static INVISIBLE_FIELD_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INVISIBLE_FIELD_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// the identifier (name) for the task template field
     #[derive(Clone)]
@@ -8805,7 +7289,6 @@ pub mod task_template {
 
     impl FieldIdentifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -8813,20 +7296,16 @@ pub mod task_template {
         }
     }
 
-    impl crate::resource::ToExpr for FieldIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldIdentifier;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static FIELD_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ReadOnly field info
     #[derive(Clone)]
@@ -8847,20 +7326,16 @@ pub mod task_template {
         }
     }
 
-    impl crate::resource::ToExpr for ReadOnlyFieldInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReadOnlyFieldInfo;
+        req {
+            id = "Id",
         }
     }
 
-    pub(super) static READ_ONLY_FIELD_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static READ_ONLY_FIELD_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Required field info
     #[derive(Clone)]
@@ -8881,20 +7356,16 @@ pub mod task_template {
         }
     }
 
-    impl crate::resource::ToExpr for RequiredFieldInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequiredFieldInfo;
+        req {
+            id = "Id",
         }
     }
 
-    pub(super) static REQUIRED_FIELD_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REQUIRED_FIELD_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// the default value for the task template's field
     #[derive(Clone)]
@@ -8911,7 +7382,6 @@ pub mod task_template {
 
     impl DefaultFieldValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: crate::cfn::connect::task_template::FieldIdentifier) -> Self {
             Self {
                 default_value: default_value.into(),
@@ -8920,22 +7390,18 @@ pub mod task_template {
         }
     }
 
-    impl crate::resource::ToExpr for DefaultFieldValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultValue", self.default_value);
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultFieldValue;
+        req {
+            default_value = "DefaultValue",
+            id = "Id",
         }
     }
 
-    pub(super) static DEFAULT_FIELD_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEFAULT_FIELD_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A task template field object.
     #[derive(Clone)]
@@ -8960,7 +7426,6 @@ pub mod task_template {
 
     impl Field {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: crate::cfn::connect::task_template::FieldIdentifier, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::task_template::FieldType>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -8971,35 +7436,26 @@ pub mod task_template {
         }
     }
 
-    impl crate::resource::ToExpr for Field {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Id", self.id);
-            p.set_opt("SingleSelectOptions", self.single_select_options);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Field;
+        req {
+            id = "Id",
+            type_ = "Type",
+        }
+        opt {
+            description = "Description",
+            single_select_options = "SingleSelectOptions",
         }
     }
 
-    pub(super) static FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SingleSelectOptions", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { shape: Some(&FIELD_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SingleSelectOptions", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the task template's field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldType {
         /// `NAME`
         Name,
@@ -9031,30 +7487,10 @@ pub mod task_template {
         SelfAssign,
     }
 
-    impl crate::value::CfnEnum for FieldType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Name => "NAME",
-                Self::Description => "DESCRIPTION",
-                Self::ScheduledTime => "SCHEDULED_TIME",
-                Self::QuickConnect => "QUICK_CONNECT",
-                Self::Url => "URL",
-                Self::Number => "NUMBER",
-                Self::Text => "TEXT",
-                Self::TextArea => "TEXT_AREA",
-                Self::DateTime => "DATE_TIME",
-                Self::Boolean => "BOOLEAN",
-                Self::SingleSelect => "SINGLE_SELECT",
-                Self::Email => "EMAIL",
-                Self::ExpiryDuration => "EXPIRY_DURATION",
-                Self::SelfAssign => "SELF_ASSIGN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FieldType, ["NAME", "DESCRIPTION", "SCHEDULED_TIME", "QUICK_CONNECT", "URL", "NUMBER", "TEXT", "TEXT_AREA", "DATE_TIME", "BOOLEAN", "SINGLE_SELECT", "EMAIL", "EXPIRY_DURATION", "SELF_ASSIGN"]);
 
     /// The status of the task template
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -9062,15 +7498,7 @@ pub mod task_template {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ACTIVE", "INACTIVE"]);
 }
 
 /// Resource Type definition for AWS::Connect::TestCase
@@ -9114,7 +7542,6 @@ pub struct TestCase {
 
 impl TestCase {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content: content.into(),
@@ -9129,55 +7556,41 @@ impl TestCase {
     }
 }
 
-impl crate::resource::Resource for TestCase {
-    const TYPE: &'static str = "AWS::Connect::TestCase";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TEST_CASE_SHAPE)
+crate::resource::props! {
+    resource TestCase = "AWS::Connect::TestCase", shape: Some(&TEST_CASE_SHAPE);
+    req {
+        content = "Content",
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set_opt("Description", self.description);
-        p.set_opt("EntryPoint", self.entry_point);
-        p.set_opt("InitializationData", self.initialization_data);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        entry_point = "EntryPoint",
+        initialization_data = "InitializationData",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static TEST_CASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(256000), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("EntryPoint", crate::resource::Rule { shape: Some(&self::test_case::ENTRY_POINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InitializationData", crate::resource::Rule { min_len: Some(1), max_len: Some(256000), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::test_case::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TEST_CASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(256000), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("EntryPoint", crate::resource::Rule { shape: Some(&self::test_case::ENTRY_POINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InitializationData", crate::resource::Rule { min_len: Some(1), max_len: Some(256000), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TestCase`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TestCase> {
-    /// `Fn::GetAtt` `LastModifiedRegion`.
-    #[inline]
-    pub fn attr_last_modified_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedRegion")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `TestCaseArn`.
-    #[inline]
-    pub fn attr_test_case_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TestCaseArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LastModifiedRegion`.
+        attr_last_modified_region: ::std::string::String = "LastModifiedRegion",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: f64 = "LastModifiedTime",
+        /// `Fn::GetAtt` `TestCaseArn`.
+        attr_test_case_arn: ::std::string::String = "TestCaseArn",
     }
 }
 
@@ -9201,23 +7614,19 @@ pub mod test_case {
         pub voice_call_entry_point_parameters: ::std::option::Option<crate::cfn::connect::test_case::VoiceCallEntryPointParameters>,
     }
 
-    impl crate::resource::ToExpr for EntryPoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChatEntryPointParameters", self.chat_entry_point_parameters);
-            p.set_opt("Type", self.type_);
-            p.set_opt("VoiceCallEntryPointParameters", self.voice_call_entry_point_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntryPoint;
+        opt {
+            chat_entry_point_parameters = "ChatEntryPointParameters",
+            type_ = "Type",
+            voice_call_entry_point_parameters = "VoiceCallEntryPointParameters",
         }
     }
 
-    pub(super) static ENTRY_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChatEntryPointParameters", crate::resource::Rule { shape: Some(&CHAT_ENTRY_POINT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VoiceCallEntryPointParameters", crate::resource::Rule { shape: Some(&VOICE_CALL_ENTRY_POINT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTRY_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChatEntryPointParameters", crate::resource::Rule { shape: Some(&CHAT_ENTRY_POINT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VoiceCallEntryPointParameters", crate::resource::Rule { shape: Some(&VOICE_CALL_ENTRY_POINT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The chat entry point parameters for the test case
     #[derive(Clone, Default)]
@@ -9228,20 +7637,16 @@ pub mod test_case {
         pub flow_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ChatEntryPointParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FlowId", self.flow_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChatEntryPointParameters;
+        opt {
+            flow_id = "FlowId",
         }
     }
 
-    pub(super) static CHAT_ENTRY_POINT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FlowId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHAT_ENTRY_POINT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FlowId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The voice call entry point parameters for the test case
     #[derive(Clone, Default)]
@@ -9260,34 +7665,23 @@ pub mod test_case {
         pub source_phone_number: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VoiceCallEntryPointParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationPhoneNumber", self.destination_phone_number);
-            p.set_opt("FlowId", self.flow_id);
-            p.set_opt("SourcePhoneNumber", self.source_phone_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested VoiceCallEntryPointParameters;
+        opt {
+            destination_phone_number = "DestinationPhoneNumber",
+            flow_id = "FlowId",
+            source_phone_number = "SourcePhoneNumber",
         }
     }
 
-    pub(super) static VOICE_CALL_ENTRY_POINT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationPhoneNumber", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\\\+[1-9]\\\\d{1,14}$")), ..crate::resource::Rule::NONE }),
-            ("FlowId", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("SourcePhoneNumber", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\\\+[1-9]\\\\d{1,14}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VOICE_CALL_ENTRY_POINT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationPhoneNumber", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\\\+[1-9]\\\\d{1,14}$")), ..crate::resource::Rule::NONE }),
+        ("FlowId", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("SourcePhoneNumber", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\\\+[1-9]\\\\d{1,14}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the Entry Point
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `VOICE_CALL`
         VoiceCall,
@@ -9295,18 +7689,10 @@ pub mod test_case {
         Chat,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::VoiceCall => "VOICE_CALL",
-                Self::Chat => "CHAT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["VOICE_CALL", "CHAT"]);
 
     /// The status of the test case.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `SAVED`
         Saved,
@@ -9314,15 +7700,7 @@ pub mod test_case {
         Published,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Saved => "SAVED",
-                Self::Published => "PUBLISHED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["SAVED", "PUBLISHED"]);
 }
 
 /// Resource Type definition for AWS::Connect::TrafficDistributionGroup
@@ -9350,7 +7728,6 @@ pub struct TrafficDistributionGroup {
 
 impl TrafficDistributionGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -9361,60 +7738,35 @@ impl TrafficDistributionGroup {
     }
 }
 
-impl crate::resource::Resource for TrafficDistributionGroup {
-    const TYPE: &'static str = "AWS::Connect::TrafficDistributionGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRAFFIC_DISTRIBUTION_GROUP_SHAPE)
+crate::resource::props! {
+    resource TrafficDistributionGroup = "AWS::Connect::TrafficDistributionGroup", shape: Some(&TRAFFIC_DISTRIBUTION_GROUP_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static TRAFFIC_DISTRIBUTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("(^[\\S].*[\\S]$)|(^[\\S]$)")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^[\\S].*[\\S]$)|(^[\\S]$)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::traffic_distribution_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRAFFIC_DISTRIBUTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("(^[\\S].*[\\S]$)|(^[\\S]$)")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(250), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^[\\S].*[\\S]$)|(^[\\S]$)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrafficDistributionGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrafficDistributionGroup> {
-    /// `Fn::GetAtt` `IsDefault`.
-    #[inline]
-    pub fn attr_is_default(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefault")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IsDefault`.
+        attr_is_default: bool = "IsDefault",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TrafficDistributionGroupArn`.
+        attr_traffic_distribution_group_arn: ::std::string::String = "TrafficDistributionGroupArn",
     }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TrafficDistributionGroupArn`.
-    #[inline]
-    pub fn attr_traffic_distribution_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrafficDistributionGroupArn")
-    }
-}
-
-pub mod traffic_distribution_group {
-    //! Nested property types and enums of [`TrafficDistributionGroup`](super::TrafficDistributionGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for a use case associated with an Amazon Connect integration association.
@@ -9442,7 +7794,6 @@ pub struct UseCase {
 
 impl UseCase {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, integration_association_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, use_case_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::use_case::UseCaseType>>) -> Self {
         Self {
             instance_id: instance_id.into(),
@@ -9453,57 +7804,44 @@ impl UseCase {
     }
 }
 
-impl crate::resource::Resource for UseCase {
-    const TYPE: &'static str = "AWS::Connect::UseCase";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USE_CASE_SHAPE)
+crate::resource::props! {
+    resource UseCase = "AWS::Connect::UseCase", shape: Some(&USE_CASE_SHAPE);
+    req {
+        instance_id = "InstanceId",
+        integration_association_id = "IntegrationAssociationId",
+        use_case_type = "UseCaseType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceId", self.instance_id);
-        p.set("IntegrationAssociationId", self.integration_association_id);
-        p.set_opt("Tags", self.tags);
-        p.set("UseCaseType", self.use_case_type);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static USE_CASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("IntegrationAssociationId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::use_case::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USE_CASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("IntegrationAssociationId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::use_case::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UseCase`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UseCase> {
-    /// `Fn::GetAtt` `UseCaseArn`.
-    #[inline]
-    pub fn attr_use_case_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UseCaseArn")
-    }
-    /// `Fn::GetAtt` `UseCaseId`.
-    #[inline]
-    pub fn attr_use_case_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UseCaseId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `UseCaseArn`.
+        attr_use_case_arn: ::std::string::String = "UseCaseArn",
+        /// `Fn::GetAtt` `UseCaseId`.
+        attr_use_case_id: ::std::string::String = "UseCaseId",
     }
 }
 
 pub mod use_case {
     //! Nested property types and enums of [`UseCase`](super::UseCase).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of use case to associate to the integration association.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UseCaseType {
         /// `RULES_EVALUATION`
         RulesEvaluation,
@@ -9511,15 +7849,7 @@ pub mod use_case {
         ConnectCampaigns,
     }
 
-    impl crate::value::CfnEnum for UseCaseType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RulesEvaluation => "RULES_EVALUATION",
-                Self::ConnectCampaigns => "CONNECT_CAMPAIGNS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UseCaseType, ["RULES_EVALUATION", "CONNECT_CAMPAIGNS"]);
 }
 
 /// Resource Type definition for AWS::Connect::User
@@ -9595,7 +7925,6 @@ pub struct User {
 
 impl User {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, routing_profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, security_profile_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             after_contact_work_configs: ::std::option::Option::None,
@@ -9618,62 +7947,56 @@ impl User {
     }
 }
 
-impl crate::resource::Resource for User {
-    const TYPE: &'static str = "AWS::Connect::User";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_SHAPE)
+crate::resource::props! {
+    resource User = "AWS::Connect::User", shape: Some(&USER_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        routing_profile_arn = "RoutingProfileArn",
+        security_profile_arns = "SecurityProfileArns",
+        username = "Username",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AfterContactWorkConfigs", self.after_contact_work_configs);
-        p.set_opt("AutoAcceptConfigs", self.auto_accept_configs);
-        p.set_opt("DirectoryUserId", self.directory_user_id);
-        p.set_opt("HierarchyGroupArn", self.hierarchy_group_arn);
-        p.set_opt("IdentityInfo", self.identity_info);
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("Password", self.password);
-        p.set_opt("PersistentConnectionConfigs", self.persistent_connection_configs);
-        p.set_opt("PhoneConfig", self.phone_config);
-        p.set_opt("PhoneNumberConfigs", self.phone_number_configs);
-        p.set("RoutingProfileArn", self.routing_profile_arn);
-        p.set("SecurityProfileArns", self.security_profile_arns);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserProficiencies", self.user_proficiencies);
-        p.set("Username", self.username);
-        p.set_opt("VoiceEnhancementConfigs", self.voice_enhancement_configs);
-        p
+    opt {
+        after_contact_work_configs = "AfterContactWorkConfigs",
+        auto_accept_configs = "AutoAcceptConfigs",
+        directory_user_id = "DirectoryUserId",
+        hierarchy_group_arn = "HierarchyGroupArn",
+        identity_info = "IdentityInfo",
+        password = "Password",
+        persistent_connection_configs = "PersistentConnectionConfigs",
+        phone_config = "PhoneConfig",
+        phone_number_configs = "PhoneNumberConfigs",
+        tags = "Tags",
+        user_proficiencies = "UserProficiencies",
+        voice_enhancement_configs = "VoiceEnhancementConfigs",
     }
 }
 
-static USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AfterContactWorkConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::user::AFTER_CONTACT_WORK_CONFIG_PER_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("HierarchyGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("IdentityInfo", crate::resource::Rule { shape: Some(&self::user::USER_IDENTITY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[a-zA-Z\\d\\S]{8,64}$")), ..crate::resource::Rule::NONE }),
-        ("PhoneConfig", crate::resource::Rule { shape: Some(&self::user::USER_PHONE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoutingProfileArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/routing-profile/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("SecurityProfileArns", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/security-profile/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::user::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserProficiencies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::user::USER_PROFICIENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\_\\-\\.\\@]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AfterContactWorkConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::user::AFTER_CONTACT_WORK_CONFIG_PER_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("HierarchyGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("IdentityInfo", crate::resource::Rule { shape: Some(&self::user::USER_IDENTITY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[a-zA-Z\\d\\S]{8,64}$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("PhoneConfig", crate::resource::Rule { shape: Some(&self::user::USER_PHONE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoutingProfileArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/routing-profile/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("SecurityProfileArns", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/security-profile/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserProficiencies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::user::USER_PROFICIENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\_\\-\\.\\@]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`User`] (`Fn::GetAtt`).
 impl crate::resource::Handle<User> {
-    /// `Fn::GetAtt` `UserArn`.
-    #[inline]
-    pub fn attr_user_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `UserArn`.
+        attr_user_arn: ::std::string::String = "UserArn",
     }
 }
 
 pub mod user {
     //! Nested property types and enums of [`User`](super::User).
+
+    pub use crate::cfn::shared::connect::Channel;
 
     /// After Contact Work configuration per channel.
     #[derive(Clone)]
@@ -9689,13 +8012,12 @@ pub mod user {
         /// The channels that agents can handle in the Contact Control Panel (CCP).
         ///
         /// CloudFormation property `Channel`; required.
-        pub channel: crate::value::Val<crate::cfn::connect::user::Channel>,
+        pub channel: crate::value::Val<crate::cfn::shared::connect::Channel>,
     }
 
     impl AfterContactWorkConfigPerChannel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(after_contact_work_config: crate::cfn::connect::user::AfterContactWorkConfig, channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::user::Channel>>) -> Self {
+        pub fn new(after_contact_work_config: crate::cfn::connect::user::AfterContactWorkConfig, channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::connect::Channel>>) -> Self {
             Self {
                 after_contact_work_config,
                 agent_first_callback_after_contact_work_config: ::std::option::Option::None,
@@ -9704,23 +8026,21 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for AfterContactWorkConfigPerChannel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AfterContactWorkConfig", self.after_contact_work_config);
-            p.set_opt("AgentFirstCallbackAfterContactWorkConfig", self.agent_first_callback_after_contact_work_config);
-            p.set("Channel", self.channel);
-            p.into_expr()
+    crate::resource::props! {
+        nested AfterContactWorkConfigPerChannel;
+        req {
+            after_contact_work_config = "AfterContactWorkConfig",
+            channel = "Channel",
+        }
+        opt {
+            agent_first_callback_after_contact_work_config = "AgentFirstCallbackAfterContactWorkConfig",
         }
     }
 
-    pub(super) static AFTER_CONTACT_WORK_CONFIG_PER_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AfterContactWorkConfig", crate::resource::Rule { shape: Some(&AFTER_CONTACT_WORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AgentFirstCallbackAfterContactWorkConfig", crate::resource::Rule { shape: Some(&AFTER_CONTACT_WORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AFTER_CONTACT_WORK_CONFIG_PER_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AfterContactWorkConfig", crate::resource::Rule { shape: Some(&AFTER_CONTACT_WORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AgentFirstCallbackAfterContactWorkConfig", crate::resource::Rule { shape: Some(&AFTER_CONTACT_WORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// After Contact Work configuration.
     #[derive(Clone, Default)]
@@ -9735,21 +8055,17 @@ pub mod user {
         pub after_contact_work_time_limit: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AfterContactWorkConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AfterContactWorkMode", self.after_contact_work_mode);
-            p.set_opt("AfterContactWorkTimeLimit", self.after_contact_work_time_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested AfterContactWorkConfig;
+        opt {
+            after_contact_work_mode = "AfterContactWorkMode",
+            after_contact_work_time_limit = "AfterContactWorkTimeLimit",
         }
     }
 
-    pub(super) static AFTER_CONTACT_WORK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AfterContactWorkTimeLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AFTER_CONTACT_WORK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AfterContactWorkTimeLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Auto-accept configuration per channel.
     #[derive(Clone)]
@@ -9765,13 +8081,12 @@ pub mod user {
         /// The channels that agents can handle in the Contact Control Panel (CCP).
         ///
         /// CloudFormation property `Channel`; required.
-        pub channel: crate::value::Val<crate::cfn::connect::user::Channel>,
+        pub channel: crate::value::Val<crate::cfn::shared::connect::Channel>,
     }
 
     impl AutoAcceptConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(auto_accept: impl ::std::convert::Into<crate::value::Val<bool>>, channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::user::Channel>>) -> Self {
+        pub fn new(auto_accept: impl ::std::convert::Into<crate::value::Val<bool>>, channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::connect::Channel>>) -> Self {
             Self {
                 agent_first_callback_auto_accept: ::std::option::Option::None,
                 auto_accept: auto_accept.into(),
@@ -9780,14 +8095,14 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for AutoAcceptConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentFirstCallbackAutoAccept", self.agent_first_callback_auto_accept);
-            p.set("AutoAccept", self.auto_accept);
-            p.set("Channel", self.channel);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoAcceptConfig;
+        req {
+            auto_accept = "AutoAccept",
+            channel = "Channel",
+        }
+        opt {
+            agent_first_callback_auto_accept = "AgentFirstCallbackAutoAccept",
         }
     }
 
@@ -9816,27 +8131,23 @@ pub mod user {
         pub secondary_email: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for UserIdentityInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Email", self.email);
-            p.set_opt("FirstName", self.first_name);
-            p.set_opt("LastName", self.last_name);
-            p.set_opt("Mobile", self.mobile);
-            p.set_opt("SecondaryEmail", self.secondary_email);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserIdentityInfo;
+        opt {
+            email = "Email",
+            first_name = "FirstName",
+            last_name = "LastName",
+            mobile = "Mobile",
+            secondary_email = "SecondaryEmail",
         }
     }
 
-    pub(super) static USER_IDENTITY_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FirstName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("LastName", crate::resource::Rule { min_len: Some(0), max_len: Some(300), ..crate::resource::Rule::NONE }),
-            ("Mobile", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\+[1-9]\\d{1,14}$")), ..crate::resource::Rule::NONE }),
-            ("SecondaryEmail", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("(?=^.{0,265}$)[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,63}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_IDENTITY_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FirstName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("LastName", crate::resource::Rule { min_len: Some(0), max_len: Some(300), ..crate::resource::Rule::NONE }),
+        ("Mobile", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\+[1-9]\\d{1,14}$")), ..crate::resource::Rule::NONE }),
+        ("SecondaryEmail", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(?=^.{0,265}$)[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,63}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Persistent Connection configuration per channel.
     #[derive(Clone)]
@@ -9844,7 +8155,7 @@ pub mod user {
         /// The channels that agents can handle in the Contact Control Panel (CCP).
         ///
         /// CloudFormation property `Channel`; required.
-        pub channel: crate::value::Val<crate::cfn::connect::user::Channel>,
+        pub channel: crate::value::Val<crate::cfn::shared::connect::Channel>,
         /// The Persistent Connection setting.
         ///
         /// CloudFormation property `PersistentConnection`; required.
@@ -9853,8 +8164,7 @@ pub mod user {
 
     impl PersistentConnectionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::user::Channel>>, persistent_connection: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
+        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::connect::Channel>>, persistent_connection: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 channel: channel.into(),
                 persistent_connection: persistent_connection.into(),
@@ -9862,13 +8172,11 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for PersistentConnectionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Channel", self.channel);
-            p.set("PersistentConnection", self.persistent_connection);
-            p.into_expr()
+    crate::resource::props! {
+        nested PersistentConnectionConfig;
+        req {
+            channel = "Channel",
+            persistent_connection = "PersistentConnection",
         }
     }
 
@@ -9897,24 +8205,20 @@ pub mod user {
         pub phone_type: ::std::option::Option<crate::value::Val<crate::cfn::connect::user::PhoneType>>,
     }
 
-    impl crate::resource::ToExpr for UserPhoneConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AfterContactWorkTimeLimit", self.after_contact_work_time_limit);
-            p.set_opt("AutoAccept", self.auto_accept);
-            p.set_opt("DeskPhoneNumber", self.desk_phone_number);
-            p.set_opt("PersistentConnection", self.persistent_connection);
-            p.set_opt("PhoneType", self.phone_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserPhoneConfig;
+        opt {
+            after_contact_work_time_limit = "AfterContactWorkTimeLimit",
+            auto_accept = "AutoAccept",
+            desk_phone_number = "DeskPhoneNumber",
+            persistent_connection = "PersistentConnection",
+            phone_type = "PhoneType",
         }
     }
 
-    pub(super) static USER_PHONE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AfterContactWorkTimeLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_PHONE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AfterContactWorkTimeLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Phone Number configuration per channel.
     #[derive(Clone)]
@@ -9922,7 +8226,7 @@ pub mod user {
         /// The channels that agents can handle in the Contact Control Panel (CCP).
         ///
         /// CloudFormation property `Channel`; required.
-        pub channel: crate::value::Val<crate::cfn::connect::user::Channel>,
+        pub channel: crate::value::Val<crate::cfn::shared::connect::Channel>,
         /// The phone number for the user's desk phone.
         ///
         /// CloudFormation property `PhoneNumber`.
@@ -9935,8 +8239,7 @@ pub mod user {
 
     impl PhoneNumberConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::user::Channel>>, phone_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::user::PhoneType>>) -> Self {
+        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::connect::Channel>>, phone_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::user::PhoneType>>) -> Self {
             Self {
                 channel: channel.into(),
                 phone_number: ::std::option::Option::None,
@@ -9945,23 +8248,16 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for PhoneNumberConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Channel", self.channel);
-            p.set_opt("PhoneNumber", self.phone_number);
-            p.set("PhoneType", self.phone_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PhoneNumberConfig;
+        req {
+            channel = "Channel",
+            phone_type = "PhoneType",
+        }
+        opt {
+            phone_number = "PhoneNumber",
         }
     }
-
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Proficiency of a user.
     #[derive(Clone)]
@@ -9982,7 +8278,6 @@ pub mod user {
 
     impl UserProficiency {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, attribute_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, level: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -9992,24 +8287,20 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for UserProficiency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("AttributeValue", self.attribute_value);
-            p.set("Level", self.level);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserProficiency;
+        req {
+            attribute_name = "AttributeName",
+            attribute_value = "AttributeValue",
+            level = "Level",
         }
     }
 
-    pub(super) static USER_PROFICIENCY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("AttributeValue", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("Level", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_PROFICIENCY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("AttributeValue", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("Level", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Voice Enhancement configuration per channel.
     #[derive(Clone)]
@@ -10017,7 +8308,7 @@ pub mod user {
         /// The channels that agents can handle in the Contact Control Panel (CCP).
         ///
         /// CloudFormation property `Channel`; required.
-        pub channel: crate::value::Val<crate::cfn::connect::user::Channel>,
+        pub channel: crate::value::Val<crate::cfn::shared::connect::Channel>,
         /// The Voice Enhancement Mode setting.
         ///
         /// CloudFormation property `VoiceEnhancementMode`; required.
@@ -10026,8 +8317,7 @@ pub mod user {
 
     impl VoiceEnhancementConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::user::Channel>>, voice_enhancement_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::user::VoiceEnhancementMode>>) -> Self {
+        pub fn new(channel: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::connect::Channel>>, voice_enhancement_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::user::VoiceEnhancementMode>>) -> Self {
             Self {
                 channel: channel.into(),
                 voice_enhancement_mode: voice_enhancement_mode.into(),
@@ -10035,18 +8325,16 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for VoiceEnhancementConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Channel", self.channel);
-            p.set("VoiceEnhancementMode", self.voice_enhancement_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested VoiceEnhancementConfig;
+        req {
+            channel = "Channel",
+            voice_enhancement_mode = "VoiceEnhancementMode",
         }
     }
 
     /// The after contact work (ACW) mode for the channel.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AfterContactWorkMode {
         /// `ON`
         On,
@@ -10056,44 +8344,10 @@ pub mod user {
         OnDemand,
     }
 
-    impl crate::value::CfnEnum for AfterContactWorkMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::On => "ON",
-                Self::Off => "OFF",
-                Self::OnDemand => "ON_DEMAND",
-            }
-        }
-    }
-
-    /// The channels that agents can handle in the Contact Control Panel (CCP).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Channel {
-        /// `VOICE`
-        Voice,
-        /// `CHAT`
-        Chat,
-        /// `TASK`
-        Task,
-        /// `EMAIL`
-        Email,
-    }
-
-    impl crate::value::CfnEnum for Channel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Voice => "VOICE",
-                Self::Chat => "CHAT",
-                Self::Task => "TASK",
-                Self::Email => "EMAIL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AfterContactWorkMode, ["ON", "OFF", "ON_DEMAND"]);
 
     /// The phone type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PhoneType {
         /// `SOFT_PHONE`
         SoftPhone,
@@ -10101,18 +8355,10 @@ pub mod user {
         DeskPhone,
     }
 
-    impl crate::value::CfnEnum for PhoneType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SoftPhone => "SOFT_PHONE",
-                Self::DeskPhone => "DESK_PHONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PhoneType, ["SOFT_PHONE", "DESK_PHONE"]);
 
     /// The Voice Enhancement Mode setting.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VoiceEnhancementMode {
         /// `NONE`
         None,
@@ -10122,16 +8368,7 @@ pub mod user {
         NoiseSuppression,
     }
 
-    impl crate::value::CfnEnum for VoiceEnhancementMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::VoiceIsolation => "VOICE_ISOLATION",
-                Self::NoiseSuppression => "NOISE_SUPPRESSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VoiceEnhancementMode, ["NONE", "VOICE_ISOLATION", "NOISE_SUPPRESSION"]);
 }
 
 /// Resource Type definition for AWS::Connect::UserHierarchyGroup
@@ -10159,7 +8396,6 @@ pub struct UserHierarchyGroup {
 
 impl UserHierarchyGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             instance_arn: instance_arn.into(),
@@ -10170,50 +8406,31 @@ impl UserHierarchyGroup {
     }
 }
 
-impl crate::resource::Resource for UserHierarchyGroup {
-    const TYPE: &'static str = "AWS::Connect::UserHierarchyGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_HIERARCHY_GROUP_SHAPE)
+crate::resource::props! {
+    resource UserHierarchyGroup = "AWS::Connect::UserHierarchyGroup", shape: Some(&USER_HIERARCHY_GROUP_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("ParentGroupArn", self.parent_group_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        parent_group_arn = "ParentGroupArn",
+        tags = "Tags",
     }
 }
 
-static USER_HIERARCHY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("ParentGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::user_hierarchy_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_HIERARCHY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("ParentGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserHierarchyGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserHierarchyGroup> {
-    /// `Fn::GetAtt` `UserHierarchyGroupArn`.
-    #[inline]
-    pub fn attr_user_hierarchy_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserHierarchyGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `UserHierarchyGroupArn`.
+        attr_user_hierarchy_group_arn: ::std::string::String = "UserHierarchyGroupArn",
     }
-}
-
-pub mod user_hierarchy_group {
-    //! Nested property types and enums of [`UserHierarchyGroup`](super::UserHierarchyGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Connect::UserHierarchyStructure
@@ -10233,7 +8450,6 @@ pub struct UserHierarchyStructure {
 
 impl UserHierarchyStructure {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             instance_arn: instance_arn.into(),
@@ -10242,34 +8458,26 @@ impl UserHierarchyStructure {
     }
 }
 
-impl crate::resource::Resource for UserHierarchyStructure {
-    const TYPE: &'static str = "AWS::Connect::UserHierarchyStructure";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_HIERARCHY_STRUCTURE_SHAPE)
+crate::resource::props! {
+    resource UserHierarchyStructure = "AWS::Connect::UserHierarchyStructure", shape: Some(&USER_HIERARCHY_STRUCTURE_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("UserHierarchyStructure", self.user_hierarchy_structure);
-        p
+    opt {
+        user_hierarchy_structure = "UserHierarchyStructure",
     }
 }
 
-static USER_HIERARCHY_STRUCTURE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("UserHierarchyStructure", crate::resource::Rule { shape: Some(&self::user_hierarchy_structure::USER_HIERARCHY_STRUCTURE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_HIERARCHY_STRUCTURE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("UserHierarchyStructure", crate::resource::Rule { shape: Some(&self::user_hierarchy_structure::USER_HIERARCHY_STRUCTURE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserHierarchyStructure`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserHierarchyStructure> {
-    /// `Fn::GetAtt` `UserHierarchyStructureArn`.
-    #[inline]
-    pub fn attr_user_hierarchy_structure_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserHierarchyStructureArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `UserHierarchyStructureArn`.
+        attr_user_hierarchy_structure_arn: ::std::string::String = "UserHierarchyStructureArn",
     }
 }
 
@@ -10301,28 +8509,24 @@ pub mod user_hierarchy_structure {
         pub level_two: ::std::option::Option<crate::cfn::connect::user_hierarchy_structure::LevelTwo>,
     }
 
-    impl crate::resource::ToExpr for UserHierarchyStructure {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LevelFive", self.level_five);
-            p.set_opt("LevelFour", self.level_four);
-            p.set_opt("LevelOne", self.level_one);
-            p.set_opt("LevelThree", self.level_three);
-            p.set_opt("LevelTwo", self.level_two);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserHierarchyStructure;
+        opt {
+            level_five = "LevelFive",
+            level_four = "LevelFour",
+            level_one = "LevelOne",
+            level_three = "LevelThree",
+            level_two = "LevelTwo",
         }
     }
 
-    pub(super) static USER_HIERARCHY_STRUCTURE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LevelFive", crate::resource::Rule { shape: Some(&LEVEL_FIVE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LevelFour", crate::resource::Rule { shape: Some(&LEVEL_FOUR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LevelOne", crate::resource::Rule { shape: Some(&LEVEL_ONE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LevelThree", crate::resource::Rule { shape: Some(&LEVEL_THREE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LevelTwo", crate::resource::Rule { shape: Some(&LEVEL_TWO_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_HIERARCHY_STRUCTURE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LevelFive", crate::resource::Rule { shape: Some(&LEVEL_FIVE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LevelFour", crate::resource::Rule { shape: Some(&LEVEL_FOUR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LevelOne", crate::resource::Rule { shape: Some(&LEVEL_ONE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LevelThree", crate::resource::Rule { shape: Some(&LEVEL_THREE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LevelTwo", crate::resource::Rule { shape: Some(&LEVEL_TWO_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about level five.
     #[derive(Clone)]
@@ -10343,7 +8547,6 @@ pub mod user_hierarchy_structure {
 
     impl LevelFive {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hierarchy_level_arn: ::std::option::Option::None,
@@ -10353,22 +8556,20 @@ pub mod user_hierarchy_structure {
         }
     }
 
-    impl crate::resource::ToExpr for LevelFive {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HierarchyLevelArn", self.hierarchy_level_arn);
-            p.set_opt("HierarchyLevelId", self.hierarchy_level_id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LevelFive;
+        req {
+            name = "Name",
+        }
+        opt {
+            hierarchy_level_arn = "HierarchyLevelArn",
+            hierarchy_level_id = "HierarchyLevelId",
         }
     }
 
-    pub(super) static LEVEL_FIVE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LEVEL_FIVE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about level four.
     #[derive(Clone)]
@@ -10389,7 +8590,6 @@ pub mod user_hierarchy_structure {
 
     impl LevelFour {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hierarchy_level_arn: ::std::option::Option::None,
@@ -10399,22 +8599,20 @@ pub mod user_hierarchy_structure {
         }
     }
 
-    impl crate::resource::ToExpr for LevelFour {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HierarchyLevelArn", self.hierarchy_level_arn);
-            p.set_opt("HierarchyLevelId", self.hierarchy_level_id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LevelFour;
+        req {
+            name = "Name",
+        }
+        opt {
+            hierarchy_level_arn = "HierarchyLevelArn",
+            hierarchy_level_id = "HierarchyLevelId",
         }
     }
 
-    pub(super) static LEVEL_FOUR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LEVEL_FOUR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about level one.
     #[derive(Clone)]
@@ -10435,7 +8633,6 @@ pub mod user_hierarchy_structure {
 
     impl LevelOne {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hierarchy_level_arn: ::std::option::Option::None,
@@ -10445,22 +8642,20 @@ pub mod user_hierarchy_structure {
         }
     }
 
-    impl crate::resource::ToExpr for LevelOne {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HierarchyLevelArn", self.hierarchy_level_arn);
-            p.set_opt("HierarchyLevelId", self.hierarchy_level_id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LevelOne;
+        req {
+            name = "Name",
+        }
+        opt {
+            hierarchy_level_arn = "HierarchyLevelArn",
+            hierarchy_level_id = "HierarchyLevelId",
         }
     }
 
-    pub(super) static LEVEL_ONE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LEVEL_ONE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about level three.
     #[derive(Clone)]
@@ -10481,7 +8676,6 @@ pub mod user_hierarchy_structure {
 
     impl LevelThree {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hierarchy_level_arn: ::std::option::Option::None,
@@ -10491,22 +8685,20 @@ pub mod user_hierarchy_structure {
         }
     }
 
-    impl crate::resource::ToExpr for LevelThree {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HierarchyLevelArn", self.hierarchy_level_arn);
-            p.set_opt("HierarchyLevelId", self.hierarchy_level_id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LevelThree;
+        req {
+            name = "Name",
+        }
+        opt {
+            hierarchy_level_arn = "HierarchyLevelArn",
+            hierarchy_level_id = "HierarchyLevelId",
         }
     }
 
-    pub(super) static LEVEL_THREE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LEVEL_THREE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about level two.
     #[derive(Clone)]
@@ -10527,7 +8719,6 @@ pub mod user_hierarchy_structure {
 
     impl LevelTwo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hierarchy_level_arn: ::std::option::Option::None,
@@ -10537,22 +8728,20 @@ pub mod user_hierarchy_structure {
         }
     }
 
-    impl crate::resource::ToExpr for LevelTwo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HierarchyLevelArn", self.hierarchy_level_arn);
-            p.set_opt("HierarchyLevelId", self.hierarchy_level_id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LevelTwo;
+        req {
+            name = "Name",
+        }
+        opt {
+            hierarchy_level_arn = "HierarchyLevelArn",
+            hierarchy_level_id = "HierarchyLevelId",
         }
     }
 
-    pub(super) static LEVEL_TWO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LEVEL_TWO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HierarchyLevelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/agent-group-level/[-0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Connect::View
@@ -10586,7 +8775,6 @@ pub struct View {
 
 impl View {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             actions: actions.into(),
@@ -10599,63 +8787,48 @@ impl View {
     }
 }
 
-impl crate::resource::Resource for View {
-    const TYPE: &'static str = "AWS::Connect::View";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VIEW_SHAPE)
+crate::resource::props! {
+    resource View = "AWS::Connect::View", shape: Some(&VIEW_SHAPE);
+    req {
+        actions = "Actions",
+        instance_arn = "InstanceArn",
+        name = "Name",
+        template = "Template",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Template", self.template);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{N}_.:\\/=+\\-@]+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{N}_.:\\/=+\\-@,()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@,()']*)$")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{N}_.:\\/=+\\-@()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@()']*)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::view::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{N}_.:\\/=+\\-@]+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{N}_.:\\/=+\\-@,()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@,()']*)$")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{N}_.:\\/=+\\-@()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@()']*)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::view::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Template", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`View`] (`Fn::GetAtt`).
 impl crate::resource::Handle<View> {
-    /// `Fn::GetAtt` `ViewArn`.
-    #[inline]
-    pub fn attr_view_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ViewArn")
-    }
-    /// `Fn::GetAtt` `ViewContentSha256`.
-    #[inline]
-    pub fn attr_view_content_sha256(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ViewContentSha256")
-    }
-    /// `Fn::GetAtt` `ViewId`.
-    #[inline]
-    pub fn attr_view_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ViewId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ViewArn`.
+        attr_view_arn: ::std::string::String = "ViewArn",
+        /// `Fn::GetAtt` `ViewContentSha256`.
+        attr_view_content_sha256: ::std::string::String = "ViewContentSha256",
+        /// `Fn::GetAtt` `ViewId`.
+        attr_view_id: ::std::string::String = "ViewId",
     }
 }
 
 pub mod view {
     //! Nested property types and enums of [`View`](super::View).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Connect::ViewVersion
@@ -10679,7 +8852,6 @@ pub struct ViewVersion {
 
 impl ViewVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(view_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             version_description: ::std::option::Option::None,
@@ -10689,41 +8861,30 @@ impl ViewVersion {
     }
 }
 
-impl crate::resource::Resource for ViewVersion {
-    const TYPE: &'static str = "AWS::Connect::ViewVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VIEW_VERSION_SHAPE)
+crate::resource::props! {
+    resource ViewVersion = "AWS::Connect::ViewVersion", shape: Some(&VIEW_VERSION_SHAPE);
+    req {
+        view_arn = "ViewArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("VersionDescription", self.version_description);
-        p.set("ViewArn", self.view_arn);
-        p.set_opt("ViewContentSha256", self.view_content_sha256);
-        p
+    opt {
+        version_description = "VersionDescription",
+        view_content_sha256 = "ViewContentSha256",
     }
 }
 
-static VIEW_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("VersionDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{N}_.:\\/=+\\-@,()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@,()']*)$")), ..crate::resource::Rule::NONE }),
-        ("ViewArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/view/[-:a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("ViewContentSha256", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VIEW_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VersionDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{N}_.:\\/=+\\-@,()']+[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@,()']*)$")), ..crate::resource::Rule::NONE }),
+    ("ViewArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/view/[-:a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("ViewContentSha256", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ViewVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ViewVersion> {
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<i64> {
-        self.__get_att("Version")
-    }
-    /// `Fn::GetAtt` `ViewVersionArn`.
-    #[inline]
-    pub fn attr_view_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ViewVersionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Version`.
+        attr_version: i64 = "Version",
+        /// `Fn::GetAtt` `ViewVersionArn`.
+        attr_view_version_arn: ::std::string::String = "ViewVersionArn",
     }
 }
 
@@ -10756,7 +8917,6 @@ pub struct Vocabulary {
 
 impl Vocabulary {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, language_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::vocabulary::LanguageCode>>, vocabulary_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content: content.into(),
@@ -10768,69 +8928,50 @@ impl Vocabulary {
     }
 }
 
-impl crate::resource::Resource for Vocabulary {
-    const TYPE: &'static str = "AWS::Connect::Vocabulary";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VOCABULARY_SHAPE)
+crate::resource::props! {
+    resource Vocabulary = "AWS::Connect::Vocabulary", shape: Some(&VOCABULARY_SHAPE);
+    req {
+        content = "Content",
+        instance_id = "InstanceId",
+        language_code = "LanguageCode",
+        vocabulary_name = "VocabularyName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set("InstanceId", self.instance_id);
-        p.set("LanguageCode", self.language_code);
-        p.set_opt("Tags", self.tags);
-        p.set("VocabularyName", self.vocabulary_name);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static VOCABULARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(60000), ..crate::resource::Rule::NONE }),
-        ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::vocabulary::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VOCABULARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(60000), ..crate::resource::Rule::NONE }),
+    ("InstanceId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::vocabulary::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VocabularyName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Vocabulary`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Vocabulary> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `VocabularyId`.
-    #[inline]
-    pub fn attr_vocabulary_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VocabularyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `VocabularyId`.
+        attr_vocabulary_id: ::std::string::String = "VocabularyId",
     }
 }
 
 pub mod vocabulary {
     //! Nested property types and enums of [`Vocabulary`](super::Vocabulary).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The language code of the vocabulary entries.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LanguageCode {
         /// `ar-AE`
         ArAe,
@@ -10900,46 +9041,7 @@ pub mod vocabulary {
         TlPh,
     }
 
-    impl crate::value::CfnEnum for LanguageCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ArAe => "ar-AE",
-                Self::DeCh => "de-CH",
-                Self::DeDe => "de-DE",
-                Self::EnAb => "en-AB",
-                Self::EnAu => "en-AU",
-                Self::EnGb => "en-GB",
-                Self::EnIe => "en-IE",
-                Self::EnIn => "en-IN",
-                Self::EnUs => "en-US",
-                Self::EnWl => "en-WL",
-                Self::EsEs => "es-ES",
-                Self::EsUs => "es-US",
-                Self::FrCa => "fr-CA",
-                Self::FrFr => "fr-FR",
-                Self::HiIn => "hi-IN",
-                Self::ItIt => "it-IT",
-                Self::JaJp => "ja-JP",
-                Self::KoKr => "ko-KR",
-                Self::PtBr => "pt-BR",
-                Self::PtPt => "pt-PT",
-                Self::ZhCn => "zh-CN",
-                Self::EnNz => "en-NZ",
-                Self::EnZa => "en-ZA",
-                Self::CaEs => "ca-ES",
-                Self::DaDk => "da-DK",
-                Self::FiFi => "fi-FI",
-                Self::IdId => "id-ID",
-                Self::MsMy => "ms-MY",
-                Self::NlNl => "nl-NL",
-                Self::NoNo => "no-NO",
-                Self::PlPl => "pl-PL",
-                Self::SvSe => "sv-SE",
-                Self::TlPh => "tl-PH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LanguageCode, ["ar-AE", "de-CH", "de-DE", "en-AB", "en-AU", "en-GB", "en-IE", "en-IN", "en-US", "en-WL", "es-ES", "es-US", "fr-CA", "fr-FR", "hi-IN", "it-IT", "ja-JP", "ko-KR", "pt-BR", "pt-PT", "zh-CN", "en-NZ", "en-ZA", "ca-ES", "da-DK", "fi-FI", "id-ID", "ms-MY", "nl-NL", "no-NO", "pl-PL", "sv-SE", "tl-PH"]);
 }
 
 /// Resource Type definition for AWS::Connect::Workspace
@@ -10991,7 +9093,6 @@ pub struct Workspace {
 
 impl Workspace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             associations: ::std::option::Option::None,
@@ -11008,61 +9109,49 @@ impl Workspace {
     }
 }
 
-impl crate::resource::Resource for Workspace {
-    const TYPE: &'static str = "AWS::Connect::Workspace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKSPACE_SHAPE)
+crate::resource::props! {
+    resource Workspace = "AWS::Connect::Workspace", shape: Some(&WORKSPACE_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Associations", self.associations);
-        p.set_opt("Description", self.description);
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("Media", self.media);
-        p.set("Name", self.name);
-        p.set_opt("Pages", self.pages);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Theme", self.theme);
-        p.set_opt("Title", self.title);
-        p.set_opt("Visibility", self.visibility);
-        p
+    opt {
+        associations = "Associations",
+        description = "Description",
+        media = "Media",
+        pages = "Pages",
+        tags = "Tags",
+        theme = "Theme",
+        title = "Title",
+        visibility = "Visibility",
     }
 }
 
-static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Associations", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\r\n\t]*$")), ..crate::resource::Rule::NONE }),
-        ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Media", crate::resource::Rule { max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::workspace::MEDIA_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("Pages", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::workspace::WORKSPACE_PAGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::workspace::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Theme", crate::resource::Rule { shape: Some(&self::workspace::WORKSPACE_THEME_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { min_len: Some(0), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Associations", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}\r\n\t]*$")), ..crate::resource::Rule::NONE }),
+    ("InstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Media", crate::resource::Rule { max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::workspace::MEDIA_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("Pages", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::workspace::WORKSPACE_PAGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Theme", crate::resource::Rule { shape: Some(&self::workspace::WORKSPACE_THEME_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(0), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\P{C}]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workspace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workspace> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod workspace {
     //! Nested property types and enums of [`Workspace`](super::Workspace).
 
-    /// The definition `MediaItem`.
     #[derive(Clone)]
     pub struct MediaItem {
         /// CloudFormation property `Source`.
@@ -11075,7 +9164,6 @@ pub mod workspace {
 
     impl MediaItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::connect::workspace::MediaType>>) -> Self {
             Self {
                 source: ::std::option::Option::None,
@@ -11084,23 +9172,20 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for MediaItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaItem;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static MEDIA_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(533333), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEDIA_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(533333), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WorkspacePage`.
     #[derive(Clone)]
     pub struct WorkspacePage {
         /// The input data for the page.
@@ -11123,7 +9208,6 @@ pub mod workspace {
 
     impl WorkspacePage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(page: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_data: ::std::option::Option::None,
@@ -11134,33 +9218,24 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for WorkspacePage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputData", self.input_data);
-            p.set("Page", self.page);
-            p.set("ResourceArn", self.resource_arn);
-            p.set_opt("Slug", self.slug);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkspacePage;
+        req {
+            page = "Page",
+            resource_arn = "ResourceArn",
+        }
+        opt {
+            input_data = "InputData",
+            slug = "Slug",
         }
     }
 
-    pub(super) static WORKSPACE_PAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputData", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("Page", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\.$)(?!\\.\\.$)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
-            ("ResourceArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Slug", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^$|^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]{3,}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKSPACE_PAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputData", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("Page", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^(?!\\.$)(?!\\.\\.$)[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]+$")), ..crate::resource::Rule::NONE }),
+        ("ResourceArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Slug", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^$|^[\\p{L}\\p{Z}\\p{N}\\-_.:=@'|]{3,}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The theme configuration for the Connect workspace
     #[derive(Clone, Default)]
@@ -11171,24 +9246,19 @@ pub mod workspace {
         pub light: ::std::option::Option<crate::cfn::connect::workspace::WorkspaceThemeConfig>,
     }
 
-    impl crate::resource::ToExpr for WorkspaceTheme {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dark", self.dark);
-            p.set_opt("Light", self.light);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkspaceTheme;
+        opt {
+            dark = "Dark",
+            light = "Light",
         }
     }
 
-    pub(super) static WORKSPACE_THEME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dark", crate::resource::Rule { shape: Some(&WORKSPACE_THEME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Light", crate::resource::Rule { shape: Some(&WORKSPACE_THEME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKSPACE_THEME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dark", crate::resource::Rule { shape: Some(&WORKSPACE_THEME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Light", crate::resource::Rule { shape: Some(&WORKSPACE_THEME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WorkspaceThemeConfig`.
     #[derive(Clone, Default)]
     pub struct WorkspaceThemeConfig {
         /// CloudFormation property `Palette`.
@@ -11197,23 +9267,18 @@ pub mod workspace {
         pub typography: ::std::option::Option<crate::cfn::connect::workspace::WorkspaceThemeTypography>,
     }
 
-    impl crate::resource::ToExpr for WorkspaceThemeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Palette", self.palette);
-            p.set_opt("Typography", self.typography);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkspaceThemeConfig;
+        opt {
+            palette = "Palette",
+            typography = "Typography",
         }
     }
 
-    pub(super) static WORKSPACE_THEME_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Palette", crate::resource::Rule { shape: Some(&WORKSPACE_THEME_PALETTE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKSPACE_THEME_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Palette", crate::resource::Rule { shape: Some(&WORKSPACE_THEME_PALETTE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WorkspaceThemePalette`.
     #[derive(Clone, Default)]
     pub struct WorkspaceThemePalette {
         /// CloudFormation property `Canvas`.
@@ -11226,28 +9291,23 @@ pub mod workspace {
         pub primary: ::std::option::Option<crate::cfn::connect::workspace::PalettePrimary>,
     }
 
-    impl crate::resource::ToExpr for WorkspaceThemePalette {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Canvas", self.canvas);
-            p.set_opt("Header", self.header);
-            p.set_opt("Navigation", self.navigation);
-            p.set_opt("Primary", self.primary);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkspaceThemePalette;
+        opt {
+            canvas = "Canvas",
+            header = "Header",
+            navigation = "Navigation",
+            primary = "Primary",
         }
     }
 
-    pub(super) static WORKSPACE_THEME_PALETTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Canvas", crate::resource::Rule { shape: Some(&PALETTE_CANVAS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Header", crate::resource::Rule { shape: Some(&PALETTE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Navigation", crate::resource::Rule { shape: Some(&PALETTE_NAVIGATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Primary", crate::resource::Rule { shape: Some(&PALETTE_PRIMARY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKSPACE_THEME_PALETTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Canvas", crate::resource::Rule { shape: Some(&PALETTE_CANVAS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Header", crate::resource::Rule { shape: Some(&PALETTE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Navigation", crate::resource::Rule { shape: Some(&PALETTE_NAVIGATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Primary", crate::resource::Rule { shape: Some(&PALETTE_PRIMARY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PaletteCanvas`.
     #[derive(Clone, Default)]
     pub struct PaletteCanvas {
         /// CloudFormation property `ActiveBackground`.
@@ -11258,26 +9318,21 @@ pub mod workspace {
         pub page_background: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PaletteCanvas {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActiveBackground", self.active_background);
-            p.set_opt("ContainerBackground", self.container_background);
-            p.set_opt("PageBackground", self.page_background);
-            p.into_expr()
+    crate::resource::props! {
+        nested PaletteCanvas;
+        opt {
+            active_background = "ActiveBackground",
+            container_background = "ContainerBackground",
+            page_background = "PageBackground",
         }
     }
 
-    pub(super) static PALETTE_CANVAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActiveBackground", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("ContainerBackground", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("PageBackground", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PALETTE_CANVAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ActiveBackground", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("ContainerBackground", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("PageBackground", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PaletteHeader`.
     #[derive(Clone, Default)]
     pub struct PaletteHeader {
         /// CloudFormation property `Background`.
@@ -11290,27 +9345,22 @@ pub mod workspace {
         pub text_hover: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PaletteHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Background", self.background);
-            p.set_opt("InvertActionsColors", self.invert_actions_colors);
-            p.set_opt("Text", self.text);
-            p.set_opt("TextHover", self.text_hover);
-            p.into_expr()
+    crate::resource::props! {
+        nested PaletteHeader;
+        opt {
+            background = "Background",
+            invert_actions_colors = "InvertActionsColors",
+            text = "Text",
+            text_hover = "TextHover",
         }
     }
 
-    pub(super) static PALETTE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Background", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextHover", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PALETTE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Background", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("TextHover", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PaletteNavigation`.
     #[derive(Clone, Default)]
     pub struct PaletteNavigation {
         /// CloudFormation property `Background`.
@@ -11329,33 +9379,28 @@ pub mod workspace {
         pub text_hover: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PaletteNavigation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Background", self.background);
-            p.set_opt("InvertActionsColors", self.invert_actions_colors);
-            p.set_opt("Text", self.text);
-            p.set_opt("TextActive", self.text_active);
-            p.set_opt("TextBackgroundActive", self.text_background_active);
-            p.set_opt("TextBackgroundHover", self.text_background_hover);
-            p.set_opt("TextHover", self.text_hover);
-            p.into_expr()
+    crate::resource::props! {
+        nested PaletteNavigation;
+        opt {
+            background = "Background",
+            invert_actions_colors = "InvertActionsColors",
+            text = "Text",
+            text_active = "TextActive",
+            text_background_active = "TextBackgroundActive",
+            text_background_hover = "TextBackgroundHover",
+            text_hover = "TextHover",
         }
     }
 
-    pub(super) static PALETTE_NAVIGATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Background", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextActive", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextBackgroundActive", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextBackgroundHover", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("TextHover", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PALETTE_NAVIGATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Background", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("TextActive", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("TextBackgroundActive", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("TextBackgroundHover", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("TextHover", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PalettePrimary`.
     #[derive(Clone, Default)]
     pub struct PalettePrimary {
         /// CloudFormation property `Active`.
@@ -11366,59 +9411,49 @@ pub mod workspace {
         pub default: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PalettePrimary {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Active", self.active);
-            p.set_opt("ContrastText", self.contrast_text);
-            p.set_opt("Default", self.default);
-            p.into_expr()
+    crate::resource::props! {
+        nested PalettePrimary;
+        opt {
+            active = "Active",
+            contrast_text = "ContrastText",
+            default = "Default",
         }
     }
 
-    pub(super) static PALETTE_PRIMARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Active", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("ContrastText", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("Default", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PALETTE_PRIMARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Active", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("ContrastText", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("Default", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WorkspaceThemeTypography`.
     #[derive(Clone, Default)]
     pub struct WorkspaceThemeTypography {
         /// CloudFormation property `FontFamily`.
         pub font_family: ::std::option::Option<crate::cfn::connect::workspace::FontFamily>,
     }
 
-    impl crate::resource::ToExpr for WorkspaceThemeTypography {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FontFamily", self.font_family);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkspaceThemeTypography;
+        opt {
+            font_family = "FontFamily",
         }
     }
 
-    /// The definition `FontFamily`.
     #[derive(Clone, Default)]
     pub struct FontFamily {
         /// CloudFormation property `Default`.
         pub default: ::std::option::Option<crate::value::Val<crate::cfn::connect::workspace::WorkspaceFontFamily>>,
     }
 
-    impl crate::resource::ToExpr for FontFamily {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Default", self.default);
-            p.into_expr()
+    crate::resource::props! {
+        nested FontFamily;
+        opt {
+            default = "Default",
         }
     }
 
     /// The type of media
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MediaType {
         /// `IMAGE_LOGO_LIGHT_FAVICON`
         ImageLogoLightFavicon,
@@ -11430,20 +9465,9 @@ pub mod workspace {
         ImageLogoDarkHorizontal,
     }
 
-    impl crate::value::CfnEnum for MediaType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ImageLogoLightFavicon => "IMAGE_LOGO_LIGHT_FAVICON",
-                Self::ImageLogoDarkFavicon => "IMAGE_LOGO_DARK_FAVICON",
-                Self::ImageLogoLightHorizontal => "IMAGE_LOGO_LIGHT_HORIZONTAL",
-                Self::ImageLogoDarkHorizontal => "IMAGE_LOGO_DARK_HORIZONTAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MediaType, ["IMAGE_LOGO_LIGHT_FAVICON", "IMAGE_LOGO_DARK_FAVICON", "IMAGE_LOGO_LIGHT_HORIZONTAL", "IMAGE_LOGO_DARK_HORIZONTAL"]);
 
-    /// Allowed values of `WorkspaceFontFamily`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkspaceFontFamily {
         /// `ARIAL`
         Arial,
@@ -11459,22 +9483,10 @@ pub mod workspace {
         Verdana,
     }
 
-    impl crate::value::CfnEnum for WorkspaceFontFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Arial => "ARIAL",
-                Self::CourierNew => "COURIER_NEW",
-                Self::Georgia => "GEORGIA",
-                Self::TimesNewRoman => "TIMES_NEW_ROMAN",
-                Self::Trebuchet => "TREBUCHET",
-                Self::Verdana => "VERDANA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkspaceFontFamily, ["ARIAL", "COURIER_NEW", "GEORGIA", "TIMES_NEW_ROMAN", "TREBUCHET", "VERDANA"]);
 
     /// The visibility of the Connect workspace
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Visibility {
         /// `ALL`
         All,
@@ -11484,14 +9496,5 @@ pub mod workspace {
         None,
     }
 
-    impl crate::value::CfnEnum for Visibility {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Assigned => "ASSIGNED",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Visibility, ["ALL", "ASSIGNED", "NONE"]);
 }

@@ -33,7 +33,6 @@ pub struct Campaign {
 
 impl Campaign {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connect_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dialer_config: crate::cfn::connectcampaigns::campaign::DialerConfig, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, outbound_call_config: crate::cfn::connectcampaigns::campaign::OutboundCallConfig) -> Self {
         Self {
             connect_instance_arn: connect_instance_arn.into(),
@@ -45,45 +44,39 @@ impl Campaign {
     }
 }
 
-impl crate::resource::Resource for Campaign {
-    const TYPE: &'static str = "AWS::ConnectCampaigns::Campaign";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAMPAIGN_SHAPE)
+crate::resource::props! {
+    resource Campaign = "AWS::ConnectCampaigns::Campaign", shape: Some(&CAMPAIGN_SHAPE);
+    req {
+        connect_instance_arn = "ConnectInstanceArn",
+        dialer_config = "DialerConfig",
+        name = "Name",
+        outbound_call_config = "OutboundCallConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectInstanceArn", self.connect_instance_arn);
-        p.set("DialerConfig", self.dialer_config);
-        p.set("Name", self.name);
-        p.set("OutboundCallConfig", self.outbound_call_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectInstanceArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("DialerConfig", crate::resource::Rule { shape: Some(&self::campaign::DIALER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ("OutboundCallConfig", crate::resource::Rule { shape: Some(&self::campaign::OUTBOUND_CALL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectInstanceArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("DialerConfig", crate::resource::Rule { shape: Some(&self::campaign::DIALER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ("OutboundCallConfig", crate::resource::Rule { shape: Some(&self::campaign::OUTBOUND_CALL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Campaign`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Campaign> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod campaign {
     //! Nested property types and enums of [`Campaign`](super::Campaign).
+
+    pub use crate::cfn::shared::group_engagement::AnswerMachineDetectionConfig;
 
     /// The possible types of dialer config parameters
     #[derive(Clone, Default)]
@@ -102,24 +95,20 @@ pub mod campaign {
         pub progressive_dialer_config: ::std::option::Option<crate::cfn::connectcampaigns::campaign::ProgressiveDialerConfig>,
     }
 
-    impl crate::resource::ToExpr for DialerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentlessDialerConfig", self.agentless_dialer_config);
-            p.set_opt("PredictiveDialerConfig", self.predictive_dialer_config);
-            p.set_opt("ProgressiveDialerConfig", self.progressive_dialer_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested DialerConfig;
+        opt {
+            agentless_dialer_config = "AgentlessDialerConfig",
+            predictive_dialer_config = "PredictiveDialerConfig",
+            progressive_dialer_config = "ProgressiveDialerConfig",
         }
     }
 
-    pub(super) static DIALER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentlessDialerConfig", crate::resource::Rule { shape: Some(&AGENTLESS_DIALER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PredictiveDialerConfig", crate::resource::Rule { shape: Some(&PREDICTIVE_DIALER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProgressiveDialerConfig", crate::resource::Rule { shape: Some(&PROGRESSIVE_DIALER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIALER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentlessDialerConfig", crate::resource::Rule { shape: Some(&AGENTLESS_DIALER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PredictiveDialerConfig", crate::resource::Rule { shape: Some(&PREDICTIVE_DIALER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProgressiveDialerConfig", crate::resource::Rule { shape: Some(&PROGRESSIVE_DIALER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Agentless Dialer config
     #[derive(Clone, Default)]
@@ -130,20 +119,16 @@ pub mod campaign {
         pub dialing_capacity: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for AgentlessDialerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DialingCapacity", self.dialing_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested AgentlessDialerConfig;
+        opt {
+            dialing_capacity = "DialingCapacity",
         }
     }
 
-    pub(super) static AGENTLESS_DIALER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DialingCapacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGENTLESS_DIALER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DialingCapacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Predictive Dialer config
     #[derive(Clone)]
@@ -160,7 +145,6 @@ pub mod campaign {
 
     impl PredictiveDialerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bandwidth_allocation: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 bandwidth_allocation: bandwidth_allocation.into(),
@@ -169,22 +153,20 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveDialerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BandwidthAllocation", self.bandwidth_allocation);
-            p.set_opt("DialingCapacity", self.dialing_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveDialerConfig;
+        req {
+            bandwidth_allocation = "BandwidthAllocation",
+        }
+        opt {
+            dialing_capacity = "DialingCapacity",
         }
     }
 
-    pub(super) static PREDICTIVE_DIALER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("DialingCapacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_DIALER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("DialingCapacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Progressive Dialer config
     #[derive(Clone)]
@@ -201,7 +183,6 @@ pub mod campaign {
 
     impl ProgressiveDialerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bandwidth_allocation: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 bandwidth_allocation: bandwidth_allocation.into(),
@@ -210,22 +191,20 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for ProgressiveDialerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BandwidthAllocation", self.bandwidth_allocation);
-            p.set_opt("DialingCapacity", self.dialing_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProgressiveDialerConfig;
+        req {
+            bandwidth_allocation = "BandwidthAllocation",
+        }
+        opt {
+            dialing_capacity = "DialingCapacity",
         }
     }
 
-    pub(super) static PROGRESSIVE_DIALER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("DialingCapacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROGRESSIVE_DIALER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("DialingCapacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration used for outbound calls.
     #[derive(Clone)]
@@ -233,7 +212,7 @@ pub mod campaign {
         /// The configuration used for answering machine detection during outbound calls
         ///
         /// CloudFormation property `AnswerMachineDetectionConfig`.
-        pub answer_machine_detection_config: ::std::option::Option<crate::cfn::connectcampaigns::campaign::AnswerMachineDetectionConfig>,
+        pub answer_machine_detection_config: ::std::option::Option<crate::cfn::shared::group_engagement::AnswerMachineDetectionConfig>,
         /// The identifier of the contact flow for the outbound call.
         ///
         /// CloudFormation property `ConnectContactFlowArn`; required.
@@ -250,7 +229,6 @@ pub mod campaign {
 
     impl OutboundCallConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connect_contact_flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 answer_machine_detection_config: ::std::option::Option::None,
@@ -261,64 +239,26 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for OutboundCallConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerMachineDetectionConfig", self.answer_machine_detection_config);
-            p.set("ConnectContactFlowArn", self.connect_contact_flow_arn);
-            p.set_opt("ConnectQueueArn", self.connect_queue_arn);
-            p.set_opt("ConnectSourcePhoneNumber", self.connect_source_phone_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutboundCallConfig;
+        req {
+            connect_contact_flow_arn = "ConnectContactFlowArn",
+        }
+        opt {
+            answer_machine_detection_config = "AnswerMachineDetectionConfig",
+            connect_queue_arn = "ConnectQueueArn",
+            connect_source_phone_number = "ConnectSourcePhoneNumber",
         }
     }
 
-    pub(super) static OUTBOUND_CALL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectContactFlowArn", crate::resource::Rule { max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("ConnectQueueArn", crate::resource::Rule { max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("ConnectSourcePhoneNumber", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTBOUND_CALL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectContactFlowArn", crate::resource::Rule { max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/contact-flow/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("ConnectQueueArn", crate::resource::Rule { max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*/queue/[-a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("ConnectSourcePhoneNumber", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The configuration used for answering machine detection during outbound calls
-    #[derive(Clone)]
-    pub struct AnswerMachineDetectionConfig {
-        /// Enables detection of prompts (e.g., beep after after a voicemail greeting)
-        ///
-        /// CloudFormation property `AwaitAnswerMachinePrompt`.
-        pub await_answer_machine_prompt: ::std::option::Option<crate::value::Val<bool>>,
-        /// Flag to decided whether outbound calls should have answering machine detection enabled or not
-        ///
-        /// CloudFormation property `EnableAnswerMachineDetection`; required.
-        pub enable_answer_machine_detection: crate::value::Val<bool>,
-    }
-
-    impl AnswerMachineDetectionConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(enable_answer_machine_detection: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                await_answer_machine_prompt: ::std::option::Option::None,
-                enable_answer_machine_detection: enable_answer_machine_detection.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AnswerMachineDetectionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwaitAnswerMachinePrompt", self.await_answer_machine_prompt);
-            p.set("EnableAnswerMachineDetection", self.enable_answer_machine_detection);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -57,7 +57,6 @@ pub struct Campaign {
 
 impl Campaign {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connect_instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             channel_subtype_config: ::std::option::Option::None,
@@ -75,56 +74,50 @@ impl Campaign {
     }
 }
 
-impl crate::resource::Resource for Campaign {
-    const TYPE: &'static str = "AWS::ConnectCampaignsV2::Campaign";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAMPAIGN_SHAPE)
+crate::resource::props! {
+    resource Campaign = "AWS::ConnectCampaignsV2::Campaign", shape: Some(&CAMPAIGN_SHAPE);
+    req {
+        connect_instance_id = "ConnectInstanceId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ChannelSubtypeConfig", self.channel_subtype_config);
-        p.set_opt("CommunicationLimitsOverride", self.communication_limits_override);
-        p.set_opt("CommunicationTimeConfig", self.communication_time_config);
-        p.set_opt("ConnectCampaignFlowArn", self.connect_campaign_flow_arn);
-        p.set("ConnectInstanceId", self.connect_instance_id);
-        p.set_opt("EntryLimitsConfig", self.entry_limits_config);
-        p.set("Name", self.name);
-        p.set_opt("Schedule", self.schedule);
-        p.set_opt("Source", self.source);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p
+    opt {
+        channel_subtype_config = "ChannelSubtypeConfig",
+        communication_limits_override = "CommunicationLimitsOverride",
+        communication_time_config = "CommunicationTimeConfig",
+        connect_campaign_flow_arn = "ConnectCampaignFlowArn",
+        entry_limits_config = "EntryLimitsConfig",
+        schedule = "Schedule",
+        source = "Source",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelSubtypeConfig", crate::resource::Rule { shape: Some(&self::campaign::CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CommunicationLimitsOverride", crate::resource::Rule { shape: Some(&self::campaign::COMMUNICATION_LIMITS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CommunicationTimeConfig", crate::resource::Rule { shape: Some(&self::campaign::COMMUNICATION_TIME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ConnectCampaignFlowArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ("ConnectInstanceId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]*$")), ..crate::resource::Rule::NONE }),
-        ("EntryLimitsConfig", crate::resource::Rule { shape: Some(&self::campaign::ENTRY_LIMITS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { shape: Some(&self::campaign::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { shape: Some(&self::campaign::SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelSubtypeConfig", crate::resource::Rule { shape: Some(&self::campaign::CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CommunicationLimitsOverride", crate::resource::Rule { shape: Some(&self::campaign::COMMUNICATION_LIMITS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CommunicationTimeConfig", crate::resource::Rule { shape: Some(&self::campaign::COMMUNICATION_TIME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ConnectCampaignFlowArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ("ConnectInstanceId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-.]*$")), ..crate::resource::Rule::NONE }),
+    ("EntryLimitsConfig", crate::resource::Rule { shape: Some(&self::campaign::ENTRY_LIMITS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::campaign::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { shape: Some(&self::campaign::SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Campaign`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Campaign> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod campaign {
     //! Nested property types and enums of [`Campaign`](super::Campaign).
+
+    pub use crate::cfn::shared::group_engagement::AnswerMachineDetectionConfig;
 
     /// The possible types of channel subtype config parameters
     #[derive(Clone, Default)]
@@ -147,26 +140,22 @@ pub mod campaign {
         pub whats_app: ::std::option::Option<crate::cfn::connectcampaignsv2::campaign::WhatsAppChannelSubtypeConfig>,
     }
 
-    impl crate::resource::ToExpr for ChannelSubtypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Email", self.email);
-            p.set_opt("Sms", self.sms);
-            p.set_opt("Telephony", self.telephony);
-            p.set_opt("WhatsApp", self.whats_app);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChannelSubtypeConfig;
+        opt {
+            email = "Email",
+            sms = "Sms",
+            telephony = "Telephony",
+            whats_app = "WhatsApp",
         }
     }
 
-    pub(super) static CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Email", crate::resource::Rule { shape: Some(&EMAIL_CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Sms", crate::resource::Rule { shape: Some(&SMS_CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Telephony", crate::resource::Rule { shape: Some(&TELEPHONY_CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WhatsApp", crate::resource::Rule { shape: Some(&WHATS_APP_CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Email", crate::resource::Rule { shape: Some(&EMAIL_CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sms", crate::resource::Rule { shape: Some(&SMS_CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Telephony", crate::resource::Rule { shape: Some(&TELEPHONY_CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WhatsApp", crate::resource::Rule { shape: Some(&WHATS_APP_CHANNEL_SUBTYPE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Email Channel Subtype config
     #[derive(Clone)]
@@ -197,23 +186,21 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for EmailChannelSubtypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Capacity", self.capacity);
-            p.set("DefaultOutboundConfig", self.default_outbound_config);
-            p.set("OutboundMode", self.outbound_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailChannelSubtypeConfig;
+        req {
+            default_outbound_config = "DefaultOutboundConfig",
+            outbound_mode = "OutboundMode",
+        }
+        opt {
+            capacity = "Capacity",
         }
     }
 
-    pub(super) static EMAIL_CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Capacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("DefaultOutboundConfig", crate::resource::Rule { shape: Some(&EMAIL_OUTBOUND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Capacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("DefaultOutboundConfig", crate::resource::Rule { shape: Some(&EMAIL_OUTBOUND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Default Email outbound config
     #[derive(Clone)]
@@ -234,7 +221,6 @@ pub mod campaign {
 
     impl EmailOutboundConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connect_source_email_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, wisdom_template_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connect_source_email_address: connect_source_email_address.into(),
@@ -244,24 +230,22 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for EmailOutboundConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectSourceEmailAddress", self.connect_source_email_address);
-            p.set_opt("SourceEmailAddressDisplayName", self.source_email_address_display_name);
-            p.set("WisdomTemplateArn", self.wisdom_template_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailOutboundConfig;
+        req {
+            connect_source_email_address = "ConnectSourceEmailAddress",
+            wisdom_template_arn = "WisdomTemplateArn",
+        }
+        opt {
+            source_email_address_display_name = "SourceEmailAddressDisplayName",
         }
     }
 
-    pub(super) static EMAIL_OUTBOUND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectSourceEmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\w-\\.\\+]+@([\\w-]+\\.)+[\\w-]{2,4}$")), ..crate::resource::Rule::NONE }),
-            ("SourceEmailAddressDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("WisdomTemplateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAIL_OUTBOUND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectSourceEmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\w-\\.\\+]+@([\\w-]+\\.)+[\\w-]{2,4}$")), ..crate::resource::Rule::NONE }),
+        ("SourceEmailAddressDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("WisdomTemplateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Email Outbound Mode
     #[derive(Clone, Default)]
@@ -272,12 +256,10 @@ pub mod campaign {
         pub agentless_config: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for EmailOutboundMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentlessConfig", self.agentless_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmailOutboundMode;
+        opt {
+            agentless_config = "AgentlessConfig",
         }
     }
 
@@ -310,23 +292,21 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for SmsChannelSubtypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Capacity", self.capacity);
-            p.set("DefaultOutboundConfig", self.default_outbound_config);
-            p.set("OutboundMode", self.outbound_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested SmsChannelSubtypeConfig;
+        req {
+            default_outbound_config = "DefaultOutboundConfig",
+            outbound_mode = "OutboundMode",
+        }
+        opt {
+            capacity = "Capacity",
         }
     }
 
-    pub(super) static SMS_CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Capacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("DefaultOutboundConfig", crate::resource::Rule { shape: Some(&SMS_OUTBOUND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SMS_CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Capacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("DefaultOutboundConfig", crate::resource::Rule { shape: Some(&SMS_OUTBOUND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Default SMS outbound config
     #[derive(Clone)]
@@ -343,7 +323,6 @@ pub mod campaign {
 
     impl SmsOutboundConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connect_source_phone_number_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, wisdom_template_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connect_source_phone_number_arn: connect_source_phone_number_arn.into(),
@@ -352,22 +331,18 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for SmsOutboundConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectSourcePhoneNumberArn", self.connect_source_phone_number_arn);
-            p.set("WisdomTemplateArn", self.wisdom_template_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SmsOutboundConfig;
+        req {
+            connect_source_phone_number_arn = "ConnectSourcePhoneNumberArn",
+            wisdom_template_arn = "WisdomTemplateArn",
         }
     }
 
-    pub(super) static SMS_OUTBOUND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectSourcePhoneNumberArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-            ("WisdomTemplateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SMS_OUTBOUND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectSourcePhoneNumberArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+        ("WisdomTemplateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// SMS Outbound Mode
     #[derive(Clone, Default)]
@@ -378,12 +353,10 @@ pub mod campaign {
         pub agentless_config: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for SmsOutboundMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentlessConfig", self.agentless_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SmsOutboundMode;
+        opt {
+            agentless_config = "AgentlessConfig",
         }
     }
 
@@ -421,26 +394,24 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for TelephonyChannelSubtypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Capacity", self.capacity);
-            p.set_opt("ConnectQueueId", self.connect_queue_id);
-            p.set("DefaultOutboundConfig", self.default_outbound_config);
-            p.set("OutboundMode", self.outbound_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelephonyChannelSubtypeConfig;
+        req {
+            default_outbound_config = "DefaultOutboundConfig",
+            outbound_mode = "OutboundMode",
+        }
+        opt {
+            capacity = "Capacity",
+            connect_queue_id = "ConnectQueueId",
         }
     }
 
-    pub(super) static TELEPHONY_CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Capacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("ConnectQueueId", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("DefaultOutboundConfig", crate::resource::Rule { shape: Some(&TELEPHONY_OUTBOUND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OutboundMode", crate::resource::Rule { shape: Some(&TELEPHONY_OUTBOUND_MODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TELEPHONY_CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Capacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("ConnectQueueId", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("DefaultOutboundConfig", crate::resource::Rule { shape: Some(&TELEPHONY_OUTBOUND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OutboundMode", crate::resource::Rule { shape: Some(&TELEPHONY_OUTBOUND_MODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Default Telephone Outbound config
     #[derive(Clone)]
@@ -448,7 +419,7 @@ pub mod campaign {
         /// The configuration used for answering machine detection during outbound calls
         ///
         /// CloudFormation property `AnswerMachineDetectionConfig`.
-        pub answer_machine_detection_config: ::std::option::Option<crate::cfn::connectcampaignsv2::campaign::AnswerMachineDetectionConfig>,
+        pub answer_machine_detection_config: ::std::option::Option<crate::cfn::shared::group_engagement::AnswerMachineDetectionConfig>,
         /// The identifier of the contact flow for the outbound call
         ///
         /// CloudFormation property `ConnectContactFlowId`; required.
@@ -465,7 +436,6 @@ pub mod campaign {
 
     impl TelephonyOutboundConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connect_contact_flow_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 answer_machine_detection_config: ::std::option::Option::None,
@@ -476,59 +446,23 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for TelephonyOutboundConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerMachineDetectionConfig", self.answer_machine_detection_config);
-            p.set("ConnectContactFlowId", self.connect_contact_flow_id);
-            p.set_opt("ConnectSourcePhoneNumber", self.connect_source_phone_number);
-            p.set_opt("RingTimeout", self.ring_timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelephonyOutboundConfig;
+        req {
+            connect_contact_flow_id = "ConnectContactFlowId",
+        }
+        opt {
+            answer_machine_detection_config = "AnswerMachineDetectionConfig",
+            connect_source_phone_number = "ConnectSourcePhoneNumber",
+            ring_timeout = "RingTimeout",
         }
     }
 
-    pub(super) static TELEPHONY_OUTBOUND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectContactFlowId", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("ConnectSourcePhoneNumber", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("RingTimeout", crate::resource::Rule { min: Some(15.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The configuration used for answering machine detection during outbound calls
-    #[derive(Clone)]
-    pub struct AnswerMachineDetectionConfig {
-        /// Enables detection of prompts (e.g., beep after after a voicemail greeting)
-        ///
-        /// CloudFormation property `AwaitAnswerMachinePrompt`.
-        pub await_answer_machine_prompt: ::std::option::Option<crate::value::Val<bool>>,
-        /// Flag to decided whether outbound calls should have answering machine detection enabled or not
-        ///
-        /// CloudFormation property `EnableAnswerMachineDetection`; required.
-        pub enable_answer_machine_detection: crate::value::Val<bool>,
-    }
-
-    impl AnswerMachineDetectionConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(enable_answer_machine_detection: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                await_answer_machine_prompt: ::std::option::Option::None,
-                enable_answer_machine_detection: enable_answer_machine_detection.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AnswerMachineDetectionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwaitAnswerMachinePrompt", self.await_answer_machine_prompt);
-            p.set("EnableAnswerMachineDetection", self.enable_answer_machine_detection);
-            p.into_expr()
-        }
-    }
+    pub(super) static TELEPHONY_OUTBOUND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectContactFlowId", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("ConnectSourcePhoneNumber", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("RingTimeout", crate::resource::Rule { min: Some(15.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Telephony Outbound Mode
     #[derive(Clone, Default)]
@@ -551,25 +485,21 @@ pub mod campaign {
         pub progressive_config: ::std::option::Option<crate::cfn::connectcampaignsv2::campaign::ProgressiveConfig>,
     }
 
-    impl crate::resource::ToExpr for TelephonyOutboundMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentlessConfig", self.agentless_config);
-            p.set_opt("PredictiveConfig", self.predictive_config);
-            p.set_opt("PreviewConfig", self.preview_config);
-            p.set_opt("ProgressiveConfig", self.progressive_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelephonyOutboundMode;
+        opt {
+            agentless_config = "AgentlessConfig",
+            predictive_config = "PredictiveConfig",
+            preview_config = "PreviewConfig",
+            progressive_config = "ProgressiveConfig",
         }
     }
 
-    pub(super) static TELEPHONY_OUTBOUND_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PredictiveConfig", crate::resource::Rule { shape: Some(&PREDICTIVE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreviewConfig", crate::resource::Rule { shape: Some(&PREVIEW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProgressiveConfig", crate::resource::Rule { shape: Some(&PROGRESSIVE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TELEPHONY_OUTBOUND_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PredictiveConfig", crate::resource::Rule { shape: Some(&PREDICTIVE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreviewConfig", crate::resource::Rule { shape: Some(&PREVIEW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProgressiveConfig", crate::resource::Rule { shape: Some(&PROGRESSIVE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Predictive config
     #[derive(Clone)]
@@ -582,7 +512,6 @@ pub mod campaign {
 
     impl PredictiveConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bandwidth_allocation: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 bandwidth_allocation: bandwidth_allocation.into(),
@@ -590,20 +519,16 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for PredictiveConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BandwidthAllocation", self.bandwidth_allocation);
-            p.into_expr()
+    crate::resource::props! {
+        nested PredictiveConfig;
+        req {
+            bandwidth_allocation = "BandwidthAllocation",
         }
     }
 
-    pub(super) static PREDICTIVE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICTIVE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Preview config
     #[derive(Clone)]
@@ -624,7 +549,6 @@ pub mod campaign {
 
     impl PreviewConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bandwidth_allocation: impl ::std::convert::Into<crate::value::Val<f64>>, timeout_config: crate::cfn::connectcampaignsv2::campaign::TimeoutConfig) -> Self {
             Self {
                 agent_actions: ::std::option::Option::None,
@@ -634,23 +558,21 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for PreviewConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentActions", self.agent_actions);
-            p.set("BandwidthAllocation", self.bandwidth_allocation);
-            p.set("TimeoutConfig", self.timeout_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested PreviewConfig;
+        req {
+            bandwidth_allocation = "BandwidthAllocation",
+            timeout_config = "TimeoutConfig",
+        }
+        opt {
+            agent_actions = "AgentActions",
         }
     }
 
-    pub(super) static PREVIEW_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TimeoutConfig", crate::resource::Rule { shape: Some(&TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREVIEW_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TimeoutConfig", crate::resource::Rule { shape: Some(&TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Timeout Config for preview contacts
     #[derive(Clone, Default)]
@@ -661,20 +583,16 @@ pub mod campaign {
         pub duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TimeoutConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInSeconds", self.duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeoutConfig;
+        opt {
+            duration_in_seconds = "DurationInSeconds",
         }
     }
 
-    pub(super) static TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Progressive config
     #[derive(Clone)]
@@ -687,7 +605,6 @@ pub mod campaign {
 
     impl ProgressiveConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bandwidth_allocation: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 bandwidth_allocation: bandwidth_allocation.into(),
@@ -695,20 +612,16 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for ProgressiveConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BandwidthAllocation", self.bandwidth_allocation);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProgressiveConfig;
+        req {
+            bandwidth_allocation = "BandwidthAllocation",
         }
     }
 
-    pub(super) static PROGRESSIVE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROGRESSIVE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BandwidthAllocation", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// WhatsApp Channel Subtype config
     #[derive(Clone)]
@@ -739,23 +652,21 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for WhatsAppChannelSubtypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Capacity", self.capacity);
-            p.set("DefaultOutboundConfig", self.default_outbound_config);
-            p.set("OutboundMode", self.outbound_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested WhatsAppChannelSubtypeConfig;
+        req {
+            default_outbound_config = "DefaultOutboundConfig",
+            outbound_mode = "OutboundMode",
+        }
+        opt {
+            capacity = "Capacity",
         }
     }
 
-    pub(super) static WHATS_APP_CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Capacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("DefaultOutboundConfig", crate::resource::Rule { shape: Some(&WHATS_APP_OUTBOUND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WHATS_APP_CHANNEL_SUBTYPE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Capacity", crate::resource::Rule { min: Some(0.01), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("DefaultOutboundConfig", crate::resource::Rule { shape: Some(&WHATS_APP_OUTBOUND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Default WhatsApp outbound config
     #[derive(Clone)]
@@ -772,7 +683,6 @@ pub mod campaign {
 
     impl WhatsAppOutboundConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connect_source_phone_number_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, wisdom_template_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connect_source_phone_number_arn: connect_source_phone_number_arn.into(),
@@ -781,22 +691,18 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for WhatsAppOutboundConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectSourcePhoneNumberArn", self.connect_source_phone_number_arn);
-            p.set("WisdomTemplateArn", self.wisdom_template_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested WhatsAppOutboundConfig;
+        req {
+            connect_source_phone_number_arn = "ConnectSourcePhoneNumberArn",
+            wisdom_template_arn = "WisdomTemplateArn",
         }
     }
 
-    pub(super) static WHATS_APP_OUTBOUND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectSourcePhoneNumberArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-            ("WisdomTemplateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WHATS_APP_OUTBOUND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectSourcePhoneNumberArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+        ("WisdomTemplateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// WhatsApp Outbound Mode
     #[derive(Clone, Default)]
@@ -807,12 +713,10 @@ pub mod campaign {
         pub agentless_config: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for WhatsAppOutboundMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentlessConfig", self.agentless_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested WhatsAppOutboundMode;
+        opt {
+            agentless_config = "AgentlessConfig",
         }
     }
 
@@ -829,21 +733,17 @@ pub mod campaign {
         pub instance_limits_handling: ::std::option::Option<crate::value::Val<crate::cfn::connectcampaignsv2::campaign::InstanceLimitsHandling>>,
     }
 
-    impl crate::resource::ToExpr for CommunicationLimitsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllChannelsSubtypes", self.all_channels_subtypes);
-            p.set_opt("InstanceLimitsHandling", self.instance_limits_handling);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommunicationLimitsConfig;
+        opt {
+            all_channels_subtypes = "AllChannelsSubtypes",
+            instance_limits_handling = "InstanceLimitsHandling",
         }
     }
 
-    pub(super) static COMMUNICATION_LIMITS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllChannelsSubtypes", crate::resource::Rule { shape: Some(&COMMUNICATION_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMUNICATION_LIMITS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllChannelsSubtypes", crate::resource::Rule { shape: Some(&COMMUNICATION_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Communication limits
     #[derive(Clone, Default)]
@@ -854,20 +754,16 @@ pub mod campaign {
         pub communication_limit_list: ::std::option::Option<::std::vec::Vec<crate::cfn::connectcampaignsv2::campaign::CommunicationLimit>>,
     }
 
-    impl crate::resource::ToExpr for CommunicationLimits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CommunicationLimitList", self.communication_limit_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommunicationLimits;
+        opt {
+            communication_limit_list = "CommunicationLimitList",
         }
     }
 
-    pub(super) static COMMUNICATION_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CommunicationLimitList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COMMUNICATION_LIMIT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMUNICATION_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CommunicationLimitList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COMMUNICATION_LIMIT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Communication Limit
     #[derive(Clone)]
@@ -884,7 +780,6 @@ pub mod campaign {
 
     impl CommunicationLimit {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(frequency: impl ::std::convert::Into<crate::value::Val<i64>>, max_count_per_recipient: impl ::std::convert::Into<crate::value::Val<i64>>, unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::connectcampaignsv2::campaign::CommunicationLimitTimeUnit>>) -> Self {
             Self {
                 frequency: frequency.into(),
@@ -894,23 +789,19 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for CommunicationLimit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Frequency", self.frequency);
-            p.set("MaxCountPerRecipient", self.max_count_per_recipient);
-            p.set("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommunicationLimit;
+        req {
+            frequency = "Frequency",
+            max_count_per_recipient = "MaxCountPerRecipient",
+            unit = "Unit",
         }
     }
 
-    pub(super) static COMMUNICATION_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Frequency", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxCountPerRecipient", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMUNICATION_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Frequency", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxCountPerRecipient", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Campaign communication time config
     #[derive(Clone)]
@@ -951,28 +842,26 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for CommunicationTimeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Email", self.email);
-            p.set("LocalTimeZoneConfig", self.local_time_zone_config);
-            p.set_opt("Sms", self.sms);
-            p.set_opt("Telephony", self.telephony);
-            p.set_opt("WhatsApp", self.whats_app);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommunicationTimeConfig;
+        req {
+            local_time_zone_config = "LocalTimeZoneConfig",
+        }
+        opt {
+            email = "Email",
+            sms = "Sms",
+            telephony = "Telephony",
+            whats_app = "WhatsApp",
         }
     }
 
-    pub(super) static COMMUNICATION_TIME_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Email", crate::resource::Rule { shape: Some(&TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LocalTimeZoneConfig", crate::resource::Rule { shape: Some(&LOCAL_TIME_ZONE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Sms", crate::resource::Rule { shape: Some(&TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Telephony", crate::resource::Rule { shape: Some(&TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WhatsApp", crate::resource::Rule { shape: Some(&TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMUNICATION_TIME_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Email", crate::resource::Rule { shape: Some(&TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LocalTimeZoneConfig", crate::resource::Rule { shape: Some(&LOCAL_TIME_ZONE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sms", crate::resource::Rule { shape: Some(&TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Telephony", crate::resource::Rule { shape: Some(&TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WhatsApp", crate::resource::Rule { shape: Some(&TIME_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Time window config
     #[derive(Clone)]
@@ -998,22 +887,20 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for TimeWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OpenHours", self.open_hours);
-            p.set_opt("RestrictedPeriods", self.restricted_periods);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeWindow;
+        req {
+            open_hours = "OpenHours",
+        }
+        opt {
+            restricted_periods = "RestrictedPeriods",
         }
     }
 
-    pub(super) static TIME_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OpenHours", crate::resource::Rule { shape: Some(&OPEN_HOURS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RestrictedPeriods", crate::resource::Rule { shape: Some(&RESTRICTED_PERIODS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIME_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OpenHours", crate::resource::Rule { shape: Some(&OPEN_HOURS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RestrictedPeriods", crate::resource::Rule { shape: Some(&RESTRICTED_PERIODS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Open Hours config
     #[derive(Clone)]
@@ -1034,20 +921,16 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for OpenHours {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DailyHours", self.daily_hours);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenHours;
+        req {
+            daily_hours = "DailyHours",
         }
     }
 
-    pub(super) static OPEN_HOURS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DailyHours", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DAILY_HOUR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_HOURS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DailyHours", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DAILY_HOUR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Daily Hour
     #[derive(Clone, Default)]
@@ -1062,21 +945,17 @@ pub mod campaign {
         pub value: ::std::option::Option<::std::vec::Vec<crate::cfn::connectcampaignsv2::campaign::TimeRange>>,
     }
 
-    impl crate::resource::ToExpr for DailyHour {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DailyHour;
+        opt {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static DAILY_HOUR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DAILY_HOUR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Time range in 24 hour format
     #[derive(Clone)]
@@ -1093,7 +972,6 @@ pub mod campaign {
 
     impl TimeRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 end_time: end_time.into(),
@@ -1102,22 +980,18 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for TimeRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndTime", self.end_time);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeRange;
+        req {
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^T\\d{2}:\\d{2}$")), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^T\\d{2}:\\d{2}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^T\\d{2}:\\d{2}$")), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^T\\d{2}:\\d{2}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Restricted period config
     #[derive(Clone, Default)]
@@ -1128,20 +1002,16 @@ pub mod campaign {
         pub restricted_period_list: ::std::option::Option<::std::vec::Vec<crate::cfn::connectcampaignsv2::campaign::RestrictedPeriod>>,
     }
 
-    impl crate::resource::ToExpr for RestrictedPeriods {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RestrictedPeriodList", self.restricted_period_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested RestrictedPeriods;
+        opt {
+            restricted_period_list = "RestrictedPeriodList",
         }
     }
 
-    pub(super) static RESTRICTED_PERIODS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RestrictedPeriodList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RESTRICTED_PERIOD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESTRICTED_PERIODS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RestrictedPeriodList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RESTRICTED_PERIOD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Restricted period
     #[derive(Clone)]
@@ -1162,7 +1032,6 @@ pub mod campaign {
 
     impl RestrictedPeriod {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_date: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start_date: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 end_date: end_date.into(),
@@ -1172,24 +1041,22 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for RestrictedPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndDate", self.end_date);
-            p.set_opt("Name", self.name);
-            p.set("StartDate", self.start_date);
-            p.into_expr()
+    crate::resource::props! {
+        nested RestrictedPeriod;
+        req {
+            end_date = "EndDate",
+            start_date = "StartDate",
+        }
+        opt {
+            name = "Name",
         }
     }
 
-    pub(super) static RESTRICTED_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{4}-\\d{2}-\\d{2}$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("StartDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{4}-\\d{2}-\\d{2}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESTRICTED_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{4}-\\d{2}-\\d{2}$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { max_len: Some(127), ..crate::resource::Rule::NONE }),
+        ("StartDate", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{4}-\\d{2}-\\d{2}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Local time zone config
     #[derive(Clone, Default)]
@@ -1208,22 +1075,18 @@ pub mod campaign {
         pub local_time_zone_detection_scope: ::std::option::Option<crate::value::Val<crate::cfn::connectcampaignsv2::campaign::LocalTimeZoneDetectionScope>>,
     }
 
-    impl crate::resource::ToExpr for LocalTimeZoneConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultTimeZone", self.default_time_zone);
-            p.set_opt("LocalTimeZoneDetection", self.local_time_zone_detection);
-            p.set_opt("LocalTimeZoneDetectionScope", self.local_time_zone_detection_scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocalTimeZoneConfig;
+        opt {
+            default_time_zone = "DefaultTimeZone",
+            local_time_zone_detection = "LocalTimeZoneDetection",
+            local_time_zone_detection_scope = "LocalTimeZoneDetectionScope",
         }
     }
 
-    pub(super) static LOCAL_TIME_ZONE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultTimeZone", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCAL_TIME_ZONE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultTimeZone", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Entry limits config for a campaign
     #[derive(Clone)]
@@ -1240,7 +1103,6 @@ pub mod campaign {
 
     impl EntryLimitsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_entry_count: impl ::std::convert::Into<crate::value::Val<i64>>, min_entry_interval: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 max_entry_count: max_entry_count.into(),
@@ -1249,22 +1111,18 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for EntryLimitsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxEntryCount", self.max_entry_count);
-            p.set("MinEntryInterval", self.min_entry_interval);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntryLimitsConfig;
+        req {
+            max_entry_count = "MaxEntryCount",
+            min_entry_interval = "MinEntryInterval",
         }
     }
 
-    pub(super) static ENTRY_LIMITS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxEntryCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("MinEntryInterval", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-+]?[0-9]+)M)?(?:([-+]?[0-9]+)(?:[.,]([0-9]{0,9}))?S)?)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTRY_LIMITS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxEntryCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("MinEntryInterval", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-+]?[0-9]+)M)?(?:([-+]?[0-9]+)(?:[.,]([0-9]{0,9}))?S)?)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Campaign schedule
     #[derive(Clone)]
@@ -1285,7 +1143,6 @@ pub mod campaign {
 
     impl Schedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 end_time: end_time.into(),
@@ -1295,24 +1152,22 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndTime", self.end_time);
-            p.set_opt("RefreshFrequency", self.refresh_frequency);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        req {
+            end_time = "EndTime",
+            start_time = "StartTime",
+        }
+        opt {
+            refresh_frequency = "RefreshFrequency",
         }
     }
 
-    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndTime", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("RefreshFrequency", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-+]?[0-9]+)M)?(?:([-+]?[0-9]+)(?:[.,]([0-9]{0,9}))?S)?)?$")), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("RefreshFrequency", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^P(?:([-+]?[0-9]+)D)?(T(?:([-+]?[0-9]+)H)?(?:([-+]?[0-9]+)M)?(?:([-+]?[0-9]+)(?:[.,]([0-9]{0,9}))?S)?)?$")), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The possible source of the campaign
     #[derive(Clone, Default)]
@@ -1327,22 +1182,18 @@ pub mod campaign {
         pub event_trigger: ::std::option::Option<crate::cfn::connectcampaignsv2::campaign::EventTrigger>,
     }
 
-    impl crate::resource::ToExpr for Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerProfilesSegmentArn", self.customer_profiles_segment_arn);
-            p.set_opt("EventTrigger", self.event_trigger);
-            p.into_expr()
+    crate::resource::props! {
+        nested Source;
+        opt {
+            customer_profiles_segment_arn = "CustomerProfilesSegmentArn",
+            event_trigger = "EventTrigger",
         }
     }
 
-    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomerProfilesSegmentArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-            ("EventTrigger", crate::resource::Rule { shape: Some(&EVENT_TRIGGER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomerProfilesSegmentArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+        ("EventTrigger", crate::resource::Rule { shape: Some(&EVENT_TRIGGER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The event trigger of the campaign
     #[derive(Clone, Default)]
@@ -1353,55 +1204,37 @@ pub mod campaign {
         pub customer_profiles_domain_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EventTrigger {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerProfilesDomainArn", self.customer_profiles_domain_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventTrigger;
+        opt {
+            customer_profiles_domain_arn = "CustomerProfilesDomainArn",
         }
     }
 
-    pub(super) static EVENT_TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomerProfilesDomainArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomerProfilesDomainArn", crate::resource::Rule { min_len: Some(20), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Actions that can performed on a contact by an agent
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentAction {
         /// `DISCARD`
         Discard,
     }
 
-    impl crate::value::CfnEnum for AgentAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Discard => "DISCARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AgentAction, ["DISCARD"]);
 
     /// The communication limit time unit
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CommunicationLimitTimeUnit {
         /// `DAY`
         Day,
     }
 
-    impl crate::value::CfnEnum for CommunicationLimitTimeUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Day => "DAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CommunicationLimitTimeUnit, ["DAY"]);
 
     /// Enumeration of Instance Limits handling in a Campaign
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceLimitsHandling {
         /// `OPT_IN`
         OptIn,
@@ -1409,18 +1242,10 @@ pub mod campaign {
         OptOut,
     }
 
-    impl crate::value::CfnEnum for InstanceLimitsHandling {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OptIn => "OPT_IN",
-                Self::OptOut => "OPT_OUT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceLimitsHandling, ["OPT_IN", "OPT_OUT"]);
 
     /// Day of week
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `MONDAY`
         Monday,
@@ -1438,23 +1263,10 @@ pub mod campaign {
         Sunday,
     }
 
-    impl crate::value::CfnEnum for DayOfWeek {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monday => "MONDAY",
-                Self::Tuesday => "TUESDAY",
-                Self::Wednesday => "WEDNESDAY",
-                Self::Thursday => "THURSDAY",
-                Self::Friday => "FRIDAY",
-                Self::Saturday => "SATURDAY",
-                Self::Sunday => "SUNDAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DayOfWeek, ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]);
 
     /// Local TimeZone Detection method
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LocalTimeZoneDetectionType {
         /// `ZIP_CODE`
         ZipCode,
@@ -1462,18 +1274,10 @@ pub mod campaign {
         AreaCode,
     }
 
-    impl crate::value::CfnEnum for LocalTimeZoneDetectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ZipCode => "ZIP_CODE",
-                Self::AreaCode => "AREA_CODE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LocalTimeZoneDetectionType, ["ZIP_CODE", "AREA_CODE"]);
 
     /// Local TimeZone Detection scope
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LocalTimeZoneDetectionScope {
         /// `PRIMARY_ONLY`
         PrimaryOnly,
@@ -1481,18 +1285,10 @@ pub mod campaign {
         AllAvailable,
     }
 
-    impl crate::value::CfnEnum for LocalTimeZoneDetectionScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PrimaryOnly => "PRIMARY_ONLY",
-                Self::AllAvailable => "ALL_AVAILABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LocalTimeZoneDetectionScope, ["PRIMARY_ONLY", "ALL_AVAILABLE"]);
 
     /// Campaign type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CampaignType {
         /// `MANAGED`
         Managed,
@@ -1500,13 +1296,5 @@ pub mod campaign {
         Journey,
     }
 
-    impl crate::value::CfnEnum for CampaignType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Managed => "MANAGED",
-                Self::Journey => "JOURNEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CampaignType, ["MANAGED", "JOURNEY"]);
 }

@@ -23,7 +23,6 @@ pub struct EnabledBaseline {
 
 impl EnabledBaseline {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(baseline_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, baseline_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             baseline_identifier: baseline_identifier.into(),
@@ -35,47 +34,38 @@ impl EnabledBaseline {
     }
 }
 
-impl crate::resource::Resource for EnabledBaseline {
-    const TYPE: &'static str = "AWS::ControlTower::EnabledBaseline";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENABLED_BASELINE_SHAPE)
+crate::resource::props! {
+    resource EnabledBaseline = "AWS::ControlTower::EnabledBaseline", shape: Some(&ENABLED_BASELINE_SHAPE);
+    req {
+        baseline_identifier = "BaselineIdentifier",
+        baseline_version = "BaselineVersion",
+        target_identifier = "TargetIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BaselineIdentifier", self.baseline_identifier);
-        p.set("BaselineVersion", self.baseline_version);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetIdentifier", self.target_identifier);
-        p
+    opt {
+        parameters = "Parameters",
+        tags = "Tags",
     }
 }
 
-static ENABLED_BASELINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BaselineIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[0-9a-zA-Z_\\-:\\/]+$")), ..crate::resource::Rule::NONE }),
-        ("BaselineVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d+(?:\\.\\d+){0,2}$")), ..crate::resource::Rule::NONE }),
-        ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::enabled_baseline::PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::enabled_baseline::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[0-9a-zA-Z_\\-:\\/]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENABLED_BASELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BaselineIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[0-9a-zA-Z_\\-:\\/]+$")), ..crate::resource::Rule::NONE }),
+    ("BaselineVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d+(?:\\.\\d+){0,2}$")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::enabled_baseline::PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[0-9a-zA-Z_\\-:\\/]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EnabledBaseline`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EnabledBaseline> {
-    /// `Fn::GetAtt` `EnabledBaselineIdentifier`.
-    #[inline]
-    pub fn attr_enabled_baseline_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnabledBaselineIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EnabledBaselineIdentifier`.
+        attr_enabled_baseline_identifier: ::std::string::String = "EnabledBaselineIdentifier",
     }
 }
 
 pub mod enabled_baseline {
     //! Nested property types and enums of [`EnabledBaseline`](super::EnabledBaseline).
 
-    /// The definition `Parameter`.
     #[derive(Clone, Default)]
     pub struct Parameter {
         /// CloudFormation property `Key`.
@@ -84,28 +74,17 @@ pub mod enabled_baseline {
         pub value: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for Parameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Parameter;
+        opt {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Enables a control on a specified target.
@@ -133,7 +112,6 @@ pub struct EnabledControl {
 
 impl EnabledControl {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(control_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             control_identifier: control_identifier.into(),
@@ -144,36 +122,28 @@ impl EnabledControl {
     }
 }
 
-impl crate::resource::Resource for EnabledControl {
-    const TYPE: &'static str = "AWS::ControlTower::EnabledControl";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENABLED_CONTROL_SHAPE)
+crate::resource::props! {
+    resource EnabledControl = "AWS::ControlTower::EnabledControl", shape: Some(&ENABLED_CONTROL_SHAPE);
+    req {
+        control_identifier = "ControlIdentifier",
+        target_identifier = "TargetIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ControlIdentifier", self.control_identifier);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetIdentifier", self.target_identifier);
-        p
+    opt {
+        parameters = "Parameters",
+        tags = "Tags",
     }
 }
 
-static ENABLED_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ControlIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[0-9a-zA-Z_\\-:\\/]+$")), ..crate::resource::Rule::NONE }),
-        ("Parameters", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::enabled_control::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[0-9a-zA-Z_\\-:\\/]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENABLED_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ControlIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[0-9a-zA-Z_\\-:\\/]+$")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::config_group_devtools::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetIdentifier", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[0-9a-zA-Z_\\-:\\/]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod enabled_control {
     //! Nested property types and enums of [`EnabledControl`](super::EnabledControl).
 
-    /// The definition `EnabledControlParameter`.
     #[derive(Clone)]
     pub struct EnabledControlParameter {
         /// CloudFormation property `Key`; required.
@@ -184,7 +154,6 @@ pub mod enabled_control {
 
     impl EnabledControlParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 key: key.into(),
@@ -193,22 +162,13 @@ pub mod enabled_control {
         }
     }
 
-    impl crate::resource::ToExpr for EnabledControlParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnabledControlParameter;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::ControlTower::LandingZone Resource Type
@@ -228,7 +188,6 @@ pub struct LandingZone {
 
 impl LandingZone {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(manifest: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             manifest: manifest.into(),
@@ -239,83 +198,49 @@ impl LandingZone {
     }
 }
 
-impl crate::resource::Resource for LandingZone {
-    const TYPE: &'static str = "AWS::ControlTower::LandingZone";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LANDING_ZONE_SHAPE)
+crate::resource::props! {
+    resource LandingZone = "AWS::ControlTower::LandingZone", shape: Some(&LANDING_ZONE_SHAPE);
+    req {
+        manifest = "Manifest",
+        version = "Version",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Manifest", self.manifest);
-        p.set_opt("RemediationTypes", self.remediation_types);
-        p.set_opt("Tags", self.tags);
-        p.set("Version", self.version);
-        p
+    opt {
+        remediation_types = "RemediationTypes",
+        tags = "Tags",
     }
 }
 
-static LANDING_ZONE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RemediationTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::landing_zone::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Version", crate::resource::Rule { min_len: Some(3), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("\\d+.\\d+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LANDING_ZONE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Manifest", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("RemediationTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Version", crate::resource::Rule { min_len: Some(3), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("\\d+.\\d+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LandingZone`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LandingZone> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DriftStatus`.
-    #[inline]
-    pub fn attr_drift_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DriftStatus")
-    }
-    /// `Fn::GetAtt` `LandingZoneIdentifier`.
-    #[inline]
-    pub fn attr_landing_zone_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LandingZoneIdentifier")
-    }
-    /// `Fn::GetAtt` `LatestAvailableVersion`.
-    #[inline]
-    pub fn attr_latest_available_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestAvailableVersion")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DriftStatus`.
+        attr_drift_status: ::std::string::String = "DriftStatus",
+        /// `Fn::GetAtt` `LandingZoneIdentifier`.
+        attr_landing_zone_identifier: ::std::string::String = "LandingZoneIdentifier",
+        /// `Fn::GetAtt` `LatestAvailableVersion`.
+        attr_latest_available_version: ::std::string::String = "LatestAvailableVersion",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod landing_zone {
     //! Nested property types and enums of [`LandingZone`](super::LandingZone).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RemediationTypesItem`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RemediationTypesItem {
         /// `INHERITANCE_DRIFT`
         InheritanceDrift,
     }
 
-    impl crate::value::CfnEnum for RemediationTypesItem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::InheritanceDrift => "INHERITANCE_DRIFT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RemediationTypesItem, ["INHERITANCE_DRIFT"]);
 }

@@ -63,7 +63,6 @@ pub struct ReportDefinition {
 
 impl ReportDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(compression: impl ::std::convert::Into<crate::value::Val<crate::cfn::cur::report_definition::Compression>>, format: impl ::std::convert::Into<crate::value::Val<crate::cfn::cur::report_definition::Format>>, refresh_closed_reports: impl ::std::convert::Into<crate::value::Val<bool>>, report_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, report_versioning: impl ::std::convert::Into<crate::value::Val<crate::cfn::cur::report_definition::ReportVersioning>>, s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, time_unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::cur::report_definition::TimeUnit>>) -> Self {
         Self {
             additional_artifacts: ::std::option::Option::None,
@@ -83,54 +82,40 @@ impl ReportDefinition {
     }
 }
 
-impl crate::resource::Resource for ReportDefinition {
-    const TYPE: &'static str = "AWS::CUR::ReportDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPORT_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource ReportDefinition = "AWS::CUR::ReportDefinition", shape: Some(&REPORT_DEFINITION_SHAPE);
+    req {
+        compression = "Compression",
+        format = "Format",
+        refresh_closed_reports = "RefreshClosedReports",
+        report_name = "ReportName",
+        report_versioning = "ReportVersioning",
+        s3_bucket = "S3Bucket",
+        s3_prefix = "S3Prefix",
+        s3_region = "S3Region",
+        time_unit = "TimeUnit",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalArtifacts", self.additional_artifacts);
-        p.set_opt("AdditionalSchemaElements", self.additional_schema_elements);
-        p.set_opt("BillingViewArn", self.billing_view_arn);
-        p.set("Compression", self.compression);
-        p.set("Format", self.format);
-        p.set("RefreshClosedReports", self.refresh_closed_reports);
-        p.set("ReportName", self.report_name);
-        p.set("ReportVersioning", self.report_versioning);
-        p.set("S3Bucket", self.s3_bucket);
-        p.set("S3Prefix", self.s3_prefix);
-        p.set("S3Region", self.s3_region);
-        p.set_opt("Tags", self.tags);
-        p.set("TimeUnit", self.time_unit);
-        p
+    opt {
+        additional_artifacts = "AdditionalArtifacts",
+        additional_schema_elements = "AdditionalSchemaElements",
+        billing_view_arn = "BillingViewArn",
+        tags = "Tags",
     }
 }
 
-static REPORT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BillingViewArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(arn:aws(-cn)?:billing::[0-9]{12}:billingview/)?[a-zA-Z0-9_\\+=\\.\\-@].{1,30}")), ..crate::resource::Rule::NONE }),
-        ("ReportName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z!\\-_.*\\'()]+")), ..crate::resource::Rule::NONE }),
-        ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_\\.\\-]+")), ..crate::resource::Rule::NONE }),
-        ("S3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z!\\-_.*\\'()/]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::report_definition::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPORT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BillingViewArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(arn:aws(-cn)?:billing::[0-9]{12}:billingview/)?[a-zA-Z0-9_\\+=\\.\\-@].{1,30}")), ..crate::resource::Rule::NONE }),
+    ("ReportName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z!\\-_.*\\'()]+")), ..crate::resource::Rule::NONE }),
+    ("S3Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9_\\.\\-]+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("S3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z!\\-_.*\\'()/]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod report_definition {
     //! Nested property types and enums of [`ReportDefinition`](super::ReportDefinition).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The types of manifest that you want AWS to create for this report.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdditionalArtifacts {
         /// `REDSHIFT`
         Redshift,
@@ -140,19 +125,10 @@ pub mod report_definition {
         Athena,
     }
 
-    impl crate::value::CfnEnum for AdditionalArtifacts {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Redshift => "REDSHIFT",
-                Self::Quicksight => "QUICKSIGHT",
-                Self::Athena => "ATHENA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdditionalArtifacts, ["REDSHIFT", "QUICKSIGHT", "ATHENA"]);
 
     /// Whether or not AWS includes resource IDs in the report.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdditionalSchemaElements {
         /// `RESOURCES`
         Resources,
@@ -162,19 +138,10 @@ pub mod report_definition {
         ManualDiscountCompatibility,
     }
 
-    impl crate::value::CfnEnum for AdditionalSchemaElements {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Resources => "RESOURCES",
-                Self::SplitCostAllocationData => "SPLIT_COST_ALLOCATION_DATA",
-                Self::ManualDiscountCompatibility => "MANUAL_DISCOUNT_COMPATIBILITY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdditionalSchemaElements, ["RESOURCES", "SPLIT_COST_ALLOCATION_DATA", "MANUAL_DISCOUNT_COMPATIBILITY"]);
 
     /// The compression format that AWS uses for the report.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compression {
         /// `ZIP`
         Zip,
@@ -184,19 +151,10 @@ pub mod report_definition {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for Compression {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Zip => "ZIP",
-                Self::Gzip => "GZIP",
-                Self::Parquet => "Parquet",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Compression, ["ZIP", "GZIP", "Parquet"]);
 
     /// The format that AWS saves the report in.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `textORcsv`
         TextORcsv,
@@ -204,18 +162,10 @@ pub mod report_definition {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TextORcsv => "textORcsv",
-                Self::Parquet => "Parquet",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["textORcsv", "Parquet"]);
 
     /// Whether you want Amazon Web Services to overwrite the previous version of each report or to deliver the report in addition to the previous versions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReportVersioning {
         /// `CREATE_NEW_REPORT`
         CreateNewReport,
@@ -223,18 +173,10 @@ pub mod report_definition {
         OverwriteReport,
     }
 
-    impl crate::value::CfnEnum for ReportVersioning {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CreateNewReport => "CREATE_NEW_REPORT",
-                Self::OverwriteReport => "OVERWRITE_REPORT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReportVersioning, ["CREATE_NEW_REPORT", "OVERWRITE_REPORT"]);
 
     /// The granularity of the line items in the report.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimeUnit {
         /// `HOURLY`
         Hourly,
@@ -244,14 +186,5 @@ pub mod report_definition {
         Monthly,
     }
 
-    impl crate::value::CfnEnum for TimeUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hourly => "HOURLY",
-                Self::Daily => "DAILY",
-                Self::Monthly => "MONTHLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TimeUnit, ["HOURLY", "DAILY", "MONTHLY"]);
 }

@@ -49,7 +49,6 @@ pub struct CalculatedAttributeDefinition {
 
 impl CalculatedAttributeDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(attribute_details: crate::cfn::customerprofiles::calculated_attribute_definition::AttributeDetails, calculated_attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statistic: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::calculated_attribute_definition::Statistic>>) -> Self {
         Self {
             attribute_details,
@@ -65,61 +64,44 @@ impl CalculatedAttributeDefinition {
     }
 }
 
-impl crate::resource::Resource for CalculatedAttributeDefinition {
-    const TYPE: &'static str = "AWS::CustomerProfiles::CalculatedAttributeDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CALCULATED_ATTRIBUTE_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource CalculatedAttributeDefinition = "AWS::CustomerProfiles::CalculatedAttributeDefinition", shape: Some(&CALCULATED_ATTRIBUTE_DEFINITION_SHAPE);
+    req {
+        attribute_details = "AttributeDetails",
+        calculated_attribute_name = "CalculatedAttributeName",
+        domain_name = "DomainName",
+        statistic = "Statistic",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AttributeDetails", self.attribute_details);
-        p.set("CalculatedAttributeName", self.calculated_attribute_name);
-        p.set_opt("Conditions", self.conditions);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set("DomainName", self.domain_name);
-        p.set("Statistic", self.statistic);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UseHistoricalData", self.use_historical_data);
-        p
+    opt {
+        conditions = "Conditions",
+        description = "Description",
+        display_name = "DisplayName",
+        tags = "Tags",
+        use_historical_data = "UseHistoricalData",
     }
 }
 
-static CALCULATED_ATTRIBUTE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AttributeDetails", crate::resource::Rule { shape: Some(&self::calculated_attribute_definition::ATTRIBUTE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CalculatedAttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("Conditions", crate::resource::Rule { shape: Some(&self::calculated_attribute_definition::CONDITIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-\\s]*$")), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::calculated_attribute_definition::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CALCULATED_ATTRIBUTE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AttributeDetails", crate::resource::Rule { shape: Some(&self::calculated_attribute_definition::ATTRIBUTE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CalculatedAttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("Conditions", crate::resource::Rule { shape: Some(&self::calculated_attribute_definition::CONDITIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-\\s]*$")), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CalculatedAttributeDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CalculatedAttributeDefinition> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Readiness`.
-    #[inline]
-    pub fn attr_readiness(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Readiness")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Readiness`.
+        attr_readiness: crate::value::Json = "Readiness",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -141,7 +123,6 @@ pub mod calculated_attribute_definition {
 
     impl AttributeDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attributes: ::std::vec::Vec<crate::cfn::customerprofiles::calculated_attribute_definition::AttributeItem>, expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attributes,
@@ -150,22 +131,18 @@ pub mod calculated_attribute_definition {
         }
     }
 
-    impl crate::resource::ToExpr for AttributeDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attributes", self.attributes);
-            p.set("Expression", self.expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeDetails;
+        req {
+            attributes = "Attributes",
+            expression = "Expression",
         }
     }
 
-    pub(super) static ATTRIBUTE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&ATTRIBUTE_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&ATTRIBUTE_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The details of a single attribute item specified in the mathematical expression.
     #[derive(Clone)]
@@ -178,7 +155,6 @@ pub mod calculated_attribute_definition {
 
     impl AttributeItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -186,20 +162,16 @@ pub mod calculated_attribute_definition {
         }
     }
 
-    impl crate::resource::ToExpr for AttributeItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeItem;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static ATTRIBUTE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The conditions including range, object count, and threshold for the calculated attribute.
     #[derive(Clone, Default)]
@@ -218,24 +190,20 @@ pub mod calculated_attribute_definition {
         pub threshold: ::std::option::Option<crate::cfn::customerprofiles::calculated_attribute_definition::Threshold>,
     }
 
-    impl crate::resource::ToExpr for Conditions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ObjectCount", self.object_count);
-            p.set_opt("Range", self.range);
-            p.set_opt("Threshold", self.threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested Conditions;
+        opt {
+            object_count = "ObjectCount",
+            range = "Range",
+            threshold = "Threshold",
         }
     }
 
-    pub(super) static CONDITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ObjectCount", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("Range", crate::resource::Rule { shape: Some(&RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Threshold", crate::resource::Rule { shape: Some(&THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ObjectCount", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("Range", crate::resource::Rule { shape: Some(&RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Threshold", crate::resource::Rule { shape: Some(&THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The relative time period over which data is included in the aggregation.
     #[derive(Clone)]
@@ -264,7 +232,6 @@ pub mod calculated_attribute_definition {
 
     impl Range {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::calculated_attribute_definition::RangeUnit>>) -> Self {
             Self {
                 timestamp_format: ::std::option::Option::None,
@@ -276,27 +243,25 @@ pub mod calculated_attribute_definition {
         }
     }
 
-    impl crate::resource::ToExpr for Range {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TimestampFormat", self.timestamp_format);
-            p.set_opt("TimestampSource", self.timestamp_source);
-            p.set("Unit", self.unit);
-            p.set_opt("Value", self.value);
-            p.set_opt("ValueRange", self.value_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested Range;
+        req {
+            unit = "Unit",
+        }
+        opt {
+            timestamp_format = "TimestampFormat",
+            timestamp_source = "TimestampSource",
+            value = "Value",
+            value_range = "ValueRange",
         }
     }
 
-    pub(super) static RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimestampFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TimestampSource", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("ValueRange", crate::resource::Rule { shape: Some(&VALUE_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimestampFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TimestampSource", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("ValueRange", crate::resource::Rule { shape: Some(&VALUE_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure specifying the endpoints of the relative time period over which data is included in the aggregation.
     #[derive(Clone)]
@@ -313,7 +278,6 @@ pub mod calculated_attribute_definition {
 
     impl ValueRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end: impl ::std::convert::Into<crate::value::Val<i64>>, start: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 end: end.into(),
@@ -322,22 +286,18 @@ pub mod calculated_attribute_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ValueRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("End", self.end);
-            p.set("Start", self.start);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValueRange;
+        req {
+            end = "End",
+            start = "Start",
         }
     }
 
-    pub(super) static VALUE_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("End", crate::resource::Rule { min: Some(-2147483648.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("Start", crate::resource::Rule { min: Some(-2147483648.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALUE_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("End", crate::resource::Rule { min: Some(-2147483648.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { min: Some(-2147483648.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The threshold for the calculated attribute.
     #[derive(Clone)]
@@ -354,7 +314,6 @@ pub mod calculated_attribute_definition {
 
     impl Threshold {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::calculated_attribute_definition::ThresholdOperator>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 operator: operator.into(),
@@ -363,47 +322,29 @@ pub mod calculated_attribute_definition {
         }
     }
 
-    impl crate::resource::ToExpr for Threshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Operator", self.operator);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Threshold;
+        req {
+            operator = "Operator",
+            value = "Value",
         }
     }
 
-    pub(super) static THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The unit of time.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RangeUnit {
         /// `DAYS`
         Days,
     }
 
-    impl crate::value::CfnEnum for RangeUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RangeUnit, ["DAYS"]);
 
     /// The operator of the threshold.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThresholdOperator {
         /// `EQUAL_TO`
         EqualTo,
@@ -415,20 +356,10 @@ pub mod calculated_attribute_definition {
         NotEqualTo,
     }
 
-    impl crate::value::CfnEnum for ThresholdOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EqualTo => "EQUAL_TO",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::LessThan => "LESS_THAN",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ThresholdOperator, ["EQUAL_TO", "GREATER_THAN", "LESS_THAN", "NOT_EQUAL_TO"]);
 
     /// The aggregation operation to perform for the calculated attribute.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Statistic {
         /// `FIRST_OCCURRENCE`
         FirstOccurrence,
@@ -448,21 +379,7 @@ pub mod calculated_attribute_definition {
         MaxOccurrence,
     }
 
-    impl crate::value::CfnEnum for Statistic {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FirstOccurrence => "FIRST_OCCURRENCE",
-                Self::LastOccurrence => "LAST_OCCURRENCE",
-                Self::Count => "COUNT",
-                Self::Sum => "SUM",
-                Self::Minimum => "MINIMUM",
-                Self::Maximum => "MAXIMUM",
-                Self::Average => "AVERAGE",
-                Self::MaxOccurrence => "MAX_OCCURRENCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Statistic, ["FIRST_OCCURRENCE", "LAST_OCCURRENCE", "COUNT", "SUM", "MINIMUM", "MAXIMUM", "AVERAGE", "MAX_OCCURRENCE"]);
 }
 
 /// A domain defined for 3rd party data source in Profile Service
@@ -506,7 +423,6 @@ pub struct Domain {
 
 impl Domain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(default_expiration_days: impl ::std::convert::Into<crate::value::Val<i64>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_store: ::std::option::Option::None,
@@ -521,66 +437,46 @@ impl Domain {
     }
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::CustomerProfiles::Domain";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_SHAPE)
+crate::resource::props! {
+    resource Domain = "AWS::CustomerProfiles::Domain", shape: Some(&DOMAIN_SHAPE);
+    req {
+        default_expiration_days = "DefaultExpirationDays",
+        domain_name = "DomainName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataStore", self.data_store);
-        p.set_opt("DeadLetterQueueUrl", self.dead_letter_queue_url);
-        p.set_opt("DefaultEncryptionKey", self.default_encryption_key);
-        p.set("DefaultExpirationDays", self.default_expiration_days);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("Matching", self.matching);
-        p.set_opt("RuleBasedMatching", self.rule_based_matching);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_store = "DataStore",
+        dead_letter_queue_url = "DeadLetterQueueUrl",
+        default_encryption_key = "DefaultEncryptionKey",
+        matching = "Matching",
+        rule_based_matching = "RuleBasedMatching",
+        tags = "Tags",
     }
 }
 
-static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataStore", crate::resource::Rule { shape: Some(&self::domain::DATA_STORE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DeadLetterQueueUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DefaultEncryptionKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DefaultExpirationDays", crate::resource::Rule { min: Some(1.0), max: Some(1098.0), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Matching", crate::resource::Rule { shape: Some(&self::domain::MATCHING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RuleBasedMatching", crate::resource::Rule { shape: Some(&self::domain::RULE_BASED_MATCHING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::domain::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataStore", crate::resource::Rule { shape: Some(&self::domain::DATA_STORE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DeadLetterQueueUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DefaultEncryptionKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DefaultExpirationDays", crate::resource::Rule { min: Some(1.0), max: Some(1098.0), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Matching", crate::resource::Rule { shape: Some(&self::domain::MATCHING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RuleBasedMatching", crate::resource::Rule { shape: Some(&self::domain::RULE_BASED_MATCHING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DataStore.Readiness`.
-    #[inline]
-    pub fn attr_data_store_readiness(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("DataStore.Readiness")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `RuleBasedMatching.Status`.
-    #[inline]
-    pub fn attr_rule_based_matching_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleBasedMatching.Status")
-    }
-    /// `Fn::GetAtt` `Stats`.
-    #[inline]
-    pub fn attr_stats(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Stats")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DataStore.Readiness`.
+        attr_data_store_readiness: crate::value::Json = "DataStore.Readiness",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `RuleBasedMatching.Status`.
+        attr_rule_based_matching_status: ::std::string::String = "RuleBasedMatching.Status",
+        /// `Fn::GetAtt` `Stats`.
+        attr_stats: crate::value::Json = "Stats",
     }
 }
 
@@ -600,21 +496,17 @@ pub mod domain {
         pub readiness: ::std::option::Option<crate::cfn::customerprofiles::domain::Readiness>,
     }
 
-    impl crate::resource::ToExpr for DataStore {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("Readiness", self.readiness);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataStore;
+        opt {
+            enabled = "Enabled",
+            readiness = "Readiness",
         }
     }
 
-    pub(super) static DATA_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Readiness", crate::resource::Rule { shape: Some(&READINESS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Readiness", crate::resource::Rule { shape: Some(&READINESS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Progress information for data store setup.
     #[derive(Clone, Default)]
@@ -629,21 +521,17 @@ pub mod domain {
         pub progress_percentage: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Readiness {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Message", self.message);
-            p.set_opt("ProgressPercentage", self.progress_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested Readiness;
+        opt {
+            message = "Message",
+            progress_percentage = "ProgressPercentage",
         }
     }
 
-    pub(super) static READINESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProgressPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static READINESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProgressPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The process of matching duplicate profiles. If Matching = true, Amazon Connect Customer Profiles starts a weekly batch process called Identity Resolution Job. If you do not specify a date and time for Identity Resolution Job to run, by default it runs every Saturday at 12AM UTC to detect duplicate profiles in your domains. After the Identity Resolution Job completes, use the GetMatches API to return and review the results. Or, if you have configured ExportingConfig in the MatchingRequest, you can download the results from S3.
     #[derive(Clone)]
@@ -668,7 +556,6 @@ pub mod domain {
 
     impl Matching {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 auto_merging: ::std::option::Option::None,
@@ -679,25 +566,23 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for Matching {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoMerging", self.auto_merging);
-            p.set("Enabled", self.enabled);
-            p.set_opt("ExportingConfig", self.exporting_config);
-            p.set_opt("JobSchedule", self.job_schedule);
-            p.into_expr()
+    crate::resource::props! {
+        nested Matching;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            auto_merging = "AutoMerging",
+            exporting_config = "ExportingConfig",
+            job_schedule = "JobSchedule",
         }
     }
 
-    pub(super) static MATCHING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoMerging", crate::resource::Rule { shape: Some(&AUTO_MERGING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExportingConfig", crate::resource::Rule { shape: Some(&EXPORTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JobSchedule", crate::resource::Rule { shape: Some(&JOB_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCHING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoMerging", crate::resource::Rule { shape: Some(&AUTO_MERGING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExportingConfig", crate::resource::Rule { shape: Some(&EXPORTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JobSchedule", crate::resource::Rule { shape: Some(&JOB_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration information about the auto-merging process.
     #[derive(Clone)]
@@ -722,7 +607,6 @@ pub mod domain {
 
     impl AutoMerging {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 conflict_resolution: ::std::option::Option::None,
@@ -733,25 +617,23 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for AutoMerging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConflictResolution", self.conflict_resolution);
-            p.set_opt("Consolidation", self.consolidation);
-            p.set("Enabled", self.enabled);
-            p.set_opt("MinAllowedConfidenceScoreForMerging", self.min_allowed_confidence_score_for_merging);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoMerging;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            conflict_resolution = "ConflictResolution",
+            consolidation = "Consolidation",
+            min_allowed_confidence_score_for_merging = "MinAllowedConfidenceScoreForMerging",
         }
     }
 
-    pub(super) static AUTO_MERGING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConflictResolution", crate::resource::Rule { shape: Some(&CONFLICT_RESOLUTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Consolidation", crate::resource::Rule { shape: Some(&CONSOLIDATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MinAllowedConfidenceScoreForMerging", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_MERGING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConflictResolution", crate::resource::Rule { shape: Some(&CONFLICT_RESOLUTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Consolidation", crate::resource::Rule { shape: Some(&CONSOLIDATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MinAllowedConfidenceScoreForMerging", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// How the auto-merging process should resolve conflicts between different profiles. For example, if Profile A and Profile B have the same FirstName and LastName (and that is the matching criteria), which EmailAddress should be used?
     #[derive(Clone)]
@@ -768,7 +650,6 @@ pub mod domain {
 
     impl ConflictResolution {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(conflict_resolving_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::domain::ConflictResolvingModel>>) -> Self {
             Self {
                 conflict_resolving_model: conflict_resolving_model.into(),
@@ -777,21 +658,19 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for ConflictResolution {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConflictResolvingModel", self.conflict_resolving_model);
-            p.set_opt("SourceName", self.source_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConflictResolution;
+        req {
+            conflict_resolving_model = "ConflictResolvingModel",
+        }
+        opt {
+            source_name = "SourceName",
         }
     }
 
-    pub(super) static CONFLICT_RESOLUTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLICT_RESOLUTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of matching attributes that represent matching criteria. If two profiles meet at least one of the requirements in the matching attributes list, they will be merged.
     #[derive(Clone)]
@@ -804,7 +683,6 @@ pub mod domain {
 
     impl Consolidation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(matching_attributes_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::value::List<::std::string::String>>>>) -> Self {
             Self {
                 matching_attributes_list: matching_attributes_list.into(),
@@ -812,20 +690,16 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for Consolidation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MatchingAttributesList", self.matching_attributes_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested Consolidation;
+        req {
+            matching_attributes_list = "MatchingAttributesList",
         }
     }
 
-    pub(super) static CONSOLIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchingAttributesList", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONSOLIDATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchingAttributesList", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration information for exporting Identity Resolution results, for example, to an S3 bucket.
     #[derive(Clone, Default)]
@@ -836,20 +710,16 @@ pub mod domain {
         pub s3_exporting: ::std::option::Option<crate::cfn::customerprofiles::domain::S3ExportingConfig>,
     }
 
-    impl crate::resource::ToExpr for ExportingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Exporting", self.s3_exporting);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExportingConfig;
+        opt {
+            s3_exporting = "S3Exporting",
         }
     }
 
-    pub(super) static EXPORTING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Exporting", crate::resource::Rule { shape: Some(&S3_EXPORTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPORTING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Exporting", crate::resource::Rule { shape: Some(&S3_EXPORTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The S3 location where Identity Resolution Jobs write result files.
     #[derive(Clone)]
@@ -866,7 +736,6 @@ pub mod domain {
 
     impl S3ExportingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket_name: s3_bucket_name.into(),
@@ -875,22 +744,20 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for S3ExportingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3BucketName", self.s3_bucket_name);
-            p.set_opt("S3KeyName", self.s3_key_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3ExportingConfig;
+        req {
+            s3_bucket_name = "S3BucketName",
+        }
+        opt {
+            s3_key_name = "S3KeyName",
         }
     }
 
-    pub(super) static S3_EXPORTING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9.-]+$")), ..crate::resource::Rule::NONE }),
-            ("S3KeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(800), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_EXPORTING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9.-]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3KeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(800), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The day and time when do you want to start the Identity Resolution Job every week.
     #[derive(Clone)]
@@ -907,7 +774,6 @@ pub mod domain {
 
     impl JobSchedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(day_of_the_week: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::domain::DayOfTheWeek>>, time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 day_of_the_week: day_of_the_week.into(),
@@ -916,21 +782,17 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for JobSchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DayOfTheWeek", self.day_of_the_week);
-            p.set("Time", self.time);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobSchedule;
+        req {
+            day_of_the_week = "DayOfTheWeek",
+            time = "Time",
         }
     }
 
-    pub(super) static JOB_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Time", crate::resource::Rule { min_len: Some(3), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Time", crate::resource::Rule { min_len: Some(3), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The process of matching duplicate profiles using the Rule-Based matching. If RuleBasedMatching = true, Amazon Connect Customer Profiles will start to match and merge your profiles according to your configuration in the RuleBasedMatchingRequest. You can use the ListRuleBasedMatches and GetSimilarProfiles API to return and review the results. Also, if you have configured ExportingConfig in the RuleBasedMatchingRequest, you can download the results from S3.
     #[derive(Clone)]
@@ -969,7 +831,6 @@ pub mod domain {
 
     impl RuleBasedMatching {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 attribute_types_selector: ::std::option::Option::None,
@@ -984,32 +845,30 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for RuleBasedMatching {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeTypesSelector", self.attribute_types_selector);
-            p.set_opt("ConflictResolution", self.conflict_resolution);
-            p.set("Enabled", self.enabled);
-            p.set_opt("ExportingConfig", self.exporting_config);
-            p.set_opt("MatchingRules", self.matching_rules);
-            p.set_opt("MaxAllowedRuleLevelForMatching", self.max_allowed_rule_level_for_matching);
-            p.set_opt("MaxAllowedRuleLevelForMerging", self.max_allowed_rule_level_for_merging);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleBasedMatching;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            attribute_types_selector = "AttributeTypesSelector",
+            conflict_resolution = "ConflictResolution",
+            exporting_config = "ExportingConfig",
+            matching_rules = "MatchingRules",
+            max_allowed_rule_level_for_matching = "MaxAllowedRuleLevelForMatching",
+            max_allowed_rule_level_for_merging = "MaxAllowedRuleLevelForMerging",
+            status = "Status",
         }
     }
 
-    pub(super) static RULE_BASED_MATCHING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeTypesSelector", crate::resource::Rule { shape: Some(&ATTRIBUTE_TYPES_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConflictResolution", crate::resource::Rule { shape: Some(&CONFLICT_RESOLUTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExportingConfig", crate::resource::Rule { shape: Some(&EXPORTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MatchingRules", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&MATCHING_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MaxAllowedRuleLevelForMatching", crate::resource::Rule { min: Some(1.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-            ("MaxAllowedRuleLevelForMerging", crate::resource::Rule { min: Some(1.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_BASED_MATCHING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeTypesSelector", crate::resource::Rule { shape: Some(&ATTRIBUTE_TYPES_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConflictResolution", crate::resource::Rule { shape: Some(&CONFLICT_RESOLUTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExportingConfig", crate::resource::Rule { shape: Some(&EXPORTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MatchingRules", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&MATCHING_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MaxAllowedRuleLevelForMatching", crate::resource::Rule { min: Some(1.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+        ("MaxAllowedRuleLevelForMerging", crate::resource::Rule { min: Some(1.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures information about the AttributeTypesSelector where the rule-based identity resolution uses to match profiles.
     #[derive(Clone)]
@@ -1034,7 +893,6 @@ pub mod domain {
 
     impl AttributeTypesSelector {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_matching_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::domain::AttributeMatchingModel>>) -> Self {
             Self {
                 address: ::std::option::Option::None,
@@ -1045,25 +903,23 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for AttributeTypesSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Address", self.address);
-            p.set("AttributeMatchingModel", self.attribute_matching_model);
-            p.set_opt("EmailAddress", self.email_address);
-            p.set_opt("PhoneNumber", self.phone_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeTypesSelector;
+        req {
+            attribute_matching_model = "AttributeMatchingModel",
+        }
+        opt {
+            address = "Address",
+            email_address = "EmailAddress",
+            phone_number = "PhoneNumber",
         }
     }
 
-    pub(super) static ATTRIBUTE_TYPES_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Address", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EmailAddress", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PhoneNumber", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTE_TYPES_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Address", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EmailAddress", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PhoneNumber", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies how does the rule-based matching process should match profiles.
     #[derive(Clone)]
@@ -1076,7 +932,6 @@ pub mod domain {
 
     impl MatchingRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rule: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 rule: rule.into(),
@@ -1084,30 +939,19 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for MatchingRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Rule", self.rule);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchingRule;
+        req {
+            rule = "Rule",
         }
     }
 
-    pub(super) static MATCHING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rule", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCHING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rule", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// How the auto-merging process should resolve conflicts between different profiles.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictResolvingModel {
         /// `RECENCY`
         Recency,
@@ -1115,18 +959,10 @@ pub mod domain {
         Source,
     }
 
-    impl crate::value::CfnEnum for ConflictResolvingModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Recency => "RECENCY",
-                Self::Source => "SOURCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConflictResolvingModel, ["RECENCY", "SOURCE"]);
 
     /// The day when the Identity Resolution Job should run every week.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfTheWeek {
         /// `SUNDAY`
         Sunday,
@@ -1144,23 +980,10 @@ pub mod domain {
         Saturday,
     }
 
-    impl crate::value::CfnEnum for DayOfTheWeek {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sunday => "SUNDAY",
-                Self::Monday => "MONDAY",
-                Self::Tuesday => "TUESDAY",
-                Self::Wednesday => "WEDNESDAY",
-                Self::Thursday => "THURSDAY",
-                Self::Friday => "FRIDAY",
-                Self::Saturday => "SATURDAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DayOfTheWeek, ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]);
 
     /// Configures the AttributeMatchingModel, you can either choose ONE_TO_ONE or MANY_TO_MANY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeMatchingModel {
         /// `ONE_TO_ONE`
         OneToOne,
@@ -1168,18 +991,9 @@ pub mod domain {
         ManyToMany,
     }
 
-    impl crate::value::CfnEnum for AttributeMatchingModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneToOne => "ONE_TO_ONE",
-                Self::ManyToMany => "MANY_TO_MANY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributeMatchingModel, ["ONE_TO_ONE", "MANY_TO_MANY"]);
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `PENDING`
         Pending,
@@ -1189,16 +1003,7 @@ pub mod domain {
         Active,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pending => "PENDING",
-                Self::InProgress => "IN_PROGRESS",
-                Self::Active => "ACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["PENDING", "IN_PROGRESS", "ACTIVE"]);
 }
 
 /// Resource Type definition for AWS::CustomerProfiles::DomainObjectType
@@ -1234,7 +1039,6 @@ pub struct DomainObjectType {
 
 impl DomainObjectType {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, fields: ::std::collections::BTreeMap<::std::string::String, crate::cfn::customerprofiles::domain_object_type::DomainObjectTypeField>, object_type_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1247,46 +1051,35 @@ impl DomainObjectType {
     }
 }
 
-impl crate::resource::Resource for DomainObjectType {
-    const TYPE: &'static str = "AWS::CustomerProfiles::DomainObjectType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_OBJECT_TYPE_SHAPE)
+crate::resource::props! {
+    resource DomainObjectType = "AWS::CustomerProfiles::DomainObjectType", shape: Some(&DOMAIN_OBJECT_TYPE_SHAPE);
+    req {
+        domain_name = "DomainName",
+        fields = "Fields",
+        object_type_name = "ObjectTypeName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("EncryptionKey", self.encryption_key);
-        p.set("Fields", self.fields);
-        p.set("ObjectTypeName", self.object_type_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        encryption_key = "EncryptionKey",
+        tags = "Tags",
     }
 }
 
-static DOMAIN_OBJECT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("EncryptionKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ObjectTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::domain_object_type::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_OBJECT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("EncryptionKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ObjectTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DomainObjectType`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainObjectType> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
     }
 }
 
@@ -1316,7 +1109,6 @@ pub mod domain_object_type {
 
     impl DomainObjectTypeField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 content_type: ::std::option::Option::None,
@@ -1327,27 +1119,20 @@ pub mod domain_object_type {
         }
     }
 
-    impl crate::resource::ToExpr for DomainObjectTypeField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentType", self.content_type);
-            p.set_opt("FeatureType", self.feature_type);
-            p.set("Source", self.source);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested DomainObjectTypeField;
+        req {
+            source = "Source",
+            target = "Target",
+        }
+        opt {
+            content_type = "ContentType",
+            feature_type = "FeatureType",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The content type of the field.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `STRING`
         String,
@@ -1355,18 +1140,10 @@ pub mod domain_object_type {
         Number,
     }
 
-    impl crate::value::CfnEnum for ContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Number => "NUMBER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentType, ["STRING", "NUMBER"]);
 
     /// The feature type of the field.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureType {
         /// `TEXTUAL`
         Textual,
@@ -1374,15 +1151,7 @@ pub mod domain_object_type {
         Categorical,
     }
 
-    impl crate::value::CfnEnum for FeatureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Textual => "TEXTUAL",
-                Self::Categorical => "CATEGORICAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FeatureType, ["TEXTUAL", "CATEGORICAL"]);
 }
 
 /// An Event Stream resource of Amazon Connect Customer Profiles
@@ -1410,7 +1179,6 @@ pub struct EventStream {
 
 impl EventStream {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, event_stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_name: domain_name.into(),
@@ -1421,65 +1189,37 @@ impl EventStream {
     }
 }
 
-impl crate::resource::Resource for EventStream {
-    const TYPE: &'static str = "AWS::CustomerProfiles::EventStream";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_STREAM_SHAPE)
+crate::resource::props! {
+    resource EventStream = "AWS::CustomerProfiles::EventStream", shape: Some(&EVENT_STREAM_SHAPE);
+    req {
+        domain_name = "DomainName",
+        event_stream_name = "EventStreamName",
+        uri = "Uri",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainName", self.domain_name);
-        p.set("EventStreamName", self.event_stream_name);
-        p.set_opt("Tags", self.tags);
-        p.set("Uri", self.uri);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static EVENT_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("EventStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::event_stream::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("EventStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventStream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventStream> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DestinationDetails`.
+        attr_destination_details: crate::value::Json = "DestinationDetails",
+        /// `Fn::GetAtt` `EventStreamArn`.
+        attr_event_stream_arn: ::std::string::String = "EventStreamArn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
-    /// `Fn::GetAtt` `DestinationDetails`.
-    #[inline]
-    pub fn attr_destination_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("DestinationDetails")
-    }
-    /// `Fn::GetAtt` `EventStreamArn`.
-    #[inline]
-    pub fn attr_event_stream_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventStreamArn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-}
-
-pub mod event_stream {
-    //! Nested property types and enums of [`EventStream`](super::EventStream).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// An event trigger resource of Amazon Connect Customer Profiles
@@ -1523,7 +1263,6 @@ pub struct EventTrigger {
 
 impl EventTrigger {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, event_trigger_conditions: ::std::vec::Vec<crate::cfn::customerprofiles::event_trigger::EventTriggerCondition>, event_trigger_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object_type_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1538,51 +1277,40 @@ impl EventTrigger {
     }
 }
 
-impl crate::resource::Resource for EventTrigger {
-    const TYPE: &'static str = "AWS::CustomerProfiles::EventTrigger";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_TRIGGER_SHAPE)
+crate::resource::props! {
+    resource EventTrigger = "AWS::CustomerProfiles::EventTrigger", shape: Some(&EVENT_TRIGGER_SHAPE);
+    req {
+        domain_name = "DomainName",
+        event_trigger_conditions = "EventTriggerConditions",
+        event_trigger_name = "EventTriggerName",
+        object_type_name = "ObjectTypeName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DomainName", self.domain_name);
-        p.set("EventTriggerConditions", self.event_trigger_conditions);
-        p.set_opt("EventTriggerLimits", self.event_trigger_limits);
-        p.set("EventTriggerName", self.event_trigger_name);
-        p.set("ObjectTypeName", self.object_type_name);
-        p.set_opt("SegmentFilter", self.segment_filter);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        event_trigger_limits = "EventTriggerLimits",
+        segment_filter = "SegmentFilter",
+        tags = "Tags",
     }
 }
 
-static EVENT_TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("EventTriggerConditions", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::event_trigger::EVENT_TRIGGER_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EventTriggerLimits", crate::resource::Rule { shape: Some(&self::event_trigger::EVENT_TRIGGER_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EventTriggerName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("ObjectTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("SegmentFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::event_trigger::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("EventTriggerConditions", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::event_trigger::EVENT_TRIGGER_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("EventTriggerLimits", crate::resource::Rule { shape: Some(&self::event_trigger::EVENT_TRIGGER_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EventTriggerName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ObjectTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("SegmentFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventTrigger`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventTrigger> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
     }
 }
 
@@ -1604,7 +1332,6 @@ pub mod event_trigger {
 
     impl EventTriggerCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_trigger_dimensions: ::std::vec::Vec<crate::cfn::customerprofiles::event_trigger::EventTriggerDimension>, logical_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::event_trigger::EventTriggerLogicalOperator>>) -> Self {
             Self {
                 event_trigger_dimensions,
@@ -1613,21 +1340,17 @@ pub mod event_trigger {
         }
     }
 
-    impl crate::resource::ToExpr for EventTriggerCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventTriggerDimensions", self.event_trigger_dimensions);
-            p.set("LogicalOperator", self.logical_operator);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventTriggerCondition;
+        req {
+            event_trigger_dimensions = "EventTriggerDimensions",
+            logical_operator = "LogicalOperator",
         }
     }
 
-    pub(super) static EVENT_TRIGGER_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventTriggerDimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&EVENT_TRIGGER_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_TRIGGER_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventTriggerDimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&EVENT_TRIGGER_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A specific event dimension to be assessed.
     #[derive(Clone)]
@@ -1648,20 +1371,16 @@ pub mod event_trigger {
         }
     }
 
-    impl crate::resource::ToExpr for EventTriggerDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ObjectAttributes", self.object_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventTriggerDimension;
+        req {
+            object_attributes = "ObjectAttributes",
         }
     }
 
-    pub(super) static EVENT_TRIGGER_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ObjectAttributes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&OBJECT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_TRIGGER_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ObjectAttributes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&OBJECT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The criteria that a specific object attribute must meet to trigger the destination.
     #[derive(Clone)]
@@ -1686,7 +1405,6 @@ pub mod event_trigger {
 
     impl ObjectAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::event_trigger::ComparisonOperator>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 comparison_operator: comparison_operator.into(),
@@ -1697,25 +1415,23 @@ pub mod event_trigger {
         }
     }
 
-    impl crate::resource::ToExpr for ObjectAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set_opt("FieldName", self.field_name);
-            p.set_opt("Source", self.source);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ObjectAttribute;
+        req {
+            comparison_operator = "ComparisonOperator",
+            values = "Values",
+        }
+        opt {
+            field_name = "FieldName",
+            source = "Source",
         }
     }
 
-    pub(super) static OBJECT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OBJECT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines limits controlling whether an event triggers the destination, based on ingestion latency and the number of invocations per profile over specific time periods.
     #[derive(Clone, Default)]
@@ -1730,21 +1446,18 @@ pub mod event_trigger {
         pub periods: ::std::option::Option<::std::vec::Vec<crate::cfn::customerprofiles::event_trigger::Period>>,
     }
 
-    impl crate::resource::ToExpr for EventTriggerLimits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventExpiration", self.event_expiration);
-            p.set_opt("Periods", self.periods);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventTriggerLimits;
+        opt {
+            event_expiration = "EventExpiration",
+            periods = "Periods",
         }
     }
 
-    pub(super) static EVENT_TRIGGER_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Periods", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&PERIOD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_TRIGGER_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventExpiration", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("Periods", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&PERIOD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines a limit and the time period during which it is enforced.
     #[derive(Clone)]
@@ -1769,7 +1482,6 @@ pub mod event_trigger {
 
     impl Period {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::event_trigger::Unit>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_invocations_per_profile: ::std::option::Option::None,
@@ -1780,34 +1492,25 @@ pub mod event_trigger {
         }
     }
 
-    impl crate::resource::ToExpr for Period {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxInvocationsPerProfile", self.max_invocations_per_profile);
-            p.set("Unit", self.unit);
-            p.set_opt("Unlimited", self.unlimited);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Period;
+        req {
+            unit = "Unit",
+            value = "Value",
+        }
+        opt {
+            max_invocations_per_profile = "MaxInvocationsPerProfile",
+            unlimited = "Unlimited",
         }
     }
 
-    pub(super) static PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxInvocationsPerProfile", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxInvocationsPerProfile", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The operator used to compare an attribute against a list of values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `INCLUSIVE`
         Inclusive,
@@ -1841,31 +1544,10 @@ pub mod event_trigger {
         NotBetween,
     }
 
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Inclusive => "INCLUSIVE",
-                Self::Exclusive => "EXCLUSIVE",
-                Self::Contains => "CONTAINS",
-                Self::BeginsWith => "BEGINS_WITH",
-                Self::EndsWith => "ENDS_WITH",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-                Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-                Self::Equal => "EQUAL",
-                Self::Before => "BEFORE",
-                Self::After => "AFTER",
-                Self::On => "ON",
-                Self::Between => "BETWEEN",
-                Self::NotBetween => "NOT_BETWEEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComparisonOperator, ["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH", "GREATER_THAN", "LESS_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "EQUAL", "BEFORE", "AFTER", "ON", "BETWEEN", "NOT_BETWEEN"]);
 
     /// The operator used to combine multiple dimensions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventTriggerLogicalOperator {
         /// `ANY`
         Any,
@@ -1875,19 +1557,10 @@ pub mod event_trigger {
         None,
     }
 
-    impl crate::value::CfnEnum for EventTriggerLogicalOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Any => "ANY",
-                Self::All => "ALL",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventTriggerLogicalOperator, ["ANY", "ALL", "NONE"]);
 
     /// The unit of time.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `MINUTES`
         Minutes,
@@ -1901,18 +1574,7 @@ pub mod event_trigger {
         Months,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Minutes => "MINUTES",
-                Self::Hours => "HOURS",
-                Self::Days => "DAYS",
-                Self::Weeks => "WEEKS",
-                Self::Months => "MONTHS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS"]);
 }
 
 /// The resource schema for creating an Amazon Connect Customer Profiles Integration.
@@ -1937,7 +1599,7 @@ pub struct Integration {
     /// The mapping between 3rd party event types and ObjectType names
     ///
     /// CloudFormation property `ObjectTypeNames`.
-    pub object_type_names: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+    pub object_type_names: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     /// Scope of the integration, such as 'PROFILE' or 'DOMAIN'
     ///
     /// CloudFormation property `Scope`.
@@ -1954,7 +1616,6 @@ pub struct Integration {
 
 impl Integration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_name: domain_name.into(),
@@ -1969,58 +1630,48 @@ impl Integration {
     }
 }
 
-impl crate::resource::Resource for Integration {
-    const TYPE: &'static str = "AWS::CustomerProfiles::Integration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource Integration = "AWS::CustomerProfiles::Integration", shape: Some(&INTEGRATION_SHAPE);
+    req {
+        domain_name = "DomainName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainName", self.domain_name);
-        p.set_opt("EventTriggerNames", self.event_trigger_names);
-        p.set_opt("FlowDefinition", self.flow_definition);
-        p.set_opt("ObjectTypeName", self.object_type_name);
-        p.set_opt("ObjectTypeNames", self.object_type_names);
-        p.set_opt("Scope", self.scope);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Uri", self.uri);
-        p
+    opt {
+        event_trigger_names = "EventTriggerNames",
+        flow_definition = "FlowDefinition",
+        object_type_name = "ObjectTypeName",
+        object_type_names = "ObjectTypeNames",
+        scope = "Scope",
+        tags = "Tags",
+        uri = "Uri",
     }
 }
 
-static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("EventTriggerNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FlowDefinition", crate::resource::Rule { shape: Some(&self::integration::FLOW_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ObjectTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("ObjectTypeNames", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::integration::TAG15_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Scope", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::integration::TAG16_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("EventTriggerNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FlowDefinition", crate::resource::Rule { shape: Some(&self::integration::FLOW_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ObjectTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("ObjectTypeNames", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::integration::TAG15_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Scope", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Integration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Integration> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
     }
 }
 
 pub mod integration {
     //! Nested property types and enums of [`Integration`](super::Integration).
 
-    /// The definition `FlowDefinition`.
+    pub use crate::cfn::shared::group_data_group_engagement::{DataPullMode, MarketoConnectorOperator, MarketoSourceProperties, S3ConnectorOperator, ServiceNowSourceProperties, TriggerType, ZendeskConnectorOperator, ZendeskSourceProperties};
+
     #[derive(Clone)]
     pub struct FlowDefinition {
         /// CloudFormation property `Description`.
@@ -2039,7 +1690,6 @@ pub mod integration {
 
     impl FlowDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(flow_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, kms_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_flow_config: crate::cfn::customerprofiles::integration::SourceFlowConfig, tasks: ::std::vec::Vec<crate::cfn::customerprofiles::integration::Task>, trigger_config: crate::cfn::customerprofiles::integration::TriggerConfig) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -2052,32 +1702,29 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for FlowDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("FlowName", self.flow_name);
-            p.set("KmsArn", self.kms_arn);
-            p.set("SourceFlowConfig", self.source_flow_config);
-            p.set("Tasks", self.tasks);
-            p.set("TriggerConfig", self.trigger_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowDefinition;
+        req {
+            flow_name = "FlowName",
+            kms_arn = "KmsArn",
+            source_flow_config = "SourceFlowConfig",
+            tasks = "Tasks",
+            trigger_config = "TriggerConfig",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static FLOW_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w!@#\\-.?,\\s]*")), ..crate::resource::Rule::NONE }),
-            ("FlowName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
-            ("KmsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-            ("SourceFlowConfig", crate::resource::Rule { shape: Some(&SOURCE_FLOW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Tasks", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TASK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TriggerConfig", crate::resource::Rule { shape: Some(&TRIGGER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w!@#\\-.?,\\s]*")), ..crate::resource::Rule::NONE }),
+        ("FlowName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][\\w!@#.-]+")), ..crate::resource::Rule::NONE }),
+        ("KmsArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("SourceFlowConfig", crate::resource::Rule { shape: Some(&SOURCE_FLOW_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tasks", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TASK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TriggerConfig", crate::resource::Rule { shape: Some(&TRIGGER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SourceFlowConfig`.
     #[derive(Clone)]
     pub struct SourceFlowConfig {
         /// CloudFormation property `ConnectorProfileName`.
@@ -2092,7 +1739,6 @@ pub mod integration {
 
     impl SourceFlowConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connector_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::integration::ConnectorType>>, source_connector_properties: crate::cfn::customerprofiles::integration::SourceConnectorProperties) -> Self {
             Self {
                 connector_profile_name: ::std::option::Option::None,
@@ -2103,119 +1749,74 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for SourceFlowConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectorProfileName", self.connector_profile_name);
-            p.set("ConnectorType", self.connector_type);
-            p.set_opt("IncrementalPullConfig", self.incremental_pull_config);
-            p.set("SourceConnectorProperties", self.source_connector_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceFlowConfig;
+        req {
+            connector_type = "ConnectorType",
+            source_connector_properties = "SourceConnectorProperties",
+        }
+        opt {
+            connector_profile_name = "ConnectorProfileName",
+            incremental_pull_config = "IncrementalPullConfig",
         }
     }
 
-    pub(super) static SOURCE_FLOW_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectorProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w/!@#+=.-]+")), ..crate::resource::Rule::NONE }),
-            ("IncrementalPullConfig", crate::resource::Rule { shape: Some(&INCREMENTAL_PULL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceConnectorProperties", crate::resource::Rule { shape: Some(&SOURCE_CONNECTOR_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_FLOW_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectorProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\w/!@#+=.-]+")), ..crate::resource::Rule::NONE }),
+        ("IncrementalPullConfig", crate::resource::Rule { shape: Some(&INCREMENTAL_PULL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceConnectorProperties", crate::resource::Rule { shape: Some(&SOURCE_CONNECTOR_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IncrementalPullConfig`.
     #[derive(Clone, Default)]
     pub struct IncrementalPullConfig {
         /// CloudFormation property `DatetimeTypeFieldName`.
         pub datetime_type_field_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IncrementalPullConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DatetimeTypeFieldName", self.datetime_type_field_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IncrementalPullConfig;
+        opt {
+            datetime_type_field_name = "DatetimeTypeFieldName",
         }
     }
 
-    pub(super) static INCREMENTAL_PULL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatetimeTypeFieldName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INCREMENTAL_PULL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatetimeTypeFieldName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SourceConnectorProperties`.
     #[derive(Clone, Default)]
     pub struct SourceConnectorProperties {
         /// CloudFormation property `Marketo`.
-        pub marketo: ::std::option::Option<crate::cfn::customerprofiles::integration::MarketoSourceProperties>,
+        pub marketo: ::std::option::Option<crate::cfn::shared::group_data_group_engagement::MarketoSourceProperties>,
         /// CloudFormation property `S3`.
         pub s3: ::std::option::Option<crate::cfn::customerprofiles::integration::S3SourceProperties>,
         /// CloudFormation property `Salesforce`.
         pub salesforce: ::std::option::Option<crate::cfn::customerprofiles::integration::SalesforceSourceProperties>,
         /// CloudFormation property `ServiceNow`.
-        pub service_now: ::std::option::Option<crate::cfn::customerprofiles::integration::ServiceNowSourceProperties>,
+        pub service_now: ::std::option::Option<crate::cfn::shared::group_data_group_engagement::ServiceNowSourceProperties>,
         /// CloudFormation property `Zendesk`.
-        pub zendesk: ::std::option::Option<crate::cfn::customerprofiles::integration::ZendeskSourceProperties>,
+        pub zendesk: ::std::option::Option<crate::cfn::shared::group_data_group_engagement::ZendeskSourceProperties>,
     }
 
-    impl crate::resource::ToExpr for SourceConnectorProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Marketo", self.marketo);
-            p.set_opt("S3", self.s3);
-            p.set_opt("Salesforce", self.salesforce);
-            p.set_opt("ServiceNow", self.service_now);
-            p.set_opt("Zendesk", self.zendesk);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConnectorProperties;
+        opt {
+            marketo = "Marketo",
+            s3 = "S3",
+            salesforce = "Salesforce",
+            service_now = "ServiceNow",
+            zendesk = "Zendesk",
         }
     }
 
-    pub(super) static SOURCE_CONNECTOR_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Marketo", crate::resource::Rule { shape: Some(&MARKETO_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3", crate::resource::Rule { shape: Some(&S3_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Zendesk", crate::resource::Rule { shape: Some(&ZENDESK_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONNECTOR_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Marketo", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_group_engagement::MARKETO_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3", crate::resource::Rule { shape: Some(&S3_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Salesforce", crate::resource::Rule { shape: Some(&SALESFORCE_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceNow", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_group_engagement::SERVICE_NOW_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Zendesk", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data_group_engagement::ZENDESK_SOURCE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MarketoSourceProperties`.
-    #[derive(Clone)]
-    pub struct MarketoSourceProperties {
-        /// CloudFormation property `Object`; required.
-        pub object: crate::value::Val<::std::string::String>,
-    }
-
-    impl MarketoSourceProperties {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                object: object.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for MarketoSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MARKETO_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `S3SourceProperties`.
     #[derive(Clone)]
     pub struct S3SourceProperties {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -2226,7 +1827,6 @@ pub mod integration {
 
     impl S3SourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -2235,24 +1835,21 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for S3SourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3SourceProperties;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            bucket_prefix = "BucketPrefix",
         }
     }
 
-    pub(super) static S3_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-            ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("\\S+")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("BucketPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceSourceProperties`.
     #[derive(Clone)]
     pub struct SalesforceSourceProperties {
         /// CloudFormation property `EnableDynamicFieldUpdate`.
@@ -2265,7 +1862,6 @@ pub mod integration {
 
     impl SalesforceSourceProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 enable_dynamic_field_update: ::std::option::Option::None,
@@ -2275,88 +1871,21 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableDynamicFieldUpdate", self.enable_dynamic_field_update);
-            p.set_opt("IncludeDeletedRecords", self.include_deleted_records);
-            p.set("Object", self.object);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceSourceProperties;
+        req {
+            object = "Object",
+        }
+        opt {
+            enable_dynamic_field_update = "EnableDynamicFieldUpdate",
+            include_deleted_records = "IncludeDeletedRecords",
         }
     }
 
-    pub(super) static SALESFORCE_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceNowSourceProperties`.
-    #[derive(Clone)]
-    pub struct ServiceNowSourceProperties {
-        /// CloudFormation property `Object`; required.
-        pub object: crate::value::Val<::std::string::String>,
-    }
-
-    impl ServiceNowSourceProperties {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                object: object.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ServiceNowSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SERVICE_NOW_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ZendeskSourceProperties`.
-    #[derive(Clone)]
-    pub struct ZendeskSourceProperties {
-        /// CloudFormation property `Object`; required.
-        pub object: crate::value::Val<::std::string::String>,
-    }
-
-    impl ZendeskSourceProperties {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(object: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                object: object.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ZendeskSourceProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Object", self.object);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ZENDESK_SOURCE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Object", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Task`.
     #[derive(Clone)]
     pub struct Task {
         /// CloudFormation property `ConnectorOperator`.
@@ -2373,7 +1902,6 @@ pub mod integration {
 
     impl Task {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_fields: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, task_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::integration::TaskType>>) -> Self {
             Self {
                 connector_operator: ::std::option::Option::None,
@@ -2385,56 +1913,50 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for Task {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectorOperator", self.connector_operator);
-            p.set_opt("DestinationField", self.destination_field);
-            p.set("SourceFields", self.source_fields);
-            p.set_opt("TaskProperties", self.task_properties);
-            p.set("TaskType", self.task_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Task;
+        req {
+            source_fields = "SourceFields",
+            task_type = "TaskType",
+        }
+        opt {
+            connector_operator = "ConnectorOperator",
+            destination_field = "DestinationField",
+            task_properties = "TaskProperties",
         }
     }
 
-    pub(super) static TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationField", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-            ("SourceFields", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TaskProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TASK_PROPERTIES_MAP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationField", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+        ("SourceFields", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TaskProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TASK_PROPERTIES_MAP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectorOperator`.
     #[derive(Clone, Default)]
     pub struct ConnectorOperator {
         /// CloudFormation property `Marketo`.
-        pub marketo: ::std::option::Option<crate::value::Val<crate::cfn::customerprofiles::integration::MarketoConnectorOperator>>,
+        pub marketo: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data_group_engagement::MarketoConnectorOperator>>,
         /// CloudFormation property `S3`.
-        pub s3: ::std::option::Option<crate::value::Val<crate::cfn::customerprofiles::integration::S3ConnectorOperator>>,
+        pub s3: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data_group_engagement::S3ConnectorOperator>>,
         /// CloudFormation property `Salesforce`.
         pub salesforce: ::std::option::Option<crate::value::Val<crate::cfn::customerprofiles::integration::SalesforceConnectorOperator>>,
         /// CloudFormation property `ServiceNow`.
         pub service_now: ::std::option::Option<crate::value::Val<crate::cfn::customerprofiles::integration::ServiceNowConnectorOperator>>,
         /// CloudFormation property `Zendesk`.
-        pub zendesk: ::std::option::Option<crate::value::Val<crate::cfn::customerprofiles::integration::ZendeskConnectorOperator>>,
+        pub zendesk: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data_group_engagement::ZendeskConnectorOperator>>,
     }
 
-    impl crate::resource::ToExpr for ConnectorOperator {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Marketo", self.marketo);
-            p.set_opt("S3", self.s3);
-            p.set_opt("Salesforce", self.salesforce);
-            p.set_opt("ServiceNow", self.service_now);
-            p.set_opt("Zendesk", self.zendesk);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorOperator;
+        opt {
+            marketo = "Marketo",
+            s3 = "S3",
+            salesforce = "Salesforce",
+            service_now = "ServiceNow",
+            zendesk = "Zendesk",
         }
     }
 
-    /// The definition `TaskPropertiesMap`.
     #[derive(Clone)]
     pub struct TaskPropertiesMap {
         /// CloudFormation property `OperatorPropertyKey`; required.
@@ -2445,7 +1967,6 @@ pub mod integration {
 
     impl TaskPropertiesMap {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(operator_property_key: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::integration::OperatorPropertiesKeys>>, property: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 operator_property_key: operator_property_key.into(),
@@ -2454,35 +1975,29 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for TaskPropertiesMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OperatorPropertyKey", self.operator_property_key);
-            p.set("Property", self.property);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskPropertiesMap;
+        req {
+            operator_property_key = "OperatorPropertyKey",
+            property = "Property",
         }
     }
 
-    pub(super) static TASK_PROPERTIES_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Property", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_PROPERTIES_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Property", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TriggerConfig`.
     #[derive(Clone)]
     pub struct TriggerConfig {
         /// CloudFormation property `TriggerProperties`.
         pub trigger_properties: ::std::option::Option<crate::cfn::customerprofiles::integration::TriggerProperties>,
         /// CloudFormation property `TriggerType`; required.
-        pub trigger_type: crate::value::Val<crate::cfn::customerprofiles::integration::TriggerType>,
+        pub trigger_type: crate::value::Val<crate::cfn::shared::group_data_group_engagement::TriggerType>,
     }
 
     impl TriggerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(trigger_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::integration::TriggerType>>) -> Self {
+        pub fn new(trigger_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_data_group_engagement::TriggerType>>) -> Self {
             Self {
                 trigger_properties: ::std::option::Option::None,
                 trigger_type: trigger_type.into(),
@@ -2490,49 +2005,41 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for TriggerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TriggerProperties", self.trigger_properties);
-            p.set("TriggerType", self.trigger_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested TriggerConfig;
+        req {
+            trigger_type = "TriggerType",
+        }
+        opt {
+            trigger_properties = "TriggerProperties",
         }
     }
 
-    pub(super) static TRIGGER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TriggerProperties", crate::resource::Rule { shape: Some(&TRIGGER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRIGGER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TriggerProperties", crate::resource::Rule { shape: Some(&TRIGGER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TriggerProperties`.
     #[derive(Clone, Default)]
     pub struct TriggerProperties {
         /// CloudFormation property `Scheduled`.
         pub scheduled: ::std::option::Option<crate::cfn::customerprofiles::integration::ScheduledTriggerProperties>,
     }
 
-    impl crate::resource::ToExpr for TriggerProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Scheduled", self.scheduled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TriggerProperties;
+        opt {
+            scheduled = "Scheduled",
         }
     }
 
-    pub(super) static TRIGGER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Scheduled", crate::resource::Rule { shape: Some(&SCHEDULED_TRIGGER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRIGGER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Scheduled", crate::resource::Rule { shape: Some(&SCHEDULED_TRIGGER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ScheduledTriggerProperties`.
     #[derive(Clone)]
     pub struct ScheduledTriggerProperties {
         /// CloudFormation property `DataPullMode`.
-        pub data_pull_mode: ::std::option::Option<crate::value::Val<crate::cfn::customerprofiles::integration::DataPullMode>>,
+        pub data_pull_mode: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data_group_engagement::DataPullMode>>,
         /// CloudFormation property `FirstExecutionFrom`.
         pub first_execution_from: ::std::option::Option<crate::value::Val<f64>>,
         /// CloudFormation property `ScheduleEndTime`.
@@ -2549,7 +2056,6 @@ pub mod integration {
 
     impl ScheduledTriggerProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(schedule_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_pull_mode: ::std::option::Option::None,
@@ -2563,45 +2069,33 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for ScheduledTriggerProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataPullMode", self.data_pull_mode);
-            p.set_opt("FirstExecutionFrom", self.first_execution_from);
-            p.set_opt("ScheduleEndTime", self.schedule_end_time);
-            p.set("ScheduleExpression", self.schedule_expression);
-            p.set_opt("ScheduleOffset", self.schedule_offset);
-            p.set_opt("ScheduleStartTime", self.schedule_start_time);
-            p.set_opt("Timezone", self.timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduledTriggerProperties;
+        req {
+            schedule_expression = "ScheduleExpression",
+        }
+        opt {
+            data_pull_mode = "DataPullMode",
+            first_execution_from = "FirstExecutionFrom",
+            schedule_end_time = "ScheduleEndTime",
+            schedule_offset = "ScheduleOffset",
+            schedule_start_time = "ScheduleStartTime",
+            timezone = "Timezone",
         }
     }
 
-    pub(super) static SCHEDULED_TRIGGER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-            ("ScheduleOffset", crate::resource::Rule { min: Some(0.0), max: Some(36000.0), ..crate::resource::Rule::NONE }),
-            ("Timezone", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULED_TRIGGER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+        ("ScheduleOffset", crate::resource::Rule { min: Some(0.0), max: Some(36000.0), ..crate::resource::Rule::NONE }),
+        ("Timezone", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG15_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG15_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG16_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ConnectorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectorType {
         /// `Salesforce`
         Salesforce,
@@ -2615,155 +2109,9 @@ pub mod integration {
         S3,
     }
 
-    impl crate::value::CfnEnum for ConnectorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Salesforce => "Salesforce",
-                Self::Marketo => "Marketo",
-                Self::ServiceNow => "ServiceNow",
-                Self::Zendesk => "Zendesk",
-                Self::S3 => "S3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectorType, ["Salesforce", "Marketo", "ServiceNow", "Zendesk", "S3"]);
 
-    /// Allowed values of `MarketoConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MarketoConnectorOperator {
-        /// `PROJECTION`
-        Projection,
-        /// `LESS_THAN`
-        LessThan,
-        /// `GREATER_THAN`
-        GreaterThan,
-        /// `BETWEEN`
-        Between,
-        /// `ADDITION`
-        Addition,
-        /// `MULTIPLICATION`
-        Multiplication,
-        /// `DIVISION`
-        Division,
-        /// `SUBTRACTION`
-        Subtraction,
-        /// `MASK_ALL`
-        MaskAll,
-        /// `MASK_FIRST_N`
-        MaskFirstN,
-        /// `MASK_LAST_N`
-        MaskLastN,
-        /// `VALIDATE_NON_NULL`
-        ValidateNonNull,
-        /// `VALIDATE_NON_ZERO`
-        ValidateNonZero,
-        /// `VALIDATE_NON_NEGATIVE`
-        ValidateNonNegative,
-        /// `VALIDATE_NUMERIC`
-        ValidateNumeric,
-        /// `NO_OP`
-        NoOp,
-    }
-
-    impl crate::value::CfnEnum for MarketoConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Between => "BETWEEN",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
-
-    /// Allowed values of `S3ConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum S3ConnectorOperator {
-        /// `PROJECTION`
-        Projection,
-        /// `LESS_THAN`
-        LessThan,
-        /// `GREATER_THAN`
-        GreaterThan,
-        /// `BETWEEN`
-        Between,
-        /// `LESS_THAN_OR_EQUAL_TO`
-        LessThanOrEqualTo,
-        /// `GREATER_THAN_OR_EQUAL_TO`
-        GreaterThanOrEqualTo,
-        /// `EQUAL_TO`
-        EqualTo,
-        /// `NOT_EQUAL_TO`
-        NotEqualTo,
-        /// `ADDITION`
-        Addition,
-        /// `MULTIPLICATION`
-        Multiplication,
-        /// `DIVISION`
-        Division,
-        /// `SUBTRACTION`
-        Subtraction,
-        /// `MASK_ALL`
-        MaskAll,
-        /// `MASK_FIRST_N`
-        MaskFirstN,
-        /// `MASK_LAST_N`
-        MaskLastN,
-        /// `VALIDATE_NON_NULL`
-        ValidateNonNull,
-        /// `VALIDATE_NON_ZERO`
-        ValidateNonZero,
-        /// `VALIDATE_NON_NEGATIVE`
-        ValidateNonNegative,
-        /// `VALIDATE_NUMERIC`
-        ValidateNumeric,
-        /// `NO_OP`
-        NoOp,
-    }
-
-    impl crate::value::CfnEnum for S3ConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Between => "BETWEEN",
-                Self::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO",
-                Self::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
-
-    /// Allowed values of `SalesforceConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -2809,37 +2157,9 @@ pub mod integration {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for SalesforceConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Contains => "CONTAINS",
-                Self::Between => "BETWEEN",
-                Self::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO",
-                Self::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SalesforceConnectorOperator, ["PROJECTION", "LESS_THAN", "GREATER_THAN", "CONTAINS", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `ServiceNowConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNowConnectorOperator {
         /// `PROJECTION`
         Projection,
@@ -2885,92 +2205,9 @@ pub mod integration {
         NoOp,
     }
 
-    impl crate::value::CfnEnum for ServiceNowConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Contains => "CONTAINS",
-                Self::Between => "BETWEEN",
-                Self::LessThanOrEqualTo => "LESS_THAN_OR_EQUAL_TO",
-                Self::GreaterThanOrEqualTo => "GREATER_THAN_OR_EQUAL_TO",
-                Self::EqualTo => "EQUAL_TO",
-                Self::NotEqualTo => "NOT_EQUAL_TO",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceNowConnectorOperator, ["PROJECTION", "LESS_THAN", "GREATER_THAN", "CONTAINS", "BETWEEN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN_OR_EQUAL_TO", "EQUAL_TO", "NOT_EQUAL_TO", "ADDITION", "MULTIPLICATION", "DIVISION", "SUBTRACTION", "MASK_ALL", "MASK_FIRST_N", "MASK_LAST_N", "VALIDATE_NON_NULL", "VALIDATE_NON_ZERO", "VALIDATE_NON_NEGATIVE", "VALIDATE_NUMERIC", "NO_OP"]);
 
-    /// Allowed values of `ZendeskConnectorOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ZendeskConnectorOperator {
-        /// `PROJECTION`
-        Projection,
-        /// `GREATER_THAN`
-        GreaterThan,
-        /// `ADDITION`
-        Addition,
-        /// `MULTIPLICATION`
-        Multiplication,
-        /// `DIVISION`
-        Division,
-        /// `SUBTRACTION`
-        Subtraction,
-        /// `MASK_ALL`
-        MaskAll,
-        /// `MASK_FIRST_N`
-        MaskFirstN,
-        /// `MASK_LAST_N`
-        MaskLastN,
-        /// `VALIDATE_NON_NULL`
-        ValidateNonNull,
-        /// `VALIDATE_NON_ZERO`
-        ValidateNonZero,
-        /// `VALIDATE_NON_NEGATIVE`
-        ValidateNonNegative,
-        /// `VALIDATE_NUMERIC`
-        ValidateNumeric,
-        /// `NO_OP`
-        NoOp,
-    }
-
-    impl crate::value::CfnEnum for ZendeskConnectorOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Projection => "PROJECTION",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::Addition => "ADDITION",
-                Self::Multiplication => "MULTIPLICATION",
-                Self::Division => "DIVISION",
-                Self::Subtraction => "SUBTRACTION",
-                Self::MaskAll => "MASK_ALL",
-                Self::MaskFirstN => "MASK_FIRST_N",
-                Self::MaskLastN => "MASK_LAST_N",
-                Self::ValidateNonNull => "VALIDATE_NON_NULL",
-                Self::ValidateNonZero => "VALIDATE_NON_ZERO",
-                Self::ValidateNonNegative => "VALIDATE_NON_NEGATIVE",
-                Self::ValidateNumeric => "VALIDATE_NUMERIC",
-                Self::NoOp => "NO_OP",
-            }
-        }
-    }
-
-    /// Allowed values of `OperatorPropertiesKeys`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatorPropertiesKeys {
         /// `VALUE`
         Value,
@@ -3002,30 +2239,9 @@ pub mod integration {
         SubfieldCategoryMap,
     }
 
-    impl crate::value::CfnEnum for OperatorPropertiesKeys {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Value => "VALUE",
-                Self::Values => "VALUES",
-                Self::DataType => "DATA_TYPE",
-                Self::UpperBound => "UPPER_BOUND",
-                Self::LowerBound => "LOWER_BOUND",
-                Self::SourceDataType => "SOURCE_DATA_TYPE",
-                Self::DestinationDataType => "DESTINATION_DATA_TYPE",
-                Self::ValidationAction => "VALIDATION_ACTION",
-                Self::MaskValue => "MASK_VALUE",
-                Self::MaskLength => "MASK_LENGTH",
-                Self::TruncateLength => "TRUNCATE_LENGTH",
-                Self::MathOperationFieldsOrder => "MATH_OPERATION_FIELDS_ORDER",
-                Self::ConcatFormat => "CONCAT_FORMAT",
-                Self::SubfieldCategoryMap => "SUBFIELD_CATEGORY_MAP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OperatorPropertiesKeys, ["VALUE", "VALUES", "DATA_TYPE", "UPPER_BOUND", "LOWER_BOUND", "SOURCE_DATA_TYPE", "DESTINATION_DATA_TYPE", "VALIDATION_ACTION", "MASK_VALUE", "MASK_LENGTH", "TRUNCATE_LENGTH", "MATH_OPERATION_FIELDS_ORDER", "CONCAT_FORMAT", "SUBFIELD_CATEGORY_MAP"]);
 
-    /// Allowed values of `TaskType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskType {
         /// `Arithmetic`
         Arithmetic,
@@ -3043,64 +2259,10 @@ pub mod integration {
         Validate,
     }
 
-    impl crate::value::CfnEnum for TaskType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Arithmetic => "Arithmetic",
-                Self::Filter => "Filter",
-                Self::Map => "Map",
-                Self::Mask => "Mask",
-                Self::Merge => "Merge",
-                Self::Truncate => "Truncate",
-                Self::Validate => "Validate",
-            }
-        }
-    }
-
-    /// Allowed values of `DataPullMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DataPullMode {
-        /// `Incremental`
-        Incremental,
-        /// `Complete`
-        Complete,
-    }
-
-    impl crate::value::CfnEnum for DataPullMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Incremental => "Incremental",
-                Self::Complete => "Complete",
-            }
-        }
-    }
-
-    /// Allowed values of `TriggerType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TriggerType {
-        /// `Scheduled`
-        Scheduled,
-        /// `Event`
-        Event,
-        /// `OnDemand`
-        OnDemand,
-    }
-
-    impl crate::value::CfnEnum for TriggerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Scheduled => "Scheduled",
-                Self::Event => "Event",
-                Self::OnDemand => "OnDemand",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TaskType, ["Arithmetic", "Filter", "Map", "Mask", "Merge", "Truncate", "Validate"]);
 
     /// Scope of the integration, such as 'PROFILE' or 'DOMAIN'
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `PROFILE`
         Profile,
@@ -3108,15 +2270,7 @@ pub mod integration {
         Domain,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Profile => "PROFILE",
-                Self::Domain => "DOMAIN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["PROFILE", "DOMAIN"]);
 }
 
 /// An ObjectType resource of Amazon Connect Customer Profiles
@@ -3180,7 +2334,6 @@ pub struct ObjectType {
 
 impl ObjectType {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object_type_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allow_profile_creation: ::std::option::Option::None,
@@ -3200,72 +2353,57 @@ impl ObjectType {
     }
 }
 
-impl crate::resource::Resource for ObjectType {
-    const TYPE: &'static str = "AWS::CustomerProfiles::ObjectType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OBJECT_TYPE_SHAPE)
+crate::resource::props! {
+    resource ObjectType = "AWS::CustomerProfiles::ObjectType", shape: Some(&OBJECT_TYPE_SHAPE);
+    req {
+        description = "Description",
+        domain_name = "DomainName",
+        object_type_name = "ObjectTypeName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowProfileCreation", self.allow_profile_creation);
-        p.set("Description", self.description);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("EncryptionKey", self.encryption_key);
-        p.set_opt("ExpirationDays", self.expiration_days);
-        p.set_opt("Fields", self.fields);
-        p.set_opt("Keys", self.keys);
-        p.set_opt("MaxProfileObjectCount", self.max_profile_object_count);
-        p.set("ObjectTypeName", self.object_type_name);
-        p.set_opt("SourceLastUpdatedTimestampFormat", self.source_last_updated_timestamp_format);
-        p.set_opt("SourcePriority", self.source_priority);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateId", self.template_id);
-        p
+    opt {
+        allow_profile_creation = "AllowProfileCreation",
+        encryption_key = "EncryptionKey",
+        expiration_days = "ExpirationDays",
+        fields = "Fields",
+        keys = "Keys",
+        max_profile_object_count = "MaxProfileObjectCount",
+        source_last_updated_timestamp_format = "SourceLastUpdatedTimestampFormat",
+        source_priority = "SourcePriority",
+        tags = "Tags",
+        template_id = "TemplateId",
     }
 }
 
-static OBJECT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("EncryptionKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ExpirationDays", crate::resource::Rule { min: Some(1.0), max: Some(1098.0), ..crate::resource::Rule::NONE }),
-        ("Fields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::object_type::FIELD_MAP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Keys", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::object_type::KEY_MAP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MaxProfileObjectCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("ObjectTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("SourceLastUpdatedTimestampFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("SourcePriority", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::object_type::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OBJECT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("EncryptionKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ExpirationDays", crate::resource::Rule { min: Some(1.0), max: Some(1098.0), ..crate::resource::Rule::NONE }),
+    ("Fields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::object_type::FIELD_MAP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Keys", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::object_type::KEY_MAP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MaxProfileObjectCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("ObjectTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("SourceLastUpdatedTimestampFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("SourcePriority", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ObjectType`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ObjectType> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `MaxAvailableProfileObjectCount`.
-    #[inline]
-    pub fn attr_max_available_profile_object_count(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxAvailableProfileObjectCount")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `MaxAvailableProfileObjectCount`.
+        attr_max_available_profile_object_count: i64 = "MaxAvailableProfileObjectCount",
     }
 }
 
 pub mod object_type {
     //! Nested property types and enums of [`ObjectType`](super::ObjectType).
 
-    /// The definition `FieldMap`.
     #[derive(Clone, Default)]
     pub struct FieldMap {
         /// CloudFormation property `Name`.
@@ -3276,22 +2414,18 @@ pub mod object_type {
         pub object_type_field: ::std::option::Option<crate::cfn::customerprofiles::object_type::ObjectTypeField>,
     }
 
-    impl crate::resource::ToExpr for FieldMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("ObjectTypeField", self.object_type_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldMap;
+        opt {
+            name = "Name",
+            object_type_field = "ObjectTypeField",
         }
     }
 
-    pub(super) static FIELD_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("ObjectTypeField", crate::resource::Rule { shape: Some(&OBJECT_TYPE_FIELD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("ObjectTypeField", crate::resource::Rule { shape: Some(&OBJECT_TYPE_FIELD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents a field in a ProfileObjectType.
     #[derive(Clone, Default)]
@@ -3310,25 +2444,20 @@ pub mod object_type {
         pub target: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ObjectTypeField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentType", self.content_type);
-            p.set_opt("Source", self.source);
-            p.set_opt("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested ObjectTypeField;
+        opt {
+            content_type = "ContentType",
+            source = "Source",
+            target = "Target",
         }
     }
 
-    pub(super) static OBJECT_TYPE_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OBJECT_TYPE_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KeyMap`.
     #[derive(Clone, Default)]
     pub struct KeyMap {
         /// CloudFormation property `Name`.
@@ -3337,22 +2466,18 @@ pub mod object_type {
         pub object_type_key_list: ::std::option::Option<::std::vec::Vec<crate::cfn::customerprofiles::object_type::ObjectTypeKey>>,
     }
 
-    impl crate::resource::ToExpr for KeyMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("ObjectTypeKeyList", self.object_type_key_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyMap;
+        opt {
+            name = "Name",
+            object_type_key_list = "ObjectTypeKeyList",
         }
     }
 
-    pub(super) static KEY_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("ObjectTypeKeyList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OBJECT_TYPE_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KEY_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("ObjectTypeKeyList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OBJECT_TYPE_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that defines the Key element of a ProfileObject. A Key is a special element that can be used to search for a customer profile.
     #[derive(Clone, Default)]
@@ -3367,31 +2492,20 @@ pub mod object_type {
         pub standard_identifiers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::customerprofiles::object_type::StandardIdentifiers>>>,
     }
 
-    impl crate::resource::ToExpr for ObjectTypeKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldNames", self.field_names);
-            p.set_opt("StandardIdentifiers", self.standard_identifiers);
-            p.into_expr()
+    crate::resource::props! {
+        nested ObjectTypeKey;
+        opt {
+            field_names = "FieldNames",
+            standard_identifiers = "StandardIdentifiers",
         }
     }
 
-    pub(super) static OBJECT_TYPE_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OBJECT_TYPE_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The content type of the field. Used for determining equality when searching.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `STRING`
         String,
@@ -3405,21 +2519,9 @@ pub mod object_type {
         Name,
     }
 
-    impl crate::value::CfnEnum for ContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Number => "NUMBER",
-                Self::PhoneNumber => "PHONE_NUMBER",
-                Self::EmailAddress => "EMAIL_ADDRESS",
-                Self::Name => "NAME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentType, ["STRING", "NUMBER", "PHONE_NUMBER", "EMAIL_ADDRESS", "NAME"]);
 
-    /// Allowed values of `StandardIdentifiers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StandardIdentifiers {
         /// `PROFILE`
         Profile,
@@ -3463,33 +2565,7 @@ pub mod object_type {
         CommunicationRecord,
     }
 
-    impl crate::value::CfnEnum for StandardIdentifiers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Profile => "PROFILE",
-                Self::Unique => "UNIQUE",
-                Self::Secondary => "SECONDARY",
-                Self::LookupOnly => "LOOKUP_ONLY",
-                Self::NewOnly => "NEW_ONLY",
-                Self::Asset => "ASSET",
-                Self::Case => "CASE",
-                Self::Order => "ORDER",
-                Self::AirPreference => "AIR_PREFERENCE",
-                Self::AirBooking => "AIR_BOOKING",
-                Self::AirSegment => "AIR_SEGMENT",
-                Self::HotelPreference => "HOTEL_PREFERENCE",
-                Self::HotelStayRevenue => "HOTEL_STAY_REVENUE",
-                Self::HotelReservation => "HOTEL_RESERVATION",
-                Self::Loyalty => "LOYALTY",
-                Self::LoyaltyTransaction => "LOYALTY_TRANSACTION",
-                Self::LoyaltyPromotion => "LOYALTY_PROMOTION",
-                Self::WebAnalytics => "WEB_ANALYTICS",
-                Self::Device => "DEVICE",
-                Self::CommunicationRecord => "COMMUNICATION_RECORD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StandardIdentifiers, ["PROFILE", "UNIQUE", "SECONDARY", "LOOKUP_ONLY", "NEW_ONLY", "ASSET", "CASE", "ORDER", "AIR_PREFERENCE", "AIR_BOOKING", "AIR_SEGMENT", "HOTEL_PREFERENCE", "HOTEL_STAY_REVENUE", "HOTEL_RESERVATION", "LOYALTY", "LOYALTY_TRANSACTION", "LOYALTY_PROMOTION", "WEB_ANALYTICS", "DEVICE", "COMMUNICATION_RECORD"]);
 }
 
 /// Resource Type definition for AWS::CustomerProfiles::Recommender
@@ -3525,7 +2601,6 @@ pub struct Recommender {
 
 impl Recommender {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recommender_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recommender_recipe_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::recommender::RecommenderRecipeName>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -3538,72 +2613,46 @@ impl Recommender {
     }
 }
 
-impl crate::resource::Resource for Recommender {
-    const TYPE: &'static str = "AWS::CustomerProfiles::Recommender";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RECOMMENDER_SHAPE)
+crate::resource::props! {
+    resource Recommender = "AWS::CustomerProfiles::Recommender", shape: Some(&RECOMMENDER_SHAPE);
+    req {
+        domain_name = "DomainName",
+        recommender_name = "RecommenderName",
+        recommender_recipe_name = "RecommenderRecipeName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("RecommenderConfig", self.recommender_config);
-        p.set("RecommenderName", self.recommender_name);
-        p.set("RecommenderRecipeName", self.recommender_recipe_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        recommender_config = "RecommenderConfig",
+        tags = "Tags",
     }
 }
 
-static RECOMMENDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RecommenderConfig", crate::resource::Rule { shape: Some(&self::recommender::RECOMMENDER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RecommenderName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RecommenderRecipeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::recommender::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RECOMMENDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("RecommenderConfig", crate::resource::Rule { shape: Some(&self::recommender::RECOMMENDER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RecommenderName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("RecommenderRecipeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Recommender`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Recommender> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureReason`.
-    #[inline]
-    pub fn attr_failure_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailureReason")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `LatestRecommenderUpdate`.
-    #[inline]
-    pub fn attr_latest_recommender_update(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LatestRecommenderUpdate")
-    }
-    /// `Fn::GetAtt` `RecommenderArn`.
-    #[inline]
-    pub fn attr_recommender_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RecommenderArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TrainingMetrics`.
-    #[inline]
-    pub fn attr_training_metrics(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("TrainingMetrics")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureReason`.
+        attr_failure_reason: ::std::string::String = "FailureReason",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `LatestRecommenderUpdate`.
+        attr_latest_recommender_update: crate::value::Json = "LatestRecommenderUpdate",
+        /// `Fn::GetAtt` `RecommenderArn`.
+        attr_recommender_arn: ::std::string::String = "RecommenderArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TrainingMetrics`.
+        attr_training_metrics: crate::value::List<::std::string::String> = "TrainingMetrics",
     }
 }
 
@@ -3619,20 +2668,16 @@ pub mod recommender {
         pub events_config: ::std::option::Option<crate::cfn::customerprofiles::recommender::EventsConfig>,
     }
 
-    impl crate::resource::ToExpr for RecommenderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventsConfig", self.events_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecommenderConfig;
+        opt {
+            events_config = "EventsConfig",
         }
     }
 
-    pub(super) static RECOMMENDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventsConfig", crate::resource::Rule { shape: Some(&EVENTS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECOMMENDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventsConfig", crate::resource::Rule { shape: Some(&EVENTS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for events used in the recommender
     #[derive(Clone)]
@@ -3653,20 +2698,16 @@ pub mod recommender {
         }
     }
 
-    impl crate::resource::ToExpr for EventsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventParametersList", self.event_parameters_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventsConfig;
+        req {
+            event_parameters_list = "EventParametersList",
         }
     }
 
-    pub(super) static EVENTS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventParametersList", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&EVENT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENTS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventParametersList", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&EVENT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Event parameters with type and value threshold
     #[derive(Clone)]
@@ -3683,7 +2724,6 @@ pub mod recommender {
 
     impl EventParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_type: event_type.into(),
@@ -3692,31 +2732,22 @@ pub mod recommender {
         }
     }
 
-    impl crate::resource::ToExpr for EventParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventType", self.event_type);
-            p.set_opt("EventValueThreshold", self.event_value_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventParameters;
+        req {
+            event_type = "EventType",
+        }
+        opt {
+            event_value_threshold = "EventValueThreshold",
         }
     }
 
-    pub(super) static EVENT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The name of the recommender recipe.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecommenderRecipeName {
         /// `frequently-paired-items`
         FrequentlyPairedItems,
@@ -3732,19 +2763,7 @@ pub mod recommender {
         TrendingNow,
     }
 
-    impl crate::value::CfnEnum for RecommenderRecipeName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FrequentlyPairedItems => "frequently-paired-items",
-                Self::PersonalizedRanking => "personalized-ranking",
-                Self::PopularItems => "popular-items",
-                Self::RecommendedForYou => "recommended-for-you",
-                Self::SimilarItems => "similar-items",
-                Self::TrendingNow => "trending-now",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecommenderRecipeName, ["frequently-paired-items", "personalized-ranking", "popular-items", "recommended-for-you", "similar-items", "trending-now"]);
 }
 
 /// A recommender filter that specifies which items to include or exclude from recommendations under an Amazon Connect Customer Profiles domain.
@@ -3780,7 +2799,6 @@ pub struct RecommenderFilter {
 
 impl RecommenderFilter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recommender_filter_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recommender_filter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -3793,64 +2811,39 @@ impl RecommenderFilter {
     }
 }
 
-impl crate::resource::Resource for RecommenderFilter {
-    const TYPE: &'static str = "AWS::CustomerProfiles::RecommenderFilter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RECOMMENDER_FILTER_SHAPE)
+crate::resource::props! {
+    resource RecommenderFilter = "AWS::CustomerProfiles::RecommenderFilter", shape: Some(&RECOMMENDER_FILTER_SHAPE);
+    req {
+        domain_name = "DomainName",
+        recommender_filter_expression = "RecommenderFilterExpression",
+        recommender_filter_name = "RecommenderFilterName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DomainName", self.domain_name);
-        p.set("RecommenderFilterExpression", self.recommender_filter_expression);
-        p.set("RecommenderFilterName", self.recommender_filter_name);
-        p.set_opt("RecommenderSchemaName", self.recommender_schema_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        recommender_schema_name = "RecommenderSchemaName",
+        tags = "Tags",
     }
 }
 
-static RECOMMENDER_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RecommenderFilterExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(2500), ..crate::resource::Rule::NONE }),
-        ("RecommenderFilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RecommenderSchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::recommender_filter::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RECOMMENDER_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("RecommenderFilterExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(2500), ..crate::resource::Rule::NONE }),
+    ("RecommenderFilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("RecommenderSchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RecommenderFilter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RecommenderFilter> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `RecommenderFilterArn`.
+        attr_recommender_filter_arn: ::std::string::String = "RecommenderFilterArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `RecommenderFilterArn`.
-    #[inline]
-    pub fn attr_recommender_filter_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RecommenderFilterArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod recommender_filter {
-    //! Nested property types and enums of [`RecommenderFilter`](super::RecommenderFilter).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A recommender schema defining the set of data columns available for training recommenders and filters under an Amazon Connect Customer Profiles domain.
@@ -3870,7 +2863,6 @@ pub struct RecommenderSchema {
 
 impl RecommenderSchema {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, fields: ::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<crate::cfn::customerprofiles::recommender_schema::RecommenderSchemaField>>, recommender_schema_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_name: domain_name.into(),
@@ -3881,54 +2873,39 @@ impl RecommenderSchema {
     }
 }
 
-impl crate::resource::Resource for RecommenderSchema {
-    const TYPE: &'static str = "AWS::CustomerProfiles::RecommenderSchema";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RECOMMENDER_SCHEMA_SHAPE)
+crate::resource::props! {
+    resource RecommenderSchema = "AWS::CustomerProfiles::RecommenderSchema", shape: Some(&RECOMMENDER_SCHEMA_SHAPE);
+    req {
+        domain_name = "DomainName",
+        fields = "Fields",
+        recommender_schema_name = "RecommenderSchemaName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainName", self.domain_name);
-        p.set("Fields", self.fields);
-        p.set("RecommenderSchemaName", self.recommender_schema_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static RECOMMENDER_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RecommenderSchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::recommender_schema::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RECOMMENDER_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("RecommenderSchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RecommenderSchema`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RecommenderSchema> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod recommender_schema {
     //! Nested property types and enums of [`RecommenderSchema`](super::RecommenderSchema).
 
-    /// The definition `RecommenderSchemaField`.
     #[derive(Clone)]
     pub struct RecommenderSchemaField {
         /// CloudFormation property `ContentType`.
@@ -3941,7 +2918,6 @@ pub mod recommender_schema {
 
     impl RecommenderSchemaField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 content_type: ::std::option::Option::None,
@@ -3951,26 +2927,18 @@ pub mod recommender_schema {
         }
     }
 
-    impl crate::resource::ToExpr for RecommenderSchemaField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentType", self.content_type);
-            p.set_opt("FeatureType", self.feature_type);
-            p.set("TargetFieldName", self.target_field_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecommenderSchemaField;
+        req {
+            target_field_name = "TargetFieldName",
+        }
+        opt {
+            content_type = "ContentType",
+            feature_type = "FeatureType",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ContentType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `STRING`
         String,
@@ -3978,18 +2946,9 @@ pub mod recommender_schema {
         Number,
     }
 
-    impl crate::value::CfnEnum for ContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Number => "NUMBER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentType, ["STRING", "NUMBER"]);
 
-    /// Allowed values of `FeatureType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureType {
         /// `TEXTUAL`
         Textual,
@@ -3997,15 +2956,7 @@ pub mod recommender_schema {
         Categorical,
     }
 
-    impl crate::value::CfnEnum for FeatureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Textual => "TEXTUAL",
-                Self::Categorical => "CATEGORICAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FeatureType, ["TEXTUAL", "CATEGORICAL"]);
 }
 
 /// A segment definition resource of Amazon Connect Customer Profiles
@@ -4049,7 +3000,6 @@ pub struct SegmentDefinition {
 
 impl SegmentDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, segment_definition_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -4064,63 +3014,48 @@ impl SegmentDefinition {
     }
 }
 
-impl crate::resource::Resource for SegmentDefinition {
-    const TYPE: &'static str = "AWS::CustomerProfiles::SegmentDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SEGMENT_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource SegmentDefinition = "AWS::CustomerProfiles::SegmentDefinition", shape: Some(&SEGMENT_DEFINITION_SHAPE);
+    req {
+        display_name = "DisplayName",
+        domain_name = "DomainName",
+        segment_definition_name = "SegmentDefinitionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set("DomainName", self.domain_name);
-        p.set("SegmentDefinitionName", self.segment_definition_name);
-        p.set_opt("SegmentGroups", self.segment_groups);
-        p.set_opt("SegmentSort", self.segment_sort);
-        p.set_opt("SegmentSqlQuery", self.segment_sql_query);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        segment_groups = "SegmentGroups",
+        segment_sort = "SegmentSort",
+        segment_sql_query = "SegmentSqlQuery",
+        tags = "Tags",
     }
 }
 
-static SEGMENT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("SegmentDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("SegmentGroups", crate::resource::Rule { shape: Some(&self::segment_definition::SEGMENT_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SegmentSort", crate::resource::Rule { shape: Some(&self::segment_definition::SEGMENT_SORT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SegmentSqlQuery", crate::resource::Rule { min_len: Some(1), max_len: Some(50000), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::segment_definition::TAG16_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SEGMENT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("SegmentDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("SegmentGroups", crate::resource::Rule { shape: Some(&self::segment_definition::SEGMENT_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SegmentSort", crate::resource::Rule { shape: Some(&self::segment_definition::SEGMENT_SORT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SegmentSqlQuery", crate::resource::Rule { min_len: Some(1), max_len: Some(50000), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SegmentDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SegmentDefinition> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `SegmentDefinitionArn`.
-    #[inline]
-    pub fn attr_segment_definition_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SegmentDefinitionArn")
-    }
-    /// `Fn::GetAtt` `SegmentType`.
-    #[inline]
-    pub fn attr_segment_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SegmentType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `SegmentDefinitionArn`.
+        attr_segment_definition_arn: ::std::string::String = "SegmentDefinitionArn",
+        /// `Fn::GetAtt` `SegmentType`.
+        attr_segment_type: ::std::string::String = "SegmentType",
     }
 }
 
 pub mod segment_definition {
     //! Nested property types and enums of [`SegmentDefinition`](super::SegmentDefinition).
 
-    /// The definition `SegmentGroup`.
     #[derive(Clone, Default)]
     pub struct SegmentGroup {
         /// CloudFormation property `Groups`.
@@ -4131,21 +3066,17 @@ pub mod segment_definition {
         pub include: ::std::option::Option<crate::value::Val<crate::cfn::customerprofiles::segment_definition::IncludeOptions>>,
     }
 
-    impl crate::resource::ToExpr for SegmentGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Groups", self.groups);
-            p.set_opt("Include", self.include);
-            p.into_expr()
+    crate::resource::props! {
+        nested SegmentGroup;
+        opt {
+            groups = "Groups",
+            include = "Include",
         }
     }
 
-    pub(super) static SEGMENT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Groups", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEGMENT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Groups", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An array that defines the set of segment criteria to evaluate when handling segment groups for the segment.
     #[derive(Clone, Default)]
@@ -4164,24 +3095,20 @@ pub mod segment_definition {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::customerprofiles::segment_definition::IncludeOptions>>,
     }
 
-    impl crate::resource::ToExpr for Group {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("SourceSegments", self.source_segments);
-            p.set_opt("SourceType", self.source_type);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Group;
+        opt {
+            dimensions = "Dimensions",
+            source_segments = "SourceSegments",
+            source_type = "SourceType",
+            type_ = "Type",
         }
     }
 
-    pub(super) static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SourceSegments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SOURCE_SEGMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SourceSegments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SOURCE_SEGMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The criteria that define the dimensions for the segment.
     #[derive(Clone, Default)]
@@ -4196,21 +3123,17 @@ pub mod segment_definition {
         pub profile_attributes: ::std::option::Option<crate::cfn::customerprofiles::segment_definition::ProfileAttributes>,
     }
 
-    impl crate::resource::ToExpr for Dimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CalculatedAttributes", self.calculated_attributes);
-            p.set_opt("ProfileAttributes", self.profile_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested Dimension;
+        opt {
+            calculated_attributes = "CalculatedAttributes",
+            profile_attributes = "ProfileAttributes",
         }
     }
 
-    pub(super) static DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProfileAttributes", crate::resource::Rule { shape: Some(&PROFILE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProfileAttributes", crate::resource::Rule { shape: Some(&PROFILE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies calculated attribute based criteria for a segment.
     #[derive(Clone)]
@@ -4229,7 +3152,6 @@ pub mod segment_definition {
 
     impl CalculatedAttributeDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::segment_definition::AttributeDimensionType>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 condition_overrides: ::std::option::Option::None,
@@ -4239,14 +3161,14 @@ pub mod segment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for CalculatedAttributeDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConditionOverrides", self.condition_overrides);
-            p.set("DimensionType", self.dimension_type);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested CalculatedAttributeDimension;
+        req {
+            dimension_type = "DimensionType",
+            values = "Values",
+        }
+        opt {
+            condition_overrides = "ConditionOverrides",
         }
     }
 
@@ -4259,12 +3181,10 @@ pub mod segment_definition {
         pub range: ::std::option::Option<crate::cfn::customerprofiles::segment_definition::RangeOverride>,
     }
 
-    impl crate::resource::ToExpr for ConditionOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Range", self.range);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionOverrides;
+        opt {
+            range = "Range",
         }
     }
 
@@ -4287,7 +3207,6 @@ pub mod segment_definition {
 
     impl RangeOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(start: impl ::std::convert::Into<crate::value::Val<i64>>, unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::segment_definition::Unit>>) -> Self {
             Self {
                 end: ::std::option::Option::None,
@@ -4297,14 +3216,14 @@ pub mod segment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for RangeOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("End", self.end);
-            p.set("Start", self.start);
-            p.set("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested RangeOverride;
+        req {
+            start = "Start",
+            unit = "Unit",
+        }
+        opt {
+            end = "End",
         }
     }
 
@@ -4401,61 +3320,57 @@ pub mod segment_definition {
         pub shipping_address: ::std::option::Option<crate::cfn::customerprofiles::segment_definition::AddressDimension>,
     }
 
-    impl crate::resource::ToExpr for ProfileAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountNumber", self.account_number);
-            p.set_opt("AdditionalInformation", self.additional_information);
-            p.set_opt("Address", self.address);
-            p.set_opt("Attributes", self.attributes);
-            p.set_opt("BillingAddress", self.billing_address);
-            p.set_opt("BirthDate", self.birth_date);
-            p.set_opt("BusinessEmailAddress", self.business_email_address);
-            p.set_opt("BusinessName", self.business_name);
-            p.set_opt("BusinessPhoneNumber", self.business_phone_number);
-            p.set_opt("EmailAddress", self.email_address);
-            p.set_opt("FirstName", self.first_name);
-            p.set_opt("GenderString", self.gender_string);
-            p.set_opt("HomePhoneNumber", self.home_phone_number);
-            p.set_opt("LastName", self.last_name);
-            p.set_opt("MailingAddress", self.mailing_address);
-            p.set_opt("MiddleName", self.middle_name);
-            p.set_opt("MobilePhoneNumber", self.mobile_phone_number);
-            p.set_opt("PartyTypeString", self.party_type_string);
-            p.set_opt("PersonalEmailAddress", self.personal_email_address);
-            p.set_opt("PhoneNumber", self.phone_number);
-            p.set_opt("ProfileType", self.profile_type);
-            p.set_opt("ShippingAddress", self.shipping_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProfileAttributes;
+        opt {
+            account_number = "AccountNumber",
+            additional_information = "AdditionalInformation",
+            address = "Address",
+            attributes = "Attributes",
+            billing_address = "BillingAddress",
+            birth_date = "BirthDate",
+            business_email_address = "BusinessEmailAddress",
+            business_name = "BusinessName",
+            business_phone_number = "BusinessPhoneNumber",
+            email_address = "EmailAddress",
+            first_name = "FirstName",
+            gender_string = "GenderString",
+            home_phone_number = "HomePhoneNumber",
+            last_name = "LastName",
+            mailing_address = "MailingAddress",
+            middle_name = "MiddleName",
+            mobile_phone_number = "MobilePhoneNumber",
+            party_type_string = "PartyTypeString",
+            personal_email_address = "PersonalEmailAddress",
+            phone_number = "PhoneNumber",
+            profile_type = "ProfileType",
+            shipping_address = "ShippingAddress",
         }
     }
 
-    pub(super) static PROFILE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AdditionalInformation", crate::resource::Rule { shape: Some(&EXTRA_LENGTH_VALUE_PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Address", crate::resource::Rule { shape: Some(&ADDRESS_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BillingAddress", crate::resource::Rule { shape: Some(&ADDRESS_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BirthDate", crate::resource::Rule { shape: Some(&DATE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BusinessEmailAddress", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BusinessName", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BusinessPhoneNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EmailAddress", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FirstName", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GenderString", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HomePhoneNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LastName", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MailingAddress", crate::resource::Rule { shape: Some(&ADDRESS_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MiddleName", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MobilePhoneNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PartyTypeString", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PersonalEmailAddress", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PhoneNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProfileType", crate::resource::Rule { shape: Some(&PROFILE_TYPE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ShippingAddress", crate::resource::Rule { shape: Some(&ADDRESS_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROFILE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AdditionalInformation", crate::resource::Rule { shape: Some(&EXTRA_LENGTH_VALUE_PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Address", crate::resource::Rule { shape: Some(&ADDRESS_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BillingAddress", crate::resource::Rule { shape: Some(&ADDRESS_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BirthDate", crate::resource::Rule { shape: Some(&DATE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BusinessEmailAddress", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BusinessName", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BusinessPhoneNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EmailAddress", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FirstName", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GenderString", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HomePhoneNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LastName", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MailingAddress", crate::resource::Rule { shape: Some(&ADDRESS_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MiddleName", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MobilePhoneNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PartyTypeString", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PersonalEmailAddress", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PhoneNumber", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProfileType", crate::resource::Rule { shape: Some(&PROFILE_TYPE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ShippingAddress", crate::resource::Rule { shape: Some(&ADDRESS_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies profile based criteria for a segment.
     #[derive(Clone)]
@@ -4470,7 +3385,6 @@ pub mod segment_definition {
 
     impl ProfileDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::segment_definition::StringDimensionType>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 dimension_type: dimension_type.into(),
@@ -4479,21 +3393,17 @@ pub mod segment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ProfileDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionType", self.dimension_type);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProfileDimension;
+        req {
+            dimension_type = "DimensionType",
+            values = "Values",
         }
     }
 
-    pub(super) static PROFILE_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROFILE_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies criteria for a segment using extended-length string values.
     #[derive(Clone)]
@@ -4508,7 +3418,6 @@ pub mod segment_definition {
 
     impl ExtraLengthValueProfileDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::segment_definition::StringDimensionType>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 dimension_type: dimension_type.into(),
@@ -4517,21 +3426,17 @@ pub mod segment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ExtraLengthValueProfileDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionType", self.dimension_type);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExtraLengthValueProfileDimension;
+        req {
+            dimension_type = "DimensionType",
+            values = "Values",
         }
     }
 
-    pub(super) static EXTRA_LENGTH_VALUE_PROFILE_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTRA_LENGTH_VALUE_PROFILE_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The address based criteria for the segment.
     #[derive(Clone, Default)]
@@ -4562,30 +3467,26 @@ pub mod segment_definition {
         pub state: ::std::option::Option<crate::cfn::customerprofiles::segment_definition::ProfileDimension>,
     }
 
-    impl crate::resource::ToExpr for AddressDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("City", self.city);
-            p.set_opt("Country", self.country);
-            p.set_opt("County", self.county);
-            p.set_opt("PostalCode", self.postal_code);
-            p.set_opt("Province", self.province);
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested AddressDimension;
+        opt {
+            city = "City",
+            country = "Country",
+            county = "County",
+            postal_code = "PostalCode",
+            province = "Province",
+            state = "State",
         }
     }
 
-    pub(super) static ADDRESS_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("City", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Country", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("County", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PostalCode", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Province", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("State", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADDRESS_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("City", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Country", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("County", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PostalCode", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Province", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("State", crate::resource::Rule { shape: Some(&PROFILE_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies attribute based criteria for a segment.
     #[derive(Clone)]
@@ -4600,7 +3501,6 @@ pub mod segment_definition {
 
     impl AttributeDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::segment_definition::AttributeDimensionType>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 dimension_type: dimension_type.into(),
@@ -4609,13 +3509,11 @@ pub mod segment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for AttributeDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionType", self.dimension_type);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeDimension;
+        req {
+            dimension_type = "DimensionType",
+            values = "Values",
         }
     }
 
@@ -4632,7 +3530,6 @@ pub mod segment_definition {
 
     impl DateDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::segment_definition::DateDimensionType>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 dimension_type: dimension_type.into(),
@@ -4641,21 +3538,17 @@ pub mod segment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for DateDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionType", self.dimension_type);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateDimension;
+        req {
+            dimension_type = "DimensionType",
+            values = "Values",
         }
     }
 
-    pub(super) static DATE_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATE_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies profile type based criteria for a segment.
     #[derive(Clone)]
@@ -4670,7 +3563,6 @@ pub mod segment_definition {
 
     impl ProfileTypeDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::segment_definition::ProfileTypeDimensionType>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::customerprofiles::segment_definition::ProfileType>>>) -> Self {
             Self {
                 dimension_type: dimension_type.into(),
@@ -4679,21 +3571,17 @@ pub mod segment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ProfileTypeDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionType", self.dimension_type);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProfileTypeDimension;
+        req {
+            dimension_type = "DimensionType",
+            values = "Values",
         }
     }
 
-    pub(super) static PROFILE_TYPE_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROFILE_TYPE_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The base segment to build the segment on.
     #[derive(Clone, Default)]
@@ -4702,20 +3590,16 @@ pub mod segment_definition {
         pub segment_definition_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SourceSegment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SegmentDefinitionName", self.segment_definition_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceSegment;
+        opt {
+            segment_definition_name = "SegmentDefinitionName",
         }
     }
 
-    pub(super) static SOURCE_SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SegmentDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SegmentDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines how segments should be sorted and ordered in the results.
     #[derive(Clone)]
@@ -4736,20 +3620,16 @@ pub mod segment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for SegmentSort {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attributes", self.attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested SegmentSort;
+        req {
+            attributes = "Attributes",
         }
     }
 
-    pub(super) static SEGMENT_SORT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SORT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEGMENT_SORT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SORT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the characteristics and rules for sorting by a specific attribute.
     #[derive(Clone)]
@@ -4774,7 +3654,6 @@ pub mod segment_definition {
 
     impl SortAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, order: impl ::std::convert::Into<crate::value::Val<crate::cfn::customerprofiles::segment_definition::SegmentSortOrder>>) -> Self {
             Self {
                 data_type: ::std::option::Option::None,
@@ -4785,49 +3664,33 @@ pub mod segment_definition {
         }
     }
 
-    impl crate::resource::ToExpr for SortAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataType", self.data_type);
-            p.set("Name", self.name);
-            p.set("Order", self.order);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SortAttribute;
+        req {
+            name = "Name",
+            order = "Order",
+        }
+        opt {
+            data_type = "DataType",
+            type_ = "Type",
         }
     }
 
-    pub(super) static SORT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG16_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SORT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The unit to be applied to the range.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `DAYS`
         Days,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["DAYS"]);
 
     /// The type of segment dimension to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeDimensionType {
         /// `INCLUSIVE`
         Inclusive,
@@ -4861,31 +3724,10 @@ pub mod segment_definition {
         Equal,
     }
 
-    impl crate::value::CfnEnum for AttributeDimensionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Inclusive => "INCLUSIVE",
-                Self::Exclusive => "EXCLUSIVE",
-                Self::Contains => "CONTAINS",
-                Self::BeginsWith => "BEGINS_WITH",
-                Self::EndsWith => "ENDS_WITH",
-                Self::Before => "BEFORE",
-                Self::After => "AFTER",
-                Self::Between => "BETWEEN",
-                Self::NotBetween => "NOT_BETWEEN",
-                Self::On => "ON",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::LessThan => "LESS_THAN",
-                Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-                Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-                Self::Equal => "EQUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributeDimensionType, ["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH", "BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON", "GREATER_THAN", "LESS_THAN", "GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "EQUAL"]);
 
     /// The type of segment dimension to use for a string dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringDimensionType {
         /// `INCLUSIVE`
         Inclusive,
@@ -4899,21 +3741,10 @@ pub mod segment_definition {
         EndsWith,
     }
 
-    impl crate::value::CfnEnum for StringDimensionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Inclusive => "INCLUSIVE",
-                Self::Exclusive => "EXCLUSIVE",
-                Self::Contains => "CONTAINS",
-                Self::BeginsWith => "BEGINS_WITH",
-                Self::EndsWith => "ENDS_WITH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StringDimensionType, ["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"]);
 
     /// The type of segment dimension to use for a date dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DateDimensionType {
         /// `BEFORE`
         Before,
@@ -4927,21 +3758,10 @@ pub mod segment_definition {
         On,
     }
 
-    impl crate::value::CfnEnum for DateDimensionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Before => "BEFORE",
-                Self::After => "AFTER",
-                Self::Between => "BETWEEN",
-                Self::NotBetween => "NOT_BETWEEN",
-                Self::On => "ON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DateDimensionType, ["BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON"]);
 
     /// The type of segment dimension to use for a profile type dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProfileTypeDimensionType {
         /// `INCLUSIVE`
         Inclusive,
@@ -4949,18 +3769,10 @@ pub mod segment_definition {
         Exclusive,
     }
 
-    impl crate::value::CfnEnum for ProfileTypeDimensionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Inclusive => "INCLUSIVE",
-                Self::Exclusive => "EXCLUSIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProfileTypeDimensionType, ["INCLUSIVE", "EXCLUSIVE"]);
 
     /// The type of profile.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProfileType {
         /// `ACCOUNT_PROFILE`
         AccountProfile,
@@ -4968,18 +3780,10 @@ pub mod segment_definition {
         Profile,
     }
 
-    impl crate::value::CfnEnum for ProfileType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AccountProfile => "ACCOUNT_PROFILE",
-                Self::Profile => "PROFILE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProfileType, ["ACCOUNT_PROFILE", "PROFILE"]);
 
     /// Specifies the operator on how to handle multiple groups within the same segment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludeOptions {
         /// `ALL`
         All,
@@ -4989,19 +3793,10 @@ pub mod segment_definition {
         None,
     }
 
-    impl crate::value::CfnEnum for IncludeOptions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Any => "ANY",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncludeOptions, ["ALL", "ANY", "NONE"]);
 
     /// The data type of the sort attribute (e.g., string, number, date).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SegmentSortDataType {
         /// `STRING`
         String,
@@ -5011,19 +3806,10 @@ pub mod segment_definition {
         Date,
     }
 
-    impl crate::value::CfnEnum for SegmentSortDataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Number => "NUMBER",
-                Self::Date => "DATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SegmentSortDataType, ["STRING", "NUMBER", "DATE"]);
 
     /// The sort order for the attribute (ascending or descending).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SegmentSortOrder {
         /// `ASC`
         Asc,
@@ -5031,18 +3817,10 @@ pub mod segment_definition {
         Desc,
     }
 
-    impl crate::value::CfnEnum for SegmentSortOrder {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Asc => "ASC",
-                Self::Desc => "DESC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SegmentSortOrder, ["ASC", "DESC"]);
 
     /// The type of attribute (e.g., profile, calculated).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SortAttributeType {
         /// `PROFILE`
         Profile,
@@ -5050,13 +3828,5 @@ pub mod segment_definition {
         Calculated,
     }
 
-    impl crate::value::CfnEnum for SortAttributeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Profile => "PROFILE",
-                Self::Calculated => "CALCULATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SortAttributeType, ["PROFILE", "CALCULATED"]);
 }

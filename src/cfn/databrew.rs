@@ -39,7 +39,6 @@ pub struct Dataset {
 
 impl Dataset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(input: crate::cfn::databrew::dataset::Input, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             format: ::std::option::Option::None,
@@ -53,35 +52,28 @@ impl Dataset {
     }
 }
 
-impl crate::resource::Resource for Dataset {
-    const TYPE: &'static str = "AWS::DataBrew::Dataset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_SHAPE)
+crate::resource::props! {
+    resource Dataset = "AWS::DataBrew::Dataset", shape: Some(&DATASET_SHAPE);
+    req {
+        input = "Input",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Format", self.format);
-        p.set_opt("FormatOptions", self.format_options);
-        p.set("Input", self.input);
-        p.set("Name", self.name);
-        p.set_opt("PathOptions", self.path_options);
-        p.set_opt("Source", self.source);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        format = "Format",
+        format_options = "FormatOptions",
+        path_options = "PathOptions",
+        source = "Source",
+        tags = "Tags",
     }
 }
 
-static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FormatOptions", crate::resource::Rule { shape: Some(&self::dataset::FORMAT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Input", crate::resource::Rule { shape: Some(&self::dataset::INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("PathOptions", crate::resource::Rule { shape: Some(&self::dataset::PATH_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TAG16_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FormatOptions", crate::resource::Rule { shape: Some(&self::dataset::FORMAT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Input", crate::resource::Rule { shape: Some(&self::dataset::INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("PathOptions", crate::resource::Rule { shape: Some(&self::dataset::PATH_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod dataset {
     //! Nested property types and enums of [`Dataset`](super::Dataset).
@@ -101,23 +93,19 @@ pub mod dataset {
         pub json: ::std::option::Option<crate::cfn::databrew::dataset::JsonOptions>,
     }
 
-    impl crate::resource::ToExpr for FormatOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Csv", self.csv);
-            p.set_opt("Excel", self.excel);
-            p.set_opt("Json", self.json);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormatOptions;
+        opt {
+            csv = "Csv",
+            excel = "Excel",
+            json = "Json",
         }
     }
 
-    pub(super) static FORMAT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Csv", crate::resource::Rule { shape: Some(&CSV_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Excel", crate::resource::Rule { shape: Some(&EXCEL_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FORMAT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Csv", crate::resource::Rule { shape: Some(&CSV_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Excel", crate::resource::Rule { shape: Some(&EXCEL_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Csv options
     #[derive(Clone, Default)]
@@ -128,23 +116,18 @@ pub mod dataset {
         pub header_row: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CsvOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Delimiter", self.delimiter);
-            p.set_opt("HeaderRow", self.header_row);
-            p.into_expr()
+    crate::resource::props! {
+        nested CsvOptions;
+        opt {
+            delimiter = "Delimiter",
+            header_row = "HeaderRow",
         }
     }
 
-    pub(super) static CSV_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CSV_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExcelOptions`.
     #[derive(Clone, Default)]
     pub struct ExcelOptions {
         /// CloudFormation property `HeaderRow`.
@@ -155,23 +138,19 @@ pub mod dataset {
         pub sheet_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ExcelOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HeaderRow", self.header_row);
-            p.set_opt("SheetIndexes", self.sheet_indexes);
-            p.set_opt("SheetNames", self.sheet_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExcelOptions;
+        opt {
+            header_row = "HeaderRow",
+            sheet_indexes = "SheetIndexes",
+            sheet_names = "SheetNames",
         }
     }
 
-    pub(super) static EXCEL_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SheetIndexes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(200.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SheetNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(31), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXCEL_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SheetIndexes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(200.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SheetNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(31), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Json options
     #[derive(Clone, Default)]
@@ -180,12 +159,10 @@ pub mod dataset {
         pub multi_line: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for JsonOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MultiLine", self.multi_line);
-            p.into_expr()
+    crate::resource::props! {
+        nested JsonOptions;
+        opt {
+            multi_line = "MultiLine",
         }
     }
 
@@ -204,28 +181,23 @@ pub mod dataset {
         pub s3_input_definition: ::std::option::Option<crate::cfn::databrew::dataset::S3Location>,
     }
 
-    impl crate::resource::ToExpr for Input {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataCatalogInputDefinition", self.data_catalog_input_definition);
-            p.set_opt("DatabaseInputDefinition", self.database_input_definition);
-            p.set_opt("Metadata", self.metadata);
-            p.set_opt("S3InputDefinition", self.s3_input_definition);
-            p.into_expr()
+    crate::resource::props! {
+        nested Input;
+        opt {
+            data_catalog_input_definition = "DataCatalogInputDefinition",
+            database_input_definition = "DatabaseInputDefinition",
+            metadata = "Metadata",
+            s3_input_definition = "S3InputDefinition",
         }
     }
 
-    pub(super) static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataCatalogInputDefinition", crate::resource::Rule { shape: Some(&DATA_CATALOG_INPUT_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DatabaseInputDefinition", crate::resource::Rule { shape: Some(&DATABASE_INPUT_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Metadata", crate::resource::Rule { shape: Some(&METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3InputDefinition", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataCatalogInputDefinition", crate::resource::Rule { shape: Some(&DATA_CATALOG_INPUT_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DatabaseInputDefinition", crate::resource::Rule { shape: Some(&DATABASE_INPUT_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Metadata", crate::resource::Rule { shape: Some(&METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3InputDefinition", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataCatalogInputDefinition`.
     #[derive(Clone, Default)]
     pub struct DataCatalogInputDefinition {
         /// Catalog id
@@ -246,26 +218,22 @@ pub mod dataset {
         pub temp_directory: ::std::option::Option<crate::cfn::databrew::dataset::S3Location>,
     }
 
-    impl crate::resource::ToExpr for DataCatalogInputDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("TableName", self.table_name);
-            p.set_opt("TempDirectory", self.temp_directory);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataCatalogInputDefinition;
+        opt {
+            catalog_id = "CatalogId",
+            database_name = "DatabaseName",
+            table_name = "TableName",
+            temp_directory = "TempDirectory",
         }
     }
 
-    pub(super) static DATA_CATALOG_INPUT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TempDirectory", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_CATALOG_INPUT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TempDirectory", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Input location
     #[derive(Clone)]
@@ -282,7 +250,6 @@ pub mod dataset {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -292,26 +259,23 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("BucketOwner", self.bucket_owner);
-            p.set_opt("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            bucket_owner = "BucketOwner",
+            key = "Key",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1280), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1280), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseInputDefinition`.
     #[derive(Clone)]
     pub struct DatabaseInputDefinition {
         /// Database table name
@@ -334,7 +298,6 @@ pub mod dataset {
 
     impl DatabaseInputDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(glue_connection_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_table_name: ::std::option::Option::None,
@@ -345,28 +308,25 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseInputDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DatabaseTableName", self.database_table_name);
-            p.set("GlueConnectionName", self.glue_connection_name);
-            p.set_opt("QueryString", self.query_string);
-            p.set_opt("TempDirectory", self.temp_directory);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseInputDefinition;
+        req {
+            glue_connection_name = "GlueConnectionName",
+        }
+        opt {
+            database_table_name = "DatabaseTableName",
+            query_string = "QueryString",
+            temp_directory = "TempDirectory",
         }
     }
 
-    pub(super) static DATABASE_INPUT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseTableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("GlueConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-            ("TempDirectory", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_INPUT_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseTableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("GlueConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+        ("TempDirectory", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Metadata`.
     #[derive(Clone, Default)]
     pub struct Metadata {
         /// Arn of the source of the dataset. For e.g.: AppFlow Flow ARN.
@@ -375,20 +335,16 @@ pub mod dataset {
         pub source_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Metadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceArn", self.source_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Metadata;
+        opt {
+            source_arn = "SourceArn",
         }
     }
 
-    pub(super) static METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Path options for dataset
     #[derive(Clone, Default)]
@@ -401,26 +357,21 @@ pub mod dataset {
         pub parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::databrew::dataset::PathParameter>>,
     }
 
-    impl crate::resource::ToExpr for PathOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FilesLimit", self.files_limit);
-            p.set_opt("LastModifiedDateCondition", self.last_modified_date_condition);
-            p.set_opt("Parameters", self.parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested PathOptions;
+        opt {
+            files_limit = "FilesLimit",
+            last_modified_date_condition = "LastModifiedDateCondition",
+            parameters = "Parameters",
         }
     }
 
-    pub(super) static PATH_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FilesLimit", crate::resource::Rule { shape: Some(&FILES_LIMIT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LastModifiedDateCondition", crate::resource::Rule { shape: Some(&FILTER_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PATH_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATH_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FilesLimit", crate::resource::Rule { shape: Some(&FILES_LIMIT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LastModifiedDateCondition", crate::resource::Rule { shape: Some(&FILTER_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PATH_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FilesLimit`.
     #[derive(Clone)]
     pub struct FilesLimit {
         /// Maximum number of files
@@ -439,7 +390,6 @@ pub mod dataset {
 
     impl FilesLimit {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_files: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_files: max_files.into(),
@@ -449,24 +399,21 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for FilesLimit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxFiles", self.max_files);
-            p.set_opt("Order", self.order);
-            p.set_opt("OrderedBy", self.ordered_by);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilesLimit;
+        req {
+            max_files = "MaxFiles",
+        }
+        opt {
+            order = "Order",
+            ordered_by = "OrderedBy",
         }
     }
 
-    pub(super) static FILES_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxFiles", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILES_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxFiles", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FilterExpression`.
     #[derive(Clone)]
     pub struct FilterExpression {
         /// Filtering expression for a parameter
@@ -479,7 +426,6 @@ pub mod dataset {
 
     impl FilterExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values_map: ::std::vec::Vec<crate::cfn::databrew::dataset::FilterValue>) -> Self {
             Self {
                 expression: expression.into(),
@@ -488,22 +434,18 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for FilterExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Expression", self.expression);
-            p.set("ValuesMap", self.values_map);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterExpression;
+        req {
+            expression = "Expression",
+            values_map = "ValuesMap",
         }
     }
 
-    pub(super) static FILTER_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(4), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[><0-9A-Za-z_.,:)(!= ]+$")), ..crate::resource::Rule::NONE }),
-            ("ValuesMap", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(4), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[><0-9A-Za-z_.,:)(!= ]+$")), ..crate::resource::Rule::NONE }),
+        ("ValuesMap", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A key-value pair to associate expression variable names with their values
     #[derive(Clone)]
@@ -518,7 +460,6 @@ pub mod dataset {
 
     impl FilterValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_reference: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 value: value.into(),
@@ -527,22 +468,18 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for FilterValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.set("ValueReference", self.value_reference);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterValue;
+        req {
+            value = "Value",
+            value_reference = "ValueReference",
         }
     }
 
-    pub(super) static FILTER_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ValueReference", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^:[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ValueReference", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^:[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A key-value pair to associate dataset parameter name with its definition.
     #[derive(Clone)]
@@ -557,7 +494,6 @@ pub mod dataset {
 
     impl PathParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dataset_parameter: crate::cfn::databrew::dataset::DatasetParameter, path_parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dataset_parameter,
@@ -566,24 +502,19 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for PathParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatasetParameter", self.dataset_parameter);
-            p.set("PathParameterName", self.path_parameter_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PathParameter;
+        req {
+            dataset_parameter = "DatasetParameter",
+            path_parameter_name = "PathParameterName",
         }
     }
 
-    pub(super) static PATH_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatasetParameter", crate::resource::Rule { shape: Some(&DATASET_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PathParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATH_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatasetParameter", crate::resource::Rule { shape: Some(&DATASET_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PathParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatasetParameter`.
     #[derive(Clone)]
     pub struct DatasetParameter {
         /// Add the value of this parameter as a column in a dataset.
@@ -606,7 +537,6 @@ pub mod dataset {
 
     impl DatasetParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::databrew::dataset::Type>>) -> Self {
             Self {
                 create_column: ::std::option::Option::None,
@@ -618,28 +548,25 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DatasetParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreateColumn", self.create_column);
-            p.set_opt("DatetimeOptions", self.datetime_options);
-            p.set_opt("Filter", self.filter);
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetParameter;
+        req {
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            create_column = "CreateColumn",
+            datetime_options = "DatetimeOptions",
+            filter = "Filter",
         }
     }
 
-    pub(super) static DATASET_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatetimeOptions", crate::resource::Rule { shape: Some(&DATETIME_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Filter", crate::resource::Rule { shape: Some(&FILTER_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatetimeOptions", crate::resource::Rule { shape: Some(&DATETIME_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Filter", crate::resource::Rule { shape: Some(&FILTER_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatetimeOptions`.
     #[derive(Clone)]
     pub struct DatetimeOptions {
         /// Date/time format of a date parameter
@@ -658,7 +585,6 @@ pub mod dataset {
 
     impl DatetimeOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(format: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 format: format.into(),
@@ -668,34 +594,25 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DatetimeOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Format", self.format);
-            p.set_opt("LocaleCode", self.locale_code);
-            p.set_opt("TimezoneOffset", self.timezone_offset);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatetimeOptions;
+        req {
+            format = "Format",
+        }
+        opt {
+            locale_code = "LocaleCode",
+            timezone_offset = "TimezoneOffset",
         }
     }
 
-    pub(super) static DATETIME_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Format", crate::resource::Rule { min_len: Some(2), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("LocaleCode", crate::resource::Rule { min_len: Some(2), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\.#@\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("TimezoneOffset", crate::resource::Rule { min_len: Some(1), max_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("^(Z|[-+](\\d|\\d{2}|\\d{2}:?\\d{2}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG16_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATETIME_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Format", crate::resource::Rule { min_len: Some(2), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("LocaleCode", crate::resource::Rule { min_len: Some(2), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\.#@\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("TimezoneOffset", crate::resource::Rule { min_len: Some(1), max_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("^(Z|[-+](\\d|\\d{2}|\\d{2}:?\\d{2}))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Dataset format
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -709,21 +626,10 @@ pub mod dataset {
         Orc,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Json => "JSON",
-                Self::Parquet => "PARQUET",
-                Self::Excel => "EXCEL",
-                Self::Orc => "ORC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["CSV", "JSON", "PARQUET", "EXCEL", "ORC"]);
 
     /// Order
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Order {
         /// `ASCENDING`
         Ascending,
@@ -731,34 +637,19 @@ pub mod dataset {
         Descending,
     }
 
-    impl crate::value::CfnEnum for Order {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ascending => "ASCENDING",
-                Self::Descending => "DESCENDING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Order, ["ASCENDING", "DESCENDING"]);
 
     /// Ordered by
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OrderedBy {
         /// `LAST_MODIFIED_DATE`
         LastModifiedDate,
     }
 
-    impl crate::value::CfnEnum for OrderedBy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LastModifiedDate => "LAST_MODIFIED_DATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OrderedBy, ["LAST_MODIFIED_DATE"]);
 
     /// Parameter type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `String`
         String,
@@ -768,19 +659,10 @@ pub mod dataset {
         Datetime,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "String",
-                Self::Number => "Number",
-                Self::Datetime => "Datetime",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["String", "Number", "Datetime"]);
 
     /// Source type of the dataset
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Source {
         /// `S3`
         S3,
@@ -790,16 +672,7 @@ pub mod dataset {
         Database,
     }
 
-    impl crate::value::CfnEnum for Source {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-                Self::DataCatalog => "DATA-CATALOG",
-                Self::Database => "DATABASE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Source, ["S3", "DATA-CATALOG", "DATABASE"]);
 }
 
 /// Resource schema for AWS::DataBrew::Job.
@@ -881,7 +754,6 @@ pub struct Job {
 
 impl Job {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::databrew::job::Type>>) -> Self {
         Self {
             data_catalog_outputs: ::std::option::Option::None,
@@ -908,62 +780,55 @@ impl Job {
     }
 }
 
-impl crate::resource::Resource for Job {
-    const TYPE: &'static str = "AWS::DataBrew::Job";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&JOB_SHAPE)
+crate::resource::props! {
+    resource Job = "AWS::DataBrew::Job", shape: Some(&JOB_SHAPE);
+    req {
+        name = "Name",
+        role_arn = "RoleArn",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataCatalogOutputs", self.data_catalog_outputs);
-        p.set_opt("DatabaseOutputs", self.database_outputs);
-        p.set_opt("DatasetName", self.dataset_name);
-        p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-        p.set_opt("EncryptionMode", self.encryption_mode);
-        p.set_opt("JobSample", self.job_sample);
-        p.set_opt("LogSubscription", self.log_subscription);
-        p.set_opt("MaxCapacity", self.max_capacity);
-        p.set_opt("MaxRetries", self.max_retries);
-        p.set("Name", self.name);
-        p.set_opt("OutputLocation", self.output_location);
-        p.set_opt("Outputs", self.outputs);
-        p.set_opt("ProfileConfiguration", self.profile_configuration);
-        p.set_opt("ProjectName", self.project_name);
-        p.set_opt("Recipe", self.recipe);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Timeout", self.timeout);
-        p.set("Type", self.type_);
-        p.set_opt("ValidationConfigurations", self.validation_configurations);
-        p
+    opt {
+        data_catalog_outputs = "DataCatalogOutputs",
+        database_outputs = "DatabaseOutputs",
+        dataset_name = "DatasetName",
+        encryption_key_arn = "EncryptionKeyArn",
+        encryption_mode = "EncryptionMode",
+        job_sample = "JobSample",
+        log_subscription = "LogSubscription",
+        max_capacity = "MaxCapacity",
+        max_retries = "MaxRetries",
+        output_location = "OutputLocation",
+        outputs = "Outputs",
+        profile_configuration = "ProfileConfiguration",
+        project_name = "ProjectName",
+        recipe = "Recipe",
+        tags = "Tags",
+        timeout = "Timeout",
+        validation_configurations = "ValidationConfigurations",
     }
 }
 
-static JOB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataCatalogOutputs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::DATA_CATALOG_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DatabaseOutputs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::DATABASE_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("MaxRetries", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("OutputLocation", crate::resource::Rule { shape: Some(&self::job::OUTPUT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Outputs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ProfileConfiguration", crate::resource::Rule { shape: Some(&self::job::PROFILE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::job::TAG18_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Timeout", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("ValidationConfigurations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::VALIDATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static JOB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataCatalogOutputs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::DATA_CATALOG_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DatabaseOutputs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::DATABASE_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("JobSample", crate::resource::Rule { shape: Some(&self::job::JOB_SAMPLE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaxRetries", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("OutputLocation", crate::resource::Rule { shape: Some(&self::job::OUTPUT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Outputs", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProfileConfiguration", crate::resource::Rule { shape: Some(&self::job::PROFILE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Timeout", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("ValidationConfigurations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::job::VALIDATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod job {
     //! Nested property types and enums of [`Job`](super::Job).
 
-    /// The definition `DataCatalogOutput`.
     #[derive(Clone)]
     pub struct DataCatalogOutput {
         /// CloudFormation property `CatalogId`.
@@ -982,7 +847,6 @@ pub mod job {
 
     impl DataCatalogOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: ::std::option::Option::None,
@@ -995,31 +859,28 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for DataCatalogOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set("DatabaseName", self.database_name);
-            p.set_opt("DatabaseOptions", self.database_options);
-            p.set_opt("Overwrite", self.overwrite);
-            p.set_opt("S3Options", self.s3_options);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataCatalogOutput;
+        req {
+            database_name = "DatabaseName",
+            table_name = "TableName",
+        }
+        opt {
+            catalog_id = "CatalogId",
+            database_options = "DatabaseOptions",
+            overwrite = "Overwrite",
+            s3_options = "S3Options",
         }
     }
 
-    pub(super) static DATA_CATALOG_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("DatabaseOptions", crate::resource::Rule { shape: Some(&DATABASE_TABLE_OUTPUT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Options", crate::resource::Rule { shape: Some(&S3_TABLE_OUTPUT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_CATALOG_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("DatabaseOptions", crate::resource::Rule { shape: Some(&DATABASE_TABLE_OUTPUT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Options", crate::resource::Rule { shape: Some(&S3_TABLE_OUTPUT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseTableOutputOptions`.
     #[derive(Clone)]
     pub struct DatabaseTableOutputOptions {
         /// CloudFormation property `TableName`; required.
@@ -1032,7 +893,6 @@ pub mod job {
 
     impl DatabaseTableOutputOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 table_name: table_name.into(),
@@ -1041,22 +901,20 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseTableOutputOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TableName", self.table_name);
-            p.set_opt("TempDirectory", self.temp_directory);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseTableOutputOptions;
+        req {
+            table_name = "TableName",
+        }
+        opt {
+            temp_directory = "TempDirectory",
         }
     }
 
-    pub(super) static DATABASE_TABLE_OUTPUT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TempDirectory", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_TABLE_OUTPUT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TempDirectory", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 Output location
     #[derive(Clone)]
@@ -1071,7 +929,6 @@ pub mod job {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -1081,26 +938,23 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("BucketOwner", self.bucket_owner);
-            p.set_opt("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            bucket_owner = "BucketOwner",
+            key = "Key",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1280), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1280), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3TableOutputOptions`.
     #[derive(Clone)]
     pub struct S3TableOutputOptions {
         /// S3 Output location
@@ -1119,22 +973,17 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for S3TableOutputOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Location", self.location);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3TableOutputOptions;
+        req {
+            location = "Location",
         }
     }
 
-    pub(super) static S3_TABLE_OUTPUT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_TABLE_OUTPUT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseOutput`.
     #[derive(Clone)]
     pub struct DatabaseOutput {
         /// CloudFormation property `DatabaseOptions`; required.
@@ -1151,7 +1000,6 @@ pub mod job {
 
     impl DatabaseOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_options: crate::cfn::databrew::job::DatabaseTableOutputOptions, glue_connection_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_options,
@@ -1161,23 +1009,21 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseOptions", self.database_options);
-            p.set_opt("DatabaseOutputMode", self.database_output_mode);
-            p.set("GlueConnectionName", self.glue_connection_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseOutput;
+        req {
+            database_options = "DatabaseOptions",
+            glue_connection_name = "GlueConnectionName",
+        }
+        opt {
+            database_output_mode = "DatabaseOutputMode",
         }
     }
 
-    pub(super) static DATABASE_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseOptions", crate::resource::Rule { shape: Some(&DATABASE_TABLE_OUTPUT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GlueConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseOptions", crate::resource::Rule { shape: Some(&DATABASE_TABLE_OUTPUT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GlueConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Job Sample
     #[derive(Clone, Default)]
@@ -1192,15 +1038,17 @@ pub mod job {
         pub size: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for JobSample {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mode", self.mode);
-            p.set_opt("Size", self.size);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobSample;
+        opt {
+            mode = "Mode",
+            size = "Size",
         }
     }
+
+    pub(super) static JOB_SAMPLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Size", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Output location
     #[derive(Clone)]
@@ -1215,7 +1063,6 @@ pub mod job {
 
     impl OutputLocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -1225,26 +1072,23 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for OutputLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("BucketOwner", self.bucket_owner);
-            p.set_opt("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputLocation;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            bucket_owner = "BucketOwner",
+            key = "Key",
         }
     }
 
-    pub(super) static OUTPUT_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1280), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1280), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Output`.
     #[derive(Clone)]
     pub struct Output {
         /// CloudFormation property `CompressionFormat`.
@@ -1283,29 +1127,27 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for Output {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompressionFormat", self.compression_format);
-            p.set_opt("Format", self.format);
-            p.set_opt("FormatOptions", self.format_options);
-            p.set("Location", self.location);
-            p.set_opt("MaxOutputFiles", self.max_output_files);
-            p.set_opt("Overwrite", self.overwrite);
-            p.set_opt("PartitionColumns", self.partition_columns);
-            p.into_expr()
+    crate::resource::props! {
+        nested Output;
+        req {
+            location = "Location",
+        }
+        opt {
+            compression_format = "CompressionFormat",
+            format = "Format",
+            format_options = "FormatOptions",
+            max_output_files = "MaxOutputFiles",
+            overwrite = "Overwrite",
+            partition_columns = "PartitionColumns",
         }
     }
 
-    pub(super) static OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FormatOptions", crate::resource::Rule { shape: Some(&OUTPUT_FORMAT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaxOutputFiles", crate::resource::Rule { min: Some(1.0), max: Some(999.0), ..crate::resource::Rule::NONE }),
-            ("PartitionColumns", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FormatOptions", crate::resource::Rule { shape: Some(&OUTPUT_FORMAT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaxOutputFiles", crate::resource::Rule { min: Some(1.0), max: Some(999.0), ..crate::resource::Rule::NONE }),
+        ("PartitionColumns", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Format options for job Output
     #[derive(Clone, Default)]
@@ -1316,20 +1158,16 @@ pub mod job {
         pub csv: ::std::option::Option<crate::cfn::databrew::job::CsvOutputOptions>,
     }
 
-    impl crate::resource::ToExpr for OutputFormatOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Csv", self.csv);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputFormatOptions;
+        opt {
+            csv = "Csv",
         }
     }
 
-    pub(super) static OUTPUT_FORMAT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Csv", crate::resource::Rule { shape: Some(&CSV_OUTPUT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_FORMAT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Csv", crate::resource::Rule { shape: Some(&CSV_OUTPUT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Output Csv options
     #[derive(Clone, Default)]
@@ -1338,22 +1176,17 @@ pub mod job {
         pub delimiter: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CsvOutputOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Delimiter", self.delimiter);
-            p.into_expr()
+    crate::resource::props! {
+        nested CsvOutputOptions;
+        opt {
+            delimiter = "Delimiter",
         }
     }
 
-    pub(super) static CSV_OUTPUT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CSV_OUTPUT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProfileConfiguration`.
     #[derive(Clone, Default)]
     pub struct ProfileConfiguration {
         /// CloudFormation property `ColumnStatisticsConfigurations`.
@@ -1366,28 +1199,23 @@ pub mod job {
         pub profile_columns: ::std::option::Option<::std::vec::Vec<crate::cfn::databrew::job::ColumnSelector>>,
     }
 
-    impl crate::resource::ToExpr for ProfileConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ColumnStatisticsConfigurations", self.column_statistics_configurations);
-            p.set_opt("DatasetStatisticsConfiguration", self.dataset_statistics_configuration);
-            p.set_opt("EntityDetectorConfiguration", self.entity_detector_configuration);
-            p.set_opt("ProfileColumns", self.profile_columns);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProfileConfiguration;
+        opt {
+            column_statistics_configurations = "ColumnStatisticsConfigurations",
+            dataset_statistics_configuration = "DatasetStatisticsConfiguration",
+            entity_detector_configuration = "EntityDetectorConfiguration",
+            profile_columns = "ProfileColumns",
         }
     }
 
-    pub(super) static PROFILE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ColumnStatisticsConfigurations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_STATISTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DatasetStatisticsConfiguration", crate::resource::Rule { shape: Some(&STATISTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EntityDetectorConfiguration", crate::resource::Rule { shape: Some(&ENTITY_DETECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProfileColumns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROFILE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ColumnStatisticsConfigurations", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_STATISTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DatasetStatisticsConfiguration", crate::resource::Rule { shape: Some(&STATISTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EntityDetectorConfiguration", crate::resource::Rule { shape: Some(&ENTITY_DETECTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProfileColumns", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ColumnStatisticsConfiguration`.
     #[derive(Clone)]
     pub struct ColumnStatisticsConfiguration {
         /// CloudFormation property `Selectors`.
@@ -1407,24 +1235,21 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for ColumnStatisticsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Selectors", self.selectors);
-            p.set("Statistics", self.statistics);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColumnStatisticsConfiguration;
+        req {
+            statistics = "Statistics",
+        }
+        opt {
+            selectors = "Selectors",
         }
     }
 
-    pub(super) static COLUMN_STATISTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Selectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Statistics", crate::resource::Rule { shape: Some(&STATISTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLUMN_STATISTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Selectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Statistics", crate::resource::Rule { shape: Some(&STATISTICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ColumnSelector`.
     #[derive(Clone, Default)]
     pub struct ColumnSelector {
         /// CloudFormation property `Name`.
@@ -1433,24 +1258,19 @@ pub mod job {
         pub regex: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ColumnSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Regex", self.regex);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColumnSelector;
+        opt {
+            name = "Name",
+            regex = "Regex",
         }
     }
 
-    pub(super) static COLUMN_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Regex", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLUMN_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Regex", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StatisticsConfiguration`.
     #[derive(Clone, Default)]
     pub struct StatisticsConfiguration {
         /// CloudFormation property `IncludedStatistics`.
@@ -1459,24 +1279,19 @@ pub mod job {
         pub overrides: ::std::option::Option<::std::vec::Vec<crate::cfn::databrew::job::StatisticOverride>>,
     }
 
-    impl crate::resource::ToExpr for StatisticsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludedStatistics", self.included_statistics);
-            p.set_opt("Overrides", self.overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatisticsConfiguration;
+        opt {
+            included_statistics = "IncludedStatistics",
+            overrides = "Overrides",
         }
     }
 
-    pub(super) static STATISTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IncludedStatistics", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Overrides", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&STATISTIC_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATISTICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IncludedStatistics", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Overrides", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&STATISTIC_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StatisticOverride`.
     #[derive(Clone)]
     pub struct StatisticOverride {
         /// CloudFormation property `Parameters`; required.
@@ -1487,7 +1302,6 @@ pub mod job {
 
     impl StatisticOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameters: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, statistic: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameters,
@@ -1496,23 +1310,18 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for StatisticOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Parameters", self.parameters);
-            p.set("Statistic", self.statistic);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatisticOverride;
+        req {
+            parameters = "Parameters",
+            statistic = "Statistic",
         }
     }
 
-    pub(super) static STATISTIC_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statistic", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATISTIC_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statistic", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EntityDetectorConfiguration`.
     #[derive(Clone)]
     pub struct EntityDetectorConfiguration {
         /// CloudFormation property `AllowedStatistics`.
@@ -1523,7 +1332,6 @@ pub mod job {
 
     impl EntityDetectorConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entity_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 allowed_statistics: ::std::option::Option::None,
@@ -1532,24 +1340,21 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for EntityDetectorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedStatistics", self.allowed_statistics);
-            p.set("EntityTypes", self.entity_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityDetectorConfiguration;
+        req {
+            entity_types = "EntityTypes",
+        }
+        opt {
+            allowed_statistics = "AllowedStatistics",
         }
     }
 
-    pub(super) static ENTITY_DETECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedStatistics", crate::resource::Rule { shape: Some(&ALLOWED_STATISTICS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EntityTypes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z_][A-Z\\\\d_]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_DETECTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedStatistics", crate::resource::Rule { shape: Some(&ALLOWED_STATISTICS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EntityTypes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z_][A-Z\\\\d_]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AllowedStatistics`.
     #[derive(Clone)]
     pub struct AllowedStatistics {
         /// CloudFormation property `Statistics`; required.
@@ -1558,7 +1363,6 @@ pub mod job {
 
     impl AllowedStatistics {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(statistics: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 statistics: statistics.into(),
@@ -1566,22 +1370,17 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for AllowedStatistics {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Statistics", self.statistics);
-            p.into_expr()
+    crate::resource::props! {
+        nested AllowedStatistics;
+        req {
+            statistics = "Statistics",
         }
     }
 
-    pub(super) static ALLOWED_STATISTICS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Statistics", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALLOWED_STATISTICS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Statistics", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Recipe`.
     #[derive(Clone)]
     pub struct Recipe {
         /// Recipe name
@@ -1596,7 +1395,6 @@ pub mod job {
 
     impl Recipe {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1605,22 +1403,15 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for Recipe {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested Recipe;
+        req {
+            name = "Name",
+        }
+        opt {
+            version = "Version",
         }
     }
-
-    pub(super) static TAG18_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Configuration to attach Rulesets to the job
     #[derive(Clone)]
@@ -1635,7 +1426,6 @@ pub mod job {
 
     impl ValidationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ruleset_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ruleset_arn: ruleset_arn.into(),
@@ -1644,40 +1434,31 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for ValidationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RulesetArn", self.ruleset_arn);
-            p.set_opt("ValidationMode", self.validation_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValidationConfiguration;
+        req {
+            ruleset_arn = "RulesetArn",
+        }
+        opt {
+            validation_mode = "ValidationMode",
         }
     }
 
-    pub(super) static VALIDATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RulesetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALIDATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RulesetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Database table name
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatabaseOutputMode {
         /// `NEW_TABLE`
         NewTable,
     }
 
-    impl crate::value::CfnEnum for DatabaseOutputMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NewTable => "NEW_TABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatabaseOutputMode, ["NEW_TABLE"]);
 
     /// Encryption mode
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionMode {
         /// `SSE-KMS`
         SseKms,
@@ -1685,18 +1466,10 @@ pub mod job {
         SseS3,
     }
 
-    impl crate::value::CfnEnum for EncryptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SseKms => "SSE-KMS",
-                Self::SseS3 => "SSE-S3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionMode, ["SSE-KMS", "SSE-S3"]);
 
     /// Sample configuration mode for profile jobs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SampleMode {
         /// `FULL_DATASET`
         FullDataset,
@@ -1704,18 +1477,10 @@ pub mod job {
         CustomRows,
     }
 
-    impl crate::value::CfnEnum for SampleMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullDataset => "FULL_DATASET",
-                Self::CustomRows => "CUSTOM_ROWS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SampleMode, ["FULL_DATASET", "CUSTOM_ROWS"]);
 
     /// Log subscription
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogSubscription {
         /// `ENABLE`
         Enable,
@@ -1723,18 +1488,9 @@ pub mod job {
         Disable,
     }
 
-    impl crate::value::CfnEnum for LogSubscription {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "ENABLE",
-                Self::Disable => "DISABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogSubscription, ["ENABLE", "DISABLE"]);
 
-    /// Allowed values of `CompressionFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionFormat {
         /// `GZIP`
         Gzip,
@@ -1756,25 +1512,9 @@ pub mod job {
         Zlib,
     }
 
-    impl crate::value::CfnEnum for CompressionFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gzip => "GZIP",
-                Self::Lz4 => "LZ4",
-                Self::Snappy => "SNAPPY",
-                Self::Bzip2 => "BZIP2",
-                Self::Deflate => "DEFLATE",
-                Self::Lzo => "LZO",
-                Self::Brotli => "BROTLI",
-                Self::Zstd => "ZSTD",
-                Self::Zlib => "ZLIB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CompressionFormat, ["GZIP", "LZ4", "SNAPPY", "BZIP2", "DEFLATE", "LZO", "BROTLI", "ZSTD", "ZLIB"]);
 
-    /// Allowed values of `Format`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -1794,24 +1534,10 @@ pub mod job {
         Tableauhyper,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Json => "JSON",
-                Self::Parquet => "PARQUET",
-                Self::Glueparquet => "GLUEPARQUET",
-                Self::Avro => "AVRO",
-                Self::Orc => "ORC",
-                Self::Xml => "XML",
-                Self::Tableauhyper => "TABLEAUHYPER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["CSV", "JSON", "PARQUET", "GLUEPARQUET", "AVRO", "ORC", "XML", "TABLEAUHYPER"]);
 
     /// Job type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PROFILE`
         Profile,
@@ -1819,31 +1545,15 @@ pub mod job {
         Recipe,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Profile => "PROFILE",
-                Self::Recipe => "RECIPE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["PROFILE", "RECIPE"]);
 
-    /// Allowed values of `ValidationMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValidationMode {
         /// `CHECK_ALL`
         CheckAll,
     }
 
-    impl crate::value::CfnEnum for ValidationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CheckAll => "CHECK_ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValidationMode, ["CHECK_ALL"]);
 }
 
 /// Resource schema for AWS::DataBrew::Project.
@@ -1877,7 +1587,6 @@ pub struct Project {
 
 impl Project {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recipe_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dataset_name: dataset_name.into(),
@@ -1890,40 +1599,32 @@ impl Project {
     }
 }
 
-impl crate::resource::Resource for Project {
-    const TYPE: &'static str = "AWS::DataBrew::Project";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROJECT_SHAPE)
+crate::resource::props! {
+    resource Project = "AWS::DataBrew::Project", shape: Some(&PROJECT_SHAPE);
+    req {
+        dataset_name = "DatasetName",
+        name = "Name",
+        recipe_name = "RecipeName",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DatasetName", self.dataset_name);
-        p.set("Name", self.name);
-        p.set("RecipeName", self.recipe_name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Sample", self.sample);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        sample = "Sample",
+        tags = "Tags",
     }
 }
 
-static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RecipeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Sample", crate::resource::Rule { shape: Some(&self::project::SAMPLE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RecipeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Sample", crate::resource::Rule { shape: Some(&self::project::SAMPLE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod project {
     //! Nested property types and enums of [`Project`](super::Project).
 
-    /// The definition `Sample`.
     #[derive(Clone)]
     pub struct Sample {
         /// Sample size
@@ -1938,7 +1639,6 @@ pub mod project {
 
     impl Sample {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::databrew::project::Type>>) -> Self {
             Self {
                 size: ::std::option::Option::None,
@@ -1947,31 +1647,22 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for Sample {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Size", self.size);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Sample;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            size = "Size",
         }
     }
 
-    pub(super) static SAMPLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Size", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Size", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sample type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `FIRST_N`
         FirstN,
@@ -1981,16 +1672,7 @@ pub mod project {
         Random,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FirstN => "FIRST_N",
-                Self::LastN => "LAST_N",
-                Self::Random => "RANDOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["FIRST_N", "LAST_N", "RANDOM"]);
 }
 
 /// Resource schema for AWS::DataBrew::Recipe.
@@ -2014,7 +1696,6 @@ pub struct Recipe {
 
 impl Recipe {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, steps: ::std::vec::Vec<crate::cfn::databrew::recipe::RecipeStep>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2025,36 +1706,28 @@ impl Recipe {
     }
 }
 
-impl crate::resource::Resource for Recipe {
-    const TYPE: &'static str = "AWS::DataBrew::Recipe";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RECIPE_SHAPE)
+crate::resource::props! {
+    resource Recipe = "AWS::DataBrew::Recipe", shape: Some(&RECIPE_SHAPE);
+    req {
+        name = "Name",
+        steps = "Steps",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Steps", self.steps);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static RECIPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Steps", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::recipe::RECIPE_STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::recipe::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RECIPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Steps", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::recipe::RECIPE_STEP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod recipe {
     //! Nested property types and enums of [`Recipe`](super::Recipe).
 
-    /// The definition `RecipeStep`.
     #[derive(Clone)]
     pub struct RecipeStep {
         /// CloudFormation property `Action`; required.
@@ -2076,24 +1749,21 @@ pub mod recipe {
         }
     }
 
-    impl crate::resource::ToExpr for RecipeStep {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("ConditionExpressions", self.condition_expressions);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecipeStep;
+        req {
+            action = "Action",
+        }
+        opt {
+            condition_expressions = "ConditionExpressions",
         }
     }
 
-    pub(super) static RECIPE_STEP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Action", crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConditionExpressions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONDITION_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECIPE_STEP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Action", crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConditionExpressions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONDITION_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Action`.
     #[derive(Clone)]
     pub struct Action {
         /// Step action operation
@@ -2106,7 +1776,6 @@ pub mod recipe {
 
     impl Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(operation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 operation: operation.into(),
@@ -2115,21 +1784,19 @@ pub mod recipe {
         }
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Operation", self.operation);
-            p.set_opt("Parameters", self.parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        req {
+            operation = "Operation",
+        }
+        opt {
+            parameters = "Parameters",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Operation", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Operation", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Condition expressions applied to the step action
     #[derive(Clone)]
@@ -2150,7 +1817,6 @@ pub mod recipe {
 
     impl ConditionExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_column: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 condition: condition.into(),
@@ -2160,31 +1826,22 @@ pub mod recipe {
         }
     }
 
-    impl crate::resource::ToExpr for ConditionExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Condition", self.condition);
-            p.set("TargetColumn", self.target_column);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionExpression;
+        req {
+            condition = "Condition",
+            target_column = "TargetColumn",
+        }
+        opt {
+            value = "Value",
         }
     }
 
-    pub(super) static CONDITION_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Condition", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }),
-            ("TargetColumn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Condition", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z\\_]+$")), ..crate::resource::Rule::NONE }),
+        ("TargetColumn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::DataBrew::Ruleset.
@@ -2214,7 +1871,6 @@ pub struct Ruleset {
 
 impl Ruleset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rules: ::std::vec::Vec<crate::cfn::databrew::ruleset::Rule>, target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2226,33 +1882,26 @@ impl Ruleset {
     }
 }
 
-impl crate::resource::Resource for Ruleset {
-    const TYPE: &'static str = "AWS::DataBrew::Ruleset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RULESET_SHAPE)
+crate::resource::props! {
+    resource Ruleset = "AWS::DataBrew::Ruleset", shape: Some(&RULESET_SHAPE);
+    req {
+        name = "Name",
+        rules = "Rules",
+        target_arn = "TargetArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Rules", self.rules);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetArn", self.target_arn);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static RULESET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Rules", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::ruleset::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ruleset::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RULESET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Rules", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::ruleset::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod ruleset {
     //! Nested property types and enums of [`Ruleset`](super::Ruleset).
@@ -2282,7 +1931,6 @@ pub mod ruleset {
 
     impl Rule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(check_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 check_expression: check_expression.into(),
@@ -2295,29 +1943,27 @@ pub mod ruleset {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CheckExpression", self.check_expression);
-            p.set_opt("ColumnSelectors", self.column_selectors);
-            p.set_opt("Disabled", self.disabled);
-            p.set("Name", self.name);
-            p.set_opt("SubstitutionMap", self.substitution_map);
-            p.set_opt("Threshold", self.threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            check_expression = "CheckExpression",
+            name = "Name",
+        }
+        opt {
+            column_selectors = "ColumnSelectors",
+            disabled = "Disabled",
+            substitution_map = "SubstitutionMap",
+            threshold = "Threshold",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CheckExpression", crate::resource::Rule { min_len: Some(4), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[><0-9A-Za-z_.,:)(!= ]+$")), ..crate::resource::Rule::NONE }),
-            ("ColumnSelectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SubstitutionMap", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SUBSTITUTION_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Threshold", crate::resource::Rule { shape: Some(&THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CheckExpression", crate::resource::Rule { min_len: Some(4), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[><0-9A-Za-z_.,:)(!= ]+$")), ..crate::resource::Rule::NONE }),
+        ("ColumnSelectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("SubstitutionMap", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SUBSTITUTION_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Threshold", crate::resource::Rule { shape: Some(&THRESHOLD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Selector of a column from a dataset for profile job configuration. One selector includes either a column name or a regular expression
     #[derive(Clone, Default)]
@@ -2332,22 +1978,18 @@ pub mod ruleset {
         pub regex: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ColumnSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Regex", self.regex);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColumnSelector;
+        opt {
+            name = "Name",
+            regex = "Regex",
         }
     }
 
-    pub(super) static COLUMN_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Regex", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLUMN_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Regex", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A key-value pair to associate expression's substitution variable names with their values
     #[derive(Clone)]
@@ -2364,7 +2006,6 @@ pub mod ruleset {
 
     impl SubstitutionValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_reference: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 value: value.into(),
@@ -2373,24 +2014,19 @@ pub mod ruleset {
         }
     }
 
-    impl crate::resource::ToExpr for SubstitutionValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.set("ValueReference", self.value_reference);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubstitutionValue;
+        req {
+            value = "Value",
+            value_reference = "ValueReference",
         }
     }
 
-    pub(super) static SUBSTITUTION_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ValueReference", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^:[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBSTITUTION_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ValueReference", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^:[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Threshold`.
     #[derive(Clone)]
     pub struct Threshold {
         /// Threshold type for a rule
@@ -2409,7 +2045,6 @@ pub mod ruleset {
 
     impl Threshold {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 type_: ::std::option::Option::None,
@@ -2419,32 +2054,23 @@ pub mod ruleset {
         }
     }
 
-    impl crate::resource::ToExpr for Threshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.set_opt("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Threshold;
+        req {
+            value = "Value",
+        }
+        opt {
+            type_ = "Type",
+            unit = "Unit",
         }
     }
 
-    pub(super) static THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static THRESHOLD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Threshold type for a rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThresholdType {
         /// `GREATER_THAN_OR_EQUAL`
         GreaterThanOrEqual,
@@ -2456,20 +2082,10 @@ pub mod ruleset {
         LessThan,
     }
 
-    impl crate::value::CfnEnum for ThresholdType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-                Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::LessThan => "LESS_THAN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ThresholdType, ["GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN"]);
 
     /// Threshold unit for a rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThresholdUnit {
         /// `COUNT`
         Count,
@@ -2477,15 +2093,7 @@ pub mod ruleset {
         Percentage,
     }
 
-    impl crate::value::CfnEnum for ThresholdUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Count => "COUNT",
-                Self::Percentage => "PERCENTAGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ThresholdUnit, ["COUNT", "PERCENTAGE"]);
 }
 
 /// Resource schema for AWS::DataBrew::Schedule.
@@ -2509,7 +2117,6 @@ pub struct Schedule {
 
 impl Schedule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cron_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cron_expression: cron_expression.into(),
@@ -2520,39 +2127,21 @@ impl Schedule {
     }
 }
 
-impl crate::resource::Resource for Schedule {
-    const TYPE: &'static str = "AWS::DataBrew::Schedule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULE_SHAPE)
+crate::resource::props! {
+    resource Schedule = "AWS::DataBrew::Schedule", shape: Some(&SCHEDULE_SHAPE);
+    req {
+        cron_expression = "CronExpression",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CronExpression", self.cron_expression);
-        p.set_opt("JobNames", self.job_names);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        job_names = "JobNames",
+        tags = "Tags",
     }
 }
 
-static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CronExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("JobNames", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::schedule::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
-
-pub mod schedule {
-    //! Nested property types and enums of [`Schedule`](super::Schedule).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-}
+static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CronExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("JobNames", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);

@@ -29,7 +29,6 @@ pub struct DataSet {
 
 impl DataSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(asset_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dataexchange::data_set::AssetType>>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             asset_type: asset_type.into(),
@@ -40,45 +39,31 @@ impl DataSet {
     }
 }
 
-impl crate::resource::Resource for DataSet {
-    const TYPE: &'static str = "AWS::DataExchange::DataSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AssetType", self.asset_type);
-        p.set("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DataSet = "AWS::DataExchange::DataSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        asset_type = "AssetType",
+        description = "Description",
+        name = "Name",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`DataSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataSet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Origin`.
-    #[inline]
-    pub fn attr_origin(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Origin")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Origin`.
+        attr_origin: ::std::string::String = "Origin",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -86,7 +71,7 @@ pub mod data_set {
     //! Nested property types and enums of [`DataSet`](super::DataSet).
 
     /// The type of asset that is added to a data set.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssetType {
         /// `S3_SNAPSHOT`
         S3Snapshot,
@@ -100,18 +85,7 @@ pub mod data_set {
         LakeFormationDataPermission,
     }
 
-    impl crate::value::CfnEnum for AssetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3Snapshot => "S3_SNAPSHOT",
-                Self::RedshiftDataShare => "REDSHIFT_DATA_SHARE",
-                Self::ApiGatewayApi => "API_GATEWAY_API",
-                Self::S3DataAccess => "S3_DATA_ACCESS",
-                Self::LakeFormationDataPermission => "LAKE_FORMATION_DATA_PERMISSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssetType, ["S3_SNAPSHOT", "REDSHIFT_DATA_SHARE", "API_GATEWAY_API", "S3_DATA_ACCESS", "LAKE_FORMATION_DATA_PERMISSION"]);
 }
 
 /// An event action is an AWS Data Exchange resource that automatically exports data set revisions to Amazon S3 when a revision is published.
@@ -145,49 +119,33 @@ impl EventAction {
     }
 }
 
-impl crate::resource::Resource for EventAction {
-    const TYPE: &'static str = "AWS::DataExchange::EventAction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_ACTION_SHAPE)
+crate::resource::props! {
+    resource EventAction = "AWS::DataExchange::EventAction", shape: Some(&EVENT_ACTION_SHAPE);
+    req {
+        action = "Action",
+        event = "Event",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Action", self.action);
-        p.set("Event", self.event);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static EVENT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Event", crate::resource::Rule { shape: Some(&self::event_action::EVENT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Action", crate::resource::Rule { shape: Some(&self::event_action::ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Event", crate::resource::Rule { shape: Some(&self::event_action::EVENT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventAction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventAction> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EventActionId`.
-    #[inline]
-    pub fn attr_event_action_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventActionId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EventActionId`.
+        attr_event_action_id: ::std::string::String = "EventActionId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -203,14 +161,16 @@ pub mod event_action {
         pub export_revision_to_s3: ::std::option::Option<crate::cfn::dataexchange::event_action::AutoExportRevisionToS3RequestDetails>,
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExportRevisionToS3", self.export_revision_to_s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        opt {
+            export_revision_to_s3 = "ExportRevisionToS3",
         }
     }
+
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExportRevisionToS3", crate::resource::Rule { shape: Some(&AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details of the operation to be performed by the job.
     #[derive(Clone)]
@@ -236,15 +196,19 @@ pub mod event_action {
         }
     }
 
-    impl crate::resource::ToExpr for AutoExportRevisionToS3RequestDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encryption", self.encryption);
-            p.set("RevisionDestination", self.revision_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoExportRevisionToS3RequestDetails;
+        req {
+            revision_destination = "RevisionDestination",
+        }
+        opt {
+            encryption = "Encryption",
         }
     }
+
+    pub(super) static AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&EXPORT_SERVER_SIDE_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Encryption configuration of the export job.
     #[derive(Clone)]
@@ -261,7 +225,6 @@ pub mod event_action {
 
     impl ExportServerSideEncryption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::dataexchange::event_action::Type>>) -> Self {
             Self {
                 kms_key_arn: ::std::option::Option::None,
@@ -270,15 +233,19 @@ pub mod event_action {
         }
     }
 
-    impl crate::resource::ToExpr for ExportServerSideEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExportServerSideEncryption;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
+
+    pub(super) static EXPORT_SERVER_SIDE_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A revision destination is the Amazon S3 bucket folder destination to where the export will be sent.
     #[derive(Clone)]
@@ -295,7 +262,6 @@ pub mod event_action {
 
     impl AutoExportRevisionDestinationEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -304,13 +270,13 @@ pub mod event_action {
         }
     }
 
-    impl crate::resource::ToExpr for AutoExportRevisionDestinationEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("KeyPattern", self.key_pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoExportRevisionDestinationEntry;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            key_pattern = "KeyPattern",
         }
     }
 
@@ -323,20 +289,16 @@ pub mod event_action {
         pub revision_published: ::std::option::Option<crate::cfn::dataexchange::event_action::RevisionPublished>,
     }
 
-    impl crate::resource::ToExpr for Event {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RevisionPublished", self.revision_published);
-            p.into_expr()
+    crate::resource::props! {
+        nested Event;
+        opt {
+            revision_published = "RevisionPublished",
         }
     }
 
-    pub(super) static EVENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RevisionPublished", crate::resource::Rule { shape: Some(&REVISION_PUBLISHED_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RevisionPublished", crate::resource::Rule { shape: Some(&REVISION_PUBLISHED_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the published revision.
     #[derive(Clone)]
@@ -349,7 +311,6 @@ pub mod event_action {
 
     impl RevisionPublished {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_set_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_set_id: data_set_id.into(),
@@ -357,23 +318,19 @@ pub mod event_action {
         }
     }
 
-    impl crate::resource::ToExpr for RevisionPublished {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSetId", self.data_set_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested RevisionPublished;
+        req {
+            data_set_id = "DataSetId",
         }
     }
 
-    pub(super) static REVISION_PUBLISHED_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataSetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{30,40}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REVISION_PUBLISHED_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataSetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{30,40}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of server side encryption used for encrypting the objects in Amazon S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `aws:kms`
         AwsKms,
@@ -381,13 +338,5 @@ pub mod event_action {
         Aes256,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsKms => "aws:kms",
-                Self::Aes256 => "AES256",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["aws:kms", "AES256"]);
 }

@@ -41,7 +41,6 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             activate: ::std::option::Option::None,
@@ -55,49 +54,40 @@ impl Pipeline {
     }
 }
 
-impl crate::resource::Resource for Pipeline {
-    const TYPE: &'static str = "AWS::DataPipeline::Pipeline";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PIPELINE_SHAPE)
+crate::resource::props! {
+    resource Pipeline = "AWS::DataPipeline::Pipeline", shape: Some(&PIPELINE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Activate", self.activate);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("ParameterObjects", self.parameter_objects);
-        p.set_opt("ParameterValues", self.parameter_values);
-        p.set_opt("PipelineObjects", self.pipeline_objects);
-        p.set_opt("PipelineTags", self.pipeline_tags);
-        p
+    opt {
+        activate = "Activate",
+        description = "Description",
+        parameter_objects = "ParameterObjects",
+        parameter_values = "ParameterValues",
+        pipeline_objects = "PipelineObjects",
+        pipeline_tags = "PipelineTags",
     }
 }
 
-static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ParameterObjects", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::PARAMETER_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::PARAMETER_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PipelineObjects", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::PIPELINE_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ParameterObjects", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::PARAMETER_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::PARAMETER_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PipelineObjects", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::PIPELINE_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Pipeline`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Pipeline> {
-    /// `Fn::GetAtt` `PipelineId`.
-    #[inline]
-    pub fn attr_pipeline_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PipelineId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PipelineId`.
+        attr_pipeline_id: ::std::string::String = "PipelineId",
     }
 }
 
 pub mod pipeline {
     //! Nested property types and enums of [`Pipeline`](super::Pipeline).
 
-    /// The definition `ParameterObject`.
     #[derive(Clone)]
     pub struct ParameterObject {
         /// The attributes of the parameter object.
@@ -112,7 +102,6 @@ pub mod pipeline {
 
     impl ParameterObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attributes: ::std::vec::Vec<crate::cfn::datapipeline::pipeline::ParameterAttribute>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attributes,
@@ -121,24 +110,19 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for ParameterObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attributes", self.attributes);
-            p.set("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterObject;
+        req {
+            attributes = "Attributes",
+            id = "Id",
         }
     }
 
-    pub(super) static PARAMETER_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attributes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETER_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParameterAttribute`.
     #[derive(Clone)]
     pub struct ParameterAttribute {
         /// The field identifier.
@@ -153,7 +137,6 @@ pub mod pipeline {
 
     impl ParameterAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, string_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -162,24 +145,19 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for ParameterAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterAttribute;
+        req {
+            key = "Key",
+            string_value = "StringValue",
         }
     }
 
-    pub(super) static PARAMETER_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETER_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParameterValue`.
     #[derive(Clone)]
     pub struct ParameterValue {
         /// The ID of the parameter value.
@@ -194,7 +172,6 @@ pub mod pipeline {
 
     impl ParameterValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, string_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: id.into(),
@@ -203,24 +180,19 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for ParameterValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParameterValue;
+        req {
+            id = "Id",
+            string_value = "StringValue",
         }
     }
 
-    pub(super) static PARAMETER_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETER_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipelineObject`.
     #[derive(Clone)]
     pub struct PipelineObject {
         /// Key-value pairs that define the properties of the object.
@@ -239,7 +211,6 @@ pub mod pipeline {
 
     impl PipelineObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fields: ::std::vec::Vec<crate::cfn::datapipeline::pipeline::Field>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 fields,
@@ -249,26 +220,21 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for PipelineObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.set("Id", self.id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipelineObject;
+        req {
+            fields = "Fields",
+            id = "Id",
+            name = "Name",
         }
     }
 
-    pub(super) static PIPELINE_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Fields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPELINE_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Fields", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Field`.
     #[derive(Clone)]
     pub struct Field {
         /// Specifies the name of a field for a particular object. To view valid values for a particular field, see Pipeline Object Reference in the AWS Data Pipeline Developer Guide.
@@ -287,7 +253,6 @@ pub mod pipeline {
 
     impl Field {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -297,22 +262,20 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for Field {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set_opt("RefValue", self.ref_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Field;
+        req {
+            key = "Key",
+        }
+        opt {
+            ref_value = "RefValue",
+            string_value = "StringValue",
         }
     }
 
-    pub(super) static FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("RefValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("RefValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), ..crate::resource::Rule::NONE }),
+    ]);
 }

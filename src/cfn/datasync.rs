@@ -35,59 +35,35 @@ pub struct Agent {
     pub vpc_endpoint_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Agent {
-    const TYPE: &'static str = "AWS::DataSync::Agent";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActivationKey", self.activation_key);
-        p.set_opt("AgentName", self.agent_name);
-        p.set_opt("SecurityGroupArns", self.security_group_arns);
-        p.set_opt("SubnetArns", self.subnet_arns);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcEndpointId", self.vpc_endpoint_id);
-        p
+crate::resource::props! {
+    resource Agent = "AWS::DataSync::Agent", shape: Some(&AGENT_SHAPE);
+    opt {
+        activation_key = "ActivationKey",
+        agent_name = "AgentName",
+        security_group_arns = "SecurityGroupArns",
+        subnet_arns = "SubnetArns",
+        tags = "Tags",
+        vpc_endpoint_id = "VpcEndpointId",
     }
 }
 
-static AGENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActivationKey", crate::resource::Rule { min_len: Some(0), max_len: Some(29), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9]{5}(-[A-Z0-9]{5}){4}")), ..crate::resource::Rule::NONE }),
-        ("AgentName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetArns", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:subnet/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::agent::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcEndpointId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpce-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActivationKey", crate::resource::Rule { min_len: Some(0), max_len: Some(29), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9]{5}(-[A-Z0-9]{5}){4}")), ..crate::resource::Rule::NONE }),
+    ("AgentName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetArns", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:subnet/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcEndpointId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpce-[0-9a-f]{17}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Agent`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Agent> {
-    /// `Fn::GetAtt` `AgentArn`.
-    #[inline]
-    pub fn attr_agent_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AgentArn`.
+        attr_agent_arn: ::std::string::String = "AgentArn",
+        /// `Fn::GetAtt` `EndpointType`.
+        attr_endpoint_type: ::std::string::String = "EndpointType",
     }
-    /// `Fn::GetAtt` `EndpointType`.
-    #[inline]
-    pub fn attr_endpoint_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointType")
-    }
-}
-
-pub mod agent {
-    //! Nested property types and enums of [`Agent`](super::Agent).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::DataSync::LocationAzureBlob.
@@ -122,11 +98,11 @@ pub struct LocationAzureBlob {
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     ///
     /// CloudFormation property `CmkSecretConfig`.
-    pub cmk_secret_config: ::std::option::Option<crate::cfn::datasync::location_azure_blob::CmkSecretConfig>,
+    pub cmk_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     ///
     /// CloudFormation property `CustomSecretConfig`.
-    pub custom_secret_config: ::std::option::Option<crate::cfn::datasync::location_azure_blob::CustomSecretConfig>,
+    pub custom_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CustomSecretConfig>,
     /// Specifies the identity federation configuration that DataSync uses to access your Azure Blob Storage container using an OpenID Connect (OIDC) token.
     ///
     /// CloudFormation property `FederatedIdentity`.
@@ -143,7 +119,6 @@ pub struct LocationAzureBlob {
 
 impl LocationAzureBlob {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(azure_blob_authentication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::datasync::location_azure_blob::AzureBlobAuthenticationType>>) -> Self {
         Self {
             agent_arns: ::std::option::Option::None,
@@ -161,69 +136,54 @@ impl LocationAzureBlob {
     }
 }
 
-impl crate::resource::Resource for LocationAzureBlob {
-    const TYPE: &'static str = "AWS::DataSync::LocationAzureBlob";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_AZURE_BLOB_SHAPE)
+crate::resource::props! {
+    resource LocationAzureBlob = "AWS::DataSync::LocationAzureBlob", shape: Some(&LOCATION_AZURE_BLOB_SHAPE);
+    req {
+        azure_blob_authentication_type = "AzureBlobAuthenticationType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AgentArns", self.agent_arns);
-        p.set_opt("AzureAccessTier", self.azure_access_tier);
-        p.set("AzureBlobAuthenticationType", self.azure_blob_authentication_type);
-        p.set_opt("AzureBlobContainerUrl", self.azure_blob_container_url);
-        p.set_opt("AzureBlobSasConfiguration", self.azure_blob_sas_configuration);
-        p.set_opt("AzureBlobType", self.azure_blob_type);
-        p.set_opt("CmkSecretConfig", self.cmk_secret_config);
-        p.set_opt("CustomSecretConfig", self.custom_secret_config);
-        p.set_opt("FederatedIdentity", self.federated_identity);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        agent_arns = "AgentArns",
+        azure_access_tier = "AzureAccessTier",
+        azure_blob_container_url = "AzureBlobContainerUrl",
+        azure_blob_sas_configuration = "AzureBlobSasConfiguration",
+        azure_blob_type = "AzureBlobType",
+        cmk_secret_config = "CmkSecretConfig",
+        custom_secret_config = "CustomSecretConfig",
+        federated_identity = "FederatedIdentity",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_AZURE_BLOB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AzureBlobContainerUrl", crate::resource::Rule { max_len: Some(325), pattern: Some(crate::resource::Pattern::Regex("^https://[A-Za-z0-9]((.|-+)?[A-Za-z0-9]){0,252}/[a-z0-9](-?[a-z0-9]){2,62}$")), ..crate::resource::Rule::NONE }),
-        ("AzureBlobSasConfiguration", crate::resource::Rule { shape: Some(&self::location_azure_blob::AZURE_BLOB_SAS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CmkSecretConfig", crate::resource::Rule { shape: Some(&self::location_azure_blob::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomSecretConfig", crate::resource::Rule { shape: Some(&self::location_azure_blob::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FederatedIdentity", crate::resource::Rule { shape: Some(&self::location_azure_blob::AZURE_FEDERATED_IDENTITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_azure_blob::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_AZURE_BLOB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AzureBlobContainerUrl", crate::resource::Rule { max_len: Some(325), pattern: Some(crate::resource::Pattern::Regex("^https://[A-Za-z0-9]((.|-+)?[A-Za-z0-9]){0,252}/[a-z0-9](-?[a-z0-9]){2,62}$")), ..crate::resource::Rule::NONE }),
+    ("AzureBlobSasConfiguration", crate::resource::Rule { shape: Some(&self::location_azure_blob::AZURE_BLOB_SAS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CmkSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FederatedIdentity", crate::resource::Rule { shape: Some(&self::location_azure_blob::AZURE_FEDERATED_IDENTITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationAzureBlob`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationAzureBlob> {
-    /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
-    #[inline]
-    pub fn attr_cmk_secret_config_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CmkSecretConfig.SecretArn")
-    }
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
-    }
-    /// `Fn::GetAtt` `ManagedSecretConfig`.
-    #[inline]
-    pub fn attr_managed_secret_config(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ManagedSecretConfig")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
+        attr_cmk_secret_config_secret_arn: ::std::string::String = "CmkSecretConfig.SecretArn",
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
+        /// `Fn::GetAtt` `ManagedSecretConfig`.
+        attr_managed_secret_config: crate::value::Json = "ManagedSecretConfig",
     }
 }
 
 pub mod location_azure_blob {
     //! Nested property types and enums of [`LocationAzureBlob`](super::LocationAzureBlob).
+
+    pub use crate::cfn::shared::datasync::{CmkSecretConfig, CustomSecretConfig};
 
     /// Specifies the shared access signature (SAS) that DataSync uses to access your Azure Blob Storage container.
     #[derive(Clone)]
@@ -236,7 +196,6 @@ pub mod location_azure_blob {
 
     impl AzureBlobSasConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(azure_blob_sas_token: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 azure_blob_sas_token: azure_blob_sas_token.into(),
@@ -244,91 +203,16 @@ pub mod location_azure_blob {
         }
     }
 
-    impl crate::resource::ToExpr for AzureBlobSasConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AzureBlobSasToken", self.azure_blob_sas_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureBlobSasConfiguration;
+        req {
+            azure_blob_sas_token = "AzureBlobSasToken",
         }
     }
 
-    pub(super) static AZURE_BLOB_SAS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AzureBlobSasToken", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(^.+$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Clone, Default)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        ///
-        /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
-        pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        ///
-        /// CloudFormation property `SecretArn`.
-        pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for CmkSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CMK_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Clone)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn.
-        ///
-        /// CloudFormation property `SecretAccessRoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub secret_access_role_arn: crate::value::Val<::std::string::String>,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret.
-        ///
-        /// CloudFormation property `SecretArn`; required.
-        pub secret_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl CustomSecretConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(secret_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                secret_access_role_arn: secret_access_role_arn.into(),
-                secret_arn: secret_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretAccessRoleArn", self.secret_access_role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_BLOB_SAS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AzureBlobSasToken", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("(^.+$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the identity federation configuration that DataSync uses to access your Azure Blob Storage container using an OpenID Connect (OIDC) token.
     #[derive(Clone, Default)]
@@ -343,22 +227,18 @@ pub mod location_azure_blob {
         pub azure_oidc: ::std::option::Option<crate::cfn::datasync::location_azure_blob::AzureOidcConfig>,
     }
 
-    impl crate::resource::ToExpr for AzureFederatedIdentityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsIamRole", self.aws_iam_role);
-            p.set_opt("AzureOidc", self.azure_oidc);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureFederatedIdentityConfig;
+        opt {
+            aws_iam_role = "AwsIamRole",
+            azure_oidc = "AzureOidc",
         }
     }
 
-    pub(super) static AZURE_FEDERATED_IDENTITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsIamRole", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("AzureOidc", crate::resource::Rule { shape: Some(&AZURE_OIDC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_FEDERATED_IDENTITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsIamRole", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
+        ("AzureOidc", crate::resource::Rule { shape: Some(&AZURE_OIDC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the Microsoft Entra (Azure AD) identity that DataSync federates with to obtain an access token for your Azure Blob Storage container.
     #[derive(Clone)]
@@ -375,7 +255,6 @@ pub mod location_azure_blob {
 
     impl AzureOidcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tenant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -384,32 +263,21 @@ pub mod location_azure_blob {
         }
     }
 
-    impl crate::resource::ToExpr for AzureOidcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set("TenantId", self.tenant_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureOidcConfig;
+        req {
+            client_id = "ClientId",
+            tenant_id = "TenantId",
         }
     }
 
-    pub(super) static AZURE_OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
-            ("TenantId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
+        ("TenantId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies an access tier for the objects you're transferring into your Azure Blob Storage container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AzureAccessTier {
         /// `HOT`
         Hot,
@@ -419,19 +287,10 @@ pub mod location_azure_blob {
         Archive,
     }
 
-    impl crate::value::CfnEnum for AzureAccessTier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hot => "HOT",
-                Self::Cool => "COOL",
-                Self::Archive => "ARCHIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AzureAccessTier, ["HOT", "COOL", "ARCHIVE"]);
 
     /// The specific authentication type that you want DataSync to use to access your Azure Blob Container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AzureBlobAuthenticationType {
         /// `SAS`
         Sas,
@@ -441,32 +300,16 @@ pub mod location_azure_blob {
         Oidc,
     }
 
-    impl crate::value::CfnEnum for AzureBlobAuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sas => "SAS",
-                Self::None => "NONE",
-                Self::Oidc => "OIDC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AzureBlobAuthenticationType, ["SAS", "NONE", "OIDC"]);
 
     /// Specifies a blob type for the objects you're transferring into your Azure Blob Storage container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AzureBlobType {
         /// `BLOCK`
         Block,
     }
 
-    impl crate::value::CfnEnum for AzureBlobType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Block => "BLOCK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AzureBlobType, ["BLOCK"]);
 }
 
 /// Resource schema for AWS::DataSync::LocationEFS.
@@ -520,48 +363,37 @@ impl LocationEfs {
     }
 }
 
-impl crate::resource::Resource for LocationEfs {
-    const TYPE: &'static str = "AWS::DataSync::LocationEFS";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_EFS_SHAPE)
+crate::resource::props! {
+    resource LocationEfs = "AWS::DataSync::LocationEFS", shape: Some(&LOCATION_EFS_SHAPE);
+    req {
+        ec2_config = "Ec2Config",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessPointArn", self.access_point_arn);
-        p.set("Ec2Config", self.ec2_config);
-        p.set_opt("EfsFilesystemArn", self.efs_filesystem_arn);
-        p.set_opt("FileSystemAccessRoleArn", self.file_system_access_role_arn);
-        p.set_opt("InTransitEncryption", self.in_transit_encryption);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        access_point_arn = "AccessPointArn",
+        efs_filesystem_arn = "EfsFilesystemArn",
+        file_system_access_role_arn = "FileSystemAccessRoleArn",
+        in_transit_encryption = "InTransitEncryption",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_EFS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessPointArn", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\\-0-9]+:[0-9]{12}:access-point/fsap-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
-        ("Ec2Config", crate::resource::Rule { shape: Some(&self::location_efs::EC2_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EfsFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\\-0-9]*:[0-9]{12}:file-system/fs-.*$")), ..crate::resource::Rule::NONE }),
-        ("FileSystemAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_efs::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_EFS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessPointArn", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\\-0-9]+:[0-9]{12}:access-point/fsap-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
+    ("Ec2Config", crate::resource::Rule { shape: Some(&self::location_efs::EC2_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EfsFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):elasticfilesystem:[a-z\\-0-9]*:[0-9]{12}:file-system/fs-.*$")), ..crate::resource::Rule::NONE }),
+    ("FileSystemAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationEfs`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationEfs> {
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
     }
 }
 
@@ -583,7 +415,6 @@ pub mod location_efs {
 
     impl Ec2Config {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 security_group_arns: security_group_arns.into(),
@@ -592,32 +423,21 @@ pub mod location_efs {
         }
     }
 
-    impl crate::resource::ToExpr for Ec2Config {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupArns", self.security_group_arns);
-            p.set("SubnetArn", self.subnet_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ec2Config;
+        req {
+            security_group_arns = "SecurityGroupArns",
+            subnet_arn = "SubnetArn",
         }
     }
 
-    pub(super) static EC2_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:subnet/.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EC2_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:subnet/.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Protocol that is used for encrypting the traffic exchanged between the DataSync Agent and the EFS file system.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InTransitEncryption {
         /// `NONE`
         None,
@@ -625,15 +445,7 @@ pub mod location_efs {
         Tls12,
     }
 
-    impl crate::value::CfnEnum for InTransitEncryption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Tls12 => "TLS1_2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InTransitEncryption, ["NONE", "TLS1_2"]);
 }
 
 /// Resource schema for AWS::DataSync::LocationFSxLustre.
@@ -661,7 +473,6 @@ pub struct LocationFSxLustre {
 
 impl LocationFSxLustre {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(security_group_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             fsx_filesystem_arn: ::std::option::Option::None,
@@ -672,55 +483,33 @@ impl LocationFSxLustre {
     }
 }
 
-impl crate::resource::Resource for LocationFSxLustre {
-    const TYPE: &'static str = "AWS::DataSync::LocationFSxLustre";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_F_SX_LUSTRE_SHAPE)
+crate::resource::props! {
+    resource LocationFSxLustre = "AWS::DataSync::LocationFSxLustre", shape: Some(&LOCATION_F_SX_LUSTRE_SHAPE);
+    req {
+        security_group_arns = "SecurityGroupArns",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("FsxFilesystemArn", self.fsx_filesystem_arn);
-        p.set("SecurityGroupArns", self.security_group_arns);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        fsx_filesystem_arn = "FsxFilesystemArn",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_F_SX_LUSTRE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FsxFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]+:[0-9]{12}:file-system/fs-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_f_sx_lustre::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_F_SX_LUSTRE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FsxFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]+:[0-9]{12}:file-system/fs-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationFSxLustre`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationFSxLustre> {
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
     }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
-    }
-}
-
-pub mod location_f_sx_lustre {
-    //! Nested property types and enums of [`LocationFSxLustre`](super::LocationFSxLustre).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::DataSync::LocationFSxONTAP.
@@ -752,7 +541,6 @@ pub struct LocationFSxOntap {
 
 impl LocationFSxOntap {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(security_group_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, storage_virtual_machine_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             protocol: ::std::option::Option::None,
@@ -764,65 +552,51 @@ impl LocationFSxOntap {
     }
 }
 
-impl crate::resource::Resource for LocationFSxOntap {
-    const TYPE: &'static str = "AWS::DataSync::LocationFSxONTAP";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_F_SX_ONTAP_SHAPE)
+crate::resource::props! {
+    resource LocationFSxOntap = "AWS::DataSync::LocationFSxONTAP", shape: Some(&LOCATION_F_SX_ONTAP_SHAPE);
+    req {
+        security_group_arns = "SecurityGroupArns",
+        storage_virtual_machine_arn = "StorageVirtualMachineArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Protocol", self.protocol);
-        p.set("SecurityGroupArns", self.security_group_arns);
-        p.set("StorageVirtualMachineArn", self.storage_virtual_machine_arn);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        protocol = "Protocol",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_F_SX_ONTAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Protocol", crate::resource::Rule { shape: Some(&self::location_f_sx_ontap::PROTOCOL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StorageVirtualMachineArn", crate::resource::Rule { min_len: Some(0), max_len: Some(162), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]+:[0-9]{12}:storage-virtual-machine/fs-[0-9a-f]+/svm-[0-9a-f]{17,}$")), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_f_sx_ontap::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_F_SX_ONTAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Protocol", crate::resource::Rule { shape: Some(&self::location_f_sx_ontap::PROTOCOL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StorageVirtualMachineArn", crate::resource::Rule { min_len: Some(0), max_len: Some(162), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]+:[0-9]{12}:storage-virtual-machine/fs-[0-9a-f]+/svm-[0-9a-f]{17,}$")), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationFSxOntap`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationFSxOntap> {
-    /// `Fn::GetAtt` `FsxFilesystemArn`.
-    #[inline]
-    pub fn attr_fsx_filesystem_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FsxFilesystemArn")
-    }
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
-    }
-    /// `Fn::GetAtt` `Protocol.SMB.CmkSecretConfig.SecretArn`.
-    #[inline]
-    pub fn attr_protocol_smb_cmk_secret_config_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Protocol.SMB.CmkSecretConfig.SecretArn")
-    }
-    /// `Fn::GetAtt` `Protocol.SMB.ManagedSecretConfig`.
-    #[inline]
-    pub fn attr_protocol_smb_managed_secret_config(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Protocol.SMB.ManagedSecretConfig")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FsxFilesystemArn`.
+        attr_fsx_filesystem_arn: ::std::string::String = "FsxFilesystemArn",
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
+        /// `Fn::GetAtt` `Protocol.SMB.CmkSecretConfig.SecretArn`.
+        attr_protocol_smb_cmk_secret_config_secret_arn: ::std::string::String = "Protocol.SMB.CmkSecretConfig.SecretArn",
+        /// `Fn::GetAtt` `Protocol.SMB.ManagedSecretConfig`.
+        attr_protocol_smb_managed_secret_config: crate::value::Json = "Protocol.SMB.ManagedSecretConfig",
     }
 }
 
 pub mod location_f_sx_ontap {
     //! Nested property types and enums of [`LocationFSxOntap`](super::LocationFSxOntap).
+
+    pub use crate::cfn::shared::datasync::{CmkSecretConfig, CustomSecretConfig};
+
+    #[deprecated(note = "renamed to `SmbMountVersion`")]
+    #[doc(hidden)]
+    pub type SmbMountOptionsVersion = SmbMountVersion;
 
     /// Configuration settings for NFS or SMB protocol.
     #[derive(Clone, Default)]
@@ -837,21 +611,17 @@ pub mod location_f_sx_ontap {
         pub smb: ::std::option::Option<crate::cfn::datasync::location_f_sx_ontap::Smb>,
     }
 
-    impl crate::resource::ToExpr for Protocol {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NFS", self.nfs);
-            p.set_opt("SMB", self.smb);
-            p.into_expr()
+    crate::resource::props! {
+        nested Protocol;
+        opt {
+            nfs = "NFS",
+            smb = "SMB",
         }
     }
 
-    pub(super) static PROTOCOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SMB", crate::resource::Rule { shape: Some(&SMB_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROTOCOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SMB", crate::resource::Rule { shape: Some(&SMB_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// NFS protocol configuration for FSx ONTAP file system.
     #[derive(Clone)]
@@ -872,12 +642,10 @@ pub mod location_f_sx_ontap {
         }
     }
 
-    impl crate::resource::ToExpr for Nfs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MountOptions", self.mount_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested Nfs;
+        req {
+            mount_options = "MountOptions",
         }
     }
 
@@ -890,12 +658,10 @@ pub mod location_f_sx_ontap {
         pub version: ::std::option::Option<crate::value::Val<crate::cfn::datasync::location_f_sx_ontap::Version>>,
     }
 
-    impl crate::resource::ToExpr for NfsMountOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested NfsMountOptions;
+        opt {
+            version = "Version",
         }
     }
 
@@ -905,11 +671,11 @@ pub mod location_f_sx_ontap {
         /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
         ///
         /// CloudFormation property `CmkSecretConfig`.
-        pub cmk_secret_config: ::std::option::Option<crate::cfn::datasync::location_f_sx_ontap::CmkSecretConfig>,
+        pub cmk_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CmkSecretConfig>,
         /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
         ///
         /// CloudFormation property `CustomSecretConfig`.
-        pub custom_secret_config: ::std::option::Option<crate::cfn::datasync::location_f_sx_ontap::CustomSecretConfig>,
+        pub custom_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CustomSecretConfig>,
         /// The name of the Windows domain that the SMB server belongs to.
         ///
         /// CloudFormation property `Domain`.
@@ -934,7 +700,6 @@ pub mod location_f_sx_ontap {
 
     impl Smb {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mount_options: crate::cfn::datasync::location_f_sx_ontap::SmbMountOptions, user: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cmk_secret_config: ::std::option::Option::None,
@@ -948,102 +713,29 @@ pub mod location_f_sx_ontap {
         }
     }
 
-    impl crate::resource::ToExpr for Smb {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CmkSecretConfig", self.cmk_secret_config);
-            p.set_opt("CustomSecretConfig", self.custom_secret_config);
-            p.set_opt("Domain", self.domain);
-            p.set_opt("ManagedSecretConfig", self.managed_secret_config);
-            p.set("MountOptions", self.mount_options);
-            p.set_opt("Password", self.password);
-            p.set("User", self.user);
-            p.into_expr()
+    crate::resource::props! {
+        nested Smb;
+        req {
+            mount_options = "MountOptions",
+            user = "User",
+        }
+        opt {
+            cmk_secret_config = "CmkSecretConfig",
+            custom_secret_config = "CustomSecretConfig",
+            domain = "Domain",
+            managed_secret_config = "ManagedSecretConfig",
+            password = "Password",
         }
     }
 
-    pub(super) static SMB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CmkSecretConfig", crate::resource::Rule { shape: Some(&CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomSecretConfig", crate::resource::Rule { shape: Some(&CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("ManagedSecretConfig", crate::resource::Rule { shape: Some(&MANAGED_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), ..crate::resource::Rule::NONE }),
-            ("User", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Clone, Default)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        ///
-        /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
-        pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        ///
-        /// CloudFormation property `SecretArn`.
-        pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for CmkSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CMK_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Clone)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn.
-        ///
-        /// CloudFormation property `SecretAccessRoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub secret_access_role_arn: crate::value::Val<::std::string::String>,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret.
-        ///
-        /// CloudFormation property `SecretArn`; required.
-        pub secret_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl CustomSecretConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(secret_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                secret_access_role_arn: secret_access_role_arn.into(),
-                secret_arn: secret_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretAccessRoleArn", self.secret_access_role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SMB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CmkSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("ManagedSecretConfig", crate::resource::Rule { shape: Some(&MANAGED_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), secret: true, ..crate::resource::Rule::NONE }),
+        ("User", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location. DataSync uses the default AWS-managed KMS key to encrypt this secret in AWS Secrets Manager.
     #[derive(Clone)]
@@ -1056,7 +748,6 @@ pub mod location_f_sx_ontap {
 
     impl ManagedSecretConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_arn: secret_arn.into(),
@@ -1064,20 +755,16 @@ pub mod location_f_sx_ontap {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedSecretConfig;
+        req {
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static MANAGED_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The mount options used by DataSync to access the SMB server.
     #[derive(Clone, Default)]
@@ -1085,27 +772,18 @@ pub mod location_f_sx_ontap {
         /// The specific SMB version that you want DataSync to use to mount your SMB share.
         ///
         /// CloudFormation property `Version`.
-        pub version: ::std::option::Option<crate::value::Val<crate::cfn::datasync::location_f_sx_ontap::SmbMountOptionsVersion>>,
+        pub version: ::std::option::Option<crate::value::Val<crate::cfn::datasync::location_f_sx_ontap::SmbMountVersion>>,
     }
 
-    impl crate::resource::ToExpr for SmbMountOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested SmbMountOptions;
+        opt {
+            version = "Version",
         }
     }
 
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The specific NFS version that you want DataSync to use to mount your NFS share.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Version {
         /// `AUTOMATIC`
         Automatic,
@@ -1117,21 +795,11 @@ pub mod location_f_sx_ontap {
         Nfs41,
     }
 
-    impl crate::value::CfnEnum for Version {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Nfs3 => "NFS3",
-                Self::Nfs40 => "NFS4_0",
-                Self::Nfs41 => "NFS4_1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Version, ["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1"]);
 
     /// The specific SMB version that you want DataSync to use to mount your SMB share.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SmbMountOptionsVersion {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SmbMountVersion {
         /// `AUTOMATIC`
         Automatic,
         /// `SMB2`
@@ -1140,16 +808,7 @@ pub mod location_f_sx_ontap {
         Smb3,
     }
 
-    impl crate::value::CfnEnum for SmbMountOptionsVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Smb2 => "SMB2",
-                Self::Smb3 => "SMB3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SmbMountVersion, ["AUTOMATIC", "SMB2", "SMB3"]);
 }
 
 /// Resource schema for AWS::DataSync::LocationFSxOpenZFS.
@@ -1181,7 +840,6 @@ pub struct LocationFSxOpenZfs {
 
 impl LocationFSxOpenZfs {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(protocol: crate::cfn::datasync::location_f_sx_open_zfs::Protocol, security_group_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             fsx_filesystem_arn: ::std::option::Option::None,
@@ -1193,49 +851,40 @@ impl LocationFSxOpenZfs {
     }
 }
 
-impl crate::resource::Resource for LocationFSxOpenZfs {
-    const TYPE: &'static str = "AWS::DataSync::LocationFSxOpenZFS";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_F_SX_OPEN_ZFS_SHAPE)
+crate::resource::props! {
+    resource LocationFSxOpenZfs = "AWS::DataSync::LocationFSxOpenZFS", shape: Some(&LOCATION_F_SX_OPEN_ZFS_SHAPE);
+    req {
+        protocol = "Protocol",
+        security_group_arns = "SecurityGroupArns",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("FsxFilesystemArn", self.fsx_filesystem_arn);
-        p.set("Protocol", self.protocol);
-        p.set("SecurityGroupArns", self.security_group_arns);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        fsx_filesystem_arn = "FsxFilesystemArn",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_F_SX_OPEN_ZFS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FsxFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]+:[0-9]{12}:file-system/fs-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_f_sx_open_zfs::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_F_SX_OPEN_ZFS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FsxFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]+:[0-9]{12}:file-system/fs-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/sg-[a-f0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationFSxOpenZfs`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationFSxOpenZfs> {
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
     }
 }
 
 pub mod location_f_sx_open_zfs {
     //! Nested property types and enums of [`LocationFSxOpenZfs`](super::LocationFSxOpenZfs).
+
+    pub use crate::cfn::shared::datasync::{MountOptions, Version};
 
     /// Configuration settings for an NFS or SMB protocol, currently only support NFS
     #[derive(Clone, Default)]
@@ -1246,12 +895,10 @@ pub mod location_f_sx_open_zfs {
         pub nfs: ::std::option::Option<crate::cfn::datasync::location_f_sx_open_zfs::Nfs>,
     }
 
-    impl crate::resource::ToExpr for Protocol {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NFS", self.nfs);
-            p.into_expr()
+    crate::resource::props! {
+        nested Protocol;
+        opt {
+            nfs = "NFS",
         }
     }
 
@@ -1261,78 +908,23 @@ pub mod location_f_sx_open_zfs {
         /// The NFS mount options that DataSync can use to mount your NFS share.
         ///
         /// CloudFormation property `MountOptions`; required.
-        pub mount_options: crate::cfn::datasync::location_f_sx_open_zfs::MountOptions,
+        pub mount_options: crate::cfn::shared::datasync::MountOptions,
     }
 
     impl Nfs {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(mount_options: crate::cfn::datasync::location_f_sx_open_zfs::MountOptions) -> Self {
+        pub fn new(mount_options: crate::cfn::shared::datasync::MountOptions) -> Self {
             Self {
                 mount_options,
             }
         }
     }
 
-    impl crate::resource::ToExpr for Nfs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MountOptions", self.mount_options);
-            p.into_expr()
-        }
-    }
-
-    /// The NFS mount options that DataSync can use to mount your NFS share.
-    #[derive(Clone, Default)]
-    pub struct MountOptions {
-        /// The specific NFS version that you want DataSync to use to mount your NFS share.
-        ///
-        /// CloudFormation property `Version`.
-        pub version: ::std::option::Option<crate::value::Val<crate::cfn::datasync::location_f_sx_open_zfs::Version>>,
-    }
-
-    impl crate::resource::ToExpr for MountOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Version", self.version);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The specific NFS version that you want DataSync to use to mount your NFS share.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Version {
-        /// `AUTOMATIC`
-        Automatic,
-        /// `NFS3`
-        Nfs3,
-        /// `NFS4_0`
-        Nfs40,
-        /// `NFS4_1`
-        Nfs41,
-        /// `NFS4_2`
-        Nfs42,
-    }
-
-    impl crate::value::CfnEnum for Version {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Nfs3 => "NFS3",
-                Self::Nfs40 => "NFS4_0",
-                Self::Nfs41 => "NFS4_1",
-                Self::Nfs42 => "NFS4_2",
-            }
+    crate::resource::props! {
+        nested Nfs;
+        req {
+            mount_options = "MountOptions",
         }
     }
 }
@@ -1345,11 +937,11 @@ pub struct LocationFSxWindows {
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     ///
     /// CloudFormation property `CmkSecretConfig`.
-    pub cmk_secret_config: ::std::option::Option<crate::cfn::datasync::location_f_sx_windows::CmkSecretConfig>,
+    pub cmk_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     ///
     /// CloudFormation property `CustomSecretConfig`.
-    pub custom_secret_config: ::std::option::Option<crate::cfn::datasync::location_f_sx_windows::CustomSecretConfig>,
+    pub custom_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CustomSecretConfig>,
     /// The name of the Windows domain that the FSx for Windows server belongs to.
     ///
     /// CloudFormation property `Domain`.
@@ -1382,7 +974,6 @@ pub struct LocationFSxWindows {
 
 impl LocationFSxWindows {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(security_group_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, user: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cmk_secret_config: ::std::option::Option::None,
@@ -1398,146 +989,53 @@ impl LocationFSxWindows {
     }
 }
 
-impl crate::resource::Resource for LocationFSxWindows {
-    const TYPE: &'static str = "AWS::DataSync::LocationFSxWindows";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_F_SX_WINDOWS_SHAPE)
+crate::resource::props! {
+    resource LocationFSxWindows = "AWS::DataSync::LocationFSxWindows", shape: Some(&LOCATION_F_SX_WINDOWS_SHAPE);
+    req {
+        security_group_arns = "SecurityGroupArns",
+        user = "User",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CmkSecretConfig", self.cmk_secret_config);
-        p.set_opt("CustomSecretConfig", self.custom_secret_config);
-        p.set_opt("Domain", self.domain);
-        p.set_opt("FsxFilesystemArn", self.fsx_filesystem_arn);
-        p.set_opt("Password", self.password);
-        p.set("SecurityGroupArns", self.security_group_arns);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p.set("User", self.user);
-        p
+    opt {
+        cmk_secret_config = "CmkSecretConfig",
+        custom_secret_config = "CustomSecretConfig",
+        domain = "Domain",
+        fsx_filesystem_arn = "FsxFilesystemArn",
+        password = "Password",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_F_SX_WINDOWS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CmkSecretConfig", crate::resource::Rule { shape: Some(&self::location_f_sx_windows::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomSecretConfig", crate::resource::Rule { shape: Some(&self::location_f_sx_windows::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("FsxFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]*:[0-9]{12}:file-system/fs-.*$")), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_f_sx_windows::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("User", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_F_SX_WINDOWS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CmkSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("FsxFilesystemArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):fsx:[a-z\\-0-9]*:[0-9]{12}:file-system/fs-.*$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("SecurityGroupArns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):ec2:[a-z\\-0-9]*:[0-9]{12}:security-group/.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("User", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationFSxWindows`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationFSxWindows> {
-    /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
-    #[inline]
-    pub fn attr_cmk_secret_config_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CmkSecretConfig.SecretArn")
-    }
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
-    }
-    /// `Fn::GetAtt` `ManagedSecretConfig`.
-    #[inline]
-    pub fn attr_managed_secret_config(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ManagedSecretConfig")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
+        attr_cmk_secret_config_secret_arn: ::std::string::String = "CmkSecretConfig.SecretArn",
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
+        /// `Fn::GetAtt` `ManagedSecretConfig`.
+        attr_managed_secret_config: crate::value::Json = "ManagedSecretConfig",
     }
 }
 
 pub mod location_f_sx_windows {
     //! Nested property types and enums of [`LocationFSxWindows`](super::LocationFSxWindows).
 
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Clone, Default)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        ///
-        /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
-        pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        ///
-        /// CloudFormation property `SecretArn`.
-        pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for CmkSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CMK_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Clone)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn.
-        ///
-        /// CloudFormation property `SecretAccessRoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub secret_access_role_arn: crate::value::Val<::std::string::String>,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret.
-        ///
-        /// CloudFormation property `SecretArn`; required.
-        pub secret_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl CustomSecretConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(secret_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                secret_access_role_arn: secret_access_role_arn.into(),
-                secret_arn: secret_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretAccessRoleArn", self.secret_access_role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::datasync::{CmkSecretConfig, CustomSecretConfig};
 }
 
 /// Resource Type definition for AWS::DataSync::LocationHDFS.
@@ -1560,11 +1058,11 @@ pub struct LocationHdfs {
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     ///
     /// CloudFormation property `CmkSecretConfig`.
-    pub cmk_secret_config: ::std::option::Option<crate::cfn::datasync::location_hdfs::CmkSecretConfig>,
+    pub cmk_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     ///
     /// CloudFormation property `CustomSecretConfig`.
-    pub custom_secret_config: ::std::option::Option<crate::cfn::datasync::location_hdfs::CustomSecretConfig>,
+    pub custom_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CustomSecretConfig>,
     /// The Base64 string representation of the Keytab file.
     ///
     /// CloudFormation property `KerberosKeytab`.
@@ -1609,7 +1107,6 @@ pub struct LocationHdfs {
 
 impl LocationHdfs {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, authentication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::datasync::location_hdfs::AuthenticationType>>, name_nodes: ::std::vec::Vec<crate::cfn::datasync::location_hdfs::NameNode>) -> Self {
         Self {
             agent_arns: agent_arns.into(),
@@ -1631,149 +1128,63 @@ impl LocationHdfs {
     }
 }
 
-impl crate::resource::Resource for LocationHdfs {
-    const TYPE: &'static str = "AWS::DataSync::LocationHDFS";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_HDFS_SHAPE)
+crate::resource::props! {
+    resource LocationHdfs = "AWS::DataSync::LocationHDFS", shape: Some(&LOCATION_HDFS_SHAPE);
+    req {
+        agent_arns = "AgentArns",
+        authentication_type = "AuthenticationType",
+        name_nodes = "NameNodes",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AgentArns", self.agent_arns);
-        p.set("AuthenticationType", self.authentication_type);
-        p.set_opt("BlockSize", self.block_size);
-        p.set_opt("CmkSecretConfig", self.cmk_secret_config);
-        p.set_opt("CustomSecretConfig", self.custom_secret_config);
-        p.set_opt("KerberosKeytab", self.kerberos_keytab);
-        p.set_opt("KerberosKrb5Conf", self.kerberos_krb5_conf);
-        p.set_opt("KerberosPrincipal", self.kerberos_principal);
-        p.set_opt("KmsKeyProviderUri", self.kms_key_provider_uri);
-        p.set("NameNodes", self.name_nodes);
-        p.set_opt("QopConfiguration", self.qop_configuration);
-        p.set_opt("ReplicationFactor", self.replication_factor);
-        p.set_opt("SimpleUser", self.simple_user);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        block_size = "BlockSize",
+        cmk_secret_config = "CmkSecretConfig",
+        custom_secret_config = "CustomSecretConfig",
+        kerberos_keytab = "KerberosKeytab",
+        kerberos_krb5_conf = "KerberosKrb5Conf",
+        kerberos_principal = "KerberosPrincipal",
+        kms_key_provider_uri = "KmsKeyProviderUri",
+        qop_configuration = "QopConfiguration",
+        replication_factor = "ReplicationFactor",
+        simple_user = "SimpleUser",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_HDFS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("BlockSize", crate::resource::Rule { min: Some(1048576.0), max: Some(1073741824.0), ..crate::resource::Rule::NONE }),
-        ("CmkSecretConfig", crate::resource::Rule { shape: Some(&self::location_hdfs::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomSecretConfig", crate::resource::Rule { shape: Some(&self::location_hdfs::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KerberosKeytab", crate::resource::Rule { max_len: Some(87384), ..crate::resource::Rule::NONE }),
-        ("KerberosKrb5Conf", crate::resource::Rule { max_len: Some(174764), ..crate::resource::Rule::NONE }),
-        ("KerberosPrincipal", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyProviderUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^kms:\\/\\/http[s]?@(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])(;(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9]))*:[0-9]{1,5}\\/kms$")), ..crate::resource::Rule::NONE }),
-        ("NameNodes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::location_hdfs::NAME_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReplicationFactor", crate::resource::Rule { min: Some(1.0), max: Some(512.0), ..crate::resource::Rule::NONE }),
-        ("SimpleUser", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[_.A-Za-z0-9][-_.A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_hdfs::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_HDFS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BlockSize", crate::resource::Rule { min: Some(1048576.0), max: Some(1073741824.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ("CmkSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KerberosKeytab", crate::resource::Rule { max_len: Some(87384), ..crate::resource::Rule::NONE }),
+    ("KerberosKrb5Conf", crate::resource::Rule { max_len: Some(174764), ..crate::resource::Rule::NONE }),
+    ("KerberosPrincipal", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyProviderUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^kms:\\/\\/http[s]?@(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])(;(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9]))*:[0-9]{1,5}\\/kms$")), ..crate::resource::Rule::NONE }),
+    ("NameNodes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::location_hdfs::NAME_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReplicationFactor", crate::resource::Rule { min: Some(1.0), max: Some(512.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ("SimpleUser", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[_.A-Za-z0-9][-_.A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_hdfs::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationHdfs`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationHdfs> {
-    /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
-    #[inline]
-    pub fn attr_cmk_secret_config_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CmkSecretConfig.SecretArn")
-    }
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
-    }
-    /// `Fn::GetAtt` `ManagedSecretConfig`.
-    #[inline]
-    pub fn attr_managed_secret_config(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ManagedSecretConfig")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
+        attr_cmk_secret_config_secret_arn: ::std::string::String = "CmkSecretConfig.SecretArn",
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
+        /// `Fn::GetAtt` `ManagedSecretConfig`.
+        attr_managed_secret_config: crate::value::Json = "ManagedSecretConfig",
     }
 }
 
 pub mod location_hdfs {
     //! Nested property types and enums of [`LocationHdfs`](super::LocationHdfs).
 
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Clone, Default)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        ///
-        /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
-        pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        ///
-        /// CloudFormation property `SecretArn`.
-        pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for CmkSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CMK_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Clone)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn.
-        ///
-        /// CloudFormation property `SecretAccessRoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub secret_access_role_arn: crate::value::Val<::std::string::String>,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret.
-        ///
-        /// CloudFormation property `SecretArn`; required.
-        pub secret_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl CustomSecretConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(secret_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                secret_access_role_arn: secret_access_role_arn.into(),
-                secret_arn: secret_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretAccessRoleArn", self.secret_access_role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::datasync::{CmkSecretConfig, CustomSecretConfig};
 
     /// HDFS Name Node IP and port information.
     #[derive(Clone)]
@@ -1790,7 +1201,6 @@ pub mod location_hdfs {
 
     impl NameNode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hostname: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 hostname: hostname.into(),
@@ -1799,22 +1209,18 @@ pub mod location_hdfs {
         }
     }
 
-    impl crate::resource::ToExpr for NameNode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Hostname", self.hostname);
-            p.set("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested NameNode;
+        req {
+            hostname = "Hostname",
+            port = "Port",
         }
     }
 
-    pub(super) static NAME_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Hostname", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NAME_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Hostname", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration information for RPC Protection and Data Transfer Protection. These parameters can be set to AUTHENTICATION, INTEGRITY, or PRIVACY. The default value is PRIVACY.
     #[derive(Clone, Default)]
@@ -1829,25 +1235,21 @@ pub mod location_hdfs {
         pub rpc_protection: ::std::option::Option<crate::value::Val<crate::cfn::datasync::location_hdfs::RpcProtection>>,
     }
 
-    impl crate::resource::ToExpr for QopConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataTransferProtection", self.data_transfer_protection);
-            p.set_opt("RpcProtection", self.rpc_protection);
-            p.into_expr()
+    crate::resource::props! {
+        nested QopConfiguration;
+        opt {
+            data_transfer_protection = "DataTransferProtection",
+            rpc_protection = "RpcProtection",
         }
     }
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The authentication mode used to determine identity of user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `SIMPLE`
         Simple,
@@ -1855,18 +1257,10 @@ pub mod location_hdfs {
         Kerberos,
     }
 
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Simple => "SIMPLE",
-                Self::Kerberos => "KERBEROS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationType, ["SIMPLE", "KERBEROS"]);
 
     /// Configuration for Data Transfer Protection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataTransferProtection {
         /// `AUTHENTICATION`
         Authentication,
@@ -1878,20 +1272,10 @@ pub mod location_hdfs {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for DataTransferProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Authentication => "AUTHENTICATION",
-                Self::Integrity => "INTEGRITY",
-                Self::Privacy => "PRIVACY",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataTransferProtection, ["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"]);
 
     /// Configuration for RPC Protection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RpcProtection {
         /// `AUTHENTICATION`
         Authentication,
@@ -1903,17 +1287,7 @@ pub mod location_hdfs {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RpcProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Authentication => "AUTHENTICATION",
-                Self::Integrity => "INTEGRITY",
-                Self::Privacy => "PRIVACY",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RpcProtection, ["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"]);
 }
 
 /// Resource schema for AWS::DataSync::LocationNFS
@@ -1924,7 +1298,7 @@ pub struct LocationNfs {
     /// The NFS mount options that DataSync can use to mount your NFS share.
     ///
     /// CloudFormation property `MountOptions`.
-    pub mount_options: ::std::option::Option<crate::cfn::datasync::location_nfs::MountOptions>,
+    pub mount_options: ::std::option::Option<crate::cfn::shared::datasync::MountOptions>,
     /// Contains a list of Amazon Resource Names (ARNs) of agents that are used to connect an NFS server.
     ///
     /// CloudFormation property `OnPremConfig`; required.
@@ -1957,67 +1331,40 @@ impl LocationNfs {
     }
 }
 
-impl crate::resource::Resource for LocationNfs {
-    const TYPE: &'static str = "AWS::DataSync::LocationNFS";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_NFS_SHAPE)
+crate::resource::props! {
+    resource LocationNfs = "AWS::DataSync::LocationNFS", shape: Some(&LOCATION_NFS_SHAPE);
+    req {
+        on_prem_config = "OnPremConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MountOptions", self.mount_options);
-        p.set("OnPremConfig", self.on_prem_config);
-        p.set_opt("ServerHostname", self.server_hostname);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        mount_options = "MountOptions",
+        server_hostname = "ServerHostname",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_NFS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("OnPremConfig", crate::resource::Rule { shape: Some(&self::location_nfs::ON_PREM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServerHostname", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_nfs::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_NFS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OnPremConfig", crate::resource::Rule { shape: Some(&self::location_nfs::ON_PREM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ServerHostname", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationNfs`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationNfs> {
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
     }
 }
 
 pub mod location_nfs {
     //! Nested property types and enums of [`LocationNfs`](super::LocationNfs).
 
-    /// The NFS mount options that DataSync can use to mount your NFS share.
-    #[derive(Clone, Default)]
-    pub struct MountOptions {
-        /// The specific NFS version that you want DataSync to use to mount your NFS share.
-        ///
-        /// CloudFormation property `Version`.
-        pub version: ::std::option::Option<crate::value::Val<crate::cfn::datasync::location_nfs::Version>>,
-    }
-
-    impl crate::resource::ToExpr for MountOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Version", self.version);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::datasync::{MountOptions, Version};
 
     /// Contains a list of Amazon Resource Names (ARNs) of agents that are used to connect an NFS server.
     #[derive(Clone)]
@@ -2030,7 +1377,6 @@ pub mod location_nfs {
 
     impl OnPremConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(agent_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 agent_arns: agent_arns.into(),
@@ -2038,55 +1384,16 @@ pub mod location_nfs {
         }
     }
 
-    impl crate::resource::ToExpr for OnPremConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgentArns", self.agent_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnPremConfig;
+        req {
+            agent_arns = "AgentArns",
         }
     }
 
-    pub(super) static ON_PREM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The specific NFS version that you want DataSync to use to mount your NFS share.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Version {
-        /// `AUTOMATIC`
-        Automatic,
-        /// `NFS3`
-        Nfs3,
-        /// `NFS4_0`
-        Nfs40,
-        /// `NFS4_1`
-        Nfs41,
-        /// `NFS4_2`
-        Nfs42,
-    }
-
-    impl crate::value::CfnEnum for Version {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Nfs3 => "NFS3",
-                Self::Nfs40 => "NFS4_0",
-                Self::Nfs41 => "NFS4_1",
-                Self::Nfs42 => "NFS4_2",
-            }
-        }
-    }
+    pub(super) static ON_PREM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::DataSync::LocationObjectStorage.
@@ -2109,11 +1416,11 @@ pub struct LocationObjectStorage {
     /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
     ///
     /// CloudFormation property `CmkSecretConfig`.
-    pub cmk_secret_config: ::std::option::Option<crate::cfn::datasync::location_object_storage::CmkSecretConfig>,
+    pub cmk_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CmkSecretConfig>,
     /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     ///
     /// CloudFormation property `CustomSecretConfig`.
-    pub custom_secret_config: ::std::option::Option<crate::cfn::datasync::location_object_storage::CustomSecretConfig>,
+    pub custom_secret_config: ::std::option::Option<crate::cfn::shared::datasync::CustomSecretConfig>,
     /// Specifies the identity federation configuration that DataSync uses to access your object storage location using an OpenID Connect (OIDC) token.
     ///
     /// CloudFormation property `FederatedIdentity`.
@@ -2148,146 +1455,58 @@ pub struct LocationObjectStorage {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for LocationObjectStorage {
-    const TYPE: &'static str = "AWS::DataSync::LocationObjectStorage";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_OBJECT_STORAGE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessKey", self.access_key);
-        p.set_opt("AgentArns", self.agent_arns);
-        p.set_opt("BucketName", self.bucket_name);
-        p.set_opt("CmkSecretConfig", self.cmk_secret_config);
-        p.set_opt("CustomSecretConfig", self.custom_secret_config);
-        p.set_opt("FederatedIdentity", self.federated_identity);
-        p.set_opt("SecretKey", self.secret_key);
-        p.set_opt("ServerCertificate", self.server_certificate);
-        p.set_opt("ServerHostname", self.server_hostname);
-        p.set_opt("ServerPort", self.server_port);
-        p.set_opt("ServerProtocol", self.server_protocol);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource LocationObjectStorage = "AWS::DataSync::LocationObjectStorage", shape: Some(&LOCATION_OBJECT_STORAGE_SHAPE);
+    opt {
+        access_key = "AccessKey",
+        agent_arns = "AgentArns",
+        bucket_name = "BucketName",
+        cmk_secret_config = "CmkSecretConfig",
+        custom_secret_config = "CustomSecretConfig",
+        federated_identity = "FederatedIdentity",
+        secret_key = "SecretKey",
+        server_certificate = "ServerCertificate",
+        server_hostname = "ServerHostname",
+        server_port = "ServerPort",
+        server_protocol = "ServerProtocol",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_OBJECT_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
-        ("CmkSecretConfig", crate::resource::Rule { shape: Some(&self::location_object_storage::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomSecretConfig", crate::resource::Rule { shape: Some(&self::location_object_storage::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FederatedIdentity", crate::resource::Rule { shape: Some(&self::location_object_storage::OBJECT_STORAGE_FEDERATED_IDENTITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecretKey", crate::resource::Rule { min_len: Some(8), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("ServerCertificate", crate::resource::Rule { max_len: Some(32768), ..crate::resource::Rule::NONE }),
-        ("ServerHostname", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
-        ("ServerPort", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\p{Zs}]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_object_storage::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_OBJECT_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("CmkSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomSecretConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FederatedIdentity", crate::resource::Rule { shape: Some(&self::location_object_storage::OBJECT_STORAGE_FEDERATED_IDENTITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecretKey", crate::resource::Rule { min_len: Some(8), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("ServerCertificate", crate::resource::Rule { max_len: Some(32768), ..crate::resource::Rule::NONE }),
+    ("ServerHostname", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
+    ("ServerPort", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\p{Zs}]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationObjectStorage`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationObjectStorage> {
-    /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
-    #[inline]
-    pub fn attr_cmk_secret_config_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CmkSecretConfig.SecretArn")
-    }
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
-    }
-    /// `Fn::GetAtt` `ManagedSecretConfig`.
-    #[inline]
-    pub fn attr_managed_secret_config(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ManagedSecretConfig")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
+        attr_cmk_secret_config_secret_arn: ::std::string::String = "CmkSecretConfig.SecretArn",
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
+        /// `Fn::GetAtt` `ManagedSecretConfig`.
+        attr_managed_secret_config: crate::value::Json = "ManagedSecretConfig",
     }
 }
 
 pub mod location_object_storage {
     //! Nested property types and enums of [`LocationObjectStorage`](super::LocationObjectStorage).
 
-    /// Specifies configuration information for a DataSync-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and a customer-managed AWS KMS key.
-    #[derive(Clone, Default)]
-    pub struct CmkSecretConfig {
-        /// Specifies the ARN for the customer-managed AWS KMS key used to encrypt the secret specified for SecretArn. DataSync provides this key to AWS Secrets Manager.
-        ///
-        /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
-        pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Specifies the ARN for an AWS Secrets Manager secret, managed by DataSync.
-        ///
-        /// CloudFormation property `SecretArn`.
-        pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for CmkSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CMK_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Specifies configuration information for a customer-managed secret, such as an authentication token or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
-    #[derive(Clone)]
-    pub struct CustomSecretConfig {
-        /// Specifies the ARN for the AWS Identity and Access Management role that DataSync uses to access the secret specified for SecretArn.
-        ///
-        /// CloudFormation property `SecretAccessRoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub secret_access_role_arn: crate::value::Val<::std::string::String>,
-        /// Specifies the ARN for a customer created AWS Secrets Manager secret.
-        ///
-        /// CloudFormation property `SecretArn`; required.
-        pub secret_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl CustomSecretConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(secret_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                secret_access_role_arn: secret_access_role_arn.into(),
-                secret_arn: secret_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretAccessRoleArn", self.secret_access_role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::datasync::{CmkSecretConfig, CustomSecretConfig};
 
     /// Specifies the identity federation configuration that DataSync uses to access your object storage location using an OpenID Connect (OIDC) token.
     #[derive(Clone, Default)]
@@ -2302,22 +1521,18 @@ pub mod location_object_storage {
         pub external_identity: ::std::option::Option<crate::cfn::datasync::location_object_storage::ObjectStorageExternalIdentityConfig>,
     }
 
-    impl crate::resource::ToExpr for ObjectStorageFederatedIdentityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsIamRole", self.aws_iam_role);
-            p.set_opt("ExternalIdentity", self.external_identity);
-            p.into_expr()
+    crate::resource::props! {
+        nested ObjectStorageFederatedIdentityConfig;
+        opt {
+            aws_iam_role = "AwsIamRole",
+            external_identity = "ExternalIdentity",
         }
     }
 
-    pub(super) static OBJECT_STORAGE_FEDERATED_IDENTITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsIamRole", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("ExternalIdentity", crate::resource::Rule { shape: Some(&OBJECT_STORAGE_EXTERNAL_IDENTITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OBJECT_STORAGE_FEDERATED_IDENTITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsIamRole", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
+        ("ExternalIdentity", crate::resource::Rule { shape: Some(&OBJECT_STORAGE_EXTERNAL_IDENTITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the external (non-AWS) identity provider that DataSync federates with to access your object storage location.
     #[derive(Clone, Default)]
@@ -2328,20 +1543,16 @@ pub mod location_object_storage {
         pub google_oidc: ::std::option::Option<crate::cfn::datasync::location_object_storage::GoogleOidcConfig>,
     }
 
-    impl crate::resource::ToExpr for ObjectStorageExternalIdentityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GoogleOidc", self.google_oidc);
-            p.into_expr()
+    crate::resource::props! {
+        nested ObjectStorageExternalIdentityConfig;
+        opt {
+            google_oidc = "GoogleOidc",
         }
     }
 
-    pub(super) static OBJECT_STORAGE_EXTERNAL_IDENTITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GoogleOidc", crate::resource::Rule { shape: Some(&GOOGLE_OIDC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OBJECT_STORAGE_EXTERNAL_IDENTITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GoogleOidc", crate::resource::Rule { shape: Some(&GOOGLE_OIDC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the Google Cloud workload identity federation configuration that DataSync uses to obtain an access token for your Google Cloud Storage bucket.
     #[derive(Clone)]
@@ -2366,7 +1577,6 @@ pub mod location_object_storage {
 
     impl GoogleOidcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identity_pool_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, identity_provider_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, project_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, project_number: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 identity_pool_name: identity_pool_name.into(),
@@ -2377,36 +1587,25 @@ pub mod location_object_storage {
         }
     }
 
-    impl crate::resource::ToExpr for GoogleOidcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IdentityPoolName", self.identity_pool_name);
-            p.set("IdentityProviderName", self.identity_provider_name);
-            p.set("ProjectName", self.project_name);
-            p.set("ProjectNumber", self.project_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested GoogleOidcConfig;
+        req {
+            identity_pool_name = "IdentityPoolName",
+            identity_provider_name = "IdentityProviderName",
+            project_name = "ProjectName",
+            project_number = "ProjectNumber",
         }
     }
 
-    pub(super) static GOOGLE_OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdentityPoolName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Unsupported("^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("IdentityProviderName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Unsupported("^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("ProjectName", crate::resource::Rule { min_len: Some(6), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("ProjectNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GOOGLE_OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdentityPoolName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("IdentityProviderName", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("ProjectName", crate::resource::Rule { min_len: Some(6), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("ProjectNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The protocol that the object storage server uses to communicate.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServerProtocol {
         /// `HTTPS`
         Https,
@@ -2414,15 +1613,7 @@ pub mod location_object_storage {
         Http,
     }
 
-    impl crate::value::CfnEnum for ServerProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Https => "HTTPS",
-                Self::Http => "HTTP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServerProtocol, ["HTTPS", "HTTP"]);
 }
 
 /// Resource schema for AWS::DataSync::LocationS3
@@ -2466,44 +1657,33 @@ impl LocationS3 {
     }
 }
 
-impl crate::resource::Resource for LocationS3 {
-    const TYPE: &'static str = "AWS::DataSync::LocationS3";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_S3_SHAPE)
+crate::resource::props! {
+    resource LocationS3 = "AWS::DataSync::LocationS3", shape: Some(&LOCATION_S3_SHAPE);
+    req {
+        s3_config = "S3Config",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("S3BucketArn", self.s3_bucket_arn);
-        p.set("S3Config", self.s3_config);
-        p.set_opt("S3StorageClass", self.s3_storage_class);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        s3_bucket_arn = "S3BucketArn",
+        s3_storage_class = "S3StorageClass",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
     }
 }
 
-static LOCATION_S3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("S3BucketArn", crate::resource::Rule { min_len: Some(0), max_len: Some(156), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):s3:[a-z\\-0-9]*:[0-9]*:.*$")), ..crate::resource::Rule::NONE }),
-        ("S3Config", crate::resource::Rule { shape: Some(&self::location_s3::S3_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_s3::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("S3BucketArn", crate::resource::Rule { min_len: Some(0), max_len: Some(156), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):s3:[a-z\\-0-9]*:[0-9]*:.*$")), ..crate::resource::Rule::NONE }),
+    ("S3Config", crate::resource::Rule { shape: Some(&self::location_s3::S3_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationS3`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationS3> {
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
     }
 }
 
@@ -2521,7 +1701,6 @@ pub mod location_s3 {
 
     impl S3Config {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_access_role_arn: bucket_access_role_arn.into(),
@@ -2529,30 +1708,19 @@ pub mod location_s3 {
         }
     }
 
-    impl crate::resource::ToExpr for S3Config {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketAccessRoleArn", self.bucket_access_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Config;
+        req {
+            bucket_access_role_arn = "BucketAccessRoleArn",
         }
     }
 
-    pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Amazon S3 storage class you want to store your files in when this location is used as a task destination.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3StorageClass {
         /// `STANDARD`
         Standard,
@@ -2570,20 +1738,7 @@ pub mod location_s3 {
         DeepArchive,
     }
 
-    impl crate::value::CfnEnum for S3StorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::StandardIa => "STANDARD_IA",
-                Self::OnezoneIa => "ONEZONE_IA",
-                Self::IntelligentTiering => "INTELLIGENT_TIERING",
-                Self::Glacier => "GLACIER",
-                Self::GlacierInstantRetrieval => "GLACIER_INSTANT_RETRIEVAL",
-                Self::DeepArchive => "DEEP_ARCHIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3StorageClass, ["STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_INSTANT_RETRIEVAL", "DEEP_ARCHIVE"]);
 }
 
 /// Resource Type definition for AWS::DataSync::LocationSMB.
@@ -2655,7 +1810,6 @@ pub struct LocationSmb {
 
 impl LocationSmb {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             agent_arns: agent_arns.into(),
@@ -2677,73 +1831,56 @@ impl LocationSmb {
     }
 }
 
-impl crate::resource::Resource for LocationSmb {
-    const TYPE: &'static str = "AWS::DataSync::LocationSMB";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_SMB_SHAPE)
+crate::resource::props! {
+    resource LocationSmb = "AWS::DataSync::LocationSMB", shape: Some(&LOCATION_SMB_SHAPE);
+    req {
+        agent_arns = "AgentArns",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AgentArns", self.agent_arns);
-        p.set_opt("AuthenticationType", self.authentication_type);
-        p.set_opt("CmkSecretConfig", self.cmk_secret_config);
-        p.set_opt("CustomSecretConfig", self.custom_secret_config);
-        p.set_opt("DnsIpAddresses", self.dns_ip_addresses);
-        p.set_opt("Domain", self.domain);
-        p.set_opt("KerberosKeytab", self.kerberos_keytab);
-        p.set_opt("KerberosKrb5Conf", self.kerberos_krb5_conf);
-        p.set_opt("KerberosPrincipal", self.kerberos_principal);
-        p.set_opt("MountOptions", self.mount_options);
-        p.set_opt("Password", self.password);
-        p.set_opt("ServerHostname", self.server_hostname);
-        p.set_opt("Subdirectory", self.subdirectory);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("User", self.user);
-        p
+    opt {
+        authentication_type = "AuthenticationType",
+        cmk_secret_config = "CmkSecretConfig",
+        custom_secret_config = "CustomSecretConfig",
+        dns_ip_addresses = "DnsIpAddresses",
+        domain = "Domain",
+        kerberos_keytab = "KerberosKeytab",
+        kerberos_krb5_conf = "KerberosKrb5Conf",
+        kerberos_principal = "KerberosPrincipal",
+        mount_options = "MountOptions",
+        password = "Password",
+        server_hostname = "ServerHostname",
+        subdirectory = "Subdirectory",
+        tags = "Tags",
+        user = "User",
     }
 }
 
-static LOCATION_SMB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("CmkSecretConfig", crate::resource::Rule { shape: Some(&self::location_smb::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomSecretConfig", crate::resource::Rule { shape: Some(&self::location_smb::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DnsIpAddresses", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("\\A(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)){3}\\z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("KerberosKeytab", crate::resource::Rule { max_len: Some(87384), ..crate::resource::Rule::NONE }),
-        ("KerberosKrb5Conf", crate::resource::Rule { max_len: Some(174764), ..crate::resource::Rule::NONE }),
-        ("KerberosPrincipal", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), ..crate::resource::Rule::NONE }),
-        ("ServerHostname", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
-        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::location_smb::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("User", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_SMB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentArns", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:agent/agent-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CmkSecretConfig", crate::resource::Rule { shape: Some(&self::location_smb::CMK_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomSecretConfig", crate::resource::Rule { shape: Some(&self::location_smb::CUSTOM_SECRET_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DnsIpAddresses", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("\\A(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)){3}\\Z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Domain", crate::resource::Rule { min_len: Some(0), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9]+[A-Za-z0-9-.]*)*[A-Za-z0-9-]*[A-Za-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("KerberosKeytab", crate::resource::Rule { max_len: Some(87384), ..crate::resource::Rule::NONE }),
+    ("KerberosKrb5Conf", crate::resource::Rule { max_len: Some(174764), ..crate::resource::Rule::NONE }),
+    ("KerberosPrincipal", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^.{0,104}$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("ServerHostname", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$")), ..crate::resource::Rule::NONE }),
+    ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\$\\p{Zs}]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("User", crate::resource::Rule { max_len: Some(104), pattern: Some(crate::resource::Pattern::Regex("^[^\\x5B\\x5D\\\\/:;|=,+*?]{1,104}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocationSmb`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocationSmb> {
-    /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
-    #[inline]
-    pub fn attr_cmk_secret_config_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CmkSecretConfig.SecretArn")
-    }
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
-    }
-    /// `Fn::GetAtt` `LocationUri`.
-    #[inline]
-    pub fn attr_location_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationUri")
-    }
-    /// `Fn::GetAtt` `ManagedSecretConfig`.
-    #[inline]
-    pub fn attr_managed_secret_config(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ManagedSecretConfig")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CmkSecretConfig.SecretArn`.
+        attr_cmk_secret_config_secret_arn: ::std::string::String = "CmkSecretConfig.SecretArn",
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
+        /// `Fn::GetAtt` `LocationUri`.
+        attr_location_uri: ::std::string::String = "LocationUri",
+        /// `Fn::GetAtt` `ManagedSecretConfig`.
+        attr_managed_secret_config: crate::value::Json = "ManagedSecretConfig",
     }
 }
 
@@ -2763,22 +1900,18 @@ pub mod location_smb {
         pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CmkSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmkSecretConfig;
+        opt {
+            kms_key_arn = "KmsKeyArn",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static CMK_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CMK_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):kms:[a-z-0-9]+:[0-9]{12}:key/.*|)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies configuration information for a customer-managed secret, such as a password or set of credentials that DataSync uses to access a specific transfer location, and an IAM role that DataSync can assume and access the customer-managed secret.
     #[derive(Clone)]
@@ -2795,7 +1928,6 @@ pub mod location_smb {
 
     impl CustomSecretConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_access_role_arn: secret_access_role_arn.into(),
@@ -2804,22 +1936,18 @@ pub mod location_smb {
         }
     }
 
-    impl crate::resource::ToExpr for CustomSecretConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretAccessRoleArn", self.secret_access_role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomSecretConfig;
+        req {
+            secret_access_role_arn = "SecretAccessRoleArn",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static CUSTOM_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_SECRET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*|)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):secretsmanager:[a-z-0-9]+:[0-9]{12}:secret:.*|)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The mount options used by DataSync to access the SMB server.
     #[derive(Clone, Default)]
@@ -2830,24 +1958,15 @@ pub mod location_smb {
         pub version: ::std::option::Option<crate::value::Val<crate::cfn::datasync::location_smb::Version>>,
     }
 
-    impl crate::resource::ToExpr for MountOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested MountOptions;
+        opt {
+            version = "Version",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The authentication mode used to determine identity of user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `NTLM`
         Ntlm,
@@ -2855,18 +1974,10 @@ pub mod location_smb {
         Kerberos,
     }
 
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ntlm => "NTLM",
-                Self::Kerberos => "KERBEROS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationType, ["NTLM", "KERBEROS"]);
 
     /// The specific SMB version that you want DataSync to use to mount your SMB share.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Version {
         /// `AUTOMATIC`
         Automatic,
@@ -2880,18 +1991,7 @@ pub mod location_smb {
         Smb3,
     }
 
-    impl crate::value::CfnEnum for Version {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Smb1 => "SMB1",
-                Self::Smb20 => "SMB2_0",
-                Self::Smb2 => "SMB2",
-                Self::Smb3 => "SMB3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Version, ["AUTOMATIC", "SMB1", "SMB2_0", "SMB2", "SMB3"]);
 }
 
 /// Resource schema for AWS::DataSync::Task.
@@ -2947,7 +2047,6 @@ pub struct Task {
 
 impl Task {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_location_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_location_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cloud_watch_log_group_arn: ::std::option::Option::None,
@@ -2966,68 +2065,51 @@ impl Task {
     }
 }
 
-impl crate::resource::Resource for Task {
-    const TYPE: &'static str = "AWS::DataSync::Task";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TASK_SHAPE)
+crate::resource::props! {
+    resource Task = "AWS::DataSync::Task", shape: Some(&TASK_SHAPE);
+    req {
+        destination_location_arn = "DestinationLocationArn",
+        source_location_arn = "SourceLocationArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CloudWatchLogGroupArn", self.cloud_watch_log_group_arn);
-        p.set("DestinationLocationArn", self.destination_location_arn);
-        p.set_opt("Excludes", self.excludes);
-        p.set_opt("Includes", self.includes);
-        p.set_opt("ManifestConfig", self.manifest_config);
-        p.set_opt("Name", self.name);
-        p.set_opt("Options", self.options);
-        p.set_opt("Schedule", self.schedule);
-        p.set("SourceLocationArn", self.source_location_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TaskMode", self.task_mode);
-        p.set_opt("TaskReportConfig", self.task_report_config);
-        p
+    opt {
+        cloud_watch_log_group_arn = "CloudWatchLogGroupArn",
+        excludes = "Excludes",
+        includes = "Includes",
+        manifest_config = "ManifestConfig",
+        name = "Name",
+        options = "Options",
+        schedule = "Schedule",
+        tags = "Tags",
+        task_mode = "TaskMode",
+        task_report_config = "TaskReportConfig",
     }
 }
 
-static TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CloudWatchLogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(562), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):logs:[a-z\\-0-9]*:[0-9]{12}:log-group:([^:\\*]*)(:\\*)?$")), ..crate::resource::Rule::NONE }),
-        ("DestinationLocationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
-        ("Excludes", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::task::FILTER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Includes", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::task::FILTER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ManifestConfig", crate::resource::Rule { shape: Some(&self::task::MANIFEST_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ("Options", crate::resource::Rule { shape: Some(&self::task::OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { shape: Some(&self::task::TASK_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SourceLocationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::task::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TaskReportConfig", crate::resource::Rule { shape: Some(&self::task::TASK_REPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CloudWatchLogGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(562), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):logs:[a-z\\-0-9]*:[0-9]{12}:log-group:([^:\\*]*)(:\\*)?$")), ..crate::resource::Rule::NONE }),
+    ("DestinationLocationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
+    ("Excludes", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::task::FILTER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Includes", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::task::FILTER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ManifestConfig", crate::resource::Rule { shape: Some(&self::task::MANIFEST_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
+    ("Options", crate::resource::Rule { shape: Some(&self::task::OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::task::TASK_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SourceLocationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\\-0-9]+:[0-9]{12}:location/loc-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::datasync::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskReportConfig", crate::resource::Rule { shape: Some(&self::task::TASK_REPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Task`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Task> {
-    /// `Fn::GetAtt` `DestinationNetworkInterfaceArns`.
-    #[inline]
-    pub fn attr_destination_network_interface_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DestinationNetworkInterfaceArns")
-    }
-    /// `Fn::GetAtt` `SourceNetworkInterfaceArns`.
-    #[inline]
-    pub fn attr_source_network_interface_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SourceNetworkInterfaceArns")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TaskArn`.
-    #[inline]
-    pub fn attr_task_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TaskArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DestinationNetworkInterfaceArns`.
+        attr_destination_network_interface_arns: crate::value::List<::std::string::String> = "DestinationNetworkInterfaceArns",
+        /// `Fn::GetAtt` `SourceNetworkInterfaceArns`.
+        attr_source_network_interface_arns: crate::value::List<::std::string::String> = "SourceNetworkInterfaceArns",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TaskArn`.
+        attr_task_arn: ::std::string::String = "TaskArn",
     }
 }
 
@@ -3047,22 +2129,18 @@ pub mod task {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FilterRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FilterType", self.filter_type);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterRule;
+        opt {
+            filter_type = "FilterType",
+            value = "Value",
         }
     }
 
-    pub(super) static FILTER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FilterType", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FilterType", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures a manifest, which is a list of files or objects that you want DataSync to transfer.
     #[derive(Clone)]
@@ -3093,22 +2171,20 @@ pub mod task {
         }
     }
 
-    impl crate::resource::ToExpr for ManifestConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("Format", self.format);
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManifestConfig;
+        req {
+            source = "Source",
+        }
+        opt {
+            action = "Action",
+            format = "Format",
         }
     }
 
-    pub(super) static MANIFEST_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { shape: Some(&SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANIFEST_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { shape: Some(&SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the manifest that you want DataSync to use and where it's hosted.
     #[derive(Clone, Default)]
@@ -3119,20 +2195,16 @@ pub mod task {
         pub s3: ::std::option::Option<crate::cfn::datasync::task::ManifestConfigSourceS3>,
     }
 
-    impl crate::resource::ToExpr for Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested Source;
+        opt {
+            s3 = "S3",
         }
     }
 
-    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&MANIFEST_CONFIG_SOURCE_S3_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&MANIFEST_CONFIG_SOURCE_S3_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the S3 bucket where you're hosting the manifest that you want AWS DataSync to use.
     #[derive(Clone, Default)]
@@ -3155,26 +2227,22 @@ pub mod task {
         pub s3_bucket_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ManifestConfigSourceS3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketAccessRoleArn", self.bucket_access_role_arn);
-            p.set_opt("ManifestObjectPath", self.manifest_object_path);
-            p.set_opt("ManifestObjectVersionId", self.manifest_object_version_id);
-            p.set_opt("S3BucketArn", self.s3_bucket_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManifestConfigSourceS3;
+        opt {
+            bucket_access_role_arn = "BucketAccessRoleArn",
+            manifest_object_path = "ManifestObjectPath",
+            manifest_object_version_id = "ManifestObjectVersionId",
+            s3_bucket_arn = "S3BucketArn",
         }
     }
 
-    pub(super) static MANIFEST_CONFIG_SOURCE_S3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
-            ("ManifestObjectPath", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$")), ..crate::resource::Rule::NONE }),
-            ("ManifestObjectVersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-            ("S3BucketArn", crate::resource::Rule { min_len: Some(0), max_len: Some(156), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\\-0-9]*:[0-9]*:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANIFEST_CONFIG_SOURCE_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("ManifestObjectPath", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}\\p{C}]*$")), ..crate::resource::Rule::NONE }),
+        ("ManifestObjectVersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+        ("S3BucketArn", crate::resource::Rule { min_len: Some(0), max_len: Some(156), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\\-0-9]*:[0-9]*:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents the options that are available to control the behavior of a StartTaskExecution operation.
     #[derive(Clone, Default)]
@@ -3245,35 +2313,31 @@ pub mod task {
         pub verify_mode: ::std::option::Option<crate::value::Val<crate::cfn::datasync::task::VerifyMode>>,
     }
 
-    impl crate::resource::ToExpr for Options {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Atime", self.atime);
-            p.set_opt("BytesPerSecond", self.bytes_per_second);
-            p.set_opt("Gid", self.gid);
-            p.set_opt("LogLevel", self.log_level);
-            p.set_opt("Mtime", self.mtime);
-            p.set_opt("ObjectMetadata", self.object_metadata);
-            p.set_opt("ObjectTags", self.object_tags);
-            p.set_opt("OverwriteMode", self.overwrite_mode);
-            p.set_opt("PosixPermissions", self.posix_permissions);
-            p.set_opt("PreserveDeletedFiles", self.preserve_deleted_files);
-            p.set_opt("PreserveDevices", self.preserve_devices);
-            p.set_opt("SecurityDescriptorCopyFlags", self.security_descriptor_copy_flags);
-            p.set_opt("TaskQueueing", self.task_queueing);
-            p.set_opt("TransferMode", self.transfer_mode);
-            p.set_opt("Uid", self.uid);
-            p.set_opt("VerifyMode", self.verify_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested Options;
+        opt {
+            atime = "Atime",
+            bytes_per_second = "BytesPerSecond",
+            gid = "Gid",
+            log_level = "LogLevel",
+            mtime = "Mtime",
+            object_metadata = "ObjectMetadata",
+            object_tags = "ObjectTags",
+            overwrite_mode = "OverwriteMode",
+            posix_permissions = "PosixPermissions",
+            preserve_deleted_files = "PreserveDeletedFiles",
+            preserve_devices = "PreserveDevices",
+            security_descriptor_copy_flags = "SecurityDescriptorCopyFlags",
+            task_queueing = "TaskQueueing",
+            transfer_mode = "TransferMode",
+            uid = "Uid",
+            verify_mode = "VerifyMode",
         }
     }
 
-    pub(super) static OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BytesPerSecond", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BytesPerSecond", crate::resource::Rule { min: Some(-1.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the schedule you want your task to use for repeated executions.
     #[derive(Clone, Default)]
@@ -3288,28 +2352,17 @@ pub mod task {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::datasync::task::Status>>,
     }
 
-    impl crate::resource::ToExpr for TaskSchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScheduleExpression", self.schedule_expression);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskSchedule;
+        opt {
+            schedule_expression = "ScheduleExpression",
+            status = "Status",
         }
     }
 
-    pub(super) static TASK_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\ \\_\\*\\?\\,\\|\\^\\-\\/\\#\\s\\(\\)\\+]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\s+=._:@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\ \\_\\*\\?\\,\\|\\^\\-\\/\\#\\s\\(\\)\\+]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies how you want to configure a task report, which provides detailed information about for your Datasync transfer.
     #[derive(Clone)]
@@ -3338,7 +2391,6 @@ pub mod task {
 
     impl TaskReportConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: crate::cfn::datasync::task::Destination, output_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::datasync::task::OutputType>>) -> Self {
             Self {
                 destination,
@@ -3350,24 +2402,22 @@ pub mod task {
         }
     }
 
-    impl crate::resource::ToExpr for TaskReportConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set_opt("ObjectVersionIds", self.object_version_ids);
-            p.set("OutputType", self.output_type);
-            p.set_opt("Overrides", self.overrides);
-            p.set_opt("ReportLevel", self.report_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskReportConfig;
+        req {
+            destination = "Destination",
+            output_type = "OutputType",
+        }
+        opt {
+            object_version_ids = "ObjectVersionIds",
+            overrides = "Overrides",
+            report_level = "ReportLevel",
         }
     }
 
-    pub(super) static TASK_REPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { shape: Some(&DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_REPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { shape: Some(&DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies where DataSync uploads your task report.
     #[derive(Clone, Default)]
@@ -3378,20 +2428,16 @@ pub mod task {
         pub s3: ::std::option::Option<crate::cfn::datasync::task::TaskReportConfigDestinationS3>,
     }
 
-    impl crate::resource::ToExpr for Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested Destination;
+        opt {
+            s3 = "S3",
         }
     }
 
-    pub(super) static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&TASK_REPORT_CONFIG_DESTINATION_S3_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&TASK_REPORT_CONFIG_DESTINATION_S3_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the Amazon S3 bucket where DataSync uploads your task report.
     #[derive(Clone, Default)]
@@ -3410,24 +2456,20 @@ pub mod task {
         pub subdirectory: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TaskReportConfigDestinationS3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketAccessRoleArn", self.bucket_access_role_arn);
-            p.set_opt("S3BucketArn", self.s3_bucket_arn);
-            p.set_opt("Subdirectory", self.subdirectory);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskReportConfigDestinationS3;
+        opt {
+            bucket_access_role_arn = "BucketAccessRoleArn",
+            s3_bucket_arn = "S3BucketArn",
+            subdirectory = "Subdirectory",
         }
     }
 
-    pub(super) static TASK_REPORT_CONFIG_DESTINATION_S3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
-            ("S3BucketArn", crate::resource::Rule { min_len: Some(0), max_len: Some(156), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\\-0-9]*:[0-9]*:.*$")), ..crate::resource::Rule::NONE }),
-            ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\p{Zs}]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_REPORT_CONFIG_DESTINATION_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketAccessRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3BucketArn", crate::resource::Rule { min_len: Some(0), max_len: Some(156), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):(s3|s3-outposts):[a-z\\-0-9]*:[0-9]*:.*$")), ..crate::resource::Rule::NONE }),
+        ("Subdirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\p{Zs}]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Customizes the reporting level for aspects of your task report. For example, your report might generally only include errors, but you could specify that you want a list of successes and errors just for the files that Datasync attempted to delete in your destination location.
     #[derive(Clone, Default)]
@@ -3450,15 +2492,13 @@ pub mod task {
         pub verified: ::std::option::Option<crate::cfn::datasync::task::Verified>,
     }
 
-    impl crate::resource::ToExpr for Overrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Deleted", self.deleted);
-            p.set_opt("Skipped", self.skipped);
-            p.set_opt("Transferred", self.transferred);
-            p.set_opt("Verified", self.verified);
-            p.into_expr()
+    crate::resource::props! {
+        nested Overrides;
+        opt {
+            deleted = "Deleted",
+            skipped = "Skipped",
+            transferred = "Transferred",
+            verified = "Verified",
         }
     }
 
@@ -3471,12 +2511,10 @@ pub mod task {
         pub report_level: ::std::option::Option<crate::value::Val<crate::cfn::datasync::task::ReportLevel>>,
     }
 
-    impl crate::resource::ToExpr for Deleted {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReportLevel", self.report_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested Deleted;
+        opt {
+            report_level = "ReportLevel",
         }
     }
 
@@ -3489,12 +2527,10 @@ pub mod task {
         pub report_level: ::std::option::Option<crate::value::Val<crate::cfn::datasync::task::ReportLevel>>,
     }
 
-    impl crate::resource::ToExpr for Skipped {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReportLevel", self.report_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested Skipped;
+        opt {
+            report_level = "ReportLevel",
         }
     }
 
@@ -3507,12 +2543,10 @@ pub mod task {
         pub report_level: ::std::option::Option<crate::value::Val<crate::cfn::datasync::task::ReportLevel>>,
     }
 
-    impl crate::resource::ToExpr for Transferred {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReportLevel", self.report_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested Transferred;
+        opt {
+            report_level = "ReportLevel",
         }
     }
 
@@ -3525,65 +2559,42 @@ pub mod task {
         pub report_level: ::std::option::Option<crate::value::Val<crate::cfn::datasync::task::ReportLevel>>,
     }
 
-    impl crate::resource::ToExpr for Verified {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReportLevel", self.report_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested Verified;
+        opt {
+            report_level = "ReportLevel",
         }
     }
 
     /// The type of filter rule to apply. AWS DataSync only supports the SIMPLE_PATTERN rule type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `SIMPLE_PATTERN`
         SimplePattern,
     }
 
-    impl crate::value::CfnEnum for FilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SimplePattern => "SIMPLE_PATTERN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterType, ["SIMPLE_PATTERN"]);
 
     /// Specifies what DataSync uses the manifest for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `TRANSFER`
         Transfer,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Transfer => "TRANSFER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["TRANSFER"]);
 
     /// Specifies the file format of your manifest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["CSV"]);
 
     /// A file metadata value that shows the last time a file was accessed (that is, when the file was read or written to).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Atime {
         /// `NONE`
         None,
@@ -3591,18 +2602,10 @@ pub mod task {
         BestEffort,
     }
 
-    impl crate::value::CfnEnum for Atime {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::BestEffort => "BEST_EFFORT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Atime, ["NONE", "BEST_EFFORT"]);
 
     /// The group ID (GID) of the file's owners.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Gid {
         /// `NONE`
         None,
@@ -3614,20 +2617,10 @@ pub mod task {
         Both,
     }
 
-    impl crate::value::CfnEnum for Gid {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::IntValue => "INT_VALUE",
-                Self::Name => "NAME",
-                Self::Both => "BOTH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Gid, ["NONE", "INT_VALUE", "NAME", "BOTH"]);
 
     /// A value that determines the types of logs that DataSync publishes to a log stream in the Amazon CloudWatch log group that you provide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `OFF`
         Off,
@@ -3637,19 +2630,10 @@ pub mod task {
         Transfer,
     }
 
-    impl crate::value::CfnEnum for LogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::Basic => "BASIC",
-                Self::Transfer => "TRANSFER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogLevel, ["OFF", "BASIC", "TRANSFER"]);
 
     /// A value that indicates the last time that a file was modified (that is, a file was written to) before the PREPARING phase.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mtime {
         /// `NONE`
         None,
@@ -3657,18 +2641,10 @@ pub mod task {
         Preserve,
     }
 
-    impl crate::value::CfnEnum for Mtime {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Preserve => "PRESERVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mtime, ["NONE", "PRESERVE"]);
 
     /// A value that determines whether source object metadata should be copied to the destination. PRESERVE copies metadata; NONE copies only file-mtime.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectMetadata {
         /// `PRESERVE`
         Preserve,
@@ -3676,18 +2652,10 @@ pub mod task {
         None,
     }
 
-    impl crate::value::CfnEnum for ObjectMetadata {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Preserve => "PRESERVE",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ObjectMetadata, ["PRESERVE", "NONE"]);
 
     /// A value that determines whether object tags should be read from the source object store and written to the destination object store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectTags {
         /// `PRESERVE`
         Preserve,
@@ -3695,18 +2663,10 @@ pub mod task {
         None,
     }
 
-    impl crate::value::CfnEnum for ObjectTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Preserve => "PRESERVE",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ObjectTags, ["PRESERVE", "NONE"]);
 
     /// A value that determines whether files at the destination should be overwritten or preserved when copying files.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverwriteMode {
         /// `ALWAYS`
         Always,
@@ -3714,18 +2674,10 @@ pub mod task {
         Never,
     }
 
-    impl crate::value::CfnEnum for OverwriteMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Always => "ALWAYS",
-                Self::Never => "NEVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OverwriteMode, ["ALWAYS", "NEVER"]);
 
     /// A value that determines which users or groups can access a file for a specific purpose such as reading, writing, or execution of the file.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PosixPermissions {
         /// `NONE`
         None,
@@ -3733,18 +2685,10 @@ pub mod task {
         Preserve,
     }
 
-    impl crate::value::CfnEnum for PosixPermissions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Preserve => "PRESERVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PosixPermissions, ["NONE", "PRESERVE"]);
 
     /// A value that specifies whether files in the destination that don't exist in the source file system should be preserved.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreserveDeletedFiles {
         /// `PRESERVE`
         Preserve,
@@ -3752,18 +2696,10 @@ pub mod task {
         Remove,
     }
 
-    impl crate::value::CfnEnum for PreserveDeletedFiles {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Preserve => "PRESERVE",
-                Self::Remove => "REMOVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreserveDeletedFiles, ["PRESERVE", "REMOVE"]);
 
     /// A value that determines whether AWS DataSync should preserve the metadata of block and character devices in the source file system, and recreate the files with that device name and metadata on the destination.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreserveDevices {
         /// `NONE`
         None,
@@ -3771,18 +2707,10 @@ pub mod task {
         Preserve,
     }
 
-    impl crate::value::CfnEnum for PreserveDevices {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Preserve => "PRESERVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreserveDevices, ["NONE", "PRESERVE"]);
 
     /// A value that determines which components of the SMB security descriptor are copied during transfer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityDescriptorCopyFlags {
         /// `NONE`
         None,
@@ -3792,19 +2720,10 @@ pub mod task {
         OwnerDaclSacl,
     }
 
-    impl crate::value::CfnEnum for SecurityDescriptorCopyFlags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::OwnerDacl => "OWNER_DACL",
-                Self::OwnerDaclSacl => "OWNER_DACL_SACL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SecurityDescriptorCopyFlags, ["NONE", "OWNER_DACL", "OWNER_DACL_SACL"]);
 
     /// A value that determines whether tasks should be queued before executing the tasks.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskQueueing {
         /// `ENABLED`
         Enabled,
@@ -3812,18 +2731,10 @@ pub mod task {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for TaskQueueing {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TaskQueueing, ["ENABLED", "DISABLED"]);
 
     /// A value that determines whether DataSync transfers only the data and metadata that differ between the source and the destination location, or whether DataSync transfers all the content from the source, without comparing to the destination location.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransferMode {
         /// `CHANGED`
         Changed,
@@ -3831,18 +2742,10 @@ pub mod task {
         All,
     }
 
-    impl crate::value::CfnEnum for TransferMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Changed => "CHANGED",
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransferMode, ["CHANGED", "ALL"]);
 
     /// The user ID (UID) of the file's owner.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Uid {
         /// `NONE`
         None,
@@ -3854,20 +2757,10 @@ pub mod task {
         Both,
     }
 
-    impl crate::value::CfnEnum for Uid {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::IntValue => "INT_VALUE",
-                Self::Name => "NAME",
-                Self::Both => "BOTH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Uid, ["NONE", "INT_VALUE", "NAME", "BOTH"]);
 
     /// A value that determines whether a data integrity verification should be performed at the end of a task execution after all data and metadata have been transferred.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VerifyMode {
         /// `POINT_IN_TIME_CONSISTENT`
         PointInTimeConsistent,
@@ -3877,19 +2770,10 @@ pub mod task {
         None,
     }
 
-    impl crate::value::CfnEnum for VerifyMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PointInTimeConsistent => "POINT_IN_TIME_CONSISTENT",
-                Self::OnlyFilesTransferred => "ONLY_FILES_TRANSFERRED",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VerifyMode, ["POINT_IN_TIME_CONSISTENT", "ONLY_FILES_TRANSFERRED", "NONE"]);
 
     /// Specifies status of a schedule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -3897,18 +2781,10 @@ pub mod task {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 
     /// Specifies the task mode for the task.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskMode {
         /// `BASIC`
         Basic,
@@ -3916,18 +2792,10 @@ pub mod task {
         Enhanced,
     }
 
-    impl crate::value::CfnEnum for TaskMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Enhanced => "ENHANCED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TaskMode, ["BASIC", "ENHANCED"]);
 
     /// Specifies whether your task report includes the new version of each object transferred into an S3 bucket, this only applies if you enable versioning on your bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObjectVersionIds {
         /// `INCLUDE`
         Include,
@@ -3935,18 +2803,10 @@ pub mod task {
         None,
     }
 
-    impl crate::value::CfnEnum for ObjectVersionIds {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Include => "INCLUDE",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ObjectVersionIds, ["INCLUDE", "NONE"]);
 
     /// Specifies the type of task report that you want.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputType {
         /// `SUMMARY_ONLY`
         SummaryOnly,
@@ -3954,18 +2814,10 @@ pub mod task {
         Standard,
     }
 
-    impl crate::value::CfnEnum for OutputType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SummaryOnly => "SUMMARY_ONLY",
-                Self::Standard => "STANDARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutputType, ["SUMMARY_ONLY", "STANDARD"]);
 
     /// Specifies whether you want your task report to include only what went wrong with your transfer or a list of what succeeded and didn't.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReportLevel {
         /// `ERRORS_ONLY`
         ErrorsOnly,
@@ -3973,13 +2825,5 @@ pub mod task {
         SuccessesAndErrors,
     }
 
-    impl crate::value::CfnEnum for ReportLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ErrorsOnly => "ERRORS_ONLY",
-                Self::SuccessesAndErrors => "SUCCESSES_AND_ERRORS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReportLevel, ["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"]);
 }

@@ -51,7 +51,6 @@ pub struct Connection {
 
 impl Connection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aws_location: ::std::option::Option::None,
@@ -68,77 +67,51 @@ impl Connection {
     }
 }
 
-impl crate::resource::Resource for Connection {
-    const TYPE: &'static str = "AWS::DataZone::Connection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_SHAPE)
+crate::resource::props! {
+    resource Connection = "AWS::DataZone::Connection", shape: Some(&CONNECTION_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AwsLocation", self.aws_location);
-        p.set_opt("Configurations", self.configurations);
-        p.set_opt("Description", self.description);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set_opt("EnableTrustedIdentityPropagation", self.enable_trusted_identity_propagation);
-        p.set_opt("EnvironmentIdentifier", self.environment_identifier);
-        p.set("Name", self.name);
-        p.set_opt("ProjectIdentifier", self.project_identifier);
-        p.set_opt("Props", self.props);
-        p.set_opt("Scope", self.scope);
-        p
+    opt {
+        aws_location = "AwsLocation",
+        configurations = "Configurations",
+        description = "Description",
+        enable_trusted_identity_propagation = "EnableTrustedIdentityPropagation",
+        environment_identifier = "EnvironmentIdentifier",
+        project_identifier = "ProjectIdentifier",
+        props = "Props",
+        scope = "Scope",
     }
 }
 
-static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AwsLocation", crate::resource::Rule { shape: Some(&self::connection::AWS_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Configurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::connection::CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[_-][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w][\\w\\.\\-\\_]*$")), ..crate::resource::Rule::NONE }),
-        ("Props", crate::resource::Rule { shape: Some(&self::connection::CONNECTION_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AwsLocation", crate::resource::Rule { shape: Some(&self::connection::AWS_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Configurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::connection::CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[_-][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w][\\w\\.\\-\\_]*$")), ..crate::resource::Rule::NONE }),
+    ("Props", crate::resource::Rule { shape: Some(&self::connection::CONNECTION_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connection> {
-    /// `Fn::GetAtt` `ConnectionId`.
-    #[inline]
-    pub fn attr_connection_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionId")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `DomainUnitId`.
-    #[inline]
-    pub fn attr_domain_unit_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainUnitId")
-    }
-    /// `Fn::GetAtt` `EnvironmentId`.
-    #[inline]
-    pub fn attr_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentId")
-    }
-    /// `Fn::GetAtt` `EnvironmentUserRole`.
-    #[inline]
-    pub fn attr_environment_user_role(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentUserRole")
-    }
-    /// `Fn::GetAtt` `ProjectId`.
-    #[inline]
-    pub fn attr_project_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectId")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectionId`.
+        attr_connection_id: ::std::string::String = "ConnectionId",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `DomainUnitId`.
+        attr_domain_unit_id: ::std::string::String = "DomainUnitId",
+        /// `Fn::GetAtt` `EnvironmentId`.
+        attr_environment_id: ::std::string::String = "EnvironmentId",
+        /// `Fn::GetAtt` `EnvironmentUserRole`.
+        attr_environment_user_role: ::std::string::String = "EnvironmentUserRole",
+        /// `Fn::GetAtt` `ProjectId`.
+        attr_project_id: ::std::string::String = "ProjectId",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
@@ -158,26 +131,22 @@ pub mod connection {
         pub iam_connection_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AwsLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessRole", self.access_role);
-            p.set_opt("AwsAccountId", self.aws_account_id);
-            p.set_opt("AwsRegion", self.aws_region);
-            p.set_opt("IamConnectionId", self.iam_connection_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsLocation;
+        opt {
+            access_role = "AccessRole",
+            aws_account_id = "AwsAccountId",
+            aws_region = "AwsRegion",
+            iam_connection_id = "IamConnectionId",
         }
     }
 
-    pub(super) static AWS_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessRole", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-            ("AwsAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-            ("AwsRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]{4,10}-\\d$")), ..crate::resource::Rule::NONE }),
-            ("IamConnectionId", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessRole", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+        ("AwsAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+        ("AwsRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]{4,10}-\\d$")), ..crate::resource::Rule::NONE }),
+        ("IamConnectionId", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A configuration of the connection.
     #[derive(Clone, Default)]
@@ -192,23 +161,18 @@ pub mod connection {
         pub properties: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ConnectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Classification", self.classification);
-            p.set_opt("Properties", self.properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionConfiguration;
+        opt {
+            classification = "Classification",
+            properties = "Properties",
         }
     }
 
-    pub(super) static CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Classification", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w][\\w\\.\\-\\_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Classification", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w][\\w\\.\\-\\_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectionPropertiesInput`.
     #[derive(Clone, Default)]
     pub struct ConnectionPropertiesInput {
         /// Amazon Q properties of the connection.
@@ -265,40 +229,36 @@ pub mod connection {
         pub workflows_serverless_properties: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for ConnectionPropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmazonQProperties", self.amazon_q_properties);
-            p.set_opt("AthenaProperties", self.athena_properties);
-            p.set_opt("GlueProperties", self.glue_properties);
-            p.set_opt("HyperPodProperties", self.hyper_pod_properties);
-            p.set_opt("IamProperties", self.iam_properties);
-            p.set_opt("LakehouseProperties", self.lakehouse_properties);
-            p.set_opt("MlflowProperties", self.mlflow_properties);
-            p.set_opt("RedshiftProperties", self.redshift_properties);
-            p.set_opt("S3Properties", self.s3_properties);
-            p.set_opt("SparkEmrProperties", self.spark_emr_properties);
-            p.set_opt("SparkGlueProperties", self.spark_glue_properties);
-            p.set_opt("WorkflowsMwaaProperties", self.workflows_mwaa_properties);
-            p.set_opt("WorkflowsServerlessProperties", self.workflows_serverless_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionPropertiesInput;
+        opt {
+            amazon_q_properties = "AmazonQProperties",
+            athena_properties = "AthenaProperties",
+            glue_properties = "GlueProperties",
+            hyper_pod_properties = "HyperPodProperties",
+            iam_properties = "IamProperties",
+            lakehouse_properties = "LakehouseProperties",
+            mlflow_properties = "MlflowProperties",
+            redshift_properties = "RedshiftProperties",
+            s3_properties = "S3Properties",
+            spark_emr_properties = "SparkEmrProperties",
+            spark_glue_properties = "SparkGlueProperties",
+            workflows_mwaa_properties = "WorkflowsMwaaProperties",
+            workflows_serverless_properties = "WorkflowsServerlessProperties",
         }
     }
 
-    pub(super) static CONNECTION_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AmazonQProperties", crate::resource::Rule { shape: Some(&AMAZON_Q_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AthenaProperties", crate::resource::Rule { shape: Some(&ATHENA_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GlueProperties", crate::resource::Rule { shape: Some(&GLUE_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HyperPodProperties", crate::resource::Rule { shape: Some(&HYPER_POD_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IamProperties", crate::resource::Rule { shape: Some(&IAM_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedshiftProperties", crate::resource::Rule { shape: Some(&REDSHIFT_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Properties", crate::resource::Rule { shape: Some(&S3_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SparkEmrProperties", crate::resource::Rule { shape: Some(&SPARK_EMR_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SparkGlueProperties", crate::resource::Rule { shape: Some(&SPARK_GLUE_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AmazonQProperties", crate::resource::Rule { shape: Some(&AMAZON_Q_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AthenaProperties", crate::resource::Rule { shape: Some(&ATHENA_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GlueProperties", crate::resource::Rule { shape: Some(&GLUE_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HyperPodProperties", crate::resource::Rule { shape: Some(&HYPER_POD_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IamProperties", crate::resource::Rule { shape: Some(&IAM_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RedshiftProperties", crate::resource::Rule { shape: Some(&REDSHIFT_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Properties", crate::resource::Rule { shape: Some(&S3_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SparkEmrProperties", crate::resource::Rule { shape: Some(&SPARK_EMR_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SparkGlueProperties", crate::resource::Rule { shape: Some(&SPARK_GLUE_PROPERTIES_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Amazon Q properties of the connection.
     #[derive(Clone, Default)]
@@ -315,23 +275,19 @@ pub mod connection {
         pub profile_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AmazonQPropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthMode", self.auth_mode);
-            p.set_opt("IsEnabled", self.is_enabled);
-            p.set_opt("ProfileArn", self.profile_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonQPropertiesInput;
+        opt {
+            auth_mode = "AuthMode",
+            is_enabled = "IsEnabled",
+            profile_arn = "ProfileArn",
         }
     }
 
-    pub(super) static AMAZON_Q_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthMode", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("ProfileArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:[a-z0-9\\-]+:[a-z0-9\\-]*:[0-9]*:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZON_Q_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthMode", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("ProfileArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws[a-z\\-]*:[a-z0-9\\-]+:[a-z0-9\\-]*:[0-9]*:.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Athena Properties Input
     #[derive(Clone)]
@@ -342,7 +298,6 @@ pub mod connection {
 
     impl AthenaPropertiesInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(workgroup_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 workgroup_name: workgroup_name.into(),
@@ -350,20 +305,16 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for AthenaPropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WorkgroupName", self.workgroup_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AthenaPropertiesInput;
+        req {
+            workgroup_name = "WorkgroupName",
         }
     }
 
-    pub(super) static ATHENA_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WorkgroupName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATHENA_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WorkgroupName", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Glue Properties Input
     #[derive(Clone, Default)]
@@ -374,20 +325,16 @@ pub mod connection {
         pub glue_connection_input: ::std::option::Option<crate::cfn::datazone::connection::GlueConnectionInput>,
     }
 
-    impl crate::resource::ToExpr for GluePropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlueConnectionInput", self.glue_connection_input);
-            p.into_expr()
+    crate::resource::props! {
+        nested GluePropertiesInput;
+        opt {
+            glue_connection_input = "GlueConnectionInput",
         }
     }
 
-    pub(super) static GLUE_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GlueConnectionInput", crate::resource::Rule { shape: Some(&GLUE_CONNECTION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLUE_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GlueConnectionInput", crate::resource::Rule { shape: Some(&GLUE_CONNECTION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Glue Connection Input
     #[derive(Clone, Default)]
@@ -432,36 +379,32 @@ pub mod connection {
         pub validate_for_compute_environments: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for GlueConnectionInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AthenaProperties", self.athena_properties);
-            p.set_opt("AuthenticationConfiguration", self.authentication_configuration);
-            p.set_opt("ConnectionProperties", self.connection_properties);
-            p.set_opt("ConnectionType", self.connection_type);
-            p.set_opt("Description", self.description);
-            p.set_opt("MatchCriteria", self.match_criteria);
-            p.set_opt("Name", self.name);
-            p.set_opt("PhysicalConnectionRequirements", self.physical_connection_requirements);
-            p.set_opt("PythonProperties", self.python_properties);
-            p.set_opt("SparkProperties", self.spark_properties);
-            p.set_opt("ValidateCredentials", self.validate_credentials);
-            p.set_opt("ValidateForComputeEnvironments", self.validate_for_compute_environments);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlueConnectionInput;
+        opt {
+            athena_properties = "AthenaProperties",
+            authentication_configuration = "AuthenticationConfiguration",
+            connection_properties = "ConnectionProperties",
+            connection_type = "ConnectionType",
+            description = "Description",
+            match_criteria = "MatchCriteria",
+            name = "Name",
+            physical_connection_requirements = "PhysicalConnectionRequirements",
+            python_properties = "PythonProperties",
+            spark_properties = "SparkProperties",
+            validate_credentials = "ValidateCredentials",
+            validate_for_compute_environments = "ValidateForComputeEnvironments",
         }
     }
 
-    pub(super) static GLUE_CONNECTION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
-            ("MatchCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(10), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-            ("PhysicalConnectionRequirements", crate::resource::Rule { shape: Some(&PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ValidateForComputeEnvironments", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLUE_CONNECTION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
+        ("MatchCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(10), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+        ("PhysicalConnectionRequirements", crate::resource::Rule { shape: Some(&PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ValidateForComputeEnvironments", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Authentication Configuration Input
     #[derive(Clone, Default)]
@@ -488,28 +431,24 @@ pub mod connection {
         pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AuthenticationConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationType", self.authentication_type);
-            p.set_opt("BasicAuthenticationCredentials", self.basic_authentication_credentials);
-            p.set_opt("CustomAuthenticationCredentials", self.custom_authentication_credentials);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("OAuth2Properties", self.oauth2_properties);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticationConfigurationInput;
+        opt {
+            authentication_type = "AuthenticationType",
+            basic_authentication_credentials = "BasicAuthenticationCredentials",
+            custom_authentication_credentials = "CustomAuthenticationCredentials",
+            kms_key_arn = "KmsKeyArn",
+            oauth2_properties = "OAuth2Properties",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static AUTHENTICATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasicAuthenticationCredentials", crate::resource::Rule { shape: Some(&BASIC_AUTHENTICATION_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:.*$")), ..crate::resource::Rule::NONE }),
-            ("OAuth2Properties", crate::resource::Rule { shape: Some(&OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHENTICATION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasicAuthenticationCredentials", crate::resource::Rule { shape: Some(&BASIC_AUTHENTICATION_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:.*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("OAuth2Properties", crate::resource::Rule { shape: Some(&OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Basic Authentication Credentials
     #[derive(Clone, Default)]
@@ -520,22 +459,18 @@ pub mod connection {
         pub user_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BasicAuthenticationCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Password", self.password);
-            p.set_opt("UserName", self.user_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BasicAuthenticationCredentials;
+        opt {
+            password = "Password",
+            user_name = "UserName",
         }
     }
 
-    pub(super) static BASIC_AUTHENTICATION_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("UserName", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASIC_AUTHENTICATION_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("UserName", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// OAuth2 Properties
     #[derive(Clone, Default)]
@@ -564,28 +499,24 @@ pub mod connection {
         pub token_url_parameters_map: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Oauth2Properties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationCodeProperties", self.authorization_code_properties);
-            p.set_opt("OAuth2ClientApplication", self.oauth2_client_application);
-            p.set_opt("OAuth2Credentials", self.oauth2_credentials);
-            p.set_opt("OAuth2GrantType", self.oauth2_grant_type);
-            p.set_opt("TokenUrl", self.token_url);
-            p.set_opt("TokenUrlParametersMap", self.token_url_parameters_map);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2Properties;
+        opt {
+            authorization_code_properties = "AuthorizationCodeProperties",
+            oauth2_client_application = "OAuth2ClientApplication",
+            oauth2_credentials = "OAuth2Credentials",
+            oauth2_grant_type = "OAuth2GrantType",
+            token_url = "TokenUrl",
+            token_url_parameters_map = "TokenUrlParametersMap",
         }
     }
 
-    pub(super) static OAUTH2_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationCodeProperties", crate::resource::Rule { shape: Some(&AUTHORIZATION_CODE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuth2ClientApplication", crate::resource::Rule { shape: Some(&OAUTH2_CLIENT_APPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuth2Credentials", crate::resource::Rule { shape: Some(&GLUE_OAUTH2_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TokenUrl", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&@#/%=~_|]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationCodeProperties", crate::resource::Rule { shape: Some(&AUTHORIZATION_CODE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OAuth2ClientApplication", crate::resource::Rule { shape: Some(&OAUTH2_CLIENT_APPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OAuth2Credentials", crate::resource::Rule { shape: Some(&GLUE_OAUTH2_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TokenUrl", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&@#/%=~_|]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Authorization Code Properties
     #[derive(Clone, Default)]
@@ -596,22 +527,18 @@ pub mod connection {
         pub redirect_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AuthorizationCodeProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationCode", self.authorization_code);
-            p.set_opt("RedirectUri", self.redirect_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizationCodeProperties;
+        opt {
+            authorization_code = "AuthorizationCode",
+            redirect_uri = "RedirectUri",
         }
     }
 
-    pub(super) static AUTHORIZATION_CODE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationCode", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("RedirectUri", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZATION_CODE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationCode", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("RedirectUri", crate::resource::Rule { max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// OAuth2 Client Application
     #[derive(Clone, Default)]
@@ -622,22 +549,18 @@ pub mod connection {
         pub user_managed_client_application_client_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Oauth2ClientApplication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AWSManagedClientApplicationReference", self.aws_managed_client_application_reference);
-            p.set_opt("UserManagedClientApplicationClientId", self.user_managed_client_application_client_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2ClientApplication;
+        opt {
+            aws_managed_client_application_reference = "AWSManagedClientApplicationReference",
+            user_managed_client_application_client_id = "UserManagedClientApplicationClientId",
         }
     }
 
-    pub(super) static OAUTH2_CLIENT_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AWSManagedClientApplicationReference", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("UserManagedClientApplicationClientId", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_CLIENT_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AWSManagedClientApplicationReference", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("UserManagedClientApplicationClientId", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Glue OAuth2 Credentials
     #[derive(Clone, Default)]
@@ -652,26 +575,22 @@ pub mod connection {
         pub user_managed_client_application_client_secret: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GlueOauth2Credentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set_opt("JwtToken", self.jwt_token);
-            p.set_opt("RefreshToken", self.refresh_token);
-            p.set_opt("UserManagedClientApplicationClientSecret", self.user_managed_client_application_client_secret);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlueOauth2Credentials;
+        opt {
+            access_token = "AccessToken",
+            jwt_token = "JwtToken",
+            refresh_token = "RefreshToken",
+            user_managed_client_application_client_secret = "UserManagedClientApplicationClientSecret",
         }
     }
 
-    pub(super) static GLUE_OAUTH2_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
-            ("JwtToken", crate::resource::Rule { max_len: Some(8000), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_\\-\\+\\/=]*)$")), ..crate::resource::Rule::NONE }),
-            ("RefreshToken", crate::resource::Rule { max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
-            ("UserManagedClientApplicationClientSecret", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLUE_OAUTH2_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
+        ("JwtToken", crate::resource::Rule { max_len: Some(8000), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_\\-\\+\\/=]*)$")), ..crate::resource::Rule::NONE }),
+        ("RefreshToken", crate::resource::Rule { max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
+        ("UserManagedClientApplicationClientSecret", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Physical Connection Requirements
     #[derive(Clone, Default)]
@@ -686,26 +605,22 @@ pub mod connection {
         pub subnet_id_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PhysicalConnectionRequirements {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("SecurityGroupIdList", self.security_group_id_list);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.set_opt("SubnetIdList", self.subnet_id_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested PhysicalConnectionRequirements;
+        opt {
+            availability_zone = "AvailabilityZone",
+            security_group_id_list = "SecurityGroupIdList",
+            subnet_id = "SubnetId",
+            subnet_id_list = "SubnetIdList",
         }
     }
 
-    pub(super) static PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIdList", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetId", crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("SubnetIdList", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIdList", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+        ("SubnetIdList", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// HyperPod Properties Input
     #[derive(Clone)]
@@ -716,7 +631,6 @@ pub mod connection {
 
     impl HyperPodPropertiesInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cluster_name: cluster_name.into(),
@@ -724,20 +638,16 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for HyperPodPropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClusterName", self.cluster_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested HyperPodPropertiesInput;
+        req {
+            cluster_name = "ClusterName",
         }
     }
 
-    pub(super) static HYPER_POD_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HYPER_POD_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// IAM Properties Input
     #[derive(Clone, Default)]
@@ -750,21 +660,17 @@ pub mod connection {
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamPropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlueLineageSyncEnabled", self.glue_lineage_sync_enabled);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamPropertiesInput;
+        opt {
+            glue_lineage_sync_enabled = "GlueLineageSyncEnabled",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static IAM_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(\\/[a-zA-Z0-9+=,.@_-]+)*\\/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(\\/[a-zA-Z0-9+=,.@_-]+)*\\/[a-zA-Z0-9+=,.@_-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Lakehouse Properties Input
     #[derive(Clone, Default)]
@@ -775,12 +681,10 @@ pub mod connection {
         pub glue_lineage_sync_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for LakehousePropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlueLineageSyncEnabled", self.glue_lineage_sync_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested LakehousePropertiesInput;
+        opt {
+            glue_lineage_sync_enabled = "GlueLineageSyncEnabled",
         }
     }
 
@@ -793,12 +697,10 @@ pub mod connection {
         pub tracking_server_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MlflowPropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TrackingServerArn", self.tracking_server_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MlflowPropertiesInput;
+        opt {
+            tracking_server_arn = "TrackingServerArn",
         }
     }
 
@@ -821,32 +723,27 @@ pub mod connection {
         pub storage: ::std::option::Option<crate::cfn::datazone::connection::RedshiftStorageProperties>,
     }
 
-    impl crate::resource::ToExpr for RedshiftPropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Credentials", self.credentials);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("Host", self.host);
-            p.set_opt("LineageSync", self.lineage_sync);
-            p.set_opt("Port", self.port);
-            p.set_opt("Storage", self.storage);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftPropertiesInput;
+        opt {
+            credentials = "Credentials",
+            database_name = "DatabaseName",
+            host = "Host",
+            lineage_sync = "LineageSync",
+            port = "Port",
+            storage = "Storage",
         }
     }
 
-    pub(super) static REDSHIFT_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Credentials", crate::resource::Rule { shape: Some(&REDSHIFT_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Host", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("LineageSync", crate::resource::Rule { shape: Some(&REDSHIFT_LINEAGE_SYNC_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("Storage", crate::resource::Rule { shape: Some(&REDSHIFT_STORAGE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Credentials", crate::resource::Rule { shape: Some(&REDSHIFT_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Host", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("LineageSync", crate::resource::Rule { shape: Some(&REDSHIFT_LINEAGE_SYNC_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("Storage", crate::resource::Rule { shape: Some(&REDSHIFT_STORAGE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RedshiftCredentials`.
     #[derive(Clone, Default)]
     pub struct RedshiftCredentials {
         /// CloudFormation property `SecretArn`.
@@ -857,22 +754,18 @@ pub mod connection {
         pub username_password: ::std::option::Option<crate::cfn::datazone::connection::UsernamePassword>,
     }
 
-    impl crate::resource::ToExpr for RedshiftCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecretArn", self.secret_arn);
-            p.set_opt("UsernamePassword", self.username_password);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftCredentials;
+        opt {
+            secret_arn = "SecretArn",
+            username_password = "UsernamePassword",
         }
     }
 
-    pub(super) static REDSHIFT_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:secretsmanager:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\\d{12}:secret:.*$")), ..crate::resource::Rule::NONE }),
-            ("UsernamePassword", crate::resource::Rule { shape: Some(&USERNAME_PASSWORD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:secretsmanager:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\\d{12}:secret:.*$")), ..crate::resource::Rule::NONE }),
+        ("UsernamePassword", crate::resource::Rule { shape: Some(&USERNAME_PASSWORD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The username and password to be used for authentication.
     #[derive(Clone)]
@@ -885,7 +778,6 @@ pub mod connection {
 
     impl UsernamePassword {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 password: password.into(),
@@ -894,22 +786,18 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for UsernamePassword {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Password", self.password);
-            p.set("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested UsernamePassword;
+        req {
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static USERNAME_PASSWORD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USERNAME_PASSWORD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Redshift Lineage Sync Configuration Input
     #[derive(Clone, Default)]
@@ -922,21 +810,17 @@ pub mod connection {
         pub schedule: ::std::option::Option<crate::cfn::datazone::connection::LineageSyncSchedule>,
     }
 
-    impl crate::resource::ToExpr for RedshiftLineageSyncConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("Schedule", self.schedule);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftLineageSyncConfigurationInput;
+        opt {
+            enabled = "Enabled",
+            schedule = "Schedule",
         }
     }
 
-    pub(super) static REDSHIFT_LINEAGE_SYNC_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Schedule", crate::resource::Rule { shape: Some(&LINEAGE_SYNC_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_LINEAGE_SYNC_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Schedule", crate::resource::Rule { shape: Some(&LINEAGE_SYNC_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Lineage Sync Schedule
     #[derive(Clone, Default)]
@@ -945,22 +829,17 @@ pub mod connection {
         pub schedule: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LineageSyncSchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Schedule", self.schedule);
-            p.into_expr()
+    crate::resource::props! {
+        nested LineageSyncSchedule;
+        opt {
+            schedule = "Schedule",
         }
     }
 
-    pub(super) static LINEAGE_SYNC_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Schedule", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^cron\\((\\b[0-5]?[0-9]\\b) (\\b2[0-3]\\b|\\b[0-1]?[0-9]\\b) ([-?*,/\\dLW]){1,83} ([-*,/\\d]|[a-zA-Z]{3}){1,23} ([-?#*,/\\dL]|[a-zA-Z]{3}){1,13} ([^\\)]+)\\)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LINEAGE_SYNC_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Schedule", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^cron\\((\\b[0-5]?[0-9]\\b) (\\b2[0-3]\\b|\\b[0-1]?[0-9]\\b) ([-?*,/\\dLW]){1,83} ([-*,/\\d]|[a-zA-Z]{3}){1,23} ([-?#*,/\\dL]|[a-zA-Z]{3}){1,13} ([^\\)]+)\\)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RedshiftStorageProperties`.
     #[derive(Clone, Default)]
     pub struct RedshiftStorageProperties {
         /// CloudFormation property `ClusterName`.
@@ -969,22 +848,18 @@ pub mod connection {
         pub workgroup_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RedshiftStorageProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClusterName", self.cluster_name);
-            p.set_opt("WorkgroupName", self.workgroup_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftStorageProperties;
+        opt {
+            cluster_name = "ClusterName",
+            workgroup_name = "WorkgroupName",
         }
     }
 
-    pub(super) static REDSHIFT_STORAGE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClusterName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_STORAGE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClusterName", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 Properties Input
     #[derive(Clone)]
@@ -1005,7 +880,6 @@ pub mod connection {
 
     impl S3PropertiesInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 register_s3_access_grant_location: ::std::option::Option::None,
@@ -1015,23 +889,21 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for S3PropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RegisterS3AccessGrantLocation", self.register_s3_access_grant_location);
-            p.set_opt("S3AccessGrantLocationId", self.s3_access_grant_location_id);
-            p.set("S3Uri", self.s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3PropertiesInput;
+        req {
+            s3_uri = "S3Uri",
+        }
+        opt {
+            register_s3_access_grant_location = "RegisterS3AccessGrantLocation",
+            s3_access_grant_location_id = "S3AccessGrantLocationId",
         }
     }
 
-    pub(super) static S3_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3AccessGrantLocationId", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-            ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("s3://.+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3AccessGrantLocationId", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+        ("S3Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("s3://.+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Spark EMR Properties Input.
     #[derive(Clone, Default)]
@@ -1054,34 +926,30 @@ pub mod connection {
         pub trusted_certificates_s3_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SparkEmrPropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComputeArn", self.compute_arn);
-            p.set_opt("InstanceProfileArn", self.instance_profile_arn);
-            p.set_opt("JavaVirtualEnv", self.java_virtual_env);
-            p.set_opt("LogUri", self.log_uri);
-            p.set_opt("ManagedEndpointArn", self.managed_endpoint_arn);
-            p.set_opt("PythonVirtualEnv", self.python_virtual_env);
-            p.set_opt("RuntimeRole", self.runtime_role);
-            p.set_opt("TrustedCertificatesS3Uri", self.trusted_certificates_s3_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested SparkEmrPropertiesInput;
+        opt {
+            compute_arn = "ComputeArn",
+            instance_profile_arn = "InstanceProfileArn",
+            java_virtual_env = "JavaVirtualEnv",
+            log_uri = "LogUri",
+            managed_endpoint_arn = "ManagedEndpointArn",
+            python_virtual_env = "PythonVirtualEnv",
+            runtime_role = "RuntimeRole",
+            trusted_certificates_s3_uri = "TrustedCertificatesS3Uri",
         }
     }
 
-    pub(super) static SPARK_EMR_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComputeArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:(elasticmapreduce|emr-serverless|emr-containers):.*")), ..crate::resource::Rule::NONE }),
-            ("InstanceProfileArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-            ("JavaVirtualEnv", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("LogUri", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^s3://.+$")), ..crate::resource::Rule::NONE }),
-            ("ManagedEndpointArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("PythonVirtualEnv", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("RuntimeRole", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-            ("TrustedCertificatesS3Uri", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^s3://.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPARK_EMR_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComputeArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:(elasticmapreduce|emr-serverless|emr-containers):.*")), ..crate::resource::Rule::NONE }),
+        ("InstanceProfileArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+        ("JavaVirtualEnv", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("LogUri", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^s3://.+$")), ..crate::resource::Rule::NONE }),
+        ("ManagedEndpointArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("PythonVirtualEnv", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("RuntimeRole", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+        ("TrustedCertificatesS3Uri", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^s3://.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Spark Glue Properties Input.
     #[derive(Clone, Default)]
@@ -1106,34 +974,30 @@ pub mod connection {
         pub worker_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SparkGluePropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalArgs", self.additional_args);
-            p.set_opt("GlueConnectionName", self.glue_connection_name);
-            p.set_opt("GlueVersion", self.glue_version);
-            p.set_opt("IdleTimeout", self.idle_timeout);
-            p.set_opt("JavaVirtualEnv", self.java_virtual_env);
-            p.set_opt("NumberOfWorkers", self.number_of_workers);
-            p.set_opt("PythonVirtualEnv", self.python_virtual_env);
-            p.set_opt("WorkerType", self.worker_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SparkGluePropertiesInput;
+        opt {
+            additional_args = "AdditionalArgs",
+            glue_connection_name = "GlueConnectionName",
+            glue_version = "GlueVersion",
+            idle_timeout = "IdleTimeout",
+            java_virtual_env = "JavaVirtualEnv",
+            number_of_workers = "NumberOfWorkers",
+            python_virtual_env = "PythonVirtualEnv",
+            worker_type = "WorkerType",
         }
     }
 
-    pub(super) static SPARK_GLUE_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdditionalArgs", crate::resource::Rule { shape: Some(&SPARK_GLUE_ARGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GlueConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("GlueVersion", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\w+\\.\\w+$")), ..crate::resource::Rule::NONE }),
-            ("IdleTimeout", crate::resource::Rule { min: Some(1.0), max: Some(3000.0), ..crate::resource::Rule::NONE }),
-            ("JavaVirtualEnv", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("NumberOfWorkers", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("PythonVirtualEnv", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("WorkerType", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[G|Z].*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPARK_GLUE_PROPERTIES_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdditionalArgs", crate::resource::Rule { shape: Some(&SPARK_GLUE_ARGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GlueConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("GlueVersion", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\w+\\.\\w+$")), ..crate::resource::Rule::NONE }),
+        ("IdleTimeout", crate::resource::Rule { min: Some(1.0), max: Some(3000.0), ..crate::resource::Rule::NONE }),
+        ("JavaVirtualEnv", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("NumberOfWorkers", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("PythonVirtualEnv", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("WorkerType", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[G|Z].*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Spark Glue Args.
     #[derive(Clone, Default)]
@@ -1142,20 +1006,16 @@ pub mod connection {
         pub connection: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SparkGlueArgs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Connection", self.connection);
-            p.into_expr()
+    crate::resource::props! {
+        nested SparkGlueArgs;
+        opt {
+            connection = "Connection",
         }
     }
 
-    pub(super) static SPARK_GLUE_ARGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Connection", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPARK_GLUE_ARGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Connection", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Workflows MWAA Properties Input
     #[derive(Clone, Default)]
@@ -1166,17 +1026,15 @@ pub mod connection {
         pub mwaa_environment_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for WorkflowsMwaaPropertiesInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MwaaEnvironmentName", self.mwaa_environment_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkflowsMwaaPropertiesInput;
+        opt {
+            mwaa_environment_name = "MwaaEnvironmentName",
         }
     }
 
     /// Authentication Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `BASIC`
         Basic,
@@ -1186,19 +1044,10 @@ pub mod connection {
         Custom,
     }
 
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Oauth2 => "OAUTH2",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationType, ["BASIC", "OAUTH2", "CUSTOM"]);
 
     /// OAuth2 Grant Type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Oauth2GrantType {
         /// `AUTHORIZATION_CODE`
         AuthorizationCode,
@@ -1208,19 +1057,10 @@ pub mod connection {
         JwtBearer,
     }
 
-    impl crate::value::CfnEnum for Oauth2GrantType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AuthorizationCode => "AUTHORIZATION_CODE",
-                Self::ClientCredentials => "CLIENT_CREDENTIALS",
-                Self::JwtBearer => "JWT_BEARER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Oauth2GrantType, ["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER"]);
 
     /// The scope of the connection.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `DOMAIN`
         Domain,
@@ -1228,15 +1068,7 @@ pub mod connection {
         Project,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Domain => "DOMAIN",
-                Self::Project => "PROJECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["DOMAIN", "PROJECT"]);
 }
 
 /// A data source is used to import technical metadata of assets (data) from the source databases or data warehouses into Amazon DataZone.
@@ -1300,7 +1132,6 @@ pub struct DataSource {
 
 impl DataSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, project_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             asset_forms_input: ::std::option::Option::None,
@@ -1320,100 +1151,62 @@ impl DataSource {
     }
 }
 
-impl crate::resource::Resource for DataSource {
-    const TYPE: &'static str = "AWS::DataZone::DataSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_SOURCE_SHAPE)
+crate::resource::props! {
+    resource DataSource = "AWS::DataZone::DataSource", shape: Some(&DATA_SOURCE_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
+        name = "Name",
+        project_identifier = "ProjectIdentifier",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssetFormsInput", self.asset_forms_input);
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("ConnectionIdentifier", self.connection_identifier);
-        p.set_opt("Description", self.description);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set_opt("EnableSetting", self.enable_setting);
-        p.set_opt("EnvironmentIdentifier", self.environment_identifier);
-        p.set("Name", self.name);
-        p.set("ProjectIdentifier", self.project_identifier);
-        p.set_opt("PublishOnImport", self.publish_on_import);
-        p.set_opt("Recommendation", self.recommendation);
-        p.set_opt("Schedule", self.schedule);
-        p.set("Type", self.type_);
-        p
+    opt {
+        asset_forms_input = "AssetFormsInput",
+        configuration = "Configuration",
+        connection_identifier = "ConnectionIdentifier",
+        description = "Description",
+        enable_setting = "EnableSetting",
+        environment_identifier = "EnvironmentIdentifier",
+        publish_on_import = "PublishOnImport",
+        recommendation = "Recommendation",
+        schedule = "Schedule",
     }
 }
 
-static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssetFormsInput", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::data_source::FORM_INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Configuration", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { shape: Some(&self::data_source::SCHEDULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssetFormsInput", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::data_source::FORM_INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Configuration", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::data_source::SCHEDULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataSource> {
-    /// `Fn::GetAtt` `ConnectionId`.
-    #[inline]
-    pub fn attr_connection_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `EnvironmentId`.
-    #[inline]
-    pub fn attr_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastRunAssetCount`.
-    #[inline]
-    pub fn attr_last_run_asset_count(self) -> crate::value::Val<f64> {
-        self.__get_att("LastRunAssetCount")
-    }
-    /// `Fn::GetAtt` `LastRunAt`.
-    #[inline]
-    pub fn attr_last_run_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastRunAt")
-    }
-    /// `Fn::GetAtt` `LastRunStatus`.
-    #[inline]
-    pub fn attr_last_run_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastRunStatus")
-    }
-    /// `Fn::GetAtt` `ProjectId`.
-    #[inline]
-    pub fn attr_project_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectionId`.
+        attr_connection_id: ::std::string::String = "ConnectionId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `EnvironmentId`.
+        attr_environment_id: ::std::string::String = "EnvironmentId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastRunAssetCount`.
+        attr_last_run_asset_count: f64 = "LastRunAssetCount",
+        /// `Fn::GetAtt` `LastRunAt`.
+        attr_last_run_at: ::std::string::String = "LastRunAt",
+        /// `Fn::GetAtt` `LastRunStatus`.
+        attr_last_run_status: ::std::string::String = "LastRunStatus",
+        /// `Fn::GetAtt` `ProjectId`.
+        attr_project_id: ::std::string::String = "ProjectId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1443,7 +1236,6 @@ pub mod data_source {
 
     impl FormInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(form_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 content: ::std::option::Option::None,
@@ -1454,26 +1246,24 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for FormInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Content", self.content);
-            p.set("FormName", self.form_name);
-            p.set_opt("TypeIdentifier", self.type_identifier);
-            p.set_opt("TypeRevision", self.type_revision);
-            p.into_expr()
+    crate::resource::props! {
+        nested FormInput;
+        req {
+            form_name = "FormName",
+        }
+        opt {
+            content = "Content",
+            type_identifier = "TypeIdentifier",
+            type_revision = "TypeRevision",
         }
     }
 
-    pub(super) static FORM_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Content", crate::resource::Rule { max_len: Some(75000), ..crate::resource::Rule::NONE }),
-            ("FormName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
-            ("TypeIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(385), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\.)[\\w\\.]*\\w$")), ..crate::resource::Rule::NONE }),
-            ("TypeRevision", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FORM_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Content", crate::resource::Rule { max_len: Some(75000), ..crate::resource::Rule::NONE }),
+        ("FormName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
+        ("TypeIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(385), pattern: Some(crate::resource::Pattern::Regex("^(?!\\.)[\\w\\.]*\\w$")), ..crate::resource::Rule::NONE }),
+        ("TypeRevision", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the configuration of the data source. It can be set to either glueRunConfiguration or redshiftRunConfiguration or sageMakerRunConfiguration.
     #[derive(Clone, Default)]
@@ -1490,25 +1280,20 @@ pub mod data_source {
         pub sage_maker_run_configuration: ::std::option::Option<crate::cfn::datazone::data_source::SageMakerRunConfigurationInput>,
     }
 
-    impl crate::resource::ToExpr for DataSourceConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlueRunConfiguration", self.glue_run_configuration);
-            p.set_opt("RedshiftRunConfiguration", self.redshift_run_configuration);
-            p.set_opt("SageMakerRunConfiguration", self.sage_maker_run_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceConfigurationInput;
+        opt {
+            glue_run_configuration = "GlueRunConfiguration",
+            redshift_run_configuration = "RedshiftRunConfiguration",
+            sage_maker_run_configuration = "SageMakerRunConfiguration",
         }
     }
 
-    pub(super) static DATA_SOURCE_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GlueRunConfiguration", crate::resource::Rule { shape: Some(&GLUE_RUN_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedshiftRunConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_RUN_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GlueRunConfiguration", crate::resource::Rule { shape: Some(&GLUE_RUN_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RedshiftRunConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_RUN_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GlueRunConfigurationInput`.
     #[derive(Clone)]
     pub struct GlueRunConfigurationInput {
         /// Specifies whether to automatically import data quality metrics as part of the data source run.
@@ -1542,25 +1327,23 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for GlueRunConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoImportDataQualityResult", self.auto_import_data_quality_result);
-            p.set_opt("CatalogName", self.catalog_name);
-            p.set_opt("DataAccessRole", self.data_access_role);
-            p.set("RelationalFilterConfigurations", self.relational_filter_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlueRunConfigurationInput;
+        req {
+            relational_filter_configurations = "RelationalFilterConfigurations",
+        }
+        opt {
+            auto_import_data_quality_result = "AutoImportDataQualityResult",
+            catalog_name = "CatalogName",
+            data_access_role = "DataAccessRole",
         }
     }
 
-    pub(super) static GLUE_RUN_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("DataAccessRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-            ("RelationalFilterConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RELATIONAL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLUE_RUN_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("DataAccessRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+        ("RelationalFilterConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RELATIONAL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The relational filter configuration for the data source.
     #[derive(Clone)]
@@ -1581,7 +1364,6 @@ pub mod data_source {
 
     impl RelationalFilterConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -1591,24 +1373,22 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for RelationalFilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.set_opt("FilterExpressions", self.filter_expressions);
-            p.set_opt("SchemaName", self.schema_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RelationalFilterConfiguration;
+        req {
+            database_name = "DatabaseName",
+        }
+        opt {
+            filter_expressions = "FilterExpressions",
+            schema_name = "SchemaName",
         }
     }
 
-    pub(super) static RELATIONAL_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("FilterExpressions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RELATIONAL_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("FilterExpressions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FILTER_EXPRESSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The search filter expression.
     #[derive(Clone)]
@@ -1623,7 +1403,6 @@ pub mod data_source {
 
     impl FilterExpression {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::datazone::data_source::FilterExpressionType>>) -> Self {
             Self {
                 expression: expression.into(),
@@ -1632,21 +1411,17 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for FilterExpression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Expression", self.expression);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterExpression;
+        req {
+            expression = "Expression",
+            type_ = "Type",
         }
     }
 
-    pub(super) static FILTER_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_EXPRESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration details of the Amazon Redshift data source.
     #[derive(Clone)]
@@ -1682,26 +1457,24 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftRunConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataAccessRole", self.data_access_role);
-            p.set_opt("RedshiftCredentialConfiguration", self.redshift_credential_configuration);
-            p.set_opt("RedshiftStorage", self.redshift_storage);
-            p.set("RelationalFilterConfigurations", self.relational_filter_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftRunConfigurationInput;
+        req {
+            relational_filter_configurations = "RelationalFilterConfigurations",
+        }
+        opt {
+            data_access_role = "DataAccessRole",
+            redshift_credential_configuration = "RedshiftCredentialConfiguration",
+            redshift_storage = "RedshiftStorage",
         }
     }
 
-    pub(super) static REDSHIFT_RUN_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataAccessRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-            ("RedshiftCredentialConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_CREDENTIAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedshiftStorage", crate::resource::Rule { shape: Some(&REDSHIFT_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RelationalFilterConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RELATIONAL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_RUN_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataAccessRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+        ("RedshiftCredentialConfiguration", crate::resource::Rule { shape: Some(&REDSHIFT_CREDENTIAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RedshiftStorage", crate::resource::Rule { shape: Some(&REDSHIFT_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RelationalFilterConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RELATIONAL_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ARN of a secret manager for an Amazon Redshift cluster.
     #[derive(Clone)]
@@ -1714,7 +1487,6 @@ pub mod data_source {
 
     impl RedshiftCredentialConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_manager_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_manager_arn: secret_manager_arn.into(),
@@ -1722,20 +1494,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftCredentialConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretManagerArn", self.secret_manager_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftCredentialConfiguration;
+        req {
+            secret_manager_arn = "SecretManagerArn",
         }
     }
 
-    pub(super) static REDSHIFT_CREDENTIAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretManagerArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:secretsmanager:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\\d{12}:secret:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_CREDENTIAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretManagerArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:secretsmanager:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\\d{12}:secret:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The details of the Amazon Redshift storage as part of the configuration of an Amazon Redshift data source run.
     #[derive(Clone, Default)]
@@ -1750,22 +1518,18 @@ pub mod data_source {
         pub redshift_serverless_source: ::std::option::Option<crate::cfn::datazone::data_source::RedshiftServerlessStorage>,
     }
 
-    impl crate::resource::ToExpr for RedshiftStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RedshiftClusterSource", self.redshift_cluster_source);
-            p.set_opt("RedshiftServerlessSource", self.redshift_serverless_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftStorage;
+        opt {
+            redshift_cluster_source = "RedshiftClusterSource",
+            redshift_serverless_source = "RedshiftServerlessSource",
         }
     }
 
-    pub(super) static REDSHIFT_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RedshiftClusterSource", crate::resource::Rule { shape: Some(&REDSHIFT_CLUSTER_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedshiftServerlessSource", crate::resource::Rule { shape: Some(&REDSHIFT_SERVERLESS_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RedshiftClusterSource", crate::resource::Rule { shape: Some(&REDSHIFT_CLUSTER_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RedshiftServerlessSource", crate::resource::Rule { shape: Some(&REDSHIFT_SERVERLESS_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The name of an Amazon Redshift cluster.
     #[derive(Clone)]
@@ -1778,7 +1542,6 @@ pub mod data_source {
 
     impl RedshiftClusterStorage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cluster_name: cluster_name.into(),
@@ -1786,20 +1549,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftClusterStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClusterName", self.cluster_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftClusterStorage;
+        req {
+            cluster_name = "ClusterName",
         }
     }
 
-    pub(super) static REDSHIFT_CLUSTER_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z].[a-z0-9\\-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_CLUSTER_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z].[a-z0-9\\-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The details of the Amazon Redshift Serverless workgroup storage.
     #[derive(Clone)]
@@ -1812,7 +1571,6 @@ pub mod data_source {
 
     impl RedshiftServerlessStorage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(workgroup_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 workgroup_name: workgroup_name.into(),
@@ -1820,20 +1578,16 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftServerlessStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WorkgroupName", self.workgroup_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftServerlessStorage;
+        req {
+            workgroup_name = "WorkgroupName",
         }
     }
 
-    pub(super) static REDSHIFT_SERVERLESS_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_SERVERLESS_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration details of the Amazon SageMaker data source.
     #[derive(Clone)]
@@ -1854,12 +1608,10 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SageMakerRunConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TrackingAssets", self.tracking_assets);
-            p.into_expr()
+    crate::resource::props! {
+        nested SageMakerRunConfigurationInput;
+        req {
+            tracking_assets = "TrackingAssets",
         }
     }
 
@@ -1872,12 +1624,10 @@ pub mod data_source {
         pub enable_business_name_generation: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for RecommendationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableBusinessNameGeneration", self.enable_business_name_generation);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecommendationConfiguration;
+        opt {
+            enable_business_name_generation = "EnableBusinessNameGeneration",
         }
     }
 
@@ -1894,24 +1644,20 @@ pub mod data_source {
         pub timezone: ::std::option::Option<crate::value::Val<crate::cfn::datazone::data_source::Timezone>>,
     }
 
-    impl crate::resource::ToExpr for ScheduleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Schedule", self.schedule);
-            p.set_opt("Timezone", self.timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduleConfiguration;
+        opt {
+            schedule = "Schedule",
+            timezone = "Timezone",
         }
     }
 
-    pub(super) static SCHEDULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Schedule", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("cron\\((\\b[0-5]?[0-9]\\b) (\\b2[0-3]\\b|\\b[0-1]?[0-9]\\b) (.*){1,5} (.*){1,5} (.*){1,5} (.*){1,5}\\)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Schedule", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("cron\\((\\b[0-5]?[0-9]\\b) (\\b2[0-3]\\b|\\b[0-1]?[0-9]\\b) (.*){1,5} (.*){1,5} (.*){1,5} (.*){1,5}\\)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The search filter expression type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterExpressionType {
         /// `INCLUDE`
         Include,
@@ -1919,18 +1665,10 @@ pub mod data_source {
         Exclude,
     }
 
-    impl crate::value::CfnEnum for FilterExpressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Include => "INCLUDE",
-                Self::Exclude => "EXCLUDE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterExpressionType, ["INCLUDE", "EXCLUDE"]);
 
     /// Specifies whether the data source is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnableSetting {
         /// `ENABLED`
         Enabled,
@@ -1938,18 +1676,9 @@ pub mod data_source {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for EnableSetting {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnableSetting, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `Timezone`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Timezone {
         /// `AFRICA_JOHANNESBURG`
         AfricaJohannesburg,
@@ -2081,77 +1810,7 @@ pub mod data_source {
         Utc,
     }
 
-    impl crate::value::CfnEnum for Timezone {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AfricaJohannesburg => "AFRICA_JOHANNESBURG",
-                Self::AmericaMontreal => "AMERICA_MONTREAL",
-                Self::AmericaSaoPaulo => "AMERICA_SAO_PAULO",
-                Self::AsiaBahrain => "ASIA_BAHRAIN",
-                Self::AsiaBangkok => "ASIA_BANGKOK",
-                Self::AsiaCalcutta => "ASIA_CALCUTTA",
-                Self::AsiaDubai => "ASIA_DUBAI",
-                Self::AsiaHongKong => "ASIA_HONG_KONG",
-                Self::AsiaJakarta => "ASIA_JAKARTA",
-                Self::AsiaKualaLumpur => "ASIA_KUALA_LUMPUR",
-                Self::AsiaSeoul => "ASIA_SEOUL",
-                Self::AsiaShanghai => "ASIA_SHANGHAI",
-                Self::AsiaSingapore => "ASIA_SINGAPORE",
-                Self::AsiaTaipei => "ASIA_TAIPEI",
-                Self::AsiaTokyo => "ASIA_TOKYO",
-                Self::AustraliaMelbourne => "AUSTRALIA_MELBOURNE",
-                Self::AustraliaSydney => "AUSTRALIA_SYDNEY",
-                Self::CanadaCentral => "CANADA_CENTRAL",
-                Self::Cet => "CET",
-                Self::Cst6cdt => "CST6CDT",
-                Self::EtcGmt => "ETC_GMT",
-                Self::EtcGmt0 => "ETC_GMT0",
-                Self::EtcGmtAdd0 => "ETC_GMT_ADD_0",
-                Self::EtcGmtAdd1 => "ETC_GMT_ADD_1",
-                Self::EtcGmtAdd10 => "ETC_GMT_ADD_10",
-                Self::EtcGmtAdd11 => "ETC_GMT_ADD_11",
-                Self::EtcGmtAdd12 => "ETC_GMT_ADD_12",
-                Self::EtcGmtAdd2 => "ETC_GMT_ADD_2",
-                Self::EtcGmtAdd3 => "ETC_GMT_ADD_3",
-                Self::EtcGmtAdd4 => "ETC_GMT_ADD_4",
-                Self::EtcGmtAdd5 => "ETC_GMT_ADD_5",
-                Self::EtcGmtAdd6 => "ETC_GMT_ADD_6",
-                Self::EtcGmtAdd7 => "ETC_GMT_ADD_7",
-                Self::EtcGmtAdd8 => "ETC_GMT_ADD_8",
-                Self::EtcGmtAdd9 => "ETC_GMT_ADD_9",
-                Self::EtcGmtNeg0 => "ETC_GMT_NEG_0",
-                Self::EtcGmtNeg1 => "ETC_GMT_NEG_1",
-                Self::EtcGmtNeg10 => "ETC_GMT_NEG_10",
-                Self::EtcGmtNeg11 => "ETC_GMT_NEG_11",
-                Self::EtcGmtNeg12 => "ETC_GMT_NEG_12",
-                Self::EtcGmtNeg13 => "ETC_GMT_NEG_13",
-                Self::EtcGmtNeg14 => "ETC_GMT_NEG_14",
-                Self::EtcGmtNeg2 => "ETC_GMT_NEG_2",
-                Self::EtcGmtNeg3 => "ETC_GMT_NEG_3",
-                Self::EtcGmtNeg4 => "ETC_GMT_NEG_4",
-                Self::EtcGmtNeg5 => "ETC_GMT_NEG_5",
-                Self::EtcGmtNeg6 => "ETC_GMT_NEG_6",
-                Self::EtcGmtNeg7 => "ETC_GMT_NEG_7",
-                Self::EtcGmtNeg8 => "ETC_GMT_NEG_8",
-                Self::EtcGmtNeg9 => "ETC_GMT_NEG_9",
-                Self::EuropeDublin => "EUROPE_DUBLIN",
-                Self::EuropeLondon => "EUROPE_LONDON",
-                Self::EuropeParis => "EUROPE_PARIS",
-                Self::EuropeStockholm => "EUROPE_STOCKHOLM",
-                Self::EuropeZurich => "EUROPE_ZURICH",
-                Self::Israel => "ISRAEL",
-                Self::MexicoGeneral => "MEXICO_GENERAL",
-                Self::Mst7mdt => "MST7MDT",
-                Self::PacificAuckland => "PACIFIC_AUCKLAND",
-                Self::UsCentral => "US_CENTRAL",
-                Self::UsEastern => "US_EASTERN",
-                Self::UsMountain => "US_MOUNTAIN",
-                Self::UsPacific => "US_PACIFIC",
-                Self::Utc => "UTC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Timezone, ["AFRICA_JOHANNESBURG", "AMERICA_MONTREAL", "AMERICA_SAO_PAULO", "ASIA_BAHRAIN", "ASIA_BANGKOK", "ASIA_CALCUTTA", "ASIA_DUBAI", "ASIA_HONG_KONG", "ASIA_JAKARTA", "ASIA_KUALA_LUMPUR", "ASIA_SEOUL", "ASIA_SHANGHAI", "ASIA_SINGAPORE", "ASIA_TAIPEI", "ASIA_TOKYO", "AUSTRALIA_MELBOURNE", "AUSTRALIA_SYDNEY", "CANADA_CENTRAL", "CET", "CST6CDT", "ETC_GMT", "ETC_GMT0", "ETC_GMT_ADD_0", "ETC_GMT_ADD_1", "ETC_GMT_ADD_10", "ETC_GMT_ADD_11", "ETC_GMT_ADD_12", "ETC_GMT_ADD_2", "ETC_GMT_ADD_3", "ETC_GMT_ADD_4", "ETC_GMT_ADD_5", "ETC_GMT_ADD_6", "ETC_GMT_ADD_7", "ETC_GMT_ADD_8", "ETC_GMT_ADD_9", "ETC_GMT_NEG_0", "ETC_GMT_NEG_1", "ETC_GMT_NEG_10", "ETC_GMT_NEG_11", "ETC_GMT_NEG_12", "ETC_GMT_NEG_13", "ETC_GMT_NEG_14", "ETC_GMT_NEG_2", "ETC_GMT_NEG_3", "ETC_GMT_NEG_4", "ETC_GMT_NEG_5", "ETC_GMT_NEG_6", "ETC_GMT_NEG_7", "ETC_GMT_NEG_8", "ETC_GMT_NEG_9", "EUROPE_DUBLIN", "EUROPE_LONDON", "EUROPE_PARIS", "EUROPE_STOCKHOLM", "EUROPE_ZURICH", "ISRAEL", "MEXICO_GENERAL", "MST7MDT", "PACIFIC_AUCKLAND", "US_CENTRAL", "US_EASTERN", "US_MOUNTAIN", "US_PACIFIC", "UTC"]);
 }
 
 /// A domain is an organizing entity for connecting together assets, users, and their projects
@@ -2195,7 +1854,6 @@ pub struct Domain {
 
 impl Domain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2210,78 +1868,49 @@ impl Domain {
     }
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::DataZone::Domain";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_SHAPE)
+crate::resource::props! {
+    resource Domain = "AWS::DataZone::Domain", shape: Some(&DOMAIN_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DomainExecutionRole", self.domain_execution_role);
-        p.set_opt("DomainVersion", self.domain_version);
-        p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-        p.set("Name", self.name);
-        p.set_opt("ServiceRole", self.service_role);
-        p.set_opt("SingleSignOn", self.single_sign_on);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        domain_execution_role = "DomainExecutionRole",
+        domain_version = "DomainVersion",
+        kms_key_identifier = "KmsKeyIdentifier",
+        service_role = "ServiceRole",
+        single_sign_on = "SingleSignOn",
+        tags = "Tags",
     }
 }
 
-static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainExecutionRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
-        ("ServiceRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ("SingleSignOn", crate::resource::Rule { shape: Some(&self::domain::SINGLE_SIGN_ON_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainExecutionRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$")), ..crate::resource::Rule::NONE }),
+    ("ServiceRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+    ("SingleSignOn", crate::resource::Rule { shape: Some(&self::domain::SINGLE_SIGN_ON_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `ManagedAccountId`.
-    #[inline]
-    pub fn attr_managed_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ManagedAccountId")
-    }
-    /// `Fn::GetAtt` `PortalUrl`.
-    #[inline]
-    pub fn attr_portal_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalUrl")
-    }
-    /// `Fn::GetAtt` `RootDomainUnitId`.
-    #[inline]
-    pub fn attr_root_domain_unit_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RootDomainUnitId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `ManagedAccountId`.
+        attr_managed_account_id: ::std::string::String = "ManagedAccountId",
+        /// `Fn::GetAtt` `PortalUrl`.
+        attr_portal_url: ::std::string::String = "PortalUrl",
+        /// `Fn::GetAtt` `RootDomainUnitId`.
+        attr_root_domain_unit_id: ::std::string::String = "RootDomainUnitId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -2305,32 +1934,21 @@ pub mod domain {
         pub user_assignment: ::std::option::Option<crate::value::Val<crate::cfn::datazone::domain::UserAssignment>>,
     }
 
-    impl crate::resource::ToExpr for SingleSignOn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdcInstanceArn", self.idc_instance_arn);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UserAssignment", self.user_assignment);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleSignOn;
+        opt {
+            idc_instance_arn = "IdcInstanceArn",
+            type_ = "Type",
+            user_assignment = "UserAssignment",
         }
     }
 
-    pub(super) static SINGLE_SIGN_ON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdcInstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGLE_SIGN_ON_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdcInstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The version of the domain.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DomainVersion {
         /// `V1`
         V1,
@@ -2338,18 +1956,10 @@ pub mod domain {
         V2,
     }
 
-    impl crate::value::CfnEnum for DomainVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V1 => "V1",
-                Self::V2 => "V2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DomainVersion, ["V1", "V2"]);
 
     /// The type of single sign-on in Amazon DataZone.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `IAM_IDC`
         IamIdc,
@@ -2357,18 +1967,10 @@ pub mod domain {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IamIdc => "IAM_IDC",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthType, ["IAM_IDC", "DISABLED"]);
 
     /// The single sign-on user assignment in Amazon DataZone.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserAssignment {
         /// `AUTOMATIC`
         Automatic,
@@ -2376,15 +1978,7 @@ pub mod domain {
         Manual,
     }
 
-    impl crate::value::CfnEnum for UserAssignment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Manual => "MANUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UserAssignment, ["AUTOMATIC", "MANUAL"]);
 }
 
 /// A domain unit enables you to easily organize your assets and other domain entities under specific business units and teams.
@@ -2412,7 +2006,6 @@ pub struct DomainUnit {
 
 impl DomainUnit {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parent_domain_unit_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2423,63 +2016,40 @@ impl DomainUnit {
     }
 }
 
-impl crate::resource::Resource for DomainUnit {
-    const TYPE: &'static str = "AWS::DataZone::DomainUnit";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_UNIT_SHAPE)
+crate::resource::props! {
+    resource DomainUnit = "AWS::DataZone::DomainUnit", shape: Some(&DOMAIN_UNIT_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
+        name = "Name",
+        parent_domain_unit_identifier = "ParentDomainUnitIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set("Name", self.name);
-        p.set("ParentDomainUnitIdentifier", self.parent_domain_unit_identifier);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static DOMAIN_UNIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
-        ("ParentDomainUnitIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_UNIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
+    ("ParentDomainUnitIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DomainUnit`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainUnit> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Identifier`.
-    #[inline]
-    pub fn attr_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Identifier")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `ParentDomainUnitId`.
-    #[inline]
-    pub fn attr_parent_domain_unit_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ParentDomainUnitId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Identifier`.
+        attr_identifier: ::std::string::String = "Identifier",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `ParentDomainUnitId`.
+        attr_parent_domain_unit_id: ::std::string::String = "ParentDomainUnitId",
     }
 }
 
@@ -2544,7 +2114,6 @@ pub struct Environment {
 
 impl Environment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, project_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             deployment_order: ::std::option::Option::None,
@@ -2564,106 +2133,66 @@ impl Environment {
     }
 }
 
-impl crate::resource::Resource for Environment {
-    const TYPE: &'static str = "AWS::DataZone::Environment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_SHAPE)
+crate::resource::props! {
+    resource Environment = "AWS::DataZone::Environment", shape: Some(&ENVIRONMENT_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
+        name = "Name",
+        project_identifier = "ProjectIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeploymentOrder", self.deployment_order);
-        p.set_opt("Description", self.description);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set_opt("EnvironmentAccountIdentifier", self.environment_account_identifier);
-        p.set_opt("EnvironmentAccountRegion", self.environment_account_region);
-        p.set_opt("EnvironmentBlueprintIdentifier", self.environment_blueprint_identifier);
-        p.set_opt("EnvironmentConfigurationId", self.environment_configuration_id);
-        p.set_opt("EnvironmentProfileIdentifier", self.environment_profile_identifier);
-        p.set_opt("EnvironmentRoleArn", self.environment_role_arn);
-        p.set_opt("GlossaryTerms", self.glossary_terms);
-        p.set("Name", self.name);
-        p.set("ProjectIdentifier", self.project_identifier);
-        p.set_opt("UserParameters", self.user_parameters);
-        p
+    opt {
+        deployment_order = "DeploymentOrder",
+        description = "Description",
+        environment_account_identifier = "EnvironmentAccountIdentifier",
+        environment_account_region = "EnvironmentAccountRegion",
+        environment_blueprint_identifier = "EnvironmentBlueprintIdentifier",
+        environment_configuration_id = "EnvironmentConfigurationId",
+        environment_profile_identifier = "EnvironmentProfileIdentifier",
+        environment_role_arn = "EnvironmentRoleArn",
+        glossary_terms = "GlossaryTerms",
+        user_parameters = "UserParameters",
     }
 }
 
-static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentAccountIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentAccountRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]{4,10}-\\d$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentProfileIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,36}$")), ..crate::resource::Rule::NONE }),
-        ("GlossaryTerms", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("ProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentAccountIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentAccountRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]{4,10}-\\d$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentProfileIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,36}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("GlossaryTerms", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("ProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Environment> {
-    /// `Fn::GetAtt` `AwsAccountId`.
-    #[inline]
-    pub fn attr_aws_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AwsAccountId")
-    }
-    /// `Fn::GetAtt` `AwsAccountRegion`.
-    #[inline]
-    pub fn attr_aws_account_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AwsAccountRegion")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `EnvironmentBlueprintId`.
-    #[inline]
-    pub fn attr_environment_blueprint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentBlueprintId")
-    }
-    /// `Fn::GetAtt` `EnvironmentProfileId`.
-    #[inline]
-    pub fn attr_environment_profile_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentProfileId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ProjectId`.
-    #[inline]
-    pub fn attr_project_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectId")
-    }
-    /// `Fn::GetAtt` `Provider`.
-    #[inline]
-    pub fn attr_provider(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Provider")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AwsAccountId`.
+        attr_aws_account_id: ::std::string::String = "AwsAccountId",
+        /// `Fn::GetAtt` `AwsAccountRegion`.
+        attr_aws_account_region: ::std::string::String = "AwsAccountRegion",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `EnvironmentBlueprintId`.
+        attr_environment_blueprint_id: ::std::string::String = "EnvironmentBlueprintId",
+        /// `Fn::GetAtt` `EnvironmentProfileId`.
+        attr_environment_profile_id: ::std::string::String = "EnvironmentProfileId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ProjectId`.
+        attr_project_id: ::std::string::String = "ProjectId",
+        /// `Fn::GetAtt` `Provider`.
+        attr_provider: ::std::string::String = "Provider",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -2683,13 +2212,11 @@ pub mod environment {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EnvironmentParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentParameter;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 }
@@ -2727,7 +2254,6 @@ pub struct EnvironmentActions {
 
 impl EnvironmentActions {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2740,52 +2266,38 @@ impl EnvironmentActions {
     }
 }
 
-impl crate::resource::Resource for EnvironmentActions {
-    const TYPE: &'static str = "AWS::DataZone::EnvironmentActions";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_ACTIONS_SHAPE)
+crate::resource::props! {
+    resource EnvironmentActions = "AWS::DataZone::EnvironmentActions", shape: Some(&ENVIRONMENT_ACTIONS_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DomainIdentifier", self.domain_identifier);
-        p.set_opt("EnvironmentIdentifier", self.environment_identifier);
-        p.set_opt("Identifier", self.identifier);
-        p.set("Name", self.name);
-        p.set_opt("Parameters", self.parameters);
-        p
+    opt {
+        description = "Description",
+        domain_identifier = "DomainIdentifier",
+        environment_identifier = "EnvironmentIdentifier",
+        identifier = "Identifier",
+        parameters = "Parameters",
     }
 }
 
-static ENVIRONMENT_ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
-        ("Parameters", crate::resource::Rule { shape: Some(&self::environment_actions::AWS_CONSOLE_LINK_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { shape: Some(&self::environment_actions::AWS_CONSOLE_LINK_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EnvironmentActions`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EnvironmentActions> {
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `EnvironmentId`.
-    #[inline]
-    pub fn attr_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `EnvironmentId`.
+        attr_environment_id: ::std::string::String = "EnvironmentId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -2801,20 +2313,16 @@ pub mod environment_actions {
         pub uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AwsConsoleLinkParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsConsoleLinkParameters;
+        opt {
+            uri = "Uri",
         }
     }
 
-    pub(super) static AWS_CONSOLE_LINK_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_CONSOLE_LINK_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::DataZone::EnvironmentBlueprintConfiguration Resource Type
@@ -2846,7 +2354,6 @@ pub struct EnvironmentBlueprintConfiguration {
 
 impl EnvironmentBlueprintConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, enabled_regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, environment_blueprint_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_identifier: domain_identifier.into(),
@@ -2862,91 +2369,68 @@ impl EnvironmentBlueprintConfiguration {
     }
 }
 
-impl crate::resource::Resource for EnvironmentBlueprintConfiguration {
-    const TYPE: &'static str = "AWS::DataZone::EnvironmentBlueprintConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_BLUEPRINT_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource EnvironmentBlueprintConfiguration = "AWS::DataZone::EnvironmentBlueprintConfiguration", shape: Some(&ENVIRONMENT_BLUEPRINT_CONFIGURATION_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
+        enabled_regions = "EnabledRegions",
+        environment_blueprint_identifier = "EnvironmentBlueprintIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set("EnabledRegions", self.enabled_regions);
-        p.set("EnvironmentBlueprintIdentifier", self.environment_blueprint_identifier);
-        p.set_opt("EnvironmentRolePermissionBoundary", self.environment_role_permission_boundary);
-        p.set_opt("GlobalParameters", self.global_parameters);
-        p.set_opt("ManageAccessRoleArn", self.manage_access_role_arn);
-        p.set_opt("ProvisioningConfigurations", self.provisioning_configurations);
-        p.set_opt("ProvisioningRoleArn", self.provisioning_role_arn);
-        p.set_opt("RegionalParameters", self.regional_parameters);
-        p
+    opt {
+        environment_role_permission_boundary = "EnvironmentRolePermissionBoundary",
+        global_parameters = "GlobalParameters",
+        manage_access_role_arn = "ManageAccessRoleArn",
+        provisioning_configurations = "ProvisioningConfigurations",
+        provisioning_role_arn = "ProvisioningRoleArn",
+        regional_parameters = "RegionalParameters",
     }
 }
 
-static ENVIRONMENT_BLUEPRINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("EnabledRegions", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(4), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EnvironmentBlueprintIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentRolePermissionBoundary", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::(aws|\\d{12}):policy/[\\w+=,.@-]*$")), ..crate::resource::Rule::NONE }),
-        ("ManageAccessRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ("ProvisioningConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment_blueprint_configuration::PROVISIONING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ProvisioningRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RegionalParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment_blueprint_configuration::REGIONAL_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_BLUEPRINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("EnabledRegions", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(4), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("EnvironmentBlueprintIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentRolePermissionBoundary", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::(aws|\\d{12}):policy/[\\w+=,.@-]*$")), ..crate::resource::Rule::NONE }),
+    ("ManageAccessRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("ProvisioningConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment_blueprint_configuration::PROVISIONING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProvisioningRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("RegionalParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment_blueprint_configuration::REGIONAL_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EnvironmentBlueprintConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EnvironmentBlueprintConfiguration> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `EnvironmentBlueprintId`.
-    #[inline]
-    pub fn attr_environment_blueprint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentBlueprintId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `EnvironmentBlueprintId`.
+        attr_environment_blueprint_id: ::std::string::String = "EnvironmentBlueprintId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod environment_blueprint_configuration {
     //! Nested property types and enums of [`EnvironmentBlueprintConfiguration`](super::EnvironmentBlueprintConfiguration).
 
-    /// The definition `ProvisioningConfiguration`.
     #[derive(Clone, Default)]
     pub struct ProvisioningConfiguration {
         /// CloudFormation property `LakeFormationConfiguration`.
         pub lake_formation_configuration: ::std::option::Option<crate::cfn::datazone::environment_blueprint_configuration::LakeFormationConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ProvisioningConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LakeFormationConfiguration", self.lake_formation_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisioningConfiguration;
+        opt {
+            lake_formation_configuration = "LakeFormationConfiguration",
         }
     }
 
-    pub(super) static PROVISIONING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LakeFormationConfiguration", crate::resource::Rule { shape: Some(&LAKE_FORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVISIONING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LakeFormationConfiguration", crate::resource::Rule { shape: Some(&LAKE_FORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LakeFormationConfiguration`.
     #[derive(Clone, Default)]
     pub struct LakeFormationConfiguration {
         /// CloudFormation property `LocationRegistrationExcludeS3Locations`.
@@ -2955,24 +2439,19 @@ pub mod environment_blueprint_configuration {
         pub location_registration_role: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LakeFormationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LocationRegistrationExcludeS3Locations", self.location_registration_exclude_s3_locations);
-            p.set_opt("LocationRegistrationRole", self.location_registration_role);
-            p.into_expr()
+    crate::resource::props! {
+        nested LakeFormationConfiguration;
+        opt {
+            location_registration_exclude_s3_locations = "LocationRegistrationExcludeS3Locations",
+            location_registration_role = "LocationRegistrationRole",
         }
     }
 
-    pub(super) static LAKE_FORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LocationRegistrationExcludeS3Locations", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://.+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LocationRegistrationRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAKE_FORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LocationRegistrationExcludeS3Locations", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://.+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LocationRegistrationRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RegionalParameter`.
     #[derive(Clone, Default)]
     pub struct RegionalParameter {
         /// CloudFormation property `Parameters`.
@@ -2981,21 +2460,17 @@ pub mod environment_blueprint_configuration {
         pub region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RegionalParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegionalParameter;
+        opt {
+            parameters = "Parameters",
+            region = "Region",
         }
     }
 
-    pub(super) static REGIONAL_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Region", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGIONAL_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Region", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// AWS Datazone Environment Profile is pre-configured set of resources and blueprints that provide reusable templates for creating environments.
@@ -3039,7 +2514,6 @@ pub struct EnvironmentProfile {
 
 impl EnvironmentProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(aws_account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, aws_account_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, environment_blueprint_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, project_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aws_account_id: aws_account_id.into(),
@@ -3054,75 +2528,49 @@ impl EnvironmentProfile {
     }
 }
 
-impl crate::resource::Resource for EnvironmentProfile {
-    const TYPE: &'static str = "AWS::DataZone::EnvironmentProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_PROFILE_SHAPE)
+crate::resource::props! {
+    resource EnvironmentProfile = "AWS::DataZone::EnvironmentProfile", shape: Some(&ENVIRONMENT_PROFILE_SHAPE);
+    req {
+        aws_account_id = "AwsAccountId",
+        aws_account_region = "AwsAccountRegion",
+        domain_identifier = "DomainIdentifier",
+        environment_blueprint_identifier = "EnvironmentBlueprintIdentifier",
+        name = "Name",
+        project_identifier = "ProjectIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AwsAccountId", self.aws_account_id);
-        p.set("AwsAccountRegion", self.aws_account_region);
-        p.set_opt("Description", self.description);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set("EnvironmentBlueprintIdentifier", self.environment_blueprint_identifier);
-        p.set("Name", self.name);
-        p.set("ProjectIdentifier", self.project_identifier);
-        p.set_opt("UserParameters", self.user_parameters);
-        p
+    opt {
+        description = "Description",
+        user_parameters = "UserParameters",
     }
 }
 
-static ENVIRONMENT_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AwsAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("AwsAccountRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]{4,10}-\\d$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentBlueprintIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
-        ("ProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AwsAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("AwsAccountRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]{4,10}-\\d$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentBlueprintIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
+    ("ProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EnvironmentProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EnvironmentProfile> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `EnvironmentBlueprintId`.
-    #[inline]
-    pub fn attr_environment_blueprint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentBlueprintId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ProjectId`.
-    #[inline]
-    pub fn attr_project_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `EnvironmentBlueprintId`.
+        attr_environment_blueprint_id: ::std::string::String = "EnvironmentBlueprintId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ProjectId`.
+        attr_project_id: ::std::string::String = "ProjectId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -3142,13 +2590,11 @@ pub mod environment_profile {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EnvironmentParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentParameter;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 }
@@ -3186,7 +2632,6 @@ pub struct FormType {
 
 impl FormType {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model: crate::cfn::datazone::form_type::Model, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, owning_project_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -3199,66 +2644,43 @@ impl FormType {
     }
 }
 
-impl crate::resource::Resource for FormType {
-    const TYPE: &'static str = "AWS::DataZone::FormType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FORM_TYPE_SHAPE)
+crate::resource::props! {
+    resource FormType = "AWS::DataZone::FormType", shape: Some(&FORM_TYPE_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
+        model = "Model",
+        name = "Name",
+        owning_project_identifier = "OwningProjectIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set("Model", self.model);
-        p.set("Name", self.name);
-        p.set("OwningProjectIdentifier", self.owning_project_identifier);
-        p.set_opt("Status", self.status);
-        p
+    opt {
+        description = "Description",
+        status = "Status",
     }
 }
 
-static FORM_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("Model", crate::resource::Rule { shape: Some(&self::form_type::MODEL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
-        ("OwningProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FORM_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("Model", crate::resource::Rule { shape: Some(&self::form_type::MODEL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
+    ("OwningProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FormType`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FormType> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `FormTypeIdentifier`.
-    #[inline]
-    pub fn attr_form_type_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FormTypeIdentifier")
-    }
-    /// `Fn::GetAtt` `OwningProjectId`.
-    #[inline]
-    pub fn attr_owning_project_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwningProjectId")
-    }
-    /// `Fn::GetAtt` `Revision`.
-    #[inline]
-    pub fn attr_revision(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Revision")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `FormTypeIdentifier`.
+        attr_form_type_identifier: ::std::string::String = "FormTypeIdentifier",
+        /// `Fn::GetAtt` `OwningProjectId`.
+        attr_owning_project_id: ::std::string::String = "OwningProjectId",
+        /// `Fn::GetAtt` `Revision`.
+        attr_revision: ::std::string::String = "Revision",
     }
 }
 
@@ -3272,23 +2694,19 @@ pub mod form_type {
         pub smithy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Model {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Smithy", self.smithy);
-            p.into_expr()
+    crate::resource::props! {
+        nested Model;
+        opt {
+            smithy = "Smithy",
         }
     }
 
-    pub(super) static MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Smithy", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Smithy", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The status of this Amazon DataZone metadata form type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -3296,15 +2714,7 @@ pub mod form_type {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "DISABLED"]);
 }
 
 /// Group profiles represent groups of Amazon DataZone users. Groups can be manually created, or mapped to Active Directory groups of enterprise customers. In Amazon DataZone, groups serve two purposes. First, a group can map to a team of users in the organizational chart, and thus reduce the administrative work of a Amazon DataZone project owner when there are new employees joining or leaving a team. Second, corporate administrators use Active Directory groups to manage and update user statuses and so Amazon DataZone domain administrators can use these group memberships to implement Amazon DataZone domain policies.
@@ -3336,7 +2746,6 @@ pub struct GroupProfile {
 
 impl GroupProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_identifier: domain_identifier.into(),
@@ -3348,52 +2757,35 @@ impl GroupProfile {
     }
 }
 
-impl crate::resource::Resource for GroupProfile {
-    const TYPE: &'static str = "AWS::DataZone::GroupProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GROUP_PROFILE_SHAPE)
+crate::resource::props! {
+    resource GroupProfile = "AWS::DataZone::GroupProfile", shape: Some(&GROUP_PROFILE_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set_opt("GroupIdentifier", self.group_identifier);
-        p.set_opt("GroupType", self.group_type);
-        p.set_opt("RolePrincipalArn", self.role_principal_arn);
-        p.set_opt("Status", self.status);
-        p
+    opt {
+        group_identifier = "GroupIdentifier",
+        group_type = "GroupType",
+        role_principal_arn = "RolePrincipalArn",
+        status = "Status",
     }
 }
 
-static GROUP_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  ]+)")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GROUP_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  ]+)")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GroupProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GroupProfile> {
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `GroupName`.
-    #[inline]
-    pub fn attr_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupName")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `RolePrincipalId`.
-    #[inline]
-    pub fn attr_role_principal_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RolePrincipalId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `GroupName`.
+        attr_group_name: ::std::string::String = "GroupName",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `RolePrincipalId`.
+        attr_role_principal_id: ::std::string::String = "RolePrincipalId",
     }
 }
 
@@ -3401,7 +2793,7 @@ pub mod group_profile {
     //! Nested property types and enums of [`GroupProfile`](super::GroupProfile).
 
     /// The type of the group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupType {
         /// `DATAZONE_SSO_GROUP`
         DatazoneSsoGroup,
@@ -3409,18 +2801,10 @@ pub mod group_profile {
         IamRoleSessionGroup,
     }
 
-    impl crate::value::CfnEnum for GroupType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DatazoneSsoGroup => "DATAZONE_SSO_GROUP",
-                Self::IamRoleSessionGroup => "IAM_ROLE_SESSION_GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GroupType, ["DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"]);
 
     /// The status of the group profile.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GroupProfileStatus {
         /// `ASSIGNED`
         Assigned,
@@ -3428,15 +2812,7 @@ pub mod group_profile {
         NotAssigned,
     }
 
-    impl crate::value::CfnEnum for GroupProfileStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Assigned => "ASSIGNED",
-                Self::NotAssigned => "NOT_ASSIGNED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GroupProfileStatus, ["ASSIGNED", "NOT_ASSIGNED"]);
 }
 
 /// A owner can set up authorization permissions on their resources.
@@ -3464,7 +2840,6 @@ pub struct Owner {
 
 impl Owner {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, entity_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, entity_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::datazone::owner::EntityType>>, owner: crate::cfn::datazone::owner::OwnerProperties) -> Self {
         Self {
             domain_identifier: domain_identifier.into(),
@@ -3475,41 +2850,28 @@ impl Owner {
     }
 }
 
-impl crate::resource::Resource for Owner {
-    const TYPE: &'static str = "AWS::DataZone::Owner";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OWNER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set("EntityIdentifier", self.entity_identifier);
-        p.set("EntityType", self.entity_type);
-        p.set("Owner", self.owner);
-        p
+crate::resource::props! {
+    resource Owner = "AWS::DataZone::Owner", shape: Some(&OWNER_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
+        entity_identifier = "EntityIdentifier",
+        entity_type = "EntityType",
+        owner = "Owner",
     }
 }
 
-static OWNER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("Owner", crate::resource::Rule { shape: Some(&self::owner::OWNER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OWNER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("Owner", crate::resource::Rule { shape: Some(&self::owner::OWNER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Owner`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Owner> {
-    /// `Fn::GetAtt` `OwnerIdentifier`.
-    #[inline]
-    pub fn attr_owner_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerIdentifier")
-    }
-    /// `Fn::GetAtt` `OwnerType`.
-    #[inline]
-    pub fn attr_owner_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `OwnerIdentifier`.
+        attr_owner_identifier: ::std::string::String = "OwnerIdentifier",
+        /// `Fn::GetAtt` `OwnerType`.
+        attr_owner_type: ::std::string::String = "OwnerType",
     }
 }
 
@@ -3529,22 +2891,18 @@ pub mod owner {
         pub user: ::std::option::Option<crate::cfn::datazone::owner::OwnerUserProperties>,
     }
 
-    impl crate::resource::ToExpr for OwnerProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Group", self.group);
-            p.set_opt("User", self.user);
-            p.into_expr()
+    crate::resource::props! {
+        nested OwnerProperties;
+        opt {
+            group = "Group",
+            user = "User",
         }
     }
 
-    pub(super) static OWNER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Group", crate::resource::Rule { shape: Some(&OWNER_GROUP_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("User", crate::resource::Rule { shape: Some(&OWNER_USER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OWNER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Group", crate::resource::Rule { shape: Some(&OWNER_GROUP_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("User", crate::resource::Rule { shape: Some(&OWNER_USER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The properties of the domain unit owners group.
     #[derive(Clone, Default)]
@@ -3555,20 +2913,16 @@ pub mod owner {
         pub group_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OwnerGroupProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupIdentifier", self.group_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested OwnerGroupProperties;
+        opt {
+            group_identifier = "GroupIdentifier",
         }
     }
 
-    pub(super) static OWNER_GROUP_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OWNER_GROUP_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The properties of the owner user.
     #[derive(Clone, Default)]
@@ -3579,36 +2933,25 @@ pub mod owner {
         pub user_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OwnerUserProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UserIdentifier", self.user_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested OwnerUserProperties;
+        opt {
+            user_identifier = "UserIdentifier",
         }
     }
 
-    pub(super) static OWNER_USER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UserIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws:iam::\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OWNER_USER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UserIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws:iam::\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of an entity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EntityType {
         /// `DOMAIN_UNIT`
         DomainUnit,
     }
 
-    impl crate::value::CfnEnum for EntityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DomainUnit => "DOMAIN_UNIT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EntityType, ["DOMAIN_UNIT"]);
 }
 
 /// Policy Grant in AWS DataZone is an explicit authorization assignment that allows a specific principal (user, group, or project) to perform particular actions (such as creating glossary terms, managing projects, or accessing resources) on governed resources within a certain scope (like a Domain Unit or Project). Policy Grants are essentially the mechanism by which DataZone enforces fine-grained, role-based access control beyond what is possible through AWS IAM alone.
@@ -3632,7 +2975,6 @@ pub struct PolicyGrant {
 
 impl PolicyGrant {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(detail: crate::cfn::datazone::policy_grant::PolicyGrantDetail, domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, entity_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, entity_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::datazone::policy_grant::TargetEntityType>>, policy_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::datazone::policy_grant::ManagedPolicyType>>, principal: crate::cfn::datazone::policy_grant::PolicyGrantPrincipal) -> Self {
         Self {
             detail,
@@ -3645,56 +2987,39 @@ impl PolicyGrant {
     }
 }
 
-impl crate::resource::Resource for PolicyGrant {
-    const TYPE: &'static str = "AWS::DataZone::PolicyGrant";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_GRANT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Detail", self.detail);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set("EntityIdentifier", self.entity_identifier);
-        p.set("EntityType", self.entity_type);
-        p.set("PolicyType", self.policy_type);
-        p.set("Principal", self.principal);
-        p
+crate::resource::props! {
+    resource PolicyGrant = "AWS::DataZone::PolicyGrant", shape: Some(&POLICY_GRANT_SHAPE);
+    req {
+        detail = "Detail",
+        domain_identifier = "DomainIdentifier",
+        entity_identifier = "EntityIdentifier",
+        entity_type = "EntityType",
+        policy_type = "PolicyType",
+        principal = "Principal",
     }
 }
 
-static POLICY_GRANT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Detail", crate::resource::Rule { shape: Some(&self::policy_grant::POLICY_GRANT_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("Principal", crate::resource::Rule { shape: Some(&self::policy_grant::POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_GRANT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Detail", crate::resource::Rule { shape: Some(&self::policy_grant::POLICY_GRANT_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("Principal", crate::resource::Rule { shape: Some(&self::policy_grant::POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PolicyGrant`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PolicyGrant> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `GrantId`.
-    #[inline]
-    pub fn attr_grant_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GrantId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `GrantId`.
+        attr_grant_id: ::std::string::String = "GrantId",
     }
 }
 
 pub mod policy_grant {
     //! Nested property types and enums of [`PolicyGrant`](super::PolicyGrant).
 
-    /// The definition `PolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct PolicyGrantDetail {
         /// CloudFormation property `AddToProjectMemberPool`.
@@ -3725,152 +3050,124 @@ pub mod policy_grant {
         pub override_project_owners: ::std::option::Option<crate::cfn::datazone::policy_grant::OverrideProjectOwnersPolicyGrantDetail>,
     }
 
-    impl crate::resource::ToExpr for PolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddToProjectMemberPool", self.add_to_project_member_pool);
-            p.set_opt("CreateAssetType", self.create_asset_type);
-            p.set_opt("CreateDomainUnit", self.create_domain_unit);
-            p.set_opt("CreateEnvironment", self.create_environment);
-            p.set_opt("CreateEnvironmentFromBlueprint", self.create_environment_from_blueprint);
-            p.set_opt("CreateEnvironmentProfile", self.create_environment_profile);
-            p.set_opt("CreateFormType", self.create_form_type);
-            p.set_opt("CreateGlossary", self.create_glossary);
-            p.set_opt("CreateProject", self.create_project);
-            p.set_opt("CreateProjectFromProjectProfile", self.create_project_from_project_profile);
-            p.set_opt("DelegateCreateEnvironmentProfile", self.delegate_create_environment_profile);
-            p.set_opt("OverrideDomainUnitOwners", self.override_domain_unit_owners);
-            p.set_opt("OverrideProjectOwners", self.override_project_owners);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyGrantDetail;
+        opt {
+            add_to_project_member_pool = "AddToProjectMemberPool",
+            create_asset_type = "CreateAssetType",
+            create_domain_unit = "CreateDomainUnit",
+            create_environment = "CreateEnvironment",
+            create_environment_from_blueprint = "CreateEnvironmentFromBlueprint",
+            create_environment_profile = "CreateEnvironmentProfile",
+            create_form_type = "CreateFormType",
+            create_glossary = "CreateGlossary",
+            create_project = "CreateProject",
+            create_project_from_project_profile = "CreateProjectFromProjectProfile",
+            delegate_create_environment_profile = "DelegateCreateEnvironmentProfile",
+            override_domain_unit_owners = "OverrideDomainUnitOwners",
+            override_project_owners = "OverrideProjectOwners",
         }
     }
 
-    pub(super) static POLICY_GRANT_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CreateEnvironmentProfile", crate::resource::Rule { shape: Some(&CREATE_ENVIRONMENT_PROFILE_POLICY_GRANT_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_GRANT_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreateEnvironmentProfile", crate::resource::Rule { shape: Some(&CREATE_ENVIRONMENT_PROFILE_POLICY_GRANT_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AddToProjectMemberPoolPolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct AddToProjectMemberPoolPolicyGrantDetail {
         /// CloudFormation property `IncludeChildDomainUnits`.
         pub include_child_domain_units: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AddToProjectMemberPoolPolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested AddToProjectMemberPoolPolicyGrantDetail;
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
         }
     }
 
-    /// The definition `CreateAssetTypePolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct CreateAssetTypePolicyGrantDetail {
         /// CloudFormation property `IncludeChildDomainUnits`.
         pub include_child_domain_units: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CreateAssetTypePolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateAssetTypePolicyGrantDetail;
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
         }
     }
 
-    /// The definition `CreateDomainUnitPolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct CreateDomainUnitPolicyGrantDetail {
         /// CloudFormation property `IncludeChildDomainUnits`.
         pub include_child_domain_units: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CreateDomainUnitPolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateDomainUnitPolicyGrantDetail;
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
         }
     }
 
-    /// The definition `CreateEnvironmentProfilePolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct CreateEnvironmentProfilePolicyGrantDetail {
         /// CloudFormation property `DomainUnitId`.
         pub domain_unit_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CreateEnvironmentProfilePolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainUnitId", self.domain_unit_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateEnvironmentProfilePolicyGrantDetail;
+        opt {
+            domain_unit_id = "DomainUnitId",
         }
     }
 
-    pub(super) static CREATE_ENVIRONMENT_PROFILE_POLICY_GRANT_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainUnitId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREATE_ENVIRONMENT_PROFILE_POLICY_GRANT_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainUnitId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CreateFormTypePolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct CreateFormTypePolicyGrantDetail {
         /// CloudFormation property `IncludeChildDomainUnits`.
         pub include_child_domain_units: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CreateFormTypePolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateFormTypePolicyGrantDetail;
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
         }
     }
 
-    /// The definition `CreateGlossaryPolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct CreateGlossaryPolicyGrantDetail {
         /// CloudFormation property `IncludeChildDomainUnits`.
         pub include_child_domain_units: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CreateGlossaryPolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateGlossaryPolicyGrantDetail;
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
         }
     }
 
-    /// The definition `CreateProjectPolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct CreateProjectPolicyGrantDetail {
         /// CloudFormation property `IncludeChildDomainUnits`.
         pub include_child_domain_units: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CreateProjectPolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateProjectPolicyGrantDetail;
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
         }
     }
 
-    /// The definition `CreateProjectFromProjectProfilePolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct CreateProjectFromProjectProfilePolicyGrantDetail {
         /// CloudFormation property `IncludeChildDomainUnits`.
@@ -3879,49 +3176,40 @@ pub mod policy_grant {
         pub project_profiles: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CreateProjectFromProjectProfilePolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.set_opt("ProjectProfiles", self.project_profiles);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateProjectFromProjectProfilePolicyGrantDetail;
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
+            project_profiles = "ProjectProfiles",
         }
     }
 
-    /// The definition `OverrideDomainUnitOwnersPolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct OverrideDomainUnitOwnersPolicyGrantDetail {
         /// CloudFormation property `IncludeChildDomainUnits`.
         pub include_child_domain_units: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for OverrideDomainUnitOwnersPolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested OverrideDomainUnitOwnersPolicyGrantDetail;
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
         }
     }
 
-    /// The definition `OverrideProjectOwnersPolicyGrantDetail`.
     #[derive(Clone, Default)]
     pub struct OverrideProjectOwnersPolicyGrantDetail {
         /// CloudFormation property `IncludeChildDomainUnits`.
         pub include_child_domain_units: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for OverrideProjectOwnersPolicyGrantDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested OverrideProjectOwnersPolicyGrantDetail;
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
         }
     }
 
-    /// The definition `PolicyGrantPrincipal`.
     #[derive(Clone, Default)]
     pub struct PolicyGrantPrincipal {
         /// CloudFormation property `DomainUnit`.
@@ -3934,28 +3222,23 @@ pub mod policy_grant {
         pub user: ::std::option::Option<crate::cfn::datazone::policy_grant::UserPolicyGrantPrincipal>,
     }
 
-    impl crate::resource::ToExpr for PolicyGrantPrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainUnit", self.domain_unit);
-            p.set_opt("Group", self.group);
-            p.set_opt("Project", self.project);
-            p.set_opt("User", self.user);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyGrantPrincipal;
+        opt {
+            domain_unit = "DomainUnit",
+            group = "Group",
+            project = "Project",
+            user = "User",
         }
     }
 
-    pub(super) static POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainUnit", crate::resource::Rule { shape: Some(&DOMAIN_UNIT_POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Group", crate::resource::Rule { shape: Some(&GROUP_POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Project", crate::resource::Rule { shape: Some(&PROJECT_POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-            ("User", crate::resource::Rule { shape: Some(&USER_POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainUnit", crate::resource::Rule { shape: Some(&DOMAIN_UNIT_POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Group", crate::resource::Rule { shape: Some(&GROUP_POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Project", crate::resource::Rule { shape: Some(&PROJECT_POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+        ("User", crate::resource::Rule { shape: Some(&USER_POLICY_GRANT_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DomainUnitPolicyGrantPrincipal`.
     #[derive(Clone, Default)]
     pub struct DomainUnitPolicyGrantPrincipal {
         /// CloudFormation property `DomainUnitDesignation`.
@@ -3966,62 +3249,49 @@ pub mod policy_grant {
         pub domain_unit_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DomainUnitPolicyGrantPrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainUnitDesignation", self.domain_unit_designation);
-            p.set_opt("DomainUnitGrantFilter", self.domain_unit_grant_filter);
-            p.set_opt("DomainUnitIdentifier", self.domain_unit_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested DomainUnitPolicyGrantPrincipal;
+        opt {
+            domain_unit_designation = "DomainUnitDesignation",
+            domain_unit_grant_filter = "DomainUnitGrantFilter",
+            domain_unit_identifier = "DomainUnitIdentifier",
         }
     }
 
-    pub(super) static DOMAIN_UNIT_POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainUnitIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOMAIN_UNIT_POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainUnitIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DomainUnitGrantFilter`.
     #[derive(Clone, Default)]
     pub struct DomainUnitGrantFilter {
         /// CloudFormation property `AllDomainUnitsGrantFilter`.
         pub all_domain_units_grant_filter: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for DomainUnitGrantFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllDomainUnitsGrantFilter", self.all_domain_units_grant_filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested DomainUnitGrantFilter;
+        opt {
+            all_domain_units_grant_filter = "AllDomainUnitsGrantFilter",
         }
     }
 
-    /// The definition `GroupPolicyGrantPrincipal`.
     #[derive(Clone, Default)]
     pub struct GroupPolicyGrantPrincipal {
         /// CloudFormation property `GroupIdentifier`.
         pub group_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GroupPolicyGrantPrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupIdentifier", self.group_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested GroupPolicyGrantPrincipal;
+        opt {
+            group_identifier = "GroupIdentifier",
         }
     }
 
-    pub(super) static GROUP_POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  ]+)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GROUP_POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  ]+)")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProjectPolicyGrantPrincipal`.
     #[derive(Clone, Default)]
     pub struct ProjectPolicyGrantPrincipal {
         /// CloudFormation property `ProjectDesignation`.
@@ -4032,48 +3302,38 @@ pub mod policy_grant {
         pub project_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ProjectPolicyGrantPrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProjectDesignation", self.project_designation);
-            p.set_opt("ProjectGrantFilter", self.project_grant_filter);
-            p.set_opt("ProjectIdentifier", self.project_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProjectPolicyGrantPrincipal;
+        opt {
+            project_designation = "ProjectDesignation",
+            project_grant_filter = "ProjectGrantFilter",
+            project_identifier = "ProjectIdentifier",
         }
     }
 
-    pub(super) static PROJECT_POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProjectDesignation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-            ("ProjectGrantFilter", crate::resource::Rule { shape: Some(&PROJECT_GRANT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROJECT_POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProjectDesignation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+        ("ProjectGrantFilter", crate::resource::Rule { shape: Some(&PROJECT_GRANT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProjectGrantFilter`.
     #[derive(Clone, Default)]
     pub struct ProjectGrantFilter {
         /// CloudFormation property `DomainUnitFilter`.
         pub domain_unit_filter: ::std::option::Option<crate::cfn::datazone::policy_grant::DomainUnitFilterForProject>,
     }
 
-    impl crate::resource::ToExpr for ProjectGrantFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainUnitFilter", self.domain_unit_filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProjectGrantFilter;
+        opt {
+            domain_unit_filter = "DomainUnitFilter",
         }
     }
 
-    pub(super) static PROJECT_GRANT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainUnitFilter", crate::resource::Rule { shape: Some(&DOMAIN_UNIT_FILTER_FOR_PROJECT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROJECT_GRANT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainUnitFilter", crate::resource::Rule { shape: Some(&DOMAIN_UNIT_FILTER_FOR_PROJECT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DomainUnitFilterForProject`.
     #[derive(Clone)]
     pub struct DomainUnitFilterForProject {
         /// CloudFormation property `DomainUnit`; required.
@@ -4084,7 +3344,6 @@ pub mod policy_grant {
 
     impl DomainUnitFilterForProject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain_unit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 domain_unit: domain_unit.into(),
@@ -4093,23 +3352,20 @@ pub mod policy_grant {
         }
     }
 
-    impl crate::resource::ToExpr for DomainUnitFilterForProject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DomainUnit", self.domain_unit);
-            p.set_opt("IncludeChildDomainUnits", self.include_child_domain_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested DomainUnitFilterForProject;
+        req {
+            domain_unit = "DomainUnit",
+        }
+        opt {
+            include_child_domain_units = "IncludeChildDomainUnits",
         }
     }
 
-    pub(super) static DOMAIN_UNIT_FILTER_FOR_PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainUnit", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOMAIN_UNIT_FILTER_FOR_PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainUnit", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UserPolicyGrantPrincipal`.
     #[derive(Clone, Default)]
     pub struct UserPolicyGrantPrincipal {
         /// CloudFormation property `AllUsersGrantFilter`.
@@ -4118,24 +3374,19 @@ pub mod policy_grant {
         pub user_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for UserPolicyGrantPrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllUsersGrantFilter", self.all_users_grant_filter);
-            p.set_opt("UserIdentifier", self.user_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserPolicyGrantPrincipal;
+        opt {
+            all_users_grant_filter = "AllUsersGrantFilter",
+            user_identifier = "UserIdentifier",
         }
     }
 
-    pub(super) static USER_POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UserIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws[^:]*:iam::\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_POLICY_GRANT_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UserIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws[^:]*:iam::\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `TargetEntityType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetEntityType {
         /// `DOMAIN_UNIT`
         DomainUnit,
@@ -4147,20 +3398,9 @@ pub mod policy_grant {
         AssetType,
     }
 
-    impl crate::value::CfnEnum for TargetEntityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DomainUnit => "DOMAIN_UNIT",
-                Self::EnvironmentBlueprintConfiguration => "ENVIRONMENT_BLUEPRINT_CONFIGURATION",
-                Self::EnvironmentProfile => "ENVIRONMENT_PROFILE",
-                Self::AssetType => "ASSET_TYPE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetEntityType, ["DOMAIN_UNIT", "ENVIRONMENT_BLUEPRINT_CONFIGURATION", "ENVIRONMENT_PROFILE", "ASSET_TYPE"]);
 
-    /// Allowed values of `ManagedPolicyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedPolicyType {
         /// `CREATE_DOMAIN_UNIT`
         CreateDomainUnit,
@@ -4190,42 +3430,15 @@ pub mod policy_grant {
         CreateProjectFromProjectProfile,
     }
 
-    impl crate::value::CfnEnum for ManagedPolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CreateDomainUnit => "CREATE_DOMAIN_UNIT",
-                Self::OverrideDomainUnitOwners => "OVERRIDE_DOMAIN_UNIT_OWNERS",
-                Self::AddToProjectMemberPool => "ADD_TO_PROJECT_MEMBER_POOL",
-                Self::OverrideProjectOwners => "OVERRIDE_PROJECT_OWNERS",
-                Self::CreateGlossary => "CREATE_GLOSSARY",
-                Self::CreateFormType => "CREATE_FORM_TYPE",
-                Self::CreateAssetType => "CREATE_ASSET_TYPE",
-                Self::CreateProject => "CREATE_PROJECT",
-                Self::CreateEnvironmentProfile => "CREATE_ENVIRONMENT_PROFILE",
-                Self::DelegateCreateEnvironmentProfile => "DELEGATE_CREATE_ENVIRONMENT_PROFILE",
-                Self::CreateEnvironment => "CREATE_ENVIRONMENT",
-                Self::CreateEnvironmentFromBlueprint => "CREATE_ENVIRONMENT_FROM_BLUEPRINT",
-                Self::CreateProjectFromProjectProfile => "CREATE_PROJECT_FROM_PROJECT_PROFILE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ManagedPolicyType, ["CREATE_DOMAIN_UNIT", "OVERRIDE_DOMAIN_UNIT_OWNERS", "ADD_TO_PROJECT_MEMBER_POOL", "OVERRIDE_PROJECT_OWNERS", "CREATE_GLOSSARY", "CREATE_FORM_TYPE", "CREATE_ASSET_TYPE", "CREATE_PROJECT", "CREATE_ENVIRONMENT_PROFILE", "DELEGATE_CREATE_ENVIRONMENT_PROFILE", "CREATE_ENVIRONMENT", "CREATE_ENVIRONMENT_FROM_BLUEPRINT", "CREATE_PROJECT_FROM_PROJECT_PROFILE"]);
 
-    /// Allowed values of `DomainUnitDesignation`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DomainUnitDesignation {
         /// `OWNER`
         Owner,
     }
 
-    impl crate::value::CfnEnum for DomainUnitDesignation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Owner => "OWNER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DomainUnitDesignation, ["OWNER"]);
 }
 
 /// Amazon DataZone projects are business use case–based groupings of people, assets (data), and tools used to simplify access to the AWS analytics.
@@ -4285,7 +3498,6 @@ pub struct Project {
 
 impl Project {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -4304,77 +3516,54 @@ impl Project {
     }
 }
 
-impl crate::resource::Resource for Project {
-    const TYPE: &'static str = "AWS::DataZone::Project";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROJECT_SHAPE)
+crate::resource::props! {
+    resource Project = "AWS::DataZone::Project", shape: Some(&PROJECT_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set_opt("DomainUnitId", self.domain_unit_id);
-        p.set_opt("GlossaryTerms", self.glossary_terms);
-        p.set_opt("MembershipAssignments", self.membership_assignments);
-        p.set("Name", self.name);
-        p.set_opt("ProjectCategory", self.project_category);
-        p.set_opt("ProjectExecutionRole", self.project_execution_role);
-        p.set_opt("ProjectProfileId", self.project_profile_id);
-        p.set_opt("ProjectProfileVersion", self.project_profile_version);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p.set_opt("UserParameters", self.user_parameters);
-        p
+    opt {
+        description = "Description",
+        domain_unit_id = "DomainUnitId",
+        glossary_terms = "GlossaryTerms",
+        membership_assignments = "MembershipAssignments",
+        project_category = "ProjectCategory",
+        project_execution_role = "ProjectExecutionRole",
+        project_profile_id = "ProjectProfileId",
+        project_profile_version = "ProjectProfileVersion",
+        resource_tags = "ResourceTags",
+        user_parameters = "UserParameters",
     }
 }
 
-static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("DomainUnitId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("GlossaryTerms", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MembershipAssignments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project::PROJECT_MEMBERSHIP_ASSIGNMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
-        ("ProjectExecutionRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
-        ("ProjectProfileId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("ResourceTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project::ENVIRONMENT_CONFIGURATION_USER_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("DomainUnitId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("GlossaryTerms", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MembershipAssignments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project::PROJECT_MEMBERSHIP_ASSIGNMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
+    ("ProjectExecutionRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::\\d{12}:role/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
+    ("ProjectProfileId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("ResourceTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project::ENVIRONMENT_CONFIGURATION_USER_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Project`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Project> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `ProjectStatus`.
-    #[inline]
-    pub fn attr_project_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `ProjectStatus`.
+        attr_project_status: ::std::string::String = "ProjectStatus",
     }
 }
 
@@ -4394,7 +3583,6 @@ pub mod project {
 
     impl ProjectMembershipAssignment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(designation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, member: crate::cfn::datazone::project::Member) -> Self {
             Self {
                 designation: designation.into(),
@@ -4403,21 +3591,17 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for ProjectMembershipAssignment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Designation", self.designation);
-            p.set("Member", self.member);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProjectMembershipAssignment;
+        req {
+            designation = "Designation",
+            member = "Member",
         }
     }
 
-    pub(super) static PROJECT_MEMBERSHIP_ASSIGNMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Designation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROJECT_MEMBERSHIP_ASSIGNMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Designation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The member of the project.
     #[derive(Clone, Default)]
@@ -4428,24 +3612,19 @@ pub mod project {
         pub user_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Member {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupIdentifier", self.group_identifier);
-            p.set_opt("UserIdentifier", self.user_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested Member;
+        opt {
+            group_identifier = "GroupIdentifier",
+            user_identifier = "UserIdentifier",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\.:/=+@-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\.:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\.:/=+@-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\.:/=+@-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EnvironmentConfigurationUserParameter`.
     #[derive(Clone, Default)]
     pub struct EnvironmentConfigurationUserParameter {
         /// CloudFormation property `EnvironmentConfigurationName`.
@@ -4456,25 +3635,20 @@ pub mod project {
         pub environment_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::datazone::project::EnvironmentParameter>>,
     }
 
-    impl crate::resource::ToExpr for EnvironmentConfigurationUserParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnvironmentConfigurationName", self.environment_configuration_name);
-            p.set_opt("EnvironmentId", self.environment_id);
-            p.set_opt("EnvironmentParameters", self.environment_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentConfigurationUserParameter;
+        opt {
+            environment_configuration_name = "EnvironmentConfigurationName",
+            environment_id = "EnvironmentId",
+            environment_parameters = "EnvironmentParameters",
         }
     }
 
-    pub(super) static ENVIRONMENT_CONFIGURATION_USER_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EnvironmentConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
-            ("EnvironmentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENVIRONMENT_CONFIGURATION_USER_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EnvironmentConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
+        ("EnvironmentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EnvironmentParameter`.
     #[derive(Clone, Default)]
     pub struct EnvironmentParameter {
         /// CloudFormation property `Name`.
@@ -4483,13 +3657,11 @@ pub mod project {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EnvironmentParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentParameter;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 }
@@ -4511,7 +3683,6 @@ pub struct ProjectMembership {
 
 impl ProjectMembership {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(designation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, member: crate::cfn::datazone::project_membership::Member, project_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             designation: designation.into(),
@@ -4522,49 +3693,35 @@ impl ProjectMembership {
     }
 }
 
-impl crate::resource::Resource for ProjectMembership {
-    const TYPE: &'static str = "AWS::DataZone::ProjectMembership";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROJECT_MEMBERSHIP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Designation", self.designation);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set("Member", self.member);
-        p.set("ProjectIdentifier", self.project_identifier);
-        p
+crate::resource::props! {
+    resource ProjectMembership = "AWS::DataZone::ProjectMembership", shape: Some(&PROJECT_MEMBERSHIP_SHAPE);
+    req {
+        designation = "Designation",
+        domain_identifier = "DomainIdentifier",
+        member = "Member",
+        project_identifier = "ProjectIdentifier",
     }
 }
 
-static PROJECT_MEMBERSHIP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Designation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("ProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROJECT_MEMBERSHIP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Designation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("ProjectIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProjectMembership`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProjectMembership> {
-    /// `Fn::GetAtt` `MemberIdentifier`.
-    #[inline]
-    pub fn attr_member_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MemberIdentifier")
-    }
-    /// `Fn::GetAtt` `MemberIdentifierType`.
-    #[inline]
-    pub fn attr_member_identifier_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MemberIdentifierType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `MemberIdentifier`.
+        attr_member_identifier: ::std::string::String = "MemberIdentifier",
+        /// `Fn::GetAtt` `MemberIdentifierType`.
+        attr_member_identifier_type: ::std::string::String = "MemberIdentifierType",
     }
 }
 
 pub mod project_membership {
     //! Nested property types and enums of [`ProjectMembership`](super::ProjectMembership).
 
-    /// The definition `Member`.
     #[derive(Clone, Default)]
     pub struct Member {
         /// CloudFormation property `GroupIdentifier`.
@@ -4573,13 +3730,11 @@ pub mod project_membership {
         pub user_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Member {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupIdentifier", self.group_identifier);
-            p.set_opt("UserIdentifier", self.user_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested Member;
+        opt {
+            group_identifier = "GroupIdentifier",
+            user_identifier = "UserIdentifier",
         }
     }
 }
@@ -4606,14 +3761,13 @@ pub struct ProjectProfile {
     /// CloudFormation property `ProjectResourceTagsDescription`.
     pub project_resource_tags_description: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Status`.
-    pub status: ::std::option::Option<crate::value::Val<crate::cfn::datazone::project_profile::Status>>,
+    pub status: ::std::option::Option<crate::value::Val<crate::cfn::shared::datazone_group_ai_and_3_more::Status>>,
     /// CloudFormation property `UseDefaultConfigurations`; changing it replaces the resource.
     pub use_default_configurations: ::std::option::Option<crate::value::Val<bool>>,
 }
 
 impl ProjectProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allow_custom_project_resource_tags: ::std::option::Option::None,
@@ -4630,84 +3784,59 @@ impl ProjectProfile {
     }
 }
 
-impl crate::resource::Resource for ProjectProfile {
-    const TYPE: &'static str = "AWS::DataZone::ProjectProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROJECT_PROFILE_SHAPE)
+crate::resource::props! {
+    resource ProjectProfile = "AWS::DataZone::ProjectProfile", shape: Some(&PROJECT_PROFILE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowCustomProjectResourceTags", self.allow_custom_project_resource_tags);
-        p.set_opt("Description", self.description);
-        p.set_opt("DomainIdentifier", self.domain_identifier);
-        p.set_opt("DomainUnitIdentifier", self.domain_unit_identifier);
-        p.set_opt("EnvironmentConfigurations", self.environment_configurations);
-        p.set("Name", self.name);
-        p.set_opt("ProjectResourceTags", self.project_resource_tags);
-        p.set_opt("ProjectResourceTagsDescription", self.project_resource_tags_description);
-        p.set_opt("Status", self.status);
-        p.set_opt("UseDefaultConfigurations", self.use_default_configurations);
-        p
+    opt {
+        allow_custom_project_resource_tags = "AllowCustomProjectResourceTags",
+        description = "Description",
+        domain_identifier = "DomainIdentifier",
+        domain_unit_identifier = "DomainUnitIdentifier",
+        environment_configurations = "EnvironmentConfigurations",
+        project_resource_tags = "ProjectResourceTags",
+        project_resource_tags_description = "ProjectResourceTagsDescription",
+        status = "Status",
+        use_default_configurations = "UseDefaultConfigurations",
     }
 }
 
-static PROJECT_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[_-][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("DomainUnitIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project_profile::ENVIRONMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
-        ("ProjectResourceTags", crate::resource::Rule { max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::project_profile::RESOURCE_TAG_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ProjectResourceTagsDescription", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROJECT_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[_-][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("DomainUnitIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project_profile::ENVIRONMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
+    ("ProjectResourceTags", crate::resource::Rule { max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::project_profile::RESOURCE_TAG_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProjectResourceTagsDescription", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProjectProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProjectProfile> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `DomainUnitId`.
-    #[inline]
-    pub fn attr_domain_unit_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainUnitId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Identifier`.
-    #[inline]
-    pub fn attr_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Identifier")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `DomainUnitId`.
+        attr_domain_unit_id: ::std::string::String = "DomainUnitId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Identifier`.
+        attr_identifier: ::std::string::String = "Identifier",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
     }
 }
 
 pub mod project_profile {
     //! Nested property types and enums of [`ProjectProfile`](super::ProjectProfile).
 
-    /// The definition `EnvironmentConfiguration`.
+    pub use crate::cfn::shared::datazone_group_ai_and_3_more::Status;
+
     #[derive(Clone)]
     pub struct EnvironmentConfiguration {
         /// CloudFormation property `AwsAccount`.
@@ -4732,7 +3861,6 @@ pub mod project_profile {
 
     impl EnvironmentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_region: crate::cfn::datazone::project_profile::Region, environment_blueprint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_account: ::std::option::Option::None,
@@ -4748,37 +3876,34 @@ pub mod project_profile {
         }
     }
 
-    impl crate::resource::ToExpr for EnvironmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsAccount", self.aws_account);
-            p.set("AwsRegion", self.aws_region);
-            p.set_opt("ConfigurationParameters", self.configuration_parameters);
-            p.set_opt("DeploymentMode", self.deployment_mode);
-            p.set_opt("DeploymentOrder", self.deployment_order);
-            p.set_opt("Description", self.description);
-            p.set("EnvironmentBlueprintId", self.environment_blueprint_id);
-            p.set_opt("EnvironmentConfigurationId", self.environment_configuration_id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentConfiguration;
+        req {
+            aws_region = "AwsRegion",
+            environment_blueprint_id = "EnvironmentBlueprintId",
+            name = "Name",
+        }
+        opt {
+            aws_account = "AwsAccount",
+            configuration_parameters = "ConfigurationParameters",
+            deployment_mode = "DeploymentMode",
+            deployment_order = "DeploymentOrder",
+            description = "Description",
+            environment_configuration_id = "EnvironmentConfigurationId",
         }
     }
 
-    pub(super) static ENVIRONMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsAccount", crate::resource::Rule { shape: Some(&AWS_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AwsRegion", crate::resource::Rule { shape: Some(&REGION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConfigurationParameters", crate::resource::Rule { shape: Some(&ENVIRONMENT_CONFIGURATION_PARAMETERS_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeploymentOrder", crate::resource::Rule { min: Some(0.0), max: Some(16.0), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("EnvironmentBlueprintId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-            ("EnvironmentConfigurationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENVIRONMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsAccount", crate::resource::Rule { shape: Some(&AWS_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AwsRegion", crate::resource::Rule { shape: Some(&REGION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConfigurationParameters", crate::resource::Rule { shape: Some(&ENVIRONMENT_CONFIGURATION_PARAMETERS_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeploymentOrder", crate::resource::Rule { min: Some(0.0), max: Some(16.0), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("EnvironmentBlueprintId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+        ("EnvironmentConfigurationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w -]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AwsAccount`.
     #[derive(Clone)]
     pub struct AwsAccount {
         /// CloudFormation property `AwsAccountId`; required.
@@ -4787,7 +3912,6 @@ pub mod project_profile {
 
     impl AwsAccount {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_account_id: aws_account_id.into(),
@@ -4795,22 +3919,17 @@ pub mod project_profile {
         }
     }
 
-    impl crate::resource::ToExpr for AwsAccount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AwsAccountId", self.aws_account_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsAccount;
+        req {
+            aws_account_id = "AwsAccountId",
         }
     }
 
-    pub(super) static AWS_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Region`.
     #[derive(Clone)]
     pub struct Region {
         /// CloudFormation property `RegionName`; required.
@@ -4819,7 +3938,6 @@ pub mod project_profile {
 
     impl Region {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 region_name: region_name.into(),
@@ -4827,22 +3945,17 @@ pub mod project_profile {
         }
     }
 
-    impl crate::resource::ToExpr for Region {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RegionName", self.region_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Region;
+        req {
+            region_name = "RegionName",
         }
     }
 
-    pub(super) static REGION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RegionName", crate::resource::Rule { min_len: Some(4), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RegionName", crate::resource::Rule { min_len: Some(4), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EnvironmentConfigurationParametersDetails`.
     #[derive(Clone, Default)]
     pub struct EnvironmentConfigurationParametersDetails {
         /// CloudFormation property `ParameterOverrides`.
@@ -4853,26 +3966,21 @@ pub mod project_profile {
         pub ssm_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EnvironmentConfigurationParametersDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ParameterOverrides", self.parameter_overrides);
-            p.set_opt("ResolvedParameters", self.resolved_parameters);
-            p.set_opt("SsmPath", self.ssm_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentConfigurationParametersDetails;
+        opt {
+            parameter_overrides = "ParameterOverrides",
+            resolved_parameters = "ResolvedParameters",
+            ssm_path = "SsmPath",
         }
     }
 
-    pub(super) static ENVIRONMENT_CONFIGURATION_PARAMETERS_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParameterOverrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ENVIRONMENT_CONFIGURATION_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResolvedParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ENVIRONMENT_CONFIGURATION_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SsmPath", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENVIRONMENT_CONFIGURATION_PARAMETERS_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParameterOverrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ENVIRONMENT_CONFIGURATION_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResolvedParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ENVIRONMENT_CONFIGURATION_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SsmPath", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EnvironmentConfigurationParameter`.
     #[derive(Clone, Default)]
     pub struct EnvironmentConfigurationParameter {
         /// CloudFormation property `IsEditable`.
@@ -4883,24 +3991,19 @@ pub mod project_profile {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EnvironmentConfigurationParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsEditable", self.is_editable);
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentConfigurationParameter;
+        opt {
+            is_editable = "IsEditable",
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static ENVIRONMENT_CONFIGURATION_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENVIRONMENT_CONFIGURATION_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ResourceTagParameter`.
     #[derive(Clone)]
     pub struct ResourceTagParameter {
         /// CloudFormation property `IsValueEditable`; required.
@@ -4913,7 +4016,6 @@ pub mod project_profile {
 
     impl ResourceTagParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(is_value_editable: impl ::std::convert::Into<crate::value::Val<bool>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 is_value_editable: is_value_editable.into(),
@@ -4923,26 +4025,21 @@ pub mod project_profile {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceTagParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IsValueEditable", self.is_value_editable);
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceTagParameter;
+        req {
+            is_value_editable = "IsValueEditable",
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static RESOURCE_TAG_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\.:/=+@-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\.:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_TAG_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\.:/=+@-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\.:/=+@-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `DeploymentMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentMode {
         /// `ON_CREATE`
         OnCreate,
@@ -4950,34 +4047,7 @@ pub mod project_profile {
         OnDemand,
     }
 
-    impl crate::value::CfnEnum for DeploymentMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnCreate => "ON_CREATE",
-                Self::OnDemand => "ON_DEMAND",
-            }
-        }
-    }
-
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeploymentMode, ["ON_CREATE", "ON_DEMAND"]);
 }
 
 /// Subscription targets enables one to access the data to which you have subscribed in your projects.
@@ -5025,7 +4095,6 @@ pub struct SubscriptionTarget {
 
 impl SubscriptionTarget {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(applicable_asset_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, authorized_principals: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, environment_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subscription_target_config: ::std::vec::Vec<crate::cfn::datazone::subscription_target::SubscriptionTargetForm>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             applicable_asset_types: applicable_asset_types.into(),
@@ -5041,81 +4110,52 @@ impl SubscriptionTarget {
     }
 }
 
-impl crate::resource::Resource for SubscriptionTarget {
-    const TYPE: &'static str = "AWS::DataZone::SubscriptionTarget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBSCRIPTION_TARGET_SHAPE)
+crate::resource::props! {
+    resource SubscriptionTarget = "AWS::DataZone::SubscriptionTarget", shape: Some(&SUBSCRIPTION_TARGET_SHAPE);
+    req {
+        applicable_asset_types = "ApplicableAssetTypes",
+        authorized_principals = "AuthorizedPrincipals",
+        domain_identifier = "DomainIdentifier",
+        environment_identifier = "EnvironmentIdentifier",
+        name = "Name",
+        subscription_target_config = "SubscriptionTargetConfig",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicableAssetTypes", self.applicable_asset_types);
-        p.set("AuthorizedPrincipals", self.authorized_principals);
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set("EnvironmentIdentifier", self.environment_identifier);
-        p.set_opt("ManageAccessRole", self.manage_access_role);
-        p.set("Name", self.name);
-        p.set_opt("Provider", self.provider);
-        p.set("SubscriptionTargetConfig", self.subscription_target_config);
-        p.set("Type", self.type_);
-        p
+    opt {
+        manage_access_role = "ManageAccessRole",
+        provider = "Provider",
     }
 }
 
-static SUBSCRIPTION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicableAssetTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\.]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AuthorizedPrincipals", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("ManageAccessRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):iam::\\d{12}:(role|role/service-role)/[\\w+=,.@-]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("SubscriptionTargetConfig", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::subscription_target::SUBSCRIPTION_TARGET_FORM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBSCRIPTION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicableAssetTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\.]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AuthorizedPrincipals", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("ManageAccessRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(|-cn|-us-gov):iam::\\d{12}:(role|role/service-role)/[\\w+=,.@-]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("SubscriptionTargetConfig", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::subscription_target::SUBSCRIPTION_TARGET_FORM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SubscriptionTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubscriptionTarget> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `EnvironmentId`.
-    #[inline]
-    pub fn attr_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ProjectId`.
-    #[inline]
-    pub fn attr_project_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedBy`.
-    #[inline]
-    pub fn attr_updated_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedBy")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `EnvironmentId`.
+        attr_environment_id: ::std::string::String = "EnvironmentId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ProjectId`.
+        attr_project_id: ::std::string::String = "ProjectId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `UpdatedBy`.
+        attr_updated_by: ::std::string::String = "UpdatedBy",
     }
 }
 
@@ -5137,7 +4177,6 @@ pub mod subscription_target {
 
     impl SubscriptionTargetForm {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, form_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 content: content.into(),
@@ -5146,21 +4185,17 @@ pub mod subscription_target {
         }
     }
 
-    impl crate::resource::ToExpr for SubscriptionTargetForm {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Content", self.content);
-            p.set("FormName", self.form_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubscriptionTargetForm;
+        req {
+            content = "Content",
+            form_name = "FormName",
         }
     }
 
-    pub(super) static SUBSCRIPTION_TARGET_FORM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FormName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBSCRIPTION_TARGET_FORM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FormName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![0-9_])\\w+$|^_\\w*[a-zA-Z0-9]\\w*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A user profile represents Amazon DataZone users. Amazon DataZone supports both IAM roles and SSO identities to interact with the Amazon DataZone Management Console and the data portal for different purposes. Domain administrators use IAM roles to perform the initial administrative domain-related work in the Amazon DataZone Management Console, including creating new Amazon DataZone domains, configuring metadata form types, and implementing policies. Data workers use their SSO corporate identities via Identity Center to log into the Amazon DataZone Data Portal and access projects where they have memberships.
@@ -5192,7 +4227,6 @@ pub struct UserProfile {
 
 impl UserProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_identifier: domain_identifier.into(),
@@ -5204,53 +4238,36 @@ impl UserProfile {
     }
 }
 
-impl crate::resource::Resource for UserProfile {
-    const TYPE: &'static str = "AWS::DataZone::UserProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_PROFILE_SHAPE)
+crate::resource::props! {
+    resource UserProfile = "AWS::DataZone::UserProfile", shape: Some(&USER_PROFILE_SHAPE);
+    req {
+        domain_identifier = "DomainIdentifier",
+        user_identifier = "UserIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DomainIdentifier", self.domain_identifier);
-        p.set_opt("SessionName", self.session_name);
-        p.set_opt("Status", self.status);
-        p.set("UserIdentifier", self.user_identifier);
-        p.set_opt("UserType", self.user_type);
-        p
+    opt {
+        session_name = "SessionName",
+        status = "Status",
+        user_type = "UserType",
     }
 }
 
-static USER_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("SessionName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("UserIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws:iam::\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dzd[-_][a-zA-Z0-9_-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("SessionName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("UserIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$|^[a-zA-Z_0-9+=,.@-]+$|^arn:aws:iam::\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserProfile> {
-    /// `Fn::GetAtt` `Details`.
-    #[inline]
-    pub fn attr_details(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Details")
-    }
-    /// `Fn::GetAtt` `DomainId`.
-    #[inline]
-    pub fn attr_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Details`.
+        attr_details: ::std::string::String = "Details",
+        /// `Fn::GetAtt` `DomainId`.
+        attr_domain_id: ::std::string::String = "DomainId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
@@ -5258,7 +4275,7 @@ pub mod user_profile {
     //! Nested property types and enums of [`UserProfile`](super::UserProfile).
 
     /// The status of the user profile.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserProfileStatus {
         /// `ASSIGNED`
         Assigned,
@@ -5270,20 +4287,10 @@ pub mod user_profile {
         Deactivated,
     }
 
-    impl crate::value::CfnEnum for UserProfileStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Assigned => "ASSIGNED",
-                Self::NotAssigned => "NOT_ASSIGNED",
-                Self::Activated => "ACTIVATED",
-                Self::Deactivated => "DEACTIVATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UserProfileStatus, ["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"]);
 
     /// The type of the user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserType {
         /// `IAM_USER`
         IamUser,
@@ -5295,15 +4302,5 @@ pub mod user_profile {
         IamRoleSession,
     }
 
-    impl crate::value::CfnEnum for UserType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IamUser => "IAM_USER",
-                Self::IamRole => "IAM_ROLE",
-                Self::SsoUser => "SSO_USER",
-                Self::IamRoleSession => "IAM_ROLE_SESSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UserType, ["IAM_USER", "IAM_ROLE", "SSO_USER", "IAM_ROLE_SESSION"]);
 }

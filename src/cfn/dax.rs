@@ -43,7 +43,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, node_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, replication_factor: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             availability_zones: ::std::option::Option::None,
@@ -65,70 +64,62 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::DAX::Cluster";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZones", self.availability_zones);
-        p.set_opt("ClusterEndpointEncryptionType", self.cluster_endpoint_encryption_type);
-        p.set_opt("ClusterName", self.cluster_name);
-        p.set_opt("Description", self.description);
-        p.set("IAMRoleARN", self.iam_role_arn);
-        p.set_opt("NetworkType", self.network_type);
-        p.set("NodeType", self.node_type);
-        p.set_opt("NotificationTopicARN", self.notification_topic_arn);
-        p.set_opt("ParameterGroupName", self.parameter_group_name);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set("ReplicationFactor", self.replication_factor);
-        p.set_opt("SSESpecification", self.sse_specification);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SubnetGroupName", self.subnet_group_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Cluster = "AWS::DAX::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        iam_role_arn = "IAMRoleARN",
+        node_type = "NodeType",
+        replication_factor = "ReplicationFactor",
+    }
+    opt {
+        availability_zones = "AvailabilityZones",
+        cluster_endpoint_encryption_type = "ClusterEndpointEncryptionType",
+        cluster_name = "ClusterName",
+        description = "Description",
+        network_type = "NetworkType",
+        notification_topic_arn = "NotificationTopicARN",
+        parameter_group_name = "ParameterGroupName",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        sse_specification = "SSESpecification",
+        security_group_ids = "SecurityGroupIds",
+        subnet_group_name = "SubnetGroupName",
+        tags = "Tags",
     }
 }
 
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IAMRoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ClusterDiscoveryEndpoint`.
-    #[inline]
-    pub fn attr_cluster_discovery_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterDiscoveryEndpoint")
-    }
-    /// `Fn::GetAtt` `ClusterDiscoveryEndpointURL`.
-    #[inline]
-    pub fn attr_cluster_discovery_endpoint_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterDiscoveryEndpointURL")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ClusterDiscoveryEndpoint`.
+        attr_cluster_discovery_endpoint: ::std::string::String = "ClusterDiscoveryEndpoint",
+        /// `Fn::GetAtt` `ClusterDiscoveryEndpointURL`.
+        attr_cluster_discovery_endpoint_url: ::std::string::String = "ClusterDiscoveryEndpointURL",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod cluster {
     //! Nested property types and enums of [`Cluster`](super::Cluster).
 
-    /// The definition `SSESpecification`.
     #[derive(Clone, Default)]
     pub struct SseSpecification {
         /// CloudFormation property `SSEEnabled`.
         pub sse_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SSEEnabled", self.sse_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested SseSpecification;
+        opt {
+            sse_enabled = "SSEEnabled",
         }
     }
 }
@@ -150,17 +141,18 @@ pub struct ParameterGroup {
     pub parameter_name_values: ::std::option::Option<crate::value::Val<crate::value::Json>>,
 }
 
-impl crate::resource::Resource for ParameterGroup {
-    const TYPE: &'static str = "AWS::DAX::ParameterGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("ParameterGroupName", self.parameter_group_name);
-        p.set_opt("ParameterNameValues", self.parameter_name_values);
-        p
+crate::resource::props! {
+    resource ParameterGroup = "AWS::DAX::ParameterGroup", shape: Some(&PARAMETER_GROUP_SHAPE);
+    opt {
+        description = "Description",
+        parameter_group_name = "ParameterGroupName",
+        parameter_name_values = "ParameterNameValues",
     }
 }
+
+static PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ParameterNameValues", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource type definition for AWS::DAX::SubnetGroup
 ///
@@ -177,7 +169,6 @@ pub struct SubnetGroup {
 
 impl SubnetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -187,14 +178,13 @@ impl SubnetGroup {
     }
 }
 
-impl crate::resource::Resource for SubnetGroup {
-    const TYPE: &'static str = "AWS::DAX::SubnetGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("SubnetGroupName", self.subnet_group_name);
-        p.set("SubnetIds", self.subnet_ids);
-        p
+crate::resource::props! {
+    resource SubnetGroup = "AWS::DAX::SubnetGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        subnet_ids = "SubnetIds",
+    }
+    opt {
+        description = "Description",
+        subnet_group_name = "SubnetGroupName",
     }
 }

@@ -45,7 +45,6 @@ pub struct Budget {
 
 impl Budget {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: ::std::vec::Vec<crate::cfn::deadline::budget::BudgetActionToAdd>, approximate_dollar_limit: impl ::std::convert::Into<crate::value::Val<f64>>, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, farm_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule: crate::cfn::deadline::budget::BudgetSchedule, usage_tracking_resource: crate::cfn::deadline::budget::UsageTrackingResource) -> Self {
         Self {
             actions,
@@ -60,55 +59,42 @@ impl Budget {
     }
 }
 
-impl crate::resource::Resource for Budget {
-    const TYPE: &'static str = "AWS::Deadline::Budget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BUDGET_SHAPE)
+crate::resource::props! {
+    resource Budget = "AWS::Deadline::Budget", shape: Some(&BUDGET_SHAPE);
+    req {
+        actions = "Actions",
+        approximate_dollar_limit = "ApproximateDollarLimit",
+        display_name = "DisplayName",
+        farm_id = "FarmId",
+        schedule = "Schedule",
+        usage_tracking_resource = "UsageTrackingResource",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set("ApproximateDollarLimit", self.approximate_dollar_limit);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set("FarmId", self.farm_id);
-        p.set("Schedule", self.schedule);
-        p.set_opt("Tags", self.tags);
-        p.set("UsageTrackingResource", self.usage_tracking_resource);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static BUDGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::budget::BUDGET_ACTION_TO_ADD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ApproximateDollarLimit", crate::resource::Rule { min: Some(0.01), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::budget::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UsageTrackingResource", crate::resource::Rule { shape: Some(&self::budget::USAGE_TRACKING_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BUDGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::budget::BUDGET_ACTION_TO_ADD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ApproximateDollarLimit", crate::resource::Rule { min: Some(0.01), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::budget::BUDGET_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UsageTrackingResource", crate::resource::Rule { shape: Some(&self::budget::USAGE_TRACKING_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Budget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Budget> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `BudgetId`.
-    #[inline]
-    pub fn attr_budget_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BudgetId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BudgetId`.
+        attr_budget_id: ::std::string::String = "BudgetId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -134,7 +120,6 @@ pub mod budget {
 
     impl BudgetActionToAdd {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(threshold_percentage: impl ::std::convert::Into<crate::value::Val<f64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::budget::Type>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -144,23 +129,21 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for BudgetActionToAdd {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("ThresholdPercentage", self.threshold_percentage);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested BudgetActionToAdd;
+        req {
+            threshold_percentage = "ThresholdPercentage",
+            type_ = "Type",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static BUDGET_ACTION_TO_ADD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("ThresholdPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BUDGET_ACTION_TO_ADD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("ThresholdPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The start and end time of the budget.
     #[derive(Clone)]
@@ -181,14 +164,16 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for BudgetSchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fixed", self.fixed);
-            p.into_expr()
+    crate::resource::props! {
+        nested BudgetSchedule;
+        req {
+            fixed = "Fixed",
         }
     }
+
+    pub(super) static BUDGET_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Fixed", crate::resource::Rule { shape: Some(&FIXED_BUDGET_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The details of a fixed budget schedule.
     #[derive(Clone)]
@@ -205,7 +190,6 @@ pub mod budget {
 
     impl FixedBudgetSchedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 end_time: end_time.into(),
@@ -214,22 +198,18 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for FixedBudgetSchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndTime", self.end_time);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested FixedBudgetSchedule;
+        req {
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIXED_BUDGET_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The usage details of the allotted budget.
     #[derive(Clone)]
@@ -242,7 +222,6 @@ pub mod budget {
 
     impl UsageTrackingResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(queue_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 queue_id: queue_id.into(),
@@ -250,23 +229,19 @@ pub mod budget {
         }
     }
 
-    impl crate::resource::ToExpr for UsageTrackingResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QueueId", self.queue_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested UsageTrackingResource;
+        req {
+            queue_id = "QueueId",
         }
     }
 
-    pub(super) static USAGE_TRACKING_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueueId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^queue-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USAGE_TRACKING_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueueId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^queue-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of budget action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `STOP_SCHEDULING_AND_COMPLETE_TASKS`
         StopSchedulingAndCompleteTasks,
@@ -274,15 +249,7 @@ pub mod budget {
         StopSchedulingAndCancelTasks,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StopSchedulingAndCompleteTasks => "STOP_SCHEDULING_AND_COMPLETE_TASKS",
-                Self::StopSchedulingAndCancelTasks => "STOP_SCHEDULING_AND_CANCEL_TASKS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"]);
 }
 
 /// Resource Type definition for AWS::Deadline::Farm
@@ -306,7 +273,6 @@ pub struct Farm {
 
 impl Farm {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cost_scale_factor: ::std::option::Option::None,
@@ -318,57 +284,35 @@ impl Farm {
     }
 }
 
-impl crate::resource::Resource for Farm {
-    const TYPE: &'static str = "AWS::Deadline::Farm";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FARM_SHAPE)
+crate::resource::props! {
+    resource Farm = "AWS::Deadline::Farm", shape: Some(&FARM_SHAPE);
+    req {
+        display_name = "DisplayName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CostScaleFactor", self.cost_scale_factor);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        cost_scale_factor = "CostScaleFactor",
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
+        tags = "Tags",
     }
 }
 
-static FARM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CostScaleFactor", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:.*:key/.*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::farm::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CostScaleFactor", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z]*:kms:.*:key/.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Farm`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Farm> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `FarmId`.
+        attr_farm_id: ::std::string::String = "FarmId",
     }
-    /// `Fn::GetAtt` `FarmId`.
-    #[inline]
-    pub fn attr_farm_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FarmId")
-    }
-}
-
-pub mod farm {
-    //! Nested property types and enums of [`Farm`](super::Farm).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Deadline::Fleet
@@ -400,7 +344,6 @@ pub struct Fleet {
 
 impl Fleet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration: crate::cfn::deadline::fleet::FleetConfiguration, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, farm_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, max_worker_count: impl ::std::convert::Into<crate::value::Val<i64>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration,
@@ -416,80 +359,56 @@ impl Fleet {
     }
 }
 
-impl crate::resource::Resource for Fleet {
-    const TYPE: &'static str = "AWS::Deadline::Fleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLEET_SHAPE)
+crate::resource::props! {
+    resource Fleet = "AWS::Deadline::Fleet", shape: Some(&FLEET_SHAPE);
+    req {
+        configuration = "Configuration",
+        display_name = "DisplayName",
+        farm_id = "FarmId",
+        max_worker_count = "MaxWorkerCount",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Configuration", self.configuration);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set("FarmId", self.farm_id);
-        p.set_opt("HostConfiguration", self.host_configuration);
-        p.set("MaxWorkerCount", self.max_worker_count);
-        p.set_opt("MinWorkerCount", self.min_worker_count);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        host_configuration = "HostConfiguration",
+        min_worker_count = "MinWorkerCount",
+        tags = "Tags",
     }
 }
 
-static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::fleet::FLEET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("HostConfiguration", crate::resource::Rule { shape: Some(&self::fleet::HOST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MaxWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ("MinWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::TAG21_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::fleet::FLEET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("HostConfiguration", crate::resource::Rule { shape: Some(&self::fleet::HOST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaxWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ("MinWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Fleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Fleet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Capabilities`.
-    #[inline]
-    pub fn attr_capabilities(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Capabilities")
-    }
-    /// `Fn::GetAtt` `FleetId`.
-    #[inline]
-    pub fn attr_fleet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FleetId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-    /// `Fn::GetAtt` `WorkerCount`.
-    #[inline]
-    pub fn attr_worker_count(self) -> crate::value::Val<i64> {
-        self.__get_att("WorkerCount")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Capabilities`.
+        attr_capabilities: crate::value::Json = "Capabilities",
+        /// `Fn::GetAtt` `FleetId`.
+        attr_fleet_id: ::std::string::String = "FleetId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
+        /// `Fn::GetAtt` `WorkerCount`.
+        attr_worker_count: i64 = "WorkerCount",
     }
 }
 
 pub mod fleet {
     //! Nested property types and enums of [`Fleet`](super::Fleet).
 
-    /// The definition `FleetConfiguration`.
     #[derive(Clone, Default)]
     pub struct FleetConfiguration {
         /// CloudFormation property `CustomerManaged`.
@@ -498,24 +417,19 @@ pub mod fleet {
         pub service_managed_ec2: ::std::option::Option<crate::cfn::deadline::fleet::ServiceManagedEc2FleetConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FleetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerManaged", self.customer_managed);
-            p.set_opt("ServiceManagedEc2", self.service_managed_ec2);
-            p.into_expr()
+    crate::resource::props! {
+        nested FleetConfiguration;
+        opt {
+            customer_managed = "CustomerManaged",
+            service_managed_ec2 = "ServiceManagedEc2",
         }
     }
 
-    pub(super) static FLEET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomerManaged", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_FLEET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceManagedEc2", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_EC2_FLEET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLEET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomerManaged", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_FLEET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceManagedEc2", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_EC2_FLEET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomerManagedFleetConfiguration`.
     #[derive(Clone)]
     pub struct CustomerManagedFleetConfiguration {
         /// CloudFormation property `AutoScalingConfiguration`.
@@ -532,7 +446,6 @@ pub mod fleet {
 
     impl CustomerManagedFleetConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::fleet::AutoScalingMode>>, worker_capabilities: crate::cfn::deadline::fleet::CustomerManagedWorkerCapabilities) -> Self {
             Self {
                 auto_scaling_configuration: ::std::option::Option::None,
@@ -544,28 +457,25 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for CustomerManagedFleetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoScalingConfiguration", self.auto_scaling_configuration);
-            p.set("Mode", self.mode);
-            p.set_opt("StorageProfileId", self.storage_profile_id);
-            p.set_opt("TagPropagationMode", self.tag_propagation_mode);
-            p.set("WorkerCapabilities", self.worker_capabilities);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerManagedFleetConfiguration;
+        req {
+            mode = "Mode",
+            worker_capabilities = "WorkerCapabilities",
+        }
+        opt {
+            auto_scaling_configuration = "AutoScalingConfiguration",
+            storage_profile_id = "StorageProfileId",
+            tag_propagation_mode = "TagPropagationMode",
         }
     }
 
-    pub(super) static CUSTOMER_MANAGED_FLEET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoScalingConfiguration", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_AUTO_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StorageProfileId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sp-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-            ("WorkerCapabilities", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_WORKER_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMER_MANAGED_FLEET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoScalingConfiguration", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_AUTO_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StorageProfileId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sp-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+        ("WorkerCapabilities", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_WORKER_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomerManagedAutoScalingConfiguration`.
     #[derive(Clone, Default)]
     pub struct CustomerManagedAutoScalingConfiguration {
         /// CloudFormation property `ScaleOutWorkersPerMinute`.
@@ -576,26 +486,21 @@ pub mod fleet {
         pub worker_idle_duration_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CustomerManagedAutoScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScaleOutWorkersPerMinute", self.scale_out_workers_per_minute);
-            p.set_opt("StandbyWorkerCount", self.standby_worker_count);
-            p.set_opt("WorkerIdleDurationSeconds", self.worker_idle_duration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerManagedAutoScalingConfiguration;
+        opt {
+            scale_out_workers_per_minute = "ScaleOutWorkersPerMinute",
+            standby_worker_count = "StandbyWorkerCount",
+            worker_idle_duration_seconds = "WorkerIdleDurationSeconds",
         }
     }
 
-    pub(super) static CUSTOMER_MANAGED_AUTO_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScaleOutWorkersPerMinute", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("StandbyWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("WorkerIdleDurationSeconds", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMER_MANAGED_AUTO_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScaleOutWorkersPerMinute", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("StandbyWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("WorkerIdleDurationSeconds", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomerManagedWorkerCapabilities`.
     #[derive(Clone)]
     pub struct CustomerManagedWorkerCapabilities {
         /// CloudFormation property `AcceleratorCount`.
@@ -620,7 +525,6 @@ pub mod fleet {
 
     impl CustomerManagedWorkerCapabilities {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cpu_architecture_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::fleet::CpuArchitectureType>>, memory_mib: crate::cfn::deadline::fleet::MemoryMibRange, os_family: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::fleet::CustomerManagedFleetOperatingSystemFamily>>, v_cpu_count: crate::cfn::deadline::fleet::VCpuCountRange) -> Self {
             Self {
                 accelerator_count: ::std::option::Option::None,
@@ -636,35 +540,32 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for CustomerManagedWorkerCapabilities {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcceleratorCount", self.accelerator_count);
-            p.set_opt("AcceleratorTotalMemoryMiB", self.accelerator_total_memory_mib);
-            p.set_opt("AcceleratorTypes", self.accelerator_types);
-            p.set("CpuArchitectureType", self.cpu_architecture_type);
-            p.set_opt("CustomAmounts", self.custom_amounts);
-            p.set_opt("CustomAttributes", self.custom_attributes);
-            p.set("MemoryMiB", self.memory_mib);
-            p.set("OsFamily", self.os_family);
-            p.set("VCpuCount", self.v_cpu_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerManagedWorkerCapabilities;
+        req {
+            cpu_architecture_type = "CpuArchitectureType",
+            memory_mib = "MemoryMiB",
+            os_family = "OsFamily",
+            v_cpu_count = "VCpuCount",
+        }
+        opt {
+            accelerator_count = "AcceleratorCount",
+            accelerator_total_memory_mib = "AcceleratorTotalMemoryMiB",
+            accelerator_types = "AcceleratorTypes",
+            custom_amounts = "CustomAmounts",
+            custom_attributes = "CustomAttributes",
         }
     }
 
-    pub(super) static CUSTOMER_MANAGED_WORKER_CAPABILITIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AcceleratorCount", crate::resource::Rule { shape: Some(&ACCELERATOR_COUNT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AcceleratorTotalMemoryMiB", crate::resource::Rule { shape: Some(&ACCELERATOR_TOTAL_MEMORY_MIB_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomAmounts", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FLEET_AMOUNT_CAPABILITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CustomAttributes", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FLEET_ATTRIBUTE_CAPABILITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MemoryMiB", crate::resource::Rule { shape: Some(&MEMORY_MIB_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VCpuCount", crate::resource::Rule { shape: Some(&V_CPU_COUNT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMER_MANAGED_WORKER_CAPABILITIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AcceleratorCount", crate::resource::Rule { shape: Some(&ACCELERATOR_COUNT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AcceleratorTotalMemoryMiB", crate::resource::Rule { shape: Some(&ACCELERATOR_TOTAL_MEMORY_MIB_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomAmounts", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FLEET_AMOUNT_CAPABILITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CustomAttributes", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FLEET_ATTRIBUTE_CAPABILITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MemoryMiB", crate::resource::Rule { shape: Some(&MEMORY_MIB_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VCpuCount", crate::resource::Rule { shape: Some(&V_CPU_COUNT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AcceleratorCountRange`.
     #[derive(Clone)]
     pub struct AcceleratorCountRange {
         /// CloudFormation property `Max`.
@@ -675,7 +576,6 @@ pub mod fleet {
 
     impl AcceleratorCountRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(min: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max: ::std::option::Option::None,
@@ -684,24 +584,21 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for AcceleratorCountRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested AcceleratorCountRange;
+        req {
+            min = "Min",
+        }
+        opt {
+            max = "Max",
         }
     }
 
-    pub(super) static ACCELERATOR_COUNT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCELERATOR_COUNT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AcceleratorTotalMemoryMiBRange`.
     #[derive(Clone)]
     pub struct AcceleratorTotalMemoryMibRange {
         /// CloudFormation property `Max`.
@@ -712,7 +609,6 @@ pub mod fleet {
 
     impl AcceleratorTotalMemoryMibRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(min: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max: ::std::option::Option::None,
@@ -721,24 +617,21 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for AcceleratorTotalMemoryMibRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested AcceleratorTotalMemoryMibRange;
+        req {
+            min = "Min",
+        }
+        opt {
+            max = "Max",
         }
     }
 
-    pub(super) static ACCELERATOR_TOTAL_MEMORY_MIB_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCELERATOR_TOTAL_MEMORY_MIB_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FleetAmountCapability`.
     #[derive(Clone)]
     pub struct FleetAmountCapability {
         /// CloudFormation property `Max`.
@@ -751,7 +644,6 @@ pub mod fleet {
 
     impl FleetAmountCapability {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(min: impl ::std::convert::Into<crate::value::Val<f64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 max: ::std::option::Option::None,
@@ -761,24 +653,21 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for FleetAmountCapability {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set("Min", self.min);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FleetAmountCapability;
+        req {
+            min = "Min",
+            name = "Name",
+        }
+        opt {
+            max = "Max",
         }
     }
 
-    pub(super) static FLEET_AMOUNT_CAPABILITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z][a-zA-Z0-9]{0,63}:)?amount(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLEET_AMOUNT_CAPABILITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z][a-zA-Z0-9]{0,63}:)?amount(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FleetAttributeCapability`.
     #[derive(Clone)]
     pub struct FleetAttributeCapability {
         /// CloudFormation property `Name`; required.
@@ -789,7 +678,6 @@ pub mod fleet {
 
     impl FleetAttributeCapability {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 name: name.into(),
@@ -798,24 +686,19 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for FleetAttributeCapability {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested FleetAttributeCapability;
+        req {
+            name = "Name",
+            values = "Values",
         }
     }
 
-    pub(super) static FLEET_ATTRIBUTE_CAPABILITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z][a-zA-Z0-9]{0,63}:)?attr(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_]([a-zA-Z0-9_\\-]{0,99})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLEET_ATTRIBUTE_CAPABILITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z][a-zA-Z0-9]{0,63}:)?attr(\\.[a-zA-Z][a-zA-Z0-9]{0,63})+$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_]([a-zA-Z0-9_\\-]{0,99})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MemoryMiBRange`.
     #[derive(Clone)]
     pub struct MemoryMibRange {
         /// CloudFormation property `Max`.
@@ -826,7 +709,6 @@ pub mod fleet {
 
     impl MemoryMibRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(min: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max: ::std::option::Option::None,
@@ -835,24 +717,21 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for MemoryMibRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemoryMibRange;
+        req {
+            min = "Min",
+        }
+        opt {
+            max = "Max",
         }
     }
 
-    pub(super) static MEMORY_MIB_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(512.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(512.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMORY_MIB_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(512.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(512.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VCpuCountRange`.
     #[derive(Clone)]
     pub struct VCpuCountRange {
         /// CloudFormation property `Max`.
@@ -863,7 +742,6 @@ pub mod fleet {
 
     impl VCpuCountRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(min: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max: ::std::option::Option::None,
@@ -872,24 +750,21 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for VCpuCountRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested VCpuCountRange;
+        req {
+            min = "Min",
+        }
+        opt {
+            max = "Max",
         }
     }
 
-    pub(super) static V_CPU_COUNT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static V_CPU_COUNT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceManagedEc2FleetConfiguration`.
     #[derive(Clone)]
     pub struct ServiceManagedEc2FleetConfiguration {
         /// CloudFormation property `AutoScalingConfiguration`.
@@ -921,31 +796,28 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceManagedEc2FleetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoScalingConfiguration", self.auto_scaling_configuration);
-            p.set("InstanceCapabilities", self.instance_capabilities);
-            p.set("InstanceMarketOptions", self.instance_market_options);
-            p.set_opt("PersistentVolumeConfiguration", self.persistent_volume_configuration);
-            p.set_opt("StorageProfileId", self.storage_profile_id);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceManagedEc2FleetConfiguration;
+        req {
+            instance_capabilities = "InstanceCapabilities",
+            instance_market_options = "InstanceMarketOptions",
+        }
+        opt {
+            auto_scaling_configuration = "AutoScalingConfiguration",
+            persistent_volume_configuration = "PersistentVolumeConfiguration",
+            storage_profile_id = "StorageProfileId",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static SERVICE_MANAGED_EC2_FLEET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoScalingConfiguration", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_EC2_AUTO_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InstanceCapabilities", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_EC2_INSTANCE_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PersistentVolumeConfiguration", crate::resource::Rule { shape: Some(&PERSISTENT_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StorageProfileId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sp-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_MANAGED_EC2_FLEET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoScalingConfiguration", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_EC2_AUTO_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InstanceCapabilities", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_EC2_INSTANCE_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PersistentVolumeConfiguration", crate::resource::Rule { shape: Some(&PERSISTENT_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StorageProfileId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sp-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceManagedEc2AutoScalingConfiguration`.
     #[derive(Clone, Default)]
     pub struct ServiceManagedEc2AutoScalingConfiguration {
         /// CloudFormation property `ScaleOutWorkersPerMinute`.
@@ -956,26 +828,21 @@ pub mod fleet {
         pub worker_idle_duration_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ServiceManagedEc2AutoScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScaleOutWorkersPerMinute", self.scale_out_workers_per_minute);
-            p.set_opt("StandbyWorkerCount", self.standby_worker_count);
-            p.set_opt("WorkerIdleDurationSeconds", self.worker_idle_duration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceManagedEc2AutoScalingConfiguration;
+        opt {
+            scale_out_workers_per_minute = "ScaleOutWorkersPerMinute",
+            standby_worker_count = "StandbyWorkerCount",
+            worker_idle_duration_seconds = "WorkerIdleDurationSeconds",
         }
     }
 
-    pub(super) static SERVICE_MANAGED_EC2_AUTO_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScaleOutWorkersPerMinute", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("StandbyWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("WorkerIdleDurationSeconds", crate::resource::Rule { min: Some(0.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_MANAGED_EC2_AUTO_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScaleOutWorkersPerMinute", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("StandbyWorkerCount", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("WorkerIdleDurationSeconds", crate::resource::Rule { min: Some(0.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceManagedEc2InstanceCapabilities`.
     #[derive(Clone)]
     pub struct ServiceManagedEc2InstanceCapabilities {
         /// CloudFormation property `AcceleratorCapabilities`.
@@ -1004,7 +871,6 @@ pub mod fleet {
 
     impl ServiceManagedEc2InstanceCapabilities {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cpu_architecture_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::fleet::CpuArchitectureType>>, memory_mib: crate::cfn::deadline::fleet::MemoryMibRange, os_family: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::fleet::ServiceManagedFleetOperatingSystemFamily>>, v_cpu_count: crate::cfn::deadline::fleet::VCpuCountRange) -> Self {
             Self {
                 accelerator_capabilities: ::std::option::Option::None,
@@ -1022,40 +888,37 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceManagedEc2InstanceCapabilities {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcceleratorCapabilities", self.accelerator_capabilities);
-            p.set_opt("AllowedInstanceTypes", self.allowed_instance_types);
-            p.set("CpuArchitectureType", self.cpu_architecture_type);
-            p.set_opt("CustomAmounts", self.custom_amounts);
-            p.set_opt("CustomAttributes", self.custom_attributes);
-            p.set_opt("ExcludedInstanceTypes", self.excluded_instance_types);
-            p.set("MemoryMiB", self.memory_mib);
-            p.set("OsFamily", self.os_family);
-            p.set_opt("RootEbsVolume", self.root_ebs_volume);
-            p.set_opt("SoftwareAddOns", self.software_add_ons);
-            p.set("VCpuCount", self.v_cpu_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceManagedEc2InstanceCapabilities;
+        req {
+            cpu_architecture_type = "CpuArchitectureType",
+            memory_mib = "MemoryMiB",
+            os_family = "OsFamily",
+            v_cpu_count = "VCpuCount",
+        }
+        opt {
+            accelerator_capabilities = "AcceleratorCapabilities",
+            allowed_instance_types = "AllowedInstanceTypes",
+            custom_amounts = "CustomAmounts",
+            custom_attributes = "CustomAttributes",
+            excluded_instance_types = "ExcludedInstanceTypes",
+            root_ebs_volume = "RootEbsVolume",
+            software_add_ons = "SoftwareAddOns",
         }
     }
 
-    pub(super) static SERVICE_MANAGED_EC2_INSTANCE_CAPABILITIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AcceleratorCapabilities", crate::resource::Rule { shape: Some(&ACCELERATOR_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CustomAmounts", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FLEET_AMOUNT_CAPABILITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CustomAttributes", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FLEET_ATTRIBUTE_CAPABILITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MemoryMiB", crate::resource::Rule { shape: Some(&MEMORY_MIB_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RootEbsVolume", crate::resource::Rule { shape: Some(&EC2_EBS_VOLUME_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SoftwareAddOns", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("VCpuCount", crate::resource::Rule { shape: Some(&V_CPU_COUNT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_MANAGED_EC2_INSTANCE_CAPABILITIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AcceleratorCapabilities", crate::resource::Rule { shape: Some(&ACCELERATOR_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CustomAmounts", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FLEET_AMOUNT_CAPABILITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CustomAttributes", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FLEET_ATTRIBUTE_CAPABILITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MemoryMiB", crate::resource::Rule { shape: Some(&MEMORY_MIB_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RootEbsVolume", crate::resource::Rule { shape: Some(&EC2_EBS_VOLUME_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SoftwareAddOns", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
+        ("VCpuCount", crate::resource::Rule { shape: Some(&V_CPU_COUNT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AcceleratorCapabilities`.
     #[derive(Clone)]
     pub struct AcceleratorCapabilities {
         /// CloudFormation property `Count`.
@@ -1075,24 +938,21 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for AcceleratorCapabilities {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Count", self.count);
-            p.set("Selections", self.selections);
-            p.into_expr()
+    crate::resource::props! {
+        nested AcceleratorCapabilities;
+        req {
+            selections = "Selections",
+        }
+        opt {
+            count = "Count",
         }
     }
 
-    pub(super) static ACCELERATOR_CAPABILITIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Count", crate::resource::Rule { shape: Some(&ACCELERATOR_COUNT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Selections", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ACCELERATOR_SELECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCELERATOR_CAPABILITIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Count", crate::resource::Rule { shape: Some(&ACCELERATOR_COUNT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Selections", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ACCELERATOR_SELECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AcceleratorSelection`.
     #[derive(Clone)]
     pub struct AcceleratorSelection {
         /// CloudFormation property `Name`; required.
@@ -1103,7 +963,6 @@ pub mod fleet {
 
     impl AcceleratorSelection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::fleet::Name>>) -> Self {
             Self {
                 name: name.into(),
@@ -1112,23 +971,20 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for AcceleratorSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Runtime", self.runtime);
-            p.into_expr()
+    crate::resource::props! {
+        nested AcceleratorSelection;
+        req {
+            name = "Name",
+        }
+        opt {
+            runtime = "Runtime",
         }
     }
 
-    pub(super) static ACCELERATOR_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Runtime", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCELERATOR_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Runtime", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Ec2EbsVolume`.
     #[derive(Clone, Default)]
     pub struct Ec2EbsVolume {
         /// CloudFormation property `Iops`.
@@ -1139,25 +995,20 @@ pub mod fleet {
         pub throughput_mib: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Ec2EbsVolume {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iops", self.iops);
-            p.set_opt("SizeGiB", self.size_gib);
-            p.set_opt("ThroughputMiB", self.throughput_mib);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ec2EbsVolume;
+        opt {
+            iops = "Iops",
+            size_gib = "SizeGiB",
+            throughput_mib = "ThroughputMiB",
         }
     }
 
-    pub(super) static EC2_EBS_VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Iops", crate::resource::Rule { min: Some(3000.0), max: Some(16000.0), ..crate::resource::Rule::NONE }),
-            ("ThroughputMiB", crate::resource::Rule { min: Some(125.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EC2_EBS_VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Iops", crate::resource::Rule { min: Some(3000.0), max: Some(16000.0), ..crate::resource::Rule::NONE }),
+        ("ThroughputMiB", crate::resource::Rule { min: Some(125.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FleetSoftwareAddOn`.
     #[derive(Clone)]
     pub struct FleetSoftwareAddOn {
         /// CloudFormation property `Name`; required.
@@ -1166,7 +1017,6 @@ pub mod fleet {
 
     impl FleetSoftwareAddOn {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::fleet::FleetSoftwareAddOnName>>) -> Self {
             Self {
                 name: name.into(),
@@ -1174,16 +1024,13 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for FleetSoftwareAddOn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FleetSoftwareAddOn;
+        req {
+            name = "Name",
         }
     }
 
-    /// The definition `ServiceManagedEc2InstanceMarketOptions`.
     #[derive(Clone)]
     pub struct ServiceManagedEc2InstanceMarketOptions {
         /// CloudFormation property `Type`; required.
@@ -1192,7 +1039,6 @@ pub mod fleet {
 
     impl ServiceManagedEc2InstanceMarketOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::fleet::Ec2MarketType>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -1200,16 +1046,13 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceManagedEc2InstanceMarketOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceManagedEc2InstanceMarketOptions;
+        req {
+            type_ = "Type",
         }
     }
 
-    /// The definition `PersistentVolumeConfiguration`.
     #[derive(Clone)]
     pub struct PersistentVolumeConfiguration {
         /// CloudFormation property `Iops`.
@@ -1226,7 +1069,6 @@ pub mod fleet {
 
     impl PersistentVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mount_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 iops: ::std::option::Option::None,
@@ -1238,52 +1080,44 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for PersistentVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iops", self.iops);
-            p.set_opt("LastUsedTtlHours", self.last_used_ttl_hours);
-            p.set("MountPath", self.mount_path);
-            p.set_opt("SizeGiB", self.size_gib);
-            p.set_opt("ThroughputMiB", self.throughput_mib);
-            p.into_expr()
+    crate::resource::props! {
+        nested PersistentVolumeConfiguration;
+        req {
+            mount_path = "MountPath",
+        }
+        opt {
+            iops = "Iops",
+            last_used_ttl_hours = "LastUsedTtlHours",
+            size_gib = "SizeGiB",
+            throughput_mib = "ThroughputMiB",
         }
     }
 
-    pub(super) static PERSISTENT_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(80000.0), ..crate::resource::Rule::NONE }),
-            ("LastUsedTtlHours", crate::resource::Rule { min: Some(1.0), max: Some(8760.0), ..crate::resource::Rule::NONE }),
-            ("MountPath", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SizeGiB", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
-            ("ThroughputMiB", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERSISTENT_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(80000.0), ..crate::resource::Rule::NONE }),
+        ("LastUsedTtlHours", crate::resource::Rule { min: Some(1.0), max: Some(8760.0), ..crate::resource::Rule::NONE }),
+        ("MountPath", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SizeGiB", crate::resource::Rule { min: Some(1.0), max: Some(65536.0), ..crate::resource::Rule::NONE }),
+        ("ThroughputMiB", crate::resource::Rule { min: Some(125.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VpcConfiguration`.
     #[derive(Clone, Default)]
     pub struct VpcConfiguration {
         /// CloudFormation property `ResourceConfigurationArns`.
         pub resource_configuration_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceConfigurationArns", self.resource_configuration_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfiguration;
+        opt {
+            resource_configuration_arns = "ResourceConfigurationArns",
         }
     }
 
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceConfigurationArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceConfigurationArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HostConfiguration`.
     #[derive(Clone)]
     pub struct HostConfiguration {
         /// CloudFormation property `ScriptBody`; required.
@@ -1294,7 +1128,6 @@ pub mod fleet {
 
     impl HostConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(script_body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 script_body: script_body.into(),
@@ -1303,32 +1136,22 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for HostConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ScriptBody", self.script_body);
-            p.set_opt("ScriptTimeoutSeconds", self.script_timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostConfiguration;
+        req {
+            script_body = "ScriptBody",
+        }
+        opt {
+            script_timeout_seconds = "ScriptTimeoutSeconds",
         }
     }
 
-    pub(super) static HOST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScriptBody", crate::resource::Rule { min_len: Some(0), max_len: Some(15000), ..crate::resource::Rule::NONE }),
-            ("ScriptTimeoutSeconds", crate::resource::Rule { min: Some(300.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScriptBody", crate::resource::Rule { min_len: Some(0), max_len: Some(15000), ..crate::resource::Rule::NONE }),
+        ("ScriptTimeoutSeconds", crate::resource::Rule { min: Some(300.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG21_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AutoScalingMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoScalingMode {
         /// `NO_SCALING`
         NoScaling,
@@ -1336,18 +1159,9 @@ pub mod fleet {
         EventBasedAutoScaling,
     }
 
-    impl crate::value::CfnEnum for AutoScalingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoScaling => "NO_SCALING",
-                Self::EventBasedAutoScaling => "EVENT_BASED_AUTO_SCALING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoScalingMode, ["NO_SCALING", "EVENT_BASED_AUTO_SCALING"]);
 
-    /// Allowed values of `TagPropagationMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TagPropagationMode {
         /// `NO_PROPAGATION`
         NoPropagation,
@@ -1355,34 +1169,17 @@ pub mod fleet {
         PropagateTagsToWorkersAtLaunch,
     }
 
-    impl crate::value::CfnEnum for TagPropagationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoPropagation => "NO_PROPAGATION",
-                Self::PropagateTagsToWorkersAtLaunch => "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TagPropagationMode, ["NO_PROPAGATION", "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH"]);
 
-    /// Allowed values of `AcceleratorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorType {
         /// `gpu`
         Gpu,
     }
 
-    impl crate::value::CfnEnum for AcceleratorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gpu => "gpu",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AcceleratorType, ["gpu"]);
 
-    /// Allowed values of `CpuArchitectureType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CpuArchitectureType {
         /// `x86_64`
         X8664,
@@ -1390,18 +1187,9 @@ pub mod fleet {
         Arm64,
     }
 
-    impl crate::value::CfnEnum for CpuArchitectureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X8664 => "x86_64",
-                Self::Arm64 => "arm64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CpuArchitectureType, ["x86_64", "arm64"]);
 
-    /// Allowed values of `CustomerManagedFleetOperatingSystemFamily`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomerManagedFleetOperatingSystemFamily {
         /// `WINDOWS`
         Windows,
@@ -1411,19 +1199,9 @@ pub mod fleet {
         Macos,
     }
 
-    impl crate::value::CfnEnum for CustomerManagedFleetOperatingSystemFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Windows => "WINDOWS",
-                Self::Linux => "LINUX",
-                Self::Macos => "MACOS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CustomerManagedFleetOperatingSystemFamily, ["WINDOWS", "LINUX", "MACOS"]);
 
-    /// Allowed values of `Name`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `t4`
         T4,
@@ -1437,21 +1215,9 @@ pub mod fleet {
         RtxProServer6000,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::T4 => "t4",
-                Self::A10g => "a10g",
-                Self::L4 => "l4",
-                Self::L40s => "l40s",
-                Self::RtxProServer6000 => "rtx-pro-server-6000",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["t4", "a10g", "l4", "l40s", "rtx-pro-server-6000"]);
 
-    /// Allowed values of `ServiceManagedFleetOperatingSystemFamily`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceManagedFleetOperatingSystemFamily {
         /// `LINUX`
         Linux,
@@ -1459,34 +1225,17 @@ pub mod fleet {
         Windows,
     }
 
-    impl crate::value::CfnEnum for ServiceManagedFleetOperatingSystemFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Linux => "LINUX",
-                Self::Windows => "WINDOWS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceManagedFleetOperatingSystemFamily, ["LINUX", "WINDOWS"]);
 
-    /// Allowed values of `FleetSoftwareAddOnName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FleetSoftwareAddOnName {
         /// `docker`
         Docker,
     }
 
-    impl crate::value::CfnEnum for FleetSoftwareAddOnName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Docker => "docker",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FleetSoftwareAddOnName, ["docker"]);
 
-    /// Allowed values of `Ec2MarketType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Ec2MarketType {
         /// `on-demand`
         OnDemand,
@@ -1496,16 +1245,7 @@ pub mod fleet {
         WaitAndSave,
     }
 
-    impl crate::value::CfnEnum for Ec2MarketType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "on-demand",
-                Self::Spot => "spot",
-                Self::WaitAndSave => "wait-and-save",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Ec2MarketType, ["on-demand", "spot", "wait-and-save"]);
 }
 
 /// Resource Type definition for AWS::Deadline::LicenseEndpoint
@@ -1527,7 +1267,6 @@ pub struct LicenseEndpoint {
 
 impl LicenseEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             security_group_ids: security_group_ids.into(),
@@ -1538,70 +1277,39 @@ impl LicenseEndpoint {
     }
 }
 
-impl crate::resource::Resource for LicenseEndpoint {
-    const TYPE: &'static str = "AWS::Deadline::LicenseEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LICENSE_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource LicenseEndpoint = "AWS::Deadline::LicenseEndpoint", shape: Some(&LICENSE_ENDPOINT_SHAPE);
+    req {
+        security_group_ids = "SecurityGroupIds",
+        subnet_ids = "SubnetIds",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SecurityGroupIds", self.security_group_ids);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static LICENSE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[\\w]{1,120}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[\\w]{1,120}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::license_endpoint::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^vpc-[\\w]{1,120}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LICENSE_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-[\\w]{1,120}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-[\\w]{1,120}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^vpc-[\\w]{1,120}$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LicenseEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LicenseEndpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DnsName`.
+        attr_dns_name: ::std::string::String = "DnsName",
+        /// `Fn::GetAtt` `LicenseEndpointId`.
+        attr_license_endpoint_id: ::std::string::String = "LicenseEndpointId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
     }
-    /// `Fn::GetAtt` `DnsName`.
-    #[inline]
-    pub fn attr_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DnsName")
-    }
-    /// `Fn::GetAtt` `LicenseEndpointId`.
-    #[inline]
-    pub fn attr_license_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseEndpointId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-}
-
-pub mod license_endpoint {
-    //! Nested property types and enums of [`LicenseEndpoint`](super::LicenseEndpoint).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Deadline::Limit
@@ -1623,7 +1331,6 @@ pub struct Limit {
 
 impl Limit {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(amount_requirement_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, farm_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, max_count: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             amount_requirement_name: amount_requirement_name.into(),
@@ -1635,45 +1342,34 @@ impl Limit {
     }
 }
 
-impl crate::resource::Resource for Limit {
-    const TYPE: &'static str = "AWS::Deadline::Limit";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LIMIT_SHAPE)
+crate::resource::props! {
+    resource Limit = "AWS::Deadline::Limit", shape: Some(&LIMIT_SHAPE);
+    req {
+        amount_requirement_name = "AmountRequirementName",
+        display_name = "DisplayName",
+        farm_id = "FarmId",
+        max_count = "MaxCount",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AmountRequirementName", self.amount_requirement_name);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set("FarmId", self.farm_id);
-        p.set("MaxCount", self.max_count);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AmountRequirementName", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("MaxCount", crate::resource::Rule { min: Some(-1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmountRequirementName", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("MaxCount", crate::resource::Rule { min: Some(-1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Limit`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Limit> {
-    /// `Fn::GetAtt` `CurrentCount`.
-    #[inline]
-    pub fn attr_current_count(self) -> crate::value::Val<i64> {
-        self.__get_att("CurrentCount")
-    }
-    /// `Fn::GetAtt` `LimitId`.
-    #[inline]
-    pub fn attr_limit_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LimitId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CurrentCount`.
+        attr_current_count: i64 = "CurrentCount",
+        /// `Fn::GetAtt` `LimitId`.
+        attr_limit_id: ::std::string::String = "LimitId",
     }
 }
 
@@ -1688,49 +1384,30 @@ pub struct MeteredProduct {
     pub product_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for MeteredProduct {
-    const TYPE: &'static str = "AWS::Deadline::MeteredProduct";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&METERED_PRODUCT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LicenseEndpointId", self.license_endpoint_id);
-        p.set_opt("ProductId", self.product_id);
-        p
+crate::resource::props! {
+    resource MeteredProduct = "AWS::Deadline::MeteredProduct", shape: Some(&METERED_PRODUCT_SHAPE);
+    opt {
+        license_endpoint_id = "LicenseEndpointId",
+        product_id = "ProductId",
     }
 }
 
-static METERED_PRODUCT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LicenseEndpointId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^le-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("ProductId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]{1,32}-[.0-9a-z]{1,32}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static METERED_PRODUCT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LicenseEndpointId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^le-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("ProductId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]{1,32}-[.0-9a-z]{1,32}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MeteredProduct`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MeteredProduct> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Family`.
-    #[inline]
-    pub fn attr_family(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Family")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `Vendor`.
-    #[inline]
-    pub fn attr_vendor(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Vendor")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Family`.
+        attr_family: ::std::string::String = "Family",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `Vendor`.
+        attr_vendor: ::std::string::String = "Vendor",
     }
 }
 
@@ -1759,7 +1436,6 @@ pub struct Monitor {
 
 impl Monitor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, identity_center_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subdomain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             display_name: display_name.into(),
@@ -1772,69 +1448,41 @@ impl Monitor {
     }
 }
 
-impl crate::resource::Resource for Monitor {
-    const TYPE: &'static str = "AWS::Deadline::Monitor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MONITOR_SHAPE)
+crate::resource::props! {
+    resource Monitor = "AWS::Deadline::Monitor", shape: Some(&MONITOR_SHAPE);
+    req {
+        display_name = "DisplayName",
+        identity_center_instance_arn = "IdentityCenterInstanceArn",
+        role_arn = "RoleArn",
+        subdomain = "Subdomain",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DisplayName", self.display_name);
-        p.set("IdentityCenterInstanceArn", self.identity_center_instance_arn);
-        p.set_opt("IdentityCenterRegion", self.identity_center_region);
-        p.set("RoleArn", self.role_arn);
-        p.set("Subdomain", self.subdomain);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        identity_center_region = "IdentityCenterRegion",
+        tags = "Tags",
     }
 }
 
-static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("IdentityCenterInstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-        ("IdentityCenterRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Subdomain", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]{1,100}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::monitor::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("IdentityCenterInstanceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+    ("IdentityCenterRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Subdomain", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]{1,100}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Monitor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Monitor> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `IdentityCenterApplicationArn`.
+        attr_identity_center_application_arn: ::std::string::String = "IdentityCenterApplicationArn",
+        /// `Fn::GetAtt` `MonitorId`.
+        attr_monitor_id: ::std::string::String = "MonitorId",
+        /// `Fn::GetAtt` `Url`.
+        attr_url: ::std::string::String = "Url",
     }
-    /// `Fn::GetAtt` `IdentityCenterApplicationArn`.
-    #[inline]
-    pub fn attr_identity_center_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityCenterApplicationArn")
-    }
-    /// `Fn::GetAtt` `MonitorId`.
-    #[inline]
-    pub fn attr_monitor_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MonitorId")
-    }
-    /// `Fn::GetAtt` `Url`.
-    #[inline]
-    pub fn attr_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Url")
-    }
-}
-
-pub mod monitor {
-    //! Nested property types and enums of [`Monitor`](super::Monitor).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Deadline::Queue
@@ -1870,7 +1518,6 @@ pub struct Queue {
 
 impl Queue {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, farm_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allowed_storage_profile_ids: ::std::option::Option::None,
@@ -1888,63 +1535,51 @@ impl Queue {
     }
 }
 
-impl crate::resource::Resource for Queue {
-    const TYPE: &'static str = "AWS::Deadline::Queue";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUEUE_SHAPE)
+crate::resource::props! {
+    resource Queue = "AWS::Deadline::Queue", shape: Some(&QUEUE_SHAPE);
+    req {
+        display_name = "DisplayName",
+        farm_id = "FarmId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowedStorageProfileIds", self.allowed_storage_profile_ids);
-        p.set_opt("DefaultBudgetAction", self.default_budget_action);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set("FarmId", self.farm_id);
-        p.set_opt("JobAttachmentSettings", self.job_attachment_settings);
-        p.set_opt("JobRunAsUser", self.job_run_as_user);
-        p.set_opt("RequiredFileSystemLocationNames", self.required_file_system_location_names);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("SchedulingConfiguration", self.scheduling_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        allowed_storage_profile_ids = "AllowedStorageProfileIds",
+        default_budget_action = "DefaultBudgetAction",
+        description = "Description",
+        job_attachment_settings = "JobAttachmentSettings",
+        job_run_as_user = "JobRunAsUser",
+        required_file_system_location_names = "RequiredFileSystemLocationNames",
+        role_arn = "RoleArn",
+        scheduling_configuration = "SchedulingConfiguration",
+        tags = "Tags",
     }
 }
 
-static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllowedStorageProfileIds", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sp-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("JobAttachmentSettings", crate::resource::Rule { shape: Some(&self::queue::JOB_ATTACHMENT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("JobRunAsUser", crate::resource::Rule { shape: Some(&self::queue::JOB_RUN_AS_USER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RequiredFileSystemLocationNames", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z ]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("SchedulingConfiguration", crate::resource::Rule { shape: Some(&self::queue::SCHEDULING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::queue::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllowedStorageProfileIds", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sp-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("JobAttachmentSettings", crate::resource::Rule { shape: Some(&self::queue::JOB_ATTACHMENT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("JobRunAsUser", crate::resource::Rule { shape: Some(&self::queue::JOB_RUN_AS_USER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RequiredFileSystemLocationNames", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z ]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::\\d{12}:role(/[!-.0-~]+)*/[\\w+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SchedulingConfiguration", crate::resource::Rule { shape: Some(&self::queue::SCHEDULING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Queue`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Queue> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `QueueId`.
-    #[inline]
-    pub fn attr_queue_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueueId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `QueueId`.
+        attr_queue_id: ::std::string::String = "QueueId",
     }
 }
 
 pub mod queue {
     //! Nested property types and enums of [`Queue`](super::Queue).
 
-    /// The definition `JobAttachmentSettings`.
     #[derive(Clone)]
     pub struct JobAttachmentSettings {
         /// CloudFormation property `RootPrefix`; required.
@@ -1955,7 +1590,6 @@ pub mod queue {
 
     impl JobAttachmentSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(root_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 root_prefix: root_prefix.into(),
@@ -1964,24 +1598,19 @@ pub mod queue {
         }
     }
 
-    impl crate::resource::ToExpr for JobAttachmentSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RootPrefix", self.root_prefix);
-            p.set("S3BucketName", self.s3_bucket_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobAttachmentSettings;
+        req {
+            root_prefix = "RootPrefix",
+            s3_bucket_name = "S3BucketName",
         }
     }
 
-    pub(super) static JOB_ATTACHMENT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RootPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_/]+$")), ..crate::resource::Rule::NONE }),
-            ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_ATTACHMENT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RootPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_/]+$")), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `JobRunAsUser`.
     #[derive(Clone)]
     pub struct JobRunAsUser {
         /// CloudFormation property `Posix`.
@@ -1994,7 +1623,6 @@ pub mod queue {
 
     impl JobRunAsUser {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(run_as: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::queue::RunAs>>) -> Self {
             Self {
                 posix: ::std::option::Option::None,
@@ -2004,25 +1632,22 @@ pub mod queue {
         }
     }
 
-    impl crate::resource::ToExpr for JobRunAsUser {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Posix", self.posix);
-            p.set("RunAs", self.run_as);
-            p.set_opt("Windows", self.windows);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobRunAsUser;
+        req {
+            run_as = "RunAs",
+        }
+        opt {
+            posix = "Posix",
+            windows = "Windows",
         }
     }
 
-    pub(super) static JOB_RUN_AS_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Posix", crate::resource::Rule { shape: Some(&POSIX_USER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Windows", crate::resource::Rule { shape: Some(&WINDOWS_USER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_RUN_AS_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Posix", crate::resource::Rule { shape: Some(&POSIX_USER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Windows", crate::resource::Rule { shape: Some(&WINDOWS_USER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PosixUser`.
     #[derive(Clone)]
     pub struct PosixUser {
         /// CloudFormation property `Group`; required.
@@ -2033,7 +1658,6 @@ pub mod queue {
 
     impl PosixUser {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 group: group.into(),
@@ -2042,24 +1666,19 @@ pub mod queue {
         }
     }
 
-    impl crate::resource::ToExpr for PosixUser {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Group", self.group);
-            p.set("User", self.user);
-            p.into_expr()
+    crate::resource::props! {
+        nested PosixUser;
+        req {
+            group = "Group",
+            user = "User",
         }
     }
 
-    pub(super) static POSIX_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Group", crate::resource::Rule { min_len: Some(0), max_len: Some(31), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z][a-z0-9-]{0,30})?$")), ..crate::resource::Rule::NONE }),
-            ("User", crate::resource::Rule { min_len: Some(0), max_len: Some(31), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z][a-z0-9-]{0,30})?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POSIX_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Group", crate::resource::Rule { min_len: Some(0), max_len: Some(31), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z][a-z0-9-]{0,30})?$")), ..crate::resource::Rule::NONE }),
+        ("User", crate::resource::Rule { min_len: Some(0), max_len: Some(31), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z][a-z0-9-]{0,30})?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WindowsUser`.
     #[derive(Clone)]
     pub struct WindowsUser {
         /// CloudFormation property `PasswordArn`; required.
@@ -2070,7 +1689,6 @@ pub mod queue {
 
     impl WindowsUser {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 password_arn: password_arn.into(),
@@ -2079,24 +1697,19 @@ pub mod queue {
         }
     }
 
-    impl crate::resource::ToExpr for WindowsUser {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PasswordArn", self.password_arn);
-            p.set("User", self.user);
-            p.into_expr()
+    crate::resource::props! {
+        nested WindowsUser;
+        req {
+            password_arn = "PasswordArn",
+            user = "User",
         }
     }
 
-    pub(super) static WINDOWS_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PasswordArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:secret:[a-zA-Z0-9-/_+=.@]{1,2028}$")), ..crate::resource::Rule::NONE }),
-            ("User", crate::resource::Rule { min_len: Some(0), max_len: Some(111), pattern: Some(crate::resource::Pattern::Regex("^[^\"'/\\[\\]:;|=,+*?<>\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WINDOWS_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PasswordArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:secret:[a-zA-Z0-9-/_+=.@]{1,2028}$")), ..crate::resource::Rule::NONE }),
+        ("User", crate::resource::Rule { min_len: Some(0), max_len: Some(111), pattern: Some(crate::resource::Pattern::Regex("^[^\"'/\\[\\]:;|=,+*?<>\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SchedulingConfiguration`.
     #[derive(Clone, Default)]
     pub struct SchedulingConfiguration {
         /// CloudFormation property `PriorityBalanced`.
@@ -2107,47 +1720,37 @@ pub mod queue {
         pub weighted_balanced: ::std::option::Option<crate::cfn::deadline::queue::WeightedBalancedSchedulingConfiguration>,
     }
 
-    impl crate::resource::ToExpr for SchedulingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PriorityBalanced", self.priority_balanced);
-            p.set_opt("PriorityFifo", self.priority_fifo);
-            p.set_opt("WeightedBalanced", self.weighted_balanced);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchedulingConfiguration;
+        opt {
+            priority_balanced = "PriorityBalanced",
+            priority_fifo = "PriorityFifo",
+            weighted_balanced = "WeightedBalanced",
         }
     }
 
-    pub(super) static SCHEDULING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PriorityBalanced", crate::resource::Rule { shape: Some(&PRIORITY_BALANCED_SCHEDULING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WeightedBalanced", crate::resource::Rule { shape: Some(&WEIGHTED_BALANCED_SCHEDULING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PriorityBalanced", crate::resource::Rule { shape: Some(&PRIORITY_BALANCED_SCHEDULING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WeightedBalanced", crate::resource::Rule { shape: Some(&WEIGHTED_BALANCED_SCHEDULING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PriorityBalancedSchedulingConfiguration`.
     #[derive(Clone, Default)]
     pub struct PriorityBalancedSchedulingConfiguration {
         /// CloudFormation property `RenderingTaskBuffer`.
         pub rendering_task_buffer: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PriorityBalancedSchedulingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RenderingTaskBuffer", self.rendering_task_buffer);
-            p.into_expr()
+    crate::resource::props! {
+        nested PriorityBalancedSchedulingConfiguration;
+        opt {
+            rendering_task_buffer = "RenderingTaskBuffer",
         }
     }
 
-    pub(super) static PRIORITY_BALANCED_SCHEDULING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RenderingTaskBuffer", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIORITY_BALANCED_SCHEDULING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RenderingTaskBuffer", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WeightedBalancedSchedulingConfiguration`.
     #[derive(Clone, Default)]
     pub struct WeightedBalancedSchedulingConfiguration {
         /// CloudFormation property `ErrorWeight`.
@@ -2166,72 +1769,54 @@ pub mod queue {
         pub submission_time_weight: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for WeightedBalancedSchedulingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorWeight", self.error_weight);
-            p.set_opt("MaxPriorityOverride", self.max_priority_override);
-            p.set_opt("MinPriorityOverride", self.min_priority_override);
-            p.set_opt("PriorityWeight", self.priority_weight);
-            p.set_opt("RenderingTaskBuffer", self.rendering_task_buffer);
-            p.set_opt("RenderingTaskWeight", self.rendering_task_weight);
-            p.set_opt("SubmissionTimeWeight", self.submission_time_weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested WeightedBalancedSchedulingConfiguration;
+        opt {
+            error_weight = "ErrorWeight",
+            max_priority_override = "MaxPriorityOverride",
+            min_priority_override = "MinPriorityOverride",
+            priority_weight = "PriorityWeight",
+            rendering_task_buffer = "RenderingTaskBuffer",
+            rendering_task_weight = "RenderingTaskWeight",
+            submission_time_weight = "SubmissionTimeWeight",
         }
     }
 
-    pub(super) static WEIGHTED_BALANCED_SCHEDULING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorWeight", crate::resource::Rule { min: Some(-10000.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("PriorityWeight", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("RenderingTaskBuffer", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("RenderingTaskWeight", crate::resource::Rule { min: Some(-10000.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("SubmissionTimeWeight", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEIGHTED_BALANCED_SCHEDULING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ErrorWeight", crate::resource::Rule { min: Some(-10000.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("PriorityWeight", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("RenderingTaskBuffer", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("RenderingTaskWeight", crate::resource::Rule { min: Some(-10000.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("SubmissionTimeWeight", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SchedulingMaxPriorityOverride`.
     #[derive(Clone, Default)]
     pub struct SchedulingMaxPriorityOverride {
         /// CloudFormation property `AlwaysScheduleFirst`.
         pub always_schedule_first: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for SchedulingMaxPriorityOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlwaysScheduleFirst", self.always_schedule_first);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchedulingMaxPriorityOverride;
+        opt {
+            always_schedule_first = "AlwaysScheduleFirst",
         }
     }
 
-    /// The definition `SchedulingMinPriorityOverride`.
     #[derive(Clone, Default)]
     pub struct SchedulingMinPriorityOverride {
         /// CloudFormation property `AlwaysScheduleLast`.
         pub always_schedule_last: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for SchedulingMinPriorityOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlwaysScheduleLast", self.always_schedule_last);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchedulingMinPriorityOverride;
+        opt {
+            always_schedule_last = "AlwaysScheduleLast",
         }
     }
 
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `DefaultQueueBudgetAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultQueueBudgetAction {
         /// `NONE`
         None,
@@ -2241,19 +1826,9 @@ pub mod queue {
         StopSchedulingAndCancelTasks,
     }
 
-    impl crate::value::CfnEnum for DefaultQueueBudgetAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::StopSchedulingAndCompleteTasks => "STOP_SCHEDULING_AND_COMPLETE_TASKS",
-                Self::StopSchedulingAndCancelTasks => "STOP_SCHEDULING_AND_CANCEL_TASKS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultQueueBudgetAction, ["NONE", "STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"]);
 
-    /// Allowed values of `RunAs`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RunAs {
         /// `QUEUE_CONFIGURED_USER`
         QueueConfiguredUser,
@@ -2261,15 +1836,7 @@ pub mod queue {
         WorkerAgentUser,
     }
 
-    impl crate::value::CfnEnum for RunAs {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::QueueConfiguredUser => "QUEUE_CONFIGURED_USER",
-                Self::WorkerAgentUser => "WORKER_AGENT_USER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RunAs, ["QUEUE_CONFIGURED_USER", "WORKER_AGENT_USER"]);
 }
 
 /// Resource Type definition for AWS::Deadline::QueueEnvironment
@@ -2291,7 +1858,6 @@ pub struct QueueEnvironment {
 
 impl QueueEnvironment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(farm_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>, queue_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::queue_environment::EnvironmentTemplateType>>) -> Self {
         Self {
             farm_id: farm_id.into(),
@@ -2303,52 +1869,38 @@ impl QueueEnvironment {
     }
 }
 
-impl crate::resource::Resource for QueueEnvironment {
-    const TYPE: &'static str = "AWS::Deadline::QueueEnvironment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUEUE_ENVIRONMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FarmId", self.farm_id);
-        p.set("Priority", self.priority);
-        p.set("QueueId", self.queue_id);
-        p.set("Template", self.template);
-        p.set("TemplateType", self.template_type);
-        p
+crate::resource::props! {
+    resource QueueEnvironment = "AWS::Deadline::QueueEnvironment", shape: Some(&QUEUE_ENVIRONMENT_SHAPE);
+    req {
+        farm_id = "FarmId",
+        priority = "Priority",
+        queue_id = "QueueId",
+        template = "Template",
+        template_type = "TemplateType",
     }
 }
 
-static QUEUE_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ("QueueId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^queue-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("Template", crate::resource::Rule { min_len: Some(1), max_len: Some(15000), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUEUE_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ("QueueId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^queue-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("Template", crate::resource::Rule { min_len: Some(1), max_len: Some(15000), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`QueueEnvironment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<QueueEnvironment> {
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `QueueEnvironmentId`.
-    #[inline]
-    pub fn attr_queue_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueueEnvironmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `QueueEnvironmentId`.
+        attr_queue_environment_id: ::std::string::String = "QueueEnvironmentId",
     }
 }
 
 pub mod queue_environment {
     //! Nested property types and enums of [`QueueEnvironment`](super::QueueEnvironment).
 
-    /// Allowed values of `EnvironmentTemplateType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnvironmentTemplateType {
         /// `JSON`
         Json,
@@ -2356,15 +1908,7 @@ pub mod queue_environment {
         Yaml,
     }
 
-    impl crate::value::CfnEnum for EnvironmentTemplateType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "JSON",
-                Self::Yaml => "YAML",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnvironmentTemplateType, ["JSON", "YAML"]);
 }
 
 /// Resource Type definition for AWS::Deadline::QueueFleetAssociation
@@ -2382,7 +1926,6 @@ pub struct QueueFleetAssociation {
 
 impl QueueFleetAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(farm_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, fleet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, queue_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             farm_id: farm_id.into(),
@@ -2392,29 +1935,20 @@ impl QueueFleetAssociation {
     }
 }
 
-impl crate::resource::Resource for QueueFleetAssociation {
-    const TYPE: &'static str = "AWS::Deadline::QueueFleetAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUEUE_FLEET_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FarmId", self.farm_id);
-        p.set("FleetId", self.fleet_id);
-        p.set("QueueId", self.queue_id);
-        p
+crate::resource::props! {
+    resource QueueFleetAssociation = "AWS::Deadline::QueueFleetAssociation", shape: Some(&QUEUE_FLEET_ASSOCIATION_SHAPE);
+    req {
+        farm_id = "FarmId",
+        fleet_id = "FleetId",
+        queue_id = "QueueId",
     }
 }
 
-static QUEUE_FLEET_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("FleetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^fleet-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("QueueId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^queue-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUEUE_FLEET_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("FleetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^fleet-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("QueueId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^queue-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Deadline::QueueLimitAssociation
 ///
@@ -2431,7 +1965,6 @@ pub struct QueueLimitAssociation {
 
 impl QueueLimitAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(farm_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, limit_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, queue_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             farm_id: farm_id.into(),
@@ -2441,29 +1974,20 @@ impl QueueLimitAssociation {
     }
 }
 
-impl crate::resource::Resource for QueueLimitAssociation {
-    const TYPE: &'static str = "AWS::Deadline::QueueLimitAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUEUE_LIMIT_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FarmId", self.farm_id);
-        p.set("LimitId", self.limit_id);
-        p.set("QueueId", self.queue_id);
-        p
+crate::resource::props! {
+    resource QueueLimitAssociation = "AWS::Deadline::QueueLimitAssociation", shape: Some(&QUEUE_LIMIT_ASSOCIATION_SHAPE);
+    req {
+        farm_id = "FarmId",
+        limit_id = "LimitId",
+        queue_id = "QueueId",
     }
 }
 
-static QUEUE_LIMIT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("LimitId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^limit-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("QueueId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^queue-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUEUE_LIMIT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("LimitId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^limit-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("QueueId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^queue-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Deadline::StorageProfile
 ///
@@ -2482,7 +2006,6 @@ pub struct StorageProfile {
 
 impl StorageProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, farm_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, os_family: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::storage_profile::StorageProfileOperatingSystemFamily>>) -> Self {
         Self {
             display_name: display_name.into(),
@@ -2493,44 +2016,35 @@ impl StorageProfile {
     }
 }
 
-impl crate::resource::Resource for StorageProfile {
-    const TYPE: &'static str = "AWS::Deadline::StorageProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STORAGE_PROFILE_SHAPE)
+crate::resource::props! {
+    resource StorageProfile = "AWS::Deadline::StorageProfile", shape: Some(&STORAGE_PROFILE_SHAPE);
+    req {
+        display_name = "DisplayName",
+        farm_id = "FarmId",
+        os_family = "OsFamily",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DisplayName", self.display_name);
-        p.set("FarmId", self.farm_id);
-        p.set_opt("FileSystemLocations", self.file_system_locations);
-        p.set("OsFamily", self.os_family);
-        p
+    opt {
+        file_system_locations = "FileSystemLocations",
     }
 }
 
-static STORAGE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("FileSystemLocations", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::storage_profile::FILE_SYSTEM_LOCATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STORAGE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("FileSystemLocations", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::storage_profile::FILE_SYSTEM_LOCATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StorageProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StorageProfile> {
-    /// `Fn::GetAtt` `StorageProfileId`.
-    #[inline]
-    pub fn attr_storage_profile_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageProfileId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `StorageProfileId`.
+        attr_storage_profile_id: ::std::string::String = "StorageProfileId",
     }
 }
 
 pub mod storage_profile {
     //! Nested property types and enums of [`StorageProfile`](super::StorageProfile).
 
-    /// The definition `FileSystemLocation`.
     #[derive(Clone)]
     pub struct FileSystemLocation {
         /// CloudFormation property `Name`; required.
@@ -2543,7 +2057,6 @@ pub mod storage_profile {
 
     impl FileSystemLocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::deadline::storage_profile::FileSystemLocationType>>) -> Self {
             Self {
                 name: name.into(),
@@ -2553,26 +2066,21 @@ pub mod storage_profile {
         }
     }
 
-    impl crate::resource::ToExpr for FileSystemLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Path", self.path);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FileSystemLocation;
+        req {
+            name = "Name",
+            path = "Path",
+            type_ = "Type",
         }
     }
 
-    pub(super) static FILE_SYSTEM_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z ]*$")), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILE_SYSTEM_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z ]*$")), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `FileSystemLocationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileSystemLocationType {
         /// `SHARED`
         Shared,
@@ -2580,18 +2088,9 @@ pub mod storage_profile {
         Local,
     }
 
-    impl crate::value::CfnEnum for FileSystemLocationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Shared => "SHARED",
-                Self::Local => "LOCAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FileSystemLocationType, ["SHARED", "LOCAL"]);
 
-    /// Allowed values of `StorageProfileOperatingSystemFamily`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageProfileOperatingSystemFamily {
         /// `WINDOWS`
         Windows,
@@ -2601,16 +2100,7 @@ pub mod storage_profile {
         Macos,
     }
 
-    impl crate::value::CfnEnum for StorageProfileOperatingSystemFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Windows => "WINDOWS",
-                Self::Linux => "LINUX",
-                Self::Macos => "MACOS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageProfileOperatingSystemFamily, ["WINDOWS", "LINUX", "MACOS"]);
 }
 
 /// Definition of AWS::Deadline::Worker Resource Type
@@ -2638,7 +2128,6 @@ pub struct Worker {
 
 impl Worker {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(farm_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, fleet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             farm_id: farm_id.into(),
@@ -2649,58 +2138,38 @@ impl Worker {
     }
 }
 
-impl crate::resource::Resource for Worker {
-    const TYPE: &'static str = "AWS::Deadline::Worker";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKER_SHAPE)
+crate::resource::props! {
+    resource Worker = "AWS::Deadline::Worker", shape: Some(&WORKER_SHAPE);
+    req {
+        farm_id = "FarmId",
+        fleet_id = "FleetId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FarmId", self.farm_id);
-        p.set("FleetId", self.fleet_id);
-        p.set_opt("HostProperties", self.host_properties);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        host_properties = "HostProperties",
+        tags = "Tags",
     }
 }
 
-static WORKER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("FleetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^fleet-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
-        ("HostProperties", crate::resource::Rule { shape: Some(&self::worker::HOST_PROPERTIES_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::worker::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FarmId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^farm-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("FleetId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^fleet-[0-9a-f]{32}$")), ..crate::resource::Rule::NONE }),
+    ("HostProperties", crate::resource::Rule { shape: Some(&self::worker::HOST_PROPERTIES_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Worker`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Worker> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `WorkerId`.
-    #[inline]
-    pub fn attr_worker_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkerId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `WorkerId`.
+        attr_worker_id: ::std::string::String = "WorkerId",
     }
 }
 
@@ -2720,22 +2189,18 @@ pub mod worker {
         pub ip_addresses: ::std::option::Option<crate::cfn::deadline::worker::IpAddresses>,
     }
 
-    impl crate::resource::ToExpr for HostPropertiesRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HostName", self.host_name);
-            p.set_opt("IpAddresses", self.ip_addresses);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostPropertiesRequest;
+        opt {
+            host_name = "HostName",
+            ip_addresses = "IpAddresses",
         }
     }
 
-    pub(super) static HOST_PROPERTIES_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HostName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\.\\-]{0,255}$")), ..crate::resource::Rule::NONE }),
-            ("IpAddresses", crate::resource::Rule { shape: Some(&IP_ADDRESSES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOST_PROPERTIES_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HostName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\.\\-]{0,255}$")), ..crate::resource::Rule::NONE }),
+        ("IpAddresses", crate::resource::Rule { shape: Some(&IP_ADDRESSES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The IP addresses for a host.
     #[derive(Clone, Default)]
@@ -2750,27 +2215,16 @@ pub mod worker {
         pub ip_v6_addresses: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for IpAddresses {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IpV4Addresses", self.ip_v4_addresses);
-            p.set_opt("IpV6Addresses", self.ip_v6_addresses);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpAddresses;
+        opt {
+            ip_v4_addresses = "IpV4Addresses",
+            ip_v6_addresses = "IpV6Addresses",
         }
     }
 
-    pub(super) static IP_ADDRESSES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IpV4Addresses", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?:[0-9]{1,3}\\.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IpV6Addresses", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?:[A-F0-9]{1,4}:){7}[A-F0-9]{1,4}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IP_ADDRESSES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IpV4Addresses", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?:[0-9]{1,3}\\.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IpV6Addresses", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?:[A-F0-9]{1,4}:){7}[A-F0-9]{1,4}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -17,45 +17,33 @@ pub struct Graph {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Graph {
-    const TYPE: &'static str = "AWS::Detective::Graph";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GRAPH_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoEnableMembers", self.auto_enable_members);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Graph = "AWS::Detective::Graph", shape: Some(&GRAPH_SHAPE);
+    opt {
+        auto_enable_members = "AutoEnableMembers",
+        tags = "Tags",
     }
 }
 
-static GRAPH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::graph::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GRAPH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::graph::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Graph`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Graph> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod graph {
     //! Nested property types and enums of [`Graph`](super::Graph).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::Detective::MemberInvitation
@@ -87,7 +75,6 @@ pub struct MemberInvitation {
 
 impl MemberInvitation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(graph_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, member_email_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, member_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             disable_email_notification: ::std::option::Option::None,
@@ -99,32 +86,25 @@ impl MemberInvitation {
     }
 }
 
-impl crate::resource::Resource for MemberInvitation {
-    const TYPE: &'static str = "AWS::Detective::MemberInvitation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MEMBER_INVITATION_SHAPE)
+crate::resource::props! {
+    resource MemberInvitation = "AWS::Detective::MemberInvitation", shape: Some(&MEMBER_INVITATION_SHAPE);
+    req {
+        graph_arn = "GraphArn",
+        member_email_address = "MemberEmailAddress",
+        member_id = "MemberId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DisableEmailNotification", self.disable_email_notification);
-        p.set("GraphArn", self.graph_arn);
-        p.set("MemberEmailAddress", self.member_email_address);
-        p.set("MemberId", self.member_id);
-        p.set_opt("Message", self.message);
-        p
+    opt {
+        disable_email_notification = "DisableEmailNotification",
+        message = "Message",
     }
 }
 
-static MEMBER_INVITATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GraphArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:detective:(([a-z]+-)+[0-9]+):[0-9]{12}:graph:[0-9a-f]{32}")), ..crate::resource::Rule::NONE }),
-        ("MemberEmailAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*@.*")), ..crate::resource::Rule::NONE }),
-        ("MemberId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
-        ("Message", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MEMBER_INVITATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GraphArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:detective:(([a-z]+-)+[0-9]+):[0-9]{12}:graph:[0-9a-f]{32}")), ..crate::resource::Rule::NONE }),
+    ("MemberEmailAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".*@.*")), ..crate::resource::Rule::NONE }),
+    ("MemberId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
+    ("Message", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource schema for AWS::Detective::OrganizationAdmin
 ///
@@ -139,7 +119,6 @@ pub struct OrganizationAdmin {
 
 impl OrganizationAdmin {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_id: account_id.into(),
@@ -147,31 +126,21 @@ impl OrganizationAdmin {
     }
 }
 
-impl crate::resource::Resource for OrganizationAdmin {
-    const TYPE: &'static str = "AWS::Detective::OrganizationAdmin";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORGANIZATION_ADMIN_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountId", self.account_id);
-        p
+crate::resource::props! {
+    resource OrganizationAdmin = "AWS::Detective::OrganizationAdmin", shape: Some(&ORGANIZATION_ADMIN_SHAPE);
+    req {
+        account_id = "AccountId",
     }
 }
 
-static ORGANIZATION_ADMIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORGANIZATION_ADMIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9]{12}")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OrganizationAdmin`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OrganizationAdmin> {
-    /// `Fn::GetAtt` `GraphArn`.
-    #[inline]
-    pub fn attr_graph_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GraphArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GraphArn`.
+        attr_graph_arn: ::std::string::String = "GraphArn",
     }
 }

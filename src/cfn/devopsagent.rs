@@ -39,7 +39,6 @@ pub struct AgentSpace {
 
 impl AgentSpace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -53,105 +52,63 @@ impl AgentSpace {
     }
 }
 
-impl crate::resource::Resource for AgentSpace {
-    const TYPE: &'static str = "AWS::DevOpsAgent::AgentSpace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AGENT_SPACE_SHAPE)
+crate::resource::props! {
+    resource AgentSpace = "AWS::DevOpsAgent::AgentSpace", shape: Some(&AGENT_SPACE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("Locale", self.locale);
-        p.set("Name", self.name);
-        p.set_opt("OperatorApp", self.operator_app);
-        p.set_opt("Preferences", self.preferences);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
+        locale = "Locale",
+        operator_app = "OperatorApp",
+        preferences = "Preferences",
+        tags = "Tags",
     }
 }
 
-static AGENT_SPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N}\\p{P}\\p{S}\\p{Z}]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Locale", crate::resource::Rule { min_len: Some(2), max_len: Some(35), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N}\\p{P}\\p{S}\\p{Z}]+$")), ..crate::resource::Rule::NONE }),
-        ("OperatorApp", crate::resource::Rule { shape: Some(&self::agent_space::OPERATOR_APP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::agent_space::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AGENT_SPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N}\\p{P}\\p{S}\\p{Z}]+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Locale", crate::resource::Rule { min_len: Some(2), max_len: Some(35), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N}\\p{P}\\p{S}\\p{Z}]+$")), ..crate::resource::Rule::NONE }),
+    ("OperatorApp", crate::resource::Rule { shape: Some(&self::agent_space::OPERATOR_APP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AgentSpace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AgentSpace> {
-    /// `Fn::GetAtt` `AgentSpaceId`.
-    #[inline]
-    pub fn attr_agent_space_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AgentSpaceId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `OperatorApp.Iam.CreatedAt`.
-    #[inline]
-    pub fn attr_operator_app_iam_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OperatorApp.Iam.CreatedAt")
-    }
-    /// `Fn::GetAtt` `OperatorApp.Iam.UpdatedAt`.
-    #[inline]
-    pub fn attr_operator_app_iam_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OperatorApp.Iam.UpdatedAt")
-    }
-    /// `Fn::GetAtt` `OperatorApp.Idc.CreatedAt`.
-    #[inline]
-    pub fn attr_operator_app_idc_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OperatorApp.Idc.CreatedAt")
-    }
-    /// `Fn::GetAtt` `OperatorApp.Idc.IdcApplicationArn`.
-    #[inline]
-    pub fn attr_operator_app_idc_idc_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OperatorApp.Idc.IdcApplicationArn")
-    }
-    /// `Fn::GetAtt` `OperatorApp.Idc.UpdatedAt`.
-    #[inline]
-    pub fn attr_operator_app_idc_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OperatorApp.Idc.UpdatedAt")
-    }
-    /// `Fn::GetAtt` `OperatorApp.Idp.CreatedAt`.
-    #[inline]
-    pub fn attr_operator_app_idp_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OperatorApp.Idp.CreatedAt")
-    }
-    /// `Fn::GetAtt` `OperatorApp.Idp.UpdatedAt`.
-    #[inline]
-    pub fn attr_operator_app_idp_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OperatorApp.Idp.UpdatedAt")
-    }
-    /// `Fn::GetAtt` `OperatorApp.Idp.UserIdClaim`.
-    #[inline]
-    pub fn attr_operator_app_idp_user_id_claim(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OperatorApp.Idp.UserIdClaim")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AgentSpaceId`.
+        attr_agent_space_id: ::std::string::String = "AgentSpaceId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `OperatorApp.Iam.CreatedAt`.
+        attr_operator_app_iam_created_at: ::std::string::String = "OperatorApp.Iam.CreatedAt",
+        /// `Fn::GetAtt` `OperatorApp.Iam.UpdatedAt`.
+        attr_operator_app_iam_updated_at: ::std::string::String = "OperatorApp.Iam.UpdatedAt",
+        /// `Fn::GetAtt` `OperatorApp.Idc.CreatedAt`.
+        attr_operator_app_idc_created_at: ::std::string::String = "OperatorApp.Idc.CreatedAt",
+        /// `Fn::GetAtt` `OperatorApp.Idc.IdcApplicationArn`.
+        attr_operator_app_idc_idc_application_arn: ::std::string::String = "OperatorApp.Idc.IdcApplicationArn",
+        /// `Fn::GetAtt` `OperatorApp.Idc.UpdatedAt`.
+        attr_operator_app_idc_updated_at: ::std::string::String = "OperatorApp.Idc.UpdatedAt",
+        /// `Fn::GetAtt` `OperatorApp.Idp.CreatedAt`.
+        attr_operator_app_idp_created_at: ::std::string::String = "OperatorApp.Idp.CreatedAt",
+        /// `Fn::GetAtt` `OperatorApp.Idp.UpdatedAt`.
+        attr_operator_app_idp_updated_at: ::std::string::String = "OperatorApp.Idp.UpdatedAt",
+        /// `Fn::GetAtt` `OperatorApp.Idp.UserIdClaim`.
+        attr_operator_app_idp_user_id_claim: ::std::string::String = "OperatorApp.Idp.UserIdClaim",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod agent_space {
     //! Nested property types and enums of [`AgentSpace`](super::AgentSpace).
 
-    /// The definition `OperatorApp`.
     #[derive(Clone, Default)]
     pub struct OperatorApp {
         /// CloudFormation property `Iam`.
@@ -164,24 +121,21 @@ pub mod agent_space {
         pub idp: ::std::option::Option<crate::cfn::devopsagent::agent_space::IdpAuthConfiguration>,
     }
 
-    impl crate::resource::ToExpr for OperatorApp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iam", self.iam);
-            p.set_opt("Idc", self.idc);
-            p.set_opt("Idp", self.idp);
-            p.into_expr()
+    crate::resource::props! {
+        nested OperatorApp;
+        opt {
+            iam = "Iam",
+            idc = "Idc",
+            idp = "Idp",
         }
     }
 
-    pub(super) static OPERATOR_APP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Idp", crate::resource::Rule { shape: Some(&IDP_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPERATOR_APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Iam", crate::resource::Rule { shape: Some(&IAM_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Idc", crate::resource::Rule { shape: Some(&IDC_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Idp", crate::resource::Rule { shape: Some(&IDP_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IamAuthConfiguration`.
     #[derive(Clone)]
     pub struct IamAuthConfiguration {
         /// CloudFormation property `CreatedAt`. Format: `date-time`.
@@ -194,7 +148,6 @@ pub mod agent_space {
 
     impl IamAuthConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(operator_app_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 created_at: ::std::option::Option::None,
@@ -204,18 +157,23 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for IamAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreatedAt", self.created_at);
-            p.set("OperatorAppRoleArn", self.operator_app_role_arn);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamAuthConfiguration;
+        req {
+            operator_app_role_arn = "OperatorAppRoleArn",
+        }
+        opt {
+            created_at = "CreatedAt",
+            updated_at = "UpdatedAt",
         }
     }
 
-    /// The definition `IdcAuthConfiguration`.
+    pub(super) static IAM_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("OperatorAppRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct IdcAuthConfiguration {
         /// CloudFormation property `CreatedAt`. Format: `date-time`.
@@ -232,7 +190,6 @@ pub mod agent_space {
 
     impl IdcAuthConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(idc_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, operator_app_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 created_at: ::std::option::Option::None,
@@ -244,18 +201,24 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for IdcAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreatedAt", self.created_at);
-            p.set_opt("IdcApplicationArn", self.idc_application_arn);
-            p.set("IdcInstanceArn", self.idc_instance_arn);
-            p.set("OperatorAppRoleArn", self.operator_app_role_arn);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdcAuthConfiguration;
+        req {
+            idc_instance_arn = "IdcInstanceArn",
+            operator_app_role_arn = "OperatorAppRoleArn",
+        }
+        opt {
+            created_at = "CreatedAt",
+            idc_application_arn = "IdcApplicationArn",
+            updated_at = "UpdatedAt",
         }
     }
+
+    pub(super) static IDC_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("OperatorAppRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// External identity provider configuration for the Operator App.
     #[derive(Clone)]
@@ -292,7 +255,6 @@ pub mod agent_space {
 
     impl IdpAuthConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, issuer_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, operator_app_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::agent_space::Provider>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -307,29 +269,30 @@ pub mod agent_space {
         }
     }
 
-    impl crate::resource::ToExpr for IdpAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set("ClientSecret", self.client_secret);
-            p.set_opt("CreatedAt", self.created_at);
-            p.set("IssuerUrl", self.issuer_url);
-            p.set("OperatorAppRoleArn", self.operator_app_role_arn);
-            p.set("Provider", self.provider);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.set_opt("UserIdClaim", self.user_id_claim);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdpAuthConfiguration;
+        req {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            issuer_url = "IssuerUrl",
+            operator_app_role_arn = "OperatorAppRoleArn",
+            provider = "Provider",
+        }
+        opt {
+            created_at = "CreatedAt",
+            updated_at = "UpdatedAt",
+            user_id_claim = "UserIdClaim",
         }
     }
 
-    pub(super) static IDP_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("IssuerUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDP_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), secret: true, ..crate::resource::Rule::NONE }),
+        ("CreatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("IssuerUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("OperatorAppRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Preferences that configure behavior of this AgentSpace. This container fully owns the AgentSpace preferences: the properties supplied here replace the stored preferences in their entirety, and omitting the Preferences container reverts all preferences to their service defaults.
     #[derive(Clone, Default)]
@@ -340,24 +303,15 @@ pub mod agent_space {
         pub elevated_actions_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Preferences {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ElevatedActionsEnabled", self.elevated_actions_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested Preferences;
+        opt {
+            elevated_actions_enabled = "ElevatedActionsEnabled",
         }
     }
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The external identity provider type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Provider {
         /// `okta`
         Okta,
@@ -365,15 +319,7 @@ pub mod agent_space {
         Entra,
     }
 
-    impl crate::value::CfnEnum for Provider {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Okta => "okta",
-                Self::Entra => "entra",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Provider, ["okta", "entra"]);
 }
 
 /// Resource Type definition for AWS::DevOpsAgent::Asset. An asset attached to an existing AWS DevOps Agent Space. Customer-creatable types include skill, agents_md, and attachment; call ListAssetTypes for the current authoritative set.
@@ -405,7 +351,6 @@ pub struct Asset {
 
 impl Asset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_space_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, asset_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             agent_space_id: agent_space_id.into(),
@@ -417,59 +362,39 @@ impl Asset {
     }
 }
 
-impl crate::resource::Resource for Asset {
-    const TYPE: &'static str = "AWS::DevOpsAgent::Asset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSET_SHAPE)
+crate::resource::props! {
+    resource Asset = "AWS::DevOpsAgent::Asset", shape: Some(&ASSET_SHAPE);
+    req {
+        agent_space_id = "AgentSpaceId",
+        asset_type = "AssetType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AgentSpaceId", self.agent_space_id);
-        p.set("AssetType", self.asset_type);
-        p.set_opt("Files", self.files);
-        p.set_opt("Metadata", self.metadata);
-        p.set_opt("Zip", self.zip);
-        p
+    opt {
+        files = "Files",
+        metadata = "Metadata",
+        zip = "Zip",
     }
 }
 
-static ASSET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentSpaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("AssetType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ("Files", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::asset::ASSET_FILE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Zip", crate::resource::Rule { max_len: Some(8388608), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentSpaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("AssetType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ("Files", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::asset::ASSET_FILE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Zip", crate::resource::Rule { max_len: Some(8388608), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Asset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Asset> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AssetId`.
-    #[inline]
-    pub fn attr_asset_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssetId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<i64> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AssetId`.
+        attr_asset_id: ::std::string::String = "AssetId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: i64 = "Version",
     }
 }
 
@@ -499,7 +424,6 @@ pub mod asset {
 
     impl AssetFile {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 content_bytes: ::std::option::Option::None,
@@ -510,25 +434,23 @@ pub mod asset {
         }
     }
 
-    impl crate::resource::ToExpr for AssetFile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentBytes", self.content_bytes);
-            p.set_opt("ContentText", self.content_text);
-            p.set_opt("Metadata", self.metadata);
-            p.set("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetFile;
+        req {
+            path = "Path",
+        }
+        opt {
+            content_bytes = "ContentBytes",
+            content_text = "ContentText",
+            metadata = "Metadata",
         }
     }
 
-    pub(super) static ASSET_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentBytes", crate::resource::Rule { max_len: Some(8388608), ..crate::resource::Rule::NONE }),
-            ("ContentText", crate::resource::Rule { max_len: Some(1572864), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_./-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSET_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContentBytes", crate::resource::Rule { max_len: Some(8388608), ..crate::resource::Rule::NONE }),
+        ("ContentText", crate::resource::Rule { max_len: Some(1572864), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_./-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::DevOpsAgent::Association defining how the AgentSpace interacts with external services like GitHub, Slack, AWS accounts, and others.
@@ -556,7 +478,6 @@ pub struct Association {
 
 impl Association {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(agent_space_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration: crate::cfn::devopsagent::association::ServiceConfiguration, service_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             agent_space_id: agent_space_id.into(),
@@ -567,53 +488,43 @@ impl Association {
     }
 }
 
-impl crate::resource::Resource for Association {
-    const TYPE: &'static str = "AWS::DevOpsAgent::Association";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource Association = "AWS::DevOpsAgent::Association", shape: Some(&ASSOCIATION_SHAPE);
+    req {
+        agent_space_id = "AgentSpaceId",
+        configuration = "Configuration",
+        service_id = "ServiceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AgentSpaceId", self.agent_space_id);
-        p.set("Configuration", self.configuration);
-        p.set_opt("LinkedAssociationIds", self.linked_association_ids);
-        p.set("ServiceId", self.service_id);
-        p
+    opt {
+        linked_association_ids = "LinkedAssociationIds",
     }
 }
 
-static ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentSpaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Configuration", crate::resource::Rule { shape: Some(&self::association::SERVICE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LinkedAssociationIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ServiceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentSpaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Configuration", crate::resource::Rule { shape: Some(&self::association::SERVICE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LinkedAssociationIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ServiceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Association`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Association> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod association {
     //! Nested property types and enums of [`Association`](super::Association).
+
+    #[deprecated(note = "renamed to `SourceAwsAccountType`")]
+    #[doc(hidden)]
+    pub type SourceAwsConfigurationAccountType = SourceAwsAccountType;
 
     /// The configuration that directs how AgentSpace interacts with the given service
     #[derive(Clone, Default)]
@@ -684,43 +595,39 @@ pub mod association {
         pub source_aws: ::std::option::Option<crate::cfn::devopsagent::association::SourceAwsConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ServiceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Aws", self.aws);
-            p.set_opt("Azure", self.azure);
-            p.set_opt("Dynatrace", self.dynatrace);
-            p.set_opt("EventChannel", self.event_channel);
-            p.set_opt("GitHub", self.git_hub);
-            p.set_opt("GitLab", self.git_lab);
-            p.set_opt("MCPServer", self.mcp_server);
-            p.set_opt("MCPServerDatadog", self.mcp_server_datadog);
-            p.set_opt("MCPServerGrafana", self.mcp_server_grafana);
-            p.set_opt("MCPServerNewRelic", self.mcp_server_new_relic);
-            p.set_opt("MCPServerSigV4", self.mcp_server_sig_v4);
-            p.set_opt("MCPServerSplunk", self.mcp_server_splunk);
-            p.set_opt("PagerDuty", self.pager_duty);
-            p.set_opt("ServiceNow", self.service_now);
-            p.set_opt("Slack", self.slack);
-            p.set_opt("SourceAws", self.source_aws);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConfiguration;
+        opt {
+            aws = "Aws",
+            azure = "Azure",
+            dynatrace = "Dynatrace",
+            event_channel = "EventChannel",
+            git_hub = "GitHub",
+            git_lab = "GitLab",
+            mcp_server = "MCPServer",
+            mcp_server_datadog = "MCPServerDatadog",
+            mcp_server_grafana = "MCPServerGrafana",
+            mcp_server_new_relic = "MCPServerNewRelic",
+            mcp_server_sig_v4 = "MCPServerSigV4",
+            mcp_server_splunk = "MCPServerSplunk",
+            pager_duty = "PagerDuty",
+            service_now = "ServiceNow",
+            slack = "Slack",
+            source_aws = "SourceAws",
         }
     }
 
-    pub(super) static SERVICE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Aws", crate::resource::Rule { shape: Some(&AWS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServer", crate::resource::Rule { shape: Some(&MCP_SERVER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServerDatadog", crate::resource::Rule { shape: Some(&MCP_SERVER_DATADOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServerGrafana", crate::resource::Rule { shape: Some(&MCP_SERVER_GRAFANA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServerNewRelic", crate::resource::Rule { shape: Some(&MCP_SERVER_NEW_RELIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServerSigV4", crate::resource::Rule { shape: Some(&MCP_SERVER_SIG_V4_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServerSplunk", crate::resource::Rule { shape: Some(&MCP_SERVER_SPLUNK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Slack", crate::resource::Rule { shape: Some(&SLACK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceAws", crate::resource::Rule { shape: Some(&SOURCE_AWS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Aws", crate::resource::Rule { shape: Some(&AWS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServer", crate::resource::Rule { shape: Some(&MCP_SERVER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServerDatadog", crate::resource::Rule { shape: Some(&MCP_SERVER_DATADOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServerGrafana", crate::resource::Rule { shape: Some(&MCP_SERVER_GRAFANA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServerNewRelic", crate::resource::Rule { shape: Some(&MCP_SERVER_NEW_RELIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServerSigV4", crate::resource::Rule { shape: Some(&MCP_SERVER_SIG_V4_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServerSplunk", crate::resource::Rule { shape: Some(&MCP_SERVER_SPLUNK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Slack", crate::resource::Rule { shape: Some(&SLACK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceAws", crate::resource::Rule { shape: Some(&SOURCE_AWS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// AWS association for 'monitor' account
     #[derive(Clone)]
@@ -753,7 +660,6 @@ pub mod association {
 
     impl AwsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, account_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::association::AccountType>>, assumable_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_id: account_id.into(),
@@ -766,26 +672,26 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for AwsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountId", self.account_id);
-            p.set("AccountType", self.account_type);
-            p.set_opt("AgentElevatedRoleArn", self.agent_elevated_role_arn);
-            p.set("AssumableRoleArn", self.assumable_role_arn);
-            p.set_opt("Resources", self.resources);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsConfiguration;
+        req {
+            account_id = "AccountId",
+            account_type = "AccountType",
+            assumable_role_arn = "AssumableRoleArn",
+        }
+        opt {
+            agent_elevated_role_arn = "AgentElevatedRoleArn",
+            resources = "Resources",
+            tags = "Tags",
         }
     }
 
-    pub(super) static AWS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{12}")), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{12}")), ..crate::resource::Rule::NONE }),
+        ("AgentElevatedRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("AssumableRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// AWS resource definition
     #[derive(Clone)]
@@ -806,7 +712,6 @@ pub mod association {
 
     impl AwsResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -816,23 +721,21 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for AwsResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceArn", self.resource_arn);
-            p.set_opt("ResourceMetadata", self.resource_metadata);
-            p.set_opt("ResourceType", self.resource_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsResource;
+        req {
+            resource_arn = "ResourceArn",
+        }
+        opt {
+            resource_metadata = "ResourceMetadata",
+            resource_type = "ResourceType",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Azure subscription integration configuration
     #[derive(Clone)]
@@ -845,7 +748,6 @@ pub mod association {
 
     impl AzureConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subscription_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 subscription_id: subscription_id.into(),
@@ -853,12 +755,10 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for AzureConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SubscriptionId", self.subscription_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureConfiguration;
+        req {
+            subscription_id = "SubscriptionId",
         }
     }
 
@@ -881,7 +781,6 @@ pub mod association {
 
     impl DynatraceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(env_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 enable_webhook_updates: ::std::option::Option::None,
@@ -891,14 +790,14 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for DynatraceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableWebhookUpdates", self.enable_webhook_updates);
-            p.set("EnvId", self.env_id);
-            p.set_opt("Resources", self.resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynatraceConfiguration;
+        req {
+            env_id = "EnvId",
+        }
+        opt {
+            enable_webhook_updates = "EnableWebhookUpdates",
+            resources = "Resources",
         }
     }
 
@@ -911,12 +810,10 @@ pub mod association {
         pub enable_webhook_updates: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EventChannelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableWebhookUpdates", self.enable_webhook_updates);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventChannelConfiguration;
+        opt {
+            enable_webhook_updates = "EnableWebhookUpdates",
         }
     }
 
@@ -943,7 +840,6 @@ pub mod association {
 
     impl GitHubConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, owner_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::association::OwnerType>>, repo_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, repo_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 owner: owner.into(),
@@ -954,15 +850,13 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for GitHubConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Owner", self.owner);
-            p.set("OwnerType", self.owner_type);
-            p.set("RepoId", self.repo_id);
-            p.set("RepoName", self.repo_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitHubConfiguration;
+        req {
+            owner = "Owner",
+            owner_type = "OwnerType",
+            repo_id = "RepoId",
+            repo_name = "RepoName",
         }
     }
 
@@ -989,7 +883,6 @@ pub mod association {
 
     impl GitLabConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(project_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, project_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 enable_webhook_updates: ::std::option::Option::None,
@@ -1000,15 +893,15 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for GitLabConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableWebhookUpdates", self.enable_webhook_updates);
-            p.set_opt("InstanceIdentifier", self.instance_identifier);
-            p.set("ProjectId", self.project_id);
-            p.set("ProjectPath", self.project_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitLabConfiguration;
+        req {
+            project_id = "ProjectId",
+            project_path = "ProjectPath",
+        }
+        opt {
+            enable_webhook_updates = "EnableWebhookUpdates",
+            instance_identifier = "InstanceIdentifier",
         }
     }
 
@@ -1039,7 +932,6 @@ pub mod association {
 
     impl McpServerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(tools: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -1051,26 +943,24 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("EnableWebhookUpdates", self.enable_webhook_updates);
-            p.set_opt("Endpoint", self.endpoint);
-            p.set_opt("Name", self.name);
-            p.set("Tools", self.tools);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerConfiguration;
+        req {
+            tools = "Tools",
+        }
+        opt {
+            description = "Description",
+            enable_webhook_updates = "EnableWebhookUpdates",
+            endpoint = "Endpoint",
+            name = "Name",
         }
     }
 
-    pub(super) static MCP_SERVER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Tools", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Tools", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Datadog MCP server configuration
     #[derive(Clone, Default)]
@@ -1097,26 +987,22 @@ pub mod association {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for McpServerDatadogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("EnableWebhookUpdates", self.enable_webhook_updates);
-            p.set_opt("EnabledElevatedTools", self.enabled_elevated_tools);
-            p.set_opt("Endpoint", self.endpoint);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerDatadogConfiguration;
+        opt {
+            description = "Description",
+            enable_webhook_updates = "EnableWebhookUpdates",
+            enabled_elevated_tools = "EnabledElevatedTools",
+            endpoint = "Endpoint",
+            name = "Name",
         }
     }
 
-    pub(super) static MCP_SERVER_DATADOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EnabledElevatedTools", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_DATADOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EnabledElevatedTools", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Grafana MCP server configuration
     #[derive(Clone)]
@@ -1141,7 +1027,6 @@ pub mod association {
 
     impl McpServerGrafanaConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 enable_webhook_updates: ::std::option::Option::None,
@@ -1152,24 +1037,22 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerGrafanaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableWebhookUpdates", self.enable_webhook_updates);
-            p.set_opt("EnabledElevatedTools", self.enabled_elevated_tools);
-            p.set("Endpoint", self.endpoint);
-            p.set_opt("Tools", self.tools);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerGrafanaConfiguration;
+        req {
+            endpoint = "Endpoint",
+        }
+        opt {
+            enable_webhook_updates = "EnableWebhookUpdates",
+            enabled_elevated_tools = "EnabledElevatedTools",
+            tools = "Tools",
         }
     }
 
-    pub(super) static MCP_SERVER_GRAFANA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EnabledElevatedTools", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_GRAFANA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EnabledElevatedTools", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// NewRelic MCP server configuration
     #[derive(Clone)]
@@ -1186,7 +1069,6 @@ pub mod association {
 
     impl McpServerNewRelicConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_id: account_id.into(),
@@ -1195,22 +1077,18 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerNewRelicConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountId", self.account_id);
-            p.set("Endpoint", self.endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerNewRelicConfiguration;
+        req {
+            account_id = "AccountId",
+            endpoint = "Endpoint",
         }
     }
 
-    pub(super) static MCP_SERVER_NEW_RELIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { min_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_NEW_RELIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { min_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// SigV4-authenticated MCP server configuration
     #[derive(Clone)]
@@ -1223,7 +1101,6 @@ pub mod association {
 
     impl McpServerSigV4Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(tools: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 tools: tools.into(),
@@ -1231,20 +1108,16 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerSigV4Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Tools", self.tools);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerSigV4Configuration;
+        req {
+            tools = "Tools",
         }
     }
 
-    pub(super) static MCP_SERVER_SIG_V4_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tools", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_SIG_V4_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tools", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Splunk MCP server configuration
     #[derive(Clone, Default)]
@@ -1267,24 +1140,20 @@ pub mod association {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for McpServerSplunkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("EnableWebhookUpdates", self.enable_webhook_updates);
-            p.set_opt("Endpoint", self.endpoint);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerSplunkConfiguration;
+        opt {
+            description = "Description",
+            enable_webhook_updates = "EnableWebhookUpdates",
+            endpoint = "Endpoint",
+            name = "Name",
         }
     }
 
-    pub(super) static MCP_SERVER_SPLUNK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_SPLUNK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// PagerDuty integration configuration
     #[derive(Clone)]
@@ -1305,7 +1174,6 @@ pub mod association {
 
     impl PagerDutyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(customer_email: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, services: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 customer_email: customer_email.into(),
@@ -1315,14 +1183,14 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for PagerDutyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CustomerEmail", self.customer_email);
-            p.set_opt("EnableWebhookUpdates", self.enable_webhook_updates);
-            p.set("Services", self.services);
-            p.into_expr()
+    crate::resource::props! {
+        nested PagerDutyConfiguration;
+        req {
+            customer_email = "CustomerEmail",
+            services = "Services",
+        }
+        opt {
+            enable_webhook_updates = "EnableWebhookUpdates",
         }
     }
 
@@ -1339,13 +1207,11 @@ pub mod association {
         pub instance_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServiceNowConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableWebhookUpdates", self.enable_webhook_updates);
-            p.set_opt("InstanceId", self.instance_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNowConfiguration;
+        opt {
+            enable_webhook_updates = "EnableWebhookUpdates",
+            instance_id = "InstanceId",
         }
     }
 
@@ -1372,7 +1238,6 @@ pub mod association {
 
     impl SlackConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(transmission_target: crate::cfn::devopsagent::association::SlackTransmissionTarget, workspace_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bidirectional: ::std::option::Option::None,
@@ -1383,25 +1248,23 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for SlackConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bidirectional", self.bidirectional);
-            p.set("TransmissionTarget", self.transmission_target);
-            p.set("WorkspaceId", self.workspace_id);
-            p.set("WorkspaceName", self.workspace_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlackConfiguration;
+        req {
+            transmission_target = "TransmissionTarget",
+            workspace_id = "WorkspaceId",
+            workspace_name = "WorkspaceName",
+        }
+        opt {
+            bidirectional = "Bidirectional",
         }
     }
 
-    pub(super) static SLACK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bidirectional", crate::resource::Rule { shape: Some(&SLACK_BIDIRECTIONAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TransmissionTarget", crate::resource::Rule { shape: Some(&SLACK_TRANSMISSION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WorkspaceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[TE][A-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLACK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bidirectional", crate::resource::Rule { shape: Some(&SLACK_BIDIRECTIONAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TransmissionTarget", crate::resource::Rule { shape: Some(&SLACK_TRANSMISSION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WorkspaceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[TE][A-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Optional bidirectional communication configuration. Supply this configuration and set Enabled to true so you can interact with the agent directly from Slack
     #[derive(Clone)]
@@ -1418,7 +1281,6 @@ pub mod association {
 
     impl SlackBidirectionalConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 enabled: ::std::option::Option::None,
@@ -1427,21 +1289,19 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for SlackBidirectionalConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlackBidirectionalConfiguration;
+        req {
+            role_arn = "RoleArn",
+        }
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static SLACK_BIDIRECTIONAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLACK_BIDIRECTIONAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Transmission targets for agent notifications
     #[derive(Clone)]
@@ -1462,20 +1322,16 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for SlackTransmissionTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IncidentResponseTarget", self.incident_response_target);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlackTransmissionTarget;
+        req {
+            incident_response_target = "IncidentResponseTarget",
         }
     }
 
-    pub(super) static SLACK_TRANSMISSION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IncidentResponseTarget", crate::resource::Rule { shape: Some(&SLACK_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLACK_TRANSMISSION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IncidentResponseTarget", crate::resource::Rule { shape: Some(&SLACK_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Slack channel configuration
     #[derive(Clone)]
@@ -1492,7 +1348,6 @@ pub mod association {
 
     impl SlackChannel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(channel_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 channel_id: channel_id.into(),
@@ -1501,21 +1356,19 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for SlackChannel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChannelId", self.channel_id);
-            p.set_opt("ChannelName", self.channel_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlackChannel;
+        req {
+            channel_id = "ChannelId",
+        }
+        opt {
+            channel_name = "ChannelName",
         }
     }
 
-    pub(super) static SLACK_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChannelId", crate::resource::Rule { min_len: Some(8), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[CGD][A-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLACK_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChannelId", crate::resource::Rule { min_len: Some(8), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[CGD][A-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// AWS association for 'source' account
     #[derive(Clone)]
@@ -1527,7 +1380,7 @@ pub mod association {
         /// Account Type 'source' for DevOpsAgent monitoring
         ///
         /// CloudFormation property `AccountType`; required.
-        pub account_type: crate::value::Val<crate::cfn::devopsagent::association::SourceAwsConfigurationAccountType>,
+        pub account_type: crate::value::Val<crate::cfn::devopsagent::association::SourceAwsAccountType>,
         /// The IAM role that AWS DevOps Agent assumes to perform elevated directed actions in this AWS account. Elevated actions also require ElevatedActionsEnabled to be set in the Preferences of the AgentSpace. When not provided, only non-elevated directed actions are available. Removing this property from the template clears the role on update. Setting this role is subject to the same iam:PassRole requirement as AssumableRoleArn.
         ///
         /// CloudFormation property `AgentElevatedRoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -1548,8 +1401,7 @@ pub mod association {
 
     impl SourceAwsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, account_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::association::SourceAwsConfigurationAccountType>>, assumable_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+        pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, account_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::association::SourceAwsAccountType>>, assumable_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_id: account_id.into(),
                 account_type: account_type.into(),
@@ -1561,45 +1413,38 @@ pub mod association {
         }
     }
 
-    impl crate::resource::ToExpr for SourceAwsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountId", self.account_id);
-            p.set("AccountType", self.account_type);
-            p.set_opt("AgentElevatedRoleArn", self.agent_elevated_role_arn);
-            p.set("AssumableRoleArn", self.assumable_role_arn);
-            p.set_opt("Resources", self.resources);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceAwsConfiguration;
+        req {
+            account_id = "AccountId",
+            account_type = "AccountType",
+            assumable_role_arn = "AssumableRoleArn",
+        }
+        opt {
+            agent_elevated_role_arn = "AgentElevatedRoleArn",
+            resources = "Resources",
+            tags = "Tags",
         }
     }
 
-    pub(super) static SOURCE_AWS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{12}")), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_AWS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\d{12}")), ..crate::resource::Rule::NONE }),
+        ("AgentElevatedRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("AssumableRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Account Type 'monitor' for DevOpsAgent monitoring
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountType {
         /// `monitor`
         Monitor,
     }
 
-    impl crate::value::CfnEnum for AccountType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monitor => "monitor",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccountType, ["monitor"]);
 
     /// Resource type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AWS::CloudFormation::Stack`
         AwsCloudFormationStack,
@@ -1611,20 +1456,10 @@ pub mod association {
         AwsS3Object,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsCloudFormationStack => "AWS::CloudFormation::Stack",
-                Self::AwsEcrRepository => "AWS::ECR::Repository",
-                Self::AwsS3Bucket => "AWS::S3::Bucket",
-                Self::AwsS3Object => "AWS::S3::Object",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["AWS::CloudFormation::Stack", "AWS::ECR::Repository", "AWS::S3::Bucket", "AWS::S3::Object"]);
 
     /// Type of repository owner
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OwnerType {
         /// `organization`
         Organization,
@@ -1632,18 +1467,9 @@ pub mod association {
         User,
     }
 
-    impl crate::value::CfnEnum for OwnerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Organization => "organization",
-                Self::User => "user",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OwnerType, ["organization", "user"]);
 
-    /// Allowed values of `Tools`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tools {
         /// `alerting`
         Alerting,
@@ -1685,48 +1511,16 @@ pub mod association {
         Sift,
     }
 
-    impl crate::value::CfnEnum for Tools {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Alerting => "alerting",
-                Self::Annotations => "annotations",
-                Self::Asserts => "asserts",
-                Self::Cloudwatch => "cloudwatch",
-                Self::Dashboard => "dashboard",
-                Self::Datasource => "datasource",
-                Self::Elasticsearch => "elasticsearch",
-                Self::Examples => "examples",
-                Self::Incident => "incident",
-                Self::Loki => "loki",
-                Self::Navigation => "navigation",
-                Self::Oncall => "oncall",
-                Self::Prometheus => "prometheus",
-                Self::Pyroscope => "pyroscope",
-                Self::Rendering => "rendering",
-                Self::Runpanelquery => "runpanelquery",
-                Self::Search => "search",
-                Self::Searchlogs => "searchlogs",
-                Self::Sift => "sift",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tools, ["alerting", "annotations", "asserts", "cloudwatch", "dashboard", "datasource", "elasticsearch", "examples", "incident", "loki", "navigation", "oncall", "prometheus", "pyroscope", "rendering", "runpanelquery", "search", "searchlogs", "sift"]);
 
     /// Account Type 'source' for DevOpsAgent monitoring
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SourceAwsConfigurationAccountType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SourceAwsAccountType {
         /// `source`
         Source,
     }
 
-    impl crate::value::CfnEnum for SourceAwsConfigurationAccountType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Source => "source",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceAwsAccountType, ["source"]);
 }
 
 /// Resource Type definition for AWS::DevOpsAgent::PrivateConnection
@@ -1754,7 +1548,6 @@ pub struct PrivateConnection {
 
 impl PrivateConnection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_configuration: crate::cfn::devopsagent::private_connection::ConnectionConfiguration, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate: ::std::option::Option::None,
@@ -1765,48 +1558,34 @@ impl PrivateConnection {
     }
 }
 
-impl crate::resource::Resource for PrivateConnection {
-    const TYPE: &'static str = "AWS::DevOpsAgent::PrivateConnection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PRIVATE_CONNECTION_SHAPE)
+crate::resource::props! {
+    resource PrivateConnection = "AWS::DevOpsAgent::PrivateConnection", shape: Some(&PRIVATE_CONNECTION_SHAPE);
+    req {
+        connection_configuration = "ConnectionConfiguration",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Certificate", self.certificate);
-        p.set("ConnectionConfiguration", self.connection_configuration);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        certificate = "Certificate",
+        tags = "Tags",
     }
 }
 
-static PRIVATE_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Certificate", crate::resource::Rule { min_len: Some(1), max_len: Some(32768), ..crate::resource::Rule::NONE }),
-        ("ConnectionConfiguration", crate::resource::Rule { shape: Some(&self::private_connection::CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::private_connection::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PRIVATE_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Certificate", crate::resource::Rule { min_len: Some(1), max_len: Some(32768), ..crate::resource::Rule::NONE }),
+    ("ConnectionConfiguration", crate::resource::Rule { shape: Some(&self::private_connection::CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PrivateConnection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrivateConnection> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CertificateExpiryTime`.
-    #[inline]
-    pub fn attr_certificate_expiry_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateExpiryTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CertificateExpiryTime`.
+        attr_certificate_expiry_time: ::std::string::String = "CertificateExpiryTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -1826,22 +1605,18 @@ pub mod private_connection {
         pub service_managed: ::std::option::Option<crate::cfn::devopsagent::private_connection::ServiceManagedMode>,
     }
 
-    impl crate::resource::ToExpr for ConnectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SelfManaged", self.self_managed);
-            p.set_opt("ServiceManaged", self.service_managed);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionConfiguration;
+        opt {
+            self_managed = "SelfManaged",
+            service_managed = "ServiceManaged",
         }
     }
 
-    pub(super) static CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SelfManaged", crate::resource::Rule { shape: Some(&SELF_MANAGED_MODE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceManaged", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_MODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SelfManaged", crate::resource::Rule { shape: Some(&SELF_MANAGED_MODE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceManaged", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_MODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a self-managed Private Connection.
     #[derive(Clone)]
@@ -1854,7 +1629,6 @@ pub mod private_connection {
 
     impl SelfManagedMode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_configuration_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_configuration_id: resource_configuration_id.into(),
@@ -1862,20 +1636,16 @@ pub mod private_connection {
         }
     }
 
-    impl crate::resource::ToExpr for SelfManagedMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceConfigurationId", self.resource_configuration_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedMode;
+        req {
+            resource_configuration_id = "ResourceConfigurationId",
         }
     }
 
-    pub(super) static SELF_MANAGED_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceConfigurationId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_MANAGED_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceConfigurationId", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a service-managed Private Connection.
     #[derive(Clone)]
@@ -1916,7 +1686,6 @@ pub mod private_connection {
 
     impl ServiceManagedMode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(host_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dns_resolution: ::std::option::Option::None,
@@ -1931,42 +1700,33 @@ pub mod private_connection {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceManagedMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DnsResolution", self.dns_resolution);
-            p.set("HostAddress", self.host_address);
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("Ipv4AddressesPerEni", self.ipv4_addresses_per_eni);
-            p.set_opt("PortRanges", self.port_ranges);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.set("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceManagedMode;
+        req {
+            host_address = "HostAddress",
+            vpc_id = "VpcId",
+        }
+        opt {
+            dns_resolution = "DnsResolution",
+            ip_address_type = "IpAddressType",
+            ipv4_addresses_per_eni = "Ipv4AddressesPerEni",
+            port_ranges = "PortRanges",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static SERVICE_MANAGED_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HostAddress", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.:\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("Ipv4AddressesPerEni", crate::resource::Rule { min: Some(1.0), max: Some(62.0), ..crate::resource::Rule::NONE }),
-            ("PortRanges", crate::resource::Rule { min_items: Some(1), max_items: Some(11), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((\\d{1,5}\\-\\d{1,5})|(\\d+))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_MANAGED_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HostAddress", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.:\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("Ipv4AddressesPerEni", crate::resource::Rule { min: Some(1.0), max: Some(62.0), ..crate::resource::Rule::NONE }),
+        ("PortRanges", crate::resource::Rule { min_items: Some(1), max_items: Some(11), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((\\d{1,5}\\-\\d{1,5})|(\\d+))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-(([0-9a-z]{8})|([0-9a-z]{17}))$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(5), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// DNS resolution mode for the resource gateway. Defaults to PUBLIC when not set.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsResolution {
         /// `PUBLIC`
         Public,
@@ -1974,18 +1734,10 @@ pub mod private_connection {
         InVpc,
     }
 
-    impl crate::value::CfnEnum for DnsResolution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-                Self::InVpc => "IN_VPC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DnsResolution, ["PUBLIC", "IN_VPC"]);
 
     /// IP address type of the service-managed Resource Gateway.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -1995,16 +1747,7 @@ pub mod private_connection {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-                Self::DualStack => "DUAL_STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["IPV4", "IPV6", "DUAL_STACK"]);
 }
 
 /// The AWS::DevOpsAgent::Service resource registers external services (like Dynatrace, MCP servers, GitLab) for integration with DevOpsAgent.
@@ -2048,7 +1791,6 @@ pub struct Service {
 
 impl Service {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(service_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::service::ServiceType>>) -> Self {
         Self {
             exchange_url_private_connection_name: ::std::option::Option::None,
@@ -2063,60 +1805,43 @@ impl Service {
     }
 }
 
-impl crate::resource::Resource for Service {
-    const TYPE: &'static str = "AWS::DevOpsAgent::Service";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_SHAPE)
+crate::resource::props! {
+    resource Service = "AWS::DevOpsAgent::Service", shape: Some(&SERVICE_SHAPE);
+    req {
+        service_type = "ServiceType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExchangeUrlPrivateConnectionName", self.exchange_url_private_connection_name);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("Name", self.name);
-        p.set_opt("PrivateConnectionName", self.private_connection_name);
-        p.set_opt("ServiceDetails", self.service_details);
-        p.set("ServiceType", self.service_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetUrlPrivateConnectionName", self.target_url_private_connection_name);
-        p
+    opt {
+        exchange_url_private_connection_name = "ExchangeUrlPrivateConnectionName",
+        kms_key_arn = "KmsKeyArn",
+        name = "Name",
+        private_connection_name = "PrivateConnectionName",
+        service_details = "ServiceDetails",
+        tags = "Tags",
+        target_url_private_connection_name = "TargetUrlPrivateConnectionName",
     }
 }
 
-static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExchangeUrlPrivateConnectionName", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N} _-]+$")), ..crate::resource::Rule::NONE }),
-        ("PrivateConnectionName", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("ServiceDetails", crate::resource::Rule { shape: Some(&self::service::SERVICE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::TAG27_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetUrlPrivateConnectionName", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExchangeUrlPrivateConnectionName", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N} _-]+$")), ..crate::resource::Rule::NONE }),
+    ("PrivateConnectionName", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("ServiceDetails", crate::resource::Rule { shape: Some(&self::service::SERVICE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetUrlPrivateConnectionName", crate::resource::Rule { min_len: Some(3), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Service`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Service> {
-    /// `Fn::GetAtt` `AccessibleResources`.
-    #[inline]
-    pub fn attr_accessible_resources(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AccessibleResources")
-    }
-    /// `Fn::GetAtt` `AdditionalServiceDetails`.
-    #[inline]
-    pub fn attr_additional_service_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("AdditionalServiceDetails")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ServiceId`.
-    #[inline]
-    pub fn attr_service_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessibleResources`.
+        attr_accessible_resources: crate::value::List<::std::string::String> = "AccessibleResources",
+        /// `Fn::GetAtt` `AdditionalServiceDetails`.
+        attr_additional_service_details: crate::value::Json = "AdditionalServiceDetails",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ServiceId`.
+        attr_service_id: ::std::string::String = "ServiceId",
     }
 }
 
@@ -2172,38 +1897,34 @@ pub mod service {
         pub service_now: ::std::option::Option<crate::cfn::devopsagent::service::ServiceNowServiceDetails>,
     }
 
-    impl crate::resource::ToExpr for ServiceDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AzureIdentity", self.azure_identity);
-            p.set_opt("Dynatrace", self.dynatrace);
-            p.set_opt("GitHub", self.git_hub);
-            p.set_opt("GitLab", self.git_lab);
-            p.set_opt("MCPServer", self.mcp_server);
-            p.set_opt("MCPServerGrafana", self.mcp_server_grafana);
-            p.set_opt("MCPServerNewRelic", self.mcp_server_new_relic);
-            p.set_opt("MCPServerSigV4", self.mcp_server_sig_v4);
-            p.set_opt("MCPServerSplunk", self.mcp_server_splunk);
-            p.set_opt("PagerDuty", self.pager_duty);
-            p.set_opt("ServiceNow", self.service_now);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceDetails;
+        opt {
+            azure_identity = "AzureIdentity",
+            dynatrace = "Dynatrace",
+            git_hub = "GitHub",
+            git_lab = "GitLab",
+            mcp_server = "MCPServer",
+            mcp_server_grafana = "MCPServerGrafana",
+            mcp_server_new_relic = "MCPServerNewRelic",
+            mcp_server_sig_v4 = "MCPServerSigV4",
+            mcp_server_splunk = "MCPServerSplunk",
+            pager_duty = "PagerDuty",
+            service_now = "ServiceNow",
         }
     }
 
-    pub(super) static SERVICE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AzureIdentity", crate::resource::Rule { shape: Some(&AZURE_IDENTITY_SERVICE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GitHub", crate::resource::Rule { shape: Some(&GIT_HUB_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GitLab", crate::resource::Rule { shape: Some(&GIT_LAB_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServer", crate::resource::Rule { shape: Some(&MCP_SERVER_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServerGrafana", crate::resource::Rule { shape: Some(&MCP_SERVER_GRAFANA_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServerNewRelic", crate::resource::Rule { shape: Some(&NEW_RELIC_SERVICE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServerSigV4", crate::resource::Rule { shape: Some(&MCP_SERVER_SIG_V4_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MCPServerSplunk", crate::resource::Rule { shape: Some(&MCP_SERVER_SPLUNK_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_SERVICE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AzureIdentity", crate::resource::Rule { shape: Some(&AZURE_IDENTITY_SERVICE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GitHub", crate::resource::Rule { shape: Some(&GIT_HUB_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GitLab", crate::resource::Rule { shape: Some(&GIT_LAB_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServer", crate::resource::Rule { shape: Some(&MCP_SERVER_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServerGrafana", crate::resource::Rule { shape: Some(&MCP_SERVER_GRAFANA_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServerNewRelic", crate::resource::Rule { shape: Some(&NEW_RELIC_SERVICE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServerSigV4", crate::resource::Rule { shape: Some(&MCP_SERVER_SIG_V4_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MCPServerSplunk", crate::resource::Rule { shape: Some(&MCP_SERVER_SPLUNK_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceNow", crate::resource::Rule { shape: Some(&SERVICE_NOW_SERVICE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Azure Identity service configuration for federated identity
     #[derive(Clone)]
@@ -2228,7 +1949,6 @@ pub mod service {
 
     impl AzureIdentityServiceDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tenant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, web_identity_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, web_identity_token_audiences: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -2239,26 +1959,22 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for AzureIdentityServiceDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set("TenantId", self.tenant_id);
-            p.set("WebIdentityRoleArn", self.web_identity_role_arn);
-            p.set("WebIdentityTokenAudiences", self.web_identity_token_audiences);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureIdentityServiceDetails;
+        req {
+            client_id = "ClientId",
+            tenant_id = "TenantId",
+            web_identity_role_arn = "WebIdentityRoleArn",
+            web_identity_token_audiences = "WebIdentityTokenAudiences",
         }
     }
 
-    pub(super) static AZURE_IDENTITY_SERVICE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
-            ("TenantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
-            ("WebIdentityRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("WebIdentityTokenAudiences", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_IDENTITY_SERVICE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
+        ("TenantId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
+        ("WebIdentityRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("WebIdentityTokenAudiences", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Dynatrace service configuration
     #[derive(Clone)]
@@ -2275,7 +1991,6 @@ pub mod service {
 
     impl DynatraceServiceDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_urn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_urn: account_urn.into(),
@@ -2284,13 +1999,13 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for DynatraceServiceDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountUrn", self.account_urn);
-            p.set_opt("AuthorizationConfig", self.authorization_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynatraceServiceDetails;
+        req {
+            account_urn = "AccountUrn",
+        }
+        opt {
+            authorization_config = "AuthorizationConfig",
         }
     }
 
@@ -2303,12 +2018,10 @@ pub mod service {
         pub oauth_client_credentials: ::std::option::Option<crate::cfn::devopsagent::service::OauthClientDetails>,
     }
 
-    impl crate::resource::ToExpr for DynatraceAuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OAuthClientCredentials", self.oauth_client_credentials);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynatraceAuthorizationConfig;
+        opt {
+            oauth_client_credentials = "OAuthClientCredentials",
         }
     }
 
@@ -2335,7 +2048,6 @@ pub mod service {
 
     impl OauthClientDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -2346,15 +2058,15 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for OauthClientDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientName", self.client_name);
-            p.set("ClientSecret", self.client_secret);
-            p.set_opt("ExchangeParameters", self.exchange_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested OauthClientDetails;
+        req {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+        }
+        opt {
+            client_name = "ClientName",
+            exchange_parameters = "ExchangeParameters",
         }
     }
 
@@ -2371,22 +2083,18 @@ pub mod service {
         pub direct_access: ::std::option::Option<crate::cfn::devopsagent::service::GitHubPatDetails>,
     }
 
-    impl crate::resource::ToExpr for GitHubDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppVerification", self.app_verification);
-            p.set_opt("DirectAccess", self.direct_access);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitHubDetails;
+        opt {
+            app_verification = "AppVerification",
+            direct_access = "DirectAccess",
         }
     }
 
-    pub(super) static GIT_HUB_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppVerification", crate::resource::Rule { shape: Some(&GIT_HUB_APP_VERIFICATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DirectAccess", crate::resource::Rule { shape: Some(&GIT_HUB_PAT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GIT_HUB_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppVerification", crate::resource::Rule { shape: Some(&GIT_HUB_APP_VERIFICATION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DirectAccess", crate::resource::Rule { shape: Some(&GIT_HUB_PAT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The token verifies an existing DevOps Agent GitHub App installation on github.com and is then discarded. Not supported for GitHub Enterprise Server
     #[derive(Clone)]
@@ -2411,7 +2119,6 @@ pub mod service {
 
     impl GitHubAppVerificationDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(app_variant: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::service::AppVariant>>, token_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_variant: app_variant.into(),
@@ -2422,25 +2129,23 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for GitHubAppVerificationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppVariant", self.app_variant);
-            p.set_opt("OrganizationName", self.organization_name);
-            p.set_opt("TargetUrl", self.target_url);
-            p.set("TokenValue", self.token_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitHubAppVerificationDetails;
+        req {
+            app_variant = "AppVariant",
+            token_value = "TokenValue",
+        }
+        opt {
+            organization_name = "OrganizationName",
+            target_url = "TargetUrl",
         }
     }
 
-    pub(super) static GIT_HUB_APP_VERIFICATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OrganizationName", crate::resource::Rule { min_len: Some(1), max_len: Some(39), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-            ("TargetUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?/?$")), ..crate::resource::Rule::NONE }),
-            ("TokenValue", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GIT_HUB_APP_VERIFICATION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OrganizationName", crate::resource::Rule { min_len: Some(1), max_len: Some(39), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+        ("TargetUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?/?$")), ..crate::resource::Rule::NONE }),
+        ("TokenValue", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The token is stored and used as the long-lived credential for GitHub API access
     #[derive(Clone)]
@@ -2461,7 +2166,6 @@ pub mod service {
 
     impl GitHubPatDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(token_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 organization_name: ::std::option::Option::None,
@@ -2471,24 +2175,22 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for GitHubPatDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OrganizationName", self.organization_name);
-            p.set_opt("TargetUrl", self.target_url);
-            p.set("TokenValue", self.token_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitHubPatDetails;
+        req {
+            token_value = "TokenValue",
+        }
+        opt {
+            organization_name = "OrganizationName",
+            target_url = "TargetUrl",
         }
     }
 
-    pub(super) static GIT_HUB_PAT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OrganizationName", crate::resource::Rule { min_len: Some(1), max_len: Some(39), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-            ("TargetUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?/?$")), ..crate::resource::Rule::NONE }),
-            ("TokenValue", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GIT_HUB_PAT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OrganizationName", crate::resource::Rule { min_len: Some(1), max_len: Some(39), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+        ("TargetUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?/?$")), ..crate::resource::Rule::NONE }),
+        ("TokenValue", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// GitLab service configuration
     #[derive(Clone)]
@@ -2513,7 +2215,6 @@ pub mod service {
 
     impl GitLabDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, token_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::service::TokenType>>, token_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 group_id: ::std::option::Option::None,
@@ -2524,24 +2225,22 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for GitLabDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupId", self.group_id);
-            p.set("TargetUrl", self.target_url);
-            p.set("TokenType", self.token_type);
-            p.set("TokenValue", self.token_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested GitLabDetails;
+        req {
+            target_url = "TargetUrl",
+            token_type = "TokenType",
+            token_value = "TokenValue",
+        }
+        opt {
+            group_id = "GroupId",
         }
     }
 
-    pub(super) static GIT_LAB_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?/?$")), ..crate::resource::Rule::NONE }),
-            ("TokenValue", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GIT_LAB_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?/?$")), ..crate::resource::Rule::NONE }),
+        ("TokenValue", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// MCP server configuration
     #[derive(Clone)]
@@ -2566,7 +2265,6 @@ pub mod service {
 
     impl McpServerDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_config: crate::cfn::devopsagent::service::McpServerAuthorizationConfig, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_config,
@@ -2577,26 +2275,24 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationConfig", self.authorization_config);
-            p.set_opt("Description", self.description);
-            p.set("Endpoint", self.endpoint);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerDetails;
+        req {
+            authorization_config = "AuthorizationConfig",
+            endpoint = "Endpoint",
+            name = "Name",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static MCP_SERVER_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationConfig", crate::resource::Rule { shape: Some(&MCP_SERVER_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationConfig", crate::resource::Rule { shape: Some(&MCP_SERVER_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// MCP server authorization configuration
     #[derive(Clone, Default)]
@@ -2615,24 +2311,20 @@ pub mod service {
         pub oauth_client_credentials: ::std::option::Option<crate::cfn::devopsagent::service::McpServerOauthClientCredentialsConfig>,
     }
 
-    impl crate::resource::ToExpr for McpServerAuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApiKey", self.api_key);
-            p.set_opt("BearerToken", self.bearer_token);
-            p.set_opt("OAuthClientCredentials", self.oauth_client_credentials);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerAuthorizationConfig;
+        opt {
+            api_key = "ApiKey",
+            bearer_token = "BearerToken",
+            oauth_client_credentials = "OAuthClientCredentials",
         }
     }
 
-    pub(super) static MCP_SERVER_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKey", crate::resource::Rule { shape: Some(&API_KEY_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BearerToken", crate::resource::Rule { shape: Some(&BEARER_TOKEN_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuthClientCredentials", crate::resource::Rule { shape: Some(&MCP_SERVER_OAUTH_CLIENT_CREDENTIALS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKey", crate::resource::Rule { shape: Some(&API_KEY_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BearerToken", crate::resource::Rule { shape: Some(&BEARER_TOKEN_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OAuthClientCredentials", crate::resource::Rule { shape: Some(&MCP_SERVER_OAUTH_CLIENT_CREDENTIALS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// API key authentication details
     #[derive(Clone)]
@@ -2653,7 +2345,6 @@ pub mod service {
 
     impl ApiKeyDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key_header: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, api_key_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, api_key_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_key_header: api_key_header.into(),
@@ -2663,24 +2354,20 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ApiKeyDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKeyHeader", self.api_key_header);
-            p.set("ApiKeyName", self.api_key_name);
-            p.set("ApiKeyValue", self.api_key_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiKeyDetails;
+        req {
+            api_key_header = "ApiKeyHeader",
+            api_key_name = "ApiKeyName",
+            api_key_value = "ApiKeyValue",
         }
     }
 
-    pub(super) static API_KEY_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKeyHeader", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("ApiKeyName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\s-]+$")), ..crate::resource::Rule::NONE }),
-            ("ApiKeyValue", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[!-~]([ \\t]*[!-~])*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_KEY_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKeyHeader", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("ApiKeyName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\s-]+$")), ..crate::resource::Rule::NONE }),
+        ("ApiKeyValue", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[!-~]([ \\t]*[!-~])*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Bearer token authentication details
     #[derive(Clone)]
@@ -2701,7 +2388,6 @@ pub mod service {
 
     impl BearerTokenDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(token_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, token_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_header: ::std::option::Option::None,
@@ -2711,24 +2397,22 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for BearerTokenDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationHeader", self.authorization_header);
-            p.set("TokenName", self.token_name);
-            p.set("TokenValue", self.token_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested BearerTokenDetails;
+        req {
+            token_name = "TokenName",
+            token_value = "TokenValue",
+        }
+        opt {
+            authorization_header = "AuthorizationHeader",
         }
     }
 
-    pub(super) static BEARER_TOKEN_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationHeader", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("TokenName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\s-]+$")), ..crate::resource::Rule::NONE }),
-            ("TokenValue", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEARER_TOKEN_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationHeader", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("TokenName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\s-]+$")), ..crate::resource::Rule::NONE }),
+        ("TokenValue", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// MCP server OAuth client credentials configuration
     #[derive(Clone)]
@@ -2761,7 +2445,6 @@ pub mod service {
 
     impl McpServerOauthClientCredentialsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, exchange_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -2774,25 +2457,23 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerOauthClientCredentialsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientName", self.client_name);
-            p.set("ClientSecret", self.client_secret);
-            p.set_opt("ExchangeParameters", self.exchange_parameters);
-            p.set("ExchangeUrl", self.exchange_url);
-            p.set_opt("Scopes", self.scopes);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerOauthClientCredentialsConfig;
+        req {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            exchange_url = "ExchangeUrl",
+        }
+        opt {
+            client_name = "ClientName",
+            exchange_parameters = "ExchangeParameters",
+            scopes = "Scopes",
         }
     }
 
-    pub(super) static MCP_SERVER_OAUTH_CLIENT_CREDENTIALS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExchangeUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_OAUTH_CLIENT_CREDENTIALS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExchangeUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Grafana MCP server configuration
     #[derive(Clone)]
@@ -2817,7 +2498,6 @@ pub mod service {
 
     impl McpServerGrafanaDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_config: crate::cfn::devopsagent::service::McpServerGrafanaAuthorizationConfig, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_config,
@@ -2828,26 +2508,24 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerGrafanaDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationConfig", self.authorization_config);
-            p.set_opt("Description", self.description);
-            p.set("Endpoint", self.endpoint);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerGrafanaDetails;
+        req {
+            authorization_config = "AuthorizationConfig",
+            endpoint = "Endpoint",
+            name = "Name",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static MCP_SERVER_GRAFANA_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationConfig", crate::resource::Rule { shape: Some(&MCP_SERVER_GRAFANA_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_GRAFANA_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationConfig", crate::resource::Rule { shape: Some(&MCP_SERVER_GRAFANA_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Grafana MCP server authorization configuration
     #[derive(Clone, Default)]
@@ -2858,20 +2536,16 @@ pub mod service {
         pub bearer_token: ::std::option::Option<crate::cfn::devopsagent::service::BearerTokenDetails>,
     }
 
-    impl crate::resource::ToExpr for McpServerGrafanaAuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BearerToken", self.bearer_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerGrafanaAuthorizationConfig;
+        opt {
+            bearer_token = "BearerToken",
         }
     }
 
-    pub(super) static MCP_SERVER_GRAFANA_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BearerToken", crate::resource::Rule { shape: Some(&BEARER_TOKEN_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_GRAFANA_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BearerToken", crate::resource::Rule { shape: Some(&BEARER_TOKEN_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// New Relic service configuration
     #[derive(Clone)]
@@ -2892,20 +2566,16 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for NewRelicServiceDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationConfig", self.authorization_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested NewRelicServiceDetails;
+        req {
+            authorization_config = "AuthorizationConfig",
         }
     }
 
-    pub(super) static NEW_RELIC_SERVICE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationConfig", crate::resource::Rule { shape: Some(&NEW_RELIC_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NEW_RELIC_SERVICE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationConfig", crate::resource::Rule { shape: Some(&NEW_RELIC_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// New Relic authorization configuration
     #[derive(Clone)]
@@ -2926,20 +2596,16 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for NewRelicAuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKey", self.api_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested NewRelicAuthorizationConfig;
+        req {
+            api_key = "ApiKey",
         }
     }
 
-    pub(super) static NEW_RELIC_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKey", crate::resource::Rule { shape: Some(&NEW_RELIC_API_KEY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NEW_RELIC_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKey", crate::resource::Rule { shape: Some(&NEW_RELIC_API_KEY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// New Relic API key configuration
     #[derive(Clone)]
@@ -2972,7 +2638,6 @@ pub mod service {
 
     impl NewRelicApiKeyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, api_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, region: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::service::Region>>) -> Self {
             Self {
                 account_id: account_id.into(),
@@ -2985,29 +2650,27 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for NewRelicApiKeyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountId", self.account_id);
-            p.set_opt("AlertPolicyIds", self.alert_policy_ids);
-            p.set("ApiKey", self.api_key);
-            p.set_opt("ApplicationIds", self.application_ids);
-            p.set_opt("EntityGuids", self.entity_guids);
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested NewRelicApiKeyConfig;
+        req {
+            account_id = "AccountId",
+            api_key = "ApiKey",
+            region = "Region",
+        }
+        opt {
+            alert_policy_ids = "AlertPolicyIds",
+            application_ids = "ApplicationIds",
+            entity_guids = "EntityGuids",
         }
     }
 
-    pub(super) static NEW_RELIC_API_KEY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("AlertPolicyIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ApiKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^NRAK-[A-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("ApplicationIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EntityGuids", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NEW_RELIC_API_KEY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("AlertPolicyIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ApiKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^NRAK-[A-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("ApplicationIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EntityGuids", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// SigV4-authenticated MCP server configuration
     #[derive(Clone)]
@@ -3032,7 +2695,6 @@ pub mod service {
 
     impl McpServerSigV4Details {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_config: crate::cfn::devopsagent::service::McpServerSigV4AuthorizationConfig, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_config,
@@ -3043,26 +2705,24 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerSigV4Details {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationConfig", self.authorization_config);
-            p.set_opt("Description", self.description);
-            p.set("Endpoint", self.endpoint);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerSigV4Details;
+        req {
+            authorization_config = "AuthorizationConfig",
+            endpoint = "Endpoint",
+            name = "Name",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static MCP_SERVER_SIG_V4_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationConfig", crate::resource::Rule { shape: Some(&MCP_SERVER_SIG_V4_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_SIG_V4_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationConfig", crate::resource::Rule { shape: Some(&MCP_SERVER_SIG_V4_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// SigV4 authorization configuration for MCP server
     #[derive(Clone)]
@@ -3091,7 +2751,6 @@ pub mod service {
 
     impl McpServerSigV4AuthorizationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 custom_headers: ::std::option::Option::None,
@@ -3103,27 +2762,25 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerSigV4AuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomHeaders", self.custom_headers);
-            p.set_opt("McpRoleArn", self.mcp_role_arn);
-            p.set("Region", self.region);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set("Service", self.service);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerSigV4AuthorizationConfig;
+        req {
+            region = "Region",
+            service = "Service",
+        }
+        opt {
+            custom_headers = "CustomHeaders",
+            mcp_role_arn = "McpRoleArn",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static MCP_SERVER_SIG_V4_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("McpRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\*|[a-z]{2,4}(-[a-z]+)+-\\d+)$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|^arn:aws:iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), ..crate::resource::Rule::NONE }),
-            ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_SIG_V4_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("McpRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\*|[a-z]{2,4}(-[a-z]+)+-\\d+)$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|^arn:aws:iam::\\d{12}:role/[a-zA-Z0-9+=,.@_/-]+$")), ..crate::resource::Rule::NONE }),
+        ("Service", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Splunk MCP server configuration
     #[derive(Clone)]
@@ -3148,7 +2805,6 @@ pub mod service {
 
     impl McpServerSplunkDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_config: crate::cfn::devopsagent::service::McpServerSplunkAuthorizationConfig, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_config,
@@ -3159,26 +2815,24 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for McpServerSplunkDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationConfig", self.authorization_config);
-            p.set_opt("Description", self.description);
-            p.set("Endpoint", self.endpoint);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerSplunkDetails;
+        req {
+            authorization_config = "AuthorizationConfig",
+            endpoint = "Endpoint",
+            name = "Name",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static MCP_SERVER_SPLUNK_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationConfig", crate::resource::Rule { shape: Some(&MCP_SERVER_SPLUNK_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_SPLUNK_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationConfig", crate::resource::Rule { shape: Some(&MCP_SERVER_SPLUNK_AUTHORIZATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9.-]+(?::[0-9]+)?(?:/.*)?$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// MCP server splunk authorization configuration
     #[derive(Clone, Default)]
@@ -3189,20 +2843,16 @@ pub mod service {
         pub bearer_token: ::std::option::Option<crate::cfn::devopsagent::service::BearerTokenDetails>,
     }
 
-    impl crate::resource::ToExpr for McpServerSplunkAuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BearerToken", self.bearer_token);
-            p.into_expr()
+    crate::resource::props! {
+        nested McpServerSplunkAuthorizationConfig;
+        opt {
+            bearer_token = "BearerToken",
         }
     }
 
-    pub(super) static MCP_SERVER_SPLUNK_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BearerToken", crate::resource::Rule { shape: Some(&BEARER_TOKEN_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MCP_SERVER_SPLUNK_AUTHORIZATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BearerToken", crate::resource::Rule { shape: Some(&BEARER_TOKEN_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// PagerDuty service configuration
     #[derive(Clone)]
@@ -3219,7 +2869,6 @@ pub mod service {
 
     impl PagerDutyDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_config: crate::cfn::devopsagent::service::PagerDutyAuthorizationConfig, scopes: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 authorization_config,
@@ -3228,13 +2877,11 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for PagerDutyDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationConfig", self.authorization_config);
-            p.set("Scopes", self.scopes);
-            p.into_expr()
+    crate::resource::props! {
+        nested PagerDutyDetails;
+        req {
+            authorization_config = "AuthorizationConfig",
+            scopes = "Scopes",
         }
     }
 
@@ -3247,12 +2894,10 @@ pub mod service {
         pub oauth_client_credentials: ::std::option::Option<crate::cfn::devopsagent::service::OauthClientDetails>,
     }
 
-    impl crate::resource::ToExpr for PagerDutyAuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OAuthClientCredentials", self.oauth_client_credentials);
-            p.into_expr()
+    crate::resource::props! {
+        nested PagerDutyAuthorizationConfig;
+        opt {
+            oauth_client_credentials = "OAuthClientCredentials",
         }
     }
 
@@ -3271,7 +2916,6 @@ pub mod service {
 
     impl ServiceNowServiceDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_config: ::std::option::Option::None,
@@ -3280,21 +2924,19 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceNowServiceDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationConfig", self.authorization_config);
-            p.set("InstanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNowServiceDetails;
+        req {
+            instance_url = "InstanceUrl",
+        }
+        opt {
+            authorization_config = "AuthorizationConfig",
         }
     }
 
-    pub(super) static SERVICE_NOW_SERVICE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9-]+\\.service-now\\.com/?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_NOW_SERVICE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[a-zA-Z0-9-]+\\.service-now\\.com/?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ServiceNow OAuth authorization configuration
     #[derive(Clone, Default)]
@@ -3305,24 +2947,15 @@ pub mod service {
         pub oauth_client_credentials: ::std::option::Option<crate::cfn::devopsagent::service::OauthClientDetails>,
     }
 
-    impl crate::resource::ToExpr for ServiceNowAuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OAuthClientCredentials", self.oauth_client_credentials);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNowAuthorizationConfig;
+        opt {
+            oauth_client_credentials = "OAuthClientCredentials",
         }
     }
 
-    pub(super) static TAG27_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Permission variant of the DevOps Agent GitHub App that must already be installed on the organization or account
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppVariant {
         /// `READ_ONLY`
         ReadOnly,
@@ -3332,19 +2965,10 @@ pub mod service {
         CustomApp,
     }
 
-    impl crate::value::CfnEnum for AppVariant {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ReadOnly => "READ_ONLY",
-                Self::ReadWrite => "READ_WRITE",
-                Self::CustomApp => "CUSTOM_APP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AppVariant, ["READ_ONLY", "READ_WRITE", "CUSTOM_APP"]);
 
     /// Type of GitLab access token
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TokenType {
         /// `personal`
         Personal,
@@ -3352,18 +2976,10 @@ pub mod service {
         Group,
     }
 
-    impl crate::value::CfnEnum for TokenType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Personal => "personal",
-                Self::Group => "group",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TokenType, ["personal", "group"]);
 
     /// New Relic region
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Region {
         /// `US`
         Us,
@@ -3371,18 +2987,10 @@ pub mod service {
         Eu,
     }
 
-    impl crate::value::CfnEnum for Region {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Us => "US",
-                Self::Eu => "EU",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Region, ["US", "EU"]);
 
     /// The type of service being registered
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceType {
         /// `dynatrace`
         Dynatrace,
@@ -3408,24 +3016,7 @@ pub mod service {
         Mcpservergrafana,
     }
 
-    impl crate::value::CfnEnum for ServiceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dynatrace => "dynatrace",
-                Self::Mcpserver => "mcpserver",
-                Self::Mcpserversplunk => "mcpserversplunk",
-                Self::Mcpservernewrelic => "mcpservernewrelic",
-                Self::Gitlab => "gitlab",
-                Self::Github => "github",
-                Self::Servicenow => "servicenow",
-                Self::Pagerduty => "pagerduty",
-                Self::Azureidentity => "azureidentity",
-                Self::Mcpserversigv4 => "mcpserversigv4",
-                Self::Mcpservergrafana => "mcpservergrafana",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceType, ["dynatrace", "mcpserver", "mcpserversplunk", "mcpservernewrelic", "gitlab", "github", "servicenow", "pagerduty", "azureidentity", "mcpserversigv4", "mcpservergrafana"]);
 }
 
 /// Resource Type definition for AWS::DevOpsAgent::Trigger. A trigger defines an automated action that fires on a schedule within an Agent Space.
@@ -3457,7 +3048,6 @@ pub struct Trigger {
 
 impl Trigger {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, agent_space_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, condition: crate::cfn::devopsagent::trigger::Condition, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::devopsagent::trigger::Type>>) -> Self {
         Self {
             action: action.into(),
@@ -3469,54 +3059,37 @@ impl Trigger {
     }
 }
 
-impl crate::resource::Resource for Trigger {
-    const TYPE: &'static str = "AWS::DevOpsAgent::Trigger";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRIGGER_SHAPE)
+crate::resource::props! {
+    resource Trigger = "AWS::DevOpsAgent::Trigger", shape: Some(&TRIGGER_SHAPE);
+    req {
+        action = "Action",
+        agent_space_id = "AgentSpaceId",
+        condition = "Condition",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Action", self.action);
-        p.set("AgentSpaceId", self.agent_space_id);
-        p.set("Condition", self.condition);
-        p.set_opt("Status", self.status);
-        p.set("Type", self.type_);
-        p
+    opt {
+        status = "Status",
     }
 }
 
-static TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AgentSpaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Condition", crate::resource::Rule { shape: Some(&self::trigger::CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Status", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AgentSpaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Condition", crate::resource::Rule { shape: Some(&self::trigger::CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Status", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Trigger`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Trigger> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `TriggerId`.
-    #[inline]
-    pub fn attr_trigger_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TriggerId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `TriggerId`.
+        attr_trigger_id: ::std::string::String = "TriggerId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -3542,20 +3115,16 @@ pub mod trigger {
         }
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Schedule", self.schedule);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        req {
+            schedule = "Schedule",
         }
     }
 
-    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Schedule", crate::resource::Rule { shape: Some(&SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Schedule", crate::resource::Rule { shape: Some(&SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Schedule configuration for a time-based trigger.
     #[derive(Clone)]
@@ -3568,7 +3137,6 @@ pub mod trigger {
 
     impl Schedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 expression: expression.into(),
@@ -3576,23 +3144,19 @@ pub mod trigger {
         }
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Expression", self.expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        req {
+            expression = "Expression",
         }
     }
 
-    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The status of the trigger. Active triggers fire on schedule; Inactive triggers are paused.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Active`
         Active,
@@ -3600,29 +3164,14 @@ pub mod trigger {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "Active",
-                Self::Inactive => "Inactive",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["Active", "Inactive"]);
 
     /// The type of trigger.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `TIME_BASED`
         TimeBased,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TimeBased => "TIME_BASED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["TIME_BASED"]);
 }

@@ -11,20 +11,15 @@
 pub struct LogAnomalyDetectionIntegration {
 }
 
-impl crate::resource::Resource for LogAnomalyDetectionIntegration {
-    const TYPE: &'static str = "AWS::DevOpsGuru::LogAnomalyDetectionIntegration";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        crate::resource::Props::new()
-    }
+crate::resource::props! {
+    resource LogAnomalyDetectionIntegration = "AWS::DevOpsGuru::LogAnomalyDetectionIntegration", shape: Some(&crate::resource::Shape::EMPTY);
 }
 
 /// Attributes of [`LogAnomalyDetectionIntegration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LogAnomalyDetectionIntegration> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }
 
@@ -49,32 +44,22 @@ impl NotificationChannel {
     }
 }
 
-impl crate::resource::Resource for NotificationChannel {
-    const TYPE: &'static str = "AWS::DevOpsGuru::NotificationChannel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NOTIFICATION_CHANNEL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Config", self.config);
-        p
+crate::resource::props! {
+    resource NotificationChannel = "AWS::DevOpsGuru::NotificationChannel", shape: Some(&NOTIFICATION_CHANNEL_SHAPE);
+    req {
+        config = "Config",
     }
 }
 
-static NOTIFICATION_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Config", crate::resource::Rule { shape: Some(&self::notification_channel::NOTIFICATION_CHANNEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NOTIFICATION_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Config", crate::resource::Rule { shape: Some(&self::notification_channel::NOTIFICATION_CHANNEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NotificationChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NotificationChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -94,22 +79,18 @@ pub mod notification_channel {
         pub sns: ::std::option::Option<crate::cfn::devopsguru::notification_channel::SnsChannelConfig>,
     }
 
-    impl crate::resource::ToExpr for NotificationChannelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filters", self.filters);
-            p.set_opt("Sns", self.sns);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationChannelConfig;
+        opt {
+            filters = "Filters",
+            sns = "Sns",
         }
     }
 
-    pub(super) static NOTIFICATION_CHANNEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { shape: Some(&NOTIFICATION_FILTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Sns", crate::resource::Rule { shape: Some(&SNS_CHANNEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_CHANNEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filters", crate::resource::Rule { shape: Some(&NOTIFICATION_FILTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sns", crate::resource::Rule { shape: Some(&SNS_CHANNEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about filters of a notification channel configured in DevOpsGuru to filter for insights.
     #[derive(Clone, Default)]
@@ -124,22 +105,18 @@ pub mod notification_channel {
         pub severities: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::devopsguru::notification_channel::InsightSeverity>>>,
     }
 
-    impl crate::resource::ToExpr for NotificationFilterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MessageTypes", self.message_types);
-            p.set_opt("Severities", self.severities);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationFilterConfig;
+        opt {
+            message_types = "MessageTypes",
+            severities = "Severities",
         }
     }
 
-    pub(super) static NOTIFICATION_FILTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MessageTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
-            ("Severities", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_FILTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MessageTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
+        ("Severities", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a notification channel configured in DevOps Guru to send notifications when insights are created.
     #[derive(Clone, Default)]
@@ -148,23 +125,19 @@ pub mod notification_channel {
         pub topic_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SnsChannelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnsChannelConfig;
+        opt {
+            topic_arn = "TopicArn",
         }
     }
 
-    pub(super) static SNS_CHANNEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TopicArn", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNS_CHANNEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { min_len: Some(36), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// DevOps Guru NotificationMessageType Enum
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationMessageType {
         /// `NEW_INSIGHT`
         NewInsight,
@@ -178,21 +151,10 @@ pub mod notification_channel {
         NewRecommendation,
     }
 
-    impl crate::value::CfnEnum for NotificationMessageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NewInsight => "NEW_INSIGHT",
-                Self::ClosedInsight => "CLOSED_INSIGHT",
-                Self::NewAssociation => "NEW_ASSOCIATION",
-                Self::SeverityUpgraded => "SEVERITY_UPGRADED",
-                Self::NewRecommendation => "NEW_RECOMMENDATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NotificationMessageType, ["NEW_INSIGHT", "CLOSED_INSIGHT", "NEW_ASSOCIATION", "SEVERITY_UPGRADED", "NEW_RECOMMENDATION"]);
 
     /// DevOps Guru Insight Severity Enum
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsightSeverity {
         /// `LOW`
         Low,
@@ -202,16 +164,7 @@ pub mod notification_channel {
         High,
     }
 
-    impl crate::value::CfnEnum for InsightSeverity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Low => "LOW",
-                Self::Medium => "MEDIUM",
-                Self::High => "HIGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InsightSeverity, ["LOW", "MEDIUM", "HIGH"]);
 }
 
 /// This resource schema represents the ResourceCollection resource in the Amazon DevOps Guru.
@@ -235,32 +188,22 @@ impl ResourceCollection {
     }
 }
 
-impl crate::resource::Resource for ResourceCollection {
-    const TYPE: &'static str = "AWS::DevOpsGuru::ResourceCollection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_COLLECTION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceCollectionFilter", self.resource_collection_filter);
-        p
+crate::resource::props! {
+    resource ResourceCollection = "AWS::DevOpsGuru::ResourceCollection", shape: Some(&RESOURCE_COLLECTION_SHAPE);
+    req {
+        resource_collection_filter = "ResourceCollectionFilter",
     }
 }
 
-static RESOURCE_COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceCollectionFilter", crate::resource::Rule { shape: Some(&self::resource_collection::RESOURCE_COLLECTION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceCollectionFilter", crate::resource::Rule { shape: Some(&self::resource_collection::RESOURCE_COLLECTION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceCollection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceCollection> {
-    /// `Fn::GetAtt` `ResourceCollectionType`.
-    #[inline]
-    pub fn attr_resource_collection_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceCollectionType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceCollectionType`.
+        attr_resource_collection_type: ::std::string::String = "ResourceCollectionType",
     }
 }
 
@@ -280,22 +223,18 @@ pub mod resource_collection {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::cfn::devopsguru::resource_collection::TagCollection>>,
     }
 
-    impl crate::resource::ToExpr for ResourceCollectionFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudFormation", self.cloud_formation);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceCollectionFilter;
+        opt {
+            cloud_formation = "CloudFormation",
+            tags = "Tags",
         }
     }
 
-    pub(super) static RESOURCE_COLLECTION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudFormation", crate::resource::Rule { shape: Some(&CLOUD_FORMATION_COLLECTION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG_COLLECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_COLLECTION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudFormation", crate::resource::Rule { shape: Some(&CLOUD_FORMATION_COLLECTION_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG_COLLECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// CloudFormation resource for DevOps Guru to monitor
     #[derive(Clone, Default)]
@@ -306,20 +245,16 @@ pub mod resource_collection {
         pub stack_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CloudFormationCollectionFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StackNames", self.stack_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudFormationCollectionFilter;
+        opt {
+            stack_names = "StackNames",
         }
     }
 
-    pub(super) static CLOUD_FORMATION_COLLECTION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StackNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z*]+[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_FORMATION_COLLECTION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StackNames", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z*]+[a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Tagged resource for DevOps Guru to monitor
     #[derive(Clone, Default)]
@@ -334,20 +269,16 @@ pub mod resource_collection {
         pub tag_values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for TagCollection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppBoundaryKey", self.app_boundary_key);
-            p.set_opt("TagValues", self.tag_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagCollection;
+        opt {
+            app_boundary_key = "AppBoundaryKey",
+            tag_values = "TagValues",
         }
     }
 
-    pub(super) static TAG_COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppBoundaryKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppBoundaryKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -41,7 +41,6 @@ pub struct Connection {
 
 impl Connection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bandwidth: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, connection_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bandwidth: bandwidth.into(),
@@ -55,64 +54,39 @@ impl Connection {
     }
 }
 
-impl crate::resource::Resource for Connection {
-    const TYPE: &'static str = "AWS::DirectConnect::Connection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_SHAPE)
+crate::resource::props! {
+    resource Connection = "AWS::DirectConnect::Connection", shape: Some(&CONNECTION_SHAPE);
+    req {
+        bandwidth = "Bandwidth",
+        connection_name = "ConnectionName",
+        location = "Location",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Bandwidth", self.bandwidth);
-        p.set("ConnectionName", self.connection_name);
-        p.set_opt("LagId", self.lag_id);
-        p.set("Location", self.location);
-        p.set_opt("ProviderName", self.provider_name);
-        p.set_opt("RequestMACSec", self.request_mac_sec);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        lag_id = "LagId",
+        provider_name = "ProviderName",
+        request_mac_sec = "RequestMACSec",
+        tags = "Tags",
     }
 }
 
-static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Bandwidth", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(M|G)bps$")), ..crate::resource::Rule::NONE }),
-        ("ConnectionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,200}$")), ..crate::resource::Rule::NONE }),
-        ("LagId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:dxlag/)?dxlag-[a-zA-Z0-9]{8,21}$")), ..crate::resource::Rule::NONE }),
-        ("Location", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::connection::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Bandwidth", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(M|G)bps$")), ..crate::resource::Rule::NONE }),
+    ("ConnectionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,200}$")), ..crate::resource::Rule::NONE }),
+    ("LagId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:dxlag/)?dxlag-[a-zA-Z0-9]{8,21}$")), ..crate::resource::Rule::NONE }),
+    ("Location", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::directconnect_fsx_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connection> {
-    /// `Fn::GetAtt` `ConnectionArn`.
-    #[inline]
-    pub fn attr_connection_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectionArn`.
+        attr_connection_arn: ::std::string::String = "ConnectionArn",
+        /// `Fn::GetAtt` `ConnectionId`.
+        attr_connection_id: ::std::string::String = "ConnectionId",
+        /// `Fn::GetAtt` `ConnectionState`.
+        attr_connection_state: ::std::string::String = "ConnectionState",
     }
-    /// `Fn::GetAtt` `ConnectionId`.
-    #[inline]
-    pub fn attr_connection_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionId")
-    }
-    /// `Fn::GetAtt` `ConnectionState`.
-    #[inline]
-    pub fn attr_connection_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionState")
-    }
-}
-
-pub mod connection {
-    //! Nested property types and enums of [`Connection`](super::Connection).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::DirectConnect::DirectConnectGateway
@@ -136,7 +110,6 @@ pub struct DirectConnectGateway {
 
 impl DirectConnectGateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(direct_connect_gateway_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             amazon_side_asn: ::std::option::Option::None,
@@ -146,53 +119,31 @@ impl DirectConnectGateway {
     }
 }
 
-impl crate::resource::Resource for DirectConnectGateway {
-    const TYPE: &'static str = "AWS::DirectConnect::DirectConnectGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DIRECT_CONNECT_GATEWAY_SHAPE)
+crate::resource::props! {
+    resource DirectConnectGateway = "AWS::DirectConnect::DirectConnectGateway", shape: Some(&DIRECT_CONNECT_GATEWAY_SHAPE);
+    req {
+        direct_connect_gateway_name = "DirectConnectGatewayName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AmazonSideAsn", self.amazon_side_asn);
-        p.set("DirectConnectGatewayName", self.direct_connect_gateway_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        amazon_side_asn = "AmazonSideAsn",
+        tags = "Tags",
     }
 }
 
-static DIRECT_CONNECT_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AmazonSideAsn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("DirectConnectGatewayName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,100}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::direct_connect_gateway::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DIRECT_CONNECT_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmazonSideAsn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("DirectConnectGatewayName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,100}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::directconnect_fsx_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DirectConnectGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DirectConnectGateway> {
-    /// `Fn::GetAtt` `DirectConnectGatewayArn`.
-    #[inline]
-    pub fn attr_direct_connect_gateway_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DirectConnectGatewayArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DirectConnectGatewayArn`.
+        attr_direct_connect_gateway_arn: ::std::string::String = "DirectConnectGatewayArn",
+        /// `Fn::GetAtt` `DirectConnectGatewayId`.
+        attr_direct_connect_gateway_id: ::std::string::String = "DirectConnectGatewayId",
     }
-    /// `Fn::GetAtt` `DirectConnectGatewayId`.
-    #[inline]
-    pub fn attr_direct_connect_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DirectConnectGatewayId")
-    }
-}
-
-pub mod direct_connect_gateway {
-    //! Nested property types and enums of [`DirectConnectGateway`](super::DirectConnectGateway).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::DirectConnect::DirectConnectGatewayAssociation
@@ -220,7 +171,6 @@ pub struct DirectConnectGatewayAssociation {
 
 impl DirectConnectGatewayAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(associated_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, direct_connect_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accept_direct_connect_gateway_association_proposal_role_arn: ::std::option::Option::None,
@@ -231,38 +181,30 @@ impl DirectConnectGatewayAssociation {
     }
 }
 
-impl crate::resource::Resource for DirectConnectGatewayAssociation {
-    const TYPE: &'static str = "AWS::DirectConnect::DirectConnectGatewayAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DIRECT_CONNECT_GATEWAY_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource DirectConnectGatewayAssociation = "AWS::DirectConnect::DirectConnectGatewayAssociation", shape: Some(&DIRECT_CONNECT_GATEWAY_ASSOCIATION_SHAPE);
+    req {
+        associated_gateway_id = "AssociatedGatewayId",
+        direct_connect_gateway_id = "DirectConnectGatewayId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptDirectConnectGatewayAssociationProposalRoleArn", self.accept_direct_connect_gateway_association_proposal_role_arn);
-        p.set_opt("AllowedPrefixesToDirectConnectGateway", self.allowed_prefixes_to_direct_connect_gateway);
-        p.set("AssociatedGatewayId", self.associated_gateway_id);
-        p.set("DirectConnectGatewayId", self.direct_connect_gateway_id);
-        p
+    opt {
+        accept_direct_connect_gateway_association_proposal_role_arn = "AcceptDirectConnectGatewayAssociationProposalRoleArn",
+        allowed_prefixes_to_direct_connect_gateway = "AllowedPrefixesToDirectConnectGateway",
     }
 }
 
-static DIRECT_CONNECT_GATEWAY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptDirectConnectGatewayAssociationProposalRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("AllowedPrefixesToDirectConnectGateway", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AssociatedGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:ec2:[a-z0-9-]+:[0-9]{12}:(vpn-gateway/vgw|transit-gateway/tgw))|(vgw|tgw))-[a-zA-Z0-9]{8,32}$")), ..crate::resource::Rule::NONE }),
-        ("DirectConnectGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DIRECT_CONNECT_GATEWAY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptDirectConnectGatewayAssociationProposalRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("AllowedPrefixesToDirectConnectGateway", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AssociatedGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:ec2:[a-z0-9-]+:[0-9]{12}:(vpn-gateway/vgw|transit-gateway/tgw))|(vgw|tgw))-[a-zA-Z0-9]{8,32}$")), ..crate::resource::Rule::NONE }),
+    ("DirectConnectGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DirectConnectGatewayAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DirectConnectGatewayAssociation> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
     }
 }
 
@@ -303,7 +245,6 @@ pub struct Lag {
 
 impl Lag {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connections_bandwidth: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, lag_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connections_bandwidth: connections_bandwidth.into(),
@@ -317,63 +258,38 @@ impl Lag {
     }
 }
 
-impl crate::resource::Resource for Lag {
-    const TYPE: &'static str = "AWS::DirectConnect::Lag";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAG_SHAPE)
+crate::resource::props! {
+    resource Lag = "AWS::DirectConnect::Lag", shape: Some(&LAG_SHAPE);
+    req {
+        connections_bandwidth = "ConnectionsBandwidth",
+        lag_name = "LagName",
+        location = "Location",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectionsBandwidth", self.connections_bandwidth);
-        p.set("LagName", self.lag_name);
-        p.set("Location", self.location);
-        p.set_opt("MinimumLinks", self.minimum_links);
-        p.set_opt("ProviderName", self.provider_name);
-        p.set_opt("RequestMACSec", self.request_mac_sec);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        minimum_links = "MinimumLinks",
+        provider_name = "ProviderName",
+        request_mac_sec = "RequestMACSec",
+        tags = "Tags",
     }
 }
 
-static LAG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionsBandwidth", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(M|G)bps$")), ..crate::resource::Rule::NONE }),
-        ("LagName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,200}$")), ..crate::resource::Rule::NONE }),
-        ("Location", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::lag::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionsBandwidth", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(M|G)bps$")), ..crate::resource::Rule::NONE }),
+    ("LagName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,200}$")), ..crate::resource::Rule::NONE }),
+    ("Location", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::directconnect_fsx_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Lag`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Lag> {
-    /// `Fn::GetAtt` `LagArn`.
-    #[inline]
-    pub fn attr_lag_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LagArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LagArn`.
+        attr_lag_arn: ::std::string::String = "LagArn",
+        /// `Fn::GetAtt` `LagId`.
+        attr_lag_id: ::std::string::String = "LagId",
+        /// `Fn::GetAtt` `LagState`.
+        attr_lag_state: ::std::string::String = "LagState",
     }
-    /// `Fn::GetAtt` `LagId`.
-    #[inline]
-    pub fn attr_lag_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LagId")
-    }
-    /// `Fn::GetAtt` `LagState`.
-    #[inline]
-    pub fn attr_lag_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LagState")
-    }
-}
-
-pub mod lag {
-    //! Nested property types and enums of [`Lag`](super::Lag).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::DirectConnect::PrivateVirtualInterface
@@ -388,7 +304,7 @@ pub struct PrivateVirtualInterface {
     /// The BGP peers configured on this virtual interface.
     ///
     /// CloudFormation property `BgpPeers`; required.
-    pub bgp_peers: ::std::vec::Vec<crate::cfn::directconnect::private_virtual_interface::BgpPeer>,
+    pub bgp_peers: ::std::vec::Vec<crate::cfn::shared::directconnect::BgpPeer>,
     /// The ID or ARN of the connection or LAG.
     ///
     /// CloudFormation property `ConnectionId`; required.
@@ -429,8 +345,7 @@ pub struct PrivateVirtualInterface {
 
 impl PrivateVirtualInterface {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(bgp_peers: ::std::vec::Vec<crate::cfn::directconnect::private_virtual_interface::BgpPeer>, connection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, virtual_interface_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vlan: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
+    pub fn new(bgp_peers: ::std::vec::Vec<crate::cfn::shared::directconnect::BgpPeer>, connection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, virtual_interface_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vlan: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             allocate_private_virtual_interface_role_arn: ::std::option::Option::None,
             bgp_peers,
@@ -447,134 +362,51 @@ impl PrivateVirtualInterface {
     }
 }
 
-impl crate::resource::Resource for PrivateVirtualInterface {
-    const TYPE: &'static str = "AWS::DirectConnect::PrivateVirtualInterface";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PRIVATE_VIRTUAL_INTERFACE_SHAPE)
+crate::resource::props! {
+    resource PrivateVirtualInterface = "AWS::DirectConnect::PrivateVirtualInterface", shape: Some(&PRIVATE_VIRTUAL_INTERFACE_SHAPE);
+    req {
+        bgp_peers = "BgpPeers",
+        connection_id = "ConnectionId",
+        virtual_interface_name = "VirtualInterfaceName",
+        vlan = "Vlan",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocatePrivateVirtualInterfaceRoleArn", self.allocate_private_virtual_interface_role_arn);
-        p.set("BgpPeers", self.bgp_peers);
-        p.set("ConnectionId", self.connection_id);
-        p.set_opt("DirectConnectGatewayId", self.direct_connect_gateway_id);
-        p.set_opt("EnableSiteLink", self.enable_site_link);
-        p.set_opt("Mtu", self.mtu);
-        p.set_opt("RateLimit", self.rate_limit);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VirtualGatewayId", self.virtual_gateway_id);
-        p.set("VirtualInterfaceName", self.virtual_interface_name);
-        p.set("Vlan", self.vlan);
-        p
+    opt {
+        allocate_private_virtual_interface_role_arn = "AllocatePrivateVirtualInterfaceRoleArn",
+        direct_connect_gateway_id = "DirectConnectGatewayId",
+        enable_site_link = "EnableSiteLink",
+        mtu = "Mtu",
+        rate_limit = "RateLimit",
+        tags = "Tags",
+        virtual_gateway_id = "VirtualGatewayId",
     }
 }
 
-static PRIVATE_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllocatePrivateVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("BgpPeers", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::private_virtual_interface::BGP_PEER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ConnectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$")), ..crate::resource::Rule::NONE }),
-        ("DirectConnectGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("RateLimit", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+\\.?[0-9]*(Mbps|Gbps|Tbps)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::private_virtual_interface::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VirtualGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:ec2:[a-z0-9-]+:[0-9]{12}:vpn-gateway/)?vgw-[a-zA-Z0-9]{8,32}$")), ..crate::resource::Rule::NONE }),
-        ("VirtualInterfaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,100}$")), ..crate::resource::Rule::NONE }),
-        ("Vlan", crate::resource::Rule { min: Some(0.0), max: Some(4095.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PRIVATE_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllocatePrivateVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("BgpPeers", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::directconnect::BGP_PEER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ConnectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$")), ..crate::resource::Rule::NONE }),
+    ("DirectConnectGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("RateLimit", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+\\.?[0-9]*(Mbps|Gbps|Tbps)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VirtualGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:ec2:[a-z0-9-]+:[0-9]{12}:vpn-gateway/)?vgw-[a-zA-Z0-9]{8,32}$")), ..crate::resource::Rule::NONE }),
+    ("VirtualInterfaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,100}$")), ..crate::resource::Rule::NONE }),
+    ("Vlan", crate::resource::Rule { min: Some(0.0), max: Some(4095.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PrivateVirtualInterface`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrivateVirtualInterface> {
-    /// `Fn::GetAtt` `VirtualInterfaceArn`.
-    #[inline]
-    pub fn attr_virtual_interface_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualInterfaceArn")
-    }
-    /// `Fn::GetAtt` `VirtualInterfaceId`.
-    #[inline]
-    pub fn attr_virtual_interface_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualInterfaceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VirtualInterfaceArn`.
+        attr_virtual_interface_arn: ::std::string::String = "VirtualInterfaceArn",
+        /// `Fn::GetAtt` `VirtualInterfaceId`.
+        attr_virtual_interface_id: ::std::string::String = "VirtualInterfaceId",
     }
 }
 
 pub mod private_virtual_interface {
     //! Nested property types and enums of [`PrivateVirtualInterface`](super::PrivateVirtualInterface).
 
-    /// Information about a BGP peer.
-    #[derive(Clone)]
-    pub struct BgpPeer {
-        /// The address family for the BGP peer.
-        ///
-        /// CloudFormation property `AddressFamily`; required.
-        pub address_family: crate::value::Val<::std::string::String>,
-        /// The IP address assigned to the Amazon interface.
-        ///
-        /// CloudFormation property `AmazonAddress`.
-        pub amazon_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration.
-        ///
-        /// CloudFormation property `Asn`; required.
-        pub asn: crate::value::Val<::std::string::String>,
-        /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
-        ///
-        /// CloudFormation property `AuthKey`.
-        pub auth_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `BgpPeerId`.
-        pub bgp_peer_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The IP address assigned to the customer interface.
-        ///
-        /// CloudFormation property `CustomerAddress`.
-        pub customer_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl BgpPeer {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(address_family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, asn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                address_family: address_family.into(),
-                amazon_address: ::std::option::Option::None,
-                asn: asn.into(),
-                auth_key: ::std::option::Option::None,
-                bgp_peer_id: ::std::option::Option::None,
-                customer_address: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for BgpPeer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddressFamily", self.address_family);
-            p.set_opt("AmazonAddress", self.amazon_address);
-            p.set("Asn", self.asn);
-            p.set_opt("AuthKey", self.auth_key);
-            p.set_opt("BgpPeerId", self.bgp_peer_id);
-            p.set_opt("CustomerAddress", self.customer_address);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static BGP_PEER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddressFamily", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(ipv4)|(ipv6)$")), ..crate::resource::Rule::NONE }),
-            ("AmazonAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("Asn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("AuthKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\\\!\"#$%&'()*+,\\-./:;<=>?@\\[\\]\\^_`{|}~]{6,80}$")), ..crate::resource::Rule::NONE }),
-            ("BgpPeerId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dxpeer-[a-z0-9]{8}$")), ..crate::resource::Rule::NONE }),
-            ("CustomerAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::directconnect::BgpPeer;
 }
 
 /// Resource Type definition for AWS::DirectConnect::PublicVirtualInterface
@@ -589,7 +421,7 @@ pub struct PublicVirtualInterface {
     /// The BGP peers configured on this virtual interface.
     ///
     /// CloudFormation property `BgpPeers`; required.
-    pub bgp_peers: ::std::vec::Vec<crate::cfn::directconnect::public_virtual_interface::BgpPeer>,
+    pub bgp_peers: ::std::vec::Vec<crate::cfn::shared::directconnect::BgpPeer>,
     /// The ID or ARN of the connection or LAG.
     ///
     /// CloudFormation property `ConnectionId`; required.
@@ -618,8 +450,7 @@ pub struct PublicVirtualInterface {
 
 impl PublicVirtualInterface {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(bgp_peers: ::std::vec::Vec<crate::cfn::directconnect::public_virtual_interface::BgpPeer>, connection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, virtual_interface_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vlan: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
+    pub fn new(bgp_peers: ::std::vec::Vec<crate::cfn::shared::directconnect::BgpPeer>, connection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, virtual_interface_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vlan: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             allocate_public_virtual_interface_role_arn: ::std::option::Option::None,
             bgp_peers,
@@ -633,130 +464,47 @@ impl PublicVirtualInterface {
     }
 }
 
-impl crate::resource::Resource for PublicVirtualInterface {
-    const TYPE: &'static str = "AWS::DirectConnect::PublicVirtualInterface";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PUBLIC_VIRTUAL_INTERFACE_SHAPE)
+crate::resource::props! {
+    resource PublicVirtualInterface = "AWS::DirectConnect::PublicVirtualInterface", shape: Some(&PUBLIC_VIRTUAL_INTERFACE_SHAPE);
+    req {
+        bgp_peers = "BgpPeers",
+        connection_id = "ConnectionId",
+        virtual_interface_name = "VirtualInterfaceName",
+        vlan = "Vlan",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocatePublicVirtualInterfaceRoleArn", self.allocate_public_virtual_interface_role_arn);
-        p.set("BgpPeers", self.bgp_peers);
-        p.set("ConnectionId", self.connection_id);
-        p.set_opt("RateLimit", self.rate_limit);
-        p.set_opt("RouteFilterPrefixes", self.route_filter_prefixes);
-        p.set_opt("Tags", self.tags);
-        p.set("VirtualInterfaceName", self.virtual_interface_name);
-        p.set("Vlan", self.vlan);
-        p
+    opt {
+        allocate_public_virtual_interface_role_arn = "AllocatePublicVirtualInterfaceRoleArn",
+        rate_limit = "RateLimit",
+        route_filter_prefixes = "RouteFilterPrefixes",
+        tags = "Tags",
     }
 }
 
-static PUBLIC_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllocatePublicVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("BgpPeers", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::public_virtual_interface::BGP_PEER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ConnectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$")), ..crate::resource::Rule::NONE }),
-        ("RateLimit", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+\\.?[0-9]*(Mbps|Gbps|Tbps)$")), ..crate::resource::Rule::NONE }),
-        ("RouteFilterPrefixes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::public_virtual_interface::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VirtualInterfaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,100}$")), ..crate::resource::Rule::NONE }),
-        ("Vlan", crate::resource::Rule { min: Some(0.0), max: Some(4095.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PUBLIC_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllocatePublicVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("BgpPeers", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::directconnect::BGP_PEER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ConnectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$")), ..crate::resource::Rule::NONE }),
+    ("RateLimit", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+\\.?[0-9]*(Mbps|Gbps|Tbps)$")), ..crate::resource::Rule::NONE }),
+    ("RouteFilterPrefixes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VirtualInterfaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,100}$")), ..crate::resource::Rule::NONE }),
+    ("Vlan", crate::resource::Rule { min: Some(0.0), max: Some(4095.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PublicVirtualInterface`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PublicVirtualInterface> {
-    /// `Fn::GetAtt` `VirtualInterfaceArn`.
-    #[inline]
-    pub fn attr_virtual_interface_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualInterfaceArn")
-    }
-    /// `Fn::GetAtt` `VirtualInterfaceId`.
-    #[inline]
-    pub fn attr_virtual_interface_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualInterfaceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VirtualInterfaceArn`.
+        attr_virtual_interface_arn: ::std::string::String = "VirtualInterfaceArn",
+        /// `Fn::GetAtt` `VirtualInterfaceId`.
+        attr_virtual_interface_id: ::std::string::String = "VirtualInterfaceId",
     }
 }
 
 pub mod public_virtual_interface {
     //! Nested property types and enums of [`PublicVirtualInterface`](super::PublicVirtualInterface).
 
-    /// Information about a BGP peer.
-    #[derive(Clone)]
-    pub struct BgpPeer {
-        /// The address family for the BGP peer.
-        ///
-        /// CloudFormation property `AddressFamily`; required.
-        pub address_family: crate::value::Val<::std::string::String>,
-        /// The IP address assigned to the Amazon interface.
-        ///
-        /// CloudFormation property `AmazonAddress`.
-        pub amazon_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The autonomous system (AS) number for Border Gateway Protocol (BGP) configuration.
-        ///
-        /// CloudFormation property `Asn`; required.
-        pub asn: crate::value::Val<::std::string::String>,
-        /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
-        ///
-        /// CloudFormation property `AuthKey`.
-        pub auth_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `BgpPeerId`.
-        pub bgp_peer_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The IP address assigned to the customer interface.
-        ///
-        /// CloudFormation property `CustomerAddress`.
-        pub customer_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl BgpPeer {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(address_family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, asn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                address_family: address_family.into(),
-                amazon_address: ::std::option::Option::None,
-                asn: asn.into(),
-                auth_key: ::std::option::Option::None,
-                bgp_peer_id: ::std::option::Option::None,
-                customer_address: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for BgpPeer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddressFamily", self.address_family);
-            p.set_opt("AmazonAddress", self.amazon_address);
-            p.set("Asn", self.asn);
-            p.set_opt("AuthKey", self.auth_key);
-            p.set_opt("BgpPeerId", self.bgp_peer_id);
-            p.set_opt("CustomerAddress", self.customer_address);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static BGP_PEER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddressFamily", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(ipv4)|(ipv6)$")), ..crate::resource::Rule::NONE }),
-            ("AmazonAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("Asn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("AuthKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\\\!\"#$%&'()*+,\\-./:;<=>?@\\[\\]\\^_`{|}~]{6,80}$")), ..crate::resource::Rule::NONE }),
-            ("BgpPeerId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dxpeer-[a-z0-9]{8}$")), ..crate::resource::Rule::NONE }),
-            ("CustomerAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::directconnect::BgpPeer;
 }
 
 /// Resource Type definition for AWS::DirectConnect::TransitVirtualInterface
@@ -808,7 +556,6 @@ pub struct TransitVirtualInterface {
 
 impl TransitVirtualInterface {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bgp_peers: ::std::vec::Vec<crate::cfn::directconnect::transit_virtual_interface::BgpPeer>, connection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, direct_connect_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, virtual_interface_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vlan: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             allocate_transit_virtual_interface_role_arn: ::std::option::Option::None,
@@ -825,53 +572,42 @@ impl TransitVirtualInterface {
     }
 }
 
-impl crate::resource::Resource for TransitVirtualInterface {
-    const TYPE: &'static str = "AWS::DirectConnect::TransitVirtualInterface";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRANSIT_VIRTUAL_INTERFACE_SHAPE)
+crate::resource::props! {
+    resource TransitVirtualInterface = "AWS::DirectConnect::TransitVirtualInterface", shape: Some(&TRANSIT_VIRTUAL_INTERFACE_SHAPE);
+    req {
+        bgp_peers = "BgpPeers",
+        connection_id = "ConnectionId",
+        direct_connect_gateway_id = "DirectConnectGatewayId",
+        virtual_interface_name = "VirtualInterfaceName",
+        vlan = "Vlan",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocateTransitVirtualInterfaceRoleArn", self.allocate_transit_virtual_interface_role_arn);
-        p.set("BgpPeers", self.bgp_peers);
-        p.set("ConnectionId", self.connection_id);
-        p.set("DirectConnectGatewayId", self.direct_connect_gateway_id);
-        p.set_opt("EnableSiteLink", self.enable_site_link);
-        p.set_opt("Mtu", self.mtu);
-        p.set_opt("RateLimit", self.rate_limit);
-        p.set_opt("Tags", self.tags);
-        p.set("VirtualInterfaceName", self.virtual_interface_name);
-        p.set("Vlan", self.vlan);
-        p
+    opt {
+        allocate_transit_virtual_interface_role_arn = "AllocateTransitVirtualInterfaceRoleArn",
+        enable_site_link = "EnableSiteLink",
+        mtu = "Mtu",
+        rate_limit = "RateLimit",
+        tags = "Tags",
     }
 }
 
-static TRANSIT_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllocateTransitVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("BgpPeers", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::transit_virtual_interface::BGP_PEER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ConnectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$")), ..crate::resource::Rule::NONE }),
-        ("DirectConnectGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("RateLimit", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+\\.?[0-9]*(Mbps|Gbps|Tbps)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::transit_virtual_interface::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VirtualInterfaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,100}$")), ..crate::resource::Rule::NONE }),
-        ("Vlan", crate::resource::Rule { min: Some(0.0), max: Some(4095.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRANSIT_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllocateTransitVirtualInterfaceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("BgpPeers", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::transit_virtual_interface::BGP_PEER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ConnectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$")), ..crate::resource::Rule::NONE }),
+    ("DirectConnectGatewayId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-z-]*:directconnect::[0-9]{12}:dx-gateway/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("RateLimit", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]+\\.?[0-9]*(Mbps|Gbps|Tbps)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VirtualInterfaceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-_,\\/]{1,100}$")), ..crate::resource::Rule::NONE }),
+    ("Vlan", crate::resource::Rule { min: Some(0.0), max: Some(4095.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransitVirtualInterface`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitVirtualInterface> {
-    /// `Fn::GetAtt` `VirtualInterfaceArn`.
-    #[inline]
-    pub fn attr_virtual_interface_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualInterfaceArn")
-    }
-    /// `Fn::GetAtt` `VirtualInterfaceId`.
-    #[inline]
-    pub fn attr_virtual_interface_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VirtualInterfaceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VirtualInterfaceArn`.
+        attr_virtual_interface_arn: ::std::string::String = "VirtualInterfaceArn",
+        /// `Fn::GetAtt` `VirtualInterfaceId`.
+        attr_virtual_interface_id: ::std::string::String = "VirtualInterfaceId",
     }
 }
 
@@ -907,7 +643,6 @@ pub mod transit_virtual_interface {
 
     impl BgpPeer {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(address_family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, asn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 address_family: address_family.into(),
@@ -920,35 +655,26 @@ pub mod transit_virtual_interface {
         }
     }
 
-    impl crate::resource::ToExpr for BgpPeer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddressFamily", self.address_family);
-            p.set_opt("AmazonAddress", self.amazon_address);
-            p.set("Asn", self.asn);
-            p.set_opt("AuthKey", self.auth_key);
-            p.set_opt("BgpPeerId", self.bgp_peer_id);
-            p.set_opt("CustomerAddress", self.customer_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested BgpPeer;
+        req {
+            address_family = "AddressFamily",
+            asn = "Asn",
+        }
+        opt {
+            amazon_address = "AmazonAddress",
+            auth_key = "AuthKey",
+            bgp_peer_id = "BgpPeerId",
+            customer_address = "CustomerAddress",
         }
     }
 
-    pub(super) static BGP_PEER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddressFamily", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(ipv4)|(ipv6)$")), ..crate::resource::Rule::NONE }),
-            ("AmazonAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("Asn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("AuthKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\\\!\"#$%&'()*+,\\-./:;<=>?@\\[\\]\\^_`{|}~]{6,80}$")), ..crate::resource::Rule::NONE }),
-            ("BgpPeerId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dxpeer-[a-z0-9]{8}$")), ..crate::resource::Rule::NONE }),
-            ("CustomerAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BGP_PEER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AddressFamily", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(ipv4)|(ipv6)$")), ..crate::resource::Rule::NONE }),
+        ("AmazonAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("Asn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("AuthKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\\\!\"#$%&'()*+,\\-./:;<=>?@\\[\\]\\^_`{|}~]{6,80}$")), ..crate::resource::Rule::NONE }),
+        ("BgpPeerId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^dxpeer-[a-z0-9]{8}$")), ..crate::resource::Rule::NONE }),
+        ("CustomerAddress", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F:.]+/[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

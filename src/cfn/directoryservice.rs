@@ -41,7 +41,6 @@ pub struct MicrosoftAd {
 
 impl MicrosoftAd {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_settings: crate::cfn::directoryservice::microsoft_ad::VpcSettings) -> Self {
         Self {
             create_alias: ::std::option::Option::None,
@@ -55,51 +54,37 @@ impl MicrosoftAd {
     }
 }
 
-impl crate::resource::Resource for MicrosoftAd {
-    const TYPE: &'static str = "AWS::DirectoryService::MicrosoftAD";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MICROSOFT_AD_SHAPE)
+crate::resource::props! {
+    resource MicrosoftAd = "AWS::DirectoryService::MicrosoftAD", shape: Some(&MICROSOFT_AD_SHAPE);
+    req {
+        name = "Name",
+        vpc_settings = "VpcSettings",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CreateAlias", self.create_alias);
-        p.set_opt("Edition", self.edition);
-        p.set_opt("EnableSso", self.enable_sso);
-        p.set("Name", self.name);
-        p.set_opt("Password", self.password);
-        p.set_opt("ShortName", self.short_name);
-        p.set("VpcSettings", self.vpc_settings);
-        p
+    opt {
+        create_alias = "CreateAlias",
+        edition = "Edition",
+        enable_sso = "EnableSso",
+        password = "Password",
+        short_name = "ShortName",
     }
 }
 
-static MICROSOFT_AD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^")), ..crate::resource::Rule::NONE }),
-        ("ShortName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*$")), ..crate::resource::Rule::NONE }),
-        ("VpcSettings", crate::resource::Rule { shape: Some(&self::microsoft_ad::VPC_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MICROSOFT_AD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^")), secret: true, ..crate::resource::Rule::NONE }),
+    ("ShortName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*$")), ..crate::resource::Rule::NONE }),
+    ("VpcSettings", crate::resource::Rule { shape: Some(&self::microsoft_ad::VPC_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MicrosoftAd`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MicrosoftAd> {
-    /// `Fn::GetAtt` `Alias`.
-    #[inline]
-    pub fn attr_alias(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Alias")
-    }
-    /// `Fn::GetAtt` `DirectoryId`.
-    #[inline]
-    pub fn attr_directory_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DirectoryId")
-    }
-    /// `Fn::GetAtt` `DnsIpAddresses`.
-    #[inline]
-    pub fn attr_dns_ip_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DnsIpAddresses")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Alias`.
+        attr_alias: ::std::string::String = "Alias",
+        /// `Fn::GetAtt` `DirectoryId`.
+        attr_directory_id: ::std::string::String = "DirectoryId",
+        /// `Fn::GetAtt` `DnsIpAddresses`.
+        attr_dns_ip_addresses: crate::value::List<::std::string::String> = "DnsIpAddresses",
     }
 }
 
@@ -121,7 +106,6 @@ pub mod microsoft_ad {
 
     impl VpcSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 subnet_ids: subnet_ids.into(),
@@ -130,25 +114,21 @@ pub mod microsoft_ad {
         }
     }
 
-    impl crate::resource::ToExpr for VpcSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SubnetIds", self.subnet_ids);
-            p.set("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcSettings;
+        req {
+            subnet_ids = "SubnetIds",
+            vpc_id = "VpcId",
         }
     }
 
-    pub(super) static VPC_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// AWS Managed Microsoft AD is available in two editions: Standard and Enterprise.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Edition {
         /// `Enterprise`
         Enterprise,
@@ -156,15 +136,7 @@ pub mod microsoft_ad {
         Standard,
     }
 
-    impl crate::value::CfnEnum for Edition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enterprise => "Enterprise",
-                Self::Standard => "Standard",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Edition, ["Enterprise", "Standard"]);
 }
 
 /// Resource Type definition for AWS::DirectoryService::SimpleAD
@@ -210,7 +182,6 @@ pub struct SimpleAd {
 
 impl SimpleAd {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, size: impl ::std::convert::Into<crate::value::Val<crate::cfn::directoryservice::simple_ad::Size>>, vpc_settings: crate::cfn::directoryservice::simple_ad::VpcSettings) -> Self {
         Self {
             create_alias: ::std::option::Option::None,
@@ -226,69 +197,52 @@ impl SimpleAd {
     }
 }
 
-impl crate::resource::Resource for SimpleAd {
-    const TYPE: &'static str = "AWS::DirectoryService::SimpleAD";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIMPLE_AD_SHAPE)
+crate::resource::props! {
+    resource SimpleAd = "AWS::DirectoryService::SimpleAD", shape: Some(&SIMPLE_AD_SHAPE);
+    req {
+        name = "Name",
+        size = "Size",
+        vpc_settings = "VpcSettings",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CreateAlias", self.create_alias);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnableSso", self.enable_sso);
-        p.set("Name", self.name);
-        p.set_opt("Password", self.password);
-        p.set_opt("ShortName", self.short_name);
-        p.set("Size", self.size);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcSettings", self.vpc_settings);
-        p
+    opt {
+        create_alias = "CreateAlias",
+        description = "Description",
+        enable_sso = "EnableSso",
+        password = "Password",
+        short_name = "ShortName",
+        tags = "Tags",
     }
 }
 
-static SIMPLE_AD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
-        ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^")), ..crate::resource::Rule::NONE }),
-        ("ShortName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::simple_ad::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcSettings", crate::resource::Rule { shape: Some(&self::simple_ad::VPC_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIMPLE_AD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+$")), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^.{8,64}$)((?=.*\\d)(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[^A-Za-z0-9\\s])(?=.*[a-z])|(?=.*[^A-Za-z0-9\\s])(?=.*[A-Z])(?=.*[a-z])|(?=.*\\d)(?=.*[A-Z])(?=.*[^A-Za-z0-9\\s]))^")), secret: true, ..crate::resource::Rule::NONE }),
+    ("ShortName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::simple_ad::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSettings", crate::resource::Rule { shape: Some(&self::simple_ad::VPC_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SimpleAd`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SimpleAd> {
-    /// `Fn::GetAtt` `Alias`.
-    #[inline]
-    pub fn attr_alias(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Alias")
-    }
-    /// `Fn::GetAtt` `DirectoryId`.
-    #[inline]
-    pub fn attr_directory_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DirectoryId")
-    }
-    /// `Fn::GetAtt` `DnsIpAddresses`.
-    #[inline]
-    pub fn attr_dns_ip_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DnsIpAddresses")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Alias`.
+        attr_alias: ::std::string::String = "Alias",
+        /// `Fn::GetAtt` `DirectoryId`.
+        attr_directory_id: ::std::string::String = "DirectoryId",
+        /// `Fn::GetAtt` `DnsIpAddresses`.
+        attr_dns_ip_addresses: crate::value::List<::std::string::String> = "DnsIpAddresses",
     }
 }
 
 pub mod simple_ad {
     //! Nested property types and enums of [`SimpleAd`](super::SimpleAd).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VpcSettings`.
     #[derive(Clone)]
     pub struct VpcSettings {
         /// The identifiers of the subnets for the directory servers. The two subnets must be in different Availability Zones. AWS Directory Service specifies a directory server and a DNS server in each of these subnets.
@@ -303,7 +257,6 @@ pub mod simple_ad {
 
     impl VpcSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 subnet_ids: subnet_ids.into(),
@@ -312,25 +265,21 @@ pub mod simple_ad {
         }
     }
 
-    impl crate::resource::ToExpr for VpcSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SubnetIds", self.subnet_ids);
-            p.set("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcSettings;
+        req {
+            subnet_ids = "SubnetIds",
+            vpc_id = "VpcId",
         }
     }
 
-    pub(super) static VPC_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The size of the directory.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Size {
         /// `Large`
         Large,
@@ -338,13 +287,5 @@ pub mod simple_ad {
         Small,
     }
 
-    impl crate::value::CfnEnum for Size {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Large => "Large",
-                Self::Small => "Small",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Size, ["Large", "Small"]);
 }

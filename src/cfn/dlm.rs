@@ -59,62 +59,48 @@ pub struct LifecyclePolicy {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for LifecyclePolicy {
-    const TYPE: &'static str = "AWS::DLM::LifecyclePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LIFECYCLE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CopyTags", self.copy_tags);
-        p.set_opt("CreateInterval", self.create_interval);
-        p.set_opt("CrossRegionCopyTargets", self.cross_region_copy_targets);
-        p.set_opt("DefaultPolicy", self.default_policy);
-        p.set_opt("Description", self.description);
-        p.set_opt("Exclusions", self.exclusions);
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("ExtendDeletion", self.extend_deletion);
-        p.set_opt("PolicyDetails", self.policy_details);
-        p.set_opt("RetainInterval", self.retain_interval);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource LifecyclePolicy = "AWS::DLM::LifecyclePolicy", shape: Some(&LIFECYCLE_POLICY_SHAPE);
+    opt {
+        copy_tags = "CopyTags",
+        create_interval = "CreateInterval",
+        cross_region_copy_targets = "CrossRegionCopyTargets",
+        default_policy = "DefaultPolicy",
+        description = "Description",
+        exclusions = "Exclusions",
+        execution_role_arn = "ExecutionRoleArn",
+        extend_deletion = "ExtendDeletion",
+        policy_details = "PolicyDetails",
+        retain_interval = "RetainInterval",
+        state = "State",
+        tags = "Tags",
     }
 }
 
-static LIFECYCLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CreateInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("CrossRegionCopyTargets", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::lifecycle_policy::CROSS_REGION_COPY_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z _-]+$")), ..crate::resource::Rule::NONE }),
-        ("Exclusions", crate::resource::Rule { shape: Some(&self::lifecycle_policy::EXCLUSIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,3}){0,2}:iam::\\d+:role/")), ..crate::resource::Rule::NONE }),
-        ("PolicyDetails", crate::resource::Rule { shape: Some(&self::lifecycle_policy::POLICY_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RetainInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::lifecycle_policy::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LIFECYCLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CreateInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("CrossRegionCopyTargets", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::lifecycle_policy::CROSS_REGION_COPY_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z _-]+$")), ..crate::resource::Rule::NONE }),
+    ("Exclusions", crate::resource::Rule { shape: Some(&self::lifecycle_policy::EXCLUSIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,3}){0,2}:iam::\\d+:role/")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("PolicyDetails", crate::resource::Rule { shape: Some(&self::lifecycle_policy::POLICY_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RetainInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::lifecycle_policy::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LifecyclePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LifecyclePolicy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `PolicyId`.
-    #[inline]
-    pub fn attr_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `PolicyId`.
+        attr_policy_id: ::std::string::String = "PolicyId",
     }
 }
 
 pub mod lifecycle_policy {
     //! Nested property types and enums of [`LifecyclePolicy`](super::LifecyclePolicy).
 
-    /// The definition `CrossRegionCopyTarget`.
     #[derive(Clone, Default)]
     pub struct CrossRegionCopyTarget {
         /// The target Region, for example `us-east-1`.
@@ -123,20 +109,16 @@ pub mod lifecycle_policy {
         pub target_region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CrossRegionCopyTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetRegion", self.target_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrossRegionCopyTarget;
+        opt {
+            target_region = "TargetRegion",
         }
     }
 
-    pub(super) static CROSS_REGION_COPY_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^([a-z]+-){2,3}\\d$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CROSS_REGION_COPY_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^([a-z]+-){2,3}\\d$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// **[Default policies only]** Specifies exclusion parameters for volumes or instances for which you do not want to create snapshots or AMIs. The policy will not create snapshots or AMIs for target resources that match any of the specified exclusion parameters.
     #[derive(Clone, Default)]
@@ -155,30 +137,24 @@ pub mod lifecycle_policy {
         pub exclude_volume_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Exclusions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludeBootVolumes", self.exclude_boot_volumes);
-            p.set_opt("ExcludeTags", self.exclude_tags);
-            p.set_opt("ExcludeVolumeTypes", self.exclude_volume_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested Exclusions;
+        opt {
+            exclude_boot_volumes = "ExcludeBootVolumes",
+            exclude_tags = "ExcludeTags",
+            exclude_volume_types = "ExcludeVolumeTypes",
         }
     }
 
-    pub(super) static EXCLUSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludeTags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExcludeVolumeTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(6), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXCLUSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludeTags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExcludeVolumeTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(6), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration details of the lifecycle policy.
     #[derive(Clone, Default)]
@@ -265,47 +241,42 @@ pub mod lifecycle_policy {
         pub target_tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for PolicyDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Actions", self.actions);
-            p.set_opt("CopyTags", self.copy_tags);
-            p.set_opt("CreateInterval", self.create_interval);
-            p.set_opt("CrossRegionCopyTargets", self.cross_region_copy_targets);
-            p.set_opt("EventSource", self.event_source);
-            p.set_opt("Exclusions", self.exclusions);
-            p.set_opt("ExtendDeletion", self.extend_deletion);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("PolicyLanguage", self.policy_language);
-            p.set_opt("PolicyType", self.policy_type);
-            p.set_opt("ResourceLocations", self.resource_locations);
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("ResourceTypes", self.resource_types);
-            p.set_opt("RetainInterval", self.retain_interval);
-            p.set_opt("Schedules", self.schedules);
-            p.set_opt("TargetTags", self.target_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyDetails;
+        opt {
+            actions = "Actions",
+            copy_tags = "CopyTags",
+            create_interval = "CreateInterval",
+            cross_region_copy_targets = "CrossRegionCopyTargets",
+            event_source = "EventSource",
+            exclusions = "Exclusions",
+            extend_deletion = "ExtendDeletion",
+            parameters = "Parameters",
+            policy_language = "PolicyLanguage",
+            policy_type = "PolicyType",
+            resource_locations = "ResourceLocations",
+            resource_type = "ResourceType",
+            resource_types = "ResourceTypes",
+            retain_interval = "RetainInterval",
+            schedules = "Schedules",
+            target_tags = "TargetTags",
         }
     }
 
-    pub(super) static POLICY_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CreateInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("CrossRegionCopyTargets", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EventSource", crate::resource::Rule { shape: Some(&EVENT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Exclusions", crate::resource::Rule { shape: Some(&EXCLUSIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Parameters", crate::resource::Rule { shape: Some(&PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResourceLocations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("ResourceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("RetainInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Schedules", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TargetTags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CreateInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("CrossRegionCopyTargets", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EventSource", crate::resource::Rule { shape: Some(&EVENT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Exclusions", crate::resource::Rule { shape: Some(&EXCLUSIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { shape: Some(&PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResourceLocations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("ResourceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("RetainInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Schedules", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TargetTags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Action`.
     #[derive(Clone)]
     pub struct Action {
         /// The rule for copying shared snapshots across Regions.
@@ -320,7 +291,6 @@ pub mod lifecycle_policy {
 
     impl Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cross_region_copy: ::std::vec::Vec<crate::cfn::dlm::lifecycle_policy::CrossRegionCopyAction>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cross_region_copy,
@@ -329,24 +299,19 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CrossRegionCopy", self.cross_region_copy);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        req {
+            cross_region_copy = "CrossRegionCopy",
+            name = "Name",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossRegionCopy", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(120), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z _-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossRegionCopy", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(120), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z _-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CrossRegionCopyAction`.
     #[derive(Clone)]
     pub struct CrossRegionCopyAction {
         /// The encryption settings for the copied snapshot.
@@ -365,7 +330,6 @@ pub mod lifecycle_policy {
 
     impl CrossRegionCopyAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_configuration: crate::cfn::dlm::lifecycle_policy::EncryptionConfiguration, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encryption_configuration,
@@ -375,24 +339,22 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CrossRegionCopyAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionConfiguration", self.encryption_configuration);
-            p.set_opt("RetainRule", self.retain_rule);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrossRegionCopyAction;
+        req {
+            encryption_configuration = "EncryptionConfiguration",
+            target = "Target",
+        }
+        opt {
+            retain_rule = "RetainRule",
         }
     }
 
-    pub(super) static CROSS_REGION_COPY_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetainRule", crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_RETAIN_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w:\\-\\/\\*]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CROSS_REGION_COPY_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetainRule", crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_RETAIN_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w:\\-\\/\\*]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encryption settings for the copied snapshot.
     #[derive(Clone)]
@@ -409,7 +371,6 @@ pub mod lifecycle_policy {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encrypted: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 cmk_arn: ::std::option::Option::None,
@@ -418,21 +379,19 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CmkArn", self.cmk_arn);
-            p.set("Encrypted", self.encrypted);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            encrypted = "Encrypted",
+        }
+        opt {
+            cmk_arn = "CmkArn",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CmkArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\\d:\\d+:key/")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CmkArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\\d:\\d+:key/")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The retention rule that indicates how long the cross-Region snapshot or AMI copies are to be retained in the destination Region.
     #[derive(Clone)]
@@ -449,7 +408,6 @@ pub mod lifecycle_policy {
 
     impl CrossRegionCopyRetainRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(interval: impl ::std::convert::Into<crate::value::Val<i64>>, interval_unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::dlm::lifecycle_policy::IntervalUnit>>) -> Self {
             Self {
                 interval: interval.into(),
@@ -458,21 +416,17 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CrossRegionCopyRetainRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Interval", self.interval);
-            p.set("IntervalUnit", self.interval_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrossRegionCopyRetainRule;
+        req {
+            interval = "Interval",
+            interval_unit = "IntervalUnit",
         }
     }
 
-    pub(super) static CROSS_REGION_COPY_RETAIN_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CROSS_REGION_COPY_RETAIN_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// **[Event-based policies only]** The event that activates the event-based policy.
     #[derive(Clone)]
@@ -489,7 +443,6 @@ pub mod lifecycle_policy {
 
     impl EventSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::dlm::lifecycle_policy::Type>>) -> Self {
             Self {
                 parameters: ::std::option::Option::None,
@@ -498,21 +451,19 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for EventSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Parameters", self.parameters);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventSource;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            parameters = "Parameters",
         }
     }
 
-    pub(super) static EVENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Parameters", crate::resource::Rule { shape: Some(&EVENT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parameters", crate::resource::Rule { shape: Some(&EVENT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the event.
     #[derive(Clone)]
@@ -533,7 +484,6 @@ pub mod lifecycle_policy {
 
     impl EventParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dlm::lifecycle_policy::EventType>>, snapshot_owner: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 description_regex: ::std::option::Option::None,
@@ -543,23 +493,21 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for EventParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DescriptionRegex", self.description_regex);
-            p.set("EventType", self.event_type);
-            p.set("SnapshotOwner", self.snapshot_owner);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventParameters;
+        req {
+            event_type = "EventType",
+            snapshot_owner = "SnapshotOwner",
+        }
+        opt {
+            description_regex = "DescriptionRegex",
         }
     }
 
-    pub(super) static EVENT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DescriptionRegex", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("SnapshotOwner", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DescriptionRegex", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("SnapshotOwner", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// **[Custom snapshot and AMI policies only]** A set of optional parameters for snapshot and AMI lifecycle policies.
     #[derive(Clone, Default)]
@@ -580,24 +528,19 @@ pub mod lifecycle_policy {
         pub no_reboot: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Parameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludeBootVolume", self.exclude_boot_volume);
-            p.set_opt("ExcludeDataVolumeTags", self.exclude_data_volume_tags);
-            p.set_opt("NoReboot", self.no_reboot);
-            p.into_expr()
+    crate::resource::props! {
+        nested Parameters;
+        opt {
+            exclude_boot_volume = "ExcludeBootVolume",
+            exclude_data_volume_tags = "ExcludeDataVolumeTags",
+            no_reboot = "NoReboot",
         }
     }
 
-    pub(super) static PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludeDataVolumeTags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludeDataVolumeTags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Schedule`.
     #[derive(Clone, Default)]
     pub struct Schedule {
         /// **[Custom snapshot policies that target volumes only]** The snapshot archiving rule for the schedule. When you specify an archiving rule, snapshots are automatically moved from the standard tier to the archive tier once the schedule's retention threshold is met. Snapshots are then retained in the archive tier for the archive retention period that you specify.
@@ -646,39 +589,35 @@ pub mod lifecycle_policy {
         pub variable_tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArchiveRule", self.archive_rule);
-            p.set_opt("CopyTags", self.copy_tags);
-            p.set_opt("CreateRule", self.create_rule);
-            p.set_opt("CrossRegionCopyRules", self.cross_region_copy_rules);
-            p.set_opt("DeprecateRule", self.deprecate_rule);
-            p.set_opt("FastRestoreRule", self.fast_restore_rule);
-            p.set_opt("Name", self.name);
-            p.set_opt("RetainRule", self.retain_rule);
-            p.set_opt("ShareRules", self.share_rules);
-            p.set_opt("TagsToAdd", self.tags_to_add);
-            p.set_opt("VariableTags", self.variable_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        opt {
+            archive_rule = "ArchiveRule",
+            copy_tags = "CopyTags",
+            create_rule = "CreateRule",
+            cross_region_copy_rules = "CrossRegionCopyRules",
+            deprecate_rule = "DeprecateRule",
+            fast_restore_rule = "FastRestoreRule",
+            name = "Name",
+            retain_rule = "RetainRule",
+            share_rules = "ShareRules",
+            tags_to_add = "TagsToAdd",
+            variable_tags = "VariableTags",
         }
     }
 
-    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ArchiveRule", crate::resource::Rule { shape: Some(&ARCHIVE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CreateRule", crate::resource::Rule { shape: Some(&CREATE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CrossRegionCopyRules", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DeprecateRule", crate::resource::Rule { shape: Some(&DEPRECATE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FastRestoreRule", crate::resource::Rule { shape: Some(&FAST_RESTORE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(120), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z _-]+$")), ..crate::resource::Rule::NONE }),
-            ("RetainRule", crate::resource::Rule { shape: Some(&RETAIN_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ShareRules", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SHARE_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TagsToAdd", crate::resource::Rule { min_items: Some(0), max_items: Some(45), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VariableTags", crate::resource::Rule { min_items: Some(0), max_items: Some(45), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ArchiveRule", crate::resource::Rule { shape: Some(&ARCHIVE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CreateRule", crate::resource::Rule { shape: Some(&CREATE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CrossRegionCopyRules", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DeprecateRule", crate::resource::Rule { shape: Some(&DEPRECATE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FastRestoreRule", crate::resource::Rule { shape: Some(&FAST_RESTORE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(120), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z _-]+$")), ..crate::resource::Rule::NONE }),
+        ("RetainRule", crate::resource::Rule { shape: Some(&RETAIN_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ShareRules", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SHARE_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TagsToAdd", crate::resource::Rule { min_items: Some(0), max_items: Some(45), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VariableTags", crate::resource::Rule { min_items: Some(0), max_items: Some(45), items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// **[Custom snapshot policies that target volumes only]** The snapshot archiving rule for the schedule. When you specify an archiving rule, snapshots are automatically moved from the standard tier to the archive tier once the schedule's retention threshold is met. Snapshots are then retained in the archive tier for the archive retention period that you specify.
     #[derive(Clone)]
@@ -699,20 +638,16 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ArchiveRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RetainRule", self.retain_rule);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveRule;
+        req {
+            retain_rule = "RetainRule",
         }
     }
 
-    pub(super) static ARCHIVE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RetainRule", crate::resource::Rule { shape: Some(&ARCHIVE_RETAIN_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ARCHIVE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RetainRule", crate::resource::Rule { shape: Some(&ARCHIVE_RETAIN_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the retention period for the snapshot archiving rule.
     #[derive(Clone)]
@@ -733,20 +668,16 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for ArchiveRetainRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RetentionArchiveTier", self.retention_archive_tier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveRetainRule;
+        req {
+            retention_archive_tier = "RetentionArchiveTier",
         }
     }
 
-    pub(super) static ARCHIVE_RETAIN_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RetentionArchiveTier", crate::resource::Rule { shape: Some(&RETENTION_ARCHIVE_TIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ARCHIVE_RETAIN_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RetentionArchiveTier", crate::resource::Rule { shape: Some(&RETENTION_ARCHIVE_TIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about retention period in the Amazon EBS Snapshots Archive.
     #[derive(Clone, Default)]
@@ -765,23 +696,19 @@ pub mod lifecycle_policy {
         pub interval_unit: ::std::option::Option<crate::value::Val<crate::cfn::dlm::lifecycle_policy::IntervalUnit>>,
     }
 
-    impl crate::resource::ToExpr for RetentionArchiveTier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Count", self.count);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("IntervalUnit", self.interval_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetentionArchiveTier;
+        opt {
+            count = "Count",
+            interval = "Interval",
+            interval_unit = "IntervalUnit",
         }
     }
 
-    pub(super) static RETENTION_ARCHIVE_TIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Count", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETENTION_ARCHIVE_TIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Count", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The creation rule.
     #[derive(Clone, Default)]
@@ -820,30 +747,25 @@ pub mod lifecycle_policy {
         pub times: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CreateRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CronExpression", self.cron_expression);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("IntervalUnit", self.interval_unit);
-            p.set_opt("Location", self.location);
-            p.set_opt("Scripts", self.scripts);
-            p.set_opt("Times", self.times);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateRule;
+        opt {
+            cron_expression = "CronExpression",
+            interval = "Interval",
+            interval_unit = "IntervalUnit",
+            location = "Location",
+            scripts = "Scripts",
+            times = "Times",
         }
     }
 
-    pub(super) static CREATE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CronExpression", crate::resource::Rule { min_len: Some(17), max_len: Some(106), pattern: Some(crate::resource::Pattern::Regex("^cron\\([^\\n]{11,100}\\)$")), ..crate::resource::Rule::NONE }),
-            ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Scripts", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SCRIPT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Times", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREATE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CronExpression", crate::resource::Rule { min_len: Some(17), max_len: Some(106), pattern: Some(crate::resource::Pattern::Regex("^cron\\([^\\n]{11,100}\\)$")), ..crate::resource::Rule::NONE }),
+        ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Scripts", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SCRIPT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Times", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Script`.
     #[derive(Clone, Default)]
     pub struct Script {
         /// Indicates whether Amazon Data Lifecycle Manager should default to crash-consistent snapshots if the pre script fails.
@@ -901,30 +823,25 @@ pub mod lifecycle_policy {
         pub stages: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::dlm::lifecycle_policy::Stages>>>,
     }
 
-    impl crate::resource::ToExpr for Script {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExecuteOperationOnScriptFailure", self.execute_operation_on_script_failure);
-            p.set_opt("ExecutionHandler", self.execution_handler);
-            p.set_opt("ExecutionHandlerService", self.execution_handler_service);
-            p.set_opt("ExecutionTimeout", self.execution_timeout);
-            p.set_opt("MaximumRetryCount", self.maximum_retry_count);
-            p.set_opt("Stages", self.stages);
-            p.into_expr()
+    crate::resource::props! {
+        nested Script;
+        opt {
+            execute_operation_on_script_failure = "ExecuteOperationOnScriptFailure",
+            execution_handler = "ExecutionHandler",
+            execution_handler_service = "ExecutionHandlerService",
+            execution_timeout = "ExecutionTimeout",
+            maximum_retry_count = "MaximumRetryCount",
+            stages = "Stages",
         }
     }
 
-    pub(super) static SCRIPT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionHandler", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_\\-.]{3,128}|[a-zA-Z0-9_\\-.:/]{3,200}|[A-Z0-9_]+)$")), ..crate::resource::Rule::NONE }),
-            ("ExecutionTimeout", crate::resource::Rule { min: Some(10.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
-            ("MaximumRetryCount", crate::resource::Rule { min: Some(0.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
-            ("Stages", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCRIPT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionHandler", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_\\-.]{3,128}|[a-zA-Z0-9_\\-.:/]{3,200}|[A-Z0-9_]+)$")), ..crate::resource::Rule::NONE }),
+        ("ExecutionTimeout", crate::resource::Rule { min: Some(10.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
+        ("MaximumRetryCount", crate::resource::Rule { min: Some(0.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
+        ("Stages", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CrossRegionCopyRule`.
     #[derive(Clone)]
     pub struct CrossRegionCopyRule {
         /// The Amazon Resource Name (ARN) of the AWS KMS key to use for EBS encryption. If this parameter is not specified, the default KMS key for the account is used.
@@ -959,7 +876,6 @@ pub mod lifecycle_policy {
 
     impl CrossRegionCopyRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encrypted: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 cmk_arn: ::std::option::Option::None,
@@ -973,30 +889,28 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CrossRegionCopyRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CmkArn", self.cmk_arn);
-            p.set_opt("CopyTags", self.copy_tags);
-            p.set_opt("DeprecateRule", self.deprecate_rule);
-            p.set("Encrypted", self.encrypted);
-            p.set_opt("RetainRule", self.retain_rule);
-            p.set_opt("Target", self.target);
-            p.set_opt("TargetRegion", self.target_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrossRegionCopyRule;
+        req {
+            encrypted = "Encrypted",
+        }
+        opt {
+            cmk_arn = "CmkArn",
+            copy_tags = "CopyTags",
+            deprecate_rule = "DeprecateRule",
+            retain_rule = "RetainRule",
+            target = "Target",
+            target_region = "TargetRegion",
         }
     }
 
-    pub(super) static CROSS_REGION_COPY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CmkArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\\d:\\d+:key/")), ..crate::resource::Rule::NONE }),
-            ("DeprecateRule", crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_DEPRECATE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetainRule", crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_RETAIN_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w:\\-\\/\\*]+$")), ..crate::resource::Rule::NONE }),
-            ("TargetRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^([a-z]+-){2,3}\\d$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CROSS_REGION_COPY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CmkArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\\d:\\d+:key/")), ..crate::resource::Rule::NONE }),
+        ("DeprecateRule", crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_DEPRECATE_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetainRule", crate::resource::Rule { shape: Some(&CROSS_REGION_COPY_RETAIN_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w:\\-\\/\\*]+$")), ..crate::resource::Rule::NONE }),
+        ("TargetRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^([a-z]+-){2,3}\\d$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// **[Custom AMI policies only]** The AMI deprecation rule for cross-Region AMI copies created by the rule.
     #[derive(Clone)]
@@ -1013,7 +927,6 @@ pub mod lifecycle_policy {
 
     impl CrossRegionCopyDeprecateRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(interval: impl ::std::convert::Into<crate::value::Val<i64>>, interval_unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::dlm::lifecycle_policy::IntervalUnit>>) -> Self {
             Self {
                 interval: interval.into(),
@@ -1022,21 +935,17 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CrossRegionCopyDeprecateRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Interval", self.interval);
-            p.set("IntervalUnit", self.interval_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrossRegionCopyDeprecateRule;
+        req {
+            interval = "Interval",
+            interval_unit = "IntervalUnit",
         }
     }
 
-    pub(super) static CROSS_REGION_COPY_DEPRECATE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CROSS_REGION_COPY_DEPRECATE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// **[Custom AMI policies only]** The AMI deprecation rule for the schedule.
     #[derive(Clone, Default)]
@@ -1055,23 +964,19 @@ pub mod lifecycle_policy {
         pub interval_unit: ::std::option::Option<crate::value::Val<crate::cfn::dlm::lifecycle_policy::IntervalUnit>>,
     }
 
-    impl crate::resource::ToExpr for DeprecateRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Count", self.count);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("IntervalUnit", self.interval_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeprecateRule;
+        opt {
+            count = "Count",
+            interval = "Interval",
+            interval_unit = "IntervalUnit",
         }
     }
 
-    pub(super) static DEPRECATE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Count", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPRECATE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Count", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// **[Custom snapshot policies only]** The rule for enabling fast snapshot restore.
     #[derive(Clone, Default)]
@@ -1098,27 +1003,23 @@ pub mod lifecycle_policy {
         pub interval_unit: ::std::option::Option<crate::value::Val<crate::cfn::dlm::lifecycle_policy::IntervalUnit>>,
     }
 
-    impl crate::resource::ToExpr for FastRestoreRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZoneIds", self.availability_zone_ids);
-            p.set_opt("AvailabilityZones", self.availability_zones);
-            p.set_opt("Count", self.count);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("IntervalUnit", self.interval_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested FastRestoreRule;
+        opt {
+            availability_zone_ids = "AvailabilityZoneIds",
+            availability_zones = "AvailabilityZones",
+            count = "Count",
+            interval = "Interval",
+            interval_unit = "IntervalUnit",
         }
     }
 
-    pub(super) static FAST_RESTORE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AvailabilityZoneIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{3,4}\\d-az\\d+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AvailabilityZones", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^([a-z]+-){2,3}\\d[a-z]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Count", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAST_RESTORE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailabilityZoneIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{3,4}\\d-az\\d+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AvailabilityZones", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^([a-z]+-){2,3}\\d[a-z]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Count", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The retention rule for snapshots or AMIs created by the policy.
     #[derive(Clone, Default)]
@@ -1137,25 +1038,20 @@ pub mod lifecycle_policy {
         pub interval_unit: ::std::option::Option<crate::value::Val<crate::cfn::dlm::lifecycle_policy::IntervalUnit>>,
     }
 
-    impl crate::resource::ToExpr for RetainRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Count", self.count);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("IntervalUnit", self.interval_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetainRule;
+        opt {
+            count = "Count",
+            interval = "Interval",
+            interval_unit = "IntervalUnit",
         }
     }
 
-    pub(super) static RETAIN_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Count", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("Interval", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETAIN_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Count", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("Interval", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ShareRule`.
     #[derive(Clone, Default)]
     pub struct ShareRule {
         /// The IDs of the AWS accounts with which to share the snapshots.
@@ -1172,26 +1068,22 @@ pub mod lifecycle_policy {
         pub unshare_interval_unit: ::std::option::Option<crate::value::Val<crate::cfn::dlm::lifecycle_policy::UnshareIntervalUnit>>,
     }
 
-    impl crate::resource::ToExpr for ShareRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetAccounts", self.target_accounts);
-            p.set_opt("UnshareInterval", self.unshare_interval);
-            p.set_opt("UnshareIntervalUnit", self.unshare_interval_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested ShareRule;
+        opt {
+            target_accounts = "TargetAccounts",
+            unshare_interval = "UnshareInterval",
+            unshare_interval_unit = "UnshareIntervalUnit",
         }
     }
 
-    pub(super) static SHARE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetAccounts", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UnshareInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SHARE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetAccounts", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UnshareInterval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// **[Default policies only]** Specify the type of default policy to create.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultPolicy {
         /// `INSTANCE`
         Instance,
@@ -1199,18 +1091,10 @@ pub mod lifecycle_policy {
         Volume,
     }
 
-    impl crate::value::CfnEnum for DefaultPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Instance => "INSTANCE",
-                Self::Volume => "VOLUME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultPolicy, ["INSTANCE", "VOLUME"]);
 
     /// The unit of time for time-based retention. For example, to retain a cross-Region copy for 3 months, specify `Interval=3` and `IntervalUnit=MONTHS`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntervalUnit {
         /// `DAYS`
         Days,
@@ -1222,55 +1106,31 @@ pub mod lifecycle_policy {
         Years,
     }
 
-    impl crate::value::CfnEnum for IntervalUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-                Self::Months => "MONTHS",
-                Self::Weeks => "WEEKS",
-                Self::Years => "YEARS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IntervalUnit, ["DAYS", "MONTHS", "WEEKS", "YEARS"]);
 
     /// The type of event. Currently, only snapshot sharing events are supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventType {
         /// `shareSnapshot`
         ShareSnapshot,
     }
 
-    impl crate::value::CfnEnum for EventType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ShareSnapshot => "shareSnapshot",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventType, ["shareSnapshot"]);
 
     /// The source of the event. Currently only managed Amazon EventBridge events are supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `MANAGED_CWE`
         ManagedCwe,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ManagedCwe => "MANAGED_CWE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["MANAGED_CWE"]);
 
     /// The type of policy to create. Specify one of the following:
     ///
     /// - `SIMPLIFIED` -- To create a default policy.
     /// - `STANDARD` -- To create a custom policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyLanguage {
         /// `SIMPLIFIED`
         Simplified,
@@ -1278,20 +1138,12 @@ pub mod lifecycle_policy {
         Standard,
     }
 
-    impl crate::value::CfnEnum for PolicyLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Simplified => "SIMPLIFIED",
-                Self::Standard => "STANDARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PolicyLanguage, ["SIMPLIFIED", "STANDARD"]);
 
     /// The type of policy. Specify `EBS_SNAPSHOT_MANAGEMENT` to create a lifecycle policy that manages the lifecycle of Amazon EBS snapshots. Specify `IMAGE_MANAGEMENT` to create a lifecycle policy that manages the lifecycle of EBS-backed AMIs. Specify `EVENT_BASED_POLICY` to create an event-based policy that performs specific actions when a defined event occurs in your AWS account.
     ///
     /// The default is `EBS_SNAPSHOT_MANAGEMENT`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `EBS_SNAPSHOT_MANAGEMENT`
         EbsSnapshotManagement,
@@ -1301,19 +1153,9 @@ pub mod lifecycle_policy {
         ImageManagement,
     }
 
-    impl crate::value::CfnEnum for PolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EbsSnapshotManagement => "EBS_SNAPSHOT_MANAGEMENT",
-                Self::EventBasedPolicy => "EVENT_BASED_POLICY",
-                Self::ImageManagement => "IMAGE_MANAGEMENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PolicyType, ["EBS_SNAPSHOT_MANAGEMENT", "EVENT_BASED_POLICY", "IMAGE_MANAGEMENT"]);
 
-    /// Allowed values of `ResourceLocations`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceLocations {
         /// `CLOUD`
         Cloud,
@@ -1323,22 +1165,13 @@ pub mod lifecycle_policy {
         Outpost,
     }
 
-    impl crate::value::CfnEnum for ResourceLocations {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cloud => "CLOUD",
-                Self::LocalZone => "LOCAL_ZONE",
-                Self::Outpost => "OUTPOST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceLocations, ["CLOUD", "LOCAL_ZONE", "OUTPOST"]);
 
     /// **[Default policies only]** Specify the type of default policy to create.
     ///
     /// - To create a default policy for EBS snapshots, that creates snapshots of all volumes in the Region that do not have recent backups, specify `VOLUME`.
     /// - To create a default policy for EBS-backed AMIs, that creates EBS-backed AMIs from all instances in the Region that do not have recent backups, specify `INSTANCE`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `INSTANCE`
         Instance,
@@ -1346,18 +1179,9 @@ pub mod lifecycle_policy {
         Volume,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Instance => "INSTANCE",
-                Self::Volume => "VOLUME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["INSTANCE", "VOLUME"]);
 
-    /// Allowed values of `ResourceTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceTypes {
         /// `INSTANCE`
         Instance,
@@ -1365,31 +1189,16 @@ pub mod lifecycle_policy {
         Volume,
     }
 
-    impl crate::value::CfnEnum for ResourceTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Instance => "INSTANCE",
-                Self::Volume => "VOLUME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceTypes, ["INSTANCE", "VOLUME"]);
 
     /// The interval unit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CreateRuleIntervalUnit {
         /// `HOURS`
         Hours,
     }
 
-    impl crate::value::CfnEnum for CreateRuleIntervalUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hours => "HOURS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CreateRuleIntervalUnit, ["HOURS"]);
 
     /// **[Custom snapshot policies only]** Specifies the destination for snapshots created by the policy. The allowed destinations depend on the location of the targeted resources.
     ///
@@ -1398,7 +1207,7 @@ pub mod lifecycle_policy {
     /// - If the policy targets resources on an Outpost, then you can create snapshots on the same Outpost or in its parent Region.
     ///
     /// Default: `CLOUD`
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Location {
         /// `CLOUD`
         Cloud,
@@ -1408,37 +1217,20 @@ pub mod lifecycle_policy {
         OutpostLocal,
     }
 
-    impl crate::value::CfnEnum for Location {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cloud => "CLOUD",
-                Self::LocalZone => "LOCAL_ZONE",
-                Self::OutpostLocal => "OUTPOST_LOCAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Location, ["CLOUD", "LOCAL_ZONE", "OUTPOST_LOCAL"]);
 
     /// Indicates the service used to execute the pre and/or post scripts.
     ///
     /// Default: `AWS_SYSTEMS_MANAGER`
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionHandlerService {
         /// `AWS_SYSTEMS_MANAGER`
         AwsSystemsManager,
     }
 
-    impl crate::value::CfnEnum for ExecutionHandlerService {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsSystemsManager => "AWS_SYSTEMS_MANAGER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExecutionHandlerService, ["AWS_SYSTEMS_MANAGER"]);
 
-    /// Allowed values of `Stages`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Stages {
         /// `POST`
         Post,
@@ -1446,18 +1238,10 @@ pub mod lifecycle_policy {
         Pre,
     }
 
-    impl crate::value::CfnEnum for Stages {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Post => "POST",
-                Self::Pre => "PRE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Stages, ["POST", "PRE"]);
 
     /// The unit of time for the automatic unsharing interval.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UnshareIntervalUnit {
         /// `DAYS`
         Days,
@@ -1469,15 +1253,5 @@ pub mod lifecycle_policy {
         Years,
     }
 
-    impl crate::value::CfnEnum for UnshareIntervalUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-                Self::Months => "MONTHS",
-                Self::Weeks => "WEEKS",
-                Self::Years => "YEARS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UnshareIntervalUnit, ["DAYS", "MONTHS", "WEEKS", "YEARS"]);
 }

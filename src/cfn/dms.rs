@@ -23,24 +23,20 @@ pub struct Certificate {
     pub certificate_wallet: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Certificate {
-    const TYPE: &'static str = "AWS::DMS::Certificate";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CertificateIdentifier", self.certificate_identifier);
-        p.set_opt("CertificatePem", self.certificate_pem);
-        p.set_opt("CertificateWallet", self.certificate_wallet);
-        p
+crate::resource::props! {
+    resource Certificate = "AWS::DMS::Certificate", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        certificate_identifier = "CertificateIdentifier",
+        certificate_pem = "CertificatePem",
+        certificate_wallet = "CertificateWallet",
     }
 }
 
 /// Attributes of [`Certificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Certificate> {
-    /// `Fn::GetAtt` `CertificateArn`.
-    #[inline]
-    pub fn attr_certificate_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CertificateArn`.
+        attr_certificate_arn: ::std::string::String = "CertificateArn",
     }
 }
 
@@ -86,7 +82,6 @@ pub struct DataMigration {
 
 impl DataMigration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_migration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_migration::DataMigrationType>>, migration_project_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_access_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_migration_identifier: ::std::option::Option::None,
@@ -101,57 +96,45 @@ impl DataMigration {
     }
 }
 
-impl crate::resource::Resource for DataMigration {
-    const TYPE: &'static str = "AWS::DMS::DataMigration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_MIGRATION_SHAPE)
+crate::resource::props! {
+    resource DataMigration = "AWS::DMS::DataMigration", shape: Some(&DATA_MIGRATION_SHAPE);
+    req {
+        data_migration_type = "DataMigrationType",
+        migration_project_identifier = "MigrationProjectIdentifier",
+        service_access_role_arn = "ServiceAccessRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataMigrationIdentifier", self.data_migration_identifier);
-        p.set_opt("DataMigrationName", self.data_migration_name);
-        p.set_opt("DataMigrationSettings", self.data_migration_settings);
-        p.set("DataMigrationType", self.data_migration_type);
-        p.set("MigrationProjectIdentifier", self.migration_project_identifier);
-        p.set("ServiceAccessRoleArn", self.service_access_role_arn);
-        p.set_opt("SourceDataSettings", self.source_data_settings);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_migration_identifier = "DataMigrationIdentifier",
+        data_migration_name = "DataMigrationName",
+        data_migration_settings = "DataMigrationSettings",
+        source_data_settings = "SourceDataSettings",
+        tags = "Tags",
     }
 }
 
-static DATA_MIGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataMigrationIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("DataMigrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("DataMigrationSettings", crate::resource::Rule { shape: Some(&self::data_migration::DATA_MIGRATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MigrationProjectIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ServiceAccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("SourceDataSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::data_migration::SOURCE_DATA_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::data_migration::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_MIGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataMigrationIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("DataMigrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("DataMigrationSettings", crate::resource::Rule { shape: Some(&self::data_migration::DATA_MIGRATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MigrationProjectIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ServiceAccessRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(300), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SourceDataSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::data_migration::SOURCE_DATA_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataMigration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataMigration> {
-    /// `Fn::GetAtt` `DataMigrationArn`.
-    #[inline]
-    pub fn attr_data_migration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataMigrationArn")
-    }
-    /// `Fn::GetAtt` `DataMigrationCreateTime`.
-    #[inline]
-    pub fn attr_data_migration_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataMigrationCreateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DataMigrationArn`.
+        attr_data_migration_arn: ::std::string::String = "DataMigrationArn",
+        /// `Fn::GetAtt` `DataMigrationCreateTime`.
+        attr_data_migration_create_time: ::std::string::String = "DataMigrationCreateTime",
     }
 }
 
 pub mod data_migration {
     //! Nested property types and enums of [`DataMigration`](super::DataMigration).
 
-    /// The definition `DataMigrationSettings`.
     #[derive(Clone, Default)]
     pub struct DataMigrationSettings {
         /// The property specifies whether to enable the CloudWatch log.
@@ -168,24 +151,19 @@ pub mod data_migration {
         pub selection_rules: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataMigrationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudwatchLogsEnabled", self.cloudwatch_logs_enabled);
-            p.set_opt("NumberOfJobs", self.number_of_jobs);
-            p.set_opt("SelectionRules", self.selection_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataMigrationSettings;
+        opt {
+            cloudwatch_logs_enabled = "CloudwatchLogsEnabled",
+            number_of_jobs = "NumberOfJobs",
+            selection_rules = "SelectionRules",
         }
     }
 
-    pub(super) static DATA_MIGRATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NumberOfJobs", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_MIGRATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NumberOfJobs", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SourceDataSettings`.
     #[derive(Clone, Default)]
     pub struct SourceDataSettings {
         /// The property is a point in the database engine's log that defines a time where you can begin CDC.
@@ -206,36 +184,25 @@ pub mod data_migration {
         pub slot_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SourceDataSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CDCStartPosition", self.cdc_start_position);
-            p.set_opt("CDCStartTime", self.cdc_start_time);
-            p.set_opt("CDCStopTime", self.cdc_stop_time);
-            p.set_opt("SlotName", self.slot_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceDataSettings;
+        opt {
+            cdc_start_position = "CDCStartPosition",
+            cdc_start_time = "CDCStartTime",
+            cdc_stop_time = "CDCStopTime",
+            slot_name = "SlotName",
         }
     }
 
-    pub(super) static SOURCE_DATA_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CDCStartPosition", crate::resource::Rule { max_len: Some(40), ..crate::resource::Rule::NONE }),
-            ("CDCStartTime", crate::resource::Rule { max_len: Some(40), ..crate::resource::Rule::NONE }),
-            ("CDCStopTime", crate::resource::Rule { max_len: Some(40), ..crate::resource::Rule::NONE }),
-            ("SlotName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_DATA_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CDCStartPosition", crate::resource::Rule { max_len: Some(40), ..crate::resource::Rule::NONE }),
+        ("CDCStartTime", crate::resource::Rule { max_len: Some(40), ..crate::resource::Rule::NONE }),
+        ("CDCStopTime", crate::resource::Rule { max_len: Some(40), ..crate::resource::Rule::NONE }),
+        ("SlotName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The property describes the type of migration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataMigrationType {
         /// `full-load`
         FullLoad,
@@ -245,16 +212,7 @@ pub mod data_migration {
         FullLoadAndCdc,
     }
 
-    impl crate::value::CfnEnum for DataMigrationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullLoad => "full-load",
-                Self::Cdc => "cdc",
-                Self::FullLoadAndCdc => "full-load-and-cdc",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataMigrationType, ["full-load", "cdc", "full-load-and-cdc"]);
 }
 
 /// Resource schema for AWS::DMS::DataProvider
@@ -299,7 +257,6 @@ pub struct DataProvider {
 
 impl DataProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(engine: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_provider::Engine>>) -> Self {
         Self {
             data_provider_identifier: ::std::option::Option::None,
@@ -314,47 +271,36 @@ impl DataProvider {
     }
 }
 
-impl crate::resource::Resource for DataProvider {
-    const TYPE: &'static str = "AWS::DMS::DataProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource DataProvider = "AWS::DMS::DataProvider", shape: Some(&DATA_PROVIDER_SHAPE);
+    req {
+        engine = "Engine",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataProviderIdentifier", self.data_provider_identifier);
-        p.set_opt("DataProviderName", self.data_provider_name);
-        p.set_opt("Description", self.description);
-        p.set("Engine", self.engine);
-        p.set_opt("ExactSettings", self.exact_settings);
-        p.set_opt("Settings", self.settings);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Virtual", self.virtual_);
-        p
+    opt {
+        data_provider_identifier = "DataProviderIdentifier",
+        data_provider_name = "DataProviderName",
+        description = "Description",
+        exact_settings = "ExactSettings",
+        settings = "Settings",
+        tags = "Tags",
+        virtual_ = "Virtual",
     }
 }
 
-static DATA_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataProviderIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DataProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::data_provider::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataProviderIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DataProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataProvider> {
-    /// `Fn::GetAtt` `DataProviderArn`.
-    #[inline]
-    pub fn attr_data_provider_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataProviderArn")
-    }
-    /// `Fn::GetAtt` `DataProviderCreationTime`.
-    #[inline]
-    pub fn attr_data_provider_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataProviderCreationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DataProviderArn`.
+        attr_data_provider_arn: ::std::string::String = "DataProviderArn",
+        /// `Fn::GetAtt` `DataProviderCreationTime`.
+        attr_data_provider_creation_time: ::std::string::String = "DataProviderCreationTime",
     }
 }
 
@@ -410,22 +356,20 @@ pub mod data_provider {
         pub sybase_ase_settings: ::std::option::Option<crate::cfn::dms::data_provider::SybaseAseSettings>,
     }
 
-    impl crate::resource::ToExpr for Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DocDbSettings", self.doc_db_settings);
-            p.set_opt("IbmDb2LuwSettings", self.ibm_db2_luw_settings);
-            p.set_opt("IbmDb2zOsSettings", self.ibm_db2z_os_settings);
-            p.set_opt("MariaDbSettings", self.maria_db_settings);
-            p.set_opt("MicrosoftSqlServerSettings", self.microsoft_sql_server_settings);
-            p.set_opt("MongoDbSettings", self.mongo_db_settings);
-            p.set_opt("MySqlSettings", self.my_sql_settings);
-            p.set_opt("OracleSettings", self.oracle_settings);
-            p.set_opt("PostgreSqlSettings", self.postgre_sql_settings);
-            p.set_opt("RedshiftSettings", self.redshift_settings);
-            p.set_opt("SybaseAseSettings", self.sybase_ase_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested Settings;
+        opt {
+            doc_db_settings = "DocDbSettings",
+            ibm_db2_luw_settings = "IbmDb2LuwSettings",
+            ibm_db2z_os_settings = "IbmDb2zOsSettings",
+            maria_db_settings = "MariaDbSettings",
+            microsoft_sql_server_settings = "MicrosoftSqlServerSettings",
+            mongo_db_settings = "MongoDbSettings",
+            my_sql_settings = "MySqlSettings",
+            oracle_settings = "OracleSettings",
+            postgre_sql_settings = "PostgreSqlSettings",
+            redshift_settings = "RedshiftSettings",
+            sybase_ase_settings = "SybaseAseSettings",
         }
     }
 
@@ -446,7 +390,6 @@ pub mod data_provider {
 
     impl DocDbSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -458,16 +401,16 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for DocDbSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set("DatabaseName", self.database_name);
-            p.set("Port", self.port);
-            p.set("ServerName", self.server_name);
-            p.set_opt("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocDbSettings;
+        req {
+            database_name = "DatabaseName",
+            port = "Port",
+            server_name = "ServerName",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
+            ssl_mode = "SslMode",
         }
     }
 
@@ -492,7 +435,6 @@ pub mod data_provider {
 
     impl IbmDb2LuwSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssl_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_provider::Db2SslModeValue>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -506,18 +448,18 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for IbmDb2LuwSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set("DatabaseName", self.database_name);
-            p.set_opt("EncryptionAlgorithm", self.encryption_algorithm);
-            p.set("Port", self.port);
-            p.set_opt("SecurityMechanism", self.security_mechanism);
-            p.set("ServerName", self.server_name);
-            p.set("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested IbmDb2LuwSettings;
+        req {
+            database_name = "DatabaseName",
+            port = "Port",
+            server_name = "ServerName",
+            ssl_mode = "SslMode",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
+            encryption_algorithm = "EncryptionAlgorithm",
+            security_mechanism = "SecurityMechanism",
         }
     }
 
@@ -538,7 +480,6 @@ pub mod data_provider {
 
     impl IbmDb2zOsSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssl_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_provider::Db2SslModeValue>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -550,16 +491,16 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for IbmDb2zOsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set("DatabaseName", self.database_name);
-            p.set("Port", self.port);
-            p.set("ServerName", self.server_name);
-            p.set("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested IbmDb2zOsSettings;
+        req {
+            database_name = "DatabaseName",
+            port = "Port",
+            server_name = "ServerName",
+            ssl_mode = "SslMode",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
         }
     }
 
@@ -578,7 +519,6 @@ pub mod data_provider {
 
     impl MariaDbSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssl_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_provider::DmsSslModeValue>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -589,15 +529,15 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for MariaDbSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set("Port", self.port);
-            p.set("ServerName", self.server_name);
-            p.set("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested MariaDbSettings;
+        req {
+            port = "Port",
+            server_name = "ServerName",
+            ssl_mode = "SslMode",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
         }
     }
 
@@ -626,7 +566,6 @@ pub mod data_provider {
 
     impl MicrosoftSqlServerSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssl_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_provider::DmsSslModeValue>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -640,18 +579,18 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for MicrosoftSqlServerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set("DatabaseName", self.database_name);
-            p.set("Port", self.port);
-            p.set_opt("S3AccessRoleArn", self.s3_access_role_arn);
-            p.set_opt("S3Path", self.s3_path);
-            p.set("ServerName", self.server_name);
-            p.set("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested MicrosoftSqlServerSettings;
+        req {
+            database_name = "DatabaseName",
+            port = "Port",
+            server_name = "ServerName",
+            ssl_mode = "SslMode",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
+            s3_access_role_arn = "S3AccessRoleArn",
+            s3_path = "S3Path",
         }
     }
 
@@ -678,7 +617,6 @@ pub mod data_provider {
 
     impl MongoDbSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth_mechanism: ::std::option::Option::None,
@@ -693,19 +631,19 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for MongoDbSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthMechanism", self.auth_mechanism);
-            p.set_opt("AuthSource", self.auth_source);
-            p.set_opt("AuthType", self.auth_type);
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set("Port", self.port);
-            p.set("ServerName", self.server_name);
-            p.set_opt("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested MongoDbSettings;
+        req {
+            port = "Port",
+            server_name = "ServerName",
+        }
+        opt {
+            auth_mechanism = "AuthMechanism",
+            auth_source = "AuthSource",
+            auth_type = "AuthType",
+            certificate_arn = "CertificateArn",
+            database_name = "DatabaseName",
+            ssl_mode = "SslMode",
         }
     }
 
@@ -724,7 +662,6 @@ pub mod data_provider {
 
     impl MySqlSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssl_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_provider::DmsSslModeValue>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -735,15 +672,15 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for MySqlSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set("Port", self.port);
-            p.set("ServerName", self.server_name);
-            p.set("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested MySqlSettings;
+        req {
+            port = "Port",
+            server_name = "ServerName",
+            ssl_mode = "SslMode",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
         }
     }
 
@@ -774,7 +711,6 @@ pub mod data_provider {
 
     impl OracleSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssl_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_provider::DmsSslModeValue>>) -> Self {
             Self {
                 asm_server: ::std::option::Option::None,
@@ -791,21 +727,21 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for OracleSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AsmServer", self.asm_server);
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set("DatabaseName", self.database_name);
-            p.set("Port", self.port);
-            p.set_opt("SecretsManagerOracleAsmAccessRoleArn", self.secrets_manager_oracle_asm_access_role_arn);
-            p.set_opt("SecretsManagerOracleAsmSecretId", self.secrets_manager_oracle_asm_secret_id);
-            p.set_opt("SecretsManagerSecurityDbEncryptionAccessRoleArn", self.secrets_manager_security_db_encryption_access_role_arn);
-            p.set_opt("SecretsManagerSecurityDbEncryptionSecretId", self.secrets_manager_security_db_encryption_secret_id);
-            p.set("ServerName", self.server_name);
-            p.set("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested OracleSettings;
+        req {
+            database_name = "DatabaseName",
+            port = "Port",
+            server_name = "ServerName",
+            ssl_mode = "SslMode",
+        }
+        opt {
+            asm_server = "AsmServer",
+            certificate_arn = "CertificateArn",
+            secrets_manager_oracle_asm_access_role_arn = "SecretsManagerOracleAsmAccessRoleArn",
+            secrets_manager_oracle_asm_secret_id = "SecretsManagerOracleAsmSecretId",
+            secrets_manager_security_db_encryption_access_role_arn = "SecretsManagerSecurityDbEncryptionAccessRoleArn",
+            secrets_manager_security_db_encryption_secret_id = "SecretsManagerSecurityDbEncryptionSecretId",
         }
     }
 
@@ -826,7 +762,6 @@ pub mod data_provider {
 
     impl PostgreSqlSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssl_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_provider::DmsSslModeValue>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -838,16 +773,16 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for PostgreSqlSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set("DatabaseName", self.database_name);
-            p.set("Port", self.port);
-            p.set("ServerName", self.server_name);
-            p.set("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested PostgreSqlSettings;
+        req {
+            database_name = "DatabaseName",
+            port = "Port",
+            server_name = "ServerName",
+            ssl_mode = "SslMode",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
         }
     }
 
@@ -864,7 +799,6 @@ pub mod data_provider {
 
     impl RedshiftSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -874,14 +808,12 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.set("Port", self.port);
-            p.set("ServerName", self.server_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftSettings;
+        req {
+            database_name = "DatabaseName",
+            port = "Port",
+            server_name = "ServerName",
         }
     }
 
@@ -904,7 +836,6 @@ pub mod data_provider {
 
     impl SybaseAseSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, server_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssl_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::data_provider::SybaseSslModeValue>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -917,29 +848,22 @@ pub mod data_provider {
         }
     }
 
-    impl crate::resource::ToExpr for SybaseAseSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("EncryptPassword", self.encrypt_password);
-            p.set("Port", self.port);
-            p.set("ServerName", self.server_name);
-            p.set("SslMode", self.ssl_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested SybaseAseSettings;
+        req {
+            port = "Port",
+            server_name = "ServerName",
+            ssl_mode = "SslMode",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
+            database_name = "DatabaseName",
+            encrypt_password = "EncryptPassword",
         }
     }
 
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The property describes a data engine for the data provider.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `aurora`
         Aurora,
@@ -969,29 +893,9 @@ pub mod data_provider {
         Sybase,
     }
 
-    impl crate::value::CfnEnum for Engine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aurora => "aurora",
-                Self::AuroraPostgresql => "aurora_postgresql",
-                Self::Mysql => "mysql",
-                Self::Oracle => "oracle",
-                Self::Postgres => "postgres",
-                Self::Sqlserver => "sqlserver",
-                Self::Redshift => "redshift",
-                Self::Mariadb => "mariadb",
-                Self::Mongodb => "mongodb",
-                Self::Docdb => "docdb",
-                Self::Db2 => "db2",
-                Self::Db2Zos => "db2_zos",
-                Self::Sybase => "sybase",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Engine, ["aurora", "aurora_postgresql", "mysql", "oracle", "postgres", "sqlserver", "redshift", "mariadb", "mongodb", "docdb", "db2", "db2_zos", "sybase"]);
 
-    /// Allowed values of `MongoDbSslModeValue`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MongoDbSslModeValue {
         /// `none`
         None,
@@ -1001,19 +905,9 @@ pub mod data_provider {
         VerifyFull,
     }
 
-    impl crate::value::CfnEnum for MongoDbSslModeValue {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "none",
-                Self::Require => "require",
-                Self::VerifyFull => "verify-full",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MongoDbSslModeValue, ["none", "require", "verify-full"]);
 
-    /// Allowed values of `Db2SslModeValue`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Db2SslModeValue {
         /// `none`
         None,
@@ -1021,18 +915,9 @@ pub mod data_provider {
         VerifyCa,
     }
 
-    impl crate::value::CfnEnum for Db2SslModeValue {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "none",
-                Self::VerifyCa => "verify-ca",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Db2SslModeValue, ["none", "verify-ca"]);
 
-    /// Allowed values of `DmsSslModeValue`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DmsSslModeValue {
         /// `none`
         None,
@@ -1044,20 +929,9 @@ pub mod data_provider {
         VerifyFull,
     }
 
-    impl crate::value::CfnEnum for DmsSslModeValue {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "none",
-                Self::Require => "require",
-                Self::VerifyCa => "verify-ca",
-                Self::VerifyFull => "verify-full",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DmsSslModeValue, ["none", "require", "verify-ca", "verify-full"]);
 
-    /// Allowed values of `MongoDbAuthMechanism`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MongoDbAuthMechanism {
         /// `default`
         Default,
@@ -1067,19 +941,9 @@ pub mod data_provider {
         ScramSha1,
     }
 
-    impl crate::value::CfnEnum for MongoDbAuthMechanism {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-                Self::MongodbCr => "mongodb_cr",
-                Self::ScramSha1 => "scram_sha_1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MongoDbAuthMechanism, ["default", "mongodb_cr", "scram_sha_1"]);
 
-    /// Allowed values of `MongoDbAuthType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MongoDbAuthType {
         /// `no`
         No,
@@ -1087,18 +951,9 @@ pub mod data_provider {
         Password,
     }
 
-    impl crate::value::CfnEnum for MongoDbAuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::No => "no",
-                Self::Password => "password",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MongoDbAuthType, ["no", "password"]);
 
-    /// Allowed values of `SybaseSslModeValue`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SybaseSslModeValue {
         /// `none`
         None,
@@ -1108,16 +963,7 @@ pub mod data_provider {
         VerifyCa,
     }
 
-    impl crate::value::CfnEnum for SybaseSslModeValue {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "none",
-                Self::Require => "require",
-                Self::VerifyCa => "verify-ca",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SybaseSslModeValue, ["none", "require", "verify-ca"]);
 }
 
 /// Resource Type definition for AWS::DMS::Endpoint
@@ -1253,7 +1099,6 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(endpoint_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, engine_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate_arn: ::std::option::Option::None,
@@ -1291,57 +1136,74 @@ impl Endpoint {
     }
 }
 
-impl crate::resource::Resource for Endpoint {
-    const TYPE: &'static str = "AWS::DMS::Endpoint";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CertificateArn", self.certificate_arn);
-        p.set_opt("DatabaseName", self.database_name);
-        p.set_opt("DocDbSettings", self.doc_db_settings);
-        p.set_opt("DynamoDbSettings", self.dynamo_db_settings);
-        p.set_opt("ElasticsearchSettings", self.elasticsearch_settings);
-        p.set_opt("EndpointIdentifier", self.endpoint_identifier);
-        p.set("EndpointType", self.endpoint_type);
-        p.set("EngineName", self.engine_name);
-        p.set_opt("ExtraConnectionAttributes", self.extra_connection_attributes);
-        p.set_opt("GcpMySQLSettings", self.gcp_my_sql_settings);
-        p.set_opt("IbmDb2Settings", self.ibm_db2_settings);
-        p.set_opt("KafkaSettings", self.kafka_settings);
-        p.set_opt("KinesisSettings", self.kinesis_settings);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("MicrosoftSqlServerSettings", self.microsoft_sql_server_settings);
-        p.set_opt("MongoDbSettings", self.mongo_db_settings);
-        p.set_opt("MySqlSettings", self.my_sql_settings);
-        p.set_opt("NeptuneSettings", self.neptune_settings);
-        p.set_opt("OracleSettings", self.oracle_settings);
-        p.set_opt("Password", self.password);
-        p.set_opt("Port", self.port);
-        p.set_opt("PostgreSqlSettings", self.postgre_sql_settings);
-        p.set_opt("RedisSettings", self.redis_settings);
-        p.set_opt("RedshiftSettings", self.redshift_settings);
-        p.set_opt("ResourceIdentifier", self.resource_identifier);
-        p.set_opt("S3Settings", self.s3_settings);
-        p.set_opt("ServerName", self.server_name);
-        p.set_opt("SslMode", self.ssl_mode);
-        p.set_opt("SybaseSettings", self.sybase_settings);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Username", self.username);
-        p
+crate::resource::props! {
+    resource Endpoint = "AWS::DMS::Endpoint", shape: Some(&ENDPOINT_SHAPE);
+    req {
+        endpoint_type = "EndpointType",
+        engine_name = "EngineName",
+    }
+    opt {
+        certificate_arn = "CertificateArn",
+        database_name = "DatabaseName",
+        doc_db_settings = "DocDbSettings",
+        dynamo_db_settings = "DynamoDbSettings",
+        elasticsearch_settings = "ElasticsearchSettings",
+        endpoint_identifier = "EndpointIdentifier",
+        extra_connection_attributes = "ExtraConnectionAttributes",
+        gcp_my_sql_settings = "GcpMySQLSettings",
+        ibm_db2_settings = "IbmDb2Settings",
+        kafka_settings = "KafkaSettings",
+        kinesis_settings = "KinesisSettings",
+        kms_key_id = "KmsKeyId",
+        microsoft_sql_server_settings = "MicrosoftSqlServerSettings",
+        mongo_db_settings = "MongoDbSettings",
+        my_sql_settings = "MySqlSettings",
+        neptune_settings = "NeptuneSettings",
+        oracle_settings = "OracleSettings",
+        password = "Password",
+        port = "Port",
+        postgre_sql_settings = "PostgreSqlSettings",
+        redis_settings = "RedisSettings",
+        redshift_settings = "RedshiftSettings",
+        resource_identifier = "ResourceIdentifier",
+        s3_settings = "S3Settings",
+        server_name = "ServerName",
+        ssl_mode = "SslMode",
+        sybase_settings = "SybaseSettings",
+        tags = "Tags",
+        username = "Username",
     }
 }
 
+static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DocDbSettings", crate::resource::Rule { shape: Some(&self::endpoint::DOC_DB_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DynamoDbSettings", crate::resource::Rule { shape: Some(&self::endpoint::DYNAMO_DB_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ElasticsearchSettings", crate::resource::Rule { shape: Some(&self::endpoint::ELASTICSEARCH_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GcpMySQLSettings", crate::resource::Rule { shape: Some(&self::endpoint::GCP_MY_SQL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IbmDb2Settings", crate::resource::Rule { shape: Some(&self::endpoint::IBM_DB2_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KafkaSettings", crate::resource::Rule { shape: Some(&self::endpoint::KAFKA_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KinesisSettings", crate::resource::Rule { shape: Some(&self::endpoint::KINESIS_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MicrosoftSqlServerSettings", crate::resource::Rule { shape: Some(&self::endpoint::MICROSOFT_SQL_SERVER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MongoDbSettings", crate::resource::Rule { shape: Some(&self::endpoint::MONGO_DB_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MySqlSettings", crate::resource::Rule { shape: Some(&self::endpoint::MY_SQL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NeptuneSettings", crate::resource::Rule { shape: Some(&self::endpoint::NEPTUNE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OracleSettings", crate::resource::Rule { shape: Some(&self::endpoint::ORACLE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ("PostgreSqlSettings", crate::resource::Rule { shape: Some(&self::endpoint::POSTGRE_SQL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RedisSettings", crate::resource::Rule { shape: Some(&self::endpoint::REDIS_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RedshiftSettings", crate::resource::Rule { shape: Some(&self::endpoint::REDSHIFT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("S3Settings", crate::resource::Rule { shape: Some(&self::endpoint::S3_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SybaseSettings", crate::resource::Rule { shape: Some(&self::endpoint::SYBASE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Endpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Endpoint> {
-    /// `Fn::GetAtt` `EndpointArn`.
-    #[inline]
-    pub fn attr_endpoint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointArn")
-    }
-    /// `Fn::GetAtt` `ExternalId`.
-    #[inline]
-    pub fn attr_external_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExternalId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EndpointArn`.
+        attr_endpoint_arn: ::std::string::String = "EndpointArn",
+        /// `Fn::GetAtt` `ExternalId`.
+        attr_external_id: ::std::string::String = "ExternalId",
     }
 }
 
@@ -1373,18 +1235,20 @@ pub mod endpoint {
         pub secrets_manager_secret_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DocDbSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DocsToInvestigate", self.docs_to_investigate);
-            p.set_opt("ExtractDocId", self.extract_doc_id);
-            p.set_opt("NestingLevel", self.nesting_level);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocDbSettings;
+        opt {
+            docs_to_investigate = "DocsToInvestigate",
+            extract_doc_id = "ExtractDocId",
+            nesting_level = "NestingLevel",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
         }
     }
+
+    pub(super) static DOC_DB_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information, including the Amazon Resource Name (ARN) of the IAM role used to define an Amazon DynamoDB target endpoint.
     #[derive(Clone, Default)]
@@ -1395,14 +1259,16 @@ pub mod endpoint {
         pub service_access_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DynamoDbSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ServiceAccessRoleArn", self.service_access_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynamoDbSettings;
+        opt {
+            service_access_role_arn = "ServiceAccessRoleArn",
         }
     }
+
+    pub(super) static DYNAMO_DB_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an OpenSearch endpoint.
     #[derive(Clone, Default)]
@@ -1425,17 +1291,19 @@ pub mod endpoint {
         pub service_access_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ElasticsearchSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndpointUri", self.endpoint_uri);
-            p.set_opt("ErrorRetryDuration", self.error_retry_duration);
-            p.set_opt("FullLoadErrorPercentage", self.full_load_error_percentage);
-            p.set_opt("ServiceAccessRoleArn", self.service_access_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticsearchSettings;
+        opt {
+            endpoint_uri = "EndpointUri",
+            error_retry_duration = "ErrorRetryDuration",
+            full_load_error_percentage = "FullLoadErrorPercentage",
+            service_access_role_arn = "ServiceAccessRoleArn",
         }
     }
+
+    pub(super) static ELASTICSEARCH_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines a GCP MySQL endpoint.
     #[derive(Clone, Default)]
@@ -1494,26 +1362,29 @@ pub mod endpoint {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GcpMySqlSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AfterConnectScript", self.after_connect_script);
-            p.set_opt("CleanSourceMetadataOnMismatch", self.clean_source_metadata_on_mismatch);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("EventsPollInterval", self.events_poll_interval);
-            p.set_opt("MaxFileSize", self.max_file_size);
-            p.set_opt("ParallelLoadThreads", self.parallel_load_threads);
-            p.set_opt("Password", self.password);
-            p.set_opt("Port", self.port);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.set_opt("ServerName", self.server_name);
-            p.set_opt("ServerTimezone", self.server_timezone);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested GcpMySqlSettings;
+        opt {
+            after_connect_script = "AfterConnectScript",
+            clean_source_metadata_on_mismatch = "CleanSourceMetadataOnMismatch",
+            database_name = "DatabaseName",
+            events_poll_interval = "EventsPollInterval",
+            max_file_size = "MaxFileSize",
+            parallel_load_threads = "ParallelLoadThreads",
+            password = "Password",
+            port = "Port",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
+            server_name = "ServerName",
+            server_timezone = "ServerTimezone",
+            username = "Username",
         }
     }
+
+    pub(super) static GCP_MY_SQL_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an IBMDB2 endpoint.
     #[derive(Clone, Default)]
@@ -1556,22 +1427,24 @@ pub mod endpoint {
         pub write_buffer_size: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for IbmDb2Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CurrentLsn", self.current_lsn);
-            p.set_opt("KeepCsvFiles", self.keep_csv_files);
-            p.set_opt("LoadTimeout", self.load_timeout);
-            p.set_opt("MaxFileSize", self.max_file_size);
-            p.set_opt("MaxKBytesPerRead", self.max_k_bytes_per_read);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.set_opt("SetDataCaptureChanges", self.set_data_capture_changes);
-            p.set_opt("WriteBufferSize", self.write_buffer_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested IbmDb2Settings;
+        opt {
+            current_lsn = "CurrentLsn",
+            keep_csv_files = "KeepCsvFiles",
+            load_timeout = "LoadTimeout",
+            max_file_size = "MaxFileSize",
+            max_k_bytes_per_read = "MaxKBytesPerRead",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
+            set_data_capture_changes = "SetDataCaptureChanges",
+            write_buffer_size = "WriteBufferSize",
         }
     }
+
+    pub(super) static IBM_DB2_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that describes an Apache Kafka endpoint.
     #[derive(Clone, Default)]
@@ -1650,31 +1523,34 @@ pub mod endpoint {
         pub topic: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for KafkaSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Broker", self.broker);
-            p.set_opt("IncludeControlDetails", self.include_control_details);
-            p.set_opt("IncludeNullAndEmpty", self.include_null_and_empty);
-            p.set_opt("IncludePartitionValue", self.include_partition_value);
-            p.set_opt("IncludeTableAlterOperations", self.include_table_alter_operations);
-            p.set_opt("IncludeTransactionDetails", self.include_transaction_details);
-            p.set_opt("MessageFormat", self.message_format);
-            p.set_opt("MessageMaxBytes", self.message_max_bytes);
-            p.set_opt("NoHexPrefix", self.no_hex_prefix);
-            p.set_opt("PartitionIncludeSchemaTable", self.partition_include_schema_table);
-            p.set_opt("SaslPassword", self.sasl_password);
-            p.set_opt("SaslUserName", self.sasl_user_name);
-            p.set_opt("SecurityProtocol", self.security_protocol);
-            p.set_opt("SslCaCertificateArn", self.ssl_ca_certificate_arn);
-            p.set_opt("SslClientCertificateArn", self.ssl_client_certificate_arn);
-            p.set_opt("SslClientKeyArn", self.ssl_client_key_arn);
-            p.set_opt("SslClientKeyPassword", self.ssl_client_key_password);
-            p.set_opt("Topic", self.topic);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaSettings;
+        opt {
+            broker = "Broker",
+            include_control_details = "IncludeControlDetails",
+            include_null_and_empty = "IncludeNullAndEmpty",
+            include_partition_value = "IncludePartitionValue",
+            include_table_alter_operations = "IncludeTableAlterOperations",
+            include_transaction_details = "IncludeTransactionDetails",
+            message_format = "MessageFormat",
+            message_max_bytes = "MessageMaxBytes",
+            no_hex_prefix = "NoHexPrefix",
+            partition_include_schema_table = "PartitionIncludeSchemaTable",
+            sasl_password = "SaslPassword",
+            sasl_user_name = "SaslUserName",
+            security_protocol = "SecurityProtocol",
+            ssl_ca_certificate_arn = "SslCaCertificateArn",
+            ssl_client_certificate_arn = "SslClientCertificateArn",
+            ssl_client_key_arn = "SslClientKeyArn",
+            ssl_client_key_password = "SslClientKeyPassword",
+            topic = "Topic",
         }
     }
+
+    pub(super) static KAFKA_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SaslPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SslClientKeyPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that describes an Amazon Kinesis Data Stream endpoint.
     #[derive(Clone, Default)]
@@ -1721,23 +1597,25 @@ pub mod endpoint {
         pub stream_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for KinesisSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeControlDetails", self.include_control_details);
-            p.set_opt("IncludeNullAndEmpty", self.include_null_and_empty);
-            p.set_opt("IncludePartitionValue", self.include_partition_value);
-            p.set_opt("IncludeTableAlterOperations", self.include_table_alter_operations);
-            p.set_opt("IncludeTransactionDetails", self.include_transaction_details);
-            p.set_opt("MessageFormat", self.message_format);
-            p.set_opt("NoHexPrefix", self.no_hex_prefix);
-            p.set_opt("PartitionIncludeSchemaTable", self.partition_include_schema_table);
-            p.set_opt("ServiceAccessRoleArn", self.service_access_role_arn);
-            p.set_opt("StreamArn", self.stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisSettings;
+        opt {
+            include_control_details = "IncludeControlDetails",
+            include_null_and_empty = "IncludeNullAndEmpty",
+            include_partition_value = "IncludePartitionValue",
+            include_table_alter_operations = "IncludeTableAlterOperations",
+            include_transaction_details = "IncludeTransactionDetails",
+            message_format = "MessageFormat",
+            no_hex_prefix = "NoHexPrefix",
+            partition_include_schema_table = "PartitionIncludeSchemaTable",
+            service_access_role_arn = "ServiceAccessRoleArn",
+            stream_arn = "StreamArn",
         }
     }
+
+    pub(super) static KINESIS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines a Microsoft SQL Server endpoint.
     #[derive(Clone, Default)]
@@ -1812,30 +1690,33 @@ pub mod endpoint {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MicrosoftSqlServerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BcpPacketSize", self.bcp_packet_size);
-            p.set_opt("ControlTablesFileGroup", self.control_tables_file_group);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("ForceLobLookup", self.force_lob_lookup);
-            p.set_opt("Password", self.password);
-            p.set_opt("Port", self.port);
-            p.set_opt("QuerySingleAlwaysOnNode", self.query_single_always_on_node);
-            p.set_opt("ReadBackupOnly", self.read_backup_only);
-            p.set_opt("SafeguardPolicy", self.safeguard_policy);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.set_opt("ServerName", self.server_name);
-            p.set_opt("TlogAccessMode", self.tlog_access_mode);
-            p.set_opt("TrimSpaceInChar", self.trim_space_in_char);
-            p.set_opt("UseBcpFullLoad", self.use_bcp_full_load);
-            p.set_opt("UseThirdPartyBackupDevice", self.use_third_party_backup_device);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested MicrosoftSqlServerSettings;
+        opt {
+            bcp_packet_size = "BcpPacketSize",
+            control_tables_file_group = "ControlTablesFileGroup",
+            database_name = "DatabaseName",
+            force_lob_lookup = "ForceLobLookup",
+            password = "Password",
+            port = "Port",
+            query_single_always_on_node = "QuerySingleAlwaysOnNode",
+            read_backup_only = "ReadBackupOnly",
+            safeguard_policy = "SafeguardPolicy",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
+            server_name = "ServerName",
+            tlog_access_mode = "TlogAccessMode",
+            trim_space_in_char = "TrimSpaceInChar",
+            use_bcp_full_load = "UseBcpFullLoad",
+            use_third_party_backup_device = "UseThirdPartyBackupDevice",
+            username = "Username",
         }
     }
+
+    pub(super) static MICROSOFT_SQL_SERVER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines a MongoDB endpoint.
     #[derive(Clone, Default)]
@@ -1894,26 +1775,29 @@ pub mod endpoint {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MongoDbSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthMechanism", self.auth_mechanism);
-            p.set_opt("AuthSource", self.auth_source);
-            p.set_opt("AuthType", self.auth_type);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("DocsToInvestigate", self.docs_to_investigate);
-            p.set_opt("ExtractDocId", self.extract_doc_id);
-            p.set_opt("NestingLevel", self.nesting_level);
-            p.set_opt("Password", self.password);
-            p.set_opt("Port", self.port);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.set_opt("ServerName", self.server_name);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested MongoDbSettings;
+        opt {
+            auth_mechanism = "AuthMechanism",
+            auth_source = "AuthSource",
+            auth_type = "AuthType",
+            database_name = "DatabaseName",
+            docs_to_investigate = "DocsToInvestigate",
+            extract_doc_id = "ExtractDocId",
+            nesting_level = "NestingLevel",
+            password = "Password",
+            port = "Port",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
+            server_name = "ServerName",
+            username = "Username",
         }
     }
+
+    pub(super) static MONGO_DB_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines a MySQL endpoint.
     #[derive(Clone, Default)]
@@ -1956,22 +1840,24 @@ pub mod endpoint {
         pub target_db_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MySqlSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AfterConnectScript", self.after_connect_script);
-            p.set_opt("CleanSourceMetadataOnMismatch", self.clean_source_metadata_on_mismatch);
-            p.set_opt("EventsPollInterval", self.events_poll_interval);
-            p.set_opt("MaxFileSize", self.max_file_size);
-            p.set_opt("ParallelLoadThreads", self.parallel_load_threads);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.set_opt("ServerTimezone", self.server_timezone);
-            p.set_opt("TargetDbType", self.target_db_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested MySqlSettings;
+        opt {
+            after_connect_script = "AfterConnectScript",
+            clean_source_metadata_on_mismatch = "CleanSourceMetadataOnMismatch",
+            events_poll_interval = "EventsPollInterval",
+            max_file_size = "MaxFileSize",
+            parallel_load_threads = "ParallelLoadThreads",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
+            server_timezone = "ServerTimezone",
+            target_db_type = "TargetDbType",
         }
     }
+
+    pub(super) static MY_SQL_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an Amazon Neptune endpoint
     #[derive(Clone, Default)]
@@ -2006,20 +1892,23 @@ pub mod endpoint {
         pub service_access_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NeptuneSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorRetryDuration", self.error_retry_duration);
-            p.set_opt("IamAuthEnabled", self.iam_auth_enabled);
-            p.set_opt("MaxFileSize", self.max_file_size);
-            p.set_opt("MaxRetryCount", self.max_retry_count);
-            p.set_opt("S3BucketFolder", self.s3_bucket_folder);
-            p.set_opt("S3BucketName", self.s3_bucket_name);
-            p.set_opt("ServiceAccessRoleArn", self.service_access_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested NeptuneSettings;
+        opt {
+            error_retry_duration = "ErrorRetryDuration",
+            iam_auth_enabled = "IamAuthEnabled",
+            max_file_size = "MaxFileSize",
+            max_retry_count = "MaxRetryCount",
+            s3_bucket_folder = "S3BucketFolder",
+            s3_bucket_name = "S3BucketName",
+            service_access_role_arn = "ServiceAccessRoleArn",
         }
     }
+
+    pub(super) static NEPTUNE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an Oracle endpoint
     #[derive(Clone, Default)]
@@ -2166,48 +2055,52 @@ pub mod endpoint {
         pub use_path_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OracleSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessAlternateDirectly", self.access_alternate_directly);
-            p.set_opt("AddSupplementalLogging", self.add_supplemental_logging);
-            p.set_opt("AdditionalArchivedLogDestId", self.additional_archived_log_dest_id);
-            p.set_opt("AllowSelectNestedTables", self.allow_select_nested_tables);
-            p.set_opt("ArchivedLogDestId", self.archived_log_dest_id);
-            p.set_opt("ArchivedLogsOnly", self.archived_logs_only);
-            p.set_opt("AsmPassword", self.asm_password);
-            p.set_opt("AsmServer", self.asm_server);
-            p.set_opt("AsmUser", self.asm_user);
-            p.set_opt("CharLengthSemantics", self.char_length_semantics);
-            p.set_opt("DirectPathNoLog", self.direct_path_no_log);
-            p.set_opt("DirectPathParallelLoad", self.direct_path_parallel_load);
-            p.set_opt("EnableHomogenousTablespace", self.enable_homogenous_tablespace);
-            p.set_opt("ExtraArchivedLogDestIds", self.extra_archived_log_dest_ids);
-            p.set_opt("FailTasksOnLobTruncation", self.fail_tasks_on_lob_truncation);
-            p.set_opt("NumberDatatypeScale", self.number_datatype_scale);
-            p.set_opt("OraclePathPrefix", self.oracle_path_prefix);
-            p.set_opt("ParallelAsmReadThreads", self.parallel_asm_read_threads);
-            p.set_opt("ReadAheadBlocks", self.read_ahead_blocks);
-            p.set_opt("ReadTableSpaceName", self.read_table_space_name);
-            p.set_opt("ReplacePathPrefix", self.replace_path_prefix);
-            p.set_opt("RetryInterval", self.retry_interval);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerOracleAsmAccessRoleArn", self.secrets_manager_oracle_asm_access_role_arn);
-            p.set_opt("SecretsManagerOracleAsmSecretId", self.secrets_manager_oracle_asm_secret_id);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.set_opt("SecurityDbEncryption", self.security_db_encryption);
-            p.set_opt("SecurityDbEncryptionName", self.security_db_encryption_name);
-            p.set_opt("SpatialDataOptionToGeoJsonFunctionName", self.spatial_data_option_to_geo_json_function_name);
-            p.set_opt("StandbyDelayTime", self.standby_delay_time);
-            p.set_opt("UseAlternateFolderForOnline", self.use_alternate_folder_for_online);
-            p.set_opt("UseBFile", self.use_b_file);
-            p.set_opt("UseDirectPathFullLoad", self.use_direct_path_full_load);
-            p.set_opt("UseLogminerReader", self.use_logminer_reader);
-            p.set_opt("UsePathPrefix", self.use_path_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested OracleSettings;
+        opt {
+            access_alternate_directly = "AccessAlternateDirectly",
+            add_supplemental_logging = "AddSupplementalLogging",
+            additional_archived_log_dest_id = "AdditionalArchivedLogDestId",
+            allow_select_nested_tables = "AllowSelectNestedTables",
+            archived_log_dest_id = "ArchivedLogDestId",
+            archived_logs_only = "ArchivedLogsOnly",
+            asm_password = "AsmPassword",
+            asm_server = "AsmServer",
+            asm_user = "AsmUser",
+            char_length_semantics = "CharLengthSemantics",
+            direct_path_no_log = "DirectPathNoLog",
+            direct_path_parallel_load = "DirectPathParallelLoad",
+            enable_homogenous_tablespace = "EnableHomogenousTablespace",
+            extra_archived_log_dest_ids = "ExtraArchivedLogDestIds",
+            fail_tasks_on_lob_truncation = "FailTasksOnLobTruncation",
+            number_datatype_scale = "NumberDatatypeScale",
+            oracle_path_prefix = "OraclePathPrefix",
+            parallel_asm_read_threads = "ParallelAsmReadThreads",
+            read_ahead_blocks = "ReadAheadBlocks",
+            read_table_space_name = "ReadTableSpaceName",
+            replace_path_prefix = "ReplacePathPrefix",
+            retry_interval = "RetryInterval",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_oracle_asm_access_role_arn = "SecretsManagerOracleAsmAccessRoleArn",
+            secrets_manager_oracle_asm_secret_id = "SecretsManagerOracleAsmSecretId",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
+            security_db_encryption = "SecurityDbEncryption",
+            security_db_encryption_name = "SecurityDbEncryptionName",
+            spatial_data_option_to_geo_json_function_name = "SpatialDataOptionToGeoJsonFunctionName",
+            standby_delay_time = "StandbyDelayTime",
+            use_alternate_folder_for_online = "UseAlternateFolderForOnline",
+            use_b_file = "UseBFile",
+            use_direct_path_full_load = "UseDirectPathFullLoad",
+            use_logminer_reader = "UseLogminerReader",
+            use_path_prefix = "UsePathPrefix",
         }
     }
+
+    pub(super) static ORACLE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AsmPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretsManagerOracleAsmAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines a PostgreSQL endpoint
     #[derive(Clone, Default)]
@@ -2278,29 +2171,31 @@ pub mod endpoint {
         pub slot_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PostgreSqlSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AfterConnectScript", self.after_connect_script);
-            p.set_opt("BabelfishDatabaseName", self.babelfish_database_name);
-            p.set_opt("CaptureDdls", self.capture_ddls);
-            p.set_opt("DatabaseMode", self.database_mode);
-            p.set_opt("DdlArtifactsSchema", self.ddl_artifacts_schema);
-            p.set_opt("ExecuteTimeout", self.execute_timeout);
-            p.set_opt("FailTasksOnLobTruncation", self.fail_tasks_on_lob_truncation);
-            p.set_opt("HeartbeatEnable", self.heartbeat_enable);
-            p.set_opt("HeartbeatFrequency", self.heartbeat_frequency);
-            p.set_opt("HeartbeatSchema", self.heartbeat_schema);
-            p.set_opt("MapBooleanAsBoolean", self.map_boolean_as_boolean);
-            p.set_opt("MaxFileSize", self.max_file_size);
-            p.set_opt("PluginName", self.plugin_name);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.set_opt("SlotName", self.slot_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PostgreSqlSettings;
+        opt {
+            after_connect_script = "AfterConnectScript",
+            babelfish_database_name = "BabelfishDatabaseName",
+            capture_ddls = "CaptureDdls",
+            database_mode = "DatabaseMode",
+            ddl_artifacts_schema = "DdlArtifactsSchema",
+            execute_timeout = "ExecuteTimeout",
+            fail_tasks_on_lob_truncation = "FailTasksOnLobTruncation",
+            heartbeat_enable = "HeartbeatEnable",
+            heartbeat_frequency = "HeartbeatFrequency",
+            heartbeat_schema = "HeartbeatSchema",
+            map_boolean_as_boolean = "MapBooleanAsBoolean",
+            max_file_size = "MaxFileSize",
+            plugin_name = "PluginName",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
+            slot_name = "SlotName",
         }
     }
+
+    pub(super) static POSTGRE_SQL_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines a Redis target endpoint.
     #[derive(Clone, Default)]
@@ -2335,20 +2230,22 @@ pub mod endpoint {
         pub ssl_security_protocol: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RedisSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthPassword", self.auth_password);
-            p.set_opt("AuthType", self.auth_type);
-            p.set_opt("AuthUserName", self.auth_user_name);
-            p.set_opt("Port", self.port);
-            p.set_opt("ServerName", self.server_name);
-            p.set_opt("SslCaCertificateArn", self.ssl_ca_certificate_arn);
-            p.set_opt("SslSecurityProtocol", self.ssl_security_protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedisSettings;
+        opt {
+            auth_password = "AuthPassword",
+            auth_type = "AuthType",
+            auth_user_name = "AuthUserName",
+            port = "Port",
+            server_name = "ServerName",
+            ssl_ca_certificate_arn = "SslCaCertificateArn",
+            ssl_security_protocol = "SslSecurityProtocol",
         }
     }
+
+    pub(super) static REDIS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an Amazon Redshift endpoint.
     #[derive(Clone, Default)]
@@ -2459,39 +2356,43 @@ pub mod endpoint {
         pub write_buffer_size: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RedshiftSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcceptAnyDate", self.accept_any_date);
-            p.set_opt("AfterConnectScript", self.after_connect_script);
-            p.set_opt("BucketFolder", self.bucket_folder);
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("CaseSensitiveNames", self.case_sensitive_names);
-            p.set_opt("CompUpdate", self.comp_update);
-            p.set_opt("ConnectionTimeout", self.connection_timeout);
-            p.set_opt("DateFormat", self.date_format);
-            p.set_opt("EmptyAsNull", self.empty_as_null);
-            p.set_opt("EncryptionMode", self.encryption_mode);
-            p.set_opt("ExplicitIds", self.explicit_ids);
-            p.set_opt("FileTransferUploadStreams", self.file_transfer_upload_streams);
-            p.set_opt("LoadTimeout", self.load_timeout);
-            p.set_opt("MapBooleanAsBoolean", self.map_boolean_as_boolean);
-            p.set_opt("MaxFileSize", self.max_file_size);
-            p.set_opt("RemoveQuotes", self.remove_quotes);
-            p.set_opt("ReplaceChars", self.replace_chars);
-            p.set_opt("ReplaceInvalidChars", self.replace_invalid_chars);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.set_opt("ServerSideEncryptionKmsKeyId", self.server_side_encryption_kms_key_id);
-            p.set_opt("ServiceAccessRoleArn", self.service_access_role_arn);
-            p.set_opt("TimeFormat", self.time_format);
-            p.set_opt("TrimBlanks", self.trim_blanks);
-            p.set_opt("TruncateColumns", self.truncate_columns);
-            p.set_opt("WriteBufferSize", self.write_buffer_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftSettings;
+        opt {
+            accept_any_date = "AcceptAnyDate",
+            after_connect_script = "AfterConnectScript",
+            bucket_folder = "BucketFolder",
+            bucket_name = "BucketName",
+            case_sensitive_names = "CaseSensitiveNames",
+            comp_update = "CompUpdate",
+            connection_timeout = "ConnectionTimeout",
+            date_format = "DateFormat",
+            empty_as_null = "EmptyAsNull",
+            encryption_mode = "EncryptionMode",
+            explicit_ids = "ExplicitIds",
+            file_transfer_upload_streams = "FileTransferUploadStreams",
+            load_timeout = "LoadTimeout",
+            map_boolean_as_boolean = "MapBooleanAsBoolean",
+            max_file_size = "MaxFileSize",
+            remove_quotes = "RemoveQuotes",
+            replace_chars = "ReplaceChars",
+            replace_invalid_chars = "ReplaceInvalidChars",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
+            server_side_encryption_kms_key_id = "ServerSideEncryptionKmsKeyId",
+            service_access_role_arn = "ServiceAccessRoleArn",
+            time_format = "TimeFormat",
+            trim_blanks = "TrimBlanks",
+            truncate_columns = "TruncateColumns",
+            write_buffer_size = "WriteBufferSize",
         }
     }
+
+    pub(super) static REDSHIFT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines an Amazon S3 endpoint.
     #[derive(Clone, Default)]
@@ -2662,54 +2563,57 @@ pub mod endpoint {
         pub use_task_start_time_for_full_load_timestamp: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for S3Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddColumnName", self.add_column_name);
-            p.set_opt("AddTrailingPaddingCharacter", self.add_trailing_padding_character);
-            p.set_opt("BucketFolder", self.bucket_folder);
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("CannedAclForObjects", self.canned_acl_for_objects);
-            p.set_opt("CdcInsertsAndUpdates", self.cdc_inserts_and_updates);
-            p.set_opt("CdcInsertsOnly", self.cdc_inserts_only);
-            p.set_opt("CdcMaxBatchInterval", self.cdc_max_batch_interval);
-            p.set_opt("CdcMinFileSize", self.cdc_min_file_size);
-            p.set_opt("CdcPath", self.cdc_path);
-            p.set_opt("CompressionType", self.compression_type);
-            p.set_opt("CsvDelimiter", self.csv_delimiter);
-            p.set_opt("CsvNoSupValue", self.csv_no_sup_value);
-            p.set_opt("CsvNullValue", self.csv_null_value);
-            p.set_opt("CsvRowDelimiter", self.csv_row_delimiter);
-            p.set_opt("DataFormat", self.data_format);
-            p.set_opt("DataPageSize", self.data_page_size);
-            p.set_opt("DatePartitionDelimiter", self.date_partition_delimiter);
-            p.set_opt("DatePartitionEnabled", self.date_partition_enabled);
-            p.set_opt("DatePartitionSequence", self.date_partition_sequence);
-            p.set_opt("DatePartitionTimezone", self.date_partition_timezone);
-            p.set_opt("DictPageSizeLimit", self.dict_page_size_limit);
-            p.set_opt("EnableStatistics", self.enable_statistics);
-            p.set_opt("EncodingType", self.encoding_type);
-            p.set_opt("EncryptionMode", self.encryption_mode);
-            p.set_opt("ExpectedBucketOwner", self.expected_bucket_owner);
-            p.set_opt("ExternalTableDefinition", self.external_table_definition);
-            p.set_opt("GlueCatalogGeneration", self.glue_catalog_generation);
-            p.set_opt("IgnoreHeaderRows", self.ignore_header_rows);
-            p.set_opt("IncludeOpForFullLoad", self.include_op_for_full_load);
-            p.set_opt("MaxFileSize", self.max_file_size);
-            p.set_opt("ParquetTimestampInMillisecond", self.parquet_timestamp_in_millisecond);
-            p.set_opt("ParquetVersion", self.parquet_version);
-            p.set_opt("PreserveTransactions", self.preserve_transactions);
-            p.set_opt("Rfc4180", self.rfc4180);
-            p.set_opt("RowGroupLength", self.row_group_length);
-            p.set_opt("ServerSideEncryptionKmsKeyId", self.server_side_encryption_kms_key_id);
-            p.set_opt("ServiceAccessRoleArn", self.service_access_role_arn);
-            p.set_opt("TimestampColumnName", self.timestamp_column_name);
-            p.set_opt("UseCsvNoSupValue", self.use_csv_no_sup_value);
-            p.set_opt("UseTaskStartTimeForFullLoadTimestamp", self.use_task_start_time_for_full_load_timestamp);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Settings;
+        opt {
+            add_column_name = "AddColumnName",
+            add_trailing_padding_character = "AddTrailingPaddingCharacter",
+            bucket_folder = "BucketFolder",
+            bucket_name = "BucketName",
+            canned_acl_for_objects = "CannedAclForObjects",
+            cdc_inserts_and_updates = "CdcInsertsAndUpdates",
+            cdc_inserts_only = "CdcInsertsOnly",
+            cdc_max_batch_interval = "CdcMaxBatchInterval",
+            cdc_min_file_size = "CdcMinFileSize",
+            cdc_path = "CdcPath",
+            compression_type = "CompressionType",
+            csv_delimiter = "CsvDelimiter",
+            csv_no_sup_value = "CsvNoSupValue",
+            csv_null_value = "CsvNullValue",
+            csv_row_delimiter = "CsvRowDelimiter",
+            data_format = "DataFormat",
+            data_page_size = "DataPageSize",
+            date_partition_delimiter = "DatePartitionDelimiter",
+            date_partition_enabled = "DatePartitionEnabled",
+            date_partition_sequence = "DatePartitionSequence",
+            date_partition_timezone = "DatePartitionTimezone",
+            dict_page_size_limit = "DictPageSizeLimit",
+            enable_statistics = "EnableStatistics",
+            encoding_type = "EncodingType",
+            encryption_mode = "EncryptionMode",
+            expected_bucket_owner = "ExpectedBucketOwner",
+            external_table_definition = "ExternalTableDefinition",
+            glue_catalog_generation = "GlueCatalogGeneration",
+            ignore_header_rows = "IgnoreHeaderRows",
+            include_op_for_full_load = "IncludeOpForFullLoad",
+            max_file_size = "MaxFileSize",
+            parquet_timestamp_in_millisecond = "ParquetTimestampInMillisecond",
+            parquet_version = "ParquetVersion",
+            preserve_transactions = "PreserveTransactions",
+            rfc4180 = "Rfc4180",
+            row_group_length = "RowGroupLength",
+            server_side_encryption_kms_key_id = "ServerSideEncryptionKmsKeyId",
+            service_access_role_arn = "ServiceAccessRoleArn",
+            timestamp_column_name = "TimestampColumnName",
+            use_csv_no_sup_value = "UseCsvNoSupValue",
+            use_task_start_time_for_full_load_timestamp = "UseTaskStartTimeForFullLoadTimestamp",
         }
     }
+
+    pub(super) static S3_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("ServiceAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information that defines a SAP ASE endpoint.
     #[derive(Clone, Default)]
@@ -2724,15 +2628,17 @@ pub mod endpoint {
         pub secrets_manager_secret_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SybaseSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SybaseSettings;
+        opt {
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
         }
     }
+
+    pub(super) static SYBASE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::DMS::EventSubscription
@@ -2776,7 +2682,6 @@ pub struct EventSubscription {
 
 impl EventSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(sns_topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             enabled: ::std::option::Option::None,
@@ -2790,21 +2695,24 @@ impl EventSubscription {
     }
 }
 
-impl crate::resource::Resource for EventSubscription {
-    const TYPE: &'static str = "AWS::DMS::EventSubscription";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("EventCategories", self.event_categories);
-        p.set("SnsTopicArn", self.sns_topic_arn);
-        p.set_opt("SourceIds", self.source_ids);
-        p.set_opt("SourceType", self.source_type);
-        p.set_opt("SubscriptionName", self.subscription_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource EventSubscription = "AWS::DMS::EventSubscription", shape: Some(&EVENT_SUBSCRIPTION_SHAPE);
+    req {
+        sns_topic_arn = "SnsTopicArn",
+    }
+    opt {
+        enabled = "Enabled",
+        event_categories = "EventCategories",
+        source_ids = "SourceIds",
+        source_type = "SourceType",
+        subscription_name = "SubscriptionName",
+        tags = "Tags",
     }
 }
+
+static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnsTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource schema for AWS::DMS::InstanceProfile.
 ///
@@ -2854,67 +2762,47 @@ pub struct InstanceProfile {
     pub vpc_security_groups: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for InstanceProfile {
-    const TYPE: &'static str = "AWS::DMS::InstanceProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_PROFILE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("Description", self.description);
-        p.set_opt("InstanceProfileIdentifier", self.instance_profile_identifier);
-        p.set_opt("InstanceProfileName", self.instance_profile_name);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("SubnetGroupIdentifier", self.subnet_group_identifier);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcSecurityGroups", self.vpc_security_groups);
-        p
+crate::resource::props! {
+    resource InstanceProfile = "AWS::DMS::InstanceProfile", shape: Some(&INSTANCE_PROFILE_SHAPE);
+    opt {
+        availability_zone = "AvailabilityZone",
+        description = "Description",
+        instance_profile_identifier = "InstanceProfileIdentifier",
+        instance_profile_name = "InstanceProfileName",
+        kms_key_arn = "KmsKeyArn",
+        network_type = "NetworkType",
+        publicly_accessible = "PubliclyAccessible",
+        subnet_group_identifier = "SubnetGroupIdentifier",
+        tags = "Tags",
+        vpc_security_groups = "VpcSecurityGroups",
     }
 }
 
-static INSTANCE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("InstanceProfileIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("InstanceProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("SubnetGroupIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance_profile::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("InstanceProfileIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("InstanceProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("SubnetGroupIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InstanceProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InstanceProfile> {
-    /// `Fn::GetAtt` `InstanceProfileArn`.
-    #[inline]
-    pub fn attr_instance_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceProfileArn")
-    }
-    /// `Fn::GetAtt` `InstanceProfileCreationTime`.
-    #[inline]
-    pub fn attr_instance_profile_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceProfileCreationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `InstanceProfileArn`.
+        attr_instance_profile_arn: ::std::string::String = "InstanceProfileArn",
+        /// `Fn::GetAtt` `InstanceProfileCreationTime`.
+        attr_instance_profile_creation_time: ::std::string::String = "InstanceProfileCreationTime",
     }
 }
 
 pub mod instance_profile {
     //! Nested property types and enums of [`InstanceProfile`](super::InstanceProfile).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The property describes a network type for the instance profile.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -2922,15 +2810,7 @@ pub mod instance_profile {
         Dual,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dual => "DUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4", "DUAL"]);
 }
 
 /// Resource schema for AWS::DMS::MigrationProject
@@ -2977,59 +2857,42 @@ pub struct MigrationProject {
     pub transformation_rules: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for MigrationProject {
-    const TYPE: &'static str = "AWS::DMS::MigrationProject";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MIGRATION_PROJECT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("InstanceProfileIdentifier", self.instance_profile_identifier);
-        p.set_opt("MigrationProjectIdentifier", self.migration_project_identifier);
-        p.set_opt("MigrationProjectName", self.migration_project_name);
-        p.set_opt("SchemaConversionApplicationAttributes", self.schema_conversion_application_attributes);
-        p.set_opt("SourceDataProviderDescriptors", self.source_data_provider_descriptors);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetDataProviderDescriptors", self.target_data_provider_descriptors);
-        p.set_opt("TransformationRules", self.transformation_rules);
-        p
+crate::resource::props! {
+    resource MigrationProject = "AWS::DMS::MigrationProject", shape: Some(&MIGRATION_PROJECT_SHAPE);
+    opt {
+        description = "Description",
+        instance_profile_identifier = "InstanceProfileIdentifier",
+        migration_project_identifier = "MigrationProjectIdentifier",
+        migration_project_name = "MigrationProjectName",
+        schema_conversion_application_attributes = "SchemaConversionApplicationAttributes",
+        source_data_provider_descriptors = "SourceDataProviderDescriptors",
+        tags = "Tags",
+        target_data_provider_descriptors = "TargetDataProviderDescriptors",
+        transformation_rules = "TransformationRules",
     }
 }
 
-static MIGRATION_PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("InstanceProfileIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("MigrationProjectIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("MigrationProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::migration_project::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MIGRATION_PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("InstanceProfileIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("MigrationProjectIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("MigrationProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("SourceDataProviderDescriptors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::migration_project::DATA_PROVIDER_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::migration_project::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetDataProviderDescriptors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::migration_project::DATA_PROVIDER_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MigrationProject`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MigrationProject> {
-    /// `Fn::GetAtt` `InstanceProfileArn`.
-    #[inline]
-    pub fn attr_instance_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceProfileArn")
-    }
-    /// `Fn::GetAtt` `InstanceProfileName`.
-    #[inline]
-    pub fn attr_instance_profile_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceProfileName")
-    }
-    /// `Fn::GetAtt` `MigrationProjectArn`.
-    #[inline]
-    pub fn attr_migration_project_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MigrationProjectArn")
-    }
-    /// `Fn::GetAtt` `MigrationProjectCreationTime`.
-    #[inline]
-    pub fn attr_migration_project_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MigrationProjectCreationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `InstanceProfileArn`.
+        attr_instance_profile_arn: ::std::string::String = "InstanceProfileArn",
+        /// `Fn::GetAtt` `InstanceProfileName`.
+        attr_instance_profile_name: ::std::string::String = "InstanceProfileName",
+        /// `Fn::GetAtt` `MigrationProjectArn`.
+        attr_migration_project_arn: ::std::string::String = "MigrationProjectArn",
+        /// `Fn::GetAtt` `MigrationProjectCreationTime`.
+        attr_migration_project_creation_time: ::std::string::String = "MigrationProjectCreationTime",
     }
 }
 
@@ -3045,13 +2908,11 @@ pub mod migration_project {
         pub s3_bucket_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SchemaConversionApplicationAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3BucketPath", self.s3_bucket_path);
-            p.set_opt("S3BucketRoleArn", self.s3_bucket_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaConversionApplicationAttributes;
+        opt {
+            s3_bucket_path = "S3BucketPath",
+            s3_bucket_role_arn = "S3BucketRoleArn",
         }
     }
 
@@ -3070,25 +2931,25 @@ pub mod migration_project {
         pub secrets_manager_secret_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataProviderDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataProviderArn", self.data_provider_arn);
-            p.set_opt("DataProviderIdentifier", self.data_provider_identifier);
-            p.set_opt("DataProviderName", self.data_provider_name);
-            p.set_opt("SecretsManagerAccessRoleArn", self.secrets_manager_access_role_arn);
-            p.set_opt("SecretsManagerSecretId", self.secrets_manager_secret_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataProviderDescriptor;
+        opt {
+            data_provider_arn = "DataProviderArn",
+            data_provider_identifier = "DataProviderIdentifier",
+            data_provider_name = "DataProviderName",
+            secrets_manager_access_role_arn = "SecretsManagerAccessRoleArn",
+            secrets_manager_secret_id = "SecretsManagerSecretId",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_PROVIDER_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerAccessRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A replication configuration that you later provide to configure and start a AWS DMS Serverless replication
@@ -3134,7 +2995,6 @@ pub struct ReplicationConfig {
 
 impl ReplicationConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(compute_config: crate::cfn::dms::replication_config::ComputeConfig, replication_config_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, replication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::replication_config::ReplicationType>>, source_endpoint_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_mappings: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, target_endpoint_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             compute_config,
@@ -3151,41 +3011,37 @@ impl ReplicationConfig {
     }
 }
 
-impl crate::resource::Resource for ReplicationConfig {
-    const TYPE: &'static str = "AWS::DMS::ReplicationConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPLICATION_CONFIG_SHAPE)
+crate::resource::props! {
+    resource ReplicationConfig = "AWS::DMS::ReplicationConfig", shape: Some(&REPLICATION_CONFIG_SHAPE);
+    req {
+        compute_config = "ComputeConfig",
+        replication_config_identifier = "ReplicationConfigIdentifier",
+        replication_type = "ReplicationType",
+        source_endpoint_arn = "SourceEndpointArn",
+        table_mappings = "TableMappings",
+        target_endpoint_arn = "TargetEndpointArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ComputeConfig", self.compute_config);
-        p.set("ReplicationConfigIdentifier", self.replication_config_identifier);
-        p.set_opt("ReplicationSettings", self.replication_settings);
-        p.set("ReplicationType", self.replication_type);
-        p.set_opt("ResourceIdentifier", self.resource_identifier);
-        p.set("SourceEndpointArn", self.source_endpoint_arn);
-        p.set_opt("SupplementalSettings", self.supplemental_settings);
-        p.set("TableMappings", self.table_mappings);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetEndpointArn", self.target_endpoint_arn);
-        p
+    opt {
+        replication_settings = "ReplicationSettings",
+        resource_identifier = "ResourceIdentifier",
+        supplemental_settings = "SupplementalSettings",
+        tags = "Tags",
     }
 }
 
-static REPLICATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::replication_config::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPLICATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComputeConfig", crate::resource::Rule { shape: Some(&self::replication_config::COMPUTE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ReplicationSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("SupplementalSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("TableMappings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::dms_quicksight::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReplicationConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReplicationConfig> {
-    /// `Fn::GetAtt` `ReplicationConfigArn`.
-    #[inline]
-    pub fn attr_replication_config_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicationConfigArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ReplicationConfigArn`.
+        attr_replication_config_arn: ::std::string::String = "ReplicationConfigArn",
     }
 }
 
@@ -3217,7 +3073,6 @@ pub mod replication_config {
 
     impl ComputeConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 availability_zone: ::std::option::Option::None,
@@ -3233,32 +3088,30 @@ pub mod replication_config {
         }
     }
 
-    impl crate::resource::ToExpr for ComputeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("DnsNameServers", self.dns_name_servers);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("MaxCapacityUnits", self.max_capacity_units);
-            p.set_opt("MinCapacityUnits", self.min_capacity_units);
-            p.set_opt("MultiAZ", self.multi_az);
-            p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-            p.set_opt("ReplicationSubnetGroupId", self.replication_subnet_group_id);
-            p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeConfig;
+        req {
+            max_capacity_units = "MaxCapacityUnits",
+        }
+        opt {
+            availability_zone = "AvailabilityZone",
+            dns_name_servers = "DnsNameServers",
+            kms_key_id = "KmsKeyId",
+            min_capacity_units = "MinCapacityUnits",
+            multi_az = "MultiAZ",
+            preferred_maintenance_window = "PreferredMaintenanceWindow",
+            replication_subnet_group_id = "ReplicationSubnetGroupId",
+            vpc_security_group_ids = "VpcSecurityGroupIds",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPUTE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of AWS DMS Serverless replication to provision using this replication configuration
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationType {
         /// `full-load`
         FullLoad,
@@ -3268,16 +3121,7 @@ pub mod replication_config {
         Cdc,
     }
 
-    impl crate::value::CfnEnum for ReplicationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullLoad => "full-load",
-                Self::FullLoadAndCdc => "full-load-and-cdc",
-                Self::Cdc => "cdc",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReplicationType, ["full-load", "full-load-and-cdc", "cdc"]);
 }
 
 /// Resource Type definition for AWS::DMS::ReplicationInstance
@@ -3323,7 +3167,6 @@ pub struct ReplicationInstance {
 
 impl ReplicationInstance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(replication_instance_class: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allocated_storage: ::std::option::Option::None,
@@ -3347,48 +3190,45 @@ impl ReplicationInstance {
     }
 }
 
-impl crate::resource::Resource for ReplicationInstance {
-    const TYPE: &'static str = "AWS::DMS::ReplicationInstance";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocatedStorage", self.allocated_storage);
-        p.set_opt("AllowMajorVersionUpgrade", self.allow_major_version_upgrade);
-        p.set_opt("AutoMinorVersionUpgrade", self.auto_minor_version_upgrade);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("DnsNameServers", self.dns_name_servers);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("MultiAZ", self.multi_az);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set("ReplicationInstanceClass", self.replication_instance_class);
-        p.set_opt("ReplicationInstanceIdentifier", self.replication_instance_identifier);
-        p.set_opt("ReplicationSubnetGroupIdentifier", self.replication_subnet_group_identifier);
-        p.set_opt("ResourceIdentifier", self.resource_identifier);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p
+crate::resource::props! {
+    resource ReplicationInstance = "AWS::DMS::ReplicationInstance", shape: Some(&REPLICATION_INSTANCE_SHAPE);
+    req {
+        replication_instance_class = "ReplicationInstanceClass",
+    }
+    opt {
+        allocated_storage = "AllocatedStorage",
+        allow_major_version_upgrade = "AllowMajorVersionUpgrade",
+        auto_minor_version_upgrade = "AutoMinorVersionUpgrade",
+        availability_zone = "AvailabilityZone",
+        dns_name_servers = "DnsNameServers",
+        engine_version = "EngineVersion",
+        kms_key_id = "KmsKeyId",
+        multi_az = "MultiAZ",
+        network_type = "NetworkType",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        publicly_accessible = "PubliclyAccessible",
+        replication_instance_identifier = "ReplicationInstanceIdentifier",
+        replication_subnet_group_identifier = "ReplicationSubnetGroupIdentifier",
+        resource_identifier = "ResourceIdentifier",
+        tags = "Tags",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
 
+static REPLICATION_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ReplicationInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReplicationInstance> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ReplicationInstancePrivateIpAddresses`.
-    #[inline]
-    pub fn attr_replication_instance_private_ip_addresses(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicationInstancePrivateIpAddresses")
-    }
-    /// `Fn::GetAtt` `ReplicationInstancePublicIpAddresses`.
-    #[inline]
-    pub fn attr_replication_instance_public_ip_addresses(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicationInstancePublicIpAddresses")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ReplicationInstancePrivateIpAddresses`.
+        attr_replication_instance_private_ip_addresses: ::std::string::String = "ReplicationInstancePrivateIpAddresses",
+        /// `Fn::GetAtt` `ReplicationInstancePublicIpAddresses`.
+        attr_replication_instance_public_ip_addresses: ::std::string::String = "ReplicationInstancePublicIpAddresses",
     }
 }
 
@@ -3417,7 +3257,6 @@ pub struct ReplicationSubnetGroup {
 
 impl ReplicationSubnetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(replication_subnet_group_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             replication_subnet_group_description: replication_subnet_group_description.into(),
@@ -3428,16 +3267,15 @@ impl ReplicationSubnetGroup {
     }
 }
 
-impl crate::resource::Resource for ReplicationSubnetGroup {
-    const TYPE: &'static str = "AWS::DMS::ReplicationSubnetGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ReplicationSubnetGroupDescription", self.replication_subnet_group_description);
-        p.set_opt("ReplicationSubnetGroupIdentifier", self.replication_subnet_group_identifier);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ReplicationSubnetGroup = "AWS::DMS::ReplicationSubnetGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        replication_subnet_group_description = "ReplicationSubnetGroupDescription",
+        subnet_ids = "SubnetIds",
+    }
+    opt {
+        replication_subnet_group_identifier = "ReplicationSubnetGroupIdentifier",
+        tags = "Tags",
     }
 }
 
@@ -3500,7 +3338,6 @@ pub struct ReplicationTask {
 
 impl ReplicationTask {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(migration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dms::replication_task::MigrationType>>, replication_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_endpoint_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_mappings: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_endpoint_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cdc_start_position: ::std::option::Option::None,
@@ -3520,44 +3357,36 @@ impl ReplicationTask {
     }
 }
 
-impl crate::resource::Resource for ReplicationTask {
-    const TYPE: &'static str = "AWS::DMS::ReplicationTask";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPLICATION_TASK_SHAPE)
+crate::resource::props! {
+    resource ReplicationTask = "AWS::DMS::ReplicationTask", shape: Some(&REPLICATION_TASK_SHAPE);
+    req {
+        migration_type = "MigrationType",
+        replication_instance_arn = "ReplicationInstanceArn",
+        source_endpoint_arn = "SourceEndpointArn",
+        table_mappings = "TableMappings",
+        target_endpoint_arn = "TargetEndpointArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CdcStartPosition", self.cdc_start_position);
-        p.set_opt("CdcStartTime", self.cdc_start_time);
-        p.set_opt("CdcStopPosition", self.cdc_stop_position);
-        p.set("MigrationType", self.migration_type);
-        p.set("ReplicationInstanceArn", self.replication_instance_arn);
-        p.set_opt("ReplicationTaskIdentifier", self.replication_task_identifier);
-        p.set_opt("ReplicationTaskSettings", self.replication_task_settings);
-        p.set_opt("ResourceIdentifier", self.resource_identifier);
-        p.set("SourceEndpointArn", self.source_endpoint_arn);
-        p.set("TableMappings", self.table_mappings);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetEndpointArn", self.target_endpoint_arn);
-        p.set_opt("TaskData", self.task_data);
-        p
+    opt {
+        cdc_start_position = "CdcStartPosition",
+        cdc_start_time = "CdcStartTime",
+        cdc_stop_position = "CdcStopPosition",
+        replication_task_identifier = "ReplicationTaskIdentifier",
+        replication_task_settings = "ReplicationTaskSettings",
+        resource_identifier = "ResourceIdentifier",
+        tags = "Tags",
+        task_data = "TaskData",
     }
 }
 
-static REPLICATION_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ReplicationTaskIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(?:-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPLICATION_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ReplicationTaskIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(?:-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReplicationTask`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReplicationTask> {
-    /// `Fn::GetAtt` `ReplicationTaskArn`.
-    #[inline]
-    pub fn attr_replication_task_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicationTaskArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ReplicationTaskArn`.
+        attr_replication_task_arn: ::std::string::String = "ReplicationTaskArn",
     }
 }
 
@@ -3565,7 +3394,7 @@ pub mod replication_task {
     //! Nested property types and enums of [`ReplicationTask`](super::ReplicationTask).
 
     /// The migration type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MigrationType {
         /// `full-load`
         FullLoad,
@@ -3575,14 +3404,5 @@ pub mod replication_task {
         FullLoadAndCdc,
     }
 
-    impl crate::value::CfnEnum for MigrationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullLoad => "full-load",
-                Self::Cdc => "cdc",
-                Self::FullLoadAndCdc => "full-load-and-cdc",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MigrationType, ["full-load", "cdc", "full-load-and-cdc"]);
 }

@@ -71,88 +71,67 @@ pub struct DbCluster {
     pub vpc_security_group_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for DbCluster {
-    const TYPE: &'static str = "AWS::DocDB::DBCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZones", self.availability_zones);
-        p.set_opt("BackupRetentionPeriod", self.backup_retention_period);
-        p.set_opt("CopyTagsToSnapshot", self.copy_tags_to_snapshot);
-        p.set_opt("DBClusterIdentifier", self.db_cluster_identifier);
-        p.set_opt("DBClusterParameterGroupName", self.db_cluster_parameter_group_name);
-        p.set_opt("DBSubnetGroupName", self.db_subnet_group_name);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("EnableCloudwatchLogsExports", self.enable_cloudwatch_logs_exports);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("GlobalClusterIdentifier", self.global_cluster_identifier);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("ManageMasterUserPassword", self.manage_master_user_password);
-        p.set_opt("MasterUserPassword", self.master_user_password);
-        p.set_opt("MasterUserSecretKmsKeyId", self.master_user_secret_kms_key_id);
-        p.set_opt("MasterUsername", self.master_username);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("Port", self.port);
-        p.set_opt("PreferredBackupWindow", self.preferred_backup_window);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("RestoreToTime", self.restore_to_time);
-        p.set_opt("RestoreType", self.restore_type);
-        p.set_opt("RotateMasterUserPassword", self.rotate_master_user_password);
-        p.set_opt("ServerlessV2ScalingConfiguration", self.serverless_v2_scaling_configuration);
-        p.set_opt("SnapshotIdentifier", self.snapshot_identifier);
-        p.set_opt("SourceDBClusterIdentifier", self.source_db_cluster_identifier);
-        p.set_opt("StorageEncrypted", self.storage_encrypted);
-        p.set_opt("StorageType", self.storage_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UseLatestRestorableTime", self.use_latest_restorable_time);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p
+crate::resource::props! {
+    resource DbCluster = "AWS::DocDB::DBCluster", shape: Some(&DB_CLUSTER_SHAPE);
+    opt {
+        availability_zones = "AvailabilityZones",
+        backup_retention_period = "BackupRetentionPeriod",
+        copy_tags_to_snapshot = "CopyTagsToSnapshot",
+        db_cluster_identifier = "DBClusterIdentifier",
+        db_cluster_parameter_group_name = "DBClusterParameterGroupName",
+        db_subnet_group_name = "DBSubnetGroupName",
+        deletion_protection = "DeletionProtection",
+        enable_cloudwatch_logs_exports = "EnableCloudwatchLogsExports",
+        engine_version = "EngineVersion",
+        global_cluster_identifier = "GlobalClusterIdentifier",
+        kms_key_id = "KmsKeyId",
+        manage_master_user_password = "ManageMasterUserPassword",
+        master_user_password = "MasterUserPassword",
+        master_user_secret_kms_key_id = "MasterUserSecretKmsKeyId",
+        master_username = "MasterUsername",
+        network_type = "NetworkType",
+        port = "Port",
+        preferred_backup_window = "PreferredBackupWindow",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        restore_to_time = "RestoreToTime",
+        restore_type = "RestoreType",
+        rotate_master_user_password = "RotateMasterUserPassword",
+        serverless_v2_scaling_configuration = "ServerlessV2ScalingConfiguration",
+        snapshot_identifier = "SnapshotIdentifier",
+        source_db_cluster_identifier = "SourceDBClusterIdentifier",
+        storage_encrypted = "StorageEncrypted",
+        storage_type = "StorageType",
+        tags = "Tags",
+        use_latest_restorable_time = "UseLatestRestorableTime",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
 
-static DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BackupRetentionPeriod", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BackupRetentionPeriod", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbCluster> {
-    /// `Fn::GetAtt` `ClusterResourceId`.
-    #[inline]
-    pub fn attr_cluster_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterResourceId")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `ReadEndpoint`.
-    #[inline]
-    pub fn attr_read_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReadEndpoint")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ClusterResourceId`.
+        attr_cluster_resource_id: ::std::string::String = "ClusterResourceId",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `ReadEndpoint`.
+        attr_read_endpoint: ::std::string::String = "ReadEndpoint",
     }
 }
 
 pub mod db_cluster {
     //! Nested property types and enums of [`DbCluster`](super::DbCluster).
 
-    /// The definition `ServerlessV2ScalingConfiguration`.
     #[derive(Clone)]
     pub struct ServerlessV2ScalingConfiguration {
         /// CloudFormation property `MaxCapacity`; required.
@@ -163,7 +142,6 @@ pub mod db_cluster {
 
     impl ServerlessV2ScalingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_capacity: impl ::std::convert::Into<crate::value::Val<f64>>, min_capacity: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 max_capacity: max_capacity.into(),
@@ -172,18 +150,15 @@ pub mod db_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ServerlessV2ScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxCapacity", self.max_capacity);
-            p.set("MinCapacity", self.min_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerlessV2ScalingConfiguration;
+        req {
+            max_capacity = "MaxCapacity",
+            min_capacity = "MinCapacity",
         }
     }
 
-    /// Allowed values of `EngineVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineVersion {
         /// `3.6.0`
         V360,
@@ -201,20 +176,7 @@ pub mod db_cluster {
         V801,
     }
 
-    impl crate::value::CfnEnum for EngineVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V360 => "3.6.0",
-                Self::V40 => "4.0",
-                Self::V400 => "4.0.0",
-                Self::V500 => "5.0.0",
-                Self::V501 => "5.0.1",
-                Self::V800 => "8.0.0",
-                Self::V801 => "8.0.1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EngineVersion, ["3.6.0", "4.0", "4.0.0", "5.0.0", "5.0.1", "8.0.0", "8.0.1"]);
 }
 
 /// Resource Type definition for AWS::DocDB::DBClusterParameterGroup
@@ -244,7 +206,6 @@ pub struct DbClusterParameterGroup {
 
 impl DbClusterParameterGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameters: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             description: description.into(),
@@ -256,31 +217,25 @@ impl DbClusterParameterGroup {
     }
 }
 
-impl crate::resource::Resource for DbClusterParameterGroup {
-    const TYPE: &'static str = "AWS::DocDB::DBClusterParameterGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_CLUSTER_PARAMETER_GROUP_SHAPE)
+crate::resource::props! {
+    resource DbClusterParameterGroup = "AWS::DocDB::DBClusterParameterGroup", shape: Some(&DB_CLUSTER_PARAMETER_GROUP_SHAPE);
+    req {
+        description = "Description",
+        family = "Family",
+        parameters = "Parameters",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set("Family", self.family);
-        p.set_opt("Name", self.name);
-        p.set("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static DB_CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Family", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-]*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Family", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-]*")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::DocDB::DBInstance
 ///
@@ -311,7 +266,6 @@ pub struct DbInstance {
 
 impl DbInstance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, db_instance_class: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auto_minor_version_upgrade: ::std::option::Option::None,
@@ -328,41 +282,33 @@ impl DbInstance {
     }
 }
 
-impl crate::resource::Resource for DbInstance {
-    const TYPE: &'static str = "AWS::DocDB::DBInstance";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoMinorVersionUpgrade", self.auto_minor_version_upgrade);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("CACertificateIdentifier", self.ca_certificate_identifier);
-        p.set_opt("CertificateRotationRestart", self.certificate_rotation_restart);
-        p.set("DBClusterIdentifier", self.db_cluster_identifier);
-        p.set("DBInstanceClass", self.db_instance_class);
-        p.set_opt("DBInstanceIdentifier", self.db_instance_identifier);
-        p.set_opt("EnablePerformanceInsights", self.enable_performance_insights);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DbInstance = "AWS::DocDB::DBInstance", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        db_cluster_identifier = "DBClusterIdentifier",
+        db_instance_class = "DBInstanceClass",
+    }
+    opt {
+        auto_minor_version_upgrade = "AutoMinorVersionUpgrade",
+        availability_zone = "AvailabilityZone",
+        ca_certificate_identifier = "CACertificateIdentifier",
+        certificate_rotation_restart = "CertificateRotationRestart",
+        db_instance_identifier = "DBInstanceIdentifier",
+        enable_performance_insights = "EnablePerformanceInsights",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`DbInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbInstance> {
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Port")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: ::std::string::String = "Port",
     }
 }
 
@@ -391,7 +337,6 @@ pub struct DbSubnetGroup {
 
 impl DbSubnetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_subnet_group_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             db_subnet_group_description: db_subnet_group_description.into(),
@@ -402,30 +347,23 @@ impl DbSubnetGroup {
     }
 }
 
-impl crate::resource::Resource for DbSubnetGroup {
-    const TYPE: &'static str = "AWS::DocDB::DBSubnetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_SUBNET_GROUP_SHAPE)
+crate::resource::props! {
+    resource DbSubnetGroup = "AWS::DocDB::DBSubnetGroup", shape: Some(&DB_SUBNET_GROUP_SHAPE);
+    req {
+        db_subnet_group_description = "DBSubnetGroupDescription",
+        subnet_ids = "SubnetIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DBSubnetGroupDescription", self.db_subnet_group_description);
-        p.set_opt("DBSubnetGroupName", self.db_subnet_group_name);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        db_subnet_group_name = "DBSubnetGroupName",
+        tags = "Tags",
     }
 }
 
-static DB_SUBNET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DBSubnetGroupDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("DBSubnetGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][0-9a-zA-Z-:._ ]*")), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(20), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_SUBNET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DBSubnetGroupDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("DBSubnetGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][0-9a-zA-Z-:._ ]*")), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(20), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::DocDB::EventSubscription
 ///
@@ -460,7 +398,6 @@ pub struct EventSubscription {
 
 impl EventSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(sns_topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             enabled: ::std::option::Option::None,
@@ -473,37 +410,31 @@ impl EventSubscription {
     }
 }
 
-impl crate::resource::Resource for EventSubscription {
-    const TYPE: &'static str = "AWS::DocDB::EventSubscription";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_SUBSCRIPTION_SHAPE)
+crate::resource::props! {
+    resource EventSubscription = "AWS::DocDB::EventSubscription", shape: Some(&EVENT_SUBSCRIPTION_SHAPE);
+    req {
+        sns_topic_arn = "SnsTopicArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("EventCategories", self.event_categories);
-        p.set("SnsTopicArn", self.sns_topic_arn);
-        p.set_opt("SourceIds", self.source_ids);
-        p.set_opt("SourceType", self.source_type);
-        p.set_opt("SubscriptionName", self.subscription_name);
-        p
+    opt {
+        enabled = "Enabled",
+        event_categories = "EventCategories",
+        source_ids = "SourceIds",
+        source_type = "SourceType",
+        subscription_name = "SubscriptionName",
     }
 }
 
-static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SourceIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$|^[a-zA-Z]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubscriptionName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnsTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ("SourceIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$|^[a-zA-Z]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubscriptionName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod event_subscription {
     //! Nested property types and enums of [`EventSubscription`](super::EventSubscription).
 
     /// The type of source that is generating the events.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `db-instance`
         DbInstance,
@@ -517,18 +448,7 @@ pub mod event_subscription {
         DbClusterSnapshot,
     }
 
-    impl crate::value::CfnEnum for SourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DbInstance => "db-instance",
-                Self::DbCluster => "db-cluster",
-                Self::DbParameterGroup => "db-parameter-group",
-                Self::DbSecurityGroup => "db-security-group",
-                Self::DbClusterSnapshot => "db-cluster-snapshot",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceType, ["db-instance", "db-cluster", "db-parameter-group", "db-security-group", "db-cluster-snapshot"]);
 }
 
 /// The AWS::DocDB::GlobalCluster resource represents an Amazon DocumentDB Global Cluster.
@@ -568,7 +488,6 @@ pub struct GlobalCluster {
 
 impl GlobalCluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(global_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             deletion_protection: ::std::option::Option::None,
@@ -582,70 +501,45 @@ impl GlobalCluster {
     }
 }
 
-impl crate::resource::Resource for GlobalCluster {
-    const TYPE: &'static str = "AWS::DocDB::GlobalCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GLOBAL_CLUSTER_SHAPE)
+crate::resource::props! {
+    resource GlobalCluster = "AWS::DocDB::GlobalCluster", shape: Some(&GLOBAL_CLUSTER_SHAPE);
+    req {
+        global_cluster_identifier = "GlobalClusterIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set("GlobalClusterIdentifier", self.global_cluster_identifier);
-        p.set_opt("SourceDBClusterIdentifier", self.source_db_cluster_identifier);
-        p.set_opt("StorageEncrypted", self.storage_encrypted);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        deletion_protection = "DeletionProtection",
+        engine = "Engine",
+        engine_version = "EngineVersion",
+        source_db_cluster_identifier = "SourceDBClusterIdentifier",
+        storage_encrypted = "StorageEncrypted",
+        tags = "Tags",
     }
 }
 
-static GLOBAL_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::global_cluster::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GLOBAL_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GlobalCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GlobalCluster> {
-    /// `Fn::GetAtt` `GlobalClusterArn`.
-    #[inline]
-    pub fn attr_global_cluster_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GlobalClusterArn")
-    }
-    /// `Fn::GetAtt` `GlobalClusterResourceId`.
-    #[inline]
-    pub fn attr_global_cluster_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GlobalClusterResourceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GlobalClusterArn`.
+        attr_global_cluster_arn: ::std::string::String = "GlobalClusterArn",
+        /// `Fn::GetAtt` `GlobalClusterResourceId`.
+        attr_global_cluster_resource_id: ::std::string::String = "GlobalClusterResourceId",
     }
 }
 
 pub mod global_cluster {
     //! Nested property types and enums of [`GlobalCluster`](super::GlobalCluster).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The database engine to use for this global cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `docdb`
         Docdb,
     }
 
-    impl crate::value::CfnEnum for Engine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Docdb => "docdb",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Engine, ["docdb"]);
 }

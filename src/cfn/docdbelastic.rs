@@ -41,7 +41,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(admin_user_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, auth_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, shard_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, shard_count: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             admin_user_name: admin_user_name.into(),
@@ -62,63 +61,44 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::DocDBElastic::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
+crate::resource::props! {
+    resource Cluster = "AWS::DocDBElastic::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        admin_user_name = "AdminUserName",
+        auth_type = "AuthType",
+        cluster_name = "ClusterName",
+        shard_capacity = "ShardCapacity",
+        shard_count = "ShardCount",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AdminUserName", self.admin_user_name);
-        p.set_opt("AdminUserPassword", self.admin_user_password);
-        p.set("AuthType", self.auth_type);
-        p.set_opt("BackupRetentionPeriod", self.backup_retention_period);
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("PreferredBackupWindow", self.preferred_backup_window);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set("ShardCapacity", self.shard_capacity);
-        p.set("ShardCount", self.shard_count);
-        p.set_opt("ShardInstanceCount", self.shard_instance_count);
-        p.set_opt("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p
+    opt {
+        admin_user_password = "AdminUserPassword",
+        backup_retention_period = "BackupRetentionPeriod",
+        kms_key_id = "KmsKeyId",
+        preferred_backup_window = "PreferredBackupWindow",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        shard_instance_count = "ShardInstanceCount",
+        subnet_ids = "SubnetIds",
+        tags = "Tags",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::cluster::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdminUserPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `ClusterArn`.
-    #[inline]
-    pub fn attr_cluster_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ClusterArn`.
+        attr_cluster_arn: ::std::string::String = "ClusterArn",
+        /// `Fn::GetAtt` `ClusterEndpoint`.
+        attr_cluster_endpoint: ::std::string::String = "ClusterEndpoint",
     }
-    /// `Fn::GetAtt` `ClusterEndpoint`.
-    #[inline]
-    pub fn attr_cluster_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterEndpoint")
-    }
-}
-
-pub mod cluster {
-    //! Nested property types and enums of [`Cluster`](super::Cluster).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::DocDBElastic::ClusterSnapshot. Creates a manual snapshot of an Amazon DocumentDB elastic cluster.
@@ -142,7 +122,6 @@ pub struct ClusterSnapshot {
 
 impl ClusterSnapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, snapshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_arn: cluster_arn.into(),
@@ -152,85 +131,51 @@ impl ClusterSnapshot {
     }
 }
 
-impl crate::resource::Resource for ClusterSnapshot {
-    const TYPE: &'static str = "AWS::DocDBElastic::ClusterSnapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource ClusterSnapshot = "AWS::DocDBElastic::ClusterSnapshot", shape: Some(&CLUSTER_SNAPSHOT_SHAPE);
+    req {
+        cluster_arn = "ClusterArn",
+        snapshot_name = "SnapshotName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterArn", self.cluster_arn);
-        p.set("SnapshotName", self.snapshot_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ClusterSnapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClusterSnapshot> {
-    /// `Fn::GetAtt` `AdminUserName`.
-    #[inline]
-    pub fn attr_admin_user_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AdminUserName")
-    }
-    /// `Fn::GetAtt` `ClusterCreationTime`.
-    #[inline]
-    pub fn attr_cluster_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterCreationTime")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `SnapshotArn`.
-    #[inline]
-    pub fn attr_snapshot_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotArn")
-    }
-    /// `Fn::GetAtt` `SnapshotCreationTime`.
-    #[inline]
-    pub fn attr_snapshot_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotCreationTime")
-    }
-    /// `Fn::GetAtt` `SnapshotType`.
-    #[inline]
-    pub fn attr_snapshot_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `SubnetIds`.
-    #[inline]
-    pub fn attr_subnet_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SubnetIds")
-    }
-    /// `Fn::GetAtt` `VpcSecurityGroupIds`.
-    #[inline]
-    pub fn attr_vpc_security_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VpcSecurityGroupIds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AdminUserName`.
+        attr_admin_user_name: ::std::string::String = "AdminUserName",
+        /// `Fn::GetAtt` `ClusterCreationTime`.
+        attr_cluster_creation_time: ::std::string::String = "ClusterCreationTime",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `SnapshotArn`.
+        attr_snapshot_arn: ::std::string::String = "SnapshotArn",
+        /// `Fn::GetAtt` `SnapshotCreationTime`.
+        attr_snapshot_creation_time: ::std::string::String = "SnapshotCreationTime",
+        /// `Fn::GetAtt` `SnapshotType`.
+        attr_snapshot_type: ::std::string::String = "SnapshotType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `SubnetIds`.
+        attr_subnet_ids: crate::value::List<::std::string::String> = "SubnetIds",
+        /// `Fn::GetAtt` `VpcSecurityGroupIds`.
+        attr_vpc_security_group_ids: crate::value::List<::std::string::String> = "VpcSecurityGroupIds",
     }
 }
 
 pub mod cluster_snapshot {
     //! Nested property types and enums of [`ClusterSnapshot`](super::ClusterSnapshot).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }

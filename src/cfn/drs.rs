@@ -24,7 +24,7 @@ pub struct LaunchConfigurationTemplate {
     /// Launch disposition.
     ///
     /// CloudFormation property `LaunchDisposition`.
-    pub launch_disposition: ::std::option::Option<crate::value::Val<crate::cfn::drs::launch_configuration_template::LaunchDisposition>>,
+    pub launch_disposition: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_devtools::LaunchDisposition>>,
     /// DRS will set the 'launch into instance ID' of any source server when performing a drill, recovery or failback to the previous region or availability zone, using the instance ID of the source instance.
     ///
     /// CloudFormation property `LaunchIntoSourceInstance`.
@@ -47,51 +47,40 @@ pub struct LaunchConfigurationTemplate {
     pub target_instance_type_right_sizing_method: ::std::option::Option<crate::value::Val<crate::cfn::drs::launch_configuration_template::TargetInstanceTypeRightSizingMethod>>,
 }
 
-impl crate::resource::Resource for LaunchConfigurationTemplate {
-    const TYPE: &'static str = "AWS::DRS::LaunchConfigurationTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAUNCH_CONFIGURATION_TEMPLATE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CopyPrivateIp", self.copy_private_ip);
-        p.set_opt("CopyTags", self.copy_tags);
-        p.set_opt("ExportBucketArn", self.export_bucket_arn);
-        p.set_opt("LaunchDisposition", self.launch_disposition);
-        p.set_opt("LaunchIntoSourceInstance", self.launch_into_source_instance);
-        p.set_opt("Licensing", self.licensing);
-        p.set_opt("PostLaunchEnabled", self.post_launch_enabled);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetInstanceTypeRightSizingMethod", self.target_instance_type_right_sizing_method);
-        p
+crate::resource::props! {
+    resource LaunchConfigurationTemplate = "AWS::DRS::LaunchConfigurationTemplate", shape: Some(&LAUNCH_CONFIGURATION_TEMPLATE_SHAPE);
+    opt {
+        copy_private_ip = "CopyPrivateIp",
+        copy_tags = "CopyTags",
+        export_bucket_arn = "ExportBucketArn",
+        launch_disposition = "LaunchDisposition",
+        launch_into_source_instance = "LaunchIntoSourceInstance",
+        licensing = "Licensing",
+        post_launch_enabled = "PostLaunchEnabled",
+        tags = "Tags",
+        target_instance_type_right_sizing_method = "TargetInstanceTypeRightSizingMethod",
     }
 }
 
-static LAUNCH_CONFIGURATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExportBucketArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.{16,2044}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::launch_configuration_template::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAUNCH_CONFIGURATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExportBucketArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.{16,2044}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LaunchConfigurationTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LaunchConfigurationTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `LaunchConfigurationTemplateID`.
-    #[inline]
-    pub fn attr_launch_configuration_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchConfigurationTemplateID")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `LaunchConfigurationTemplateID`.
+        attr_launch_configuration_template_id: ::std::string::String = "LaunchConfigurationTemplateID",
     }
 }
 
 pub mod launch_configuration_template {
     //! Nested property types and enums of [`LaunchConfigurationTemplate`](super::LaunchConfigurationTemplate).
+
+    pub use crate::cfn::shared::group_devtools::LaunchDisposition;
 
     /// Configuration of a machine's license.
     #[derive(Clone, Default)]
@@ -102,43 +91,15 @@ pub mod launch_configuration_template {
         pub os_byol: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Licensing {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OsByol", self.os_byol);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Launch disposition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LaunchDisposition {
-        /// `STOPPED`
-        Stopped,
-        /// `STARTED`
-        Started,
-    }
-
-    impl crate::value::CfnEnum for LaunchDisposition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Stopped => "STOPPED",
-                Self::Started => "STARTED",
-            }
+    crate::resource::props! {
+        nested Licensing;
+        opt {
+            os_byol = "OsByol",
         }
     }
 
     /// Target instance type right-sizing method.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetInstanceTypeRightSizingMethod {
         /// `NONE`
         None,
@@ -148,16 +109,7 @@ pub mod launch_configuration_template {
         InAws,
     }
 
-    impl crate::value::CfnEnum for TargetInstanceTypeRightSizingMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Basic => "BASIC",
-                Self::InAws => "IN_AWS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetInstanceTypeRightSizingMethod, ["NONE", "BASIC", "IN_AWS"]);
 }
 
 /// A Recovery Plan orchestrates multi-server disaster recovery in AWS Elastic Disaster Recovery.
@@ -181,7 +133,6 @@ pub struct RecoveryPlan {
 
 impl RecoveryPlan {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -191,68 +142,37 @@ impl RecoveryPlan {
     }
 }
 
-impl crate::resource::Resource for RecoveryPlan {
-    const TYPE: &'static str = "AWS::DRS::RecoveryPlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RECOVERY_PLAN_SHAPE)
+crate::resource::props! {
+    resource RecoveryPlan = "AWS::DRS::RecoveryPlan", shape: Some(&RECOVERY_PLAN_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static RECOVERY_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _-]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::recovery_plan::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RECOVERY_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _-]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RecoveryPlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RecoveryPlan> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `RecoveryPlanID`.
+        attr_recovery_plan_id: ::std::string::String = "RecoveryPlanID",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `RecoveryPlanID`.
-    #[inline]
-    pub fn attr_recovery_plan_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RecoveryPlanID")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod recovery_plan {
-    //! Nested property types and enums of [`RecoveryPlan`](super::RecoveryPlan).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A replication configuration template for AWS Elastic Disaster Recovery Service.
@@ -328,7 +248,6 @@ pub struct ReplicationConfigurationTemplate {
 
 impl ReplicationConfigurationTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bandwidth_throttling: impl ::std::convert::Into<crate::value::Val<i64>>, ebs_encryption: impl ::std::convert::Into<crate::value::Val<crate::cfn::drs::replication_configuration_template::EbsEncryption>>, pit_policy: ::std::vec::Vec<crate::cfn::drs::replication_configuration_template::PitPolicyRule>, replication_servers_security_groups_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, staging_area_subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, staging_area_tags: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>) -> Self {
         Self {
             associate_default_security_group: ::std::option::Option::None,
@@ -351,65 +270,53 @@ impl ReplicationConfigurationTemplate {
     }
 }
 
-impl crate::resource::Resource for ReplicationConfigurationTemplate {
-    const TYPE: &'static str = "AWS::DRS::ReplicationConfigurationTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPLICATION_CONFIGURATION_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource ReplicationConfigurationTemplate = "AWS::DRS::ReplicationConfigurationTemplate", shape: Some(&REPLICATION_CONFIGURATION_TEMPLATE_SHAPE);
+    req {
+        bandwidth_throttling = "BandwidthThrottling",
+        ebs_encryption = "EbsEncryption",
+        pit_policy = "PitPolicy",
+        replication_servers_security_groups_ids = "ReplicationServersSecurityGroupsIDs",
+        staging_area_subnet_id = "StagingAreaSubnetId",
+        staging_area_tags = "StagingAreaTags",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociateDefaultSecurityGroup", self.associate_default_security_group);
-        p.set_opt("AutoReplicateNewDisks", self.auto_replicate_new_disks);
-        p.set("BandwidthThrottling", self.bandwidth_throttling);
-        p.set_opt("CreatePublicIP", self.create_public_ip);
-        p.set_opt("DataPlaneRouting", self.data_plane_routing);
-        p.set_opt("DefaultLargeStagingDiskType", self.default_large_staging_disk_type);
-        p.set("EbsEncryption", self.ebs_encryption);
-        p.set_opt("EbsEncryptionKeyArn", self.ebs_encryption_key_arn);
-        p.set_opt("InternetProtocol", self.internet_protocol);
-        p.set("PitPolicy", self.pit_policy);
-        p.set_opt("ReplicationServerInstanceType", self.replication_server_instance_type);
-        p.set("ReplicationServersSecurityGroupsIDs", self.replication_servers_security_groups_ids);
-        p.set("StagingAreaSubnetId", self.staging_area_subnet_id);
-        p.set("StagingAreaTags", self.staging_area_tags);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UseDedicatedReplicationServer", self.use_dedicated_replication_server);
-        p
+    opt {
+        associate_default_security_group = "AssociateDefaultSecurityGroup",
+        auto_replicate_new_disks = "AutoReplicateNewDisks",
+        create_public_ip = "CreatePublicIP",
+        data_plane_routing = "DataPlaneRouting",
+        default_large_staging_disk_type = "DefaultLargeStagingDiskType",
+        ebs_encryption_key_arn = "EbsEncryptionKeyArn",
+        internet_protocol = "InternetProtocol",
+        replication_server_instance_type = "ReplicationServerInstanceType",
+        tags = "Tags",
+        use_dedicated_replication_server = "UseDedicatedReplicationServer",
     }
 }
 
-static REPLICATION_CONFIGURATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BandwidthThrottling", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("EbsEncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.{16,2044}$")), ..crate::resource::Rule::NONE }),
-        ("PitPolicy", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::replication_configuration_template::PIT_POLICY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReplicationServerInstanceType", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ReplicationServersSecurityGroupsIDs", crate::resource::Rule { min_items: Some(0), max_items: Some(32), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StagingAreaSubnetId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::replication_configuration_template::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPLICATION_CONFIGURATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BandwidthThrottling", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("EbsEncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.{16,2044}$")), ..crate::resource::Rule::NONE }),
+    ("PitPolicy", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::replication_configuration_template::PIT_POLICY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReplicationServerInstanceType", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ReplicationServersSecurityGroupsIDs", crate::resource::Rule { min_items: Some(0), max_items: Some(32), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StagingAreaSubnetId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::replication_configuration_template::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReplicationConfigurationTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReplicationConfigurationTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ReplicationConfigurationTemplateID`.
-    #[inline]
-    pub fn attr_replication_configuration_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicationConfigurationTemplateID")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ReplicationConfigurationTemplateID`.
+        attr_replication_configuration_template_id: ::std::string::String = "ReplicationConfigurationTemplateID",
     }
 }
 
 pub mod replication_configuration_template {
     //! Nested property types and enums of [`ReplicationConfigurationTemplate`](super::ReplicationConfigurationTemplate).
 
-    /// The definition `PITPolicyRule`.
     #[derive(Clone)]
     pub struct PitPolicyRule {
         /// Whether this rule is enabled or not.
@@ -436,7 +343,6 @@ pub mod replication_configuration_template {
 
     impl PitPolicyRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(interval: impl ::std::convert::Into<crate::value::Val<i64>>, retention_duration: impl ::std::convert::Into<crate::value::Val<i64>>, units: impl ::std::convert::Into<crate::value::Val<crate::cfn::drs::replication_configuration_template::Units>>) -> Self {
             Self {
                 enabled: ::std::option::Option::None,
@@ -448,36 +354,32 @@ pub mod replication_configuration_template {
         }
     }
 
-    impl crate::resource::ToExpr for PitPolicyRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set("Interval", self.interval);
-            p.set("RetentionDuration", self.retention_duration);
-            p.set_opt("RuleID", self.rule_id);
-            p.set("Units", self.units);
-            p.into_expr()
+    crate::resource::props! {
+        nested PitPolicyRule;
+        req {
+            interval = "Interval",
+            retention_duration = "RetentionDuration",
+            units = "Units",
+        }
+        opt {
+            enabled = "Enabled",
+            rule_id = "RuleID",
         }
     }
 
-    pub(super) static PIT_POLICY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("RetentionDuration", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("RuleID", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIT_POLICY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Interval", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("RetentionDuration", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("RuleID", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The data plane routing mechanism that will be used for replication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataPlaneRouting {
         /// `PRIVATE_IP`
         PrivateIp,
@@ -485,18 +387,10 @@ pub mod replication_configuration_template {
         PublicIp,
     }
 
-    impl crate::value::CfnEnum for DataPlaneRouting {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PrivateIp => "PRIVATE_IP",
-                Self::PublicIp => "PUBLIC_IP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataPlaneRouting, ["PRIVATE_IP", "PUBLIC_IP"]);
 
     /// The Staging Disk EBS volume type to be used during replication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultLargeStagingDiskType {
         /// `GP2`
         Gp2,
@@ -508,20 +402,10 @@ pub mod replication_configuration_template {
         Auto,
     }
 
-    impl crate::value::CfnEnum for DefaultLargeStagingDiskType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gp2 => "GP2",
-                Self::Gp3 => "GP3",
-                Self::St1 => "ST1",
-                Self::Auto => "AUTO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultLargeStagingDiskType, ["GP2", "GP3", "ST1", "AUTO"]);
 
     /// The type of EBS encryption to be used during replication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EbsEncryption {
         /// `DEFAULT`
         Default,
@@ -531,19 +415,10 @@ pub mod replication_configuration_template {
         None,
     }
 
-    impl crate::value::CfnEnum for EbsEncryption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::Custom => "CUSTOM",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EbsEncryption, ["DEFAULT", "CUSTOM", "NONE"]);
 
     /// Which version of the Internet Protocol to use for replication of data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetProtocol {
         /// `IPV4`
         Ipv4,
@@ -551,18 +426,10 @@ pub mod replication_configuration_template {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for InternetProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InternetProtocol, ["IPV4", "IPV6"]);
 
     /// The units used to measure the interval and retentionDuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Units {
         /// `MINUTE`
         Minute,
@@ -572,16 +439,7 @@ pub mod replication_configuration_template {
         Day,
     }
 
-    impl crate::value::CfnEnum for Units {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Minute => "MINUTE",
-                Self::Hour => "HOUR",
-                Self::Day => "DAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Units, ["MINUTE", "HOUR", "DAY"]);
 }
 
 /// A Source Network resource represents a VPC that is protected by AWS Elastic Disaster Recovery.
@@ -609,7 +467,6 @@ pub struct SourceNetwork {
 
 impl SourceNetwork {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(origin_account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, origin_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             origin_account_id: origin_account_id.into(),
@@ -620,53 +477,31 @@ impl SourceNetwork {
     }
 }
 
-impl crate::resource::Resource for SourceNetwork {
-    const TYPE: &'static str = "AWS::DRS::SourceNetwork";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SOURCE_NETWORK_SHAPE)
+crate::resource::props! {
+    resource SourceNetwork = "AWS::DRS::SourceNetwork", shape: Some(&SOURCE_NETWORK_SHAPE);
+    req {
+        origin_account_id = "OriginAccountID",
+        origin_region = "OriginRegion",
+        vpc_id = "VpcID",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("OriginAccountID", self.origin_account_id);
-        p.set("OriginRegion", self.origin_region);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcID", self.vpc_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SOURCE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("OriginAccountID", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12,}")), ..crate::resource::Rule::NONE }),
-        ("OriginRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(us(-gov)?|ap|ca|cn|eu|eusc|sa|af|me|il)-([a-z]{2}-)?(central|north|(north(?:east|west))|south|south(?:east|west)|east|west)-[0-9]$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::source_network::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcID", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SOURCE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OriginAccountID", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12,}")), ..crate::resource::Rule::NONE }),
+    ("OriginRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(us(-gov)?|ap|ca|cn|eu|eusc|sa|af|me|il)-([a-z]{2}-)?(central|north|(north(?:east|west))|south|south(?:east|west)|east|west)-[0-9]$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcID", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SourceNetwork`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SourceNetwork> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `SourceNetworkID`.
+        attr_source_network_id: ::std::string::String = "SourceNetworkID",
     }
-    /// `Fn::GetAtt` `SourceNetworkID`.
-    #[inline]
-    pub fn attr_source_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceNetworkID")
-    }
-}
-
-pub mod source_network {
-    //! Nested property types and enums of [`SourceNetwork`](super::SourceNetwork).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -29,78 +29,44 @@ pub struct Cluster {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::DSQL::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-        p.set_opt("KmsEncryptionKey", self.kms_encryption_key);
-        p.set_opt("MultiRegionProperties", self.multi_region_properties);
-        p.set_opt("PolicyDocument", self.policy_document);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Cluster = "AWS::DSQL::Cluster", shape: Some(&CLUSTER_SHAPE);
+    opt {
+        deletion_protection_enabled = "DeletionProtectionEnabled",
+        kms_encryption_key = "KmsEncryptionKey",
+        multi_region_properties = "MultiRegionProperties",
+        policy_document = "PolicyDocument",
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KmsEncryptionKey", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
-        ("MultiRegionProperties", crate::resource::Rule { shape: Some(&self::cluster::MULTI_REGION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsEncryptionKey", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
+    ("MultiRegionProperties", crate::resource::Rule { shape: Some(&self::cluster::MULTI_REGION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `EncryptionDetails`.
-    #[inline]
-    pub fn attr_encryption_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("EncryptionDetails")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `Identifier`.
-    #[inline]
-    pub fn attr_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Identifier")
-    }
-    /// `Fn::GetAtt` `PolicyVersion`.
-    #[inline]
-    pub fn attr_policy_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyVersion")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `VpcEndpoint`.
-    #[inline]
-    pub fn attr_vpc_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEndpoint")
-    }
-    /// `Fn::GetAtt` `VpcEndpointServiceName`.
-    #[inline]
-    pub fn attr_vpc_endpoint_service_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEndpointServiceName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `EncryptionDetails`.
+        attr_encryption_details: crate::value::Json = "EncryptionDetails",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `Identifier`.
+        attr_identifier: ::std::string::String = "Identifier",
+        /// `Fn::GetAtt` `PolicyVersion`.
+        attr_policy_version: ::std::string::String = "PolicyVersion",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `VpcEndpoint`.
+        attr_vpc_endpoint: ::std::string::String = "VpcEndpoint",
+        /// `Fn::GetAtt` `VpcEndpointServiceName`.
+        attr_vpc_endpoint_service_name: ::std::string::String = "VpcEndpointServiceName",
     }
 }
 
@@ -118,27 +84,16 @@ pub mod cluster {
         pub witness_region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MultiRegionProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Clusters", self.clusters);
-            p.set_opt("WitnessRegion", self.witness_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiRegionProperties;
+        opt {
+            clusters = "Clusters",
+            witness_region = "WitnessRegion",
         }
     }
 
-    pub(super) static MULTI_REGION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Clusters", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:dsql:[a-z0-9-]{1,20}:[0-9]{12}:cluster/[a-z0-9]{26}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WitnessRegion", crate::resource::Rule { max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTI_REGION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Clusters", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:dsql:[a-z0-9-]{1,20}:[0-9]{12}:cluster/[a-z0-9]{26}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("WitnessRegion", crate::resource::Rule { max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -80,81 +80,68 @@ impl GlobalTable {
     }
 }
 
-impl crate::resource::Resource for GlobalTable {
-    const TYPE: &'static str = "AWS::DynamoDB::GlobalTable";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GLOBAL_TABLE_SHAPE)
+crate::resource::props! {
+    resource GlobalTable = "AWS::DynamoDB::GlobalTable", shape: Some(&GLOBAL_TABLE_SHAPE);
+    req {
+        replicas = "Replicas",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttributeDefinitions", self.attribute_definitions);
-        p.set_opt("BillingMode", self.billing_mode);
-        p.set_opt("GlobalSecondaryIndexes", self.global_secondary_indexes);
-        p.set_opt("GlobalTableSourceArn", self.global_table_source_arn);
-        p.set_opt("GlobalTableWitnesses", self.global_table_witnesses);
-        p.set_opt("KeySchema", self.key_schema);
-        p.set_opt("LocalSecondaryIndexes", self.local_secondary_indexes);
-        p.set_opt("MultiRegionConsistency", self.multi_region_consistency);
-        p.set_opt("ReadOnDemandThroughputSettings", self.read_on_demand_throughput_settings);
-        p.set_opt("ReadProvisionedThroughputSettings", self.read_provisioned_throughput_settings);
-        p.set("Replicas", self.replicas);
-        p.set_opt("SSESpecification", self.sse_specification);
-        p.set_opt("StreamSpecification", self.stream_specification);
-        p.set_opt("TableName", self.table_name);
-        p.set_opt("TableType", self.table_type);
-        p.set_opt("TimeToLiveSpecification", self.time_to_live_specification);
-        p.set_opt("VectorIndexes", self.vector_indexes);
-        p.set_opt("WarmThroughput", self.warm_throughput);
-        p.set_opt("WriteOnDemandThroughputSettings", self.write_on_demand_throughput_settings);
-        p.set_opt("WriteProvisionedThroughputSettings", self.write_provisioned_throughput_settings);
-        p
+    opt {
+        attribute_definitions = "AttributeDefinitions",
+        billing_mode = "BillingMode",
+        global_secondary_indexes = "GlobalSecondaryIndexes",
+        global_table_source_arn = "GlobalTableSourceArn",
+        global_table_witnesses = "GlobalTableWitnesses",
+        key_schema = "KeySchema",
+        local_secondary_indexes = "LocalSecondaryIndexes",
+        multi_region_consistency = "MultiRegionConsistency",
+        read_on_demand_throughput_settings = "ReadOnDemandThroughputSettings",
+        read_provisioned_throughput_settings = "ReadProvisionedThroughputSettings",
+        sse_specification = "SSESpecification",
+        stream_specification = "StreamSpecification",
+        table_name = "TableName",
+        table_type = "TableType",
+        time_to_live_specification = "TimeToLiveSpecification",
+        vector_indexes = "VectorIndexes",
+        warm_throughput = "WarmThroughput",
+        write_on_demand_throughput_settings = "WriteOnDemandThroughputSettings",
+        write_provisioned_throughput_settings = "WriteProvisionedThroughputSettings",
     }
 }
 
-static GLOBAL_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AttributeDefinitions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::global_table::ATTRIBUTE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("GlobalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::global_table::GLOBAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("GlobalTableSourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("GlobalTableWitnesses", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("KeySchema", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::global_table::KEY_SCHEMA_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LocalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::global_table::LOCAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReadOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&self::global_table::READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ReadProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&self::global_table::GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Replicas", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::global_table::REPLICA_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("VectorIndexes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::global_table::VECTOR_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WarmThroughput", crate::resource::Rule { shape: Some(&self::global_table::WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WriteOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&self::global_table::WRITE_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WriteProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&self::global_table::WRITE_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GLOBAL_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AttributeDefinitions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::global_table::ATTRIBUTE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("GlobalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::global_table::GLOBAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("GlobalTableSourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("GlobalTableWitnesses", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("KeySchema", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::global_table::KEY_SCHEMA_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LocalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::global_table::LOCAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReadOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&self::global_table::READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ReadProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&self::global_table::GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Replicas", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::global_table::REPLICA_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("VectorIndexes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::global_table::VECTOR_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WarmThroughput", crate::resource::Rule { shape: Some(&self::global_table::WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WriteOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&self::global_table::WRITE_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WriteProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&self::global_table::WRITE_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GlobalTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GlobalTable> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `StreamArn`.
-    #[inline]
-    pub fn attr_stream_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StreamArn")
-    }
-    /// `Fn::GetAtt` `TableId`.
-    #[inline]
-    pub fn attr_table_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TableId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `StreamArn`.
+        attr_stream_arn: ::std::string::String = "StreamArn",
+        /// `Fn::GetAtt` `TableId`.
+        attr_table_id: ::std::string::String = "TableId",
     }
 }
 
 pub mod global_table {
     //! Nested property types and enums of [`GlobalTable`](super::GlobalTable).
 
-    /// The definition `AttributeDefinition`.
+    pub use crate::cfn::shared::dynamodb::{DistanceFunction, SearchSchemaElement, SearchSchemaElementType, VectorAttribute};
+
     #[derive(Clone)]
     pub struct AttributeDefinition {
         /// CloudFormation property `AttributeName`; required.
@@ -165,7 +152,6 @@ pub mod global_table {
 
     impl AttributeDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, attribute_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::global_table::AttributeType>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -174,23 +160,18 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for AttributeDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("AttributeType", self.attribute_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeDefinition;
+        req {
+            attribute_name = "AttributeName",
+            attribute_type = "AttributeType",
         }
     }
 
-    pub(super) static ATTRIBUTE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GlobalSecondaryIndex`.
     #[derive(Clone)]
     pub struct GlobalSecondaryIndex {
         /// CloudFormation property `IndexName`; required.
@@ -213,7 +194,6 @@ pub mod global_table {
 
     impl GlobalSecondaryIndex {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_schema: ::std::vec::Vec<crate::cfn::dynamodb::global_table::GlobalSecondaryIndexKeySchema>, projection: crate::cfn::dynamodb::global_table::Projection) -> Self {
             Self {
                 index_name: index_name.into(),
@@ -228,36 +208,33 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for GlobalSecondaryIndex {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IndexName", self.index_name);
-            p.set("KeySchema", self.key_schema);
-            p.set("Projection", self.projection);
-            p.set_opt("ReadOnDemandThroughputSettings", self.read_on_demand_throughput_settings);
-            p.set_opt("ReadProvisionedThroughputSettings", self.read_provisioned_throughput_settings);
-            p.set_opt("WarmThroughput", self.warm_throughput);
-            p.set_opt("WriteOnDemandThroughputSettings", self.write_on_demand_throughput_settings);
-            p.set_opt("WriteProvisionedThroughputSettings", self.write_provisioned_throughput_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalSecondaryIndex;
+        req {
+            index_name = "IndexName",
+            key_schema = "KeySchema",
+            projection = "Projection",
+        }
+        opt {
+            read_on_demand_throughput_settings = "ReadOnDemandThroughputSettings",
+            read_provisioned_throughput_settings = "ReadProvisionedThroughputSettings",
+            warm_throughput = "WarmThroughput",
+            write_on_demand_throughput_settings = "WriteOnDemandThroughputSettings",
+            write_provisioned_throughput_settings = "WriteProvisionedThroughputSettings",
         }
     }
 
-    pub(super) static GLOBAL_SECONDARY_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("KeySchema", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GLOBAL_SECONDARY_INDEX_KEY_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReadOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReadProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WarmThroughput", crate::resource::Rule { shape: Some(&WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WriteOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&WRITE_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WriteProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&WRITE_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLOBAL_SECONDARY_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("KeySchema", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&GLOBAL_SECONDARY_INDEX_KEY_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReadOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReadProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WarmThroughput", crate::resource::Rule { shape: Some(&WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WriteOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&WRITE_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WriteProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&WRITE_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `KeySchema`.
     #[derive(Clone)]
     pub struct GlobalSecondaryIndexKeySchema {
         /// CloudFormation property `AttributeName`; required.
@@ -268,7 +245,6 @@ pub mod global_table {
 
     impl GlobalSecondaryIndexKeySchema {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::global_table::KeyType>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -277,23 +253,18 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for GlobalSecondaryIndexKeySchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("KeyType", self.key_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalSecondaryIndexKeySchema;
+        req {
+            attribute_name = "AttributeName",
+            key_type = "KeyType",
         }
     }
 
-    pub(super) static GLOBAL_SECONDARY_INDEX_KEY_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLOBAL_SECONDARY_INDEX_KEY_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Projection`.
     #[derive(Clone, Default)]
     pub struct Projection {
         /// CloudFormation property `NonKeyAttributes`.
@@ -302,67 +273,52 @@ pub mod global_table {
         pub projection_type: ::std::option::Option<crate::value::Val<crate::cfn::dynamodb::global_table::ProjectionType>>,
     }
 
-    impl crate::resource::ToExpr for Projection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NonKeyAttributes", self.non_key_attributes);
-            p.set_opt("ProjectionType", self.projection_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Projection;
+        opt {
+            non_key_attributes = "NonKeyAttributes",
+            projection_type = "ProjectionType",
         }
     }
 
-    pub(super) static PROJECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NonKeyAttributes", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROJECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NonKeyAttributes", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ReadOnDemandThroughputSettings`.
     #[derive(Clone, Default)]
     pub struct ReadOnDemandThroughputSettings {
         /// CloudFormation property `MaxReadRequestUnits`.
         pub max_read_request_units: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ReadOnDemandThroughputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxReadRequestUnits", self.max_read_request_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReadOnDemandThroughputSettings;
+        opt {
+            max_read_request_units = "MaxReadRequestUnits",
         }
     }
 
-    pub(super) static READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxReadRequestUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxReadRequestUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GlobalReadProvisionedThroughputSettings`.
     #[derive(Clone, Default)]
     pub struct GlobalReadProvisionedThroughputSettings {
         /// CloudFormation property `ReadCapacityUnits`.
         pub read_capacity_units: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for GlobalReadProvisionedThroughputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReadCapacityUnits", self.read_capacity_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalReadProvisionedThroughputSettings;
+        opt {
+            read_capacity_units = "ReadCapacityUnits",
         }
     }
 
-    pub(super) static GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadCapacityUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadCapacityUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WarmThroughput`.
     #[derive(Clone, Default)]
     pub struct WarmThroughput {
         /// CloudFormation property `ReadUnitsPerSecond`.
@@ -371,68 +327,53 @@ pub mod global_table {
         pub write_units_per_second: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WarmThroughput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReadUnitsPerSecond", self.read_units_per_second);
-            p.set_opt("WriteUnitsPerSecond", self.write_units_per_second);
-            p.into_expr()
+    crate::resource::props! {
+        nested WarmThroughput;
+        opt {
+            read_units_per_second = "ReadUnitsPerSecond",
+            write_units_per_second = "WriteUnitsPerSecond",
         }
     }
 
-    pub(super) static WARM_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("WriteUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WARM_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("WriteUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WriteOnDemandThroughputSettings`.
     #[derive(Clone, Default)]
     pub struct WriteOnDemandThroughputSettings {
         /// CloudFormation property `MaxWriteRequestUnits`.
         pub max_write_request_units: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WriteOnDemandThroughputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxWriteRequestUnits", self.max_write_request_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested WriteOnDemandThroughputSettings;
+        opt {
+            max_write_request_units = "MaxWriteRequestUnits",
         }
     }
 
-    pub(super) static WRITE_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxWriteRequestUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WRITE_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxWriteRequestUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WriteProvisionedThroughputSettings`.
     #[derive(Clone, Default)]
     pub struct WriteProvisionedThroughputSettings {
         /// CloudFormation property `WriteCapacityAutoScalingSettings`.
         pub write_capacity_auto_scaling_settings: ::std::option::Option<crate::cfn::dynamodb::global_table::CapacityAutoScalingSettings>,
     }
 
-    impl crate::resource::ToExpr for WriteProvisionedThroughputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("WriteCapacityAutoScalingSettings", self.write_capacity_auto_scaling_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested WriteProvisionedThroughputSettings;
+        opt {
+            write_capacity_auto_scaling_settings = "WriteCapacityAutoScalingSettings",
         }
     }
 
-    pub(super) static WRITE_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WriteCapacityAutoScalingSettings", crate::resource::Rule { shape: Some(&CAPACITY_AUTO_SCALING_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WRITE_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WriteCapacityAutoScalingSettings", crate::resource::Rule { shape: Some(&CAPACITY_AUTO_SCALING_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CapacityAutoScalingSettings`.
     #[derive(Clone)]
     pub struct CapacityAutoScalingSettings {
         /// CloudFormation property `MaxCapacity`; required.
@@ -447,7 +388,6 @@ pub mod global_table {
 
     impl CapacityAutoScalingSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, min_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, target_tracking_scaling_policy_configuration: crate::cfn::dynamodb::global_table::TargetTrackingScalingPolicyConfiguration) -> Self {
             Self {
                 max_capacity: max_capacity.into(),
@@ -458,28 +398,25 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityAutoScalingSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxCapacity", self.max_capacity);
-            p.set("MinCapacity", self.min_capacity);
-            p.set_opt("SeedCapacity", self.seed_capacity);
-            p.set("TargetTrackingScalingPolicyConfiguration", self.target_tracking_scaling_policy_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityAutoScalingSettings;
+        req {
+            max_capacity = "MaxCapacity",
+            min_capacity = "MinCapacity",
+            target_tracking_scaling_policy_configuration = "TargetTrackingScalingPolicyConfiguration",
+        }
+        opt {
+            seed_capacity = "SeedCapacity",
         }
     }
 
-    pub(super) static CAPACITY_AUTO_SCALING_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MinCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("SeedCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TargetTrackingScalingPolicyConfiguration", crate::resource::Rule { shape: Some(&TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_AUTO_SCALING_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MinCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("SeedCapacity", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TargetTrackingScalingPolicyConfiguration", crate::resource::Rule { shape: Some(&TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TargetTrackingScalingPolicyConfiguration`.
     #[derive(Clone)]
     pub struct TargetTrackingScalingPolicyConfiguration {
         /// CloudFormation property `DisableScaleIn`.
@@ -494,7 +431,6 @@ pub mod global_table {
 
     impl TargetTrackingScalingPolicyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 disable_scale_in: ::std::option::Option::None,
@@ -505,42 +441,37 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrackingScalingPolicyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisableScaleIn", self.disable_scale_in);
-            p.set_opt("ScaleInCooldown", self.scale_in_cooldown);
-            p.set_opt("ScaleOutCooldown", self.scale_out_cooldown);
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingScalingPolicyConfiguration;
+        req {
+            target_value = "TargetValue",
+        }
+        opt {
+            disable_scale_in = "DisableScaleIn",
+            scale_in_cooldown = "ScaleInCooldown",
+            scale_out_cooldown = "ScaleOutCooldown",
         }
     }
 
-    pub(super) static TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScaleInCooldown", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("ScaleOutCooldown", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_SCALING_POLICY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScaleInCooldown", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("ScaleOutCooldown", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("TargetValue", crate::resource::Rule { formats: &[crate::resource::Format::Double], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GlobalTableWitness`.
     #[derive(Clone, Default)]
     pub struct GlobalTableWitness {
         /// CloudFormation property `Region`.
         pub region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GlobalTableWitness {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalTableWitness;
+        opt {
+            region = "Region",
         }
     }
 
-    /// The property `KeySchemaItem`.
     #[derive(Clone)]
     pub struct KeySchemaItem {
         /// CloudFormation property `AttributeName`; required.
@@ -551,7 +482,6 @@ pub mod global_table {
 
     impl KeySchemaItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::global_table::KeyType>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -560,23 +490,18 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for KeySchemaItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("KeyType", self.key_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeySchemaItem;
+        req {
+            attribute_name = "AttributeName",
+            key_type = "KeyType",
         }
     }
 
-    pub(super) static KEY_SCHEMA_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KEY_SCHEMA_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LocalSecondaryIndex`.
     #[derive(Clone)]
     pub struct LocalSecondaryIndex {
         /// CloudFormation property `IndexName`; required.
@@ -589,7 +514,6 @@ pub mod global_table {
 
     impl LocalSecondaryIndex {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_schema: ::std::vec::Vec<crate::cfn::dynamodb::global_table::KeySchemaItem>, projection: crate::cfn::dynamodb::global_table::Projection) -> Self {
             Self {
                 index_name: index_name.into(),
@@ -599,26 +523,21 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for LocalSecondaryIndex {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IndexName", self.index_name);
-            p.set("KeySchema", self.key_schema);
-            p.set("Projection", self.projection);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocalSecondaryIndex;
+        req {
+            index_name = "IndexName",
+            key_schema = "KeySchema",
+            projection = "Projection",
         }
     }
 
-    pub(super) static LOCAL_SECONDARY_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("KeySchema", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&KEY_SCHEMA_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCAL_SECONDARY_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("KeySchema", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&KEY_SCHEMA_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ReplicaSpecification`.
     #[derive(Clone)]
     pub struct ReplicaSpecification {
         /// CloudFormation property `ContributorInsightsSpecification`.
@@ -655,7 +574,6 @@ pub mod global_table {
 
     impl ReplicaSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 contributor_insights_specification: ::std::option::Option::None,
@@ -677,39 +595,38 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicaSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContributorInsightsSpecification", self.contributor_insights_specification);
-            p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-            p.set_opt("DisassociationProtectionEnabled", self.disassociation_protection_enabled);
-            p.set_opt("GlobalSecondaryIndexes", self.global_secondary_indexes);
-            p.set_opt("GlobalTableSettingsReplicationMode", self.global_table_settings_replication_mode);
-            p.set_opt("KinesisStreamSpecification", self.kinesis_stream_specification);
-            p.set_opt("PointInTimeRecoverySpecification", self.point_in_time_recovery_specification);
-            p.set_opt("ReadOnDemandThroughputSettings", self.read_on_demand_throughput_settings);
-            p.set_opt("ReadProvisionedThroughputSettings", self.read_provisioned_throughput_settings);
-            p.set("Region", self.region);
-            p.set_opt("ReplicaStreamSpecification", self.replica_stream_specification);
-            p.set_opt("ResourcePolicy", self.resource_policy);
-            p.set_opt("SSESpecification", self.sse_specification);
-            p.set_opt("TableClass", self.table_class);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicaSpecification;
+        req {
+            region = "Region",
+        }
+        opt {
+            contributor_insights_specification = "ContributorInsightsSpecification",
+            deletion_protection_enabled = "DeletionProtectionEnabled",
+            disassociation_protection_enabled = "DisassociationProtectionEnabled",
+            global_secondary_indexes = "GlobalSecondaryIndexes",
+            global_table_settings_replication_mode = "GlobalTableSettingsReplicationMode",
+            kinesis_stream_specification = "KinesisStreamSpecification",
+            point_in_time_recovery_specification = "PointInTimeRecoverySpecification",
+            read_on_demand_throughput_settings = "ReadOnDemandThroughputSettings",
+            read_provisioned_throughput_settings = "ReadProvisionedThroughputSettings",
+            replica_stream_specification = "ReplicaStreamSpecification",
+            resource_policy = "ResourcePolicy",
+            sse_specification = "SSESpecification",
+            table_class = "TableClass",
+            tags = "Tags",
         }
     }
 
-    pub(super) static REPLICA_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GlobalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PointInTimeRecoverySpecification", crate::resource::Rule { shape: Some(&POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReadOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReadProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICA_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GlobalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PointInTimeRecoverySpecification", crate::resource::Rule { shape: Some(&POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReadOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReadProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReplicaStreamSpecification", crate::resource::Rule { shape: Some(&REPLICA_STREAM_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResourcePolicy", crate::resource::Rule { shape: Some(&RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ContributorInsightsSpecification`.
     #[derive(Clone)]
     pub struct ContributorInsightsSpecification {
         /// CloudFormation property `Enabled`; required.
@@ -720,7 +637,6 @@ pub mod global_table {
 
     impl ContributorInsightsSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -729,17 +645,16 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for ContributorInsightsSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContributorInsightsSpecification;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            mode = "Mode",
         }
     }
 
-    /// The definition `ReplicaGlobalSecondaryIndexSpecification`.
     #[derive(Clone)]
     pub struct ReplicaGlobalSecondaryIndexSpecification {
         /// CloudFormation property `ContributorInsightsSpecification`.
@@ -754,7 +669,6 @@ pub mod global_table {
 
     impl ReplicaGlobalSecondaryIndexSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 contributor_insights_specification: ::std::option::Option::None,
@@ -765,27 +679,24 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicaGlobalSecondaryIndexSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContributorInsightsSpecification", self.contributor_insights_specification);
-            p.set("IndexName", self.index_name);
-            p.set_opt("ReadOnDemandThroughputSettings", self.read_on_demand_throughput_settings);
-            p.set_opt("ReadProvisionedThroughputSettings", self.read_provisioned_throughput_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicaGlobalSecondaryIndexSpecification;
+        req {
+            index_name = "IndexName",
+        }
+        opt {
+            contributor_insights_specification = "ContributorInsightsSpecification",
+            read_on_demand_throughput_settings = "ReadOnDemandThroughputSettings",
+            read_provisioned_throughput_settings = "ReadProvisionedThroughputSettings",
         }
     }
 
-    pub(super) static REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ReadOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReadProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ReadOnDemandThroughputSettings", crate::resource::Rule { shape: Some(&READ_ON_DEMAND_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReadProvisionedThroughputSettings", crate::resource::Rule { shape: Some(&READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ReadProvisionedThroughputSettings`.
     #[derive(Clone, Default)]
     pub struct ReadProvisionedThroughputSettings {
         /// CloudFormation property `ReadCapacityAutoScalingSettings`.
@@ -794,24 +705,19 @@ pub mod global_table {
         pub read_capacity_units: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ReadProvisionedThroughputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReadCapacityAutoScalingSettings", self.read_capacity_auto_scaling_settings);
-            p.set_opt("ReadCapacityUnits", self.read_capacity_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReadProvisionedThroughputSettings;
+        opt {
+            read_capacity_auto_scaling_settings = "ReadCapacityAutoScalingSettings",
+            read_capacity_units = "ReadCapacityUnits",
         }
     }
 
-    pub(super) static READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadCapacityAutoScalingSettings", crate::resource::Rule { shape: Some(&CAPACITY_AUTO_SCALING_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReadCapacityUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static READ_PROVISIONED_THROUGHPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadCapacityAutoScalingSettings", crate::resource::Rule { shape: Some(&CAPACITY_AUTO_SCALING_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReadCapacityUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KinesisStreamSpecification`.
     #[derive(Clone)]
     pub struct KinesisStreamSpecification {
         /// CloudFormation property `ApproximateCreationDateTimePrecision`.
@@ -822,7 +728,6 @@ pub mod global_table {
 
     impl KinesisStreamSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 approximate_creation_date_time_precision: ::std::option::Option::None,
@@ -831,17 +736,16 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisStreamSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApproximateCreationDateTimePrecision", self.approximate_creation_date_time_precision);
-            p.set("StreamArn", self.stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisStreamSpecification;
+        req {
+            stream_arn = "StreamArn",
+        }
+        opt {
+            approximate_creation_date_time_precision = "ApproximateCreationDateTimePrecision",
         }
     }
 
-    /// The definition `PointInTimeRecoverySpecification`.
     #[derive(Clone, Default)]
     pub struct PointInTimeRecoverySpecification {
         /// CloudFormation property `PointInTimeRecoveryEnabled`.
@@ -850,23 +754,18 @@ pub mod global_table {
         pub recovery_period_in_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PointInTimeRecoverySpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PointInTimeRecoveryEnabled", self.point_in_time_recovery_enabled);
-            p.set_opt("RecoveryPeriodInDays", self.recovery_period_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested PointInTimeRecoverySpecification;
+        opt {
+            point_in_time_recovery_enabled = "PointInTimeRecoveryEnabled",
+            recovery_period_in_days = "RecoveryPeriodInDays",
         }
     }
 
-    pub(super) static POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecoveryPeriodInDays", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecoveryPeriodInDays", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ReplicaStreamSpecification`.
     #[derive(Clone, Default)]
     pub struct ReplicaStreamSpecification {
         /// CloudFormation property `ResourcePolicy`.
@@ -875,17 +774,18 @@ pub mod global_table {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for ReplicaStreamSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourcePolicy", self.resource_policy);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicaStreamSpecification;
+        opt {
+            resource_policy = "ResourcePolicy",
+            tags = "Tags",
         }
     }
 
-    /// The definition `ResourcePolicy`.
+    pub(super) static REPLICA_STREAM_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourcePolicy", crate::resource::Rule { shape: Some(&RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct ResourcePolicy {
         /// CloudFormation property `PolicyDocument`; required.
@@ -894,7 +794,6 @@ pub mod global_table {
 
     impl ResourcePolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 policy_document: policy_document.into(),
@@ -902,16 +801,17 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for ResourcePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyDocument", self.policy_document);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourcePolicy;
+        req {
+            policy_document = "PolicyDocument",
         }
     }
 
-    /// The definition `ReplicaSSESpecification`.
+    pub(super) static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct ReplicaSseSpecification {
         /// CloudFormation property `KMSMasterKeyId`; required.
@@ -920,7 +820,6 @@ pub mod global_table {
 
     impl ReplicaSseSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_master_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_master_key_id: kms_master_key_id.into(),
@@ -928,16 +827,13 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicaSseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KMSMasterKeyId", self.kms_master_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicaSseSpecification;
+        req {
+            kms_master_key_id = "KMSMasterKeyId",
         }
     }
 
-    /// The definition `SSESpecification`.
     #[derive(Clone)]
     pub struct SseSpecification {
         /// CloudFormation property `SSEEnabled`; required.
@@ -948,7 +844,6 @@ pub mod global_table {
 
     impl SseSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sse_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 sse_enabled: sse_enabled.into(),
@@ -957,17 +852,16 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for SseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SSEEnabled", self.sse_enabled);
-            p.set_opt("SSEType", self.sse_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SseSpecification;
+        req {
+            sse_enabled = "SSEEnabled",
+        }
+        opt {
+            sse_type = "SSEType",
         }
     }
 
-    /// The definition `StreamSpecification`.
     #[derive(Clone)]
     pub struct StreamSpecification {
         /// CloudFormation property `StreamViewType`; required.
@@ -976,7 +870,6 @@ pub mod global_table {
 
     impl StreamSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(stream_view_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::global_table::StreamViewType>>) -> Self {
             Self {
                 stream_view_type: stream_view_type.into(),
@@ -984,16 +877,13 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for StreamSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StreamViewType", self.stream_view_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamSpecification;
+        req {
+            stream_view_type = "StreamViewType",
         }
     }
 
-    /// The definition `TimeToLiveSpecification`.
     #[derive(Clone)]
     pub struct TimeToLiveSpecification {
         /// CloudFormation property `AttributeName`.
@@ -1004,7 +894,6 @@ pub mod global_table {
 
     impl TimeToLiveSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 attribute_name: ::std::option::Option::None,
@@ -1013,37 +902,35 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for TimeToLiveSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeName", self.attribute_name);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeToLiveSpecification;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            attribute_name = "AttributeName",
         }
     }
 
-    /// The definition `VectorIndex`.
     #[derive(Clone)]
     pub struct VectorIndex {
         /// CloudFormation property `Dimensions`; required.
         pub dimensions: crate::value::Val<i64>,
         /// CloudFormation property `DistanceFunction`; required.
-        pub distance_function: crate::value::Val<crate::cfn::dynamodb::global_table::DistanceFunction>,
+        pub distance_function: crate::value::Val<crate::cfn::shared::dynamodb::DistanceFunction>,
         /// CloudFormation property `IndexName`; required.
         pub index_name: crate::value::Val<::std::string::String>,
         /// CloudFormation property `Projection`; required.
         pub projection: crate::cfn::dynamodb::global_table::Projection,
         /// CloudFormation property `SearchSchema`.
-        pub search_schema: ::std::option::Option<::std::vec::Vec<crate::cfn::dynamodb::global_table::SearchSchemaElement>>,
+        pub search_schema: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::dynamodb::SearchSchemaElement>>,
         /// CloudFormation property `VectorAttribute`; required.
-        pub vector_attribute: crate::cfn::dynamodb::global_table::VectorAttribute,
+        pub vector_attribute: crate::cfn::shared::dynamodb::VectorAttribute,
     }
 
     impl VectorIndex {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(dimensions: impl ::std::convert::Into<crate::value::Val<i64>>, distance_function: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::global_table::DistanceFunction>>, index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, projection: crate::cfn::dynamodb::global_table::Projection, vector_attribute: crate::cfn::dynamodb::global_table::VectorAttribute) -> Self {
+        pub fn new(dimensions: impl ::std::convert::Into<crate::value::Val<i64>>, distance_function: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::dynamodb::DistanceFunction>>, index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, projection: crate::cfn::dynamodb::global_table::Projection, vector_attribute: crate::cfn::shared::dynamodb::VectorAttribute) -> Self {
             Self {
                 dimensions: dimensions.into(),
                 distance_function: distance_function.into(),
@@ -1055,100 +942,29 @@ pub mod global_table {
         }
     }
 
-    impl crate::resource::ToExpr for VectorIndex {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Dimensions", self.dimensions);
-            p.set("DistanceFunction", self.distance_function);
-            p.set("IndexName", self.index_name);
-            p.set("Projection", self.projection);
-            p.set_opt("SearchSchema", self.search_schema);
-            p.set("VectorAttribute", self.vector_attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorIndex;
+        req {
+            dimensions = "Dimensions",
+            distance_function = "DistanceFunction",
+            index_name = "IndexName",
+            projection = "Projection",
+            vector_attribute = "VectorAttribute",
+        }
+        opt {
+            search_schema = "SearchSchema",
         }
     }
 
-    pub(super) static VECTOR_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { min: Some(1.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
-            ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SearchSchema", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SEARCH_SCHEMA_ELEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VectorAttribute", crate::resource::Rule { shape: Some(&VECTOR_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VECTOR_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { min: Some(1.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
+        ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SearchSchema", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::dynamodb::SEARCH_SCHEMA_ELEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VectorAttribute", crate::resource::Rule { shape: Some(&crate::cfn::shared::dynamodb::VECTOR_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SearchSchemaElement`.
-    #[derive(Clone)]
-    pub struct SearchSchemaElement {
-        /// CloudFormation property `AttributeName`; required.
-        pub attribute_name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `SearchSchemaElementType`; required.
-        pub search_schema_element_type: crate::value::Val<crate::cfn::dynamodb::global_table::SearchSchemaElementType>,
-    }
-
-    impl SearchSchemaElement {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, search_schema_element_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::global_table::SearchSchemaElementType>>) -> Self {
-            Self {
-                attribute_name: attribute_name.into(),
-                search_schema_element_type: search_schema_element_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SearchSchemaElement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("SearchSchemaElementType", self.search_schema_element_type);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SEARCH_SCHEMA_ELEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(0), max_len: Some(65535), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VectorAttribute`.
-    #[derive(Clone)]
-    pub struct VectorAttribute {
-        /// CloudFormation property `AttributeName`; required.
-        pub attribute_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl VectorAttribute {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                attribute_name: attribute_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for VectorAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VECTOR_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AttributeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeType {
         /// `B`
         B,
@@ -1158,19 +974,9 @@ pub mod global_table {
         S,
     }
 
-    impl crate::value::CfnEnum for AttributeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::B => "B",
-                Self::N => "N",
-                Self::S => "S",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributeType, ["B", "N", "S"]);
 
-    /// Allowed values of `BillingMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingMode {
         /// `PAY_PER_REQUEST`
         PayPerRequest,
@@ -1178,18 +984,9 @@ pub mod global_table {
         Provisioned,
     }
 
-    impl crate::value::CfnEnum for BillingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PayPerRequest => "PAY_PER_REQUEST",
-                Self::Provisioned => "PROVISIONED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BillingMode, ["PAY_PER_REQUEST", "PROVISIONED"]);
 
-    /// Allowed values of `KeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `HASH`
         Hash,
@@ -1197,18 +994,9 @@ pub mod global_table {
         Range,
     }
 
-    impl crate::value::CfnEnum for KeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hash => "HASH",
-                Self::Range => "RANGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyType, ["HASH", "RANGE"]);
 
-    /// Allowed values of `ProjectionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProjectionType {
         /// `ALL`
         All,
@@ -1218,19 +1006,9 @@ pub mod global_table {
         KeysOnly,
     }
 
-    impl crate::value::CfnEnum for ProjectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Include => "INCLUDE",
-                Self::KeysOnly => "KEYS_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProjectionType, ["ALL", "INCLUDE", "KEYS_ONLY"]);
 
-    /// Allowed values of `MultiRegionConsistency`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MultiRegionConsistency {
         /// `EVENTUAL`
         Eventual,
@@ -1238,18 +1016,9 @@ pub mod global_table {
         Strong,
     }
 
-    impl crate::value::CfnEnum for MultiRegionConsistency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Eventual => "EVENTUAL",
-                Self::Strong => "STRONG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MultiRegionConsistency, ["EVENTUAL", "STRONG"]);
 
-    /// Allowed values of `Mode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ACCESSED_AND_THROTTLED_KEYS`
         AccessedAndThrottledKeys,
@@ -1257,18 +1026,9 @@ pub mod global_table {
         ThrottledKeys,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AccessedAndThrottledKeys => "ACCESSED_AND_THROTTLED_KEYS",
-                Self::ThrottledKeys => "THROTTLED_KEYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"]);
 
-    /// Allowed values of `GlobalTableSettingsReplicationMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GlobalTableSettingsReplicationMode {
         /// `ENABLED`
         Enabled,
@@ -1276,18 +1036,9 @@ pub mod global_table {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for GlobalTableSettingsReplicationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GlobalTableSettingsReplicationMode, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `ApproximateCreationDateTimePrecision`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApproximateCreationDateTimePrecision {
         /// `MICROSECOND`
         Microsecond,
@@ -1295,34 +1046,17 @@ pub mod global_table {
         Millisecond,
     }
 
-    impl crate::value::CfnEnum for ApproximateCreationDateTimePrecision {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Microsecond => "MICROSECOND",
-                Self::Millisecond => "MILLISECOND",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApproximateCreationDateTimePrecision, ["MICROSECOND", "MILLISECOND"]);
 
-    /// Allowed values of `SSEType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseType {
         /// `KMS`
         Kms,
     }
 
-    impl crate::value::CfnEnum for SseType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SseType, ["KMS"]);
 
-    /// Allowed values of `StreamViewType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamViewType {
         /// `KEYS_ONLY`
         KeysOnly,
@@ -1334,20 +1068,9 @@ pub mod global_table {
         OldImage,
     }
 
-    impl crate::value::CfnEnum for StreamViewType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KeysOnly => "KEYS_ONLY",
-                Self::NewAndOldImages => "NEW_AND_OLD_IMAGES",
-                Self::NewImage => "NEW_IMAGE",
-                Self::OldImage => "OLD_IMAGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StreamViewType, ["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]);
 
-    /// Allowed values of `TableType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TableType {
         /// `GlobalTableReplica`
         GlobalTableReplica,
@@ -1355,56 +1078,7 @@ pub mod global_table {
         Regional,
     }
 
-    impl crate::value::CfnEnum for TableType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GlobalTableReplica => "GlobalTableReplica",
-                Self::Regional => "Regional",
-            }
-        }
-    }
-
-    /// Allowed values of `DistanceFunction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DistanceFunction {
-        /// `COSINE`
-        Cosine,
-        /// `DOT_PRODUCT`
-        DotProduct,
-        /// `EUCLIDEAN`
-        Euclidean,
-    }
-
-    impl crate::value::CfnEnum for DistanceFunction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cosine => "COSINE",
-                Self::DotProduct => "DOT_PRODUCT",
-                Self::Euclidean => "EUCLIDEAN",
-            }
-        }
-    }
-
-    /// Allowed values of `SearchSchemaElementType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SearchSchemaElementType {
-        /// `HASH`
-        Hash,
-        /// `INLINE_FILTER`
-        InlineFilter,
-    }
-
-    impl crate::value::CfnEnum for SearchSchemaElementType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hash => "HASH",
-                Self::InlineFilter => "INLINE_FILTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TableType, ["GlobalTableReplica", "Regional"]);
 }
 
 /// The ``AWS::DynamoDB::Table`` resource creates a DDB table. For more information, see [CreateTable](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html) in the *API Reference*.
@@ -1550,73 +1224,66 @@ impl Table {
     }
 }
 
-impl crate::resource::Resource for Table {
-    const TYPE: &'static str = "AWS::DynamoDB::Table";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TABLE_SHAPE)
+crate::resource::props! {
+    resource Table = "AWS::DynamoDB::Table", shape: Some(&TABLE_SHAPE);
+    req {
+        key_schema = "KeySchema",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttributeDefinitions", self.attribute_definitions);
-        p.set_opt("BillingMode", self.billing_mode);
-        p.set_opt("ContributorInsightsSpecification", self.contributor_insights_specification);
-        p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-        p.set_opt("GlobalSecondaryIndexes", self.global_secondary_indexes);
-        p.set_opt("ImportSourceSpecification", self.import_source_specification);
-        p.set("KeySchema", self.key_schema);
-        p.set_opt("KinesisStreamSpecification", self.kinesis_stream_specification);
-        p.set_opt("LocalSecondaryIndexes", self.local_secondary_indexes);
-        p.set_opt("OnDemandThroughput", self.on_demand_throughput);
-        p.set_opt("PointInTimeRecoverySpecification", self.point_in_time_recovery_specification);
-        p.set_opt("ProvisionedThroughput", self.provisioned_throughput);
-        p.set_opt("ResourcePolicy", self.resource_policy);
-        p.set_opt("SSESpecification", self.sse_specification);
-        p.set_opt("StreamSpecification", self.stream_specification);
-        p.set_opt("TableClass", self.table_class);
-        p.set_opt("TableName", self.table_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeToLiveSpecification", self.time_to_live_specification);
-        p.set_opt("VectorIndexes", self.vector_indexes);
-        p.set_opt("WarmThroughput", self.warm_throughput);
-        p
+    opt {
+        attribute_definitions = "AttributeDefinitions",
+        billing_mode = "BillingMode",
+        contributor_insights_specification = "ContributorInsightsSpecification",
+        deletion_protection_enabled = "DeletionProtectionEnabled",
+        global_secondary_indexes = "GlobalSecondaryIndexes",
+        import_source_specification = "ImportSourceSpecification",
+        kinesis_stream_specification = "KinesisStreamSpecification",
+        local_secondary_indexes = "LocalSecondaryIndexes",
+        on_demand_throughput = "OnDemandThroughput",
+        point_in_time_recovery_specification = "PointInTimeRecoverySpecification",
+        provisioned_throughput = "ProvisionedThroughput",
+        resource_policy = "ResourcePolicy",
+        sse_specification = "SSESpecification",
+        stream_specification = "StreamSpecification",
+        table_class = "TableClass",
+        table_name = "TableName",
+        tags = "Tags",
+        time_to_live_specification = "TimeToLiveSpecification",
+        vector_indexes = "VectorIndexes",
+        warm_throughput = "WarmThroughput",
     }
 }
 
-static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AttributeDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::ATTRIBUTE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("GlobalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::GLOBAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("KeySchema", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ("LocalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::LOCAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OnDemandThroughput", crate::resource::Rule { shape: Some(&self::table::ON_DEMAND_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PointInTimeRecoverySpecification", crate::resource::Rule { shape: Some(&self::table::POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ProvisionedThroughput", crate::resource::Rule { shape: Some(&self::table::PROVISIONED_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("StreamSpecification", crate::resource::Rule { shape: Some(&self::table::STREAM_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VectorIndexes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::table::VECTOR_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WarmThroughput", crate::resource::Rule { shape: Some(&self::table::WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AttributeDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::ATTRIBUTE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("GlobalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::GLOBAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ImportSourceSpecification", crate::resource::Rule { shape: Some(&self::table::IMPORT_SOURCE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KeySchema", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ("LocalSecondaryIndexes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::LOCAL_SECONDARY_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OnDemandThroughput", crate::resource::Rule { shape: Some(&self::table::ON_DEMAND_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PointInTimeRecoverySpecification", crate::resource::Rule { shape: Some(&self::table::POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ProvisionedThroughput", crate::resource::Rule { shape: Some(&self::table::PROVISIONED_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourcePolicy", crate::resource::Rule { shape: Some(&self::table::RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("StreamSpecification", crate::resource::Rule { shape: Some(&self::table::STREAM_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::table::TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VectorIndexes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::table::VECTOR_INDEX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WarmThroughput", crate::resource::Rule { shape: Some(&self::table::WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Table`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Table> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `StreamArn`.
-    #[inline]
-    pub fn attr_stream_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StreamArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `StreamArn`.
+        attr_stream_arn: ::std::string::String = "StreamArn",
     }
 }
 
 pub mod table {
     //! Nested property types and enums of [`Table`](super::Table).
+
+    pub use crate::cfn::shared::dynamodb::{DistanceFunction, SearchSchemaElement, SearchSchemaElementType, VectorAttribute};
 
     /// Represents an attribute for describing the schema for the table and indexes.
     #[derive(Clone)]
@@ -1636,7 +1303,6 @@ pub mod table {
 
     impl AttributeDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, attribute_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::table::AttributeType>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -1645,21 +1311,17 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for AttributeDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("AttributeType", self.attribute_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeDefinition;
+        req {
+            attribute_name = "AttributeName",
+            attribute_type = "AttributeType",
         }
     }
 
-    pub(super) static ATTRIBUTE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures contributor insights settings for a table or one of its indexes.
     #[derive(Clone)]
@@ -1676,7 +1338,6 @@ pub mod table {
 
     impl ContributorInsightsSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1685,13 +1346,13 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for ContributorInsightsSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContributorInsightsSpecification;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            mode = "Mode",
         }
     }
 
@@ -1729,7 +1390,6 @@ pub mod table {
 
     impl GlobalSecondaryIndex {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_schema: ::std::vec::Vec<crate::cfn::dynamodb::table::GlobalSecondaryIndexKeySchema>, projection: crate::cfn::dynamodb::table::Projection) -> Self {
             Self {
                 contributor_insights_specification: ::std::option::Option::None,
@@ -1743,33 +1403,30 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for GlobalSecondaryIndex {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContributorInsightsSpecification", self.contributor_insights_specification);
-            p.set("IndexName", self.index_name);
-            p.set("KeySchema", self.key_schema);
-            p.set_opt("OnDemandThroughput", self.on_demand_throughput);
-            p.set("Projection", self.projection);
-            p.set_opt("ProvisionedThroughput", self.provisioned_throughput);
-            p.set_opt("WarmThroughput", self.warm_throughput);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalSecondaryIndex;
+        req {
+            index_name = "IndexName",
+            key_schema = "KeySchema",
+            projection = "Projection",
+        }
+        opt {
+            contributor_insights_specification = "ContributorInsightsSpecification",
+            on_demand_throughput = "OnDemandThroughput",
+            provisioned_throughput = "ProvisionedThroughput",
+            warm_throughput = "WarmThroughput",
         }
     }
 
-    pub(super) static GLOBAL_SECONDARY_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("KeySchema", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("OnDemandThroughput", crate::resource::Rule { shape: Some(&ON_DEMAND_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProvisionedThroughput", crate::resource::Rule { shape: Some(&PROVISIONED_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WarmThroughput", crate::resource::Rule { shape: Some(&WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLOBAL_SECONDARY_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("KeySchema", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("OnDemandThroughput", crate::resource::Rule { shape: Some(&ON_DEMAND_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProvisionedThroughput", crate::resource::Rule { shape: Some(&PROVISIONED_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WarmThroughput", crate::resource::Rule { shape: Some(&WARM_THROUGHPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `KeySchema`.
     #[derive(Clone)]
     pub struct GlobalSecondaryIndexKeySchema {
         /// CloudFormation property `AttributeName`; required.
@@ -1780,7 +1437,6 @@ pub mod table {
 
     impl GlobalSecondaryIndexKeySchema {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -1789,13 +1445,11 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for GlobalSecondaryIndexKeySchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("KeyType", self.key_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalSecondaryIndexKeySchema;
+        req {
+            attribute_name = "AttributeName",
+            key_type = "KeyType",
         }
     }
 
@@ -1814,22 +1468,18 @@ pub mod table {
         pub max_write_request_units: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for OnDemandThroughput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxReadRequestUnits", self.max_read_request_units);
-            p.set_opt("MaxWriteRequestUnits", self.max_write_request_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnDemandThroughput;
+        opt {
+            max_read_request_units = "MaxReadRequestUnits",
+            max_write_request_units = "MaxWriteRequestUnits",
         }
     }
 
-    pub(super) static ON_DEMAND_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxReadRequestUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxWriteRequestUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ON_DEMAND_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxReadRequestUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxWriteRequestUnits", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
     #[derive(Clone, Default)]
@@ -1851,21 +1501,17 @@ pub mod table {
         pub projection_type: ::std::option::Option<crate::value::Val<crate::cfn::dynamodb::table::ProjectionType>>,
     }
 
-    impl crate::resource::ToExpr for Projection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NonKeyAttributes", self.non_key_attributes);
-            p.set_opt("ProjectionType", self.projection_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Projection;
+        opt {
+            non_key_attributes = "NonKeyAttributes",
+            projection_type = "ProjectionType",
         }
     }
 
-    pub(super) static PROJECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NonKeyAttributes", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROJECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NonKeyAttributes", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Throughput for the specified table, which consists of values for ``ReadCapacityUnits`` and ``WriteCapacityUnits``. For more information about the contents of a provisioned throughput structure, see [Table ProvisionedThroughput](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html).
     #[derive(Clone)]
@@ -1884,7 +1530,6 @@ pub mod table {
 
     impl ProvisionedThroughput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(read_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>, write_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 read_capacity_units: read_capacity_units.into(),
@@ -1893,22 +1538,18 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for ProvisionedThroughput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReadCapacityUnits", self.read_capacity_units);
-            p.set("WriteCapacityUnits", self.write_capacity_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisionedThroughput;
+        req {
+            read_capacity_units = "ReadCapacityUnits",
+            write_capacity_units = "WriteCapacityUnits",
         }
     }
 
-    pub(super) static PROVISIONED_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("WriteCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVISIONED_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("WriteCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides visibility into the number of read and write operations your table or secondary index can instantaneously support. The settings can be modified using the ``UpdateTable`` operation to meet the throughput requirements of an upcoming peak event.
     #[derive(Clone, Default)]
@@ -1923,22 +1564,18 @@ pub mod table {
         pub write_units_per_second: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for WarmThroughput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReadUnitsPerSecond", self.read_units_per_second);
-            p.set_opt("WriteUnitsPerSecond", self.write_units_per_second);
-            p.into_expr()
+    crate::resource::props! {
+        nested WarmThroughput;
+        opt {
+            read_units_per_second = "ReadUnitsPerSecond",
+            write_units_per_second = "WriteUnitsPerSecond",
         }
     }
 
-    pub(super) static WARM_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("WriteUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WARM_THROUGHPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("WriteUnitsPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the properties of data being imported from the S3 bucket source to the table.
     #[derive(Clone)]
@@ -1963,7 +1600,6 @@ pub mod table {
 
     impl ImportSourceSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_format: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_bucket_source: crate::cfn::dynamodb::table::S3BucketSource) -> Self {
             Self {
                 input_compression_type: ::std::option::Option::None,
@@ -1974,17 +1610,21 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for ImportSourceSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputCompressionType", self.input_compression_type);
-            p.set("InputFormat", self.input_format);
-            p.set_opt("InputFormatOptions", self.input_format_options);
-            p.set("S3BucketSource", self.s3_bucket_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImportSourceSpecification;
+        req {
+            input_format = "InputFormat",
+            s3_bucket_source = "S3BucketSource",
+        }
+        opt {
+            input_compression_type = "InputCompressionType",
+            input_format_options = "InputFormatOptions",
         }
     }
+
+    pub(super) static IMPORT_SOURCE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketSource", crate::resource::Rule { shape: Some(&S3_BUCKET_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The format options for the data that was imported into the target table. There is one value, CsvOption.
     #[derive(Clone, Default)]
@@ -1995,12 +1635,10 @@ pub mod table {
         pub csv: ::std::option::Option<crate::cfn::dynamodb::table::Csv>,
     }
 
-    impl crate::resource::ToExpr for InputFormatOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Csv", self.csv);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputFormatOptions;
+        opt {
+            csv = "Csv",
         }
     }
 
@@ -2017,13 +1655,11 @@ pub mod table {
         pub header_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Csv {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Delimiter", self.delimiter);
-            p.set_opt("HeaderList", self.header_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested Csv;
+        opt {
+            delimiter = "Delimiter",
+            header_list = "HeaderList",
         }
     }
 
@@ -2046,7 +1682,6 @@ pub mod table {
 
     impl S3BucketSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket: s3_bucket.into(),
@@ -2056,18 +1691,21 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for S3BucketSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set_opt("S3BucketOwner", self.s3_bucket_owner);
-            p.set_opt("S3KeyPrefix", self.s3_key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3BucketSource;
+        req {
+            s3_bucket = "S3Bucket",
+        }
+        opt {
+            s3_bucket_owner = "S3BucketOwner",
+            s3_key_prefix = "S3KeyPrefix",
         }
     }
 
-    /// The property `KeySchemaItem`.
+    pub(super) static S3_BUCKET_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct KeySchemaItem {
         /// CloudFormation property `AttributeName`; required.
@@ -2078,7 +1716,6 @@ pub mod table {
 
     impl KeySchemaItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -2087,13 +1724,11 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for KeySchemaItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("KeyType", self.key_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeySchemaItem;
+        req {
+            attribute_name = "AttributeName",
+            key_type = "KeyType",
         }
     }
 
@@ -2113,7 +1748,6 @@ pub mod table {
 
     impl KinesisStreamSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 approximate_creation_date_time_precision: ::std::option::Option::None,
@@ -2122,13 +1756,13 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisStreamSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApproximateCreationDateTimePrecision", self.approximate_creation_date_time_precision);
-            p.set("StreamArn", self.stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisStreamSpecification;
+        req {
+            stream_arn = "StreamArn",
+        }
+        opt {
+            approximate_creation_date_time_precision = "ApproximateCreationDateTimePrecision",
         }
     }
 
@@ -2149,7 +1783,6 @@ pub mod table {
 
     impl LocalSecondaryIndex {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_schema: ::std::vec::Vec<crate::cfn::dynamodb::table::KeySchemaItem>, projection: crate::cfn::dynamodb::table::Projection) -> Self {
             Self {
                 index_name: index_name.into(),
@@ -2159,24 +1792,20 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for LocalSecondaryIndex {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IndexName", self.index_name);
-            p.set("KeySchema", self.key_schema);
-            p.set("Projection", self.projection);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocalSecondaryIndex;
+        req {
+            index_name = "IndexName",
+            key_schema = "KeySchema",
+            projection = "Projection",
         }
     }
 
-    pub(super) static LOCAL_SECONDARY_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("KeySchema", crate::resource::Rule { min_items: Some(2), max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCAL_SECONDARY_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("KeySchema", crate::resource::Rule { min_items: Some(2), max_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The settings used to enable point in time recovery.
     #[derive(Clone, Default)]
@@ -2191,21 +1820,17 @@ pub mod table {
         pub recovery_period_in_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PointInTimeRecoverySpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PointInTimeRecoveryEnabled", self.point_in_time_recovery_enabled);
-            p.set_opt("RecoveryPeriodInDays", self.recovery_period_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested PointInTimeRecoverySpecification;
+        opt {
+            point_in_time_recovery_enabled = "PointInTimeRecoveryEnabled",
+            recovery_period_in_days = "RecoveryPeriodInDays",
         }
     }
 
-    pub(super) static POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecoveryPeriodInDays", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POINT_IN_TIME_RECOVERY_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecoveryPeriodInDays", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Creates or updates a resource-based policy document that contains the permissions for DDB resources, such as a table, its indexes, and stream. Resource-based policies let you define access permissions by specifying who has access to each resource, and the actions they are allowed to perform on each resource.
     /// In a CFNshort template, you can provide the policy in JSON or YAML format because CFNshort converts YAML to JSON before submitting it to DDB. For more information about resource-based policies, see [Using resource-based policies for](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html) and [Resource-based policy examples](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html).
@@ -2225,7 +1850,6 @@ pub mod table {
 
     impl ResourcePolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 policy_document: policy_document.into(),
@@ -2233,14 +1857,16 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for ResourcePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyDocument", self.policy_document);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourcePolicy;
+        req {
+            policy_document = "PolicyDocument",
         }
     }
+
+    pub(super) static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents the settings used to enable server-side encryption.
     #[derive(Clone)]
@@ -2262,7 +1888,6 @@ pub mod table {
 
     impl SseSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sse_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 kms_master_key_id: ::std::option::Option::None,
@@ -2272,14 +1897,14 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for SseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KMSMasterKeyId", self.kms_master_key_id);
-            p.set("SSEEnabled", self.sse_enabled);
-            p.set_opt("SSEType", self.sse_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SseSpecification;
+        req {
+            sse_enabled = "SSEEnabled",
+        }
+        opt {
+            kms_master_key_id = "KMSMasterKeyId",
+            sse_type = "SSEType",
         }
     }
 
@@ -2309,7 +1934,6 @@ pub mod table {
 
     impl StreamSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(stream_view_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::table::StreamViewType>>) -> Self {
             Self {
                 resource_policy: ::std::option::Option::None,
@@ -2319,29 +1943,26 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for StreamSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourcePolicy", self.resource_policy);
-            p.set("StreamViewType", self.stream_view_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamSpecification;
+        req {
+            stream_view_type = "StreamViewType",
+        }
+        opt {
+            resource_policy = "ResourcePolicy",
+            tags = "Tags",
         }
     }
 
-    pub(super) static STREAM_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STREAM_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourcePolicy", crate::resource::Rule { shape: Some(&RESOURCE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG19_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG19_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents the settings used to enable or disable Time to Live (TTL) for the specified table.
     #[derive(Clone)]
@@ -2360,7 +1981,6 @@ pub mod table {
 
     impl TimeToLiveSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 attribute_name: ::std::option::Option::None,
@@ -2369,23 +1989,22 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for TimeToLiveSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeName", self.attribute_name);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeToLiveSpecification;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            attribute_name = "AttributeName",
         }
     }
 
-    /// The definition `VectorIndex`.
     #[derive(Clone)]
     pub struct VectorIndex {
         /// CloudFormation property `Dimensions`; required.
         pub dimensions: crate::value::Val<i64>,
         /// CloudFormation property `DistanceFunction`; required.
-        pub distance_function: crate::value::Val<crate::cfn::dynamodb::table::DistanceFunction>,
+        pub distance_function: crate::value::Val<crate::cfn::shared::dynamodb::DistanceFunction>,
         /// CloudFormation property `IndexName`; required.
         pub index_name: crate::value::Val<::std::string::String>,
         /// Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
@@ -2393,15 +2012,14 @@ pub mod table {
         /// CloudFormation property `Projection`; required.
         pub projection: crate::cfn::dynamodb::table::Projection,
         /// CloudFormation property `SearchSchema`.
-        pub search_schema: ::std::option::Option<::std::vec::Vec<crate::cfn::dynamodb::table::SearchSchemaElement>>,
+        pub search_schema: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::dynamodb::SearchSchemaElement>>,
         /// CloudFormation property `VectorAttribute`; required.
-        pub vector_attribute: crate::cfn::dynamodb::table::VectorAttribute,
+        pub vector_attribute: crate::cfn::shared::dynamodb::VectorAttribute,
     }
 
     impl VectorIndex {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(dimensions: impl ::std::convert::Into<crate::value::Val<i64>>, distance_function: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::table::DistanceFunction>>, index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, projection: crate::cfn::dynamodb::table::Projection, vector_attribute: crate::cfn::dynamodb::table::VectorAttribute) -> Self {
+        pub fn new(dimensions: impl ::std::convert::Into<crate::value::Val<i64>>, distance_function: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::dynamodb::DistanceFunction>>, index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, projection: crate::cfn::dynamodb::table::Projection, vector_attribute: crate::cfn::shared::dynamodb::VectorAttribute) -> Self {
             Self {
                 dimensions: dimensions.into(),
                 distance_function: distance_function.into(),
@@ -2413,103 +2031,33 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for VectorIndex {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Dimensions", self.dimensions);
-            p.set("DistanceFunction", self.distance_function);
-            p.set("IndexName", self.index_name);
-            p.set("Projection", self.projection);
-            p.set_opt("SearchSchema", self.search_schema);
-            p.set("VectorAttribute", self.vector_attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorIndex;
+        req {
+            dimensions = "Dimensions",
+            distance_function = "DistanceFunction",
+            index_name = "IndexName",
+            projection = "Projection",
+            vector_attribute = "VectorAttribute",
+        }
+        opt {
+            search_schema = "SearchSchema",
         }
     }
 
-    pub(super) static VECTOR_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { min: Some(1.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
-            ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SearchSchema", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&SEARCH_SCHEMA_ELEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VectorAttribute", crate::resource::Rule { shape: Some(&VECTOR_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `SearchSchemaElement`.
-    #[derive(Clone)]
-    pub struct SearchSchemaElement {
-        /// CloudFormation property `AttributeName`; required.
-        pub attribute_name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `SearchSchemaElementType`; required.
-        pub search_schema_element_type: crate::value::Val<crate::cfn::dynamodb::table::SearchSchemaElementType>,
-    }
-
-    impl SearchSchemaElement {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, search_schema_element_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::dynamodb::table::SearchSchemaElementType>>) -> Self {
-            Self {
-                attribute_name: attribute_name.into(),
-                search_schema_element_type: search_schema_element_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SearchSchemaElement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("SearchSchemaElementType", self.search_schema_element_type);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SEARCH_SCHEMA_ELEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(0), max_len: Some(65535), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VectorAttribute`.
-    #[derive(Clone)]
-    pub struct VectorAttribute {
-        /// CloudFormation property `AttributeName`; required.
-        pub attribute_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl VectorAttribute {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                attribute_name: attribute_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for VectorAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static VECTOR_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VECTOR_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { min: Some(1.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
+        ("IndexName", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("Projection", crate::resource::Rule { shape: Some(&PROJECTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SearchSchema", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::dynamodb::SEARCH_SCHEMA_ELEMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VectorAttribute", crate::resource::Rule { shape: Some(&crate::cfn::shared::dynamodb::VECTOR_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The data type for the attribute, where:
     /// +  ``S`` - the attribute is of type String
     /// +  ``N`` - the attribute is of type Number
     /// +  ``B`` - the attribute is of type Binary
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeType {
         /// `B`
         B,
@@ -2519,16 +2067,7 @@ pub mod table {
         S,
     }
 
-    impl crate::value::CfnEnum for AttributeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::B => "B",
-                Self::N => "N",
-                Self::S => "S",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributeType, ["B", "N", "S"]);
 
     /// Specify how you are charged for read and write throughput and how you manage capacity.
     /// Valid values include:
@@ -2536,7 +2075,7 @@ pub mod table {
     /// +  ``PROVISIONED`` - We recommend using ``PROVISIONED`` for steady workloads with predictable growth where capacity requirements can be reliably forecasted. ``PROVISIONED`` sets the billing mode to [Provisioned capacity mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html).
     ///
     /// If not specified, the default is ``PROVISIONED``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingMode {
         /// `PAY_PER_REQUEST`
         PayPerRequest,
@@ -2544,18 +2083,10 @@ pub mod table {
         Provisioned,
     }
 
-    impl crate::value::CfnEnum for BillingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PayPerRequest => "PAY_PER_REQUEST",
-                Self::Provisioned => "PROVISIONED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BillingMode, ["PAY_PER_REQUEST", "PROVISIONED"]);
 
     /// Specifies the CloudWatch Contributor Insights mode for a table. Valid values are ``ACCESSED_AND_THROTTLED_KEYS`` (tracks all access and throttled events) or ``THROTTLED_KEYS`` (tracks only throttled events). This setting determines what type of contributor insights data is collected for the table.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `ACCESSED_AND_THROTTLED_KEYS`
         AccessedAndThrottledKeys,
@@ -2563,15 +2094,7 @@ pub mod table {
         ThrottledKeys,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AccessedAndThrottledKeys => "ACCESSED_AND_THROTTLED_KEYS",
-                Self::ThrottledKeys => "THROTTLED_KEYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"]);
 
     /// The set of attributes that are projected into the index:
     /// +  ``KEYS_ONLY`` - Only the index and primary keys are projected into the index.
@@ -2580,7 +2103,7 @@ pub mod table {
     ///
     /// When using the DynamoDB console, ``ALL`` is selected by default.
     /// You can't modify the projection of an existing index. To change the projected attributes, you must delete the index and create a new one with the projection that you want.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProjectionType {
         /// `ALL`
         All,
@@ -2590,19 +2113,10 @@ pub mod table {
         KeysOnly,
     }
 
-    impl crate::value::CfnEnum for ProjectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Include => "INCLUDE",
-                Self::KeysOnly => "KEYS_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProjectionType, ["ALL", "INCLUDE", "KEYS_ONLY"]);
 
     /// The precision for the time and date that the stream was created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApproximateCreationDateTimePrecision {
         /// `MICROSECOND`
         Microsecond,
@@ -2610,39 +2124,24 @@ pub mod table {
         Millisecond,
     }
 
-    impl crate::value::CfnEnum for ApproximateCreationDateTimePrecision {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Microsecond => "MICROSECOND",
-                Self::Millisecond => "MILLISECOND",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApproximateCreationDateTimePrecision, ["MICROSECOND", "MILLISECOND"]);
 
     /// Server-side encryption type. The only supported value is:
     /// +  ``KMS`` - Server-side encryption that uses KMSlong. The key is stored in your account and is managed by KMS (KMS charges apply).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseType {
         /// `KMS`
         Kms,
     }
 
-    impl crate::value::CfnEnum for SseType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SseType, ["KMS"]);
 
     /// When an item in the table is modified, ``StreamViewType`` determines what information is written to the stream for this table. Valid values for ``StreamViewType`` are:
     /// +  ``KEYS_ONLY`` - Only the key attributes of the modified item are written to the stream.
     /// +  ``NEW_IMAGE`` - The entire item, as it appears after it was modified, is written to the stream.
     /// +  ``OLD_IMAGE`` - The entire item, as it appeared before it was modified, is written to the stream.
     /// +  ``NEW_AND_OLD_IMAGES`` - Both the new and the old item images of the item are written to the stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamViewType {
         /// `KEYS_ONLY`
         KeysOnly,
@@ -2654,20 +2153,10 @@ pub mod table {
         OldImage,
     }
 
-    impl crate::value::CfnEnum for StreamViewType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KeysOnly => "KEYS_ONLY",
-                Self::NewAndOldImages => "NEW_AND_OLD_IMAGES",
-                Self::NewImage => "NEW_IMAGE",
-                Self::OldImage => "OLD_IMAGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StreamViewType, ["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]);
 
     /// The table class of the new table. Valid values are ``STANDARD`` and ``STANDARD_INFREQUENT_ACCESS``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TableClass {
         /// `STANDARD`
         Standard,
@@ -2675,54 +2164,5 @@ pub mod table {
         StandardInfrequentAccess,
     }
 
-    impl crate::value::CfnEnum for TableClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::StandardInfrequentAccess => "STANDARD_INFREQUENT_ACCESS",
-            }
-        }
-    }
-
-    /// Allowed values of `DistanceFunction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DistanceFunction {
-        /// `COSINE`
-        Cosine,
-        /// `DOT_PRODUCT`
-        DotProduct,
-        /// `EUCLIDEAN`
-        Euclidean,
-    }
-
-    impl crate::value::CfnEnum for DistanceFunction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cosine => "COSINE",
-                Self::DotProduct => "DOT_PRODUCT",
-                Self::Euclidean => "EUCLIDEAN",
-            }
-        }
-    }
-
-    /// Allowed values of `SearchSchemaElementType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SearchSchemaElementType {
-        /// `HASH`
-        Hash,
-        /// `INLINE_FILTER`
-        InlineFilter,
-    }
-
-    impl crate::value::CfnEnum for SearchSchemaElementType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hash => "HASH",
-                Self::InlineFilter => "INLINE_FILTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TableClass, ["STANDARD", "STANDARD_INFREQUENT_ACCESS"]);
 }

@@ -73,7 +73,6 @@ pub struct ApplicationStatusCheck {
 
 impl ApplicationStatusCheck {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::application_status_check::Protocol>>) -> Self {
         Self {
             aggregation: ::std::option::Option::None,
@@ -95,65 +94,51 @@ impl ApplicationStatusCheck {
     }
 }
 
-impl crate::resource::Resource for ApplicationStatusCheck {
-    const TYPE: &'static str = "AWS::EC2::ApplicationStatusCheck";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_STATUS_CHECK_SHAPE)
+crate::resource::props! {
+    resource ApplicationStatusCheck = "AWS::EC2::ApplicationStatusCheck", shape: Some(&APPLICATION_STATUS_CHECK_SHAPE);
+    req {
+        port = "Port",
+        protocol = "Protocol",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Aggregation", self.aggregation);
-        p.set_opt("DeviceIndex", self.device_index);
-        p.set_opt("FailureThreshold", self.failure_threshold);
-        p.set_opt("HealthCheckPaths", self.health_check_paths);
-        p.set_opt("InitializationGracePeriodSeconds", self.initialization_grace_period_seconds);
-        p.set_opt("Interval", self.interval);
-        p.set_opt("IpScope", self.ip_scope);
-        p.set_opt("IpVersion", self.ip_version);
-        p.set_opt("Path", self.path);
-        p.set("Port", self.port);
-        p.set("Protocol", self.protocol);
-        p.set_opt("StatusCodeMatcher", self.status_code_matcher);
-        p.set_opt("SuccessThreshold", self.success_threshold);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Timeout", self.timeout);
-        p
+    opt {
+        aggregation = "Aggregation",
+        device_index = "DeviceIndex",
+        failure_threshold = "FailureThreshold",
+        health_check_paths = "HealthCheckPaths",
+        initialization_grace_period_seconds = "InitializationGracePeriodSeconds",
+        interval = "Interval",
+        ip_scope = "IpScope",
+        ip_version = "IpVersion",
+        path = "Path",
+        status_code_matcher = "StatusCodeMatcher",
+        success_threshold = "SuccessThreshold",
+        tags = "Tags",
+        timeout = "Timeout",
     }
 }
 
-static APPLICATION_STATUS_CHECK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InitializationGracePeriodSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
-        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application_status_check::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_STATUS_CHECK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HealthCheckPaths", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application_status_check::HEALTH_CHECK_PATH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InitializationGracePeriodSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
+    ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApplicationStatusCheck`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationStatusCheck> {
-    /// `Fn::GetAtt` `ApplicationStatusCheckId`.
-    #[inline]
-    pub fn attr_application_status_check_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationStatusCheckId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationStatusCheckId`.
+        attr_application_status_check_id: ::std::string::String = "ApplicationStatusCheckId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
     }
 }
 
 pub mod application_status_check {
     //! Nested property types and enums of [`ApplicationStatusCheck`](super::ApplicationStatusCheck).
 
-    /// The definition `HealthCheckPath`.
     #[derive(Clone, Default)]
     pub struct HealthCheckPath {
         /// CloudFormation property `Destinations`.
@@ -162,17 +147,19 @@ pub mod application_status_check {
         pub source: ::std::option::Option<crate::cfn::ec2::application_status_check::HealthCheckPathSource>,
     }
 
-    impl crate::resource::ToExpr for HealthCheckPath {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destinations", self.destinations);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckPath;
+        opt {
+            destinations = "Destinations",
+            source = "Source",
         }
     }
 
-    /// The definition `HealthCheckPathDestination`.
+    pub(super) static HEALTH_CHECK_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&HEALTH_CHECK_PATH_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { shape: Some(&HEALTH_CHECK_PATH_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct HealthCheckPathDestination {
         /// CloudFormation property `SecurityGroupId`. The `Id` of an `AWS::EC2::SecurityGroup`: pass a handle of [`crate::cfn::ec2::SecurityGroup`] with `.into()` (its `Ref` is the Id).
@@ -181,17 +168,19 @@ pub mod application_status_check {
         pub subnet_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HealthCheckPathDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupId", self.security_group_id);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckPathDestination;
+        opt {
+            security_group_id = "SecurityGroupId",
+            subnet_id = "SubnetId",
         }
     }
 
-    /// The definition `HealthCheckPathSource`.
+    pub(super) static HEALTH_CHECK_PATH_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct HealthCheckPathSource {
         /// CloudFormation property `SecurityGroupId`. The `Id` of an `AWS::EC2::SecurityGroup`: pass a handle of [`crate::cfn::ec2::SecurityGroup`] with `.into()` (its `Ref` is the Id).
@@ -200,25 +189,21 @@ pub mod application_status_check {
         pub subnet_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HealthCheckPathSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupId", self.security_group_id);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckPathSource;
+        opt {
+            security_group_id = "SecurityGroupId",
+            subnet_id = "SubnetId",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEALTH_CHECK_PATH_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Whether this check is included in the rolled-up application status.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Aggregation {
         /// `included`
         Included,
@@ -226,34 +211,19 @@ pub mod application_status_check {
         Excluded,
     }
 
-    impl crate::value::CfnEnum for Aggregation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Aggregation, ["included", "excluded"]);
 
     /// The IP scope used for the health check.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpScope {
         /// `private`
         Private,
     }
 
-    impl crate::value::CfnEnum for IpScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Private => "private",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpScope, ["private"]);
 
     /// The IP version used for the health check.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpVersion {
         /// `ipv4`
         Ipv4,
@@ -261,18 +231,10 @@ pub mod application_status_check {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for IpVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpVersion, ["ipv4", "ipv6"]);
 
     /// The network protocol used for the health check.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `http`
         Http,
@@ -280,15 +242,7 @@ pub mod application_status_check {
         Https,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "http",
-                Self::Https => "https",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["http", "https"]);
 }
 
 /// Resource Type definition for AWS::EC2::CapacityManagerDataExport
@@ -320,7 +274,6 @@ pub struct CapacityManagerDataExport {
 
 impl CapacityManagerDataExport {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(output_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::capacity_manager_data_export::OutputFormat>>, s3_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::capacity_manager_data_export::Schedule>>) -> Self {
         Self {
             output_format: output_format.into(),
@@ -332,51 +285,37 @@ impl CapacityManagerDataExport {
     }
 }
 
-impl crate::resource::Resource for CapacityManagerDataExport {
-    const TYPE: &'static str = "AWS::EC2::CapacityManagerDataExport";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAPACITY_MANAGER_DATA_EXPORT_SHAPE)
+crate::resource::props! {
+    resource CapacityManagerDataExport = "AWS::EC2::CapacityManagerDataExport", shape: Some(&CAPACITY_MANAGER_DATA_EXPORT_SHAPE);
+    req {
+        output_format = "OutputFormat",
+        s3_bucket_name = "S3BucketName",
+        schedule = "Schedule",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("OutputFormat", self.output_format);
-        p.set("S3BucketName", self.s3_bucket_name);
-        p.set_opt("S3BucketPrefix", self.s3_bucket_prefix);
-        p.set("Schedule", self.schedule);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        s3_bucket_prefix = "S3BucketPrefix",
+        tags = "Tags",
     }
 }
 
-static CAPACITY_MANAGER_DATA_EXPORT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::capacity_manager_data_export::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAPACITY_MANAGER_DATA_EXPORT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CapacityManagerDataExport`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CapacityManagerDataExport> {
-    /// `Fn::GetAtt` `CapacityManagerDataExportId`.
-    #[inline]
-    pub fn attr_capacity_manager_data_export_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CapacityManagerDataExportId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CapacityManagerDataExportId`.
+        attr_capacity_manager_data_export_id: ::std::string::String = "CapacityManagerDataExportId",
     }
 }
 
 pub mod capacity_manager_data_export {
     //! Nested property types and enums of [`CapacityManagerDataExport`](super::CapacityManagerDataExport).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The format of the exported capacity manager data. Choose 'csv' for comma-separated values or 'parquet' for optimized columnar storage format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputFormat {
         /// `csv`
         Csv,
@@ -384,31 +323,16 @@ pub mod capacity_manager_data_export {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for OutputFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "csv",
-                Self::Parquet => "parquet",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutputFormat, ["csv", "parquet"]);
 
     /// The schedule for the capacity manager data export. Currently supports hourly exports that provide periodic snapshots of capacity manager data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Schedule {
         /// `hourly`
         Hourly,
     }
 
-    impl crate::value::CfnEnum for Schedule {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hourly => "hourly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Schedule, ["hourly"]);
 }
 
 /// Resource Type definition for AWS::EC2::CapacityReservation
@@ -433,7 +357,7 @@ pub struct CapacityReservation {
     /// CloudFormation property `InstanceMatchCriteria`.
     pub instance_match_criteria: ::std::option::Option<crate::value::Val<crate::cfn::ec2::capacity_reservation::InstanceMatchCriteria>>,
     /// CloudFormation property `InstancePlatform`; required; changing it replaces the resource.
-    pub instance_platform: crate::value::Val<crate::cfn::ec2::capacity_reservation::InstancePlatform>,
+    pub instance_platform: crate::value::Val<crate::cfn::shared::ec2::InstancePlatform>,
     /// CloudFormation property `InstanceType`; required; changing it replaces the resource.
     pub instance_type: crate::value::Val<::std::string::String>,
     /// CloudFormation property `OutPostArn`; changing it replaces the resource.
@@ -450,8 +374,7 @@ pub struct CapacityReservation {
 
 impl CapacityReservation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(instance_count: impl ::std::convert::Into<crate::value::Val<i64>>, instance_platform: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::capacity_reservation::InstancePlatform>>, instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(instance_count: impl ::std::convert::Into<crate::value::Val<i64>>, instance_platform: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::ec2::InstancePlatform>>, instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             availability_zone: ::std::option::Option::None,
             availability_zone_id: ::std::option::Option::None,
@@ -472,204 +395,116 @@ impl CapacityReservation {
     }
 }
 
-impl crate::resource::Resource for CapacityReservation {
-    const TYPE: &'static str = "AWS::EC2::CapacityReservation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAPACITY_RESERVATION_SHAPE)
+crate::resource::props! {
+    resource CapacityReservation = "AWS::EC2::CapacityReservation", shape: Some(&CAPACITY_RESERVATION_SHAPE);
+    req {
+        instance_count = "InstanceCount",
+        instance_platform = "InstancePlatform",
+        instance_type = "InstanceType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-        p.set_opt("EbsOptimized", self.ebs_optimized);
-        p.set_opt("EndDate", self.end_date);
-        p.set_opt("EndDateType", self.end_date_type);
-        p.set_opt("EphemeralStorage", self.ephemeral_storage);
-        p.set("InstanceCount", self.instance_count);
-        p.set_opt("InstanceMatchCriteria", self.instance_match_criteria);
-        p.set("InstancePlatform", self.instance_platform);
-        p.set("InstanceType", self.instance_type);
-        p.set_opt("OutPostArn", self.out_post_arn);
-        p.set_opt("PlacementGroupArn", self.placement_group_arn);
-        p.set_opt("TagSpecifications", self.tag_specifications);
-        p.set_opt("Tenancy", self.tenancy);
-        p.set_opt("UnusedReservationBillingOwnerId", self.unused_reservation_billing_owner_id);
-        p
+    opt {
+        availability_zone = "AvailabilityZone",
+        availability_zone_id = "AvailabilityZoneId",
+        ebs_optimized = "EbsOptimized",
+        end_date = "EndDate",
+        end_date_type = "EndDateType",
+        ephemeral_storage = "EphemeralStorage",
+        instance_match_criteria = "InstanceMatchCriteria",
+        out_post_arn = "OutPostArn",
+        placement_group_arn = "PlacementGroupArn",
+        tag_specifications = "TagSpecifications",
+        tenancy = "Tenancy",
+        unused_reservation_billing_owner_id = "UnusedReservationBillingOwnerId",
     }
 }
 
-static CAPACITY_RESERVATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("OutPostArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$")), ..crate::resource::Rule::NONE }),
-        ("PlacementGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z-]+)?:ec2:[a-z\\d-]+:\\d{12}:placement-group/^.{1,255}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAPACITY_RESERVATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OutPostArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$")), ..crate::resource::Rule::NONE }),
+    ("PlacementGroupArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z-]+)?:ec2:[a-z\\d-]+:\\d{12}:placement-group/^.{1,255}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CapacityReservation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CapacityReservation> {
-    /// `Fn::GetAtt` `AvailabilityZone`.
-    #[inline]
-    pub fn attr_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `AvailabilityZoneId`.
-    #[inline]
-    pub fn attr_availability_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZoneId")
-    }
-    /// `Fn::GetAtt` `AvailableInstanceCount`.
-    #[inline]
-    pub fn attr_available_instance_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AvailableInstanceCount")
-    }
-    /// `Fn::GetAtt` `CapacityReservationArn`.
-    #[inline]
-    pub fn attr_capacity_reservation_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CapacityReservationArn")
-    }
-    /// `Fn::GetAtt` `CapacityReservationFleetId`.
-    #[inline]
-    pub fn attr_capacity_reservation_fleet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CapacityReservationFleetId")
-    }
-    /// `Fn::GetAtt` `CommitmentInfo.CommitmentEndDate`.
-    #[inline]
-    pub fn attr_commitment_info_commitment_end_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CommitmentInfo.CommitmentEndDate")
-    }
-    /// `Fn::GetAtt` `CommitmentInfo.CommittedInstanceCount`.
-    #[inline]
-    pub fn attr_commitment_info_committed_instance_count(self) -> crate::value::Val<i64> {
-        self.__get_att("CommitmentInfo.CommittedInstanceCount")
-    }
-    /// `Fn::GetAtt` `CreateDate`.
-    #[inline]
-    pub fn attr_create_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateDate")
-    }
-    /// `Fn::GetAtt` `DeliveryPreference`.
-    #[inline]
-    pub fn attr_delivery_preference(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeliveryPreference")
-    }
-    /// `Fn::GetAtt` `EbsOptimized`.
-    #[inline]
-    pub fn attr_ebs_optimized(self) -> crate::value::Val<bool> {
-        self.__get_att("EbsOptimized")
-    }
-    /// `Fn::GetAtt` `EndDate`.
-    #[inline]
-    pub fn attr_end_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndDate")
-    }
-    /// `Fn::GetAtt` `EndDateType`.
-    #[inline]
-    pub fn attr_end_date_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndDateType")
-    }
-    /// `Fn::GetAtt` `EphemeralStorage`.
-    #[inline]
-    pub fn attr_ephemeral_storage(self) -> crate::value::Val<bool> {
-        self.__get_att("EphemeralStorage")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InstanceCount`.
-    #[inline]
-    pub fn attr_instance_count(self) -> crate::value::Val<i64> {
-        self.__get_att("InstanceCount")
-    }
-    /// `Fn::GetAtt` `InstanceMatchCriteria`.
-    #[inline]
-    pub fn attr_instance_match_criteria(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceMatchCriteria")
-    }
-    /// `Fn::GetAtt` `InstancePlatform`.
-    #[inline]
-    pub fn attr_instance_platform(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstancePlatform")
-    }
-    /// `Fn::GetAtt` `InstanceType`.
-    #[inline]
-    pub fn attr_instance_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceType")
-    }
-    /// `Fn::GetAtt` `OutPostArn`.
-    #[inline]
-    pub fn attr_out_post_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OutPostArn")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `PlacementGroupArn`.
-    #[inline]
-    pub fn attr_placement_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PlacementGroupArn")
-    }
-    /// `Fn::GetAtt` `ReservationType`.
-    #[inline]
-    pub fn attr_reservation_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReservationType")
-    }
-    /// `Fn::GetAtt` `StartDate`.
-    #[inline]
-    pub fn attr_start_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StartDate")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `Tenancy`.
-    #[inline]
-    pub fn attr_tenancy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Tenancy")
-    }
-    /// `Fn::GetAtt` `TotalInstanceCount`.
-    #[inline]
-    pub fn attr_total_instance_count(self) -> crate::value::Val<i64> {
-        self.__get_att("TotalInstanceCount")
-    }
-    /// `Fn::GetAtt` `UnusedReservationBillingOwnerId`.
-    #[inline]
-    pub fn attr_unused_reservation_billing_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UnusedReservationBillingOwnerId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AvailabilityZone`.
+        attr_availability_zone: ::std::string::String = "AvailabilityZone",
+        /// `Fn::GetAtt` `AvailabilityZoneId`.
+        attr_availability_zone_id: ::std::string::String = "AvailabilityZoneId",
+        /// `Fn::GetAtt` `AvailableInstanceCount`.
+        attr_available_instance_count: i64 = "AvailableInstanceCount",
+        /// `Fn::GetAtt` `CapacityReservationArn`.
+        attr_capacity_reservation_arn: ::std::string::String = "CapacityReservationArn",
+        /// `Fn::GetAtt` `CapacityReservationFleetId`.
+        attr_capacity_reservation_fleet_id: ::std::string::String = "CapacityReservationFleetId",
+        /// `Fn::GetAtt` `CommitmentInfo.CommitmentEndDate`.
+        attr_commitment_info_commitment_end_date: ::std::string::String = "CommitmentInfo.CommitmentEndDate",
+        /// `Fn::GetAtt` `CommitmentInfo.CommittedInstanceCount`.
+        attr_commitment_info_committed_instance_count: i64 = "CommitmentInfo.CommittedInstanceCount",
+        /// `Fn::GetAtt` `CreateDate`.
+        attr_create_date: ::std::string::String = "CreateDate",
+        /// `Fn::GetAtt` `DeliveryPreference`.
+        attr_delivery_preference: ::std::string::String = "DeliveryPreference",
+        /// `Fn::GetAtt` `EbsOptimized`.
+        attr_ebs_optimized: bool = "EbsOptimized",
+        /// `Fn::GetAtt` `EndDate`.
+        attr_end_date: ::std::string::String = "EndDate",
+        /// `Fn::GetAtt` `EndDateType`.
+        attr_end_date_type: ::std::string::String = "EndDateType",
+        /// `Fn::GetAtt` `EphemeralStorage`.
+        attr_ephemeral_storage: bool = "EphemeralStorage",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InstanceCount`.
+        attr_instance_count: i64 = "InstanceCount",
+        /// `Fn::GetAtt` `InstanceMatchCriteria`.
+        attr_instance_match_criteria: ::std::string::String = "InstanceMatchCriteria",
+        /// `Fn::GetAtt` `InstancePlatform`.
+        attr_instance_platform: ::std::string::String = "InstancePlatform",
+        /// `Fn::GetAtt` `InstanceType`.
+        attr_instance_type: ::std::string::String = "InstanceType",
+        /// `Fn::GetAtt` `OutPostArn`.
+        attr_out_post_arn: ::std::string::String = "OutPostArn",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `PlacementGroupArn`.
+        attr_placement_group_arn: ::std::string::String = "PlacementGroupArn",
+        /// `Fn::GetAtt` `ReservationType`.
+        attr_reservation_type: ::std::string::String = "ReservationType",
+        /// `Fn::GetAtt` `StartDate`.
+        attr_start_date: ::std::string::String = "StartDate",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `Tenancy`.
+        attr_tenancy: ::std::string::String = "Tenancy",
+        /// `Fn::GetAtt` `TotalInstanceCount`.
+        attr_total_instance_count: i64 = "TotalInstanceCount",
+        /// `Fn::GetAtt` `UnusedReservationBillingOwnerId`.
+        attr_unused_reservation_billing_owner_id: ::std::string::String = "UnusedReservationBillingOwnerId",
     }
 }
 
 pub mod capacity_reservation {
     //! Nested property types and enums of [`CapacityReservation`](super::CapacityReservation).
 
-    /// The definition `TagSpecification`.
+    pub use crate::cfn::shared::ec2::{InstancePlatform, ResourceType};
+
     #[derive(Clone, Default)]
     pub struct TagSpecification {
         /// CloudFormation property `ResourceType`.
-        pub resource_type: ::std::option::Option<crate::value::Val<crate::cfn::ec2::capacity_reservation::ResourceType>>,
+        pub resource_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::ResourceType>>,
         /// CloudFormation property `Tags`.
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for TagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagSpecification;
+        opt {
+            resource_type = "ResourceType",
+            tags = "Tags",
         }
     }
 
-    /// Allowed values of `EndDateType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndDateType {
         /// `limited`
         Limited,
@@ -677,18 +512,9 @@ pub mod capacity_reservation {
         Unlimited,
     }
 
-    impl crate::value::CfnEnum for EndDateType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Limited => "limited",
-                Self::Unlimited => "unlimited",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndDateType, ["limited", "unlimited"]);
 
-    /// Allowed values of `InstanceMatchCriteria`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMatchCriteria {
         /// `open`
         Open,
@@ -696,434 +522,9 @@ pub mod capacity_reservation {
         Targeted,
     }
 
-    impl crate::value::CfnEnum for InstanceMatchCriteria {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Open => "open",
-                Self::Targeted => "targeted",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceMatchCriteria, ["open", "targeted"]);
 
-    /// Allowed values of `InstancePlatform`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InstancePlatform {
-        /// `Linux with SQL Server Enterprise`
-        LinuxWithSqlServerEnterprise,
-        /// `Linux with SQL Server Standard`
-        LinuxWithSqlServerStandard,
-        /// `Linux with SQL Server Web`
-        LinuxWithSqlServerWeb,
-        /// `Linux/UNIX`
-        LinuxUnix,
-        /// `RHEL with HA`
-        RhelWithHa,
-        /// `RHEL with HA and SQL Server Enterprise`
-        RhelWithHaAndSqlServerEnterprise,
-        /// `RHEL with HA and SQL Server Standard`
-        RhelWithHaAndSqlServerStandard,
-        /// `RHEL with SQL Server Enterprise`
-        RhelWithSqlServerEnterprise,
-        /// `RHEL with SQL Server Standard`
-        RhelWithSqlServerStandard,
-        /// `RHEL with SQL Server Web`
-        RhelWithSqlServerWeb,
-        /// `Red Hat Enterprise Linux`
-        RedHatEnterpriseLinux,
-        /// `SUSE Linux`
-        SuseLinux,
-        /// `Ubuntu Pro`
-        UbuntuPro,
-        /// `Windows`
-        Windows,
-        /// `Windows with SQL Server`
-        WindowsWithSqlServer,
-        /// `Windows with SQL Server Enterprise`
-        WindowsWithSqlServerEnterprise,
-        /// `Windows with SQL Server Standard`
-        WindowsWithSqlServerStandard,
-        /// `Windows with SQL Server Web`
-        WindowsWithSqlServerWeb,
-    }
-
-    impl crate::value::CfnEnum for InstancePlatform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LinuxWithSqlServerEnterprise => "Linux with SQL Server Enterprise",
-                Self::LinuxWithSqlServerStandard => "Linux with SQL Server Standard",
-                Self::LinuxWithSqlServerWeb => "Linux with SQL Server Web",
-                Self::LinuxUnix => "Linux/UNIX",
-                Self::RhelWithHa => "RHEL with HA",
-                Self::RhelWithHaAndSqlServerEnterprise => "RHEL with HA and SQL Server Enterprise",
-                Self::RhelWithHaAndSqlServerStandard => "RHEL with HA and SQL Server Standard",
-                Self::RhelWithSqlServerEnterprise => "RHEL with SQL Server Enterprise",
-                Self::RhelWithSqlServerStandard => "RHEL with SQL Server Standard",
-                Self::RhelWithSqlServerWeb => "RHEL with SQL Server Web",
-                Self::RedHatEnterpriseLinux => "Red Hat Enterprise Linux",
-                Self::SuseLinux => "SUSE Linux",
-                Self::UbuntuPro => "Ubuntu Pro",
-                Self::Windows => "Windows",
-                Self::WindowsWithSqlServer => "Windows with SQL Server",
-                Self::WindowsWithSqlServerEnterprise => "Windows with SQL Server Enterprise",
-                Self::WindowsWithSqlServerStandard => "Windows with SQL Server Standard",
-                Self::WindowsWithSqlServerWeb => "Windows with SQL Server Web",
-            }
-        }
-    }
-
-    /// Allowed values of `ResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ResourceType {
-        /// `application-status-check`
-        ApplicationStatusCheck,
-        /// `capacity-block`
-        CapacityBlock,
-        /// `capacity-manager-data-export`
-        CapacityManagerDataExport,
-        /// `capacity-reservation`
-        CapacityReservation,
-        /// `capacity-reservation-cancellation-quote`
-        CapacityReservationCancellationQuote,
-        /// `capacity-reservation-fleet`
-        CapacityReservationFleet,
-        /// `capacity-reservation-modification-quote`
-        CapacityReservationModificationQuote,
-        /// `carrier-gateway`
-        CarrierGateway,
-        /// `client-vpn-endpoint`
-        ClientVpnEndpoint,
-        /// `coip-pool`
-        CoipPool,
-        /// `customer-gateway`
-        CustomerGateway,
-        /// `declarative-policies-report`
-        DeclarativePoliciesReport,
-        /// `dedicated-host`
-        DedicatedHost,
-        /// `dhcp-options`
-        DhcpOptions,
-        /// `egress-only-internet-gateway`
-        EgressOnlyInternetGateway,
-        /// `elastic-gpu`
-        ElasticGpu,
-        /// `elastic-ip`
-        ElasticIp,
-        /// `export-image-task`
-        ExportImageTask,
-        /// `export-instance-task`
-        ExportInstanceTask,
-        /// `fleet`
-        Fleet,
-        /// `fpga-image`
-        FpgaImage,
-        /// `host-reservation`
-        HostReservation,
-        /// `image`
-        Image,
-        /// `image-usage-report`
-        ImageUsageReport,
-        /// `import-image-task`
-        ImportImageTask,
-        /// `import-snapshot-task`
-        ImportSnapshotTask,
-        /// `instance`
-        Instance,
-        /// `instance-connect-endpoint`
-        InstanceConnectEndpoint,
-        /// `instance-event-window`
-        InstanceEventWindow,
-        /// `internet-gateway`
-        InternetGateway,
-        /// `ipam`
-        Ipam,
-        /// `ipam-external-resource-verification-token`
-        IpamExternalResourceVerificationToken,
-        /// `ipam-internet-registry-association`
-        IpamInternetRegistryAssociation,
-        /// `ipam-policy`
-        IpamPolicy,
-        /// `ipam-pool`
-        IpamPool,
-        /// `ipam-pool-allocation`
-        IpamPoolAllocation,
-        /// `ipam-prefix-list-resolver`
-        IpamPrefixListResolver,
-        /// `ipam-prefix-list-resolver-target`
-        IpamPrefixListResolverTarget,
-        /// `ipam-resource-discovery`
-        IpamResourceDiscovery,
-        /// `ipam-resource-discovery-association`
-        IpamResourceDiscoveryAssociation,
-        /// `ipam-scope`
-        IpamScope,
-        /// `ipv4pool-ec2`
-        Ipv4poolEc2,
-        /// `ipv6pool-ec2`
-        Ipv6poolEc2,
-        /// `key-pair`
-        KeyPair,
-        /// `launch-template`
-        LaunchTemplate,
-        /// `local-gateway`
-        LocalGateway,
-        /// `local-gateway-route-table`
-        LocalGatewayRouteTable,
-        /// `local-gateway-route-table-virtual-interface-group-association`
-        LocalGatewayRouteTableVirtualInterfaceGroupAssociation,
-        /// `local-gateway-route-table-vpc-association`
-        LocalGatewayRouteTableVpcAssociation,
-        /// `local-gateway-virtual-interface`
-        LocalGatewayVirtualInterface,
-        /// `local-gateway-virtual-interface-group`
-        LocalGatewayVirtualInterfaceGroup,
-        /// `mac-modification-task`
-        MacModificationTask,
-        /// `natgateway`
-        Natgateway,
-        /// `network-acl`
-        NetworkAcl,
-        /// `network-insights-access-scope`
-        NetworkInsightsAccessScope,
-        /// `network-insights-access-scope-analysis`
-        NetworkInsightsAccessScopeAnalysis,
-        /// `network-insights-analysis`
-        NetworkInsightsAnalysis,
-        /// `network-insights-path`
-        NetworkInsightsPath,
-        /// `network-interface`
-        NetworkInterface,
-        /// `outpost-lag`
-        OutpostLag,
-        /// `placement-group`
-        PlacementGroup,
-        /// `prefix-list`
-        PrefixList,
-        /// `replace-root-volume-task`
-        ReplaceRootVolumeTask,
-        /// `reserved-instances`
-        ReservedInstances,
-        /// `route-server`
-        RouteServer,
-        /// `route-server-endpoint`
-        RouteServerEndpoint,
-        /// `route-server-peer`
-        RouteServerPeer,
-        /// `route-table`
-        RouteTable,
-        /// `secondary-interface`
-        SecondaryInterface,
-        /// `secondary-network`
-        SecondaryNetwork,
-        /// `secondary-subnet`
-        SecondarySubnet,
-        /// `security-group`
-        SecurityGroup,
-        /// `security-group-rule`
-        SecurityGroupRule,
-        /// `service-link-virtual-interface`
-        ServiceLinkVirtualInterface,
-        /// `snapshot`
-        Snapshot,
-        /// `spot-fleet-request`
-        SpotFleetRequest,
-        /// `spot-instances-request`
-        SpotInstancesRequest,
-        /// `subnet`
-        Subnet,
-        /// `subnet-cidr-reservation`
-        SubnetCidrReservation,
-        /// `traffic-mirror-filter`
-        TrafficMirrorFilter,
-        /// `traffic-mirror-filter-rule`
-        TrafficMirrorFilterRule,
-        /// `traffic-mirror-session`
-        TrafficMirrorSession,
-        /// `traffic-mirror-target`
-        TrafficMirrorTarget,
-        /// `transit-gateway`
-        TransitGateway,
-        /// `transit-gateway-attachment`
-        TransitGatewayAttachment,
-        /// `transit-gateway-connect-peer`
-        TransitGatewayConnectPeer,
-        /// `transit-gateway-metering-policy`
-        TransitGatewayMeteringPolicy,
-        /// `transit-gateway-multicast-domain`
-        TransitGatewayMulticastDomain,
-        /// `transit-gateway-policy-table`
-        TransitGatewayPolicyTable,
-        /// `transit-gateway-route-table`
-        TransitGatewayRouteTable,
-        /// `transit-gateway-route-table-announcement`
-        TransitGatewayRouteTableAnnouncement,
-        /// `verified-access-endpoint`
-        VerifiedAccessEndpoint,
-        /// `verified-access-endpoint-target`
-        VerifiedAccessEndpointTarget,
-        /// `verified-access-group`
-        VerifiedAccessGroup,
-        /// `verified-access-instance`
-        VerifiedAccessInstance,
-        /// `verified-access-policy`
-        VerifiedAccessPolicy,
-        /// `verified-access-trust-provider`
-        VerifiedAccessTrustProvider,
-        /// `volume`
-        Volume,
-        /// `vpc`
-        Vpc,
-        /// `vpc-block-public-access-exclusion`
-        VpcBlockPublicAccessExclusion,
-        /// `vpc-encryption-control`
-        VpcEncryptionControl,
-        /// `vpc-endpoint`
-        VpcEndpoint,
-        /// `vpc-endpoint-connection`
-        VpcEndpointConnection,
-        /// `vpc-endpoint-connection-device-type`
-        VpcEndpointConnectionDeviceType,
-        /// `vpc-endpoint-service`
-        VpcEndpointService,
-        /// `vpc-endpoint-service-permission`
-        VpcEndpointServicePermission,
-        /// `vpc-flow-log`
-        VpcFlowLog,
-        /// `vpc-peering-connection`
-        VpcPeeringConnection,
-        /// `vpn-concentrator`
-        VpnConcentrator,
-        /// `vpn-connection`
-        VpnConnection,
-        /// `vpn-connection-device-type`
-        VpnConnectionDeviceType,
-        /// `vpn-gateway`
-        VpnGateway,
-    }
-
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApplicationStatusCheck => "application-status-check",
-                Self::CapacityBlock => "capacity-block",
-                Self::CapacityManagerDataExport => "capacity-manager-data-export",
-                Self::CapacityReservation => "capacity-reservation",
-                Self::CapacityReservationCancellationQuote => "capacity-reservation-cancellation-quote",
-                Self::CapacityReservationFleet => "capacity-reservation-fleet",
-                Self::CapacityReservationModificationQuote => "capacity-reservation-modification-quote",
-                Self::CarrierGateway => "carrier-gateway",
-                Self::ClientVpnEndpoint => "client-vpn-endpoint",
-                Self::CoipPool => "coip-pool",
-                Self::CustomerGateway => "customer-gateway",
-                Self::DeclarativePoliciesReport => "declarative-policies-report",
-                Self::DedicatedHost => "dedicated-host",
-                Self::DhcpOptions => "dhcp-options",
-                Self::EgressOnlyInternetGateway => "egress-only-internet-gateway",
-                Self::ElasticGpu => "elastic-gpu",
-                Self::ElasticIp => "elastic-ip",
-                Self::ExportImageTask => "export-image-task",
-                Self::ExportInstanceTask => "export-instance-task",
-                Self::Fleet => "fleet",
-                Self::FpgaImage => "fpga-image",
-                Self::HostReservation => "host-reservation",
-                Self::Image => "image",
-                Self::ImageUsageReport => "image-usage-report",
-                Self::ImportImageTask => "import-image-task",
-                Self::ImportSnapshotTask => "import-snapshot-task",
-                Self::Instance => "instance",
-                Self::InstanceConnectEndpoint => "instance-connect-endpoint",
-                Self::InstanceEventWindow => "instance-event-window",
-                Self::InternetGateway => "internet-gateway",
-                Self::Ipam => "ipam",
-                Self::IpamExternalResourceVerificationToken => "ipam-external-resource-verification-token",
-                Self::IpamInternetRegistryAssociation => "ipam-internet-registry-association",
-                Self::IpamPolicy => "ipam-policy",
-                Self::IpamPool => "ipam-pool",
-                Self::IpamPoolAllocation => "ipam-pool-allocation",
-                Self::IpamPrefixListResolver => "ipam-prefix-list-resolver",
-                Self::IpamPrefixListResolverTarget => "ipam-prefix-list-resolver-target",
-                Self::IpamResourceDiscovery => "ipam-resource-discovery",
-                Self::IpamResourceDiscoveryAssociation => "ipam-resource-discovery-association",
-                Self::IpamScope => "ipam-scope",
-                Self::Ipv4poolEc2 => "ipv4pool-ec2",
-                Self::Ipv6poolEc2 => "ipv6pool-ec2",
-                Self::KeyPair => "key-pair",
-                Self::LaunchTemplate => "launch-template",
-                Self::LocalGateway => "local-gateway",
-                Self::LocalGatewayRouteTable => "local-gateway-route-table",
-                Self::LocalGatewayRouteTableVirtualInterfaceGroupAssociation => "local-gateway-route-table-virtual-interface-group-association",
-                Self::LocalGatewayRouteTableVpcAssociation => "local-gateway-route-table-vpc-association",
-                Self::LocalGatewayVirtualInterface => "local-gateway-virtual-interface",
-                Self::LocalGatewayVirtualInterfaceGroup => "local-gateway-virtual-interface-group",
-                Self::MacModificationTask => "mac-modification-task",
-                Self::Natgateway => "natgateway",
-                Self::NetworkAcl => "network-acl",
-                Self::NetworkInsightsAccessScope => "network-insights-access-scope",
-                Self::NetworkInsightsAccessScopeAnalysis => "network-insights-access-scope-analysis",
-                Self::NetworkInsightsAnalysis => "network-insights-analysis",
-                Self::NetworkInsightsPath => "network-insights-path",
-                Self::NetworkInterface => "network-interface",
-                Self::OutpostLag => "outpost-lag",
-                Self::PlacementGroup => "placement-group",
-                Self::PrefixList => "prefix-list",
-                Self::ReplaceRootVolumeTask => "replace-root-volume-task",
-                Self::ReservedInstances => "reserved-instances",
-                Self::RouteServer => "route-server",
-                Self::RouteServerEndpoint => "route-server-endpoint",
-                Self::RouteServerPeer => "route-server-peer",
-                Self::RouteTable => "route-table",
-                Self::SecondaryInterface => "secondary-interface",
-                Self::SecondaryNetwork => "secondary-network",
-                Self::SecondarySubnet => "secondary-subnet",
-                Self::SecurityGroup => "security-group",
-                Self::SecurityGroupRule => "security-group-rule",
-                Self::ServiceLinkVirtualInterface => "service-link-virtual-interface",
-                Self::Snapshot => "snapshot",
-                Self::SpotFleetRequest => "spot-fleet-request",
-                Self::SpotInstancesRequest => "spot-instances-request",
-                Self::Subnet => "subnet",
-                Self::SubnetCidrReservation => "subnet-cidr-reservation",
-                Self::TrafficMirrorFilter => "traffic-mirror-filter",
-                Self::TrafficMirrorFilterRule => "traffic-mirror-filter-rule",
-                Self::TrafficMirrorSession => "traffic-mirror-session",
-                Self::TrafficMirrorTarget => "traffic-mirror-target",
-                Self::TransitGateway => "transit-gateway",
-                Self::TransitGatewayAttachment => "transit-gateway-attachment",
-                Self::TransitGatewayConnectPeer => "transit-gateway-connect-peer",
-                Self::TransitGatewayMeteringPolicy => "transit-gateway-metering-policy",
-                Self::TransitGatewayMulticastDomain => "transit-gateway-multicast-domain",
-                Self::TransitGatewayPolicyTable => "transit-gateway-policy-table",
-                Self::TransitGatewayRouteTable => "transit-gateway-route-table",
-                Self::TransitGatewayRouteTableAnnouncement => "transit-gateway-route-table-announcement",
-                Self::VerifiedAccessEndpoint => "verified-access-endpoint",
-                Self::VerifiedAccessEndpointTarget => "verified-access-endpoint-target",
-                Self::VerifiedAccessGroup => "verified-access-group",
-                Self::VerifiedAccessInstance => "verified-access-instance",
-                Self::VerifiedAccessPolicy => "verified-access-policy",
-                Self::VerifiedAccessTrustProvider => "verified-access-trust-provider",
-                Self::Volume => "volume",
-                Self::Vpc => "vpc",
-                Self::VpcBlockPublicAccessExclusion => "vpc-block-public-access-exclusion",
-                Self::VpcEncryptionControl => "vpc-encryption-control",
-                Self::VpcEndpoint => "vpc-endpoint",
-                Self::VpcEndpointConnection => "vpc-endpoint-connection",
-                Self::VpcEndpointConnectionDeviceType => "vpc-endpoint-connection-device-type",
-                Self::VpcEndpointService => "vpc-endpoint-service",
-                Self::VpcEndpointServicePermission => "vpc-endpoint-service-permission",
-                Self::VpcFlowLog => "vpc-flow-log",
-                Self::VpcPeeringConnection => "vpc-peering-connection",
-                Self::VpnConcentrator => "vpn-concentrator",
-                Self::VpnConnection => "vpn-connection",
-                Self::VpnConnectionDeviceType => "vpn-connection-device-type",
-                Self::VpnGateway => "vpn-gateway",
-            }
-        }
-    }
-
-    /// Allowed values of `Tenancy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `dedicated`
         Dedicated,
@@ -1131,15 +532,7 @@ pub mod capacity_reservation {
         Default,
     }
 
-    impl crate::value::CfnEnum for Tenancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dedicated => "dedicated",
-                Self::Default => "default",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tenancy, ["dedicated", "default"]);
 }
 
 /// Resource Type definition for AWS::EC2::CapacityReservationFleet
@@ -1167,48 +560,39 @@ pub struct CapacityReservationFleet {
     pub total_target_capacity: ::std::option::Option<crate::value::Val<i64>>,
 }
 
-impl crate::resource::Resource for CapacityReservationFleet {
-    const TYPE: &'static str = "AWS::EC2::CapacityReservationFleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAPACITY_RESERVATION_FLEET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocationStrategy", self.allocation_strategy);
-        p.set_opt("EndDate", self.end_date);
-        p.set_opt("InstanceMatchCriteria", self.instance_match_criteria);
-        p.set_opt("InstanceTypeSpecifications", self.instance_type_specifications);
-        p.set_opt("NoRemoveEndDate", self.no_remove_end_date);
-        p.set_opt("RemoveEndDate", self.remove_end_date);
-        p.set_opt("TagSpecifications", self.tag_specifications);
-        p.set_opt("Tenancy", self.tenancy);
-        p.set_opt("TotalTargetCapacity", self.total_target_capacity);
-        p
+crate::resource::props! {
+    resource CapacityReservationFleet = "AWS::EC2::CapacityReservationFleet", shape: Some(&CAPACITY_RESERVATION_FLEET_SHAPE);
+    opt {
+        allocation_strategy = "AllocationStrategy",
+        end_date = "EndDate",
+        instance_match_criteria = "InstanceMatchCriteria",
+        instance_type_specifications = "InstanceTypeSpecifications",
+        no_remove_end_date = "NoRemoveEndDate",
+        remove_end_date = "RemoveEndDate",
+        tag_specifications = "TagSpecifications",
+        tenancy = "Tenancy",
+        total_target_capacity = "TotalTargetCapacity",
     }
 }
 
-static CAPACITY_RESERVATION_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceTypeSpecifications", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::capacity_reservation_fleet::INSTANCE_TYPE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TotalTargetCapacity", crate::resource::Rule { min: Some(1.0), max: Some(25000.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAPACITY_RESERVATION_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceTypeSpecifications", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::capacity_reservation_fleet::INSTANCE_TYPE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TotalTargetCapacity", crate::resource::Rule { min: Some(1.0), max: Some(25000.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CapacityReservationFleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CapacityReservationFleet> {
-    /// `Fn::GetAtt` `CapacityReservationFleetId`.
-    #[inline]
-    pub fn attr_capacity_reservation_fleet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CapacityReservationFleetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CapacityReservationFleetId`.
+        attr_capacity_reservation_fleet_id: ::std::string::String = "CapacityReservationFleetId",
     }
 }
 
 pub mod capacity_reservation_fleet {
     //! Nested property types and enums of [`CapacityReservationFleet`](super::CapacityReservationFleet).
 
-    /// The definition `InstanceTypeSpecification`.
+    pub use crate::cfn::shared::ec2::{InstancePlatform, ResourceType};
+
     #[derive(Clone, Default)]
     pub struct InstanceTypeSpecification {
         /// CloudFormation property `AvailabilityZone`.
@@ -1218,7 +602,7 @@ pub mod capacity_reservation_fleet {
         /// CloudFormation property `EbsOptimized`.
         pub ebs_optimized: ::std::option::Option<crate::value::Val<bool>>,
         /// CloudFormation property `InstancePlatform`.
-        pub instance_platform: ::std::option::Option<crate::value::Val<crate::cfn::ec2::capacity_reservation_fleet::InstancePlatform>>,
+        pub instance_platform: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::InstancePlatform>>,
         /// CloudFormation property `InstanceType`.
         pub instance_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Priority`.
@@ -1227,494 +611,55 @@ pub mod capacity_reservation_fleet {
         pub weight: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for InstanceTypeSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-            p.set_opt("EbsOptimized", self.ebs_optimized);
-            p.set_opt("InstancePlatform", self.instance_platform);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("Priority", self.priority);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceTypeSpecification;
+        opt {
+            availability_zone = "AvailabilityZone",
+            availability_zone_id = "AvailabilityZoneId",
+            ebs_optimized = "EbsOptimized",
+            instance_platform = "InstancePlatform",
+            instance_type = "InstanceType",
+            priority = "Priority",
+            weight = "Weight",
         }
     }
 
-    pub(super) static INSTANCE_TYPE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(0.0), max: Some(999.0), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.001), max: Some(99.999), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_TYPE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Priority", crate::resource::Rule { min: Some(0.0), max: Some(999.0), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.001), max: Some(99.999), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TagSpecification`.
     #[derive(Clone, Default)]
     pub struct TagSpecification {
         /// CloudFormation property `ResourceType`.
-        pub resource_type: ::std::option::Option<crate::value::Val<crate::cfn::ec2::capacity_reservation_fleet::ResourceType>>,
+        pub resource_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::ResourceType>>,
         /// CloudFormation property `Tags`.
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for TagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagSpecification;
+        opt {
+            resource_type = "ResourceType",
+            tags = "Tags",
         }
     }
 
-    /// Allowed values of `InstanceMatchCriteria`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMatchCriteria {
         /// `open`
         Open,
     }
 
-    impl crate::value::CfnEnum for InstanceMatchCriteria {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Open => "open",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceMatchCriteria, ["open"]);
 
-    /// Allowed values of `InstancePlatform`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InstancePlatform {
-        /// `Linux with SQL Server Enterprise`
-        LinuxWithSqlServerEnterprise,
-        /// `Linux with SQL Server Standard`
-        LinuxWithSqlServerStandard,
-        /// `Linux with SQL Server Web`
-        LinuxWithSqlServerWeb,
-        /// `Linux/UNIX`
-        LinuxUnix,
-        /// `RHEL with HA`
-        RhelWithHa,
-        /// `RHEL with HA and SQL Server Enterprise`
-        RhelWithHaAndSqlServerEnterprise,
-        /// `RHEL with HA and SQL Server Standard`
-        RhelWithHaAndSqlServerStandard,
-        /// `RHEL with SQL Server Enterprise`
-        RhelWithSqlServerEnterprise,
-        /// `RHEL with SQL Server Standard`
-        RhelWithSqlServerStandard,
-        /// `RHEL with SQL Server Web`
-        RhelWithSqlServerWeb,
-        /// `Red Hat Enterprise Linux`
-        RedHatEnterpriseLinux,
-        /// `SUSE Linux`
-        SuseLinux,
-        /// `Ubuntu Pro`
-        UbuntuPro,
-        /// `Windows`
-        Windows,
-        /// `Windows with SQL Server`
-        WindowsWithSqlServer,
-        /// `Windows with SQL Server Enterprise`
-        WindowsWithSqlServerEnterprise,
-        /// `Windows with SQL Server Standard`
-        WindowsWithSqlServerStandard,
-        /// `Windows with SQL Server Web`
-        WindowsWithSqlServerWeb,
-    }
-
-    impl crate::value::CfnEnum for InstancePlatform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LinuxWithSqlServerEnterprise => "Linux with SQL Server Enterprise",
-                Self::LinuxWithSqlServerStandard => "Linux with SQL Server Standard",
-                Self::LinuxWithSqlServerWeb => "Linux with SQL Server Web",
-                Self::LinuxUnix => "Linux/UNIX",
-                Self::RhelWithHa => "RHEL with HA",
-                Self::RhelWithHaAndSqlServerEnterprise => "RHEL with HA and SQL Server Enterprise",
-                Self::RhelWithHaAndSqlServerStandard => "RHEL with HA and SQL Server Standard",
-                Self::RhelWithSqlServerEnterprise => "RHEL with SQL Server Enterprise",
-                Self::RhelWithSqlServerStandard => "RHEL with SQL Server Standard",
-                Self::RhelWithSqlServerWeb => "RHEL with SQL Server Web",
-                Self::RedHatEnterpriseLinux => "Red Hat Enterprise Linux",
-                Self::SuseLinux => "SUSE Linux",
-                Self::UbuntuPro => "Ubuntu Pro",
-                Self::Windows => "Windows",
-                Self::WindowsWithSqlServer => "Windows with SQL Server",
-                Self::WindowsWithSqlServerEnterprise => "Windows with SQL Server Enterprise",
-                Self::WindowsWithSqlServerStandard => "Windows with SQL Server Standard",
-                Self::WindowsWithSqlServerWeb => "Windows with SQL Server Web",
-            }
-        }
-    }
-
-    /// Allowed values of `ResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ResourceType {
-        /// `application-status-check`
-        ApplicationStatusCheck,
-        /// `capacity-block`
-        CapacityBlock,
-        /// `capacity-manager-data-export`
-        CapacityManagerDataExport,
-        /// `capacity-reservation`
-        CapacityReservation,
-        /// `capacity-reservation-cancellation-quote`
-        CapacityReservationCancellationQuote,
-        /// `capacity-reservation-fleet`
-        CapacityReservationFleet,
-        /// `capacity-reservation-modification-quote`
-        CapacityReservationModificationQuote,
-        /// `carrier-gateway`
-        CarrierGateway,
-        /// `client-vpn-endpoint`
-        ClientVpnEndpoint,
-        /// `coip-pool`
-        CoipPool,
-        /// `customer-gateway`
-        CustomerGateway,
-        /// `declarative-policies-report`
-        DeclarativePoliciesReport,
-        /// `dedicated-host`
-        DedicatedHost,
-        /// `dhcp-options`
-        DhcpOptions,
-        /// `egress-only-internet-gateway`
-        EgressOnlyInternetGateway,
-        /// `elastic-gpu`
-        ElasticGpu,
-        /// `elastic-ip`
-        ElasticIp,
-        /// `export-image-task`
-        ExportImageTask,
-        /// `export-instance-task`
-        ExportInstanceTask,
-        /// `fleet`
-        Fleet,
-        /// `fpga-image`
-        FpgaImage,
-        /// `host-reservation`
-        HostReservation,
-        /// `image`
-        Image,
-        /// `image-usage-report`
-        ImageUsageReport,
-        /// `import-image-task`
-        ImportImageTask,
-        /// `import-snapshot-task`
-        ImportSnapshotTask,
-        /// `instance`
-        Instance,
-        /// `instance-connect-endpoint`
-        InstanceConnectEndpoint,
-        /// `instance-event-window`
-        InstanceEventWindow,
-        /// `internet-gateway`
-        InternetGateway,
-        /// `ipam`
-        Ipam,
-        /// `ipam-external-resource-verification-token`
-        IpamExternalResourceVerificationToken,
-        /// `ipam-internet-registry-association`
-        IpamInternetRegistryAssociation,
-        /// `ipam-policy`
-        IpamPolicy,
-        /// `ipam-pool`
-        IpamPool,
-        /// `ipam-pool-allocation`
-        IpamPoolAllocation,
-        /// `ipam-prefix-list-resolver`
-        IpamPrefixListResolver,
-        /// `ipam-prefix-list-resolver-target`
-        IpamPrefixListResolverTarget,
-        /// `ipam-resource-discovery`
-        IpamResourceDiscovery,
-        /// `ipam-resource-discovery-association`
-        IpamResourceDiscoveryAssociation,
-        /// `ipam-scope`
-        IpamScope,
-        /// `ipv4pool-ec2`
-        Ipv4poolEc2,
-        /// `ipv6pool-ec2`
-        Ipv6poolEc2,
-        /// `key-pair`
-        KeyPair,
-        /// `launch-template`
-        LaunchTemplate,
-        /// `local-gateway`
-        LocalGateway,
-        /// `local-gateway-route-table`
-        LocalGatewayRouteTable,
-        /// `local-gateway-route-table-virtual-interface-group-association`
-        LocalGatewayRouteTableVirtualInterfaceGroupAssociation,
-        /// `local-gateway-route-table-vpc-association`
-        LocalGatewayRouteTableVpcAssociation,
-        /// `local-gateway-virtual-interface`
-        LocalGatewayVirtualInterface,
-        /// `local-gateway-virtual-interface-group`
-        LocalGatewayVirtualInterfaceGroup,
-        /// `mac-modification-task`
-        MacModificationTask,
-        /// `natgateway`
-        Natgateway,
-        /// `network-acl`
-        NetworkAcl,
-        /// `network-insights-access-scope`
-        NetworkInsightsAccessScope,
-        /// `network-insights-access-scope-analysis`
-        NetworkInsightsAccessScopeAnalysis,
-        /// `network-insights-analysis`
-        NetworkInsightsAnalysis,
-        /// `network-insights-path`
-        NetworkInsightsPath,
-        /// `network-interface`
-        NetworkInterface,
-        /// `outpost-lag`
-        OutpostLag,
-        /// `placement-group`
-        PlacementGroup,
-        /// `prefix-list`
-        PrefixList,
-        /// `replace-root-volume-task`
-        ReplaceRootVolumeTask,
-        /// `reserved-instances`
-        ReservedInstances,
-        /// `route-server`
-        RouteServer,
-        /// `route-server-endpoint`
-        RouteServerEndpoint,
-        /// `route-server-peer`
-        RouteServerPeer,
-        /// `route-table`
-        RouteTable,
-        /// `secondary-interface`
-        SecondaryInterface,
-        /// `secondary-network`
-        SecondaryNetwork,
-        /// `secondary-subnet`
-        SecondarySubnet,
-        /// `security-group`
-        SecurityGroup,
-        /// `security-group-rule`
-        SecurityGroupRule,
-        /// `service-link-virtual-interface`
-        ServiceLinkVirtualInterface,
-        /// `snapshot`
-        Snapshot,
-        /// `spot-fleet-request`
-        SpotFleetRequest,
-        /// `spot-instances-request`
-        SpotInstancesRequest,
-        /// `subnet`
-        Subnet,
-        /// `subnet-cidr-reservation`
-        SubnetCidrReservation,
-        /// `traffic-mirror-filter`
-        TrafficMirrorFilter,
-        /// `traffic-mirror-filter-rule`
-        TrafficMirrorFilterRule,
-        /// `traffic-mirror-session`
-        TrafficMirrorSession,
-        /// `traffic-mirror-target`
-        TrafficMirrorTarget,
-        /// `transit-gateway`
-        TransitGateway,
-        /// `transit-gateway-attachment`
-        TransitGatewayAttachment,
-        /// `transit-gateway-connect-peer`
-        TransitGatewayConnectPeer,
-        /// `transit-gateway-metering-policy`
-        TransitGatewayMeteringPolicy,
-        /// `transit-gateway-multicast-domain`
-        TransitGatewayMulticastDomain,
-        /// `transit-gateway-policy-table`
-        TransitGatewayPolicyTable,
-        /// `transit-gateway-route-table`
-        TransitGatewayRouteTable,
-        /// `transit-gateway-route-table-announcement`
-        TransitGatewayRouteTableAnnouncement,
-        /// `verified-access-endpoint`
-        VerifiedAccessEndpoint,
-        /// `verified-access-endpoint-target`
-        VerifiedAccessEndpointTarget,
-        /// `verified-access-group`
-        VerifiedAccessGroup,
-        /// `verified-access-instance`
-        VerifiedAccessInstance,
-        /// `verified-access-policy`
-        VerifiedAccessPolicy,
-        /// `verified-access-trust-provider`
-        VerifiedAccessTrustProvider,
-        /// `volume`
-        Volume,
-        /// `vpc`
-        Vpc,
-        /// `vpc-block-public-access-exclusion`
-        VpcBlockPublicAccessExclusion,
-        /// `vpc-encryption-control`
-        VpcEncryptionControl,
-        /// `vpc-endpoint`
-        VpcEndpoint,
-        /// `vpc-endpoint-connection`
-        VpcEndpointConnection,
-        /// `vpc-endpoint-connection-device-type`
-        VpcEndpointConnectionDeviceType,
-        /// `vpc-endpoint-service`
-        VpcEndpointService,
-        /// `vpc-endpoint-service-permission`
-        VpcEndpointServicePermission,
-        /// `vpc-flow-log`
-        VpcFlowLog,
-        /// `vpc-peering-connection`
-        VpcPeeringConnection,
-        /// `vpn-concentrator`
-        VpnConcentrator,
-        /// `vpn-connection`
-        VpnConnection,
-        /// `vpn-connection-device-type`
-        VpnConnectionDeviceType,
-        /// `vpn-gateway`
-        VpnGateway,
-    }
-
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApplicationStatusCheck => "application-status-check",
-                Self::CapacityBlock => "capacity-block",
-                Self::CapacityManagerDataExport => "capacity-manager-data-export",
-                Self::CapacityReservation => "capacity-reservation",
-                Self::CapacityReservationCancellationQuote => "capacity-reservation-cancellation-quote",
-                Self::CapacityReservationFleet => "capacity-reservation-fleet",
-                Self::CapacityReservationModificationQuote => "capacity-reservation-modification-quote",
-                Self::CarrierGateway => "carrier-gateway",
-                Self::ClientVpnEndpoint => "client-vpn-endpoint",
-                Self::CoipPool => "coip-pool",
-                Self::CustomerGateway => "customer-gateway",
-                Self::DeclarativePoliciesReport => "declarative-policies-report",
-                Self::DedicatedHost => "dedicated-host",
-                Self::DhcpOptions => "dhcp-options",
-                Self::EgressOnlyInternetGateway => "egress-only-internet-gateway",
-                Self::ElasticGpu => "elastic-gpu",
-                Self::ElasticIp => "elastic-ip",
-                Self::ExportImageTask => "export-image-task",
-                Self::ExportInstanceTask => "export-instance-task",
-                Self::Fleet => "fleet",
-                Self::FpgaImage => "fpga-image",
-                Self::HostReservation => "host-reservation",
-                Self::Image => "image",
-                Self::ImageUsageReport => "image-usage-report",
-                Self::ImportImageTask => "import-image-task",
-                Self::ImportSnapshotTask => "import-snapshot-task",
-                Self::Instance => "instance",
-                Self::InstanceConnectEndpoint => "instance-connect-endpoint",
-                Self::InstanceEventWindow => "instance-event-window",
-                Self::InternetGateway => "internet-gateway",
-                Self::Ipam => "ipam",
-                Self::IpamExternalResourceVerificationToken => "ipam-external-resource-verification-token",
-                Self::IpamInternetRegistryAssociation => "ipam-internet-registry-association",
-                Self::IpamPolicy => "ipam-policy",
-                Self::IpamPool => "ipam-pool",
-                Self::IpamPoolAllocation => "ipam-pool-allocation",
-                Self::IpamPrefixListResolver => "ipam-prefix-list-resolver",
-                Self::IpamPrefixListResolverTarget => "ipam-prefix-list-resolver-target",
-                Self::IpamResourceDiscovery => "ipam-resource-discovery",
-                Self::IpamResourceDiscoveryAssociation => "ipam-resource-discovery-association",
-                Self::IpamScope => "ipam-scope",
-                Self::Ipv4poolEc2 => "ipv4pool-ec2",
-                Self::Ipv6poolEc2 => "ipv6pool-ec2",
-                Self::KeyPair => "key-pair",
-                Self::LaunchTemplate => "launch-template",
-                Self::LocalGateway => "local-gateway",
-                Self::LocalGatewayRouteTable => "local-gateway-route-table",
-                Self::LocalGatewayRouteTableVirtualInterfaceGroupAssociation => "local-gateway-route-table-virtual-interface-group-association",
-                Self::LocalGatewayRouteTableVpcAssociation => "local-gateway-route-table-vpc-association",
-                Self::LocalGatewayVirtualInterface => "local-gateway-virtual-interface",
-                Self::LocalGatewayVirtualInterfaceGroup => "local-gateway-virtual-interface-group",
-                Self::MacModificationTask => "mac-modification-task",
-                Self::Natgateway => "natgateway",
-                Self::NetworkAcl => "network-acl",
-                Self::NetworkInsightsAccessScope => "network-insights-access-scope",
-                Self::NetworkInsightsAccessScopeAnalysis => "network-insights-access-scope-analysis",
-                Self::NetworkInsightsAnalysis => "network-insights-analysis",
-                Self::NetworkInsightsPath => "network-insights-path",
-                Self::NetworkInterface => "network-interface",
-                Self::OutpostLag => "outpost-lag",
-                Self::PlacementGroup => "placement-group",
-                Self::PrefixList => "prefix-list",
-                Self::ReplaceRootVolumeTask => "replace-root-volume-task",
-                Self::ReservedInstances => "reserved-instances",
-                Self::RouteServer => "route-server",
-                Self::RouteServerEndpoint => "route-server-endpoint",
-                Self::RouteServerPeer => "route-server-peer",
-                Self::RouteTable => "route-table",
-                Self::SecondaryInterface => "secondary-interface",
-                Self::SecondaryNetwork => "secondary-network",
-                Self::SecondarySubnet => "secondary-subnet",
-                Self::SecurityGroup => "security-group",
-                Self::SecurityGroupRule => "security-group-rule",
-                Self::ServiceLinkVirtualInterface => "service-link-virtual-interface",
-                Self::Snapshot => "snapshot",
-                Self::SpotFleetRequest => "spot-fleet-request",
-                Self::SpotInstancesRequest => "spot-instances-request",
-                Self::Subnet => "subnet",
-                Self::SubnetCidrReservation => "subnet-cidr-reservation",
-                Self::TrafficMirrorFilter => "traffic-mirror-filter",
-                Self::TrafficMirrorFilterRule => "traffic-mirror-filter-rule",
-                Self::TrafficMirrorSession => "traffic-mirror-session",
-                Self::TrafficMirrorTarget => "traffic-mirror-target",
-                Self::TransitGateway => "transit-gateway",
-                Self::TransitGatewayAttachment => "transit-gateway-attachment",
-                Self::TransitGatewayConnectPeer => "transit-gateway-connect-peer",
-                Self::TransitGatewayMeteringPolicy => "transit-gateway-metering-policy",
-                Self::TransitGatewayMulticastDomain => "transit-gateway-multicast-domain",
-                Self::TransitGatewayPolicyTable => "transit-gateway-policy-table",
-                Self::TransitGatewayRouteTable => "transit-gateway-route-table",
-                Self::TransitGatewayRouteTableAnnouncement => "transit-gateway-route-table-announcement",
-                Self::VerifiedAccessEndpoint => "verified-access-endpoint",
-                Self::VerifiedAccessEndpointTarget => "verified-access-endpoint-target",
-                Self::VerifiedAccessGroup => "verified-access-group",
-                Self::VerifiedAccessInstance => "verified-access-instance",
-                Self::VerifiedAccessPolicy => "verified-access-policy",
-                Self::VerifiedAccessTrustProvider => "verified-access-trust-provider",
-                Self::Volume => "volume",
-                Self::Vpc => "vpc",
-                Self::VpcBlockPublicAccessExclusion => "vpc-block-public-access-exclusion",
-                Self::VpcEncryptionControl => "vpc-encryption-control",
-                Self::VpcEndpoint => "vpc-endpoint",
-                Self::VpcEndpointConnection => "vpc-endpoint-connection",
-                Self::VpcEndpointConnectionDeviceType => "vpc-endpoint-connection-device-type",
-                Self::VpcEndpointService => "vpc-endpoint-service",
-                Self::VpcEndpointServicePermission => "vpc-endpoint-service-permission",
-                Self::VpcFlowLog => "vpc-flow-log",
-                Self::VpcPeeringConnection => "vpc-peering-connection",
-                Self::VpnConcentrator => "vpn-concentrator",
-                Self::VpnConnection => "vpn-connection",
-                Self::VpnConnectionDeviceType => "vpn-connection-device-type",
-                Self::VpnGateway => "vpn-gateway",
-            }
-        }
-    }
-
-    /// Allowed values of `Tenancy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `default`
         Default,
     }
 
-    impl crate::value::CfnEnum for Tenancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tenancy, ["default"]);
 }
 
 /// Resource Type definition for Carrier Gateway which describes the Carrier Gateway resource
@@ -1734,7 +679,6 @@ pub struct CarrierGateway {
 
 impl CarrierGateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             tags: ::std::option::Option::None,
@@ -1743,55 +687,31 @@ impl CarrierGateway {
     }
 }
 
-impl crate::resource::Resource for CarrierGateway {
-    const TYPE: &'static str = "AWS::EC2::CarrierGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CARRIER_GATEWAY_SHAPE)
+crate::resource::props! {
+    resource CarrierGateway = "AWS::EC2::CarrierGateway", shape: Some(&CARRIER_GATEWAY_SHAPE);
+    req {
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CARRIER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::carrier_gateway::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CARRIER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CarrierGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CarrierGateway> {
-    /// `Fn::GetAtt` `CarrierGatewayId`.
-    #[inline]
-    pub fn attr_carrier_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CarrierGatewayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CarrierGatewayId`.
+        attr_carrier_gateway_id: ::std::string::String = "CarrierGatewayId",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-}
-
-pub mod carrier_gateway {
-    //! Nested property types and enums of [`CarrierGateway`](super::CarrierGateway).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::EC2::ClientVpnAuthorizationRule
@@ -1823,7 +743,6 @@ pub struct ClientVpnAuthorizationRule {
 
 impl ClientVpnAuthorizationRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(client_vpn_endpoint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_network_cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_group_id: ::std::option::Option::None,
@@ -1835,26 +754,24 @@ impl ClientVpnAuthorizationRule {
     }
 }
 
-impl crate::resource::Resource for ClientVpnAuthorizationRule {
-    const TYPE: &'static str = "AWS::EC2::ClientVpnAuthorizationRule";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessGroupId", self.access_group_id);
-        p.set_opt("AuthorizeAllGroups", self.authorize_all_groups);
-        p.set("ClientVpnEndpointId", self.client_vpn_endpoint_id);
-        p.set_opt("Description", self.description);
-        p.set("TargetNetworkCidr", self.target_network_cidr);
-        p
+crate::resource::props! {
+    resource ClientVpnAuthorizationRule = "AWS::EC2::ClientVpnAuthorizationRule", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        client_vpn_endpoint_id = "ClientVpnEndpointId",
+        target_network_cidr = "TargetNetworkCidr",
+    }
+    opt {
+        access_group_id = "AccessGroupId",
+        authorize_all_groups = "AuthorizeAllGroups",
+        description = "Description",
     }
 }
 
 /// Attributes of [`ClientVpnAuthorizationRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClientVpnAuthorizationRule> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1913,7 +830,6 @@ pub struct ClientVpnEndpoint {
 
 impl ClientVpnEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authentication_options: ::std::vec::Vec<crate::cfn::ec2::client_vpn_endpoint::ClientAuthenticationRequest>, connection_log_options: crate::cfn::ec2::client_vpn_endpoint::ConnectionLogOptions, server_certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authentication_options,
@@ -1943,51 +859,54 @@ impl ClientVpnEndpoint {
     }
 }
 
-impl crate::resource::Resource for ClientVpnEndpoint {
-    const TYPE: &'static str = "AWS::EC2::ClientVpnEndpoint";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthenticationOptions", self.authentication_options);
-        p.set_opt("AuthorizationPolicy", self.authorization_policy);
-        p.set_opt("ClientCidrBlock", self.client_cidr_block);
-        p.set_opt("ClientConnectOptions", self.client_connect_options);
-        p.set_opt("ClientLoginBannerOptions", self.client_login_banner_options);
-        p.set_opt("ClientRouteEnforcementOptions", self.client_route_enforcement_options);
-        p.set("ConnectionLogOptions", self.connection_log_options);
-        p.set_opt("Description", self.description);
-        p.set_opt("DevicePostureOptions", self.device_posture_options);
-        p.set_opt("DisconnectOnSessionTimeout", self.disconnect_on_session_timeout);
-        p.set_opt("DnsServers", self.dns_servers);
-        p.set_opt("EndpointIpAddressType", self.endpoint_ip_address_type);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SelfServicePortal", self.self_service_portal);
-        p.set("ServerCertificateArn", self.server_certificate_arn);
-        p.set_opt("SessionTimeoutHours", self.session_timeout_hours);
-        p.set_opt("SplitTunnel", self.split_tunnel);
-        p.set_opt("TagSpecifications", self.tag_specifications);
-        p.set_opt("TrafficIpAddressType", self.traffic_ip_address_type);
-        p.set_opt("TransitGatewayConfiguration", self.transit_gateway_configuration);
-        p.set_opt("TransportProtocol", self.transport_protocol);
-        p.set_opt("VpcId", self.vpc_id);
-        p.set_opt("VpnPort", self.vpn_port);
-        p
+crate::resource::props! {
+    resource ClientVpnEndpoint = "AWS::EC2::ClientVpnEndpoint", shape: Some(&CLIENT_VPN_ENDPOINT_SHAPE);
+    req {
+        authentication_options = "AuthenticationOptions",
+        connection_log_options = "ConnectionLogOptions",
+        server_certificate_arn = "ServerCertificateArn",
+    }
+    opt {
+        authorization_policy = "AuthorizationPolicy",
+        client_cidr_block = "ClientCidrBlock",
+        client_connect_options = "ClientConnectOptions",
+        client_login_banner_options = "ClientLoginBannerOptions",
+        client_route_enforcement_options = "ClientRouteEnforcementOptions",
+        description = "Description",
+        device_posture_options = "DevicePostureOptions",
+        disconnect_on_session_timeout = "DisconnectOnSessionTimeout",
+        dns_servers = "DnsServers",
+        endpoint_ip_address_type = "EndpointIpAddressType",
+        security_group_ids = "SecurityGroupIds",
+        self_service_portal = "SelfServicePortal",
+        session_timeout_hours = "SessionTimeoutHours",
+        split_tunnel = "SplitTunnel",
+        tag_specifications = "TagSpecifications",
+        traffic_ip_address_type = "TrafficIpAddressType",
+        transit_gateway_configuration = "TransitGatewayConfiguration",
+        transport_protocol = "TransportProtocol",
+        vpc_id = "VpcId",
+        vpn_port = "VpnPort",
     }
 }
 
+static CLIENT_VPN_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientConnectOptions", crate::resource::Rule { shape: Some(&self::client_vpn_endpoint::CLIENT_CONNECT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ClientVpnEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClientVpnEndpoint> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod client_vpn_endpoint {
     //! Nested property types and enums of [`ClientVpnEndpoint`](super::ClientVpnEndpoint).
 
-    /// The definition `ClientAuthenticationRequest`.
     #[derive(Clone)]
     pub struct ClientAuthenticationRequest {
         /// CloudFormation property `ActiveDirectory`.
@@ -2002,7 +921,6 @@ pub mod client_vpn_endpoint {
 
     impl ClientAuthenticationRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 active_directory: ::std::option::Option::None,
@@ -2013,19 +931,18 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for ClientAuthenticationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActiveDirectory", self.active_directory);
-            p.set_opt("FederatedAuthentication", self.federated_authentication);
-            p.set_opt("MutualAuthentication", self.mutual_authentication);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientAuthenticationRequest;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            active_directory = "ActiveDirectory",
+            federated_authentication = "FederatedAuthentication",
+            mutual_authentication = "MutualAuthentication",
         }
     }
 
-    /// The definition `DirectoryServiceAuthenticationRequest`.
     #[derive(Clone)]
     pub struct DirectoryServiceAuthenticationRequest {
         /// CloudFormation property `DirectoryId`; required.
@@ -2034,7 +951,6 @@ pub mod client_vpn_endpoint {
 
     impl DirectoryServiceAuthenticationRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(directory_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 directory_id: directory_id.into(),
@@ -2042,16 +958,13 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for DirectoryServiceAuthenticationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DirectoryId", self.directory_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DirectoryServiceAuthenticationRequest;
+        req {
+            directory_id = "DirectoryId",
         }
     }
 
-    /// The definition `FederatedAuthenticationRequest`.
     #[derive(Clone)]
     pub struct FederatedAuthenticationRequest {
         /// CloudFormation property `SAMLProviderArn`; required.
@@ -2062,7 +975,6 @@ pub mod client_vpn_endpoint {
 
     impl FederatedAuthenticationRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(saml_provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 saml_provider_arn: saml_provider_arn.into(),
@@ -2071,17 +983,16 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for FederatedAuthenticationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SAMLProviderArn", self.saml_provider_arn);
-            p.set_opt("SelfServiceSAMLProviderArn", self.self_service_saml_provider_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested FederatedAuthenticationRequest;
+        req {
+            saml_provider_arn = "SAMLProviderArn",
+        }
+        opt {
+            self_service_saml_provider_arn = "SelfServiceSAMLProviderArn",
         }
     }
 
-    /// The definition `CertificateAuthenticationRequest`.
     #[derive(Clone)]
     pub struct CertificateAuthenticationRequest {
         /// CloudFormation property `ClientRootCertificateChainArn`; required.
@@ -2090,7 +1001,6 @@ pub mod client_vpn_endpoint {
 
     impl CertificateAuthenticationRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_root_certificate_chain_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_root_certificate_chain_arn: client_root_certificate_chain_arn.into(),
@@ -2098,16 +1008,13 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for CertificateAuthenticationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientRootCertificateChainArn", self.client_root_certificate_chain_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertificateAuthenticationRequest;
+        req {
+            client_root_certificate_chain_arn = "ClientRootCertificateChainArn",
         }
     }
 
-    /// The definition `AuthorizationPolicy`.
     #[derive(Clone)]
     pub struct AuthorizationPolicy {
         /// CloudFormation property `Description`.
@@ -2120,7 +1027,6 @@ pub mod client_vpn_endpoint {
 
     impl AuthorizationPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -2130,18 +1036,17 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for AuthorizationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("PolicyDocument", self.policy_document);
-            p.set_opt("ShadowMode", self.shadow_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizationPolicy;
+        req {
+            policy_document = "PolicyDocument",
+        }
+        opt {
+            description = "Description",
+            shadow_mode = "ShadowMode",
         }
     }
 
-    /// The definition `ClientConnectOptions`.
     #[derive(Clone)]
     pub struct ClientConnectOptions {
         /// CloudFormation property `Enabled`; required.
@@ -2152,7 +1057,6 @@ pub mod client_vpn_endpoint {
 
     impl ClientConnectOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -2161,17 +1065,20 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for ClientConnectOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("LambdaFunctionArn", self.lambda_function_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientConnectOptions;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            lambda_function_arn = "LambdaFunctionArn",
         }
     }
 
-    /// The definition `ClientLoginBannerOptions`.
+    pub(super) static CLIENT_CONNECT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaFunctionArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct ClientLoginBannerOptions {
         /// CloudFormation property `BannerText`.
@@ -2182,7 +1089,6 @@ pub mod client_vpn_endpoint {
 
     impl ClientLoginBannerOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 banner_text: ::std::option::Option::None,
@@ -2191,33 +1097,29 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for ClientLoginBannerOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BannerText", self.banner_text);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientLoginBannerOptions;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            banner_text = "BannerText",
         }
     }
 
-    /// The definition `ClientRouteEnforcementOptions`.
     #[derive(Clone, Default)]
     pub struct ClientRouteEnforcementOptions {
         /// CloudFormation property `Enforced`.
         pub enforced: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ClientRouteEnforcementOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enforced", self.enforced);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientRouteEnforcementOptions;
+        opt {
+            enforced = "Enforced",
         }
     }
 
-    /// The definition `ConnectionLogOptions`.
     #[derive(Clone)]
     pub struct ConnectionLogOptions {
         /// CloudFormation property `CloudwatchLogGroup`.
@@ -2232,7 +1134,6 @@ pub mod client_vpn_endpoint {
 
     impl ConnectionLogOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 cloudwatch_log_group: ::std::option::Option::None,
@@ -2243,19 +1144,18 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionLogOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudwatchLogGroup", self.cloudwatch_log_group);
-            p.set_opt("CloudwatchLogStream", self.cloudwatch_log_stream);
-            p.set("Enabled", self.enabled);
-            p.set_opt("IncludeAuthorizationPolicyContext", self.include_authorization_policy_context);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionLogOptions;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            cloudwatch_log_group = "CloudwatchLogGroup",
+            cloudwatch_log_stream = "CloudwatchLogStream",
+            include_authorization_policy_context = "IncludeAuthorizationPolicyContext",
         }
     }
 
-    /// The definition `DevicePostureOptions`.
     #[derive(Clone)]
     pub struct DevicePostureOptions {
         /// CloudFormation property `Enabled`; required.
@@ -2266,7 +1166,6 @@ pub mod client_vpn_endpoint {
 
     impl DevicePostureOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>, trust_providers: ::std::vec::Vec<crate::cfn::ec2::client_vpn_endpoint::DevicePostureTrustProvider>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -2275,17 +1174,14 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for DevicePostureOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set("TrustProviders", self.trust_providers);
-            p.into_expr()
+    crate::resource::props! {
+        nested DevicePostureOptions;
+        req {
+            enabled = "Enabled",
+            trust_providers = "TrustProviders",
         }
     }
 
-    /// The definition `DevicePostureTrustProvider`.
     #[derive(Clone)]
     pub struct DevicePostureTrustProvider {
         /// CloudFormation property `PublicSigningKeyUrl`.
@@ -2298,7 +1194,6 @@ pub mod client_vpn_endpoint {
 
     impl DevicePostureTrustProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(tenant_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, trust_provider_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 public_signing_key_url: ::std::option::Option::None,
@@ -2308,18 +1203,17 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for DevicePostureTrustProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PublicSigningKeyUrl", self.public_signing_key_url);
-            p.set("TenantId", self.tenant_id);
-            p.set("TrustProviderType", self.trust_provider_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DevicePostureTrustProvider;
+        req {
+            tenant_id = "TenantId",
+            trust_provider_type = "TrustProviderType",
+        }
+        opt {
+            public_signing_key_url = "PublicSigningKeyUrl",
         }
     }
 
-    /// The definition `TagSpecification`.
     #[derive(Clone)]
     pub struct TagSpecification {
         /// CloudFormation property `ResourceType`; required.
@@ -2330,7 +1224,6 @@ pub mod client_vpn_endpoint {
 
     impl TagSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tags: ::std::vec::Vec<crate::resource::Tag>) -> Self {
             Self {
                 resource_type: resource_type.into(),
@@ -2339,17 +1232,14 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for TagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceType", self.resource_type);
-            p.set("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagSpecification;
+        req {
+            resource_type = "ResourceType",
+            tags = "Tags",
         }
     }
 
-    /// The definition `TransitGatewayConfiguration`.
     #[derive(Clone)]
     pub struct TransitGatewayConfiguration {
         /// CloudFormation property `AvailabilityZoneIds`.
@@ -2362,7 +1252,6 @@ pub mod client_vpn_endpoint {
 
     impl TransitGatewayConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(transit_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 availability_zone_ids: ::std::option::Option::None,
@@ -2372,14 +1261,14 @@ pub mod client_vpn_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for TransitGatewayConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZoneIds", self.availability_zone_ids);
-            p.set_opt("AvailabilityZones", self.availability_zones);
-            p.set("TransitGatewayId", self.transit_gateway_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransitGatewayConfiguration;
+        req {
+            transit_gateway_id = "TransitGatewayId",
+        }
+        opt {
+            availability_zone_ids = "AvailabilityZoneIds",
+            availability_zones = "AvailabilityZones",
         }
     }
 }
@@ -2409,7 +1298,6 @@ pub struct ClientVpnRoute {
 
 impl ClientVpnRoute {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(client_vpn_endpoint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_cidr_block: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_vpn_endpoint_id: client_vpn_endpoint_id.into(),
@@ -2420,25 +1308,27 @@ impl ClientVpnRoute {
     }
 }
 
-impl crate::resource::Resource for ClientVpnRoute {
-    const TYPE: &'static str = "AWS::EC2::ClientVpnRoute";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClientVpnEndpointId", self.client_vpn_endpoint_id);
-        p.set_opt("Description", self.description);
-        p.set("DestinationCidrBlock", self.destination_cidr_block);
-        p.set_opt("TargetVpcSubnetId", self.target_vpc_subnet_id);
-        p
+crate::resource::props! {
+    resource ClientVpnRoute = "AWS::EC2::ClientVpnRoute", shape: Some(&CLIENT_VPN_ROUTE_SHAPE);
+    req {
+        client_vpn_endpoint_id = "ClientVpnEndpointId",
+        destination_cidr_block = "DestinationCidrBlock",
+    }
+    opt {
+        description = "Description",
+        target_vpc_subnet_id = "TargetVpcSubnetId",
     }
 }
 
+static CLIENT_VPN_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ClientVpnRoute`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClientVpnRoute> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -2459,7 +1349,6 @@ pub struct ClientVpnTargetNetworkAssociation {
 
 impl ClientVpnTargetNetworkAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(client_vpn_endpoint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             availability_zone: ::std::option::Option::None,
@@ -2470,25 +1359,27 @@ impl ClientVpnTargetNetworkAssociation {
     }
 }
 
-impl crate::resource::Resource for ClientVpnTargetNetworkAssociation {
-    const TYPE: &'static str = "AWS::EC2::ClientVpnTargetNetworkAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-        p.set("ClientVpnEndpointId", self.client_vpn_endpoint_id);
-        p.set_opt("SubnetId", self.subnet_id);
-        p
+crate::resource::props! {
+    resource ClientVpnTargetNetworkAssociation = "AWS::EC2::ClientVpnTargetNetworkAssociation", shape: Some(&CLIENT_VPN_TARGET_NETWORK_ASSOCIATION_SHAPE);
+    req {
+        client_vpn_endpoint_id = "ClientVpnEndpointId",
+    }
+    opt {
+        availability_zone = "AvailabilityZone",
+        availability_zone_id = "AvailabilityZoneId",
+        subnet_id = "SubnetId",
     }
 }
 
+static CLIENT_VPN_TARGET_NETWORK_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ClientVpnTargetNetworkAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClientVpnTargetNetworkAssociation> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -2532,7 +1423,6 @@ pub struct CustomerGateway {
 
 impl CustomerGateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ip_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bgp_asn: ::std::option::Option::None,
@@ -2546,39 +1436,31 @@ impl CustomerGateway {
     }
 }
 
-impl crate::resource::Resource for CustomerGateway {
-    const TYPE: &'static str = "AWS::EC2::CustomerGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOMER_GATEWAY_SHAPE)
+crate::resource::props! {
+    resource CustomerGateway = "AWS::EC2::CustomerGateway", shape: Some(&CUSTOMER_GATEWAY_SHAPE);
+    req {
+        ip_address = "IpAddress",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BgpAsn", self.bgp_asn);
-        p.set_opt("BgpAsnExtended", self.bgp_asn_extended);
-        p.set_opt("CertificateArn", self.certificate_arn);
-        p.set_opt("DeviceName", self.device_name);
-        p.set("IpAddress", self.ip_address);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        bgp_asn = "BgpAsn",
+        bgp_asn_extended = "BgpAsnExtended",
+        certificate_arn = "CertificateArn",
+        device_name = "DeviceName",
+        tags = "Tags",
     }
 }
 
-static CUSTOMER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BgpAsnExtended", crate::resource::Rule { min: Some(2147483648.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
-        ("CertificateArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:acm:[a-z]{2}((-gov)|(-iso([a-z]{1})?))?-[a-z]+-\\d{1}:\\d{12}:certificate\\/[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CUSTOMER_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BgpAsnExtended", crate::resource::Rule { min: Some(2147483648.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
+    ("CertificateArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:acm:[a-z]{2}((-gov)|(-iso([a-z]{1})?))?-[a-z]+-\\d{1}:\\d{12}:certificate\\/[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CustomerGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomerGateway> {
-    /// `Fn::GetAtt` `CustomerGatewayId`.
-    #[inline]
-    pub fn attr_customer_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomerGatewayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CustomerGatewayId`.
+        attr_customer_gateway_id: ::std::string::String = "CustomerGatewayId",
     }
 }
 
@@ -2617,50 +1499,29 @@ pub struct DhcpOptions {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DhcpOptions {
-    const TYPE: &'static str = "AWS::EC2::DHCPOptions";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DHCP_OPTIONS_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DomainName", self.domain_name);
-        p.set_opt("DomainNameServers", self.domain_name_servers);
-        p.set_opt("Ipv6AddressPreferredLeaseTime", self.ipv6_address_preferred_lease_time);
-        p.set_opt("NetbiosNameServers", self.netbios_name_servers);
-        p.set_opt("NetbiosNodeType", self.netbios_node_type);
-        p.set_opt("NtpServers", self.ntp_servers);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DhcpOptions = "AWS::EC2::DHCPOptions", shape: Some(&DHCP_OPTIONS_SHAPE);
+    opt {
+        domain_name = "DomainName",
+        domain_name_servers = "DomainNameServers",
+        ipv6_address_preferred_lease_time = "Ipv6AddressPreferredLeaseTime",
+        netbios_name_servers = "NetbiosNameServers",
+        netbios_node_type = "NetbiosNodeType",
+        ntp_servers = "NtpServers",
+        tags = "Tags",
     }
 }
 
-static DHCP_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::dhcp_options::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DHCP_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DhcpOptions`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DhcpOptions> {
-    /// `Fn::GetAtt` `DhcpOptionsId`.
-    #[inline]
-    pub fn attr_dhcp_options_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DhcpOptionsId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DhcpOptionsId`.
+        attr_dhcp_options_id: ::std::string::String = "DhcpOptionsId",
     }
-}
-
-pub mod dhcp_options {
-    //! Nested property types and enums of [`DhcpOptions`](super::DhcpOptions).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::EC2::EC2Fleet
@@ -2718,51 +1579,55 @@ impl Ec2Fleet {
     }
 }
 
-impl crate::resource::Resource for Ec2Fleet {
-    const TYPE: &'static str = "AWS::EC2::EC2Fleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EC2_FLEET_SHAPE)
+crate::resource::props! {
+    resource Ec2Fleet = "AWS::EC2::EC2Fleet", shape: Some(&EC2_FLEET_SHAPE);
+    req {
+        launch_template_configs = "LaunchTemplateConfigs",
+        target_capacity_specification = "TargetCapacitySpecification",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Context", self.context);
-        p.set_opt("ExcessCapacityTerminationPolicy", self.excess_capacity_termination_policy);
-        p.set("LaunchTemplateConfigs", self.launch_template_configs);
-        p.set_opt("OnDemandOptions", self.on_demand_options);
-        p.set_opt("ReplaceUnhealthyInstances", self.replace_unhealthy_instances);
-        p.set_opt("ReservedCapacityOptions", self.reserved_capacity_options);
-        p.set_opt("SpotOptions", self.spot_options);
-        p.set_opt("TagSpecifications", self.tag_specifications);
-        p.set("TargetCapacitySpecification", self.target_capacity_specification);
-        p.set_opt("TerminateInstancesWithExpiration", self.terminate_instances_with_expiration);
-        p.set_opt("Type", self.type_);
-        p.set_opt("ValidFrom", self.valid_from);
-        p.set_opt("ValidUntil", self.valid_until);
-        p
+    opt {
+        context = "Context",
+        excess_capacity_termination_policy = "ExcessCapacityTerminationPolicy",
+        on_demand_options = "OnDemandOptions",
+        replace_unhealthy_instances = "ReplaceUnhealthyInstances",
+        reserved_capacity_options = "ReservedCapacityOptions",
+        spot_options = "SpotOptions",
+        tag_specifications = "TagSpecifications",
+        terminate_instances_with_expiration = "TerminateInstancesWithExpiration",
+        type_ = "Type",
+        valid_from = "ValidFrom",
+        valid_until = "ValidUntil",
     }
 }
 
-static EC2_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LaunchTemplateConfigs", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::ec2_fleet::FLEET_LAUNCH_TEMPLATE_CONFIG_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EC2_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LaunchTemplateConfigs", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::ec2_fleet::FLEET_LAUNCH_TEMPLATE_CONFIG_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Ec2Fleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Ec2Fleet> {
-    /// `Fn::GetAtt` `FleetId`.
-    #[inline]
-    pub fn attr_fleet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FleetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FleetId`.
+        attr_fleet_id: ::std::string::String = "FleetId",
     }
 }
 
 pub mod ec2_fleet {
     //! Nested property types and enums of [`Ec2Fleet`](super::Ec2Fleet).
 
-    /// The definition `FleetLaunchTemplateConfigRequest`.
+    pub use crate::cfn::shared::autoscaling_ec2_ecs::{InstanceGenerations, LocalStorageTypes};
+    pub use crate::cfn::shared::ec2::{AcceleratorTypes, BaselinePerformanceFactorsRequest, CpuManufacturers, CpuPerformanceFactorRequest, InstanceInterruptionBehavior, MemoryMibRequest, PerformanceFactorReferenceRequest, ReplacementStrategy, TargetCapacityUnitType, Tenancy, VCpuCountRangeRequest};
+    pub use crate::cfn::shared::ec2_ecs::{AcceleratorCountRequest, AcceleratorManufacturers, AcceleratorNames, AcceleratorTotalMemoryMibRequest, BareMetal, BaselineEbsBandwidthMbpsRequest, BurstablePerformance, LocalStorage, MemoryGibPerVCpuRequest, NetworkBandwidthGbpsRequest, NetworkInterfaceCountRequest, TotalLocalStorageGbRequest};
+    pub use crate::cfn::shared::ec2_group_engagement::HttpTokens;
+
+    #[deprecated(note = "renamed to `ReservedCapacityAllocationStrategy`")]
+    #[doc(hidden)]
+    pub type ReservedCapacityOptionsRequestAllocationStrategy = ReservedCapacityAllocationStrategy;
+
+    #[deprecated(note = "renamed to `SpotAllocationStrategy`")]
+    #[doc(hidden)]
+    pub type SpotOptionsRequestAllocationStrategy = SpotAllocationStrategy;
+
     #[derive(Clone, Default)]
     pub struct FleetLaunchTemplateConfigRequest {
         /// CloudFormation property `LaunchTemplateSpecification`.
@@ -2771,24 +1636,19 @@ pub mod ec2_fleet {
         pub overrides: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::ec2_fleet::FleetLaunchTemplateOverridesRequest>>,
     }
 
-    impl crate::resource::ToExpr for FleetLaunchTemplateConfigRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateSpecification", self.launch_template_specification);
-            p.set_opt("Overrides", self.overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested FleetLaunchTemplateConfigRequest;
+        opt {
+            launch_template_specification = "LaunchTemplateSpecification",
+            overrides = "Overrides",
         }
     }
 
-    pub(super) static FLEET_LAUNCH_TEMPLATE_CONFIG_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchTemplateSpecification", crate::resource::Rule { shape: Some(&FLEET_LAUNCH_TEMPLATE_SPECIFICATION_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Overrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLEET_LAUNCH_TEMPLATE_CONFIG_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchTemplateSpecification", crate::resource::Rule { shape: Some(&FLEET_LAUNCH_TEMPLATE_SPECIFICATION_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Overrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FleetLaunchTemplateSpecificationRequest`.
     #[derive(Clone)]
     pub struct FleetLaunchTemplateSpecificationRequest {
         /// CloudFormation property `LaunchTemplateId`.
@@ -2803,7 +1663,6 @@ pub mod ec2_fleet {
 
     impl FleetLaunchTemplateSpecificationRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 launch_template_id: ::std::option::Option::None,
@@ -2814,25 +1673,22 @@ pub mod ec2_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for FleetLaunchTemplateSpecificationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateId", self.launch_template_id);
-            p.set_opt("LaunchTemplateName", self.launch_template_name);
-            p.set_opt("LaunchTemplateSpecificationUserData", self.launch_template_specification_user_data);
-            p.set("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested FleetLaunchTemplateSpecificationRequest;
+        req {
+            version = "Version",
+        }
+        opt {
+            launch_template_id = "LaunchTemplateId",
+            launch_template_name = "LaunchTemplateName",
+            launch_template_specification_user_data = "LaunchTemplateSpecificationUserData",
         }
     }
 
-    pub(super) static FLEET_LAUNCH_TEMPLATE_SPECIFICATION_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchTemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\(\\)\\.\\-/_]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLEET_LAUNCH_TEMPLATE_SPECIFICATION_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchTemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\(\\)\\.\\-/_]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FleetLaunchTemplateOverridesRequest`.
     #[derive(Clone, Default)]
     pub struct FleetLaunchTemplateOverridesRequest {
         /// CloudFormation property `AvailabilityZone`.
@@ -2865,35 +1721,33 @@ pub mod ec2_fleet {
         pub weighted_capacity: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for FleetLaunchTemplateOverridesRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-            p.set_opt("BlockDeviceMappings", self.block_device_mappings);
-            p.set_opt("IamInstanceProfile", self.iam_instance_profile);
-            p.set_opt("InstanceRequirements", self.instance_requirements);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("KeyName", self.key_name);
-            p.set_opt("MaxPrice", self.max_price);
-            p.set_opt("MetadataOptions", self.metadata_options);
-            p.set_opt("NetworkInterfaces", self.network_interfaces);
-            p.set_opt("Placement", self.placement);
-            p.set_opt("Priority", self.priority);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.set_opt("WeightedCapacity", self.weighted_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested FleetLaunchTemplateOverridesRequest;
+        opt {
+            availability_zone = "AvailabilityZone",
+            availability_zone_id = "AvailabilityZoneId",
+            block_device_mappings = "BlockDeviceMappings",
+            iam_instance_profile = "IamInstanceProfile",
+            instance_requirements = "InstanceRequirements",
+            instance_type = "InstanceType",
+            key_name = "KeyName",
+            max_price = "MaxPrice",
+            metadata_options = "MetadataOptions",
+            network_interfaces = "NetworkInterfaces",
+            placement = "Placement",
+            priority = "Priority",
+            subnet_id = "SubnetId",
+            weighted_capacity = "WeightedCapacity",
         }
     }
 
-    pub(super) static FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_INTERFACE_SPECIFICATION_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BlockDeviceMapping`.
     #[derive(Clone, Default)]
     pub struct BlockDeviceMapping {
         /// CloudFormation property `DeviceName`.
@@ -2906,19 +1760,20 @@ pub mod ec2_fleet {
         pub virtual_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BlockDeviceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeviceName", self.device_name);
-            p.set_opt("Ebs", self.ebs);
-            p.set_opt("NoDevice", self.no_device);
-            p.set_opt("VirtualName", self.virtual_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockDeviceMapping;
+        opt {
+            device_name = "DeviceName",
+            ebs = "Ebs",
+            no_device = "NoDevice",
+            virtual_name = "VirtualName",
         }
     }
 
-    /// The definition `EbsBlockDevice`.
+    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ebs", crate::resource::Rule { shape: Some(&EBS_BLOCK_DEVICE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct EbsBlockDevice {
         /// CloudFormation property `DeleteOnTermination`.
@@ -2939,23 +1794,24 @@ pub mod ec2_fleet {
         pub volume_type: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::VolumeType>>,
     }
 
-    impl crate::resource::ToExpr for EbsBlockDevice {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("MultiAvailabilityZoneConfiguration", self.multi_availability_zone_configuration);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsBlockDevice;
+        opt {
+            delete_on_termination = "DeleteOnTermination",
+            encrypted = "Encrypted",
+            iops = "Iops",
+            kms_key_id = "KmsKeyId",
+            multi_availability_zone_configuration = "MultiAvailabilityZoneConfiguration",
+            snapshot_id = "SnapshotId",
+            volume_size = "VolumeSize",
+            volume_type = "VolumeType",
         }
     }
 
-    /// The definition `MultiAvailabilityZoneConfiguration`.
+    pub(super) static EBS_BLOCK_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct MultiAvailabilityZoneConfiguration {
         /// CloudFormation property `ConfigurationType`.
@@ -2964,17 +1820,14 @@ pub mod ec2_fleet {
         pub standby_availability_zones: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::ec2_fleet::StandbyAvailabilityZone>>,
     }
 
-    impl crate::resource::ToExpr for MultiAvailabilityZoneConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfigurationType", self.configuration_type);
-            p.set_opt("StandbyAvailabilityZones", self.standby_availability_zones);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiAvailabilityZoneConfiguration;
+        opt {
+            configuration_type = "ConfigurationType",
+            standby_availability_zones = "StandbyAvailabilityZones",
         }
     }
 
-    /// The definition `StandbyAvailabilityZone`.
     #[derive(Clone, Default)]
     pub struct StandbyAvailabilityZone {
         /// CloudFormation property `AvailabilityZone`.
@@ -2983,17 +1836,14 @@ pub mod ec2_fleet {
         pub availability_zone_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for StandbyAvailabilityZone {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested StandbyAvailabilityZone;
+        opt {
+            availability_zone = "AvailabilityZone",
+            availability_zone_id = "AvailabilityZoneId",
         }
     }
 
-    /// The definition `IamInstanceProfileSpecification`.
     #[derive(Clone, Default)]
     pub struct IamInstanceProfileSpecification {
         /// CloudFormation property `Arn`.
@@ -3002,59 +1852,56 @@ pub mod ec2_fleet {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamInstanceProfileSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamInstanceProfileSpecification;
+        opt {
+            arn = "Arn",
+            name = "Name",
         }
     }
 
-    /// The definition `InstanceRequirementsRequest`.
     #[derive(Clone, Default)]
     pub struct InstanceRequirementsRequest {
         /// CloudFormation property `AcceleratorCount`.
-        pub accelerator_count: ::std::option::Option<crate::cfn::ec2::ec2_fleet::AcceleratorCountRequest>,
+        pub accelerator_count: ::std::option::Option<crate::cfn::shared::ec2_ecs::AcceleratorCountRequest>,
         /// CloudFormation property `AcceleratorManufacturers`.
-        pub accelerator_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::ec2_fleet::AcceleratorManufacturers>>>,
+        pub accelerator_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2_ecs::AcceleratorManufacturers>>>,
         /// CloudFormation property `AcceleratorNames`.
-        pub accelerator_names: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::ec2_fleet::AcceleratorNames>>>,
+        pub accelerator_names: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2_ecs::AcceleratorNames>>>,
         /// CloudFormation property `AcceleratorTotalMemoryMiB`.
-        pub accelerator_total_memory_mib: ::std::option::Option<crate::cfn::ec2::ec2_fleet::AcceleratorTotalMemoryMibRequest>,
+        pub accelerator_total_memory_mib: ::std::option::Option<crate::cfn::shared::ec2_ecs::AcceleratorTotalMemoryMibRequest>,
         /// CloudFormation property `AcceleratorTypes`.
-        pub accelerator_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::ec2_fleet::AcceleratorTypes>>>,
+        pub accelerator_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2::AcceleratorTypes>>>,
         /// CloudFormation property `AllowedInstanceTypes`.
         pub allowed_instance_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `BareMetal`.
-        pub bare_metal: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::BareMetal>>,
+        pub bare_metal: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_ecs::BareMetal>>,
         /// CloudFormation property `BaselineEbsBandwidthMbps`.
-        pub baseline_ebs_bandwidth_mbps: ::std::option::Option<crate::cfn::ec2::ec2_fleet::BaselineEbsBandwidthMbpsRequest>,
+        pub baseline_ebs_bandwidth_mbps: ::std::option::Option<crate::cfn::shared::ec2_ecs::BaselineEbsBandwidthMbpsRequest>,
         /// CloudFormation property `BaselinePerformanceFactors`.
-        pub baseline_performance_factors: ::std::option::Option<crate::cfn::ec2::ec2_fleet::BaselinePerformanceFactorsRequest>,
+        pub baseline_performance_factors: ::std::option::Option<crate::cfn::shared::ec2::BaselinePerformanceFactorsRequest>,
         /// CloudFormation property `BurstablePerformance`.
-        pub burstable_performance: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::BurstablePerformance>>,
+        pub burstable_performance: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_ecs::BurstablePerformance>>,
         /// CloudFormation property `CpuManufacturers`.
-        pub cpu_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::ec2_fleet::CpuManufacturers>>>,
+        pub cpu_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2::CpuManufacturers>>>,
         /// CloudFormation property `ExcludedInstanceTypes`.
         pub excluded_instance_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `InstanceGenerations`.
-        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::ec2_fleet::InstanceGenerations>>>,
+        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::InstanceGenerations>>>,
         /// CloudFormation property `LocalStorage`.
-        pub local_storage: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::LocalStorage>>,
+        pub local_storage: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_ecs::LocalStorage>>,
         /// CloudFormation property `LocalStorageTypes`.
-        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::ec2_fleet::LocalStorageTypes>>>,
+        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::LocalStorageTypes>>>,
         /// CloudFormation property `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`.
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `MemoryGiBPerVCpu`.
-        pub memory_gib_per_v_cpu: ::std::option::Option<crate::cfn::ec2::ec2_fleet::MemoryGibPerVCpuRequest>,
+        pub memory_gib_per_v_cpu: ::std::option::Option<crate::cfn::shared::ec2_ecs::MemoryGibPerVCpuRequest>,
         /// CloudFormation property `MemoryMiB`.
-        pub memory_mib: ::std::option::Option<crate::cfn::ec2::ec2_fleet::MemoryMibRequest>,
+        pub memory_mib: ::std::option::Option<crate::cfn::shared::ec2::MemoryMibRequest>,
         /// CloudFormation property `NetworkBandwidthGbps`.
-        pub network_bandwidth_gbps: ::std::option::Option<crate::cfn::ec2::ec2_fleet::NetworkBandwidthGbpsRequest>,
+        pub network_bandwidth_gbps: ::std::option::Option<crate::cfn::shared::ec2_ecs::NetworkBandwidthGbpsRequest>,
         /// CloudFormation property `NetworkInterfaceCount`.
-        pub network_interface_count: ::std::option::Option<crate::cfn::ec2::ec2_fleet::NetworkInterfaceCountRequest>,
+        pub network_interface_count: ::std::option::Option<crate::cfn::shared::ec2_ecs::NetworkInterfaceCountRequest>,
         /// CloudFormation property `OnDemandMaxPricePercentageOverLowestPrice`.
         pub on_demand_max_price_percentage_over_lowest_price: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `RequireEncryptionInTransit`.
@@ -3064,272 +1911,48 @@ pub mod ec2_fleet {
         /// CloudFormation property `SpotMaxPricePercentageOverLowestPrice`.
         pub spot_max_price_percentage_over_lowest_price: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `TotalLocalStorageGB`.
-        pub total_local_storage_gb: ::std::option::Option<crate::cfn::ec2::ec2_fleet::TotalLocalStorageGbRequest>,
+        pub total_local_storage_gb: ::std::option::Option<crate::cfn::shared::ec2_ecs::TotalLocalStorageGbRequest>,
         /// CloudFormation property `VCpuCount`.
-        pub v_cpu_count: ::std::option::Option<crate::cfn::ec2::ec2_fleet::VCpuCountRangeRequest>,
+        pub v_cpu_count: ::std::option::Option<crate::cfn::shared::ec2::VCpuCountRangeRequest>,
     }
 
-    impl crate::resource::ToExpr for InstanceRequirementsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcceleratorCount", self.accelerator_count);
-            p.set_opt("AcceleratorManufacturers", self.accelerator_manufacturers);
-            p.set_opt("AcceleratorNames", self.accelerator_names);
-            p.set_opt("AcceleratorTotalMemoryMiB", self.accelerator_total_memory_mib);
-            p.set_opt("AcceleratorTypes", self.accelerator_types);
-            p.set_opt("AllowedInstanceTypes", self.allowed_instance_types);
-            p.set_opt("BareMetal", self.bare_metal);
-            p.set_opt("BaselineEbsBandwidthMbps", self.baseline_ebs_bandwidth_mbps);
-            p.set_opt("BaselinePerformanceFactors", self.baseline_performance_factors);
-            p.set_opt("BurstablePerformance", self.burstable_performance);
-            p.set_opt("CpuManufacturers", self.cpu_manufacturers);
-            p.set_opt("ExcludedInstanceTypes", self.excluded_instance_types);
-            p.set_opt("InstanceGenerations", self.instance_generations);
-            p.set_opt("LocalStorage", self.local_storage);
-            p.set_opt("LocalStorageTypes", self.local_storage_types);
-            p.set_opt("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", self.max_spot_price_as_percentage_of_optimal_on_demand_price);
-            p.set_opt("MemoryGiBPerVCpu", self.memory_gib_per_v_cpu);
-            p.set_opt("MemoryMiB", self.memory_mib);
-            p.set_opt("NetworkBandwidthGbps", self.network_bandwidth_gbps);
-            p.set_opt("NetworkInterfaceCount", self.network_interface_count);
-            p.set_opt("OnDemandMaxPricePercentageOverLowestPrice", self.on_demand_max_price_percentage_over_lowest_price);
-            p.set_opt("RequireEncryptionInTransit", self.require_encryption_in_transit);
-            p.set_opt("RequireHibernateSupport", self.require_hibernate_support);
-            p.set_opt("SpotMaxPricePercentageOverLowestPrice", self.spot_max_price_percentage_over_lowest_price);
-            p.set_opt("TotalLocalStorageGB", self.total_local_storage_gb);
-            p.set_opt("VCpuCount", self.v_cpu_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceRequirementsRequest;
+        opt {
+            accelerator_count = "AcceleratorCount",
+            accelerator_manufacturers = "AcceleratorManufacturers",
+            accelerator_names = "AcceleratorNames",
+            accelerator_total_memory_mib = "AcceleratorTotalMemoryMiB",
+            accelerator_types = "AcceleratorTypes",
+            allowed_instance_types = "AllowedInstanceTypes",
+            bare_metal = "BareMetal",
+            baseline_ebs_bandwidth_mbps = "BaselineEbsBandwidthMbps",
+            baseline_performance_factors = "BaselinePerformanceFactors",
+            burstable_performance = "BurstablePerformance",
+            cpu_manufacturers = "CpuManufacturers",
+            excluded_instance_types = "ExcludedInstanceTypes",
+            instance_generations = "InstanceGenerations",
+            local_storage = "LocalStorage",
+            local_storage_types = "LocalStorageTypes",
+            max_spot_price_as_percentage_of_optimal_on_demand_price = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            memory_gib_per_v_cpu = "MemoryGiBPerVCpu",
+            memory_mib = "MemoryMiB",
+            network_bandwidth_gbps = "NetworkBandwidthGbps",
+            network_interface_count = "NetworkInterfaceCount",
+            on_demand_max_price_percentage_over_lowest_price = "OnDemandMaxPricePercentageOverLowestPrice",
+            require_encryption_in_transit = "RequireEncryptionInTransit",
+            require_hibernate_support = "RequireHibernateSupport",
+            spot_max_price_percentage_over_lowest_price = "SpotMaxPricePercentageOverLowestPrice",
+            total_local_storage_gb = "TotalLocalStorageGB",
+            v_cpu_count = "VCpuCount",
         }
     }
 
-    pub(super) static INSTANCE_REQUIREMENTS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_REQUIREMENTS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AcceleratorCountRequest`.
-    #[derive(Clone, Default)]
-    pub struct AcceleratorCountRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for AcceleratorCountRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `AcceleratorTotalMemoryMiBRequest`.
-    #[derive(Clone, Default)]
-    pub struct AcceleratorTotalMemoryMibRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for AcceleratorTotalMemoryMibRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `BaselineEbsBandwidthMbpsRequest`.
-    #[derive(Clone, Default)]
-    pub struct BaselineEbsBandwidthMbpsRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for BaselineEbsBandwidthMbpsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `BaselinePerformanceFactorsRequest`.
-    #[derive(Clone, Default)]
-    pub struct BaselinePerformanceFactorsRequest {
-        /// CloudFormation property `Cpu`.
-        pub cpu: ::std::option::Option<crate::cfn::ec2::ec2_fleet::CpuPerformanceFactorRequest>,
-    }
-
-    impl crate::resource::ToExpr for BaselinePerformanceFactorsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cpu", self.cpu);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `CpuPerformanceFactorRequest`.
-    #[derive(Clone, Default)]
-    pub struct CpuPerformanceFactorRequest {
-        /// CloudFormation property `References`.
-        pub references: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::ec2_fleet::PerformanceFactorReferenceRequest>>,
-    }
-
-    impl crate::resource::ToExpr for CpuPerformanceFactorRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("References", self.references);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `PerformanceFactorReferenceRequest`.
-    #[derive(Clone, Default)]
-    pub struct PerformanceFactorReferenceRequest {
-        /// CloudFormation property `InstanceFamily`.
-        pub instance_family: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for PerformanceFactorReferenceRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstanceFamily", self.instance_family);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MemoryGiBPerVCpuRequest`.
-    #[derive(Clone, Default)]
-    pub struct MemoryGibPerVCpuRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for MemoryGibPerVCpuRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MemoryMiBRequest`.
-    #[derive(Clone, Default)]
-    pub struct MemoryMibRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for MemoryMibRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `NetworkBandwidthGbpsRequest`.
-    #[derive(Clone, Default)]
-    pub struct NetworkBandwidthGbpsRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for NetworkBandwidthGbpsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `NetworkInterfaceCountRequest`.
-    #[derive(Clone, Default)]
-    pub struct NetworkInterfaceCountRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for NetworkInterfaceCountRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `TotalLocalStorageGBRequest`.
-    #[derive(Clone, Default)]
-    pub struct TotalLocalStorageGbRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for TotalLocalStorageGbRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `VCpuCountRangeRequest`.
-    #[derive(Clone, Default)]
-    pub struct VCpuCountRangeRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for VCpuCountRangeRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `InstanceMetadataOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct InstanceMetadataOptionsRequest {
         /// CloudFormation property `HttpEndpoint`.
@@ -3337,21 +1960,18 @@ pub mod ec2_fleet {
         /// CloudFormation property `HttpPutResponseHopLimit`.
         pub http_put_response_hop_limit: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `HttpTokens`.
-        pub http_tokens: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::HttpTokens>>,
+        pub http_tokens: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_group_engagement::HttpTokens>>,
     }
 
-    impl crate::resource::ToExpr for InstanceMetadataOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpEndpoint", self.http_endpoint);
-            p.set_opt("HttpPutResponseHopLimit", self.http_put_response_hop_limit);
-            p.set_opt("HttpTokens", self.http_tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceMetadataOptionsRequest;
+        opt {
+            http_endpoint = "HttpEndpoint",
+            http_put_response_hop_limit = "HttpPutResponseHopLimit",
+            http_tokens = "HttpTokens",
         }
     }
 
-    /// The definition `NetworkInterfaceSpecificationRequest`.
     #[derive(Clone, Default)]
     pub struct NetworkInterfaceSpecificationRequest {
         /// CloudFormation property `AssociatePublicIpAddress`.
@@ -3384,45 +2004,43 @@ pub mod ec2_fleet {
         pub subnet_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NetworkInterfaceSpecificationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssociatePublicIpAddress", self.associate_public_ip_address);
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Description", self.description);
-            p.set_opt("DeviceIndex", self.device_index);
-            p.set_opt("Groups", self.groups);
-            p.set_opt("InterfaceType", self.interface_type);
-            p.set_opt("Ipv6AddressCount", self.ipv6_address_count);
-            p.set_opt("Ipv6Addresses", self.ipv6_addresses);
-            p.set_opt("NetworkCardIndex", self.network_card_index);
-            p.set_opt("NetworkInterfaceId", self.network_interface_id);
-            p.set_opt("PrivateIpAddress", self.private_ip_address);
-            p.set_opt("PrivateIpAddresses", self.private_ip_addresses);
-            p.set_opt("SecondaryPrivateIpAddressCount", self.secondary_private_ip_address_count);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkInterfaceSpecificationRequest;
+        opt {
+            associate_public_ip_address = "AssociatePublicIpAddress",
+            delete_on_termination = "DeleteOnTermination",
+            description = "Description",
+            device_index = "DeviceIndex",
+            groups = "Groups",
+            interface_type = "InterfaceType",
+            ipv6_address_count = "Ipv6AddressCount",
+            ipv6_addresses = "Ipv6Addresses",
+            network_card_index = "NetworkCardIndex",
+            network_interface_id = "NetworkInterfaceId",
+            private_ip_address = "PrivateIpAddress",
+            private_ip_addresses = "PrivateIpAddresses",
+            secondary_private_ip_address_count = "SecondaryPrivateIpAddressCount",
+            subnet_id = "SubnetId",
         }
     }
 
-    /// The definition `Ipv6AddressRequest`.
+    pub(super) static NETWORK_INTERFACE_SPECIFICATION_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Ipv6AddressRequest {
         /// CloudFormation property `Ipv6Address`.
         pub ipv6_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Ipv6AddressRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ipv6Address", self.ipv6_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ipv6AddressRequest;
+        opt {
+            ipv6_address = "Ipv6Address",
         }
     }
 
-    /// The definition `PrivateIpAddressSpecificationRequest`.
     #[derive(Clone, Default)]
     pub struct PrivateIpAddressSpecificationRequest {
         /// CloudFormation property `Primary`.
@@ -3431,17 +2049,14 @@ pub mod ec2_fleet {
         pub private_ip_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PrivateIpAddressSpecificationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Primary", self.primary);
-            p.set_opt("PrivateIpAddress", self.private_ip_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateIpAddressSpecificationRequest;
+        opt {
+            primary = "Primary",
+            private_ip_address = "PrivateIpAddress",
         }
     }
 
-    /// The definition `Placement`.
     #[derive(Clone, Default)]
     pub struct Placement {
         /// CloudFormation property `Affinity`.
@@ -3459,26 +2074,23 @@ pub mod ec2_fleet {
         /// CloudFormation property `SpreadDomain`.
         pub spread_domain: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Tenancy`.
-        pub tenancy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::Tenancy>>,
+        pub tenancy: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::Tenancy>>,
     }
 
-    impl crate::resource::ToExpr for Placement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Affinity", self.affinity);
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("GroupName", self.group_name);
-            p.set_opt("HostId", self.host_id);
-            p.set_opt("HostResourceGroupArn", self.host_resource_group_arn);
-            p.set_opt("PartitionNumber", self.partition_number);
-            p.set_opt("SpreadDomain", self.spread_domain);
-            p.set_opt("Tenancy", self.tenancy);
-            p.into_expr()
+    crate::resource::props! {
+        nested Placement;
+        opt {
+            affinity = "Affinity",
+            availability_zone = "AvailabilityZone",
+            group_name = "GroupName",
+            host_id = "HostId",
+            host_resource_group_arn = "HostResourceGroupArn",
+            partition_number = "PartitionNumber",
+            spread_domain = "SpreadDomain",
+            tenancy = "Tenancy",
         }
     }
 
-    /// The definition `OnDemandOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct OnDemandOptionsRequest {
         /// CloudFormation property `AllocationStrategy`.
@@ -3495,41 +2107,35 @@ pub mod ec2_fleet {
         pub single_instance_type: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for OnDemandOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("CapacityReservationOptions", self.capacity_reservation_options);
-            p.set_opt("MaxTotalPrice", self.max_total_price);
-            p.set_opt("MinTargetCapacity", self.min_target_capacity);
-            p.set_opt("SingleAvailabilityZone", self.single_availability_zone);
-            p.set_opt("SingleInstanceType", self.single_instance_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnDemandOptionsRequest;
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            capacity_reservation_options = "CapacityReservationOptions",
+            max_total_price = "MaxTotalPrice",
+            min_target_capacity = "MinTargetCapacity",
+            single_availability_zone = "SingleAvailabilityZone",
+            single_instance_type = "SingleInstanceType",
         }
     }
 
-    /// The definition `CapacityReservationOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct CapacityReservationOptionsRequest {
         /// CloudFormation property `UsageStrategy`.
         pub usage_strategy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::UsageStrategy>>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UsageStrategy", self.usage_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationOptionsRequest;
+        opt {
+            usage_strategy = "UsageStrategy",
         }
     }
 
-    /// The definition `ReservedCapacityOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct ReservedCapacityOptionsRequest {
         /// CloudFormation property `AllocationStrategy`.
-        pub allocation_strategy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::ReservedCapacityOptionsRequestAllocationStrategy>>,
+        pub allocation_strategy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::ReservedCapacityAllocationStrategy>>,
         /// CloudFormation property `CapacityReservationTarget`.
         pub capacity_reservation_target: ::std::option::Option<crate::cfn::ec2::ec2_fleet::CapacityReservationTargetRequest>,
         /// CloudFormation property `ReservationTypes`.
@@ -3538,19 +2144,16 @@ pub mod ec2_fleet {
         pub reserved_capacity_fallback_options: ::std::option::Option<crate::cfn::ec2::ec2_fleet::ReservedCapacityFallbackOptionsRequest>,
     }
 
-    impl crate::resource::ToExpr for ReservedCapacityOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("CapacityReservationTarget", self.capacity_reservation_target);
-            p.set_opt("ReservationTypes", self.reservation_types);
-            p.set_opt("ReservedCapacityFallbackOptions", self.reserved_capacity_fallback_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReservedCapacityOptionsRequest;
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            capacity_reservation_target = "CapacityReservationTarget",
+            reservation_types = "ReservationTypes",
+            reserved_capacity_fallback_options = "ReservedCapacityFallbackOptions",
         }
     }
 
-    /// The definition `CapacityReservationTargetRequest`.
     #[derive(Clone, Default)]
     pub struct CapacityReservationTargetRequest {
         /// CloudFormation property `CapacityReservationIds`.
@@ -3559,39 +2162,33 @@ pub mod ec2_fleet {
         pub capacity_reservation_resource_group_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationTargetRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationIds", self.capacity_reservation_ids);
-            p.set_opt("CapacityReservationResourceGroupArns", self.capacity_reservation_resource_group_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationTargetRequest;
+        opt {
+            capacity_reservation_ids = "CapacityReservationIds",
+            capacity_reservation_resource_group_arns = "CapacityReservationResourceGroupArns",
         }
     }
 
-    /// The definition `ReservedCapacityFallbackOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct ReservedCapacityFallbackOptionsRequest {
         /// CloudFormation property `MarketTypes`.
         pub market_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::ec2_fleet::MarketTypes>>>,
     }
 
-    impl crate::resource::ToExpr for ReservedCapacityFallbackOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MarketTypes", self.market_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReservedCapacityFallbackOptionsRequest;
+        opt {
+            market_types = "MarketTypes",
         }
     }
 
-    /// The definition `SpotOptionsRequest`.
     #[derive(Clone, Default)]
     pub struct SpotOptionsRequest {
         /// CloudFormation property `AllocationStrategy`.
-        pub allocation_strategy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::SpotOptionsRequestAllocationStrategy>>,
+        pub allocation_strategy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::SpotAllocationStrategy>>,
         /// CloudFormation property `InstanceInterruptionBehavior`.
-        pub instance_interruption_behavior: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::InstanceInterruptionBehavior>>,
+        pub instance_interruption_behavior: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::InstanceInterruptionBehavior>>,
         /// CloudFormation property `InstancePoolsToUseCount`.
         pub instance_pools_to_use_count: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `MaintenanceStrategies`.
@@ -3606,58 +2203,49 @@ pub mod ec2_fleet {
         pub single_instance_type: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SpotOptionsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("InstanceInterruptionBehavior", self.instance_interruption_behavior);
-            p.set_opt("InstancePoolsToUseCount", self.instance_pools_to_use_count);
-            p.set_opt("MaintenanceStrategies", self.maintenance_strategies);
-            p.set_opt("MaxTotalPrice", self.max_total_price);
-            p.set_opt("MinTargetCapacity", self.min_target_capacity);
-            p.set_opt("SingleAvailabilityZone", self.single_availability_zone);
-            p.set_opt("SingleInstanceType", self.single_instance_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotOptionsRequest;
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            instance_interruption_behavior = "InstanceInterruptionBehavior",
+            instance_pools_to_use_count = "InstancePoolsToUseCount",
+            maintenance_strategies = "MaintenanceStrategies",
+            max_total_price = "MaxTotalPrice",
+            min_target_capacity = "MinTargetCapacity",
+            single_availability_zone = "SingleAvailabilityZone",
+            single_instance_type = "SingleInstanceType",
         }
     }
 
-    /// The definition `MaintenanceStrategies`.
     #[derive(Clone, Default)]
     pub struct MaintenanceStrategies {
         /// CloudFormation property `CapacityRebalance`.
         pub capacity_rebalance: ::std::option::Option<crate::cfn::ec2::ec2_fleet::CapacityRebalance>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceStrategies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityRebalance", self.capacity_rebalance);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceStrategies;
+        opt {
+            capacity_rebalance = "CapacityRebalance",
         }
     }
 
-    /// The definition `CapacityRebalance`.
     #[derive(Clone, Default)]
     pub struct CapacityRebalance {
         /// CloudFormation property `ReplacementStrategy`.
-        pub replacement_strategy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::ReplacementStrategy>>,
+        pub replacement_strategy: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::ReplacementStrategy>>,
         /// CloudFormation property `TerminationDelay`.
         pub termination_delay: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CapacityRebalance {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReplacementStrategy", self.replacement_strategy);
-            p.set_opt("TerminationDelay", self.termination_delay);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityRebalance;
+        opt {
+            replacement_strategy = "ReplacementStrategy",
+            termination_delay = "TerminationDelay",
         }
     }
 
-    /// The definition `TagSpecification`.
     #[derive(Clone, Default)]
     pub struct TagSpecification {
         /// CloudFormation property `ResourceType`.
@@ -3666,17 +2254,14 @@ pub mod ec2_fleet {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for TagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagSpecification;
+        opt {
+            resource_type = "ResourceType",
+            tags = "Tags",
         }
     }
 
-    /// The definition `TargetCapacitySpecificationRequest`.
     #[derive(Clone)]
     pub struct TargetCapacitySpecificationRequest {
         /// CloudFormation property `DefaultTargetCapacityType`.
@@ -3686,14 +2271,13 @@ pub mod ec2_fleet {
         /// CloudFormation property `SpotTargetCapacity`.
         pub spot_target_capacity: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `TargetCapacityUnitType`.
-        pub target_capacity_unit_type: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ec2_fleet::TargetCapacityUnitType>>,
+        pub target_capacity_unit_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::TargetCapacityUnitType>>,
         /// CloudFormation property `TotalTargetCapacity`; required.
         pub total_target_capacity: crate::value::Val<i64>,
     }
 
     impl TargetCapacitySpecificationRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(total_target_capacity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 default_target_capacity_type: ::std::option::Option::None,
@@ -3705,21 +2289,20 @@ pub mod ec2_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for TargetCapacitySpecificationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultTargetCapacityType", self.default_target_capacity_type);
-            p.set_opt("OnDemandTargetCapacity", self.on_demand_target_capacity);
-            p.set_opt("SpotTargetCapacity", self.spot_target_capacity);
-            p.set_opt("TargetCapacityUnitType", self.target_capacity_unit_type);
-            p.set("TotalTargetCapacity", self.total_target_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetCapacitySpecificationRequest;
+        req {
+            total_target_capacity = "TotalTargetCapacity",
+        }
+        opt {
+            default_target_capacity_type = "DefaultTargetCapacityType",
+            on_demand_target_capacity = "OnDemandTargetCapacity",
+            spot_target_capacity = "SpotTargetCapacity",
+            target_capacity_unit_type = "TargetCapacityUnitType",
         }
     }
 
-    /// Allowed values of `ExcessCapacityTerminationPolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExcessCapacityTerminationPolicy {
         /// `termination`
         Termination,
@@ -3727,18 +2310,9 @@ pub mod ec2_fleet {
         NoTermination,
     }
 
-    impl crate::value::CfnEnum for ExcessCapacityTerminationPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Termination => "termination",
-                Self::NoTermination => "no-termination",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExcessCapacityTerminationPolicy, ["termination", "no-termination"]);
 
-    /// Allowed values of `VolumeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `gp2`
         Gp2,
@@ -3756,275 +2330,9 @@ pub mod ec2_fleet {
         Standard,
     }
 
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gp2 => "gp2",
-                Self::Gp3 => "gp3",
-                Self::Io1 => "io1",
-                Self::Io2 => "io2",
-                Self::Sc1 => "sc1",
-                Self::St1 => "st1",
-                Self::Standard => "standard",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VolumeType, ["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"]);
 
-    /// Allowed values of `AcceleratorManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceleratorManufacturers {
-        /// `amazon-web-services`
-        AmazonWebServices,
-        /// `amd`
-        Amd,
-        /// `habana`
-        Habana,
-        /// `nvidia`
-        Nvidia,
-        /// `xilinx`
-        Xilinx,
-    }
-
-    impl crate::value::CfnEnum for AcceleratorManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonWebServices => "amazon-web-services",
-                Self::Amd => "amd",
-                Self::Habana => "habana",
-                Self::Nvidia => "nvidia",
-                Self::Xilinx => "xilinx",
-            }
-        }
-    }
-
-    /// Allowed values of `AcceleratorNames`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceleratorNames {
-        /// `a10g`
-        A10g,
-        /// `a100`
-        A100,
-        /// `h100`
-        H100,
-        /// `inferentia`
-        Inferentia,
-        /// `k520`
-        K520,
-        /// `k80`
-        K80,
-        /// `m60`
-        M60,
-        /// `radeon-pro-v520`
-        RadeonProV520,
-        /// `t4`
-        T4,
-        /// `t4g`
-        T4g,
-        /// `vu9p`
-        Vu9p,
-        /// `v100`
-        V100,
-        /// `l40s`
-        L40s,
-        /// `l4`
-        L4,
-        /// `gaudi-hl-205`
-        GaudiHl205,
-        /// `inferentia2`
-        Inferentia2,
-        /// `trainium`
-        Trainium,
-        /// `trainium2`
-        Trainium2,
-        /// `u30`
-        U30,
-    }
-
-    impl crate::value::CfnEnum for AcceleratorNames {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::A10g => "a10g",
-                Self::A100 => "a100",
-                Self::H100 => "h100",
-                Self::Inferentia => "inferentia",
-                Self::K520 => "k520",
-                Self::K80 => "k80",
-                Self::M60 => "m60",
-                Self::RadeonProV520 => "radeon-pro-v520",
-                Self::T4 => "t4",
-                Self::T4g => "t4g",
-                Self::Vu9p => "vu9p",
-                Self::V100 => "v100",
-                Self::L40s => "l40s",
-                Self::L4 => "l4",
-                Self::GaudiHl205 => "gaudi-hl-205",
-                Self::Inferentia2 => "inferentia2",
-                Self::Trainium => "trainium",
-                Self::Trainium2 => "trainium2",
-                Self::U30 => "u30",
-            }
-        }
-    }
-
-    /// Allowed values of `AcceleratorTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceleratorTypes {
-        /// `gpu`
-        Gpu,
-        /// `fpga`
-        Fpga,
-        /// `inference`
-        Inference,
-        /// `media`
-        Media,
-    }
-
-    impl crate::value::CfnEnum for AcceleratorTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gpu => "gpu",
-                Self::Fpga => "fpga",
-                Self::Inference => "inference",
-                Self::Media => "media",
-            }
-        }
-    }
-
-    /// Allowed values of `BareMetal`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BareMetal {
-        /// `included`
-        Included,
-        /// `required`
-        Required,
-        /// `excluded`
-        Excluded,
-    }
-
-    impl crate::value::CfnEnum for BareMetal {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Required => "required",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
-
-    /// Allowed values of `BurstablePerformance`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BurstablePerformance {
-        /// `included`
-        Included,
-        /// `required`
-        Required,
-        /// `excluded`
-        Excluded,
-    }
-
-    impl crate::value::CfnEnum for BurstablePerformance {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Required => "required",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
-
-    /// Allowed values of `CpuManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CpuManufacturers {
-        /// `intel`
-        Intel,
-        /// `amd`
-        Amd,
-        /// `amazon-web-services`
-        AmazonWebServices,
-        /// `apple`
-        Apple,
-    }
-
-    impl crate::value::CfnEnum for CpuManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Intel => "intel",
-                Self::Amd => "amd",
-                Self::AmazonWebServices => "amazon-web-services",
-                Self::Apple => "apple",
-            }
-        }
-    }
-
-    /// Allowed values of `InstanceGenerations`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InstanceGenerations {
-        /// `current`
-        Current,
-        /// `previous`
-        Previous,
-    }
-
-    impl crate::value::CfnEnum for InstanceGenerations {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Current => "current",
-                Self::Previous => "previous",
-            }
-        }
-    }
-
-    /// Allowed values of `LocalStorage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LocalStorage {
-        /// `included`
-        Included,
-        /// `required`
-        Required,
-        /// `excluded`
-        Excluded,
-    }
-
-    impl crate::value::CfnEnum for LocalStorage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Required => "required",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
-
-    /// Allowed values of `LocalStorageTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LocalStorageTypes {
-        /// `hdd`
-        Hdd,
-        /// `ssd`
-        Ssd,
-    }
-
-    impl crate::value::CfnEnum for LocalStorageTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hdd => "hdd",
-                Self::Ssd => "ssd",
-            }
-        }
-    }
-
-    /// Allowed values of `HttpEndpoint`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `disabled`
         Disabled,
@@ -4032,59 +2340,9 @@ pub mod ec2_fleet {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for HttpEndpoint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "disabled",
-                Self::Enabled => "enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpEndpoint, ["disabled", "enabled"]);
 
-    /// Allowed values of `HttpTokens`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum HttpTokens {
-        /// `optional`
-        Optional,
-        /// `required`
-        Required,
-    }
-
-    impl crate::value::CfnEnum for HttpTokens {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Optional => "optional",
-                Self::Required => "required",
-            }
-        }
-    }
-
-    /// Allowed values of `Tenancy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Tenancy {
-        /// `dedicated`
-        Dedicated,
-        /// `default`
-        Default,
-        /// `host`
-        Host,
-    }
-
-    impl crate::value::CfnEnum for Tenancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dedicated => "dedicated",
-                Self::Default => "default",
-                Self::Host => "host",
-            }
-        }
-    }
-
-    /// Allowed values of `AllocationStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllocationStrategy {
         /// `lowest-price`
         LowestPrice,
@@ -4092,50 +2350,25 @@ pub mod ec2_fleet {
         Prioritized,
     }
 
-    impl crate::value::CfnEnum for AllocationStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LowestPrice => "lowest-price",
-                Self::Prioritized => "prioritized",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllocationStrategy, ["lowest-price", "prioritized"]);
 
-    /// Allowed values of `UsageStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsageStrategy {
         /// `use-capacity-reservations-first`
         UseCapacityReservationsFirst,
     }
 
-    impl crate::value::CfnEnum for UsageStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UseCapacityReservationsFirst => "use-capacity-reservations-first",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UsageStrategy, ["use-capacity-reservations-first"]);
 
-    /// Allowed values of `AllocationStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ReservedCapacityOptionsRequestAllocationStrategy {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum ReservedCapacityAllocationStrategy {
         /// `prioritized`
         Prioritized,
     }
 
-    impl crate::value::CfnEnum for ReservedCapacityOptionsRequestAllocationStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Prioritized => "prioritized",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReservedCapacityAllocationStrategy, ["prioritized"]);
 
-    /// Allowed values of `ReservationTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReservationTypes {
         /// `on-demand-capacity-reservation`
         OnDemandCapacityReservation,
@@ -4145,36 +2378,18 @@ pub mod ec2_fleet {
         InterruptibleCapacityReservation,
     }
 
-    impl crate::value::CfnEnum for ReservationTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemandCapacityReservation => "on-demand-capacity-reservation",
-                Self::CapacityBlock => "capacity-block",
-                Self::InterruptibleCapacityReservation => "interruptible-capacity-reservation",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReservationTypes, ["on-demand-capacity-reservation", "capacity-block", "interruptible-capacity-reservation"]);
 
-    /// Allowed values of `MarketTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MarketTypes {
         /// `on-demand`
         OnDemand,
     }
 
-    impl crate::value::CfnEnum for MarketTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "on-demand",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MarketTypes, ["on-demand"]);
 
-    /// Allowed values of `AllocationStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SpotOptionsRequestAllocationStrategy {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SpotAllocationStrategy {
         /// `lowest-price`
         LowestPrice,
         /// `lowestPrice`
@@ -4195,66 +2410,9 @@ pub mod ec2_fleet {
         PriceCapacityOptimizedV2,
     }
 
-    impl crate::value::CfnEnum for SpotOptionsRequestAllocationStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LowestPrice => "lowest-price",
-                Self::LowestPriceV2 => "lowestPrice",
-                Self::Diversified => "diversified",
-                Self::CapacityOptimized => "capacityOptimized",
-                Self::CapacityOptimizedV2 => "capacity-optimized",
-                Self::CapacityOptimizedPrioritized => "capacityOptimizedPrioritized",
-                Self::CapacityOptimizedPrioritizedV2 => "capacity-optimized-prioritized",
-                Self::PriceCapacityOptimized => "priceCapacityOptimized",
-                Self::PriceCapacityOptimizedV2 => "price-capacity-optimized",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SpotAllocationStrategy, ["lowest-price", "lowestPrice", "diversified", "capacityOptimized", "capacity-optimized", "capacityOptimizedPrioritized", "capacity-optimized-prioritized", "priceCapacityOptimized", "price-capacity-optimized"]);
 
-    /// Allowed values of `InstanceInterruptionBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InstanceInterruptionBehavior {
-        /// `hibernate`
-        Hibernate,
-        /// `stop`
-        Stop,
-        /// `terminate`
-        Terminate,
-    }
-
-    impl crate::value::CfnEnum for InstanceInterruptionBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hibernate => "hibernate",
-                Self::Stop => "stop",
-                Self::Terminate => "terminate",
-            }
-        }
-    }
-
-    /// Allowed values of `ReplacementStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ReplacementStrategy {
-        /// `launch`
-        Launch,
-        /// `launch-before-terminate`
-        LaunchBeforeTerminate,
-    }
-
-    impl crate::value::CfnEnum for ReplacementStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Launch => "launch",
-                Self::LaunchBeforeTerminate => "launch-before-terminate",
-            }
-        }
-    }
-
-    /// Allowed values of `ResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `client-vpn-endpoint`
         ClientVpnEndpoint,
@@ -4352,63 +2510,9 @@ pub mod ec2_fleet {
         VpnGateway,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClientVpnEndpoint => "client-vpn-endpoint",
-                Self::CustomerGateway => "customer-gateway",
-                Self::DedicatedHost => "dedicated-host",
-                Self::DhcpOptions => "dhcp-options",
-                Self::EgressOnlyInternetGateway => "egress-only-internet-gateway",
-                Self::ElasticGpu => "elastic-gpu",
-                Self::ElasticIp => "elastic-ip",
-                Self::ExportImageTask => "export-image-task",
-                Self::ExportInstanceTask => "export-instance-task",
-                Self::Fleet => "fleet",
-                Self::FpgaImage => "fpga-image",
-                Self::HostReservation => "host-reservation",
-                Self::Image => "image",
-                Self::ImportImageTask => "import-image-task",
-                Self::ImportSnapshotTask => "import-snapshot-task",
-                Self::Instance => "instance",
-                Self::InternetGateway => "internet-gateway",
-                Self::KeyPair => "key-pair",
-                Self::LaunchTemplate => "launch-template",
-                Self::LocalGatewayRouteTableVpcAssociation => "local-gateway-route-table-vpc-association",
-                Self::Natgateway => "natgateway",
-                Self::NetworkAcl => "network-acl",
-                Self::NetworkInsightsAnalysis => "network-insights-analysis",
-                Self::NetworkInsightsPath => "network-insights-path",
-                Self::NetworkInterface => "network-interface",
-                Self::PlacementGroup => "placement-group",
-                Self::ReservedInstances => "reserved-instances",
-                Self::RouteTable => "route-table",
-                Self::SecurityGroup => "security-group",
-                Self::Snapshot => "snapshot",
-                Self::SpotFleetRequest => "spot-fleet-request",
-                Self::SpotInstancesRequest => "spot-instances-request",
-                Self::Subnet => "subnet",
-                Self::TrafficMirrorFilter => "traffic-mirror-filter",
-                Self::TrafficMirrorSession => "traffic-mirror-session",
-                Self::TrafficMirrorTarget => "traffic-mirror-target",
-                Self::TransitGateway => "transit-gateway",
-                Self::TransitGatewayAttachment => "transit-gateway-attachment",
-                Self::TransitGatewayConnectPeer => "transit-gateway-connect-peer",
-                Self::TransitGatewayMulticastDomain => "transit-gateway-multicast-domain",
-                Self::TransitGatewayRouteTable => "transit-gateway-route-table",
-                Self::Volume => "volume",
-                Self::Vpc => "vpc",
-                Self::VpcFlowLog => "vpc-flow-log",
-                Self::VpcPeeringConnection => "vpc-peering-connection",
-                Self::VpnConnection => "vpn-connection",
-                Self::VpnGateway => "vpn-gateway",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["client-vpn-endpoint", "customer-gateway", "dedicated-host", "dhcp-options", "egress-only-internet-gateway", "elastic-gpu", "elastic-ip", "export-image-task", "export-instance-task", "fleet", "fpga-image", "host-reservation", "image", "import-image-task", "import-snapshot-task", "instance", "internet-gateway", "key-pair", "launch-template", "local-gateway-route-table-vpc-association", "natgateway", "network-acl", "network-insights-analysis", "network-insights-path", "network-interface", "placement-group", "reserved-instances", "route-table", "security-group", "snapshot", "spot-fleet-request", "spot-instances-request", "subnet", "traffic-mirror-filter", "traffic-mirror-session", "traffic-mirror-target", "transit-gateway", "transit-gateway-attachment", "transit-gateway-connect-peer", "transit-gateway-multicast-domain", "transit-gateway-route-table", "volume", "vpc", "vpc-flow-log", "vpc-peering-connection", "vpn-connection", "vpn-gateway"]);
 
-    /// Allowed values of `DefaultTargetCapacityType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultTargetCapacityType {
         /// `on-demand`
         OnDemand,
@@ -4420,42 +2524,9 @@ pub mod ec2_fleet {
         ReservedCapacity,
     }
 
-    impl crate::value::CfnEnum for DefaultTargetCapacityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "on-demand",
-                Self::Spot => "spot",
-                Self::CapacityBlock => "capacity-block",
-                Self::ReservedCapacity => "reserved-capacity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultTargetCapacityType, ["on-demand", "spot", "capacity-block", "reserved-capacity"]);
 
-    /// Allowed values of `TargetCapacityUnitType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TargetCapacityUnitType {
-        /// `vcpu`
-        Vcpu,
-        /// `memory-mib`
-        MemoryMib,
-        /// `units`
-        Units,
-    }
-
-    impl crate::value::CfnEnum for TargetCapacityUnitType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Vcpu => "vcpu",
-                Self::MemoryMib => "memory-mib",
-                Self::Units => "units",
-            }
-        }
-    }
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `maintain`
         Maintain,
@@ -4465,16 +2536,7 @@ pub mod ec2_fleet {
         Instant,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Maintain => "maintain",
-                Self::Request => "request",
-                Self::Instant => "instant",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["maintain", "request", "instant"]);
 }
 
 /// Specifies an Elastic IP (EIP) address and can, optionally, associate it with an Amazon EC2 instance.
@@ -4523,34 +2585,27 @@ pub struct Eip {
     pub transfer_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Eip {
-    const TYPE: &'static str = "AWS::EC2::EIP";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Address", self.address);
-        p.set_opt("Domain", self.domain);
-        p.set_opt("InstanceId", self.instance_id);
-        p.set_opt("IpamPoolId", self.ipam_pool_id);
-        p.set_opt("NetworkBorderGroup", self.network_border_group);
-        p.set_opt("PublicIpv4Pool", self.public_ipv4_pool);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TransferAddress", self.transfer_address);
-        p
+crate::resource::props! {
+    resource Eip = "AWS::EC2::EIP", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        address = "Address",
+        domain = "Domain",
+        instance_id = "InstanceId",
+        ipam_pool_id = "IpamPoolId",
+        network_border_group = "NetworkBorderGroup",
+        public_ipv4_pool = "PublicIpv4Pool",
+        tags = "Tags",
+        transfer_address = "TransferAddress",
     }
 }
 
 /// Attributes of [`Eip`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Eip> {
-    /// `Fn::GetAtt` `AllocationId`.
-    #[inline]
-    pub fn attr_allocation_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AllocationId")
-    }
-    /// `Fn::GetAtt` `PublicIp`.
-    #[inline]
-    pub fn attr_public_ip(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublicIp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AllocationId`.
+        attr_allocation_id: ::std::string::String = "AllocationId",
+        /// `Fn::GetAtt` `PublicIp`.
+        attr_public_ip: ::std::string::String = "PublicIp",
     }
 }
 
@@ -4582,26 +2637,22 @@ pub struct EipAssociation {
     pub private_ip_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for EipAssociation {
-    const TYPE: &'static str = "AWS::EC2::EIPAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocationId", self.allocation_id);
-        p.set_opt("EIP", self.eip);
-        p.set_opt("InstanceId", self.instance_id);
-        p.set_opt("NetworkInterfaceId", self.network_interface_id);
-        p.set_opt("PrivateIpAddress", self.private_ip_address);
-        p
+crate::resource::props! {
+    resource EipAssociation = "AWS::EC2::EIPAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        allocation_id = "AllocationId",
+        eip = "EIP",
+        instance_id = "InstanceId",
+        network_interface_id = "NetworkInterfaceId",
+        private_ip_address = "PrivateIpAddress",
     }
 }
 
 /// Attributes of [`EipAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EipAssociation> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -4622,7 +2673,6 @@ pub struct EgressOnlyInternetGateway {
 
 impl EgressOnlyInternetGateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             tags: ::std::option::Option::None,
@@ -4631,45 +2681,27 @@ impl EgressOnlyInternetGateway {
     }
 }
 
-impl crate::resource::Resource for EgressOnlyInternetGateway {
-    const TYPE: &'static str = "AWS::EC2::EgressOnlyInternetGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EGRESS_ONLY_INTERNET_GATEWAY_SHAPE)
+crate::resource::props! {
+    resource EgressOnlyInternetGateway = "AWS::EC2::EgressOnlyInternetGateway", shape: Some(&EGRESS_ONLY_INTERNET_GATEWAY_SHAPE);
+    req {
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static EGRESS_ONLY_INTERNET_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::egress_only_internet_gateway::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EGRESS_ONLY_INTERNET_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EgressOnlyInternetGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EgressOnlyInternetGateway> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
-}
-
-pub mod egress_only_internet_gateway {
-    //! Nested property types and enums of [`EgressOnlyInternetGateway`](super::EgressOnlyInternetGateway).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Associates an AWS Identity and Access Management (IAM) role with an AWS Certificate Manager (ACM) certificate. This association is based on Amazon Resource Names and it enables the certificate to be used by the ACM for Nitro Enclaves application inside an enclave.
@@ -4689,7 +2721,6 @@ pub struct EnclaveCertificateIamRoleAssociation {
 
 impl EnclaveCertificateIamRoleAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate_arn: certificate_arn.into(),
@@ -4698,44 +2729,28 @@ impl EnclaveCertificateIamRoleAssociation {
     }
 }
 
-impl crate::resource::Resource for EnclaveCertificateIamRoleAssociation {
-    const TYPE: &'static str = "AWS::EC2::EnclaveCertificateIamRoleAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENCLAVE_CERTIFICATE_IAM_ROLE_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CertificateArn", self.certificate_arn);
-        p.set("RoleArn", self.role_arn);
-        p
+crate::resource::props! {
+    resource EnclaveCertificateIamRoleAssociation = "AWS::EC2::EnclaveCertificateIamRoleAssociation", shape: Some(&ENCLAVE_CERTIFICATE_IAM_ROLE_ASSOCIATION_SHAPE);
+    req {
+        certificate_arn = "CertificateArn",
+        role_arn = "RoleArn",
     }
 }
 
-static ENCLAVE_CERTIFICATE_IAM_ROLE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1283), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:acm:[A-Za-z0-9-]{1,64}:([0-9]{12})?:certificate/.+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1283), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:iam:.*:([0-9]{12})?:role/.+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENCLAVE_CERTIFICATE_IAM_ROLE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1283), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:acm:[A-Za-z0-9-]{1,64}:([0-9]{12})?:certificate/.+$")), formats: &[crate::resource::Format::AcmCertificateArn], ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1283), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:iam:.*:([0-9]{12})?:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EnclaveCertificateIamRoleAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EnclaveCertificateIamRoleAssociation> {
-    /// `Fn::GetAtt` `CertificateS3BucketName`.
-    #[inline]
-    pub fn attr_certificate_s3_bucket_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateS3BucketName")
-    }
-    /// `Fn::GetAtt` `CertificateS3ObjectKey`.
-    #[inline]
-    pub fn attr_certificate_s3_object_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateS3ObjectKey")
-    }
-    /// `Fn::GetAtt` `EncryptionKmsKeyId`.
-    #[inline]
-    pub fn attr_encryption_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EncryptionKmsKeyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CertificateS3BucketName`.
+        attr_certificate_s3_bucket_name: ::std::string::String = "CertificateS3BucketName",
+        /// `Fn::GetAtt` `CertificateS3ObjectKey`.
+        attr_certificate_s3_object_key: ::std::string::String = "CertificateS3ObjectKey",
+        /// `Fn::GetAtt` `EncryptionKmsKeyId`.
+        attr_encryption_kms_key_id: ::std::string::String = "EncryptionKmsKeyId",
     }
 }
 
@@ -4798,7 +2813,6 @@ pub struct FlowLog {
 
 impl FlowLog {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::flow_log::ResourceType>>) -> Self {
         Self {
             deliver_cross_account_role: ::std::option::Option::None,
@@ -4818,51 +2832,47 @@ impl FlowLog {
     }
 }
 
-impl crate::resource::Resource for FlowLog {
-    const TYPE: &'static str = "AWS::EC2::FlowLog";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_LOG_SHAPE)
+crate::resource::props! {
+    resource FlowLog = "AWS::EC2::FlowLog", shape: Some(&FLOW_LOG_SHAPE);
+    req {
+        resource_id = "ResourceId",
+        resource_type = "ResourceType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeliverCrossAccountRole", self.deliver_cross_account_role);
-        p.set_opt("DeliverLogsPermissionArn", self.deliver_logs_permission_arn);
-        p.set_opt("DestinationOptions", self.destination_options);
-        p.set_opt("LogDestination", self.log_destination);
-        p.set_opt("LogDestinationType", self.log_destination_type);
-        p.set_opt("LogFormat", self.log_format);
-        p.set_opt("LogGroupName", self.log_group_name);
-        p.set_opt("MaxAggregationInterval", self.max_aggregation_interval);
-        p.set("ResourceId", self.resource_id);
-        p.set("ResourceType", self.resource_type);
-        p.set_opt("TagFieldSpecifications", self.tag_field_specifications);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrafficType", self.traffic_type);
-        p
+    opt {
+        deliver_cross_account_role = "DeliverCrossAccountRole",
+        deliver_logs_permission_arn = "DeliverLogsPermissionArn",
+        destination_options = "DestinationOptions",
+        log_destination = "LogDestination",
+        log_destination_type = "LogDestinationType",
+        log_format = "LogFormat",
+        log_group_name = "LogGroupName",
+        max_aggregation_interval = "MaxAggregationInterval",
+        tag_field_specifications = "TagFieldSpecifications",
+        tags = "Tags",
+        traffic_type = "TrafficType",
     }
 }
 
-static FLOW_LOG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("TagFieldSpecifications", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::flow_log::TAG_FIELD_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_LOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogGroupName", crate::resource::Rule { formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ("TagFieldSpecifications", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::flow_log::TAG_FIELD_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FlowLog`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FlowLog> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod flow_log {
     //! Nested property types and enums of [`FlowLog`](super::FlowLog).
 
-    /// The property `DestinationOptions`.
+    #[deprecated(note = "renamed to `TagFieldResourceType`")]
+    #[doc(hidden)]
+    pub type TagFieldSpecificationResourceType = TagFieldResourceType;
+
     #[derive(Clone)]
     pub struct DestinationOptions {
         /// CloudFormation property `FileFormat`; required.
@@ -4875,7 +2885,6 @@ pub mod flow_log {
 
     impl DestinationOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::flow_log::FileFormat>>, hive_compatible_partitions: impl ::std::convert::Into<crate::value::Val<bool>>, per_hour_partition: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 file_format: file_format.into(),
@@ -4885,30 +2894,26 @@ pub mod flow_log {
         }
     }
 
-    impl crate::resource::ToExpr for DestinationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FileFormat", self.file_format);
-            p.set("HiveCompatiblePartitions", self.hive_compatible_partitions);
-            p.set("PerHourPartition", self.per_hour_partition);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationOptions;
+        req {
+            file_format = "FileFormat",
+            hive_compatible_partitions = "HiveCompatiblePartitions",
+            per_hour_partition = "PerHourPartition",
         }
     }
 
-    /// The definition `TagFieldSpecification`.
     #[derive(Clone)]
     pub struct TagFieldSpecification {
         /// CloudFormation property `ResourceType`; required.
-        pub resource_type: crate::value::Val<crate::cfn::ec2::flow_log::TagFieldSpecificationResourceType>,
+        pub resource_type: crate::value::Val<crate::cfn::ec2::flow_log::TagFieldResourceType>,
         /// CloudFormation property `TagKeys`; required.
         pub tag_keys: crate::value::Val<crate::value::List<::std::string::String>>,
     }
 
     impl TagFieldSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::flow_log::TagFieldSpecificationResourceType>>, tag_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
+        pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::flow_log::TagFieldResourceType>>, tag_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 resource_type: resource_type.into(),
                 tag_keys: tag_keys.into(),
@@ -4916,24 +2921,19 @@ pub mod flow_log {
         }
     }
 
-    impl crate::resource::ToExpr for TagFieldSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceType", self.resource_type);
-            p.set("TagKeys", self.tag_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagFieldSpecification;
+        req {
+            resource_type = "ResourceType",
+            tag_keys = "TagKeys",
         }
     }
 
-    pub(super) static TAG_FIELD_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_FIELD_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TagKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `FileFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileFormat {
         /// `plain-text`
         PlainText,
@@ -4941,18 +2941,10 @@ pub mod flow_log {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for FileFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PlainText => "plain-text",
-                Self::Parquet => "parquet",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FileFormat, ["plain-text", "parquet"]);
 
     /// Specifies the type of destination to which the flow log data is to be published. Flow log data can be published to CloudWatch Logs or Amazon S3.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogDestinationType {
         /// `cloud-watch-logs`
         CloudWatchLogs,
@@ -4962,19 +2954,10 @@ pub mod flow_log {
         KinesisDataFirehose,
     }
 
-    impl crate::value::CfnEnum for LogDestinationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudWatchLogs => "cloud-watch-logs",
-                Self::S3 => "s3",
-                Self::KinesisDataFirehose => "kinesis-data-firehose",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogDestinationType, ["cloud-watch-logs", "s3", "kinesis-data-firehose"]);
 
     /// The type of resource for which to create the flow log. For example, if you specified a VPC ID for the ResourceId property, specify VPC for this property.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `NetworkInterface`
         NetworkInterface,
@@ -4990,23 +2973,10 @@ pub mod flow_log {
         RegionalNatGateway,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NetworkInterface => "NetworkInterface",
-                Self::Subnet => "Subnet",
-                Self::Vpc => "VPC",
-                Self::TransitGateway => "TransitGateway",
-                Self::TransitGatewayAttachment => "TransitGatewayAttachment",
-                Self::RegionalNatGateway => "RegionalNatGateway",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["NetworkInterface", "Subnet", "VPC", "TransitGateway", "TransitGatewayAttachment", "RegionalNatGateway"]);
 
-    /// Allowed values of `ResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TagFieldSpecificationResourceType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum TagFieldResourceType {
         /// `auto-scaling-group`
         AutoScalingGroup,
         /// `instance`
@@ -5015,19 +2985,10 @@ pub mod flow_log {
         NetworkInterface,
     }
 
-    impl crate::value::CfnEnum for TagFieldSpecificationResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutoScalingGroup => "auto-scaling-group",
-                Self::Instance => "instance",
-                Self::NetworkInterface => "network-interface",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TagFieldResourceType, ["auto-scaling-group", "instance", "network-interface"]);
 
     /// The type of traffic to log. You can log traffic that the resource accepts or rejects, or all traffic.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrafficType {
         /// `ACCEPT`
         Accept,
@@ -5037,16 +2998,7 @@ pub mod flow_log {
         Reject,
     }
 
-    impl crate::value::CfnEnum for TrafficType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Accept => "ACCEPT",
-                Self::All => "ALL",
-                Self::Reject => "REJECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrafficType, ["ACCEPT", "ALL", "REJECT"]);
 }
 
 /// Creates and manages an Amazon FPGA Image (AFI) from a design checkpoint (DCP).
@@ -5076,66 +3028,38 @@ pub struct FpgaImage {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for FpgaImage {
-    const TYPE: &'static str = "AWS::EC2::FpgaImage";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("InputStorageLocation", self.input_storage_location);
-        p.set_opt("LogsStorageLocation", self.logs_storage_location);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource FpgaImage = "AWS::EC2::FpgaImage", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        description = "Description",
+        input_storage_location = "InputStorageLocation",
+        logs_storage_location = "LogsStorageLocation",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`FpgaImage`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FpgaImage> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `DataRetentionSupport`.
-    #[inline]
-    pub fn attr_data_retention_support(self) -> crate::value::Val<bool> {
-        self.__get_att("DataRetentionSupport")
-    }
-    /// `Fn::GetAtt` `FpgaImageGlobalId`.
-    #[inline]
-    pub fn attr_fpga_image_global_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FpgaImageGlobalId")
-    }
-    /// `Fn::GetAtt` `FpgaImageId`.
-    #[inline]
-    pub fn attr_fpga_image_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FpgaImageId")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `Public`.
-    #[inline]
-    pub fn attr_public(self) -> crate::value::Val<bool> {
-        self.__get_att("Public")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `DataRetentionSupport`.
+        attr_data_retention_support: bool = "DataRetentionSupport",
+        /// `Fn::GetAtt` `FpgaImageGlobalId`.
+        attr_fpga_image_global_id: ::std::string::String = "FpgaImageGlobalId",
+        /// `Fn::GetAtt` `FpgaImageId`.
+        attr_fpga_image_id: ::std::string::String = "FpgaImageId",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `Public`.
+        attr_public: bool = "Public",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
@@ -5155,13 +3079,11 @@ pub mod fpga_image {
         pub key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for StorageLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set_opt("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageLocation;
+        opt {
+            bucket = "Bucket",
+            key = "Key",
         }
     }
 }
@@ -5183,7 +3105,6 @@ pub struct GatewayRouteTableAssociation {
 
 impl GatewayRouteTableAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             gateway_id: gateway_id.into(),
@@ -5192,23 +3113,19 @@ impl GatewayRouteTableAssociation {
     }
 }
 
-impl crate::resource::Resource for GatewayRouteTableAssociation {
-    const TYPE: &'static str = "AWS::EC2::GatewayRouteTableAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GatewayId", self.gateway_id);
-        p.set("RouteTableId", self.route_table_id);
-        p
+crate::resource::props! {
+    resource GatewayRouteTableAssociation = "AWS::EC2::GatewayRouteTableAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        gateway_id = "GatewayId",
+        route_table_id = "RouteTableId",
     }
 }
 
 /// Attributes of [`GatewayRouteTableAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GatewayRouteTableAssociation> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
     }
 }
 
@@ -5257,7 +3174,6 @@ pub struct Host {
 
 impl Host {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(availability_zone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             asset_id: ::std::option::Option::None,
@@ -5273,30 +3189,28 @@ impl Host {
     }
 }
 
-impl crate::resource::Resource for Host {
-    const TYPE: &'static str = "AWS::EC2::Host";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssetId", self.asset_id);
-        p.set_opt("AutoPlacement", self.auto_placement);
-        p.set("AvailabilityZone", self.availability_zone);
-        p.set_opt("HostMaintenance", self.host_maintenance);
-        p.set_opt("HostRecovery", self.host_recovery);
-        p.set_opt("InstanceFamily", self.instance_family);
-        p.set_opt("InstanceType", self.instance_type);
-        p.set_opt("OutpostArn", self.outpost_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Host = "AWS::EC2::Host", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        availability_zone = "AvailabilityZone",
+    }
+    opt {
+        asset_id = "AssetId",
+        auto_placement = "AutoPlacement",
+        host_maintenance = "HostMaintenance",
+        host_recovery = "HostRecovery",
+        instance_family = "InstanceFamily",
+        instance_type = "InstanceType",
+        outpost_arn = "OutpostArn",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Host`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Host> {
-    /// `Fn::GetAtt` `HostId`.
-    #[inline]
-    pub fn attr_host_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `HostId`.
+        attr_host_id: ::std::string::String = "HostId",
     }
 }
 
@@ -5304,7 +3218,7 @@ pub mod host {
     //! Nested property types and enums of [`Host`](super::Host).
 
     /// Indicates whether the host accepts any untargeted instance launches that match its instance type configuration, or if it only accepts Host tenancy instance launches that specify its unique host ID.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoPlacement {
         /// `on`
         On,
@@ -5312,18 +3226,10 @@ pub mod host {
         Off,
     }
 
-    impl crate::value::CfnEnum for AutoPlacement {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::On => "on",
-                Self::Off => "off",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoPlacement, ["on", "off"]);
 
     /// Automatically allocates a new dedicated host and moves your instances on to it if a degradation is detected on your current host.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostMaintenance {
         /// `on`
         On,
@@ -5331,18 +3237,10 @@ pub mod host {
         Off,
     }
 
-    impl crate::value::CfnEnum for HostMaintenance {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::On => "on",
-                Self::Off => "off",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HostMaintenance, ["on", "off"]);
 
     /// Indicates whether to enable or disable host recovery for the Dedicated Host. Host recovery is disabled by default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostRecovery {
         /// `on`
         On,
@@ -5350,15 +3248,7 @@ pub mod host {
         Off,
     }
 
-    impl crate::value::CfnEnum for HostRecovery {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::On => "on",
-                Self::Off => "off",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HostRecovery, ["on", "off"]);
 }
 
 /// Resource Schema of AWS::EC2::IPAM Type
@@ -5394,75 +3284,44 @@ pub struct Ipam {
     pub tier: ::std::option::Option<crate::value::Val<crate::cfn::ec2::ipam::Tier>>,
 }
 
-impl crate::resource::Resource for Ipam {
-    const TYPE: &'static str = "AWS::EC2::IPAM";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPAM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DefaultResourceDiscoveryOrganizationalUnitExclusions", self.default_resource_discovery_organizational_unit_exclusions);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnablePrivateGua", self.enable_private_gua);
-        p.set_opt("MeteredAccount", self.metered_account);
-        p.set_opt("OperatingRegions", self.operating_regions);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Tier", self.tier);
-        p
+crate::resource::props! {
+    resource Ipam = "AWS::EC2::IPAM", shape: Some(&IPAM_SHAPE);
+    opt {
+        default_resource_discovery_organizational_unit_exclusions = "DefaultResourceDiscoveryOrganizationalUnitExclusions",
+        description = "Description",
+        enable_private_gua = "EnablePrivateGua",
+        metered_account = "MeteredAccount",
+        operating_regions = "OperatingRegions",
+        tags = "Tags",
+        tier = "Tier",
     }
 }
 
-static IPAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultResourceDiscoveryOrganizationalUnitExclusions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam::IPAM_ORGANIZATIONAL_UNIT_EXCLUSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OperatingRegions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultResourceDiscoveryOrganizationalUnitExclusions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam::IPAM_ORGANIZATIONAL_UNIT_EXCLUSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OperatingRegions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Ipam`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Ipam> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DefaultResourceDiscoveryAssociationId`.
-    #[inline]
-    pub fn attr_default_resource_discovery_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultResourceDiscoveryAssociationId")
-    }
-    /// `Fn::GetAtt` `DefaultResourceDiscoveryId`.
-    #[inline]
-    pub fn attr_default_resource_discovery_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultResourceDiscoveryId")
-    }
-    /// `Fn::GetAtt` `IpamId`.
-    #[inline]
-    pub fn attr_ipam_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamId")
-    }
-    /// `Fn::GetAtt` `PrivateDefaultScopeId`.
-    #[inline]
-    pub fn attr_private_default_scope_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateDefaultScopeId")
-    }
-    /// `Fn::GetAtt` `PublicDefaultScopeId`.
-    #[inline]
-    pub fn attr_public_default_scope_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublicDefaultScopeId")
-    }
-    /// `Fn::GetAtt` `ResourceDiscoveryAssociationCount`.
-    #[inline]
-    pub fn attr_resource_discovery_association_count(self) -> crate::value::Val<i64> {
-        self.__get_att("ResourceDiscoveryAssociationCount")
-    }
-    /// `Fn::GetAtt` `ScopeCount`.
-    #[inline]
-    pub fn attr_scope_count(self) -> crate::value::Val<i64> {
-        self.__get_att("ScopeCount")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DefaultResourceDiscoveryAssociationId`.
+        attr_default_resource_discovery_association_id: ::std::string::String = "DefaultResourceDiscoveryAssociationId",
+        /// `Fn::GetAtt` `DefaultResourceDiscoveryId`.
+        attr_default_resource_discovery_id: ::std::string::String = "DefaultResourceDiscoveryId",
+        /// `Fn::GetAtt` `IpamId`.
+        attr_ipam_id: ::std::string::String = "IpamId",
+        /// `Fn::GetAtt` `PrivateDefaultScopeId`.
+        attr_private_default_scope_id: ::std::string::String = "PrivateDefaultScopeId",
+        /// `Fn::GetAtt` `PublicDefaultScopeId`.
+        attr_public_default_scope_id: ::std::string::String = "PublicDefaultScopeId",
+        /// `Fn::GetAtt` `ResourceDiscoveryAssociationCount`.
+        attr_resource_discovery_association_count: i64 = "ResourceDiscoveryAssociationCount",
+        /// `Fn::GetAtt` `ScopeCount`.
+        attr_scope_count: i64 = "ScopeCount",
     }
 }
 
@@ -5480,7 +3339,6 @@ pub mod ipam {
 
     impl IpamOrganizationalUnitExclusion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(organizations_entity_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 organizations_entity_path: organizations_entity_path.into(),
@@ -5488,20 +3346,16 @@ pub mod ipam {
         }
     }
 
-    impl crate::resource::ToExpr for IpamOrganizationalUnitExclusion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OrganizationsEntityPath", self.organizations_entity_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpamOrganizationalUnitExclusion;
+        req {
+            organizations_entity_path = "OrganizationsEntityPath",
         }
     }
 
-    pub(super) static IPAM_ORGANIZATIONAL_UNIT_EXCLUSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OrganizationsEntityPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IPAM_ORGANIZATIONAL_UNIT_EXCLUSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OrganizationsEntityPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring
     #[derive(Clone)]
@@ -5514,7 +3368,6 @@ pub mod ipam {
 
     impl IpamOperatingRegion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 region_name: region_name.into(),
@@ -5522,24 +3375,15 @@ pub mod ipam {
         }
     }
 
-    impl crate::resource::ToExpr for IpamOperatingRegion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RegionName", self.region_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpamOperatingRegion;
+        req {
+            region_name = "RegionName",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// A metered account is an account that is charged for active IP addresses managed in IPAM
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MeteredAccount {
         /// `ipam-owner`
         IpamOwner,
@@ -5547,18 +3391,10 @@ pub mod ipam {
         ResourceOwner,
     }
 
-    impl crate::value::CfnEnum for MeteredAccount {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IpamOwner => "ipam-owner",
-                Self::ResourceOwner => "resource-owner",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MeteredAccount, ["ipam-owner", "resource-owner"]);
 
     /// The tier of the IPAM.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `free`
         Free,
@@ -5566,15 +3402,7 @@ pub mod ipam {
         Advanced,
     }
 
-    impl crate::value::CfnEnum for Tier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Free => "free",
-                Self::Advanced => "advanced",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tier, ["free", "advanced"]);
 }
 
 /// Resource Schema of AWS::EC2::IPAMAllocation Type
@@ -5600,7 +3428,6 @@ pub struct IpamAllocation {
 
 impl IpamAllocation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ipam_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cidr: ::std::option::Option::None,
@@ -5611,25 +3438,27 @@ impl IpamAllocation {
     }
 }
 
-impl crate::resource::Resource for IpamAllocation {
-    const TYPE: &'static str = "AWS::EC2::IPAMAllocation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Cidr", self.cidr);
-        p.set_opt("Description", self.description);
-        p.set("IpamPoolId", self.ipam_pool_id);
-        p.set_opt("NetmaskLength", self.netmask_length);
-        p
+crate::resource::props! {
+    resource IpamAllocation = "AWS::EC2::IPAMAllocation", shape: Some(&IPAM_ALLOCATION_SHAPE);
+    req {
+        ipam_pool_id = "IpamPoolId",
+    }
+    opt {
+        cidr = "Cidr",
+        description = "Description",
+        netmask_length = "NetmaskLength",
     }
 }
 
+static IPAM_ALLOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`IpamAllocation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamAllocation> {
-    /// `Fn::GetAtt` `IpamPoolAllocationId`.
-    #[inline]
-    pub fn attr_ipam_pool_allocation_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamPoolAllocationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IpamPoolAllocationId`.
+        attr_ipam_pool_allocation_id: ::std::string::String = "IpamPoolAllocationId",
     }
 }
 
@@ -5704,7 +3533,6 @@ pub struct IpamPool {
 
 impl IpamPool {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(address_family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ipam_scope_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             address_family: address_family.into(),
@@ -5727,98 +3555,63 @@ impl IpamPool {
     }
 }
 
-impl crate::resource::Resource for IpamPool {
-    const TYPE: &'static str = "AWS::EC2::IPAMPool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPAM_POOL_SHAPE)
+crate::resource::props! {
+    resource IpamPool = "AWS::EC2::IPAMPool", shape: Some(&IPAM_POOL_SHAPE);
+    req {
+        address_family = "AddressFamily",
+        ipam_scope_id = "IpamScopeId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AddressFamily", self.address_family);
-        p.set_opt("AllocationDefaultNetmaskLength", self.allocation_default_netmask_length);
-        p.set_opt("AllocationMaxNetmaskLength", self.allocation_max_netmask_length);
-        p.set_opt("AllocationMinNetmaskLength", self.allocation_min_netmask_length);
-        p.set_opt("AllocationResourceTags", self.allocation_resource_tags);
-        p.set_opt("AutoImport", self.auto_import);
-        p.set_opt("AwsService", self.aws_service);
-        p.set_opt("Description", self.description);
-        p.set("IpamScopeId", self.ipam_scope_id);
-        p.set_opt("Locale", self.locale);
-        p.set_opt("ProvisionedCidrs", self.provisioned_cidrs);
-        p.set_opt("PublicIpSource", self.public_ip_source);
-        p.set_opt("PubliclyAdvertisable", self.publicly_advertisable);
-        p.set_opt("SourceIpamPoolId", self.source_ipam_pool_id);
-        p.set_opt("SourceResource", self.source_resource);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        allocation_default_netmask_length = "AllocationDefaultNetmaskLength",
+        allocation_max_netmask_length = "AllocationMaxNetmaskLength",
+        allocation_min_netmask_length = "AllocationMinNetmaskLength",
+        allocation_resource_tags = "AllocationResourceTags",
+        auto_import = "AutoImport",
+        aws_service = "AwsService",
+        description = "Description",
+        locale = "Locale",
+        provisioned_cidrs = "ProvisionedCidrs",
+        public_ip_source = "PublicIpSource",
+        publicly_advertisable = "PubliclyAdvertisable",
+        source_ipam_pool_id = "SourceIpamPoolId",
+        source_resource = "SourceResource",
+        tags = "Tags",
     }
 }
 
-static IPAM_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllocationDefaultNetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
-        ("AllocationMaxNetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
-        ("AllocationMinNetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
-        ("AllocationResourceTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_pool::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_pool::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPAM_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllocationDefaultNetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
+    ("AllocationMaxNetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
+    ("AllocationMinNetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
+    ("AllocationResourceTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ProvisionedCidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_pool::PROVISIONED_CIDR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamPool`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamPool> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `IpamArn`.
-    #[inline]
-    pub fn attr_ipam_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamArn")
-    }
-    /// `Fn::GetAtt` `IpamPoolId`.
-    #[inline]
-    pub fn attr_ipam_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamPoolId")
-    }
-    /// `Fn::GetAtt` `IpamScopeArn`.
-    #[inline]
-    pub fn attr_ipam_scope_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamScopeArn")
-    }
-    /// `Fn::GetAtt` `IpamScopeType`.
-    #[inline]
-    pub fn attr_ipam_scope_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamScopeType")
-    }
-    /// `Fn::GetAtt` `PoolDepth`.
-    #[inline]
-    pub fn attr_pool_depth(self) -> crate::value::Val<i64> {
-        self.__get_att("PoolDepth")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StateMessage`.
-    #[inline]
-    pub fn attr_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateMessage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `IpamArn`.
+        attr_ipam_arn: ::std::string::String = "IpamArn",
+        /// `Fn::GetAtt` `IpamPoolId`.
+        attr_ipam_pool_id: ::std::string::String = "IpamPoolId",
+        /// `Fn::GetAtt` `IpamScopeArn`.
+        attr_ipam_scope_arn: ::std::string::String = "IpamScopeArn",
+        /// `Fn::GetAtt` `IpamScopeType`.
+        attr_ipam_scope_type: ::std::string::String = "IpamScopeType",
+        /// `Fn::GetAtt` `PoolDepth`.
+        attr_pool_depth: i64 = "PoolDepth",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StateMessage`.
+        attr_state_message: ::std::string::String = "StateMessage",
     }
 }
 
 pub mod ipam_pool {
     //! Nested property types and enums of [`IpamPool`](super::IpamPool).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// An address space to be inserted into this pool. All allocations must be made from this address space.
     #[derive(Clone)]
@@ -5831,7 +3624,6 @@ pub mod ipam_pool {
 
     impl ProvisionedCidr {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr: cidr.into(),
@@ -5839,14 +3631,16 @@ pub mod ipam_pool {
         }
     }
 
-    impl crate::resource::ToExpr for ProvisionedCidr {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cidr", self.cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisionedCidr;
+        req {
+            cidr = "Cidr",
         }
     }
+
+    pub(super) static PROVISIONED_CIDR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network, crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The resource associated with this pool's space. Depending on the ResourceType, setting a SourceResource changes which space can be provisioned in this pool and which types of resources can receive allocations
     #[derive(Clone)]
@@ -5863,7 +3657,6 @@ pub mod ipam_pool {
 
     impl SourceResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_id: resource_id.into(),
@@ -5874,15 +3667,13 @@ pub mod ipam_pool {
         }
     }
 
-    impl crate::resource::ToExpr for SourceResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceId", self.resource_id);
-            p.set("ResourceOwner", self.resource_owner);
-            p.set("ResourceRegion", self.resource_region);
-            p.set("ResourceType", self.resource_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceResource;
+        req {
+            resource_id = "ResourceId",
+            resource_owner = "ResourceOwner",
+            resource_region = "ResourceRegion",
+            resource_type = "ResourceType",
         }
     }
 }
@@ -5908,7 +3699,6 @@ pub struct IpamPoolCidr {
 
 impl IpamPoolCidr {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ipam_pool_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cidr: ::std::option::Option::None,
@@ -5918,29 +3708,28 @@ impl IpamPoolCidr {
     }
 }
 
-impl crate::resource::Resource for IpamPoolCidr {
-    const TYPE: &'static str = "AWS::EC2::IPAMPoolCidr";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Cidr", self.cidr);
-        p.set("IpamPoolId", self.ipam_pool_id);
-        p.set_opt("NetmaskLength", self.netmask_length);
-        p
+crate::resource::props! {
+    resource IpamPoolCidr = "AWS::EC2::IPAMPoolCidr", shape: Some(&IPAM_POOL_CIDR_SHAPE);
+    req {
+        ipam_pool_id = "IpamPoolId",
+    }
+    opt {
+        cidr = "Cidr",
+        netmask_length = "NetmaskLength",
     }
 }
 
+static IPAM_POOL_CIDR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`IpamPoolCidr`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamPoolCidr> {
-    /// `Fn::GetAtt` `IpamPoolCidrId`.
-    #[inline]
-    pub fn attr_ipam_pool_cidr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamPoolCidrId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IpamPoolCidrId`.
+        attr_ipam_pool_cidr_id: ::std::string::String = "IpamPoolCidrId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -5971,7 +3760,6 @@ pub struct IpamPrefixListResolver {
 
 impl IpamPrefixListResolver {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(address_family: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::ipam_prefix_list_resolver::AddressFamily>>) -> Self {
         Self {
             address_family: address_family.into(),
@@ -5983,47 +3771,33 @@ impl IpamPrefixListResolver {
     }
 }
 
-impl crate::resource::Resource for IpamPrefixListResolver {
-    const TYPE: &'static str = "AWS::EC2::IPAMPrefixListResolver";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPAM_PREFIX_LIST_RESOLVER_SHAPE)
+crate::resource::props! {
+    resource IpamPrefixListResolver = "AWS::EC2::IPAMPrefixListResolver", shape: Some(&IPAM_PREFIX_LIST_RESOLVER_SHAPE);
+    req {
+        address_family = "AddressFamily",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AddressFamily", self.address_family);
-        p.set_opt("Description", self.description);
-        p.set_opt("IpamId", self.ipam_id);
-        p.set_opt("Rules", self.rules);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        ipam_id = "IpamId",
+        rules = "Rules",
+        tags = "Tags",
     }
 }
 
-static IPAM_PREFIX_LIST_RESOLVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_prefix_list_resolver::IPAM_PREFIX_LIST_RESOLVER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_prefix_list_resolver::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPAM_PREFIX_LIST_RESOLVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Rules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_prefix_list_resolver::IPAM_PREFIX_LIST_RESOLVER_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamPrefixListResolver`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamPrefixListResolver> {
-    /// `Fn::GetAtt` `IpamArn`.
-    #[inline]
-    pub fn attr_ipam_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamArn")
-    }
-    /// `Fn::GetAtt` `IpamPrefixListResolverArn`.
-    #[inline]
-    pub fn attr_ipam_prefix_list_resolver_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamPrefixListResolverArn")
-    }
-    /// `Fn::GetAtt` `IpamPrefixListResolverId`.
-    #[inline]
-    pub fn attr_ipam_prefix_list_resolver_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamPrefixListResolverId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IpamArn`.
+        attr_ipam_arn: ::std::string::String = "IpamArn",
+        /// `Fn::GetAtt` `IpamPrefixListResolverArn`.
+        attr_ipam_prefix_list_resolver_arn: ::std::string::String = "IpamPrefixListResolverArn",
+        /// `Fn::GetAtt` `IpamPrefixListResolverId`.
+        attr_ipam_prefix_list_resolver_id: ::std::string::String = "IpamPrefixListResolverId",
     }
 }
 
@@ -6057,7 +3831,6 @@ pub mod ipam_prefix_list_resolver {
 
     impl IpamPrefixListResolverRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rule_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::ipam_prefix_list_resolver::RuleType>>) -> Self {
             Self {
                 conditions: ::std::option::Option::None,
@@ -6069,24 +3842,22 @@ pub mod ipam_prefix_list_resolver {
         }
     }
 
-    impl crate::resource::ToExpr for IpamPrefixListResolverRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Conditions", self.conditions);
-            p.set_opt("IpamScopeId", self.ipam_scope_id);
-            p.set_opt("ResourceType", self.resource_type);
-            p.set("RuleType", self.rule_type);
-            p.set_opt("StaticCidr", self.static_cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpamPrefixListResolverRule;
+        req {
+            rule_type = "RuleType",
+        }
+        opt {
+            conditions = "Conditions",
+            ipam_scope_id = "IpamScopeId",
+            resource_type = "ResourceType",
+            static_cidr = "StaticCidr",
         }
     }
 
-    pub(super) static IPAM_PREFIX_LIST_RESOLVER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&IPAM_PREFIX_LIST_RESOLVER_RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IPAM_PREFIX_LIST_RESOLVER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&IPAM_PREFIX_LIST_RESOLVER_RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Two of the rule types allow you to add conditions to the rules. (1) For IPAM Pool CIDR rules, you can specify an ipamPoolId; if not specified, the rule will apply to all IPAM Pool CIDRs in the scope.  (2) For IPAM Resource CIDR rules, you can specify resourceId, resourceOwner, resourceRegion, cidr, or resourceTag.
     #[derive(Clone, Default)]
@@ -6121,36 +3892,26 @@ pub mod ipam_prefix_list_resolver {
         pub resource_tag: ::std::option::Option<crate::resource::Tag>,
     }
 
-    impl crate::resource::ToExpr for IpamPrefixListResolverRuleCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cidr", self.cidr);
-            p.set_opt("IpamPoolId", self.ipam_pool_id);
-            p.set_opt("Operation", self.operation);
-            p.set_opt("ResourceId", self.resource_id);
-            p.set_opt("ResourceOwner", self.resource_owner);
-            p.set_opt("ResourceRegion", self.resource_region);
-            p.set_opt("ResourceTag", self.resource_tag);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpamPrefixListResolverRuleCondition;
+        opt {
+            cidr = "Cidr",
+            ipam_pool_id = "IpamPoolId",
+            operation = "Operation",
+            resource_id = "ResourceId",
+            resource_owner = "ResourceOwner",
+            resource_region = "ResourceRegion",
+            resource_tag = "ResourceTag",
         }
     }
 
-    pub(super) static IPAM_PREFIX_LIST_RESOLVER_RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceTag", crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IPAM_PREFIX_LIST_RESOLVER_RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("ResourceTag", crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The address family of the address space in this Prefix List Resolver. Either IPv4 or IPv6.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AddressFamily {
         /// `ipv4`
         Ipv4,
@@ -6158,18 +3919,10 @@ pub mod ipam_prefix_list_resolver {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for AddressFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AddressFamily, ["ipv4", "ipv6"]);
 
     /// Equals, Not equals, or Subnet Of.  The subnet-of operation only applies to cidr conditions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operation {
         /// `equals`
         Equals,
@@ -6179,19 +3932,10 @@ pub mod ipam_prefix_list_resolver {
         SubnetOf,
     }
 
-    impl crate::value::CfnEnum for Operation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "equals",
-                Self::NotEquals => "not-equals",
-                Self::SubnetOf => "subnet-of",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Operation, ["equals", "not-equals", "subnet-of"]);
 
     /// The resourceType property only applies to ipam-resource-cidr rules; this property specifies what type of resources this rule will apply to, such as VPCs or Subnets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `vpc`
         Vpc,
@@ -6203,20 +3947,10 @@ pub mod ipam_prefix_list_resolver {
         PublicIpv4Pool,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Vpc => "vpc",
-                Self::Subnet => "subnet",
-                Self::Eip => "eip",
-                Self::PublicIpv4Pool => "public-ipv4-pool",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["vpc", "subnet", "eip", "public-ipv4-pool"]);
 
     /// There are three rule types: (1) Static CIDR: A fixed list of CIDRs that don't change (like a manual list replicated across Regions). (2) IPAM pool CIDR: CIDRs from specific IPAM pools (like all CIDRs from your IPAM production pool).  (3) IPAM resource CIDR: CIDRs for AWS resources like VPCs, subnets, and EIPs within a specific IPAM scope.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleType {
         /// `static-cidr`
         StaticCidr,
@@ -6226,16 +3960,7 @@ pub mod ipam_prefix_list_resolver {
         IpamPoolCidr,
     }
 
-    impl crate::value::CfnEnum for RuleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StaticCidr => "static-cidr",
-                Self::IpamResourceCidr => "ipam-resource-cidr",
-                Self::IpamPoolCidr => "ipam-pool-cidr",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleType, ["static-cidr", "ipam-resource-cidr", "ipam-pool-cidr"]);
 }
 
 /// Resource Type definition for AWS::EC2::IPAMPrefixListResolverTarget
@@ -6271,7 +3996,6 @@ pub struct IpamPrefixListResolverTarget {
 
 impl IpamPrefixListResolverTarget {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ipam_prefix_list_resolver_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, prefix_list_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, prefix_list_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, track_latest_version: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
         Self {
             desired_version: ::std::option::Option::None,
@@ -6284,54 +4008,33 @@ impl IpamPrefixListResolverTarget {
     }
 }
 
-impl crate::resource::Resource for IpamPrefixListResolverTarget {
-    const TYPE: &'static str = "AWS::EC2::IPAMPrefixListResolverTarget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPAM_PREFIX_LIST_RESOLVER_TARGET_SHAPE)
+crate::resource::props! {
+    resource IpamPrefixListResolverTarget = "AWS::EC2::IPAMPrefixListResolverTarget", shape: Some(&IPAM_PREFIX_LIST_RESOLVER_TARGET_SHAPE);
+    req {
+        ipam_prefix_list_resolver_id = "IpamPrefixListResolverId",
+        prefix_list_id = "PrefixListId",
+        prefix_list_region = "PrefixListRegion",
+        track_latest_version = "TrackLatestVersion",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DesiredVersion", self.desired_version);
-        p.set("IpamPrefixListResolverId", self.ipam_prefix_list_resolver_id);
-        p.set("PrefixListId", self.prefix_list_id);
-        p.set("PrefixListRegion", self.prefix_list_region);
-        p.set_opt("Tags", self.tags);
-        p.set("TrackLatestVersion", self.track_latest_version);
-        p
+    opt {
+        desired_version = "DesiredVersion",
+        tags = "Tags",
     }
 }
 
-static IPAM_PREFIX_LIST_RESOLVER_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_prefix_list_resolver_target::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPAM_PREFIX_LIST_RESOLVER_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DesiredVersion", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamPrefixListResolverTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamPrefixListResolverTarget> {
-    /// `Fn::GetAtt` `IpamPrefixListResolverTargetArn`.
-    #[inline]
-    pub fn attr_ipam_prefix_list_resolver_target_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamPrefixListResolverTargetArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IpamPrefixListResolverTargetArn`.
+        attr_ipam_prefix_list_resolver_target_arn: ::std::string::String = "IpamPrefixListResolverTargetArn",
+        /// `Fn::GetAtt` `IpamPrefixListResolverTargetId`.
+        attr_ipam_prefix_list_resolver_target_id: ::std::string::String = "IpamPrefixListResolverTargetId",
     }
-    /// `Fn::GetAtt` `IpamPrefixListResolverTargetId`.
-    #[inline]
-    pub fn attr_ipam_prefix_list_resolver_target_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamPrefixListResolverTargetId")
-    }
-}
-
-pub mod ipam_prefix_list_resolver_target {
-    //! Nested property types and enums of [`IpamPrefixListResolverTarget`](super::IpamPrefixListResolverTarget).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Schema of AWS::EC2::IPAMResourceDiscovery Type
@@ -6355,62 +4058,37 @@ pub struct IpamResourceDiscovery {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for IpamResourceDiscovery {
-    const TYPE: &'static str = "AWS::EC2::IPAMResourceDiscovery";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPAM_RESOURCE_DISCOVERY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("OperatingRegions", self.operating_regions);
-        p.set_opt("OrganizationalUnitExclusions", self.organizational_unit_exclusions);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource IpamResourceDiscovery = "AWS::EC2::IPAMResourceDiscovery", shape: Some(&IPAM_RESOURCE_DISCOVERY_SHAPE);
+    opt {
+        description = "Description",
+        operating_regions = "OperatingRegions",
+        organizational_unit_exclusions = "OrganizationalUnitExclusions",
+        tags = "Tags",
     }
 }
 
-static IPAM_RESOURCE_DISCOVERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("OperatingRegions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ("OrganizationalUnitExclusions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_resource_discovery::IPAM_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_resource_discovery::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPAM_RESOURCE_DISCOVERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OperatingRegions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ("OrganizationalUnitExclusions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_resource_discovery::IPAM_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamResourceDiscovery`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamResourceDiscovery> {
-    /// `Fn::GetAtt` `IpamResourceDiscoveryArn`.
-    #[inline]
-    pub fn attr_ipam_resource_discovery_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamResourceDiscoveryArn")
-    }
-    /// `Fn::GetAtt` `IpamResourceDiscoveryId`.
-    #[inline]
-    pub fn attr_ipam_resource_discovery_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamResourceDiscoveryId")
-    }
-    /// `Fn::GetAtt` `IpamResourceDiscoveryRegion`.
-    #[inline]
-    pub fn attr_ipam_resource_discovery_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamResourceDiscoveryRegion")
-    }
-    /// `Fn::GetAtt` `IsDefault`.
-    #[inline]
-    pub fn attr_is_default(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefault")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IpamResourceDiscoveryArn`.
+        attr_ipam_resource_discovery_arn: ::std::string::String = "IpamResourceDiscoveryArn",
+        /// `Fn::GetAtt` `IpamResourceDiscoveryId`.
+        attr_ipam_resource_discovery_id: ::std::string::String = "IpamResourceDiscoveryId",
+        /// `Fn::GetAtt` `IpamResourceDiscoveryRegion`.
+        attr_ipam_resource_discovery_region: ::std::string::String = "IpamResourceDiscoveryRegion",
+        /// `Fn::GetAtt` `IsDefault`.
+        attr_is_default: bool = "IsDefault",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -6428,7 +4106,6 @@ pub mod ipam_resource_discovery {
 
     impl IpamOperatingRegion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 region_name: region_name.into(),
@@ -6436,12 +4113,10 @@ pub mod ipam_resource_discovery {
         }
     }
 
-    impl crate::resource::ToExpr for IpamOperatingRegion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RegionName", self.region_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpamOperatingRegion;
+        req {
+            region_name = "RegionName",
         }
     }
 
@@ -6456,7 +4131,6 @@ pub mod ipam_resource_discovery {
 
     impl IpamResourceDiscoveryOrganizationalUnitExclusion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(organizations_entity_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 organizations_entity_path: organizations_entity_path.into(),
@@ -6464,27 +4138,16 @@ pub mod ipam_resource_discovery {
         }
     }
 
-    impl crate::resource::ToExpr for IpamResourceDiscoveryOrganizationalUnitExclusion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OrganizationsEntityPath", self.organizations_entity_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpamResourceDiscoveryOrganizationalUnitExclusion;
+        req {
+            organizations_entity_path = "OrganizationsEntityPath",
         }
     }
 
-    pub(super) static IPAM_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OrganizationsEntityPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IPAM_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OrganizationsEntityPath", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Schema of AWS::EC2::IPAMResourceDiscoveryAssociation Type
@@ -6508,7 +4171,6 @@ pub struct IpamResourceDiscoveryAssociation {
 
 impl IpamResourceDiscoveryAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ipam_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ipam_resource_discovery_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ipam_id: ipam_id.into(),
@@ -6518,81 +4180,41 @@ impl IpamResourceDiscoveryAssociation {
     }
 }
 
-impl crate::resource::Resource for IpamResourceDiscoveryAssociation {
-    const TYPE: &'static str = "AWS::EC2::IPAMResourceDiscoveryAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPAM_RESOURCE_DISCOVERY_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource IpamResourceDiscoveryAssociation = "AWS::EC2::IPAMResourceDiscoveryAssociation", shape: Some(&IPAM_RESOURCE_DISCOVERY_ASSOCIATION_SHAPE);
+    req {
+        ipam_id = "IpamId",
+        ipam_resource_discovery_id = "IpamResourceDiscoveryId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IpamId", self.ipam_id);
-        p.set("IpamResourceDiscoveryId", self.ipam_resource_discovery_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static IPAM_RESOURCE_DISCOVERY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_resource_discovery_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPAM_RESOURCE_DISCOVERY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamResourceDiscoveryAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamResourceDiscoveryAssociation> {
-    /// `Fn::GetAtt` `IpamArn`.
-    #[inline]
-    pub fn attr_ipam_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IpamArn`.
+        attr_ipam_arn: ::std::string::String = "IpamArn",
+        /// `Fn::GetAtt` `IpamRegion`.
+        attr_ipam_region: ::std::string::String = "IpamRegion",
+        /// `Fn::GetAtt` `IpamResourceDiscoveryAssociationArn`.
+        attr_ipam_resource_discovery_association_arn: ::std::string::String = "IpamResourceDiscoveryAssociationArn",
+        /// `Fn::GetAtt` `IpamResourceDiscoveryAssociationId`.
+        attr_ipam_resource_discovery_association_id: ::std::string::String = "IpamResourceDiscoveryAssociationId",
+        /// `Fn::GetAtt` `IsDefault`.
+        attr_is_default: bool = "IsDefault",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `ResourceDiscoveryStatus`.
+        attr_resource_discovery_status: ::std::string::String = "ResourceDiscoveryStatus",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
-    /// `Fn::GetAtt` `IpamRegion`.
-    #[inline]
-    pub fn attr_ipam_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamRegion")
-    }
-    /// `Fn::GetAtt` `IpamResourceDiscoveryAssociationArn`.
-    #[inline]
-    pub fn attr_ipam_resource_discovery_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamResourceDiscoveryAssociationArn")
-    }
-    /// `Fn::GetAtt` `IpamResourceDiscoveryAssociationId`.
-    #[inline]
-    pub fn attr_ipam_resource_discovery_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamResourceDiscoveryAssociationId")
-    }
-    /// `Fn::GetAtt` `IsDefault`.
-    #[inline]
-    pub fn attr_is_default(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefault")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `ResourceDiscoveryStatus`.
-    #[inline]
-    pub fn attr_resource_discovery_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceDiscoveryStatus")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-}
-
-pub mod ipam_resource_discovery_association {
-    //! Nested property types and enums of [`IpamResourceDiscoveryAssociation`](super::IpamResourceDiscoveryAssociation).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Schema of AWS::EC2::IPAMScope Type
@@ -6618,7 +4240,6 @@ pub struct IpamScope {
 
 impl IpamScope {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ipam_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -6629,60 +4250,37 @@ impl IpamScope {
     }
 }
 
-impl crate::resource::Resource for IpamScope {
-    const TYPE: &'static str = "AWS::EC2::IPAMScope";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPAM_SCOPE_SHAPE)
+crate::resource::props! {
+    resource IpamScope = "AWS::EC2::IPAMScope", shape: Some(&IPAM_SCOPE_SHAPE);
+    req {
+        ipam_id = "IpamId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("ExternalAuthorityConfiguration", self.external_authority_configuration);
-        p.set("IpamId", self.ipam_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        external_authority_configuration = "ExternalAuthorityConfiguration",
+        tags = "Tags",
     }
 }
 
-static IPAM_SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_scope::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPAM_SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamScope`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamScope> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `IpamArn`.
-    #[inline]
-    pub fn attr_ipam_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamArn")
-    }
-    /// `Fn::GetAtt` `IpamScopeId`.
-    #[inline]
-    pub fn attr_ipam_scope_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamScopeId")
-    }
-    /// `Fn::GetAtt` `IpamScopeType`.
-    #[inline]
-    pub fn attr_ipam_scope_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamScopeType")
-    }
-    /// `Fn::GetAtt` `IsDefault`.
-    #[inline]
-    pub fn attr_is_default(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefault")
-    }
-    /// `Fn::GetAtt` `PoolCount`.
-    #[inline]
-    pub fn attr_pool_count(self) -> crate::value::Val<i64> {
-        self.__get_att("PoolCount")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `IpamArn`.
+        attr_ipam_arn: ::std::string::String = "IpamArn",
+        /// `Fn::GetAtt` `IpamScopeId`.
+        attr_ipam_scope_id: ::std::string::String = "IpamScopeId",
+        /// `Fn::GetAtt` `IpamScopeType`.
+        attr_ipam_scope_type: ::std::string::String = "IpamScopeType",
+        /// `Fn::GetAtt` `IsDefault`.
+        attr_is_default: bool = "IsDefault",
+        /// `Fn::GetAtt` `PoolCount`.
+        attr_pool_count: i64 = "PoolCount",
     }
 }
 
@@ -6704,7 +4302,6 @@ pub mod ipam_scope {
 
     impl IpamScopeExternalAuthorityConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(external_resource_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ipam_scope_external_authority_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::ipam_scope::IpamScopeExternalAuthorityType>>) -> Self {
             Self {
                 external_resource_identifier: external_resource_identifier.into(),
@@ -6713,38 +4310,22 @@ pub mod ipam_scope {
         }
     }
 
-    impl crate::resource::ToExpr for IpamScopeExternalAuthorityConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExternalResourceIdentifier", self.external_resource_identifier);
-            p.set("IpamScopeExternalAuthorityType", self.ipam_scope_external_authority_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpamScopeExternalAuthorityConfiguration;
+        req {
+            external_resource_identifier = "ExternalResourceIdentifier",
+            ipam_scope_external_authority_type = "IpamScopeExternalAuthorityType",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// An external service connecting to your AWS IPAM scope.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpamScopeExternalAuthorityType {
         /// `infoblox`
         Infoblox,
     }
 
-    impl crate::value::CfnEnum for IpamScopeExternalAuthorityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Infoblox => "infoblox",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpamScopeExternalAuthorityType, ["infoblox"]);
 }
 
 /// Resource Type definition for AWS::EC2::IPv4Pool. A public IPv4 pool is an EC2 IP address pool required for the public IPv4 CIDRs that you own and bring to AWS to manage with IPAM (BYOIP).
@@ -6758,69 +4339,33 @@ pub struct Ipv4Pool {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Ipv4Pool {
-    const TYPE: &'static str = "AWS::EC2::IPv4Pool";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPV4_POOL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Ipv4Pool = "AWS::EC2::IPv4Pool", shape: Some(&IPV4_POOL_SHAPE);
+    opt {
+        tags = "Tags",
     }
 }
 
-static IPV4_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipv4_pool::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPV4_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Ipv4Pool`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Ipv4Pool> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `NetworkBorderGroup`.
+        attr_network_border_group: ::std::string::String = "NetworkBorderGroup",
+        /// `Fn::GetAtt` `PoolId`.
+        attr_pool_id: ::std::string::String = "PoolId",
+        /// `Fn::GetAtt` `TotalAddressCount`.
+        attr_total_address_count: i64 = "TotalAddressCount",
+        /// `Fn::GetAtt` `TotalAvailableAddressCount`.
+        attr_total_available_address_count: i64 = "TotalAvailableAddressCount",
     }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `NetworkBorderGroup`.
-    #[inline]
-    pub fn attr_network_border_group(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkBorderGroup")
-    }
-    /// `Fn::GetAtt` `PoolId`.
-    #[inline]
-    pub fn attr_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PoolId")
-    }
-    /// `Fn::GetAtt` `TotalAddressCount`.
-    #[inline]
-    pub fn attr_total_address_count(self) -> crate::value::Val<i64> {
-        self.__get_att("TotalAddressCount")
-    }
-    /// `Fn::GetAtt` `TotalAvailableAddressCount`.
-    #[inline]
-    pub fn attr_total_available_address_count(self) -> crate::value::Val<i64> {
-        self.__get_att("TotalAvailableAddressCount")
-    }
-}
-
-pub mod ipv4_pool {
-    //! Nested property types and enums of [`Ipv4Pool`](super::Ipv4Pool).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::EC2::Instance
@@ -6994,320 +4539,171 @@ pub struct Instance {
     pub volumes: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::instance::Volume>>,
 }
 
-impl crate::resource::Resource for Instance {
-    const TYPE: &'static str = "AWS::EC2::Instance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalInfo", self.additional_info);
-        p.set_opt("Affinity", self.affinity);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("BlockDeviceMappings", self.block_device_mappings);
-        p.set_opt("CpuOptions", self.cpu_options);
-        p.set_opt("CreditSpecification", self.credit_specification);
-        p.set_opt("DisableApiTermination", self.disable_api_termination);
-        p.set_opt("EbsOptimized", self.ebs_optimized);
-        p.set_opt("ElasticGpuSpecifications", self.elastic_gpu_specifications);
-        p.set_opt("ElasticInferenceAccelerators", self.elastic_inference_accelerators);
-        p.set_opt("EnclaveOptions", self.enclave_options);
-        p.set_opt("HibernationOptions", self.hibernation_options);
-        p.set_opt("HostId", self.host_id);
-        p.set_opt("HostResourceGroupArn", self.host_resource_group_arn);
-        p.set_opt("IamInstanceProfile", self.iam_instance_profile);
-        p.set_opt("ImageId", self.image_id);
-        p.set_opt("InstanceInitiatedShutdownBehavior", self.instance_initiated_shutdown_behavior);
-        p.set_opt("InstanceType", self.instance_type);
-        p.set_opt("Ipv6AddressCount", self.ipv6_address_count);
-        p.set_opt("Ipv6Addresses", self.ipv6_addresses);
-        p.set_opt("KernelId", self.kernel_id);
-        p.set_opt("KeyName", self.key_name);
-        p.set_opt("LaunchTemplate", self.launch_template);
-        p.set_opt("LicenseSpecifications", self.license_specifications);
-        p.set_opt("MetadataOptions", self.metadata_options);
-        p.set_opt("Monitoring", self.monitoring);
-        p.set_opt("NetworkInterfaces", self.network_interfaces);
-        p.set_opt("PlacementGroupName", self.placement_group_name);
-        p.set_opt("PrivateDnsNameOptions", self.private_dns_name_options);
-        p.set_opt("PrivateIpAddress", self.private_ip_address);
-        p.set_opt("PropagateTagsToVolumeOnCreation", self.propagate_tags_to_volume_on_creation);
-        p.set_opt("RamdiskId", self.ramdisk_id);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SecurityGroups", self.security_groups);
-        p.set_opt("SourceDestCheck", self.source_dest_check);
-        p.set_opt("SsmAssociations", self.ssm_associations);
-        p.set_opt("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Tenancy", self.tenancy);
-        p.set_opt("UserData", self.user_data);
-        p.set_opt("Volumes", self.volumes);
-        p
+crate::resource::props! {
+    resource Instance = "AWS::EC2::Instance", shape: Some(&INSTANCE_SHAPE);
+    opt {
+        additional_info = "AdditionalInfo",
+        affinity = "Affinity",
+        availability_zone = "AvailabilityZone",
+        block_device_mappings = "BlockDeviceMappings",
+        cpu_options = "CpuOptions",
+        credit_specification = "CreditSpecification",
+        disable_api_termination = "DisableApiTermination",
+        ebs_optimized = "EbsOptimized",
+        elastic_gpu_specifications = "ElasticGpuSpecifications",
+        elastic_inference_accelerators = "ElasticInferenceAccelerators",
+        enclave_options = "EnclaveOptions",
+        hibernation_options = "HibernationOptions",
+        host_id = "HostId",
+        host_resource_group_arn = "HostResourceGroupArn",
+        iam_instance_profile = "IamInstanceProfile",
+        image_id = "ImageId",
+        instance_initiated_shutdown_behavior = "InstanceInitiatedShutdownBehavior",
+        instance_type = "InstanceType",
+        ipv6_address_count = "Ipv6AddressCount",
+        ipv6_addresses = "Ipv6Addresses",
+        kernel_id = "KernelId",
+        key_name = "KeyName",
+        launch_template = "LaunchTemplate",
+        license_specifications = "LicenseSpecifications",
+        metadata_options = "MetadataOptions",
+        monitoring = "Monitoring",
+        network_interfaces = "NetworkInterfaces",
+        placement_group_name = "PlacementGroupName",
+        private_dns_name_options = "PrivateDnsNameOptions",
+        private_ip_address = "PrivateIpAddress",
+        propagate_tags_to_volume_on_creation = "PropagateTagsToVolumeOnCreation",
+        ramdisk_id = "RamdiskId",
+        security_group_ids = "SecurityGroupIds",
+        security_groups = "SecurityGroups",
+        source_dest_check = "SourceDestCheck",
+        ssm_associations = "SsmAssociations",
+        subnet_id = "SubnetId",
+        tags = "Tags",
+        tenancy = "Tenancy",
+        user_data = "UserData",
+        volumes = "Volumes",
     }
 }
 
-static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ElasticInferenceAccelerators", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::ELASTIC_INFERENCE_ACCELERATOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MetadataOptions", crate::resource::Rule { shape: Some(&self::instance::METADATA_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ElasticInferenceAccelerators", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::ELASTIC_INFERENCE_ACCELERATOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ImageId", crate::resource::Rule { formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+    ("MetadataOptions", crate::resource::Rule { shape: Some(&self::instance::METADATA_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::NETWORK_INTERFACE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId, crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Instance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Instance> {
-    /// `Fn::GetAtt` `AdditionalInfo`.
-    #[inline]
-    pub fn attr_additional_info(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AdditionalInfo")
-    }
-    /// `Fn::GetAtt` `Affinity`.
-    #[inline]
-    pub fn attr_affinity(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Affinity")
-    }
-    /// `Fn::GetAtt` `AvailabilityZone`.
-    #[inline]
-    pub fn attr_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `CpuOptions.CoreCount`.
-    #[inline]
-    pub fn attr_cpu_options_core_count(self) -> crate::value::Val<i64> {
-        self.__get_att("CpuOptions.CoreCount")
-    }
-    /// `Fn::GetAtt` `CpuOptions.ThreadsPerCore`.
-    #[inline]
-    pub fn attr_cpu_options_threads_per_core(self) -> crate::value::Val<i64> {
-        self.__get_att("CpuOptions.ThreadsPerCore")
-    }
-    /// `Fn::GetAtt` `CreditSpecification.CPUCredits`.
-    #[inline]
-    pub fn attr_credit_specification_cpu_credits(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreditSpecification.CPUCredits")
-    }
-    /// `Fn::GetAtt` `DisableApiTermination`.
-    #[inline]
-    pub fn attr_disable_api_termination(self) -> crate::value::Val<bool> {
-        self.__get_att("DisableApiTermination")
-    }
-    /// `Fn::GetAtt` `EbsOptimized`.
-    #[inline]
-    pub fn attr_ebs_optimized(self) -> crate::value::Val<bool> {
-        self.__get_att("EbsOptimized")
-    }
-    /// `Fn::GetAtt` `EnclaveOptions.Enabled`.
-    #[inline]
-    pub fn attr_enclave_options_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("EnclaveOptions.Enabled")
-    }
-    /// `Fn::GetAtt` `HibernationOptions.Configured`.
-    #[inline]
-    pub fn attr_hibernation_options_configured(self) -> crate::value::Val<bool> {
-        self.__get_att("HibernationOptions.Configured")
-    }
-    /// `Fn::GetAtt` `HostId`.
-    #[inline]
-    pub fn attr_host_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostId")
-    }
-    /// `Fn::GetAtt` `HostResourceGroupArn`.
-    #[inline]
-    pub fn attr_host_resource_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostResourceGroupArn")
-    }
-    /// `Fn::GetAtt` `IamInstanceProfile`.
-    #[inline]
-    pub fn attr_iam_instance_profile(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IamInstanceProfile")
-    }
-    /// `Fn::GetAtt` `ImageId`.
-    #[inline]
-    pub fn attr_image_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ImageId")
-    }
-    /// `Fn::GetAtt` `InstanceId`.
-    #[inline]
-    pub fn attr_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceId")
-    }
-    /// `Fn::GetAtt` `InstanceInitiatedShutdownBehavior`.
-    #[inline]
-    pub fn attr_instance_initiated_shutdown_behavior(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceInitiatedShutdownBehavior")
-    }
-    /// `Fn::GetAtt` `InstanceType`.
-    #[inline]
-    pub fn attr_instance_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceType")
-    }
-    /// `Fn::GetAtt` `Ipv6AddressCount`.
-    #[inline]
-    pub fn attr_ipv6_address_count(self) -> crate::value::Val<i64> {
-        self.__get_att("Ipv6AddressCount")
-    }
-    /// `Fn::GetAtt` `KernelId`.
-    #[inline]
-    pub fn attr_kernel_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KernelId")
-    }
-    /// `Fn::GetAtt` `KeyName`.
-    #[inline]
-    pub fn attr_key_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyName")
-    }
-    /// `Fn::GetAtt` `LaunchTemplate.LaunchTemplateId`.
-    #[inline]
-    pub fn attr_launch_template_launch_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplate.LaunchTemplateId")
-    }
-    /// `Fn::GetAtt` `LaunchTemplate.LaunchTemplateName`.
-    #[inline]
-    pub fn attr_launch_template_launch_template_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplate.LaunchTemplateName")
-    }
-    /// `Fn::GetAtt` `LaunchTemplate.Version`.
-    #[inline]
-    pub fn attr_launch_template_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplate.Version")
-    }
-    /// `Fn::GetAtt` `MetadataOptions.HttpEndpoint`.
-    #[inline]
-    pub fn attr_metadata_options_http_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataOptions.HttpEndpoint")
-    }
-    /// `Fn::GetAtt` `MetadataOptions.HttpProtocolIpv6`.
-    #[inline]
-    pub fn attr_metadata_options_http_protocol_ipv6(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataOptions.HttpProtocolIpv6")
-    }
-    /// `Fn::GetAtt` `MetadataOptions.HttpPutResponseHopLimit`.
-    #[inline]
-    pub fn attr_metadata_options_http_put_response_hop_limit(self) -> crate::value::Val<i64> {
-        self.__get_att("MetadataOptions.HttpPutResponseHopLimit")
-    }
-    /// `Fn::GetAtt` `MetadataOptions.HttpTokens`.
-    #[inline]
-    pub fn attr_metadata_options_http_tokens(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataOptions.HttpTokens")
-    }
-    /// `Fn::GetAtt` `MetadataOptions.InstanceMetadataTags`.
-    #[inline]
-    pub fn attr_metadata_options_instance_metadata_tags(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetadataOptions.InstanceMetadataTags")
-    }
-    /// `Fn::GetAtt` `Monitoring`.
-    #[inline]
-    pub fn attr_monitoring(self) -> crate::value::Val<bool> {
-        self.__get_att("Monitoring")
-    }
-    /// `Fn::GetAtt` `PlacementGroupName`.
-    #[inline]
-    pub fn attr_placement_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PlacementGroupName")
-    }
-    /// `Fn::GetAtt` `PrivateDnsName`.
-    #[inline]
-    pub fn attr_private_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateDnsName")
-    }
-    /// `Fn::GetAtt` `PrivateDnsNameOptions.EnableResourceNameDnsAAAARecord`.
-    #[inline]
-    pub fn attr_private_dns_name_options_enable_resource_name_dns_aaaa_record(self) -> crate::value::Val<bool> {
-        self.__get_att("PrivateDnsNameOptions.EnableResourceNameDnsAAAARecord")
-    }
-    /// `Fn::GetAtt` `PrivateDnsNameOptions.EnableResourceNameDnsARecord`.
-    #[inline]
-    pub fn attr_private_dns_name_options_enable_resource_name_dns_a_record(self) -> crate::value::Val<bool> {
-        self.__get_att("PrivateDnsNameOptions.EnableResourceNameDnsARecord")
-    }
-    /// `Fn::GetAtt` `PrivateDnsNameOptions.HostnameType`.
-    #[inline]
-    pub fn attr_private_dns_name_options_hostname_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateDnsNameOptions.HostnameType")
-    }
-    /// `Fn::GetAtt` `PrivateIp`.
-    #[inline]
-    pub fn attr_private_ip(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateIp")
-    }
-    /// `Fn::GetAtt` `PrivateIpAddress`.
-    #[inline]
-    pub fn attr_private_ip_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateIpAddress")
-    }
-    /// `Fn::GetAtt` `PropagateTagsToVolumeOnCreation`.
-    #[inline]
-    pub fn attr_propagate_tags_to_volume_on_creation(self) -> crate::value::Val<bool> {
-        self.__get_att("PropagateTagsToVolumeOnCreation")
-    }
-    /// `Fn::GetAtt` `PublicDnsName`.
-    #[inline]
-    pub fn attr_public_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublicDnsName")
-    }
-    /// `Fn::GetAtt` `PublicIp`.
-    #[inline]
-    pub fn attr_public_ip(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublicIp")
-    }
-    /// `Fn::GetAtt` `RamdiskId`.
-    #[inline]
-    pub fn attr_ramdisk_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RamdiskId")
-    }
-    /// `Fn::GetAtt` `SecurityGroupIds`.
-    #[inline]
-    pub fn attr_security_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SecurityGroupIds")
-    }
-    /// `Fn::GetAtt` `SecurityGroups`.
-    #[inline]
-    pub fn attr_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SecurityGroups")
-    }
-    /// `Fn::GetAtt` `SourceDestCheck`.
-    #[inline]
-    pub fn attr_source_dest_check(self) -> crate::value::Val<bool> {
-        self.__get_att("SourceDestCheck")
-    }
-    /// `Fn::GetAtt` `State.Code`.
-    #[inline]
-    pub fn attr_state_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State.Code")
-    }
-    /// `Fn::GetAtt` `State.Name`.
-    #[inline]
-    pub fn attr_state_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State.Name")
-    }
-    /// `Fn::GetAtt` `SubnetId`.
-    #[inline]
-    pub fn attr_subnet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubnetId")
-    }
-    /// `Fn::GetAtt` `Tenancy`.
-    #[inline]
-    pub fn attr_tenancy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Tenancy")
-    }
-    /// `Fn::GetAtt` `UserData`.
-    #[inline]
-    pub fn attr_user_data(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserData")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AdditionalInfo`.
+        attr_additional_info: ::std::string::String = "AdditionalInfo",
+        /// `Fn::GetAtt` `Affinity`.
+        attr_affinity: ::std::string::String = "Affinity",
+        /// `Fn::GetAtt` `AvailabilityZone`.
+        attr_availability_zone: ::std::string::String = "AvailabilityZone",
+        /// `Fn::GetAtt` `CpuOptions.CoreCount`.
+        attr_cpu_options_core_count: i64 = "CpuOptions.CoreCount",
+        /// `Fn::GetAtt` `CpuOptions.ThreadsPerCore`.
+        attr_cpu_options_threads_per_core: i64 = "CpuOptions.ThreadsPerCore",
+        /// `Fn::GetAtt` `CreditSpecification.CPUCredits`.
+        attr_credit_specification_cpu_credits: ::std::string::String = "CreditSpecification.CPUCredits",
+        /// `Fn::GetAtt` `DisableApiTermination`.
+        attr_disable_api_termination: bool = "DisableApiTermination",
+        /// `Fn::GetAtt` `EbsOptimized`.
+        attr_ebs_optimized: bool = "EbsOptimized",
+        /// `Fn::GetAtt` `EnclaveOptions.Enabled`.
+        attr_enclave_options_enabled: bool = "EnclaveOptions.Enabled",
+        /// `Fn::GetAtt` `HibernationOptions.Configured`.
+        attr_hibernation_options_configured: bool = "HibernationOptions.Configured",
+        /// `Fn::GetAtt` `HostId`.
+        attr_host_id: ::std::string::String = "HostId",
+        /// `Fn::GetAtt` `HostResourceGroupArn`.
+        attr_host_resource_group_arn: ::std::string::String = "HostResourceGroupArn",
+        /// `Fn::GetAtt` `IamInstanceProfile`.
+        attr_iam_instance_profile: ::std::string::String = "IamInstanceProfile",
+        /// `Fn::GetAtt` `ImageId`.
+        attr_image_id: ::std::string::String = "ImageId",
+        /// `Fn::GetAtt` `InstanceId`.
+        attr_instance_id: ::std::string::String = "InstanceId",
+        /// `Fn::GetAtt` `InstanceInitiatedShutdownBehavior`.
+        attr_instance_initiated_shutdown_behavior: ::std::string::String = "InstanceInitiatedShutdownBehavior",
+        /// `Fn::GetAtt` `InstanceType`.
+        attr_instance_type: ::std::string::String = "InstanceType",
+        /// `Fn::GetAtt` `Ipv6AddressCount`.
+        attr_ipv6_address_count: i64 = "Ipv6AddressCount",
+        /// `Fn::GetAtt` `KernelId`.
+        attr_kernel_id: ::std::string::String = "KernelId",
+        /// `Fn::GetAtt` `KeyName`.
+        attr_key_name: ::std::string::String = "KeyName",
+        /// `Fn::GetAtt` `LaunchTemplate.LaunchTemplateId`.
+        attr_launch_template_launch_template_id: ::std::string::String = "LaunchTemplate.LaunchTemplateId",
+        /// `Fn::GetAtt` `LaunchTemplate.LaunchTemplateName`.
+        attr_launch_template_launch_template_name: ::std::string::String = "LaunchTemplate.LaunchTemplateName",
+        /// `Fn::GetAtt` `LaunchTemplate.Version`.
+        attr_launch_template_version: ::std::string::String = "LaunchTemplate.Version",
+        /// `Fn::GetAtt` `MetadataOptions.HttpEndpoint`.
+        attr_metadata_options_http_endpoint: ::std::string::String = "MetadataOptions.HttpEndpoint",
+        /// `Fn::GetAtt` `MetadataOptions.HttpProtocolIpv6`.
+        attr_metadata_options_http_protocol_ipv6: ::std::string::String = "MetadataOptions.HttpProtocolIpv6",
+        /// `Fn::GetAtt` `MetadataOptions.HttpPutResponseHopLimit`.
+        attr_metadata_options_http_put_response_hop_limit: i64 = "MetadataOptions.HttpPutResponseHopLimit",
+        /// `Fn::GetAtt` `MetadataOptions.HttpTokens`.
+        attr_metadata_options_http_tokens: ::std::string::String = "MetadataOptions.HttpTokens",
+        /// `Fn::GetAtt` `MetadataOptions.InstanceMetadataTags`.
+        attr_metadata_options_instance_metadata_tags: ::std::string::String = "MetadataOptions.InstanceMetadataTags",
+        /// `Fn::GetAtt` `Monitoring`.
+        attr_monitoring: bool = "Monitoring",
+        /// `Fn::GetAtt` `PlacementGroupName`.
+        attr_placement_group_name: ::std::string::String = "PlacementGroupName",
+        /// `Fn::GetAtt` `PrivateDnsName`.
+        attr_private_dns_name: ::std::string::String = "PrivateDnsName",
+        /// `Fn::GetAtt` `PrivateDnsNameOptions.EnableResourceNameDnsAAAARecord`.
+        attr_private_dns_name_options_enable_resource_name_dns_aaaa_record: bool = "PrivateDnsNameOptions.EnableResourceNameDnsAAAARecord",
+        /// `Fn::GetAtt` `PrivateDnsNameOptions.EnableResourceNameDnsARecord`.
+        attr_private_dns_name_options_enable_resource_name_dns_a_record: bool = "PrivateDnsNameOptions.EnableResourceNameDnsARecord",
+        /// `Fn::GetAtt` `PrivateDnsNameOptions.HostnameType`.
+        attr_private_dns_name_options_hostname_type: ::std::string::String = "PrivateDnsNameOptions.HostnameType",
+        /// `Fn::GetAtt` `PrivateIp`.
+        attr_private_ip: ::std::string::String = "PrivateIp",
+        /// `Fn::GetAtt` `PrivateIpAddress`.
+        attr_private_ip_address: ::std::string::String = "PrivateIpAddress",
+        /// `Fn::GetAtt` `PropagateTagsToVolumeOnCreation`.
+        attr_propagate_tags_to_volume_on_creation: bool = "PropagateTagsToVolumeOnCreation",
+        /// `Fn::GetAtt` `PublicDnsName`.
+        attr_public_dns_name: ::std::string::String = "PublicDnsName",
+        /// `Fn::GetAtt` `PublicIp`.
+        attr_public_ip: ::std::string::String = "PublicIp",
+        /// `Fn::GetAtt` `RamdiskId`.
+        attr_ramdisk_id: ::std::string::String = "RamdiskId",
+        /// `Fn::GetAtt` `SecurityGroupIds`.
+        attr_security_group_ids: crate::value::List<::std::string::String> = "SecurityGroupIds",
+        /// `Fn::GetAtt` `SecurityGroups`.
+        attr_security_groups: crate::value::List<::std::string::String> = "SecurityGroups",
+        /// `Fn::GetAtt` `SourceDestCheck`.
+        attr_source_dest_check: bool = "SourceDestCheck",
+        /// `Fn::GetAtt` `State.Code`.
+        attr_state_code: ::std::string::String = "State.Code",
+        /// `Fn::GetAtt` `State.Name`.
+        attr_state_name: ::std::string::String = "State.Name",
+        /// `Fn::GetAtt` `SubnetId`.
+        attr_subnet_id: ::std::string::String = "SubnetId",
+        /// `Fn::GetAtt` `Tenancy`.
+        attr_tenancy: ::std::string::String = "Tenancy",
+        /// `Fn::GetAtt` `UserData`.
+        attr_user_data: ::std::string::String = "UserData",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
 pub mod instance {
     //! Nested property types and enums of [`Instance`](super::Instance).
 
-    /// The definition `BlockDeviceMapping`.
     #[derive(Clone)]
     pub struct BlockDeviceMapping {
         /// The device name (for example, /dev/sdh or xvdh).
@@ -7326,7 +4722,6 @@ pub mod instance {
 
     impl BlockDeviceMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(device_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 device_name: device_name.into(),
@@ -7337,19 +4732,22 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for BlockDeviceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeviceName", self.device_name);
-            p.set_opt("Ebs", self.ebs);
-            p.set_opt("NoDevice", self.no_device);
-            p.set_opt("VirtualName", self.virtual_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockDeviceMapping;
+        req {
+            device_name = "DeviceName",
+        }
+        opt {
+            ebs = "Ebs",
+            no_device = "NoDevice",
+            virtual_name = "VirtualName",
         }
     }
 
-    /// The definition `Ebs`.
+    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ebs", crate::resource::Rule { shape: Some(&EBS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Ebs {
         /// Indicates whether the EBS volume is deleted on instance termination.
@@ -7382,20 +4780,22 @@ pub mod instance {
         pub volume_type: ::std::option::Option<crate::value::Val<crate::cfn::ec2::instance::VolumeType>>,
     }
 
-    impl crate::resource::ToExpr for Ebs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ebs;
+        opt {
+            delete_on_termination = "DeleteOnTermination",
+            encrypted = "Encrypted",
+            iops = "Iops",
+            kms_key_id = "KmsKeyId",
+            snapshot_id = "SnapshotId",
+            volume_size = "VolumeSize",
+            volume_type = "VolumeType",
         }
     }
+
+    pub(super) static EBS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The CPU options for the instance.
     #[derive(Clone, Default)]
@@ -7406,13 +4806,11 @@ pub mod instance {
         pub threads_per_core: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CpuOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CoreCount", self.core_count);
-            p.set_opt("ThreadsPerCore", self.threads_per_core);
-            p.into_expr()
+    crate::resource::props! {
+        nested CpuOptions;
+        opt {
+            core_count = "CoreCount",
+            threads_per_core = "ThreadsPerCore",
         }
     }
 
@@ -7423,16 +4821,13 @@ pub mod instance {
         pub cpu_credits: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CreditSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CPUCredits", self.cpu_credits);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreditSpecification;
+        opt {
+            cpu_credits = "CPUCredits",
         }
     }
 
-    /// The definition `ElasticGpuSpecification`.
     #[derive(Clone)]
     pub struct ElasticGpuSpecification {
         /// The type of Elastic Graphics accelerator. Amazon Elastic Graphics is no longer available.
@@ -7443,7 +4838,6 @@ pub mod instance {
 
     impl ElasticGpuSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -7451,16 +4845,13 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for ElasticGpuSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticGpuSpecification;
+        req {
+            type_ = "Type",
         }
     }
 
-    /// The definition `ElasticInferenceAccelerator`.
     #[derive(Clone)]
     pub struct ElasticInferenceAccelerator {
         /// The number of elastic inference accelerators to attach to the instance. Amazon Elastic Inference is no longer available.
@@ -7475,7 +4866,6 @@ pub mod instance {
 
     impl ElasticInferenceAccelerator {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 count: ::std::option::Option::None,
@@ -7484,21 +4874,19 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for ElasticInferenceAccelerator {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Count", self.count);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticInferenceAccelerator;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            count = "Count",
         }
     }
 
-    pub(super) static ELASTIC_INFERENCE_ACCELERATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Count", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ELASTIC_INFERENCE_ACCELERATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Count", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates whether the instance is enabled for AWS Nitro Enclaves.
     #[derive(Clone, Default)]
@@ -7509,12 +4897,10 @@ pub mod instance {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EnclaveOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnclaveOptions;
+        opt {
+            enabled = "Enabled",
         }
     }
 
@@ -7527,16 +4913,13 @@ pub mod instance {
         pub configured: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for HibernationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configured", self.configured);
-            p.into_expr()
+    crate::resource::props! {
+        nested HibernationOptions;
+        opt {
+            configured = "Configured",
         }
     }
 
-    /// The definition `InstanceIpv6Address`.
     #[derive(Clone)]
     pub struct InstanceIpv6Address {
         /// The IPv6 address.
@@ -7547,7 +4930,6 @@ pub mod instance {
 
     impl InstanceIpv6Address {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ipv6_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ipv6_address: ipv6_address.into(),
@@ -7555,16 +4937,13 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceIpv6Address {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Ipv6Address", self.ipv6_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceIpv6Address;
+        req {
+            ipv6_address = "Ipv6Address",
         }
     }
 
-    /// The definition `LaunchTemplateSpecification`.
     #[derive(Clone, Default)]
     pub struct LaunchTemplateSpecification {
         /// The ID of the launch template. You must specify the LaunchTemplateName or the LaunchTemplateId, but not both.
@@ -7581,18 +4960,15 @@ pub mod instance {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateId", self.launch_template_id);
-            p.set_opt("LaunchTemplateName", self.launch_template_name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateSpecification;
+        opt {
+            launch_template_id = "LaunchTemplateId",
+            launch_template_name = "LaunchTemplateName",
+            version = "Version",
         }
     }
 
-    /// The definition `LicenseSpecification`.
     #[derive(Clone)]
     pub struct LicenseSpecification {
         /// The Amazon Resource Name (ARN) of the license configuration.
@@ -7603,7 +4979,6 @@ pub mod instance {
 
     impl LicenseSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(license_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 license_configuration_arn: license_configuration_arn.into(),
@@ -7611,16 +4986,13 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for LicenseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LicenseConfigurationArn", self.license_configuration_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseSpecification;
+        req {
+            license_configuration_arn = "LicenseConfigurationArn",
         }
     }
 
-    /// The definition `MetadataOptions`.
     #[derive(Clone, Default)]
     pub struct MetadataOptions {
         /// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
@@ -7645,26 +5017,21 @@ pub mod instance {
         pub instance_metadata_tags: ::std::option::Option<crate::value::Val<crate::cfn::ec2::instance::InstanceMetadataTags>>,
     }
 
-    impl crate::resource::ToExpr for MetadataOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpEndpoint", self.http_endpoint);
-            p.set_opt("HttpProtocolIpv6", self.http_protocol_ipv6);
-            p.set_opt("HttpPutResponseHopLimit", self.http_put_response_hop_limit);
-            p.set_opt("HttpTokens", self.http_tokens);
-            p.set_opt("InstanceMetadataTags", self.instance_metadata_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataOptions;
+        opt {
+            http_endpoint = "HttpEndpoint",
+            http_protocol_ipv6 = "HttpProtocolIpv6",
+            http_put_response_hop_limit = "HttpPutResponseHopLimit",
+            http_tokens = "HttpTokens",
+            instance_metadata_tags = "InstanceMetadataTags",
         }
     }
 
-    pub(super) static METADATA_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpPutResponseHopLimit", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METADATA_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpPutResponseHopLimit", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NetworkInterface`.
     #[derive(Clone)]
     pub struct NetworkInterface {
         /// Not currently supported by AWS CloudFormation.
@@ -7727,7 +5094,6 @@ pub mod instance {
 
     impl NetworkInterface {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(device_index: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 associate_carrier_ip_address: ::std::option::Option::None,
@@ -7748,27 +5114,32 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkInterface {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssociateCarrierIpAddress", self.associate_carrier_ip_address);
-            p.set_opt("AssociatePublicIpAddress", self.associate_public_ip_address);
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Description", self.description);
-            p.set("DeviceIndex", self.device_index);
-            p.set_opt("EnaSrdSpecification", self.ena_srd_specification);
-            p.set_opt("GroupSet", self.group_set);
-            p.set_opt("Ipv6AddressCount", self.ipv6_address_count);
-            p.set_opt("Ipv6Addresses", self.ipv6_addresses);
-            p.set_opt("NetworkInterfaceId", self.network_interface_id);
-            p.set_opt("PrivateIpAddress", self.private_ip_address);
-            p.set_opt("PrivateIpAddresses", self.private_ip_addresses);
-            p.set_opt("SecondaryPrivateIpAddressCount", self.secondary_private_ip_address_count);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkInterface;
+        req {
+            device_index = "DeviceIndex",
+        }
+        opt {
+            associate_carrier_ip_address = "AssociateCarrierIpAddress",
+            associate_public_ip_address = "AssociatePublicIpAddress",
+            delete_on_termination = "DeleteOnTermination",
+            description = "Description",
+            ena_srd_specification = "EnaSrdSpecification",
+            group_set = "GroupSet",
+            ipv6_address_count = "Ipv6AddressCount",
+            ipv6_addresses = "Ipv6Addresses",
+            network_interface_id = "NetworkInterfaceId",
+            private_ip_address = "PrivateIpAddress",
+            private_ip_addresses = "PrivateIpAddresses",
+            secondary_private_ip_address_count = "SecondaryPrivateIpAddressCount",
+            subnet_id = "SubnetId",
         }
     }
+
+    pub(super) static NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupSet", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the ENA Express settings for the network interface that's attached to the instance.
     #[derive(Clone, Default)]
@@ -7783,13 +5154,11 @@ pub mod instance {
         pub ena_srd_udp_specification: ::std::option::Option<crate::cfn::ec2::instance::EnaSrdUdpSpecification>,
     }
 
-    impl crate::resource::ToExpr for EnaSrdSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnaSrdEnabled", self.ena_srd_enabled);
-            p.set_opt("EnaSrdUdpSpecification", self.ena_srd_udp_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnaSrdSpecification;
+        opt {
+            ena_srd_enabled = "EnaSrdEnabled",
+            ena_srd_udp_specification = "EnaSrdUdpSpecification",
         }
     }
 
@@ -7802,16 +5171,13 @@ pub mod instance {
         pub ena_srd_udp_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EnaSrdUdpSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnaSrdUdpEnabled", self.ena_srd_udp_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnaSrdUdpSpecification;
+        opt {
+            ena_srd_udp_enabled = "EnaSrdUdpEnabled",
         }
     }
 
-    /// The definition `PrivateIpAddressSpecification`.
     #[derive(Clone)]
     pub struct PrivateIpAddressSpecification {
         /// Indicates whether the private IPv4 address is the primary private IPv4 address. Only one IPv4 address can be designated as primary.
@@ -7826,7 +5192,6 @@ pub mod instance {
 
     impl PrivateIpAddressSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(primary: impl ::std::convert::Into<crate::value::Val<bool>>, private_ip_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 primary: primary.into(),
@@ -7835,17 +5200,14 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateIpAddressSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Primary", self.primary);
-            p.set("PrivateIpAddress", self.private_ip_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateIpAddressSpecification;
+        req {
+            primary = "Primary",
+            private_ip_address = "PrivateIpAddress",
         }
     }
 
-    /// The definition `PrivateDnsNameOptions`.
     #[derive(Clone, Default)]
     pub struct PrivateDnsNameOptions {
         /// Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
@@ -7862,18 +5224,15 @@ pub mod instance {
         pub hostname_type: ::std::option::Option<crate::value::Val<crate::cfn::ec2::instance::HostnameType>>,
     }
 
-    impl crate::resource::ToExpr for PrivateDnsNameOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableResourceNameDnsAAAARecord", self.enable_resource_name_dns_aaaa_record);
-            p.set_opt("EnableResourceNameDnsARecord", self.enable_resource_name_dns_a_record);
-            p.set_opt("HostnameType", self.hostname_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateDnsNameOptions;
+        opt {
+            enable_resource_name_dns_aaaa_record = "EnableResourceNameDnsAAAARecord",
+            enable_resource_name_dns_a_record = "EnableResourceNameDnsARecord",
+            hostname_type = "HostnameType",
         }
     }
 
-    /// The definition `SsmAssociation`.
     #[derive(Clone)]
     pub struct SsmAssociation {
         /// The input parameter values to use with the associated SSM document.
@@ -7888,7 +5247,6 @@ pub mod instance {
 
     impl SsmAssociation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 association_parameters: ::std::option::Option::None,
@@ -7897,17 +5255,16 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for SsmAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssociationParameters", self.association_parameters);
-            p.set("DocumentName", self.document_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmAssociation;
+        req {
+            document_name = "DocumentName",
+        }
+        opt {
+            association_parameters = "AssociationParameters",
         }
     }
 
-    /// The definition `AssociationParameter`.
     #[derive(Clone)]
     pub struct AssociationParameter {
         /// The name of an input parameter that is in the associated SSM document.
@@ -7922,7 +5279,6 @@ pub mod instance {
 
     impl AssociationParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -7931,17 +5287,14 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for AssociationParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociationParameter;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    /// The definition `Volume`.
     #[derive(Clone)]
     pub struct Volume {
         /// The device name (for example, /dev/sdh or xvdh).
@@ -7956,7 +5309,6 @@ pub mod instance {
 
     impl Volume {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(device: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, volume_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 device: device.into(),
@@ -7965,18 +5317,16 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for Volume {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Device", self.device);
-            p.set("VolumeId", self.volume_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Volume;
+        req {
+            device = "Device",
+            volume_id = "VolumeId",
         }
     }
 
     /// Indicates whether the instance is associated with a dedicated host. If you want the instance to always restart on the same host on which it was launched, specify host. If you want the instance to restart on any available host, but try to launch onto the last host it ran on (on a best-effort basis), specify default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Affinity {
         /// `default`
         Default,
@@ -7984,18 +5334,10 @@ pub mod instance {
         Host,
     }
 
-    impl crate::value::CfnEnum for Affinity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-                Self::Host => "host",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Affinity, ["default", "host"]);
 
     /// The volume type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `gp2`
         Gp2,
@@ -8013,23 +5355,10 @@ pub mod instance {
         Standard,
     }
 
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gp2 => "gp2",
-                Self::Gp3 => "gp3",
-                Self::Io1 => "io1",
-                Self::Io2 => "io2",
-                Self::Sc1 => "sc1",
-                Self::St1 => "st1",
-                Self::Standard => "standard",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VolumeType, ["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"]);
 
     /// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceInitiatedShutdownBehavior {
         /// `stop`
         Stop,
@@ -8037,18 +5366,10 @@ pub mod instance {
         Terminate,
     }
 
-    impl crate::value::CfnEnum for InstanceInitiatedShutdownBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Stop => "stop",
-                Self::Terminate => "terminate",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceInitiatedShutdownBehavior, ["stop", "terminate"]);
 
     /// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `disabled`
         Disabled,
@@ -8056,18 +5377,10 @@ pub mod instance {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for HttpEndpoint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "disabled",
-                Self::Enabled => "enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpEndpoint, ["disabled", "enabled"]);
 
     /// Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpProtocolIpv6 {
         /// `disabled`
         Disabled,
@@ -8075,18 +5388,10 @@ pub mod instance {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for HttpProtocolIpv6 {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "disabled",
-                Self::Enabled => "enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpProtocolIpv6, ["disabled", "enabled"]);
 
     /// Indicates whether IMDSv2 is required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpTokens {
         /// `optional`
         Optional,
@@ -8094,18 +5399,10 @@ pub mod instance {
         Required,
     }
 
-    impl crate::value::CfnEnum for HttpTokens {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Optional => "optional",
-                Self::Required => "required",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpTokens, ["optional", "required"]);
 
     /// Indicates whether tags from the instance are propagated to the EBS volumes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMetadataTags {
         /// `disabled`
         Disabled,
@@ -8113,18 +5410,10 @@ pub mod instance {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for InstanceMetadataTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "disabled",
-                Self::Enabled => "enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceMetadataTags, ["disabled", "enabled"]);
 
     /// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostnameType {
         /// `ip-name`
         IpName,
@@ -8132,15 +5421,7 @@ pub mod instance {
         ResourceName,
     }
 
-    impl crate::value::CfnEnum for HostnameType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IpName => "ip-name",
-                Self::ResourceName => "resource-name",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HostnameType, ["ip-name", "resource-name"]);
 }
 
 /// Resource Type definition for AWS::EC2::InstanceConnectEndpoint
@@ -8172,7 +5453,6 @@ pub struct InstanceConnectEndpoint {
 
 impl InstanceConnectEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_token: ::std::option::Option::None,
@@ -8184,86 +5464,49 @@ impl InstanceConnectEndpoint {
     }
 }
 
-impl crate::resource::Resource for InstanceConnectEndpoint {
-    const TYPE: &'static str = "AWS::EC2::InstanceConnectEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_CONNECT_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource InstanceConnectEndpoint = "AWS::EC2::InstanceConnectEndpoint", shape: Some(&INSTANCE_CONNECT_ENDPOINT_SHAPE);
+    req {
+        subnet_id = "SubnetId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientToken", self.client_token);
-        p.set_opt("PreserveClientIp", self.preserve_client_ip);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        client_token = "ClientToken",
+        preserve_client_ip = "PreserveClientIp",
+        security_group_ids = "SecurityGroupIds",
+        tags = "Tags",
     }
 }
 
-static INSTANCE_CONNECT_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_CONNECT_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InstanceConnectEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InstanceConnectEndpoint> {
-    /// `Fn::GetAtt` `AvailabilityZone`.
-    #[inline]
-    pub fn attr_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `AvailabilityZoneId`.
-    #[inline]
-    pub fn attr_availability_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZoneId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InstanceConnectEndpointArn`.
-    #[inline]
-    pub fn attr_instance_connect_endpoint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceConnectEndpointArn")
-    }
-    /// `Fn::GetAtt` `NetworkInterfaceIds`.
-    #[inline]
-    pub fn attr_network_interface_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NetworkInterfaceIds")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `PublicDnsNames`.
-    #[inline]
-    pub fn attr_public_dns_names(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("PublicDnsNames")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StateMessage`.
-    #[inline]
-    pub fn attr_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AvailabilityZone`.
+        attr_availability_zone: ::std::string::String = "AvailabilityZone",
+        /// `Fn::GetAtt` `AvailabilityZoneId`.
+        attr_availability_zone_id: ::std::string::String = "AvailabilityZoneId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InstanceConnectEndpointArn`.
+        attr_instance_connect_endpoint_arn: ::std::string::String = "InstanceConnectEndpointArn",
+        /// `Fn::GetAtt` `NetworkInterfaceIds`.
+        attr_network_interface_ids: crate::value::List<::std::string::String> = "NetworkInterfaceIds",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `PublicDnsNames`.
+        attr_public_dns_names: crate::value::Json = "PublicDnsNames",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StateMessage`.
+        attr_state_message: ::std::string::String = "StateMessage",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
@@ -8290,58 +5533,35 @@ pub struct InstanceEventWindow {
     pub time_ranges: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::instance_event_window::TimeRange>>,
 }
 
-impl crate::resource::Resource for InstanceEventWindow {
-    const TYPE: &'static str = "AWS::EC2::InstanceEventWindow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_EVENT_WINDOW_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CronExpression", self.cron_expression);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeRanges", self.time_ranges);
-        p
+crate::resource::props! {
+    resource InstanceEventWindow = "AWS::EC2::InstanceEventWindow", shape: Some(&INSTANCE_EVENT_WINDOW_SHAPE);
+    opt {
+        cron_expression = "CronExpression",
+        name = "Name",
+        tags = "Tags",
+        time_ranges = "TimeRanges",
     }
 }
 
-static INSTANCE_EVENT_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance_event_window::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TimeRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance_event_window::TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_EVENT_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimeRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance_event_window::TIME_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InstanceEventWindow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InstanceEventWindow> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `InstanceEventWindowId`.
-    #[inline]
-    pub fn attr_instance_event_window_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceEventWindowId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `InstanceEventWindowId`.
+        attr_instance_event_window_id: ::std::string::String = "InstanceEventWindowId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod instance_event_window {
     //! Nested property types and enums of [`InstanceEventWindow`](super::InstanceEventWindow).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// A time range during which an AWS-initiated maintenance event may occur.
     #[derive(Clone, Default)]
@@ -8364,27 +5584,23 @@ pub mod instance_event_window {
         pub start_week_day: ::std::option::Option<crate::value::Val<crate::cfn::ec2::instance_event_window::StartWeekDay>>,
     }
 
-    impl crate::resource::ToExpr for TimeRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndHour", self.end_hour);
-            p.set_opt("EndWeekDay", self.end_week_day);
-            p.set_opt("StartHour", self.start_hour);
-            p.set_opt("StartWeekDay", self.start_week_day);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeRange;
+        opt {
+            end_hour = "EndHour",
+            end_week_day = "EndWeekDay",
+            start_hour = "StartHour",
+            start_week_day = "StartWeekDay",
         }
     }
 
-    pub(super) static TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndHour", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
-            ("StartHour", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIME_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndHour", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
+        ("StartHour", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The day on which the time range ends.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndWeekDay {
         /// `sunday`
         Sunday,
@@ -8402,23 +5618,10 @@ pub mod instance_event_window {
         Saturday,
     }
 
-    impl crate::value::CfnEnum for EndWeekDay {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sunday => "sunday",
-                Self::Monday => "monday",
-                Self::Tuesday => "tuesday",
-                Self::Wednesday => "wednesday",
-                Self::Thursday => "thursday",
-                Self::Friday => "friday",
-                Self::Saturday => "saturday",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndWeekDay, ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]);
 
     /// The day on which the time range begins.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StartWeekDay {
         /// `sunday`
         Sunday,
@@ -8436,20 +5639,7 @@ pub mod instance_event_window {
         Saturday,
     }
 
-    impl crate::value::CfnEnum for StartWeekDay {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sunday => "sunday",
-                Self::Monday => "monday",
-                Self::Tuesday => "tuesday",
-                Self::Wednesday => "wednesday",
-                Self::Thursday => "thursday",
-                Self::Friday => "friday",
-                Self::Saturday => "saturday",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StartWeekDay, ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]);
 }
 
 /// Allocates an internet gateway for use with a VPC. After creating the Internet gateway, you then attach it to a VPC.
@@ -8463,44 +5653,32 @@ pub struct InternetGateway {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for InternetGateway {
-    const TYPE: &'static str = "AWS::EC2::InternetGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTERNET_GATEWAY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource InternetGateway = "AWS::EC2::InternetGateway", shape: Some(&INTERNET_GATEWAY_SHAPE);
+    opt {
+        tags = "Tags",
     }
 }
 
-static INTERNET_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::internet_gateway::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTERNET_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::internet_gateway::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InternetGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InternetGateway> {
-    /// `Fn::GetAtt` `InternetGatewayId`.
-    #[inline]
-    pub fn attr_internet_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InternetGatewayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `InternetGatewayId`.
+        attr_internet_gateway_id: ::std::string::String = "InternetGatewayId",
     }
 }
 
 pub mod internet_gateway {
     //! Nested property types and enums of [`InternetGateway`](super::InternetGateway).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::EC2::IpPoolRouteTableAssociation
@@ -8520,7 +5698,6 @@ pub struct IpPoolRouteTableAssociation {
 
 impl IpPoolRouteTableAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(public_ipv4_pool: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             public_ipv4_pool: public_ipv4_pool.into(),
@@ -8529,23 +5706,19 @@ impl IpPoolRouteTableAssociation {
     }
 }
 
-impl crate::resource::Resource for IpPoolRouteTableAssociation {
-    const TYPE: &'static str = "AWS::EC2::IpPoolRouteTableAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PublicIpv4Pool", self.public_ipv4_pool);
-        p.set("RouteTableId", self.route_table_id);
-        p
+crate::resource::props! {
+    resource IpPoolRouteTableAssociation = "AWS::EC2::IpPoolRouteTableAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        public_ipv4_pool = "PublicIpv4Pool",
+        route_table_id = "RouteTableId",
     }
 }
 
 /// Attributes of [`IpPoolRouteTableAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpPoolRouteTableAssociation> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
     }
 }
 
@@ -8566,7 +5739,6 @@ pub struct IpamExternalResourceVerificationToken {
 
 impl IpamExternalResourceVerificationToken {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ipam_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ipam_id: ipam_id.into(),
@@ -8575,85 +5747,42 @@ impl IpamExternalResourceVerificationToken {
     }
 }
 
-impl crate::resource::Resource for IpamExternalResourceVerificationToken {
-    const TYPE: &'static str = "AWS::EC2::IpamExternalResourceVerificationToken";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPAM_EXTERNAL_RESOURCE_VERIFICATION_TOKEN_SHAPE)
+crate::resource::props! {
+    resource IpamExternalResourceVerificationToken = "AWS::EC2::IpamExternalResourceVerificationToken", shape: Some(&IPAM_EXTERNAL_RESOURCE_VERIFICATION_TOKEN_SHAPE);
+    req {
+        ipam_id = "IpamId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IpamId", self.ipam_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static IPAM_EXTERNAL_RESOURCE_VERIFICATION_TOKEN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_external_resource_verification_token::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPAM_EXTERNAL_RESOURCE_VERIFICATION_TOKEN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamExternalResourceVerificationToken`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamExternalResourceVerificationToken> {
-    /// `Fn::GetAtt` `IpamArn`.
-    #[inline]
-    pub fn attr_ipam_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IpamArn`.
+        attr_ipam_arn: ::std::string::String = "IpamArn",
+        /// `Fn::GetAtt` `IpamExternalResourceVerificationTokenArn`.
+        attr_ipam_external_resource_verification_token_arn: ::std::string::String = "IpamExternalResourceVerificationTokenArn",
+        /// `Fn::GetAtt` `IpamExternalResourceVerificationTokenId`.
+        attr_ipam_external_resource_verification_token_id: ::std::string::String = "IpamExternalResourceVerificationTokenId",
+        /// `Fn::GetAtt` `IpamRegion`.
+        attr_ipam_region: ::std::string::String = "IpamRegion",
+        /// `Fn::GetAtt` `NotAfter`.
+        attr_not_after: ::std::string::String = "NotAfter",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TokenName`.
+        attr_token_name: ::std::string::String = "TokenName",
+        /// `Fn::GetAtt` `TokenValue`.
+        attr_token_value: ::std::string::String = "TokenValue",
     }
-    /// `Fn::GetAtt` `IpamExternalResourceVerificationTokenArn`.
-    #[inline]
-    pub fn attr_ipam_external_resource_verification_token_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamExternalResourceVerificationTokenArn")
-    }
-    /// `Fn::GetAtt` `IpamExternalResourceVerificationTokenId`.
-    #[inline]
-    pub fn attr_ipam_external_resource_verification_token_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamExternalResourceVerificationTokenId")
-    }
-    /// `Fn::GetAtt` `IpamRegion`.
-    #[inline]
-    pub fn attr_ipam_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamRegion")
-    }
-    /// `Fn::GetAtt` `NotAfter`.
-    #[inline]
-    pub fn attr_not_after(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NotAfter")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TokenName`.
-    #[inline]
-    pub fn attr_token_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TokenName")
-    }
-    /// `Fn::GetAtt` `TokenValue`.
-    #[inline]
-    pub fn attr_token_value(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TokenValue")
-    }
-}
-
-pub mod ipam_external_resource_verification_token {
-    //! Nested property types and enums of [`IpamExternalResourceVerificationToken`](super::IpamExternalResourceVerificationToken).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// An association between an IPAM and a Regional Internet Registry (RIR) for delegated Resource Public Key Infrastructure (RPKI) management. Use it to have IPAM create Route Origin Authorizations (ROAs) for IP address prefixes registered with the internet registry. The IPAM must be in the Advanced tier.
@@ -8685,7 +5814,6 @@ pub struct IpamInternetRegistryAssociation {
 
 impl IpamInternetRegistryAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ipam_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, organization_handle: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rir: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::ipam_internet_registry_association::Rir>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -8697,76 +5825,51 @@ impl IpamInternetRegistryAssociation {
     }
 }
 
-impl crate::resource::Resource for IpamInternetRegistryAssociation {
-    const TYPE: &'static str = "AWS::EC2::IpamInternetRegistryAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IPAM_INTERNET_REGISTRY_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource IpamInternetRegistryAssociation = "AWS::EC2::IpamInternetRegistryAssociation", shape: Some(&IPAM_INTERNET_REGISTRY_ASSOCIATION_SHAPE);
+    req {
+        ipam_id = "IpamId",
+        organization_handle = "OrganizationHandle",
+        rir = "Rir",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("IpamId", self.ipam_id);
-        p.set("OrganizationHandle", self.organization_handle);
-        p.set("Rir", self.rir);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static IPAM_INTERNET_REGISTRY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_internet_registry_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IPAM_INTERNET_REGISTRY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ipam_internet_registry_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpamInternetRegistryAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpamInternetRegistryAssociation> {
-    /// `Fn::GetAtt` `ChildRequestXml`.
-    #[inline]
-    pub fn attr_child_request_xml(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChildRequestXml")
-    }
-    /// `Fn::GetAtt` `IpamInternetRegistryAssociationArn`.
-    #[inline]
-    pub fn attr_ipam_internet_registry_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamInternetRegistryAssociationArn")
-    }
-    /// `Fn::GetAtt` `IpamInternetRegistryAssociationId`.
-    #[inline]
-    pub fn attr_ipam_internet_registry_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamInternetRegistryAssociationId")
-    }
-    /// `Fn::GetAtt` `IpamRegion`.
-    #[inline]
-    pub fn attr_ipam_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpamRegion")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ChildRequestXml`.
+        attr_child_request_xml: ::std::string::String = "ChildRequestXml",
+        /// `Fn::GetAtt` `IpamInternetRegistryAssociationArn`.
+        attr_ipam_internet_registry_association_arn: ::std::string::String = "IpamInternetRegistryAssociationArn",
+        /// `Fn::GetAtt` `IpamInternetRegistryAssociationId`.
+        attr_ipam_internet_registry_association_id: ::std::string::String = "IpamInternetRegistryAssociationId",
+        /// `Fn::GetAtt` `IpamRegion`.
+        attr_ipam_region: ::std::string::String = "IpamRegion",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod ipam_internet_registry_association {
     //! Nested property types and enums of [`IpamInternetRegistryAssociation`](super::IpamInternetRegistryAssociation).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Regional Internet Registry to associate with. The service returns these values in upper case, so the enum uses the round-tripping form.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Rir {
         /// `RIPE`
         Ripe,
@@ -8778,17 +5881,7 @@ pub mod ipam_internet_registry_association {
         Lacnic,
     }
 
-    impl crate::value::CfnEnum for Rir {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ripe => "RIPE",
-                Self::Apnic => "APNIC",
-                Self::Arin => "ARIN",
-                Self::Lacnic => "LACNIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Rir, ["RIPE", "APNIC", "ARIN", "LACNIC"]);
 }
 
 /// Specifies a key pair for use with an EC2long instance as follows:
@@ -8830,7 +5923,6 @@ pub struct KeyPair {
 
 impl KeyPair {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(key_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             key_format: ::std::option::Option::None,
@@ -8842,57 +5934,39 @@ impl KeyPair {
     }
 }
 
-impl crate::resource::Resource for KeyPair {
-    const TYPE: &'static str = "AWS::EC2::KeyPair";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KEY_PAIR_SHAPE)
+crate::resource::props! {
+    resource KeyPair = "AWS::EC2::KeyPair", shape: Some(&KEY_PAIR_SHAPE);
+    req {
+        key_name = "KeyName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("KeyFormat", self.key_format);
-        p.set("KeyName", self.key_name);
-        p.set_opt("KeyType", self.key_type);
-        p.set_opt("PublicKeyMaterial", self.public_key_material);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        key_format = "KeyFormat",
+        key_type = "KeyType",
+        public_key_material = "PublicKeyMaterial",
+        tags = "Tags",
     }
 }
 
-static KEY_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::key_pair::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KEY_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`KeyPair`] (`Fn::GetAtt`).
 impl crate::resource::Handle<KeyPair> {
-    /// `Fn::GetAtt` `KeyFingerprint`.
-    #[inline]
-    pub fn attr_key_fingerprint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyFingerprint")
-    }
-    /// `Fn::GetAtt` `KeyPairId`.
-    #[inline]
-    pub fn attr_key_pair_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyPairId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `KeyFingerprint`.
+        attr_key_fingerprint: ::std::string::String = "KeyFingerprint",
+        /// `Fn::GetAtt` `KeyPairId`.
+        attr_key_pair_id: ::std::string::String = "KeyPairId",
     }
 }
 
 pub mod key_pair {
     //! Nested property types and enums of [`KeyPair`](super::KeyPair).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The format of the key pair.
     /// Default: ``pem``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyFormat {
         /// `pem`
         Pem,
@@ -8900,20 +5974,12 @@ pub mod key_pair {
         Ppk,
     }
 
-    impl crate::value::CfnEnum for KeyFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pem => "pem",
-                Self::Ppk => "ppk",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyFormat, ["pem", "ppk"]);
 
     /// The type of key pair. Note that ED25519 keys are not supported for Windows instances.
     /// If the ``PublicKeyMaterial`` property is specified, the ``KeyType`` property is ignored, and the key type is inferred from the ``PublicKeyMaterial`` value.
     /// Default: ``rsa``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `rsa`
         Rsa,
@@ -8921,15 +5987,7 @@ pub mod key_pair {
         Ed25519,
     }
 
-    impl crate::value::CfnEnum for KeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rsa => "rsa",
-                Self::Ed25519 => "ed25519",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyType, ["rsa", "ed25519"]);
 }
 
 /// Specifies the properties for creating a launch template.
@@ -8975,51 +6033,41 @@ impl LaunchTemplate {
     }
 }
 
-impl crate::resource::Resource for LaunchTemplate {
-    const TYPE: &'static str = "AWS::EC2::LaunchTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAUNCH_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource LaunchTemplate = "AWS::EC2::LaunchTemplate", shape: Some(&LAUNCH_TEMPLATE_SHAPE);
+    req {
+        launch_template_data = "LaunchTemplateData",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LaunchTemplateData", self.launch_template_data);
-        p.set_opt("LaunchTemplateName", self.launch_template_name);
-        p.set_opt("TagSpecifications", self.tag_specifications);
-        p.set_opt("VersionDescription", self.version_description);
-        p
+    opt {
+        launch_template_name = "LaunchTemplateName",
+        tag_specifications = "TagSpecifications",
+        version_description = "VersionDescription",
     }
 }
 
-static LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LaunchTemplateData", crate::resource::Rule { shape: Some(&self::launch_template::LAUNCH_TEMPLATE_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VersionDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LaunchTemplateData", crate::resource::Rule { shape: Some(&self::launch_template::LAUNCH_TEMPLATE_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VersionDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LaunchTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LaunchTemplate> {
-    /// `Fn::GetAtt` `DefaultVersionNumber`.
-    #[inline]
-    pub fn attr_default_version_number(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultVersionNumber")
-    }
-    /// `Fn::GetAtt` `LatestVersionNumber`.
-    #[inline]
-    pub fn attr_latest_version_number(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionNumber")
-    }
-    /// `Fn::GetAtt` `LaunchTemplateId`.
-    #[inline]
-    pub fn attr_launch_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplateId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DefaultVersionNumber`.
+        attr_default_version_number: ::std::string::String = "DefaultVersionNumber",
+        /// `Fn::GetAtt` `LatestVersionNumber`.
+        attr_latest_version_number: ::std::string::String = "LatestVersionNumber",
+        /// `Fn::GetAtt` `LaunchTemplateId`.
+        attr_launch_template_id: ::std::string::String = "LaunchTemplateId",
     }
 }
 
 pub mod launch_template {
     //! Nested property types and enums of [`LaunchTemplate`](super::LaunchTemplate).
+
+    pub use crate::cfn::shared::autoscaling_ec2::CpuManufacturers;
+    pub use crate::cfn::shared::autoscaling_ec2_ecs::{InstanceGenerations, LocalStorageTypes};
+    pub use crate::cfn::shared::ec2_ecs::AcceleratorManufacturers;
 
     /// The information to include in the launch template.
     /// You must specify at least one parameter for the launch template data.
@@ -9167,55 +6215,56 @@ pub mod launch_template {
         /// CloudFormation property `TagSpecifications`.
         pub tag_specifications: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::launch_template::TagSpecification>>,
         /// The user data to make available to the instance. You must provide base64-encoded text. User data is limited to 16 KB. For more information, see [Run commands when you launch an EC2 instance with user data input](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html) in the *Amazon EC2 User Guide*.
-        /// If you are creating the launch template for use with BATCH, the user data must be provided in the [MIME multi-part archive format](https://docs.aws.amazon.com/https://cloudinit.readthedocs.io/en/latest/topics/format.html#mime-multi-part-archive). For more information, see [Amazon EC2 user data in launch templates](https://docs.aws.amazon.com/batch/latest/userguide/launch-templates.html#lt-user-data) in the *User Guide*.
+        /// If you are creating the launch template for use with BATCH, the user data must be provided in the [MIME multi-part archive format](https://cloudinit.readthedocs.io/en/latest/topics/format.html#mime-multi-part-archive). For more information, see [Amazon EC2 user data in launch templates](https://docs.aws.amazon.com/batch/latest/userguide/launch-templates.html#lt-user-data) in the *User Guide*.
         ///
         /// CloudFormation property `UserData`.
         pub user_data: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockDeviceMappings", self.block_device_mappings);
-            p.set_opt("CapacityReservationSpecification", self.capacity_reservation_specification);
-            p.set_opt("CpuOptions", self.cpu_options);
-            p.set_opt("CreditSpecification", self.credit_specification);
-            p.set_opt("DisableApiStop", self.disable_api_stop);
-            p.set_opt("DisableApiTermination", self.disable_api_termination);
-            p.set_opt("EbsOptimized", self.ebs_optimized);
-            p.set_opt("EnclaveOptions", self.enclave_options);
-            p.set_opt("HibernationOptions", self.hibernation_options);
-            p.set_opt("IamInstanceProfile", self.iam_instance_profile);
-            p.set_opt("ImageId", self.image_id);
-            p.set_opt("InstanceInitiatedShutdownBehavior", self.instance_initiated_shutdown_behavior);
-            p.set_opt("InstanceMarketOptions", self.instance_market_options);
-            p.set_opt("InstanceRequirements", self.instance_requirements);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("KernelId", self.kernel_id);
-            p.set_opt("KeyName", self.key_name);
-            p.set_opt("LicenseSpecifications", self.license_specifications);
-            p.set_opt("MaintenanceOptions", self.maintenance_options);
-            p.set_opt("MetadataOptions", self.metadata_options);
-            p.set_opt("Monitoring", self.monitoring);
-            p.set_opt("NetworkInterfaces", self.network_interfaces);
-            p.set_opt("NetworkPerformanceOptions", self.network_performance_options);
-            p.set_opt("Placement", self.placement);
-            p.set_opt("PrivateDnsNameOptions", self.private_dns_name_options);
-            p.set_opt("RamDiskId", self.ram_disk_id);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set_opt("TagSpecifications", self.tag_specifications);
-            p.set_opt("UserData", self.user_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateData;
+        opt {
+            block_device_mappings = "BlockDeviceMappings",
+            capacity_reservation_specification = "CapacityReservationSpecification",
+            cpu_options = "CpuOptions",
+            credit_specification = "CreditSpecification",
+            disable_api_stop = "DisableApiStop",
+            disable_api_termination = "DisableApiTermination",
+            ebs_optimized = "EbsOptimized",
+            enclave_options = "EnclaveOptions",
+            hibernation_options = "HibernationOptions",
+            iam_instance_profile = "IamInstanceProfile",
+            image_id = "ImageId",
+            instance_initiated_shutdown_behavior = "InstanceInitiatedShutdownBehavior",
+            instance_market_options = "InstanceMarketOptions",
+            instance_requirements = "InstanceRequirements",
+            instance_type = "InstanceType",
+            kernel_id = "KernelId",
+            key_name = "KeyName",
+            license_specifications = "LicenseSpecifications",
+            maintenance_options = "MaintenanceOptions",
+            metadata_options = "MetadataOptions",
+            monitoring = "Monitoring",
+            network_interfaces = "NetworkInterfaces",
+            network_performance_options = "NetworkPerformanceOptions",
+            placement = "Placement",
+            private_dns_name_options = "PrivateDnsNameOptions",
+            ram_disk_id = "RamDiskId",
+            security_group_ids = "SecurityGroupIds",
+            security_groups = "SecurityGroups",
+            tag_specifications = "TagSpecifications",
+            user_data = "UserData",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ImageId", crate::resource::Rule { formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+        ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_INTERFACE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies a block device mapping for a launch template. You must specify ``DeviceName`` plus exactly one of the following properties: ``Ebs``, ``NoDevice``, or ``VirtualName``.
     /// ``BlockDeviceMapping`` is a property of [AWS::EC2::LaunchTemplate LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html).
@@ -9239,17 +6288,19 @@ pub mod launch_template {
         pub virtual_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BlockDeviceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeviceName", self.device_name);
-            p.set_opt("Ebs", self.ebs);
-            p.set_opt("NoDevice", self.no_device);
-            p.set_opt("VirtualName", self.virtual_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockDeviceMapping;
+        opt {
+            device_name = "DeviceName",
+            ebs = "Ebs",
+            no_device = "NoDevice",
+            virtual_name = "VirtualName",
         }
     }
+
+    pub(super) static BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ebs", crate::resource::Rule { shape: Some(&EBS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters for a block device for an EBS volume in an Amazon EC2 launch template.
     /// ``Ebs`` is a property of [AWS::EC2::LaunchTemplate BlockDeviceMapping](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-blockdevicemapping.html).
@@ -9316,23 +6367,25 @@ pub mod launch_template {
         pub volume_type: ::std::option::Option<crate::value::Val<crate::cfn::ec2::launch_template::VolumeType>>,
     }
 
-    impl crate::resource::ToExpr for Ebs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("EbsCardIndex", self.ebs_card_index);
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeInitializationRate", self.volume_initialization_rate);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ebs;
+        opt {
+            delete_on_termination = "DeleteOnTermination",
+            ebs_card_index = "EbsCardIndex",
+            encrypted = "Encrypted",
+            iops = "Iops",
+            kms_key_id = "KmsKeyId",
+            snapshot_id = "SnapshotId",
+            throughput = "Throughput",
+            volume_initialization_rate = "VolumeInitializationRate",
+            volume_size = "VolumeSize",
+            volume_type = "VolumeType",
         }
     }
+
+    pub(super) static EBS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies an instance's Capacity Reservation targeting option. You can specify only one option at a time.
     /// ``CapacityReservationSpecification`` is a property of [AWS::EC2::LaunchTemplate LaunchTemplateData](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html).
@@ -9351,13 +6404,11 @@ pub mod launch_template {
         pub capacity_reservation_target: ::std::option::Option<crate::cfn::ec2::launch_template::CapacityReservationTarget>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationPreference", self.capacity_reservation_preference);
-            p.set_opt("CapacityReservationTarget", self.capacity_reservation_target);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationSpecification;
+        opt {
+            capacity_reservation_preference = "CapacityReservationPreference",
+            capacity_reservation_target = "CapacityReservationTarget",
         }
     }
 
@@ -9375,13 +6426,11 @@ pub mod launch_template {
         pub capacity_reservation_resource_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationId", self.capacity_reservation_id);
-            p.set_opt("CapacityReservationResourceGroupArn", self.capacity_reservation_resource_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationTarget;
+        opt {
+            capacity_reservation_id = "CapacityReservationId",
+            capacity_reservation_resource_group_arn = "CapacityReservationResourceGroupArn",
         }
     }
 
@@ -9407,15 +6456,13 @@ pub mod launch_template {
         pub threads_per_core: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CpuOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmdSevSnp", self.amd_sev_snp);
-            p.set_opt("CoreCount", self.core_count);
-            p.set_opt("NestedVirtualization", self.nested_virtualization);
-            p.set_opt("ThreadsPerCore", self.threads_per_core);
-            p.into_expr()
+    crate::resource::props! {
+        nested CpuOptions;
+        opt {
+            amd_sev_snp = "AmdSevSnp",
+            core_count = "CoreCount",
+            nested_virtualization = "NestedVirtualization",
+            threads_per_core = "ThreadsPerCore",
         }
     }
 
@@ -9430,12 +6477,10 @@ pub mod launch_template {
         pub cpu_credits: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CreditSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CpuCredits", self.cpu_credits);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreditSpecification;
+        opt {
+            cpu_credits = "CpuCredits",
         }
     }
 
@@ -9448,12 +6493,10 @@ pub mod launch_template {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EnclaveOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnclaveOptions;
+        opt {
+            enabled = "Enabled",
         }
     }
 
@@ -9468,12 +6511,10 @@ pub mod launch_template {
         pub configured: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for HibernationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configured", self.configured);
-            p.into_expr()
+    crate::resource::props! {
+        nested HibernationOptions;
+        opt {
+            configured = "Configured",
         }
     }
 
@@ -9492,13 +6533,11 @@ pub mod launch_template {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamInstanceProfile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamInstanceProfile;
+        opt {
+            arn = "Arn",
+            name = "Name",
         }
     }
 
@@ -9516,13 +6555,11 @@ pub mod launch_template {
         pub spot_options: ::std::option::Option<crate::cfn::ec2::launch_template::SpotOptions>,
     }
 
-    impl crate::resource::ToExpr for InstanceMarketOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MarketType", self.market_type);
-            p.set_opt("SpotOptions", self.spot_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceMarketOptions;
+        opt {
+            market_type = "MarketType",
+            spot_options = "SpotOptions",
         }
     }
 
@@ -9558,16 +6595,14 @@ pub mod launch_template {
         pub valid_until: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SpotOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockDurationMinutes", self.block_duration_minutes);
-            p.set_opt("InstanceInterruptionBehavior", self.instance_interruption_behavior);
-            p.set_opt("MaxPrice", self.max_price);
-            p.set_opt("SpotInstanceType", self.spot_instance_type);
-            p.set_opt("ValidUntil", self.valid_until);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotOptions;
+        opt {
+            block_duration_minutes = "BlockDurationMinutes",
+            instance_interruption_behavior = "InstanceInterruptionBehavior",
+            max_price = "MaxPrice",
+            spot_instance_type = "SpotInstanceType",
+            valid_until = "ValidUntil",
         }
     }
 
@@ -9599,7 +6634,7 @@ pub mod launch_template {
         /// Default: Any manufacturer
         ///
         /// CloudFormation property `AcceleratorManufacturers`.
-        pub accelerator_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::launch_template::AcceleratorManufacturers>>>,
+        pub accelerator_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2_ecs::AcceleratorManufacturers>>>,
         /// The accelerators that must be on the instance type.
         /// +  For instance types with NVIDIA A10G GPUs, specify ``a10g``.
         /// +  For instance types with NVIDIA A100 GPUs, specify ``a100``.
@@ -9685,7 +6720,7 @@ pub mod launch_template {
         /// Default: Any manufacturer
         ///
         /// CloudFormation property `CpuManufacturers`.
-        pub cpu_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::launch_template::CpuManufacturers>>>,
+        pub cpu_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2::CpuManufacturers>>>,
         /// The instance types to exclude.
         /// You can use strings with one or more wild cards, represented by an asterisk (``*``), to exclude an instance type, size, or generation. The following are examples: ``m5.8xlarge``, ``c5*.*``, ``m5a.*``, ``r*``, ``*3*``.
         /// For example, if you specify ``c5*``,Amazon EC2 will exclude the entire C5 instance family, which includes all C5a and C5n instance types. If you specify ``m5a.*``, Amazon EC2 will exclude all the M5a instance types, but not the M5n instance types.
@@ -9700,7 +6735,7 @@ pub mod launch_template {
         /// Default: Current and previous generation instance types
         ///
         /// CloudFormation property `InstanceGenerations`.
-        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::launch_template::InstanceGenerations>>>,
+        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::InstanceGenerations>>>,
         /// Indicates whether instance types with instance store volumes are included, excluded, or required. For more information, [Amazon EC2 instance store](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/InstanceStorage.html) in the *Amazon EC2 User Guide*.
         /// +  To include instance types with instance store volumes, specify ``included``.
         /// +  To require only instance types with instance store volumes, specify ``required``.
@@ -9717,7 +6752,7 @@ pub mod launch_template {
         /// Default: ``hdd`` and ``ssd``
         ///
         /// CloudFormation property `LocalStorageTypes`.
-        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::launch_template::LocalStorageTypes>>>,
+        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::LocalStorageTypes>>>,
         /// [Price protection] The price protection threshold for Spot Instances, as a percentage of an identified On-Demand price. The identified On-Demand price is the price of the lowest priced current generation C, M, or R instance type with your specified attributes. If no current generation C, M, or R instance type matches your attributes, then the identified price is from the lowest priced current generation instance types, and failing that, from the lowest priced previous generation instance types that match your attributes. When Amazon EC2 selects instance types with your attributes, it will exclude instance types whose price exceeds your specified threshold.
         /// The parameter accepts an integer, which Amazon EC2 interprets as a percentage.
         /// If you set ``TargetCapacityUnitType`` to ``vcpu`` or ``memory-mib``, the price protection threshold is based on the per vCPU or per memory price instead of the per instance price.
@@ -9779,45 +6814,41 @@ pub mod launch_template {
         pub v_cpu_count: ::std::option::Option<crate::cfn::ec2::launch_template::VCpuCount>,
     }
 
-    impl crate::resource::ToExpr for InstanceRequirements {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcceleratorCount", self.accelerator_count);
-            p.set_opt("AcceleratorManufacturers", self.accelerator_manufacturers);
-            p.set_opt("AcceleratorNames", self.accelerator_names);
-            p.set_opt("AcceleratorTotalMemoryMiB", self.accelerator_total_memory_mib);
-            p.set_opt("AcceleratorTypes", self.accelerator_types);
-            p.set_opt("AllowedInstanceTypes", self.allowed_instance_types);
-            p.set_opt("BareMetal", self.bare_metal);
-            p.set_opt("BaselineEbsBandwidthMbps", self.baseline_ebs_bandwidth_mbps);
-            p.set_opt("BaselinePerformanceFactors", self.baseline_performance_factors);
-            p.set_opt("BurstablePerformance", self.burstable_performance);
-            p.set_opt("CpuManufacturers", self.cpu_manufacturers);
-            p.set_opt("ExcludedInstanceTypes", self.excluded_instance_types);
-            p.set_opt("InstanceGenerations", self.instance_generations);
-            p.set_opt("LocalStorage", self.local_storage);
-            p.set_opt("LocalStorageTypes", self.local_storage_types);
-            p.set_opt("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", self.max_spot_price_as_percentage_of_optimal_on_demand_price);
-            p.set_opt("MemoryGiBPerVCpu", self.memory_gib_per_v_cpu);
-            p.set_opt("MemoryMiB", self.memory_mib);
-            p.set_opt("NetworkBandwidthGbps", self.network_bandwidth_gbps);
-            p.set_opt("NetworkInterfaceCount", self.network_interface_count);
-            p.set_opt("OnDemandMaxPricePercentageOverLowestPrice", self.on_demand_max_price_percentage_over_lowest_price);
-            p.set_opt("RequireHibernateSupport", self.require_hibernate_support);
-            p.set_opt("SpotMaxPricePercentageOverLowestPrice", self.spot_max_price_percentage_over_lowest_price);
-            p.set_opt("TotalLocalStorageGB", self.total_local_storage_gb);
-            p.set_opt("VCpuCount", self.v_cpu_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceRequirements;
+        opt {
+            accelerator_count = "AcceleratorCount",
+            accelerator_manufacturers = "AcceleratorManufacturers",
+            accelerator_names = "AcceleratorNames",
+            accelerator_total_memory_mib = "AcceleratorTotalMemoryMiB",
+            accelerator_types = "AcceleratorTypes",
+            allowed_instance_types = "AllowedInstanceTypes",
+            bare_metal = "BareMetal",
+            baseline_ebs_bandwidth_mbps = "BaselineEbsBandwidthMbps",
+            baseline_performance_factors = "BaselinePerformanceFactors",
+            burstable_performance = "BurstablePerformance",
+            cpu_manufacturers = "CpuManufacturers",
+            excluded_instance_types = "ExcludedInstanceTypes",
+            instance_generations = "InstanceGenerations",
+            local_storage = "LocalStorage",
+            local_storage_types = "LocalStorageTypes",
+            max_spot_price_as_percentage_of_optimal_on_demand_price = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            memory_gib_per_v_cpu = "MemoryGiBPerVCpu",
+            memory_mib = "MemoryMiB",
+            network_bandwidth_gbps = "NetworkBandwidthGbps",
+            network_interface_count = "NetworkInterfaceCount",
+            on_demand_max_price_percentage_over_lowest_price = "OnDemandMaxPricePercentageOverLowestPrice",
+            require_hibernate_support = "RequireHibernateSupport",
+            spot_max_price_percentage_over_lowest_price = "SpotMaxPricePercentageOverLowestPrice",
+            total_local_storage_gb = "TotalLocalStorageGB",
+            v_cpu_count = "VCpuCount",
         }
     }
 
-    pub(super) static INSTANCE_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The minimum and maximum number of accelerators (GPUs, FPGAs, or AWS Inferentia chips) on an instance.
     #[derive(Clone, Default)]
@@ -9832,13 +6863,11 @@ pub mod launch_template {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AcceleratorCount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested AcceleratorCount;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
@@ -9855,13 +6884,11 @@ pub mod launch_template {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AcceleratorTotalMemoryMib {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested AcceleratorTotalMemoryMib;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
@@ -9878,13 +6905,11 @@ pub mod launch_template {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BaselineEbsBandwidthMbps {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested BaselineEbsBandwidthMbps;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
@@ -9898,12 +6923,10 @@ pub mod launch_template {
         pub cpu: ::std::option::Option<crate::cfn::ec2::launch_template::Cpu>,
     }
 
-    impl crate::resource::ToExpr for BaselinePerformanceFactors {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cpu", self.cpu);
-            p.into_expr()
+    crate::resource::props! {
+        nested BaselinePerformanceFactors;
+        opt {
+            cpu = "Cpu",
         }
     }
 
@@ -9916,12 +6939,10 @@ pub mod launch_template {
         pub references: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::launch_template::Reference>>,
     }
 
-    impl crate::resource::ToExpr for Cpu {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("References", self.references);
-            p.into_expr()
+    crate::resource::props! {
+        nested Cpu;
+        opt {
+            references = "References",
         }
     }
 
@@ -9946,12 +6967,10 @@ pub mod launch_template {
         pub instance_family: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Reference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstanceFamily", self.instance_family);
-            p.into_expr()
+    crate::resource::props! {
+        nested Reference;
+        opt {
+            instance_family = "InstanceFamily",
         }
     }
 
@@ -9968,13 +6987,11 @@ pub mod launch_template {
         pub min: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for MemoryGibPerVCpu {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemoryGibPerVCpu;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
@@ -9991,13 +7008,11 @@ pub mod launch_template {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MemoryMib {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemoryMib;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
@@ -10015,13 +7030,11 @@ pub mod launch_template {
         pub min: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for NetworkBandwidthGbps {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkBandwidthGbps;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
@@ -10038,13 +7051,11 @@ pub mod launch_template {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for NetworkInterfaceCount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkInterfaceCount;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
@@ -10061,13 +7072,11 @@ pub mod launch_template {
         pub min: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for TotalLocalStorageGb {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested TotalLocalStorageGb;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
@@ -10084,13 +7093,11 @@ pub mod launch_template {
         pub min: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for VCpuCount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested VCpuCount;
+        opt {
+            max = "Max",
+            min = "Min",
         }
     }
 
@@ -10104,12 +7111,10 @@ pub mod launch_template {
         pub license_configuration_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LicenseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LicenseConfigurationArn", self.license_configuration_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseSpecification;
+        opt {
+            license_configuration_arn = "LicenseConfigurationArn",
         }
     }
 
@@ -10122,12 +7127,10 @@ pub mod launch_template {
         pub auto_recovery: ::std::option::Option<crate::value::Val<crate::cfn::ec2::launch_template::AutoRecovery>>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoRecovery", self.auto_recovery);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceOptions;
+        opt {
+            auto_recovery = "AutoRecovery",
         }
     }
 
@@ -10166,16 +7169,14 @@ pub mod launch_template {
         pub instance_metadata_tags: ::std::option::Option<crate::value::Val<crate::cfn::ec2::launch_template::InstanceMetadataTags>>,
     }
 
-    impl crate::resource::ToExpr for MetadataOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpEndpoint", self.http_endpoint);
-            p.set_opt("HttpProtocolIpv6", self.http_protocol_ipv6);
-            p.set_opt("HttpPutResponseHopLimit", self.http_put_response_hop_limit);
-            p.set_opt("HttpTokens", self.http_tokens);
-            p.set_opt("InstanceMetadataTags", self.instance_metadata_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataOptions;
+        opt {
+            http_endpoint = "HttpEndpoint",
+            http_protocol_ipv6 = "HttpProtocolIpv6",
+            http_put_response_hop_limit = "HttpPutResponseHopLimit",
+            http_tokens = "HttpTokens",
+            instance_metadata_tags = "InstanceMetadataTags",
         }
     }
 
@@ -10189,12 +7190,10 @@ pub mod launch_template {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Monitoring {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested Monitoring;
+        opt {
+            enabled = "Enabled",
         }
     }
 
@@ -10302,36 +7301,38 @@ pub mod launch_template {
         pub subnet_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NetworkInterface {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssociateCarrierIpAddress", self.associate_carrier_ip_address);
-            p.set_opt("AssociatePublicIpAddress", self.associate_public_ip_address);
-            p.set_opt("ConnectionTrackingSpecification", self.connection_tracking_specification);
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Description", self.description);
-            p.set_opt("DeviceIndex", self.device_index);
-            p.set_opt("EnaQueueCount", self.ena_queue_count);
-            p.set_opt("EnaSrdSpecification", self.ena_srd_specification);
-            p.set_opt("Groups", self.groups);
-            p.set_opt("InterfaceType", self.interface_type);
-            p.set_opt("Ipv4PrefixCount", self.ipv4_prefix_count);
-            p.set_opt("Ipv4Prefixes", self.ipv4_prefixes);
-            p.set_opt("Ipv6AddressCount", self.ipv6_address_count);
-            p.set_opt("Ipv6Addresses", self.ipv6_addresses);
-            p.set_opt("Ipv6PrefixCount", self.ipv6_prefix_count);
-            p.set_opt("Ipv6Prefixes", self.ipv6_prefixes);
-            p.set_opt("NetworkCardIndex", self.network_card_index);
-            p.set_opt("NetworkInterfaceId", self.network_interface_id);
-            p.set_opt("PrimaryIpv6", self.primary_ipv6);
-            p.set_opt("PrivateIpAddress", self.private_ip_address);
-            p.set_opt("PrivateIpAddresses", self.private_ip_addresses);
-            p.set_opt("SecondaryPrivateIpAddressCount", self.secondary_private_ip_address_count);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkInterface;
+        opt {
+            associate_carrier_ip_address = "AssociateCarrierIpAddress",
+            associate_public_ip_address = "AssociatePublicIpAddress",
+            connection_tracking_specification = "ConnectionTrackingSpecification",
+            delete_on_termination = "DeleteOnTermination",
+            description = "Description",
+            device_index = "DeviceIndex",
+            ena_queue_count = "EnaQueueCount",
+            ena_srd_specification = "EnaSrdSpecification",
+            groups = "Groups",
+            interface_type = "InterfaceType",
+            ipv4_prefix_count = "Ipv4PrefixCount",
+            ipv4_prefixes = "Ipv4Prefixes",
+            ipv6_address_count = "Ipv6AddressCount",
+            ipv6_addresses = "Ipv6Addresses",
+            ipv6_prefix_count = "Ipv6PrefixCount",
+            ipv6_prefixes = "Ipv6Prefixes",
+            network_card_index = "NetworkCardIndex",
+            network_interface_id = "NetworkInterfaceId",
+            primary_ipv6 = "PrimaryIpv6",
+            private_ip_address = "PrivateIpAddress",
+            private_ip_addresses = "PrivateIpAddresses",
+            secondary_private_ip_address_count = "SecondaryPrivateIpAddressCount",
+            subnet_id = "SubnetId",
         }
     }
+
+    pub(super) static NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A security group connection tracking specification that enables you to set the idle timeout for connection tracking on an Elastic network interface. For more information, see [Connection tracking timeouts](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts) in the *Amazon EC2 User Guide*.
     #[derive(Clone, Default)]
@@ -10350,14 +7351,12 @@ pub mod launch_template {
         pub udp_timeout: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ConnectionTrackingSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TcpEstablishedTimeout", self.tcp_established_timeout);
-            p.set_opt("UdpStreamTimeout", self.udp_stream_timeout);
-            p.set_opt("UdpTimeout", self.udp_timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionTrackingSpecification;
+        opt {
+            tcp_established_timeout = "TcpEstablishedTimeout",
+            udp_stream_timeout = "UdpStreamTimeout",
+            udp_timeout = "UdpTimeout",
         }
     }
 
@@ -10375,13 +7374,11 @@ pub mod launch_template {
         pub ena_srd_udp_specification: ::std::option::Option<crate::cfn::ec2::launch_template::EnaSrdUdpSpecification>,
     }
 
-    impl crate::resource::ToExpr for EnaSrdSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnaSrdEnabled", self.ena_srd_enabled);
-            p.set_opt("EnaSrdUdpSpecification", self.ena_srd_udp_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnaSrdSpecification;
+        opt {
+            ena_srd_enabled = "EnaSrdEnabled",
+            ena_srd_udp_specification = "EnaSrdUdpSpecification",
         }
     }
 
@@ -10394,12 +7391,10 @@ pub mod launch_template {
         pub ena_srd_udp_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EnaSrdUdpSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnaSrdUdpEnabled", self.ena_srd_udp_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnaSrdUdpSpecification;
+        opt {
+            ena_srd_udp_enabled = "EnaSrdUdpEnabled",
         }
     }
 
@@ -10413,12 +7408,10 @@ pub mod launch_template {
         pub ipv4_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Ipv4PrefixSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ipv4Prefix", self.ipv4_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ipv4PrefixSpecification;
+        opt {
+            ipv4_prefix = "Ipv4Prefix",
         }
     }
 
@@ -10432,12 +7425,10 @@ pub mod launch_template {
         pub ipv6_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Ipv6Add {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ipv6Address", self.ipv6_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ipv6Add;
+        opt {
+            ipv6_address = "Ipv6Address",
         }
     }
 
@@ -10451,12 +7442,10 @@ pub mod launch_template {
         pub ipv6_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Ipv6PrefixSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ipv6Prefix", self.ipv6_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ipv6PrefixSpecification;
+        opt {
+            ipv6_prefix = "Ipv6Prefix",
         }
     }
 
@@ -10474,13 +7463,11 @@ pub mod launch_template {
         pub private_ip_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PrivateIpAdd {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Primary", self.primary);
-            p.set_opt("PrivateIpAddress", self.private_ip_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateIpAdd;
+        opt {
+            primary = "Primary",
+            private_ip_address = "PrivateIpAddress",
         }
     }
 
@@ -10494,12 +7481,10 @@ pub mod launch_template {
         pub bandwidth_weighting: ::std::option::Option<crate::value::Val<crate::cfn::ec2::launch_template::BandwidthWeighting>>,
     }
 
-    impl crate::resource::ToExpr for NetworkPerformanceOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BandwidthWeighting", self.bandwidth_weighting);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkPerformanceOptions;
+        opt {
+            bandwidth_weighting = "BandwidthWeighting",
         }
     }
 
@@ -10546,20 +7531,18 @@ pub mod launch_template {
         pub tenancy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::launch_template::Tenancy>>,
     }
 
-    impl crate::resource::ToExpr for Placement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Affinity", self.affinity);
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("GroupId", self.group_id);
-            p.set_opt("GroupName", self.group_name);
-            p.set_opt("HostId", self.host_id);
-            p.set_opt("HostResourceGroupArn", self.host_resource_group_arn);
-            p.set_opt("PartitionNumber", self.partition_number);
-            p.set_opt("SpreadDomain", self.spread_domain);
-            p.set_opt("Tenancy", self.tenancy);
-            p.into_expr()
+    crate::resource::props! {
+        nested Placement;
+        opt {
+            affinity = "Affinity",
+            availability_zone = "AvailabilityZone",
+            group_id = "GroupId",
+            group_name = "GroupName",
+            host_id = "HostId",
+            host_resource_group_arn = "HostResourceGroupArn",
+            partition_number = "PartitionNumber",
+            spread_domain = "SpreadDomain",
+            tenancy = "Tenancy",
         }
     }
 
@@ -10580,14 +7563,12 @@ pub mod launch_template {
         pub hostname_type: ::std::option::Option<crate::value::Val<crate::cfn::ec2::launch_template::HostnameType>>,
     }
 
-    impl crate::resource::ToExpr for PrivateDnsNameOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableResourceNameDnsAAAARecord", self.enable_resource_name_dns_aaaa_record);
-            p.set_opt("EnableResourceNameDnsARecord", self.enable_resource_name_dns_a_record);
-            p.set_opt("HostnameType", self.hostname_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateDnsNameOptions;
+        opt {
+            enable_resource_name_dns_aaaa_record = "EnableResourceNameDnsAAAARecord",
+            enable_resource_name_dns_a_record = "EnableResourceNameDnsARecord",
+            hostname_type = "HostnameType",
         }
     }
 
@@ -10606,13 +7587,11 @@ pub mod launch_template {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for TagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagSpecification;
+        opt {
+            resource_type = "ResourceType",
+            tags = "Tags",
         }
     }
 
@@ -10631,18 +7610,16 @@ pub mod launch_template {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateTagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateTagSpecification;
+        opt {
+            resource_type = "ResourceType",
+            tags = "Tags",
         }
     }
 
     /// The volume type. For more information, see [Amazon EBS volume types](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html) in the *Amazon EBS User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `gp2`
         Gp2,
@@ -10660,26 +7637,13 @@ pub mod launch_template {
         Standard,
     }
 
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gp2 => "gp2",
-                Self::Gp3 => "gp3",
-                Self::Io1 => "io1",
-                Self::Io2 => "io2",
-                Self::Sc1 => "sc1",
-                Self::St1 => "st1",
-                Self::Standard => "standard",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VolumeType, ["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"]);
 
     /// Indicates the instance's Capacity Reservation preferences. Possible preferences include:
     /// +  ``capacity-reservations-only`` - The instance will only run in a Capacity Reservation or Capacity Reservation group. If capacity isn't available, the instance will fail to launch.
     /// +  ``open`` - The instance can run in any ``open`` Capacity Reservation that has matching attributes (instance type, platform, Availability Zone, tenancy).
     /// +  ``none`` - The instance avoids running in a Capacity Reservation even if one is available. The instance runs in On-Demand capacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityReservationPreference {
         /// `capacity-reservations-only`
         CapacityReservationsOnly,
@@ -10689,19 +7653,10 @@ pub mod launch_template {
         Open,
     }
 
-    impl crate::value::CfnEnum for CapacityReservationPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapacityReservationsOnly => "capacity-reservations-only",
-                Self::None => "none",
-                Self::Open => "open",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapacityReservationPreference, ["capacity-reservations-only", "none", "open"]);
 
     /// Indicates whether to enable the instance for AMD SEV-SNP. AMD SEV-SNP is supported with M6a, R6a, and C6a instance types only. For more information, see [AMD SEV-SNP for Amazon EC2 instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sev-snp.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AmdSevSnp {
         /// `enabled`
         Enabled,
@@ -10709,18 +7664,10 @@ pub mod launch_template {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AmdSevSnp {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "enabled",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AmdSevSnp, ["enabled", "disabled"]);
 
     /// Indicates whether the instance is enabled for nested virtualization.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NestedVirtualization {
         /// `enabled`
         Enabled,
@@ -10728,19 +7675,11 @@ pub mod launch_template {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for NestedVirtualization {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "enabled",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NestedVirtualization, ["enabled", "disabled"]);
 
     /// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
     /// Default: ``stop``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceInitiatedShutdownBehavior {
         /// `stop`
         Stop,
@@ -10748,18 +7687,10 @@ pub mod launch_template {
         Terminate,
     }
 
-    impl crate::value::CfnEnum for InstanceInitiatedShutdownBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Stop => "stop",
-                Self::Terminate => "terminate",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceInitiatedShutdownBehavior, ["stop", "terminate"]);
 
     /// The market type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MarketType {
         /// `capacity-block`
         CapacityBlock,
@@ -10771,20 +7702,10 @@ pub mod launch_template {
         Spot,
     }
 
-    impl crate::value::CfnEnum for MarketType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapacityBlock => "capacity-block",
-                Self::InterruptibleCapacityReservation => "interruptible-capacity-reservation",
-                Self::OnDemand => "on-demand",
-                Self::Spot => "spot",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MarketType, ["capacity-block", "interruptible-capacity-reservation", "on-demand", "spot"]);
 
     /// The behavior when a Spot Instance is interrupted. The default is ``terminate``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceInterruptionBehavior {
         /// `hibernate`
         Hibernate,
@@ -10794,20 +7715,11 @@ pub mod launch_template {
         Terminate,
     }
 
-    impl crate::value::CfnEnum for InstanceInterruptionBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hibernate => "hibernate",
-                Self::Stop => "stop",
-                Self::Terminate => "terminate",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceInterruptionBehavior, ["hibernate", "stop", "terminate"]);
 
     /// The Spot Instance request type.
     /// If you are using Spot Instances with an Auto Scaling group, use ``one-time`` requests, as the ASlong service handles requesting new Spot Instances whenever the group is below its desired capacity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpotInstanceType {
         /// `one-time`
         OneTime,
@@ -10815,46 +7727,9 @@ pub mod launch_template {
         Persistent,
     }
 
-    impl crate::value::CfnEnum for SpotInstanceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneTime => "one-time",
-                Self::Persistent => "persistent",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SpotInstanceType, ["one-time", "persistent"]);
 
-    /// Allowed values of `AcceleratorManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceleratorManufacturers {
-        /// `amazon-web-services`
-        AmazonWebServices,
-        /// `amd`
-        Amd,
-        /// `habana`
-        Habana,
-        /// `nvidia`
-        Nvidia,
-        /// `xilinx`
-        Xilinx,
-    }
-
-    impl crate::value::CfnEnum for AcceleratorManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonWebServices => "amazon-web-services",
-                Self::Amd => "amd",
-                Self::Habana => "habana",
-                Self::Nvidia => "nvidia",
-                Self::Xilinx => "xilinx",
-            }
-        }
-    }
-
-    /// Allowed values of `AcceleratorNames`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorNames {
         /// `a100`
         A100,
@@ -10896,35 +7771,9 @@ pub mod launch_template {
         Vu9p,
     }
 
-    impl crate::value::CfnEnum for AcceleratorNames {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::A100 => "a100",
-                Self::A10g => "a10g",
-                Self::GaudiHl205 => "gaudi-hl-205",
-                Self::H100 => "h100",
-                Self::Inferentia => "inferentia",
-                Self::Inferentia2 => "inferentia2",
-                Self::K520 => "k520",
-                Self::K80 => "k80",
-                Self::L4 => "l4",
-                Self::L40s => "l40s",
-                Self::M60 => "m60",
-                Self::RadeonProV520 => "radeon-pro-v520",
-                Self::T4 => "t4",
-                Self::T4g => "t4g",
-                Self::Trainium => "trainium",
-                Self::Trainium2 => "trainium2",
-                Self::U30 => "u30",
-                Self::V100 => "v100",
-                Self::Vu9p => "vu9p",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AcceleratorNames, ["a100", "a10g", "gaudi-hl-205", "h100", "inferentia", "inferentia2", "k520", "k80", "l4", "l40s", "m60", "radeon-pro-v520", "t4", "t4g", "trainium", "trainium2", "u30", "v100", "vu9p"]);
 
-    /// Allowed values of `AcceleratorTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorTypes {
         /// `fpga`
         Fpga,
@@ -10936,17 +7785,7 @@ pub mod launch_template {
         Media,
     }
 
-    impl crate::value::CfnEnum for AcceleratorTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fpga => "fpga",
-                Self::Gpu => "gpu",
-                Self::Inference => "inference",
-                Self::Media => "media",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AcceleratorTypes, ["fpga", "gpu", "inference", "media"]);
 
     /// Indicates whether bare metal instance types must be included, excluded, or required.
     /// +  To include bare metal instance types, specify ``included``.
@@ -10954,7 +7793,7 @@ pub mod launch_template {
     /// +  To exclude bare metal instance types, specify ``excluded``.
     ///
     /// Default: ``excluded``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BareMetal {
         /// `excluded`
         Excluded,
@@ -10964,16 +7803,7 @@ pub mod launch_template {
         Required,
     }
 
-    impl crate::value::CfnEnum for BareMetal {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Excluded => "excluded",
-                Self::Included => "included",
-                Self::Required => "required",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BareMetal, ["excluded", "included", "required"]);
 
     /// Indicates whether burstable performance T instance types are included, excluded, or required. For more information, see [Burstable performance instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/burstable-performance-instances.html).
     /// +  To include burstable performance instance types, specify ``included``.
@@ -10981,7 +7811,7 @@ pub mod launch_template {
     /// +  To exclude burstable performance instance types, specify ``excluded``.
     ///
     /// Default: ``excluded``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BurstablePerformance {
         /// `excluded`
         Excluded,
@@ -10991,60 +7821,7 @@ pub mod launch_template {
         Required,
     }
 
-    impl crate::value::CfnEnum for BurstablePerformance {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Excluded => "excluded",
-                Self::Included => "included",
-                Self::Required => "required",
-            }
-        }
-    }
-
-    /// Allowed values of `CpuManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CpuManufacturers {
-        /// `amazon-web-services`
-        AmazonWebServices,
-        /// `amd`
-        Amd,
-        /// `apple`
-        Apple,
-        /// `intel`
-        Intel,
-    }
-
-    impl crate::value::CfnEnum for CpuManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonWebServices => "amazon-web-services",
-                Self::Amd => "amd",
-                Self::Apple => "apple",
-                Self::Intel => "intel",
-            }
-        }
-    }
-
-    /// Allowed values of `InstanceGenerations`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InstanceGenerations {
-        /// `current`
-        Current,
-        /// `previous`
-        Previous,
-    }
-
-    impl crate::value::CfnEnum for InstanceGenerations {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Current => "current",
-                Self::Previous => "previous",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BurstablePerformance, ["excluded", "included", "required"]);
 
     /// Indicates whether instance types with instance store volumes are included, excluded, or required. For more information, [Amazon EC2 instance store](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/InstanceStorage.html) in the *Amazon EC2 User Guide*.
     /// +  To include instance types with instance store volumes, specify ``included``.
@@ -11052,7 +7829,7 @@ pub mod launch_template {
     /// +  To exclude instance types with instance store volumes, specify ``excluded``.
     ///
     /// Default: ``included``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LocalStorage {
         /// `excluded`
         Excluded,
@@ -11062,38 +7839,10 @@ pub mod launch_template {
         Required,
     }
 
-    impl crate::value::CfnEnum for LocalStorage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Excluded => "excluded",
-                Self::Included => "included",
-                Self::Required => "required",
-            }
-        }
-    }
-
-    /// Allowed values of `LocalStorageTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LocalStorageTypes {
-        /// `hdd`
-        Hdd,
-        /// `ssd`
-        Ssd,
-    }
-
-    impl crate::value::CfnEnum for LocalStorageTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hdd => "hdd",
-                Self::Ssd => "ssd",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LocalStorage, ["excluded", "included", "required"]);
 
     /// Disables the automatic recovery behavior of your instance or sets it to default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoRecovery {
         /// `default`
         Default,
@@ -11101,19 +7850,11 @@ pub mod launch_template {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AutoRecovery {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoRecovery, ["default", "disabled"]);
 
     /// Enables or disables the HTTP metadata endpoint on your instances. If the parameter is not specified, the default state is ``enabled``.
     /// If you specify a value of ``disabled``, you will not be able to access your instance metadata.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpEndpoint {
         /// `disabled`
         Disabled,
@@ -11121,19 +7862,11 @@ pub mod launch_template {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for HttpEndpoint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "disabled",
-                Self::Enabled => "enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpEndpoint, ["disabled", "enabled"]);
 
     /// Enables or disables the IPv6 endpoint for the instance metadata service.
     /// Default: ``disabled``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpProtocolIpv6 {
         /// `disabled`
         Disabled,
@@ -11141,22 +7874,14 @@ pub mod launch_template {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for HttpProtocolIpv6 {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "disabled",
-                Self::Enabled => "enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpProtocolIpv6, ["disabled", "enabled"]);
 
     /// Indicates whether IMDSv2 is required.
     /// +  ``optional`` - IMDSv2 is optional. You can choose whether to send a session token in your instance metadata retrieval requests. If you retrieve IAM role credentials without a session token, you receive the IMDSv1 role credentials. If you retrieve IAM role credentials using a valid session token, you receive the IMDSv2 role credentials.
     /// +  ``required`` - IMDSv2 is required. You must send a session token in your instance metadata retrieval requests. With this option, retrieving the IAM role credentials always returns IMDSv2 credentials; IMDSv1 credentials are not available.
     ///
     /// Default: If the value of ``ImdsSupport`` for the Amazon Machine Image (AMI) for your instance is ``v2.0``, the default is ``required``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpTokens {
         /// `optional`
         Optional,
@@ -11164,19 +7889,11 @@ pub mod launch_template {
         Required,
     }
 
-    impl crate::value::CfnEnum for HttpTokens {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Optional => "optional",
-                Self::Required => "required",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpTokens, ["optional", "required"]);
 
     /// Set to ``enabled`` to allow access to instance tags from the instance metadata. Set to ``disabled`` to turn off access to instance tags from the instance metadata. For more information, see [View tags for your EC2 instances using instance metadata](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-tags-in-IMDS.html).
     /// Default: ``disabled``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceMetadataTags {
         /// `disabled`
         Disabled,
@@ -11184,19 +7901,11 @@ pub mod launch_template {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for InstanceMetadataTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "disabled",
-                Self::Enabled => "enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceMetadataTags, ["disabled", "enabled"]);
 
     /// Specify the bandwidth weighting option to boost the associated type of baseline bandwidth, as follows:
     /// + default This option uses the standard bandwidth configuration for your instance type. + vpc-1 This option boosts your networking baseline bandwidth and reduces your EBS baseline bandwidth. + ebs-1 This option boosts your EBS baseline bandwidth and reduces your networking baseline bandwidth.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BandwidthWeighting {
         /// `default`
         Default,
@@ -11206,19 +7915,10 @@ pub mod launch_template {
         Vpc1,
     }
 
-    impl crate::value::CfnEnum for BandwidthWeighting {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-                Self::Ebs1 => "ebs-1",
-                Self::Vpc1 => "vpc-1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BandwidthWeighting, ["default", "ebs-1", "vpc-1"]);
 
     /// The tenancy of the instance. An instance with a tenancy of dedicated runs on single-tenant hardware.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `dedicated`
         Dedicated,
@@ -11228,19 +7928,10 @@ pub mod launch_template {
         Host,
     }
 
-    impl crate::value::CfnEnum for Tenancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dedicated => "dedicated",
-                Self::Default => "default",
-                Self::Host => "host",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tenancy, ["dedicated", "default", "host"]);
 
     /// The type of hostname for EC2 instances. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see [Amazon EC2 instance hostname types](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the *User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HostnameType {
         /// `ip-name`
         IpName,
@@ -11248,19 +7939,11 @@ pub mod launch_template {
         ResourceName,
     }
 
-    impl crate::value::CfnEnum for HostnameType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IpName => "ip-name",
-                Self::ResourceName => "resource-name",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HostnameType, ["ip-name", "resource-name"]);
 
     /// The type of resource to tag. You can specify tags for the following resource types only: ``instance`` | ``volume`` | ``network-interface`` | ``spot-instances-request``. If the instance does not include the resource type that you specify, the instance launch fails. For example, not all instance types include a volume.
     /// To tag a resource after it has been created, see [CreateTags](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `application-status-check`
         ApplicationStatusCheck,
@@ -11488,125 +8171,7 @@ pub mod launch_template {
         VpnGateway,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApplicationStatusCheck => "application-status-check",
-                Self::CapacityBlock => "capacity-block",
-                Self::CapacityManagerDataExport => "capacity-manager-data-export",
-                Self::CapacityReservation => "capacity-reservation",
-                Self::CapacityReservationCancellationQuote => "capacity-reservation-cancellation-quote",
-                Self::CapacityReservationFleet => "capacity-reservation-fleet",
-                Self::CapacityReservationModificationQuote => "capacity-reservation-modification-quote",
-                Self::CarrierGateway => "carrier-gateway",
-                Self::ClientVpnEndpoint => "client-vpn-endpoint",
-                Self::CoipPool => "coip-pool",
-                Self::CustomerGateway => "customer-gateway",
-                Self::DeclarativePoliciesReport => "declarative-policies-report",
-                Self::DedicatedHost => "dedicated-host",
-                Self::DhcpOptions => "dhcp-options",
-                Self::EgressOnlyInternetGateway => "egress-only-internet-gateway",
-                Self::ElasticGpu => "elastic-gpu",
-                Self::ElasticIp => "elastic-ip",
-                Self::ExportImageTask => "export-image-task",
-                Self::ExportInstanceTask => "export-instance-task",
-                Self::Fleet => "fleet",
-                Self::FpgaImage => "fpga-image",
-                Self::HostReservation => "host-reservation",
-                Self::Image => "image",
-                Self::ImageUsageReport => "image-usage-report",
-                Self::ImportImageTask => "import-image-task",
-                Self::ImportSnapshotTask => "import-snapshot-task",
-                Self::Instance => "instance",
-                Self::InstanceConnectEndpoint => "instance-connect-endpoint",
-                Self::InstanceEventWindow => "instance-event-window",
-                Self::InternetGateway => "internet-gateway",
-                Self::Ipam => "ipam",
-                Self::IpamExternalResourceVerificationToken => "ipam-external-resource-verification-token",
-                Self::IpamInternetRegistryAssociation => "ipam-internet-registry-association",
-                Self::IpamPolicy => "ipam-policy",
-                Self::IpamPool => "ipam-pool",
-                Self::IpamPoolAllocation => "ipam-pool-allocation",
-                Self::IpamPrefixListResolver => "ipam-prefix-list-resolver",
-                Self::IpamPrefixListResolverTarget => "ipam-prefix-list-resolver-target",
-                Self::IpamResourceDiscovery => "ipam-resource-discovery",
-                Self::IpamResourceDiscoveryAssociation => "ipam-resource-discovery-association",
-                Self::IpamScope => "ipam-scope",
-                Self::Ipv4poolEc2 => "ipv4pool-ec2",
-                Self::Ipv6poolEc2 => "ipv6pool-ec2",
-                Self::KeyPair => "key-pair",
-                Self::LaunchTemplate => "launch-template",
-                Self::LocalGateway => "local-gateway",
-                Self::LocalGatewayRouteTable => "local-gateway-route-table",
-                Self::LocalGatewayRouteTableVirtualInterfaceGroupAssociation => "local-gateway-route-table-virtual-interface-group-association",
-                Self::LocalGatewayRouteTableVpcAssociation => "local-gateway-route-table-vpc-association",
-                Self::LocalGatewayVirtualInterface => "local-gateway-virtual-interface",
-                Self::LocalGatewayVirtualInterfaceGroup => "local-gateway-virtual-interface-group",
-                Self::MacModificationTask => "mac-modification-task",
-                Self::Natgateway => "natgateway",
-                Self::NetworkAcl => "network-acl",
-                Self::NetworkInsightsAccessScope => "network-insights-access-scope",
-                Self::NetworkInsightsAccessScopeAnalysis => "network-insights-access-scope-analysis",
-                Self::NetworkInsightsAnalysis => "network-insights-analysis",
-                Self::NetworkInsightsPath => "network-insights-path",
-                Self::NetworkInterface => "network-interface",
-                Self::OutpostLag => "outpost-lag",
-                Self::PlacementGroup => "placement-group",
-                Self::PrefixList => "prefix-list",
-                Self::ReplaceRootVolumeTask => "replace-root-volume-task",
-                Self::ReservedInstances => "reserved-instances",
-                Self::RouteServer => "route-server",
-                Self::RouteServerEndpoint => "route-server-endpoint",
-                Self::RouteServerPeer => "route-server-peer",
-                Self::RouteTable => "route-table",
-                Self::SecondaryInterface => "secondary-interface",
-                Self::SecondaryNetwork => "secondary-network",
-                Self::SecondarySubnet => "secondary-subnet",
-                Self::SecurityGroup => "security-group",
-                Self::SecurityGroupRule => "security-group-rule",
-                Self::ServiceLinkVirtualInterface => "service-link-virtual-interface",
-                Self::Snapshot => "snapshot",
-                Self::SpotFleetRequest => "spot-fleet-request",
-                Self::SpotInstancesRequest => "spot-instances-request",
-                Self::Subnet => "subnet",
-                Self::SubnetCidrReservation => "subnet-cidr-reservation",
-                Self::TrafficMirrorFilter => "traffic-mirror-filter",
-                Self::TrafficMirrorFilterRule => "traffic-mirror-filter-rule",
-                Self::TrafficMirrorSession => "traffic-mirror-session",
-                Self::TrafficMirrorTarget => "traffic-mirror-target",
-                Self::TransitGateway => "transit-gateway",
-                Self::TransitGatewayAttachment => "transit-gateway-attachment",
-                Self::TransitGatewayConnectPeer => "transit-gateway-connect-peer",
-                Self::TransitGatewayMeteringPolicy => "transit-gateway-metering-policy",
-                Self::TransitGatewayMulticastDomain => "transit-gateway-multicast-domain",
-                Self::TransitGatewayPolicyTable => "transit-gateway-policy-table",
-                Self::TransitGatewayRouteTable => "transit-gateway-route-table",
-                Self::TransitGatewayRouteTableAnnouncement => "transit-gateway-route-table-announcement",
-                Self::VerifiedAccessEndpoint => "verified-access-endpoint",
-                Self::VerifiedAccessEndpointTarget => "verified-access-endpoint-target",
-                Self::VerifiedAccessGroup => "verified-access-group",
-                Self::VerifiedAccessInstance => "verified-access-instance",
-                Self::VerifiedAccessPolicy => "verified-access-policy",
-                Self::VerifiedAccessTrustProvider => "verified-access-trust-provider",
-                Self::Volume => "volume",
-                Self::Vpc => "vpc",
-                Self::VpcBlockPublicAccessExclusion => "vpc-block-public-access-exclusion",
-                Self::VpcEncryptionControl => "vpc-encryption-control",
-                Self::VpcEndpoint => "vpc-endpoint",
-                Self::VpcEndpointConnection => "vpc-endpoint-connection",
-                Self::VpcEndpointConnectionDeviceType => "vpc-endpoint-connection-device-type",
-                Self::VpcEndpointService => "vpc-endpoint-service",
-                Self::VpcEndpointServicePermission => "vpc-endpoint-service-permission",
-                Self::VpcFlowLog => "vpc-flow-log",
-                Self::VpcPeeringConnection => "vpc-peering-connection",
-                Self::VpnConcentrator => "vpn-concentrator",
-                Self::VpnConnection => "vpn-connection",
-                Self::VpnConnectionDeviceType => "vpn-connection-device-type",
-                Self::VpnGateway => "vpn-gateway",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["application-status-check", "capacity-block", "capacity-manager-data-export", "capacity-reservation", "capacity-reservation-cancellation-quote", "capacity-reservation-fleet", "capacity-reservation-modification-quote", "carrier-gateway", "client-vpn-endpoint", "coip-pool", "customer-gateway", "declarative-policies-report", "dedicated-host", "dhcp-options", "egress-only-internet-gateway", "elastic-gpu", "elastic-ip", "export-image-task", "export-instance-task", "fleet", "fpga-image", "host-reservation", "image", "image-usage-report", "import-image-task", "import-snapshot-task", "instance", "instance-connect-endpoint", "instance-event-window", "internet-gateway", "ipam", "ipam-external-resource-verification-token", "ipam-internet-registry-association", "ipam-policy", "ipam-pool", "ipam-pool-allocation", "ipam-prefix-list-resolver", "ipam-prefix-list-resolver-target", "ipam-resource-discovery", "ipam-resource-discovery-association", "ipam-scope", "ipv4pool-ec2", "ipv6pool-ec2", "key-pair", "launch-template", "local-gateway", "local-gateway-route-table", "local-gateway-route-table-virtual-interface-group-association", "local-gateway-route-table-vpc-association", "local-gateway-virtual-interface", "local-gateway-virtual-interface-group", "mac-modification-task", "natgateway", "network-acl", "network-insights-access-scope", "network-insights-access-scope-analysis", "network-insights-analysis", "network-insights-path", "network-interface", "outpost-lag", "placement-group", "prefix-list", "replace-root-volume-task", "reserved-instances", "route-server", "route-server-endpoint", "route-server-peer", "route-table", "secondary-interface", "secondary-network", "secondary-subnet", "security-group", "security-group-rule", "service-link-virtual-interface", "snapshot", "spot-fleet-request", "spot-instances-request", "subnet", "subnet-cidr-reservation", "traffic-mirror-filter", "traffic-mirror-filter-rule", "traffic-mirror-session", "traffic-mirror-target", "transit-gateway", "transit-gateway-attachment", "transit-gateway-connect-peer", "transit-gateway-metering-policy", "transit-gateway-multicast-domain", "transit-gateway-policy-table", "transit-gateway-route-table", "transit-gateway-route-table-announcement", "verified-access-endpoint", "verified-access-endpoint-target", "verified-access-group", "verified-access-instance", "verified-access-policy", "verified-access-trust-provider", "volume", "vpc", "vpc-block-public-access-exclusion", "vpc-encryption-control", "vpc-endpoint", "vpc-endpoint-connection", "vpc-endpoint-connection-device-type", "vpc-endpoint-service", "vpc-endpoint-service-permission", "vpc-flow-log", "vpc-peering-connection", "vpn-concentrator", "vpn-connection", "vpn-connection-device-type", "vpn-gateway"]);
 }
 
 /// Resource Type definition for Local Gateway Route which describes a route for a local gateway route table.
@@ -11632,30 +8197,27 @@ pub struct LocalGatewayRoute {
     pub network_interface_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for LocalGatewayRoute {
-    const TYPE: &'static str = "AWS::EC2::LocalGatewayRoute";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DestinationCidrBlock", self.destination_cidr_block);
-        p.set_opt("LocalGatewayRouteTableId", self.local_gateway_route_table_id);
-        p.set_opt("LocalGatewayVirtualInterfaceGroupId", self.local_gateway_virtual_interface_group_id);
-        p.set_opt("NetworkInterfaceId", self.network_interface_id);
-        p
+crate::resource::props! {
+    resource LocalGatewayRoute = "AWS::EC2::LocalGatewayRoute", shape: Some(&LOCAL_GATEWAY_ROUTE_SHAPE);
+    opt {
+        destination_cidr_block = "DestinationCidrBlock",
+        local_gateway_route_table_id = "LocalGatewayRouteTableId",
+        local_gateway_virtual_interface_group_id = "LocalGatewayVirtualInterfaceGroupId",
+        network_interface_id = "NetworkInterfaceId",
     }
 }
 
+static LOCAL_GATEWAY_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`LocalGatewayRoute`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocalGatewayRoute> {
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
@@ -11680,7 +8242,6 @@ pub struct LocalGatewayRouteTable {
 
 impl LocalGatewayRouteTable {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(local_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             local_gateway_id: local_gateway_id.into(),
@@ -11690,69 +8251,42 @@ impl LocalGatewayRouteTable {
     }
 }
 
-impl crate::resource::Resource for LocalGatewayRouteTable {
-    const TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTable";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCAL_GATEWAY_ROUTE_TABLE_SHAPE)
+crate::resource::props! {
+    resource LocalGatewayRouteTable = "AWS::EC2::LocalGatewayRouteTable", shape: Some(&LOCAL_GATEWAY_ROUTE_TABLE_SHAPE);
+    req {
+        local_gateway_id = "LocalGatewayId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LocalGatewayId", self.local_gateway_id);
-        p.set_opt("Mode", self.mode);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        mode = "Mode",
+        tags = "Tags",
     }
 }
 
-static LOCAL_GATEWAY_ROUTE_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::local_gateway_route_table::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCAL_GATEWAY_ROUTE_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocalGatewayRouteTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocalGatewayRouteTable> {
-    /// `Fn::GetAtt` `LocalGatewayRouteTableArn`.
-    #[inline]
-    pub fn attr_local_gateway_route_table_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayRouteTableArn")
-    }
-    /// `Fn::GetAtt` `LocalGatewayRouteTableId`.
-    #[inline]
-    pub fn attr_local_gateway_route_table_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayRouteTableId")
-    }
-    /// `Fn::GetAtt` `OutpostArn`.
-    #[inline]
-    pub fn attr_outpost_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OutpostArn")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LocalGatewayRouteTableArn`.
+        attr_local_gateway_route_table_arn: ::std::string::String = "LocalGatewayRouteTableArn",
+        /// `Fn::GetAtt` `LocalGatewayRouteTableId`.
+        attr_local_gateway_route_table_id: ::std::string::String = "LocalGatewayRouteTableId",
+        /// `Fn::GetAtt` `OutpostArn`.
+        attr_outpost_arn: ::std::string::String = "OutpostArn",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod local_gateway_route_table {
     //! Nested property types and enums of [`LocalGatewayRouteTable`](super::LocalGatewayRouteTable).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The mode of the local gateway route table.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `coip`
         Coip,
@@ -11760,15 +8294,7 @@ pub mod local_gateway_route_table {
         DirectVpcRouting,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Coip => "coip",
-                Self::DirectVpcRouting => "direct-vpc-routing",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["coip", "direct-vpc-routing"]);
 }
 
 /// Resource Type definition for Local Gateway Route Table VPC Association which describes an association between a local gateway route table and a VPC.
@@ -11792,7 +8318,6 @@ pub struct LocalGatewayRouteTableVpCassociation {
 
 impl LocalGatewayRouteTableVpCassociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(local_gateway_route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             local_gateway_route_table_id: local_gateway_route_table_id.into(),
@@ -11802,56 +8327,32 @@ impl LocalGatewayRouteTableVpCassociation {
     }
 }
 
-impl crate::resource::Resource for LocalGatewayRouteTableVpCassociation {
-    const TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTableVPCAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCAL_GATEWAY_ROUTE_TABLE_VP_CASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource LocalGatewayRouteTableVpCassociation = "AWS::EC2::LocalGatewayRouteTableVPCAssociation", shape: Some(&LOCAL_GATEWAY_ROUTE_TABLE_VP_CASSOCIATION_SHAPE);
+    req {
+        local_gateway_route_table_id = "LocalGatewayRouteTableId",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LocalGatewayRouteTableId", self.local_gateway_route_table_id);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static LOCAL_GATEWAY_ROUTE_TABLE_VP_CASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::local_gateway_route_table_vp_cassociation::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCAL_GATEWAY_ROUTE_TABLE_VP_CASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocalGatewayRouteTableVpCassociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocalGatewayRouteTableVpCassociation> {
-    /// `Fn::GetAtt` `LocalGatewayId`.
-    #[inline]
-    pub fn attr_local_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LocalGatewayId`.
+        attr_local_gateway_id: ::std::string::String = "LocalGatewayId",
+        /// `Fn::GetAtt` `LocalGatewayRouteTableVpcAssociationId`.
+        attr_local_gateway_route_table_vpc_association_id: ::std::string::String = "LocalGatewayRouteTableVpcAssociationId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
-    /// `Fn::GetAtt` `LocalGatewayRouteTableVpcAssociationId`.
-    #[inline]
-    pub fn attr_local_gateway_route_table_vpc_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayRouteTableVpcAssociationId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-}
-
-pub mod local_gateway_route_table_vp_cassociation {
-    //! Nested property types and enums of [`LocalGatewayRouteTableVpCassociation`](super::LocalGatewayRouteTableVpCassociation).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for Local Gateway Route Table Virtual Interface Group Association which describes a local gateway route table virtual interface group association for a local gateway.
@@ -11875,7 +8376,6 @@ pub struct LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
 
 impl LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(local_gateway_route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, local_gateway_virtual_interface_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             local_gateway_route_table_id: local_gateway_route_table_id.into(),
@@ -11885,66 +8385,35 @@ impl LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
     }
 }
 
-impl crate::resource::Resource for LocalGatewayRouteTableVirtualInterfaceGroupAssociation {
-    const TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCAL_GATEWAY_ROUTE_TABLE_VIRTUAL_INTERFACE_GROUP_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource LocalGatewayRouteTableVirtualInterfaceGroupAssociation = "AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation", shape: Some(&LOCAL_GATEWAY_ROUTE_TABLE_VIRTUAL_INTERFACE_GROUP_ASSOCIATION_SHAPE);
+    req {
+        local_gateway_route_table_id = "LocalGatewayRouteTableId",
+        local_gateway_virtual_interface_group_id = "LocalGatewayVirtualInterfaceGroupId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LocalGatewayRouteTableId", self.local_gateway_route_table_id);
-        p.set("LocalGatewayVirtualInterfaceGroupId", self.local_gateway_virtual_interface_group_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static LOCAL_GATEWAY_ROUTE_TABLE_VIRTUAL_INTERFACE_GROUP_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::local_gateway_route_table_virtual_interface_group_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCAL_GATEWAY_ROUTE_TABLE_VIRTUAL_INTERFACE_GROUP_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocalGatewayRouteTableVirtualInterfaceGroupAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocalGatewayRouteTableVirtualInterfaceGroupAssociation> {
-    /// `Fn::GetAtt` `LocalGatewayId`.
-    #[inline]
-    pub fn attr_local_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LocalGatewayId`.
+        attr_local_gateway_id: ::std::string::String = "LocalGatewayId",
+        /// `Fn::GetAtt` `LocalGatewayRouteTableArn`.
+        attr_local_gateway_route_table_arn: ::std::string::String = "LocalGatewayRouteTableArn",
+        /// `Fn::GetAtt` `LocalGatewayRouteTableVirtualInterfaceGroupAssociationId`.
+        attr_local_gateway_route_table_virtual_interface_group_association_id: ::std::string::String = "LocalGatewayRouteTableVirtualInterfaceGroupAssociationId",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
-    /// `Fn::GetAtt` `LocalGatewayRouteTableArn`.
-    #[inline]
-    pub fn attr_local_gateway_route_table_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayRouteTableArn")
-    }
-    /// `Fn::GetAtt` `LocalGatewayRouteTableVirtualInterfaceGroupAssociationId`.
-    #[inline]
-    pub fn attr_local_gateway_route_table_virtual_interface_group_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayRouteTableVirtualInterfaceGroupAssociationId")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-}
-
-pub mod local_gateway_route_table_virtual_interface_group_association {
-    //! Nested property types and enums of [`LocalGatewayRouteTableVirtualInterfaceGroupAssociation`](super::LocalGatewayRouteTableVirtualInterfaceGroupAssociation).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for Local Gateway Virtual Interface which describes a virtual interface for AWS Outposts local gateways.
@@ -11988,7 +8457,6 @@ pub struct LocalGatewayVirtualInterface {
 
 impl LocalGatewayVirtualInterface {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(local_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, local_gateway_virtual_interface_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, outpost_lag_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, peer_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vlan: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             local_address: local_address.into(),
@@ -12003,71 +8471,41 @@ impl LocalGatewayVirtualInterface {
     }
 }
 
-impl crate::resource::Resource for LocalGatewayVirtualInterface {
-    const TYPE: &'static str = "AWS::EC2::LocalGatewayVirtualInterface";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCAL_GATEWAY_VIRTUAL_INTERFACE_SHAPE)
+crate::resource::props! {
+    resource LocalGatewayVirtualInterface = "AWS::EC2::LocalGatewayVirtualInterface", shape: Some(&LOCAL_GATEWAY_VIRTUAL_INTERFACE_SHAPE);
+    req {
+        local_address = "LocalAddress",
+        local_gateway_virtual_interface_group_id = "LocalGatewayVirtualInterfaceGroupId",
+        outpost_lag_id = "OutpostLagId",
+        peer_address = "PeerAddress",
+        vlan = "Vlan",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LocalAddress", self.local_address);
-        p.set("LocalGatewayVirtualInterfaceGroupId", self.local_gateway_virtual_interface_group_id);
-        p.set("OutpostLagId", self.outpost_lag_id);
-        p.set("PeerAddress", self.peer_address);
-        p.set_opt("PeerBgpAsn", self.peer_bgp_asn);
-        p.set_opt("PeerBgpAsnExtended", self.peer_bgp_asn_extended);
-        p.set_opt("Tags", self.tags);
-        p.set("Vlan", self.vlan);
-        p
+    opt {
+        peer_bgp_asn = "PeerBgpAsn",
+        peer_bgp_asn_extended = "PeerBgpAsnExtended",
+        tags = "Tags",
     }
 }
 
-static LOCAL_GATEWAY_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::local_gateway_virtual_interface::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCAL_GATEWAY_VIRTUAL_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PeerBgpAsnExtended", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocalGatewayVirtualInterface`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocalGatewayVirtualInterface> {
-    /// `Fn::GetAtt` `ConfigurationState`.
-    #[inline]
-    pub fn attr_configuration_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationState")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConfigurationState`.
+        attr_configuration_state: ::std::string::String = "ConfigurationState",
+        /// `Fn::GetAtt` `LocalBgpAsn`.
+        attr_local_bgp_asn: i64 = "LocalBgpAsn",
+        /// `Fn::GetAtt` `LocalGatewayId`.
+        attr_local_gateway_id: ::std::string::String = "LocalGatewayId",
+        /// `Fn::GetAtt` `LocalGatewayVirtualInterfaceId`.
+        attr_local_gateway_virtual_interface_id: ::std::string::String = "LocalGatewayVirtualInterfaceId",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
     }
-    /// `Fn::GetAtt` `LocalBgpAsn`.
-    #[inline]
-    pub fn attr_local_bgp_asn(self) -> crate::value::Val<i64> {
-        self.__get_att("LocalBgpAsn")
-    }
-    /// `Fn::GetAtt` `LocalGatewayId`.
-    #[inline]
-    pub fn attr_local_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayId")
-    }
-    /// `Fn::GetAtt` `LocalGatewayVirtualInterfaceId`.
-    #[inline]
-    pub fn attr_local_gateway_virtual_interface_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayVirtualInterfaceId")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-}
-
-pub mod local_gateway_virtual_interface {
-    //! Nested property types and enums of [`LocalGatewayVirtualInterface`](super::LocalGatewayVirtualInterface).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for LocalGatewayVirtualInterfaceGroup which describes a group of LocalGateway VirtualInterfaces
@@ -12095,7 +8533,6 @@ pub struct LocalGatewayVirtualInterfaceGroup {
 
 impl LocalGatewayVirtualInterfaceGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(local_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             local_bgp_asn: ::std::option::Option::None,
@@ -12106,67 +8543,37 @@ impl LocalGatewayVirtualInterfaceGroup {
     }
 }
 
-impl crate::resource::Resource for LocalGatewayVirtualInterfaceGroup {
-    const TYPE: &'static str = "AWS::EC2::LocalGatewayVirtualInterfaceGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_SHAPE)
+crate::resource::props! {
+    resource LocalGatewayVirtualInterfaceGroup = "AWS::EC2::LocalGatewayVirtualInterfaceGroup", shape: Some(&LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_SHAPE);
+    req {
+        local_gateway_id = "LocalGatewayId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LocalBgpAsn", self.local_bgp_asn);
-        p.set_opt("LocalBgpAsnExtended", self.local_bgp_asn_extended);
-        p.set("LocalGatewayId", self.local_gateway_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        local_bgp_asn = "LocalBgpAsn",
+        local_bgp_asn_extended = "LocalBgpAsnExtended",
+        tags = "Tags",
     }
 }
 
-static LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::local_gateway_virtual_interface_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LocalBgpAsnExtended", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LocalGatewayVirtualInterfaceGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LocalGatewayVirtualInterfaceGroup> {
-    /// `Fn::GetAtt` `ConfigurationState`.
-    #[inline]
-    pub fn attr_configuration_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationState")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConfigurationState`.
+        attr_configuration_state: ::std::string::String = "ConfigurationState",
+        /// `Fn::GetAtt` `LocalGatewayVirtualInterfaceGroupArn`.
+        attr_local_gateway_virtual_interface_group_arn: ::std::string::String = "LocalGatewayVirtualInterfaceGroupArn",
+        /// `Fn::GetAtt` `LocalGatewayVirtualInterfaceGroupId`.
+        attr_local_gateway_virtual_interface_group_id: ::std::string::String = "LocalGatewayVirtualInterfaceGroupId",
+        /// `Fn::GetAtt` `LocalGatewayVirtualInterfaceIds`.
+        attr_local_gateway_virtual_interface_ids: crate::value::List<::std::string::String> = "LocalGatewayVirtualInterfaceIds",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
     }
-    /// `Fn::GetAtt` `LocalGatewayVirtualInterfaceGroupArn`.
-    #[inline]
-    pub fn attr_local_gateway_virtual_interface_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayVirtualInterfaceGroupArn")
-    }
-    /// `Fn::GetAtt` `LocalGatewayVirtualInterfaceGroupId`.
-    #[inline]
-    pub fn attr_local_gateway_virtual_interface_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocalGatewayVirtualInterfaceGroupId")
-    }
-    /// `Fn::GetAtt` `LocalGatewayVirtualInterfaceIds`.
-    #[inline]
-    pub fn attr_local_gateway_virtual_interface_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LocalGatewayVirtualInterfaceIds")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-}
-
-pub mod local_gateway_virtual_interface_group {
-    //! Nested property types and enums of [`LocalGatewayVirtualInterfaceGroup`](super::LocalGatewayVirtualInterfaceGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Specifies a network address translation (NAT) gateway in the specified subnet. You can create either a public NAT gateway or a private NAT gateway. The default is a public NAT gateway. If you create a public NAT gateway, you must specify an elastic IP address.
@@ -12233,63 +8640,43 @@ pub struct NatGateway {
     pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for NatGateway {
-    const TYPE: &'static str = "AWS::EC2::NatGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NAT_GATEWAY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocationId", self.allocation_id);
-        p.set_opt("AvailabilityMode", self.availability_mode);
-        p.set_opt("AvailabilityZoneAddresses", self.availability_zone_addresses);
-        p.set_opt("ConnectivityType", self.connectivity_type);
-        p.set_opt("MaxDrainDurationSeconds", self.max_drain_duration_seconds);
-        p.set_opt("PrivateIpAddress", self.private_ip_address);
-        p.set_opt("SecondaryAllocationIds", self.secondary_allocation_ids);
-        p.set_opt("SecondaryPrivateIpAddressCount", self.secondary_private_ip_address_count);
-        p.set_opt("SecondaryPrivateIpAddresses", self.secondary_private_ip_addresses);
-        p.set_opt("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource NatGateway = "AWS::EC2::NatGateway", shape: Some(&NAT_GATEWAY_SHAPE);
+    opt {
+        allocation_id = "AllocationId",
+        availability_mode = "AvailabilityMode",
+        availability_zone_addresses = "AvailabilityZoneAddresses",
+        connectivity_type = "ConnectivityType",
+        max_drain_duration_seconds = "MaxDrainDurationSeconds",
+        private_ip_address = "PrivateIpAddress",
+        secondary_allocation_ids = "SecondaryAllocationIds",
+        secondary_private_ip_address_count = "SecondaryPrivateIpAddressCount",
+        secondary_private_ip_addresses = "SecondaryPrivateIpAddresses",
+        subnet_id = "SubnetId",
+        tags = "Tags",
+        vpc_id = "VpcId",
     }
 }
 
-static NAT_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SecondaryPrivateIpAddressCount", crate::resource::Rule { min: Some(1.0), max: Some(31.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NAT_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecondaryPrivateIpAddressCount", crate::resource::Rule { min: Some(1.0), max: Some(31.0), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NatGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NatGateway> {
-    /// `Fn::GetAtt` `AutoProvisionZones`.
-    #[inline]
-    pub fn attr_auto_provision_zones(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutoProvisionZones")
-    }
-    /// `Fn::GetAtt` `AutoScalingIps`.
-    #[inline]
-    pub fn attr_auto_scaling_ips(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutoScalingIps")
-    }
-    /// `Fn::GetAtt` `EniId`.
-    #[inline]
-    pub fn attr_eni_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EniId")
-    }
-    /// `Fn::GetAtt` `NatGatewayId`.
-    #[inline]
-    pub fn attr_nat_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NatGatewayId")
-    }
-    /// `Fn::GetAtt` `RouteTableId`.
-    #[inline]
-    pub fn attr_route_table_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RouteTableId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AutoProvisionZones`.
+        attr_auto_provision_zones: ::std::string::String = "AutoProvisionZones",
+        /// `Fn::GetAtt` `AutoScalingIps`.
+        attr_auto_scaling_ips: ::std::string::String = "AutoScalingIps",
+        /// `Fn::GetAtt` `EniId`.
+        attr_eni_id: ::std::string::String = "EniId",
+        /// `Fn::GetAtt` `NatGatewayId`.
+        attr_nat_gateway_id: ::std::string::String = "NatGatewayId",
+        /// `Fn::GetAtt` `RouteTableId`.
+        attr_route_table_id: ::std::string::String = "RouteTableId",
     }
 }
 
@@ -12319,7 +8706,6 @@ pub mod nat_gateway {
 
     impl AvailabilityZoneAddress {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allocation_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 allocation_ids: allocation_ids.into(),
@@ -12329,21 +8715,21 @@ pub mod nat_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for AvailabilityZoneAddress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllocationIds", self.allocation_ids);
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailabilityZoneAddress;
+        req {
+            allocation_ids = "AllocationIds",
+        }
+        opt {
+            availability_zone = "AvailabilityZone",
+            availability_zone_id = "AvailabilityZoneId",
         }
     }
 
     /// Indicates whether this is a zonal (single-AZ) or regional (multi-AZ) NAT gateway.
     /// A zonal NAT gateway is a NAT Gateway that provides redundancy and scalability within a single availability zone. A regional NAT gateway is a single NAT Gateway that works across multiple availability zones (AZs) in your VPC, providing redundancy, scalability and availability across all the AZs in a Region.
     /// For more information, see [Regional NAT gateways for automatic multi-AZ expansion](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateways-regional.html) in the *Amazon VPC User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AvailabilityMode {
         /// `regional`
         Regional,
@@ -12351,18 +8737,10 @@ pub mod nat_gateway {
         Zonal,
     }
 
-    impl crate::value::CfnEnum for AvailabilityMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Regional => "regional",
-                Self::Zonal => "zonal",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AvailabilityMode, ["regional", "zonal"]);
 
     /// Indicates whether the NAT gateway supports public or private connectivity. The default is public connectivity.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectivityType {
         /// `private`
         Private,
@@ -12370,15 +8748,7 @@ pub mod nat_gateway {
         Public,
     }
 
-    impl crate::value::CfnEnum for ConnectivityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Private => "private",
-                Self::Public => "public",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectivityType, ["private", "public"]);
 }
 
 /// Specifies a network ACL for your VPC.
@@ -12399,7 +8769,6 @@ pub struct NetworkAcl {
 
 impl NetworkAcl {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             tags: ::std::option::Option::None,
@@ -12408,23 +8777,25 @@ impl NetworkAcl {
     }
 }
 
-impl crate::resource::Resource for NetworkAcl {
-    const TYPE: &'static str = "AWS::EC2::NetworkAcl";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource NetworkAcl = "AWS::EC2::NetworkAcl", shape: Some(&NETWORK_ACL_SHAPE);
+    req {
+        vpc_id = "VpcId",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
+static NETWORK_ACL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`NetworkAcl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkAcl> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -12473,7 +8844,6 @@ pub struct NetworkAclEntry {
 
 impl NetworkAclEntry {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(network_acl_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol: impl ::std::convert::Into<crate::value::Val<i64>>, rule_action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_number: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             cidr_block: ::std::option::Option::None,
@@ -12489,37 +8859,39 @@ impl NetworkAclEntry {
     }
 }
 
-impl crate::resource::Resource for NetworkAclEntry {
-    const TYPE: &'static str = "AWS::EC2::NetworkAclEntry";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CidrBlock", self.cidr_block);
-        p.set_opt("Egress", self.egress);
-        p.set_opt("Icmp", self.icmp);
-        p.set_opt("Ipv6CidrBlock", self.ipv6_cidr_block);
-        p.set("NetworkAclId", self.network_acl_id);
-        p.set_opt("PortRange", self.port_range);
-        p.set("Protocol", self.protocol);
-        p.set("RuleAction", self.rule_action);
-        p.set("RuleNumber", self.rule_number);
-        p
+crate::resource::props! {
+    resource NetworkAclEntry = "AWS::EC2::NetworkAclEntry", shape: Some(&NETWORK_ACL_ENTRY_SHAPE);
+    req {
+        network_acl_id = "NetworkAclId",
+        protocol = "Protocol",
+        rule_action = "RuleAction",
+        rule_number = "RuleNumber",
+    }
+    opt {
+        cidr_block = "CidrBlock",
+        egress = "Egress",
+        icmp = "Icmp",
+        ipv6_cidr_block = "Ipv6CidrBlock",
+        port_range = "PortRange",
     }
 }
 
+static NETWORK_ACL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("Ipv6CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`NetworkAclEntry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkAclEntry> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod network_acl_entry {
     //! Nested property types and enums of [`NetworkAclEntry`](super::NetworkAclEntry).
 
-    /// The definition `Icmp`.
     #[derive(Clone, Default)]
     pub struct Icmp {
         /// CloudFormation property `Code`.
@@ -12528,17 +8900,14 @@ pub mod network_acl_entry {
         pub type_: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Icmp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Code", self.code);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Icmp;
+        opt {
+            code = "Code",
+            type_ = "Type",
         }
     }
 
-    /// The definition `PortRange`.
     #[derive(Clone, Default)]
     pub struct PortRange {
         /// CloudFormation property `From`.
@@ -12547,13 +8916,11 @@ pub mod network_acl_entry {
         pub to: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("From", self.from);
-            p.set_opt("To", self.to);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortRange;
+        opt {
+            from = "From",
+            to = "To",
         }
     }
 }
@@ -12571,46 +8938,34 @@ pub struct NetworkInsightsAccessScope {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for NetworkInsightsAccessScope {
-    const TYPE: &'static str = "AWS::EC2::NetworkInsightsAccessScope";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExcludePaths", self.exclude_paths);
-        p.set_opt("MatchPaths", self.match_paths);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource NetworkInsightsAccessScope = "AWS::EC2::NetworkInsightsAccessScope", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        exclude_paths = "ExcludePaths",
+        match_paths = "MatchPaths",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`NetworkInsightsAccessScope`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkInsightsAccessScope> {
-    /// `Fn::GetAtt` `CreatedDate`.
-    #[inline]
-    pub fn attr_created_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedDate")
-    }
-    /// `Fn::GetAtt` `NetworkInsightsAccessScopeArn`.
-    #[inline]
-    pub fn attr_network_insights_access_scope_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInsightsAccessScopeArn")
-    }
-    /// `Fn::GetAtt` `NetworkInsightsAccessScopeId`.
-    #[inline]
-    pub fn attr_network_insights_access_scope_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInsightsAccessScopeId")
-    }
-    /// `Fn::GetAtt` `UpdatedDate`.
-    #[inline]
-    pub fn attr_updated_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedDate")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedDate`.
+        attr_created_date: ::std::string::String = "CreatedDate",
+        /// `Fn::GetAtt` `NetworkInsightsAccessScopeArn`.
+        attr_network_insights_access_scope_arn: ::std::string::String = "NetworkInsightsAccessScopeArn",
+        /// `Fn::GetAtt` `NetworkInsightsAccessScopeId`.
+        attr_network_insights_access_scope_id: ::std::string::String = "NetworkInsightsAccessScopeId",
+        /// `Fn::GetAtt` `UpdatedDate`.
+        attr_updated_date: ::std::string::String = "UpdatedDate",
     }
 }
 
 pub mod network_insights_access_scope {
     //! Nested property types and enums of [`NetworkInsightsAccessScope`](super::NetworkInsightsAccessScope).
 
-    /// The definition `AccessScopePathRequest`.
+    pub use crate::cfn::shared::ec2::Protocol;
+
     #[derive(Clone, Default)]
     pub struct AccessScopePathRequest {
         /// CloudFormation property `Destination`.
@@ -12621,18 +8976,15 @@ pub mod network_insights_access_scope {
         pub through_resources: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::network_insights_access_scope::ThroughResourcesStatementRequest>>,
     }
 
-    impl crate::resource::ToExpr for AccessScopePathRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set_opt("Source", self.source);
-            p.set_opt("ThroughResources", self.through_resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessScopePathRequest;
+        opt {
+            destination = "Destination",
+            source = "Source",
+            through_resources = "ThroughResources",
         }
     }
 
-    /// The definition `PathStatementRequest`.
     #[derive(Clone, Default)]
     pub struct PathStatementRequest {
         /// CloudFormation property `PacketHeaderStatement`.
@@ -12641,17 +8993,14 @@ pub mod network_insights_access_scope {
         pub resource_statement: ::std::option::Option<crate::cfn::ec2::network_insights_access_scope::ResourceStatementRequest>,
     }
 
-    impl crate::resource::ToExpr for PathStatementRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PacketHeaderStatement", self.packet_header_statement);
-            p.set_opt("ResourceStatement", self.resource_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested PathStatementRequest;
+        opt {
+            packet_header_statement = "PacketHeaderStatement",
+            resource_statement = "ResourceStatement",
         }
     }
 
-    /// The definition `PacketHeaderStatementRequest`.
     #[derive(Clone, Default)]
     pub struct PacketHeaderStatementRequest {
         /// CloudFormation property `DestinationAddresses`.
@@ -12661,7 +9010,7 @@ pub mod network_insights_access_scope {
         /// CloudFormation property `DestinationPrefixLists`.
         pub destination_prefix_lists: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `Protocols`.
-        pub protocols: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::network_insights_access_scope::Protocol>>>,
+        pub protocols: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2::Protocol>>>,
         /// CloudFormation property `SourceAddresses`.
         pub source_addresses: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `SourcePorts`.
@@ -12670,22 +9019,19 @@ pub mod network_insights_access_scope {
         pub source_prefix_lists: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PacketHeaderStatementRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationAddresses", self.destination_addresses);
-            p.set_opt("DestinationPorts", self.destination_ports);
-            p.set_opt("DestinationPrefixLists", self.destination_prefix_lists);
-            p.set_opt("Protocols", self.protocols);
-            p.set_opt("SourceAddresses", self.source_addresses);
-            p.set_opt("SourcePorts", self.source_ports);
-            p.set_opt("SourcePrefixLists", self.source_prefix_lists);
-            p.into_expr()
+    crate::resource::props! {
+        nested PacketHeaderStatementRequest;
+        opt {
+            destination_addresses = "DestinationAddresses",
+            destination_ports = "DestinationPorts",
+            destination_prefix_lists = "DestinationPrefixLists",
+            protocols = "Protocols",
+            source_addresses = "SourceAddresses",
+            source_ports = "SourcePorts",
+            source_prefix_lists = "SourcePrefixLists",
         }
     }
 
-    /// The definition `ResourceStatementRequest`.
     #[derive(Clone, Default)]
     pub struct ResourceStatementRequest {
         /// CloudFormation property `ResourceTypes`.
@@ -12694,48 +9040,24 @@ pub mod network_insights_access_scope {
         pub resources: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ResourceStatementRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceTypes", self.resource_types);
-            p.set_opt("Resources", self.resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceStatementRequest;
+        opt {
+            resource_types = "ResourceTypes",
+            resources = "Resources",
         }
     }
 
-    /// The definition `ThroughResourcesStatementRequest`.
     #[derive(Clone, Default)]
     pub struct ThroughResourcesStatementRequest {
         /// CloudFormation property `ResourceStatement`.
         pub resource_statement: ::std::option::Option<crate::cfn::ec2::network_insights_access_scope::ResourceStatementRequest>,
     }
 
-    impl crate::resource::ToExpr for ThroughResourcesStatementRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceStatement", self.resource_statement);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `Protocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Protocol {
-        /// `tcp`
-        Tcp,
-        /// `udp`
-        Udp,
-    }
-
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "tcp",
-                Self::Udp => "udp",
-            }
+    crate::resource::props! {
+        nested ThroughResourcesStatementRequest;
+        opt {
+            resource_statement = "ResourceStatement",
         }
     }
 }
@@ -12753,7 +9075,6 @@ pub struct NetworkInsightsAccessScopeAnalysis {
 
 impl NetworkInsightsAccessScopeAnalysis {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(network_insights_access_scope_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             network_insights_access_scope_id: network_insights_access_scope_id.into(),
@@ -12762,58 +9083,35 @@ impl NetworkInsightsAccessScopeAnalysis {
     }
 }
 
-impl crate::resource::Resource for NetworkInsightsAccessScopeAnalysis {
-    const TYPE: &'static str = "AWS::EC2::NetworkInsightsAccessScopeAnalysis";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("NetworkInsightsAccessScopeId", self.network_insights_access_scope_id);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource NetworkInsightsAccessScopeAnalysis = "AWS::EC2::NetworkInsightsAccessScopeAnalysis", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        network_insights_access_scope_id = "NetworkInsightsAccessScopeId",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`NetworkInsightsAccessScopeAnalysis`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkInsightsAccessScopeAnalysis> {
-    /// `Fn::GetAtt` `AnalyzedEniCount`.
-    #[inline]
-    pub fn attr_analyzed_eni_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AnalyzedEniCount")
-    }
-    /// `Fn::GetAtt` `EndDate`.
-    #[inline]
-    pub fn attr_end_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndDate")
-    }
-    /// `Fn::GetAtt` `FindingsFound`.
-    #[inline]
-    pub fn attr_findings_found(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FindingsFound")
-    }
-    /// `Fn::GetAtt` `NetworkInsightsAccessScopeAnalysisArn`.
-    #[inline]
-    pub fn attr_network_insights_access_scope_analysis_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInsightsAccessScopeAnalysisArn")
-    }
-    /// `Fn::GetAtt` `NetworkInsightsAccessScopeAnalysisId`.
-    #[inline]
-    pub fn attr_network_insights_access_scope_analysis_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInsightsAccessScopeAnalysisId")
-    }
-    /// `Fn::GetAtt` `StartDate`.
-    #[inline]
-    pub fn attr_start_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StartDate")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AnalyzedEniCount`.
+        attr_analyzed_eni_count: i64 = "AnalyzedEniCount",
+        /// `Fn::GetAtt` `EndDate`.
+        attr_end_date: ::std::string::String = "EndDate",
+        /// `Fn::GetAtt` `FindingsFound`.
+        attr_findings_found: ::std::string::String = "FindingsFound",
+        /// `Fn::GetAtt` `NetworkInsightsAccessScopeAnalysisArn`.
+        attr_network_insights_access_scope_analysis_arn: ::std::string::String = "NetworkInsightsAccessScopeAnalysisArn",
+        /// `Fn::GetAtt` `NetworkInsightsAccessScopeAnalysisId`.
+        attr_network_insights_access_scope_analysis_id: ::std::string::String = "NetworkInsightsAccessScopeAnalysisId",
+        /// `Fn::GetAtt` `StartDate`.
+        attr_start_date: ::std::string::String = "StartDate",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
     }
 }
 
@@ -12836,7 +9134,6 @@ pub struct NetworkInsightsAnalysis {
 
 impl NetworkInsightsAnalysis {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(network_insights_path_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             additional_accounts: ::std::option::Option::None,
@@ -12848,87 +9145,49 @@ impl NetworkInsightsAnalysis {
     }
 }
 
-impl crate::resource::Resource for NetworkInsightsAnalysis {
-    const TYPE: &'static str = "AWS::EC2::NetworkInsightsAnalysis";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NETWORK_INSIGHTS_ANALYSIS_SHAPE)
+crate::resource::props! {
+    resource NetworkInsightsAnalysis = "AWS::EC2::NetworkInsightsAnalysis", shape: Some(&NETWORK_INSIGHTS_ANALYSIS_SHAPE);
+    req {
+        network_insights_path_id = "NetworkInsightsPathId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalAccounts", self.additional_accounts);
-        p.set_opt("FilterInArns", self.filter_in_arns);
-        p.set_opt("FilterOutArns", self.filter_out_arns);
-        p.set("NetworkInsightsPathId", self.network_insights_path_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        additional_accounts = "AdditionalAccounts",
+        filter_in_arns = "FilterInArns",
+        filter_out_arns = "FilterOutArns",
+        tags = "Tags",
     }
 }
 
-static NETWORK_INSIGHTS_ANALYSIS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FilterInArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1283), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FilterOutArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1283), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NETWORK_INSIGHTS_ANALYSIS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FilterInArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1283), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FilterOutArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1283), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NetworkInsightsAnalysis`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkInsightsAnalysis> {
-    /// `Fn::GetAtt` `AlternatePathHints`.
-    #[inline]
-    pub fn attr_alternate_path_hints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AlternatePathHints")
-    }
-    /// `Fn::GetAtt` `Explanations`.
-    #[inline]
-    pub fn attr_explanations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Explanations")
-    }
-    /// `Fn::GetAtt` `ForwardPathComponents`.
-    #[inline]
-    pub fn attr_forward_path_components(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ForwardPathComponents")
-    }
-    /// `Fn::GetAtt` `NetworkInsightsAnalysisArn`.
-    #[inline]
-    pub fn attr_network_insights_analysis_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInsightsAnalysisArn")
-    }
-    /// `Fn::GetAtt` `NetworkInsightsAnalysisId`.
-    #[inline]
-    pub fn attr_network_insights_analysis_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInsightsAnalysisId")
-    }
-    /// `Fn::GetAtt` `NetworkPathFound`.
-    #[inline]
-    pub fn attr_network_path_found(self) -> crate::value::Val<bool> {
-        self.__get_att("NetworkPathFound")
-    }
-    /// `Fn::GetAtt` `ReturnPathComponents`.
-    #[inline]
-    pub fn attr_return_path_components(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ReturnPathComponents")
-    }
-    /// `Fn::GetAtt` `StartDate`.
-    #[inline]
-    pub fn attr_start_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StartDate")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-    /// `Fn::GetAtt` `SuggestedAccounts`.
-    #[inline]
-    pub fn attr_suggested_accounts(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SuggestedAccounts")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AlternatePathHints`.
+        attr_alternate_path_hints: crate::value::List<::std::string::String> = "AlternatePathHints",
+        /// `Fn::GetAtt` `Explanations`.
+        attr_explanations: crate::value::List<::std::string::String> = "Explanations",
+        /// `Fn::GetAtt` `ForwardPathComponents`.
+        attr_forward_path_components: crate::value::List<::std::string::String> = "ForwardPathComponents",
+        /// `Fn::GetAtt` `NetworkInsightsAnalysisArn`.
+        attr_network_insights_analysis_arn: ::std::string::String = "NetworkInsightsAnalysisArn",
+        /// `Fn::GetAtt` `NetworkInsightsAnalysisId`.
+        attr_network_insights_analysis_id: ::std::string::String = "NetworkInsightsAnalysisId",
+        /// `Fn::GetAtt` `NetworkPathFound`.
+        attr_network_path_found: bool = "NetworkPathFound",
+        /// `Fn::GetAtt` `ReturnPathComponents`.
+        attr_return_path_components: crate::value::List<::std::string::String> = "ReturnPathComponents",
+        /// `Fn::GetAtt` `StartDate`.
+        attr_start_date: ::std::string::String = "StartDate",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
+        /// `Fn::GetAtt` `SuggestedAccounts`.
+        attr_suggested_accounts: crate::value::List<::std::string::String> = "SuggestedAccounts",
     }
 }
 
@@ -12948,7 +9207,7 @@ pub struct NetworkInsightsPath {
     /// CloudFormation property `FilterAtSource`; changing it replaces the resource.
     pub filter_at_source: ::std::option::Option<crate::cfn::ec2::network_insights_path::PathFilter>,
     /// CloudFormation property `Protocol`; required; changing it replaces the resource.
-    pub protocol: crate::value::Val<crate::cfn::ec2::network_insights_path::Protocol>,
+    pub protocol: crate::value::Val<crate::cfn::shared::ec2::Protocol>,
     /// CloudFormation property `Source`; required; changing it replaces the resource.
     pub source: crate::value::Val<::std::string::String>,
     /// CloudFormation property `SourceIp`; changing it replaces the resource.
@@ -12959,8 +9218,7 @@ pub struct NetworkInsightsPath {
 
 impl NetworkInsightsPath {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::network_insights_path::Protocol>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::ec2::Protocol>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             destination: ::std::option::Option::None,
             destination_ip: ::std::option::Option::None,
@@ -12975,71 +9233,52 @@ impl NetworkInsightsPath {
     }
 }
 
-impl crate::resource::Resource for NetworkInsightsPath {
-    const TYPE: &'static str = "AWS::EC2::NetworkInsightsPath";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NETWORK_INSIGHTS_PATH_SHAPE)
+crate::resource::props! {
+    resource NetworkInsightsPath = "AWS::EC2::NetworkInsightsPath", shape: Some(&NETWORK_INSIGHTS_PATH_SHAPE);
+    req {
+        protocol = "Protocol",
+        source = "Source",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Destination", self.destination);
-        p.set_opt("DestinationIp", self.destination_ip);
-        p.set_opt("DestinationPort", self.destination_port);
-        p.set_opt("FilterAtDestination", self.filter_at_destination);
-        p.set_opt("FilterAtSource", self.filter_at_source);
-        p.set("Protocol", self.protocol);
-        p.set("Source", self.source);
-        p.set_opt("SourceIp", self.source_ip);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        destination = "Destination",
+        destination_ip = "DestinationIp",
+        destination_port = "DestinationPort",
+        filter_at_destination = "FilterAtDestination",
+        filter_at_source = "FilterAtSource",
+        source_ip = "SourceIp",
+        tags = "Tags",
     }
 }
 
-static NETWORK_INSIGHTS_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationIp", crate::resource::Rule { min_len: Some(0), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^([0-9]{1,3}.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
-        ("DestinationPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("FilterAtDestination", crate::resource::Rule { shape: Some(&self::network_insights_path::PATH_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FilterAtSource", crate::resource::Rule { shape: Some(&self::network_insights_path::PATH_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SourceIp", crate::resource::Rule { min_len: Some(0), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^([0-9]{1,3}.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NETWORK_INSIGHTS_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationIp", crate::resource::Rule { min_len: Some(0), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^([0-9]{1,3}.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
+    ("DestinationPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("FilterAtDestination", crate::resource::Rule { shape: Some(&self::network_insights_path::PATH_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FilterAtSource", crate::resource::Rule { shape: Some(&self::network_insights_path::PATH_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SourceIp", crate::resource::Rule { min_len: Some(0), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^([0-9]{1,3}.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NetworkInsightsPath`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkInsightsPath> {
-    /// `Fn::GetAtt` `CreatedDate`.
-    #[inline]
-    pub fn attr_created_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedDate")
-    }
-    /// `Fn::GetAtt` `DestinationArn`.
-    #[inline]
-    pub fn attr_destination_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DestinationArn")
-    }
-    /// `Fn::GetAtt` `NetworkInsightsPathArn`.
-    #[inline]
-    pub fn attr_network_insights_path_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInsightsPathArn")
-    }
-    /// `Fn::GetAtt` `NetworkInsightsPathId`.
-    #[inline]
-    pub fn attr_network_insights_path_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInsightsPathId")
-    }
-    /// `Fn::GetAtt` `SourceArn`.
-    #[inline]
-    pub fn attr_source_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedDate`.
+        attr_created_date: ::std::string::String = "CreatedDate",
+        /// `Fn::GetAtt` `DestinationArn`.
+        attr_destination_arn: ::std::string::String = "DestinationArn",
+        /// `Fn::GetAtt` `NetworkInsightsPathArn`.
+        attr_network_insights_path_arn: ::std::string::String = "NetworkInsightsPathArn",
+        /// `Fn::GetAtt` `NetworkInsightsPathId`.
+        attr_network_insights_path_id: ::std::string::String = "NetworkInsightsPathId",
+        /// `Fn::GetAtt` `SourceArn`.
+        attr_source_arn: ::std::string::String = "SourceArn",
     }
 }
 
 pub mod network_insights_path {
     //! Nested property types and enums of [`NetworkInsightsPath`](super::NetworkInsightsPath).
 
-    /// The definition `PathFilter`.
+    pub use crate::cfn::shared::ec2::Protocol;
+
     #[derive(Clone, Default)]
     pub struct PathFilter {
         /// CloudFormation property `DestinationAddress`.
@@ -13052,28 +9291,23 @@ pub mod network_insights_path {
         pub source_port_range: ::std::option::Option<crate::cfn::ec2::network_insights_path::FilterPortRange>,
     }
 
-    impl crate::resource::ToExpr for PathFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationAddress", self.destination_address);
-            p.set_opt("DestinationPortRange", self.destination_port_range);
-            p.set_opt("SourceAddress", self.source_address);
-            p.set_opt("SourcePortRange", self.source_port_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested PathFilter;
+        opt {
+            destination_address = "DestinationAddress",
+            destination_port_range = "DestinationPortRange",
+            source_address = "SourceAddress",
+            source_port_range = "SourcePortRange",
         }
     }
 
-    pub(super) static PATH_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationAddress", crate::resource::Rule { min_len: Some(0), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^([0-9]{1,3}.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
-            ("DestinationPortRange", crate::resource::Rule { shape: Some(&FILTER_PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceAddress", crate::resource::Rule { min_len: Some(0), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^([0-9]{1,3}.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
-            ("SourcePortRange", crate::resource::Rule { shape: Some(&FILTER_PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATH_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationAddress", crate::resource::Rule { min_len: Some(0), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^([0-9]{1,3}.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
+        ("DestinationPortRange", crate::resource::Rule { shape: Some(&FILTER_PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceAddress", crate::resource::Rule { min_len: Some(0), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^([0-9]{1,3}.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
+        ("SourcePortRange", crate::resource::Rule { shape: Some(&FILTER_PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FilterPortRange`.
     #[derive(Clone, Default)]
     pub struct FilterPortRange {
         /// CloudFormation property `FromPort`.
@@ -13082,41 +9316,18 @@ pub mod network_insights_path {
         pub to_port: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for FilterPortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FromPort", self.from_port);
-            p.set_opt("ToPort", self.to_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterPortRange;
+        opt {
+            from_port = "FromPort",
+            to_port = "ToPort",
         }
     }
 
-    pub(super) static FILTER_PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Protocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Protocol {
-        /// `tcp`
-        Tcp,
-        /// `udp`
-        Udp,
-    }
-
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "tcp",
-                Self::Udp => "udp",
-            }
-        }
-    }
+    pub(super) static FILTER_PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("ToPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The AWS::EC2::NetworkInterface resource creates network interface
@@ -13157,7 +9368,7 @@ pub struct NetworkInterface {
     /// One or more specific IPv6 addresses from the IPv6 CIDR block range of your subnet to associate with the network interface. If you're specifying a number of IPv6 addresses, use the Ipv6AddressCount property and don't specify this property.
     ///
     /// CloudFormation property `Ipv6Addresses`.
-    pub ipv6_addresses: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::network_interface::InstanceIpv6Address>>,
+    pub ipv6_addresses: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ec2::InstanceIpv6Address>>,
     /// The number of IPv6 prefixes to assign to a network interface. When you specify a number of IPv6 prefixes, Amazon EC2 selects these prefixes from your existing subnet CIDR reservations, if available, or from free spaces in the subnet. By default, these will be /80 prefixes. You can't specify a count of IPv6 prefixes if you've specified one of the following: specific IPv6 prefixes, specific IPv6 addresses, or a count of IPv6 addresses.
     ///
     /// CloudFormation property `Ipv6PrefixCount`.
@@ -13198,7 +9409,6 @@ pub struct NetworkInterface {
 
 impl NetworkInterface {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connection_tracking_specification: ::std::option::Option::None,
@@ -13223,71 +9433,60 @@ impl NetworkInterface {
     }
 }
 
-impl crate::resource::Resource for NetworkInterface {
-    const TYPE: &'static str = "AWS::EC2::NetworkInterface";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConnectionTrackingSpecification", self.connection_tracking_specification);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnablePrimaryIpv6", self.enable_primary_ipv6);
-        p.set_opt("GroupSet", self.group_set);
-        p.set_opt("InterfaceType", self.interface_type);
-        p.set_opt("Ipv4PrefixCount", self.ipv4_prefix_count);
-        p.set_opt("Ipv4Prefixes", self.ipv4_prefixes);
-        p.set_opt("Ipv6AddressCount", self.ipv6_address_count);
-        p.set_opt("Ipv6Addresses", self.ipv6_addresses);
-        p.set_opt("Ipv6PrefixCount", self.ipv6_prefix_count);
-        p.set_opt("Ipv6Prefixes", self.ipv6_prefixes);
-        p.set_opt("PrivateIpAddress", self.private_ip_address);
-        p.set_opt("PrivateIpAddresses", self.private_ip_addresses);
-        p.set_opt("PublicIpDnsHostnameTypeSpecification", self.public_ip_dns_hostname_type_specification);
-        p.set_opt("SecondaryPrivateIpAddressCount", self.secondary_private_ip_address_count);
-        p.set_opt("SourceDestCheck", self.source_dest_check);
-        p.set("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource NetworkInterface = "AWS::EC2::NetworkInterface", shape: Some(&NETWORK_INTERFACE_SHAPE);
+    req {
+        subnet_id = "SubnetId",
+    }
+    opt {
+        connection_tracking_specification = "ConnectionTrackingSpecification",
+        description = "Description",
+        enable_primary_ipv6 = "EnablePrimaryIpv6",
+        group_set = "GroupSet",
+        interface_type = "InterfaceType",
+        ipv4_prefix_count = "Ipv4PrefixCount",
+        ipv4_prefixes = "Ipv4Prefixes",
+        ipv6_address_count = "Ipv6AddressCount",
+        ipv6_addresses = "Ipv6Addresses",
+        ipv6_prefix_count = "Ipv6PrefixCount",
+        ipv6_prefixes = "Ipv6Prefixes",
+        private_ip_address = "PrivateIpAddress",
+        private_ip_addresses = "PrivateIpAddresses",
+        public_ip_dns_hostname_type_specification = "PublicIpDnsHostnameTypeSpecification",
+        secondary_private_ip_address_count = "SecondaryPrivateIpAddressCount",
+        source_dest_check = "SourceDestCheck",
+        tags = "Tags",
     }
 }
 
+static NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GroupSet", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`NetworkInterface`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkInterface> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `PrimaryIpv6Address`.
-    #[inline]
-    pub fn attr_primary_ipv6_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrimaryIpv6Address")
-    }
-    /// `Fn::GetAtt` `PrimaryPrivateIpAddress`.
-    #[inline]
-    pub fn attr_primary_private_ip_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrimaryPrivateIpAddress")
-    }
-    /// `Fn::GetAtt` `PublicIpDnsNameOptions`.
-    #[inline]
-    pub fn attr_public_ip_dns_name_options(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("PublicIpDnsNameOptions")
-    }
-    /// `Fn::GetAtt` `SecondaryPrivateIpAddresses`.
-    #[inline]
-    pub fn attr_secondary_private_ip_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SecondaryPrivateIpAddresses")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `PrimaryIpv6Address`.
+        attr_primary_ipv6_address: ::std::string::String = "PrimaryIpv6Address",
+        /// `Fn::GetAtt` `PrimaryPrivateIpAddress`.
+        attr_primary_private_ip_address: ::std::string::String = "PrimaryPrivateIpAddress",
+        /// `Fn::GetAtt` `PublicIpDnsNameOptions`.
+        attr_public_ip_dns_name_options: crate::value::Json = "PublicIpDnsNameOptions",
+        /// `Fn::GetAtt` `SecondaryPrivateIpAddresses`.
+        attr_secondary_private_ip_addresses: crate::value::List<::std::string::String> = "SecondaryPrivateIpAddresses",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
 pub mod network_interface {
     //! Nested property types and enums of [`NetworkInterface`](super::NetworkInterface).
 
-    /// The definition `ConnectionTrackingSpecification`.
+    pub use crate::cfn::shared::ec2::InstanceIpv6Address;
+
     #[derive(Clone, Default)]
     pub struct ConnectionTrackingSpecification {
         /// CloudFormation property `TcpEstablishedTimeout`.
@@ -13298,18 +9497,15 @@ pub mod network_interface {
         pub udp_timeout: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ConnectionTrackingSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TcpEstablishedTimeout", self.tcp_established_timeout);
-            p.set_opt("UdpStreamTimeout", self.udp_stream_timeout);
-            p.set_opt("UdpTimeout", self.udp_timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionTrackingSpecification;
+        opt {
+            tcp_established_timeout = "TcpEstablishedTimeout",
+            udp_stream_timeout = "UdpStreamTimeout",
+            udp_timeout = "UdpTimeout",
         }
     }
 
-    /// The definition `Ipv4PrefixSpecification`.
     #[derive(Clone)]
     pub struct Ipv4PrefixSpecification {
         /// CloudFormation property `Ipv4Prefix`; required.
@@ -13318,7 +9514,6 @@ pub mod network_interface {
 
     impl Ipv4PrefixSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ipv4_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ipv4_prefix: ipv4_prefix.into(),
@@ -13326,42 +9521,13 @@ pub mod network_interface {
         }
     }
 
-    impl crate::resource::ToExpr for Ipv4PrefixSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Ipv4Prefix", self.ipv4_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ipv4PrefixSpecification;
+        req {
+            ipv4_prefix = "Ipv4Prefix",
         }
     }
 
-    /// The definition `InstanceIpv6Address`.
-    #[derive(Clone)]
-    pub struct InstanceIpv6Address {
-        /// CloudFormation property `Ipv6Address`; required.
-        pub ipv6_address: crate::value::Val<::std::string::String>,
-    }
-
-    impl InstanceIpv6Address {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(ipv6_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                ipv6_address: ipv6_address.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for InstanceIpv6Address {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Ipv6Address", self.ipv6_address);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Ipv6PrefixSpecification`.
     #[derive(Clone)]
     pub struct Ipv6PrefixSpecification {
         /// CloudFormation property `Ipv6Prefix`; required.
@@ -13370,7 +9536,6 @@ pub mod network_interface {
 
     impl Ipv6PrefixSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ipv6_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ipv6_prefix: ipv6_prefix.into(),
@@ -13378,16 +9543,13 @@ pub mod network_interface {
         }
     }
 
-    impl crate::resource::ToExpr for Ipv6PrefixSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Ipv6Prefix", self.ipv6_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ipv6PrefixSpecification;
+        req {
+            ipv6_prefix = "Ipv6Prefix",
         }
     }
 
-    /// The definition `PrivateIpAddressSpecification`.
     #[derive(Clone)]
     pub struct PrivateIpAddressSpecification {
         /// CloudFormation property `Primary`; required.
@@ -13398,7 +9560,6 @@ pub mod network_interface {
 
     impl PrivateIpAddressSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(primary: impl ::std::convert::Into<crate::value::Val<bool>>, private_ip_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 primary: primary.into(),
@@ -13407,18 +9568,16 @@ pub mod network_interface {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateIpAddressSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Primary", self.primary);
-            p.set("PrivateIpAddress", self.private_ip_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateIpAddressSpecification;
+        req {
+            primary = "Primary",
+            private_ip_address = "PrivateIpAddress",
         }
     }
 
     /// Public IP DNS hostname type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PublicIpDnsHostnameTypeSpecification {
         /// `public-dual-stack-dns-name`
         PublicDualStackDnsName,
@@ -13428,16 +9587,7 @@ pub mod network_interface {
         PublicIpv6DnsName,
     }
 
-    impl crate::value::CfnEnum for PublicIpDnsHostnameTypeSpecification {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PublicDualStackDnsName => "public-dual-stack-dns-name",
-                Self::PublicIpv4DnsName => "public-ipv4-dns-name",
-                Self::PublicIpv6DnsName => "public-ipv6-dns-name",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PublicIpDnsHostnameTypeSpecification, ["public-dual-stack-dns-name", "public-ipv4-dns-name", "public-ipv6-dns-name"]);
 }
 
 /// Attaches an elastic network interface (ENI) to an Amazon EC2 instance. You can use this resource type to attach additional network interfaces to an instance without interruption.
@@ -13473,7 +9623,6 @@ pub struct NetworkInterfaceAttachment {
 
 impl NetworkInterfaceAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(device_index: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_interface_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             delete_on_termination: ::std::option::Option::None,
@@ -13486,27 +9635,25 @@ impl NetworkInterfaceAttachment {
     }
 }
 
-impl crate::resource::Resource for NetworkInterfaceAttachment {
-    const TYPE: &'static str = "AWS::EC2::NetworkInterfaceAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeleteOnTermination", self.delete_on_termination);
-        p.set("DeviceIndex", self.device_index);
-        p.set_opt("EnaQueueCount", self.ena_queue_count);
-        p.set_opt("EnaSrdSpecification", self.ena_srd_specification);
-        p.set("InstanceId", self.instance_id);
-        p.set("NetworkInterfaceId", self.network_interface_id);
-        p
+crate::resource::props! {
+    resource NetworkInterfaceAttachment = "AWS::EC2::NetworkInterfaceAttachment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        device_index = "DeviceIndex",
+        instance_id = "InstanceId",
+        network_interface_id = "NetworkInterfaceId",
+    }
+    opt {
+        delete_on_termination = "DeleteOnTermination",
+        ena_queue_count = "EnaQueueCount",
+        ena_srd_specification = "EnaSrdSpecification",
     }
 }
 
 /// Attributes of [`NetworkInterfaceAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkInterfaceAttachment> {
-    /// `Fn::GetAtt` `AttachmentId`.
-    #[inline]
-    pub fn attr_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentId`.
+        attr_attachment_id: ::std::string::String = "AttachmentId",
     }
 }
 
@@ -13527,13 +9674,11 @@ pub mod network_interface_attachment {
         pub ena_srd_udp_specification: ::std::option::Option<crate::cfn::ec2::network_interface_attachment::EnaSrdUdpSpecification>,
     }
 
-    impl crate::resource::ToExpr for EnaSrdSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnaSrdEnabled", self.ena_srd_enabled);
-            p.set_opt("EnaSrdUdpSpecification", self.ena_srd_udp_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnaSrdSpecification;
+        opt {
+            ena_srd_enabled = "EnaSrdEnabled",
+            ena_srd_udp_specification = "EnaSrdUdpSpecification",
         }
     }
 
@@ -13544,12 +9689,10 @@ pub mod network_interface_attachment {
         pub ena_srd_udp_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EnaSrdUdpSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnaSrdUdpEnabled", self.ena_srd_udp_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnaSrdUdpSpecification;
+        opt {
+            ena_srd_udp_enabled = "EnaSrdUdpEnabled",
         }
     }
 }
@@ -13569,7 +9712,6 @@ pub struct NetworkInterfacePermission {
 
 impl NetworkInterfacePermission {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(aws_account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_interface_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, permission: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aws_account_id: aws_account_id.into(),
@@ -13579,24 +9721,20 @@ impl NetworkInterfacePermission {
     }
 }
 
-impl crate::resource::Resource for NetworkInterfacePermission {
-    const TYPE: &'static str = "AWS::EC2::NetworkInterfacePermission";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AwsAccountId", self.aws_account_id);
-        p.set("NetworkInterfaceId", self.network_interface_id);
-        p.set("Permission", self.permission);
-        p
+crate::resource::props! {
+    resource NetworkInterfacePermission = "AWS::EC2::NetworkInterfacePermission", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        aws_account_id = "AwsAccountId",
+        network_interface_id = "NetworkInterfaceId",
+        permission = "Permission",
     }
 }
 
 /// Attributes of [`NetworkInterfacePermission`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkInterfacePermission> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -13625,7 +9763,6 @@ pub struct NetworkPerformanceMetricSubscription {
 
 impl NetworkPerformanceMetricSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statistic: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             destination: destination.into(),
@@ -13636,16 +9773,13 @@ impl NetworkPerformanceMetricSubscription {
     }
 }
 
-impl crate::resource::Resource for NetworkPerformanceMetricSubscription {
-    const TYPE: &'static str = "AWS::EC2::NetworkPerformanceMetricSubscription";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Destination", self.destination);
-        p.set("Metric", self.metric);
-        p.set("Source", self.source);
-        p.set("Statistic", self.statistic);
-        p
+crate::resource::props! {
+    resource NetworkPerformanceMetricSubscription = "AWS::EC2::NetworkPerformanceMetricSubscription", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        destination = "Destination",
+        metric = "Metric",
+        source = "Source",
+        statistic = "Statistic",
     }
 }
 
@@ -13676,56 +9810,36 @@ pub struct PlacementGroup {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for PlacementGroup {
-    const TYPE: &'static str = "AWS::EC2::PlacementGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PLACEMENT_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ParentGroupId", self.parent_group_id);
-        p.set_opt("PartitionCount", self.partition_count);
-        p.set_opt("SpreadLevel", self.spread_level);
-        p.set_opt("Strategy", self.strategy);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource PlacementGroup = "AWS::EC2::PlacementGroup", shape: Some(&PLACEMENT_GROUP_SHAPE);
+    opt {
+        parent_group_id = "ParentGroupId",
+        partition_count = "PartitionCount",
+        spread_level = "SpreadLevel",
+        strategy = "Strategy",
+        tags = "Tags",
     }
 }
 
-static PLACEMENT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::placement_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PLACEMENT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PlacementGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PlacementGroup> {
-    /// `Fn::GetAtt` `GroupId`.
-    #[inline]
-    pub fn attr_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupId")
-    }
-    /// `Fn::GetAtt` `GroupName`.
-    #[inline]
-    pub fn attr_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GroupId`.
+        attr_group_id: ::std::string::String = "GroupId",
+        /// `Fn::GetAtt` `GroupName`.
+        attr_group_name: ::std::string::String = "GroupName",
     }
 }
 
 pub mod placement_group {
     //! Nested property types and enums of [`PlacementGroup`](super::PlacementGroup).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The Spread Level of Placement Group is an enum where it accepts either host or rack when strategy is spread
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpreadLevel {
         /// `host`
         Host,
@@ -13733,18 +9847,10 @@ pub mod placement_group {
         Rack,
     }
 
-    impl crate::value::CfnEnum for SpreadLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Host => "host",
-                Self::Rack => "rack",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SpreadLevel, ["host", "rack"]);
 
     /// The placement strategy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `cluster`
         Cluster,
@@ -13756,17 +9862,7 @@ pub mod placement_group {
         Spread,
     }
 
-    impl crate::value::CfnEnum for Strategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cluster => "cluster",
-                Self::Partition => "partition",
-                Self::PrecisionTime => "precision-time",
-                Self::Spread => "spread",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Strategy, ["cluster", "partition", "precision-time", "spread"]);
 }
 
 /// Resource schema of AWS::EC2::PrefixList Type
@@ -13798,7 +9894,6 @@ pub struct PrefixList {
 
 impl PrefixList {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(address_family: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::prefix_list::AddressFamily>>, prefix_list_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             address_family: address_family.into(),
@@ -13810,61 +9905,43 @@ impl PrefixList {
     }
 }
 
-impl crate::resource::Resource for PrefixList {
-    const TYPE: &'static str = "AWS::EC2::PrefixList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PREFIX_LIST_SHAPE)
+crate::resource::props! {
+    resource PrefixList = "AWS::EC2::PrefixList", shape: Some(&PREFIX_LIST_SHAPE);
+    req {
+        address_family = "AddressFamily",
+        prefix_list_name = "PrefixListName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AddressFamily", self.address_family);
-        p.set_opt("Entries", self.entries);
-        p.set_opt("MaxEntries", self.max_entries);
-        p.set("PrefixListName", self.prefix_list_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        entries = "Entries",
+        max_entries = "MaxEntries",
+        tags = "Tags",
     }
 }
 
-static PREFIX_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Entries", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::prefix_list::ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MaxEntries", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("PrefixListName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::prefix_list::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PREFIX_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Entries", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::prefix_list::ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MaxEntries", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("PrefixListName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_fms::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PrefixList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrefixList> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `PrefixListId`.
-    #[inline]
-    pub fn attr_prefix_list_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrefixListId")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<i64> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `PrefixListId`.
+        attr_prefix_list_id: ::std::string::String = "PrefixListId",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: i64 = "Version",
     }
 }
 
 pub mod prefix_list {
     //! Nested property types and enums of [`PrefixList`](super::PrefixList).
 
-    /// The definition `Entry`.
     #[derive(Clone)]
     pub struct Entry {
         /// CloudFormation property `Cidr`; required.
@@ -13875,7 +9952,6 @@ pub mod prefix_list {
 
     impl Entry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr: cidr.into(),
@@ -13884,32 +9960,23 @@ pub mod prefix_list {
         }
     }
 
-    impl crate::resource::ToExpr for Entry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cidr", self.cidr);
-            p.set_opt("Description", self.description);
-            p.into_expr()
+    crate::resource::props! {
+        nested Entry;
+        req {
+            cidr = "Cidr",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cidr", crate::resource::Rule { min_len: Some(1), max_len: Some(46), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { min_len: Some(1), max_len: Some(46), formats: &[crate::resource::Format::Ipv4Network, crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Ip Version of Prefix List.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AddressFamily {
         /// `IPv4`
         Ipv4,
@@ -13917,15 +9984,7 @@ pub mod prefix_list {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for AddressFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPv4",
-                Self::Ipv6 => "IPv6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AddressFamily, ["IPv4", "IPv6"]);
 }
 
 /// Specifies a route in a route table. For more information, see [Routes](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html#route-table-routes) in the *Amazon VPC User Guide*.
@@ -14004,7 +10063,6 @@ pub struct Route {
 
 impl Route {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             carrier_gateway_id: ::std::option::Option::None,
@@ -14027,37 +10085,39 @@ impl Route {
     }
 }
 
-impl crate::resource::Resource for Route {
-    const TYPE: &'static str = "AWS::EC2::Route";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CarrierGatewayId", self.carrier_gateway_id);
-        p.set_opt("CoreNetworkArn", self.core_network_arn);
-        p.set_opt("DestinationCidrBlock", self.destination_cidr_block);
-        p.set_opt("DestinationIpv6CidrBlock", self.destination_ipv6_cidr_block);
-        p.set_opt("DestinationPrefixListId", self.destination_prefix_list_id);
-        p.set_opt("EgressOnlyInternetGatewayId", self.egress_only_internet_gateway_id);
-        p.set_opt("GatewayId", self.gateway_id);
-        p.set_opt("InstanceId", self.instance_id);
-        p.set_opt("LocalGatewayId", self.local_gateway_id);
-        p.set_opt("NatGatewayId", self.nat_gateway_id);
-        p.set_opt("NetworkInterfaceId", self.network_interface_id);
-        p.set_opt("OdbNetworkArn", self.odb_network_arn);
-        p.set("RouteTableId", self.route_table_id);
-        p.set_opt("TransitGatewayId", self.transit_gateway_id);
-        p.set_opt("VpcEndpointId", self.vpc_endpoint_id);
-        p.set_opt("VpcPeeringConnectionId", self.vpc_peering_connection_id);
-        p
+crate::resource::props! {
+    resource Route = "AWS::EC2::Route", shape: Some(&ROUTE_SHAPE);
+    req {
+        route_table_id = "RouteTableId",
+    }
+    opt {
+        carrier_gateway_id = "CarrierGatewayId",
+        core_network_arn = "CoreNetworkArn",
+        destination_cidr_block = "DestinationCidrBlock",
+        destination_ipv6_cidr_block = "DestinationIpv6CidrBlock",
+        destination_prefix_list_id = "DestinationPrefixListId",
+        egress_only_internet_gateway_id = "EgressOnlyInternetGatewayId",
+        gateway_id = "GatewayId",
+        instance_id = "InstanceId",
+        local_gateway_id = "LocalGatewayId",
+        nat_gateway_id = "NatGatewayId",
+        network_interface_id = "NetworkInterfaceId",
+        odb_network_arn = "OdbNetworkArn",
+        transit_gateway_id = "TransitGatewayId",
+        vpc_endpoint_id = "VpcEndpointId",
+        vpc_peering_connection_id = "VpcPeeringConnectionId",
     }
 }
 
+static ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Route`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Route> {
-    /// `Fn::GetAtt` `CidrBlock`.
-    #[inline]
-    pub fn attr_cidr_block(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CidrBlock")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CidrBlock`.
+        attr_cidr_block: ::std::string::String = "CidrBlock",
     }
 }
 
@@ -14090,7 +10150,6 @@ pub struct RouteServer {
 
 impl RouteServer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(amazon_side_asn: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             amazon_side_asn: amazon_side_asn.into(),
@@ -14102,58 +10161,40 @@ impl RouteServer {
     }
 }
 
-impl crate::resource::Resource for RouteServer {
-    const TYPE: &'static str = "AWS::EC2::RouteServer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTE_SERVER_SHAPE)
+crate::resource::props! {
+    resource RouteServer = "AWS::EC2::RouteServer", shape: Some(&ROUTE_SERVER_SHAPE);
+    req {
+        amazon_side_asn = "AmazonSideAsn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AmazonSideAsn", self.amazon_side_asn);
-        p.set_opt("PersistRoutes", self.persist_routes);
-        p.set_opt("PersistRoutesDuration", self.persist_routes_duration);
-        p.set_opt("SnsNotificationsEnabled", self.sns_notifications_enabled);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        persist_routes = "PersistRoutes",
+        persist_routes_duration = "PersistRoutesDuration",
+        sns_notifications_enabled = "SnsNotificationsEnabled",
+        tags = "Tags",
     }
 }
 
-static ROUTE_SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AmazonSideAsn", crate::resource::Rule { min: Some(1.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
-        ("PersistRoutesDuration", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::route_server::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTE_SERVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmazonSideAsn", crate::resource::Rule { min: Some(1.0), max: Some(4294967294.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ("PersistRoutesDuration", crate::resource::Rule { min: Some(0.0), max: Some(5.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RouteServer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouteServer> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod route_server {
     //! Nested property types and enums of [`RouteServer`](super::RouteServer).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Whether to enable persistent routes
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PersistRoutes {
         /// `enable`
         Enable,
@@ -14161,15 +10202,7 @@ pub mod route_server {
         Disable,
     }
 
-    impl crate::value::CfnEnum for PersistRoutes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PersistRoutes, ["enable", "disable"]);
 }
 
 /// VPC Route Server Association
@@ -14189,7 +10222,6 @@ pub struct RouteServerAssociation {
 
 impl RouteServerAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(route_server_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             route_server_id: route_server_id.into(),
@@ -14198,16 +10230,17 @@ impl RouteServerAssociation {
     }
 }
 
-impl crate::resource::Resource for RouteServerAssociation {
-    const TYPE: &'static str = "AWS::EC2::RouteServerAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RouteServerId", self.route_server_id);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource RouteServerAssociation = "AWS::EC2::RouteServerAssociation", shape: Some(&ROUTE_SERVER_ASSOCIATION_SHAPE);
+    req {
+        route_server_id = "RouteServerId",
+        vpc_id = "VpcId",
     }
 }
+
+static ROUTE_SERVER_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// VPC Route Server Endpoint
 ///
@@ -14230,7 +10263,6 @@ pub struct RouteServerEndpoint {
 
 impl RouteServerEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(route_server_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             route_server_id: route_server_id.into(),
@@ -14240,66 +10272,36 @@ impl RouteServerEndpoint {
     }
 }
 
-impl crate::resource::Resource for RouteServerEndpoint {
-    const TYPE: &'static str = "AWS::EC2::RouteServerEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTE_SERVER_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource RouteServerEndpoint = "AWS::EC2::RouteServerEndpoint", shape: Some(&ROUTE_SERVER_ENDPOINT_SHAPE);
+    req {
+        route_server_id = "RouteServerId",
+        subnet_id = "SubnetId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RouteServerId", self.route_server_id);
-        p.set("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static ROUTE_SERVER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::route_server_endpoint::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTE_SERVER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RouteServerEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouteServerEndpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EniAddress`.
+        attr_eni_address: ::std::string::String = "EniAddress",
+        /// `Fn::GetAtt` `EniId`.
+        attr_eni_id: ::std::string::String = "EniId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
-    /// `Fn::GetAtt` `EniAddress`.
-    #[inline]
-    pub fn attr_eni_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EniAddress")
-    }
-    /// `Fn::GetAtt` `EniId`.
-    #[inline]
-    pub fn attr_eni_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EniId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
-    }
-}
-
-pub mod route_server_endpoint {
-    //! Nested property types and enums of [`RouteServerEndpoint`](super::RouteServerEndpoint).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// VPC Route Server Peer
@@ -14327,7 +10329,6 @@ pub struct RouteServerPeer {
 
 impl RouteServerPeer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bgp_options: crate::cfn::ec2::route_server_peer::BgpOptions, peer_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, route_server_endpoint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bgp_options,
@@ -14338,66 +10339,40 @@ impl RouteServerPeer {
     }
 }
 
-impl crate::resource::Resource for RouteServerPeer {
-    const TYPE: &'static str = "AWS::EC2::RouteServerPeer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTE_SERVER_PEER_SHAPE)
+crate::resource::props! {
+    resource RouteServerPeer = "AWS::EC2::RouteServerPeer", shape: Some(&ROUTE_SERVER_PEER_SHAPE);
+    req {
+        bgp_options = "BgpOptions",
+        peer_address = "PeerAddress",
+        route_server_endpoint_id = "RouteServerEndpointId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BgpOptions", self.bgp_options);
-        p.set("PeerAddress", self.peer_address);
-        p.set("RouteServerEndpointId", self.route_server_endpoint_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static ROUTE_SERVER_PEER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BgpOptions", crate::resource::Rule { shape: Some(&self::route_server_peer::BGP_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::route_server_peer::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTE_SERVER_PEER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BgpOptions", crate::resource::Rule { shape: Some(&self::route_server_peer::BGP_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RouteServerPeer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouteServerPeer> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `EndpointEniAddress`.
-    #[inline]
-    pub fn attr_endpoint_eni_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointEniAddress")
-    }
-    /// `Fn::GetAtt` `EndpointEniId`.
-    #[inline]
-    pub fn attr_endpoint_eni_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointEniId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `RouteServerId`.
-    #[inline]
-    pub fn attr_route_server_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RouteServerId")
-    }
-    /// `Fn::GetAtt` `SubnetId`.
-    #[inline]
-    pub fn attr_subnet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubnetId")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EndpointEniAddress`.
+        attr_endpoint_eni_address: ::std::string::String = "EndpointEniAddress",
+        /// `Fn::GetAtt` `EndpointEniId`.
+        attr_endpoint_eni_id: ::std::string::String = "EndpointEniId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `RouteServerId`.
+        attr_route_server_id: ::std::string::String = "RouteServerId",
+        /// `Fn::GetAtt` `SubnetId`.
+        attr_subnet_id: ::std::string::String = "SubnetId",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
@@ -14417,31 +10392,20 @@ pub mod route_server_peer {
         pub peer_liveness_detection: ::std::option::Option<crate::value::Val<crate::cfn::ec2::route_server_peer::PeerLivenessDetection>>,
     }
 
-    impl crate::resource::ToExpr for BgpOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PeerAsn", self.peer_asn);
-            p.set_opt("PeerLivenessDetection", self.peer_liveness_detection);
-            p.into_expr()
+    crate::resource::props! {
+        nested BgpOptions;
+        opt {
+            peer_asn = "PeerAsn",
+            peer_liveness_detection = "PeerLivenessDetection",
         }
     }
 
-    pub(super) static BGP_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PeerAsn", crate::resource::Rule { min: Some(1.0), max: Some(4294967294.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BGP_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PeerAsn", crate::resource::Rule { min: Some(1.0), max: Some(4294967294.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// BGP Liveness Detection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PeerLivenessDetection {
         /// `bfd`
         Bfd,
@@ -14449,15 +10413,7 @@ pub mod route_server_peer {
         BgpKeepalive,
     }
 
-    impl crate::value::CfnEnum for PeerLivenessDetection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bfd => "bfd",
-                Self::BgpKeepalive => "bgp-keepalive",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PeerLivenessDetection, ["bfd", "bgp-keepalive"]);
 }
 
 /// VPC Route Server Propagation
@@ -14477,7 +10433,6 @@ pub struct RouteServerPropagation {
 
 impl RouteServerPropagation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(route_server_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             route_server_id: route_server_id.into(),
@@ -14486,14 +10441,11 @@ impl RouteServerPropagation {
     }
 }
 
-impl crate::resource::Resource for RouteServerPropagation {
-    const TYPE: &'static str = "AWS::EC2::RouteServerPropagation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RouteServerId", self.route_server_id);
-        p.set("RouteTableId", self.route_table_id);
-        p
+crate::resource::props! {
+    resource RouteServerPropagation = "AWS::EC2::RouteServerPropagation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        route_server_id = "RouteServerId",
+        route_table_id = "RouteTableId",
     }
 }
 
@@ -14515,7 +10467,6 @@ pub struct RouteTable {
 
 impl RouteTable {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             tags: ::std::option::Option::None,
@@ -14524,23 +10475,25 @@ impl RouteTable {
     }
 }
 
-impl crate::resource::Resource for RouteTable {
-    const TYPE: &'static str = "AWS::EC2::RouteTable";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource RouteTable = "AWS::EC2::RouteTable", shape: Some(&ROUTE_TABLE_SHAPE);
+    req {
+        vpc_id = "VpcId",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
+static ROUTE_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`RouteTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouteTable> {
-    /// `Fn::GetAtt` `RouteTableId`.
-    #[inline]
-    pub fn attr_route_table_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RouteTableId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RouteTableId`.
+        attr_route_table_id: ::std::string::String = "RouteTableId",
     }
 }
 
@@ -14565,7 +10518,6 @@ pub struct SecondaryNetwork {
 
 impl SecondaryNetwork {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ipv4_cidr_block: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::secondary_network::NetworkType>>) -> Self {
         Self {
             ipv4_cidr_block: ipv4_cidr_block.into(),
@@ -14575,77 +10527,46 @@ impl SecondaryNetwork {
     }
 }
 
-impl crate::resource::Resource for SecondaryNetwork {
-    const TYPE: &'static str = "AWS::EC2::SecondaryNetwork";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECONDARY_NETWORK_SHAPE)
+crate::resource::props! {
+    resource SecondaryNetwork = "AWS::EC2::SecondaryNetwork", shape: Some(&SECONDARY_NETWORK_SHAPE);
+    req {
+        ipv4_cidr_block = "Ipv4CidrBlock",
+        network_type = "NetworkType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Ipv4CidrBlock", self.ipv4_cidr_block);
-        p.set("NetworkType", self.network_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SECONDARY_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::secondary_network::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECONDARY_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecondaryNetwork`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecondaryNetwork> {
-    /// `Fn::GetAtt` `Ipv4CidrBlockAssociations`.
-    #[inline]
-    pub fn attr_ipv4_cidr_block_associations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Ipv4CidrBlockAssociations")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `SecondaryNetworkArn`.
-    #[inline]
-    pub fn attr_secondary_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecondaryNetworkArn")
-    }
-    /// `Fn::GetAtt` `SecondaryNetworkId`.
-    #[inline]
-    pub fn attr_secondary_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecondaryNetworkId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Ipv4CidrBlockAssociations`.
+        attr_ipv4_cidr_block_associations: crate::value::List<::std::string::String> = "Ipv4CidrBlockAssociations",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `SecondaryNetworkArn`.
+        attr_secondary_network_arn: ::std::string::String = "SecondaryNetworkArn",
+        /// `Fn::GetAtt` `SecondaryNetworkId`.
+        attr_secondary_network_id: ::std::string::String = "SecondaryNetworkId",
     }
 }
 
 pub mod secondary_network {
     //! Nested property types and enums of [`SecondaryNetwork`](super::SecondaryNetwork).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of secondary network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `rdma`
         Rdma,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rdma => "rdma",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["rdma"]);
 }
 
 /// Resource Type definition for AWS::EC2::SecurityGroup
@@ -14681,7 +10602,6 @@ pub struct SecurityGroup {
 
 impl SecurityGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             group_description: group_description.into(),
@@ -14694,66 +10614,47 @@ impl SecurityGroup {
     }
 }
 
-impl crate::resource::Resource for SecurityGroup {
-    const TYPE: &'static str = "AWS::EC2::SecurityGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_GROUP_SHAPE)
+crate::resource::props! {
+    resource SecurityGroup = "AWS::EC2::SecurityGroup", shape: Some(&SECURITY_GROUP_SHAPE);
+    req {
+        group_description = "GroupDescription",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GroupDescription", self.group_description);
-        p.set_opt("GroupName", self.group_name);
-        p.set_opt("SecurityGroupEgress", self.security_group_egress);
-        p.set_opt("SecurityGroupIngress", self.security_group_ingress);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcId", self.vpc_id);
-        p
+    opt {
+        group_name = "GroupName",
+        security_group_egress = "SecurityGroupEgress",
+        security_group_ingress = "SecurityGroupIngress",
+        tags = "Tags",
+        vpc_id = "VpcId",
     }
 }
 
-static SECURITY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^([a-z,A-Z,0-9,. _\\-:/()#,@[\\]+=&;\\{\\}!$*])*$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupEgress", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_group::EGRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIngress", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_group::INGRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([a-z,A-Z,0-9,. _\\-:/()#,@[\\]+=&;\\{\\}!$*])*$")), ..crate::resource::Rule::NONE }),
+    ("GroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupEgress", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_group::EGRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIngress", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_group::INGRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityGroup> {
-    /// `Fn::GetAtt` `GroupDescription`.
-    #[inline]
-    pub fn attr_group_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupDescription")
-    }
-    /// `Fn::GetAtt` `GroupId`.
-    #[inline]
-    pub fn attr_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupId")
-    }
-    /// `Fn::GetAtt` `GroupName`.
-    #[inline]
-    pub fn attr_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupName")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GroupDescription`.
+        attr_group_description: ::std::string::String = "GroupDescription",
+        /// `Fn::GetAtt` `GroupId`.
+        attr_group_id: ::std::string::String = "GroupId",
+        /// `Fn::GetAtt` `GroupName`.
+        attr_group_name: ::std::string::String = "GroupName",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
 pub mod security_group {
     //! Nested property types and enums of [`SecurityGroup`](super::SecurityGroup).
 
-    /// The definition `Egress`.
     #[derive(Clone)]
     pub struct Egress {
         /// CloudFormation property `CidrIp`. Format: `ipv4-network`.
@@ -14776,7 +10677,6 @@ pub mod security_group {
 
     impl Egress {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ip_protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr_ip: ::std::option::Option::None,
@@ -14791,30 +10691,30 @@ pub mod security_group {
         }
     }
 
-    impl crate::resource::ToExpr for Egress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CidrIp", self.cidr_ip);
-            p.set_opt("CidrIpv6", self.cidr_ipv6);
-            p.set_opt("Description", self.description);
-            p.set_opt("DestinationPrefixListId", self.destination_prefix_list_id);
-            p.set_opt("DestinationSecurityGroupId", self.destination_security_group_id);
-            p.set_opt("FromPort", self.from_port);
-            p.set("IpProtocol", self.ip_protocol);
-            p.set_opt("ToPort", self.to_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested Egress;
+        req {
+            ip_protocol = "IpProtocol",
+        }
+        opt {
+            cidr_ip = "CidrIp",
+            cidr_ipv6 = "CidrIpv6",
+            description = "Description",
+            destination_prefix_list_id = "DestinationPrefixListId",
+            destination_security_group_id = "DestinationSecurityGroupId",
+            from_port = "FromPort",
+            to_port = "ToPort",
         }
     }
 
-    pub(super) static EGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrIp", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("CidrIpv6", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+        ("DestinationSecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+        ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+        ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Ingress`.
     #[derive(Clone)]
     pub struct Ingress {
         /// CloudFormation property `CidrIp`. Format: `ipv4-network`.
@@ -14841,7 +10741,6 @@ pub mod security_group {
 
     impl Ingress {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ip_protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr_ip: ::std::option::Option::None,
@@ -14858,30 +10757,32 @@ pub mod security_group {
         }
     }
 
-    impl crate::resource::ToExpr for Ingress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CidrIp", self.cidr_ip);
-            p.set_opt("CidrIpv6", self.cidr_ipv6);
-            p.set_opt("Description", self.description);
-            p.set_opt("FromPort", self.from_port);
-            p.set("IpProtocol", self.ip_protocol);
-            p.set_opt("SourcePrefixListId", self.source_prefix_list_id);
-            p.set_opt("SourceSecurityGroupId", self.source_security_group_id);
-            p.set_opt("SourceSecurityGroupName", self.source_security_group_name);
-            p.set_opt("SourceSecurityGroupOwnerId", self.source_security_group_owner_id);
-            p.set_opt("ToPort", self.to_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ingress;
+        req {
+            ip_protocol = "IpProtocol",
+        }
+        opt {
+            cidr_ip = "CidrIp",
+            cidr_ipv6 = "CidrIpv6",
+            description = "Description",
+            from_port = "FromPort",
+            source_prefix_list_id = "SourcePrefixListId",
+            source_security_group_id = "SourceSecurityGroupId",
+            source_security_group_name = "SourceSecurityGroupName",
+            source_security_group_owner_id = "SourceSecurityGroupOwnerId",
+            to_port = "ToPort",
         }
     }
 
-    pub(super) static INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrIp", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("CidrIpv6", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+        ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+        ("SourceSecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+        ("SourceSecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+        ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Adds the specified outbound (egress) rule to a security group.
@@ -14928,7 +10829,7 @@ pub struct SecurityGroupEgress {
     ///
     /// CloudFormation property `GroupId`; required; changing it replaces the resource. The `Id` of an `AWS::EC2::SecurityGroup`: pass a handle of [`crate::cfn::ec2::SecurityGroup`] with `.into()` (its `Ref` is the Id).
     pub group_id: crate::value::Val<::std::string::String>,
-    /// The IP protocol name (``tcp``, ``udp``, ``icmp``, ``icmpv6``) or number (see [Protocol Numbers](https://docs.aws.amazon.com/http://www.iana.org/assignments/protocol-numbers/protocol-numbers.xhtml)).
+    /// The IP protocol name (``tcp``, ``udp``, ``icmp``, ``icmpv6``) or number (see [Protocol Numbers](http://www.iana.org/assignments/protocol-numbers/protocol-numbers.xhtml)).
     /// Use ``-1`` to specify all protocols. When authorizing security group rules, specifying ``-1`` or a protocol number other than ``tcp``, ``udp``, ``icmp``, or ``icmpv6`` allows traffic on all ports, regardless of any port range you specify. For ``tcp``, ``udp``, and ``icmp``, you must specify a port range. For ``icmpv6``, the port range is optional; if you omit the port range, traffic for all types and codes is allowed.
     ///
     /// CloudFormation property `IpProtocol`; required; changing it replaces the resource.
@@ -14941,7 +10842,6 @@ pub struct SecurityGroupEgress {
 
 impl SecurityGroupEgress {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ip_protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cidr_ip: ::std::option::Option::None,
@@ -14957,41 +10857,37 @@ impl SecurityGroupEgress {
     }
 }
 
-impl crate::resource::Resource for SecurityGroupEgress {
-    const TYPE: &'static str = "AWS::EC2::SecurityGroupEgress";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_GROUP_EGRESS_SHAPE)
+crate::resource::props! {
+    resource SecurityGroupEgress = "AWS::EC2::SecurityGroupEgress", shape: Some(&SECURITY_GROUP_EGRESS_SHAPE);
+    req {
+        group_id = "GroupId",
+        ip_protocol = "IpProtocol",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CidrIp", self.cidr_ip);
-        p.set_opt("CidrIpv6", self.cidr_ipv6);
-        p.set_opt("Description", self.description);
-        p.set_opt("DestinationPrefixListId", self.destination_prefix_list_id);
-        p.set_opt("DestinationSecurityGroupId", self.destination_security_group_id);
-        p.set_opt("FromPort", self.from_port);
-        p.set("GroupId", self.group_id);
-        p.set("IpProtocol", self.ip_protocol);
-        p.set_opt("ToPort", self.to_port);
-        p
+    opt {
+        cidr_ip = "CidrIp",
+        cidr_ipv6 = "CidrIpv6",
+        description = "Description",
+        destination_prefix_list_id = "DestinationPrefixListId",
+        destination_security_group_id = "DestinationSecurityGroupId",
+        from_port = "FromPort",
+        to_port = "ToPort",
     }
 }
 
-static SECURITY_GROUP_EGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-        ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_GROUP_EGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrIp", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("CidrIpv6", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ("DestinationSecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+    ("GroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityGroupEgress`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityGroupEgress> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -15064,7 +10960,6 @@ pub struct SecurityGroupIngress {
 
 impl SecurityGroupIngress {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ip_protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cidr_ip: ::std::option::Option::None,
@@ -15083,44 +10978,41 @@ impl SecurityGroupIngress {
     }
 }
 
-impl crate::resource::Resource for SecurityGroupIngress {
-    const TYPE: &'static str = "AWS::EC2::SecurityGroupIngress";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_GROUP_INGRESS_SHAPE)
+crate::resource::props! {
+    resource SecurityGroupIngress = "AWS::EC2::SecurityGroupIngress", shape: Some(&SECURITY_GROUP_INGRESS_SHAPE);
+    req {
+        ip_protocol = "IpProtocol",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CidrIp", self.cidr_ip);
-        p.set_opt("CidrIpv6", self.cidr_ipv6);
-        p.set_opt("Description", self.description);
-        p.set_opt("FromPort", self.from_port);
-        p.set_opt("GroupId", self.group_id);
-        p.set_opt("GroupName", self.group_name);
-        p.set("IpProtocol", self.ip_protocol);
-        p.set_opt("SourcePrefixListId", self.source_prefix_list_id);
-        p.set_opt("SourceSecurityGroupId", self.source_security_group_id);
-        p.set_opt("SourceSecurityGroupName", self.source_security_group_name);
-        p.set_opt("SourceSecurityGroupOwnerId", self.source_security_group_owner_id);
-        p.set_opt("ToPort", self.to_port);
-        p
+    opt {
+        cidr_ip = "CidrIp",
+        cidr_ipv6 = "CidrIpv6",
+        description = "Description",
+        from_port = "FromPort",
+        group_id = "GroupId",
+        group_name = "GroupName",
+        source_prefix_list_id = "SourcePrefixListId",
+        source_security_group_id = "SourceSecurityGroupId",
+        source_security_group_name = "SourceSecurityGroupName",
+        source_security_group_owner_id = "SourceSecurityGroupOwnerId",
+        to_port = "ToPort",
     }
 }
 
-static SECURITY_GROUP_INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-        ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_GROUP_INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrIp", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("CidrIpv6", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ("FromPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+    ("GroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("SourceSecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("SourceSecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+    ("ToPort", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityGroupIngress`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityGroupIngress> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -15141,7 +11033,6 @@ pub struct SecurityGroupVpcAssociation {
 
 impl SecurityGroupVpcAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             group_id: group_id.into(),
@@ -15150,33 +11041,27 @@ impl SecurityGroupVpcAssociation {
     }
 }
 
-impl crate::resource::Resource for SecurityGroupVpcAssociation {
-    const TYPE: &'static str = "AWS::EC2::SecurityGroupVpcAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GroupId", self.group_id);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource SecurityGroupVpcAssociation = "AWS::EC2::SecurityGroupVpcAssociation", shape: Some(&SECURITY_GROUP_VPC_ASSOCIATION_SHAPE);
+    req {
+        group_id = "GroupId",
+        vpc_id = "VpcId",
     }
 }
 
+static SECURITY_GROUP_VPC_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`SecurityGroupVpcAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityGroupVpcAssociation> {
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StateReason`.
-    #[inline]
-    pub fn attr_state_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateReason")
-    }
-    /// `Fn::GetAtt` `VpcOwnerId`.
-    #[inline]
-    pub fn attr_vpc_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcOwnerId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StateReason`.
+        attr_state_reason: ::std::string::String = "StateReason",
+        /// `Fn::GetAtt` `VpcOwnerId`.
+        attr_vpc_owner_id: ::std::string::String = "VpcOwnerId",
     }
 }
 
@@ -15193,7 +11078,6 @@ pub struct SnapshotBlockPublicAccess {
 
 impl SnapshotBlockPublicAccess {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::snapshot_block_public_access::State>>) -> Self {
         Self {
             state: state.into(),
@@ -15201,22 +11085,18 @@ impl SnapshotBlockPublicAccess {
     }
 }
 
-impl crate::resource::Resource for SnapshotBlockPublicAccess {
-    const TYPE: &'static str = "AWS::EC2::SnapshotBlockPublicAccess";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("State", self.state);
-        p
+crate::resource::props! {
+    resource SnapshotBlockPublicAccess = "AWS::EC2::SnapshotBlockPublicAccess", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        state = "State",
     }
 }
 
 /// Attributes of [`SnapshotBlockPublicAccess`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SnapshotBlockPublicAccess> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }
 
@@ -15224,7 +11104,7 @@ pub mod snapshot_block_public_access {
     //! Nested property types and enums of [`SnapshotBlockPublicAccess`](super::SnapshotBlockPublicAccess).
 
     /// The state of EBS Snapshot Block Public Access.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `block-all-sharing`
         BlockAllSharing,
@@ -15232,15 +11112,7 @@ pub mod snapshot_block_public_access {
         BlockNewSharing,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BlockAllSharing => "block-all-sharing",
-                Self::BlockNewSharing => "block-new-sharing",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["block-all-sharing", "block-new-sharing"]);
 }
 
 /// Resource Type definition for AWS::EC2::SpotFleet
@@ -15267,40 +11139,35 @@ impl SpotFleet {
     }
 }
 
-impl crate::resource::Resource for SpotFleet {
-    const TYPE: &'static str = "AWS::EC2::SpotFleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SPOT_FLEET_SHAPE)
+crate::resource::props! {
+    resource SpotFleet = "AWS::EC2::SpotFleet", shape: Some(&SPOT_FLEET_SHAPE);
+    req {
+        spot_fleet_request_config_data = "SpotFleetRequestConfigData",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SpotFleetRequestConfigData", self.spot_fleet_request_config_data);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SPOT_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SpotFleetRequestConfigData", crate::resource::Rule { shape: Some(&self::spot_fleet::SPOT_FLEET_REQUEST_CONFIG_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SPOT_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SpotFleetRequestConfigData", crate::resource::Rule { shape: Some(&self::spot_fleet::SPOT_FLEET_REQUEST_CONFIG_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SpotFleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SpotFleet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod spot_fleet {
     //! Nested property types and enums of [`SpotFleet`](super::SpotFleet).
 
-    /// The definition `SpotFleetRequestConfigData`.
+    pub use crate::cfn::shared::autoscaling_ec2_ecs::{InstanceGenerations, LocalStorageTypes};
+    pub use crate::cfn::shared::ec2::{AcceleratorTypes, BaselinePerformanceFactorsRequest, CpuManufacturers, CpuPerformanceFactorRequest, InstanceInterruptionBehavior, InstanceIpv6Address, MemoryMibRequest, PerformanceFactorReferenceRequest, ReplacementStrategy, TargetCapacityUnitType, Tenancy, VCpuCountRangeRequest};
+    pub use crate::cfn::shared::ec2_ecs::{AcceleratorCountRequest, AcceleratorManufacturers, AcceleratorNames, AcceleratorTotalMemoryMibRequest, BareMetal, BaselineEbsBandwidthMbpsRequest, BurstablePerformance, LocalStorage, MemoryGibPerVCpuRequest, NetworkBandwidthGbpsRequest, NetworkInterfaceCountRequest, TotalLocalStorageGbRequest};
+
     #[derive(Clone)]
     pub struct SpotFleetRequestConfigData {
         /// CloudFormation property `AllocationStrategy`.
@@ -15312,7 +11179,7 @@ pub mod spot_fleet {
         /// CloudFormation property `IamFleetRole`; required.
         pub iam_fleet_role: crate::value::Val<::std::string::String>,
         /// CloudFormation property `InstanceInterruptionBehavior`.
-        pub instance_interruption_behavior: ::std::option::Option<crate::value::Val<crate::cfn::ec2::spot_fleet::InstanceInterruptionBehavior>>,
+        pub instance_interruption_behavior: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::InstanceInterruptionBehavior>>,
         /// CloudFormation property `InstancePoolsToUseCount`.
         pub instance_pools_to_use_count: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `LaunchSpecifications`.
@@ -15340,7 +11207,7 @@ pub mod spot_fleet {
         /// CloudFormation property `TargetCapacity`; required.
         pub target_capacity: crate::value::Val<i64>,
         /// CloudFormation property `TargetCapacityUnitType`.
-        pub target_capacity_unit_type: ::std::option::Option<crate::value::Val<crate::cfn::ec2::spot_fleet::TargetCapacityUnitType>>,
+        pub target_capacity_unit_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::TargetCapacityUnitType>>,
         /// CloudFormation property `TerminateInstancesWithExpiration`.
         pub terminate_instances_with_expiration: ::std::option::Option<crate::value::Val<bool>>,
         /// CloudFormation property `Type`.
@@ -15353,7 +11220,6 @@ pub mod spot_fleet {
 
     impl SpotFleetRequestConfigData {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(iam_fleet_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_capacity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 allocation_strategy: ::std::option::Option::None,
@@ -15383,45 +11249,42 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for SpotFleetRequestConfigData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("Context", self.context);
-            p.set_opt("ExcessCapacityTerminationPolicy", self.excess_capacity_termination_policy);
-            p.set("IamFleetRole", self.iam_fleet_role);
-            p.set_opt("InstanceInterruptionBehavior", self.instance_interruption_behavior);
-            p.set_opt("InstancePoolsToUseCount", self.instance_pools_to_use_count);
-            p.set_opt("LaunchSpecifications", self.launch_specifications);
-            p.set_opt("LaunchTemplateConfigs", self.launch_template_configs);
-            p.set_opt("LoadBalancersConfig", self.load_balancers_config);
-            p.set_opt("OnDemandAllocationStrategy", self.on_demand_allocation_strategy);
-            p.set_opt("OnDemandMaxTotalPrice", self.on_demand_max_total_price);
-            p.set_opt("OnDemandTargetCapacity", self.on_demand_target_capacity);
-            p.set_opt("ReplaceUnhealthyInstances", self.replace_unhealthy_instances);
-            p.set_opt("SpotMaintenanceStrategies", self.spot_maintenance_strategies);
-            p.set_opt("SpotMaxTotalPrice", self.spot_max_total_price);
-            p.set_opt("SpotPrice", self.spot_price);
-            p.set_opt("TagSpecifications", self.tag_specifications);
-            p.set("TargetCapacity", self.target_capacity);
-            p.set_opt("TargetCapacityUnitType", self.target_capacity_unit_type);
-            p.set_opt("TerminateInstancesWithExpiration", self.terminate_instances_with_expiration);
-            p.set_opt("Type", self.type_);
-            p.set_opt("ValidFrom", self.valid_from);
-            p.set_opt("ValidUntil", self.valid_until);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotFleetRequestConfigData;
+        req {
+            iam_fleet_role = "IamFleetRole",
+            target_capacity = "TargetCapacity",
+        }
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            context = "Context",
+            excess_capacity_termination_policy = "ExcessCapacityTerminationPolicy",
+            instance_interruption_behavior = "InstanceInterruptionBehavior",
+            instance_pools_to_use_count = "InstancePoolsToUseCount",
+            launch_specifications = "LaunchSpecifications",
+            launch_template_configs = "LaunchTemplateConfigs",
+            load_balancers_config = "LoadBalancersConfig",
+            on_demand_allocation_strategy = "OnDemandAllocationStrategy",
+            on_demand_max_total_price = "OnDemandMaxTotalPrice",
+            on_demand_target_capacity = "OnDemandTargetCapacity",
+            replace_unhealthy_instances = "ReplaceUnhealthyInstances",
+            spot_maintenance_strategies = "SpotMaintenanceStrategies",
+            spot_max_total_price = "SpotMaxTotalPrice",
+            spot_price = "SpotPrice",
+            tag_specifications = "TagSpecifications",
+            target_capacity_unit_type = "TargetCapacityUnitType",
+            terminate_instances_with_expiration = "TerminateInstancesWithExpiration",
+            type_ = "Type",
+            valid_from = "ValidFrom",
+            valid_until = "ValidUntil",
         }
     }
 
-    pub(super) static SPOT_FLEET_REQUEST_CONFIG_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SPOT_FLEET_LAUNCH_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplateConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPOT_FLEET_REQUEST_CONFIG_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SPOT_FLEET_LAUNCH_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplateConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SpotFleetLaunchSpecification`.
     #[derive(Clone)]
     pub struct SpotFleetLaunchSpecification {
         /// CloudFormation property `BlockDeviceMappings`.
@@ -15464,7 +11327,6 @@ pub mod spot_fleet {
 
     impl SpotFleetLaunchSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 block_device_mappings: ::std::option::Option::None,
@@ -15489,39 +11351,39 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for SpotFleetLaunchSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockDeviceMappings", self.block_device_mappings);
-            p.set_opt("EbsOptimized", self.ebs_optimized);
-            p.set_opt("IamInstanceProfile", self.iam_instance_profile);
-            p.set("ImageId", self.image_id);
-            p.set_opt("InstanceRequirements", self.instance_requirements);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("KernelId", self.kernel_id);
-            p.set_opt("KeyName", self.key_name);
-            p.set_opt("Monitoring", self.monitoring);
-            p.set_opt("NetworkInterfaces", self.network_interfaces);
-            p.set_opt("Placement", self.placement);
-            p.set_opt("RamdiskId", self.ramdisk_id);
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set_opt("SpotPrice", self.spot_price);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.set_opt("TagSpecifications", self.tag_specifications);
-            p.set_opt("UserData", self.user_data);
-            p.set_opt("WeightedCapacity", self.weighted_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotFleetLaunchSpecification;
+        req {
+            image_id = "ImageId",
+        }
+        opt {
+            block_device_mappings = "BlockDeviceMappings",
+            ebs_optimized = "EbsOptimized",
+            iam_instance_profile = "IamInstanceProfile",
+            instance_requirements = "InstanceRequirements",
+            instance_type = "InstanceType",
+            kernel_id = "KernelId",
+            key_name = "KeyName",
+            monitoring = "Monitoring",
+            network_interfaces = "NetworkInterfaces",
+            placement = "Placement",
+            ramdisk_id = "RamdiskId",
+            security_groups = "SecurityGroups",
+            spot_price = "SpotPrice",
+            subnet_id = "SubnetId",
+            tag_specifications = "TagSpecifications",
+            user_data = "UserData",
+            weighted_capacity = "WeightedCapacity",
         }
     }
 
-    pub(super) static SPOT_FLEET_LAUNCH_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPOT_FLEET_LAUNCH_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageId", crate::resource::Rule { formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+        ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INSTANCE_NETWORK_INTERFACE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BlockDeviceMapping`.
     #[derive(Clone)]
     pub struct BlockDeviceMapping {
         /// CloudFormation property `DeviceName`; required.
@@ -15536,7 +11398,6 @@ pub mod spot_fleet {
 
     impl BlockDeviceMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(device_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 device_name: device_name.into(),
@@ -15547,19 +11408,18 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for BlockDeviceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeviceName", self.device_name);
-            p.set_opt("Ebs", self.ebs);
-            p.set_opt("NoDevice", self.no_device);
-            p.set_opt("VirtualName", self.virtual_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockDeviceMapping;
+        req {
+            device_name = "DeviceName",
+        }
+        opt {
+            ebs = "Ebs",
+            no_device = "NoDevice",
+            virtual_name = "VirtualName",
         }
     }
 
-    /// The definition `EbsBlockDevice`.
     #[derive(Clone, Default)]
     pub struct EbsBlockDevice {
         /// CloudFormation property `DeleteOnTermination`.
@@ -15576,79 +11436,73 @@ pub mod spot_fleet {
         pub volume_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EbsBlockDevice {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsBlockDevice;
+        opt {
+            delete_on_termination = "DeleteOnTermination",
+            encrypted = "Encrypted",
+            iops = "Iops",
+            snapshot_id = "SnapshotId",
+            volume_size = "VolumeSize",
+            volume_type = "VolumeType",
         }
     }
 
-    /// The definition `IamInstanceProfileSpecification`.
     #[derive(Clone, Default)]
     pub struct IamInstanceProfileSpecification {
         /// CloudFormation property `Arn`.
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamInstanceProfileSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamInstanceProfileSpecification;
+        opt {
+            arn = "Arn",
         }
     }
 
-    /// The definition `InstanceRequirementsRequest`.
     #[derive(Clone, Default)]
     pub struct InstanceRequirementsRequest {
         /// CloudFormation property `AcceleratorCount`.
-        pub accelerator_count: ::std::option::Option<crate::cfn::ec2::spot_fleet::AcceleratorCountRequest>,
+        pub accelerator_count: ::std::option::Option<crate::cfn::shared::ec2_ecs::AcceleratorCountRequest>,
         /// CloudFormation property `AcceleratorManufacturers`.
-        pub accelerator_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::spot_fleet::AcceleratorManufacturers>>>,
+        pub accelerator_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2_ecs::AcceleratorManufacturers>>>,
         /// CloudFormation property `AcceleratorNames`.
-        pub accelerator_names: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::spot_fleet::AcceleratorNames>>>,
+        pub accelerator_names: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2_ecs::AcceleratorNames>>>,
         /// CloudFormation property `AcceleratorTotalMemoryMiB`.
-        pub accelerator_total_memory_mib: ::std::option::Option<crate::cfn::ec2::spot_fleet::AcceleratorTotalMemoryMibRequest>,
+        pub accelerator_total_memory_mib: ::std::option::Option<crate::cfn::shared::ec2_ecs::AcceleratorTotalMemoryMibRequest>,
         /// CloudFormation property `AcceleratorTypes`.
-        pub accelerator_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::spot_fleet::AcceleratorTypes>>>,
+        pub accelerator_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2::AcceleratorTypes>>>,
         /// CloudFormation property `AllowedInstanceTypes`.
         pub allowed_instance_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `BareMetal`.
-        pub bare_metal: ::std::option::Option<crate::value::Val<crate::cfn::ec2::spot_fleet::BareMetal>>,
+        pub bare_metal: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_ecs::BareMetal>>,
         /// CloudFormation property `BaselineEbsBandwidthMbps`.
-        pub baseline_ebs_bandwidth_mbps: ::std::option::Option<crate::cfn::ec2::spot_fleet::BaselineEbsBandwidthMbpsRequest>,
+        pub baseline_ebs_bandwidth_mbps: ::std::option::Option<crate::cfn::shared::ec2_ecs::BaselineEbsBandwidthMbpsRequest>,
         /// CloudFormation property `BaselinePerformanceFactors`.
-        pub baseline_performance_factors: ::std::option::Option<crate::cfn::ec2::spot_fleet::BaselinePerformanceFactorsRequest>,
+        pub baseline_performance_factors: ::std::option::Option<crate::cfn::shared::ec2::BaselinePerformanceFactorsRequest>,
         /// CloudFormation property `BurstablePerformance`.
-        pub burstable_performance: ::std::option::Option<crate::value::Val<crate::cfn::ec2::spot_fleet::BurstablePerformance>>,
+        pub burstable_performance: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_ecs::BurstablePerformance>>,
         /// CloudFormation property `CpuManufacturers`.
-        pub cpu_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::spot_fleet::CpuManufacturers>>>,
+        pub cpu_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2::CpuManufacturers>>>,
         /// CloudFormation property `ExcludedInstanceTypes`.
         pub excluded_instance_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `InstanceGenerations`.
-        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::spot_fleet::InstanceGenerations>>>,
+        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::InstanceGenerations>>>,
         /// CloudFormation property `LocalStorage`.
-        pub local_storage: ::std::option::Option<crate::value::Val<crate::cfn::ec2::spot_fleet::LocalStorage>>,
+        pub local_storage: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_ecs::LocalStorage>>,
         /// CloudFormation property `LocalStorageTypes`.
-        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::spot_fleet::LocalStorageTypes>>>,
+        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::LocalStorageTypes>>>,
         /// CloudFormation property `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`.
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `MemoryGiBPerVCpu`.
-        pub memory_gib_per_v_cpu: ::std::option::Option<crate::cfn::ec2::spot_fleet::MemoryGibPerVCpuRequest>,
+        pub memory_gib_per_v_cpu: ::std::option::Option<crate::cfn::shared::ec2_ecs::MemoryGibPerVCpuRequest>,
         /// CloudFormation property `MemoryMiB`.
-        pub memory_mib: ::std::option::Option<crate::cfn::ec2::spot_fleet::MemoryMibRequest>,
+        pub memory_mib: ::std::option::Option<crate::cfn::shared::ec2::MemoryMibRequest>,
         /// CloudFormation property `NetworkBandwidthGbps`.
-        pub network_bandwidth_gbps: ::std::option::Option<crate::cfn::ec2::spot_fleet::NetworkBandwidthGbpsRequest>,
+        pub network_bandwidth_gbps: ::std::option::Option<crate::cfn::shared::ec2_ecs::NetworkBandwidthGbpsRequest>,
         /// CloudFormation property `NetworkInterfaceCount`.
-        pub network_interface_count: ::std::option::Option<crate::cfn::ec2::spot_fleet::NetworkInterfaceCountRequest>,
+        pub network_interface_count: ::std::option::Option<crate::cfn::shared::ec2_ecs::NetworkInterfaceCountRequest>,
         /// CloudFormation property `OnDemandMaxPricePercentageOverLowestPrice`.
         pub on_demand_max_price_percentage_over_lowest_price: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `RequireEncryptionInTransit`.
@@ -15658,288 +11512,61 @@ pub mod spot_fleet {
         /// CloudFormation property `SpotMaxPricePercentageOverLowestPrice`.
         pub spot_max_price_percentage_over_lowest_price: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `TotalLocalStorageGB`.
-        pub total_local_storage_gb: ::std::option::Option<crate::cfn::ec2::spot_fleet::TotalLocalStorageGbRequest>,
+        pub total_local_storage_gb: ::std::option::Option<crate::cfn::shared::ec2_ecs::TotalLocalStorageGbRequest>,
         /// CloudFormation property `VCpuCount`.
-        pub v_cpu_count: ::std::option::Option<crate::cfn::ec2::spot_fleet::VCpuCountRangeRequest>,
+        pub v_cpu_count: ::std::option::Option<crate::cfn::shared::ec2::VCpuCountRangeRequest>,
     }
 
-    impl crate::resource::ToExpr for InstanceRequirementsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcceleratorCount", self.accelerator_count);
-            p.set_opt("AcceleratorManufacturers", self.accelerator_manufacturers);
-            p.set_opt("AcceleratorNames", self.accelerator_names);
-            p.set_opt("AcceleratorTotalMemoryMiB", self.accelerator_total_memory_mib);
-            p.set_opt("AcceleratorTypes", self.accelerator_types);
-            p.set_opt("AllowedInstanceTypes", self.allowed_instance_types);
-            p.set_opt("BareMetal", self.bare_metal);
-            p.set_opt("BaselineEbsBandwidthMbps", self.baseline_ebs_bandwidth_mbps);
-            p.set_opt("BaselinePerformanceFactors", self.baseline_performance_factors);
-            p.set_opt("BurstablePerformance", self.burstable_performance);
-            p.set_opt("CpuManufacturers", self.cpu_manufacturers);
-            p.set_opt("ExcludedInstanceTypes", self.excluded_instance_types);
-            p.set_opt("InstanceGenerations", self.instance_generations);
-            p.set_opt("LocalStorage", self.local_storage);
-            p.set_opt("LocalStorageTypes", self.local_storage_types);
-            p.set_opt("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", self.max_spot_price_as_percentage_of_optimal_on_demand_price);
-            p.set_opt("MemoryGiBPerVCpu", self.memory_gib_per_v_cpu);
-            p.set_opt("MemoryMiB", self.memory_mib);
-            p.set_opt("NetworkBandwidthGbps", self.network_bandwidth_gbps);
-            p.set_opt("NetworkInterfaceCount", self.network_interface_count);
-            p.set_opt("OnDemandMaxPricePercentageOverLowestPrice", self.on_demand_max_price_percentage_over_lowest_price);
-            p.set_opt("RequireEncryptionInTransit", self.require_encryption_in_transit);
-            p.set_opt("RequireHibernateSupport", self.require_hibernate_support);
-            p.set_opt("SpotMaxPricePercentageOverLowestPrice", self.spot_max_price_percentage_over_lowest_price);
-            p.set_opt("TotalLocalStorageGB", self.total_local_storage_gb);
-            p.set_opt("VCpuCount", self.v_cpu_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceRequirementsRequest;
+        opt {
+            accelerator_count = "AcceleratorCount",
+            accelerator_manufacturers = "AcceleratorManufacturers",
+            accelerator_names = "AcceleratorNames",
+            accelerator_total_memory_mib = "AcceleratorTotalMemoryMiB",
+            accelerator_types = "AcceleratorTypes",
+            allowed_instance_types = "AllowedInstanceTypes",
+            bare_metal = "BareMetal",
+            baseline_ebs_bandwidth_mbps = "BaselineEbsBandwidthMbps",
+            baseline_performance_factors = "BaselinePerformanceFactors",
+            burstable_performance = "BurstablePerformance",
+            cpu_manufacturers = "CpuManufacturers",
+            excluded_instance_types = "ExcludedInstanceTypes",
+            instance_generations = "InstanceGenerations",
+            local_storage = "LocalStorage",
+            local_storage_types = "LocalStorageTypes",
+            max_spot_price_as_percentage_of_optimal_on_demand_price = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            memory_gib_per_v_cpu = "MemoryGiBPerVCpu",
+            memory_mib = "MemoryMiB",
+            network_bandwidth_gbps = "NetworkBandwidthGbps",
+            network_interface_count = "NetworkInterfaceCount",
+            on_demand_max_price_percentage_over_lowest_price = "OnDemandMaxPricePercentageOverLowestPrice",
+            require_encryption_in_transit = "RequireEncryptionInTransit",
+            require_hibernate_support = "RequireHibernateSupport",
+            spot_max_price_percentage_over_lowest_price = "SpotMaxPricePercentageOverLowestPrice",
+            total_local_storage_gb = "TotalLocalStorageGB",
+            v_cpu_count = "VCpuCount",
         }
     }
 
-    pub(super) static INSTANCE_REQUIREMENTS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedInstanceTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExcludedInstanceTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_REQUIREMENTS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedInstanceTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExcludedInstanceTypes", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AcceleratorCountRequest`.
-    #[derive(Clone, Default)]
-    pub struct AcceleratorCountRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for AcceleratorCountRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `AcceleratorTotalMemoryMiBRequest`.
-    #[derive(Clone, Default)]
-    pub struct AcceleratorTotalMemoryMibRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for AcceleratorTotalMemoryMibRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `BaselineEbsBandwidthMbpsRequest`.
-    #[derive(Clone, Default)]
-    pub struct BaselineEbsBandwidthMbpsRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for BaselineEbsBandwidthMbpsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `BaselinePerformanceFactorsRequest`.
-    #[derive(Clone, Default)]
-    pub struct BaselinePerformanceFactorsRequest {
-        /// CloudFormation property `Cpu`.
-        pub cpu: ::std::option::Option<crate::cfn::ec2::spot_fleet::CpuPerformanceFactorRequest>,
-    }
-
-    impl crate::resource::ToExpr for BaselinePerformanceFactorsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cpu", self.cpu);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `CpuPerformanceFactorRequest`.
-    #[derive(Clone, Default)]
-    pub struct CpuPerformanceFactorRequest {
-        /// CloudFormation property `References`.
-        pub references: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::spot_fleet::PerformanceFactorReferenceRequest>>,
-    }
-
-    impl crate::resource::ToExpr for CpuPerformanceFactorRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("References", self.references);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `PerformanceFactorReferenceRequest`.
-    #[derive(Clone, Default)]
-    pub struct PerformanceFactorReferenceRequest {
-        /// CloudFormation property `InstanceFamily`.
-        pub instance_family: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for PerformanceFactorReferenceRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstanceFamily", self.instance_family);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MemoryGiBPerVCpuRequest`.
-    #[derive(Clone, Default)]
-    pub struct MemoryGibPerVCpuRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for MemoryGibPerVCpuRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MemoryMiBRequest`.
-    #[derive(Clone, Default)]
-    pub struct MemoryMibRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for MemoryMibRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `NetworkBandwidthGbpsRequest`.
-    #[derive(Clone, Default)]
-    pub struct NetworkBandwidthGbpsRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for NetworkBandwidthGbpsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `NetworkInterfaceCountRequest`.
-    #[derive(Clone, Default)]
-    pub struct NetworkInterfaceCountRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for NetworkInterfaceCountRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `TotalLocalStorageGBRequest`.
-    #[derive(Clone, Default)]
-    pub struct TotalLocalStorageGbRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for TotalLocalStorageGbRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `VCpuCountRangeRequest`.
-    #[derive(Clone, Default)]
-    pub struct VCpuCountRangeRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for VCpuCountRangeRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SpotFleetMonitoring`.
     #[derive(Clone, Default)]
     pub struct SpotFleetMonitoring {
         /// CloudFormation property `Enabled`.
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SpotFleetMonitoring {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotFleetMonitoring;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `InstanceNetworkInterfaceSpecification`.
     #[derive(Clone, Default)]
     pub struct InstanceNetworkInterfaceSpecification {
         /// CloudFormation property `AssociatePublicIpAddress`.
@@ -15955,7 +11582,7 @@ pub mod spot_fleet {
         /// CloudFormation property `Ipv6AddressCount`.
         pub ipv6_address_count: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `Ipv6Addresses`.
-        pub ipv6_addresses: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::spot_fleet::InstanceIpv6Address>>,
+        pub ipv6_addresses: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ec2::InstanceIpv6Address>>,
         /// CloudFormation property `NetworkInterfaceId`.
         pub network_interface_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `PrivateIpAddresses`.
@@ -15966,52 +11593,27 @@ pub mod spot_fleet {
         pub subnet_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InstanceNetworkInterfaceSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssociatePublicIpAddress", self.associate_public_ip_address);
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Description", self.description);
-            p.set_opt("DeviceIndex", self.device_index);
-            p.set_opt("Groups", self.groups);
-            p.set_opt("Ipv6AddressCount", self.ipv6_address_count);
-            p.set_opt("Ipv6Addresses", self.ipv6_addresses);
-            p.set_opt("NetworkInterfaceId", self.network_interface_id);
-            p.set_opt("PrivateIpAddresses", self.private_ip_addresses);
-            p.set_opt("SecondaryPrivateIpAddressCount", self.secondary_private_ip_address_count);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceNetworkInterfaceSpecification;
+        opt {
+            associate_public_ip_address = "AssociatePublicIpAddress",
+            delete_on_termination = "DeleteOnTermination",
+            description = "Description",
+            device_index = "DeviceIndex",
+            groups = "Groups",
+            ipv6_address_count = "Ipv6AddressCount",
+            ipv6_addresses = "Ipv6Addresses",
+            network_interface_id = "NetworkInterfaceId",
+            private_ip_addresses = "PrivateIpAddresses",
+            secondary_private_ip_address_count = "SecondaryPrivateIpAddressCount",
+            subnet_id = "SubnetId",
         }
     }
 
-    /// The definition `InstanceIpv6Address`.
-    #[derive(Clone)]
-    pub struct InstanceIpv6Address {
-        /// CloudFormation property `Ipv6Address`; required.
-        pub ipv6_address: crate::value::Val<::std::string::String>,
-    }
+    pub(super) static INSTANCE_NETWORK_INTERFACE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
-    impl InstanceIpv6Address {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(ipv6_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                ipv6_address: ipv6_address.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for InstanceIpv6Address {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Ipv6Address", self.ipv6_address);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `PrivateIpAddressSpecification`.
     #[derive(Clone)]
     pub struct PrivateIpAddressSpecification {
         /// CloudFormation property `Primary`.
@@ -16022,7 +11624,6 @@ pub mod spot_fleet {
 
     impl PrivateIpAddressSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(private_ip_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 primary: ::std::option::Option::None,
@@ -16031,17 +11632,16 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateIpAddressSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Primary", self.primary);
-            p.set("PrivateIpAddress", self.private_ip_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateIpAddressSpecification;
+        req {
+            private_ip_address = "PrivateIpAddress",
+        }
+        opt {
+            primary = "Primary",
         }
     }
 
-    /// The definition `SpotPlacement`.
     #[derive(Clone, Default)]
     pub struct SpotPlacement {
         /// CloudFormation property `AvailabilityZone`.
@@ -16051,22 +11651,19 @@ pub mod spot_fleet {
         /// CloudFormation property `GroupName`.
         pub group_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Tenancy`.
-        pub tenancy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::spot_fleet::Tenancy>>,
+        pub tenancy: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::Tenancy>>,
     }
 
-    impl crate::resource::ToExpr for SpotPlacement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-            p.set_opt("GroupName", self.group_name);
-            p.set_opt("Tenancy", self.tenancy);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotPlacement;
+        opt {
+            availability_zone = "AvailabilityZone",
+            availability_zone_id = "AvailabilityZoneId",
+            group_name = "GroupName",
+            tenancy = "Tenancy",
         }
     }
 
-    /// The definition `GroupIdentifier`.
     #[derive(Clone)]
     pub struct GroupIdentifier {
         /// CloudFormation property `GroupId`; required.
@@ -16075,7 +11672,6 @@ pub mod spot_fleet {
 
     impl GroupIdentifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 group_id: group_id.into(),
@@ -16083,16 +11679,13 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for GroupIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GroupId", self.group_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested GroupIdentifier;
+        req {
+            group_id = "GroupId",
         }
     }
 
-    /// The definition `SpotFleetTagSpecification`.
     #[derive(Clone, Default)]
     pub struct SpotFleetTagSpecification {
         /// CloudFormation property `ResourceType`.
@@ -16101,17 +11694,14 @@ pub mod spot_fleet {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for SpotFleetTagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotFleetTagSpecification;
+        opt {
+            resource_type = "ResourceType",
+            tags = "Tags",
         }
     }
 
-    /// The definition `LaunchTemplateConfig`.
     #[derive(Clone, Default)]
     pub struct LaunchTemplateConfig {
         /// CloudFormation property `LaunchTemplateSpecification`.
@@ -16120,24 +11710,19 @@ pub mod spot_fleet {
         pub overrides: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::spot_fleet::LaunchTemplateOverrides>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateSpecification", self.launch_template_specification);
-            p.set_opt("Overrides", self.overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateConfig;
+        opt {
+            launch_template_specification = "LaunchTemplateSpecification",
+            overrides = "Overrides",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchTemplateSpecification", crate::resource::Rule { shape: Some(&FLEET_LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Overrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchTemplateSpecification", crate::resource::Rule { shape: Some(&FLEET_LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Overrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FleetLaunchTemplateSpecification`.
     #[derive(Clone)]
     pub struct FleetLaunchTemplateSpecification {
         /// CloudFormation property `LaunchTemplateId`.
@@ -16150,7 +11735,6 @@ pub mod spot_fleet {
 
     impl FleetLaunchTemplateSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 launch_template_id: ::std::option::Option::None,
@@ -16160,24 +11744,21 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for FleetLaunchTemplateSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateId", self.launch_template_id);
-            p.set_opt("LaunchTemplateName", self.launch_template_name);
-            p.set("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested FleetLaunchTemplateSpecification;
+        req {
+            version = "Version",
+        }
+        opt {
+            launch_template_id = "LaunchTemplateId",
+            launch_template_name = "LaunchTemplateName",
         }
     }
 
-    pub(super) static FLEET_LAUNCH_TEMPLATE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchTemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\(\\)\\.\\-/_]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLEET_LAUNCH_TEMPLATE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchTemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\(\\)\\.\\-/_]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LaunchTemplateOverrides`.
     #[derive(Clone, Default)]
     pub struct LaunchTemplateOverrides {
         /// CloudFormation property `AvailabilityZone`.
@@ -16198,29 +11779,25 @@ pub mod spot_fleet {
         pub weighted_capacity: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-            p.set_opt("InstanceRequirements", self.instance_requirements);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("Priority", self.priority);
-            p.set_opt("SpotPrice", self.spot_price);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.set_opt("WeightedCapacity", self.weighted_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateOverrides;
+        opt {
+            availability_zone = "AvailabilityZone",
+            availability_zone_id = "AvailabilityZoneId",
+            instance_requirements = "InstanceRequirements",
+            instance_type = "InstanceType",
+            priority = "Priority",
+            spot_price = "SpotPrice",
+            subnet_id = "SubnetId",
+            weighted_capacity = "WeightedCapacity",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LoadBalancersConfig`.
     #[derive(Clone, Default)]
     pub struct LoadBalancersConfig {
         /// CloudFormation property `ClassicLoadBalancersConfig`.
@@ -16229,17 +11806,14 @@ pub mod spot_fleet {
         pub target_groups_config: ::std::option::Option<crate::cfn::ec2::spot_fleet::TargetGroupsConfig>,
     }
 
-    impl crate::resource::ToExpr for LoadBalancersConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClassicLoadBalancersConfig", self.classic_load_balancers_config);
-            p.set_opt("TargetGroupsConfig", self.target_groups_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoadBalancersConfig;
+        opt {
+            classic_load_balancers_config = "ClassicLoadBalancersConfig",
+            target_groups_config = "TargetGroupsConfig",
         }
     }
 
-    /// The definition `ClassicLoadBalancersConfig`.
     #[derive(Clone)]
     pub struct ClassicLoadBalancersConfig {
         /// CloudFormation property `ClassicLoadBalancers`; required.
@@ -16256,16 +11830,13 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ClassicLoadBalancersConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClassicLoadBalancers", self.classic_load_balancers);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClassicLoadBalancersConfig;
+        req {
+            classic_load_balancers = "ClassicLoadBalancers",
         }
     }
 
-    /// The definition `ClassicLoadBalancer`.
     #[derive(Clone)]
     pub struct ClassicLoadBalancer {
         /// CloudFormation property `Name`; required.
@@ -16274,7 +11845,6 @@ pub mod spot_fleet {
 
     impl ClassicLoadBalancer {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -16282,16 +11852,13 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ClassicLoadBalancer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClassicLoadBalancer;
+        req {
+            name = "Name",
         }
     }
 
-    /// The definition `TargetGroupsConfig`.
     #[derive(Clone)]
     pub struct TargetGroupsConfig {
         /// CloudFormation property `TargetGroups`; required.
@@ -16308,16 +11875,13 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for TargetGroupsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetGroups", self.target_groups);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetGroupsConfig;
+        req {
+            target_groups = "TargetGroups",
         }
     }
 
-    /// The definition `TargetGroup`.
     #[derive(Clone)]
     pub struct TargetGroup {
         /// CloudFormation property `Arn`; required.
@@ -16326,7 +11890,6 @@ pub mod spot_fleet {
 
     impl TargetGroup {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -16334,52 +11897,43 @@ pub mod spot_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for TargetGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetGroup;
+        req {
+            arn = "Arn",
         }
     }
 
-    /// The definition `SpotMaintenanceStrategies`.
     #[derive(Clone, Default)]
     pub struct SpotMaintenanceStrategies {
         /// CloudFormation property `CapacityRebalance`.
         pub capacity_rebalance: ::std::option::Option<crate::cfn::ec2::spot_fleet::SpotCapacityRebalance>,
     }
 
-    impl crate::resource::ToExpr for SpotMaintenanceStrategies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityRebalance", self.capacity_rebalance);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotMaintenanceStrategies;
+        opt {
+            capacity_rebalance = "CapacityRebalance",
         }
     }
 
-    /// The definition `SpotCapacityRebalance`.
     #[derive(Clone, Default)]
     pub struct SpotCapacityRebalance {
         /// CloudFormation property `ReplacementStrategy`.
-        pub replacement_strategy: ::std::option::Option<crate::value::Val<crate::cfn::ec2::spot_fleet::ReplacementStrategy>>,
+        pub replacement_strategy: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::ReplacementStrategy>>,
         /// CloudFormation property `TerminationDelay`.
         pub termination_delay: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SpotCapacityRebalance {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReplacementStrategy", self.replacement_strategy);
-            p.set_opt("TerminationDelay", self.termination_delay);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotCapacityRebalance;
+        opt {
+            replacement_strategy = "ReplacementStrategy",
+            termination_delay = "TerminationDelay",
         }
     }
 
-    /// Allowed values of `AllocationStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllocationStrategy {
         /// `capacityOptimized`
         CapacityOptimized,
@@ -16393,21 +11947,9 @@ pub mod spot_fleet {
         PriceCapacityOptimized,
     }
 
-    impl crate::value::CfnEnum for AllocationStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapacityOptimized => "capacityOptimized",
-                Self::CapacityOptimizedPrioritized => "capacityOptimizedPrioritized",
-                Self::Diversified => "diversified",
-                Self::LowestPrice => "lowestPrice",
-                Self::PriceCapacityOptimized => "priceCapacityOptimized",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllocationStrategy, ["capacityOptimized", "capacityOptimizedPrioritized", "diversified", "lowestPrice", "priceCapacityOptimized"]);
 
-    /// Allowed values of `ExcessCapacityTerminationPolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExcessCapacityTerminationPolicy {
         /// `Default`
         Default,
@@ -16419,316 +11961,9 @@ pub mod spot_fleet {
         NoTerminationV2,
     }
 
-    impl crate::value::CfnEnum for ExcessCapacityTerminationPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "Default",
-                Self::NoTermination => "NoTermination",
-                Self::DefaultV2 => "default",
-                Self::NoTerminationV2 => "noTermination",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExcessCapacityTerminationPolicy, ["Default", "NoTermination", "default", "noTermination"]);
 
-    /// Allowed values of `InstanceInterruptionBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InstanceInterruptionBehavior {
-        /// `hibernate`
-        Hibernate,
-        /// `stop`
-        Stop,
-        /// `terminate`
-        Terminate,
-    }
-
-    impl crate::value::CfnEnum for InstanceInterruptionBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hibernate => "hibernate",
-                Self::Stop => "stop",
-                Self::Terminate => "terminate",
-            }
-        }
-    }
-
-    /// Allowed values of `AcceleratorManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceleratorManufacturers {
-        /// `amazon-web-services`
-        AmazonWebServices,
-        /// `amd`
-        Amd,
-        /// `habana`
-        Habana,
-        /// `nvidia`
-        Nvidia,
-        /// `xilinx`
-        Xilinx,
-    }
-
-    impl crate::value::CfnEnum for AcceleratorManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonWebServices => "amazon-web-services",
-                Self::Amd => "amd",
-                Self::Habana => "habana",
-                Self::Nvidia => "nvidia",
-                Self::Xilinx => "xilinx",
-            }
-        }
-    }
-
-    /// Allowed values of `AcceleratorNames`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceleratorNames {
-        /// `a10g`
-        A10g,
-        /// `a100`
-        A100,
-        /// `h100`
-        H100,
-        /// `inferentia`
-        Inferentia,
-        /// `k520`
-        K520,
-        /// `k80`
-        K80,
-        /// `m60`
-        M60,
-        /// `radeon-pro-v520`
-        RadeonProV520,
-        /// `t4`
-        T4,
-        /// `t4g`
-        T4g,
-        /// `vu9p`
-        Vu9p,
-        /// `v100`
-        V100,
-        /// `l40s`
-        L40s,
-        /// `l4`
-        L4,
-        /// `gaudi-hl-205`
-        GaudiHl205,
-        /// `inferentia2`
-        Inferentia2,
-        /// `trainium`
-        Trainium,
-        /// `trainium2`
-        Trainium2,
-        /// `u30`
-        U30,
-    }
-
-    impl crate::value::CfnEnum for AcceleratorNames {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::A10g => "a10g",
-                Self::A100 => "a100",
-                Self::H100 => "h100",
-                Self::Inferentia => "inferentia",
-                Self::K520 => "k520",
-                Self::K80 => "k80",
-                Self::M60 => "m60",
-                Self::RadeonProV520 => "radeon-pro-v520",
-                Self::T4 => "t4",
-                Self::T4g => "t4g",
-                Self::Vu9p => "vu9p",
-                Self::V100 => "v100",
-                Self::L40s => "l40s",
-                Self::L4 => "l4",
-                Self::GaudiHl205 => "gaudi-hl-205",
-                Self::Inferentia2 => "inferentia2",
-                Self::Trainium => "trainium",
-                Self::Trainium2 => "trainium2",
-                Self::U30 => "u30",
-            }
-        }
-    }
-
-    /// Allowed values of `AcceleratorTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceleratorTypes {
-        /// `gpu`
-        Gpu,
-        /// `fpga`
-        Fpga,
-        /// `inference`
-        Inference,
-        /// `media`
-        Media,
-    }
-
-    impl crate::value::CfnEnum for AcceleratorTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gpu => "gpu",
-                Self::Fpga => "fpga",
-                Self::Inference => "inference",
-                Self::Media => "media",
-            }
-        }
-    }
-
-    /// Allowed values of `BareMetal`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BareMetal {
-        /// `included`
-        Included,
-        /// `required`
-        Required,
-        /// `excluded`
-        Excluded,
-    }
-
-    impl crate::value::CfnEnum for BareMetal {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Required => "required",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
-
-    /// Allowed values of `BurstablePerformance`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BurstablePerformance {
-        /// `included`
-        Included,
-        /// `required`
-        Required,
-        /// `excluded`
-        Excluded,
-    }
-
-    impl crate::value::CfnEnum for BurstablePerformance {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Required => "required",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
-
-    /// Allowed values of `CpuManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CpuManufacturers {
-        /// `intel`
-        Intel,
-        /// `amd`
-        Amd,
-        /// `amazon-web-services`
-        AmazonWebServices,
-        /// `apple`
-        Apple,
-    }
-
-    impl crate::value::CfnEnum for CpuManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Intel => "intel",
-                Self::Amd => "amd",
-                Self::AmazonWebServices => "amazon-web-services",
-                Self::Apple => "apple",
-            }
-        }
-    }
-
-    /// Allowed values of `InstanceGenerations`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InstanceGenerations {
-        /// `current`
-        Current,
-        /// `previous`
-        Previous,
-    }
-
-    impl crate::value::CfnEnum for InstanceGenerations {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Current => "current",
-                Self::Previous => "previous",
-            }
-        }
-    }
-
-    /// Allowed values of `LocalStorage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LocalStorage {
-        /// `included`
-        Included,
-        /// `required`
-        Required,
-        /// `excluded`
-        Excluded,
-    }
-
-    impl crate::value::CfnEnum for LocalStorage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Required => "required",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
-
-    /// Allowed values of `LocalStorageTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LocalStorageTypes {
-        /// `hdd`
-        Hdd,
-        /// `ssd`
-        Ssd,
-    }
-
-    impl crate::value::CfnEnum for LocalStorageTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hdd => "hdd",
-                Self::Ssd => "ssd",
-            }
-        }
-    }
-
-    /// Allowed values of `Tenancy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Tenancy {
-        /// `dedicated`
-        Dedicated,
-        /// `default`
-        Default,
-        /// `host`
-        Host,
-    }
-
-    impl crate::value::CfnEnum for Tenancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dedicated => "dedicated",
-                Self::Default => "default",
-                Self::Host => "host",
-            }
-        }
-    }
-
-    /// Allowed values of `ResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `client-vpn-endpoint`
         ClientVpnEndpoint,
@@ -16826,104 +12061,9 @@ pub mod spot_fleet {
         VpnGateway,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClientVpnEndpoint => "client-vpn-endpoint",
-                Self::CustomerGateway => "customer-gateway",
-                Self::DedicatedHost => "dedicated-host",
-                Self::DhcpOptions => "dhcp-options",
-                Self::EgressOnlyInternetGateway => "egress-only-internet-gateway",
-                Self::ElasticGpu => "elastic-gpu",
-                Self::ElasticIp => "elastic-ip",
-                Self::ExportImageTask => "export-image-task",
-                Self::ExportInstanceTask => "export-instance-task",
-                Self::Fleet => "fleet",
-                Self::FpgaImage => "fpga-image",
-                Self::HostReservation => "host-reservation",
-                Self::Image => "image",
-                Self::ImportImageTask => "import-image-task",
-                Self::ImportSnapshotTask => "import-snapshot-task",
-                Self::Instance => "instance",
-                Self::InternetGateway => "internet-gateway",
-                Self::KeyPair => "key-pair",
-                Self::LaunchTemplate => "launch-template",
-                Self::LocalGatewayRouteTableVpcAssociation => "local-gateway-route-table-vpc-association",
-                Self::Natgateway => "natgateway",
-                Self::NetworkAcl => "network-acl",
-                Self::NetworkInsightsAnalysis => "network-insights-analysis",
-                Self::NetworkInsightsPath => "network-insights-path",
-                Self::NetworkInterface => "network-interface",
-                Self::PlacementGroup => "placement-group",
-                Self::ReservedInstances => "reserved-instances",
-                Self::RouteTable => "route-table",
-                Self::SecurityGroup => "security-group",
-                Self::Snapshot => "snapshot",
-                Self::SpotFleetRequest => "spot-fleet-request",
-                Self::SpotInstancesRequest => "spot-instances-request",
-                Self::Subnet => "subnet",
-                Self::TrafficMirrorFilter => "traffic-mirror-filter",
-                Self::TrafficMirrorSession => "traffic-mirror-session",
-                Self::TrafficMirrorTarget => "traffic-mirror-target",
-                Self::TransitGateway => "transit-gateway",
-                Self::TransitGatewayAttachment => "transit-gateway-attachment",
-                Self::TransitGatewayConnectPeer => "transit-gateway-connect-peer",
-                Self::TransitGatewayMulticastDomain => "transit-gateway-multicast-domain",
-                Self::TransitGatewayRouteTable => "transit-gateway-route-table",
-                Self::Volume => "volume",
-                Self::Vpc => "vpc",
-                Self::VpcFlowLog => "vpc-flow-log",
-                Self::VpcPeeringConnection => "vpc-peering-connection",
-                Self::VpnConnection => "vpn-connection",
-                Self::VpnGateway => "vpn-gateway",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["client-vpn-endpoint", "customer-gateway", "dedicated-host", "dhcp-options", "egress-only-internet-gateway", "elastic-gpu", "elastic-ip", "export-image-task", "export-instance-task", "fleet", "fpga-image", "host-reservation", "image", "import-image-task", "import-snapshot-task", "instance", "internet-gateway", "key-pair", "launch-template", "local-gateway-route-table-vpc-association", "natgateway", "network-acl", "network-insights-analysis", "network-insights-path", "network-interface", "placement-group", "reserved-instances", "route-table", "security-group", "snapshot", "spot-fleet-request", "spot-instances-request", "subnet", "traffic-mirror-filter", "traffic-mirror-session", "traffic-mirror-target", "transit-gateway", "transit-gateway-attachment", "transit-gateway-connect-peer", "transit-gateway-multicast-domain", "transit-gateway-route-table", "volume", "vpc", "vpc-flow-log", "vpc-peering-connection", "vpn-connection", "vpn-gateway"]);
 
-    /// Allowed values of `ReplacementStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ReplacementStrategy {
-        /// `launch`
-        Launch,
-        /// `launch-before-terminate`
-        LaunchBeforeTerminate,
-    }
-
-    impl crate::value::CfnEnum for ReplacementStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Launch => "launch",
-                Self::LaunchBeforeTerminate => "launch-before-terminate",
-            }
-        }
-    }
-
-    /// Allowed values of `TargetCapacityUnitType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TargetCapacityUnitType {
-        /// `vcpu`
-        Vcpu,
-        /// `memory-mib`
-        MemoryMib,
-        /// `units`
-        Units,
-    }
-
-    impl crate::value::CfnEnum for TargetCapacityUnitType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Vcpu => "vcpu",
-                Self::MemoryMib => "memory-mib",
-                Self::Units => "units",
-            }
-        }
-    }
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `maintain`
         Maintain,
@@ -16931,15 +12071,7 @@ pub mod spot_fleet {
         Request,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Maintain => "maintain",
-                Self::Request => "request",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["maintain", "request"]);
 }
 
 /// Resource Type definition for AWS::EC2::SqlHaStandbyDetectedInstance
@@ -16959,7 +12091,6 @@ pub struct SqlHaStandbyDetectedInstance {
 
 impl SqlHaStandbyDetectedInstance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             instance_id: instance_id.into(),
@@ -16968,44 +12099,30 @@ impl SqlHaStandbyDetectedInstance {
     }
 }
 
-impl crate::resource::Resource for SqlHaStandbyDetectedInstance {
-    const TYPE: &'static str = "AWS::EC2::SqlHaStandbyDetectedInstance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SQL_HA_STANDBY_DETECTED_INSTANCE_SHAPE)
+crate::resource::props! {
+    resource SqlHaStandbyDetectedInstance = "AWS::EC2::SqlHaStandbyDetectedInstance", shape: Some(&SQL_HA_STANDBY_DETECTED_INSTANCE_SHAPE);
+    req {
+        instance_id = "InstanceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceId", self.instance_id);
-        p.set_opt("SqlServerCredentials", self.sql_server_credentials);
-        p
+    opt {
+        sql_server_credentials = "SqlServerCredentials",
     }
 }
 
-static SQL_HA_STANDBY_DETECTED_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^i-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }),
-        ("SqlServerCredentials", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{20,2048}$)arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SQL_HA_STANDBY_DETECTED_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^i-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }),
+    ("SqlServerCredentials", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=.{20,2048}$)arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SqlHaStandbyDetectedInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SqlHaStandbyDetectedInstance> {
-    /// `Fn::GetAtt` `HaStatus`.
-    #[inline]
-    pub fn attr_ha_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HaStatus")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `SqlServerLicenseUsage`.
-    #[inline]
-    pub fn attr_sql_server_license_usage(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SqlServerLicenseUsage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `HaStatus`.
+        attr_ha_status: ::std::string::String = "HaStatus",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `SqlServerLicenseUsage`.
+        attr_sql_server_license_usage: ::std::string::String = "SqlServerLicenseUsage",
     }
 }
 
@@ -17099,7 +12216,6 @@ pub struct Subnet {
 
 impl Subnet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             assign_ipv6_address_on_creation: ::std::option::Option::None,
@@ -17123,143 +12239,84 @@ impl Subnet {
     }
 }
 
-impl crate::resource::Resource for Subnet {
-    const TYPE: &'static str = "AWS::EC2::Subnet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssignIpv6AddressOnCreation", self.assign_ipv6_address_on_creation);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-        p.set_opt("CidrBlock", self.cidr_block);
-        p.set_opt("EnableDns64", self.enable_dns64);
-        p.set_opt("EnableLniAtDeviceIndex", self.enable_lni_at_device_index);
-        p.set_opt("Ipv4IpamPoolId", self.ipv4_ipam_pool_id);
-        p.set_opt("Ipv4NetmaskLength", self.ipv4_netmask_length);
-        p.set_opt("Ipv6CidrBlock", self.ipv6_cidr_block);
-        p.set_opt("Ipv6IpamPoolId", self.ipv6_ipam_pool_id);
-        p.set_opt("Ipv6Native", self.ipv6_native);
-        p.set_opt("Ipv6NetmaskLength", self.ipv6_netmask_length);
-        p.set_opt("MapPublicIpOnLaunch", self.map_public_ip_on_launch);
-        p.set_opt("OutpostArn", self.outpost_arn);
-        p.set_opt("PrivateDnsNameOptionsOnLaunch", self.private_dns_name_options_on_launch);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource Subnet = "AWS::EC2::Subnet", shape: Some(&SUBNET_SHAPE);
+    req {
+        vpc_id = "VpcId",
+    }
+    opt {
+        assign_ipv6_address_on_creation = "AssignIpv6AddressOnCreation",
+        availability_zone = "AvailabilityZone",
+        availability_zone_id = "AvailabilityZoneId",
+        cidr_block = "CidrBlock",
+        enable_dns64 = "EnableDns64",
+        enable_lni_at_device_index = "EnableLniAtDeviceIndex",
+        ipv4_ipam_pool_id = "Ipv4IpamPoolId",
+        ipv4_netmask_length = "Ipv4NetmaskLength",
+        ipv6_cidr_block = "Ipv6CidrBlock",
+        ipv6_ipam_pool_id = "Ipv6IpamPoolId",
+        ipv6_native = "Ipv6Native",
+        ipv6_netmask_length = "Ipv6NetmaskLength",
+        map_public_ip_on_launch = "MapPublicIpOnLaunch",
+        outpost_arn = "OutpostArn",
+        private_dns_name_options_on_launch = "PrivateDnsNameOptionsOnLaunch",
+        tags = "Tags",
     }
 }
 
+static SUBNET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("Ipv6CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Subnet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Subnet> {
-    /// `Fn::GetAtt` `AssignIpv6AddressOnCreation`.
-    #[inline]
-    pub fn attr_assign_ipv6_address_on_creation(self) -> crate::value::Val<bool> {
-        self.__get_att("AssignIpv6AddressOnCreation")
-    }
-    /// `Fn::GetAtt` `AvailabilityZone`.
-    #[inline]
-    pub fn attr_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `AvailabilityZoneId`.
-    #[inline]
-    pub fn attr_availability_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZoneId")
-    }
-    /// `Fn::GetAtt` `BlockPublicAccessStates.InternetGatewayBlockMode`.
-    #[inline]
-    pub fn attr_block_public_access_states_internet_gateway_block_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BlockPublicAccessStates.InternetGatewayBlockMode")
-    }
-    /// `Fn::GetAtt` `CidrBlock`.
-    #[inline]
-    pub fn attr_cidr_block(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CidrBlock")
-    }
-    /// `Fn::GetAtt` `EnableDns64`.
-    #[inline]
-    pub fn attr_enable_dns64(self) -> crate::value::Val<bool> {
-        self.__get_att("EnableDns64")
-    }
-    /// `Fn::GetAtt` `EnableLniAtDeviceIndex`.
-    #[inline]
-    pub fn attr_enable_lni_at_device_index(self) -> crate::value::Val<i64> {
-        self.__get_att("EnableLniAtDeviceIndex")
-    }
-    /// `Fn::GetAtt` `Ipv4IpamPoolId`.
-    #[inline]
-    pub fn attr_ipv4_ipam_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ipv4IpamPoolId")
-    }
-    /// `Fn::GetAtt` `Ipv4NetmaskLength`.
-    #[inline]
-    pub fn attr_ipv4_netmask_length(self) -> crate::value::Val<i64> {
-        self.__get_att("Ipv4NetmaskLength")
-    }
-    /// `Fn::GetAtt` `Ipv6CidrBlock`.
-    #[inline]
-    pub fn attr_ipv6_cidr_block(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ipv6CidrBlock")
-    }
-    /// `Fn::GetAtt` `Ipv6CidrBlocks`.
-    #[inline]
-    pub fn attr_ipv6_cidr_blocks(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Ipv6CidrBlocks")
-    }
-    /// `Fn::GetAtt` `Ipv6IpamPoolId`.
-    #[inline]
-    pub fn attr_ipv6_ipam_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ipv6IpamPoolId")
-    }
-    /// `Fn::GetAtt` `Ipv6Native`.
-    #[inline]
-    pub fn attr_ipv6_native(self) -> crate::value::Val<bool> {
-        self.__get_att("Ipv6Native")
-    }
-    /// `Fn::GetAtt` `Ipv6NetmaskLength`.
-    #[inline]
-    pub fn attr_ipv6_netmask_length(self) -> crate::value::Val<i64> {
-        self.__get_att("Ipv6NetmaskLength")
-    }
-    /// `Fn::GetAtt` `MapPublicIpOnLaunch`.
-    #[inline]
-    pub fn attr_map_public_ip_on_launch(self) -> crate::value::Val<bool> {
-        self.__get_att("MapPublicIpOnLaunch")
-    }
-    /// `Fn::GetAtt` `NetworkAclAssociationId`.
-    #[inline]
-    pub fn attr_network_acl_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkAclAssociationId")
-    }
-    /// `Fn::GetAtt` `OutpostArn`.
-    #[inline]
-    pub fn attr_outpost_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OutpostArn")
-    }
-    /// `Fn::GetAtt` `PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsAAAARecord`.
-    #[inline]
-    pub fn attr_private_dns_name_options_on_launch_enable_resource_name_dns_aaaa_record(self) -> crate::value::Val<bool> {
-        self.__get_att("PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsAAAARecord")
-    }
-    /// `Fn::GetAtt` `PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsARecord`.
-    #[inline]
-    pub fn attr_private_dns_name_options_on_launch_enable_resource_name_dns_a_record(self) -> crate::value::Val<bool> {
-        self.__get_att("PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsARecord")
-    }
-    /// `Fn::GetAtt` `PrivateDnsNameOptionsOnLaunch.HostnameType`.
-    #[inline]
-    pub fn attr_private_dns_name_options_on_launch_hostname_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateDnsNameOptionsOnLaunch.HostnameType")
-    }
-    /// `Fn::GetAtt` `SubnetId`.
-    #[inline]
-    pub fn attr_subnet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubnetId")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssignIpv6AddressOnCreation`.
+        attr_assign_ipv6_address_on_creation: bool = "AssignIpv6AddressOnCreation",
+        /// `Fn::GetAtt` `AvailabilityZone`.
+        attr_availability_zone: ::std::string::String = "AvailabilityZone",
+        /// `Fn::GetAtt` `AvailabilityZoneId`.
+        attr_availability_zone_id: ::std::string::String = "AvailabilityZoneId",
+        /// `Fn::GetAtt` `BlockPublicAccessStates.InternetGatewayBlockMode`.
+        attr_block_public_access_states_internet_gateway_block_mode: ::std::string::String = "BlockPublicAccessStates.InternetGatewayBlockMode",
+        /// `Fn::GetAtt` `CidrBlock`.
+        attr_cidr_block: ::std::string::String = "CidrBlock",
+        /// `Fn::GetAtt` `EnableDns64`.
+        attr_enable_dns64: bool = "EnableDns64",
+        /// `Fn::GetAtt` `EnableLniAtDeviceIndex`.
+        attr_enable_lni_at_device_index: i64 = "EnableLniAtDeviceIndex",
+        /// `Fn::GetAtt` `Ipv4IpamPoolId`.
+        attr_ipv4_ipam_pool_id: ::std::string::String = "Ipv4IpamPoolId",
+        /// `Fn::GetAtt` `Ipv4NetmaskLength`.
+        attr_ipv4_netmask_length: i64 = "Ipv4NetmaskLength",
+        /// `Fn::GetAtt` `Ipv6CidrBlock`.
+        attr_ipv6_cidr_block: ::std::string::String = "Ipv6CidrBlock",
+        /// `Fn::GetAtt` `Ipv6CidrBlocks`.
+        attr_ipv6_cidr_blocks: crate::value::List<::std::string::String> = "Ipv6CidrBlocks",
+        /// `Fn::GetAtt` `Ipv6IpamPoolId`.
+        attr_ipv6_ipam_pool_id: ::std::string::String = "Ipv6IpamPoolId",
+        /// `Fn::GetAtt` `Ipv6Native`.
+        attr_ipv6_native: bool = "Ipv6Native",
+        /// `Fn::GetAtt` `Ipv6NetmaskLength`.
+        attr_ipv6_netmask_length: i64 = "Ipv6NetmaskLength",
+        /// `Fn::GetAtt` `MapPublicIpOnLaunch`.
+        attr_map_public_ip_on_launch: bool = "MapPublicIpOnLaunch",
+        /// `Fn::GetAtt` `NetworkAclAssociationId`.
+        attr_network_acl_association_id: ::std::string::String = "NetworkAclAssociationId",
+        /// `Fn::GetAtt` `OutpostArn`.
+        attr_outpost_arn: ::std::string::String = "OutpostArn",
+        /// `Fn::GetAtt` `PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsAAAARecord`.
+        attr_private_dns_name_options_on_launch_enable_resource_name_dns_aaaa_record: bool = "PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsAAAARecord",
+        /// `Fn::GetAtt` `PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsARecord`.
+        attr_private_dns_name_options_on_launch_enable_resource_name_dns_a_record: bool = "PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsARecord",
+        /// `Fn::GetAtt` `PrivateDnsNameOptionsOnLaunch.HostnameType`.
+        attr_private_dns_name_options_on_launch_hostname_type: ::std::string::String = "PrivateDnsNameOptionsOnLaunch.HostnameType",
+        /// `Fn::GetAtt` `SubnetId`.
+        attr_subnet_id: ::std::string::String = "SubnetId",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
@@ -17281,14 +12338,12 @@ pub mod subnet {
         pub hostname_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PrivateDnsNameOptionsOnLaunch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableResourceNameDnsAAAARecord", self.enable_resource_name_dns_aaaa_record);
-            p.set_opt("EnableResourceNameDnsARecord", self.enable_resource_name_dns_a_record);
-            p.set_opt("HostnameType", self.hostname_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateDnsNameOptionsOnLaunch;
+        opt {
+            enable_resource_name_dns_aaaa_record = "EnableResourceNameDnsAAAARecord",
+            enable_resource_name_dns_a_record = "EnableResourceNameDnsARecord",
+            hostname_type = "HostnameType",
         }
     }
 }
@@ -17318,7 +12373,6 @@ pub struct SubnetCidrBlock {
 
 impl SubnetCidrBlock {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ipv6_cidr_block: ::std::option::Option::None,
@@ -17329,46 +12383,33 @@ impl SubnetCidrBlock {
     }
 }
 
-impl crate::resource::Resource for SubnetCidrBlock {
-    const TYPE: &'static str = "AWS::EC2::SubnetCidrBlock";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBNET_CIDR_BLOCK_SHAPE)
+crate::resource::props! {
+    resource SubnetCidrBlock = "AWS::EC2::SubnetCidrBlock", shape: Some(&SUBNET_CIDR_BLOCK_SHAPE);
+    req {
+        subnet_id = "SubnetId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Ipv6CidrBlock", self.ipv6_cidr_block);
-        p.set_opt("Ipv6IpamPoolId", self.ipv6_ipam_pool_id);
-        p.set_opt("Ipv6NetmaskLength", self.ipv6_netmask_length);
-        p.set("SubnetId", self.subnet_id);
-        p
+    opt {
+        ipv6_cidr_block = "Ipv6CidrBlock",
+        ipv6_ipam_pool_id = "Ipv6IpamPoolId",
+        ipv6_netmask_length = "Ipv6NetmaskLength",
     }
 }
 
-static SUBNET_CIDR_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Ipv6CidrBlock", crate::resource::Rule { max_len: Some(42), ..crate::resource::Rule::NONE }),
-        ("Ipv6NetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBNET_CIDR_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Ipv6CidrBlock", crate::resource::Rule { max_len: Some(42), formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ("Ipv6NetmaskLength", crate::resource::Rule { min: Some(0.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SubnetCidrBlock`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubnetCidrBlock> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `IpSource`.
-    #[inline]
-    pub fn attr_ip_source(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpSource")
-    }
-    /// `Fn::GetAtt` `Ipv6AddressAttribute`.
-    #[inline]
-    pub fn attr_ipv6_address_attribute(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ipv6AddressAttribute")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `IpSource`.
+        attr_ip_source: ::std::string::String = "IpSource",
+        /// `Fn::GetAtt` `Ipv6AddressAttribute`.
+        attr_ipv6_address_attribute: ::std::string::String = "Ipv6AddressAttribute",
     }
 }
 
@@ -17401,7 +12442,6 @@ pub struct SubnetCidrReservation {
 
 impl SubnetCidrReservation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, reservation_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::subnet_cidr_reservation::ReservationType>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cidr: cidr.into(),
@@ -17413,61 +12453,47 @@ impl SubnetCidrReservation {
     }
 }
 
-impl crate::resource::Resource for SubnetCidrReservation {
-    const TYPE: &'static str = "AWS::EC2::SubnetCidrReservation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBNET_CIDR_RESERVATION_SHAPE)
+crate::resource::props! {
+    resource SubnetCidrReservation = "AWS::EC2::SubnetCidrReservation", shape: Some(&SUBNET_CIDR_RESERVATION_SHAPE);
+    req {
+        cidr = "Cidr",
+        reservation_type = "ReservationType",
+        subnet_id = "SubnetId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Cidr", self.cidr);
-        p.set_opt("Description", self.description);
-        p.set("ReservationType", self.reservation_type);
-        p.set("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static SUBNET_CIDR_RESERVATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::subnet_cidr_reservation::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBNET_CIDR_RESERVATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::subnet_cidr_reservation::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SubnetCidrReservation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubnetCidrReservation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `SubnetCidrReservationId`.
-    #[inline]
-    pub fn attr_subnet_cidr_reservation_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubnetCidrReservationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `SubnetCidrReservationId`.
+        attr_subnet_cidr_reservation_id: ::std::string::String = "SubnetCidrReservationId",
     }
 }
 
 pub mod subnet_cidr_reservation {
     //! Nested property types and enums of [`SubnetCidrReservation`](super::SubnetCidrReservation).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![aA][wW][sS]:).+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![aA][wW][sS]:).+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of reservation. A prefix reservation is used for an IPv6 prefix delegated to a network interface; an explicit reservation is used for a range that Amazon EC2 must not assign automatically.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReservationType {
         /// `prefix`
         Prefix,
@@ -17475,15 +12501,7 @@ pub mod subnet_cidr_reservation {
         Explicit,
     }
 
-    impl crate::value::CfnEnum for ReservationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Prefix => "prefix",
-                Self::Explicit => "explicit",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReservationType, ["prefix", "explicit"]);
 }
 
 /// Resource Type definition for AWS::EC2::SubnetNetworkAclAssociation
@@ -17503,7 +12521,6 @@ pub struct SubnetNetworkAclAssociation {
 
 impl SubnetNetworkAclAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(network_acl_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             network_acl_id: network_acl_id.into(),
@@ -17512,23 +12529,23 @@ impl SubnetNetworkAclAssociation {
     }
 }
 
-impl crate::resource::Resource for SubnetNetworkAclAssociation {
-    const TYPE: &'static str = "AWS::EC2::SubnetNetworkAclAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("NetworkAclId", self.network_acl_id);
-        p.set("SubnetId", self.subnet_id);
-        p
+crate::resource::props! {
+    resource SubnetNetworkAclAssociation = "AWS::EC2::SubnetNetworkAclAssociation", shape: Some(&SUBNET_NETWORK_ACL_ASSOCIATION_SHAPE);
+    req {
+        network_acl_id = "NetworkAclId",
+        subnet_id = "SubnetId",
     }
 }
 
+static SUBNET_NETWORK_ACL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`SubnetNetworkAclAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubnetNetworkAclAssociation> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
     }
 }
 
@@ -17550,7 +12567,6 @@ pub struct SubnetRouteTableAssociation {
 
 impl SubnetRouteTableAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             route_table_id: route_table_id.into(),
@@ -17559,23 +12575,23 @@ impl SubnetRouteTableAssociation {
     }
 }
 
-impl crate::resource::Resource for SubnetRouteTableAssociation {
-    const TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RouteTableId", self.route_table_id);
-        p.set("SubnetId", self.subnet_id);
-        p
+crate::resource::props! {
+    resource SubnetRouteTableAssociation = "AWS::EC2::SubnetRouteTableAssociation", shape: Some(&SUBNET_ROUTE_TABLE_ASSOCIATION_SHAPE);
+    req {
+        route_table_id = "RouteTableId",
+        subnet_id = "SubnetId",
     }
 }
 
+static SUBNET_ROUTE_TABLE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`SubnetRouteTableAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubnetRouteTableAssociation> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -17598,24 +12614,20 @@ pub struct TrafficMirrorFilter {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for TrafficMirrorFilter {
-    const TYPE: &'static str = "AWS::EC2::TrafficMirrorFilter";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("NetworkServices", self.network_services);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource TrafficMirrorFilter = "AWS::EC2::TrafficMirrorFilter", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        description = "Description",
+        network_services = "NetworkServices",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`TrafficMirrorFilter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrafficMirrorFilter> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -17623,20 +12635,13 @@ pub mod traffic_mirror_filter {
     //! Nested property types and enums of [`TrafficMirrorFilter`](super::TrafficMirrorFilter).
 
     /// The network service traffic that is associated with the traffic mirror filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrafficMirrorNetworkService {
         /// `amazon-dns`
         AmazonDns,
     }
 
-    impl crate::value::CfnEnum for TrafficMirrorNetworkService {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonDns => "amazon-dns",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrafficMirrorNetworkService, ["amazon-dns"]);
 }
 
 /// Resource Type definition for for AWS::EC2::TrafficMirrorFilterRule
@@ -17692,7 +12697,6 @@ pub struct TrafficMirrorFilterRule {
 
 impl TrafficMirrorFilterRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_cidr_block: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_number: impl ::std::convert::Into<crate::value::Val<i64>>, source_cidr_block: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, traffic_direction: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, traffic_mirror_filter_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -17710,39 +12714,41 @@ impl TrafficMirrorFilterRule {
     }
 }
 
-impl crate::resource::Resource for TrafficMirrorFilterRule {
-    const TYPE: &'static str = "AWS::EC2::TrafficMirrorFilterRule";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DestinationCidrBlock", self.destination_cidr_block);
-        p.set_opt("DestinationPortRange", self.destination_port_range);
-        p.set_opt("Protocol", self.protocol);
-        p.set("RuleAction", self.rule_action);
-        p.set("RuleNumber", self.rule_number);
-        p.set("SourceCidrBlock", self.source_cidr_block);
-        p.set_opt("SourcePortRange", self.source_port_range);
-        p.set_opt("Tags", self.tags);
-        p.set("TrafficDirection", self.traffic_direction);
-        p.set("TrafficMirrorFilterId", self.traffic_mirror_filter_id);
-        p
+crate::resource::props! {
+    resource TrafficMirrorFilterRule = "AWS::EC2::TrafficMirrorFilterRule", shape: Some(&TRAFFIC_MIRROR_FILTER_RULE_SHAPE);
+    req {
+        destination_cidr_block = "DestinationCidrBlock",
+        rule_action = "RuleAction",
+        rule_number = "RuleNumber",
+        source_cidr_block = "SourceCidrBlock",
+        traffic_direction = "TrafficDirection",
+        traffic_mirror_filter_id = "TrafficMirrorFilterId",
+    }
+    opt {
+        description = "Description",
+        destination_port_range = "DestinationPortRange",
+        protocol = "Protocol",
+        source_port_range = "SourcePortRange",
+        tags = "Tags",
     }
 }
 
+static TRAFFIC_MIRROR_FILTER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("SourceCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`TrafficMirrorFilterRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrafficMirrorFilterRule> {
-    /// `Fn::GetAtt` `TrafficMirrorFilterRuleId`.
-    #[inline]
-    pub fn attr_traffic_mirror_filter_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrafficMirrorFilterRuleId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TrafficMirrorFilterRuleId`.
+        attr_traffic_mirror_filter_rule_id: ::std::string::String = "TrafficMirrorFilterRuleId",
     }
 }
 
 pub mod traffic_mirror_filter_rule {
     //! Nested property types and enums of [`TrafficMirrorFilterRule`](super::TrafficMirrorFilterRule).
 
-    /// The definition `TrafficMirrorPortRange`.
     #[derive(Clone)]
     pub struct TrafficMirrorPortRange {
         /// The first port in the Traffic Mirror port range.
@@ -17757,7 +12763,6 @@ pub mod traffic_mirror_filter_rule {
 
     impl TrafficMirrorPortRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(from_port: impl ::std::convert::Into<crate::value::Val<i64>>, to_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 from_port: from_port.into(),
@@ -17766,13 +12771,11 @@ pub mod traffic_mirror_filter_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TrafficMirrorPortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FromPort", self.from_port);
-            p.set("ToPort", self.to_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrafficMirrorPortRange;
+        req {
+            from_port = "FromPort",
+            to_port = "ToPort",
         }
     }
 }
@@ -17822,7 +12825,6 @@ pub struct TrafficMirrorSession {
 
 impl TrafficMirrorSession {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(network_interface_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, session_number: impl ::std::convert::Into<crate::value::Val<i64>>, traffic_mirror_filter_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, traffic_mirror_target_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -17838,30 +12840,28 @@ impl TrafficMirrorSession {
     }
 }
 
-impl crate::resource::Resource for TrafficMirrorSession {
-    const TYPE: &'static str = "AWS::EC2::TrafficMirrorSession";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("NetworkInterfaceId", self.network_interface_id);
-        p.set_opt("OwnerId", self.owner_id);
-        p.set_opt("PacketLength", self.packet_length);
-        p.set("SessionNumber", self.session_number);
-        p.set_opt("Tags", self.tags);
-        p.set("TrafficMirrorFilterId", self.traffic_mirror_filter_id);
-        p.set("TrafficMirrorTargetId", self.traffic_mirror_target_id);
-        p.set_opt("VirtualNetworkId", self.virtual_network_id);
-        p
+crate::resource::props! {
+    resource TrafficMirrorSession = "AWS::EC2::TrafficMirrorSession", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        network_interface_id = "NetworkInterfaceId",
+        session_number = "SessionNumber",
+        traffic_mirror_filter_id = "TrafficMirrorFilterId",
+        traffic_mirror_target_id = "TrafficMirrorTargetId",
+    }
+    opt {
+        description = "Description",
+        owner_id = "OwnerId",
+        packet_length = "PacketLength",
+        tags = "Tags",
+        virtual_network_id = "VirtualNetworkId",
     }
 }
 
 /// Attributes of [`TrafficMirrorSession`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrafficMirrorSession> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -17892,26 +12892,22 @@ pub struct TrafficMirrorTarget {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for TrafficMirrorTarget {
-    const TYPE: &'static str = "AWS::EC2::TrafficMirrorTarget";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("GatewayLoadBalancerEndpointId", self.gateway_load_balancer_endpoint_id);
-        p.set_opt("NetworkInterfaceId", self.network_interface_id);
-        p.set_opt("NetworkLoadBalancerArn", self.network_load_balancer_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource TrafficMirrorTarget = "AWS::EC2::TrafficMirrorTarget", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        description = "Description",
+        gateway_load_balancer_endpoint_id = "GatewayLoadBalancerEndpointId",
+        network_interface_id = "NetworkInterfaceId",
+        network_load_balancer_arn = "NetworkLoadBalancerArn",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`TrafficMirrorTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrafficMirrorTarget> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -17950,53 +12946,46 @@ pub struct TransitGateway {
     pub vpn_ecmp_support: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for TransitGateway {
-    const TYPE: &'static str = "AWS::EC2::TransitGateway";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AmazonSideAsn", self.amazon_side_asn);
-        p.set_opt("AssociationDefaultRouteTableId", self.association_default_route_table_id);
-        p.set_opt("AutoAcceptSharedAttachments", self.auto_accept_shared_attachments);
-        p.set_opt("DefaultRouteTableAssociation", self.default_route_table_association);
-        p.set_opt("DefaultRouteTablePropagation", self.default_route_table_propagation);
-        p.set_opt("Description", self.description);
-        p.set_opt("DnsSupport", self.dns_support);
-        p.set_opt("EncryptionSupport", self.encryption_support);
-        p.set_opt("MulticastSupport", self.multicast_support);
-        p.set_opt("PropagationDefaultRouteTableId", self.propagation_default_route_table_id);
-        p.set_opt("SecurityGroupReferencingSupport", self.security_group_referencing_support);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TransitGatewayCidrBlocks", self.transit_gateway_cidr_blocks);
-        p.set_opt("VpnEcmpSupport", self.vpn_ecmp_support);
-        p
+crate::resource::props! {
+    resource TransitGateway = "AWS::EC2::TransitGateway", shape: Some(&TRANSIT_GATEWAY_SHAPE);
+    opt {
+        amazon_side_asn = "AmazonSideAsn",
+        association_default_route_table_id = "AssociationDefaultRouteTableId",
+        auto_accept_shared_attachments = "AutoAcceptSharedAttachments",
+        default_route_table_association = "DefaultRouteTableAssociation",
+        default_route_table_propagation = "DefaultRouteTablePropagation",
+        description = "Description",
+        dns_support = "DnsSupport",
+        encryption_support = "EncryptionSupport",
+        multicast_support = "MulticastSupport",
+        propagation_default_route_table_id = "PropagationDefaultRouteTableId",
+        security_group_referencing_support = "SecurityGroupReferencingSupport",
+        tags = "Tags",
+        transit_gateway_cidr_blocks = "TransitGatewayCidrBlocks",
+        vpn_ecmp_support = "VpnEcmpSupport",
     }
 }
 
+static TRANSIT_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmazonSideAsn", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`TransitGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGateway> {
-    /// `Fn::GetAtt` `EncryptionSupportState`.
-    #[inline]
-    pub fn attr_encryption_support_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EncryptionSupportState")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `TransitGatewayArn`.
-    #[inline]
-    pub fn attr_transit_gateway_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EncryptionSupportState`.
+        attr_encryption_support_state: ::std::string::String = "EncryptionSupportState",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `TransitGatewayArn`.
+        attr_transit_gateway_arn: ::std::string::String = "TransitGatewayArn",
     }
 }
 
 pub mod transit_gateway {
     //! Nested property types and enums of [`TransitGateway`](super::TransitGateway).
 
-    /// Allowed values of `EncryptionSupport`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionSupport {
         /// `disable`
         Disable,
@@ -18004,15 +12993,7 @@ pub mod transit_gateway {
         Enable,
     }
 
-    impl crate::value::CfnEnum for EncryptionSupport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionSupport, ["disable", "enable"]);
 }
 
 /// Resource Type definition for AWS::EC2::TransitGatewayAttachment
@@ -18036,7 +13017,6 @@ pub struct TransitGatewayAttachment {
 
 impl TransitGatewayAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, transit_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             options: ::std::option::Option::None,
@@ -18048,31 +13028,35 @@ impl TransitGatewayAttachment {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayAttachment {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Options", self.options);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayId", self.transit_gateway_id);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayAttachment = "AWS::EC2::TransitGatewayAttachment", shape: Some(&TRANSIT_GATEWAY_ATTACHMENT_SHAPE);
+    req {
+        subnet_ids = "SubnetIds",
+        transit_gateway_id = "TransitGatewayId",
+        vpc_id = "VpcId",
+    }
+    opt {
+        options = "Options",
+        tags = "Tags",
     }
 }
 
+static TRANSIT_GATEWAY_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`TransitGatewayAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayAttachment> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod transit_gateway_attachment {
     //! Nested property types and enums of [`TransitGatewayAttachment`](super::TransitGatewayAttachment).
+
+    pub use crate::cfn::shared::ec2::{ApplianceModeSupport, DnsSupport, Ipv6Support};
 
     /// The options for the transit gateway vpc attachment.
     #[derive(Clone, Default)]
@@ -18080,92 +13064,33 @@ pub mod transit_gateway_attachment {
         /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
         ///
         /// CloudFormation property `ApplianceModeSupport`.
-        pub appliance_mode_support: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_attachment::ApplianceModeSupport>>,
+        pub appliance_mode_support: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::ApplianceModeSupport>>,
         /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
         ///
         /// CloudFormation property `DnsSupport`.
-        pub dns_support: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_attachment::DnsSupport>>,
+        pub dns_support: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::DnsSupport>>,
         /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
         ///
         /// CloudFormation property `Ipv6Support`.
-        pub ipv6_support: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_attachment::Ipv6Support>>,
+        pub ipv6_support: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::Ipv6Support>>,
         /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid Values: enable | disable
         ///
         /// CloudFormation property `SecurityGroupReferencingSupport`.
         pub security_group_referencing_support: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_attachment::SecurityGroupReferencingSupport>>,
     }
 
-    impl crate::resource::ToExpr for Options {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplianceModeSupport", self.appliance_mode_support);
-            p.set_opt("DnsSupport", self.dns_support);
-            p.set_opt("Ipv6Support", self.ipv6_support);
-            p.set_opt("SecurityGroupReferencingSupport", self.security_group_referencing_support);
-            p.into_expr()
-        }
-    }
-
-    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ApplianceModeSupport {
-        /// `disable`
-        Disable,
-        /// `enable`
-        Enable,
-    }
-
-    impl crate::value::CfnEnum for ApplianceModeSupport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
-
-    /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DnsSupport {
-        /// `disable`
-        Disable,
-        /// `enable`
-        Enable,
-    }
-
-    impl crate::value::CfnEnum for DnsSupport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
-
-    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Ipv6Support {
-        /// `disable`
-        Disable,
-        /// `enable`
-        Enable,
-    }
-
-    impl crate::value::CfnEnum for Ipv6Support {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
+    crate::resource::props! {
+        nested Options;
+        opt {
+            appliance_mode_support = "ApplianceModeSupport",
+            dns_support = "DnsSupport",
+            ipv6_support = "Ipv6Support",
+            security_group_referencing_support = "SecurityGroupReferencingSupport",
         }
     }
 
     /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityGroupReferencingSupport {
         /// `disable`
         Disable,
@@ -18173,15 +13098,7 @@ pub mod transit_gateway_attachment {
         Enable,
     }
 
-    impl crate::value::CfnEnum for SecurityGroupReferencingSupport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SecurityGroupReferencingSupport, ["disable", "enable"]);
 }
 
 /// The AWS::EC2::TransitGatewayConnect type
@@ -18205,7 +13122,6 @@ pub struct TransitGatewayConnect {
 
 impl TransitGatewayConnect {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(options: crate::cfn::ec2::transit_gateway_connect::TransitGatewayConnectOptions, transport_transit_gateway_attachment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             options,
@@ -18215,46 +13131,34 @@ impl TransitGatewayConnect {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayConnect {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayConnect";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Options", self.options);
-        p.set_opt("Tags", self.tags);
-        p.set("TransportTransitGatewayAttachmentId", self.transport_transit_gateway_attachment_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayConnect = "AWS::EC2::TransitGatewayConnect", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        options = "Options",
+        transport_transit_gateway_attachment_id = "TransportTransitGatewayAttachmentId",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`TransitGatewayConnect`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayConnect> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
-    #[inline]
-    pub fn attr_transit_gateway_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayAttachmentId")
-    }
-    /// `Fn::GetAtt` `TransitGatewayId`.
-    #[inline]
-    pub fn attr_transit_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
+        attr_transit_gateway_attachment_id: ::std::string::String = "TransitGatewayAttachmentId",
+        /// `Fn::GetAtt` `TransitGatewayId`.
+        attr_transit_gateway_id: ::std::string::String = "TransitGatewayId",
     }
 }
 
 pub mod transit_gateway_connect {
     //! Nested property types and enums of [`TransitGatewayConnect`](super::TransitGatewayConnect).
 
-    /// The definition `TransitGatewayConnectOptions`.
     #[derive(Clone, Default)]
     pub struct TransitGatewayConnectOptions {
         /// The tunnel protocol.
@@ -18263,30 +13167,21 @@ pub mod transit_gateway_connect {
         pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_connect::Protocol>>,
     }
 
-    impl crate::resource::ToExpr for TransitGatewayConnectOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransitGatewayConnectOptions;
+        opt {
+            protocol = "Protocol",
         }
     }
 
     /// The tunnel protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `gre`
         Gre,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gre => "gre",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["gre"]);
 }
 
 /// Resource Type definition for AWS::EC2::TransitGatewayConnectPeer
@@ -18310,7 +13205,6 @@ pub struct TransitGatewayConnectPeer {
 
 impl TransitGatewayConnectPeer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connect_peer_configuration: crate::cfn::ec2::transit_gateway_connect_peer::TransitGatewayConnectPeerConfiguration, transit_gateway_attachment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connect_peer_configuration,
@@ -18320,51 +13214,36 @@ impl TransitGatewayConnectPeer {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayConnectPeer {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayConnectPeer";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectPeerConfiguration", self.connect_peer_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayAttachmentId", self.transit_gateway_attachment_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayConnectPeer = "AWS::EC2::TransitGatewayConnectPeer", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        connect_peer_configuration = "ConnectPeerConfiguration",
+        transit_gateway_attachment_id = "TransitGatewayAttachmentId",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`TransitGatewayConnectPeer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayConnectPeer> {
-    /// `Fn::GetAtt` `ConnectPeerConfiguration.BgpConfigurations`.
-    #[inline]
-    pub fn attr_connect_peer_configuration_bgp_configurations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ConnectPeerConfiguration.BgpConfigurations")
-    }
-    /// `Fn::GetAtt` `ConnectPeerConfiguration.Protocol`.
-    #[inline]
-    pub fn attr_connect_peer_configuration_protocol(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectPeerConfiguration.Protocol")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `TransitGatewayConnectPeerId`.
-    #[inline]
-    pub fn attr_transit_gateway_connect_peer_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayConnectPeerId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectPeerConfiguration.BgpConfigurations`.
+        attr_connect_peer_configuration_bgp_configurations: crate::value::List<::std::string::String> = "ConnectPeerConfiguration.BgpConfigurations",
+        /// `Fn::GetAtt` `ConnectPeerConfiguration.Protocol`.
+        attr_connect_peer_configuration_protocol: ::std::string::String = "ConnectPeerConfiguration.Protocol",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `TransitGatewayConnectPeerId`.
+        attr_transit_gateway_connect_peer_id: ::std::string::String = "TransitGatewayConnectPeerId",
     }
 }
 
 pub mod transit_gateway_connect_peer {
     //! Nested property types and enums of [`TransitGatewayConnectPeer`](super::TransitGatewayConnectPeer).
 
-    /// The definition `TransitGatewayConnectPeerConfiguration`.
     #[derive(Clone)]
     pub struct TransitGatewayConnectPeerConfiguration {
         /// The BGP configuration details.
@@ -18391,7 +13270,6 @@ pub mod transit_gateway_connect_peer {
 
     impl TransitGatewayConnectPeerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(inside_cidr_blocks: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, peer_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bgp_configurations: ::std::option::Option::None,
@@ -18403,20 +13281,19 @@ pub mod transit_gateway_connect_peer {
         }
     }
 
-    impl crate::resource::ToExpr for TransitGatewayConnectPeerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BgpConfigurations", self.bgp_configurations);
-            p.set("InsideCidrBlocks", self.inside_cidr_blocks);
-            p.set("PeerAddress", self.peer_address);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("TransitGatewayAddress", self.transit_gateway_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransitGatewayConnectPeerConfiguration;
+        req {
+            inside_cidr_blocks = "InsideCidrBlocks",
+            peer_address = "PeerAddress",
+        }
+        opt {
+            bgp_configurations = "BgpConfigurations",
+            protocol = "Protocol",
+            transit_gateway_address = "TransitGatewayAddress",
         }
     }
 
-    /// The definition `TransitGatewayAttachmentBgpConfiguration`.
     #[derive(Clone, Default)]
     pub struct TransitGatewayAttachmentBgpConfiguration {
         /// The BGP status.
@@ -18441,16 +13318,14 @@ pub mod transit_gateway_connect_peer {
         pub transit_gateway_asn: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for TransitGatewayAttachmentBgpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BgpStatus", self.bgp_status);
-            p.set_opt("PeerAddress", self.peer_address);
-            p.set_opt("PeerAsn", self.peer_asn);
-            p.set_opt("TransitGatewayAddress", self.transit_gateway_address);
-            p.set_opt("TransitGatewayAsn", self.transit_gateway_asn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransitGatewayAttachmentBgpConfiguration;
+        opt {
+            bgp_status = "BgpStatus",
+            peer_address = "PeerAddress",
+            peer_asn = "PeerAsn",
+            transit_gateway_address = "TransitGatewayAddress",
+            transit_gateway_asn = "TransitGatewayAsn",
         }
     }
 }
@@ -18474,7 +13349,6 @@ pub struct TransitGatewayMeteringPolicy {
 
 impl TransitGatewayMeteringPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(transit_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             middlebox_attachment_ids: ::std::option::Option::None,
@@ -18484,34 +13358,26 @@ impl TransitGatewayMeteringPolicy {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayMeteringPolicy {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayMeteringPolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MiddleboxAttachmentIds", self.middlebox_attachment_ids);
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayId", self.transit_gateway_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayMeteringPolicy = "AWS::EC2::TransitGatewayMeteringPolicy", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        transit_gateway_id = "TransitGatewayId",
+    }
+    opt {
+        middlebox_attachment_ids = "MiddleboxAttachmentIds",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`TransitGatewayMeteringPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayMeteringPolicy> {
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `TransitGatewayMeteringPolicyId`.
-    #[inline]
-    pub fn attr_transit_gateway_metering_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayMeteringPolicyId")
-    }
-    /// `Fn::GetAtt` `UpdateEffectiveAt`.
-    #[inline]
-    pub fn attr_update_effective_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateEffectiveAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `TransitGatewayMeteringPolicyId`.
+        attr_transit_gateway_metering_policy_id: ::std::string::String = "TransitGatewayMeteringPolicyId",
+        /// `Fn::GetAtt` `UpdateEffectiveAt`.
+        attr_update_effective_at: ::std::string::String = "UpdateEffectiveAt",
     }
 }
 
@@ -18572,7 +13438,6 @@ pub struct TransitGatewayMeteringPolicyEntry {
 
 impl TransitGatewayMeteringPolicyEntry {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(metered_account: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::transit_gateway_metering_policy_entry::TransitGatewayMeteringPayerType>>, policy_rule_number: impl ::std::convert::Into<crate::value::Val<i64>>, transit_gateway_metering_policy_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             destination_cidr_block: ::std::option::Option::None,
@@ -18591,46 +13456,45 @@ impl TransitGatewayMeteringPolicyEntry {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayMeteringPolicyEntry {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayMeteringPolicyEntry";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DestinationCidrBlock", self.destination_cidr_block);
-        p.set_opt("DestinationPortRange", self.destination_port_range);
-        p.set_opt("DestinationTransitGatewayAttachmentId", self.destination_transit_gateway_attachment_id);
-        p.set_opt("DestinationTransitGatewayAttachmentType", self.destination_transit_gateway_attachment_type);
-        p.set("MeteredAccount", self.metered_account);
-        p.set("PolicyRuleNumber", self.policy_rule_number);
-        p.set_opt("Protocol", self.protocol);
-        p.set_opt("SourceCidrBlock", self.source_cidr_block);
-        p.set_opt("SourcePortRange", self.source_port_range);
-        p.set_opt("SourceTransitGatewayAttachmentId", self.source_transit_gateway_attachment_id);
-        p.set_opt("SourceTransitGatewayAttachmentType", self.source_transit_gateway_attachment_type);
-        p.set("TransitGatewayMeteringPolicyId", self.transit_gateway_metering_policy_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayMeteringPolicyEntry = "AWS::EC2::TransitGatewayMeteringPolicyEntry", shape: Some(&TRANSIT_GATEWAY_METERING_POLICY_ENTRY_SHAPE);
+    req {
+        metered_account = "MeteredAccount",
+        policy_rule_number = "PolicyRuleNumber",
+        transit_gateway_metering_policy_id = "TransitGatewayMeteringPolicyId",
+    }
+    opt {
+        destination_cidr_block = "DestinationCidrBlock",
+        destination_port_range = "DestinationPortRange",
+        destination_transit_gateway_attachment_id = "DestinationTransitGatewayAttachmentId",
+        destination_transit_gateway_attachment_type = "DestinationTransitGatewayAttachmentType",
+        protocol = "Protocol",
+        source_cidr_block = "SourceCidrBlock",
+        source_port_range = "SourcePortRange",
+        source_transit_gateway_attachment_id = "SourceTransitGatewayAttachmentId",
+        source_transit_gateway_attachment_type = "SourceTransitGatewayAttachmentType",
     }
 }
 
+static TRANSIT_GATEWAY_METERING_POLICY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("SourceCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`TransitGatewayMeteringPolicyEntry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayMeteringPolicyEntry> {
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdateEffectiveAt`.
-    #[inline]
-    pub fn attr_update_effective_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateEffectiveAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdateEffectiveAt`.
+        attr_update_effective_at: ::std::string::String = "UpdateEffectiveAt",
     }
 }
 
 pub mod transit_gateway_metering_policy_entry {
     //! Nested property types and enums of [`TransitGatewayMeteringPolicyEntry`](super::TransitGatewayMeteringPolicyEntry).
 
-    /// Allowed values of `TransitGatewayAttachmentResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitGatewayAttachmentResourceType {
         /// `vpc`
         Vpc,
@@ -18648,23 +13512,9 @@ pub mod transit_gateway_metering_policy_entry {
         ClientVpn,
     }
 
-    impl crate::value::CfnEnum for TransitGatewayAttachmentResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Vpc => "vpc",
-                Self::Vpn => "vpn",
-                Self::DirectConnectGateway => "direct-connect-gateway",
-                Self::Peering => "peering",
-                Self::NetworkFunction => "network-function",
-                Self::VpnConcentrator => "vpn-concentrator",
-                Self::ClientVpn => "client-vpn",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransitGatewayAttachmentResourceType, ["vpc", "vpn", "direct-connect-gateway", "peering", "network-function", "vpn-concentrator", "client-vpn"]);
 
-    /// Allowed values of `TransitGatewayMeteringPayerType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitGatewayMeteringPayerType {
         /// `source-attachment-owner`
         SourceAttachmentOwner,
@@ -18674,16 +13524,7 @@ pub mod transit_gateway_metering_policy_entry {
         TransitGatewayOwner,
     }
 
-    impl crate::value::CfnEnum for TransitGatewayMeteringPayerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SourceAttachmentOwner => "source-attachment-owner",
-                Self::DestinationAttachmentOwner => "destination-attachment-owner",
-                Self::TransitGatewayOwner => "transit-gateway-owner",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransitGatewayMeteringPayerType, ["source-attachment-owner", "destination-attachment-owner", "transit-gateway-owner"]);
 }
 
 /// The AWS::EC2::TransitGatewayMulticastDomain type
@@ -18707,7 +13548,6 @@ pub struct TransitGatewayMulticastDomain {
 
 impl TransitGatewayMulticastDomain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(transit_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             options: ::std::option::Option::None,
@@ -18717,39 +13557,28 @@ impl TransitGatewayMulticastDomain {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayMulticastDomain {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastDomain";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Options", self.options);
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayId", self.transit_gateway_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayMulticastDomain = "AWS::EC2::TransitGatewayMulticastDomain", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        transit_gateway_id = "TransitGatewayId",
+    }
+    opt {
+        options = "Options",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`TransitGatewayMulticastDomain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayMulticastDomain> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `TransitGatewayMulticastDomainArn`.
-    #[inline]
-    pub fn attr_transit_gateway_multicast_domain_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayMulticastDomainArn")
-    }
-    /// `Fn::GetAtt` `TransitGatewayMulticastDomainId`.
-    #[inline]
-    pub fn attr_transit_gateway_multicast_domain_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayMulticastDomainId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `TransitGatewayMulticastDomainArn`.
+        attr_transit_gateway_multicast_domain_arn: ::std::string::String = "TransitGatewayMulticastDomainArn",
+        /// `Fn::GetAtt` `TransitGatewayMulticastDomainId`.
+        attr_transit_gateway_multicast_domain_id: ::std::string::String = "TransitGatewayMulticastDomainId",
     }
 }
 
@@ -18773,19 +13602,17 @@ pub mod transit_gateway_multicast_domain {
         pub static_sources_support: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_multicast_domain::StaticSourcesSupport>>,
     }
 
-    impl crate::resource::ToExpr for Options {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoAcceptSharedAssociations", self.auto_accept_shared_associations);
-            p.set_opt("Igmpv2Support", self.igmpv2_support);
-            p.set_opt("StaticSourcesSupport", self.static_sources_support);
-            p.into_expr()
+    crate::resource::props! {
+        nested Options;
+        opt {
+            auto_accept_shared_associations = "AutoAcceptSharedAssociations",
+            igmpv2_support = "Igmpv2Support",
+            static_sources_support = "StaticSourcesSupport",
         }
     }
 
     /// Indicates whether to automatically cross-account subnet associations that are associated with the transit gateway multicast domain. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoAcceptSharedAssociations {
         /// `disable`
         Disable,
@@ -18793,18 +13620,10 @@ pub mod transit_gateway_multicast_domain {
         Enable,
     }
 
-    impl crate::value::CfnEnum for AutoAcceptSharedAssociations {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoAcceptSharedAssociations, ["disable", "enable"]);
 
     /// Indicates whether Internet Group Management Protocol (IGMP) version 2 is turned on for the transit gateway multicast domain. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Igmpv2Support {
         /// `disable`
         Disable,
@@ -18812,18 +13631,10 @@ pub mod transit_gateway_multicast_domain {
         Enable,
     }
 
-    impl crate::value::CfnEnum for Igmpv2Support {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Igmpv2Support, ["disable", "enable"]);
 
     /// Indicates whether support for statically configuring transit gateway multicast group sources is turned on. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StaticSourcesSupport {
         /// `disable`
         Disable,
@@ -18831,15 +13642,7 @@ pub mod transit_gateway_multicast_domain {
         Enable,
     }
 
-    impl crate::value::CfnEnum for StaticSourcesSupport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StaticSourcesSupport, ["disable", "enable"]);
 }
 
 /// The AWS::EC2::TransitGatewayMulticastDomainAssociation type
@@ -18863,7 +13666,6 @@ pub struct TransitGatewayMulticastDomainAssociation {
 
 impl TransitGatewayMulticastDomainAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_attachment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_multicast_domain_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             subnet_id: subnet_id.into(),
@@ -18873,34 +13675,28 @@ impl TransitGatewayMulticastDomainAssociation {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayMulticastDomainAssociation {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastDomainAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SubnetId", self.subnet_id);
-        p.set("TransitGatewayAttachmentId", self.transit_gateway_attachment_id);
-        p.set("TransitGatewayMulticastDomainId", self.transit_gateway_multicast_domain_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayMulticastDomainAssociation = "AWS::EC2::TransitGatewayMulticastDomainAssociation", shape: Some(&TRANSIT_GATEWAY_MULTICAST_DOMAIN_ASSOCIATION_SHAPE);
+    req {
+        subnet_id = "SubnetId",
+        transit_gateway_attachment_id = "TransitGatewayAttachmentId",
+        transit_gateway_multicast_domain_id = "TransitGatewayMulticastDomainId",
     }
 }
 
+static TRANSIT_GATEWAY_MULTICAST_DOMAIN_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`TransitGatewayMulticastDomainAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayMulticastDomainAssociation> {
-    /// `Fn::GetAtt` `ResourceId`.
-    #[inline]
-    pub fn attr_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceId")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceId`.
+        attr_resource_id: ::std::string::String = "ResourceId",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -18925,7 +13721,6 @@ pub struct TransitGatewayMulticastGroupMember {
 
 impl TransitGatewayMulticastGroupMember {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_ip_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_interface_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_multicast_domain_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             group_ip_address: group_ip_address.into(),
@@ -18935,54 +13730,32 @@ impl TransitGatewayMulticastGroupMember {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayMulticastGroupMember {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastGroupMember";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GroupIpAddress", self.group_ip_address);
-        p.set("NetworkInterfaceId", self.network_interface_id);
-        p.set("TransitGatewayMulticastDomainId", self.transit_gateway_multicast_domain_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayMulticastGroupMember = "AWS::EC2::TransitGatewayMulticastGroupMember", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        group_ip_address = "GroupIpAddress",
+        network_interface_id = "NetworkInterfaceId",
+        transit_gateway_multicast_domain_id = "TransitGatewayMulticastDomainId",
     }
 }
 
 /// Attributes of [`TransitGatewayMulticastGroupMember`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayMulticastGroupMember> {
-    /// `Fn::GetAtt` `GroupMember`.
-    #[inline]
-    pub fn attr_group_member(self) -> crate::value::Val<bool> {
-        self.__get_att("GroupMember")
-    }
-    /// `Fn::GetAtt` `GroupSource`.
-    #[inline]
-    pub fn attr_group_source(self) -> crate::value::Val<bool> {
-        self.__get_att("GroupSource")
-    }
-    /// `Fn::GetAtt` `MemberType`.
-    #[inline]
-    pub fn attr_member_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MemberType")
-    }
-    /// `Fn::GetAtt` `ResourceId`.
-    #[inline]
-    pub fn attr_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceId")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `SubnetId`.
-    #[inline]
-    pub fn attr_subnet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubnetId")
-    }
-    /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
-    #[inline]
-    pub fn attr_transit_gateway_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayAttachmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GroupMember`.
+        attr_group_member: bool = "GroupMember",
+        /// `Fn::GetAtt` `GroupSource`.
+        attr_group_source: bool = "GroupSource",
+        /// `Fn::GetAtt` `MemberType`.
+        attr_member_type: ::std::string::String = "MemberType",
+        /// `Fn::GetAtt` `ResourceId`.
+        attr_resource_id: ::std::string::String = "ResourceId",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `SubnetId`.
+        attr_subnet_id: ::std::string::String = "SubnetId",
+        /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
+        attr_transit_gateway_attachment_id: ::std::string::String = "TransitGatewayAttachmentId",
     }
 }
 
@@ -19007,7 +13780,6 @@ pub struct TransitGatewayMulticastGroupSource {
 
 impl TransitGatewayMulticastGroupSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_ip_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_interface_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_multicast_domain_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             group_ip_address: group_ip_address.into(),
@@ -19017,54 +13789,32 @@ impl TransitGatewayMulticastGroupSource {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayMulticastGroupSource {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastGroupSource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GroupIpAddress", self.group_ip_address);
-        p.set("NetworkInterfaceId", self.network_interface_id);
-        p.set("TransitGatewayMulticastDomainId", self.transit_gateway_multicast_domain_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayMulticastGroupSource = "AWS::EC2::TransitGatewayMulticastGroupSource", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        group_ip_address = "GroupIpAddress",
+        network_interface_id = "NetworkInterfaceId",
+        transit_gateway_multicast_domain_id = "TransitGatewayMulticastDomainId",
     }
 }
 
 /// Attributes of [`TransitGatewayMulticastGroupSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayMulticastGroupSource> {
-    /// `Fn::GetAtt` `GroupMember`.
-    #[inline]
-    pub fn attr_group_member(self) -> crate::value::Val<bool> {
-        self.__get_att("GroupMember")
-    }
-    /// `Fn::GetAtt` `GroupSource`.
-    #[inline]
-    pub fn attr_group_source(self) -> crate::value::Val<bool> {
-        self.__get_att("GroupSource")
-    }
-    /// `Fn::GetAtt` `ResourceId`.
-    #[inline]
-    pub fn attr_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceId")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `SourceType`.
-    #[inline]
-    pub fn attr_source_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceType")
-    }
-    /// `Fn::GetAtt` `SubnetId`.
-    #[inline]
-    pub fn attr_subnet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubnetId")
-    }
-    /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
-    #[inline]
-    pub fn attr_transit_gateway_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayAttachmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GroupMember`.
+        attr_group_member: bool = "GroupMember",
+        /// `Fn::GetAtt` `GroupSource`.
+        attr_group_source: bool = "GroupSource",
+        /// `Fn::GetAtt` `ResourceId`.
+        attr_resource_id: ::std::string::String = "ResourceId",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `SourceType`.
+        attr_source_type: ::std::string::String = "SourceType",
+        /// `Fn::GetAtt` `SubnetId`.
+        attr_subnet_id: ::std::string::String = "SubnetId",
+        /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
+        attr_transit_gateway_attachment_id: ::std::string::String = "TransitGatewayAttachmentId",
     }
 }
 
@@ -19097,7 +13847,6 @@ pub struct TransitGatewayPeeringAttachment {
 
 impl TransitGatewayPeeringAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(peer_account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, peer_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, peer_transit_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             peer_account_id: peer_account_id.into(),
@@ -19109,41 +13858,30 @@ impl TransitGatewayPeeringAttachment {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayPeeringAttachment {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayPeeringAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PeerAccountId", self.peer_account_id);
-        p.set("PeerRegion", self.peer_region);
-        p.set("PeerTransitGatewayId", self.peer_transit_gateway_id);
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayId", self.transit_gateway_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayPeeringAttachment = "AWS::EC2::TransitGatewayPeeringAttachment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        peer_account_id = "PeerAccountId",
+        peer_region = "PeerRegion",
+        peer_transit_gateway_id = "PeerTransitGatewayId",
+        transit_gateway_id = "TransitGatewayId",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`TransitGatewayPeeringAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayPeeringAttachment> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
-    #[inline]
-    pub fn attr_transit_gateway_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayAttachmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: crate::value::Json = "Status",
+        /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
+        attr_transit_gateway_attachment_id: ::std::string::String = "TransitGatewayAttachmentId",
     }
 }
 
@@ -19162,7 +13900,6 @@ pub struct TransitGatewayPolicyTable {
 
 impl TransitGatewayPolicyTable {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(transit_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             tags: ::std::option::Option::None,
@@ -19171,33 +13908,25 @@ impl TransitGatewayPolicyTable {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayPolicyTable {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTable";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayId", self.transit_gateway_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayPolicyTable = "AWS::EC2::TransitGatewayPolicyTable", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        transit_gateway_id = "TransitGatewayId",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`TransitGatewayPolicyTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayPolicyTable> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `TransitGatewayPolicyTableId`.
-    #[inline]
-    pub fn attr_transit_gateway_policy_table_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayPolicyTableId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `TransitGatewayPolicyTableId`.
+        attr_transit_gateway_policy_table_id: ::std::string::String = "TransitGatewayPolicyTableId",
     }
 }
 
@@ -19218,7 +13947,6 @@ pub struct TransitGatewayPolicyTableAssociation {
 
 impl TransitGatewayPolicyTableAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(transit_gateway_attachment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_policy_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             transit_gateway_attachment_id: transit_gateway_attachment_id.into(),
@@ -19227,23 +13955,19 @@ impl TransitGatewayPolicyTableAssociation {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayPolicyTableAssociation {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTableAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("TransitGatewayAttachmentId", self.transit_gateway_attachment_id);
-        p.set("TransitGatewayPolicyTableId", self.transit_gateway_policy_table_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayPolicyTableAssociation = "AWS::EC2::TransitGatewayPolicyTableAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        transit_gateway_attachment_id = "TransitGatewayAttachmentId",
+        transit_gateway_policy_table_id = "TransitGatewayPolicyTableId",
     }
 }
 
 /// Attributes of [`TransitGatewayPolicyTableAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayPolicyTableAssociation> {
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -19272,7 +13996,6 @@ pub struct TransitGatewayPolicyTableEntry {
 
 impl TransitGatewayPolicyTableEntry {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_rule: crate::cfn::ec2::transit_gateway_policy_table_entry::TransitGatewayPolicyRule, policy_rule_number: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_policy_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_rule,
@@ -19283,32 +14006,31 @@ impl TransitGatewayPolicyTableEntry {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayPolicyTableEntry {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTableEntry";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyRule", self.policy_rule);
-        p.set("PolicyRuleNumber", self.policy_rule_number);
-        p.set("TargetRouteTableId", self.target_route_table_id);
-        p.set("TransitGatewayPolicyTableId", self.transit_gateway_policy_table_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayPolicyTableEntry = "AWS::EC2::TransitGatewayPolicyTableEntry", shape: Some(&TRANSIT_GATEWAY_POLICY_TABLE_ENTRY_SHAPE);
+    req {
+        policy_rule = "PolicyRule",
+        policy_rule_number = "PolicyRuleNumber",
+        target_route_table_id = "TargetRouteTableId",
+        transit_gateway_policy_table_id = "TransitGatewayPolicyTableId",
     }
 }
 
+static TRANSIT_GATEWAY_POLICY_TABLE_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyRule", crate::resource::Rule { shape: Some(&self::transit_gateway_policy_table_entry::TRANSIT_GATEWAY_POLICY_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`TransitGatewayPolicyTableEntry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayPolicyTableEntry> {
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod transit_gateway_policy_table_entry {
     //! Nested property types and enums of [`TransitGatewayPolicyTableEntry`](super::TransitGatewayPolicyTableEntry).
 
-    /// The definition `TransitGatewayPolicyRule`.
     #[derive(Clone, Default)]
     pub struct TransitGatewayPolicyRule {
         /// The destination CIDR block for the transit gateway policy rule.
@@ -19333,18 +14055,21 @@ pub mod transit_gateway_policy_table_entry {
         pub source_port_range: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TransitGatewayPolicyRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationCidrBlock", self.destination_cidr_block);
-            p.set_opt("DestinationPortRange", self.destination_port_range);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("SourceCidrBlock", self.source_cidr_block);
-            p.set_opt("SourcePortRange", self.source_port_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransitGatewayPolicyRule;
+        opt {
+            destination_cidr_block = "DestinationCidrBlock",
+            destination_port_range = "DestinationPortRange",
+            protocol = "Protocol",
+            source_cidr_block = "SourceCidrBlock",
+            source_port_range = "SourcePortRange",
         }
     }
+
+    pub(super) static TRANSIT_GATEWAY_POLICY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("SourceCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::EC2::TransitGatewayRoute
@@ -19372,7 +14097,6 @@ pub struct TransitGatewayRoute {
 
 impl TransitGatewayRoute {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_cidr_block: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             blackhole: ::std::option::Option::None,
@@ -19383,18 +14107,21 @@ impl TransitGatewayRoute {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayRoute {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayRoute";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Blackhole", self.blackhole);
-        p.set("DestinationCidrBlock", self.destination_cidr_block);
-        p.set_opt("TransitGatewayAttachmentId", self.transit_gateway_attachment_id);
-        p.set("TransitGatewayRouteTableId", self.transit_gateway_route_table_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayRoute = "AWS::EC2::TransitGatewayRoute", shape: Some(&TRANSIT_GATEWAY_ROUTE_SHAPE);
+    req {
+        destination_cidr_block = "DestinationCidrBlock",
+        transit_gateway_route_table_id = "TransitGatewayRouteTableId",
+    }
+    opt {
+        blackhole = "Blackhole",
+        transit_gateway_attachment_id = "TransitGatewayAttachmentId",
     }
 }
+
+static TRANSIT_GATEWAY_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::EC2::TransitGatewayRouteTable
 ///
@@ -19413,7 +14140,6 @@ pub struct TransitGatewayRouteTable {
 
 impl TransitGatewayRouteTable {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(transit_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             tags: ::std::option::Option::None,
@@ -19422,23 +14148,21 @@ impl TransitGatewayRouteTable {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayRouteTable {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTable";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayId", self.transit_gateway_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayRouteTable = "AWS::EC2::TransitGatewayRouteTable", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        transit_gateway_id = "TransitGatewayId",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`TransitGatewayRouteTable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayRouteTable> {
-    /// `Fn::GetAtt` `TransitGatewayRouteTableId`.
-    #[inline]
-    pub fn attr_transit_gateway_route_table_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayRouteTableId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TransitGatewayRouteTableId`.
+        attr_transit_gateway_route_table_id: ::std::string::String = "TransitGatewayRouteTableId",
     }
 }
 
@@ -19459,7 +14183,6 @@ pub struct TransitGatewayRouteTableAssociation {
 
 impl TransitGatewayRouteTableAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(transit_gateway_attachment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             transit_gateway_attachment_id: transit_gateway_attachment_id.into(),
@@ -19468,14 +14191,11 @@ impl TransitGatewayRouteTableAssociation {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayRouteTableAssociation {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTableAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("TransitGatewayAttachmentId", self.transit_gateway_attachment_id);
-        p.set("TransitGatewayRouteTableId", self.transit_gateway_route_table_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayRouteTableAssociation = "AWS::EC2::TransitGatewayRouteTableAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        transit_gateway_attachment_id = "TransitGatewayAttachmentId",
+        transit_gateway_route_table_id = "TransitGatewayRouteTableId",
     }
 }
 
@@ -19496,7 +14216,6 @@ pub struct TransitGatewayRouteTablePropagation {
 
 impl TransitGatewayRouteTablePropagation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(transit_gateway_attachment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_route_table_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             transit_gateway_attachment_id: transit_gateway_attachment_id.into(),
@@ -19505,14 +14224,11 @@ impl TransitGatewayRouteTablePropagation {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayRouteTablePropagation {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTablePropagation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("TransitGatewayAttachmentId", self.transit_gateway_attachment_id);
-        p.set("TransitGatewayRouteTableId", self.transit_gateway_route_table_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayRouteTablePropagation = "AWS::EC2::TransitGatewayRouteTablePropagation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        transit_gateway_attachment_id = "TransitGatewayAttachmentId",
+        transit_gateway_route_table_id = "TransitGatewayRouteTableId",
     }
 }
 
@@ -19541,7 +14257,6 @@ pub struct TransitGatewayVpcAttachment {
 
 impl TransitGatewayVpcAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, transit_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             add_subnet_ids: ::std::option::Option::None,
@@ -19555,33 +14270,37 @@ impl TransitGatewayVpcAttachment {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayVpcAttachment {
-    const TYPE: &'static str = "AWS::EC2::TransitGatewayVpcAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AddSubnetIds", self.add_subnet_ids);
-        p.set_opt("Options", self.options);
-        p.set_opt("RemoveSubnetIds", self.remove_subnet_ids);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayId", self.transit_gateway_id);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource TransitGatewayVpcAttachment = "AWS::EC2::TransitGatewayVpcAttachment", shape: Some(&TRANSIT_GATEWAY_VPC_ATTACHMENT_SHAPE);
+    req {
+        subnet_ids = "SubnetIds",
+        transit_gateway_id = "TransitGatewayId",
+        vpc_id = "VpcId",
+    }
+    opt {
+        add_subnet_ids = "AddSubnetIds",
+        options = "Options",
+        remove_subnet_ids = "RemoveSubnetIds",
+        tags = "Tags",
     }
 }
 
+static TRANSIT_GATEWAY_VPC_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`TransitGatewayVpcAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayVpcAttachment> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod transit_gateway_vpc_attachment {
     //! Nested property types and enums of [`TransitGatewayVpcAttachment`](super::TransitGatewayVpcAttachment).
+
+    pub use crate::cfn::shared::ec2::{ApplianceModeSupport, DnsSupport, Ipv6Support};
 
     /// The options for the transit gateway vpc attachment.
     #[derive(Clone, Default)]
@@ -19589,92 +14308,33 @@ pub mod transit_gateway_vpc_attachment {
         /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
         ///
         /// CloudFormation property `ApplianceModeSupport`.
-        pub appliance_mode_support: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_vpc_attachment::ApplianceModeSupport>>,
+        pub appliance_mode_support: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::ApplianceModeSupport>>,
         /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
         ///
         /// CloudFormation property `DnsSupport`.
-        pub dns_support: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_vpc_attachment::DnsSupport>>,
+        pub dns_support: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::DnsSupport>>,
         /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
         ///
         /// CloudFormation property `Ipv6Support`.
-        pub ipv6_support: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_vpc_attachment::Ipv6Support>>,
+        pub ipv6_support: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2::Ipv6Support>>,
         /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid values: enable | disable
         ///
         /// CloudFormation property `SecurityGroupReferencingSupport`.
         pub security_group_referencing_support: ::std::option::Option<crate::value::Val<crate::cfn::ec2::transit_gateway_vpc_attachment::SecurityGroupReferencingSupport>>,
     }
 
-    impl crate::resource::ToExpr for Options {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplianceModeSupport", self.appliance_mode_support);
-            p.set_opt("DnsSupport", self.dns_support);
-            p.set_opt("Ipv6Support", self.ipv6_support);
-            p.set_opt("SecurityGroupReferencingSupport", self.security_group_referencing_support);
-            p.into_expr()
-        }
-    }
-
-    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ApplianceModeSupport {
-        /// `disable`
-        Disable,
-        /// `enable`
-        Enable,
-    }
-
-    impl crate::value::CfnEnum for ApplianceModeSupport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
-
-    /// Indicates whether to enable DNS Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DnsSupport {
-        /// `disable`
-        Disable,
-        /// `enable`
-        Enable,
-    }
-
-    impl crate::value::CfnEnum for DnsSupport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
-
-    /// Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Ipv6Support {
-        /// `disable`
-        Disable,
-        /// `enable`
-        Enable,
-    }
-
-    impl crate::value::CfnEnum for Ipv6Support {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
+    crate::resource::props! {
+        nested Options;
+        opt {
+            appliance_mode_support = "ApplianceModeSupport",
+            dns_support = "DnsSupport",
+            ipv6_support = "Ipv6Support",
+            security_group_referencing_support = "SecurityGroupReferencingSupport",
         }
     }
 
     /// Indicates whether to enable Security Group referencing support for Vpc Attachment. Valid values: enable | disable
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityGroupReferencingSupport {
         /// `disable`
         Disable,
@@ -19682,15 +14342,7 @@ pub mod transit_gateway_vpc_attachment {
         Enable,
     }
 
-    impl crate::value::CfnEnum for SecurityGroupReferencingSupport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "disable",
-                Self::Enable => "enable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SecurityGroupReferencingSupport, ["disable", "enable"]);
 }
 
 /// Specifies a virtual private cloud (VPC).
@@ -19742,224 +14394,108 @@ pub struct Vpc {
     pub vpc_encryption_control: ::std::option::Option<crate::cfn::ec2::vpc::VpcEncryptionControl>,
 }
 
-impl crate::resource::Resource for Vpc {
-    const TYPE: &'static str = "AWS::EC2::VPC";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CidrBlock", self.cidr_block);
-        p.set_opt("EnableDnsHostnames", self.enable_dns_hostnames);
-        p.set_opt("EnableDnsSupport", self.enable_dns_support);
-        p.set_opt("InstanceTenancy", self.instance_tenancy);
-        p.set_opt("Ipv4IpamPoolId", self.ipv4_ipam_pool_id);
-        p.set_opt("Ipv4NetmaskLength", self.ipv4_netmask_length);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcEncryptionControl", self.vpc_encryption_control);
-        p
+crate::resource::props! {
+    resource Vpc = "AWS::EC2::VPC", shape: Some(&VPC_SHAPE);
+    opt {
+        cidr_block = "CidrBlock",
+        enable_dns_hostnames = "EnableDnsHostnames",
+        enable_dns_support = "EnableDnsSupport",
+        instance_tenancy = "InstanceTenancy",
+        ipv4_ipam_pool_id = "Ipv4IpamPoolId",
+        ipv4_netmask_length = "Ipv4NetmaskLength",
+        tags = "Tags",
+        vpc_encryption_control = "VpcEncryptionControl",
     }
 }
 
+static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("VpcEncryptionControl", crate::resource::Rule { shape: Some(&self::vpc::VPC_ENCRYPTION_CONTROL_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Vpc`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Vpc> {
-    /// `Fn::GetAtt` `CidrBlock`.
-    #[inline]
-    pub fn attr_cidr_block(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CidrBlock")
-    }
-    /// `Fn::GetAtt` `CidrBlockAssociations`.
-    #[inline]
-    pub fn attr_cidr_block_associations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("CidrBlockAssociations")
-    }
-    /// `Fn::GetAtt` `DefaultNetworkAcl`.
-    #[inline]
-    pub fn attr_default_network_acl(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultNetworkAcl")
-    }
-    /// `Fn::GetAtt` `DefaultSecurityGroup`.
-    #[inline]
-    pub fn attr_default_security_group(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultSecurityGroup")
-    }
-    /// `Fn::GetAtt` `EnableDnsHostnames`.
-    #[inline]
-    pub fn attr_enable_dns_hostnames(self) -> crate::value::Val<bool> {
-        self.__get_att("EnableDnsHostnames")
-    }
-    /// `Fn::GetAtt` `EnableDnsSupport`.
-    #[inline]
-    pub fn attr_enable_dns_support(self) -> crate::value::Val<bool> {
-        self.__get_att("EnableDnsSupport")
-    }
-    /// `Fn::GetAtt` `InstanceTenancy`.
-    #[inline]
-    pub fn attr_instance_tenancy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceTenancy")
-    }
-    /// `Fn::GetAtt` `Ipv4IpamPoolId`.
-    #[inline]
-    pub fn attr_ipv4_ipam_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ipv4IpamPoolId")
-    }
-    /// `Fn::GetAtt` `Ipv4NetmaskLength`.
-    #[inline]
-    pub fn attr_ipv4_netmask_length(self) -> crate::value::Val<i64> {
-        self.__get_att("Ipv4NetmaskLength")
-    }
-    /// `Fn::GetAtt` `Ipv6CidrBlocks`.
-    #[inline]
-    pub fn attr_ipv6_cidr_blocks(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Ipv6CidrBlocks")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.EgressOnlyInternetGatewayExclusion`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_egress_only_internet_gateway_exclusion(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.EgressOnlyInternetGatewayExclusion")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ElasticFileSystemExclusion`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_elastic_file_system_exclusion(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ElasticFileSystemExclusion")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.InternetGatewayExclusion`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_internet_gateway_exclusion(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.InternetGatewayExclusion")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.LambdaExclusion`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_lambda_exclusion(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.LambdaExclusion")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.Mode`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.Mode")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.NatGatewayExclusion`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_nat_gateway_exclusion(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.NatGatewayExclusion")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.State`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_egress_only_internet_gateway_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.State")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.StateMessage`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_egress_only_internet_gateway_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.State`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_elastic_file_system_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.State")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_elastic_file_system_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.InternetGateway.State`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_internet_gateway_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.InternetGateway.State")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.InternetGateway.StateMessage`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_internet_gateway_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.InternetGateway.StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.Lambda.State`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_lambda_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.Lambda.State")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.Lambda.StateMessage`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_lambda_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.Lambda.StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.NatGateway.State`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_nat_gateway_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.NatGateway.State")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.NatGateway.StateMessage`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_nat_gateway_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.NatGateway.StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.State`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_virtual_private_gateway_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.State")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.StateMessage`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_virtual_private_gateway_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VpcLattice.State`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_vpc_lattice_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.VpcLattice.State")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VpcLattice.StateMessage`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_vpc_lattice_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.VpcLattice.StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VpcPeering.State`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_vpc_peering_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.VpcPeering.State")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_resource_exclusions_vpc_peering_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.State`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.State")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.StateMessage`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.VirtualPrivateGatewayExclusion`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_virtual_private_gateway_exclusion(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.VirtualPrivateGatewayExclusion")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.VpcEncryptionControlId`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_vpc_encryption_control_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.VpcEncryptionControlId")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.VpcId`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.VpcId")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.VpcLatticeExclusion`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_vpc_lattice_exclusion(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.VpcLatticeExclusion")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControl.VpcPeeringExclusion`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_vpc_peering_exclusion(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControl.VpcPeeringExclusion")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CidrBlock`.
+        attr_cidr_block: ::std::string::String = "CidrBlock",
+        /// `Fn::GetAtt` `CidrBlockAssociations`.
+        attr_cidr_block_associations: crate::value::List<::std::string::String> = "CidrBlockAssociations",
+        /// `Fn::GetAtt` `DefaultNetworkAcl`.
+        attr_default_network_acl: ::std::string::String = "DefaultNetworkAcl",
+        /// `Fn::GetAtt` `DefaultSecurityGroup`.
+        attr_default_security_group: ::std::string::String = "DefaultSecurityGroup",
+        /// `Fn::GetAtt` `EnableDnsHostnames`.
+        attr_enable_dns_hostnames: bool = "EnableDnsHostnames",
+        /// `Fn::GetAtt` `EnableDnsSupport`.
+        attr_enable_dns_support: bool = "EnableDnsSupport",
+        /// `Fn::GetAtt` `InstanceTenancy`.
+        attr_instance_tenancy: ::std::string::String = "InstanceTenancy",
+        /// `Fn::GetAtt` `Ipv4IpamPoolId`.
+        attr_ipv4_ipam_pool_id: ::std::string::String = "Ipv4IpamPoolId",
+        /// `Fn::GetAtt` `Ipv4NetmaskLength`.
+        attr_ipv4_netmask_length: i64 = "Ipv4NetmaskLength",
+        /// `Fn::GetAtt` `Ipv6CidrBlocks`.
+        attr_ipv6_cidr_blocks: crate::value::List<::std::string::String> = "Ipv6CidrBlocks",
+        /// `Fn::GetAtt` `VpcEncryptionControl.EgressOnlyInternetGatewayExclusion`.
+        attr_vpc_encryption_control_egress_only_internet_gateway_exclusion: ::std::string::String = "VpcEncryptionControl.EgressOnlyInternetGatewayExclusion",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ElasticFileSystemExclusion`.
+        attr_vpc_encryption_control_elastic_file_system_exclusion: ::std::string::String = "VpcEncryptionControl.ElasticFileSystemExclusion",
+        /// `Fn::GetAtt` `VpcEncryptionControl.InternetGatewayExclusion`.
+        attr_vpc_encryption_control_internet_gateway_exclusion: ::std::string::String = "VpcEncryptionControl.InternetGatewayExclusion",
+        /// `Fn::GetAtt` `VpcEncryptionControl.LambdaExclusion`.
+        attr_vpc_encryption_control_lambda_exclusion: ::std::string::String = "VpcEncryptionControl.LambdaExclusion",
+        /// `Fn::GetAtt` `VpcEncryptionControl.Mode`.
+        attr_vpc_encryption_control_mode: ::std::string::String = "VpcEncryptionControl.Mode",
+        /// `Fn::GetAtt` `VpcEncryptionControl.NatGatewayExclusion`.
+        attr_vpc_encryption_control_nat_gateway_exclusion: ::std::string::String = "VpcEncryptionControl.NatGatewayExclusion",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.State`.
+        attr_vpc_encryption_control_resource_exclusions_egress_only_internet_gateway_state: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.State",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.StateMessage`.
+        attr_vpc_encryption_control_resource_exclusions_egress_only_internet_gateway_state_message: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.State`.
+        attr_vpc_encryption_control_resource_exclusions_elastic_file_system_state: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.State",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage`.
+        attr_vpc_encryption_control_resource_exclusions_elastic_file_system_state_message: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.InternetGateway.State`.
+        attr_vpc_encryption_control_resource_exclusions_internet_gateway_state: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.InternetGateway.State",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.InternetGateway.StateMessage`.
+        attr_vpc_encryption_control_resource_exclusions_internet_gateway_state_message: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.InternetGateway.StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.Lambda.State`.
+        attr_vpc_encryption_control_resource_exclusions_lambda_state: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.Lambda.State",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.Lambda.StateMessage`.
+        attr_vpc_encryption_control_resource_exclusions_lambda_state_message: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.Lambda.StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.NatGateway.State`.
+        attr_vpc_encryption_control_resource_exclusions_nat_gateway_state: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.NatGateway.State",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.NatGateway.StateMessage`.
+        attr_vpc_encryption_control_resource_exclusions_nat_gateway_state_message: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.NatGateway.StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.State`.
+        attr_vpc_encryption_control_resource_exclusions_virtual_private_gateway_state: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.State",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.StateMessage`.
+        attr_vpc_encryption_control_resource_exclusions_virtual_private_gateway_state_message: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VpcLattice.State`.
+        attr_vpc_encryption_control_resource_exclusions_vpc_lattice_state: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.VpcLattice.State",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VpcLattice.StateMessage`.
+        attr_vpc_encryption_control_resource_exclusions_vpc_lattice_state_message: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.VpcLattice.StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VpcPeering.State`.
+        attr_vpc_encryption_control_resource_exclusions_vpc_peering_state: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.VpcPeering.State",
+        /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage`.
+        attr_vpc_encryption_control_resource_exclusions_vpc_peering_state_message: ::std::string::String = "VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControl.State`.
+        attr_vpc_encryption_control_state: ::std::string::String = "VpcEncryptionControl.State",
+        /// `Fn::GetAtt` `VpcEncryptionControl.StateMessage`.
+        attr_vpc_encryption_control_state_message: ::std::string::String = "VpcEncryptionControl.StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControl.VirtualPrivateGatewayExclusion`.
+        attr_vpc_encryption_control_virtual_private_gateway_exclusion: ::std::string::String = "VpcEncryptionControl.VirtualPrivateGatewayExclusion",
+        /// `Fn::GetAtt` `VpcEncryptionControl.VpcEncryptionControlId`.
+        attr_vpc_encryption_control_vpc_encryption_control_id: ::std::string::String = "VpcEncryptionControl.VpcEncryptionControlId",
+        /// `Fn::GetAtt` `VpcEncryptionControl.VpcId`.
+        attr_vpc_encryption_control_vpc_id: ::std::string::String = "VpcEncryptionControl.VpcId",
+        /// `Fn::GetAtt` `VpcEncryptionControl.VpcLatticeExclusion`.
+        attr_vpc_encryption_control_vpc_lattice_exclusion: ::std::string::String = "VpcEncryptionControl.VpcLatticeExclusion",
+        /// `Fn::GetAtt` `VpcEncryptionControl.VpcPeeringExclusion`.
+        attr_vpc_encryption_control_vpc_peering_exclusion: ::std::string::String = "VpcEncryptionControl.VpcPeeringExclusion",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
@@ -20012,27 +14548,29 @@ pub mod vpc {
         pub vpc_peering_exclusion: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpc::VpcPeeringExclusion>>,
     }
 
-    impl crate::resource::ToExpr for VpcEncryptionControl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EgressOnlyInternetGatewayExclusion", self.egress_only_internet_gateway_exclusion);
-            p.set_opt("ElasticFileSystemExclusion", self.elastic_file_system_exclusion);
-            p.set_opt("InternetGatewayExclusion", self.internet_gateway_exclusion);
-            p.set_opt("LambdaExclusion", self.lambda_exclusion);
-            p.set_opt("Mode", self.mode);
-            p.set_opt("NatGatewayExclusion", self.nat_gateway_exclusion);
-            p.set_opt("ResourceExclusions", self.resource_exclusions);
-            p.set_opt("State", self.state);
-            p.set_opt("StateMessage", self.state_message);
-            p.set_opt("VirtualPrivateGatewayExclusion", self.virtual_private_gateway_exclusion);
-            p.set_opt("VpcEncryptionControlId", self.vpc_encryption_control_id);
-            p.set_opt("VpcId", self.vpc_id);
-            p.set_opt("VpcLatticeExclusion", self.vpc_lattice_exclusion);
-            p.set_opt("VpcPeeringExclusion", self.vpc_peering_exclusion);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcEncryptionControl;
+        opt {
+            egress_only_internet_gateway_exclusion = "EgressOnlyInternetGatewayExclusion",
+            elastic_file_system_exclusion = "ElasticFileSystemExclusion",
+            internet_gateway_exclusion = "InternetGatewayExclusion",
+            lambda_exclusion = "LambdaExclusion",
+            mode = "Mode",
+            nat_gateway_exclusion = "NatGatewayExclusion",
+            resource_exclusions = "ResourceExclusions",
+            state = "State",
+            state_message = "StateMessage",
+            virtual_private_gateway_exclusion = "VirtualPrivateGatewayExclusion",
+            vpc_encryption_control_id = "VpcEncryptionControlId",
+            vpc_id = "VpcId",
+            vpc_lattice_exclusion = "VpcLatticeExclusion",
+            vpc_peering_exclusion = "VpcPeeringExclusion",
         }
     }
+
+    pub(super) static VPC_ENCRYPTION_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the exclusion configurations for various resource types in VPC Encryption Control.
     /// For more information, see [Enforce VPC encryption in transit](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html) in the *Amazon VPC User Guide*.
@@ -20072,19 +14610,17 @@ pub mod vpc {
         pub vpc_peering: ::std::option::Option<crate::cfn::ec2::vpc::VpcEncryptionControlExclusion>,
     }
 
-    impl crate::resource::ToExpr for VpcEncryptionControlExclusions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EgressOnlyInternetGateway", self.egress_only_internet_gateway);
-            p.set_opt("ElasticFileSystem", self.elastic_file_system);
-            p.set_opt("InternetGateway", self.internet_gateway);
-            p.set_opt("Lambda", self.lambda);
-            p.set_opt("NatGateway", self.nat_gateway);
-            p.set_opt("VirtualPrivateGateway", self.virtual_private_gateway);
-            p.set_opt("VpcLattice", self.vpc_lattice);
-            p.set_opt("VpcPeering", self.vpc_peering);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcEncryptionControlExclusions;
+        opt {
+            egress_only_internet_gateway = "EgressOnlyInternetGateway",
+            elastic_file_system = "ElasticFileSystem",
+            internet_gateway = "InternetGateway",
+            lambda = "Lambda",
+            nat_gateway = "NatGateway",
+            virtual_private_gateway = "VirtualPrivateGateway",
+            vpc_lattice = "VpcLattice",
+            vpc_peering = "VpcPeering",
         }
     }
 
@@ -20102,13 +14638,11 @@ pub mod vpc {
         pub state_message: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcEncryptionControlExclusion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("State", self.state);
-            p.set_opt("StateMessage", self.state_message);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcEncryptionControlExclusion;
+        opt {
+            state = "State",
+            state_message = "StateMessage",
         }
     }
 
@@ -20117,7 +14651,7 @@ pub mod vpc {
     /// +  ``dedicated``: An instance launched into the VPC runs on dedicated hardware by default, unless you explicitly specify a tenancy of ``host`` during instance launch. You cannot specify a tenancy of ``default`` during instance launch.
     ///
     /// Updating ``InstanceTenancy`` requires no replacement only if you are updating its value from ``dedicated`` to ``default``. Updating ``InstanceTenancy`` from ``default`` to ``dedicated`` requires replacement.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceTenancy {
         /// `dedicated`
         Dedicated,
@@ -20127,19 +14661,9 @@ pub mod vpc {
         Host,
     }
 
-    impl crate::value::CfnEnum for InstanceTenancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dedicated => "dedicated",
-                Self::Default => "default",
-                Self::Host => "host",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceTenancy, ["dedicated", "default", "host"]);
 
-    /// Allowed values of `EgressOnlyInternetGatewayExclusion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EgressOnlyInternetGatewayExclusion {
         /// `enable`
         Enable,
@@ -20147,18 +14671,9 @@ pub mod vpc {
         Disable,
     }
 
-    impl crate::value::CfnEnum for EgressOnlyInternetGatewayExclusion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EgressOnlyInternetGatewayExclusion, ["enable", "disable"]);
 
-    /// Allowed values of `ElasticFileSystemExclusion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ElasticFileSystemExclusion {
         /// `enable`
         Enable,
@@ -20166,18 +14681,9 @@ pub mod vpc {
         Disable,
     }
 
-    impl crate::value::CfnEnum for ElasticFileSystemExclusion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ElasticFileSystemExclusion, ["enable", "disable"]);
 
-    /// Allowed values of `InternetGatewayExclusion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetGatewayExclusion {
         /// `enable`
         Enable,
@@ -20185,18 +14691,9 @@ pub mod vpc {
         Disable,
     }
 
-    impl crate::value::CfnEnum for InternetGatewayExclusion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InternetGatewayExclusion, ["enable", "disable"]);
 
-    /// Allowed values of `LambdaExclusion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaExclusion {
         /// `enable`
         Enable,
@@ -20204,18 +14701,10 @@ pub mod vpc {
         Disable,
     }
 
-    impl crate::value::CfnEnum for LambdaExclusion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LambdaExclusion, ["enable", "disable"]);
 
     /// The encryption mode for the VPC Encryption Control configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `monitor`
         Monitor,
@@ -20223,18 +14712,9 @@ pub mod vpc {
         Enforce,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monitor => "monitor",
-                Self::Enforce => "enforce",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["monitor", "enforce"]);
 
-    /// Allowed values of `NatGatewayExclusion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NatGatewayExclusion {
         /// `enable`
         Enable,
@@ -20242,18 +14722,9 @@ pub mod vpc {
         Disable,
     }
 
-    impl crate::value::CfnEnum for NatGatewayExclusion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NatGatewayExclusion, ["enable", "disable"]);
 
-    /// Allowed values of `VirtualPrivateGatewayExclusion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VirtualPrivateGatewayExclusion {
         /// `enable`
         Enable,
@@ -20261,18 +14732,9 @@ pub mod vpc {
         Disable,
     }
 
-    impl crate::value::CfnEnum for VirtualPrivateGatewayExclusion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VirtualPrivateGatewayExclusion, ["enable", "disable"]);
 
-    /// Allowed values of `VpcLatticeExclusion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcLatticeExclusion {
         /// `enable`
         Enable,
@@ -20280,18 +14742,9 @@ pub mod vpc {
         Disable,
     }
 
-    impl crate::value::CfnEnum for VpcLatticeExclusion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VpcLatticeExclusion, ["enable", "disable"]);
 
-    /// Allowed values of `VpcPeeringExclusion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcPeeringExclusion {
         /// `enable`
         Enable,
@@ -20299,15 +14752,7 @@ pub mod vpc {
         Disable,
     }
 
-    impl crate::value::CfnEnum for VpcPeeringExclusion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VpcPeeringExclusion, ["enable", "disable"]);
 }
 
 /// Resource Type definition for AWS::EC2::VPCBlockPublicAccessExclusion.
@@ -20335,7 +14780,6 @@ pub struct VpcBlockPublicAccessExclusion {
 
 impl VpcBlockPublicAccessExclusion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(internet_gateway_exclusion_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::vpc_block_public_access_exclusion::InternetGatewayExclusionMode>>) -> Self {
         Self {
             internet_gateway_exclusion_mode: internet_gateway_exclusion_mode.into(),
@@ -20346,50 +14790,37 @@ impl VpcBlockPublicAccessExclusion {
     }
 }
 
-impl crate::resource::Resource for VpcBlockPublicAccessExclusion {
-    const TYPE: &'static str = "AWS::EC2::VPCBlockPublicAccessExclusion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION_SHAPE)
+crate::resource::props! {
+    resource VpcBlockPublicAccessExclusion = "AWS::EC2::VPCBlockPublicAccessExclusion", shape: Some(&VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION_SHAPE);
+    req {
+        internet_gateway_exclusion_mode = "InternetGatewayExclusionMode",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InternetGatewayExclusionMode", self.internet_gateway_exclusion_mode);
-        p.set_opt("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcId", self.vpc_id);
-        p
+    opt {
+        subnet_id = "SubnetId",
+        tags = "Tags",
+        vpc_id = "VpcId",
     }
 }
 
-static VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::vpc_block_public_access_exclusion::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPC_BLOCK_PUBLIC_ACCESS_EXCLUSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcBlockPublicAccessExclusion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcBlockPublicAccessExclusion> {
-    /// `Fn::GetAtt` `ExclusionId`.
-    #[inline]
-    pub fn attr_exclusion_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExclusionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ExclusionId`.
+        attr_exclusion_id: ::std::string::String = "ExclusionId",
     }
 }
 
 pub mod vpc_block_public_access_exclusion {
     //! Nested property types and enums of [`VpcBlockPublicAccessExclusion`](super::VpcBlockPublicAccessExclusion).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The desired Block Public Access Exclusion Mode for a specific VPC/Subnet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetGatewayExclusionMode {
         /// `allow-bidirectional`
         AllowBidirectional,
@@ -20397,15 +14828,7 @@ pub mod vpc_block_public_access_exclusion {
         AllowEgress,
     }
 
-    impl crate::value::CfnEnum for InternetGatewayExclusionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllowBidirectional => "allow-bidirectional",
-                Self::AllowEgress => "allow-egress",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InternetGatewayExclusionMode, ["allow-bidirectional", "allow-egress"]);
 }
 
 /// Resource Type definition for AWS::EC2::VPCBlockPublicAccessOptions
@@ -20421,7 +14844,6 @@ pub struct VpcBlockPublicAccessOptions {
 
 impl VpcBlockPublicAccessOptions {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(internet_gateway_block_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::vpc_block_public_access_options::InternetGatewayBlockMode>>) -> Self {
         Self {
             internet_gateway_block_mode: internet_gateway_block_mode.into(),
@@ -20429,27 +14851,20 @@ impl VpcBlockPublicAccessOptions {
     }
 }
 
-impl crate::resource::Resource for VpcBlockPublicAccessOptions {
-    const TYPE: &'static str = "AWS::EC2::VPCBlockPublicAccessOptions";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InternetGatewayBlockMode", self.internet_gateway_block_mode);
-        p
+crate::resource::props! {
+    resource VpcBlockPublicAccessOptions = "AWS::EC2::VPCBlockPublicAccessOptions", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        internet_gateway_block_mode = "InternetGatewayBlockMode",
     }
 }
 
 /// Attributes of [`VpcBlockPublicAccessOptions`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcBlockPublicAccessOptions> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `ExclusionsAllowed`.
-    #[inline]
-    pub fn attr_exclusions_allowed(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExclusionsAllowed")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `ExclusionsAllowed`.
+        attr_exclusions_allowed: ::std::string::String = "ExclusionsAllowed",
     }
 }
 
@@ -20457,7 +14872,7 @@ pub mod vpc_block_public_access_options {
     //! Nested property types and enums of [`VpcBlockPublicAccessOptions`](super::VpcBlockPublicAccessOptions).
 
     /// The desired Block Public Access mode for Internet Gateways in your account. We do not allow to create in a off mode as this is the default value
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetGatewayBlockMode {
         /// `block-bidirectional`
         BlockBidirectional,
@@ -20465,15 +14880,7 @@ pub mod vpc_block_public_access_options {
         BlockIngress,
     }
 
-    impl crate::value::CfnEnum for InternetGatewayBlockMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BlockBidirectional => "block-bidirectional",
-                Self::BlockIngress => "block-ingress",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InternetGatewayBlockMode, ["block-bidirectional", "block-ingress"]);
 }
 
 /// Resource Type definition for AWS::EC2::VPCCidrBlock
@@ -20525,7 +14932,6 @@ pub struct VpcCidrBlock {
 
 impl VpcCidrBlock {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             amazon_provided_ipv6_cidr_block: ::std::option::Option::None,
@@ -20542,41 +14948,39 @@ impl VpcCidrBlock {
     }
 }
 
-impl crate::resource::Resource for VpcCidrBlock {
-    const TYPE: &'static str = "AWS::EC2::VPCCidrBlock";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AmazonProvidedIpv6CidrBlock", self.amazon_provided_ipv6_cidr_block);
-        p.set_opt("CidrBlock", self.cidr_block);
-        p.set_opt("Ipv4IpamPoolId", self.ipv4_ipam_pool_id);
-        p.set_opt("Ipv4NetmaskLength", self.ipv4_netmask_length);
-        p.set_opt("Ipv6CidrBlock", self.ipv6_cidr_block);
-        p.set_opt("Ipv6CidrBlockNetworkBorderGroup", self.ipv6_cidr_block_network_border_group);
-        p.set_opt("Ipv6IpamPoolId", self.ipv6_ipam_pool_id);
-        p.set_opt("Ipv6NetmaskLength", self.ipv6_netmask_length);
-        p.set_opt("Ipv6Pool", self.ipv6_pool);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource VpcCidrBlock = "AWS::EC2::VPCCidrBlock", shape: Some(&VPC_CIDR_BLOCK_SHAPE);
+    req {
+        vpc_id = "VpcId",
+    }
+    opt {
+        amazon_provided_ipv6_cidr_block = "AmazonProvidedIpv6CidrBlock",
+        cidr_block = "CidrBlock",
+        ipv4_ipam_pool_id = "Ipv4IpamPoolId",
+        ipv4_netmask_length = "Ipv4NetmaskLength",
+        ipv6_cidr_block = "Ipv6CidrBlock",
+        ipv6_cidr_block_network_border_group = "Ipv6CidrBlockNetworkBorderGroup",
+        ipv6_ipam_pool_id = "Ipv6IpamPoolId",
+        ipv6_netmask_length = "Ipv6NetmaskLength",
+        ipv6_pool = "Ipv6Pool",
     }
 }
 
+static VPC_CIDR_BLOCK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("Ipv6CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`VpcCidrBlock`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcCidrBlock> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `IpSource`.
-    #[inline]
-    pub fn attr_ip_source(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpSource")
-    }
-    /// `Fn::GetAtt` `Ipv6AddressAttribute`.
-    #[inline]
-    pub fn attr_ipv6_address_attribute(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ipv6AddressAttribute")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `IpSource`.
+        attr_ip_source: ::std::string::String = "IpSource",
+        /// `Fn::GetAtt` `Ipv6AddressAttribute`.
+        attr_ipv6_address_attribute: ::std::string::String = "Ipv6AddressAttribute",
     }
 }
 
@@ -20597,7 +15001,6 @@ pub struct VpcdhcpOptionsAssociation {
 
 impl VpcdhcpOptionsAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dhcp_options_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dhcp_options_id: dhcp_options_id.into(),
@@ -20606,16 +15009,17 @@ impl VpcdhcpOptionsAssociation {
     }
 }
 
-impl crate::resource::Resource for VpcdhcpOptionsAssociation {
-    const TYPE: &'static str = "AWS::EC2::VPCDHCPOptionsAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DhcpOptionsId", self.dhcp_options_id);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource VpcdhcpOptionsAssociation = "AWS::EC2::VPCDHCPOptionsAssociation", shape: Some(&VPCDHCP_OPTIONS_ASSOCIATION_SHAPE);
+    req {
+        dhcp_options_id = "DhcpOptionsId",
+        vpc_id = "VpcId",
     }
 }
+
+static VPCDHCP_OPTIONS_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::EC2::VPCEncryptionControl
 ///
@@ -20668,192 +15072,95 @@ pub struct VpcEncryptionControl {
     pub vpc_peering_exclusion_input: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpc_encryption_control::VpcPeeringExclusionInput>>,
 }
 
-impl crate::resource::Resource for VpcEncryptionControl {
-    const TYPE: &'static str = "AWS::EC2::VPCEncryptionControl";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPC_ENCRYPTION_CONTROL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EgressOnlyInternetGatewayExclusionInput", self.egress_only_internet_gateway_exclusion_input);
-        p.set_opt("ElasticFileSystemExclusionInput", self.elastic_file_system_exclusion_input);
-        p.set_opt("InternetGatewayExclusionInput", self.internet_gateway_exclusion_input);
-        p.set_opt("LambdaExclusionInput", self.lambda_exclusion_input);
-        p.set_opt("Mode", self.mode);
-        p.set_opt("NatGatewayExclusionInput", self.nat_gateway_exclusion_input);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VirtualPrivateGatewayExclusionInput", self.virtual_private_gateway_exclusion_input);
-        p.set_opt("VpcId", self.vpc_id);
-        p.set_opt("VpcLatticeExclusionInput", self.vpc_lattice_exclusion_input);
-        p.set_opt("VpcPeeringExclusionInput", self.vpc_peering_exclusion_input);
-        p
+crate::resource::props! {
+    resource VpcEncryptionControl = "AWS::EC2::VPCEncryptionControl", shape: Some(&VPC_ENCRYPTION_CONTROL_SHAPE);
+    opt {
+        egress_only_internet_gateway_exclusion_input = "EgressOnlyInternetGatewayExclusionInput",
+        elastic_file_system_exclusion_input = "ElasticFileSystemExclusionInput",
+        internet_gateway_exclusion_input = "InternetGatewayExclusionInput",
+        lambda_exclusion_input = "LambdaExclusionInput",
+        mode = "Mode",
+        nat_gateway_exclusion_input = "NatGatewayExclusionInput",
+        tags = "Tags",
+        virtual_private_gateway_exclusion_input = "VirtualPrivateGatewayExclusionInput",
+        vpc_id = "VpcId",
+        vpc_lattice_exclusion_input = "VpcLatticeExclusionInput",
+        vpc_peering_exclusion_input = "VpcPeeringExclusionInput",
     }
 }
 
-static VPC_ENCRYPTION_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::vpc_encryption_control::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPC_ENCRYPTION_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcEncryptionControl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcEncryptionControl> {
-    /// `Fn::GetAtt` `ResourceExclusions`.
-    #[inline]
-    pub fn attr_resource_exclusions(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ResourceExclusions")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.EgressOnlyInternetGateway`.
-    #[inline]
-    pub fn attr_resource_exclusions_egress_only_internet_gateway(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ResourceExclusions.EgressOnlyInternetGateway")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.EgressOnlyInternetGateway.State`.
-    #[inline]
-    pub fn attr_resource_exclusions_egress_only_internet_gateway_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.EgressOnlyInternetGateway.State")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.EgressOnlyInternetGateway.StateMessage`.
-    #[inline]
-    pub fn attr_resource_exclusions_egress_only_internet_gateway_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.EgressOnlyInternetGateway.StateMessage")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.ElasticFileSystem`.
-    #[inline]
-    pub fn attr_resource_exclusions_elastic_file_system(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ResourceExclusions.ElasticFileSystem")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.ElasticFileSystem.State`.
-    #[inline]
-    pub fn attr_resource_exclusions_elastic_file_system_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.ElasticFileSystem.State")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.ElasticFileSystem.StateMessage`.
-    #[inline]
-    pub fn attr_resource_exclusions_elastic_file_system_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.ElasticFileSystem.StateMessage")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.InternetGateway`.
-    #[inline]
-    pub fn attr_resource_exclusions_internet_gateway(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ResourceExclusions.InternetGateway")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.InternetGateway.State`.
-    #[inline]
-    pub fn attr_resource_exclusions_internet_gateway_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.InternetGateway.State")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.InternetGateway.StateMessage`.
-    #[inline]
-    pub fn attr_resource_exclusions_internet_gateway_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.InternetGateway.StateMessage")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.Lambda`.
-    #[inline]
-    pub fn attr_resource_exclusions_lambda(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ResourceExclusions.Lambda")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.Lambda.State`.
-    #[inline]
-    pub fn attr_resource_exclusions_lambda_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.Lambda.State")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.Lambda.StateMessage`.
-    #[inline]
-    pub fn attr_resource_exclusions_lambda_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.Lambda.StateMessage")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.NatGateway`.
-    #[inline]
-    pub fn attr_resource_exclusions_nat_gateway(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ResourceExclusions.NatGateway")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.NatGateway.State`.
-    #[inline]
-    pub fn attr_resource_exclusions_nat_gateway_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.NatGateway.State")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.NatGateway.StateMessage`.
-    #[inline]
-    pub fn attr_resource_exclusions_nat_gateway_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.NatGateway.StateMessage")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.VirtualPrivateGateway`.
-    #[inline]
-    pub fn attr_resource_exclusions_virtual_private_gateway(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ResourceExclusions.VirtualPrivateGateway")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.VirtualPrivateGateway.State`.
-    #[inline]
-    pub fn attr_resource_exclusions_virtual_private_gateway_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.VirtualPrivateGateway.State")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.VirtualPrivateGateway.StateMessage`.
-    #[inline]
-    pub fn attr_resource_exclusions_virtual_private_gateway_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.VirtualPrivateGateway.StateMessage")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.VpcLattice`.
-    #[inline]
-    pub fn attr_resource_exclusions_vpc_lattice(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ResourceExclusions.VpcLattice")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.VpcLattice.State`.
-    #[inline]
-    pub fn attr_resource_exclusions_vpc_lattice_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.VpcLattice.State")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.VpcLattice.StateMessage`.
-    #[inline]
-    pub fn attr_resource_exclusions_vpc_lattice_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.VpcLattice.StateMessage")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.VpcPeering`.
-    #[inline]
-    pub fn attr_resource_exclusions_vpc_peering(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ResourceExclusions.VpcPeering")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.VpcPeering.State`.
-    #[inline]
-    pub fn attr_resource_exclusions_vpc_peering_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.VpcPeering.State")
-    }
-    /// `Fn::GetAtt` `ResourceExclusions.VpcPeering.StateMessage`.
-    #[inline]
-    pub fn attr_resource_exclusions_vpc_peering_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceExclusions.VpcPeering.StateMessage")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StateMessage`.
-    #[inline]
-    pub fn attr_state_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateMessage")
-    }
-    /// `Fn::GetAtt` `VpcEncryptionControlId`.
-    #[inline]
-    pub fn attr_vpc_encryption_control_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEncryptionControlId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceExclusions`.
+        attr_resource_exclusions: crate::value::Json = "ResourceExclusions",
+        /// `Fn::GetAtt` `ResourceExclusions.EgressOnlyInternetGateway`.
+        attr_resource_exclusions_egress_only_internet_gateway: crate::value::Json = "ResourceExclusions.EgressOnlyInternetGateway",
+        /// `Fn::GetAtt` `ResourceExclusions.EgressOnlyInternetGateway.State`.
+        attr_resource_exclusions_egress_only_internet_gateway_state: ::std::string::String = "ResourceExclusions.EgressOnlyInternetGateway.State",
+        /// `Fn::GetAtt` `ResourceExclusions.EgressOnlyInternetGateway.StateMessage`.
+        attr_resource_exclusions_egress_only_internet_gateway_state_message: ::std::string::String = "ResourceExclusions.EgressOnlyInternetGateway.StateMessage",
+        /// `Fn::GetAtt` `ResourceExclusions.ElasticFileSystem`.
+        attr_resource_exclusions_elastic_file_system: crate::value::Json = "ResourceExclusions.ElasticFileSystem",
+        /// `Fn::GetAtt` `ResourceExclusions.ElasticFileSystem.State`.
+        attr_resource_exclusions_elastic_file_system_state: ::std::string::String = "ResourceExclusions.ElasticFileSystem.State",
+        /// `Fn::GetAtt` `ResourceExclusions.ElasticFileSystem.StateMessage`.
+        attr_resource_exclusions_elastic_file_system_state_message: ::std::string::String = "ResourceExclusions.ElasticFileSystem.StateMessage",
+        /// `Fn::GetAtt` `ResourceExclusions.InternetGateway`.
+        attr_resource_exclusions_internet_gateway: crate::value::Json = "ResourceExclusions.InternetGateway",
+        /// `Fn::GetAtt` `ResourceExclusions.InternetGateway.State`.
+        attr_resource_exclusions_internet_gateway_state: ::std::string::String = "ResourceExclusions.InternetGateway.State",
+        /// `Fn::GetAtt` `ResourceExclusions.InternetGateway.StateMessage`.
+        attr_resource_exclusions_internet_gateway_state_message: ::std::string::String = "ResourceExclusions.InternetGateway.StateMessage",
+        /// `Fn::GetAtt` `ResourceExclusions.Lambda`.
+        attr_resource_exclusions_lambda: crate::value::Json = "ResourceExclusions.Lambda",
+        /// `Fn::GetAtt` `ResourceExclusions.Lambda.State`.
+        attr_resource_exclusions_lambda_state: ::std::string::String = "ResourceExclusions.Lambda.State",
+        /// `Fn::GetAtt` `ResourceExclusions.Lambda.StateMessage`.
+        attr_resource_exclusions_lambda_state_message: ::std::string::String = "ResourceExclusions.Lambda.StateMessage",
+        /// `Fn::GetAtt` `ResourceExclusions.NatGateway`.
+        attr_resource_exclusions_nat_gateway: crate::value::Json = "ResourceExclusions.NatGateway",
+        /// `Fn::GetAtt` `ResourceExclusions.NatGateway.State`.
+        attr_resource_exclusions_nat_gateway_state: ::std::string::String = "ResourceExclusions.NatGateway.State",
+        /// `Fn::GetAtt` `ResourceExclusions.NatGateway.StateMessage`.
+        attr_resource_exclusions_nat_gateway_state_message: ::std::string::String = "ResourceExclusions.NatGateway.StateMessage",
+        /// `Fn::GetAtt` `ResourceExclusions.VirtualPrivateGateway`.
+        attr_resource_exclusions_virtual_private_gateway: crate::value::Json = "ResourceExclusions.VirtualPrivateGateway",
+        /// `Fn::GetAtt` `ResourceExclusions.VirtualPrivateGateway.State`.
+        attr_resource_exclusions_virtual_private_gateway_state: ::std::string::String = "ResourceExclusions.VirtualPrivateGateway.State",
+        /// `Fn::GetAtt` `ResourceExclusions.VirtualPrivateGateway.StateMessage`.
+        attr_resource_exclusions_virtual_private_gateway_state_message: ::std::string::String = "ResourceExclusions.VirtualPrivateGateway.StateMessage",
+        /// `Fn::GetAtt` `ResourceExclusions.VpcLattice`.
+        attr_resource_exclusions_vpc_lattice: crate::value::Json = "ResourceExclusions.VpcLattice",
+        /// `Fn::GetAtt` `ResourceExclusions.VpcLattice.State`.
+        attr_resource_exclusions_vpc_lattice_state: ::std::string::String = "ResourceExclusions.VpcLattice.State",
+        /// `Fn::GetAtt` `ResourceExclusions.VpcLattice.StateMessage`.
+        attr_resource_exclusions_vpc_lattice_state_message: ::std::string::String = "ResourceExclusions.VpcLattice.StateMessage",
+        /// `Fn::GetAtt` `ResourceExclusions.VpcPeering`.
+        attr_resource_exclusions_vpc_peering: crate::value::Json = "ResourceExclusions.VpcPeering",
+        /// `Fn::GetAtt` `ResourceExclusions.VpcPeering.State`.
+        attr_resource_exclusions_vpc_peering_state: ::std::string::String = "ResourceExclusions.VpcPeering.State",
+        /// `Fn::GetAtt` `ResourceExclusions.VpcPeering.StateMessage`.
+        attr_resource_exclusions_vpc_peering_state_message: ::std::string::String = "ResourceExclusions.VpcPeering.StateMessage",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StateMessage`.
+        attr_state_message: ::std::string::String = "StateMessage",
+        /// `Fn::GetAtt` `VpcEncryptionControlId`.
+        attr_vpc_encryption_control_id: ::std::string::String = "VpcEncryptionControlId",
     }
 }
 
 pub mod vpc_encryption_control {
     //! Nested property types and enums of [`VpcEncryptionControl`](super::VpcEncryptionControl).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Used to enable or disable EIGW exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EgressOnlyInternetGatewayExclusionInput {
         /// `enable`
         Enable,
@@ -20861,18 +15168,10 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    impl crate::value::CfnEnum for EgressOnlyInternetGatewayExclusionInput {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EgressOnlyInternetGatewayExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable EFS exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ElasticFileSystemExclusionInput {
         /// `enable`
         Enable,
@@ -20880,18 +15179,10 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    impl crate::value::CfnEnum for ElasticFileSystemExclusionInput {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ElasticFileSystemExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable IGW exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InternetGatewayExclusionInput {
         /// `enable`
         Enable,
@@ -20899,18 +15190,10 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    impl crate::value::CfnEnum for InternetGatewayExclusionInput {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InternetGatewayExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable Lambda exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaExclusionInput {
         /// `enable`
         Enable,
@@ -20918,18 +15201,10 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    impl crate::value::CfnEnum for LambdaExclusionInput {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LambdaExclusionInput, ["enable", "disable"]);
 
     /// The VPC encryption control mode, either monitor or enforce.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `monitor`
         Monitor,
@@ -20937,18 +15212,10 @@ pub mod vpc_encryption_control {
         Enforce,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monitor => "monitor",
-                Self::Enforce => "enforce",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["monitor", "enforce"]);
 
     /// Used to enable or disable Nat gateway exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NatGatewayExclusionInput {
         /// `enable`
         Enable,
@@ -20956,18 +15223,10 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    impl crate::value::CfnEnum for NatGatewayExclusionInput {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NatGatewayExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable VGW exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VirtualPrivateGatewayExclusionInput {
         /// `enable`
         Enable,
@@ -20975,18 +15234,10 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    impl crate::value::CfnEnum for VirtualPrivateGatewayExclusionInput {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VirtualPrivateGatewayExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable Vpc Lattice exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcLatticeExclusionInput {
         /// `enable`
         Enable,
@@ -20994,18 +15245,10 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    impl crate::value::CfnEnum for VpcLatticeExclusionInput {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VpcLatticeExclusionInput, ["enable", "disable"]);
 
     /// Used to enable or disable VPC peering exclusion
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcPeeringExclusionInput {
         /// `enable`
         Enable,
@@ -21013,15 +15256,7 @@ pub mod vpc_encryption_control {
         Disable,
     }
 
-    impl crate::value::CfnEnum for VpcPeeringExclusionInput {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "enable",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VpcPeeringExclusionInput, ["enable", "disable"]);
 }
 
 /// Specifies a VPC endpoint. A VPC endpoint provides a private connection between your VPC and an endpoint service. You can use an endpoint service provided by AWS, an MKT Partner, or another AWS accounts in your organization. For more information, see the [User Guide](https://docs.aws.amazon.com/vpc/latest/privatelink/).
@@ -21098,7 +15333,6 @@ pub struct VpcEndpoint {
 
 impl VpcEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dns_options: ::std::option::Option::None,
@@ -21119,60 +15353,45 @@ impl VpcEndpoint {
     }
 }
 
-impl crate::resource::Resource for VpcEndpoint {
-    const TYPE: &'static str = "AWS::EC2::VPCEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPC_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource VpcEndpoint = "AWS::EC2::VPCEndpoint", shape: Some(&VPC_ENDPOINT_SHAPE);
+    req {
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DnsOptions", self.dns_options);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("PolicyDocument", self.policy_document);
-        p.set_opt("PrivateDnsEnabled", self.private_dns_enabled);
-        p.set_opt("ResourceConfigurationArn", self.resource_configuration_arn);
-        p.set_opt("RouteTableIds", self.route_table_ids);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("ServiceName", self.service_name);
-        p.set_opt("ServiceNetworkArn", self.service_network_arn);
-        p.set_opt("ServiceRegion", self.service_region);
-        p.set_opt("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcEndpointType", self.vpc_endpoint_type);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        dns_options = "DnsOptions",
+        ip_address_type = "IpAddressType",
+        policy_document = "PolicyDocument",
+        private_dns_enabled = "PrivateDnsEnabled",
+        resource_configuration_arn = "ResourceConfigurationArn",
+        route_table_ids = "RouteTableIds",
+        security_group_ids = "SecurityGroupIds",
+        service_name = "ServiceName",
+        service_network_arn = "ServiceNetworkArn",
+        service_region = "ServiceRegion",
+        subnet_ids = "SubnetIds",
+        tags = "Tags",
+        vpc_endpoint_type = "VpcEndpointType",
     }
 }
 
-static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DnsOptions", crate::resource::Rule { shape: Some(&self::vpc_endpoint::DNS_OPTIONS_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DnsOptions", crate::resource::Rule { shape: Some(&self::vpc_endpoint::DNS_OPTIONS_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcEndpoint> {
-    /// `Fn::GetAtt` `CreationTimestamp`.
-    #[inline]
-    pub fn attr_creation_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTimestamp")
-    }
-    /// `Fn::GetAtt` `DnsEntries`.
-    #[inline]
-    pub fn attr_dns_entries(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DnsEntries")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `NetworkInterfaceIds`.
-    #[inline]
-    pub fn attr_network_interface_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NetworkInterfaceIds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTimestamp`.
+        attr_creation_timestamp: ::std::string::String = "CreationTimestamp",
+        /// `Fn::GetAtt` `DnsEntries`.
+        attr_dns_entries: crate::value::List<::std::string::String> = "DnsEntries",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `NetworkInterfaceIds`.
+        attr_network_interface_ids: crate::value::List<::std::string::String> = "NetworkInterfaceIds",
     }
 }
 
@@ -21200,26 +15419,22 @@ pub mod vpc_endpoint {
         pub private_dns_specified_domains: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for DnsOptionsSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DnsRecordIpType", self.dns_record_ip_type);
-            p.set_opt("PrivateDnsOnlyForInboundResolverEndpoint", self.private_dns_only_for_inbound_resolver_endpoint);
-            p.set_opt("PrivateDnsPreference", self.private_dns_preference);
-            p.set_opt("PrivateDnsSpecifiedDomains", self.private_dns_specified_domains);
-            p.into_expr()
+    crate::resource::props! {
+        nested DnsOptionsSpecification;
+        opt {
+            dns_record_ip_type = "DnsRecordIpType",
+            private_dns_only_for_inbound_resolver_endpoint = "PrivateDnsOnlyForInboundResolverEndpoint",
+            private_dns_preference = "PrivateDnsPreference",
+            private_dns_specified_domains = "PrivateDnsSpecifiedDomains",
         }
     }
 
-    pub(super) static DNS_OPTIONS_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrivateDnsSpecifiedDomains", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DNS_OPTIONS_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrivateDnsSpecifiedDomains", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The DNS records created for the endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsRecordIpType {
         /// `ipv4`
         Ipv4,
@@ -21233,21 +15448,10 @@ pub mod vpc_endpoint {
         NotSpecified,
     }
 
-    impl crate::value::CfnEnum for DnsRecordIpType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-                Self::Dualstack => "dualstack",
-                Self::ServiceDefined => "service-defined",
-                Self::NotSpecified => "not-specified",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DnsRecordIpType, ["ipv4", "ipv6", "dualstack", "service-defined", "not-specified"]);
 
     /// Indicates whether to enable private DNS only for inbound endpoints. This option is available only for services that support both gateway and interface endpoints. It routes traffic that originates from the VPC to the gateway endpoint and traffic that originates from on-premises to the interface endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivateDnsOnlyForInboundResolverEndpoint {
         /// `OnlyInboundResolver`
         OnlyInboundResolver,
@@ -21257,19 +15461,10 @@ pub mod vpc_endpoint {
         NotSpecified,
     }
 
-    impl crate::value::CfnEnum for PrivateDnsOnlyForInboundResolverEndpoint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnlyInboundResolver => "OnlyInboundResolver",
-                Self::AllResolvers => "AllResolvers",
-                Self::NotSpecified => "NotSpecified",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrivateDnsOnlyForInboundResolverEndpoint, ["OnlyInboundResolver", "AllResolvers", "NotSpecified"]);
 
     /// The preference for which private domains have a private hosted zone created for and associated with the specified VPC. Only supported when private DNS is enabled and when the VPC endpoint type is ServiceNetwork or Resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivateDnsPreference {
         /// `VERIFIED_DOMAINS_ONLY`
         VerifiedDomainsOnly,
@@ -21281,20 +15476,10 @@ pub mod vpc_endpoint {
         SpecifiedDomainsOnly,
     }
 
-    impl crate::value::CfnEnum for PrivateDnsPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::VerifiedDomainsOnly => "VERIFIED_DOMAINS_ONLY",
-                Self::AllDomains => "ALL_DOMAINS",
-                Self::VerifiedDomainsAndSpecifiedDomains => "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
-                Self::SpecifiedDomainsOnly => "SPECIFIED_DOMAINS_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrivateDnsPreference, ["VERIFIED_DOMAINS_ONLY", "ALL_DOMAINS", "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS", "SPECIFIED_DOMAINS_ONLY"]);
 
     /// The supported IP address types.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `ipv4`
         Ipv4,
@@ -21306,21 +15491,11 @@ pub mod vpc_endpoint {
         NotSpecified,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-                Self::Dualstack => "dualstack",
-                Self::NotSpecified => "not-specified",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["ipv4", "ipv6", "dualstack", "not-specified"]);
 
     /// The type of endpoint.
     /// Default: Gateway
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcEndpointType {
         /// `Interface`
         Interface,
@@ -21336,19 +15511,7 @@ pub mod vpc_endpoint {
         Tunnel,
     }
 
-    impl crate::value::CfnEnum for VpcEndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Interface => "Interface",
-                Self::Gateway => "Gateway",
-                Self::GatewayLoadBalancer => "GatewayLoadBalancer",
-                Self::ServiceNetwork => "ServiceNetwork",
-                Self::Resource => "Resource",
-                Self::Tunnel => "Tunnel",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VpcEndpointType, ["Interface", "Gateway", "GatewayLoadBalancer", "ServiceNetwork", "Resource", "Tunnel"]);
 }
 
 /// Resource Type definition for AWS::EC2::VPCEndpointConnectionNotification
@@ -21376,7 +15539,6 @@ pub struct VpcEndpointConnectionNotification {
 
 impl VpcEndpointConnectionNotification {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_events: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, connection_notification_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connection_events: connection_events.into(),
@@ -21387,25 +15549,23 @@ impl VpcEndpointConnectionNotification {
     }
 }
 
-impl crate::resource::Resource for VpcEndpointConnectionNotification {
-    const TYPE: &'static str = "AWS::EC2::VPCEndpointConnectionNotification";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectionEvents", self.connection_events);
-        p.set("ConnectionNotificationArn", self.connection_notification_arn);
-        p.set_opt("ServiceId", self.service_id);
-        p.set_opt("VPCEndpointId", self.vpc_endpoint_id);
-        p
+crate::resource::props! {
+    resource VpcEndpointConnectionNotification = "AWS::EC2::VPCEndpointConnectionNotification", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        connection_events = "ConnectionEvents",
+        connection_notification_arn = "ConnectionNotificationArn",
+    }
+    opt {
+        service_id = "ServiceId",
+        vpc_endpoint_id = "VPCEndpointId",
     }
 }
 
 /// Attributes of [`VpcEndpointConnectionNotification`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcEndpointConnectionNotification> {
-    /// `Fn::GetAtt` `VPCEndpointConnectionNotificationId`.
-    #[inline]
-    pub fn attr_vpc_endpoint_connection_notification_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VPCEndpointConnectionNotificationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VPCEndpointConnectionNotificationId`.
+        attr_vpc_endpoint_connection_notification_id: ::std::string::String = "VPCEndpointConnectionNotificationId",
     }
 }
 
@@ -21429,7 +15589,7 @@ pub struct VpcEndpointService {
     /// Specify which Ip Address types are supported for VPC endpoint service.
     ///
     /// CloudFormation property `SupportedIpAddressTypes`.
-    pub supported_ip_address_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ec2::vpc_endpoint_service::IpAddressType>>>,
+    pub supported_ip_address_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2_elasticloadbalancingv2::IpAddressType>>>,
     /// The Regions from which service consumers can access the service.
     ///
     /// CloudFormation property `SupportedRegions`.
@@ -21440,74 +15600,41 @@ pub struct VpcEndpointService {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for VpcEndpointService {
-    const TYPE: &'static str = "AWS::EC2::VPCEndpointService";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptanceRequired", self.acceptance_required);
-        p.set_opt("ContributorInsightsEnabled", self.contributor_insights_enabled);
-        p.set_opt("GatewayLoadBalancerArns", self.gateway_load_balancer_arns);
-        p.set_opt("NetworkLoadBalancerArns", self.network_load_balancer_arns);
-        p.set_opt("PayerResponsibility", self.payer_responsibility);
-        p.set_opt("PrivateDnsName", self.private_dns_name);
-        p.set_opt("SupportedIpAddressTypes", self.supported_ip_address_types);
-        p.set_opt("SupportedRegions", self.supported_regions);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource VpcEndpointService = "AWS::EC2::VPCEndpointService", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        acceptance_required = "AcceptanceRequired",
+        contributor_insights_enabled = "ContributorInsightsEnabled",
+        gateway_load_balancer_arns = "GatewayLoadBalancerArns",
+        network_load_balancer_arns = "NetworkLoadBalancerArns",
+        payer_responsibility = "PayerResponsibility",
+        private_dns_name = "PrivateDnsName",
+        supported_ip_address_types = "SupportedIpAddressTypes",
+        supported_regions = "SupportedRegions",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`VpcEndpointService`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcEndpointService> {
-    /// `Fn::GetAtt` `PrivateDnsNameConfiguration.Name`.
-    #[inline]
-    pub fn attr_private_dns_name_configuration_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateDnsNameConfiguration.Name")
-    }
-    /// `Fn::GetAtt` `PrivateDnsNameConfiguration.State`.
-    #[inline]
-    pub fn attr_private_dns_name_configuration_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateDnsNameConfiguration.State")
-    }
-    /// `Fn::GetAtt` `PrivateDnsNameConfiguration.Type`.
-    #[inline]
-    pub fn attr_private_dns_name_configuration_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateDnsNameConfiguration.Type")
-    }
-    /// `Fn::GetAtt` `PrivateDnsNameConfiguration.Value`.
-    #[inline]
-    pub fn attr_private_dns_name_configuration_value(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateDnsNameConfiguration.Value")
-    }
-    /// `Fn::GetAtt` `ServiceId`.
-    #[inline]
-    pub fn attr_service_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PrivateDnsNameConfiguration.Name`.
+        attr_private_dns_name_configuration_name: ::std::string::String = "PrivateDnsNameConfiguration.Name",
+        /// `Fn::GetAtt` `PrivateDnsNameConfiguration.State`.
+        attr_private_dns_name_configuration_state: ::std::string::String = "PrivateDnsNameConfiguration.State",
+        /// `Fn::GetAtt` `PrivateDnsNameConfiguration.Type`.
+        attr_private_dns_name_configuration_type: ::std::string::String = "PrivateDnsNameConfiguration.Type",
+        /// `Fn::GetAtt` `PrivateDnsNameConfiguration.Value`.
+        attr_private_dns_name_configuration_value: ::std::string::String = "PrivateDnsNameConfiguration.Value",
+        /// `Fn::GetAtt` `ServiceId`.
+        attr_service_id: ::std::string::String = "ServiceId",
     }
 }
 
 pub mod vpc_endpoint_service {
     //! Nested property types and enums of [`VpcEndpointService`](super::VpcEndpointService).
 
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `ipv4`
-        Ipv4,
-        /// `ipv6`
-        Ipv6,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-            }
-        }
-    }
+    pub use crate::cfn::shared::ec2_elasticloadbalancingv2::IpAddressType;
 }
 
 /// Resource Type definition for AWS::EC2::VPCEndpointServicePermissions
@@ -21523,7 +15650,6 @@ pub struct VpcEndpointServicePermissions {
 
 impl VpcEndpointServicePermissions {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(service_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allowed_principals: ::std::option::Option::None,
@@ -21532,14 +15658,13 @@ impl VpcEndpointServicePermissions {
     }
 }
 
-impl crate::resource::Resource for VpcEndpointServicePermissions {
-    const TYPE: &'static str = "AWS::EC2::VPCEndpointServicePermissions";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowedPrincipals", self.allowed_principals);
-        p.set("ServiceId", self.service_id);
-        p
+crate::resource::props! {
+    resource VpcEndpointServicePermissions = "AWS::EC2::VPCEndpointServicePermissions", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        service_id = "ServiceId",
+    }
+    opt {
+        allowed_principals = "AllowedPrincipals",
     }
 }
 
@@ -21564,7 +15689,6 @@ pub struct VpcGatewayAttachment {
 
 impl VpcGatewayAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             internet_gateway_id: ::std::option::Option::None,
@@ -21574,24 +15698,26 @@ impl VpcGatewayAttachment {
     }
 }
 
-impl crate::resource::Resource for VpcGatewayAttachment {
-    const TYPE: &'static str = "AWS::EC2::VPCGatewayAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InternetGatewayId", self.internet_gateway_id);
-        p.set("VpcId", self.vpc_id);
-        p.set_opt("VpnGatewayId", self.vpn_gateway_id);
-        p
+crate::resource::props! {
+    resource VpcGatewayAttachment = "AWS::EC2::VPCGatewayAttachment", shape: Some(&VPC_GATEWAY_ATTACHMENT_SHAPE);
+    req {
+        vpc_id = "VpcId",
+    }
+    opt {
+        internet_gateway_id = "InternetGatewayId",
+        vpn_gateway_id = "VpnGatewayId",
     }
 }
 
+static VPC_GATEWAY_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`VpcGatewayAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcGatewayAttachment> {
-    /// `Fn::GetAtt` `AttachmentType`.
-    #[inline]
-    pub fn attr_attachment_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentType`.
+        attr_attachment_type: ::std::string::String = "AttachmentType",
     }
 }
 
@@ -21630,7 +15756,6 @@ pub struct VpcPeeringConnection {
 
 impl VpcPeeringConnection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(peer_vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             assume_role_region: ::std::option::Option::None,
@@ -21644,28 +15769,31 @@ impl VpcPeeringConnection {
     }
 }
 
-impl crate::resource::Resource for VpcPeeringConnection {
-    const TYPE: &'static str = "AWS::EC2::VPCPeeringConnection";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssumeRoleRegion", self.assume_role_region);
-        p.set_opt("PeerOwnerId", self.peer_owner_id);
-        p.set_opt("PeerRegion", self.peer_region);
-        p.set_opt("PeerRoleArn", self.peer_role_arn);
-        p.set("PeerVpcId", self.peer_vpc_id);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource VpcPeeringConnection = "AWS::EC2::VPCPeeringConnection", shape: Some(&VPC_PEERING_CONNECTION_SHAPE);
+    req {
+        peer_vpc_id = "PeerVpcId",
+        vpc_id = "VpcId",
+    }
+    opt {
+        assume_role_region = "AssumeRoleRegion",
+        peer_owner_id = "PeerOwnerId",
+        peer_region = "PeerRegion",
+        peer_role_arn = "PeerRoleArn",
+        tags = "Tags",
     }
 }
 
+static VPC_PEERING_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PeerRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`VpcPeeringConnection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcPeeringConnection> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -21690,7 +15818,6 @@ pub struct VpnConcentrator {
 
 impl VpnConcentrator {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             tags: ::std::option::Option::None,
@@ -21700,29 +15827,24 @@ impl VpnConcentrator {
     }
 }
 
-impl crate::resource::Resource for VpnConcentrator {
-    const TYPE: &'static str = "AWS::EC2::VPNConcentrator";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TransitGatewayId", self.transit_gateway_id);
-        p.set("Type", self.type_);
-        p
+crate::resource::props! {
+    resource VpnConcentrator = "AWS::EC2::VPNConcentrator", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        type_ = "Type",
+    }
+    opt {
+        tags = "Tags",
+        transit_gateway_id = "TransitGatewayId",
     }
 }
 
 /// Attributes of [`VpnConcentrator`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpnConcentrator> {
-    /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
-    #[inline]
-    pub fn attr_transit_gateway_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayAttachmentId")
-    }
-    /// `Fn::GetAtt` `VpnConcentratorId`.
-    #[inline]
-    pub fn attr_vpn_concentrator_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpnConcentratorId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
+        attr_transit_gateway_attachment_id: ::std::string::String = "TransitGatewayAttachmentId",
+        /// `Fn::GetAtt` `VpnConcentratorId`.
+        attr_vpn_concentrator_id: ::std::string::String = "VpnConcentratorId",
     }
 }
 
@@ -21822,7 +15944,6 @@ pub struct VpnConnection {
 
 impl VpnConnection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(customer_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             customer_gateway_id: customer_gateway_id.into(),
@@ -21847,54 +15968,54 @@ impl VpnConnection {
     }
 }
 
-impl crate::resource::Resource for VpnConnection {
-    const TYPE: &'static str = "AWS::EC2::VPNConnection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPN_CONNECTION_SHAPE)
+crate::resource::props! {
+    resource VpnConnection = "AWS::EC2::VPNConnection", shape: Some(&VPN_CONNECTION_SHAPE);
+    req {
+        customer_gateway_id = "CustomerGatewayId",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CustomerGatewayId", self.customer_gateway_id);
-        p.set_opt("EnableAcceleration", self.enable_acceleration);
-        p.set_opt("LocalIpv4NetworkCidr", self.local_ipv4_network_cidr);
-        p.set_opt("LocalIpv6NetworkCidr", self.local_ipv6_network_cidr);
-        p.set_opt("OutsideIpAddressType", self.outside_ip_address_type);
-        p.set_opt("PreSharedKeyStorage", self.pre_shared_key_storage);
-        p.set_opt("RemoteIpv4NetworkCidr", self.remote_ipv4_network_cidr);
-        p.set_opt("RemoteIpv6NetworkCidr", self.remote_ipv6_network_cidr);
-        p.set_opt("StaticRoutesOnly", self.static_routes_only);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TransitGatewayId", self.transit_gateway_id);
-        p.set_opt("TransportTransitGatewayAttachmentId", self.transport_transit_gateway_attachment_id);
-        p.set_opt("TunnelBandwidth", self.tunnel_bandwidth);
-        p.set_opt("TunnelInsideIpVersion", self.tunnel_inside_ip_version);
-        p.set("Type", self.type_);
-        p.set_opt("VpnConcentratorId", self.vpn_concentrator_id);
-        p.set_opt("VpnGatewayId", self.vpn_gateway_id);
-        p.set_opt("VpnTunnelOptionsSpecifications", self.vpn_tunnel_options_specifications);
-        p
+    opt {
+        enable_acceleration = "EnableAcceleration",
+        local_ipv4_network_cidr = "LocalIpv4NetworkCidr",
+        local_ipv6_network_cidr = "LocalIpv6NetworkCidr",
+        outside_ip_address_type = "OutsideIpAddressType",
+        pre_shared_key_storage = "PreSharedKeyStorage",
+        remote_ipv4_network_cidr = "RemoteIpv4NetworkCidr",
+        remote_ipv6_network_cidr = "RemoteIpv6NetworkCidr",
+        static_routes_only = "StaticRoutesOnly",
+        tags = "Tags",
+        transit_gateway_id = "TransitGatewayId",
+        transport_transit_gateway_attachment_id = "TransportTransitGatewayAttachmentId",
+        tunnel_bandwidth = "TunnelBandwidth",
+        tunnel_inside_ip_version = "TunnelInsideIpVersion",
+        vpn_concentrator_id = "VpnConcentratorId",
+        vpn_gateway_id = "VpnGatewayId",
+        vpn_tunnel_options_specifications = "VpnTunnelOptionsSpecifications",
     }
 }
 
-static VPN_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("VpnTunnelOptionsSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::vpn_connection::VPN_TUNNEL_OPTIONS_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPN_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpnTunnelOptionsSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::vpn_connection::VPN_TUNNEL_OPTIONS_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpnConnection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpnConnection> {
-    /// `Fn::GetAtt` `VpnConnectionId`.
-    #[inline]
-    pub fn attr_vpn_connection_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpnConnectionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VpnConnectionId`.
+        attr_vpn_connection_id: ::std::string::String = "VpnConnectionId",
     }
 }
 
 pub mod vpn_connection {
     //! Nested property types and enums of [`VpnConnection`](super::VpnConnection).
+
+    #[deprecated(note = "renamed to `Phase1EncryptionAlgorithmsListValue`")]
+    #[doc(hidden)]
+    pub type Phase1EncryptionAlgorithmsRequestListValueValue = Phase1EncryptionAlgorithmsListValue;
+
+    #[deprecated(note = "renamed to `Phase1IntegrityAlgorithmsListValue`")]
+    #[doc(hidden)]
+    pub type Phase1IntegrityAlgorithmsRequestListValueValue = Phase1IntegrityAlgorithmsListValue;
 
     /// The tunnel options for a single VPN tunnel.
     #[derive(Clone, Default)]
@@ -22014,44 +16135,40 @@ pub mod vpn_connection {
         pub tunnel_inside_ipv6_cidr: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpnTunnelOptionsSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DPDTimeoutAction", self.dpd_timeout_action);
-            p.set_opt("DPDTimeoutSeconds", self.dpd_timeout_seconds);
-            p.set_opt("EnableTunnelLifecycleControl", self.enable_tunnel_lifecycle_control);
-            p.set_opt("IKEVersions", self.ike_versions);
-            p.set_opt("LogOptions", self.log_options);
-            p.set_opt("Phase1DHGroupNumbers", self.phase1dh_group_numbers);
-            p.set_opt("Phase1EncryptionAlgorithms", self.phase1_encryption_algorithms);
-            p.set_opt("Phase1IntegrityAlgorithms", self.phase1_integrity_algorithms);
-            p.set_opt("Phase1LifetimeSeconds", self.phase1_lifetime_seconds);
-            p.set_opt("Phase2DHGroupNumbers", self.phase2dh_group_numbers);
-            p.set_opt("Phase2EncryptionAlgorithms", self.phase2_encryption_algorithms);
-            p.set_opt("Phase2IntegrityAlgorithms", self.phase2_integrity_algorithms);
-            p.set_opt("Phase2LifetimeSeconds", self.phase2_lifetime_seconds);
-            p.set_opt("PreSharedKey", self.pre_shared_key);
-            p.set_opt("RekeyFuzzPercentage", self.rekey_fuzz_percentage);
-            p.set_opt("RekeyMarginTimeSeconds", self.rekey_margin_time_seconds);
-            p.set_opt("ReplayWindowSize", self.replay_window_size);
-            p.set_opt("StartupAction", self.startup_action);
-            p.set_opt("TunnelInsideCidr", self.tunnel_inside_cidr);
-            p.set_opt("TunnelInsideIpv6Cidr", self.tunnel_inside_ipv6_cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpnTunnelOptionsSpecification;
+        opt {
+            dpd_timeout_action = "DPDTimeoutAction",
+            dpd_timeout_seconds = "DPDTimeoutSeconds",
+            enable_tunnel_lifecycle_control = "EnableTunnelLifecycleControl",
+            ike_versions = "IKEVersions",
+            log_options = "LogOptions",
+            phase1dh_group_numbers = "Phase1DHGroupNumbers",
+            phase1_encryption_algorithms = "Phase1EncryptionAlgorithms",
+            phase1_integrity_algorithms = "Phase1IntegrityAlgorithms",
+            phase1_lifetime_seconds = "Phase1LifetimeSeconds",
+            phase2dh_group_numbers = "Phase2DHGroupNumbers",
+            phase2_encryption_algorithms = "Phase2EncryptionAlgorithms",
+            phase2_integrity_algorithms = "Phase2IntegrityAlgorithms",
+            phase2_lifetime_seconds = "Phase2LifetimeSeconds",
+            pre_shared_key = "PreSharedKey",
+            rekey_fuzz_percentage = "RekeyFuzzPercentage",
+            rekey_margin_time_seconds = "RekeyMarginTimeSeconds",
+            replay_window_size = "ReplayWindowSize",
+            startup_action = "StartupAction",
+            tunnel_inside_cidr = "TunnelInsideCidr",
+            tunnel_inside_ipv6_cidr = "TunnelInsideIpv6Cidr",
         }
     }
 
-    pub(super) static VPN_TUNNEL_OPTIONS_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DPDTimeoutSeconds", crate::resource::Rule { min: Some(30.0), ..crate::resource::Rule::NONE }),
-            ("Phase1LifetimeSeconds", crate::resource::Rule { min: Some(900.0), max: Some(28800.0), ..crate::resource::Rule::NONE }),
-            ("Phase2LifetimeSeconds", crate::resource::Rule { min: Some(900.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-            ("RekeyFuzzPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("RekeyMarginTimeSeconds", crate::resource::Rule { min: Some(60.0), ..crate::resource::Rule::NONE }),
-            ("ReplayWindowSize", crate::resource::Rule { min: Some(64.0), max: Some(2048.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPN_TUNNEL_OPTIONS_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DPDTimeoutSeconds", crate::resource::Rule { min: Some(30.0), ..crate::resource::Rule::NONE }),
+        ("Phase1LifetimeSeconds", crate::resource::Rule { min: Some(900.0), max: Some(28800.0), ..crate::resource::Rule::NONE }),
+        ("Phase2LifetimeSeconds", crate::resource::Rule { min: Some(900.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+        ("RekeyFuzzPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("RekeyMarginTimeSeconds", crate::resource::Rule { min: Some(60.0), ..crate::resource::Rule::NONE }),
+        ("ReplayWindowSize", crate::resource::Rule { min: Some(64.0), max: Some(2048.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The IKE version that is permitted for the VPN tunnel.
     #[derive(Clone, Default)]
@@ -22062,12 +16179,10 @@ pub mod vpn_connection {
         pub value: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::Value>>,
     }
 
-    impl crate::resource::ToExpr for IkeVersionsRequestListValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested IkeVersionsRequestListValue;
+        opt {
+            value = "Value",
         }
     }
 
@@ -22080,12 +16195,10 @@ pub mod vpn_connection {
         pub cloudwatch_log_options: ::std::option::Option<crate::cfn::ec2::vpn_connection::CloudwatchLogOptionsSpecification>,
     }
 
-    impl crate::resource::ToExpr for VpnTunnelLogOptionsSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudwatchLogOptions", self.cloudwatch_log_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpnTunnelLogOptionsSpecification;
+        opt {
+            cloudwatch_log_options = "CloudwatchLogOptions",
         }
     }
 
@@ -22122,17 +16235,15 @@ pub mod vpn_connection {
         pub log_output_format: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::LogOutputFormat>>,
     }
 
-    impl crate::resource::ToExpr for CloudwatchLogOptionsSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BgpLogEnabled", self.bgp_log_enabled);
-            p.set_opt("BgpLogGroupArn", self.bgp_log_group_arn);
-            p.set_opt("BgpLogOutputFormat", self.bgp_log_output_format);
-            p.set_opt("LogEnabled", self.log_enabled);
-            p.set_opt("LogGroupArn", self.log_group_arn);
-            p.set_opt("LogOutputFormat", self.log_output_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudwatchLogOptionsSpecification;
+        opt {
+            bgp_log_enabled = "BgpLogEnabled",
+            bgp_log_group_arn = "BgpLogGroupArn",
+            bgp_log_output_format = "BgpLogOutputFormat",
+            log_enabled = "LogEnabled",
+            log_group_arn = "LogGroupArn",
+            log_output_format = "LogOutputFormat",
         }
     }
 
@@ -22145,12 +16256,10 @@ pub mod vpn_connection {
         pub value: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Phase1dhGroupNumbersRequestListValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Phase1dhGroupNumbersRequestListValue;
+        opt {
+            value = "Value",
         }
     }
 
@@ -22160,15 +16269,13 @@ pub mod vpn_connection {
         /// The value for the encryption algorithm.
         ///
         /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::Phase1EncryptionAlgorithmsRequestListValueValue>>,
+        pub value: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::Phase1EncryptionAlgorithmsListValue>>,
     }
 
-    impl crate::resource::ToExpr for Phase1EncryptionAlgorithmsRequestListValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Phase1EncryptionAlgorithmsRequestListValue;
+        opt {
+            value = "Value",
         }
     }
 
@@ -22178,15 +16285,13 @@ pub mod vpn_connection {
         /// The value for the integrity algorithm.
         ///
         /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::Phase1IntegrityAlgorithmsRequestListValueValue>>,
+        pub value: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::Phase1IntegrityAlgorithmsListValue>>,
     }
 
-    impl crate::resource::ToExpr for Phase1IntegrityAlgorithmsRequestListValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Phase1IntegrityAlgorithmsRequestListValue;
+        opt {
+            value = "Value",
         }
     }
 
@@ -22199,12 +16304,10 @@ pub mod vpn_connection {
         pub value: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Phase2dhGroupNumbersRequestListValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Phase2dhGroupNumbersRequestListValue;
+        opt {
+            value = "Value",
         }
     }
 
@@ -22214,15 +16317,13 @@ pub mod vpn_connection {
         /// The encryption algorithm.
         ///
         /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::Phase1EncryptionAlgorithmsRequestListValueValue>>,
+        pub value: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::Phase1EncryptionAlgorithmsListValue>>,
     }
 
-    impl crate::resource::ToExpr for Phase2EncryptionAlgorithmsRequestListValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Phase2EncryptionAlgorithmsRequestListValue;
+        opt {
+            value = "Value",
         }
     }
 
@@ -22232,20 +16333,18 @@ pub mod vpn_connection {
         /// The integrity algorithm.
         ///
         /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::Phase1IntegrityAlgorithmsRequestListValueValue>>,
+        pub value: ::std::option::Option<crate::value::Val<crate::cfn::ec2::vpn_connection::Phase1IntegrityAlgorithmsListValue>>,
     }
 
-    impl crate::resource::ToExpr for Phase2IntegrityAlgorithmsRequestListValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Phase2IntegrityAlgorithmsRequestListValue;
+        opt {
+            value = "Value",
         }
     }
 
     /// Specifies the storage mode for the pre-shared key (PSK). Valid values are ``Standard`` (stored in the S2Slong service) or ``SecretsManager`` (stored in AWS Secrets Manager).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreSharedKeyStorage {
         /// `Standard`
         Standard,
@@ -22253,18 +16352,10 @@ pub mod vpn_connection {
         SecretsManager,
     }
 
-    impl crate::value::CfnEnum for PreSharedKeyStorage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "Standard",
-                Self::SecretsManager => "SecretsManager",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreSharedKeyStorage, ["Standard", "SecretsManager"]);
 
     /// The desired bandwidth specification for the VPN tunnel, used when creating or modifying VPN connection options to set the tunnel's throughput capacity. ``standard`` supports up to 1.25 Gbps per tunnel, while ``large`` supports up to 5 Gbps per tunnel. The default value is ``standard``. Existing VPN connections without a bandwidth setting will automatically default to ``standard``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TunnelBandwidth {
         /// `standard`
         Standard,
@@ -22272,20 +16363,12 @@ pub mod vpn_connection {
         Large,
     }
 
-    impl crate::value::CfnEnum for TunnelBandwidth {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::Large => "large",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TunnelBandwidth, ["standard", "large"]);
 
     /// The action to take after DPD timeout occurs. Specify ``restart`` to restart the IKE initiation. Specify ``clear`` to end the IKE session.
     /// Valid Values: ``clear`` | ``none`` | ``restart``
     /// Default: ``clear``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DpdTimeoutAction {
         /// `clear`
         Clear,
@@ -22295,19 +16378,10 @@ pub mod vpn_connection {
         Restart,
     }
 
-    impl crate::value::CfnEnum for DpdTimeoutAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Clear => "clear",
-                Self::None => "none",
-                Self::Restart => "restart",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DpdTimeoutAction, ["clear", "none", "restart"]);
 
     /// The IKE version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Value {
         /// `ikev1`
         Ikev1,
@@ -22315,19 +16389,11 @@ pub mod vpn_connection {
         Ikev2,
     }
 
-    impl crate::value::CfnEnum for Value {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ikev1 => "ikev1",
-                Self::Ikev2 => "ikev2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Value, ["ikev1", "ikev2"]);
 
     /// The desired output format for BGP logs to be sent to CloudWatch. Default format is ``json``.
     /// Valid values: ``json`` | ``text``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BgpLogOutputFormat {
         /// `json`
         Json,
@@ -22335,19 +16401,11 @@ pub mod vpn_connection {
         Text,
     }
 
-    impl crate::value::CfnEnum for BgpLogOutputFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "json",
-                Self::Text => "text",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BgpLogOutputFormat, ["json", "text"]);
 
     /// Set log format. Default format is ``json``.
     /// Valid values: ``json`` | ``text``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogOutputFormat {
         /// `json`
         Json,
@@ -22355,19 +16413,11 @@ pub mod vpn_connection {
         Text,
     }
 
-    impl crate::value::CfnEnum for LogOutputFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "json",
-                Self::Text => "text",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogOutputFormat, ["json", "text"]);
 
     /// The value for the encryption algorithm.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Phase1EncryptionAlgorithmsRequestListValueValue {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum Phase1EncryptionAlgorithmsListValue {
         /// `AES128`
         Aes128,
         /// `AES256`
@@ -22378,21 +16428,11 @@ pub mod vpn_connection {
         Aes256Gcm16,
     }
 
-    impl crate::value::CfnEnum for Phase1EncryptionAlgorithmsRequestListValueValue {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128 => "AES128",
-                Self::Aes256 => "AES256",
-                Self::Aes128Gcm16 => "AES128-GCM-16",
-                Self::Aes256Gcm16 => "AES256-GCM-16",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Phase1EncryptionAlgorithmsListValue, ["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"]);
 
     /// The value for the integrity algorithm.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Phase1IntegrityAlgorithmsRequestListValueValue {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum Phase1IntegrityAlgorithmsListValue {
         /// `SHA1`
         Sha1,
         /// `SHA2-256`
@@ -22403,22 +16443,12 @@ pub mod vpn_connection {
         Sha2512,
     }
 
-    impl crate::value::CfnEnum for Phase1IntegrityAlgorithmsRequestListValueValue {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sha1 => "SHA1",
-                Self::Sha2256 => "SHA2-256",
-                Self::Sha2384 => "SHA2-384",
-                Self::Sha2512 => "SHA2-512",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Phase1IntegrityAlgorithmsListValue, ["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"]);
 
     /// The action to take when the establishing the tunnel for the VPN connection. By default, your customer gateway device must initiate the IKE negotiation and bring up the tunnel. Specify ``start`` for AWS to initiate the IKE negotiation.
     /// Valid Values: ``add`` | ``start``
     /// Default: ``add``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StartupAction {
         /// `add`
         Add,
@@ -22426,15 +16456,7 @@ pub mod vpn_connection {
         Start,
     }
 
-    impl crate::value::CfnEnum for StartupAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Add => "add",
-                Self::Start => "start",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StartupAction, ["add", "start"]);
 }
 
 /// Specifies a static route for a VPN connection between an existing virtual private gateway and a VPN customer gateway. The static route allows traffic to be routed from the virtual private gateway to the VPN customer gateway.
@@ -22455,7 +16477,6 @@ pub struct VpnConnectionRoute {
 
 impl VpnConnectionRoute {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_cidr_block: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpn_connection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             destination_cidr_block: destination_cidr_block.into(),
@@ -22464,16 +16485,17 @@ impl VpnConnectionRoute {
     }
 }
 
-impl crate::resource::Resource for VpnConnectionRoute {
-    const TYPE: &'static str = "AWS::EC2::VPNConnectionRoute";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DestinationCidrBlock", self.destination_cidr_block);
-        p.set("VpnConnectionId", self.vpn_connection_id);
-        p
+crate::resource::props! {
+    resource VpnConnectionRoute = "AWS::EC2::VPNConnectionRoute", shape: Some(&VPN_CONNECTION_ROUTE_SHAPE);
+    req {
+        destination_cidr_block = "DestinationCidrBlock",
+        vpn_connection_id = "VpnConnectionId",
     }
 }
+
+static VPN_CONNECTION_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationCidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+]);
 
 /// Specifies a virtual private gateway. A virtual private gateway is the endpoint on the VPC side of your VPN connection. You can create a virtual private gateway before creating the VPC itself.
 /// For more information, see [](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPC_VPN.html) in the *User Guide*.
@@ -22497,7 +16519,6 @@ pub struct VpnGateway {
 
 impl VpnGateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             amazon_side_asn: ::std::option::Option::None,
@@ -22507,24 +16528,26 @@ impl VpnGateway {
     }
 }
 
-impl crate::resource::Resource for VpnGateway {
-    const TYPE: &'static str = "AWS::EC2::VPNGateway";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AmazonSideAsn", self.amazon_side_asn);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+crate::resource::props! {
+    resource VpnGateway = "AWS::EC2::VPNGateway", shape: Some(&VPN_GATEWAY_SHAPE);
+    req {
+        type_ = "Type",
+    }
+    opt {
+        amazon_side_asn = "AmazonSideAsn",
+        tags = "Tags",
     }
 }
 
+static VPN_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmazonSideAsn", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`VpnGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpnGateway> {
-    /// `Fn::GetAtt` `VPNGatewayId`.
-    #[inline]
-    pub fn attr_vpn_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VPNGatewayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VPNGatewayId`.
+        attr_vpn_gateway_id: ::std::string::String = "VPNGatewayId",
     }
 }
 
@@ -22545,7 +16568,6 @@ pub struct VpnGatewayRoutePropagation {
 
 impl VpnGatewayRoutePropagation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(route_table_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpn_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             route_table_ids: route_table_ids.into(),
@@ -22554,23 +16576,19 @@ impl VpnGatewayRoutePropagation {
     }
 }
 
-impl crate::resource::Resource for VpnGatewayRoutePropagation {
-    const TYPE: &'static str = "AWS::EC2::VPNGatewayRoutePropagation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RouteTableIds", self.route_table_ids);
-        p.set("VpnGatewayId", self.vpn_gateway_id);
-        p
+crate::resource::props! {
+    resource VpnGatewayRoutePropagation = "AWS::EC2::VPNGatewayRoutePropagation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        route_table_ids = "RouteTableIds",
+        vpn_gateway_id = "VpnGatewayId",
     }
 }
 
 /// Attributes of [`VpnGatewayRoutePropagation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpnGatewayRoutePropagation> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -22634,7 +16652,7 @@ pub struct VerifiedAccessEndpoint {
     /// The configuration options for customer provided KMS encryption.
     ///
     /// CloudFormation property `SseSpecification`.
-    pub sse_specification: ::std::option::Option<crate::cfn::ec2::verified_access_endpoint::SseSpecification>,
+    pub sse_specification: ::std::option::Option<crate::cfn::shared::ec2::SseSpecification>,
     /// An array of key-value pairs to apply to this resource.
     ///
     /// CloudFormation property `Tags`.
@@ -22647,7 +16665,6 @@ pub struct VerifiedAccessEndpoint {
 
 impl VerifiedAccessEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(attachment_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::verified_access_endpoint::AttachmentType>>, endpoint_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::verified_access_endpoint::EndpointType>>, verified_access_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_domain: ::std::option::Option::None,
@@ -22670,86 +16687,64 @@ impl VerifiedAccessEndpoint {
     }
 }
 
-impl crate::resource::Resource for VerifiedAccessEndpoint {
-    const TYPE: &'static str = "AWS::EC2::VerifiedAccessEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VERIFIED_ACCESS_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource VerifiedAccessEndpoint = "AWS::EC2::VerifiedAccessEndpoint", shape: Some(&VERIFIED_ACCESS_ENDPOINT_SHAPE);
+    req {
+        attachment_type = "AttachmentType",
+        endpoint_type = "EndpointType",
+        verified_access_group_id = "VerifiedAccessGroupId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationDomain", self.application_domain);
-        p.set("AttachmentType", self.attachment_type);
-        p.set_opt("CidrOptions", self.cidr_options);
-        p.set_opt("Description", self.description);
-        p.set_opt("DomainCertificateArn", self.domain_certificate_arn);
-        p.set_opt("EndpointDomainPrefix", self.endpoint_domain_prefix);
-        p.set("EndpointType", self.endpoint_type);
-        p.set_opt("LoadBalancerOptions", self.load_balancer_options);
-        p.set_opt("NetworkInterfaceOptions", self.network_interface_options);
-        p.set_opt("PolicyDocument", self.policy_document);
-        p.set_opt("PolicyEnabled", self.policy_enabled);
-        p.set_opt("RdsOptions", self.rds_options);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SseSpecification", self.sse_specification);
-        p.set_opt("Tags", self.tags);
-        p.set("VerifiedAccessGroupId", self.verified_access_group_id);
-        p
+    opt {
+        application_domain = "ApplicationDomain",
+        cidr_options = "CidrOptions",
+        description = "Description",
+        domain_certificate_arn = "DomainCertificateArn",
+        endpoint_domain_prefix = "EndpointDomainPrefix",
+        load_balancer_options = "LoadBalancerOptions",
+        network_interface_options = "NetworkInterfaceOptions",
+        policy_document = "PolicyDocument",
+        policy_enabled = "PolicyEnabled",
+        rds_options = "RdsOptions",
+        security_group_ids = "SecurityGroupIds",
+        sse_specification = "SseSpecification",
+        tags = "Tags",
     }
 }
 
-static VERIFIED_ACCESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CidrOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::CIDR_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LoadBalancerOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::LOAD_BALANCER_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NetworkInterfaceOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::NETWORK_INTERFACE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RdsOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::RDS_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::verified_access_endpoint::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VERIFIED_ACCESS_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::CIDR_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LoadBalancerOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::LOAD_BALANCER_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NetworkInterfaceOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::NETWORK_INTERFACE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RdsOptions", crate::resource::Rule { shape: Some(&self::verified_access_endpoint::RDS_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SseSpecification", crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::SSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VerifiedAccessEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VerifiedAccessEndpoint> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `DeviceValidationDomain`.
-    #[inline]
-    pub fn attr_device_validation_domain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeviceValidationDomain")
-    }
-    /// `Fn::GetAtt` `EndpointDomain`.
-    #[inline]
-    pub fn attr_endpoint_domain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointDomain")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `VerifiedAccessEndpointId`.
-    #[inline]
-    pub fn attr_verified_access_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerifiedAccessEndpointId")
-    }
-    /// `Fn::GetAtt` `VerifiedAccessInstanceId`.
-    #[inline]
-    pub fn attr_verified_access_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerifiedAccessInstanceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `DeviceValidationDomain`.
+        attr_device_validation_domain: ::std::string::String = "DeviceValidationDomain",
+        /// `Fn::GetAtt` `EndpointDomain`.
+        attr_endpoint_domain: ::std::string::String = "EndpointDomain",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `VerifiedAccessEndpointId`.
+        attr_verified_access_endpoint_id: ::std::string::String = "VerifiedAccessEndpointId",
+        /// `Fn::GetAtt` `VerifiedAccessInstanceId`.
+        attr_verified_access_instance_id: ::std::string::String = "VerifiedAccessInstanceId",
     }
 }
 
 pub mod verified_access_endpoint {
     //! Nested property types and enums of [`VerifiedAccessEndpoint`](super::VerifiedAccessEndpoint).
+
+    pub use crate::cfn::shared::ec2::SseSpecification;
 
     /// The options for cidr type endpoint.
     #[derive(Clone, Default)]
@@ -22772,23 +16767,20 @@ pub mod verified_access_endpoint {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CidrOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cidr", self.cidr);
-            p.set_opt("PortRanges", self.port_ranges);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested CidrOptions;
+        opt {
+            cidr = "Cidr",
+            port_ranges = "PortRanges",
+            protocol = "Protocol",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static CIDR_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PortRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CIDR_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("PortRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The IP port range.
     #[derive(Clone, Default)]
@@ -22803,22 +16795,18 @@ pub mod verified_access_endpoint {
         pub to_port: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FromPort", self.from_port);
-            p.set_opt("ToPort", self.to_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortRange;
+        opt {
+            from_port = "FromPort",
+            to_port = "ToPort",
         }
     }
 
-    pub(super) static PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromPort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("ToPort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The load balancer details if creating the AWS Verified Access endpoint as load-balancertype.
     #[derive(Clone, Default)]
@@ -22845,25 +16833,21 @@ pub mod verified_access_endpoint {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for LoadBalancerOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LoadBalancerArn", self.load_balancer_arn);
-            p.set_opt("Port", self.port);
-            p.set_opt("PortRanges", self.port_ranges);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoadBalancerOptions;
+        opt {
+            load_balancer_arn = "LoadBalancerArn",
+            port = "Port",
+            port_ranges = "PortRanges",
+            protocol = "Protocol",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static LOAD_BALANCER_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("PortRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOAD_BALANCER_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("PortRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The options for network-interface type endpoint.
     #[derive(Clone, Default)]
@@ -22886,24 +16870,20 @@ pub mod verified_access_endpoint {
         pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::ec2::verified_access_endpoint::Protocol>>,
     }
 
-    impl crate::resource::ToExpr for NetworkInterfaceOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NetworkInterfaceId", self.network_interface_id);
-            p.set_opt("Port", self.port);
-            p.set_opt("PortRanges", self.port_ranges);
-            p.set_opt("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkInterfaceOptions;
+        opt {
+            network_interface_id = "NetworkInterfaceId",
+            port = "Port",
+            port_ranges = "PortRanges",
+            protocol = "Protocol",
         }
     }
 
-    pub(super) static NETWORK_INTERFACE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("PortRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_INTERFACE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("PortRanges", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The options for rds type endpoint.
     #[derive(Clone, Default)]
@@ -22938,75 +16918,34 @@ pub mod verified_access_endpoint {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for RdsOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Port", self.port);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("RdsDbClusterArn", self.rds_db_cluster_arn);
-            p.set_opt("RdsDbInstanceArn", self.rds_db_instance_arn);
-            p.set_opt("RdsDbProxyArn", self.rds_db_proxy_arn);
-            p.set_opt("RdsEndpoint", self.rds_endpoint);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested RdsOptions;
+        opt {
+            port = "Port",
+            protocol = "Protocol",
+            rds_db_cluster_arn = "RdsDbClusterArn",
+            rds_db_instance_arn = "RdsDbInstanceArn",
+            rds_db_proxy_arn = "RdsDbProxyArn",
+            rds_endpoint = "RdsEndpoint",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static RDS_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The configuration options for customer provided KMS encryption.
-    #[derive(Clone, Default)]
-    pub struct SseSpecification {
-        /// Whether to encrypt the policy with the provided key or disable encryption
-        ///
-        /// CloudFormation property `CustomerManagedKeyEnabled`.
-        pub customer_managed_key_enabled: ::std::option::Option<crate::value::Val<bool>>,
-        /// KMS Key Arn used to encrypt the group policy
-        ///
-        /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
-        pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerManagedKeyEnabled", self.customer_managed_key_enabled);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RDS_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of attachment used to provide connectivity between the AWS Verified Access endpoint and the application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttachmentType {
         /// `vpc`
         Vpc,
     }
 
-    impl crate::value::CfnEnum for AttachmentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Vpc => "vpc",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttachmentType, ["vpc"]);
 
     /// The IP protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `http`
         Http,
@@ -23016,19 +16955,10 @@ pub mod verified_access_endpoint {
         Tcp,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "http",
-                Self::Https => "https",
-                Self::Tcp => "tcp",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["http", "https", "tcp"]);
 
     /// The type of AWS Verified Access endpoint. Incoming application requests will be sent to an IP address, load balancer or a network interface depending on the endpoint type specified.The type of AWS Verified Access endpoint. Incoming application requests will be sent to an IP address, load balancer or a network interface depending on the endpoint type specified.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointType {
         /// `cidr`
         Cidr,
@@ -23040,17 +16970,7 @@ pub mod verified_access_endpoint {
         Rds,
     }
 
-    impl crate::value::CfnEnum for EndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cidr => "cidr",
-                Self::LoadBalancer => "load-balancer",
-                Self::NetworkInterface => "network-interface",
-                Self::Rds => "rds",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndpointType, ["cidr", "load-balancer", "network-interface", "rds"]);
 }
 
 /// The AWS::EC2::VerifiedAccessGroup resource creates an AWS EC2 Verified Access Group.
@@ -23073,7 +16993,7 @@ pub struct VerifiedAccessGroup {
     /// The configuration options for customer provided KMS encryption.
     ///
     /// CloudFormation property `SseSpecification`.
-    pub sse_specification: ::std::option::Option<crate::cfn::ec2::verified_access_group::SseSpecification>,
+    pub sse_specification: ::std::option::Option<crate::cfn::shared::ec2::SseSpecification>,
     /// An array of key-value pairs to apply to this resource.
     ///
     /// CloudFormation property `Tags`.
@@ -23086,7 +17006,6 @@ pub struct VerifiedAccessGroup {
 
 impl VerifiedAccessGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(verified_access_instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -23099,92 +17018,45 @@ impl VerifiedAccessGroup {
     }
 }
 
-impl crate::resource::Resource for VerifiedAccessGroup {
-    const TYPE: &'static str = "AWS::EC2::VerifiedAccessGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VERIFIED_ACCESS_GROUP_SHAPE)
+crate::resource::props! {
+    resource VerifiedAccessGroup = "AWS::EC2::VerifiedAccessGroup", shape: Some(&VERIFIED_ACCESS_GROUP_SHAPE);
+    req {
+        verified_access_instance_id = "VerifiedAccessInstanceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("PolicyDocument", self.policy_document);
-        p.set_opt("PolicyEnabled", self.policy_enabled);
-        p.set_opt("SseSpecification", self.sse_specification);
-        p.set_opt("Tags", self.tags);
-        p.set("VerifiedAccessInstanceId", self.verified_access_instance_id);
-        p
+    opt {
+        description = "Description",
+        policy_document = "PolicyDocument",
+        policy_enabled = "PolicyEnabled",
+        sse_specification = "SseSpecification",
+        tags = "Tags",
     }
 }
 
-static VERIFIED_ACCESS_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::verified_access_group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VERIFIED_ACCESS_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SseSpecification", crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2::SSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VerifiedAccessGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VerifiedAccessGroup> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `Owner`.
-    #[inline]
-    pub fn attr_owner(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Owner")
-    }
-    /// `Fn::GetAtt` `VerifiedAccessGroupArn`.
-    #[inline]
-    pub fn attr_verified_access_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerifiedAccessGroupArn")
-    }
-    /// `Fn::GetAtt` `VerifiedAccessGroupId`.
-    #[inline]
-    pub fn attr_verified_access_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerifiedAccessGroupId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `Owner`.
+        attr_owner: ::std::string::String = "Owner",
+        /// `Fn::GetAtt` `VerifiedAccessGroupArn`.
+        attr_verified_access_group_arn: ::std::string::String = "VerifiedAccessGroupArn",
+        /// `Fn::GetAtt` `VerifiedAccessGroupId`.
+        attr_verified_access_group_id: ::std::string::String = "VerifiedAccessGroupId",
     }
 }
 
 pub mod verified_access_group {
     //! Nested property types and enums of [`VerifiedAccessGroup`](super::VerifiedAccessGroup).
 
-    /// The configuration options for customer provided KMS encryption.
-    #[derive(Clone, Default)]
-    pub struct SseSpecification {
-        /// Whether to encrypt the policy with the provided key or disable encryption
-        ///
-        /// CloudFormation property `CustomerManagedKeyEnabled`.
-        pub customer_managed_key_enabled: ::std::option::Option<crate::value::Val<bool>>,
-        /// KMS Key Arn used to encrypt the group policy
-        ///
-        /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
-        pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerManagedKeyEnabled", self.customer_managed_key_enabled);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::ec2::SseSpecification;
 }
 
 /// The AWS::EC2::VerifiedAccessInstance resource creates an AWS EC2 Verified Access Instance.
@@ -23222,53 +17094,35 @@ pub struct VerifiedAccessInstance {
     pub verified_access_trust_providers: ::std::option::Option<::std::vec::Vec<crate::cfn::ec2::verified_access_instance::VerifiedAccessTrustProvider>>,
 }
 
-impl crate::resource::Resource for VerifiedAccessInstance {
-    const TYPE: &'static str = "AWS::EC2::VerifiedAccessInstance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VERIFIED_ACCESS_INSTANCE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CidrEndpointsCustomSubDomain", self.cidr_endpoints_custom_sub_domain);
-        p.set_opt("Description", self.description);
-        p.set_opt("FipsEnabled", self.fips_enabled);
-        p.set_opt("LoggingConfigurations", self.logging_configurations);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VerifiedAccessTrustProviderIds", self.verified_access_trust_provider_ids);
-        p.set_opt("VerifiedAccessTrustProviders", self.verified_access_trust_providers);
-        p
+crate::resource::props! {
+    resource VerifiedAccessInstance = "AWS::EC2::VerifiedAccessInstance", shape: Some(&VERIFIED_ACCESS_INSTANCE_SHAPE);
+    opt {
+        cidr_endpoints_custom_sub_domain = "CidrEndpointsCustomSubDomain",
+        description = "Description",
+        fips_enabled = "FipsEnabled",
+        logging_configurations = "LoggingConfigurations",
+        tags = "Tags",
+        verified_access_trust_provider_ids = "VerifiedAccessTrustProviderIds",
+        verified_access_trust_providers = "VerifiedAccessTrustProviders",
     }
 }
 
-static VERIFIED_ACCESS_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::verified_access_instance::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VERIFIED_ACCESS_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LoggingConfigurations", crate::resource::Rule { shape: Some(&self::verified_access_instance::VERIFIED_ACCESS_LOGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VerifiedAccessInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VerifiedAccessInstance> {
-    /// `Fn::GetAtt` `CidrEndpointsCustomSubDomainNameServers`.
-    #[inline]
-    pub fn attr_cidr_endpoints_custom_sub_domain_name_servers(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("CidrEndpointsCustomSubDomainNameServers")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `VerifiedAccessInstanceId`.
-    #[inline]
-    pub fn attr_verified_access_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerifiedAccessInstanceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CidrEndpointsCustomSubDomainNameServers`.
+        attr_cidr_endpoints_custom_sub_domain_name_servers: crate::value::List<::std::string::String> = "CidrEndpointsCustomSubDomainNameServers",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `VerifiedAccessInstanceId`.
+        attr_verified_access_instance_id: ::std::string::String = "VerifiedAccessInstanceId",
     }
 }
 
@@ -23300,18 +17154,20 @@ pub mod verified_access_instance {
         pub s3: ::std::option::Option<crate::cfn::ec2::verified_access_instance::S3>,
     }
 
-    impl crate::resource::ToExpr for VerifiedAccessLogs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogs", self.cloud_watch_logs);
-            p.set_opt("IncludeTrustContext", self.include_trust_context);
-            p.set_opt("KinesisDataFirehose", self.kinesis_data_firehose);
-            p.set_opt("LogVersion", self.log_version);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested VerifiedAccessLogs;
+        opt {
+            cloud_watch_logs = "CloudWatchLogs",
+            include_trust_context = "IncludeTrustContext",
+            kinesis_data_firehose = "KinesisDataFirehose",
+            log_version = "LogVersion",
+            s3 = "S3",
         }
     }
+
+    pub(super) static VERIFIED_ACCESS_LOGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sends Verified Access logs to CloudWatch Logs.
     #[derive(Clone, Default)]
@@ -23326,13 +17182,11 @@ pub mod verified_access_instance {
         pub log_group: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("LogGroup", self.log_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogs;
+        opt {
+            enabled = "Enabled",
+            log_group = "LogGroup",
         }
     }
 
@@ -23349,13 +17203,11 @@ pub mod verified_access_instance {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for KinesisDataFirehose {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeliveryStream", self.delivery_stream);
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisDataFirehose;
+        opt {
+            delivery_stream = "DeliveryStream",
+            enabled = "Enabled",
         }
     }
 
@@ -23380,24 +17232,19 @@ pub mod verified_access_instance {
         pub prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("BucketOwner", self.bucket_owner);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3;
+        opt {
+            bucket_name = "BucketName",
+            bucket_owner = "BucketOwner",
+            enabled = "Enabled",
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Verified Access Trust Provider.
     #[derive(Clone, Default)]
@@ -23424,16 +17271,14 @@ pub mod verified_access_instance {
         pub verified_access_trust_provider_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VerifiedAccessTrustProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("DeviceTrustProviderType", self.device_trust_provider_type);
-            p.set_opt("TrustProviderType", self.trust_provider_type);
-            p.set_opt("UserTrustProviderType", self.user_trust_provider_type);
-            p.set_opt("VerifiedAccessTrustProviderId", self.verified_access_trust_provider_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VerifiedAccessTrustProvider;
+        opt {
+            description = "Description",
+            device_trust_provider_type = "DeviceTrustProviderType",
+            trust_provider_type = "TrustProviderType",
+            user_trust_provider_type = "UserTrustProviderType",
+            verified_access_trust_provider_id = "VerifiedAccessTrustProviderId",
         }
     }
 }
@@ -23487,7 +17332,6 @@ pub struct VerifiedAccessTrustProvider {
 
 impl VerifiedAccessTrustProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_reference_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, trust_provider_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ec2::verified_access_trust_provider::TrustProviderType>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -23504,51 +17348,40 @@ impl VerifiedAccessTrustProvider {
     }
 }
 
-impl crate::resource::Resource for VerifiedAccessTrustProvider {
-    const TYPE: &'static str = "AWS::EC2::VerifiedAccessTrustProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VERIFIED_ACCESS_TRUST_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource VerifiedAccessTrustProvider = "AWS::EC2::VerifiedAccessTrustProvider", shape: Some(&VERIFIED_ACCESS_TRUST_PROVIDER_SHAPE);
+    req {
+        policy_reference_name = "PolicyReferenceName",
+        trust_provider_type = "TrustProviderType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DeviceOptions", self.device_options);
-        p.set_opt("DeviceTrustProviderType", self.device_trust_provider_type);
-        p.set_opt("NativeApplicationOidcOptions", self.native_application_oidc_options);
-        p.set_opt("OidcOptions", self.oidc_options);
-        p.set("PolicyReferenceName", self.policy_reference_name);
-        p.set_opt("SseSpecification", self.sse_specification);
-        p.set_opt("Tags", self.tags);
-        p.set("TrustProviderType", self.trust_provider_type);
-        p.set_opt("UserTrustProviderType", self.user_trust_provider_type);
-        p
+    opt {
+        description = "Description",
+        device_options = "DeviceOptions",
+        device_trust_provider_type = "DeviceTrustProviderType",
+        native_application_oidc_options = "NativeApplicationOidcOptions",
+        oidc_options = "OidcOptions",
+        sse_specification = "SseSpecification",
+        tags = "Tags",
+        user_trust_provider_type = "UserTrustProviderType",
     }
 }
 
-static VERIFIED_ACCESS_TRUST_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::verified_access_trust_provider::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VERIFIED_ACCESS_TRUST_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("NativeApplicationOidcOptions", crate::resource::Rule { shape: Some(&self::verified_access_trust_provider::NATIVE_APPLICATION_OIDC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OidcOptions", crate::resource::Rule { shape: Some(&self::verified_access_trust_provider::OIDC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SseSpecification", crate::resource::Rule { shape: Some(&self::verified_access_trust_provider::VERIFIED_ACCESS_TRUST_PROVIDER_SSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VerifiedAccessTrustProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VerifiedAccessTrustProvider> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `VerifiedAccessTrustProviderId`.
-    #[inline]
-    pub fn attr_verified_access_trust_provider_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VerifiedAccessTrustProviderId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `VerifiedAccessTrustProviderId`.
+        attr_verified_access_trust_provider_id: ::std::string::String = "VerifiedAccessTrustProviderId",
     }
 }
 
@@ -23568,13 +17401,11 @@ pub mod verified_access_trust_provider {
         pub tenant_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeviceOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PublicSigningKeyUrl", self.public_signing_key_url);
-            p.set_opt("TenantId", self.tenant_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeviceOptions;
+        opt {
+            public_signing_key_url = "PublicSigningKeyUrl",
+            tenant_id = "TenantId",
         }
     }
 
@@ -23615,21 +17446,23 @@ pub mod verified_access_trust_provider {
         pub user_info_endpoint: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NativeApplicationOidcOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationEndpoint", self.authorization_endpoint);
-            p.set_opt("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("Issuer", self.issuer);
-            p.set_opt("PublicSigningKeyEndpoint", self.public_signing_key_endpoint);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("TokenEndpoint", self.token_endpoint);
-            p.set_opt("UserInfoEndpoint", self.user_info_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested NativeApplicationOidcOptions;
+        opt {
+            authorization_endpoint = "AuthorizationEndpoint",
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            issuer = "Issuer",
+            public_signing_key_endpoint = "PublicSigningKeyEndpoint",
+            scope = "Scope",
+            token_endpoint = "TokenEndpoint",
+            user_info_endpoint = "UserInfoEndpoint",
         }
     }
+
+    pub(super) static NATIVE_APPLICATION_OIDC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientSecret", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The OpenID Connect details for an oidc -type, user-identity based trust provider.
     #[derive(Clone, Default)]
@@ -23664,20 +17497,22 @@ pub mod verified_access_trust_provider {
         pub user_info_endpoint: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OidcOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationEndpoint", self.authorization_endpoint);
-            p.set_opt("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("Issuer", self.issuer);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("TokenEndpoint", self.token_endpoint);
-            p.set_opt("UserInfoEndpoint", self.user_info_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested OidcOptions;
+        opt {
+            authorization_endpoint = "AuthorizationEndpoint",
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            issuer = "Issuer",
+            scope = "Scope",
+            token_endpoint = "TokenEndpoint",
+            user_info_endpoint = "UserInfoEndpoint",
         }
     }
+
+    pub(super) static OIDC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientSecret", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration options for customer provided KMS encryption.
     #[derive(Clone, Default)]
@@ -23692,25 +17527,20 @@ pub mod verified_access_trust_provider {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VerifiedAccessTrustProviderSseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerManagedKeyEnabled", self.customer_managed_key_enabled);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested VerifiedAccessTrustProviderSseSpecification;
+        opt {
+            customer_managed_key_enabled = "CustomerManagedKeyEnabled",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VERIFIED_ACCESS_TRUST_PROVIDER_SSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of device-based trust provider. Possible values: jamf|crowdstrike
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeviceTrustProviderType {
         /// `crowdstrike`
         Crowdstrike,
@@ -23720,19 +17550,10 @@ pub mod verified_access_trust_provider {
         Jumpcloud,
     }
 
-    impl crate::value::CfnEnum for DeviceTrustProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Crowdstrike => "crowdstrike",
-                Self::Jamf => "jamf",
-                Self::Jumpcloud => "jumpcloud",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeviceTrustProviderType, ["crowdstrike", "jamf", "jumpcloud"]);
 
     /// Type of trust provider. Possible values: user|device
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrustProviderType {
         /// `device`
         Device,
@@ -23740,18 +17561,10 @@ pub mod verified_access_trust_provider {
         User,
     }
 
-    impl crate::value::CfnEnum for TrustProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Device => "device",
-                Self::User => "user",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrustProviderType, ["device", "user"]);
 
     /// The type of device-based trust provider. Possible values: oidc|iam-identity-center
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserTrustProviderType {
         /// `iam-identity-center`
         IamIdentityCenter,
@@ -23759,15 +17572,7 @@ pub mod verified_access_trust_provider {
         Oidc,
     }
 
-    impl crate::value::CfnEnum for UserTrustProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IamIdentityCenter => "iam-identity-center",
-                Self::Oidc => "oidc",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UserTrustProviderType, ["iam-identity-center", "oidc"]);
 }
 
 /// Specifies an Amazon Elastic Block Store (Amazon EBS) volume. You can create an empty volume, a volume from a snapshot, or a volume copy from an existing source volume.
@@ -23897,36 +17702,36 @@ pub struct Volume {
     pub volume_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Volume {
-    const TYPE: &'static str = "AWS::EC2::Volume";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoEnableIO", self.auto_enable_io);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-        p.set_opt("Encrypted", self.encrypted);
-        p.set_opt("Iops", self.iops);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("MultiAttachEnabled", self.multi_attach_enabled);
-        p.set_opt("OutpostArn", self.outpost_arn);
-        p.set_opt("Size", self.size);
-        p.set_opt("SnapshotId", self.snapshot_id);
-        p.set_opt("SourceVolumeId", self.source_volume_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Throughput", self.throughput);
-        p.set_opt("VolumeInitializationRate", self.volume_initialization_rate);
-        p.set_opt("VolumeType", self.volume_type);
-        p
+crate::resource::props! {
+    resource Volume = "AWS::EC2::Volume", shape: Some(&VOLUME_SHAPE);
+    opt {
+        auto_enable_io = "AutoEnableIO",
+        availability_zone = "AvailabilityZone",
+        availability_zone_id = "AvailabilityZoneId",
+        encrypted = "Encrypted",
+        iops = "Iops",
+        kms_key_id = "KmsKeyId",
+        multi_attach_enabled = "MultiAttachEnabled",
+        outpost_arn = "OutpostArn",
+        size = "Size",
+        snapshot_id = "SnapshotId",
+        source_volume_id = "SourceVolumeId",
+        tags = "Tags",
+        throughput = "Throughput",
+        volume_initialization_rate = "VolumeInitializationRate",
+        volume_type = "VolumeType",
     }
 }
 
+static VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Volume`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Volume> {
-    /// `Fn::GetAtt` `VolumeId`.
-    #[inline]
-    pub fn attr_volume_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VolumeId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VolumeId`.
+        attr_volume_id: ::std::string::String = "VolumeId",
     }
 }
 
@@ -23958,7 +17763,6 @@ pub struct VolumeAttachment {
 
 impl VolumeAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, volume_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             device: ::std::option::Option::None,
@@ -23969,15 +17773,14 @@ impl VolumeAttachment {
     }
 }
 
-impl crate::resource::Resource for VolumeAttachment {
-    const TYPE: &'static str = "AWS::EC2::VolumeAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Device", self.device);
-        p.set_opt("EbsCardIndex", self.ebs_card_index);
-        p.set("InstanceId", self.instance_id);
-        p.set("VolumeId", self.volume_id);
-        p
+crate::resource::props! {
+    resource VolumeAttachment = "AWS::EC2::VolumeAttachment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        instance_id = "InstanceId",
+        volume_id = "VolumeId",
+    }
+    opt {
+        device = "Device",
+        ebs_card_index = "EbsCardIndex",
     }
 }

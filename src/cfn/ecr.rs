@@ -28,37 +28,27 @@ pub struct PublicRepository {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for PublicRepository {
-    const TYPE: &'static str = "AWS::ECR::PublicRepository";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PUBLIC_REPOSITORY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("RepositoryCatalogData", self.repository_catalog_data);
-        p.set_opt("RepositoryName", self.repository_name);
-        p.set_opt("RepositoryPolicyText", self.repository_policy_text);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource PublicRepository = "AWS::ECR::PublicRepository", shape: Some(&PUBLIC_REPOSITORY_SHAPE);
+    opt {
+        repository_catalog_data = "RepositoryCatalogData",
+        repository_name = "RepositoryName",
+        repository_policy_text = "RepositoryPolicyText",
+        tags = "Tags",
     }
 }
 
-static PUBLIC_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RepositoryCatalogData", crate::resource::Rule { shape: Some(&self::public_repository::REPOSITORY_CATALOG_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{2,256}$)((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::public_repository::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PUBLIC_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RepositoryCatalogData", crate::resource::Rule { shape: Some(&self::public_repository::REPOSITORY_CATALOG_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?=.{2,256}$)((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecr::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PublicRepository`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PublicRepository> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -90,35 +80,24 @@ pub mod public_repository {
         pub usage_text: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RepositoryCatalogData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AboutText", self.about_text);
-            p.set_opt("Architectures", self.architectures);
-            p.set_opt("OperatingSystems", self.operating_systems);
-            p.set_opt("RepositoryDescription", self.repository_description);
-            p.set_opt("UsageText", self.usage_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested RepositoryCatalogData;
+        opt {
+            about_text = "AboutText",
+            architectures = "Architectures",
+            operating_systems = "OperatingSystems",
+            repository_description = "RepositoryDescription",
+            usage_text = "UsageText",
         }
     }
 
-    pub(super) static REPOSITORY_CATALOG_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AboutText", crate::resource::Rule { max_len: Some(10240), ..crate::resource::Rule::NONE }),
-            ("Architectures", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OperatingSystems", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RepositoryDescription", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("UsageText", crate::resource::Rule { max_len: Some(10240), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPOSITORY_CATALOG_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AboutText", crate::resource::Rule { max_len: Some(10240), ..crate::resource::Rule::NONE }),
+        ("Architectures", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OperatingSystems", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RepositoryDescription", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("UsageText", crate::resource::Rule { max_len: Some(10240), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The ``AWS::ECR::PullThroughCacheRule`` resource creates or updates a pull through cache rule. A pull through cache rule provides a way to cache images from an upstream registry in your Amazon ECR private registry.
@@ -152,39 +131,30 @@ pub struct PullThroughCacheRule {
     pub upstream_repository_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for PullThroughCacheRule {
-    const TYPE: &'static str = "AWS::ECR::PullThroughCacheRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PULL_THROUGH_CACHE_RULE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CredentialArn", self.credential_arn);
-        p.set_opt("CustomRoleArn", self.custom_role_arn);
-        p.set_opt("EcrRepositoryPrefix", self.ecr_repository_prefix);
-        p.set_opt("UpstreamRegistry", self.upstream_registry);
-        p.set_opt("UpstreamRegistryUrl", self.upstream_registry_url);
-        p.set_opt("UpstreamRepositoryPrefix", self.upstream_repository_prefix);
-        p
+crate::resource::props! {
+    resource PullThroughCacheRule = "AWS::ECR::PullThroughCacheRule", shape: Some(&PULL_THROUGH_CACHE_RULE_SHAPE);
+    opt {
+        credential_arn = "CredentialArn",
+        custom_role_arn = "CustomRoleArn",
+        ecr_repository_prefix = "EcrRepositoryPrefix",
+        upstream_registry = "UpstreamRegistry",
+        upstream_registry_url = "UpstreamRegistryUrl",
+        upstream_repository_prefix = "UpstreamRepositoryPrefix",
     }
 }
 
-static PULL_THROUGH_CACHE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CredentialArn", crate::resource::Rule { min_len: Some(50), max_len: Some(612), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-zA-Z-]+:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\\-pullthroughcache\\/[a-zA-Z0-9\\/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("CustomRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("EcrRepositoryPrefix", crate::resource::Rule { min_len: Some(2), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$")), ..crate::resource::Rule::NONE }),
-        ("UpstreamRepositoryPrefix", crate::resource::Rule { min_len: Some(2), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PULL_THROUGH_CACHE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CredentialArn", crate::resource::Rule { min_len: Some(50), max_len: Some(612), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-zA-Z-]+:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\\-pullthroughcache\\/[a-zA-Z0-9\\/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("CustomRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("EcrRepositoryPrefix", crate::resource::Rule { min_len: Some(2), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$")), ..crate::resource::Rule::NONE }),
+    ("UpstreamRepositoryPrefix", crate::resource::Rule { min_len: Some(2), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod pull_through_cache_rule {
     //! Nested property types and enums of [`PullThroughCacheRule`](super::PullThroughCacheRule).
 
     /// The name of the upstream registry.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpstreamRegistry {
         /// `azure-container-registry`
         AzureContainerRegistry,
@@ -206,22 +176,7 @@ pub mod pull_through_cache_rule {
         Quay,
     }
 
-    impl crate::value::CfnEnum for UpstreamRegistry {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AzureContainerRegistry => "azure-container-registry",
-                Self::Chainguard => "chainguard",
-                Self::DockerHub => "docker-hub",
-                Self::Ecr => "ecr",
-                Self::EcrPublic => "ecr-public",
-                Self::GithubContainerRegistry => "github-container-registry",
-                Self::GitlabContainerRegistry => "gitlab-container-registry",
-                Self::K8s => "k8s",
-                Self::Quay => "quay",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UpstreamRegistry, ["azure-container-registry", "chainguard", "docker-hub", "ecr", "ecr-public", "github-container-registry", "gitlab-container-registry", "k8s", "quay"]);
 }
 
 /// The ARN of the IAM principal to remove from the pull time update exclusion list.
@@ -237,7 +192,6 @@ pub struct PullTimeUpdateExclusion {
 
 impl PullTimeUpdateExclusion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(principal_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             principal_arn: principal_arn.into(),
@@ -245,25 +199,16 @@ impl PullTimeUpdateExclusion {
     }
 }
 
-impl crate::resource::Resource for PullTimeUpdateExclusion {
-    const TYPE: &'static str = "AWS::ECR::PullTimeUpdateExclusion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PULL_TIME_UPDATE_EXCLUSION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PrincipalArn", self.principal_arn);
-        p
+crate::resource::props! {
+    resource PullTimeUpdateExclusion = "AWS::ECR::PullTimeUpdateExclusion", shape: Some(&PULL_TIME_UPDATE_EXCLUSION_SHAPE);
+    req {
+        principal_arn = "PrincipalArn",
     }
 }
 
-static PULL_TIME_UPDATE_EXCLUSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PrincipalArn", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\\w+=,.@-]+(/[\\w+=,.@-]+)*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PULL_TIME_UPDATE_EXCLUSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PrincipalArn", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\\w+=,.@-]+(/[\\w+=,.@-]+)*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// The ``AWS::ECR::RegistryPolicy`` resource creates or updates the permissions policy for a private registry.
 /// A private registry policy is used to specify permissions for another AWS-account and is used when configuring cross-account replication. For more information, see [Registry permissions](https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-permissions.html) in the *Amazon Elastic Container Registry User Guide*.
@@ -277,7 +222,6 @@ pub struct RegistryPolicy {
 
 impl RegistryPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_text: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             policy_text: policy_text.into(),
@@ -285,22 +229,22 @@ impl RegistryPolicy {
     }
 }
 
-impl crate::resource::Resource for RegistryPolicy {
-    const TYPE: &'static str = "AWS::ECR::RegistryPolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyText", self.policy_text);
-        p
+crate::resource::props! {
+    resource RegistryPolicy = "AWS::ECR::RegistryPolicy", shape: Some(&REGISTRY_POLICY_SHAPE);
+    req {
+        policy_text = "PolicyText",
     }
 }
 
+static REGISTRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyText", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`RegistryPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RegistryPolicy> {
-    /// `Fn::GetAtt` `RegistryId`.
-    #[inline]
-    pub fn attr_registry_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RegistryId`.
+        attr_registry_id: ::std::string::String = "RegistryId",
     }
 }
 
@@ -321,7 +265,6 @@ pub struct RegistryScanningConfiguration {
 
 impl RegistryScanningConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rules: ::std::vec::Vec<crate::cfn::ecr::registry_scanning_configuration::ScanningRule>, scan_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecr::registry_scanning_configuration::ScanType>>) -> Self {
         Self {
             rules,
@@ -330,33 +273,23 @@ impl RegistryScanningConfiguration {
     }
 }
 
-impl crate::resource::Resource for RegistryScanningConfiguration {
-    const TYPE: &'static str = "AWS::ECR::RegistryScanningConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REGISTRY_SCANNING_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Rules", self.rules);
-        p.set("ScanType", self.scan_type);
-        p
+crate::resource::props! {
+    resource RegistryScanningConfiguration = "AWS::ECR::RegistryScanningConfiguration", shape: Some(&REGISTRY_SCANNING_CONFIGURATION_SHAPE);
+    req {
+        rules = "Rules",
+        scan_type = "ScanType",
     }
 }
 
-static REGISTRY_SCANNING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::registry_scanning_configuration::SCANNING_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REGISTRY_SCANNING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::registry_scanning_configuration::SCANNING_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RegistryScanningConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RegistryScanningConfiguration> {
-    /// `Fn::GetAtt` `RegistryId`.
-    #[inline]
-    pub fn attr_registry_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RegistryId`.
+        attr_registry_id: ::std::string::String = "RegistryId",
     }
 }
 
@@ -378,7 +311,6 @@ pub mod registry_scanning_configuration {
 
     impl ScanningRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(repository_filters: ::std::vec::Vec<crate::cfn::ecr::registry_scanning_configuration::RepositoryFilter>, scan_frequency: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecr::registry_scanning_configuration::ScanFrequency>>) -> Self {
             Self {
                 repository_filters,
@@ -387,21 +319,17 @@ pub mod registry_scanning_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ScanningRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RepositoryFilters", self.repository_filters);
-            p.set("ScanFrequency", self.scan_frequency);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScanningRule;
+        req {
+            repository_filters = "RepositoryFilters",
+            scan_frequency = "ScanFrequency",
         }
     }
 
-    pub(super) static SCANNING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RepositoryFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&REPOSITORY_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCANNING_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RepositoryFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&REPOSITORY_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The filter settings used with image replication. Specifying a repository filter to a replication rule provides a method for controlling which repositories in a private registry are replicated. If no filters are added, the contents of all repositories are replicated.
     #[derive(Clone)]
@@ -418,7 +346,6 @@ pub mod registry_scanning_configuration {
 
     impl RepositoryFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, filter_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecr::registry_scanning_configuration::FilterType>>) -> Self {
             Self {
                 filter: filter.into(),
@@ -427,40 +354,29 @@ pub mod registry_scanning_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for RepositoryFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Filter", self.filter);
-            p.set("FilterType", self.filter_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RepositoryFilter;
+        req {
+            filter = "Filter",
+            filter_type = "FilterType",
         }
     }
 
-    pub(super) static REPOSITORY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9*](?:[._\\-/a-z0-9*]?[a-z0-9*]+)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPOSITORY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9*](?:[._\\-/a-z0-9*]?[a-z0-9*]+)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type associated with the filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `WILDCARD`
         Wildcard,
     }
 
-    impl crate::value::CfnEnum for FilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Wildcard => "WILDCARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterType, ["WILDCARD"]);
 
     /// The frequency that scans are performed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScanFrequency {
         /// `SCAN_ON_PUSH`
         ScanOnPush,
@@ -468,18 +384,10 @@ pub mod registry_scanning_configuration {
         ContinuousScan,
     }
 
-    impl crate::value::CfnEnum for ScanFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ScanOnPush => "SCAN_ON_PUSH",
-                Self::ContinuousScan => "CONTINUOUS_SCAN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScanFrequency, ["SCAN_ON_PUSH", "CONTINUOUS_SCAN"]);
 
     /// The type of scanning configured for the registry.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScanType {
         /// `BASIC`
         Basic,
@@ -487,15 +395,7 @@ pub mod registry_scanning_configuration {
         Enhanced,
     }
 
-    impl crate::value::CfnEnum for ScanType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Enhanced => "ENHANCED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScanType, ["BASIC", "ENHANCED"]);
 }
 
 /// The ``AWS::ECR::ReplicationConfiguration`` resource creates or updates the replication configuration for a private registry. The first time a replication configuration is applied to a private registry, a service-linked IAM role is created in your account for the replication process. For more information, see [Using Service-Linked Roles for Amazon ECR](https://docs.aws.amazon.com/AmazonECR/latest/userguide/using-service-linked-roles.html) in the *Amazon Elastic Container Registry User Guide*.
@@ -520,32 +420,22 @@ impl ReplicationConfiguration {
     }
 }
 
-impl crate::resource::Resource for ReplicationConfiguration {
-    const TYPE: &'static str = "AWS::ECR::ReplicationConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPLICATION_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ReplicationConfiguration", self.replication_configuration);
-        p
+crate::resource::props! {
+    resource ReplicationConfiguration = "AWS::ECR::ReplicationConfiguration", shape: Some(&REPLICATION_CONFIGURATION_SHAPE);
+    req {
+        replication_configuration = "ReplicationConfiguration",
     }
 }
 
-static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::replication_configuration::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::replication_configuration::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReplicationConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReplicationConfiguration> {
-    /// `Fn::GetAtt` `RegistryId`.
-    #[inline]
-    pub fn attr_registry_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RegistryId`.
+        attr_registry_id: ::std::string::String = "RegistryId",
     }
 }
 
@@ -571,20 +461,16 @@ pub mod replication_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationConfiguration;
+        req {
+            rules = "Rules",
         }
     }
 
-    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An array of objects representing the replication destinations and repository filters for a replication configuration.
     #[derive(Clone)]
@@ -610,22 +496,20 @@ pub mod replication_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destinations", self.destinations);
-            p.set_opt("RepositoryFilters", self.repository_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationRule;
+        req {
+            destinations = "Destinations",
+        }
+        opt {
+            repository_filters = "RepositoryFilters",
         }
     }
 
-    pub(super) static REPLICATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RepositoryFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&REPOSITORY_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RepositoryFilters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&REPOSITORY_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An array of objects representing the destination for a replication rule.
     #[derive(Clone)]
@@ -642,7 +526,6 @@ pub mod replication_configuration {
 
     impl ReplicationDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, registry_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 region: region.into(),
@@ -651,22 +534,18 @@ pub mod replication_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Region", self.region);
-            p.set("RegistryId", self.registry_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationDestination;
+        req {
+            region = "Region",
+            registry_id = "RegistryId",
         }
     }
 
-    pub(super) static REPLICATION_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Region", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9a-z-]{2,25}")), ..crate::resource::Rule::NONE }),
-            ("RegistryId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Region", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[0-9a-z-]{2,25}")), ..crate::resource::Rule::NONE }),
+        ("RegistryId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The filter settings used with image replication. Specifying a repository filter to a replication rule provides a method for controlling which repositories in a private registry are replicated. If no filters are added, the contents of all repositories are replicated.
     #[derive(Clone)]
@@ -683,7 +562,6 @@ pub mod replication_configuration {
 
     impl RepositoryFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, filter_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecr::replication_configuration::FilterType>>) -> Self {
             Self {
                 filter: filter.into(),
@@ -692,37 +570,26 @@ pub mod replication_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for RepositoryFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Filter", self.filter);
-            p.set("FilterType", self.filter_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RepositoryFilter;
+        req {
+            filter = "Filter",
+            filter_type = "FilterType",
         }
     }
 
-    pub(super) static REPOSITORY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPOSITORY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Type of repository filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `PREFIX_MATCH`
         PrefixMatch,
     }
 
-    impl crate::value::CfnEnum for FilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PrefixMatch => "PREFIX_MATCH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterType, ["PREFIX_MATCH"]);
 }
 
 /// The ``AWS::ECR::Repository`` resource specifies an Amazon Elastic Container Registry (Amazon ECR) repository, where users can push and pull Docker images, Open Container Initiative (OCI) images, and OCI compatible artifacts. For more information, see [Amazon ECR private repositories](https://docs.aws.amazon.com/AmazonECR/latest/userguide/Repositories.html) in the *Amazon ECR User Guide*.
@@ -737,7 +604,7 @@ pub struct Repository {
     /// The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest.
     ///
     /// CloudFormation property `EncryptionConfiguration`; changing it replaces the resource.
-    pub encryption_configuration: ::std::option::Option<crate::cfn::ecr::repository::EncryptionConfiguration>,
+    pub encryption_configuration: ::std::option::Option<crate::cfn::shared::ecr::EncryptionConfiguration>,
     /// The ``imageScanningConfiguration`` parameter is being deprecated, in favor of specifying the image scanning configuration at the registry level. For more information, see ``PutRegistryScanningConfiguration``.
     /// The image scanning configuration for the repository. This determines whether images are scanned for known vulnerabilities after being pushed to the repository.
     ///
@@ -771,100 +638,43 @@ pub struct Repository {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Repository {
-    const TYPE: &'static str = "AWS::ECR::Repository";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPOSITORY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EmptyOnDelete", self.empty_on_delete);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("ImageScanningConfiguration", self.image_scanning_configuration);
-        p.set_opt("ImageTagMutability", self.image_tag_mutability);
-        p.set_opt("ImageTagMutabilityExclusionFilters", self.image_tag_mutability_exclusion_filters);
-        p.set_opt("LifecyclePolicy", self.lifecycle_policy);
-        p.set_opt("RepositoryName", self.repository_name);
-        p.set_opt("RepositoryPolicyText", self.repository_policy_text);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Repository = "AWS::ECR::Repository", shape: Some(&REPOSITORY_SHAPE);
+    opt {
+        empty_on_delete = "EmptyOnDelete",
+        encryption_configuration = "EncryptionConfiguration",
+        image_scanning_configuration = "ImageScanningConfiguration",
+        image_tag_mutability = "ImageTagMutability",
+        image_tag_mutability_exclusion_filters = "ImageTagMutabilityExclusionFilters",
+        lifecycle_policy = "LifecyclePolicy",
+        repository_name = "RepositoryName",
+        repository_policy_text = "RepositoryPolicyText",
+        tags = "Tags",
     }
 }
 
-static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::repository::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ImageTagMutabilityExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::repository::IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LifecyclePolicy", crate::resource::Rule { shape: Some(&self::repository::LIFECYCLE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?=.{2,256}$)([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::repository::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::ecr::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ImageTagMutabilityExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::repository::IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LifecyclePolicy", crate::resource::Rule { shape: Some(&self::repository::LIFECYCLE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RepositoryName", crate::resource::Rule { min_len: Some(2), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?=.{2,256}$)([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecr::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Repository`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Repository> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `RepositoryUri`.
-    #[inline]
-    pub fn attr_repository_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RepositoryUri")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `RepositoryUri`.
+        attr_repository_uri: ::std::string::String = "RepositoryUri",
     }
 }
 
 pub mod repository {
     //! Nested property types and enums of [`Repository`](super::Repository).
 
-    /// The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest.
-    /// By default, when no encryption configuration is set or the ``AES256`` encryption type is used, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts your data at rest using an AES256 encryption algorithm. This does not require any action on your part.
-    /// For more control over the encryption of the contents of your repository, you can use server-side encryption with KMSlong key stored in KMSlong (KMS) to encrypt your images. For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the *Amazon Elastic Container Registry User Guide*.
-    #[derive(Clone)]
-    pub struct EncryptionConfiguration {
-        /// The encryption type to use.
-        /// If you use the ``KMS`` encryption type, the contents of the repository will be encrypted using server-side encryption with KMSlong key stored in KMS. When you use KMS to encrypt your data, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you already created.
-        /// If you use the ``KMS_DSSE`` encryption type, the contents of the repository will be encrypted with two layers of encryption using server-side encryption with the KMS Management Service key stored in KMS. Similar to the ``KMS`` encryption type, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you've already created.
-        /// If you use the ``AES256`` encryption type, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts the images in the repository using an AES256 encryption algorithm.
-        /// For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the *Amazon Elastic Container Registry User Guide*.
-        ///
-        /// CloudFormation property `EncryptionType`; required.
-        pub encryption_type: crate::value::Val<crate::cfn::ecr::repository::EncryptionType>,
-        /// If you use the ``KMS`` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used.
-        ///
-        /// CloudFormation property `KmsKey`.
-        pub kms_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl EncryptionConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecr::repository::EncryptionType>>) -> Self {
-            Self {
-                encryption_type: encryption_type.into(),
-                kms_key: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionType", self.encryption_type);
-            p.set_opt("KmsKey", self.kms_key);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKey", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::ecr::{EncryptionConfiguration, EncryptionType};
 
     /// The image scanning configuration for a repository.
     #[derive(Clone, Default)]
@@ -875,12 +685,10 @@ pub mod repository {
         pub scan_on_push: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ImageScanningConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScanOnPush", self.scan_on_push);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageScanningConfiguration;
+        opt {
+            scan_on_push = "ScanOnPush",
         }
     }
 
@@ -899,7 +707,6 @@ pub mod repository {
 
     impl ImageTagMutabilityExclusionFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image_tag_mutability_exclusion_filter_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecr::repository::ImageTagMutabilityExclusionFilterType>>, image_tag_mutability_exclusion_filter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 image_tag_mutability_exclusion_filter_type: image_tag_mutability_exclusion_filter_type.into(),
@@ -908,21 +715,17 @@ pub mod repository {
         }
     }
 
-    impl crate::resource::ToExpr for ImageTagMutabilityExclusionFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ImageTagMutabilityExclusionFilterType", self.image_tag_mutability_exclusion_filter_type);
-            p.set("ImageTagMutabilityExclusionFilterValue", self.image_tag_mutability_exclusion_filter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageTagMutabilityExclusionFilter;
+        req {
+            image_tag_mutability_exclusion_filter_type = "ImageTagMutabilityExclusionFilterType",
+            image_tag_mutability_exclusion_filter_value = "ImageTagMutabilityExclusionFilterValue",
         }
     }
 
-    pub(super) static IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageTagMutabilityExclusionFilterValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._*-]{1,128}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageTagMutabilityExclusionFilterValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._*-]{1,128}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``LifecyclePolicy`` property type specifies a lifecycle policy. For information about lifecycle policy syntax, see [Lifecycle policy template](https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html) in the *Amazon ECR User Guide*.
     #[derive(Clone, Default)]
@@ -937,54 +740,21 @@ pub mod repository {
         pub registry_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LifecyclePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LifecyclePolicyText", self.lifecycle_policy_text);
-            p.set_opt("RegistryId", self.registry_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecyclePolicy;
+        opt {
+            lifecycle_policy_text = "LifecyclePolicyText",
+            registry_id = "RegistryId",
         }
     }
 
-    pub(super) static LIFECYCLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LifecyclePolicyText", crate::resource::Rule { min_len: Some(100), max_len: Some(30720), ..crate::resource::Rule::NONE }),
-            ("RegistryId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The encryption type to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EncryptionType {
-        /// `AES256`
-        Aes256,
-        /// `KMS`
-        Kms,
-        /// `KMS_DSSE`
-        KmsDsse,
-    }
-
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes256 => "AES256",
-                Self::Kms => "KMS",
-                Self::KmsDsse => "KMS_DSSE",
-            }
-        }
-    }
+    pub(super) static LIFECYCLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LifecyclePolicyText", crate::resource::Rule { min_len: Some(100), max_len: Some(30720), ..crate::resource::Rule::NONE }),
+        ("RegistryId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of ``MUTABLE`` will be used which will allow image tags to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageTagMutability {
         /// `MUTABLE`
         Mutable,
@@ -996,33 +766,16 @@ pub mod repository {
         ImmutableWithExclusion,
     }
 
-    impl crate::value::CfnEnum for ImageTagMutability {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mutable => "MUTABLE",
-                Self::Immutable => "IMMUTABLE",
-                Self::MutableWithExclusion => "MUTABLE_WITH_EXCLUSION",
-                Self::ImmutableWithExclusion => "IMMUTABLE_WITH_EXCLUSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ImageTagMutability, ["MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"]);
 
     /// Specifies the type of filter to use for excluding image tags from the repository's mutability setting.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageTagMutabilityExclusionFilterType {
         /// `WILDCARD`
         Wildcard,
     }
 
-    impl crate::value::CfnEnum for ImageTagMutabilityExclusionFilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Wildcard => "WILDCARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ImageTagMutabilityExclusionFilterType, ["WILDCARD"]);
 }
 
 /// The details of the repository creation template associated with the request.
@@ -1045,7 +798,7 @@ pub struct RepositoryCreationTemplate {
     /// The encryption configuration associated with the repository creation template.
     ///
     /// CloudFormation property `EncryptionConfiguration`.
-    pub encryption_configuration: ::std::option::Option<crate::cfn::ecr::repository_creation_template::EncryptionConfiguration>,
+    pub encryption_configuration: ::std::option::Option<crate::cfn::shared::ecr::EncryptionConfiguration>,
     /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of ``MUTABLE`` will be used which will allow image tags to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
     ///
     /// CloudFormation property `ImageTagMutability`.
@@ -1074,7 +827,6 @@ pub struct RepositoryCreationTemplate {
 
 impl RepositoryCreationTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(applied_for: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::ecr::repository_creation_template::AppliedForItem>>>, prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             applied_for: applied_for.into(),
@@ -1091,104 +843,49 @@ impl RepositoryCreationTemplate {
     }
 }
 
-impl crate::resource::Resource for RepositoryCreationTemplate {
-    const TYPE: &'static str = "AWS::ECR::RepositoryCreationTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPOSITORY_CREATION_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource RepositoryCreationTemplate = "AWS::ECR::RepositoryCreationTemplate", shape: Some(&REPOSITORY_CREATION_TEMPLATE_SHAPE);
+    req {
+        applied_for = "AppliedFor",
+        prefix = "Prefix",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppliedFor", self.applied_for);
-        p.set_opt("CustomRoleArn", self.custom_role_arn);
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("ImageTagMutability", self.image_tag_mutability);
-        p.set_opt("ImageTagMutabilityExclusionFilters", self.image_tag_mutability_exclusion_filters);
-        p.set_opt("LifecyclePolicy", self.lifecycle_policy);
-        p.set("Prefix", self.prefix);
-        p.set_opt("RepositoryPolicy", self.repository_policy);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p
+    opt {
+        custom_role_arn = "CustomRoleArn",
+        description = "Description",
+        encryption_configuration = "EncryptionConfiguration",
+        image_tag_mutability = "ImageTagMutability",
+        image_tag_mutability_exclusion_filters = "ImageTagMutabilityExclusionFilters",
+        lifecycle_policy = "LifecyclePolicy",
+        repository_policy = "RepositoryPolicy",
+        resource_tags = "ResourceTags",
     }
 }
 
-static REPOSITORY_CREATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,-.@_]*$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::repository_creation_template::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ImageTagMutabilityExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::repository_creation_template::IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LifecyclePolicy", crate::resource::Rule { min_len: Some(100), max_len: Some(30720), ..crate::resource::Rule::NONE }),
-        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$")), ..crate::resource::Rule::NONE }),
-        ("RepositoryPolicy", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), ..crate::resource::Rule::NONE }),
-        ("ResourceTags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::repository_creation_template::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPOSITORY_CREATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,-.@_]*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::ecr::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ImageTagMutabilityExclusionFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::repository_creation_template::IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LifecyclePolicy", crate::resource::Rule { min_len: Some(100), max_len: Some(30720), ..crate::resource::Rule::NONE }),
+    ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$")), ..crate::resource::Rule::NONE }),
+    ("RepositoryPolicy", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), ..crate::resource::Rule::NONE }),
+    ("ResourceTags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::repository_creation_template::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RepositoryCreationTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RepositoryCreationTemplate> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod repository_creation_template {
     //! Nested property types and enums of [`RepositoryCreationTemplate`](super::RepositoryCreationTemplate).
 
-    /// The encryption configuration for the repository. This determines how the contents of your repository are encrypted at rest.
-    /// By default, when no encryption configuration is set or the ``AES256`` encryption type is used, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts your data at rest using an AES256 encryption algorithm. This does not require any action on your part.
-    /// For more control over the encryption of the contents of your repository, you can use server-side encryption with KMSlong key stored in KMSlong (KMS) to encrypt your images. For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the *Amazon Elastic Container Registry User Guide*.
-    #[derive(Clone)]
-    pub struct EncryptionConfiguration {
-        /// The encryption type to use.
-        /// If you use the ``KMS`` encryption type, the contents of the repository will be encrypted using server-side encryption with KMSlong key stored in KMS. When you use KMS to encrypt your data, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you already created.
-        /// If you use the ``KMS_DSSE`` encryption type, the contents of the repository will be encrypted with two layers of encryption using server-side encryption with the KMS Management Service key stored in KMS. Similar to the ``KMS`` encryption type, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you've already created.
-        /// If you use the ``AES256`` encryption type, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts the images in the repository using an AES256 encryption algorithm.
-        /// For more information, see [Amazon ECR encryption at rest](https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html) in the *Amazon Elastic Container Registry User Guide*.
-        ///
-        /// CloudFormation property `EncryptionType`; required.
-        pub encryption_type: crate::value::Val<crate::cfn::ecr::repository_creation_template::EncryptionType>,
-        /// If you use the ``KMS`` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used.
-        ///
-        /// CloudFormation property `KmsKey`.
-        pub kms_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl EncryptionConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecr::repository_creation_template::EncryptionType>>) -> Self {
-            Self {
-                encryption_type: encryption_type.into(),
-                kms_key: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionType", self.encryption_type);
-            p.set_opt("KmsKey", self.kms_key);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKey", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::ecr::{EncryptionConfiguration, EncryptionType};
 
     /// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
     #[derive(Clone)]
@@ -1201,7 +898,6 @@ pub mod repository_creation_template {
 
     impl ImageTagMutabilityExclusionFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image_tag_mutability_exclusion_filter_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecr::repository_creation_template::ImageTagMutabilityExclusionFilterType>>, image_tag_mutability_exclusion_filter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 image_tag_mutability_exclusion_filter_type: image_tag_mutability_exclusion_filter_type.into(),
@@ -1210,31 +906,25 @@ pub mod repository_creation_template {
         }
     }
 
-    impl crate::resource::ToExpr for ImageTagMutabilityExclusionFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ImageTagMutabilityExclusionFilterType", self.image_tag_mutability_exclusion_filter_type);
-            p.set("ImageTagMutabilityExclusionFilterValue", self.image_tag_mutability_exclusion_filter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageTagMutabilityExclusionFilter;
+        req {
+            image_tag_mutability_exclusion_filter_type = "ImageTagMutabilityExclusionFilterType",
+            image_tag_mutability_exclusion_filter_value = "ImageTagMutabilityExclusionFilterValue",
         }
     }
 
-    pub(super) static IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageTagMutabilityExclusionFilterValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._*-]{1,128}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageTagMutabilityExclusionFilterValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z._*-]{1,128}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Enumerable Strings representing the repository creation scenarios that the template will apply towards.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppliedForItem {
         /// `REPLICATION`
         Replication,
@@ -1244,41 +934,10 @@ pub mod repository_creation_template {
         CreateOnPush,
     }
 
-    impl crate::value::CfnEnum for AppliedForItem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Replication => "REPLICATION",
-                Self::PullThroughCache => "PULL_THROUGH_CACHE",
-                Self::CreateOnPush => "CREATE_ON_PUSH",
-            }
-        }
-    }
-
-    /// The encryption type to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EncryptionType {
-        /// `AES256`
-        Aes256,
-        /// `KMS`
-        Kms,
-        /// `KMS_DSSE`
-        KmsDsse,
-    }
-
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes256 => "AES256",
-                Self::Kms => "KMS",
-                Self::KmsDsse => "KMS_DSSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AppliedForItem, ["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"]);
 
     /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of ``MUTABLE`` will be used which will allow image tags to be overwritten. If ``IMMUTABLE`` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageTagMutability {
         /// `MUTABLE`
         Mutable,
@@ -1290,33 +949,15 @@ pub mod repository_creation_template {
         MutableWithExclusion,
     }
 
-    impl crate::value::CfnEnum for ImageTagMutability {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mutable => "MUTABLE",
-                Self::Immutable => "IMMUTABLE",
-                Self::ImmutableWithExclusion => "IMMUTABLE_WITH_EXCLUSION",
-                Self::MutableWithExclusion => "MUTABLE_WITH_EXCLUSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ImageTagMutability, ["MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"]);
 
-    /// Allowed values of `ImageTagMutabilityExclusionFilterType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImageTagMutabilityExclusionFilterType {
         /// `WILDCARD`
         Wildcard,
     }
 
-    impl crate::value::CfnEnum for ImageTagMutabilityExclusionFilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Wildcard => "WILDCARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ImageTagMutabilityExclusionFilterType, ["WILDCARD"]);
 }
 
 /// The AWS::ECR::SigningConfiguration resource creates or updates the signing configuration for an Amazon ECR registry.
@@ -1340,39 +981,28 @@ impl SigningConfiguration {
     }
 }
 
-impl crate::resource::Resource for SigningConfiguration {
-    const TYPE: &'static str = "AWS::ECR::SigningConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIGNING_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Rules", self.rules);
-        p
+crate::resource::props! {
+    resource SigningConfiguration = "AWS::ECR::SigningConfiguration", shape: Some(&SIGNING_CONFIGURATION_SHAPE);
+    req {
+        rules = "Rules",
     }
 }
 
-static SIGNING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::signing_configuration::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIGNING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Rules", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::signing_configuration::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SigningConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SigningConfiguration> {
-    /// `Fn::GetAtt` `RegistryId`.
-    #[inline]
-    pub fn attr_registry_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RegistryId`.
+        attr_registry_id: ::std::string::String = "RegistryId",
     }
 }
 
 pub mod signing_configuration {
     //! Nested property types and enums of [`SigningConfiguration`](super::SigningConfiguration).
 
-    /// The definition `Rule`.
     #[derive(Clone)]
     pub struct Rule {
         /// Optional array of repository filters. If omitted, the rule matches all repositories. If provided, must contain at least one filter. Empty arrays are not allowed.
@@ -1387,7 +1017,6 @@ pub mod signing_configuration {
 
     impl Rule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(signing_profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 repository_filters: ::std::option::Option::None,
@@ -1396,22 +1025,20 @@ pub mod signing_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RepositoryFilters", self.repository_filters);
-            p.set("SigningProfileArn", self.signing_profile_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            signing_profile_arn = "SigningProfileArn",
+        }
+        opt {
+            repository_filters = "RepositoryFilters",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RepositoryFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&REPOSITORY_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SigningProfileArn", crate::resource::Rule { max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\\/signing-profiles\\/[a-zA-Z0-9_]{2,}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RepositoryFilters", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&REPOSITORY_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SigningProfileArn", crate::resource::Rule { max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\\/signing-profiles\\/[a-zA-Z0-9_]{2,}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An array of objects representing the details of a repository filter.
     #[derive(Clone)]
@@ -1428,7 +1055,6 @@ pub mod signing_configuration {
 
     impl RepositoryFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, filter_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecr::signing_configuration::FilterType>>) -> Self {
             Self {
                 filter: filter.into(),
@@ -1437,35 +1063,24 @@ pub mod signing_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for RepositoryFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Filter", self.filter);
-            p.set("FilterType", self.filter_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RepositoryFilter;
+        req {
+            filter = "Filter",
+            filter_type = "FilterType",
         }
     }
 
-    pub(super) static REPOSITORY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z0-9*]+(?:[._-][a-z0-9*]+)*/)*[a-z0-9*]+(?:[._-][a-z0-9*]+)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPOSITORY_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?:[a-z0-9*]+(?:[._-][a-z0-9*]+)*/)*[a-z0-9*]+(?:[._-][a-z0-9*]+)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Type of repository filter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `WILDCARD_MATCH`
         WildcardMatch,
     }
 
-    impl crate::value::CfnEnum for FilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WildcardMatch => "WILDCARD_MATCH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterType, ["WILDCARD_MATCH"]);
 }

@@ -21,36 +21,31 @@ pub struct CapacityProvider {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for CapacityProvider {
-    const TYPE: &'static str = "AWS::ECS::CapacityProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAPACITY_PROVIDER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoScalingGroupProvider", self.auto_scaling_group_provider);
-        p.set_opt("ClusterName", self.cluster_name);
-        p.set_opt("ManagedInstancesProvider", self.managed_instances_provider);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource CapacityProvider = "AWS::ECS::CapacityProvider", shape: Some(&CAPACITY_PROVIDER_SHAPE);
+    opt {
+        auto_scaling_group_provider = "AutoScalingGroupProvider",
+        cluster_name = "ClusterName",
+        managed_instances_provider = "ManagedInstancesProvider",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static CAPACITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoScalingGroupProvider", crate::resource::Rule { shape: Some(&self::capacity_provider::AUTO_SCALING_GROUP_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ManagedInstancesProvider", crate::resource::Rule { shape: Some(&self::capacity_provider::MANAGED_INSTANCES_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::capacity_provider::TAG20_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAPACITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoScalingGroupProvider", crate::resource::Rule { shape: Some(&self::capacity_provider::AUTO_SCALING_GROUP_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ManagedInstancesProvider", crate::resource::Rule { shape: Some(&self::capacity_provider::MANAGED_INSTANCES_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::capacity_provider::TAG20_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod capacity_provider {
     //! Nested property types and enums of [`CapacityProvider`](super::CapacityProvider).
 
-    /// The definition `AutoScalingGroupProvider`.
+    pub use crate::cfn::shared::autoscaling_ec2_ecs::{InstanceGenerations, LocalStorageTypes};
+    pub use crate::cfn::shared::batch_ecs::{CapacityOptionType, ManagedInstancesLocalStorageConfiguration, ManagedInstancesNetworkConfiguration, PropagateTags};
+    pub use crate::cfn::shared::ec2_ecs::{AcceleratorCountRequest, AcceleratorManufacturers, AcceleratorNames, AcceleratorTotalMemoryMibRequest, BareMetal, BaselineEbsBandwidthMbpsRequest, BurstablePerformance, LocalStorage, MemoryGibPerVCpuRequest, NetworkBandwidthGbpsRequest, NetworkInterfaceCountRequest, TotalLocalStorageGbRequest};
+    pub use crate::cfn::shared::ecs_guardduty::Status;
+
     #[derive(Clone)]
     pub struct AutoScalingGroupProvider {
         /// CloudFormation property `AutoScalingGroupArn`; required.
@@ -67,7 +62,6 @@ pub mod capacity_provider {
 
     impl AutoScalingGroupProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(auto_scaling_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auto_scaling_group_arn: auto_scaling_group_arn.into(),
@@ -78,23 +72,21 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for AutoScalingGroupProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AutoScalingGroupArn", self.auto_scaling_group_arn);
-            p.set_opt("ManagedDraining", self.managed_draining);
-            p.set_opt("ManagedScaling", self.managed_scaling);
-            p.set_opt("ManagedTerminationProtection", self.managed_termination_protection);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoScalingGroupProvider;
+        req {
+            auto_scaling_group_arn = "AutoScalingGroupArn",
+        }
+        opt {
+            managed_draining = "ManagedDraining",
+            managed_scaling = "ManagedScaling",
+            managed_termination_protection = "ManagedTerminationProtection",
         }
     }
 
-    pub(super) static AUTO_SCALING_GROUP_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ManagedScaling", crate::resource::Rule { shape: Some(&MANAGED_SCALING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_SCALING_GROUP_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ManagedScaling", crate::resource::Rule { shape: Some(&MANAGED_SCALING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The managed scaling settings for the Auto Scaling group capacity provider.
     #[derive(Clone, Default)]
@@ -106,34 +98,29 @@ pub mod capacity_provider {
         /// CloudFormation property `MinimumScalingStepSize`.
         pub minimum_scaling_step_size: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `Status`.
-        pub status: ::std::option::Option<crate::value::Val<crate::cfn::ecs::capacity_provider::Status>>,
+        pub status: ::std::option::Option<crate::value::Val<crate::cfn::shared::ecs_guardduty::Status>>,
         /// CloudFormation property `TargetCapacity`.
         pub target_capacity: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ManagedScaling {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstanceWarmupPeriod", self.instance_warmup_period);
-            p.set_opt("MaximumScalingStepSize", self.maximum_scaling_step_size);
-            p.set_opt("MinimumScalingStepSize", self.minimum_scaling_step_size);
-            p.set_opt("Status", self.status);
-            p.set_opt("TargetCapacity", self.target_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedScaling;
+        opt {
+            instance_warmup_period = "InstanceWarmupPeriod",
+            maximum_scaling_step_size = "MaximumScalingStepSize",
+            minimum_scaling_step_size = "MinimumScalingStepSize",
+            status = "Status",
+            target_capacity = "TargetCapacity",
         }
     }
 
-    pub(super) static MANAGED_SCALING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceWarmupPeriod", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("MaximumScalingStepSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("MinimumScalingStepSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("TargetCapacity", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_SCALING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceWarmupPeriod", crate::resource::Rule { min: Some(0.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("MaximumScalingStepSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("MinimumScalingStepSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("TargetCapacity", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ManagedInstancesProvider`.
     #[derive(Clone)]
     pub struct ManagedInstancesProvider {
         /// CloudFormation property `AutoRepairConfiguration`.
@@ -147,12 +134,11 @@ pub mod capacity_provider {
         /// CloudFormation property `InstanceLaunchTemplate`; required.
         pub instance_launch_template: crate::cfn::ecs::capacity_provider::InstanceLaunchTemplate,
         /// CloudFormation property `PropagateTags`.
-        pub propagate_tags: ::std::option::Option<crate::value::Val<crate::cfn::ecs::capacity_provider::PropagateTags>>,
+        pub propagate_tags: ::std::option::Option<crate::value::Val<crate::cfn::shared::batch_ecs::PropagateTags>>,
     }
 
     impl ManagedInstancesProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(infrastructure_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_launch_template: crate::cfn::ecs::capacity_provider::InstanceLaunchTemplate) -> Self {
             Self {
                 auto_repair_configuration: ::std::option::Option::None,
@@ -164,39 +150,35 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedInstancesProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoRepairConfiguration", self.auto_repair_configuration);
-            p.set_opt("InfrastructureOptimization", self.infrastructure_optimization);
-            p.set("InfrastructureRoleArn", self.infrastructure_role_arn);
-            p.set("InstanceLaunchTemplate", self.instance_launch_template);
-            p.set_opt("PropagateTags", self.propagate_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedInstancesProvider;
+        req {
+            infrastructure_role_arn = "InfrastructureRoleArn",
+            instance_launch_template = "InstanceLaunchTemplate",
+        }
+        opt {
+            auto_repair_configuration = "AutoRepairConfiguration",
+            infrastructure_optimization = "InfrastructureOptimization",
+            propagate_tags = "PropagateTags",
         }
     }
 
-    pub(super) static MANAGED_INSTANCES_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InfrastructureOptimization", crate::resource::Rule { shape: Some(&INFRASTRUCTURE_OPTIMIZATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InstanceLaunchTemplate", crate::resource::Rule { shape: Some(&INSTANCE_LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_INSTANCES_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InfrastructureOptimization", crate::resource::Rule { shape: Some(&INFRASTRUCTURE_OPTIMIZATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InfrastructureRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("InstanceLaunchTemplate", crate::resource::Rule { shape: Some(&INSTANCE_LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AutoRepairConfiguration`.
     #[derive(Clone, Default)]
     pub struct AutoRepairConfiguration {
         /// CloudFormation property `ActionsStatus`.
         pub actions_status: ::std::option::Option<crate::value::Val<crate::cfn::ecs::capacity_provider::ActionsStatus>>,
     }
 
-    impl crate::resource::ToExpr for AutoRepairConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionsStatus", self.actions_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoRepairConfiguration;
+        opt {
+            actions_status = "ActionsStatus",
         }
     }
 
@@ -209,26 +191,21 @@ pub mod capacity_provider {
         pub scale_in_after: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InfrastructureOptimization {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScaleInAfter", self.scale_in_after);
-            p.into_expr()
+    crate::resource::props! {
+        nested InfrastructureOptimization;
+        opt {
+            scale_in_after = "ScaleInAfter",
         }
     }
 
-    pub(super) static INFRASTRUCTURE_OPTIMIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScaleInAfter", crate::resource::Rule { min: Some(-1.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFRASTRUCTURE_OPTIMIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScaleInAfter", crate::resource::Rule { min: Some(-1.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InstanceLaunchTemplate`.
     #[derive(Clone)]
     pub struct InstanceLaunchTemplate {
         /// CloudFormation property `CapacityOptionType`.
-        pub capacity_option_type: ::std::option::Option<crate::value::Val<crate::cfn::ecs::capacity_provider::CapacityOptionType>>,
+        pub capacity_option_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::batch_ecs::CapacityOptionType>>,
         /// CloudFormation property `CapacityReservations`.
         pub capacity_reservations: ::std::option::Option<crate::cfn::ecs::capacity_provider::CapacityReservationRequest>,
         /// CloudFormation property `Ec2InstanceProfileArn`; required.
@@ -240,19 +217,18 @@ pub mod capacity_provider {
         /// CloudFormation property `InstanceRequirements`.
         pub instance_requirements: ::std::option::Option<crate::cfn::ecs::capacity_provider::InstanceRequirementsRequest>,
         /// CloudFormation property `LocalStorageConfiguration`.
-        pub local_storage_configuration: ::std::option::Option<crate::cfn::ecs::capacity_provider::ManagedInstancesLocalStorageConfiguration>,
+        pub local_storage_configuration: ::std::option::Option<crate::cfn::shared::batch_ecs::ManagedInstancesLocalStorageConfiguration>,
         /// CloudFormation property `Monitoring`.
         pub monitoring: ::std::option::Option<crate::value::Val<crate::cfn::ecs::capacity_provider::ManagedInstancesMonitoringOptions>>,
         /// CloudFormation property `NetworkConfiguration`; required.
-        pub network_configuration: crate::cfn::ecs::capacity_provider::ManagedInstancesNetworkConfiguration,
+        pub network_configuration: crate::cfn::shared::batch_ecs::ManagedInstancesNetworkConfiguration,
         /// CloudFormation property `StorageConfiguration`.
         pub storage_configuration: ::std::option::Option<crate::cfn::ecs::capacity_provider::ManagedInstancesStorageConfiguration>,
     }
 
     impl InstanceLaunchTemplate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(ec2_instance_profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_configuration: crate::cfn::ecs::capacity_provider::ManagedInstancesNetworkConfiguration) -> Self {
+        pub fn new(ec2_instance_profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_configuration: crate::cfn::shared::batch_ecs::ManagedInstancesNetworkConfiguration) -> Self {
             Self {
                 capacity_option_type: ::std::option::Option::None,
                 capacity_reservations: ::std::option::Option::None,
@@ -268,32 +244,30 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceLaunchTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityOptionType", self.capacity_option_type);
-            p.set_opt("CapacityReservations", self.capacity_reservations);
-            p.set("Ec2InstanceProfileArn", self.ec2_instance_profile_arn);
-            p.set_opt("FipsEnabled", self.fips_enabled);
-            p.set_opt("InstanceMetadataTagsPropagation", self.instance_metadata_tags_propagation);
-            p.set_opt("InstanceRequirements", self.instance_requirements);
-            p.set_opt("LocalStorageConfiguration", self.local_storage_configuration);
-            p.set_opt("Monitoring", self.monitoring);
-            p.set("NetworkConfiguration", self.network_configuration);
-            p.set_opt("StorageConfiguration", self.storage_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceLaunchTemplate;
+        req {
+            ec2_instance_profile_arn = "Ec2InstanceProfileArn",
+            network_configuration = "NetworkConfiguration",
+        }
+        opt {
+            capacity_option_type = "CapacityOptionType",
+            capacity_reservations = "CapacityReservations",
+            fips_enabled = "FipsEnabled",
+            instance_metadata_tags_propagation = "InstanceMetadataTagsPropagation",
+            instance_requirements = "InstanceRequirements",
+            local_storage_configuration = "LocalStorageConfiguration",
+            monitoring = "Monitoring",
+            storage_configuration = "StorageConfiguration",
         }
     }
 
-    pub(super) static INSTANCE_LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StorageConfiguration", crate::resource::Rule { shape: Some(&MANAGED_INSTANCES_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceRequirements", crate::resource::Rule { shape: Some(&INSTANCE_REQUIREMENTS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::batch_ecs::MANAGED_INSTANCES_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StorageConfiguration", crate::resource::Rule { shape: Some(&MANAGED_INSTANCES_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CapacityReservationRequest`.
     #[derive(Clone, Default)]
     pub struct CapacityReservationRequest {
         /// CloudFormation property `ReservationGroupArn`.
@@ -302,57 +276,54 @@ pub mod capacity_provider {
         pub reservation_preference: ::std::option::Option<crate::value::Val<crate::cfn::ecs::capacity_provider::ReservationPreference>>,
     }
 
-    impl crate::resource::ToExpr for CapacityReservationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReservationGroupArn", self.reservation_group_arn);
-            p.set_opt("ReservationPreference", self.reservation_preference);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityReservationRequest;
+        opt {
+            reservation_group_arn = "ReservationGroupArn",
+            reservation_preference = "ReservationPreference",
         }
     }
 
-    /// The definition `InstanceRequirementsRequest`.
     #[derive(Clone)]
     pub struct InstanceRequirementsRequest {
         /// CloudFormation property `AcceleratorCount`.
-        pub accelerator_count: ::std::option::Option<crate::cfn::ecs::capacity_provider::AcceleratorCountRequest>,
+        pub accelerator_count: ::std::option::Option<crate::cfn::shared::ec2_ecs::AcceleratorCountRequest>,
         /// CloudFormation property `AcceleratorManufacturers`.
-        pub accelerator_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ecs::capacity_provider::AcceleratorManufacturers>>>,
+        pub accelerator_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2_ecs::AcceleratorManufacturers>>>,
         /// CloudFormation property `AcceleratorNames`.
-        pub accelerator_names: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ecs::capacity_provider::AcceleratorNames>>>,
+        pub accelerator_names: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ec2_ecs::AcceleratorNames>>>,
         /// CloudFormation property `AcceleratorTotalMemoryMiB`.
-        pub accelerator_total_memory_mib: ::std::option::Option<crate::cfn::ecs::capacity_provider::AcceleratorTotalMemoryMibRequest>,
+        pub accelerator_total_memory_mib: ::std::option::Option<crate::cfn::shared::ec2_ecs::AcceleratorTotalMemoryMibRequest>,
         /// CloudFormation property `AcceleratorTypes`.
         pub accelerator_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ecs::capacity_provider::AcceleratorTypes>>>,
         /// CloudFormation property `AllowedInstanceTypes`.
         pub allowed_instance_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `BareMetal`.
-        pub bare_metal: ::std::option::Option<crate::value::Val<crate::cfn::ecs::capacity_provider::BareMetal>>,
+        pub bare_metal: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_ecs::BareMetal>>,
         /// CloudFormation property `BaselineEbsBandwidthMbps`.
-        pub baseline_ebs_bandwidth_mbps: ::std::option::Option<crate::cfn::ecs::capacity_provider::BaselineEbsBandwidthMbpsRequest>,
+        pub baseline_ebs_bandwidth_mbps: ::std::option::Option<crate::cfn::shared::ec2_ecs::BaselineEbsBandwidthMbpsRequest>,
         /// CloudFormation property `BurstablePerformance`.
-        pub burstable_performance: ::std::option::Option<crate::value::Val<crate::cfn::ecs::capacity_provider::BurstablePerformance>>,
+        pub burstable_performance: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_ecs::BurstablePerformance>>,
         /// CloudFormation property `CpuManufacturers`.
         pub cpu_manufacturers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ecs::capacity_provider::CpuManufacturers>>>,
         /// CloudFormation property `ExcludedInstanceTypes`.
         pub excluded_instance_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
         /// CloudFormation property `InstanceGenerations`.
-        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ecs::capacity_provider::InstanceGenerations>>>,
+        pub instance_generations: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::InstanceGenerations>>>,
         /// CloudFormation property `LocalStorage`.
-        pub local_storage: ::std::option::Option<crate::value::Val<crate::cfn::ecs::capacity_provider::LocalStorage>>,
+        pub local_storage: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_ecs::LocalStorage>>,
         /// CloudFormation property `LocalStorageTypes`.
-        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ecs::capacity_provider::LocalStorageTypes>>>,
+        pub local_storage_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::autoscaling_ec2_ecs::LocalStorageTypes>>>,
         /// CloudFormation property `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`.
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `MemoryGiBPerVCpu`.
-        pub memory_gib_per_v_cpu: ::std::option::Option<crate::cfn::ecs::capacity_provider::MemoryGibPerVCpuRequest>,
+        pub memory_gib_per_v_cpu: ::std::option::Option<crate::cfn::shared::ec2_ecs::MemoryGibPerVCpuRequest>,
         /// CloudFormation property `MemoryMiB`; required.
         pub memory_mib: crate::cfn::ecs::capacity_provider::MemoryMibRequest,
         /// CloudFormation property `NetworkBandwidthGbps`.
-        pub network_bandwidth_gbps: ::std::option::Option<crate::cfn::ecs::capacity_provider::NetworkBandwidthGbpsRequest>,
+        pub network_bandwidth_gbps: ::std::option::Option<crate::cfn::shared::ec2_ecs::NetworkBandwidthGbpsRequest>,
         /// CloudFormation property `NetworkInterfaceCount`.
-        pub network_interface_count: ::std::option::Option<crate::cfn::ecs::capacity_provider::NetworkInterfaceCountRequest>,
+        pub network_interface_count: ::std::option::Option<crate::cfn::shared::ec2_ecs::NetworkInterfaceCountRequest>,
         /// CloudFormation property `OnDemandMaxPricePercentageOverLowestPrice`.
         pub on_demand_max_price_percentage_over_lowest_price: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `RequireHibernateSupport`.
@@ -360,7 +331,7 @@ pub mod capacity_provider {
         /// CloudFormation property `SpotMaxPricePercentageOverLowestPrice`.
         pub spot_max_price_percentage_over_lowest_price: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `TotalLocalStorageGB`.
-        pub total_local_storage_gb: ::std::option::Option<crate::cfn::ecs::capacity_provider::TotalLocalStorageGbRequest>,
+        pub total_local_storage_gb: ::std::option::Option<crate::cfn::shared::ec2_ecs::TotalLocalStorageGbRequest>,
         /// CloudFormation property `VCpuCount`; required.
         pub v_cpu_count: crate::cfn::ecs::capacity_provider::VCpuCountRangeRequest,
     }
@@ -398,122 +369,43 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceRequirementsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcceleratorCount", self.accelerator_count);
-            p.set_opt("AcceleratorManufacturers", self.accelerator_manufacturers);
-            p.set_opt("AcceleratorNames", self.accelerator_names);
-            p.set_opt("AcceleratorTotalMemoryMiB", self.accelerator_total_memory_mib);
-            p.set_opt("AcceleratorTypes", self.accelerator_types);
-            p.set_opt("AllowedInstanceTypes", self.allowed_instance_types);
-            p.set_opt("BareMetal", self.bare_metal);
-            p.set_opt("BaselineEbsBandwidthMbps", self.baseline_ebs_bandwidth_mbps);
-            p.set_opt("BurstablePerformance", self.burstable_performance);
-            p.set_opt("CpuManufacturers", self.cpu_manufacturers);
-            p.set_opt("ExcludedInstanceTypes", self.excluded_instance_types);
-            p.set_opt("InstanceGenerations", self.instance_generations);
-            p.set_opt("LocalStorage", self.local_storage);
-            p.set_opt("LocalStorageTypes", self.local_storage_types);
-            p.set_opt("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", self.max_spot_price_as_percentage_of_optimal_on_demand_price);
-            p.set_opt("MemoryGiBPerVCpu", self.memory_gib_per_v_cpu);
-            p.set("MemoryMiB", self.memory_mib);
-            p.set_opt("NetworkBandwidthGbps", self.network_bandwidth_gbps);
-            p.set_opt("NetworkInterfaceCount", self.network_interface_count);
-            p.set_opt("OnDemandMaxPricePercentageOverLowestPrice", self.on_demand_max_price_percentage_over_lowest_price);
-            p.set_opt("RequireHibernateSupport", self.require_hibernate_support);
-            p.set_opt("SpotMaxPricePercentageOverLowestPrice", self.spot_max_price_percentage_over_lowest_price);
-            p.set_opt("TotalLocalStorageGB", self.total_local_storage_gb);
-            p.set("VCpuCount", self.v_cpu_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceRequirementsRequest;
+        req {
+            memory_mib = "MemoryMiB",
+            v_cpu_count = "VCpuCount",
+        }
+        opt {
+            accelerator_count = "AcceleratorCount",
+            accelerator_manufacturers = "AcceleratorManufacturers",
+            accelerator_names = "AcceleratorNames",
+            accelerator_total_memory_mib = "AcceleratorTotalMemoryMiB",
+            accelerator_types = "AcceleratorTypes",
+            allowed_instance_types = "AllowedInstanceTypes",
+            bare_metal = "BareMetal",
+            baseline_ebs_bandwidth_mbps = "BaselineEbsBandwidthMbps",
+            burstable_performance = "BurstablePerformance",
+            cpu_manufacturers = "CpuManufacturers",
+            excluded_instance_types = "ExcludedInstanceTypes",
+            instance_generations = "InstanceGenerations",
+            local_storage = "LocalStorage",
+            local_storage_types = "LocalStorageTypes",
+            max_spot_price_as_percentage_of_optimal_on_demand_price = "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            memory_gib_per_v_cpu = "MemoryGiBPerVCpu",
+            network_bandwidth_gbps = "NetworkBandwidthGbps",
+            network_interface_count = "NetworkInterfaceCount",
+            on_demand_max_price_percentage_over_lowest_price = "OnDemandMaxPricePercentageOverLowestPrice",
+            require_hibernate_support = "RequireHibernateSupport",
+            spot_max_price_percentage_over_lowest_price = "SpotMaxPricePercentageOverLowestPrice",
+            total_local_storage_gb = "TotalLocalStorageGB",
         }
     }
 
-    pub(super) static INSTANCE_REQUIREMENTS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_REQUIREMENTS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\.\\*]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AcceleratorCountRequest`.
-    #[derive(Clone, Default)]
-    pub struct AcceleratorCountRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for AcceleratorCountRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `AcceleratorTotalMemoryMiBRequest`.
-    #[derive(Clone, Default)]
-    pub struct AcceleratorTotalMemoryMibRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for AcceleratorTotalMemoryMibRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `BaselineEbsBandwidthMbpsRequest`.
-    #[derive(Clone, Default)]
-    pub struct BaselineEbsBandwidthMbpsRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for BaselineEbsBandwidthMbpsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MemoryGiBPerVCpuRequest`.
-    #[derive(Clone, Default)]
-    pub struct MemoryGibPerVCpuRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for MemoryGibPerVCpuRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MemoryMiBRequest`.
     #[derive(Clone)]
     pub struct MemoryMibRequest {
         /// CloudFormation property `Max`.
@@ -524,7 +416,6 @@ pub mod capacity_provider {
 
     impl MemoryMibRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(min: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max: ::std::option::Option::None,
@@ -533,74 +424,16 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for MemoryMibRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemoryMibRequest;
+        req {
+            min = "Min",
+        }
+        opt {
+            max = "Max",
         }
     }
 
-    /// The definition `NetworkBandwidthGbpsRequest`.
-    #[derive(Clone, Default)]
-    pub struct NetworkBandwidthGbpsRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for NetworkBandwidthGbpsRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `NetworkInterfaceCountRequest`.
-    #[derive(Clone, Default)]
-    pub struct NetworkInterfaceCountRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for NetworkInterfaceCountRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `TotalLocalStorageGBRequest`.
-    #[derive(Clone, Default)]
-    pub struct TotalLocalStorageGbRequest {
-        /// CloudFormation property `Max`.
-        pub max: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `Min`.
-        pub min: ::std::option::Option<crate::value::Val<f64>>,
-    }
-
-    impl crate::resource::ToExpr for TotalLocalStorageGbRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `VCpuCountRangeRequest`.
     #[derive(Clone)]
     pub struct VCpuCountRangeRequest {
         /// CloudFormation property `Max`.
@@ -611,7 +444,6 @@ pub mod capacity_provider {
 
     impl VCpuCountRangeRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(min: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max: ::std::option::Option::None,
@@ -620,63 +452,16 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for VCpuCountRangeRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Max", self.max);
-            p.set("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested VCpuCountRangeRequest;
+        req {
+            min = "Min",
+        }
+        opt {
+            max = "Max",
         }
     }
 
-    /// The definition `ManagedInstancesLocalStorageConfiguration`.
-    #[derive(Clone, Default)]
-    pub struct ManagedInstancesLocalStorageConfiguration {
-        /// CloudFormation property `UseLocalStorage`.
-        pub use_local_storage: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for ManagedInstancesLocalStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UseLocalStorage", self.use_local_storage);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ManagedInstancesNetworkConfiguration`.
-    #[derive(Clone)]
-    pub struct ManagedInstancesNetworkConfiguration {
-        /// CloudFormation property `SecurityGroups`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub security_groups: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `Subnets`; required. A list of `Id`s of an `AWS::EC2::Subnet`: pass handles of [`crate::cfn::ec2::Subnet`] (`vec![h.into()]`: their `Ref` is the Id).
-        pub subnets: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl ManagedInstancesNetworkConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                security_groups: security_groups.into(),
-                subnets: subnets.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ManagedInstancesNetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ManagedInstancesStorageConfiguration`.
     #[derive(Clone)]
     pub struct ManagedInstancesStorageConfiguration {
         /// CloudFormation property `StorageSizeGiB`; required.
@@ -685,7 +470,6 @@ pub mod capacity_provider {
 
     impl ManagedInstancesStorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(storage_size_gib: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 storage_size_gib: storage_size_gib.into(),
@@ -693,30 +477,23 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedInstancesStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StorageSizeGiB", self.storage_size_gib);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedInstancesStorageConfiguration;
+        req {
+            storage_size_gib = "StorageSizeGiB",
         }
     }
 
-    pub(super) static MANAGED_INSTANCES_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StorageSizeGiB", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_INSTANCES_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StorageSizeGiB", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG20_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG20_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ManagedDraining`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedDraining {
         /// `DISABLED`
         Disabled,
@@ -724,37 +501,9 @@ pub mod capacity_provider {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for ManagedDraining {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ManagedDraining, ["DISABLED", "ENABLED"]);
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `DISABLED`
-        Disabled,
-        /// `ENABLED`
-        Enabled,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `ManagedTerminationProtection`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedTerminationProtection {
         /// `DISABLED`
         Disabled,
@@ -762,18 +511,9 @@ pub mod capacity_provider {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for ManagedTerminationProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ManagedTerminationProtection, ["DISABLED", "ENABLED"]);
 
-    /// Allowed values of `ActionsStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ActionsStatus {
         /// `ENABLED`
         Enabled,
@@ -781,40 +521,9 @@ pub mod capacity_provider {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ActionsStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ActionsStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `CapacityOptionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CapacityOptionType {
-        /// `ON_DEMAND`
-        OnDemand,
-        /// `SPOT`
-        Spot,
-        /// `RESERVED`
-        Reserved,
-    }
-
-    impl crate::value::CfnEnum for CapacityOptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "ON_DEMAND",
-                Self::Spot => "SPOT",
-                Self::Reserved => "RESERVED",
-            }
-        }
-    }
-
-    /// Allowed values of `ReservationPreference`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReservationPreference {
         /// `RESERVATIONS_ONLY`
         ReservationsOnly,
@@ -824,117 +533,9 @@ pub mod capacity_provider {
         ReservationsExcluded,
     }
 
-    impl crate::value::CfnEnum for ReservationPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ReservationsOnly => "RESERVATIONS_ONLY",
-                Self::ReservationsFirst => "RESERVATIONS_FIRST",
-                Self::ReservationsExcluded => "RESERVATIONS_EXCLUDED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReservationPreference, ["RESERVATIONS_ONLY", "RESERVATIONS_FIRST", "RESERVATIONS_EXCLUDED"]);
 
-    /// Allowed values of `AcceleratorManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceleratorManufacturers {
-        /// `amazon-web-services`
-        AmazonWebServices,
-        /// `amd`
-        Amd,
-        /// `habana`
-        Habana,
-        /// `nvidia`
-        Nvidia,
-        /// `xilinx`
-        Xilinx,
-    }
-
-    impl crate::value::CfnEnum for AcceleratorManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonWebServices => "amazon-web-services",
-                Self::Amd => "amd",
-                Self::Habana => "habana",
-                Self::Nvidia => "nvidia",
-                Self::Xilinx => "xilinx",
-            }
-        }
-    }
-
-    /// Allowed values of `AcceleratorNames`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AcceleratorNames {
-        /// `a10g`
-        A10g,
-        /// `a100`
-        A100,
-        /// `h100`
-        H100,
-        /// `inferentia`
-        Inferentia,
-        /// `k520`
-        K520,
-        /// `k80`
-        K80,
-        /// `m60`
-        M60,
-        /// `radeon-pro-v520`
-        RadeonProV520,
-        /// `t4`
-        T4,
-        /// `t4g`
-        T4g,
-        /// `vu9p`
-        Vu9p,
-        /// `v100`
-        V100,
-        /// `l40s`
-        L40s,
-        /// `l4`
-        L4,
-        /// `gaudi-hl-205`
-        GaudiHl205,
-        /// `inferentia2`
-        Inferentia2,
-        /// `trainium`
-        Trainium,
-        /// `trainium2`
-        Trainium2,
-        /// `u30`
-        U30,
-    }
-
-    impl crate::value::CfnEnum for AcceleratorNames {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::A10g => "a10g",
-                Self::A100 => "a100",
-                Self::H100 => "h100",
-                Self::Inferentia => "inferentia",
-                Self::K520 => "k520",
-                Self::K80 => "k80",
-                Self::M60 => "m60",
-                Self::RadeonProV520 => "radeon-pro-v520",
-                Self::T4 => "t4",
-                Self::T4g => "t4g",
-                Self::Vu9p => "vu9p",
-                Self::V100 => "v100",
-                Self::L40s => "l40s",
-                Self::L4 => "l4",
-                Self::GaudiHl205 => "gaudi-hl-205",
-                Self::Inferentia2 => "inferentia2",
-                Self::Trainium => "trainium",
-                Self::Trainium2 => "trainium2",
-                Self::U30 => "u30",
-            }
-        }
-    }
-
-    /// Allowed values of `AcceleratorTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AcceleratorTypes {
         /// `gpu`
         Gpu,
@@ -944,63 +545,9 @@ pub mod capacity_provider {
         Inference,
     }
 
-    impl crate::value::CfnEnum for AcceleratorTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gpu => "gpu",
-                Self::Fpga => "fpga",
-                Self::Inference => "inference",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AcceleratorTypes, ["gpu", "fpga", "inference"]);
 
-    /// Allowed values of `BareMetal`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BareMetal {
-        /// `included`
-        Included,
-        /// `required`
-        Required,
-        /// `excluded`
-        Excluded,
-    }
-
-    impl crate::value::CfnEnum for BareMetal {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Required => "required",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
-
-    /// Allowed values of `BurstablePerformance`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum BurstablePerformance {
-        /// `included`
-        Included,
-        /// `required`
-        Required,
-        /// `excluded`
-        Excluded,
-    }
-
-    impl crate::value::CfnEnum for BurstablePerformance {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Required => "required",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
-
-    /// Allowed values of `CpuManufacturers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CpuManufacturers {
         /// `intel`
         Intel,
@@ -1010,79 +557,9 @@ pub mod capacity_provider {
         AmazonWebServices,
     }
 
-    impl crate::value::CfnEnum for CpuManufacturers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Intel => "intel",
-                Self::Amd => "amd",
-                Self::AmazonWebServices => "amazon-web-services",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CpuManufacturers, ["intel", "amd", "amazon-web-services"]);
 
-    /// Allowed values of `InstanceGenerations`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum InstanceGenerations {
-        /// `current`
-        Current,
-        /// `previous`
-        Previous,
-    }
-
-    impl crate::value::CfnEnum for InstanceGenerations {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Current => "current",
-                Self::Previous => "previous",
-            }
-        }
-    }
-
-    /// Allowed values of `LocalStorage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LocalStorage {
-        /// `included`
-        Included,
-        /// `required`
-        Required,
-        /// `excluded`
-        Excluded,
-    }
-
-    impl crate::value::CfnEnum for LocalStorage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Included => "included",
-                Self::Required => "required",
-                Self::Excluded => "excluded",
-            }
-        }
-    }
-
-    /// Allowed values of `LocalStorageTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LocalStorageTypes {
-        /// `hdd`
-        Hdd,
-        /// `ssd`
-        Ssd,
-    }
-
-    impl crate::value::CfnEnum for LocalStorageTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hdd => "hdd",
-                Self::Ssd => "ssd",
-            }
-        }
-    }
-
-    /// Allowed values of `ManagedInstancesMonitoringOptions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManagedInstancesMonitoringOptions {
         /// `BASIC`
         Basic,
@@ -1090,34 +567,7 @@ pub mod capacity_provider {
         Detailed,
     }
 
-    impl crate::value::CfnEnum for ManagedInstancesMonitoringOptions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Detailed => "DETAILED",
-            }
-        }
-    }
-
-    /// Allowed values of `PropagateTags`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PropagateTags {
-        /// `CAPACITY_PROVIDER`
-        CapacityProvider,
-        /// `NONE`
-        None,
-    }
-
-    impl crate::value::CfnEnum for PropagateTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapacityProvider => "CAPACITY_PROVIDER",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ManagedInstancesMonitoringOptions, ["BASIC", "DETAILED"]);
 }
 
 /// The ``AWS::ECS::Cluster`` resource creates an Amazon Elastic Container Service (Amazon ECS) cluster.
@@ -1169,39 +619,30 @@ pub struct Cluster {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::ECS::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CapacityProviders", self.capacity_providers);
-        p.set_opt("ClusterName", self.cluster_name);
-        p.set_opt("ClusterSettings", self.cluster_settings);
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("DefaultCapacityProviderStrategy", self.default_capacity_provider_strategy);
-        p.set_opt("ServiceConnectDefaults", self.service_connect_defaults);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Cluster = "AWS::ECS::Cluster", shape: Some(&CLUSTER_SHAPE);
+    opt {
+        capacity_providers = "CapacityProviders",
+        cluster_name = "ClusterName",
+        cluster_settings = "ClusterSettings",
+        configuration = "Configuration",
+        default_capacity_provider_strategy = "DefaultCapacityProviderStrategy",
+        service_connect_defaults = "ServiceConnectDefaults",
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultCapacityProviderStrategy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::cluster::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::cluster::CLUSTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefaultCapacityProviderStrategy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -1226,13 +667,11 @@ pub mod cluster {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ClusterSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClusterSettings;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
@@ -1249,15 +688,18 @@ pub mod cluster {
         pub managed_storage_configuration: ::std::option::Option<crate::cfn::ecs::cluster::ManagedStorageConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ClusterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExecuteCommandConfiguration", self.execute_command_configuration);
-            p.set_opt("ManagedStorageConfiguration", self.managed_storage_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClusterConfiguration;
+        opt {
+            execute_command_configuration = "ExecuteCommandConfiguration",
+            managed_storage_configuration = "ManagedStorageConfiguration",
         }
     }
+
+    pub(super) static CLUSTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecuteCommandConfiguration", crate::resource::Rule { shape: Some(&EXECUTE_COMMAND_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedStorageConfiguration", crate::resource::Rule { shape: Some(&MANAGED_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The details of the execute command configuration.
     #[derive(Clone, Default)]
@@ -1279,16 +721,19 @@ pub mod cluster {
         pub logging: ::std::option::Option<crate::value::Val<crate::cfn::ecs::cluster::Logging>>,
     }
 
-    impl crate::resource::ToExpr for ExecuteCommandConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("LogConfiguration", self.log_configuration);
-            p.set_opt("Logging", self.logging);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExecuteCommandConfiguration;
+        opt {
+            kms_key_id = "KmsKeyId",
+            log_configuration = "LogConfiguration",
+            logging = "Logging",
         }
     }
+
+    pub(super) static EXECUTE_COMMAND_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("LogConfiguration", crate::resource::Rule { shape: Some(&EXECUTE_COMMAND_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The log configuration for the results of the execute command actions. The logs can be sent to CloudWatch Logs or an Amazon S3 bucket.
     #[derive(Clone, Default)]
@@ -1317,18 +762,20 @@ pub mod cluster {
         pub s3_key_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ExecuteCommandLogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchEncryptionEnabled", self.cloud_watch_encryption_enabled);
-            p.set_opt("CloudWatchLogGroupName", self.cloud_watch_log_group_name);
-            p.set_opt("S3BucketName", self.s3_bucket_name);
-            p.set_opt("S3EncryptionEnabled", self.s3_encryption_enabled);
-            p.set_opt("S3KeyPrefix", self.s3_key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExecuteCommandLogConfiguration;
+        opt {
+            cloud_watch_encryption_enabled = "CloudWatchEncryptionEnabled",
+            cloud_watch_log_group_name = "CloudWatchLogGroupName",
+            s3_bucket_name = "S3BucketName",
+            s3_encryption_enabled = "S3EncryptionEnabled",
+            s3_key_prefix = "S3KeyPrefix",
         }
     }
+
+    pub(super) static EXECUTE_COMMAND_LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The managed storage configuration for the cluster.
     #[derive(Clone, Default)]
@@ -1347,15 +794,17 @@ pub mod cluster {
         pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ManagedStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FargateEphemeralStorageKmsKeyId", self.fargate_ephemeral_storage_kms_key_id);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedStorageConfiguration;
+        opt {
+            fargate_ephemeral_storage_kms_key_id = "FargateEphemeralStorageKmsKeyId",
+            kms_key_id = "KmsKeyId",
         }
     }
+
+    pub(super) static MANAGED_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``CapacityProviderStrategyItem`` property specifies the details of the default capacity provider strategy for the cluster. When services or tasks are run in the cluster with no launch type or capacity provider strategy specified, the default capacity provider strategy is used.
     #[derive(Clone, Default)]
@@ -1394,23 +843,19 @@ pub mod cluster {
         pub weight: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CapacityProviderStrategyItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Base", self.base);
-            p.set_opt("CapacityProvider", self.capacity_provider);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderStrategyItem;
+        opt {
+            base = "Base",
+            capacity_provider = "CapacityProvider",
+            weight = "Weight",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Use this parameter to set a default Service Connect namespace. After you set a default Service Connect namespace, any new services with Service Connect turned on that are created in the cluster are added as client services in the namespace. This setting only applies to new services that set the ``enabled`` parameter to ``true`` in the ``ServiceConnectConfiguration``. You can set the namespace of each service individually in the ``ServiceConnectConfiguration`` to override this default parameter.
     /// Tasks that run in a namespace can use short names to connect to services in the namespace. Tasks can connect to services across all of the clusters in the namespace. Tasks connect through a managed proxy container that collects logs and metrics for increased visibility. Only the tasks that Amazon ECS services create are supported with Service Connect. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the *Amazon Elastic Container Service Developer Guide*.
@@ -1426,27 +871,18 @@ pub mod cluster {
         pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServiceConnectDefaults {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectDefaults;
+        opt {
+            namespace = "Namespace",
         }
     }
-
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The log setting to use for redirecting logs for your execute command results. The following log settings are available.
     /// +  ``NONE``: The execute command session is not logged.
     /// +  ``DEFAULT``: The ``awslogs`` configuration in the task definition is used. If no logging parameter is specified, it defaults to this value. If no ``awslogs`` log driver is configured in the task definition, the output won't be logged.
     /// +  ``OVERRIDE``: Specify the logging details as a part of ``logConfiguration``. If the ``OVERRIDE`` logging option is specified, the ``logConfiguration`` is required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Logging {
         /// `DEFAULT`
         Default,
@@ -1456,16 +892,7 @@ pub mod cluster {
         Override,
     }
 
-    impl crate::value::CfnEnum for Logging {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::None => "NONE",
-                Self::Override => "OVERRIDE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Logging, ["DEFAULT", "NONE", "OVERRIDE"]);
 }
 
 /// Associate a set of ECS Capacity Providers with a specified ECS Cluster
@@ -1489,7 +916,6 @@ pub struct ClusterCapacityProviderAssociations {
 
 impl ClusterCapacityProviderAssociations {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, default_capacity_provider_strategy: ::std::vec::Vec<crate::cfn::ecs::cluster_capacity_provider_associations::CapacityProviderStrategy>) -> Self {
         Self {
             capacity_providers: ::std::option::Option::None,
@@ -1499,33 +925,25 @@ impl ClusterCapacityProviderAssociations {
     }
 }
 
-impl crate::resource::Resource for ClusterCapacityProviderAssociations {
-    const TYPE: &'static str = "AWS::ECS::ClusterCapacityProviderAssociations";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_CAPACITY_PROVIDER_ASSOCIATIONS_SHAPE)
+crate::resource::props! {
+    resource ClusterCapacityProviderAssociations = "AWS::ECS::ClusterCapacityProviderAssociations", shape: Some(&CLUSTER_CAPACITY_PROVIDER_ASSOCIATIONS_SHAPE);
+    req {
+        cluster = "Cluster",
+        default_capacity_provider_strategy = "DefaultCapacityProviderStrategy",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CapacityProviders", self.capacity_providers);
-        p.set("Cluster", self.cluster);
-        p.set("DefaultCapacityProviderStrategy", self.default_capacity_provider_strategy);
-        p
+    opt {
+        capacity_providers = "CapacityProviders",
     }
 }
 
-static CLUSTER_CAPACITY_PROVIDER_ASSOCIATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Cluster", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DefaultCapacityProviderStrategy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster_capacity_provider_associations::CAPACITY_PROVIDER_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_CAPACITY_PROVIDER_ASSOCIATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cluster", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DefaultCapacityProviderStrategy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster_capacity_provider_associations::CAPACITY_PROVIDER_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod cluster_capacity_provider_associations {
     //! Nested property types and enums of [`ClusterCapacityProviderAssociations`](super::ClusterCapacityProviderAssociations).
 
-    /// The definition `CapacityProviderStrategy`.
     #[derive(Clone)]
     pub struct CapacityProviderStrategy {
         /// CloudFormation property `Base`.
@@ -1540,7 +958,6 @@ pub mod cluster_capacity_provider_associations {
 
     impl CapacityProviderStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capacity_provider: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 base: ::std::option::Option::None,
@@ -1550,23 +967,21 @@ pub mod cluster_capacity_provider_associations {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityProviderStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Base", self.base);
-            p.set("CapacityProvider", self.capacity_provider);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderStrategy;
+        req {
+            capacity_provider = "CapacityProvider",
+        }
+        opt {
+            base = "Base",
+            weight = "Weight",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Information about a daemon resource.
@@ -1610,63 +1025,41 @@ pub struct Daemon {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Daemon {
-    const TYPE: &'static str = "AWS::ECS::Daemon";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DAEMON_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CapacityProviderArns", self.capacity_provider_arns);
-        p.set_opt("ClusterArn", self.cluster_arn);
-        p.set_opt("Critical", self.critical);
-        p.set_opt("DaemonName", self.daemon_name);
-        p.set_opt("DaemonTaskDefinitionArn", self.daemon_task_definition_arn);
-        p.set_opt("DeploymentConfiguration", self.deployment_configuration);
-        p.set_opt("EnableECSManagedTags", self.enable_ecs_managed_tags);
-        p.set_opt("EnableExecuteCommand", self.enable_execute_command);
-        p.set_opt("PropagateTags", self.propagate_tags);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Daemon = "AWS::ECS::Daemon", shape: Some(&DAEMON_SHAPE);
+    opt {
+        capacity_provider_arns = "CapacityProviderArns",
+        cluster_arn = "ClusterArn",
+        critical = "Critical",
+        daemon_name = "DaemonName",
+        daemon_task_definition_arn = "DaemonTaskDefinitionArn",
+        deployment_configuration = "DeploymentConfiguration",
+        enable_ecs_managed_tags = "EnableECSManagedTags",
+        enable_execute_command = "EnableExecuteCommand",
+        propagate_tags = "PropagateTags",
+        tags = "Tags",
     }
 }
 
-static DAEMON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapacityProviderArns", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("DeploymentConfiguration", crate::resource::Rule { shape: Some(&self::daemon::DAEMON_DEPLOYMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::daemon::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DAEMON_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapacityProviderArns", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("DeploymentConfiguration", crate::resource::Rule { shape: Some(&self::daemon::DAEMON_DEPLOYMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::daemon::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Daemon`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Daemon> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DaemonArn`.
-    #[inline]
-    pub fn attr_daemon_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DaemonArn")
-    }
-    /// `Fn::GetAtt` `DaemonStatus`.
-    #[inline]
-    pub fn attr_daemon_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DaemonStatus")
-    }
-    /// `Fn::GetAtt` `DeploymentArn`.
-    #[inline]
-    pub fn attr_deployment_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentArn")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DaemonArn`.
+        attr_daemon_arn: ::std::string::String = "DaemonArn",
+        /// `Fn::GetAtt` `DaemonStatus`.
+        attr_daemon_status: ::std::string::String = "DaemonStatus",
+        /// `Fn::GetAtt` `DeploymentArn`.
+        attr_deployment_arn: ::std::string::String = "DeploymentArn",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1690,23 +1083,19 @@ pub mod daemon {
         pub drain_percent: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for DaemonDeploymentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alarms", self.alarms);
-            p.set_opt("BakeTimeInMinutes", self.bake_time_in_minutes);
-            p.set_opt("DrainPercent", self.drain_percent);
-            p.into_expr()
+    crate::resource::props! {
+        nested DaemonDeploymentConfiguration;
+        opt {
+            alarms = "Alarms",
+            bake_time_in_minutes = "BakeTimeInMinutes",
+            drain_percent = "DrainPercent",
         }
     }
 
-    pub(super) static DAEMON_DEPLOYMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-            ("DrainPercent", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DAEMON_DEPLOYMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+        ("DrainPercent", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The CloudWatch alarm configuration for a daemon. When enabled, CloudWatch alarms determine whether a daemon deployment has failed.
     #[derive(Clone, Default)]
@@ -1721,25 +1110,21 @@ pub mod daemon {
         pub enable: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DaemonAlarmConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlarmNames", self.alarm_names);
-            p.set_opt("Enable", self.enable);
-            p.into_expr()
+    crate::resource::props! {
+        nested DaemonAlarmConfiguration;
+        opt {
+            alarm_names = "AlarmNames",
+            enable = "Enable",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies whether tags are propagated from the daemon to the daemon tasks.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateTags {
         /// `DAEMON`
         Daemon,
@@ -1747,15 +1132,7 @@ pub mod daemon {
         None,
     }
 
-    impl crate::value::CfnEnum for PropagateTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daemon => "DAEMON",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PropagateTags, ["DAEMON", "NONE"]);
 }
 
 /// The details of a daemon task definition. A daemon task definition is a template that describes the containers that form a daemon. Daemons deploy cross-cutting software agents independently across your Amazon ECS infrastructure.
@@ -1805,46 +1182,44 @@ pub struct DaemonTaskDefinition {
     pub volumes: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::daemon_task_definition::Volume>>,
 }
 
-impl crate::resource::Resource for DaemonTaskDefinition {
-    const TYPE: &'static str = "AWS::ECS::DaemonTaskDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DAEMON_TASK_DEFINITION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContainerDefinitions", self.container_definitions);
-        p.set_opt("Cpu", self.cpu);
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("Family", self.family);
-        p.set_opt("IpcMode", self.ipc_mode);
-        p.set_opt("Memory", self.memory);
-        p.set_opt("PidMode", self.pid_mode);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TaskRoleArn", self.task_role_arn);
-        p.set_opt("Volumes", self.volumes);
-        p
+crate::resource::props! {
+    resource DaemonTaskDefinition = "AWS::ECS::DaemonTaskDefinition", shape: Some(&DAEMON_TASK_DEFINITION_SHAPE);
+    opt {
+        container_definitions = "ContainerDefinitions",
+        cpu = "Cpu",
+        execution_role_arn = "ExecutionRoleArn",
+        family = "Family",
+        ipc_mode = "IpcMode",
+        memory = "Memory",
+        pid_mode = "PidMode",
+        tags = "Tags",
+        task_role_arn = "TaskRoleArn",
+        volumes = "Volumes",
     }
 }
 
-static DAEMON_TASK_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::daemon_task_definition::TAG17_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DAEMON_TASK_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DaemonTaskDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DaemonTaskDefinition> {
-    /// `Fn::GetAtt` `DaemonTaskDefinitionArn`.
-    #[inline]
-    pub fn attr_daemon_task_definition_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DaemonTaskDefinitionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DaemonTaskDefinitionArn`.
+        attr_daemon_task_definition_arn: ::std::string::String = "DaemonTaskDefinitionArn",
     }
 }
 
 pub mod daemon_task_definition {
     //! Nested property types and enums of [`DaemonTaskDefinition`](super::DaemonTaskDefinition).
+
+    pub use crate::cfn::shared::ecs::{Condition, EnvironmentFile, FirelensType, KernelCapabilities, KeyValuePair, MountPoint, Name, Permissions, RepositoryCredentials, Secret, SystemControl, Tmpfs, Type, Ulimit};
+
+    #[deprecated(note = "renamed to `FirelensType`")]
+    #[doc(hidden)]
+    pub type FirelensConfigurationType = FirelensType;
 
     /// A container definition for a daemon task. Daemon container definitions describe the containers that run as part of a daemon task on container instances managed by capacity providers.
     #[derive(Clone)]
@@ -1868,11 +1243,11 @@ pub mod daemon_task_definition {
         /// The environment variables to pass to a container.
         ///
         /// CloudFormation property `Environment`.
-        pub environment: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::daemon_task_definition::KeyValuePair>>,
+        pub environment: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::KeyValuePair>>,
         /// A list of files containing the environment variables to pass to a container.
         ///
         /// CloudFormation property `EnvironmentFiles`.
-        pub environment_files: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::daemon_task_definition::EnvironmentFile>>,
+        pub environment_files: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::EnvironmentFile>>,
         /// If the ``essential`` parameter of a container is marked as ``true``, and that container fails or stops for any reason, all other containers that are part of the task are stopped.
         ///
         /// CloudFormation property `Essential`.
@@ -1912,7 +1287,7 @@ pub mod daemon_task_definition {
         /// The mount points for data volumes in your container.
         ///
         /// CloudFormation property `MountPoints`.
-        pub mount_points: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::daemon_task_definition::MountPoint>>,
+        pub mount_points: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::MountPoint>>,
         /// The name of the container. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed.
         ///
         /// CloudFormation property `Name`; required.
@@ -1932,7 +1307,7 @@ pub mod daemon_task_definition {
         /// The private repository authentication credentials to use.
         ///
         /// CloudFormation property `RepositoryCredentials`.
-        pub repository_credentials: ::std::option::Option<crate::cfn::ecs::daemon_task_definition::RepositoryCredentials>,
+        pub repository_credentials: ::std::option::Option<crate::cfn::shared::ecs::RepositoryCredentials>,
         /// The restart policy for the container. When you set up a restart policy, Amazon ECS can restart the container without needing to replace the task.
         ///
         /// CloudFormation property `RestartPolicy`.
@@ -1940,7 +1315,7 @@ pub mod daemon_task_definition {
         /// The secrets to pass to the container.
         ///
         /// CloudFormation property `Secrets`.
-        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::daemon_task_definition::Secret>>,
+        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::Secret>>,
         /// Time duration (in seconds) to wait before giving up on resolving dependencies for a container.
         ///
         /// CloudFormation property `StartTimeout`.
@@ -1952,11 +1327,11 @@ pub mod daemon_task_definition {
         /// A list of namespaced kernel parameters to set in the container.
         ///
         /// CloudFormation property `SystemControls`.
-        pub system_controls: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::daemon_task_definition::SystemControl>>,
+        pub system_controls: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::SystemControl>>,
         /// A list of ``ulimits`` to set in the container.
         ///
         /// CloudFormation property `Ulimits`.
-        pub ulimits: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::daemon_task_definition::Ulimit>>,
+        pub ulimits: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::Ulimit>>,
         /// The user to use inside the container.
         ///
         /// CloudFormation property `User`.
@@ -1969,7 +1344,6 @@ pub mod daemon_task_definition {
 
     impl DaemonContainerDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 command: ::std::option::Option::None,
@@ -2005,40 +1379,40 @@ pub mod daemon_task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for DaemonContainerDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("Cpu", self.cpu);
-            p.set_opt("DependsOn", self.depends_on);
-            p.set_opt("EntryPoint", self.entry_point);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("EnvironmentFiles", self.environment_files);
-            p.set_opt("Essential", self.essential);
-            p.set_opt("FirelensConfiguration", self.firelens_configuration);
-            p.set_opt("HealthCheck", self.health_check);
-            p.set("Image", self.image);
-            p.set_opt("Interactive", self.interactive);
-            p.set_opt("LinuxParameters", self.linux_parameters);
-            p.set_opt("LogConfiguration", self.log_configuration);
-            p.set_opt("Memory", self.memory);
-            p.set_opt("MemoryReservation", self.memory_reservation);
-            p.set_opt("MountPoints", self.mount_points);
-            p.set("Name", self.name);
-            p.set_opt("Privileged", self.privileged);
-            p.set_opt("PseudoTerminal", self.pseudo_terminal);
-            p.set_opt("ReadonlyRootFilesystem", self.readonly_root_filesystem);
-            p.set_opt("RepositoryCredentials", self.repository_credentials);
-            p.set_opt("RestartPolicy", self.restart_policy);
-            p.set_opt("Secrets", self.secrets);
-            p.set_opt("StartTimeout", self.start_timeout);
-            p.set_opt("StopTimeout", self.stop_timeout);
-            p.set_opt("SystemControls", self.system_controls);
-            p.set_opt("Ulimits", self.ulimits);
-            p.set_opt("User", self.user);
-            p.set_opt("WorkingDirectory", self.working_directory);
-            p.into_expr()
+    crate::resource::props! {
+        nested DaemonContainerDefinition;
+        req {
+            image = "Image",
+            name = "Name",
+        }
+        opt {
+            command = "Command",
+            cpu = "Cpu",
+            depends_on = "DependsOn",
+            entry_point = "EntryPoint",
+            environment = "Environment",
+            environment_files = "EnvironmentFiles",
+            essential = "Essential",
+            firelens_configuration = "FirelensConfiguration",
+            health_check = "HealthCheck",
+            interactive = "Interactive",
+            linux_parameters = "LinuxParameters",
+            log_configuration = "LogConfiguration",
+            memory = "Memory",
+            memory_reservation = "MemoryReservation",
+            mount_points = "MountPoints",
+            privileged = "Privileged",
+            pseudo_terminal = "PseudoTerminal",
+            readonly_root_filesystem = "ReadonlyRootFilesystem",
+            repository_credentials = "RepositoryCredentials",
+            restart_policy = "RestartPolicy",
+            secrets = "Secrets",
+            start_timeout = "StartTimeout",
+            stop_timeout = "StopTimeout",
+            system_controls = "SystemControls",
+            ulimits = "Ulimits",
+            user = "User",
+            working_directory = "WorkingDirectory",
         }
     }
 
@@ -2058,76 +1432,18 @@ pub mod daemon_task_definition {
         /// +  ``HEALTHY`` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
         ///
         /// CloudFormation property `Condition`.
-        pub condition: ::std::option::Option<crate::value::Val<crate::cfn::ecs::daemon_task_definition::Condition>>,
+        pub condition: ::std::option::Option<crate::value::Val<crate::cfn::shared::ecs::Condition>>,
         /// The name of a container.
         ///
         /// CloudFormation property `ContainerName`.
         pub container_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ContainerDependency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Condition", self.condition);
-            p.set_opt("ContainerName", self.container_name);
-            p.into_expr()
-        }
-    }
-
-    /// A key-value pair object.
-    #[derive(Clone, Default)]
-    pub struct KeyValuePair {
-        /// The name of the key-value pair. For environment variables, this is the name of the environment variable.
-        ///
-        /// CloudFormation property `Name`.
-        pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The value of the key-value pair. For environment variables, this is the value of the environment variable.
-        ///
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for KeyValuePair {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// A list of files containing the environment variables to pass to a container. You can specify up to ten environment files. The file must have a ``.env`` file extension. Each line in an environment file should contain an environment variable in ``VARIABLE=VALUE`` format. Lines beginning with ``#`` are treated as comments and are ignored.
-    /// If there are environment variables specified using the ``environment`` parameter in a container definition, they take precedence over the variables contained within an environment file. If multiple environment files are specified that contain the same variable, they're processed from the top down. We recommend that you use unique variable names. For more information, see [Use a file to pass environment variables to a container](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html) in the *Amazon Elastic Container Service Developer Guide*.
-    /// Environment variable files are objects in Amazon S3 and all Amazon S3 security considerations apply.
-    /// You must use the following platforms for the Fargate launch type:
-    /// +  Linux platform version ``1.4.0`` or later.
-    /// +  Windows platform version ``1.0.0`` or later.
-    ///
-    /// Consider the following when using the Fargate launch type:
-    /// +  The file is handled like a native Docker env-file.
-    /// +  There is no support for shell escape handling.
-    /// +  The container entry point interperts the ``VARIABLE`` values.
-    #[derive(Clone, Default)]
-    pub struct EnvironmentFile {
-        /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
-        ///
-        /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::ecs::daemon_task_definition::Type>>,
-        /// The Amazon Resource Name (ARN) of the Amazon S3 object containing the environment variable file.
-        ///
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for EnvironmentFile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerDependency;
+        opt {
+            condition = "Condition",
+            container_name = "ContainerName",
         }
     }
 
@@ -2142,16 +1458,14 @@ pub mod daemon_task_definition {
         /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
         ///
         /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::ecs::daemon_task_definition::FirelensConfigurationType>>,
+        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::shared::ecs::FirelensType>>,
     }
 
-    impl crate::resource::ToExpr for FirelensConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Options", self.options);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirelensConfiguration;
+        opt {
+            options = "Options",
+            type_ = "Type",
         }
     }
 
@@ -2237,16 +1551,14 @@ pub mod daemon_task_definition {
         pub timeout: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HealthCheck {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("Retries", self.retries);
-            p.set_opt("StartPeriod", self.start_period);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheck;
+        opt {
+            command = "Command",
+            interval = "Interval",
+            retries = "Retries",
+            start_period = "StartPeriod",
+            timeout = "Timeout",
         }
     }
 
@@ -2257,7 +1569,7 @@ pub mod daemon_task_definition {
         /// For tasks that use the Fargate launch type, ``capabilities`` is supported for all platform versions but the ``add`` parameter is only supported if using platform version 1.4.0 or later.
         ///
         /// CloudFormation property `Capabilities`.
-        pub capabilities: ::std::option::Option<crate::cfn::ecs::daemon_task_definition::KernelCapabilities>,
+        pub capabilities: ::std::option::Option<crate::cfn::shared::ecs::KernelCapabilities>,
         /// Any host devices to expose to the container. This parameter maps to ``Devices`` in the docker container create command and the ``--device`` option to docker run.
         /// If you're using tasks that use the Fargate launch type, the ``devices`` parameter isn't supported.
         ///
@@ -2270,50 +1582,16 @@ pub mod daemon_task_definition {
         /// The container path, mount options, and size (in MiB) of the tmpfs mount. This parameter maps to the ``--tmpfs`` option to docker run.
         ///
         /// CloudFormation property `Tmpfs`.
-        pub tmpfs: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::daemon_task_definition::Tmpfs>>,
+        pub tmpfs: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::Tmpfs>>,
     }
 
-    impl crate::resource::ToExpr for LinuxParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Capabilities", self.capabilities);
-            p.set_opt("Devices", self.devices);
-            p.set_opt("InitProcessEnabled", self.init_process_enabled);
-            p.set_opt("Tmpfs", self.tmpfs);
-            p.into_expr()
-        }
-    }
-
-    /// The Linux capabilities to add or remove from the default Docker configuration for a container defined in the task definition. For more detailed information about these Linux capabilities, see the [capabilities(7)](https://docs.aws.amazon.com/http://man7.org/linux/man-pages/man7/capabilities.7.html) Linux manual page.
-    /// The following describes how Docker processes the Linux capabilities specified in the ``add`` and ``drop`` request parameters. For information about the latest behavior, see [Docker Compose: order of cap_drop and cap_add](https://docs.aws.amazon.com/https://forums.docker.com/t/docker-compose-order-of-cap-drop-and-cap-add/97136/1) in the Docker Community Forum.
-    /// +  When the container is a privleged container, the container capabilities are all of the default Docker capabilities. The capabilities specified in the ``add`` request parameter, and the ``drop`` request parameter are ignored.
-    /// +  When the ``add`` request parameter is set to ALL, the container capabilities are all of the default Docker capabilities, excluding those specified in the ``drop`` request parameter.
-    /// +  When the ``drop`` request parameter is set to ALL, the container capabilities are the capabilities specified in the ``add`` request parameter.
-    /// +  When the ``add`` request parameter and the ``drop`` request parameter are both empty, the capabilities the container capabilities are all of the default Docker capabilities.
-    /// +  The default is to first drop the capabilities specified in the ``drop`` request parameter, and then add the capabilities specified in the ``add`` request parameter.
-    #[derive(Clone, Default)]
-    pub struct KernelCapabilities {
-        /// The Linux capabilities for the container that have been added to the default configuration provided by Docker. This parameter maps to ``CapAdd`` in the docker container create command and the ``--cap-add`` option to docker run.
-        /// Tasks launched on FARGATElong only support adding the ``SYS_PTRACE`` kernel capability.
-        /// Valid values: ``"ALL" | "AUDIT_CONTROL" | "AUDIT_WRITE" | "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH" | "FOWNER" | "FSETID" | "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" | "MAC_ADMIN" | "MAC_OVERRIDE" | "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" | "NET_RAW" | "SETFCAP" | "SETGID" | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" | "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" | "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" | "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" | "SYSLOG" | "WAKE_ALARM"``
-        ///
-        /// CloudFormation property `Add`.
-        pub add: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// The Linux capabilities for the container that have been removed from the default configuration provided by Docker. This parameter maps to ``CapDrop`` in the docker container create command and the ``--cap-drop`` option to docker run.
-        /// Valid values: ``"ALL" | "AUDIT_CONTROL" | "AUDIT_WRITE" | "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH" | "FOWNER" | "FSETID" | "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" | "MAC_ADMIN" | "MAC_OVERRIDE" | "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" | "NET_RAW" | "SETFCAP" | "SETGID" | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" | "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" | "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" | "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" | "SYSLOG" | "WAKE_ALARM"``
-        ///
-        /// CloudFormation property `Drop`.
-        pub drop: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for KernelCapabilities {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Add", self.add);
-            p.set_opt("Drop", self.drop);
-            p.into_expr()
+    crate::resource::props! {
+        nested LinuxParameters;
+        opt {
+            capabilities = "Capabilities",
+            devices = "Devices",
+            init_process_enabled = "InitProcessEnabled",
+            tmpfs = "Tmpfs",
         }
     }
 
@@ -2331,58 +1609,15 @@ pub mod daemon_task_definition {
         /// The explicit permissions to provide to the container for the device. By default, the container has permissions for ``read``, ``write``, and ``mknod`` for the device.
         ///
         /// CloudFormation property `Permissions`.
-        pub permissions: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ecs::daemon_task_definition::Permissions>>>,
+        pub permissions: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ecs::Permissions>>>,
     }
 
-    impl crate::resource::ToExpr for Device {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerPath", self.container_path);
-            p.set_opt("HostPath", self.host_path);
-            p.set_opt("Permissions", self.permissions);
-            p.into_expr()
-        }
-    }
-
-    /// The container path, mount options, and size of the tmpfs mount.
-    #[derive(Clone)]
-    pub struct Tmpfs {
-        /// The absolute file path where the tmpfs volume is to be mounted.
-        ///
-        /// CloudFormation property `ContainerPath`.
-        pub container_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The list of tmpfs volume mount options.
-        /// Valid values: ``"defaults" | "ro" | "rw" | "suid" | "nosuid" | "dev" | "nodev" | "exec" | "noexec" | "sync" | "async" | "dirsync" | "remount" | "mand" | "nomand" | "atime" | "noatime" | "diratime" | "nodiratime" | "bind" | "rbind" | "unbindable" | "runbindable" | "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "relatime" | "norelatime" | "strictatime" | "nostrictatime" | "mode" | "uid" | "gid" | "nr_inodes" | "nr_blocks" | "mpol"``
-        ///
-        /// CloudFormation property `MountOptions`.
-        pub mount_options: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// The maximum size (in MiB) of the tmpfs volume.
-        ///
-        /// CloudFormation property `Size`; required.
-        pub size: crate::value::Val<i64>,
-    }
-
-    impl Tmpfs {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(size: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                container_path: ::std::option::Option::None,
-                mount_options: ::std::option::Option::None,
-                size: size.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Tmpfs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerPath", self.container_path);
-            p.set_opt("MountOptions", self.mount_options);
-            p.set("Size", self.size);
-            p.into_expr()
+    crate::resource::props! {
+        nested Device;
+        opt {
+            container_path = "ContainerPath",
+            host_path = "HostPath",
+            permissions = "Permissions",
         }
     }
 
@@ -2402,7 +1637,7 @@ pub mod daemon_task_definition {
         /// For tasks hosted on Amazon EC2 instances, the supported log drivers are ``awslogs``, ``fluentd``, ``gelf``, ``json-file``, ``journald``, ``syslog``, ``splunk``, and ``awsfirelens``.
         /// For more information about using the ``awslogs`` log driver, see [Send Amazon ECS logs to CloudWatch](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html) in the *Amazon Elastic Container Service Developer Guide*.
         /// For more information about using the ``awsfirelens`` log driver, see [Send Amazon ECS logs to an service or Partner](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html).
-        /// If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's [available on GitHub](https://docs.aws.amazon.com/https://github.com/aws/amazon-ecs-agent) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
+        /// If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's [available on GitHub](https://github.com/aws/amazon-ecs-agent) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
         ///
         /// CloudFormation property `LogDriver`; required.
         pub log_driver: crate::value::Val<::std::string::String>,
@@ -2424,12 +1659,11 @@ pub mod daemon_task_definition {
         /// The secrets to pass to the log configuration. For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
         ///
         /// CloudFormation property `SecretOptions`.
-        pub secret_options: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::daemon_task_definition::Secret>>,
+        pub secret_options: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::Secret>>,
     }
 
     impl LogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_driver: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_driver: log_driver.into(),
@@ -2439,105 +1673,17 @@ pub mod daemon_task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogDriver", self.log_driver);
-            p.set_opt("Options", self.options);
-            p.set_opt("SecretOptions", self.secret_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        req {
+            log_driver = "LogDriver",
+        }
+        opt {
+            options = "Options",
+            secret_options = "SecretOptions",
         }
     }
 
-    /// An object representing the secret to expose to your container. Secrets can be exposed to a container in the following ways:
-    /// +  To inject sensitive data into your containers as environment variables, use the ``secrets`` container definition parameter.
-    /// +  To reference sensitive information in the log configuration of a container, use the ``secretOptions`` container definition parameter.
-    ///
-    /// For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
-    #[derive(Clone)]
-    pub struct Secret {
-        /// The name of the secret.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store.
-        /// For information about the require IAMlong permissions, see [Required IAM permissions for Amazon ECS secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-secrets.html#secrets-iam) (for Secrets Manager) or [Required IAM permissions for Amazon ECS secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-parameters.html) (for Systems Manager Parameter store) in the *Amazon Elastic Container Service Developer Guide*.
-        /// If the SSM Parameter Store parameter exists in the same Region as the task you're launching, then you can use either the full ARN or name of the parameter. If the parameter exists in a different Region, then the full ARN must be specified.
-        ///
-        /// CloudFormation property `ValueFrom`; required.
-        pub value_from: crate::value::Val<::std::string::String>,
-    }
-
-    impl Secret {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_from: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                value_from: value_from.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Secret {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("ValueFrom", self.value_from);
-            p.into_expr()
-        }
-    }
-
-    /// The details for a volume mount point that's used in a container definition.
-    #[derive(Clone, Default)]
-    pub struct MountPoint {
-        /// The path on the container to mount the host volume at.
-        ///
-        /// CloudFormation property `ContainerPath`.
-        pub container_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// If this value is ``true``, the container has read-only access to the volume. If this value is ``false``, then the container can write to the volume. The default value is ``false``.
-        ///
-        /// CloudFormation property `ReadOnly`.
-        pub read_only: ::std::option::Option<crate::value::Val<bool>>,
-        /// The name of the volume to mount. Must be a volume name referenced in the ``name`` parameter of task definition ``volume``.
-        ///
-        /// CloudFormation property `SourceVolume`.
-        pub source_volume: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for MountPoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerPath", self.container_path);
-            p.set_opt("ReadOnly", self.read_only);
-            p.set_opt("SourceVolume", self.source_volume);
-            p.into_expr()
-        }
-    }
-
-    /// The repository credentials for private registry authentication.
-    #[derive(Clone, Default)]
-    pub struct RepositoryCredentials {
-        /// The Amazon Resource Name (ARN) of the secret containing the private repository credentials.
-        /// When you use the Amazon ECS API, CLI, or AWS SDK, if the secret exists in the same Region as the task that you're launching then you can use either the full ARN or the name of the secret. When you use the AWS Management Console, you must specify the full ARN of the secret.
-        ///
-        /// CloudFormation property `CredentialsParameter`.
-        pub credentials_parameter: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for RepositoryCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CredentialsParameter", self.credentials_parameter);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `RestartPolicy`.
     #[derive(Clone, Default)]
     pub struct RestartPolicy {
         /// CloudFormation property `Enabled`.
@@ -2548,101 +1694,14 @@ pub mod daemon_task_definition {
         pub restart_attempt_period: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RestartPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("IgnoredExitCodes", self.ignored_exit_codes);
-            p.set_opt("RestartAttemptPeriod", self.restart_attempt_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested RestartPolicy;
+        opt {
+            enabled = "Enabled",
+            ignored_exit_codes = "IgnoredExitCodes",
+            restart_attempt_period = "RestartAttemptPeriod",
         }
     }
-
-    /// A list of namespaced kernel parameters to set in the container. This parameter maps to ``Sysctls`` in the docker container create command and the ``--sysctl`` option to docker run. For example, you can configure ``net.ipv4.tcp_keepalive_time`` setting to maintain longer lived connections.
-    /// We don't recommend that you specify network-related ``systemControls`` parameters for multiple containers in a single task that also uses either the ``awsvpc`` or ``host`` network mode. Doing this has the following disadvantages:
-    /// +  For tasks that use the ``awsvpc`` network mode including Fargate, if you set ``systemControls`` for any container, it applies to all containers in the task. If you set different ``systemControls`` for multiple containers in a single task, the container that's started last determines which ``systemControls`` take effect.
-    /// +  For tasks that use the ``host`` network mode, the network namespace ``systemControls`` aren't supported.
-    ///
-    /// If you're setting an IPC resource namespace to use for the containers in the task, the following conditions apply to your system controls. For more information, see [IPC mode](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_definition_ipcmode).
-    /// +  For tasks that use the ``host`` IPC mode, IPC namespace ``systemControls`` aren't supported.
-    /// +  For tasks that use the ``task`` IPC mode, IPC namespace ``systemControls`` values apply to all containers within a task.
-    ///
-    /// This parameter is not supported for Windows containers.
-    /// This parameter is only supported for tasks that are hosted on FARGATElong if the tasks are using platform version ``1.4.0`` or later (Linux). This isn't supported for Windows containers on Fargate.
-    #[derive(Clone, Default)]
-    pub struct SystemControl {
-        /// The namespaced kernel parameter to set a ``value`` for.
-        ///
-        /// CloudFormation property `Namespace`.
-        pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The namespaced kernel parameter to set a ``value`` for.
-        /// Valid IPC namespace values: ``"kernel.msgmax" | "kernel.msgmnb" | "kernel.msgmni" | "kernel.sem" | "kernel.shmall" | "kernel.shmmax" | "kernel.shmmni" | "kernel.shm_rmid_forced"``, and ``Sysctls`` that start with ``"fs.mqueue.*"``
-        /// Valid network namespace values: ``Sysctls`` that start with ``"net.*"``. Only namespaced ``Sysctls`` that exist within the container starting with "net.* are accepted.
-        /// All of these values are supported by Fargate.
-        ///
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SystemControl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// The ``ulimit`` settings to pass to the container.
-    /// Amazon ECS tasks hosted on FARGATElong use the default resource limit values set by the operating system with the exception of the ``nofile`` resource limit parameter which FARGATElong overrides. The ``nofile`` resource limit sets a restriction on the number of open files that a container can use. The default ``nofile`` soft limit is ``65535`` and the default hard limit is ``65535``.
-    /// You can specify the ``ulimit`` settings for a container in a task definition.
-    #[derive(Clone)]
-    pub struct Ulimit {
-        /// The hard limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``.
-        ///
-        /// CloudFormation property `HardLimit`; required.
-        pub hard_limit: crate::value::Val<i64>,
-        /// The ``type`` of the ``ulimit``.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<crate::cfn::ecs::daemon_task_definition::Name>,
-        /// The soft limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``.
-        ///
-        /// CloudFormation property `SoftLimit`; required.
-        pub soft_limit: crate::value::Val<i64>,
-    }
-
-    impl Ulimit {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(hard_limit: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::daemon_task_definition::Name>>, soft_limit: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                hard_limit: hard_limit.into(),
-                name: name.into(),
-                soft_limit: soft_limit.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Ulimit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HardLimit", self.hard_limit);
-            p.set("Name", self.name);
-            p.set("SoftLimit", self.soft_limit);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG17_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The data volume configuration for tasks launched using this task definition. Specifying a volume configuration in a task definition is optional. The volume configuration may contain multiple volumes but only one volume configured at launch is supported. Each volume defined in the volume configuration may only specify a ``name`` and one of either ``configuredAtLaunch``, ``dockerVolumeConfiguration``, ``efsVolumeConfiguration``, ``s3filesVolumeConfiguration``, ``fsxWindowsFileServerVolumeConfiguration``, or ``host``. If an empty volume configuration is specified, by default Amazon ECS uses a host volume. For more information, see [Using data volumes in tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_data_volumes.html).
     #[derive(Clone, Default)]
@@ -2662,13 +1721,11 @@ pub mod daemon_task_definition {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Volume {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Host", self.host);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Volume;
+        opt {
+            host = "Host",
+            name = "Name",
         }
     }
 
@@ -2682,162 +1739,16 @@ pub mod daemon_task_definition {
         pub source_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HostVolumeProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourcePath", self.source_path);
-            p.into_expr()
-        }
-    }
-
-    /// The dependency condition of the container. The following are the available conditions and their behavior:
-    /// +  ``START`` - This condition emulates the behavior of links and volumes today. It validates that a dependent container is started before permitting other containers to start.
-    /// +  ``COMPLETE`` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container.
-    /// +  ``SUCCESS`` - This condition is the same as ``COMPLETE``, but it also requires that the container exits with a ``zero`` status. This condition can't be set on an essential container.
-    /// +  ``HEALTHY`` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Condition {
-        /// `COMPLETE`
-        Complete,
-        /// `HEALTHY`
-        Healthy,
-        /// `START`
-        Start,
-        /// `SUCCESS`
-        Success,
-    }
-
-    impl crate::value::CfnEnum for Condition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Complete => "COMPLETE",
-                Self::Healthy => "HEALTHY",
-                Self::Start => "START",
-                Self::Success => "SUCCESS",
-            }
-        }
-    }
-
-    /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `s3`
-        S3,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "s3",
-            }
-        }
-    }
-
-    /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FirelensConfigurationType {
-        /// `fluentbit`
-        Fluentbit,
-        /// `fluentd`
-        Fluentd,
-    }
-
-    impl crate::value::CfnEnum for FirelensConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fluentbit => "fluentbit",
-                Self::Fluentd => "fluentd",
-            }
-        }
-    }
-
-    /// Allowed values of `Permissions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Permissions {
-        /// `mknod`
-        Mknod,
-        /// `read`
-        Read,
-        /// `write`
-        Write,
-    }
-
-    impl crate::value::CfnEnum for Permissions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mknod => "mknod",
-                Self::Read => "read",
-                Self::Write => "write",
-            }
-        }
-    }
-
-    /// The ``type`` of the ``ulimit``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Name {
-        /// `core`
-        Core,
-        /// `cpu`
-        Cpu,
-        /// `data`
-        Data,
-        /// `fsize`
-        Fsize,
-        /// `locks`
-        Locks,
-        /// `memlock`
-        Memlock,
-        /// `msgqueue`
-        Msgqueue,
-        /// `nice`
-        Nice,
-        /// `nofile`
-        Nofile,
-        /// `nproc`
-        Nproc,
-        /// `rss`
-        Rss,
-        /// `rtprio`
-        Rtprio,
-        /// `rttime`
-        Rttime,
-        /// `sigpending`
-        Sigpending,
-        /// `stack`
-        Stack,
-    }
-
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Core => "core",
-                Self::Cpu => "cpu",
-                Self::Data => "data",
-                Self::Fsize => "fsize",
-                Self::Locks => "locks",
-                Self::Memlock => "memlock",
-                Self::Msgqueue => "msgqueue",
-                Self::Nice => "nice",
-                Self::Nofile => "nofile",
-                Self::Nproc => "nproc",
-                Self::Rss => "rss",
-                Self::Rtprio => "rtprio",
-                Self::Rttime => "rttime",
-                Self::Sigpending => "sigpending",
-                Self::Stack => "stack",
-            }
+    crate::resource::props! {
+        nested HostVolumeProperties;
+        opt {
+            source_path = "SourcePath",
         }
     }
 
     /// The IPC namespace mode for the daemon. The valid values are ``none`` and ``shared``. The default is ``none``.
     /// If ``none`` is specified or no value is provided, the daemon runs with its own IPC namespace, isolated from other tasks. If ``shared`` is specified, the daemon joins the host IPC namespace, making it accessible to non-daemon tasks that use ``ipcMode: "host"`` or other daemons that use ``ipcMode: "shared"``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpcMode {
         /// `none`
         None,
@@ -2845,19 +1756,11 @@ pub mod daemon_task_definition {
         Shared,
     }
 
-    impl crate::value::CfnEnum for IpcMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "none",
-                Self::Shared => "shared",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpcMode, ["none", "shared"]);
 
     /// The PID namespace mode for the daemon. The valid values are ``none`` and ``shared``. The default is ``none``.
     /// If ``none`` is specified or no value is provided, the daemon runs with its own PID namespace, isolated from other tasks. If ``shared`` is specified, the daemon joins the host PID namespace, making it accessible to non-daemon tasks that use ``pidMode: "host"`` or other daemons that use ``pidMode: "shared"``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PidMode {
         /// `none`
         None,
@@ -2865,15 +1768,7 @@ pub mod daemon_task_definition {
         Shared,
     }
 
-    impl crate::value::CfnEnum for PidMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "none",
-                Self::Shared => "shared",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PidMode, ["none", "shared"]);
 }
 
 /// Resource Type definition for AWS::ECS::ExpressGatewayService
@@ -2911,7 +1806,6 @@ pub struct ExpressGatewayService {
 
 impl ExpressGatewayService {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(infrastructure_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster: ::std::option::Option::None,
@@ -2931,146 +1825,86 @@ impl ExpressGatewayService {
     }
 }
 
-impl crate::resource::Resource for ExpressGatewayService {
-    const TYPE: &'static str = "AWS::ECS::ExpressGatewayService";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EXPRESS_GATEWAY_SERVICE_SHAPE)
+crate::resource::props! {
+    resource ExpressGatewayService = "AWS::ECS::ExpressGatewayService", shape: Some(&EXPRESS_GATEWAY_SERVICE_SHAPE);
+    req {
+        infrastructure_role_arn = "InfrastructureRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Cluster", self.cluster);
-        p.set_opt("Cpu", self.cpu);
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("HealthCheckPath", self.health_check_path);
-        p.set("InfrastructureRoleArn", self.infrastructure_role_arn);
-        p.set_opt("Memory", self.memory);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set_opt("PrimaryContainer", self.primary_container);
-        p.set_opt("ScalingTarget", self.scaling_target);
-        p.set_opt("ServiceName", self.service_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TaskDefinitionArn", self.task_definition_arn);
-        p.set_opt("TaskRoleArn", self.task_role_arn);
-        p
+    opt {
+        cluster = "Cluster",
+        cpu = "Cpu",
+        execution_role_arn = "ExecutionRoleArn",
+        health_check_path = "HealthCheckPath",
+        memory = "Memory",
+        network_configuration = "NetworkConfiguration",
+        primary_container = "PrimaryContainer",
+        scaling_target = "ScalingTarget",
+        service_name = "ServiceName",
+        tags = "Tags",
+        task_definition_arn = "TaskDefinitionArn",
+        task_role_arn = "TaskRoleArn",
     }
 }
 
-static EXPRESS_GATEWAY_SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::express_gateway_service::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EXPRESS_GATEWAY_SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("InfrastructureRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::express_gateway_service::EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ExpressGatewayService`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ExpressGatewayService> {
-    /// `Fn::GetAtt` `ActiveConfigurations`.
-    #[inline]
-    pub fn attr_active_configurations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ActiveConfigurations")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ECSManagedResourceArns")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.AutoScaling`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_auto_scaling(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ECSManagedResourceArns.AutoScaling")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.AutoScaling.ApplicationAutoScalingPolicies`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_auto_scaling_application_auto_scaling_policies(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ECSManagedResourceArns.AutoScaling.ApplicationAutoScalingPolicies")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.AutoScaling.ScalableTarget`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_auto_scaling_scalable_target(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ECSManagedResourceArns.AutoScaling.ScalableTarget")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_ingress_path(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ECSManagedResourceArns.IngressPath")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.CertificateArn`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_ingress_path_certificate_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ECSManagedResourceArns.IngressPath.CertificateArn")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.ListenerArn`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_ingress_path_listener_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ECSManagedResourceArns.IngressPath.ListenerArn")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.ListenerRuleArn`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_ingress_path_listener_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ECSManagedResourceArns.IngressPath.ListenerRuleArn")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.LoadBalancerArn`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_ingress_path_load_balancer_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ECSManagedResourceArns.IngressPath.LoadBalancerArn")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.LoadBalancerSecurityGroups`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_ingress_path_load_balancer_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ECSManagedResourceArns.IngressPath.LoadBalancerSecurityGroups")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.TargetGroupArns`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_ingress_path_target_group_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ECSManagedResourceArns.IngressPath.TargetGroupArns")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.LogGroups`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_log_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ECSManagedResourceArns.LogGroups")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.MetricAlarms`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_metric_alarms(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ECSManagedResourceArns.MetricAlarms")
-    }
-    /// `Fn::GetAtt` `ECSManagedResourceArns.ServiceSecurityGroups`.
-    #[inline]
-    pub fn attr_ecs_managed_resource_arns_service_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ECSManagedResourceArns.ServiceSecurityGroups")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `ServiceArn`.
-    #[inline]
-    pub fn attr_service_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ActiveConfigurations`.
+        attr_active_configurations: crate::value::List<::std::string::String> = "ActiveConfigurations",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ECSManagedResourceArns`.
+        attr_ecs_managed_resource_arns: crate::value::Json = "ECSManagedResourceArns",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.AutoScaling`.
+        attr_ecs_managed_resource_arns_auto_scaling: crate::value::Json = "ECSManagedResourceArns.AutoScaling",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.AutoScaling.ApplicationAutoScalingPolicies`.
+        attr_ecs_managed_resource_arns_auto_scaling_application_auto_scaling_policies: crate::value::List<::std::string::String> = "ECSManagedResourceArns.AutoScaling.ApplicationAutoScalingPolicies",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.AutoScaling.ScalableTarget`.
+        attr_ecs_managed_resource_arns_auto_scaling_scalable_target: ::std::string::String = "ECSManagedResourceArns.AutoScaling.ScalableTarget",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath`.
+        attr_ecs_managed_resource_arns_ingress_path: crate::value::Json = "ECSManagedResourceArns.IngressPath",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.CertificateArn`.
+        attr_ecs_managed_resource_arns_ingress_path_certificate_arn: ::std::string::String = "ECSManagedResourceArns.IngressPath.CertificateArn",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.ListenerArn`.
+        attr_ecs_managed_resource_arns_ingress_path_listener_arn: ::std::string::String = "ECSManagedResourceArns.IngressPath.ListenerArn",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.ListenerRuleArn`.
+        attr_ecs_managed_resource_arns_ingress_path_listener_rule_arn: ::std::string::String = "ECSManagedResourceArns.IngressPath.ListenerRuleArn",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.LoadBalancerArn`.
+        attr_ecs_managed_resource_arns_ingress_path_load_balancer_arn: ::std::string::String = "ECSManagedResourceArns.IngressPath.LoadBalancerArn",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.LoadBalancerSecurityGroups`.
+        attr_ecs_managed_resource_arns_ingress_path_load_balancer_security_groups: crate::value::List<::std::string::String> = "ECSManagedResourceArns.IngressPath.LoadBalancerSecurityGroups",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.IngressPath.TargetGroupArns`.
+        attr_ecs_managed_resource_arns_ingress_path_target_group_arns: crate::value::List<::std::string::String> = "ECSManagedResourceArns.IngressPath.TargetGroupArns",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.LogGroups`.
+        attr_ecs_managed_resource_arns_log_groups: crate::value::List<::std::string::String> = "ECSManagedResourceArns.LogGroups",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.MetricAlarms`.
+        attr_ecs_managed_resource_arns_metric_alarms: crate::value::List<::std::string::String> = "ECSManagedResourceArns.MetricAlarms",
+        /// `Fn::GetAtt` `ECSManagedResourceArns.ServiceSecurityGroups`.
+        attr_ecs_managed_resource_arns_service_security_groups: crate::value::List<::std::string::String> = "ECSManagedResourceArns.ServiceSecurityGroups",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `ServiceArn`.
+        attr_service_arn: ::std::string::String = "ServiceArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: crate::value::Json = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod express_gateway_service {
     //! Nested property types and enums of [`ExpressGatewayService`](super::ExpressGatewayService).
 
-    /// The definition `ExpressGatewayServiceNetworkConfiguration`.
+    pub use crate::cfn::shared::batch_ecs::Secret;
+
     #[derive(Clone, Default)]
     pub struct ExpressGatewayServiceNetworkConfiguration {
         /// CloudFormation property `SecurityGroups`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -3079,17 +1913,19 @@ pub mod express_gateway_service {
         pub subnets: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ExpressGatewayServiceNetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set_opt("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpressGatewayServiceNetworkConfiguration;
+        opt {
+            security_groups = "SecurityGroups",
+            subnets = "Subnets",
         }
     }
 
-    /// The definition `ExpressGatewayContainer`.
+    pub(super) static EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct ExpressGatewayContainer {
         /// CloudFormation property `AwsLogsConfiguration`.
@@ -3105,12 +1941,11 @@ pub mod express_gateway_service {
         /// CloudFormation property `RepositoryCredentials`.
         pub repository_credentials: ::std::option::Option<crate::cfn::ecs::express_gateway_service::ExpressGatewayRepositoryCredentials>,
         /// CloudFormation property `Secrets`.
-        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::express_gateway_service::Secret>>,
+        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::batch_ecs::Secret>>,
     }
 
     impl ExpressGatewayContainer {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_logs_configuration: ::std::option::Option::None,
@@ -3124,22 +1959,21 @@ pub mod express_gateway_service {
         }
     }
 
-    impl crate::resource::ToExpr for ExpressGatewayContainer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsLogsConfiguration", self.aws_logs_configuration);
-            p.set_opt("Command", self.command);
-            p.set_opt("ContainerPort", self.container_port);
-            p.set_opt("Environment", self.environment);
-            p.set("Image", self.image);
-            p.set_opt("RepositoryCredentials", self.repository_credentials);
-            p.set_opt("Secrets", self.secrets);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpressGatewayContainer;
+        req {
+            image = "Image",
+        }
+        opt {
+            aws_logs_configuration = "AwsLogsConfiguration",
+            command = "Command",
+            container_port = "ContainerPort",
+            environment = "Environment",
+            repository_credentials = "RepositoryCredentials",
+            secrets = "Secrets",
         }
     }
 
-    /// The definition `ExpressGatewayServiceAwsLogsConfiguration`.
     #[derive(Clone)]
     pub struct ExpressGatewayServiceAwsLogsConfiguration {
         /// CloudFormation property `LogGroup`; required.
@@ -3150,7 +1984,6 @@ pub mod express_gateway_service {
 
     impl ExpressGatewayServiceAwsLogsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_stream_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group: log_group.into(),
@@ -3159,17 +1992,14 @@ pub mod express_gateway_service {
         }
     }
 
-    impl crate::resource::ToExpr for ExpressGatewayServiceAwsLogsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroup", self.log_group);
-            p.set("LogStreamPrefix", self.log_stream_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpressGatewayServiceAwsLogsConfiguration;
+        req {
+            log_group = "LogGroup",
+            log_stream_prefix = "LogStreamPrefix",
         }
     }
 
-    /// The definition `KeyValuePair`.
     #[derive(Clone)]
     pub struct KeyValuePair {
         /// CloudFormation property `Name`; required.
@@ -3180,7 +2010,6 @@ pub mod express_gateway_service {
 
     impl KeyValuePair {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -3189,17 +2018,14 @@ pub mod express_gateway_service {
         }
     }
 
-    impl crate::resource::ToExpr for KeyValuePair {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyValuePair;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `ExpressGatewayRepositoryCredentials`.
     #[derive(Clone)]
     pub struct ExpressGatewayRepositoryCredentials {
         /// CloudFormation property `CredentialsParameter`; required.
@@ -3208,7 +2034,6 @@ pub mod express_gateway_service {
 
     impl ExpressGatewayRepositoryCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credentials_parameter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credentials_parameter: credentials_parameter.into(),
@@ -3216,46 +2041,13 @@ pub mod express_gateway_service {
         }
     }
 
-    impl crate::resource::ToExpr for ExpressGatewayRepositoryCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CredentialsParameter", self.credentials_parameter);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpressGatewayRepositoryCredentials;
+        req {
+            credentials_parameter = "CredentialsParameter",
         }
     }
 
-    /// The definition `Secret`.
-    #[derive(Clone)]
-    pub struct Secret {
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `ValueFrom`; required.
-        pub value_from: crate::value::Val<::std::string::String>,
-    }
-
-    impl Secret {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_from: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                value_from: value_from.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Secret {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("ValueFrom", self.value_from);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ExpressGatewayScalingTarget`.
     #[derive(Clone, Default)]
     pub struct ExpressGatewayScalingTarget {
         /// CloudFormation property `AutoScalingMetric`.
@@ -3268,27 +2060,17 @@ pub mod express_gateway_service {
         pub min_task_count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ExpressGatewayScalingTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoScalingMetric", self.auto_scaling_metric);
-            p.set_opt("AutoScalingTargetValue", self.auto_scaling_target_value);
-            p.set_opt("MaxTaskCount", self.max_task_count);
-            p.set_opt("MinTaskCount", self.min_task_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpressGatewayScalingTarget;
+        opt {
+            auto_scaling_metric = "AutoScalingMetric",
+            auto_scaling_target_value = "AutoScalingTargetValue",
+            max_task_count = "MaxTaskCount",
+            min_task_count = "MinTaskCount",
         }
     }
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ExpressGatewayServiceScalingMetric`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExpressGatewayServiceScalingMetric {
         /// `AVERAGE_CPU`
         AverageCpu,
@@ -3298,16 +2080,7 @@ pub mod express_gateway_service {
         RequestCountPerTarget,
     }
 
-    impl crate::value::CfnEnum for ExpressGatewayServiceScalingMetric {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AverageCpu => "AVERAGE_CPU",
-                Self::AverageMemory => "AVERAGE_MEMORY",
-                Self::RequestCountPerTarget => "REQUEST_COUNT_PER_TARGET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExpressGatewayServiceScalingMetric, ["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"]);
 }
 
 /// Resource schema for AWS ECS Gateway
@@ -3343,7 +2116,6 @@ pub struct Gateway {
 
 impl Gateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration: crate::cfn::ecs::gateway::GatewayConfiguration, gateway_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, infrastructure_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration,
@@ -3356,64 +2128,42 @@ impl Gateway {
     }
 }
 
-impl crate::resource::Resource for Gateway {
-    const TYPE: &'static str = "AWS::ECS::Gateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GATEWAY_SHAPE)
+crate::resource::props! {
+    resource Gateway = "AWS::ECS::Gateway", shape: Some(&GATEWAY_SHAPE);
+    req {
+        configuration = "Configuration",
+        gateway_name = "GatewayName",
+        infrastructure_role_arn = "InfrastructureRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Configuration", self.configuration);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set("GatewayName", self.gateway_name);
-        p.set("InfrastructureRoleArn", self.infrastructure_role_arn);
-        p.set_opt("PropagateTags", self.propagate_tags);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        deletion_protection = "DeletionProtection",
+        propagate_tags = "PropagateTags",
+        tags = "Tags",
     }
 }
 
-static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GatewayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::gateway::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GatewayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("InfrastructureRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_group_security::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Gateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Gateway> {
-    /// `Fn::GetAtt` `AccessType`.
-    #[inline]
-    pub fn attr_access_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessType")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Configuration.HostSharedAlb.CurrentAlbCount`.
-    #[inline]
-    pub fn attr_configuration_host_shared_alb_current_alb_count(self) -> crate::value::Val<i64> {
-        self.__get_att("Configuration.HostSharedAlb.CurrentAlbCount")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessType`.
+        attr_access_type: ::std::string::String = "AccessType",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Configuration.HostSharedAlb.CurrentAlbCount`.
+        attr_configuration_host_shared_alb_current_alb_count: i64 = "Configuration.HostSharedAlb.CurrentAlbCount",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -3439,20 +2189,16 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HostSharedAlb", self.host_shared_alb);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayConfiguration;
+        req {
+            host_shared_alb = "HostSharedAlb",
         }
     }
 
-    pub(super) static GATEWAY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HostSharedAlb", crate::resource::Rule { shape: Some(&HOST_SHARED_ALB_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GATEWAY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HostSharedAlb", crate::resource::Rule { shape: Some(&HOST_SHARED_ALB_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The host shared ALB configuration for the gateway.
     #[derive(Clone, Default)]
@@ -3499,30 +2245,26 @@ pub mod gateway {
         pub web_acl_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HostSharedAlbConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessLogs", self.access_logs);
-            p.set_opt("CurrentAlbCount", self.current_alb_count);
-            p.set_opt("HttpDesync", self.http_desync);
-            p.set_opt("MaxAlbCount", self.max_alb_count);
-            p.set_opt("NetworkConfiguration", self.network_configuration);
-            p.set_opt("Port", self.port);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("Scheme", self.scheme);
-            p.set_opt("TestTrafficRules", self.test_traffic_rules);
-            p.set_opt("WebACLArn", self.web_acl_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostSharedAlbConfiguration;
+        opt {
+            access_logs = "AccessLogs",
+            current_alb_count = "CurrentAlbCount",
+            http_desync = "HttpDesync",
+            max_alb_count = "MaxAlbCount",
+            network_configuration = "NetworkConfiguration",
+            port = "Port",
+            protocol = "Protocol",
+            scheme = "Scheme",
+            test_traffic_rules = "TestTrafficRules",
+            web_acl_arn = "WebACLArn",
         }
     }
 
-    pub(super) static HOST_SHARED_ALB_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetworkConfiguration", crate::resource::Rule { shape: Some(&GATEWAY_ELB_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOST_SHARED_ALB_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&GATEWAY_ELB_NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The access log configuration for the gateway ALB. Access logging is enabled by the presence of a destination.
     #[derive(Clone, Default)]
@@ -3533,12 +2275,10 @@ pub mod gateway {
         pub destination: ::std::option::Option<crate::cfn::ecs::gateway::GatewayElbAccessLogDestination>,
     }
 
-    impl crate::resource::ToExpr for GatewayElbAccessLogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayElbAccessLogConfiguration;
+        opt {
+            destination = "Destination",
         }
     }
 
@@ -3551,12 +2291,10 @@ pub mod gateway {
         pub s3: ::std::option::Option<crate::cfn::ecs::gateway::GatewayElbAccessLogS3Destination>,
     }
 
-    impl crate::resource::ToExpr for GatewayElbAccessLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayElbAccessLogDestination;
+        opt {
+            s3 = "S3",
         }
     }
 
@@ -3575,7 +2313,6 @@ pub mod gateway {
 
     impl GatewayElbAccessLogS3Destination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -3584,13 +2321,13 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayElbAccessLogS3Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayElbAccessLogS3Destination;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            prefix = "Prefix",
         }
     }
 
@@ -3611,22 +2348,18 @@ pub mod gateway {
         pub subnets: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for GatewayElbNetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InboundSecurityGroup", self.inbound_security_group);
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayElbNetworkConfiguration;
+        opt {
+            inbound_security_group = "InboundSecurityGroup",
+            ip_address_type = "IpAddressType",
+            subnets = "Subnets",
         }
     }
 
-    pub(super) static GATEWAY_ELB_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Subnets", crate::resource::Rule { min_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GATEWAY_ELB_NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Subnets", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The test traffic rules for the gateway ALB.
     #[derive(Clone, Default)]
@@ -3637,12 +2370,10 @@ pub mod gateway {
         pub header: ::std::option::Option<crate::cfn::ecs::gateway::GatewayTestTrafficHeader>,
     }
 
-    impl crate::resource::ToExpr for GatewayAlbTestTrafficRules {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Header", self.header);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayAlbTestTrafficRules;
+        opt {
+            header = "Header",
         }
     }
 
@@ -3661,7 +2392,6 @@ pub mod gateway {
 
     impl GatewayTestTrafficHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 name: name.into(),
@@ -3670,25 +2400,16 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayTestTrafficHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayTestTrafficHeader;
+        req {
+            name = "Name",
+            values = "Values",
         }
     }
 
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The HTTP desync mitigation mode for the ALB.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayAlbDesyncMitigationMode {
         /// `monitor`
         Monitor,
@@ -3698,19 +2419,10 @@ pub mod gateway {
         Strictest,
     }
 
-    impl crate::value::CfnEnum for GatewayAlbDesyncMitigationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monitor => "monitor",
-                Self::Defensive => "defensive",
-                Self::Strictest => "strictest",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GatewayAlbDesyncMitigationMode, ["monitor", "defensive", "strictest"]);
 
     /// The IP address type for the ALB.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayElbIpAddressType {
         /// `ipv4`
         Ipv4,
@@ -3720,19 +2432,10 @@ pub mod gateway {
         DualstackWithoutPublicIpv4,
     }
 
-    impl crate::value::CfnEnum for GatewayElbIpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Dualstack => "dualstack",
-                Self::DualstackWithoutPublicIpv4 => "dualstack-without-public-ipv4",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GatewayElbIpAddressType, ["ipv4", "dualstack", "dualstack-without-public-ipv4"]);
 
     /// The protocol for the ALB listener.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayAlbProtocol {
         /// `HTTP`
         Http,
@@ -3740,18 +2443,10 @@ pub mod gateway {
         Https,
     }
 
-    impl crate::value::CfnEnum for GatewayAlbProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GatewayAlbProtocol, ["HTTP", "HTTPS"]);
 
     /// The scheme for the ALB.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GatewayElbScheme {
         /// `internet-facing`
         InternetFacing,
@@ -3759,18 +2454,10 @@ pub mod gateway {
         Internal,
     }
 
-    impl crate::value::CfnEnum for GatewayElbScheme {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::InternetFacing => "internet-facing",
-                Self::Internal => "internal",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GatewayElbScheme, ["internet-facing", "internal"]);
 
     /// Specifies whether to propagate the tags from the gateway to other resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateGatewayTags {
         /// `NONE`
         None,
@@ -3778,15 +2465,7 @@ pub mod gateway {
         Gateway,
     }
 
-    impl crate::value::CfnEnum for PropagateGatewayTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Gateway => "GATEWAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PropagateGatewayTags, ["NONE", "GATEWAY"]);
 }
 
 /// Resource Type definition for AWS::ECS::GatewayClusterAssociations, which associates an ECS Gateway with an ECS Cluster.
@@ -3806,7 +2485,6 @@ pub struct GatewayClusterAssociations {
 
 impl GatewayClusterAssociations {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, gateway: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster: cluster.into(),
@@ -3815,33 +2493,23 @@ impl GatewayClusterAssociations {
     }
 }
 
-impl crate::resource::Resource for GatewayClusterAssociations {
-    const TYPE: &'static str = "AWS::ECS::GatewayClusterAssociations";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Cluster", self.cluster);
-        p.set("Gateway", self.gateway);
-        p
+crate::resource::props! {
+    resource GatewayClusterAssociations = "AWS::ECS::GatewayClusterAssociations", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        cluster = "Cluster",
+        gateway = "Gateway",
     }
 }
 
 /// Attributes of [`GatewayClusterAssociations`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GatewayClusterAssociations> {
-    /// `Fn::GetAtt` `ClusterArn`.
-    #[inline]
-    pub fn attr_cluster_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterArn")
-    }
-    /// `Fn::GetAtt` `GatewayArn`.
-    #[inline]
-    pub fn attr_gateway_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ClusterArn`.
+        attr_cluster_arn: ::std::string::String = "ClusterArn",
+        /// `Fn::GetAtt` `GatewayArn`.
+        attr_gateway_arn: ::std::string::String = "GatewayArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -3866,7 +2534,6 @@ pub struct PrimaryTaskSet {
 
 impl PrimaryTaskSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, task_set_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster: cluster.into(),
@@ -3876,15 +2543,12 @@ impl PrimaryTaskSet {
     }
 }
 
-impl crate::resource::Resource for PrimaryTaskSet {
-    const TYPE: &'static str = "AWS::ECS::PrimaryTaskSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Cluster", self.cluster);
-        p.set("Service", self.service);
-        p.set("TaskSetId", self.task_set_id);
-        p
+crate::resource::props! {
+    resource PrimaryTaskSet = "AWS::ECS::PrimaryTaskSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        cluster = "Cluster",
+        service = "Service",
+        task_set_id = "TaskSetId",
     }
 }
 
@@ -4067,76 +2731,68 @@ pub struct Service {
     pub vpc_lattice_configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::service::VpcLatticeConfiguration>>,
 }
 
-impl crate::resource::Resource for Service {
-    const TYPE: &'static str = "AWS::ECS::Service";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZoneRebalancing", self.availability_zone_rebalancing);
-        p.set_opt("CapacityProviderStrategy", self.capacity_provider_strategy);
-        p.set_opt("Cluster", self.cluster);
-        p.set_opt("DeploymentConfiguration", self.deployment_configuration);
-        p.set_opt("DeploymentController", self.deployment_controller);
-        p.set_opt("DesiredCount", self.desired_count);
-        p.set_opt("EnableECSManagedTags", self.enable_ecs_managed_tags);
-        p.set_opt("EnableExecuteCommand", self.enable_execute_command);
-        p.set_opt("ForceNewDeployment", self.force_new_deployment);
-        p.set_opt("GatewayConnectors", self.gateway_connectors);
-        p.set_opt("HealthCheckGracePeriodSeconds", self.health_check_grace_period_seconds);
-        p.set_opt("LaunchType", self.launch_type);
-        p.set_opt("LoadBalancers", self.load_balancers);
-        p.set_opt("Monitoring", self.monitoring);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set_opt("PlacementConstraints", self.placement_constraints);
-        p.set_opt("PlacementStrategies", self.placement_strategies);
-        p.set_opt("PlatformVersion", self.platform_version);
-        p.set_opt("PropagateTags", self.propagate_tags);
-        p.set_opt("Role", self.role);
-        p.set_opt("SchedulingStrategy", self.scheduling_strategy);
-        p.set_opt("ServiceConnectConfiguration", self.service_connect_configuration);
-        p.set_opt("ServiceName", self.service_name);
-        p.set_opt("ServiceRegistries", self.service_registries);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TaskDefinition", self.task_definition);
-        p.set_opt("VolumeConfigurations", self.volume_configurations);
-        p.set_opt("VpcLatticeConfigurations", self.vpc_lattice_configurations);
-        p
+crate::resource::props! {
+    resource Service = "AWS::ECS::Service", shape: Some(&SERVICE_SHAPE);
+    opt {
+        availability_zone_rebalancing = "AvailabilityZoneRebalancing",
+        capacity_provider_strategy = "CapacityProviderStrategy",
+        cluster = "Cluster",
+        deployment_configuration = "DeploymentConfiguration",
+        deployment_controller = "DeploymentController",
+        desired_count = "DesiredCount",
+        enable_ecs_managed_tags = "EnableECSManagedTags",
+        enable_execute_command = "EnableExecuteCommand",
+        force_new_deployment = "ForceNewDeployment",
+        gateway_connectors = "GatewayConnectors",
+        health_check_grace_period_seconds = "HealthCheckGracePeriodSeconds",
+        launch_type = "LaunchType",
+        load_balancers = "LoadBalancers",
+        monitoring = "Monitoring",
+        network_configuration = "NetworkConfiguration",
+        placement_constraints = "PlacementConstraints",
+        placement_strategies = "PlacementStrategies",
+        platform_version = "PlatformVersion",
+        propagate_tags = "PropagateTags",
+        role = "Role",
+        scheduling_strategy = "SchedulingStrategy",
+        service_connect_configuration = "ServiceConnectConfiguration",
+        service_name = "ServiceName",
+        service_registries = "ServiceRegistries",
+        tags = "Tags",
+        task_definition = "TaskDefinition",
+        volume_configurations = "VolumeConfigurations",
+        vpc_lattice_configurations = "VpcLatticeConfigurations",
     }
 }
 
-static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapacityProviderStrategy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DeploymentConfiguration", crate::resource::Rule { shape: Some(&self::service::DEPLOYMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ForceNewDeployment", crate::resource::Rule { shape: Some(&self::service::FORCE_NEW_DEPLOYMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GatewayConnectors", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::service::GATEWAY_CONNECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Monitoring", crate::resource::Rule { shape: Some(&self::service::MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServiceConnectConfiguration", crate::resource::Rule { shape: Some(&self::service::SERVICE_CONNECT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::service::TAG38_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VolumeConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::SERVICE_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapacityProviderStrategy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DeploymentConfiguration", crate::resource::Rule { shape: Some(&self::service::DEPLOYMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ForceNewDeployment", crate::resource::Rule { shape: Some(&self::service::FORCE_NEW_DEPLOYMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GatewayConnectors", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::service::GATEWAY_CONNECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LoadBalancers", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::LOAD_BALANCER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Monitoring", crate::resource::Rule { shape: Some(&self::service::MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::service::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ServiceConnectConfiguration", crate::resource::Rule { shape: Some(&self::service::SERVICE_CONNECT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VolumeConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::SERVICE_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcLatticeConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::VPC_LATTICE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Service`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Service> {
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `ServiceArn`.
-    #[inline]
-    pub fn attr_service_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `ServiceArn`.
+        attr_service_arn: ::std::string::String = "ServiceArn",
     }
 }
 
 pub mod service {
     //! Nested property types and enums of [`Service`](super::Service).
+
+    pub use crate::cfn::shared::ecs::Secret;
 
     /// The details of a capacity provider strategy. A capacity provider strategy can be set when using the ``RunTask`` or ``CreateService`` APIs or as the default capacity provider strategy for a cluster with the ``CreateCluster`` API.
     /// Only capacity providers that are already associated with a cluster and have an ``ACTIVE`` or ``UPDATING`` status can be used in a capacity provider strategy. The ``PutClusterCapacityProviders`` API is used to associate a capacity provider with a cluster.
@@ -4178,23 +2834,19 @@ pub mod service {
         pub weight: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CapacityProviderStrategyItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Base", self.base);
-            p.set_opt("CapacityProvider", self.capacity_provider);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderStrategyItem;
+        opt {
+            base = "Base",
+            capacity_provider = "CapacityProvider",
+            weight = "Weight",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Optional deployment parameters that control how many tasks run during a deployment and the ordering of stopping and starting tasks.
     #[derive(Clone, Default)]
@@ -4271,33 +2923,29 @@ pub mod service {
         pub strategy: ::std::option::Option<crate::value::Val<crate::cfn::ecs::service::Strategy>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alarms", self.alarms);
-            p.set_opt("BakeTimeInMinutes", self.bake_time_in_minutes);
-            p.set_opt("CanaryConfiguration", self.canary_configuration);
-            p.set_opt("DeploymentCircuitBreaker", self.deployment_circuit_breaker);
-            p.set_opt("EarlySuccessCriteria", self.early_success_criteria);
-            p.set_opt("LifecycleHooks", self.lifecycle_hooks);
-            p.set_opt("LinearConfiguration", self.linear_configuration);
-            p.set_opt("MaximumPercent", self.maximum_percent);
-            p.set_opt("MinimumHealthyPercent", self.minimum_healthy_percent);
-            p.set_opt("Strategy", self.strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentConfiguration;
+        opt {
+            alarms = "Alarms",
+            bake_time_in_minutes = "BakeTimeInMinutes",
+            canary_configuration = "CanaryConfiguration",
+            deployment_circuit_breaker = "DeploymentCircuitBreaker",
+            early_success_criteria = "EarlySuccessCriteria",
+            lifecycle_hooks = "LifecycleHooks",
+            linear_configuration = "LinearConfiguration",
+            maximum_percent = "MaximumPercent",
+            minimum_healthy_percent = "MinimumHealthyPercent",
+            strategy = "Strategy",
         }
     }
 
-    pub(super) static DEPLOYMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-            ("CanaryConfiguration", crate::resource::Rule { shape: Some(&CANARY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EarlySuccessCriteria", crate::resource::Rule { shape: Some(&DEPLOYMENT_EARLY_SUCCESS_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LifecycleHooks", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DEPLOYMENT_LIFECYCLE_HOOK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LinearConfiguration", crate::resource::Rule { shape: Some(&LINEAR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+        ("CanaryConfiguration", crate::resource::Rule { shape: Some(&CANARY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EarlySuccessCriteria", crate::resource::Rule { shape: Some(&DEPLOYMENT_EARLY_SUCCESS_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LifecycleHooks", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DEPLOYMENT_LIFECYCLE_HOOK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LinearConfiguration", crate::resource::Rule { shape: Some(&LINEAR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// One of the methods which provide a way for you to quickly identify when a deployment has failed, and then to optionally roll back the failure to the last working deployment.
     /// When the alarms are generated, Amazon ECS sets the service deployment to failed. Set the rollback parameter to have Amazon ECS to roll back your service to the last completed deployment after a failure.
@@ -4321,7 +2969,6 @@ pub mod service {
 
     impl DeploymentAlarms {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alarm_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, enable: impl ::std::convert::Into<crate::value::Val<bool>>, rollback: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 alarm_names: alarm_names.into(),
@@ -4331,14 +2978,12 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for DeploymentAlarms {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlarmNames", self.alarm_names);
-            p.set("Enable", self.enable);
-            p.set("Rollback", self.rollback);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentAlarms;
+        req {
+            alarm_names = "AlarmNames",
+            enable = "Enable",
+            rollback = "Rollback",
         }
     }
 
@@ -4358,22 +3003,18 @@ pub mod service {
         pub canary_percent: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for CanaryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CanaryBakeTimeInMinutes", self.canary_bake_time_in_minutes);
-            p.set_opt("CanaryPercent", self.canary_percent);
-            p.into_expr()
+    crate::resource::props! {
+        nested CanaryConfiguration;
+        opt {
+            canary_bake_time_in_minutes = "CanaryBakeTimeInMinutes",
+            canary_percent = "CanaryPercent",
         }
     }
 
-    pub(super) static CANARY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CanaryBakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-            ("CanaryPercent", crate::resource::Rule { min: Some(0.1), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CANARY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CanaryBakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+        ("CanaryPercent", crate::resource::Rule { min: Some(0.1), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The deployment circuit breaker can only be used for services using the rolling update (``ECS``) deployment type.
     /// The *deployment circuit breaker* determines whether a service deployment will fail if the service can't reach a steady state. If it is turned on, a service deployment will transition to a failed state and stop launching new tasks. You can also configure Amazon ECS to roll back your service to the last completed deployment after a failure. For more information, see [Rolling update](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html) in the *Amazon Elastic Container Service Developer Guide*.
@@ -4400,7 +3041,6 @@ pub mod service {
 
     impl DeploymentCircuitBreaker {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable: impl ::std::convert::Into<crate::value::Val<bool>>, rollback: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enable: enable.into(),
@@ -4411,15 +3051,15 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for DeploymentCircuitBreaker {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enable", self.enable);
-            p.set_opt("ResetOnHealthyTask", self.reset_on_healthy_task);
-            p.set("Rollback", self.rollback);
-            p.set_opt("ThresholdConfiguration", self.threshold_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentCircuitBreaker;
+        req {
+            enable = "Enable",
+            rollback = "Rollback",
+        }
+        opt {
+            reset_on_healthy_task = "ResetOnHealthyTask",
+            threshold_configuration = "ThresholdConfiguration",
         }
     }
 
@@ -4439,7 +3079,6 @@ pub mod service {
 
     impl ThresholdConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::service::Type>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -4448,13 +3087,11 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ThresholdConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThresholdConfiguration;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
@@ -4480,22 +3117,18 @@ pub mod service {
         pub source_service_revision_cleanup: ::std::option::Option<crate::value::Val<crate::cfn::ecs::service::SourceServiceRevisionCleanup>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentEarlySuccessCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enable", self.enable);
-            p.set_opt("HealthyPercent", self.healthy_percent);
-            p.set_opt("SourceServiceRevisionCleanup", self.source_service_revision_cleanup);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentEarlySuccessCriteria;
+        opt {
+            enable = "Enable",
+            healthy_percent = "HealthyPercent",
+            source_service_revision_cleanup = "SourceServiceRevisionCleanup",
         }
     }
 
-    pub(super) static DEPLOYMENT_EARLY_SUCCESS_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HealthyPercent", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_EARLY_SUCCESS_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HealthyPercent", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A deployment lifecycle hook runs custom logic or pauses the deployment at specific stages of the deployment process. You can use Lambda functions or pause hooks as hook targets.
     /// For more information, see [Lifecycle hooks for Amazon ECS service deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-lifecycle-hooks.html) in the *Amazon Elastic Container Service Developer Guide*.
@@ -4563,7 +3196,6 @@ pub mod service {
 
     impl DeploymentLifecycleHook {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lifecycle_stages: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::ecs::service::LifecycleStages>>>) -> Self {
             Self {
                 hook_details: ::std::option::Option::None,
@@ -4576,28 +3208,26 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for DeploymentLifecycleHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HookDetails", self.hook_details);
-            p.set_opt("HookTargetArn", self.hook_target_arn);
-            p.set("LifecycleStages", self.lifecycle_stages);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("TargetType", self.target_type);
-            p.set_opt("TimeoutConfiguration", self.timeout_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentLifecycleHook;
+        req {
+            lifecycle_stages = "LifecycleStages",
+        }
+        opt {
+            hook_details = "HookDetails",
+            hook_target_arn = "HookTargetArn",
+            role_arn = "RoleArn",
+            target_type = "TargetType",
+            timeout_configuration = "TimeoutConfiguration",
         }
     }
 
-    pub(super) static DEPLOYMENT_LIFECYCLE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LifecycleStages", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("TimeoutConfiguration", crate::resource::Rule { shape: Some(&HOOK_TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_LIFECYCLE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LifecycleStages", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TimeoutConfiguration", crate::resource::Rule { shape: Some(&HOOK_TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HookTimeoutConfig`.
     #[derive(Clone, Default)]
     pub struct HookTimeoutConfig {
         /// CloudFormation property `Action`.
@@ -4606,21 +3236,17 @@ pub mod service {
         pub timeout_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HookTimeoutConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("TimeoutInMinutes", self.timeout_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested HookTimeoutConfig;
+        opt {
+            action = "Action",
+            timeout_in_minutes = "TimeoutInMinutes",
         }
     }
 
-    pub(super) static HOOK_TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(20160.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOOK_TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(20160.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a linear deployment strategy that shifts production traffic in equal percentage increments with configurable wait times between each step until 100 percent of traffic is shifted to the new service revision.
     /// The following validation applies only to Linear deployments created through CFN. CFN operations time out after 36 hours. Linear deployments can approach this limit because of their extended duration. This can cause CFN to roll back the deployment. To prevent timeout-related rollbacks, CFN rejects deployments when the calculated deployment time exceeds 33 hours based on your template configuration:
@@ -4643,22 +3269,18 @@ pub mod service {
         pub step_percent: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for LinearConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StepBakeTimeInMinutes", self.step_bake_time_in_minutes);
-            p.set_opt("StepPercent", self.step_percent);
-            p.into_expr()
+    crate::resource::props! {
+        nested LinearConfiguration;
+        opt {
+            step_bake_time_in_minutes = "StepBakeTimeInMinutes",
+            step_percent = "StepPercent",
         }
     }
 
-    pub(super) static LINEAR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StepBakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-            ("StepPercent", crate::resource::Rule { min: Some(3.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LINEAR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StepBakeTimeInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+        ("StepPercent", crate::resource::Rule { min: Some(3.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The deployment controller to use for the service.
     #[derive(Clone, Default)]
@@ -4701,12 +3323,10 @@ pub mod service {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::ecs::service::DeploymentControllerType>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentController {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentController;
+        opt {
+            type_ = "Type",
         }
     }
 
@@ -4725,7 +3345,6 @@ pub mod service {
 
     impl ForceNewDeployment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable_force_new_deployment: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enable_force_new_deployment: enable_force_new_deployment.into(),
@@ -4734,23 +3353,20 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ForceNewDeployment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnableForceNewDeployment", self.enable_force_new_deployment);
-            p.set_opt("ForceNewDeploymentNonce", self.force_new_deployment_nonce);
-            p.into_expr()
+    crate::resource::props! {
+        nested ForceNewDeployment;
+        req {
+            enable_force_new_deployment = "EnableForceNewDeployment",
+        }
+        opt {
+            force_new_deployment_nonce = "ForceNewDeploymentNonce",
         }
     }
 
-    pub(super) static FORCE_NEW_DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ForceNewDeploymentNonce", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FORCE_NEW_DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ForceNewDeploymentNonce", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GatewayConnector`.
     #[derive(Clone)]
     pub struct GatewayConnector {
         /// CloudFormation property `Filters`.
@@ -4763,7 +3379,6 @@ pub mod service {
 
     impl GatewayConnector {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 filters: ::std::option::Option::None,
@@ -4773,46 +3388,38 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayConnector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filters", self.filters);
-            p.set_opt("HealthCheck", self.health_check);
-            p.set("PortName", self.port_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayConnector;
+        req {
+            port_name = "PortName",
+        }
+        opt {
+            filters = "Filters",
+            health_check = "HealthCheck",
         }
     }
 
-    pub(super) static GATEWAY_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { shape: Some(&GATEWAY_CONNECTOR_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GATEWAY_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filters", crate::resource::Rule { shape: Some(&GATEWAY_CONNECTOR_FILTERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GatewayConnectorFilters`.
     #[derive(Clone, Default)]
     pub struct GatewayConnectorFilters {
         /// CloudFormation property `AccessTypes`.
         pub access_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ecs::service::AccessTypes>>>,
     }
 
-    impl crate::resource::ToExpr for GatewayConnectorFilters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessTypes", self.access_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayConnectorFilters;
+        opt {
+            access_types = "AccessTypes",
         }
     }
 
-    pub(super) static GATEWAY_CONNECTOR_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessTypes", crate::resource::Rule { max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GATEWAY_CONNECTOR_FILTERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessTypes", crate::resource::Rule { max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GatewayConnectorHealthCheck`.
     #[derive(Clone, Default)]
     pub struct GatewayConnectorHealthCheck {
         /// CloudFormation property `HealthCheckIntervalSeconds`.
@@ -4833,23 +3440,20 @@ pub mod service {
         pub unhealthy_threshold_count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for GatewayConnectorHealthCheck {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HealthCheckIntervalSeconds", self.health_check_interval_seconds);
-            p.set_opt("HealthCheckPath", self.health_check_path);
-            p.set_opt("HealthCheckPort", self.health_check_port);
-            p.set_opt("HealthCheckProtocol", self.health_check_protocol);
-            p.set_opt("HealthCheckTimeoutSeconds", self.health_check_timeout_seconds);
-            p.set_opt("HealthyThresholdCount", self.healthy_threshold_count);
-            p.set_opt("Matcher", self.matcher);
-            p.set_opt("UnhealthyThresholdCount", self.unhealthy_threshold_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayConnectorHealthCheck;
+        opt {
+            health_check_interval_seconds = "HealthCheckIntervalSeconds",
+            health_check_path = "HealthCheckPath",
+            health_check_port = "HealthCheckPort",
+            health_check_protocol = "HealthCheckProtocol",
+            health_check_timeout_seconds = "HealthCheckTimeoutSeconds",
+            healthy_threshold_count = "HealthyThresholdCount",
+            matcher = "Matcher",
+            unhealthy_threshold_count = "UnhealthyThresholdCount",
         }
     }
 
-    /// The definition `GatewayConnectorHealthCheckMatcher`.
     #[derive(Clone, Default)]
     pub struct GatewayConnectorHealthCheckMatcher {
         /// CloudFormation property `GrpcCode`.
@@ -4858,13 +3462,11 @@ pub mod service {
         pub http_code: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GatewayConnectorHealthCheckMatcher {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GrpcCode", self.grpc_code);
-            p.set_opt("HttpCode", self.http_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayConnectorHealthCheckMatcher;
+        opt {
+            grpc_code = "GrpcCode",
+            http_code = "HttpCode",
         }
     }
 
@@ -4901,18 +3503,20 @@ pub mod service {
         pub target_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoadBalancer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvancedConfiguration", self.advanced_configuration);
-            p.set_opt("ContainerName", self.container_name);
-            p.set_opt("ContainerPort", self.container_port);
-            p.set_opt("LoadBalancerName", self.load_balancer_name);
-            p.set_opt("TargetGroupArn", self.target_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoadBalancer;
+        opt {
+            advanced_configuration = "AdvancedConfiguration",
+            container_name = "ContainerName",
+            container_port = "ContainerPort",
+            load_balancer_name = "LoadBalancerName",
+            target_group_arn = "TargetGroupArn",
         }
     }
+
+    pub(super) static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdvancedConfiguration", crate::resource::Rule { shape: Some(&ADVANCED_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The advanced settings for a load balancer used in blue/green deployments. Specify the alternate target group, listener rules, and IAM role required for traffic shifting during blue/green deployments. For more information, see [Required resources for Amazon ECS blue/green deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[derive(Clone)]
@@ -4937,7 +3541,6 @@ pub mod service {
 
     impl AdvancedConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alternate_target_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alternate_target_group_arn: alternate_target_group_arn.into(),
@@ -4948,17 +3551,21 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for AdvancedConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlternateTargetGroupArn", self.alternate_target_group_arn);
-            p.set_opt("ProductionListenerRule", self.production_listener_rule);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("TestListenerRule", self.test_listener_rule);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedConfiguration;
+        req {
+            alternate_target_group_arn = "AlternateTargetGroupArn",
+        }
+        opt {
+            production_listener_rule = "ProductionListenerRule",
+            role_arn = "RoleArn",
+            test_listener_rule = "TestListenerRule",
         }
     }
+
+    pub(super) static ADVANCED_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The optional monitoring configuration for a service, which defines the resolution for the service-level ``CPUUtilization`` and ``MemoryUtilization`` Amazon CloudWatch metrics. When not specified, Amazon ECS uses the default resolution of ``60`` seconds.
     #[derive(Clone)]
@@ -4979,20 +3586,16 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for MonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricConfigurations", self.metric_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonitoringConfiguration;
+        req {
+            metric_configurations = "MetricConfigurations",
         }
     }
 
-    pub(super) static MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&METRIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&METRIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for a specific set of metrics to collect for a service.
     #[derive(Clone)]
@@ -5009,7 +3612,6 @@ pub mod service {
 
     impl MetricConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::ecs::service::MetricNames>>>, resolution_seconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 metric_names: metric_names.into(),
@@ -5018,22 +3620,18 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for MetricConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricNames", self.metric_names);
-            p.set("ResolutionSeconds", self.resolution_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricConfiguration;
+        req {
+            metric_names = "MetricNames",
+            resolution_seconds = "ResolutionSeconds",
         }
     }
 
-    pub(super) static METRIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricNames", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResolutionSeconds", crate::resource::Rule { min: Some(20.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricNames", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResolutionSeconds", crate::resource::Rule { min: Some(20.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The network configuration for a task or service.
     #[derive(Clone, Default)]
@@ -5045,14 +3643,16 @@ pub mod service {
         pub awsvpc_configuration: ::std::option::Option<crate::cfn::ecs::service::AwsVpcConfiguration>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsvpcConfiguration", self.awsvpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            awsvpc_configuration = "AwsvpcConfiguration",
         }
     }
+
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsvpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing the networking details for a task or service. For example ``awsVpcConfiguration={subnets=["subnet-12344321"],securityGroups=["sg-12344321"]}``.
     #[derive(Clone, Default)]
@@ -5076,16 +3676,19 @@ pub mod service {
         pub subnets: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for AwsVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssignPublicIp", self.assign_public_ip);
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set_opt("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsVpcConfiguration;
+        opt {
+            assign_public_ip = "AssignPublicIp",
+            security_groups = "SecurityGroups",
+            subnets = "Subnets",
         }
     }
+
+    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing a constraint on task placement. For more information, see [Task placement constraints](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// If you're using the Fargate launch type, task placement constraints aren't supported.
@@ -5103,7 +3706,6 @@ pub mod service {
 
     impl PlacementConstraint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::service::PlacementConstraintType>>) -> Self {
             Self {
                 expression: ::std::option::Option::None,
@@ -5112,13 +3714,13 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for PlacementConstraint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementConstraint;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            expression = "Expression",
         }
     }
 
@@ -5137,7 +3739,6 @@ pub mod service {
 
     impl PlacementStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::service::PlacementStrategyType>>) -> Self {
             Self {
                 field: ::std::option::Option::None,
@@ -5146,13 +3747,13 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for PlacementStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Field", self.field);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementStrategy;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            field = "Field",
         }
     }
 
@@ -5197,7 +3798,6 @@ pub mod service {
 
     impl ServiceConnectConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 access_log_configuration: ::std::option::Option::None,
@@ -5210,26 +3810,24 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceConnectConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessLogConfiguration", self.access_log_configuration);
-            p.set_opt("ContainerConfigurations", self.container_configurations);
-            p.set("Enabled", self.enabled);
-            p.set_opt("LogConfiguration", self.log_configuration);
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("Services", self.services);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectConfiguration;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            access_log_configuration = "AccessLogConfiguration",
+            container_configurations = "ContainerConfigurations",
+            log_configuration = "LogConfiguration",
+            namespace = "Namespace",
+            services = "Services",
         }
     }
 
-    pub(super) static SERVICE_CONNECT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("Services", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVICE_CONNECT_SERVICE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_CONNECT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
+        ("Services", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVICE_CONNECT_SERVICE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for Service Connect access logging. Access logs provide detailed information about requests made to your service, including request patterns, response codes, and timing data for debugging and monitoring purposes.
     /// To enable access logs, you must also specify a ``logConfiguration`` in the ``serviceConnectConfiguration``.
@@ -5248,7 +3846,6 @@ pub mod service {
 
     impl ServiceConnectAccessLogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::service::Format>>) -> Self {
             Self {
                 format: format.into(),
@@ -5257,29 +3854,26 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceConnectAccessLogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Format", self.format);
-            p.set_opt("IncludeQueryParameters", self.include_query_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectAccessLogConfiguration;
+        req {
+            format = "Format",
+        }
+        opt {
+            include_query_parameters = "IncludeQueryParameters",
         }
     }
 
-    /// The definition `ServiceConnectContainerConfiguration`.
     #[derive(Clone, Default)]
     pub struct ServiceConnectContainerConfiguration {
         /// CloudFormation property `LogLevel`.
         pub log_level: ::std::option::Option<crate::value::Val<crate::cfn::ecs::service::LogLevel>>,
     }
 
-    impl crate::resource::ToExpr for ServiceConnectContainerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogLevel", self.log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectContainerConfiguration;
+        opt {
+            log_level = "LogLevel",
         }
     }
 
@@ -5299,7 +3893,7 @@ pub mod service {
         /// For tasks hosted on Amazon EC2 instances, the supported log drivers are ``awslogs``, ``fluentd``, ``gelf``, ``json-file``, ``journald``, ``syslog``, ``splunk``, and ``awsfirelens``.
         /// For more information about using the ``awslogs`` log driver, see [Send Amazon ECS logs to CloudWatch](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html) in the *Amazon Elastic Container Service Developer Guide*.
         /// For more information about using the ``awsfirelens`` log driver, see [Send Amazon ECS logs to an service or Partner](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html).
-        /// If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's [available on GitHub](https://docs.aws.amazon.com/https://github.com/aws/amazon-ecs-agent) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
+        /// If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's [available on GitHub](https://github.com/aws/amazon-ecs-agent) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
         ///
         /// CloudFormation property `LogDriver`.
         pub log_driver: ::std::option::Option<crate::value::Val<::std::string::String>>,
@@ -5321,57 +3915,15 @@ pub mod service {
         /// The secrets to pass to the log configuration. For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
         ///
         /// CloudFormation property `SecretOptions`.
-        pub secret_options: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::service::Secret>>,
+        pub secret_options: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::Secret>>,
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogDriver", self.log_driver);
-            p.set_opt("Options", self.options);
-            p.set_opt("SecretOptions", self.secret_options);
-            p.into_expr()
-        }
-    }
-
-    /// An object representing the secret to expose to your container. Secrets can be exposed to a container in the following ways:
-    /// +  To inject sensitive data into your containers as environment variables, use the ``secrets`` container definition parameter.
-    /// +  To reference sensitive information in the log configuration of a container, use the ``secretOptions`` container definition parameter.
-    ///
-    /// For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
-    #[derive(Clone)]
-    pub struct Secret {
-        /// The name of the secret.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store.
-        /// For information about the require IAMlong permissions, see [Required IAM permissions for Amazon ECS secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-secrets.html#secrets-iam) (for Secrets Manager) or [Required IAM permissions for Amazon ECS secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-parameters.html) (for Systems Manager Parameter store) in the *Amazon Elastic Container Service Developer Guide*.
-        /// If the SSM Parameter Store parameter exists in the same Region as the task you're launching, then you can use either the full ARN or name of the parameter. If the parameter exists in a different Region, then the full ARN must be specified.
-        ///
-        /// CloudFormation property `ValueFrom`; required.
-        pub value_from: crate::value::Val<::std::string::String>,
-    }
-
-    impl Secret {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_from: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                value_from: value_from.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Secret {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("ValueFrom", self.value_from);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        opt {
+            log_driver = "LogDriver",
+            options = "Options",
+            secret_options = "SecretOptions",
         }
     }
 
@@ -5412,7 +3964,6 @@ pub mod service {
 
     impl ServiceConnectService {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_aliases: ::std::option::Option::None,
@@ -5425,27 +3976,26 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceConnectService {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientAliases", self.client_aliases);
-            p.set_opt("DiscoveryName", self.discovery_name);
-            p.set_opt("IngressPortOverride", self.ingress_port_override);
-            p.set("PortName", self.port_name);
-            p.set_opt("Timeout", self.timeout);
-            p.set_opt("Tls", self.tls);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectService;
+        req {
+            port_name = "PortName",
+        }
+        opt {
+            client_aliases = "ClientAliases",
+            discovery_name = "DiscoveryName",
+            ingress_port_override = "IngressPortOverride",
+            timeout = "Timeout",
+            tls = "Tls",
         }
     }
 
-    pub(super) static SERVICE_CONNECT_SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientAliases", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVICE_CONNECT_CLIENT_ALIAS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IngressPortOverride", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("Timeout", crate::resource::Rule { shape: Some(&TIMEOUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_CONNECT_SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientAliases", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVICE_CONNECT_CLIENT_ALIAS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IngressPortOverride", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("Timeout", crate::resource::Rule { shape: Some(&TIMEOUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Tls", crate::resource::Rule { shape: Some(&SERVICE_CONNECT_TLS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Each alias ("endpoint") is a fully-qualified name and port number that other tasks ("clients") can use to connect to this service.
     /// Each name and port mapping must be unique within the namespace.
@@ -5471,7 +4021,6 @@ pub mod service {
 
     impl ServiceConnectClientAlias {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 dns_name: ::std::option::Option::None,
@@ -5481,22 +4030,20 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceConnectClientAlias {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DnsName", self.dns_name);
-            p.set("Port", self.port);
-            p.set_opt("TestTrafficRules", self.test_traffic_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectClientAlias;
+        req {
+            port = "Port",
+        }
+        opt {
+            dns_name = "DnsName",
+            test_traffic_rules = "TestTrafficRules",
         }
     }
 
-    pub(super) static SERVICE_CONNECT_CLIENT_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Port", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_CONNECT_CLIENT_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Port", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The test traffic routing configuration for Amazon ECS blue/green deployments. This configuration allows you to define rules for routing specific traffic to the new service revision during the deployment process, allowing for safe testing before full production traffic shift.
     /// For more information, see [Service Connect for Amazon ECS blue/green deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-blue-green.html) in the *Amazon Elastic Container Service Developer Guide*.
@@ -5518,16 +4065,13 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceConnectTestTrafficRules {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Header", self.header);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectTestTrafficRules;
+        req {
+            header = "Header",
         }
     }
 
-    /// The definition `ServiceConnectTestTrafficRulesHeader`.
     #[derive(Clone)]
     pub struct ServiceConnectTestTrafficRulesHeader {
         /// CloudFormation property `Name`; required.
@@ -5538,7 +4082,6 @@ pub mod service {
 
     impl ServiceConnectTestTrafficRulesHeader {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -5547,17 +4090,16 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceConnectTestTrafficRulesHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectTestTrafficRulesHeader;
+        req {
+            name = "Name",
+        }
+        opt {
+            value = "Value",
         }
     }
 
-    /// The definition `ServiceConnectTestTrafficRulesHeaderValue`.
     #[derive(Clone)]
     pub struct ServiceConnectTestTrafficRulesHeaderValue {
         /// CloudFormation property `Exact`; required.
@@ -5566,7 +4108,6 @@ pub mod service {
 
     impl ServiceConnectTestTrafficRulesHeaderValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(exact: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 exact: exact.into(),
@@ -5574,12 +4115,10 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceConnectTestTrafficRulesHeaderValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Exact", self.exact);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectTestTrafficRulesHeaderValue;
+        req {
+            exact = "Exact",
         }
     }
 
@@ -5599,22 +4138,18 @@ pub mod service {
         pub per_request_timeout_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TimeoutConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdleTimeoutSeconds", self.idle_timeout_seconds);
-            p.set_opt("PerRequestTimeoutSeconds", self.per_request_timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeoutConfiguration;
+        opt {
+            idle_timeout_seconds = "IdleTimeoutSeconds",
+            per_request_timeout_seconds = "PerRequestTimeoutSeconds",
         }
     }
 
-    pub(super) static TIMEOUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdleTimeoutSeconds", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("PerRequestTimeoutSeconds", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIMEOUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdleTimeoutSeconds", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("PerRequestTimeoutSeconds", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The key that encrypts and decrypts your resources for Service Connect TLS.
     #[derive(Clone)]
@@ -5645,16 +4180,20 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceConnectTlsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IssuerCertificateAuthority", self.issuer_certificate_authority);
-            p.set_opt("KmsKey", self.kms_key);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectTlsConfiguration;
+        req {
+            issuer_certificate_authority = "IssuerCertificateAuthority",
+        }
+        opt {
+            kms_key = "KmsKey",
+            role_arn = "RoleArn",
         }
     }
+
+    pub(super) static SERVICE_CONNECT_TLS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The certificate root authority that secures your service.
     #[derive(Clone, Default)]
@@ -5665,12 +4204,10 @@ pub mod service {
         pub aws_pca_authority_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServiceConnectTlsCertificateAuthority {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsPcaAuthorityArn", self.aws_pca_authority_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConnectTlsCertificateAuthority;
+        opt {
+            aws_pca_authority_arn = "AwsPcaAuthorityArn",
         }
     }
 
@@ -5697,24 +4234,15 @@ pub mod service {
         pub registry_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServiceRegistry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerName", self.container_name);
-            p.set_opt("ContainerPort", self.container_port);
-            p.set_opt("Port", self.port);
-            p.set_opt("RegistryArn", self.registry_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceRegistry;
+        opt {
+            container_name = "ContainerName",
+            container_port = "ContainerPort",
+            port = "Port",
+            registry_arn = "RegistryArn",
         }
     }
-
-    pub(super) static TAG38_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The configuration for a volume specified in the task definition as a volume that is configured at launch time. Currently, the only supported volume type is an Amazon EBS volume.
     #[derive(Clone)]
@@ -5731,7 +4259,6 @@ pub mod service {
 
     impl ServiceVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 managed_ebs_volume: ::std::option::Option::None,
@@ -5740,21 +4267,19 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManagedEBSVolume", self.managed_ebs_volume);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceVolumeConfiguration;
+        req {
+            name = "Name",
+        }
+        opt {
+            managed_ebs_volume = "ManagedEBSVolume",
         }
     }
 
-    pub(super) static SERVICE_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ManagedEBSVolume", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ManagedEBSVolume", crate::resource::Rule { shape: Some(&SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for the Amazon EBS volume that Amazon ECS creates and manages on your behalf. These settings are used to create each Amazon EBS volume, with one volume created for each task in the service. For information about the supported launch types and operating systems, see [Supported operating systems and launch types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ebs-volumes.html#ebs-volumes-configuration) in the*Amazon Elastic Container Service Developer Guide*.
     /// Many of these parameters map 1:1 with the Amazon EBS ``CreateVolume`` API request parameters.
@@ -5831,7 +4356,6 @@ pub mod service {
 
     impl ServiceManagedEbsVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encrypted: ::std::option::Option::None,
@@ -5849,30 +4373,30 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceManagedEbsVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("FilesystemType", self.filesystem_type);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("SizeInGiB", self.size_in_gib);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("TagSpecifications", self.tag_specifications);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeInitializationRate", self.volume_initialization_rate);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceManagedEbsVolumeConfiguration;
+        req {
+            role_arn = "RoleArn",
+        }
+        opt {
+            encrypted = "Encrypted",
+            filesystem_type = "FilesystemType",
+            iops = "Iops",
+            kms_key_id = "KmsKeyId",
+            size_in_gib = "SizeInGiB",
+            snapshot_id = "SnapshotId",
+            tag_specifications = "TagSpecifications",
+            throughput = "Throughput",
+            volume_initialization_rate = "VolumeInitializationRate",
+            volume_type = "VolumeType",
         }
     }
 
-    pub(super) static SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TagSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EBS_TAG_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TagSpecifications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EBS_TAG_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The tag specifications of an Amazon EBS volume.
     #[derive(Clone)]
@@ -5893,7 +4417,6 @@ pub mod service {
 
     impl EbsTagSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::service::ResourceType>>) -> Self {
             Self {
                 propagate_tags: ::std::option::Option::None,
@@ -5903,22 +4426,20 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for EbsTagSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PropagateTags", self.propagate_tags);
-            p.set("ResourceType", self.resource_type);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsTagSpecification;
+        req {
+            resource_type = "ResourceType",
+        }
+        opt {
+            propagate_tags = "PropagateTags",
+            tags = "Tags",
         }
     }
 
-    pub(super) static EBS_TAG_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&TAG38_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EBS_TAG_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The VPC Lattice configuration for your service that holds the information for the target group(s) Amazon ECS tasks will be registered to.
     #[derive(Clone)]
@@ -5943,7 +4464,6 @@ pub mod service {
 
     impl VpcLatticeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 advanced_configuration: ::std::option::Option::None,
@@ -5954,17 +4474,21 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for VpcLatticeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvancedConfiguration", self.advanced_configuration);
-            p.set("PortName", self.port_name);
-            p.set("RoleArn", self.role_arn);
-            p.set("TargetGroupArn", self.target_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcLatticeConfiguration;
+        req {
+            port_name = "PortName",
+            role_arn = "RoleArn",
+            target_group_arn = "TargetGroupArn",
+        }
+        opt {
+            advanced_configuration = "AdvancedConfiguration",
         }
     }
+
+    pub(super) static VPC_LATTICE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The advanced settings for VPC Lattice used in blue/green deployments. Specify the alternate target group and listener rules required for traffic shifting during blue/green deployments. For more information, see [Required resources for Amazon ECS blue/green deployments](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[derive(Clone, Default)]
@@ -5983,14 +4507,12 @@ pub mod service {
         pub test_listener_rule: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcLatticeAdvancedConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlternateTargetGroupArn", self.alternate_target_group_arn);
-            p.set_opt("ProductionListenerRule", self.production_listener_rule);
-            p.set_opt("TestListenerRule", self.test_listener_rule);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcLatticeAdvancedConfiguration;
+        opt {
+            alternate_target_group_arn = "AlternateTargetGroupArn",
+            production_listener_rule = "ProductionListenerRule",
+            test_listener_rule = "TestListenerRule",
         }
     }
 
@@ -5999,7 +4521,7 @@ pub mod service {
     /// The default behavior of ``AvailabilityZoneRebalancing`` differs between create and update requests:
     /// +  For create service requests, when no value is specified for ``AvailabilityZoneRebalancing``, Amazon ECS defaults the value to ``ENABLED``.
     /// +  For update service requests, when no value is specified for ``AvailabilityZoneRebalancing``, Amazon ECS defaults to the existing service’s ``AvailabilityZoneRebalancing`` value. If the service never had an ``AvailabilityZoneRebalancing`` value set, Amazon ECS treats this as ``DISABLED``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AvailabilityZoneRebalancing {
         /// `ENABLED`
         Enabled,
@@ -6007,18 +4529,10 @@ pub mod service {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AvailabilityZoneRebalancing {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AvailabilityZoneRebalancing, ["ENABLED", "DISABLED"]);
 
     /// Determines how Amazon ECS uses ``value`` to calculate the failure threshold. For the percentage types (``BOUNDED_PERCENT`` and ``UNBOUNDED_PERCENT``), Amazon ECS multiplies ``value`` by the latest service desired count. For ``COUNT``, Amazon ECS uses ``value`` directly as the threshold. The default is ``BOUNDED_PERCENT``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `COUNT`
         Count,
@@ -6028,21 +4542,12 @@ pub mod service {
         UnboundedPercent,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Count => "COUNT",
-                Self::BoundedPercent => "BOUNDED_PERCENT",
-                Self::UnboundedPercent => "UNBOUNDED_PERCENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"]);
 
     /// The time when Amazon ECS removes the source revisions' tasks relative to deployment completion. The valid values are:
     /// +  ``BLOCKING``—Amazon ECS removes the previous tasks before it marks the deployment as successful.
     /// +  ``DEFERRED``—Amazon ECS marks the deployment successful, and then removes the previous tasks in the background.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceServiceRevisionCleanup {
         /// `BLOCKING`
         Blocking,
@@ -6050,18 +4555,9 @@ pub mod service {
         Deferred,
     }
 
-    impl crate::value::CfnEnum for SourceServiceRevisionCleanup {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Blocking => "BLOCKING",
-                Self::Deferred => "DEFERRED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceServiceRevisionCleanup, ["BLOCKING", "DEFERRED"]);
 
-    /// Allowed values of `LifecycleStages`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LifecycleStages {
         /// `RECONCILE_SERVICE`
         ReconcileService,
@@ -6081,28 +4577,14 @@ pub mod service {
         PostProductionTrafficShift,
     }
 
-    impl crate::value::CfnEnum for LifecycleStages {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ReconcileService => "RECONCILE_SERVICE",
-                Self::PreScaleUp => "PRE_SCALE_UP",
-                Self::PostScaleUp => "POST_SCALE_UP",
-                Self::TestTrafficShift => "TEST_TRAFFIC_SHIFT",
-                Self::PostTestTrafficShift => "POST_TEST_TRAFFIC_SHIFT",
-                Self::PreProductionTrafficShift => "PRE_PRODUCTION_TRAFFIC_SHIFT",
-                Self::ProductionTrafficShift => "PRODUCTION_TRAFFIC_SHIFT",
-                Self::PostProductionTrafficShift => "POST_PRODUCTION_TRAFFIC_SHIFT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LifecycleStages, ["RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"]);
 
     /// The type of action the lifecycle hook performs. Valid values are:
     /// +  ``AWS_LAMBDA`` - Invokes a Lambda function at the specified lifecycle stage. This is the default value.
     /// +  ``PAUSE`` - Pauses the deployment at the specified lifecycle stage until you call ``ContinueServiceDeployment`` to continue or roll back.
     ///
     /// This field is optional. If not specified, the default value is ``AWS_LAMBDA``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `AWS_LAMBDA`
         AwsLambda,
@@ -6110,18 +4592,9 @@ pub mod service {
         Pause,
     }
 
-    impl crate::value::CfnEnum for TargetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsLambda => "AWS_LAMBDA",
-                Self::Pause => "PAUSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetType, ["AWS_LAMBDA", "PAUSE"]);
 
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `ROLLBACK`
         Rollback,
@@ -6129,22 +4602,14 @@ pub mod service {
         Continue,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rollback => "ROLLBACK",
-                Self::Continue => "CONTINUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["ROLLBACK", "CONTINUE"]);
 
     /// The deployment strategy for the service. Choose from these valid values:
     /// +  ``ROLLING`` - When you create a service which uses the rolling update (``ROLLING``) deployment strategy, the Amazon ECS service scheduler replaces the currently running tasks with new tasks. The number of tasks that Amazon ECS adds or removes from the service during a rolling update is controlled by the service deployment configuration.
     /// +  ``BLUE_GREEN`` - A blue/green deployment strategy (``BLUE_GREEN``) is a release methodology that reduces downtime and risk by running two identical production environments called blue and green. With Amazon ECS blue/green deployments, you can validate new service revisions before directing production traffic to them. This approach provides a safer way to deploy changes with the ability to quickly roll back if needed.
     /// +  ``LINEAR`` - A *linear* deployment strategy (``LINEAR``) gradually shifts traffic from the current production environment to a new environment in equal percentages over time. With Amazon ECS linear deployments, you can control the pace of traffic shifting and validate new service revisions with increasing amounts of production traffic.
     /// +  ``CANARY`` - A *canary* deployment strategy (``CANARY``) shifts a small percentage of traffic to the new service revision first, then shifts the remaining traffic all at once after a specified time period. This allows you to test the new version with a subset of users before full deployment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `ROLLING`
         Rolling,
@@ -6156,17 +4621,7 @@ pub mod service {
         Canary,
     }
 
-    impl crate::value::CfnEnum for Strategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rolling => "ROLLING",
-                Self::BlueGreen => "BLUE_GREEN",
-                Self::Linear => "LINEAR",
-                Self::Canary => "CANARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Strategy, ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]);
 
     /// The deployment controller type to use.
     /// The deployment controller is the mechanism that determines how tasks are deployed for your service. The valid options are:
@@ -6201,7 +4656,7 @@ pub mod service {
     /// +  If you're migrating from ``CODE_DEPLOY`` to ``ECS`` with a new task definition and CFN performs a rollback operation, the ECS``UpdateService`` request fails with the following error:
     /// Resource handler returned message: "Invalid request provided: Unable to update task definition on services with a CODE_DEPLOY deployment controller.
     /// +  After a successful migration from ``ECS`` to ``EXTERNAL`` deployment controller, you need to manually remove the ``ACTIVE`` task set, because ECS no longer manages the deployment. For information about how to delete a task set, see [DeleteTaskSet](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteTaskSet.html) in the ECSlong API Reference.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentControllerType {
         /// `CODE_DEPLOY`
         CodeDeploy,
@@ -6211,19 +4666,9 @@ pub mod service {
         External,
     }
 
-    impl crate::value::CfnEnum for DeploymentControllerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CodeDeploy => "CODE_DEPLOY",
-                Self::Ecs => "ECS",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeploymentControllerType, ["CODE_DEPLOY", "ECS", "EXTERNAL"]);
 
-    /// Allowed values of `AccessTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessTypes {
         /// `PUBLIC`
         Public,
@@ -6231,18 +4676,9 @@ pub mod service {
         Private,
     }
 
-    impl crate::value::CfnEnum for AccessTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-                Self::Private => "PRIVATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessTypes, ["PUBLIC", "PRIVATE"]);
 
-    /// Allowed values of `HealthCheckProtocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HealthCheckProtocol {
         /// `HTTP`
         Http,
@@ -6250,19 +4686,11 @@ pub mod service {
         Https,
     }
 
-    impl crate::value::CfnEnum for HealthCheckProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HealthCheckProtocol, ["HTTP", "HTTPS"]);
 
     /// The launch type on which to run your service. For more information, see [Amazon ECS Launch Types](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// If you want to use Managed Instances, you must use the ``capacityProviderStrategy`` request parameter
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -6272,19 +4700,9 @@ pub mod service {
         External,
     }
 
-    impl crate::value::CfnEnum for LaunchType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ec2 => "EC2",
-                Self::Fargate => "FARGATE",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LaunchType, ["EC2", "FARGATE", "EXTERNAL"]);
 
-    /// Allowed values of `MetricNames`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricNames {
         /// `CPUUtilization`
         CpuUtilization,
@@ -6292,21 +4710,13 @@ pub mod service {
         MemoryUtilization,
     }
 
-    impl crate::value::CfnEnum for MetricNames {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CpuUtilization => "CPUUtilization",
-                Self::MemoryUtilization => "MemoryUtilization",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricNames, ["CPUUtilization", "MemoryUtilization"]);
 
     /// Whether the task's elastic network interface receives a public IP address.
     /// Consider the following when you set this value:
     /// +  When you use ``create-service`` or ``update-service``, the default is ``DISABLED``.
     /// +  When the service ``deploymentController`` is ``ECS``, the value must be ``DISABLED``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `DISABLED`
         Disabled,
@@ -6314,18 +4724,10 @@ pub mod service {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for AssignPublicIp {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssignPublicIp, ["DISABLED", "ENABLED"]);
 
     /// The type of constraint. Use ``distinctInstance`` to ensure that each task in a particular group is running on a different container instance. Use ``memberOf`` to restrict the selection to a group of valid candidates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementConstraintType {
         /// `distinctInstance`
         DistinctInstance,
@@ -6333,18 +4735,10 @@ pub mod service {
         MemberOf,
     }
 
-    impl crate::value::CfnEnum for PlacementConstraintType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DistinctInstance => "distinctInstance",
-                Self::MemberOf => "memberOf",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlacementConstraintType, ["distinctInstance", "memberOf"]);
 
     /// The type of placement strategy. The ``random`` placement strategy randomly places tasks on available candidates. The ``spread`` placement strategy spreads placement across available candidates evenly based on the ``field`` parameter. The ``binpack`` strategy places tasks on available candidates that have the least available amount of the resource that's specified with the ``field`` parameter. For example, if you binpack on memory, a task is placed on the instance with the least amount of remaining memory but still enough to run the task.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementStrategyType {
         /// `binpack`
         Binpack,
@@ -6354,21 +4748,12 @@ pub mod service {
         Spread,
     }
 
-    impl crate::value::CfnEnum for PlacementStrategyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Binpack => "binpack",
-                Self::Random => "random",
-                Self::Spread => "spread",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlacementStrategyType, ["binpack", "random", "spread"]);
 
     /// Specifies whether to propagate the tags from the task definition to the task. If no value is specified, the tags aren't propagated. Tags can only be propagated to the task during task creation. To add tags to a task after task creation, use the [TagResource](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TagResource.html) API action.
     /// You must set this to a value other than ``NONE`` when you use Cost Explorer. For more information, see [Amazon ECS usage reports](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/usage-reports.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// The default is ``NONE``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateTags {
         /// `SERVICE`
         Service,
@@ -6376,22 +4761,14 @@ pub mod service {
         TaskDefinition,
     }
 
-    impl crate::value::CfnEnum for PropagateTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Service => "SERVICE",
-                Self::TaskDefinition => "TASK_DEFINITION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PropagateTags, ["SERVICE", "TASK_DEFINITION"]);
 
     /// The scheduling strategy to use for the service. For more information, see [Services](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html).
     /// There are two service scheduler strategies available:
     /// +  ``REPLICA``-The replica scheduling strategy places and maintains the desired number of tasks across your cluster. By default, the service scheduler spreads tasks across Availability Zones. You can use task placement strategies and constraints to customize task placement decisions. This scheduler strategy is required if the service uses the ``CODE_DEPLOY`` or ``EXTERNAL`` deployment controller types.
     /// +  ``DAEMON``-The daemon scheduling strategy deploys exactly one task on each active container instance that meets all of the task placement constraints that you specify in your cluster. The service scheduler also evaluates the task placement constraints for running tasks and will stop tasks that don't meet the placement constraints. When you're using this strategy, you don't need to specify a desired number of tasks, a task placement strategy, or use Service Auto Scaling policies.
     /// Tasks using the Fargate launch type or the ``CODE_DEPLOY`` or ``EXTERNAL`` deployment controller types don't support the ``DAEMON`` scheduling strategy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchedulingStrategy {
         /// `DAEMON`
         Daemon,
@@ -6399,18 +4776,10 @@ pub mod service {
         Replica,
     }
 
-    impl crate::value::CfnEnum for SchedulingStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daemon => "DAEMON",
-                Self::Replica => "REPLICA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SchedulingStrategy, ["DAEMON", "REPLICA"]);
 
     /// The format for Service Connect access log output. Choose TEXT for human-readable logs or JSON for structured data that integrates well with log analysis tools.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `TEXT`
         Text,
@@ -6418,19 +4787,11 @@ pub mod service {
         Json,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "TEXT",
-                Self::Json => "JSON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["TEXT", "JSON"]);
 
     /// Specifies whether to include query parameters in Service Connect access logs.
     /// When enabled, query parameters from HTTP requests are included in the access logs. Consider security and privacy implications when enabling this feature, as query parameters may contain sensitive information such as request IDs and tokens. By default, this parameter is ``DISABLED``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludeQueryParameters {
         /// `DISABLED`
         Disabled,
@@ -6438,18 +4799,9 @@ pub mod service {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for IncludeQueryParameters {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncludeQueryParameters, ["DISABLED", "ENABLED"]);
 
-    /// Allowed values of `LogLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `debug`
         Debug,
@@ -6457,20 +4809,12 @@ pub mod service {
         Info,
     }
 
-    impl crate::value::CfnEnum for LogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Debug => "debug",
-                Self::Info => "info",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogLevel, ["debug", "info"]);
 
     /// The filesystem type for the volume. For volumes created from a snapshot, you must specify the same filesystem type that the volume was using when the snapshot was created. If there is a filesystem type mismatch, the tasks will fail to start.
     /// The available Linux filesystem types are ``ext3``, ``ext4``, and ``xfs``. If no value is specified, the ``xfs`` filesystem type is used by default.
     /// The available Windows filesystem types are ``NTFS``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilesystemType {
         /// `ext3`
         Ext3,
@@ -6482,33 +4826,16 @@ pub mod service {
         Xfs,
     }
 
-    impl crate::value::CfnEnum for FilesystemType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ext3 => "ext3",
-                Self::Ext4 => "ext4",
-                Self::Ntfs => "ntfs",
-                Self::Xfs => "xfs",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilesystemType, ["ext3", "ext4", "ntfs", "xfs"]);
 
     /// The type of volume resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `volume`
         Volume,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Volume => "volume",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["volume"]);
 }
 
 /// Registers a new task definition from the supplied ``family`` and ``containerDefinitions``. Optionally, you can add data volumes to your containers with the ``volumes`` parameter. For more information about task definition parameters and defaults, see [Amazon ECS Task Definitions](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_defintions.html) in the *Amazon Elastic Container Service Developer Guide*.
@@ -6638,55 +4965,61 @@ pub struct TaskDefinition {
     pub volumes: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::Volume>>,
 }
 
-impl crate::resource::Resource for TaskDefinition {
-    const TYPE: &'static str = "AWS::ECS::TaskDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TASK_DEFINITION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContainerDefinitions", self.container_definitions);
-        p.set_opt("Cpu", self.cpu);
-        p.set_opt("EnableFaultInjection", self.enable_fault_injection);
-        p.set_opt("EphemeralStorage", self.ephemeral_storage);
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("Family", self.family);
-        p.set_opt("InferenceAccelerators", self.inference_accelerators);
-        p.set_opt("IpcMode", self.ipc_mode);
-        p.set_opt("Memory", self.memory);
-        p.set_opt("NetworkMode", self.network_mode);
-        p.set_opt("PidMode", self.pid_mode);
-        p.set_opt("PlacementConstraints", self.placement_constraints);
-        p.set_opt("ProxyConfiguration", self.proxy_configuration);
-        p.set_opt("RequiresCompatibilities", self.requires_compatibilities);
-        p.set_opt("RuntimePlatform", self.runtime_platform);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TaskRoleArn", self.task_role_arn);
-        p.set_opt("Volumes", self.volumes);
-        p
+crate::resource::props! {
+    resource TaskDefinition = "AWS::ECS::TaskDefinition", shape: Some(&TASK_DEFINITION_SHAPE);
+    opt {
+        container_definitions = "ContainerDefinitions",
+        cpu = "Cpu",
+        enable_fault_injection = "EnableFaultInjection",
+        ephemeral_storage = "EphemeralStorage",
+        execution_role_arn = "ExecutionRoleArn",
+        family = "Family",
+        inference_accelerators = "InferenceAccelerators",
+        ipc_mode = "IpcMode",
+        memory = "Memory",
+        network_mode = "NetworkMode",
+        pid_mode = "PidMode",
+        placement_constraints = "PlacementConstraints",
+        proxy_configuration = "ProxyConfiguration",
+        requires_compatibilities = "RequiresCompatibilities",
+        runtime_platform = "RuntimePlatform",
+        tags = "Tags",
+        task_role_arn = "TaskRoleArn",
+        volumes = "Volumes",
     }
 }
 
-static TASK_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContainerDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::task_definition::CONTAINER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::task_definition::TAG28_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TASK_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContainerDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::task_definition::CONTAINER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TaskDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TaskDefinition> {
-    /// `Fn::GetAtt` `TaskDefinitionArn`.
-    #[inline]
-    pub fn attr_task_definition_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TaskDefinitionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TaskDefinitionArn`.
+        attr_task_definition_arn: ::std::string::String = "TaskDefinitionArn",
     }
 }
 
 pub mod task_definition {
     //! Nested property types and enums of [`TaskDefinition`](super::TaskDefinition).
+
+    pub use crate::cfn::shared::ecs::{Condition, EnvironmentFile, FirelensType, KernelCapabilities, KeyValuePair, MountPoint, Name, Permissions, RepositoryCredentials, Secret, SystemControl, Tmpfs, Type, Ulimit};
+
+    #[deprecated(note = "renamed to `FirelensType`")]
+    #[doc(hidden)]
+    pub type FirelensConfigurationType = FirelensType;
+
+    #[deprecated(note = "renamed to `ProxyType`")]
+    #[doc(hidden)]
+    pub type ProxyConfigurationType = ProxyType;
+
+    #[deprecated(note = "renamed to `TaskPlacementConstraintType`")]
+    #[doc(hidden)]
+    pub type TaskDefinitionPlacementConstraintType = TaskPlacementConstraintType;
 
     /// The ``ContainerDefinition`` property specifies a container definition. Container definitions are used in task definitions to describe the different containers that are launched as part of a task.
     #[derive(Clone)]
@@ -6763,13 +5096,13 @@ pub mod task_definition {
         /// We don't recommend that you use plaintext environment variables for sensitive information, such as credential data.
         ///
         /// CloudFormation property `Environment`.
-        pub environment: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::KeyValuePair>>,
+        pub environment: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::KeyValuePair>>,
         /// A list of files containing the environment variables to pass to a container. This parameter maps to the ``--env-file`` option to docker run.
         /// You can specify up to ten environment files. The file must have a ``.env`` file extension. Each line in an environment file contains an environment variable in ``VARIABLE=VALUE`` format. Lines beginning with ``#`` are treated as comments and are ignored.
         /// If there are environment variables specified using the ``environment`` parameter in a container definition, they take precedence over the variables contained within an environment file. If multiple environment files are specified that contain the same variable, they're processed from the top down. We recommend that you use unique variable names. For more information, see [Specifying Environment Variables](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/taskdef-envfiles.html) in the *Amazon Elastic Container Service Developer Guide*.
         ///
         /// CloudFormation property `EnvironmentFiles`.
-        pub environment_files: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::EnvironmentFile>>,
+        pub environment_files: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::EnvironmentFile>>,
         /// If the ``essential`` parameter of a container is marked as ``true``, and that container fails or stops for any reason, all other containers that are part of the task are stopped. If the ``essential`` parameter of a container is marked as ``false``, its failure doesn't affect the rest of the containers in a task. If this parameter is omitted, a container is assumed to be essential.
         /// All tasks must have at least one essential container. If you have an application that's composed of multiple containers, group containers that are used for a common purpose into components, and separate the different components into multiple task definitions. For more information, see [Application Architecture](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/application_architecture.html) in the *Amazon Elastic Container Service Developer Guide*.
         ///
@@ -6818,14 +5151,14 @@ pub mod task_definition {
         /// CloudFormation property `LinuxParameters`.
         pub linux_parameters: ::std::option::Option<crate::cfn::ecs::task_definition::LinuxParameters>,
         /// The log configuration specification for the container.
-        /// This parameter maps to ``LogConfig`` in the docker Create a container command and the ``--log-driver`` option to docker run. By default, containers use the same logging driver that the Docker daemon uses. However, the container may use a different logging driver than the Docker daemon by specifying a log driver with this parameter in the container definition. To use a different logging driver for a container, the log system must be configured properly on the container instance (or on a different log server for remote logging options). For more information on the options for different supported log drivers, see [Configure logging drivers](https://docs.aws.amazon.com/https://docs.docker.com/engine/admin/logging/overview/) in the Docker documentation.
+        /// This parameter maps to ``LogConfig`` in the docker Create a container command and the ``--log-driver`` option to docker run. By default, containers use the same logging driver that the Docker daemon uses. However, the container may use a different logging driver than the Docker daemon by specifying a log driver with this parameter in the container definition. To use a different logging driver for a container, the log system must be configured properly on the container instance (or on a different log server for remote logging options). For more information on the options for different supported log drivers, see [Configure logging drivers](https://docs.docker.com/engine/admin/logging/overview/) in the Docker documentation.
         /// Amazon ECS currently supports a subset of the logging drivers available to the Docker daemon (shown in the [LogConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LogConfiguration.html) data type). Additional log drivers may be available in future releases of the Amazon ECS container agent.
         /// This parameter requires version 1.18 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: ``sudo docker version --format '{{.Server.APIVersion}}'``
         /// The Amazon ECS container agent running on a container instance must register the logging drivers available on that instance with the ``ECS_AVAILABLE_LOGGING_DRIVERS`` environment variable before containers placed on that instance can use these log configuration options. For more information, see [Container Agent Configuration](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html) in the *Developer Guide*.
         ///
         /// CloudFormation property `LogConfiguration`.
         pub log_configuration: ::std::option::Option<crate::cfn::ecs::task_definition::LogConfiguration>,
-        /// The amount (in MiB) of memory to present to the container. If your container attempts to exceed the memory specified here, the container is killed. The total amount of memory reserved for all containers within a task must be lower than the task ``memory`` value, if one is specified. This parameter maps to ``Memory`` in the [Create a container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the ``--memory`` option to [docker run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/#security-configuration).
+        /// The amount (in MiB) of memory to present to the container. If your container attempts to exceed the memory specified here, the container is killed. The total amount of memory reserved for all containers within a task must be lower than the task ``memory`` value, if one is specified. This parameter maps to ``Memory`` in the [Create a container](https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.docker.com/engine/api/v1.35/) and the ``--memory`` option to [docker run](https://docs.docker.com/engine/reference/run/#security-configuration).
         /// If using the Fargate launch type, this parameter is optional.
         /// If using the EC2 launch type, you must specify either a task-level memory value or a container-level memory value. If you specify both a container-level ``memory`` and ``memoryReservation`` value, ``memory`` must be greater than ``memoryReservation``. If you specify ``memoryReservation``, then that value is subtracted from the available memory resources for the container instance where the container is placed. Otherwise, the value of ``memory`` is used.
         /// The Docker 20.10.0 or later daemon reserves a minimum of 6 MiB of memory for a container, so you should not specify fewer than 6 MiB of memory for your containers.
@@ -6846,7 +5179,7 @@ pub mod task_definition {
         /// Windows containers can mount whole directories on the same drive as ``$env:ProgramData``. Windows containers can't mount directories on a different drive, and mount point can't be across drives.
         ///
         /// CloudFormation property `MountPoints`.
-        pub mount_points: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::MountPoint>>,
+        pub mount_points: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::MountPoint>>,
         /// The name of a container. If you're linking multiple containers together in a task definition, the ``name`` of one container can be entered in the ``links`` of another container to connect the containers. Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed. This parameter maps to ``name`` in the docker container create command and the ``--name`` option to docker run.
         ///
         /// CloudFormation property `Name`; required.
@@ -6854,7 +5187,7 @@ pub mod task_definition {
         /// The list of port mappings for the container. Port mappings allow containers to access ports on the host container instance to send or receive traffic.
         /// For task definitions that use the ``awsvpc`` network mode, you should only specify the ``containerPort``. The ``hostPort`` can be left blank or it must be the same value as the ``containerPort``.
         /// Port mappings on Windows use the ``NetNAT`` gateway address rather than ``localhost``. There is no loopback for port mappings on Windows, so you cannot access a container's mapped port from the host itself.
-        /// This parameter maps to ``PortBindings`` in the [Create a container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the ``--publish`` option to [docker run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/). If the network mode of a task definition is set to ``none``, then you can't specify port mappings. If the network mode of a task definition is set to ``host``, then host ports must either be undefined or they must match the container port in the port mapping.
+        /// This parameter maps to ``PortBindings`` in the [Create a container](https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.docker.com/engine/api/v1.35/) and the ``--publish`` option to [docker run](https://docs.docker.com/engine/reference/run/). If the network mode of a task definition is set to ``none``, then you can't specify port mappings. If the network mode of a task definition is set to ``host``, then host ports must either be undefined or they must match the container port in the port mapping.
         /// After a task reaches the ``RUNNING`` status, manual and automatic host and container port assignments are visible in the *Network Bindings* section of a container description for a selected task in the Amazon ECS console. The assignments are also visible in the ``networkBindings`` section [DescribeTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html) responses.
         ///
         /// CloudFormation property `PortMappings`.
@@ -6876,7 +5209,7 @@ pub mod task_definition {
         /// The private repository authentication credentials to use.
         ///
         /// CloudFormation property `RepositoryCredentials`.
-        pub repository_credentials: ::std::option::Option<crate::cfn::ecs::task_definition::RepositoryCredentials>,
+        pub repository_credentials: ::std::option::Option<crate::cfn::shared::ecs::RepositoryCredentials>,
         /// The type and amount of a resource to assign to a container. The supported resources are GPUs and Neuron devices.
         ///
         /// CloudFormation property `ResourceRequirements`.
@@ -6888,7 +5221,7 @@ pub mod task_definition {
         /// The secrets to pass to the container. For more information, see [Specifying Sensitive Data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
         ///
         /// CloudFormation property `Secrets`.
-        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::Secret>>,
+        pub secrets: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::Secret>>,
         /// Time duration (in seconds) to wait before giving up on resolving dependencies for a container. For example, you specify two containers in a task definition with containerA having a dependency on containerB reaching a ``COMPLETE``, ``SUCCESS``, or ``HEALTHY`` status. If a ``startTimeout`` value is specified for containerB and it doesn't reach the desired status within that time then containerA gives up and not start. This results in the task transitioning to a ``STOPPED`` state.
         /// When the ``ECS_CONTAINER_START_TIMEOUT`` container agent configuration variable is used, it's enforced independently from this start timeout value.
         /// For tasks using the Fargate launch type, the task or service requires the following platforms:
@@ -6914,12 +5247,12 @@ pub mod task_definition {
         /// A list of namespaced kernel parameters to set in the container. This parameter maps to ``Sysctls`` in the docker container create command and the ``--sysctl`` option to docker run. For example, you can configure ``net.ipv4.tcp_keepalive_time`` setting to maintain longer lived connections.
         ///
         /// CloudFormation property `SystemControls`.
-        pub system_controls: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::SystemControl>>,
-        /// A list of ``ulimits`` to set in the container. This parameter maps to ``Ulimits`` in the [Create a container](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.aws.amazon.com/https://docs.docker.com/engine/api/v1.35/) and the ``--ulimit`` option to [docker run](https://docs.aws.amazon.com/https://docs.docker.com/engine/reference/run/). Valid naming values are displayed in the [Ulimit](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Ulimit.html) data type. This parameter requires version 1.18 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: ``sudo docker version --format '{{.Server.APIVersion}}'``
+        pub system_controls: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::SystemControl>>,
+        /// A list of ``ulimits`` to set in the container. This parameter maps to ``Ulimits`` in the [Create a container](https://docs.docker.com/engine/api/v1.35/#operation/ContainerCreate) section of the [Docker Remote API](https://docs.docker.com/engine/api/v1.35/) and the ``--ulimit`` option to [docker run](https://docs.docker.com/engine/reference/run/). Valid naming values are displayed in the [Ulimit](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Ulimit.html) data type. This parameter requires version 1.18 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: ``sudo docker version --format '{{.Server.APIVersion}}'``
         /// This parameter is not supported for Windows containers.
         ///
         /// CloudFormation property `Ulimits`.
-        pub ulimits: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::Ulimit>>,
+        pub ulimits: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::Ulimit>>,
         /// The user to use inside the container. This parameter maps to ``User`` in the docker container create command and the ``--user`` option to docker run.
         /// When running tasks using the ``host`` network mode, don't run containers using the root user (UID 0). We recommend using a non-root user for better security.
         /// You can specify the ``user`` using the following formats. If specifying a UID or GID, you must specify it as a positive integer.
@@ -6950,7 +5283,6 @@ pub mod task_definition {
 
     impl ContainerDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 command: ::std::option::Option::None,
@@ -6999,61 +5331,59 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("Cpu", self.cpu);
-            p.set_opt("CredentialSpecs", self.credential_specs);
-            p.set_opt("DependsOn", self.depends_on);
-            p.set_opt("DisableNetworking", self.disable_networking);
-            p.set_opt("DnsSearchDomains", self.dns_search_domains);
-            p.set_opt("DnsServers", self.dns_servers);
-            p.set_opt("DockerLabels", self.docker_labels);
-            p.set_opt("DockerSecurityOptions", self.docker_security_options);
-            p.set_opt("EntryPoint", self.entry_point);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("EnvironmentFiles", self.environment_files);
-            p.set_opt("Essential", self.essential);
-            p.set_opt("ExtraHosts", self.extra_hosts);
-            p.set_opt("FirelensConfiguration", self.firelens_configuration);
-            p.set_opt("HealthCheck", self.health_check);
-            p.set_opt("Hostname", self.hostname);
-            p.set("Image", self.image);
-            p.set_opt("Interactive", self.interactive);
-            p.set_opt("Links", self.links);
-            p.set_opt("LinuxParameters", self.linux_parameters);
-            p.set_opt("LogConfiguration", self.log_configuration);
-            p.set_opt("Memory", self.memory);
-            p.set_opt("MemoryReservation", self.memory_reservation);
-            p.set_opt("MountPoints", self.mount_points);
-            p.set("Name", self.name);
-            p.set_opt("PortMappings", self.port_mappings);
-            p.set_opt("Privileged", self.privileged);
-            p.set_opt("PseudoTerminal", self.pseudo_terminal);
-            p.set_opt("ReadonlyRootFilesystem", self.readonly_root_filesystem);
-            p.set_opt("RepositoryCredentials", self.repository_credentials);
-            p.set_opt("ResourceRequirements", self.resource_requirements);
-            p.set_opt("RestartPolicy", self.restart_policy);
-            p.set_opt("Secrets", self.secrets);
-            p.set_opt("StartTimeout", self.start_timeout);
-            p.set_opt("StopTimeout", self.stop_timeout);
-            p.set_opt("SystemControls", self.system_controls);
-            p.set_opt("Ulimits", self.ulimits);
-            p.set_opt("User", self.user);
-            p.set_opt("VersionConsistency", self.version_consistency);
-            p.set_opt("VolumesFrom", self.volumes_from);
-            p.set_opt("WorkingDirectory", self.working_directory);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerDefinition;
+        req {
+            image = "Image",
+            name = "Name",
+        }
+        opt {
+            command = "Command",
+            cpu = "Cpu",
+            credential_specs = "CredentialSpecs",
+            depends_on = "DependsOn",
+            disable_networking = "DisableNetworking",
+            dns_search_domains = "DnsSearchDomains",
+            dns_servers = "DnsServers",
+            docker_labels = "DockerLabels",
+            docker_security_options = "DockerSecurityOptions",
+            entry_point = "EntryPoint",
+            environment = "Environment",
+            environment_files = "EnvironmentFiles",
+            essential = "Essential",
+            extra_hosts = "ExtraHosts",
+            firelens_configuration = "FirelensConfiguration",
+            health_check = "HealthCheck",
+            hostname = "Hostname",
+            interactive = "Interactive",
+            links = "Links",
+            linux_parameters = "LinuxParameters",
+            log_configuration = "LogConfiguration",
+            memory = "Memory",
+            memory_reservation = "MemoryReservation",
+            mount_points = "MountPoints",
+            port_mappings = "PortMappings",
+            privileged = "Privileged",
+            pseudo_terminal = "PseudoTerminal",
+            readonly_root_filesystem = "ReadonlyRootFilesystem",
+            repository_credentials = "RepositoryCredentials",
+            resource_requirements = "ResourceRequirements",
+            restart_policy = "RestartPolicy",
+            secrets = "Secrets",
+            start_timeout = "StartTimeout",
+            stop_timeout = "StopTimeout",
+            system_controls = "SystemControls",
+            ulimits = "Ulimits",
+            user = "User",
+            version_consistency = "VersionConsistency",
+            volumes_from = "VolumesFrom",
+            working_directory = "WorkingDirectory",
         }
     }
 
-    pub(super) static CONTAINER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceRequirements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RESOURCE_REQUIREMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceRequirements", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RESOURCE_REQUIREMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``ContainerDependency`` property specifies the dependencies defined for container startup and shutdown. A container can contain multiple dependencies. When a dependency is defined for container startup, for container shutdown it is reversed.
     /// Your Amazon ECS container instances require at least version 1.26.0 of the container agent to enable container dependencies. However, we recommend using the latest container agent version. For information about checking your agent version and updating to the latest version, see [Updating the Amazon ECS Container Agent](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html) in the *Amazon Elastic Container Service Developer Guide*. If you are using an Amazon ECS-optimized Linux AMI, your instance needs at least version 1.26.0-1 of the ``ecs-init`` package. If your container instances are launched from version ``20190301`` or later, then they contain the required versions of the container agent and ``ecs-init``. For more information, see [Amazon ECS-optimized Linux AMI](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html) in the *Amazon Elastic Container Service Developer Guide*.
@@ -7067,76 +5397,18 @@ pub mod task_definition {
         /// +  ``HEALTHY`` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
         ///
         /// CloudFormation property `Condition`.
-        pub condition: ::std::option::Option<crate::value::Val<crate::cfn::ecs::task_definition::Condition>>,
+        pub condition: ::std::option::Option<crate::value::Val<crate::cfn::shared::ecs::Condition>>,
         /// The name of a container.
         ///
         /// CloudFormation property `ContainerName`.
         pub container_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ContainerDependency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Condition", self.condition);
-            p.set_opt("ContainerName", self.container_name);
-            p.into_expr()
-        }
-    }
-
-    /// A key-value pair object.
-    #[derive(Clone, Default)]
-    pub struct KeyValuePair {
-        /// The name of the key-value pair. For environment variables, this is the name of the environment variable.
-        ///
-        /// CloudFormation property `Name`.
-        pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The value of the key-value pair. For environment variables, this is the value of the environment variable.
-        ///
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for KeyValuePair {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// A list of files containing the environment variables to pass to a container. You can specify up to ten environment files. The file must have a ``.env`` file extension. Each line in an environment file should contain an environment variable in ``VARIABLE=VALUE`` format. Lines beginning with ``#`` are treated as comments and are ignored.
-    /// If there are environment variables specified using the ``environment`` parameter in a container definition, they take precedence over the variables contained within an environment file. If multiple environment files are specified that contain the same variable, they're processed from the top down. We recommend that you use unique variable names. For more information, see [Use a file to pass environment variables to a container](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html) in the *Amazon Elastic Container Service Developer Guide*.
-    /// Environment variable files are objects in Amazon S3 and all Amazon S3 security considerations apply.
-    /// You must use the following platforms for the Fargate launch type:
-    /// +  Linux platform version ``1.4.0`` or later.
-    /// +  Windows platform version ``1.0.0`` or later.
-    ///
-    /// Consider the following when using the Fargate launch type:
-    /// +  The file is handled like a native Docker env-file.
-    /// +  There is no support for shell escape handling.
-    /// +  The container entry point interperts the ``VARIABLE`` values.
-    #[derive(Clone, Default)]
-    pub struct EnvironmentFile {
-        /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
-        ///
-        /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::ecs::task_definition::Type>>,
-        /// The Amazon Resource Name (ARN) of the Amazon S3 object containing the environment variable file.
-        ///
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for EnvironmentFile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerDependency;
+        opt {
+            condition = "Condition",
+            container_name = "ContainerName",
         }
     }
 
@@ -7153,13 +5425,11 @@ pub mod task_definition {
         pub ip_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HostEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Hostname", self.hostname);
-            p.set_opt("IpAddress", self.ip_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostEntry;
+        opt {
+            hostname = "Hostname",
+            ip_address = "IpAddress",
         }
     }
 
@@ -7177,16 +5447,14 @@ pub mod task_definition {
         /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
         ///
         /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::ecs::task_definition::FirelensConfigurationType>>,
+        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::shared::ecs::FirelensType>>,
     }
 
-    impl crate::resource::ToExpr for FirelensConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Options", self.options);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirelensConfiguration;
+        opt {
+            options = "Options",
+            type_ = "Type",
         }
     }
 
@@ -7227,16 +5495,14 @@ pub mod task_definition {
         pub timeout: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HealthCheck {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("Retries", self.retries);
-            p.set_opt("StartPeriod", self.start_period);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheck;
+        opt {
+            command = "Command",
+            interval = "Interval",
+            retries = "Retries",
+            start_period = "StartPeriod",
+            timeout = "Timeout",
         }
     }
 
@@ -7247,7 +5513,7 @@ pub mod task_definition {
         /// For tasks that use the Fargate launch type, ``capabilities`` is supported for all platform versions but the ``add`` parameter is only supported if using platform version 1.4.0 or later.
         ///
         /// CloudFormation property `Capabilities`.
-        pub capabilities: ::std::option::Option<crate::cfn::ecs::task_definition::KernelCapabilities>,
+        pub capabilities: ::std::option::Option<crate::cfn::shared::ecs::KernelCapabilities>,
         /// Any host devices to expose to the container. This parameter maps to ``Devices`` in the docker container create command and the ``--device`` option to docker run.
         /// If you're using tasks that use the Fargate launch type, the ``devices`` parameter isn't supported.
         ///
@@ -7278,53 +5544,19 @@ pub mod task_definition {
         /// The container path, mount options, and size (in MiB) of the tmpfs mount. This parameter maps to the ``--tmpfs`` option to docker run.
         ///
         /// CloudFormation property `Tmpfs`.
-        pub tmpfs: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::Tmpfs>>,
+        pub tmpfs: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::Tmpfs>>,
     }
 
-    impl crate::resource::ToExpr for LinuxParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Capabilities", self.capabilities);
-            p.set_opt("Devices", self.devices);
-            p.set_opt("InitProcessEnabled", self.init_process_enabled);
-            p.set_opt("MaxSwap", self.max_swap);
-            p.set_opt("SharedMemorySize", self.shared_memory_size);
-            p.set_opt("Swappiness", self.swappiness);
-            p.set_opt("Tmpfs", self.tmpfs);
-            p.into_expr()
-        }
-    }
-
-    /// The Linux capabilities to add or remove from the default Docker configuration for a container defined in the task definition. For more detailed information about these Linux capabilities, see the [capabilities(7)](https://docs.aws.amazon.com/http://man7.org/linux/man-pages/man7/capabilities.7.html) Linux manual page.
-    /// The following describes how Docker processes the Linux capabilities specified in the ``add`` and ``drop`` request parameters. For information about the latest behavior, see [Docker Compose: order of cap_drop and cap_add](https://docs.aws.amazon.com/https://forums.docker.com/t/docker-compose-order-of-cap-drop-and-cap-add/97136/1) in the Docker Community Forum.
-    /// +  When the container is a privleged container, the container capabilities are all of the default Docker capabilities. The capabilities specified in the ``add`` request parameter, and the ``drop`` request parameter are ignored.
-    /// +  When the ``add`` request parameter is set to ALL, the container capabilities are all of the default Docker capabilities, excluding those specified in the ``drop`` request parameter.
-    /// +  When the ``drop`` request parameter is set to ALL, the container capabilities are the capabilities specified in the ``add`` request parameter.
-    /// +  When the ``add`` request parameter and the ``drop`` request parameter are both empty, the capabilities the container capabilities are all of the default Docker capabilities.
-    /// +  The default is to first drop the capabilities specified in the ``drop`` request parameter, and then add the capabilities specified in the ``add`` request parameter.
-    #[derive(Clone, Default)]
-    pub struct KernelCapabilities {
-        /// The Linux capabilities for the container that have been added to the default configuration provided by Docker. This parameter maps to ``CapAdd`` in the docker container create command and the ``--cap-add`` option to docker run.
-        /// Tasks launched on FARGATElong only support adding the ``SYS_PTRACE`` kernel capability.
-        /// Valid values: ``"ALL" | "AUDIT_CONTROL" | "AUDIT_WRITE" | "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH" | "FOWNER" | "FSETID" | "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" | "MAC_ADMIN" | "MAC_OVERRIDE" | "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" | "NET_RAW" | "SETFCAP" | "SETGID" | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" | "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" | "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" | "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" | "SYSLOG" | "WAKE_ALARM"``
-        ///
-        /// CloudFormation property `Add`.
-        pub add: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// The Linux capabilities for the container that have been removed from the default configuration provided by Docker. This parameter maps to ``CapDrop`` in the docker container create command and the ``--cap-drop`` option to docker run.
-        /// Valid values: ``"ALL" | "AUDIT_CONTROL" | "AUDIT_WRITE" | "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH" | "FOWNER" | "FSETID" | "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" | "MAC_ADMIN" | "MAC_OVERRIDE" | "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" | "NET_RAW" | "SETFCAP" | "SETGID" | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" | "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" | "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" | "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" | "SYSLOG" | "WAKE_ALARM"``
-        ///
-        /// CloudFormation property `Drop`.
-        pub drop: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for KernelCapabilities {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Add", self.add);
-            p.set_opt("Drop", self.drop);
-            p.into_expr()
+    crate::resource::props! {
+        nested LinuxParameters;
+        opt {
+            capabilities = "Capabilities",
+            devices = "Devices",
+            init_process_enabled = "InitProcessEnabled",
+            max_swap = "MaxSwap",
+            shared_memory_size = "SharedMemorySize",
+            swappiness = "Swappiness",
+            tmpfs = "Tmpfs",
         }
     }
 
@@ -7342,58 +5574,15 @@ pub mod task_definition {
         /// The explicit permissions to provide to the container for the device. By default, the container has permissions for ``read``, ``write``, and ``mknod`` for the device.
         ///
         /// CloudFormation property `Permissions`.
-        pub permissions: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ecs::task_definition::Permissions>>>,
+        pub permissions: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::ecs::Permissions>>>,
     }
 
-    impl crate::resource::ToExpr for Device {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerPath", self.container_path);
-            p.set_opt("HostPath", self.host_path);
-            p.set_opt("Permissions", self.permissions);
-            p.into_expr()
-        }
-    }
-
-    /// The container path, mount options, and size of the tmpfs mount.
-    #[derive(Clone)]
-    pub struct Tmpfs {
-        /// The absolute file path where the tmpfs volume is to be mounted.
-        ///
-        /// CloudFormation property `ContainerPath`.
-        pub container_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The list of tmpfs volume mount options.
-        /// Valid values: ``"defaults" | "ro" | "rw" | "suid" | "nosuid" | "dev" | "nodev" | "exec" | "noexec" | "sync" | "async" | "dirsync" | "remount" | "mand" | "nomand" | "atime" | "noatime" | "diratime" | "nodiratime" | "bind" | "rbind" | "unbindable" | "runbindable" | "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "relatime" | "norelatime" | "strictatime" | "nostrictatime" | "mode" | "uid" | "gid" | "nr_inodes" | "nr_blocks" | "mpol"``
-        ///
-        /// CloudFormation property `MountOptions`.
-        pub mount_options: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// The maximum size (in MiB) of the tmpfs volume.
-        ///
-        /// CloudFormation property `Size`; required.
-        pub size: crate::value::Val<i64>,
-    }
-
-    impl Tmpfs {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(size: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                container_path: ::std::option::Option::None,
-                mount_options: ::std::option::Option::None,
-                size: size.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Tmpfs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerPath", self.container_path);
-            p.set_opt("MountOptions", self.mount_options);
-            p.set("Size", self.size);
-            p.into_expr()
+    crate::resource::props! {
+        nested Device;
+        opt {
+            container_path = "ContainerPath",
+            host_path = "HostPath",
+            permissions = "Permissions",
         }
     }
 
@@ -7405,7 +5594,7 @@ pub mod task_definition {
         /// For tasks hosted on Amazon EC2 instances, the supported log drivers are ``awslogs``, ``fluentd``, ``gelf``, ``json-file``, ``journald``, ``syslog``, ``splunk``, and ``awsfirelens``.
         /// For more information about using the ``awslogs`` log driver, see [Send Amazon ECS logs to CloudWatch](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html) in the *Amazon Elastic Container Service Developer Guide*.
         /// For more information about using the ``awsfirelens`` log driver, see [Send Amazon ECS logs to an service or Partner](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html).
-        /// If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's [available on GitHub](https://docs.aws.amazon.com/https://github.com/aws/amazon-ecs-agent) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
+        /// If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's [available on GitHub](https://github.com/aws/amazon-ecs-agent) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
         ///
         /// CloudFormation property `LogDriver`; required.
         pub log_driver: crate::value::Val<::std::string::String>,
@@ -7427,12 +5616,11 @@ pub mod task_definition {
         /// The secrets to pass to the log configuration. For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
         ///
         /// CloudFormation property `SecretOptions`.
-        pub secret_options: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::Secret>>,
+        pub secret_options: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::Secret>>,
     }
 
     impl LogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_driver: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_driver: log_driver.into(),
@@ -7442,82 +5630,14 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogDriver", self.log_driver);
-            p.set_opt("Options", self.options);
-            p.set_opt("SecretOptions", self.secret_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        req {
+            log_driver = "LogDriver",
         }
-    }
-
-    /// An object representing the secret to expose to your container. Secrets can be exposed to a container in the following ways:
-    /// +  To inject sensitive data into your containers as environment variables, use the ``secrets`` container definition parameter.
-    /// +  To reference sensitive information in the log configuration of a container, use the ``secretOptions`` container definition parameter.
-    ///
-    /// For more information, see [Specifying sensitive data](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html) in the *Amazon Elastic Container Service Developer Guide*.
-    #[derive(Clone)]
-    pub struct Secret {
-        /// The name of the secret.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store.
-        /// For information about the require IAMlong permissions, see [Required IAM permissions for Amazon ECS secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-secrets.html#secrets-iam) (for Secrets Manager) or [Required IAM permissions for Amazon ECS secrets](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-parameters.html) (for Systems Manager Parameter store) in the *Amazon Elastic Container Service Developer Guide*.
-        /// If the SSM Parameter Store parameter exists in the same Region as the task you're launching, then you can use either the full ARN or name of the parameter. If the parameter exists in a different Region, then the full ARN must be specified.
-        ///
-        /// CloudFormation property `ValueFrom`; required.
-        pub value_from: crate::value::Val<::std::string::String>,
-    }
-
-    impl Secret {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_from: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-                value_from: value_from.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Secret {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("ValueFrom", self.value_from);
-            p.into_expr()
-        }
-    }
-
-    /// The details for a volume mount point that's used in a container definition.
-    #[derive(Clone, Default)]
-    pub struct MountPoint {
-        /// The path on the container to mount the host volume at.
-        ///
-        /// CloudFormation property `ContainerPath`.
-        pub container_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// If this value is ``true``, the container has read-only access to the volume. If this value is ``false``, then the container can write to the volume. The default value is ``false``.
-        ///
-        /// CloudFormation property `ReadOnly`.
-        pub read_only: ::std::option::Option<crate::value::Val<bool>>,
-        /// The name of the volume to mount. Must be a volume name referenced in the ``name`` parameter of task definition ``volume``.
-        ///
-        /// CloudFormation property `SourceVolume`.
-        pub source_volume: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for MountPoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerPath", self.container_path);
-            p.set_opt("ReadOnly", self.read_only);
-            p.set_opt("SourceVolume", self.source_volume);
-            p.into_expr()
+        opt {
+            options = "Options",
+            secret_options = "SecretOptions",
         }
     }
 
@@ -7555,7 +5675,7 @@ pub mod task_definition {
         /// +  You cannot specify overlapping port ranges.
         /// +  The first port in the range must be less than last port in the range.
         /// +  Docker recommends that you turn off the docker-proxy in the Docker daemon config file when you have a large number of ports.
-        /// For more information, see [Issue #11185](https://docs.aws.amazon.com/https://github.com/moby/moby/issues/11185) on the Github website.
+        /// For more information, see [Issue #11185](https://github.com/moby/moby/issues/11185) on the Github website.
         /// For information about how to turn off the docker-proxy in the Docker daemon config file, see [Docker daemon](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bootstrap_container_instance.html#bootstrap_docker_daemon) in the *Amazon ECS Developer Guide*.
         ///
         /// You can call [DescribeTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html) to view the ``hostPortRange`` which are the host ports that are bound to the container ports.
@@ -7584,36 +5704,15 @@ pub mod task_definition {
         pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::ecs::task_definition::Protocol>>,
     }
 
-    impl crate::resource::ToExpr for PortMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppProtocol", self.app_protocol);
-            p.set_opt("ContainerPort", self.container_port);
-            p.set_opt("ContainerPortRange", self.container_port_range);
-            p.set_opt("HostPort", self.host_port);
-            p.set_opt("Name", self.name);
-            p.set_opt("Protocol", self.protocol);
-            p.into_expr()
-        }
-    }
-
-    /// The repository credentials for private registry authentication.
-    #[derive(Clone, Default)]
-    pub struct RepositoryCredentials {
-        /// The Amazon Resource Name (ARN) of the secret containing the private repository credentials.
-        /// When you use the Amazon ECS API, CLI, or AWS SDK, if the secret exists in the same Region as the task that you're launching then you can use either the full ARN or the name of the secret. When you use the AWS Management Console, you must specify the full ARN of the secret.
-        ///
-        /// CloudFormation property `CredentialsParameter`.
-        pub credentials_parameter: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for RepositoryCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CredentialsParameter", self.credentials_parameter);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortMapping;
+        opt {
+            app_protocol = "AppProtocol",
+            container_port = "ContainerPort",
+            container_port_range = "ContainerPortRange",
+            host_port = "HostPort",
+            name = "Name",
+            protocol = "Protocol",
         }
     }
 
@@ -7637,7 +5736,6 @@ pub mod task_definition {
 
     impl ResourceRequirement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::task_definition::ResourceRequirementType>>) -> Self {
             Self {
                 sharing_strategy: ::std::option::Option::None,
@@ -7647,24 +5745,21 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceRequirement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SharingStrategy", self.sharing_strategy);
-            p.set("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceRequirement;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            sharing_strategy = "SharingStrategy",
+            value = "Value",
         }
     }
 
-    pub(super) static RESOURCE_REQUIREMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SharingStrategy", crate::resource::Rule { shape: Some(&SHARING_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_REQUIREMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SharingStrategy", crate::resource::Rule { shape: Some(&SHARING_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SharingStrategy`.
     #[derive(Clone)]
     pub struct SharingStrategy {
         /// CloudFormation property `NvidiaMps`; required.
@@ -7681,22 +5776,17 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for SharingStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NvidiaMps", self.nvidia_mps);
-            p.into_expr()
+    crate::resource::props! {
+        nested SharingStrategy;
+        req {
+            nvidia_mps = "NvidiaMps",
         }
     }
 
-    pub(super) static SHARING_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NvidiaMps", crate::resource::Rule { shape: Some(&NVIDIA_MPS_ALLOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SHARING_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NvidiaMps", crate::resource::Rule { shape: Some(&NVIDIA_MPS_ALLOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NvidiaMpsAllocation`.
     #[derive(Clone)]
     pub struct NvidiaMpsAllocation {
         /// The maximum percentage of the GPU's compute capacity that the container can use.
@@ -7711,7 +5801,6 @@ pub mod task_definition {
 
     impl NvidiaMpsAllocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(memory: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_compute_percent: ::std::option::Option::None,
@@ -7720,22 +5809,20 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for NvidiaMpsAllocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxComputePercent", self.max_compute_percent);
-            p.set("Memory", self.memory);
-            p.into_expr()
+    crate::resource::props! {
+        nested NvidiaMpsAllocation;
+        req {
+            memory = "Memory",
+        }
+        opt {
+            max_compute_percent = "MaxComputePercent",
         }
     }
 
-    pub(super) static NVIDIA_MPS_ALLOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxComputePercent", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("Memory", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NVIDIA_MPS_ALLOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxComputePercent", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("Memory", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// You can enable a restart policy for each container defined in your task definition, to overcome transient failures faster and maintain task availability. When you enable a restart policy for a container, Amazon ECS can restart the container if it exits, without needing to replace the task. For more information, see [Restart individual containers in Amazon ECS tasks with container restart policies](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html) in the *Amazon Elastic Container Service Developer Guide*.
     #[derive(Clone, Default)]
@@ -7754,92 +5841,12 @@ pub mod task_definition {
         pub restart_attempt_period: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RestartPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("IgnoredExitCodes", self.ignored_exit_codes);
-            p.set_opt("RestartAttemptPeriod", self.restart_attempt_period);
-            p.into_expr()
-        }
-    }
-
-    /// A list of namespaced kernel parameters to set in the container. This parameter maps to ``Sysctls`` in the docker container create command and the ``--sysctl`` option to docker run. For example, you can configure ``net.ipv4.tcp_keepalive_time`` setting to maintain longer lived connections.
-    /// We don't recommend that you specify network-related ``systemControls`` parameters for multiple containers in a single task that also uses either the ``awsvpc`` or ``host`` network mode. Doing this has the following disadvantages:
-    /// +  For tasks that use the ``awsvpc`` network mode including Fargate, if you set ``systemControls`` for any container, it applies to all containers in the task. If you set different ``systemControls`` for multiple containers in a single task, the container that's started last determines which ``systemControls`` take effect.
-    /// +  For tasks that use the ``host`` network mode, the network namespace ``systemControls`` aren't supported.
-    ///
-    /// If you're setting an IPC resource namespace to use for the containers in the task, the following conditions apply to your system controls. For more information, see [IPC mode](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_definition_ipcmode).
-    /// +  For tasks that use the ``host`` IPC mode, IPC namespace ``systemControls`` aren't supported.
-    /// +  For tasks that use the ``task`` IPC mode, IPC namespace ``systemControls`` values apply to all containers within a task.
-    ///
-    /// This parameter is not supported for Windows containers.
-    /// This parameter is only supported for tasks that are hosted on FARGATElong if the tasks are using platform version ``1.4.0`` or later (Linux). This isn't supported for Windows containers on Fargate.
-    #[derive(Clone, Default)]
-    pub struct SystemControl {
-        /// The namespaced kernel parameter to set a ``value`` for.
-        ///
-        /// CloudFormation property `Namespace`.
-        pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The namespaced kernel parameter to set a ``value`` for.
-        /// Valid IPC namespace values: ``"kernel.msgmax" | "kernel.msgmnb" | "kernel.msgmni" | "kernel.sem" | "kernel.shmall" | "kernel.shmmax" | "kernel.shmmni" | "kernel.shm_rmid_forced"``, and ``Sysctls`` that start with ``"fs.mqueue.*"``
-        /// Valid network namespace values: ``Sysctls`` that start with ``"net.*"``. Only namespaced ``Sysctls`` that exist within the container starting with "net.* are accepted.
-        /// All of these values are supported by Fargate.
-        ///
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SystemControl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// The ``ulimit`` settings to pass to the container.
-    /// Amazon ECS tasks hosted on FARGATElong use the default resource limit values set by the operating system with the exception of the ``nofile`` resource limit parameter which FARGATElong overrides. The ``nofile`` resource limit sets a restriction on the number of open files that a container can use. The default ``nofile`` soft limit is ``65535`` and the default hard limit is ``65535``.
-    /// You can specify the ``ulimit`` settings for a container in a task definition.
-    #[derive(Clone)]
-    pub struct Ulimit {
-        /// The hard limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``.
-        ///
-        /// CloudFormation property `HardLimit`; required.
-        pub hard_limit: crate::value::Val<i64>,
-        /// The ``type`` of the ``ulimit``.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<crate::cfn::ecs::task_definition::Name>,
-        /// The soft limit for the ``ulimit`` type. The value can be specified in bytes, seconds, or as a count, depending on the ``type`` of the ``ulimit``.
-        ///
-        /// CloudFormation property `SoftLimit`; required.
-        pub soft_limit: crate::value::Val<i64>,
-    }
-
-    impl Ulimit {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(hard_limit: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::task_definition::Name>>, soft_limit: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                hard_limit: hard_limit.into(),
-                name: name.into(),
-                soft_limit: soft_limit.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Ulimit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HardLimit", self.hard_limit);
-            p.set("Name", self.name);
-            p.set("SoftLimit", self.soft_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested RestartPolicy;
+        opt {
+            enabled = "Enabled",
+            ignored_exit_codes = "IgnoredExitCodes",
+            restart_attempt_period = "RestartAttemptPeriod",
         }
     }
 
@@ -7856,13 +5863,11 @@ pub mod task_definition {
         pub source_container: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VolumeFrom {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReadOnly", self.read_only);
-            p.set_opt("SourceContainer", self.source_container);
-            p.into_expr()
+    crate::resource::props! {
+        nested VolumeFrom;
+        opt {
+            read_only = "ReadOnly",
+            source_container = "SourceContainer",
         }
     }
 
@@ -7878,16 +5883,13 @@ pub mod task_definition {
         pub size_in_gib: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for EphemeralStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SizeInGiB", self.size_in_gib);
-            p.into_expr()
+    crate::resource::props! {
+        nested EphemeralStorage;
+        opt {
+            size_in_gib = "SizeInGiB",
         }
     }
 
-    /// The definition `InferenceAccelerator`.
     #[derive(Clone, Default)]
     pub struct InferenceAccelerator {
         /// CloudFormation property `DeviceName`.
@@ -7896,13 +5898,11 @@ pub mod task_definition {
         pub device_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InferenceAccelerator {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeviceName", self.device_name);
-            p.set_opt("DeviceType", self.device_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceAccelerator;
+        opt {
+            device_name = "DeviceName",
+            device_type = "DeviceType",
         }
     }
 
@@ -7917,13 +5917,12 @@ pub mod task_definition {
         /// The type of constraint. The ``MemberOf`` constraint restricts selection to be from a group of valid candidates.
         ///
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::ecs::task_definition::TaskDefinitionPlacementConstraintType>,
+        pub type_: crate::value::Val<crate::cfn::ecs::task_definition::TaskPlacementConstraintType>,
     }
 
     impl TaskDefinitionPlacementConstraint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::task_definition::TaskDefinitionPlacementConstraintType>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::ecs::task_definition::TaskPlacementConstraintType>>) -> Self {
             Self {
                 expression: ::std::option::Option::None,
                 type_: type_.into(),
@@ -7931,13 +5930,13 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for TaskDefinitionPlacementConstraint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskDefinitionPlacementConstraint;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            expression = "Expression",
         }
     }
 
@@ -7959,16 +5958,15 @@ pub mod task_definition {
         /// +  ``EgressIgnoredIPs`` - (Required) The egress traffic going to the specified IP addresses is ignored and not redirected to the ``ProxyEgressPort``. It can be an empty list.
         ///
         /// CloudFormation property `ProxyConfigurationProperties`.
-        pub proxy_configuration_properties: ::std::option::Option<::std::vec::Vec<crate::cfn::ecs::task_definition::KeyValuePair>>,
+        pub proxy_configuration_properties: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::ecs::KeyValuePair>>,
         /// The proxy type. The only supported value is ``APPMESH``.
         ///
         /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::ecs::task_definition::ProxyConfigurationType>>,
+        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::ecs::task_definition::ProxyType>>,
     }
 
     impl ProxyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(container_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 container_name: container_name.into(),
@@ -7978,14 +5976,14 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ProxyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContainerName", self.container_name);
-            p.set_opt("ProxyConfigurationProperties", self.proxy_configuration_properties);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProxyConfiguration;
+        req {
+            container_name = "ContainerName",
+        }
+        opt {
+            proxy_configuration_properties = "ProxyConfigurationProperties",
+            type_ = "Type",
         }
     }
 
@@ -8004,22 +6002,13 @@ pub mod task_definition {
         pub operating_system_family: ::std::option::Option<crate::value::Val<crate::cfn::ecs::task_definition::OperatingSystemFamily>>,
     }
 
-    impl crate::resource::ToExpr for RuntimePlatform {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CpuArchitecture", self.cpu_architecture);
-            p.set_opt("OperatingSystemFamily", self.operating_system_family);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuntimePlatform;
+        opt {
+            cpu_architecture = "CpuArchitecture",
+            operating_system_family = "OperatingSystemFamily",
         }
     }
-
-    pub(super) static TAG28_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The data volume configuration for tasks launched using this task definition. Specifying a volume configuration in a task definition is optional. The volume configuration may contain multiple volumes but only one volume configured at launch is supported. Each volume defined in the volume configuration may only specify a ``name`` and one of either ``configuredAtLaunch``, ``dockerVolumeConfiguration``, ``efsVolumeConfiguration``, ``s3filesVolumeConfiguration``, ``fsxWindowsFileServerVolumeConfiguration``, or ``host``. If an empty volume configuration is specified, by default Amazon ECS uses a host volume. For more information, see [Using data volumes in tasks](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_data_volumes.html).
     #[derive(Clone, Default)]
@@ -8062,18 +6051,16 @@ pub mod task_definition {
         pub s3_files_volume_configuration: ::std::option::Option<crate::cfn::ecs::task_definition::S3FilesVolumeConfiguration>,
     }
 
-    impl crate::resource::ToExpr for Volume {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfiguredAtLaunch", self.configured_at_launch);
-            p.set_opt("DockerVolumeConfiguration", self.docker_volume_configuration);
-            p.set_opt("EFSVolumeConfiguration", self.efs_volume_configuration);
-            p.set_opt("FSxWindowsFileServerVolumeConfiguration", self.f_sx_windows_file_server_volume_configuration);
-            p.set_opt("Host", self.host);
-            p.set_opt("Name", self.name);
-            p.set_opt("S3FilesVolumeConfiguration", self.s3_files_volume_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested Volume;
+        opt {
+            configured_at_launch = "ConfiguredAtLaunch",
+            docker_volume_configuration = "DockerVolumeConfiguration",
+            efs_volume_configuration = "EFSVolumeConfiguration",
+            f_sx_windows_file_server_volume_configuration = "FSxWindowsFileServerVolumeConfiguration",
+            host = "Host",
+            name = "Name",
+            s3_files_volume_configuration = "S3FilesVolumeConfiguration",
         }
     }
 
@@ -8103,16 +6090,14 @@ pub mod task_definition {
         pub scope: ::std::option::Option<crate::value::Val<crate::cfn::ecs::task_definition::Scope>>,
     }
 
-    impl crate::resource::ToExpr for DockerVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Autoprovision", self.autoprovision);
-            p.set_opt("Driver", self.driver);
-            p.set_opt("DriverOpts", self.driver_opts);
-            p.set_opt("Labels", self.labels);
-            p.set_opt("Scope", self.scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested DockerVolumeConfiguration;
+        opt {
+            autoprovision = "Autoprovision",
+            driver = "Driver",
+            driver_opts = "DriverOpts",
+            labels = "Labels",
+            scope = "Scope",
         }
     }
 
@@ -8144,7 +6129,6 @@ pub mod task_definition {
 
     impl EfsVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filesystem_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_config: ::std::option::Option::None,
@@ -8156,16 +6140,16 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for EfsVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationConfig", self.authorization_config);
-            p.set("FilesystemId", self.filesystem_id);
-            p.set_opt("RootDirectory", self.root_directory);
-            p.set_opt("TransitEncryption", self.transit_encryption);
-            p.set_opt("TransitEncryptionPort", self.transit_encryption_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested EfsVolumeConfiguration;
+        req {
+            filesystem_id = "FilesystemId",
+        }
+        opt {
+            authorization_config = "AuthorizationConfig",
+            root_directory = "RootDirectory",
+            transit_encryption = "TransitEncryption",
+            transit_encryption_port = "TransitEncryptionPort",
         }
     }
 
@@ -8182,13 +6166,11 @@ pub mod task_definition {
         pub iam: ::std::option::Option<crate::value::Val<crate::cfn::ecs::task_definition::Iam>>,
     }
 
-    impl crate::resource::ToExpr for AuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessPointId", self.access_point_id);
-            p.set_opt("IAM", self.iam);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizationConfig;
+        opt {
+            access_point_id = "AccessPointId",
+            iam = "IAM",
         }
     }
 
@@ -8212,7 +6194,6 @@ pub mod task_definition {
 
     impl FSxWindowsFileServerVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, root_directory: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_config: ::std::option::Option::None,
@@ -8222,14 +6203,14 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for FSxWindowsFileServerVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationConfig", self.authorization_config);
-            p.set("FileSystemId", self.file_system_id);
-            p.set("RootDirectory", self.root_directory);
-            p.into_expr()
+    crate::resource::props! {
+        nested FSxWindowsFileServerVolumeConfiguration;
+        req {
+            file_system_id = "FileSystemId",
+            root_directory = "RootDirectory",
+        }
+        opt {
+            authorization_config = "AuthorizationConfig",
         }
     }
 
@@ -8249,7 +6230,6 @@ pub mod task_definition {
 
     impl FSxAuthorizationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credentials_parameter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 credentials_parameter: credentials_parameter.into(),
@@ -8258,13 +6238,11 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for FSxAuthorizationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CredentialsParameter", self.credentials_parameter);
-            p.set("Domain", self.domain);
-            p.into_expr()
+    crate::resource::props! {
+        nested FSxAuthorizationConfig;
+        req {
+            credentials_parameter = "CredentialsParameter",
+            domain = "Domain",
         }
     }
 
@@ -8278,12 +6256,10 @@ pub mod task_definition {
         pub source_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HostVolumeProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourcePath", self.source_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostVolumeProperties;
+        opt {
+            source_path = "SourcePath",
         }
     }
 
@@ -8312,7 +6288,6 @@ pub mod task_definition {
 
     impl S3FilesVolumeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_system_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_point_arn: ::std::option::Option::None,
@@ -8323,101 +6298,15 @@ pub mod task_definition {
         }
     }
 
-    impl crate::resource::ToExpr for S3FilesVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessPointArn", self.access_point_arn);
-            p.set("FileSystemArn", self.file_system_arn);
-            p.set_opt("RootDirectory", self.root_directory);
-            p.set_opt("TransitEncryptionPort", self.transit_encryption_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3FilesVolumeConfiguration;
+        req {
+            file_system_arn = "FileSystemArn",
         }
-    }
-
-    /// The dependency condition of the container. The following are the available conditions and their behavior:
-    /// +  ``START`` - This condition emulates the behavior of links and volumes today. It validates that a dependent container is started before permitting other containers to start.
-    /// +  ``COMPLETE`` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container.
-    /// +  ``SUCCESS`` - This condition is the same as ``COMPLETE``, but it also requires that the container exits with a ``zero`` status. This condition can't be set on an essential container.
-    /// +  ``HEALTHY`` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Condition {
-        /// `COMPLETE`
-        Complete,
-        /// `HEALTHY`
-        Healthy,
-        /// `START`
-        Start,
-        /// `SUCCESS`
-        Success,
-    }
-
-    impl crate::value::CfnEnum for Condition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Complete => "COMPLETE",
-                Self::Healthy => "HEALTHY",
-                Self::Start => "START",
-                Self::Success => "SUCCESS",
-            }
-        }
-    }
-
-    /// The file type to use. Environment files are objects in Amazon S3. The only supported value is ``s3``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `s3`
-        S3,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "s3",
-            }
-        }
-    }
-
-    /// The log router to use. The valid values are ``fluentd`` or ``fluentbit``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FirelensConfigurationType {
-        /// `fluentbit`
-        Fluentbit,
-        /// `fluentd`
-        Fluentd,
-    }
-
-    impl crate::value::CfnEnum for FirelensConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fluentbit => "fluentbit",
-                Self::Fluentd => "fluentd",
-            }
-        }
-    }
-
-    /// Allowed values of `Permissions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Permissions {
-        /// `mknod`
-        Mknod,
-        /// `read`
-        Read,
-        /// `write`
-        Write,
-    }
-
-    impl crate::value::CfnEnum for Permissions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mknod => "mknod",
-                Self::Read => "read",
-                Self::Write => "write",
-            }
+        opt {
+            access_point_arn = "AccessPointArn",
+            root_directory = "RootDirectory",
+            transit_encryption_port = "TransitEncryptionPort",
         }
     }
 
@@ -8425,7 +6314,7 @@ pub mod task_definition {
     /// If you don't set a value for this parameter, then TCP is used. However, Amazon ECS doesn't add protocol-specific telemetry for TCP.
     /// ``appProtocol`` is immutable in a Service Connect service. Updating this field requires a service deletion and redeployment.
     /// Tasks that run in a namespace can use short names to connect to services in the namespace. Tasks can connect to services across all of the clusters in the namespace. Tasks connect through a managed proxy container that collects logs and metrics for increased visibility. Only the tasks that Amazon ECS services create are supported with Service Connect. For more information, see [Service Connect](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html) in the *Amazon Elastic Container Service Developer Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppProtocol {
         /// `http`
         Http,
@@ -8435,19 +6324,10 @@ pub mod task_definition {
         Grpc,
     }
 
-    impl crate::value::CfnEnum for AppProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "http",
-                Self::Http2 => "http2",
-                Self::Grpc => "grpc",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AppProtocol, ["http", "http2", "grpc"]);
 
     /// The protocol that's used for the port mapping. Valid values are ``tcp`` and ``udp`` (case-sensitive). The default is ``tcp``. Amazon ECS treats any other specified value as ``tcp``. ``protocol`` is immutable in a Service Connect service. To update this field, you must delete and redeploy the service.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `tcp`
         Tcp,
@@ -8455,18 +6335,10 @@ pub mod task_definition {
         Udp,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "tcp",
-                Self::Udp => "udp",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["tcp", "udp"]);
 
     /// The type of resource to assign to a container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceRequirementType {
         /// `GPU`
         Gpu,
@@ -8476,77 +6348,10 @@ pub mod task_definition {
         NeuronDevice,
     }
 
-    impl crate::value::CfnEnum for ResourceRequirementType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gpu => "GPU",
-                Self::InferenceAccelerator => "InferenceAccelerator",
-                Self::NeuronDevice => "NeuronDevice",
-            }
-        }
-    }
-
-    /// The ``type`` of the ``ulimit``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Name {
-        /// `core`
-        Core,
-        /// `cpu`
-        Cpu,
-        /// `data`
-        Data,
-        /// `fsize`
-        Fsize,
-        /// `locks`
-        Locks,
-        /// `memlock`
-        Memlock,
-        /// `msgqueue`
-        Msgqueue,
-        /// `nice`
-        Nice,
-        /// `nofile`
-        Nofile,
-        /// `nproc`
-        Nproc,
-        /// `rss`
-        Rss,
-        /// `rtprio`
-        Rtprio,
-        /// `rttime`
-        Rttime,
-        /// `sigpending`
-        Sigpending,
-        /// `stack`
-        Stack,
-    }
-
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Core => "core",
-                Self::Cpu => "cpu",
-                Self::Data => "data",
-                Self::Fsize => "fsize",
-                Self::Locks => "locks",
-                Self::Memlock => "memlock",
-                Self::Msgqueue => "msgqueue",
-                Self::Nice => "nice",
-                Self::Nofile => "nofile",
-                Self::Nproc => "nproc",
-                Self::Rss => "rss",
-                Self::Rtprio => "rtprio",
-                Self::Rttime => "rttime",
-                Self::Sigpending => "sigpending",
-                Self::Stack => "stack",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceRequirementType, ["GPU", "InferenceAccelerator", "NeuronDevice"]);
 
     /// Specifies whether Amazon ECS will resolve the container image tag provided in the container definition to an image digest. By default, the value is ``enabled``. If you set the value for a container as ``disabled``, Amazon ECS will not resolve the provided container image tag to a digest and will use the original image URI specified in the container definition for deployment. For more information about container image resolution, see [Container image resolution](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability) in the *Amazon ECS Developer Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VersionConsistency {
         /// `enabled`
         Enabled,
@@ -8554,15 +6359,7 @@ pub mod task_definition {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for VersionConsistency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "enabled",
-                Self::Disabled => "disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VersionConsistency, ["enabled", "disabled"]);
 
     /// The IPC resource namespace to use for the containers in the task. The valid values are ``host``, ``task``, or ``none``. If ``host`` is specified, then all containers within the tasks that specified the ``host`` IPC mode on the same container instance share the same IPC resources with the host Amazon EC2 instance. If ``task`` is specified, all containers within the specified task share the same IPC resources. If ``none`` is specified, then IPC resources within the containers of a task are private and not shared with other containers in a task or on the container instance. If no value is specified, then the IPC resource namespace sharing depends on the Docker daemon setting on the container instance.
     /// If the ``host`` IPC mode is used, be aware that there is a heightened risk of undesired IPC namespace expose.
@@ -8571,7 +6368,7 @@ pub mod task_definition {
     /// +  For tasks that use the ``task`` IPC mode, IPC namespace related ``systemControls`` will apply to all containers within a task.
     ///
     /// This parameter is not supported for Windows containers or tasks run on FARGATElong.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpcMode {
         /// `host`
         Host,
@@ -8581,16 +6378,7 @@ pub mod task_definition {
         Task,
     }
 
-    impl crate::value::CfnEnum for IpcMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Host => "host",
-                Self::None => "none",
-                Self::Task => "task",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpcMode, ["host", "none", "task"]);
 
     /// The Docker networking mode to use for the containers in the task. The valid values are ``none``, ``bridge``, ``awsvpc``, and ``host``. If no network mode is specified, the default is ``bridge``.
     /// For Amazon ECS tasks on Fargate, the ``awsvpc`` network mode is required. For Amazon ECS tasks on Amazon EC2 Linux instances, any network mode can be used. For Amazon ECS tasks on Amazon EC2 Windows instances, ``<default>`` or ``awsvpc`` can be used. If the network mode is set to ``none``, you cannot specify port mappings in your container definitions, and the tasks containers do not have external connectivity. The ``host`` and ``awsvpc`` network modes offer the highest networking performance for containers because they use the EC2 network stack instead of the virtualized network stack provided by the ``bridge`` mode.
@@ -8598,7 +6386,7 @@ pub mod task_definition {
     /// When using the ``host`` network mode, you should not run containers using the root user (UID 0). It is considered best practice to use a non-root user.
     /// If the network mode is ``awsvpc``, the task is allocated an elastic network interface, and you must specify a [NetworkConfiguration](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_NetworkConfiguration.html) value when you create a service or run a task with the task definition. For more information, see [Task Networking](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html) in the *Amazon Elastic Container Service Developer Guide*.
     /// If the network mode is ``host``, you cannot run multiple instantiations of the same task on a single container instance when port mappings are used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkMode {
         /// `awsvpc`
         Awsvpc,
@@ -8610,17 +6398,7 @@ pub mod task_definition {
         None,
     }
 
-    impl crate::value::CfnEnum for NetworkMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Awsvpc => "awsvpc",
-                Self::Bridge => "bridge",
-                Self::Host => "host",
-                Self::None => "none",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkMode, ["awsvpc", "bridge", "host", "none"]);
 
     /// The process namespace to use for the containers in the task. The valid values are ``host`` or ``task``. On Fargate for Linux containers, the only valid value is ``task``. For example, monitoring sidecars might need ``pidMode`` to access information about other containers running in the same task.
     /// If ``host`` is specified, all containers within the tasks that specified the ``host`` PID mode on the same container instance share the same process namespace with the host Amazon EC2 instance.
@@ -8629,7 +6407,7 @@ pub mod task_definition {
     /// If the ``host`` PID mode is used, there's a heightened risk of undesired process namespace exposure.
     /// This parameter is not supported for Windows containers.
     /// This parameter is only supported for tasks that are hosted on FARGATElong if the tasks are using platform version ``1.4.0`` or later (Linux). This isn't supported for Windows containers on Fargate.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PidMode {
         /// `host`
         Host,
@@ -8637,50 +6415,27 @@ pub mod task_definition {
         Task,
     }
 
-    impl crate::value::CfnEnum for PidMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Host => "host",
-                Self::Task => "task",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PidMode, ["host", "task"]);
 
     /// The type of constraint. The ``MemberOf`` constraint restricts selection to be from a group of valid candidates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TaskDefinitionPlacementConstraintType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum TaskPlacementConstraintType {
         /// `memberOf`
         MemberOf,
     }
 
-    impl crate::value::CfnEnum for TaskDefinitionPlacementConstraintType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MemberOf => "memberOf",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TaskPlacementConstraintType, ["memberOf"]);
 
     /// The proxy type. The only supported value is ``APPMESH``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ProxyConfigurationType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum ProxyType {
         /// `APPMESH`
         Appmesh,
     }
 
-    impl crate::value::CfnEnum for ProxyConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Appmesh => "APPMESH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProxyType, ["APPMESH"]);
 
-    /// Allowed values of `RequiresCompatibilities`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RequiresCompatibilities {
         /// `EC2`
         Ec2,
@@ -8692,21 +6447,11 @@ pub mod task_definition {
         ManagedInstances,
     }
 
-    impl crate::value::CfnEnum for RequiresCompatibilities {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ec2 => "EC2",
-                Self::External => "EXTERNAL",
-                Self::Fargate => "FARGATE",
-                Self::ManagedInstances => "MANAGED_INSTANCES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RequiresCompatibilities, ["EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES"]);
 
     /// The CPU architecture.
     /// You can run your Linux tasks on an ARM-based platform by setting the value to ``ARM64``. This option is available for tasks that run on Linux Amazon EC2 instance, Amazon ECS Managed Instances, or Linux containers on Fargate.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CpuArchitecture {
         /// `ARM64`
         Arm64,
@@ -8714,18 +6459,10 @@ pub mod task_definition {
         X8664,
     }
 
-    impl crate::value::CfnEnum for CpuArchitecture {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Arm64 => "ARM64",
-                Self::X8664 => "X86_64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CpuArchitecture, ["ARM64", "X86_64"]);
 
     /// The operating system.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystemFamily {
         /// `LINUX`
         Linux,
@@ -8749,26 +6486,10 @@ pub mod task_definition {
         WindowsServer20h2Core,
     }
 
-    impl crate::value::CfnEnum for OperatingSystemFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Linux => "LINUX",
-                Self::WindowsServer2004Core => "WINDOWS_SERVER_2004_CORE",
-                Self::WindowsServer2016Full => "WINDOWS_SERVER_2016_FULL",
-                Self::WindowsServer2019Core => "WINDOWS_SERVER_2019_CORE",
-                Self::WindowsServer2019Full => "WINDOWS_SERVER_2019_FULL",
-                Self::WindowsServer2022Core => "WINDOWS_SERVER_2022_CORE",
-                Self::WindowsServer2022Full => "WINDOWS_SERVER_2022_FULL",
-                Self::WindowsServer2025Core => "WINDOWS_SERVER_2025_CORE",
-                Self::WindowsServer2025Full => "WINDOWS_SERVER_2025_FULL",
-                Self::WindowsServer20h2Core => "WINDOWS_SERVER_20H2_CORE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OperatingSystemFamily, ["LINUX", "WINDOWS_SERVER_2004_CORE", "WINDOWS_SERVER_2016_FULL", "WINDOWS_SERVER_2019_CORE", "WINDOWS_SERVER_2019_FULL", "WINDOWS_SERVER_2022_CORE", "WINDOWS_SERVER_2022_FULL", "WINDOWS_SERVER_2025_CORE", "WINDOWS_SERVER_2025_FULL", "WINDOWS_SERVER_20H2_CORE"]);
 
     /// The scope for the Docker volume that determines its lifecycle. Docker volumes that are scoped to a ``task`` are automatically provisioned when the task starts and destroyed when the task stops. Docker volumes that are scoped as ``shared`` persist after the task stops.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `shared`
         Shared,
@@ -8776,18 +6497,10 @@ pub mod task_definition {
         Task,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Shared => "shared",
-                Self::Task => "task",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["shared", "task"]);
 
     /// Determines whether to use the Amazon ECS task role defined in a task definition when mounting the Amazon EFS file system. If it is turned on, transit encryption must be turned on in the ``EFSVolumeConfiguration``. If this parameter is omitted, the default value of ``DISABLED`` is used. For more information, see [Using Amazon EFS access points](https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html#efs-volume-accesspoints) in the *Amazon Elastic Container Service Developer Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Iam {
         /// `ENABLED`
         Enabled,
@@ -8795,18 +6508,10 @@ pub mod task_definition {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Iam {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Iam, ["ENABLED", "DISABLED"]);
 
     /// Determines whether to use encryption for Amazon EFS data in transit between the Amazon ECS host and the Amazon EFS server. Transit encryption must be turned on if Amazon EFS IAM authorization is used. If this parameter is omitted, the default value of ``DISABLED`` is used. For more information, see [Encrypting data in transit](https://docs.aws.amazon.com/efs/latest/ug/encryption-in-transit.html) in the *Amazon Elastic File System User Guide*.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitEncryption {
         /// `ENABLED`
         Enabled,
@@ -8814,15 +6519,7 @@ pub mod task_definition {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for TransitEncryption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransitEncryption, ["ENABLED", "DISABLED"]);
 }
 
 /// Create a task set in the specified cluster and service. This is used when a service uses the EXTERNAL deployment controller type. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.htmlin the Amazon Elastic Container Service Developer Guide.
@@ -8876,7 +6573,6 @@ pub struct TaskSet {
 
 impl TaskSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, task_definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             capacity_provider_strategy: ::std::option::Option::None,
@@ -8895,53 +6591,44 @@ impl TaskSet {
     }
 }
 
-impl crate::resource::Resource for TaskSet {
-    const TYPE: &'static str = "AWS::ECS::TaskSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TASK_SET_SHAPE)
+crate::resource::props! {
+    resource TaskSet = "AWS::ECS::TaskSet", shape: Some(&TASK_SET_SHAPE);
+    req {
+        cluster = "Cluster",
+        service = "Service",
+        task_definition = "TaskDefinition",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CapacityProviderStrategy", self.capacity_provider_strategy);
-        p.set("Cluster", self.cluster);
-        p.set_opt("ExternalId", self.external_id);
-        p.set_opt("LaunchType", self.launch_type);
-        p.set_opt("LoadBalancers", self.load_balancers);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set_opt("PlatformVersion", self.platform_version);
-        p.set_opt("Scale", self.scale);
-        p.set("Service", self.service);
-        p.set_opt("ServiceRegistries", self.service_registries);
-        p.set_opt("Tags", self.tags);
-        p.set("TaskDefinition", self.task_definition);
-        p
+    opt {
+        capacity_provider_strategy = "CapacityProviderStrategy",
+        external_id = "ExternalId",
+        launch_type = "LaunchType",
+        load_balancers = "LoadBalancers",
+        network_configuration = "NetworkConfiguration",
+        platform_version = "PlatformVersion",
+        scale = "Scale",
+        service_registries = "ServiceRegistries",
+        tags = "Tags",
     }
 }
 
-static TASK_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapacityProviderStrategy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::task_set::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::task_set::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Scale", crate::resource::Rule { shape: Some(&self::task_set::SCALE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::task_set::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TASK_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapacityProviderStrategy", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::task_set::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::task_set::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Scale", crate::resource::Rule { shape: Some(&self::task_set::SCALE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_wafv2::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TaskSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TaskSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod task_set {
     //! Nested property types and enums of [`TaskSet`](super::TaskSet).
 
-    /// The definition `CapacityProviderStrategyItem`.
     #[derive(Clone, Default)]
     pub struct CapacityProviderStrategyItem {
         /// CloudFormation property `Base`.
@@ -8952,23 +6639,19 @@ pub mod task_set {
         pub weight: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CapacityProviderStrategyItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Base", self.base);
-            p.set_opt("CapacityProvider", self.capacity_provider);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderStrategyItem;
+        opt {
+            base = "Base",
+            capacity_provider = "CapacityProvider",
+            weight = "Weight",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A load balancer object representing the load balancer to use with the task set. The supported load balancer types are either an Application Load Balancer or a Network Load Balancer.
     #[derive(Clone, Default)]
@@ -8987,14 +6670,12 @@ pub mod task_set {
         pub target_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoadBalancer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerName", self.container_name);
-            p.set_opt("ContainerPort", self.container_port);
-            p.set_opt("TargetGroupArn", self.target_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoadBalancer;
+        opt {
+            container_name = "ContainerName",
+            container_port = "ContainerPort",
+            target_group_arn = "TargetGroupArn",
         }
     }
 
@@ -9007,20 +6688,16 @@ pub mod task_set {
         pub aws_vpc_configuration: ::std::option::Option<crate::cfn::ecs::task_set::AwsVpcConfiguration>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsVpcConfiguration", self.aws_vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            aws_vpc_configuration = "AwsVpcConfiguration",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsVpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsVpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The VPC subnets and security groups associated with a task. All specified subnets and security groups must be from the same VPC.
     #[derive(Clone)]
@@ -9041,7 +6718,6 @@ pub mod task_set {
 
     impl AwsVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 assign_public_ip: ::std::option::Option::None,
@@ -9051,25 +6727,22 @@ pub mod task_set {
         }
     }
 
-    impl crate::resource::ToExpr for AwsVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssignPublicIp", self.assign_public_ip);
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsVpcConfiguration;
+        req {
+            subnets = "Subnets",
+        }
+        opt {
+            assign_public_ip = "AssignPublicIp",
+            security_groups = "SecurityGroups",
         }
     }
 
-    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroups", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { max_items: Some(16), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { max_items: Some(16), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Scale`.
     #[derive(Clone, Default)]
     pub struct Scale {
         /// The unit of measure for the scale value.
@@ -9082,23 +6755,18 @@ pub mod task_set {
         pub value: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for Scale {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Unit", self.unit);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scale;
+        opt {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
-    pub(super) static SCALE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceRegistry`.
     #[derive(Clone, Default)]
     pub struct ServiceRegistry {
         /// The container name value, already specified in the task definition, to be used for your service discovery service. If the task definition that your service task specifies uses the bridge or host network mode, you must specify a containerName and containerPort combination from the task definition. If the task definition that your service task specifies uses the awsvpc network mode and a type SRV DNS record is used, you must specify either a containerName and containerPort combination or a port value, but not both.
@@ -9119,27 +6787,18 @@ pub mod task_set {
         pub registry_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServiceRegistry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerName", self.container_name);
-            p.set_opt("ContainerPort", self.container_port);
-            p.set_opt("Port", self.port);
-            p.set_opt("RegistryArn", self.registry_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceRegistry;
+        opt {
+            container_name = "ContainerName",
+            container_port = "ContainerPort",
+            port = "Port",
+            registry_arn = "RegistryArn",
         }
     }
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The launch type that new tasks in the task set will use. For more information, see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html in the Amazon Elastic Container Service Developer Guide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -9147,18 +6806,10 @@ pub mod task_set {
         Fargate,
     }
 
-    impl crate::value::CfnEnum for LaunchType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ec2 => "EC2",
-                Self::Fargate => "FARGATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LaunchType, ["EC2", "FARGATE"]);
 
     /// Whether the task's elastic network interface receives a public IP address. The default value is DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `DISABLED`
         Disabled,
@@ -9166,29 +6817,14 @@ pub mod task_set {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for AssignPublicIp {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssignPublicIp, ["DISABLED", "ENABLED"]);
 
     /// The unit of measure for the scale value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `PERCENT`
         Percent,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Percent => "PERCENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["PERCENT"]);
 }

@@ -35,7 +35,6 @@ pub struct AccessPoint {
 
 impl AccessPoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_point_tags: ::std::option::Option::None,
@@ -47,57 +46,44 @@ impl AccessPoint {
     }
 }
 
-impl crate::resource::Resource for AccessPoint {
-    const TYPE: &'static str = "AWS::EFS::AccessPoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_POINT_SHAPE)
+crate::resource::props! {
+    resource AccessPoint = "AWS::EFS::AccessPoint", shape: Some(&ACCESS_POINT_SHAPE);
+    req {
+        file_system_id = "FileSystemId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessPointTags", self.access_point_tags);
-        p.set_opt("ClientToken", self.client_token);
-        p.set("FileSystemId", self.file_system_id);
-        p.set_opt("PosixUser", self.posix_user);
-        p.set_opt("RootDirectory", self.root_directory);
-        p
+    opt {
+        access_point_tags = "AccessPointTags",
+        client_token = "ClientToken",
+        posix_user = "PosixUser",
+        root_directory = "RootDirectory",
     }
 }
 
-static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessPointTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::access_point::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("FileSystemId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
-        ("PosixUser", crate::resource::Rule { shape: Some(&self::access_point::POSIX_USER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RootDirectory", crate::resource::Rule { shape: Some(&self::access_point::ROOT_DIRECTORY_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessPointTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::access_point::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("FileSystemId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
+    ("PosixUser", crate::resource::Rule { shape: Some(&self::access_point::POSIX_USER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RootDirectory", crate::resource::Rule { shape: Some(&self::access_point::ROOT_DIRECTORY_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessPoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessPoint> {
-    /// `Fn::GetAtt` `AccessPointId`.
-    #[inline]
-    pub fn attr_access_point_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessPointId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessPointId`.
+        attr_access_point_id: ::std::string::String = "AccessPointId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod access_point {
     //! Nested property types and enums of [`AccessPoint`](super::AccessPoint).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The full POSIX identity, including the user ID, group ID, and any secondary group IDs, on the access point that is used for all file system operations performed by NFS clients using the access point.
     #[derive(Clone)]
@@ -118,7 +104,6 @@ pub mod access_point {
 
     impl PosixUser {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(gid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, uid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 gid: gid.into(),
@@ -128,24 +113,22 @@ pub mod access_point {
         }
     }
 
-    impl crate::resource::ToExpr for PosixUser {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Gid", self.gid);
-            p.set_opt("SecondaryGids", self.secondary_gids);
-            p.set("Uid", self.uid);
-            p.into_expr()
+    crate::resource::props! {
+        nested PosixUser;
+        req {
+            gid = "Gid",
+            uid = "Uid",
+        }
+        opt {
+            secondary_gids = "SecondaryGids",
         }
     }
 
-    pub(super) static POSIX_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-            ("SecondaryGids", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Uid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POSIX_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+        ("SecondaryGids", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Uid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the directory on the Amazon EFS file system that the access point provides access to. The access point exposes the specified file system path as the root directory of your file system to applications using the access point. NFS clients using the access point can only access data in the access point's ``RootDirectory`` and its subdirectories.
     #[derive(Clone, Default)]
@@ -161,22 +144,18 @@ pub mod access_point {
         pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RootDirectory {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreationInfo", self.creation_info);
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested RootDirectory;
+        opt {
+            creation_info = "CreationInfo",
+            path = "Path",
         }
     }
 
-    pub(super) static ROOT_DIRECTORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CreationInfo", crate::resource::Rule { shape: Some(&CREATION_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Unsupported("^(\\/|(\\/(?!\\.)+[^$#<>;`|&?{}^*/\\n]+){1,4})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROOT_DIRECTORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreationInfo", crate::resource::Rule { shape: Some(&CREATION_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(\\/|(\\/(?!\\.)+[^$#<>;`|&?{}^*/\\n]+){1,4})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Required if the ``RootDirectory`` > ``Path`` specified does not exist. Specifies the POSIX IDs and permissions to apply to the access point's ``RootDirectory`` > ``Path``. If the access point root directory does not exist, EFS creates it with these settings when a client connects to the access point. When specifying ``CreationInfo``, you must include values for all properties.
     /// Amazon EFS creates a root directory only if you have provided the CreationInfo: OwnUid, OwnGID, and permissions for the directory. If you do not provide this information, Amazon EFS does not create the root directory. If the root directory does not exist, attempts to mount using the access point will fail.
@@ -199,7 +178,6 @@ pub mod access_point {
 
     impl CreationInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(owner_gid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, owner_uid: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, permissions: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 owner_gid: owner_gid.into(),
@@ -209,24 +187,20 @@ pub mod access_point {
         }
     }
 
-    impl crate::resource::ToExpr for CreationInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OwnerGid", self.owner_gid);
-            p.set("OwnerUid", self.owner_uid);
-            p.set("Permissions", self.permissions);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreationInfo;
+        req {
+            owner_gid = "OwnerGid",
+            owner_uid = "OwnerUid",
+            permissions = "Permissions",
         }
     }
 
-    pub(super) static CREATION_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OwnerGid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-            ("OwnerUid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-            ("Permissions", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-7]{3,4}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREATION_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OwnerGid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+        ("OwnerUid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+        ("Permissions", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-7]{3,4}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The ``AWS::EFS::FileSystem`` resource creates a new, empty file system in EFSlong (EFS). You must create a mount target ([AWS::EFS::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-mounttarget.html)) to mount your EFS file system on an EC2 or other AWS cloud compute resource.
@@ -301,53 +275,41 @@ pub struct FileSystem {
     pub throughput_mode: ::std::option::Option<crate::value::Val<crate::cfn::efs::file_system::ThroughputMode>>,
 }
 
-impl crate::resource::Resource for FileSystem {
-    const TYPE: &'static str = "AWS::EFS::FileSystem";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FILE_SYSTEM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZoneName", self.availability_zone_name);
-        p.set_opt("BackupPolicy", self.backup_policy);
-        p.set_opt("BypassPolicyLockoutSafetyCheck", self.bypass_policy_lockout_safety_check);
-        p.set_opt("Encrypted", self.encrypted);
-        p.set_opt("FileSystemPolicy", self.file_system_policy);
-        p.set_opt("FileSystemProtection", self.file_system_protection);
-        p.set_opt("FileSystemTags", self.file_system_tags);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LifecyclePolicies", self.lifecycle_policies);
-        p.set_opt("PerformanceMode", self.performance_mode);
-        p.set_opt("ProvisionedThroughputInMibps", self.provisioned_throughput_in_mibps);
-        p.set_opt("ReplicationConfiguration", self.replication_configuration);
-        p.set_opt("ThroughputMode", self.throughput_mode);
-        p
+crate::resource::props! {
+    resource FileSystem = "AWS::EFS::FileSystem", shape: Some(&FILE_SYSTEM_SHAPE);
+    opt {
+        availability_zone_name = "AvailabilityZoneName",
+        backup_policy = "BackupPolicy",
+        bypass_policy_lockout_safety_check = "BypassPolicyLockoutSafetyCheck",
+        encrypted = "Encrypted",
+        file_system_policy = "FileSystemPolicy",
+        file_system_protection = "FileSystemProtection",
+        file_system_tags = "FileSystemTags",
+        kms_key_id = "KmsKeyId",
+        lifecycle_policies = "LifecyclePolicies",
+        performance_mode = "PerformanceMode",
+        provisioned_throughput_in_mibps = "ProvisionedThroughputInMibps",
+        replication_configuration = "ReplicationConfiguration",
+        throughput_mode = "ThroughputMode",
     }
 }
 
-static FILE_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilityZoneName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$")), ..crate::resource::Rule::NONE }),
-        ("LifecyclePolicies", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ("ProvisionedThroughputInMibps", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::file_system::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FILE_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilityZoneName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("FileSystemPolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("LifecyclePolicies", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ("ProvisionedThroughputInMibps", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("ReplicationConfiguration", crate::resource::Rule { shape: Some(&self::file_system::REPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FileSystem`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FileSystem> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `FileSystemId`.
-    #[inline]
-    pub fn attr_file_system_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileSystemId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `FileSystemId`.
+        attr_file_system_id: ::std::string::String = "FileSystemId",
     }
 }
 
@@ -367,7 +329,6 @@ pub mod file_system {
 
     impl BackupPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::efs::file_system::Status>>) -> Self {
             Self {
                 status: status.into(),
@@ -375,12 +336,10 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for BackupPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested BackupPolicy;
+        req {
+            status = "Status",
         }
     }
 
@@ -398,12 +357,10 @@ pub mod file_system {
         pub replication_overwrite_protection: ::std::option::Option<crate::value::Val<crate::cfn::efs::file_system::ReplicationOverwriteProtection>>,
     }
 
-    impl crate::resource::ToExpr for FileSystemProtection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReplicationOverwriteProtection", self.replication_overwrite_protection);
-            p.into_expr()
+    crate::resource::props! {
+        nested FileSystemProtection;
+        opt {
+            replication_overwrite_protection = "ReplicationOverwriteProtection",
         }
     }
 
@@ -426,14 +383,12 @@ pub mod file_system {
         pub transition_to_primary_storage_class: ::std::option::Option<crate::value::Val<crate::cfn::efs::file_system::TransitionToPrimaryStorageClass>>,
     }
 
-    impl crate::resource::ToExpr for LifecyclePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TransitionToArchive", self.transition_to_archive);
-            p.set_opt("TransitionToIA", self.transition_to_ia);
-            p.set_opt("TransitionToPrimaryStorageClass", self.transition_to_primary_storage_class);
-            p.into_expr()
+    crate::resource::props! {
+        nested LifecyclePolicy;
+        opt {
+            transition_to_archive = "TransitionToArchive",
+            transition_to_ia = "TransitionToIA",
+            transition_to_primary_storage_class = "TransitionToPrimaryStorageClass",
         }
     }
 
@@ -446,20 +401,16 @@ pub mod file_system {
         pub destinations: ::std::option::Option<::std::vec::Vec<crate::cfn::efs::file_system::ReplicationDestination>>,
     }
 
-    impl crate::resource::ToExpr for ReplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destinations", self.destinations);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationConfiguration;
+        opt {
+            destinations = "Destinations",
         }
     }
 
-    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destinations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REPLICATION_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the destination file system in the replication configuration.
     #[derive(Clone, Default)]
@@ -497,31 +448,29 @@ pub mod file_system {
         pub status_message: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ReplicationDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZoneName", self.availability_zone_name);
-            p.set_opt("FileSystemId", self.file_system_id);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("Region", self.region);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("Status", self.status);
-            p.set_opt("StatusMessage", self.status_message);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationDestination;
+        opt {
+            availability_zone_name = "AvailabilityZoneName",
+            file_system_id = "FileSystemId",
+            kms_key_id = "KmsKeyId",
+            region = "Region",
+            role_arn = "RoleArn",
+            status = "Status",
+            status_message = "StatusMessage",
         }
     }
 
-    pub(super) static REPLICATION_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileSystemId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileSystemId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Set the backup policy status for the file system.
     /// +  *ENABLED* - Turns automatic backups on for the file system.
     /// +  *DISABLED* - Turns automatic backups off for the file system.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -529,15 +478,7 @@ pub mod file_system {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["DISABLED", "ENABLED"]);
 
     /// The status of the file system's replication overwrite protection.
     /// +  ``ENABLED`` – The file system cannot be used as the destination file system in a replication configuration. The file system is writeable. Replication overwrite protection is ``ENABLED`` by default.
@@ -545,7 +486,7 @@ pub mod file_system {
     /// +  ``REPLICATING`` – The file system is being used as the destination file system in a replication configuration. The file system is read-only and is modified only by EFS replication.
     ///
     /// If the replication configuration is deleted, the file system's replication overwrite protection is re-enabled, the file system becomes writeable.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationOverwriteProtection {
         /// `DISABLED`
         Disabled,
@@ -553,18 +494,10 @@ pub mod file_system {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for ReplicationOverwriteProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReplicationOverwriteProtection, ["DISABLED", "ENABLED"]);
 
     /// The number of days after files were last accessed in primary storage (the Standard storage class) at which to move them to Archive storage. Metadata operations such as listing the contents of a directory don't count as file access events.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitionToArchive {
         /// `AFTER_14_DAYS`
         After14Days,
@@ -586,25 +519,10 @@ pub mod file_system {
         After90Days,
     }
 
-    impl crate::value::CfnEnum for TransitionToArchive {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::After14Days => "AFTER_14_DAYS",
-                Self::After180Days => "AFTER_180_DAYS",
-                Self::After1Day => "AFTER_1_DAY",
-                Self::After270Days => "AFTER_270_DAYS",
-                Self::After30Days => "AFTER_30_DAYS",
-                Self::After365Days => "AFTER_365_DAYS",
-                Self::After60Days => "AFTER_60_DAYS",
-                Self::After7Days => "AFTER_7_DAYS",
-                Self::After90Days => "AFTER_90_DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransitionToArchive, ["AFTER_14_DAYS", "AFTER_180_DAYS", "AFTER_1_DAY", "AFTER_270_DAYS", "AFTER_30_DAYS", "AFTER_365_DAYS", "AFTER_60_DAYS", "AFTER_7_DAYS", "AFTER_90_DAYS"]);
 
     /// The number of days after files were last accessed in primary storage (the Standard storage class) at which to move them to Infrequent Access (IA) storage. Metadata operations such as listing the contents of a directory don't count as file access events.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitionToIa {
         /// `AFTER_14_DAYS`
         After14Days,
@@ -626,43 +544,21 @@ pub mod file_system {
         After90Days,
     }
 
-    impl crate::value::CfnEnum for TransitionToIa {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::After14Days => "AFTER_14_DAYS",
-                Self::After180Days => "AFTER_180_DAYS",
-                Self::After1Day => "AFTER_1_DAY",
-                Self::After270Days => "AFTER_270_DAYS",
-                Self::After30Days => "AFTER_30_DAYS",
-                Self::After365Days => "AFTER_365_DAYS",
-                Self::After60Days => "AFTER_60_DAYS",
-                Self::After7Days => "AFTER_7_DAYS",
-                Self::After90Days => "AFTER_90_DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransitionToIa, ["AFTER_14_DAYS", "AFTER_180_DAYS", "AFTER_1_DAY", "AFTER_270_DAYS", "AFTER_30_DAYS", "AFTER_365_DAYS", "AFTER_60_DAYS", "AFTER_7_DAYS", "AFTER_90_DAYS"]);
 
     /// Whether to move files back to primary (Standard) storage after they are accessed in IA or Archive storage. Metadata operations such as listing the contents of a directory don't count as file access events.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransitionToPrimaryStorageClass {
         /// `AFTER_1_ACCESS`
         After1Access,
     }
 
-    impl crate::value::CfnEnum for TransitionToPrimaryStorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::After1Access => "AFTER_1_ACCESS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransitionToPrimaryStorageClass, ["AFTER_1_ACCESS"]);
 
     /// The performance mode of the file system. We recommend ``generalPurpose`` performance mode for all file systems. File systems using the ``maxIO`` performance mode can scale to higher levels of aggregate throughput and operations per second with a tradeoff of slightly higher latencies for most file operations. The performance mode can't be changed after the file system has been created. The ``maxIO`` mode is not supported on One Zone file systems.
     /// Due to the higher per-operation latencies with Max I/O, we recommend using General Purpose performance mode for all file systems.
     /// Default is ``generalPurpose``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PerformanceMode {
         /// `generalPurpose`
         GeneralPurpose,
@@ -670,19 +566,11 @@ pub mod file_system {
         MaxIo,
     }
 
-    impl crate::value::CfnEnum for PerformanceMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GeneralPurpose => "generalPurpose",
-                Self::MaxIo => "maxIO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PerformanceMode, ["generalPurpose", "maxIO"]);
 
     /// Specifies the throughput mode for the file system. The mode can be ``bursting``, ``provisioned``, or ``elastic``. If you set ``ThroughputMode`` to ``provisioned``, you must also set a value for ``ProvisionedThroughputInMibps``. After you create the file system, you can decrease your file system's Provisioned throughput or change between the throughput modes, with certain time restrictions. For more information, see [Specifying throughput with provisioned mode](https://docs.aws.amazon.com/efs/latest/ug/performance.html#provisioned-throughput) in the *Amazon EFS User Guide*.
     /// Default is ``bursting``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThroughputMode {
         /// `bursting`
         Bursting,
@@ -692,16 +580,7 @@ pub mod file_system {
         Provisioned,
     }
 
-    impl crate::value::CfnEnum for ThroughputMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bursting => "bursting",
-                Self::Elastic => "elastic",
-                Self::Provisioned => "provisioned",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ThroughputMode, ["bursting", "elastic", "provisioned"]);
 }
 
 /// The ``AWS::EFS::MountTarget`` resource is an Amazon EFS resource that creates a mount target for an EFS file system. You can then mount the file system on Amazon EC2 instances or other resources by using the mount target.
@@ -738,7 +617,6 @@ pub struct MountTarget {
 
 impl MountTarget {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             file_system_id: file_system_id.into(),
@@ -751,71 +629,45 @@ impl MountTarget {
     }
 }
 
-impl crate::resource::Resource for MountTarget {
-    const TYPE: &'static str = "AWS::EFS::MountTarget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MOUNT_TARGET_SHAPE)
+crate::resource::props! {
+    resource MountTarget = "AWS::EFS::MountTarget", shape: Some(&MOUNT_TARGET_SHAPE);
+    req {
+        file_system_id = "FileSystemId",
+        security_groups = "SecurityGroups",
+        subnet_id = "SubnetId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FileSystemId", self.file_system_id);
-        p.set_opt("IpAddress", self.ip_address);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("Ipv6Address", self.ipv6_address);
-        p.set("SecurityGroups", self.security_groups);
-        p.set("SubnetId", self.subnet_id);
-        p
+    opt {
+        ip_address = "IpAddress",
+        ip_address_type = "IpAddressType",
+        ipv6_address = "Ipv6Address",
     }
 }
 
-static MOUNT_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FileSystemId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
-        ("IpAddress", crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
-        ("Ipv6Address", crate::resource::Rule { min_len: Some(3), max_len: Some(39), ..crate::resource::Rule::NONE }),
-        ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,40}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MOUNT_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FileSystemId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$")), ..crate::resource::Rule::NONE }),
+    ("IpAddress", crate::resource::Rule { min_len: Some(7), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$")), ..crate::resource::Rule::NONE }),
+    ("Ipv6Address", crate::resource::Rule { min_len: Some(3), max_len: Some(39), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]{8,40}$")), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MountTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MountTarget> {
-    /// `Fn::GetAtt` `FileSystemId`.
-    #[inline]
-    pub fn attr_file_system_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileSystemId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `IpAddress`.
-    #[inline]
-    pub fn attr_ip_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpAddress")
-    }
-    /// `Fn::GetAtt` `IpAddressType`.
-    #[inline]
-    pub fn attr_ip_address_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpAddressType")
-    }
-    /// `Fn::GetAtt` `Ipv6Address`.
-    #[inline]
-    pub fn attr_ipv6_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ipv6Address")
-    }
-    /// `Fn::GetAtt` `SecurityGroups`.
-    #[inline]
-    pub fn attr_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SecurityGroups")
-    }
-    /// `Fn::GetAtt` `SubnetId`.
-    #[inline]
-    pub fn attr_subnet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubnetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FileSystemId`.
+        attr_file_system_id: ::std::string::String = "FileSystemId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `IpAddress`.
+        attr_ip_address: ::std::string::String = "IpAddress",
+        /// `Fn::GetAtt` `IpAddressType`.
+        attr_ip_address_type: ::std::string::String = "IpAddressType",
+        /// `Fn::GetAtt` `Ipv6Address`.
+        attr_ipv6_address: ::std::string::String = "Ipv6Address",
+        /// `Fn::GetAtt` `SecurityGroups`.
+        attr_security_groups: crate::value::List<::std::string::String> = "SecurityGroups",
+        /// `Fn::GetAtt` `SubnetId`.
+        attr_subnet_id: ::std::string::String = "SubnetId",
     }
 }
 
@@ -824,7 +676,7 @@ pub mod mount_target {
 
     /// The IP address type for the mount target. The possible values are ``IPV4_ONLY`` (only IPv4 addresses), ``IPV6_ONLY`` (only IPv6 addresses), and ``DUAL_STACK`` (dual-stack, both IPv4 and IPv6 addresses). If you don’t specify an ``IpAddressType``, then ``IPV4_ONLY`` is used.
     /// The ``IPAddressType`` must match the IP type of the subnet. Additionally, the ``IPAddressType`` parameter overrides the value set as the default IP address for the subnet in the VPC. For example, if the ``IPAddressType`` is ``IPV4_ONLY`` and ``AssignIpv6AddressOnCreation`` is ``true``, then IPv4 is used for the mount target. For more information, see [Modify the IP addressing attributes of your subnet](https://docs.aws.amazon.com/vpc/latest/userguide/subnet-public-ip.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4_ONLY`
         Ipv4Only,
@@ -834,14 +686,5 @@ pub mod mount_target {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4Only => "IPV4_ONLY",
-                Self::Ipv6Only => "IPV6_ONLY",
-                Self::DualStack => "DUAL_STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"]);
 }

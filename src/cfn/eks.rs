@@ -41,7 +41,6 @@ pub struct AccessEntry {
 
 impl AccessEntry {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_policies: ::std::option::Option::None,
@@ -55,41 +54,33 @@ impl AccessEntry {
     }
 }
 
-impl crate::resource::Resource for AccessEntry {
-    const TYPE: &'static str = "AWS::EKS::AccessEntry";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_ENTRY_SHAPE)
+crate::resource::props! {
+    resource AccessEntry = "AWS::EKS::AccessEntry", shape: Some(&ACCESS_ENTRY_SHAPE);
+    req {
+        cluster_name = "ClusterName",
+        principal_arn = "PrincipalArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessPolicies", self.access_policies);
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("KubernetesGroups", self.kubernetes_groups);
-        p.set("PrincipalArn", self.principal_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p.set_opt("Username", self.username);
-        p
+    opt {
+        access_policies = "AccessPolicies",
+        kubernetes_groups = "KubernetesGroups",
+        tags = "Tags",
+        type_ = "Type",
+        username = "Username",
     }
 }
 
-static ACCESS_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessPolicies", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("PrincipalArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::access_entry::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessPolicies", crate::resource::Rule { max_items: Some(20), ..crate::resource::Rule::NONE }),
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("PrincipalArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessEntry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessEntry> {
-    /// `Fn::GetAtt` `AccessEntryArn`.
-    #[inline]
-    pub fn attr_access_entry_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessEntryArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessEntryArn`.
+        attr_access_entry_arn: ::std::string::String = "AccessEntryArn",
     }
 }
 
@@ -111,7 +102,6 @@ pub mod access_entry {
 
     impl AccessPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_scope: crate::cfn::eks::access_entry::AccessScope, policy_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_scope,
@@ -120,13 +110,11 @@ pub mod access_entry {
         }
     }
 
-    impl crate::resource::ToExpr for AccessPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessScope", self.access_scope);
-            p.set("PolicyArn", self.policy_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessPolicy;
+        req {
+            access_scope = "AccessScope",
+            policy_arn = "PolicyArn",
         }
     }
 
@@ -145,7 +133,6 @@ pub mod access_entry {
 
     impl AccessScope {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::eks::access_entry::Type>>) -> Self {
             Self {
                 namespaces: ::std::option::Option::None,
@@ -154,25 +141,18 @@ pub mod access_entry {
         }
     }
 
-    impl crate::resource::ToExpr for AccessScope {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Namespaces", self.namespaces);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessScope;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            namespaces = "Namespaces",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of the access scope.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `namespace`
         Namespace,
@@ -180,15 +160,7 @@ pub mod access_entry {
         Cluster,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Namespace => "namespace",
-                Self::Cluster => "cluster",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["namespace", "cluster"]);
 }
 
 /// Resource Schema for AWS::EKS::Addon
@@ -240,7 +212,6 @@ pub struct Addon {
 
 impl Addon {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(addon_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             addon_name: addon_name.into(),
@@ -257,49 +228,41 @@ impl Addon {
     }
 }
 
-impl crate::resource::Resource for Addon {
-    const TYPE: &'static str = "AWS::EKS::Addon";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ADDON_SHAPE)
+crate::resource::props! {
+    resource Addon = "AWS::EKS::Addon", shape: Some(&ADDON_SHAPE);
+    req {
+        addon_name = "AddonName",
+        cluster_name = "ClusterName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AddonName", self.addon_name);
-        p.set_opt("AddonVersion", self.addon_version);
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("ConfigurationValues", self.configuration_values);
-        p.set_opt("NamespaceConfig", self.namespace_config);
-        p.set_opt("PodIdentityAssociations", self.pod_identity_associations);
-        p.set_opt("PreserveOnDelete", self.preserve_on_delete);
-        p.set_opt("ResolveConflicts", self.resolve_conflicts);
-        p.set_opt("ServiceAccountRoleArn", self.service_account_role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        addon_version = "AddonVersion",
+        configuration_values = "ConfigurationValues",
+        namespace_config = "NamespaceConfig",
+        pod_identity_associations = "PodIdentityAssociations",
+        preserve_on_delete = "PreserveOnDelete",
+        resolve_conflicts = "ResolveConflicts",
+        service_account_role_arn = "ServiceAccountRoleArn",
+        tags = "Tags",
     }
 }
 
-static ADDON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AddonName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("AddonVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("ConfigurationValues", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("NamespaceConfig", crate::resource::Rule { shape: Some(&self::addon::NAMESPACE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PodIdentityAssociations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::addon::POD_IDENTITY_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResolveConflicts", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("ServiceAccountRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::addon::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ADDON_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AddonName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("AddonVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("ConfigurationValues", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("NamespaceConfig", crate::resource::Rule { shape: Some(&self::addon::NAMESPACE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PodIdentityAssociations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::addon::POD_IDENTITY_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResolveConflicts", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("ServiceAccountRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Addon`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Addon> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -317,7 +280,6 @@ pub mod addon {
 
     impl NamespaceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 namespace: namespace.into(),
@@ -325,20 +287,16 @@ pub mod addon {
         }
     }
 
-    impl crate::resource::ToExpr for NamespaceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested NamespaceConfig;
+        req {
+            namespace = "Namespace",
         }
     }
 
-    pub(super) static NAMESPACE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NAMESPACE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A pod identity to associate with an add-on.
     #[derive(Clone)]
@@ -355,7 +313,6 @@ pub mod addon {
 
     impl PodIdentityAssociation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_account: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -364,31 +321,20 @@ pub mod addon {
         }
     }
 
-    impl crate::resource::ToExpr for PodIdentityAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.set("ServiceAccount", self.service_account);
-            p.into_expr()
+    crate::resource::props! {
+        nested PodIdentityAssociation;
+        req {
+            role_arn = "RoleArn",
+            service_account = "ServiceAccount",
         }
     }
 
-    pub(super) static POD_IDENTITY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:(role)\\/*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POD_IDENTITY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:(role)\\/*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Resolve parameter value conflicts
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResolveConflicts {
         /// `NONE`
         None,
@@ -398,16 +344,7 @@ pub mod addon {
         Preserve,
     }
 
-    impl crate::value::CfnEnum for ResolveConflicts {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Overwrite => "OVERWRITE",
-                Self::Preserve => "PRESERVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResolveConflicts, ["NONE", "OVERWRITE", "PRESERVE"]);
 }
 
 /// Resource Type definition for EKS Capability.
@@ -447,7 +384,6 @@ pub struct Capability {
 
 impl Capability {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(capability_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, delete_propagation_policy: impl ::std::convert::Into<crate::value::Val<crate::cfn::eks::capability::DeletePropagationPolicy>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::eks::capability::CapabilityType>>) -> Self {
         Self {
             capability_name: capability_name.into(),
@@ -461,72 +397,46 @@ impl Capability {
     }
 }
 
-impl crate::resource::Resource for Capability {
-    const TYPE: &'static str = "AWS::EKS::Capability";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAPABILITY_SHAPE)
+crate::resource::props! {
+    resource Capability = "AWS::EKS::Capability", shape: Some(&CAPABILITY_SHAPE);
+    req {
+        capability_name = "CapabilityName",
+        cluster_name = "ClusterName",
+        delete_propagation_policy = "DeletePropagationPolicy",
+        role_arn = "RoleArn",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CapabilityName", self.capability_name);
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("Configuration", self.configuration);
-        p.set("DeletePropagationPolicy", self.delete_propagation_policy);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        configuration = "Configuration",
+        tags = "Tags",
     }
 }
 
-static CAPABILITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapabilityName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Configuration", crate::resource::Rule { shape: Some(&self::capability::CAPABILITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]+:role/[a-zA-Z0-9+=,.@_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::capability::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAPABILITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapabilityName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Configuration", crate::resource::Rule { shape: Some(&self::capability::CAPABILITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]+:role/[a-zA-Z0-9+=,.@_-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Capability`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Capability> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Configuration.ArgoCd.AwsIdc.IdcManagedApplicationArn`.
-    #[inline]
-    pub fn attr_configuration_argo_cd_aws_idc_idc_managed_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Configuration.ArgoCd.AwsIdc.IdcManagedApplicationArn")
-    }
-    /// `Fn::GetAtt` `Configuration.ArgoCd.ServerUrl`.
-    #[inline]
-    pub fn attr_configuration_argo_cd_server_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Configuration.ArgoCd.ServerUrl")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Configuration.ArgoCd.AwsIdc.IdcManagedApplicationArn`.
+        attr_configuration_argo_cd_aws_idc_idc_managed_application_arn: ::std::string::String = "Configuration.ArgoCd.AwsIdc.IdcManagedApplicationArn",
+        /// `Fn::GetAtt` `Configuration.ArgoCd.ServerUrl`.
+        attr_configuration_argo_cd_server_url: ::std::string::String = "Configuration.ArgoCd.ServerUrl",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
@@ -546,22 +456,18 @@ pub mod capability {
         pub argo_cd: ::std::option::Option<crate::cfn::eks::capability::ArgoCd>,
     }
 
-    impl crate::resource::ToExpr for CapabilityConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ack", self.ack);
-            p.set_opt("ArgoCd", self.argo_cd);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapabilityConfiguration;
+        opt {
+            ack = "Ack",
+            argo_cd = "ArgoCd",
         }
     }
 
-    pub(super) static CAPABILITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Ack", crate::resource::Rule { shape: Some(&ACK_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ArgoCd", crate::resource::Rule { shape: Some(&ARGO_CD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPABILITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ack", crate::resource::Rule { shape: Some(&ACK_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ArgoCd", crate::resource::Rule { shape: Some(&ARGO_CD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for an ACK (AWS Controllers for Kubernetes) capability.
     #[derive(Clone, Default)]
@@ -576,21 +482,17 @@ pub mod capability {
         pub enable_cross_namespace: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Ack {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisabledServices", self.disabled_services);
-            p.set_opt("EnableCrossNamespace", self.enable_cross_namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ack;
+        opt {
+            disabled_services = "DisabledServices",
+            enable_cross_namespace = "EnableCrossNamespace",
         }
     }
 
-    pub(super) static ACK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DisabledServices", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DisabledServices", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for an Argo CD capability. This includes the Kubernetes namespace, IAM Identity Center integration, RBAC role mappings, and network access configuration.
     #[derive(Clone)]
@@ -636,25 +538,23 @@ pub mod capability {
         }
     }
 
-    impl crate::resource::ToExpr for ArgoCd {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AwsIdc", self.aws_idc);
-            p.set_opt("EndpointPrefix", self.endpoint_prefix);
-            p.set_opt("Namespace", self.namespace);
-            p.set_opt("NetworkAccess", self.network_access);
-            p.set_opt("RbacRoleMappings", self.rbac_role_mappings);
-            p.set_opt("ServerUrl", self.server_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArgoCd;
+        req {
+            aws_idc = "AwsIdc",
+        }
+        opt {
+            endpoint_prefix = "EndpointPrefix",
+            namespace = "Namespace",
+            network_access = "NetworkAccess",
+            rbac_role_mappings = "RbacRoleMappings",
+            server_url = "ServerUrl",
         }
     }
 
-    pub(super) static ARGO_CD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndpointPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ARGO_CD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndpointPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for integrating Argo CD with IAM Identity Center. This allows you to use your organization's identity provider for authentication to Argo CD.
     #[derive(Clone)]
@@ -675,7 +575,6 @@ pub mod capability {
 
     impl AwsIdc {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(idc_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 idc_instance_arn: idc_instance_arn.into(),
@@ -685,14 +584,14 @@ pub mod capability {
         }
     }
 
-    impl crate::resource::ToExpr for AwsIdc {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IdcInstanceArn", self.idc_instance_arn);
-            p.set_opt("IdcManagedApplicationArn", self.idc_managed_application_arn);
-            p.set_opt("IdcRegion", self.idc_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsIdc;
+        req {
+            idc_instance_arn = "IdcInstanceArn",
+        }
+        opt {
+            idc_managed_application_arn = "IdcManagedApplicationArn",
+            idc_region = "IdcRegion",
         }
     }
 
@@ -705,12 +604,10 @@ pub mod capability {
         pub vpce_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for NetworkAccess {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpceIds", self.vpce_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkAccess;
+        opt {
+            vpce_ids = "VpceIds",
         }
     }
 
@@ -729,7 +626,6 @@ pub mod capability {
 
     impl ArgoCdRoleMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identities: ::std::vec::Vec<crate::cfn::eks::capability::SsoIdentity>, role: impl ::std::convert::Into<crate::value::Val<crate::cfn::eks::capability::Role>>) -> Self {
             Self {
                 identities,
@@ -738,13 +634,11 @@ pub mod capability {
         }
     }
 
-    impl crate::resource::ToExpr for ArgoCdRoleMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identities", self.identities);
-            p.set("Role", self.role);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArgoCdRoleMapping;
+        req {
+            identities = "Identities",
+            role = "Role",
         }
     }
 
@@ -763,7 +657,6 @@ pub mod capability {
 
     impl SsoIdentity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::eks::capability::Type>>) -> Self {
             Self {
                 id: id.into(),
@@ -772,25 +665,16 @@ pub mod capability {
         }
     }
 
-    impl crate::resource::ToExpr for SsoIdentity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsoIdentity;
+        req {
+            id = "Id",
+            type_ = "Type",
         }
     }
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of identity. Valid values are SSO_USER or SSO_GROUP.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SSO_USER`
         SsoUser,
@@ -798,18 +682,10 @@ pub mod capability {
         SsoGroup,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SsoUser => "SSO_USER",
-                Self::SsoGroup => "SSO_GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SSO_USER", "SSO_GROUP"]);
 
     /// The Argo CD role to assign. Valid values are: ADMIN (full administrative access to Argo CD), EDITOR (edit access to Argo CD resources), or VIEWER (read-only access to Argo CD resources).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Role {
         /// `ADMIN`
         Admin,
@@ -819,35 +695,19 @@ pub mod capability {
         Viewer,
     }
 
-    impl crate::value::CfnEnum for Role {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Admin => "ADMIN",
-                Self::Editor => "EDITOR",
-                Self::Viewer => "VIEWER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Role, ["ADMIN", "EDITOR", "VIEWER"]);
 
     /// Specifies how Kubernetes resources managed by the capability should be handled when the capability is deleted. Currently, the only supported value is RETAIN which retains all Kubernetes resources managed by the capability when the capability is deleted.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletePropagationPolicy {
         /// `RETAIN`
         Retain,
     }
 
-    impl crate::value::CfnEnum for DeletePropagationPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Retain => "RETAIN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeletePropagationPolicy, ["RETAIN"]);
 
     /// The type of capability to create. Valid values are: ACK (AWS Controllers for Kubernetes, which lets you manage AWS resources directly from Kubernetes), ARGOCD (Argo CD for GitOps-based continuous delivery), or KRO (Kube Resource Orchestrator for composing and managing custom Kubernetes resources).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapabilityType {
         /// `ARGOCD`
         Argocd,
@@ -857,16 +717,7 @@ pub mod capability {
         Kro,
     }
 
-    impl crate::value::CfnEnum for CapabilityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Argocd => "ARGOCD",
-                Self::Ack => "ACK",
-                Self::Kro => "KRO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapabilityType, ["ARGOCD", "ACK", "KRO"]);
 }
 
 /// Resource Type definition for EKS CertificateAuthority.
@@ -882,7 +733,6 @@ pub struct CertificateAuthority {
 
 impl CertificateAuthority {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_name: cluster_name.into(),
@@ -890,102 +740,50 @@ impl CertificateAuthority {
     }
 }
 
-impl crate::resource::Resource for CertificateAuthority {
-    const TYPE: &'static str = "AWS::EKS::CertificateAuthority";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CERTIFICATE_AUTHORITY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterName", self.cluster_name);
-        p
+crate::resource::props! {
+    resource CertificateAuthority = "AWS::EKS::CertificateAuthority", shape: Some(&CERTIFICATE_AUTHORITY_SHAPE);
+    req {
+        cluster_name = "ClusterName",
     }
 }
 
-static CERTIFICATE_AUTHORITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CERTIFICATE_AUTHORITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CertificateAuthority`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CertificateAuthority> {
-    /// `Fn::GetAtt` `ActivatedAt`.
-    #[inline]
-    pub fn attr_activated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ActivatedAt")
-    }
-    /// `Fn::GetAtt` `ActivatedBy`.
-    #[inline]
-    pub fn attr_activated_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ActivatedBy")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `Data`.
-    #[inline]
-    pub fn attr_data(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Data")
-    }
-    /// `Fn::GetAtt` `DistributionStatus`.
-    #[inline]
-    pub fn attr_distribution_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DistributionStatus")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `RollbackAvailable`.
-    #[inline]
-    pub fn attr_rollback_available(self) -> crate::value::Val<bool> {
-        self.__get_att("RollbackAvailable")
-    }
-    /// `Fn::GetAtt` `ScheduledEvents`.
-    #[inline]
-    pub fn attr_scheduled_events(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ScheduledEvents")
-    }
-    /// `Fn::GetAtt` `ScheduledEvents.FinalAutoActivation`.
-    #[inline]
-    pub fn attr_scheduled_events_final_auto_activation(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScheduledEvents.FinalAutoActivation")
-    }
-    /// `Fn::GetAtt` `ScheduledEvents.FirstAutoActivation`.
-    #[inline]
-    pub fn attr_scheduled_events_first_auto_activation(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScheduledEvents.FirstAutoActivation")
-    }
-    /// `Fn::GetAtt` `SigningStatus`.
-    #[inline]
-    pub fn attr_signing_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SigningStatus")
-    }
-    /// `Fn::GetAtt` `Validity`.
-    #[inline]
-    pub fn attr_validity(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Validity")
-    }
-    /// `Fn::GetAtt` `Validity.NotAfter`.
-    #[inline]
-    pub fn attr_validity_not_after(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Validity.NotAfter")
-    }
-    /// `Fn::GetAtt` `Validity.NotBefore`.
-    #[inline]
-    pub fn attr_validity_not_before(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Validity.NotBefore")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ActivatedAt`.
+        attr_activated_at: ::std::string::String = "ActivatedAt",
+        /// `Fn::GetAtt` `ActivatedBy`.
+        attr_activated_by: ::std::string::String = "ActivatedBy",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `Data`.
+        attr_data: ::std::string::String = "Data",
+        /// `Fn::GetAtt` `DistributionStatus`.
+        attr_distribution_status: ::std::string::String = "DistributionStatus",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `RollbackAvailable`.
+        attr_rollback_available: bool = "RollbackAvailable",
+        /// `Fn::GetAtt` `ScheduledEvents`.
+        attr_scheduled_events: crate::value::Json = "ScheduledEvents",
+        /// `Fn::GetAtt` `ScheduledEvents.FinalAutoActivation`.
+        attr_scheduled_events_final_auto_activation: ::std::string::String = "ScheduledEvents.FinalAutoActivation",
+        /// `Fn::GetAtt` `ScheduledEvents.FirstAutoActivation`.
+        attr_scheduled_events_first_auto_activation: ::std::string::String = "ScheduledEvents.FirstAutoActivation",
+        /// `Fn::GetAtt` `SigningStatus`.
+        attr_signing_status: ::std::string::String = "SigningStatus",
+        /// `Fn::GetAtt` `Validity`.
+        attr_validity: crate::value::Json = "Validity",
+        /// `Fn::GetAtt` `Validity.NotAfter`.
+        attr_validity_not_after: ::std::string::String = "Validity.NotAfter",
+        /// `Fn::GetAtt` `Validity.NotBefore`.
+        attr_validity_not_before: ::std::string::String = "Validity.NotBefore",
     }
 }
 
@@ -1096,7 +894,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resources_vpc_config: crate::cfn::eks::cluster::ResourcesVpcConfig, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_config: ::std::option::Option::None,
@@ -1128,120 +925,88 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::EKS::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
+crate::resource::props! {
+    resource Cluster = "AWS::EKS::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        resources_vpc_config = "ResourcesVpcConfig",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessConfig", self.access_config);
-        p.set_opt("ActiveCertificateAuthorityId", self.active_certificate_authority_id);
-        p.set_opt("BootstrapSelfManagedAddons", self.bootstrap_self_managed_addons);
-        p.set_opt("CertificateAuthority", self.certificate_authority);
-        p.set_opt("ComputeConfig", self.compute_config);
-        p.set_opt("ControlPlaneScalingConfig", self.control_plane_scaling_config);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("EncryptionConfig", self.encryption_config);
-        p.set_opt("Force", self.force);
-        p.set_opt("KubeApiServerConfig", self.kube_api_server_config);
-        p.set_opt("KubeControllerManagerConfig", self.kube_controller_manager_config);
-        p.set_opt("KubeSchedulerConfig", self.kube_scheduler_config);
-        p.set_opt("KubernetesNetworkConfig", self.kubernetes_network_config);
-        p.set_opt("Logging", self.logging);
-        p.set_opt("Name", self.name);
-        p.set_opt("OutpostConfig", self.outpost_config);
-        p.set_opt("RemoteNetworkConfig", self.remote_network_config);
-        p.set("ResourcesVpcConfig", self.resources_vpc_config);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("RollbackConfig", self.rollback_config);
-        p.set_opt("StorageConfig", self.storage_config);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UpgradePolicy", self.upgrade_policy);
-        p.set_opt("Version", self.version);
-        p.set_opt("ZonalShiftConfig", self.zonal_shift_config);
-        p
+    opt {
+        access_config = "AccessConfig",
+        active_certificate_authority_id = "ActiveCertificateAuthorityId",
+        bootstrap_self_managed_addons = "BootstrapSelfManagedAddons",
+        certificate_authority = "CertificateAuthority",
+        compute_config = "ComputeConfig",
+        control_plane_scaling_config = "ControlPlaneScalingConfig",
+        deletion_protection = "DeletionProtection",
+        encryption_config = "EncryptionConfig",
+        force = "Force",
+        kube_api_server_config = "KubeApiServerConfig",
+        kube_controller_manager_config = "KubeControllerManagerConfig",
+        kube_scheduler_config = "KubeSchedulerConfig",
+        kubernetes_network_config = "KubernetesNetworkConfig",
+        logging = "Logging",
+        name = "Name",
+        outpost_config = "OutpostConfig",
+        remote_network_config = "RemoteNetworkConfig",
+        rollback_config = "RollbackConfig",
+        storage_config = "StorageConfig",
+        tags = "Tags",
+        upgrade_policy = "UpgradePolicy",
+        version = "Version",
+        zonal_shift_config = "ZonalShiftConfig",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EncryptionConfig", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("KubeControllerManagerConfig", crate::resource::Rule { shape: Some(&self::cluster::KUBE_CONTROLLER_MANAGER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KubeSchedulerConfig", crate::resource::Rule { shape: Some(&self::cluster::KUBE_SCHEDULER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][A-Za-z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-        ("OutpostConfig", crate::resource::Rule { shape: Some(&self::cluster::OUTPOST_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RemoteNetworkConfig", crate::resource::Rule { shape: Some(&self::cluster::REMOTE_NETWORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResourcesVpcConfig", crate::resource::Rule { shape: Some(&self::cluster::RESOURCES_VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RollbackConfig", crate::resource::Rule { shape: Some(&self::cluster::ROLLBACK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster::TAG31_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Version", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("1\\.\\d\\d")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComputeConfig", crate::resource::Rule { shape: Some(&self::cluster::COMPUTE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfig", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("KubeControllerManagerConfig", crate::resource::Rule { shape: Some(&self::cluster::KUBE_CONTROLLER_MANAGER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KubeSchedulerConfig", crate::resource::Rule { shape: Some(&self::cluster::KUBE_SCHEDULER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][A-Za-z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
+    ("OutpostConfig", crate::resource::Rule { shape: Some(&self::cluster::OUTPOST_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RemoteNetworkConfig", crate::resource::Rule { shape: Some(&self::cluster::REMOTE_NETWORK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourcesVpcConfig", crate::resource::Rule { shape: Some(&self::cluster::RESOURCES_VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("RollbackConfig", crate::resource::Rule { shape: Some(&self::cluster::ROLLBACK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Version", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("1\\.\\d\\d")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CertificateAuthority.Active.ActivatedBy`.
-    #[inline]
-    pub fn attr_certificate_authority_active_activated_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateAuthority.Active.ActivatedBy")
-    }
-    /// `Fn::GetAtt` `CertificateAuthority.Active.Id`.
-    #[inline]
-    pub fn attr_certificate_authority_active_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateAuthority.Active.Id")
-    }
-    /// `Fn::GetAtt` `CertificateAuthority.Data`.
-    #[inline]
-    pub fn attr_certificate_authority_data(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateAuthority.Data")
-    }
-    /// `Fn::GetAtt` `CertificateAuthorityData`.
-    #[inline]
-    pub fn attr_certificate_authority_data_2(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateAuthorityData")
-    }
-    /// `Fn::GetAtt` `ClusterSecurityGroupId`.
-    #[inline]
-    pub fn attr_cluster_security_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterSecurityGroupId")
-    }
-    /// `Fn::GetAtt` `EncryptionConfigKeyArn`.
-    #[inline]
-    pub fn attr_encryption_config_key_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EncryptionConfigKeyArn")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `KubernetesNetworkConfig.ServiceIpv6Cidr`.
-    #[inline]
-    pub fn attr_kubernetes_network_config_service_ipv6_cidr(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KubernetesNetworkConfig.ServiceIpv6Cidr")
-    }
-    /// `Fn::GetAtt` `OpenIdConnectIssuerUrl`.
-    #[inline]
-    pub fn attr_open_id_connect_issuer_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OpenIdConnectIssuerUrl")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CertificateAuthority.Active.ActivatedBy`.
+        attr_certificate_authority_active_activated_by: ::std::string::String = "CertificateAuthority.Active.ActivatedBy",
+        /// `Fn::GetAtt` `CertificateAuthority.Active.Id`.
+        attr_certificate_authority_active_id: ::std::string::String = "CertificateAuthority.Active.Id",
+        /// `Fn::GetAtt` `CertificateAuthority.Data`.
+        attr_certificate_authority_data: ::std::string::String = "CertificateAuthority.Data",
+        /// `Fn::GetAtt` `CertificateAuthorityData`.
+        attr_certificate_authority_data_2: ::std::string::String = "CertificateAuthorityData",
+        /// `Fn::GetAtt` `ClusterSecurityGroupId`.
+        attr_cluster_security_group_id: ::std::string::String = "ClusterSecurityGroupId",
+        /// `Fn::GetAtt` `EncryptionConfigKeyArn`.
+        attr_encryption_config_key_arn: ::std::string::String = "EncryptionConfigKeyArn",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `KubernetesNetworkConfig.ServiceIpv6Cidr`.
+        attr_kubernetes_network_config_service_ipv6_cidr: ::std::string::String = "KubernetesNetworkConfig.ServiceIpv6Cidr",
+        /// `Fn::GetAtt` `OpenIdConnectIssuerUrl`.
+        attr_open_id_connect_issuer_url: ::std::string::String = "OpenIdConnectIssuerUrl",
     }
 }
 
 pub mod cluster {
     //! Nested property types and enums of [`Cluster`](super::Cluster).
+
+    #[deprecated(note = "renamed to `LoggingType`")]
+    #[doc(hidden)]
+    pub type LoggingTypeConfigType = LoggingType;
 
     /// An object representing the Access Config to use for the cluster.
     #[derive(Clone, Default)]
@@ -1256,13 +1021,11 @@ pub mod cluster {
         pub bootstrap_cluster_creator_admin_permissions: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AccessConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationMode", self.authentication_mode);
-            p.set_opt("BootstrapClusterCreatorAdminPermissions", self.bootstrap_cluster_creator_admin_permissions);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessConfig;
+        opt {
+            authentication_mode = "AuthenticationMode",
+            bootstrap_cluster_creator_admin_permissions = "BootstrapClusterCreatorAdminPermissions",
         }
     }
 
@@ -1279,13 +1042,11 @@ pub mod cluster {
         pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CertificateAuthority {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Active", self.active);
-            p.set_opt("Data", self.data);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertificateAuthority;
+        opt {
+            active = "Active",
+            data = "Data",
         }
     }
 
@@ -1302,13 +1063,11 @@ pub mod cluster {
         pub id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ActiveCertificateAuthority {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActivatedBy", self.activated_by);
-            p.set_opt("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActiveCertificateAuthority;
+        opt {
+            activated_by = "ActivatedBy",
+            id = "Id",
         }
     }
 
@@ -1329,16 +1088,18 @@ pub mod cluster {
         pub node_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ComputeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("NodePools", self.node_pools);
-            p.set_opt("NodeRoleArn", self.node_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeConfig;
+        opt {
+            enabled = "Enabled",
+            node_pools = "NodePools",
+            node_role_arn = "NodeRoleArn",
         }
     }
+
+    pub(super) static COMPUTE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NodeRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for provisioned control plane scaling.
     #[derive(Clone, Default)]
@@ -1349,12 +1110,10 @@ pub mod cluster {
         pub tier: ::std::option::Option<crate::value::Val<crate::cfn::eks::cluster::Tier>>,
     }
 
-    impl crate::resource::ToExpr for ControlPlaneScalingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Tier", self.tier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ControlPlaneScalingConfig;
+        opt {
+            tier = "Tier",
         }
     }
 
@@ -1371,17 +1130,14 @@ pub mod cluster {
         pub resources: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Provider", self.provider);
-            p.set_opt("Resources", self.resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfig;
+        opt {
+            provider = "Provider",
+            resources = "Resources",
         }
     }
 
-    /// The definition `Provider`.
     #[derive(Clone, Default)]
     pub struct Provider {
         /// Amazon Resource Name (ARN) or alias of the KMS key. The KMS key must be symmetric, created in the same region as the cluster, and if the KMS key was created in a different account, the user must have access to the KMS key.
@@ -1390,12 +1146,10 @@ pub mod cluster {
         pub key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Provider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyArn", self.key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Provider;
+        opt {
+            key_arn = "KeyArn",
         }
     }
 
@@ -1412,13 +1166,11 @@ pub mod cluster {
         pub service_node_port_range: ::std::option::Option<crate::cfn::eks::cluster::ServiceNodePortRange>,
     }
 
-    impl crate::resource::ToExpr for KubeApiServerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventTtl", self.event_ttl);
-            p.set_opt("ServiceNodePortRange", self.service_node_port_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested KubeApiServerConfig;
+        opt {
+            event_ttl = "EventTtl",
+            service_node_port_range = "ServiceNodePortRange",
         }
     }
 
@@ -1435,13 +1187,11 @@ pub mod cluster {
         pub min_port: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ServiceNodePortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxPort", self.max_port);
-            p.set_opt("MinPort", self.min_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNodePortRange;
+        opt {
+            max_port = "MaxPort",
+            min_port = "MinPort",
         }
     }
 
@@ -1458,21 +1208,17 @@ pub mod cluster {
         pub pod_gc_controller_config: ::std::option::Option<crate::cfn::eks::cluster::PodGcControllerConfig>,
     }
 
-    impl crate::resource::ToExpr for KubeControllerManagerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HorizontalPodAutoscalerControllerConfig", self.horizontal_pod_autoscaler_controller_config);
-            p.set_opt("PodGcControllerConfig", self.pod_gc_controller_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested KubeControllerManagerConfig;
+        opt {
+            horizontal_pod_autoscaler_controller_config = "HorizontalPodAutoscalerControllerConfig",
+            pod_gc_controller_config = "PodGcControllerConfig",
         }
     }
 
-    pub(super) static KUBE_CONTROLLER_MANAGER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PodGcControllerConfig", crate::resource::Rule { shape: Some(&POD_GC_CONTROLLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KUBE_CONTROLLER_MANAGER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PodGcControllerConfig", crate::resource::Rule { shape: Some(&POD_GC_CONTROLLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The horizontal pod autoscaler controller configuration.
     #[derive(Clone, Default)]
@@ -1483,12 +1229,10 @@ pub mod cluster {
         pub horizontal_pod_autoscaler_sync_period: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HorizontalPodAutoscalerControllerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HorizontalPodAutoscalerSyncPeriod", self.horizontal_pod_autoscaler_sync_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested HorizontalPodAutoscalerControllerConfig;
+        opt {
+            horizontal_pod_autoscaler_sync_period = "HorizontalPodAutoscalerSyncPeriod",
         }
     }
 
@@ -1501,20 +1245,16 @@ pub mod cluster {
         pub terminated_pod_gc_threshold: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PodGcControllerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TerminatedPodGcThreshold", self.terminated_pod_gc_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested PodGcControllerConfig;
+        opt {
+            terminated_pod_gc_threshold = "TerminatedPodGcThreshold",
         }
     }
 
-    pub(super) static POD_GC_CONTROLLER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TerminatedPodGcThreshold", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POD_GC_CONTROLLER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TerminatedPodGcThreshold", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for the Kubernetes scheduler on an Amazon EKS cluster.
     #[derive(Clone, Default)]
@@ -1525,20 +1265,16 @@ pub mod cluster {
         pub node_resources_fit: ::std::option::Option<crate::cfn::eks::cluster::NodeResourcesFitConfig>,
     }
 
-    impl crate::resource::ToExpr for KubeSchedulerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NodeResourcesFit", self.node_resources_fit);
-            p.into_expr()
+    crate::resource::props! {
+        nested KubeSchedulerConfig;
+        opt {
+            node_resources_fit = "NodeResourcesFit",
         }
     }
 
-    pub(super) static KUBE_SCHEDULER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NodeResourcesFit", crate::resource::Rule { shape: Some(&NODE_RESOURCES_FIT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KUBE_SCHEDULER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NodeResourcesFit", crate::resource::Rule { shape: Some(&NODE_RESOURCES_FIT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The NodeResourcesFit plugin configuration for the Kubernetes scheduler.
     #[derive(Clone, Default)]
@@ -1549,20 +1285,16 @@ pub mod cluster {
         pub scoring_strategy: ::std::option::Option<crate::cfn::eks::cluster::ScoringStrategy>,
     }
 
-    impl crate::resource::ToExpr for NodeResourcesFitConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScoringStrategy", self.scoring_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeResourcesFitConfig;
+        opt {
+            scoring_strategy = "ScoringStrategy",
         }
     }
 
-    pub(super) static NODE_RESOURCES_FIT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScoringStrategy", crate::resource::Rule { shape: Some(&SCORING_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_RESOURCES_FIT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScoringStrategy", crate::resource::Rule { shape: Some(&SCORING_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scoring strategy configuration for the NodeResourcesFit scheduler plugin.
     #[derive(Clone, Default)]
@@ -1577,21 +1309,17 @@ pub mod cluster {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::eks::cluster::Type>>,
     }
 
-    impl crate::resource::ToExpr for ScoringStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Resources", self.resources);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScoringStrategy;
+        opt {
+            resources = "Resources",
+            type_ = "Type",
         }
     }
 
-    pub(super) static SCORING_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Resources", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&RESOURCE_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCORING_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Resources", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&RESOURCE_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A resource weight entry for the scheduler scoring strategy.
     #[derive(Clone, Default)]
@@ -1606,22 +1334,18 @@ pub mod cluster {
         pub weight: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ResourceWeight {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceWeight;
+        opt {
+            name = "Name",
+            weight = "Weight",
         }
     }
 
-    pub(super) static RESOURCE_WEIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_WEIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Kubernetes network configuration for the cluster.
     #[derive(Clone, Default)]
@@ -1644,15 +1368,13 @@ pub mod cluster {
         pub service_ipv6_cidr: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for KubernetesNetworkConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ElasticLoadBalancing", self.elastic_load_balancing);
-            p.set_opt("IpFamily", self.ip_family);
-            p.set_opt("ServiceIpv4Cidr", self.service_ipv4_cidr);
-            p.set_opt("ServiceIpv6Cidr", self.service_ipv6_cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested KubernetesNetworkConfig;
+        opt {
+            elastic_load_balancing = "ElasticLoadBalancing",
+            ip_family = "IpFamily",
+            service_ipv4_cidr = "ServiceIpv4Cidr",
+            service_ipv6_cidr = "ServiceIpv6Cidr",
         }
     }
 
@@ -1665,12 +1387,10 @@ pub mod cluster {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ElasticLoadBalancing {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticLoadBalancing;
+        opt {
+            enabled = "Enabled",
         }
     }
 
@@ -1683,12 +1403,10 @@ pub mod cluster {
         pub cluster_logging: ::std::option::Option<crate::cfn::eks::cluster::ClusterLogging>,
     }
 
-    impl crate::resource::ToExpr for Logging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClusterLogging", self.cluster_logging);
-            p.into_expr()
+    crate::resource::props! {
+        nested Logging;
+        opt {
+            cluster_logging = "ClusterLogging",
         }
     }
 
@@ -1701,12 +1419,10 @@ pub mod cluster {
         pub enabled_types: ::std::option::Option<::std::vec::Vec<crate::cfn::eks::cluster::LoggingTypeConfig>>,
     }
 
-    impl crate::resource::ToExpr for ClusterLogging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnabledTypes", self.enabled_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClusterLogging;
+        opt {
+            enabled_types = "EnabledTypes",
         }
     }
 
@@ -1716,15 +1432,13 @@ pub mod cluster {
         /// name of the log type
         ///
         /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::eks::cluster::LoggingTypeConfigType>>,
+        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::eks::cluster::LoggingType>>,
     }
 
-    impl crate::resource::ToExpr for LoggingTypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingTypeConfig;
+        opt {
+            type_ = "Type",
         }
     }
 
@@ -1755,7 +1469,6 @@ pub mod cluster {
 
     impl OutpostConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(control_plane_instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, outpost_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 control_plane_instance_type: control_plane_instance_type.into(),
@@ -1767,24 +1480,22 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for OutpostConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ControlPlaneInstanceType", self.control_plane_instance_type);
-            p.set_opt("ControlPlanePlacement", self.control_plane_placement);
-            p.set_opt("EtcdInstanceType", self.etcd_instance_type);
-            p.set_opt("EtcdPlacement", self.etcd_placement);
-            p.set("OutpostArns", self.outpost_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutpostConfig;
+        req {
+            control_plane_instance_type = "ControlPlaneInstanceType",
+            outpost_arns = "OutpostArns",
+        }
+        opt {
+            control_plane_placement = "ControlPlanePlacement",
+            etcd_instance_type = "EtcdInstanceType",
+            etcd_placement = "EtcdPlacement",
         }
     }
 
-    pub(super) static OUTPOST_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OutpostArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPOST_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutpostArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The placement configuration for all the control plane instances of your local Amazon EKS cluster on an AWS Outpost.
     #[derive(Clone, Default)]
@@ -1799,13 +1510,11 @@ pub mod cluster {
         pub spread_level: ::std::option::Option<crate::value::Val<crate::cfn::eks::cluster::SpreadLevel>>,
     }
 
-    impl crate::resource::ToExpr for ControlPlanePlacement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupName", self.group_name);
-            p.set_opt("SpreadLevel", self.spread_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested ControlPlanePlacement;
+        opt {
+            group_name = "GroupName",
+            spread_level = "SpreadLevel",
         }
     }
 
@@ -1818,12 +1527,10 @@ pub mod cluster {
         pub spread_level: ::std::option::Option<crate::value::Val<crate::cfn::eks::cluster::SpreadLevel>>,
     }
 
-    impl crate::resource::ToExpr for EtcdPlacement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SpreadLevel", self.spread_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested EtcdPlacement;
+        opt {
+            spread_level = "SpreadLevel",
         }
     }
 
@@ -1840,22 +1547,18 @@ pub mod cluster {
         pub remote_pod_networks: ::std::option::Option<::std::vec::Vec<crate::cfn::eks::cluster::RemotePodNetwork>>,
     }
 
-    impl crate::resource::ToExpr for RemoteNetworkConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RemoteNodeNetworks", self.remote_node_networks);
-            p.set_opt("RemotePodNetworks", self.remote_pod_networks);
-            p.into_expr()
+    crate::resource::props! {
+        nested RemoteNetworkConfig;
+        opt {
+            remote_node_networks = "RemoteNodeNetworks",
+            remote_pod_networks = "RemotePodNetworks",
         }
     }
 
-    pub(super) static REMOTE_NETWORK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RemoteNodeNetworks", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REMOTE_NODE_NETWORK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RemotePodNetworks", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REMOTE_POD_NETWORK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REMOTE_NETWORK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RemoteNodeNetworks", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REMOTE_NODE_NETWORK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RemotePodNetworks", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REMOTE_POD_NETWORK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network configuration of nodes run on-premises with EKS Hybrid Nodes.
     #[derive(Clone)]
@@ -1868,7 +1571,6 @@ pub mod cluster {
 
     impl RemoteNodeNetwork {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidrs: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 cidrs: cidrs.into(),
@@ -1876,20 +1578,16 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for RemoteNodeNetwork {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cidrs", self.cidrs);
-            p.into_expr()
+    crate::resource::props! {
+        nested RemoteNodeNetwork;
+        req {
+            cidrs = "Cidrs",
         }
     }
 
-    pub(super) static REMOTE_NODE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REMOTE_NODE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network configuration of pods run on-premises with EKS Hybrid Nodes.
     #[derive(Clone)]
@@ -1902,7 +1600,6 @@ pub mod cluster {
 
     impl RemotePodNetwork {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidrs: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 cidrs: cidrs.into(),
@@ -1910,20 +1607,16 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for RemotePodNetwork {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cidrs", self.cidrs);
-            p.into_expr()
+    crate::resource::props! {
+        nested RemotePodNetwork;
+        req {
+            cidrs = "Cidrs",
         }
     }
 
-    pub(super) static REMOTE_POD_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REMOTE_POD_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing the VPC configuration to use for an Amazon EKS cluster.
     #[derive(Clone)]
@@ -1956,7 +1649,6 @@ pub mod cluster {
 
     impl ResourcesVpcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 control_plane_egress_mode: ::std::option::Option::None,
@@ -1969,27 +1661,25 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ResourcesVpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ControlPlaneEgressMode", self.control_plane_egress_mode);
-            p.set_opt("EndpointPrivateAccess", self.endpoint_private_access);
-            p.set_opt("EndpointPublicAccess", self.endpoint_public_access);
-            p.set_opt("PublicAccessCidrs", self.public_access_cidrs);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourcesVpcConfig;
+        req {
+            subnet_ids = "SubnetIds",
+        }
+        opt {
+            control_plane_egress_mode = "ControlPlaneEgressMode",
+            endpoint_private_access = "EndpointPrivateAccess",
+            endpoint_public_access = "EndpointPublicAccess",
+            public_access_cidrs = "PublicAccessCidrs",
+            security_group_ids = "SecurityGroupIds",
         }
     }
 
-    pub(super) static RESOURCES_VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PublicAccessCidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCES_VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PublicAccessCidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The rollback configuration to use for the cluster version rollback.
     #[derive(Clone, Default)]
@@ -2000,20 +1690,16 @@ pub mod cluster {
         pub timeout_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RollbackConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested RollbackConfig;
+        opt {
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static ROLLBACK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(120.0), max: Some(10080.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROLLBACK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(120.0), max: Some(10080.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Todo: add description
     #[derive(Clone, Default)]
@@ -2024,12 +1710,10 @@ pub mod cluster {
         pub block_storage: ::std::option::Option<crate::cfn::eks::cluster::BlockStorage>,
     }
 
-    impl crate::resource::ToExpr for StorageConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockStorage", self.block_storage);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageConfig;
+        opt {
+            block_storage = "BlockStorage",
         }
     }
 
@@ -2042,21 +1726,12 @@ pub mod cluster {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for BlockStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlockStorage;
+        opt {
+            enabled = "Enabled",
         }
     }
-
-    pub(super) static TAG31_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// An object representing the Upgrade Policy to use for the cluster.
     #[derive(Clone, Default)]
@@ -2067,12 +1742,10 @@ pub mod cluster {
         pub support_type: ::std::option::Option<crate::value::Val<crate::cfn::eks::cluster::SupportType>>,
     }
 
-    impl crate::resource::ToExpr for UpgradePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SupportType", self.support_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpgradePolicy;
+        opt {
+            support_type = "SupportType",
         }
     }
 
@@ -2085,17 +1758,15 @@ pub mod cluster {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ZonalShiftConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ZonalShiftConfig;
+        opt {
+            enabled = "Enabled",
         }
     }
 
     /// Specify the authentication mode that should be used to create your cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationMode {
         /// `CONFIG_MAP`
         ConfigMap,
@@ -2105,19 +1776,10 @@ pub mod cluster {
         Api,
     }
 
-    impl crate::value::CfnEnum for AuthenticationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ConfigMap => "CONFIG_MAP",
-                Self::ApiAndConfigMap => "API_AND_CONFIG_MAP",
-                Self::Api => "API",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationMode, ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]);
 
     /// The scaling tier for the provisioned control plane.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `standard`
         Standard,
@@ -2133,22 +1795,10 @@ pub mod cluster {
         TierUltra,
     }
 
-    impl crate::value::CfnEnum for Tier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::TierXl => "tier-xl",
-                Self::Tier2xl => "tier-2xl",
-                Self::Tier4xl => "tier-4xl",
-                Self::Tier8xl => "tier-8xl",
-                Self::TierUltra => "tier-ultra",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tier, ["standard", "tier-xl", "tier-2xl", "tier-4xl", "tier-8xl", "tier-ultra"]);
 
     /// The scoring strategy type (LeastAllocated or MostAllocated).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LeastAllocated`
         LeastAllocated,
@@ -2156,18 +1806,10 @@ pub mod cluster {
         MostAllocated,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LeastAllocated => "LeastAllocated",
-                Self::MostAllocated => "MostAllocated",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["LeastAllocated", "MostAllocated"]);
 
     /// Ipv4 or Ipv6. You can only specify ipv6 for 1.21 and later clusters that use version 1.10.1 or later of the Amazon VPC CNI add-on
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpFamily {
         /// `ipv4`
         Ipv4,
@@ -2175,19 +1817,11 @@ pub mod cluster {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for IpFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpFamily, ["ipv4", "ipv6"]);
 
     /// name of the log type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LoggingTypeConfigType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum LoggingType {
         /// `api`
         Api,
         /// `audit`
@@ -2200,21 +1834,10 @@ pub mod cluster {
         Scheduler,
     }
 
-    impl crate::value::CfnEnum for LoggingTypeConfigType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Api => "api",
-                Self::Audit => "audit",
-                Self::Authenticator => "authenticator",
-                Self::ControllerManager => "controllerManager",
-                Self::Scheduler => "scheduler",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LoggingType, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
 
     /// Optional parameter to specify the placement group spread level for control plane instances. If not provided, EKS will deploy control plane instances without a placement group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpreadLevel {
         /// `host`
         Host,
@@ -2222,18 +1845,10 @@ pub mod cluster {
         Rack,
     }
 
-    impl crate::value::CfnEnum for SpreadLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Host => "host",
-                Self::Rack => "rack",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SpreadLevel, ["host", "rack"]);
 
     /// Specify the egress mode for the cluster control plane. If you set this to CUSTOMER_ROUTED, the control plane routes traffic through your VPC subnets instead of using AWS managed networking.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ControlPlaneEgressMode {
         /// `AWS_MANAGED`
         AwsManaged,
@@ -2243,19 +1858,10 @@ pub mod cluster {
         CustomerRouted,
     }
 
-    impl crate::value::CfnEnum for ControlPlaneEgressMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsManaged => "AWS_MANAGED",
-                Self::CustomerIsolated => "CUSTOMER_ISOLATED",
-                Self::CustomerRouted => "CUSTOMER_ROUTED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ControlPlaneEgressMode, ["AWS_MANAGED", "CUSTOMER_ISOLATED", "CUSTOMER_ROUTED"]);
 
     /// Specify the support type for your cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportType {
         /// `STANDARD`
         Standard,
@@ -2263,15 +1869,7 @@ pub mod cluster {
         Extended,
     }
 
-    impl crate::value::CfnEnum for SupportType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::Extended => "EXTENDED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SupportType, ["STANDARD", "EXTENDED"]);
 }
 
 /// Resource Schema for AWS::EKS::FargateProfile
@@ -2303,7 +1901,6 @@ pub struct FargateProfile {
 
 impl FargateProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pod_execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, selectors: ::std::vec::Vec<crate::cfn::eks::fargate_profile::Selector>) -> Self {
         Self {
             cluster_name: cluster_name.into(),
@@ -2316,59 +1913,50 @@ impl FargateProfile {
     }
 }
 
-impl crate::resource::Resource for FargateProfile {
-    const TYPE: &'static str = "AWS::EKS::FargateProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FARGATE_PROFILE_SHAPE)
+crate::resource::props! {
+    resource FargateProfile = "AWS::EKS::FargateProfile", shape: Some(&FARGATE_PROFILE_SHAPE);
+    req {
+        cluster_name = "ClusterName",
+        pod_execution_role_arn = "PodExecutionRoleArn",
+        selectors = "Selectors",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("FargateProfileName", self.fargate_profile_name);
-        p.set("PodExecutionRoleArn", self.pod_execution_role_arn);
-        p.set("Selectors", self.selectors);
-        p.set_opt("Subnets", self.subnets);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        fargate_profile_name = "FargateProfileName",
+        subnets = "Subnets",
+        tags = "Tags",
     }
 }
 
-static FARGATE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("FargateProfileName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("PodExecutionRoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Selectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::fargate_profile::SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::fargate_profile::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FARGATE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("FargateProfileName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("PodExecutionRoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Selectors", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::fargate_profile::SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FargateProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FargateProfile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod fargate_profile {
     //! Nested property types and enums of [`FargateProfile`](super::FargateProfile).
 
-    /// The definition `Selector`.
     #[derive(Clone)]
     pub struct Selector {
         /// CloudFormation property `Labels`.
-        pub labels: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub labels: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// CloudFormation property `Namespace`; required.
         pub namespace: crate::value::Val<::std::string::String>,
     }
 
     impl Selector {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 labels: ::std::option::Option::None,
@@ -2377,36 +1965,25 @@ pub mod fargate_profile {
         }
     }
 
-    impl crate::resource::ToExpr for Selector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Labels", self.labels);
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested Selector;
+        req {
+            namespace = "Namespace",
+        }
+        opt {
+            labels = "Labels",
         }
     }
 
-    pub(super) static SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Labels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Labels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// An object representing an Amazon EKS IdentityProviderConfig.
@@ -2438,7 +2015,6 @@ pub struct IdentityProviderConfig {
 
 impl IdentityProviderConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::eks::identity_provider_config::Type>>) -> Self {
         Self {
             cluster_name: cluster_name.into(),
@@ -2450,37 +2026,29 @@ impl IdentityProviderConfig {
     }
 }
 
-impl crate::resource::Resource for IdentityProviderConfig {
-    const TYPE: &'static str = "AWS::EKS::IdentityProviderConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IDENTITY_PROVIDER_CONFIG_SHAPE)
+crate::resource::props! {
+    resource IdentityProviderConfig = "AWS::EKS::IdentityProviderConfig", shape: Some(&IDENTITY_PROVIDER_CONFIG_SHAPE);
+    req {
+        cluster_name = "ClusterName",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("IdentityProviderConfigName", self.identity_provider_config_name);
-        p.set_opt("Oidc", self.oidc);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        identity_provider_config_name = "IdentityProviderConfigName",
+        oidc = "Oidc",
+        tags = "Tags",
     }
 }
 
-static IDENTITY_PROVIDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Oidc", crate::resource::Rule { shape: Some(&self::identity_provider_config::OIDC_IDENTITY_PROVIDER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::identity_provider_config::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IDENTITY_PROVIDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Oidc", crate::resource::Rule { shape: Some(&self::identity_provider_config::OIDC_IDENTITY_PROVIDER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdentityProviderConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdentityProviderConfig> {
-    /// `Fn::GetAtt` `IdentityProviderConfigArn`.
-    #[inline]
-    pub fn attr_identity_provider_config_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityProviderConfigArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IdentityProviderConfigArn`.
+        attr_identity_provider_config_arn: ::std::string::String = "IdentityProviderConfigArn",
     }
 }
 
@@ -2507,7 +2075,7 @@ pub mod identity_provider_config {
         /// CloudFormation property `IssuerUrl`; required.
         pub issuer_url: crate::value::Val<::std::string::String>,
         /// CloudFormation property `RequiredClaims`.
-        pub required_claims: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub required_claims: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// The JSON Web Token (JWT) claim to use as the username. The default is sub, which is expected to be a unique identifier of the end user. You can choose other claims, such as email or name, depending on the OpenID identity provider. Claims other than email are prefixed with the issuer URL to prevent naming clashes with other plug-ins.
         ///
         /// CloudFormation property `UsernameClaim`.
@@ -2520,7 +2088,6 @@ pub mod identity_provider_config {
 
     impl OidcIdentityProviderConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, issuer_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -2534,56 +2101,38 @@ pub mod identity_provider_config {
         }
     }
 
-    impl crate::resource::ToExpr for OidcIdentityProviderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientId", self.client_id);
-            p.set_opt("GroupsClaim", self.groups_claim);
-            p.set_opt("GroupsPrefix", self.groups_prefix);
-            p.set("IssuerUrl", self.issuer_url);
-            p.set_opt("RequiredClaims", self.required_claims);
-            p.set_opt("UsernameClaim", self.username_claim);
-            p.set_opt("UsernamePrefix", self.username_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested OidcIdentityProviderConfig;
+        req {
+            client_id = "ClientId",
+            issuer_url = "IssuerUrl",
+        }
+        opt {
+            groups_claim = "GroupsClaim",
+            groups_prefix = "GroupsPrefix",
+            required_claims = "RequiredClaims",
+            username_claim = "UsernameClaim",
+            username_prefix = "UsernamePrefix",
         }
     }
 
-    pub(super) static OIDC_IDENTITY_PROVIDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RequiredClaims", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OIDC_IDENTITY_PROVIDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RequiredClaims", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the identity provider configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `oidc`
         Oidc,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Oidc => "oidc",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["oidc"]);
 }
 
 /// Resource schema for AWS::EKS::Nodegroup
@@ -2675,7 +2224,6 @@ pub struct Nodegroup {
 
 impl Nodegroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, node_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             ami_type: ::std::option::Option::None,
@@ -2702,223 +2250,117 @@ impl Nodegroup {
     }
 }
 
-impl crate::resource::Resource for Nodegroup {
-    const TYPE: &'static str = "AWS::EKS::Nodegroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NODEGROUP_SHAPE)
+crate::resource::props! {
+    resource Nodegroup = "AWS::EKS::Nodegroup", shape: Some(&NODEGROUP_SHAPE);
+    req {
+        cluster_name = "ClusterName",
+        node_role = "NodeRole",
+        subnets = "Subnets",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AmiType", self.ami_type);
-        p.set_opt("CapacityType", self.capacity_type);
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("DiskSize", self.disk_size);
-        p.set_opt("ForceUpdateEnabled", self.force_update_enabled);
-        p.set_opt("InstanceTypes", self.instance_types);
-        p.set_opt("Labels", self.labels);
-        p.set_opt("LaunchTemplate", self.launch_template);
-        p.set_opt("NodeRepairConfig", self.node_repair_config);
-        p.set("NodeRole", self.node_role);
-        p.set_opt("NodegroupName", self.nodegroup_name);
-        p.set_opt("ReleaseVersion", self.release_version);
-        p.set_opt("RemoteAccess", self.remote_access);
-        p.set_opt("ScalingConfig", self.scaling_config);
-        p.set("Subnets", self.subnets);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Taints", self.taints);
-        p.set_opt("UpdateConfig", self.update_config);
-        p.set_opt("Version", self.version);
-        p.set_opt("WarmPoolConfig", self.warm_pool_config);
-        p
+    opt {
+        ami_type = "AmiType",
+        capacity_type = "CapacityType",
+        disk_size = "DiskSize",
+        force_update_enabled = "ForceUpdateEnabled",
+        instance_types = "InstanceTypes",
+        labels = "Labels",
+        launch_template = "LaunchTemplate",
+        node_repair_config = "NodeRepairConfig",
+        nodegroup_name = "NodegroupName",
+        release_version = "ReleaseVersion",
+        remote_access = "RemoteAccess",
+        scaling_config = "ScalingConfig",
+        tags = "Tags",
+        taints = "Taints",
+        update_config = "UpdateConfig",
+        version = "Version",
+        warm_pool_config = "WarmPoolConfig",
     }
 }
 
-static NODEGROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("LaunchTemplate", crate::resource::Rule { shape: Some(&self::nodegroup::LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NodeRepairConfig", crate::resource::Rule { shape: Some(&self::nodegroup::NODE_REPAIR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NodegroupName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("ScalingConfig", crate::resource::Rule { shape: Some(&self::nodegroup::SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Taints", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::nodegroup::TAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UpdateConfig", crate::resource::Rule { shape: Some(&self::nodegroup::UPDATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WarmPoolConfig", crate::resource::Rule { shape: Some(&self::nodegroup::WARM_POOL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NODEGROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("LaunchTemplate", crate::resource::Rule { shape: Some(&self::nodegroup::LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NodeRepairConfig", crate::resource::Rule { shape: Some(&self::nodegroup::NODE_REPAIR_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NodegroupName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("ScalingConfig", crate::resource::Rule { shape: Some(&self::nodegroup::SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Taints", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::nodegroup::TAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UpdateConfig", crate::resource::Rule { shape: Some(&self::nodegroup::UPDATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WarmPoolConfig", crate::resource::Rule { shape: Some(&self::nodegroup::WARM_POOL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Nodegroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Nodegroup> {
-    /// `Fn::GetAtt` `AmiType`.
-    #[inline]
-    pub fn attr_ami_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AmiType")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CapacityType`.
-    #[inline]
-    pub fn attr_capacity_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CapacityType")
-    }
-    /// `Fn::GetAtt` `ClusterName`.
-    #[inline]
-    pub fn attr_cluster_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterName")
-    }
-    /// `Fn::GetAtt` `DiskSize`.
-    #[inline]
-    pub fn attr_disk_size(self) -> crate::value::Val<i64> {
-        self.__get_att("DiskSize")
-    }
-    /// `Fn::GetAtt` `ForceUpdateEnabled`.
-    #[inline]
-    pub fn attr_force_update_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("ForceUpdateEnabled")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InstanceTypes`.
-    #[inline]
-    pub fn attr_instance_types(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("InstanceTypes")
-    }
-    /// `Fn::GetAtt` `LaunchTemplate.Id`.
-    #[inline]
-    pub fn attr_launch_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplate.Id")
-    }
-    /// `Fn::GetAtt` `LaunchTemplate.Name`.
-    #[inline]
-    pub fn attr_launch_template_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplate.Name")
-    }
-    /// `Fn::GetAtt` `LaunchTemplate.Version`.
-    #[inline]
-    pub fn attr_launch_template_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchTemplate.Version")
-    }
-    /// `Fn::GetAtt` `NodeRepairConfig.Enabled`.
-    #[inline]
-    pub fn attr_node_repair_config_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("NodeRepairConfig.Enabled")
-    }
-    /// `Fn::GetAtt` `NodeRepairConfig.MaxParallelNodesRepairedCount`.
-    #[inline]
-    pub fn attr_node_repair_config_max_parallel_nodes_repaired_count(self) -> crate::value::Val<i64> {
-        self.__get_att("NodeRepairConfig.MaxParallelNodesRepairedCount")
-    }
-    /// `Fn::GetAtt` `NodeRepairConfig.MaxParallelNodesRepairedPercentage`.
-    #[inline]
-    pub fn attr_node_repair_config_max_parallel_nodes_repaired_percentage(self) -> crate::value::Val<i64> {
-        self.__get_att("NodeRepairConfig.MaxParallelNodesRepairedPercentage")
-    }
-    /// `Fn::GetAtt` `NodeRepairConfig.MaxUnhealthyNodeThresholdCount`.
-    #[inline]
-    pub fn attr_node_repair_config_max_unhealthy_node_threshold_count(self) -> crate::value::Val<i64> {
-        self.__get_att("NodeRepairConfig.MaxUnhealthyNodeThresholdCount")
-    }
-    /// `Fn::GetAtt` `NodeRepairConfig.MaxUnhealthyNodeThresholdPercentage`.
-    #[inline]
-    pub fn attr_node_repair_config_max_unhealthy_node_threshold_percentage(self) -> crate::value::Val<i64> {
-        self.__get_att("NodeRepairConfig.MaxUnhealthyNodeThresholdPercentage")
-    }
-    /// `Fn::GetAtt` `NodeRole`.
-    #[inline]
-    pub fn attr_node_role(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NodeRole")
-    }
-    /// `Fn::GetAtt` `NodegroupName`.
-    #[inline]
-    pub fn attr_nodegroup_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NodegroupName")
-    }
-    /// `Fn::GetAtt` `ReleaseVersion`.
-    #[inline]
-    pub fn attr_release_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReleaseVersion")
-    }
-    /// `Fn::GetAtt` `RemoteAccess.Ec2SshKey`.
-    #[inline]
-    pub fn attr_remote_access_ec2_ssh_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RemoteAccess.Ec2SshKey")
-    }
-    /// `Fn::GetAtt` `RemoteAccess.SourceSecurityGroups`.
-    #[inline]
-    pub fn attr_remote_access_source_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("RemoteAccess.SourceSecurityGroups")
-    }
-    /// `Fn::GetAtt` `ScalingConfig.DesiredSize`.
-    #[inline]
-    pub fn attr_scaling_config_desired_size(self) -> crate::value::Val<i64> {
-        self.__get_att("ScalingConfig.DesiredSize")
-    }
-    /// `Fn::GetAtt` `ScalingConfig.MaxSize`.
-    #[inline]
-    pub fn attr_scaling_config_max_size(self) -> crate::value::Val<i64> {
-        self.__get_att("ScalingConfig.MaxSize")
-    }
-    /// `Fn::GetAtt` `ScalingConfig.MinSize`.
-    #[inline]
-    pub fn attr_scaling_config_min_size(self) -> crate::value::Val<i64> {
-        self.__get_att("ScalingConfig.MinSize")
-    }
-    /// `Fn::GetAtt` `Subnets`.
-    #[inline]
-    pub fn attr_subnets(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Subnets")
-    }
-    /// `Fn::GetAtt` `UpdateConfig.MaxUnavailable`.
-    #[inline]
-    pub fn attr_update_config_max_unavailable(self) -> crate::value::Val<f64> {
-        self.__get_att("UpdateConfig.MaxUnavailable")
-    }
-    /// `Fn::GetAtt` `UpdateConfig.MaxUnavailablePercentage`.
-    #[inline]
-    pub fn attr_update_config_max_unavailable_percentage(self) -> crate::value::Val<f64> {
-        self.__get_att("UpdateConfig.MaxUnavailablePercentage")
-    }
-    /// `Fn::GetAtt` `UpdateConfig.UpdateStrategy`.
-    #[inline]
-    pub fn attr_update_config_update_strategy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateConfig.UpdateStrategy")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
-    }
-    /// `Fn::GetAtt` `WarmPoolConfig.Enabled`.
-    #[inline]
-    pub fn attr_warm_pool_config_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("WarmPoolConfig.Enabled")
-    }
-    /// `Fn::GetAtt` `WarmPoolConfig.MaxGroupPreparedCapacity`.
-    #[inline]
-    pub fn attr_warm_pool_config_max_group_prepared_capacity(self) -> crate::value::Val<i64> {
-        self.__get_att("WarmPoolConfig.MaxGroupPreparedCapacity")
-    }
-    /// `Fn::GetAtt` `WarmPoolConfig.MinSize`.
-    #[inline]
-    pub fn attr_warm_pool_config_min_size(self) -> crate::value::Val<i64> {
-        self.__get_att("WarmPoolConfig.MinSize")
-    }
-    /// `Fn::GetAtt` `WarmPoolConfig.PoolState`.
-    #[inline]
-    pub fn attr_warm_pool_config_pool_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WarmPoolConfig.PoolState")
-    }
-    /// `Fn::GetAtt` `WarmPoolConfig.ReuseOnScaleIn`.
-    #[inline]
-    pub fn attr_warm_pool_config_reuse_on_scale_in(self) -> crate::value::Val<bool> {
-        self.__get_att("WarmPoolConfig.ReuseOnScaleIn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AmiType`.
+        attr_ami_type: ::std::string::String = "AmiType",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CapacityType`.
+        attr_capacity_type: ::std::string::String = "CapacityType",
+        /// `Fn::GetAtt` `ClusterName`.
+        attr_cluster_name: ::std::string::String = "ClusterName",
+        /// `Fn::GetAtt` `DiskSize`.
+        attr_disk_size: i64 = "DiskSize",
+        /// `Fn::GetAtt` `ForceUpdateEnabled`.
+        attr_force_update_enabled: bool = "ForceUpdateEnabled",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InstanceTypes`.
+        attr_instance_types: crate::value::List<::std::string::String> = "InstanceTypes",
+        /// `Fn::GetAtt` `LaunchTemplate.Id`.
+        attr_launch_template_id: ::std::string::String = "LaunchTemplate.Id",
+        /// `Fn::GetAtt` `LaunchTemplate.Name`.
+        attr_launch_template_name: ::std::string::String = "LaunchTemplate.Name",
+        /// `Fn::GetAtt` `LaunchTemplate.Version`.
+        attr_launch_template_version: ::std::string::String = "LaunchTemplate.Version",
+        /// `Fn::GetAtt` `NodeRepairConfig.Enabled`.
+        attr_node_repair_config_enabled: bool = "NodeRepairConfig.Enabled",
+        /// `Fn::GetAtt` `NodeRepairConfig.MaxParallelNodesRepairedCount`.
+        attr_node_repair_config_max_parallel_nodes_repaired_count: i64 = "NodeRepairConfig.MaxParallelNodesRepairedCount",
+        /// `Fn::GetAtt` `NodeRepairConfig.MaxParallelNodesRepairedPercentage`.
+        attr_node_repair_config_max_parallel_nodes_repaired_percentage: i64 = "NodeRepairConfig.MaxParallelNodesRepairedPercentage",
+        /// `Fn::GetAtt` `NodeRepairConfig.MaxUnhealthyNodeThresholdCount`.
+        attr_node_repair_config_max_unhealthy_node_threshold_count: i64 = "NodeRepairConfig.MaxUnhealthyNodeThresholdCount",
+        /// `Fn::GetAtt` `NodeRepairConfig.MaxUnhealthyNodeThresholdPercentage`.
+        attr_node_repair_config_max_unhealthy_node_threshold_percentage: i64 = "NodeRepairConfig.MaxUnhealthyNodeThresholdPercentage",
+        /// `Fn::GetAtt` `NodeRole`.
+        attr_node_role: ::std::string::String = "NodeRole",
+        /// `Fn::GetAtt` `NodegroupName`.
+        attr_nodegroup_name: ::std::string::String = "NodegroupName",
+        /// `Fn::GetAtt` `ReleaseVersion`.
+        attr_release_version: ::std::string::String = "ReleaseVersion",
+        /// `Fn::GetAtt` `RemoteAccess.Ec2SshKey`.
+        attr_remote_access_ec2_ssh_key: ::std::string::String = "RemoteAccess.Ec2SshKey",
+        /// `Fn::GetAtt` `RemoteAccess.SourceSecurityGroups`.
+        attr_remote_access_source_security_groups: crate::value::List<::std::string::String> = "RemoteAccess.SourceSecurityGroups",
+        /// `Fn::GetAtt` `ScalingConfig.DesiredSize`.
+        attr_scaling_config_desired_size: i64 = "ScalingConfig.DesiredSize",
+        /// `Fn::GetAtt` `ScalingConfig.MaxSize`.
+        attr_scaling_config_max_size: i64 = "ScalingConfig.MaxSize",
+        /// `Fn::GetAtt` `ScalingConfig.MinSize`.
+        attr_scaling_config_min_size: i64 = "ScalingConfig.MinSize",
+        /// `Fn::GetAtt` `Subnets`.
+        attr_subnets: crate::value::List<::std::string::String> = "Subnets",
+        /// `Fn::GetAtt` `UpdateConfig.MaxUnavailable`.
+        attr_update_config_max_unavailable: f64 = "UpdateConfig.MaxUnavailable",
+        /// `Fn::GetAtt` `UpdateConfig.MaxUnavailablePercentage`.
+        attr_update_config_max_unavailable_percentage: f64 = "UpdateConfig.MaxUnavailablePercentage",
+        /// `Fn::GetAtt` `UpdateConfig.UpdateStrategy`.
+        attr_update_config_update_strategy: ::std::string::String = "UpdateConfig.UpdateStrategy",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
+        /// `Fn::GetAtt` `WarmPoolConfig.Enabled`.
+        attr_warm_pool_config_enabled: bool = "WarmPoolConfig.Enabled",
+        /// `Fn::GetAtt` `WarmPoolConfig.MaxGroupPreparedCapacity`.
+        attr_warm_pool_config_max_group_prepared_capacity: i64 = "WarmPoolConfig.MaxGroupPreparedCapacity",
+        /// `Fn::GetAtt` `WarmPoolConfig.MinSize`.
+        attr_warm_pool_config_min_size: i64 = "WarmPoolConfig.MinSize",
+        /// `Fn::GetAtt` `WarmPoolConfig.PoolState`.
+        attr_warm_pool_config_pool_state: ::std::string::String = "WarmPoolConfig.PoolState",
+        /// `Fn::GetAtt` `WarmPoolConfig.ReuseOnScaleIn`.
+        attr_warm_pool_config_reuse_on_scale_in: bool = "WarmPoolConfig.ReuseOnScaleIn",
     }
 }
 
@@ -2936,24 +2378,20 @@ pub mod nodegroup {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Id", self.id);
-            p.set_opt("Name", self.name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateSpecification;
+        opt {
+            id = "Id",
+            name = "Name",
+            version = "Version",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The node auto repair configuration for node group.
     #[derive(Clone, Default)]
@@ -2984,29 +2422,25 @@ pub mod nodegroup {
         pub node_repair_config_overrides: ::std::option::Option<::std::vec::Vec<crate::cfn::eks::nodegroup::NodeRepairConfigOverrides>>,
     }
 
-    impl crate::resource::ToExpr for NodeRepairConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("MaxParallelNodesRepairedCount", self.max_parallel_nodes_repaired_count);
-            p.set_opt("MaxParallelNodesRepairedPercentage", self.max_parallel_nodes_repaired_percentage);
-            p.set_opt("MaxUnhealthyNodeThresholdCount", self.max_unhealthy_node_threshold_count);
-            p.set_opt("MaxUnhealthyNodeThresholdPercentage", self.max_unhealthy_node_threshold_percentage);
-            p.set_opt("NodeRepairConfigOverrides", self.node_repair_config_overrides);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeRepairConfig;
+        opt {
+            enabled = "Enabled",
+            max_parallel_nodes_repaired_count = "MaxParallelNodesRepairedCount",
+            max_parallel_nodes_repaired_percentage = "MaxParallelNodesRepairedPercentage",
+            max_unhealthy_node_threshold_count = "MaxUnhealthyNodeThresholdCount",
+            max_unhealthy_node_threshold_percentage = "MaxUnhealthyNodeThresholdPercentage",
+            node_repair_config_overrides = "NodeRepairConfigOverrides",
         }
     }
 
-    pub(super) static NODE_REPAIR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxParallelNodesRepairedCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxParallelNodesRepairedPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MaxUnhealthyNodeThresholdCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxUnhealthyNodeThresholdPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("NodeRepairConfigOverrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NODE_REPAIR_CONFIG_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_REPAIR_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxParallelNodesRepairedCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxParallelNodesRepairedPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MaxUnhealthyNodeThresholdCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxUnhealthyNodeThresholdPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("NodeRepairConfigOverrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NODE_REPAIR_CONFIG_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specify granular overrides for specific repair actions. These overrides control the repair action and the repair delay time before a node is considered eligible for repair. If you use this, you must specify all the values.
     #[derive(Clone, Default)]
@@ -3029,23 +2463,19 @@ pub mod nodegroup {
         pub repair_action: ::std::option::Option<crate::value::Val<crate::cfn::eks::nodegroup::RepairAction>>,
     }
 
-    impl crate::resource::ToExpr for NodeRepairConfigOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MinRepairWaitTimeMins", self.min_repair_wait_time_mins);
-            p.set_opt("NodeMonitoringCondition", self.node_monitoring_condition);
-            p.set_opt("NodeUnhealthyReason", self.node_unhealthy_reason);
-            p.set_opt("RepairAction", self.repair_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeRepairConfigOverrides;
+        opt {
+            min_repair_wait_time_mins = "MinRepairWaitTimeMins",
+            node_monitoring_condition = "NodeMonitoringCondition",
+            node_unhealthy_reason = "NodeUnhealthyReason",
+            repair_action = "RepairAction",
         }
     }
 
-    pub(super) static NODE_REPAIR_CONFIG_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinRepairWaitTimeMins", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_REPAIR_CONFIG_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinRepairWaitTimeMins", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing a remote access configuration specification for AWS EKS Nodegroup.
     #[derive(Clone)]
@@ -3058,7 +2488,6 @@ pub mod nodegroup {
 
     impl RemoteAccess {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ec2_ssh_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ec2_ssh_key: ec2_ssh_key.into(),
@@ -3067,13 +2496,13 @@ pub mod nodegroup {
         }
     }
 
-    impl crate::resource::ToExpr for RemoteAccess {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Ec2SshKey", self.ec2_ssh_key);
-            p.set_opt("SourceSecurityGroups", self.source_security_groups);
-            p.into_expr()
+    crate::resource::props! {
+        nested RemoteAccess;
+        req {
+            ec2_ssh_key = "Ec2SshKey",
+        }
+        opt {
+            source_security_groups = "SourceSecurityGroups",
         }
     }
 
@@ -3088,24 +2517,20 @@ pub mod nodegroup {
         pub min_size: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ScalingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DesiredSize", self.desired_size);
-            p.set_opt("MaxSize", self.max_size);
-            p.set_opt("MinSize", self.min_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingConfig;
+        opt {
+            desired_size = "DesiredSize",
+            max_size = "MaxSize",
+            min_size = "MinSize",
         }
     }
 
-    pub(super) static SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DesiredSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("MaxSize", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DesiredSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("MaxSize", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing a Taint specification for AWS EKS Nodegroup.
     #[derive(Clone, Default)]
@@ -3118,24 +2543,20 @@ pub mod nodegroup {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Taint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Effect", self.effect);
-            p.set_opt("Key", self.key);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Taint;
+        opt {
+            effect = "Effect",
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static TAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Effect", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(317), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Effect", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(317), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The node group update configuration.
     #[derive(Clone, Default)]
@@ -3154,23 +2575,19 @@ pub mod nodegroup {
         pub update_strategy: ::std::option::Option<crate::value::Val<crate::cfn::eks::nodegroup::UpdateStrategy>>,
     }
 
-    impl crate::resource::ToExpr for UpdateConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxUnavailable", self.max_unavailable);
-            p.set_opt("MaxUnavailablePercentage", self.max_unavailable_percentage);
-            p.set_opt("UpdateStrategy", self.update_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpdateConfig;
+        opt {
+            max_unavailable = "MaxUnavailable",
+            max_unavailable_percentage = "MaxUnavailablePercentage",
+            update_strategy = "UpdateStrategy",
         }
     }
 
-    pub(super) static UPDATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxUnavailable", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxUnavailablePercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPDATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxUnavailable", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxUnavailablePercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The warm pool configuration for the node group.
     #[derive(Clone, Default)]
@@ -3197,28 +2614,24 @@ pub mod nodegroup {
         pub reuse_on_scale_in: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for WarmPoolConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("MaxGroupPreparedCapacity", self.max_group_prepared_capacity);
-            p.set_opt("MinSize", self.min_size);
-            p.set_opt("PoolState", self.pool_state);
-            p.set_opt("ReuseOnScaleIn", self.reuse_on_scale_in);
-            p.into_expr()
+    crate::resource::props! {
+        nested WarmPoolConfig;
+        opt {
+            enabled = "Enabled",
+            max_group_prepared_capacity = "MaxGroupPreparedCapacity",
+            min_size = "MinSize",
+            pool_state = "PoolState",
+            reuse_on_scale_in = "ReuseOnScaleIn",
         }
     }
 
-    pub(super) static WARM_POOL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxGroupPreparedCapacity", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
-            ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WARM_POOL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxGroupPreparedCapacity", crate::resource::Rule { min: Some(-1.0), ..crate::resource::Rule::NONE }),
+        ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The AMI type for your node group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AmiType {
         /// `AL2023_ARM_64_NVIDIA`
         Al2023Arm64Nvidia,
@@ -3268,39 +2681,10 @@ pub mod nodegroup {
         WindowsFull2025X8664,
     }
 
-    impl crate::value::CfnEnum for AmiType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Al2023Arm64Nvidia => "AL2023_ARM_64_NVIDIA",
-                Self::Al2023Arm64Standard => "AL2023_ARM_64_STANDARD",
-                Self::Al2023X8664Neuron => "AL2023_x86_64_NEURON",
-                Self::Al2023X8664Nvidia => "AL2023_x86_64_NVIDIA",
-                Self::Al2023X8664Standard => "AL2023_x86_64_STANDARD",
-                Self::Al2Arm64 => "AL2_ARM_64",
-                Self::Al2X8664 => "AL2_x86_64",
-                Self::Al2X8664Gpu => "AL2_x86_64_GPU",
-                Self::BottlerocketArm64 => "BOTTLEROCKET_ARM_64",
-                Self::BottlerocketArm64Fips => "BOTTLEROCKET_ARM_64_FIPS",
-                Self::BottlerocketArm64Nvidia => "BOTTLEROCKET_ARM_64_NVIDIA",
-                Self::BottlerocketArm64NvidiaFips => "BOTTLEROCKET_ARM_64_NVIDIA_FIPS",
-                Self::BottlerocketX8664 => "BOTTLEROCKET_x86_64",
-                Self::BottlerocketX8664Fips => "BOTTLEROCKET_x86_64_FIPS",
-                Self::BottlerocketX8664Nvidia => "BOTTLEROCKET_x86_64_NVIDIA",
-                Self::BottlerocketX8664NvidiaFips => "BOTTLEROCKET_x86_64_NVIDIA_FIPS",
-                Self::Custom => "CUSTOM",
-                Self::WindowsCore2019X8664 => "WINDOWS_CORE_2019_x86_64",
-                Self::WindowsCore2022X8664 => "WINDOWS_CORE_2022_x86_64",
-                Self::WindowsCore2025X8664 => "WINDOWS_CORE_2025_x86_64",
-                Self::WindowsFull2019X8664 => "WINDOWS_FULL_2019_x86_64",
-                Self::WindowsFull2022X8664 => "WINDOWS_FULL_2022_x86_64",
-                Self::WindowsFull2025X8664 => "WINDOWS_FULL_2025_x86_64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AmiType, ["AL2023_ARM_64_NVIDIA", "AL2023_ARM_64_STANDARD", "AL2023_x86_64_NEURON", "AL2023_x86_64_NVIDIA", "AL2023_x86_64_STANDARD", "AL2_ARM_64", "AL2_x86_64", "AL2_x86_64_GPU", "BOTTLEROCKET_ARM_64", "BOTTLEROCKET_ARM_64_FIPS", "BOTTLEROCKET_ARM_64_NVIDIA", "BOTTLEROCKET_ARM_64_NVIDIA_FIPS", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_x86_64_FIPS", "BOTTLEROCKET_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA_FIPS", "CUSTOM", "WINDOWS_CORE_2019_x86_64", "WINDOWS_CORE_2022_x86_64", "WINDOWS_CORE_2025_x86_64", "WINDOWS_FULL_2019_x86_64", "WINDOWS_FULL_2022_x86_64", "WINDOWS_FULL_2025_x86_64"]);
 
     /// The capacity type of your managed node group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityType {
         /// `CAPACITY_BLOCK`
         CapacityBlock,
@@ -3312,20 +2696,10 @@ pub mod nodegroup {
         Spot,
     }
 
-    impl crate::value::CfnEnum for CapacityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CapacityBlock => "CAPACITY_BLOCK",
-                Self::OnDemand => "ON_DEMAND",
-                Self::OnDemandV2 => "OnDemand",
-                Self::Spot => "SPOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapacityType, ["CAPACITY_BLOCK", "ON_DEMAND", "OnDemand", "SPOT"]);
 
     /// Specify the repair action to take for nodes when all of the specified conditions are met.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RepairAction {
         /// `Replace`
         Replace,
@@ -3335,19 +2709,9 @@ pub mod nodegroup {
         NoAction,
     }
 
-    impl crate::value::CfnEnum for RepairAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Replace => "Replace",
-                Self::Reboot => "Reboot",
-                Self::NoAction => "NoAction",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RepairAction, ["Replace", "Reboot", "NoAction"]);
 
-    /// Allowed values of `Effect`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Effect {
         /// `NO_EXECUTE`
         NoExecute,
@@ -3357,19 +2721,10 @@ pub mod nodegroup {
         PreferNoSchedule,
     }
 
-    impl crate::value::CfnEnum for Effect {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoExecute => "NO_EXECUTE",
-                Self::NoSchedule => "NO_SCHEDULE",
-                Self::PreferNoSchedule => "PREFER_NO_SCHEDULE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Effect, ["NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE"]);
 
     /// The configuration for the behavior to follow during an node group version update of this managed node group. You choose between two possible strategies for replacing nodes during an UpdateNodegroupVersion action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateStrategy {
         /// `DEFAULT`
         Default,
@@ -3377,18 +2732,10 @@ pub mod nodegroup {
         Minimal,
     }
 
-    impl crate::value::CfnEnum for UpdateStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::Minimal => "MINIMAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UpdateStrategy, ["DEFAULT", "MINIMAL"]);
 
     /// The desired state of warm pool instances.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PoolState {
         /// `HIBERNATED`
         Hibernated,
@@ -3398,16 +2745,7 @@ pub mod nodegroup {
         Stopped,
     }
 
-    impl crate::value::CfnEnum for PoolState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hibernated => "HIBERNATED",
-                Self::Running => "RUNNING",
-                Self::Stopped => "STOPPED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PoolState, ["HIBERNATED", "RUNNING", "STOPPED"]);
 }
 
 /// An object representing an Amazon EKS PodIdentityAssociation.
@@ -3451,7 +2789,6 @@ pub struct PodIdentityAssociation {
 
 impl PodIdentityAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_account: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_name: cluster_name.into(),
@@ -3466,63 +2803,39 @@ impl PodIdentityAssociation {
     }
 }
 
-impl crate::resource::Resource for PodIdentityAssociation {
-    const TYPE: &'static str = "AWS::EKS::PodIdentityAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POD_IDENTITY_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource PodIdentityAssociation = "AWS::EKS::PodIdentityAssociation", shape: Some(&POD_IDENTITY_ASSOCIATION_SHAPE);
+    req {
+        cluster_name = "ClusterName",
+        namespace = "Namespace",
+        role_arn = "RoleArn",
+        service_account = "ServiceAccount",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("DisableSessionTags", self.disable_session_tags);
-        p.set("Namespace", self.namespace);
-        p.set_opt("Policy", self.policy);
-        p.set("RoleArn", self.role_arn);
-        p.set("ServiceAccount", self.service_account);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetRoleArn", self.target_role_arn);
-        p
+    opt {
+        disable_session_tags = "DisableSessionTags",
+        policy = "Policy",
+        tags = "Tags",
+        target_role_arn = "TargetRoleArn",
     }
 }
 
-static POD_IDENTITY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("DisableSessionTags", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Policy", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pod_identity_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetRoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POD_IDENTITY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("DisableSessionTags", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetRoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PodIdentityAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PodIdentityAssociation> {
-    /// `Fn::GetAtt` `AssociationArn`.
-    #[inline]
-    pub fn attr_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationArn`.
+        attr_association_arn: ::std::string::String = "AssociationArn",
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
+        /// `Fn::GetAtt` `ExternalId`.
+        attr_external_id: ::std::string::String = "ExternalId",
     }
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
-    }
-    /// `Fn::GetAtt` `ExternalId`.
-    #[inline]
-    pub fn attr_external_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExternalId")
-    }
-}
-
-pub mod pod_identity_association {
-    //! Nested property types and enums of [`PodIdentityAssociation`](super::PodIdentityAssociation).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

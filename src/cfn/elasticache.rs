@@ -114,7 +114,6 @@ pub struct CacheCluster {
 
 impl CacheCluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cache_node_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, engine: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, num_cache_nodes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             az_mode: ::std::option::Option::None,
@@ -146,78 +145,64 @@ impl CacheCluster {
     }
 }
 
-impl crate::resource::Resource for CacheCluster {
-    const TYPE: &'static str = "AWS::ElastiCache::CacheCluster";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AZMode", self.az_mode);
-        p.set_opt("AutoMinorVersionUpgrade", self.auto_minor_version_upgrade);
-        p.set("CacheNodeType", self.cache_node_type);
-        p.set_opt("CacheParameterGroupName", self.cache_parameter_group_name);
-        p.set_opt("CacheSecurityGroupNames", self.cache_security_group_names);
-        p.set_opt("CacheSubnetGroupName", self.cache_subnet_group_name);
-        p.set_opt("ClusterName", self.cluster_name);
-        p.set("Engine", self.engine);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("IpDiscovery", self.ip_discovery);
-        p.set_opt("LogDeliveryConfigurations", self.log_delivery_configurations);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("NotificationTopicArn", self.notification_topic_arn);
-        p.set("NumCacheNodes", self.num_cache_nodes);
-        p.set_opt("Port", self.port);
-        p.set_opt("PreferredAvailabilityZone", self.preferred_availability_zone);
-        p.set_opt("PreferredAvailabilityZones", self.preferred_availability_zones);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("SnapshotArns", self.snapshot_arns);
-        p.set_opt("SnapshotName", self.snapshot_name);
-        p.set_opt("SnapshotRetentionLimit", self.snapshot_retention_limit);
-        p.set_opt("SnapshotWindow", self.snapshot_window);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TransitEncryptionEnabled", self.transit_encryption_enabled);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p
+crate::resource::props! {
+    resource CacheCluster = "AWS::ElastiCache::CacheCluster", shape: Some(&CACHE_CLUSTER_SHAPE);
+    req {
+        cache_node_type = "CacheNodeType",
+        engine = "Engine",
+        num_cache_nodes = "NumCacheNodes",
+    }
+    opt {
+        az_mode = "AZMode",
+        auto_minor_version_upgrade = "AutoMinorVersionUpgrade",
+        cache_parameter_group_name = "CacheParameterGroupName",
+        cache_security_group_names = "CacheSecurityGroupNames",
+        cache_subnet_group_name = "CacheSubnetGroupName",
+        cluster_name = "ClusterName",
+        engine_version = "EngineVersion",
+        ip_discovery = "IpDiscovery",
+        log_delivery_configurations = "LogDeliveryConfigurations",
+        network_type = "NetworkType",
+        notification_topic_arn = "NotificationTopicArn",
+        port = "Port",
+        preferred_availability_zone = "PreferredAvailabilityZone",
+        preferred_availability_zones = "PreferredAvailabilityZones",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        snapshot_arns = "SnapshotArns",
+        snapshot_name = "SnapshotName",
+        snapshot_retention_limit = "SnapshotRetentionLimit",
+        snapshot_window = "SnapshotWindow",
+        tags = "Tags",
+        transit_encryption_enabled = "TransitEncryptionEnabled",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
 
+static CACHE_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`CacheCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CacheCluster> {
-    /// `Fn::GetAtt` `ConfigurationEndpoint`.
-    #[inline]
-    pub fn attr_configuration_endpoint(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ConfigurationEndpoint")
-    }
-    /// `Fn::GetAtt` `ConfigurationEndpoint.Address`.
-    #[inline]
-    pub fn attr_configuration_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationEndpoint.Address")
-    }
-    /// `Fn::GetAtt` `ConfigurationEndpoint.Port`.
-    #[inline]
-    pub fn attr_configuration_endpoint_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationEndpoint.Port")
-    }
-    /// `Fn::GetAtt` `RedisEndpoint`.
-    #[inline]
-    pub fn attr_redis_endpoint(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("RedisEndpoint")
-    }
-    /// `Fn::GetAtt` `RedisEndpoint.Address`.
-    #[inline]
-    pub fn attr_redis_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RedisEndpoint.Address")
-    }
-    /// `Fn::GetAtt` `RedisEndpoint.Port`.
-    #[inline]
-    pub fn attr_redis_endpoint_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RedisEndpoint.Port")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConfigurationEndpoint`.
+        attr_configuration_endpoint: crate::value::Json = "ConfigurationEndpoint",
+        /// `Fn::GetAtt` `ConfigurationEndpoint.Address`.
+        attr_configuration_endpoint_address: ::std::string::String = "ConfigurationEndpoint.Address",
+        /// `Fn::GetAtt` `ConfigurationEndpoint.Port`.
+        attr_configuration_endpoint_port: ::std::string::String = "ConfigurationEndpoint.Port",
+        /// `Fn::GetAtt` `RedisEndpoint`.
+        attr_redis_endpoint: crate::value::Json = "RedisEndpoint",
+        /// `Fn::GetAtt` `RedisEndpoint.Address`.
+        attr_redis_endpoint_address: ::std::string::String = "RedisEndpoint.Address",
+        /// `Fn::GetAtt` `RedisEndpoint.Port`.
+        attr_redis_endpoint_port: ::std::string::String = "RedisEndpoint.Port",
     }
 }
 
 pub mod cache_cluster {
     //! Nested property types and enums of [`CacheCluster`](super::CacheCluster).
 
-    /// The definition `LogDeliveryConfigurationRequest`.
     #[derive(Clone)]
     pub struct LogDeliveryConfigurationRequest {
         /// Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination.
@@ -240,7 +225,6 @@ pub mod cache_cluster {
 
     impl LogDeliveryConfigurationRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_details: crate::cfn::elasticache::cache_cluster::DestinationDetails, destination_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_format: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_details,
@@ -251,19 +235,16 @@ pub mod cache_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for LogDeliveryConfigurationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationDetails", self.destination_details);
-            p.set("DestinationType", self.destination_type);
-            p.set("LogFormat", self.log_format);
-            p.set("LogType", self.log_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDeliveryConfigurationRequest;
+        req {
+            destination_details = "DestinationDetails",
+            destination_type = "DestinationType",
+            log_format = "LogFormat",
+            log_type = "LogType",
         }
     }
 
-    /// The definition `DestinationDetails`.
     #[derive(Clone, Default)]
     pub struct DestinationDetails {
         /// The configuration details of the CloudWatch Logs destination
@@ -276,17 +257,14 @@ pub mod cache_cluster {
         pub kinesis_firehose_details: ::std::option::Option<crate::cfn::elasticache::cache_cluster::KinesisFirehoseDestinationDetails>,
     }
 
-    impl crate::resource::ToExpr for DestinationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogsDetails", self.cloud_watch_logs_details);
-            p.set_opt("KinesisFirehoseDetails", self.kinesis_firehose_details);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationDetails;
+        opt {
+            cloud_watch_logs_details = "CloudWatchLogsDetails",
+            kinesis_firehose_details = "KinesisFirehoseDetails",
         }
     }
 
-    /// The definition `CloudWatchLogsDestinationDetails`.
     #[derive(Clone)]
     pub struct CloudWatchLogsDestinationDetails {
         /// The name of the CloudWatch Logs log group.
@@ -297,7 +275,6 @@ pub mod cache_cluster {
 
     impl CloudWatchLogsDestinationDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group: log_group.into(),
@@ -305,16 +282,13 @@ pub mod cache_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsDestinationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroup", self.log_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsDestinationDetails;
+        req {
+            log_group = "LogGroup",
         }
     }
 
-    /// The definition `KinesisFirehoseDestinationDetails`.
     #[derive(Clone)]
     pub struct KinesisFirehoseDestinationDetails {
         /// The name of the Kinesis Data Firehose delivery stream
@@ -325,7 +299,6 @@ pub mod cache_cluster {
 
     impl KinesisFirehoseDestinationDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delivery_stream: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 delivery_stream: delivery_stream.into(),
@@ -333,12 +306,10 @@ pub mod cache_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseDestinationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeliveryStream", self.delivery_stream);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseDestinationDetails;
+        req {
+            delivery_stream = "DeliveryStream",
         }
     }
 }
@@ -414,60 +385,45 @@ impl GlobalReplicationGroup {
     }
 }
 
-impl crate::resource::Resource for GlobalReplicationGroup {
-    const TYPE: &'static str = "AWS::ElastiCache::GlobalReplicationGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GLOBAL_REPLICATION_GROUP_SHAPE)
+crate::resource::props! {
+    resource GlobalReplicationGroup = "AWS::ElastiCache::GlobalReplicationGroup", shape: Some(&GLOBAL_REPLICATION_GROUP_SHAPE);
+    req {
+        members = "Members",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutomaticFailoverEnabled", self.automatic_failover_enabled);
-        p.set_opt("CacheNodeType", self.cache_node_type);
-        p.set_opt("CacheParameterGroupName", self.cache_parameter_group_name);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("GlobalNodeGroupCount", self.global_node_group_count);
-        p.set_opt("GlobalReplicationGroupDescription", self.global_replication_group_description);
-        p.set_opt("GlobalReplicationGroupIdSuffix", self.global_replication_group_id_suffix);
-        p.set("Members", self.members);
-        p.set_opt("RegionalConfigurations", self.regional_configurations);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        automatic_failover_enabled = "AutomaticFailoverEnabled",
+        cache_node_type = "CacheNodeType",
+        cache_parameter_group_name = "CacheParameterGroupName",
+        engine = "Engine",
+        engine_version = "EngineVersion",
+        global_node_group_count = "GlobalNodeGroupCount",
+        global_replication_group_description = "GlobalReplicationGroupDescription",
+        global_replication_group_id_suffix = "GlobalReplicationGroupIdSuffix",
+        regional_configurations = "RegionalConfigurations",
+        tags = "Tags",
     }
 }
 
-static GLOBAL_REPLICATION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Members", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::global_replication_group::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GLOBAL_REPLICATION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Members", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::global_replication_group::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GlobalReplicationGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GlobalReplicationGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `GlobalReplicationGroupId`.
-    #[inline]
-    pub fn attr_global_replication_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GlobalReplicationGroupId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `GlobalReplicationGroupId`.
+        attr_global_replication_group_id: ::std::string::String = "GlobalReplicationGroupId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod global_replication_group {
     //! Nested property types and enums of [`GlobalReplicationGroup`](super::GlobalReplicationGroup).
 
-    /// The definition `GlobalReplicationGroupMember`.
     #[derive(Clone, Default)]
     pub struct GlobalReplicationGroupMember {
         /// Regionally unique identifier for the member i.e. ReplicationGroupId.
@@ -484,18 +440,15 @@ pub mod global_replication_group {
         pub role: ::std::option::Option<crate::value::Val<crate::cfn::elasticache::global_replication_group::Role>>,
     }
 
-    impl crate::resource::ToExpr for GlobalReplicationGroupMember {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReplicationGroupId", self.replication_group_id);
-            p.set_opt("ReplicationGroupRegion", self.replication_group_region);
-            p.set_opt("Role", self.role);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalReplicationGroupMember;
+        opt {
+            replication_group_id = "ReplicationGroupId",
+            replication_group_region = "ReplicationGroupRegion",
+            role = "Role",
         }
     }
 
-    /// The definition `RegionalConfiguration`.
     #[derive(Clone, Default)]
     pub struct RegionalConfiguration {
         /// The replication group id of the Global Datastore member.
@@ -512,18 +465,15 @@ pub mod global_replication_group {
         pub resharding_configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::elasticache::global_replication_group::ReshardingConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for RegionalConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReplicationGroupId", self.replication_group_id);
-            p.set_opt("ReplicationGroupRegion", self.replication_group_region);
-            p.set_opt("ReshardingConfigurations", self.resharding_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegionalConfiguration;
+        opt {
+            replication_group_id = "ReplicationGroupId",
+            replication_group_region = "ReplicationGroupRegion",
+            resharding_configurations = "ReshardingConfigurations",
         }
     }
 
-    /// The definition `ReshardingConfiguration`.
     #[derive(Clone, Default)]
     pub struct ReshardingConfiguration {
         /// Unique identifier for the Node Group. This is either auto-generated by ElastiCache (4-digit id) or a user supplied id.
@@ -536,25 +486,21 @@ pub mod global_replication_group {
         pub preferred_availability_zones: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ReshardingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NodeGroupId", self.node_group_id);
-            p.set_opt("PreferredAvailabilityZones", self.preferred_availability_zones);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReshardingConfiguration;
+        opt {
+            node_group_id = "NodeGroupId",
+            preferred_availability_zones = "PreferredAvailabilityZones",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates the role of the member, primary or secondary.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Role {
         /// `PRIMARY`
         Primary,
@@ -562,15 +508,7 @@ pub mod global_replication_group {
         Secondary,
     }
 
-    impl crate::value::CfnEnum for Role {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Primary => "PRIMARY",
-                Self::Secondary => "SECONDARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Role, ["PRIMARY", "SECONDARY"]);
 }
 
 /// Resource Type definition for AWS::ElastiCache::ParameterGroup
@@ -598,7 +536,6 @@ pub struct ParameterGroup {
 
 impl ParameterGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cache_parameter_group_family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cache_parameter_group_family: cache_parameter_group_family.into(),
@@ -609,25 +546,23 @@ impl ParameterGroup {
     }
 }
 
-impl crate::resource::Resource for ParameterGroup {
-    const TYPE: &'static str = "AWS::ElastiCache::ParameterGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CacheParameterGroupFamily", self.cache_parameter_group_family);
-        p.set("Description", self.description);
-        p.set_opt("Properties", self.properties);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ParameterGroup = "AWS::ElastiCache::ParameterGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        cache_parameter_group_family = "CacheParameterGroupFamily",
+        description = "Description",
+    }
+    opt {
+        properties = "Properties",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`ParameterGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ParameterGroup> {
-    /// `Fn::GetAtt` `CacheParameterGroupName`.
-    #[inline]
-    pub fn attr_cache_parameter_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CacheParameterGroupName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CacheParameterGroupName`.
+        attr_cache_parameter_group_name: ::std::string::String = "CacheParameterGroupName",
     }
 }
 
@@ -803,7 +738,6 @@ pub struct ReplicationGroup {
 
 impl ReplicationGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(replication_group_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             at_rest_encryption_enabled: ::std::option::Option::None,
@@ -850,316 +784,169 @@ impl ReplicationGroup {
     }
 }
 
-impl crate::resource::Resource for ReplicationGroup {
-    const TYPE: &'static str = "AWS::ElastiCache::ReplicationGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPLICATION_GROUP_SHAPE)
+crate::resource::props! {
+    resource ReplicationGroup = "AWS::ElastiCache::ReplicationGroup", shape: Some(&REPLICATION_GROUP_SHAPE);
+    req {
+        replication_group_description = "ReplicationGroupDescription",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AtRestEncryptionEnabled", self.at_rest_encryption_enabled);
-        p.set_opt("AuthToken", self.auth_token);
-        p.set_opt("AutoMinorVersionUpgrade", self.auto_minor_version_upgrade);
-        p.set_opt("AutomaticFailoverEnabled", self.automatic_failover_enabled);
-        p.set_opt("CacheNodeType", self.cache_node_type);
-        p.set_opt("CacheParameterGroupName", self.cache_parameter_group_name);
-        p.set_opt("CacheSecurityGroupNames", self.cache_security_group_names);
-        p.set_opt("CacheSubnetGroupName", self.cache_subnet_group_name);
-        p.set_opt("ClusterMode", self.cluster_mode);
-        p.set_opt("DataTieringEnabled", self.data_tiering_enabled);
-        p.set_opt("Durability", self.durability);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("GlobalReplicationGroupId", self.global_replication_group_id);
-        p.set_opt("IpDiscovery", self.ip_discovery);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LogDeliveryConfigurations", self.log_delivery_configurations);
-        p.set_opt("MultiAZEnabled", self.multi_az_enabled);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("NodeGroupConfiguration", self.node_group_configuration);
-        p.set_opt("NotificationTopicArn", self.notification_topic_arn);
-        p.set_opt("NumCacheClusters", self.num_cache_clusters);
-        p.set_opt("NumNodeGroups", self.num_node_groups);
-        p.set_opt("Port", self.port);
-        p.set_opt("PreferredCacheClusterAZs", self.preferred_cache_cluster_azs);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("PrimaryClusterId", self.primary_cluster_id);
-        p.set_opt("ReplicasPerNodeGroup", self.replicas_per_node_group);
-        p.set("ReplicationGroupDescription", self.replication_group_description);
-        p.set_opt("ReplicationGroupId", self.replication_group_id);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SnapshotArns", self.snapshot_arns);
-        p.set_opt("SnapshotName", self.snapshot_name);
-        p.set_opt("SnapshotRetentionLimit", self.snapshot_retention_limit);
-        p.set_opt("SnapshotWindow", self.snapshot_window);
-        p.set_opt("SnapshottingClusterId", self.snapshotting_cluster_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TransitEncryptionEnabled", self.transit_encryption_enabled);
-        p.set_opt("TransitEncryptionMode", self.transit_encryption_mode);
-        p.set_opt("UserGroupIds", self.user_group_ids);
-        p
+    opt {
+        at_rest_encryption_enabled = "AtRestEncryptionEnabled",
+        auth_token = "AuthToken",
+        auto_minor_version_upgrade = "AutoMinorVersionUpgrade",
+        automatic_failover_enabled = "AutomaticFailoverEnabled",
+        cache_node_type = "CacheNodeType",
+        cache_parameter_group_name = "CacheParameterGroupName",
+        cache_security_group_names = "CacheSecurityGroupNames",
+        cache_subnet_group_name = "CacheSubnetGroupName",
+        cluster_mode = "ClusterMode",
+        data_tiering_enabled = "DataTieringEnabled",
+        durability = "Durability",
+        engine = "Engine",
+        engine_version = "EngineVersion",
+        global_replication_group_id = "GlobalReplicationGroupId",
+        ip_discovery = "IpDiscovery",
+        kms_key_id = "KmsKeyId",
+        log_delivery_configurations = "LogDeliveryConfigurations",
+        multi_az_enabled = "MultiAZEnabled",
+        network_type = "NetworkType",
+        node_group_configuration = "NodeGroupConfiguration",
+        notification_topic_arn = "NotificationTopicArn",
+        num_cache_clusters = "NumCacheClusters",
+        num_node_groups = "NumNodeGroups",
+        port = "Port",
+        preferred_cache_cluster_azs = "PreferredCacheClusterAZs",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        primary_cluster_id = "PrimaryClusterId",
+        replicas_per_node_group = "ReplicasPerNodeGroup",
+        replication_group_id = "ReplicationGroupId",
+        security_group_ids = "SecurityGroupIds",
+        snapshot_arns = "SnapshotArns",
+        snapshot_name = "SnapshotName",
+        snapshot_retention_limit = "SnapshotRetentionLimit",
+        snapshot_window = "SnapshotWindow",
+        snapshotting_cluster_id = "SnapshottingClusterId",
+        tags = "Tags",
+        transit_encryption_enabled = "TransitEncryptionEnabled",
+        transit_encryption_mode = "TransitEncryptionMode",
+        user_group_ids = "UserGroupIds",
     }
 }
 
-static REPLICATION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("NodeGroupConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::replication_group::NODE_GROUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("NumCacheClusters", crate::resource::Rule { min: Some(1.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
-        ("ReplicasPerNodeGroup", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-        ("UserGroupIds", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9\\-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPLICATION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthToken", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("NodeGroupConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::replication_group::NODE_GROUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("NumCacheClusters", crate::resource::Rule { min: Some(1.0), max: Some(6.0), ..crate::resource::Rule::NONE }),
+    ("ReplicasPerNodeGroup", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserGroupIds", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9\\-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReplicationGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReplicationGroup> {
-    /// `Fn::GetAtt` `AtRestEncryptionEnabled`.
-    #[inline]
-    pub fn attr_at_rest_encryption_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("AtRestEncryptionEnabled")
-    }
-    /// `Fn::GetAtt` `AuthToken`.
-    #[inline]
-    pub fn attr_auth_token(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AuthToken")
-    }
-    /// `Fn::GetAtt` `AutoMinorVersionUpgrade`.
-    #[inline]
-    pub fn attr_auto_minor_version_upgrade(self) -> crate::value::Val<bool> {
-        self.__get_att("AutoMinorVersionUpgrade")
-    }
-    /// `Fn::GetAtt` `AutomaticFailoverEnabled`.
-    #[inline]
-    pub fn attr_automatic_failover_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("AutomaticFailoverEnabled")
-    }
-    /// `Fn::GetAtt` `CacheNodeType`.
-    #[inline]
-    pub fn attr_cache_node_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CacheNodeType")
-    }
-    /// `Fn::GetAtt` `CacheParameterGroupName`.
-    #[inline]
-    pub fn attr_cache_parameter_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CacheParameterGroupName")
-    }
-    /// `Fn::GetAtt` `CacheSecurityGroupNames`.
-    #[inline]
-    pub fn attr_cache_security_group_names(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("CacheSecurityGroupNames")
-    }
-    /// `Fn::GetAtt` `CacheSubnetGroupName`.
-    #[inline]
-    pub fn attr_cache_subnet_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CacheSubnetGroupName")
-    }
-    /// `Fn::GetAtt` `ClusterMode`.
-    #[inline]
-    pub fn attr_cluster_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterMode")
-    }
-    /// `Fn::GetAtt` `ConfigurationEndPoint.Address`.
-    #[inline]
-    pub fn attr_configuration_end_point_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationEndPoint.Address")
-    }
-    /// `Fn::GetAtt` `ConfigurationEndPoint.Port`.
-    #[inline]
-    pub fn attr_configuration_end_point_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConfigurationEndPoint.Port")
-    }
-    /// `Fn::GetAtt` `DataTieringEnabled`.
-    #[inline]
-    pub fn attr_data_tiering_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("DataTieringEnabled")
-    }
-    /// `Fn::GetAtt` `Durability`.
-    #[inline]
-    pub fn attr_durability(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Durability")
-    }
-    /// `Fn::GetAtt` `EffectiveDurability`.
-    #[inline]
-    pub fn attr_effective_durability(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EffectiveDurability")
-    }
-    /// `Fn::GetAtt` `Engine`.
-    #[inline]
-    pub fn attr_engine(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Engine")
-    }
-    /// `Fn::GetAtt` `EngineVersion`.
-    #[inline]
-    pub fn attr_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineVersion")
-    }
-    /// `Fn::GetAtt` `GlobalReplicationGroupId`.
-    #[inline]
-    pub fn attr_global_replication_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GlobalReplicationGroupId")
-    }
-    /// `Fn::GetAtt` `IpDiscovery`.
-    #[inline]
-    pub fn attr_ip_discovery(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpDiscovery")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `MultiAZEnabled`.
-    #[inline]
-    pub fn attr_multi_az_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("MultiAZEnabled")
-    }
-    /// `Fn::GetAtt` `NetworkType`.
-    #[inline]
-    pub fn attr_network_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkType")
-    }
-    /// `Fn::GetAtt` `NotificationTopicArn`.
-    #[inline]
-    pub fn attr_notification_topic_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NotificationTopicArn")
-    }
-    /// `Fn::GetAtt` `NumCacheClusters`.
-    #[inline]
-    pub fn attr_num_cache_clusters(self) -> crate::value::Val<i64> {
-        self.__get_att("NumCacheClusters")
-    }
-    /// `Fn::GetAtt` `NumNodeGroups`.
-    #[inline]
-    pub fn attr_num_node_groups(self) -> crate::value::Val<i64> {
-        self.__get_att("NumNodeGroups")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `PreferredCacheClusterAZs`.
-    #[inline]
-    pub fn attr_preferred_cache_cluster_azs(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("PreferredCacheClusterAZs")
-    }
-    /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
-    #[inline]
-    pub fn attr_preferred_maintenance_window(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PreferredMaintenanceWindow")
-    }
-    /// `Fn::GetAtt` `PrimaryClusterId`.
-    #[inline]
-    pub fn attr_primary_cluster_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrimaryClusterId")
-    }
-    /// `Fn::GetAtt` `PrimaryEndPoint.Address`.
-    #[inline]
-    pub fn attr_primary_end_point_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrimaryEndPoint.Address")
-    }
-    /// `Fn::GetAtt` `PrimaryEndPoint.Port`.
-    #[inline]
-    pub fn attr_primary_end_point_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrimaryEndPoint.Port")
-    }
-    /// `Fn::GetAtt` `ReadEndPoint.Addresses`.
-    #[inline]
-    pub fn attr_read_end_point_addresses(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReadEndPoint.Addresses")
-    }
-    /// `Fn::GetAtt` `ReadEndPoint.AddressesList`.
-    #[inline]
-    pub fn attr_read_end_point_addresses_list(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ReadEndPoint.AddressesList")
-    }
-    /// `Fn::GetAtt` `ReadEndPoint.Ports`.
-    #[inline]
-    pub fn attr_read_end_point_ports(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReadEndPoint.Ports")
-    }
-    /// `Fn::GetAtt` `ReadEndPoint.PortsList`.
-    #[inline]
-    pub fn attr_read_end_point_ports_list(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ReadEndPoint.PortsList")
-    }
-    /// `Fn::GetAtt` `ReaderEndPoint.Address`.
-    #[inline]
-    pub fn attr_reader_end_point_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReaderEndPoint.Address")
-    }
-    /// `Fn::GetAtt` `ReaderEndPoint.Port`.
-    #[inline]
-    pub fn attr_reader_end_point_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReaderEndPoint.Port")
-    }
-    /// `Fn::GetAtt` `ReplicasPerNodeGroup`.
-    #[inline]
-    pub fn attr_replicas_per_node_group(self) -> crate::value::Val<i64> {
-        self.__get_att("ReplicasPerNodeGroup")
-    }
-    /// `Fn::GetAtt` `ReplicationGroupDescription`.
-    #[inline]
-    pub fn attr_replication_group_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicationGroupDescription")
-    }
-    /// `Fn::GetAtt` `ReplicationGroupId`.
-    #[inline]
-    pub fn attr_replication_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicationGroupId")
-    }
-    /// `Fn::GetAtt` `SecurityGroupIds`.
-    #[inline]
-    pub fn attr_security_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SecurityGroupIds")
-    }
-    /// `Fn::GetAtt` `SnapshotArns`.
-    #[inline]
-    pub fn attr_snapshot_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SnapshotArns")
-    }
-    /// `Fn::GetAtt` `SnapshotName`.
-    #[inline]
-    pub fn attr_snapshot_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotName")
-    }
-    /// `Fn::GetAtt` `SnapshotRetentionLimit`.
-    #[inline]
-    pub fn attr_snapshot_retention_limit(self) -> crate::value::Val<i64> {
-        self.__get_att("SnapshotRetentionLimit")
-    }
-    /// `Fn::GetAtt` `SnapshotWindow`.
-    #[inline]
-    pub fn attr_snapshot_window(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotWindow")
-    }
-    /// `Fn::GetAtt` `SnapshottingClusterId`.
-    #[inline]
-    pub fn attr_snapshotting_cluster_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshottingClusterId")
-    }
-    /// `Fn::GetAtt` `TransitEncryptionEnabled`.
-    #[inline]
-    pub fn attr_transit_encryption_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("TransitEncryptionEnabled")
-    }
-    /// `Fn::GetAtt` `TransitEncryptionMode`.
-    #[inline]
-    pub fn attr_transit_encryption_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitEncryptionMode")
-    }
-    /// `Fn::GetAtt` `UserGroupIds`.
-    #[inline]
-    pub fn attr_user_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("UserGroupIds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AtRestEncryptionEnabled`.
+        attr_at_rest_encryption_enabled: bool = "AtRestEncryptionEnabled",
+        /// `Fn::GetAtt` `AuthToken`.
+        attr_auth_token: ::std::string::String = "AuthToken",
+        /// `Fn::GetAtt` `AutoMinorVersionUpgrade`.
+        attr_auto_minor_version_upgrade: bool = "AutoMinorVersionUpgrade",
+        /// `Fn::GetAtt` `AutomaticFailoverEnabled`.
+        attr_automatic_failover_enabled: bool = "AutomaticFailoverEnabled",
+        /// `Fn::GetAtt` `CacheNodeType`.
+        attr_cache_node_type: ::std::string::String = "CacheNodeType",
+        /// `Fn::GetAtt` `CacheParameterGroupName`.
+        attr_cache_parameter_group_name: ::std::string::String = "CacheParameterGroupName",
+        /// `Fn::GetAtt` `CacheSecurityGroupNames`.
+        attr_cache_security_group_names: crate::value::List<::std::string::String> = "CacheSecurityGroupNames",
+        /// `Fn::GetAtt` `CacheSubnetGroupName`.
+        attr_cache_subnet_group_name: ::std::string::String = "CacheSubnetGroupName",
+        /// `Fn::GetAtt` `ClusterMode`.
+        attr_cluster_mode: ::std::string::String = "ClusterMode",
+        /// `Fn::GetAtt` `ConfigurationEndPoint.Address`.
+        attr_configuration_end_point_address: ::std::string::String = "ConfigurationEndPoint.Address",
+        /// `Fn::GetAtt` `ConfigurationEndPoint.Port`.
+        attr_configuration_end_point_port: ::std::string::String = "ConfigurationEndPoint.Port",
+        /// `Fn::GetAtt` `DataTieringEnabled`.
+        attr_data_tiering_enabled: bool = "DataTieringEnabled",
+        /// `Fn::GetAtt` `Durability`.
+        attr_durability: ::std::string::String = "Durability",
+        /// `Fn::GetAtt` `EffectiveDurability`.
+        attr_effective_durability: ::std::string::String = "EffectiveDurability",
+        /// `Fn::GetAtt` `Engine`.
+        attr_engine: ::std::string::String = "Engine",
+        /// `Fn::GetAtt` `EngineVersion`.
+        attr_engine_version: ::std::string::String = "EngineVersion",
+        /// `Fn::GetAtt` `GlobalReplicationGroupId`.
+        attr_global_replication_group_id: ::std::string::String = "GlobalReplicationGroupId",
+        /// `Fn::GetAtt` `IpDiscovery`.
+        attr_ip_discovery: ::std::string::String = "IpDiscovery",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `MultiAZEnabled`.
+        attr_multi_az_enabled: bool = "MultiAZEnabled",
+        /// `Fn::GetAtt` `NetworkType`.
+        attr_network_type: ::std::string::String = "NetworkType",
+        /// `Fn::GetAtt` `NotificationTopicArn`.
+        attr_notification_topic_arn: ::std::string::String = "NotificationTopicArn",
+        /// `Fn::GetAtt` `NumCacheClusters`.
+        attr_num_cache_clusters: i64 = "NumCacheClusters",
+        /// `Fn::GetAtt` `NumNodeGroups`.
+        attr_num_node_groups: i64 = "NumNodeGroups",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `PreferredCacheClusterAZs`.
+        attr_preferred_cache_cluster_azs: crate::value::List<::std::string::String> = "PreferredCacheClusterAZs",
+        /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
+        attr_preferred_maintenance_window: ::std::string::String = "PreferredMaintenanceWindow",
+        /// `Fn::GetAtt` `PrimaryClusterId`.
+        attr_primary_cluster_id: ::std::string::String = "PrimaryClusterId",
+        /// `Fn::GetAtt` `PrimaryEndPoint.Address`.
+        attr_primary_end_point_address: ::std::string::String = "PrimaryEndPoint.Address",
+        /// `Fn::GetAtt` `PrimaryEndPoint.Port`.
+        attr_primary_end_point_port: ::std::string::String = "PrimaryEndPoint.Port",
+        /// `Fn::GetAtt` `ReadEndPoint.Addresses`.
+        attr_read_end_point_addresses: ::std::string::String = "ReadEndPoint.Addresses",
+        /// `Fn::GetAtt` `ReadEndPoint.AddressesList`.
+        attr_read_end_point_addresses_list: crate::value::List<::std::string::String> = "ReadEndPoint.AddressesList",
+        /// `Fn::GetAtt` `ReadEndPoint.Ports`.
+        attr_read_end_point_ports: ::std::string::String = "ReadEndPoint.Ports",
+        /// `Fn::GetAtt` `ReadEndPoint.PortsList`.
+        attr_read_end_point_ports_list: crate::value::List<::std::string::String> = "ReadEndPoint.PortsList",
+        /// `Fn::GetAtt` `ReaderEndPoint.Address`.
+        attr_reader_end_point_address: ::std::string::String = "ReaderEndPoint.Address",
+        /// `Fn::GetAtt` `ReaderEndPoint.Port`.
+        attr_reader_end_point_port: ::std::string::String = "ReaderEndPoint.Port",
+        /// `Fn::GetAtt` `ReplicasPerNodeGroup`.
+        attr_replicas_per_node_group: i64 = "ReplicasPerNodeGroup",
+        /// `Fn::GetAtt` `ReplicationGroupDescription`.
+        attr_replication_group_description: ::std::string::String = "ReplicationGroupDescription",
+        /// `Fn::GetAtt` `ReplicationGroupId`.
+        attr_replication_group_id: ::std::string::String = "ReplicationGroupId",
+        /// `Fn::GetAtt` `SecurityGroupIds`.
+        attr_security_group_ids: crate::value::List<::std::string::String> = "SecurityGroupIds",
+        /// `Fn::GetAtt` `SnapshotArns`.
+        attr_snapshot_arns: crate::value::List<::std::string::String> = "SnapshotArns",
+        /// `Fn::GetAtt` `SnapshotName`.
+        attr_snapshot_name: ::std::string::String = "SnapshotName",
+        /// `Fn::GetAtt` `SnapshotRetentionLimit`.
+        attr_snapshot_retention_limit: i64 = "SnapshotRetentionLimit",
+        /// `Fn::GetAtt` `SnapshotWindow`.
+        attr_snapshot_window: ::std::string::String = "SnapshotWindow",
+        /// `Fn::GetAtt` `SnapshottingClusterId`.
+        attr_snapshotting_cluster_id: ::std::string::String = "SnapshottingClusterId",
+        /// `Fn::GetAtt` `TransitEncryptionEnabled`.
+        attr_transit_encryption_enabled: bool = "TransitEncryptionEnabled",
+        /// `Fn::GetAtt` `TransitEncryptionMode`.
+        attr_transit_encryption_mode: ::std::string::String = "TransitEncryptionMode",
+        /// `Fn::GetAtt` `UserGroupIds`.
+        attr_user_group_ids: crate::value::List<::std::string::String> = "UserGroupIds",
     }
 }
 
 pub mod replication_group {
     //! Nested property types and enums of [`ReplicationGroup`](super::ReplicationGroup).
 
-    /// The definition `LogDeliveryConfigurationRequest`.
     #[derive(Clone)]
     pub struct LogDeliveryConfigurationRequest {
         /// Configuration details of either a CloudWatch Logs destination or Kinesis Data Firehose destination.
@@ -1182,7 +969,6 @@ pub mod replication_group {
 
     impl LogDeliveryConfigurationRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_details: crate::cfn::elasticache::replication_group::DestinationDetails, destination_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_format: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_details,
@@ -1193,15 +979,13 @@ pub mod replication_group {
         }
     }
 
-    impl crate::resource::ToExpr for LogDeliveryConfigurationRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationDetails", self.destination_details);
-            p.set("DestinationType", self.destination_type);
-            p.set("LogFormat", self.log_format);
-            p.set("LogType", self.log_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDeliveryConfigurationRequest;
+        req {
+            destination_details = "DestinationDetails",
+            destination_type = "DestinationType",
+            log_format = "LogFormat",
+            log_type = "LogType",
         }
     }
 
@@ -1218,13 +1002,11 @@ pub mod replication_group {
         pub kinesis_firehose_details: ::std::option::Option<crate::cfn::elasticache::replication_group::KinesisFirehoseDestinationDetails>,
     }
 
-    impl crate::resource::ToExpr for DestinationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogsDetails", self.cloud_watch_logs_details);
-            p.set_opt("KinesisFirehoseDetails", self.kinesis_firehose_details);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationDetails;
+        opt {
+            cloud_watch_logs_details = "CloudWatchLogsDetails",
+            kinesis_firehose_details = "KinesisFirehoseDetails",
         }
     }
 
@@ -1239,7 +1021,6 @@ pub mod replication_group {
 
     impl CloudWatchLogsDestinationDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group: log_group.into(),
@@ -1247,12 +1028,10 @@ pub mod replication_group {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsDestinationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroup", self.log_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsDestinationDetails;
+        req {
+            log_group = "LogGroup",
         }
     }
 
@@ -1267,7 +1046,6 @@ pub mod replication_group {
 
     impl KinesisFirehoseDestinationDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delivery_stream: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 delivery_stream: delivery_stream.into(),
@@ -1275,16 +1053,13 @@ pub mod replication_group {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseDestinationDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeliveryStream", self.delivery_stream);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseDestinationDetails;
+        req {
+            delivery_stream = "DeliveryStream",
         }
     }
 
-    /// The definition `NodeGroupConfiguration`.
     #[derive(Clone, Default)]
     pub struct NodeGroupConfiguration {
         /// Either the ElastiCache for Redis supplied 4-digit id or a user supplied id for the node group these configuration values apply to.
@@ -1309,24 +1084,20 @@ pub mod replication_group {
         pub slots: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NodeGroupConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NodeGroupId", self.node_group_id);
-            p.set_opt("PrimaryAvailabilityZone", self.primary_availability_zone);
-            p.set_opt("ReplicaAvailabilityZones", self.replica_availability_zones);
-            p.set_opt("ReplicaCount", self.replica_count);
-            p.set_opt("Slots", self.slots);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeGroupConfiguration;
+        opt {
+            node_group_id = "NodeGroupId",
+            primary_availability_zone = "PrimaryAvailabilityZone",
+            replica_availability_zones = "ReplicaAvailabilityZones",
+            replica_count = "ReplicaCount",
+            slots = "Slots",
         }
     }
 
-    pub(super) static NODE_GROUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NodeGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^\\d+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_GROUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NodeGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(4), pattern: Some(crate::resource::Pattern::Regex("^\\d+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::ElastiCache::SecurityGroup
@@ -1342,7 +1113,6 @@ pub struct SecurityGroup {
 
 impl SecurityGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: description.into(),
@@ -1351,23 +1121,21 @@ impl SecurityGroup {
     }
 }
 
-impl crate::resource::Resource for SecurityGroup {
-    const TYPE: &'static str = "AWS::ElastiCache::SecurityGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SecurityGroup = "AWS::ElastiCache::SecurityGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        description = "Description",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`SecurityGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityGroup> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1386,7 +1154,6 @@ pub struct SecurityGroupIngress {
 
 impl SecurityGroupIngress {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cache_security_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ec2_security_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cache_security_group_name: cache_security_group_name.into(),
@@ -1396,24 +1163,27 @@ impl SecurityGroupIngress {
     }
 }
 
-impl crate::resource::Resource for SecurityGroupIngress {
-    const TYPE: &'static str = "AWS::ElastiCache::SecurityGroupIngress";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CacheSecurityGroupName", self.cache_security_group_name);
-        p.set("EC2SecurityGroupName", self.ec2_security_group_name);
-        p.set_opt("EC2SecurityGroupOwnerId", self.ec2_security_group_owner_id);
-        p
+crate::resource::props! {
+    resource SecurityGroupIngress = "AWS::ElastiCache::SecurityGroupIngress", shape: Some(&SECURITY_GROUP_INGRESS_SHAPE);
+    req {
+        cache_security_group_name = "CacheSecurityGroupName",
+        ec2_security_group_name = "EC2SecurityGroupName",
+    }
+    opt {
+        ec2_security_group_owner_id = "EC2SecurityGroupOwnerId",
     }
 }
 
+static SECURITY_GROUP_INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CacheSecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+    ("EC2SecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`SecurityGroupIngress`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityGroupIngress> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1490,7 +1260,6 @@ pub struct ServerlessCache {
 
 impl ServerlessCache {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(engine: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, serverless_cache_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cache_usage_limits: ::std::option::Option::None,
@@ -1513,82 +1282,55 @@ impl ServerlessCache {
     }
 }
 
-impl crate::resource::Resource for ServerlessCache {
-    const TYPE: &'static str = "AWS::ElastiCache::ServerlessCache";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVERLESS_CACHE_SHAPE)
+crate::resource::props! {
+    resource ServerlessCache = "AWS::ElastiCache::ServerlessCache", shape: Some(&SERVERLESS_CACHE_SHAPE);
+    req {
+        engine = "Engine",
+        serverless_cache_name = "ServerlessCacheName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CacheUsageLimits", self.cache_usage_limits);
-        p.set_opt("ConnectionType", self.connection_type);
-        p.set_opt("DailySnapshotTime", self.daily_snapshot_time);
-        p.set_opt("Description", self.description);
-        p.set("Engine", self.engine);
-        p.set_opt("FinalSnapshotName", self.final_snapshot_name);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("MajorEngineVersion", self.major_engine_version);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set("ServerlessCacheName", self.serverless_cache_name);
-        p.set_opt("SnapshotArnsToRestore", self.snapshot_arns_to_restore);
-        p.set_opt("SnapshotRetentionLimit", self.snapshot_retention_limit);
-        p.set_opt("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserGroupId", self.user_group_id);
-        p
+    opt {
+        cache_usage_limits = "CacheUsageLimits",
+        connection_type = "ConnectionType",
+        daily_snapshot_time = "DailySnapshotTime",
+        description = "Description",
+        final_snapshot_name = "FinalSnapshotName",
+        kms_key_id = "KmsKeyId",
+        major_engine_version = "MajorEngineVersion",
+        network_type = "NetworkType",
+        security_group_ids = "SecurityGroupIds",
+        snapshot_arns_to_restore = "SnapshotArnsToRestore",
+        snapshot_retention_limit = "SnapshotRetentionLimit",
+        subnet_ids = "SubnetIds",
+        tags = "Tags",
+        user_group_id = "UserGroupId",
     }
 }
 
-static SERVERLESS_CACHE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::serverless_cache::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVERLESS_CACHE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticache_memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServerlessCache`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServerlessCache> {
-    /// `Fn::GetAtt` `ARN`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ARN")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `Endpoint.Address`.
-    #[inline]
-    pub fn attr_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint.Address")
-    }
-    /// `Fn::GetAtt` `Endpoint.Port`.
-    #[inline]
-    pub fn attr_endpoint_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint.Port")
-    }
-    /// `Fn::GetAtt` `FullEngineVersion`.
-    #[inline]
-    pub fn attr_full_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FullEngineVersion")
-    }
-    /// `Fn::GetAtt` `ReaderEndpoint.Address`.
-    #[inline]
-    pub fn attr_reader_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReaderEndpoint.Address")
-    }
-    /// `Fn::GetAtt` `ReaderEndpoint.Port`.
-    #[inline]
-    pub fn attr_reader_endpoint_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReaderEndpoint.Port")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ARN`.
+        attr_arn: ::std::string::String = "ARN",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `Endpoint.Address`.
+        attr_endpoint_address: ::std::string::String = "Endpoint.Address",
+        /// `Fn::GetAtt` `Endpoint.Port`.
+        attr_endpoint_port: ::std::string::String = "Endpoint.Port",
+        /// `Fn::GetAtt` `FullEngineVersion`.
+        attr_full_engine_version: ::std::string::String = "FullEngineVersion",
+        /// `Fn::GetAtt` `ReaderEndpoint.Address`.
+        attr_reader_endpoint_address: ::std::string::String = "ReaderEndpoint.Address",
+        /// `Fn::GetAtt` `ReaderEndpoint.Port`.
+        attr_reader_endpoint_port: ::std::string::String = "ReaderEndpoint.Port",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -1608,13 +1350,11 @@ pub mod serverless_cache {
         pub ecpu_per_second: ::std::option::Option<crate::cfn::elasticache::serverless_cache::EcpuPerSecond>,
     }
 
-    impl crate::resource::ToExpr for CacheUsageLimits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataStorage", self.data_storage);
-            p.set_opt("ECPUPerSecond", self.ecpu_per_second);
-            p.into_expr()
+    crate::resource::props! {
+        nested CacheUsageLimits;
+        opt {
+            data_storage = "DataStorage",
+            ecpu_per_second = "ECPUPerSecond",
         }
     }
 
@@ -1637,7 +1377,6 @@ pub mod serverless_cache {
 
     impl DataStorage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 maximum: ::std::option::Option::None,
@@ -1647,14 +1386,14 @@ pub mod serverless_cache {
         }
     }
 
-    impl crate::resource::ToExpr for DataStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Maximum", self.maximum);
-            p.set_opt("Minimum", self.minimum);
-            p.set("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataStorage;
+        req {
+            unit = "Unit",
+        }
+        opt {
+            maximum = "Maximum",
+            minimum = "Minimum",
         }
     }
 
@@ -1671,22 +1410,13 @@ pub mod serverless_cache {
         pub minimum: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for EcpuPerSecond {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Maximum", self.maximum);
-            p.set_opt("Minimum", self.minimum);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcpuPerSecond;
+        opt {
+            maximum = "Maximum",
+            minimum = "Minimum",
         }
     }
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::ElastiCache::ServerlessCacheSnapshot. A serverless cache snapshot is a point-in-time backup of an ElastiCache serverless cache. Available for Valkey, Redis OSS and Serverless Memcached only.
@@ -1714,7 +1444,6 @@ pub struct ServerlessCacheSnapshot {
 
 impl ServerlessCacheSnapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(serverless_cache_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, serverless_cache_snapshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             kms_key_id: ::std::option::Option::None,
@@ -1725,75 +1454,50 @@ impl ServerlessCacheSnapshot {
     }
 }
 
-impl crate::resource::Resource for ServerlessCacheSnapshot {
-    const TYPE: &'static str = "AWS::ElastiCache::ServerlessCacheSnapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVERLESS_CACHE_SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource ServerlessCacheSnapshot = "AWS::ElastiCache::ServerlessCacheSnapshot", shape: Some(&SERVERLESS_CACHE_SNAPSHOT_SHAPE);
+    req {
+        serverless_cache_name = "ServerlessCacheName",
+        serverless_cache_snapshot_name = "ServerlessCacheSnapshotName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("ServerlessCacheName", self.serverless_cache_name);
-        p.set("ServerlessCacheSnapshotName", self.serverless_cache_snapshot_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        kms_key_id = "KmsKeyId",
+        tags = "Tags",
     }
 }
 
-static SERVERLESS_CACHE_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("ServerlessCacheName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("ServerlessCacheSnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::serverless_cache_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVERLESS_CACHE_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("ServerlessCacheName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("ServerlessCacheSnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::serverless_cache_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServerlessCacheSnapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServerlessCacheSnapshot> {
-    /// `Fn::GetAtt` `ARN`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ARN")
-    }
-    /// `Fn::GetAtt` `BytesUsedForCache`.
-    #[inline]
-    pub fn attr_bytes_used_for_cache(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BytesUsedForCache")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `ServerlessCacheConfiguration`.
-    #[inline]
-    pub fn attr_serverless_cache_configuration(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ServerlessCacheConfiguration")
-    }
-    /// `Fn::GetAtt` `SnapshotType`.
-    #[inline]
-    pub fn attr_snapshot_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ARN`.
+        attr_arn: ::std::string::String = "ARN",
+        /// `Fn::GetAtt` `BytesUsedForCache`.
+        attr_bytes_used_for_cache: ::std::string::String = "BytesUsedForCache",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `ServerlessCacheConfiguration`.
+        attr_serverless_cache_configuration: crate::value::Json = "ServerlessCacheConfiguration",
+        /// `Fn::GetAtt` `SnapshotType`.
+        attr_snapshot_type: ::std::string::String = "SnapshotType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod serverless_cache_snapshot {
     //! Nested property types and enums of [`ServerlessCacheSnapshot`](super::ServerlessCacheSnapshot).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Represents a copy of an entire cluster or replication group as of the time when the snapshot was taken.
@@ -1825,7 +1529,6 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(snapshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cache_cluster_id: ::std::option::Option::None,
@@ -1837,158 +1540,74 @@ impl Snapshot {
     }
 }
 
-impl crate::resource::Resource for Snapshot {
-    const TYPE: &'static str = "AWS::ElastiCache::Snapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource Snapshot = "AWS::ElastiCache::Snapshot", shape: Some(&SNAPSHOT_SHAPE);
+    req {
+        snapshot_name = "SnapshotName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CacheClusterId", self.cache_cluster_id);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("ReplicationGroupId", self.replication_group_id);
-        p.set("SnapshotName", self.snapshot_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        cache_cluster_id = "CacheClusterId",
+        kms_key_id = "KmsKeyId",
+        replication_group_id = "ReplicationGroupId",
+        tags = "Tags",
     }
 }
 
-static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Snapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Snapshot> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AutoMinorVersionUpgrade`.
+        attr_auto_minor_version_upgrade: bool = "AutoMinorVersionUpgrade",
+        /// `Fn::GetAtt` `AutomaticFailover`.
+        attr_automatic_failover: ::std::string::String = "AutomaticFailover",
+        /// `Fn::GetAtt` `CacheClusterCreateTime`.
+        attr_cache_cluster_create_time: ::std::string::String = "CacheClusterCreateTime",
+        /// `Fn::GetAtt` `CacheNodeType`.
+        attr_cache_node_type: ::std::string::String = "CacheNodeType",
+        /// `Fn::GetAtt` `CacheParameterGroupName`.
+        attr_cache_parameter_group_name: ::std::string::String = "CacheParameterGroupName",
+        /// `Fn::GetAtt` `CacheSubnetGroupName`.
+        attr_cache_subnet_group_name: ::std::string::String = "CacheSubnetGroupName",
+        /// `Fn::GetAtt` `DataTiering`.
+        attr_data_tiering: ::std::string::String = "DataTiering",
+        /// `Fn::GetAtt` `Engine`.
+        attr_engine: ::std::string::String = "Engine",
+        /// `Fn::GetAtt` `EngineVersion`.
+        attr_engine_version: ::std::string::String = "EngineVersion",
+        /// `Fn::GetAtt` `NodeSnapshots`.
+        attr_node_snapshots: crate::value::List<::std::string::String> = "NodeSnapshots",
+        /// `Fn::GetAtt` `NumCacheNodes`.
+        attr_num_cache_nodes: i64 = "NumCacheNodes",
+        /// `Fn::GetAtt` `NumNodeGroups`.
+        attr_num_node_groups: i64 = "NumNodeGroups",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `PreferredAvailabilityZone`.
+        attr_preferred_availability_zone: ::std::string::String = "PreferredAvailabilityZone",
+        /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
+        attr_preferred_maintenance_window: ::std::string::String = "PreferredMaintenanceWindow",
+        /// `Fn::GetAtt` `ReplicationGroupDescription`.
+        attr_replication_group_description: ::std::string::String = "ReplicationGroupDescription",
+        /// `Fn::GetAtt` `SnapshotRetentionLimit`.
+        attr_snapshot_retention_limit: i64 = "SnapshotRetentionLimit",
+        /// `Fn::GetAtt` `SnapshotSource`.
+        attr_snapshot_source: ::std::string::String = "SnapshotSource",
+        /// `Fn::GetAtt` `SnapshotStatus`.
+        attr_snapshot_status: ::std::string::String = "SnapshotStatus",
+        /// `Fn::GetAtt` `SnapshotWindow`.
+        attr_snapshot_window: ::std::string::String = "SnapshotWindow",
+        /// `Fn::GetAtt` `TopicArn`.
+        attr_topic_arn: ::std::string::String = "TopicArn",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
-    /// `Fn::GetAtt` `AutoMinorVersionUpgrade`.
-    #[inline]
-    pub fn attr_auto_minor_version_upgrade(self) -> crate::value::Val<bool> {
-        self.__get_att("AutoMinorVersionUpgrade")
-    }
-    /// `Fn::GetAtt` `AutomaticFailover`.
-    #[inline]
-    pub fn attr_automatic_failover(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutomaticFailover")
-    }
-    /// `Fn::GetAtt` `CacheClusterCreateTime`.
-    #[inline]
-    pub fn attr_cache_cluster_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CacheClusterCreateTime")
-    }
-    /// `Fn::GetAtt` `CacheNodeType`.
-    #[inline]
-    pub fn attr_cache_node_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CacheNodeType")
-    }
-    /// `Fn::GetAtt` `CacheParameterGroupName`.
-    #[inline]
-    pub fn attr_cache_parameter_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CacheParameterGroupName")
-    }
-    /// `Fn::GetAtt` `CacheSubnetGroupName`.
-    #[inline]
-    pub fn attr_cache_subnet_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CacheSubnetGroupName")
-    }
-    /// `Fn::GetAtt` `DataTiering`.
-    #[inline]
-    pub fn attr_data_tiering(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataTiering")
-    }
-    /// `Fn::GetAtt` `Engine`.
-    #[inline]
-    pub fn attr_engine(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Engine")
-    }
-    /// `Fn::GetAtt` `EngineVersion`.
-    #[inline]
-    pub fn attr_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineVersion")
-    }
-    /// `Fn::GetAtt` `NodeSnapshots`.
-    #[inline]
-    pub fn attr_node_snapshots(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NodeSnapshots")
-    }
-    /// `Fn::GetAtt` `NumCacheNodes`.
-    #[inline]
-    pub fn attr_num_cache_nodes(self) -> crate::value::Val<i64> {
-        self.__get_att("NumCacheNodes")
-    }
-    /// `Fn::GetAtt` `NumNodeGroups`.
-    #[inline]
-    pub fn attr_num_node_groups(self) -> crate::value::Val<i64> {
-        self.__get_att("NumNodeGroups")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `PreferredAvailabilityZone`.
-    #[inline]
-    pub fn attr_preferred_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PreferredAvailabilityZone")
-    }
-    /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
-    #[inline]
-    pub fn attr_preferred_maintenance_window(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PreferredMaintenanceWindow")
-    }
-    /// `Fn::GetAtt` `ReplicationGroupDescription`.
-    #[inline]
-    pub fn attr_replication_group_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicationGroupDescription")
-    }
-    /// `Fn::GetAtt` `SnapshotRetentionLimit`.
-    #[inline]
-    pub fn attr_snapshot_retention_limit(self) -> crate::value::Val<i64> {
-        self.__get_att("SnapshotRetentionLimit")
-    }
-    /// `Fn::GetAtt` `SnapshotSource`.
-    #[inline]
-    pub fn attr_snapshot_source(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotSource")
-    }
-    /// `Fn::GetAtt` `SnapshotStatus`.
-    #[inline]
-    pub fn attr_snapshot_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotStatus")
-    }
-    /// `Fn::GetAtt` `SnapshotWindow`.
-    #[inline]
-    pub fn attr_snapshot_window(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotWindow")
-    }
-    /// `Fn::GetAtt` `TopicArn`.
-    #[inline]
-    pub fn attr_topic_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TopicArn")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
-    }
-}
-
-pub mod snapshot {
-    //! Nested property types and enums of [`Snapshot`](super::Snapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::ElastiCache::SubnetGroup
@@ -2014,7 +1633,6 @@ pub struct SubnetGroup {
 
 impl SubnetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             cache_subnet_group_name: ::std::option::Option::None,
@@ -2025,16 +1643,15 @@ impl SubnetGroup {
     }
 }
 
-impl crate::resource::Resource for SubnetGroup {
-    const TYPE: &'static str = "AWS::ElastiCache::SubnetGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CacheSubnetGroupName", self.cache_subnet_group_name);
-        p.set("Description", self.description);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SubnetGroup = "AWS::ElastiCache::SubnetGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        description = "Description",
+        subnet_ids = "SubnetIds",
+    }
+    opt {
+        cache_subnet_group_name = "CacheSubnetGroupName",
+        tags = "Tags",
     }
 }
 
@@ -2077,7 +1694,6 @@ pub struct User {
 
 impl User {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(engine: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticache::user::Engine>>, user_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_string: ::std::option::Option::None,
@@ -2092,56 +1708,44 @@ impl User {
     }
 }
 
-impl crate::resource::Resource for User {
-    const TYPE: &'static str = "AWS::ElastiCache::User";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_SHAPE)
+crate::resource::props! {
+    resource User = "AWS::ElastiCache::User", shape: Some(&USER_SHAPE);
+    req {
+        engine = "Engine",
+        user_id = "UserId",
+        user_name = "UserName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessString", self.access_string);
-        p.set_opt("AuthenticationMode", self.authentication_mode);
-        p.set("Engine", self.engine);
-        p.set_opt("NoPasswordRequired", self.no_password_required);
-        p.set_opt("Passwords", self.passwords);
-        p.set_opt("Tags", self.tags);
-        p.set("UserId", self.user_id);
-        p.set("UserName", self.user_name);
-        p
+    opt {
+        access_string = "AccessString",
+        authentication_mode = "AuthenticationMode",
+        no_password_required = "NoPasswordRequired",
+        passwords = "Passwords",
+        tags = "Tags",
     }
 }
 
-static USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessString", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("AuthenticationMode", crate::resource::Rule { shape: Some(&self::user::AUTHENTICATION_MODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Passwords", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::user::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserId", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\\\-]*")), ..crate::resource::Rule::NONE }),
-        ("UserName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessString", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("AuthenticationMode", crate::resource::Rule { shape: Some(&self::user::AUTHENTICATION_MODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Passwords", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticache_memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserId", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\\\-]*")), ..crate::resource::Rule::NONE }),
+    ("UserName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`User`] (`Fn::GetAtt`).
 impl crate::resource::Handle<User> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod user {
     //! Nested property types and enums of [`User`](super::User).
 
-    /// The property `AuthenticationMode`.
     #[derive(Clone)]
     pub struct AuthenticationMode {
         /// Passwords used for this user account. You can create up to two passwords for each user.
@@ -2156,7 +1760,6 @@ pub mod user {
 
     impl AuthenticationMode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 passwords: ::std::option::Option::None,
@@ -2165,31 +1768,22 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for AuthenticationMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Passwords", self.passwords);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticationMode;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            passwords = "Passwords",
         }
     }
 
-    pub(super) static AUTHENTICATION_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Passwords", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHENTICATION_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Passwords", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The target cache engine for the user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `redis`
         Redis,
@@ -2197,15 +1791,7 @@ pub mod user {
         Valkey,
     }
 
-    impl crate::value::CfnEnum for Engine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Redis => "redis",
-                Self::Valkey => "valkey",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Engine, ["redis", "valkey"]);
 }
 
 /// Resource Type definition for AWS::ElastiCache::UserGroup
@@ -2233,7 +1819,6 @@ pub struct UserGroup {
 
 impl UserGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(engine: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticache::user_group::Engine>>, user_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             engine: engine.into(),
@@ -2244,57 +1829,39 @@ impl UserGroup {
     }
 }
 
-impl crate::resource::Resource for UserGroup {
-    const TYPE: &'static str = "AWS::ElastiCache::UserGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_GROUP_SHAPE)
+crate::resource::props! {
+    resource UserGroup = "AWS::ElastiCache::UserGroup", shape: Some(&USER_GROUP_SHAPE);
+    req {
+        engine = "Engine",
+        user_group_id = "UserGroupId",
+        user_ids = "UserIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Engine", self.engine);
-        p.set_opt("Tags", self.tags);
-        p.set("UserGroupId", self.user_group_id);
-        p.set("UserIds", self.user_ids);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static USER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::user_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserGroupId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\\\-]*")), ..crate::resource::Rule::NONE }),
-        ("UserIds", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9\\-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticache_memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserGroupId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\\\-]*")), ..crate::resource::Rule::NONE }),
+    ("UserIds", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9\\-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod user_group {
     //! Nested property types and enums of [`UserGroup`](super::UserGroup).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The target cache engine for the user group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `redis`
         Redis,
@@ -2302,13 +1869,5 @@ pub mod user_group {
         Valkey,
     }
 
-    impl crate::value::CfnEnum for Engine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Redis => "redis",
-                Self::Valkey => "valkey",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Engine, ["redis", "valkey"]);
 }

@@ -23,33 +23,23 @@ pub struct Application {
     pub resource_lifecycle_config: ::std::option::Option<crate::cfn::elasticbeanstalk::application::ApplicationResourceLifecycleConfig>,
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::ElasticBeanstalk::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationName", self.application_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("ResourceLifecycleConfig", self.resource_lifecycle_config);
-        p
+crate::resource::props! {
+    resource Application = "AWS::ElasticBeanstalk::Application", shape: Some(&APPLICATION_SHAPE);
+    opt {
+        application_name = "ApplicationName",
+        description = "Description",
+        resource_lifecycle_config = "ResourceLifecycleConfig",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `ApplicationResourceLifecycleConfig`.
     #[derive(Clone, Default)]
     pub struct ApplicationResourceLifecycleConfig {
         /// The ARN of an IAM service role that Elastic Beanstalk has permission to assume. The ServiceRole property is required the first time that you provide a ResourceLifecycleConfig for the application. After you provide it once, Elastic Beanstalk persists the Service Role with the application, and you don't need to specify it again. You can, however, specify it in subsequent updates to change the Service Role to another value.
@@ -62,17 +52,14 @@ pub mod application {
         pub version_lifecycle_config: ::std::option::Option<crate::cfn::elasticbeanstalk::application::ApplicationVersionLifecycleConfig>,
     }
 
-    impl crate::resource::ToExpr for ApplicationResourceLifecycleConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ServiceRole", self.service_role);
-            p.set_opt("VersionLifecycleConfig", self.version_lifecycle_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationResourceLifecycleConfig;
+        opt {
+            service_role = "ServiceRole",
+            version_lifecycle_config = "VersionLifecycleConfig",
         }
     }
 
-    /// The definition `ApplicationVersionLifecycleConfig`.
     #[derive(Clone, Default)]
     pub struct ApplicationVersionLifecycleConfig {
         /// Specify a max age rule to restrict the length of time that application versions are retained for an application.
@@ -85,17 +72,14 @@ pub mod application {
         pub max_count_rule: ::std::option::Option<crate::cfn::elasticbeanstalk::application::MaxCountRule>,
     }
 
-    impl crate::resource::ToExpr for ApplicationVersionLifecycleConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxAgeRule", self.max_age_rule);
-            p.set_opt("MaxCountRule", self.max_count_rule);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationVersionLifecycleConfig;
+        opt {
+            max_age_rule = "MaxAgeRule",
+            max_count_rule = "MaxCountRule",
         }
     }
 
-    /// The definition `MaxAgeRule`.
     #[derive(Clone, Default)]
     pub struct MaxAgeRule {
         /// Set to true to delete a version's source bundle from Amazon S3 when Elastic Beanstalk deletes the application version.
@@ -112,18 +96,15 @@ pub mod application {
         pub max_age_in_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MaxAgeRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteSourceFromS3", self.delete_source_from_s3);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("MaxAgeInDays", self.max_age_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaxAgeRule;
+        opt {
+            delete_source_from_s3 = "DeleteSourceFromS3",
+            enabled = "Enabled",
+            max_age_in_days = "MaxAgeInDays",
         }
     }
 
-    /// The definition `MaxCountRule`.
     #[derive(Clone, Default)]
     pub struct MaxCountRule {
         /// Set to true to delete a version's source bundle from Amazon S3 when Elastic Beanstalk deletes the application version.
@@ -140,14 +121,12 @@ pub mod application {
         pub max_count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MaxCountRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteSourceFromS3", self.delete_source_from_s3);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("MaxCount", self.max_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaxCountRule;
+        opt {
+            delete_source_from_s3 = "DeleteSourceFromS3",
+            enabled = "Enabled",
+            max_count = "MaxCount",
         }
     }
 }
@@ -185,7 +164,6 @@ pub struct ApplicationVersion {
 
 impl ApplicationVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_name: application_name.into(),
@@ -198,48 +176,39 @@ impl ApplicationVersion {
     }
 }
 
-impl crate::resource::Resource for ApplicationVersion {
-    const TYPE: &'static str = "AWS::ElasticBeanstalk::ApplicationVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_VERSION_SHAPE)
+crate::resource::props! {
+    resource ApplicationVersion = "AWS::ElasticBeanstalk::ApplicationVersion", shape: Some(&APPLICATION_VERSION_SHAPE);
+    req {
+        application_name = "ApplicationName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationName", self.application_name);
-        p.set_opt("BuildConfiguration", self.build_configuration);
-        p.set_opt("Description", self.description);
-        p.set_opt("ImageConfiguration", self.image_configuration);
-        p.set_opt("Process", self.process);
-        p.set_opt("SourceBundle", self.source_bundle);
-        p
+    opt {
+        build_configuration = "BuildConfiguration",
+        description = "Description",
+        image_configuration = "ImageConfiguration",
+        process = "Process",
+        source_bundle = "SourceBundle",
     }
 }
 
-static APPLICATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("BuildConfiguration", crate::resource::Rule { shape: Some(&self::application_version::BUILD_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("ImageConfiguration", crate::resource::Rule { shape: Some(&self::application_version::IMAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SourceBundle", crate::resource::Rule { shape: Some(&self::application_version::SOURCE_BUNDLE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("BuildConfiguration", crate::resource::Rule { shape: Some(&self::application_version::BUILD_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("ImageConfiguration", crate::resource::Rule { shape: Some(&self::application_version::IMAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SourceBundle", crate::resource::Rule { shape: Some(&self::application_version::SOURCE_BUNDLE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApplicationVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationVersion> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod application_version {
     //! Nested property types and enums of [`ApplicationVersion`](super::ApplicationVersion).
 
-    /// The definition `BuildConfiguration`.
     #[derive(Clone)]
     pub struct BuildConfiguration {
         /// The name of the build artifact.
@@ -266,7 +235,6 @@ pub mod application_version {
 
     impl BuildConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code_build_service_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 artifact_name: ::std::option::Option::None,
@@ -278,27 +246,24 @@ pub mod application_version {
         }
     }
 
-    impl crate::resource::ToExpr for BuildConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArtifactName", self.artifact_name);
-            p.set("CodeBuildServiceRole", self.code_build_service_role);
-            p.set_opt("ComputeType", self.compute_type);
-            p.set("Image", self.image);
-            p.set_opt("TimeoutInMinutes", self.timeout_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested BuildConfiguration;
+        req {
+            code_build_service_role = "CodeBuildServiceRole",
+            image = "Image",
+        }
+        opt {
+            artifact_name = "ArtifactName",
+            compute_type = "ComputeType",
+            timeout_in_minutes = "TimeoutInMinutes",
         }
     }
 
-    pub(super) static BUILD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeBuildServiceRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("Image", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BUILD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeBuildServiceRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("Image", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ImageConfiguration`.
     #[derive(Clone, Default)]
     pub struct ImageConfiguration {
         /// Configuration for building a container image from source code.
@@ -311,23 +276,18 @@ pub mod application_version {
         pub source: ::std::option::Option<crate::cfn::elasticbeanstalk::application_version::ImageSource>,
     }
 
-    impl crate::resource::ToExpr for ImageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Build", self.build);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageConfiguration;
+        opt {
+            build = "Build",
+            source = "Source",
         }
     }
 
-    pub(super) static IMAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Build", crate::resource::Rule { shape: Some(&IMAGE_BUILD_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Build", crate::resource::Rule { shape: Some(&IMAGE_BUILD_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ImageBuildConfiguration`.
     #[derive(Clone)]
     pub struct ImageBuildConfiguration {
         /// The target architecture for the built container image.
@@ -362,7 +322,6 @@ pub mod application_version {
 
     impl ImageBuildConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code_build_service_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticbeanstalk::application_version::Type>>) -> Self {
             Self {
                 architecture: ::std::option::Option::None,
@@ -376,28 +335,25 @@ pub mod application_version {
         }
     }
 
-    impl crate::resource::ToExpr for ImageBuildConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Architecture", self.architecture);
-            p.set_opt("Buildpack", self.buildpack);
-            p.set("CodeBuildServiceRole", self.code_build_service_role);
-            p.set_opt("ComputeType", self.compute_type);
-            p.set_opt("DockerfileLocation", self.dockerfile_location);
-            p.set_opt("TimeoutInMinutes", self.timeout_in_minutes);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageBuildConfiguration;
+        req {
+            code_build_service_role = "CodeBuildServiceRole",
+            type_ = "Type",
+        }
+        opt {
+            architecture = "Architecture",
+            buildpack = "Buildpack",
+            compute_type = "ComputeType",
+            dockerfile_location = "DockerfileLocation",
+            timeout_in_minutes = "TimeoutInMinutes",
         }
     }
 
-    pub(super) static IMAGE_BUILD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeBuildServiceRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_BUILD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeBuildServiceRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ImageSource`.
     #[derive(Clone, Default)]
     pub struct ImageSource {
         /// The URI of the container image, e.g. an ECR image URI.
@@ -406,16 +362,13 @@ pub mod application_version {
         pub uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ImageSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageSource;
+        opt {
+            uri = "Uri",
         }
     }
 
-    /// The definition `SourceBundle`.
     #[derive(Clone)]
     pub struct SourceBundle {
         /// The Amazon S3 bucket where the data is located.
@@ -430,7 +383,6 @@ pub mod application_version {
 
     impl SourceBundle {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket: s3_bucket.into(),
@@ -439,25 +391,21 @@ pub mod application_version {
         }
     }
 
-    impl crate::resource::ToExpr for SourceBundle {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set("S3Key", self.s3_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceBundle;
+        req {
+            s3_bucket = "S3Bucket",
+            s3_key = "S3Key",
         }
     }
 
-    pub(super) static SOURCE_BUNDLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("S3Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_BUNDLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { min_len: Some(0), max_len: Some(255), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The compute type for the CodeBuild build environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputeType {
         /// `BUILD_GENERAL1_SMALL`
         BuildGeneral1Small,
@@ -467,19 +415,10 @@ pub mod application_version {
         BuildGeneral1Large,
     }
 
-    impl crate::value::CfnEnum for ComputeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BuildGeneral1Small => "BUILD_GENERAL1_SMALL",
-                Self::BuildGeneral1Medium => "BUILD_GENERAL1_MEDIUM",
-                Self::BuildGeneral1Large => "BUILD_GENERAL1_LARGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComputeType, ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]);
 
     /// The target architecture for the built container image.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `amd64`
         Amd64,
@@ -487,18 +426,10 @@ pub mod application_version {
         Arm64,
     }
 
-    impl crate::value::CfnEnum for Architecture {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Amd64 => "amd64",
-                Self::Arm64 => "arm64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Architecture, ["amd64", "arm64"]);
 
     /// The type of image build: docker or buildpack.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `docker`
         Docker,
@@ -506,15 +437,7 @@ pub mod application_version {
         Buildpack,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Docker => "docker",
-                Self::Buildpack => "buildpack",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["docker", "buildpack"]);
 }
 
 /// Resource Type definition for AWS::ElasticBeanstalk::ConfigurationTemplate
@@ -564,7 +487,6 @@ pub struct ConfigurationTemplate {
 
 impl ConfigurationTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_name: application_name.into(),
@@ -578,48 +500,39 @@ impl ConfigurationTemplate {
     }
 }
 
-impl crate::resource::Resource for ConfigurationTemplate {
-    const TYPE: &'static str = "AWS::ElasticBeanstalk::ConfigurationTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource ConfigurationTemplate = "AWS::ElasticBeanstalk::ConfigurationTemplate", shape: Some(&CONFIGURATION_TEMPLATE_SHAPE);
+    req {
+        application_name = "ApplicationName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationName", self.application_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnvironmentId", self.environment_id);
-        p.set_opt("OptionSettings", self.option_settings);
-        p.set_opt("PlatformArn", self.platform_arn);
-        p.set_opt("SolutionStackName", self.solution_stack_name);
-        p.set_opt("SourceConfiguration", self.source_configuration);
-        p
+    opt {
+        description = "Description",
+        environment_id = "EnvironmentId",
+        option_settings = "OptionSettings",
+        platform_arn = "PlatformArn",
+        solution_stack_name = "SolutionStackName",
+        source_configuration = "SourceConfiguration",
     }
 }
 
-static CONFIGURATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("OptionSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configuration_template::CONFIGURATION_OPTION_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SourceConfiguration", crate::resource::Rule { shape: Some(&self::configuration_template::SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("OptionSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::configuration_template::CONFIGURATION_OPTION_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SourceConfiguration", crate::resource::Rule { shape: Some(&self::configuration_template::SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConfigurationTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationTemplate> {
-    /// `Fn::GetAtt` `TemplateName`.
-    #[inline]
-    pub fn attr_template_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TemplateName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TemplateName`.
+        attr_template_name: ::std::string::String = "TemplateName",
     }
 }
 
 pub mod configuration_template {
     //! Nested property types and enums of [`ConfigurationTemplate`](super::ConfigurationTemplate).
 
-    /// The definition `ConfigurationOptionSetting`.
     #[derive(Clone)]
     pub struct ConfigurationOptionSetting {
         /// A unique namespace that identifies the option's associated AWS resource.
@@ -642,7 +555,6 @@ pub mod configuration_template {
 
     impl ConfigurationOptionSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, option_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 namespace: namespace.into(),
@@ -653,25 +565,22 @@ pub mod configuration_template {
         }
     }
 
-    impl crate::resource::ToExpr for ConfigurationOptionSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Namespace", self.namespace);
-            p.set("OptionName", self.option_name);
-            p.set_opt("ResourceName", self.resource_name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationOptionSetting;
+        req {
+            namespace = "Namespace",
+            option_name = "OptionName",
+        }
+        opt {
+            resource_name = "ResourceName",
+            value = "Value",
         }
     }
 
-    pub(super) static CONFIGURATION_OPTION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_OPTION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SourceConfiguration`.
     #[derive(Clone)]
     pub struct SourceConfiguration {
         /// The name of the application associated with the configuration.
@@ -686,7 +595,6 @@ pub mod configuration_template {
 
     impl SourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 application_name: application_name.into(),
@@ -695,22 +603,18 @@ pub mod configuration_template {
         }
     }
 
-    impl crate::resource::ToExpr for SourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApplicationName", self.application_name);
-            p.set("TemplateName", self.template_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConfiguration;
+        req {
+            application_name = "ApplicationName",
+            template_name = "TemplateName",
         }
     }
 
-    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::ElasticBeanstalk::Environment
@@ -770,7 +674,6 @@ pub struct Environment {
 
 impl Environment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_name: application_name.into(),
@@ -789,58 +692,49 @@ impl Environment {
     }
 }
 
-impl crate::resource::Resource for Environment {
-    const TYPE: &'static str = "AWS::ElasticBeanstalk::Environment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_SHAPE)
+crate::resource::props! {
+    resource Environment = "AWS::ElasticBeanstalk::Environment", shape: Some(&ENVIRONMENT_SHAPE);
+    req {
+        application_name = "ApplicationName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationName", self.application_name);
-        p.set_opt("CNAMEPrefix", self.cname_prefix);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnvironmentName", self.environment_name);
-        p.set_opt("OperationsRole", self.operations_role);
-        p.set_opt("OptionSettings", self.option_settings);
-        p.set_opt("PlatformArn", self.platform_arn);
-        p.set_opt("SolutionStackName", self.solution_stack_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateName", self.template_name);
-        p.set_opt("Tier", self.tier);
-        p.set_opt("VersionLabel", self.version_label);
-        p
+    opt {
+        cname_prefix = "CNAMEPrefix",
+        description = "Description",
+        environment_name = "EnvironmentName",
+        operations_role = "OperationsRole",
+        option_settings = "OptionSettings",
+        platform_arn = "PlatformArn",
+        solution_stack_name = "SolutionStackName",
+        tags = "Tags",
+        template_name = "TemplateName",
+        tier = "Tier",
+        version_label = "VersionLabel",
     }
 }
 
-static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("CNAMEPrefix", crate::resource::Rule { min_len: Some(4), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("EnvironmentName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
-        ("OperationsRole", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("OptionSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::OPTION_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("VersionLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("CNAMEPrefix", crate::resource::Rule { min_len: Some(4), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("EnvironmentName", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
+    ("OperationsRole", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("OptionSettings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::OPTION_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("VersionLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Environment> {
-    /// `Fn::GetAtt` `EndpointURL`.
-    #[inline]
-    pub fn attr_endpoint_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointURL")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EndpointURL`.
+        attr_endpoint_url: ::std::string::String = "EndpointURL",
     }
 }
 
 pub mod environment {
     //! Nested property types and enums of [`Environment`](super::Environment).
 
-    /// The definition `OptionSetting`.
     #[derive(Clone)]
     pub struct OptionSetting {
         /// A unique namespace that identifies the option's associated AWS resource.
@@ -863,7 +757,6 @@ pub mod environment {
 
     impl OptionSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, option_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 namespace: namespace.into(),
@@ -874,32 +767,27 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for OptionSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Namespace", self.namespace);
-            p.set("OptionName", self.option_name);
-            p.set_opt("ResourceName", self.resource_name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested OptionSetting;
+        req {
+            namespace = "Namespace",
+            option_name = "OptionName",
+        }
+        opt {
+            resource_name = "ResourceName",
+            value = "Value",
         }
     }
 
-    pub(super) static OPTION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPTION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Tier`.
     #[derive(Clone, Default)]
     pub struct Tier {
         /// The name of this environment tier.
@@ -916,14 +804,12 @@ pub mod environment {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Tier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Type", self.type_);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tier;
+        opt {
+            name = "Name",
+            type_ = "Type",
+            version = "Version",
         }
     }
 }

@@ -100,73 +100,53 @@ impl LoadBalancer {
     }
 }
 
-impl crate::resource::Resource for LoadBalancer {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancing::LoadBalancer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOAD_BALANCER_SHAPE)
+crate::resource::props! {
+    resource LoadBalancer = "AWS::ElasticLoadBalancing::LoadBalancer", shape: Some(&LOAD_BALANCER_SHAPE);
+    req {
+        listeners = "Listeners",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessLoggingPolicy", self.access_logging_policy);
-        p.set_opt("AppCookieStickinessPolicy", self.app_cookie_stickiness_policy);
-        p.set_opt("AvailabilityZones", self.availability_zones);
-        p.set_opt("ConnectionDrainingPolicy", self.connection_draining_policy);
-        p.set_opt("ConnectionSettings", self.connection_settings);
-        p.set_opt("CrossZone", self.cross_zone);
-        p.set_opt("HealthCheck", self.health_check);
-        p.set_opt("Instances", self.instances);
-        p.set_opt("LBCookieStickinessPolicy", self.lb_cookie_stickiness_policy);
-        p.set("Listeners", self.listeners);
-        p.set_opt("LoadBalancerName", self.load_balancer_name);
-        p.set_opt("Policies", self.policies);
-        p.set_opt("Scheme", self.scheme);
-        p.set_opt("SecurityGroups", self.security_groups);
-        p.set_opt("Subnets", self.subnets);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        access_logging_policy = "AccessLoggingPolicy",
+        app_cookie_stickiness_policy = "AppCookieStickinessPolicy",
+        availability_zones = "AvailabilityZones",
+        connection_draining_policy = "ConnectionDrainingPolicy",
+        connection_settings = "ConnectionSettings",
+        cross_zone = "CrossZone",
+        health_check = "HealthCheck",
+        instances = "Instances",
+        lb_cookie_stickiness_policy = "LBCookieStickinessPolicy",
+        load_balancer_name = "LoadBalancerName",
+        policies = "Policies",
+        scheme = "Scheme",
+        security_groups = "SecurityGroups",
+        subnets = "Subnets",
+        tags = "Tags",
     }
 }
 
-static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Listeners", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::LISTENERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessLoggingPolicy", crate::resource::Rule { shape: Some(&self::load_balancer::ACCESS_LOGGING_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Listeners", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::LISTENERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LoadBalancer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LoadBalancer> {
-    /// `Fn::GetAtt` `CanonicalHostedZoneName`.
-    #[inline]
-    pub fn attr_canonical_hosted_zone_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CanonicalHostedZoneName")
-    }
-    /// `Fn::GetAtt` `CanonicalHostedZoneNameID`.
-    #[inline]
-    pub fn attr_canonical_hosted_zone_name_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CanonicalHostedZoneNameID")
-    }
-    /// `Fn::GetAtt` `DNSName`.
-    #[inline]
-    pub fn attr_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DNSName")
-    }
-    /// `Fn::GetAtt` `SourceSecurityGroup`.
-    #[inline]
-    pub fn attr_source_security_group(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("SourceSecurityGroup")
-    }
-    /// `Fn::GetAtt` `SourceSecurityGroup.GroupName`.
-    #[inline]
-    pub fn attr_source_security_group_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceSecurityGroup.GroupName")
-    }
-    /// `Fn::GetAtt` `SourceSecurityGroup.OwnerAlias`.
-    #[inline]
-    pub fn attr_source_security_group_owner_alias(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceSecurityGroup.OwnerAlias")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CanonicalHostedZoneName`.
+        attr_canonical_hosted_zone_name: ::std::string::String = "CanonicalHostedZoneName",
+        /// `Fn::GetAtt` `CanonicalHostedZoneNameID`.
+        attr_canonical_hosted_zone_name_id: ::std::string::String = "CanonicalHostedZoneNameID",
+        /// `Fn::GetAtt` `DNSName`.
+        attr_dns_name: ::std::string::String = "DNSName",
+        /// `Fn::GetAtt` `SourceSecurityGroup`.
+        attr_source_security_group: crate::value::Json = "SourceSecurityGroup",
+        /// `Fn::GetAtt` `SourceSecurityGroup.GroupName`.
+        attr_source_security_group_group_name: ::std::string::String = "SourceSecurityGroup.GroupName",
+        /// `Fn::GetAtt` `SourceSecurityGroup.OwnerAlias`.
+        attr_source_security_group_owner_alias: ::std::string::String = "SourceSecurityGroup.OwnerAlias",
     }
 }
 
@@ -198,7 +178,6 @@ pub mod load_balancer {
 
     impl AccessLoggingPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>, s3_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 emit_interval: ::std::option::Option::None,
@@ -209,17 +188,21 @@ pub mod load_balancer {
         }
     }
 
-    impl crate::resource::ToExpr for AccessLoggingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmitInterval", self.emit_interval);
-            p.set("Enabled", self.enabled);
-            p.set("S3BucketName", self.s3_bucket_name);
-            p.set_opt("S3BucketPrefix", self.s3_bucket_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessLoggingPolicy;
+        req {
+            enabled = "Enabled",
+            s3_bucket_name = "S3BucketName",
+        }
+        opt {
+            emit_interval = "EmitInterval",
+            s3_bucket_prefix = "S3BucketPrefix",
         }
     }
+
+    pub(super) static ACCESS_LOGGING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a policy for application-controlled session stickiness.
     #[derive(Clone)]
@@ -236,7 +219,6 @@ pub mod load_balancer {
 
     impl AppCookieStickinessPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cookie_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cookie_name: cookie_name.into(),
@@ -245,13 +227,11 @@ pub mod load_balancer {
         }
     }
 
-    impl crate::resource::ToExpr for AppCookieStickinessPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CookieName", self.cookie_name);
-            p.set("PolicyName", self.policy_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppCookieStickinessPolicy;
+        req {
+            cookie_name = "CookieName",
+            policy_name = "PolicyName",
         }
     }
 
@@ -270,7 +250,6 @@ pub mod load_balancer {
 
     impl ConnectionDrainingPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -279,13 +258,13 @@ pub mod load_balancer {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionDrainingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionDrainingPolicy;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            timeout = "Timeout",
         }
     }
 
@@ -300,7 +279,6 @@ pub mod load_balancer {
 
     impl ConnectionSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(idle_timeout: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 idle_timeout: idle_timeout.into(),
@@ -308,12 +286,10 @@ pub mod load_balancer {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IdleTimeout", self.idle_timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionSettings;
+        req {
+            idle_timeout = "IdleTimeout",
         }
     }
 
@@ -348,7 +324,6 @@ pub mod load_balancer {
 
     impl HealthCheck {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(healthy_threshold: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, interval: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, timeout: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, unhealthy_threshold: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 healthy_threshold: healthy_threshold.into(),
@@ -360,16 +335,14 @@ pub mod load_balancer {
         }
     }
 
-    impl crate::resource::ToExpr for HealthCheck {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HealthyThreshold", self.healthy_threshold);
-            p.set("Interval", self.interval);
-            p.set("Target", self.target);
-            p.set("Timeout", self.timeout);
-            p.set("UnhealthyThreshold", self.unhealthy_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheck;
+        req {
+            healthy_threshold = "HealthyThreshold",
+            interval = "Interval",
+            target = "Target",
+            timeout = "Timeout",
+            unhealthy_threshold = "UnhealthyThreshold",
         }
     }
 
@@ -386,17 +359,14 @@ pub mod load_balancer {
         pub policy_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LbCookieStickinessPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CookieExpirationPeriod", self.cookie_expiration_period);
-            p.set_opt("PolicyName", self.policy_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LbCookieStickinessPolicy;
+        opt {
+            cookie_expiration_period = "CookieExpirationPeriod",
+            policy_name = "PolicyName",
         }
     }
 
-    /// The definition `Listeners`.
     #[derive(Clone)]
     pub struct Listeners {
         /// The port on which the instance is listening.
@@ -433,7 +403,6 @@ pub mod load_balancer {
 
     impl Listeners {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_port: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, load_balancer_port: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_port: instance_port.into(),
@@ -446,27 +415,24 @@ pub mod load_balancer {
         }
     }
 
-    impl crate::resource::ToExpr for Listeners {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstancePort", self.instance_port);
-            p.set_opt("InstanceProtocol", self.instance_protocol);
-            p.set("LoadBalancerPort", self.load_balancer_port);
-            p.set_opt("PolicyNames", self.policy_names);
-            p.set("Protocol", self.protocol);
-            p.set_opt("SSLCertificateId", self.ssl_certificate_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Listeners;
+        req {
+            instance_port = "InstancePort",
+            load_balancer_port = "LoadBalancerPort",
+            protocol = "Protocol",
+        }
+        opt {
+            instance_protocol = "InstanceProtocol",
+            policy_names = "PolicyNames",
+            ssl_certificate_id = "SSLCertificateId",
         }
     }
 
-    pub(super) static LISTENERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstancePort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LISTENERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstancePort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Policies`.
     #[derive(Clone)]
     pub struct Policies {
         /// The policy attributes.
@@ -493,7 +459,6 @@ pub mod load_balancer {
 
     impl Policies {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attributes: ::std::vec::Vec<crate::cfn::elasticloadbalancing::load_balancer::PolicyItem>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attributes,
@@ -505,20 +470,19 @@ pub mod load_balancer {
         }
     }
 
-    impl crate::resource::ToExpr for Policies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attributes", self.attributes);
-            p.set_opt("InstancePorts", self.instance_ports);
-            p.set_opt("LoadBalancerPorts", self.load_balancer_ports);
-            p.set("PolicyName", self.policy_name);
-            p.set("PolicyType", self.policy_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Policies;
+        req {
+            attributes = "Attributes",
+            policy_name = "PolicyName",
+            policy_type = "PolicyType",
+        }
+        opt {
+            instance_ports = "InstancePorts",
+            load_balancer_ports = "LoadBalancerPorts",
         }
     }
 
-    /// The definition `PolicyItem`.
     #[derive(Clone, Default)]
     pub struct PolicyItem {
         /// CloudFormation property `Name`.
@@ -527,20 +491,16 @@ pub mod load_balancer {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PolicyItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyItem;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

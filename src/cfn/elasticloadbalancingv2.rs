@@ -27,7 +27,7 @@ pub struct Listener {
     /// The listener attributes. Attributes that you do not modify retain their current values.
     ///
     /// CloudFormation property `ListenerAttributes`.
-    pub listener_attributes: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+    pub listener_attributes: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     /// The Amazon Resource Name (ARN) of the load balancer.
     ///
     /// CloudFormation property `LoadBalancerArn`; required; changing it replaces the resource.
@@ -55,7 +55,6 @@ pub struct Listener {
 
 impl Listener {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(default_actions: ::std::vec::Vec<crate::cfn::elasticloadbalancingv2::listener::Action>, load_balancer_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             alpn_policy: ::std::option::Option::None,
@@ -72,48 +71,42 @@ impl Listener {
     }
 }
 
-impl crate::resource::Resource for Listener {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LISTENER_SHAPE)
+crate::resource::props! {
+    resource Listener = "AWS::ElasticLoadBalancingV2::Listener", shape: Some(&LISTENER_SHAPE);
+    req {
+        default_actions = "DefaultActions",
+        load_balancer_arn = "LoadBalancerArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AlpnPolicy", self.alpn_policy);
-        p.set_opt("Certificates", self.certificates);
-        p.set("DefaultActions", self.default_actions);
-        p.set_opt("ListenerAttributes", self.listener_attributes);
-        p.set("LoadBalancerArn", self.load_balancer_arn);
-        p.set_opt("MutualAuthentication", self.mutual_authentication);
-        p.set_opt("Port", self.port);
-        p.set_opt("Protocol", self.protocol);
-        p.set_opt("SslPolicy", self.ssl_policy);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        alpn_policy = "AlpnPolicy",
+        certificates = "Certificates",
+        listener_attributes = "ListenerAttributes",
+        mutual_authentication = "MutualAuthentication",
+        port = "Port",
+        protocol = "Protocol",
+        ssl_policy = "SslPolicy",
+        tags = "Tags",
     }
 }
 
-static LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::listener::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::listener::TAG13_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::listener::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2_group_ai_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Listener`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Listener> {
-    /// `Fn::GetAtt` `ListenerArn`.
-    #[inline]
-    pub fn attr_listener_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ListenerArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ListenerArn`.
+        attr_listener_arn: ::std::string::String = "ListenerArn",
     }
 }
 
 pub mod listener {
     //! Nested property types and enums of [`Listener`](super::Listener).
+
+    pub use crate::cfn::shared::elasticloadbalancingv2::{FixedResponseConfig, Format, ForwardConfig, JwtValidationActionAdditionalClaim, JwtValidationConfig, OnUnauthenticatedRequest, RedirectConfig, StatusCode, TargetGroupStickinessConfig, TargetGroupTuple, Type};
 
     /// Specifies an SSL server certificate to use as the default certificate for a secure listener.
     #[derive(Clone, Default)]
@@ -124,12 +117,10 @@ pub mod listener {
         pub certificate_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Certificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Certificate;
+        opt {
+            certificate_arn = "CertificateArn",
         }
     }
 
@@ -147,16 +138,16 @@ pub mod listener {
         /// [Application Load Balancer] Information for creating an action that returns a custom HTTP response. Specify only when ``Type`` is ``fixed-response``.
         ///
         /// CloudFormation property `FixedResponseConfig`.
-        pub fixed_response_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener::FixedResponseConfig>,
+        pub fixed_response_config: ::std::option::Option<crate::cfn::shared::elasticloadbalancingv2::FixedResponseConfig>,
         /// Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``.
         /// If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``.
         ///
         /// CloudFormation property `ForwardConfig`.
-        pub forward_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener::ForwardConfig>,
+        pub forward_config: ::std::option::Option<crate::cfn::shared::elasticloadbalancingv2::ForwardConfig>,
         /// [HTTPS listeners] Information for validating JWT access tokens in client requests. Specify only when ``Type`` is ``jwt-validation``.
         ///
         /// CloudFormation property `JwtValidationConfig`.
-        pub jwt_validation_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener::JwtValidationConfig>,
+        pub jwt_validation_config: ::std::option::Option<crate::cfn::shared::elasticloadbalancingv2::JwtValidationConfig>,
         /// The order for the action. This value is required for rules with multiple actions. The action with the lowest value for order is performed first.
         ///
         /// CloudFormation property `Order`.
@@ -164,7 +155,7 @@ pub mod listener {
         /// [Application Load Balancer] Information for creating a redirect action. Specify only when ``Type`` is ``redirect``.
         ///
         /// CloudFormation property `RedirectConfig`.
-        pub redirect_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener::RedirectConfig>,
+        pub redirect_config: ::std::option::Option<crate::cfn::shared::elasticloadbalancingv2::RedirectConfig>,
         /// The Amazon Resource Name (ARN) of the target group. Specify only when ``Type`` is ``forward`` and you want to route to a single target group. To route to multiple target groups, you must use ``ForwardConfig`` instead.
         ///
         /// CloudFormation property `TargetGroupArn`.
@@ -172,13 +163,12 @@ pub mod listener {
         /// The type of action.
         ///
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::elasticloadbalancingv2::listener::Type>,
+        pub type_: crate::value::Val<crate::cfn::shared::elasticloadbalancingv2::Type>,
     }
 
     impl Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener::Type>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::elasticloadbalancingv2::Type>>) -> Self {
             Self {
                 authenticate_cognito_config: ::std::option::Option::None,
                 authenticate_oidc_config: ::std::option::Option::None,
@@ -193,30 +183,29 @@ pub mod listener {
         }
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticateCognitoConfig", self.authenticate_cognito_config);
-            p.set_opt("AuthenticateOidcConfig", self.authenticate_oidc_config);
-            p.set_opt("FixedResponseConfig", self.fixed_response_config);
-            p.set_opt("ForwardConfig", self.forward_config);
-            p.set_opt("JwtValidationConfig", self.jwt_validation_config);
-            p.set_opt("Order", self.order);
-            p.set_opt("RedirectConfig", self.redirect_config);
-            p.set_opt("TargetGroupArn", self.target_group_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            authenticate_cognito_config = "AuthenticateCognitoConfig",
+            authenticate_oidc_config = "AuthenticateOidcConfig",
+            fixed_response_config = "FixedResponseConfig",
+            forward_config = "ForwardConfig",
+            jwt_validation_config = "JwtValidationConfig",
+            order = "Order",
+            redirect_config = "RedirectConfig",
+            target_group_arn = "TargetGroupArn",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedResponseConfig", crate::resource::Rule { shape: Some(&FIXED_RESPONSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Order", crate::resource::Rule { min: Some(1.0), max: Some(50000.0), ..crate::resource::Rule::NONE }),
-            ("RedirectConfig", crate::resource::Rule { shape: Some(&REDIRECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticateOidcConfig", crate::resource::Rule { shape: Some(&AUTHENTICATE_OIDC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FixedResponseConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2::FIXED_RESPONSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Order", crate::resource::Rule { min: Some(1.0), max: Some(50000.0), ..crate::resource::Rule::NONE }),
+        ("RedirectConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2::REDIRECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies information required when integrating with Amazon Cognito to authenticate users.
     #[derive(Clone)]
@@ -231,7 +220,7 @@ pub mod listener {
         /// +  authenticate'''` - Redirect the request to the IdP authorization endpoint. This is the default value.
         ///
         /// CloudFormation property `OnUnauthenticatedRequest`.
-        pub on_unauthenticated_request: ::std::option::Option<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener::OnUnauthenticatedRequest>>,
+        pub on_unauthenticated_request: ::std::option::Option<crate::value::Val<crate::cfn::shared::elasticloadbalancingv2::OnUnauthenticatedRequest>>,
         /// The set of user claims to be requested from the IdP. The default is ``openid``.
         /// To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
         ///
@@ -261,7 +250,6 @@ pub mod listener {
 
     impl AuthenticateCognitoConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(user_pool_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authentication_request_extra_params: ::std::option::Option::None,
@@ -276,19 +264,19 @@ pub mod listener {
         }
     }
 
-    impl crate::resource::ToExpr for AuthenticateCognitoConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationRequestExtraParams", self.authentication_request_extra_params);
-            p.set_opt("OnUnauthenticatedRequest", self.on_unauthenticated_request);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("SessionCookieName", self.session_cookie_name);
-            p.set_opt("SessionTimeout", self.session_timeout);
-            p.set("UserPoolArn", self.user_pool_arn);
-            p.set("UserPoolClientId", self.user_pool_client_id);
-            p.set("UserPoolDomain", self.user_pool_domain);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticateCognitoConfig;
+        req {
+            user_pool_arn = "UserPoolArn",
+            user_pool_client_id = "UserPoolClientId",
+            user_pool_domain = "UserPoolDomain",
+        }
+        opt {
+            authentication_request_extra_params = "AuthenticationRequestExtraParams",
+            on_unauthenticated_request = "OnUnauthenticatedRequest",
+            scope = "Scope",
+            session_cookie_name = "SessionCookieName",
+            session_timeout = "SessionTimeout",
         }
     }
 
@@ -321,7 +309,7 @@ pub mod listener {
         /// +  authenticate'''` - Redirect the request to the IdP authorization endpoint. This is the default value.
         ///
         /// CloudFormation property `OnUnauthenticatedRequest`.
-        pub on_unauthenticated_request: ::std::option::Option<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener::OnUnauthenticatedRequest>>,
+        pub on_unauthenticated_request: ::std::option::Option<crate::value::Val<crate::cfn::shared::elasticloadbalancingv2::OnUnauthenticatedRequest>>,
         /// The set of user claims to be requested from the IdP. The default is ``openid``.
         /// To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
         ///
@@ -351,7 +339,6 @@ pub mod listener {
 
     impl AuthenticateOidcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, issuer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, token_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_info_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authentication_request_extra_params: ::std::option::Option::None,
@@ -370,294 +357,29 @@ pub mod listener {
         }
     }
 
-    impl crate::resource::ToExpr for AuthenticateOidcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationRequestExtraParams", self.authentication_request_extra_params);
-            p.set("AuthorizationEndpoint", self.authorization_endpoint);
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set("Issuer", self.issuer);
-            p.set_opt("OnUnauthenticatedRequest", self.on_unauthenticated_request);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("SessionCookieName", self.session_cookie_name);
-            p.set_opt("SessionTimeout", self.session_timeout);
-            p.set("TokenEndpoint", self.token_endpoint);
-            p.set_opt("UseExistingClientSecret", self.use_existing_client_secret);
-            p.set("UserInfoEndpoint", self.user_info_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticateOidcConfig;
+        req {
+            authorization_endpoint = "AuthorizationEndpoint",
+            client_id = "ClientId",
+            issuer = "Issuer",
+            token_endpoint = "TokenEndpoint",
+            user_info_endpoint = "UserInfoEndpoint",
+        }
+        opt {
+            authentication_request_extra_params = "AuthenticationRequestExtraParams",
+            client_secret = "ClientSecret",
+            on_unauthenticated_request = "OnUnauthenticatedRequest",
+            scope = "Scope",
+            session_cookie_name = "SessionCookieName",
+            session_timeout = "SessionTimeout",
+            use_existing_client_secret = "UseExistingClientSecret",
         }
     }
 
-    /// Specifies information required when returning a custom HTTP response.
-    #[derive(Clone)]
-    pub struct FixedResponseConfig {
-        /// The content type.
-        /// Valid Values: text/plain | text/css | text/html | application/javascript | application/json
-        ///
-        /// CloudFormation property `ContentType`.
-        pub content_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The message.
-        ///
-        /// CloudFormation property `MessageBody`.
-        pub message_body: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The HTTP response code (2XX, 4XX, or 5XX).
-        ///
-        /// CloudFormation property `StatusCode`; required.
-        pub status_code: crate::value::Val<::std::string::String>,
-    }
-
-    impl FixedResponseConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(status_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                content_type: ::std::option::Option::None,
-                message_body: ::std::option::Option::None,
-                status_code: status_code.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FixedResponseConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentType", self.content_type);
-            p.set_opt("MessageBody", self.message_body);
-            p.set("StatusCode", self.status_code);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FIXED_RESPONSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentType", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("MessageBody", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("StatusCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(2|4|5)\\d\\d$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``.
-    /// If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``.
-    #[derive(Clone, Default)]
-    pub struct ForwardConfig {
-        /// Information about the target group stickiness for a rule.
-        ///
-        /// CloudFormation property `TargetGroupStickinessConfig`.
-        pub target_group_stickiness_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener::TargetGroupStickinessConfig>,
-        /// Information about how traffic will be distributed between multiple target groups in a forward rule.
-        ///
-        /// CloudFormation property `TargetGroups`.
-        pub target_groups: ::std::option::Option<::std::vec::Vec<crate::cfn::elasticloadbalancingv2::listener::TargetGroupTuple>>,
-    }
-
-    impl crate::resource::ToExpr for ForwardConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetGroupStickinessConfig", self.target_group_stickiness_config);
-            p.set_opt("TargetGroups", self.target_groups);
-            p.into_expr()
-        }
-    }
-
-    /// Information about the target group stickiness for a rule.
-    #[derive(Clone, Default)]
-    pub struct TargetGroupStickinessConfig {
-        /// [Application Load Balancers] The time period, in seconds, during which requests from a client should be routed to the same target group. The range is 1-604800 seconds (7 days). You must specify this value when enabling target group stickiness.
-        ///
-        /// CloudFormation property `DurationSeconds`.
-        pub duration_seconds: ::std::option::Option<crate::value::Val<i64>>,
-        /// Indicates whether target group stickiness is enabled.
-        ///
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for TargetGroupStickinessConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationSeconds", self.duration_seconds);
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// Information about how traffic will be distributed between multiple target groups in a forward rule.
-    #[derive(Clone, Default)]
-    pub struct TargetGroupTuple {
-        /// The Amazon Resource Name (ARN) of the target group.
-        ///
-        /// CloudFormation property `TargetGroupArn`.
-        pub target_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The weight. The range is 0 to 999.
-        ///
-        /// CloudFormation property `Weight`.
-        pub weight: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for TargetGroupTuple {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetGroupArn", self.target_group_arn);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `JwtValidationConfig`.
-    #[derive(Clone)]
-    pub struct JwtValidationConfig {
-        /// CloudFormation property `AdditionalClaims`.
-        pub additional_claims: ::std::option::Option<::std::vec::Vec<crate::cfn::elasticloadbalancingv2::listener::JwtValidationActionAdditionalClaim>>,
-        /// CloudFormation property `Issuer`; required.
-        pub issuer: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `JwksEndpoint`; required.
-        pub jwks_endpoint: crate::value::Val<::std::string::String>,
-    }
-
-    impl JwtValidationConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(issuer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, jwks_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                additional_claims: ::std::option::Option::None,
-                issuer: issuer.into(),
-                jwks_endpoint: jwks_endpoint.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for JwtValidationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalClaims", self.additional_claims);
-            p.set("Issuer", self.issuer);
-            p.set("JwksEndpoint", self.jwks_endpoint);
-            p.into_expr()
-        }
-    }
-
-    /// Information about an additional claim to validate.
-    #[derive(Clone)]
-    pub struct JwtValidationActionAdditionalClaim {
-        /// The format of the claim value.
-        ///
-        /// CloudFormation property `Format`; required.
-        pub format: crate::value::Val<crate::cfn::elasticloadbalancingv2::listener::Format>,
-        /// The name of the claim. You can't specify ``exp``, ``iss``, ``nbf``, or ``iat`` because we validate them by default.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// The claim value. The maximum size of the list is 10. Each value can be up to 256 characters in length. If the format is ``space-separated-values``, the values can't include spaces.
-        ///
-        /// CloudFormation property `Values`; required.
-        pub values: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl JwtValidationActionAdditionalClaim {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener::Format>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                format: format.into(),
-                name: name.into(),
-                values: values.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for JwtValidationActionAdditionalClaim {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Format", self.format);
-            p.set("Name", self.name);
-            p.set("Values", self.values);
-            p.into_expr()
-        }
-    }
-
-    /// Information about a redirect action.
-    /// A URI consists of the following components: protocol://hostname:port/path?query. You must modify at least one of the following components to avoid a redirect loop: protocol, hostname, port, or path. Any components that you do not modify retain their original values.
-    /// You can reuse URI components using the following reserved keywords:
-    /// +  #{protocol}
-    /// +  #{host}
-    /// +  #{port}
-    /// +  #{path} (the leading "/" is removed)
-    /// +  #{query}
-    ///
-    /// For example, you can change the path to "/new/#{path}", the hostname to "example.#{host}", or the query to "#{query}&value=xyz".
-    #[derive(Clone)]
-    pub struct RedirectConfig {
-        /// The hostname. This component is not percent-encoded. The hostname can contain #{host}.
-        ///
-        /// CloudFormation property `Host`.
-        pub host: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The absolute path, starting with the leading "/". This component is not percent-encoded. The path can contain #{host}, #{path}, and #{port}.
-        ///
-        /// CloudFormation property `Path`.
-        pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The port. You can specify a value from 1 to 65535 or #{port}.
-        ///
-        /// CloudFormation property `Port`.
-        pub port: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The protocol. You can specify HTTP, HTTPS, or #{protocol}. You can redirect HTTP to HTTP, HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP.
-        ///
-        /// CloudFormation property `Protocol`.
-        pub protocol: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The query parameters, URL-encoded when necessary, but not percent-encoded. Do not include the leading "?", as it is automatically added. You can specify any of the reserved keywords.
-        ///
-        /// CloudFormation property `Query`.
-        pub query: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302).
-        ///
-        /// CloudFormation property `StatusCode`; required.
-        pub status_code: crate::value::Val<crate::cfn::elasticloadbalancingv2::listener::StatusCode>,
-    }
-
-    impl RedirectConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(status_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener::StatusCode>>) -> Self {
-            Self {
-                host: ::std::option::Option::None,
-                path: ::std::option::Option::None,
-                port: ::std::option::Option::None,
-                protocol: ::std::option::Option::None,
-                query: ::std::option::Option::None,
-                status_code: status_code.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RedirectConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Host", self.host);
-            p.set_opt("Path", self.path);
-            p.set_opt("Port", self.port);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("Query", self.query);
-            p.set("StatusCode", self.status_code);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static REDIRECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Host", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Protocol", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(HTTPS?|#\\{protocol\\})$")), ..crate::resource::Rule::NONE }),
-            ("Query", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHENTICATE_OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientSecret", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The mutual authentication configuration information.
     #[derive(Clone, Default)]
@@ -680,124 +402,18 @@ pub mod listener {
         pub trust_store_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MutualAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvertiseTrustStoreCaNames", self.advertise_trust_store_ca_names);
-            p.set_opt("IgnoreClientCertificateExpiry", self.ignore_client_certificate_expiry);
-            p.set_opt("Mode", self.mode);
-            p.set_opt("TrustStoreArn", self.trust_store_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG13_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The behavior if the user is not authenticated. The following are possible values:
-    /// +  deny'''` - Return an HTTP 401 Unauthorized error.
-    /// +  allow'''` - Allow the request to be forwarded to the target.
-    /// +  authenticate'''` - Redirect the request to the IdP authorization endpoint. This is the default value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum OnUnauthenticatedRequest {
-        /// `allow`
-        Allow,
-        /// `authenticate`
-        Authenticate,
-        /// `deny`
-        Deny,
-    }
-
-    impl crate::value::CfnEnum for OnUnauthenticatedRequest {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "allow",
-                Self::Authenticate => "authenticate",
-                Self::Deny => "deny",
-            }
-        }
-    }
-
-    /// The format of the claim value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Format {
-        /// `single-string`
-        SingleString,
-        /// `space-separated-values`
-        SpaceSeparatedValues,
-        /// `string-array`
-        StringArray,
-    }
-
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleString => "single-string",
-                Self::SpaceSeparatedValues => "space-separated-values",
-                Self::StringArray => "string-array",
-            }
-        }
-    }
-
-    /// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum StatusCode {
-        /// `HTTP_301`
-        Http301,
-        /// `HTTP_302`
-        Http302,
-    }
-
-    impl crate::value::CfnEnum for StatusCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http301 => "HTTP_301",
-                Self::Http302 => "HTTP_302",
-            }
-        }
-    }
-
-    /// The type of action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `authenticate-cognito`
-        AuthenticateCognito,
-        /// `authenticate-oidc`
-        AuthenticateOidc,
-        /// `fixed-response`
-        FixedResponse,
-        /// `forward`
-        Forward,
-        /// `jwt-validation`
-        JwtValidation,
-        /// `redirect`
-        Redirect,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AuthenticateCognito => "authenticate-cognito",
-                Self::AuthenticateOidc => "authenticate-oidc",
-                Self::FixedResponse => "fixed-response",
-                Self::Forward => "forward",
-                Self::JwtValidation => "jwt-validation",
-                Self::Redirect => "redirect",
-            }
+    crate::resource::props! {
+        nested MutualAuthentication;
+        opt {
+            advertise_trust_store_ca_names = "AdvertiseTrustStoreCaNames",
+            ignore_client_certificate_expiry = "IgnoreClientCertificateExpiry",
+            mode = "Mode",
+            trust_store_arn = "TrustStoreArn",
         }
     }
 
     /// Indicates whether trust store CA certificate names are advertised.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdvertiseTrustStoreCaNames {
         /// `off`
         Off,
@@ -805,18 +421,10 @@ pub mod listener {
         On,
     }
 
-    impl crate::value::CfnEnum for AdvertiseTrustStoreCaNames {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "off",
-                Self::On => "on",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdvertiseTrustStoreCaNames, ["off", "on"]);
 
     /// The protocol for connections from clients to the load balancer. For Application Load Balancers, the supported protocols are HTTP and HTTPS. For Network Load Balancers, the supported protocols are TCP, TLS, UDP, TCP_UDP, QUIC, and TCP_QUIC. You can’t specify the UDP, TCP_UDP, QUIC, or TCP_QUIC protocol if dual-stack mode is enabled. You can't specify a protocol for a Gateway Load Balancer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `GENEVE`
         Geneve,
@@ -838,22 +446,7 @@ pub mod listener {
         Udp,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Geneve => "GENEVE",
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-                Self::Quic => "QUIC",
-                Self::Tcp => "TCP",
-                Self::TcpQuic => "TCP_QUIC",
-                Self::TcpUdp => "TCP_UDP",
-                Self::Tls => "TLS",
-                Self::Udp => "UDP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]);
 }
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::ListenerCertificate
@@ -869,7 +462,6 @@ pub struct ListenerCertificate {
 
 impl ListenerCertificate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificates: ::std::vec::Vec<crate::cfn::elasticloadbalancingv2::listener_certificate::Certificate>, listener_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificates,
@@ -878,42 +470,35 @@ impl ListenerCertificate {
     }
 }
 
-impl crate::resource::Resource for ListenerCertificate {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerCertificate";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Certificates", self.certificates);
-        p.set("ListenerArn", self.listener_arn);
-        p
+crate::resource::props! {
+    resource ListenerCertificate = "AWS::ElasticLoadBalancingV2::ListenerCertificate", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        certificates = "Certificates",
+        listener_arn = "ListenerArn",
     }
 }
 
 /// Attributes of [`ListenerCertificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ListenerCertificate> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod listener_certificate {
     //! Nested property types and enums of [`ListenerCertificate`](super::ListenerCertificate).
 
-    /// The definition `Certificate`.
     #[derive(Clone, Default)]
     pub struct Certificate {
         /// CloudFormation property `CertificateArn`.
         pub certificate_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Certificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Certificate;
+        opt {
+            certificate_arn = "CertificateArn",
         }
     }
 }
@@ -951,7 +536,6 @@ pub struct ListenerRule {
 
 impl ListenerRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: ::std::vec::Vec<crate::cfn::elasticloadbalancingv2::listener_rule::Action>, conditions: ::std::vec::Vec<crate::cfn::elasticloadbalancingv2::listener_rule::RuleCondition>, priority: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             actions,
@@ -964,50 +548,42 @@ impl ListenerRule {
     }
 }
 
-impl crate::resource::Resource for ListenerRule {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LISTENER_RULE_SHAPE)
+crate::resource::props! {
+    resource ListenerRule = "AWS::ElasticLoadBalancingV2::ListenerRule", shape: Some(&LISTENER_RULE_SHAPE);
+    req {
+        actions = "Actions",
+        conditions = "Conditions",
+        priority = "Priority",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set("Conditions", self.conditions);
-        p.set_opt("ListenerArn", self.listener_arn);
-        p.set("Priority", self.priority);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Transforms", self.transforms);
-        p
+    opt {
+        listener_arn = "ListenerArn",
+        tags = "Tags",
+        transforms = "Transforms",
     }
 }
 
-static LISTENER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::listener_rule::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::listener_rule::RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(50000.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::listener_rule::TAG18_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LISTENER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::listener_rule::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Conditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::listener_rule::RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(50000.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2_group_ai_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ListenerRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ListenerRule> {
-    /// `Fn::GetAtt` `IsDefault`.
-    #[inline]
-    pub fn attr_is_default(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefault")
-    }
-    /// `Fn::GetAtt` `RuleArn`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IsDefault`.
+        attr_is_default: bool = "IsDefault",
+        /// `Fn::GetAtt` `RuleArn`.
+        attr_rule_arn: ::std::string::String = "RuleArn",
     }
 }
 
 pub mod listener_rule {
     //! Nested property types and enums of [`ListenerRule`](super::ListenerRule).
+
+    pub use crate::cfn::shared::ec2_elasticloadbalancingv2::IpAddressType;
+    pub use crate::cfn::shared::elasticloadbalancingv2::{FixedResponseConfig, Format, ForwardConfig, JwtValidationActionAdditionalClaim, JwtValidationConfig, OnUnauthenticatedRequest, RedirectConfig, StatusCode, TargetGroupStickinessConfig, TargetGroupTuple, Type};
 
     /// Specifies an action for a listener rule.
     #[derive(Clone)]
@@ -1023,16 +599,16 @@ pub mod listener_rule {
         /// [Application Load Balancer] Information for creating an action that returns a custom HTTP response. Specify only when ``Type`` is ``fixed-response``.
         ///
         /// CloudFormation property `FixedResponseConfig`.
-        pub fixed_response_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener_rule::FixedResponseConfig>,
+        pub fixed_response_config: ::std::option::Option<crate::cfn::shared::elasticloadbalancingv2::FixedResponseConfig>,
         /// Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``.
         /// If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``.
         ///
         /// CloudFormation property `ForwardConfig`.
-        pub forward_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener_rule::ForwardConfig>,
+        pub forward_config: ::std::option::Option<crate::cfn::shared::elasticloadbalancingv2::ForwardConfig>,
         /// [HTTPS listeners] Information for validating JWT access tokens in client requests. Specify only when ``Type`` is ``jwt-validation``.
         ///
         /// CloudFormation property `JwtValidationConfig`.
-        pub jwt_validation_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener_rule::JwtValidationConfig>,
+        pub jwt_validation_config: ::std::option::Option<crate::cfn::shared::elasticloadbalancingv2::JwtValidationConfig>,
         /// The order for the action. This value is required for rules with multiple actions. The action with the lowest value for order is performed first.
         ///
         /// CloudFormation property `Order`.
@@ -1040,7 +616,7 @@ pub mod listener_rule {
         /// [Application Load Balancer] Information for creating a redirect action. Specify only when ``Type`` is ``redirect``.
         ///
         /// CloudFormation property `RedirectConfig`.
-        pub redirect_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener_rule::RedirectConfig>,
+        pub redirect_config: ::std::option::Option<crate::cfn::shared::elasticloadbalancingv2::RedirectConfig>,
         /// The Amazon Resource Name (ARN) of the target group. Specify only when ``Type`` is ``forward`` and you want to route to a single target group. To route to multiple target groups, you must use ``ForwardConfig`` instead.
         ///
         /// CloudFormation property `TargetGroupArn`.
@@ -1048,13 +624,12 @@ pub mod listener_rule {
         /// The type of action.
         ///
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::Type>,
+        pub type_: crate::value::Val<crate::cfn::shared::elasticloadbalancingv2::Type>,
     }
 
     impl Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::Type>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::elasticloadbalancingv2::Type>>) -> Self {
             Self {
                 authenticate_cognito_config: ::std::option::Option::None,
                 authenticate_oidc_config: ::std::option::Option::None,
@@ -1069,30 +644,29 @@ pub mod listener_rule {
         }
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticateCognitoConfig", self.authenticate_cognito_config);
-            p.set_opt("AuthenticateOidcConfig", self.authenticate_oidc_config);
-            p.set_opt("FixedResponseConfig", self.fixed_response_config);
-            p.set_opt("ForwardConfig", self.forward_config);
-            p.set_opt("JwtValidationConfig", self.jwt_validation_config);
-            p.set_opt("Order", self.order);
-            p.set_opt("RedirectConfig", self.redirect_config);
-            p.set_opt("TargetGroupArn", self.target_group_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            authenticate_cognito_config = "AuthenticateCognitoConfig",
+            authenticate_oidc_config = "AuthenticateOidcConfig",
+            fixed_response_config = "FixedResponseConfig",
+            forward_config = "ForwardConfig",
+            jwt_validation_config = "JwtValidationConfig",
+            order = "Order",
+            redirect_config = "RedirectConfig",
+            target_group_arn = "TargetGroupArn",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixedResponseConfig", crate::resource::Rule { shape: Some(&FIXED_RESPONSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Order", crate::resource::Rule { min: Some(1.0), max: Some(50000.0), ..crate::resource::Rule::NONE }),
-            ("RedirectConfig", crate::resource::Rule { shape: Some(&REDIRECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticateOidcConfig", crate::resource::Rule { shape: Some(&AUTHENTICATE_OIDC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FixedResponseConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2::FIXED_RESPONSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Order", crate::resource::Rule { min: Some(1.0), max: Some(50000.0), ..crate::resource::Rule::NONE }),
+        ("RedirectConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2::REDIRECT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies information required when integrating with Amazon Cognito to authenticate users.
     #[derive(Clone)]
@@ -1107,7 +681,7 @@ pub mod listener_rule {
         /// +  authenticate'''` - Redirect the request to the IdP authorization endpoint. This is the default value.
         ///
         /// CloudFormation property `OnUnauthenticatedRequest`.
-        pub on_unauthenticated_request: ::std::option::Option<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::OnUnauthenticatedRequest>>,
+        pub on_unauthenticated_request: ::std::option::Option<crate::value::Val<crate::cfn::shared::elasticloadbalancingv2::OnUnauthenticatedRequest>>,
         /// The set of user claims to be requested from the IdP. The default is ``openid``.
         /// To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
         ///
@@ -1137,7 +711,6 @@ pub mod listener_rule {
 
     impl AuthenticateCognitoConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(user_pool_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_pool_domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authentication_request_extra_params: ::std::option::Option::None,
@@ -1152,19 +725,19 @@ pub mod listener_rule {
         }
     }
 
-    impl crate::resource::ToExpr for AuthenticateCognitoConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationRequestExtraParams", self.authentication_request_extra_params);
-            p.set_opt("OnUnauthenticatedRequest", self.on_unauthenticated_request);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("SessionCookieName", self.session_cookie_name);
-            p.set_opt("SessionTimeout", self.session_timeout);
-            p.set("UserPoolArn", self.user_pool_arn);
-            p.set("UserPoolClientId", self.user_pool_client_id);
-            p.set("UserPoolDomain", self.user_pool_domain);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticateCognitoConfig;
+        req {
+            user_pool_arn = "UserPoolArn",
+            user_pool_client_id = "UserPoolClientId",
+            user_pool_domain = "UserPoolDomain",
+        }
+        opt {
+            authentication_request_extra_params = "AuthenticationRequestExtraParams",
+            on_unauthenticated_request = "OnUnauthenticatedRequest",
+            scope = "Scope",
+            session_cookie_name = "SessionCookieName",
+            session_timeout = "SessionTimeout",
         }
     }
 
@@ -1197,7 +770,7 @@ pub mod listener_rule {
         /// +  authenticate'''` - Redirect the request to the IdP authorization endpoint. This is the default value.
         ///
         /// CloudFormation property `OnUnauthenticatedRequest`.
-        pub on_unauthenticated_request: ::std::option::Option<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::OnUnauthenticatedRequest>>,
+        pub on_unauthenticated_request: ::std::option::Option<crate::value::Val<crate::cfn::shared::elasticloadbalancingv2::OnUnauthenticatedRequest>>,
         /// The set of user claims to be requested from the IdP. The default is ``openid``.
         /// To verify which scope values your IdP supports and how to separate multiple values, see the documentation for your IdP.
         ///
@@ -1227,7 +800,6 @@ pub mod listener_rule {
 
     impl AuthenticateOidcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, issuer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, token_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_info_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authentication_request_extra_params: ::std::option::Option::None,
@@ -1246,294 +818,29 @@ pub mod listener_rule {
         }
     }
 
-    impl crate::resource::ToExpr for AuthenticateOidcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationRequestExtraParams", self.authentication_request_extra_params);
-            p.set("AuthorizationEndpoint", self.authorization_endpoint);
-            p.set("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set("Issuer", self.issuer);
-            p.set_opt("OnUnauthenticatedRequest", self.on_unauthenticated_request);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("SessionCookieName", self.session_cookie_name);
-            p.set_opt("SessionTimeout", self.session_timeout);
-            p.set("TokenEndpoint", self.token_endpoint);
-            p.set_opt("UseExistingClientSecret", self.use_existing_client_secret);
-            p.set("UserInfoEndpoint", self.user_info_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticateOidcConfig;
+        req {
+            authorization_endpoint = "AuthorizationEndpoint",
+            client_id = "ClientId",
+            issuer = "Issuer",
+            token_endpoint = "TokenEndpoint",
+            user_info_endpoint = "UserInfoEndpoint",
+        }
+        opt {
+            authentication_request_extra_params = "AuthenticationRequestExtraParams",
+            client_secret = "ClientSecret",
+            on_unauthenticated_request = "OnUnauthenticatedRequest",
+            scope = "Scope",
+            session_cookie_name = "SessionCookieName",
+            session_timeout = "SessionTimeout",
+            use_existing_client_secret = "UseExistingClientSecret",
         }
     }
 
-    /// Specifies information required when returning a custom HTTP response.
-    #[derive(Clone)]
-    pub struct FixedResponseConfig {
-        /// The content type.
-        /// Valid Values: text/plain | text/css | text/html | application/javascript | application/json
-        ///
-        /// CloudFormation property `ContentType`.
-        pub content_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The message.
-        ///
-        /// CloudFormation property `MessageBody`.
-        pub message_body: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The HTTP response code (2XX, 4XX, or 5XX).
-        ///
-        /// CloudFormation property `StatusCode`; required.
-        pub status_code: crate::value::Val<::std::string::String>,
-    }
-
-    impl FixedResponseConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(status_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                content_type: ::std::option::Option::None,
-                message_body: ::std::option::Option::None,
-                status_code: status_code.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FixedResponseConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentType", self.content_type);
-            p.set_opt("MessageBody", self.message_body);
-            p.set("StatusCode", self.status_code);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FIXED_RESPONSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentType", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("MessageBody", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("StatusCode", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(2|4|5)\\d\\d$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Information for creating an action that distributes requests among multiple target groups. Specify only when ``Type`` is ``forward``.
-    /// If you specify both ``ForwardConfig`` and ``TargetGroupArn``, you can specify only one target group using ``ForwardConfig`` and it must be the same target group specified in ``TargetGroupArn``.
-    #[derive(Clone, Default)]
-    pub struct ForwardConfig {
-        /// Information about the target group stickiness for a rule.
-        ///
-        /// CloudFormation property `TargetGroupStickinessConfig`.
-        pub target_group_stickiness_config: ::std::option::Option<crate::cfn::elasticloadbalancingv2::listener_rule::TargetGroupStickinessConfig>,
-        /// Information about how traffic will be distributed between multiple target groups in a forward rule.
-        ///
-        /// CloudFormation property `TargetGroups`.
-        pub target_groups: ::std::option::Option<::std::vec::Vec<crate::cfn::elasticloadbalancingv2::listener_rule::TargetGroupTuple>>,
-    }
-
-    impl crate::resource::ToExpr for ForwardConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetGroupStickinessConfig", self.target_group_stickiness_config);
-            p.set_opt("TargetGroups", self.target_groups);
-            p.into_expr()
-        }
-    }
-
-    /// Information about the target group stickiness for a rule.
-    #[derive(Clone, Default)]
-    pub struct TargetGroupStickinessConfig {
-        /// [Application Load Balancers] The time period, in seconds, during which requests from a client should be routed to the same target group. The range is 1-604800 seconds (7 days). You must specify this value when enabling target group stickiness.
-        ///
-        /// CloudFormation property `DurationSeconds`.
-        pub duration_seconds: ::std::option::Option<crate::value::Val<i64>>,
-        /// Indicates whether target group stickiness is enabled.
-        ///
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for TargetGroupStickinessConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationSeconds", self.duration_seconds);
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// Information about how traffic will be distributed between multiple target groups in a forward rule.
-    #[derive(Clone, Default)]
-    pub struct TargetGroupTuple {
-        /// The Amazon Resource Name (ARN) of the target group.
-        ///
-        /// CloudFormation property `TargetGroupArn`.
-        pub target_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The weight. The range is 0 to 999.
-        ///
-        /// CloudFormation property `Weight`.
-        pub weight: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for TargetGroupTuple {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetGroupArn", self.target_group_arn);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `JwtValidationConfig`.
-    #[derive(Clone)]
-    pub struct JwtValidationConfig {
-        /// CloudFormation property `AdditionalClaims`.
-        pub additional_claims: ::std::option::Option<::std::vec::Vec<crate::cfn::elasticloadbalancingv2::listener_rule::JwtValidationActionAdditionalClaim>>,
-        /// CloudFormation property `Issuer`; required.
-        pub issuer: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `JwksEndpoint`; required.
-        pub jwks_endpoint: crate::value::Val<::std::string::String>,
-    }
-
-    impl JwtValidationConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(issuer: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, jwks_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                additional_claims: ::std::option::Option::None,
-                issuer: issuer.into(),
-                jwks_endpoint: jwks_endpoint.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for JwtValidationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalClaims", self.additional_claims);
-            p.set("Issuer", self.issuer);
-            p.set("JwksEndpoint", self.jwks_endpoint);
-            p.into_expr()
-        }
-    }
-
-    /// Information about an additional claim to validate.
-    #[derive(Clone)]
-    pub struct JwtValidationActionAdditionalClaim {
-        /// The format of the claim value.
-        ///
-        /// CloudFormation property `Format`; required.
-        pub format: crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::Format>,
-        /// The name of the claim. You can't specify ``exp``, ``iss``, ``nbf``, or ``iat`` because we validate them by default.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// The claim value. The maximum size of the list is 10. Each value can be up to 256 characters in length. If the format is ``space-separated-values``, the values can't include spaces.
-        ///
-        /// CloudFormation property `Values`; required.
-        pub values: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl JwtValidationActionAdditionalClaim {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::Format>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                format: format.into(),
-                name: name.into(),
-                values: values.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for JwtValidationActionAdditionalClaim {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Format", self.format);
-            p.set("Name", self.name);
-            p.set("Values", self.values);
-            p.into_expr()
-        }
-    }
-
-    /// Information about a redirect action.
-    /// A URI consists of the following components: protocol://hostname:port/path?query. You must modify at least one of the following components to avoid a redirect loop: protocol, hostname, port, or path. Any components that you do not modify retain their original values.
-    /// You can reuse URI components using the following reserved keywords:
-    /// +  #{protocol}
-    /// +  #{host}
-    /// +  #{port}
-    /// +  #{path} (the leading "/" is removed)
-    /// +  #{query}
-    ///
-    /// For example, you can change the path to "/new/#{path}", the hostname to "example.#{host}", or the query to "#{query}&value=xyz".
-    #[derive(Clone)]
-    pub struct RedirectConfig {
-        /// The hostname. This component is not percent-encoded. The hostname can contain #{host}.
-        ///
-        /// CloudFormation property `Host`.
-        pub host: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The absolute path, starting with the leading "/". This component is not percent-encoded. The path can contain #{host}, #{path}, and #{port}.
-        ///
-        /// CloudFormation property `Path`.
-        pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The port. You can specify a value from 1 to 65535 or #{port}.
-        ///
-        /// CloudFormation property `Port`.
-        pub port: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The protocol. You can specify HTTP, HTTPS, or #{protocol}. You can redirect HTTP to HTTP, HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP.
-        ///
-        /// CloudFormation property `Protocol`.
-        pub protocol: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The query parameters, URL-encoded when necessary, but not percent-encoded. Do not include the leading "?", as it is automatically added. You can specify any of the reserved keywords.
-        ///
-        /// CloudFormation property `Query`.
-        pub query: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302).
-        ///
-        /// CloudFormation property `StatusCode`; required.
-        pub status_code: crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::StatusCode>,
-    }
-
-    impl RedirectConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(status_code: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::StatusCode>>) -> Self {
-            Self {
-                host: ::std::option::Option::None,
-                path: ::std::option::Option::None,
-                port: ::std::option::Option::None,
-                protocol: ::std::option::Option::None,
-                query: ::std::option::Option::None,
-                status_code: status_code.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RedirectConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Host", self.host);
-            p.set_opt("Path", self.path);
-            p.set_opt("Port", self.port);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("Query", self.query);
-            p.set("StatusCode", self.status_code);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static REDIRECT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Host", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Protocol", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(HTTPS?|#\\{protocol\\})$")), ..crate::resource::Rule::NONE }),
-            ("Query", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHENTICATE_OIDC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientSecret", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies a condition for a listener rule.
     #[derive(Clone, Default)]
@@ -1594,29 +901,25 @@ pub mod listener_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for RuleCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Field", self.field);
-            p.set_opt("HostHeaderConfig", self.host_header_config);
-            p.set_opt("HttpHeaderConfig", self.http_header_config);
-            p.set_opt("HttpRequestMethodConfig", self.http_request_method_config);
-            p.set_opt("PathPatternConfig", self.path_pattern_config);
-            p.set_opt("QueryStringConfig", self.query_string_config);
-            p.set_opt("RegexValues", self.regex_values);
-            p.set_opt("SourceIpConfig", self.source_ip_config);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleCondition;
+        opt {
+            field = "Field",
+            host_header_config = "HostHeaderConfig",
+            http_header_config = "HttpHeaderConfig",
+            http_request_method_config = "HttpRequestMethodConfig",
+            path_pattern_config = "PathPatternConfig",
+            query_string_config = "QueryStringConfig",
+            regex_values = "RegexValues",
+            source_ip_config = "SourceIpConfig",
+            values = "Values",
         }
     }
 
-    pub(super) static RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Field", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("PathPatternConfig", crate::resource::Rule { shape: Some(&PATH_PATTERN_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Field", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("PathPatternConfig", crate::resource::Rule { shape: Some(&PATH_PATTERN_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a host header condition.
     #[derive(Clone, Default)]
@@ -1630,13 +933,11 @@ pub mod listener_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for HostHeaderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RegexValues", self.regex_values);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostHeaderConfig;
+        opt {
+            regex_values = "RegexValues",
+            values = "Values",
         }
     }
 
@@ -1658,19 +959,17 @@ pub mod listener_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for HttpHeaderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpHeaderName", self.http_header_name);
-            p.set_opt("RegexValues", self.regex_values);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpHeaderConfig;
+        opt {
+            http_header_name = "HttpHeaderName",
+            regex_values = "RegexValues",
+            values = "Values",
         }
     }
 
     /// Information about an HTTP method condition.
-    /// HTTP defines a set of request methods, also referred to as HTTP verbs. For more information, see the [HTTP Method Registry](https://docs.aws.amazon.com/https://www.iana.org/assignments/http-methods/http-methods.xhtml). You can also define custom HTTP methods.
+    /// HTTP defines a set of request methods, also referred to as HTTP verbs. For more information, see the [HTTP Method Registry](https://www.iana.org/assignments/http-methods/http-methods.xhtml). You can also define custom HTTP methods.
     #[derive(Clone, Default)]
     pub struct HttpRequestMethodConfig {
         /// The name of the request method. The maximum length is 40 characters. The allowed characters are A-Z, hyphen (-), and underscore (_). The comparison is case sensitive. Wildcards are not supported; therefore, the method name must be an exact match.
@@ -1680,12 +979,10 @@ pub mod listener_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for HttpRequestMethodConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpRequestMethodConfig;
+        opt {
+            values = "Values",
         }
     }
 
@@ -1701,21 +998,17 @@ pub mod listener_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PathPatternConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RegexValues", self.regex_values);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested PathPatternConfig;
+        opt {
+            regex_values = "RegexValues",
+            values = "Values",
         }
     }
 
-    pub(super) static PATH_PATTERN_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PATH_PATTERN_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a query string condition.
     /// The query string component of a URI starts after the first '?' character and is terminated by either a '#' character or the end of the URI. A typical query string contains key/value pairs separated by '&' characters. The allowed characters are specified by RFC 3986. Any character can be percentage encoded.
@@ -1725,15 +1018,13 @@ pub mod listener_rule {
         /// If you specify multiple key/value pairs or values, the condition is satisfied if one of them is found in the query string.
         ///
         /// CloudFormation property `Values`.
-        pub values: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub values: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     }
 
-    impl crate::resource::ToExpr for QueryStringConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryStringConfig;
+        opt {
+            values = "Values",
         }
     }
 
@@ -1743,7 +1034,7 @@ pub mod listener_rule {
     #[derive(Clone, Default)]
     pub struct SourceIpConfig {
         /// CloudFormation property `IpAddressType`.
-        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::IpAddressType>>,
+        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::ec2_elasticloadbalancingv2::IpAddressType>>,
         /// The source IP addresses, in CIDR format. You can use both IPv4 and IPv6 addresses. Wildcards are not supported.
         /// If you specify multiple addresses, the condition is satisfied if the source IP address of the request matches one of the CIDR blocks. This condition is not satisfied by the addresses in the X-Forwarded-For header.
         ///
@@ -1751,24 +1042,14 @@ pub mod listener_rule {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for SourceIpConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceIpConfig;
+        opt {
+            ip_address_type = "IpAddressType",
+            values = "Values",
         }
     }
 
-    pub(super) static TAG18_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Transform`.
     #[derive(Clone)]
     pub struct Transform {
         /// CloudFormation property `HostHeaderRewriteConfig`.
@@ -1781,7 +1062,6 @@ pub mod listener_rule {
 
     impl Transform {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::elasticloadbalancingv2::listener_rule::TransformType>>) -> Self {
             Self {
                 host_header_rewrite_config: ::std::option::Option::None,
@@ -1791,18 +1071,17 @@ pub mod listener_rule {
         }
     }
 
-    impl crate::resource::ToExpr for Transform {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HostHeaderRewriteConfig", self.host_header_rewrite_config);
-            p.set("Type", self.type_);
-            p.set_opt("UrlRewriteConfig", self.url_rewrite_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested Transform;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            host_header_rewrite_config = "HostHeaderRewriteConfig",
+            url_rewrite_config = "UrlRewriteConfig",
         }
     }
 
-    /// The definition `RewriteConfigObject`.
     #[derive(Clone)]
     pub struct RewriteConfigObject {
         /// CloudFormation property `Rewrites`; required.
@@ -1819,12 +1098,10 @@ pub mod listener_rule {
         }
     }
 
-    impl crate::resource::ToExpr for RewriteConfigObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Rewrites", self.rewrites);
-            p.into_expr()
+    crate::resource::props! {
+        nested RewriteConfigObject;
+        req {
+            rewrites = "Rewrites",
         }
     }
 
@@ -1843,7 +1120,6 @@ pub mod listener_rule {
 
     impl RewriteConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(regex: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, replace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 regex: regex.into(),
@@ -1852,134 +1128,15 @@ pub mod listener_rule {
         }
     }
 
-    impl crate::resource::ToExpr for RewriteConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Regex", self.regex);
-            p.set("Replace", self.replace);
-            p.into_expr()
+    crate::resource::props! {
+        nested RewriteConfig;
+        req {
+            regex = "Regex",
+            replace = "Replace",
         }
     }
 
-    /// The behavior if the user is not authenticated. The following are possible values:
-    /// +  deny'''` - Return an HTTP 401 Unauthorized error.
-    /// +  allow'''` - Allow the request to be forwarded to the target.
-    /// +  authenticate'''` - Redirect the request to the IdP authorization endpoint. This is the default value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum OnUnauthenticatedRequest {
-        /// `allow`
-        Allow,
-        /// `authenticate`
-        Authenticate,
-        /// `deny`
-        Deny,
-    }
-
-    impl crate::value::CfnEnum for OnUnauthenticatedRequest {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "allow",
-                Self::Authenticate => "authenticate",
-                Self::Deny => "deny",
-            }
-        }
-    }
-
-    /// The format of the claim value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Format {
-        /// `single-string`
-        SingleString,
-        /// `space-separated-values`
-        SpaceSeparatedValues,
-        /// `string-array`
-        StringArray,
-    }
-
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleString => "single-string",
-                Self::SpaceSeparatedValues => "space-separated-values",
-                Self::StringArray => "string-array",
-            }
-        }
-    }
-
-    /// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum StatusCode {
-        /// `HTTP_301`
-        Http301,
-        /// `HTTP_302`
-        Http302,
-    }
-
-    impl crate::value::CfnEnum for StatusCode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http301 => "HTTP_301",
-                Self::Http302 => "HTTP_302",
-            }
-        }
-    }
-
-    /// The type of action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `authenticate-cognito`
-        AuthenticateCognito,
-        /// `authenticate-oidc`
-        AuthenticateOidc,
-        /// `fixed-response`
-        FixedResponse,
-        /// `forward`
-        Forward,
-        /// `jwt-validation`
-        JwtValidation,
-        /// `redirect`
-        Redirect,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AuthenticateCognito => "authenticate-cognito",
-                Self::AuthenticateOidc => "authenticate-oidc",
-                Self::FixedResponse => "fixed-response",
-                Self::Forward => "forward",
-                Self::JwtValidation => "jwt-validation",
-                Self::Redirect => "redirect",
-            }
-        }
-    }
-
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `ipv4`
-        Ipv4,
-        /// `ipv6`
-        Ipv6,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-            }
-        }
-    }
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TransformType {
         /// `host-header-rewrite`
         HostHeaderRewrite,
@@ -1987,15 +1144,7 @@ pub mod listener_rule {
         UrlRewrite,
     }
 
-    impl crate::value::CfnEnum for TransformType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HostHeaderRewrite => "host-header-rewrite",
-                Self::UrlRewrite => "url-rewrite",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TransformType, ["host-header-rewrite", "url-rewrite"]);
 }
 
 /// Specifies an Application Load Balancer, a Network Load Balancer, or a Gateway Load Balancer.
@@ -2030,7 +1179,7 @@ pub struct LoadBalancer {
     /// The load balancer attributes. Attributes that you do not modify retain their current values.
     ///
     /// CloudFormation property `LoadBalancerAttributes`.
-    pub load_balancer_attributes: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+    pub load_balancer_attributes: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     /// The minimum capacity for a load balancer.
     ///
     /// CloudFormation property `MinimumLoadBalancerCapacity`.
@@ -2078,120 +1227,68 @@ pub struct LoadBalancer {
     pub type_: ::std::option::Option<crate::value::Val<crate::cfn::elasticloadbalancingv2::load_balancer::Type>>,
 }
 
-impl crate::resource::Resource for LoadBalancer {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOAD_BALANCER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EnableCapacityReservationProvisionStabilize", self.enable_capacity_reservation_provision_stabilize);
-        p.set_opt("EnablePrefixForIpv6SourceNat", self.enable_prefix_for_ipv6_source_nat);
-        p.set_opt("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", self.enforce_security_group_inbound_rules_on_private_link_traffic);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("Ipv4IpamPoolId", self.ipv4_ipam_pool_id);
-        p.set_opt("LoadBalancerAttributes", self.load_balancer_attributes);
-        p.set_opt("MinimumLoadBalancerCapacity", self.minimum_load_balancer_capacity);
-        p.set_opt("Name", self.name);
-        p.set_opt("Scheme", self.scheme);
-        p.set_opt("SecurityGroups", self.security_groups);
-        p.set_opt("SubnetMappings", self.subnet_mappings);
-        p.set_opt("Subnets", self.subnets);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p
+crate::resource::props! {
+    resource LoadBalancer = "AWS::ElasticLoadBalancingV2::LoadBalancer", shape: Some(&LOAD_BALANCER_SHAPE);
+    opt {
+        enable_capacity_reservation_provision_stabilize = "EnableCapacityReservationProvisionStabilize",
+        enable_prefix_for_ipv6_source_nat = "EnablePrefixForIpv6SourceNat",
+        enforce_security_group_inbound_rules_on_private_link_traffic = "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+        ip_address_type = "IpAddressType",
+        ipv4_ipam_pool_id = "Ipv4IpamPoolId",
+        load_balancer_attributes = "LoadBalancerAttributes",
+        minimum_load_balancer_capacity = "MinimumLoadBalancerCapacity",
+        name = "Name",
+        scheme = "Scheme",
+        security_groups = "SecurityGroups",
+        subnet_mappings = "SubnetMappings",
+        subnets = "Subnets",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::SUBNET_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LoadBalancer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LoadBalancer> {
-    /// `Fn::GetAtt` `CanonicalHostedZoneID`.
-    #[inline]
-    pub fn attr_canonical_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CanonicalHostedZoneID")
-    }
-    /// `Fn::GetAtt` `DNSName`.
-    #[inline]
-    pub fn attr_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DNSName")
-    }
-    /// `Fn::GetAtt` `EnableCapacityReservationProvisionStabilize`.
-    #[inline]
-    pub fn attr_enable_capacity_reservation_provision_stabilize(self) -> crate::value::Val<bool> {
-        self.__get_att("EnableCapacityReservationProvisionStabilize")
-    }
-    /// `Fn::GetAtt` `EnablePrefixForIpv6SourceNat`.
-    #[inline]
-    pub fn attr_enable_prefix_for_ipv6_source_nat(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnablePrefixForIpv6SourceNat")
-    }
-    /// `Fn::GetAtt` `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic`.
-    #[inline]
-    pub fn attr_enforce_security_group_inbound_rules_on_private_link_traffic(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic")
-    }
-    /// `Fn::GetAtt` `IpAddressType`.
-    #[inline]
-    pub fn attr_ip_address_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpAddressType")
-    }
-    /// `Fn::GetAtt` `Ipv4IpamPoolId`.
-    #[inline]
-    pub fn attr_ipv4_ipam_pool_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ipv4IpamPoolId")
-    }
-    /// `Fn::GetAtt` `LoadBalancerArn`.
-    #[inline]
-    pub fn attr_load_balancer_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoadBalancerArn")
-    }
-    /// `Fn::GetAtt` `LoadBalancerFullName`.
-    #[inline]
-    pub fn attr_load_balancer_full_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoadBalancerFullName")
-    }
-    /// `Fn::GetAtt` `LoadBalancerName`.
-    #[inline]
-    pub fn attr_load_balancer_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoadBalancerName")
-    }
-    /// `Fn::GetAtt` `MinimumLoadBalancerCapacity.CapacityUnits`.
-    #[inline]
-    pub fn attr_minimum_load_balancer_capacity_capacity_units(self) -> crate::value::Val<i64> {
-        self.__get_att("MinimumLoadBalancerCapacity.CapacityUnits")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `Scheme`.
-    #[inline]
-    pub fn attr_scheme(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Scheme")
-    }
-    /// `Fn::GetAtt` `SecurityGroups`.
-    #[inline]
-    pub fn attr_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SecurityGroups")
-    }
-    /// `Fn::GetAtt` `Subnets`.
-    #[inline]
-    pub fn attr_subnets(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Subnets")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CanonicalHostedZoneID`.
+        attr_canonical_hosted_zone_id: ::std::string::String = "CanonicalHostedZoneID",
+        /// `Fn::GetAtt` `DNSName`.
+        attr_dns_name: ::std::string::String = "DNSName",
+        /// `Fn::GetAtt` `EnableCapacityReservationProvisionStabilize`.
+        attr_enable_capacity_reservation_provision_stabilize: bool = "EnableCapacityReservationProvisionStabilize",
+        /// `Fn::GetAtt` `EnablePrefixForIpv6SourceNat`.
+        attr_enable_prefix_for_ipv6_source_nat: ::std::string::String = "EnablePrefixForIpv6SourceNat",
+        /// `Fn::GetAtt` `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic`.
+        attr_enforce_security_group_inbound_rules_on_private_link_traffic: ::std::string::String = "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+        /// `Fn::GetAtt` `IpAddressType`.
+        attr_ip_address_type: ::std::string::String = "IpAddressType",
+        /// `Fn::GetAtt` `Ipv4IpamPoolId`.
+        attr_ipv4_ipam_pool_id: ::std::string::String = "Ipv4IpamPoolId",
+        /// `Fn::GetAtt` `LoadBalancerArn`.
+        attr_load_balancer_arn: ::std::string::String = "LoadBalancerArn",
+        /// `Fn::GetAtt` `LoadBalancerFullName`.
+        attr_load_balancer_full_name: ::std::string::String = "LoadBalancerFullName",
+        /// `Fn::GetAtt` `LoadBalancerName`.
+        attr_load_balancer_name: ::std::string::String = "LoadBalancerName",
+        /// `Fn::GetAtt` `MinimumLoadBalancerCapacity.CapacityUnits`.
+        attr_minimum_load_balancer_capacity_capacity_units: i64 = "MinimumLoadBalancerCapacity.CapacityUnits",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `Scheme`.
+        attr_scheme: ::std::string::String = "Scheme",
+        /// `Fn::GetAtt` `SecurityGroups`.
+        attr_security_groups: crate::value::List<::std::string::String> = "SecurityGroups",
+        /// `Fn::GetAtt` `Subnets`.
+        attr_subnets: crate::value::List<::std::string::String> = "Subnets",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
@@ -2209,7 +1306,6 @@ pub mod load_balancer {
 
     impl MinimumLoadBalancerCapacity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 capacity_units: capacity_units.into(),
@@ -2217,12 +1313,10 @@ pub mod load_balancer {
         }
     }
 
-    impl crate::resource::ToExpr for MinimumLoadBalancerCapacity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CapacityUnits", self.capacity_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested MinimumLoadBalancerCapacity;
+        req {
+            capacity_units = "CapacityUnits",
         }
     }
 
@@ -2253,7 +1347,6 @@ pub mod load_balancer {
 
     impl SubnetMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allocation_id: ::std::option::Option::None,
@@ -2265,28 +1358,30 @@ pub mod load_balancer {
         }
     }
 
-    impl crate::resource::ToExpr for SubnetMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationId", self.allocation_id);
-            p.set_opt("IPv6Address", self.ipv6_address);
-            p.set_opt("PrivateIPv4Address", self.private_ipv4_address);
-            p.set_opt("SourceNatIpv6Prefix", self.source_nat_ipv6_prefix);
-            p.set("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubnetMapping;
+        req {
+            subnet_id = "SubnetId",
+        }
+        opt {
+            allocation_id = "AllocationId",
+            ipv6_address = "IPv6Address",
+            private_ipv4_address = "PrivateIPv4Address",
+            source_nat_ipv6_prefix = "SourceNatIpv6Prefix",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBNET_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
+
+    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// [Network Load Balancers with UDP listeners] Indicates whether to use an IPv6 prefix from each subnet for source NAT. The IP address type must be ``dualstack``. The default value is ``off``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnablePrefixForIpv6SourceNat {
         /// `off`
         Off,
@@ -2294,21 +1389,13 @@ pub mod load_balancer {
         On,
     }
 
-    impl crate::value::CfnEnum for EnablePrefixForIpv6SourceNat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "off",
-                Self::On => "on",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnablePrefixForIpv6SourceNat, ["off", "on"]);
 
     /// The IP address type. Internal load balancers must use ``ipv4``.
     /// [Application Load Balancers] The possible values are ``ipv4`` (IPv4 addresses), ``dualstack`` (IPv4 and IPv6 addresses), and ``dualstack-without-public-ipv4`` (public IPv6 addresses and private IPv4 and IPv6 addresses).
     /// Application Load Balancer authentication supports IPv4 addresses only when connecting to an Identity Provider (IdP) or Amazon Cognito endpoint. Without a public IPv4 address the load balancer can't complete the authentication process, resulting in HTTP 500 errors.
     /// [Network Load Balancers and Gateway Load Balancers] The possible values are ``ipv4`` (IPv4 addresses) and ``dualstack`` (IPv4 and IPv6 addresses).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `dualstack`
         Dualstack,
@@ -2318,22 +1405,13 @@ pub mod load_balancer {
         Ipv4,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dualstack => "dualstack",
-                Self::DualstackWithoutPublicIpv4 => "dualstack-without-public-ipv4",
-                Self::Ipv4 => "ipv4",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["dualstack", "dualstack-without-public-ipv4", "ipv4"]);
 
     /// The nodes of an Internet-facing load balancer have public IP addresses. The DNS name of an Internet-facing load balancer is publicly resolvable to the public IP addresses of the nodes. Therefore, Internet-facing load balancers can route requests from clients over the internet.
     /// The nodes of an internal load balancer have only private IP addresses. The DNS name of an internal load balancer is publicly resolvable to the private IP addresses of the nodes. Therefore, internal load balancers can route requests only from clients with access to the VPC for the load balancer.
     /// The default is an Internet-facing load balancer.
     /// You can't specify a scheme for a Gateway Load Balancer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scheme {
         /// `internal`
         Internal,
@@ -2341,18 +1419,10 @@ pub mod load_balancer {
         InternetFacing,
     }
 
-    impl crate::value::CfnEnum for Scheme {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Internal => "internal",
-                Self::InternetFacing => "internet-facing",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scheme, ["internal", "internet-facing"]);
 
     /// The type of load balancer. The default is ``application``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `application`
         Application,
@@ -2362,16 +1432,7 @@ pub mod load_balancer {
         Network,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Application => "application",
-                Self::Gateway => "gateway",
-                Self::Network => "network",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["application", "gateway", "network"]);
 }
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TargetGroup
@@ -2442,7 +1503,7 @@ pub struct TargetGroup {
     /// The attributes.
     ///
     /// CloudFormation property `TargetGroupAttributes`.
-    pub target_group_attributes: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+    pub target_group_attributes: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     /// The type of target that you must specify when registering targets with this target group. You can't specify targets for a target group using more than one target type.
     ///
     /// CloudFormation property `TargetType`; changing it replaces the resource.
@@ -2461,81 +1522,62 @@ pub struct TargetGroup {
     pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for TargetGroup {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TargetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TARGET_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("HealthCheckEnabled", self.health_check_enabled);
-        p.set_opt("HealthCheckIntervalSeconds", self.health_check_interval_seconds);
-        p.set_opt("HealthCheckPath", self.health_check_path);
-        p.set_opt("HealthCheckPort", self.health_check_port);
-        p.set_opt("HealthCheckProtocol", self.health_check_protocol);
-        p.set_opt("HealthCheckTimeoutSeconds", self.health_check_timeout_seconds);
-        p.set_opt("HealthyThresholdCount", self.healthy_threshold_count);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("Matcher", self.matcher);
-        p.set_opt("Name", self.name);
-        p.set_opt("Port", self.port);
-        p.set_opt("Protocol", self.protocol);
-        p.set_opt("ProtocolVersion", self.protocol_version);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetControlPort", self.target_control_port);
-        p.set_opt("TargetGroupAttributes", self.target_group_attributes);
-        p.set_opt("TargetType", self.target_type);
-        p.set_opt("Targets", self.targets);
-        p.set_opt("UnhealthyThresholdCount", self.unhealthy_threshold_count);
-        p.set_opt("VpcId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource TargetGroup = "AWS::ElasticLoadBalancingV2::TargetGroup", shape: Some(&TARGET_GROUP_SHAPE);
+    opt {
+        health_check_enabled = "HealthCheckEnabled",
+        health_check_interval_seconds = "HealthCheckIntervalSeconds",
+        health_check_path = "HealthCheckPath",
+        health_check_port = "HealthCheckPort",
+        health_check_protocol = "HealthCheckProtocol",
+        health_check_timeout_seconds = "HealthCheckTimeoutSeconds",
+        healthy_threshold_count = "HealthyThresholdCount",
+        ip_address_type = "IpAddressType",
+        matcher = "Matcher",
+        name = "Name",
+        port = "Port",
+        protocol = "Protocol",
+        protocol_version = "ProtocolVersion",
+        tags = "Tags",
+        target_control_port = "TargetControlPort",
+        target_group_attributes = "TargetGroupAttributes",
+        target_type = "TargetType",
+        targets = "Targets",
+        unhealthy_threshold_count = "UnhealthyThresholdCount",
+        vpc_id = "VpcId",
     }
 }
 
-static TARGET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HealthCheckIntervalSeconds", crate::resource::Rule { min: Some(5.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ("HealthCheckPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("HealthCheckTimeoutSeconds", crate::resource::Rule { min: Some(2.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
-        ("HealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::target_group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetControlPort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::target_group::TARGET_DESCRIPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UnhealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TARGET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HealthCheckIntervalSeconds", crate::resource::Rule { min: Some(5.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+    ("HealthCheckPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("HealthCheckTimeoutSeconds", crate::resource::Rule { min: Some(2.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
+    ("HealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::target_group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetControlPort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::target_group::TARGET_DESCRIPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UnhealthyThresholdCount", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TargetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TargetGroup> {
-    /// `Fn::GetAtt` `LoadBalancerArns`.
-    #[inline]
-    pub fn attr_load_balancer_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LoadBalancerArns")
-    }
-    /// `Fn::GetAtt` `TargetGroupArn`.
-    #[inline]
-    pub fn attr_target_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetGroupArn")
-    }
-    /// `Fn::GetAtt` `TargetGroupFullName`.
-    #[inline]
-    pub fn attr_target_group_full_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetGroupFullName")
-    }
-    /// `Fn::GetAtt` `TargetGroupName`.
-    #[inline]
-    pub fn attr_target_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetGroupName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LoadBalancerArns`.
+        attr_load_balancer_arns: crate::value::List<::std::string::String> = "LoadBalancerArns",
+        /// `Fn::GetAtt` `TargetGroupArn`.
+        attr_target_group_arn: ::std::string::String = "TargetGroupArn",
+        /// `Fn::GetAtt` `TargetGroupFullName`.
+        attr_target_group_full_name: ::std::string::String = "TargetGroupFullName",
+        /// `Fn::GetAtt` `TargetGroupName`.
+        attr_target_group_name: ::std::string::String = "TargetGroupName",
     }
 }
 
 pub mod target_group {
     //! Nested property types and enums of [`TargetGroup`](super::TargetGroup).
 
-    /// The definition `Matcher`.
     #[derive(Clone, Default)]
     pub struct Matcher {
         /// You can specify values between 0 and 99. You can specify multiple values, or a range of values. The default value is 12.
@@ -2548,24 +1590,19 @@ pub mod target_group {
         pub http_code: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Matcher {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GrpcCode", self.grpc_code);
-            p.set_opt("HttpCode", self.http_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested Matcher;
+        opt {
+            grpc_code = "GrpcCode",
+            http_code = "HttpCode",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TargetDescription`.
     #[derive(Clone)]
     pub struct TargetDescription {
         /// An Availability Zone or all. This determines whether the target receives traffic from the load balancer nodes in the specified Availability Zone or from all enabled Availability Zones for the load balancer.
@@ -2588,7 +1625,6 @@ pub mod target_group {
 
     impl TargetDescription {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 availability_zone: ::std::option::Option::None,
@@ -2599,27 +1635,25 @@ pub mod target_group {
         }
     }
 
-    impl crate::resource::ToExpr for TargetDescription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set("Id", self.id);
-            p.set_opt("Port", self.port);
-            p.set_opt("QuicServerId", self.quic_server_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetDescription;
+        req {
+            id = "Id",
+        }
+        opt {
+            availability_zone = "AvailabilityZone",
+            port = "Port",
+            quic_server_id = "QuicServerId",
         }
     }
 
-    pub(super) static TARGET_DESCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("QuicServerId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_DESCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("QuicServerId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The protocol the load balancer uses when performing health checks on targets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HealthCheckProtocol {
         /// `GENEVE`
         Geneve,
@@ -2641,25 +1675,10 @@ pub mod target_group {
         Udp,
     }
 
-    impl crate::value::CfnEnum for HealthCheckProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Geneve => "GENEVE",
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-                Self::Quic => "QUIC",
-                Self::Tcp => "TCP",
-                Self::TcpQuic => "TCP_QUIC",
-                Self::TcpUdp => "TCP_UDP",
-                Self::Tls => "TLS",
-                Self::Udp => "UDP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HealthCheckProtocol, ["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]);
 
     /// The type of IP address used for this target group. The possible values are ipv4 and ipv6.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `ipv4`
         Ipv4,
@@ -2667,18 +1686,10 @@ pub mod target_group {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["ipv4", "ipv6"]);
 
     /// The protocol to use for routing traffic to the targets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `GENEVE`
         Geneve,
@@ -2700,25 +1711,10 @@ pub mod target_group {
         Udp,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Geneve => "GENEVE",
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-                Self::Quic => "QUIC",
-                Self::Tcp => "TCP",
-                Self::TcpQuic => "TCP_QUIC",
-                Self::TcpUdp => "TCP_UDP",
-                Self::Tls => "TLS",
-                Self::Udp => "UDP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]);
 
     /// The type of target that you must specify when registering targets with this target group. You can't specify targets for a target group using more than one target type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `alb`
         Alb,
@@ -2730,17 +1726,7 @@ pub mod target_group {
         Lambda,
     }
 
-    impl crate::value::CfnEnum for TargetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Alb => "alb",
-                Self::Instance => "instance",
-                Self::Ip => "ip",
-                Self::Lambda => "lambda",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetType, ["alb", "instance", "ip", "lambda"]);
 }
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStore
@@ -2770,59 +1756,32 @@ pub struct TrustStore {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for TrustStore {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TrustStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRUST_STORE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CaCertificatesBundleS3Bucket", self.ca_certificates_bundle_s3_bucket);
-        p.set_opt("CaCertificatesBundleS3Key", self.ca_certificates_bundle_s3_key);
-        p.set_opt("CaCertificatesBundleS3ObjectVersion", self.ca_certificates_bundle_s3_object_version);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource TrustStore = "AWS::ElasticLoadBalancingV2::TrustStore", shape: Some(&TRUST_STORE_SHAPE);
+    opt {
+        ca_certificates_bundle_s3_bucket = "CaCertificatesBundleS3Bucket",
+        ca_certificates_bundle_s3_key = "CaCertificatesBundleS3Key",
+        ca_certificates_bundle_s3_object_version = "CaCertificatesBundleS3ObjectVersion",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static TRUST_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+-)*[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::trust_store::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRUST_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+-)*[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrustStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrustStore> {
-    /// `Fn::GetAtt` `NumberOfCaCertificates`.
-    #[inline]
-    pub fn attr_number_of_ca_certificates(self) -> crate::value::Val<i64> {
-        self.__get_att("NumberOfCaCertificates")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `NumberOfCaCertificates`.
+        attr_number_of_ca_certificates: i64 = "NumberOfCaCertificates",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TrustStoreArn`.
+        attr_trust_store_arn: ::std::string::String = "TrustStoreArn",
     }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TrustStoreArn`.
-    #[inline]
-    pub fn attr_trust_store_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrustStoreArn")
-    }
-}
-
-pub mod trust_store {
-    //! Nested property types and enums of [`TrustStore`](super::TrustStore).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStoreRevocation
@@ -2840,35 +1799,31 @@ pub struct TrustStoreRevocation {
     pub trust_store_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for TrustStoreRevocation {
-    const TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TrustStoreRevocation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("RevocationContents", self.revocation_contents);
-        p.set_opt("TrustStoreArn", self.trust_store_arn);
-        p
+crate::resource::props! {
+    resource TrustStoreRevocation = "AWS::ElasticLoadBalancingV2::TrustStoreRevocation", shape: Some(&TRUST_STORE_REVOCATION_SHAPE);
+    opt {
+        revocation_contents = "RevocationContents",
+        trust_store_arn = "TrustStoreArn",
     }
 }
 
+static TRUST_STORE_REVOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RevocationContents", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::trust_store_revocation::REVOCATION_CONTENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`TrustStoreRevocation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrustStoreRevocation> {
-    /// `Fn::GetAtt` `RevocationId`.
-    #[inline]
-    pub fn attr_revocation_id(self) -> crate::value::Val<i64> {
-        self.__get_att("RevocationId")
-    }
-    /// `Fn::GetAtt` `TrustStoreRevocations`.
-    #[inline]
-    pub fn attr_trust_store_revocations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("TrustStoreRevocations")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RevocationId`.
+        attr_revocation_id: i64 = "RevocationId",
+        /// `Fn::GetAtt` `TrustStoreRevocations`.
+        attr_trust_store_revocations: crate::value::List<::std::string::String> = "TrustStoreRevocations",
     }
 }
 
 pub mod trust_store_revocation {
     //! Nested property types and enums of [`TrustStoreRevocation`](super::TrustStoreRevocation).
 
-    /// The definition `RevocationContent`.
     #[derive(Clone, Default)]
     pub struct RevocationContent {
         /// CloudFormation property `RevocationType`.
@@ -2881,31 +1836,25 @@ pub mod trust_store_revocation {
         pub s3_object_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RevocationContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RevocationType", self.revocation_type);
-            p.set_opt("S3Bucket", self.s3_bucket);
-            p.set_opt("S3Key", self.s3_key);
-            p.set_opt("S3ObjectVersion", self.s3_object_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested RevocationContent;
+        opt {
+            revocation_type = "RevocationType",
+            s3_bucket = "S3Bucket",
+            s3_key = "S3Key",
+            s3_object_version = "S3ObjectVersion",
         }
     }
 
-    /// Allowed values of `RevocationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(super) static REVOCATION_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RevocationType {
         /// `CRL`
         Crl,
     }
 
-    impl crate::value::CfnEnum for RevocationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Crl => "CRL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RevocationType, ["CRL"]);
 }

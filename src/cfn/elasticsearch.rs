@@ -16,9 +16,9 @@ pub struct Domain {
     /// CloudFormation property `AdvancedSecurityOptions`.
     pub advanced_security_options: ::std::option::Option<crate::cfn::elasticsearch::domain::AdvancedSecurityOptionsInput>,
     /// CloudFormation property `CognitoOptions`.
-    pub cognito_options: ::std::option::Option<crate::cfn::elasticsearch::domain::CognitoOptions>,
+    pub cognito_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::CognitoOptions>,
     /// CloudFormation property `DomainEndpointOptions`.
-    pub domain_endpoint_options: ::std::option::Option<crate::cfn::elasticsearch::domain::DomainEndpointOptions>,
+    pub domain_endpoint_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::DomainEndpointOptions>,
     /// CloudFormation property `DomainName`; changing it replaces the resource.
     pub domain_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `EBSOptions`.
@@ -28,71 +28,66 @@ pub struct Domain {
     /// CloudFormation property `ElasticsearchVersion`.
     pub elasticsearch_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `EncryptionAtRestOptions`.
-    pub encryption_at_rest_options: ::std::option::Option<crate::cfn::elasticsearch::domain::EncryptionAtRestOptions>,
+    pub encryption_at_rest_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::EncryptionAtRestOptions>,
     /// CloudFormation property `LogPublishingOptions`.
-    pub log_publishing_options: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::elasticsearch::domain::LogPublishingOption>>,
+    pub log_publishing_options: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::shared::elasticsearch_opensearchservice::LogPublishingOption>>,
     /// CloudFormation property `NodeToNodeEncryptionOptions`.
-    pub node_to_node_encryption_options: ::std::option::Option<crate::cfn::elasticsearch::domain::NodeToNodeEncryptionOptions>,
+    pub node_to_node_encryption_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::NodeToNodeEncryptionOptions>,
     /// CloudFormation property `SnapshotOptions`.
-    pub snapshot_options: ::std::option::Option<crate::cfn::elasticsearch::domain::SnapshotOptions>,
+    pub snapshot_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::SnapshotOptions>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// CloudFormation property `VPCOptions`.
     pub vpc_options: ::std::option::Option<crate::cfn::elasticsearch::domain::VpcOptions>,
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::Elasticsearch::Domain";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessPolicies", self.access_policies);
-        p.set_opt("AdvancedOptions", self.advanced_options);
-        p.set_opt("AdvancedSecurityOptions", self.advanced_security_options);
-        p.set_opt("CognitoOptions", self.cognito_options);
-        p.set_opt("DomainEndpointOptions", self.domain_endpoint_options);
-        p.set_opt("DomainName", self.domain_name);
-        p.set_opt("EBSOptions", self.ebs_options);
-        p.set_opt("ElasticsearchClusterConfig", self.elasticsearch_cluster_config);
-        p.set_opt("ElasticsearchVersion", self.elasticsearch_version);
-        p.set_opt("EncryptionAtRestOptions", self.encryption_at_rest_options);
-        p.set_opt("LogPublishingOptions", self.log_publishing_options);
-        p.set_opt("NodeToNodeEncryptionOptions", self.node_to_node_encryption_options);
-        p.set_opt("SnapshotOptions", self.snapshot_options);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VPCOptions", self.vpc_options);
-        p
+crate::resource::props! {
+    resource Domain = "AWS::Elasticsearch::Domain", shape: Some(&DOMAIN_SHAPE);
+    opt {
+        access_policies = "AccessPolicies",
+        advanced_options = "AdvancedOptions",
+        advanced_security_options = "AdvancedSecurityOptions",
+        cognito_options = "CognitoOptions",
+        domain_endpoint_options = "DomainEndpointOptions",
+        domain_name = "DomainName",
+        ebs_options = "EBSOptions",
+        elasticsearch_cluster_config = "ElasticsearchClusterConfig",
+        elasticsearch_version = "ElasticsearchVersion",
+        encryption_at_rest_options = "EncryptionAtRestOptions",
+        log_publishing_options = "LogPublishingOptions",
+        node_to_node_encryption_options = "NodeToNodeEncryptionOptions",
+        snapshot_options = "SnapshotOptions",
+        tags = "Tags",
+        vpc_options = "VPCOptions",
     }
 }
 
+static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessPolicies", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("CognitoOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticsearch_opensearchservice::COGNITO_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EncryptionAtRestOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticsearch_opensearchservice::ENCRYPTION_AT_REST_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VPCOptions", crate::resource::Rule { shape: Some(&self::domain::VPC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DomainArn`.
-    #[inline]
-    pub fn attr_domain_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainArn")
-    }
-    /// `Fn::GetAtt` `DomainEndpoint`.
-    #[inline]
-    pub fn attr_domain_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainEndpoint")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DomainArn`.
+        attr_domain_arn: ::std::string::String = "DomainArn",
+        /// `Fn::GetAtt` `DomainEndpoint`.
+        attr_domain_endpoint: ::std::string::String = "DomainEndpoint",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod domain {
     //! Nested property types and enums of [`Domain`](super::Domain).
 
-    /// The definition `AdvancedSecurityOptionsInput`.
+    pub use crate::cfn::shared::elasticsearch_opensearchservice::{CognitoOptions, ColdStorageOptions, DomainEndpointOptions, EncryptionAtRestOptions, LogPublishingOption, MasterUserOptions, NodeToNodeEncryptionOptions, SnapshotOptions, ZoneAwarenessConfig};
+
     #[derive(Clone, Default)]
     pub struct AdvancedSecurityOptionsInput {
         /// CloudFormation property `AnonymousAuthEnabled`.
@@ -102,97 +97,19 @@ pub mod domain {
         /// CloudFormation property `InternalUserDatabaseEnabled`.
         pub internal_user_database_enabled: ::std::option::Option<crate::value::Val<bool>>,
         /// CloudFormation property `MasterUserOptions`.
-        pub master_user_options: ::std::option::Option<crate::cfn::elasticsearch::domain::MasterUserOptions>,
+        pub master_user_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::MasterUserOptions>,
     }
 
-    impl crate::resource::ToExpr for AdvancedSecurityOptionsInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnonymousAuthEnabled", self.anonymous_auth_enabled);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("InternalUserDatabaseEnabled", self.internal_user_database_enabled);
-            p.set_opt("MasterUserOptions", self.master_user_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedSecurityOptionsInput;
+        opt {
+            anonymous_auth_enabled = "AnonymousAuthEnabled",
+            enabled = "Enabled",
+            internal_user_database_enabled = "InternalUserDatabaseEnabled",
+            master_user_options = "MasterUserOptions",
         }
     }
 
-    /// The definition `MasterUserOptions`.
-    #[derive(Clone, Default)]
-    pub struct MasterUserOptions {
-        /// CloudFormation property `MasterUserARN`.
-        pub master_user_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `MasterUserName`.
-        pub master_user_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `MasterUserPassword`.
-        pub master_user_password: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for MasterUserOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MasterUserARN", self.master_user_arn);
-            p.set_opt("MasterUserName", self.master_user_name);
-            p.set_opt("MasterUserPassword", self.master_user_password);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `CognitoOptions`.
-    #[derive(Clone, Default)]
-    pub struct CognitoOptions {
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `IdentityPoolId`.
-        pub identity_pool_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `RoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `UserPoolId`.
-        pub user_pool_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for CognitoOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("IdentityPoolId", self.identity_pool_id);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("UserPoolId", self.user_pool_id);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `DomainEndpointOptions`.
-    #[derive(Clone, Default)]
-    pub struct DomainEndpointOptions {
-        /// CloudFormation property `CustomEndpoint`.
-        pub custom_endpoint: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `CustomEndpointCertificateArn`.
-        pub custom_endpoint_certificate_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `CustomEndpointEnabled`.
-        pub custom_endpoint_enabled: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `EnforceHTTPS`.
-        pub enforce_https: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `TLSSecurityPolicy`.
-        pub tls_security_policy: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for DomainEndpointOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomEndpoint", self.custom_endpoint);
-            p.set_opt("CustomEndpointCertificateArn", self.custom_endpoint_certificate_arn);
-            p.set_opt("CustomEndpointEnabled", self.custom_endpoint_enabled);
-            p.set_opt("EnforceHTTPS", self.enforce_https);
-            p.set_opt("TLSSecurityPolicy", self.tls_security_policy);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `EBSOptions`.
     #[derive(Clone, Default)]
     pub struct EbsOptions {
         /// CloudFormation property `EBSEnabled`.
@@ -205,23 +122,20 @@ pub mod domain {
         pub volume_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EbsOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EBSEnabled", self.ebs_enabled);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsOptions;
+        opt {
+            ebs_enabled = "EBSEnabled",
+            iops = "Iops",
+            volume_size = "VolumeSize",
+            volume_type = "VolumeType",
         }
     }
 
-    /// The definition `ElasticsearchClusterConfig`.
     #[derive(Clone, Default)]
     pub struct ElasticsearchClusterConfig {
         /// CloudFormation property `ColdStorageOptions`.
-        pub cold_storage_options: ::std::option::Option<crate::cfn::elasticsearch::domain::ColdStorageOptions>,
+        pub cold_storage_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::ColdStorageOptions>,
         /// CloudFormation property `DedicatedMasterCount`.
         pub dedicated_master_count: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `DedicatedMasterEnabled`.
@@ -239,133 +153,28 @@ pub mod domain {
         /// CloudFormation property `WarmType`.
         pub warm_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `ZoneAwarenessConfig`.
-        pub zone_awareness_config: ::std::option::Option<crate::cfn::elasticsearch::domain::ZoneAwarenessConfig>,
+        pub zone_awareness_config: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::ZoneAwarenessConfig>,
         /// CloudFormation property `ZoneAwarenessEnabled`.
         pub zone_awareness_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ElasticsearchClusterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ColdStorageOptions", self.cold_storage_options);
-            p.set_opt("DedicatedMasterCount", self.dedicated_master_count);
-            p.set_opt("DedicatedMasterEnabled", self.dedicated_master_enabled);
-            p.set_opt("DedicatedMasterType", self.dedicated_master_type);
-            p.set_opt("InstanceCount", self.instance_count);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("WarmCount", self.warm_count);
-            p.set_opt("WarmEnabled", self.warm_enabled);
-            p.set_opt("WarmType", self.warm_type);
-            p.set_opt("ZoneAwarenessConfig", self.zone_awareness_config);
-            p.set_opt("ZoneAwarenessEnabled", self.zone_awareness_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticsearchClusterConfig;
+        opt {
+            cold_storage_options = "ColdStorageOptions",
+            dedicated_master_count = "DedicatedMasterCount",
+            dedicated_master_enabled = "DedicatedMasterEnabled",
+            dedicated_master_type = "DedicatedMasterType",
+            instance_count = "InstanceCount",
+            instance_type = "InstanceType",
+            warm_count = "WarmCount",
+            warm_enabled = "WarmEnabled",
+            warm_type = "WarmType",
+            zone_awareness_config = "ZoneAwarenessConfig",
+            zone_awareness_enabled = "ZoneAwarenessEnabled",
         }
     }
 
-    /// The definition `ColdStorageOptions`.
-    #[derive(Clone, Default)]
-    pub struct ColdStorageOptions {
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for ColdStorageOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ZoneAwarenessConfig`.
-    #[derive(Clone, Default)]
-    pub struct ZoneAwarenessConfig {
-        /// CloudFormation property `AvailabilityZoneCount`.
-        pub availability_zone_count: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for ZoneAwarenessConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZoneCount", self.availability_zone_count);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `EncryptionAtRestOptions`.
-    #[derive(Clone, Default)]
-    pub struct EncryptionAtRestOptions {
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `KmsKeyId`.
-        pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for EncryptionAtRestOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `LogPublishingOption`.
-    #[derive(Clone, Default)]
-    pub struct LogPublishingOption {
-        /// CloudFormation property `CloudWatchLogsLogGroupArn`.
-        pub cloud_watch_logs_log_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for LogPublishingOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogsLogGroupArn", self.cloud_watch_logs_log_group_arn);
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `NodeToNodeEncryptionOptions`.
-    #[derive(Clone, Default)]
-    pub struct NodeToNodeEncryptionOptions {
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for NodeToNodeEncryptionOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SnapshotOptions`.
-    #[derive(Clone, Default)]
-    pub struct SnapshotOptions {
-        /// CloudFormation property `AutomatedSnapshotStartHour`.
-        pub automated_snapshot_start_hour: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for SnapshotOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutomatedSnapshotStartHour", self.automated_snapshot_start_hour);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `VPCOptions`.
     #[derive(Clone, Default)]
     pub struct VpcOptions {
         /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -374,13 +183,15 @@ pub mod domain {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for VpcOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcOptions;
+        opt {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
+
+    pub(super) static VPC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }

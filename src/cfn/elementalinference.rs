@@ -21,7 +21,6 @@ pub struct Dictionary {
 
 impl Dictionary {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(language: impl ::std::convert::Into<crate::value::Val<crate::cfn::elementalinference::dictionary::DictionaryLanguage>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             entries: ::std::option::Option::None,
@@ -32,49 +31,37 @@ impl Dictionary {
     }
 }
 
-impl crate::resource::Resource for Dictionary {
-    const TYPE: &'static str = "AWS::ElementalInference::Dictionary";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DICTIONARY_SHAPE)
+crate::resource::props! {
+    resource Dictionary = "AWS::ElementalInference::Dictionary", shape: Some(&DICTIONARY_SHAPE);
+    req {
+        language = "Language",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Entries", self.entries);
-        p.set("Language", self.language);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        entries = "Entries",
+        tags = "Tags",
     }
 }
 
-static DICTIONARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Entries", crate::resource::Rule { max_len: Some(40960), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DICTIONARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Entries", crate::resource::Rule { max_len: Some(40960), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dictionary`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dictionary> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod dictionary {
     //! Nested property types and enums of [`Dictionary`](super::Dictionary).
 
-    /// Allowed values of `DictionaryLanguage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DictionaryLanguage {
         /// `eng`
         Eng,
@@ -90,19 +77,7 @@ pub mod dictionary {
         Por,
     }
 
-    impl crate::value::CfnEnum for DictionaryLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Eng => "eng",
-                Self::Fra => "fra",
-                Self::Ita => "ita",
-                Self::Deu => "deu",
-                Self::Spa => "spa",
-                Self::Por => "por",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DictionaryLanguage, ["eng", "fra", "ita", "deu", "spa", "por"]);
 }
 
 /// Represents a feed that receives media for inference processing
@@ -122,7 +97,6 @@ pub struct Feed {
 
 impl Feed {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, outputs: ::std::vec::Vec<crate::cfn::elementalinference::feed::GetOutput>) -> Self {
         Self {
             access_role_arn: ::std::option::Option::None,
@@ -133,54 +107,39 @@ impl Feed {
     }
 }
 
-impl crate::resource::Resource for Feed {
-    const TYPE: &'static str = "AWS::ElementalInference::Feed";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FEED_SHAPE)
+crate::resource::props! {
+    resource Feed = "AWS::ElementalInference::Feed", shape: Some(&FEED_SHAPE);
+    req {
+        name = "Name",
+        outputs = "Outputs",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessRoleArn", self.access_role_arn);
-        p.set("Name", self.name);
-        p.set("Outputs", self.outputs);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        access_role_arn = "AccessRoleArn",
+        tags = "Tags",
     }
 }
 
-static FEED_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessRoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ("Outputs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::feed::GET_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FEED_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessRoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ("Outputs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::feed::GET_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Feed`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Feed> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DataEndpoints`.
-    #[inline]
-    pub fn attr_data_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DataEndpoints")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DataEndpoints`.
+        attr_data_endpoints: crate::value::List<::std::string::String> = "DataEndpoints",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod feed {
     //! Nested property types and enums of [`Feed`](super::Feed).
 
-    /// The definition `GetOutput`.
     #[derive(Clone)]
     pub struct GetOutput {
         /// CloudFormation property `Description`.
@@ -195,7 +154,6 @@ pub mod feed {
 
     impl GetOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, output_config: crate::cfn::elementalinference::feed::OutputConfig, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::elementalinference::feed::OutputStatus>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -206,27 +164,24 @@ pub mod feed {
         }
     }
 
-    impl crate::resource::ToExpr for GetOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set("OutputConfig", self.output_config);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested GetOutput;
+        req {
+            name = "Name",
+            output_config = "OutputConfig",
+            status = "Status",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static GET_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-\\.',@:;]*$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-            ("OutputConfig", crate::resource::Rule { shape: Some(&OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GET_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-\\.',@:;]*$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+        ("OutputConfig", crate::resource::Rule { shape: Some(&OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OutputConfig`.
     #[derive(Clone, Default)]
     pub struct OutputConfig {
         /// CloudFormation property `Clipping`.
@@ -237,26 +192,21 @@ pub mod feed {
         pub subtitling: ::std::option::Option<crate::cfn::elementalinference::feed::SubtitlingConfig>,
     }
 
-    impl crate::resource::ToExpr for OutputConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Clipping", self.clipping);
-            p.set_opt("Cropping", self.cropping);
-            p.set_opt("Subtitling", self.subtitling);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputConfig;
+        opt {
+            clipping = "Clipping",
+            cropping = "Cropping",
+            subtitling = "Subtitling",
         }
     }
 
-    pub(super) static OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Clipping", crate::resource::Rule { shape: Some(&CLIPPING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Cropping", crate::resource::Rule { shape: Some(&CROPPING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Subtitling", crate::resource::Rule { shape: Some(&SUBTITLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Clipping", crate::resource::Rule { shape: Some(&CLIPPING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Cropping", crate::resource::Rule { shape: Some(&CROPPING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Subtitling", crate::resource::Rule { shape: Some(&SUBTITLING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ClippingConfig`.
     #[derive(Clone, Default)]
     pub struct ClippingConfig {
         /// CloudFormation property `CallbackMetadata`.
@@ -267,22 +217,18 @@ pub mod feed {
         pub data_source_configuration: ::std::option::Option<crate::cfn::elementalinference::feed::DataSourceConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ClippingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CallbackMetadata", self.callback_metadata);
-            p.set_opt("DataSourceConfiguration", self.data_source_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClippingConfig;
+        opt {
+            callback_metadata = "CallbackMetadata",
+            data_source_configuration = "DataSourceConfiguration",
         }
     }
 
-    pub(super) static CLIPPING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CallbackMetadata", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-\\.',@:;]*$")), ..crate::resource::Rule::NONE }),
-            ("DataSourceConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLIPPING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CallbackMetadata", crate::resource::Rule { max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\w \\-\\.',@:;]*$")), ..crate::resource::Rule::NONE }),
+        ("DataSourceConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifies the fixture whose event data Elemental Inference maps onto the clipping metadata for an output.
     #[derive(Clone)]
@@ -295,7 +241,6 @@ pub mod feed {
 
     impl DataSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fixture_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 fixture_id: fixture_id.into(),
@@ -303,44 +248,34 @@ pub mod feed {
         }
     }
 
-    impl crate::resource::ToExpr for DataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FixtureId", self.fixture_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceConfiguration;
+        req {
+            fixture_id = "FixtureId",
         }
     }
 
-    pub(super) static DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FixtureId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixtureId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CroppingConfig`.
     #[derive(Clone, Default)]
     pub struct CroppingConfig {
         /// CloudFormation property `TemplateGroups`.
         pub template_groups: ::std::option::Option<::std::vec::Vec<crate::cfn::elementalinference::feed::TemplateGroup>>,
     }
 
-    impl crate::resource::ToExpr for CroppingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TemplateGroups", self.template_groups);
-            p.into_expr()
+    crate::resource::props! {
+        nested CroppingConfig;
+        opt {
+            template_groups = "TemplateGroups",
         }
     }
 
-    pub(super) static CROPPING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TemplateGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&TEMPLATE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CROPPING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TemplateGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&TEMPLATE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TemplateGroup`.
     #[derive(Clone)]
     pub struct TemplateGroup {
         /// CloudFormation property `Name`; required.
@@ -351,7 +286,6 @@ pub mod feed {
 
     impl TemplateGroup {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_uris: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 name: name.into(),
@@ -360,24 +294,19 @@ pub mod feed {
         }
     }
 
-    impl crate::resource::ToExpr for TemplateGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("TemplateUris", self.template_uris);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateGroup;
+        req {
+            name = "Name",
+            template_uris = "TemplateUris",
         }
     }
 
-    pub(super) static TEMPLATE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-            ("TemplateUris", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(10), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEMPLATE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9-_]{0,126}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+        ("TemplateUris", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(10), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SubtitlingConfig`.
     #[derive(Clone)]
     pub struct SubtitlingConfig {
         /// CloudFormation property `AspectRatio`.
@@ -392,7 +321,6 @@ pub mod feed {
 
     impl SubtitlingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(language: impl ::std::convert::Into<crate::value::Val<crate::cfn::elementalinference::feed::TranscriptionLanguage>>) -> Self {
             Self {
                 aspect_ratio: ::std::option::Option::None,
@@ -403,25 +331,22 @@ pub mod feed {
         }
     }
 
-    impl crate::resource::ToExpr for SubtitlingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AspectRatio", self.aspect_ratio);
-            p.set_opt("Dictionary", self.dictionary);
-            p.set("Language", self.language);
-            p.set_opt("ProfanityFilter", self.profanity_filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubtitlingConfig;
+        req {
+            language = "Language",
+        }
+        opt {
+            aspect_ratio = "AspectRatio",
+            dictionary = "Dictionary",
+            profanity_filter = "ProfanityFilter",
         }
     }
 
-    pub(super) static SUBTITLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dictionary", crate::resource::Rule { min_len: Some(1), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBTITLING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dictionary", crate::resource::Rule { min_len: Some(1), max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AspectRatio`.
     #[derive(Clone)]
     pub struct AspectRatio {
         /// CloudFormation property `Height`; required.
@@ -432,7 +357,6 @@ pub mod feed {
 
     impl AspectRatio {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(height: impl ::std::convert::Into<crate::value::Val<i64>>, width: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 height: height.into(),
@@ -441,18 +365,15 @@ pub mod feed {
         }
     }
 
-    impl crate::resource::ToExpr for AspectRatio {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Height", self.height);
-            p.set("Width", self.width);
-            p.into_expr()
+    crate::resource::props! {
+        nested AspectRatio;
+        req {
+            height = "Height",
+            width = "Width",
         }
     }
 
-    /// Allowed values of `TranscriptionLanguage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TranscriptionLanguage {
         /// `eng`
         Eng,
@@ -474,25 +395,9 @@ pub mod feed {
         Por,
     }
 
-    impl crate::value::CfnEnum for TranscriptionLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Eng => "eng",
-                Self::EngAu => "eng-au",
-                Self::EngGb => "eng-gb",
-                Self::EngUs => "eng-us",
-                Self::Fra => "fra",
-                Self::Ita => "ita",
-                Self::Deu => "deu",
-                Self::Spa => "spa",
-                Self::Por => "por",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TranscriptionLanguage, ["eng", "eng-au", "eng-gb", "eng-us", "fra", "ita", "deu", "spa", "por"]);
 
-    /// Allowed values of `ProfanityFilterMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProfanityFilterMode {
         /// `DISABLED`
         Disabled,
@@ -502,19 +407,9 @@ pub mod feed {
         Drop,
     }
 
-    impl crate::value::CfnEnum for ProfanityFilterMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Censor => "CENSOR",
-                Self::Drop => "DROP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProfanityFilterMode, ["DISABLED", "CENSOR", "DROP"]);
 
-    /// Allowed values of `OutputStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputStatus {
         /// `ENABLED`
         Enabled,
@@ -522,13 +417,5 @@ pub mod feed {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for OutputStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutputStatus, ["ENABLED", "DISABLED"]);
 }

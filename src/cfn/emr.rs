@@ -67,7 +67,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instances: crate::cfn::emr::cluster::JobFlowInstancesConfig, job_flow_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             additional_info: ::std::option::Option::None,
@@ -101,60 +100,60 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::EMR::Cluster";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalInfo", self.additional_info);
-        p.set_opt("Applications", self.applications);
-        p.set_opt("AutoScalingRole", self.auto_scaling_role);
-        p.set_opt("AutoTerminationPolicy", self.auto_termination_policy);
-        p.set_opt("BootstrapActions", self.bootstrap_actions);
-        p.set_opt("Configurations", self.configurations);
-        p.set_opt("CustomAmiId", self.custom_ami_id);
-        p.set_opt("EbsRootVolumeIops", self.ebs_root_volume_iops);
-        p.set_opt("EbsRootVolumeSize", self.ebs_root_volume_size);
-        p.set_opt("EbsRootVolumeThroughput", self.ebs_root_volume_throughput);
-        p.set("Instances", self.instances);
-        p.set("JobFlowRole", self.job_flow_role);
-        p.set_opt("KerberosAttributes", self.kerberos_attributes);
-        p.set_opt("LogEncryptionKmsKeyId", self.log_encryption_kms_key_id);
-        p.set_opt("LogUri", self.log_uri);
-        p.set_opt("ManagedScalingPolicy", self.managed_scaling_policy);
-        p.set("Name", self.name);
-        p.set_opt("OSReleaseLabel", self.os_release_label);
-        p.set_opt("PlacementGroupConfigs", self.placement_group_configs);
-        p.set_opt("ReleaseLabel", self.release_label);
-        p.set_opt("ScaleDownBehavior", self.scale_down_behavior);
-        p.set_opt("SecurityConfiguration", self.security_configuration);
-        p.set("ServiceRole", self.service_role);
-        p.set_opt("StepConcurrencyLevel", self.step_concurrency_level);
-        p.set_opt("Steps", self.steps);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VisibleToAllUsers", self.visible_to_all_users);
-        p
+crate::resource::props! {
+    resource Cluster = "AWS::EMR::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        instances = "Instances",
+        job_flow_role = "JobFlowRole",
+        name = "Name",
+        service_role = "ServiceRole",
+    }
+    opt {
+        additional_info = "AdditionalInfo",
+        applications = "Applications",
+        auto_scaling_role = "AutoScalingRole",
+        auto_termination_policy = "AutoTerminationPolicy",
+        bootstrap_actions = "BootstrapActions",
+        configurations = "Configurations",
+        custom_ami_id = "CustomAmiId",
+        ebs_root_volume_iops = "EbsRootVolumeIops",
+        ebs_root_volume_size = "EbsRootVolumeSize",
+        ebs_root_volume_throughput = "EbsRootVolumeThroughput",
+        kerberos_attributes = "KerberosAttributes",
+        log_encryption_kms_key_id = "LogEncryptionKmsKeyId",
+        log_uri = "LogUri",
+        managed_scaling_policy = "ManagedScalingPolicy",
+        os_release_label = "OSReleaseLabel",
+        placement_group_configs = "PlacementGroupConfigs",
+        release_label = "ReleaseLabel",
+        scale_down_behavior = "ScaleDownBehavior",
+        security_configuration = "SecurityConfiguration",
+        step_concurrency_level = "StepConcurrencyLevel",
+        steps = "Steps",
+        tags = "Tags",
+        visible_to_all_users = "VisibleToAllUsers",
     }
 }
 
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdditionalInfo", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `MasterPublicDNS`.
-    #[inline]
-    pub fn attr_master_public_dns(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterPublicDNS")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `MasterPublicDNS`.
+        attr_master_public_dns: ::std::string::String = "MasterPublicDNS",
     }
 }
 
 pub mod cluster {
     //! Nested property types and enums of [`Cluster`](super::Cluster).
 
-    /// The definition `Application`.
+    pub use crate::cfn::shared::emr::{ScalingAction, ScalingConstraints, SimpleScalingPolicyConfiguration, VolumeSpecification};
+
     #[derive(Clone, Default)]
     pub struct Application {
         /// CloudFormation property `AdditionalInfo`.
@@ -167,35 +166,29 @@ pub mod cluster {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Application {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalInfo", self.additional_info);
-            p.set_opt("Args", self.args);
-            p.set_opt("Name", self.name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested Application;
+        opt {
+            additional_info = "AdditionalInfo",
+            args = "Args",
+            name = "Name",
+            version = "Version",
         }
     }
 
-    /// The definition `AutoTerminationPolicy`.
     #[derive(Clone, Default)]
     pub struct AutoTerminationPolicy {
         /// CloudFormation property `IdleTimeout`.
         pub idle_timeout: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AutoTerminationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdleTimeout", self.idle_timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoTerminationPolicy;
+        opt {
+            idle_timeout = "IdleTimeout",
         }
     }
 
-    /// The definition `BootstrapActionConfig`.
     #[derive(Clone)]
     pub struct BootstrapActionConfig {
         /// CloudFormation property `Name`; required.
@@ -206,7 +199,6 @@ pub mod cluster {
 
     impl BootstrapActionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, script_bootstrap_action: crate::cfn::emr::cluster::ScriptBootstrapActionConfig) -> Self {
             Self {
                 name: name.into(),
@@ -215,17 +207,14 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for BootstrapActionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("ScriptBootstrapAction", self.script_bootstrap_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested BootstrapActionConfig;
+        req {
+            name = "Name",
+            script_bootstrap_action = "ScriptBootstrapAction",
         }
     }
 
-    /// The definition `ScriptBootstrapActionConfig`.
     #[derive(Clone)]
     pub struct ScriptBootstrapActionConfig {
         /// CloudFormation property `Args`.
@@ -236,7 +225,6 @@ pub mod cluster {
 
     impl ScriptBootstrapActionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 args: ::std::option::Option::None,
@@ -245,17 +233,16 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ScriptBootstrapActionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Args", self.args);
-            p.set("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScriptBootstrapActionConfig;
+        req {
+            path = "Path",
+        }
+        opt {
+            args = "Args",
         }
     }
 
-    /// The definition `Configuration`.
     #[derive(Clone, Default)]
     pub struct Configuration {
         /// CloudFormation property `Classification`.
@@ -266,18 +253,15 @@ pub mod cluster {
         pub configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::emr::cluster::Configuration>>,
     }
 
-    impl crate::resource::ToExpr for Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Classification", self.classification);
-            p.set_opt("ConfigurationProperties", self.configuration_properties);
-            p.set_opt("Configurations", self.configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested Configuration;
+        opt {
+            classification = "Classification",
+            configuration_properties = "ConfigurationProperties",
+            configurations = "Configurations",
         }
     }
 
-    /// The definition `JobFlowInstancesConfig`.
     #[derive(Clone, Default)]
     pub struct JobFlowInstancesConfig {
         /// CloudFormation property `AdditionalMasterSecurityGroups`.
@@ -320,34 +304,31 @@ pub mod cluster {
         pub unhealthy_node_replacement: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for JobFlowInstancesConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalMasterSecurityGroups", self.additional_master_security_groups);
-            p.set_opt("AdditionalSlaveSecurityGroups", self.additional_slave_security_groups);
-            p.set_opt("CoreInstanceFleet", self.core_instance_fleet);
-            p.set_opt("CoreInstanceGroup", self.core_instance_group);
-            p.set_opt("Ec2KeyName", self.ec2_key_name);
-            p.set_opt("Ec2SubnetId", self.ec2_subnet_id);
-            p.set_opt("Ec2SubnetIds", self.ec2_subnet_ids);
-            p.set_opt("EmrManagedMasterSecurityGroup", self.emr_managed_master_security_group);
-            p.set_opt("EmrManagedSlaveSecurityGroup", self.emr_managed_slave_security_group);
-            p.set_opt("HadoopVersion", self.hadoop_version);
-            p.set_opt("KeepJobFlowAliveWhenNoSteps", self.keep_job_flow_alive_when_no_steps);
-            p.set_opt("MasterInstanceFleet", self.master_instance_fleet);
-            p.set_opt("MasterInstanceGroup", self.master_instance_group);
-            p.set_opt("Placement", self.placement);
-            p.set_opt("ServiceAccessSecurityGroup", self.service_access_security_group);
-            p.set_opt("TaskInstanceFleets", self.task_instance_fleets);
-            p.set_opt("TaskInstanceGroups", self.task_instance_groups);
-            p.set_opt("TerminationProtected", self.termination_protected);
-            p.set_opt("UnhealthyNodeReplacement", self.unhealthy_node_replacement);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobFlowInstancesConfig;
+        opt {
+            additional_master_security_groups = "AdditionalMasterSecurityGroups",
+            additional_slave_security_groups = "AdditionalSlaveSecurityGroups",
+            core_instance_fleet = "CoreInstanceFleet",
+            core_instance_group = "CoreInstanceGroup",
+            ec2_key_name = "Ec2KeyName",
+            ec2_subnet_id = "Ec2SubnetId",
+            ec2_subnet_ids = "Ec2SubnetIds",
+            emr_managed_master_security_group = "EmrManagedMasterSecurityGroup",
+            emr_managed_slave_security_group = "EmrManagedSlaveSecurityGroup",
+            hadoop_version = "HadoopVersion",
+            keep_job_flow_alive_when_no_steps = "KeepJobFlowAliveWhenNoSteps",
+            master_instance_fleet = "MasterInstanceFleet",
+            master_instance_group = "MasterInstanceGroup",
+            placement = "Placement",
+            service_access_security_group = "ServiceAccessSecurityGroup",
+            task_instance_fleets = "TaskInstanceFleets",
+            task_instance_groups = "TaskInstanceGroups",
+            termination_protected = "TerminationProtected",
+            unhealthy_node_replacement = "UnhealthyNodeReplacement",
         }
     }
 
-    /// The definition `InstanceFleetConfig`.
     #[derive(Clone, Default)]
     pub struct InstanceFleetConfig {
         /// CloudFormation property `InstanceTypeConfigs`.
@@ -364,21 +345,18 @@ pub mod cluster {
         pub target_spot_capacity: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InstanceFleetConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstanceTypeConfigs", self.instance_type_configs);
-            p.set_opt("LaunchSpecifications", self.launch_specifications);
-            p.set_opt("Name", self.name);
-            p.set_opt("ResizeSpecifications", self.resize_specifications);
-            p.set_opt("TargetOnDemandCapacity", self.target_on_demand_capacity);
-            p.set_opt("TargetSpotCapacity", self.target_spot_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceFleetConfig;
+        opt {
+            instance_type_configs = "InstanceTypeConfigs",
+            launch_specifications = "LaunchSpecifications",
+            name = "Name",
+            resize_specifications = "ResizeSpecifications",
+            target_on_demand_capacity = "TargetOnDemandCapacity",
+            target_spot_capacity = "TargetSpotCapacity",
         }
     }
 
-    /// The definition `InstanceTypeConfig`.
     #[derive(Clone)]
     pub struct InstanceTypeConfig {
         /// CloudFormation property `BidPrice`.
@@ -401,7 +379,6 @@ pub mod cluster {
 
     impl InstanceTypeConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bid_price: ::std::option::Option::None,
@@ -416,23 +393,22 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceTypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BidPrice", self.bid_price);
-            p.set_opt("BidPriceAsPercentageOfOnDemandPrice", self.bid_price_as_percentage_of_on_demand_price);
-            p.set_opt("Configurations", self.configurations);
-            p.set_opt("CustomAmiId", self.custom_ami_id);
-            p.set_opt("EbsConfiguration", self.ebs_configuration);
-            p.set("InstanceType", self.instance_type);
-            p.set_opt("Priority", self.priority);
-            p.set_opt("WeightedCapacity", self.weighted_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceTypeConfig;
+        req {
+            instance_type = "InstanceType",
+        }
+        opt {
+            bid_price = "BidPrice",
+            bid_price_as_percentage_of_on_demand_price = "BidPriceAsPercentageOfOnDemandPrice",
+            configurations = "Configurations",
+            custom_ami_id = "CustomAmiId",
+            ebs_configuration = "EbsConfiguration",
+            priority = "Priority",
+            weighted_capacity = "WeightedCapacity",
         }
     }
 
-    /// The definition `EbsConfiguration`.
     #[derive(Clone, Default)]
     pub struct EbsConfiguration {
         /// CloudFormation property `EbsBlockDeviceConfigs`.
@@ -441,21 +417,18 @@ pub mod cluster {
         pub ebs_optimized: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EbsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EbsBlockDeviceConfigs", self.ebs_block_device_configs);
-            p.set_opt("EbsOptimized", self.ebs_optimized);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsConfiguration;
+        opt {
+            ebs_block_device_configs = "EbsBlockDeviceConfigs",
+            ebs_optimized = "EbsOptimized",
         }
     }
 
-    /// The definition `EbsBlockDeviceConfig`.
     #[derive(Clone)]
     pub struct EbsBlockDeviceConfig {
         /// CloudFormation property `VolumeSpecification`; required.
-        pub volume_specification: crate::cfn::emr::cluster::VolumeSpecification,
+        pub volume_specification: crate::cfn::shared::emr::VolumeSpecification,
         /// CloudFormation property `VolumesPerInstance`.
         pub volumes_per_instance: ::std::option::Option<crate::value::Val<i64>>,
     }
@@ -463,7 +436,7 @@ pub mod cluster {
     impl EbsBlockDeviceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(volume_specification: crate::cfn::emr::cluster::VolumeSpecification) -> Self {
+        pub fn new(volume_specification: crate::cfn::shared::emr::VolumeSpecification) -> Self {
             Self {
                 volume_specification,
                 volumes_per_instance: ::std::option::Option::None,
@@ -471,55 +444,16 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for EbsBlockDeviceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VolumeSpecification", self.volume_specification);
-            p.set_opt("VolumesPerInstance", self.volumes_per_instance);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsBlockDeviceConfig;
+        req {
+            volume_specification = "VolumeSpecification",
+        }
+        opt {
+            volumes_per_instance = "VolumesPerInstance",
         }
     }
 
-    /// The definition `VolumeSpecification`.
-    #[derive(Clone)]
-    pub struct VolumeSpecification {
-        /// CloudFormation property `Iops`.
-        pub iops: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `SizeInGB`; required.
-        pub size_in_gb: crate::value::Val<i64>,
-        /// CloudFormation property `Throughput`.
-        pub throughput: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `VolumeType`; required.
-        pub volume_type: crate::value::Val<::std::string::String>,
-    }
-
-    impl VolumeSpecification {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(size_in_gb: impl ::std::convert::Into<crate::value::Val<i64>>, volume_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                iops: ::std::option::Option::None,
-                size_in_gb: size_in_gb.into(),
-                throughput: ::std::option::Option::None,
-                volume_type: volume_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for VolumeSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iops", self.iops);
-            p.set("SizeInGB", self.size_in_gb);
-            p.set_opt("Throughput", self.throughput);
-            p.set("VolumeType", self.volume_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `InstanceFleetProvisioningSpecifications`.
     #[derive(Clone, Default)]
     pub struct InstanceFleetProvisioningSpecifications {
         /// CloudFormation property `OnDemandSpecification`.
@@ -528,17 +462,14 @@ pub mod cluster {
         pub spot_specification: ::std::option::Option<crate::cfn::emr::cluster::SpotProvisioningSpecification>,
     }
 
-    impl crate::resource::ToExpr for InstanceFleetProvisioningSpecifications {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnDemandSpecification", self.on_demand_specification);
-            p.set_opt("SpotSpecification", self.spot_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceFleetProvisioningSpecifications;
+        opt {
+            on_demand_specification = "OnDemandSpecification",
+            spot_specification = "SpotSpecification",
         }
     }
 
-    /// The definition `OnDemandProvisioningSpecification`.
     #[derive(Clone)]
     pub struct OnDemandProvisioningSpecification {
         /// CloudFormation property `AllocationStrategy`; required.
@@ -549,7 +480,6 @@ pub mod cluster {
 
     impl OnDemandProvisioningSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allocation_strategy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allocation_strategy: allocation_strategy.into(),
@@ -558,17 +488,16 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for OnDemandProvisioningSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("CapacityReservationOptions", self.capacity_reservation_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnDemandProvisioningSpecification;
+        req {
+            allocation_strategy = "AllocationStrategy",
+        }
+        opt {
+            capacity_reservation_options = "CapacityReservationOptions",
         }
     }
 
-    /// The definition `OnDemandCapacityReservationOptions`.
     #[derive(Clone, Default)]
     pub struct OnDemandCapacityReservationOptions {
         /// CloudFormation property `CapacityReservationPreference`.
@@ -579,18 +508,15 @@ pub mod cluster {
         pub usage_strategy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OnDemandCapacityReservationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationPreference", self.capacity_reservation_preference);
-            p.set_opt("CapacityReservationResourceGroupArn", self.capacity_reservation_resource_group_arn);
-            p.set_opt("UsageStrategy", self.usage_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnDemandCapacityReservationOptions;
+        opt {
+            capacity_reservation_preference = "CapacityReservationPreference",
+            capacity_reservation_resource_group_arn = "CapacityReservationResourceGroupArn",
+            usage_strategy = "UsageStrategy",
         }
     }
 
-    /// The definition `SpotProvisioningSpecification`.
     #[derive(Clone)]
     pub struct SpotProvisioningSpecification {
         /// CloudFormation property `AllocationStrategy`.
@@ -605,7 +531,6 @@ pub mod cluster {
 
     impl SpotProvisioningSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(timeout_action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, timeout_duration_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 allocation_strategy: ::std::option::Option::None,
@@ -616,19 +541,18 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for SpotProvisioningSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("BlockDurationMinutes", self.block_duration_minutes);
-            p.set("TimeoutAction", self.timeout_action);
-            p.set("TimeoutDurationMinutes", self.timeout_duration_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotProvisioningSpecification;
+        req {
+            timeout_action = "TimeoutAction",
+            timeout_duration_minutes = "TimeoutDurationMinutes",
+        }
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            block_duration_minutes = "BlockDurationMinutes",
         }
     }
 
-    /// The definition `InstanceFleetResizingSpecifications`.
     #[derive(Clone, Default)]
     pub struct InstanceFleetResizingSpecifications {
         /// CloudFormation property `OnDemandResizeSpecification`.
@@ -637,17 +561,14 @@ pub mod cluster {
         pub spot_resize_specification: ::std::option::Option<crate::cfn::emr::cluster::SpotResizingSpecification>,
     }
 
-    impl crate::resource::ToExpr for InstanceFleetResizingSpecifications {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnDemandResizeSpecification", self.on_demand_resize_specification);
-            p.set_opt("SpotResizeSpecification", self.spot_resize_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceFleetResizingSpecifications;
+        opt {
+            on_demand_resize_specification = "OnDemandResizeSpecification",
+            spot_resize_specification = "SpotResizeSpecification",
         }
     }
 
-    /// The definition `OnDemandResizingSpecification`.
     #[derive(Clone, Default)]
     pub struct OnDemandResizingSpecification {
         /// CloudFormation property `AllocationStrategy`.
@@ -658,18 +579,15 @@ pub mod cluster {
         pub timeout_duration_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for OnDemandResizingSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("CapacityReservationOptions", self.capacity_reservation_options);
-            p.set_opt("TimeoutDurationMinutes", self.timeout_duration_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnDemandResizingSpecification;
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            capacity_reservation_options = "CapacityReservationOptions",
+            timeout_duration_minutes = "TimeoutDurationMinutes",
         }
     }
 
-    /// The definition `SpotResizingSpecification`.
     #[derive(Clone, Default)]
     pub struct SpotResizingSpecification {
         /// CloudFormation property `AllocationStrategy`.
@@ -678,17 +596,14 @@ pub mod cluster {
         pub timeout_duration_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SpotResizingSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("TimeoutDurationMinutes", self.timeout_duration_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotResizingSpecification;
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            timeout_duration_minutes = "TimeoutDurationMinutes",
         }
     }
 
-    /// The definition `InstanceGroupConfig`.
     #[derive(Clone)]
     pub struct InstanceGroupConfig {
         /// CloudFormation property `AutoScalingPolicy`.
@@ -713,7 +628,6 @@ pub mod cluster {
 
     impl InstanceGroupConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_count: impl ::std::convert::Into<crate::value::Val<i64>>, instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auto_scaling_policy: ::std::option::Option::None,
@@ -729,28 +643,27 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceGroupConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoScalingPolicy", self.auto_scaling_policy);
-            p.set_opt("BidPrice", self.bid_price);
-            p.set_opt("Configurations", self.configurations);
-            p.set_opt("CustomAmiId", self.custom_ami_id);
-            p.set_opt("EbsConfiguration", self.ebs_configuration);
-            p.set("InstanceCount", self.instance_count);
-            p.set("InstanceType", self.instance_type);
-            p.set_opt("Market", self.market);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceGroupConfig;
+        req {
+            instance_count = "InstanceCount",
+            instance_type = "InstanceType",
+        }
+        opt {
+            auto_scaling_policy = "AutoScalingPolicy",
+            bid_price = "BidPrice",
+            configurations = "Configurations",
+            custom_ami_id = "CustomAmiId",
+            ebs_configuration = "EbsConfiguration",
+            market = "Market",
+            name = "Name",
         }
     }
 
-    /// The definition `AutoScalingPolicy`.
     #[derive(Clone)]
     pub struct AutoScalingPolicy {
         /// CloudFormation property `Constraints`; required.
-        pub constraints: crate::cfn::emr::cluster::ScalingConstraints,
+        pub constraints: crate::cfn::shared::emr::ScalingConstraints,
         /// CloudFormation property `Rules`; required.
         pub rules: ::std::vec::Vec<crate::cfn::emr::cluster::ScalingRule>,
     }
@@ -758,7 +671,7 @@ pub mod cluster {
     impl AutoScalingPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(constraints: crate::cfn::emr::cluster::ScalingConstraints, rules: ::std::vec::Vec<crate::cfn::emr::cluster::ScalingRule>) -> Self {
+        pub fn new(constraints: crate::cfn::shared::emr::ScalingConstraints, rules: ::std::vec::Vec<crate::cfn::emr::cluster::ScalingRule>) -> Self {
             Self {
                 constraints,
                 rules,
@@ -766,51 +679,18 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for AutoScalingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Constraints", self.constraints);
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoScalingPolicy;
+        req {
+            constraints = "Constraints",
+            rules = "Rules",
         }
     }
 
-    /// The definition `ScalingConstraints`.
-    #[derive(Clone)]
-    pub struct ScalingConstraints {
-        /// CloudFormation property `MaxCapacity`; required.
-        pub max_capacity: crate::value::Val<i64>,
-        /// CloudFormation property `MinCapacity`; required.
-        pub min_capacity: crate::value::Val<i64>,
-    }
-
-    impl ScalingConstraints {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(max_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, min_capacity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                max_capacity: max_capacity.into(),
-                min_capacity: min_capacity.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ScalingConstraints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxCapacity", self.max_capacity);
-            p.set("MinCapacity", self.min_capacity);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ScalingRule`.
     #[derive(Clone)]
     pub struct ScalingRule {
         /// CloudFormation property `Action`; required.
-        pub action: crate::cfn::emr::cluster::ScalingAction,
+        pub action: crate::cfn::shared::emr::ScalingAction,
         /// CloudFormation property `Description`.
         pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Name`; required.
@@ -821,8 +701,7 @@ pub mod cluster {
 
     impl ScalingRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: crate::cfn::emr::cluster::ScalingAction, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, trigger: crate::cfn::emr::cluster::ScalingTrigger) -> Self {
+        pub fn new(action: crate::cfn::shared::emr::ScalingAction, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, trigger: crate::cfn::emr::cluster::ScalingTrigger) -> Self {
             Self {
                 action,
                 description: ::std::option::Option::None,
@@ -832,83 +711,18 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ScalingRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set("Trigger", self.trigger);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingRule;
+        req {
+            action = "Action",
+            name = "Name",
+            trigger = "Trigger",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    /// The definition `ScalingAction`.
-    #[derive(Clone)]
-    pub struct ScalingAction {
-        /// CloudFormation property `Market`.
-        pub market: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `SimpleScalingPolicyConfiguration`; required.
-        pub simple_scaling_policy_configuration: crate::cfn::emr::cluster::SimpleScalingPolicyConfiguration,
-    }
-
-    impl ScalingAction {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(simple_scaling_policy_configuration: crate::cfn::emr::cluster::SimpleScalingPolicyConfiguration) -> Self {
-            Self {
-                market: ::std::option::Option::None,
-                simple_scaling_policy_configuration,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ScalingAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Market", self.market);
-            p.set("SimpleScalingPolicyConfiguration", self.simple_scaling_policy_configuration);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SimpleScalingPolicyConfiguration`.
-    #[derive(Clone)]
-    pub struct SimpleScalingPolicyConfiguration {
-        /// CloudFormation property `AdjustmentType`.
-        pub adjustment_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `CoolDown`.
-        pub cool_down: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `ScalingAdjustment`; required.
-        pub scaling_adjustment: crate::value::Val<i64>,
-    }
-
-    impl SimpleScalingPolicyConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(scaling_adjustment: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                adjustment_type: ::std::option::Option::None,
-                cool_down: ::std::option::Option::None,
-                scaling_adjustment: scaling_adjustment.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SimpleScalingPolicyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdjustmentType", self.adjustment_type);
-            p.set_opt("CoolDown", self.cool_down);
-            p.set("ScalingAdjustment", self.scaling_adjustment);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ScalingTrigger`.
     #[derive(Clone)]
     pub struct ScalingTrigger {
         /// CloudFormation property `CloudWatchAlarmDefinition`; required.
@@ -925,22 +739,19 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ScalingTrigger {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchAlarmDefinition", self.cloud_watch_alarm_definition);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingTrigger;
+        req {
+            cloud_watch_alarm_definition = "CloudWatchAlarmDefinition",
         }
     }
 
-    /// The definition `CloudWatchAlarmDefinition`.
     #[derive(Clone)]
     pub struct CloudWatchAlarmDefinition {
         /// CloudFormation property `ComparisonOperator`; required.
         pub comparison_operator: crate::value::Val<::std::string::String>,
         /// CloudFormation property `Dimensions`.
-        pub dimensions: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub dimensions: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// CloudFormation property `EvaluationPeriods`.
         pub evaluation_periods: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `MetricName`; required.
@@ -959,7 +770,6 @@ pub mod cluster {
 
     impl CloudWatchAlarmDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, period: impl ::std::convert::Into<crate::value::Val<i64>>, threshold: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 comparison_operator: comparison_operator.into(),
@@ -975,24 +785,23 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchAlarmDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("EvaluationPeriods", self.evaluation_periods);
-            p.set("MetricName", self.metric_name);
-            p.set_opt("Namespace", self.namespace);
-            p.set("Period", self.period);
-            p.set_opt("Statistic", self.statistic);
-            p.set("Threshold", self.threshold);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchAlarmDefinition;
+        req {
+            comparison_operator = "ComparisonOperator",
+            metric_name = "MetricName",
+            period = "Period",
+            threshold = "Threshold",
+        }
+        opt {
+            dimensions = "Dimensions",
+            evaluation_periods = "EvaluationPeriods",
+            namespace = "Namespace",
+            statistic = "Statistic",
+            unit = "Unit",
         }
     }
 
-    /// The definition `PlacementType`.
     #[derive(Clone)]
     pub struct PlacementType {
         /// CloudFormation property `AvailabilityZone`; required.
@@ -1001,7 +810,6 @@ pub mod cluster {
 
     impl PlacementType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(availability_zone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 availability_zone: availability_zone.into(),
@@ -1009,16 +817,13 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for PlacementType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AvailabilityZone", self.availability_zone);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementType;
+        req {
+            availability_zone = "AvailabilityZone",
         }
     }
 
-    /// The definition `KerberosAttributes`.
     #[derive(Clone)]
     pub struct KerberosAttributes {
         /// CloudFormation property `ADDomainJoinPassword`.
@@ -1035,7 +840,6 @@ pub mod cluster {
 
     impl KerberosAttributes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kdc_admin_password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, realm: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ad_domain_join_password: ::std::option::Option::None,
@@ -1047,20 +851,19 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for KerberosAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ADDomainJoinPassword", self.ad_domain_join_password);
-            p.set_opt("ADDomainJoinUser", self.ad_domain_join_user);
-            p.set_opt("CrossRealmTrustPrincipalPassword", self.cross_realm_trust_principal_password);
-            p.set("KdcAdminPassword", self.kdc_admin_password);
-            p.set("Realm", self.realm);
-            p.into_expr()
+    crate::resource::props! {
+        nested KerberosAttributes;
+        req {
+            kdc_admin_password = "KdcAdminPassword",
+            realm = "Realm",
+        }
+        opt {
+            ad_domain_join_password = "ADDomainJoinPassword",
+            ad_domain_join_user = "ADDomainJoinUser",
+            cross_realm_trust_principal_password = "CrossRealmTrustPrincipalPassword",
         }
     }
 
-    /// The definition `ManagedScalingPolicy`.
     #[derive(Clone, Default)]
     pub struct ManagedScalingPolicy {
         /// CloudFormation property `ComputeLimits`.
@@ -1071,18 +874,15 @@ pub mod cluster {
         pub utilization_performance_index: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ManagedScalingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComputeLimits", self.compute_limits);
-            p.set_opt("ScalingStrategy", self.scaling_strategy);
-            p.set_opt("UtilizationPerformanceIndex", self.utilization_performance_index);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedScalingPolicy;
+        opt {
+            compute_limits = "ComputeLimits",
+            scaling_strategy = "ScalingStrategy",
+            utilization_performance_index = "UtilizationPerformanceIndex",
         }
     }
 
-    /// The definition `ComputeLimits`.
     #[derive(Clone)]
     pub struct ComputeLimits {
         /// CloudFormation property `MaximumCapacityUnits`; required.
@@ -1099,7 +899,6 @@ pub mod cluster {
 
     impl ComputeLimits {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(maximum_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>, minimum_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>, unit_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 maximum_capacity_units: maximum_capacity_units.into(),
@@ -1111,20 +910,19 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ComputeLimits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaximumCapacityUnits", self.maximum_capacity_units);
-            p.set_opt("MaximumCoreCapacityUnits", self.maximum_core_capacity_units);
-            p.set_opt("MaximumOnDemandCapacityUnits", self.maximum_on_demand_capacity_units);
-            p.set("MinimumCapacityUnits", self.minimum_capacity_units);
-            p.set("UnitType", self.unit_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeLimits;
+        req {
+            maximum_capacity_units = "MaximumCapacityUnits",
+            minimum_capacity_units = "MinimumCapacityUnits",
+            unit_type = "UnitType",
+        }
+        opt {
+            maximum_core_capacity_units = "MaximumCoreCapacityUnits",
+            maximum_on_demand_capacity_units = "MaximumOnDemandCapacityUnits",
         }
     }
 
-    /// The definition `PlacementGroupConfig`.
     #[derive(Clone)]
     pub struct PlacementGroupConfig {
         /// CloudFormation property `InstanceRole`; required.
@@ -1135,7 +933,6 @@ pub mod cluster {
 
     impl PlacementGroupConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_role: instance_role.into(),
@@ -1144,17 +941,16 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for PlacementGroupConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceRole", self.instance_role);
-            p.set_opt("PlacementStrategy", self.placement_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementGroupConfig;
+        req {
+            instance_role = "InstanceRole",
+        }
+        opt {
+            placement_strategy = "PlacementStrategy",
         }
     }
 
-    /// The definition `StepConfig`.
     #[derive(Clone)]
     pub struct StepConfig {
         /// CloudFormation property `ActionOnFailure`.
@@ -1167,7 +963,6 @@ pub mod cluster {
 
     impl StepConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hadoop_jar_step: crate::cfn::emr::cluster::HadoopJarStepConfig, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_on_failure: ::std::option::Option::None,
@@ -1177,18 +972,17 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for StepConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionOnFailure", self.action_on_failure);
-            p.set("HadoopJarStep", self.hadoop_jar_step);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested StepConfig;
+        req {
+            hadoop_jar_step = "HadoopJarStep",
+            name = "Name",
+        }
+        opt {
+            action_on_failure = "ActionOnFailure",
         }
     }
 
-    /// The definition `HadoopJarStepConfig`.
     #[derive(Clone)]
     pub struct HadoopJarStepConfig {
         /// CloudFormation property `Args`.
@@ -1198,12 +992,11 @@ pub mod cluster {
         /// CloudFormation property `MainClass`.
         pub main_class: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `StepProperties`.
-        pub step_properties: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub step_properties: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     }
 
     impl HadoopJarStepConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(jar: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 args: ::std::option::Option::None,
@@ -1214,15 +1007,15 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for HadoopJarStepConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Args", self.args);
-            p.set("Jar", self.jar);
-            p.set_opt("MainClass", self.main_class);
-            p.set_opt("StepProperties", self.step_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested HadoopJarStepConfig;
+        req {
+            jar = "Jar",
+        }
+        opt {
+            args = "Args",
+            main_class = "MainClass",
+            step_properties = "StepProperties",
         }
     }
 }
@@ -1268,7 +1061,6 @@ pub struct InstanceFleetConfig {
 
 impl InstanceFleetConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_fleet_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_id: cluster_id.into(),
@@ -1283,39 +1075,31 @@ impl InstanceFleetConfig {
     }
 }
 
-impl crate::resource::Resource for InstanceFleetConfig {
-    const TYPE: &'static str = "AWS::EMR::InstanceFleetConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_FLEET_CONFIG_SHAPE)
+crate::resource::props! {
+    resource InstanceFleetConfig = "AWS::EMR::InstanceFleetConfig", shape: Some(&INSTANCE_FLEET_CONFIG_SHAPE);
+    req {
+        cluster_id = "ClusterId",
+        instance_fleet_type = "InstanceFleetType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterId", self.cluster_id);
-        p.set("InstanceFleetType", self.instance_fleet_type);
-        p.set_opt("InstanceTypeConfigs", self.instance_type_configs);
-        p.set_opt("LaunchSpecifications", self.launch_specifications);
-        p.set_opt("Name", self.name);
-        p.set_opt("ResizeSpecifications", self.resize_specifications);
-        p.set_opt("TargetOnDemandCapacity", self.target_on_demand_capacity);
-        p.set_opt("TargetSpotCapacity", self.target_spot_capacity);
-        p
+    opt {
+        instance_type_configs = "InstanceTypeConfigs",
+        launch_specifications = "LaunchSpecifications",
+        name = "Name",
+        resize_specifications = "ResizeSpecifications",
+        target_on_demand_capacity = "TargetOnDemandCapacity",
+        target_spot_capacity = "TargetSpotCapacity",
     }
 }
 
-static INSTANCE_FLEET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_FLEET_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InstanceFleetConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InstanceFleetConfig> {
-    /// `Fn::GetAtt` `InstanceFleetId`.
-    #[inline]
-    pub fn attr_instance_fleet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceFleetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `InstanceFleetId`.
+        attr_instance_fleet_id: ::std::string::String = "InstanceFleetId",
     }
 }
 
@@ -1361,7 +1145,6 @@ pub mod instance_fleet_config {
 
     impl InstanceTypeConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bid_price: ::std::option::Option::None,
@@ -1376,19 +1159,19 @@ pub mod instance_fleet_config {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceTypeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BidPrice", self.bid_price);
-            p.set_opt("BidPriceAsPercentageOfOnDemandPrice", self.bid_price_as_percentage_of_on_demand_price);
-            p.set_opt("Configurations", self.configurations);
-            p.set_opt("CustomAmiId", self.custom_ami_id);
-            p.set_opt("EbsConfiguration", self.ebs_configuration);
-            p.set("InstanceType", self.instance_type);
-            p.set_opt("Priority", self.priority);
-            p.set_opt("WeightedCapacity", self.weighted_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceTypeConfig;
+        req {
+            instance_type = "InstanceType",
+        }
+        opt {
+            bid_price = "BidPrice",
+            bid_price_as_percentage_of_on_demand_price = "BidPriceAsPercentageOfOnDemandPrice",
+            configurations = "Configurations",
+            custom_ami_id = "CustomAmiId",
+            ebs_configuration = "EbsConfiguration",
+            priority = "Priority",
+            weighted_capacity = "WeightedCapacity",
         }
     }
 
@@ -1409,14 +1192,12 @@ pub mod instance_fleet_config {
         pub configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::emr::instance_fleet_config::ApplicationConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for ApplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Classification", self.classification);
-            p.set_opt("ConfigurationProperties", self.configuration_properties);
-            p.set_opt("Configurations", self.configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationConfiguration;
+        opt {
+            classification = "Classification",
+            configuration_properties = "ConfigurationProperties",
+            configurations = "Configurations",
         }
     }
 
@@ -1433,13 +1214,11 @@ pub mod instance_fleet_config {
         pub ebs_optimized: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EbsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EbsBlockDeviceConfigs", self.ebs_block_device_configs);
-            p.set_opt("EbsOptimized", self.ebs_optimized);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsConfiguration;
+        opt {
+            ebs_block_device_configs = "EbsBlockDeviceConfigs",
+            ebs_optimized = "EbsOptimized",
         }
     }
 
@@ -1467,13 +1246,13 @@ pub mod instance_fleet_config {
         }
     }
 
-    impl crate::resource::ToExpr for EbsBlockDeviceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VolumeSpecification", self.volume_specification);
-            p.set_opt("VolumesPerInstance", self.volumes_per_instance);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsBlockDeviceConfig;
+        req {
+            volume_specification = "VolumeSpecification",
+        }
+        opt {
+            volumes_per_instance = "VolumesPerInstance",
         }
     }
 
@@ -1500,7 +1279,6 @@ pub mod instance_fleet_config {
 
     impl VolumeSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(size_in_gb: impl ::std::convert::Into<crate::value::Val<i64>>, volume_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 iops: ::std::option::Option::None,
@@ -1511,15 +1289,15 @@ pub mod instance_fleet_config {
         }
     }
 
-    impl crate::resource::ToExpr for VolumeSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iops", self.iops);
-            p.set("SizeInGB", self.size_in_gb);
-            p.set_opt("Throughput", self.throughput);
-            p.set("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested VolumeSpecification;
+        req {
+            size_in_gb = "SizeInGB",
+            volume_type = "VolumeType",
+        }
+        opt {
+            iops = "Iops",
+            throughput = "Throughput",
         }
     }
 
@@ -1536,13 +1314,11 @@ pub mod instance_fleet_config {
         pub spot_specification: ::std::option::Option<crate::cfn::emr::instance_fleet_config::SpotProvisioningSpecification>,
     }
 
-    impl crate::resource::ToExpr for InstanceFleetProvisioningSpecifications {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnDemandSpecification", self.on_demand_specification);
-            p.set_opt("SpotSpecification", self.spot_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceFleetProvisioningSpecifications;
+        opt {
+            on_demand_specification = "OnDemandSpecification",
+            spot_specification = "SpotSpecification",
         }
     }
 
@@ -1559,7 +1335,6 @@ pub mod instance_fleet_config {
 
     impl OnDemandProvisioningSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allocation_strategy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allocation_strategy: allocation_strategy.into(),
@@ -1568,17 +1343,16 @@ pub mod instance_fleet_config {
         }
     }
 
-    impl crate::resource::ToExpr for OnDemandProvisioningSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("CapacityReservationOptions", self.capacity_reservation_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnDemandProvisioningSpecification;
+        req {
+            allocation_strategy = "AllocationStrategy",
+        }
+        opt {
+            capacity_reservation_options = "CapacityReservationOptions",
         }
     }
 
-    /// The definition `OnDemandCapacityReservationOptions`.
     #[derive(Clone, Default)]
     pub struct OnDemandCapacityReservationOptions {
         /// Indicates the instance's Capacity Reservation preferences.
@@ -1595,14 +1369,12 @@ pub mod instance_fleet_config {
         pub usage_strategy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OnDemandCapacityReservationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityReservationPreference", self.capacity_reservation_preference);
-            p.set_opt("CapacityReservationResourceGroupArn", self.capacity_reservation_resource_group_arn);
-            p.set_opt("UsageStrategy", self.usage_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnDemandCapacityReservationOptions;
+        opt {
+            capacity_reservation_preference = "CapacityReservationPreference",
+            capacity_reservation_resource_group_arn = "CapacityReservationResourceGroupArn",
+            usage_strategy = "UsageStrategy",
         }
     }
 
@@ -1629,7 +1401,6 @@ pub mod instance_fleet_config {
 
     impl SpotProvisioningSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(timeout_action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, timeout_duration_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 allocation_strategy: ::std::option::Option::None,
@@ -1640,19 +1411,18 @@ pub mod instance_fleet_config {
         }
     }
 
-    impl crate::resource::ToExpr for SpotProvisioningSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("BlockDurationMinutes", self.block_duration_minutes);
-            p.set("TimeoutAction", self.timeout_action);
-            p.set("TimeoutDurationMinutes", self.timeout_duration_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotProvisioningSpecification;
+        req {
+            timeout_action = "TimeoutAction",
+            timeout_duration_minutes = "TimeoutDurationMinutes",
+        }
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            block_duration_minutes = "BlockDurationMinutes",
         }
     }
 
-    /// The definition `InstanceFleetResizingSpecifications`.
     #[derive(Clone, Default)]
     pub struct InstanceFleetResizingSpecifications {
         /// The resize specification for On-Demand Instances in the instance fleet, which contains the allocation strategy, capacity reservation options, and the resize timeout period.
@@ -1665,17 +1435,14 @@ pub mod instance_fleet_config {
         pub spot_resize_specification: ::std::option::Option<crate::cfn::emr::instance_fleet_config::SpotResizingSpecification>,
     }
 
-    impl crate::resource::ToExpr for InstanceFleetResizingSpecifications {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnDemandResizeSpecification", self.on_demand_resize_specification);
-            p.set_opt("SpotResizeSpecification", self.spot_resize_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceFleetResizingSpecifications;
+        opt {
+            on_demand_resize_specification = "OnDemandResizeSpecification",
+            spot_resize_specification = "SpotResizeSpecification",
         }
     }
 
-    /// The definition `OnDemandResizingSpecification`.
     #[derive(Clone, Default)]
     pub struct OnDemandResizingSpecification {
         /// Specifies the allocation strategy to use to launch On-Demand instances during a resize. The default is lowest-price.
@@ -1692,18 +1459,15 @@ pub mod instance_fleet_config {
         pub timeout_duration_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for OnDemandResizingSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("CapacityReservationOptions", self.capacity_reservation_options);
-            p.set_opt("TimeoutDurationMinutes", self.timeout_duration_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnDemandResizingSpecification;
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            capacity_reservation_options = "CapacityReservationOptions",
+            timeout_duration_minutes = "TimeoutDurationMinutes",
         }
     }
 
-    /// The definition `SpotResizingSpecification`.
     #[derive(Clone, Default)]
     pub struct SpotResizingSpecification {
         /// Specifies the allocation strategy to use to launch Spot instances during a resize.
@@ -1716,13 +1480,11 @@ pub mod instance_fleet_config {
         pub timeout_duration_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SpotResizingSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.set_opt("TimeoutDurationMinutes", self.timeout_duration_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotResizingSpecification;
+        opt {
+            allocation_strategy = "AllocationStrategy",
+            timeout_duration_minutes = "TimeoutDurationMinutes",
         }
     }
 }
@@ -1758,7 +1520,6 @@ pub struct InstanceGroupConfig {
 
 impl InstanceGroupConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_count: impl ::std::convert::Into<crate::value::Val<i64>>, instance_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, job_flow_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auto_scaling_policy: ::std::option::Option::None,
@@ -1776,53 +1537,46 @@ impl InstanceGroupConfig {
     }
 }
 
-impl crate::resource::Resource for InstanceGroupConfig {
-    const TYPE: &'static str = "AWS::EMR::InstanceGroupConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_GROUP_CONFIG_SHAPE)
+crate::resource::props! {
+    resource InstanceGroupConfig = "AWS::EMR::InstanceGroupConfig", shape: Some(&INSTANCE_GROUP_CONFIG_SHAPE);
+    req {
+        instance_count = "InstanceCount",
+        instance_role = "InstanceRole",
+        instance_type = "InstanceType",
+        job_flow_id = "JobFlowId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoScalingPolicy", self.auto_scaling_policy);
-        p.set_opt("BidPrice", self.bid_price);
-        p.set_opt("Configurations", self.configurations);
-        p.set_opt("CustomAmiId", self.custom_ami_id);
-        p.set_opt("EbsConfiguration", self.ebs_configuration);
-        p.set("InstanceCount", self.instance_count);
-        p.set("InstanceRole", self.instance_role);
-        p.set("InstanceType", self.instance_type);
-        p.set("JobFlowId", self.job_flow_id);
-        p.set_opt("Market", self.market);
-        p.set_opt("Name", self.name);
-        p
+    opt {
+        auto_scaling_policy = "AutoScalingPolicy",
+        bid_price = "BidPrice",
+        configurations = "Configurations",
+        custom_ami_id = "CustomAmiId",
+        ebs_configuration = "EbsConfiguration",
+        market = "Market",
+        name = "Name",
     }
 }
 
-static INSTANCE_GROUP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("JobFlowId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_GROUP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("JobFlowId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InstanceGroupConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InstanceGroupConfig> {
-    /// `Fn::GetAtt` `InstanceGroupId`.
-    #[inline]
-    pub fn attr_instance_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceGroupId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `InstanceGroupId`.
+        attr_instance_group_id: ::std::string::String = "InstanceGroupId",
     }
 }
 
 pub mod instance_group_config {
     //! Nested property types and enums of [`InstanceGroupConfig`](super::InstanceGroupConfig).
 
-    /// The definition `AutoScalingPolicy`.
+    pub use crate::cfn::shared::emr::{ScalingAction, ScalingConstraints, SimpleScalingPolicyConfiguration, VolumeSpecification};
+
     #[derive(Clone)]
     pub struct AutoScalingPolicy {
         /// CloudFormation property `Constraints`; required.
-        pub constraints: crate::cfn::emr::instance_group_config::ScalingConstraints,
+        pub constraints: crate::cfn::shared::emr::ScalingConstraints,
         /// CloudFormation property `Rules`; required.
         pub rules: ::std::vec::Vec<crate::cfn::emr::instance_group_config::ScalingRule>,
     }
@@ -1830,7 +1584,7 @@ pub mod instance_group_config {
     impl AutoScalingPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(constraints: crate::cfn::emr::instance_group_config::ScalingConstraints, rules: ::std::vec::Vec<crate::cfn::emr::instance_group_config::ScalingRule>) -> Self {
+        pub fn new(constraints: crate::cfn::shared::emr::ScalingConstraints, rules: ::std::vec::Vec<crate::cfn::emr::instance_group_config::ScalingRule>) -> Self {
             Self {
                 constraints,
                 rules,
@@ -1838,51 +1592,18 @@ pub mod instance_group_config {
         }
     }
 
-    impl crate::resource::ToExpr for AutoScalingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Constraints", self.constraints);
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoScalingPolicy;
+        req {
+            constraints = "Constraints",
+            rules = "Rules",
         }
     }
 
-    /// The definition `ScalingConstraints`.
-    #[derive(Clone)]
-    pub struct ScalingConstraints {
-        /// CloudFormation property `MaxCapacity`; required.
-        pub max_capacity: crate::value::Val<i64>,
-        /// CloudFormation property `MinCapacity`; required.
-        pub min_capacity: crate::value::Val<i64>,
-    }
-
-    impl ScalingConstraints {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(max_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, min_capacity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                max_capacity: max_capacity.into(),
-                min_capacity: min_capacity.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ScalingConstraints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxCapacity", self.max_capacity);
-            p.set("MinCapacity", self.min_capacity);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ScalingRule`.
     #[derive(Clone)]
     pub struct ScalingRule {
         /// CloudFormation property `Action`; required.
-        pub action: crate::cfn::emr::instance_group_config::ScalingAction,
+        pub action: crate::cfn::shared::emr::ScalingAction,
         /// CloudFormation property `Description`.
         pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Name`; required.
@@ -1893,8 +1614,7 @@ pub mod instance_group_config {
 
     impl ScalingRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: crate::cfn::emr::instance_group_config::ScalingAction, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, trigger: crate::cfn::emr::instance_group_config::ScalingTrigger) -> Self {
+        pub fn new(action: crate::cfn::shared::emr::ScalingAction, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, trigger: crate::cfn::emr::instance_group_config::ScalingTrigger) -> Self {
             Self {
                 action,
                 description: ::std::option::Option::None,
@@ -1904,83 +1624,18 @@ pub mod instance_group_config {
         }
     }
 
-    impl crate::resource::ToExpr for ScalingRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set("Trigger", self.trigger);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingRule;
+        req {
+            action = "Action",
+            name = "Name",
+            trigger = "Trigger",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    /// The definition `ScalingAction`.
-    #[derive(Clone)]
-    pub struct ScalingAction {
-        /// CloudFormation property `Market`.
-        pub market: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `SimpleScalingPolicyConfiguration`; required.
-        pub simple_scaling_policy_configuration: crate::cfn::emr::instance_group_config::SimpleScalingPolicyConfiguration,
-    }
-
-    impl ScalingAction {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(simple_scaling_policy_configuration: crate::cfn::emr::instance_group_config::SimpleScalingPolicyConfiguration) -> Self {
-            Self {
-                market: ::std::option::Option::None,
-                simple_scaling_policy_configuration,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ScalingAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Market", self.market);
-            p.set("SimpleScalingPolicyConfiguration", self.simple_scaling_policy_configuration);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SimpleScalingPolicyConfiguration`.
-    #[derive(Clone)]
-    pub struct SimpleScalingPolicyConfiguration {
-        /// CloudFormation property `AdjustmentType`.
-        pub adjustment_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `CoolDown`.
-        pub cool_down: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `ScalingAdjustment`; required.
-        pub scaling_adjustment: crate::value::Val<i64>,
-    }
-
-    impl SimpleScalingPolicyConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(scaling_adjustment: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                adjustment_type: ::std::option::Option::None,
-                cool_down: ::std::option::Option::None,
-                scaling_adjustment: scaling_adjustment.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SimpleScalingPolicyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdjustmentType", self.adjustment_type);
-            p.set_opt("CoolDown", self.cool_down);
-            p.set("ScalingAdjustment", self.scaling_adjustment);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ScalingTrigger`.
     #[derive(Clone)]
     pub struct ScalingTrigger {
         /// CloudFormation property `CloudWatchAlarmDefinition`; required.
@@ -1997,22 +1652,19 @@ pub mod instance_group_config {
         }
     }
 
-    impl crate::resource::ToExpr for ScalingTrigger {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchAlarmDefinition", self.cloud_watch_alarm_definition);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingTrigger;
+        req {
+            cloud_watch_alarm_definition = "CloudWatchAlarmDefinition",
         }
     }
 
-    /// The definition `CloudWatchAlarmDefinition`.
     #[derive(Clone)]
     pub struct CloudWatchAlarmDefinition {
         /// CloudFormation property `ComparisonOperator`; required.
         pub comparison_operator: crate::value::Val<::std::string::String>,
         /// CloudFormation property `Dimensions`.
-        pub dimensions: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub dimensions: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// CloudFormation property `EvaluationPeriods`.
         pub evaluation_periods: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `MetricName`; required.
@@ -2031,7 +1683,6 @@ pub mod instance_group_config {
 
     impl CloudWatchAlarmDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, period: impl ::std::convert::Into<crate::value::Val<i64>>, threshold: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 comparison_operator: comparison_operator.into(),
@@ -2047,24 +1698,23 @@ pub mod instance_group_config {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchAlarmDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("EvaluationPeriods", self.evaluation_periods);
-            p.set("MetricName", self.metric_name);
-            p.set_opt("Namespace", self.namespace);
-            p.set("Period", self.period);
-            p.set_opt("Statistic", self.statistic);
-            p.set("Threshold", self.threshold);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchAlarmDefinition;
+        req {
+            comparison_operator = "ComparisonOperator",
+            metric_name = "MetricName",
+            period = "Period",
+            threshold = "Threshold",
+        }
+        opt {
+            dimensions = "Dimensions",
+            evaluation_periods = "EvaluationPeriods",
+            namespace = "Namespace",
+            statistic = "Statistic",
+            unit = "Unit",
         }
     }
 
-    /// The definition `AppConfiguration`.
     #[derive(Clone, Default)]
     pub struct AppConfiguration {
         /// CloudFormation property `Classification`.
@@ -2075,18 +1725,15 @@ pub mod instance_group_config {
         pub configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::emr::instance_group_config::AppConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for AppConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Classification", self.classification);
-            p.set_opt("ConfigurationProperties", self.configuration_properties);
-            p.set_opt("Configurations", self.configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppConfiguration;
+        opt {
+            classification = "Classification",
+            configuration_properties = "ConfigurationProperties",
+            configurations = "Configurations",
         }
     }
 
-    /// The definition `EbsConfiguration`.
     #[derive(Clone, Default)]
     pub struct EbsConfiguration {
         /// CloudFormation property `EbsBlockDeviceConfigs`.
@@ -2095,21 +1742,18 @@ pub mod instance_group_config {
         pub ebs_optimized: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EbsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EbsBlockDeviceConfigs", self.ebs_block_device_configs);
-            p.set_opt("EbsOptimized", self.ebs_optimized);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsConfiguration;
+        opt {
+            ebs_block_device_configs = "EbsBlockDeviceConfigs",
+            ebs_optimized = "EbsOptimized",
         }
     }
 
-    /// The definition `EbsBlockDeviceConfig`.
     #[derive(Clone)]
     pub struct EbsBlockDeviceConfig {
         /// CloudFormation property `VolumeSpecification`; required.
-        pub volume_specification: crate::cfn::emr::instance_group_config::VolumeSpecification,
+        pub volume_specification: crate::cfn::shared::emr::VolumeSpecification,
         /// Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs read from the system may return a list with one entry per volume, replacing any entry specified in the template with a VolumesPerInstance greater than one by that many entries containing only the VolumeSpecification. Thus to avoid false drift detection, it is recommended to supply repeated entries in EbsBlockDeviceConfigs for any VolumeSpecification which is intended to be repeated and not to use this property.
         ///
         /// CloudFormation property `VolumesPerInstance`.
@@ -2119,7 +1763,7 @@ pub mod instance_group_config {
     impl EbsBlockDeviceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(volume_specification: crate::cfn::emr::instance_group_config::VolumeSpecification) -> Self {
+        pub fn new(volume_specification: crate::cfn::shared::emr::VolumeSpecification) -> Self {
             Self {
                 volume_specification,
                 volumes_per_instance: ::std::option::Option::None,
@@ -2127,51 +1771,13 @@ pub mod instance_group_config {
         }
     }
 
-    impl crate::resource::ToExpr for EbsBlockDeviceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VolumeSpecification", self.volume_specification);
-            p.set_opt("VolumesPerInstance", self.volumes_per_instance);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsBlockDeviceConfig;
+        req {
+            volume_specification = "VolumeSpecification",
         }
-    }
-
-    /// The definition `VolumeSpecification`.
-    #[derive(Clone)]
-    pub struct VolumeSpecification {
-        /// CloudFormation property `Iops`.
-        pub iops: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `SizeInGB`; required.
-        pub size_in_gb: crate::value::Val<i64>,
-        /// CloudFormation property `Throughput`.
-        pub throughput: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `VolumeType`; required.
-        pub volume_type: crate::value::Val<::std::string::String>,
-    }
-
-    impl VolumeSpecification {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(size_in_gb: impl ::std::convert::Into<crate::value::Val<i64>>, volume_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                iops: ::std::option::Option::None,
-                size_in_gb: size_in_gb.into(),
-                throughput: ::std::option::Option::None,
-                volume_type: volume_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for VolumeSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iops", self.iops);
-            p.set("SizeInGB", self.size_in_gb);
-            p.set_opt("Throughput", self.throughput);
-            p.set("VolumeType", self.volume_type);
-            p.into_expr()
+        opt {
+            volumes_per_instance = "VolumesPerInstance",
         }
     }
 }
@@ -2193,7 +1799,6 @@ pub struct SecurityConfiguration {
 
 impl SecurityConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(security_configuration: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -2202,26 +1807,19 @@ impl SecurityConfiguration {
     }
 }
 
-impl crate::resource::Resource for SecurityConfiguration {
-    const TYPE: &'static str = "AWS::EMR::SecurityConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource SecurityConfiguration = "AWS::EMR::SecurityConfiguration", shape: Some(&SECURITY_CONFIGURATION_SHAPE);
+    req {
+        security_configuration = "SecurityConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set("SecurityConfiguration", self.security_configuration);
-        p
+    opt {
+        name = "Name",
     }
 }
 
-static SECURITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), ..crate::resource::Rule::NONE }),
+]);
 
 /// Schema for AWS::EMR::Step
 ///
@@ -2256,7 +1854,6 @@ pub struct Step {
 
 impl Step {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action_on_failure: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, hadoop_jar_step: crate::cfn::emr::step::HadoopJarStepConfig, job_flow_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action_on_failure: action_on_failure.into(),
@@ -2269,44 +1866,35 @@ impl Step {
     }
 }
 
-impl crate::resource::Resource for Step {
-    const TYPE: &'static str = "AWS::EMR::Step";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STEP_SHAPE)
+crate::resource::props! {
+    resource Step = "AWS::EMR::Step", shape: Some(&STEP_SHAPE);
+    req {
+        action_on_failure = "ActionOnFailure",
+        hadoop_jar_step = "HadoopJarStep",
+        job_flow_id = "JobFlowId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ActionOnFailure", self.action_on_failure);
-        p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-        p.set("HadoopJarStep", self.hadoop_jar_step);
-        p.set("JobFlowId", self.job_flow_id);
-        p.set_opt("LogUri", self.log_uri);
-        p.set("Name", self.name);
-        p
+    opt {
+        encryption_key_arn = "EncryptionKeyArn",
+        log_uri = "LogUri",
     }
 }
 
-static STEP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("JobFlowId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STEP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("JobFlowId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Step`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Step> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod step {
     //! Nested property types and enums of [`Step`](super::Step).
 
-    /// The definition `HadoopJarStepConfig`.
     #[derive(Clone)]
     pub struct HadoopJarStepConfig {
         /// CloudFormation property `Args`.
@@ -2316,12 +1904,11 @@ pub mod step {
         /// CloudFormation property `MainClass`.
         pub main_class: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `StepProperties`.
-        pub step_properties: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub step_properties: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     }
 
     impl HadoopJarStepConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(jar: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 args: ::std::option::Option::None,
@@ -2332,15 +1919,15 @@ pub mod step {
         }
     }
 
-    impl crate::resource::ToExpr for HadoopJarStepConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Args", self.args);
-            p.set("Jar", self.jar);
-            p.set_opt("MainClass", self.main_class);
-            p.set_opt("StepProperties", self.step_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested HadoopJarStepConfig;
+        req {
+            jar = "Jar",
+        }
+        opt {
+            args = "Args",
+            main_class = "MainClass",
+            step_properties = "StepProperties",
         }
     }
 }
@@ -2422,7 +2009,6 @@ pub struct Studio {
 
 impl Studio {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auth_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::emr::studio::AuthMode>>, default_s3_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, engine_security_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_security_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auth_mode: auth_mode.into(),
@@ -2446,86 +2032,65 @@ impl Studio {
     }
 }
 
-impl crate::resource::Resource for Studio {
-    const TYPE: &'static str = "AWS::EMR::Studio";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STUDIO_SHAPE)
+crate::resource::props! {
+    resource Studio = "AWS::EMR::Studio", shape: Some(&STUDIO_SHAPE);
+    req {
+        auth_mode = "AuthMode",
+        default_s3_location = "DefaultS3Location",
+        engine_security_group_id = "EngineSecurityGroupId",
+        name = "Name",
+        service_role = "ServiceRole",
+        subnet_ids = "SubnetIds",
+        vpc_id = "VpcId",
+        workspace_security_group_id = "WorkspaceSecurityGroupId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthMode", self.auth_mode);
-        p.set("DefaultS3Location", self.default_s3_location);
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-        p.set("EngineSecurityGroupId", self.engine_security_group_id);
-        p.set_opt("IdcInstanceArn", self.idc_instance_arn);
-        p.set_opt("IdcUserAssignment", self.idc_user_assignment);
-        p.set_opt("IdpAuthUrl", self.idp_auth_url);
-        p.set_opt("IdpRelayStateParameterName", self.idp_relay_state_parameter_name);
-        p.set("Name", self.name);
-        p.set("ServiceRole", self.service_role);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrustedIdentityPropagationEnabled", self.trusted_identity_propagation_enabled);
-        p.set_opt("UserRole", self.user_role);
-        p.set("VpcId", self.vpc_id);
-        p.set("WorkspaceSecurityGroupId", self.workspace_security_group_id);
-        p
+    opt {
+        description = "Description",
+        encryption_key_arn = "EncryptionKeyArn",
+        idc_instance_arn = "IdcInstanceArn",
+        idc_user_assignment = "IdcUserAssignment",
+        idp_auth_url = "IdpAuthUrl",
+        idp_relay_state_parameter_name = "IdpRelayStateParameterName",
+        tags = "Tags",
+        trusted_identity_propagation_enabled = "TrustedIdentityPropagationEnabled",
+        user_role = "UserRole",
     }
 }
 
-static STUDIO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultS3Location", crate::resource::Rule { min_len: Some(6), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^s3://.*")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-        ("EngineSecurityGroupId", crate::resource::Rule { min_len: Some(4), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-zA-Z0-9\\-._]+$")), ..crate::resource::Rule::NONE }),
-        ("IdcInstanceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("IdpAuthUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^https://[0-9a-zA-Z]([-.\\w]*[0-9a-zA-Z])(:[0-9]*)*([?/#].*)?$")), ..crate::resource::Rule::NONE }),
-        ("IdpRelayStateParameterName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_-]+")), ..crate::resource::Rule::NONE }),
-        ("ServiceRole", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[a-f0-9]{13})|(subnet-[a-f0-9]{8})\\z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::studio::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserRole", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }),
-        ("WorkspaceSecurityGroupId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-zA-Z0-9\\-._]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STUDIO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultS3Location", crate::resource::Rule { min_len: Some(6), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^s3://.*")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
+    ("EngineSecurityGroupId", crate::resource::Rule { min_len: Some(4), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-zA-Z0-9\\-._]+$")), ..crate::resource::Rule::NONE }),
+    ("IdcInstanceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("IdpAuthUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^https://[0-9a-zA-Z]([-.\\w]*[0-9a-zA-Z])(:[0-9]*)*([?/#].*)?$")), ..crate::resource::Rule::NONE }),
+    ("IdpRelayStateParameterName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_-]+")), ..crate::resource::Rule::NONE }),
+    ("ServiceRole", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-[a-f0-9]{13})|(subnet-[a-f0-9]{8})\\Z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::codebuild_emr::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserRole", crate::resource::Rule { min_len: Some(0), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ("WorkspaceSecurityGroupId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-zA-Z0-9\\-._]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Studio`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Studio> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `StudioId`.
-    #[inline]
-    pub fn attr_studio_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StudioId")
-    }
-    /// `Fn::GetAtt` `Url`.
-    #[inline]
-    pub fn attr_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Url")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `StudioId`.
+        attr_studio_id: ::std::string::String = "StudioId",
+        /// `Fn::GetAtt` `Url`.
+        attr_url: ::std::string::String = "Url",
     }
 }
 
 pub mod studio {
     //! Nested property types and enums of [`Studio`](super::Studio).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Specifies whether the Studio authenticates users using single sign-on (SSO) or IAM. Amazon EMR Studio currently only supports SSO authentication.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthMode {
         /// `SSO`
         Sso,
@@ -2533,18 +2098,10 @@ pub mod studio {
         Iam,
     }
 
-    impl crate::value::CfnEnum for AuthMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sso => "SSO",
-                Self::Iam => "IAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthMode, ["SSO", "IAM"]);
 
     /// Specifies whether IAM Identity Center user assignment is REQUIRED or OPTIONAL. If the value is set to REQUIRED, users must be explicitly assigned to the Studio application to access the Studio.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdcUserAssignment {
         /// `REQUIRED`
         Required,
@@ -2552,15 +2109,7 @@ pub mod studio {
         Optional,
     }
 
-    impl crate::value::CfnEnum for IdcUserAssignment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Required => "REQUIRED",
-                Self::Optional => "OPTIONAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IdcUserAssignment, ["REQUIRED", "OPTIONAL"]);
 }
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -2588,7 +2137,6 @@ pub struct StudioSessionMapping {
 
 impl StudioSessionMapping {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(identity_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, identity_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::emr::studio_session_mapping::IdentityType>>, session_policy_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, studio_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             identity_name: identity_name.into(),
@@ -2599,36 +2147,27 @@ impl StudioSessionMapping {
     }
 }
 
-impl crate::resource::Resource for StudioSessionMapping {
-    const TYPE: &'static str = "AWS::EMR::StudioSessionMapping";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STUDIO_SESSION_MAPPING_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IdentityName", self.identity_name);
-        p.set("IdentityType", self.identity_type);
-        p.set("SessionPolicyArn", self.session_policy_arn);
-        p.set("StudioId", self.studio_id);
-        p
+crate::resource::props! {
+    resource StudioSessionMapping = "AWS::EMR::StudioSessionMapping", shape: Some(&STUDIO_SESSION_MAPPING_SHAPE);
+    req {
+        identity_name = "IdentityName",
+        identity_type = "IdentityType",
+        session_policy_arn = "SessionPolicyArn",
+        studio_id = "StudioId",
     }
 }
 
-static STUDIO_SESSION_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IdentityName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("SessionPolicyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:iam::([0-9]{12})?:policy\\/[^.]+$")), ..crate::resource::Rule::NONE }),
-        ("StudioId", crate::resource::Rule { min_len: Some(4), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^es-[0-9A-Z]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STUDIO_SESSION_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IdentityName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("SessionPolicyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso-f|iso-e))?:iam::([0-9]{12})?:policy\\/[^.]+$")), ..crate::resource::Rule::NONE }),
+    ("StudioId", crate::resource::Rule { min_len: Some(4), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^es-[0-9A-Z]+")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod studio_session_mapping {
     //! Nested property types and enums of [`StudioSessionMapping`](super::StudioSessionMapping).
 
     /// Specifies whether the identity to map to the Studio is a user or a group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityType {
         /// `USER`
         User,
@@ -2636,15 +2175,7 @@ pub mod studio_session_mapping {
         Group,
     }
 
-    impl crate::value::CfnEnum for IdentityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::User => "USER",
-                Self::Group => "GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IdentityType, ["USER", "GROUP"]);
 }
 
 /// Resource Type definition for AWS::EMR::WALWorkspace
@@ -2662,35 +2193,15 @@ pub struct WalWorkspace {
     pub wal_workspace_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for WalWorkspace {
-    const TYPE: &'static str = "AWS::EMR::WALWorkspace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WAL_WORKSPACE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WALWorkspaceName", self.wal_workspace_name);
-        p
+crate::resource::props! {
+    resource WalWorkspace = "AWS::EMR::WALWorkspace", shape: Some(&WAL_WORKSPACE_SHAPE);
+    opt {
+        tags = "Tags",
+        wal_workspace_name = "WALWorkspaceName",
     }
 }
 
-static WAL_WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::wal_workspace::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WALWorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
-
-pub mod wal_workspace {
-    //! Nested property types and enums of [`WalWorkspace`](super::WalWorkspace).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-}
+static WAL_WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WALWorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+]);

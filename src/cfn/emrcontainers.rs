@@ -45,7 +45,6 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, release_label: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, virtual_cluster_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration_overrides: ::std::option::Option::None,
@@ -60,98 +59,62 @@ impl Endpoint {
     }
 }
 
-impl crate::resource::Resource for Endpoint {
-    const TYPE: &'static str = "AWS::EMRContainers::Endpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource Endpoint = "AWS::EMRContainers::Endpoint", shape: Some(&ENDPOINT_SHAPE);
+    req {
+        execution_role_arn = "ExecutionRoleArn",
+        release_label = "ReleaseLabel",
+        type_ = "Type",
+        virtual_cluster_id = "VirtualClusterId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConfigurationOverrides", self.configuration_overrides);
-        p.set("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("Name", self.name);
-        p.set("ReleaseLabel", self.release_label);
-        p.set_opt("SessionIdleTimeoutInMinutes", self.session_idle_timeout_in_minutes);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p.set("VirtualClusterId", self.virtual_cluster_id);
-        p
+    opt {
+        configuration_overrides = "ConfigurationOverrides",
+        name = "Name",
+        session_idle_timeout_in_minutes = "SessionIdleTimeoutInMinutes",
+        tags = "Tags",
     }
 }
 
-static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigurationOverrides", crate::resource::Rule { shape: Some(&self::endpoint::CONFIGURATION_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z][A-Za-z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-        ("ReleaseLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9._/-]+")), ..crate::resource::Rule::NONE }),
-        ("SessionIdleTimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("VirtualClusterId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigurationOverrides", crate::resource::Rule { shape: Some(&self::endpoint::CONFIGURATION_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z][A-Za-z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
+    ("ReleaseLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9._/-]+")), ..crate::resource::Rule::NONE }),
+    ("SessionIdleTimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("VirtualClusterId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Endpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Endpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AuthProxyUrl`.
-    #[inline]
-    pub fn attr_auth_proxy_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AuthProxyUrl")
-    }
-    /// `Fn::GetAtt` `CertificateAuthority`.
-    #[inline]
-    pub fn attr_certificate_authority(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("CertificateAuthority")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FailureReason`.
-    #[inline]
-    pub fn attr_failure_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FailureReason")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `SecurityGroup`.
-    #[inline]
-    pub fn attr_security_group(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecurityGroup")
-    }
-    /// `Fn::GetAtt` `ServerUrl`.
-    #[inline]
-    pub fn attr_server_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServerUrl")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StateDetails`.
-    #[inline]
-    pub fn attr_state_details(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateDetails")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AuthProxyUrl`.
+        attr_auth_proxy_url: ::std::string::String = "AuthProxyUrl",
+        /// `Fn::GetAtt` `CertificateAuthority`.
+        attr_certificate_authority: crate::value::Json = "CertificateAuthority",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FailureReason`.
+        attr_failure_reason: ::std::string::String = "FailureReason",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `SecurityGroup`.
+        attr_security_group: ::std::string::String = "SecurityGroup",
+        /// `Fn::GetAtt` `ServerUrl`.
+        attr_server_url: ::std::string::String = "ServerUrl",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StateDetails`.
+        attr_state_details: ::std::string::String = "StateDetails",
     }
 }
 
 pub mod endpoint {
     //! Nested property types and enums of [`Endpoint`](super::Endpoint).
 
-    /// The definition `ConfigurationOverrides`.
     #[derive(Clone, Default)]
     pub struct ConfigurationOverrides {
         /// CloudFormation property `ApplicationConfiguration`.
@@ -160,24 +123,19 @@ pub mod endpoint {
         pub monitoring_configuration: ::std::option::Option<crate::cfn::emrcontainers::endpoint::MonitoringConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ConfigurationOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationConfiguration", self.application_configuration);
-            p.set_opt("MonitoringConfiguration", self.monitoring_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationOverrides;
+        opt {
+            application_configuration = "ApplicationConfiguration",
+            monitoring_configuration = "MonitoringConfiguration",
         }
     }
 
-    pub(super) static CONFIGURATION_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&EMREKS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MonitoringConfiguration", crate::resource::Rule { shape: Some(&MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&EMREKS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MonitoringConfiguration", crate::resource::Rule { shape: Some(&MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EMREKSConfiguration`.
     #[derive(Clone)]
     pub struct EmreksConfiguration {
         /// CloudFormation property `Classification`; required.
@@ -190,7 +148,6 @@ pub mod endpoint {
 
     impl EmreksConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(classification: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 classification: classification.into(),
@@ -200,25 +157,22 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for EmreksConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Classification", self.classification);
-            p.set_opt("Configurations", self.configurations);
-            p.set_opt("Properties", self.properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmreksConfiguration;
+        req {
+            classification = "Classification",
+        }
+        opt {
+            configurations = "Configurations",
+            properties = "Properties",
         }
     }
 
-    pub(super) static EMREKS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Classification", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("Configurations", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&EMREKS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMREKS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Classification", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("Configurations", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&EMREKS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MonitoringConfiguration`.
     #[derive(Clone, Default)]
     pub struct MonitoringConfiguration {
         /// CloudFormation property `CloudWatchMonitoringConfiguration`.
@@ -231,27 +185,22 @@ pub mod endpoint {
         pub s3_monitoring_configuration: ::std::option::Option<crate::cfn::emrcontainers::endpoint::S3MonitoringConfiguration>,
     }
 
-    impl crate::resource::ToExpr for MonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchMonitoringConfiguration", self.cloud_watch_monitoring_configuration);
-            p.set_opt("ContainerLogRotationConfiguration", self.container_log_rotation_configuration);
-            p.set_opt("PersistentAppUI", self.persistent_app_ui);
-            p.set_opt("S3MonitoringConfiguration", self.s3_monitoring_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonitoringConfiguration;
+        opt {
+            cloud_watch_monitoring_configuration = "CloudWatchMonitoringConfiguration",
+            container_log_rotation_configuration = "ContainerLogRotationConfiguration",
+            persistent_app_ui = "PersistentAppUI",
+            s3_monitoring_configuration = "S3MonitoringConfiguration",
         }
     }
 
-    pub(super) static MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchMonitoringConfiguration", crate::resource::Rule { shape: Some(&CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ContainerLogRotationConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_LOG_ROTATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3MonitoringConfiguration", crate::resource::Rule { shape: Some(&S3_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchMonitoringConfiguration", crate::resource::Rule { shape: Some(&CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ContainerLogRotationConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_LOG_ROTATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3MonitoringConfiguration", crate::resource::Rule { shape: Some(&S3_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudWatchMonitoringConfiguration`.
     #[derive(Clone)]
     pub struct CloudWatchMonitoringConfiguration {
         /// CloudFormation property `LogGroupName`; required. The `Name` of an `AWS::Logs::LogGroup`: pass a handle of [`crate::cfn::logs::LogGroup`] with `.into()` (its `Ref` is the Name).
@@ -262,7 +211,6 @@ pub mod endpoint {
 
     impl CloudWatchMonitoringConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group_name: log_group_name.into(),
@@ -271,24 +219,21 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchMonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroupName", self.log_group_name);
-            p.set_opt("LogStreamNamePrefix", self.log_stream_name_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchMonitoringConfiguration;
+        req {
+            log_group_name = "LogGroupName",
+        }
+        opt {
+            log_stream_name_prefix = "LogStreamNamePrefix",
         }
     }
 
-    pub(super) static CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("LogStreamNamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogStreamNamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ContainerLogRotationConfiguration`.
     #[derive(Clone)]
     pub struct ContainerLogRotationConfiguration {
         /// CloudFormation property `MaxFilesToKeep`; required.
@@ -299,7 +244,6 @@ pub mod endpoint {
 
     impl ContainerLogRotationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_files_to_keep: impl ::std::convert::Into<crate::value::Val<i64>>, rotation_size: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 max_files_to_keep: max_files_to_keep.into(),
@@ -308,24 +252,19 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerLogRotationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxFilesToKeep", self.max_files_to_keep);
-            p.set("RotationSize", self.rotation_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerLogRotationConfiguration;
+        req {
+            max_files_to_keep = "MaxFilesToKeep",
+            rotation_size = "RotationSize",
         }
     }
 
-    pub(super) static CONTAINER_LOG_ROTATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxFilesToKeep", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-            ("RotationSize", crate::resource::Rule { min_len: Some(3), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d+(\\.\\d+)?[KMG][Bb]?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_LOG_ROTATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxFilesToKeep", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+        ("RotationSize", crate::resource::Rule { min_len: Some(3), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d+(\\.\\d+)?[KMG][Bb]?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3MonitoringConfiguration`.
     #[derive(Clone)]
     pub struct S3MonitoringConfiguration {
         /// CloudFormation property `LogUri`; required.
@@ -334,7 +273,6 @@ pub mod endpoint {
 
     impl S3MonitoringConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_uri: log_uri.into(),
@@ -342,30 +280,23 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for S3MonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogUri", self.log_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3MonitoringConfiguration;
+        req {
+            log_uri = "LogUri",
         }
     }
 
-    pub(super) static S3_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `PersistentAppUI`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PersistentAppUi {
         /// `ENABLED`
         Enabled,
@@ -373,15 +304,7 @@ pub mod endpoint {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for PersistentAppUi {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PersistentAppUi, ["ENABLED", "DISABLED"]);
 }
 
 /// Represents an Amazon EMR on EKS job template. A job template stores the values of a StartJobRun API request in a reusable template, so they can be used to start a job run or to enforce certain values in a StartJobRun API request.
@@ -405,7 +328,6 @@ pub struct JobTemplate {
 
 impl JobTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(job_template_data: crate::cfn::emrcontainers::job_template::JobTemplateData, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             job_template_data,
@@ -415,51 +337,34 @@ impl JobTemplate {
     }
 }
 
-impl crate::resource::Resource for JobTemplate {
-    const TYPE: &'static str = "AWS::EMRContainers::JobTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&JOB_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource JobTemplate = "AWS::EMRContainers::JobTemplate", shape: Some(&JOB_TEMPLATE_SHAPE);
+    req {
+        job_template_data = "JobTemplateData",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("JobTemplateData", self.job_template_data);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static JOB_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("JobTemplateData", crate::resource::Rule { shape: Some(&self::job_template::JOB_TEMPLATE_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::job_template::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static JOB_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("JobTemplateData", crate::resource::Rule { shape: Some(&self::job_template::JOB_TEMPLATE_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`JobTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<JobTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -497,7 +402,6 @@ pub mod job_template {
 
     impl JobTemplateData {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, job_driver: crate::cfn::emrcontainers::job_template::JobDriver, release_label: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 configuration_overrides: ::std::option::Option::None,
@@ -510,28 +414,26 @@ pub mod job_template {
         }
     }
 
-    impl crate::resource::ToExpr for JobTemplateData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfigurationOverrides", self.configuration_overrides);
-            p.set("ExecutionRoleArn", self.execution_role_arn);
-            p.set("JobDriver", self.job_driver);
-            p.set_opt("JobTags", self.job_tags);
-            p.set_opt("ParameterConfiguration", self.parameter_configuration);
-            p.set("ReleaseLabel", self.release_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobTemplateData;
+        req {
+            execution_role_arn = "ExecutionRoleArn",
+            job_driver = "JobDriver",
+            release_label = "ReleaseLabel",
+        }
+        opt {
+            configuration_overrides = "ConfigurationOverrides",
+            job_tags = "JobTags",
+            parameter_configuration = "ParameterConfiguration",
         }
     }
 
-    pub(super) static JOB_TEMPLATE_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfigurationOverrides", crate::resource::Rule { shape: Some(&PARAMETRIC_CONFIGURATION_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(4), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$)|([\\.\\-_\\#A-Za-z0-9\\$\\{\\}]+)$")), ..crate::resource::Rule::NONE }),
-            ("JobDriver", crate::resource::Rule { shape: Some(&JOB_DRIVER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ReleaseLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([\\.\\-_/A-Za-z0-9]+|\\$\\{[a-zA-Z]\\w*\\})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_TEMPLATE_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfigurationOverrides", crate::resource::Rule { shape: Some(&PARAMETRIC_CONFIGURATION_OVERRIDES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(4), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$)|([\\.\\-_\\#A-Za-z0-9\\$\\{\\}]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("JobDriver", crate::resource::Rule { shape: Some(&JOB_DRIVER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ReleaseLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([\\.\\-_/A-Za-z0-9]+|\\$\\{[a-zA-Z]\\w*\\})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A configuration specification to be used to override existing configurations. This data type allows job template parameters to be specified within.
     #[derive(Clone, Default)]
@@ -544,22 +446,18 @@ pub mod job_template {
         pub monitoring_configuration: ::std::option::Option<crate::cfn::emrcontainers::job_template::ParametricMonitoringConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ParametricConfigurationOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationConfiguration", self.application_configuration);
-            p.set_opt("MonitoringConfiguration", self.monitoring_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParametricConfigurationOverrides;
+        opt {
+            application_configuration = "ApplicationConfiguration",
+            monitoring_configuration = "MonitoringConfiguration",
         }
     }
 
-    pub(super) static PARAMETRIC_CONFIGURATION_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MonitoringConfiguration", crate::resource::Rule { shape: Some(&PARAMETRIC_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETRIC_CONFIGURATION_OVERRIDES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MonitoringConfiguration", crate::resource::Rule { shape: Some(&PARAMETRIC_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A configuration specification to be used when provisioning virtual clusters, which can include configurations for applications and software bundled with Amazon EMR on EKS.
     #[derive(Clone)]
@@ -578,7 +476,6 @@ pub mod job_template {
 
     impl Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(classification: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 classification: classification.into(),
@@ -588,23 +485,21 @@ pub mod job_template {
         }
     }
 
-    impl crate::resource::ToExpr for Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Classification", self.classification);
-            p.set_opt("Configurations", self.configurations);
-            p.set_opt("Properties", self.properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested Configuration;
+        req {
+            classification = "Classification",
+        }
+        opt {
+            configurations = "Configurations",
+            properties = "Properties",
         }
     }
 
-    pub(super) static CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Classification", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("Configurations", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Classification", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("Configurations", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration setting for monitoring. This data type allows job template parameters to be specified within.
     #[derive(Clone, Default)]
@@ -623,24 +518,20 @@ pub mod job_template {
         pub s3_monitoring_configuration: ::std::option::Option<crate::cfn::emrcontainers::job_template::ParametricS3MonitoringConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ParametricMonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchMonitoringConfiguration", self.cloud_watch_monitoring_configuration);
-            p.set_opt("PersistentAppUI", self.persistent_app_ui);
-            p.set_opt("S3MonitoringConfiguration", self.s3_monitoring_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParametricMonitoringConfiguration;
+        opt {
+            cloud_watch_monitoring_configuration = "CloudWatchMonitoringConfiguration",
+            persistent_app_ui = "PersistentAppUI",
+            s3_monitoring_configuration = "S3MonitoringConfiguration",
         }
     }
 
-    pub(super) static PARAMETRIC_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchMonitoringConfiguration", crate::resource::Rule { shape: Some(&PARAMETRIC_CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PersistentAppUI", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9\\$\\{\\}]+$")), ..crate::resource::Rule::NONE }),
-            ("S3MonitoringConfiguration", crate::resource::Rule { shape: Some(&PARAMETRIC_S3_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETRIC_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchMonitoringConfiguration", crate::resource::Rule { shape: Some(&PARAMETRIC_CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PersistentAppUI", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9\\$\\{\\}]+$")), ..crate::resource::Rule::NONE }),
+        ("S3MonitoringConfiguration", crate::resource::Rule { shape: Some(&PARAMETRIC_S3_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A configuration for CloudWatch monitoring. This data type allows job template parameters to be specified within.
     #[derive(Clone, Default)]
@@ -655,22 +546,18 @@ pub mod job_template {
         pub log_stream_name_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ParametricCloudWatchMonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.set_opt("LogStreamNamePrefix", self.log_stream_name_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParametricCloudWatchMonitoringConfiguration;
+        opt {
+            log_group_name = "LogGroupName",
+            log_stream_name_prefix = "LogStreamNamePrefix",
         }
     }
 
-    pub(super) static PARAMETRIC_CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9\\$\\{\\}]+$")), ..crate::resource::Rule::NONE }),
-            ("LogStreamNamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETRIC_CLOUD_WATCH_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9\\$\\{\\}]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogStreamNamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Amazon S3 configuration for monitoring log publishing. This data type allows job template parameters to be specified within.
     #[derive(Clone, Default)]
@@ -681,20 +568,16 @@ pub mod job_template {
         pub log_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ParametricS3MonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogUri", self.log_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParametricS3MonitoringConfiguration;
+        opt {
+            log_uri = "LogUri",
         }
     }
 
-    pub(super) static PARAMETRIC_S3_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETRIC_S3_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specify the driver that the job runs on. Exactly one of the two available job drivers is required, either SparkSqlJobDriver or SparkSubmitJobDriver.
     #[derive(Clone, Default)]
@@ -709,22 +592,18 @@ pub mod job_template {
         pub spark_submit_job_driver: ::std::option::Option<crate::cfn::emrcontainers::job_template::SparkSubmitJobDriver>,
     }
 
-    impl crate::resource::ToExpr for JobDriver {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SparkSqlJobDriver", self.spark_sql_job_driver);
-            p.set_opt("SparkSubmitJobDriver", self.spark_submit_job_driver);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobDriver;
+        opt {
+            spark_sql_job_driver = "SparkSqlJobDriver",
+            spark_submit_job_driver = "SparkSubmitJobDriver",
         }
     }
 
-    pub(super) static JOB_DRIVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SparkSqlJobDriver", crate::resource::Rule { shape: Some(&SPARK_SQL_JOB_DRIVER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SparkSubmitJobDriver", crate::resource::Rule { shape: Some(&SPARK_SUBMIT_JOB_DRIVER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_DRIVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SparkSqlJobDriver", crate::resource::Rule { shape: Some(&SPARK_SQL_JOB_DRIVER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SparkSubmitJobDriver", crate::resource::Rule { shape: Some(&SPARK_SUBMIT_JOB_DRIVER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The job driver for job type.
     #[derive(Clone, Default)]
@@ -735,22 +614,18 @@ pub mod job_template {
         pub spark_sql_parameters: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SparkSqlJobDriver {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EntryPoint", self.entry_point);
-            p.set_opt("SparkSqlParameters", self.spark_sql_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested SparkSqlJobDriver;
+        opt {
+            entry_point = "EntryPoint",
+            spark_sql_parameters = "SparkSqlParameters",
         }
     }
 
-    pub(super) static SPARK_SQL_JOB_DRIVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EntryPoint", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("SparkSqlParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPARK_SQL_JOB_DRIVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EntryPoint", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("SparkSqlParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The information about job driver for Spark submit.
     #[derive(Clone)]
@@ -765,7 +640,6 @@ pub mod job_template {
 
     impl SparkSubmitJobDriver {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entry_point: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 entry_point: entry_point.into(),
@@ -775,24 +649,22 @@ pub mod job_template {
         }
     }
 
-    impl crate::resource::ToExpr for SparkSubmitJobDriver {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EntryPoint", self.entry_point);
-            p.set_opt("EntryPointArguments", self.entry_point_arguments);
-            p.set_opt("SparkSubmitParameters", self.spark_submit_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested SparkSubmitJobDriver;
+        req {
+            entry_point = "EntryPoint",
+        }
+        opt {
+            entry_point_arguments = "EntryPointArguments",
+            spark_submit_parameters = "SparkSubmitParameters",
         }
     }
 
-    pub(super) static SPARK_SUBMIT_JOB_DRIVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EntryPoint", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("EntryPointArguments", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SparkSubmitParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPARK_SUBMIT_JOB_DRIVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EntryPoint", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("EntryPointArguments", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SparkSubmitParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of a job template parameter.
     #[derive(Clone, Default)]
@@ -807,25 +679,16 @@ pub mod job_template {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::emrcontainers::job_template::Type>>,
     }
 
-    impl crate::resource::ToExpr for TemplateParameterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateParameterConfiguration;
+        opt {
+            default_value = "DefaultValue",
+            type_ = "Type",
         }
     }
 
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of the job template parameter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `NUMBER`
         Number,
@@ -833,15 +696,7 @@ pub mod job_template {
         String,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Number => "NUMBER",
-                Self::String => "STRING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["NUMBER", "STRING"]);
 }
 
 /// Resource Schema of AWS::EMRContainers::SecurityConfiguration Type
@@ -880,42 +735,31 @@ impl SecurityConfiguration {
     }
 }
 
-impl crate::resource::Resource for SecurityConfiguration {
-    const TYPE: &'static str = "AWS::EMRContainers::SecurityConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource SecurityConfiguration = "AWS::EMRContainers::SecurityConfiguration", shape: Some(&SECURITY_CONFIGURATION_SHAPE);
+    req {
+        security_configuration_data = "SecurityConfigurationData",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContainerProvider", self.container_provider);
-        p.set_opt("Name", self.name);
-        p.set("SecurityConfigurationData", self.security_configuration_data);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        container_provider = "ContainerProvider",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static SECURITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContainerProvider", crate::resource::Rule { shape: Some(&self::security_configuration::CONTAINER_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
-        ("SecurityConfigurationData", crate::resource::Rule { shape: Some(&self::security_configuration::SECURITY_CONFIGURATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContainerProvider", crate::resource::Rule { shape: Some(&self::security_configuration::CONTAINER_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_]+$")), ..crate::resource::Rule::NONE }),
+    ("SecurityConfigurationData", crate::resource::Rule { shape: Some(&self::security_configuration::SECURITY_CONFIGURATION_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -941,7 +785,6 @@ pub mod security_configuration {
 
     impl ContainerProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::emrcontainers::security_configuration::Type>>) -> Self {
             Self {
                 id: id.into(),
@@ -951,22 +794,20 @@ pub mod security_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set_opt("Info", self.info);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerProvider;
+        req {
+            id = "Id",
+            type_ = "Type",
+        }
+        opt {
+            info = "Info",
         }
     }
 
-    pub(super) static CONTAINER_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][A-Za-z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][A-Za-z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Container information.
     #[derive(Clone, Default)]
@@ -977,12 +818,10 @@ pub mod security_configuration {
         pub eks_info: ::std::option::Option<crate::cfn::emrcontainers::security_configuration::EksInfo>,
     }
 
-    impl crate::resource::ToExpr for ContainerInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EksInfo", self.eks_info);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerInfo;
+        opt {
+            eks_info = "EksInfo",
         }
     }
 
@@ -995,12 +834,10 @@ pub mod security_configuration {
         pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EksInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksInfo;
+        opt {
+            namespace = "Namespace",
         }
     }
 
@@ -1021,23 +858,20 @@ pub mod security_configuration {
         pub encryption_configuration: ::std::option::Option<crate::cfn::emrcontainers::security_configuration::EncryptionConfiguration>,
     }
 
-    impl crate::resource::ToExpr for SecurityConfigurationData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationConfiguration", self.authentication_configuration);
-            p.set_opt("AuthorizationConfiguration", self.authorization_configuration);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecurityConfigurationData;
+        opt {
+            authentication_configuration = "AuthenticationConfiguration",
+            authorization_configuration = "AuthorizationConfiguration",
+            encryption_configuration = "EncryptionConfiguration",
         }
     }
 
-    pub(super) static SECURITY_CONFIGURATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AuthorizationConfiguration", crate::resource::Rule { shape: Some(&AUTHORIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECURITY_CONFIGURATION_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AuthorizationConfiguration", crate::resource::Rule { shape: Some(&AUTHORIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Authentication configuration for the security configuration.
     #[derive(Clone, Default)]
@@ -1052,22 +886,18 @@ pub mod security_configuration {
         pub identity_center_configuration: ::std::option::Option<crate::cfn::emrcontainers::security_configuration::IdentityCenterConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AuthenticationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IAMConfiguration", self.iam_configuration);
-            p.set_opt("IdentityCenterConfiguration", self.identity_center_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticationConfiguration;
+        opt {
+            iam_configuration = "IAMConfiguration",
+            identity_center_configuration = "IdentityCenterConfiguration",
         }
     }
 
-    pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IAMConfiguration", crate::resource::Rule { shape: Some(&IAM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IdentityCenterConfiguration", crate::resource::Rule { shape: Some(&IDENTITY_CENTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IAMConfiguration", crate::resource::Rule { shape: Some(&IAM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IdentityCenterConfiguration", crate::resource::Rule { shape: Some(&IDENTITY_CENTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// IAM configuration.
     #[derive(Clone, Default)]
@@ -1078,20 +908,16 @@ pub mod security_configuration {
         pub system_role: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SystemRole", self.system_role);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamConfiguration;
+        opt {
+            system_role = "SystemRole",
         }
     }
 
-    pub(super) static IAM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SystemRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SystemRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identity Center configuration.
     #[derive(Clone, Default)]
@@ -1110,22 +936,18 @@ pub mod security_configuration {
         pub identity_center_instance_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IdentityCenterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableIdentityCenter", self.enable_identity_center);
-            p.set_opt("IdentityCenterApplicationAssignmentRequired", self.identity_center_application_assignment_required);
-            p.set_opt("IdentityCenterInstanceARN", self.identity_center_instance_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentityCenterConfiguration;
+        opt {
+            enable_identity_center = "EnableIdentityCenter",
+            identity_center_application_assignment_required = "IdentityCenterApplicationAssignmentRequired",
+            identity_center_instance_arn = "IdentityCenterInstanceARN",
         }
     }
 
-    pub(super) static IDENTITY_CENTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdentityCenterInstanceARN", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_CENTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdentityCenterInstanceARN", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Authorization configuration for the security configuration.
     #[derive(Clone, Default)]
@@ -1136,20 +958,16 @@ pub mod security_configuration {
         pub lake_formation_configuration: ::std::option::Option<crate::cfn::emrcontainers::security_configuration::LakeFormationConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AuthorizationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LakeFormationConfiguration", self.lake_formation_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizationConfiguration;
+        opt {
+            lake_formation_configuration = "LakeFormationConfiguration",
         }
     }
 
-    pub(super) static AUTHORIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LakeFormationConfiguration", crate::resource::Rule { shape: Some(&LAKE_FORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LakeFormationConfiguration", crate::resource::Rule { shape: Some(&LAKE_FORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Lake Formation configuration.
     #[derive(Clone, Default)]
@@ -1172,25 +990,21 @@ pub mod security_configuration {
         pub secure_namespace_info: ::std::option::Option<crate::cfn::emrcontainers::security_configuration::SecureNamespaceInfo>,
     }
 
-    impl crate::resource::ToExpr for LakeFormationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizedSessionTagValue", self.authorized_session_tag_value);
-            p.set_opt("QueryAccessControlEnabled", self.query_access_control_enabled);
-            p.set_opt("QueryEngineRoleArn", self.query_engine_role_arn);
-            p.set_opt("SecureNamespaceInfo", self.secure_namespace_info);
-            p.into_expr()
+    crate::resource::props! {
+        nested LakeFormationConfiguration;
+        opt {
+            authorized_session_tag_value = "AuthorizedSessionTagValue",
+            query_access_control_enabled = "QueryAccessControlEnabled",
+            query_engine_role_arn = "QueryEngineRoleArn",
+            secure_namespace_info = "SecureNamespaceInfo",
         }
     }
 
-    pub(super) static LAKE_FORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizedSessionTagValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9 ]+$")), ..crate::resource::Rule::NONE }),
-            ("QueryEngineRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("SecureNamespaceInfo", crate::resource::Rule { shape: Some(&SECURE_NAMESPACE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAKE_FORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizedSessionTagValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9 ]+$")), ..crate::resource::Rule::NONE }),
+        ("QueryEngineRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecureNamespaceInfo", crate::resource::Rule { shape: Some(&SECURE_NAMESPACE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Secure namespace information for Lake Formation.
     #[derive(Clone, Default)]
@@ -1205,22 +1019,18 @@ pub mod security_configuration {
         pub namespace: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SecureNamespaceInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClusterId", self.cluster_id);
-            p.set_opt("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecureNamespaceInfo;
+        opt {
+            cluster_id = "ClusterId",
+            namespace = "Namespace",
         }
     }
 
-    pub(super) static SECURE_NAMESPACE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClusterId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][A-Za-z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECURE_NAMESPACE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClusterId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][A-Za-z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Encryption configuration for the security configuration.
     #[derive(Clone, Default)]
@@ -1235,15 +1045,17 @@ pub mod security_configuration {
         pub in_transit_encryption_configuration: ::std::option::Option<crate::cfn::emrcontainers::security_configuration::InTransitEncryptionConfiguration>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AtRestEncryptionConfiguration", self.at_rest_encryption_configuration);
-            p.set_opt("InTransitEncryptionConfiguration", self.in_transit_encryption_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        opt {
+            at_rest_encryption_configuration = "AtRestEncryptionConfiguration",
+            in_transit_encryption_configuration = "InTransitEncryptionConfiguration",
         }
     }
+
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AtRestEncryptionConfiguration", crate::resource::Rule { shape: Some(&AT_REST_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// At-rest encryption configuration.
     #[derive(Clone, Default)]
@@ -1258,15 +1070,17 @@ pub mod security_configuration {
         pub s3_encryption_configuration: ::std::option::Option<crate::cfn::emrcontainers::security_configuration::S3EncryptionConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AtRestEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LocalDiskEncryptionConfiguration", self.local_disk_encryption_configuration);
-            p.set_opt("S3EncryptionConfiguration", self.s3_encryption_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AtRestEncryptionConfiguration;
+        opt {
+            local_disk_encryption_configuration = "LocalDiskEncryptionConfiguration",
+            s3_encryption_configuration = "S3EncryptionConfiguration",
         }
     }
+
+    pub(super) static AT_REST_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3EncryptionConfiguration", crate::resource::Rule { shape: Some(&S3_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Local disk encryption configuration.
     #[derive(Clone, Default)]
@@ -1281,13 +1095,11 @@ pub mod security_configuration {
         pub encryption_key_provider_type: ::std::option::Option<crate::value::Val<crate::cfn::emrcontainers::security_configuration::EncryptionKeyProviderType>>,
     }
 
-    impl crate::resource::ToExpr for LocalDiskEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsKmsKeyId", self.aws_kms_key_id);
-            p.set_opt("EncryptionKeyProviderType", self.encryption_key_provider_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocalDiskEncryptionConfiguration;
+        opt {
+            aws_kms_key_id = "AwsKmsKeyId",
+            encryption_key_provider_type = "EncryptionKeyProviderType",
         }
     }
 
@@ -1304,15 +1116,17 @@ pub mod security_configuration {
         pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionOption", self.encryption_option);
-            p.set_opt("KMSKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3EncryptionConfiguration;
+        opt {
+            encryption_option = "EncryptionOption",
+            kms_key_id = "KMSKeyId",
         }
     }
+
+    pub(super) static S3_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// In-transit encryption configuration.
     #[derive(Clone, Default)]
@@ -1323,12 +1137,10 @@ pub mod security_configuration {
         pub tls_certificate_configuration: ::std::option::Option<crate::cfn::emrcontainers::security_configuration::TlsCertificateConfiguration>,
     }
 
-    impl crate::resource::ToExpr for InTransitEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TLSCertificateConfiguration", self.tls_certificate_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested InTransitEncryptionConfiguration;
+        opt {
+            tls_certificate_configuration = "TLSCertificateConfiguration",
         }
     }
 
@@ -1349,51 +1161,35 @@ pub mod security_configuration {
         pub public_key_secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TlsCertificateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateProviderType", self.certificate_provider_type);
-            p.set_opt("PrivateKeySecretArn", self.private_key_secret_arn);
-            p.set_opt("PublicKeySecretArn", self.public_key_secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsCertificateConfiguration;
+        opt {
+            certificate_provider_type = "CertificateProviderType",
+            private_key_secret_arn = "PrivateKeySecretArn",
+            public_key_secret_arn = "PublicKeySecretArn",
         }
     }
 
     /// The container provider type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `EKS`
         Eks,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Eks => "EKS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["EKS"]);
 
     /// The encryption key provider type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionKeyProviderType {
         /// `AwsKms`
         AwsKms,
     }
 
-    impl crate::value::CfnEnum for EncryptionKeyProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsKms => "AwsKms",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionKeyProviderType, ["AwsKms"]);
 
     /// The S3 encryption option.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionOption {
         /// `SSE-S3`
         SseS3,
@@ -1403,32 +1199,16 @@ pub mod security_configuration {
         CseKms,
     }
 
-    impl crate::value::CfnEnum for EncryptionOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SseS3 => "SSE-S3",
-                Self::SseKms => "SSE-KMS",
-                Self::CseKms => "CSE-KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionOption, ["SSE-S3", "SSE-KMS", "CSE-KMS"]);
 
     /// The certificate provider type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateProviderType {
         /// `PEM`
         Pem,
     }
 
-    impl crate::value::CfnEnum for CertificateProviderType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pem => "PEM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CertificateProviderType, ["PEM"]);
 }
 
 /// Resource Schema of AWS::EMRContainers::VirtualCluster Type
@@ -1460,7 +1240,6 @@ pub struct VirtualCluster {
 
 impl VirtualCluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(container_provider: crate::cfn::emrcontainers::virtual_cluster::ContainerProvider, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             container_provider,
@@ -1472,50 +1251,38 @@ impl VirtualCluster {
     }
 }
 
-impl crate::resource::Resource for VirtualCluster {
-    const TYPE: &'static str = "AWS::EMRContainers::VirtualCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VIRTUAL_CLUSTER_SHAPE)
+crate::resource::props! {
+    resource VirtualCluster = "AWS::EMRContainers::VirtualCluster", shape: Some(&VIRTUAL_CLUSTER_SHAPE);
+    req {
+        container_provider = "ContainerProvider",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContainerProvider", self.container_provider);
-        p.set("Name", self.name);
-        p.set_opt("SecurityConfigurationId", self.security_configuration_id);
-        p.set_opt("SessionEnabled", self.session_enabled);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        security_configuration_id = "SecurityConfigurationId",
+        session_enabled = "SessionEnabled",
+        tags = "Tags",
     }
 }
 
-static VIRTUAL_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContainerProvider", crate::resource::Rule { shape: Some(&self::virtual_cluster::CONTAINER_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("SecurityConfigurationId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-9a-z]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VIRTUAL_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContainerProvider", crate::resource::Rule { shape: Some(&self::virtual_cluster::CONTAINER_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("SecurityConfigurationId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-9a-z]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VirtualCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VirtualCluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod virtual_cluster {
     //! Nested property types and enums of [`VirtualCluster`](super::VirtualCluster).
 
-    /// The definition `ContainerProvider`.
     #[derive(Clone)]
     pub struct ContainerProvider {
         /// The ID of the container cluster
@@ -1532,7 +1299,6 @@ pub mod virtual_cluster {
 
     impl ContainerProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, info: crate::cfn::emrcontainers::virtual_cluster::ContainerInfo, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::emrcontainers::virtual_cluster::Type>>) -> Self {
             Self {
                 id: id.into(),
@@ -1542,25 +1308,20 @@ pub mod virtual_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Info", self.info);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerProvider;
+        req {
+            id = "Id",
+            info = "Info",
+            type_ = "Type",
         }
     }
 
-    pub(super) static CONTAINER_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][A-Za-z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-            ("Info", crate::resource::Rule { shape: Some(&CONTAINER_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][A-Za-z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
+        ("Info", crate::resource::Rule { shape: Some(&CONTAINER_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ContainerInfo`.
     #[derive(Clone)]
     pub struct ContainerInfo {
         /// CloudFormation property `EksInfo`; required.
@@ -1577,22 +1338,17 @@ pub mod virtual_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EksInfo", self.eks_info);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerInfo;
+        req {
+            eks_info = "EksInfo",
         }
     }
 
-    pub(super) static CONTAINER_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EksInfo", crate::resource::Rule { shape: Some(&EKS_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EksInfo", crate::resource::Rule { shape: Some(&EKS_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EksInfo`.
     #[derive(Clone)]
     pub struct EksInfo {
         /// CloudFormation property `Namespace`; required.
@@ -1601,7 +1357,6 @@ pub mod virtual_cluster {
 
     impl EksInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 namespace: namespace.into(),
@@ -1609,34 +1364,23 @@ pub mod virtual_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for EksInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Namespace", self.namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksInfo;
+        req {
+            namespace = "Namespace",
         }
     }
 
-    pub(super) static EKS_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]([-a-z0-9]*[a-z0-9])?")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]([-a-z0-9]*[a-z0-9])?")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the container provider
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `EKS`
         Eks,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Eks => "EKS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["EKS"]);
 }

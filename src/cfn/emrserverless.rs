@@ -79,7 +79,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(release_label: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             architecture: ::std::option::Option::None,
@@ -103,63 +102,52 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::EMRServerless::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::EMRServerless::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        release_label = "ReleaseLabel",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Architecture", self.architecture);
-        p.set_opt("AutoStartConfiguration", self.auto_start_configuration);
-        p.set_opt("AutoStopConfiguration", self.auto_stop_configuration);
-        p.set_opt("IdentityCenterConfiguration", self.identity_center_configuration);
-        p.set_opt("ImageConfiguration", self.image_configuration);
-        p.set_opt("InitialCapacity", self.initial_capacity);
-        p.set_opt("InteractiveConfiguration", self.interactive_configuration);
-        p.set_opt("MaximumCapacity", self.maximum_capacity);
-        p.set_opt("MonitoringConfiguration", self.monitoring_configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set("ReleaseLabel", self.release_label);
-        p.set_opt("RuntimeConfiguration", self.runtime_configuration);
-        p.set_opt("SchedulerConfiguration", self.scheduler_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p.set_opt("WorkerTypeSpecifications", self.worker_type_specifications);
-        p
+    opt {
+        architecture = "Architecture",
+        auto_start_configuration = "AutoStartConfiguration",
+        auto_stop_configuration = "AutoStopConfiguration",
+        identity_center_configuration = "IdentityCenterConfiguration",
+        image_configuration = "ImageConfiguration",
+        initial_capacity = "InitialCapacity",
+        interactive_configuration = "InteractiveConfiguration",
+        maximum_capacity = "MaximumCapacity",
+        monitoring_configuration = "MonitoringConfiguration",
+        name = "Name",
+        network_configuration = "NetworkConfiguration",
+        runtime_configuration = "RuntimeConfiguration",
+        scheduler_configuration = "SchedulerConfiguration",
+        tags = "Tags",
+        worker_type_specifications = "WorkerTypeSpecifications",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IdentityCenterConfiguration", crate::resource::Rule { shape: Some(&self::application::IDENTITY_CENTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ImageConfiguration", crate::resource::Rule { shape: Some(&self::application::IMAGE_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InitialCapacity", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::INITIAL_CAPACITY_CONFIG_KEY_VALUE_PAIR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MaximumCapacity", crate::resource::Rule { shape: Some(&self::application::MAXIMUM_ALLOWED_RESOURCES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MonitoringConfiguration", crate::resource::Rule { shape: Some(&self::application::MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._\\/#-]+$")), ..crate::resource::Rule::NONE }),
-        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::application::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ReleaseLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._/-]+$")), ..crate::resource::Rule::NONE }),
-        ("RuntimeConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::application::CONFIGURATION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG18_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IdentityCenterConfiguration", crate::resource::Rule { shape: Some(&self::application::IDENTITY_CENTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ImageConfiguration", crate::resource::Rule { shape: Some(&self::application::IMAGE_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InitialCapacity", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::INITIAL_CAPACITY_CONFIG_KEY_VALUE_PAIR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MaximumCapacity", crate::resource::Rule { shape: Some(&self::application::MAXIMUM_ALLOWED_RESOURCES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MonitoringConfiguration", crate::resource::Rule { shape: Some(&self::application::MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._\\/#-]+$")), ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::application::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ReleaseLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._/-]+$")), ..crate::resource::Rule::NONE }),
+    ("RuntimeConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::application::CONFIGURATION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG18_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationId`.
-    #[inline]
-    pub fn attr_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationId`.
+        attr_application_id: ::std::string::String = "ApplicationId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -175,12 +163,10 @@ pub mod application {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AutoStartConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoStartConfiguration;
+        opt {
+            enabled = "Enabled",
         }
     }
 
@@ -197,13 +183,11 @@ pub mod application {
         pub idle_timeout_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AutoStopConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("IdleTimeoutMinutes", self.idle_timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoStopConfiguration;
+        opt {
+            enabled = "Enabled",
+            idle_timeout_minutes = "IdleTimeoutMinutes",
         }
     }
 
@@ -216,20 +200,16 @@ pub mod application {
         pub identity_center_instance_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IdentityCenterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdentityCenterInstanceArn", self.identity_center_instance_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentityCenterConfiguration;
+        opt {
+            identity_center_instance_arn = "IdentityCenterInstanceArn",
         }
     }
 
-    pub(super) static IDENTITY_CENTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdentityCenterInstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_CENTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdentityCenterInstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The image configuration.
     #[derive(Clone, Default)]
@@ -240,22 +220,17 @@ pub mod application {
         pub image_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ImageConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageUri", self.image_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageConfigurationInput;
+        opt {
+            image_uri = "ImageUri",
         }
     }
 
-    pub(super) static IMAGE_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+[a-z0-9-.]*)\\/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?:\\:([a-zA-Z0-9_][a-zA-Z0-9-._]{0,299})|@(sha256:[0-9a-f]{64}))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]+[a-z0-9-.]*)\\/((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?:\\:([a-zA-Z0-9_][a-zA-Z0-9-._]{0,299})|@(sha256:[0-9a-f]{64}))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InitialCapacityConfigKeyValuePair`.
     #[derive(Clone)]
     pub struct InitialCapacityConfigKeyValuePair {
         /// Worker type for an analytics framework.
@@ -268,7 +243,6 @@ pub mod application {
 
     impl InitialCapacityConfigKeyValuePair {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: crate::cfn::emrserverless::application::InitialCapacityConfig) -> Self {
             Self {
                 key: key.into(),
@@ -277,24 +251,19 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for InitialCapacityConfigKeyValuePair {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested InitialCapacityConfigKeyValuePair;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static INITIAL_CAPACITY_CONFIG_KEY_VALUE_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]+[-_]*[a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&INITIAL_CAPACITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INITIAL_CAPACITY_CONFIG_KEY_VALUE_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]+[-_]*[a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&INITIAL_CAPACITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InitialCapacityConfig`.
     #[derive(Clone)]
     pub struct InitialCapacityConfig {
         /// CloudFormation property `WorkerConfiguration`; required.
@@ -307,7 +276,6 @@ pub mod application {
 
     impl InitialCapacityConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(worker_configuration: crate::cfn::emrserverless::application::WorkerConfiguration, worker_count: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 worker_configuration,
@@ -316,24 +284,19 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for InitialCapacityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WorkerConfiguration", self.worker_configuration);
-            p.set("WorkerCount", self.worker_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested InitialCapacityConfig;
+        req {
+            worker_configuration = "WorkerConfiguration",
+            worker_count = "WorkerCount",
         }
     }
 
-    pub(super) static INITIAL_CAPACITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WorkerConfiguration", crate::resource::Rule { shape: Some(&WORKER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WorkerCount", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INITIAL_CAPACITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WorkerConfiguration", crate::resource::Rule { shape: Some(&WORKER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WorkerCount", crate::resource::Rule { min: Some(1.0), max: Some(1000000.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WorkerConfiguration`.
     #[derive(Clone)]
     pub struct WorkerConfiguration {
         /// Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional.
@@ -356,7 +319,6 @@ pub mod application {
 
     impl WorkerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cpu: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, memory: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cpu: cpu.into(),
@@ -367,28 +329,25 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for WorkerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cpu", self.cpu);
-            p.set_opt("Disk", self.disk);
-            p.set_opt("DiskType", self.disk_type);
-            p.set("Memory", self.memory);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkerConfiguration;
+        req {
+            cpu = "Cpu",
+            memory = "Memory",
+        }
+        opt {
+            disk = "Disk",
+            disk_type = "DiskType",
         }
     }
 
-    pub(super) static WORKER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cpu", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?$")), ..crate::resource::Rule::NONE }),
-            ("Disk", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)$")), ..crate::resource::Rule::NONE }),
-            ("DiskType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(SHUFFLE_OPTIMIZED|[Ss]huffle_[Oo]ptimized|STANDARD|[Ss]tandard)$")), ..crate::resource::Rule::NONE }),
-            ("Memory", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cpu", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?$")), ..crate::resource::Rule::NONE }),
+        ("Disk", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)$")), ..crate::resource::Rule::NONE }),
+        ("DiskType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(SHUFFLE_OPTIMIZED|[Ss]huffle_[Oo]ptimized|STANDARD|[Ss]tandard)$")), ..crate::resource::Rule::NONE }),
+        ("Memory", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InteractiveConfiguration`.
     #[derive(Clone, Default)]
     pub struct InteractiveConfiguration {
         /// Enables an Apache Livy endpoint that you can connect to and run interactive jobs
@@ -405,18 +364,15 @@ pub mod application {
         pub studio_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for InteractiveConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LivyEndpointEnabled", self.livy_endpoint_enabled);
-            p.set_opt("SessionEnabled", self.session_enabled);
-            p.set_opt("StudioEnabled", self.studio_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested InteractiveConfiguration;
+        opt {
+            livy_endpoint_enabled = "LivyEndpointEnabled",
+            session_enabled = "SessionEnabled",
+            studio_enabled = "StudioEnabled",
         }
     }
 
-    /// The definition `MaximumAllowedResources`.
     #[derive(Clone)]
     pub struct MaximumAllowedResources {
         /// Per worker CPU resource. vCPU is the only supported unit and specifying vCPU is optional.
@@ -435,7 +391,6 @@ pub mod application {
 
     impl MaximumAllowedResources {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cpu: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, memory: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cpu: cpu.into(),
@@ -445,24 +400,22 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for MaximumAllowedResources {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cpu", self.cpu);
-            p.set_opt("Disk", self.disk);
-            p.set("Memory", self.memory);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaximumAllowedResources;
+        req {
+            cpu = "Cpu",
+            memory = "Memory",
+        }
+        opt {
+            disk = "Disk",
         }
     }
 
-    pub(super) static MAXIMUM_ALLOWED_RESOURCES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cpu", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?$")), ..crate::resource::Rule::NONE }),
-            ("Disk", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)$")), ..crate::resource::Rule::NONE }),
-            ("Memory", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAXIMUM_ALLOWED_RESOURCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cpu", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?$")), ..crate::resource::Rule::NONE }),
+        ("Disk", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)$")), ..crate::resource::Rule::NONE }),
+        ("Memory", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Monitoring configuration for batch and interactive JobRun.
     #[derive(Clone, Default)]
@@ -485,28 +438,23 @@ pub mod application {
         pub s3_monitoring_configuration: ::std::option::Option<crate::cfn::emrserverless::application::S3MonitoringConfiguration>,
     }
 
-    impl crate::resource::ToExpr for MonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLoggingConfiguration", self.cloud_watch_logging_configuration);
-            p.set_opt("ManagedPersistenceMonitoringConfiguration", self.managed_persistence_monitoring_configuration);
-            p.set_opt("PrometheusMonitoringConfiguration", self.prometheus_monitoring_configuration);
-            p.set_opt("S3MonitoringConfiguration", self.s3_monitoring_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonitoringConfiguration;
+        opt {
+            cloud_watch_logging_configuration = "CloudWatchLoggingConfiguration",
+            managed_persistence_monitoring_configuration = "ManagedPersistenceMonitoringConfiguration",
+            prometheus_monitoring_configuration = "PrometheusMonitoringConfiguration",
+            s3_monitoring_configuration = "S3MonitoringConfiguration",
         }
     }
 
-    pub(super) static MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLoggingConfiguration", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManagedPersistenceMonitoringConfiguration", crate::resource::Rule { shape: Some(&MANAGED_PERSISTENCE_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PrometheusMonitoringConfiguration", crate::resource::Rule { shape: Some(&PROMETHEUS_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3MonitoringConfiguration", crate::resource::Rule { shape: Some(&S3_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLoggingConfiguration", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedPersistenceMonitoringConfiguration", crate::resource::Rule { shape: Some(&MANAGED_PERSISTENCE_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PrometheusMonitoringConfiguration", crate::resource::Rule { shape: Some(&PROMETHEUS_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3MonitoringConfiguration", crate::resource::Rule { shape: Some(&S3_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudWatchLoggingConfiguration`.
     #[derive(Clone, Default)]
     pub struct CloudWatchLoggingConfiguration {
         /// If set to false, CloudWatch logging will be turned off. Defaults to false.
@@ -531,29 +479,24 @@ pub mod application {
         pub log_type_map: ::std::option::Option<::std::vec::Vec<crate::cfn::emrserverless::application::LogTypeMapKeyValuePair>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchLoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.set_opt("LogStreamNamePrefix", self.log_stream_name_prefix);
-            p.set_opt("LogTypeMap", self.log_type_map);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLoggingConfiguration;
+        opt {
+            enabled = "Enabled",
+            encryption_key_arn = "EncryptionKeyArn",
+            log_group_name = "LogGroupName",
+            log_stream_name_prefix = "LogStreamNamePrefix",
+            log_type_map = "LogTypeMap",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{12})?:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("LogStreamNamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
-            ("LogTypeMap", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LOG_TYPE_MAP_KEY_VALUE_PAIR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{12})?:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogStreamNamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
+        ("LogTypeMap", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&LOG_TYPE_MAP_KEY_VALUE_PAIR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogTypeMapKeyValuePair`.
     #[derive(Clone)]
     pub struct LogTypeMapKeyValuePair {
         /// CloudFormation property `Key`; required.
@@ -566,7 +509,6 @@ pub mod application {
 
     impl LogTypeMapKeyValuePair {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -575,24 +517,19 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for LogTypeMapKeyValuePair {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogTypeMapKeyValuePair;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static LOG_TYPE_MAP_KEY_VALUE_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]+[-_]*[a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]+[-_]*[a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_TYPE_MAP_KEY_VALUE_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]+[-_]*[a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]+[-_]*[a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ManagedPersistenceMonitoringConfiguration`.
     #[derive(Clone, Default)]
     pub struct ManagedPersistenceMonitoringConfiguration {
         /// If set to false, managed logging will be turned off. Defaults to true.
@@ -605,23 +542,18 @@ pub mod application {
         pub encryption_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ManagedPersistenceMonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedPersistenceMonitoringConfiguration;
+        opt {
+            enabled = "Enabled",
+            encryption_key_arn = "EncryptionKeyArn",
         }
     }
 
-    pub(super) static MANAGED_PERSISTENCE_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{12})?:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_PERSISTENCE_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{12})?:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrometheusMonitoringConfiguration`.
     #[derive(Clone, Default)]
     pub struct PrometheusMonitoringConfiguration {
         /// The remote write URL in the Amazon Managed Service for Prometheus workspace to send metrics to.
@@ -630,22 +562,17 @@ pub mod application {
         pub remote_write_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PrometheusMonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RemoteWriteUrl", self.remote_write_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrometheusMonitoringConfiguration;
+        opt {
+            remote_write_url = "RemoteWriteUrl",
         }
     }
 
-    pub(super) static PROMETHEUS_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RemoteWriteUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^https://aps-workspaces.([a-z]{2}-[a-z-]{1,20}-[1-9]).amazonaws(.[0-9A-Za-z]{2,4})+/workspaces/[-_.0-9A-Za-z]{1,100}/api/v1/remote_write$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMETHEUS_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RemoteWriteUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("^https://aps-workspaces.([a-z]{2}-[a-z-]{1,20}-[1-9]).amazonaws(.[0-9A-Za-z]{2,4})+/workspaces/[-_.0-9A-Za-z]{1,100}/api/v1/remote_write$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3MonitoringConfiguration`.
     #[derive(Clone, Default)]
     pub struct S3MonitoringConfiguration {
         /// KMS key ARN to encrypt the logs stored in given s3
@@ -656,24 +583,19 @@ pub mod application {
         pub log_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3MonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionKeyArn", self.encryption_key_arn);
-            p.set_opt("LogUri", self.log_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3MonitoringConfiguration;
+        opt {
+            encryption_key_arn = "EncryptionKeyArn",
+            log_uri = "LogUri",
         }
     }
 
-    pub(super) static S3_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{12})?:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Unsupported("[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):kms:[a-zA-Z0-9\\-]*:(\\d{12})?:key\\/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("LogUri", crate::resource::Rule { min_len: Some(1), max_len: Some(10280), pattern: Some(crate::resource::Pattern::Regex("[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NetworkConfiguration`.
     #[derive(Clone, Default)]
     pub struct NetworkConfiguration {
         /// The ID of the security groups in the VPC to which you want to connect your job or application.
@@ -686,22 +608,18 @@ pub mod application {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a JobRun.
     #[derive(Clone)]
@@ -718,7 +636,6 @@ pub mod application {
 
     impl ConfigurationObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(classification: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 classification: classification.into(),
@@ -728,23 +645,21 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ConfigurationObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Classification", self.classification);
-            p.set_opt("Configurations", self.configurations);
-            p.set_opt("Properties", self.properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationObject;
+        req {
+            classification = "Classification",
+        }
+        opt {
+            configurations = "Configurations",
+            properties = "Properties",
         }
     }
 
-    pub(super) static CONFIGURATION_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Classification", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-            ("Configurations", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONFIGURATION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Classification", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+        ("Configurations", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONFIGURATION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scheduler configuration for batch and streaming jobs running on this application. Supported with release labels emr-7.0.0 and above.
     #[derive(Clone, Default)]
@@ -759,22 +674,18 @@ pub mod application {
         pub queue_timeout_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SchedulerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxConcurrentRuns", self.max_concurrent_runs);
-            p.set_opt("QueueTimeoutMinutes", self.queue_timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchedulerConfiguration;
+        opt {
+            max_concurrent_runs = "MaxConcurrentRuns",
+            queue_timeout_minutes = "QueueTimeoutMinutes",
         }
     }
 
-    pub(super) static TAG18_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 /_.:=+@-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 /_.:=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG18_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 /_.:=+@-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 /_.:=+@-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The specifications for a worker type.
     #[derive(Clone, Default)]
@@ -785,17 +696,15 @@ pub mod application {
         pub image_configuration: ::std::option::Option<crate::cfn::emrserverless::application::ImageConfigurationInput>,
     }
 
-    impl crate::resource::ToExpr for WorkerTypeSpecificationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageConfiguration", self.image_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkerTypeSpecificationInput;
+        opt {
+            image_configuration = "ImageConfiguration",
         }
     }
 
     /// The cpu architecture of an application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `ARM64`
         Arm64,
@@ -803,13 +712,5 @@ pub mod application {
         X8664,
     }
 
-    impl crate::value::CfnEnum for Architecture {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Arm64 => "ARM64",
-                Self::X8664 => "X86_64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Architecture, ["ARM64", "X86_64"]);
 }

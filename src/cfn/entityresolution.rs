@@ -33,7 +33,6 @@ pub struct IdMappingWorkflow {
 
 impl IdMappingWorkflow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(id_mapping_techniques: crate::cfn::entityresolution::id_mapping_workflow::IdMappingTechniques, input_source_config: ::std::vec::Vec<crate::cfn::entityresolution::id_mapping_workflow::IdMappingWorkflowInputSource>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workflow_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -48,62 +47,49 @@ impl IdMappingWorkflow {
     }
 }
 
-impl crate::resource::Resource for IdMappingWorkflow {
-    const TYPE: &'static str = "AWS::EntityResolution::IdMappingWorkflow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ID_MAPPING_WORKFLOW_SHAPE)
+crate::resource::props! {
+    resource IdMappingWorkflow = "AWS::EntityResolution::IdMappingWorkflow", shape: Some(&ID_MAPPING_WORKFLOW_SHAPE);
+    req {
+        id_mapping_techniques = "IdMappingTechniques",
+        input_source_config = "InputSourceConfig",
+        role_arn = "RoleArn",
+        workflow_name = "WorkflowName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("IdMappingIncrementalRunConfig", self.id_mapping_incremental_run_config);
-        p.set("IdMappingTechniques", self.id_mapping_techniques);
-        p.set("InputSourceConfig", self.input_source_config);
-        p.set_opt("OutputSourceConfig", self.output_source_config);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkflowName", self.workflow_name);
-        p
+    opt {
+        description = "Description",
+        id_mapping_incremental_run_config = "IdMappingIncrementalRunConfig",
+        output_source_config = "OutputSourceConfig",
+        tags = "Tags",
     }
 }
 
-static ID_MAPPING_WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("IdMappingTechniques", crate::resource::Rule { shape: Some(&self::id_mapping_workflow::ID_MAPPING_TECHNIQUES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::id_mapping_workflow::ID_MAPPING_WORKFLOW_INPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OutputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::id_mapping_workflow::ID_MAPPING_WORKFLOW_OUTPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::id_mapping_workflow::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkflowName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ID_MAPPING_WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("IdMappingTechniques", crate::resource::Rule { shape: Some(&self::id_mapping_workflow::ID_MAPPING_TECHNIQUES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::id_mapping_workflow::ID_MAPPING_WORKFLOW_INPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OutputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::id_mapping_workflow::ID_MAPPING_WORKFLOW_OUTPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkflowName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdMappingWorkflow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdMappingWorkflow> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `WorkflowArn`.
-    #[inline]
-    pub fn attr_workflow_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkflowArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `WorkflowArn`.
+        attr_workflow_arn: ::std::string::String = "WorkflowArn",
     }
 }
 
 pub mod id_mapping_workflow {
     //! Nested property types and enums of [`IdMappingWorkflow`](super::IdMappingWorkflow).
 
-    /// The definition `IdMappingIncrementalRunConfig`.
+    pub use crate::cfn::shared::group_data::{AttributeMatchingModel, IdMappingType, IntermediateSourceConfiguration, RecordMatchingModel, Rule, RuleDefinitionType, Type};
+
     #[derive(Clone)]
     pub struct IdMappingIncrementalRunConfig {
         /// CloudFormation property `IncrementalRunType`; required.
@@ -112,7 +98,6 @@ pub mod id_mapping_workflow {
 
     impl IdMappingIncrementalRunConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(incremental_run_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::entityresolution::id_mapping_workflow::IncrementalRunType>>) -> Self {
             Self {
                 incremental_run_type: incremental_run_type.into(),
@@ -120,20 +105,17 @@ pub mod id_mapping_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for IdMappingIncrementalRunConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IncrementalRunType", self.incremental_run_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdMappingIncrementalRunConfig;
+        req {
+            incremental_run_type = "IncrementalRunType",
         }
     }
 
-    /// The definition `IdMappingTechniques`.
     #[derive(Clone, Default)]
     pub struct IdMappingTechniques {
         /// CloudFormation property `IdMappingType`.
-        pub id_mapping_type: ::std::option::Option<crate::value::Val<crate::cfn::entityresolution::id_mapping_workflow::IdMappingType>>,
+        pub id_mapping_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data::IdMappingType>>,
         /// CloudFormation property `NormalizationVersion`.
         pub normalization_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `ProviderProperties`.
@@ -142,30 +124,25 @@ pub mod id_mapping_workflow {
         pub rule_based_properties: ::std::option::Option<crate::cfn::entityresolution::id_mapping_workflow::IdMappingRuleBasedProperties>,
     }
 
-    impl crate::resource::ToExpr for IdMappingTechniques {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdMappingType", self.id_mapping_type);
-            p.set_opt("NormalizationVersion", self.normalization_version);
-            p.set_opt("ProviderProperties", self.provider_properties);
-            p.set_opt("RuleBasedProperties", self.rule_based_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdMappingTechniques;
+        opt {
+            id_mapping_type = "IdMappingType",
+            normalization_version = "NormalizationVersion",
+            provider_properties = "ProviderProperties",
+            rule_based_properties = "RuleBasedProperties",
         }
     }
 
-    pub(super) static ID_MAPPING_TECHNIQUES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProviderProperties", crate::resource::Rule { shape: Some(&PROVIDER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RuleBasedProperties", crate::resource::Rule { shape: Some(&ID_MAPPING_RULE_BASED_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ID_MAPPING_TECHNIQUES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProviderProperties", crate::resource::Rule { shape: Some(&PROVIDER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RuleBasedProperties", crate::resource::Rule { shape: Some(&ID_MAPPING_RULE_BASED_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProviderProperties`.
     #[derive(Clone)]
     pub struct ProviderProperties {
         /// CloudFormation property `IntermediateSourceConfiguration`.
-        pub intermediate_source_configuration: ::std::option::Option<crate::cfn::entityresolution::id_mapping_workflow::IntermediateSourceConfiguration>,
+        pub intermediate_source_configuration: ::std::option::Option<crate::cfn::shared::group_data::IntermediateSourceConfiguration>,
         /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format
         ///
         /// CloudFormation property `ProviderConfiguration`.
@@ -178,7 +155,6 @@ pub mod id_mapping_workflow {
 
     impl ProviderProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provider_service_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 intermediate_source_configuration: ::std::option::Option::None,
@@ -188,75 +164,37 @@ pub mod id_mapping_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for ProviderProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IntermediateSourceConfiguration", self.intermediate_source_configuration);
-            p.set_opt("ProviderConfiguration", self.provider_configuration);
-            p.set("ProviderServiceArn", self.provider_service_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProviderProperties;
+        req {
+            provider_service_arn = "ProviderServiceArn",
+        }
+        opt {
+            intermediate_source_configuration = "IntermediateSourceConfiguration",
+            provider_configuration = "ProviderConfiguration",
         }
     }
 
-    pub(super) static PROVIDER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntermediateSourceConfiguration", crate::resource::Rule { shape: Some(&INTERMEDIATE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProviderServiceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVIDER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntermediateSourceConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::INTERMEDIATE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProviderServiceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntermediateSourceConfiguration`.
-    #[derive(Clone)]
-    pub struct IntermediateSourceConfiguration {
-        /// The s3 path that would be used to stage the intermediate data being generated during workflow execution.
-        ///
-        /// CloudFormation property `IntermediateS3Path`; required.
-        pub intermediate_s3_path: crate::value::Val<::std::string::String>,
-    }
-
-    impl IntermediateSourceConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(intermediate_s3_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                intermediate_s3_path: intermediate_s3_path.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IntermediateSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IntermediateS3Path", self.intermediate_s3_path);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static INTERMEDIATE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntermediateS3Path", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `IdMappingRuleBasedProperties`.
     #[derive(Clone)]
     pub struct IdMappingRuleBasedProperties {
         /// CloudFormation property `AttributeMatchingModel`; required.
-        pub attribute_matching_model: crate::value::Val<crate::cfn::entityresolution::id_mapping_workflow::AttributeMatchingModel>,
+        pub attribute_matching_model: crate::value::Val<crate::cfn::shared::group_data::AttributeMatchingModel>,
         /// CloudFormation property `RecordMatchingModel`; required.
-        pub record_matching_model: crate::value::Val<crate::cfn::entityresolution::id_mapping_workflow::RecordMatchingModel>,
+        pub record_matching_model: crate::value::Val<crate::cfn::shared::group_data::RecordMatchingModel>,
         /// CloudFormation property `RuleDefinitionType`.
-        pub rule_definition_type: ::std::option::Option<crate::value::Val<crate::cfn::entityresolution::id_mapping_workflow::RuleDefinitionType>>,
+        pub rule_definition_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data::RuleDefinitionType>>,
         /// CloudFormation property `Rules`.
-        pub rules: ::std::option::Option<::std::vec::Vec<crate::cfn::entityresolution::id_mapping_workflow::Rule>>,
+        pub rules: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_data::Rule>>,
     }
 
     impl IdMappingRuleBasedProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(attribute_matching_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::entityresolution::id_mapping_workflow::AttributeMatchingModel>>, record_matching_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::entityresolution::id_mapping_workflow::RecordMatchingModel>>) -> Self {
+        pub fn new(attribute_matching_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_data::AttributeMatchingModel>>, record_matching_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_data::RecordMatchingModel>>) -> Self {
             Self {
                 attribute_matching_model: attribute_matching_model.into(),
                 record_matching_model: record_matching_model.into(),
@@ -266,62 +204,22 @@ pub mod id_mapping_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for IdMappingRuleBasedProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeMatchingModel", self.attribute_matching_model);
-            p.set("RecordMatchingModel", self.record_matching_model);
-            p.set_opt("RuleDefinitionType", self.rule_definition_type);
-            p.set_opt("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdMappingRuleBasedProperties;
+        req {
+            attribute_matching_model = "AttributeMatchingModel",
+            record_matching_model = "RecordMatchingModel",
+        }
+        opt {
+            rule_definition_type = "RuleDefinitionType",
+            rules = "Rules",
         }
     }
 
-    pub(super) static ID_MAPPING_RULE_BASED_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ID_MAPPING_RULE_BASED_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Rule`.
-    #[derive(Clone)]
-    pub struct Rule {
-        /// CloudFormation property `MatchingKeys`; required.
-        pub matching_keys: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `RuleName`; required.
-        pub rule_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl Rule {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(matching_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                matching_keys: matching_keys.into(),
-                rule_name: rule_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MatchingKeys", self.matching_keys);
-            p.set("RuleName", self.rule_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchingKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RuleName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `IdMappingWorkflowInputSource`.
     #[derive(Clone)]
     pub struct IdMappingWorkflowInputSource {
         /// An Glue table ARN for the input source table, MatchingWorkflow arn or IdNamespace ARN
@@ -333,12 +231,11 @@ pub mod id_mapping_workflow {
         /// CloudFormation property `SchemaArn`.
         pub schema_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::entityresolution::id_mapping_workflow::Type>>,
+        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data::Type>>,
     }
 
     impl IdMappingWorkflowInputSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_source_arn: input_source_arn.into(),
@@ -348,25 +245,22 @@ pub mod id_mapping_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for IdMappingWorkflowInputSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InputSourceARN", self.input_source_arn);
-            p.set_opt("SchemaArn", self.schema_arn);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdMappingWorkflowInputSource;
+        req {
+            input_source_arn = "InputSourceARN",
+        }
+        opt {
+            schema_arn = "SchemaArn",
+            type_ = "Type",
         }
     }
 
-    pub(super) static ID_MAPPING_WORKFLOW_INPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputSourceARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(idnamespace/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
-            ("SchemaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(schemamapping/.*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ID_MAPPING_WORKFLOW_INPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputSourceARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(idnamespace/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
+        ("SchemaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(schemamapping/.*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IdMappingWorkflowOutputSource`.
     #[derive(Clone)]
     pub struct IdMappingWorkflowOutputSource {
         /// CloudFormation property `KMSArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
@@ -379,7 +273,6 @@ pub mod id_mapping_workflow {
 
     impl IdMappingWorkflowOutputSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(output_s3_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_arn: ::std::option::Option::None,
@@ -388,140 +281,28 @@ pub mod id_mapping_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for IdMappingWorkflowOutputSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KMSArn", self.kms_arn);
-            p.set("OutputS3Path", self.output_s3_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdMappingWorkflowOutputSource;
+        req {
+            output_s3_path = "OutputS3Path",
+        }
+        opt {
+            kms_arn = "KMSArn",
         }
     }
 
-    pub(super) static ID_MAPPING_WORKFLOW_OUTPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KMSArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")), ..crate::resource::Rule::NONE }),
-            ("OutputS3Path", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/?(.*?([^/]+)/?)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ID_MAPPING_WORKFLOW_OUTPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("OutputS3Path", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/?(.*?([^/]+)/?)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `IncrementalRunType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncrementalRunType {
         /// `ON_DEMAND`
         OnDemand,
     }
 
-    impl crate::value::CfnEnum for IncrementalRunType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "ON_DEMAND",
-            }
-        }
-    }
-
-    /// Allowed values of `IdMappingType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IdMappingType {
-        /// `PROVIDER`
-        Provider,
-        /// `RULE_BASED`
-        RuleBased,
-    }
-
-    impl crate::value::CfnEnum for IdMappingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Provider => "PROVIDER",
-                Self::RuleBased => "RULE_BASED",
-            }
-        }
-    }
-
-    /// Allowed values of `AttributeMatchingModel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AttributeMatchingModel {
-        /// `ONE_TO_ONE`
-        OneToOne,
-        /// `MANY_TO_MANY`
-        ManyToMany,
-    }
-
-    impl crate::value::CfnEnum for AttributeMatchingModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneToOne => "ONE_TO_ONE",
-                Self::ManyToMany => "MANY_TO_MANY",
-            }
-        }
-    }
-
-    /// Allowed values of `RecordMatchingModel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RecordMatchingModel {
-        /// `ONE_SOURCE_TO_ONE_TARGET`
-        OneSourceToOneTarget,
-        /// `MANY_SOURCE_TO_ONE_TARGET`
-        ManySourceToOneTarget,
-    }
-
-    impl crate::value::CfnEnum for RecordMatchingModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneSourceToOneTarget => "ONE_SOURCE_TO_ONE_TARGET",
-                Self::ManySourceToOneTarget => "MANY_SOURCE_TO_ONE_TARGET",
-            }
-        }
-    }
-
-    /// Allowed values of `RuleDefinitionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RuleDefinitionType {
-        /// `SOURCE`
-        Source,
-        /// `TARGET`
-        Target,
-    }
-
-    impl crate::value::CfnEnum for RuleDefinitionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Source => "SOURCE",
-                Self::Target => "TARGET",
-            }
-        }
-    }
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `SOURCE`
-        Source,
-        /// `TARGET`
-        Target,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Source => "SOURCE",
-                Self::Target => "TARGET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncrementalRunType, ["ON_DEMAND"]);
 }
 
 /// IdNamespace defined in AWS Entity Resolution service
@@ -542,13 +323,12 @@ pub struct IdNamespace {
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// CloudFormation property `Type`; required.
-    pub type_: crate::value::Val<crate::cfn::entityresolution::id_namespace::Type>,
+    pub type_: crate::value::Val<crate::cfn::shared::group_data::Type>,
 }
 
 impl IdNamespace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(id_namespace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::entityresolution::id_namespace::Type>>) -> Self {
+    pub fn new(id_namespace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_data::Type>>) -> Self {
         Self {
             description: ::std::option::Option::None,
             id_mapping_workflow_properties: ::std::option::Option::None,
@@ -561,64 +341,51 @@ impl IdNamespace {
     }
 }
 
-impl crate::resource::Resource for IdNamespace {
-    const TYPE: &'static str = "AWS::EntityResolution::IdNamespace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ID_NAMESPACE_SHAPE)
+crate::resource::props! {
+    resource IdNamespace = "AWS::EntityResolution::IdNamespace", shape: Some(&ID_NAMESPACE_SHAPE);
+    req {
+        id_namespace_name = "IdNamespaceName",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("IdMappingWorkflowProperties", self.id_mapping_workflow_properties);
-        p.set("IdNamespaceName", self.id_namespace_name);
-        p.set_opt("InputSourceConfig", self.input_source_config);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        id_mapping_workflow_properties = "IdMappingWorkflowProperties",
+        input_source_config = "InputSourceConfig",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static ID_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("IdMappingWorkflowProperties", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::id_namespace::ID_NAMESPACE_ID_MAPPING_WORKFLOW_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("IdNamespaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("InputSourceConfig", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::id_namespace::ID_NAMESPACE_INPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::id_namespace::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ID_NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("IdMappingWorkflowProperties", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::id_namespace::ID_NAMESPACE_ID_MAPPING_WORKFLOW_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("IdNamespaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("InputSourceConfig", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::id_namespace::ID_NAMESPACE_INPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdNamespace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdNamespace> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `IdNamespaceArn`.
-    #[inline]
-    pub fn attr_id_namespace_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdNamespaceArn")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `IdNamespaceArn`.
+        attr_id_namespace_arn: ::std::string::String = "IdNamespaceArn",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod id_namespace {
     //! Nested property types and enums of [`IdNamespace`](super::IdNamespace).
 
-    /// The definition `IdNamespaceIdMappingWorkflowProperties`.
+    pub use crate::cfn::shared::group_data::{AttributeMatchingModel, IdMappingType, RecordMatchingModel, RuleDefinitionType, Type};
+
     #[derive(Clone)]
     pub struct IdNamespaceIdMappingWorkflowProperties {
         /// CloudFormation property `IdMappingType`; required.
-        pub id_mapping_type: crate::value::Val<crate::cfn::entityresolution::id_namespace::IdMappingType>,
+        pub id_mapping_type: crate::value::Val<crate::cfn::shared::group_data::IdMappingType>,
         /// CloudFormation property `ProviderProperties`.
         pub provider_properties: ::std::option::Option<crate::cfn::entityresolution::id_namespace::NamespaceProviderProperties>,
         /// CloudFormation property `RuleBasedProperties`.
@@ -627,8 +394,7 @@ pub mod id_namespace {
 
     impl IdNamespaceIdMappingWorkflowProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(id_mapping_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::entityresolution::id_namespace::IdMappingType>>) -> Self {
+        pub fn new(id_mapping_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_data::IdMappingType>>) -> Self {
             Self {
                 id_mapping_type: id_mapping_type.into(),
                 provider_properties: ::std::option::Option::None,
@@ -637,25 +403,22 @@ pub mod id_namespace {
         }
     }
 
-    impl crate::resource::ToExpr for IdNamespaceIdMappingWorkflowProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IdMappingType", self.id_mapping_type);
-            p.set_opt("ProviderProperties", self.provider_properties);
-            p.set_opt("RuleBasedProperties", self.rule_based_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdNamespaceIdMappingWorkflowProperties;
+        req {
+            id_mapping_type = "IdMappingType",
+        }
+        opt {
+            provider_properties = "ProviderProperties",
+            rule_based_properties = "RuleBasedProperties",
         }
     }
 
-    pub(super) static ID_NAMESPACE_ID_MAPPING_WORKFLOW_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProviderProperties", crate::resource::Rule { shape: Some(&NAMESPACE_PROVIDER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RuleBasedProperties", crate::resource::Rule { shape: Some(&NAMESPACE_RULE_BASED_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ID_NAMESPACE_ID_MAPPING_WORKFLOW_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProviderProperties", crate::resource::Rule { shape: Some(&NAMESPACE_PROVIDER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RuleBasedProperties", crate::resource::Rule { shape: Some(&NAMESPACE_RULE_BASED_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NamespaceProviderProperties`.
     #[derive(Clone)]
     pub struct NamespaceProviderProperties {
         /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format.
@@ -668,7 +431,6 @@ pub mod id_namespace {
 
     impl NamespaceProviderProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provider_service_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 provider_configuration: ::std::option::Option::None,
@@ -677,54 +439,46 @@ pub mod id_namespace {
         }
     }
 
-    impl crate::resource::ToExpr for NamespaceProviderProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProviderConfiguration", self.provider_configuration);
-            p.set("ProviderServiceArn", self.provider_service_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested NamespaceProviderProperties;
+        req {
+            provider_service_arn = "ProviderServiceArn",
+        }
+        opt {
+            provider_configuration = "ProviderConfiguration",
         }
     }
 
-    pub(super) static NAMESPACE_PROVIDER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProviderServiceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NAMESPACE_PROVIDER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProviderServiceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NamespaceRuleBasedProperties`.
     #[derive(Clone, Default)]
     pub struct NamespaceRuleBasedProperties {
         /// CloudFormation property `AttributeMatchingModel`.
-        pub attribute_matching_model: ::std::option::Option<crate::value::Val<crate::cfn::entityresolution::id_namespace::AttributeMatchingModel>>,
+        pub attribute_matching_model: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_data::AttributeMatchingModel>>,
         /// CloudFormation property `RecordMatchingModels`.
-        pub record_matching_models: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::entityresolution::id_namespace::RecordMatchingModel>>>,
+        pub record_matching_models: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_data::RecordMatchingModel>>>,
         /// CloudFormation property `RuleDefinitionTypes`.
-        pub rule_definition_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::entityresolution::id_namespace::RuleDefinitionType>>>,
+        pub rule_definition_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_data::RuleDefinitionType>>>,
         /// CloudFormation property `Rules`.
         pub rules: ::std::option::Option<::std::vec::Vec<crate::cfn::entityresolution::id_namespace::Rule>>,
     }
 
-    impl crate::resource::ToExpr for NamespaceRuleBasedProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeMatchingModel", self.attribute_matching_model);
-            p.set_opt("RecordMatchingModels", self.record_matching_models);
-            p.set_opt("RuleDefinitionTypes", self.rule_definition_types);
-            p.set_opt("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested NamespaceRuleBasedProperties;
+        opt {
+            attribute_matching_model = "AttributeMatchingModel",
+            record_matching_models = "RecordMatchingModels",
+            rule_definition_types = "RuleDefinitionTypes",
+            rules = "Rules",
         }
     }
 
-    pub(super) static NAMESPACE_RULE_BASED_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NAMESPACE_RULE_BASED_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Rule`.
     #[derive(Clone)]
     pub struct Rule {
         /// CloudFormation property `MatchingKeys`; required.
@@ -735,7 +489,6 @@ pub mod id_namespace {
 
     impl Rule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(matching_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 matching_keys: matching_keys.into(),
@@ -744,24 +497,19 @@ pub mod id_namespace {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MatchingKeys", self.matching_keys);
-            p.set("RuleName", self.rule_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            matching_keys = "MatchingKeys",
+            rule_name = "RuleName",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchingKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RuleName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchingKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RuleName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IdNamespaceInputSource`.
     #[derive(Clone)]
     pub struct IdNamespaceInputSource {
         /// CloudFormation property `InputSourceARN`; required.
@@ -772,7 +520,6 @@ pub mod id_namespace {
 
     impl IdNamespaceInputSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_source_arn: input_source_arn.into(),
@@ -781,124 +528,20 @@ pub mod id_namespace {
         }
     }
 
-    impl crate::resource::ToExpr for IdNamespaceInputSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InputSourceARN", self.input_source_arn);
-            p.set_opt("SchemaName", self.schema_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdNamespaceInputSource;
+        req {
+            input_source_arn = "InputSourceARN",
+        }
+        opt {
+            schema_name = "SchemaName",
         }
     }
 
-    pub(super) static ID_NAMESPACE_INPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputSourceARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
-            ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `IdMappingType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IdMappingType {
-        /// `PROVIDER`
-        Provider,
-        /// `RULE_BASED`
-        RuleBased,
-    }
-
-    impl crate::value::CfnEnum for IdMappingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Provider => "PROVIDER",
-                Self::RuleBased => "RULE_BASED",
-            }
-        }
-    }
-
-    /// Allowed values of `AttributeMatchingModel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AttributeMatchingModel {
-        /// `ONE_TO_ONE`
-        OneToOne,
-        /// `MANY_TO_MANY`
-        ManyToMany,
-    }
-
-    impl crate::value::CfnEnum for AttributeMatchingModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneToOne => "ONE_TO_ONE",
-                Self::ManyToMany => "MANY_TO_MANY",
-            }
-        }
-    }
-
-    /// Allowed values of `RecordMatchingModel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RecordMatchingModel {
-        /// `ONE_SOURCE_TO_ONE_TARGET`
-        OneSourceToOneTarget,
-        /// `MANY_SOURCE_TO_ONE_TARGET`
-        ManySourceToOneTarget,
-    }
-
-    impl crate::value::CfnEnum for RecordMatchingModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneSourceToOneTarget => "ONE_SOURCE_TO_ONE_TARGET",
-                Self::ManySourceToOneTarget => "MANY_SOURCE_TO_ONE_TARGET",
-            }
-        }
-    }
-
-    /// Allowed values of `RuleDefinitionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RuleDefinitionType {
-        /// `SOURCE`
-        Source,
-        /// `TARGET`
-        Target,
-    }
-
-    impl crate::value::CfnEnum for RuleDefinitionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Source => "SOURCE",
-                Self::Target => "TARGET",
-            }
-        }
-    }
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `SOURCE`
-        Source,
-        /// `TARGET`
-        Target,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Source => "SOURCE",
-                Self::Target => "TARGET",
-            }
-        }
-    }
+    pub(super) static ID_NAMESPACE_INPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputSourceARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(matchingworkflow/[a-zA-Z_0-9-]{1,255})$|^arn:(aws|aws-us-gov|aws-cn):glue:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(table/[a-zA-Z_0-9-]{1,255}/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
+        ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// MatchingWorkflow defined in AWS Entity Resolution service
@@ -930,7 +573,6 @@ pub struct MatchingWorkflow {
 
 impl MatchingWorkflow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(input_source_config: ::std::vec::Vec<crate::cfn::entityresolution::matching_workflow::InputSource>, output_source_config: ::std::vec::Vec<crate::cfn::entityresolution::matching_workflow::OutputSource>, resolution_techniques: crate::cfn::entityresolution::matching_workflow::ResolutionTechniques, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workflow_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -945,62 +587,49 @@ impl MatchingWorkflow {
     }
 }
 
-impl crate::resource::Resource for MatchingWorkflow {
-    const TYPE: &'static str = "AWS::EntityResolution::MatchingWorkflow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MATCHING_WORKFLOW_SHAPE)
+crate::resource::props! {
+    resource MatchingWorkflow = "AWS::EntityResolution::MatchingWorkflow", shape: Some(&MATCHING_WORKFLOW_SHAPE);
+    req {
+        input_source_config = "InputSourceConfig",
+        output_source_config = "OutputSourceConfig",
+        resolution_techniques = "ResolutionTechniques",
+        role_arn = "RoleArn",
+        workflow_name = "WorkflowName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("IncrementalRunConfig", self.incremental_run_config);
-        p.set("InputSourceConfig", self.input_source_config);
-        p.set("OutputSourceConfig", self.output_source_config);
-        p.set("ResolutionTechniques", self.resolution_techniques);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkflowName", self.workflow_name);
-        p
+    opt {
+        description = "Description",
+        incremental_run_config = "IncrementalRunConfig",
+        tags = "Tags",
     }
 }
 
-static MATCHING_WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("InputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::matching_workflow::INPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OutputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::matching_workflow::OUTPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResolutionTechniques", crate::resource::Rule { shape: Some(&self::matching_workflow::RESOLUTION_TECHNIQUES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::matching_workflow::TAG13_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkflowName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MATCHING_WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("InputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::matching_workflow::INPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OutputSourceConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::matching_workflow::OUTPUT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResolutionTechniques", crate::resource::Rule { shape: Some(&self::matching_workflow::RESOLUTION_TECHNIQUES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkflowName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MatchingWorkflow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MatchingWorkflow> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `WorkflowArn`.
-    #[inline]
-    pub fn attr_workflow_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkflowArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `WorkflowArn`.
+        attr_workflow_arn: ::std::string::String = "WorkflowArn",
     }
 }
 
 pub mod matching_workflow {
     //! Nested property types and enums of [`MatchingWorkflow`](super::MatchingWorkflow).
 
-    /// The definition `IncrementalRunConfig`.
+    pub use crate::cfn::shared::group_data::{AttributeMatchingModel, IntermediateSourceConfiguration, Rule};
+
     #[derive(Clone)]
     pub struct IncrementalRunConfig {
         /// CloudFormation property `IncrementalRunType`; required.
@@ -1009,7 +638,6 @@ pub mod matching_workflow {
 
     impl IncrementalRunConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(incremental_run_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::entityresolution::matching_workflow::IncrementalRunType>>) -> Self {
             Self {
                 incremental_run_type: incremental_run_type.into(),
@@ -1017,16 +645,13 @@ pub mod matching_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for IncrementalRunConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IncrementalRunType", self.incremental_run_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested IncrementalRunConfig;
+        req {
+            incremental_run_type = "IncrementalRunType",
         }
     }
 
-    /// The definition `InputSource`.
     #[derive(Clone)]
     pub struct InputSource {
         /// CloudFormation property `ApplyNormalization`.
@@ -1043,7 +668,6 @@ pub mod matching_workflow {
 
     impl InputSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schema_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 apply_normalization: ::std::option::Option::None,
@@ -1053,25 +677,22 @@ pub mod matching_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for InputSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplyNormalization", self.apply_normalization);
-            p.set("InputSourceARN", self.input_source_arn);
-            p.set("SchemaArn", self.schema_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputSource;
+        req {
+            input_source_arn = "InputSourceARN",
+            schema_arn = "SchemaArn",
+        }
+        opt {
+            apply_normalization = "ApplyNormalization",
         }
     }
 
-    pub(super) static INPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputSourceARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):.*:.*:[0-9]+:.*$")), ..crate::resource::Rule::NONE }),
-            ("SchemaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(schemamapping/.*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputSourceARN", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):.*:.*:[0-9]+:.*$")), ..crate::resource::Rule::NONE }),
+        ("SchemaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:.*:[0-9]+:(schemamapping/.*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OutputSource`.
     #[derive(Clone)]
     pub struct OutputSource {
         /// CloudFormation property `ApplyNormalization`.
@@ -1104,27 +725,25 @@ pub mod matching_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for OutputSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplyNormalization", self.apply_normalization);
-            p.set_opt("CustomerProfilesIntegrationConfig", self.customer_profiles_integration_config);
-            p.set_opt("KMSArn", self.kms_arn);
-            p.set("Output", self.output);
-            p.set_opt("OutputS3Path", self.output_s3_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputSource;
+        req {
+            output = "Output",
+        }
+        opt {
+            apply_normalization = "ApplyNormalization",
+            customer_profiles_integration_config = "CustomerProfilesIntegrationConfig",
+            kms_arn = "KMSArn",
+            output_s3_path = "OutputS3Path",
         }
     }
 
-    pub(super) static OUTPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomerProfilesIntegrationConfig", crate::resource::Rule { shape: Some(&CUSTOMER_PROFILES_INTEGRATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KMSArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")), ..crate::resource::Rule::NONE }),
-            ("Output", crate::resource::Rule { min_items: Some(0), max_items: Some(750), items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OutputS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/?(.*?([^/]+)/?)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomerProfilesIntegrationConfig", crate::resource::Rule { shape: Some(&CUSTOMER_PROFILES_INTEGRATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KMSArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):kms:.*:[0-9]+:.*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("Output", crate::resource::Rule { min_items: Some(0), max_items: Some(750), items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OutputS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/?(.*?([^/]+)/?)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Customer Profiles integration configuration for the output source
     #[derive(Clone)]
@@ -1141,7 +760,6 @@ pub mod matching_workflow {
 
     impl CustomerProfilesIntegrationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(domain_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object_type_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 domain_arn: domain_arn.into(),
@@ -1150,24 +768,19 @@ pub mod matching_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for CustomerProfilesIntegrationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DomainArn", self.domain_arn);
-            p.set("ObjectTypeArn", self.object_type_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerProfilesIntegrationConfig;
+        req {
+            domain_arn = "DomainArn",
+            object_type_arn = "ObjectTypeArn",
         }
     }
 
-    pub(super) static CUSTOMER_PROFILES_INTEGRATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):profile:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(domains/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
-            ("ObjectTypeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):profile:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(domains/[a-zA-Z_0-9-]{1,255}/object-types/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMER_PROFILES_INTEGRATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):profile:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(domains/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
+        ("ObjectTypeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):profile:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:(domains/[a-zA-Z_0-9-]{1,255}/object-types/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OutputAttribute`.
     #[derive(Clone)]
     pub struct OutputAttribute {
         /// CloudFormation property `Hashed`.
@@ -1178,7 +791,6 @@ pub mod matching_workflow {
 
     impl OutputAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hashed: ::std::option::Option::None,
@@ -1187,23 +799,20 @@ pub mod matching_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for OutputAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Hashed", self.hashed);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputAttribute;
+        req {
+            name = "Name",
+        }
+        opt {
+            hashed = "Hashed",
         }
     }
 
-    pub(super) static OUTPUT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ResolutionTechniques`.
     #[derive(Clone, Default)]
     pub struct ResolutionTechniques {
         /// Enables the workflow to use real-time matching. Can only be set on creation for RULE_MATCHING workflows that define RuleConditionProperties.
@@ -1220,32 +829,27 @@ pub mod matching_workflow {
         pub rule_condition_properties: ::std::option::Option<crate::cfn::entityresolution::matching_workflow::RuleConditionProperties>,
     }
 
-    impl crate::resource::ToExpr for ResolutionTechniques {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableRealTimeMatching", self.enable_real_time_matching);
-            p.set_opt("ProviderProperties", self.provider_properties);
-            p.set_opt("ResolutionType", self.resolution_type);
-            p.set_opt("RuleBasedProperties", self.rule_based_properties);
-            p.set_opt("RuleConditionProperties", self.rule_condition_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResolutionTechniques;
+        opt {
+            enable_real_time_matching = "EnableRealTimeMatching",
+            provider_properties = "ProviderProperties",
+            resolution_type = "ResolutionType",
+            rule_based_properties = "RuleBasedProperties",
+            rule_condition_properties = "RuleConditionProperties",
         }
     }
 
-    pub(super) static RESOLUTION_TECHNIQUES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProviderProperties", crate::resource::Rule { shape: Some(&PROVIDER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RuleBasedProperties", crate::resource::Rule { shape: Some(&RULE_BASED_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RuleConditionProperties", crate::resource::Rule { shape: Some(&RULE_CONDITION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOLUTION_TECHNIQUES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProviderProperties", crate::resource::Rule { shape: Some(&PROVIDER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RuleBasedProperties", crate::resource::Rule { shape: Some(&RULE_BASED_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RuleConditionProperties", crate::resource::Rule { shape: Some(&RULE_CONDITION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProviderProperties`.
     #[derive(Clone)]
     pub struct ProviderProperties {
         /// CloudFormation property `IntermediateSourceConfiguration`.
-        pub intermediate_source_configuration: ::std::option::Option<crate::cfn::entityresolution::matching_workflow::IntermediateSourceConfiguration>,
+        pub intermediate_source_configuration: ::std::option::Option<crate::cfn::shared::group_data::IntermediateSourceConfiguration>,
         /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format
         ///
         /// CloudFormation property `ProviderConfiguration`.
@@ -1258,7 +862,6 @@ pub mod matching_workflow {
 
     impl ProviderProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provider_service_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 intermediate_source_configuration: ::std::option::Option::None,
@@ -1268,73 +871,35 @@ pub mod matching_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for ProviderProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IntermediateSourceConfiguration", self.intermediate_source_configuration);
-            p.set_opt("ProviderConfiguration", self.provider_configuration);
-            p.set("ProviderServiceArn", self.provider_service_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProviderProperties;
+        req {
+            provider_service_arn = "ProviderServiceArn",
+        }
+        opt {
+            intermediate_source_configuration = "IntermediateSourceConfiguration",
+            provider_configuration = "ProviderConfiguration",
         }
     }
 
-    pub(super) static PROVIDER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntermediateSourceConfiguration", crate::resource::Rule { shape: Some(&INTERMEDIATE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProviderServiceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVIDER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntermediateSourceConfiguration", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::INTERMEDIATE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProviderServiceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):(entityresolution):([a-z]{2}-[a-z]{1,10}-[0-9])::providerservice/([a-zA-Z0-9_-]{1,255})/([a-zA-Z0-9_-]{1,255})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntermediateSourceConfiguration`.
-    #[derive(Clone)]
-    pub struct IntermediateSourceConfiguration {
-        /// The s3 path that would be used to stage the intermediate data being generated during workflow execution.
-        ///
-        /// CloudFormation property `IntermediateS3Path`; required.
-        pub intermediate_s3_path: crate::value::Val<::std::string::String>,
-    }
-
-    impl IntermediateSourceConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(intermediate_s3_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                intermediate_s3_path: intermediate_s3_path.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IntermediateSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IntermediateS3Path", self.intermediate_s3_path);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static INTERMEDIATE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntermediateS3Path", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `RuleBasedProperties`.
     #[derive(Clone)]
     pub struct RuleBasedProperties {
         /// CloudFormation property `AttributeMatchingModel`; required.
-        pub attribute_matching_model: crate::value::Val<crate::cfn::entityresolution::matching_workflow::AttributeMatchingModel>,
+        pub attribute_matching_model: crate::value::Val<crate::cfn::shared::group_data::AttributeMatchingModel>,
         /// CloudFormation property `MatchPurpose`.
         pub match_purpose: ::std::option::Option<crate::value::Val<crate::cfn::entityresolution::matching_workflow::MatchPurpose>>,
         /// CloudFormation property `Rules`; required.
-        pub rules: ::std::vec::Vec<crate::cfn::entityresolution::matching_workflow::Rule>,
+        pub rules: ::std::vec::Vec<crate::cfn::shared::group_data::Rule>,
     }
 
     impl RuleBasedProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(attribute_matching_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::entityresolution::matching_workflow::AttributeMatchingModel>>, rules: ::std::vec::Vec<crate::cfn::entityresolution::matching_workflow::Rule>) -> Self {
+        pub fn new(attribute_matching_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_data::AttributeMatchingModel>>, rules: ::std::vec::Vec<crate::cfn::shared::group_data::Rule>) -> Self {
             Self {
                 attribute_matching_model: attribute_matching_model.into(),
                 match_purpose: ::std::option::Option::None,
@@ -1343,61 +908,21 @@ pub mod matching_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for RuleBasedProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeMatchingModel", self.attribute_matching_model);
-            p.set_opt("MatchPurpose", self.match_purpose);
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleBasedProperties;
+        req {
+            attribute_matching_model = "AttributeMatchingModel",
+            rules = "Rules",
+        }
+        opt {
+            match_purpose = "MatchPurpose",
         }
     }
 
-    pub(super) static RULE_BASED_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_BASED_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_data::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Rule`.
-    #[derive(Clone)]
-    pub struct Rule {
-        /// CloudFormation property `MatchingKeys`; required.
-        pub matching_keys: crate::value::Val<crate::value::List<::std::string::String>>,
-        /// CloudFormation property `RuleName`; required.
-        pub rule_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl Rule {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(matching_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                matching_keys: matching_keys.into(),
-                rule_name: rule_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MatchingKeys", self.matching_keys);
-            p.set("RuleName", self.rule_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchingKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(15), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RuleName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `RuleConditionProperties`.
     #[derive(Clone)]
     pub struct RuleConditionProperties {
         /// Configuration for matching behavior within rule condition properties
@@ -1419,21 +944,19 @@ pub mod matching_workflow {
         }
     }
 
-    impl crate::resource::ToExpr for RuleConditionProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchingConfig", self.matching_config);
-            p.set("Rules", self.rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleConditionProperties;
+        req {
+            rules = "Rules",
+        }
+        opt {
+            matching_config = "MatchingConfig",
         }
     }
 
-    pub(super) static RULE_CONDITION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_CONDITION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rules", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&RULE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for matching behavior within rule condition properties
     #[derive(Clone, Default)]
@@ -1444,16 +967,13 @@ pub mod matching_workflow {
         pub enable_transitive_matching: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for MatchingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableTransitiveMatching", self.enable_transitive_matching);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchingConfig;
+        opt {
+            enable_transitive_matching = "EnableTransitiveMatching",
         }
     }
 
-    /// The definition `RuleCondition`.
     #[derive(Clone, Default)]
     pub struct RuleCondition {
         /// CloudFormation property `Condition`.
@@ -1462,47 +982,27 @@ pub mod matching_workflow {
         pub rule_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RuleCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Condition", self.condition);
-            p.set_opt("RuleName", self.rule_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleCondition;
+        opt {
+            condition = "Condition",
+            rule_name = "RuleName",
         }
     }
 
-    pub(super) static RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RuleName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RuleName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG13_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `IncrementalRunType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncrementalRunType {
         /// `IMMEDIATE`
         Immediate,
     }
 
-    impl crate::value::CfnEnum for IncrementalRunType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Immediate => "IMMEDIATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncrementalRunType, ["IMMEDIATE"]);
 
-    /// Allowed values of `ResolutionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResolutionType {
         /// `RULE_MATCHING`
         RuleMatching,
@@ -1512,38 +1012,9 @@ pub mod matching_workflow {
         Provider,
     }
 
-    impl crate::value::CfnEnum for ResolutionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RuleMatching => "RULE_MATCHING",
-                Self::MlMatching => "ML_MATCHING",
-                Self::Provider => "PROVIDER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResolutionType, ["RULE_MATCHING", "ML_MATCHING", "PROVIDER"]);
 
-    /// Allowed values of `AttributeMatchingModel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AttributeMatchingModel {
-        /// `ONE_TO_ONE`
-        OneToOne,
-        /// `MANY_TO_MANY`
-        ManyToMany,
-    }
-
-    impl crate::value::CfnEnum for AttributeMatchingModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OneToOne => "ONE_TO_ONE",
-                Self::ManyToMany => "MANY_TO_MANY",
-            }
-        }
-    }
-
-    /// Allowed values of `MatchPurpose`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MatchPurpose {
         /// `IDENTIFIER_GENERATION`
         IdentifierGeneration,
@@ -1551,15 +1022,7 @@ pub mod matching_workflow {
         Indexing,
     }
 
-    impl crate::value::CfnEnum for MatchPurpose {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IdentifierGeneration => "IDENTIFIER_GENERATION",
-                Self::Indexing => "INDEXING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MatchPurpose, ["IDENTIFIER_GENERATION", "INDEXING"]);
 }
 
 /// Policy Statement defined in AWS Entity Resolution Service
@@ -1587,7 +1050,6 @@ pub struct PolicyStatement {
 
 impl PolicyStatement {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statement_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action: ::std::option::Option::None,
@@ -1600,40 +1062,32 @@ impl PolicyStatement {
     }
 }
 
-impl crate::resource::Resource for PolicyStatement {
-    const TYPE: &'static str = "AWS::EntityResolution::PolicyStatement";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_STATEMENT_SHAPE)
+crate::resource::props! {
+    resource PolicyStatement = "AWS::EntityResolution::PolicyStatement", shape: Some(&POLICY_STATEMENT_SHAPE);
+    req {
+        arn = "Arn",
+        statement_id = "StatementId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Action", self.action);
-        p.set("Arn", self.arn);
-        p.set_opt("Condition", self.condition);
-        p.set_opt("Effect", self.effect);
-        p.set_opt("Principal", self.principal);
-        p.set("StatementId", self.statement_id);
-        p
+    opt {
+        action = "Action",
+        condition = "Condition",
+        effect = "Effect",
+        principal = "Principal",
     }
 }
 
-static POLICY_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Action", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(entityresolution:[a-zA-Z0-9]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:((schemamapping|matchingworkflow|idmappingworkflow|idnamespace)/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
-        ("Condition", crate::resource::Rule { min_len: Some(1), max_len: Some(40960), ..crate::resource::Rule::NONE }),
-        ("Principal", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(\\\\d{12})|([a-z0-9\\\\.]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StatementId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_STATEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Action", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(entityresolution:[a-zA-Z0-9]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn):entityresolution:[a-z]{2}-[a-z]{1,10}-[0-9]:[0-9]{12}:((schemamapping|matchingworkflow|idmappingworkflow|idnamespace)/[a-zA-Z_0-9-]{1,255})$")), ..crate::resource::Rule::NONE }),
+    ("Condition", crate::resource::Rule { min_len: Some(1), max_len: Some(40960), ..crate::resource::Rule::NONE }),
+    ("Principal", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(\\\\d{12})|([a-z0-9\\\\.]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StatementId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod policy_statement {
     //! Nested property types and enums of [`PolicyStatement`](super::PolicyStatement).
 
-    /// Allowed values of `StatementEffect`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StatementEffect {
         /// `Allow`
         Allow,
@@ -1641,15 +1095,7 @@ pub mod policy_statement {
         Deny,
     }
 
-    impl crate::value::CfnEnum for StatementEffect {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "Allow",
-                Self::Deny => "Deny",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StatementEffect, ["Allow", "Deny"]);
 }
 
 /// SchemaMapping defined in AWS Entity Resolution service
@@ -1675,7 +1121,6 @@ pub struct SchemaMapping {
 
 impl SchemaMapping {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(mapped_input_fields: ::std::vec::Vec<crate::cfn::entityresolution::schema_mapping::SchemaInputAttribute>, schema_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1686,60 +1131,42 @@ impl SchemaMapping {
     }
 }
 
-impl crate::resource::Resource for SchemaMapping {
-    const TYPE: &'static str = "AWS::EntityResolution::SchemaMapping";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEMA_MAPPING_SHAPE)
+crate::resource::props! {
+    resource SchemaMapping = "AWS::EntityResolution::SchemaMapping", shape: Some(&SCHEMA_MAPPING_SHAPE);
+    req {
+        mapped_input_fields = "MappedInputFields",
+        schema_name = "SchemaName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("MappedInputFields", self.mapped_input_fields);
-        p.set("SchemaName", self.schema_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static SCHEMA_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("MappedInputFields", crate::resource::Rule { min_items: Some(2), max_items: Some(35), items: Some(&crate::resource::Rule { shape: Some(&self::schema_mapping::SCHEMA_INPUT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SchemaName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::schema_mapping::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEMA_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("MappedInputFields", crate::resource::Rule { min_items: Some(2), max_items: Some(35), items: Some(&crate::resource::Rule { shape: Some(&self::schema_mapping::SCHEMA_INPUT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SchemaName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SchemaMapping`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SchemaMapping> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `HasWorkflows`.
-    #[inline]
-    pub fn attr_has_workflows(self) -> crate::value::Val<bool> {
-        self.__get_att("HasWorkflows")
-    }
-    /// `Fn::GetAtt` `SchemaArn`.
-    #[inline]
-    pub fn attr_schema_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SchemaArn")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `HasWorkflows`.
+        attr_has_workflows: bool = "HasWorkflows",
+        /// `Fn::GetAtt` `SchemaArn`.
+        attr_schema_arn: ::std::string::String = "SchemaArn",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod schema_mapping {
     //! Nested property types and enums of [`SchemaMapping`](super::SchemaMapping).
 
-    /// The definition `SchemaInputAttribute`.
     #[derive(Clone)]
     pub struct SchemaInputAttribute {
         /// CloudFormation property `FieldName`; required.
@@ -1760,7 +1187,6 @@ pub mod schema_mapping {
 
     impl SchemaInputAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::entityresolution::schema_mapping::SchemaAttributeType>>) -> Self {
             Self {
                 field_name: field_name.into(),
@@ -1773,38 +1199,28 @@ pub mod schema_mapping {
         }
     }
 
-    impl crate::resource::ToExpr for SchemaInputAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldName", self.field_name);
-            p.set_opt("GroupName", self.group_name);
-            p.set_opt("Hashed", self.hashed);
-            p.set_opt("MatchKey", self.match_key);
-            p.set_opt("SubType", self.sub_type);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaInputAttribute;
+        req {
+            field_name = "FieldName",
+            type_ = "Type",
+        }
+        opt {
+            group_name = "GroupName",
+            hashed = "Hashed",
+            match_key = "MatchKey",
+            sub_type = "SubType",
         }
     }
 
-    pub(super) static SCHEMA_INPUT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
-            ("GroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
-            ("MatchKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
-            ("SubType", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- ]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_INPUT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FieldName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
+        ("GroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
+        ("MatchKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- \\t]*$")), ..crate::resource::Rule::NONE }),
+        ("SubType", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9- ]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `SchemaAttributeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaAttributeType {
         /// `NAME`
         Name,
@@ -1848,31 +1264,5 @@ pub mod schema_mapping {
         ProviderId,
     }
 
-    impl crate::value::CfnEnum for SchemaAttributeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Name => "NAME",
-                Self::NameFirst => "NAME_FIRST",
-                Self::NameMiddle => "NAME_MIDDLE",
-                Self::NameLast => "NAME_LAST",
-                Self::Address => "ADDRESS",
-                Self::AddressStreet1 => "ADDRESS_STREET1",
-                Self::AddressStreet2 => "ADDRESS_STREET2",
-                Self::AddressStreet3 => "ADDRESS_STREET3",
-                Self::AddressCity => "ADDRESS_CITY",
-                Self::AddressState => "ADDRESS_STATE",
-                Self::AddressCountry => "ADDRESS_COUNTRY",
-                Self::AddressPostalcode => "ADDRESS_POSTALCODE",
-                Self::Phone => "PHONE",
-                Self::PhoneNumber => "PHONE_NUMBER",
-                Self::PhoneCountrycode => "PHONE_COUNTRYCODE",
-                Self::EmailAddress => "EMAIL_ADDRESS",
-                Self::UniqueId => "UNIQUE_ID",
-                Self::Date => "DATE",
-                Self::String => "STRING",
-                Self::ProviderId => "PROVIDER_ID",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SchemaAttributeType, ["NAME", "NAME_FIRST", "NAME_MIDDLE", "NAME_LAST", "ADDRESS", "ADDRESS_STREET1", "ADDRESS_STREET2", "ADDRESS_STREET3", "ADDRESS_CITY", "ADDRESS_STATE", "ADDRESS_COUNTRY", "ADDRESS_POSTALCODE", "PHONE", "PHONE_NUMBER", "PHONE_COUNTRYCODE", "EMAIL_ADDRESS", "UNIQUE_ID", "DATE", "STRING", "PROVIDER_ID"]);
 }

@@ -31,7 +31,6 @@ pub struct ApiDestination {
 
 impl ApiDestination {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, http_method: impl ::std::convert::Into<crate::value::Val<crate::cfn::events::api_destination::HttpMethod>>, invocation_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connection_arn: connection_arn.into(),
@@ -44,54 +43,42 @@ impl ApiDestination {
     }
 }
 
-impl crate::resource::Resource for ApiDestination {
-    const TYPE: &'static str = "AWS::Events::ApiDestination";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&API_DESTINATION_SHAPE)
+crate::resource::props! {
+    resource ApiDestination = "AWS::Events::ApiDestination", shape: Some(&API_DESTINATION_SHAPE);
+    req {
+        connection_arn = "ConnectionArn",
+        http_method = "HttpMethod",
+        invocation_endpoint = "InvocationEndpoint",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectionArn", self.connection_arn);
-        p.set_opt("Description", self.description);
-        p.set("HttpMethod", self.http_method);
-        p.set("InvocationEndpoint", self.invocation_endpoint);
-        p.set_opt("InvocationRateLimitPerSecond", self.invocation_rate_limit_per_second);
-        p.set_opt("Name", self.name);
-        p
+    opt {
+        description = "Description",
+        invocation_rate_limit_per_second = "InvocationRateLimitPerSecond",
+        name = "Name",
     }
 }
 
-static API_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection/[\\.\\-_A-Za-z0-9]+/[\\-A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("InvocationEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")), ..crate::resource::Rule::NONE }),
-        ("InvocationRateLimitPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static API_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection/[\\.\\-_A-Za-z0-9]+/[\\-A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("InvocationEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")), ..crate::resource::Rule::NONE }),
+    ("InvocationRateLimitPerSecond", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApiDestination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApiDestination> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ArnForPolicy`.
-    #[inline]
-    pub fn attr_arn_for_policy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ArnForPolicy")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ArnForPolicy`.
+        attr_arn_for_policy: ::std::string::String = "ArnForPolicy",
     }
 }
 
 pub mod api_destination {
     //! Nested property types and enums of [`ApiDestination`](super::ApiDestination).
 
-    /// Allowed values of `HttpMethod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpMethod {
         /// `GET`
         Get,
@@ -109,20 +96,7 @@ pub mod api_destination {
         Patch,
     }
 
-    impl crate::value::CfnEnum for HttpMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Get => "GET",
-                Self::Head => "HEAD",
-                Self::Post => "POST",
-                Self::Options => "OPTIONS",
-                Self::Put => "PUT",
-                Self::Delete => "DELETE",
-                Self::Patch => "PATCH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpMethod, ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]);
 }
 
 /// Resource Type definition for AWS::Events::Archive
@@ -146,7 +120,6 @@ pub struct Archive {
 
 impl Archive {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             archive_name: ::std::option::Option::None,
@@ -159,40 +132,33 @@ impl Archive {
     }
 }
 
-impl crate::resource::Resource for Archive {
-    const TYPE: &'static str = "AWS::Events::Archive";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ARCHIVE_SHAPE)
+crate::resource::props! {
+    resource Archive = "AWS::Events::Archive", shape: Some(&ARCHIVE_SHAPE);
+    req {
+        source_arn = "SourceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ArchiveName", self.archive_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("EventPattern", self.event_pattern);
-        p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-        p.set_opt("RetentionDays", self.retention_days);
-        p.set("SourceArn", self.source_arn);
-        p
+    opt {
+        archive_name = "ArchiveName",
+        description = "Description",
+        event_pattern = "EventPattern",
+        kms_key_identifier = "KmsKeyIdentifier",
+        retention_days = "RetentionDays",
     }
 }
 
-static ARCHIVE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ArchiveName", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("RetentionDays", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ARCHIVE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ArchiveName", crate::resource::Rule { min_len: Some(1), max_len: Some(48), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("EventPattern", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RetentionDays", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Archive`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Archive> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -221,68 +187,45 @@ pub struct Connection {
     pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Connection {
-    const TYPE: &'static str = "AWS::Events::Connection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AuthParameters", self.auth_parameters);
-        p.set_opt("AuthorizationType", self.authorization_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("InvocationConnectivityParameters", self.invocation_connectivity_parameters);
-        p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-        p.set_opt("Name", self.name);
-        p
+crate::resource::props! {
+    resource Connection = "AWS::Events::Connection", shape: Some(&CONNECTION_SHAPE);
+    opt {
+        auth_parameters = "AuthParameters",
+        authorization_type = "AuthorizationType",
+        description = "Description",
+        invocation_connectivity_parameters = "InvocationConnectivityParameters",
+        kms_key_identifier = "KmsKeyIdentifier",
+        name = "Name",
     }
 }
 
-static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuthParameters", crate::resource::Rule { shape: Some(&self::connection::AUTH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("InvocationConnectivityParameters", crate::resource::Rule { shape: Some(&self::connection::INVOCATION_CONNECTIVITY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/:]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthParameters", crate::resource::Rule { shape: Some(&self::connection::AUTH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("InvocationConnectivityParameters", crate::resource::Rule { shape: Some(&self::connection::INVOCATION_CONNECTIVITY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/:]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connection> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ArnForPolicy`.
-    #[inline]
-    pub fn attr_arn_for_policy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ArnForPolicy")
-    }
-    /// `Fn::GetAtt` `AuthParameters.ConnectivityParameters.ResourceParameters.ResourceAssociationArn`.
-    #[inline]
-    pub fn attr_auth_parameters_connectivity_parameters_resource_parameters_resource_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AuthParameters.ConnectivityParameters.ResourceParameters.ResourceAssociationArn")
-    }
-    /// `Fn::GetAtt` `InvocationConnectivityParameters.ResourceParameters.ResourceAssociationArn`.
-    #[inline]
-    pub fn attr_invocation_connectivity_parameters_resource_parameters_resource_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InvocationConnectivityParameters.ResourceParameters.ResourceAssociationArn")
-    }
-    /// `Fn::GetAtt` `SecretArn`.
-    #[inline]
-    pub fn attr_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecretArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ArnForPolicy`.
+        attr_arn_for_policy: ::std::string::String = "ArnForPolicy",
+        /// `Fn::GetAtt` `AuthParameters.ConnectivityParameters.ResourceParameters.ResourceAssociationArn`.
+        attr_auth_parameters_connectivity_parameters_resource_parameters_resource_association_arn: ::std::string::String = "AuthParameters.ConnectivityParameters.ResourceParameters.ResourceAssociationArn",
+        /// `Fn::GetAtt` `InvocationConnectivityParameters.ResourceParameters.ResourceAssociationArn`.
+        attr_invocation_connectivity_parameters_resource_parameters_resource_association_arn: ::std::string::String = "InvocationConnectivityParameters.ResourceParameters.ResourceAssociationArn",
+        /// `Fn::GetAtt` `SecretArn`.
+        attr_secret_arn: ::std::string::String = "SecretArn",
     }
 }
 
 pub mod connection {
     //! Nested property types and enums of [`Connection`](super::Connection).
 
-    /// The definition `AuthParameters`.
     #[derive(Clone, Default)]
     pub struct AuthParameters {
         /// CloudFormation property `ApiKeyAuthParameters`.
@@ -297,30 +240,25 @@ pub mod connection {
         pub oauth_parameters: ::std::option::Option<crate::cfn::events::connection::OauthParameters>,
     }
 
-    impl crate::resource::ToExpr for AuthParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApiKeyAuthParameters", self.api_key_auth_parameters);
-            p.set_opt("BasicAuthParameters", self.basic_auth_parameters);
-            p.set_opt("ConnectivityParameters", self.connectivity_parameters);
-            p.set_opt("InvocationHttpParameters", self.invocation_http_parameters);
-            p.set_opt("OAuthParameters", self.oauth_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthParameters;
+        opt {
+            api_key_auth_parameters = "ApiKeyAuthParameters",
+            basic_auth_parameters = "BasicAuthParameters",
+            connectivity_parameters = "ConnectivityParameters",
+            invocation_http_parameters = "InvocationHttpParameters",
+            oauth_parameters = "OAuthParameters",
         }
     }
 
-    pub(super) static AUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKeyAuthParameters", crate::resource::Rule { shape: Some(&API_KEY_AUTH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BasicAuthParameters", crate::resource::Rule { shape: Some(&BASIC_AUTH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConnectivityParameters", crate::resource::Rule { shape: Some(&CONNECTIVITY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InvocationHttpParameters", crate::resource::Rule { shape: Some(&CONNECTION_HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuthParameters", crate::resource::Rule { shape: Some(&OAUTH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKeyAuthParameters", crate::resource::Rule { shape: Some(&API_KEY_AUTH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BasicAuthParameters", crate::resource::Rule { shape: Some(&BASIC_AUTH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConnectivityParameters", crate::resource::Rule { shape: Some(&CONNECTIVITY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InvocationHttpParameters", crate::resource::Rule { shape: Some(&CONNECTION_HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OAuthParameters", crate::resource::Rule { shape: Some(&OAUTH_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ApiKeyAuthParameters`.
     #[derive(Clone)]
     pub struct ApiKeyAuthParameters {
         /// CloudFormation property `ApiKeyName`; required.
@@ -331,7 +269,6 @@ pub mod connection {
 
     impl ApiKeyAuthParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_key_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, api_key_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_key_name: api_key_name.into(),
@@ -340,24 +277,19 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for ApiKeyAuthParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiKeyName", self.api_key_name);
-            p.set("ApiKeyValue", self.api_key_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiKeyAuthParameters;
+        req {
+            api_key_name = "ApiKeyName",
+            api_key_value = "ApiKeyValue",
         }
     }
 
-    pub(super) static API_KEY_AUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiKeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
-            ("ApiKeyValue", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_KEY_AUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiKeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
+        ("ApiKeyValue", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BasicAuthParameters`.
     #[derive(Clone)]
     pub struct BasicAuthParameters {
         /// CloudFormation property `Password`; required.
@@ -368,7 +300,6 @@ pub mod connection {
 
     impl BasicAuthParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 password: password.into(),
@@ -377,24 +308,19 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for BasicAuthParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Password", self.password);
-            p.set("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested BasicAuthParameters;
+        req {
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static BASIC_AUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASIC_AUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), secret: true, ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectivityParameters`.
     #[derive(Clone)]
     pub struct ConnectivityParameters {
         /// CloudFormation property `ResourceParameters`; required.
@@ -411,22 +337,17 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectivityParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceParameters", self.resource_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectivityParameters;
+        req {
+            resource_parameters = "ResourceParameters",
         }
     }
 
-    pub(super) static CONNECTIVITY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceParameters", crate::resource::Rule { shape: Some(&RESOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTIVITY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceParameters", crate::resource::Rule { shape: Some(&RESOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ResourceParameters`.
     #[derive(Clone)]
     pub struct ResourceParameters {
         /// CloudFormation property `ResourceAssociationArn`.
@@ -437,7 +358,6 @@ pub mod connection {
 
     impl ResourceParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_association_arn: ::std::option::Option::None,
@@ -446,24 +366,21 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceAssociationArn", self.resource_association_arn);
-            p.set("ResourceConfigurationArn", self.resource_configuration_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceParameters;
+        req {
+            resource_configuration_arn = "ResourceConfigurationArn",
+        }
+        opt {
+            resource_association_arn = "ResourceAssociationArn",
         }
     }
 
-    pub(super) static RESOURCE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceAssociationArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
-            ("ResourceConfigurationArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceAssociationArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
+        ("ResourceConfigurationArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectionHttpParameters`.
     #[derive(Clone, Default)]
     pub struct ConnectionHttpParameters {
         /// CloudFormation property `BodyParameters`.
@@ -474,26 +391,21 @@ pub mod connection {
         pub query_string_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::events::connection::Parameter>>,
     }
 
-    impl crate::resource::ToExpr for ConnectionHttpParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BodyParameters", self.body_parameters);
-            p.set_opt("HeaderParameters", self.header_parameters);
-            p.set_opt("QueryStringParameters", self.query_string_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionHttpParameters;
+        opt {
+            body_parameters = "BodyParameters",
+            header_parameters = "HeaderParameters",
+            query_string_parameters = "QueryStringParameters",
         }
     }
 
-    pub(super) static CONNECTION_HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BodyParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("HeaderParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("QueryStringParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BodyParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("HeaderParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("QueryStringParameters", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Parameter`.
     #[derive(Clone)]
     pub struct Parameter {
         /// CloudFormation property `IsValueSecret`.
@@ -506,7 +418,6 @@ pub mod connection {
 
     impl Parameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 is_value_secret: ::std::option::Option::None,
@@ -516,25 +427,22 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for Parameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsValueSecret", self.is_value_secret);
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Parameter;
+        req {
+            key = "Key",
+            value = "Value",
+        }
+        opt {
+            is_value_secret = "IsValueSecret",
         }
     }
 
-    pub(super) static PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OAuthParameters`.
     #[derive(Clone)]
     pub struct OauthParameters {
         /// CloudFormation property `AuthorizationEndpoint`; required.
@@ -549,7 +457,6 @@ pub mod connection {
 
     impl OauthParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_parameters: crate::cfn::events::connection::ClientParameters, http_method: impl ::std::convert::Into<crate::value::Val<crate::cfn::events::connection::HttpMethod>>) -> Self {
             Self {
                 authorization_endpoint: authorization_endpoint.into(),
@@ -560,27 +467,24 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for OauthParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationEndpoint", self.authorization_endpoint);
-            p.set("ClientParameters", self.client_parameters);
-            p.set("HttpMethod", self.http_method);
-            p.set_opt("OAuthHttpParameters", self.oauth_http_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested OauthParameters;
+        req {
+            authorization_endpoint = "AuthorizationEndpoint",
+            client_parameters = "ClientParameters",
+            http_method = "HttpMethod",
+        }
+        opt {
+            oauth_http_parameters = "OAuthHttpParameters",
         }
     }
 
-    pub(super) static OAUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")), ..crate::resource::Rule::NONE }),
-            ("ClientParameters", crate::resource::Rule { shape: Some(&CLIENT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuthHttpParameters", crate::resource::Rule { shape: Some(&CONNECTION_HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")), ..crate::resource::Rule::NONE }),
+        ("ClientParameters", crate::resource::Rule { shape: Some(&CLIENT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OAuthHttpParameters", crate::resource::Rule { shape: Some(&CONNECTION_HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ClientParameters`.
     #[derive(Clone)]
     pub struct ClientParameters {
         /// CloudFormation property `ClientID`; required.
@@ -591,7 +495,6 @@ pub mod connection {
 
     impl ClientParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -600,22 +503,18 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for ClientParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientID", self.client_id);
-            p.set("ClientSecret", self.client_secret);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientParameters;
+        req {
+            client_id = "ClientID",
+            client_secret = "ClientSecret",
         }
     }
 
-    pub(super) static CLIENT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientID", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLIENT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientID", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$")), secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The private resource the HTTP request will be sent to.
     #[derive(Clone)]
@@ -634,23 +533,18 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for InvocationConnectivityParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceParameters", self.resource_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested InvocationConnectivityParameters;
+        req {
+            resource_parameters = "ResourceParameters",
         }
     }
 
-    pub(super) static INVOCATION_CONNECTIVITY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceParameters", crate::resource::Rule { shape: Some(&RESOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INVOCATION_CONNECTIVITY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceParameters", crate::resource::Rule { shape: Some(&RESOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `HttpMethod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpMethod {
         /// `GET`
         Get,
@@ -660,19 +554,9 @@ pub mod connection {
         Put,
     }
 
-    impl crate::value::CfnEnum for HttpMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Get => "GET",
-                Self::Post => "POST",
-                Self::Put => "PUT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpMethod, ["GET", "POST", "PUT"]);
 
-    /// Allowed values of `AuthorizationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizationType {
         /// `API_KEY`
         ApiKey,
@@ -682,16 +566,7 @@ pub mod connection {
         OauthClientCredentials,
     }
 
-    impl crate::value::CfnEnum for AuthorizationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApiKey => "API_KEY",
-                Self::Basic => "BASIC",
-                Self::OauthClientCredentials => "OAUTH_CLIENT_CREDENTIALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthorizationType, ["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"]);
 }
 
 /// Resource Type definition for AWS::Events::Endpoint.
@@ -728,68 +603,47 @@ impl Endpoint {
     }
 }
 
-impl crate::resource::Resource for Endpoint {
-    const TYPE: &'static str = "AWS::Events::Endpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource Endpoint = "AWS::Events::Endpoint", shape: Some(&ENDPOINT_SHAPE);
+    req {
+        event_buses = "EventBuses",
+        routing_config = "RoutingConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("EventBuses", self.event_buses);
-        p.set_opt("Name", self.name);
-        p.set_opt("ReplicationConfig", self.replication_config);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set("RoutingConfig", self.routing_config);
-        p
+    opt {
+        description = "Description",
+        name = "Name",
+        replication_config = "ReplicationConfig",
+        role_arn = "RoleArn",
     }
 }
 
-static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("EventBuses", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint::ENDPOINT_EVENT_BUS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
-        ("RoutingConfig", crate::resource::Rule { shape: Some(&self::endpoint::ROUTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("EventBuses", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint::ENDPOINT_EVENT_BUS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("RoutingConfig", crate::resource::Rule { shape: Some(&self::endpoint::ROUTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Endpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Endpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `EndpointId`.
-    #[inline]
-    pub fn attr_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointId")
-    }
-    /// `Fn::GetAtt` `EndpointUrl`.
-    #[inline]
-    pub fn attr_endpoint_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointUrl")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StateReason`.
-    #[inline]
-    pub fn attr_state_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EndpointId`.
+        attr_endpoint_id: ::std::string::String = "EndpointId",
+        /// `Fn::GetAtt` `EndpointUrl`.
+        attr_endpoint_url: ::std::string::String = "EndpointUrl",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StateReason`.
+        attr_state_reason: ::std::string::String = "StateReason",
     }
 }
 
 pub mod endpoint {
     //! Nested property types and enums of [`Endpoint`](super::Endpoint).
 
-    /// The definition `EndpointEventBus`.
     #[derive(Clone)]
     pub struct EndpointEventBus {
         /// CloudFormation property `EventBusArn`; required.
@@ -798,7 +652,6 @@ pub mod endpoint {
 
     impl EndpointEventBus {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_bus_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_bus_arn: event_bus_arn.into(),
@@ -806,22 +659,17 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for EndpointEventBus {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventBusArn", self.event_bus_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EndpointEventBus;
+        req {
+            event_bus_arn = "EventBusArn",
         }
     }
 
-    pub(super) static ENDPOINT_EVENT_BUS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENDPOINT_EVENT_BUS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ReplicationConfig`.
     #[derive(Clone)]
     pub struct ReplicationConfig {
         /// CloudFormation property `State`; required.
@@ -830,7 +678,6 @@ pub mod endpoint {
 
     impl ReplicationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::events::endpoint::ReplicationState>>) -> Self {
             Self {
                 state: state.into(),
@@ -838,16 +685,13 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationConfig;
+        req {
+            state = "State",
         }
     }
 
-    /// The definition `RoutingConfig`.
     #[derive(Clone)]
     pub struct RoutingConfig {
         /// CloudFormation property `FailoverConfig`; required.
@@ -864,22 +708,17 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for RoutingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailoverConfig", self.failover_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingConfig;
+        req {
+            failover_config = "FailoverConfig",
         }
     }
 
-    pub(super) static ROUTING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailoverConfig", crate::resource::Rule { shape: Some(&FAILOVER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailoverConfig", crate::resource::Rule { shape: Some(&FAILOVER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FailoverConfig`.
     #[derive(Clone)]
     pub struct FailoverConfig {
         /// CloudFormation property `Primary`; required.
@@ -899,24 +738,19 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for FailoverConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Primary", self.primary);
-            p.set("Secondary", self.secondary);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailoverConfig;
+        req {
+            primary = "Primary",
+            secondary = "Secondary",
         }
     }
 
-    pub(super) static FAILOVER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Primary", crate::resource::Rule { shape: Some(&PRIMARY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Secondary", crate::resource::Rule { shape: Some(&SECONDARY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAILOVER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Primary", crate::resource::Rule { shape: Some(&PRIMARY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Secondary", crate::resource::Rule { shape: Some(&SECONDARY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Primary`.
     #[derive(Clone)]
     pub struct Primary {
         /// CloudFormation property `HealthCheck`; required.
@@ -925,7 +759,6 @@ pub mod endpoint {
 
     impl Primary {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(health_check: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 health_check: health_check.into(),
@@ -933,22 +766,17 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for Primary {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HealthCheck", self.health_check);
-            p.into_expr()
+    crate::resource::props! {
+        nested Primary;
+        req {
+            health_check = "HealthCheck",
         }
     }
 
-    pub(super) static PRIMARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HealthCheck", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIMARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HealthCheck", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Secondary`.
     #[derive(Clone)]
     pub struct Secondary {
         /// CloudFormation property `Route`; required.
@@ -957,7 +785,6 @@ pub mod endpoint {
 
     impl Secondary {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(route: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 route: route.into(),
@@ -965,23 +792,18 @@ pub mod endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for Secondary {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Route", self.route);
-            p.into_expr()
+    crate::resource::props! {
+        nested Secondary;
+        req {
+            route = "Route",
         }
     }
 
-    pub(super) static SECONDARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Route", crate::resource::Rule { min_len: Some(9), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[\\-a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECONDARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Route", crate::resource::Rule { min_len: Some(9), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[\\-a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ReplicationState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationState {
         /// `ENABLED`
         Enabled,
@@ -989,15 +811,7 @@ pub mod endpoint {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ReplicationState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReplicationState, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource type definition for AWS::Events::EventBus
@@ -1041,7 +855,6 @@ pub struct EventBus {
 
 impl EventBus {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dead_letter_config: ::std::option::Option::None,
@@ -1056,76 +869,47 @@ impl EventBus {
     }
 }
 
-impl crate::resource::Resource for EventBus {
-    const TYPE: &'static str = "AWS::Events::EventBus";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_BUS_SHAPE)
+crate::resource::props! {
+    resource EventBus = "AWS::Events::EventBus", shape: Some(&EVENT_BUS_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeadLetterConfig", self.dead_letter_config);
-        p.set_opt("Description", self.description);
-        p.set_opt("EventSourceName", self.event_source_name);
-        p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-        p.set_opt("LogConfig", self.log_config);
-        p.set("Name", self.name);
-        p.set_opt("Policy", self.policy);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        dead_letter_config = "DeadLetterConfig",
+        description = "Description",
+        event_source_name = "EventSourceName",
+        kms_key_identifier = "KmsKeyIdentifier",
+        log_config = "LogConfig",
+        policy = "Policy",
+        tags = "Tags",
     }
 }
 
-static EVENT_BUS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EventSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[/\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::event_bus::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_BUS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EventSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[/\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventBus`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventBus> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DeadLetterConfig.Arn`.
-    #[inline]
-    pub fn attr_dead_letter_config_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeadLetterConfig.Arn")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `EventSourceName`.
-    #[inline]
-    pub fn attr_event_source_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventSourceName")
-    }
-    /// `Fn::GetAtt` `KmsKeyIdentifier`.
-    #[inline]
-    pub fn attr_kms_key_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyIdentifier")
-    }
-    /// `Fn::GetAtt` `LogConfig.IncludeDetail`.
-    #[inline]
-    pub fn attr_log_config_include_detail(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LogConfig.IncludeDetail")
-    }
-    /// `Fn::GetAtt` `LogConfig.Level`.
-    #[inline]
-    pub fn attr_log_config_level(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LogConfig.Level")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DeadLetterConfig.Arn`.
+        attr_dead_letter_config_arn: ::std::string::String = "DeadLetterConfig.Arn",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `EventSourceName`.
+        attr_event_source_name: ::std::string::String = "EventSourceName",
+        /// `Fn::GetAtt` `KmsKeyIdentifier`.
+        attr_kms_key_identifier: ::std::string::String = "KmsKeyIdentifier",
+        /// `Fn::GetAtt` `LogConfig.IncludeDetail`.
+        attr_log_config_include_detail: ::std::string::String = "LogConfig.IncludeDetail",
+        /// `Fn::GetAtt` `LogConfig.Level`.
+        attr_log_config_level: ::std::string::String = "LogConfig.Level",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
@@ -1139,12 +923,10 @@ pub mod event_bus {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeadLetterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeadLetterConfig;
+        opt {
+            arn = "Arn",
         }
     }
 
@@ -1161,25 +943,16 @@ pub mod event_bus {
         pub level: ::std::option::Option<crate::value::Val<crate::cfn::events::event_bus::Level>>,
     }
 
-    impl crate::resource::ToExpr for LogConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeDetail", self.include_detail);
-            p.set_opt("Level", self.level);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfig;
+        opt {
+            include_detail = "IncludeDetail",
+            level = "Level",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Configures whether or not to include event detail, input transformer details, target properties, and target input in the applicable log messages.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludeDetail {
         /// `FULL`
         Full,
@@ -1187,18 +960,10 @@ pub mod event_bus {
         None,
     }
 
-    impl crate::value::CfnEnum for IncludeDetail {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Full => "FULL",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncludeDetail, ["FULL", "NONE"]);
 
     /// Configures the log level of the EventBus and determines which log messages are sent to Ingestion Hub for delivery.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `INFO`
         Info,
@@ -1210,17 +975,7 @@ pub mod event_bus {
         Off,
     }
 
-    impl crate::value::CfnEnum for Level {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Info => "INFO",
-                Self::Error => "ERROR",
-                Self::Trace => "TRACE",
-                Self::Off => "OFF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Level, ["INFO", "ERROR", "TRACE", "OFF"]);
 }
 
 /// Resource Type definition for AWS::Events::EventBusPolicy
@@ -1257,7 +1012,6 @@ pub struct EventBusPolicy {
 
 impl EventBusPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(statement_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action: ::std::option::Option::None,
@@ -1270,33 +1024,27 @@ impl EventBusPolicy {
     }
 }
 
-impl crate::resource::Resource for EventBusPolicy {
-    const TYPE: &'static str = "AWS::Events::EventBusPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_BUS_POLICY_SHAPE)
+crate::resource::props! {
+    resource EventBusPolicy = "AWS::Events::EventBusPolicy", shape: Some(&EVENT_BUS_POLICY_SHAPE);
+    req {
+        statement_id = "StatementId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Action", self.action);
-        p.set_opt("Condition", self.condition);
-        p.set_opt("EventBusName", self.event_bus_name);
-        p.set_opt("Principal", self.principal);
-        p.set_opt("Statement", self.statement);
-        p.set("StatementId", self.statement_id);
-        p
+    opt {
+        action = "Action",
+        condition = "Condition",
+        event_bus_name = "EventBusName",
+        principal = "Principal",
+        statement = "Statement",
     }
 }
 
-static EVENT_BUS_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Action", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("events:[a-zA-Z]+")), ..crate::resource::Rule::NONE }),
-        ("EventBusName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("Principal", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("(\\d{12}|\\*)")), ..crate::resource::Rule::NONE }),
-        ("StatementId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-_]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_BUS_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Action", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("events:[a-zA-Z]+")), ..crate::resource::Rule::NONE }),
+    ("EventBusName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("Principal", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("(\\d{12}|\\*)")), ..crate::resource::Rule::NONE }),
+    ("Statement", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("StatementId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-_]+")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod event_bus_policy {
     //! Nested property types and enums of [`EventBusPolicy`](super::EventBusPolicy).
@@ -1318,48 +1066,32 @@ pub mod event_bus_policy {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        opt {
+            key = "Key",
+            type_ = "Type",
+            value = "Value",
         }
     }
 
     /// The action that you are enabling the other account to perform.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `events:PutEvents`
         EventsPutEvents,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EventsPutEvents => "events:PutEvents",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["events:PutEvents"]);
 
     /// Specifies the type of condition. Currently the only supported value is StringEquals.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `StringEquals`
         StringEquals,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StringEquals => "StringEquals",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["StringEquals"]);
 }
 
 /// Resource Type definition for AWS::Events::Rule
@@ -1406,65 +1138,46 @@ pub struct Rule {
     pub targets: ::std::option::Option<::std::vec::Vec<crate::cfn::events::rule::Target>>,
 }
 
-impl crate::resource::Resource for Rule {
-    const TYPE: &'static str = "AWS::Events::Rule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RULE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EventBusName", self.event_bus_name);
-        p.set_opt("EventPattern", self.event_pattern);
-        p.set_opt("Name", self.name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("ScheduleExpression", self.schedule_expression);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Targets", self.targets);
-        p
+crate::resource::props! {
+    resource Rule = "AWS::Events::Rule", shape: Some(&RULE_SHAPE);
+    opt {
+        description = "Description",
+        event_bus_name = "EventBusName",
+        event_pattern = "EventPattern",
+        name = "Name",
+        role_arn = "RoleArn",
+        schedule_expression = "ScheduleExpression",
+        state = "State",
+        tags = "Tags",
+        targets = "Targets",
     }
 }
 
-static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("EventBusName", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[\\w-]*:events:[a-z]{2}-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(rate\\(.+\\)|cron\\(.+\\))?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::rule::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::rule::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("EventBusName", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[\\w-]*:events:[a-z]{2}-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(rate\\(.+\\)|cron\\(.+\\))?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::rule::TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Rule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Rule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `RuleName`.
-    #[inline]
-    pub fn attr_rule_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `RuleName`.
+        attr_rule_name: ::std::string::String = "RuleName",
     }
 }
 
 pub mod rule {
     //! Nested property types and enums of [`Rule`](super::Rule).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::events_pipes::{CapacityProviderStrategyItem, PropagateTags};
 
-    /// The definition `Target`.
     #[derive(Clone)]
     pub struct Target {
         /// CloudFormation property `AppSyncParameters`.
@@ -1505,7 +1218,6 @@ pub mod rule {
 
     impl Target {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_sync_parameters: ::std::option::Option::None,
@@ -1529,51 +1241,48 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for Target {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppSyncParameters", self.app_sync_parameters);
-            p.set("Arn", self.arn);
-            p.set_opt("BatchParameters", self.batch_parameters);
-            p.set_opt("DeadLetterConfig", self.dead_letter_config);
-            p.set_opt("EcsParameters", self.ecs_parameters);
-            p.set_opt("HttpParameters", self.http_parameters);
-            p.set("Id", self.id);
-            p.set_opt("Input", self.input);
-            p.set_opt("InputPath", self.input_path);
-            p.set_opt("InputTransformer", self.input_transformer);
-            p.set_opt("KinesisParameters", self.kinesis_parameters);
-            p.set_opt("RedshiftDataParameters", self.redshift_data_parameters);
-            p.set_opt("RetryPolicy", self.retry_policy);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("RunCommandParameters", self.run_command_parameters);
-            p.set_opt("SageMakerPipelineParameters", self.sage_maker_pipeline_parameters);
-            p.set_opt("SqsParameters", self.sqs_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested Target;
+        req {
+            arn = "Arn",
+            id = "Id",
+        }
+        opt {
+            app_sync_parameters = "AppSyncParameters",
+            batch_parameters = "BatchParameters",
+            dead_letter_config = "DeadLetterConfig",
+            ecs_parameters = "EcsParameters",
+            http_parameters = "HttpParameters",
+            input = "Input",
+            input_path = "InputPath",
+            input_transformer = "InputTransformer",
+            kinesis_parameters = "KinesisParameters",
+            redshift_data_parameters = "RedshiftDataParameters",
+            retry_policy = "RetryPolicy",
+            role_arn = "RoleArn",
+            run_command_parameters = "RunCommandParameters",
+            sage_maker_pipeline_parameters = "SageMakerPipelineParameters",
+            sqs_parameters = "SqsParameters",
         }
     }
 
-    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-            ("DeadLetterConfig", crate::resource::Rule { shape: Some(&DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EcsParameters", crate::resource::Rule { shape: Some(&ECS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HttpParameters", crate::resource::Rule { shape: Some(&HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("Input", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
-            ("InputPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("InputTransformer", crate::resource::Rule { shape: Some(&INPUT_TRANSFORMER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KinesisParameters", crate::resource::Rule { shape: Some(&KINESIS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedshiftDataParameters", crate::resource::Rule { shape: Some(&REDSHIFT_DATA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryPolicy", crate::resource::Rule { shape: Some(&RETRY_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-            ("RunCommandParameters", crate::resource::Rule { shape: Some(&RUN_COMMAND_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SageMakerPipelineParameters", crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+        ("DeadLetterConfig", crate::resource::Rule { shape: Some(&DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EcsParameters", crate::resource::Rule { shape: Some(&ECS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HttpParameters", crate::resource::Rule { shape: Some(&HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("Input", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
+        ("InputPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("InputTransformer", crate::resource::Rule { shape: Some(&INPUT_TRANSFORMER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisParameters", crate::resource::Rule { shape: Some(&KINESIS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RedshiftDataParameters", crate::resource::Rule { shape: Some(&REDSHIFT_DATA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryPolicy", crate::resource::Rule { shape: Some(&RETRY_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("RunCommandParameters", crate::resource::Rule { shape: Some(&RUN_COMMAND_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SageMakerPipelineParameters", crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AppSyncParameters`.
     #[derive(Clone)]
     pub struct AppSyncParameters {
         /// CloudFormation property `GraphQLOperation`; required.
@@ -1582,7 +1291,6 @@ pub mod rule {
 
     impl AppSyncParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(graph_ql_operation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 graph_ql_operation: graph_ql_operation.into(),
@@ -1590,16 +1298,13 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for AppSyncParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GraphQLOperation", self.graph_ql_operation);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppSyncParameters;
+        req {
+            graph_ql_operation = "GraphQLOperation",
         }
     }
 
-    /// The definition `BatchParameters`.
     #[derive(Clone)]
     pub struct BatchParameters {
         /// CloudFormation property `ArrayProperties`.
@@ -1614,7 +1319,6 @@ pub mod rule {
 
     impl BatchParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(job_definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, job_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 array_properties: ::std::option::Option::None,
@@ -1625,77 +1329,65 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for BatchParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArrayProperties", self.array_properties);
-            p.set("JobDefinition", self.job_definition);
-            p.set("JobName", self.job_name);
-            p.set_opt("RetryStrategy", self.retry_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchParameters;
+        req {
+            job_definition = "JobDefinition",
+            job_name = "JobName",
+        }
+        opt {
+            array_properties = "ArrayProperties",
+            retry_strategy = "RetryStrategy",
         }
     }
 
-    /// The definition `BatchArrayProperties`.
     #[derive(Clone, Default)]
     pub struct BatchArrayProperties {
         /// CloudFormation property `Size`.
         pub size: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BatchArrayProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Size", self.size);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchArrayProperties;
+        opt {
+            size = "Size",
         }
     }
 
-    /// The definition `BatchRetryStrategy`.
     #[derive(Clone, Default)]
     pub struct BatchRetryStrategy {
         /// CloudFormation property `Attempts`.
         pub attempts: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BatchRetryStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attempts", self.attempts);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchRetryStrategy;
+        opt {
+            attempts = "Attempts",
         }
     }
 
-    /// The definition `DeadLetterConfig`.
     #[derive(Clone, Default)]
     pub struct DeadLetterConfig {
         /// CloudFormation property `Arn`.
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeadLetterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeadLetterConfig;
+        opt {
+            arn = "Arn",
         }
     }
 
-    pub(super) static DEAD_LETTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEAD_LETTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EcsParameters`.
     #[derive(Clone)]
     pub struct EcsParameters {
         /// CloudFormation property `CapacityProviderStrategy`.
-        pub capacity_provider_strategy: ::std::option::Option<::std::vec::Vec<crate::cfn::events::rule::CapacityProviderStrategyItem>>,
+        pub capacity_provider_strategy: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::events_pipes::CapacityProviderStrategyItem>>,
         /// CloudFormation property `EnableECSManagedTags`.
         pub enable_ecs_managed_tags: ::std::option::Option<crate::value::Val<bool>>,
         /// CloudFormation property `EnableExecuteCommand`.
@@ -1713,7 +1405,7 @@ pub mod rule {
         /// CloudFormation property `PlatformVersion`.
         pub platform_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `PropagateTags`.
-        pub propagate_tags: ::std::option::Option<crate::value::Val<crate::cfn::events::rule::PropagateTags>>,
+        pub propagate_tags: ::std::option::Option<crate::value::Val<crate::cfn::shared::events_pipes::PropagateTags>>,
         /// CloudFormation property `ReferenceId`.
         pub reference_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `TagList`.
@@ -1726,7 +1418,6 @@ pub mod rule {
 
     impl EcsParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(task_definition_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 capacity_provider_strategy: ::std::option::Option::None,
@@ -1747,98 +1438,55 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for EcsParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityProviderStrategy", self.capacity_provider_strategy);
-            p.set_opt("EnableECSManagedTags", self.enable_ecs_managed_tags);
-            p.set_opt("EnableExecuteCommand", self.enable_execute_command);
-            p.set_opt("Group", self.group);
-            p.set_opt("LaunchType", self.launch_type);
-            p.set_opt("NetworkConfiguration", self.network_configuration);
-            p.set_opt("PlacementConstraints", self.placement_constraints);
-            p.set_opt("PlacementStrategies", self.placement_strategies);
-            p.set_opt("PlatformVersion", self.platform_version);
-            p.set_opt("PropagateTags", self.propagate_tags);
-            p.set_opt("ReferenceId", self.reference_id);
-            p.set_opt("TagList", self.tag_list);
-            p.set_opt("TaskCount", self.task_count);
-            p.set("TaskDefinitionArn", self.task_definition_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsParameters;
+        req {
+            task_definition_arn = "TaskDefinitionArn",
+        }
+        opt {
+            capacity_provider_strategy = "CapacityProviderStrategy",
+            enable_ecs_managed_tags = "EnableECSManagedTags",
+            enable_execute_command = "EnableExecuteCommand",
+            group = "Group",
+            launch_type = "LaunchType",
+            network_configuration = "NetworkConfiguration",
+            placement_constraints = "PlacementConstraints",
+            placement_strategies = "PlacementStrategies",
+            platform_version = "PlatformVersion",
+            propagate_tags = "PropagateTags",
+            reference_id = "ReferenceId",
+            tag_list = "TagList",
+            task_count = "TaskCount",
         }
     }
 
-    pub(super) static ECS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityProviderStrategy", crate::resource::Rule { min_items: Some(0), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PlacementConstraints", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_CONSTRAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ReferenceId", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("TagList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TaskCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TaskDefinitionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ECS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityProviderStrategy", crate::resource::Rule { min_items: Some(0), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_pipes::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PlacementConstraints", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_CONSTRAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ReferenceId", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("TagList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TaskCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TaskDefinitionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CapacityProviderStrategyItem`.
-    #[derive(Clone)]
-    pub struct CapacityProviderStrategyItem {
-        /// CloudFormation property `Base`.
-        pub base: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `CapacityProvider`; required.
-        pub capacity_provider: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Weight`.
-        pub weight: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl CapacityProviderStrategyItem {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(capacity_provider: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                base: ::std::option::Option::None,
-                capacity_provider: capacity_provider.into(),
-                weight: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CapacityProviderStrategyItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Base", self.base);
-            p.set("CapacityProvider", self.capacity_provider);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("CapacityProvider", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `NetworkConfiguration`.
     #[derive(Clone, Default)]
     pub struct NetworkConfiguration {
         /// CloudFormation property `AwsVpcConfiguration`.
         pub aws_vpc_configuration: ::std::option::Option<crate::cfn::events::rule::AwsVpcConfiguration>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsVpcConfiguration", self.aws_vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            aws_vpc_configuration = "AwsVpcConfiguration",
         }
     }
 
-    /// The definition `AwsVpcConfiguration`.
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsVpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct AwsVpcConfiguration {
         /// CloudFormation property `AssignPublicIp`.
@@ -1851,7 +1499,6 @@ pub mod rule {
 
     impl AwsVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 assign_public_ip: ::std::option::Option::None,
@@ -1861,18 +1508,22 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for AwsVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssignPublicIp", self.assign_public_ip);
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsVpcConfiguration;
+        req {
+            subnets = "Subnets",
+        }
+        opt {
+            assign_public_ip = "AssignPublicIp",
+            security_groups = "SecurityGroups",
         }
     }
 
-    /// The definition `PlacementConstraint`.
+    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct PlacementConstraint {
         /// CloudFormation property `Expression`.
@@ -1881,23 +1532,18 @@ pub mod rule {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::events::rule::Type>>,
     }
 
-    impl crate::resource::ToExpr for PlacementConstraint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementConstraint;
+        opt {
+            expression = "Expression",
+            type_ = "Type",
         }
     }
 
-    pub(super) static PLACEMENT_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLACEMENT_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PlacementStrategy`.
     #[derive(Clone, Default)]
     pub struct PlacementStrategy {
         /// CloudFormation property `Field`.
@@ -1906,17 +1552,14 @@ pub mod rule {
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PlacementStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Field", self.field);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementStrategy;
+        opt {
+            field = "Field",
+            type_ = "Type",
         }
     }
 
-    /// The definition `HttpParameters`.
     #[derive(Clone, Default)]
     pub struct HttpParameters {
         /// CloudFormation property `HeaderParameters`.
@@ -1927,24 +1570,19 @@ pub mod rule {
         pub query_string_parameters: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for HttpParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HeaderParameters", self.header_parameters);
-            p.set_opt("PathParameterValues", self.path_parameter_values);
-            p.set_opt("QueryStringParameters", self.query_string_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpParameters;
+        opt {
+            header_parameters = "HeaderParameters",
+            path_parameter_values = "PathParameterValues",
+            query_string_parameters = "QueryStringParameters",
         }
     }
 
-    pub(super) static HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InputTransformer`.
     #[derive(Clone)]
     pub struct InputTransformer {
         /// CloudFormation property `InputPathsMap`.
@@ -1955,7 +1593,6 @@ pub mod rule {
 
     impl InputTransformer {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_template: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_paths_map: ::std::option::Option::None,
@@ -1964,23 +1601,20 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for InputTransformer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputPathsMap", self.input_paths_map);
-            p.set("InputTemplate", self.input_template);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputTransformer;
+        req {
+            input_template = "InputTemplate",
+        }
+        opt {
+            input_paths_map = "InputPathsMap",
         }
     }
 
-    pub(super) static INPUT_TRANSFORMER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(8192), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_TRANSFORMER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(8192), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KinesisParameters`.
     #[derive(Clone)]
     pub struct KinesisParameters {
         /// CloudFormation property `PartitionKeyPath`; required.
@@ -1989,7 +1623,6 @@ pub mod rule {
 
     impl KinesisParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(partition_key_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 partition_key_path: partition_key_path.into(),
@@ -1997,22 +1630,17 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PartitionKeyPath", self.partition_key_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisParameters;
+        req {
+            partition_key_path = "PartitionKeyPath",
         }
     }
 
-    pub(super) static KINESIS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PartitionKeyPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PartitionKeyPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RedshiftDataParameters`.
     #[derive(Clone)]
     pub struct RedshiftDataParameters {
         /// CloudFormation property `Database`; required.
@@ -2033,7 +1661,6 @@ pub mod rule {
 
     impl RedshiftDataParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database: database.into(),
@@ -2047,32 +1674,29 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftDataParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Database", self.database);
-            p.set_opt("DbUser", self.db_user);
-            p.set_opt("SecretManagerArn", self.secret_manager_arn);
-            p.set_opt("Sql", self.sql);
-            p.set_opt("Sqls", self.sqls);
-            p.set_opt("StatementName", self.statement_name);
-            p.set_opt("WithEvent", self.with_event);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftDataParameters;
+        req {
+            database = "Database",
+        }
+        opt {
+            db_user = "DbUser",
+            secret_manager_arn = "SecretManagerArn",
+            sql = "Sql",
+            sqls = "Sqls",
+            statement_name = "StatementName",
+            with_event = "WithEvent",
         }
     }
 
-    pub(super) static REDSHIFT_DATA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("DbUser", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SecretManagerArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
-            ("Sql", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
-            ("StatementName", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_DATA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("DbUser", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("SecretManagerArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
+        ("Sql", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
+        ("StatementName", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RetryPolicy`.
     #[derive(Clone, Default)]
     pub struct RetryPolicy {
         /// CloudFormation property `MaximumEventAgeInSeconds`.
@@ -2081,24 +1705,19 @@ pub mod rule {
         pub maximum_retry_attempts: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RetryPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaximumEventAgeInSeconds", self.maximum_event_age_in_seconds);
-            p.set_opt("MaximumRetryAttempts", self.maximum_retry_attempts);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetryPolicy;
+        opt {
+            maximum_event_age_in_seconds = "MaximumEventAgeInSeconds",
+            maximum_retry_attempts = "MaximumRetryAttempts",
         }
     }
 
-    pub(super) static RETRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumEventAgeInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-            ("MaximumRetryAttempts", crate::resource::Rule { min: Some(0.0), max: Some(185.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumEventAgeInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+        ("MaximumRetryAttempts", crate::resource::Rule { min: Some(0.0), max: Some(185.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RunCommandParameters`.
     #[derive(Clone)]
     pub struct RunCommandParameters {
         /// CloudFormation property `RunCommandTargets`; required.
@@ -2115,22 +1734,17 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for RunCommandParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RunCommandTargets", self.run_command_targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested RunCommandParameters;
+        req {
+            run_command_targets = "RunCommandTargets",
         }
     }
 
-    pub(super) static RUN_COMMAND_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RunCommandTargets", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&RUN_COMMAND_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUN_COMMAND_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RunCommandTargets", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&RUN_COMMAND_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RunCommandTarget`.
     #[derive(Clone)]
     pub struct RunCommandTarget {
         /// CloudFormation property `Key`; required.
@@ -2141,7 +1755,6 @@ pub mod rule {
 
     impl RunCommandTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -2150,46 +1763,36 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for RunCommandTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested RunCommandTarget;
+        req {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static RUN_COMMAND_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUN_COMMAND_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SageMakerPipelineParameters`.
     #[derive(Clone, Default)]
     pub struct SageMakerPipelineParameters {
         /// CloudFormation property `PipelineParameterList`.
         pub pipeline_parameter_list: ::std::option::Option<::std::vec::Vec<crate::cfn::events::rule::SageMakerPipelineParameter>>,
     }
 
-    impl crate::resource::ToExpr for SageMakerPipelineParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PipelineParameterList", self.pipeline_parameter_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested SageMakerPipelineParameters;
+        opt {
+            pipeline_parameter_list = "PipelineParameterList",
         }
     }
 
-    pub(super) static SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PipelineParameterList", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PipelineParameterList", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SageMakerPipelineParameter`.
     #[derive(Clone)]
     pub struct SageMakerPipelineParameter {
         /// CloudFormation property `Name`; required.
@@ -2200,7 +1803,6 @@ pub mod rule {
 
     impl SageMakerPipelineParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -2209,24 +1811,19 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for SageMakerPipelineParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SageMakerPipelineParameter;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static SAGE_MAKER_PIPELINE_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAGE_MAKER_PIPELINE_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SqsParameters`.
     #[derive(Clone)]
     pub struct SqsParameters {
         /// CloudFormation property `MessageGroupId`; required.
@@ -2235,7 +1832,6 @@ pub mod rule {
 
     impl SqsParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(message_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 message_group_id: message_group_id.into(),
@@ -2243,17 +1839,15 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for SqsParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MessageGroupId", self.message_group_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqsParameters;
+        req {
+            message_group_id = "MessageGroupId",
         }
     }
 
     /// The state of the rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `DISABLED`
         Disabled,
@@ -2263,19 +1857,9 @@ pub mod rule {
         EnabledWithAllCloudtrailManagementEvents,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-                Self::EnabledWithAllCloudtrailManagementEvents => "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"]);
 
-    /// Allowed values of `LaunchType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -2285,19 +1869,9 @@ pub mod rule {
         Fargate,
     }
 
-    impl crate::value::CfnEnum for LaunchType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ec2 => "EC2",
-                Self::External => "EXTERNAL",
-                Self::Fargate => "FARGATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LaunchType, ["EC2", "EXTERNAL", "FARGATE"]);
 
-    /// Allowed values of `AssignPublicIp`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `DISABLED`
         Disabled,
@@ -2305,18 +1879,9 @@ pub mod rule {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for AssignPublicIp {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssignPublicIp, ["DISABLED", "ENABLED"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `distinctInstance`
         DistinctInstance,
@@ -2324,29 +1889,5 @@ pub mod rule {
         MemberOf,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DistinctInstance => "distinctInstance",
-                Self::MemberOf => "memberOf",
-            }
-        }
-    }
-
-    /// Allowed values of `PropagateTags`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PropagateTags {
-        /// `TASK_DEFINITION`
-        TaskDefinition,
-    }
-
-    impl crate::value::CfnEnum for PropagateTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TaskDefinition => "TASK_DEFINITION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["distinctInstance", "memberOf"]);
 }

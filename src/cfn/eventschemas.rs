@@ -29,7 +29,6 @@ pub struct Discoverer {
 
 impl Discoverer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cross_account: ::std::option::Option::None,
@@ -40,50 +39,33 @@ impl Discoverer {
     }
 }
 
-impl crate::resource::Resource for Discoverer {
-    const TYPE: &'static str = "AWS::EventSchemas::Discoverer";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CrossAccount", self.cross_account);
-        p.set_opt("Description", self.description);
-        p.set("SourceArn", self.source_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Discoverer = "AWS::EventSchemas::Discoverer", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        source_arn = "SourceArn",
+    }
+    opt {
+        cross_account = "CrossAccount",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Discoverer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Discoverer> {
-    /// `Fn::GetAtt` `CrossAccount`.
-    #[inline]
-    pub fn attr_cross_account(self) -> crate::value::Val<bool> {
-        self.__get_att("CrossAccount")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `DiscovererArn`.
-    #[inline]
-    pub fn attr_discoverer_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DiscovererArn")
-    }
-    /// `Fn::GetAtt` `DiscovererId`.
-    #[inline]
-    pub fn attr_discoverer_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DiscovererId")
-    }
-    /// `Fn::GetAtt` `SourceArn`.
-    #[inline]
-    pub fn attr_source_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceArn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CrossAccount`.
+        attr_cross_account: bool = "CrossAccount",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `DiscovererArn`.
+        attr_discoverer_arn: ::std::string::String = "DiscovererArn",
+        /// `Fn::GetAtt` `DiscovererId`.
+        attr_discoverer_id: ::std::string::String = "DiscovererId",
+        /// `Fn::GetAtt` `SourceArn`.
+        attr_source_arn: ::std::string::String = "SourceArn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -106,34 +88,24 @@ pub struct Registry {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Registry {
-    const TYPE: &'static str = "AWS::EventSchemas::Registry";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("RegistryName", self.registry_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Registry = "AWS::EventSchemas::Registry", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        description = "Description",
+        registry_name = "RegistryName",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Registry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Registry> {
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `RegistryArn`.
-    #[inline]
-    pub fn attr_registry_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryArn")
-    }
-    /// `Fn::GetAtt` `RegistryName`.
-    #[inline]
-    pub fn attr_registry_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `RegistryArn`.
+        attr_registry_arn: ::std::string::String = "RegistryArn",
+        /// `Fn::GetAtt` `RegistryName`.
+        attr_registry_name: ::std::string::String = "RegistryName",
     }
 }
 
@@ -152,7 +124,6 @@ pub struct RegistryPolicy {
 
 impl RegistryPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, registry_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy: policy.into(),
@@ -162,24 +133,26 @@ impl RegistryPolicy {
     }
 }
 
-impl crate::resource::Resource for RegistryPolicy {
-    const TYPE: &'static str = "AWS::EventSchemas::RegistryPolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Policy", self.policy);
-        p.set("RegistryName", self.registry_name);
-        p.set_opt("RevisionId", self.revision_id);
-        p
+crate::resource::props! {
+    resource RegistryPolicy = "AWS::EventSchemas::RegistryPolicy", shape: Some(&REGISTRY_POLICY_SHAPE);
+    req {
+        policy = "Policy",
+        registry_name = "RegistryName",
+    }
+    opt {
+        revision_id = "RevisionId",
     }
 }
 
+static REGISTRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`RegistryPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RegistryPolicy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -216,7 +189,6 @@ pub struct Schema {
 
 impl Schema {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, registry_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content: content.into(),
@@ -229,66 +201,40 @@ impl Schema {
     }
 }
 
-impl crate::resource::Resource for Schema {
-    const TYPE: &'static str = "AWS::EventSchemas::Schema";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set_opt("Description", self.description);
-        p.set("RegistryName", self.registry_name);
-        p.set_opt("SchemaName", self.schema_name);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+crate::resource::props! {
+    resource Schema = "AWS::EventSchemas::Schema", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        content = "Content",
+        registry_name = "RegistryName",
+        type_ = "Type",
+    }
+    opt {
+        description = "Description",
+        schema_name = "SchemaName",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Schema`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Schema> {
-    /// `Fn::GetAtt` `Content`.
-    #[inline]
-    pub fn attr_content(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Content")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `LastModified`.
-    #[inline]
-    pub fn attr_last_modified(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModified")
-    }
-    /// `Fn::GetAtt` `RegistryName`.
-    #[inline]
-    pub fn attr_registry_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RegistryName")
-    }
-    /// `Fn::GetAtt` `SchemaArn`.
-    #[inline]
-    pub fn attr_schema_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SchemaArn")
-    }
-    /// `Fn::GetAtt` `SchemaName`.
-    #[inline]
-    pub fn attr_schema_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SchemaName")
-    }
-    /// `Fn::GetAtt` `SchemaVersion`.
-    #[inline]
-    pub fn attr_schema_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SchemaVersion")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `VersionCreatedDate`.
-    #[inline]
-    pub fn attr_version_created_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionCreatedDate")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Content`.
+        attr_content: ::std::string::String = "Content",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `LastModified`.
+        attr_last_modified: ::std::string::String = "LastModified",
+        /// `Fn::GetAtt` `RegistryName`.
+        attr_registry_name: ::std::string::String = "RegistryName",
+        /// `Fn::GetAtt` `SchemaArn`.
+        attr_schema_arn: ::std::string::String = "SchemaArn",
+        /// `Fn::GetAtt` `SchemaName`.
+        attr_schema_name: ::std::string::String = "SchemaName",
+        /// `Fn::GetAtt` `SchemaVersion`.
+        attr_schema_version: ::std::string::String = "SchemaVersion",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `VersionCreatedDate`.
+        attr_version_created_date: ::std::string::String = "VersionCreatedDate",
     }
 }

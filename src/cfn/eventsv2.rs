@@ -33,7 +33,6 @@ pub struct EventBus {
 
 impl EventBus {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -45,55 +44,38 @@ impl EventBus {
     }
 }
 
-impl crate::resource::Resource for EventBus {
-    const TYPE: &'static str = "AWS::EventsV2::EventBus";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_BUS_SHAPE)
+crate::resource::props! {
+    resource EventBus = "AWS::EventsV2::EventBus", shape: Some(&EVENT_BUS_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set("Name", self.name);
-        p.set_opt("StorageConfiguration", self.storage_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        encryption_configuration = "EncryptionConfiguration",
+        storage_configuration = "StorageConfiguration",
+        tags = "Tags",
     }
 }
 
-static EVENT_BUS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::event_bus::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("StorageConfiguration", crate::resource::Rule { shape: Some(&self::event_bus::STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::event_bus::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_BUS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::event_bus::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("StorageConfiguration", crate::resource::Rule { shape: Some(&self::event_bus::STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventBus`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventBus> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `EventBusArn`.
-    #[inline]
-    pub fn attr_event_bus_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventBusArn")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `EventBusArn`.
+        attr_event_bus_arn: ::std::string::String = "EventBusArn",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -109,20 +91,16 @@ pub mod event_bus {
         pub kms_key_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        opt {
+            kms_key_identifier = "KmsKeyIdentifier",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/:]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/:]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Storage (retention) configuration for the event bus.
     #[derive(Clone, Default)]
@@ -133,27 +111,16 @@ pub mod event_bus {
         pub retention_period_in_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for StorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RetentionPeriodInDays", self.retention_period_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageConfiguration;
+        opt {
+            retention_period_in_days = "RetentionPeriodInDays",
         }
     }
 
-    pub(super) static STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RetentionPeriodInDays", crate::resource::Rule { min: Some(1.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^\\S([\\s\\S]*\\S)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RetentionPeriodInDays", crate::resource::Rule { min: Some(1.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::EventsV2::EventSource. A managed event source that forwards AWS service events or partner events onto a custom event bus.
@@ -185,7 +152,6 @@ pub struct EventSource {
 
 impl EventSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration: crate::cfn::eventsv2::event_source::EventSourceConfiguration, event_bus_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration,
@@ -197,60 +163,40 @@ impl EventSource {
     }
 }
 
-impl crate::resource::Resource for EventSource {
-    const TYPE: &'static str = "AWS::EventsV2::EventSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_SOURCE_SHAPE)
+crate::resource::props! {
+    resource EventSource = "AWS::EventsV2::EventSource", shape: Some(&EVENT_SOURCE_SHAPE);
+    req {
+        configuration = "Configuration",
+        event_bus_arn = "EventBusArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Configuration", self.configuration);
-        p.set_opt("Description", self.description);
-        p.set("EventBusArn", self.event_bus_arn);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static EVENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::event_source::EVENT_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-        ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws\\.)[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::event_source::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::event_source::EVENT_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!aws\\.)[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::event_source::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventSource> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `EventSourceArn`.
-    #[inline]
-    pub fn attr_event_source_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventSourceArn")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `Revoked`.
-    #[inline]
-    pub fn attr_revoked(self) -> crate::value::Val<bool> {
-        self.__get_att("Revoked")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `EventSourceArn`.
+        attr_event_source_arn: ::std::string::String = "EventSourceArn",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `Revoked`.
+        attr_revoked: bool = "Revoked",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -270,22 +216,18 @@ pub mod event_source {
         pub partner_events_configuration: ::std::option::Option<crate::cfn::eventsv2::event_source::PartnerEventsConfiguration>,
     }
 
-    impl crate::resource::ToExpr for EventSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsServiceEventsConfiguration", self.aws_service_events_configuration);
-            p.set_opt("PartnerEventsConfiguration", self.partner_events_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventSourceConfiguration;
+        opt {
+            aws_service_events_configuration = "AwsServiceEventsConfiguration",
+            partner_events_configuration = "PartnerEventsConfiguration",
         }
     }
 
-    pub(super) static EVENT_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsServiceEventsConfiguration", crate::resource::Rule { shape: Some(&AWS_SERVICE_EVENTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PartnerEventsConfiguration", crate::resource::Rule { shape: Some(&PARTNER_EVENTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsServiceEventsConfiguration", crate::resource::Rule { shape: Some(&AWS_SERVICE_EVENTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PartnerEventsConfiguration", crate::resource::Rule { shape: Some(&PARTNER_EVENTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Forward a single AWS service's events from the account's default event bus.
     #[derive(Clone)]
@@ -306,7 +248,6 @@ pub mod event_source {
 
     impl AwsServiceEventsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_service: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_service: aws_service.into(),
@@ -316,24 +257,22 @@ pub mod event_source {
         }
     }
 
-    impl crate::resource::ToExpr for AwsServiceEventsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AwsService", self.aws_service);
-            p.set_opt("OnFailureConfiguration", self.on_failure_configuration);
-            p.set_opt("Pattern", self.pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsServiceEventsConfiguration;
+        req {
+            aws_service = "AwsService",
+        }
+        opt {
+            on_failure_configuration = "OnFailureConfiguration",
+            pattern = "Pattern",
         }
     }
 
-    pub(super) static AWS_SERVICE_EVENTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsService", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^aws\\.[a-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("OnFailureConfiguration", crate::resource::Rule { shape: Some(&ON_FAILURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Pattern", crate::resource::Rule { max_len: Some(3753), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_SERVICE_EVENTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsService", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^aws\\.[a-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("OnFailureConfiguration", crate::resource::Rule { shape: Some(&ON_FAILURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Pattern", crate::resource::Rule { max_len: Some(3753), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination for events that could not be forwarded by the managed forwarding target or, for partner event sources, the managed partner event bus. Arn is optional. An empty object removes a configured destination on update.
     #[derive(Clone, Default)]
@@ -344,20 +283,16 @@ pub mod event_source {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OnFailureConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnFailureConfiguration;
+        opt {
+            arn = "Arn",
         }
     }
 
-    pub(super) static ON_FAILURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:sqs:[a-z][a-z0-9]*(-[a-z0-9]+)*:[0-9]{12}:[A-Za-z0-9_-]{1,80}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ON_FAILURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:sqs:[a-z][a-z0-9]*(-[a-z0-9]+)*:[0-9]{12}:[A-Za-z0-9_-]{1,80}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Forward a partner event source's events through a managed partner event bus.
     #[derive(Clone)]
@@ -382,7 +317,6 @@ pub mod event_source {
 
     impl PartnerEventsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(partner_event_source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 on_failure_configuration: ::std::option::Option::None,
@@ -393,33 +327,29 @@ pub mod event_source {
         }
     }
 
-    impl crate::resource::ToExpr for PartnerEventsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnFailureConfiguration", self.on_failure_configuration);
-            p.set_opt("PartnerBusKmsKeyIdentifier", self.partner_bus_kms_key_identifier);
-            p.set("PartnerEventSourceArn", self.partner_event_source_arn);
-            p.set_opt("Pattern", self.pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartnerEventsConfiguration;
+        req {
+            partner_event_source_arn = "PartnerEventSourceArn",
+        }
+        opt {
+            on_failure_configuration = "OnFailureConfiguration",
+            partner_bus_kms_key_identifier = "PartnerBusKmsKeyIdentifier",
+            pattern = "Pattern",
         }
     }
 
-    pub(super) static PARTNER_EVENTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OnFailureConfiguration", crate::resource::Rule { shape: Some(&ON_FAILURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PartnerBusKmsKeyIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/:]*$")), ..crate::resource::Rule::NONE }),
-            ("PartnerEventSourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12})?:event-source\\/aws\\.partner(\\/[\\.\\-_A-Za-z0-9]+){2,}$")), ..crate::resource::Rule::NONE }),
-            ("Pattern", crate::resource::Rule { max_len: Some(3753), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTNER_EVENTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OnFailureConfiguration", crate::resource::Rule { shape: Some(&ON_FAILURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PartnerBusKmsKeyIdentifier", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/:]*$")), ..crate::resource::Rule::NONE }),
+        ("PartnerEventSourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12})?:event-source\\/aws\\.partner(\\/[\\.\\-_A-Za-z0-9]+){2,}$")), ..crate::resource::Rule::NONE }),
+        ("Pattern", crate::resource::Rule { max_len: Some(3753), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^\\S([\\s\\S]*\\S)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S([\\s\\S]*\\S)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource type definition for AWS::EventsV2::ResourcePolicy, the resource policy of an Amazon EventBridge event bus. This manages only the resource policy named "default", which the bus owner writes. It does not manage the policy named "AWS_RAM", which AWS Resource Access Manager owns on behalf of the bus owner. If the bus already has a default policy, creating this resource fails. Deleting this resource removes all permissions granted by it. An explicit Deny in this policy takes precedence over an Allow in the "AWS_RAM" policy, so deleting this resource can widen access. Set DeletionPolicy: Retain if the policy carries a Deny that you rely on. Required permissions: events:PutResourcePolicy, events:GetResourcePolicy, and events:DeleteResourcePolicy. Listing resources of this type also requires events:ListEventBuses and events:ListResourcePolicies.
@@ -439,7 +369,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(event_bus_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             event_bus_arn: event_bus_arn.into(),
@@ -448,33 +377,23 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::EventsV2::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EventBusArn", self.event_bus_arn);
-        p.set("PolicyDocument", self.policy_document);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::EventsV2::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        event_bus_arn = "EventBusArn",
+        policy_document = "PolicyDocument",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourcePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourcePolicy> {
-    /// `Fn::GetAtt` `RevisionId`.
-    #[inline]
-    pub fn attr_revision_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RevisionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RevisionId`.
+        attr_revision_id: ::std::string::String = "RevisionId",
     }
 }
 
@@ -551,7 +470,6 @@ pub struct Subscriber {
 
 impl Subscriber {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(event_bus_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, invoke_configuration: crate::cfn::eventsv2::subscriber::InvokeConfiguration, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             batch_configuration: ::std::option::Option::None,
@@ -574,71 +492,55 @@ impl Subscriber {
     }
 }
 
-impl crate::resource::Resource for Subscriber {
-    const TYPE: &'static str = "AWS::EventsV2::Subscriber";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBSCRIBER_SHAPE)
+crate::resource::props! {
+    resource Subscriber = "AWS::EventsV2::Subscriber", shape: Some(&SUBSCRIBER_SHAPE);
+    req {
+        event_bus_arn = "EventBusArn",
+        invoke_configuration = "InvokeConfiguration",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BatchConfiguration", self.batch_configuration);
-        p.set_opt("Description", self.description);
-        p.set("EventBusArn", self.event_bus_arn);
-        p.set_opt("FilterConfiguration", self.filter_configuration);
-        p.set("InvokeConfiguration", self.invoke_configuration);
-        p.set_opt("LogConfiguration", self.log_configuration);
-        p.set("Name", self.name);
-        p.set_opt("OnFailureConfiguration", self.on_failure_configuration);
-        p.set_opt("PointInTimeConfiguration", self.point_in_time_configuration);
-        p.set_opt("ResumePosition", self.resume_position);
-        p.set_opt("RetryPolicy", self.retry_policy);
-        p.set_opt("StartingPosition", self.starting_position);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Transformer", self.transformer);
-        p.set_opt("Type", self.type_);
-        p
+    opt {
+        batch_configuration = "BatchConfiguration",
+        description = "Description",
+        filter_configuration = "FilterConfiguration",
+        log_configuration = "LogConfiguration",
+        on_failure_configuration = "OnFailureConfiguration",
+        point_in_time_configuration = "PointInTimeConfiguration",
+        resume_position = "ResumePosition",
+        retry_policy = "RetryPolicy",
+        starting_position = "StartingPosition",
+        state = "State",
+        tags = "Tags",
+        transformer = "Transformer",
+        type_ = "Type",
     }
 }
 
-static SUBSCRIBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BatchConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::BATCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-        ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$")), ..crate::resource::Rule::NONE }),
-        ("FilterConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InvokeConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::INVOKE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("OnFailureConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::ON_FAILURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RetryPolicy", crate::resource::Rule { shape: Some(&self::subscriber::RETRY_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::subscriber::TAG19_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Transformer", crate::resource::Rule { shape: Some(&self::subscriber::TRANSFORMER_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBSCRIBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BatchConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::BATCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:events:[a-z][a-z0-9]*(-[a-z0-9]+)*:([0-9]{12}):event-busv2\\/[A-Za-z0-9][\\.\\-_A-Za-z0-9]{0,255}\\/[a-z0-9]{25}$")), ..crate::resource::Rule::NONE }),
+    ("FilterConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InvokeConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::INVOKE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][\\.\\-_A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("OnFailureConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::ON_FAILURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PointInTimeConfiguration", crate::resource::Rule { shape: Some(&self::subscriber::POINT_IN_TIME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RetryPolicy", crate::resource::Rule { shape: Some(&self::subscriber::RETRY_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Transformer", crate::resource::Rule { shape: Some(&self::subscriber::TRANSFORMER_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Subscriber`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Subscriber> {
-    /// `Fn::GetAtt` `BusName`.
-    #[inline]
-    pub fn attr_bus_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BusName")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `SubscriberArn`.
-    #[inline]
-    pub fn attr_subscriber_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscriberArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BusName`.
+        attr_bus_name: ::std::string::String = "BusName",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `SubscriberArn`.
+        attr_subscriber_arn: ::std::string::String = "SubscriberArn",
     }
 }
 
@@ -658,22 +560,18 @@ pub mod subscriber {
         pub max_batch_window_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BatchConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxBatchSize", self.max_batch_size);
-            p.set_opt("MaxBatchWindowInSeconds", self.max_batch_window_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchConfiguration;
+        opt {
+            max_batch_size = "MaxBatchSize",
+            max_batch_window_in_seconds = "MaxBatchWindowInSeconds",
         }
     }
 
-    pub(super) static BATCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxBatchSize", crate::resource::Rule { min: Some(1.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
-            ("MaxBatchWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BATCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxBatchSize", crate::resource::Rule { min: Some(1.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
+        ("MaxBatchWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for filtering which events are delivered to the target. An event must match every filter to be delivered.
     #[derive(Clone)]
@@ -699,21 +597,19 @@ pub mod subscriber {
         }
     }
 
-    impl crate::resource::ToExpr for FilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Filters", self.filters);
-            p.set_opt("Language", self.language);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterConfiguration;
+        req {
+            filters = "Filters",
+        }
+        opt {
+            language = "Language",
         }
     }
 
-    pub(super) static FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filters", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A single filter entry: an event pattern and the scope of the event it is evaluated against.
     #[derive(Clone)]
@@ -730,7 +626,6 @@ pub mod subscriber {
 
     impl Filter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::eventsv2::subscriber::Scope>>) -> Self {
             Self {
                 pattern: pattern.into(),
@@ -739,21 +634,17 @@ pub mod subscriber {
         }
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Pattern", self.pattern);
-            p.set("Scope", self.scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        req {
+            pattern = "Pattern",
+            scope = "Scope",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Pattern", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Pattern", crate::resource::Rule { max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for how the subscriber invokes its target. Specify the target ARN, the IAM role, and, optionally, the target-specific parameters object that matches the target type.
     #[derive(Clone)]
@@ -802,7 +693,6 @@ pub mod subscriber {
 
     impl InvokeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_bus_v2_parameters: ::std::option::Option::None,
@@ -819,32 +709,30 @@ pub mod subscriber {
         }
     }
 
-    impl crate::resource::ToExpr for InvokeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventBusV2Parameters", self.event_bus_v2_parameters);
-            p.set_opt("HttpParameters", self.http_parameters);
-            p.set_opt("KinesisParameters", self.kinesis_parameters);
-            p.set_opt("LambdaParameters", self.lambda_parameters);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("SnsParameters", self.sns_parameters);
-            p.set_opt("SqsParameters", self.sqs_parameters);
-            p.set_opt("StepFunctionsParameters", self.step_functions_parameters);
-            p.set("TargetArn", self.target_arn);
-            p.set_opt("UniversalTargetParameters", self.universal_target_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested InvokeConfiguration;
+        req {
+            role_arn = "RoleArn",
+            target_arn = "TargetArn",
+        }
+        opt {
+            event_bus_v2_parameters = "EventBusV2Parameters",
+            http_parameters = "HttpParameters",
+            kinesis_parameters = "KinesisParameters",
+            lambda_parameters = "LambdaParameters",
+            sns_parameters = "SnsParameters",
+            sqs_parameters = "SqsParameters",
+            step_functions_parameters = "StepFunctionsParameters",
+            universal_target_parameters = "UniversalTargetParameters",
         }
     }
 
-    pub(super) static INVOKE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpParameters", crate::resource::Rule { shape: Some(&HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
-            ("TargetArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:")), ..crate::resource::Rule::NONE }),
-            ("UniversalTargetParameters", crate::resource::Rule { shape: Some(&UNIVERSAL_TARGET_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INVOKE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpParameters", crate::resource::Rule { shape: Some(&HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TargetArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:")), ..crate::resource::Rule::NONE }),
+        ("UniversalTargetParameters", crate::resource::Rule { shape: Some(&UNIVERSAL_TARGET_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters for forwarding events to another EventBridge event bus, used when TargetArn is an event bus ARN of the form arn:{partition}:events:{region}:{account}:event-busv2/{name}/{id}.
     #[derive(Clone, Default)]
@@ -863,14 +751,12 @@ pub mod subscriber {
         pub system_metadata: ::std::option::Option<crate::cfn::eventsv2::subscriber::EventBusV2SystemMetadata>,
     }
 
-    impl crate::resource::ToExpr for EventBusV2Parameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeduplicationConfiguration", self.deduplication_configuration);
-            p.set_opt("Metadata", self.metadata);
-            p.set_opt("SystemMetadata", self.system_metadata);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBusV2Parameters;
+        opt {
+            deduplication_configuration = "DeduplicationConfiguration",
+            metadata = "Metadata",
+            system_metadata = "SystemMetadata",
         }
     }
 
@@ -885,7 +771,6 @@ pub mod subscriber {
 
     impl DeduplicationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(deduplication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::eventsv2::subscriber::DeduplicationType>>) -> Self {
             Self {
                 deduplication_type: deduplication_type.into(),
@@ -893,12 +778,10 @@ pub mod subscriber {
         }
     }
 
-    impl crate::resource::ToExpr for DeduplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeduplicationType", self.deduplication_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeduplicationConfiguration;
+        req {
+            deduplication_type = "DeduplicationType",
         }
     }
 
@@ -915,13 +798,11 @@ pub mod subscriber {
         pub event_group_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EventBusV2SystemMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeduplicationId", self.deduplication_id);
-            p.set_opt("EventGroupId", self.event_group_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBusV2SystemMetadata;
+        opt {
+            deduplication_id = "DeduplicationId",
+            event_group_id = "EventGroupId",
         }
     }
 
@@ -946,23 +827,19 @@ pub mod subscriber {
         pub query_string_parameters: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for HttpParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HeaderParameters", self.header_parameters);
-            p.set_opt("InvocationTimeoutSeconds", self.invocation_timeout_seconds);
-            p.set_opt("PathParameterValues", self.path_parameter_values);
-            p.set_opt("QueryStringParameters", self.query_string_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpParameters;
+        opt {
+            header_parameters = "HeaderParameters",
+            invocation_timeout_seconds = "InvocationTimeoutSeconds",
+            path_parameter_values = "PathParameterValues",
+            query_string_parameters = "QueryStringParameters",
         }
     }
 
-    pub(super) static HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PathParameterValues", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PathParameterValues", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters for writing events to an Amazon Kinesis Data Streams target.
     #[derive(Clone, Default)]
@@ -977,13 +854,11 @@ pub mod subscriber {
         pub partition_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for KinesisParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExplicitHashKey", self.explicit_hash_key);
-            p.set_opt("PartitionKey", self.partition_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisParameters;
+        opt {
+            explicit_hash_key = "ExplicitHashKey",
+            partition_key = "PartitionKey",
         }
     }
 
@@ -1012,16 +887,14 @@ pub mod subscriber {
         pub tenant_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurableExecutionName", self.durable_execution_name);
-            p.set_opt("InvocationTimeoutSeconds", self.invocation_timeout_seconds);
-            p.set_opt("InvocationType", self.invocation_type);
-            p.set_opt("Qualifier", self.qualifier);
-            p.set_opt("TenantId", self.tenant_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaParameters;
+        opt {
+            durable_execution_name = "DurableExecutionName",
+            invocation_timeout_seconds = "InvocationTimeoutSeconds",
+            invocation_type = "InvocationType",
+            qualifier = "Qualifier",
+            tenant_id = "TenantId",
         }
     }
 
@@ -1050,16 +923,14 @@ pub mod subscriber {
         pub subject: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SnsParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MessageAttributes", self.message_attributes);
-            p.set_opt("MessageDeduplicationId", self.message_deduplication_id);
-            p.set_opt("MessageGroupId", self.message_group_id);
-            p.set_opt("MessageStructure", self.message_structure);
-            p.set_opt("Subject", self.subject);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnsParameters;
+        opt {
+            message_attributes = "MessageAttributes",
+            message_deduplication_id = "MessageDeduplicationId",
+            message_group_id = "MessageGroupId",
+            message_structure = "MessageStructure",
+            subject = "Subject",
         }
     }
 
@@ -1082,7 +953,6 @@ pub mod subscriber {
 
     impl MessageAttributeValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 binary_value: ::std::option::Option::None,
@@ -1092,14 +962,14 @@ pub mod subscriber {
         }
     }
 
-    impl crate::resource::ToExpr for MessageAttributeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BinaryValue", self.binary_value);
-            p.set("DataType", self.data_type);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MessageAttributeValue;
+        req {
+            data_type = "DataType",
+        }
+        opt {
+            binary_value = "BinaryValue",
+            string_value = "StringValue",
         }
     }
 
@@ -1128,16 +998,14 @@ pub mod subscriber {
         pub message_system_attributes: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::eventsv2::subscriber::MessageAttributeValue>>,
     }
 
-    impl crate::resource::ToExpr for SqsParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DelaySeconds", self.delay_seconds);
-            p.set_opt("MessageAttributes", self.message_attributes);
-            p.set_opt("MessageDeduplicationId", self.message_deduplication_id);
-            p.set_opt("MessageGroupId", self.message_group_id);
-            p.set_opt("MessageSystemAttributes", self.message_system_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqsParameters;
+        opt {
+            delay_seconds = "DelaySeconds",
+            message_attributes = "MessageAttributes",
+            message_deduplication_id = "MessageDeduplicationId",
+            message_group_id = "MessageGroupId",
+            message_system_attributes = "MessageSystemAttributes",
         }
     }
 
@@ -1162,15 +1030,13 @@ pub mod subscriber {
         pub trace_header: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for StepFunctionsParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvocationTimeoutSeconds", self.invocation_timeout_seconds);
-            p.set_opt("InvocationType", self.invocation_type);
-            p.set_opt("Name", self.name);
-            p.set_opt("TraceHeader", self.trace_header);
-            p.into_expr()
+    crate::resource::props! {
+        nested StepFunctionsParameters;
+        opt {
+            invocation_timeout_seconds = "InvocationTimeoutSeconds",
+            invocation_type = "InvocationType",
+            name = "Name",
+            trace_header = "TraceHeader",
         }
     }
 
@@ -1189,7 +1055,6 @@ pub mod subscriber {
 
     impl UniversalTargetParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input: input.into(),
@@ -1198,21 +1063,19 @@ pub mod subscriber {
         }
     }
 
-    impl crate::resource::ToExpr for UniversalTargetParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Input", self.input);
-            p.set_opt("InvocationTimeoutSeconds", self.invocation_timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested UniversalTargetParameters;
+        req {
+            input = "Input",
+        }
+        opt {
+            invocation_timeout_seconds = "InvocationTimeoutSeconds",
         }
     }
 
-    pub(super) static UNIVERSAL_TARGET_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Input", crate::resource::Rule { min_len: Some(1), max_len: Some(262144), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UNIVERSAL_TARGET_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Input", crate::resource::Rule { min_len: Some(1), max_len: Some(262144), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Delivery logging configuration.
     #[derive(Clone, Default)]
@@ -1227,13 +1090,11 @@ pub mod subscriber {
         pub level: ::std::option::Option<crate::value::Val<crate::cfn::eventsv2::subscriber::Level>>,
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludePayload", self.include_payload);
-            p.set_opt("Level", self.level);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        opt {
+            include_payload = "IncludePayload",
+            level = "Level",
         }
     }
 
@@ -1246,20 +1107,16 @@ pub mod subscriber {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OnFailureConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnFailureConfiguration;
+        opt {
+            arn = "Arn",
         }
     }
 
-    pub(super) static ON_FAILURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:sqs:[a-z][a-z0-9]*(-[a-z0-9]+)*:[0-9]{12}:([A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\\.fifo)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ON_FAILURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z0-9]+)*:sqs:[a-z][a-z0-9]*(-[a-z0-9]+)*:[0-9]{12}:([A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\\.fifo)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The point in time to start delivering events from, used when StartingPosition is POINT_IN_TIME.
     #[derive(Clone)]
@@ -1280,7 +1137,6 @@ pub mod subscriber {
 
     impl PointInTimeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(point_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::eventsv2::subscriber::PointType>>) -> Self {
             Self {
                 end_point: ::std::option::Option::None,
@@ -1290,16 +1146,21 @@ pub mod subscriber {
         }
     }
 
-    impl crate::resource::ToExpr for PointInTimeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndPoint", self.end_point);
-            p.set("PointType", self.point_type);
-            p.set_opt("StartingPoint", self.starting_point);
-            p.into_expr()
+    crate::resource::props! {
+        nested PointInTimeConfiguration;
+        req {
+            point_type = "PointType",
+        }
+        opt {
+            end_point = "EndPoint",
+            starting_point = "StartingPoint",
         }
     }
+
+    pub(super) static POINT_IN_TIME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndPoint", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("StartingPoint", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The retry policy for failed deliveries.
     #[derive(Clone, Default)]
@@ -1318,30 +1179,19 @@ pub mod subscriber {
         pub retry_strategy: ::std::option::Option<crate::value::Val<crate::cfn::eventsv2::subscriber::RetryStrategy>>,
     }
 
-    impl crate::resource::ToExpr for RetryPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxEventAgeInSeconds", self.max_event_age_in_seconds);
-            p.set_opt("MaxRetryAttempts", self.max_retry_attempts);
-            p.set_opt("RetryStrategy", self.retry_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetryPolicy;
+        opt {
+            max_event_age_in_seconds = "MaxEventAgeInSeconds",
+            max_retry_attempts = "MaxRetryAttempts",
+            retry_strategy = "RetryStrategy",
         }
     }
 
-    pub(super) static RETRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxEventAgeInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-            ("MaxRetryAttempts", crate::resource::Rule { min: Some(0.0), max: Some(185.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG19_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^\\S([\\s\\S]*\\S)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(\\S([\\s\\S]*\\S)?)?(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxEventAgeInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+        ("MaxRetryAttempts", crate::resource::Rule { min: Some(0.0), max: Some(185.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for transforming events before delivery: the raw payload, the payload with its metadata envelope, or the output of a JSONata expression.
     #[derive(Clone, Default)]
@@ -1356,21 +1206,17 @@ pub mod subscriber {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::eventsv2::subscriber::Type>>,
     }
 
-    impl crate::resource::ToExpr for Transformer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JsonataConfiguration", self.jsonata_configuration);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Transformer;
+        opt {
+            jsonata_configuration = "JsonataConfiguration",
+            type_ = "Type",
         }
     }
 
-    pub(super) static TRANSFORMER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JsonataConfiguration", crate::resource::Rule { shape: Some(&JSONATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSFORMER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("JsonataConfiguration", crate::resource::Rule { shape: Some(&JSONATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// JSONata transform settings.
     #[derive(Clone)]
@@ -1383,7 +1229,6 @@ pub mod subscriber {
 
     impl JsonataConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 expression: expression.into(),
@@ -1391,23 +1236,19 @@ pub mod subscriber {
         }
     }
 
-    impl crate::resource::ToExpr for JsonataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Expression", self.expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested JsonataConfiguration;
+        req {
+            expression = "Expression",
         }
     }
 
-    pub(super) static JSONATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(8192), pattern: Some(crate::resource::Pattern::Unsupported("^\\{%[\\s\\S]+?%\\}(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JSONATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(8192), pattern: Some(crate::resource::Pattern::Regex("^\\{%[\\s\\S]+?%\\}(?![\\s\\S])")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Which part of the event the pattern is evaluated against: DATA (the event payload), METADATA (event metadata), or SYSTEM_METADATA (service-generated metadata).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `DATA`
         Data,
@@ -1417,51 +1258,28 @@ pub mod subscriber {
         SystemMetadata,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Data => "DATA",
-                Self::Metadata => "METADATA",
-                Self::SystemMetadata => "SYSTEM_METADATA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["DATA", "METADATA", "SYSTEM_METADATA"]);
 
     /// The filter language. The default is EVENT_BRIDGE_PATTERN.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Language {
         /// `EVENT_BRIDGE_PATTERN`
         EventBridgePattern,
     }
 
-    impl crate::value::CfnEnum for Language {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EventBridgePattern => "EVENT_BRIDGE_PATTERN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Language, ["EVENT_BRIDGE_PATTERN"]);
 
     /// How duplicate events are detected: CONTENT_BASED deduplicates by a hash of the event content. To deduplicate by a caller-supplied token instead, omit DeduplicationConfiguration and set SystemMetadata.DeduplicationId.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeduplicationType {
         /// `CONTENT_BASED`
         ContentBased,
     }
 
-    impl crate::value::CfnEnum for DeduplicationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ContentBased => "CONTENT_BASED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeduplicationType, ["CONTENT_BASED"]);
 
     /// Whether the event payload is included in emitted log records: FULL includes it in every emitted record, and ON_ERROR_ONLY includes it only in error records. The default is ON_ERROR_ONLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludePayload {
         /// `FULL`
         Full,
@@ -1469,18 +1287,10 @@ pub mod subscriber {
         OnErrorOnly,
     }
 
-    impl crate::value::CfnEnum for IncludePayload {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Full => "FULL",
-                Self::OnErrorOnly => "ON_ERROR_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncludePayload, ["FULL", "ON_ERROR_ONLY"]);
 
     /// The minimum log level: OFF (no logging), ERROR, or INFO. Records below this level are not emitted. The default is OFF.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `OFF`
         Off,
@@ -1490,19 +1300,10 @@ pub mod subscriber {
         Info,
     }
 
-    impl crate::value::CfnEnum for Level {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::Error => "ERROR",
-                Self::Info => "INFO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Level, ["OFF", "ERROR", "INFO"]);
 
     /// Where to start: HORIZON starts from the earliest available event; TIMESTAMP starts from the StartingPoint timestamp.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PointType {
         /// `HORIZON`
         Horizon,
@@ -1510,18 +1311,10 @@ pub mod subscriber {
         Timestamp,
     }
 
-    impl crate::value::CfnEnum for PointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Horizon => "HORIZON",
-                Self::Timestamp => "TIMESTAMP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PointType, ["HORIZON", "TIMESTAMP"]);
 
     /// Resume-time control, never returned by the service. Applied only when an update transitions State from STOPPED to RUNNING: LAST_PROCESSED (default) resumes from the last processed event, LATEST skips to the newest. Ignored on create and on any update that does not perform that transition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResumePosition {
         /// `LAST_PROCESSED`
         LastProcessed,
@@ -1529,34 +1322,19 @@ pub mod subscriber {
         Latest,
     }
 
-    impl crate::value::CfnEnum for ResumePosition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LastProcessed => "LAST_PROCESSED",
-                Self::Latest => "LATEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResumePosition, ["LAST_PROCESSED", "LATEST"]);
 
     /// Which errors are retried. ALL retries all errors. The default is ALL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetryStrategy {
         /// `ALL`
         All,
     }
 
-    impl crate::value::CfnEnum for RetryStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RetryStrategy, ["ALL"]);
 
     /// Where the subscriber starts reading events: LATEST starts from the newest events; POINT_IN_TIME starts from the point specified in PointInTimeConfiguration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StartingPosition {
         /// `LATEST`
         Latest,
@@ -1564,18 +1342,10 @@ pub mod subscriber {
         PointInTime,
     }
 
-    impl crate::value::CfnEnum for StartingPosition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Latest => "LATEST",
-                Self::PointInTime => "POINT_IN_TIME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StartingPosition, ["LATEST", "POINT_IN_TIME"]);
 
     /// The run state of the subscriber. Events are delivered only while the state is RUNNING. Setting the state to STOPPED pauses delivery. When an update sets a stopped subscriber back to RUNNING, ResumePosition controls where delivery resumes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `RUNNING`
         Running,
@@ -1583,18 +1353,10 @@ pub mod subscriber {
         Stopped,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Running => "RUNNING",
-                Self::Stopped => "STOPPED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["RUNNING", "STOPPED"]);
 
     /// The transform type: RAW delivers the event payload only; WITH_METADATA delivers the event with its metadata envelope; JSONATA delivers the output of the JSONata expression in JsonataConfiguration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `RAW`
         Raw,
@@ -1604,19 +1366,10 @@ pub mod subscriber {
         Jsonata,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Raw => "RAW",
-                Self::WithMetadata => "WITH_METADATA",
-                Self::Jsonata => "JSONATA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["RAW", "WITH_METADATA", "JSONATA"]);
 
     /// The delivery ordering mode of the subscriber. FIFO delivers events in order within an event group; UNORDERED delivers without an ordering guarantee.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubscriberType {
         /// `FIFO`
         Fifo,
@@ -1624,13 +1377,5 @@ pub mod subscriber {
         Unordered,
     }
 
-    impl crate::value::CfnEnum for SubscriberType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fifo => "FIFO",
-                Self::Unordered => "UNORDERED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SubscriberType, ["FIFO", "UNORDERED"]);
 }

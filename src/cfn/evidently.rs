@@ -43,7 +43,6 @@ pub struct Experiment {
 
 impl Experiment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(metric_goals: ::std::vec::Vec<crate::cfn::evidently::experiment::MetricGoalObject>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, online_ab_config: crate::cfn::evidently::experiment::OnlineAbConfigObject, project: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, treatments: ::std::vec::Vec<crate::cfn::evidently::experiment::TreatmentObject>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -62,60 +61,51 @@ impl Experiment {
     }
 }
 
-impl crate::resource::Resource for Experiment {
-    const TYPE: &'static str = "AWS::Evidently::Experiment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EXPERIMENT_SHAPE)
+crate::resource::props! {
+    resource Experiment = "AWS::Evidently::Experiment", shape: Some(&EXPERIMENT_SHAPE);
+    req {
+        metric_goals = "MetricGoals",
+        name = "Name",
+        online_ab_config = "OnlineAbConfig",
+        project = "Project",
+        treatments = "Treatments",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("MetricGoals", self.metric_goals);
-        p.set("Name", self.name);
-        p.set("OnlineAbConfig", self.online_ab_config);
-        p.set("Project", self.project);
-        p.set_opt("RandomizationSalt", self.randomization_salt);
-        p.set_opt("RemoveSegment", self.remove_segment);
-        p.set_opt("RunningStatus", self.running_status);
-        p.set_opt("SamplingRate", self.sampling_rate);
-        p.set_opt("Segment", self.segment);
-        p.set_opt("Tags", self.tags);
-        p.set("Treatments", self.treatments);
-        p
+    opt {
+        description = "Description",
+        randomization_salt = "RandomizationSalt",
+        remove_segment = "RemoveSegment",
+        running_status = "RunningStatus",
+        sampling_rate = "SamplingRate",
+        segment = "Segment",
+        tags = "Tags",
     }
 }
 
-static EXPERIMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
-        ("MetricGoals", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::experiment::METRIC_GOAL_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ("OnlineAbConfig", crate::resource::Rule { shape: Some(&self::experiment::ONLINE_AB_CONFIG_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Project", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
-        ("RandomizationSalt", crate::resource::Rule { min_len: Some(0), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("RunningStatus", crate::resource::Rule { shape: Some(&self::experiment::RUNNING_STATUS_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SamplingRate", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ("Segment", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::experiment::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Treatments", crate::resource::Rule { min_items: Some(2), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::experiment::TREATMENT_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EXPERIMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
+    ("MetricGoals", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::experiment::METRIC_GOAL_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ("OnlineAbConfig", crate::resource::Rule { shape: Some(&self::experiment::ONLINE_AB_CONFIG_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Project", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
+    ("RandomizationSalt", crate::resource::Rule { min_len: Some(0), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("RunningStatus", crate::resource::Rule { shape: Some(&self::experiment::RUNNING_STATUS_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SamplingRate", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ("Segment", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Treatments", crate::resource::Rule { min_items: Some(2), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::experiment::TREATMENT_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Experiment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Experiment> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod experiment {
     //! Nested property types and enums of [`Experiment`](super::Experiment).
 
-    /// The definition `MetricGoalObject`.
     #[derive(Clone)]
     pub struct MetricGoalObject {
         /// CloudFormation property `DesiredChange`; required.
@@ -140,7 +130,6 @@ pub mod experiment {
 
     impl MetricGoalObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(desired_change: impl ::std::convert::Into<crate::value::Val<crate::cfn::evidently::experiment::DesiredChange>>, entity_id_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 desired_change: desired_change.into(),
@@ -153,28 +142,25 @@ pub mod experiment {
         }
     }
 
-    impl crate::resource::ToExpr for MetricGoalObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DesiredChange", self.desired_change);
-            p.set("EntityIdKey", self.entity_id_key);
-            p.set_opt("EventPattern", self.event_pattern);
-            p.set("MetricName", self.metric_name);
-            p.set_opt("UnitLabel", self.unit_label);
-            p.set("ValueKey", self.value_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricGoalObject;
+        req {
+            desired_change = "DesiredChange",
+            entity_id_key = "EntityIdKey",
+            metric_name = "MetricName",
+            value_key = "ValueKey",
+        }
+        opt {
+            event_pattern = "EventPattern",
+            unit_label = "UnitLabel",
         }
     }
 
-    pub(super) static METRIC_GOAL_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("UnitLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_GOAL_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("UnitLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OnlineAbConfigObject`.
     #[derive(Clone, Default)]
     pub struct OnlineAbConfigObject {
         /// CloudFormation property `ControlTreatmentName`.
@@ -183,24 +169,19 @@ pub mod experiment {
         pub treatment_weights: ::std::option::Option<::std::vec::Vec<crate::cfn::evidently::experiment::TreatmentToWeight>>,
     }
 
-    impl crate::resource::ToExpr for OnlineAbConfigObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ControlTreatmentName", self.control_treatment_name);
-            p.set_opt("TreatmentWeights", self.treatment_weights);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnlineAbConfigObject;
+        opt {
+            control_treatment_name = "ControlTreatmentName",
+            treatment_weights = "TreatmentWeights",
         }
     }
 
-    pub(super) static ONLINE_AB_CONFIG_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ControlTreatmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-            ("TreatmentWeights", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TREATMENT_TO_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ONLINE_AB_CONFIG_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ControlTreatmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+        ("TreatmentWeights", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TREATMENT_TO_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TreatmentToWeight`.
     #[derive(Clone)]
     pub struct TreatmentToWeight {
         /// CloudFormation property `SplitWeight`; required.
@@ -211,7 +192,6 @@ pub mod experiment {
 
     impl TreatmentToWeight {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(split_weight: impl ::std::convert::Into<crate::value::Val<i64>>, treatment: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 split_weight: split_weight.into(),
@@ -220,24 +200,19 @@ pub mod experiment {
         }
     }
 
-    impl crate::resource::ToExpr for TreatmentToWeight {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SplitWeight", self.split_weight);
-            p.set("Treatment", self.treatment);
-            p.into_expr()
+    crate::resource::props! {
+        nested TreatmentToWeight;
+        req {
+            split_weight = "SplitWeight",
+            treatment = "Treatment",
         }
     }
 
-    pub(super) static TREATMENT_TO_WEIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SplitWeight", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("Treatment", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TREATMENT_TO_WEIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SplitWeight", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+        ("Treatment", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RunningStatusObject`.
     #[derive(Clone, Default)]
     pub struct RunningStatusObject {
         /// Provide the analysis Completion time for an experiment
@@ -258,32 +233,20 @@ pub mod experiment {
         pub status: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RunningStatusObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnalysisCompleteTime", self.analysis_complete_time);
-            p.set_opt("DesiredState", self.desired_state);
-            p.set_opt("Reason", self.reason);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested RunningStatusObject;
+        opt {
+            analysis_complete_time = "AnalysisCompleteTime",
+            desired_state = "DesiredState",
+            reason = "Reason",
+            status = "Status",
         }
     }
 
-    pub(super) static RUNNING_STATUS_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DesiredState", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(CANCELLED|COMPLETED)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUNNING_STATUS_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DesiredState", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(CANCELLED|COMPLETED)")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `TreatmentObject`.
     #[derive(Clone)]
     pub struct TreatmentObject {
         /// CloudFormation property `Description`.
@@ -298,7 +261,6 @@ pub mod experiment {
 
     impl TreatmentObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(feature: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, treatment_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, variation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -309,28 +271,25 @@ pub mod experiment {
         }
     }
 
-    impl crate::resource::ToExpr for TreatmentObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Feature", self.feature);
-            p.set("TreatmentName", self.treatment_name);
-            p.set("Variation", self.variation);
-            p.into_expr()
+    crate::resource::props! {
+        nested TreatmentObject;
+        req {
+            feature = "Feature",
+            treatment_name = "TreatmentName",
+            variation = "Variation",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static TREATMENT_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Feature", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:.*)")), ..crate::resource::Rule::NONE }),
-            ("TreatmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-            ("Variation", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TREATMENT_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Feature", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:.*)")), ..crate::resource::Rule::NONE }),
+        ("TreatmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+        ("Variation", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `DesiredChange`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DesiredChange {
         /// `INCREASE`
         Increase,
@@ -338,15 +297,7 @@ pub mod experiment {
         Decrease,
     }
 
-    impl crate::value::CfnEnum for DesiredChange {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Increase => "INCREASE",
-                Self::Decrease => "DECREASE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DesiredChange, ["INCREASE", "DECREASE"]);
 }
 
 /// Resource Type definition for AWS::Evidently::Feature.
@@ -378,7 +329,6 @@ pub struct Feature {
 
 impl Feature {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, project: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, variations: ::std::vec::Vec<crate::cfn::evidently::feature::VariationObject>) -> Self {
         Self {
             default_variation: ::std::option::Option::None,
@@ -393,52 +343,43 @@ impl Feature {
     }
 }
 
-impl crate::resource::Resource for Feature {
-    const TYPE: &'static str = "AWS::Evidently::Feature";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FEATURE_SHAPE)
+crate::resource::props! {
+    resource Feature = "AWS::Evidently::Feature", shape: Some(&FEATURE_SHAPE);
+    req {
+        name = "Name",
+        project = "Project",
+        variations = "Variations",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DefaultVariation", self.default_variation);
-        p.set_opt("Description", self.description);
-        p.set_opt("EntityOverrides", self.entity_overrides);
-        p.set_opt("EvaluationStrategy", self.evaluation_strategy);
-        p.set("Name", self.name);
-        p.set("Project", self.project);
-        p.set_opt("Tags", self.tags);
-        p.set("Variations", self.variations);
-        p
+    opt {
+        default_variation = "DefaultVariation",
+        description = "Description",
+        entity_overrides = "EntityOverrides",
+        evaluation_strategy = "EvaluationStrategy",
+        tags = "Tags",
     }
 }
 
-static FEATURE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DefaultVariation", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
-        ("EntityOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(2500), items: Some(&crate::resource::Rule { shape: Some(&self::feature::ENTITY_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ("Project", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::feature::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Variations", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::feature::VARIATION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FEATURE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultVariation", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
+    ("EntityOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(2500), items: Some(&crate::resource::Rule { shape: Some(&self::feature::ENTITY_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ("Project", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Variations", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::feature::VARIATION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Feature`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Feature> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod feature {
     //! Nested property types and enums of [`Feature`](super::Feature).
 
-    /// The definition `EntityOverride`.
     #[derive(Clone, Default)]
     pub struct EntityOverride {
         /// CloudFormation property `EntityId`.
@@ -447,30 +388,18 @@ pub mod feature {
         pub variation: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EntityOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EntityId", self.entity_id);
-            p.set_opt("Variation", self.variation);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityOverride;
+        opt {
+            entity_id = "EntityId",
+            variation = "Variation",
         }
     }
 
-    pub(super) static ENTITY_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Variation", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Variation", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `VariationObject`.
     #[derive(Clone, Default)]
     pub struct VariationObject {
         /// CloudFormation property `BooleanValue`.
@@ -485,28 +414,23 @@ pub mod feature {
         pub variation_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VariationObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanValue", self.boolean_value);
-            p.set_opt("DoubleValue", self.double_value);
-            p.set_opt("LongValue", self.long_value);
-            p.set_opt("StringValue", self.string_value);
-            p.set_opt("VariationName", self.variation_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested VariationObject;
+        opt {
+            boolean_value = "BooleanValue",
+            double_value = "DoubleValue",
+            long_value = "LongValue",
+            string_value = "StringValue",
+            variation_name = "VariationName",
         }
     }
 
-    pub(super) static VARIATION_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("VariationName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VARIATION_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("VariationName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `EvaluationStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationStrategy {
         /// `ALL_RULES`
         AllRules,
@@ -514,15 +438,7 @@ pub mod feature {
         DefaultVariation,
     }
 
-    impl crate::value::CfnEnum for EvaluationStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllRules => "ALL_RULES",
-                Self::DefaultVariation => "DEFAULT_VARIATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EvaluationStrategy, ["ALL_RULES", "DEFAULT_VARIATION"]);
 }
 
 /// Resource Type definition for AWS::Evidently::Launch.
@@ -558,7 +474,6 @@ pub struct Launch {
 
 impl Launch {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(groups: ::std::vec::Vec<crate::cfn::evidently::launch::LaunchGroupObject>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, project: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scheduled_splits_config: ::std::vec::Vec<crate::cfn::evidently::launch::StepConfig>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -574,54 +489,45 @@ impl Launch {
     }
 }
 
-impl crate::resource::Resource for Launch {
-    const TYPE: &'static str = "AWS::Evidently::Launch";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAUNCH_SHAPE)
+crate::resource::props! {
+    resource Launch = "AWS::Evidently::Launch", shape: Some(&LAUNCH_SHAPE);
+    req {
+        groups = "Groups",
+        name = "Name",
+        project = "Project",
+        scheduled_splits_config = "ScheduledSplitsConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("ExecutionStatus", self.execution_status);
-        p.set("Groups", self.groups);
-        p.set_opt("MetricMonitors", self.metric_monitors);
-        p.set("Name", self.name);
-        p.set("Project", self.project);
-        p.set_opt("RandomizationSalt", self.randomization_salt);
-        p.set("ScheduledSplitsConfig", self.scheduled_splits_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        execution_status = "ExecutionStatus",
+        metric_monitors = "MetricMonitors",
+        randomization_salt = "RandomizationSalt",
+        tags = "Tags",
     }
 }
 
-static LAUNCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
-        ("Groups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::launch::LAUNCH_GROUP_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MetricMonitors", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::launch::METRIC_DEFINITION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ("Project", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
-        ("RandomizationSalt", crate::resource::Rule { min_len: Some(0), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("ScheduledSplitsConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&self::launch::STEP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::launch::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAUNCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
+    ("Groups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::launch::LAUNCH_GROUP_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MetricMonitors", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::launch::METRIC_DEFINITION_OBJECT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ("Project", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:project/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
+    ("RandomizationSalt", crate::resource::Rule { min_len: Some(0), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("ScheduledSplitsConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&self::launch::STEP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Launch`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Launch> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod launch {
     //! Nested property types and enums of [`Launch`](super::Launch).
 
-    /// The definition `ExecutionStatusObject`.
     #[derive(Clone)]
     pub struct ExecutionStatusObject {
         /// Provide CANCELLED or COMPLETED as the launch desired state. Defaults to Completed if not provided.
@@ -640,7 +546,6 @@ pub mod launch {
 
     impl ExecutionStatusObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 desired_state: ::std::option::Option::None,
@@ -650,18 +555,17 @@ pub mod launch {
         }
     }
 
-    impl crate::resource::ToExpr for ExecutionStatusObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DesiredState", self.desired_state);
-            p.set_opt("Reason", self.reason);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExecutionStatusObject;
+        req {
+            status = "Status",
+        }
+        opt {
+            desired_state = "DesiredState",
+            reason = "Reason",
         }
     }
 
-    /// The definition `LaunchGroupObject`.
     #[derive(Clone)]
     pub struct LaunchGroupObject {
         /// CloudFormation property `Description`.
@@ -676,7 +580,6 @@ pub mod launch {
 
     impl LaunchGroupObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(feature: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, variation: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -687,26 +590,23 @@ pub mod launch {
         }
     }
 
-    impl crate::resource::ToExpr for LaunchGroupObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Feature", self.feature);
-            p.set("GroupName", self.group_name);
-            p.set("Variation", self.variation);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchGroupObject;
+        req {
+            feature = "Feature",
+            group_name = "GroupName",
+            variation = "Variation",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static LAUNCH_GROUP_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
-            ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_GROUP_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
+        ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetricDefinitionObject`.
     #[derive(Clone)]
     pub struct MetricDefinitionObject {
         /// The JSON path to reference the entity id in the event.
@@ -729,7 +629,6 @@ pub mod launch {
 
     impl MetricDefinitionObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entity_id_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 entity_id_key: entity_id_key.into(),
@@ -741,27 +640,24 @@ pub mod launch {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDefinitionObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EntityIdKey", self.entity_id_key);
-            p.set_opt("EventPattern", self.event_pattern);
-            p.set("MetricName", self.metric_name);
-            p.set_opt("UnitLabel", self.unit_label);
-            p.set("ValueKey", self.value_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDefinitionObject;
+        req {
+            entity_id_key = "EntityIdKey",
+            metric_name = "MetricName",
+            value_key = "ValueKey",
+        }
+        opt {
+            event_pattern = "EventPattern",
+            unit_label = "UnitLabel",
         }
     }
 
-    pub(super) static METRIC_DEFINITION_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("UnitLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_DEFINITION_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("UnitLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StepConfig`.
     #[derive(Clone)]
     pub struct StepConfig {
         /// CloudFormation property `GroupWeights`; required.
@@ -774,7 +670,6 @@ pub mod launch {
 
     impl StepConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(group_weights: ::std::vec::Vec<crate::cfn::evidently::launch::GroupToWeight>, start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 group_weights,
@@ -784,25 +679,22 @@ pub mod launch {
         }
     }
 
-    impl crate::resource::ToExpr for StepConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GroupWeights", self.group_weights);
-            p.set_opt("SegmentOverrides", self.segment_overrides);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested StepConfig;
+        req {
+            group_weights = "GroupWeights",
+            start_time = "StartTime",
+        }
+        opt {
+            segment_overrides = "SegmentOverrides",
         }
     }
 
-    pub(super) static STEP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupWeights", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_TO_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SegmentOverrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SEGMENT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STEP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupWeights", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_TO_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SegmentOverrides", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SEGMENT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GroupToWeight`.
     #[derive(Clone)]
     pub struct GroupToWeight {
         /// CloudFormation property `GroupName`; required.
@@ -813,7 +705,6 @@ pub mod launch {
 
     impl GroupToWeight {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, split_weight: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 group_name: group_name.into(),
@@ -822,23 +713,18 @@ pub mod launch {
         }
     }
 
-    impl crate::resource::ToExpr for GroupToWeight {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GroupName", self.group_name);
-            p.set("SplitWeight", self.split_weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested GroupToWeight;
+        req {
+            group_name = "GroupName",
+            split_weight = "SplitWeight",
         }
     }
 
-    pub(super) static GROUP_TO_WEIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GROUP_TO_WEIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SegmentOverride`.
     #[derive(Clone)]
     pub struct SegmentOverride {
         /// CloudFormation property `EvaluationOrder`; required.
@@ -851,7 +737,6 @@ pub mod launch {
 
     impl SegmentOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(evaluation_order: impl ::std::convert::Into<crate::value::Val<i64>>, segment: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, weights: ::std::vec::Vec<crate::cfn::evidently::launch::GroupToWeight>) -> Self {
             Self {
                 evaluation_order: evaluation_order.into(),
@@ -861,30 +746,19 @@ pub mod launch {
         }
     }
 
-    impl crate::resource::ToExpr for SegmentOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EvaluationOrder", self.evaluation_order);
-            p.set("Segment", self.segment);
-            p.set("Weights", self.weights);
-            p.into_expr()
+    crate::resource::props! {
+        nested SegmentOverride;
+        req {
+            evaluation_order = "EvaluationOrder",
+            segment = "Segment",
+            weights = "Weights",
         }
     }
 
-    pub(super) static SEGMENT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Segment", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
-            ("Weights", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_TO_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEGMENT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Segment", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("([-a-zA-Z0-9._]*)|(arn:[^:]*:[^:]*:[^:]*:[^:]*:segment/[-a-zA-Z0-9._]*)")), ..crate::resource::Rule::NONE }),
+        ("Weights", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUP_TO_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Evidently::Project
@@ -912,7 +786,6 @@ pub struct Project {
 
 impl Project {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             app_config_resource: ::std::option::Option::None,
@@ -924,47 +797,38 @@ impl Project {
     }
 }
 
-impl crate::resource::Resource for Project {
-    const TYPE: &'static str = "AWS::Evidently::Project";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROJECT_SHAPE)
+crate::resource::props! {
+    resource Project = "AWS::Evidently::Project", shape: Some(&PROJECT_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AppConfigResource", self.app_config_resource);
-        p.set_opt("DataDelivery", self.data_delivery);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        app_config_resource = "AppConfigResource",
+        data_delivery = "DataDelivery",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppConfigResource", crate::resource::Rule { shape: Some(&self::project::APP_CONFIG_RESOURCE_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DataDelivery", crate::resource::Rule { shape: Some(&self::project::DATA_DELIVERY_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::project::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppConfigResource", crate::resource::Rule { shape: Some(&self::project::APP_CONFIG_RESOURCE_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DataDelivery", crate::resource::Rule { shape: Some(&self::project::DATA_DELIVERY_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Project`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Project> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod project {
     //! Nested property types and enums of [`Project`](super::Project).
 
-    /// The definition `AppConfigResourceObject`.
     #[derive(Clone)]
     pub struct AppConfigResourceObject {
         /// CloudFormation property `ApplicationId`; required.
@@ -975,7 +839,6 @@ pub mod project {
 
     impl AppConfigResourceObject {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, environment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 application_id: application_id.into(),
@@ -984,22 +847,18 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for AppConfigResourceObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApplicationId", self.application_id);
-            p.set("EnvironmentId", self.environment_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppConfigResourceObject;
+        req {
+            application_id = "ApplicationId",
+            environment_id = "EnvironmentId",
         }
     }
 
-    pub(super) static APP_CONFIG_RESOURCE_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
-            ("EnvironmentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APP_CONFIG_RESOURCE_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
+        ("EnvironmentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9]{4,7}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Destinations for data.
     #[derive(Clone, Default)]
@@ -1010,24 +869,19 @@ pub mod project {
         pub s3: ::std::option::Option<crate::cfn::evidently::project::S3Destination>,
     }
 
-    impl crate::resource::ToExpr for DataDeliveryObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroup", self.log_group);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataDeliveryObject;
+        opt {
+            log_group = "LogGroup",
+            s3 = "S3",
         }
     }
 
-    pub(super) static DATA_DELIVERY_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9._/]+$")), ..crate::resource::Rule::NONE }),
-            ("S3", crate::resource::Rule { shape: Some(&S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_DELIVERY_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9._/]+$")), ..crate::resource::Rule::NONE }),
+        ("S3", crate::resource::Rule { shape: Some(&S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Destination`.
     #[derive(Clone)]
     pub struct S3Destination {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -1038,7 +892,6 @@ pub mod project {
 
     impl S3Destination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -1047,29 +900,20 @@ pub mod project {
         }
     }
 
-    impl crate::resource::ToExpr for S3Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Destination;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][-a-z0-9]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9!_.*'()/]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][-a-z0-9]*[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9!_.*'()/]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Evidently::Segment
@@ -1093,7 +937,6 @@ pub struct Segment {
 
 impl Segment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1104,48 +947,29 @@ impl Segment {
     }
 }
 
-impl crate::resource::Resource for Segment {
-    const TYPE: &'static str = "AWS::Evidently::Segment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SEGMENT_SHAPE)
+crate::resource::props! {
+    resource Segment = "AWS::Evidently::Segment", shape: Some(&SEGMENT_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Pattern", self.pattern);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        pattern = "Pattern",
+        tags = "Tags",
     }
 }
 
-static SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
-        ("Pattern", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::segment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(160), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[-a-zA-Z0-9._]*")), ..crate::resource::Rule::NONE }),
+    ("Pattern", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::connect_group_engagement_group_observability::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Segment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Segment> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod segment {
-    //! Nested property types and enums of [`Segment`](super::Segment).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

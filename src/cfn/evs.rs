@@ -51,7 +51,6 @@ pub struct Environment {
 
 impl Environment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(service_access_subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, terms_accepted: impl ::std::convert::Into<crate::value::Val<bool>>, vcf_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::evs::environment::VcfVersion>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connectivity_info: ::std::option::Option::None,
@@ -72,96 +71,67 @@ impl Environment {
     }
 }
 
-impl crate::resource::Resource for Environment {
-    const TYPE: &'static str = "AWS::EVS::Environment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_SHAPE)
+crate::resource::props! {
+    resource Environment = "AWS::EVS::Environment", shape: Some(&ENVIRONMENT_SHAPE);
+    req {
+        service_access_subnet_id = "ServiceAccessSubnetId",
+        terms_accepted = "TermsAccepted",
+        vcf_version = "VcfVersion",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConnectivityInfo", self.connectivity_info);
-        p.set_opt("EnvironmentName", self.environment_name);
-        p.set_opt("Hosts", self.hosts);
-        p.set_opt("InitialVlans", self.initial_vlans);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LicenseInfo", self.license_info);
-        p.set_opt("ServiceAccessSecurityGroups", self.service_access_security_groups);
-        p.set("ServiceAccessSubnetId", self.service_access_subnet_id);
-        p.set_opt("SiteId", self.site_id);
-        p.set_opt("Tags", self.tags);
-        p.set("TermsAccepted", self.terms_accepted);
-        p.set_opt("VcfHostnames", self.vcf_hostnames);
-        p.set("VcfVersion", self.vcf_version);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        connectivity_info = "ConnectivityInfo",
+        environment_name = "EnvironmentName",
+        hosts = "Hosts",
+        initial_vlans = "InitialVlans",
+        kms_key_id = "KmsKeyId",
+        license_info = "LicenseInfo",
+        service_access_security_groups = "ServiceAccessSecurityGroups",
+        site_id = "SiteId",
+        tags = "Tags",
+        vcf_hostnames = "VcfHostnames",
     }
 }
 
-static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectivityInfo", crate::resource::Rule { shape: Some(&self::environment::CONNECTIVITY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EnvironmentName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,100}$")), ..crate::resource::Rule::NONE }),
-        ("Hosts", crate::resource::Rule { min_items: Some(4), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::environment::HOST_INFO_FOR_CREATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("InitialVlans", crate::resource::Rule { shape: Some(&self::environment::INITIAL_VLANS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LicenseInfo", crate::resource::Rule { shape: Some(&self::environment::LICENSE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServiceAccessSecurityGroups", crate::resource::Rule { shape: Some(&self::environment::SERVICE_ACCESS_SECURITY_GROUPS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServiceAccessSubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-f0-9]{8}([a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VcfHostnames", crate::resource::Rule { shape: Some(&self::environment::VCF_HOSTNAMES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8}([a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectivityInfo", crate::resource::Rule { shape: Some(&self::environment::CONNECTIVITY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EnvironmentName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,100}$")), ..crate::resource::Rule::NONE }),
+    ("Hosts", crate::resource::Rule { min_items: Some(4), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::environment::HOST_INFO_FOR_CREATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InitialVlans", crate::resource::Rule { shape: Some(&self::environment::INITIAL_VLANS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("LicenseInfo", crate::resource::Rule { shape: Some(&self::environment::LICENSE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ServiceAccessSecurityGroups", crate::resource::Rule { shape: Some(&self::environment::SERVICE_ACCESS_SECURITY_GROUPS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ServiceAccessSubnetId", crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-f0-9]{8}([a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VcfHostnames", crate::resource::Rule { shape: Some(&self::environment::VCF_HOSTNAMES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-f0-9]{8}([a-f0-9]{9})?$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Environment> {
-    /// `Fn::GetAtt` `Checks`.
-    #[inline]
-    pub fn attr_checks(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Checks")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Credentials`.
-    #[inline]
-    pub fn attr_credentials(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Credentials")
-    }
-    /// `Fn::GetAtt` `EnvironmentArn`.
-    #[inline]
-    pub fn attr_environment_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentArn")
-    }
-    /// `Fn::GetAtt` `EnvironmentId`.
-    #[inline]
-    pub fn attr_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentId")
-    }
-    /// `Fn::GetAtt` `EnvironmentState`.
-    #[inline]
-    pub fn attr_environment_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentState")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `StateDetails`.
-    #[inline]
-    pub fn attr_state_details(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateDetails")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Checks`.
+        attr_checks: crate::value::List<::std::string::String> = "Checks",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Credentials`.
+        attr_credentials: crate::value::List<::std::string::String> = "Credentials",
+        /// `Fn::GetAtt` `EnvironmentArn`.
+        attr_environment_arn: ::std::string::String = "EnvironmentArn",
+        /// `Fn::GetAtt` `EnvironmentId`.
+        attr_environment_id: ::std::string::String = "EnvironmentId",
+        /// `Fn::GetAtt` `EnvironmentState`.
+        attr_environment_state: ::std::string::String = "EnvironmentState",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `StateDetails`.
+        attr_state_details: ::std::string::String = "StateDetails",
     }
 }
 
 pub mod environment {
     //! Nested property types and enums of [`Environment`](super::Environment).
 
-    /// The property `ConnectivityInfo`.
     #[derive(Clone)]
     pub struct ConnectivityInfo {
         /// CloudFormation property `PrivateRouteServerPeerings`; required.
@@ -170,7 +140,6 @@ pub mod environment {
 
     impl ConnectivityInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(private_route_server_peerings: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 private_route_server_peerings: private_route_server_peerings.into(),
@@ -178,22 +147,17 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectivityInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PrivateRouteServerPeerings", self.private_route_server_peerings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectivityInfo;
+        req {
+            private_route_server_peerings = "PrivateRouteServerPeerings",
         }
     }
 
-    pub(super) static CONNECTIVITY_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrivateRouteServerPeerings", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(21), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTIVITY_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrivateRouteServerPeerings", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(21), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HostInfoForCreate`.
     #[derive(Clone)]
     pub struct HostInfoForCreate {
         /// CloudFormation property `DedicatedHostId`.
@@ -210,7 +174,6 @@ pub mod environment {
 
     impl HostInfoForCreate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(host_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::evs::environment::InstanceType>>, key_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dedicated_host_id: ::std::option::Option::None,
@@ -222,27 +185,25 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for HostInfoForCreate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DedicatedHostId", self.dedicated_host_id);
-            p.set("HostName", self.host_name);
-            p.set("InstanceType", self.instance_type);
-            p.set("KeyName", self.key_name);
-            p.set_opt("PlacementGroupId", self.placement_group_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostInfoForCreate;
+        req {
+            host_name = "HostName",
+            instance_type = "InstanceType",
+            key_name = "KeyName",
+        }
+        opt {
+            dedicated_host_id = "DedicatedHostId",
+            placement_group_id = "PlacementGroupId",
         }
     }
 
-    pub(super) static HOST_INFO_FOR_CREATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DedicatedHostId", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^h-[a-f0-9]{8}([a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
-            ("HostName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("KeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("PlacementGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^pg-[a-f0-9]{8}([a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOST_INFO_FOR_CREATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DedicatedHostId", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^h-[a-f0-9]{8}([a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
+        ("HostName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("KeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("PlacementGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^pg-[a-f0-9]{8}([a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The initial Vlan configuration only required upon creation. Modification after creation will have no effect
     #[derive(Clone)]
@@ -294,43 +255,40 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for InitialVlans {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EdgeVTep", self.edge_v_tep);
-            p.set("ExpansionVlan1", self.expansion_vlan1);
-            p.set("ExpansionVlan2", self.expansion_vlan2);
-            p.set("Hcx", self.hcx);
-            p.set_opt("HcxNetworkAclId", self.hcx_network_acl_id);
-            p.set_opt("IsHcxPublic", self.is_hcx_public);
-            p.set("NsxUpLink", self.nsx_up_link);
-            p.set("VMotion", self.v_motion);
-            p.set("VSan", self.v_san);
-            p.set("VTep", self.v_tep);
-            p.set("VmManagement", self.vm_management);
-            p.set("VmkManagement", self.vmk_management);
-            p.into_expr()
+    crate::resource::props! {
+        nested InitialVlans;
+        req {
+            edge_v_tep = "EdgeVTep",
+            expansion_vlan1 = "ExpansionVlan1",
+            expansion_vlan2 = "ExpansionVlan2",
+            hcx = "Hcx",
+            nsx_up_link = "NsxUpLink",
+            v_motion = "VMotion",
+            v_san = "VSan",
+            v_tep = "VTep",
+            vm_management = "VmManagement",
+            vmk_management = "VmkManagement",
+        }
+        opt {
+            hcx_network_acl_id = "HcxNetworkAclId",
+            is_hcx_public = "IsHcxPublic",
         }
     }
 
-    pub(super) static INITIAL_VLANS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EdgeVTep", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExpansionVlan1", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExpansionVlan2", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Hcx", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HcxNetworkAclId", crate::resource::Rule { min_len: Some(4), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^acl-[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("NsxUpLink", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VMotion", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VSan", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VTep", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VmManagement", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VmkManagement", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INITIAL_VLANS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EdgeVTep", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExpansionVlan1", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExpansionVlan2", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Hcx", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HcxNetworkAclId", crate::resource::Rule { min_len: Some(4), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^acl-[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("NsxUpLink", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VMotion", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VSan", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VTep", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VmManagement", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VmkManagement", crate::resource::Rule { shape: Some(&INITIAL_VLAN_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InitialVlanInfo`.
     #[derive(Clone)]
     pub struct InitialVlanInfo {
         /// CloudFormation property `Cidr`; required. Format: `ipv4-network`.
@@ -339,7 +297,6 @@ pub mod environment {
 
     impl InitialVlanInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr: cidr.into(),
@@ -347,20 +304,16 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for InitialVlanInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cidr", self.cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested InitialVlanInfo;
+        req {
+            cidr = "Cidr",
         }
     }
 
-    pub(super) static INITIAL_VLAN_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cidr", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[1-2][0-9]|[0-9])$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INITIAL_VLAN_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[1-2][0-9]|[0-9])$")), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The license information for an EVS environment
     #[derive(Clone)]
@@ -373,7 +326,6 @@ pub mod environment {
 
     impl LicenseInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(solution_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vsan_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 solution_key: solution_key.into(),
@@ -382,53 +334,36 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for LicenseInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SolutionKey", self.solution_key);
-            p.set("VsanKey", self.vsan_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseInfo;
+        req {
+            solution_key = "SolutionKey",
+            vsan_key = "VsanKey",
         }
     }
 
-    pub(super) static LICENSE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SolutionKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$")), ..crate::resource::Rule::NONE }),
-            ("VsanKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LICENSE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SolutionKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$")), ..crate::resource::Rule::NONE }),
+        ("VsanKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}-[a-zA-Z0-9]{5}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ServiceAccessSecurityGroups`.
     #[derive(Clone, Default)]
     pub struct ServiceAccessSecurityGroups {
         /// CloudFormation property `SecurityGroups`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
         pub security_groups: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ServiceAccessSecurityGroups {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceAccessSecurityGroups;
+        opt {
+            security_groups = "SecurityGroups",
         }
     }
 
-    pub(super) static SERVICE_ACCESS_SECURITY_GROUPS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroups", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_ACCESS_SECURITY_GROUPS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `VcfHostnames`.
     #[derive(Clone)]
     pub struct VcfHostnames {
         /// CloudFormation property `CloudBuilder`; required.
@@ -453,7 +388,6 @@ pub mod environment {
 
     impl VcfHostnames {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cloud_builder: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nsx: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nsx_edge1: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nsx_edge2: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nsx_manager1: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nsx_manager2: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nsx_manager3: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sddc_manager: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, v_center: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cloud_builder: cloud_builder.into(),
@@ -469,39 +403,34 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for VcfHostnames {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudBuilder", self.cloud_builder);
-            p.set("Nsx", self.nsx);
-            p.set("NsxEdge1", self.nsx_edge1);
-            p.set("NsxEdge2", self.nsx_edge2);
-            p.set("NsxManager1", self.nsx_manager1);
-            p.set("NsxManager2", self.nsx_manager2);
-            p.set("NsxManager3", self.nsx_manager3);
-            p.set("SddcManager", self.sddc_manager);
-            p.set("VCenter", self.v_center);
-            p.into_expr()
+    crate::resource::props! {
+        nested VcfHostnames;
+        req {
+            cloud_builder = "CloudBuilder",
+            nsx = "Nsx",
+            nsx_edge1 = "NsxEdge1",
+            nsx_edge2 = "NsxEdge2",
+            nsx_manager1 = "NsxManager1",
+            nsx_manager2 = "NsxManager2",
+            nsx_manager3 = "NsxManager3",
+            sddc_manager = "SddcManager",
+            v_center = "VCenter",
         }
     }
 
-    pub(super) static VCF_HOSTNAMES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudBuilder", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("Nsx", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("NsxEdge1", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("NsxEdge2", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("NsxManager1", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("NsxManager2", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("NsxManager3", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("SddcManager", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-            ("VCenter", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VCF_HOSTNAMES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudBuilder", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("Nsx", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("NsxEdge1", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("NsxEdge2", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("NsxManager1", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("NsxManager2", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("NsxManager3", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("SddcManager", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+        ("VCenter", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9\\-]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `InstanceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceType {
         /// `i4i.metal`
         I4iMetal,
@@ -511,19 +440,9 @@ pub mod environment {
         I7iMetal48xl,
     }
 
-    impl crate::value::CfnEnum for InstanceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::I4iMetal => "i4i.metal",
-                Self::I7iMetal24xl => "i7i.metal-24xl",
-                Self::I7iMetal48xl => "i7i.metal-48xl",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceType, ["i4i.metal", "i7i.metal-24xl", "i7i.metal-48xl"]);
 
-    /// Allowed values of `VcfVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VcfVersion {
         /// `VCF-5.2.1`
         Vcf521,
@@ -533,14 +452,5 @@ pub mod environment {
         SelfDeployed,
     }
 
-    impl crate::value::CfnEnum for VcfVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Vcf521 => "VCF-5.2.1",
-                Self::Vcf522 => "VCF-5.2.2",
-                Self::SelfDeployed => "SELF_DEPLOYED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VcfVersion, ["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"]);
 }

@@ -48,7 +48,6 @@ pub struct Environment {
 
 impl Environment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_bundles: ::std::option::Option::None,
@@ -63,75 +62,49 @@ impl Environment {
     }
 }
 
-impl crate::resource::Resource for Environment {
-    const TYPE: &'static str = "AWS::FinSpace::Environment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_SHAPE)
+crate::resource::props! {
+    resource Environment = "AWS::FinSpace::Environment", shape: Some(&ENVIRONMENT_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataBundles", self.data_bundles);
-        p.set_opt("Description", self.description);
-        p.set_opt("FederationMode", self.federation_mode);
-        p.set_opt("FederationParameters", self.federation_parameters);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set_opt("SuperuserParameters", self.superuser_parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_bundles = "DataBundles",
+        description = "Description",
+        federation_mode = "FederationMode",
+        federation_parameters = "FederationParameters",
+        kms_key_id = "KmsKeyId",
+        superuser_parameters = "SuperuserParameters",
+        tags = "Tags",
     }
 }
 
-static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataBundles", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:finspace:[A-Za-z0-9_/.-]{0,63}:\\d*:data-bundle/[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9. ]{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ("FederationParameters", crate::resource::Rule { shape: Some(&self::environment::FEDERATION_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z-0-9-:\\/]{1,1000}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ("SuperuserParameters", crate::resource::Rule { shape: Some(&self::environment::SUPERUSER_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataBundles", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws:finspace:[A-Za-z0-9_/.-]{0,63}:\\d*:data-bundle/[0-9A-Za-z_-]{1,128}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9. ]{1,1000}$")), ..crate::resource::Rule::NONE }),
+    ("FederationParameters", crate::resource::Rule { shape: Some(&self::environment::FEDERATION_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z-0-9-:\\/]{1,1000}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("SuperuserParameters", crate::resource::Rule { shape: Some(&self::environment::SUPERUSER_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Environment> {
-    /// `Fn::GetAtt` `AwsAccountId`.
-    #[inline]
-    pub fn attr_aws_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AwsAccountId")
-    }
-    /// `Fn::GetAtt` `DedicatedServiceAccountId`.
-    #[inline]
-    pub fn attr_dedicated_service_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DedicatedServiceAccountId")
-    }
-    /// `Fn::GetAtt` `EnvironmentArn`.
-    #[inline]
-    pub fn attr_environment_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentArn")
-    }
-    /// `Fn::GetAtt` `EnvironmentId`.
-    #[inline]
-    pub fn attr_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentId")
-    }
-    /// `Fn::GetAtt` `EnvironmentUrl`.
-    #[inline]
-    pub fn attr_environment_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentUrl")
-    }
-    /// `Fn::GetAtt` `SageMakerStudioDomainUrl`.
-    #[inline]
-    pub fn attr_sage_maker_studio_domain_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SageMakerStudioDomainUrl")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AwsAccountId`.
+        attr_aws_account_id: ::std::string::String = "AwsAccountId",
+        /// `Fn::GetAtt` `DedicatedServiceAccountId`.
+        attr_dedicated_service_account_id: ::std::string::String = "DedicatedServiceAccountId",
+        /// `Fn::GetAtt` `EnvironmentArn`.
+        attr_environment_arn: ::std::string::String = "EnvironmentArn",
+        /// `Fn::GetAtt` `EnvironmentId`.
+        attr_environment_id: ::std::string::String = "EnvironmentId",
+        /// `Fn::GetAtt` `EnvironmentUrl`.
+        attr_environment_url: ::std::string::String = "EnvironmentUrl",
+        /// `Fn::GetAtt` `SageMakerStudioDomainUrl`.
+        attr_sage_maker_studio_domain_url: ::std::string::String = "SageMakerStudioDomainUrl",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -148,7 +121,7 @@ pub mod environment {
         /// Attribute map for SAML configuration
         ///
         /// CloudFormation property `AttributeMap`.
-        pub attribute_map: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub attribute_map: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// Federation provider name to link with the Environment
         ///
         /// CloudFormation property `FederationProviderName`.
@@ -167,36 +140,25 @@ pub mod environment {
         pub saml_metadata_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FederationParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationCallBackURL", self.application_call_back_url);
-            p.set_opt("AttributeMap", self.attribute_map);
-            p.set_opt("FederationProviderName", self.federation_provider_name);
-            p.set_opt("FederationURN", self.federation_urn);
-            p.set_opt("SamlMetadataDocument", self.saml_metadata_document);
-            p.set_opt("SamlMetadataURL", self.saml_metadata_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested FederationParameters;
+        opt {
+            application_call_back_url = "ApplicationCallBackURL",
+            attribute_map = "AttributeMap",
+            federation_provider_name = "FederationProviderName",
+            federation_urn = "FederationURN",
+            saml_metadata_document = "SamlMetadataDocument",
+            saml_metadata_url = "SamlMetadataURL",
         }
     }
 
-    pub(super) static FEDERATION_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationCallBackURL", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]{1,1000}")), ..crate::resource::Rule::NONE }),
-            ("AttributeMap", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FederationProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[^_\\p{Z}][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_\\p{Z}]+")), ..crate::resource::Rule::NONE }),
-            ("SamlMetadataDocument", crate::resource::Rule { min_len: Some(1000), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-            ("SamlMetadataURL", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]{1,1000}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FEDERATION_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationCallBackURL", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]{1,1000}")), ..crate::resource::Rule::NONE }),
+        ("AttributeMap", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::backup_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FederationProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[^_\\p{Z}][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_\\p{Z}]+")), ..crate::resource::Rule::NONE }),
+        ("SamlMetadataDocument", crate::resource::Rule { min_len: Some(1000), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+        ("SamlMetadataURL", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://[-a-zA-Z0-9+&amp;@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&amp;@#/%=~_|]{1,1000}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters of the first Superuser for the FinSpace Environment
     #[derive(Clone, Default)]
@@ -215,34 +177,23 @@ pub mod environment {
         pub last_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SuperuserParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmailAddress", self.email_address);
-            p.set_opt("FirstName", self.first_name);
-            p.set_opt("LastName", self.last_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SuperuserParameters;
+        opt {
+            email_address = "EmailAddress",
+            first_name = "FirstName",
+            last_name = "LastName",
         }
     }
 
-    pub(super) static SUPERUSER_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9a-z._%+-]+@[A-Za-z0-9.-]+[.]+[A-Za-z]+")), ..crate::resource::Rule::NONE }),
-            ("FirstName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{1,50}$")), ..crate::resource::Rule::NONE }),
-            ("LastName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{1,50}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUPERUSER_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmailAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9a-z._%+-]+@[A-Za-z0-9.-]+[.]+[A-Za-z]+")), ..crate::resource::Rule::NONE }),
+        ("FirstName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{1,50}$")), ..crate::resource::Rule::NONE }),
+        ("LastName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{1,50}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Federation mode used with the Environment
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FederationMode {
         /// `LOCAL`
         Local,
@@ -250,13 +201,5 @@ pub mod environment {
         Federated,
     }
 
-    impl crate::value::CfnEnum for FederationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Local => "LOCAL",
-                Self::Federated => "FEDERATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FederationMode, ["LOCAL", "FEDERATED"]);
 }

@@ -41,7 +41,6 @@ pub struct ExperimentTemplate {
 
 impl ExperimentTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stop_conditions: ::std::vec::Vec<crate::cfn::fis::experiment_template::ExperimentTemplateStopCondition>, targets: ::std::collections::BTreeMap<::std::string::String, crate::cfn::fis::experiment_template::ExperimentTemplateTarget>) -> Self {
         Self {
             actions: ::std::option::Option::None,
@@ -57,44 +56,36 @@ impl ExperimentTemplate {
     }
 }
 
-impl crate::resource::Resource for ExperimentTemplate {
-    const TYPE: &'static str = "AWS::FIS::ExperimentTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EXPERIMENT_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource ExperimentTemplate = "AWS::FIS::ExperimentTemplate", shape: Some(&EXPERIMENT_TEMPLATE_SHAPE);
+    req {
+        description = "Description",
+        role_arn = "RoleArn",
+        stop_conditions = "StopConditions",
+        targets = "Targets",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Actions", self.actions);
-        p.set("Description", self.description);
-        p.set_opt("ExperimentOptions", self.experiment_options);
-        p.set_opt("ExperimentReportConfiguration", self.experiment_report_configuration);
-        p.set_opt("LogConfiguration", self.log_configuration);
-        p.set("RoleArn", self.role_arn);
-        p.set("StopConditions", self.stop_conditions);
-        p.set_opt("Tags", self.tags);
-        p.set("Targets", self.targets);
-        p
+    opt {
+        actions = "Actions",
+        experiment_options = "ExperimentOptions",
+        experiment_report_configuration = "ExperimentReportConfiguration",
+        log_configuration = "LogConfiguration",
+        tags = "Tags",
     }
 }
 
-static EXPERIMENT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-        ("ExperimentReportConfiguration", crate::resource::Rule { shape: Some(&self::experiment_template::EXPERIMENT_TEMPLATE_EXPERIMENT_REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LogConfiguration", crate::resource::Rule { shape: Some(&self::experiment_template::EXPERIMENT_TEMPLATE_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ("StopConditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::experiment_template::EXPERIMENT_TEMPLATE_STOP_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EXPERIMENT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("ExperimentReportConfiguration", crate::resource::Rule { shape: Some(&self::experiment_template::EXPERIMENT_TEMPLATE_EXPERIMENT_REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LogConfiguration", crate::resource::Rule { shape: Some(&self::experiment_template::EXPERIMENT_TEMPLATE_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("StopConditions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::experiment_template::EXPERIMENT_TEMPLATE_STOP_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ExperimentTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ExperimentTemplate> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -128,7 +119,6 @@ pub mod experiment_template {
 
     impl ExperimentTemplateAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_id: action_id.into(),
@@ -140,20 +130,19 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for ExperimentTemplateAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionId", self.action_id);
-            p.set_opt("Description", self.description);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("StartAfter", self.start_after);
-            p.set_opt("Targets", self.targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExperimentTemplateAction;
+        req {
+            action_id = "ActionId",
+        }
+        opt {
+            description = "Description",
+            parameters = "Parameters",
+            start_after = "StartAfter",
+            targets = "Targets",
         }
     }
 
-    /// The definition `ExperimentTemplateExperimentOptions`.
     #[derive(Clone, Default)]
     pub struct ExperimentTemplateExperimentOptions {
         /// The account targeting setting for the experiment template.
@@ -166,17 +155,14 @@ pub mod experiment_template {
         pub empty_target_resolution_mode: ::std::option::Option<crate::value::Val<crate::cfn::fis::experiment_template::EmptyTargetResolutionMode>>,
     }
 
-    impl crate::resource::ToExpr for ExperimentTemplateExperimentOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountTargeting", self.account_targeting);
-            p.set_opt("EmptyTargetResolutionMode", self.empty_target_resolution_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExperimentTemplateExperimentOptions;
+        opt {
+            account_targeting = "AccountTargeting",
+            empty_target_resolution_mode = "EmptyTargetResolutionMode",
         }
     }
 
-    /// The definition `ExperimentTemplateExperimentReportConfiguration`.
     #[derive(Clone)]
     pub struct ExperimentTemplateExperimentReportConfiguration {
         /// CloudFormation property `DataSources`.
@@ -202,50 +188,42 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for ExperimentTemplateExperimentReportConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataSources", self.data_sources);
-            p.set("Outputs", self.outputs);
-            p.set_opt("PostExperimentDuration", self.post_experiment_duration);
-            p.set_opt("PreExperimentDuration", self.pre_experiment_duration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExperimentTemplateExperimentReportConfiguration;
+        req {
+            outputs = "Outputs",
+        }
+        opt {
+            data_sources = "DataSources",
+            post_experiment_duration = "PostExperimentDuration",
+            pre_experiment_duration = "PreExperimentDuration",
         }
     }
 
-    pub(super) static EXPERIMENT_TEMPLATE_EXPERIMENT_REPORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataSources", crate::resource::Rule { shape: Some(&DATA_SOURCES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Outputs", crate::resource::Rule { shape: Some(&OUTPUTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PostExperimentDuration", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("PreExperimentDuration", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPERIMENT_TEMPLATE_EXPERIMENT_REPORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataSources", crate::resource::Rule { shape: Some(&DATA_SOURCES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Outputs", crate::resource::Rule { shape: Some(&OUTPUTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PostExperimentDuration", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("PreExperimentDuration", crate::resource::Rule { min_len: Some(0), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `DataSources`.
     #[derive(Clone, Default)]
     pub struct DataSources {
         /// CloudFormation property `CloudWatchDashboards`.
         pub cloud_watch_dashboards: ::std::option::Option<::std::vec::Vec<crate::cfn::fis::experiment_template::CloudWatchDashboard>>,
     }
 
-    impl crate::resource::ToExpr for DataSources {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchDashboards", self.cloud_watch_dashboards);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSources;
+        opt {
+            cloud_watch_dashboards = "CloudWatchDashboards",
         }
     }
 
-    pub(super) static DATA_SOURCES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchDashboards", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CLOUD_WATCH_DASHBOARD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchDashboards", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CLOUD_WATCH_DASHBOARD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudWatchDashboard`.
     #[derive(Clone)]
     pub struct CloudWatchDashboard {
         /// CloudFormation property `DashboardIdentifier`; required.
@@ -254,7 +232,6 @@ pub mod experiment_template {
 
     impl CloudWatchDashboard {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dashboard_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dashboard_identifier: dashboard_identifier.into(),
@@ -262,22 +239,17 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchDashboard {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DashboardIdentifier", self.dashboard_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchDashboard;
+        req {
+            dashboard_identifier = "DashboardIdentifier",
         }
     }
 
-    pub(super) static CLOUD_WATCH_DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DashboardIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DashboardIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Outputs`.
     #[derive(Clone)]
     pub struct Outputs {
         /// CloudFormation property `ExperimentReportS3Configuration`; required.
@@ -294,22 +266,17 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for Outputs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExperimentReportS3Configuration", self.experiment_report_s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested Outputs;
+        req {
+            experiment_report_s3_configuration = "ExperimentReportS3Configuration",
         }
     }
 
-    pub(super) static OUTPUTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExperimentReportS3Configuration", crate::resource::Rule { shape: Some(&EXPERIMENT_REPORT_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExperimentReportS3Configuration", crate::resource::Rule { shape: Some(&EXPERIMENT_REPORT_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ExperimentReportS3Configuration`.
     #[derive(Clone)]
     pub struct ExperimentReportS3Configuration {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -320,7 +287,6 @@ pub mod experiment_template {
 
     impl ExperimentReportS3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -329,24 +295,21 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for ExperimentReportS3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExperimentReportS3Configuration;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static EXPERIMENT_REPORT_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPERIMENT_REPORT_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExperimentTemplateLogConfiguration`.
     #[derive(Clone)]
     pub struct ExperimentTemplateLogConfiguration {
         /// CloudFormation property `CloudWatchLogsConfiguration`.
@@ -359,7 +322,6 @@ pub mod experiment_template {
 
     impl ExperimentTemplateLogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_schema_version: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 cloud_watch_logs_configuration: ::std::option::Option::None,
@@ -369,26 +331,23 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for ExperimentTemplateLogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogsConfiguration", self.cloud_watch_logs_configuration);
-            p.set("LogSchemaVersion", self.log_schema_version);
-            p.set_opt("S3Configuration", self.s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExperimentTemplateLogConfiguration;
+        req {
+            log_schema_version = "LogSchemaVersion",
+        }
+        opt {
+            cloud_watch_logs_configuration = "CloudWatchLogsConfiguration",
+            s3_configuration = "S3Configuration",
         }
     }
 
-    pub(super) static EXPERIMENT_TEMPLATE_LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogsConfiguration", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LogSchemaVersion", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPERIMENT_TEMPLATE_LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogsConfiguration", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LogSchemaVersion", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `CloudWatchLogsConfiguration`.
     #[derive(Clone)]
     pub struct CloudWatchLogsConfiguration {
         /// CloudFormation property `LogGroupArn`; required.
@@ -397,7 +356,6 @@ pub mod experiment_template {
 
     impl CloudWatchLogsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group_arn: log_group_arn.into(),
@@ -405,22 +363,17 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroupArn", self.log_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsConfiguration;
+        req {
+            log_group_arn = "LogGroupArn",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOGS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOGS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `S3Configuration`.
     #[derive(Clone)]
     pub struct S3Configuration {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -431,7 +384,6 @@ pub mod experiment_template {
 
     impl S3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -440,24 +392,21 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for S3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Configuration;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(700), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(700), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExperimentTemplateStopCondition`.
     #[derive(Clone)]
     pub struct ExperimentTemplateStopCondition {
         /// CloudFormation property `Source`; required.
@@ -468,7 +417,6 @@ pub mod experiment_template {
 
     impl ExperimentTemplateStopCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 source: source.into(),
@@ -477,22 +425,20 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for ExperimentTemplateStopCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Source", self.source);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExperimentTemplateStopCondition;
+        req {
+            source = "Source",
+        }
+        opt {
+            value = "Value",
         }
     }
 
-    pub(super) static EXPERIMENT_TEMPLATE_STOP_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPERIMENT_TEMPLATE_STOP_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies a target for an experiment.
     #[derive(Clone)]
@@ -519,7 +465,6 @@ pub mod experiment_template {
 
     impl ExperimentTemplateTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, selection_mode: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 filters: ::std::option::Option::None,
@@ -532,17 +477,17 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for ExperimentTemplateTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filters", self.filters);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("ResourceArns", self.resource_arns);
-            p.set_opt("ResourceTags", self.resource_tags);
-            p.set("ResourceType", self.resource_type);
-            p.set("SelectionMode", self.selection_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExperimentTemplateTarget;
+        req {
+            resource_type = "ResourceType",
+            selection_mode = "SelectionMode",
+        }
+        opt {
+            filters = "Filters",
+            parameters = "Parameters",
+            resource_arns = "ResourceArns",
+            resource_tags = "ResourceTags",
         }
     }
 
@@ -561,7 +506,6 @@ pub mod experiment_template {
 
     impl ExperimentTemplateTargetFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 path: path.into(),
@@ -570,18 +514,16 @@ pub mod experiment_template {
         }
     }
 
-    impl crate::resource::ToExpr for ExperimentTemplateTargetFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Path", self.path);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExperimentTemplateTargetFilter;
+        req {
+            path = "Path",
+            values = "Values",
         }
     }
 
     /// The account targeting setting for the experiment template.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountTargeting {
         /// `multi-account`
         MultiAccount,
@@ -589,18 +531,10 @@ pub mod experiment_template {
         SingleAccount,
     }
 
-    impl crate::value::CfnEnum for AccountTargeting {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MultiAccount => "multi-account",
-                Self::SingleAccount => "single-account",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccountTargeting, ["multi-account", "single-account"]);
 
     /// The target resolution failure mode for the experiment template.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EmptyTargetResolutionMode {
         /// `fail`
         Fail,
@@ -608,15 +542,7 @@ pub mod experiment_template {
         Skip,
     }
 
-    impl crate::value::CfnEnum for EmptyTargetResolutionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fail => "fail",
-                Self::Skip => "skip",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EmptyTargetResolutionMode, ["fail", "skip"]);
 }
 
 /// Resource schema for AWS::FIS::TargetAccountConfiguration
@@ -644,7 +570,6 @@ pub struct TargetAccountConfiguration {
 
 impl TargetAccountConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, experiment_template_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_id: account_id.into(),
@@ -655,28 +580,21 @@ impl TargetAccountConfiguration {
     }
 }
 
-impl crate::resource::Resource for TargetAccountConfiguration {
-    const TYPE: &'static str = "AWS::FIS::TargetAccountConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TARGET_ACCOUNT_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource TargetAccountConfiguration = "AWS::FIS::TargetAccountConfiguration", shape: Some(&TARGET_ACCOUNT_CONFIGURATION_SHAPE);
+    req {
+        account_id = "AccountId",
+        experiment_template_id = "ExperimentTemplateId",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountId", self.account_id);
-        p.set_opt("Description", self.description);
-        p.set("ExperimentTemplateId", self.experiment_template_id);
-        p.set("RoleArn", self.role_arn);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static TARGET_ACCOUNT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("ExperimentTemplateId", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TARGET_ACCOUNT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("ExperimentTemplateId", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);

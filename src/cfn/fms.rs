@@ -25,7 +25,6 @@ pub struct ApplicationsList {
 
 impl ApplicationsList {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(apps_list: ::std::vec::Vec<crate::cfn::fms::applications_list::App>, list_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             apps_list,
@@ -35,51 +34,34 @@ impl ApplicationsList {
     }
 }
 
-impl crate::resource::Resource for ApplicationsList {
-    const TYPE: &'static str = "AWS::FMS::ApplicationsList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATIONS_LIST_SHAPE)
+crate::resource::props! {
+    resource ApplicationsList = "AWS::FMS::ApplicationsList", shape: Some(&APPLICATIONS_LIST_SHAPE);
+    req {
+        apps_list = "AppsList",
+        list_name = "ListName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AppsList", self.apps_list);
-        p.set("ListName", self.list_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static APPLICATIONS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppsList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::applications_list::APP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ListName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::applications_list::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATIONS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppsList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::applications_list::APP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ListName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::fms_fsx_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApplicationsList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationsList> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `LastUpdateTime`.
-    #[inline]
-    pub fn attr_last_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdateTime")
-    }
-    /// `Fn::GetAtt` `ListId`.
-    #[inline]
-    pub fn attr_list_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ListId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `LastUpdateTime`.
+        attr_last_update_time: ::std::string::String = "LastUpdateTime",
+        /// `Fn::GetAtt` `ListId`.
+        attr_list_id: ::std::string::String = "ListId",
     }
 }
 
@@ -105,7 +87,6 @@ pub mod applications_list {
 
     impl App {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(app_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_name: app_name.into(),
@@ -115,31 +96,20 @@ pub mod applications_list {
         }
     }
 
-    impl crate::resource::ToExpr for App {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppName", self.app_name);
-            p.set("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested App;
+        req {
+            app_name = "AppName",
+            port = "Port",
+            protocol = "Protocol",
         }
     }
 
-    pub(super) static APP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("Protocol", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("Protocol", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Designates the IAM role and Amazon Simple Notification Service (SNS) topic that AWS Firewall Manager uses to record SNS logs.
@@ -159,7 +129,6 @@ pub struct NotificationChannel {
 
 impl NotificationChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(sns_role_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sns_topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             sns_role_name: sns_role_name.into(),
@@ -168,27 +137,18 @@ impl NotificationChannel {
     }
 }
 
-impl crate::resource::Resource for NotificationChannel {
-    const TYPE: &'static str = "AWS::FMS::NotificationChannel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NOTIFICATION_CHANNEL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SnsRoleName", self.sns_role_name);
-        p.set("SnsTopicArn", self.sns_topic_arn);
-        p
+crate::resource::props! {
+    resource NotificationChannel = "AWS::FMS::NotificationChannel", shape: Some(&NOTIFICATION_CHANNEL_SHAPE);
+    req {
+        sns_role_name = "SnsRoleName",
+        sns_topic_arn = "SnsTopicArn",
     }
 }
 
-static NOTIFICATION_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SnsRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]+)$")), ..crate::resource::Rule::NONE }),
-        ("SnsTopicArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]+)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NOTIFICATION_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnsRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]+)$")), ..crate::resource::Rule::NONE }),
+    ("SnsTopicArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]+)$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Creates an AWS Firewall Manager policy.
 ///
@@ -237,7 +197,6 @@ pub struct Policy {
 
 impl Policy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(exclude_resource_tags: impl ::std::convert::Into<crate::value::Val<bool>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, remediation_enabled: impl ::std::convert::Into<crate::value::Val<bool>>, security_service_policy_data: crate::cfn::fms::policy::SecurityServicePolicyData) -> Self {
         Self {
             delete_all_policy_resources: ::std::option::Option::None,
@@ -259,60 +218,49 @@ impl Policy {
     }
 }
 
-impl crate::resource::Resource for Policy {
-    const TYPE: &'static str = "AWS::FMS::Policy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_SHAPE)
+crate::resource::props! {
+    resource Policy = "AWS::FMS::Policy", shape: Some(&POLICY_SHAPE);
+    req {
+        exclude_resource_tags = "ExcludeResourceTags",
+        policy_name = "PolicyName",
+        remediation_enabled = "RemediationEnabled",
+        security_service_policy_data = "SecurityServicePolicyData",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeleteAllPolicyResources", self.delete_all_policy_resources);
-        p.set_opt("ExcludeMap", self.exclude_map);
-        p.set("ExcludeResourceTags", self.exclude_resource_tags);
-        p.set_opt("IncludeMap", self.include_map);
-        p.set_opt("PolicyDescription", self.policy_description);
-        p.set("PolicyName", self.policy_name);
-        p.set("RemediationEnabled", self.remediation_enabled);
-        p.set_opt("ResourceSetIds", self.resource_set_ids);
-        p.set_opt("ResourceTagLogicalOperator", self.resource_tag_logical_operator);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p.set_opt("ResourceType", self.resource_type);
-        p.set_opt("ResourceTypeList", self.resource_type_list);
-        p.set_opt("ResourcesCleanUp", self.resources_clean_up);
-        p.set("SecurityServicePolicyData", self.security_service_policy_data);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        delete_all_policy_resources = "DeleteAllPolicyResources",
+        exclude_map = "ExcludeMap",
+        include_map = "IncludeMap",
+        policy_description = "PolicyDescription",
+        resource_set_ids = "ResourceSetIds",
+        resource_tag_logical_operator = "ResourceTagLogicalOperator",
+        resource_tags = "ResourceTags",
+        resource_type = "ResourceType",
+        resource_type_list = "ResourceTypeList",
+        resources_clean_up = "ResourcesCleanUp",
+        tags = "Tags",
     }
 }
 
-static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ExcludeMap", crate::resource::Rule { shape: Some(&self::policy::IE_MAP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IncludeMap", crate::resource::Rule { shape: Some(&self::policy::IE_MAP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PolicyDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_.:/=+\\-@\\s]+)$")), ..crate::resource::Rule::NONE }),
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_.:/=+\\-@\\s]+)$")), ..crate::resource::Rule::NONE }),
-        ("ResourceSetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(22), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9A-Z]{22}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResourceTags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::policy::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResourceType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }),
-        ("ResourceTypeList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SecurityServicePolicyData", crate::resource::Rule { shape: Some(&self::policy::SECURITY_SERVICE_POLICY_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::policy::TAG11_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ExcludeMap", crate::resource::Rule { shape: Some(&self::policy::IE_MAP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IncludeMap", crate::resource::Rule { shape: Some(&self::policy::IE_MAP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PolicyDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_.:/=+\\-@\\s]+)$")), ..crate::resource::Rule::NONE }),
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_.:/=+\\-@\\s]+)$")), ..crate::resource::Rule::NONE }),
+    ("ResourceSetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(22), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9A-Z]{22}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResourceTags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_fms::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResourceType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }),
+    ("ResourceTypeList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityServicePolicyData", crate::resource::Rule { shape: Some(&self::policy::SECURITY_SERVICE_POLICY_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::fms::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Policy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Policy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -328,29 +276,18 @@ pub mod policy {
         pub orgunit: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for IeMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ACCOUNT", self.account);
-            p.set_opt("ORGUNIT", self.orgunit);
-            p.into_expr()
+    crate::resource::props! {
+        nested IeMap;
+        opt {
+            account = "ACCOUNT",
+            orgunit = "ORGUNIT",
         }
     }
 
-    pub(super) static IE_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ACCOUNT", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^([0-9]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ORGUNIT", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(16), max_len: Some(68), pattern: Some(crate::resource::Pattern::Regex("^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IE_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ACCOUNT", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^([0-9]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ORGUNIT", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(16), max_len: Some(68), pattern: Some(crate::resource::Pattern::Regex("^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Firewall security service policy data.
     #[derive(Clone)]
@@ -371,7 +308,6 @@ pub mod policy {
 
     impl SecurityServicePolicyData {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::fms::policy::PolicyType>>) -> Self {
             Self {
                 managed_service_data: ::std::option::Option::None,
@@ -381,23 +317,21 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for SecurityServicePolicyData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManagedServiceData", self.managed_service_data);
-            p.set_opt("PolicyOption", self.policy_option);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecurityServicePolicyData;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            managed_service_data = "ManagedServiceData",
+            policy_option = "PolicyOption",
         }
     }
 
-    pub(super) static SECURITY_SERVICE_POLICY_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ManagedServiceData", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
-            ("PolicyOption", crate::resource::Rule { shape: Some(&POLICY_OPTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECURITY_SERVICE_POLICY_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ManagedServiceData", crate::resource::Rule { min_len: Some(1), max_len: Some(30000), ..crate::resource::Rule::NONE }),
+        ("PolicyOption", crate::resource::Rule { shape: Some(&POLICY_OPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Firewall policy option.
     #[derive(Clone, Default)]
@@ -416,22 +350,18 @@ pub mod policy {
         pub third_party_firewall_policy: ::std::option::Option<crate::cfn::fms::policy::ThirdPartyFirewallPolicy>,
     }
 
-    impl crate::resource::ToExpr for PolicyOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NetworkAclCommonPolicy", self.network_acl_common_policy);
-            p.set_opt("NetworkFirewallPolicy", self.network_firewall_policy);
-            p.set_opt("ThirdPartyFirewallPolicy", self.third_party_firewall_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyOption;
+        opt {
+            network_acl_common_policy = "NetworkAclCommonPolicy",
+            network_firewall_policy = "NetworkFirewallPolicy",
+            third_party_firewall_policy = "ThirdPartyFirewallPolicy",
         }
     }
 
-    pub(super) static POLICY_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetworkAclCommonPolicy", crate::resource::Rule { shape: Some(&NETWORK_ACL_COMMON_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkAclCommonPolicy", crate::resource::Rule { shape: Some(&NETWORK_ACL_COMMON_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network ACL common policy.
     #[derive(Clone)]
@@ -452,20 +382,16 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkAclCommonPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NetworkAclEntrySet", self.network_acl_entry_set);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkAclCommonPolicy;
+        req {
+            network_acl_entry_set = "NetworkAclEntrySet",
         }
     }
 
-    pub(super) static NETWORK_ACL_COMMON_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetworkAclEntrySet", crate::resource::Rule { shape: Some(&NETWORK_ACL_ENTRY_SET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_ACL_COMMON_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkAclEntrySet", crate::resource::Rule { shape: Some(&NETWORK_ACL_ENTRY_SET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network ACL entry set.
     #[derive(Clone)]
@@ -486,7 +412,6 @@ pub mod policy {
 
     impl NetworkAclEntrySet {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(force_remediate_for_first_entries: impl ::std::convert::Into<crate::value::Val<bool>>, force_remediate_for_last_entries: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 first_entries: ::std::option::Option::None,
@@ -497,24 +422,22 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkAclEntrySet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FirstEntries", self.first_entries);
-            p.set("ForceRemediateForFirstEntries", self.force_remediate_for_first_entries);
-            p.set("ForceRemediateForLastEntries", self.force_remediate_for_last_entries);
-            p.set_opt("LastEntries", self.last_entries);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkAclEntrySet;
+        req {
+            force_remediate_for_first_entries = "ForceRemediateForFirstEntries",
+            force_remediate_for_last_entries = "ForceRemediateForLastEntries",
+        }
+        opt {
+            first_entries = "FirstEntries",
+            last_entries = "LastEntries",
         }
     }
 
-    pub(super) static NETWORK_ACL_ENTRY_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FirstEntries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_ACL_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LastEntries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_ACL_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_ACL_ENTRY_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FirstEntries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_ACL_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LastEntries", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_ACL_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network ACL entry.
     #[derive(Clone)]
@@ -551,7 +474,6 @@ pub mod policy {
 
     impl NetworkAclEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(egress: impl ::std::convert::Into<crate::value::Val<bool>>, protocol: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_action: impl ::std::convert::Into<crate::value::Val<crate::cfn::fms::policy::RuleAction>>) -> Self {
             Self {
                 cidr_block: ::std::option::Option::None,
@@ -565,30 +487,28 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkAclEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CidrBlock", self.cidr_block);
-            p.set("Egress", self.egress);
-            p.set_opt("IcmpTypeCode", self.icmp_type_code);
-            p.set_opt("Ipv6CidrBlock", self.ipv6_cidr_block);
-            p.set_opt("PortRange", self.port_range);
-            p.set("Protocol", self.protocol);
-            p.set("RuleAction", self.rule_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkAclEntry;
+        req {
+            egress = "Egress",
+            protocol = "Protocol",
+            rule_action = "RuleAction",
+        }
+        opt {
+            cidr_block = "CidrBlock",
+            icmp_type_code = "IcmpTypeCode",
+            ipv6_cidr_block = "Ipv6CidrBlock",
+            port_range = "PortRange",
         }
     }
 
-    pub(super) static NETWORK_ACL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CidrBlock", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(\\/([0-9]|[1-2][0-9]|3[0-2]))$")), ..crate::resource::Rule::NONE }),
-            ("IcmpTypeCode", crate::resource::Rule { shape: Some(&ICMP_TYPE_CODE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Ipv6CidrBlock", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))(/(1[0-2]|[0-9]))?$")), ..crate::resource::Rule::NONE }),
-            ("PortRange", crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Protocol", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(tcp|udp|icmp|-1|([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_ACL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrBlock", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(\\/([0-9]|[1-2][0-9]|3[0-2]))$")), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("IcmpTypeCode", crate::resource::Rule { shape: Some(&ICMP_TYPE_CODE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Ipv6CidrBlock", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))(/(1[0-2]|[0-9]))?$")), formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }),
+        ("PortRange", crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Protocol", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(tcp|udp|icmp|-1|([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// ICMP type and code.
     #[derive(Clone)]
@@ -605,7 +525,6 @@ pub mod policy {
 
     impl IcmpTypeCode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 code: code.into(),
@@ -614,22 +533,18 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for IcmpTypeCode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Code", self.code);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcmpTypeCode;
+        req {
+            code = "Code",
+            type_ = "Type",
         }
     }
 
-    pub(super) static ICMP_TYPE_CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Code", crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ICMP_TYPE_CODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Code", crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Port range.
     #[derive(Clone)]
@@ -646,7 +561,6 @@ pub mod policy {
 
     impl PortRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(from: impl ::std::convert::Into<crate::value::Val<i64>>, to: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 from: from.into(),
@@ -655,22 +569,18 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for PortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("From", self.from);
-            p.set("To", self.to);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortRange;
+        req {
+            from = "From",
+            to = "To",
         }
     }
 
-    pub(super) static PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("From", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("To", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("From", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("To", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Network firewall policy.
     #[derive(Clone)]
@@ -683,7 +593,6 @@ pub mod policy {
 
     impl NetworkFirewallPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(firewall_deployment_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::fms::policy::FirewallDeploymentModel>>) -> Self {
             Self {
                 firewall_deployment_model: firewall_deployment_model.into(),
@@ -691,12 +600,10 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkFirewallPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FirewallDeploymentModel", self.firewall_deployment_model);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkFirewallPolicy;
+        req {
+            firewall_deployment_model = "FirewallDeploymentModel",
         }
     }
 
@@ -711,7 +618,6 @@ pub mod policy {
 
     impl ThirdPartyFirewallPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(firewall_deployment_model: impl ::std::convert::Into<crate::value::Val<crate::cfn::fms::policy::FirewallDeploymentModel>>) -> Self {
             Self {
                 firewall_deployment_model: firewall_deployment_model.into(),
@@ -719,24 +625,14 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for ThirdPartyFirewallPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FirewallDeploymentModel", self.firewall_deployment_model);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThirdPartyFirewallPolicy;
+        req {
+            firewall_deployment_model = "FirewallDeploymentModel",
         }
     }
 
-    pub(super) static TAG11_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ResourceTagLogicalOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceTagLogicalOperator {
         /// `AND`
         And,
@@ -744,18 +640,10 @@ pub mod policy {
         Or,
     }
 
-    impl crate::value::CfnEnum for ResourceTagLogicalOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::And => "AND",
-                Self::Or => "OR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceTagLogicalOperator, ["AND", "OR"]);
 
     /// Rule Action.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleAction {
         /// `allow`
         Allow,
@@ -763,18 +651,10 @@ pub mod policy {
         Deny,
     }
 
-    impl crate::value::CfnEnum for RuleAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "allow",
-                Self::Deny => "deny",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleAction, ["allow", "deny"]);
 
     /// Firewall deployment mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallDeploymentModel {
         /// `DISTRIBUTED`
         Distributed,
@@ -782,18 +662,10 @@ pub mod policy {
         Centralized,
     }
 
-    impl crate::value::CfnEnum for FirewallDeploymentModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Distributed => "DISTRIBUTED",
-                Self::Centralized => "CENTRALIZED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FirewallDeploymentModel, ["DISTRIBUTED", "CENTRALIZED"]);
 
     /// Firewall policy type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `WAF`
         Waf,
@@ -819,24 +691,7 @@ pub mod policy {
         NetworkAclCommon,
     }
 
-    impl crate::value::CfnEnum for PolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Waf => "WAF",
-                Self::Wafv2 => "WAFV2",
-                Self::ShieldAdvanced => "SHIELD_ADVANCED",
-                Self::SecurityGroupsCommon => "SECURITY_GROUPS_COMMON",
-                Self::SecurityGroupsContentAudit => "SECURITY_GROUPS_CONTENT_AUDIT",
-                Self::SecurityGroupsUsageAudit => "SECURITY_GROUPS_USAGE_AUDIT",
-                Self::NetworkFirewall => "NETWORK_FIREWALL",
-                Self::ThirdPartyFirewall => "THIRD_PARTY_FIREWALL",
-                Self::DnsFirewall => "DNS_FIREWALL",
-                Self::ImportNetworkFirewall => "IMPORT_NETWORK_FIREWALL",
-                Self::NetworkAclCommon => "NETWORK_ACL_COMMON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PolicyType, ["WAF", "WAFV2", "SHIELD_ADVANCED", "SECURITY_GROUPS_COMMON", "SECURITY_GROUPS_CONTENT_AUDIT", "SECURITY_GROUPS_USAGE_AUDIT", "NETWORK_FIREWALL", "THIRD_PARTY_FIREWALL", "DNS_FIREWALL", "IMPORT_NETWORK_FIREWALL", "NETWORK_ACL_COMMON"]);
 }
 
 /// Creates an AWS Firewall Manager protocols list.
@@ -860,7 +715,6 @@ pub struct ProtocolsList {
 
 impl ProtocolsList {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(list_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocols_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             list_name: list_name.into(),
@@ -870,63 +724,35 @@ impl ProtocolsList {
     }
 }
 
-impl crate::resource::Resource for ProtocolsList {
-    const TYPE: &'static str = "AWS::FMS::ProtocolsList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROTOCOLS_LIST_SHAPE)
+crate::resource::props! {
+    resource ProtocolsList = "AWS::FMS::ProtocolsList", shape: Some(&PROTOCOLS_LIST_SHAPE);
+    req {
+        list_name = "ListName",
+        protocols_list = "ProtocolsList",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ListName", self.list_name);
-        p.set("ProtocolsList", self.protocols_list);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static PROTOCOLS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ListName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ("ProtocolsList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::protocols_list::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROTOCOLS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ListName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ("ProtocolsList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::fms_fsx_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProtocolsList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProtocolsList> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `LastUpdateTime`.
+        attr_last_update_time: ::std::string::String = "LastUpdateTime",
+        /// `Fn::GetAtt` `ListId`.
+        attr_list_id: ::std::string::String = "ListId",
     }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `LastUpdateTime`.
-    #[inline]
-    pub fn attr_last_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdateTime")
-    }
-    /// `Fn::GetAtt` `ListId`.
-    #[inline]
-    pub fn attr_list_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ListId")
-    }
-}
-
-pub mod protocols_list {
-    //! Nested property types and enums of [`ProtocolsList`](super::ProtocolsList).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates an AWS Firewall Manager resource set.
@@ -948,7 +774,6 @@ pub struct ResourceSet {
 
 impl ResourceSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_type_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -960,50 +785,31 @@ impl ResourceSet {
     }
 }
 
-impl crate::resource::Resource for ResourceSet {
-    const TYPE: &'static str = "AWS::FMS::ResourceSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_SET_SHAPE)
+crate::resource::props! {
+    resource ResourceSet = "AWS::FMS::ResourceSet", shape: Some(&RESOURCE_SET_SHAPE);
+    req {
+        name = "Name",
+        resource_type_list = "ResourceTypeList",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("ResourceTypeList", self.resource_type_list);
-        p.set_opt("Resources", self.resources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        resources = "Resources",
+        tags = "Tags",
     }
 }
 
-static RESOURCE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_.:/=+\\-@\\s]*)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_.:/=+\\-@\\s]+)$")), ..crate::resource::Rule::NONE }),
-        ("ResourceTypeList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Resources", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::resource_set::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_.:/=+\\-@\\s]*)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_.:/=+\\-@\\s]+)$")), ..crate::resource::Rule::NONE }),
+    ("ResourceTypeList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Resources", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::fms::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
-}
-
-pub mod resource_set {
-    //! Nested property types and enums of [`ResourceSet`](super::ResourceSet).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([^\\s]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

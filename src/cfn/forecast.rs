@@ -37,7 +37,6 @@ pub struct Dataset {
 
 impl Dataset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dataset_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::forecast::dataset::DatasetType>>, domain: impl ::std::convert::Into<crate::value::Val<crate::cfn::forecast::dataset::Domain>>, schema: crate::cfn::forecast::dataset::Schema) -> Self {
         Self {
             data_frequency: ::std::option::Option::None,
@@ -51,49 +50,40 @@ impl Dataset {
     }
 }
 
-impl crate::resource::Resource for Dataset {
-    const TYPE: &'static str = "AWS::Forecast::Dataset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_SHAPE)
+crate::resource::props! {
+    resource Dataset = "AWS::Forecast::Dataset", shape: Some(&DATASET_SHAPE);
+    req {
+        dataset_name = "DatasetName",
+        dataset_type = "DatasetType",
+        domain = "Domain",
+        schema = "Schema",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataFrequency", self.data_frequency);
-        p.set("DatasetName", self.dataset_name);
-        p.set("DatasetType", self.dataset_type);
-        p.set("Domain", self.domain);
-        p.set_opt("EncryptionConfig", self.encryption_config);
-        p.set("Schema", self.schema);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_frequency = "DataFrequency",
+        encryption_config = "EncryptionConfig",
+        tags = "Tags",
     }
 }
 
-static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataFrequency", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^Y|M|W|D|H|30min|15min|10min|5min|1min$")), ..crate::resource::Rule::NONE }),
-        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*")), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfig", crate::resource::Rule { shape: Some(&self::dataset::ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Schema", crate::resource::Rule { shape: Some(&self::dataset::SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TAGS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataFrequency", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^Y|M|W|D|H|30min|15min|10min|5min|1min$")), ..crate::resource::Rule::NONE }),
+    ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*")), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfig", crate::resource::Rule { shape: Some(&self::dataset::ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Schema", crate::resource::Rule { shape: Some(&self::dataset::SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TAGS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dataset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dataset> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod dataset {
     //! Nested property types and enums of [`Dataset`](super::Dataset).
 
-    /// The property `EncryptionConfig`.
     #[derive(Clone, Default)]
     pub struct EncryptionConfig {
         /// KMS key used to encrypt the Dataset data
@@ -106,46 +96,36 @@ pub mod dataset {
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfig;
+        opt {
+            kms_key_arn = "KmsKeyArn",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws[-a-z]*:kms:.*:key/.*")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws[-a-z]*:kms:.*:key/.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Schema`.
     #[derive(Clone, Default)]
     pub struct Schema {
         /// CloudFormation property `Attributes`.
         pub attributes: ::std::option::Option<::std::vec::Vec<crate::cfn::forecast::dataset::AttributesItem>>,
     }
 
-    impl crate::resource::ToExpr for Schema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schema;
+        opt {
+            attributes = "Attributes",
         }
     }
 
-    pub(super) static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&ATTRIBUTES_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&ATTRIBUTES_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `AttributesItem`.
     #[derive(Clone, Default)]
     pub struct AttributesItem {
         /// Name of the dataset field
@@ -158,21 +138,17 @@ pub mod dataset {
         pub attribute_type: ::std::option::Option<crate::value::Val<crate::cfn::forecast::dataset::AttributeType>>,
     }
 
-    impl crate::resource::ToExpr for AttributesItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeName", self.attribute_name);
-            p.set_opt("AttributeType", self.attribute_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributesItem;
+        opt {
+            attribute_name = "AttributeName",
+            attribute_type = "AttributeType",
         }
     }
 
-    pub(super) static ATTRIBUTES_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTES_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A key-value pair to associate with a resource.
     #[derive(Clone)]
@@ -189,7 +165,6 @@ pub mod dataset {
 
     impl Tags {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -198,25 +173,21 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for Tags {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tags;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static TAGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The dataset type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `TARGET_TIME_SERIES`
         TargetTimeSeries,
@@ -226,19 +197,10 @@ pub mod dataset {
         ItemMetadata,
     }
 
-    impl crate::value::CfnEnum for DatasetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TargetTimeSeries => "TARGET_TIME_SERIES",
-                Self::RelatedTimeSeries => "RELATED_TIME_SERIES",
-                Self::ItemMetadata => "ITEM_METADATA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatasetType, ["TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA"]);
 
     /// The domain associated with the dataset
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Domain {
         /// `RETAIL`
         Retail,
@@ -256,23 +218,10 @@ pub mod dataset {
         Metrics,
     }
 
-    impl crate::value::CfnEnum for Domain {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Retail => "RETAIL",
-                Self::Custom => "CUSTOM",
-                Self::InventoryPlanning => "INVENTORY_PLANNING",
-                Self::Ec2Capacity => "EC2_CAPACITY",
-                Self::WorkForce => "WORK_FORCE",
-                Self::WebTraffic => "WEB_TRAFFIC",
-                Self::Metrics => "METRICS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Domain, ["RETAIL", "CUSTOM", "INVENTORY_PLANNING", "EC2_CAPACITY", "WORK_FORCE", "WEB_TRAFFIC", "METRICS"]);
 
     /// Data type of the field
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeType {
         /// `string`
         String,
@@ -286,18 +235,7 @@ pub mod dataset {
         Geolocation,
     }
 
-    impl crate::value::CfnEnum for AttributeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "string",
-                Self::Integer => "integer",
-                Self::Float => "float",
-                Self::Timestamp => "timestamp",
-                Self::Geolocation => "geolocation",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributeType, ["string", "integer", "float", "timestamp", "geolocation"]);
 }
 
 /// Represents a dataset group that holds a collection of related datasets
@@ -327,7 +265,6 @@ pub struct DatasetGroup {
 
 impl DatasetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain: impl ::std::convert::Into<crate::value::Val<crate::cfn::forecast::dataset_group::Domain>>) -> Self {
         Self {
             dataset_arns: ::std::option::Option::None,
@@ -338,52 +275,37 @@ impl DatasetGroup {
     }
 }
 
-impl crate::resource::Resource for DatasetGroup {
-    const TYPE: &'static str = "AWS::Forecast::DatasetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_GROUP_SHAPE)
+crate::resource::props! {
+    resource DatasetGroup = "AWS::Forecast::DatasetGroup", shape: Some(&DATASET_GROUP_SHAPE);
+    req {
+        dataset_group_name = "DatasetGroupName",
+        domain = "Domain",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DatasetArns", self.dataset_arns);
-        p.set("DatasetGroupName", self.dataset_group_name);
-        p.set("Domain", self.domain);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        dataset_arns = "DatasetArns",
+        tags = "Tags",
     }
 }
 
-static DATASET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatasetArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DatasetGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::dataset_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatasetArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\.\\/\\:]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DatasetGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::directconnect_fsx_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DatasetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DatasetGroup> {
-    /// `Fn::GetAtt` `DatasetGroupArn`.
-    #[inline]
-    pub fn attr_dataset_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatasetGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DatasetGroupArn`.
+        attr_dataset_group_arn: ::std::string::String = "DatasetGroupArn",
     }
 }
 
 pub mod dataset_group {
     //! Nested property types and enums of [`DatasetGroup`](super::DatasetGroup).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The domain associated with the dataset group. When you add a dataset to a dataset group, this value and the value specified for the Domain parameter of the CreateDataset operation must match.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Domain {
         /// `RETAIL`
         Retail,
@@ -401,18 +323,5 @@ pub mod dataset_group {
         Metrics,
     }
 
-    impl crate::value::CfnEnum for Domain {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Retail => "RETAIL",
-                Self::Custom => "CUSTOM",
-                Self::InventoryPlanning => "INVENTORY_PLANNING",
-                Self::Ec2Capacity => "EC2_CAPACITY",
-                Self::WorkForce => "WORK_FORCE",
-                Self::WebTraffic => "WEB_TRAFFIC",
-                Self::Metrics => "METRICS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Domain, ["RETAIL", "CUSTOM", "INVENTORY_PLANNING", "EC2_CAPACITY", "WORK_FORCE", "WEB_TRAFFIC", "METRICS"]);
 }

@@ -43,7 +43,6 @@ pub struct Detector {
 
 impl Detector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(detector_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, event_type: crate::cfn::frauddetector::detector::EventType, rules: ::std::vec::Vec<crate::cfn::frauddetector::detector::Rule>) -> Self {
         Self {
             associated_models: ::std::option::Option::None,
@@ -58,79 +57,55 @@ impl Detector {
     }
 }
 
-impl crate::resource::Resource for Detector {
-    const TYPE: &'static str = "AWS::FraudDetector::Detector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DETECTOR_SHAPE)
+crate::resource::props! {
+    resource Detector = "AWS::FraudDetector::Detector", shape: Some(&DETECTOR_SHAPE);
+    req {
+        detector_id = "DetectorId",
+        event_type = "EventType",
+        rules = "Rules",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociatedModels", self.associated_models);
-        p.set_opt("Description", self.description);
-        p.set("DetectorId", self.detector_id);
-        p.set_opt("DetectorVersionStatus", self.detector_version_status);
-        p.set("EventType", self.event_type);
-        p.set_opt("RuleExecutionMode", self.rule_execution_mode);
-        p.set("Rules", self.rules);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        associated_models = "AssociatedModels",
+        description = "Description",
+        detector_version_status = "DetectorVersionStatus",
+        rule_execution_mode = "RuleExecutionMode",
+        tags = "Tags",
     }
 }
 
-static DETECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssociatedModels", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
-        ("EventType", crate::resource::Rule { shape: Some(&self::detector::EVENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Rules", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::detector::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::detector::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DETECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociatedModels", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
+    ("EventType", crate::resource::Rule { shape: Some(&self::detector::EVENT_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Rules", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::detector::RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Detector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Detector> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `DetectorVersionId`.
-    #[inline]
-    pub fn attr_detector_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DetectorVersionId")
-    }
-    /// `Fn::GetAtt` `EventType.Arn`.
-    #[inline]
-    pub fn attr_event_type_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventType.Arn")
-    }
-    /// `Fn::GetAtt` `EventType.CreatedTime`.
-    #[inline]
-    pub fn attr_event_type_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventType.CreatedTime")
-    }
-    /// `Fn::GetAtt` `EventType.LastUpdatedTime`.
-    #[inline]
-    pub fn attr_event_type_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventType.LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `DetectorVersionId`.
+        attr_detector_version_id: ::std::string::String = "DetectorVersionId",
+        /// `Fn::GetAtt` `EventType.Arn`.
+        attr_event_type_arn: ::std::string::String = "EventType.Arn",
+        /// `Fn::GetAtt` `EventType.CreatedTime`.
+        attr_event_type_created_time: ::std::string::String = "EventType.CreatedTime",
+        /// `Fn::GetAtt` `EventType.LastUpdatedTime`.
+        attr_event_type_last_updated_time: ::std::string::String = "EventType.LastUpdatedTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
     }
 }
 
 pub mod detector {
     //! Nested property types and enums of [`Detector`](super::Detector).
+
+    pub use crate::cfn::shared::group_ai::{DataSource, DataType, VariableType};
 
     /// A model to associate with a detector.
     #[derive(Clone, Default)]
@@ -139,16 +114,13 @@ pub mod detector {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Model {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Model;
+        opt {
+            arn = "Arn",
         }
     }
 
-    /// The definition `EventType`.
     #[derive(Clone, Default)]
     pub struct EventType {
         /// The ARN of the event type.
@@ -185,36 +157,31 @@ pub mod detector {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for EventType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CreatedTime", self.created_time);
-            p.set_opt("Description", self.description);
-            p.set_opt("EntityTypes", self.entity_types);
-            p.set_opt("EventVariables", self.event_variables);
-            p.set_opt("Inline", self.inline);
-            p.set_opt("Labels", self.labels);
-            p.set_opt("LastUpdatedTime", self.last_updated_time);
-            p.set_opt("Name", self.name);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventType;
+        opt {
+            arn = "Arn",
+            created_time = "CreatedTime",
+            description = "Description",
+            entity_types = "EntityTypes",
+            event_variables = "EventVariables",
+            inline = "Inline",
+            labels = "Labels",
+            last_updated_time = "LastUpdatedTime",
+            name = "Name",
+            tags = "Tags",
         }
     }
 
-    pub(super) static EVENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("EntityTypes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ENTITY_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EventVariables", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Labels", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("EntityTypes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ENTITY_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EventVariables", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&EVENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Labels", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EntityType`.
     #[derive(Clone, Default)]
     pub struct EntityType {
         /// CloudFormation property `Arn`.
@@ -241,36 +208,24 @@ pub mod detector {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for EntityType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CreatedTime", self.created_time);
-            p.set_opt("Description", self.description);
-            p.set_opt("Inline", self.inline);
-            p.set_opt("LastUpdatedTime", self.last_updated_time);
-            p.set_opt("Name", self.name);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityType;
+        opt {
+            arn = "Arn",
+            created_time = "CreatedTime",
+            description = "Description",
+            inline = "Inline",
+            last_updated_time = "LastUpdatedTime",
+            name = "Name",
+            tags = "Tags",
         }
     }
 
-    pub(super) static ENTITY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `EventVariable`.
     #[derive(Clone, Default)]
     pub struct EventVariable {
         /// CloudFormation property `Arn`.
@@ -280,9 +235,9 @@ pub mod detector {
         /// CloudFormation property `CreatedTime`.
         pub created_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `DataSource`.
-        pub data_source: ::std::option::Option<crate::value::Val<crate::cfn::frauddetector::detector::DataSource>>,
+        pub data_source: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::DataSource>>,
         /// CloudFormation property `DataType`.
-        pub data_type: ::std::option::Option<crate::value::Val<crate::cfn::frauddetector::detector::DataType>>,
+        pub data_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::DataType>>,
         /// CloudFormation property `DefaultValue`.
         pub default_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// The description.
@@ -302,36 +257,31 @@ pub mod detector {
         /// CloudFormation property `Tags`.
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
         /// CloudFormation property `VariableType`.
-        pub variable_type: ::std::option::Option<crate::value::Val<crate::cfn::frauddetector::detector::VariableType>>,
+        pub variable_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::VariableType>>,
     }
 
-    impl crate::resource::ToExpr for EventVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CreatedTime", self.created_time);
-            p.set_opt("DataSource", self.data_source);
-            p.set_opt("DataType", self.data_type);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Description", self.description);
-            p.set_opt("Inline", self.inline);
-            p.set_opt("LastUpdatedTime", self.last_updated_time);
-            p.set_opt("Name", self.name);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("VariableType", self.variable_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventVariable;
+        opt {
+            arn = "Arn",
+            created_time = "CreatedTime",
+            data_source = "DataSource",
+            data_type = "DataType",
+            default_value = "DefaultValue",
+            description = "Description",
+            inline = "Inline",
+            last_updated_time = "LastUpdatedTime",
+            name = "Name",
+            tags = "Tags",
+            variable_type = "VariableType",
         }
     }
 
-    pub(super) static EVENT_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Label`.
     #[derive(Clone, Default)]
     pub struct Label {
         /// CloudFormation property `Arn`.
@@ -358,29 +308,24 @@ pub mod detector {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for Label {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CreatedTime", self.created_time);
-            p.set_opt("Description", self.description);
-            p.set_opt("Inline", self.inline);
-            p.set_opt("LastUpdatedTime", self.last_updated_time);
-            p.set_opt("Name", self.name);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested Label;
+        opt {
+            arn = "Arn",
+            created_time = "CreatedTime",
+            description = "Description",
+            inline = "Inline",
+            last_updated_time = "LastUpdatedTime",
+            name = "Name",
+            tags = "Tags",
         }
     }
 
-    pub(super) static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Rule`.
     #[derive(Clone, Default)]
     pub struct Rule {
         /// CloudFormation property `Arn`.
@@ -415,37 +360,32 @@ pub mod detector {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CreatedTime", self.created_time);
-            p.set_opt("Description", self.description);
-            p.set_opt("DetectorId", self.detector_id);
-            p.set_opt("Expression", self.expression);
-            p.set_opt("Language", self.language);
-            p.set_opt("LastUpdatedTime", self.last_updated_time);
-            p.set_opt("Outcomes", self.outcomes);
-            p.set_opt("RuleId", self.rule_id);
-            p.set_opt("RuleVersion", self.rule_version);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        opt {
+            arn = "Arn",
+            created_time = "CreatedTime",
+            description = "Description",
+            detector_id = "DetectorId",
+            expression = "Expression",
+            language = "Language",
+            last_updated_time = "LastUpdatedTime",
+            outcomes = "Outcomes",
+            rule_id = "RuleId",
+            rule_version = "RuleVersion",
+            tags = "Tags",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Outcomes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&OUTCOME_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
-            ("RuleVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*)$")), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Outcomes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&OUTCOME_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
+        ("RuleVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^([1-9][0-9]*)$")), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Outcome`.
     #[derive(Clone, Default)]
     pub struct Outcome {
         /// CloudFormation property `Arn`.
@@ -472,30 +412,26 @@ pub mod detector {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for Outcome {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CreatedTime", self.created_time);
-            p.set_opt("Description", self.description);
-            p.set_opt("Inline", self.inline);
-            p.set_opt("LastUpdatedTime", self.last_updated_time);
-            p.set_opt("Name", self.name);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested Outcome;
+        opt {
+            arn = "Arn",
+            created_time = "CreatedTime",
+            description = "Description",
+            inline = "Inline",
+            last_updated_time = "LastUpdatedTime",
+            name = "Name",
+            tags = "Tags",
         }
     }
 
-    pub(super) static OUTCOME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTCOME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The desired detector version status for the detector
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DetectorVersionStatus {
         /// `DRAFT`
         Draft,
@@ -503,171 +439,9 @@ pub mod detector {
         Active,
     }
 
-    impl crate::value::CfnEnum for DetectorVersionStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Draft => "DRAFT",
-                Self::Active => "ACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DetectorVersionStatus, ["DRAFT", "ACTIVE"]);
 
-    /// Allowed values of `DataSource`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DataSource {
-        /// `EVENT`
-        Event,
-    }
-
-    impl crate::value::CfnEnum for DataSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Event => "EVENT",
-            }
-        }
-    }
-
-    /// Allowed values of `DataType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DataType {
-        /// `STRING`
-        String,
-        /// `INTEGER`
-        Integer,
-        /// `FLOAT`
-        Float,
-        /// `BOOLEAN`
-        Boolean,
-    }
-
-    impl crate::value::CfnEnum for DataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Integer => "INTEGER",
-                Self::Float => "FLOAT",
-                Self::Boolean => "BOOLEAN",
-            }
-        }
-    }
-
-    /// Allowed values of `VariableType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum VariableType {
-        /// `AUTH_CODE`
-        AuthCode,
-        /// `AVS`
-        Avs,
-        /// `BILLING_ADDRESS_L1`
-        BillingAddressL1,
-        /// `BILLING_ADDRESS_L2`
-        BillingAddressL2,
-        /// `BILLING_CITY`
-        BillingCity,
-        /// `BILLING_COUNTRY`
-        BillingCountry,
-        /// `BILLING_NAME`
-        BillingName,
-        /// `BILLING_PHONE`
-        BillingPhone,
-        /// `BILLING_STATE`
-        BillingState,
-        /// `BILLING_ZIP`
-        BillingZip,
-        /// `CARD_BIN`
-        CardBin,
-        /// `CATEGORICAL`
-        Categorical,
-        /// `CURRENCY_CODE`
-        CurrencyCode,
-        /// `EMAIL_ADDRESS`
-        EmailAddress,
-        /// `FINGERPRINT`
-        Fingerprint,
-        /// `FRAUD_LABEL`
-        FraudLabel,
-        /// `FREE_FORM_TEXT`
-        FreeFormText,
-        /// `IP_ADDRESS`
-        IpAddress,
-        /// `NUMERIC`
-        Numeric,
-        /// `ORDER_ID`
-        OrderId,
-        /// `PAYMENT_TYPE`
-        PaymentType,
-        /// `PHONE_NUMBER`
-        PhoneNumber,
-        /// `PRICE`
-        Price,
-        /// `PRODUCT_CATEGORY`
-        ProductCategory,
-        /// `SHIPPING_ADDRESS_L1`
-        ShippingAddressL1,
-        /// `SHIPPING_ADDRESS_L2`
-        ShippingAddressL2,
-        /// `SHIPPING_CITY`
-        ShippingCity,
-        /// `SHIPPING_COUNTRY`
-        ShippingCountry,
-        /// `SHIPPING_NAME`
-        ShippingName,
-        /// `SHIPPING_PHONE`
-        ShippingPhone,
-        /// `SHIPPING_STATE`
-        ShippingState,
-        /// `SHIPPING_ZIP`
-        ShippingZip,
-        /// `USERAGENT`
-        Useragent,
-    }
-
-    impl crate::value::CfnEnum for VariableType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AuthCode => "AUTH_CODE",
-                Self::Avs => "AVS",
-                Self::BillingAddressL1 => "BILLING_ADDRESS_L1",
-                Self::BillingAddressL2 => "BILLING_ADDRESS_L2",
-                Self::BillingCity => "BILLING_CITY",
-                Self::BillingCountry => "BILLING_COUNTRY",
-                Self::BillingName => "BILLING_NAME",
-                Self::BillingPhone => "BILLING_PHONE",
-                Self::BillingState => "BILLING_STATE",
-                Self::BillingZip => "BILLING_ZIP",
-                Self::CardBin => "CARD_BIN",
-                Self::Categorical => "CATEGORICAL",
-                Self::CurrencyCode => "CURRENCY_CODE",
-                Self::EmailAddress => "EMAIL_ADDRESS",
-                Self::Fingerprint => "FINGERPRINT",
-                Self::FraudLabel => "FRAUD_LABEL",
-                Self::FreeFormText => "FREE_FORM_TEXT",
-                Self::IpAddress => "IP_ADDRESS",
-                Self::Numeric => "NUMERIC",
-                Self::OrderId => "ORDER_ID",
-                Self::PaymentType => "PAYMENT_TYPE",
-                Self::PhoneNumber => "PHONE_NUMBER",
-                Self::Price => "PRICE",
-                Self::ProductCategory => "PRODUCT_CATEGORY",
-                Self::ShippingAddressL1 => "SHIPPING_ADDRESS_L1",
-                Self::ShippingAddressL2 => "SHIPPING_ADDRESS_L2",
-                Self::ShippingCity => "SHIPPING_CITY",
-                Self::ShippingCountry => "SHIPPING_COUNTRY",
-                Self::ShippingName => "SHIPPING_NAME",
-                Self::ShippingPhone => "SHIPPING_PHONE",
-                Self::ShippingState => "SHIPPING_STATE",
-                Self::ShippingZip => "SHIPPING_ZIP",
-                Self::Useragent => "USERAGENT",
-            }
-        }
-    }
-
-    /// Allowed values of `RuleExecutionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleExecutionMode {
         /// `FIRST_MATCHED`
         FirstMatched,
@@ -675,31 +449,15 @@ pub mod detector {
         AllMatched,
     }
 
-    impl crate::value::CfnEnum for RuleExecutionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FirstMatched => "FIRST_MATCHED",
-                Self::AllMatched => "ALL_MATCHED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleExecutionMode, ["FIRST_MATCHED", "ALL_MATCHED"]);
 
-    /// Allowed values of `Language`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Language {
         /// `DETECTORPL`
         Detectorpl,
     }
 
-    impl crate::value::CfnEnum for Language {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Detectorpl => "DETECTORPL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Language, ["DETECTORPL"]);
 }
 
 /// An entity type for fraud detector.
@@ -725,7 +483,6 @@ pub struct EntityType {
 
 impl EntityType {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -735,58 +492,33 @@ impl EntityType {
     }
 }
 
-impl crate::resource::Resource for EntityType {
-    const TYPE: &'static str = "AWS::FraudDetector::EntityType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENTITY_TYPE_SHAPE)
+crate::resource::props! {
+    resource EntityType = "AWS::FraudDetector::EntityType", shape: Some(&ENTITY_TYPE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static ENTITY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::entity_type::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENTITY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EntityType`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EntityType> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
     }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-}
-
-pub mod entity_type {
-    //! Nested property types and enums of [`EntityType`](super::EntityType).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A resource schema for an EventType in Amazon Fraud Detector.
@@ -818,7 +550,6 @@ pub struct EventType {
 
 impl EventType {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(entity_types: ::std::vec::Vec<crate::cfn::frauddetector::event_type::EntityType>, event_variables: ::std::vec::Vec<crate::cfn::frauddetector::event_type::EventVariable>, labels: ::std::vec::Vec<crate::cfn::frauddetector::event_type::Label>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -831,59 +562,46 @@ impl EventType {
     }
 }
 
-impl crate::resource::Resource for EventType {
-    const TYPE: &'static str = "AWS::FraudDetector::EventType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_TYPE_SHAPE)
+crate::resource::props! {
+    resource EventType = "AWS::FraudDetector::EventType", shape: Some(&EVENT_TYPE_SHAPE);
+    req {
+        entity_types = "EntityTypes",
+        event_variables = "EventVariables",
+        labels = "Labels",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("EntityTypes", self.entity_types);
-        p.set("EventVariables", self.event_variables);
-        p.set("Labels", self.labels);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static EVENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("EntityTypes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::event_type::ENTITY_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EventVariables", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::event_type::EVENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Labels", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::event_type::LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::event_type::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("EntityTypes", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::event_type::ENTITY_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("EventVariables", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::event_type::EVENT_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Labels", crate::resource::Rule { min_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::event_type::LABEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventType`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventType> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
     }
 }
 
 pub mod event_type {
     //! Nested property types and enums of [`EventType`](super::EventType).
 
-    /// The definition `EntityType`.
+    pub use crate::cfn::shared::group_ai::{DataSource, DataType, VariableType};
+
     #[derive(Clone, Default)]
     pub struct EntityType {
         /// CloudFormation property `Arn`.
@@ -910,36 +628,24 @@ pub mod event_type {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for EntityType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CreatedTime", self.created_time);
-            p.set_opt("Description", self.description);
-            p.set_opt("Inline", self.inline);
-            p.set_opt("LastUpdatedTime", self.last_updated_time);
-            p.set_opt("Name", self.name);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityType;
+        opt {
+            arn = "Arn",
+            created_time = "CreatedTime",
+            description = "Description",
+            inline = "Inline",
+            last_updated_time = "LastUpdatedTime",
+            name = "Name",
+            tags = "Tags",
         }
     }
 
-    pub(super) static ENTITY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENTITY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `EventVariable`.
     #[derive(Clone, Default)]
     pub struct EventVariable {
         /// CloudFormation property `Arn`.
@@ -949,9 +655,9 @@ pub mod event_type {
         /// CloudFormation property `CreatedTime`.
         pub created_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `DataSource`.
-        pub data_source: ::std::option::Option<crate::value::Val<crate::cfn::frauddetector::event_type::DataSource>>,
+        pub data_source: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::DataSource>>,
         /// CloudFormation property `DataType`.
-        pub data_type: ::std::option::Option<crate::value::Val<crate::cfn::frauddetector::event_type::DataType>>,
+        pub data_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::DataType>>,
         /// CloudFormation property `DefaultValue`.
         pub default_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// The description.
@@ -971,36 +677,31 @@ pub mod event_type {
         /// CloudFormation property `Tags`.
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
         /// CloudFormation property `VariableType`.
-        pub variable_type: ::std::option::Option<crate::value::Val<crate::cfn::frauddetector::event_type::VariableType>>,
+        pub variable_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::VariableType>>,
     }
 
-    impl crate::resource::ToExpr for EventVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CreatedTime", self.created_time);
-            p.set_opt("DataSource", self.data_source);
-            p.set_opt("DataType", self.data_type);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Description", self.description);
-            p.set_opt("Inline", self.inline);
-            p.set_opt("LastUpdatedTime", self.last_updated_time);
-            p.set_opt("Name", self.name);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("VariableType", self.variable_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventVariable;
+        opt {
+            arn = "Arn",
+            created_time = "CreatedTime",
+            data_source = "DataSource",
+            data_type = "DataType",
+            default_value = "DefaultValue",
+            description = "Description",
+            inline = "Inline",
+            last_updated_time = "LastUpdatedTime",
+            name = "Name",
+            tags = "Tags",
+            variable_type = "VariableType",
         }
     }
 
-    pub(super) static EVENT_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Label`.
     #[derive(Clone, Default)]
     pub struct Label {
         /// CloudFormation property `Arn`.
@@ -1027,180 +728,23 @@ pub mod event_type {
         pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     }
 
-    impl crate::resource::ToExpr for Label {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("CreatedTime", self.created_time);
-            p.set_opt("Description", self.description);
-            p.set_opt("Inline", self.inline);
-            p.set_opt("LastUpdatedTime", self.last_updated_time);
-            p.set_opt("Name", self.name);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested Label;
+        opt {
+            arn = "Arn",
+            created_time = "CreatedTime",
+            description = "Description",
+            inline = "Inline",
+            last_updated_time = "LastUpdatedTime",
+            name = "Name",
+            tags = "Tags",
         }
     }
 
-    pub(super) static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `DataSource`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DataSource {
-        /// `EVENT`
-        Event,
-    }
-
-    impl crate::value::CfnEnum for DataSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Event => "EVENT",
-            }
-        }
-    }
-
-    /// Allowed values of `DataType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DataType {
-        /// `STRING`
-        String,
-        /// `INTEGER`
-        Integer,
-        /// `FLOAT`
-        Float,
-        /// `BOOLEAN`
-        Boolean,
-    }
-
-    impl crate::value::CfnEnum for DataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Integer => "INTEGER",
-                Self::Float => "FLOAT",
-                Self::Boolean => "BOOLEAN",
-            }
-        }
-    }
-
-    /// Allowed values of `VariableType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum VariableType {
-        /// `AUTH_CODE`
-        AuthCode,
-        /// `AVS`
-        Avs,
-        /// `BILLING_ADDRESS_L1`
-        BillingAddressL1,
-        /// `BILLING_ADDRESS_L2`
-        BillingAddressL2,
-        /// `BILLING_CITY`
-        BillingCity,
-        /// `BILLING_COUNTRY`
-        BillingCountry,
-        /// `BILLING_NAME`
-        BillingName,
-        /// `BILLING_PHONE`
-        BillingPhone,
-        /// `BILLING_STATE`
-        BillingState,
-        /// `BILLING_ZIP`
-        BillingZip,
-        /// `CARD_BIN`
-        CardBin,
-        /// `CATEGORICAL`
-        Categorical,
-        /// `CURRENCY_CODE`
-        CurrencyCode,
-        /// `EMAIL_ADDRESS`
-        EmailAddress,
-        /// `FINGERPRINT`
-        Fingerprint,
-        /// `FRAUD_LABEL`
-        FraudLabel,
-        /// `FREE_FORM_TEXT`
-        FreeFormText,
-        /// `IP_ADDRESS`
-        IpAddress,
-        /// `NUMERIC`
-        Numeric,
-        /// `ORDER_ID`
-        OrderId,
-        /// `PAYMENT_TYPE`
-        PaymentType,
-        /// `PHONE_NUMBER`
-        PhoneNumber,
-        /// `PRICE`
-        Price,
-        /// `PRODUCT_CATEGORY`
-        ProductCategory,
-        /// `SHIPPING_ADDRESS_L1`
-        ShippingAddressL1,
-        /// `SHIPPING_ADDRESS_L2`
-        ShippingAddressL2,
-        /// `SHIPPING_CITY`
-        ShippingCity,
-        /// `SHIPPING_COUNTRY`
-        ShippingCountry,
-        /// `SHIPPING_NAME`
-        ShippingName,
-        /// `SHIPPING_PHONE`
-        ShippingPhone,
-        /// `SHIPPING_STATE`
-        ShippingState,
-        /// `SHIPPING_ZIP`
-        ShippingZip,
-        /// `USERAGENT`
-        Useragent,
-    }
-
-    impl crate::value::CfnEnum for VariableType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AuthCode => "AUTH_CODE",
-                Self::Avs => "AVS",
-                Self::BillingAddressL1 => "BILLING_ADDRESS_L1",
-                Self::BillingAddressL2 => "BILLING_ADDRESS_L2",
-                Self::BillingCity => "BILLING_CITY",
-                Self::BillingCountry => "BILLING_COUNTRY",
-                Self::BillingName => "BILLING_NAME",
-                Self::BillingPhone => "BILLING_PHONE",
-                Self::BillingState => "BILLING_STATE",
-                Self::BillingZip => "BILLING_ZIP",
-                Self::CardBin => "CARD_BIN",
-                Self::Categorical => "CATEGORICAL",
-                Self::CurrencyCode => "CURRENCY_CODE",
-                Self::EmailAddress => "EMAIL_ADDRESS",
-                Self::Fingerprint => "FINGERPRINT",
-                Self::FraudLabel => "FRAUD_LABEL",
-                Self::FreeFormText => "FREE_FORM_TEXT",
-                Self::IpAddress => "IP_ADDRESS",
-                Self::Numeric => "NUMERIC",
-                Self::OrderId => "ORDER_ID",
-                Self::PaymentType => "PAYMENT_TYPE",
-                Self::PhoneNumber => "PHONE_NUMBER",
-                Self::Price => "PRICE",
-                Self::ProductCategory => "PRODUCT_CATEGORY",
-                Self::ShippingAddressL1 => "SHIPPING_ADDRESS_L1",
-                Self::ShippingAddressL2 => "SHIPPING_ADDRESS_L2",
-                Self::ShippingCity => "SHIPPING_CITY",
-                Self::ShippingCountry => "SHIPPING_COUNTRY",
-                Self::ShippingName => "SHIPPING_NAME",
-                Self::ShippingPhone => "SHIPPING_PHONE",
-                Self::ShippingState => "SHIPPING_STATE",
-                Self::ShippingZip => "SHIPPING_ZIP",
-                Self::Useragent => "USERAGENT",
-            }
-        }
-    }
+    pub(super) static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// An label for fraud detector.
@@ -1226,7 +770,6 @@ pub struct Label {
 
 impl Label {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1236,58 +779,33 @@ impl Label {
     }
 }
 
-impl crate::resource::Resource for Label {
-    const TYPE: &'static str = "AWS::FraudDetector::Label";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LABEL_SHAPE)
+crate::resource::props! {
+    resource Label = "AWS::FraudDetector::Label", shape: Some(&LABEL_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::label::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LABEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Label`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Label> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
     }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-}
-
-pub mod label {
-    //! Nested property types and enums of [`Label`](super::Label).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A resource schema for a List in Amazon Fraud Detector.
@@ -1321,7 +839,6 @@ pub struct List {
 
 impl List {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1333,62 +850,46 @@ impl List {
     }
 }
 
-impl crate::resource::Resource for List {
-    const TYPE: &'static str = "AWS::FraudDetector::List";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LIST_SHAPE)
+crate::resource::props! {
+    resource List = "AWS::FraudDetector::List", shape: Some(&LIST_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Elements", self.elements);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VariableType", self.variable_type);
-        p
+    opt {
+        description = "Description",
+        elements = "Elements",
+        tags = "Tags",
+        variable_type = "VariableType",
     }
 }
 
-static LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Elements", crate::resource::Rule { min_items: Some(0), max_items: Some(100000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^\\S+( +\\S+)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::list::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VariableType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Z_]{1,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Elements", crate::resource::Rule { min_items: Some(0), max_items: Some(100000), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^\\S+( +\\S+)*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::list::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VariableType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Z_]{1,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`List`] (`Fn::GetAtt`).
 impl crate::resource::Handle<List> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
     }
 }
 
 pub mod list {
     //! Nested property types and enums of [`List`](super::List).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// An outcome for rule evaluation.
@@ -1414,7 +915,6 @@ pub struct Outcome {
 
 impl Outcome {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1424,58 +924,33 @@ impl Outcome {
     }
 }
 
-impl crate::resource::Resource for Outcome {
-    const TYPE: &'static str = "AWS::FraudDetector::Outcome";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OUTCOME_SHAPE)
+crate::resource::props! {
+    resource Outcome = "AWS::FraudDetector::Outcome", shape: Some(&OUTCOME_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static OUTCOME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::outcome::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OUTCOME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Outcome`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Outcome> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
     }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-}
-
-pub mod outcome {
-    //! Nested property types and enums of [`Outcome`](super::Outcome).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A resource schema for a Variable in Amazon Fraud Detector.
@@ -1517,7 +992,6 @@ pub struct Variable {
 
 impl Variable {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_source: impl ::std::convert::Into<crate::value::Val<crate::cfn::frauddetector::variable::DataSource>>, data_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::frauddetector::variable::DataType>>, default_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_source: data_source.into(),
@@ -1531,65 +1005,44 @@ impl Variable {
     }
 }
 
-impl crate::resource::Resource for Variable {
-    const TYPE: &'static str = "AWS::FraudDetector::Variable";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VARIABLE_SHAPE)
+crate::resource::props! {
+    resource Variable = "AWS::FraudDetector::Variable", shape: Some(&VARIABLE_SHAPE);
+    req {
+        data_source = "DataSource",
+        data_type = "DataType",
+        default_value = "DefaultValue",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataSource", self.data_source);
-        p.set("DataType", self.data_type);
-        p.set("DefaultValue", self.default_value);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VariableType", self.variable_type);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
+        variable_type = "VariableType",
     }
 }
 
-static VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z_][a-z0-9_]{0,99}?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::variable::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z_][a-z0-9_]{0,99}?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Variable`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Variable> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: ::std::string::String = "CreatedTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
     }
 }
 
 pub mod variable {
     //! Nested property types and enums of [`Variable`](super::Variable).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The source of the data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSource {
         /// `EVENT`
         Event,
@@ -1597,18 +1050,10 @@ pub mod variable {
         ExternalModelScore,
     }
 
-    impl crate::value::CfnEnum for DataSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Event => "EVENT",
-                Self::ExternalModelScore => "EXTERNAL_MODEL_SCORE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataSource, ["EVENT", "EXTERNAL_MODEL_SCORE"]);
 
     /// The data type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `STRING`
         String,
@@ -1620,20 +1065,10 @@ pub mod variable {
         Boolean,
     }
 
-    impl crate::value::CfnEnum for DataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Integer => "INTEGER",
-                Self::Float => "FLOAT",
-                Self::Boolean => "BOOLEAN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataType, ["STRING", "INTEGER", "FLOAT", "BOOLEAN"]);
 
     /// The variable type. For more information see https://docs.aws.amazon.com/frauddetector/latest/ug/create-a-variable.html#variable-types
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VariableType {
         /// `AUTH_CODE`
         AuthCode,
@@ -1703,44 +1138,5 @@ pub mod variable {
         Useragent,
     }
 
-    impl crate::value::CfnEnum for VariableType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AuthCode => "AUTH_CODE",
-                Self::Avs => "AVS",
-                Self::BillingAddressL1 => "BILLING_ADDRESS_L1",
-                Self::BillingAddressL2 => "BILLING_ADDRESS_L2",
-                Self::BillingCity => "BILLING_CITY",
-                Self::BillingCountry => "BILLING_COUNTRY",
-                Self::BillingName => "BILLING_NAME",
-                Self::BillingPhone => "BILLING_PHONE",
-                Self::BillingState => "BILLING_STATE",
-                Self::BillingZip => "BILLING_ZIP",
-                Self::CardBin => "CARD_BIN",
-                Self::Categorical => "CATEGORICAL",
-                Self::CurrencyCode => "CURRENCY_CODE",
-                Self::EmailAddress => "EMAIL_ADDRESS",
-                Self::Fingerprint => "FINGERPRINT",
-                Self::FraudLabel => "FRAUD_LABEL",
-                Self::FreeFormText => "FREE_FORM_TEXT",
-                Self::IpAddress => "IP_ADDRESS",
-                Self::Numeric => "NUMERIC",
-                Self::OrderId => "ORDER_ID",
-                Self::PaymentType => "PAYMENT_TYPE",
-                Self::PhoneNumber => "PHONE_NUMBER",
-                Self::Price => "PRICE",
-                Self::ProductCategory => "PRODUCT_CATEGORY",
-                Self::ShippingAddressL1 => "SHIPPING_ADDRESS_L1",
-                Self::ShippingAddressL2 => "SHIPPING_ADDRESS_L2",
-                Self::ShippingCity => "SHIPPING_CITY",
-                Self::ShippingCountry => "SHIPPING_COUNTRY",
-                Self::ShippingName => "SHIPPING_NAME",
-                Self::ShippingPhone => "SHIPPING_PHONE",
-                Self::ShippingState => "SHIPPING_STATE",
-                Self::ShippingZip => "SHIPPING_ZIP",
-                Self::Useragent => "USERAGENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VariableType, ["AUTH_CODE", "AVS", "BILLING_ADDRESS_L1", "BILLING_ADDRESS_L2", "BILLING_CITY", "BILLING_COUNTRY", "BILLING_NAME", "BILLING_PHONE", "BILLING_STATE", "BILLING_ZIP", "CARD_BIN", "CATEGORICAL", "CURRENCY_CODE", "EMAIL_ADDRESS", "FINGERPRINT", "FRAUD_LABEL", "FREE_FORM_TEXT", "IP_ADDRESS", "NUMERIC", "ORDER_ID", "PAYMENT_TYPE", "PHONE_NUMBER", "PRICE", "PRODUCT_CATEGORY", "SHIPPING_ADDRESS_L1", "SHIPPING_ADDRESS_L2", "SHIPPING_CITY", "SHIPPING_COUNTRY", "SHIPPING_NAME", "SHIPPING_PHONE", "SHIPPING_STATE", "SHIPPING_ZIP", "USERAGENT"]);
 }

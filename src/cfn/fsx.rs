@@ -21,7 +21,6 @@ pub struct Backup {
 
 impl Backup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             file_system_id: file_system_id.into(),
@@ -30,66 +29,35 @@ impl Backup {
     }
 }
 
-impl crate::resource::Resource for Backup {
-    const TYPE: &'static str = "AWS::FSx::Backup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BACKUP_SHAPE)
+crate::resource::props! {
+    resource Backup = "AWS::FSx::Backup", shape: Some(&BACKUP_SHAPE);
+    req {
+        file_system_id = "FileSystemId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FileSystemId", self.file_system_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static BACKUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FileSystemId", crate::resource::Rule { min_len: Some(11), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(fs-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::backup::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BACKUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FileSystemId", crate::resource::Rule { min_len: Some(11), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(fs-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::fms_fsx_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Backup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Backup> {
-    /// `Fn::GetAtt` `BackupId`.
-    #[inline]
-    pub fn attr_backup_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BackupId`.
+        attr_backup_id: ::std::string::String = "BackupId",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Lifecycle`.
+        attr_lifecycle: ::std::string::String = "Lifecycle",
+        /// `Fn::GetAtt` `ResourceARN`.
+        attr_resource_arn: ::std::string::String = "ResourceARN",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Lifecycle`.
-    #[inline]
-    pub fn attr_lifecycle(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Lifecycle")
-    }
-    /// `Fn::GetAtt` `ResourceARN`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceARN")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-}
-
-pub mod backup {
-    //! Nested property types and enums of [`Backup`](super::Backup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::FSx::DataRepositoryAssociation
@@ -129,7 +97,6 @@ pub struct DataRepositoryAssociation {
 
 impl DataRepositoryAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_repository_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, file_system_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             batch_import_meta_data_on_create: ::std::option::Option::None,
@@ -143,48 +110,37 @@ impl DataRepositoryAssociation {
     }
 }
 
-impl crate::resource::Resource for DataRepositoryAssociation {
-    const TYPE: &'static str = "AWS::FSx::DataRepositoryAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_REPOSITORY_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource DataRepositoryAssociation = "AWS::FSx::DataRepositoryAssociation", shape: Some(&DATA_REPOSITORY_ASSOCIATION_SHAPE);
+    req {
+        data_repository_path = "DataRepositoryPath",
+        file_system_id = "FileSystemId",
+        file_system_path = "FileSystemPath",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BatchImportMetaDataOnCreate", self.batch_import_meta_data_on_create);
-        p.set("DataRepositoryPath", self.data_repository_path);
-        p.set("FileSystemId", self.file_system_id);
-        p.set("FileSystemPath", self.file_system_path);
-        p.set_opt("ImportedFileChunkSize", self.imported_file_chunk_size);
-        p.set_opt("S3", self.s3);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        batch_import_meta_data_on_create = "BatchImportMetaDataOnCreate",
+        imported_file_chunk_size = "ImportedFileChunkSize",
+        s3 = "S3",
+        tags = "Tags",
     }
 }
 
-static DATA_REPOSITORY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataRepositoryPath", crate::resource::Rule { min_len: Some(3), max_len: Some(4357), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$")), ..crate::resource::Rule::NONE }),
-        ("FileSystemId", crate::resource::Rule { min_len: Some(11), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(fs-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
-        ("FileSystemPath", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$")), ..crate::resource::Rule::NONE }),
-        ("ImportedFileChunkSize", crate::resource::Rule { min: Some(1.0), max: Some(512000.0), ..crate::resource::Rule::NONE }),
-        ("S3", crate::resource::Rule { shape: Some(&self::data_repository_association::S3_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::data_repository_association::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_REPOSITORY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataRepositoryPath", crate::resource::Rule { min_len: Some(3), max_len: Some(4357), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$")), ..crate::resource::Rule::NONE }),
+    ("FileSystemId", crate::resource::Rule { min_len: Some(11), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(fs-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
+    ("FileSystemPath", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$")), ..crate::resource::Rule::NONE }),
+    ("ImportedFileChunkSize", crate::resource::Rule { min: Some(1.0), max: Some(512000.0), ..crate::resource::Rule::NONE }),
+    ("S3", crate::resource::Rule { shape: Some(&self::data_repository_association::S3_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::directconnect_fsx_and_2_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataRepositoryAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataRepositoryAssociation> {
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
-    }
-    /// `Fn::GetAtt` `ResourceARN`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
+        /// `Fn::GetAtt` `ResourceARN`.
+        attr_resource_arn: ::std::string::String = "ResourceARN",
     }
 }
 
@@ -204,22 +160,18 @@ pub mod data_repository_association {
         pub auto_import_policy: ::std::option::Option<crate::cfn::fsx::data_repository_association::AutoImportPolicy>,
     }
 
-    impl crate::resource::ToExpr for S3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoExportPolicy", self.auto_export_policy);
-            p.set_opt("AutoImportPolicy", self.auto_import_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3;
+        opt {
+            auto_export_policy = "AutoExportPolicy",
+            auto_import_policy = "AutoImportPolicy",
         }
     }
 
-    pub(super) static S3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoExportPolicy", crate::resource::Rule { shape: Some(&AUTO_EXPORT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AutoImportPolicy", crate::resource::Rule { shape: Some(&AUTO_IMPORT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoExportPolicy", crate::resource::Rule { shape: Some(&AUTO_EXPORT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AutoImportPolicy", crate::resource::Rule { shape: Some(&AUTO_IMPORT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the type of updated objects (new, changed, deleted) that will be automatically exported from your file system to the linked S3 bucket.
     #[derive(Clone)]
@@ -230,7 +182,6 @@ pub mod data_repository_association {
 
     impl AutoExportPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(events: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::fsx::data_repository_association::EventType>>>) -> Self {
             Self {
                 events: events.into(),
@@ -238,20 +189,16 @@ pub mod data_repository_association {
         }
     }
 
-    impl crate::resource::ToExpr for AutoExportPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Events", self.events);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoExportPolicy;
+        req {
+            events = "Events",
         }
     }
 
-    pub(super) static AUTO_EXPORT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Events", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_EXPORT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Events", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the type of updated objects (new, changed, deleted) that will be automatically imported from the linked S3 bucket to your file system.
     #[derive(Clone)]
@@ -262,7 +209,6 @@ pub mod data_repository_association {
 
     impl AutoImportPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(events: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::fsx::data_repository_association::EventType>>>) -> Self {
             Self {
                 events: events.into(),
@@ -270,30 +216,18 @@ pub mod data_repository_association {
         }
     }
 
-    impl crate::resource::ToExpr for AutoImportPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Events", self.events);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoImportPolicy;
+        req {
+            events = "Events",
         }
     }
 
-    pub(super) static AUTO_IMPORT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Events", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_IMPORT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Events", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `EventType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventType {
         /// `NEW`
         New,
@@ -303,16 +237,7 @@ pub mod data_repository_association {
         Deleted,
     }
 
-    impl crate::value::CfnEnum for EventType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::New => "NEW",
-                Self::Changed => "CHANGED",
-                Self::Deleted => "DELETED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventType, ["NEW", "CHANGED", "DELETED"]);
 }
 
 /// Resource Type definition for AWS::FSx::FileCache
@@ -364,7 +289,6 @@ pub struct FileCache {
 
 impl FileCache {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(file_cache_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::file_cache::FileCacheType>>, file_cache_type_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, storage_capacity: impl ::std::convert::Into<crate::value::Val<i64>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             copy_tags_to_data_repository_associations: ::std::option::Option::None,
@@ -381,105 +305,66 @@ impl FileCache {
     }
 }
 
-impl crate::resource::Resource for FileCache {
-    const TYPE: &'static str = "AWS::FSx::FileCache";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FILE_CACHE_SHAPE)
+crate::resource::props! {
+    resource FileCache = "AWS::FSx::FileCache", shape: Some(&FILE_CACHE_SHAPE);
+    req {
+        file_cache_type = "FileCacheType",
+        file_cache_type_version = "FileCacheTypeVersion",
+        storage_capacity = "StorageCapacity",
+        subnet_ids = "SubnetIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CopyTagsToDataRepositoryAssociations", self.copy_tags_to_data_repository_associations);
-        p.set_opt("DataRepositoryAssociations", self.data_repository_associations);
-        p.set("FileCacheType", self.file_cache_type);
-        p.set("FileCacheTypeVersion", self.file_cache_type_version);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LustreConfiguration", self.lustre_configuration);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set("StorageCapacity", self.storage_capacity);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        copy_tags_to_data_repository_associations = "CopyTagsToDataRepositoryAssociations",
+        data_repository_associations = "DataRepositoryAssociations",
+        kms_key_id = "KmsKeyId",
+        lustre_configuration = "LustreConfiguration",
+        security_group_ids = "SecurityGroupIds",
+        tags = "Tags",
     }
 }
 
-static FILE_CACHE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataRepositoryAssociations", crate::resource::Rule { min_items: Some(0), max_items: Some(8), items: Some(&crate::resource::Rule { shape: Some(&self::file_cache::DATA_REPOSITORY_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FileCacheTypeVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[0-9](\\.[0-9]*)*$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.{1,2048}$")), ..crate::resource::Rule::NONE }),
-        ("LustreConfiguration", crate::resource::Rule { shape: Some(&self::file_cache::LUSTRE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(sg-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StorageCapacity", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::file_cache::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FILE_CACHE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataRepositoryAssociations", crate::resource::Rule { min_items: Some(0), max_items: Some(8), items: Some(&crate::resource::Rule { shape: Some(&self::file_cache::DATA_REPOSITORY_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FileCacheTypeVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[0-9](\\.[0-9]*)*$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^.{1,2048}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("LustreConfiguration", crate::resource::Rule { shape: Some(&self::file_cache::LUSTRE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(sg-[0-9a-f]{8,})$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StorageCapacity", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^(subnet-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FileCache`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FileCache> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `DNSName`.
-    #[inline]
-    pub fn attr_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DNSName")
-    }
-    /// `Fn::GetAtt` `DataRepositoryAssociationIds`.
-    #[inline]
-    pub fn attr_data_repository_association_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DataRepositoryAssociationIds")
-    }
-    /// `Fn::GetAtt` `FileCacheId`.
-    #[inline]
-    pub fn attr_file_cache_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FileCacheId")
-    }
-    /// `Fn::GetAtt` `Lifecycle`.
-    #[inline]
-    pub fn attr_lifecycle(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Lifecycle")
-    }
-    /// `Fn::GetAtt` `LustreConfiguration.LogConfiguration`.
-    #[inline]
-    pub fn attr_lustre_configuration_log_configuration(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LustreConfiguration.LogConfiguration")
-    }
-    /// `Fn::GetAtt` `LustreConfiguration.MountName`.
-    #[inline]
-    pub fn attr_lustre_configuration_mount_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LustreConfiguration.MountName")
-    }
-    /// `Fn::GetAtt` `NetworkInterfaceIds`.
-    #[inline]
-    pub fn attr_network_interface_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NetworkInterfaceIds")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `ResourceARN`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceARN")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `DNSName`.
+        attr_dns_name: ::std::string::String = "DNSName",
+        /// `Fn::GetAtt` `DataRepositoryAssociationIds`.
+        attr_data_repository_association_ids: crate::value::List<::std::string::String> = "DataRepositoryAssociationIds",
+        /// `Fn::GetAtt` `FileCacheId`.
+        attr_file_cache_id: ::std::string::String = "FileCacheId",
+        /// `Fn::GetAtt` `Lifecycle`.
+        attr_lifecycle: ::std::string::String = "Lifecycle",
+        /// `Fn::GetAtt` `LustreConfiguration.LogConfiguration`.
+        attr_lustre_configuration_log_configuration: crate::value::Json = "LustreConfiguration.LogConfiguration",
+        /// `Fn::GetAtt` `LustreConfiguration.MountName`.
+        attr_lustre_configuration_mount_name: ::std::string::String = "LustreConfiguration.MountName",
+        /// `Fn::GetAtt` `NetworkInterfaceIds`.
+        attr_network_interface_ids: crate::value::List<::std::string::String> = "NetworkInterfaceIds",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `ResourceARN`.
+        attr_resource_arn: ::std::string::String = "ResourceARN",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
 pub mod file_cache {
     //! Nested property types and enums of [`FileCache`](super::FileCache).
 
-    /// The definition `DataRepositoryAssociation`.
     #[derive(Clone)]
     pub struct DataRepositoryAssociation {
         /// CloudFormation property `DataRepositoryPath`; required.
@@ -490,7 +375,6 @@ pub mod file_cache {
 
     impl DataRepositoryAssociation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_repository_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, file_cache_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_repository_path: data_repository_path.into(),
@@ -499,24 +383,19 @@ pub mod file_cache {
         }
     }
 
-    impl crate::resource::ToExpr for DataRepositoryAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataRepositoryPath", self.data_repository_path);
-            p.set("FileCachePath", self.file_cache_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataRepositoryAssociation;
+        req {
+            data_repository_path = "DataRepositoryPath",
+            file_cache_path = "FileCachePath",
         }
     }
 
-    pub(super) static DATA_REPOSITORY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataRepositoryPath", crate::resource::Rule { min_len: Some(3), max_len: Some(4357), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$")), ..crate::resource::Rule::NONE }),
-            ("FileCachePath", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_REPOSITORY_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataRepositoryPath", crate::resource::Rule { min_len: Some(3), max_len: Some(4357), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{3,4357}$")), ..crate::resource::Rule::NONE }),
+        ("FileCachePath", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,4096}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LustreConfiguration`.
     #[derive(Clone)]
     pub struct LustreConfiguration {
         /// CloudFormation property `DeploymentType`; required.
@@ -535,7 +414,6 @@ pub mod file_cache {
 
     impl LustreConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(deployment_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::file_cache::DeploymentType>>, metadata_configuration: crate::cfn::fsx::file_cache::MetadataConfiguration, per_unit_storage_throughput: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 deployment_type: deployment_type.into(),
@@ -548,31 +426,28 @@ pub mod file_cache {
         }
     }
 
-    impl crate::resource::ToExpr for LustreConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeploymentType", self.deployment_type);
-            p.set_opt("LogConfiguration", self.log_configuration);
-            p.set("MetadataConfiguration", self.metadata_configuration);
-            p.set_opt("MountName", self.mount_name);
-            p.set("PerUnitStorageThroughput", self.per_unit_storage_throughput);
-            p.set_opt("WeeklyMaintenanceStartTime", self.weekly_maintenance_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested LustreConfiguration;
+        req {
+            deployment_type = "DeploymentType",
+            metadata_configuration = "MetadataConfiguration",
+            per_unit_storage_throughput = "PerUnitStorageThroughput",
+        }
+        opt {
+            log_configuration = "LogConfiguration",
+            mount_name = "MountName",
+            weekly_maintenance_start_time = "WeeklyMaintenanceStartTime",
         }
     }
 
-    pub(super) static LUSTRE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogConfiguration", crate::resource::Rule { shape: Some(&LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MetadataConfiguration", crate::resource::Rule { shape: Some(&METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MountName", crate::resource::Rule { min_len: Some(1), max_len: Some(8), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9_-]{1,8})$")), ..crate::resource::Rule::NONE }),
-            ("PerUnitStorageThroughput", crate::resource::Rule { min: Some(12.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("WeeklyMaintenanceStartTime", crate::resource::Rule { min_len: Some(7), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^[1-7]:([01]\\d|2[0-3]):?([0-5]\\d)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LUSTRE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogConfiguration", crate::resource::Rule { shape: Some(&LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MetadataConfiguration", crate::resource::Rule { shape: Some(&METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MountName", crate::resource::Rule { min_len: Some(1), max_len: Some(8), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9_-]{1,8})$")), ..crate::resource::Rule::NONE }),
+        ("PerUnitStorageThroughput", crate::resource::Rule { min: Some(12.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("WeeklyMaintenanceStartTime", crate::resource::Rule { min_len: Some(7), max_len: Some(7), pattern: Some(crate::resource::Pattern::Regex("^[1-7]:([01]\\d|2[0-3]):?([0-5]\\d)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogConfiguration`.
     #[derive(Clone)]
     pub struct LogConfiguration {
         /// CloudFormation property `Destination`.
@@ -583,7 +458,6 @@ pub mod file_cache {
 
     impl LogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(level: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::file_cache::Level>>) -> Self {
             Self {
                 destination: ::std::option::Option::None,
@@ -592,23 +466,20 @@ pub mod file_cache {
         }
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set("Level", self.level);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        req {
+            level = "Level",
+        }
+        opt {
+            destination = "Destination",
         }
     }
 
-    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetadataConfiguration`.
     #[derive(Clone)]
     pub struct MetadataConfiguration {
         /// CloudFormation property `StorageCapacity`; required.
@@ -617,7 +488,6 @@ pub mod file_cache {
 
     impl MetadataConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(storage_capacity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 storage_capacity: storage_capacity.into(),
@@ -625,62 +495,35 @@ pub mod file_cache {
         }
     }
 
-    impl crate::resource::ToExpr for MetadataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StorageCapacity", self.storage_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataConfiguration;
+        req {
+            storage_capacity = "StorageCapacity",
         }
     }
 
-    pub(super) static METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StorageCapacity", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StorageCapacity", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of cache, which must be LUSTRE
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileCacheType {
         /// `LUSTRE`
         Lustre,
     }
 
-    impl crate::value::CfnEnum for FileCacheType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Lustre => "LUSTRE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FileCacheType, ["LUSTRE"]);
 
-    /// Allowed values of `DeploymentType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentType {
         /// `CACHE_1`
         Cache1,
     }
 
-    impl crate::value::CfnEnum for DeploymentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cache1 => "CACHE_1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeploymentType, ["CACHE_1"]);
 
-    /// Allowed values of `Level`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Level {
         /// `DISABLED`
         Disabled,
@@ -692,17 +535,7 @@ pub mod file_cache {
         WarnError,
     }
 
-    impl crate::value::CfnEnum for Level {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::WarnOnly => "WARN_ONLY",
-                Self::ErrorOnly => "ERROR_ONLY",
-                Self::WarnError => "WARN_ERROR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Level, ["DISABLED", "WARN_ONLY", "ERROR_ONLY", "WARN_ERROR"]);
 }
 
 /// Resource Type definition for AWS::FSx::FileSystem
@@ -742,7 +575,6 @@ pub struct FileSystem {
 
 impl FileSystem {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(file_system_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             backup_id: ::std::option::Option::None,
@@ -763,62 +595,52 @@ impl FileSystem {
     }
 }
 
-impl crate::resource::Resource for FileSystem {
-    const TYPE: &'static str = "AWS::FSx::FileSystem";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BackupId", self.backup_id);
-        p.set("FileSystemType", self.file_system_type);
-        p.set_opt("FileSystemTypeVersion", self.file_system_type_version);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LustreConfiguration", self.lustre_configuration);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("OntapConfiguration", self.ontap_configuration);
-        p.set_opt("OpenZFSConfiguration", self.open_zfs_configuration);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("StorageCapacity", self.storage_capacity);
-        p.set_opt("StorageType", self.storage_type);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WindowsConfiguration", self.windows_configuration);
-        p
+crate::resource::props! {
+    resource FileSystem = "AWS::FSx::FileSystem", shape: Some(&FILE_SYSTEM_SHAPE);
+    req {
+        file_system_type = "FileSystemType",
+        subnet_ids = "SubnetIds",
+    }
+    opt {
+        backup_id = "BackupId",
+        file_system_type_version = "FileSystemTypeVersion",
+        kms_key_id = "KmsKeyId",
+        lustre_configuration = "LustreConfiguration",
+        network_type = "NetworkType",
+        ontap_configuration = "OntapConfiguration",
+        open_zfs_configuration = "OpenZFSConfiguration",
+        security_group_ids = "SecurityGroupIds",
+        storage_capacity = "StorageCapacity",
+        storage_type = "StorageType",
+        tags = "Tags",
+        windows_configuration = "WindowsConfiguration",
     }
 }
 
+static FILE_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`FileSystem`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FileSystem> {
-    /// `Fn::GetAtt` `DNSName`.
-    #[inline]
-    pub fn attr_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DNSName")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LustreMountName`.
-    #[inline]
-    pub fn attr_lustre_mount_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LustreMountName")
-    }
-    /// `Fn::GetAtt` `ResourceARN`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceARN")
-    }
-    /// `Fn::GetAtt` `RootVolumeId`.
-    #[inline]
-    pub fn attr_root_volume_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RootVolumeId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DNSName`.
+        attr_dns_name: ::std::string::String = "DNSName",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LustreMountName`.
+        attr_lustre_mount_name: ::std::string::String = "LustreMountName",
+        /// `Fn::GetAtt` `ResourceARN`.
+        attr_resource_arn: ::std::string::String = "ResourceARN",
+        /// `Fn::GetAtt` `RootVolumeId`.
+        attr_root_volume_id: ::std::string::String = "RootVolumeId",
     }
 }
 
 pub mod file_system {
     //! Nested property types and enums of [`FileSystem`](super::FileSystem).
 
-    /// The definition `LustreConfiguration`.
     #[derive(Clone, Default)]
     pub struct LustreConfiguration {
         /// CloudFormation property `AutoImportPolicy`.
@@ -857,32 +679,29 @@ pub mod file_system {
         pub weekly_maintenance_start_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LustreConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoImportPolicy", self.auto_import_policy);
-            p.set_opt("AutomaticBackupRetentionDays", self.automatic_backup_retention_days);
-            p.set_opt("CopyTagsToBackups", self.copy_tags_to_backups);
-            p.set_opt("DailyAutomaticBackupStartTime", self.daily_automatic_backup_start_time);
-            p.set_opt("DataCompressionType", self.data_compression_type);
-            p.set_opt("DataReadCacheConfiguration", self.data_read_cache_configuration);
-            p.set_opt("DeploymentType", self.deployment_type);
-            p.set_opt("DriveCacheType", self.drive_cache_type);
-            p.set_opt("EfaEnabled", self.efa_enabled);
-            p.set_opt("ExportPath", self.export_path);
-            p.set_opt("ImportPath", self.import_path);
-            p.set_opt("ImportedFileChunkSize", self.imported_file_chunk_size);
-            p.set_opt("LogConfiguration", self.log_configuration);
-            p.set_opt("MetadataConfiguration", self.metadata_configuration);
-            p.set_opt("PerUnitStorageThroughput", self.per_unit_storage_throughput);
-            p.set_opt("ThroughputCapacity", self.throughput_capacity);
-            p.set_opt("WeeklyMaintenanceStartTime", self.weekly_maintenance_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested LustreConfiguration;
+        opt {
+            auto_import_policy = "AutoImportPolicy",
+            automatic_backup_retention_days = "AutomaticBackupRetentionDays",
+            copy_tags_to_backups = "CopyTagsToBackups",
+            daily_automatic_backup_start_time = "DailyAutomaticBackupStartTime",
+            data_compression_type = "DataCompressionType",
+            data_read_cache_configuration = "DataReadCacheConfiguration",
+            deployment_type = "DeploymentType",
+            drive_cache_type = "DriveCacheType",
+            efa_enabled = "EfaEnabled",
+            export_path = "ExportPath",
+            import_path = "ImportPath",
+            imported_file_chunk_size = "ImportedFileChunkSize",
+            log_configuration = "LogConfiguration",
+            metadata_configuration = "MetadataConfiguration",
+            per_unit_storage_throughput = "PerUnitStorageThroughput",
+            throughput_capacity = "ThroughputCapacity",
+            weekly_maintenance_start_time = "WeeklyMaintenanceStartTime",
         }
     }
 
-    /// The definition `DataReadCacheConfiguration`.
     #[derive(Clone, Default)]
     pub struct DataReadCacheConfiguration {
         /// CloudFormation property `SizeGiB`.
@@ -891,17 +710,14 @@ pub mod file_system {
         pub sizing_mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataReadCacheConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SizeGiB", self.size_gib);
-            p.set_opt("SizingMode", self.sizing_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataReadCacheConfiguration;
+        opt {
+            size_gib = "SizeGiB",
+            sizing_mode = "SizingMode",
         }
     }
 
-    /// The definition `LogConfiguration`.
     #[derive(Clone)]
     pub struct LogConfiguration {
         /// CloudFormation property `Destination`.
@@ -912,7 +728,6 @@ pub mod file_system {
 
     impl LogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(level: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination: ::std::option::Option::None,
@@ -921,17 +736,16 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set("Level", self.level);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        req {
+            level = "Level",
+        }
+        opt {
+            destination = "Destination",
         }
     }
 
-    /// The definition `MetadataConfiguration`.
     #[derive(Clone, Default)]
     pub struct MetadataConfiguration {
         /// CloudFormation property `Iops`.
@@ -940,17 +754,14 @@ pub mod file_system {
         pub mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MetadataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iops", self.iops);
-            p.set_opt("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetadataConfiguration;
+        opt {
+            iops = "Iops",
+            mode = "Mode",
         }
     }
 
-    /// The definition `OntapConfiguration`.
     #[derive(Clone)]
     pub struct OntapConfiguration {
         /// CloudFormation property `AutomaticBackupRetentionDays`.
@@ -983,7 +794,6 @@ pub mod file_system {
 
     impl OntapConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(deployment_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 automatic_backup_retention_days: ::std::option::Option::None,
@@ -1003,28 +813,27 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for OntapConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutomaticBackupRetentionDays", self.automatic_backup_retention_days);
-            p.set_opt("DailyAutomaticBackupStartTime", self.daily_automatic_backup_start_time);
-            p.set("DeploymentType", self.deployment_type);
-            p.set_opt("DiskIopsConfiguration", self.disk_iops_configuration);
-            p.set_opt("EndpointIpAddressRange", self.endpoint_ip_address_range);
-            p.set_opt("EndpointIpv6AddressRange", self.endpoint_ipv6_address_range);
-            p.set_opt("FsxAdminPassword", self.fsx_admin_password);
-            p.set_opt("HAPairs", self.ha_pairs);
-            p.set_opt("PreferredSubnetId", self.preferred_subnet_id);
-            p.set_opt("RouteTableIds", self.route_table_ids);
-            p.set_opt("ThroughputCapacity", self.throughput_capacity);
-            p.set_opt("ThroughputCapacityPerHAPair", self.throughput_capacity_per_ha_pair);
-            p.set_opt("WeeklyMaintenanceStartTime", self.weekly_maintenance_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested OntapConfiguration;
+        req {
+            deployment_type = "DeploymentType",
+        }
+        opt {
+            automatic_backup_retention_days = "AutomaticBackupRetentionDays",
+            daily_automatic_backup_start_time = "DailyAutomaticBackupStartTime",
+            disk_iops_configuration = "DiskIopsConfiguration",
+            endpoint_ip_address_range = "EndpointIpAddressRange",
+            endpoint_ipv6_address_range = "EndpointIpv6AddressRange",
+            fsx_admin_password = "FsxAdminPassword",
+            ha_pairs = "HAPairs",
+            preferred_subnet_id = "PreferredSubnetId",
+            route_table_ids = "RouteTableIds",
+            throughput_capacity = "ThroughputCapacity",
+            throughput_capacity_per_ha_pair = "ThroughputCapacityPerHAPair",
+            weekly_maintenance_start_time = "WeeklyMaintenanceStartTime",
         }
     }
 
-    /// The definition `DiskIopsConfiguration`.
     #[derive(Clone, Default)]
     pub struct DiskIopsConfiguration {
         /// CloudFormation property `Iops`.
@@ -1033,17 +842,14 @@ pub mod file_system {
         pub mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DiskIopsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iops", self.iops);
-            p.set_opt("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested DiskIopsConfiguration;
+        opt {
+            iops = "Iops",
+            mode = "Mode",
         }
     }
 
-    /// The definition `OpenZFSConfiguration`.
     #[derive(Clone)]
     pub struct OpenZfsConfiguration {
         /// CloudFormation property `AutomaticBackupRetentionDays`.
@@ -1080,7 +886,6 @@ pub mod file_system {
 
     impl OpenZfsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(deployment_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 automatic_backup_retention_days: ::std::option::Option::None,
@@ -1102,30 +907,29 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for OpenZfsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutomaticBackupRetentionDays", self.automatic_backup_retention_days);
-            p.set_opt("CopyTagsToBackups", self.copy_tags_to_backups);
-            p.set_opt("CopyTagsToVolumes", self.copy_tags_to_volumes);
-            p.set_opt("DailyAutomaticBackupStartTime", self.daily_automatic_backup_start_time);
-            p.set("DeploymentType", self.deployment_type);
-            p.set_opt("DiskIopsConfiguration", self.disk_iops_configuration);
-            p.set_opt("EndpointIpAddressRange", self.endpoint_ip_address_range);
-            p.set_opt("EndpointIpv6AddressRange", self.endpoint_ipv6_address_range);
-            p.set_opt("Options", self.options);
-            p.set_opt("PreferredSubnetId", self.preferred_subnet_id);
-            p.set_opt("ReadCacheConfiguration", self.read_cache_configuration);
-            p.set_opt("RootVolumeConfiguration", self.root_volume_configuration);
-            p.set_opt("RouteTableIds", self.route_table_ids);
-            p.set_opt("ThroughputCapacity", self.throughput_capacity);
-            p.set_opt("WeeklyMaintenanceStartTime", self.weekly_maintenance_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenZfsConfiguration;
+        req {
+            deployment_type = "DeploymentType",
+        }
+        opt {
+            automatic_backup_retention_days = "AutomaticBackupRetentionDays",
+            copy_tags_to_backups = "CopyTagsToBackups",
+            copy_tags_to_volumes = "CopyTagsToVolumes",
+            daily_automatic_backup_start_time = "DailyAutomaticBackupStartTime",
+            disk_iops_configuration = "DiskIopsConfiguration",
+            endpoint_ip_address_range = "EndpointIpAddressRange",
+            endpoint_ipv6_address_range = "EndpointIpv6AddressRange",
+            options = "Options",
+            preferred_subnet_id = "PreferredSubnetId",
+            read_cache_configuration = "ReadCacheConfiguration",
+            root_volume_configuration = "RootVolumeConfiguration",
+            route_table_ids = "RouteTableIds",
+            throughput_capacity = "ThroughputCapacity",
+            weekly_maintenance_start_time = "WeeklyMaintenanceStartTime",
         }
     }
 
-    /// The definition `ReadCacheConfiguration`.
     #[derive(Clone, Default)]
     pub struct ReadCacheConfiguration {
         /// CloudFormation property `SizeGiB`.
@@ -1134,17 +938,14 @@ pub mod file_system {
         pub sizing_mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ReadCacheConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SizeGiB", self.size_gib);
-            p.set_opt("SizingMode", self.sizing_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReadCacheConfiguration;
+        opt {
+            size_gib = "SizeGiB",
+            sizing_mode = "SizingMode",
         }
     }
 
-    /// The definition `RootVolumeConfiguration`.
     #[derive(Clone, Default)]
     pub struct RootVolumeConfiguration {
         /// CloudFormation property `CopyTagsToSnapshots`.
@@ -1161,37 +962,31 @@ pub mod file_system {
         pub user_and_group_quotas: ::std::option::Option<::std::vec::Vec<crate::cfn::fsx::file_system::UserAndGroupQuotas>>,
     }
 
-    impl crate::resource::ToExpr for RootVolumeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CopyTagsToSnapshots", self.copy_tags_to_snapshots);
-            p.set_opt("DataCompressionType", self.data_compression_type);
-            p.set_opt("NfsExports", self.nfs_exports);
-            p.set_opt("ReadOnly", self.read_only);
-            p.set_opt("RecordSizeKiB", self.record_size_kib);
-            p.set_opt("UserAndGroupQuotas", self.user_and_group_quotas);
-            p.into_expr()
+    crate::resource::props! {
+        nested RootVolumeConfiguration;
+        opt {
+            copy_tags_to_snapshots = "CopyTagsToSnapshots",
+            data_compression_type = "DataCompressionType",
+            nfs_exports = "NfsExports",
+            read_only = "ReadOnly",
+            record_size_kib = "RecordSizeKiB",
+            user_and_group_quotas = "UserAndGroupQuotas",
         }
     }
 
-    /// The definition `NfsExports`.
     #[derive(Clone, Default)]
     pub struct NfsExports {
         /// CloudFormation property `ClientConfigurations`.
         pub client_configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::fsx::file_system::ClientConfigurations>>,
     }
 
-    impl crate::resource::ToExpr for NfsExports {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientConfigurations", self.client_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested NfsExports;
+        opt {
+            client_configurations = "ClientConfigurations",
         }
     }
 
-    /// The definition `ClientConfigurations`.
     #[derive(Clone, Default)]
     pub struct ClientConfigurations {
         /// CloudFormation property `Clients`.
@@ -1200,17 +995,14 @@ pub mod file_system {
         pub options: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ClientConfigurations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Clients", self.clients);
-            p.set_opt("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientConfigurations;
+        opt {
+            clients = "Clients",
+            options = "Options",
         }
     }
 
-    /// The definition `UserAndGroupQuotas`.
     #[derive(Clone, Default)]
     pub struct UserAndGroupQuotas {
         /// CloudFormation property `Id`.
@@ -1221,18 +1013,15 @@ pub mod file_system {
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for UserAndGroupQuotas {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Id", self.id);
-            p.set_opt("StorageCapacityQuotaGiB", self.storage_capacity_quota_gib);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserAndGroupQuotas;
+        opt {
+            id = "Id",
+            storage_capacity_quota_gib = "StorageCapacityQuotaGiB",
+            type_ = "Type",
         }
     }
 
-    /// The definition `WindowsConfiguration`.
     #[derive(Clone)]
     pub struct WindowsConfiguration {
         /// CloudFormation property `ActiveDirectoryId`.
@@ -1265,7 +1054,6 @@ pub mod file_system {
 
     impl WindowsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(throughput_capacity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 active_directory_id: ::std::option::Option::None,
@@ -1285,28 +1073,27 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for WindowsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActiveDirectoryId", self.active_directory_id);
-            p.set_opt("Aliases", self.aliases);
-            p.set_opt("AuditLogConfiguration", self.audit_log_configuration);
-            p.set_opt("AutomaticBackupRetentionDays", self.automatic_backup_retention_days);
-            p.set_opt("CopyTagsToBackups", self.copy_tags_to_backups);
-            p.set_opt("DailyAutomaticBackupStartTime", self.daily_automatic_backup_start_time);
-            p.set_opt("DeploymentType", self.deployment_type);
-            p.set_opt("DiskIopsConfiguration", self.disk_iops_configuration);
-            p.set_opt("FsrmConfiguration", self.fsrm_configuration);
-            p.set_opt("PreferredSubnetId", self.preferred_subnet_id);
-            p.set_opt("SelfManagedActiveDirectoryConfiguration", self.self_managed_active_directory_configuration);
-            p.set("ThroughputCapacity", self.throughput_capacity);
-            p.set_opt("WeeklyMaintenanceStartTime", self.weekly_maintenance_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested WindowsConfiguration;
+        req {
+            throughput_capacity = "ThroughputCapacity",
+        }
+        opt {
+            active_directory_id = "ActiveDirectoryId",
+            aliases = "Aliases",
+            audit_log_configuration = "AuditLogConfiguration",
+            automatic_backup_retention_days = "AutomaticBackupRetentionDays",
+            copy_tags_to_backups = "CopyTagsToBackups",
+            daily_automatic_backup_start_time = "DailyAutomaticBackupStartTime",
+            deployment_type = "DeploymentType",
+            disk_iops_configuration = "DiskIopsConfiguration",
+            fsrm_configuration = "FsrmConfiguration",
+            preferred_subnet_id = "PreferredSubnetId",
+            self_managed_active_directory_configuration = "SelfManagedActiveDirectoryConfiguration",
+            weekly_maintenance_start_time = "WeeklyMaintenanceStartTime",
         }
     }
 
-    /// The definition `AuditLogConfiguration`.
     #[derive(Clone)]
     pub struct AuditLogConfiguration {
         /// CloudFormation property `AuditLogDestination`.
@@ -1319,7 +1106,6 @@ pub mod file_system {
 
     impl AuditLogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_access_audit_log_level: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, file_share_access_audit_log_level: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 audit_log_destination: ::std::option::Option::None,
@@ -1329,18 +1115,17 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for AuditLogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuditLogDestination", self.audit_log_destination);
-            p.set("FileAccessAuditLogLevel", self.file_access_audit_log_level);
-            p.set("FileShareAccessAuditLogLevel", self.file_share_access_audit_log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuditLogConfiguration;
+        req {
+            file_access_audit_log_level = "FileAccessAuditLogLevel",
+            file_share_access_audit_log_level = "FileShareAccessAuditLogLevel",
+        }
+        opt {
+            audit_log_destination = "AuditLogDestination",
         }
     }
 
-    /// The definition `FsrmConfiguration`.
     #[derive(Clone)]
     pub struct FsrmConfiguration {
         /// CloudFormation property `EventLogDestination`.
@@ -1351,7 +1136,6 @@ pub mod file_system {
 
     impl FsrmConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fsrm_service_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 event_log_destination: ::std::option::Option::None,
@@ -1360,17 +1144,16 @@ pub mod file_system {
         }
     }
 
-    impl crate::resource::ToExpr for FsrmConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EventLogDestination", self.event_log_destination);
-            p.set("FsrmServiceEnabled", self.fsrm_service_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested FsrmConfiguration;
+        req {
+            fsrm_service_enabled = "FsrmServiceEnabled",
+        }
+        opt {
+            event_log_destination = "EventLogDestination",
         }
     }
 
-    /// The definition `SelfManagedActiveDirectoryConfiguration`.
     #[derive(Clone, Default)]
     pub struct SelfManagedActiveDirectoryConfiguration {
         /// CloudFormation property `DnsIps`.
@@ -1389,18 +1172,16 @@ pub mod file_system {
         pub user_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SelfManagedActiveDirectoryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DnsIps", self.dns_ips);
-            p.set_opt("DomainJoinServiceAccountSecret", self.domain_join_service_account_secret);
-            p.set_opt("DomainName", self.domain_name);
-            p.set_opt("FileSystemAdministratorsGroup", self.file_system_administrators_group);
-            p.set_opt("OrganizationalUnitDistinguishedName", self.organizational_unit_distinguished_name);
-            p.set_opt("Password", self.password);
-            p.set_opt("UserName", self.user_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedActiveDirectoryConfiguration;
+        opt {
+            dns_ips = "DnsIps",
+            domain_join_service_account_secret = "DomainJoinServiceAccountSecret",
+            domain_name = "DomainName",
+            file_system_administrators_group = "FileSystemAdministratorsGroup",
+            organizational_unit_distinguished_name = "OrganizationalUnitDistinguishedName",
+            password = "Password",
+            user_name = "UserName",
         }
     }
 }
@@ -1434,7 +1215,6 @@ pub struct S3AccessPointAttachment {
 
 impl S3AccessPointAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::s3_access_point_attachment::S3AccessPointAttachmentType>>) -> Self {
         Self {
             name: name.into(),
@@ -1446,56 +1226,41 @@ impl S3AccessPointAttachment {
     }
 }
 
-impl crate::resource::Resource for S3AccessPointAttachment {
-    const TYPE: &'static str = "AWS::FSx::S3AccessPointAttachment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&S3_ACCESS_POINT_ATTACHMENT_SHAPE)
+crate::resource::props! {
+    resource S3AccessPointAttachment = "AWS::FSx::S3AccessPointAttachment", shape: Some(&S3_ACCESS_POINT_ATTACHMENT_SHAPE);
+    req {
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("OntapConfiguration", self.ontap_configuration);
-        p.set_opt("OpenZFSConfiguration", self.open_zfs_configuration);
-        p.set_opt("S3AccessPoint", self.s3_access_point);
-        p.set("Type", self.type_);
-        p
+    opt {
+        ontap_configuration = "OntapConfiguration",
+        open_zfs_configuration = "OpenZFSConfiguration",
+        s3_access_point = "S3AccessPoint",
     }
 }
 
-static S3_ACCESS_POINT_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?=[a-z0-9])[a-z0-9-]{1,48}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("OntapConfiguration", crate::resource::Rule { shape: Some(&self::s3_access_point_attachment::S3_ACCESS_POINT_ONTAP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OpenZFSConfiguration", crate::resource::Rule { shape: Some(&self::s3_access_point_attachment::S3_ACCESS_POINT_OPEN_ZFS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("S3AccessPoint", crate::resource::Rule { shape: Some(&self::s3_access_point_attachment::S3_ACCESS_POINT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static S3_ACCESS_POINT_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?=[a-z0-9])[a-z0-9-]{1,48}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("OntapConfiguration", crate::resource::Rule { shape: Some(&self::s3_access_point_attachment::S3_ACCESS_POINT_ONTAP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OpenZFSConfiguration", crate::resource::Rule { shape: Some(&self::s3_access_point_attachment::S3_ACCESS_POINT_OPEN_ZFS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("S3AccessPoint", crate::resource::Rule { shape: Some(&self::s3_access_point_attachment::S3_ACCESS_POINT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`S3AccessPointAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<S3AccessPointAttachment> {
-    /// `Fn::GetAtt` `Lifecycle`.
-    #[inline]
-    pub fn attr_lifecycle(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Lifecycle")
-    }
-    /// `Fn::GetAtt` `S3AccessPoint.Alias`.
-    #[inline]
-    pub fn attr_s3_access_point_alias(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("S3AccessPoint.Alias")
-    }
-    /// `Fn::GetAtt` `S3AccessPoint.ResourceARN`.
-    #[inline]
-    pub fn attr_s3_access_point_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("S3AccessPoint.ResourceARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Lifecycle`.
+        attr_lifecycle: ::std::string::String = "Lifecycle",
+        /// `Fn::GetAtt` `S3AccessPoint.Alias`.
+        attr_s3_access_point_alias: ::std::string::String = "S3AccessPoint.Alias",
+        /// `Fn::GetAtt` `S3AccessPoint.ResourceARN`.
+        attr_s3_access_point_resource_arn: ::std::string::String = "S3AccessPoint.ResourceARN",
     }
 }
 
 pub mod s3_access_point_attachment {
     //! Nested property types and enums of [`S3AccessPointAttachment`](super::S3AccessPointAttachment).
 
-    /// The definition `S3AccessPointOntapConfiguration`.
     #[derive(Clone)]
     pub struct S3AccessPointOntapConfiguration {
         /// The file system identity used to authorize file access requests made using the S3 access point.
@@ -1510,7 +1275,6 @@ pub mod s3_access_point_attachment {
 
     impl S3AccessPointOntapConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_system_identity: crate::cfn::fsx::s3_access_point_attachment::OntapFileSystemIdentity, volume_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 file_system_identity,
@@ -1519,24 +1283,19 @@ pub mod s3_access_point_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for S3AccessPointOntapConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FileSystemIdentity", self.file_system_identity);
-            p.set("VolumeId", self.volume_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3AccessPointOntapConfiguration;
+        req {
+            file_system_identity = "FileSystemIdentity",
+            volume_id = "VolumeId",
         }
     }
 
-    pub(super) static S3_ACCESS_POINT_ONTAP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileSystemIdentity", crate::resource::Rule { shape: Some(&ONTAP_FILE_SYSTEM_IDENTITY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VolumeId", crate::resource::Rule { min_len: Some(23), max_len: Some(23), pattern: Some(crate::resource::Pattern::Regex("^(fsvol-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_ACCESS_POINT_ONTAP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileSystemIdentity", crate::resource::Rule { shape: Some(&ONTAP_FILE_SYSTEM_IDENTITY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VolumeId", crate::resource::Rule { min_len: Some(23), max_len: Some(23), pattern: Some(crate::resource::Pattern::Regex("^(fsvol-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OntapFileSystemIdentity`.
     #[derive(Clone)]
     pub struct OntapFileSystemIdentity {
         /// Specifies the FSx for ONTAP user identity type, accepts either UNIX or WINDOWS.
@@ -1555,7 +1314,6 @@ pub mod s3_access_point_attachment {
 
     impl OntapFileSystemIdentity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::s3_access_point_attachment::Type>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -1565,25 +1323,22 @@ pub mod s3_access_point_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for OntapFileSystemIdentity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set_opt("UnixUser", self.unix_user);
-            p.set_opt("WindowsUser", self.windows_user);
-            p.into_expr()
+    crate::resource::props! {
+        nested OntapFileSystemIdentity;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            unix_user = "UnixUser",
+            windows_user = "WindowsUser",
         }
     }
 
-    pub(super) static ONTAP_FILE_SYSTEM_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UnixUser", crate::resource::Rule { shape: Some(&ONTAP_UNIX_FILE_SYSTEM_USER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WindowsUser", crate::resource::Rule { shape: Some(&ONTAP_WINDOWS_FILE_SYSTEM_USER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ONTAP_FILE_SYSTEM_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UnixUser", crate::resource::Rule { shape: Some(&ONTAP_UNIX_FILE_SYSTEM_USER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WindowsUser", crate::resource::Rule { shape: Some(&ONTAP_WINDOWS_FILE_SYSTEM_USER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OntapUnixFileSystemUser`.
     #[derive(Clone)]
     pub struct OntapUnixFileSystemUser {
         /// The name of the UNIX user.
@@ -1594,7 +1349,6 @@ pub mod s3_access_point_attachment {
 
     impl OntapUnixFileSystemUser {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1602,22 +1356,17 @@ pub mod s3_access_point_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for OntapUnixFileSystemUser {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested OntapUnixFileSystemUser;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static ONTAP_UNIX_FILE_SYSTEM_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ONTAP_UNIX_FILE_SYSTEM_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OntapWindowsFileSystemUser`.
     #[derive(Clone)]
     pub struct OntapWindowsFileSystemUser {
         /// The name of the Windows user.
@@ -1628,7 +1377,6 @@ pub mod s3_access_point_attachment {
 
     impl OntapWindowsFileSystemUser {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1636,22 +1384,17 @@ pub mod s3_access_point_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for OntapWindowsFileSystemUser {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested OntapWindowsFileSystemUser;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static ONTAP_WINDOWS_FILE_SYSTEM_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ONTAP_WINDOWS_FILE_SYSTEM_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3AccessPointOpenZFSConfiguration`.
     #[derive(Clone)]
     pub struct S3AccessPointOpenZfsConfiguration {
         /// The file system identity used to authorize file access requests made using the S3 access point.
@@ -1666,7 +1409,6 @@ pub mod s3_access_point_attachment {
 
     impl S3AccessPointOpenZfsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_system_identity: crate::cfn::fsx::s3_access_point_attachment::OpenZfsFileSystemIdentity, volume_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 file_system_identity,
@@ -1675,24 +1417,19 @@ pub mod s3_access_point_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for S3AccessPointOpenZfsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FileSystemIdentity", self.file_system_identity);
-            p.set("VolumeId", self.volume_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3AccessPointOpenZfsConfiguration;
+        req {
+            file_system_identity = "FileSystemIdentity",
+            volume_id = "VolumeId",
         }
     }
 
-    pub(super) static S3_ACCESS_POINT_OPEN_ZFS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileSystemIdentity", crate::resource::Rule { shape: Some(&OPEN_ZFS_FILE_SYSTEM_IDENTITY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VolumeId", crate::resource::Rule { min_len: Some(23), max_len: Some(23), pattern: Some(crate::resource::Pattern::Regex("^(fsvol-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_ACCESS_POINT_OPEN_ZFS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileSystemIdentity", crate::resource::Rule { shape: Some(&OPEN_ZFS_FILE_SYSTEM_IDENTITY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VolumeId", crate::resource::Rule { min_len: Some(23), max_len: Some(23), pattern: Some(crate::resource::Pattern::Regex("^(fsvol-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenZFSFileSystemIdentity`.
     #[derive(Clone)]
     pub struct OpenZfsFileSystemIdentity {
         /// Specifies the UID and GIDs of the file system POSIX user.
@@ -1707,7 +1444,6 @@ pub mod s3_access_point_attachment {
 
     impl OpenZfsFileSystemIdentity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(posix_user: crate::cfn::fsx::s3_access_point_attachment::OpenZfsPosixFileSystemUser, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::s3_access_point_attachment::OpenZfsFileSystemIdentityType>>) -> Self {
             Self {
                 posix_user,
@@ -1716,23 +1452,18 @@ pub mod s3_access_point_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for OpenZfsFileSystemIdentity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PosixUser", self.posix_user);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenZfsFileSystemIdentity;
+        req {
+            posix_user = "PosixUser",
+            type_ = "Type",
         }
     }
 
-    pub(super) static OPEN_ZFS_FILE_SYSTEM_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PosixUser", crate::resource::Rule { shape: Some(&OPEN_ZFS_POSIX_FILE_SYSTEM_USER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_ZFS_FILE_SYSTEM_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PosixUser", crate::resource::Rule { shape: Some(&OPEN_ZFS_POSIX_FILE_SYSTEM_USER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenZFSPosixFileSystemUser`.
     #[derive(Clone)]
     pub struct OpenZfsPosixFileSystemUser {
         /// The GID of the file system user.
@@ -1751,7 +1482,6 @@ pub mod s3_access_point_attachment {
 
     impl OpenZfsPosixFileSystemUser {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(gid: impl ::std::convert::Into<crate::value::Val<f64>>, uid: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 gid: gid.into(),
@@ -1761,26 +1491,23 @@ pub mod s3_access_point_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for OpenZfsPosixFileSystemUser {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Gid", self.gid);
-            p.set_opt("SecondaryGids", self.secondary_gids);
-            p.set("Uid", self.uid);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenZfsPosixFileSystemUser;
+        req {
+            gid = "Gid",
+            uid = "Uid",
+        }
+        opt {
+            secondary_gids = "SecondaryGids",
         }
     }
 
-    pub(super) static OPEN_ZFS_POSIX_FILE_SYSTEM_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-            ("SecondaryGids", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FILE_SYSTEM_GID_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Uid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_ZFS_POSIX_FILE_SYSTEM_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+        ("SecondaryGids", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&FILE_SYSTEM_GID_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Uid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FileSystemGID`.
     #[derive(Clone)]
     pub struct FileSystemGid {
         /// The GID of the file system user.
@@ -1791,7 +1518,6 @@ pub mod s3_access_point_attachment {
 
     impl FileSystemGid {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(gid: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 gid: gid.into(),
@@ -1799,22 +1525,17 @@ pub mod s3_access_point_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for FileSystemGid {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Gid", self.gid);
-            p.into_expr()
+    crate::resource::props! {
+        nested FileSystemGid;
+        req {
+            gid = "Gid",
         }
     }
 
-    pub(super) static FILE_SYSTEM_GID_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILE_SYSTEM_GID_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Gid", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3AccessPoint`.
     #[derive(Clone, Default)]
     pub struct S3AccessPoint {
         /// The S3 access point's alias.
@@ -1835,27 +1556,22 @@ pub mod s3_access_point_attachment {
         pub vpc_configuration: ::std::option::Option<crate::cfn::fsx::s3_access_point_attachment::S3AccessPointVpcConfiguration>,
     }
 
-    impl crate::resource::ToExpr for S3AccessPoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alias", self.alias);
-            p.set_opt("Policy", self.policy);
-            p.set_opt("ResourceARN", self.resource_arn);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3AccessPoint;
+        opt {
+            alias = "Alias",
+            policy = "Policy",
+            resource_arn = "ResourceARN",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static S3_ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z\\\\-]{1,63}")), ..crate::resource::Rule::NONE }),
-            ("ResourceARN", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:[^:]{0,63}:[^:]{0,63}:(?:|\\d{12}):[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&S3_ACCESS_POINT_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_ACCESS_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Alias", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z\\\\-]{1,63}")), ..crate::resource::Rule::NONE }),
+        ("ResourceARN", crate::resource::Rule { min_len: Some(8), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:[^:]{0,63}:[^:]{0,63}:(?:|\\d{12}):[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&S3_ACCESS_POINT_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3AccessPointVpcConfiguration`.
     #[derive(Clone)]
     pub struct S3AccessPointVpcConfiguration {
         /// Specifies the virtual private cloud (VPC) for the S3 access point VPC configuration, if one exists.
@@ -1866,7 +1582,6 @@ pub mod s3_access_point_attachment {
 
     impl S3AccessPointVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 vpc_id: vpc_id.into(),
@@ -1874,23 +1589,19 @@ pub mod s3_access_point_attachment {
         }
     }
 
-    impl crate::resource::ToExpr for S3AccessPointVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3AccessPointVpcConfiguration;
+        req {
+            vpc_id = "VpcId",
         }
     }
 
-    pub(super) static S3_ACCESS_POINT_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_ACCESS_POINT_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(vpc-[0-9a-f]{8,})$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the FSx for ONTAP user identity type, accepts either UNIX or WINDOWS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `UNIX`
         Unix,
@@ -1898,34 +1609,19 @@ pub mod s3_access_point_attachment {
         Windows,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Unix => "UNIX",
-                Self::Windows => "WINDOWS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["UNIX", "WINDOWS"]);
 
     /// Specifies the FSx for OpenZFS user identity type, accepts only POSIX.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OpenZfsFileSystemIdentityType {
         /// `POSIX`
         Posix,
     }
 
-    impl crate::value::CfnEnum for OpenZfsFileSystemIdentityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Posix => "POSIX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OpenZfsFileSystemIdentityType, ["POSIX"]);
 
     /// The type of Amazon FSx volume that the S3 access point is attached to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3AccessPointAttachmentType {
         /// `OPENZFS`
         Openzfs,
@@ -1933,15 +1629,7 @@ pub mod s3_access_point_attachment {
         Ontap,
     }
 
-    impl crate::value::CfnEnum for S3AccessPointAttachmentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Openzfs => "OPENZFS",
-                Self::Ontap => "ONTAP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3AccessPointAttachmentType, ["OPENZFS", "ONTAP"]);
 }
 
 /// Resource Type definition for AWS::FSx::Snapshot
@@ -1965,7 +1653,6 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, volume_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -1975,53 +1662,31 @@ impl Snapshot {
     }
 }
 
-impl crate::resource::Resource for Snapshot {
-    const TYPE: &'static str = "AWS::FSx::Snapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource Snapshot = "AWS::FSx::Snapshot", shape: Some(&SNAPSHOT_SHAPE);
+    req {
+        name = "Name",
+        volume_id = "VolumeId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("VolumeId", self.volume_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(203), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_:.-]{1,203}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VolumeId", crate::resource::Rule { min_len: Some(23), max_len: Some(23), pattern: Some(crate::resource::Pattern::Regex("^(fsvol-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(203), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_:.-]{1,203}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::fsx::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VolumeId", crate::resource::Rule { min_len: Some(23), max_len: Some(23), pattern: Some(crate::resource::Pattern::Regex("^(fsvol-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Snapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Snapshot> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ResourceARN`.
+        attr_resource_arn: ::std::string::String = "ResourceARN",
     }
-    /// `Fn::GetAtt` `ResourceARN`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceARN")
-    }
-}
-
-pub mod snapshot {
-    //! Nested property types and enums of [`Snapshot`](super::Snapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::FSx::StorageVirtualMachine
@@ -2057,7 +1722,6 @@ pub struct StorageVirtualMachine {
 
 impl StorageVirtualMachine {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             active_directory_configuration: ::std::option::Option::None,
@@ -2070,51 +1734,37 @@ impl StorageVirtualMachine {
     }
 }
 
-impl crate::resource::Resource for StorageVirtualMachine {
-    const TYPE: &'static str = "AWS::FSx::StorageVirtualMachine";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STORAGE_VIRTUAL_MACHINE_SHAPE)
+crate::resource::props! {
+    resource StorageVirtualMachine = "AWS::FSx::StorageVirtualMachine", shape: Some(&STORAGE_VIRTUAL_MACHINE_SHAPE);
+    req {
+        file_system_id = "FileSystemId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActiveDirectoryConfiguration", self.active_directory_configuration);
-        p.set("FileSystemId", self.file_system_id);
-        p.set("Name", self.name);
-        p.set_opt("RootVolumeSecurityStyle", self.root_volume_security_style);
-        p.set_opt("SvmAdminPassword", self.svm_admin_password);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        active_directory_configuration = "ActiveDirectoryConfiguration",
+        root_volume_security_style = "RootVolumeSecurityStyle",
+        svm_admin_password = "SvmAdminPassword",
+        tags = "Tags",
     }
 }
 
-static STORAGE_VIRTUAL_MACHINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActiveDirectoryConfiguration", crate::resource::Rule { shape: Some(&self::storage_virtual_machine::ACTIVE_DIRECTORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FileSystemId", crate::resource::Rule { min_len: Some(11), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(fs-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,47}$")), ..crate::resource::Rule::NONE }),
-        ("SvmAdminPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{8,50}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::storage_virtual_machine::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STORAGE_VIRTUAL_MACHINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActiveDirectoryConfiguration", crate::resource::Rule { shape: Some(&self::storage_virtual_machine::ACTIVE_DIRECTORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FileSystemId", crate::resource::Rule { min_len: Some(11), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(fs-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,47}$")), ..crate::resource::Rule::NONE }),
+    ("SvmAdminPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{8,50}$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ecs_elasticloadbalancingv2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StorageVirtualMachine`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StorageVirtualMachine> {
-    /// `Fn::GetAtt` `ResourceARN`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceARN")
-    }
-    /// `Fn::GetAtt` `StorageVirtualMachineId`.
-    #[inline]
-    pub fn attr_storage_virtual_machine_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageVirtualMachineId")
-    }
-    /// `Fn::GetAtt` `UUID`.
-    #[inline]
-    pub fn attr_uuid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UUID")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceARN`.
+        attr_resource_arn: ::std::string::String = "ResourceARN",
+        /// `Fn::GetAtt` `StorageVirtualMachineId`.
+        attr_storage_virtual_machine_id: ::std::string::String = "StorageVirtualMachineId",
+        /// `Fn::GetAtt` `UUID`.
+        attr_uuid: ::std::string::String = "UUID",
     }
 }
 
@@ -2134,24 +1784,19 @@ pub mod storage_virtual_machine {
         pub self_managed_active_directory_configuration: ::std::option::Option<crate::cfn::fsx::storage_virtual_machine::SelfManagedActiveDirectoryConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ActiveDirectoryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NetBiosName", self.net_bios_name);
-            p.set_opt("SelfManagedActiveDirectoryConfiguration", self.self_managed_active_directory_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActiveDirectoryConfiguration;
+        opt {
+            net_bios_name = "NetBiosName",
+            self_managed_active_directory_configuration = "SelfManagedActiveDirectoryConfiguration",
         }
     }
 
-    pub(super) static ACTIVE_DIRECTORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetBiosName", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$")), ..crate::resource::Rule::NONE }),
-            ("SelfManagedActiveDirectoryConfiguration", crate::resource::Rule { shape: Some(&SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTIVE_DIRECTORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetBiosName", crate::resource::Rule { min_len: Some(1), max_len: Some(15), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$")), ..crate::resource::Rule::NONE }),
+        ("SelfManagedActiveDirectoryConfiguration", crate::resource::Rule { shape: Some(&SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SelfManagedActiveDirectoryConfiguration`.
     #[derive(Clone, Default)]
     pub struct SelfManagedActiveDirectoryConfiguration {
         /// A list of IP addresses of DNS servers or domain controllers in the self-managed AD directory. Minimum: 1. Maximum: 3.
@@ -2184,42 +1829,31 @@ pub mod storage_virtual_machine {
         pub user_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SelfManagedActiveDirectoryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DnsIps", self.dns_ips);
-            p.set_opt("DomainJoinServiceAccountSecret", self.domain_join_service_account_secret);
-            p.set_opt("DomainName", self.domain_name);
-            p.set_opt("FileSystemAdministratorsGroup", self.file_system_administrators_group);
-            p.set_opt("OrganizationalUnitDistinguishedName", self.organizational_unit_distinguished_name);
-            p.set_opt("Password", self.password);
-            p.set_opt("UserName", self.user_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedActiveDirectoryConfiguration;
+        opt {
+            dns_ips = "DnsIps",
+            domain_join_service_account_secret = "DomainJoinServiceAccountSecret",
+            domain_name = "DomainName",
+            file_system_administrators_group = "FileSystemAdministratorsGroup",
+            organizational_unit_distinguished_name = "OrganizationalUnitDistinguishedName",
+            password = "Password",
+            user_name = "UserName",
         }
     }
 
-    pub(super) static SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DnsIps", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^(^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DomainJoinServiceAccountSecret", crate::resource::Rule { min_len: Some(64), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+-[a-zA-Z0-9]{6}$")), ..crate::resource::Rule::NONE }),
-            ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$")), ..crate::resource::Rule::NONE }),
-            ("FileSystemAdministratorsGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
-            ("OrganizationalUnitDistinguishedName", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,2000}$")), ..crate::resource::Rule::NONE }),
-            ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.{1,256}$")), ..crate::resource::Rule::NONE }),
-            ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DnsIps", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^(^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DomainJoinServiceAccountSecret", crate::resource::Rule { min_len: Some(64), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+-[a-zA-Z0-9]{6}$")), ..crate::resource::Rule::NONE }),
+        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$")), ..crate::resource::Rule::NONE }),
+        ("FileSystemAdministratorsGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
+        ("OrganizationalUnitDistinguishedName", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,2000}$")), ..crate::resource::Rule::NONE }),
+        ("Password", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.{1,256}$")), secret: true, ..crate::resource::Rule::NONE }),
+        ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The security style of the root volume of the SVM. Allowed values: UNIX | NTFS | MIXED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RootVolumeSecurityStyle {
         /// `MIXED`
         Mixed,
@@ -2229,16 +1863,7 @@ pub mod storage_virtual_machine {
         Unix,
     }
 
-    impl crate::value::CfnEnum for RootVolumeSecurityStyle {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mixed => "MIXED",
-                Self::Ntfs => "NTFS",
-                Self::Unix => "UNIX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RootVolumeSecurityStyle, ["MIXED", "NTFS", "UNIX"]);
 }
 
 /// Resource Type definition for AWS::FSx::Volume
@@ -2274,7 +1899,6 @@ pub struct Volume {
 
 impl Volume {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             backup_id: ::std::option::Option::None,
@@ -2287,58 +1911,43 @@ impl Volume {
     }
 }
 
-impl crate::resource::Resource for Volume {
-    const TYPE: &'static str = "AWS::FSx::Volume";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VOLUME_SHAPE)
+crate::resource::props! {
+    resource Volume = "AWS::FSx::Volume", shape: Some(&VOLUME_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BackupId", self.backup_id);
-        p.set("Name", self.name);
-        p.set_opt("OntapConfiguration", self.ontap_configuration);
-        p.set_opt("OpenZFSConfiguration", self.open_zfs_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VolumeType", self.volume_type);
-        p
+    opt {
+        backup_id = "BackupId",
+        ontap_configuration = "OntapConfiguration",
+        open_zfs_configuration = "OpenZFSConfiguration",
+        tags = "Tags",
+        volume_type = "VolumeType",
     }
 }
 
-static VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BackupId", crate::resource::Rule { min_len: Some(12), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(backup-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(203), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,203}$")), ..crate::resource::Rule::NONE }),
-        ("OntapConfiguration", crate::resource::Rule { shape: Some(&self::volume::ONTAP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OpenZFSConfiguration", crate::resource::Rule { shape: Some(&self::volume::OPEN_ZFS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::volume::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BackupId", crate::resource::Rule { min_len: Some(12), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(backup-[0-9a-f]{8,})$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(203), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,203}$")), ..crate::resource::Rule::NONE }),
+    ("OntapConfiguration", crate::resource::Rule { shape: Some(&self::volume::ONTAP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OpenZFSConfiguration", crate::resource::Rule { shape: Some(&self::volume::OPEN_ZFS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::fsx::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Volume`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Volume> {
-    /// `Fn::GetAtt` `ResourceARN`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceARN")
-    }
-    /// `Fn::GetAtt` `UUID`.
-    #[inline]
-    pub fn attr_uuid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UUID")
-    }
-    /// `Fn::GetAtt` `VolumeId`.
-    #[inline]
-    pub fn attr_volume_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VolumeId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceARN`.
+        attr_resource_arn: ::std::string::String = "ResourceARN",
+        /// `Fn::GetAtt` `UUID`.
+        attr_uuid: ::std::string::String = "UUID",
+        /// `Fn::GetAtt` `VolumeId`.
+        attr_volume_id: ::std::string::String = "VolumeId",
     }
 }
 
 pub mod volume {
     //! Nested property types and enums of [`Volume`](super::Volume).
 
-    /// The definition `OntapConfiguration`.
     #[derive(Clone)]
     pub struct OntapConfiguration {
         /// Used to specify the configuration options for an FSx for ONTAP volume's storage aggregate or aggregates.
@@ -2397,7 +2006,6 @@ pub mod volume {
 
     impl OntapConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(storage_virtual_machine_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aggregate_configuration: ::std::option::Option::None,
@@ -2417,41 +2025,38 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for OntapConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AggregateConfiguration", self.aggregate_configuration);
-            p.set_opt("CopyTagsToBackups", self.copy_tags_to_backups);
-            p.set_opt("JunctionPath", self.junction_path);
-            p.set_opt("OntapVolumeType", self.ontap_volume_type);
-            p.set_opt("SecurityStyle", self.security_style);
-            p.set_opt("SizeInBytes", self.size_in_bytes);
-            p.set_opt("SizeInMegabytes", self.size_in_megabytes);
-            p.set_opt("SnaplockConfiguration", self.snaplock_configuration);
-            p.set_opt("SnapshotPolicy", self.snapshot_policy);
-            p.set_opt("StorageEfficiencyEnabled", self.storage_efficiency_enabled);
-            p.set("StorageVirtualMachineId", self.storage_virtual_machine_id);
-            p.set_opt("TieringPolicy", self.tiering_policy);
-            p.set_opt("VolumeStyle", self.volume_style);
-            p.into_expr()
+    crate::resource::props! {
+        nested OntapConfiguration;
+        req {
+            storage_virtual_machine_id = "StorageVirtualMachineId",
+        }
+        opt {
+            aggregate_configuration = "AggregateConfiguration",
+            copy_tags_to_backups = "CopyTagsToBackups",
+            junction_path = "JunctionPath",
+            ontap_volume_type = "OntapVolumeType",
+            security_style = "SecurityStyle",
+            size_in_bytes = "SizeInBytes",
+            size_in_megabytes = "SizeInMegabytes",
+            snaplock_configuration = "SnaplockConfiguration",
+            snapshot_policy = "SnapshotPolicy",
+            storage_efficiency_enabled = "StorageEfficiencyEnabled",
+            tiering_policy = "TieringPolicy",
+            volume_style = "VolumeStyle",
         }
     }
 
-    pub(super) static ONTAP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AggregateConfiguration", crate::resource::Rule { shape: Some(&AGGREGATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JunctionPath", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$")), ..crate::resource::Rule::NONE }),
-            ("SizeInBytes", crate::resource::Rule { min: Some(0.0), max: Some(2.2517998e16), ..crate::resource::Rule::NONE }),
-            ("SizeInMegabytes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("SnaplockConfiguration", crate::resource::Rule { shape: Some(&SNAPLOCK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SnapshotPolicy", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("StorageVirtualMachineId", crate::resource::Rule { min_len: Some(21), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(svm-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
-            ("TieringPolicy", crate::resource::Rule { shape: Some(&TIERING_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ONTAP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AggregateConfiguration", crate::resource::Rule { shape: Some(&AGGREGATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JunctionPath", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000\\u0085\\u2028\\u2029\\r\\n]{1,255}$")), ..crate::resource::Rule::NONE }),
+        ("SizeInBytes", crate::resource::Rule { min: Some(0.0), max: Some(2.2517998e16), ..crate::resource::Rule::NONE }),
+        ("SizeInMegabytes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("SnaplockConfiguration", crate::resource::Rule { shape: Some(&SNAPLOCK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SnapshotPolicy", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("StorageVirtualMachineId", crate::resource::Rule { min_len: Some(21), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^(svm-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
+        ("TieringPolicy", crate::resource::Rule { shape: Some(&TIERING_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AggregateConfiguration`.
     #[derive(Clone, Default)]
     pub struct AggregateConfiguration {
         /// The list of aggregates that this volume resides on. Aggregates are storage pools which make up your primary storage tier.
@@ -2464,24 +2069,19 @@ pub mod volume {
         pub constituents_per_aggregate: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AggregateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Aggregates", self.aggregates);
-            p.set_opt("ConstituentsPerAggregate", self.constituents_per_aggregate);
-            p.into_expr()
+    crate::resource::props! {
+        nested AggregateConfiguration;
+        opt {
+            aggregates = "Aggregates",
+            constituents_per_aggregate = "ConstituentsPerAggregate",
         }
     }
 
-    pub(super) static AGGREGATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Aggregates", crate::resource::Rule { min_items: Some(0), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("^(aggr[0-9]{1,2})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ConstituentsPerAggregate", crate::resource::Rule { min: Some(1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGGREGATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Aggregates", crate::resource::Rule { min_items: Some(0), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("^(aggr[0-9]{1,2})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ConstituentsPerAggregate", crate::resource::Rule { min: Some(1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnaplockConfiguration`.
     #[derive(Clone)]
     pub struct SnaplockConfiguration {
         /// Enables or disables the audit log volume for an FSx for ONTAP SnapLock volume
@@ -2512,7 +2112,6 @@ pub mod volume {
 
     impl SnaplockConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(snaplock_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::volume::SnaplockType>>) -> Self {
             Self {
                 audit_log_volume: ::std::option::Option::None,
@@ -2525,28 +2124,25 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for SnaplockConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuditLogVolume", self.audit_log_volume);
-            p.set_opt("AutocommitPeriod", self.autocommit_period);
-            p.set_opt("PrivilegedDelete", self.privileged_delete);
-            p.set_opt("RetentionPeriod", self.retention_period);
-            p.set("SnaplockType", self.snaplock_type);
-            p.set_opt("VolumeAppendModeEnabled", self.volume_append_mode_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnaplockConfiguration;
+        req {
+            snaplock_type = "SnaplockType",
+        }
+        opt {
+            audit_log_volume = "AuditLogVolume",
+            autocommit_period = "AutocommitPeriod",
+            privileged_delete = "PrivilegedDelete",
+            retention_period = "RetentionPeriod",
+            volume_append_mode_enabled = "VolumeAppendModeEnabled",
         }
     }
 
-    pub(super) static SNAPLOCK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutocommitPeriod", crate::resource::Rule { shape: Some(&AUTOCOMMIT_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetentionPeriod", crate::resource::Rule { shape: Some(&SNAPLOCK_RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNAPLOCK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutocommitPeriod", crate::resource::Rule { shape: Some(&AUTOCOMMIT_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetentionPeriod", crate::resource::Rule { shape: Some(&SNAPLOCK_RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AutocommitPeriod`.
     #[derive(Clone)]
     pub struct AutocommitPeriod {
         /// Defines the type of time for the autocommit period of a file in an FSx for ONTAP SnapLock volume. Setting this value to NONE disables autocommit. The default value is NONE.
@@ -2561,7 +2157,6 @@ pub mod volume {
 
     impl AutocommitPeriod {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::volume::Type>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -2570,23 +2165,20 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for AutocommitPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutocommitPeriod;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            value = "Value",
         }
     }
 
-    pub(super) static AUTOCOMMIT_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTOCOMMIT_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnaplockRetentionPeriod`.
     #[derive(Clone)]
     pub struct SnaplockRetentionPeriod {
         /// The retention period assigned to a write once, read many (WORM) file by default if an explicit retention period is not set for an FSx for ONTAP SnapLock volume.
@@ -2615,26 +2207,21 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for SnaplockRetentionPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultRetention", self.default_retention);
-            p.set("MaximumRetention", self.maximum_retention);
-            p.set("MinimumRetention", self.minimum_retention);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnaplockRetentionPeriod;
+        req {
+            default_retention = "DefaultRetention",
+            maximum_retention = "MaximumRetention",
+            minimum_retention = "MinimumRetention",
         }
     }
 
-    pub(super) static SNAPLOCK_RETENTION_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultRetention", crate::resource::Rule { shape: Some(&RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumRetention", crate::resource::Rule { shape: Some(&RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MinimumRetention", crate::resource::Rule { shape: Some(&RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNAPLOCK_RETENTION_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultRetention", crate::resource::Rule { shape: Some(&RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumRetention", crate::resource::Rule { shape: Some(&RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MinimumRetention", crate::resource::Rule { shape: Some(&RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RetentionPeriod`.
     #[derive(Clone)]
     pub struct RetentionPeriod {
         /// Defines the type of time for the retention period of an FSx for ONTAP SnapLock volume. Set it to one of the valid types. If you set it to INFINITE, the files are retained forever. If you set it to UNSPECIFIED, the files are retained until you set an explicit retention period.
@@ -2649,7 +2236,6 @@ pub mod volume {
 
     impl RetentionPeriod {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::volume::RetentionPeriodType>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -2658,21 +2244,19 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for RetentionPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetentionPeriod;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            value = "Value",
         }
     }
 
-    pub(super) static RETENTION_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETENTION_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the data tiering policy for an ONTAP volume. When enabled, Amazon FSx for ONTAP's intelligent tiering automatically transitions a volume's data between the file system's primary storage and capacity pool storage based on your access patterns.
     #[derive(Clone, Default)]
@@ -2687,23 +2271,18 @@ pub mod volume {
         pub name: ::std::option::Option<crate::value::Val<crate::cfn::fsx::volume::Name>>,
     }
 
-    impl crate::resource::ToExpr for TieringPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CoolingPeriod", self.cooling_period);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TieringPolicy;
+        opt {
+            cooling_period = "CoolingPeriod",
+            name = "Name",
         }
     }
 
-    pub(super) static TIERING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CoolingPeriod", crate::resource::Rule { min: Some(2.0), max: Some(183.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIERING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CoolingPeriod", crate::resource::Rule { min: Some(2.0), max: Some(183.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenZFSConfiguration`.
     #[derive(Clone)]
     pub struct OpenZfsConfiguration {
         /// A Boolean value indicating whether tags for the volume should be copied to snapshots. This value defaults to false. If this value is set to true, and you do not specify any tags, all tags for the original volume are copied over to snapshots. If this value is set to true, and you do specify one or more tags, only the specified tags for the original volume are copied over to snapshots. If you specify one or more tags when creating a new snapshot, no tags are copied over from the original volume, regardless of this value.
@@ -2754,7 +2333,6 @@ pub mod volume {
 
     impl OpenZfsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parent_volume_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 copy_tags_to_snapshots: ::std::option::Option::None,
@@ -2772,38 +2350,35 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for OpenZfsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CopyTagsToSnapshots", self.copy_tags_to_snapshots);
-            p.set_opt("DataCompressionType", self.data_compression_type);
-            p.set_opt("NfsExports", self.nfs_exports);
-            p.set_opt("Options", self.options);
-            p.set_opt("OriginSnapshot", self.origin_snapshot);
-            p.set("ParentVolumeId", self.parent_volume_id);
-            p.set_opt("ReadOnly", self.read_only);
-            p.set_opt("RecordSizeKiB", self.record_size_kib);
-            p.set_opt("StorageCapacityQuotaGiB", self.storage_capacity_quota_gib);
-            p.set_opt("StorageCapacityReservationGiB", self.storage_capacity_reservation_gib);
-            p.set_opt("UserAndGroupQuotas", self.user_and_group_quotas);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenZfsConfiguration;
+        req {
+            parent_volume_id = "ParentVolumeId",
+        }
+        opt {
+            copy_tags_to_snapshots = "CopyTagsToSnapshots",
+            data_compression_type = "DataCompressionType",
+            nfs_exports = "NfsExports",
+            options = "Options",
+            origin_snapshot = "OriginSnapshot",
+            read_only = "ReadOnly",
+            record_size_kib = "RecordSizeKiB",
+            storage_capacity_quota_gib = "StorageCapacityQuotaGiB",
+            storage_capacity_reservation_gib = "StorageCapacityReservationGiB",
+            user_and_group_quotas = "UserAndGroupQuotas",
         }
     }
 
-    pub(super) static OPEN_ZFS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NfsExports", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&NFS_EXPORTS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OriginSnapshot", crate::resource::Rule { shape: Some(&ORIGIN_SNAPSHOT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParentVolumeId", crate::resource::Rule { min_len: Some(23), max_len: Some(23), pattern: Some(crate::resource::Pattern::Regex("^(fsvol-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
-            ("RecordSizeKiB", crate::resource::Rule { min: Some(4.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
-            ("StorageCapacityQuotaGiB", crate::resource::Rule { min: Some(-1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("StorageCapacityReservationGiB", crate::resource::Rule { min: Some(-1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("UserAndGroupQuotas", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&USER_AND_GROUP_QUOTAS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_ZFS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NfsExports", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&NFS_EXPORTS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OriginSnapshot", crate::resource::Rule { shape: Some(&ORIGIN_SNAPSHOT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParentVolumeId", crate::resource::Rule { min_len: Some(23), max_len: Some(23), pattern: Some(crate::resource::Pattern::Regex("^(fsvol-[0-9a-f]{17,})$")), ..crate::resource::Rule::NONE }),
+        ("RecordSizeKiB", crate::resource::Rule { min: Some(4.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
+        ("StorageCapacityQuotaGiB", crate::resource::Rule { min: Some(-1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("StorageCapacityReservationGiB", crate::resource::Rule { min: Some(-1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("UserAndGroupQuotas", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&USER_AND_GROUP_QUOTAS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NfsExports`.
     #[derive(Clone)]
     pub struct NfsExports {
         /// The configuration object for mounting a Network File System (NFS) file system.
@@ -2822,22 +2397,17 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for NfsExports {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientConfigurations", self.client_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested NfsExports;
+        req {
+            client_configurations = "ClientConfigurations",
         }
     }
 
-    pub(super) static NFS_EXPORTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&CLIENT_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NFS_EXPORTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&CLIENT_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ClientConfigurations`.
     #[derive(Clone)]
     pub struct ClientConfigurations {
         /// A value that specifies who can mount the file system. You can provide a wildcard character (*), an IP address (0.0.0.0), or a CIDR address (192.0.2.0/24). By default, Amazon FSx uses the wildcard character when specifying the client.
@@ -2852,7 +2422,6 @@ pub mod volume {
 
     impl ClientConfigurations {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(clients: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, options: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 clients: clients.into(),
@@ -2861,24 +2430,19 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for ClientConfigurations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Clients", self.clients);
-            p.set("Options", self.options);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientConfigurations;
+        req {
+            clients = "Clients",
+            options = "Options",
         }
     }
 
-    pub(super) static CLIENT_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Clients", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[ -~]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Options", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[ -~]{1,128}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLIENT_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Clients", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[ -~]{1,128}$")), ..crate::resource::Rule::NONE }),
+        ("Options", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[ -~]{1,128}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OriginSnapshot`.
     #[derive(Clone)]
     pub struct OriginSnapshot {
         /// The configuration object for mounting a Network File System (NFS) file system.
@@ -2893,7 +2457,6 @@ pub mod volume {
 
     impl OriginSnapshot {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(copy_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::volume::CopyStrategy>>, snapshot_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 copy_strategy: copy_strategy.into(),
@@ -2902,23 +2465,18 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for OriginSnapshot {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CopyStrategy", self.copy_strategy);
-            p.set("SnapshotARN", self.snapshot_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested OriginSnapshot;
+        req {
+            copy_strategy = "CopyStrategy",
+            snapshot_arn = "SnapshotARN",
         }
     }
 
-    pub(super) static ORIGIN_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SnapshotARN", crate::resource::Rule { min_len: Some(8), max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^arn:(?=[^:]+:fsx:[^:]+:\\d{12}:)((|(?=[a-z0-9-.]{1,63})(?!\\d{1,3}(\\.\\d{1,3}){3})(?![^:]*-{2})(?![^:]*-\\.)(?![^:]*\\.-)[a-z0-9].*(?<!-)):){4}(?!/).{0,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORIGIN_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SnapshotARN", crate::resource::Rule { min_len: Some(8), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:(?=[^:]+:fsx:[^:]+:\\d{12}:)((|(?=[a-z0-9-.]{1,63})(?!\\d{1,3}(\\.\\d{1,3}){3})(?![^:]*-{2})(?![^:]*-\\.)(?![^:]*\\.-)[a-z0-9].*(?<!-)):){4}(?!/).{0,1024}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UserAndGroupQuotas`.
     #[derive(Clone)]
     pub struct UserAndGroupQuotas {
         /// The ID of the user or group that the quota applies to.
@@ -2937,7 +2495,6 @@ pub mod volume {
 
     impl UserAndGroupQuotas {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<i64>>, storage_capacity_quota_gib: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::fsx::volume::UserAndGroupQuotasType>>) -> Self {
             Self {
                 id: id.into(),
@@ -2947,33 +2504,22 @@ pub mod volume {
         }
     }
 
-    impl crate::resource::ToExpr for UserAndGroupQuotas {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("StorageCapacityQuotaGiB", self.storage_capacity_quota_gib);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserAndGroupQuotas;
+        req {
+            id = "Id",
+            storage_capacity_quota_gib = "StorageCapacityQuotaGiB",
+            type_ = "Type",
         }
     }
 
-    pub(super) static USER_AND_GROUP_QUOTAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("StorageCapacityQuotaGiB", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_AND_GROUP_QUOTAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("StorageCapacityQuotaGiB", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the type of volume you are creating. Valid values are the following: RW or DP
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OntapVolumeType {
         /// `DP`
         Dp,
@@ -2981,18 +2527,10 @@ pub mod volume {
         Rw,
     }
 
-    impl crate::value::CfnEnum for OntapVolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dp => "DP",
-                Self::Rw => "RW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OntapVolumeType, ["DP", "RW"]);
 
     /// Specifies the security style for the volume. If a volume's security style is not specified, it is automatically set to the root volume's security style.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityStyle {
         /// `MIXED`
         Mixed,
@@ -3002,19 +2540,10 @@ pub mod volume {
         Unix,
     }
 
-    impl crate::value::CfnEnum for SecurityStyle {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mixed => "MIXED",
-                Self::Ntfs => "NTFS",
-                Self::Unix => "UNIX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SecurityStyle, ["MIXED", "NTFS", "UNIX"]);
 
     /// Defines the type of time for the autocommit period of a file in an FSx for ONTAP SnapLock volume. Setting this value to NONE disables autocommit. The default value is NONE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DAYS`
         Days,
@@ -3030,22 +2559,10 @@ pub mod volume {
         Years,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-                Self::Hours => "HOURS",
-                Self::Minutes => "MINUTES",
-                Self::Months => "MONTHS",
-                Self::None => "NONE",
-                Self::Years => "YEARS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["DAYS", "HOURS", "MINUTES", "MONTHS", "NONE", "YEARS"]);
 
     /// Enables, disables, or permanently disables privileged delete on an FSx for ONTAP SnapLock Enterprise volume.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivilegedDelete {
         /// `DISABLED`
         Disabled,
@@ -3055,19 +2572,10 @@ pub mod volume {
         PermanentlyDisabled,
     }
 
-    impl crate::value::CfnEnum for PrivilegedDelete {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-                Self::PermanentlyDisabled => "PERMANENTLY_DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrivilegedDelete, ["DISABLED", "ENABLED", "PERMANENTLY_DISABLED"]);
 
     /// Defines the type of time for the retention period of an FSx for ONTAP SnapLock volume. Set it to one of the valid types. If you set it to INFINITE, the files are retained forever. If you set it to UNSPECIFIED, the files are retained until you set an explicit retention period.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetentionPeriodType {
         /// `DAYS`
         Days,
@@ -3087,24 +2595,10 @@ pub mod volume {
         Years,
     }
 
-    impl crate::value::CfnEnum for RetentionPeriodType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-                Self::Hours => "HOURS",
-                Self::Infinite => "INFINITE",
-                Self::Minutes => "MINUTES",
-                Self::Months => "MONTHS",
-                Self::Seconds => "SECONDS",
-                Self::Unspecified => "UNSPECIFIED",
-                Self::Years => "YEARS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RetentionPeriodType, ["DAYS", "HOURS", "INFINITE", "MINUTES", "MONTHS", "SECONDS", "UNSPECIFIED", "YEARS"]);
 
     /// Specifies the retention mode of an FSx for ONTAP SnapLock volume. After it is set, it can't be changed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SnaplockType {
         /// `COMPLIANCE`
         Compliance,
@@ -3112,18 +2606,10 @@ pub mod volume {
         Enterprise,
     }
 
-    impl crate::value::CfnEnum for SnaplockType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Compliance => "COMPLIANCE",
-                Self::Enterprise => "ENTERPRISE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SnaplockType, ["COMPLIANCE", "ENTERPRISE"]);
 
     /// Specifies the tiering policy used to transition data. Default value is SNAPSHOT_ONLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `ALL`
         All,
@@ -3135,20 +2621,10 @@ pub mod volume {
         SnapshotOnly,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Auto => "AUTO",
-                Self::None => "NONE",
-                Self::SnapshotOnly => "SNAPSHOT_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["ALL", "AUTO", "NONE", "SNAPSHOT_ONLY"]);
 
     /// Use to specify the style of an ONTAP volume.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeStyle {
         /// `FLEXGROUP`
         Flexgroup,
@@ -3156,18 +2632,10 @@ pub mod volume {
         Flexvol,
     }
 
-    impl crate::value::CfnEnum for VolumeStyle {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Flexgroup => "FLEXGROUP",
-                Self::Flexvol => "FLEXVOL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VolumeStyle, ["FLEXGROUP", "FLEXVOL"]);
 
     /// Specifies the method used to compress the data on the volume
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataCompressionType {
         /// `LZ4`
         Lz4,
@@ -3177,19 +2645,10 @@ pub mod volume {
         Zstd,
     }
 
-    impl crate::value::CfnEnum for DataCompressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Lz4 => "LZ4",
-                Self::None => "NONE",
-                Self::Zstd => "ZSTD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataCompressionType, ["LZ4", "NONE", "ZSTD"]);
 
     /// The configuration object for mounting a Network File System (NFS) file system.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CopyStrategy {
         /// `CLONE`
         Clone,
@@ -3199,19 +2658,10 @@ pub mod volume {
         IncrementalCopy,
     }
 
-    impl crate::value::CfnEnum for CopyStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Clone => "CLONE",
-                Self::FullCopy => "FULL_COPY",
-                Self::IncrementalCopy => "INCREMENTAL_COPY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CopyStrategy, ["CLONE", "FULL_COPY", "INCREMENTAL_COPY"]);
 
     /// Specifies whether the quota applies to a user or group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserAndGroupQuotasType {
         /// `GROUP`
         Group,
@@ -3219,18 +2669,10 @@ pub mod volume {
         User,
     }
 
-    impl crate::value::CfnEnum for UserAndGroupQuotasType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Group => "GROUP",
-                Self::User => "USER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UserAndGroupQuotasType, ["GROUP", "USER"]);
 
     /// The type of the volume.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `ONTAP`
         Ontap,
@@ -3238,13 +2680,5 @@ pub mod volume {
         Openzfs,
     }
 
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ontap => "ONTAP",
-                Self::Openzfs => "OPENZFS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VolumeType, ["ONTAP", "OPENZFS"]);
 }

@@ -29,7 +29,6 @@ pub struct Alias {
 
 impl Alias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, routing_strategy: crate::cfn::gamelift::alias::RoutingStrategy) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -40,50 +39,38 @@ impl Alias {
     }
 }
 
-impl crate::resource::Resource for Alias {
-    const TYPE: &'static str = "AWS::GameLift::Alias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ALIAS_SHAPE)
+crate::resource::props! {
+    resource Alias = "AWS::GameLift::Alias", shape: Some(&ALIAS_SHAPE);
+    req {
+        name = "Name",
+        routing_strategy = "RoutingStrategy",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("RoutingStrategy", self.routing_strategy);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
-        ("RoutingStrategy", crate::resource::Rule { shape: Some(&self::alias::ROUTING_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::alias::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*\\S.*")), ..crate::resource::Rule::NONE }),
+    ("RoutingStrategy", crate::resource::Rule { shape: Some(&self::alias::ROUTING_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools_group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Alias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Alias> {
-    /// `Fn::GetAtt` `AliasArn`.
-    #[inline]
-    pub fn attr_alias_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AliasArn")
-    }
-    /// `Fn::GetAtt` `AliasId`.
-    #[inline]
-    pub fn attr_alias_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AliasId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AliasArn`.
+        attr_alias_arn: ::std::string::String = "AliasArn",
+        /// `Fn::GetAtt` `AliasId`.
+        attr_alias_id: ::std::string::String = "AliasId",
     }
 }
 
 pub mod alias {
     //! Nested property types and enums of [`Alias`](super::Alias).
 
-    /// The definition `RoutingStrategy`.
     #[derive(Clone)]
     pub struct RoutingStrategy {
         /// A unique identifier for a fleet that the alias points to. If you specify SIMPLE for the Type property, you must specify this property.
@@ -102,7 +89,6 @@ pub mod alias {
 
     impl RoutingStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::gamelift::alias::Type>>) -> Self {
             Self {
                 fleet_id: ::std::option::Option::None,
@@ -112,32 +98,23 @@ pub mod alias {
         }
     }
 
-    impl crate::resource::ToExpr for RoutingStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FleetId", self.fleet_id);
-            p.set_opt("Message", self.message);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoutingStrategy;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            fleet_id = "FleetId",
+            message = "Message",
         }
     }
 
-    pub(super) static ROUTING_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FleetId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-z]*fleet-[a-zA-Z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTING_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FleetId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-z]*fleet-[a-zA-Z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Simple routing strategy. The alias resolves to one specific fleet. Use this type when routing to active fleets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SIMPLE`
         Simple,
@@ -145,15 +122,7 @@ pub mod alias {
         Terminal,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Simple => "SIMPLE",
-                Self::Terminal => "TERMINAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SIMPLE", "TERMINAL"]);
 }
 
 /// Resource Type definition for AWS::GameLift::Build
@@ -187,53 +156,39 @@ pub struct Build {
     pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Build {
-    const TYPE: &'static str = "AWS::GameLift::Build";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BUILD_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("OperatingSystem", self.operating_system);
-        p.set_opt("ServerSdkVersion", self.server_sdk_version);
-        p.set_opt("StorageLocation", self.storage_location);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Version", self.version);
-        p
+crate::resource::props! {
+    resource Build = "AWS::GameLift::Build", shape: Some(&BUILD_SHAPE);
+    opt {
+        name = "Name",
+        operating_system = "OperatingSystem",
+        server_sdk_version = "ServerSdkVersion",
+        storage_location = "StorageLocation",
+        tags = "Tags",
+        version = "Version",
     }
 }
 
-static BUILD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ServerSdkVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\d+\\.\\d+\\.\\d+$")), ..crate::resource::Rule::NONE }),
-        ("StorageLocation", crate::resource::Rule { shape: Some(&self::build::STORAGE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::build::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BUILD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ServerSdkVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\d+\\.\\d+\\.\\d+$")), ..crate::resource::Rule::NONE }),
+    ("StorageLocation", crate::resource::Rule { shape: Some(&self::build::STORAGE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools_group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Build`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Build> {
-    /// `Fn::GetAtt` `BuildArn`.
-    #[inline]
-    pub fn attr_build_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BuildArn")
-    }
-    /// `Fn::GetAtt` `BuildId`.
-    #[inline]
-    pub fn attr_build_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BuildId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BuildArn`.
+        attr_build_arn: ::std::string::String = "BuildArn",
+        /// `Fn::GetAtt` `BuildId`.
+        attr_build_id: ::std::string::String = "BuildId",
     }
 }
 
 pub mod build {
     //! Nested property types and enums of [`Build`](super::Build).
 
-    /// The definition `StorageLocation`.
     #[derive(Clone)]
     pub struct StorageLocation {
         /// An Amazon S3 bucket identifier. This is the name of the S3 bucket.
@@ -256,7 +211,6 @@ pub mod build {
 
     impl StorageLocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -267,36 +221,27 @@ pub mod build {
         }
     }
 
-    impl crate::resource::ToExpr for StorageLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set_opt("ObjectVersion", self.object_version);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageLocation;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+            role_arn = "RoleArn",
+        }
+        opt {
+            object_version = "ObjectVersion",
         }
     }
 
-    pub(super) static STORAGE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("ObjectVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("ObjectVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The operating system that the game server binaries are built to run on. This value determines the type of fleet resources that you can use for this build. If your game build contains multiple executables, they all must run on the same operating system. If an operating system is not specified when creating a build, Amazon GameLift uses the default value (WINDOWS_2012). This value cannot be changed later.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystem {
         /// `AMAZON_LINUX`
         AmazonLinux,
@@ -312,19 +257,7 @@ pub mod build {
         Windows2022,
     }
 
-    impl crate::value::CfnEnum for OperatingSystem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonLinux => "AMAZON_LINUX",
-                Self::AmazonLinux2 => "AMAZON_LINUX_2",
-                Self::AmazonLinux2023 => "AMAZON_LINUX_2023",
-                Self::Windows2012 => "WINDOWS_2012",
-                Self::Windows2016 => "WINDOWS_2016",
-                Self::Windows2022 => "WINDOWS_2022",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OperatingSystem, ["AMAZON_LINUX", "AMAZON_LINUX_2", "AMAZON_LINUX_2023", "WINDOWS_2012", "WINDOWS_2016", "WINDOWS_2022"]);
 }
 
 /// The AWS::GameLift::ContainerFleet resource creates an Amazon GameLift (GameLift) container fleet to host game servers.
@@ -367,7 +300,7 @@ pub struct ContainerFleet {
     /// A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift server.
     ///
     /// CloudFormation property `InstanceInboundPermissions`.
-    pub instance_inbound_permissions: ::std::option::Option<::std::vec::Vec<crate::cfn::gamelift::container_fleet::IpPermission>>,
+    pub instance_inbound_permissions: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_media::IpPermission>>,
     /// The name of an EC2 instance type that is supported in Amazon GameLift. A fleet instance type determines the computing resources of each instance in the fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift supports the following EC2 instance types. See Amazon EC2 Instance Types for detailed descriptions.
     ///
     /// CloudFormation property `InstanceType`; changing it replaces the resource.
@@ -385,7 +318,7 @@ pub struct ContainerFleet {
     /// A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet. You can also set protection for individual game sessions.
     ///
     /// CloudFormation property `NewGameSessionProtectionPolicy`.
-    pub new_game_session_protection_policy: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::container_fleet::NewGameSessionProtectionPolicy>>,
+    pub new_game_session_protection_policy: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::NewGameSessionProtectionPolicy>>,
     /// The name of the container group definition that will be created per instance. This field is optional if you specify GameServerContainerGroupDefinitionName.
     ///
     /// CloudFormation property `PerInstanceContainerGroupDefinitionName`.
@@ -406,7 +339,6 @@ pub struct ContainerFleet {
 
 impl ContainerFleet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(fleet_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             billing_type: ::std::option::Option::None,
@@ -431,103 +363,76 @@ impl ContainerFleet {
     }
 }
 
-impl crate::resource::Resource for ContainerFleet {
-    const TYPE: &'static str = "AWS::GameLift::ContainerFleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTAINER_FLEET_SHAPE)
+crate::resource::props! {
+    resource ContainerFleet = "AWS::GameLift::ContainerFleet", shape: Some(&CONTAINER_FLEET_SHAPE);
+    req {
+        fleet_role_arn = "FleetRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BillingType", self.billing_type);
-        p.set_opt("DeploymentConfiguration", self.deployment_configuration);
-        p.set_opt("Description", self.description);
-        p.set("FleetRoleArn", self.fleet_role_arn);
-        p.set_opt("GameServerContainerGroupDefinitionName", self.game_server_container_group_definition_name);
-        p.set_opt("GameServerContainerGroupsPerInstance", self.game_server_container_groups_per_instance);
-        p.set_opt("GameSessionCreationLimitPolicy", self.game_session_creation_limit_policy);
-        p.set_opt("InstanceConnectionPortRange", self.instance_connection_port_range);
-        p.set_opt("InstanceInboundPermissions", self.instance_inbound_permissions);
-        p.set_opt("InstanceType", self.instance_type);
-        p.set_opt("Locations", self.locations);
-        p.set_opt("LogConfiguration", self.log_configuration);
-        p.set_opt("MetricGroups", self.metric_groups);
-        p.set_opt("NewGameSessionProtectionPolicy", self.new_game_session_protection_policy);
-        p.set_opt("PerInstanceContainerGroupDefinitionName", self.per_instance_container_group_definition_name);
-        p.set_opt("PlayerGatewayMode", self.player_gateway_mode);
-        p.set_opt("ScalingPolicies", self.scaling_policies);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        billing_type = "BillingType",
+        deployment_configuration = "DeploymentConfiguration",
+        description = "Description",
+        game_server_container_group_definition_name = "GameServerContainerGroupDefinitionName",
+        game_server_container_groups_per_instance = "GameServerContainerGroupsPerInstance",
+        game_session_creation_limit_policy = "GameSessionCreationLimitPolicy",
+        instance_connection_port_range = "InstanceConnectionPortRange",
+        instance_inbound_permissions = "InstanceInboundPermissions",
+        instance_type = "InstanceType",
+        locations = "Locations",
+        log_configuration = "LogConfiguration",
+        metric_groups = "MetricGroups",
+        new_game_session_protection_policy = "NewGameSessionProtectionPolicy",
+        per_instance_container_group_definition_name = "PerInstanceContainerGroupDefinitionName",
+        player_gateway_mode = "PlayerGatewayMode",
+        scaling_policies = "ScalingPolicies",
+        tags = "Tags",
     }
 }
 
-static CONTAINER_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeploymentConfiguration", crate::resource::Rule { shape: Some(&self::container_fleet::DEPLOYMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("FleetRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-        ("GameServerContainerGroupDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-]+$|^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$")), ..crate::resource::Rule::NONE }),
-        ("GameServerContainerGroupsPerInstance", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
-        ("GameSessionCreationLimitPolicy", crate::resource::Rule { shape: Some(&self::container_fleet::GAME_SESSION_CREATION_LIMIT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceConnectionPortRange", crate::resource::Rule { shape: Some(&self::container_fleet::CONNECTION_PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceInboundPermissions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::container_fleet::IP_PERMISSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Locations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::container_fleet::LOCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LogConfiguration", crate::resource::Rule { shape: Some(&self::container_fleet::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MetricGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PerInstanceContainerGroupDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-]+$|^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$")), ..crate::resource::Rule::NONE }),
-        ("ScalingPolicies", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::container_fleet::SCALING_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::container_fleet::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTAINER_FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeploymentConfiguration", crate::resource::Rule { shape: Some(&self::container_fleet::DEPLOYMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("FleetRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("GameServerContainerGroupDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-]+$|^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$")), ..crate::resource::Rule::NONE }),
+    ("GameServerContainerGroupsPerInstance", crate::resource::Rule { min: Some(1.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
+    ("GameSessionCreationLimitPolicy", crate::resource::Rule { shape: Some(&self::container_fleet::GAME_SESSION_CREATION_LIMIT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceConnectionPortRange", crate::resource::Rule { shape: Some(&self::container_fleet::CONNECTION_PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceInboundPermissions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::IP_PERMISSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Locations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::container_fleet::LOCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LogConfiguration", crate::resource::Rule { shape: Some(&self::container_fleet::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MetricGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PerInstanceContainerGroupDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-]+$|^arn:.*:containergroupdefinition\\/[a-zA-Z0-9\\-]+(:[0-9]+)?$")), ..crate::resource::Rule::NONE }),
+    ("ScalingPolicies", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::container_fleet::SCALING_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools_group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContainerFleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContainerFleet> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `DeploymentDetails`.
-    #[inline]
-    pub fn attr_deployment_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("DeploymentDetails")
-    }
-    /// `Fn::GetAtt` `FleetArn`.
-    #[inline]
-    pub fn attr_fleet_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FleetArn")
-    }
-    /// `Fn::GetAtt` `FleetId`.
-    #[inline]
-    pub fn attr_fleet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FleetId")
-    }
-    /// `Fn::GetAtt` `GameServerContainerGroupDefinitionArn`.
-    #[inline]
-    pub fn attr_game_server_container_group_definition_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GameServerContainerGroupDefinitionArn")
-    }
-    /// `Fn::GetAtt` `MaximumGameServerContainerGroupsPerInstance`.
-    #[inline]
-    pub fn attr_maximum_game_server_container_groups_per_instance(self) -> crate::value::Val<i64> {
-        self.__get_att("MaximumGameServerContainerGroupsPerInstance")
-    }
-    /// `Fn::GetAtt` `PerInstanceContainerGroupDefinitionArn`.
-    #[inline]
-    pub fn attr_per_instance_container_group_definition_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PerInstanceContainerGroupDefinitionArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `DeploymentDetails`.
+        attr_deployment_details: crate::value::Json = "DeploymentDetails",
+        /// `Fn::GetAtt` `FleetArn`.
+        attr_fleet_arn: ::std::string::String = "FleetArn",
+        /// `Fn::GetAtt` `FleetId`.
+        attr_fleet_id: ::std::string::String = "FleetId",
+        /// `Fn::GetAtt` `GameServerContainerGroupDefinitionArn`.
+        attr_game_server_container_group_definition_arn: ::std::string::String = "GameServerContainerGroupDefinitionArn",
+        /// `Fn::GetAtt` `MaximumGameServerContainerGroupsPerInstance`.
+        attr_maximum_game_server_container_groups_per_instance: i64 = "MaximumGameServerContainerGroupsPerInstance",
+        /// `Fn::GetAtt` `PerInstanceContainerGroupDefinitionArn`.
+        attr_per_instance_container_group_definition_arn: ::std::string::String = "PerInstanceContainerGroupDefinitionArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod container_fleet {
     //! Nested property types and enums of [`ContainerFleet`](super::ContainerFleet).
+
+    pub use crate::cfn::shared::group_media::{ComparisonOperator, IpPermission, MetricName, NewGameSessionProtectionPolicy, PlayerGatewayStatus, PolicyType, Protocol, ScalingAdjustmentType, TargetConfiguration, ZeroCapacityStrategy};
 
     /// Provides details about how to drain old tasks and replace them with new updated tasks.
     #[derive(Clone, Default)]
@@ -546,22 +451,18 @@ pub mod container_fleet {
         pub protection_strategy: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::container_fleet::ProtectionStrategy>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImpairmentStrategy", self.impairment_strategy);
-            p.set_opt("MinimumHealthyPercentage", self.minimum_healthy_percentage);
-            p.set_opt("ProtectionStrategy", self.protection_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentConfiguration;
+        opt {
+            impairment_strategy = "ImpairmentStrategy",
+            minimum_healthy_percentage = "MinimumHealthyPercentage",
+            protection_strategy = "ProtectionStrategy",
         }
     }
 
-    pub(super) static DEPLOYMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinimumHealthyPercentage", crate::resource::Rule { min: Some(30.0), max: Some(75.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinimumHealthyPercentage", crate::resource::Rule { min: Some(30.0), max: Some(75.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A policy that limits the number of game sessions a player can create on the same fleet. This optional policy gives game owners control over how players can consume available game server resources. A resource creation policy makes the following statement: "An individual player can create a maximum number of new game sessions within a specified time period".
     ///
@@ -578,22 +479,18 @@ pub mod container_fleet {
         pub policy_period_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for GameSessionCreationLimitPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NewGameSessionsPerCreator", self.new_game_sessions_per_creator);
-            p.set_opt("PolicyPeriodInMinutes", self.policy_period_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested GameSessionCreationLimitPolicy;
+        opt {
+            new_game_sessions_per_creator = "NewGameSessionsPerCreator",
+            policy_period_in_minutes = "PolicyPeriodInMinutes",
         }
     }
 
-    pub(super) static GAME_SESSION_CREATION_LIMIT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NewGameSessionsPerCreator", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("PolicyPeriodInMinutes", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GAME_SESSION_CREATION_LIMIT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NewGameSessionsPerCreator", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("PolicyPeriodInMinutes", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the range of ports on the instance that allow inbound traffic to connect with containers in a fleet.
     #[derive(Clone)]
@@ -610,7 +507,6 @@ pub mod container_fleet {
 
     impl ConnectionPortRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(from_port: impl ::std::convert::Into<crate::value::Val<i64>>, to_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 from_port: from_port.into(),
@@ -619,76 +515,18 @@ pub mod container_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionPortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FromPort", self.from_port);
-            p.set("ToPort", self.to_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionPortRange;
+        req {
+            from_port = "FromPort",
+            to_port = "ToPort",
         }
     }
 
-    pub(super) static CONNECTION_PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift hosting resource. New game sessions that are started on the fleet are assigned an IP address/port number combination, which must fall into the fleet's allowed ranges. For fleets created with a custom game server, the ranges reflect the server's game session assignments. For Realtime Servers fleets, Amazon GameLift automatically opens two port ranges, one for TCP messaging and one for UDP, for use by the Realtime servers.
-    #[derive(Clone)]
-    pub struct IpPermission {
-        /// A starting value for a range of allowed port numbers.
-        ///
-        /// CloudFormation property `FromPort`; required.
-        pub from_port: crate::value::Val<i64>,
-        /// A range of allowed IP addresses. This value must be expressed in CIDR notation. Example: "000.000.000.000/[subnet mask]" or optionally the shortened version "0.0.0.0/[subnet mask]".
-        ///
-        /// CloudFormation property `IpRange`; required.
-        pub ip_range: crate::value::Val<::std::string::String>,
-        /// The network communication protocol used by the fleet.
-        ///
-        /// CloudFormation property `Protocol`; required.
-        pub protocol: crate::value::Val<crate::cfn::gamelift::container_fleet::Protocol>,
-        /// An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort.
-        ///
-        /// CloudFormation property `ToPort`; required.
-        pub to_port: crate::value::Val<i64>,
-    }
-
-    impl IpPermission {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(from_port: impl ::std::convert::Into<crate::value::Val<i64>>, ip_range: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::gamelift::container_fleet::Protocol>>, to_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                from_port: from_port.into(),
-                ip_range: ip_range.into(),
-                protocol: protocol.into(),
-                to_port: to_port.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IpPermission {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FromPort", self.from_port);
-            p.set("IpRange", self.ip_range);
-            p.set("Protocol", self.protocol);
-            p.set("ToPort", self.to_port);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IP_PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
-            ("IpRange", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(/([0-9]|[1-2][0-9]|3[0-2]))$)")), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
+        ("ToPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
     #[derive(Clone)]
@@ -702,7 +540,7 @@ pub mod container_fleet {
         /// The player gateway status for the location.
         ///
         /// CloudFormation property `PlayerGatewayStatus`.
-        pub player_gateway_status: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::container_fleet::PlayerGatewayStatus>>,
+        pub player_gateway_status: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::PlayerGatewayStatus>>,
         /// A list of fleet actions that have been suspended in the fleet location.
         ///
         /// CloudFormation property `StoppedActions`.
@@ -711,7 +549,6 @@ pub mod container_fleet {
 
     impl LocationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 location: location.into(),
@@ -722,25 +559,23 @@ pub mod container_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for LocationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Location", self.location);
-            p.set_opt("LocationCapacity", self.location_capacity);
-            p.set_opt("PlayerGatewayStatus", self.player_gateway_status);
-            p.set_opt("StoppedActions", self.stopped_actions);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocationConfiguration;
+        req {
+            location = "Location",
+        }
+        opt {
+            location_capacity = "LocationCapacity",
+            player_gateway_status = "PlayerGatewayStatus",
+            stopped_actions = "StoppedActions",
         }
     }
 
-    pub(super) static LOCATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-            ("LocationCapacity", crate::resource::Rule { shape: Some(&LOCATION_CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StoppedActions", crate::resource::Rule { max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+        ("LocationCapacity", crate::resource::Rule { shape: Some(&LOCATION_CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StoppedActions", crate::resource::Rule { max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
     #[derive(Clone)]
@@ -765,7 +600,6 @@ pub mod container_fleet {
 
     impl LocationCapacity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_size: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 desired_ec2_instances: ::std::option::Option::None,
@@ -776,26 +610,24 @@ pub mod container_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for LocationCapacity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DesiredEC2Instances", self.desired_ec2_instances);
-            p.set_opt("ManagedCapacityConfiguration", self.managed_capacity_configuration);
-            p.set("MaxSize", self.max_size);
-            p.set_opt("MinSize", self.min_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocationCapacity;
+        req {
+            max_size = "MaxSize",
+        }
+        opt {
+            desired_ec2_instances = "DesiredEC2Instances",
+            managed_capacity_configuration = "ManagedCapacityConfiguration",
+            min_size = "MinSize",
         }
     }
 
-    pub(super) static LOCATION_CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DesiredEC2Instances", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("ManagedCapacityConfiguration", crate::resource::Rule { shape: Some(&MANAGED_CAPACITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaxSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCATION_CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DesiredEC2Instances", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("ManagedCapacityConfiguration", crate::resource::Rule { shape: Some(&MANAGED_CAPACITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaxSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration options for Amazon GameLift Servers managed capacity behavior.
     #[derive(Clone)]
@@ -807,13 +639,12 @@ pub mod container_fleet {
         /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
         ///
         /// CloudFormation property `ZeroCapacityStrategy`; required.
-        pub zero_capacity_strategy: crate::value::Val<crate::cfn::gamelift::container_fleet::ZeroCapacityStrategy>,
+        pub zero_capacity_strategy: crate::value::Val<crate::cfn::shared::group_media::ZeroCapacityStrategy>,
     }
 
     impl ManagedCapacityConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(zero_capacity_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::gamelift::container_fleet::ZeroCapacityStrategy>>) -> Self {
+        pub fn new(zero_capacity_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::ZeroCapacityStrategy>>) -> Self {
             Self {
                 scale_in_after_inactivity_minutes: ::std::option::Option::None,
                 zero_capacity_strategy: zero_capacity_strategy.into(),
@@ -821,21 +652,19 @@ pub mod container_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedCapacityConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScaleInAfterInactivityMinutes", self.scale_in_after_inactivity_minutes);
-            p.set("ZeroCapacityStrategy", self.zero_capacity_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedCapacityConfiguration;
+        req {
+            zero_capacity_strategy = "ZeroCapacityStrategy",
+        }
+        opt {
+            scale_in_after_inactivity_minutes = "ScaleInAfterInactivityMinutes",
         }
     }
 
-    pub(super) static MANAGED_CAPACITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScaleInAfterInactivityMinutes", crate::resource::Rule { min: Some(5.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_CAPACITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScaleInAfterInactivityMinutes", crate::resource::Rule { min: Some(5.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A policy the location and provider of logs from the fleet.
     #[derive(Clone, Default)]
@@ -854,23 +683,19 @@ pub mod container_fleet {
         pub s3_bucket_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogDestination", self.log_destination);
-            p.set_opt("LogGroupArn", self.log_group_arn);
-            p.set_opt("S3BucketName", self.s3_bucket_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        opt {
+            log_destination = "LogDestination",
+            log_group_arn = "LogGroupArn",
+            s3_bucket_name = "S3BucketName",
         }
     }
 
-    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/\\-\\*]+")), ..crate::resource::Rule::NONE }),
-            ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/\\-\\*]+")), ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Rule that controls how a fleet is scaled. Scaling policies are uniquely identified by the combination of name and fleet ID.
     #[derive(Clone)]
@@ -878,7 +703,7 @@ pub mod container_fleet {
         /// Comparison operator to use when measuring a metric against the threshold value.
         ///
         /// CloudFormation property `ComparisonOperator`.
-        pub comparison_operator: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::container_fleet::ComparisonOperator>>,
+        pub comparison_operator: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::ComparisonOperator>>,
         /// Length of time (in minutes) the metric must be at or beyond the threshold before a scaling event is triggered.
         ///
         /// CloudFormation property `EvaluationPeriods`.
@@ -886,7 +711,7 @@ pub mod container_fleet {
         /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
         ///
         /// CloudFormation property `MetricName`.
-        pub metric_name: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::container_fleet::MetricName>>,
+        pub metric_name: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::MetricName>>,
         /// A descriptive label that is associated with a fleet's scaling policy. Policy names do not need to be unique.
         ///
         /// CloudFormation property `Name`; required.
@@ -894,7 +719,7 @@ pub mod container_fleet {
         /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
         ///
         /// CloudFormation property `PolicyType`.
-        pub policy_type: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::container_fleet::PolicyType>>,
+        pub policy_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::PolicyType>>,
         /// Amount of adjustment to make, based on the scaling adjustment type.
         ///
         /// CloudFormation property `ScalingAdjustment`.
@@ -902,11 +727,11 @@ pub mod container_fleet {
         /// The type of adjustment to make to a fleet's instance count.
         ///
         /// CloudFormation property `ScalingAdjustmentType`.
-        pub scaling_adjustment_type: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::container_fleet::ScalingAdjustmentType>>,
+        pub scaling_adjustment_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::ScalingAdjustmentType>>,
         /// An object that contains settings for a target-based scaling policy.
         ///
         /// CloudFormation property `TargetConfiguration`.
-        pub target_configuration: ::std::option::Option<crate::cfn::gamelift::container_fleet::TargetConfiguration>,
+        pub target_configuration: ::std::option::Option<crate::cfn::shared::group_media::TargetConfiguration>,
         /// Metric value used to trigger a scaling event.
         ///
         /// CloudFormation property `Threshold`.
@@ -915,7 +740,6 @@ pub mod container_fleet {
 
     impl ScalingPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comparison_operator: ::std::option::Option::None,
@@ -931,67 +755,30 @@ pub mod container_fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ScalingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComparisonOperator", self.comparison_operator);
-            p.set_opt("EvaluationPeriods", self.evaluation_periods);
-            p.set_opt("MetricName", self.metric_name);
-            p.set("Name", self.name);
-            p.set_opt("PolicyType", self.policy_type);
-            p.set_opt("ScalingAdjustment", self.scaling_adjustment);
-            p.set_opt("ScalingAdjustmentType", self.scaling_adjustment_type);
-            p.set_opt("TargetConfiguration", self.target_configuration);
-            p.set_opt("Threshold", self.threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingPolicy;
+        req {
+            name = "Name",
+        }
+        opt {
+            comparison_operator = "ComparisonOperator",
+            evaluation_periods = "EvaluationPeriods",
+            metric_name = "MetricName",
+            policy_type = "PolicyType",
+            scaling_adjustment = "ScalingAdjustment",
+            scaling_adjustment_type = "ScalingAdjustmentType",
+            target_configuration = "TargetConfiguration",
+            threshold = "Threshold",
         }
     }
 
-    pub(super) static SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EvaluationPeriods", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Settings for a target-based scaling policy. A target-based policy tracks a particular fleet metric specifies a target value for the metric. As player usage changes, the policy triggers Amazon GameLift to adjust capacity so that the metric returns to the target value. The target configuration specifies settings as needed for the target based policy, including the target value.
-    #[derive(Clone)]
-    pub struct TargetConfiguration {
-        /// Desired value to use with a target-based scaling policy. The value must be relevant for whatever metric the scaling policy is using. For example, in a policy using the metric PercentAvailableGameSessions, the target value should be the preferred size of the fleet's buffer (the percent of capacity that should be idle and ready for new game sessions).
-        ///
-        /// CloudFormation property `TargetValue`; required.
-        pub target_value: crate::value::Val<f64>,
-    }
-
-    impl TargetConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
-            Self {
-                target_value: target_value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for TargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EvaluationPeriods", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BillingType {
         /// `ON_DEMAND`
         OnDemand,
@@ -999,18 +786,10 @@ pub mod container_fleet {
         Spot,
     }
 
-    impl crate::value::CfnEnum for BillingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "ON_DEMAND",
-                Self::Spot => "SPOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BillingType, ["ON_DEMAND", "SPOT"]);
 
     /// The strategy to apply in case of impairment; defaults to MAINTAIN.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ImpairmentStrategy {
         /// `MAINTAIN`
         Maintain,
@@ -1018,18 +797,10 @@ pub mod container_fleet {
         Rollback,
     }
 
-    impl crate::value::CfnEnum for ImpairmentStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Maintain => "MAINTAIN",
-                Self::Rollback => "ROLLBACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ImpairmentStrategy, ["MAINTAIN", "ROLLBACK"]);
 
     /// The protection strategy for deployment on the container fleet; defaults to WITH_PROTECTION.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtectionStrategy {
         /// `WITH_PROTECTION`
         WithProtection,
@@ -1037,91 +808,18 @@ pub mod container_fleet {
         IgnoreProtection,
     }
 
-    impl crate::value::CfnEnum for ProtectionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WithProtection => "WITH_PROTECTION",
-                Self::IgnoreProtection => "IGNORE_PROTECTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProtectionStrategy, ["WITH_PROTECTION", "IGNORE_PROTECTION"]);
 
-    /// The network communication protocol used by the fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Protocol {
-        /// `TCP`
-        Tcp,
-        /// `UDP`
-        Udp,
-    }
-
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-                Self::Udp => "UDP",
-            }
-        }
-    }
-
-    /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ZeroCapacityStrategy {
-        /// `SCALE_TO_AND_FROM_ZERO`
-        ScaleToAndFromZero,
-        /// `MANUAL`
-        Manual,
-    }
-
-    impl crate::value::CfnEnum for ZeroCapacityStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ScaleToAndFromZero => "SCALE_TO_AND_FROM_ZERO",
-                Self::Manual => "MANUAL",
-            }
-        }
-    }
-
-    /// The player gateway status for the location.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PlayerGatewayStatus {
-        /// `DISABLED`
-        Disabled,
-        /// `ENABLED`
-        Enabled,
-    }
-
-    impl crate::value::CfnEnum for PlayerGatewayStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `StoppedActionsItem`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StoppedActionsItem {
         /// `AUTO_SCALING`
         AutoScaling,
     }
 
-    impl crate::value::CfnEnum for StoppedActionsItem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutoScaling => "AUTO_SCALING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StoppedActionsItem, ["AUTO_SCALING"]);
 
     /// Configures the service that provides logs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogDestination {
         /// `NONE`
         None,
@@ -1131,38 +829,10 @@ pub mod container_fleet {
         S3,
     }
 
-    impl crate::value::CfnEnum for LogDestination {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Cloudwatch => "CLOUDWATCH",
-                Self::S3 => "S3",
-            }
-        }
-    }
-
-    /// A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet. You can also set protection for individual game sessions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum NewGameSessionProtectionPolicy {
-        /// `FullProtection`
-        FullProtection,
-        /// `NoProtection`
-        NoProtection,
-    }
-
-    impl crate::value::CfnEnum for NewGameSessionProtectionPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullProtection => "FullProtection",
-                Self::NoProtection => "NoProtection",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogDestination, ["NONE", "CLOUDWATCH", "S3"]);
 
     /// The player gateway mode for the container fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlayerGatewayMode {
         /// `DISABLED`
         Disabled,
@@ -1172,134 +842,7 @@ pub mod container_fleet {
         Required,
     }
 
-    impl crate::value::CfnEnum for PlayerGatewayMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-                Self::Required => "REQUIRED",
-            }
-        }
-    }
-
-    /// Comparison operator to use when measuring a metric against the threshold value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ComparisonOperator {
-        /// `GreaterThanOrEqualToThreshold`
-        GreaterThanOrEqualToThreshold,
-        /// `GreaterThanThreshold`
-        GreaterThanThreshold,
-        /// `LessThanThreshold`
-        LessThanThreshold,
-        /// `LessThanOrEqualToThreshold`
-        LessThanOrEqualToThreshold,
-    }
-
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-                Self::GreaterThanThreshold => "GreaterThanThreshold",
-                Self::LessThanThreshold => "LessThanThreshold",
-                Self::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-            }
-        }
-    }
-
-    /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MetricName {
-        /// `ActivatingGameSessions`
-        ActivatingGameSessions,
-        /// `ActiveGameSessions`
-        ActiveGameSessions,
-        /// `ActiveInstances`
-        ActiveInstances,
-        /// `AvailableGameSessions`
-        AvailableGameSessions,
-        /// `AvailablePlayerSessions`
-        AvailablePlayerSessions,
-        /// `CurrentPlayerSessions`
-        CurrentPlayerSessions,
-        /// `IdleInstances`
-        IdleInstances,
-        /// `PercentAvailableGameSessions`
-        PercentAvailableGameSessions,
-        /// `PercentIdleInstances`
-        PercentIdleInstances,
-        /// `QueueDepth`
-        QueueDepth,
-        /// `WaitTime`
-        WaitTime,
-        /// `ConcurrentActivatableGameSessions`
-        ConcurrentActivatableGameSessions,
-    }
-
-    impl crate::value::CfnEnum for MetricName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ActivatingGameSessions => "ActivatingGameSessions",
-                Self::ActiveGameSessions => "ActiveGameSessions",
-                Self::ActiveInstances => "ActiveInstances",
-                Self::AvailableGameSessions => "AvailableGameSessions",
-                Self::AvailablePlayerSessions => "AvailablePlayerSessions",
-                Self::CurrentPlayerSessions => "CurrentPlayerSessions",
-                Self::IdleInstances => "IdleInstances",
-                Self::PercentAvailableGameSessions => "PercentAvailableGameSessions",
-                Self::PercentIdleInstances => "PercentIdleInstances",
-                Self::QueueDepth => "QueueDepth",
-                Self::WaitTime => "WaitTime",
-                Self::ConcurrentActivatableGameSessions => "ConcurrentActivatableGameSessions",
-            }
-        }
-    }
-
-    /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PolicyType {
-        /// `RuleBased`
-        RuleBased,
-        /// `TargetBased`
-        TargetBased,
-        /// `ManagedScaling`
-        ManagedScaling,
-    }
-
-    impl crate::value::CfnEnum for PolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RuleBased => "RuleBased",
-                Self::TargetBased => "TargetBased",
-                Self::ManagedScaling => "ManagedScaling",
-            }
-        }
-    }
-
-    /// The type of adjustment to make to a fleet's instance count.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ScalingAdjustmentType {
-        /// `ChangeInCapacity`
-        ChangeInCapacity,
-        /// `ExactCapacity`
-        ExactCapacity,
-        /// `PercentChangeInCapacity`
-        PercentChangeInCapacity,
-    }
-
-    impl crate::value::CfnEnum for ScalingAdjustmentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ChangeInCapacity => "ChangeInCapacity",
-                Self::ExactCapacity => "ExactCapacity",
-                Self::PercentChangeInCapacity => "PercentChangeInCapacity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlayerGatewayMode, ["DISABLED", "ENABLED", "REQUIRED"]);
 }
 
 /// The AWS::GameLift::ContainerGroupDefinition resource creates an Amazon GameLift container group definition.
@@ -1351,7 +894,6 @@ pub struct ContainerGroupDefinition {
 
 impl ContainerGroupDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, operating_system: impl ::std::convert::Into<crate::value::Val<crate::cfn::gamelift::container_group_definition::OperatingSystem>>, total_memory_limit_mebibytes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             container_group_type: ::std::option::Option::None,
@@ -1368,68 +910,48 @@ impl ContainerGroupDefinition {
     }
 }
 
-impl crate::resource::Resource for ContainerGroupDefinition {
-    const TYPE: &'static str = "AWS::GameLift::ContainerGroupDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTAINER_GROUP_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource ContainerGroupDefinition = "AWS::GameLift::ContainerGroupDefinition", shape: Some(&CONTAINER_GROUP_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+        operating_system = "OperatingSystem",
+        total_memory_limit_mebibytes = "TotalMemoryLimitMebibytes",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContainerGroupType", self.container_group_type);
-        p.set_opt("GameServerContainerDefinition", self.game_server_container_definition);
-        p.set("Name", self.name);
-        p.set("OperatingSystem", self.operating_system);
-        p.set_opt("SourceVersionNumber", self.source_version_number);
-        p.set_opt("SupportContainerDefinitions", self.support_container_definitions);
-        p.set_opt("Tags", self.tags);
-        p.set("TotalMemoryLimitMebibytes", self.total_memory_limit_mebibytes);
-        p.set_opt("TotalVcpuLimit", self.total_vcpu_limit);
-        p.set_opt("VersionDescription", self.version_description);
-        p
+    opt {
+        container_group_type = "ContainerGroupType",
+        game_server_container_definition = "GameServerContainerDefinition",
+        source_version_number = "SourceVersionNumber",
+        support_container_definitions = "SupportContainerDefinitions",
+        tags = "Tags",
+        total_vcpu_limit = "TotalVcpuLimit",
+        version_description = "VersionDescription",
     }
 }
 
-static CONTAINER_GROUP_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GameServerContainerDefinition", crate::resource::Rule { shape: Some(&self::container_group_definition::GAME_SERVER_CONTAINER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("SourceVersionNumber", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("SupportContainerDefinitions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::container_group_definition::SUPPORT_CONTAINER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::container_group_definition::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TotalMemoryLimitMebibytes", crate::resource::Rule { min: Some(4.0), max: Some(1024000.0), ..crate::resource::Rule::NONE }),
-        ("TotalVcpuLimit", crate::resource::Rule { min: Some(0.125), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ("VersionDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTAINER_GROUP_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GameServerContainerDefinition", crate::resource::Rule { shape: Some(&self::container_group_definition::GAME_SERVER_CONTAINER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("SourceVersionNumber", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("SupportContainerDefinitions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::container_group_definition::SUPPORT_CONTAINER_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::container_group_definition::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TotalMemoryLimitMebibytes", crate::resource::Rule { min: Some(4.0), max: Some(1024000.0), ..crate::resource::Rule::NONE }),
+    ("TotalVcpuLimit", crate::resource::Rule { min: Some(0.125), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ("VersionDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContainerGroupDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContainerGroupDefinition> {
-    /// `Fn::GetAtt` `ContainerGroupDefinitionArn`.
-    #[inline]
-    pub fn attr_container_group_definition_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContainerGroupDefinitionArn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusReason")
-    }
-    /// `Fn::GetAtt` `VersionNumber`.
-    #[inline]
-    pub fn attr_version_number(self) -> crate::value::Val<i64> {
-        self.__get_att("VersionNumber")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContainerGroupDefinitionArn`.
+        attr_container_group_definition_arn: ::std::string::String = "ContainerGroupDefinitionArn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: ::std::string::String = "StatusReason",
+        /// `Fn::GetAtt` `VersionNumber`.
+        attr_version_number: i64 = "VersionNumber",
     }
 }
 
@@ -1483,7 +1005,6 @@ pub mod container_group_definition {
 
     impl GameServerContainerDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(container_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, image_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, server_sdk_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 container_name: container_name.into(),
@@ -1500,38 +1021,36 @@ pub mod container_group_definition {
         }
     }
 
-    impl crate::resource::ToExpr for GameServerContainerDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContainerName", self.container_name);
-            p.set_opt("DependsOn", self.depends_on);
-            p.set_opt("EnvironmentOverride", self.environment_override);
-            p.set("ImageUri", self.image_uri);
-            p.set_opt("LinuxCapabilities", self.linux_capabilities);
-            p.set_opt("MountPoints", self.mount_points);
-            p.set_opt("PortConfiguration", self.port_configuration);
-            p.set_opt("ResolvedImageDigest", self.resolved_image_digest);
-            p.set("ServerSdkVersion", self.server_sdk_version);
-            p.set_opt("Vcpu", self.vcpu);
-            p.into_expr()
+    crate::resource::props! {
+        nested GameServerContainerDefinition;
+        req {
+            container_name = "ContainerName",
+            image_uri = "ImageUri",
+            server_sdk_version = "ServerSdkVersion",
+        }
+        opt {
+            depends_on = "DependsOn",
+            environment_override = "EnvironmentOverride",
+            linux_capabilities = "LinuxCapabilities",
+            mount_points = "MountPoints",
+            port_configuration = "PortConfiguration",
+            resolved_image_digest = "ResolvedImageDigest",
+            vcpu = "Vcpu",
         }
     }
 
-    pub(super) static GAME_SERVER_CONTAINER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("DependsOn", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_DEPENDENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EnvironmentOverride", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\.@\\/:]+$")), ..crate::resource::Rule::NONE }),
-            ("LinuxCapabilities", crate::resource::Rule { shape: Some(&LINUX_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MountPoints", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_MOUNT_POINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PortConfiguration", crate::resource::Rule { shape: Some(&PORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResolvedImageDigest", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sha256:[a-fA-F0-9]{64}$")), ..crate::resource::Rule::NONE }),
-            ("ServerSdkVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\d+\\.\\d+\\.\\d+$")), ..crate::resource::Rule::NONE }),
-            ("Vcpu", crate::resource::Rule { min: Some(0.125), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GAME_SERVER_CONTAINER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("DependsOn", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_DEPENDENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EnvironmentOverride", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\.@\\/:]+$")), ..crate::resource::Rule::NONE }),
+        ("LinuxCapabilities", crate::resource::Rule { shape: Some(&LINUX_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MountPoints", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_MOUNT_POINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PortConfiguration", crate::resource::Rule { shape: Some(&PORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResolvedImageDigest", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sha256:[a-fA-F0-9]{64}$")), ..crate::resource::Rule::NONE }),
+        ("ServerSdkVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\d+\\.\\d+\\.\\d+$")), ..crate::resource::Rule::NONE }),
+        ("Vcpu", crate::resource::Rule { min: Some(0.125), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A dependency that impacts a container's startup and shutdown.
     #[derive(Clone)]
@@ -1548,7 +1067,6 @@ pub mod container_group_definition {
 
     impl ContainerDependency {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition: impl ::std::convert::Into<crate::value::Val<crate::cfn::gamelift::container_group_definition::Condition>>, container_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 condition: condition.into(),
@@ -1557,21 +1075,17 @@ pub mod container_group_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerDependency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Condition", self.condition);
-            p.set("ContainerName", self.container_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerDependency;
+        req {
+            condition = "Condition",
+            container_name = "ContainerName",
         }
     }
 
-    pub(super) static CONTAINER_DEPENDENCY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_DEPENDENCY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An environment variable to set inside a container, in the form of a key-value pair.
     #[derive(Clone)]
@@ -1588,7 +1102,6 @@ pub mod container_group_definition {
 
     impl ContainerEnvironment {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1597,22 +1110,18 @@ pub mod container_group_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerEnvironment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerEnvironment;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static CONTAINER_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A set of Linux capabilities that are added to a container's default Docker configuration. For more detailed information, see the capabilities(7) Linux manual page.
     #[derive(Clone, Default)]
@@ -1623,20 +1132,16 @@ pub mod container_group_definition {
         pub include: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::gamelift::container_group_definition::Include>>>,
     }
 
-    impl crate::resource::ToExpr for LinuxCapabilities {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Include", self.include);
-            p.into_expr()
+    crate::resource::props! {
+        nested LinuxCapabilities;
+        opt {
+            include = "Include",
         }
     }
 
-    pub(super) static LINUX_CAPABILITIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Include", crate::resource::Rule { min_items: Some(0), max_items: Some(37), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LINUX_CAPABILITIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Include", crate::resource::Rule { min_items: Some(0), max_items: Some(37), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the mount point configuration within a container.
     #[derive(Clone)]
@@ -1657,7 +1162,6 @@ pub mod container_group_definition {
 
     impl ContainerMountPoint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_level: ::std::option::Option::None,
@@ -1667,23 +1171,21 @@ pub mod container_group_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerMountPoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessLevel", self.access_level);
-            p.set_opt("ContainerPath", self.container_path);
-            p.set("InstancePath", self.instance_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerMountPoint;
+        req {
+            instance_path = "InstancePath",
+        }
+        opt {
+            access_level = "AccessLevel",
+            container_path = "ContainerPath",
         }
     }
 
-    pub(super) static CONTAINER_MOUNT_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(\\/+[^\\/]+\\/*)+$")), ..crate::resource::Rule::NONE }),
-            ("InstancePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\/[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_MOUNT_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(\\/+[^\\/]+\\/*)+$")), ..crate::resource::Rule::NONE }),
+        ("InstancePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\/[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the ports on a container.
     #[derive(Clone)]
@@ -1704,20 +1206,16 @@ pub mod container_group_definition {
         }
     }
 
-    impl crate::resource::ToExpr for PortConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContainerPortRanges", self.container_port_ranges);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortConfiguration;
+        req {
+            container_port_ranges = "ContainerPortRanges",
         }
     }
 
-    pub(super) static PORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerPortRanges", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerPortRanges", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A set of one or more port numbers that can be opened on the container.
     #[derive(Clone)]
@@ -1738,7 +1236,6 @@ pub mod container_group_definition {
 
     impl ContainerPortRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(from_port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::gamelift::container_group_definition::Protocol>>, to_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 from_port: from_port.into(),
@@ -1748,23 +1245,19 @@ pub mod container_group_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerPortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FromPort", self.from_port);
-            p.set("Protocol", self.protocol);
-            p.set("ToPort", self.to_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerPortRange;
+        req {
+            from_port = "FromPort",
+            protocol = "Protocol",
+            to_port = "ToPort",
         }
     }
 
-    pub(super) static CONTAINER_PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
+        ("ToPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Supports the function of the main container group
     #[derive(Clone)]
@@ -1821,7 +1314,6 @@ pub mod container_group_definition {
 
     impl SupportContainerDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(container_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, image_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 container_name: container_name.into(),
@@ -1840,41 +1332,39 @@ pub mod container_group_definition {
         }
     }
 
-    impl crate::resource::ToExpr for SupportContainerDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContainerName", self.container_name);
-            p.set_opt("DependsOn", self.depends_on);
-            p.set_opt("EnvironmentOverride", self.environment_override);
-            p.set_opt("Essential", self.essential);
-            p.set_opt("HealthCheck", self.health_check);
-            p.set("ImageUri", self.image_uri);
-            p.set_opt("LinuxCapabilities", self.linux_capabilities);
-            p.set_opt("MemoryHardLimitMebibytes", self.memory_hard_limit_mebibytes);
-            p.set_opt("MountPoints", self.mount_points);
-            p.set_opt("PortConfiguration", self.port_configuration);
-            p.set_opt("ResolvedImageDigest", self.resolved_image_digest);
-            p.set_opt("Vcpu", self.vcpu);
-            p.into_expr()
+    crate::resource::props! {
+        nested SupportContainerDefinition;
+        req {
+            container_name = "ContainerName",
+            image_uri = "ImageUri",
+        }
+        opt {
+            depends_on = "DependsOn",
+            environment_override = "EnvironmentOverride",
+            essential = "Essential",
+            health_check = "HealthCheck",
+            linux_capabilities = "LinuxCapabilities",
+            memory_hard_limit_mebibytes = "MemoryHardLimitMebibytes",
+            mount_points = "MountPoints",
+            port_configuration = "PortConfiguration",
+            resolved_image_digest = "ResolvedImageDigest",
+            vcpu = "Vcpu",
         }
     }
 
-    pub(super) static SUPPORT_CONTAINER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("DependsOn", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_DEPENDENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EnvironmentOverride", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("HealthCheck", crate::resource::Rule { shape: Some(&CONTAINER_HEALTH_CHECK_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\.@\\/:]+$")), ..crate::resource::Rule::NONE }),
-            ("LinuxCapabilities", crate::resource::Rule { shape: Some(&LINUX_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MemoryHardLimitMebibytes", crate::resource::Rule { min: Some(4.0), max: Some(1024000.0), ..crate::resource::Rule::NONE }),
-            ("MountPoints", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_MOUNT_POINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PortConfiguration", crate::resource::Rule { shape: Some(&PORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResolvedImageDigest", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sha256:[a-fA-F0-9]{64}$")), ..crate::resource::Rule::NONE }),
-            ("Vcpu", crate::resource::Rule { min: Some(0.125), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUPPORT_CONTAINER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("DependsOn", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_DEPENDENCY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EnvironmentOverride", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_ENVIRONMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("HealthCheck", crate::resource::Rule { shape: Some(&CONTAINER_HEALTH_CHECK_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ImageUri", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\.@\\/:]+$")), ..crate::resource::Rule::NONE }),
+        ("LinuxCapabilities", crate::resource::Rule { shape: Some(&LINUX_CAPABILITIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MemoryHardLimitMebibytes", crate::resource::Rule { min: Some(4.0), max: Some(1024000.0), ..crate::resource::Rule::NONE }),
+        ("MountPoints", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CONTAINER_MOUNT_POINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PortConfiguration", crate::resource::Rule { shape: Some(&PORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResolvedImageDigest", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sha256:[a-fA-F0-9]{64}$")), ..crate::resource::Rule::NONE }),
+        ("Vcpu", crate::resource::Rule { min: Some(0.125), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies how the process manager checks the health of containers.
     #[derive(Clone)]
@@ -1903,7 +1393,6 @@ pub mod container_group_definition {
 
     impl ContainerHealthCheck {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(command: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 command: command.into(),
@@ -1915,38 +1404,34 @@ pub mod container_group_definition {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerHealthCheck {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Command", self.command);
-            p.set_opt("Interval", self.interval);
-            p.set_opt("Retries", self.retries);
-            p.set_opt("StartPeriod", self.start_period);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerHealthCheck;
+        req {
+            command = "Command",
+        }
+        opt {
+            interval = "Interval",
+            retries = "Retries",
+            start_period = "StartPeriod",
+            timeout = "Timeout",
         }
     }
 
-    pub(super) static CONTAINER_HEALTH_CHECK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Command", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Interval", crate::resource::Rule { min: Some(60.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("Retries", crate::resource::Rule { min: Some(5.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("StartPeriod", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("Timeout", crate::resource::Rule { min: Some(30.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_HEALTH_CHECK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Command", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Interval", crate::resource::Rule { min: Some(60.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("Retries", crate::resource::Rule { min: Some(5.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("StartPeriod", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("Timeout", crate::resource::Rule { min: Some(30.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scope of the container group
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainerGroupType {
         /// `GAME_SERVER`
         GameServer,
@@ -1954,18 +1439,10 @@ pub mod container_group_definition {
         PerInstance,
     }
 
-    impl crate::value::CfnEnum for ContainerGroupType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GameServer => "GAME_SERVER",
-                Self::PerInstance => "PER_INSTANCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContainerGroupType, ["GAME_SERVER", "PER_INSTANCE"]);
 
     /// The type of dependency.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Condition {
         /// `START`
         Start,
@@ -1977,20 +1454,9 @@ pub mod container_group_definition {
         Healthy,
     }
 
-    impl crate::value::CfnEnum for Condition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Start => "START",
-                Self::Complete => "COMPLETE",
-                Self::Success => "SUCCESS",
-                Self::Healthy => "HEALTHY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Condition, ["START", "COMPLETE", "SUCCESS", "HEALTHY"]);
 
-    /// Allowed values of `Include`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Include {
         /// `AUDIT_CONTROL`
         AuditControl,
@@ -2068,53 +1534,10 @@ pub mod container_group_definition {
         WakeAlarm,
     }
 
-    impl crate::value::CfnEnum for Include {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AuditControl => "AUDIT_CONTROL",
-                Self::AuditWrite => "AUDIT_WRITE",
-                Self::BlockSuspend => "BLOCK_SUSPEND",
-                Self::Chown => "CHOWN",
-                Self::DacOverride => "DAC_OVERRIDE",
-                Self::DacReadSearch => "DAC_READ_SEARCH",
-                Self::Fowner => "FOWNER",
-                Self::Fsetid => "FSETID",
-                Self::IpcLock => "IPC_LOCK",
-                Self::IpcOwner => "IPC_OWNER",
-                Self::Kill => "KILL",
-                Self::Lease => "LEASE",
-                Self::LinuxImmutable => "LINUX_IMMUTABLE",
-                Self::MacAdmin => "MAC_ADMIN",
-                Self::MacOverride => "MAC_OVERRIDE",
-                Self::Mknod => "MKNOD",
-                Self::NetAdmin => "NET_ADMIN",
-                Self::NetBindService => "NET_BIND_SERVICE",
-                Self::NetBroadcast => "NET_BROADCAST",
-                Self::NetRaw => "NET_RAW",
-                Self::Setfcap => "SETFCAP",
-                Self::Setgid => "SETGID",
-                Self::Setpcap => "SETPCAP",
-                Self::Setuid => "SETUID",
-                Self::SysAdmin => "SYS_ADMIN",
-                Self::SysBoot => "SYS_BOOT",
-                Self::SysChroot => "SYS_CHROOT",
-                Self::SysModule => "SYS_MODULE",
-                Self::SysNice => "SYS_NICE",
-                Self::SysPacct => "SYS_PACCT",
-                Self::SysPtrace => "SYS_PTRACE",
-                Self::SysRawio => "SYS_RAWIO",
-                Self::SysResource => "SYS_RESOURCE",
-                Self::SysTime => "SYS_TIME",
-                Self::SysTtyConfig => "SYS_TTY_CONFIG",
-                Self::Syslog => "SYSLOG",
-                Self::WakeAlarm => "WAKE_ALARM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Include, ["AUDIT_CONTROL", "AUDIT_WRITE", "BLOCK_SUSPEND", "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "SYSLOG", "WAKE_ALARM"]);
 
     /// The access permissions for the mounted path.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessLevel {
         /// `READ_ONLY`
         ReadOnly,
@@ -2122,18 +1545,10 @@ pub mod container_group_definition {
         ReadAndWrite,
     }
 
-    impl crate::value::CfnEnum for AccessLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ReadOnly => "READ_ONLY",
-                Self::ReadAndWrite => "READ_AND_WRITE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessLevel, ["READ_ONLY", "READ_AND_WRITE"]);
 
     /// Defines the protocol of these ports.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `TCP`
         Tcp,
@@ -2141,31 +1556,16 @@ pub mod container_group_definition {
         Udp,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-                Self::Udp => "UDP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["TCP", "UDP"]);
 
     /// The operating system of the container group
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OperatingSystem {
         /// `AMAZON_LINUX_2023`
         AmazonLinux2023,
     }
 
-    impl crate::value::CfnEnum for OperatingSystem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonLinux2023 => "AMAZON_LINUX_2023",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OperatingSystem, ["AMAZON_LINUX_2023"]);
 }
 
 /// The AWS::GameLift::Fleet resource creates an Amazon GameLift (GameLift) fleet to host game servers. A fleet is a set of EC2 or Anywhere instances, each of which can host multiple game sessions.
@@ -2205,7 +1605,7 @@ pub struct Fleet {
     /// A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift server.
     ///
     /// CloudFormation property `EC2InboundPermissions`.
-    pub ec2_inbound_permissions: ::std::option::Option<::std::vec::Vec<crate::cfn::gamelift::fleet::IpPermission>>,
+    pub ec2_inbound_permissions: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_media::IpPermission>>,
     /// The name of an EC2 instance type that is supported in Amazon GameLift. A fleet instance type determines the computing resources of each instance in the fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift supports the following EC2 instance types. See Amazon EC2 Instance Types for detailed descriptions.
     ///
     /// CloudFormation property `EC2InstanceType`; changing it replaces the resource.
@@ -2250,7 +1650,7 @@ pub struct Fleet {
     /// A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet. You can also set protection for individual game sessions.
     ///
     /// CloudFormation property `NewGameSessionProtectionPolicy`.
-    pub new_game_session_protection_policy: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::fleet::NewGameSessionProtectionPolicy>>,
+    pub new_game_session_protection_policy: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::NewGameSessionProtectionPolicy>>,
     /// A unique identifier for the AWS account with the VPC that you want to peer your Amazon GameLift fleet with. You can find your account ID in the AWS Management Console under account settings.
     ///
     /// CloudFormation property `PeerVpcAwsAccountId`; changing it replaces the resource.
@@ -2305,7 +1705,6 @@ pub struct Fleet {
 
 impl Fleet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             anywhere_configuration: ::std::option::Option::None,
@@ -2342,92 +1741,83 @@ impl Fleet {
     }
 }
 
-impl crate::resource::Resource for Fleet {
-    const TYPE: &'static str = "AWS::GameLift::Fleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLEET_SHAPE)
+crate::resource::props! {
+    resource Fleet = "AWS::GameLift::Fleet", shape: Some(&FLEET_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AnywhereConfiguration", self.anywhere_configuration);
-        p.set_opt("ApplyCapacity", self.apply_capacity);
-        p.set_opt("BuildId", self.build_id);
-        p.set_opt("CertificateConfiguration", self.certificate_configuration);
-        p.set_opt("ComputeType", self.compute_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("DesiredEC2Instances", self.desired_ec2_instances);
-        p.set_opt("EC2InboundPermissions", self.ec2_inbound_permissions);
-        p.set_opt("EC2InstanceType", self.ec2_instance_type);
-        p.set_opt("FleetType", self.fleet_type);
-        p.set_opt("InstanceRoleARN", self.instance_role_arn);
-        p.set_opt("InstanceRoleCredentialsProvider", self.instance_role_credentials_provider);
-        p.set_opt("Locations", self.locations);
-        p.set_opt("LogPaths", self.log_paths);
-        p.set_opt("MaxSize", self.max_size);
-        p.set_opt("MetricGroups", self.metric_groups);
-        p.set_opt("MinSize", self.min_size);
-        p.set("Name", self.name);
-        p.set_opt("NewGameSessionProtectionPolicy", self.new_game_session_protection_policy);
-        p.set_opt("PeerVpcAwsAccountId", self.peer_vpc_aws_account_id);
-        p.set_opt("PeerVpcId", self.peer_vpc_id);
-        p.set_opt("PlayerGatewayConfiguration", self.player_gateway_configuration);
-        p.set_opt("PlayerGatewayMode", self.player_gateway_mode);
-        p.set_opt("ResourceCreationLimitPolicy", self.resource_creation_limit_policy);
-        p.set_opt("RuntimeConfiguration", self.runtime_configuration);
-        p.set_opt("ScalingPolicies", self.scaling_policies);
-        p.set_opt("ScriptId", self.script_id);
-        p.set_opt("ServerLaunchParameters", self.server_launch_parameters);
-        p.set_opt("ServerLaunchPath", self.server_launch_path);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        anywhere_configuration = "AnywhereConfiguration",
+        apply_capacity = "ApplyCapacity",
+        build_id = "BuildId",
+        certificate_configuration = "CertificateConfiguration",
+        compute_type = "ComputeType",
+        description = "Description",
+        desired_ec2_instances = "DesiredEC2Instances",
+        ec2_inbound_permissions = "EC2InboundPermissions",
+        ec2_instance_type = "EC2InstanceType",
+        fleet_type = "FleetType",
+        instance_role_arn = "InstanceRoleARN",
+        instance_role_credentials_provider = "InstanceRoleCredentialsProvider",
+        locations = "Locations",
+        log_paths = "LogPaths",
+        max_size = "MaxSize",
+        metric_groups = "MetricGroups",
+        min_size = "MinSize",
+        new_game_session_protection_policy = "NewGameSessionProtectionPolicy",
+        peer_vpc_aws_account_id = "PeerVpcAwsAccountId",
+        peer_vpc_id = "PeerVpcId",
+        player_gateway_configuration = "PlayerGatewayConfiguration",
+        player_gateway_mode = "PlayerGatewayMode",
+        resource_creation_limit_policy = "ResourceCreationLimitPolicy",
+        runtime_configuration = "RuntimeConfiguration",
+        scaling_policies = "ScalingPolicies",
+        script_id = "ScriptId",
+        server_launch_parameters = "ServerLaunchParameters",
+        server_launch_path = "ServerLaunchPath",
+        tags = "Tags",
     }
 }
 
-static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AnywhereConfiguration", crate::resource::Rule { shape: Some(&self::fleet::ANYWHERE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BuildId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^build-\\S+|^arn:.*:build/build-\\S+")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DesiredEC2Instances", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("EC2InboundPermissions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::IP_PERMISSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EC2InstanceType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.*..*$")), ..crate::resource::Rule::NONE }),
-        ("InstanceRoleARN", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-        ("Locations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::LOCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LogPaths", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MaxSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("MetricGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("PeerVpcAwsAccountId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("PeerVpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^vpc-\\S+")), ..crate::resource::Rule::NONE }),
-        ("ResourceCreationLimitPolicy", crate::resource::Rule { shape: Some(&self::fleet::RESOURCE_CREATION_LIMIT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RuntimeConfiguration", crate::resource::Rule { shape: Some(&self::fleet::RUNTIME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ScalingPolicies", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::SCALING_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ScriptId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^script-\\S+|^arn:.*:script/script-\\S+")), ..crate::resource::Rule::NONE }),
-        ("ServerLaunchParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:.+\\/\\\\\\- =@;{},?'\\[\\]\"]+$")), ..crate::resource::Rule::NONE }),
-        ("ServerLaunchPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:.+\\/\\\\\\- ]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AnywhereConfiguration", crate::resource::Rule { shape: Some(&self::fleet::ANYWHERE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BuildId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^build-\\S+|^arn:.*:build/build-\\S+")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DesiredEC2Instances", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("EC2InboundPermissions", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::IP_PERMISSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("EC2InstanceType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^.*..*$")), ..crate::resource::Rule::NONE }),
+    ("InstanceRoleARN", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Locations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::LOCATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LogPaths", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MaxSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("MetricGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("PeerVpcAwsAccountId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("PeerVpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^vpc-\\S+")), ..crate::resource::Rule::NONE }),
+    ("ResourceCreationLimitPolicy", crate::resource::Rule { shape: Some(&self::fleet::RESOURCE_CREATION_LIMIT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RuntimeConfiguration", crate::resource::Rule { shape: Some(&self::fleet::RUNTIME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ScalingPolicies", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::SCALING_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ScriptId", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^script-\\S+|^arn:.*:script/script-\\S+")), ..crate::resource::Rule::NONE }),
+    ("ServerLaunchParameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:.+\\/\\\\\\- =@;{},?'\\[\\]\"]+$")), ..crate::resource::Rule::NONE }),
+    ("ServerLaunchPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:.+\\/\\\\\\- ]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools_group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Fleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Fleet> {
-    /// `Fn::GetAtt` `FleetArn`.
-    #[inline]
-    pub fn attr_fleet_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FleetArn")
-    }
-    /// `Fn::GetAtt` `FleetId`.
-    #[inline]
-    pub fn attr_fleet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FleetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FleetArn`.
+        attr_fleet_arn: ::std::string::String = "FleetArn",
+        /// `Fn::GetAtt` `FleetId`.
+        attr_fleet_id: ::std::string::String = "FleetId",
     }
 }
 
 pub mod fleet {
     //! Nested property types and enums of [`Fleet`](super::Fleet).
+
+    pub use crate::cfn::shared::group_media::{ComparisonOperator, IpPermission, MetricName, NewGameSessionProtectionPolicy, PlayerGatewayStatus, PolicyType, Protocol, ScalingAdjustmentType, TargetConfiguration, ZeroCapacityStrategy};
 
     /// Configuration for Anywhere fleet.
     #[derive(Clone)]
@@ -2440,7 +1830,6 @@ pub mod fleet {
 
     impl AnywhereConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cost: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cost: cost.into(),
@@ -2448,20 +1837,16 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for AnywhereConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cost", self.cost);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnywhereConfiguration;
+        req {
+            cost = "Cost",
         }
     }
 
-    pub(super) static ANYWHERE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cost", crate::resource::Rule { min_len: Some(1), max_len: Some(11), pattern: Some(crate::resource::Pattern::Regex("^\\d{1,5}(?:\\.\\d{1,5})?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANYWHERE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cost", crate::resource::Rule { min_len: Some(1), max_len: Some(11), pattern: Some(crate::resource::Pattern::Regex("^\\d{1,5}(?:\\.\\d{1,5})?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the use of a TLS/SSL certificate for a fleet. TLS certificate generation is enabled at the fleet level, with one certificate generated for the fleet. When this feature is enabled, the certificate can be retrieved using the GameLift Server SDK call GetInstanceCertificate. All instances in a fleet share the same certificate.
     #[derive(Clone)]
@@ -2472,7 +1857,6 @@ pub mod fleet {
 
     impl CertificateConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::gamelift::fleet::CertificateType>>) -> Self {
             Self {
                 certificate_type: certificate_type.into(),
@@ -2480,68 +1864,12 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for CertificateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateType", self.certificate_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertificateConfiguration;
+        req {
+            certificate_type = "CertificateType",
         }
     }
-
-    /// A range of IP addresses and port settings that allow inbound traffic to connect to server processes on an Amazon GameLift hosting resource. New game sessions that are started on the fleet are assigned an IP address/port number combination, which must fall into the fleet's allowed ranges. For fleets created with a custom game server, the ranges reflect the server's game session assignments. For Realtime Servers fleets, Amazon GameLift automatically opens two port ranges, one for TCP messaging and one for UDP, for use by the Realtime servers.
-    #[derive(Clone)]
-    pub struct IpPermission {
-        /// A starting value for a range of allowed port numbers.
-        ///
-        /// CloudFormation property `FromPort`; required.
-        pub from_port: crate::value::Val<i64>,
-        /// A range of allowed IP addresses. This value must be expressed in CIDR notation. Example: "000.000.000.000/[subnet mask]" or optionally the shortened version "0.0.0.0/[subnet mask]".
-        ///
-        /// CloudFormation property `IpRange`; required.
-        pub ip_range: crate::value::Val<::std::string::String>,
-        /// The network communication protocol used by the fleet.
-        ///
-        /// CloudFormation property `Protocol`; required.
-        pub protocol: crate::value::Val<crate::cfn::gamelift::fleet::Protocol>,
-        /// An ending value for a range of allowed port numbers. Port numbers are end-inclusive. This value must be higher than FromPort.
-        ///
-        /// CloudFormation property `ToPort`; required.
-        pub to_port: crate::value::Val<i64>,
-    }
-
-    impl IpPermission {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(from_port: impl ::std::convert::Into<crate::value::Val<i64>>, ip_range: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::gamelift::fleet::Protocol>>, to_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                from_port: from_port.into(),
-                ip_range: ip_range.into(),
-                protocol: protocol.into(),
-                to_port: to_port.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for IpPermission {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FromPort", self.from_port);
-            p.set("IpRange", self.ip_range);
-            p.set("Protocol", self.protocol);
-            p.set("ToPort", self.to_port);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IP_PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
-            ("IpRange", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("(^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(/([0-9]|[1-2][0-9]|3[0-2]))$)")), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(1.0), max: Some(60000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
     #[derive(Clone)]
@@ -2555,12 +1883,11 @@ pub mod fleet {
         /// The player gateway status for the location.
         ///
         /// CloudFormation property `PlayerGatewayStatus`.
-        pub player_gateway_status: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::fleet::PlayerGatewayStatus>>,
+        pub player_gateway_status: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::PlayerGatewayStatus>>,
     }
 
     impl LocationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 location: location.into(),
@@ -2570,23 +1897,21 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for LocationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Location", self.location);
-            p.set_opt("LocationCapacity", self.location_capacity);
-            p.set_opt("PlayerGatewayStatus", self.player_gateway_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocationConfiguration;
+        req {
+            location = "Location",
+        }
+        opt {
+            location_capacity = "LocationCapacity",
+            player_gateway_status = "PlayerGatewayStatus",
         }
     }
 
-    pub(super) static LOCATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-            ("LocationCapacity", crate::resource::Rule { shape: Some(&LOCATION_CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+        ("LocationCapacity", crate::resource::Rule { shape: Some(&LOCATION_CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
     #[derive(Clone)]
@@ -2611,7 +1936,6 @@ pub mod fleet {
 
     impl LocationCapacity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_size: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 desired_ec2_instances: ::std::option::Option::None,
@@ -2622,26 +1946,24 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for LocationCapacity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DesiredEC2Instances", self.desired_ec2_instances);
-            p.set_opt("ManagedCapacityConfiguration", self.managed_capacity_configuration);
-            p.set("MaxSize", self.max_size);
-            p.set_opt("MinSize", self.min_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocationCapacity;
+        req {
+            max_size = "MaxSize",
+        }
+        opt {
+            desired_ec2_instances = "DesiredEC2Instances",
+            managed_capacity_configuration = "ManagedCapacityConfiguration",
+            min_size = "MinSize",
         }
     }
 
-    pub(super) static LOCATION_CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DesiredEC2Instances", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("ManagedCapacityConfiguration", crate::resource::Rule { shape: Some(&MANAGED_CAPACITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaxSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCATION_CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DesiredEC2Instances", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("ManagedCapacityConfiguration", crate::resource::Rule { shape: Some(&MANAGED_CAPACITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaxSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration options for Amazon GameLift Servers-managed capacity behavior.
     #[derive(Clone)]
@@ -2653,13 +1975,12 @@ pub mod fleet {
         /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
         ///
         /// CloudFormation property `ZeroCapacityStrategy`; required.
-        pub zero_capacity_strategy: crate::value::Val<crate::cfn::gamelift::fleet::ZeroCapacityStrategy>,
+        pub zero_capacity_strategy: crate::value::Val<crate::cfn::shared::group_media::ZeroCapacityStrategy>,
     }
 
     impl ManagedCapacityConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(zero_capacity_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::gamelift::fleet::ZeroCapacityStrategy>>) -> Self {
+        pub fn new(zero_capacity_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::ZeroCapacityStrategy>>) -> Self {
             Self {
                 scale_in_after_inactivity_minutes: ::std::option::Option::None,
                 zero_capacity_strategy: zero_capacity_strategy.into(),
@@ -2667,21 +1988,19 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ManagedCapacityConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScaleInAfterInactivityMinutes", self.scale_in_after_inactivity_minutes);
-            p.set("ZeroCapacityStrategy", self.zero_capacity_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManagedCapacityConfiguration;
+        req {
+            zero_capacity_strategy = "ZeroCapacityStrategy",
+        }
+        opt {
+            scale_in_after_inactivity_minutes = "ScaleInAfterInactivityMinutes",
         }
     }
 
-    pub(super) static MANAGED_CAPACITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScaleInAfterInactivityMinutes", crate::resource::Rule { min: Some(5.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANAGED_CAPACITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScaleInAfterInactivityMinutes", crate::resource::Rule { min: Some(5.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for player gateway.
     #[derive(Clone, Default)]
@@ -2692,12 +2011,10 @@ pub mod fleet {
         pub game_server_ip_protocol_supported: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::fleet::GameServerIpProtocolSupported>>,
     }
 
-    impl crate::resource::ToExpr for PlayerGatewayConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GameServerIpProtocolSupported", self.game_server_ip_protocol_supported);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlayerGatewayConfiguration;
+        opt {
+            game_server_ip_protocol_supported = "GameServerIpProtocolSupported",
         }
     }
 
@@ -2716,22 +2033,18 @@ pub mod fleet {
         pub policy_period_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ResourceCreationLimitPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NewGameSessionsPerCreator", self.new_game_sessions_per_creator);
-            p.set_opt("PolicyPeriodInMinutes", self.policy_period_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceCreationLimitPolicy;
+        opt {
+            new_game_sessions_per_creator = "NewGameSessionsPerCreator",
+            policy_period_in_minutes = "PolicyPeriodInMinutes",
         }
     }
 
-    pub(super) static RESOURCE_CREATION_LIMIT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NewGameSessionsPerCreator", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("PolicyPeriodInMinutes", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_CREATION_LIMIT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NewGameSessionsPerCreator", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("PolicyPeriodInMinutes", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A collection of server process configurations that describe the processes to run on each instance in a fleet. All fleets must have a runtime configuration. Each instance in the fleet maintains server processes as specified in the runtime configuration, launching new ones as existing processes end. Each instance regularly checks for an updated runtime configuration makes adjustments as called for.
     ///
@@ -2754,24 +2067,20 @@ pub mod fleet {
         pub server_processes: ::std::option::Option<::std::vec::Vec<crate::cfn::gamelift::fleet::ServerProcess>>,
     }
 
-    impl crate::resource::ToExpr for RuntimeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GameSessionActivationTimeoutSeconds", self.game_session_activation_timeout_seconds);
-            p.set_opt("MaxConcurrentGameSessionActivations", self.max_concurrent_game_session_activations);
-            p.set_opt("ServerProcesses", self.server_processes);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuntimeConfiguration;
+        opt {
+            game_session_activation_timeout_seconds = "GameSessionActivationTimeoutSeconds",
+            max_concurrent_game_session_activations = "MaxConcurrentGameSessionActivations",
+            server_processes = "ServerProcesses",
         }
     }
 
-    pub(super) static RUNTIME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GameSessionActivationTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
-            ("MaxConcurrentGameSessionActivations", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("ServerProcesses", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&SERVER_PROCESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUNTIME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GameSessionActivationTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
+        ("MaxConcurrentGameSessionActivations", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("ServerProcesses", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&SERVER_PROCESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A set of instructions for launching server processes on each instance in a fleet. Each instruction set identifies the location of the server executable, optional launch parameters, and the number of server processes with this configuration to maintain concurrently on the instance. Server process configurations make up a fleet's RuntimeConfiguration.
     #[derive(Clone)]
@@ -2796,7 +2105,6 @@ pub mod fleet {
 
     impl ServerProcess {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(concurrent_executions: impl ::std::convert::Into<crate::value::Val<i64>>, launch_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 concurrent_executions: concurrent_executions.into(),
@@ -2806,24 +2114,22 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ServerProcess {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConcurrentExecutions", self.concurrent_executions);
-            p.set("LaunchPath", self.launch_path);
-            p.set_opt("Parameters", self.parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerProcess;
+        req {
+            concurrent_executions = "ConcurrentExecutions",
+            launch_path = "LaunchPath",
+        }
+        opt {
+            parameters = "Parameters",
         }
     }
 
-    pub(super) static SERVER_PROCESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConcurrentExecutions", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("LaunchPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([Cc]:\\\\game\\S+|/local/game/\\S+)")), ..crate::resource::Rule::NONE }),
-            ("Parameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:.+\\/\\\\\\- =@;{},?'\\[\\]\"]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_PROCESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConcurrentExecutions", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("LaunchPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^([Cc]:\\\\game\\S+|/local/game/\\S+)")), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_:.+\\/\\\\\\- =@;{},?'\\[\\]\"]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Rule that controls how a fleet is scaled. Scaling policies are uniquely identified by the combination of name and fleet ID.
     #[derive(Clone)]
@@ -2831,7 +2137,7 @@ pub mod fleet {
         /// Comparison operator to use when measuring a metric against the threshold value.
         ///
         /// CloudFormation property `ComparisonOperator`.
-        pub comparison_operator: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::fleet::ComparisonOperator>>,
+        pub comparison_operator: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::ComparisonOperator>>,
         /// Length of time (in minutes) the metric must be at or beyond the threshold before a scaling event is triggered.
         ///
         /// CloudFormation property `EvaluationPeriods`.
@@ -2841,7 +2147,7 @@ pub mod fleet {
         /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
         ///
         /// CloudFormation property `MetricName`.
-        pub metric_name: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::fleet::MetricName>>,
+        pub metric_name: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::MetricName>>,
         /// A descriptive label that is associated with a fleet's scaling policy. Policy names do not need to be unique.
         ///
         /// CloudFormation property `Name`; required.
@@ -2849,7 +2155,7 @@ pub mod fleet {
         /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
         ///
         /// CloudFormation property `PolicyType`.
-        pub policy_type: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::fleet::PolicyType>>,
+        pub policy_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::PolicyType>>,
         /// Amount of adjustment to make, based on the scaling adjustment type.
         ///
         /// CloudFormation property `ScalingAdjustment`.
@@ -2857,7 +2163,7 @@ pub mod fleet {
         /// The type of adjustment to make to a fleet's instance count.
         ///
         /// CloudFormation property `ScalingAdjustmentType`.
-        pub scaling_adjustment_type: ::std::option::Option<crate::value::Val<crate::cfn::gamelift::fleet::ScalingAdjustmentType>>,
+        pub scaling_adjustment_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::ScalingAdjustmentType>>,
         /// Current status of the scaling policy. The scaling policy can be in force only when in an ACTIVE status. Scaling policies can be suspended for individual fleets. If the policy is suspended for a fleet, the policy status does not change.
         ///
         /// CloudFormation property `Status`.
@@ -2865,7 +2171,7 @@ pub mod fleet {
         /// An object that contains settings for a target-based scaling policy.
         ///
         /// CloudFormation property `TargetConfiguration`.
-        pub target_configuration: ::std::option::Option<crate::cfn::gamelift::fleet::TargetConfiguration>,
+        pub target_configuration: ::std::option::Option<crate::cfn::shared::group_media::TargetConfiguration>,
         /// Metric value used to trigger a scaling event.
         ///
         /// CloudFormation property `Threshold`.
@@ -2878,7 +2184,6 @@ pub mod fleet {
 
     impl ScalingPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comparison_operator: ::std::option::Option::None,
@@ -2897,71 +2202,34 @@ pub mod fleet {
         }
     }
 
-    impl crate::resource::ToExpr for ScalingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComparisonOperator", self.comparison_operator);
-            p.set_opt("EvaluationPeriods", self.evaluation_periods);
-            p.set_opt("Location", self.location);
-            p.set_opt("MetricName", self.metric_name);
-            p.set("Name", self.name);
-            p.set_opt("PolicyType", self.policy_type);
-            p.set_opt("ScalingAdjustment", self.scaling_adjustment);
-            p.set_opt("ScalingAdjustmentType", self.scaling_adjustment_type);
-            p.set_opt("Status", self.status);
-            p.set_opt("TargetConfiguration", self.target_configuration);
-            p.set_opt("Threshold", self.threshold);
-            p.set_opt("UpdateStatus", self.update_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingPolicy;
+        req {
+            name = "Name",
+        }
+        opt {
+            comparison_operator = "ComparisonOperator",
+            evaluation_periods = "EvaluationPeriods",
+            location = "Location",
+            metric_name = "MetricName",
+            policy_type = "PolicyType",
+            scaling_adjustment = "ScalingAdjustment",
+            scaling_adjustment_type = "ScalingAdjustmentType",
+            status = "Status",
+            target_configuration = "TargetConfiguration",
+            threshold = "Threshold",
+            update_status = "UpdateStatus",
         }
     }
 
-    pub(super) static SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EvaluationPeriods", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Settings for a target-based scaling policy. A target-based policy tracks a particular fleet metric specifies a target value for the metric. As player usage changes, the policy triggers Amazon GameLift to adjust capacity so that the metric returns to the target value. The target configuration specifies settings as needed for the target based policy, including the target value.
-    #[derive(Clone)]
-    pub struct TargetConfiguration {
-        /// Desired value to use with a target-based scaling policy. The value must be relevant for whatever metric the scaling policy is using. For example, in a policy using the metric PercentAvailableGameSessions, the target value should be the preferred size of the fleet's buffer (the percent of capacity that should be idle and ready for new game sessions).
-        ///
-        /// CloudFormation property `TargetValue`; required.
-        pub target_value: crate::value::Val<f64>,
-    }
-
-    impl TargetConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
-            Self {
-                target_value: target_value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for TargetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EvaluationPeriods", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Determines when and how to apply fleet or location capacities. Allowed options are ON_UPDATE (default), ON_CREATE_AND_UPDATE and ON_CREATE_AND_UPDATE_WITH_AUTOSCALING. If you choose ON_CREATE_AND_UPDATE_WITH_AUTOSCALING, MinSize and MaxSize will still be applied on creation and on updates, but DesiredEC2Instances will only be applied once on fleet creation and will be ignored during updates to prevent conflicts with auto-scaling. During updates with ON_CREATE_AND_UPDATE_WITH_AUTOSCALING chosen, if current desired instance is lower than the new MinSize, it will be increased to the new MinSize; if current desired instance is larger than the new MaxSize, it will be decreased to the new MaxSize.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplyCapacity {
         /// `ON_UPDATE`
         OnUpdate,
@@ -2971,19 +2239,9 @@ pub mod fleet {
         OnCreateAndUpdateWithAutoscaling,
     }
 
-    impl crate::value::CfnEnum for ApplyCapacity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnUpdate => "ON_UPDATE",
-                Self::OnCreateAndUpdate => "ON_CREATE_AND_UPDATE",
-                Self::OnCreateAndUpdateWithAutoscaling => "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplyCapacity, ["ON_UPDATE", "ON_CREATE_AND_UPDATE", "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING"]);
 
-    /// Allowed values of `CertificateType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateType {
         /// `DISABLED`
         Disabled,
@@ -2991,18 +2249,10 @@ pub mod fleet {
         Generated,
     }
 
-    impl crate::value::CfnEnum for CertificateType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Generated => "GENERATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CertificateType, ["DISABLED", "GENERATED"]);
 
     /// ComputeType to differentiate EC2 hardware managed by GameLift and Anywhere hardware managed by the customer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputeType {
         /// `EC2`
         Ec2,
@@ -3010,37 +2260,10 @@ pub mod fleet {
         Anywhere,
     }
 
-    impl crate::value::CfnEnum for ComputeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ec2 => "EC2",
-                Self::Anywhere => "ANYWHERE",
-            }
-        }
-    }
-
-    /// The network communication protocol used by the fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Protocol {
-        /// `TCP`
-        Tcp,
-        /// `UDP`
-        Udp,
-    }
-
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-                Self::Udp => "UDP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComputeType, ["EC2", "ANYWHERE"]);
 
     /// Indicates whether to use On-Demand instances or Spot instances for this fleet. If empty, the default is ON_DEMAND. Both categories of instances use identical hardware and configurations based on the instance type selected for this fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FleetType {
         /// `ON_DEMAND`
         OnDemand,
@@ -3048,91 +2271,19 @@ pub mod fleet {
         Spot,
     }
 
-    impl crate::value::CfnEnum for FleetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "ON_DEMAND",
-                Self::Spot => "SPOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FleetType, ["ON_DEMAND", "SPOT"]);
 
     /// Credentials provider implementation that loads credentials from the Amazon EC2 Instance Metadata Service.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InstanceRoleCredentialsProvider {
         /// `SHARED_CREDENTIAL_FILE`
         SharedCredentialFile,
     }
 
-    impl crate::value::CfnEnum for InstanceRoleCredentialsProvider {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SharedCredentialFile => "SHARED_CREDENTIAL_FILE",
-            }
-        }
-    }
-
-    /// The strategy Amazon GameLift Servers will use to automatically scale your capacity to and from zero in response to game session activity. Game session activity refers to any active running sessions or game session requests. When set to SCALE_TO_AND_FROM_ZERO, MinSize must not be specified and will be managed automatically. When set to MANUAL, MinSize is required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ZeroCapacityStrategy {
-        /// `SCALE_TO_AND_FROM_ZERO`
-        ScaleToAndFromZero,
-        /// `MANUAL`
-        Manual,
-    }
-
-    impl crate::value::CfnEnum for ZeroCapacityStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ScaleToAndFromZero => "SCALE_TO_AND_FROM_ZERO",
-                Self::Manual => "MANUAL",
-            }
-        }
-    }
-
-    /// The player gateway status for the location.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PlayerGatewayStatus {
-        /// `DISABLED`
-        Disabled,
-        /// `ENABLED`
-        Enabled,
-    }
-
-    impl crate::value::CfnEnum for PlayerGatewayStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
-
-    /// A game session protection policy to apply to all game sessions hosted on instances in this fleet. When protected, active game sessions cannot be terminated during a scale-down event. If this parameter is not set, instances in this fleet default to no protection. You can change a fleet's protection policy to affect future game sessions on the fleet. You can also set protection for individual game sessions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum NewGameSessionProtectionPolicy {
-        /// `FullProtection`
-        FullProtection,
-        /// `NoProtection`
-        NoProtection,
-    }
-
-    impl crate::value::CfnEnum for NewGameSessionProtectionPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullProtection => "FullProtection",
-                Self::NoProtection => "NoProtection",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InstanceRoleCredentialsProvider, ["SHARED_CREDENTIAL_FILE"]);
 
     /// The IP protocol supported by the game server.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GameServerIpProtocolSupported {
         /// `IPv4`
         Ipv4,
@@ -3140,18 +2291,10 @@ pub mod fleet {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for GameServerIpProtocolSupported {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPv4",
-                Self::DualStack => "DUAL_STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GameServerIpProtocolSupported, ["IPv4", "DUAL_STACK"]);
 
     /// The player gateway mode for the fleet.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlayerGatewayMode {
         /// `DISABLED`
         Disabled,
@@ -3161,137 +2304,10 @@ pub mod fleet {
         Required,
     }
 
-    impl crate::value::CfnEnum for PlayerGatewayMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-                Self::Required => "REQUIRED",
-            }
-        }
-    }
-
-    /// Comparison operator to use when measuring a metric against the threshold value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ComparisonOperator {
-        /// `GreaterThanOrEqualToThreshold`
-        GreaterThanOrEqualToThreshold,
-        /// `GreaterThanThreshold`
-        GreaterThanThreshold,
-        /// `LessThanThreshold`
-        LessThanThreshold,
-        /// `LessThanOrEqualToThreshold`
-        LessThanOrEqualToThreshold,
-    }
-
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-                Self::GreaterThanThreshold => "GreaterThanThreshold",
-                Self::LessThanThreshold => "LessThanThreshold",
-                Self::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-            }
-        }
-    }
-
-    /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MetricName {
-        /// `ActivatingGameSessions`
-        ActivatingGameSessions,
-        /// `ActiveGameSessions`
-        ActiveGameSessions,
-        /// `ActiveInstances`
-        ActiveInstances,
-        /// `AvailableGameSessions`
-        AvailableGameSessions,
-        /// `AvailablePlayerSessions`
-        AvailablePlayerSessions,
-        /// `CurrentPlayerSessions`
-        CurrentPlayerSessions,
-        /// `IdleInstances`
-        IdleInstances,
-        /// `PercentAvailableGameSessions`
-        PercentAvailableGameSessions,
-        /// `PercentIdleInstances`
-        PercentIdleInstances,
-        /// `QueueDepth`
-        QueueDepth,
-        /// `WaitTime`
-        WaitTime,
-        /// `ConcurrentActivatableGameSessions`
-        ConcurrentActivatableGameSessions,
-    }
-
-    impl crate::value::CfnEnum for MetricName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ActivatingGameSessions => "ActivatingGameSessions",
-                Self::ActiveGameSessions => "ActiveGameSessions",
-                Self::ActiveInstances => "ActiveInstances",
-                Self::AvailableGameSessions => "AvailableGameSessions",
-                Self::AvailablePlayerSessions => "AvailablePlayerSessions",
-                Self::CurrentPlayerSessions => "CurrentPlayerSessions",
-                Self::IdleInstances => "IdleInstances",
-                Self::PercentAvailableGameSessions => "PercentAvailableGameSessions",
-                Self::PercentIdleInstances => "PercentIdleInstances",
-                Self::QueueDepth => "QueueDepth",
-                Self::WaitTime => "WaitTime",
-                Self::ConcurrentActivatableGameSessions => "ConcurrentActivatableGameSessions",
-            }
-        }
-    }
-
-    /// The type of scaling policy to create. For a target-based policy, set the parameter MetricName to 'PercentAvailableGameSessions' and specify a TargetConfiguration. For a rule-based policy set the following parameters: MetricName, ComparisonOperator, Threshold, EvaluationPeriods, ScalingAdjustmentType, and ScalingAdjustment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PolicyType {
-        /// `RuleBased`
-        RuleBased,
-        /// `TargetBased`
-        TargetBased,
-        /// `ManagedScaling`
-        ManagedScaling,
-    }
-
-    impl crate::value::CfnEnum for PolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RuleBased => "RuleBased",
-                Self::TargetBased => "TargetBased",
-                Self::ManagedScaling => "ManagedScaling",
-            }
-        }
-    }
-
-    /// The type of adjustment to make to a fleet's instance count.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ScalingAdjustmentType {
-        /// `ChangeInCapacity`
-        ChangeInCapacity,
-        /// `ExactCapacity`
-        ExactCapacity,
-        /// `PercentChangeInCapacity`
-        PercentChangeInCapacity,
-    }
-
-    impl crate::value::CfnEnum for ScalingAdjustmentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ChangeInCapacity => "ChangeInCapacity",
-                Self::ExactCapacity => "ExactCapacity",
-                Self::PercentChangeInCapacity => "PercentChangeInCapacity",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlayerGatewayMode, ["DISABLED", "ENABLED", "REQUIRED"]);
 
     /// Current status of the scaling policy. The scaling policy can be in force only when in an ACTIVE status. Scaling policies can be suspended for individual fleets. If the policy is suspended for a fleet, the policy status does not change.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -3309,36 +2325,16 @@ pub mod fleet {
         Error,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::UpdateRequested => "UPDATE_REQUESTED",
-                Self::Updating => "UPDATING",
-                Self::DeleteRequested => "DELETE_REQUESTED",
-                Self::Deleting => "DELETING",
-                Self::Deleted => "DELETED",
-                Self::Error => "ERROR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ACTIVE", "UPDATE_REQUESTED", "UPDATING", "DELETE_REQUESTED", "DELETING", "DELETED", "ERROR"]);
 
     /// The current status of the fleet's scaling policies in a requested fleet location. The status PENDING_UPDATE indicates that an update was requested for the fleet but has not yet been completed for the location.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateStatus {
         /// `PENDING_UPDATE`
         PendingUpdate,
     }
 
-    impl crate::value::CfnEnum for UpdateStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PendingUpdate => "PENDING_UPDATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UpdateStatus, ["PENDING_UPDATE"]);
 }
 
 /// The AWS::GameLift::GameServerGroup resource creates an Amazon GameLift (GameLift) GameServerGroup.
@@ -3398,7 +2394,6 @@ pub struct GameServerGroup {
 
 impl GameServerGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(game_server_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_definitions: ::std::vec::Vec<crate::cfn::gamelift::game_server_group::InstanceDefinition>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auto_scaling_policy: ::std::option::Option::None,
@@ -3417,56 +2412,45 @@ impl GameServerGroup {
     }
 }
 
-impl crate::resource::Resource for GameServerGroup {
-    const TYPE: &'static str = "AWS::GameLift::GameServerGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GAME_SERVER_GROUP_SHAPE)
+crate::resource::props! {
+    resource GameServerGroup = "AWS::GameLift::GameServerGroup", shape: Some(&GAME_SERVER_GROUP_SHAPE);
+    req {
+        game_server_group_name = "GameServerGroupName",
+        instance_definitions = "InstanceDefinitions",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoScalingPolicy", self.auto_scaling_policy);
-        p.set_opt("BalancingStrategy", self.balancing_strategy);
-        p.set_opt("DeleteOption", self.delete_option);
-        p.set("GameServerGroupName", self.game_server_group_name);
-        p.set_opt("GameServerProtectionPolicy", self.game_server_protection_policy);
-        p.set("InstanceDefinitions", self.instance_definitions);
-        p.set_opt("LaunchTemplate", self.launch_template);
-        p.set_opt("MaxSize", self.max_size);
-        p.set_opt("MinSize", self.min_size);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcSubnets", self.vpc_subnets);
-        p
+    opt {
+        auto_scaling_policy = "AutoScalingPolicy",
+        balancing_strategy = "BalancingStrategy",
+        delete_option = "DeleteOption",
+        game_server_protection_policy = "GameServerProtectionPolicy",
+        launch_template = "LaunchTemplate",
+        max_size = "MaxSize",
+        min_size = "MinSize",
+        tags = "Tags",
+        vpc_subnets = "VpcSubnets",
     }
 }
 
-static GAME_SERVER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoScalingPolicy", crate::resource::Rule { shape: Some(&self::game_server_group::AUTO_SCALING_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GameServerGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\.]+")), ..crate::resource::Rule::NONE }),
-        ("InstanceDefinitions", crate::resource::Rule { min_items: Some(2), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::game_server_group::INSTANCE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LaunchTemplate", crate::resource::Rule { shape: Some(&self::game_server_group::LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MaxSize", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:role\\/[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::game_server_group::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcSubnets", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GAME_SERVER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoScalingPolicy", crate::resource::Rule { shape: Some(&self::game_server_group::AUTO_SCALING_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GameServerGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\.]+")), ..crate::resource::Rule::NONE }),
+    ("InstanceDefinitions", crate::resource::Rule { min_items: Some(2), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::game_server_group::INSTANCE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LaunchTemplate", crate::resource::Rule { shape: Some(&self::game_server_group::LAUNCH_TEMPLATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaxSize", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("MinSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:role\\/[\\w+=,.@-]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::game_server_group::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSubnets", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GameServerGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GameServerGroup> {
-    /// `Fn::GetAtt` `AutoScalingGroupArn`.
-    #[inline]
-    pub fn attr_auto_scaling_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutoScalingGroupArn")
-    }
-    /// `Fn::GetAtt` `GameServerGroupArn`.
-    #[inline]
-    pub fn attr_game_server_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GameServerGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AutoScalingGroupArn`.
+        attr_auto_scaling_group_arn: ::std::string::String = "AutoScalingGroupArn",
+        /// `Fn::GetAtt` `GameServerGroupArn`.
+        attr_game_server_group_arn: ::std::string::String = "GameServerGroupArn",
     }
 }
 
@@ -3497,22 +2481,20 @@ pub mod game_server_group {
         }
     }
 
-    impl crate::resource::ToExpr for AutoScalingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EstimatedInstanceWarmup", self.estimated_instance_warmup);
-            p.set("TargetTrackingConfiguration", self.target_tracking_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoScalingPolicy;
+        req {
+            target_tracking_configuration = "TargetTrackingConfiguration",
+        }
+        opt {
+            estimated_instance_warmup = "EstimatedInstanceWarmup",
         }
     }
 
-    pub(super) static AUTO_SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EstimatedInstanceWarmup", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TargetTrackingConfiguration", crate::resource::Rule { shape: Some(&TARGET_TRACKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EstimatedInstanceWarmup", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TargetTrackingConfiguration", crate::resource::Rule { shape: Some(&TARGET_TRACKING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings for a target-based scaling policy applied to Auto Scaling group.
     #[derive(Clone)]
@@ -3525,7 +2507,6 @@ pub mod game_server_group {
 
     impl TargetTrackingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 target_value: target_value.into(),
@@ -3533,20 +2514,16 @@ pub mod game_server_group {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrackingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingConfiguration;
+        req {
+            target_value = "TargetValue",
         }
     }
 
-    pub(super) static TARGET_TRACKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetValue", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetValue", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An allowed instance type for your game server group.
     #[derive(Clone)]
@@ -3563,7 +2540,6 @@ pub mod game_server_group {
 
     impl InstanceDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 instance_type: instance_type.into(),
@@ -3572,21 +2548,19 @@ pub mod game_server_group {
         }
     }
 
-    impl crate::resource::ToExpr for InstanceDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InstanceType", self.instance_type);
-            p.set_opt("WeightedCapacity", self.weighted_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceDefinition;
+        req {
+            instance_type = "InstanceType",
+        }
+        opt {
+            weighted_capacity = "WeightedCapacity",
         }
     }
 
-    pub(super) static INSTANCE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WeightedCapacity", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\u0031-\\u0039][\\u0030-\\u0039]{0,2}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WeightedCapacity", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\u0031-\\u0039][\\u0030-\\u0039]{0,2}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The EC2 launch template that contains configuration settings and game server code to be deployed to all instances in the game server group. Updating this game server group property will not take effect for the created EC2 Auto Scaling group, please update the EC2 Auto Scaling group directly after creating the resource.
     #[derive(Clone, Default)]
@@ -3605,34 +2579,28 @@ pub mod game_server_group {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateId", self.launch_template_id);
-            p.set_opt("LaunchTemplateName", self.launch_template_name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplate;
+        opt {
+            launch_template_id = "LaunchTemplateId",
+            launch_template_name = "LaunchTemplateName",
+            version = "Version",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchTemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\(\\)\\.\\-/_]+$")), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchTemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplateName", crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\(\\)\\.\\-/_]+$")), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The fallback balancing method to use for the game server group when Spot Instances in a Region become unavailable or are not viable for game hosting.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BalancingStrategy {
         /// `SPOT_ONLY`
         SpotOnly,
@@ -3642,19 +2610,10 @@ pub mod game_server_group {
         OnDemandOnly,
     }
 
-    impl crate::value::CfnEnum for BalancingStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SpotOnly => "SPOT_ONLY",
-                Self::SpotPreferred => "SPOT_PREFERRED",
-                Self::OnDemandOnly => "ON_DEMAND_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BalancingStrategy, ["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"]);
 
     /// The type of delete to perform.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeleteOption {
         /// `SAFE_DELETE`
         SafeDelete,
@@ -3664,19 +2623,10 @@ pub mod game_server_group {
         Retain,
     }
 
-    impl crate::value::CfnEnum for DeleteOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SafeDelete => "SAFE_DELETE",
-                Self::ForceDelete => "FORCE_DELETE",
-                Self::Retain => "RETAIN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeleteOption, ["SAFE_DELETE", "FORCE_DELETE", "RETAIN"]);
 
     /// A flag that indicates whether instances in the game server group are protected from early termination.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GameServerProtectionPolicy {
         /// `NO_PROTECTION`
         NoProtection,
@@ -3684,15 +2634,7 @@ pub mod game_server_group {
         FullProtection,
     }
 
-    impl crate::value::CfnEnum for GameServerProtectionPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoProtection => "NO_PROTECTION",
-                Self::FullProtection => "FULL_PROTECTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GameServerProtectionPolicy, ["NO_PROTECTION", "FULL_PROTECTION"]);
 }
 
 /// The AWS::GameLift::GameSessionQueue resource creates an Amazon GameLift (GameLift) game session queue.
@@ -3740,7 +2682,6 @@ pub struct GameSessionQueue {
 
 impl GameSessionQueue {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             custom_event_data: ::std::option::Option::None,
@@ -3756,83 +2697,54 @@ impl GameSessionQueue {
     }
 }
 
-impl crate::resource::Resource for GameSessionQueue {
-    const TYPE: &'static str = "AWS::GameLift::GameSessionQueue";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GAME_SESSION_QUEUE_SHAPE)
+crate::resource::props! {
+    resource GameSessionQueue = "AWS::GameLift::GameSessionQueue", shape: Some(&GAME_SESSION_QUEUE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomEventData", self.custom_event_data);
-        p.set_opt("Destinations", self.destinations);
-        p.set_opt("FilterConfiguration", self.filter_configuration);
-        p.set("Name", self.name);
-        p.set_opt("NotificationTarget", self.notification_target);
-        p.set_opt("PlayerLatencyPolicies", self.player_latency_policies);
-        p.set_opt("PriorityConfiguration", self.priority_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeoutInSeconds", self.timeout_in_seconds);
-        p
+    opt {
+        custom_event_data = "CustomEventData",
+        destinations = "Destinations",
+        filter_configuration = "FilterConfiguration",
+        notification_target = "NotificationTarget",
+        player_latency_policies = "PlayerLatencyPolicies",
+        priority_configuration = "PriorityConfiguration",
+        tags = "Tags",
+        timeout_in_seconds = "TimeoutInSeconds",
     }
 }
 
-static GAME_SESSION_QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomEventData", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-        ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::game_session_queue::GAME_SESSION_QUEUE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FilterConfiguration", crate::resource::Rule { shape: Some(&self::game_session_queue::FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-]+")), ..crate::resource::Rule::NONE }),
-        ("NotificationTarget", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]*(\\.fifo)?")), ..crate::resource::Rule::NONE }),
-        ("PlayerLatencyPolicies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::game_session_queue::PLAYER_LATENCY_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PriorityConfiguration", crate::resource::Rule { shape: Some(&self::game_session_queue::PRIORITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::game_session_queue::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TimeoutInSeconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GAME_SESSION_QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomEventData", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
+    ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::game_session_queue::GAME_SESSION_QUEUE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FilterConfiguration", crate::resource::Rule { shape: Some(&self::game_session_queue::FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-]+")), ..crate::resource::Rule::NONE }),
+    ("NotificationTarget", crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]*(\\.fifo)?")), ..crate::resource::Rule::NONE }),
+    ("PlayerLatencyPolicies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::game_session_queue::PLAYER_LATENCY_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PriorityConfiguration", crate::resource::Rule { shape: Some(&self::game_session_queue::PRIORITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimeoutInSeconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GameSessionQueue`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GameSessionQueue> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CustomEventData`.
-    #[inline]
-    pub fn attr_custom_event_data(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomEventData")
-    }
-    /// `Fn::GetAtt` `FilterConfiguration.AllowedLocations`.
-    #[inline]
-    pub fn attr_filter_configuration_allowed_locations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("FilterConfiguration.AllowedLocations")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `NotificationTarget`.
-    #[inline]
-    pub fn attr_notification_target(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NotificationTarget")
-    }
-    /// `Fn::GetAtt` `PriorityConfiguration.LocationOrder`.
-    #[inline]
-    pub fn attr_priority_configuration_location_order(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("PriorityConfiguration.LocationOrder")
-    }
-    /// `Fn::GetAtt` `PriorityConfiguration.PriorityOrder`.
-    #[inline]
-    pub fn attr_priority_configuration_priority_order(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("PriorityConfiguration.PriorityOrder")
-    }
-    /// `Fn::GetAtt` `TimeoutInSeconds`.
-    #[inline]
-    pub fn attr_timeout_in_seconds(self) -> crate::value::Val<i64> {
-        self.__get_att("TimeoutInSeconds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CustomEventData`.
+        attr_custom_event_data: ::std::string::String = "CustomEventData",
+        /// `Fn::GetAtt` `FilterConfiguration.AllowedLocations`.
+        attr_filter_configuration_allowed_locations: crate::value::List<::std::string::String> = "FilterConfiguration.AllowedLocations",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `NotificationTarget`.
+        attr_notification_target: ::std::string::String = "NotificationTarget",
+        /// `Fn::GetAtt` `PriorityConfiguration.LocationOrder`.
+        attr_priority_configuration_location_order: crate::value::List<::std::string::String> = "PriorityConfiguration.LocationOrder",
+        /// `Fn::GetAtt` `PriorityConfiguration.PriorityOrder`.
+        attr_priority_configuration_priority_order: crate::value::List<::std::string::String> = "PriorityConfiguration.PriorityOrder",
+        /// `Fn::GetAtt` `TimeoutInSeconds`.
+        attr_timeout_in_seconds: i64 = "TimeoutInSeconds",
     }
 }
 
@@ -3846,22 +2758,17 @@ pub mod game_session_queue {
         pub destination_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GameSessionQueueDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationArn", self.destination_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested GameSessionQueueDestination;
+        opt {
+            destination_arn = "DestinationArn",
         }
     }
 
-    pub(super) static GAME_SESSION_QUEUE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GAME_SESSION_QUEUE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/-]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FilterConfiguration`.
     #[derive(Clone, Default)]
     pub struct FilterConfiguration {
         /// A list of locations to allow game session placement in, in the form of AWS Region codes such as us-west-2.
@@ -3870,20 +2777,16 @@ pub mod game_session_queue {
         pub allowed_locations: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for FilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedLocations", self.allowed_locations);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterConfiguration;
+        opt {
+            allowed_locations = "AllowedLocations",
         }
     }
 
-    pub(super) static FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedLocations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z]+(-([a-z]+|\\d))*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedLocations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z]+(-([a-z]+|\\d))*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sets a latency cap for individual players when placing a game session.
     #[derive(Clone, Default)]
@@ -3898,24 +2801,19 @@ pub mod game_session_queue {
         pub policy_duration_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PlayerLatencyPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaximumIndividualPlayerLatencyMilliseconds", self.maximum_individual_player_latency_milliseconds);
-            p.set_opt("PolicyDurationSeconds", self.policy_duration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlayerLatencyPolicy;
+        opt {
+            maximum_individual_player_latency_milliseconds = "MaximumIndividualPlayerLatencyMilliseconds",
+            policy_duration_seconds = "PolicyDurationSeconds",
         }
     }
 
-    pub(super) static PLAYER_LATENCY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumIndividualPlayerLatencyMilliseconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("PolicyDurationSeconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLAYER_LATENCY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumIndividualPlayerLatencyMilliseconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("PolicyDurationSeconds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PriorityConfiguration`.
     #[derive(Clone, Default)]
     pub struct PriorityConfiguration {
         /// The prioritization order to use for fleet locations, when the PriorityOrder property includes LOCATION.
@@ -3928,32 +2826,20 @@ pub mod game_session_queue {
         pub priority_order: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::gamelift::game_session_queue::PriorityOrderItem>>>,
     }
 
-    impl crate::resource::ToExpr for PriorityConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LocationOrder", self.location_order);
-            p.set_opt("PriorityOrder", self.priority_order);
-            p.into_expr()
+    crate::resource::props! {
+        nested PriorityConfiguration;
+        opt {
+            location_order = "LocationOrder",
+            priority_order = "PriorityOrder",
         }
     }
 
-    pub(super) static PRIORITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LocationOrder", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PriorityOrder", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIORITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LocationOrder", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PriorityOrder", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `PriorityOrderItem`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PriorityOrderItem {
         /// `LATENCY`
         Latency,
@@ -3965,17 +2851,7 @@ pub mod game_session_queue {
         Location,
     }
 
-    impl crate::value::CfnEnum for PriorityOrderItem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Latency => "LATENCY",
-                Self::Cost => "COST",
-                Self::Destination => "DESTINATION",
-                Self::Location => "LOCATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PriorityOrderItem, ["LATENCY", "COST", "DESTINATION", "LOCATION"]);
 }
 
 /// The AWS::GameLift::Location resource creates an Amazon GameLift (GameLift) custom location.
@@ -3993,7 +2869,6 @@ pub struct Location {
 
 impl Location {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             location_name: location_name.into(),
@@ -4002,46 +2877,27 @@ impl Location {
     }
 }
 
-impl crate::resource::Resource for Location {
-    const TYPE: &'static str = "AWS::GameLift::Location";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOCATION_SHAPE)
+crate::resource::props! {
+    resource Location = "AWS::GameLift::Location", shape: Some(&LOCATION_SHAPE);
+    req {
+        location_name = "LocationName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LocationName", self.location_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LocationName", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^custom-[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::location::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LocationName", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^custom-[A-Za-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools_group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Location`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Location> {
-    /// `Fn::GetAtt` `LocationArn`.
-    #[inline]
-    pub fn attr_location_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LocationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LocationArn`.
+        attr_location_arn: ::std::string::String = "LocationArn",
     }
-}
-
-pub mod location {
-    //! Nested property types and enums of [`Location`](super::Location).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::GameLift::MatchmakingConfiguration resource creates an Amazon GameLift (GameLift) matchmaking configuration.
@@ -4084,7 +2940,7 @@ pub struct MatchmakingConfiguration {
     /// A set of custom properties for a game session, formatted as key:value pairs.
     ///
     /// CloudFormation property `GameProperties`.
-    pub game_properties: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+    pub game_properties: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     /// A set of custom game session properties, formatted as a single string value.
     ///
     /// CloudFormation property `GameSessionData`.
@@ -4121,7 +2977,6 @@ pub struct MatchmakingConfiguration {
 
 impl MatchmakingConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(acceptance_required: impl ::std::convert::Into<crate::value::Val<bool>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, request_timeout_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, rule_set_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             acceptance_required: acceptance_required.into(),
@@ -4145,157 +3000,95 @@ impl MatchmakingConfiguration {
     }
 }
 
-impl crate::resource::Resource for MatchmakingConfiguration {
-    const TYPE: &'static str = "AWS::GameLift::MatchmakingConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MATCHMAKING_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource MatchmakingConfiguration = "AWS::GameLift::MatchmakingConfiguration", shape: Some(&MATCHMAKING_CONFIGURATION_SHAPE);
+    req {
+        acceptance_required = "AcceptanceRequired",
+        name = "Name",
+        request_timeout_seconds = "RequestTimeoutSeconds",
+        rule_set_name = "RuleSetName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AcceptanceRequired", self.acceptance_required);
-        p.set_opt("AcceptanceTimeoutSeconds", self.acceptance_timeout_seconds);
-        p.set_opt("AdditionalPlayerCount", self.additional_player_count);
-        p.set_opt("BackfillMode", self.backfill_mode);
-        p.set_opt("CreationTime", self.creation_time);
-        p.set_opt("CustomEventData", self.custom_event_data);
-        p.set_opt("Description", self.description);
-        p.set_opt("FlexMatchMode", self.flex_match_mode);
-        p.set_opt("GameProperties", self.game_properties);
-        p.set_opt("GameSessionData", self.game_session_data);
-        p.set_opt("GameSessionQueueArns", self.game_session_queue_arns);
-        p.set("Name", self.name);
-        p.set_opt("NotificationTarget", self.notification_target);
-        p.set("RequestTimeoutSeconds", self.request_timeout_seconds);
-        p.set_opt("RuleSetArn", self.rule_set_arn);
-        p.set("RuleSetName", self.rule_set_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        acceptance_timeout_seconds = "AcceptanceTimeoutSeconds",
+        additional_player_count = "AdditionalPlayerCount",
+        backfill_mode = "BackfillMode",
+        creation_time = "CreationTime",
+        custom_event_data = "CustomEventData",
+        description = "Description",
+        flex_match_mode = "FlexMatchMode",
+        game_properties = "GameProperties",
+        game_session_data = "GameSessionData",
+        game_session_queue_arns = "GameSessionQueueArns",
+        notification_target = "NotificationTarget",
+        rule_set_arn = "RuleSetArn",
+        tags = "Tags",
     }
 }
 
-static MATCHMAKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceptanceTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
-        ("AdditionalPlayerCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("CustomEventData", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("GameProperties", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { shape: Some(&self::matchmaking_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("GameSessionData", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("GameSessionQueueArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/-]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\.]*")), ..crate::resource::Rule::NONE }),
-        ("NotificationTarget", crate::resource::Rule { min_len: Some(0), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_/-]*(.fifo)?")), ..crate::resource::Rule::NONE }),
-        ("RequestTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
-        ("RuleSetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*:matchmakingruleset\\/[a-zA-Z0-9-\\.]*")), ..crate::resource::Rule::NONE }),
-        ("RuleSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\.]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::matchmaking_configuration::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MATCHMAKING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceptanceTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
+    ("AdditionalPlayerCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("CustomEventData", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("GameProperties", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { shape: Some(&self::matchmaking_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("GameSessionData", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("GameSessionQueueArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:/-]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\.]*")), ..crate::resource::Rule::NONE }),
+    ("NotificationTarget", crate::resource::Rule { min_len: Some(0), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_/-]*(.fifo)?")), ..crate::resource::Rule::NONE }),
+    ("RequestTimeoutSeconds", crate::resource::Rule { min: Some(1.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
+    ("RuleSetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.*:matchmakingruleset\\/[a-zA-Z0-9-\\.]*")), ..crate::resource::Rule::NONE }),
+    ("RuleSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\.]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools_group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MatchmakingConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MatchmakingConfiguration> {
-    /// `Fn::GetAtt` `AcceptanceRequired`.
-    #[inline]
-    pub fn attr_acceptance_required(self) -> crate::value::Val<bool> {
-        self.__get_att("AcceptanceRequired")
-    }
-    /// `Fn::GetAtt` `AcceptanceTimeoutSeconds`.
-    #[inline]
-    pub fn attr_acceptance_timeout_seconds(self) -> crate::value::Val<i64> {
-        self.__get_att("AcceptanceTimeoutSeconds")
-    }
-    /// `Fn::GetAtt` `AdditionalPlayerCount`.
-    #[inline]
-    pub fn attr_additional_player_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AdditionalPlayerCount")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `BackfillMode`.
-    #[inline]
-    pub fn attr_backfill_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackfillMode")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CustomEventData`.
-    #[inline]
-    pub fn attr_custom_event_data(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomEventData")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `FlexMatchMode`.
-    #[inline]
-    pub fn attr_flex_match_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FlexMatchMode")
-    }
-    /// `Fn::GetAtt` `GameSessionData`.
-    #[inline]
-    pub fn attr_game_session_data(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GameSessionData")
-    }
-    /// `Fn::GetAtt` `GameSessionQueueArns`.
-    #[inline]
-    pub fn attr_game_session_queue_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("GameSessionQueueArns")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `NotificationTarget`.
-    #[inline]
-    pub fn attr_notification_target(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NotificationTarget")
-    }
-    /// `Fn::GetAtt` `RequestTimeoutSeconds`.
-    #[inline]
-    pub fn attr_request_timeout_seconds(self) -> crate::value::Val<i64> {
-        self.__get_att("RequestTimeoutSeconds")
-    }
-    /// `Fn::GetAtt` `RuleSetArn`.
-    #[inline]
-    pub fn attr_rule_set_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleSetArn")
-    }
-    /// `Fn::GetAtt` `RuleSetName`.
-    #[inline]
-    pub fn attr_rule_set_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleSetName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AcceptanceRequired`.
+        attr_acceptance_required: bool = "AcceptanceRequired",
+        /// `Fn::GetAtt` `AcceptanceTimeoutSeconds`.
+        attr_acceptance_timeout_seconds: i64 = "AcceptanceTimeoutSeconds",
+        /// `Fn::GetAtt` `AdditionalPlayerCount`.
+        attr_additional_player_count: i64 = "AdditionalPlayerCount",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BackfillMode`.
+        attr_backfill_mode: ::std::string::String = "BackfillMode",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `CustomEventData`.
+        attr_custom_event_data: ::std::string::String = "CustomEventData",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `FlexMatchMode`.
+        attr_flex_match_mode: ::std::string::String = "FlexMatchMode",
+        /// `Fn::GetAtt` `GameSessionData`.
+        attr_game_session_data: ::std::string::String = "GameSessionData",
+        /// `Fn::GetAtt` `GameSessionQueueArns`.
+        attr_game_session_queue_arns: crate::value::List<::std::string::String> = "GameSessionQueueArns",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `NotificationTarget`.
+        attr_notification_target: ::std::string::String = "NotificationTarget",
+        /// `Fn::GetAtt` `RequestTimeoutSeconds`.
+        attr_request_timeout_seconds: i64 = "RequestTimeoutSeconds",
+        /// `Fn::GetAtt` `RuleSetArn`.
+        attr_rule_set_arn: ::std::string::String = "RuleSetArn",
+        /// `Fn::GetAtt` `RuleSetName`.
+        attr_rule_set_name: ::std::string::String = "RuleSetName",
     }
 }
 
 pub mod matchmaking_configuration {
     //! Nested property types and enums of [`MatchmakingConfiguration`](super::MatchmakingConfiguration).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(96), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(96), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The method used to backfill game sessions created with this matchmaking configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BackfillMode {
         /// `AUTOMATIC`
         Automatic,
@@ -4303,18 +3096,10 @@ pub mod matchmaking_configuration {
         Manual,
     }
 
-    impl crate::value::CfnEnum for BackfillMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::Manual => "MANUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BackfillMode, ["AUTOMATIC", "MANUAL"]);
 
     /// Indicates whether this matchmaking configuration is being used with Amazon GameLift hosting or as a standalone matchmaking solution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlexMatchMode {
         /// `STANDALONE`
         Standalone,
@@ -4322,15 +3107,7 @@ pub mod matchmaking_configuration {
         WithQueue,
     }
 
-    impl crate::value::CfnEnum for FlexMatchMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standalone => "STANDALONE",
-                Self::WithQueue => "WITH_QUEUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FlexMatchMode, ["STANDALONE", "WITH_QUEUE"]);
 }
 
 /// The AWS::GameLift::MatchmakingRuleSet resource creates an Amazon GameLift (GameLift) matchmaking rule set.
@@ -4354,7 +3131,6 @@ pub struct MatchmakingRuleSet {
 
 impl MatchmakingRuleSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule_set_body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -4364,63 +3140,35 @@ impl MatchmakingRuleSet {
     }
 }
 
-impl crate::resource::Resource for MatchmakingRuleSet {
-    const TYPE: &'static str = "AWS::GameLift::MatchmakingRuleSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MATCHMAKING_RULE_SET_SHAPE)
+crate::resource::props! {
+    resource MatchmakingRuleSet = "AWS::GameLift::MatchmakingRuleSet", shape: Some(&MATCHMAKING_RULE_SET_SHAPE);
+    req {
+        name = "Name",
+        rule_set_body = "RuleSetBody",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set("RuleSetBody", self.rule_set_body);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static MATCHMAKING_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\.]*")), ..crate::resource::Rule::NONE }),
-        ("RuleSetBody", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::matchmaking_rule_set::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MATCHMAKING_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\.]*")), ..crate::resource::Rule::NONE }),
+    ("RuleSetBody", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MatchmakingRuleSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MatchmakingRuleSet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `RuleSetBody`.
+        attr_rule_set_body: ::std::string::String = "RuleSetBody",
     }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `RuleSetBody`.
-    #[inline]
-    pub fn attr_rule_set_body(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleSetBody")
-    }
-}
-
-pub mod matchmaking_rule_set {
-    //! Nested property types and enums of [`MatchmakingRuleSet`](super::MatchmakingRuleSet).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::GameLift::Script resource creates a new script record for your Realtime Servers script. Realtime scripts are JavaScript that provide configuration settings and optional custom game logic for your game. The script is deployed when you create a Realtime Servers fleet to host your game sessions. Script logic is executed during an active game session.
@@ -4464,62 +3212,44 @@ impl Script {
     }
 }
 
-impl crate::resource::Resource for Script {
-    const TYPE: &'static str = "AWS::GameLift::Script";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCRIPT_SHAPE)
+crate::resource::props! {
+    resource Script = "AWS::GameLift::Script", shape: Some(&SCRIPT_SHAPE);
+    req {
+        storage_location = "StorageLocation",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("NodeJsVersion", self.node_js_version);
-        p.set("StorageLocation", self.storage_location);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Version", self.version);
-        p
+    opt {
+        name = "Name",
+        node_js_version = "NodeJsVersion",
+        tags = "Tags",
+        version = "Version",
     }
 }
 
-static SCRIPT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("NodeJsVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^\\d+\\.[x0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("StorageLocation", crate::resource::Rule { shape: Some(&self::script::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::script::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCRIPT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("NodeJsVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^\\d+\\.[x0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("StorageLocation", crate::resource::Rule { shape: Some(&self::script::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools_group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Script`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Script> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `SizeOnDisk`.
-    #[inline]
-    pub fn attr_size_on_disk(self) -> crate::value::Val<i64> {
-        self.__get_att("SizeOnDisk")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `SizeOnDisk`.
+        attr_size_on_disk: i64 = "SizeOnDisk",
     }
 }
 
 pub mod script {
     //! Nested property types and enums of [`Script`](super::Script).
 
-    /// The definition `S3Location`.
     #[derive(Clone)]
     pub struct S3Location {
         /// An Amazon S3 bucket identifier. This is the name of the S3 bucket.
@@ -4542,7 +3272,6 @@ pub mod script {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -4553,31 +3282,22 @@ pub mod script {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set_opt("ObjectVersion", self.object_version);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+            role_arn = "RoleArn",
+        }
+        opt {
+            object_version = "ObjectVersion",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("ObjectVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("ObjectVersion", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -43,7 +43,6 @@ pub struct Accelerator {
 
 impl Accelerator {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             enabled: ::std::option::Option::None,
@@ -58,78 +57,51 @@ impl Accelerator {
     }
 }
 
-impl crate::resource::Resource for Accelerator {
-    const TYPE: &'static str = "AWS::GlobalAccelerator::Accelerator";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCELERATOR_SHAPE)
+crate::resource::props! {
+    resource Accelerator = "AWS::GlobalAccelerator::Accelerator", shape: Some(&ACCELERATOR_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("FlowLogsEnabled", self.flow_logs_enabled);
-        p.set_opt("FlowLogsS3Bucket", self.flow_logs_s3_bucket);
-        p.set_opt("FlowLogsS3Prefix", self.flow_logs_s3_prefix);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("IpAddresses", self.ip_addresses);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        enabled = "Enabled",
+        flow_logs_enabled = "FlowLogsEnabled",
+        flow_logs_s3_bucket = "FlowLogsS3Bucket",
+        flow_logs_s3_prefix = "FlowLogsS3Prefix",
+        ip_address_type = "IpAddressType",
+        ip_addresses = "IpAddresses",
+        tags = "Tags",
     }
 }
 
-static ACCELERATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FlowLogsS3Bucket", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("FlowLogsS3Prefix", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("IpAddresses", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?:[0-9]{1,3}\\.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::accelerator::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCELERATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FlowLogsS3Bucket", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("FlowLogsS3Prefix", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("IpAddresses", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?:[0-9]{1,3}\\.){3}[0-9]{1,3}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::globalaccelerator::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Accelerator`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Accelerator> {
-    /// `Fn::GetAtt` `AcceleratorArn`.
-    #[inline]
-    pub fn attr_accelerator_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AcceleratorArn")
-    }
-    /// `Fn::GetAtt` `DnsName`.
-    #[inline]
-    pub fn attr_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DnsName")
-    }
-    /// `Fn::GetAtt` `DualStackDnsName`.
-    #[inline]
-    pub fn attr_dual_stack_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DualStackDnsName")
-    }
-    /// `Fn::GetAtt` `Ipv4Addresses`.
-    #[inline]
-    pub fn attr_ipv4_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Ipv4Addresses")
-    }
-    /// `Fn::GetAtt` `Ipv6Addresses`.
-    #[inline]
-    pub fn attr_ipv6_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Ipv6Addresses")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AcceleratorArn`.
+        attr_accelerator_arn: ::std::string::String = "AcceleratorArn",
+        /// `Fn::GetAtt` `DnsName`.
+        attr_dns_name: ::std::string::String = "DnsName",
+        /// `Fn::GetAtt` `DualStackDnsName`.
+        attr_dual_stack_dns_name: ::std::string::String = "DualStackDnsName",
+        /// `Fn::GetAtt` `Ipv4Addresses`.
+        attr_ipv4_addresses: crate::value::List<::std::string::String> = "Ipv4Addresses",
+        /// `Fn::GetAtt` `Ipv6Addresses`.
+        attr_ipv6_addresses: crate::value::List<::std::string::String> = "Ipv6Addresses",
     }
 }
 
 pub mod accelerator {
     //! Nested property types and enums of [`Accelerator`](super::Accelerator).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// IP Address type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `IPV4`
         Ipv4,
@@ -137,15 +109,7 @@ pub mod accelerator {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::DualStack => "DUAL_STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["IPV4", "DUAL_STACK"]);
 }
 
 /// Resource Type definition for AWS::GlobalAccelerator::CrossAccountAttachment
@@ -171,7 +135,6 @@ pub struct CrossAccountAttachment {
 
 impl CrossAccountAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -182,38 +145,30 @@ impl CrossAccountAttachment {
     }
 }
 
-impl crate::resource::Resource for CrossAccountAttachment {
-    const TYPE: &'static str = "AWS::GlobalAccelerator::CrossAccountAttachment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CROSS_ACCOUNT_ATTACHMENT_SHAPE)
+crate::resource::props! {
+    resource CrossAccountAttachment = "AWS::GlobalAccelerator::CrossAccountAttachment", shape: Some(&CROSS_ACCOUNT_ATTACHMENT_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("Principals", self.principals);
-        p.set_opt("Resources", self.resources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        principals = "Principals",
+        resources = "Resources",
+        tags = "Tags",
     }
 }
 
-static CROSS_ACCOUNT_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,64}$")), ..crate::resource::Rule::NONE }),
-        ("Principals", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(^\\d{12}$|arn:.*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Resources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cross_account_attachment::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cross_account_attachment::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CROSS_ACCOUNT_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{0,64}$")), ..crate::resource::Rule::NONE }),
+    ("Principals", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(^\\d{12}$|arn:.*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Resources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cross_account_attachment::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::globalaccelerator::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CrossAccountAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CrossAccountAttachment> {
-    /// `Fn::GetAtt` `AttachmentArn`.
-    #[inline]
-    pub fn attr_attachment_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentArn`.
+        attr_attachment_arn: ::std::string::String = "AttachmentArn",
     }
 }
 
@@ -231,31 +186,20 @@ pub mod cross_account_attachment {
         pub region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Resource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cidr", self.cidr);
-            p.set_opt("EndpointId", self.endpoint_id);
-            p.set_opt("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested Resource;
+        opt {
+            cidr = "Cidr",
+            endpoint_id = "EndpointId",
+            region = "Region",
         }
     }
 
-    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cidr", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("EndpointId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { min_len: Some(0), max_len: Some(255), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("EndpointId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::GlobalAccelerator::EndpointGroup
@@ -303,7 +247,6 @@ pub struct EndpointGroup {
 
 impl EndpointGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(endpoint_group_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, listener_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             endpoint_configurations: ::std::option::Option::None,
@@ -320,49 +263,41 @@ impl EndpointGroup {
     }
 }
 
-impl crate::resource::Resource for EndpointGroup {
-    const TYPE: &'static str = "AWS::GlobalAccelerator::EndpointGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENDPOINT_GROUP_SHAPE)
+crate::resource::props! {
+    resource EndpointGroup = "AWS::GlobalAccelerator::EndpointGroup", shape: Some(&ENDPOINT_GROUP_SHAPE);
+    req {
+        endpoint_group_region = "EndpointGroupRegion",
+        listener_arn = "ListenerArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EndpointConfigurations", self.endpoint_configurations);
-        p.set("EndpointGroupRegion", self.endpoint_group_region);
-        p.set_opt("HealthCheckIntervalSeconds", self.health_check_interval_seconds);
-        p.set_opt("HealthCheckPath", self.health_check_path);
-        p.set_opt("HealthCheckPort", self.health_check_port);
-        p.set_opt("HealthCheckProtocol", self.health_check_protocol);
-        p.set("ListenerArn", self.listener_arn);
-        p.set_opt("PortOverrides", self.port_overrides);
-        p.set_opt("ThresholdCount", self.threshold_count);
-        p.set_opt("TrafficDialPercentage", self.traffic_dial_percentage);
-        p
+    opt {
+        endpoint_configurations = "EndpointConfigurations",
+        health_check_interval_seconds = "HealthCheckIntervalSeconds",
+        health_check_path = "HealthCheckPath",
+        health_check_port = "HealthCheckPort",
+        health_check_protocol = "HealthCheckProtocol",
+        port_overrides = "PortOverrides",
+        threshold_count = "ThresholdCount",
+        traffic_dial_percentage = "TrafficDialPercentage",
     }
 }
 
-static ENDPOINT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EndpointConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint_group::ENDPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EndpointGroupRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("HealthCheckIntervalSeconds", crate::resource::Rule { min: Some(10.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
-        ("HealthCheckPath", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^/[-a-zA-Z0-9@:%_\\\\+.~#?&/=]*$")), ..crate::resource::Rule::NONE }),
-        ("HealthCheckPort", crate::resource::Rule { min: Some(-1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("ListenerArn", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("PortOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint_group::PORT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ThresholdCount", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ("TrafficDialPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENDPOINT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EndpointConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint_group::ENDPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("EndpointGroupRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("HealthCheckIntervalSeconds", crate::resource::Rule { min: Some(10.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
+    ("HealthCheckPath", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^/[-a-zA-Z0-9@:%_\\\\+.~#?&/=]*$")), ..crate::resource::Rule::NONE }),
+    ("HealthCheckPort", crate::resource::Rule { min: Some(-1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("ListenerArn", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("PortOverrides", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::endpoint_group::PORT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ThresholdCount", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ("TrafficDialPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EndpointGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EndpointGroup> {
-    /// `Fn::GetAtt` `EndpointGroupArn`.
-    #[inline]
-    pub fn attr_endpoint_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EndpointGroupArn`.
+        attr_endpoint_group_arn: ::std::string::String = "EndpointGroupArn",
     }
 }
 
@@ -392,7 +327,6 @@ pub mod endpoint_group {
 
     impl EndpointConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attachment_arn: ::std::option::Option::None,
@@ -403,25 +337,23 @@ pub mod endpoint_group {
         }
     }
 
-    impl crate::resource::ToExpr for EndpointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttachmentArn", self.attachment_arn);
-            p.set_opt("ClientIPPreservationEnabled", self.client_ip_preservation_enabled);
-            p.set("EndpointId", self.endpoint_id);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested EndpointConfiguration;
+        req {
+            endpoint_id = "EndpointId",
+        }
+        opt {
+            attachment_arn = "AttachmentArn",
+            client_ip_preservation_enabled = "ClientIPPreservationEnabled",
+            weight = "Weight",
         }
     }
 
-    pub(super) static ENDPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttachmentArn", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("EndpointId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENDPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttachmentArn", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("EndpointId", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// listener to endpoint port mapping.
     #[derive(Clone)]
@@ -438,7 +370,6 @@ pub mod endpoint_group {
 
     impl PortOverride {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint_port: impl ::std::convert::Into<crate::value::Val<i64>>, listener_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 endpoint_port: endpoint_port.into(),
@@ -447,25 +378,21 @@ pub mod endpoint_group {
         }
     }
 
-    impl crate::resource::ToExpr for PortOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndpointPort", self.endpoint_port);
-            p.set("ListenerPort", self.listener_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortOverride;
+        req {
+            endpoint_port = "EndpointPort",
+            listener_port = "ListenerPort",
         }
     }
 
-    pub(super) static PORT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndpointPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ListenerPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PORT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndpointPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("ListenerPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The protocol that AWS Global Accelerator uses to check the health of endpoints in this endpoint group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HealthCheckProtocol {
         /// `TCP`
         Tcp,
@@ -475,16 +402,7 @@ pub mod endpoint_group {
         Https,
     }
 
-    impl crate::value::CfnEnum for HealthCheckProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HealthCheckProtocol, ["TCP", "HTTP", "HTTPS"]);
 }
 
 /// Resource Type definition for AWS::GlobalAccelerator::Listener
@@ -510,7 +428,6 @@ pub struct Listener {
 
 impl Listener {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(accelerator_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port_ranges: ::std::vec::Vec<crate::cfn::globalaccelerator::listener::PortRange>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::globalaccelerator::listener::Protocol>>) -> Self {
         Self {
             accelerator_arn: accelerator_arn.into(),
@@ -521,36 +438,28 @@ impl Listener {
     }
 }
 
-impl crate::resource::Resource for Listener {
-    const TYPE: &'static str = "AWS::GlobalAccelerator::Listener";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LISTENER_SHAPE)
+crate::resource::props! {
+    resource Listener = "AWS::GlobalAccelerator::Listener", shape: Some(&LISTENER_SHAPE);
+    req {
+        accelerator_arn = "AcceleratorArn",
+        port_ranges = "PortRanges",
+        protocol = "Protocol",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AcceleratorArn", self.accelerator_arn);
-        p.set_opt("ClientAffinity", self.client_affinity);
-        p.set("PortRanges", self.port_ranges);
-        p.set("Protocol", self.protocol);
-        p
+    opt {
+        client_affinity = "ClientAffinity",
     }
 }
 
-static LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AcceleratorArn", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("PortRanges", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::listener::PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LISTENER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AcceleratorArn", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("PortRanges", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::listener::PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Listener`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Listener> {
-    /// `Fn::GetAtt` `ListenerArn`.
-    #[inline]
-    pub fn attr_listener_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ListenerArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ListenerArn`.
+        attr_listener_arn: ::std::string::String = "ListenerArn",
     }
 }
 
@@ -572,7 +481,6 @@ pub mod listener {
 
     impl PortRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(from_port: impl ::std::convert::Into<crate::value::Val<i64>>, to_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 from_port: from_port.into(),
@@ -581,25 +489,21 @@ pub mod listener {
         }
     }
 
-    impl crate::resource::ToExpr for PortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FromPort", self.from_port);
-            p.set("ToPort", self.to_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortRange;
+        req {
+            from_port = "FromPort",
+            to_port = "ToPort",
         }
     }
 
-    pub(super) static PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FromPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("ToPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Client affinity lets you direct all requests from a user to the same endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientAffinity {
         /// `NONE`
         None,
@@ -607,18 +511,10 @@ pub mod listener {
         SourceIp,
     }
 
-    impl crate::value::CfnEnum for ClientAffinity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::SourceIp => "SOURCE_IP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClientAffinity, ["NONE", "SOURCE_IP"]);
 
     /// The protocol for the listener.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `TCP`
         Tcp,
@@ -626,13 +522,5 @@ pub mod listener {
         Udp,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tcp => "TCP",
-                Self::Udp => "UDP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["TCP", "UDP"]);
 }

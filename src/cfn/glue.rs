@@ -29,7 +29,6 @@ pub struct Blueprint {
 
 impl Blueprint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(blueprint_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             blueprint_location: blueprint_location.into(),
@@ -40,70 +39,39 @@ impl Blueprint {
     }
 }
 
-impl crate::resource::Resource for Blueprint {
-    const TYPE: &'static str = "AWS::Glue::Blueprint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BLUEPRINT_SHAPE)
+crate::resource::props! {
+    resource Blueprint = "AWS::Glue::Blueprint", shape: Some(&BLUEPRINT_SHAPE);
+    req {
+        blueprint_location = "BlueprintLocation",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BlueprintLocation", self.blueprint_location);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static BLUEPRINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BlueprintLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(8192), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/([^/]+/)*([^/]+)$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::blueprint::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BLUEPRINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BlueprintLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(8192), pattern: Some(crate::resource::Pattern::Regex("^s3://([^/]+)/([^/]+/)*([^/]+)$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Blueprint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Blueprint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedOn`.
+        attr_created_on: ::std::string::String = "CreatedOn",
+        /// `Fn::GetAtt` `LastModifiedOn`.
+        attr_last_modified_on: ::std::string::String = "LastModifiedOn",
+        /// `Fn::GetAtt` `ParameterSpec`.
+        attr_parameter_spec: ::std::string::String = "ParameterSpec",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `CreatedOn`.
-    #[inline]
-    pub fn attr_created_on(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedOn")
-    }
-    /// `Fn::GetAtt` `LastModifiedOn`.
-    #[inline]
-    pub fn attr_last_modified_on(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedOn")
-    }
-    /// `Fn::GetAtt` `ParameterSpec`.
-    #[inline]
-    pub fn attr_parameter_spec(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ParameterSpec")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod blueprint {
-    //! Nested property types and enums of [`Blueprint`](super::Blueprint).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates a catalog in the Glue Data Catalog.
@@ -159,7 +127,6 @@ pub struct Catalog {
 
 impl Catalog {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allow_full_table_external_data_access: ::std::option::Option::None,
@@ -177,81 +144,52 @@ impl Catalog {
     }
 }
 
-impl crate::resource::Resource for Catalog {
-    const TYPE: &'static str = "AWS::Glue::Catalog";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CATALOG_SHAPE)
+crate::resource::props! {
+    resource Catalog = "AWS::Glue::Catalog", shape: Some(&CATALOG_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowFullTableExternalDataAccess", self.allow_full_table_external_data_access);
-        p.set_opt("CatalogProperties", self.catalog_properties);
-        p.set_opt("CreateDatabaseDefaultPermissions", self.create_database_default_permissions);
-        p.set_opt("CreateTableDefaultPermissions", self.create_table_default_permissions);
-        p.set_opt("Description", self.description);
-        p.set_opt("FederatedCatalog", self.federated_catalog);
-        p.set("Name", self.name);
-        p.set_opt("OverwriteChildResourcePermissionsWithDefault", self.overwrite_child_resource_permissions_with_default);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetRedshiftCatalog", self.target_redshift_catalog);
-        p
+    opt {
+        allow_full_table_external_data_access = "AllowFullTableExternalDataAccess",
+        catalog_properties = "CatalogProperties",
+        create_database_default_permissions = "CreateDatabaseDefaultPermissions",
+        create_table_default_permissions = "CreateTableDefaultPermissions",
+        description = "Description",
+        federated_catalog = "FederatedCatalog",
+        overwrite_child_resource_permissions_with_default = "OverwriteChildResourcePermissionsWithDefault",
+        parameters = "Parameters",
+        tags = "Tags",
+        target_redshift_catalog = "TargetRedshiftCatalog",
     }
 }
 
-static CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CreateDatabaseDefaultPermissions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::catalog::PRINCIPAL_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("CreateTableDefaultPermissions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::catalog::PRINCIPAL_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!(.*[.\\/\\\\]|aws:)).*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::catalog::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CreateDatabaseDefaultPermissions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::catalog::PRINCIPAL_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CreateTableDefaultPermissions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::catalog::PRINCIPAL_PERMISSIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!(.*[.\\/\\\\]|aws:)).*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Catalog`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Catalog> {
-    /// `Fn::GetAtt` `CatalogId`.
-    #[inline]
-    pub fn attr_catalog_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CatalogId")
-    }
-    /// `Fn::GetAtt` `CatalogProperties.CustomProperties`.
-    #[inline]
-    pub fn attr_catalog_properties_custom_properties(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("CatalogProperties.CustomProperties")
-    }
-    /// `Fn::GetAtt` `CatalogProperties.DataLakeAccessProperties.ManagedWorkgroupName`.
-    #[inline]
-    pub fn attr_catalog_properties_data_lake_access_properties_managed_workgroup_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CatalogProperties.DataLakeAccessProperties.ManagedWorkgroupName")
-    }
-    /// `Fn::GetAtt` `CatalogProperties.DataLakeAccessProperties.ManagedWorkgroupStatus`.
-    #[inline]
-    pub fn attr_catalog_properties_data_lake_access_properties_managed_workgroup_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CatalogProperties.DataLakeAccessProperties.ManagedWorkgroupStatus")
-    }
-    /// `Fn::GetAtt` `CatalogProperties.DataLakeAccessProperties.RedshiftDatabaseName`.
-    #[inline]
-    pub fn attr_catalog_properties_data_lake_access_properties_redshift_database_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CatalogProperties.DataLakeAccessProperties.RedshiftDatabaseName")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<i64> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<i64> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CatalogId`.
+        attr_catalog_id: ::std::string::String = "CatalogId",
+        /// `Fn::GetAtt` `CatalogProperties.CustomProperties`.
+        attr_catalog_properties_custom_properties: crate::value::Json = "CatalogProperties.CustomProperties",
+        /// `Fn::GetAtt` `CatalogProperties.DataLakeAccessProperties.ManagedWorkgroupName`.
+        attr_catalog_properties_data_lake_access_properties_managed_workgroup_name: ::std::string::String = "CatalogProperties.DataLakeAccessProperties.ManagedWorkgroupName",
+        /// `Fn::GetAtt` `CatalogProperties.DataLakeAccessProperties.ManagedWorkgroupStatus`.
+        attr_catalog_properties_data_lake_access_properties_managed_workgroup_status: ::std::string::String = "CatalogProperties.DataLakeAccessProperties.ManagedWorkgroupStatus",
+        /// `Fn::GetAtt` `CatalogProperties.DataLakeAccessProperties.RedshiftDatabaseName`.
+        attr_catalog_properties_data_lake_access_properties_redshift_database_name: ::std::string::String = "CatalogProperties.DataLakeAccessProperties.RedshiftDatabaseName",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: i64 = "CreateTime",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: i64 = "UpdateTime",
     }
 }
 
@@ -271,13 +209,11 @@ pub mod catalog {
         pub data_lake_access_properties: ::std::option::Option<crate::cfn::glue::catalog::DataLakeAccessProperties>,
     }
 
-    impl crate::resource::ToExpr for CatalogProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomProperties", self.custom_properties);
-            p.set_opt("DataLakeAccessProperties", self.data_lake_access_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested CatalogProperties;
+        opt {
+            custom_properties = "CustomProperties",
+            data_lake_access_properties = "DataLakeAccessProperties",
         }
     }
 
@@ -318,19 +254,17 @@ pub mod catalog {
         pub redshift_database_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataLakeAccessProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowFullTableExternalDataAccess", self.allow_full_table_external_data_access);
-            p.set_opt("CatalogType", self.catalog_type);
-            p.set_opt("DataLakeAccess", self.data_lake_access);
-            p.set_opt("DataTransferRole", self.data_transfer_role);
-            p.set_opt("KmsKey", self.kms_key);
-            p.set_opt("ManagedWorkgroupName", self.managed_workgroup_name);
-            p.set_opt("ManagedWorkgroupStatus", self.managed_workgroup_status);
-            p.set_opt("RedshiftDatabaseName", self.redshift_database_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLakeAccessProperties;
+        opt {
+            allow_full_table_external_data_access = "AllowFullTableExternalDataAccess",
+            catalog_type = "CatalogType",
+            data_lake_access = "DataLakeAccess",
+            data_transfer_role = "DataTransferRole",
+            kms_key = "KmsKey",
+            managed_workgroup_name = "ManagedWorkgroupName",
+            managed_workgroup_status = "ManagedWorkgroupStatus",
+            redshift_database_name = "RedshiftDatabaseName",
         }
     }
 
@@ -347,21 +281,17 @@ pub mod catalog {
         pub principal: ::std::option::Option<crate::cfn::glue::catalog::DataLakePrincipal>,
     }
 
-    impl crate::resource::ToExpr for PrincipalPermissions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Permissions", self.permissions);
-            p.set_opt("Principal", self.principal);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrincipalPermissions;
+        opt {
+            permissions = "Permissions",
+            principal = "Principal",
         }
     }
 
-    pub(super) static PRINCIPAL_PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Principal", crate::resource::Rule { shape: Some(&DATA_LAKE_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRINCIPAL_PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Principal", crate::resource::Rule { shape: Some(&DATA_LAKE_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Lake Formation principal.
     #[derive(Clone, Default)]
@@ -372,20 +302,16 @@ pub mod catalog {
         pub data_lake_principal_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataLakePrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataLakePrincipalIdentifier", self.data_lake_principal_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLakePrincipal;
+        opt {
+            data_lake_principal_identifier = "DataLakePrincipalIdentifier",
         }
     }
 
-    pub(super) static DATA_LAKE_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataLakePrincipalIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_LAKE_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataLakePrincipalIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A FederatedCatalog structure that references an entity outside the Glue Data Catalog.
     #[derive(Clone, Default)]
@@ -400,22 +326,13 @@ pub mod catalog {
         pub identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FederatedCatalog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("Identifier", self.identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested FederatedCatalog;
+        opt {
+            connection_name = "ConnectionName",
+            identifier = "Identifier",
         }
     }
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// A structure that describes a target catalog for resource linking.
     #[derive(Clone)]
@@ -428,7 +345,6 @@ pub mod catalog {
 
     impl TargetRedshiftCatalog {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_arn: catalog_arn.into(),
@@ -436,17 +352,15 @@ pub mod catalog {
         }
     }
 
-    impl crate::resource::ToExpr for TargetRedshiftCatalog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogArn", self.catalog_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetRedshiftCatalog;
+        req {
+            catalog_arn = "CatalogArn",
         }
     }
 
     /// Allows third-party engines to access data in Amazon S3 locations that are registered with Lake Formation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowFullTableExternalDataAccess {
         /// `True`
         True,
@@ -454,18 +368,9 @@ pub mod catalog {
         False,
     }
 
-    impl crate::value::CfnEnum for AllowFullTableExternalDataAccess {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::True => "True",
-                Self::False => "False",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllowFullTableExternalDataAccess, ["True", "False"]);
 
-    /// Allowed values of `Permissions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permissions {
         /// `ALL`
         All,
@@ -487,25 +392,10 @@ pub mod catalog {
         DataLocationAccess,
     }
 
-    impl crate::value::CfnEnum for Permissions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Select => "SELECT",
-                Self::Alter => "ALTER",
-                Self::Drop => "DROP",
-                Self::Delete => "DELETE",
-                Self::Insert => "INSERT",
-                Self::CreateDatabase => "CREATE_DATABASE",
-                Self::CreateTable => "CREATE_TABLE",
-                Self::DataLocationAccess => "DATA_LOCATION_ACCESS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Permissions, ["ALL", "SELECT", "ALTER", "DROP", "DELETE", "INSERT", "CREATE_DATABASE", "CREATE_TABLE", "DATA_LOCATION_ACCESS"]);
 
     /// Specifies whether to overwrite child resource permissions with the default permissions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverwriteChildResourcePermissionsWithDefault {
         /// `Accept`
         Accept,
@@ -513,15 +403,7 @@ pub mod catalog {
         Deny,
     }
 
-    impl crate::value::CfnEnum for OverwriteChildResourcePermissionsWithDefault {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Accept => "Accept",
-                Self::Deny => "Deny",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OverwriteChildResourcePermissionsWithDefault, ["Accept", "Deny"]);
 }
 
 /// Resource Type definition for AWS::Glue::Classifier
@@ -547,45 +429,34 @@ pub struct Classifier {
     pub xml_classifier: ::std::option::Option<crate::cfn::glue::classifier::XmlClassifier>,
 }
 
-impl crate::resource::Resource for Classifier {
-    const TYPE: &'static str = "AWS::Glue::Classifier";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLASSIFIER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CsvClassifier", self.csv_classifier);
-        p.set_opt("GrokClassifier", self.grok_classifier);
-        p.set_opt("JsonClassifier", self.json_classifier);
-        p.set_opt("XMLClassifier", self.xml_classifier);
-        p
+crate::resource::props! {
+    resource Classifier = "AWS::Glue::Classifier", shape: Some(&CLASSIFIER_SHAPE);
+    opt {
+        csv_classifier = "CsvClassifier",
+        grok_classifier = "GrokClassifier",
+        json_classifier = "JsonClassifier",
+        xml_classifier = "XMLClassifier",
     }
 }
 
-static CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CsvClassifier", crate::resource::Rule { shape: Some(&self::classifier::CSV_CLASSIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GrokClassifier", crate::resource::Rule { shape: Some(&self::classifier::GROK_CLASSIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("JsonClassifier", crate::resource::Rule { shape: Some(&self::classifier::JSON_CLASSIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("XMLClassifier", crate::resource::Rule { shape: Some(&self::classifier::XML_CLASSIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CsvClassifier", crate::resource::Rule { shape: Some(&self::classifier::CSV_CLASSIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GrokClassifier", crate::resource::Rule { shape: Some(&self::classifier::GROK_CLASSIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("JsonClassifier", crate::resource::Rule { shape: Some(&self::classifier::JSON_CLASSIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("XMLClassifier", crate::resource::Rule { shape: Some(&self::classifier::XML_CLASSIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Classifier`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Classifier> {
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod classifier {
     //! Nested property types and enums of [`Classifier`](super::Classifier).
 
-    /// The definition `CsvClassifier`.
     #[derive(Clone, Default)]
     pub struct CsvClassifier {
         /// Enables the processing of files that contain only one column.
@@ -626,33 +497,28 @@ pub mod classifier {
         pub quote_symbol: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CsvClassifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowSingleColumn", self.allow_single_column);
-            p.set_opt("ContainsCustomDatatype", self.contains_custom_datatype);
-            p.set_opt("ContainsHeader", self.contains_header);
-            p.set_opt("CustomDatatypeConfigured", self.custom_datatype_configured);
-            p.set_opt("Delimiter", self.delimiter);
-            p.set_opt("DisableValueTrimming", self.disable_value_trimming);
-            p.set_opt("Header", self.header);
-            p.set_opt("Name", self.name);
-            p.set_opt("QuoteSymbol", self.quote_symbol);
-            p.into_expr()
+    crate::resource::props! {
+        nested CsvClassifier;
+        opt {
+            allow_single_column = "AllowSingleColumn",
+            contains_custom_datatype = "ContainsCustomDatatype",
+            contains_header = "ContainsHeader",
+            custom_datatype_configured = "CustomDatatypeConfigured",
+            delimiter = "Delimiter",
+            disable_value_trimming = "DisableValueTrimming",
+            header = "Header",
+            name = "Name",
+            quote_symbol = "QuoteSymbol",
         }
     }
 
-    pub(super) static CSV_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[^\\r\\n]$")), ..crate::resource::Rule::NONE }),
-            ("Header", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("QuoteSymbol", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[^\\r\\n]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CSV_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[^\\r\\n]$")), ..crate::resource::Rule::NONE }),
+        ("Header", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("QuoteSymbol", crate::resource::Rule { min_len: Some(1), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[^\\r\\n]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GrokClassifier`.
     #[derive(Clone)]
     pub struct GrokClassifier {
         /// An identifier of the data format that the classifier matches, such as Twitter, JSON, Omniture logs, and so on.
@@ -675,7 +541,6 @@ pub mod classifier {
 
     impl GrokClassifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(classification: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, grok_pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 classification: classification.into(),
@@ -686,27 +551,24 @@ pub mod classifier {
         }
     }
 
-    impl crate::resource::ToExpr for GrokClassifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Classification", self.classification);
-            p.set_opt("CustomPatterns", self.custom_patterns);
-            p.set("GrokPattern", self.grok_pattern);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrokClassifier;
+        req {
+            classification = "Classification",
+            grok_pattern = "GrokPattern",
+        }
+        opt {
+            custom_patterns = "CustomPatterns",
+            name = "Name",
         }
     }
 
-    pub(super) static GROK_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomPatterns", crate::resource::Rule { min_len: Some(0), max_len: Some(16000), ..crate::resource::Rule::NONE }),
-            ("GrokPattern", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GROK_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomPatterns", crate::resource::Rule { min_len: Some(0), max_len: Some(16000), ..crate::resource::Rule::NONE }),
+        ("GrokPattern", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `JsonClassifier`.
     #[derive(Clone)]
     pub struct JsonClassifier {
         /// A JsonPath string defining the JSON data for the classifier to classify. AWS Glue supports a subset of JsonPath, as described in Writing JsonPath Custom Classifiers.
@@ -721,7 +583,6 @@ pub mod classifier {
 
     impl JsonClassifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(json_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 json_path: json_path.into(),
@@ -730,23 +591,20 @@ pub mod classifier {
         }
     }
 
-    impl crate::resource::ToExpr for JsonClassifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("JsonPath", self.json_path);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested JsonClassifier;
+        req {
+            json_path = "JsonPath",
+        }
+        opt {
+            name = "Name",
         }
     }
 
-    pub(super) static JSON_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JSON_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `XMLClassifier`.
     #[derive(Clone)]
     pub struct XmlClassifier {
         /// An identifier of the data format that the classifier matches.
@@ -765,7 +623,6 @@ pub mod classifier {
 
     impl XmlClassifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(classification: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, row_tag: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 classification: classification.into(),
@@ -775,25 +632,23 @@ pub mod classifier {
         }
     }
 
-    impl crate::resource::ToExpr for XmlClassifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Classification", self.classification);
-            p.set_opt("Name", self.name);
-            p.set("RowTag", self.row_tag);
-            p.into_expr()
+    crate::resource::props! {
+        nested XmlClassifier;
+        req {
+            classification = "Classification",
+            row_tag = "RowTag",
+        }
+        opt {
+            name = "Name",
         }
     }
 
-    pub(super) static XML_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static XML_CLASSIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates whether the CSV file contains a header. A value of UNKNOWN specifies that the classifier will detect whether the CSV file contains headings. A value of PRESENT specifies that the CSV file contains headings. A value of ABSENT specifies that the CSV file does not contain headings.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainsHeader {
         /// `ABSENT`
         Absent,
@@ -803,16 +658,7 @@ pub mod classifier {
         Unknown,
     }
 
-    impl crate::value::CfnEnum for ContainsHeader {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Absent => "ABSENT",
-                Self::Present => "PRESENT",
-                Self::Unknown => "UNKNOWN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContainsHeader, ["ABSENT", "PRESENT", "UNKNOWN"]);
 }
 
 /// Resource Type definition for AWS::Glue::Connection
@@ -836,7 +682,6 @@ pub struct Connection {
 
 impl Connection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, connection_input: crate::cfn::glue::connection::ConnectionInput) -> Self {
         Self {
             catalog_id: catalog_id.into(),
@@ -846,42 +691,33 @@ impl Connection {
     }
 }
 
-impl crate::resource::Resource for Connection {
-    const TYPE: &'static str = "AWS::Glue::Connection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_SHAPE)
+crate::resource::props! {
+    resource Connection = "AWS::Glue::Connection", shape: Some(&CONNECTION_SHAPE);
+    req {
+        catalog_id = "CatalogId",
+        connection_input = "ConnectionInput",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CatalogId", self.catalog_id);
-        p.set("ConnectionInput", self.connection_input);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ConnectionInput", crate::resource::Rule { shape: Some(&self::connection::CONNECTION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ConnectionInput", crate::resource::Rule { shape: Some(&self::connection::CONNECTION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connection> {
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod connection {
     //! Nested property types and enums of [`Connection`](super::Connection).
 
-    /// The definition `ConnectionInput`.
     #[derive(Clone)]
     pub struct ConnectionInput {
         /// Connection properties specific to the Athena compute environment.
@@ -932,7 +768,6 @@ pub mod connection {
 
     impl ConnectionInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connection_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::connection::ConnectionType>>) -> Self {
             Self {
                 athena_properties: ::std::option::Option::None,
@@ -951,37 +786,35 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AthenaProperties", self.athena_properties);
-            p.set_opt("AuthenticationConfiguration", self.authentication_configuration);
-            p.set_opt("ConnectionProperties", self.connection_properties);
-            p.set("ConnectionType", self.connection_type);
-            p.set_opt("Description", self.description);
-            p.set_opt("MatchCriteria", self.match_criteria);
-            p.set_opt("Name", self.name);
-            p.set_opt("PhysicalConnectionRequirements", self.physical_connection_requirements);
-            p.set_opt("PythonProperties", self.python_properties);
-            p.set_opt("SparkProperties", self.spark_properties);
-            p.set_opt("ValidateCredentials", self.validate_credentials);
-            p.set_opt("ValidateForComputeEnvironments", self.validate_for_compute_environments);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionInput;
+        req {
+            connection_type = "ConnectionType",
+        }
+        opt {
+            athena_properties = "AthenaProperties",
+            authentication_configuration = "AuthenticationConfiguration",
+            connection_properties = "ConnectionProperties",
+            description = "Description",
+            match_criteria = "MatchCriteria",
+            name = "Name",
+            physical_connection_requirements = "PhysicalConnectionRequirements",
+            python_properties = "PythonProperties",
+            spark_properties = "SparkProperties",
+            validate_credentials = "ValidateCredentials",
+            validate_for_compute_environments = "ValidateForComputeEnvironments",
         }
     }
 
-    pub(super) static CONNECTION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("MatchCriteria", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("PhysicalConnectionRequirements", crate::resource::Rule { shape: Some(&PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConnectionProperties", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("MatchCriteria", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("PhysicalConnectionRequirements", crate::resource::Rule { shape: Some(&PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AuthenticationConfiguration`.
     #[derive(Clone)]
     pub struct AuthenticationConfiguration {
         /// A structure containing the authentication configuration in the CreateConnection request.
@@ -1012,7 +845,6 @@ pub mod connection {
 
     impl AuthenticationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authentication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::connection::AuthenticationType>>) -> Self {
             Self {
                 authentication_type: authentication_type.into(),
@@ -1025,28 +857,26 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for AuthenticationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthenticationType", self.authentication_type);
-            p.set_opt("BasicAuthenticationCredentials", self.basic_authentication_credentials);
-            p.set_opt("CustomAuthenticationCredentials", self.custom_authentication_credentials);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("OAuth2Properties", self.oauth2_properties);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticationConfiguration;
+        req {
+            authentication_type = "AuthenticationType",
+        }
+        opt {
+            basic_authentication_credentials = "BasicAuthenticationCredentials",
+            custom_authentication_credentials = "CustomAuthenticationCredentials",
+            kms_key_arn = "KmsKeyArn",
+            oauth2_properties = "OAuth2Properties",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasicAuthenticationCredentials", crate::resource::Rule { shape: Some(&BASIC_AUTHENTICATION_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), ..crate::resource::Rule::NONE }),
-            ("OAuth2Properties", crate::resource::Rule { shape: Some(&OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasicAuthenticationCredentials", crate::resource::Rule { shape: Some(&BASIC_AUTHENTICATION_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("OAuth2Properties", crate::resource::Rule { shape: Some(&OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the authentication credentials in the CreateConnection request.
     #[derive(Clone, Default)]
@@ -1061,22 +891,18 @@ pub mod connection {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BasicAuthenticationCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Password", self.password);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested BasicAuthenticationCredentials;
+        opt {
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static BASIC_AUTHENTICATION_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASIC_AUTHENTICATION_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the authentication credentials in the CreateConnection request.
     #[derive(Clone, Default)]
@@ -1107,28 +933,24 @@ pub mod connection {
         pub token_url_parameters_map: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for Oauth2Properties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationCodeProperties", self.authorization_code_properties);
-            p.set_opt("OAuth2ClientApplication", self.oauth2_client_application);
-            p.set_opt("OAuth2Credentials", self.oauth2_credentials);
-            p.set_opt("OAuth2GrantType", self.oauth2_grant_type);
-            p.set_opt("TokenUrl", self.token_url);
-            p.set_opt("TokenUrlParametersMap", self.token_url_parameters_map);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2Properties;
+        opt {
+            authorization_code_properties = "AuthorizationCodeProperties",
+            oauth2_client_application = "OAuth2ClientApplication",
+            oauth2_credentials = "OAuth2Credentials",
+            oauth2_grant_type = "OAuth2GrantType",
+            token_url = "TokenUrl",
+            token_url_parameters_map = "TokenUrlParametersMap",
         }
     }
 
-    pub(super) static OAUTH2_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationCodeProperties", crate::resource::Rule { shape: Some(&AUTHORIZATION_CODE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuth2ClientApplication", crate::resource::Rule { shape: Some(&OAUTH2_CLIENT_APPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuth2Credentials", crate::resource::Rule { shape: Some(&OAUTH2_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TokenUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&@#/%=~_|]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationCodeProperties", crate::resource::Rule { shape: Some(&AUTHORIZATION_CODE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OAuth2ClientApplication", crate::resource::Rule { shape: Some(&OAUTH2_CLIENT_APPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OAuth2Credentials", crate::resource::Rule { shape: Some(&OAUTH2_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TokenUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(https?)://[-a-zA-Z0-9+&@#/%?=~_|!:,.;]*[-a-zA-Z0-9+&@#/%=~_|]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the authorization code used in the authentication configuration.
     #[derive(Clone, Default)]
@@ -1143,22 +965,18 @@ pub mod connection {
         pub redirect_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AuthorizationCodeProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationCode", self.authorization_code);
-            p.set_opt("RedirectUri", self.redirect_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizationCodeProperties;
+        opt {
+            authorization_code = "AuthorizationCode",
+            redirect_uri = "RedirectUri",
         }
     }
 
-    pub(super) static AUTHORIZATION_CODE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationCode", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("RedirectUri", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(https?):\\/\\/[^\\s/$.?#].[^\\s]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZATION_CODE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationCode", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("RedirectUri", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(https?):\\/\\/[^\\s/$.?#].[^\\s]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The OAuth2 client app used for the connection.
     #[derive(Clone, Default)]
@@ -1173,22 +991,18 @@ pub mod connection {
         pub user_managed_client_application_client_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Oauth2ClientApplication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AWSManagedClientApplicationReference", self.aws_managed_client_application_reference);
-            p.set_opt("UserManagedClientApplicationClientId", self.user_managed_client_application_client_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2ClientApplication;
+        opt {
+            aws_managed_client_application_reference = "AWSManagedClientApplicationReference",
+            user_managed_client_application_client_id = "UserManagedClientApplicationClientId",
         }
     }
 
-    pub(super) static OAUTH2_CLIENT_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AWSManagedClientApplicationReference", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("UserManagedClientApplicationClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_CLIENT_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AWSManagedClientApplicationReference", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("UserManagedClientApplicationClientId", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the OAuth2 credentials used in the authentication configuration.
     #[derive(Clone, Default)]
@@ -1211,28 +1025,23 @@ pub mod connection {
         pub user_managed_client_application_client_secret: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Oauth2Credentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessToken", self.access_token);
-            p.set_opt("JwtToken", self.jwt_token);
-            p.set_opt("RefreshToken", self.refresh_token);
-            p.set_opt("UserManagedClientApplicationClientSecret", self.user_managed_client_application_client_secret);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2Credentials;
+        opt {
+            access_token = "AccessToken",
+            jwt_token = "JwtToken",
+            refresh_token = "RefreshToken",
+            user_managed_client_application_client_secret = "UserManagedClientApplicationClientSecret",
         }
     }
 
-    pub(super) static OAUTH2_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
-            ("JwtToken", crate::resource::Rule { min_len: Some(0), max_len: Some(8000), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_\\-\\+\\/=]*)$")), ..crate::resource::Rule::NONE }),
-            ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
-            ("UserManagedClientApplicationClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
+        ("JwtToken", crate::resource::Rule { min_len: Some(0), max_len: Some(8000), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_=]+)\\.([a-zA-Z0-9_\\-\\+\\/=]*)$")), ..crate::resource::Rule::NONE }),
+        ("RefreshToken", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
+        ("UserManagedClientApplicationClientSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PhysicalConnectionRequirements`.
     #[derive(Clone, Default)]
     pub struct PhysicalConnectionRequirements {
         /// The availability zone where the connection is located.
@@ -1249,27 +1058,23 @@ pub mod connection {
         pub subnet_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PhysicalConnectionRequirements {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("SecurityGroupIdList", self.security_group_id_list);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested PhysicalConnectionRequirements;
+        opt {
+            availability_zone = "AvailabilityZone",
+            security_group_id_list = "SecurityGroupIdList",
+            subnet_id = "SubnetId",
         }
     }
 
-    pub(super) static PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIdList", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PHYSICAL_CONNECTION_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIdList", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the authentication configuration in the CreateConnection request.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `BASIC`
         Basic,
@@ -1281,20 +1086,10 @@ pub mod connection {
         Oauth2,
     }
 
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Custom => "CUSTOM",
-                Self::Iam => "IAM",
-                Self::Oauth2 => "OAUTH2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationType, ["BASIC", "CUSTOM", "IAM", "OAUTH2"]);
 
     /// The grant type used in the authentication configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Oauth2GrantType {
         /// `AUTHORIZATION_CODE`
         AuthorizationCode,
@@ -1306,20 +1101,10 @@ pub mod connection {
         RefreshToken,
     }
 
-    impl crate::value::CfnEnum for Oauth2GrantType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AuthorizationCode => "AUTHORIZATION_CODE",
-                Self::ClientCredentials => "CLIENT_CREDENTIALS",
-                Self::JwtBearer => "JWT_BEARER",
-                Self::RefreshToken => "REFRESH_TOKEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Oauth2GrantType, ["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER", "REFRESH_TOKEN"]);
 
     /// The type of the connection that needs to be created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionType {
         /// `ADOBEANALYTICS`
         Adobeanalytics,
@@ -1507,108 +1292,9 @@ pub mod connection {
         Zoom,
     }
 
-    impl crate::value::CfnEnum for ConnectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Adobeanalytics => "ADOBEANALYTICS",
-                Self::Asana => "ASANA",
-                Self::Azurecosmos => "AZURECOSMOS",
-                Self::Azuresql => "AZURESQL",
-                Self::Bigquery => "BIGQUERY",
-                Self::Blackbaud => "BLACKBAUD",
-                Self::Blackbaudraiseredgenxt => "BLACKBAUDRAISEREDGENXT",
-                Self::Circleci => "CIRCLECI",
-                Self::Clouderahive => "CLOUDERAHIVE",
-                Self::Clouderaimpala => "CLOUDERAIMPALA",
-                Self::Cloudwatch => "CLOUDWATCH",
-                Self::Cloudwatchmetrics => "CLOUDWATCHMETRICS",
-                Self::Cmdb => "CMDB",
-                Self::Custom => "CUSTOM",
-                Self::Datadog => "DATADOG",
-                Self::Datalakegen2 => "DATALAKEGEN2",
-                Self::Db2 => "DB2",
-                Self::Db2as400 => "DB2AS400",
-                Self::Documentdb => "DOCUMENTDB",
-                Self::Docusignmonitor => "DOCUSIGNMONITOR",
-                Self::Domo => "DOMO",
-                Self::Dynamodb => "DYNAMODB",
-                Self::Dynatrace => "DYNATRACE",
-                Self::Facebookads => "FACEBOOKADS",
-                Self::Facebookpageinsights => "FACEBOOKPAGEINSIGHTS",
-                Self::Freshdesk => "FRESHDESK",
-                Self::Freshsales => "FRESHSALES",
-                Self::Gitlab => "GITLAB",
-                Self::Googleads => "GOOGLEADS",
-                Self::Googleanalytics4 => "GOOGLEANALYTICS4",
-                Self::Googlecloudstorage => "GOOGLECLOUDSTORAGE",
-                Self::Googlesearchconsole => "GOOGLESEARCHCONSOLE",
-                Self::Googlesheets => "GOOGLESHEETS",
-                Self::Hbase => "HBASE",
-                Self::Hubspot => "HUBSPOT",
-                Self::Instagramads => "INSTAGRAMADS",
-                Self::Intercom => "INTERCOM",
-                Self::Jdbc => "JDBC",
-                Self::Jiracloud => "JIRACLOUD",
-                Self::Kafka => "KAFKA",
-                Self::Kustomer => "KUSTOMER",
-                Self::Linkedin => "LINKEDIN",
-                Self::Mailchimp => "MAILCHIMP",
-                Self::Marketo => "MARKETO",
-                Self::Marketplace => "MARKETPLACE",
-                Self::Microsoftdynamic365financeandops => "MICROSOFTDYNAMIC365FINANCEANDOPS",
-                Self::Microsoftdynamics365crm => "MICROSOFTDYNAMICS365CRM",
-                Self::Microsoftteams => "MICROSOFTTEAMS",
-                Self::Mixpanel => "MIXPANEL",
-                Self::Monday => "MONDAY",
-                Self::Mongodb => "MONGODB",
-                Self::Mysql => "MYSQL",
-                Self::Netsuiteerp => "NETSUITEERP",
-                Self::Network => "NETWORK",
-                Self::Okta => "OKTA",
-                Self::Opensearch => "OPENSEARCH",
-                Self::Oracle => "ORACLE",
-                Self::Paypal => "PAYPAL",
-                Self::Pendo => "PENDO",
-                Self::Pipedive => "PIPEDIVE",
-                Self::Pipedrive => "PIPEDRIVE",
-                Self::Postgresql => "POSTGRESQL",
-                Self::Productboard => "PRODUCTBOARD",
-                Self::Quickbooks => "QUICKBOOKS",
-                Self::Salesforce => "SALESFORCE",
-                Self::Salesforcecommercecloud => "SALESFORCECOMMERCECLOUD",
-                Self::Salesforcemarketingcloud => "SALESFORCEMARKETINGCLOUD",
-                Self::Salesforcepardot => "SALESFORCEPARDOT",
-                Self::Sapconcur => "SAPCONCUR",
-                Self::Saphana => "SAPHANA",
-                Self::Sapodata => "SAPODATA",
-                Self::Sendgrid => "SENDGRID",
-                Self::Servicenow => "SERVICENOW",
-                Self::Sftp => "SFTP",
-                Self::Slack => "SLACK",
-                Self::Smartsheet => "SMARTSHEET",
-                Self::Snapchatads => "SNAPCHATADS",
-                Self::Sqlserver => "SQLSERVER",
-                Self::Stripe => "STRIPE",
-                Self::Synapse => "SYNAPSE",
-                Self::Teradata => "TERADATA",
-                Self::Teradatanos => "TERADATANOS",
-                Self::Timestream => "TIMESTREAM",
-                Self::Tpcds => "TPCDS",
-                Self::Twilio => "TWILIO",
-                Self::Vertica => "VERTICA",
-                Self::ViewValidationAthena => "VIEW_VALIDATION_ATHENA",
-                Self::ViewValidationRedshift => "VIEW_VALIDATION_REDSHIFT",
-                Self::Woocommerce => "WOOCOMMERCE",
-                Self::Zendesk => "ZENDESK",
-                Self::Zohocrm => "ZOHOCRM",
-                Self::Zoom => "ZOOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectionType, ["ADOBEANALYTICS", "ASANA", "AZURECOSMOS", "AZURESQL", "BIGQUERY", "BLACKBAUD", "BLACKBAUDRAISEREDGENXT", "CIRCLECI", "CLOUDERAHIVE", "CLOUDERAIMPALA", "CLOUDWATCH", "CLOUDWATCHMETRICS", "CMDB", "CUSTOM", "DATADOG", "DATALAKEGEN2", "DB2", "DB2AS400", "DOCUMENTDB", "DOCUSIGNMONITOR", "DOMO", "DYNAMODB", "DYNATRACE", "FACEBOOKADS", "FACEBOOKPAGEINSIGHTS", "FRESHDESK", "FRESHSALES", "GITLAB", "GOOGLEADS", "GOOGLEANALYTICS4", "GOOGLECLOUDSTORAGE", "GOOGLESEARCHCONSOLE", "GOOGLESHEETS", "HBASE", "HUBSPOT", "INSTAGRAMADS", "INTERCOM", "JDBC", "JIRACLOUD", "KAFKA", "KUSTOMER", "LINKEDIN", "MAILCHIMP", "MARKETO", "MARKETPLACE", "MICROSOFTDYNAMIC365FINANCEANDOPS", "MICROSOFTDYNAMICS365CRM", "MICROSOFTTEAMS", "MIXPANEL", "MONDAY", "MONGODB", "MYSQL", "NETSUITEERP", "NETWORK", "OKTA", "OPENSEARCH", "ORACLE", "PAYPAL", "PENDO", "PIPEDIVE", "PIPEDRIVE", "POSTGRESQL", "PRODUCTBOARD", "QUICKBOOKS", "SALESFORCE", "SALESFORCECOMMERCECLOUD", "SALESFORCEMARKETINGCLOUD", "SALESFORCEPARDOT", "SAPCONCUR", "SAPHANA", "SAPODATA", "SENDGRID", "SERVICENOW", "SFTP", "SLACK", "SMARTSHEET", "SNAPCHATADS", "SQLSERVER", "STRIPE", "SYNAPSE", "TERADATA", "TERADATANOS", "TIMESTREAM", "TPCDS", "TWILIO", "VERTICA", "VIEW_VALIDATION_ATHENA", "VIEW_VALIDATION_REDSHIFT", "WOOCOMMERCE", "ZENDESK", "ZOHOCRM", "ZOOM"]);
 
-    /// Allowed values of `ValidateForComputeEnvironments`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValidateForComputeEnvironments {
         /// `ATHENA`
         Athena,
@@ -1618,16 +1304,7 @@ pub mod connection {
         Spark,
     }
 
-    impl crate::value::CfnEnum for ValidateForComputeEnvironments {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Athena => "ATHENA",
-                Self::Python => "PYTHON",
-                Self::Spark => "SPARK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValidateForComputeEnvironments, ["ATHENA", "PYTHON", "SPARK"]);
 }
 
 /// Registers a custom connection type in Glue based on the configuration provided. This enables customers to configure custom connectors for any data source with REST-based APIs.
@@ -1667,7 +1344,6 @@ pub struct ConnectionType {
 
 impl ConnectionType {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connection_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rest_configuration: crate::cfn::glue::connection_type::RestConfiguration) -> Self {
         Self {
             connection_properties: ::std::option::Option::None,
@@ -1681,48 +1357,44 @@ impl ConnectionType {
     }
 }
 
-impl crate::resource::Resource for ConnectionType {
-    const TYPE: &'static str = "AWS::Glue::ConnectionType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_TYPE_SHAPE)
+crate::resource::props! {
+    resource ConnectionType = "AWS::Glue::ConnectionType", shape: Some(&CONNECTION_TYPE_SHAPE);
+    req {
+        connection_type = "ConnectionType",
+        rest_configuration = "RestConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConnectionProperties", self.connection_properties);
-        p.set("ConnectionType", self.connection_type);
-        p.set_opt("ConnectorAuthenticationConfiguration", self.connector_authentication_configuration);
-        p.set_opt("Description", self.description);
-        p.set_opt("IntegrationType", self.integration_type);
-        p.set("RestConfiguration", self.rest_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        connection_properties = "ConnectionProperties",
+        connector_authentication_configuration = "ConnectorAuthenticationConfiguration",
+        description = "Description",
+        integration_type = "IntegrationType",
+        tags = "Tags",
     }
 }
 
-static CONNECTION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionProperties", crate::resource::Rule { shape: Some(&self::connection_type::CONNECTION_PROPERTIES_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ConnectionType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ConnectorAuthenticationConfiguration", crate::resource::Rule { shape: Some(&self::connection_type::CONNECTOR_AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("RestConfiguration", crate::resource::Rule { shape: Some(&self::connection_type::REST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::connection_type::TAG25_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionProperties", crate::resource::Rule { shape: Some(&self::connection_type::CONNECTION_PROPERTIES_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ConnectionType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ConnectorAuthenticationConfiguration", crate::resource::Rule { shape: Some(&self::connection_type::CONNECTOR_AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("RestConfiguration", crate::resource::Rule { shape: Some(&self::connection_type::REST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConnectionType`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectionType> {
-    /// `Fn::GetAtt` `ConnectionTypeArn`.
-    #[inline]
-    pub fn attr_connection_type_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionTypeArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectionTypeArn`.
+        attr_connection_type_arn: ::std::string::String = "ConnectionTypeArn",
     }
 }
 
 pub mod connection_type {
     //! Nested property types and enums of [`ConnectionType`](super::ConnectionType).
+
+    #[deprecated(note = "renamed to `SecretConnectorPropertyType`")]
+    #[doc(hidden)]
+    pub type SecretConnectorPropertyPropertyType = SecretConnectorPropertyType;
 
     /// Configuration that defines the base URL and additional request parameters needed during connection creation.
     #[derive(Clone, Default)]
@@ -1737,22 +1409,18 @@ pub mod connection_type {
         pub url: ::std::option::Option<crate::cfn::glue::connection_type::ConnectorProperty>,
     }
 
-    impl crate::resource::ToExpr for ConnectionPropertiesConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalRequestParameters", self.additional_request_parameters);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionPropertiesConfiguration;
+        opt {
+            additional_request_parameters = "AdditionalRequestParameters",
+            url = "Url",
         }
     }
 
-    pub(super) static CONNECTION_PROPERTIES_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdditionalRequestParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_PROPERTIES_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdditionalRequestParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines a property configuration for connection types.
     #[derive(Clone)]
@@ -1789,7 +1457,6 @@ pub mod connection_type {
 
     impl ConnectorProperty {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, property_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::connection_type::PropertyType>>, required: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 allowed_values: ::std::option::Option::None,
@@ -1803,27 +1470,25 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("KeyOverride", self.key_override);
-            p.set("Name", self.name);
-            p.set_opt("PropertyLocation", self.property_location);
-            p.set("PropertyType", self.property_type);
-            p.set("Required", self.required);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorProperty;
+        req {
+            name = "Name",
+            property_type = "PropertyType",
+            required = "Required",
+        }
+        opt {
+            allowed_values = "AllowedValues",
+            default_value = "DefaultValue",
+            key_override = "KeyOverride",
+            property_location = "PropertyLocation",
         }
     }
 
-    pub(super) static CONNECTOR_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyOverride", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyOverride", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration that defines supported authentication types and required properties.
     #[derive(Clone)]
@@ -1848,7 +1513,6 @@ pub mod connection_type {
 
     impl ConnectorAuthenticationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authentication_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::glue::connection_type::AuthenticationTypes>>>) -> Self {
             Self {
                 authentication_types: authentication_types.into(),
@@ -1859,25 +1523,23 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorAuthenticationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthenticationTypes", self.authentication_types);
-            p.set_opt("BasicAuthenticationProperties", self.basic_authentication_properties);
-            p.set_opt("CustomAuthenticationProperties", self.custom_authentication_properties);
-            p.set_opt("OAuth2Properties", self.oauth2_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorAuthenticationConfiguration;
+        req {
+            authentication_types = "AuthenticationTypes",
+        }
+        opt {
+            basic_authentication_properties = "BasicAuthenticationProperties",
+            custom_authentication_properties = "CustomAuthenticationProperties",
+            oauth2_properties = "OAuth2Properties",
         }
     }
 
-    pub(super) static CONNECTOR_AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasicAuthenticationProperties", crate::resource::Rule { shape: Some(&BASIC_AUTHENTICATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomAuthenticationProperties", crate::resource::Rule { shape: Some(&CUSTOM_AUTHENTICATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuth2Properties", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasicAuthenticationProperties", crate::resource::Rule { shape: Some(&BASIC_AUTHENTICATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomAuthenticationProperties", crate::resource::Rule { shape: Some(&CUSTOM_AUTHENTICATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OAuth2Properties", crate::resource::Rule { shape: Some(&CONNECTOR_OAUTH2_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Basic authentication configuration.
     #[derive(Clone, Default)]
@@ -1892,22 +1554,18 @@ pub mod connection_type {
         pub username: ::std::option::Option<crate::cfn::glue::connection_type::SecretConnectorProperty>,
     }
 
-    impl crate::resource::ToExpr for BasicAuthenticationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Password", self.password);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested BasicAuthenticationProperties;
+        opt {
+            password = "Password",
+            username = "Username",
         }
     }
 
-    pub(super) static BASIC_AUTHENTICATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Password", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASIC_AUTHENTICATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
     #[derive(Clone)]
@@ -1927,7 +1585,7 @@ pub mod connection_type {
         /// The data type of this property. Must be SECRET for secret properties.
         ///
         /// CloudFormation property `PropertyType`; required.
-        pub property_type: crate::value::Val<crate::cfn::glue::connection_type::SecretConnectorPropertyPropertyType>,
+        pub property_type: crate::value::Val<crate::cfn::glue::connection_type::SecretConnectorPropertyType>,
         /// Indicates whether the property is required.
         ///
         /// CloudFormation property `Required`; required.
@@ -1936,8 +1594,7 @@ pub mod connection_type {
 
     impl SecretConnectorProperty {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, property_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::connection_type::SecretConnectorPropertyPropertyType>>, required: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
+        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, property_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::connection_type::SecretConnectorPropertyType>>, required: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 key_override: ::std::option::Option::None,
                 name: name.into(),
@@ -1948,25 +1605,23 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for SecretConnectorProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyOverride", self.key_override);
-            p.set("Name", self.name);
-            p.set_opt("PropertyLocation", self.property_location);
-            p.set("PropertyType", self.property_type);
-            p.set("Required", self.required);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecretConnectorProperty;
+        req {
+            name = "Name",
+            property_type = "PropertyType",
+            required = "Required",
+        }
+        opt {
+            key_override = "KeyOverride",
+            property_location = "PropertyLocation",
         }
     }
 
-    pub(super) static SECRET_CONNECTOR_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyOverride", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECRET_CONNECTOR_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyOverride", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Custom authentication configuration.
     #[derive(Clone)]
@@ -1985,20 +1640,16 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for CustomAuthenticationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthenticationParameters", self.authentication_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomAuthenticationProperties;
+        req {
+            authentication_parameters = "AuthenticationParameters",
         }
     }
 
-    pub(super) static CUSTOM_AUTHENTICATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthenticationParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_AUTHENTICATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticationParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// OAuth2 configuration container.
     #[derive(Clone)]
@@ -2023,7 +1674,6 @@ pub mod connection_type {
 
     impl ConnectorOauth2Properties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(oauth2_grant_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::connection_type::Oauth2GrantType>>) -> Self {
             Self {
                 authorization_code_properties: ::std::option::Option::None,
@@ -2034,25 +1684,23 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorOauth2Properties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationCodeProperties", self.authorization_code_properties);
-            p.set_opt("ClientCredentialsProperties", self.client_credentials_properties);
-            p.set_opt("JWTBearerProperties", self.jwt_bearer_properties);
-            p.set("OAuth2GrantType", self.oauth2_grant_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorOauth2Properties;
+        req {
+            oauth2_grant_type = "OAuth2GrantType",
+        }
+        opt {
+            authorization_code_properties = "AuthorizationCodeProperties",
+            client_credentials_properties = "ClientCredentialsProperties",
+            jwt_bearer_properties = "JWTBearerProperties",
         }
     }
 
-    pub(super) static CONNECTOR_OAUTH2_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationCodeProperties", crate::resource::Rule { shape: Some(&CONNECTOR_AUTHORIZATION_CODE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ClientCredentialsProperties", crate::resource::Rule { shape: Some(&CLIENT_CREDENTIALS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JWTBearerProperties", crate::resource::Rule { shape: Some(&JWT_BEARER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_OAUTH2_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationCodeProperties", crate::resource::Rule { shape: Some(&CONNECTOR_AUTHORIZATION_CODE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ClientCredentialsProperties", crate::resource::Rule { shape: Some(&CLIENT_CREDENTIALS_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JWTBearerProperties", crate::resource::Rule { shape: Some(&JWT_BEARER_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// OAuth2 authorization code configuration.
     #[derive(Clone, Default)]
@@ -2097,38 +1745,34 @@ pub mod connection_type {
         pub token_url_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::glue::connection_type::ConnectorProperty>>,
     }
 
-    impl crate::resource::ToExpr for ConnectorAuthorizationCodeProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationCode", self.authorization_code);
-            p.set_opt("AuthorizationCodeUrl", self.authorization_code_url);
-            p.set_opt("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ContentType", self.content_type);
-            p.set_opt("Prompt", self.prompt);
-            p.set_opt("RedirectUri", self.redirect_uri);
-            p.set_opt("RequestMethod", self.request_method);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("TokenUrl", self.token_url);
-            p.set_opt("TokenUrlParameters", self.token_url_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorAuthorizationCodeProperties;
+        opt {
+            authorization_code = "AuthorizationCode",
+            authorization_code_url = "AuthorizationCodeUrl",
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            content_type = "ContentType",
+            prompt = "Prompt",
+            redirect_uri = "RedirectUri",
+            request_method = "RequestMethod",
+            scope = "Scope",
+            token_url = "TokenUrl",
+            token_url_parameters = "TokenUrlParameters",
         }
     }
 
-    pub(super) static CONNECTOR_AUTHORIZATION_CODE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationCode", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AuthorizationCodeUrl", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ClientId", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Prompt", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedirectUri", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Scope", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TokenUrl", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TokenUrlParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_AUTHORIZATION_CODE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationCode", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AuthorizationCodeUrl", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ClientId", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Prompt", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RedirectUri", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Scope", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TokenUrl", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TokenUrlParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// OAuth2 client credentials configuration.
     #[derive(Clone, Default)]
@@ -2157,30 +1801,26 @@ pub mod connection_type {
         pub token_url_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::glue::connection_type::ConnectorProperty>>,
     }
 
-    impl crate::resource::ToExpr for ClientCredentialsProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientId", self.client_id);
-            p.set_opt("ClientSecret", self.client_secret);
-            p.set_opt("ContentType", self.content_type);
-            p.set_opt("RequestMethod", self.request_method);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("TokenUrl", self.token_url);
-            p.set_opt("TokenUrlParameters", self.token_url_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientCredentialsProperties;
+        opt {
+            client_id = "ClientId",
+            client_secret = "ClientSecret",
+            content_type = "ContentType",
+            request_method = "RequestMethod",
+            scope = "Scope",
+            token_url = "TokenUrl",
+            token_url_parameters = "TokenUrlParameters",
         }
     }
 
-    pub(super) static CLIENT_CREDENTIALS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientId", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ClientSecret", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Scope", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TokenUrl", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TokenUrlParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLIENT_CREDENTIALS_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientId", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ClientSecret", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Scope", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TokenUrl", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TokenUrlParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// JWT bearer token configuration.
     #[derive(Clone, Default)]
@@ -2201,26 +1841,22 @@ pub mod connection_type {
         pub token_url_parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::glue::connection_type::ConnectorProperty>>,
     }
 
-    impl crate::resource::ToExpr for JwtBearerProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentType", self.content_type);
-            p.set_opt("JwtToken", self.jwt_token);
-            p.set_opt("RequestMethod", self.request_method);
-            p.set_opt("TokenUrl", self.token_url);
-            p.set_opt("TokenUrlParameters", self.token_url_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested JwtBearerProperties;
+        opt {
+            content_type = "ContentType",
+            jwt_token = "JwtToken",
+            request_method = "RequestMethod",
+            token_url = "TokenUrl",
+            token_url_parameters = "TokenUrlParameters",
         }
     }
 
-    pub(super) static JWT_BEARER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JwtToken", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TokenUrl", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TokenUrlParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JWT_BEARER_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("JwtToken", crate::resource::Rule { shape: Some(&SECRET_CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TokenUrl", crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TokenUrlParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for HTTP request and response handling.
     #[derive(Clone, Default)]
@@ -2239,23 +1875,19 @@ pub mod connection_type {
         pub validation_endpoint_configuration: ::std::option::Option<crate::cfn::glue::connection_type::ValidationEndpointConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EntityConfigurations", self.entity_configurations);
-            p.set_opt("GlobalSourceConfiguration", self.global_source_configuration);
-            p.set_opt("ValidationEndpointConfiguration", self.validation_endpoint_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested RestConfiguration;
+        opt {
+            entity_configurations = "EntityConfigurations",
+            global_source_configuration = "GlobalSourceConfiguration",
+            validation_endpoint_configuration = "ValidationEndpointConfiguration",
         }
     }
 
-    pub(super) static REST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GlobalSourceConfiguration", crate::resource::Rule { shape: Some(&SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ValidationEndpointConfiguration", crate::resource::Rule { shape: Some(&VALIDATION_ENDPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GlobalSourceConfiguration", crate::resource::Rule { shape: Some(&SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ValidationEndpointConfiguration", crate::resource::Rule { shape: Some(&VALIDATION_ENDPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for interacting with a specific data entity.
     #[derive(Clone, Default)]
@@ -2270,13 +1902,11 @@ pub mod connection_type {
         pub source_configuration: ::std::option::Option<crate::cfn::glue::connection_type::SourceConfiguration>,
     }
 
-    impl crate::resource::ToExpr for EntityConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Schema", self.schema);
-            p.set_opt("SourceConfiguration", self.source_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested EntityConfiguration;
+        opt {
+            schema = "Schema",
+            source_configuration = "SourceConfiguration",
         }
     }
 
@@ -2319,7 +1949,6 @@ pub mod connection_type {
 
     impl FieldDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(field_data_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::connection_type::FieldDataType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field_data_type: field_data_type.into(),
@@ -2334,19 +1963,19 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for FieldDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldDataType", self.field_data_type);
-            p.set_opt("FilterOverrides", self.filter_overrides);
-            p.set_opt("IsNullable", self.is_nullable);
-            p.set_opt("IsOrderable", self.is_orderable);
-            p.set_opt("IsPartitionable", self.is_partitionable);
-            p.set_opt("IsQueryable", self.is_queryable);
-            p.set("Name", self.name);
-            p.set_opt("ResponseDateFormat", self.response_date_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested FieldDefinition;
+        req {
+            field_data_type = "FieldDataType",
+            name = "Name",
+        }
+        opt {
+            filter_overrides = "FilterOverrides",
+            is_nullable = "IsNullable",
+            is_orderable = "IsOrderable",
+            is_partitionable = "IsPartitionable",
+            is_queryable = "IsQueryable",
+            response_date_format = "ResponseDateFormat",
         }
     }
 
@@ -2371,15 +2000,13 @@ pub mod connection_type {
         pub operator_mappings: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for FilterOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BetweenConfiguration", self.between_configuration);
-            p.set_opt("DateTimeFormat", self.date_time_format);
-            p.set_opt("FieldName", self.field_name);
-            p.set_opt("OperatorMappings", self.operator_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterOverrides;
+        opt {
+            between_configuration = "BetweenConfiguration",
+            date_time_format = "DateTimeFormat",
+            field_name = "FieldName",
+            operator_mappings = "OperatorMappings",
         }
     }
 
@@ -2400,14 +2027,12 @@ pub mod connection_type {
         pub template: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BetweenConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HighBoundKey", self.high_bound_key);
-            p.set_opt("LowBoundKey", self.low_bound_key);
-            p.set_opt("Template", self.template);
-            p.into_expr()
+    crate::resource::props! {
+        nested BetweenConfiguration;
+        opt {
+            high_bound_key = "HighBoundKey",
+            low_bound_key = "LowBoundKey",
+            template = "Template",
         }
     }
 
@@ -2440,28 +2065,24 @@ pub mod connection_type {
         pub response_configuration: ::std::option::Option<crate::cfn::glue::connection_type::ResponseConfiguration>,
     }
 
-    impl crate::resource::ToExpr for SourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FilterConfiguration", self.filter_configuration);
-            p.set_opt("PaginationConfiguration", self.pagination_configuration);
-            p.set_opt("RequestMethod", self.request_method);
-            p.set_opt("RequestParameters", self.request_parameters);
-            p.set_opt("RequestPath", self.request_path);
-            p.set_opt("ResponseConfiguration", self.response_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConfiguration;
+        opt {
+            filter_configuration = "FilterConfiguration",
+            pagination_configuration = "PaginationConfiguration",
+            request_method = "RequestMethod",
+            request_parameters = "RequestParameters",
+            request_path = "RequestPath",
+            response_configuration = "ResponseConfiguration",
         }
     }
 
-    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PaginationConfiguration", crate::resource::Rule { shape: Some(&PAGINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RequestParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RequestPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^/[a-zA-Z0-9._~:/?#\\[\\]@!$&'()*+,;={}-]*$")), ..crate::resource::Rule::NONE }),
-            ("ResponseConfiguration", crate::resource::Rule { shape: Some(&RESPONSE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PaginationConfiguration", crate::resource::Rule { shape: Some(&PAGINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RequestParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONNECTOR_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RequestPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^/[a-zA-Z0-9._~:/?#\\[\\]@!$&'()*+,;={}-]*$")), ..crate::resource::Rule::NONE }),
+        ("ResponseConfiguration", crate::resource::Rule { shape: Some(&RESPONSE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration that defines how filter predicates are applied to REST API requests, supporting both query parameter and filter string strategies.
     #[derive(Clone)]
@@ -2494,7 +2115,6 @@ pub mod connection_type {
 
     impl FilterConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filter_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::connection_type::FilterMode>>) -> Self {
             Self {
                 between_configuration: ::std::option::Option::None,
@@ -2507,17 +2127,17 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for FilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BetweenConfiguration", self.between_configuration);
-            p.set_opt("DateTimeFormat", self.date_time_format);
-            p.set("FilterMode", self.filter_mode);
-            p.set_opt("FilterStringConfiguration", self.filter_string_configuration);
-            p.set_opt("OperatorMappings", self.operator_mappings);
-            p.set_opt("StripQuotes", self.strip_quotes);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterConfiguration;
+        req {
+            filter_mode = "FilterMode",
+        }
+        opt {
+            between_configuration = "BetweenConfiguration",
+            date_time_format = "DateTimeFormat",
+            filter_string_configuration = "FilterStringConfiguration",
+            operator_mappings = "OperatorMappings",
+            strip_quotes = "StripQuotes",
         }
     }
 
@@ -2540,7 +2160,6 @@ pub mod connection_type {
 
     impl FilterStringConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(query_parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 query_parameter_name: query_parameter_name.into(),
@@ -2550,14 +2169,14 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for FilterStringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QueryParameterName", self.query_parameter_name);
-            p.set_opt("QuoteCharacter", self.quote_character);
-            p.set_opt("QuoteStringValues", self.quote_string_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterStringConfiguration;
+        req {
+            query_parameter_name = "QueryParameterName",
+        }
+        opt {
+            quote_character = "QuoteCharacter",
+            quote_string_values = "QuoteStringValues",
         }
     }
 
@@ -2574,22 +2193,18 @@ pub mod connection_type {
         pub offset_configuration: ::std::option::Option<crate::cfn::glue::connection_type::OffsetConfiguration>,
     }
 
-    impl crate::resource::ToExpr for PaginationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CursorConfiguration", self.cursor_configuration);
-            p.set_opt("OffsetConfiguration", self.offset_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested PaginationConfiguration;
+        opt {
+            cursor_configuration = "CursorConfiguration",
+            offset_configuration = "OffsetConfiguration",
         }
     }
 
-    pub(super) static PAGINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CursorConfiguration", crate::resource::Rule { shape: Some(&CURSOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OffsetConfiguration", crate::resource::Rule { shape: Some(&OFFSET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PAGINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CursorConfiguration", crate::resource::Rule { shape: Some(&CURSOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OffsetConfiguration", crate::resource::Rule { shape: Some(&OFFSET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Cursor-based pagination configuration.
     #[derive(Clone)]
@@ -2615,22 +2230,20 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for CursorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LimitParameter", self.limit_parameter);
-            p.set("NextPage", self.next_page);
-            p.into_expr()
+    crate::resource::props! {
+        nested CursorConfiguration;
+        req {
+            next_page = "NextPage",
+        }
+        opt {
+            limit_parameter = "LimitParameter",
         }
     }
 
-    pub(super) static CURSOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LimitParameter", crate::resource::Rule { shape: Some(&EXTRACTED_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NextPage", crate::resource::Rule { shape: Some(&EXTRACTED_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CURSOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LimitParameter", crate::resource::Rule { shape: Some(&EXTRACTED_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NextPage", crate::resource::Rule { shape: Some(&EXTRACTED_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameter extraction configuration.
     #[derive(Clone, Default)]
@@ -2653,25 +2266,21 @@ pub mod connection_type {
         pub value: ::std::option::Option<crate::cfn::glue::connection_type::ResponseExtractionMapping>,
     }
 
-    impl crate::resource::ToExpr for ExtractedParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Key", self.key);
-            p.set_opt("PropertyLocation", self.property_location);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExtractedParameter;
+        opt {
+            default_value = "DefaultValue",
+            key = "Key",
+            property_location = "PropertyLocation",
+            value = "Value",
         }
     }
 
-    pub(super) static EXTRACTED_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[^<>&'\"]")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&RESPONSE_EXTRACTION_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTRACTED_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[^<>&'\"]")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&RESPONSE_EXTRACTION_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines how to extract values from HTTP responses.
     #[derive(Clone, Default)]
@@ -2686,22 +2295,18 @@ pub mod connection_type {
         pub header_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ResponseExtractionMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentPath", self.content_path);
-            p.set_opt("HeaderKey", self.header_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseExtractionMapping;
+        opt {
+            content_path = "ContentPath",
+            header_key = "HeaderKey",
         }
     }
 
-    pub(super) static RESPONSE_EXTRACTION_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$")), ..crate::resource::Rule::NONE }),
-            ("HeaderKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESPONSE_EXTRACTION_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContentPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$")), ..crate::resource::Rule::NONE }),
+        ("HeaderKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Offset-based pagination configuration.
     #[derive(Clone)]
@@ -2727,22 +2332,18 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for OffsetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LimitParameter", self.limit_parameter);
-            p.set("OffsetParameter", self.offset_parameter);
-            p.into_expr()
+    crate::resource::props! {
+        nested OffsetConfiguration;
+        req {
+            limit_parameter = "LimitParameter",
+            offset_parameter = "OffsetParameter",
         }
     }
 
-    pub(super) static OFFSET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LimitParameter", crate::resource::Rule { shape: Some(&EXTRACTED_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OffsetParameter", crate::resource::Rule { shape: Some(&EXTRACTED_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OFFSET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LimitParameter", crate::resource::Rule { shape: Some(&EXTRACTED_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OffsetParameter", crate::resource::Rule { shape: Some(&EXTRACTED_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for parsing JSON responses from REST API calls.
     #[derive(Clone)]
@@ -2759,7 +2360,6 @@ pub mod connection_type {
 
     impl ResponseConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(result_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 error_path: ::std::option::Option::None,
@@ -2768,22 +2368,20 @@ pub mod connection_type {
         }
     }
 
-    impl crate::resource::ToExpr for ResponseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorPath", self.error_path);
-            p.set("ResultPath", self.result_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseConfiguration;
+        req {
+            result_path = "ResultPath",
+        }
+        opt {
+            error_path = "ErrorPath",
         }
     }
 
-    pub(super) static RESPONSE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$")), ..crate::resource::Rule::NONE }),
-            ("ResultPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESPONSE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ErrorPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$")), ..crate::resource::Rule::NONE }),
+        ("ResultPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[a-zA-Z0-9_.@\\[\\]\\(\\)-]+)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for the validation endpoint. Only supports RequestMethod and RequestPath.
     #[derive(Clone, Default)]
@@ -2798,31 +2396,20 @@ pub mod connection_type {
         pub request_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ValidationEndpointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RequestMethod", self.request_method);
-            p.set_opt("RequestPath", self.request_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValidationEndpointConfiguration;
+        opt {
+            request_method = "RequestMethod",
+            request_path = "RequestPath",
         }
     }
 
-    pub(super) static VALIDATION_ENDPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RequestPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^/[a-zA-Z0-9._~:/?#\\[\\]@!$&'()*+,;={}-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG25_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALIDATION_ENDPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RequestPath", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^/[a-zA-Z0-9._~:/?#\\[\\]@!$&'()*+,;={}-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies where this property should be included in REST requests.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropertyLocation {
         /// `HEADER`
         Header,
@@ -2834,20 +2421,10 @@ pub mod connection_type {
         Path,
     }
 
-    impl crate::value::CfnEnum for PropertyLocation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Header => "HEADER",
-                Self::Body => "BODY",
-                Self::QueryParam => "QUERY_PARAM",
-                Self::Path => "PATH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PropertyLocation, ["HEADER", "BODY", "QUERY_PARAM", "PATH"]);
 
     /// The data type of this property.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropertyType {
         /// `USER_INPUT`
         UserInput,
@@ -2861,21 +2438,9 @@ pub mod connection_type {
         SecretOrUserInput,
     }
 
-    impl crate::value::CfnEnum for PropertyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UserInput => "USER_INPUT",
-                Self::Secret => "SECRET",
-                Self::ReadOnly => "READ_ONLY",
-                Self::Unused => "UNUSED",
-                Self::SecretOrUserInput => "SECRET_OR_USER_INPUT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PropertyType, ["USER_INPUT", "SECRET", "READ_ONLY", "UNUSED", "SECRET_OR_USER_INPUT"]);
 
-    /// Allowed values of `AuthenticationTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationTypes {
         /// `BASIC`
         Basic,
@@ -2887,36 +2452,18 @@ pub mod connection_type {
         Iam,
     }
 
-    impl crate::value::CfnEnum for AuthenticationTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Oauth2 => "OAUTH2",
-                Self::Custom => "CUSTOM",
-                Self::Iam => "IAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationTypes, ["BASIC", "OAUTH2", "CUSTOM", "IAM"]);
 
     /// The data type of this property. Must be SECRET for secret properties.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SecretConnectorPropertyPropertyType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SecretConnectorPropertyType {
         /// `SECRET`
         Secret,
     }
 
-    impl crate::value::CfnEnum for SecretConnectorPropertyPropertyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Secret => "SECRET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SecretConnectorPropertyType, ["SECRET"]);
 
-    /// Allowed values of `ContentType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `APPLICATION_JSON`
         ApplicationJson,
@@ -2924,18 +2471,9 @@ pub mod connection_type {
         UrlEncoded,
     }
 
-    impl crate::value::CfnEnum for ContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApplicationJson => "APPLICATION_JSON",
-                Self::UrlEncoded => "URL_ENCODED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentType, ["APPLICATION_JSON", "URL_ENCODED"]);
 
-    /// Allowed values of `RequestMethod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RequestMethod {
         /// `GET`
         Get,
@@ -2943,18 +2481,10 @@ pub mod connection_type {
         Post,
     }
 
-    impl crate::value::CfnEnum for RequestMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Get => "GET",
-                Self::Post => "POST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RequestMethod, ["GET", "POST"]);
 
     /// The OAuth2 grant type to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Oauth2GrantType {
         /// `CLIENT_CREDENTIALS`
         ClientCredentials,
@@ -2964,35 +2494,19 @@ pub mod connection_type {
         AuthorizationCode,
     }
 
-    impl crate::value::CfnEnum for Oauth2GrantType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClientCredentials => "CLIENT_CREDENTIALS",
-                Self::JwtBearer => "JWT_BEARER",
-                Self::AuthorizationCode => "AUTHORIZATION_CODE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Oauth2GrantType, ["CLIENT_CREDENTIALS", "JWT_BEARER", "AUTHORIZATION_CODE"]);
 
     /// The integration type for the connection. Currently only REST is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `REST`
         Rest,
     }
 
-    impl crate::value::CfnEnum for IntegrationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rest => "REST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IntegrationType, ["REST"]);
 
     /// The data type of the field.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FieldDataType {
         /// `INT`
         Int,
@@ -3032,34 +2546,10 @@ pub mod connection_type {
         Union,
     }
 
-    impl crate::value::CfnEnum for FieldDataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Int => "INT",
-                Self::Smallint => "SMALLINT",
-                Self::Bigint => "BIGINT",
-                Self::Float => "FLOAT",
-                Self::Long => "LONG",
-                Self::Date => "DATE",
-                Self::Boolean => "BOOLEAN",
-                Self::Map => "MAP",
-                Self::Array => "ARRAY",
-                Self::String => "STRING",
-                Self::Timestamp => "TIMESTAMP",
-                Self::Decimal => "DECIMAL",
-                Self::Byte => "BYTE",
-                Self::Short => "SHORT",
-                Self::Double => "DOUBLE",
-                Self::Struct => "STRUCT",
-                Self::Binary => "BINARY",
-                Self::Union => "UNION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FieldDataType, ["INT", "SMALLINT", "BIGINT", "FLOAT", "LONG", "DATE", "BOOLEAN", "MAP", "ARRAY", "STRING", "TIMESTAMP", "DECIMAL", "BYTE", "SHORT", "DOUBLE", "STRUCT", "BINARY", "UNION"]);
 
     /// The strategy for applying filters to requests.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterMode {
         /// `QUERY_PARAMS`
         QueryParams,
@@ -3067,15 +2557,7 @@ pub mod connection_type {
         FilterString,
     }
 
-    impl crate::value::CfnEnum for FilterMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::QueryParams => "QUERY_PARAMS",
-                Self::FilterString => "FILTER_STRING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterMode, ["QUERY_PARAMS", "FILTER_STRING"]);
 }
 
 /// Resource Type definition for AWS::Glue::Crawler
@@ -3141,7 +2623,6 @@ pub struct Crawler {
 
 impl Crawler {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, targets: crate::cfn::glue::crawler::Targets) -> Self {
         Self {
             classifiers: ::std::option::Option::None,
@@ -3162,44 +2643,38 @@ impl Crawler {
     }
 }
 
-impl crate::resource::Resource for Crawler {
-    const TYPE: &'static str = "AWS::Glue::Crawler";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CRAWLER_SHAPE)
+crate::resource::props! {
+    resource Crawler = "AWS::Glue::Crawler", shape: Some(&CRAWLER_SHAPE);
+    req {
+        role = "Role",
+        targets = "Targets",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Classifiers", self.classifiers);
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("CrawlerSecurityConfiguration", self.crawler_security_configuration);
-        p.set_opt("DatabaseName", self.database_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("LakeFormationConfiguration", self.lake_formation_configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("RecrawlPolicy", self.recrawl_policy);
-        p.set("Role", self.role);
-        p.set_opt("Schedule", self.schedule);
-        p.set_opt("SchemaChangePolicy", self.schema_change_policy);
-        p.set_opt("TablePrefix", self.table_prefix);
-        p.set_opt("Tags", self.tags);
-        p.set("Targets", self.targets);
-        p
+    opt {
+        classifiers = "Classifiers",
+        configuration = "Configuration",
+        crawler_security_configuration = "CrawlerSecurityConfiguration",
+        database_name = "DatabaseName",
+        description = "Description",
+        lake_formation_configuration = "LakeFormationConfiguration",
+        name = "Name",
+        recrawl_policy = "RecrawlPolicy",
+        schedule = "Schedule",
+        schema_change_policy = "SchemaChangePolicy",
+        table_prefix = "TablePrefix",
+        tags = "Tags",
     }
 }
 
-static CRAWLER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Classifiers", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("CrawlerSecurityConfiguration", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("LakeFormationConfiguration", crate::resource::Rule { shape: Some(&self::crawler::LAKE_FORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("TablePrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { shape: Some(&self::crawler::TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CRAWLER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Classifiers", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("CrawlerSecurityConfiguration", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("LakeFormationConfiguration", crate::resource::Rule { shape: Some(&self::crawler::LAKE_FORMATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("TablePrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { shape: Some(&self::crawler::TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod crawler {
     //! Nested property types and enums of [`Crawler`](super::Crawler).
@@ -3217,21 +2692,17 @@ pub mod crawler {
         pub use_lake_formation_credentials: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for LakeFormationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountId", self.account_id);
-            p.set_opt("UseLakeFormationCredentials", self.use_lake_formation_credentials);
-            p.into_expr()
+    crate::resource::props! {
+        nested LakeFormationConfiguration;
+        opt {
+            account_id = "AccountId",
+            use_lake_formation_credentials = "UseLakeFormationCredentials",
         }
     }
 
-    pub(super) static LAKE_FORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { min_len: Some(0), max_len: Some(12), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAKE_FORMATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { min_len: Some(0), max_len: Some(12), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When crawling an Amazon S3 data source after the first crawl is complete, specifies whether to crawl the entire dataset again or to crawl only folders that were added since the last crawler run. For more information, see Incremental Crawls in AWS Glue in the developer guide.
     #[derive(Clone, Default)]
@@ -3242,12 +2713,10 @@ pub mod crawler {
         pub recrawl_behavior: ::std::option::Option<crate::value::Val<crate::cfn::glue::crawler::RecrawlBehavior>>,
     }
 
-    impl crate::resource::ToExpr for RecrawlPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RecrawlBehavior", self.recrawl_behavior);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecrawlPolicy;
+        opt {
+            recrawl_behavior = "RecrawlBehavior",
         }
     }
 
@@ -3260,12 +2729,10 @@ pub mod crawler {
         pub schedule_expression: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScheduleExpression", self.schedule_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        opt {
+            schedule_expression = "ScheduleExpression",
         }
     }
 
@@ -3282,13 +2749,11 @@ pub mod crawler {
         pub update_behavior: ::std::option::Option<crate::value::Val<crate::cfn::glue::crawler::UpdateBehavior>>,
     }
 
-    impl crate::resource::ToExpr for SchemaChangePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteBehavior", self.delete_behavior);
-            p.set_opt("UpdateBehavior", self.update_behavior);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaChangePolicy;
+        opt {
+            delete_behavior = "DeleteBehavior",
+            update_behavior = "UpdateBehavior",
         }
     }
 
@@ -3329,27 +2794,23 @@ pub mod crawler {
         pub s3_targets: ::std::option::Option<::std::vec::Vec<crate::cfn::glue::crawler::S3Target>>,
     }
 
-    impl crate::resource::ToExpr for Targets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogTargets", self.catalog_targets);
-            p.set_opt("DeltaTargets", self.delta_targets);
-            p.set_opt("DynamoDBTargets", self.dynamo_db_targets);
-            p.set_opt("HudiTargets", self.hudi_targets);
-            p.set_opt("IcebergTargets", self.iceberg_targets);
-            p.set_opt("JdbcTargets", self.jdbc_targets);
-            p.set_opt("MongoDBTargets", self.mongo_db_targets);
-            p.set_opt("S3Targets", self.s3_targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested Targets;
+        opt {
+            catalog_targets = "CatalogTargets",
+            delta_targets = "DeltaTargets",
+            dynamo_db_targets = "DynamoDBTargets",
+            hudi_targets = "HudiTargets",
+            iceberg_targets = "IcebergTargets",
+            jdbc_targets = "JdbcTargets",
+            mongo_db_targets = "MongoDBTargets",
+            s3_targets = "S3Targets",
         }
     }
 
-    pub(super) static TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogTargets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CATALOG_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogTargets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CATALOG_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies an AWS Glue Data Catalog target.
     #[derive(Clone, Default)]
@@ -3376,25 +2837,21 @@ pub mod crawler {
         pub tables: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CatalogTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("DlqEventQueueArn", self.dlq_event_queue_arn);
-            p.set_opt("EventQueueArn", self.event_queue_arn);
-            p.set_opt("Tables", self.tables);
-            p.into_expr()
+    crate::resource::props! {
+        nested CatalogTarget;
+        opt {
+            connection_name = "ConnectionName",
+            database_name = "DatabaseName",
+            dlq_event_queue_arn = "DlqEventQueueArn",
+            event_queue_arn = "EventQueueArn",
+            tables = "Tables",
         }
     }
 
-    pub(super) static CATALOG_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Tables", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CATALOG_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Tables", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies a Delta data store to crawl one or more Delta tables.
     #[derive(Clone, Default)]
@@ -3415,15 +2872,13 @@ pub mod crawler {
         pub write_manifest: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DeltaTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("CreateNativeDeltaTable", self.create_native_delta_table);
-            p.set_opt("DeltaTables", self.delta_tables);
-            p.set_opt("WriteManifest", self.write_manifest);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeltaTarget;
+        opt {
+            connection_name = "ConnectionName",
+            create_native_delta_table = "CreateNativeDeltaTable",
+            delta_tables = "DeltaTables",
+            write_manifest = "WriteManifest",
         }
     }
 
@@ -3446,14 +2901,12 @@ pub mod crawler {
         pub scan_rate: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for DynamoDbTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Path", self.path);
-            p.set_opt("ScanAll", self.scan_all);
-            p.set_opt("ScanRate", self.scan_rate);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynamoDbTarget;
+        opt {
+            path = "Path",
+            scan_all = "ScanAll",
+            scan_rate = "ScanRate",
         }
     }
 
@@ -3478,15 +2931,13 @@ pub mod crawler {
         pub paths: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for HudiTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("Exclusions", self.exclusions);
-            p.set_opt("MaximumTraversalDepth", self.maximum_traversal_depth);
-            p.set_opt("Paths", self.paths);
-            p.into_expr()
+    crate::resource::props! {
+        nested HudiTarget;
+        opt {
+            connection_name = "ConnectionName",
+            exclusions = "Exclusions",
+            maximum_traversal_depth = "MaximumTraversalDepth",
+            paths = "Paths",
         }
     }
 
@@ -3511,15 +2962,13 @@ pub mod crawler {
         pub paths: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for IcebergTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("Exclusions", self.exclusions);
-            p.set_opt("MaximumTraversalDepth", self.maximum_traversal_depth);
-            p.set_opt("Paths", self.paths);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergTarget;
+        opt {
+            connection_name = "ConnectionName",
+            exclusions = "Exclusions",
+            maximum_traversal_depth = "MaximumTraversalDepth",
+            paths = "Paths",
         }
     }
 
@@ -3546,15 +2995,13 @@ pub mod crawler {
         pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for JdbcTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("EnableAdditionalMetadata", self.enable_additional_metadata);
-            p.set_opt("Exclusions", self.exclusions);
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested JdbcTarget;
+        opt {
+            connection_name = "ConnectionName",
+            enable_additional_metadata = "EnableAdditionalMetadata",
+            exclusions = "Exclusions",
+            path = "Path",
         }
     }
 
@@ -3571,13 +3018,11 @@ pub mod crawler {
         pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MongoDbTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested MongoDbTarget;
+        opt {
+            connection_name = "ConnectionName",
+            path = "Path",
         }
     }
 
@@ -3610,22 +3055,20 @@ pub mod crawler {
         pub sample_size: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for S3Target {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("DlqEventQueueArn", self.dlq_event_queue_arn);
-            p.set_opt("EventQueueArn", self.event_queue_arn);
-            p.set_opt("Exclusions", self.exclusions);
-            p.set_opt("Path", self.path);
-            p.set_opt("SampleSize", self.sample_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Target;
+        opt {
+            connection_name = "ConnectionName",
+            dlq_event_queue_arn = "DlqEventQueueArn",
+            event_queue_arn = "EventQueueArn",
+            exclusions = "Exclusions",
+            path = "Path",
+            sample_size = "SampleSize",
         }
     }
 
     /// Specifies whether to crawl the entire dataset again or to crawl only folders that were added since the last crawler run. A value of CRAWL_EVERYTHING specifies crawling the entire dataset again. A value of CRAWL_NEW_FOLDERS_ONLY specifies crawling only folders that were added since the last crawler run. A value of CRAWL_EVENT_MODE specifies crawling only the changes identified by Amazon S3 events.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecrawlBehavior {
         /// `CRAWL_EVENT_MODE`
         CrawlEventMode,
@@ -3635,19 +3078,10 @@ pub mod crawler {
         CrawlNewFoldersOnly,
     }
 
-    impl crate::value::CfnEnum for RecrawlBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CrawlEventMode => "CRAWL_EVENT_MODE",
-                Self::CrawlEverything => "CRAWL_EVERYTHING",
-                Self::CrawlNewFoldersOnly => "CRAWL_NEW_FOLDERS_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecrawlBehavior, ["CRAWL_EVENT_MODE", "CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY"]);
 
     /// The deletion behavior when the crawler finds a deleted object. A value of LOG specifies that if a table or partition is found to no longer exist, do not delete it, only log that it was found to no longer exist. A value of DELETE_FROM_DATABASE specifies that if a table or partition is found to have been removed, delete it from the database. A value of DEPRECATE_IN_DATABASE specifies that if a table has been found to no longer exist, to add a property to the table that says 'DEPRECATED' and includes a timestamp with the time of deprecation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeleteBehavior {
         /// `DELETE_FROM_DATABASE`
         DeleteFromDatabase,
@@ -3657,19 +3091,10 @@ pub mod crawler {
         Log,
     }
 
-    impl crate::value::CfnEnum for DeleteBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DeleteFromDatabase => "DELETE_FROM_DATABASE",
-                Self::DeprecateInDatabase => "DEPRECATE_IN_DATABASE",
-                Self::Log => "LOG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeleteBehavior, ["DELETE_FROM_DATABASE", "DEPRECATE_IN_DATABASE", "LOG"]);
 
     /// The update behavior when the crawler finds a changed schema. A value of LOG specifies that if a table or a partition already exists, and a change is detected, do not update it, only log that a change was detected. Add new tables and new partitions (including on existing tables). A value of UPDATE_IN_DATABASE specifies that if a table or partition already exists, and a change is detected, update it. Add new tables and partitions.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateBehavior {
         /// `LOG`
         Log,
@@ -3677,18 +3102,9 @@ pub mod crawler {
         UpdateInDatabase,
     }
 
-    impl crate::value::CfnEnum for UpdateBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Log => "LOG",
-                Self::UpdateInDatabase => "UPDATE_IN_DATABASE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UpdateBehavior, ["LOG", "UPDATE_IN_DATABASE"]);
 
-    /// Allowed values of `EnableAdditionalMetadata`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnableAdditionalMetadata {
         /// `COMMENTS`
         Comments,
@@ -3696,15 +3112,7 @@ pub mod crawler {
         Rawtypes,
     }
 
-    impl crate::value::CfnEnum for EnableAdditionalMetadata {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Comments => "COMMENTS",
-                Self::Rawtypes => "RAWTYPES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnableAdditionalMetadata, ["COMMENTS", "RAWTYPES"]);
 }
 
 /// Resource Type definition for AWS::Glue::CustomEntityType
@@ -3728,30 +3136,22 @@ pub struct CustomEntityType {
     pub tags: ::std::option::Option<crate::value::Val<crate::value::Json>>,
 }
 
-impl crate::resource::Resource for CustomEntityType {
-    const TYPE: &'static str = "AWS::Glue::CustomEntityType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOM_ENTITY_TYPE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContextWords", self.context_words);
-        p.set_opt("Name", self.name);
-        p.set_opt("RegexString", self.regex_string);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource CustomEntityType = "AWS::Glue::CustomEntityType", shape: Some(&CUSTOM_ENTITY_TYPE_SHAPE);
+    opt {
+        context_words = "ContextWords",
+        name = "Name",
+        regex_string = "RegexString",
+        tags = "Tags",
     }
 }
 
-static CUSTOM_ENTITY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContextWords", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RegexString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CUSTOM_ENTITY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContextWords", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RegexString", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Glue::DataCatalogEncryptionSettings
 ///
@@ -3770,7 +3170,6 @@ pub struct DataCatalogEncryptionSettings {
 
 impl DataCatalogEncryptionSettings {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, data_catalog_encryption_settings: crate::cfn::glue::data_catalog_encryption_settings::DataCatalogEncryptionSettings) -> Self {
         Self {
             catalog_id: catalog_id.into(),
@@ -3779,27 +3178,18 @@ impl DataCatalogEncryptionSettings {
     }
 }
 
-impl crate::resource::Resource for DataCatalogEncryptionSettings {
-    const TYPE: &'static str = "AWS::Glue::DataCatalogEncryptionSettings";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_CATALOG_ENCRYPTION_SETTINGS_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CatalogId", self.catalog_id);
-        p.set("DataCatalogEncryptionSettings", self.data_catalog_encryption_settings);
-        p
+crate::resource::props! {
+    resource DataCatalogEncryptionSettings = "AWS::Glue::DataCatalogEncryptionSettings", shape: Some(&DATA_CATALOG_ENCRYPTION_SETTINGS_SHAPE);
+    req {
+        catalog_id = "CatalogId",
+        data_catalog_encryption_settings = "DataCatalogEncryptionSettings",
     }
 }
 
-static DATA_CATALOG_ENCRYPTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DataCatalogEncryptionSettings", crate::resource::Rule { shape: Some(&self::data_catalog_encryption_settings::DATA_CATALOG_ENCRYPTION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_CATALOG_ENCRYPTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DataCatalogEncryptionSettings", crate::resource::Rule { shape: Some(&self::data_catalog_encryption_settings::DATA_CATALOG_ENCRYPTION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod data_catalog_encryption_settings {
     //! Nested property types and enums of [`DataCatalogEncryptionSettings`](super::DataCatalogEncryptionSettings).
@@ -3817,21 +3207,18 @@ pub mod data_catalog_encryption_settings {
         pub encryption_at_rest: ::std::option::Option<crate::cfn::glue::data_catalog_encryption_settings::EncryptionAtRest>,
     }
 
-    impl crate::resource::ToExpr for DataCatalogEncryptionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionPasswordEncryption", self.connection_password_encryption);
-            p.set_opt("EncryptionAtRest", self.encryption_at_rest);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataCatalogEncryptionSettings;
+        opt {
+            connection_password_encryption = "ConnectionPasswordEncryption",
+            encryption_at_rest = "EncryptionAtRest",
         }
     }
 
-    pub(super) static DATA_CATALOG_ENCRYPTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionAtRest", crate::resource::Rule { shape: Some(&ENCRYPTION_AT_REST_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_CATALOG_ENCRYPTION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectionPasswordEncryption", crate::resource::Rule { shape: Some(&CONNECTION_PASSWORD_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EncryptionAtRest", crate::resource::Rule { shape: Some(&ENCRYPTION_AT_REST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When connection password protection is enabled, the Data Catalog uses a customer-provided key to encrypt the password as part of CreateConnection or UpdateConnection and store it in the ENCRYPTED_PASSWORD field in the connection properties. You can enable catalog encryption or only password encryption.
     #[derive(Clone, Default)]
@@ -3846,15 +3233,17 @@ pub mod data_catalog_encryption_settings {
         pub return_connection_password_encrypted: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ConnectionPasswordEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("ReturnConnectionPasswordEncrypted", self.return_connection_password_encrypted);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionPasswordEncryption;
+        opt {
+            kms_key_id = "KmsKeyId",
+            return_connection_password_encrypted = "ReturnConnectionPasswordEncrypted",
         }
     }
+
+    pub(super) static CONNECTION_PASSWORD_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the encryption-at-rest configuration for the Data Catalog.
     #[derive(Clone, Default)]
@@ -3873,26 +3262,22 @@ pub mod data_catalog_encryption_settings {
         pub sse_aws_kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionAtRest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogEncryptionMode", self.catalog_encryption_mode);
-            p.set_opt("CatalogEncryptionServiceRole", self.catalog_encryption_service_role);
-            p.set_opt("SseAwsKmsKeyId", self.sse_aws_kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionAtRest;
+        opt {
+            catalog_encryption_mode = "CatalogEncryptionMode",
+            catalog_encryption_service_role = "CatalogEncryptionServiceRole",
+            sse_aws_kms_key_id = "SseAwsKmsKeyId",
         }
     }
 
-    pub(super) static ENCRYPTION_AT_REST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogEncryptionServiceRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-            ("SseAwsKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_AT_REST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogEncryptionServiceRole", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
+        ("SseAwsKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encryption-at-rest mode for encrypting Data Catalog data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CatalogEncryptionMode {
         /// `DISABLED`
         Disabled,
@@ -3902,16 +3287,7 @@ pub mod data_catalog_encryption_settings {
         SseKmsWithServiceRole,
     }
 
-    impl crate::value::CfnEnum for CatalogEncryptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::SseKms => "SSE-KMS",
-                Self::SseKmsWithServiceRole => "SSE-KMS-WITH-SERVICE-ROLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CatalogEncryptionMode, ["DISABLED", "SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"]);
 }
 
 /// Resource Type definition for AWS::Glue::DataQualityRuleset
@@ -3945,7 +3321,6 @@ pub struct DataQualityRuleset {
 
 impl DataQualityRuleset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_token: ::std::option::Option::None,
@@ -3958,34 +3333,28 @@ impl DataQualityRuleset {
     }
 }
 
-impl crate::resource::Resource for DataQualityRuleset {
-    const TYPE: &'static str = "AWS::Glue::DataQualityRuleset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_QUALITY_RULESET_SHAPE)
+crate::resource::props! {
+    resource DataQualityRuleset = "AWS::Glue::DataQualityRuleset", shape: Some(&DATA_QUALITY_RULESET_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientToken", self.client_token);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Ruleset", self.ruleset);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetTable", self.target_table);
-        p
+    opt {
+        client_token = "ClientToken",
+        description = "Description",
+        ruleset = "Ruleset",
+        tags = "Tags",
+        target_table = "TargetTable",
     }
 }
 
-static DATA_QUALITY_RULESET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Ruleset", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
-        ("TargetTable", crate::resource::Rule { shape: Some(&self::data_quality_ruleset::DATA_QUALITY_TARGET_TABLE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_QUALITY_RULESET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Ruleset", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("TargetTable", crate::resource::Rule { shape: Some(&self::data_quality_ruleset::DATA_QUALITY_TARGET_TABLE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod data_quality_ruleset {
     //! Nested property types and enums of [`DataQualityRuleset`](super::DataQualityRuleset).
@@ -4005,7 +3374,6 @@ pub mod data_quality_ruleset {
 
     impl DataQualityTargetTable {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -4014,22 +3382,18 @@ pub mod data_quality_ruleset {
         }
     }
 
-    impl crate::resource::ToExpr for DataQualityTargetTable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataQualityTargetTable;
+        req {
+            database_name = "DatabaseName",
+            table_name = "TableName",
         }
     }
 
-    pub(super) static DATA_QUALITY_TARGET_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_QUALITY_TARGET_TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Glue::Database
@@ -4053,7 +3417,6 @@ pub struct Database {
 
 impl Database {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_input: crate::cfn::glue::database::DatabaseInput) -> Self {
         Self {
             catalog_id: catalog_id.into(),
@@ -4063,28 +3426,21 @@ impl Database {
     }
 }
 
-impl crate::resource::Resource for Database {
-    const TYPE: &'static str = "AWS::Glue::Database";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATABASE_SHAPE)
+crate::resource::props! {
+    resource Database = "AWS::Glue::Database", shape: Some(&DATABASE_SHAPE);
+    req {
+        catalog_id = "CatalogId",
+        database_input = "DatabaseInput",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CatalogId", self.catalog_id);
-        p.set("DatabaseInput", self.database_input);
-        p.set_opt("DatabaseName", self.database_name);
-        p
+    opt {
+        database_name = "DatabaseName",
     }
 }
 
-static DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DatabaseInput", crate::resource::Rule { shape: Some(&self::database::DATABASE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DatabaseInput", crate::resource::Rule { shape: Some(&self::database::DATABASE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod database {
     //! Nested property types and enums of [`Database`](super::Database).
@@ -4120,31 +3476,28 @@ pub mod database {
         pub target_database: ::std::option::Option<crate::cfn::glue::database::DatabaseIdentifier>,
     }
 
-    impl crate::resource::ToExpr for DatabaseInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CreateTableDefaultPermissions", self.create_table_default_permissions);
-            p.set_opt("Description", self.description);
-            p.set_opt("FederatedDatabase", self.federated_database);
-            p.set_opt("LocationUri", self.location_uri);
-            p.set_opt("Name", self.name);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("TargetDatabase", self.target_database);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseInput;
+        opt {
+            create_table_default_permissions = "CreateTableDefaultPermissions",
+            description = "Description",
+            federated_database = "FederatedDatabase",
+            location_uri = "LocationUri",
+            name = "Name",
+            parameters = "Parameters",
+            target_database = "TargetDatabase",
         }
     }
 
-    pub(super) static DATABASE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CreateTableDefaultPermissions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRINCIPAL_PRIVILEGES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("FederatedDatabase", crate::resource::Rule { shape: Some(&FEDERATED_DATABASE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LocationUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TargetDatabase", crate::resource::Rule { shape: Some(&DATABASE_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CreateTableDefaultPermissions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PRINCIPAL_PRIVILEGES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("FederatedDatabase", crate::resource::Rule { shape: Some(&FEDERATED_DATABASE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LocationUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("TargetDatabase", crate::resource::Rule { shape: Some(&DATABASE_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The permissions granted to a principal.
     #[derive(Clone, Default)]
@@ -4159,21 +3512,17 @@ pub mod database {
         pub principal: ::std::option::Option<crate::cfn::glue::database::DataLakePrincipal>,
     }
 
-    impl crate::resource::ToExpr for PrincipalPrivileges {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Permissions", self.permissions);
-            p.set_opt("Principal", self.principal);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrincipalPrivileges;
+        opt {
+            permissions = "Permissions",
+            principal = "Principal",
         }
     }
 
-    pub(super) static PRINCIPAL_PRIVILEGES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Principal", crate::resource::Rule { shape: Some(&DATA_LAKE_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRINCIPAL_PRIVILEGES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Principal", crate::resource::Rule { shape: Some(&DATA_LAKE_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The AWS Lake Formation principal.
     #[derive(Clone, Default)]
@@ -4184,20 +3533,16 @@ pub mod database {
         pub data_lake_principal_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataLakePrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataLakePrincipalIdentifier", self.data_lake_principal_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLakePrincipal;
+        opt {
+            data_lake_principal_identifier = "DataLakePrincipalIdentifier",
         }
     }
 
-    pub(super) static DATA_LAKE_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataLakePrincipalIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_LAKE_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataLakePrincipalIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A FederatedDatabase structure that references an entity outside the AWS Glue Data Catalog.
     #[derive(Clone, Default)]
@@ -4212,22 +3557,18 @@ pub mod database {
         pub identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FederatedDatabase {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("Identifier", self.identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested FederatedDatabase;
+        opt {
+            connection_name = "ConnectionName",
+            identifier = "Identifier",
         }
     }
 
-    pub(super) static FEDERATED_DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FEDERATED_DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that describes a target database for resource linking.
     #[derive(Clone, Default)]
@@ -4246,27 +3587,22 @@ pub mod database {
         pub region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DatabaseIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseIdentifier;
+        opt {
+            catalog_id = "CatalogId",
+            database_name = "DatabaseName",
+            region = "Region",
         }
     }
 
-    pub(super) static DATABASE_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Permissions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permissions {
         /// `ALL`
         All,
@@ -4288,22 +3624,7 @@ pub mod database {
         Select,
     }
 
-    impl crate::value::CfnEnum for Permissions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Alter => "ALTER",
-                Self::CreateDatabase => "CREATE_DATABASE",
-                Self::CreateTable => "CREATE_TABLE",
-                Self::DataLocationAccess => "DATA_LOCATION_ACCESS",
-                Self::Delete => "DELETE",
-                Self::Drop => "DROP",
-                Self::Insert => "INSERT",
-                Self::Select => "SELECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Permissions, ["ALL", "ALTER", "CREATE_DATABASE", "CREATE_TABLE", "DATA_LOCATION_ACCESS", "DELETE", "DROP", "INSERT", "SELECT"]);
 }
 
 /// Resource Type definition for AWS::Glue::DevEndpoint
@@ -4345,7 +3666,6 @@ pub struct DevEndpoint {
 
 impl DevEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             arguments: ::std::option::Option::None,
@@ -4367,36 +3687,42 @@ impl DevEndpoint {
     }
 }
 
-impl crate::resource::Resource for DevEndpoint {
-    const TYPE: &'static str = "AWS::Glue::DevEndpoint";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Arguments", self.arguments);
-        p.set_opt("EndpointName", self.endpoint_name);
-        p.set_opt("ExtraJarsS3Path", self.extra_jars_s3_path);
-        p.set_opt("ExtraPythonLibsS3Path", self.extra_python_libs_s3_path);
-        p.set_opt("GlueVersion", self.glue_version);
-        p.set_opt("NumberOfNodes", self.number_of_nodes);
-        p.set_opt("NumberOfWorkers", self.number_of_workers);
-        p.set_opt("PublicKey", self.public_key);
-        p.set_opt("PublicKeys", self.public_keys);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("SecurityConfiguration", self.security_configuration);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WorkerType", self.worker_type);
-        p
+crate::resource::props! {
+    resource DevEndpoint = "AWS::Glue::DevEndpoint", shape: Some(&DEV_ENDPOINT_SHAPE);
+    req {
+        role_arn = "RoleArn",
+    }
+    opt {
+        arguments = "Arguments",
+        endpoint_name = "EndpointName",
+        extra_jars_s3_path = "ExtraJarsS3Path",
+        extra_python_libs_s3_path = "ExtraPythonLibsS3Path",
+        glue_version = "GlueVersion",
+        number_of_nodes = "NumberOfNodes",
+        number_of_workers = "NumberOfWorkers",
+        public_key = "PublicKey",
+        public_keys = "PublicKeys",
+        security_configuration = "SecurityConfiguration",
+        security_group_ids = "SecurityGroupIds",
+        subnet_id = "SubnetId",
+        tags = "Tags",
+        worker_type = "WorkerType",
     }
 }
 
+static DEV_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Arguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`DevEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DevEndpoint> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -4421,7 +3747,6 @@ pub struct IdentityCenterConfiguration {
 
 impl IdentityCenterConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             instance_arn: instance_arn.into(),
@@ -4431,40 +3756,29 @@ impl IdentityCenterConfiguration {
     }
 }
 
-impl crate::resource::Resource for IdentityCenterConfiguration {
-    const TYPE: &'static str = "AWS::Glue::IdentityCenterConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IDENTITY_CENTER_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource IdentityCenterConfiguration = "AWS::Glue::IdentityCenterConfiguration", shape: Some(&IDENTITY_CENTER_CONFIGURATION_SHAPE);
+    req {
+        instance_arn = "InstanceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceArn", self.instance_arn);
-        p.set_opt("Scopes", self.scopes);
-        p.set_opt("UserBackgroundSessionsEnabled", self.user_background_sessions_enabled);
-        p
+    opt {
+        scopes = "Scopes",
+        user_background_sessions_enabled = "UserBackgroundSessionsEnabled",
     }
 }
 
-static IDENTITY_CENTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-        ("Scopes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IDENTITY_CENTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+    ("Scopes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdentityCenterConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdentityCenterConfiguration> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `ApplicationArn`.
-    #[inline]
-    pub fn attr_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `ApplicationArn`.
+        attr_application_arn: ::std::string::String = "ApplicationArn",
     }
 }
 
@@ -4509,7 +3823,6 @@ pub struct Integration {
 
 impl Integration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(integration_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             additional_encryption_context: ::std::option::Option::None,
@@ -4525,57 +3838,43 @@ impl Integration {
     }
 }
 
-impl crate::resource::Resource for Integration {
-    const TYPE: &'static str = "AWS::Glue::Integration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource Integration = "AWS::Glue::Integration", shape: Some(&INTEGRATION_SHAPE);
+    req {
+        integration_name = "IntegrationName",
+        source_arn = "SourceArn",
+        target_arn = "TargetArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEncryptionContext", self.additional_encryption_context);
-        p.set_opt("DataFilter", self.data_filter);
-        p.set_opt("Description", self.description);
-        p.set_opt("IntegrationConfig", self.integration_config);
-        p.set("IntegrationName", self.integration_name);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("SourceArn", self.source_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetArn", self.target_arn);
-        p
+    opt {
+        additional_encryption_context = "AdditionalEncryptionContext",
+        data_filter = "DataFilter",
+        description = "Description",
+        integration_config = "IntegrationConfig",
+        kms_key_id = "KmsKeyId",
+        tags = "Tags",
     }
 }
 
-static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ("IntegrationConfig", crate::resource::Rule { shape: Some(&self::integration::INTEGRATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("SourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::integration::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+    ("IntegrationConfig", crate::resource::Rule { shape: Some(&self::integration::INTEGRATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Integration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Integration> {
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `IntegrationArn`.
-    #[inline]
-    pub fn attr_integration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `IntegrationArn`.
+        attr_integration_arn: ::std::string::String = "IntegrationArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -4599,29 +3898,18 @@ pub mod integration {
         pub source_properties: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for IntegrationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContinuousSync", self.continuous_sync);
-            p.set_opt("RefreshInterval", self.refresh_interval);
-            p.set_opt("SourceProperties", self.source_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegrationConfig;
+        opt {
+            continuous_sync = "ContinuousSync",
+            refresh_interval = "RefreshInterval",
+            source_properties = "SourceProperties",
         }
     }
 
-    pub(super) static INTEGRATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RefreshInterval", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTEGRATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RefreshInterval", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Glue::IntegrationResourceProperty
@@ -4649,7 +3937,6 @@ pub struct IntegrationResourceProperty {
 
 impl IntegrationResourceProperty {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -4660,38 +3947,30 @@ impl IntegrationResourceProperty {
     }
 }
 
-impl crate::resource::Resource for IntegrationResourceProperty {
-    const TYPE: &'static str = "AWS::Glue::IntegrationResourceProperty";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_RESOURCE_PROPERTY_SHAPE)
+crate::resource::props! {
+    resource IntegrationResourceProperty = "AWS::Glue::IntegrationResourceProperty", shape: Some(&INTEGRATION_RESOURCE_PROPERTY_SHAPE);
+    req {
+        resource_arn = "ResourceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceArn", self.resource_arn);
-        p.set_opt("SourceProcessingProperties", self.source_processing_properties);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetProcessingProperties", self.target_processing_properties);
-        p
+    opt {
+        source_processing_properties = "SourceProcessingProperties",
+        tags = "Tags",
+        target_processing_properties = "TargetProcessingProperties",
     }
 }
 
-static INTEGRATION_RESOURCE_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-        ("SourceProcessingProperties", crate::resource::Rule { shape: Some(&self::integration_resource_property::SOURCE_PROCESSING_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::integration_resource_property::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetProcessingProperties", crate::resource::Rule { shape: Some(&self::integration_resource_property::TARGET_PROCESSING_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_RESOURCE_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:aws:.*:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
+    ("SourceProcessingProperties", crate::resource::Rule { shape: Some(&self::integration_resource_property::SOURCE_PROCESSING_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetProcessingProperties", crate::resource::Rule { shape: Some(&self::integration_resource_property::TARGET_PROCESSING_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IntegrationResourceProperty`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IntegrationResourceProperty> {
-    /// `Fn::GetAtt` `ResourcePropertyArn`.
-    #[inline]
-    pub fn attr_resource_property_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourcePropertyArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourcePropertyArn`.
+        attr_resource_property_arn: ::std::string::String = "ResourcePropertyArn",
     }
 }
 
@@ -4709,7 +3988,6 @@ pub mod integration_resource_property {
 
     impl SourceProcessingProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -4717,27 +3995,16 @@ pub mod integration_resource_property {
         }
     }
 
-    impl crate::resource::ToExpr for SourceProcessingProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceProcessingProperties;
+        req {
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static SOURCE_PROCESSING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_PROCESSING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The resource properties associated with the integration target.
     #[derive(Clone)]
@@ -4762,7 +4029,6 @@ pub mod integration_resource_property {
 
     impl TargetProcessingProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connection_name: ::std::option::Option::None,
@@ -4773,26 +4039,24 @@ pub mod integration_resource_property {
         }
     }
 
-    impl crate::resource::ToExpr for TargetProcessingProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set_opt("EventBusArn", self.event_bus_arn);
-            p.set_opt("KmsArn", self.kms_arn);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetProcessingProperties;
+        req {
+            role_arn = "RoleArn",
+        }
+        opt {
+            connection_name = "ConnectionName",
+            event_bus_arn = "EventBusArn",
+            kms_arn = "KmsArn",
         }
     }
 
-    pub(super) static TARGET_PROCESSING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("KmsArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_PROCESSING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("EventBusArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("KmsArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("arn:aws:kms:.*:[0-9]+:.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("arn:aws:iam:.*:[0-9]+:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Glue::Job
@@ -4890,7 +4154,6 @@ pub struct Job {
 
 impl Job {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(command: crate::cfn::glue::job::JobCommand, role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allocated_capacity: ::std::option::Option::None,
@@ -4920,61 +4183,56 @@ impl Job {
     }
 }
 
-impl crate::resource::Resource for Job {
-    const TYPE: &'static str = "AWS::Glue::Job";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&JOB_SHAPE)
+crate::resource::props! {
+    resource Job = "AWS::Glue::Job", shape: Some(&JOB_SHAPE);
+    req {
+        command = "Command",
+        role = "Role",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocatedCapacity", self.allocated_capacity);
-        p.set("Command", self.command);
-        p.set_opt("Connections", self.connections);
-        p.set_opt("DefaultArguments", self.default_arguments);
-        p.set_opt("Description", self.description);
-        p.set_opt("ExecutionClass", self.execution_class);
-        p.set_opt("ExecutionProperty", self.execution_property);
-        p.set_opt("GlueVersion", self.glue_version);
-        p.set_opt("JobMode", self.job_mode);
-        p.set_opt("JobRunQueuingEnabled", self.job_run_queuing_enabled);
-        p.set_opt("LogUri", self.log_uri);
-        p.set_opt("MaintenanceWindow", self.maintenance_window);
-        p.set_opt("MaxCapacity", self.max_capacity);
-        p.set_opt("MaxRetries", self.max_retries);
-        p.set_opt("Name", self.name);
-        p.set_opt("NonOverridableArguments", self.non_overridable_arguments);
-        p.set_opt("NotificationProperty", self.notification_property);
-        p.set_opt("NumberOfWorkers", self.number_of_workers);
-        p.set("Role", self.role);
-        p.set_opt("SecurityConfiguration", self.security_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Timeout", self.timeout);
-        p.set_opt("WorkerType", self.worker_type);
-        p
+    opt {
+        allocated_capacity = "AllocatedCapacity",
+        connections = "Connections",
+        default_arguments = "DefaultArguments",
+        description = "Description",
+        execution_class = "ExecutionClass",
+        execution_property = "ExecutionProperty",
+        glue_version = "GlueVersion",
+        job_mode = "JobMode",
+        job_run_queuing_enabled = "JobRunQueuingEnabled",
+        log_uri = "LogUri",
+        maintenance_window = "MaintenanceWindow",
+        max_capacity = "MaxCapacity",
+        max_retries = "MaxRetries",
+        name = "Name",
+        non_overridable_arguments = "NonOverridableArguments",
+        notification_property = "NotificationProperty",
+        number_of_workers = "NumberOfWorkers",
+        security_configuration = "SecurityConfiguration",
+        tags = "Tags",
+        timeout = "Timeout",
+        worker_type = "WorkerType",
     }
 }
 
-static JOB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Command", crate::resource::Rule { shape: Some(&self::job::JOB_COMMAND_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Connections", crate::resource::Rule { shape: Some(&self::job::CONNECTIONS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("GlueVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\.)+\\w+$")), ..crate::resource::Rule::NONE }),
-        ("MaintenanceWindow", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):([01]?[0-9]|2[0-3])$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("NotificationProperty", crate::resource::Rule { shape: Some(&self::job::NOTIFICATION_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NumberOfWorkers", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("SecurityConfiguration", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static JOB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Command", crate::resource::Rule { shape: Some(&self::job::JOB_COMMAND_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Connections", crate::resource::Rule { shape: Some(&self::job::CONNECTIONS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefaultArguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("GlueVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\.)+\\w+$")), ..crate::resource::Rule::NONE }),
+    ("MaintenanceWindow", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):([01]?[0-9]|2[0-3])$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("NonOverridableArguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("NotificationProperty", crate::resource::Rule { shape: Some(&self::job::NOTIFICATION_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NumberOfWorkers", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("SecurityConfiguration", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod job {
     //! Nested property types and enums of [`Job`](super::Job).
 
-    /// The definition `JobCommand`.
     #[derive(Clone, Default)]
     pub struct JobCommand {
         /// The name of the job command
@@ -4995,27 +4253,22 @@ pub mod job {
         pub script_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for JobCommand {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("PythonVersion", self.python_version);
-            p.set_opt("Runtime", self.runtime);
-            p.set_opt("ScriptLocation", self.script_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobCommand;
+        opt {
+            name = "Name",
+            python_version = "PythonVersion",
+            runtime = "Runtime",
+            script_location = "ScriptLocation",
         }
     }
 
-    pub(super) static JOB_COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PythonVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([2-3]|3[.]9)$")), ..crate::resource::Rule::NONE }),
-            ("Runtime", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("ScriptLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(400000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PythonVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([2-3]|3[.]9)$")), ..crate::resource::Rule::NONE }),
+        ("Runtime", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("ScriptLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(400000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectionsList`.
     #[derive(Clone, Default)]
     pub struct ConnectionsList {
         /// A list of connections used by the job.
@@ -5024,22 +4277,17 @@ pub mod job {
         pub connections: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ConnectionsList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Connections", self.connections);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionsList;
+        opt {
+            connections = "Connections",
         }
     }
 
-    pub(super) static CONNECTIONS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Connections", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTIONS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Connections", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExecutionProperty`.
     #[derive(Clone, Default)]
     pub struct ExecutionProperty {
         /// The maximum number of concurrent runs allowed for the job.
@@ -5048,16 +4296,13 @@ pub mod job {
         pub max_concurrent_runs: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for ExecutionProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxConcurrentRuns", self.max_concurrent_runs);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExecutionProperty;
+        opt {
+            max_concurrent_runs = "MaxConcurrentRuns",
         }
     }
 
-    /// The definition `NotificationProperty`.
     #[derive(Clone, Default)]
     pub struct NotificationProperty {
         /// It is the number of minutes to wait before sending a job run delay notification after a job run starts
@@ -5066,23 +4311,19 @@ pub mod job {
         pub notify_delay_after: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for NotificationProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NotifyDelayAfter", self.notify_delay_after);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationProperty;
+        opt {
+            notify_delay_after = "NotifyDelayAfter",
         }
     }
 
-    pub(super) static NOTIFICATION_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NotifyDelayAfter", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NotifyDelayAfter", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates whether the job is run with a standard or flexible execution class.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionClass {
         /// `FLEX`
         Flex,
@@ -5090,18 +4331,10 @@ pub mod job {
         Standard,
     }
 
-    impl crate::value::CfnEnum for ExecutionClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Flex => "FLEX",
-                Self::Standard => "STANDARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExecutionClass, ["FLEX", "STANDARD"]);
 
     /// Property description not available.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JobMode {
         /// `NOTEBOOK`
         Notebook,
@@ -5111,19 +4344,10 @@ pub mod job {
         Visual,
     }
 
-    impl crate::value::CfnEnum for JobMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Notebook => "NOTEBOOK",
-                Self::Script => "SCRIPT",
-                Self::Visual => "VISUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(JobMode, ["NOTEBOOK", "SCRIPT", "VISUAL"]);
 
     /// TThe type of predefined worker that is allocated when a job runs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkerType {
         /// `Standard`
         Standard,
@@ -5153,26 +4377,7 @@ pub mod job {
         R8x,
     }
 
-    impl crate::value::CfnEnum for WorkerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "Standard",
-                Self::G1x => "G.1X",
-                Self::G2x => "G.2X",
-                Self::G025x => "G.025X",
-                Self::G4x => "G.4X",
-                Self::G8x => "G.8X",
-                Self::Z2x => "Z.2X",
-                Self::G12x => "G.12X",
-                Self::G16x => "G.16X",
-                Self::R1x => "R.1X",
-                Self::R2x => "R.2X",
-                Self::R4x => "R.4X",
-                Self::R8x => "R.8X",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkerType, ["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X"]);
 }
 
 /// Resource Type definition for AWS::Glue::MLTransform
@@ -5234,7 +4439,6 @@ pub struct MlTransform {
 
 impl MlTransform {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(input_record_tables: crate::cfn::glue::ml_transform::InputRecordTables, role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transform_parameters: crate::cfn::glue::ml_transform::TransformParameters) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -5254,49 +4458,42 @@ impl MlTransform {
     }
 }
 
-impl crate::resource::Resource for MlTransform {
-    const TYPE: &'static str = "AWS::Glue::MLTransform";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ML_TRANSFORM_SHAPE)
+crate::resource::props! {
+    resource MlTransform = "AWS::Glue::MLTransform", shape: Some(&ML_TRANSFORM_SHAPE);
+    req {
+        input_record_tables = "InputRecordTables",
+        role = "Role",
+        transform_parameters = "TransformParameters",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("GlueVersion", self.glue_version);
-        p.set("InputRecordTables", self.input_record_tables);
-        p.set_opt("MaxCapacity", self.max_capacity);
-        p.set_opt("MaxRetries", self.max_retries);
-        p.set_opt("Name", self.name);
-        p.set_opt("NumberOfWorkers", self.number_of_workers);
-        p.set("Role", self.role);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Timeout", self.timeout);
-        p.set_opt("TransformEncryption", self.transform_encryption);
-        p.set("TransformParameters", self.transform_parameters);
-        p.set_opt("WorkerType", self.worker_type);
-        p
+    opt {
+        description = "Description",
+        glue_version = "GlueVersion",
+        max_capacity = "MaxCapacity",
+        max_retries = "MaxRetries",
+        name = "Name",
+        number_of_workers = "NumberOfWorkers",
+        tags = "Tags",
+        timeout = "Timeout",
+        transform_encryption = "TransformEncryption",
+        worker_type = "WorkerType",
     }
 }
 
-static ML_TRANSFORM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("GlueVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\.)+\\w+$")), ..crate::resource::Rule::NONE }),
-        ("MaxCapacity", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("TransformEncryption", crate::resource::Rule { shape: Some(&self::ml_transform::TRANSFORM_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ML_TRANSFORM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("GlueVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\.)+\\w+$")), ..crate::resource::Rule::NONE }),
+    ("MaxCapacity", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("TransformEncryption", crate::resource::Rule { shape: Some(&self::ml_transform::TRANSFORM_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MlTransform`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MlTransform> {
-    /// `Fn::GetAtt` `TransformId`.
-    #[inline]
-    pub fn attr_transform_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransformId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TransformId`.
+        attr_transform_id: ::std::string::String = "TransformId",
     }
 }
 
@@ -5312,12 +4509,10 @@ pub mod ml_transform {
         pub glue_tables: ::std::option::Option<::std::vec::Vec<crate::cfn::glue::ml_transform::GlueTables>>,
     }
 
-    impl crate::resource::ToExpr for InputRecordTables {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlueTables", self.glue_tables);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputRecordTables;
+        opt {
+            glue_tables = "GlueTables",
         }
     }
 
@@ -5344,7 +4539,6 @@ pub mod ml_transform {
 
     impl GlueTables {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: ::std::option::Option::None,
@@ -5355,15 +4549,15 @@ pub mod ml_transform {
         }
     }
 
-    impl crate::resource::ToExpr for GlueTables {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set_opt("ConnectionName", self.connection_name);
-            p.set("DatabaseName", self.database_name);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlueTables;
+        req {
+            database_name = "DatabaseName",
+            table_name = "TableName",
+        }
+        opt {
+            catalog_id = "CatalogId",
+            connection_name = "ConnectionName",
         }
     }
 
@@ -5380,22 +4574,18 @@ pub mod ml_transform {
         pub task_run_security_configuration_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TransformEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MLUserDataEncryption", self.ml_user_data_encryption);
-            p.set_opt("TaskRunSecurityConfigurationName", self.task_run_security_configuration_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransformEncryption;
+        opt {
+            ml_user_data_encryption = "MLUserDataEncryption",
+            task_run_security_configuration_name = "TaskRunSecurityConfigurationName",
         }
     }
 
-    pub(super) static TRANSFORM_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MLUserDataEncryption", crate::resource::Rule { shape: Some(&ML_USER_DATA_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TaskRunSecurityConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSFORM_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MLUserDataEncryption", crate::resource::Rule { shape: Some(&ML_USER_DATA_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TaskRunSecurityConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encryption-at-rest settings of the transform that apply to accessing user data.
     #[derive(Clone)]
@@ -5412,7 +4602,6 @@ pub mod ml_transform {
 
     impl MlUserDataEncryption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ml_user_data_encryption_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::ml_transform::MlUserDataEncryptionMode>>) -> Self {
             Self {
                 kms_key_id: ::std::option::Option::None,
@@ -5421,21 +4610,19 @@ pub mod ml_transform {
         }
     }
 
-    impl crate::resource::ToExpr for MlUserDataEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("MLUserDataEncryptionMode", self.ml_user_data_encryption_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested MlUserDataEncryption;
+        req {
+            ml_user_data_encryption_mode = "MLUserDataEncryptionMode",
+        }
+        opt {
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    pub(super) static ML_USER_DATA_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ML_USER_DATA_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The algorithm-specific parameters that are associated with the machine learning transform.
     #[derive(Clone)]
@@ -5452,7 +4639,6 @@ pub mod ml_transform {
 
     impl TransformParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(transform_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 find_matches_parameters: ::std::option::Option::None,
@@ -5461,13 +4647,13 @@ pub mod ml_transform {
         }
     }
 
-    impl crate::resource::ToExpr for TransformParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FindMatchesParameters", self.find_matches_parameters);
-            p.set("TransformType", self.transform_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested TransformParameters;
+        req {
+            transform_type = "TransformType",
+        }
+        opt {
+            find_matches_parameters = "FindMatchesParameters",
         }
     }
 
@@ -5494,7 +4680,6 @@ pub mod ml_transform {
 
     impl FindMatchesParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(primary_key_column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 accuracy_cost_tradeoff: ::std::option::Option::None,
@@ -5505,20 +4690,20 @@ pub mod ml_transform {
         }
     }
 
-    impl crate::resource::ToExpr for FindMatchesParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccuracyCostTradeoff", self.accuracy_cost_tradeoff);
-            p.set_opt("EnforceProvidedLabels", self.enforce_provided_labels);
-            p.set_opt("PrecisionRecallTradeoff", self.precision_recall_tradeoff);
-            p.set("PrimaryKeyColumnName", self.primary_key_column_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FindMatchesParameters;
+        req {
+            primary_key_column_name = "PrimaryKeyColumnName",
+        }
+        opt {
+            accuracy_cost_tradeoff = "AccuracyCostTradeoff",
+            enforce_provided_labels = "EnforceProvidedLabels",
+            precision_recall_tradeoff = "PrecisionRecallTradeoff",
         }
     }
 
     /// The encryption mode applied to user data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MlUserDataEncryptionMode {
         /// `DISABLED`
         Disabled,
@@ -5526,18 +4711,10 @@ pub mod ml_transform {
         SseKms,
     }
 
-    impl crate::value::CfnEnum for MlUserDataEncryptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::SseKms => "SSE-KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MlUserDataEncryptionMode, ["DISABLED", "SSE-KMS"]);
 
     /// The type of predefined worker that is allocated when a task runs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkerType {
         /// `G.025X`
         G025x,
@@ -5555,20 +4732,7 @@ pub mod ml_transform {
         Z2x,
     }
 
-    impl crate::value::CfnEnum for WorkerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::G025x => "G.025X",
-                Self::G1x => "G.1X",
-                Self::G2x => "G.2X",
-                Self::G4x => "G.4X",
-                Self::G8x => "G.8X",
-                Self::Standard => "Standard",
-                Self::Z2x => "Z.2X",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkerType, ["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard", "Z.2X"]);
 }
 
 /// Resource Type definition for AWS::Glue::Partition
@@ -5596,7 +4760,6 @@ pub struct Partition {
 
 impl Partition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, partition_input: crate::cfn::glue::partition::PartitionInput, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             catalog_id: catalog_id.into(),
@@ -5607,43 +4770,35 @@ impl Partition {
     }
 }
 
-impl crate::resource::Resource for Partition {
-    const TYPE: &'static str = "AWS::Glue::Partition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PARTITION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CatalogId", self.catalog_id);
-        p.set("DatabaseName", self.database_name);
-        p.set("PartitionInput", self.partition_input);
-        p.set("TableName", self.table_name);
-        p
+crate::resource::props! {
+    resource Partition = "AWS::Glue::Partition", shape: Some(&PARTITION_SHAPE);
+    req {
+        catalog_id = "CatalogId",
+        database_name = "DatabaseName",
+        partition_input = "PartitionInput",
+        table_name = "TableName",
     }
 }
 
-static PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("PartitionInput", crate::resource::Rule { shape: Some(&self::partition::PARTITION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("PartitionInput", crate::resource::Rule { shape: Some(&self::partition::PARTITION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Partition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Partition> {
-    /// `Fn::GetAtt` `IdentifierPartitionInputValues`.
-    #[inline]
-    pub fn attr_identifier_partition_input_values(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentifierPartitionInputValues")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IdentifierPartitionInputValues`.
+        attr_identifier_partition_input_values: ::std::string::String = "IdentifierPartitionInputValues",
     }
 }
 
 pub mod partition {
     //! Nested property types and enums of [`Partition`](super::Partition).
+
+    pub use crate::cfn::shared::glue::{Column, SchemaId, SchemaReference};
 
     /// The structure used to create and update a partition.
     #[derive(Clone)]
@@ -5662,7 +4817,6 @@ pub mod partition {
 
     impl PartitionInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 parameters: ::std::option::Option::None,
@@ -5672,23 +4826,22 @@ pub mod partition {
         }
     }
 
-    impl crate::resource::ToExpr for PartitionInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("StorageDescriptor", self.storage_descriptor);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionInput;
+        req {
+            values = "Values",
+        }
+        opt {
+            parameters = "Parameters",
+            storage_descriptor = "StorageDescriptor",
         }
     }
 
-    pub(super) static PARTITION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StorageDescriptor", crate::resource::Rule { shape: Some(&STORAGE_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTITION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("StorageDescriptor", crate::resource::Rule { shape: Some(&STORAGE_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides information about the physical location where the partition is stored.
     #[derive(Clone, Default)]
@@ -5700,7 +4853,7 @@ pub mod partition {
         /// A list of the Columns in the table.
         ///
         /// CloudFormation property `Columns`.
-        pub columns: ::std::option::Option<::std::vec::Vec<crate::cfn::glue::partition::Column>>,
+        pub columns: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::glue::Column>>,
         /// True if the data in the table is compressed, or False if not.
         ///
         /// CloudFormation property `Compressed`.
@@ -5726,7 +4879,7 @@ pub mod partition {
         /// An object that references a schema stored in the AWS Glue Schema Registry.
         ///
         /// CloudFormation property `SchemaReference`.
-        pub schema_reference: ::std::option::Option<crate::cfn::glue::partition::SchemaReference>,
+        pub schema_reference: ::std::option::Option<crate::cfn::shared::glue::SchemaReference>,
         /// The serialization/deserialization (SerDe) information.
         ///
         /// CloudFormation property `SerdeInfo`.
@@ -5745,160 +4898,37 @@ pub mod partition {
         pub stored_as_sub_directories: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for StorageDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketColumns", self.bucket_columns);
-            p.set_opt("Columns", self.columns);
-            p.set_opt("Compressed", self.compressed);
-            p.set_opt("InputFormat", self.input_format);
-            p.set_opt("Location", self.location);
-            p.set_opt("NumberOfBuckets", self.number_of_buckets);
-            p.set_opt("OutputFormat", self.output_format);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("SchemaReference", self.schema_reference);
-            p.set_opt("SerdeInfo", self.serde_info);
-            p.set_opt("SkewedInfo", self.skewed_info);
-            p.set_opt("SortColumns", self.sort_columns);
-            p.set_opt("StoredAsSubDirectories", self.stored_as_sub_directories);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageDescriptor;
+        opt {
+            bucket_columns = "BucketColumns",
+            columns = "Columns",
+            compressed = "Compressed",
+            input_format = "InputFormat",
+            location = "Location",
+            number_of_buckets = "NumberOfBuckets",
+            output_format = "OutputFormat",
+            parameters = "Parameters",
+            schema_reference = "SchemaReference",
+            serde_info = "SerdeInfo",
+            skewed_info = "SkewedInfo",
+            sort_columns = "SortColumns",
+            stored_as_sub_directories = "StoredAsSubDirectories",
         }
     }
 
-    pub(super) static STORAGE_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Columns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Location", crate::resource::Rule { min_len: Some(0), max_len: Some(2056), ..crate::resource::Rule::NONE }),
-            ("OutputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SchemaReference", crate::resource::Rule { shape: Some(&SCHEMA_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SerdeInfo", crate::resource::Rule { shape: Some(&SERDE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SkewedInfo", crate::resource::Rule { shape: Some(&SKEWED_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SortColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ORDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A column in a Table.
-    #[derive(Clone)]
-    pub struct Column {
-        /// A free-form text comment.
-        ///
-        /// CloudFormation property `Comment`.
-        pub comment: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The name of the Column.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// The data type of the Column.
-        ///
-        /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl Column {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                comment: ::std::option::Option::None,
-                name: name.into(),
-                type_: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Column {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.set("Name", self.name);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Comment", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// An object that references a schema stored in the AWS Glue Schema Registry.
-    #[derive(Clone, Default)]
-    pub struct SchemaReference {
-        /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
-        ///
-        /// CloudFormation property `SchemaId`.
-        pub schema_id: ::std::option::Option<crate::cfn::glue::partition::SchemaId>,
-        /// The unique ID assigned to a version of the schema. Either this or the SchemaId has to be provided.
-        ///
-        /// CloudFormation property `SchemaVersionId`.
-        pub schema_version_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The version number of the schema.
-        ///
-        /// CloudFormation property `SchemaVersionNumber`.
-        pub schema_version_number: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for SchemaReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SchemaId", self.schema_id);
-            p.set_opt("SchemaVersionId", self.schema_version_id);
-            p.set_opt("SchemaVersionNumber", self.schema_version_number);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SCHEMA_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SchemaId", crate::resource::Rule { shape: Some(&SCHEMA_ID_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SchemaVersionId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("SchemaVersionNumber", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
-    #[derive(Clone, Default)]
-    pub struct SchemaId {
-        /// The name of the schema registry that contains the schema.
-        ///
-        /// CloudFormation property `RegistryName`.
-        pub registry_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be provided.
-        ///
-        /// CloudFormation property `SchemaArn`.
-        pub schema_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The name of the schema. One of SchemaArn or SchemaName has to be provided.
-        ///
-        /// CloudFormation property `SchemaName`.
-        pub schema_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SchemaId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RegistryName", self.registry_name);
-            p.set_opt("SchemaArn", self.schema_arn);
-            p.set_opt("SchemaName", self.schema_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SCHEMA_ID_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RegistryName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_$#.]+$")), ..crate::resource::Rule::NONE }),
-            ("SchemaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(10240), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:")), ..crate::resource::Rule::NONE }),
-            ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_$#.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Columns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Location", crate::resource::Rule { min_len: Some(0), max_len: Some(2056), ..crate::resource::Rule::NONE }),
+        ("OutputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("SchemaReference", crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::SCHEMA_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SerdeInfo", crate::resource::Rule { shape: Some(&SERDE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SkewedInfo", crate::resource::Rule { shape: Some(&SKEWED_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SortColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ORDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The serialization/deserialization (SerDe) information.
     #[derive(Clone, Default)]
@@ -5915,23 +4945,20 @@ pub mod partition {
         pub serialization_library: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SerdeInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("SerializationLibrary", self.serialization_library);
-            p.into_expr()
+    crate::resource::props! {
+        nested SerdeInfo;
+        opt {
+            name = "Name",
+            parameters = "Parameters",
+            serialization_library = "SerializationLibrary",
         }
     }
 
-    pub(super) static SERDE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SerializationLibrary", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERDE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("SerializationLibrary", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The information about values that appear frequently in a column (skewed values).
     #[derive(Clone, Default)]
@@ -5948,22 +4975,19 @@ pub mod partition {
         pub skewed_column_values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for SkewedInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SkewedColumnNames", self.skewed_column_names);
-            p.set_opt("SkewedColumnValueLocationMaps", self.skewed_column_value_location_maps);
-            p.set_opt("SkewedColumnValues", self.skewed_column_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested SkewedInfo;
+        opt {
+            skewed_column_names = "SkewedColumnNames",
+            skewed_column_value_location_maps = "SkewedColumnValueLocationMaps",
+            skewed_column_values = "SkewedColumnValues",
         }
     }
 
-    pub(super) static SKEWED_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SkewedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SKEWED_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SkewedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SkewedColumnValueLocationMaps", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the sort order of a sorted column.
     #[derive(Clone)]
@@ -5980,7 +5004,6 @@ pub mod partition {
 
     impl Order {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 column: column.into(),
@@ -5989,22 +5012,20 @@ pub mod partition {
         }
     }
 
-    impl crate::resource::ToExpr for Order {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Column", self.column);
-            p.set_opt("SortOrder", self.sort_order);
-            p.into_expr()
+    crate::resource::props! {
+        nested Order;
+        req {
+            column = "Column",
+        }
+        opt {
+            sort_order = "SortOrder",
         }
     }
 
-    pub(super) static ORDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Column", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SortOrder", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Column", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SortOrder", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// This resource creates a Registry for authoring schemas as part of Glue Schema Registry.
@@ -6028,7 +5049,6 @@ pub struct Registry {
 
 impl Registry {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -6038,48 +5058,29 @@ impl Registry {
     }
 }
 
-impl crate::resource::Resource for Registry {
-    const TYPE: &'static str = "AWS::Glue::Registry";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REGISTRY_SHAPE)
+crate::resource::props! {
+    resource Registry = "AWS::Glue::Registry", shape: Some(&REGISTRY_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static REGISTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::registry::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REGISTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Registry`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Registry> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod registry {
-    //! Nested property types and enums of [`Registry`](super::Registry).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// This resource represents a schema of Glue Schema Registry.
@@ -6123,7 +5124,6 @@ pub struct Schema {
 
 impl Schema {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(compatibility: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::schema::Compatibility>>, data_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::schema::DataFormat>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             checkpoint_version: ::std::option::Option::None,
@@ -6138,49 +5138,38 @@ impl Schema {
     }
 }
 
-impl crate::resource::Resource for Schema {
-    const TYPE: &'static str = "AWS::Glue::Schema";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEMA_SHAPE)
+crate::resource::props! {
+    resource Schema = "AWS::Glue::Schema", shape: Some(&SCHEMA_SHAPE);
+    req {
+        compatibility = "Compatibility",
+        data_format = "DataFormat",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CheckpointVersion", self.checkpoint_version);
-        p.set("Compatibility", self.compatibility);
-        p.set("DataFormat", self.data_format);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Registry", self.registry);
-        p.set_opt("SchemaDefinition", self.schema_definition);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        checkpoint_version = "CheckpointVersion",
+        description = "Description",
+        registry = "Registry",
+        schema_definition = "SchemaDefinition",
+        tags = "Tags",
     }
 }
 
-static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CheckpointVersion", crate::resource::Rule { shape: Some(&self::schema::SCHEMA_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Registry", crate::resource::Rule { shape: Some(&self::schema::REGISTRY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SchemaDefinition", crate::resource::Rule { min_len: Some(1), max_len: Some(170000), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::schema::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CheckpointVersion", crate::resource::Rule { shape: Some(&self::schema::SCHEMA_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Registry", crate::resource::Rule { shape: Some(&self::schema::REGISTRY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SchemaDefinition", crate::resource::Rule { min_len: Some(1), max_len: Some(170000), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Schema`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Schema> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `InitialSchemaVersionId`.
-    #[inline]
-    pub fn attr_initial_schema_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InitialSchemaVersionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `InitialSchemaVersionId`.
+        attr_initial_schema_version_id: ::std::string::String = "InitialSchemaVersionId",
     }
 }
 
@@ -6200,21 +5189,17 @@ pub mod schema {
         pub version_number: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SchemaVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsLatest", self.is_latest);
-            p.set_opt("VersionNumber", self.version_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaVersion;
+        opt {
+            is_latest = "IsLatest",
+            version_number = "VersionNumber",
         }
     }
 
-    pub(super) static SCHEMA_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VersionNumber", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VersionNumber", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifier for the registry which the schema is part of.
     #[derive(Clone, Default)]
@@ -6229,32 +5214,21 @@ pub mod schema {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Registry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Registry;
+        opt {
+            arn = "Arn",
+            name = "Name",
         }
     }
 
-    pub(super) static REGISTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGISTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Compatibility setting for the schema.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compatibility {
         /// `NONE`
         None,
@@ -6274,24 +5248,10 @@ pub mod schema {
         FullAll,
     }
 
-    impl crate::value::CfnEnum for Compatibility {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Disabled => "DISABLED",
-                Self::Backward => "BACKWARD",
-                Self::BackwardAll => "BACKWARD_ALL",
-                Self::Forward => "FORWARD",
-                Self::ForwardAll => "FORWARD_ALL",
-                Self::Full => "FULL",
-                Self::FullAll => "FULL_ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Compatibility, ["NONE", "DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD", "FORWARD_ALL", "FULL", "FULL_ALL"]);
 
     /// Data format name to use for the schema. Accepted values: 'AVRO', 'JSON', 'PROTOBUF'
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataFormat {
         /// `AVRO`
         Avro,
@@ -6301,16 +5261,7 @@ pub mod schema {
         Protobuf,
     }
 
-    impl crate::value::CfnEnum for DataFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Avro => "AVRO",
-                Self::Json => "JSON",
-                Self::Protobuf => "PROTOBUF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataFormat, ["AVRO", "JSON", "PROTOBUF"]);
 }
 
 /// This resource represents an individual schema version of a schema defined in Glue Schema Registry.
@@ -6330,7 +5281,6 @@ pub struct SchemaVersion {
 
 impl SchemaVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(schema: crate::cfn::glue::schema_version::Schema, schema_definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             schema,
@@ -6339,34 +5289,24 @@ impl SchemaVersion {
     }
 }
 
-impl crate::resource::Resource for SchemaVersion {
-    const TYPE: &'static str = "AWS::Glue::SchemaVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEMA_VERSION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Schema", self.schema);
-        p.set("SchemaDefinition", self.schema_definition);
-        p
+crate::resource::props! {
+    resource SchemaVersion = "AWS::Glue::SchemaVersion", shape: Some(&SCHEMA_VERSION_SHAPE);
+    req {
+        schema = "Schema",
+        schema_definition = "SchemaDefinition",
     }
 }
 
-static SCHEMA_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Schema", crate::resource::Rule { shape: Some(&self::schema_version::SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SchemaDefinition", crate::resource::Rule { min_len: Some(1), max_len: Some(170000), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEMA_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Schema", crate::resource::Rule { shape: Some(&self::schema_version::SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SchemaDefinition", crate::resource::Rule { min_len: Some(1), max_len: Some(170000), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SchemaVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SchemaVersion> {
-    /// `Fn::GetAtt` `VersionId`.
-    #[inline]
-    pub fn attr_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `VersionId`.
+        attr_version_id: ::std::string::String = "VersionId",
     }
 }
 
@@ -6390,24 +5330,20 @@ pub mod schema_version {
         pub schema_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Schema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RegistryName", self.registry_name);
-            p.set_opt("SchemaArn", self.schema_arn);
-            p.set_opt("SchemaName", self.schema_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schema;
+        opt {
+            registry_name = "RegistryName",
+            schema_arn = "SchemaArn",
+            schema_name = "SchemaName",
         }
     }
 
-    pub(super) static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RegistryName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SchemaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):glue:.*")), ..crate::resource::Rule::NONE }),
-            ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RegistryName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SchemaArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):glue:.*")), ..crate::resource::Rule::NONE }),
+        ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// This resource adds Key-Value metadata to a Schema version of Glue Schema Registry.
@@ -6431,7 +5367,6 @@ pub struct SchemaVersionMetadata {
 
 impl SchemaVersionMetadata {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schema_version_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             key: key.into(),
@@ -6441,29 +5376,20 @@ impl SchemaVersionMetadata {
     }
 }
 
-impl crate::resource::Resource for SchemaVersionMetadata {
-    const TYPE: &'static str = "AWS::Glue::SchemaVersionMetadata";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEMA_VERSION_METADATA_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Key", self.key);
-        p.set("SchemaVersionId", self.schema_version_id);
-        p.set("Value", self.value);
-        p
+crate::resource::props! {
+    resource SchemaVersionMetadata = "AWS::Glue::SchemaVersionMetadata", shape: Some(&SCHEMA_VERSION_METADATA_SHAPE);
+    req {
+        key = "Key",
+        schema_version_id = "SchemaVersionId",
+        value = "Value",
     }
 }
 
-static SCHEMA_VERSION_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("SchemaVersionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")), ..crate::resource::Rule::NONE }),
-        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEMA_VERSION_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("SchemaVersionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")), ..crate::resource::Rule::NONE }),
+    ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Glue::SecurityConfiguration
 ///
@@ -6482,7 +5408,6 @@ pub struct SecurityConfiguration {
 
 impl SecurityConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(encryption_configuration: crate::cfn::glue::security_configuration::EncryptionConfiguration, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             encryption_configuration,
@@ -6491,27 +5416,18 @@ impl SecurityConfiguration {
     }
 }
 
-impl crate::resource::Resource for SecurityConfiguration {
-    const TYPE: &'static str = "AWS::Glue::SecurityConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EncryptionConfiguration", self.encryption_configuration);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource SecurityConfiguration = "AWS::Glue::SecurityConfiguration", shape: Some(&SECURITY_CONFIGURATION_SHAPE);
+    req {
+        encryption_configuration = "EncryptionConfiguration",
+        name = "Name",
     }
 }
 
-static SECURITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::security_configuration::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::security_configuration::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod security_configuration {
     //! Nested property types and enums of [`SecurityConfiguration`](super::SecurityConfiguration).
@@ -6533,23 +5449,20 @@ pub mod security_configuration {
         pub s3_encryptions: ::std::option::Option<::std::vec::Vec<crate::cfn::glue::security_configuration::S3Encryption>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchEncryption", self.cloud_watch_encryption);
-            p.set_opt("JobBookmarksEncryption", self.job_bookmarks_encryption);
-            p.set_opt("S3Encryptions", self.s3_encryptions);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        opt {
+            cloud_watch_encryption = "CloudWatchEncryption",
+            job_bookmarks_encryption = "JobBookmarksEncryption",
+            s3_encryptions = "S3Encryptions",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchEncryption", crate::resource::Rule { shape: Some(&CLOUD_WATCH_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JobBookmarksEncryption", crate::resource::Rule { shape: Some(&JOB_BOOKMARKS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchEncryption", crate::resource::Rule { shape: Some(&CLOUD_WATCH_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JobBookmarksEncryption", crate::resource::Rule { shape: Some(&JOB_BOOKMARKS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Encryptions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&S3_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encryption configuration for Amazon CloudWatch.
     #[derive(Clone, Default)]
@@ -6560,21 +5473,17 @@ pub mod security_configuration {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchEncryptionMode", self.cloud_watch_encryption_mode);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchEncryption;
+        opt {
+            cloud_watch_encryption_mode = "CloudWatchEncryptionMode",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static CLOUD_WATCH_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encryption configuration for job bookmarks.
     #[derive(Clone, Default)]
@@ -6585,21 +5494,17 @@ pub mod security_configuration {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for JobBookmarksEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JobBookmarksEncryptionMode", self.job_bookmarks_encryption_mode);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobBookmarksEncryption;
+        opt {
+            job_bookmarks_encryption_mode = "JobBookmarksEncryptionMode",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static JOB_BOOKMARKS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_BOOKMARKS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws[a-z0-9-]*:kms:")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies how Amazon Simple Storage Service (Amazon S3) data should be encrypted.
     #[derive(Clone, Default)]
@@ -6610,18 +5515,19 @@ pub mod security_configuration {
         pub s3_encryption_mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3Encryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("S3EncryptionMode", self.s3_encryption_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Encryption;
+        opt {
+            kms_key_arn = "KmsKeyArn",
+            s3_encryption_mode = "S3EncryptionMode",
         }
     }
 
-    /// Allowed values of `CloudWatchEncryptionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(super) static S3_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchEncryptionMode {
         /// `DISABLED`
         Disabled,
@@ -6629,18 +5535,9 @@ pub mod security_configuration {
         SseKms,
     }
 
-    impl crate::value::CfnEnum for CloudWatchEncryptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::SseKms => "SSE-KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CloudWatchEncryptionMode, ["DISABLED", "SSE-KMS"]);
 
-    /// Allowed values of `JobBookmarksEncryptionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JobBookmarksEncryptionMode {
         /// `CSE-KMS`
         CseKms,
@@ -6648,15 +5545,7 @@ pub mod security_configuration {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for JobBookmarksEncryptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CseKms => "CSE-KMS",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(JobBookmarksEncryptionMode, ["CSE-KMS", "DISABLED"]);
 }
 
 /// Resource Type definition for AWS::Glue::Session. Sessions provide an on-demand, serverless Apache Spark runtime environment for building, testing, and running data preparation and analytics applications.
@@ -6728,7 +5617,6 @@ pub struct Session {
 
 impl Session {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(command: crate::cfn::glue::session::SessionCommand, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             command,
@@ -6750,71 +5638,54 @@ impl Session {
     }
 }
 
-impl crate::resource::Resource for Session {
-    const TYPE: &'static str = "AWS::Glue::Session";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SESSION_SHAPE)
+crate::resource::props! {
+    resource Session = "AWS::Glue::Session", shape: Some(&SESSION_SHAPE);
+    req {
+        command = "Command",
+        id = "Id",
+        role = "Role",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Command", self.command);
-        p.set_opt("Connections", self.connections);
-        p.set_opt("DefaultArguments", self.default_arguments);
-        p.set_opt("Description", self.description);
-        p.set_opt("GlueVersion", self.glue_version);
-        p.set("Id", self.id);
-        p.set_opt("IdleTimeout", self.idle_timeout);
-        p.set_opt("MaxCapacity", self.max_capacity);
-        p.set_opt("NumberOfWorkers", self.number_of_workers);
-        p.set_opt("RequestOrigin", self.request_origin);
-        p.set("Role", self.role);
-        p.set_opt("SecurityConfiguration", self.security_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Timeout", self.timeout);
-        p.set_opt("WorkerType", self.worker_type);
-        p
+    opt {
+        connections = "Connections",
+        default_arguments = "DefaultArguments",
+        description = "Description",
+        glue_version = "GlueVersion",
+        idle_timeout = "IdleTimeout",
+        max_capacity = "MaxCapacity",
+        number_of_workers = "NumberOfWorkers",
+        request_origin = "RequestOrigin",
+        security_configuration = "SecurityConfiguration",
+        tags = "Tags",
+        timeout = "Timeout",
+        worker_type = "WorkerType",
     }
 }
 
-static SESSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Command", crate::resource::Rule { shape: Some(&self::session::SESSION_COMMAND_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Connections", crate::resource::Rule { shape: Some(&self::session::CONNECTIONS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("GlueVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\.)+\\w+$")), ..crate::resource::Rule::NONE }),
-        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("IdleTimeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("RequestOrigin", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::[0-9]*:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("SecurityConfiguration", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::session::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SESSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Command", crate::resource::Rule { shape: Some(&self::session::SESSION_COMMAND_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Connections", crate::resource::Rule { shape: Some(&self::session::CONNECTIONS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("GlueVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(\\w+\\.)+\\w+$")), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("IdleTimeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("RequestOrigin", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:iam::[0-9]*:role/.+$")), ..crate::resource::Rule::NONE }),
+    ("SecurityConfiguration", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Session`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Session> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedOn`.
-    #[inline]
-    pub fn attr_created_on(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedOn")
-    }
-    /// `Fn::GetAtt` `Progress`.
-    #[inline]
-    pub fn attr_progress(self) -> crate::value::Val<f64> {
-        self.__get_att("Progress")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedOn`.
+        attr_created_on: ::std::string::String = "CreatedOn",
+        /// `Fn::GetAtt` `Progress`.
+        attr_progress: f64 = "Progress",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -6834,22 +5705,18 @@ pub mod session {
         pub python_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SessionCommand {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("PythonVersion", self.python_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionCommand;
+        opt {
+            name = "Name",
+            python_version = "PythonVersion",
         }
     }
 
-    pub(super) static SESSION_COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-            ("PythonVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([2-3]|3[.]9)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SESSION_COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+        ("PythonVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([2-3]|3[.]9)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the connections used by the session.
     #[derive(Clone, Default)]
@@ -6860,30 +5727,19 @@ pub mod session {
         pub connections: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ConnectionsList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Connections", self.connections);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionsList;
+        opt {
+            connections = "Connections",
         }
     }
 
-    pub(super) static CONNECTIONS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Connections", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTIONS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Connections", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of predefined worker that is allocated when a session runs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkerType {
         /// `Standard`
         Standard,
@@ -6901,20 +5757,7 @@ pub mod session {
         Z2x,
     }
 
-    impl crate::value::CfnEnum for WorkerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "Standard",
-                Self::G1x => "G.1X",
-                Self::G2x => "G.2X",
-                Self::G025x => "G.025X",
-                Self::G4x => "G.4X",
-                Self::G8x => "G.8X",
-                Self::Z2x => "Z.2X",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkerType, ["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"]);
 }
 
 /// Resource Type definition for AWS::Glue::Table
@@ -6946,7 +5789,6 @@ pub struct Table {
 
 impl Table {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             catalog_id: catalog_id.into(),
@@ -6958,36 +5800,31 @@ impl Table {
     }
 }
 
-impl crate::resource::Resource for Table {
-    const TYPE: &'static str = "AWS::Glue::Table";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TABLE_SHAPE)
+crate::resource::props! {
+    resource Table = "AWS::Glue::Table", shape: Some(&TABLE_SHAPE);
+    req {
+        catalog_id = "CatalogId",
+        database_name = "DatabaseName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CatalogId", self.catalog_id);
-        p.set("DatabaseName", self.database_name);
-        p.set_opt("Name", self.name);
-        p.set_opt("OpenTableFormatInput", self.open_table_format_input);
-        p.set_opt("TableInput", self.table_input);
-        p
+    opt {
+        name = "Name",
+        open_table_format_input = "OpenTableFormatInput",
+        table_input = "TableInput",
     }
 }
 
-static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("OpenTableFormatInput", crate::resource::Rule { shape: Some(&self::table::OPEN_TABLE_FORMAT_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TableInput", crate::resource::Rule { shape: Some(&self::table::TABLE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("OpenTableFormatInput", crate::resource::Rule { shape: Some(&self::table::OPEN_TABLE_FORMAT_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TableInput", crate::resource::Rule { shape: Some(&self::table::TABLE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod table {
     //! Nested property types and enums of [`Table`](super::Table).
+
+    pub use crate::cfn::shared::glue::{Column, SchemaId, SchemaReference};
 
     /// Specifies an OpenTableFormatInput structure when creating an open format table.
     #[derive(Clone, Default)]
@@ -6998,20 +5835,16 @@ pub mod table {
         pub iceberg_input: ::std::option::Option<crate::cfn::glue::table::IcebergInput>,
     }
 
-    impl crate::resource::ToExpr for OpenTableFormatInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IcebergInput", self.iceberg_input);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenTableFormatInput;
+        opt {
+            iceberg_input = "IcebergInput",
         }
     }
 
-    pub(super) static OPEN_TABLE_FORMAT_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IcebergInput", crate::resource::Rule { shape: Some(&ICEBERG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_TABLE_FORMAT_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IcebergInput", crate::resource::Rule { shape: Some(&ICEBERG_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies an input structure that defines an Apache Iceberg metadata table.
     #[derive(Clone, Default)]
@@ -7030,22 +5863,18 @@ pub mod table {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IcebergInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IcebergTableInput", self.iceberg_table_input);
-            p.set_opt("MetadataOperation", self.metadata_operation);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergInput;
+        opt {
+            iceberg_table_input = "IcebergTableInput",
+            metadata_operation = "MetadataOperation",
+            version = "Version",
         }
     }
 
-    pub(super) static ICEBERG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ICEBERG_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the Iceberg table configuration.
     #[derive(Clone)]
@@ -7074,7 +5903,6 @@ pub mod table {
 
     impl IcebergTableInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schema: crate::cfn::glue::table::IcebergSchema) -> Self {
             Self {
                 location: location.into(),
@@ -7086,16 +5914,16 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergTableInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Location", self.location);
-            p.set_opt("PartitionSpec", self.partition_spec);
-            p.set_opt("Properties", self.properties);
-            p.set("Schema", self.schema);
-            p.set_opt("WriteOrder", self.write_order);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergTableInput;
+        req {
+            location = "Location",
+            schema = "Schema",
+        }
+        opt {
+            partition_spec = "PartitionSpec",
+            properties = "Properties",
+            write_order = "WriteOrder",
         }
     }
 
@@ -7123,13 +5951,13 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergPartitionSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.set_opt("SpecId", self.spec_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergPartitionSpec;
+        req {
+            fields = "Fields",
+        }
+        opt {
+            spec_id = "SpecId",
         }
     }
 
@@ -7156,7 +5984,6 @@ pub mod table {
 
     impl IcebergPartitionField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_id: impl ::std::convert::Into<crate::value::Val<i64>>, transform: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 field_id: ::std::option::Option::None,
@@ -7167,15 +5994,15 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergPartitionField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldId", self.field_id);
-            p.set("Name", self.name);
-            p.set("SourceId", self.source_id);
-            p.set("Transform", self.transform);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergPartitionField;
+        req {
+            name = "Name",
+            source_id = "SourceId",
+            transform = "Transform",
+        }
+        opt {
+            field_id = "FieldId",
         }
     }
 
@@ -7213,15 +6040,15 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.set_opt("IdentifierFieldIds", self.identifier_field_ids);
-            p.set_opt("SchemaId", self.schema_id);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergSchema;
+        req {
+            fields = "Fields",
+        }
+        opt {
+            identifier_field_ids = "IdentifierFieldIds",
+            schema_id = "SchemaId",
+            type_ = "Type",
         }
     }
 
@@ -7252,7 +6079,6 @@ pub mod table {
 
     impl IcebergStructField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, required: impl ::std::convert::Into<crate::value::Val<bool>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 doc: ::std::option::Option::None,
@@ -7264,16 +6090,16 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergStructField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Doc", self.doc);
-            p.set("Id", self.id);
-            p.set("Name", self.name);
-            p.set("Required", self.required);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergStructField;
+        req {
+            id = "Id",
+            name = "Name",
+            required = "Required",
+            type_ = "Type",
+        }
+        opt {
+            doc = "Doc",
         }
     }
 
@@ -7292,7 +6118,6 @@ pub mod table {
 
     impl IcebergSortOrder {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fields: ::std::vec::Vec<crate::cfn::glue::table::IcebergSortField>, order_id: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 fields,
@@ -7301,13 +6126,11 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergSortOrder {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Fields", self.fields);
-            p.set("OrderId", self.order_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergSortOrder;
+        req {
+            fields = "Fields",
+            order_id = "OrderId",
         }
     }
 
@@ -7334,7 +6157,6 @@ pub mod table {
 
     impl IcebergSortField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(direction: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, null_order: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_id: impl ::std::convert::Into<crate::value::Val<i64>>, transform: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 direction: direction.into(),
@@ -7345,15 +6167,13 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergSortField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Direction", self.direction);
-            p.set("NullOrder", self.null_order);
-            p.set("SourceId", self.source_id);
-            p.set("Transform", self.transform);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergSortField;
+        req {
+            direction = "Direction",
+            null_order = "NullOrder",
+            source_id = "SourceId",
+            transform = "Transform",
         }
     }
 
@@ -7377,7 +6197,7 @@ pub mod table {
         /// A list of columns by which the table is partitioned. Only primitive types are supported as partition keys.
         ///
         /// CloudFormation property `PartitionKeys`.
-        pub partition_keys: ::std::option::Option<::std::vec::Vec<crate::cfn::glue::table::Column>>,
+        pub partition_keys: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::glue::Column>>,
         /// The retention time for this table.
         ///
         /// CloudFormation property `Retention`.
@@ -7408,89 +6228,38 @@ pub mod table {
         pub view_original_text: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TableInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("Name", self.name);
-            p.set_opt("Owner", self.owner);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("PartitionKeys", self.partition_keys);
-            p.set_opt("Retention", self.retention);
-            p.set_opt("StorageDescriptor", self.storage_descriptor);
-            p.set_opt("TableType", self.table_type);
-            p.set_opt("TargetTable", self.target_table);
-            p.set_opt("ViewDefinition", self.view_definition);
-            p.set_opt("ViewExpandedText", self.view_expanded_text);
-            p.set_opt("ViewOriginalText", self.view_original_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableInput;
+        opt {
+            description = "Description",
+            name = "Name",
+            owner = "Owner",
+            parameters = "Parameters",
+            partition_keys = "PartitionKeys",
+            retention = "Retention",
+            storage_descriptor = "StorageDescriptor",
+            table_type = "TableType",
+            target_table = "TargetTable",
+            view_definition = "ViewDefinition",
+            view_expanded_text = "ViewExpandedText",
+            view_original_text = "ViewOriginalText",
         }
     }
 
-    pub(super) static TABLE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Owner", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("PartitionKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Retention", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("StorageDescriptor", crate::resource::Rule { shape: Some(&STORAGE_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TableType", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TargetTable", crate::resource::Rule { shape: Some(&TABLE_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ViewDefinition", crate::resource::Rule { shape: Some(&VIEW_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ViewExpandedText", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), ..crate::resource::Rule::NONE }),
-            ("ViewOriginalText", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A column in a Table.
-    #[derive(Clone)]
-    pub struct Column {
-        /// A free-form text comment.
-        ///
-        /// CloudFormation property `Comment`.
-        pub comment: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The name of the Column.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// The data type of the Column.
-        ///
-        /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl Column {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                comment: ::std::option::Option::None,
-                name: name.into(),
-                type_: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Column {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.set("Name", self.name);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Comment", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(131072), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TABLE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Owner", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("PartitionKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Retention", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("StorageDescriptor", crate::resource::Rule { shape: Some(&STORAGE_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TableType", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TargetTable", crate::resource::Rule { shape: Some(&TABLE_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ViewDefinition", crate::resource::Rule { shape: Some(&VIEW_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ViewExpandedText", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), ..crate::resource::Rule::NONE }),
+        ("ViewOriginalText", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the physical storage of table data.
     #[derive(Clone, Default)]
@@ -7502,7 +6271,7 @@ pub mod table {
         /// A list of the Columns in the table.
         ///
         /// CloudFormation property `Columns`.
-        pub columns: ::std::option::Option<::std::vec::Vec<crate::cfn::glue::table::Column>>,
+        pub columns: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::glue::Column>>,
         /// True if the data in the table is compressed, or False if not.
         ///
         /// CloudFormation property `Compressed`.
@@ -7528,7 +6297,7 @@ pub mod table {
         /// An object that references a schema stored in the AWS Glue Schema Registry.
         ///
         /// CloudFormation property `SchemaReference`.
-        pub schema_reference: ::std::option::Option<crate::cfn::glue::table::SchemaReference>,
+        pub schema_reference: ::std::option::Option<crate::cfn::shared::glue::SchemaReference>,
         /// The serialization/deserialization (SerDe) information.
         ///
         /// CloudFormation property `SerdeInfo`.
@@ -7547,112 +6316,37 @@ pub mod table {
         pub stored_as_sub_directories: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for StorageDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketColumns", self.bucket_columns);
-            p.set_opt("Columns", self.columns);
-            p.set_opt("Compressed", self.compressed);
-            p.set_opt("InputFormat", self.input_format);
-            p.set_opt("Location", self.location);
-            p.set_opt("NumberOfBuckets", self.number_of_buckets);
-            p.set_opt("OutputFormat", self.output_format);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("SchemaReference", self.schema_reference);
-            p.set_opt("SerdeInfo", self.serde_info);
-            p.set_opt("SkewedInfo", self.skewed_info);
-            p.set_opt("SortColumns", self.sort_columns);
-            p.set_opt("StoredAsSubDirectories", self.stored_as_sub_directories);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageDescriptor;
+        opt {
+            bucket_columns = "BucketColumns",
+            columns = "Columns",
+            compressed = "Compressed",
+            input_format = "InputFormat",
+            location = "Location",
+            number_of_buckets = "NumberOfBuckets",
+            output_format = "OutputFormat",
+            parameters = "Parameters",
+            schema_reference = "SchemaReference",
+            serde_info = "SerdeInfo",
+            skewed_info = "SkewedInfo",
+            sort_columns = "SortColumns",
+            stored_as_sub_directories = "StoredAsSubDirectories",
         }
     }
 
-    pub(super) static STORAGE_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Columns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Location", crate::resource::Rule { min_len: Some(0), max_len: Some(2056), ..crate::resource::Rule::NONE }),
-            ("OutputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SchemaReference", crate::resource::Rule { shape: Some(&SCHEMA_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SerdeInfo", crate::resource::Rule { shape: Some(&SERDE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SkewedInfo", crate::resource::Rule { shape: Some(&SKEWED_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SortColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ORDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// An object that references a schema stored in the AWS Glue Schema Registry.
-    #[derive(Clone, Default)]
-    pub struct SchemaReference {
-        /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
-        ///
-        /// CloudFormation property `SchemaId`.
-        pub schema_id: ::std::option::Option<crate::cfn::glue::table::SchemaId>,
-        /// The unique ID assigned to a version of the schema. Either this or the SchemaId has to be provided.
-        ///
-        /// CloudFormation property `SchemaVersionId`.
-        pub schema_version_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The version number of the schema.
-        ///
-        /// CloudFormation property `SchemaVersionNumber`.
-        pub schema_version_number: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for SchemaReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SchemaId", self.schema_id);
-            p.set_opt("SchemaVersionId", self.schema_version_id);
-            p.set_opt("SchemaVersionNumber", self.schema_version_number);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SCHEMA_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SchemaId", crate::resource::Rule { shape: Some(&SCHEMA_ID_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SchemaVersionId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("SchemaVersionNumber", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A structure that contains schema identity fields. Either this or the SchemaVersionId has to be provided.
-    #[derive(Clone, Default)]
-    pub struct SchemaId {
-        /// The name of the schema registry that contains the schema.
-        ///
-        /// CloudFormation property `RegistryName`.
-        pub registry_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The Amazon Resource Name (ARN) of the schema. One of SchemaArn or SchemaName has to be provided.
-        ///
-        /// CloudFormation property `SchemaArn`.
-        pub schema_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The name of the schema. One of SchemaArn or SchemaName has to be provided.
-        ///
-        /// CloudFormation property `SchemaName`.
-        pub schema_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SchemaId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RegistryName", self.registry_name);
-            p.set_opt("SchemaArn", self.schema_arn);
-            p.set_opt("SchemaName", self.schema_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SCHEMA_ID_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RegistryName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_$#.]+$")), ..crate::resource::Rule::NONE }),
-            ("SchemaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(10240), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:")), ..crate::resource::Rule::NONE }),
-            ("SchemaName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_$#.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Columns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Location", crate::resource::Rule { min_len: Some(0), max_len: Some(2056), ..crate::resource::Rule::NONE }),
+        ("OutputFormat", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("SchemaReference", crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::SCHEMA_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SerdeInfo", crate::resource::Rule { shape: Some(&SERDE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SkewedInfo", crate::resource::Rule { shape: Some(&SKEWED_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SortColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ORDER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a serialization/deserialization program (SerDe) that serves as an extractor an loader.
     #[derive(Clone, Default)]
@@ -7669,23 +6363,20 @@ pub mod table {
         pub serialization_library: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SerdeInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("SerializationLibrary", self.serialization_library);
-            p.into_expr()
+    crate::resource::props! {
+        nested SerdeInfo;
+        opt {
+            name = "Name",
+            parameters = "Parameters",
+            serialization_library = "SerializationLibrary",
         }
     }
 
-    pub(super) static SERDE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SerializationLibrary", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERDE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("SerializationLibrary", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies skewed values in a table. Skewed values are those that occur with very high frequency.
     #[derive(Clone, Default)]
@@ -7702,22 +6393,19 @@ pub mod table {
         pub skewed_column_values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for SkewedInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SkewedColumnNames", self.skewed_column_names);
-            p.set_opt("SkewedColumnValueLocationMaps", self.skewed_column_value_location_maps);
-            p.set_opt("SkewedColumnValues", self.skewed_column_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested SkewedInfo;
+        opt {
+            skewed_column_names = "SkewedColumnNames",
+            skewed_column_value_location_maps = "SkewedColumnValueLocationMaps",
+            skewed_column_values = "SkewedColumnValues",
         }
     }
 
-    pub(super) static SKEWED_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SkewedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SKEWED_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SkewedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SkewedColumnValueLocationMaps", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the sort order of a sorted column.
     #[derive(Clone)]
@@ -7734,7 +6422,6 @@ pub mod table {
 
     impl Order {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sort_order: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 column: column.into(),
@@ -7743,22 +6430,18 @@ pub mod table {
         }
     }
 
-    impl crate::resource::ToExpr for Order {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Column", self.column);
-            p.set("SortOrder", self.sort_order);
-            p.into_expr()
+    crate::resource::props! {
+        nested Order;
+        req {
+            column = "Column",
+            sort_order = "SortOrder",
         }
     }
 
-    pub(super) static ORDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Column", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SortOrder", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Column", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SortOrder", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that describes a target table for resource linking.
     #[derive(Clone, Default)]
@@ -7781,26 +6464,22 @@ pub mod table {
         pub region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TableIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("Name", self.name);
-            p.set_opt("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableIdentifier;
+        opt {
+            catalog_id = "CatalogId",
+            database_name = "DatabaseName",
+            name = "Name",
+            region = "Region",
         }
     }
 
-    pub(super) static TABLE_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TABLE_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that defines the view.
     #[derive(Clone, Default)]
@@ -7823,25 +6502,21 @@ pub mod table {
         pub sub_objects: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ViewDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Definer", self.definer);
-            p.set_opt("IsProtected", self.is_protected);
-            p.set_opt("Representations", self.representations);
-            p.set_opt("SubObjects", self.sub_objects);
-            p.into_expr()
+    crate::resource::props! {
+        nested ViewDefinition;
+        opt {
+            definer = "Definer",
+            is_protected = "IsProtected",
+            representations = "Representations",
+            sub_objects = "SubObjects",
         }
     }
 
-    pub(super) static VIEW_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Definer", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Representations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&VIEW_REPRESENTATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubObjects", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VIEW_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Definer", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Representations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&VIEW_REPRESENTATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubObjects", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that defines a view representation.
     #[derive(Clone, Default)]
@@ -7868,46 +6543,35 @@ pub mod table {
         pub view_original_text: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ViewRepresentation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dialect", self.dialect);
-            p.set_opt("DialectVersion", self.dialect_version);
-            p.set_opt("ValidationConnection", self.validation_connection);
-            p.set_opt("ViewExpandedText", self.view_expanded_text);
-            p.set_opt("ViewOriginalText", self.view_original_text);
-            p.into_expr()
+    crate::resource::props! {
+        nested ViewRepresentation;
+        opt {
+            dialect = "Dialect",
+            dialect_version = "DialectVersion",
+            validation_connection = "ValidationConnection",
+            view_expanded_text = "ViewExpandedText",
+            view_original_text = "ViewOriginalText",
         }
     }
 
-    pub(super) static VIEW_REPRESENTATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DialectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ValidationConnection", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ViewExpandedText", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), ..crate::resource::Rule::NONE }),
-            ("ViewOriginalText", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VIEW_REPRESENTATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DialectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ValidationConnection", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ViewExpandedText", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), ..crate::resource::Rule::NONE }),
+        ("ViewOriginalText", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A required metadata operation. Can only be set to CREATE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetadataOperation {
         /// `CREATE`
         Create,
     }
 
-    impl crate::value::CfnEnum for MetadataOperation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Create => "CREATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetadataOperation, ["CREATE"]);
 
     /// The type of this table. AWS Glue will create tables with the EXTERNAL_TABLE type. Other services, such as Athena, may create tables with additional table types.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TableType {
         /// `EXTERNAL_TABLE`
         ExternalTable,
@@ -7915,18 +6579,10 @@ pub mod table {
         VirtualView,
     }
 
-    impl crate::value::CfnEnum for TableType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ExternalTable => "EXTERNAL_TABLE",
-                Self::VirtualView => "VIRTUAL_VIEW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TableType, ["EXTERNAL_TABLE", "VIRTUAL_VIEW"]);
 
     /// The dialect of the view representation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Dialect {
         /// `ATHENA`
         Athena,
@@ -7936,16 +6592,7 @@ pub mod table {
         Spark,
     }
 
-    impl crate::value::CfnEnum for Dialect {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Athena => "ATHENA",
-                Self::Redshift => "REDSHIFT",
-                Self::Spark => "SPARK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Dialect, ["ATHENA", "REDSHIFT", "SPARK"]);
 }
 
 /// Resource Type definition for AWS::Glue::TableOptimizer
@@ -7977,7 +6624,6 @@ pub struct TableOptimizer {
 
 impl TableOptimizer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_optimizer_configuration: crate::cfn::glue::table_optimizer::TableOptimizerConfiguration, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::table_optimizer::Type>>) -> Self {
         Self {
             catalog_id: catalog_id.into(),
@@ -7989,37 +6635,27 @@ impl TableOptimizer {
     }
 }
 
-impl crate::resource::Resource for TableOptimizer {
-    const TYPE: &'static str = "AWS::Glue::TableOptimizer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TABLE_OPTIMIZER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CatalogId", self.catalog_id);
-        p.set("DatabaseName", self.database_name);
-        p.set("TableName", self.table_name);
-        p.set("TableOptimizerConfiguration", self.table_optimizer_configuration);
-        p.set("Type", self.type_);
-        p
+crate::resource::props! {
+    resource TableOptimizer = "AWS::Glue::TableOptimizer", shape: Some(&TABLE_OPTIMIZER_SHAPE);
+    req {
+        catalog_id = "CatalogId",
+        database_name = "DatabaseName",
+        table_name = "TableName",
+        table_optimizer_configuration = "TableOptimizerConfiguration",
+        type_ = "Type",
     }
 }
 
-static TABLE_OPTIMIZER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("TableOptimizerConfiguration", crate::resource::Rule { shape: Some(&self::table_optimizer::TABLE_OPTIMIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TABLE_OPTIMIZER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("TableOptimizerConfiguration", crate::resource::Rule { shape: Some(&self::table_optimizer::TABLE_OPTIMIZER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod table_optimizer {
     //! Nested property types and enums of [`TableOptimizer`](super::TableOptimizer).
 
-    /// The definition `TableOptimizerConfiguration`.
     #[derive(Clone)]
     pub struct TableOptimizerConfiguration {
         /// The configuration for a compaction optimizer. This configuration defines how data files in your table will be compacted to improve query performance and reduce storage costs.
@@ -8050,7 +6686,6 @@ pub mod table_optimizer {
 
     impl TableOptimizerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 compaction_configuration: ::std::option::Option::None,
@@ -8063,27 +6698,24 @@ pub mod table_optimizer {
         }
     }
 
-    impl crate::resource::ToExpr for TableOptimizerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompactionConfiguration", self.compaction_configuration);
-            p.set("Enabled", self.enabled);
-            p.set_opt("OrphanFileDeletionConfiguration", self.orphan_file_deletion_configuration);
-            p.set_opt("RetentionConfiguration", self.retention_configuration);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableOptimizerConfiguration;
+        req {
+            enabled = "Enabled",
+            role_arn = "RoleArn",
+        }
+        opt {
+            compaction_configuration = "CompactionConfiguration",
+            orphan_file_deletion_configuration = "OrphanFileDeletionConfiguration",
+            retention_configuration = "RetentionConfiguration",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static TABLE_OPTIMIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TABLE_OPTIMIZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CompactionConfiguration`.
     #[derive(Clone, Default)]
     pub struct CompactionConfiguration {
         /// The configuration for an Iceberg compaction optimizer.
@@ -8092,16 +6724,13 @@ pub mod table_optimizer {
         pub iceberg_configuration: ::std::option::Option<crate::cfn::glue::table_optimizer::IcebergCompactionConfiguration>,
     }
 
-    impl crate::resource::ToExpr for CompactionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IcebergConfiguration", self.iceberg_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompactionConfiguration;
+        opt {
+            iceberg_configuration = "IcebergConfiguration",
         }
     }
 
-    /// The definition `IcebergCompactionConfiguration`.
     #[derive(Clone, Default)]
     pub struct IcebergCompactionConfiguration {
         /// The minimum number of deletes in a data file to make it eligible for compaction.
@@ -8118,18 +6747,15 @@ pub mod table_optimizer {
         pub strategy: ::std::option::Option<crate::value::Val<crate::cfn::glue::table_optimizer::Strategy>>,
     }
 
-    impl crate::resource::ToExpr for IcebergCompactionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteFileThreshold", self.delete_file_threshold);
-            p.set_opt("MinInputFiles", self.min_input_files);
-            p.set_opt("Strategy", self.strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergCompactionConfiguration;
+        opt {
+            delete_file_threshold = "DeleteFileThreshold",
+            min_input_files = "MinInputFiles",
+            strategy = "Strategy",
         }
     }
 
-    /// The definition `OrphanFileDeletionConfiguration`.
     #[derive(Clone, Default)]
     pub struct OrphanFileDeletionConfiguration {
         /// The IcebergConfiguration property helps optimize your Iceberg tables in AWS Glue by allowing you to specify format-specific settings that control how data is stored, compressed, and managed.
@@ -8138,16 +6764,13 @@ pub mod table_optimizer {
         pub iceberg_configuration: ::std::option::Option<crate::cfn::glue::table_optimizer::IcebergConfiguration>,
     }
 
-    impl crate::resource::ToExpr for OrphanFileDeletionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IcebergConfiguration", self.iceberg_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrphanFileDeletionConfiguration;
+        opt {
+            iceberg_configuration = "IcebergConfiguration",
         }
     }
 
-    /// The definition `IcebergConfiguration`.
     #[derive(Clone, Default)]
     pub struct IcebergConfiguration {
         /// Specifies a directory in which to look for orphan files (defaults to the table's location). You may choose a sub-directory rather than the top-level table location.
@@ -8160,17 +6783,14 @@ pub mod table_optimizer {
         pub orphan_file_retention_period_in_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for IcebergConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Location", self.location);
-            p.set_opt("OrphanFileRetentionPeriodInDays", self.orphan_file_retention_period_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergConfiguration;
+        opt {
+            location = "Location",
+            orphan_file_retention_period_in_days = "OrphanFileRetentionPeriodInDays",
         }
     }
 
-    /// The definition `RetentionConfiguration`.
     #[derive(Clone, Default)]
     pub struct RetentionConfiguration {
         /// The configuration for an Iceberg snapshot retention optimizer.
@@ -8179,16 +6799,13 @@ pub mod table_optimizer {
         pub iceberg_configuration: ::std::option::Option<crate::cfn::glue::table_optimizer::IcebergRetentionConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RetentionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IcebergConfiguration", self.iceberg_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetentionConfiguration;
+        opt {
+            iceberg_configuration = "IcebergConfiguration",
         }
     }
 
-    /// The definition `IcebergRetentionConfiguration`.
     #[derive(Clone, Default)]
     pub struct IcebergRetentionConfiguration {
         /// CloudFormation property `CleanExpiredFiles`.
@@ -8199,18 +6816,15 @@ pub mod table_optimizer {
         pub snapshot_retention_period_in_days: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for IcebergRetentionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CleanExpiredFiles", self.clean_expired_files);
-            p.set_opt("NumberOfSnapshotsToRetain", self.number_of_snapshots_to_retain);
-            p.set_opt("SnapshotRetentionPeriodInDays", self.snapshot_retention_period_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergRetentionConfiguration;
+        opt {
+            clean_expired_files = "CleanExpiredFiles",
+            number_of_snapshots_to_retain = "NumberOfSnapshotsToRetain",
+            snapshot_retention_period_in_days = "SnapshotRetentionPeriodInDays",
         }
     }
 
-    /// The definition `VpcConfiguration`.
     #[derive(Clone, Default)]
     pub struct VpcConfiguration {
         /// The name of the AWS Glue connection used for the VPC for the table optimizer.
@@ -8219,17 +6833,15 @@ pub mod table_optimizer {
         pub glue_connection_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlueConnectionName", self.glue_connection_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfiguration;
+        opt {
+            glue_connection_name = "GlueConnectionName",
         }
     }
 
     /// The compaction strategy to use. Valid values are binpack, sort, and z-order.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Strategy {
         /// `binpack`
         Binpack,
@@ -8239,19 +6851,10 @@ pub mod table_optimizer {
         ZOrder,
     }
 
-    impl crate::value::CfnEnum for Strategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Binpack => "binpack",
-                Self::Sort => "sort",
-                Self::ZOrder => "z-order",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Strategy, ["binpack", "sort", "z-order"]);
 
     /// The type of table optimizer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `compaction`
         Compaction,
@@ -8261,16 +6864,7 @@ pub mod table_optimizer {
         Retention,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Compaction => "compaction",
-                Self::OrphanFileDeletion => "orphan_file_deletion",
-                Self::Retention => "retention",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["compaction", "orphan_file_deletion", "retention"]);
 }
 
 /// Resource Type definition for AWS::Glue::Trigger
@@ -8320,7 +6914,6 @@ pub struct Trigger {
 
 impl Trigger {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: ::std::vec::Vec<crate::cfn::glue::trigger::Action>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::glue::trigger::Type>>) -> Self {
         Self {
             actions,
@@ -8337,39 +6930,33 @@ impl Trigger {
     }
 }
 
-impl crate::resource::Resource for Trigger {
-    const TYPE: &'static str = "AWS::Glue::Trigger";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRIGGER_SHAPE)
+crate::resource::props! {
+    resource Trigger = "AWS::Glue::Trigger", shape: Some(&TRIGGER_SHAPE);
+    req {
+        actions = "Actions",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set_opt("Description", self.description);
-        p.set_opt("EventBatchingCondition", self.event_batching_condition);
-        p.set_opt("Name", self.name);
-        p.set_opt("Predicate", self.predicate);
-        p.set_opt("Schedule", self.schedule);
-        p.set_opt("StartOnCreation", self.start_on_creation);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p.set_opt("WorkflowName", self.workflow_name);
-        p
+    opt {
+        description = "Description",
+        event_batching_condition = "EventBatchingCondition",
+        name = "Name",
+        predicate = "Predicate",
+        schedule = "Schedule",
+        start_on_creation = "StartOnCreation",
+        tags = "Tags",
+        workflow_name = "WorkflowName",
     }
 }
 
-static TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::trigger::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("EventBatchingCondition", crate::resource::Rule { shape: Some(&self::trigger::EVENT_BATCHING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Predicate", crate::resource::Rule { shape: Some(&self::trigger::PREDICATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WorkflowName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::trigger::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("EventBatchingCondition", crate::resource::Rule { shape: Some(&self::trigger::EVENT_BATCHING_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Predicate", crate::resource::Rule { shape: Some(&self::trigger::PREDICATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("WorkflowName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod trigger {
     //! Nested property types and enums of [`Trigger`](super::Trigger).
@@ -8401,29 +6988,26 @@ pub mod trigger {
         pub timeout: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arguments", self.arguments);
-            p.set_opt("CrawlerName", self.crawler_name);
-            p.set_opt("JobName", self.job_name);
-            p.set_opt("NotificationProperty", self.notification_property);
-            p.set_opt("SecurityConfiguration", self.security_configuration);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        opt {
+            arguments = "Arguments",
+            crawler_name = "CrawlerName",
+            job_name = "JobName",
+            notification_property = "NotificationProperty",
+            security_configuration = "SecurityConfiguration",
+            timeout = "Timeout",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrawlerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("JobName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("NotificationProperty", crate::resource::Rule { shape: Some(&NOTIFICATION_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecurityConfiguration", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arguments", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("CrawlerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("JobName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("NotificationProperty", crate::resource::Rule { shape: Some(&NOTIFICATION_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecurityConfiguration", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Timeout", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies configuration properties of a job run notification.
     #[derive(Clone, Default)]
@@ -8434,20 +7018,16 @@ pub mod trigger {
         pub notify_delay_after: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for NotificationProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NotifyDelayAfter", self.notify_delay_after);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationProperty;
+        opt {
+            notify_delay_after = "NotifyDelayAfter",
         }
     }
 
-    pub(super) static NOTIFICATION_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NotifyDelayAfter", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NotifyDelayAfter", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Batch condition that must be met (specified number of events received or batch time window expired) before EventBridge event trigger fires.
     #[derive(Clone)]
@@ -8464,7 +7044,6 @@ pub mod trigger {
 
     impl EventBatchingCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(batch_size: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 batch_size: batch_size.into(),
@@ -8473,22 +7052,20 @@ pub mod trigger {
         }
     }
 
-    impl crate::resource::ToExpr for EventBatchingCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BatchSize", self.batch_size);
-            p.set_opt("BatchWindow", self.batch_window);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBatchingCondition;
+        req {
+            batch_size = "BatchSize",
+        }
+        opt {
+            batch_window = "BatchWindow",
         }
     }
 
-    pub(super) static EVENT_BATCHING_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("BatchWindow", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_BATCHING_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("BatchWindow", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The predicate of this trigger, which defines when it will fire.
     #[derive(Clone, Default)]
@@ -8503,21 +7080,17 @@ pub mod trigger {
         pub logical: ::std::option::Option<crate::value::Val<crate::cfn::glue::trigger::Logical>>,
     }
 
-    impl crate::resource::ToExpr for Predicate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Conditions", self.conditions);
-            p.set_opt("Logical", self.logical);
-            p.into_expr()
+    crate::resource::props! {
+        nested Predicate;
+        opt {
+            conditions = "Conditions",
+            logical = "Logical",
         }
     }
 
-    pub(super) static PREDICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PREDICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Conditions", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines a condition under which a trigger fires.
     #[derive(Clone, Default)]
@@ -8544,28 +7117,24 @@ pub mod trigger {
         pub state: ::std::option::Option<crate::value::Val<crate::cfn::glue::trigger::State>>,
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlState", self.crawl_state);
-            p.set_opt("CrawlerName", self.crawler_name);
-            p.set_opt("JobName", self.job_name);
-            p.set_opt("LogicalOperator", self.logical_operator);
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        opt {
+            crawl_state = "CrawlState",
+            crawler_name = "CrawlerName",
+            job_name = "JobName",
+            logical_operator = "LogicalOperator",
+            state = "State",
         }
     }
 
-    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrawlerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("JobName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrawlerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("JobName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The state of the crawler to which this condition applies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CrawlState {
         /// `CANCELLED`
         Cancelled,
@@ -8581,38 +7150,19 @@ pub mod trigger {
         Succeeded,
     }
 
-    impl crate::value::CfnEnum for CrawlState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cancelled => "CANCELLED",
-                Self::Cancelling => "CANCELLING",
-                Self::Error => "ERROR",
-                Self::Failed => "FAILED",
-                Self::Running => "RUNNING",
-                Self::Succeeded => "SUCCEEDED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CrawlState, ["CANCELLED", "CANCELLING", "ERROR", "FAILED", "RUNNING", "SUCCEEDED"]);
 
     /// A logical operator.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogicalOperator {
         /// `EQUALS`
         Equals,
     }
 
-    impl crate::value::CfnEnum for LogicalOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogicalOperator, ["EQUALS"]);
 
     /// The condition state. Currently, the values supported are SUCCEEDED, STOPPED, TIMEOUT, and FAILED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `SUCCEEDED`
         Succeeded,
@@ -8624,20 +7174,10 @@ pub mod trigger {
         Failed,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Succeeded => "SUCCEEDED",
-                Self::Stopped => "STOPPED",
-                Self::Timeout => "TIMEOUT",
-                Self::Failed => "FAILED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["SUCCEEDED", "STOPPED", "TIMEOUT", "FAILED"]);
 
     /// An optional field if only one condition is listed. If multiple conditions are listed, then this field is required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Logical {
         /// `AND`
         And,
@@ -8645,18 +7185,10 @@ pub mod trigger {
         Any,
     }
 
-    impl crate::value::CfnEnum for Logical {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::And => "AND",
-                Self::Any => "ANY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Logical, ["AND", "ANY"]);
 
     /// The type of trigger that this is.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CONDITIONAL`
         Conditional,
@@ -8668,17 +7200,7 @@ pub mod trigger {
         Scheduled,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Conditional => "CONDITIONAL",
-                Self::Event => "EVENT",
-                Self::OnDemand => "ON_DEMAND",
-                Self::Scheduled => "SCHEDULED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"]);
 }
 
 /// This creates a Resource of UsageProfile type.
@@ -8706,7 +7228,6 @@ pub struct UsageProfile {
 
 impl UsageProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration: ::std::option::Option::None,
@@ -8717,44 +7238,35 @@ impl UsageProfile {
     }
 }
 
-impl crate::resource::Resource for UsageProfile {
-    const TYPE: &'static str = "AWS::Glue::UsageProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USAGE_PROFILE_SHAPE)
+crate::resource::props! {
+    resource UsageProfile = "AWS::Glue::UsageProfile", shape: Some(&USAGE_PROFILE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        configuration = "Configuration",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static USAGE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\-\\:\\_]{1,64}")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(5), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::usage_profile::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USAGE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\-\\:\\_]{1,64}")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(5), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UsageProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UsageProfile> {
-    /// `Fn::GetAtt` `CreatedOn`.
-    #[inline]
-    pub fn attr_created_on(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedOn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedOn`.
+        attr_created_on: ::std::string::String = "CreatedOn",
     }
 }
 
 pub mod usage_profile {
     //! Nested property types and enums of [`UsageProfile`](super::UsageProfile).
 
-    /// The definition `ProfileConfiguration`.
     #[derive(Clone, Default)]
     pub struct ProfileConfiguration {
         /// CloudFormation property `JobConfiguration`.
@@ -8763,17 +7275,14 @@ pub mod usage_profile {
         pub session_configuration: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::glue::usage_profile::ConfigurationObject>>,
     }
 
-    impl crate::resource::ToExpr for ProfileConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JobConfiguration", self.job_configuration);
-            p.set_opt("SessionConfiguration", self.session_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProfileConfiguration;
+        opt {
+            job_configuration = "JobConfiguration",
+            session_configuration = "SessionConfiguration",
         }
     }
 
-    /// The definition `ConfigurationObject`.
     #[derive(Clone, Default)]
     pub struct ConfigurationObject {
         /// CloudFormation property `AllowedValues`.
@@ -8786,24 +7295,15 @@ pub mod usage_profile {
         pub min_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ConfigurationObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("MaxValue", self.max_value);
-            p.set_opt("MinValue", self.min_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationObject;
+        opt {
+            allowed_values = "AllowedValues",
+            default_value = "DefaultValue",
+            max_value = "MaxValue",
+            min_value = "MinValue",
         }
     }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Represents a user-defined function (UDF) definition in the AWS Glue Data Catalog.
@@ -8843,7 +7343,6 @@ pub struct UserDefinedFunction {
 
 impl UserDefinedFunction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             class_name: ::std::option::Option::None,
@@ -8857,42 +7356,34 @@ impl UserDefinedFunction {
     }
 }
 
-impl crate::resource::Resource for UserDefinedFunction {
-    const TYPE: &'static str = "AWS::Glue::UserDefinedFunction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_DEFINED_FUNCTION_SHAPE)
+crate::resource::props! {
+    resource UserDefinedFunction = "AWS::Glue::UserDefinedFunction", shape: Some(&USER_DEFINED_FUNCTION_SHAPE);
+    req {
+        database_name = "DatabaseName",
+        function_name = "FunctionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClassName", self.class_name);
-        p.set("DatabaseName", self.database_name);
-        p.set("FunctionName", self.function_name);
-        p.set_opt("FunctionType", self.function_type);
-        p.set_opt("OwnerName", self.owner_name);
-        p.set_opt("OwnerType", self.owner_type);
-        p.set_opt("ResourceUris", self.resource_uris);
-        p
+    opt {
+        class_name = "ClassName",
+        function_type = "FunctionType",
+        owner_name = "OwnerName",
+        owner_type = "OwnerType",
+        resource_uris = "ResourceUris",
     }
 }
 
-static USER_DEFINED_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClassName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("OwnerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
-        ("ResourceUris", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::user_defined_function::RESOURCE_URI_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_DEFINED_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClassName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("OwnerName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*$")), ..crate::resource::Rule::NONE }),
+    ("ResourceUris", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::user_defined_function::RESOURCE_URI_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserDefinedFunction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserDefinedFunction> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -8912,24 +7403,20 @@ pub mod user_defined_function {
         pub uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ResourceUri {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceUri;
+        opt {
+            resource_type = "ResourceType",
+            uri = "Uri",
         }
     }
 
-    pub(super) static RESOURCE_URI_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_URI_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the function.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FunctionType {
         /// `REGULAR_FUNCTION`
         RegularFunction,
@@ -8939,19 +7426,10 @@ pub mod user_defined_function {
         StoredProcedure,
     }
 
-    impl crate::value::CfnEnum for FunctionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RegularFunction => "REGULAR_FUNCTION",
-                Self::AggregateFunction => "AGGREGATE_FUNCTION",
-                Self::StoredProcedure => "STORED_PROCEDURE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FunctionType, ["REGULAR_FUNCTION", "AGGREGATE_FUNCTION", "STORED_PROCEDURE"]);
 
     /// The owner type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OwnerType {
         /// `USER`
         User,
@@ -8961,19 +7439,10 @@ pub mod user_defined_function {
         Group,
     }
 
-    impl crate::value::CfnEnum for OwnerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::User => "USER",
-                Self::Role => "ROLE",
-                Self::Group => "GROUP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OwnerType, ["USER", "ROLE", "GROUP"]);
 
     /// The type of the resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `JAR`
         Jar,
@@ -8983,16 +7452,7 @@ pub mod user_defined_function {
         Archive,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Jar => "JAR",
-                Self::File => "FILE",
-                Self::Archive => "ARCHIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["JAR", "FILE", "ARCHIVE"]);
 }
 
 /// Resource Type definition for AWS::Glue::Workflow
@@ -9018,27 +7478,20 @@ pub struct Workflow {
     pub tags: ::std::option::Option<crate::value::Val<crate::value::Json>>,
 }
 
-impl crate::resource::Resource for Workflow {
-    const TYPE: &'static str = "AWS::Glue::Workflow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKFLOW_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DefaultRunProperties", self.default_run_properties);
-        p.set_opt("Description", self.description);
-        p.set_opt("MaxConcurrentRuns", self.max_concurrent_runs);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Workflow = "AWS::Glue::Workflow", shape: Some(&WORKFLOW_SHAPE);
+    opt {
+        default_run_properties = "DefaultRunProperties",
+        description = "Description",
+        max_concurrent_runs = "MaxConcurrentRuns",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(120000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DefaultRunProperties", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(120000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);

@@ -85,7 +85,6 @@ pub struct Workspace {
 
 impl Workspace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_access_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::grafana::workspace::AccountAccessType>>, authentication_providers: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::grafana::workspace::AuthenticationProviderTypes>>>, permission_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::grafana::workspace::PermissionType>>) -> Self {
         Self {
             account_access_type: account_access_type.into(),
@@ -110,239 +109,123 @@ impl Workspace {
     }
 }
 
-impl crate::resource::Resource for Workspace {
-    const TYPE: &'static str = "AWS::Grafana::Workspace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKSPACE_SHAPE)
+crate::resource::props! {
+    resource Workspace = "AWS::Grafana::Workspace", shape: Some(&WORKSPACE_SHAPE);
+    req {
+        account_access_type = "AccountAccessType",
+        authentication_providers = "AuthenticationProviders",
+        permission_type = "PermissionType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountAccessType", self.account_access_type);
-        p.set("AuthenticationProviders", self.authentication_providers);
-        p.set_opt("ClientToken", self.client_token);
-        p.set_opt("DataSources", self.data_sources);
-        p.set_opt("Description", self.description);
-        p.set_opt("GrafanaVersion", self.grafana_version);
-        p.set_opt("Name", self.name);
-        p.set_opt("NetworkAccessControl", self.network_access_control);
-        p.set_opt("NotificationDestinations", self.notification_destinations);
-        p.set_opt("OrganizationRoleName", self.organization_role_name);
-        p.set_opt("OrganizationalUnits", self.organizational_units);
-        p.set("PermissionType", self.permission_type);
-        p.set_opt("PluginAdminEnabled", self.plugin_admin_enabled);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("SamlConfiguration", self.saml_configuration);
-        p.set_opt("StackSetName", self.stack_set_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcConfiguration", self.vpc_configuration);
-        p
+    opt {
+        client_token = "ClientToken",
+        data_sources = "DataSources",
+        description = "Description",
+        grafana_version = "GrafanaVersion",
+        name = "Name",
+        network_access_control = "NetworkAccessControl",
+        notification_destinations = "NotificationDestinations",
+        organization_role_name = "OrganizationRoleName",
+        organizational_units = "OrganizationalUnits",
+        plugin_admin_enabled = "PluginAdminEnabled",
+        role_arn = "RoleArn",
+        saml_configuration = "SamlConfiguration",
+        stack_set_name = "StackSetName",
+        tags = "Tags",
+        vpc_configuration = "VpcConfiguration",
     }
 }
 
-static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuthenticationProviders", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("ClientToken", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[!-~]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("GrafanaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-._~]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ("NetworkAccessControl", crate::resource::Rule { shape: Some(&self::workspace::NETWORK_ACCESS_CONTROL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OrganizationRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("SamlConfiguration", crate::resource::Rule { shape: Some(&self::workspace::SAML_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::workspace::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::workspace::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthenticationProviders", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("ClientToken", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[!-~]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("GrafanaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-._~]{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("NetworkAccessControl", crate::resource::Rule { shape: Some(&self::workspace::NETWORK_ACCESS_CONTROL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OrganizationRoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SamlConfiguration", crate::resource::Rule { shape: Some(&self::workspace::SAML_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::workspace::VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workspace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workspace> {
-    /// `Fn::GetAtt` `AccountAccessType`.
-    #[inline]
-    pub fn attr_account_access_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountAccessType")
-    }
-    /// `Fn::GetAtt` `AuthenticationProviders`.
-    #[inline]
-    pub fn attr_authentication_providers(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AuthenticationProviders")
-    }
-    /// `Fn::GetAtt` `ClientToken`.
-    #[inline]
-    pub fn attr_client_token(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClientToken")
-    }
-    /// `Fn::GetAtt` `CreationTimestamp`.
-    #[inline]
-    pub fn attr_creation_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTimestamp")
-    }
-    /// `Fn::GetAtt` `DataSources`.
-    #[inline]
-    pub fn attr_data_sources(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DataSources")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `GrafanaVersion`.
-    #[inline]
-    pub fn attr_grafana_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GrafanaVersion")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ModificationTimestamp`.
-    #[inline]
-    pub fn attr_modification_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModificationTimestamp")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `NetworkAccessControl.PrefixListIds`.
-    #[inline]
-    pub fn attr_network_access_control_prefix_list_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NetworkAccessControl.PrefixListIds")
-    }
-    /// `Fn::GetAtt` `NetworkAccessControl.VpceIds`.
-    #[inline]
-    pub fn attr_network_access_control_vpce_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NetworkAccessControl.VpceIds")
-    }
-    /// `Fn::GetAtt` `NotificationDestinations`.
-    #[inline]
-    pub fn attr_notification_destinations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NotificationDestinations")
-    }
-    /// `Fn::GetAtt` `OrganizationRoleName`.
-    #[inline]
-    pub fn attr_organization_role_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OrganizationRoleName")
-    }
-    /// `Fn::GetAtt` `OrganizationalUnits`.
-    #[inline]
-    pub fn attr_organizational_units(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("OrganizationalUnits")
-    }
-    /// `Fn::GetAtt` `PermissionType`.
-    #[inline]
-    pub fn attr_permission_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PermissionType")
-    }
-    /// `Fn::GetAtt` `PluginAdminEnabled`.
-    #[inline]
-    pub fn attr_plugin_admin_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("PluginAdminEnabled")
-    }
-    /// `Fn::GetAtt` `RoleArn`.
-    #[inline]
-    pub fn attr_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoleArn")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.AllowedOrganizations`.
-    #[inline]
-    pub fn attr_saml_configuration_allowed_organizations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SamlConfiguration.AllowedOrganizations")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Email`.
-    #[inline]
-    pub fn attr_saml_configuration_assertion_attributes_email(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlConfiguration.AssertionAttributes.Email")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Groups`.
-    #[inline]
-    pub fn attr_saml_configuration_assertion_attributes_groups(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlConfiguration.AssertionAttributes.Groups")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Login`.
-    #[inline]
-    pub fn attr_saml_configuration_assertion_attributes_login(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlConfiguration.AssertionAttributes.Login")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Name`.
-    #[inline]
-    pub fn attr_saml_configuration_assertion_attributes_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlConfiguration.AssertionAttributes.Name")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Org`.
-    #[inline]
-    pub fn attr_saml_configuration_assertion_attributes_org(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlConfiguration.AssertionAttributes.Org")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Role`.
-    #[inline]
-    pub fn attr_saml_configuration_assertion_attributes_role(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlConfiguration.AssertionAttributes.Role")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.IdpMetadata.Url`.
-    #[inline]
-    pub fn attr_saml_configuration_idp_metadata_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlConfiguration.IdpMetadata.Url")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.IdpMetadata.Xml`.
-    #[inline]
-    pub fn attr_saml_configuration_idp_metadata_xml(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlConfiguration.IdpMetadata.Xml")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.LoginValidityDuration`.
-    #[inline]
-    pub fn attr_saml_configuration_login_validity_duration(self) -> crate::value::Val<f64> {
-        self.__get_att("SamlConfiguration.LoginValidityDuration")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.RoleValues.Admin`.
-    #[inline]
-    pub fn attr_saml_configuration_role_values_admin(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SamlConfiguration.RoleValues.Admin")
-    }
-    /// `Fn::GetAtt` `SamlConfiguration.RoleValues.Editor`.
-    #[inline]
-    pub fn attr_saml_configuration_role_values_editor(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SamlConfiguration.RoleValues.Editor")
-    }
-    /// `Fn::GetAtt` `SamlConfigurationStatus`.
-    #[inline]
-    pub fn attr_saml_configuration_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlConfigurationStatus")
-    }
-    /// `Fn::GetAtt` `SsoClientId`.
-    #[inline]
-    pub fn attr_sso_client_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SsoClientId")
-    }
-    /// `Fn::GetAtt` `StackSetName`.
-    #[inline]
-    pub fn attr_stack_set_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StackSetName")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `VpcConfiguration.SecurityGroupIds`.
-    #[inline]
-    pub fn attr_vpc_configuration_security_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VpcConfiguration.SecurityGroupIds")
-    }
-    /// `Fn::GetAtt` `VpcConfiguration.SubnetIds`.
-    #[inline]
-    pub fn attr_vpc_configuration_subnet_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VpcConfiguration.SubnetIds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountAccessType`.
+        attr_account_access_type: ::std::string::String = "AccountAccessType",
+        /// `Fn::GetAtt` `AuthenticationProviders`.
+        attr_authentication_providers: crate::value::List<::std::string::String> = "AuthenticationProviders",
+        /// `Fn::GetAtt` `ClientToken`.
+        attr_client_token: ::std::string::String = "ClientToken",
+        /// `Fn::GetAtt` `CreationTimestamp`.
+        attr_creation_timestamp: ::std::string::String = "CreationTimestamp",
+        /// `Fn::GetAtt` `DataSources`.
+        attr_data_sources: crate::value::List<::std::string::String> = "DataSources",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `GrafanaVersion`.
+        attr_grafana_version: ::std::string::String = "GrafanaVersion",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ModificationTimestamp`.
+        attr_modification_timestamp: ::std::string::String = "ModificationTimestamp",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `NetworkAccessControl.PrefixListIds`.
+        attr_network_access_control_prefix_list_ids: crate::value::List<::std::string::String> = "NetworkAccessControl.PrefixListIds",
+        /// `Fn::GetAtt` `NetworkAccessControl.VpceIds`.
+        attr_network_access_control_vpce_ids: crate::value::List<::std::string::String> = "NetworkAccessControl.VpceIds",
+        /// `Fn::GetAtt` `NotificationDestinations`.
+        attr_notification_destinations: crate::value::List<::std::string::String> = "NotificationDestinations",
+        /// `Fn::GetAtt` `OrganizationRoleName`.
+        attr_organization_role_name: ::std::string::String = "OrganizationRoleName",
+        /// `Fn::GetAtt` `OrganizationalUnits`.
+        attr_organizational_units: crate::value::List<::std::string::String> = "OrganizationalUnits",
+        /// `Fn::GetAtt` `PermissionType`.
+        attr_permission_type: ::std::string::String = "PermissionType",
+        /// `Fn::GetAtt` `PluginAdminEnabled`.
+        attr_plugin_admin_enabled: bool = "PluginAdminEnabled",
+        /// `Fn::GetAtt` `RoleArn`.
+        attr_role_arn: ::std::string::String = "RoleArn",
+        /// `Fn::GetAtt` `SamlConfiguration.AllowedOrganizations`.
+        attr_saml_configuration_allowed_organizations: crate::value::List<::std::string::String> = "SamlConfiguration.AllowedOrganizations",
+        /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Email`.
+        attr_saml_configuration_assertion_attributes_email: ::std::string::String = "SamlConfiguration.AssertionAttributes.Email",
+        /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Groups`.
+        attr_saml_configuration_assertion_attributes_groups: ::std::string::String = "SamlConfiguration.AssertionAttributes.Groups",
+        /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Login`.
+        attr_saml_configuration_assertion_attributes_login: ::std::string::String = "SamlConfiguration.AssertionAttributes.Login",
+        /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Name`.
+        attr_saml_configuration_assertion_attributes_name: ::std::string::String = "SamlConfiguration.AssertionAttributes.Name",
+        /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Org`.
+        attr_saml_configuration_assertion_attributes_org: ::std::string::String = "SamlConfiguration.AssertionAttributes.Org",
+        /// `Fn::GetAtt` `SamlConfiguration.AssertionAttributes.Role`.
+        attr_saml_configuration_assertion_attributes_role: ::std::string::String = "SamlConfiguration.AssertionAttributes.Role",
+        /// `Fn::GetAtt` `SamlConfiguration.IdpMetadata.Url`.
+        attr_saml_configuration_idp_metadata_url: ::std::string::String = "SamlConfiguration.IdpMetadata.Url",
+        /// `Fn::GetAtt` `SamlConfiguration.IdpMetadata.Xml`.
+        attr_saml_configuration_idp_metadata_xml: ::std::string::String = "SamlConfiguration.IdpMetadata.Xml",
+        /// `Fn::GetAtt` `SamlConfiguration.LoginValidityDuration`.
+        attr_saml_configuration_login_validity_duration: f64 = "SamlConfiguration.LoginValidityDuration",
+        /// `Fn::GetAtt` `SamlConfiguration.RoleValues.Admin`.
+        attr_saml_configuration_role_values_admin: crate::value::List<::std::string::String> = "SamlConfiguration.RoleValues.Admin",
+        /// `Fn::GetAtt` `SamlConfiguration.RoleValues.Editor`.
+        attr_saml_configuration_role_values_editor: crate::value::List<::std::string::String> = "SamlConfiguration.RoleValues.Editor",
+        /// `Fn::GetAtt` `SamlConfigurationStatus`.
+        attr_saml_configuration_status: ::std::string::String = "SamlConfigurationStatus",
+        /// `Fn::GetAtt` `SsoClientId`.
+        attr_sso_client_id: ::std::string::String = "SsoClientId",
+        /// `Fn::GetAtt` `StackSetName`.
+        attr_stack_set_name: ::std::string::String = "StackSetName",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `VpcConfiguration.SecurityGroupIds`.
+        attr_vpc_configuration_security_group_ids: crate::value::List<::std::string::String> = "VpcConfiguration.SecurityGroupIds",
+        /// `Fn::GetAtt` `VpcConfiguration.SubnetIds`.
+        attr_vpc_configuration_subnet_ids: crate::value::List<::std::string::String> = "VpcConfiguration.SubnetIds",
     }
 }
 
@@ -362,22 +245,18 @@ pub mod workspace {
         pub vpce_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for NetworkAccessControl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PrefixListIds", self.prefix_list_ids);
-            p.set_opt("VpceIds", self.vpce_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkAccessControl;
+        opt {
+            prefix_list_ids = "PrefixListIds",
+            vpce_ids = "VpceIds",
         }
     }
 
-    pub(super) static NETWORK_ACCESS_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrefixListIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpceIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_ACCESS_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrefixListIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpceIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// SAML configuration data associated with an AMG workspace.
     #[derive(Clone)]
@@ -418,27 +297,25 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for SamlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedOrganizations", self.allowed_organizations);
-            p.set_opt("AssertionAttributes", self.assertion_attributes);
-            p.set("IdpMetadata", self.idp_metadata);
-            p.set_opt("LoginValidityDuration", self.login_validity_duration);
-            p.set_opt("RoleValues", self.role_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamlConfiguration;
+        req {
+            idp_metadata = "IdpMetadata",
+        }
+        opt {
+            allowed_organizations = "AllowedOrganizations",
+            assertion_attributes = "AssertionAttributes",
+            login_validity_duration = "LoginValidityDuration",
+            role_values = "RoleValues",
         }
     }
 
-    pub(super) static SAML_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedOrganizations", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AssertionAttributes", crate::resource::Rule { shape: Some(&ASSERTION_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IdpMetadata", crate::resource::Rule { shape: Some(&IDP_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleValues", crate::resource::Rule { shape: Some(&ROLE_VALUES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAML_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedOrganizations", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AssertionAttributes", crate::resource::Rule { shape: Some(&ASSERTION_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IdpMetadata", crate::resource::Rule { shape: Some(&IDP_METADATA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleValues", crate::resource::Rule { shape: Some(&ROLE_VALUES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Maps Grafana friendly names to the IdPs SAML attributes.
     #[derive(Clone, Default)]
@@ -469,30 +346,26 @@ pub mod workspace {
         pub role: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AssertionAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Email", self.email);
-            p.set_opt("Groups", self.groups);
-            p.set_opt("Login", self.login);
-            p.set_opt("Name", self.name);
-            p.set_opt("Org", self.org);
-            p.set_opt("Role", self.role);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssertionAttributes;
+        opt {
+            email = "Email",
+            groups = "Groups",
+            login = "Login",
+            name = "Name",
+            org = "Org",
+            role = "Role",
         }
     }
 
-    pub(super) static ASSERTION_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Email", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Groups", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Login", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Org", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Role", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSERTION_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Email", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Groups", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Login", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Org", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Role", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// IdP Metadata used to configure SAML authentication in Grafana.
     #[derive(Clone, Default)]
@@ -507,21 +380,17 @@ pub mod workspace {
         pub xml: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IdpMetadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Url", self.url);
-            p.set_opt("Xml", self.xml);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdpMetadata;
+        opt {
+            url = "Url",
+            xml = "Xml",
         }
     }
 
-    pub(super) static IDP_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDP_METADATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Maps SAML roles to the Grafana Editor and Admin roles.
     #[derive(Clone, Default)]
@@ -536,29 +405,18 @@ pub mod workspace {
         pub editor: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for RoleValues {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Admin", self.admin);
-            p.set_opt("Editor", self.editor);
-            p.into_expr()
+    crate::resource::props! {
+        nested RoleValues;
+        opt {
+            admin = "Admin",
+            editor = "Editor",
         }
     }
 
-    pub(super) static ROLE_VALUES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Admin", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Editor", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROLE_VALUES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Admin", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Editor", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for an Amazon VPC that contains data sources for your Grafana workspace to connect to.
     #[derive(Clone)]
@@ -575,7 +433,6 @@ pub mod workspace {
 
     impl VpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_group_ids: security_group_ids.into(),
@@ -584,25 +441,21 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfiguration;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// These enums represent valid account access types. Specifically these enums determine whether the workspace can access AWS resources in the AWS account only, or whether it can also access resources in other accounts in the same organization. If the value CURRENT_ACCOUNT is used, a workspace role ARN must be provided. If the value is ORGANIZATION, a list of organizational units must be provided.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccountAccessType {
         /// `CURRENT_ACCOUNT`
         CurrentAccount,
@@ -610,18 +463,10 @@ pub mod workspace {
         Organization,
     }
 
-    impl crate::value::CfnEnum for AccountAccessType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CurrentAccount => "CURRENT_ACCOUNT",
-                Self::Organization => "ORGANIZATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccountAccessType, ["CURRENT_ACCOUNT", "ORGANIZATION"]);
 
     /// Valid workspace authentication providers.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationProviderTypes {
         /// `AWS_SSO`
         AwsSso,
@@ -629,18 +474,10 @@ pub mod workspace {
         Saml,
     }
 
-    impl crate::value::CfnEnum for AuthenticationProviderTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsSso => "AWS_SSO",
-                Self::Saml => "SAML",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationProviderTypes, ["AWS_SSO", "SAML"]);
 
     /// These enums represent valid AWS data sources that can be queried via the Grafana workspace. These data sources are primarily used to help customers visualize which data sources have been added to a service managed workspace IAM role.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataSourceType {
         /// `AMAZON_OPENSEARCH_SERVICE`
         AmazonOpensearchService,
@@ -660,40 +497,19 @@ pub mod workspace {
         Redshift,
     }
 
-    impl crate::value::CfnEnum for DataSourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmazonOpensearchService => "AMAZON_OPENSEARCH_SERVICE",
-                Self::Cloudwatch => "CLOUDWATCH",
-                Self::Prometheus => "PROMETHEUS",
-                Self::Xray => "XRAY",
-                Self::Timestream => "TIMESTREAM",
-                Self::Sitewise => "SITEWISE",
-                Self::Athena => "ATHENA",
-                Self::Redshift => "REDSHIFT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataSourceType, ["AMAZON_OPENSEARCH_SERVICE", "CLOUDWATCH", "PROMETHEUS", "XRAY", "TIMESTREAM", "SITEWISE", "ATHENA", "REDSHIFT"]);
 
     /// These enums represent valid AWS notification destinations that the Grafana workspace has permission to use. These notification destinations are primarily used to help customers visualize which destinations have been added to a service managed IAM role.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationDestinationType {
         /// `SNS`
         Sns,
     }
 
-    impl crate::value::CfnEnum for NotificationDestinationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sns => "SNS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NotificationDestinationType, ["SNS"]);
 
     /// These enums represent valid permission types to use when creating or configuring a Grafana workspace. The SERVICE_MANAGED permission type means the Managed Grafana service will create a workspace IAM role on your behalf. The CUSTOMER_MANAGED permission type means that the customer is expected to provide an IAM role that the Grafana workspace can use to query data sources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PermissionType {
         /// `CUSTOMER_MANAGED`
         CustomerManaged,
@@ -701,13 +517,5 @@ pub mod workspace {
         ServiceManaged,
     }
 
-    impl crate::value::CfnEnum for PermissionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerManaged => "CUSTOMER_MANAGED",
-                Self::ServiceManaged => "SERVICE_MANAGED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PermissionType, ["CUSTOMER_MANAGED", "SERVICE_MANAGED"]);
 }

@@ -21,7 +21,6 @@ pub struct ConnectorDefinition {
 
 impl ConnectorDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             initial_version: ::std::option::Option::None,
@@ -31,104 +30,67 @@ impl ConnectorDefinition {
     }
 }
 
-impl crate::resource::Resource for ConnectorDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::ConnectorDefinition";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InitialVersion", self.initial_version);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ConnectorDefinition = "AWS::Greengrass::ConnectorDefinition", shape: Some(&CONNECTOR_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+    }
+    opt {
+        initial_version = "InitialVersion",
+        tags = "Tags",
     }
 }
 
+static CONNECTOR_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InitialVersion", crate::resource::Rule { shape: Some(&self::connector_definition::CONNECTOR_DEFINITION_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ConnectorDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectorDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LatestVersionArn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersionArn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod connector_definition {
     //! Nested property types and enums of [`ConnectorDefinition`](super::ConnectorDefinition).
 
-    /// The definition `ConnectorDefinitionVersion`.
+    pub use crate::cfn::shared::group_iot::Connector;
+
     #[derive(Clone)]
     pub struct ConnectorDefinitionVersion {
         /// CloudFormation property `Connectors`; required.
-        pub connectors: ::std::vec::Vec<crate::cfn::greengrass::connector_definition::Connector>,
+        pub connectors: ::std::vec::Vec<crate::cfn::shared::group_iot::Connector>,
     }
 
     impl ConnectorDefinitionVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(connectors: ::std::vec::Vec<crate::cfn::greengrass::connector_definition::Connector>) -> Self {
+        pub fn new(connectors: ::std::vec::Vec<crate::cfn::shared::group_iot::Connector>) -> Self {
             Self {
                 connectors,
             }
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorDefinitionVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Connectors", self.connectors);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorDefinitionVersion;
+        req {
+            connectors = "Connectors",
         }
     }
 
-    /// The definition `Connector`.
-    #[derive(Clone)]
-    pub struct Connector {
-        /// CloudFormation property `ConnectorArn`; required.
-        pub connector_arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Parameters`.
-        pub parameters: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-    }
-
-    impl Connector {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(connector_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                connector_arn: connector_arn.into(),
-                id: id.into(),
-                parameters: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Connector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectorArn", self.connector_arn);
-            p.set("Id", self.id);
-            p.set_opt("Parameters", self.parameters);
-            p.into_expr()
-        }
-    }
+    pub(super) static CONNECTOR_DEFINITION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Connectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::CONNECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Greengrass::ConnectorDefinitionVersion
@@ -141,13 +103,12 @@ pub struct ConnectorDefinitionVersion {
     /// CloudFormation property `ConnectorDefinitionId`; required; changing it replaces the resource.
     pub connector_definition_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Connectors`; required; changing it replaces the resource.
-    pub connectors: ::std::vec::Vec<crate::cfn::greengrass::connector_definition_version::Connector>,
+    pub connectors: ::std::vec::Vec<crate::cfn::shared::group_iot::Connector>,
 }
 
 impl ConnectorDefinitionVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(connector_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, connectors: ::std::vec::Vec<crate::cfn::greengrass::connector_definition_version::Connector>) -> Self {
+    pub fn new(connector_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, connectors: ::std::vec::Vec<crate::cfn::shared::group_iot::Connector>) -> Self {
         Self {
             connector_definition_id: connector_definition_id.into(),
             connectors,
@@ -155,62 +116,30 @@ impl ConnectorDefinitionVersion {
     }
 }
 
-impl crate::resource::Resource for ConnectorDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::ConnectorDefinitionVersion";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectorDefinitionId", self.connector_definition_id);
-        p.set("Connectors", self.connectors);
-        p
+crate::resource::props! {
+    resource ConnectorDefinitionVersion = "AWS::Greengrass::ConnectorDefinitionVersion", shape: Some(&CONNECTOR_DEFINITION_VERSION_SHAPE);
+    req {
+        connector_definition_id = "ConnectorDefinitionId",
+        connectors = "Connectors",
     }
 }
 
+static CONNECTOR_DEFINITION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Connectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::CONNECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ConnectorDefinitionVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectorDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod connector_definition_version {
     //! Nested property types and enums of [`ConnectorDefinitionVersion`](super::ConnectorDefinitionVersion).
 
-    /// The definition `Connector`.
-    #[derive(Clone)]
-    pub struct Connector {
-        /// CloudFormation property `ConnectorArn`; required.
-        pub connector_arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Parameters`.
-        pub parameters: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-    }
-
-    impl Connector {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(connector_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                connector_arn: connector_arn.into(),
-                id: id.into(),
-                parameters: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Connector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConnectorArn", self.connector_arn);
-            p.set("Id", self.id);
-            p.set_opt("Parameters", self.parameters);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_iot::Connector;
 }
 
 /// Resource Type definition for AWS::Greengrass::CoreDefinition
@@ -230,7 +159,6 @@ pub struct CoreDefinition {
 
 impl CoreDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             initial_version: ::std::option::Option::None,
@@ -240,106 +168,60 @@ impl CoreDefinition {
     }
 }
 
-impl crate::resource::Resource for CoreDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::CoreDefinition";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InitialVersion", self.initial_version);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource CoreDefinition = "AWS::Greengrass::CoreDefinition", shape: Some(&CORE_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+    }
+    opt {
+        initial_version = "InitialVersion",
+        tags = "Tags",
     }
 }
 
+static CORE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`CoreDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CoreDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LatestVersionArn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersionArn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod core_definition {
     //! Nested property types and enums of [`CoreDefinition`](super::CoreDefinition).
 
-    /// The definition `CoreDefinitionVersion`.
+    pub use crate::cfn::shared::group_iot::Core;
+
     #[derive(Clone)]
     pub struct CoreDefinitionVersion {
         /// CloudFormation property `Cores`; required.
-        pub cores: ::std::vec::Vec<crate::cfn::greengrass::core_definition::Core>,
+        pub cores: ::std::vec::Vec<crate::cfn::shared::group_iot::Core>,
     }
 
     impl CoreDefinitionVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(cores: ::std::vec::Vec<crate::cfn::greengrass::core_definition::Core>) -> Self {
+        pub fn new(cores: ::std::vec::Vec<crate::cfn::shared::group_iot::Core>) -> Self {
             Self {
                 cores,
             }
         }
     }
 
-    impl crate::resource::ToExpr for CoreDefinitionVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cores", self.cores);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Core`.
-    #[derive(Clone)]
-    pub struct Core {
-        /// CloudFormation property `CertificateArn`; required.
-        pub certificate_arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `SyncShadow`.
-        pub sync_shadow: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `ThingArn`; required.
-        pub thing_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl Core {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, thing_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                certificate_arn: certificate_arn.into(),
-                id: id.into(),
-                sync_shadow: ::std::option::Option::None,
-                thing_arn: thing_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Core {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateArn", self.certificate_arn);
-            p.set("Id", self.id);
-            p.set_opt("SyncShadow", self.sync_shadow);
-            p.set("ThingArn", self.thing_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CoreDefinitionVersion;
+        req {
+            cores = "Cores",
         }
     }
 }
@@ -354,13 +236,12 @@ pub struct CoreDefinitionVersion {
     /// CloudFormation property `CoreDefinitionId`; required; changing it replaces the resource.
     pub core_definition_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Cores`; required; changing it replaces the resource.
-    pub cores: ::std::vec::Vec<crate::cfn::greengrass::core_definition_version::Core>,
+    pub cores: ::std::vec::Vec<crate::cfn::shared::group_iot::Core>,
 }
 
 impl CoreDefinitionVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(core_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cores: ::std::vec::Vec<crate::cfn::greengrass::core_definition_version::Core>) -> Self {
+    pub fn new(core_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cores: ::std::vec::Vec<crate::cfn::shared::group_iot::Core>) -> Self {
         Self {
             core_definition_id: core_definition_id.into(),
             cores,
@@ -368,66 +249,26 @@ impl CoreDefinitionVersion {
     }
 }
 
-impl crate::resource::Resource for CoreDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::CoreDefinitionVersion";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CoreDefinitionId", self.core_definition_id);
-        p.set("Cores", self.cores);
-        p
+crate::resource::props! {
+    resource CoreDefinitionVersion = "AWS::Greengrass::CoreDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        core_definition_id = "CoreDefinitionId",
+        cores = "Cores",
     }
 }
 
 /// Attributes of [`CoreDefinitionVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CoreDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod core_definition_version {
     //! Nested property types and enums of [`CoreDefinitionVersion`](super::CoreDefinitionVersion).
 
-    /// The definition `Core`.
-    #[derive(Clone)]
-    pub struct Core {
-        /// CloudFormation property `CertificateArn`; required.
-        pub certificate_arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `SyncShadow`.
-        pub sync_shadow: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `ThingArn`; required.
-        pub thing_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl Core {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, thing_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                certificate_arn: certificate_arn.into(),
-                id: id.into(),
-                sync_shadow: ::std::option::Option::None,
-                thing_arn: thing_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Core {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateArn", self.certificate_arn);
-            p.set("Id", self.id);
-            p.set_opt("SyncShadow", self.sync_shadow);
-            p.set("ThingArn", self.thing_arn);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_iot::Core;
 }
 
 /// Resource Type definition for AWS::Greengrass::DeviceDefinition
@@ -447,7 +288,6 @@ pub struct DeviceDefinition {
 
 impl DeviceDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             initial_version: ::std::option::Option::None,
@@ -457,106 +297,60 @@ impl DeviceDefinition {
     }
 }
 
-impl crate::resource::Resource for DeviceDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::DeviceDefinition";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InitialVersion", self.initial_version);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DeviceDefinition = "AWS::Greengrass::DeviceDefinition", shape: Some(&DEVICE_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+    }
+    opt {
+        initial_version = "InitialVersion",
+        tags = "Tags",
     }
 }
 
+static DEVICE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`DeviceDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DeviceDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LatestVersionArn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersionArn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod device_definition {
     //! Nested property types and enums of [`DeviceDefinition`](super::DeviceDefinition).
 
-    /// The definition `DeviceDefinitionVersion`.
+    pub use crate::cfn::shared::group_iot::Device;
+
     #[derive(Clone)]
     pub struct DeviceDefinitionVersion {
         /// CloudFormation property `Devices`; required.
-        pub devices: ::std::vec::Vec<crate::cfn::greengrass::device_definition::Device>,
+        pub devices: ::std::vec::Vec<crate::cfn::shared::group_iot::Device>,
     }
 
     impl DeviceDefinitionVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(devices: ::std::vec::Vec<crate::cfn::greengrass::device_definition::Device>) -> Self {
+        pub fn new(devices: ::std::vec::Vec<crate::cfn::shared::group_iot::Device>) -> Self {
             Self {
                 devices,
             }
         }
     }
 
-    impl crate::resource::ToExpr for DeviceDefinitionVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Devices", self.devices);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Device`.
-    #[derive(Clone)]
-    pub struct Device {
-        /// CloudFormation property `CertificateArn`; required.
-        pub certificate_arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `SyncShadow`.
-        pub sync_shadow: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `ThingArn`; required.
-        pub thing_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl Device {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, thing_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                certificate_arn: certificate_arn.into(),
-                id: id.into(),
-                sync_shadow: ::std::option::Option::None,
-                thing_arn: thing_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Device {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateArn", self.certificate_arn);
-            p.set("Id", self.id);
-            p.set_opt("SyncShadow", self.sync_shadow);
-            p.set("ThingArn", self.thing_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeviceDefinitionVersion;
+        req {
+            devices = "Devices",
         }
     }
 }
@@ -571,13 +365,12 @@ pub struct DeviceDefinitionVersion {
     /// CloudFormation property `DeviceDefinitionId`; required; changing it replaces the resource.
     pub device_definition_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Devices`; required; changing it replaces the resource.
-    pub devices: ::std::vec::Vec<crate::cfn::greengrass::device_definition_version::Device>,
+    pub devices: ::std::vec::Vec<crate::cfn::shared::group_iot::Device>,
 }
 
 impl DeviceDefinitionVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(device_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, devices: ::std::vec::Vec<crate::cfn::greengrass::device_definition_version::Device>) -> Self {
+    pub fn new(device_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, devices: ::std::vec::Vec<crate::cfn::shared::group_iot::Device>) -> Self {
         Self {
             device_definition_id: device_definition_id.into(),
             devices,
@@ -585,66 +378,26 @@ impl DeviceDefinitionVersion {
     }
 }
 
-impl crate::resource::Resource for DeviceDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::DeviceDefinitionVersion";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DeviceDefinitionId", self.device_definition_id);
-        p.set("Devices", self.devices);
-        p
+crate::resource::props! {
+    resource DeviceDefinitionVersion = "AWS::Greengrass::DeviceDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        device_definition_id = "DeviceDefinitionId",
+        devices = "Devices",
     }
 }
 
 /// Attributes of [`DeviceDefinitionVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DeviceDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod device_definition_version {
     //! Nested property types and enums of [`DeviceDefinitionVersion`](super::DeviceDefinitionVersion).
 
-    /// The definition `Device`.
-    #[derive(Clone)]
-    pub struct Device {
-        /// CloudFormation property `CertificateArn`; required.
-        pub certificate_arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `SyncShadow`.
-        pub sync_shadow: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `ThingArn`; required.
-        pub thing_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl Device {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(certificate_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, thing_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                certificate_arn: certificate_arn.into(),
-                id: id.into(),
-                sync_shadow: ::std::option::Option::None,
-                thing_arn: thing_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Device {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateArn", self.certificate_arn);
-            p.set("Id", self.id);
-            p.set_opt("SyncShadow", self.sync_shadow);
-            p.set("ThingArn", self.thing_arn);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_iot::Device;
 }
 
 /// Resource Type definition for AWS::Greengrass::FunctionDefinition
@@ -664,7 +417,6 @@ pub struct FunctionDefinition {
 
 impl FunctionDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             initial_version: ::std::option::Option::None,
@@ -674,73 +426,59 @@ impl FunctionDefinition {
     }
 }
 
-impl crate::resource::Resource for FunctionDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::FunctionDefinition";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InitialVersion", self.initial_version);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource FunctionDefinition = "AWS::Greengrass::FunctionDefinition", shape: Some(&FUNCTION_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+    }
+    opt {
+        initial_version = "InitialVersion",
+        tags = "Tags",
     }
 }
 
+static FUNCTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InitialVersion", crate::resource::Rule { shape: Some(&self::function_definition::FUNCTION_DEFINITION_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`FunctionDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FunctionDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InitialVersion.DefaultConfig.Execution.IsolationMode`.
-    #[inline]
-    pub fn attr_initial_version_default_config_execution_isolation_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InitialVersion.DefaultConfig.Execution.IsolationMode")
-    }
-    /// `Fn::GetAtt` `InitialVersion.DefaultConfig.Execution.RunAs.Gid`.
-    #[inline]
-    pub fn attr_initial_version_default_config_execution_run_as_gid(self) -> crate::value::Val<i64> {
-        self.__get_att("InitialVersion.DefaultConfig.Execution.RunAs.Gid")
-    }
-    /// `Fn::GetAtt` `InitialVersion.DefaultConfig.Execution.RunAs.Uid`.
-    #[inline]
-    pub fn attr_initial_version_default_config_execution_run_as_uid(self) -> crate::value::Val<i64> {
-        self.__get_att("InitialVersion.DefaultConfig.Execution.RunAs.Uid")
-    }
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InitialVersion.DefaultConfig.Execution.IsolationMode`.
+        attr_initial_version_default_config_execution_isolation_mode: ::std::string::String = "InitialVersion.DefaultConfig.Execution.IsolationMode",
+        /// `Fn::GetAtt` `InitialVersion.DefaultConfig.Execution.RunAs.Gid`.
+        attr_initial_version_default_config_execution_run_as_gid: i64 = "InitialVersion.DefaultConfig.Execution.RunAs.Gid",
+        /// `Fn::GetAtt` `InitialVersion.DefaultConfig.Execution.RunAs.Uid`.
+        attr_initial_version_default_config_execution_run_as_uid: i64 = "InitialVersion.DefaultConfig.Execution.RunAs.Uid",
+        /// `Fn::GetAtt` `LatestVersionArn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersionArn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod function_definition {
     //! Nested property types and enums of [`FunctionDefinition`](super::FunctionDefinition).
 
-    /// The definition `FunctionDefinitionVersion`.
+    pub use crate::cfn::shared::group_iot::{DefaultConfig, Environment, Execution, Function, FunctionConfiguration, ResourceAccessPolicy, RunAs};
+
     #[derive(Clone)]
     pub struct FunctionDefinitionVersion {
         /// CloudFormation property `DefaultConfig`.
-        pub default_config: ::std::option::Option<crate::cfn::greengrass::function_definition::DefaultConfig>,
+        pub default_config: ::std::option::Option<crate::cfn::shared::group_iot::DefaultConfig>,
         /// CloudFormation property `Functions`; required.
-        pub functions: ::std::vec::Vec<crate::cfn::greengrass::function_definition::Function>,
+        pub functions: ::std::vec::Vec<crate::cfn::shared::group_iot::Function>,
     }
 
     impl FunctionDefinitionVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(functions: ::std::vec::Vec<crate::cfn::greengrass::function_definition::Function>) -> Self {
+        pub fn new(functions: ::std::vec::Vec<crate::cfn::shared::group_iot::Function>) -> Self {
             Self {
                 default_config: ::std::option::Option::None,
                 functions,
@@ -748,202 +486,19 @@ pub mod function_definition {
         }
     }
 
-    impl crate::resource::ToExpr for FunctionDefinitionVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultConfig", self.default_config);
-            p.set("Functions", self.functions);
-            p.into_expr()
+    crate::resource::props! {
+        nested FunctionDefinitionVersion;
+        req {
+            functions = "Functions",
+        }
+        opt {
+            default_config = "DefaultConfig",
         }
     }
 
-    /// The definition `DefaultConfig`.
-    #[derive(Clone)]
-    pub struct DefaultConfig {
-        /// CloudFormation property `Execution`; required.
-        pub execution: crate::cfn::greengrass::function_definition::Execution,
-    }
-
-    impl DefaultConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(execution: crate::cfn::greengrass::function_definition::Execution) -> Self {
-            Self {
-                execution,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for DefaultConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Execution", self.execution);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Execution`.
-    #[derive(Clone, Default)]
-    pub struct Execution {
-        /// CloudFormation property `IsolationMode`.
-        pub isolation_mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `RunAs`.
-        pub run_as: ::std::option::Option<crate::cfn::greengrass::function_definition::RunAs>,
-    }
-
-    impl crate::resource::ToExpr for Execution {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsolationMode", self.isolation_mode);
-            p.set_opt("RunAs", self.run_as);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `RunAs`.
-    #[derive(Clone, Default)]
-    pub struct RunAs {
-        /// CloudFormation property `Gid`.
-        pub gid: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Uid`.
-        pub uid: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for RunAs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Gid", self.gid);
-            p.set_opt("Uid", self.uid);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Function`.
-    #[derive(Clone)]
-    pub struct Function {
-        /// CloudFormation property `FunctionArn`; required. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
-        pub function_arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `FunctionConfiguration`; required.
-        pub function_configuration: crate::cfn::greengrass::function_definition::FunctionConfiguration,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-    }
-
-    impl Function {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, function_configuration: crate::cfn::greengrass::function_definition::FunctionConfiguration, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                function_arn: function_arn.into(),
-                function_configuration,
-                id: id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Function {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FunctionArn", self.function_arn);
-            p.set("FunctionConfiguration", self.function_configuration);
-            p.set("Id", self.id);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FunctionConfiguration`.
-    #[derive(Clone, Default)]
-    pub struct FunctionConfiguration {
-        /// CloudFormation property `EncodingType`.
-        pub encoding_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Environment`.
-        pub environment: ::std::option::Option<crate::cfn::greengrass::function_definition::Environment>,
-        /// CloudFormation property `ExecArgs`.
-        pub exec_args: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Executable`.
-        pub executable: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `MemorySize`.
-        pub memory_size: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Pinned`.
-        pub pinned: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `Timeout`.
-        pub timeout: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for FunctionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncodingType", self.encoding_type);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("ExecArgs", self.exec_args);
-            p.set_opt("Executable", self.executable);
-            p.set_opt("MemorySize", self.memory_size);
-            p.set_opt("Pinned", self.pinned);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Environment`.
-    #[derive(Clone, Default)]
-    pub struct Environment {
-        /// CloudFormation property `AccessSysfs`.
-        pub access_sysfs: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `Execution`.
-        pub execution: ::std::option::Option<crate::cfn::greengrass::function_definition::Execution>,
-        /// CloudFormation property `ResourceAccessPolicies`.
-        pub resource_access_policies: ::std::option::Option<::std::vec::Vec<crate::cfn::greengrass::function_definition::ResourceAccessPolicy>>,
-        /// CloudFormation property `Variables`.
-        pub variables: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-    }
-
-    impl crate::resource::ToExpr for Environment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessSysfs", self.access_sysfs);
-            p.set_opt("Execution", self.execution);
-            p.set_opt("ResourceAccessPolicies", self.resource_access_policies);
-            p.set_opt("Variables", self.variables);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ResourceAccessPolicy`.
-    #[derive(Clone)]
-    pub struct ResourceAccessPolicy {
-        /// CloudFormation property `Permission`.
-        pub permission: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `ResourceId`; required.
-        pub resource_id: crate::value::Val<::std::string::String>,
-    }
-
-    impl ResourceAccessPolicy {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                permission: ::std::option::Option::None,
-                resource_id: resource_id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ResourceAccessPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Permission", self.permission);
-            p.set("ResourceId", self.resource_id);
-            p.into_expr()
-        }
-    }
+    pub(super) static FUNCTION_DEFINITION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Functions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::FUNCTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Greengrass::FunctionDefinitionVersion
@@ -954,17 +509,16 @@ pub mod function_definition {
 #[derive(Clone)]
 pub struct FunctionDefinitionVersion {
     /// CloudFormation property `DefaultConfig`; changing it replaces the resource.
-    pub default_config: ::std::option::Option<crate::cfn::greengrass::function_definition_version::DefaultConfig>,
+    pub default_config: ::std::option::Option<crate::cfn::shared::group_iot::DefaultConfig>,
     /// CloudFormation property `FunctionDefinitionId`; required; changing it replaces the resource.
     pub function_definition_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Functions`; required; changing it replaces the resource.
-    pub functions: ::std::vec::Vec<crate::cfn::greengrass::function_definition_version::Function>,
+    pub functions: ::std::vec::Vec<crate::cfn::shared::group_iot::Function>,
 }
 
 impl FunctionDefinitionVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(function_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, functions: ::std::vec::Vec<crate::cfn::greengrass::function_definition_version::Function>) -> Self {
+    pub fn new(function_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, functions: ::std::vec::Vec<crate::cfn::shared::group_iot::Function>) -> Self {
         Self {
             default_config: ::std::option::Option::None,
             function_definition_id: function_definition_id.into(),
@@ -973,216 +527,33 @@ impl FunctionDefinitionVersion {
     }
 }
 
-impl crate::resource::Resource for FunctionDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::FunctionDefinitionVersion";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DefaultConfig", self.default_config);
-        p.set("FunctionDefinitionId", self.function_definition_id);
-        p.set("Functions", self.functions);
-        p
+crate::resource::props! {
+    resource FunctionDefinitionVersion = "AWS::Greengrass::FunctionDefinitionVersion", shape: Some(&FUNCTION_DEFINITION_VERSION_SHAPE);
+    req {
+        function_definition_id = "FunctionDefinitionId",
+        functions = "Functions",
+    }
+    opt {
+        default_config = "DefaultConfig",
     }
 }
 
+static FUNCTION_DEFINITION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Functions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::FUNCTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`FunctionDefinitionVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FunctionDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod function_definition_version {
     //! Nested property types and enums of [`FunctionDefinitionVersion`](super::FunctionDefinitionVersion).
 
-    /// The definition `DefaultConfig`.
-    #[derive(Clone)]
-    pub struct DefaultConfig {
-        /// CloudFormation property `Execution`; required.
-        pub execution: crate::cfn::greengrass::function_definition_version::Execution,
-    }
-
-    impl DefaultConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(execution: crate::cfn::greengrass::function_definition_version::Execution) -> Self {
-            Self {
-                execution,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for DefaultConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Execution", self.execution);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Execution`.
-    #[derive(Clone, Default)]
-    pub struct Execution {
-        /// CloudFormation property `IsolationMode`.
-        pub isolation_mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `RunAs`.
-        pub run_as: ::std::option::Option<crate::cfn::greengrass::function_definition_version::RunAs>,
-    }
-
-    impl crate::resource::ToExpr for Execution {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsolationMode", self.isolation_mode);
-            p.set_opt("RunAs", self.run_as);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `RunAs`.
-    #[derive(Clone, Default)]
-    pub struct RunAs {
-        /// CloudFormation property `Gid`.
-        pub gid: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Uid`.
-        pub uid: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for RunAs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Gid", self.gid);
-            p.set_opt("Uid", self.uid);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Function`.
-    #[derive(Clone)]
-    pub struct Function {
-        /// CloudFormation property `FunctionArn`; required. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
-        pub function_arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `FunctionConfiguration`; required.
-        pub function_configuration: crate::cfn::greengrass::function_definition_version::FunctionConfiguration,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-    }
-
-    impl Function {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, function_configuration: crate::cfn::greengrass::function_definition_version::FunctionConfiguration, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                function_arn: function_arn.into(),
-                function_configuration,
-                id: id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Function {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FunctionArn", self.function_arn);
-            p.set("FunctionConfiguration", self.function_configuration);
-            p.set("Id", self.id);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `FunctionConfiguration`.
-    #[derive(Clone, Default)]
-    pub struct FunctionConfiguration {
-        /// CloudFormation property `EncodingType`.
-        pub encoding_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Environment`.
-        pub environment: ::std::option::Option<crate::cfn::greengrass::function_definition_version::Environment>,
-        /// CloudFormation property `ExecArgs`.
-        pub exec_args: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Executable`.
-        pub executable: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `MemorySize`.
-        pub memory_size: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Pinned`.
-        pub pinned: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `Timeout`.
-        pub timeout: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for FunctionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncodingType", self.encoding_type);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("ExecArgs", self.exec_args);
-            p.set_opt("Executable", self.executable);
-            p.set_opt("MemorySize", self.memory_size);
-            p.set_opt("Pinned", self.pinned);
-            p.set_opt("Timeout", self.timeout);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Environment`.
-    #[derive(Clone, Default)]
-    pub struct Environment {
-        /// CloudFormation property `AccessSysfs`.
-        pub access_sysfs: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `Execution`.
-        pub execution: ::std::option::Option<crate::cfn::greengrass::function_definition_version::Execution>,
-        /// CloudFormation property `ResourceAccessPolicies`.
-        pub resource_access_policies: ::std::option::Option<::std::vec::Vec<crate::cfn::greengrass::function_definition_version::ResourceAccessPolicy>>,
-        /// CloudFormation property `Variables`.
-        pub variables: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-    }
-
-    impl crate::resource::ToExpr for Environment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessSysfs", self.access_sysfs);
-            p.set_opt("Execution", self.execution);
-            p.set_opt("ResourceAccessPolicies", self.resource_access_policies);
-            p.set_opt("Variables", self.variables);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ResourceAccessPolicy`.
-    #[derive(Clone)]
-    pub struct ResourceAccessPolicy {
-        /// CloudFormation property `Permission`.
-        pub permission: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `ResourceId`; required.
-        pub resource_id: crate::value::Val<::std::string::String>,
-    }
-
-    impl ResourceAccessPolicy {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                permission: ::std::option::Option::None,
-                resource_id: resource_id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ResourceAccessPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Permission", self.permission);
-            p.set("ResourceId", self.resource_id);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_iot::{DefaultConfig, Environment, Execution, Function, FunctionConfiguration, ResourceAccessPolicy, RunAs};
 }
 
 /// Resource Type definition for AWS::Greengrass::Group
@@ -1204,7 +575,6 @@ pub struct Group {
 
 impl Group {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             initial_version: ::std::option::Option::None,
@@ -1215,92 +585,58 @@ impl Group {
     }
 }
 
-impl crate::resource::Resource for Group {
-    const TYPE: &'static str = "AWS::Greengrass::Group";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InitialVersion", self.initial_version);
-        p.set("Name", self.name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Group = "AWS::Greengrass::Group", shape: Some(&GROUP_SHAPE);
+    req {
+        name = "Name",
+    }
+    opt {
+        initial_version = "InitialVersion",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
+static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Group`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Group> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InitialVersion.ConnectorDefinitionVersionArn`.
-    #[inline]
-    pub fn attr_initial_version_connector_definition_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InitialVersion.ConnectorDefinitionVersionArn")
-    }
-    /// `Fn::GetAtt` `InitialVersion.CoreDefinitionVersionArn`.
-    #[inline]
-    pub fn attr_initial_version_core_definition_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InitialVersion.CoreDefinitionVersionArn")
-    }
-    /// `Fn::GetAtt` `InitialVersion.DeviceDefinitionVersionArn`.
-    #[inline]
-    pub fn attr_initial_version_device_definition_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InitialVersion.DeviceDefinitionVersionArn")
-    }
-    /// `Fn::GetAtt` `InitialVersion.FunctionDefinitionVersionArn`.
-    #[inline]
-    pub fn attr_initial_version_function_definition_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InitialVersion.FunctionDefinitionVersionArn")
-    }
-    /// `Fn::GetAtt` `InitialVersion.LoggerDefinitionVersionArn`.
-    #[inline]
-    pub fn attr_initial_version_logger_definition_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InitialVersion.LoggerDefinitionVersionArn")
-    }
-    /// `Fn::GetAtt` `InitialVersion.ResourceDefinitionVersionArn`.
-    #[inline]
-    pub fn attr_initial_version_resource_definition_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InitialVersion.ResourceDefinitionVersionArn")
-    }
-    /// `Fn::GetAtt` `InitialVersion.SubscriptionDefinitionVersionArn`.
-    #[inline]
-    pub fn attr_initial_version_subscription_definition_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InitialVersion.SubscriptionDefinitionVersionArn")
-    }
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `RoleArn`.
-    #[inline]
-    pub fn attr_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoleArn")
-    }
-    /// `Fn::GetAtt` `RoleAttachedAt`.
-    #[inline]
-    pub fn attr_role_attached_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoleAttachedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InitialVersion.ConnectorDefinitionVersionArn`.
+        attr_initial_version_connector_definition_version_arn: ::std::string::String = "InitialVersion.ConnectorDefinitionVersionArn",
+        /// `Fn::GetAtt` `InitialVersion.CoreDefinitionVersionArn`.
+        attr_initial_version_core_definition_version_arn: ::std::string::String = "InitialVersion.CoreDefinitionVersionArn",
+        /// `Fn::GetAtt` `InitialVersion.DeviceDefinitionVersionArn`.
+        attr_initial_version_device_definition_version_arn: ::std::string::String = "InitialVersion.DeviceDefinitionVersionArn",
+        /// `Fn::GetAtt` `InitialVersion.FunctionDefinitionVersionArn`.
+        attr_initial_version_function_definition_version_arn: ::std::string::String = "InitialVersion.FunctionDefinitionVersionArn",
+        /// `Fn::GetAtt` `InitialVersion.LoggerDefinitionVersionArn`.
+        attr_initial_version_logger_definition_version_arn: ::std::string::String = "InitialVersion.LoggerDefinitionVersionArn",
+        /// `Fn::GetAtt` `InitialVersion.ResourceDefinitionVersionArn`.
+        attr_initial_version_resource_definition_version_arn: ::std::string::String = "InitialVersion.ResourceDefinitionVersionArn",
+        /// `Fn::GetAtt` `InitialVersion.SubscriptionDefinitionVersionArn`.
+        attr_initial_version_subscription_definition_version_arn: ::std::string::String = "InitialVersion.SubscriptionDefinitionVersionArn",
+        /// `Fn::GetAtt` `LatestVersionArn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersionArn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `RoleArn`.
+        attr_role_arn: ::std::string::String = "RoleArn",
+        /// `Fn::GetAtt` `RoleAttachedAt`.
+        attr_role_attached_at: ::std::string::String = "RoleAttachedAt",
     }
 }
 
 pub mod group {
     //! Nested property types and enums of [`Group`](super::Group).
 
-    /// The definition `GroupVersion`.
     #[derive(Clone, Default)]
     pub struct GroupVersion {
         /// CloudFormation property `ConnectorDefinitionVersionArn`.
@@ -1319,18 +655,16 @@ pub mod group {
         pub subscription_definition_version_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GroupVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectorDefinitionVersionArn", self.connector_definition_version_arn);
-            p.set_opt("CoreDefinitionVersionArn", self.core_definition_version_arn);
-            p.set_opt("DeviceDefinitionVersionArn", self.device_definition_version_arn);
-            p.set_opt("FunctionDefinitionVersionArn", self.function_definition_version_arn);
-            p.set_opt("LoggerDefinitionVersionArn", self.logger_definition_version_arn);
-            p.set_opt("ResourceDefinitionVersionArn", self.resource_definition_version_arn);
-            p.set_opt("SubscriptionDefinitionVersionArn", self.subscription_definition_version_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested GroupVersion;
+        opt {
+            connector_definition_version_arn = "ConnectorDefinitionVersionArn",
+            core_definition_version_arn = "CoreDefinitionVersionArn",
+            device_definition_version_arn = "DeviceDefinitionVersionArn",
+            function_definition_version_arn = "FunctionDefinitionVersionArn",
+            logger_definition_version_arn = "LoggerDefinitionVersionArn",
+            resource_definition_version_arn = "ResourceDefinitionVersionArn",
+            subscription_definition_version_arn = "SubscriptionDefinitionVersionArn",
         }
     }
 }
@@ -1362,7 +696,6 @@ pub struct GroupVersion {
 
 impl GroupVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connector_definition_version_arn: ::std::option::Option::None,
@@ -1377,29 +710,27 @@ impl GroupVersion {
     }
 }
 
-impl crate::resource::Resource for GroupVersion {
-    const TYPE: &'static str = "AWS::Greengrass::GroupVersion";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConnectorDefinitionVersionArn", self.connector_definition_version_arn);
-        p.set_opt("CoreDefinitionVersionArn", self.core_definition_version_arn);
-        p.set_opt("DeviceDefinitionVersionArn", self.device_definition_version_arn);
-        p.set_opt("FunctionDefinitionVersionArn", self.function_definition_version_arn);
-        p.set("GroupId", self.group_id);
-        p.set_opt("LoggerDefinitionVersionArn", self.logger_definition_version_arn);
-        p.set_opt("ResourceDefinitionVersionArn", self.resource_definition_version_arn);
-        p.set_opt("SubscriptionDefinitionVersionArn", self.subscription_definition_version_arn);
-        p
+crate::resource::props! {
+    resource GroupVersion = "AWS::Greengrass::GroupVersion", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        group_id = "GroupId",
+    }
+    opt {
+        connector_definition_version_arn = "ConnectorDefinitionVersionArn",
+        core_definition_version_arn = "CoreDefinitionVersionArn",
+        device_definition_version_arn = "DeviceDefinitionVersionArn",
+        function_definition_version_arn = "FunctionDefinitionVersionArn",
+        logger_definition_version_arn = "LoggerDefinitionVersionArn",
+        resource_definition_version_arn = "ResourceDefinitionVersionArn",
+        subscription_definition_version_arn = "SubscriptionDefinitionVersionArn",
     }
 }
 
 /// Attributes of [`GroupVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GroupVersion> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1420,7 +751,6 @@ pub struct LoggerDefinition {
 
 impl LoggerDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             initial_version: ::std::option::Option::None,
@@ -1430,110 +760,60 @@ impl LoggerDefinition {
     }
 }
 
-impl crate::resource::Resource for LoggerDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::LoggerDefinition";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InitialVersion", self.initial_version);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource LoggerDefinition = "AWS::Greengrass::LoggerDefinition", shape: Some(&LOGGER_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+    }
+    opt {
+        initial_version = "InitialVersion",
+        tags = "Tags",
     }
 }
 
+static LOGGER_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`LoggerDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LoggerDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LatestVersionArn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersionArn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod logger_definition {
     //! Nested property types and enums of [`LoggerDefinition`](super::LoggerDefinition).
 
-    /// The definition `LoggerDefinitionVersion`.
+    pub use crate::cfn::shared::group_iot::Logger;
+
     #[derive(Clone)]
     pub struct LoggerDefinitionVersion {
         /// CloudFormation property `Loggers`; required.
-        pub loggers: ::std::vec::Vec<crate::cfn::greengrass::logger_definition::Logger>,
+        pub loggers: ::std::vec::Vec<crate::cfn::shared::group_iot::Logger>,
     }
 
     impl LoggerDefinitionVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(loggers: ::std::vec::Vec<crate::cfn::greengrass::logger_definition::Logger>) -> Self {
+        pub fn new(loggers: ::std::vec::Vec<crate::cfn::shared::group_iot::Logger>) -> Self {
             Self {
                 loggers,
             }
         }
     }
 
-    impl crate::resource::ToExpr for LoggerDefinitionVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Loggers", self.loggers);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Logger`.
-    #[derive(Clone)]
-    pub struct Logger {
-        /// CloudFormation property `Component`; required.
-        pub component: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Level`; required.
-        pub level: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Space`.
-        pub space: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl Logger {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(component: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, level: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                component: component.into(),
-                id: id.into(),
-                level: level.into(),
-                space: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Logger {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Component", self.component);
-            p.set("Id", self.id);
-            p.set("Level", self.level);
-            p.set_opt("Space", self.space);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggerDefinitionVersion;
+        req {
+            loggers = "Loggers",
         }
     }
 }
@@ -1548,13 +828,12 @@ pub struct LoggerDefinitionVersion {
     /// CloudFormation property `LoggerDefinitionId`; required; changing it replaces the resource.
     pub logger_definition_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Loggers`; required; changing it replaces the resource.
-    pub loggers: ::std::vec::Vec<crate::cfn::greengrass::logger_definition_version::Logger>,
+    pub loggers: ::std::vec::Vec<crate::cfn::shared::group_iot::Logger>,
 }
 
 impl LoggerDefinitionVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(logger_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, loggers: ::std::vec::Vec<crate::cfn::greengrass::logger_definition_version::Logger>) -> Self {
+    pub fn new(logger_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, loggers: ::std::vec::Vec<crate::cfn::shared::group_iot::Logger>) -> Self {
         Self {
             logger_definition_id: logger_definition_id.into(),
             loggers,
@@ -1562,70 +841,26 @@ impl LoggerDefinitionVersion {
     }
 }
 
-impl crate::resource::Resource for LoggerDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::LoggerDefinitionVersion";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LoggerDefinitionId", self.logger_definition_id);
-        p.set("Loggers", self.loggers);
-        p
+crate::resource::props! {
+    resource LoggerDefinitionVersion = "AWS::Greengrass::LoggerDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        logger_definition_id = "LoggerDefinitionId",
+        loggers = "Loggers",
     }
 }
 
 /// Attributes of [`LoggerDefinitionVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LoggerDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod logger_definition_version {
     //! Nested property types and enums of [`LoggerDefinitionVersion`](super::LoggerDefinitionVersion).
 
-    /// The definition `Logger`.
-    #[derive(Clone)]
-    pub struct Logger {
-        /// CloudFormation property `Component`; required.
-        pub component: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Level`; required.
-        pub level: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Space`.
-        pub space: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<::std::string::String>,
-    }
-
-    impl Logger {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(component: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, level: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                component: component.into(),
-                id: id.into(),
-                level: level.into(),
-                space: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Logger {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Component", self.component);
-            p.set("Id", self.id);
-            p.set("Level", self.level);
-            p.set_opt("Space", self.space);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_iot::Logger;
 }
 
 /// Resource Type definition for AWS::Greengrass::ResourceDefinition
@@ -1645,7 +880,6 @@ pub struct ResourceDefinition {
 
 impl ResourceDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             initial_version: ::std::option::Option::None,
@@ -1655,352 +889,60 @@ impl ResourceDefinition {
     }
 }
 
-impl crate::resource::Resource for ResourceDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::ResourceDefinition";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InitialVersion", self.initial_version);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ResourceDefinition = "AWS::Greengrass::ResourceDefinition", shape: Some(&RESOURCE_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+    }
+    opt {
+        initial_version = "InitialVersion",
+        tags = "Tags",
     }
 }
 
+static RESOURCE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ResourceDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LatestVersionArn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersionArn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod resource_definition {
     //! Nested property types and enums of [`ResourceDefinition`](super::ResourceDefinition).
 
-    /// The definition `ResourceDefinitionVersion`.
+    pub use crate::cfn::shared::group_iot::{GroupOwnerSetting, LocalDeviceResourceData, LocalVolumeResourceData, ResourceDataContainer, ResourceDownloadOwnerSetting, ResourceInstance, S3MachineLearningModelResourceData, SageMakerMachineLearningModelResourceData, SecretsManagerSecretResourceData};
+
     #[derive(Clone)]
     pub struct ResourceDefinitionVersion {
         /// CloudFormation property `Resources`; required.
-        pub resources: ::std::vec::Vec<crate::cfn::greengrass::resource_definition::ResourceInstance>,
+        pub resources: ::std::vec::Vec<crate::cfn::shared::group_iot::ResourceInstance>,
     }
 
     impl ResourceDefinitionVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(resources: ::std::vec::Vec<crate::cfn::greengrass::resource_definition::ResourceInstance>) -> Self {
+        pub fn new(resources: ::std::vec::Vec<crate::cfn::shared::group_iot::ResourceInstance>) -> Self {
             Self {
                 resources,
             }
         }
     }
 
-    impl crate::resource::ToExpr for ResourceDefinitionVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Resources", self.resources);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ResourceInstance`.
-    #[derive(Clone)]
-    pub struct ResourceInstance {
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `ResourceDataContainer`; required.
-        pub resource_data_container: crate::cfn::greengrass::resource_definition::ResourceDataContainer,
-    }
-
-    impl ResourceInstance {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_data_container: crate::cfn::greengrass::resource_definition::ResourceDataContainer) -> Self {
-            Self {
-                id: id.into(),
-                name: name.into(),
-                resource_data_container,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ResourceInstance {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Name", self.name);
-            p.set("ResourceDataContainer", self.resource_data_container);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ResourceDataContainer`.
-    #[derive(Clone, Default)]
-    pub struct ResourceDataContainer {
-        /// CloudFormation property `LocalDeviceResourceData`.
-        pub local_device_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition::LocalDeviceResourceData>,
-        /// CloudFormation property `LocalVolumeResourceData`.
-        pub local_volume_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition::LocalVolumeResourceData>,
-        /// CloudFormation property `S3MachineLearningModelResourceData`.
-        pub s3_machine_learning_model_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition::S3MachineLearningModelResourceData>,
-        /// CloudFormation property `SageMakerMachineLearningModelResourceData`.
-        pub sage_maker_machine_learning_model_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition::SageMakerMachineLearningModelResourceData>,
-        /// CloudFormation property `SecretsManagerSecretResourceData`.
-        pub secrets_manager_secret_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition::SecretsManagerSecretResourceData>,
-    }
-
-    impl crate::resource::ToExpr for ResourceDataContainer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LocalDeviceResourceData", self.local_device_resource_data);
-            p.set_opt("LocalVolumeResourceData", self.local_volume_resource_data);
-            p.set_opt("S3MachineLearningModelResourceData", self.s3_machine_learning_model_resource_data);
-            p.set_opt("SageMakerMachineLearningModelResourceData", self.sage_maker_machine_learning_model_resource_data);
-            p.set_opt("SecretsManagerSecretResourceData", self.secrets_manager_secret_resource_data);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `LocalDeviceResourceData`.
-    #[derive(Clone)]
-    pub struct LocalDeviceResourceData {
-        /// CloudFormation property `GroupOwnerSetting`.
-        pub group_owner_setting: ::std::option::Option<crate::cfn::greengrass::resource_definition::GroupOwnerSetting>,
-        /// CloudFormation property `SourcePath`; required.
-        pub source_path: crate::value::Val<::std::string::String>,
-    }
-
-    impl LocalDeviceResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(source_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                group_owner_setting: ::std::option::Option::None,
-                source_path: source_path.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LocalDeviceResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupOwnerSetting", self.group_owner_setting);
-            p.set("SourcePath", self.source_path);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `GroupOwnerSetting`.
-    #[derive(Clone)]
-    pub struct GroupOwnerSetting {
-        /// CloudFormation property `AutoAddGroupOwner`; required.
-        pub auto_add_group_owner: crate::value::Val<bool>,
-        /// CloudFormation property `GroupOwner`.
-        pub group_owner: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl GroupOwnerSetting {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(auto_add_group_owner: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                auto_add_group_owner: auto_add_group_owner.into(),
-                group_owner: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for GroupOwnerSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AutoAddGroupOwner", self.auto_add_group_owner);
-            p.set_opt("GroupOwner", self.group_owner);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `LocalVolumeResourceData`.
-    #[derive(Clone)]
-    pub struct LocalVolumeResourceData {
-        /// CloudFormation property `DestinationPath`; required.
-        pub destination_path: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `GroupOwnerSetting`.
-        pub group_owner_setting: ::std::option::Option<crate::cfn::greengrass::resource_definition::GroupOwnerSetting>,
-        /// CloudFormation property `SourcePath`; required.
-        pub source_path: crate::value::Val<::std::string::String>,
-    }
-
-    impl LocalVolumeResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(destination_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                destination_path: destination_path.into(),
-                group_owner_setting: ::std::option::Option::None,
-                source_path: source_path.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LocalVolumeResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationPath", self.destination_path);
-            p.set_opt("GroupOwnerSetting", self.group_owner_setting);
-            p.set("SourcePath", self.source_path);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `S3MachineLearningModelResourceData`.
-    #[derive(Clone)]
-    pub struct S3MachineLearningModelResourceData {
-        /// CloudFormation property `DestinationPath`; required.
-        pub destination_path: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `OwnerSetting`.
-        pub owner_setting: ::std::option::Option<crate::cfn::greengrass::resource_definition::ResourceDownloadOwnerSetting>,
-        /// CloudFormation property `S3Uri`; required.
-        pub s3_uri: crate::value::Val<::std::string::String>,
-    }
-
-    impl S3MachineLearningModelResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(destination_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                destination_path: destination_path.into(),
-                owner_setting: ::std::option::Option::None,
-                s3_uri: s3_uri.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for S3MachineLearningModelResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationPath", self.destination_path);
-            p.set_opt("OwnerSetting", self.owner_setting);
-            p.set("S3Uri", self.s3_uri);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ResourceDownloadOwnerSetting`.
-    #[derive(Clone)]
-    pub struct ResourceDownloadOwnerSetting {
-        /// CloudFormation property `GroupOwner`; required.
-        pub group_owner: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `GroupPermission`; required.
-        pub group_permission: crate::value::Val<::std::string::String>,
-    }
-
-    impl ResourceDownloadOwnerSetting {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(group_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, group_permission: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                group_owner: group_owner.into(),
-                group_permission: group_permission.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ResourceDownloadOwnerSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GroupOwner", self.group_owner);
-            p.set("GroupPermission", self.group_permission);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SageMakerMachineLearningModelResourceData`.
-    #[derive(Clone)]
-    pub struct SageMakerMachineLearningModelResourceData {
-        /// CloudFormation property `DestinationPath`; required.
-        pub destination_path: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `OwnerSetting`.
-        pub owner_setting: ::std::option::Option<crate::cfn::greengrass::resource_definition::ResourceDownloadOwnerSetting>,
-        /// CloudFormation property `SageMakerJobArn`; required.
-        pub sage_maker_job_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl SageMakerMachineLearningModelResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(destination_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sage_maker_job_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                destination_path: destination_path.into(),
-                owner_setting: ::std::option::Option::None,
-                sage_maker_job_arn: sage_maker_job_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SageMakerMachineLearningModelResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationPath", self.destination_path);
-            p.set_opt("OwnerSetting", self.owner_setting);
-            p.set("SageMakerJobArn", self.sage_maker_job_arn);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SecretsManagerSecretResourceData`.
-    #[derive(Clone)]
-    pub struct SecretsManagerSecretResourceData {
-        /// CloudFormation property `ARN`; required.
-        pub arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `AdditionalStagingLabelsToDownload`.
-        pub additional_staging_labels_to_download: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl SecretsManagerSecretResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                arn: arn.into(),
-                additional_staging_labels_to_download: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SecretsManagerSecretResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ARN", self.arn);
-            p.set_opt("AdditionalStagingLabelsToDownload", self.additional_staging_labels_to_download);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceDefinitionVersion;
+        req {
+            resources = "Resources",
         }
     }
 }
@@ -2015,13 +957,12 @@ pub struct ResourceDefinitionVersion {
     /// CloudFormation property `ResourceDefinitionId`; required; changing it replaces the resource.
     pub resource_definition_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Resources`; required; changing it replaces the resource.
-    pub resources: ::std::vec::Vec<crate::cfn::greengrass::resource_definition_version::ResourceInstance>,
+    pub resources: ::std::vec::Vec<crate::cfn::shared::group_iot::ResourceInstance>,
 }
 
 impl ResourceDefinitionVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(resource_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resources: ::std::vec::Vec<crate::cfn::greengrass::resource_definition_version::ResourceInstance>) -> Self {
+    pub fn new(resource_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resources: ::std::vec::Vec<crate::cfn::shared::group_iot::ResourceInstance>) -> Self {
         Self {
             resource_definition_id: resource_definition_id.into(),
             resources,
@@ -2029,312 +970,26 @@ impl ResourceDefinitionVersion {
     }
 }
 
-impl crate::resource::Resource for ResourceDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::ResourceDefinitionVersion";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceDefinitionId", self.resource_definition_id);
-        p.set("Resources", self.resources);
-        p
+crate::resource::props! {
+    resource ResourceDefinitionVersion = "AWS::Greengrass::ResourceDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        resource_definition_id = "ResourceDefinitionId",
+        resources = "Resources",
     }
 }
 
 /// Attributes of [`ResourceDefinitionVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod resource_definition_version {
     //! Nested property types and enums of [`ResourceDefinitionVersion`](super::ResourceDefinitionVersion).
 
-    /// The definition `ResourceInstance`.
-    #[derive(Clone)]
-    pub struct ResourceInstance {
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `ResourceDataContainer`; required.
-        pub resource_data_container: crate::cfn::greengrass::resource_definition_version::ResourceDataContainer,
-    }
-
-    impl ResourceInstance {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_data_container: crate::cfn::greengrass::resource_definition_version::ResourceDataContainer) -> Self {
-            Self {
-                id: id.into(),
-                name: name.into(),
-                resource_data_container,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ResourceInstance {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Name", self.name);
-            p.set("ResourceDataContainer", self.resource_data_container);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ResourceDataContainer`.
-    #[derive(Clone, Default)]
-    pub struct ResourceDataContainer {
-        /// CloudFormation property `LocalDeviceResourceData`.
-        pub local_device_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition_version::LocalDeviceResourceData>,
-        /// CloudFormation property `LocalVolumeResourceData`.
-        pub local_volume_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition_version::LocalVolumeResourceData>,
-        /// CloudFormation property `S3MachineLearningModelResourceData`.
-        pub s3_machine_learning_model_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition_version::S3MachineLearningModelResourceData>,
-        /// CloudFormation property `SageMakerMachineLearningModelResourceData`.
-        pub sage_maker_machine_learning_model_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition_version::SageMakerMachineLearningModelResourceData>,
-        /// CloudFormation property `SecretsManagerSecretResourceData`.
-        pub secrets_manager_secret_resource_data: ::std::option::Option<crate::cfn::greengrass::resource_definition_version::SecretsManagerSecretResourceData>,
-    }
-
-    impl crate::resource::ToExpr for ResourceDataContainer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LocalDeviceResourceData", self.local_device_resource_data);
-            p.set_opt("LocalVolumeResourceData", self.local_volume_resource_data);
-            p.set_opt("S3MachineLearningModelResourceData", self.s3_machine_learning_model_resource_data);
-            p.set_opt("SageMakerMachineLearningModelResourceData", self.sage_maker_machine_learning_model_resource_data);
-            p.set_opt("SecretsManagerSecretResourceData", self.secrets_manager_secret_resource_data);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `LocalDeviceResourceData`.
-    #[derive(Clone)]
-    pub struct LocalDeviceResourceData {
-        /// CloudFormation property `GroupOwnerSetting`.
-        pub group_owner_setting: ::std::option::Option<crate::cfn::greengrass::resource_definition_version::GroupOwnerSetting>,
-        /// CloudFormation property `SourcePath`; required.
-        pub source_path: crate::value::Val<::std::string::String>,
-    }
-
-    impl LocalDeviceResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(source_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                group_owner_setting: ::std::option::Option::None,
-                source_path: source_path.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LocalDeviceResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupOwnerSetting", self.group_owner_setting);
-            p.set("SourcePath", self.source_path);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `GroupOwnerSetting`.
-    #[derive(Clone)]
-    pub struct GroupOwnerSetting {
-        /// CloudFormation property `AutoAddGroupOwner`; required.
-        pub auto_add_group_owner: crate::value::Val<bool>,
-        /// CloudFormation property `GroupOwner`.
-        pub group_owner: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl GroupOwnerSetting {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(auto_add_group_owner: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                auto_add_group_owner: auto_add_group_owner.into(),
-                group_owner: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for GroupOwnerSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AutoAddGroupOwner", self.auto_add_group_owner);
-            p.set_opt("GroupOwner", self.group_owner);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `LocalVolumeResourceData`.
-    #[derive(Clone)]
-    pub struct LocalVolumeResourceData {
-        /// CloudFormation property `DestinationPath`; required.
-        pub destination_path: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `GroupOwnerSetting`.
-        pub group_owner_setting: ::std::option::Option<crate::cfn::greengrass::resource_definition_version::GroupOwnerSetting>,
-        /// CloudFormation property `SourcePath`; required.
-        pub source_path: crate::value::Val<::std::string::String>,
-    }
-
-    impl LocalVolumeResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(destination_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                destination_path: destination_path.into(),
-                group_owner_setting: ::std::option::Option::None,
-                source_path: source_path.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for LocalVolumeResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationPath", self.destination_path);
-            p.set_opt("GroupOwnerSetting", self.group_owner_setting);
-            p.set("SourcePath", self.source_path);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `S3MachineLearningModelResourceData`.
-    #[derive(Clone)]
-    pub struct S3MachineLearningModelResourceData {
-        /// CloudFormation property `DestinationPath`; required.
-        pub destination_path: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `OwnerSetting`.
-        pub owner_setting: ::std::option::Option<crate::cfn::greengrass::resource_definition_version::ResourceDownloadOwnerSetting>,
-        /// CloudFormation property `S3Uri`; required.
-        pub s3_uri: crate::value::Val<::std::string::String>,
-    }
-
-    impl S3MachineLearningModelResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(destination_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                destination_path: destination_path.into(),
-                owner_setting: ::std::option::Option::None,
-                s3_uri: s3_uri.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for S3MachineLearningModelResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationPath", self.destination_path);
-            p.set_opt("OwnerSetting", self.owner_setting);
-            p.set("S3Uri", self.s3_uri);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ResourceDownloadOwnerSetting`.
-    #[derive(Clone)]
-    pub struct ResourceDownloadOwnerSetting {
-        /// CloudFormation property `GroupOwner`; required.
-        pub group_owner: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `GroupPermission`; required.
-        pub group_permission: crate::value::Val<::std::string::String>,
-    }
-
-    impl ResourceDownloadOwnerSetting {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(group_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, group_permission: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                group_owner: group_owner.into(),
-                group_permission: group_permission.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ResourceDownloadOwnerSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GroupOwner", self.group_owner);
-            p.set("GroupPermission", self.group_permission);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SageMakerMachineLearningModelResourceData`.
-    #[derive(Clone)]
-    pub struct SageMakerMachineLearningModelResourceData {
-        /// CloudFormation property `DestinationPath`; required.
-        pub destination_path: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `OwnerSetting`.
-        pub owner_setting: ::std::option::Option<crate::cfn::greengrass::resource_definition_version::ResourceDownloadOwnerSetting>,
-        /// CloudFormation property `SageMakerJobArn`; required.
-        pub sage_maker_job_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl SageMakerMachineLearningModelResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(destination_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sage_maker_job_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                destination_path: destination_path.into(),
-                owner_setting: ::std::option::Option::None,
-                sage_maker_job_arn: sage_maker_job_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SageMakerMachineLearningModelResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationPath", self.destination_path);
-            p.set_opt("OwnerSetting", self.owner_setting);
-            p.set("SageMakerJobArn", self.sage_maker_job_arn);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SecretsManagerSecretResourceData`.
-    #[derive(Clone)]
-    pub struct SecretsManagerSecretResourceData {
-        /// CloudFormation property `ARN`; required.
-        pub arn: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `AdditionalStagingLabelsToDownload`.
-        pub additional_staging_labels_to_download: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl SecretsManagerSecretResourceData {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                arn: arn.into(),
-                additional_staging_labels_to_download: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SecretsManagerSecretResourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ARN", self.arn);
-            p.set_opt("AdditionalStagingLabelsToDownload", self.additional_staging_labels_to_download);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_iot::{GroupOwnerSetting, LocalDeviceResourceData, LocalVolumeResourceData, ResourceDataContainer, ResourceDownloadOwnerSetting, ResourceInstance, S3MachineLearningModelResourceData, SageMakerMachineLearningModelResourceData, SecretsManagerSecretResourceData};
 }
 
 /// Resource Type definition for AWS::Greengrass::SubscriptionDefinition
@@ -2354,7 +1009,6 @@ pub struct SubscriptionDefinition {
 
 impl SubscriptionDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             initial_version: ::std::option::Option::None,
@@ -2364,106 +1018,60 @@ impl SubscriptionDefinition {
     }
 }
 
-impl crate::resource::Resource for SubscriptionDefinition {
-    const TYPE: &'static str = "AWS::Greengrass::SubscriptionDefinition";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InitialVersion", self.initial_version);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SubscriptionDefinition = "AWS::Greengrass::SubscriptionDefinition", shape: Some(&SUBSCRIPTION_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+    }
+    opt {
+        initial_version = "InitialVersion",
+        tags = "Tags",
     }
 }
 
+static SUBSCRIPTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`SubscriptionDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubscriptionDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LatestVersionArn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersionArn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod subscription_definition {
     //! Nested property types and enums of [`SubscriptionDefinition`](super::SubscriptionDefinition).
 
-    /// The definition `SubscriptionDefinitionVersion`.
+    pub use crate::cfn::shared::group_iot::Subscription;
+
     #[derive(Clone)]
     pub struct SubscriptionDefinitionVersion {
         /// CloudFormation property `Subscriptions`; required.
-        pub subscriptions: ::std::vec::Vec<crate::cfn::greengrass::subscription_definition::Subscription>,
+        pub subscriptions: ::std::vec::Vec<crate::cfn::shared::group_iot::Subscription>,
     }
 
     impl SubscriptionDefinitionVersion {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(subscriptions: ::std::vec::Vec<crate::cfn::greengrass::subscription_definition::Subscription>) -> Self {
+        pub fn new(subscriptions: ::std::vec::Vec<crate::cfn::shared::group_iot::Subscription>) -> Self {
             Self {
                 subscriptions,
             }
         }
     }
 
-    impl crate::resource::ToExpr for SubscriptionDefinitionVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Subscriptions", self.subscriptions);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Subscription`.
-    #[derive(Clone)]
-    pub struct Subscription {
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Source`; required.
-        pub source: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Subject`; required.
-        pub subject: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Target`; required.
-        pub target: crate::value::Val<::std::string::String>,
-    }
-
-    impl Subscription {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subject: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                id: id.into(),
-                source: source.into(),
-                subject: subject.into(),
-                target: target.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Subscription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Source", self.source);
-            p.set("Subject", self.subject);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubscriptionDefinitionVersion;
+        req {
+            subscriptions = "Subscriptions",
         }
     }
 }
@@ -2478,13 +1086,12 @@ pub struct SubscriptionDefinitionVersion {
     /// CloudFormation property `SubscriptionDefinitionId`; required; changing it replaces the resource.
     pub subscription_definition_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Subscriptions`; required; changing it replaces the resource.
-    pub subscriptions: ::std::vec::Vec<crate::cfn::greengrass::subscription_definition_version::Subscription>,
+    pub subscriptions: ::std::vec::Vec<crate::cfn::shared::group_iot::Subscription>,
 }
 
 impl SubscriptionDefinitionVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(subscription_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subscriptions: ::std::vec::Vec<crate::cfn::greengrass::subscription_definition_version::Subscription>) -> Self {
+    pub fn new(subscription_definition_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subscriptions: ::std::vec::Vec<crate::cfn::shared::group_iot::Subscription>) -> Self {
         Self {
             subscription_definition_id: subscription_definition_id.into(),
             subscriptions,
@@ -2492,64 +1099,24 @@ impl SubscriptionDefinitionVersion {
     }
 }
 
-impl crate::resource::Resource for SubscriptionDefinitionVersion {
-    const TYPE: &'static str = "AWS::Greengrass::SubscriptionDefinitionVersion";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SubscriptionDefinitionId", self.subscription_definition_id);
-        p.set("Subscriptions", self.subscriptions);
-        p
+crate::resource::props! {
+    resource SubscriptionDefinitionVersion = "AWS::Greengrass::SubscriptionDefinitionVersion", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        subscription_definition_id = "SubscriptionDefinitionId",
+        subscriptions = "Subscriptions",
     }
 }
 
 /// Attributes of [`SubscriptionDefinitionVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubscriptionDefinitionVersion> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod subscription_definition_version {
     //! Nested property types and enums of [`SubscriptionDefinitionVersion`](super::SubscriptionDefinitionVersion).
 
-    /// The definition `Subscription`.
-    #[derive(Clone)]
-    pub struct Subscription {
-        /// CloudFormation property `Id`; required.
-        pub id: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Source`; required.
-        pub source: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Subject`; required.
-        pub subject: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Target`; required.
-        pub target: crate::value::Val<::std::string::String>,
-    }
-
-    impl Subscription {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subject: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                id: id.into(),
-                source: source.into(),
-                subject: subject.into(),
-                target: target.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Subscription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("Source", self.source);
-            p.set("Subject", self.subject);
-            p.set("Target", self.target);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::group_iot::Subscription;
 }

@@ -17,51 +17,34 @@ pub struct ComponentVersion {
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for ComponentVersion {
-    const TYPE: &'static str = "AWS::GreengrassV2::ComponentVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COMPONENT_VERSION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InlineRecipe", self.inline_recipe);
-        p.set_opt("LambdaFunction", self.lambda_function);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ComponentVersion = "AWS::GreengrassV2::ComponentVersion", shape: Some(&COMPONENT_VERSION_SHAPE);
+    opt {
+        inline_recipe = "InlineRecipe",
+        lambda_function = "LambdaFunction",
+        tags = "Tags",
     }
 }
 
-static COMPONENT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LambdaFunction", crate::resource::Rule { shape: Some(&self::component_version::LAMBDA_FUNCTION_RECIPE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COMPONENT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LambdaFunction", crate::resource::Rule { shape: Some(&self::component_version::LAMBDA_FUNCTION_RECIPE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ComponentVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ComponentVersion> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ComponentName`.
-    #[inline]
-    pub fn attr_component_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ComponentName")
-    }
-    /// `Fn::GetAtt` `ComponentVersion`.
-    #[inline]
-    pub fn attr_component_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ComponentVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ComponentName`.
+        attr_component_name: ::std::string::String = "ComponentName",
+        /// `Fn::GetAtt` `ComponentVersion`.
+        attr_component_version: ::std::string::String = "ComponentVersion",
     }
 }
 
 pub mod component_version {
     //! Nested property types and enums of [`ComponentVersion`](super::ComponentVersion).
 
-    /// The definition `LambdaFunctionRecipeSource`.
     #[derive(Clone, Default)]
     pub struct LambdaFunctionRecipeSource {
         /// CloudFormation property `ComponentDependencies`.
@@ -78,30 +61,25 @@ pub mod component_version {
         pub lambda_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaFunctionRecipeSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentDependencies", self.component_dependencies);
-            p.set_opt("ComponentLambdaParameters", self.component_lambda_parameters);
-            p.set_opt("ComponentName", self.component_name);
-            p.set_opt("ComponentPlatforms", self.component_platforms);
-            p.set_opt("ComponentVersion", self.component_version);
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaFunctionRecipeSource;
+        opt {
+            component_dependencies = "ComponentDependencies",
+            component_lambda_parameters = "ComponentLambdaParameters",
+            component_name = "ComponentName",
+            component_platforms = "ComponentPlatforms",
+            component_version = "ComponentVersion",
+            lambda_arn = "LambdaArn",
         }
     }
 
-    pub(super) static LAMBDA_FUNCTION_RECIPE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComponentName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("ComponentPlatforms", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COMPONENT_PLATFORM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComponentVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("LambdaArn", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]*:lambda:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_FUNCTION_RECIPE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComponentName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("ComponentPlatforms", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&COMPONENT_PLATFORM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComponentVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]*:lambda:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ComponentDependencyRequirement`.
     #[derive(Clone, Default)]
     pub struct ComponentDependencyRequirement {
         /// CloudFormation property `DependencyType`.
@@ -110,17 +88,14 @@ pub mod component_version {
         pub version_requirement: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ComponentDependencyRequirement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DependencyType", self.dependency_type);
-            p.set_opt("VersionRequirement", self.version_requirement);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentDependencyRequirement;
+        opt {
+            dependency_type = "DependencyType",
+            version_requirement = "VersionRequirement",
         }
     }
 
-    /// The definition `LambdaExecutionParameters`.
     #[derive(Clone, Default)]
     pub struct LambdaExecutionParameters {
         /// CloudFormation property `EnvironmentVariables`.
@@ -147,26 +122,23 @@ pub mod component_version {
         pub timeout_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for LambdaExecutionParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnvironmentVariables", self.environment_variables);
-            p.set_opt("EventSources", self.event_sources);
-            p.set_opt("ExecArgs", self.exec_args);
-            p.set_opt("InputPayloadEncodingType", self.input_payload_encoding_type);
-            p.set_opt("LinuxProcessParams", self.linux_process_params);
-            p.set_opt("MaxIdleTimeInSeconds", self.max_idle_time_in_seconds);
-            p.set_opt("MaxInstancesCount", self.max_instances_count);
-            p.set_opt("MaxQueueSize", self.max_queue_size);
-            p.set_opt("Pinned", self.pinned);
-            p.set_opt("StatusTimeoutInSeconds", self.status_timeout_in_seconds);
-            p.set_opt("TimeoutInSeconds", self.timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaExecutionParameters;
+        opt {
+            environment_variables = "EnvironmentVariables",
+            event_sources = "EventSources",
+            exec_args = "ExecArgs",
+            input_payload_encoding_type = "InputPayloadEncodingType",
+            linux_process_params = "LinuxProcessParams",
+            max_idle_time_in_seconds = "MaxIdleTimeInSeconds",
+            max_instances_count = "MaxInstancesCount",
+            max_queue_size = "MaxQueueSize",
+            pinned = "Pinned",
+            status_timeout_in_seconds = "StatusTimeoutInSeconds",
+            timeout_in_seconds = "TimeoutInSeconds",
         }
     }
 
-    /// The definition `LambdaEventSource`.
     #[derive(Clone, Default)]
     pub struct LambdaEventSource {
         /// CloudFormation property `Topic`.
@@ -175,17 +147,14 @@ pub mod component_version {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::greengrassv2::component_version::Type>>,
     }
 
-    impl crate::resource::ToExpr for LambdaEventSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Topic", self.topic);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaEventSource;
+        opt {
+            topic = "Topic",
+            type_ = "Type",
         }
     }
 
-    /// The definition `LambdaLinuxProcessParams`.
     #[derive(Clone, Default)]
     pub struct LambdaLinuxProcessParams {
         /// CloudFormation property `ContainerParams`.
@@ -194,17 +163,14 @@ pub mod component_version {
         pub isolation_mode: ::std::option::Option<crate::value::Val<crate::cfn::greengrassv2::component_version::IsolationMode>>,
     }
 
-    impl crate::resource::ToExpr for LambdaLinuxProcessParams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerParams", self.container_params);
-            p.set_opt("IsolationMode", self.isolation_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaLinuxProcessParams;
+        opt {
+            container_params = "ContainerParams",
+            isolation_mode = "IsolationMode",
         }
     }
 
-    /// The definition `LambdaContainerParams`.
     #[derive(Clone, Default)]
     pub struct LambdaContainerParams {
         /// CloudFormation property `Devices`.
@@ -217,19 +183,16 @@ pub mod component_version {
         pub volumes: ::std::option::Option<::std::vec::Vec<crate::cfn::greengrassv2::component_version::LambdaVolumeMount>>,
     }
 
-    impl crate::resource::ToExpr for LambdaContainerParams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Devices", self.devices);
-            p.set_opt("MemorySizeInKB", self.memory_size_in_kb);
-            p.set_opt("MountROSysfs", self.mount_ro_sysfs);
-            p.set_opt("Volumes", self.volumes);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaContainerParams;
+        opt {
+            devices = "Devices",
+            memory_size_in_kb = "MemorySizeInKB",
+            mount_ro_sysfs = "MountROSysfs",
+            volumes = "Volumes",
         }
     }
 
-    /// The definition `LambdaDeviceMount`.
     #[derive(Clone, Default)]
     pub struct LambdaDeviceMount {
         /// CloudFormation property `AddGroupOwner`.
@@ -240,18 +203,15 @@ pub mod component_version {
         pub permission: ::std::option::Option<crate::value::Val<crate::cfn::greengrassv2::component_version::LambdaFilesystemPermission>>,
     }
 
-    impl crate::resource::ToExpr for LambdaDeviceMount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddGroupOwner", self.add_group_owner);
-            p.set_opt("Path", self.path);
-            p.set_opt("Permission", self.permission);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaDeviceMount;
+        opt {
+            add_group_owner = "AddGroupOwner",
+            path = "Path",
+            permission = "Permission",
         }
     }
 
-    /// The definition `LambdaVolumeMount`.
     #[derive(Clone, Default)]
     pub struct LambdaVolumeMount {
         /// CloudFormation property `AddGroupOwner`.
@@ -264,19 +224,16 @@ pub mod component_version {
         pub source_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaVolumeMount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddGroupOwner", self.add_group_owner);
-            p.set_opt("DestinationPath", self.destination_path);
-            p.set_opt("Permission", self.permission);
-            p.set_opt("SourcePath", self.source_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaVolumeMount;
+        opt {
+            add_group_owner = "AddGroupOwner",
+            destination_path = "DestinationPath",
+            permission = "Permission",
+            source_path = "SourcePath",
         }
     }
 
-    /// The definition `ComponentPlatform`.
     #[derive(Clone, Default)]
     pub struct ComponentPlatform {
         /// CloudFormation property `Attributes`.
@@ -285,24 +242,19 @@ pub mod component_version {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ComponentPlatform {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentPlatform;
+        opt {
+            attributes = "Attributes",
+            name = "Name",
         }
     }
 
-    pub(super) static COMPONENT_PLATFORM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPONENT_PLATFORM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `DependencyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DependencyType {
         /// `SOFT`
         Soft,
@@ -310,18 +262,9 @@ pub mod component_version {
         Hard,
     }
 
-    impl crate::value::CfnEnum for DependencyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Soft => "SOFT",
-                Self::Hard => "HARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DependencyType, ["SOFT", "HARD"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `PUB_SUB`
         PubSub,
@@ -329,18 +272,9 @@ pub mod component_version {
         IotCore,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PubSub => "PUB_SUB",
-                Self::IotCore => "IOT_CORE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["PUB_SUB", "IOT_CORE"]);
 
-    /// Allowed values of `InputPayloadEncodingType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputPayloadEncodingType {
         /// `json`
         Json,
@@ -348,18 +282,9 @@ pub mod component_version {
         Binary,
     }
 
-    impl crate::value::CfnEnum for InputPayloadEncodingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "json",
-                Self::Binary => "binary",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InputPayloadEncodingType, ["json", "binary"]);
 
-    /// Allowed values of `LambdaFilesystemPermission`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LambdaFilesystemPermission {
         /// `ro`
         Ro,
@@ -367,18 +292,9 @@ pub mod component_version {
         Rw,
     }
 
-    impl crate::value::CfnEnum for LambdaFilesystemPermission {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ro => "ro",
-                Self::Rw => "rw",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LambdaFilesystemPermission, ["ro", "rw"]);
 
-    /// Allowed values of `IsolationMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IsolationMode {
         /// `GreengrassContainer`
         GreengrassContainer,
@@ -386,15 +302,7 @@ pub mod component_version {
         NoContainer,
     }
 
-    impl crate::value::CfnEnum for IsolationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreengrassContainer => "GreengrassContainer",
-                Self::NoContainer => "NoContainer",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IsolationMode, ["GreengrassContainer", "NoContainer"]);
 }
 
 /// Resource for Greengrass V2 deployment.
@@ -420,7 +328,6 @@ pub struct Deployment {
 
 impl Deployment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             components: ::std::option::Option::None,
@@ -434,49 +341,42 @@ impl Deployment {
     }
 }
 
-impl crate::resource::Resource for Deployment {
-    const TYPE: &'static str = "AWS::GreengrassV2::Deployment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEPLOYMENT_SHAPE)
+crate::resource::props! {
+    resource Deployment = "AWS::GreengrassV2::Deployment", shape: Some(&DEPLOYMENT_SHAPE);
+    req {
+        target_arn = "TargetArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Components", self.components);
-        p.set_opt("DeploymentName", self.deployment_name);
-        p.set_opt("DeploymentPolicies", self.deployment_policies);
-        p.set_opt("IotJobConfiguration", self.iot_job_configuration);
-        p.set_opt("ParentTargetArn", self.parent_target_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetArn", self.target_arn);
-        p
+    opt {
+        components = "Components",
+        deployment_name = "DeploymentName",
+        deployment_policies = "DeploymentPolicies",
+        iot_job_configuration = "IotJobConfiguration",
+        parent_target_arn = "ParentTargetArn",
+        tags = "Tags",
     }
 }
 
-static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeploymentName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DeploymentPolicies", crate::resource::Rule { shape: Some(&self::deployment::DEPLOYMENT_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IotJobConfiguration", crate::resource::Rule { shape: Some(&self::deployment::DEPLOYMENT_IO_T_JOB_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ParentTargetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:iot:[^:]*:[0-9]+:thinggroup/.+")), ..crate::resource::Rule::NONE }),
-        ("TargetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:iot:[^:]*:[0-9]+:(thing|thinggroup)/.+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeploymentName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DeploymentPolicies", crate::resource::Rule { shape: Some(&self::deployment::DEPLOYMENT_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IotJobConfiguration", crate::resource::Rule { shape: Some(&self::deployment::DEPLOYMENT_IO_T_JOB_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ParentTargetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:iot:[^:]*:[0-9]+:thinggroup/.+")), ..crate::resource::Rule::NONE }),
+    ("TargetArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[^:]*:iot:[^:]*:[0-9]+:(thing|thinggroup)/.+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Deployment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Deployment> {
-    /// `Fn::GetAtt` `DeploymentId`.
-    #[inline]
-    pub fn attr_deployment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DeploymentId`.
+        attr_deployment_id: ::std::string::String = "DeploymentId",
     }
 }
 
 pub mod deployment {
     //! Nested property types and enums of [`Deployment`](super::Deployment).
 
-    /// The definition `ComponentDeploymentSpecification`.
+    pub use crate::cfn::shared::group_iot_iot::FailureType;
+
     #[derive(Clone, Default)]
     pub struct ComponentDeploymentSpecification {
         /// CloudFormation property `ComponentVersion`.
@@ -487,18 +387,15 @@ pub mod deployment {
         pub run_with: ::std::option::Option<crate::cfn::greengrassv2::deployment::ComponentRunWith>,
     }
 
-    impl crate::resource::ToExpr for ComponentDeploymentSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentVersion", self.component_version);
-            p.set_opt("ConfigurationUpdate", self.configuration_update);
-            p.set_opt("RunWith", self.run_with);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentDeploymentSpecification;
+        opt {
+            component_version = "ComponentVersion",
+            configuration_update = "ConfigurationUpdate",
+            run_with = "RunWith",
         }
     }
 
-    /// The definition `ComponentConfigurationUpdate`.
     #[derive(Clone, Default)]
     pub struct ComponentConfigurationUpdate {
         /// CloudFormation property `Merge`.
@@ -507,17 +404,14 @@ pub mod deployment {
         pub reset: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ComponentConfigurationUpdate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Merge", self.merge);
-            p.set_opt("Reset", self.reset);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentConfigurationUpdate;
+        opt {
+            merge = "Merge",
+            reset = "Reset",
         }
     }
 
-    /// The definition `ComponentRunWith`.
     #[derive(Clone, Default)]
     pub struct ComponentRunWith {
         /// CloudFormation property `PosixUser`.
@@ -528,18 +422,15 @@ pub mod deployment {
         pub windows_user: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ComponentRunWith {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PosixUser", self.posix_user);
-            p.set_opt("SystemResourceLimits", self.system_resource_limits);
-            p.set_opt("WindowsUser", self.windows_user);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComponentRunWith;
+        opt {
+            posix_user = "PosixUser",
+            system_resource_limits = "SystemResourceLimits",
+            windows_user = "WindowsUser",
         }
     }
 
-    /// The definition `SystemResourceLimits`.
     #[derive(Clone, Default)]
     pub struct SystemResourceLimits {
         /// CloudFormation property `Cpus`.
@@ -548,17 +439,14 @@ pub mod deployment {
         pub memory: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SystemResourceLimits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cpus", self.cpus);
-            p.set_opt("Memory", self.memory);
-            p.into_expr()
+    crate::resource::props! {
+        nested SystemResourceLimits;
+        opt {
+            cpus = "Cpus",
+            memory = "Memory",
         }
     }
 
-    /// The definition `DeploymentPolicies`.
     #[derive(Clone, Default)]
     pub struct DeploymentPolicies {
         /// CloudFormation property `ComponentUpdatePolicy`.
@@ -569,25 +457,20 @@ pub mod deployment {
         pub failure_handling_policy: ::std::option::Option<crate::value::Val<crate::cfn::greengrassv2::deployment::FailureHandlingPolicy>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentPolicies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentUpdatePolicy", self.component_update_policy);
-            p.set_opt("ConfigurationValidationPolicy", self.configuration_validation_policy);
-            p.set_opt("FailureHandlingPolicy", self.failure_handling_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentPolicies;
+        opt {
+            component_update_policy = "ComponentUpdatePolicy",
+            configuration_validation_policy = "ConfigurationValidationPolicy",
+            failure_handling_policy = "FailureHandlingPolicy",
         }
     }
 
-    pub(super) static DEPLOYMENT_POLICIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComponentUpdatePolicy", crate::resource::Rule { shape: Some(&DEPLOYMENT_COMPONENT_UPDATE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConfigurationValidationPolicy", crate::resource::Rule { shape: Some(&DEPLOYMENT_CONFIGURATION_VALIDATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_POLICIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComponentUpdatePolicy", crate::resource::Rule { shape: Some(&DEPLOYMENT_COMPONENT_UPDATE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConfigurationValidationPolicy", crate::resource::Rule { shape: Some(&DEPLOYMENT_CONFIGURATION_VALIDATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeploymentComponentUpdatePolicy`.
     #[derive(Clone, Default)]
     pub struct DeploymentComponentUpdatePolicy {
         /// CloudFormation property `Action`.
@@ -596,45 +479,35 @@ pub mod deployment {
         pub timeout_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentComponentUpdatePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("TimeoutInSeconds", self.timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentComponentUpdatePolicy;
+        opt {
+            action = "Action",
+            timeout_in_seconds = "TimeoutInSeconds",
         }
     }
 
-    pub(super) static DEPLOYMENT_COMPONENT_UPDATE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_COMPONENT_UPDATE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeploymentConfigurationValidationPolicy`.
     #[derive(Clone, Default)]
     pub struct DeploymentConfigurationValidationPolicy {
         /// CloudFormation property `TimeoutInSeconds`.
         pub timeout_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentConfigurationValidationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TimeoutInSeconds", self.timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentConfigurationValidationPolicy;
+        opt {
+            timeout_in_seconds = "TimeoutInSeconds",
         }
     }
 
-    pub(super) static DEPLOYMENT_CONFIGURATION_VALIDATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_CONFIGURATION_VALIDATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeploymentIoTJobConfiguration`.
     #[derive(Clone, Default)]
     pub struct DeploymentIoTJobConfiguration {
         /// CloudFormation property `AbortConfig`.
@@ -645,26 +518,21 @@ pub mod deployment {
         pub timeout_config: ::std::option::Option<crate::cfn::greengrassv2::deployment::IoTJobTimeoutConfig>,
     }
 
-    impl crate::resource::ToExpr for DeploymentIoTJobConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbortConfig", self.abort_config);
-            p.set_opt("JobExecutionsRolloutConfig", self.job_executions_rollout_config);
-            p.set_opt("TimeoutConfig", self.timeout_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentIoTJobConfiguration;
+        opt {
+            abort_config = "AbortConfig",
+            job_executions_rollout_config = "JobExecutionsRolloutConfig",
+            timeout_config = "TimeoutConfig",
         }
     }
 
-    pub(super) static DEPLOYMENT_IO_T_JOB_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AbortConfig", crate::resource::Rule { shape: Some(&IO_T_JOB_ABORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JobExecutionsRolloutConfig", crate::resource::Rule { shape: Some(&IO_T_JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeoutConfig", crate::resource::Rule { shape: Some(&IO_T_JOB_TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOYMENT_IO_T_JOB_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AbortConfig", crate::resource::Rule { shape: Some(&IO_T_JOB_ABORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JobExecutionsRolloutConfig", crate::resource::Rule { shape: Some(&IO_T_JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeoutConfig", crate::resource::Rule { shape: Some(&IO_T_JOB_TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IoTJobAbortConfig`.
     #[derive(Clone)]
     pub struct IoTJobAbortConfig {
         /// CloudFormation property `CriteriaList`; required.
@@ -681,28 +549,23 @@ pub mod deployment {
         }
     }
 
-    impl crate::resource::ToExpr for IoTJobAbortConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CriteriaList", self.criteria_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested IoTJobAbortConfig;
+        req {
+            criteria_list = "CriteriaList",
         }
     }
 
-    pub(super) static IO_T_JOB_ABORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CriteriaList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&IO_T_JOB_ABORT_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IO_T_JOB_ABORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CriteriaList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&IO_T_JOB_ABORT_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IoTJobAbortCriteria`.
     #[derive(Clone)]
     pub struct IoTJobAbortCriteria {
         /// CloudFormation property `Action`; required.
         pub action: crate::value::Val<crate::cfn::greengrassv2::deployment::IoTJobAbortCriteriaAction>,
         /// CloudFormation property `FailureType`; required.
-        pub failure_type: crate::value::Val<crate::cfn::greengrassv2::deployment::FailureType>,
+        pub failure_type: crate::value::Val<crate::cfn::shared::group_iot_iot::FailureType>,
         /// CloudFormation property `MinNumberOfExecutedThings`; required.
         pub min_number_of_executed_things: crate::value::Val<i64>,
         /// CloudFormation property `ThresholdPercentage`; required.
@@ -711,8 +574,7 @@ pub mod deployment {
 
     impl IoTJobAbortCriteria {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::greengrassv2::deployment::IoTJobAbortCriteriaAction>>, failure_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::greengrassv2::deployment::FailureType>>, min_number_of_executed_things: impl ::std::convert::Into<crate::value::Val<i64>>, threshold_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
+        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::greengrassv2::deployment::IoTJobAbortCriteriaAction>>, failure_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_iot_iot::FailureType>>, min_number_of_executed_things: impl ::std::convert::Into<crate::value::Val<i64>>, threshold_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 action: action.into(),
                 failure_type: failure_type.into(),
@@ -722,26 +584,21 @@ pub mod deployment {
         }
     }
 
-    impl crate::resource::ToExpr for IoTJobAbortCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("FailureType", self.failure_type);
-            p.set("MinNumberOfExecutedThings", self.min_number_of_executed_things);
-            p.set("ThresholdPercentage", self.threshold_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested IoTJobAbortCriteria;
+        req {
+            action = "Action",
+            failure_type = "FailureType",
+            min_number_of_executed_things = "MinNumberOfExecutedThings",
+            threshold_percentage = "ThresholdPercentage",
         }
     }
 
-    pub(super) static IO_T_JOB_ABORT_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinNumberOfExecutedThings", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("ThresholdPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IO_T_JOB_ABORT_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinNumberOfExecutedThings", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("ThresholdPercentage", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IoTJobExecutionsRolloutConfig`.
     #[derive(Clone, Default)]
     pub struct IoTJobExecutionsRolloutConfig {
         /// CloudFormation property `ExponentialRate`.
@@ -750,24 +607,19 @@ pub mod deployment {
         pub maximum_per_minute: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for IoTJobExecutionsRolloutConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExponentialRate", self.exponential_rate);
-            p.set_opt("MaximumPerMinute", self.maximum_per_minute);
-            p.into_expr()
+    crate::resource::props! {
+        nested IoTJobExecutionsRolloutConfig;
+        opt {
+            exponential_rate = "ExponentialRate",
+            maximum_per_minute = "MaximumPerMinute",
         }
     }
 
-    pub(super) static IO_T_JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExponentialRate", crate::resource::Rule { shape: Some(&IO_T_JOB_EXPONENTIAL_ROLLOUT_RATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumPerMinute", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IO_T_JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExponentialRate", crate::resource::Rule { shape: Some(&IO_T_JOB_EXPONENTIAL_ROLLOUT_RATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumPerMinute", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IoTJobExponentialRolloutRate`.
     #[derive(Clone)]
     pub struct IoTJobExponentialRolloutRate {
         /// CloudFormation property `BaseRatePerMinute`; required.
@@ -780,7 +632,6 @@ pub mod deployment {
 
     impl IoTJobExponentialRolloutRate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(base_rate_per_minute: impl ::std::convert::Into<crate::value::Val<i64>>, increment_factor: impl ::std::convert::Into<crate::value::Val<f64>>, rate_increase_criteria: crate::cfn::greengrassv2::deployment::IoTJobRateIncreaseCriteria) -> Self {
             Self {
                 base_rate_per_minute: base_rate_per_minute.into(),
@@ -790,26 +641,21 @@ pub mod deployment {
         }
     }
 
-    impl crate::resource::ToExpr for IoTJobExponentialRolloutRate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BaseRatePerMinute", self.base_rate_per_minute);
-            p.set("IncrementFactor", self.increment_factor);
-            p.set("RateIncreaseCriteria", self.rate_increase_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested IoTJobExponentialRolloutRate;
+        req {
+            base_rate_per_minute = "BaseRatePerMinute",
+            increment_factor = "IncrementFactor",
+            rate_increase_criteria = "RateIncreaseCriteria",
         }
     }
 
-    pub(super) static IO_T_JOB_EXPONENTIAL_ROLLOUT_RATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BaseRatePerMinute", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("IncrementFactor", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-            ("RateIncreaseCriteria", crate::resource::Rule { shape: Some(&IO_T_JOB_RATE_INCREASE_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IO_T_JOB_EXPONENTIAL_ROLLOUT_RATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BaseRatePerMinute", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("IncrementFactor", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+        ("RateIncreaseCriteria", crate::resource::Rule { shape: Some(&IO_T_JOB_RATE_INCREASE_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IoTJobRateIncreaseCriteria`.
     #[derive(Clone, Default)]
     pub struct IoTJobRateIncreaseCriteria {
         /// CloudFormation property `NumberOfNotifiedThings`.
@@ -818,47 +664,37 @@ pub mod deployment {
         pub number_of_succeeded_things: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for IoTJobRateIncreaseCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NumberOfNotifiedThings", self.number_of_notified_things);
-            p.set_opt("NumberOfSucceededThings", self.number_of_succeeded_things);
-            p.into_expr()
+    crate::resource::props! {
+        nested IoTJobRateIncreaseCriteria;
+        opt {
+            number_of_notified_things = "NumberOfNotifiedThings",
+            number_of_succeeded_things = "NumberOfSucceededThings",
         }
     }
 
-    pub(super) static IO_T_JOB_RATE_INCREASE_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NumberOfNotifiedThings", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("NumberOfSucceededThings", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IO_T_JOB_RATE_INCREASE_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NumberOfNotifiedThings", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("NumberOfSucceededThings", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IoTJobTimeoutConfig`.
     #[derive(Clone, Default)]
     pub struct IoTJobTimeoutConfig {
         /// CloudFormation property `InProgressTimeoutInMinutes`.
         pub in_progress_timeout_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for IoTJobTimeoutConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InProgressTimeoutInMinutes", self.in_progress_timeout_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested IoTJobTimeoutConfig;
+        opt {
+            in_progress_timeout_in_minutes = "InProgressTimeoutInMinutes",
         }
     }
 
-    pub(super) static IO_T_JOB_TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InProgressTimeoutInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IO_T_JOB_TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InProgressTimeoutInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `NOTIFY_COMPONENTS`
         NotifyComponents,
@@ -866,18 +702,9 @@ pub mod deployment {
         SkipNotifyComponents,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NotifyComponents => "NOTIFY_COMPONENTS",
-                Self::SkipNotifyComponents => "SKIP_NOTIFY_COMPONENTS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["NOTIFY_COMPONENTS", "SKIP_NOTIFY_COMPONENTS"]);
 
-    /// Allowed values of `FailureHandlingPolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailureHandlingPolicy {
         /// `ROLLBACK`
         Rollback,
@@ -885,54 +712,13 @@ pub mod deployment {
         DoNothing,
     }
 
-    impl crate::value::CfnEnum for FailureHandlingPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rollback => "ROLLBACK",
-                Self::DoNothing => "DO_NOTHING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FailureHandlingPolicy, ["ROLLBACK", "DO_NOTHING"]);
 
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IoTJobAbortCriteriaAction {
         /// `CANCEL`
         Cancel,
     }
 
-    impl crate::value::CfnEnum for IoTJobAbortCriteriaAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cancel => "CANCEL",
-            }
-        }
-    }
-
-    /// Allowed values of `FailureType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FailureType {
-        /// `FAILED`
-        Failed,
-        /// `REJECTED`
-        Rejected,
-        /// `TIMED_OUT`
-        TimedOut,
-        /// `ALL`
-        All,
-    }
-
-    impl crate::value::CfnEnum for FailureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Failed => "FAILED",
-                Self::Rejected => "REJECTED",
-                Self::TimedOut => "TIMED_OUT",
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IoTJobAbortCriteriaAction, ["CANCEL"]);
 }

@@ -19,7 +19,6 @@ pub struct Config {
 
 impl Config {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(config_data: crate::cfn::groundstation::config::ConfigData, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             config_data,
@@ -29,53 +28,38 @@ impl Config {
     }
 }
 
-impl crate::resource::Resource for Config {
-    const TYPE: &'static str = "AWS::GroundStation::Config";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIG_SHAPE)
+crate::resource::props! {
+    resource Config = "AWS::GroundStation::Config", shape: Some(&CONFIG_SHAPE);
+    req {
+        config_data = "ConfigData",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfigData", self.config_data);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigData", crate::resource::Rule { shape: Some(&self::config::CONFIG_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::config::TAG18_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigData", crate::resource::Rule { shape: Some(&self::config::CONFIG_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::config::TAG18_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Config`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Config> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
 pub mod config {
     //! Nested property types and enums of [`Config`](super::Config).
 
-    /// The definition `ConfigData`.
     #[derive(Clone, Default)]
     pub struct ConfigData {
         /// CloudFormation property `AntennaDownlinkConfig`.
@@ -96,48 +80,40 @@ pub mod config {
         pub uplink_echo_config: ::std::option::Option<crate::cfn::groundstation::config::UplinkEchoConfig>,
     }
 
-    impl crate::resource::ToExpr for ConfigData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AntennaDownlinkConfig", self.antenna_downlink_config);
-            p.set_opt("AntennaDownlinkDemodDecodeConfig", self.antenna_downlink_demod_decode_config);
-            p.set_opt("AntennaUplinkConfig", self.antenna_uplink_config);
-            p.set_opt("DataflowEndpointConfig", self.dataflow_endpoint_config);
-            p.set_opt("S3RecordingConfig", self.s3_recording_config);
-            p.set_opt("TelemetrySinkConfig", self.telemetry_sink_config);
-            p.set_opt("TrackingConfig", self.tracking_config);
-            p.set_opt("UplinkEchoConfig", self.uplink_echo_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigData;
+        opt {
+            antenna_downlink_config = "AntennaDownlinkConfig",
+            antenna_downlink_demod_decode_config = "AntennaDownlinkDemodDecodeConfig",
+            antenna_uplink_config = "AntennaUplinkConfig",
+            dataflow_endpoint_config = "DataflowEndpointConfig",
+            s3_recording_config = "S3RecordingConfig",
+            telemetry_sink_config = "TelemetrySinkConfig",
+            tracking_config = "TrackingConfig",
+            uplink_echo_config = "UplinkEchoConfig",
         }
     }
 
-    pub(super) static CONFIG_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AntennaDownlinkDemodDecodeConfig", crate::resource::Rule { shape: Some(&ANTENNA_DOWNLINK_DEMOD_DECODE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3RecordingConfig", crate::resource::Rule { shape: Some(&S3_RECORDING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TelemetrySinkConfig", crate::resource::Rule { shape: Some(&TELEMETRY_SINK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UplinkEchoConfig", crate::resource::Rule { shape: Some(&UPLINK_ECHO_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIG_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AntennaDownlinkDemodDecodeConfig", crate::resource::Rule { shape: Some(&ANTENNA_DOWNLINK_DEMOD_DECODE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3RecordingConfig", crate::resource::Rule { shape: Some(&S3_RECORDING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TelemetrySinkConfig", crate::resource::Rule { shape: Some(&TELEMETRY_SINK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UplinkEchoConfig", crate::resource::Rule { shape: Some(&UPLINK_ECHO_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AntennaDownlinkConfig`.
     #[derive(Clone, Default)]
     pub struct AntennaDownlinkConfig {
         /// CloudFormation property `SpectrumConfig`.
         pub spectrum_config: ::std::option::Option<crate::cfn::groundstation::config::SpectrumConfig>,
     }
 
-    impl crate::resource::ToExpr for AntennaDownlinkConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SpectrumConfig", self.spectrum_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AntennaDownlinkConfig;
+        opt {
+            spectrum_config = "SpectrumConfig",
         }
     }
 
-    /// The definition `SpectrumConfig`.
     #[derive(Clone, Default)]
     pub struct SpectrumConfig {
         /// CloudFormation property `Bandwidth`.
@@ -148,18 +124,15 @@ pub mod config {
         pub polarization: ::std::option::Option<crate::value::Val<crate::cfn::groundstation::config::Polarization>>,
     }
 
-    impl crate::resource::ToExpr for SpectrumConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bandwidth", self.bandwidth);
-            p.set_opt("CenterFrequency", self.center_frequency);
-            p.set_opt("Polarization", self.polarization);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpectrumConfig;
+        opt {
+            bandwidth = "Bandwidth",
+            center_frequency = "CenterFrequency",
+            polarization = "Polarization",
         }
     }
 
-    /// The definition `FrequencyBandwidth`.
     #[derive(Clone, Default)]
     pub struct FrequencyBandwidth {
         /// CloudFormation property `Units`.
@@ -168,17 +141,14 @@ pub mod config {
         pub value: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for FrequencyBandwidth {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Units", self.units);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested FrequencyBandwidth;
+        opt {
+            units = "Units",
+            value = "Value",
         }
     }
 
-    /// The definition `Frequency`.
     #[derive(Clone, Default)]
     pub struct Frequency {
         /// CloudFormation property `Units`.
@@ -187,17 +157,14 @@ pub mod config {
         pub value: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for Frequency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Units", self.units);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Frequency;
+        opt {
+            units = "Units",
+            value = "Value",
         }
     }
 
-    /// The definition `AntennaDownlinkDemodDecodeConfig`.
     #[derive(Clone, Default)]
     pub struct AntennaDownlinkDemodDecodeConfig {
         /// CloudFormation property `DecodeConfig`.
@@ -208,69 +175,54 @@ pub mod config {
         pub spectrum_config: ::std::option::Option<crate::cfn::groundstation::config::SpectrumConfig>,
     }
 
-    impl crate::resource::ToExpr for AntennaDownlinkDemodDecodeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DecodeConfig", self.decode_config);
-            p.set_opt("DemodulationConfig", self.demodulation_config);
-            p.set_opt("SpectrumConfig", self.spectrum_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AntennaDownlinkDemodDecodeConfig;
+        opt {
+            decode_config = "DecodeConfig",
+            demodulation_config = "DemodulationConfig",
+            spectrum_config = "SpectrumConfig",
         }
     }
 
-    pub(super) static ANTENNA_DOWNLINK_DEMOD_DECODE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DecodeConfig", crate::resource::Rule { shape: Some(&DECODE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DemodulationConfig", crate::resource::Rule { shape: Some(&DEMODULATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANTENNA_DOWNLINK_DEMOD_DECODE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DecodeConfig", crate::resource::Rule { shape: Some(&DECODE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DemodulationConfig", crate::resource::Rule { shape: Some(&DEMODULATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DecodeConfig`.
     #[derive(Clone, Default)]
     pub struct DecodeConfig {
         /// CloudFormation property `UnvalidatedJSON`.
         pub unvalidated_json: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DecodeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UnvalidatedJSON", self.unvalidated_json);
-            p.into_expr()
+    crate::resource::props! {
+        nested DecodeConfig;
+        opt {
+            unvalidated_json = "UnvalidatedJSON",
         }
     }
 
-    pub(super) static DECODE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UnvalidatedJSON", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[{}\\[\\]:.,\"0-9A-z\\-_\\s]{1,8192}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DECODE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UnvalidatedJSON", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[{}\\[\\]:.,\"0-9A-z\\-_\\s]{1,8192}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DemodulationConfig`.
     #[derive(Clone, Default)]
     pub struct DemodulationConfig {
         /// CloudFormation property `UnvalidatedJSON`.
         pub unvalidated_json: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DemodulationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UnvalidatedJSON", self.unvalidated_json);
-            p.into_expr()
+    crate::resource::props! {
+        nested DemodulationConfig;
+        opt {
+            unvalidated_json = "UnvalidatedJSON",
         }
     }
 
-    pub(super) static DEMODULATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UnvalidatedJSON", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[{}\\[\\]:.,\"0-9A-z\\-_\\s]{1,8192}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEMODULATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UnvalidatedJSON", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[{}\\[\\]:.,\"0-9A-z\\-_\\s]{1,8192}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AntennaUplinkConfig`.
     #[derive(Clone, Default)]
     pub struct AntennaUplinkConfig {
         /// CloudFormation property `SpectrumConfig`.
@@ -281,18 +233,15 @@ pub mod config {
         pub transmit_disabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AntennaUplinkConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SpectrumConfig", self.spectrum_config);
-            p.set_opt("TargetEirp", self.target_eirp);
-            p.set_opt("TransmitDisabled", self.transmit_disabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AntennaUplinkConfig;
+        opt {
+            spectrum_config = "SpectrumConfig",
+            target_eirp = "TargetEirp",
+            transmit_disabled = "TransmitDisabled",
         }
     }
 
-    /// The definition `UplinkSpectrumConfig`.
     #[derive(Clone, Default)]
     pub struct UplinkSpectrumConfig {
         /// CloudFormation property `CenterFrequency`.
@@ -301,17 +250,14 @@ pub mod config {
         pub polarization: ::std::option::Option<crate::value::Val<crate::cfn::groundstation::config::Polarization>>,
     }
 
-    impl crate::resource::ToExpr for UplinkSpectrumConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CenterFrequency", self.center_frequency);
-            p.set_opt("Polarization", self.polarization);
-            p.into_expr()
+    crate::resource::props! {
+        nested UplinkSpectrumConfig;
+        opt {
+            center_frequency = "CenterFrequency",
+            polarization = "Polarization",
         }
     }
 
-    /// The definition `Eirp`.
     #[derive(Clone, Default)]
     pub struct Eirp {
         /// CloudFormation property `Units`.
@@ -320,17 +266,14 @@ pub mod config {
         pub value: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for Eirp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Units", self.units);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Eirp;
+        opt {
+            units = "Units",
+            value = "Value",
         }
     }
 
-    /// The definition `DataflowEndpointConfig`.
     #[derive(Clone, Default)]
     pub struct DataflowEndpointConfig {
         /// CloudFormation property `DataflowEndpointName`.
@@ -339,17 +282,14 @@ pub mod config {
         pub dataflow_endpoint_region: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataflowEndpointConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataflowEndpointName", self.dataflow_endpoint_name);
-            p.set_opt("DataflowEndpointRegion", self.dataflow_endpoint_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataflowEndpointConfig;
+        opt {
+            dataflow_endpoint_name = "DataflowEndpointName",
+            dataflow_endpoint_region = "DataflowEndpointRegion",
         }
     }
 
-    /// The definition `S3RecordingConfig`.
     #[derive(Clone, Default)]
     pub struct S3RecordingConfig {
         /// CloudFormation property `BucketArn`.
@@ -360,26 +300,21 @@ pub mod config {
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3RecordingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketArn", self.bucket_arn);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3RecordingConfig;
+        opt {
+            bucket_arn = "BucketArn",
+            prefix = "Prefix",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static S3_RECORDING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:s3:::[A-Za-z0-9-]{1,64}$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_\\-=/]|\\{satellite_id\\}|\\{config\\-name}|\\{s3\\-config-id}|\\{year\\}|\\{month\\}|\\{day\\}){1,900}$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_RECORDING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z0-9-]{0,64}:s3:::[A-Za-z0-9-]{1,64}$")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_\\-=/]|\\{satellite_id\\}|\\{config\\-name}|\\{s3\\-config-id}|\\{year\\}|\\{month\\}|\\{day\\}){1,900}$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TelemetrySinkConfig`.
     #[derive(Clone)]
     pub struct TelemetrySinkConfig {
         /// CloudFormation property `TelemetrySinkData`; required.
@@ -390,7 +325,6 @@ pub mod config {
 
     impl TelemetrySinkConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(telemetry_sink_data: crate::cfn::groundstation::config::TelemetrySinkData, telemetry_sink_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::groundstation::config::TelemetrySinkType>>) -> Self {
             Self {
                 telemetry_sink_data,
@@ -399,45 +333,35 @@ pub mod config {
         }
     }
 
-    impl crate::resource::ToExpr for TelemetrySinkConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TelemetrySinkData", self.telemetry_sink_data);
-            p.set("TelemetrySinkType", self.telemetry_sink_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelemetrySinkConfig;
+        req {
+            telemetry_sink_data = "TelemetrySinkData",
+            telemetry_sink_type = "TelemetrySinkType",
         }
     }
 
-    pub(super) static TELEMETRY_SINK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TelemetrySinkData", crate::resource::Rule { shape: Some(&TELEMETRY_SINK_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TELEMETRY_SINK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TelemetrySinkData", crate::resource::Rule { shape: Some(&TELEMETRY_SINK_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TelemetrySinkData`.
     #[derive(Clone, Default)]
     pub struct TelemetrySinkData {
         /// CloudFormation property `KinesisDataStreamData`.
         pub kinesis_data_stream_data: ::std::option::Option<crate::cfn::groundstation::config::KinesisDataStreamData>,
     }
 
-    impl crate::resource::ToExpr for TelemetrySinkData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KinesisDataStreamData", self.kinesis_data_stream_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelemetrySinkData;
+        opt {
+            kinesis_data_stream_data = "KinesisDataStreamData",
         }
     }
 
-    pub(super) static TELEMETRY_SINK_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KinesisDataStreamData", crate::resource::Rule { shape: Some(&KINESIS_DATA_STREAM_DATA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TELEMETRY_SINK_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KinesisDataStreamData", crate::resource::Rule { shape: Some(&KINESIS_DATA_STREAM_DATA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KinesisDataStreamData`.
     #[derive(Clone)]
     pub struct KinesisDataStreamData {
         /// CloudFormation property `KinesisDataStreamArn`; required.
@@ -448,7 +372,6 @@ pub mod config {
 
     impl KinesisDataStreamData {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kinesis_data_stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, kinesis_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kinesis_data_stream_arn: kinesis_data_stream_arn.into(),
@@ -457,40 +380,32 @@ pub mod config {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisDataStreamData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KinesisDataStreamArn", self.kinesis_data_stream_arn);
-            p.set("KinesisRoleArn", self.kinesis_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisDataStreamData;
+        req {
+            kinesis_data_stream_arn = "KinesisDataStreamArn",
+            kinesis_role_arn = "KinesisRoleArn",
         }
     }
 
-    pub(super) static KINESIS_DATA_STREAM_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KinesisDataStreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-.]{1,63}:kinesis:[-a-z0-9]{1,50}:[0-9]{12}:stream/[a-zA-Z0-9_.-]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("KinesisRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_DATA_STREAM_DATA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KinesisDataStreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-.]{1,63}:kinesis:[-a-z0-9]{1,50}:[0-9]{12}:stream/[a-zA-Z0-9_.-]{1,128}$")), ..crate::resource::Rule::NONE }),
+        ("KinesisRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[^:\\n]+:iam::[^:\\n]+:role\\/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TrackingConfig`.
     #[derive(Clone, Default)]
     pub struct TrackingConfig {
         /// CloudFormation property `Autotrack`.
         pub autotrack: ::std::option::Option<crate::value::Val<crate::cfn::groundstation::config::Autotrack>>,
     }
 
-    impl crate::resource::ToExpr for TrackingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Autotrack", self.autotrack);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrackingConfig;
+        opt {
+            autotrack = "Autotrack",
         }
     }
 
-    /// The definition `UplinkEchoConfig`.
     #[derive(Clone, Default)]
     pub struct UplinkEchoConfig {
         /// CloudFormation property `AntennaUplinkConfigArn`.
@@ -499,31 +414,24 @@ pub mod config {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for UplinkEchoConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AntennaUplinkConfigArn", self.antenna_uplink_config_arn);
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested UplinkEchoConfig;
+        opt {
+            antenna_uplink_config_arn = "AntennaUplinkConfigArn",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static UPLINK_ECHO_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AntennaUplinkConfigArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPLINK_ECHO_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AntennaUplinkConfigArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG18_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG18_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `BandwidthUnits`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BandwidthUnits {
         /// `GHz`
         GHz,
@@ -533,19 +441,9 @@ pub mod config {
         KHz,
     }
 
-    impl crate::value::CfnEnum for BandwidthUnits {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GHz => "GHz",
-                Self::MHz => "MHz",
-                Self::KHz => "kHz",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BandwidthUnits, ["GHz", "MHz", "kHz"]);
 
-    /// Allowed values of `FrequencyUnits`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FrequencyUnits {
         /// `GHz`
         GHz,
@@ -555,19 +453,9 @@ pub mod config {
         KHz,
     }
 
-    impl crate::value::CfnEnum for FrequencyUnits {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GHz => "GHz",
-                Self::MHz => "MHz",
-                Self::KHz => "kHz",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FrequencyUnits, ["GHz", "MHz", "kHz"]);
 
-    /// Allowed values of `Polarization`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Polarization {
         /// `LEFT_HAND`
         LeftHand,
@@ -577,51 +465,25 @@ pub mod config {
         None,
     }
 
-    impl crate::value::CfnEnum for Polarization {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LeftHand => "LEFT_HAND",
-                Self::RightHand => "RIGHT_HAND",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Polarization, ["LEFT_HAND", "RIGHT_HAND", "NONE"]);
 
-    /// Allowed values of `EirpUnits`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EirpUnits {
         /// `dBW`
         DBw,
     }
 
-    impl crate::value::CfnEnum for EirpUnits {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DBw => "dBW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EirpUnits, ["dBW"]);
 
-    /// Allowed values of `TelemetrySinkType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TelemetrySinkType {
         /// `KINESIS_DATA_STREAM`
         KinesisDataStream,
     }
 
-    impl crate::value::CfnEnum for TelemetrySinkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KinesisDataStream => "KINESIS_DATA_STREAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TelemetrySinkType, ["KINESIS_DATA_STREAM"]);
 
-    /// Allowed values of `Autotrack`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Autotrack {
         /// `REQUIRED`
         Required,
@@ -631,16 +493,7 @@ pub mod config {
         Removed,
     }
 
-    impl crate::value::CfnEnum for Autotrack {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Required => "REQUIRED",
-                Self::Preferred => "PREFERRED",
-                Self::Removed => "REMOVED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Autotrack, ["REQUIRED", "PREFERRED", "REMOVED"]);
 }
 
 /// AWS Ground Station DataflowEndpointGroup schema for CloudFormation
@@ -675,50 +528,38 @@ impl DataflowEndpointGroup {
     }
 }
 
-impl crate::resource::Resource for DataflowEndpointGroup {
-    const TYPE: &'static str = "AWS::GroundStation::DataflowEndpointGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATAFLOW_ENDPOINT_GROUP_SHAPE)
+crate::resource::props! {
+    resource DataflowEndpointGroup = "AWS::GroundStation::DataflowEndpointGroup", shape: Some(&DATAFLOW_ENDPOINT_GROUP_SHAPE);
+    req {
+        endpoint_details = "EndpointDetails",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContactPostPassDurationSeconds", self.contact_post_pass_duration_seconds);
-        p.set_opt("ContactPrePassDurationSeconds", self.contact_pre_pass_duration_seconds);
-        p.set("EndpointDetails", self.endpoint_details);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        contact_post_pass_duration_seconds = "ContactPostPassDurationSeconds",
+        contact_pre_pass_duration_seconds = "ContactPrePassDurationSeconds",
+        tags = "Tags",
     }
 }
 
-static DATAFLOW_ENDPOINT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactPostPassDurationSeconds", crate::resource::Rule { min: Some(30.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
-        ("ContactPrePassDurationSeconds", crate::resource::Rule { min: Some(30.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
-        ("EndpointDetails", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&self::dataflow_endpoint_group::ENDPOINT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::dataflow_endpoint_group::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATAFLOW_ENDPOINT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactPostPassDurationSeconds", crate::resource::Rule { min: Some(30.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
+    ("ContactPrePassDurationSeconds", crate::resource::Rule { min: Some(30.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
+    ("EndpointDetails", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&self::dataflow_endpoint_group::ENDPOINT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataflowEndpointGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataflowEndpointGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod dataflow_endpoint_group {
     //! Nested property types and enums of [`DataflowEndpointGroup`](super::DataflowEndpointGroup).
 
-    /// The definition `EndpointDetails`.
     #[derive(Clone, Default)]
     pub struct EndpointDetails {
         /// Information about AwsGroundStationAgentEndpoint.
@@ -731,24 +572,20 @@ pub mod dataflow_endpoint_group {
         pub security_details: ::std::option::Option<crate::cfn::groundstation::dataflow_endpoint_group::SecurityDetails>,
     }
 
-    impl crate::resource::ToExpr for EndpointDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsGroundStationAgentEndpoint", self.aws_ground_station_agent_endpoint);
-            p.set_opt("Endpoint", self.endpoint);
-            p.set_opt("SecurityDetails", self.security_details);
-            p.into_expr()
+    crate::resource::props! {
+        nested EndpointDetails;
+        opt {
+            aws_ground_station_agent_endpoint = "AwsGroundStationAgentEndpoint",
+            endpoint = "Endpoint",
+            security_details = "SecurityDetails",
         }
     }
 
-    pub(super) static ENDPOINT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsGroundStationAgentEndpoint", crate::resource::Rule { shape: Some(&AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { shape: Some(&DATAFLOW_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecurityDetails", crate::resource::Rule { shape: Some(&SECURITY_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENDPOINT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsGroundStationAgentEndpoint", crate::resource::Rule { shape: Some(&AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { shape: Some(&DATAFLOW_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecurityDetails", crate::resource::Rule { shape: Some(&SECURITY_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about AwsGroundStationAgentEndpoint.
     #[derive(Clone, Default)]
@@ -773,25 +610,21 @@ pub mod dataflow_endpoint_group {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AwsGroundStationAgentEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentStatus", self.agent_status);
-            p.set_opt("AuditResults", self.audit_results);
-            p.set_opt("EgressAddress", self.egress_address);
-            p.set_opt("IngressAddress", self.ingress_address);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsGroundStationAgentEndpoint;
+        opt {
+            agent_status = "AgentStatus",
+            audit_results = "AuditResults",
+            egress_address = "EgressAddress",
+            ingress_address = "IngressAddress",
+            name = "Name",
         }
     }
 
-    pub(super) static AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IngressAddress", crate::resource::Rule { shape: Some(&RANGED_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IngressAddress", crate::resource::Rule { shape: Some(&RANGED_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Egress address of AgentEndpoint with an optional mtu.
     #[derive(Clone, Default)]
@@ -804,17 +637,14 @@ pub mod dataflow_endpoint_group {
         pub socket_address: ::std::option::Option<crate::cfn::groundstation::dataflow_endpoint_group::SocketAddress>,
     }
 
-    impl crate::resource::ToExpr for ConnectionDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mtu", self.mtu);
-            p.set_opt("SocketAddress", self.socket_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionDetails;
+        opt {
+            mtu = "Mtu",
+            socket_address = "SocketAddress",
         }
     }
 
-    /// The definition `SocketAddress`.
     #[derive(Clone, Default)]
     pub struct SocketAddress {
         /// CloudFormation property `Name`.
@@ -823,13 +653,11 @@ pub mod dataflow_endpoint_group {
         pub port: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SocketAddress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested SocketAddress;
+        opt {
+            name = "Name",
+            port = "Port",
         }
     }
 
@@ -846,21 +674,17 @@ pub mod dataflow_endpoint_group {
         pub socket_address: ::std::option::Option<crate::cfn::groundstation::dataflow_endpoint_group::RangedSocketAddress>,
     }
 
-    impl crate::resource::ToExpr for RangedConnectionDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mtu", self.mtu);
-            p.set_opt("SocketAddress", self.socket_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested RangedConnectionDetails;
+        opt {
+            mtu = "Mtu",
+            socket_address = "SocketAddress",
         }
     }
 
-    pub(super) static RANGED_CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SocketAddress", crate::resource::Rule { shape: Some(&RANGED_SOCKET_ADDRESS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RANGED_CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SocketAddress", crate::resource::Rule { shape: Some(&RANGED_SOCKET_ADDRESS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A socket address with a port range.
     #[derive(Clone, Default)]
@@ -875,21 +699,17 @@ pub mod dataflow_endpoint_group {
         pub port_range: ::std::option::Option<crate::cfn::groundstation::dataflow_endpoint_group::IntegerRange>,
     }
 
-    impl crate::resource::ToExpr for RangedSocketAddress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("PortRange", self.port_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested RangedSocketAddress;
+        opt {
+            name = "Name",
+            port_range = "PortRange",
         }
     }
 
-    pub(super) static RANGED_SOCKET_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(7), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RANGED_SOCKET_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(7), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An integer range that has a minimum and maximum value.
     #[derive(Clone, Default)]
@@ -904,17 +724,14 @@ pub mod dataflow_endpoint_group {
         pub minimum: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for IntegerRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Maximum", self.maximum);
-            p.set_opt("Minimum", self.minimum);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegerRange;
+        opt {
+            maximum = "Maximum",
+            minimum = "Minimum",
         }
     }
 
-    /// The definition `DataflowEndpoint`.
     #[derive(Clone, Default)]
     pub struct DataflowEndpoint {
         /// CloudFormation property `Address`.
@@ -925,24 +742,19 @@ pub mod dataflow_endpoint_group {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataflowEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Address", self.address);
-            p.set_opt("Mtu", self.mtu);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataflowEndpoint;
+        opt {
+            address = "Address",
+            mtu = "Mtu",
+            name = "Name",
         }
     }
 
-    pub(super) static DATAFLOW_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATAFLOW_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SecurityDetails`.
     #[derive(Clone, Default)]
     pub struct SecurityDetails {
         /// CloudFormation property `RoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -953,32 +765,22 @@ pub mod dataflow_endpoint_group {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for SecurityDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecurityDetails;
+        opt {
+            role_arn = "RoleArn",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static SECURITY_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(30), max_len: Some(165), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECURITY_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(30), max_len: Some(165), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The status of AgentEndpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AgentStatus {
         /// `SUCCESS`
         Success,
@@ -990,20 +792,10 @@ pub mod dataflow_endpoint_group {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for AgentStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Success => "SUCCESS",
-                Self::Failed => "FAILED",
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AgentStatus, ["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"]);
 
     /// The results of the audit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuditResults {
         /// `HEALTHY`
         Healthy,
@@ -1011,15 +803,7 @@ pub mod dataflow_endpoint_group {
         Unhealthy,
     }
 
-    impl crate::value::CfnEnum for AuditResults {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Healthy => "HEALTHY",
-                Self::Unhealthy => "UNHEALTHY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuditResults, ["HEALTHY", "UNHEALTHY"]);
 }
 
 /// Resource Type definition for AWS Ground Station DataflowEndpointGroupV2
@@ -1041,55 +825,38 @@ pub struct DataflowEndpointGroupV2 {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DataflowEndpointGroupV2 {
-    const TYPE: &'static str = "AWS::GroundStation::DataflowEndpointGroupV2";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATAFLOW_ENDPOINT_GROUP_V2_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContactPostPassDurationSeconds", self.contact_post_pass_duration_seconds);
-        p.set_opt("ContactPrePassDurationSeconds", self.contact_pre_pass_duration_seconds);
-        p.set_opt("Endpoints", self.endpoints);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DataflowEndpointGroupV2 = "AWS::GroundStation::DataflowEndpointGroupV2", shape: Some(&DATAFLOW_ENDPOINT_GROUP_V2_SHAPE);
+    opt {
+        contact_post_pass_duration_seconds = "ContactPostPassDurationSeconds",
+        contact_pre_pass_duration_seconds = "ContactPrePassDurationSeconds",
+        endpoints = "Endpoints",
+        tags = "Tags",
     }
 }
 
-static DATAFLOW_ENDPOINT_GROUP_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactPostPassDurationSeconds", crate::resource::Rule { min: Some(30.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
-        ("ContactPrePassDurationSeconds", crate::resource::Rule { min: Some(30.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
-        ("Endpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { shape: Some(&self::dataflow_endpoint_group_v2::CREATE_ENDPOINT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::dataflow_endpoint_group_v2::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATAFLOW_ENDPOINT_GROUP_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactPostPassDurationSeconds", crate::resource::Rule { min: Some(30.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
+    ("ContactPrePassDurationSeconds", crate::resource::Rule { min: Some(30.0), max: Some(480.0), ..crate::resource::Rule::NONE }),
+    ("Endpoints", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { shape: Some(&self::dataflow_endpoint_group_v2::CREATE_ENDPOINT_DETAILS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataflowEndpointGroupV2`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataflowEndpointGroupV2> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `EndpointDetails`.
-    #[inline]
-    pub fn attr_endpoint_details(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("EndpointDetails")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EndpointDetails`.
+        attr_endpoint_details: crate::value::List<::std::string::String> = "EndpointDetails",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod dataflow_endpoint_group_v2 {
     //! Nested property types and enums of [`DataflowEndpointGroupV2`](super::DataflowEndpointGroupV2).
 
-    /// The definition `CreateEndpointDetails`.
     #[derive(Clone, Default)]
     pub struct CreateEndpointDetails {
         /// Information about DownlinkAwsGroundStationAgentEndpoint used for create
@@ -1102,22 +869,18 @@ pub mod dataflow_endpoint_group_v2 {
         pub uplink_aws_ground_station_agent_endpoint: ::std::option::Option<crate::cfn::groundstation::dataflow_endpoint_group_v2::UplinkAwsGroundStationAgentEndpoint>,
     }
 
-    impl crate::resource::ToExpr for CreateEndpointDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DownlinkAwsGroundStationAgentEndpoint", self.downlink_aws_ground_station_agent_endpoint);
-            p.set_opt("UplinkAwsGroundStationAgentEndpoint", self.uplink_aws_ground_station_agent_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateEndpointDetails;
+        opt {
+            downlink_aws_ground_station_agent_endpoint = "DownlinkAwsGroundStationAgentEndpoint",
+            uplink_aws_ground_station_agent_endpoint = "UplinkAwsGroundStationAgentEndpoint",
         }
     }
 
-    pub(super) static CREATE_ENDPOINT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DownlinkAwsGroundStationAgentEndpoint", crate::resource::Rule { shape: Some(&DOWNLINK_AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UplinkAwsGroundStationAgentEndpoint", crate::resource::Rule { shape: Some(&UPLINK_AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREATE_ENDPOINT_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DownlinkAwsGroundStationAgentEndpoint", crate::resource::Rule { shape: Some(&DOWNLINK_AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UplinkAwsGroundStationAgentEndpoint", crate::resource::Rule { shape: Some(&UPLINK_AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about DownlinkAwsGroundStationAgentEndpoint used for create
     #[derive(Clone)]
@@ -1132,7 +895,6 @@ pub mod dataflow_endpoint_group_v2 {
 
     impl DownlinkAwsGroundStationAgentEndpoint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dataflow_details: crate::cfn::groundstation::dataflow_endpoint_group_v2::DownlinkDataflowDetails, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dataflow_details,
@@ -1141,22 +903,18 @@ pub mod dataflow_endpoint_group_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for DownlinkAwsGroundStationAgentEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataflowDetails", self.dataflow_details);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DownlinkAwsGroundStationAgentEndpoint;
+        req {
+            dataflow_details = "DataflowDetails",
+            name = "Name",
         }
     }
 
-    pub(super) static DOWNLINK_AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataflowDetails", crate::resource::Rule { shape: Some(&DOWNLINK_DATAFLOW_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOWNLINK_AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataflowDetails", crate::resource::Rule { shape: Some(&DOWNLINK_DATAFLOW_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Dataflow details for downlink
     #[derive(Clone, Default)]
@@ -1167,20 +925,16 @@ pub mod dataflow_endpoint_group_v2 {
         pub agent_connection_details: ::std::option::Option<crate::cfn::groundstation::dataflow_endpoint_group_v2::DownlinkConnectionDetails>,
     }
 
-    impl crate::resource::ToExpr for DownlinkDataflowDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentConnectionDetails", self.agent_connection_details);
-            p.into_expr()
+    crate::resource::props! {
+        nested DownlinkDataflowDetails;
+        opt {
+            agent_connection_details = "AgentConnectionDetails",
         }
     }
 
-    pub(super) static DOWNLINK_DATAFLOW_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentConnectionDetails", crate::resource::Rule { shape: Some(&DOWNLINK_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOWNLINK_DATAFLOW_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentConnectionDetails", crate::resource::Rule { shape: Some(&DOWNLINK_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Connection details for downlink, from ground station to agent, and customer to agent
     #[derive(Clone)]
@@ -1206,22 +960,18 @@ pub mod dataflow_endpoint_group_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for DownlinkConnectionDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgentIpAndPortAddress", self.agent_ip_and_port_address);
-            p.set("EgressAddressAndPort", self.egress_address_and_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested DownlinkConnectionDetails;
+        req {
+            agent_ip_and_port_address = "AgentIpAndPortAddress",
+            egress_address_and_port = "EgressAddressAndPort",
         }
     }
 
-    pub(super) static DOWNLINK_CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentIpAndPortAddress", crate::resource::Rule { shape: Some(&RANGED_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EgressAddressAndPort", crate::resource::Rule { shape: Some(&CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOWNLINK_CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentIpAndPortAddress", crate::resource::Rule { shape: Some(&RANGED_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EgressAddressAndPort", crate::resource::Rule { shape: Some(&CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Socket address of an uplink or downlink agent endpoint with a port range and an optional mtu.
     #[derive(Clone)]
@@ -1247,22 +997,20 @@ pub mod dataflow_endpoint_group_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for RangedConnectionDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mtu", self.mtu);
-            p.set("SocketAddress", self.socket_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested RangedConnectionDetails;
+        req {
+            socket_address = "SocketAddress",
+        }
+        opt {
+            mtu = "Mtu",
         }
     }
 
-    pub(super) static RANGED_CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Mtu", crate::resource::Rule { min: Some(1400.0), max: Some(1500.0), ..crate::resource::Rule::NONE }),
-            ("SocketAddress", crate::resource::Rule { shape: Some(&RANGED_SOCKET_ADDRESS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RANGED_CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Mtu", crate::resource::Rule { min: Some(1400.0), max: Some(1500.0), ..crate::resource::Rule::NONE }),
+        ("SocketAddress", crate::resource::Rule { shape: Some(&RANGED_SOCKET_ADDRESS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A socket address with a port range.
     #[derive(Clone)]
@@ -1279,7 +1027,6 @@ pub mod dataflow_endpoint_group_v2 {
 
     impl RangedSocketAddress {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port_range: crate::cfn::groundstation::dataflow_endpoint_group_v2::IntegerRange) -> Self {
             Self {
                 name: name.into(),
@@ -1288,21 +1035,17 @@ pub mod dataflow_endpoint_group_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for RangedSocketAddress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("PortRange", self.port_range);
-            p.into_expr()
+    crate::resource::props! {
+        nested RangedSocketAddress;
+        req {
+            name = "Name",
+            port_range = "PortRange",
         }
     }
 
-    pub(super) static RANGED_SOCKET_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RANGED_SOCKET_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An integer range that has a minimum and maximum value.
     #[derive(Clone)]
@@ -1319,7 +1062,6 @@ pub mod dataflow_endpoint_group_v2 {
 
     impl IntegerRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(maximum: impl ::std::convert::Into<crate::value::Val<i64>>, minimum: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 maximum: maximum.into(),
@@ -1328,13 +1070,11 @@ pub mod dataflow_endpoint_group_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for IntegerRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Maximum", self.maximum);
-            p.set("Minimum", self.minimum);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegerRange;
+        req {
+            maximum = "Maximum",
+            minimum = "Minimum",
         }
     }
 
@@ -1360,23 +1100,20 @@ pub mod dataflow_endpoint_group_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mtu", self.mtu);
-            p.set("SocketAddress", self.socket_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionDetails;
+        req {
+            socket_address = "SocketAddress",
+        }
+        opt {
+            mtu = "Mtu",
         }
     }
 
-    pub(super) static CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Mtu", crate::resource::Rule { min: Some(1400.0), max: Some(1500.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Mtu", crate::resource::Rule { min: Some(1400.0), max: Some(1500.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SocketAddress`.
     #[derive(Clone)]
     pub struct SocketAddress {
         /// IPv4 socket address.
@@ -1391,7 +1128,6 @@ pub mod dataflow_endpoint_group_v2 {
 
     impl SocketAddress {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 name: name.into(),
@@ -1400,13 +1136,11 @@ pub mod dataflow_endpoint_group_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for SocketAddress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested SocketAddress;
+        req {
+            name = "Name",
+            port = "Port",
         }
     }
 
@@ -1423,7 +1157,6 @@ pub mod dataflow_endpoint_group_v2 {
 
     impl UplinkAwsGroundStationAgentEndpoint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dataflow_details: crate::cfn::groundstation::dataflow_endpoint_group_v2::UplinkDataflowDetails, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dataflow_details,
@@ -1432,22 +1165,18 @@ pub mod dataflow_endpoint_group_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for UplinkAwsGroundStationAgentEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataflowDetails", self.dataflow_details);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested UplinkAwsGroundStationAgentEndpoint;
+        req {
+            dataflow_details = "DataflowDetails",
+            name = "Name",
         }
     }
 
-    pub(super) static UPLINK_AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataflowDetails", crate::resource::Rule { shape: Some(&UPLINK_DATAFLOW_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPLINK_AWS_GROUND_STATION_AGENT_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataflowDetails", crate::resource::Rule { shape: Some(&UPLINK_DATAFLOW_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Dataflow details for uplink
     #[derive(Clone, Default)]
@@ -1458,20 +1187,16 @@ pub mod dataflow_endpoint_group_v2 {
         pub agent_connection_details: ::std::option::Option<crate::cfn::groundstation::dataflow_endpoint_group_v2::UplinkConnectionDetails>,
     }
 
-    impl crate::resource::ToExpr for UplinkDataflowDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AgentConnectionDetails", self.agent_connection_details);
-            p.into_expr()
+    crate::resource::props! {
+        nested UplinkDataflowDetails;
+        opt {
+            agent_connection_details = "AgentConnectionDetails",
         }
     }
 
-    pub(super) static UPLINK_DATAFLOW_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentConnectionDetails", crate::resource::Rule { shape: Some(&UPLINK_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPLINK_DATAFLOW_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentConnectionDetails", crate::resource::Rule { shape: Some(&UPLINK_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Connection details for uplink, from ground station to agent, and customer to agent
     #[derive(Clone)]
@@ -1497,29 +1222,18 @@ pub mod dataflow_endpoint_group_v2 {
         }
     }
 
-    impl crate::resource::ToExpr for UplinkConnectionDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgentIpAndPortAddress", self.agent_ip_and_port_address);
-            p.set("IngressAddressAndPort", self.ingress_address_and_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested UplinkConnectionDetails;
+        req {
+            agent_ip_and_port_address = "AgentIpAndPortAddress",
+            ingress_address_and_port = "IngressAddressAndPort",
         }
     }
 
-    pub(super) static UPLINK_CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentIpAndPortAddress", crate::resource::Rule { shape: Some(&RANGED_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IngressAddressAndPort", crate::resource::Rule { shape: Some(&CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPLINK_CONNECTION_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentIpAndPortAddress", crate::resource::Rule { shape: Some(&RANGED_CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IngressAddressAndPort", crate::resource::Rule { shape: Some(&CONNECTION_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// AWS Ground Station Mission Profile resource type for CloudFormation.
@@ -1565,7 +1279,6 @@ pub struct MissionProfile {
 
 impl MissionProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataflow_edges: ::std::vec::Vec<crate::cfn::groundstation::mission_profile::DataflowEdge>, minimum_viable_contact_duration_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tracking_config_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             contact_post_pass_duration_seconds: ::std::option::Option::None,
@@ -1582,67 +1295,52 @@ impl MissionProfile {
     }
 }
 
-impl crate::resource::Resource for MissionProfile {
-    const TYPE: &'static str = "AWS::GroundStation::MissionProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MISSION_PROFILE_SHAPE)
+crate::resource::props! {
+    resource MissionProfile = "AWS::GroundStation::MissionProfile", shape: Some(&MISSION_PROFILE_SHAPE);
+    req {
+        dataflow_edges = "DataflowEdges",
+        minimum_viable_contact_duration_seconds = "MinimumViableContactDurationSeconds",
+        name = "Name",
+        tracking_config_arn = "TrackingConfigArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContactPostPassDurationSeconds", self.contact_post_pass_duration_seconds);
-        p.set_opt("ContactPrePassDurationSeconds", self.contact_pre_pass_duration_seconds);
-        p.set("DataflowEdges", self.dataflow_edges);
-        p.set("MinimumViableContactDurationSeconds", self.minimum_viable_contact_duration_seconds);
-        p.set("Name", self.name);
-        p.set_opt("StreamsKmsKey", self.streams_kms_key);
-        p.set_opt("StreamsKmsRole", self.streams_kms_role);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TelemetrySinkConfigArn", self.telemetry_sink_config_arn);
-        p.set("TrackingConfigArn", self.tracking_config_arn);
-        p
+    opt {
+        contact_post_pass_duration_seconds = "ContactPostPassDurationSeconds",
+        contact_pre_pass_duration_seconds = "ContactPrePassDurationSeconds",
+        streams_kms_key = "StreamsKmsKey",
+        streams_kms_role = "StreamsKmsRole",
+        tags = "Tags",
+        telemetry_sink_config_arn = "TelemetrySinkConfigArn",
     }
 }
 
-static MISSION_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactPostPassDurationSeconds", crate::resource::Rule { min: Some(0.0), max: Some(21600.0), ..crate::resource::Rule::NONE }),
-        ("ContactPrePassDurationSeconds", crate::resource::Rule { min: Some(0.0), max: Some(21600.0), ..crate::resource::Rule::NONE }),
-        ("DataflowEdges", crate::resource::Rule { min_items: Some(1), max_items: Some(500), ..crate::resource::Rule::NONE }),
-        ("MinimumViableContactDurationSeconds", crate::resource::Rule { min: Some(1.0), max: Some(21600.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("StreamsKmsKey", crate::resource::Rule { shape: Some(&self::mission_profile::STREAMS_KMS_KEY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("StreamsKmsRole", crate::resource::Rule { min_len: Some(30), max_len: Some(165), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-.]{1,63}:iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::mission_profile::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TelemetrySinkConfigArn", crate::resource::Rule { min_len: Some(82), max_len: Some(424), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-        ("TrackingConfigArn", crate::resource::Rule { min_len: Some(82), max_len: Some(424), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MISSION_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactPostPassDurationSeconds", crate::resource::Rule { min: Some(0.0), max: Some(21600.0), ..crate::resource::Rule::NONE }),
+    ("ContactPrePassDurationSeconds", crate::resource::Rule { min: Some(0.0), max: Some(21600.0), ..crate::resource::Rule::NONE }),
+    ("DataflowEdges", crate::resource::Rule { min_items: Some(1), max_items: Some(500), ..crate::resource::Rule::NONE }),
+    ("MinimumViableContactDurationSeconds", crate::resource::Rule { min: Some(1.0), max: Some(21600.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_:-]{1,256}$")), ..crate::resource::Rule::NONE }),
+    ("StreamsKmsKey", crate::resource::Rule { shape: Some(&self::mission_profile::STREAMS_KMS_KEY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("StreamsKmsRole", crate::resource::Rule { min_len: Some(30), max_len: Some(165), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-.]{1,63}:iam::[0-9]{12}:role/[\\w+=,.@-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TelemetrySinkConfigArn", crate::resource::Rule { min_len: Some(82), max_len: Some(424), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+    ("TrackingConfigArn", crate::resource::Rule { min_len: Some(82), max_len: Some(424), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MissionProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MissionProfile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Region`.
-    #[inline]
-    pub fn attr_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Region")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Region`.
+        attr_region: ::std::string::String = "Region",
     }
 }
 
 pub mod mission_profile {
     //! Nested property types and enums of [`MissionProfile`](super::MissionProfile).
 
-    /// The definition `DataflowEdge`.
     #[derive(Clone, Default)]
     pub struct DataflowEdge {
         /// CloudFormation property `Destination`.
@@ -1651,17 +1349,14 @@ pub mod mission_profile {
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataflowEdge {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataflowEdge;
+        opt {
+            destination = "Destination",
+            source = "Source",
         }
     }
 
-    /// The definition `StreamsKmsKey`.
     #[derive(Clone, Default)]
     pub struct StreamsKmsKey {
         /// CloudFormation property `KmsAliasArn`.
@@ -1672,29 +1367,18 @@ pub mod mission_profile {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for StreamsKmsKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsAliasArn", self.kms_alias_arn);
-            p.set_opt("KmsAliasName", self.kms_alias_name);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamsKmsKey;
+        opt {
+            kms_alias_arn = "KmsAliasArn",
+            kms_alias_name = "KmsAliasName",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static STREAMS_KMS_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsAliasArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-            ("KmsAliasName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^alias/[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
-            ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9\\+\\-=._:/@]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STREAMS_KMS_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsAliasArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+        ("KmsAliasName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^alias/[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 }

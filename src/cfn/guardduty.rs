@@ -25,7 +25,6 @@ pub struct CustomDetectionRuleAssociation {
 
 impl CustomDetectionRuleAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::custom_detection_rule_association::Mode>>, rule_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             mode: mode.into(),
@@ -35,70 +34,43 @@ impl CustomDetectionRuleAssociation {
     }
 }
 
-impl crate::resource::Resource for CustomDetectionRuleAssociation {
-    const TYPE: &'static str = "AWS::GuardDuty::CustomDetectionRuleAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOM_DETECTION_RULE_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource CustomDetectionRuleAssociation = "AWS::GuardDuty::CustomDetectionRuleAssociation", shape: Some(&CUSTOM_DETECTION_RULE_ASSOCIATION_SHAPE);
+    req {
+        mode = "Mode",
+        rule_id = "RuleId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Mode", self.mode);
-        p.set("RuleId", self.rule_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CUSTOM_DETECTION_RULE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]+(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::custom_detection_rule_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CUSTOM_DETECTION_RULE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RuleId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]+(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CustomDetectionRuleAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomDetectionRuleAssociation> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AssociationId`.
-    #[inline]
-    pub fn attr_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AssociationId`.
+        attr_association_id: ::std::string::String = "AssociationId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod custom_detection_rule_association {
     //! Nested property types and enums of [`CustomDetectionRuleAssociation`](super::CustomDetectionRuleAssociation).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Whether the rule runs in LIVE mode (generates findings) or DRY_RUN mode (evaluates without generating findings).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `LIVE`
         Live,
@@ -106,15 +78,7 @@ pub mod custom_detection_rule_association {
         DryRun,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Live => "LIVE",
-                Self::DryRun => "DRY_RUN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["LIVE", "DRY_RUN"]);
 }
 
 /// Resource Type definition for AWS::GuardDuty::Detector
@@ -136,7 +100,6 @@ pub struct Detector {
 
 impl Detector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(enable: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
         Self {
             data_sources: ::std::option::Option::None,
@@ -148,44 +111,45 @@ impl Detector {
     }
 }
 
-impl crate::resource::Resource for Detector {
-    const TYPE: &'static str = "AWS::GuardDuty::Detector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DETECTOR_SHAPE)
+crate::resource::props! {
+    resource Detector = "AWS::GuardDuty::Detector", shape: Some(&DETECTOR_SHAPE);
+    req {
+        enable = "Enable",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataSources", self.data_sources);
-        p.set("Enable", self.enable);
-        p.set_opt("Features", self.features);
-        p.set_opt("FindingPublishingFrequency", self.finding_publishing_frequency);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_sources = "DataSources",
+        features = "Features",
+        finding_publishing_frequency = "FindingPublishingFrequency",
+        tags = "Tags",
     }
 }
 
-static DETECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Features", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::detector::CFN_FEATURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::detector::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DETECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Features", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::detector::CFN_FEATURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Detector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Detector> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod detector {
     //! Nested property types and enums of [`Detector`](super::Detector).
 
-    /// The definition `CFNDataSourceConfigurations`.
+    pub use crate::cfn::shared::ecs_guardduty::Status;
+
+    #[deprecated(note = "renamed to `CfnFeatureName`")]
+    #[doc(hidden)]
+    pub type CfnFeatureConfigurationName = CfnFeatureName;
+
+    #[deprecated(note = "renamed to `CfnFeatureStatus`")]
+    #[doc(hidden)]
+    pub type CfnFeatureConfigurationStatus = CfnFeatureStatus;
+
     #[derive(Clone, Default)]
     pub struct CfnDataSourceConfigurations {
         /// CloudFormation property `Kubernetes`.
@@ -196,18 +160,15 @@ pub mod detector {
         pub s3_logs: ::std::option::Option<crate::cfn::guardduty::detector::Cfns3LogsConfiguration>,
     }
 
-    impl crate::resource::ToExpr for CfnDataSourceConfigurations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Kubernetes", self.kubernetes);
-            p.set_opt("MalwareProtection", self.malware_protection);
-            p.set_opt("S3Logs", self.s3_logs);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnDataSourceConfigurations;
+        opt {
+            kubernetes = "Kubernetes",
+            malware_protection = "MalwareProtection",
+            s3_logs = "S3Logs",
         }
     }
 
-    /// The definition `CFNKubernetesConfiguration`.
     #[derive(Clone)]
     pub struct CfnKubernetesConfiguration {
         /// CloudFormation property `AuditLogs`; required.
@@ -224,16 +185,13 @@ pub mod detector {
         }
     }
 
-    impl crate::resource::ToExpr for CfnKubernetesConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuditLogs", self.audit_logs);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnKubernetesConfiguration;
+        req {
+            audit_logs = "AuditLogs",
         }
     }
 
-    /// The definition `CFNKubernetesAuditLogsConfiguration`.
     #[derive(Clone)]
     pub struct CfnKubernetesAuditLogsConfiguration {
         /// CloudFormation property `Enable`; required.
@@ -242,7 +200,6 @@ pub mod detector {
 
     impl CfnKubernetesAuditLogsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enable: enable.into(),
@@ -250,48 +207,39 @@ pub mod detector {
         }
     }
 
-    impl crate::resource::ToExpr for CfnKubernetesAuditLogsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enable", self.enable);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnKubernetesAuditLogsConfiguration;
+        req {
+            enable = "Enable",
         }
     }
 
-    /// The definition `CFNMalwareProtectionConfiguration`.
     #[derive(Clone, Default)]
     pub struct CfnMalwareProtectionConfiguration {
         /// CloudFormation property `ScanEc2InstanceWithFindings`.
         pub scan_ec2_instance_with_findings: ::std::option::Option<crate::cfn::guardduty::detector::CfnScanEc2InstanceWithFindingsConfiguration>,
     }
 
-    impl crate::resource::ToExpr for CfnMalwareProtectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScanEc2InstanceWithFindings", self.scan_ec2_instance_with_findings);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnMalwareProtectionConfiguration;
+        opt {
+            scan_ec2_instance_with_findings = "ScanEc2InstanceWithFindings",
         }
     }
 
-    /// The definition `CFNScanEc2InstanceWithFindingsConfiguration`.
     #[derive(Clone, Default)]
     pub struct CfnScanEc2InstanceWithFindingsConfiguration {
         /// CloudFormation property `EbsVolumes`.
         pub ebs_volumes: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CfnScanEc2InstanceWithFindingsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EbsVolumes", self.ebs_volumes);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnScanEc2InstanceWithFindingsConfiguration;
+        opt {
+            ebs_volumes = "EbsVolumes",
         }
     }
 
-    /// The definition `CFNS3LogsConfiguration`.
     #[derive(Clone)]
     pub struct Cfns3LogsConfiguration {
         /// CloudFormation property `Enable`; required.
@@ -300,7 +248,6 @@ pub mod detector {
 
     impl Cfns3LogsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enable: enable.into(),
@@ -308,30 +255,26 @@ pub mod detector {
         }
     }
 
-    impl crate::resource::ToExpr for Cfns3LogsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enable", self.enable);
-            p.into_expr()
+    crate::resource::props! {
+        nested Cfns3LogsConfiguration;
+        req {
+            enable = "Enable",
         }
     }
 
-    /// The definition `CFNFeatureConfiguration`.
     #[derive(Clone)]
     pub struct CfnFeatureConfiguration {
         /// CloudFormation property `AdditionalConfiguration`.
         pub additional_configuration: ::std::option::Option<::std::vec::Vec<crate::cfn::guardduty::detector::CfnFeatureAdditionalConfiguration>>,
         /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<crate::cfn::guardduty::detector::CfnFeatureConfigurationName>,
+        pub name: crate::value::Val<crate::cfn::guardduty::detector::CfnFeatureName>,
         /// CloudFormation property `Status`; required.
-        pub status: crate::value::Val<crate::cfn::guardduty::detector::CfnFeatureConfigurationStatus>,
+        pub status: crate::value::Val<crate::cfn::guardduty::detector::CfnFeatureStatus>,
     }
 
     impl CfnFeatureConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::detector::CfnFeatureConfigurationName>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::detector::CfnFeatureConfigurationStatus>>) -> Self {
+        pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::detector::CfnFeatureName>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::detector::CfnFeatureStatus>>) -> Self {
             Self {
                 additional_configuration: ::std::option::Option::None,
                 name: name.into(),
@@ -340,59 +283,44 @@ pub mod detector {
         }
     }
 
-    impl crate::resource::ToExpr for CfnFeatureConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalConfiguration", self.additional_configuration);
-            p.set("Name", self.name);
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnFeatureConfiguration;
+        req {
+            name = "Name",
+            status = "Status",
+        }
+        opt {
+            additional_configuration = "AdditionalConfiguration",
         }
     }
 
-    pub(super) static CFN_FEATURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdditionalConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CFN_FEATURE_ADDITIONAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CFN_FEATURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdditionalConfiguration", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CFN_FEATURE_ADDITIONAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CFNFeatureAdditionalConfiguration`.
     #[derive(Clone, Default)]
     pub struct CfnFeatureAdditionalConfiguration {
         /// CloudFormation property `Name`.
         pub name: ::std::option::Option<crate::value::Val<crate::cfn::guardduty::detector::Name>>,
         /// CloudFormation property `Status`.
-        pub status: ::std::option::Option<crate::value::Val<crate::cfn::guardduty::detector::Status>>,
+        pub status: ::std::option::Option<crate::value::Val<crate::cfn::shared::ecs_guardduty::Status>>,
     }
 
-    impl crate::resource::ToExpr for CfnFeatureAdditionalConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnFeatureAdditionalConfiguration;
+        opt {
+            name = "Name",
+            status = "Status",
         }
     }
 
-    pub(super) static CFN_FEATURE_ADDITIONAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Status", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CFN_FEATURE_ADDITIONAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Status", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Name`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `EC2_AGENT_MANAGEMENT`
         Ec2AgentManagement,
@@ -404,40 +332,10 @@ pub mod detector {
         RdsDataRisk,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ec2AgentManagement => "EC2_AGENT_MANAGEMENT",
-                Self::EcsFargateAgentManagement => "ECS_FARGATE_AGENT_MANAGEMENT",
-                Self::EksAddonManagement => "EKS_ADDON_MANAGEMENT",
-                Self::RdsDataRisk => "RDS_DATA_RISK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["EC2_AGENT_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EKS_ADDON_MANAGEMENT", "RDS_DATA_RISK"]);
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `DISABLED`
-        Disabled,
-        /// `ENABLED`
-        Enabled,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `Name`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CfnFeatureConfigurationName {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum CfnFeatureName {
         /// `AI_ANALYST`
         AiAnalyst,
         /// `AI_PROTECTION`
@@ -458,44 +356,19 @@ pub mod detector {
         S3DataEvents,
     }
 
-    impl crate::value::CfnEnum for CfnFeatureConfigurationName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AiAnalyst => "AI_ANALYST",
-                Self::AiProtection => "AI_PROTECTION",
-                Self::EbsMalwareProtection => "EBS_MALWARE_PROTECTION",
-                Self::EksAuditLogs => "EKS_AUDIT_LOGS",
-                Self::EksRuntimeMonitoring => "EKS_RUNTIME_MONITORING",
-                Self::LambdaNetworkLogs => "LAMBDA_NETWORK_LOGS",
-                Self::RdsLoginEvents => "RDS_LOGIN_EVENTS",
-                Self::RuntimeMonitoring => "RUNTIME_MONITORING",
-                Self::S3DataEvents => "S3_DATA_EVENTS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CfnFeatureName, ["AI_ANALYST", "AI_PROTECTION", "EBS_MALWARE_PROTECTION", "EKS_AUDIT_LOGS", "EKS_RUNTIME_MONITORING", "LAMBDA_NETWORK_LOGS", "RDS_LOGIN_EVENTS", "RUNTIME_MONITORING", "S3_DATA_EVENTS"]);
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CfnFeatureConfigurationStatus {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum CfnFeatureStatus {
         /// `ENABLED`
         Enabled,
         /// `DISABLED`
         Disabled,
     }
 
-    impl crate::value::CfnEnum for CfnFeatureConfigurationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CfnFeatureStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `FindingPublishingFrequency`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FindingPublishingFrequency {
         /// `FIFTEEN_MINUTES`
         FifteenMinutes,
@@ -505,16 +378,7 @@ pub mod detector {
         SixHours,
     }
 
-    impl crate::value::CfnEnum for FindingPublishingFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FifteenMinutes => "FIFTEEN_MINUTES",
-                Self::OneHour => "ONE_HOUR",
-                Self::SixHours => "SIX_HOURS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FindingPublishingFrequency, ["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]);
 }
 
 /// Resource Type definition for AWS::GuardDuty::Filter
@@ -540,7 +404,6 @@ pub struct Filter {
 
 impl Filter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(detector_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, finding_criteria: crate::cfn::guardduty::filter::FindingCriteria, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action: ::std::option::Option::None,
@@ -554,56 +417,45 @@ impl Filter {
     }
 }
 
-impl crate::resource::Resource for Filter {
-    const TYPE: &'static str = "AWS::GuardDuty::Filter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FILTER_SHAPE)
+crate::resource::props! {
+    resource Filter = "AWS::GuardDuty::Filter", shape: Some(&FILTER_SHAPE);
+    req {
+        detector_id = "DetectorId",
+        finding_criteria = "FindingCriteria",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Action", self.action);
-        p.set_opt("Description", self.description);
-        p.set("DetectorId", self.detector_id);
-        p.set("FindingCriteria", self.finding_criteria);
-        p.set("Name", self.name);
-        p.set_opt("Rank", self.rank);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        action = "Action",
+        description = "Description",
+        rank = "Rank",
+        tags = "Tags",
     }
 }
 
-static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Rank", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::filter::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Rank", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod filter {
     //! Nested property types and enums of [`Filter`](super::Filter).
 
-    /// The definition `FindingCriteria`.
     #[derive(Clone, Default)]
     pub struct FindingCriteria {
         /// CloudFormation property `Criterion`.
         pub criterion: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::guardduty::filter::Condition>>,
     }
 
-    impl crate::resource::ToExpr for FindingCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Criterion", self.criterion);
-            p.into_expr()
+    crate::resource::props! {
+        nested FindingCriteria;
+        opt {
+            criterion = "Criterion",
         }
     }
 
-    /// The definition `Condition`.
     #[derive(Clone, Default)]
     pub struct Condition {
         /// CloudFormation property `Eq`.
@@ -636,37 +488,27 @@ pub mod filter {
         pub not_matches: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Eq", self.eq);
-            p.set_opt("Equals", self.equals);
-            p.set_opt("GreaterThan", self.greater_than);
-            p.set_opt("GreaterThanOrEqual", self.greater_than_or_equal);
-            p.set_opt("Gt", self.gt);
-            p.set_opt("Gte", self.gte);
-            p.set_opt("LessThan", self.less_than);
-            p.set_opt("LessThanOrEqual", self.less_than_or_equal);
-            p.set_opt("Lt", self.lt);
-            p.set_opt("Lte", self.lte);
-            p.set_opt("Matches", self.matches);
-            p.set_opt("Neq", self.neq);
-            p.set_opt("NotEquals", self.not_equals);
-            p.set_opt("NotMatches", self.not_matches);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        opt {
+            eq = "Eq",
+            equals = "Equals",
+            greater_than = "GreaterThan",
+            greater_than_or_equal = "GreaterThanOrEqual",
+            gt = "Gt",
+            gte = "Gte",
+            less_than = "LessThan",
+            less_than_or_equal = "LessThanOrEqual",
+            lt = "Lt",
+            lte = "Lte",
+            matches = "Matches",
+            neq = "Neq",
+            not_equals = "NotEquals",
+            not_matches = "NotMatches",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `ARCHIVE`
         Archive,
@@ -674,15 +516,7 @@ pub mod filter {
         Noop,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Archive => "ARCHIVE",
-                Self::Noop => "NOOP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["ARCHIVE", "NOOP"]);
 }
 
 /// Resource Type definition for AWS::GuardDuty::IPSet
@@ -697,7 +531,7 @@ pub struct IpSet {
     /// CloudFormation property `ExpectedBucketOwner`.
     pub expected_bucket_owner: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Format`; required; changing it replaces the resource.
-    pub format: crate::value::Val<crate::cfn::guardduty::ip_set::Format>,
+    pub format: crate::value::Val<crate::cfn::shared::guardduty::Format>,
     /// CloudFormation property `Location`; required.
     pub location: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Name`.
@@ -708,8 +542,7 @@ pub struct IpSet {
 
 impl IpSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::ip_set::Format>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::guardduty::Format>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             activate: ::std::option::Option::None,
             detector_id: ::std::option::Option::None,
@@ -722,85 +555,41 @@ impl IpSet {
     }
 }
 
-impl crate::resource::Resource for IpSet {
-    const TYPE: &'static str = "AWS::GuardDuty::IPSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IP_SET_SHAPE)
+crate::resource::props! {
+    resource IpSet = "AWS::GuardDuty::IPSet", shape: Some(&IP_SET_SHAPE);
+    req {
+        format = "Format",
+        location = "Location",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Activate", self.activate);
-        p.set_opt("DetectorId", self.detector_id);
-        p.set_opt("ExpectedBucketOwner", self.expected_bucket_owner);
-        p.set("Format", self.format);
-        p.set("Location", self.location);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        activate = "Activate",
+        detector_id = "DetectorId",
+        expected_bucket_owner = "ExpectedBucketOwner",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static IP_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
-        ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ip_set::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IP_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
+    ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IpSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IpSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod ip_set {
     //! Nested property types and enums of [`IpSet`](super::IpSet).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Format`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Format {
-        /// `ALIEN_VAULT`
-        AlienVault,
-        /// `FIRE_EYE`
-        FireEye,
-        /// `OTX_CSV`
-        OtxCsv,
-        /// `PROOF_POINT`
-        ProofPoint,
-        /// `STIX`
-        Stix,
-        /// `TXT`
-        Txt,
-    }
-
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlienVault => "ALIEN_VAULT",
-                Self::FireEye => "FIRE_EYE",
-                Self::OtxCsv => "OTX_CSV",
-                Self::ProofPoint => "PROOF_POINT",
-                Self::Stix => "STIX",
-                Self::Txt => "TXT",
-            }
-        }
-    }
+    pub use crate::cfn::shared::guardduty::Format;
 }
 
 /// Resource Type definition for AWS::GuardDuty::MalwareProtectionPlan
@@ -828,7 +617,6 @@ pub struct MalwareProtectionPlan {
 
 impl MalwareProtectionPlan {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(protected_resource: crate::cfn::guardduty::malware_protection_plan::CfnProtectedResource, role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             actions: ::std::option::Option::None,
@@ -839,62 +627,41 @@ impl MalwareProtectionPlan {
     }
 }
 
-impl crate::resource::Resource for MalwareProtectionPlan {
-    const TYPE: &'static str = "AWS::GuardDuty::MalwareProtectionPlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MALWARE_PROTECTION_PLAN_SHAPE)
+crate::resource::props! {
+    resource MalwareProtectionPlan = "AWS::GuardDuty::MalwareProtectionPlan", shape: Some(&MALWARE_PROTECTION_PLAN_SHAPE);
+    req {
+        protected_resource = "ProtectedResource",
+        role = "Role",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Actions", self.actions);
-        p.set("ProtectedResource", self.protected_resource);
-        p.set("Role", self.role);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        actions = "Actions",
+        tags = "Tags",
     }
 }
 
-static MALWARE_PROTECTION_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProtectedResource", crate::resource::Rule { shape: Some(&self::malware_protection_plan::CFN_PROTECTED_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MALWARE_PROTECTION_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProtectedResource", crate::resource::Rule { shape: Some(&self::malware_protection_plan::CFN_PROTECTED_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MalwareProtectionPlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MalwareProtectionPlan> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `MalwareProtectionPlanId`.
-    #[inline]
-    pub fn attr_malware_protection_plan_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MalwareProtectionPlanId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReasons`.
-    #[inline]
-    pub fn attr_status_reasons(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("StatusReasons")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `MalwareProtectionPlanId`.
+        attr_malware_protection_plan_id: ::std::string::String = "MalwareProtectionPlanId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReasons`.
+        attr_status_reasons: crate::value::List<::std::string::String> = "StatusReasons",
     }
 }
 
 pub mod malware_protection_plan {
     //! Nested property types and enums of [`MalwareProtectionPlan`](super::MalwareProtectionPlan).
 
-    /// The definition `CFNActions`.
     #[derive(Clone, Default)]
     pub struct CfnActions {
         /// Contains information about tagging status of the Malware Protection plan resource.
@@ -903,16 +670,13 @@ pub mod malware_protection_plan {
         pub tagging: ::std::option::Option<crate::cfn::guardduty::malware_protection_plan::CfnTagging>,
     }
 
-    impl crate::resource::ToExpr for CfnActions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Tagging", self.tagging);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnActions;
+        opt {
+            tagging = "Tagging",
         }
     }
 
-    /// The definition `CFNTagging`.
     #[derive(Clone, Default)]
     pub struct CfnTagging {
         /// Indicates whether or not you chose GuardDuty to add a predefined tag to the scanned S3 object.
@@ -921,16 +685,13 @@ pub mod malware_protection_plan {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::guardduty::malware_protection_plan::Status>>,
     }
 
-    impl crate::resource::ToExpr for CfnTagging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnTagging;
+        opt {
+            status = "Status",
         }
     }
 
-    /// The definition `CFNProtectedResource`.
     #[derive(Clone)]
     pub struct CfnProtectedResource {
         /// Information about the protected S3 bucket resource.
@@ -949,20 +710,16 @@ pub mod malware_protection_plan {
         }
     }
 
-    impl crate::resource::ToExpr for CfnProtectedResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnProtectedResource;
+        req {
+            s3_bucket = "S3Bucket",
         }
     }
 
-    pub(super) static CFN_PROTECTED_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { shape: Some(&S3_BUCKET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CFN_PROTECTED_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { shape: Some(&S3_BUCKET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the protected S3 bucket resource.
     #[derive(Clone, Default)]
@@ -977,24 +734,21 @@ pub mod malware_protection_plan {
         pub object_prefixes: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for S3Bucket {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("ObjectPrefixes", self.object_prefixes);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Bucket;
+        opt {
+            bucket_name = "BucketName",
+            object_prefixes = "ObjectPrefixes",
         }
     }
 
-    pub(super) static S3_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ObjectPrefixes", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("ObjectPrefixes", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates whether or not you chose GuardDuty to add a predefined tag to the scanned S3 object.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -1002,15 +756,7 @@ pub mod malware_protection_plan {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["DISABLED", "ENABLED"]);
 }
 
 /// GuardDuty Master resource schema
@@ -1034,7 +780,6 @@ pub struct Master {
 
 impl Master {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(detector_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, master_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             detector_id: detector_id.into(),
@@ -1044,15 +789,14 @@ impl Master {
     }
 }
 
-impl crate::resource::Resource for Master {
-    const TYPE: &'static str = "AWS::GuardDuty::Master";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DetectorId", self.detector_id);
-        p.set_opt("InvitationId", self.invitation_id);
-        p.set("MasterId", self.master_id);
-        p
+crate::resource::props! {
+    resource Master = "AWS::GuardDuty::Master", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        detector_id = "DetectorId",
+        master_id = "MasterId",
+    }
+    opt {
+        invitation_id = "InvitationId",
     }
 }
 
@@ -1077,7 +821,6 @@ pub struct Member {
 
 impl Member {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(email: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             detector_id: ::std::option::Option::None,
@@ -1090,36 +833,28 @@ impl Member {
     }
 }
 
-impl crate::resource::Resource for Member {
-    const TYPE: &'static str = "AWS::GuardDuty::Member";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MEMBER_SHAPE)
+crate::resource::props! {
+    resource Member = "AWS::GuardDuty::Member", shape: Some(&MEMBER_SHAPE);
+    req {
+        email = "Email",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DetectorId", self.detector_id);
-        p.set_opt("DisableEmailNotification", self.disable_email_notification);
-        p.set("Email", self.email);
-        p.set_opt("MemberId", self.member_id);
-        p.set_opt("Message", self.message);
-        p.set_opt("Status", self.status);
-        p
+    opt {
+        detector_id = "DetectorId",
+        disable_email_notification = "DisableEmailNotification",
+        member_id = "MemberId",
+        message = "Message",
+        status = "Status",
     }
 }
 
-static MEMBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MEMBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod member {
     //! Nested property types and enums of [`Member`](super::Member).
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `Created`
         Created,
@@ -1135,19 +870,7 @@ pub mod member {
         Resigned,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Created => "Created",
-                Self::Disabled => "Disabled",
-                Self::Enabled => "Enabled",
-                Self::Invited => "Invited",
-                Self::Removed => "Removed",
-                Self::Resigned => "Resigned",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["Created", "Disabled", "Enabled", "Invited", "Removed", "Resigned"]);
 }
 
 /// Resource Type definition for AWS::GuardDuty::PublishingDestination.
@@ -1171,7 +894,6 @@ pub struct PublishingDestination {
 
 impl PublishingDestination {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_properties: crate::cfn::guardduty::publishing_destination::CfnDestinationProperties, destination_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::publishing_destination::DestinationType>>, detector_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             destination_properties,
@@ -1182,53 +904,39 @@ impl PublishingDestination {
     }
 }
 
-impl crate::resource::Resource for PublishingDestination {
-    const TYPE: &'static str = "AWS::GuardDuty::PublishingDestination";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PUBLISHING_DESTINATION_SHAPE)
+crate::resource::props! {
+    resource PublishingDestination = "AWS::GuardDuty::PublishingDestination", shape: Some(&PUBLISHING_DESTINATION_SHAPE);
+    req {
+        destination_properties = "DestinationProperties",
+        destination_type = "DestinationType",
+        detector_id = "DetectorId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DestinationProperties", self.destination_properties);
-        p.set("DestinationType", self.destination_type);
-        p.set("DetectorId", self.detector_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static PUBLISHING_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::publishing_destination::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PUBLISHING_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationProperties", crate::resource::Rule { shape: Some(&self::publishing_destination::CFN_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PublishingDestination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PublishingDestination> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `PublishingFailureStartTimestamp`.
-    #[inline]
-    pub fn attr_publishing_failure_start_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublishingFailureStartTimestamp")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `PublishingFailureStartTimestamp`.
+        attr_publishing_failure_start_timestamp: ::std::string::String = "PublishingFailureStartTimestamp",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod publishing_destination {
     //! Nested property types and enums of [`PublishingDestination`](super::PublishingDestination).
 
-    /// The definition `CFNDestinationProperties`.
     #[derive(Clone, Default)]
     pub struct CfnDestinationProperties {
         /// The ARN of the resource to publish to.
@@ -1241,38 +949,26 @@ pub mod publishing_destination {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CfnDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationArn", self.destination_arn);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CfnDestinationProperties;
+        opt {
+            destination_arn = "DestinationArn",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CFN_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of resource for the publishing destination. Currently only Amazon S3 buckets are supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DestinationType {
         /// `S3`
         S3,
     }
 
-    impl crate::value::CfnEnum for DestinationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DestinationType, ["S3"]);
 }
 
 /// Resource Type definition for AWS::GuardDuty::ThreatEntitySet
@@ -1287,7 +983,7 @@ pub struct ThreatEntitySet {
     /// CloudFormation property `ExpectedBucketOwner`.
     pub expected_bucket_owner: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Format`; required; changing it replaces the resource.
-    pub format: crate::value::Val<crate::cfn::guardduty::threat_entity_set::Format>,
+    pub format: crate::value::Val<crate::cfn::shared::guardduty::Format>,
     /// CloudFormation property `Location`; required.
     pub location: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Name`.
@@ -1298,8 +994,7 @@ pub struct ThreatEntitySet {
 
 impl ThreatEntitySet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::threat_entity_set::Format>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::guardduty::Format>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             activate: ::std::option::Option::None,
             detector_id: ::std::option::Option::None,
@@ -1312,106 +1007,50 @@ impl ThreatEntitySet {
     }
 }
 
-impl crate::resource::Resource for ThreatEntitySet {
-    const TYPE: &'static str = "AWS::GuardDuty::ThreatEntitySet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&THREAT_ENTITY_SET_SHAPE)
+crate::resource::props! {
+    resource ThreatEntitySet = "AWS::GuardDuty::ThreatEntitySet", shape: Some(&THREAT_ENTITY_SET_SHAPE);
+    req {
+        format = "Format",
+        location = "Location",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Activate", self.activate);
-        p.set_opt("DetectorId", self.detector_id);
-        p.set_opt("ExpectedBucketOwner", self.expected_bucket_owner);
-        p.set("Format", self.format);
-        p.set("Location", self.location);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        activate = "Activate",
+        detector_id = "DetectorId",
+        expected_bucket_owner = "ExpectedBucketOwner",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static THREAT_ENTITY_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Format", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::threat_entity_set::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static THREAT_ENTITY_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Format", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ThreatEntitySet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ThreatEntitySet> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ErrorDetails`.
-    #[inline]
-    pub fn attr_error_details(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ErrorDetails")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ErrorDetails`.
+        attr_error_details: ::std::string::String = "ErrorDetails",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod threat_entity_set {
     //! Nested property types and enums of [`ThreatEntitySet`](super::ThreatEntitySet).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Format`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Format {
-        /// `ALIEN_VAULT`
-        AlienVault,
-        /// `FIRE_EYE`
-        FireEye,
-        /// `OTX_CSV`
-        OtxCsv,
-        /// `PROOF_POINT`
-        ProofPoint,
-        /// `STIX`
-        Stix,
-        /// `TXT`
-        Txt,
-    }
-
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlienVault => "ALIEN_VAULT",
-                Self::FireEye => "FIRE_EYE",
-                Self::OtxCsv => "OTX_CSV",
-                Self::ProofPoint => "PROOF_POINT",
-                Self::Stix => "STIX",
-                Self::Txt => "TXT",
-            }
-        }
-    }
+    pub use crate::cfn::shared::guardduty::Format;
 }
 
 /// Resource Type definition for AWS::GuardDuty::ThreatIntelSet
@@ -1426,7 +1065,7 @@ pub struct ThreatIntelSet {
     /// CloudFormation property `ExpectedBucketOwner`.
     pub expected_bucket_owner: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Format`; required; changing it replaces the resource.
-    pub format: crate::value::Val<crate::cfn::guardduty::threat_intel_set::Format>,
+    pub format: crate::value::Val<crate::cfn::shared::guardduty::Format>,
     /// CloudFormation property `Location`; required.
     pub location: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Name`.
@@ -1437,8 +1076,7 @@ pub struct ThreatIntelSet {
 
 impl ThreatIntelSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::threat_intel_set::Format>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::guardduty::Format>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             activate: ::std::option::Option::None,
             detector_id: ::std::option::Option::None,
@@ -1451,86 +1089,42 @@ impl ThreatIntelSet {
     }
 }
 
-impl crate::resource::Resource for ThreatIntelSet {
-    const TYPE: &'static str = "AWS::GuardDuty::ThreatIntelSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&THREAT_INTEL_SET_SHAPE)
+crate::resource::props! {
+    resource ThreatIntelSet = "AWS::GuardDuty::ThreatIntelSet", shape: Some(&THREAT_INTEL_SET_SHAPE);
+    req {
+        format = "Format",
+        location = "Location",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Activate", self.activate);
-        p.set_opt("DetectorId", self.detector_id);
-        p.set_opt("ExpectedBucketOwner", self.expected_bucket_owner);
-        p.set("Format", self.format);
-        p.set("Location", self.location);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        activate = "Activate",
+        detector_id = "DetectorId",
+        expected_bucket_owner = "ExpectedBucketOwner",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static THREAT_INTEL_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
-        ("Format", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::threat_intel_set::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static THREAT_INTEL_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
+    ("Format", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ThreatIntelSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ThreatIntelSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod threat_intel_set {
     //! Nested property types and enums of [`ThreatIntelSet`](super::ThreatIntelSet).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Format`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Format {
-        /// `ALIEN_VAULT`
-        AlienVault,
-        /// `FIRE_EYE`
-        FireEye,
-        /// `OTX_CSV`
-        OtxCsv,
-        /// `PROOF_POINT`
-        ProofPoint,
-        /// `STIX`
-        Stix,
-        /// `TXT`
-        Txt,
-    }
-
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlienVault => "ALIEN_VAULT",
-                Self::FireEye => "FIRE_EYE",
-                Self::OtxCsv => "OTX_CSV",
-                Self::ProofPoint => "PROOF_POINT",
-                Self::Stix => "STIX",
-                Self::Txt => "TXT",
-            }
-        }
-    }
+    pub use crate::cfn::shared::guardduty::Format;
 }
 
 /// Resource Type definition for AWS::GuardDuty::TrustedEntitySet
@@ -1545,7 +1139,7 @@ pub struct TrustedEntitySet {
     /// CloudFormation property `ExpectedBucketOwner`.
     pub expected_bucket_owner: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Format`; required; changing it replaces the resource.
-    pub format: crate::value::Val<crate::cfn::guardduty::trusted_entity_set::Format>,
+    pub format: crate::value::Val<crate::cfn::shared::guardduty::Format>,
     /// CloudFormation property `Location`; required.
     pub location: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Name`.
@@ -1556,8 +1150,7 @@ pub struct TrustedEntitySet {
 
 impl TrustedEntitySet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::guardduty::trusted_entity_set::Format>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(format: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::guardduty::Format>>, location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             activate: ::std::option::Option::None,
             detector_id: ::std::option::Option::None,
@@ -1570,104 +1163,48 @@ impl TrustedEntitySet {
     }
 }
 
-impl crate::resource::Resource for TrustedEntitySet {
-    const TYPE: &'static str = "AWS::GuardDuty::TrustedEntitySet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRUSTED_ENTITY_SET_SHAPE)
+crate::resource::props! {
+    resource TrustedEntitySet = "AWS::GuardDuty::TrustedEntitySet", shape: Some(&TRUSTED_ENTITY_SET_SHAPE);
+    req {
+        format = "Format",
+        location = "Location",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Activate", self.activate);
-        p.set_opt("DetectorId", self.detector_id);
-        p.set_opt("ExpectedBucketOwner", self.expected_bucket_owner);
-        p.set("Format", self.format);
-        p.set("Location", self.location);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        activate = "Activate",
+        detector_id = "DetectorId",
+        expected_bucket_owner = "ExpectedBucketOwner",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static TRUSTED_ENTITY_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Format", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::trusted_entity_set::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRUSTED_ENTITY_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DetectorId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Format", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Location", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrustedEntitySet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrustedEntitySet> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ErrorDetails`.
-    #[inline]
-    pub fn attr_error_details(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ErrorDetails")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ErrorDetails`.
+        attr_error_details: ::std::string::String = "ErrorDetails",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod trusted_entity_set {
     //! Nested property types and enums of [`TrustedEntitySet`](super::TrustedEntitySet).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Format`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Format {
-        /// `ALIEN_VAULT`
-        AlienVault,
-        /// `FIRE_EYE`
-        FireEye,
-        /// `OTX_CSV`
-        OtxCsv,
-        /// `PROOF_POINT`
-        ProofPoint,
-        /// `STIX`
-        Stix,
-        /// `TXT`
-        Txt,
-    }
-
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AlienVault => "ALIEN_VAULT",
-                Self::FireEye => "FIRE_EYE",
-                Self::OtxCsv => "OTX_CSV",
-                Self::ProofPoint => "PROOF_POINT",
-                Self::Stix => "STIX",
-                Self::Txt => "TXT",
-            }
-        }
-    }
+    pub use crate::cfn::shared::guardduty::Format;
 }

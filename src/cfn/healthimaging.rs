@@ -23,54 +23,32 @@ pub struct Datastore {
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for Datastore {
-    const TYPE: &'static str = "AWS::HealthImaging::Datastore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASTORE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DatastoreName", self.datastore_name);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Datastore = "AWS::HealthImaging::Datastore", shape: Some(&DATASTORE_SHAPE);
+    opt {
+        datastore_name = "DatastoreName",
+        kms_key_arn = "KmsKeyArn",
+        tags = "Tags",
     }
 }
 
-static DATASTORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatastoreName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._/#-]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASTORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatastoreName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9._/#-]+$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Datastore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Datastore> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DatastoreArn`.
-    #[inline]
-    pub fn attr_datastore_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatastoreArn")
-    }
-    /// `Fn::GetAtt` `DatastoreId`.
-    #[inline]
-    pub fn attr_datastore_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatastoreId")
-    }
-    /// `Fn::GetAtt` `DatastoreStatus`.
-    #[inline]
-    pub fn attr_datastore_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatastoreStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DatastoreArn`.
+        attr_datastore_arn: ::std::string::String = "DatastoreArn",
+        /// `Fn::GetAtt` `DatastoreId`.
+        attr_datastore_id: ::std::string::String = "DatastoreId",
+        /// `Fn::GetAtt` `DatastoreStatus`.
+        attr_datastore_status: ::std::string::String = "DatastoreStatus",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }

@@ -37,7 +37,6 @@ pub struct DataTransformationProfile {
 
 impl DataTransformationProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(profile_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::healthlake::data_transformation_profile::SourceFormat>>) -> Self {
         Self {
             kms_key_id: ::std::option::Option::None,
@@ -50,50 +49,36 @@ impl DataTransformationProfile {
     }
 }
 
-impl crate::resource::Resource for DataTransformationProfile {
-    const TYPE: &'static str = "AWS::HealthLake::DataTransformationProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_TRANSFORMATION_PROFILE_SHAPE)
+crate::resource::props! {
+    resource DataTransformationProfile = "AWS::HealthLake::DataTransformationProfile", shape: Some(&DATA_TRANSFORMATION_PROFILE_SHAPE);
+    req {
+        profile_name = "ProfileName",
+        source_format = "SourceFormat",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("ProfileDescription", self.profile_description);
-        p.set("ProfileName", self.profile_name);
-        p.set_opt("Source", self.source);
-        p.set("SourceFormat", self.source_format);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        kms_key_id = "KmsKeyId",
+        profile_description = "ProfileDescription",
+        source = "Source",
+        tags = "Tags",
     }
 }
 
-static DATA_TRANSFORMATION_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("ProfileDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("ProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::data_transformation_profile::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_TRANSFORMATION_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("ProfileDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("ProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataTransformationProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataTransformationProfile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ProfileId`.
-    #[inline]
-    pub fn attr_profile_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileId")
-    }
-    /// `Fn::GetAtt` `TargetFormat`.
-    #[inline]
-    pub fn attr_target_format(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetFormat")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ProfileId`.
+        attr_profile_id: ::std::string::String = "ProfileId",
+        /// `Fn::GetAtt` `TargetFormat`.
+        attr_target_format: ::std::string::String = "TargetFormat",
     }
 }
 
@@ -117,14 +102,12 @@ pub mod data_transformation_profile {
         pub starter_profile: ::std::option::Option<crate::cfn::healthlake::data_transformation_profile::StarterProfileSource>,
     }
 
-    impl crate::resource::ToExpr for Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExistingVersionedProfileId", self.existing_versioned_profile_id);
-            p.set_opt("ProfileMapping", self.profile_mapping);
-            p.set_opt("StarterProfile", self.starter_profile);
-            p.into_expr()
+    crate::resource::props! {
+        nested Source;
+        opt {
+            existing_versioned_profile_id = "ExistingVersionedProfileId",
+            profile_mapping = "ProfileMapping",
+            starter_profile = "StarterProfile",
         }
     }
 
@@ -143,7 +126,6 @@ pub mod data_transformation_profile {
 
     impl ExistingVersionedProfileSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, version: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 profile_id: profile_id.into(),
@@ -152,13 +134,11 @@ pub mod data_transformation_profile {
         }
     }
 
-    impl crate::resource::ToExpr for ExistingVersionedProfileSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ProfileId", self.profile_id);
-            p.set("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExistingVersionedProfileSource;
+        req {
+            profile_id = "ProfileId",
+            version = "Version",
         }
     }
 
@@ -181,12 +161,10 @@ pub mod data_transformation_profile {
         }
     }
 
-    impl crate::resource::ToExpr for ProfileMappingSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ProfileMapping", self.profile_mapping);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProfileMappingSource;
+        req {
+            profile_mapping = "ProfileMapping",
         }
     }
 
@@ -201,7 +179,6 @@ pub mod data_transformation_profile {
 
     impl StarterProfileSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(starter_profile_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 starter_profile_name: starter_profile_name.into(),
@@ -209,24 +186,15 @@ pub mod data_transformation_profile {
         }
     }
 
-    impl crate::resource::ToExpr for StarterProfileSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StarterProfileName", self.starter_profile_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested StarterProfileSource;
+        req {
+            starter_profile_name = "StarterProfileName",
         }
     }
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The source format that this profile converts from.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceFormat {
         /// `CCDA`
         Ccda,
@@ -234,15 +202,7 @@ pub mod data_transformation_profile {
         Csv,
     }
 
-    impl crate::value::CfnEnum for SourceFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ccda => "CCDA",
-                Self::Csv => "CSV",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceFormat, ["CCDA", "CSV"]);
 }
 
 /// HealthLake FHIR Datastore
@@ -288,7 +248,6 @@ pub struct FhirDatastore {
 
 impl FhirDatastore {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(datastore_type_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::healthlake::fhir_datastore::DatastoreTypeVersion>>) -> Self {
         Self {
             analytics_configuration: ::std::option::Option::None,
@@ -304,69 +263,53 @@ impl FhirDatastore {
     }
 }
 
-impl crate::resource::Resource for FhirDatastore {
-    const TYPE: &'static str = "AWS::HealthLake::FHIRDatastore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FHIR_DATASTORE_SHAPE)
+crate::resource::props! {
+    resource FhirDatastore = "AWS::HealthLake::FHIRDatastore", shape: Some(&FHIR_DATASTORE_SHAPE);
+    req {
+        datastore_type_version = "DatastoreTypeVersion",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AnalyticsConfiguration", self.analytics_configuration);
-        p.set_opt("DatastoreName", self.datastore_name);
-        p.set("DatastoreTypeVersion", self.datastore_type_version);
-        p.set_opt("IdentityProviderConfiguration", self.identity_provider_configuration);
-        p.set_opt("NlpConfiguration", self.nlp_configuration);
-        p.set_opt("PreloadDataConfig", self.preload_data_config);
-        p.set_opt("ProfileConfiguration", self.profile_configuration);
-        p.set_opt("SseConfiguration", self.sse_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        analytics_configuration = "AnalyticsConfiguration",
+        datastore_name = "DatastoreName",
+        identity_provider_configuration = "IdentityProviderConfiguration",
+        nlp_configuration = "NlpConfiguration",
+        preload_data_config = "PreloadDataConfig",
+        profile_configuration = "ProfileConfiguration",
+        sse_configuration = "SseConfiguration",
+        tags = "Tags",
     }
 }
 
-static FHIR_DATASTORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatastoreName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-%@]*)$")), ..crate::resource::Rule::NONE }),
-        ("IdentityProviderConfiguration", crate::resource::Rule { shape: Some(&self::fhir_datastore::IDENTITY_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ProfileConfiguration", crate::resource::Rule { shape: Some(&self::fhir_datastore::PROFILE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SseConfiguration", crate::resource::Rule { shape: Some(&self::fhir_datastore::SSE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::fhir_datastore::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FHIR_DATASTORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatastoreName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-%@]*)$")), ..crate::resource::Rule::NONE }),
+    ("IdentityProviderConfiguration", crate::resource::Rule { shape: Some(&self::fhir_datastore::IDENTITY_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ProfileConfiguration", crate::resource::Rule { shape: Some(&self::fhir_datastore::PROFILE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SseConfiguration", crate::resource::Rule { shape: Some(&self::fhir_datastore::SSE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticloadbalancingv2_group_ai_sagemaker::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FhirDatastore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FhirDatastore> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DatastoreArn`.
-    #[inline]
-    pub fn attr_datastore_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatastoreArn")
-    }
-    /// `Fn::GetAtt` `DatastoreEndpoint`.
-    #[inline]
-    pub fn attr_datastore_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatastoreEndpoint")
-    }
-    /// `Fn::GetAtt` `DatastoreId`.
-    #[inline]
-    pub fn attr_datastore_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatastoreId")
-    }
-    /// `Fn::GetAtt` `DatastoreStatus`.
-    #[inline]
-    pub fn attr_datastore_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatastoreStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: crate::value::Json = "CreatedAt",
+        /// `Fn::GetAtt` `DatastoreArn`.
+        attr_datastore_arn: ::std::string::String = "DatastoreArn",
+        /// `Fn::GetAtt` `DatastoreEndpoint`.
+        attr_datastore_endpoint: ::std::string::String = "DatastoreEndpoint",
+        /// `Fn::GetAtt` `DatastoreId`.
+        attr_datastore_id: ::std::string::String = "DatastoreId",
+        /// `Fn::GetAtt` `DatastoreStatus`.
+        attr_datastore_status: ::std::string::String = "DatastoreStatus",
     }
 }
 
 pub mod fhir_datastore {
     //! Nested property types and enums of [`FhirDatastore`](super::FhirDatastore).
+
+    #[deprecated(note = "renamed to `NlpStatus`")]
+    #[doc(hidden)]
+    pub type NlpConfigurationStatus = NlpStatus;
 
     /// The analytics configuration for the Data Store. Omitted when the Data Store can't carry analytics.
     #[derive(Clone)]
@@ -379,7 +322,6 @@ pub mod fhir_datastore {
 
     impl AnalyticsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::healthlake::fhir_datastore::Status>>) -> Self {
             Self {
                 status: status.into(),
@@ -387,12 +329,10 @@ pub mod fhir_datastore {
         }
     }
 
-    impl crate::resource::ToExpr for AnalyticsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalyticsConfiguration;
+        req {
+            status = "Status",
         }
     }
 
@@ -419,7 +359,6 @@ pub mod fhir_datastore {
 
     impl IdentityProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::healthlake::fhir_datastore::AuthorizationStrategy>>) -> Self {
             Self {
                 authorization_strategy: authorization_strategy.into(),
@@ -430,23 +369,21 @@ pub mod fhir_datastore {
         }
     }
 
-    impl crate::resource::ToExpr for IdentityProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthorizationStrategy", self.authorization_strategy);
-            p.set_opt("FineGrainedAuthorizationEnabled", self.fine_grained_authorization_enabled);
-            p.set_opt("IdpLambdaArn", self.idp_lambda_arn);
-            p.set_opt("Metadata", self.metadata);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentityProviderConfiguration;
+        req {
+            authorization_strategy = "AuthorizationStrategy",
+        }
+        opt {
+            fine_grained_authorization_enabled = "FineGrainedAuthorizationEnabled",
+            idp_lambda_arn = "IdpLambdaArn",
+            metadata = "Metadata",
         }
     }
 
-    pub(super) static IDENTITY_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdpLambdaArn", crate::resource::Rule { min_len: Some(49), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws[-a-z]*:lambda:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9\\-_\\.]+(:(\\$LATEST|[a-zA-Z0-9\\-_]+))?")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdpLambdaArn", crate::resource::Rule { min_len: Some(49), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:aws[-a-z]*:lambda:[a-z]{2}-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9\\-_\\.]+(:(\\$LATEST|[a-zA-Z0-9\\-_]+))?")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The natural language processing (NLP) configuration for the Data Store.
     #[derive(Clone)]
@@ -454,25 +391,22 @@ pub mod fhir_datastore {
         /// The NLP status for the Data Store.
         ///
         /// CloudFormation property `Status`; required.
-        pub status: crate::value::Val<crate::cfn::healthlake::fhir_datastore::NlpConfigurationStatus>,
+        pub status: crate::value::Val<crate::cfn::healthlake::fhir_datastore::NlpStatus>,
     }
 
     impl NlpConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::healthlake::fhir_datastore::NlpConfigurationStatus>>) -> Self {
+        pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::healthlake::fhir_datastore::NlpStatus>>) -> Self {
             Self {
                 status: status.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for NlpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested NlpConfiguration;
+        req {
+            status = "Status",
         }
     }
 
@@ -487,7 +421,6 @@ pub mod fhir_datastore {
 
     impl PreloadDataConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(preload_data_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::healthlake::fhir_datastore::PreloadDataType>>) -> Self {
             Self {
                 preload_data_type: preload_data_type.into(),
@@ -495,12 +428,10 @@ pub mod fhir_datastore {
         }
     }
 
-    impl crate::resource::ToExpr for PreloadDataConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PreloadDataType", self.preload_data_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PreloadDataConfig;
+        req {
+            preload_data_type = "PreloadDataType",
         }
     }
 
@@ -515,7 +446,6 @@ pub mod fhir_datastore {
 
     impl ProfileConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_profiles: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 default_profiles: default_profiles.into(),
@@ -523,20 +453,16 @@ pub mod fhir_datastore {
         }
     }
 
-    impl crate::resource::ToExpr for ProfileConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultProfiles", self.default_profiles);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProfileConfiguration;
+        req {
+            default_profiles = "DefaultProfiles",
         }
     }
 
-    pub(super) static PROFILE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultProfiles", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{M}\\p{M}]{0,10000}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROFILE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultProfiles", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^[\\P{M}\\p{M}]{0,10000}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The server-side encryption key configuration for a customer provided encryption key.
     #[derive(Clone)]
@@ -557,20 +483,16 @@ pub mod fhir_datastore {
         }
     }
 
-    impl crate::resource::ToExpr for SseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KmsEncryptionConfig", self.kms_encryption_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SseConfiguration;
+        req {
+            kms_encryption_config = "KmsEncryptionConfig",
         }
     }
 
-    pub(super) static SSE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsEncryptionConfig", crate::resource::Rule { shape: Some(&KMS_ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SSE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsEncryptionConfig", crate::resource::Rule { shape: Some(&KMS_ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The customer-managed-key (CMK) used when creating a Data Store. If a customer owned key is not specified, an AWS owned key will be used for encryption.
     #[derive(Clone)]
@@ -587,7 +509,6 @@ pub mod fhir_datastore {
 
     impl KmsEncryptionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cmk_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::healthlake::fhir_datastore::CmkType>>) -> Self {
             Self {
                 cmk_type: cmk_type.into(),
@@ -596,31 +517,22 @@ pub mod fhir_datastore {
         }
     }
 
-    impl crate::resource::ToExpr for KmsEncryptionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CmkType", self.cmk_type);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested KmsEncryptionConfig;
+        req {
+            cmk_type = "CmkType",
+        }
+        opt {
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    pub(super) static KMS_ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(400), pattern: Some(crate::resource::Pattern::Regex("(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\\d:)?(\\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KMS_ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(400), pattern: Some(crate::resource::Pattern::Regex("(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\\d:)?(\\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The analytics status for the Data Store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -628,34 +540,19 @@ pub mod fhir_datastore {
         Paused,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Paused => "PAUSED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "PAUSED"]);
 
     /// The FHIR version. Only R4 version data is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatastoreTypeVersion {
         /// `R4`
         R4,
     }
 
-    impl crate::value::CfnEnum for DatastoreTypeVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::R4 => "R4",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatastoreTypeVersion, ["R4"]);
 
     /// Type of Authorization Strategy. The two types of supported Authorization strategies are SMART_ON_FHIR_V1 and AWS_AUTH.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthorizationStrategy {
         /// `SMART_ON_FHIR_V1`
         SmartOnFhirV1,
@@ -665,54 +562,30 @@ pub mod fhir_datastore {
         SmartOnFhir,
     }
 
-    impl crate::value::CfnEnum for AuthorizationStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SmartOnFhirV1 => "SMART_ON_FHIR_V1",
-                Self::AwsAuth => "AWS_AUTH",
-                Self::SmartOnFhir => "SMART_ON_FHIR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthorizationStrategy, ["SMART_ON_FHIR_V1", "AWS_AUTH", "SMART_ON_FHIR"]);
 
     /// The NLP status for the Data Store.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum NlpConfigurationStatus {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum NlpStatus {
         /// `ENABLED`
         Enabled,
         /// `DISABLED`
         Disabled,
     }
 
-    impl crate::value::CfnEnum for NlpConfigurationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NlpStatus, ["ENABLED", "DISABLED"]);
 
     /// The type of preloaded data. Only Synthea preloaded data is supported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreloadDataType {
         /// `SYNTHEA`
         Synthea,
     }
 
-    impl crate::value::CfnEnum for PreloadDataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Synthea => "SYNTHEA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreloadDataType, ["SYNTHEA"]);
 
     /// The type of customer-managed-key (CMK) used for encryption. The two types of supported CMKs are customer owned CMKs and AWS owned CMKs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CmkType {
         /// `CUSTOMER_MANAGED_KMS_KEY`
         CustomerManagedKmsKey,
@@ -720,13 +593,5 @@ pub mod fhir_datastore {
         AwsOwnedKmsKey,
     }
 
-    impl crate::value::CfnEnum for CmkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerManagedKmsKey => "CUSTOMER_MANAGED_KMS_KEY",
-                Self::AwsOwnedKmsKey => "AWS_OWNED_KMS_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CmkType, ["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]);
 }

@@ -19,7 +19,6 @@ pub struct AccessKey {
 
 impl AccessKey {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(user_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             serial: ::std::option::Option::None,
@@ -29,29 +28,24 @@ impl AccessKey {
     }
 }
 
-impl crate::resource::Resource for AccessKey {
-    const TYPE: &'static str = "AWS::IAM::AccessKey";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Serial", self.serial);
-        p.set_opt("Status", self.status);
-        p.set("UserName", self.user_name);
-        p
+crate::resource::props! {
+    resource AccessKey = "AWS::IAM::AccessKey", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        user_name = "UserName",
+    }
+    opt {
+        serial = "Serial",
+        status = "Status",
     }
 }
 
 /// Attributes of [`AccessKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessKey> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `SecretAccessKey`.
-    #[inline]
-    pub fn attr_secret_access_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecretAccessKey")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `SecretAccessKey`.
+        attr_secret_access_key: ::std::string::String = "SecretAccessKey",
     }
 }
 
@@ -76,7 +70,7 @@ pub struct Group {
     pub managed_policy_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     /// The path to the group. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM User Guide*.
     /// This parameter is optional. If it is not included, it defaults to a slash (/).
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
     ///
     /// CloudFormation property `Path`.
     pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
@@ -88,37 +82,27 @@ pub struct Group {
     pub policies: ::std::option::Option<::std::vec::Vec<crate::cfn::iam::group::Policy>>,
 }
 
-impl crate::resource::Resource for Group {
-    const TYPE: &'static str = "AWS::IAM::Group";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("GroupName", self.group_name);
-        p.set_opt("ManagedPolicyArns", self.managed_policy_arns);
-        p.set_opt("Path", self.path);
-        p.set_opt("Policies", self.policies);
-        p
+crate::resource::props! {
+    resource Group = "AWS::IAM::Group", shape: Some(&GROUP_SHAPE);
+    opt {
+        group_name = "GroupName",
+        managed_policy_arns = "ManagedPolicyArns",
+        path = "Path",
+        policies = "Policies",
     }
 }
 
-static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("ManagedPolicyArns", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("ManagedPolicyArns", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Group`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Group> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -142,7 +126,6 @@ pub mod group {
 
     impl Policy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 policy_document: policy_document.into(),
@@ -151,13 +134,11 @@ pub mod group {
         }
     }
 
-    impl crate::resource::ToExpr for Policy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyDocument", self.policy_document);
-            p.set("PolicyName", self.policy_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Policy;
+        req {
+            policy_document = "PolicyDocument",
+            policy_name = "PolicyName",
         }
     }
 }
@@ -170,14 +151,14 @@ pub mod group {
 #[derive(Clone)]
 pub struct GroupPolicy {
     /// The name of the group to associate the policy with.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-.
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-.
     ///
     /// CloudFormation property `GroupName`; required; changing it replaces the resource.
     pub group_name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `PolicyDocument`.
     pub policy_document: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     /// The name of the policy document.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `PolicyName`; required; changing it replaces the resource.
     pub policy_name: crate::value::Val<::std::string::String>,
@@ -185,7 +166,6 @@ pub struct GroupPolicy {
 
 impl GroupPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             group_name: group_name.into(),
@@ -195,28 +175,22 @@ impl GroupPolicy {
     }
 }
 
-impl crate::resource::Resource for GroupPolicy {
-    const TYPE: &'static str = "AWS::IAM::GroupPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GROUP_POLICY_SHAPE)
+crate::resource::props! {
+    resource GroupPolicy = "AWS::IAM::GroupPolicy", shape: Some(&GROUP_POLICY_SHAPE);
+    req {
+        group_name = "GroupName",
+        policy_name = "PolicyName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GroupName", self.group_name);
-        p.set_opt("PolicyDocument", self.policy_document);
-        p.set("PolicyName", self.policy_name);
-        p
+    opt {
+        policy_document = "PolicyDocument",
     }
 }
 
-static GROUP_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GROUP_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Creates a new instance profile. For information about instance profiles, see [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html).
 /// For information about the number of instance profiles you can create, see [object quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the *User Guide*.
@@ -225,13 +199,13 @@ static GROUP_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
 #[derive(Clone)]
 pub struct InstanceProfile {
     /// The name of the instance profile to create.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `InstanceProfileName`; changing it replaces the resource.
     pub instance_profile_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// The path to the instance profile. For more information about paths, see [IAM Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM User Guide*.
     /// This parameter is optional. If it is not included, it defaults to a slash (/).
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
     ///
     /// CloudFormation property `Path`; changing it replaces the resource.
     pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
@@ -243,7 +217,6 @@ pub struct InstanceProfile {
 
 impl InstanceProfile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(roles: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             instance_profile_name: ::std::option::Option::None,
@@ -253,36 +226,28 @@ impl InstanceProfile {
     }
 }
 
-impl crate::resource::Resource for InstanceProfile {
-    const TYPE: &'static str = "AWS::IAM::InstanceProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_PROFILE_SHAPE)
+crate::resource::props! {
+    resource InstanceProfile = "AWS::IAM::InstanceProfile", shape: Some(&INSTANCE_PROFILE_SHAPE);
+    req {
+        roles = "Roles",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InstanceProfileName", self.instance_profile_name);
-        p.set_opt("Path", self.path);
-        p.set("Roles", self.roles);
-        p
+    opt {
+        instance_profile_name = "InstanceProfileName",
+        path = "Path",
     }
 }
 
-static INSTANCE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\w+=,.@-]+)?$")), ..crate::resource::Rule::NONE }),
-        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$")), ..crate::resource::Rule::NONE }),
-        ("Roles", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9+=,.@\\-_]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceProfileName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\w+=,.@-]+)?$")), ..crate::resource::Rule::NONE }),
+    ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$")), ..crate::resource::Rule::NONE }),
+    ("Roles", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9+=,.@\\-_]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InstanceProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InstanceProfile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -301,7 +266,7 @@ pub struct ManagedPolicy {
     /// CloudFormation property `Description`; changing it replaces the resource.
     pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// The name (friendly name, not ARN) of the group to attach the policy to.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `Groups`.
     pub groups: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
@@ -315,7 +280,7 @@ pub struct ManagedPolicy {
     /// The path for the policy.
     /// For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM User Guide*.
     /// This parameter is optional. If it is not included, it defaults to a slash (/).
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
     /// You cannot use an asterisk (*) in the path name.
     ///
     /// CloudFormation property `Path`; changing it replaces the resource.
@@ -323,13 +288,13 @@ pub struct ManagedPolicy {
     /// CloudFormation property `PolicyDocument`; required.
     pub policy_document: crate::value::Val<crate::value::Json>,
     /// The name (friendly name, not ARN) of the role to attach the policy to.
-    /// This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (per its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     /// If an external policy (such as ``AWS::IAM::Policy`` or ``AWS::IAM::ManagedPolicy``) has a ``Ref`` to a role and if a resource (such as ``AWS::ECS::Service``) also has a ``Ref`` to the same role, add a ``DependsOn`` attribute to the resource to make the resource depend on the external policy. This dependency ensures that the role's policy is available throughout the resource's lifecycle. For example, when you delete a stack with an ``AWS::ECS::Service`` resource, the ``DependsOn`` attribute ensures that CFN deletes the ``AWS::ECS::Service`` resource before deleting its role's policy.
     ///
     /// CloudFormation property `Roles`.
     pub roles: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     /// The name (friendly name, not ARN) of the IAM user to attach the policy to.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `Users`.
     pub users: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
@@ -337,7 +302,6 @@ pub struct ManagedPolicy {
 
 impl ManagedPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -351,74 +315,45 @@ impl ManagedPolicy {
     }
 }
 
-impl crate::resource::Resource for ManagedPolicy {
-    const TYPE: &'static str = "AWS::IAM::ManagedPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MANAGED_POLICY_SHAPE)
+crate::resource::props! {
+    resource ManagedPolicy = "AWS::IAM::ManagedPolicy", shape: Some(&MANAGED_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Groups", self.groups);
-        p.set_opt("ManagedPolicyName", self.managed_policy_name);
-        p.set_opt("Path", self.path);
-        p.set("PolicyDocument", self.policy_document);
-        p.set_opt("Roles", self.roles);
-        p.set_opt("Users", self.users);
-        p
+    opt {
+        description = "Description",
+        groups = "Groups",
+        managed_policy_name = "ManagedPolicyName",
+        path = "Path",
+        roles = "Roles",
+        users = "Users",
     }
 }
 
-static MANAGED_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^((/[A-Za-z0-9\\.,\\+@=_-]+)*)/$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MANAGED_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^((/[A-Za-z0-9\\.,\\+@=_-]+)*)/$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ManagedPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ManagedPolicy> {
-    /// `Fn::GetAtt` `AttachmentCount`.
-    #[inline]
-    pub fn attr_attachment_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AttachmentCount")
-    }
-    /// `Fn::GetAtt` `CreateDate`.
-    #[inline]
-    pub fn attr_create_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateDate")
-    }
-    /// `Fn::GetAtt` `DefaultVersionId`.
-    #[inline]
-    pub fn attr_default_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultVersionId")
-    }
-    /// `Fn::GetAtt` `IsAttachable`.
-    #[inline]
-    pub fn attr_is_attachable(self) -> crate::value::Val<bool> {
-        self.__get_att("IsAttachable")
-    }
-    /// `Fn::GetAtt` `PermissionsBoundaryUsageCount`.
-    #[inline]
-    pub fn attr_permissions_boundary_usage_count(self) -> crate::value::Val<i64> {
-        self.__get_att("PermissionsBoundaryUsageCount")
-    }
-    /// `Fn::GetAtt` `PolicyArn`.
-    #[inline]
-    pub fn attr_policy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyArn")
-    }
-    /// `Fn::GetAtt` `PolicyId`.
-    #[inline]
-    pub fn attr_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyId")
-    }
-    /// `Fn::GetAtt` `UpdateDate`.
-    #[inline]
-    pub fn attr_update_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateDate")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentCount`.
+        attr_attachment_count: i64 = "AttachmentCount",
+        /// `Fn::GetAtt` `CreateDate`.
+        attr_create_date: ::std::string::String = "CreateDate",
+        /// `Fn::GetAtt` `DefaultVersionId`.
+        attr_default_version_id: ::std::string::String = "DefaultVersionId",
+        /// `Fn::GetAtt` `IsAttachable`.
+        attr_is_attachable: bool = "IsAttachable",
+        /// `Fn::GetAtt` `PermissionsBoundaryUsageCount`.
+        attr_permissions_boundary_usage_count: i64 = "PermissionsBoundaryUsageCount",
+        /// `Fn::GetAtt` `PolicyArn`.
+        attr_policy_arn: ::std::string::String = "PolicyArn",
+        /// `Fn::GetAtt` `PolicyId`.
+        attr_policy_id: ::std::string::String = "PolicyId",
+        /// `Fn::GetAtt` `UpdateDate`.
+        attr_update_date: ::std::string::String = "UpdateDate",
     }
 }
 
@@ -437,50 +372,29 @@ pub struct OidcProvider {
     pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for OidcProvider {
-    const TYPE: &'static str = "AWS::IAM::OIDCProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OIDC_PROVIDER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientIdList", self.client_id_list);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ThumbprintList", self.thumbprint_list);
-        p.set_opt("Url", self.url);
-        p
+crate::resource::props! {
+    resource OidcProvider = "AWS::IAM::OIDCProvider", shape: Some(&OIDC_PROVIDER_SHAPE);
+    opt {
+        client_id_list = "ClientIdList",
+        tags = "Tags",
+        thumbprint_list = "ThumbprintList",
+        url = "Url",
     }
 }
 
-static OIDC_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientIdList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::oidc_provider::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ThumbprintList", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(40), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Fa-f]{40}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OIDC_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientIdList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iam::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ThumbprintList", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(40), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Fa-f]{40}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OidcProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OidcProvider> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod oidc_provider {
-    //! Nested property types and enums of [`OidcProvider`](super::OidcProvider).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM group, user or role.
@@ -497,13 +411,13 @@ pub mod oidc_provider {
 #[derive(Clone)]
 pub struct Policy {
     /// The name of the group to associate the policy with.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-.
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-.
     ///
     /// CloudFormation property `Groups`.
     pub groups: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     /// The policy document.
     /// You must provide policies in JSON format in IAM. However, for CFN templates formatted in YAML, you can provide the policy in JSON or YAML format. CFN always converts a YAML policy to JSON format before submitting it to IAM.
-    /// The [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex) used to validate this parameter is a string of characters consisting of the following:
+    /// The [regex pattern](http://wikipedia.org/wiki/regex) used to validate this parameter is a string of characters consisting of the following:
     /// +  Any printable ASCII character ranging from the space character (``\u0020``) through the end of the ASCII character range
     /// +  The printable characters in the Basic Latin and Latin-1 Supplement character set (through ``\u00FF``)
     /// +  The special characters tab (``\u0009``), line feed (``\u000A``), and carriage return (``\u000D``)
@@ -511,18 +425,18 @@ pub struct Policy {
     /// CloudFormation property `PolicyDocument`; required.
     pub policy_document: crate::value::Val<crate::value::Json>,
     /// The name of the policy document.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `PolicyName`; required.
     pub policy_name: crate::value::Val<::std::string::String>,
     /// The name of the role to associate the policy with.
-    /// This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (per its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     /// If an external policy (such as ``AWS::IAM::Policy`` or ``AWS::IAM::ManagedPolicy``) has a ``Ref`` to a role and if a resource (such as ``AWS::ECS::Service``) also has a ``Ref`` to the same role, add a ``DependsOn`` attribute to the resource to make the resource depend on the external policy. This dependency ensures that the role's policy is available throughout the resource's lifecycle. For example, when you delete a stack with an ``AWS::ECS::Service`` resource, the ``DependsOn`` attribute ensures that CFN deletes the ``AWS::ECS::Service`` resource before deleting its role's policy.
     ///
     /// CloudFormation property `Roles`.
     pub roles: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     /// The name of the user to associate the policy with.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `Users`.
     pub users: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
@@ -530,7 +444,6 @@ pub struct Policy {
 
 impl Policy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             groups: ::std::option::Option::None,
@@ -542,36 +455,28 @@ impl Policy {
     }
 }
 
-impl crate::resource::Resource for Policy {
-    const TYPE: &'static str = "AWS::IAM::Policy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_SHAPE)
+crate::resource::props! {
+    resource Policy = "AWS::IAM::Policy", shape: Some(&POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        policy_name = "PolicyName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Groups", self.groups);
-        p.set("PolicyDocument", self.policy_document);
-        p.set("PolicyName", self.policy_name);
-        p.set_opt("Roles", self.roles);
-        p.set_opt("Users", self.users);
-        p
+    opt {
+        groups = "Groups",
+        roles = "Roles",
+        users = "Users",
     }
 }
 
-static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Policy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Policy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -601,7 +506,7 @@ pub struct Role {
     pub max_session_duration: ::std::option::Option<crate::value::Val<i64>>,
     /// The path to the role. For more information about paths, see [IAM Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM User Guide*.
     /// This parameter is optional. If it is not included, it defaults to a slash (/).
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
     ///
     /// CloudFormation property `Path`; changing it replaces the resource.
     pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
@@ -617,9 +522,9 @@ pub struct Role {
     /// If an external policy (such as ``AWS::IAM::Policy`` or ``AWS::IAM::ManagedPolicy``) has a ``Ref`` to a role and if a resource (such as ``AWS::ECS::Service``) also has a ``Ref`` to the same role, add a ``DependsOn`` attribute to the resource to make the resource depend on the external policy. This dependency ensures that the role's policy is available throughout the resource's lifecycle. For example, when you delete a stack with an ``AWS::ECS::Service`` resource, the ``DependsOn`` attribute ensures that CFN deletes the ``AWS::ECS::Service`` resource before deleting its role's policy.
     ///
     /// CloudFormation property `Policies`.
-    pub policies: ::std::option::Option<::std::vec::Vec<crate::cfn::iam::role::Policy>>,
+    pub policies: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::iam::Policy>>,
     /// A name for the IAM role, up to 64 characters in length. For valid values, see the ``RoleName`` parameter for the [CreateRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html) action in the *User Guide*.
-    /// This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-. The role name must be unique within the account. Role names are not distinguished by case. For example, you cannot create roles named both "Role1" and "role1".
+    /// This parameter allows (per its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-. The role name must be unique within the account. Role names are not distinguished by case. For example, you cannot create roles named both "Role1" and "role1".
     /// If you don't specify a name, CFN generates a unique physical ID and uses that ID for the role name.
     /// If you specify a name, you must specify the ``CAPABILITY_NAMED_IAM`` value to acknowledge your template's capabilities. For more information, see [Acknowledging Resources in Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities).
     /// Naming an IAM resource can cause an unrecoverable error if you reuse the same template in multiple Regions. To prevent this, we recommend using ``Fn::Join`` and ``AWS::Region`` to create a Region-specific name, as in the following example: ``{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}``.
@@ -634,7 +539,6 @@ pub struct Role {
 
 impl Role {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(assume_role_policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             assume_role_policy_document: assume_role_policy_document.into(),
@@ -650,99 +554,47 @@ impl Role {
     }
 }
 
-impl crate::resource::Resource for Role {
-    const TYPE: &'static str = "AWS::IAM::Role";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROLE_SHAPE)
+crate::resource::props! {
+    resource Role = "AWS::IAM::Role", shape: Some(&ROLE_SHAPE);
+    req {
+        assume_role_policy_document = "AssumeRolePolicyDocument",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AssumeRolePolicyDocument", self.assume_role_policy_document);
-        p.set_opt("Description", self.description);
-        p.set_opt("ManagedPolicyArns", self.managed_policy_arns);
-        p.set_opt("MaxSessionDuration", self.max_session_duration);
-        p.set_opt("Path", self.path);
-        p.set_opt("PermissionsBoundary", self.permissions_boundary);
-        p.set_opt("Policies", self.policies);
-        p.set_opt("RoleName", self.role_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        managed_policy_arns = "ManagedPolicyArns",
+        max_session_duration = "MaxSessionDuration",
+        path = "Path",
+        permissions_boundary = "PermissionsBoundary",
+        policies = "Policies",
+        role_name = "RoleName",
+        tags = "Tags",
     }
 }
 
-static ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$")), ..crate::resource::Rule::NONE }),
-        ("ManagedPolicyArns", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MaxSessionDuration", crate::resource::Rule { min: Some(3600.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
-        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$")), ..crate::resource::Rule::NONE }),
-        ("PermissionsBoundary", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("RoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::role::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$")), ..crate::resource::Rule::NONE }),
+    ("ManagedPolicyArns", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MaxSessionDuration", crate::resource::Rule { min: Some(3600.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
+    ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$")), ..crate::resource::Rule::NONE }),
+    ("PermissionsBoundary", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("RoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iam::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Role`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Role> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `RoleId`.
-    #[inline]
-    pub fn attr_role_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoleId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `RoleId`.
+        attr_role_id: ::std::string::String = "RoleId",
     }
 }
 
 pub mod role {
     //! Nested property types and enums of [`Role`](super::Role).
 
-    /// Contains information about an attached policy.
-    /// An attached policy is a managed policy that has been attached to a user, group, or role.
-    /// For more information about managed policies, refer to [Managed Policies and Inline Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the *User Guide*.
-    #[derive(Clone)]
-    pub struct Policy {
-        /// The entire contents of the policy that defines permissions. For more information, see [Overview of JSON policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json).
-        ///
-        /// CloudFormation property `PolicyDocument`; required.
-        pub policy_document: crate::value::Val<crate::value::Json>,
-        /// The friendly name (not ARN) identifying the policy.
-        ///
-        /// CloudFormation property `PolicyName`; required.
-        pub policy_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl Policy {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                policy_document: policy_document.into(),
-                policy_name: policy_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Policy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyDocument", self.policy_document);
-            p.set("PolicyName", self.policy_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::iam::Policy;
 }
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM role.
@@ -756,12 +608,12 @@ pub struct RolePolicy {
     /// CloudFormation property `PolicyDocument`.
     pub policy_document: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     /// The name of the policy document.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `PolicyName`; required; changing it replaces the resource.
     pub policy_name: crate::value::Val<::std::string::String>,
     /// The name of the role to associate the policy with.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `RoleName`; required; changing it replaces the resource.
     pub role_name: crate::value::Val<::std::string::String>,
@@ -769,7 +621,6 @@ pub struct RolePolicy {
 
 impl RolePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_document: ::std::option::Option::None,
@@ -779,28 +630,22 @@ impl RolePolicy {
     }
 }
 
-impl crate::resource::Resource for RolePolicy {
-    const TYPE: &'static str = "AWS::IAM::RolePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROLE_POLICY_SHAPE)
+crate::resource::props! {
+    resource RolePolicy = "AWS::IAM::RolePolicy", shape: Some(&ROLE_POLICY_SHAPE);
+    req {
+        policy_name = "PolicyName",
+        role_name = "RoleName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("PolicyDocument", self.policy_document);
-        p.set("PolicyName", self.policy_name);
-        p.set("RoleName", self.role_name);
-        p
+    opt {
+        policy_document = "PolicyDocument",
     }
 }
 
-static ROLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::IAM::SAMLProvider
 ///
@@ -829,48 +674,35 @@ pub struct SamlProvider {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for SamlProvider {
-    const TYPE: &'static str = "AWS::IAM::SAMLProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SAML_PROVIDER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AddPrivateKey", self.add_private_key);
-        p.set_opt("AssertionEncryptionMode", self.assertion_encryption_mode);
-        p.set_opt("Name", self.name);
-        p.set_opt("PrivateKeyList", self.private_key_list);
-        p.set_opt("RemovePrivateKey", self.remove_private_key);
-        p.set_opt("SamlMetadataDocument", self.saml_metadata_document);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SamlProvider = "AWS::IAM::SAMLProvider", shape: Some(&SAML_PROVIDER_SHAPE);
+    opt {
+        add_private_key = "AddPrivateKey",
+        assertion_encryption_mode = "AssertionEncryptionMode",
+        name = "Name",
+        private_key_list = "PrivateKeyList",
+        remove_private_key = "RemovePrivateKey",
+        saml_metadata_document = "SamlMetadataDocument",
+        tags = "Tags",
     }
 }
 
-static SAML_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AddPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w._-]+")), ..crate::resource::Rule::NONE }),
-        ("PrivateKeyList", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::saml_provider::SAML_PRIVATE_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RemovePrivateKey", crate::resource::Rule { min_len: Some(22), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("SamlMetadataDocument", crate::resource::Rule { min_len: Some(1000), max_len: Some(10000000), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::saml_provider::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SAML_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AddPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), secret: true, ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w._-]+")), ..crate::resource::Rule::NONE }),
+    ("PrivateKeyList", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::saml_provider::SAML_PRIVATE_KEY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RemovePrivateKey", crate::resource::Rule { min_len: Some(22), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("SamlMetadataDocument", crate::resource::Rule { min_len: Some(1000), max_len: Some(10000000), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iam::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SamlProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SamlProvider> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `SamlProviderUUID`.
-    #[inline]
-    pub fn attr_saml_provider_uuid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SamlProviderUUID")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `SamlProviderUUID`.
+        attr_saml_provider_uuid: ::std::string::String = "SamlProviderUUID",
     }
 }
 
@@ -892,7 +724,6 @@ pub mod saml_provider {
 
     impl SamlPrivateKey {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, timestamp: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key_id: key_id.into(),
@@ -901,31 +732,21 @@ pub mod saml_provider {
         }
     }
 
-    impl crate::resource::ToExpr for SamlPrivateKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KeyId", self.key_id);
-            p.set("Timestamp", self.timestamp);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamlPrivateKey;
+        req {
+            key_id = "KeyId",
+            timestamp = "Timestamp",
         }
     }
 
-    pub(super) static SAML_PRIVATE_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyId", crate::resource::Rule { min_len: Some(22), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAML_PRIVATE_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyId", crate::resource::Rule { min_len: Some(22), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-Z0-9]+")), ..crate::resource::Rule::NONE }),
+        ("Timestamp", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encryption setting for the SAML provider
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssertionEncryptionMode {
         /// `Allowed`
         Allowed,
@@ -933,15 +754,7 @@ pub mod saml_provider {
         Required,
     }
 
-    impl crate::value::CfnEnum for AssertionEncryptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allowed => "Allowed",
-                Self::Required => "Required",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssertionEncryptionMode, ["Allowed", "Required"]);
 }
 
 /// Resource Type definition for AWS::IAM::ServerCertificate
@@ -963,54 +776,33 @@ pub struct ServerCertificate {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ServerCertificate {
-    const TYPE: &'static str = "AWS::IAM::ServerCertificate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVER_CERTIFICATE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CertificateBody", self.certificate_body);
-        p.set_opt("CertificateChain", self.certificate_chain);
-        p.set_opt("Path", self.path);
-        p.set_opt("PrivateKey", self.private_key);
-        p.set_opt("ServerCertificateName", self.server_certificate_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ServerCertificate = "AWS::IAM::ServerCertificate", shape: Some(&SERVER_CERTIFICATE_SHAPE);
+    opt {
+        certificate_body = "CertificateBody",
+        certificate_chain = "CertificateChain",
+        path = "Path",
+        private_key = "PrivateKey",
+        server_certificate_name = "ServerCertificateName",
+        tags = "Tags",
     }
 }
 
-static SERVER_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateBody", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-        ("CertificateChain", crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)")), ..crate::resource::Rule::NONE }),
-        ("PrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-        ("ServerCertificateName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::server_certificate::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVER_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateBody", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+    ("CertificateChain", crate::resource::Rule { min_len: Some(1), max_len: Some(2097152), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+    ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)")), ..crate::resource::Rule::NONE }),
+    ("PrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(16384), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")), secret: true, ..crate::resource::Rule::NONE }),
+    ("ServerCertificateName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media_iam::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServerCertificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServerCertificate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod server_certificate {
-    //! Nested property types and enums of [`ServerCertificate`](super::ServerCertificate).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::IAM::ServiceLinkedRole
@@ -1032,36 +824,26 @@ pub struct ServiceLinkedRole {
     pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for ServiceLinkedRole {
-    const TYPE: &'static str = "AWS::IAM::ServiceLinkedRole";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_LINKED_ROLE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AWSServiceName", self.aws_service_name);
-        p.set_opt("CustomSuffix", self.custom_suffix);
-        p.set_opt("Description", self.description);
-        p
+crate::resource::props! {
+    resource ServiceLinkedRole = "AWS::IAM::ServiceLinkedRole", shape: Some(&SERVICE_LINKED_ROLE_SHAPE);
+    opt {
+        aws_service_name = "AWSServiceName",
+        custom_suffix = "CustomSuffix",
+        description = "Description",
     }
 }
 
-static SERVICE_LINKED_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AWSServiceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("CustomSuffix", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_LINKED_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AWSServiceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("CustomSuffix", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceLinkedRole`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceLinkedRole> {
-    /// `Fn::GetAtt` `RoleName`.
-    #[inline]
-    pub fn attr_role_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoleName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RoleName`.
+        attr_role_name: ::std::string::String = "RoleName",
     }
 }
 
@@ -1088,7 +870,7 @@ pub struct User {
     pub managed_policy_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     /// The path for the user name. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM User Guide*.
     /// This parameter is optional. If it is not included, it defaults to a slash (/).
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes. In addition, it can contain any ASCII character from the ! (``\u0021``) through the DEL character (``\u007F``), including most punctuation characters, digits, and upper and lowercased letters.
     ///
     /// CloudFormation property `Path`.
     pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
@@ -1103,14 +885,14 @@ pub struct User {
     /// For information about limits on the number of inline policies that you can embed in a user, see [Limitations on Entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html) in the *User Guide*.
     ///
     /// CloudFormation property `Policies`.
-    pub policies: ::std::option::Option<::std::vec::Vec<crate::cfn::iam::user::Policy>>,
+    pub policies: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::iam::Policy>>,
     /// A list of tags that you want to attach to the new user. Each tag consists of a key name and an associated value. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User Guide*.
     /// If any one of the tags is invalid or if you exceed the allowed maximum number of tags, then the entire request fails and the resource is not created.
     ///
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// The name of the user to create. Do not include the path in this value.
-    /// This parameter allows (per its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-. The user name must be unique within the account. User names are not distinguished by case. For example, you cannot create users named both "John" and "john".
+    /// This parameter allows (per its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-. The user name must be unique within the account. User names are not distinguished by case. For example, you cannot create users named both "John" and "john".
     /// If you don't specify a name, CFN generates a unique physical ID and uses that ID for the user name.
     /// If you specify a name, you must specify the ``CAPABILITY_NAMED_IAM`` value to acknowledge your template's capabilities. For more information, see [Acknowledging Resources in Templates](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities).
     /// Naming an IAM resource can cause an unrecoverable error if you reuse the same template in multiple Regions. To prevent this, we recommend using ``Fn::Join`` and ``AWS::Region`` to create a Region-specific name, as in the following example: ``{"Fn::Join": ["", [{"Ref": "AWS::Region"}, {"Ref": "MyResourceName"}]]}``.
@@ -1119,49 +901,42 @@ pub struct User {
     pub user_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for User {
-    const TYPE: &'static str = "AWS::IAM::User";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Groups", self.groups);
-        p.set_opt("LoginProfile", self.login_profile);
-        p.set_opt("ManagedPolicyArns", self.managed_policy_arns);
-        p.set_opt("Path", self.path);
-        p.set_opt("PermissionsBoundary", self.permissions_boundary);
-        p.set_opt("Policies", self.policies);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserName", self.user_name);
-        p
+crate::resource::props! {
+    resource User = "AWS::IAM::User", shape: Some(&USER_SHAPE);
+    opt {
+        groups = "Groups",
+        login_profile = "LoginProfile",
+        managed_policy_arns = "ManagedPolicyArns",
+        path = "Path",
+        permissions_boundary = "PermissionsBoundary",
+        policies = "Policies",
+        tags = "Tags",
+        user_name = "UserName",
     }
 }
 
-static USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Groups", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ("ManagedPolicyArns", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$")), ..crate::resource::Rule::NONE }),
-        ("PermissionsBoundary", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::user::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Groups", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ("LoginProfile", crate::resource::Rule { shape: Some(&self::user::LOGIN_PROFILE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ManagedPolicyArns", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$")), ..crate::resource::Rule::NONE }),
+    ("PermissionsBoundary", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iam::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`User`] (`Fn::GetAtt`).
 impl crate::resource::Handle<User> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod user {
     //! Nested property types and enums of [`User`](super::User).
+
+    pub use crate::cfn::shared::iam::Policy;
 
     /// Creates a password for the specified user, giving the user the ability to access AWS services through the console. For more information about managing passwords, see [Managing Passwords](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_ManagingLogins.html) in the *User Guide*.
     #[derive(Clone)]
@@ -1178,7 +953,6 @@ pub mod user {
 
     impl LoginProfile {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 password: password.into(),
@@ -1187,58 +961,19 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for LoginProfile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Password", self.password);
-            p.set_opt("PasswordResetRequired", self.password_reset_required);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoginProfile;
+        req {
+            password = "Password",
+        }
+        opt {
+            password_reset_required = "PasswordResetRequired",
         }
     }
 
-    /// Contains information about an attached policy.
-    /// An attached policy is a managed policy that has been attached to a user, group, or role.
-    /// For more information about managed policies, refer to [Managed Policies and Inline Policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html) in the *User Guide*.
-    #[derive(Clone)]
-    pub struct Policy {
-        /// The entire contents of the policy that defines permissions. For more information, see [Overview of JSON policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json).
-        ///
-        /// CloudFormation property `PolicyDocument`; required.
-        pub policy_document: crate::value::Val<crate::value::Json>,
-        /// The friendly name (not ARN) identifying the policy.
-        ///
-        /// CloudFormation property `PolicyName`; required.
-        pub policy_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl Policy {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                policy_document: policy_document.into(),
-                policy_name: policy_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Policy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyDocument", self.policy_document);
-            p.set("PolicyName", self.policy_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGIN_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Password", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM user.
@@ -1251,12 +986,12 @@ pub struct UserPolicy {
     /// CloudFormation property `PolicyDocument`.
     pub policy_document: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     /// The name of the policy document.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `PolicyName`; required; changing it replaces the resource.
     pub policy_name: crate::value::Val<::std::string::String>,
     /// The name of the user to associate the policy with.
-    /// This parameter allows (through its [regex pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
+    /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     ///
     /// CloudFormation property `UserName`; required; changing it replaces the resource.
     pub user_name: crate::value::Val<::std::string::String>,
@@ -1264,7 +999,6 @@ pub struct UserPolicy {
 
 impl UserPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_document: ::std::option::Option::None,
@@ -1274,28 +1008,22 @@ impl UserPolicy {
     }
 }
 
-impl crate::resource::Resource for UserPolicy {
-    const TYPE: &'static str = "AWS::IAM::UserPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_POLICY_SHAPE)
+crate::resource::props! {
+    resource UserPolicy = "AWS::IAM::UserPolicy", shape: Some(&USER_POLICY_SHAPE);
+    req {
+        policy_name = "PolicyName",
+        user_name = "UserName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("PolicyDocument", self.policy_document);
-        p.set("PolicyName", self.policy_name);
-        p.set("UserName", self.user_name);
-        p
+    opt {
+        policy_document = "PolicyDocument",
     }
 }
 
-static USER_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::IAM::UserToGroupAddition
 ///
@@ -1310,7 +1038,6 @@ pub struct UserToGroupAddition {
 
 impl UserToGroupAddition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, users: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             group_name: group_name.into(),
@@ -1319,23 +1046,19 @@ impl UserToGroupAddition {
     }
 }
 
-impl crate::resource::Resource for UserToGroupAddition {
-    const TYPE: &'static str = "AWS::IAM::UserToGroupAddition";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GroupName", self.group_name);
-        p.set("Users", self.users);
-        p
+crate::resource::props! {
+    resource UserToGroupAddition = "AWS::IAM::UserToGroupAddition", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        group_name = "GroupName",
+        users = "Users",
     }
 }
 
 /// Attributes of [`UserToGroupAddition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserToGroupAddition> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1356,7 +1079,6 @@ pub struct VirtualMfaDevice {
 
 impl VirtualMfaDevice {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(users: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             path: ::std::option::Option::None,
@@ -1367,47 +1089,28 @@ impl VirtualMfaDevice {
     }
 }
 
-impl crate::resource::Resource for VirtualMfaDevice {
-    const TYPE: &'static str = "AWS::IAM::VirtualMFADevice";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VIRTUAL_MFA_DEVICE_SHAPE)
+crate::resource::props! {
+    resource VirtualMfaDevice = "AWS::IAM::VirtualMFADevice", shape: Some(&VIRTUAL_MFA_DEVICE_SHAPE);
+    req {
+        users = "Users",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Path", self.path);
-        p.set_opt("Tags", self.tags);
-        p.set("Users", self.users);
-        p.set_opt("VirtualMfaDeviceName", self.virtual_mfa_device_name);
-        p
+    opt {
+        path = "Path",
+        tags = "Tags",
+        virtual_mfa_device_name = "VirtualMfaDeviceName",
     }
 }
 
-static VIRTUAL_MFA_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::virtual_mfa_device::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VirtualMfaDeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(226), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VIRTUAL_MFA_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Path", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iam::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VirtualMfaDeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(226), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VirtualMfaDevice`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VirtualMfaDevice> {
-    /// `Fn::GetAtt` `SerialNumber`.
-    #[inline]
-    pub fn attr_serial_number(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SerialNumber")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `SerialNumber`.
+        attr_serial_number: ::std::string::String = "SerialNumber",
     }
-}
-
-pub mod virtual_mfa_device {
-    //! Nested property types and enums of [`VirtualMfaDevice`](super::VirtualMfaDevice).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

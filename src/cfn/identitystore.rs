@@ -25,7 +25,6 @@ pub struct Group {
 
 impl Group {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, identity_store_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -35,36 +34,28 @@ impl Group {
     }
 }
 
-impl crate::resource::Resource for Group {
-    const TYPE: &'static str = "AWS::IdentityStore::Group";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GROUP_SHAPE)
+crate::resource::props! {
+    resource Group = "AWS::IdentityStore::Group", shape: Some(&GROUP_SHAPE);
+    req {
+        display_name = "DisplayName",
+        identity_store_id = "IdentityStoreId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set("IdentityStoreId", self.identity_store_id);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  \u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  ]+$")), ..crate::resource::Rule::NONE }),
-        ("IdentityStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  \u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r  ]+$")), ..crate::resource::Rule::NONE }),
+    ("IdentityStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Group`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Group> {
-    /// `Fn::GetAtt` `GroupId`.
-    #[inline]
-    pub fn attr_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GroupId`.
+        attr_group_id: ::std::string::String = "GroupId",
     }
 }
 
@@ -89,7 +80,6 @@ pub struct GroupMembership {
 
 impl GroupMembership {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, identity_store_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, member_id: crate::cfn::identitystore::group_membership::MemberId) -> Self {
         Self {
             group_id: group_id.into(),
@@ -99,36 +89,26 @@ impl GroupMembership {
     }
 }
 
-impl crate::resource::Resource for GroupMembership {
-    const TYPE: &'static str = "AWS::IdentityStore::GroupMembership";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GROUP_MEMBERSHIP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GroupId", self.group_id);
-        p.set("IdentityStoreId", self.identity_store_id);
-        p.set("MemberId", self.member_id);
-        p
+crate::resource::props! {
+    resource GroupMembership = "AWS::IdentityStore::GroupMembership", shape: Some(&GROUP_MEMBERSHIP_SHAPE);
+    req {
+        group_id = "GroupId",
+        identity_store_id = "IdentityStoreId",
+        member_id = "MemberId",
     }
 }
 
-static GROUP_MEMBERSHIP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("IdentityStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("MemberId", crate::resource::Rule { shape: Some(&self::group_membership::MEMBER_ID_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GROUP_MEMBERSHIP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("IdentityStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("MemberId", crate::resource::Rule { shape: Some(&self::group_membership::MEMBER_ID_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GroupMembership`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GroupMembership> {
-    /// `Fn::GetAtt` `MembershipId`.
-    #[inline]
-    pub fn attr_membership_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MembershipId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `MembershipId`.
+        attr_membership_id: ::std::string::String = "MembershipId",
     }
 }
 
@@ -146,7 +126,6 @@ pub mod group_membership {
 
     impl MemberId {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(user_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 user_id: user_id.into(),
@@ -154,20 +133,16 @@ pub mod group_membership {
         }
     }
 
-    impl crate::resource::ToExpr for MemberId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("UserId", self.user_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemberId;
+        req {
+            user_id = "UserId",
         }
     }
 
-    pub(super) static MEMBER_ID_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UserId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEMBER_ID_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UserId", crate::resource::Rule { min_len: Some(1), max_len: Some(47), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates a user within the specified identity store.
@@ -251,7 +226,6 @@ pub struct User {
 
 impl User {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(identity_store_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             addresses: ::std::option::Option::None,
@@ -276,103 +250,76 @@ impl User {
     }
 }
 
-impl crate::resource::Resource for User {
-    const TYPE: &'static str = "AWS::IdentityStore::User";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_SHAPE)
+crate::resource::props! {
+    resource User = "AWS::IdentityStore::User", shape: Some(&USER_SHAPE);
+    req {
+        identity_store_id = "IdentityStoreId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Addresses", self.addresses);
-        p.set_opt("Birthdate", self.birthdate);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("Emails", self.emails);
-        p.set("IdentityStoreId", self.identity_store_id);
-        p.set_opt("Locale", self.locale);
-        p.set_opt("Name", self.name);
-        p.set_opt("NickName", self.nick_name);
-        p.set_opt("PhoneNumbers", self.phone_numbers);
-        p.set_opt("Photos", self.photos);
-        p.set_opt("PreferredLanguage", self.preferred_language);
-        p.set_opt("ProfileUrl", self.profile_url);
-        p.set_opt("Roles", self.roles);
-        p.set_opt("Timezone", self.timezone);
-        p.set_opt("Title", self.title);
-        p.set_opt("UserName", self.user_name);
-        p.set_opt("UserType", self.user_type);
-        p.set_opt("Website", self.website);
-        p
+    opt {
+        addresses = "Addresses",
+        birthdate = "Birthdate",
+        display_name = "DisplayName",
+        emails = "Emails",
+        locale = "Locale",
+        name = "Name",
+        nick_name = "NickName",
+        phone_numbers = "PhoneNumbers",
+        photos = "Photos",
+        preferred_language = "PreferredLanguage",
+        profile_url = "ProfileUrl",
+        roles = "Roles",
+        timezone = "Timezone",
+        title = "Title",
+        user_name = "UserName",
+        user_type = "UserType",
+        website = "Website",
     }
 }
 
-static USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Addresses", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::user::ADDRESSES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Birthdate", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("Emails", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::user::EMAILS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("IdentityStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Locale", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { shape: Some(&self::user::NAME_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NickName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("PhoneNumbers", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::user::PHONE_NUMBERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Photos", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::user::PHOTOS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PreferredLanguage", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("ProfileUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("Roles", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::user::ROLES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Timezone", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("UserType", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ("Website", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Addresses", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::user::ADDRESSES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Birthdate", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("Emails", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::user::EMAILS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("IdentityStoreId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Locale", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { shape: Some(&self::user::NAME_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NickName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("PhoneNumbers", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::user::PHONE_NUMBERS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Photos", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::user::PHOTOS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PreferredLanguage", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("ProfileUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("Roles", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::user::ROLES_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Timezone", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("UserName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("UserType", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ("Website", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`User`] (`Fn::GetAtt`).
 impl crate::resource::Handle<User> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CreatedBy`.
-    #[inline]
-    pub fn attr_created_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedBy")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedBy`.
-    #[inline]
-    pub fn attr_updated_by(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedBy")
-    }
-    /// `Fn::GetAtt` `UserId`.
-    #[inline]
-    pub fn attr_user_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserId")
-    }
-    /// `Fn::GetAtt` `UserStatus`.
-    #[inline]
-    pub fn attr_user_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CreatedBy`.
+        attr_created_by: ::std::string::String = "CreatedBy",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `UpdatedBy`.
+        attr_updated_by: ::std::string::String = "UpdatedBy",
+        /// `Fn::GetAtt` `UserId`.
+        attr_user_id: ::std::string::String = "UserId",
+        /// `Fn::GetAtt` `UserStatus`.
+        attr_user_status: ::std::string::String = "UserStatus",
     }
 }
 
 pub mod user {
     //! Nested property types and enums of [`User`](super::User).
 
-    /// The property `Addresses`.
     #[derive(Clone, Default)]
     pub struct Addresses {
         /// The country of the address.
@@ -409,35 +356,30 @@ pub mod user {
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Addresses {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Country", self.country);
-            p.set_opt("Formatted", self.formatted);
-            p.set_opt("Locality", self.locality);
-            p.set_opt("PostalCode", self.postal_code);
-            p.set_opt("Primary", self.primary);
-            p.set_opt("Region", self.region);
-            p.set_opt("StreetAddress", self.street_address);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Addresses;
+        opt {
+            country = "Country",
+            formatted = "Formatted",
+            locality = "Locality",
+            postal_code = "PostalCode",
+            primary = "Primary",
+            region = "Region",
+            street_address = "StreetAddress",
+            type_ = "Type",
         }
     }
 
-    pub(super) static ADDRESSES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Country", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Formatted", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Locality", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("PostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("StreetAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADDRESSES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Country", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Formatted", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Locality", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("PostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("StreetAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Emails`.
     #[derive(Clone, Default)]
     pub struct Emails {
         /// Whether this is the primary email address.
@@ -454,23 +396,19 @@ pub mod user {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Emails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Primary", self.primary);
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Emails;
+        opt {
+            primary = "Primary",
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static EMAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EMAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The name of the user.
     #[derive(Clone, Default)]
@@ -501,32 +439,27 @@ pub mod user {
         pub middle_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Name {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FamilyName", self.family_name);
-            p.set_opt("Formatted", self.formatted);
-            p.set_opt("GivenName", self.given_name);
-            p.set_opt("HonorificPrefix", self.honorific_prefix);
-            p.set_opt("HonorificSuffix", self.honorific_suffix);
-            p.set_opt("MiddleName", self.middle_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Name;
+        opt {
+            family_name = "FamilyName",
+            formatted = "Formatted",
+            given_name = "GivenName",
+            honorific_prefix = "HonorificPrefix",
+            honorific_suffix = "HonorificSuffix",
+            middle_name = "MiddleName",
         }
     }
 
-    pub(super) static NAME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FamilyName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Formatted", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("GivenName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("HonorificPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("HonorificSuffix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("MiddleName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NAME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FamilyName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Formatted", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("GivenName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("HonorificPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("HonorificSuffix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("MiddleName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `PhoneNumbers`.
     #[derive(Clone, Default)]
     pub struct PhoneNumbers {
         /// Whether this is the primary phone number.
@@ -543,25 +476,20 @@ pub mod user {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PhoneNumbers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Primary", self.primary);
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PhoneNumbers;
+        opt {
+            primary = "Primary",
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static PHONE_NUMBERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PHONE_NUMBERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Photos`.
     #[derive(Clone)]
     pub struct Photos {
         /// A display name for the photo.
@@ -584,7 +512,6 @@ pub mod user {
 
     impl Photos {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 display: ::std::option::Option::None,
@@ -595,27 +522,24 @@ pub mod user {
         }
     }
 
-    impl crate::resource::ToExpr for Photos {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Display", self.display);
-            p.set_opt("Primary", self.primary);
-            p.set_opt("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Photos;
+        req {
+            value = "Value",
+        }
+        opt {
+            display = "Display",
+            primary = "Primary",
+            type_ = "Type",
         }
     }
 
-    pub(super) static PHOTOS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Display", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PHOTOS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Display", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Roles`.
     #[derive(Clone, Default)]
     pub struct Roles {
         /// Whether this is the primary role.
@@ -632,21 +556,17 @@ pub mod user {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Roles {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Primary", self.primary);
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Roles;
+        opt {
+            primary = "Primary",
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    pub(super) static ROLES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROLES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u{a0}\u{3000}]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

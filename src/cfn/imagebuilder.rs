@@ -53,7 +53,6 @@ pub struct Component {
 
 impl Component {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, platform: impl ::std::convert::Into<crate::value::Val<crate::cfn::imagebuilder::component::Platform>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             change_description: ::std::option::Option::None,
@@ -70,121 +69,68 @@ impl Component {
     }
 }
 
-impl crate::resource::Resource for Component {
-    const TYPE: &'static str = "AWS::ImageBuilder::Component";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COMPONENT_SHAPE)
+crate::resource::props! {
+    resource Component = "AWS::ImageBuilder::Component", shape: Some(&COMPONENT_SHAPE);
+    req {
+        name = "Name",
+        platform = "Platform",
+        version = "Version",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ChangeDescription", self.change_description);
-        p.set_opt("Data", self.data);
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set("Platform", self.platform);
-        p.set_opt("SupportedOsVersions", self.supported_os_versions);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Uri", self.uri);
-        p.set("Version", self.version);
-        p
+    opt {
+        change_description = "ChangeDescription",
+        data = "Data",
+        description = "Description",
+        kms_key_id = "KmsKeyId",
+        supported_os_versions = "SupportedOsVersions",
+        tags = "Tags",
+        uri = "Uri",
     }
 }
 
-static COMPONENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChangeDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(16000), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
-        ("SupportedOsVersions", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COMPONENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChangeDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(16000), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
+    ("SupportedOsVersions", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Component`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Component> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ChangeDescription`.
-    #[inline]
-    pub fn attr_change_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChangeDescription")
-    }
-    /// `Fn::GetAtt` `Data`.
-    #[inline]
-    pub fn attr_data(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Data")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `Encrypted`.
-    #[inline]
-    pub fn attr_encrypted(self) -> crate::value::Val<bool> {
-        self.__get_att("Encrypted")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Arn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Arn")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Major`.
-    #[inline]
-    pub fn attr_latest_version_major(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Major")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Minor`.
-    #[inline]
-    pub fn attr_latest_version_minor(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Minor")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Patch`.
-    #[inline]
-    pub fn attr_latest_version_patch(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Patch")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `Platform`.
-    #[inline]
-    pub fn attr_platform(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Platform")
-    }
-    /// `Fn::GetAtt` `SupportedOsVersions`.
-    #[inline]
-    pub fn attr_supported_os_versions(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SupportedOsVersions")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `Uri`.
-    #[inline]
-    pub fn attr_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uri")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ChangeDescription`.
+        attr_change_description: ::std::string::String = "ChangeDescription",
+        /// `Fn::GetAtt` `Data`.
+        attr_data: ::std::string::String = "Data",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `Encrypted`.
+        attr_encrypted: bool = "Encrypted",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `LatestVersion.Arn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersion.Arn",
+        /// `Fn::GetAtt` `LatestVersion.Major`.
+        attr_latest_version_major: ::std::string::String = "LatestVersion.Major",
+        /// `Fn::GetAtt` `LatestVersion.Minor`.
+        attr_latest_version_minor: ::std::string::String = "LatestVersion.Minor",
+        /// `Fn::GetAtt` `LatestVersion.Patch`.
+        attr_latest_version_patch: ::std::string::String = "LatestVersion.Patch",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `Platform`.
+        attr_platform: ::std::string::String = "Platform",
+        /// `Fn::GetAtt` `SupportedOsVersions`.
+        attr_supported_os_versions: crate::value::List<::std::string::String> = "SupportedOsVersions",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `Uri`.
+        attr_uri: ::std::string::String = "Uri",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
@@ -192,7 +138,7 @@ pub mod component {
     //! Nested property types and enums of [`Component`](super::Component).
 
     /// The platform of the component.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Platform {
         /// `Windows`
         Windows,
@@ -202,16 +148,7 @@ pub mod component {
         Macos,
     }
 
-    impl crate::value::CfnEnum for Platform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Windows => "Windows",
-                Self::Linux => "Linux",
-                Self::Macos => "macOS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Platform, ["Windows", "Linux", "macOS"]);
 }
 
 /// Resource Type definition for AWS::ImageBuilder::ContainerRecipe
@@ -222,7 +159,7 @@ pub struct ContainerRecipe {
     /// Components for build and test that are included in the container recipe.
     ///
     /// CloudFormation property `Components`; changing it replaces the resource.
-    pub components: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::container_recipe::ComponentConfiguration>>,
+    pub components: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::imagebuilder::ComponentConfiguration>>,
     /// Specifies the type of container, such as Docker.
     ///
     /// CloudFormation property `ContainerType`; changing it replaces the resource.
@@ -281,221 +218,88 @@ pub struct ContainerRecipe {
     pub working_directory: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for ContainerRecipe {
-    const TYPE: &'static str = "AWS::ImageBuilder::ContainerRecipe";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTAINER_RECIPE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Components", self.components);
-        p.set_opt("ContainerType", self.container_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("DockerfileTemplateData", self.dockerfile_template_data);
-        p.set_opt("DockerfileTemplateUri", self.dockerfile_template_uri);
-        p.set_opt("ImageOsVersionOverride", self.image_os_version_override);
-        p.set_opt("InstanceConfiguration", self.instance_configuration);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("ParentImage", self.parent_image);
-        p.set_opt("PlatformOverride", self.platform_override);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetRepository", self.target_repository);
-        p.set_opt("Version", self.version);
-        p.set_opt("WorkingDirectory", self.working_directory);
-        p
+crate::resource::props! {
+    resource ContainerRecipe = "AWS::ImageBuilder::ContainerRecipe", shape: Some(&CONTAINER_RECIPE_SHAPE);
+    opt {
+        components = "Components",
+        container_type = "ContainerType",
+        description = "Description",
+        dockerfile_template_data = "DockerfileTemplateData",
+        dockerfile_template_uri = "DockerfileTemplateUri",
+        image_os_version_override = "ImageOsVersionOverride",
+        instance_configuration = "InstanceConfiguration",
+        kms_key_id = "KmsKeyId",
+        name = "Name",
+        parent_image = "ParentImage",
+        platform_override = "PlatformOverride",
+        tags = "Tags",
+        target_repository = "TargetRepository",
+        version = "Version",
+        working_directory = "WorkingDirectory",
     }
 }
 
-static CONTAINER_RECIPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Components", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::container_recipe::COMPONENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DockerfileTemplateData", crate::resource::Rule { min_len: Some(1), max_len: Some(16000), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
-        ("ImageOsVersionOverride", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("InstanceConfiguration", crate::resource::Rule { shape: Some(&self::container_recipe::INSTANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
-        ("ParentImage", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("TargetRepository", crate::resource::Rule { shape: Some(&self::container_recipe::TARGET_CONTAINER_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WorkingDirectory", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTAINER_RECIPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Components", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::imagebuilder::COMPONENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DockerfileTemplateData", crate::resource::Rule { min_len: Some(1), max_len: Some(16000), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
+    ("ImageOsVersionOverride", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("InstanceConfiguration", crate::resource::Rule { shape: Some(&self::container_recipe::INSTANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
+    ("ParentImage", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("TargetRepository", crate::resource::Rule { shape: Some(&self::container_recipe::TARGET_CONTAINER_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WorkingDirectory", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContainerRecipe`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContainerRecipe> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ContainerType`.
-    #[inline]
-    pub fn attr_container_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContainerType")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `DockerfileTemplateData`.
-    #[inline]
-    pub fn attr_dockerfile_template_data(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DockerfileTemplateData")
-    }
-    /// `Fn::GetAtt` `DockerfileTemplateUri`.
-    #[inline]
-    pub fn attr_dockerfile_template_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DockerfileTemplateUri")
-    }
-    /// `Fn::GetAtt` `ImageOsVersionOverride`.
-    #[inline]
-    pub fn attr_image_os_version_override(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ImageOsVersionOverride")
-    }
-    /// `Fn::GetAtt` `InstanceConfiguration.Image`.
-    #[inline]
-    pub fn attr_instance_configuration_image(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceConfiguration.Image")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Arn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Arn")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Major`.
-    #[inline]
-    pub fn attr_latest_version_major(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Major")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Minor`.
-    #[inline]
-    pub fn attr_latest_version_minor(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Minor")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Patch`.
-    #[inline]
-    pub fn attr_latest_version_patch(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Patch")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `ParentImage`.
-    #[inline]
-    pub fn attr_parent_image(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ParentImage")
-    }
-    /// `Fn::GetAtt` `PlatformOverride`.
-    #[inline]
-    pub fn attr_platform_override(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PlatformOverride")
-    }
-    /// `Fn::GetAtt` `TargetRepository.RepositoryName`.
-    #[inline]
-    pub fn attr_target_repository_repository_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetRepository.RepositoryName")
-    }
-    /// `Fn::GetAtt` `TargetRepository.Service`.
-    #[inline]
-    pub fn attr_target_repository_service(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetRepository.Service")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
-    }
-    /// `Fn::GetAtt` `WorkingDirectory`.
-    #[inline]
-    pub fn attr_working_directory(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkingDirectory")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ContainerType`.
+        attr_container_type: ::std::string::String = "ContainerType",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `DockerfileTemplateData`.
+        attr_dockerfile_template_data: ::std::string::String = "DockerfileTemplateData",
+        /// `Fn::GetAtt` `DockerfileTemplateUri`.
+        attr_dockerfile_template_uri: ::std::string::String = "DockerfileTemplateUri",
+        /// `Fn::GetAtt` `ImageOsVersionOverride`.
+        attr_image_os_version_override: ::std::string::String = "ImageOsVersionOverride",
+        /// `Fn::GetAtt` `InstanceConfiguration.Image`.
+        attr_instance_configuration_image: ::std::string::String = "InstanceConfiguration.Image",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `LatestVersion.Arn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersion.Arn",
+        /// `Fn::GetAtt` `LatestVersion.Major`.
+        attr_latest_version_major: ::std::string::String = "LatestVersion.Major",
+        /// `Fn::GetAtt` `LatestVersion.Minor`.
+        attr_latest_version_minor: ::std::string::String = "LatestVersion.Minor",
+        /// `Fn::GetAtt` `LatestVersion.Patch`.
+        attr_latest_version_patch: ::std::string::String = "LatestVersion.Patch",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `ParentImage`.
+        attr_parent_image: ::std::string::String = "ParentImage",
+        /// `Fn::GetAtt` `PlatformOverride`.
+        attr_platform_override: ::std::string::String = "PlatformOverride",
+        /// `Fn::GetAtt` `TargetRepository.RepositoryName`.
+        attr_target_repository_repository_name: ::std::string::String = "TargetRepository.RepositoryName",
+        /// `Fn::GetAtt` `TargetRepository.Service`.
+        attr_target_repository_service: ::std::string::String = "TargetRepository.Service",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
+        /// `Fn::GetAtt` `WorkingDirectory`.
+        attr_working_directory: ::std::string::String = "WorkingDirectory",
     }
 }
 
 pub mod container_recipe {
     //! Nested property types and enums of [`ContainerRecipe`](super::ContainerRecipe).
 
-    /// Configuration details of the component.
-    #[derive(Clone, Default)]
-    pub struct ComponentConfiguration {
-        /// The Amazon Resource Name (ARN) of the component.
-        ///
-        /// CloudFormation property `ComponentArn`.
-        pub component_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// A group of parameter settings that are used to configure the component for a specific recipe.
-        ///
-        /// CloudFormation property `Parameters`.
-        pub parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::container_recipe::ComponentParameter>>,
-    }
-
-    impl crate::resource::ToExpr for ComponentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentArn", self.component_arn);
-            p.set_opt("Parameters", self.parameters);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COMPONENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComponentArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?|third-party):component/[a-z0-9-_]+/(?:(?:([0-9]+|x)\\.([0-9]+|x)\\.([0-9]+|x))|(?:[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+))$")), ..crate::resource::Rule::NONE }),
-            ("Parameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COMPONENT_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Contains a key/value pair that sets the named component parameter.
-    #[derive(Clone)]
-    pub struct ComponentParameter {
-        /// The name of the component parameter to set.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// Sets the value for the named component parameter.
-        ///
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl ComponentParameter {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                name: name.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ComponentParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COMPONENT_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::imagebuilder::{ComponentConfiguration, ComponentParameter, EbsInstanceBlockDeviceSpecification, InstanceBlockDeviceMapping, VolumeType};
 
     /// A group of options that can be used to configure an instance for building and testing container images.
     #[derive(Clone, Default)]
@@ -503,134 +307,25 @@ pub mod container_recipe {
         /// Defines the block devices to attach for building an instance from this Image Builder AMI.
         ///
         /// CloudFormation property `BlockDeviceMappings`.
-        pub block_device_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::container_recipe::InstanceBlockDeviceMapping>>,
+        pub block_device_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::imagebuilder::InstanceBlockDeviceMapping>>,
         /// The AMI ID to use as the base image for a container build and test instance. If not specified, Image Builder will use the appropriate ECS-optimized AMI as a base image.
         ///
         /// CloudFormation property `Image`.
         pub image: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InstanceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockDeviceMappings", self.block_device_mappings);
-            p.set_opt("Image", self.image);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceConfiguration;
+        opt {
+            block_device_mappings = "BlockDeviceMappings",
+            image = "Image",
         }
     }
 
-    pub(super) static INSTANCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INSTANCE_BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Image", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Defines block device mappings for the instance used to configure your image.
-    #[derive(Clone, Default)]
-    pub struct InstanceBlockDeviceMapping {
-        /// The device to which these mappings apply.
-        ///
-        /// CloudFormation property `DeviceName`.
-        pub device_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Use to manage Amazon EBS-specific configuration for this mapping.
-        ///
-        /// CloudFormation property `Ebs`.
-        pub ebs: ::std::option::Option<crate::cfn::imagebuilder::container_recipe::EbsInstanceBlockDeviceSpecification>,
-        /// Use to remove a mapping from the parent image.
-        ///
-        /// CloudFormation property `NoDevice`.
-        pub no_device: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Use to manage instance ephemeral devices.
-        ///
-        /// CloudFormation property `VirtualName`.
-        pub virtual_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for InstanceBlockDeviceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeviceName", self.device_name);
-            p.set_opt("Ebs", self.ebs);
-            p.set_opt("NoDevice", self.no_device);
-            p.set_opt("VirtualName", self.virtual_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static INSTANCE_BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Ebs", crate::resource::Rule { shape: Some(&EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NoDevice", crate::resource::Rule { min_len: Some(0), max_len: Some(0), ..crate::resource::Rule::NONE }),
-            ("VirtualName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Amazon EBS-specific block device mapping specifications.
-    #[derive(Clone, Default)]
-    pub struct EbsInstanceBlockDeviceSpecification {
-        /// Use to configure delete on termination of the associated device.
-        ///
-        /// CloudFormation property `DeleteOnTermination`.
-        pub delete_on_termination: ::std::option::Option<crate::value::Val<bool>>,
-        /// Use to configure device encryption.
-        ///
-        /// CloudFormation property `Encrypted`.
-        pub encrypted: ::std::option::Option<crate::value::Val<bool>>,
-        /// Use to configure device IOPS.
-        ///
-        /// CloudFormation property `Iops`.
-        pub iops: ::std::option::Option<crate::value::Val<i64>>,
-        /// Use to configure the KMS key to use when encrypting the device.
-        ///
-        /// CloudFormation property `KmsKeyId`.
-        pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The snapshot that defines the device contents.
-        ///
-        /// CloudFormation property `SnapshotId`.
-        pub snapshot_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// For GP3 volumes only - The throughput in MiB/s that the volume supports.
-        ///
-        /// CloudFormation property `Throughput`.
-        pub throughput: ::std::option::Option<crate::value::Val<i64>>,
-        /// Use to override the device's volume size.
-        ///
-        /// CloudFormation property `VolumeSize`.
-        pub volume_size: ::std::option::Option<crate::value::Val<i64>>,
-        /// Use to override the device's volume type.
-        ///
-        /// CloudFormation property `VolumeType`.
-        pub volume_type: ::std::option::Option<crate::value::Val<crate::cfn::imagebuilder::container_recipe::VolumeType>>,
-    }
-
-    impl crate::resource::ToExpr for EbsInstanceBlockDeviceSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(64000.0), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("SnapshotId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("VolumeSize", crate::resource::Rule { min: Some(1.0), max: Some(16000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::imagebuilder::INSTANCE_BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Image", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The container repository where the output container image is stored.
     #[derive(Clone, Default)]
@@ -645,80 +340,29 @@ pub mod container_recipe {
         pub service: ::std::option::Option<crate::value::Val<crate::cfn::imagebuilder::container_recipe::Service>>,
     }
 
-    impl crate::resource::ToExpr for TargetContainerRepository {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RepositoryName", self.repository_name);
-            p.set_opt("Service", self.service);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetContainerRepository;
+        opt {
+            repository_name = "RepositoryName",
+            service = "Service",
         }
     }
 
-    pub(super) static TARGET_CONTAINER_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_CONTAINER_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the type of container, such as Docker.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainerType {
         /// `DOCKER`
         Docker,
     }
 
-    impl crate::value::CfnEnum for ContainerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Docker => "DOCKER",
-            }
-        }
-    }
-
-    /// Use to override the device's volume type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum VolumeType {
-        /// `standard`
-        Standard,
-        /// `io1`
-        Io1,
-        /// `io2`
-        Io2,
-        /// `io2a`
-        Io2a,
-        /// `gp2`
-        Gp2,
-        /// `gp3`
-        Gp3,
-        /// `gp3a`
-        Gp3a,
-        /// `sc1`
-        Sc1,
-        /// `st1`
-        St1,
-    }
-
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::Io1 => "io1",
-                Self::Io2 => "io2",
-                Self::Io2a => "io2a",
-                Self::Gp2 => "gp2",
-                Self::Gp3 => "gp3",
-                Self::Gp3a => "gp3a",
-                Self::Sc1 => "sc1",
-                Self::St1 => "st1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContainerType, ["DOCKER"]);
 
     /// Specifies the operating system platform when you use a custom source image.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlatformOverride {
         /// `Windows`
         Windows,
@@ -726,31 +370,16 @@ pub mod container_recipe {
         Linux,
     }
 
-    impl crate::value::CfnEnum for PlatformOverride {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Windows => "Windows",
-                Self::Linux => "Linux",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlatformOverride, ["Windows", "Linux"]);
 
     /// Specifies the service in which this image was registered.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Service {
         /// `ECR`
         Ecr,
     }
 
-    impl crate::value::CfnEnum for Service {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ecr => "ECR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Service, ["ECR"]);
 }
 
 /// Resource Type definition for AWS::ImageBuilder::DistributionConfiguration
@@ -778,7 +407,6 @@ pub struct DistributionConfiguration {
 
 impl DistributionConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(distributions: ::std::vec::Vec<crate::cfn::imagebuilder::distribution_configuration::Distribution>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -789,47 +417,33 @@ impl DistributionConfiguration {
     }
 }
 
-impl crate::resource::Resource for DistributionConfiguration {
-    const TYPE: &'static str = "AWS::ImageBuilder::DistributionConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DISTRIBUTION_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource DistributionConfiguration = "AWS::ImageBuilder::DistributionConfiguration", shape: Some(&DISTRIBUTION_CONFIGURATION_SHAPE);
+    req {
+        distributions = "Distributions",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Distributions", self.distributions);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static DISTRIBUTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Distributions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::distribution_configuration::DISTRIBUTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DISTRIBUTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Distributions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::distribution_configuration::DISTRIBUTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DistributionConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DistributionConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
@@ -871,7 +485,6 @@ pub mod distribution_configuration {
 
     impl Distribution {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ami_distribution_configuration: ::std::option::Option::None,
@@ -885,32 +498,30 @@ pub mod distribution_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for Distribution {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmiDistributionConfiguration", self.ami_distribution_configuration);
-            p.set_opt("ContainerDistributionConfiguration", self.container_distribution_configuration);
-            p.set_opt("FastLaunchConfigurations", self.fast_launch_configurations);
-            p.set_opt("LaunchTemplateConfigurations", self.launch_template_configurations);
-            p.set_opt("LicenseConfigurationArns", self.license_configuration_arns);
-            p.set("Region", self.region);
-            p.set_opt("SsmParameterConfigurations", self.ssm_parameter_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested Distribution;
+        req {
+            region = "Region",
+        }
+        opt {
+            ami_distribution_configuration = "AmiDistributionConfiguration",
+            container_distribution_configuration = "ContainerDistributionConfiguration",
+            fast_launch_configurations = "FastLaunchConfigurations",
+            launch_template_configurations = "LaunchTemplateConfigurations",
+            license_configuration_arns = "LicenseConfigurationArns",
+            ssm_parameter_configurations = "SsmParameterConfigurations",
         }
     }
 
-    pub(super) static DISTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AmiDistributionConfiguration", crate::resource::Rule { shape: Some(&AMI_DISTRIBUTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ContainerDistributionConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_DISTRIBUTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FastLaunchConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&FAST_LAUNCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplateConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LicenseConfigurationArns", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:license-manager:[^:]+:[0-9]{12}:license-configuration:lic-[a-z0-9-_]{32}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("SsmParameterConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SSM_PARAMETER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DISTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AmiDistributionConfiguration", crate::resource::Rule { shape: Some(&AMI_DISTRIBUTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ContainerDistributionConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_DISTRIBUTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FastLaunchConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&FAST_LAUNCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplateConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&LAUNCH_TEMPLATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LicenseConfigurationArns", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:license-manager:[^:]+:[0-9]{12}:license-configuration:lic-[a-z0-9-_]{32}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("SsmParameterConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SSM_PARAMETER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The specific AMI settings (for example, launch permissions, AMI tags).
     #[derive(Clone, Default)]
@@ -941,28 +552,24 @@ pub mod distribution_configuration {
         pub target_account_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for AmiDistributionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmiTags", self.ami_tags);
-            p.set_opt("Description", self.description);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("LaunchPermissionConfiguration", self.launch_permission_configuration);
-            p.set_opt("Name", self.name);
-            p.set_opt("TargetAccountIds", self.target_account_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmiDistributionConfiguration;
+        opt {
+            ami_tags = "AmiTags",
+            description = "Description",
+            kms_key_id = "KmsKeyId",
+            launch_permission_configuration = "LaunchPermissionConfiguration",
+            name = "Name",
+            target_account_ids = "TargetAccountIds",
         }
     }
 
-    pub(super) static AMI_DISTRIBUTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z0-9{][-_A-Za-z0-9\\s:{}\\.]+[-_A-Za-z0-9}]$")), ..crate::resource::Rule::NONE }),
-            ("TargetAccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(1536), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMI_DISTRIBUTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z0-9{][-_A-Za-z0-9\\s:{}\\.]+[-_A-Za-z0-9}]$")), ..crate::resource::Rule::NONE }),
+        ("TargetAccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(1536), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Launch permissions can be used to configure which AWS accounts can use the AMI to launch instances.
     #[derive(Clone, Default)]
@@ -985,15 +592,13 @@ pub mod distribution_configuration {
         pub user_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for LaunchPermissionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OrganizationArns", self.organization_arns);
-            p.set_opt("OrganizationalUnitArns", self.organizational_unit_arns);
-            p.set_opt("UserGroups", self.user_groups);
-            p.set_opt("UserIds", self.user_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchPermissionConfiguration;
+        opt {
+            organization_arns = "OrganizationArns",
+            organizational_unit_arns = "OrganizationalUnitArns",
+            user_groups = "UserGroups",
+            user_ids = "UserIds",
         }
     }
 
@@ -1014,24 +619,20 @@ pub mod distribution_configuration {
         pub target_repository: ::std::option::Option<crate::cfn::imagebuilder::distribution_configuration::TargetContainerRepository>,
     }
 
-    impl crate::resource::ToExpr for ContainerDistributionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerTags", self.container_tags);
-            p.set_opt("Description", self.description);
-            p.set_opt("TargetRepository", self.target_repository);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerDistributionConfiguration;
+        opt {
+            container_tags = "ContainerTags",
+            description = "Description",
+            target_repository = "TargetRepository",
         }
     }
 
-    pub(super) static CONTAINER_DISTRIBUTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerTags", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("TargetRepository", crate::resource::Rule { shape: Some(&TARGET_CONTAINER_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_DISTRIBUTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerTags", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("TargetRepository", crate::resource::Rule { shape: Some(&TARGET_CONTAINER_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination repository for the container image.
     #[derive(Clone, Default)]
@@ -1046,21 +647,17 @@ pub mod distribution_configuration {
         pub service: ::std::option::Option<crate::value::Val<crate::cfn::imagebuilder::distribution_configuration::Service>>,
     }
 
-    impl crate::resource::ToExpr for TargetContainerRepository {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RepositoryName", self.repository_name);
-            p.set_opt("Service", self.service);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetContainerRepository;
+        opt {
+            repository_name = "RepositoryName",
+            service = "Service",
         }
     }
 
-    pub(super) static TARGET_CONTAINER_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_CONTAINER_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Windows faster-launching configuration to use for AMI distribution.
     #[derive(Clone, Default)]
@@ -1087,27 +684,23 @@ pub mod distribution_configuration {
         pub snapshot_configuration: ::std::option::Option<crate::cfn::imagebuilder::distribution_configuration::FastLaunchSnapshotConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FastLaunchConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountId", self.account_id);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("LaunchTemplate", self.launch_template);
-            p.set_opt("MaxParallelLaunches", self.max_parallel_launches);
-            p.set_opt("SnapshotConfiguration", self.snapshot_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested FastLaunchConfiguration;
+        opt {
+            account_id = "AccountId",
+            enabled = "Enabled",
+            launch_template = "LaunchTemplate",
+            max_parallel_launches = "MaxParallelLaunches",
+            snapshot_configuration = "SnapshotConfiguration",
         }
     }
 
-    pub(super) static FAST_LAUNCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplate", crate::resource::Rule { shape: Some(&FAST_LAUNCH_LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaxParallelLaunches", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("SnapshotConfiguration", crate::resource::Rule { shape: Some(&FAST_LAUNCH_SNAPSHOT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAST_LAUNCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplate", crate::resource::Rule { shape: Some(&FAST_LAUNCH_LAUNCH_TEMPLATE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaxParallelLaunches", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("SnapshotConfiguration", crate::resource::Rule { shape: Some(&FAST_LAUNCH_SNAPSHOT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The launch template that the fast-launch enabled Windows AMI uses when it launches Windows instances to create pre-provisioned snapshots.
     #[derive(Clone, Default)]
@@ -1126,24 +719,20 @@ pub mod distribution_configuration {
         pub launch_template_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FastLaunchLaunchTemplateSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LaunchTemplateId", self.launch_template_id);
-            p.set_opt("LaunchTemplateName", self.launch_template_name);
-            p.set_opt("LaunchTemplateVersion", self.launch_template_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested FastLaunchLaunchTemplateSpecification;
+        opt {
+            launch_template_id = "LaunchTemplateId",
+            launch_template_name = "LaunchTemplateName",
+            launch_template_version = "LaunchTemplateVersion",
         }
     }
 
-    pub(super) static FAST_LAUNCH_LAUNCH_TEMPLATE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LaunchTemplateId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^lt-[a-z0-9-_]{17}$")), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplateVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAST_LAUNCH_LAUNCH_TEMPLATE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LaunchTemplateId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^lt-[a-z0-9-_]{17}$")), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplateVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for managing the number of snapshots that are created from pre-provisioned instances for the Windows AMI when faster launching is enabled.
     #[derive(Clone, Default)]
@@ -1154,20 +743,16 @@ pub mod distribution_configuration {
         pub target_resource_count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for FastLaunchSnapshotConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetResourceCount", self.target_resource_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested FastLaunchSnapshotConfiguration;
+        opt {
+            target_resource_count = "TargetResourceCount",
         }
     }
 
-    pub(super) static FAST_LAUNCH_SNAPSHOT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetResourceCount", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAST_LAUNCH_SNAPSHOT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetResourceCount", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// launchTemplateConfiguration settings that apply to image distribution.
     #[derive(Clone, Default)]
@@ -1186,23 +771,19 @@ pub mod distribution_configuration {
         pub set_default_version: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccountId", self.account_id);
-            p.set_opt("LaunchTemplateId", self.launch_template_id);
-            p.set_opt("SetDefaultVersion", self.set_default_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateConfiguration;
+        opt {
+            account_id = "AccountId",
+            launch_template_id = "LaunchTemplateId",
+            set_default_version = "SetDefaultVersion",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("LaunchTemplateId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^lt-[a-z0-9-_]{17}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("LaunchTemplateId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^lt-[a-z0-9-_]{17}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The SSM parameter configuration for AMI distribution.
     #[derive(Clone)]
@@ -1223,7 +804,6 @@ pub mod distribution_configuration {
 
     impl SsmParameterConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ami_account_id: ::std::option::Option::None,
@@ -1233,42 +813,33 @@ pub mod distribution_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for SsmParameterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmiAccountId", self.ami_account_id);
-            p.set_opt("DataType", self.data_type);
-            p.set("ParameterName", self.parameter_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmParameterConfiguration;
+        req {
+            parameter_name = "ParameterName",
+        }
+        opt {
+            ami_account_id = "AmiAccountId",
+            data_type = "DataType",
         }
     }
 
-    pub(super) static SSM_PARAMETER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AmiAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("ParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.\\-\\/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SSM_PARAMETER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AmiAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("ParameterName", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.\\-\\/]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The service of target container repository.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Service {
         /// `ECR`
         Ecr,
     }
 
-    impl crate::value::CfnEnum for Service {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ecr => "ECR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Service, ["ECR"]);
 
     /// The data type of the SSM parameter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `text`
         Text,
@@ -1276,15 +847,7 @@ pub mod distribution_configuration {
         AwsEc2Image,
     }
 
-    impl crate::value::CfnEnum for DataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "text",
-                Self::AwsEc2Image => "aws:ec2:image",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataType, ["text", "aws:ec2:image"]);
 }
 
 /// Resource Type definition for AWS::ImageBuilder::Image
@@ -1343,100 +906,68 @@ pub struct Image {
     /// Workflows to define the image build process
     ///
     /// CloudFormation property `Workflows`; changing it replaces the resource.
-    pub workflows: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::image::WorkflowConfiguration>>,
+    pub workflows: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::imagebuilder::WorkflowConfiguration>>,
 }
 
-impl crate::resource::Resource for Image {
-    const TYPE: &'static str = "AWS::ImageBuilder::Image";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IMAGE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContainerRecipeArn", self.container_recipe_arn);
-        p.set_opt("DeletionSettings", self.deletion_settings);
-        p.set_opt("DistributionConfigurationArn", self.distribution_configuration_arn);
-        p.set_opt("EnhancedImageMetadataEnabled", self.enhanced_image_metadata_enabled);
-        p.set_opt("ExecutionRole", self.execution_role);
-        p.set_opt("ImagePipelineExecutionSettings", self.image_pipeline_execution_settings);
-        p.set_opt("ImageRecipeArn", self.image_recipe_arn);
-        p.set_opt("ImageScanningConfiguration", self.image_scanning_configuration);
-        p.set_opt("ImageTestsConfiguration", self.image_tests_configuration);
-        p.set_opt("InfrastructureConfigurationArn", self.infrastructure_configuration_arn);
-        p.set_opt("LoggingConfiguration", self.logging_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Workflows", self.workflows);
-        p
+crate::resource::props! {
+    resource Image = "AWS::ImageBuilder::Image", shape: Some(&IMAGE_SHAPE);
+    opt {
+        container_recipe_arn = "ContainerRecipeArn",
+        deletion_settings = "DeletionSettings",
+        distribution_configuration_arn = "DistributionConfigurationArn",
+        enhanced_image_metadata_enabled = "EnhancedImageMetadataEnabled",
+        execution_role = "ExecutionRole",
+        image_pipeline_execution_settings = "ImagePipelineExecutionSettings",
+        image_recipe_arn = "ImageRecipeArn",
+        image_scanning_configuration = "ImageScanningConfiguration",
+        image_tests_configuration = "ImageTestsConfiguration",
+        infrastructure_configuration_arn = "InfrastructureConfigurationArn",
+        logging_configuration = "LoggingConfiguration",
+        tags = "Tags",
+        workflows = "Workflows",
     }
 }
 
-static IMAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContainerRecipeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):container-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
-        ("DistributionConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration/[a-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("ExecutionRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("ImageRecipeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):image-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
-        ("ImageScanningConfiguration", crate::resource::Rule { shape: Some(&self::image::IMAGE_SCANNING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ImageTestsConfiguration", crate::resource::Rule { shape: Some(&self::image::IMAGE_TESTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InfrastructureConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/[a-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::image::IMAGE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Workflows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::image::WORKFLOW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IMAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContainerRecipeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):container-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
+    ("DistributionConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration/[a-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("ImageRecipeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):image-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
+    ("ImageScanningConfiguration", crate::resource::Rule { shape: Some(&self::image::IMAGE_SCANNING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ImageTestsConfiguration", crate::resource::Rule { shape: Some(&self::image::IMAGE_TESTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InfrastructureConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/[a-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::image::IMAGE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Workflows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::imagebuilder::WORKFLOW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Image`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Image> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ImageId`.
-    #[inline]
-    pub fn attr_image_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ImageId")
-    }
-    /// `Fn::GetAtt` `ImageUri`.
-    #[inline]
-    pub fn attr_image_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ImageUri")
-    }
-    /// `Fn::GetAtt` `LatestVersion`.
-    #[inline]
-    pub fn attr_latest_version(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LatestVersion")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Arn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Arn")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Major`.
-    #[inline]
-    pub fn attr_latest_version_major(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Major")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Minor`.
-    #[inline]
-    pub fn attr_latest_version_minor(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Minor")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Patch`.
-    #[inline]
-    pub fn attr_latest_version_patch(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Patch")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ImageId`.
+        attr_image_id: ::std::string::String = "ImageId",
+        /// `Fn::GetAtt` `ImageUri`.
+        attr_image_uri: ::std::string::String = "ImageUri",
+        /// `Fn::GetAtt` `LatestVersion`.
+        attr_latest_version: crate::value::Json = "LatestVersion",
+        /// `Fn::GetAtt` `LatestVersion.Arn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersion.Arn",
+        /// `Fn::GetAtt` `LatestVersion.Major`.
+        attr_latest_version_major: ::std::string::String = "LatestVersion.Major",
+        /// `Fn::GetAtt` `LatestVersion.Minor`.
+        attr_latest_version_minor: ::std::string::String = "LatestVersion.Minor",
+        /// `Fn::GetAtt` `LatestVersion.Patch`.
+        attr_latest_version_patch: ::std::string::String = "LatestVersion.Patch",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod image {
     //! Nested property types and enums of [`Image`](super::Image).
+
+    pub use crate::cfn::shared::imagebuilder::{OnFailure, WorkflowConfiguration, WorkflowParameter};
 
     /// The deletion settings of the image, indicating whether to delete the underlying resources in addition to the image.
     #[derive(Clone)]
@@ -1449,7 +980,6 @@ pub mod image {
 
     impl DeletionSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 execution_role: execution_role.into(),
@@ -1457,12 +987,10 @@ pub mod image {
         }
     }
 
-    impl crate::resource::ToExpr for DeletionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExecutionRole", self.execution_role);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeletionSettings;
+        req {
+            execution_role = "ExecutionRole",
         }
     }
 
@@ -1479,13 +1007,11 @@ pub mod image {
         pub on_update: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ImagePipelineExecutionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeploymentId", self.deployment_id);
-            p.set_opt("OnUpdate", self.on_update);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImagePipelineExecutionSettings;
+        opt {
+            deployment_id = "DeploymentId",
+            on_update = "OnUpdate",
         }
     }
 
@@ -1502,21 +1028,17 @@ pub mod image {
         pub image_scanning_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ImageScanningConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EcrConfiguration", self.ecr_configuration);
-            p.set_opt("ImageScanningEnabled", self.image_scanning_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageScanningConfiguration;
+        opt {
+            ecr_configuration = "EcrConfiguration",
+            image_scanning_enabled = "ImageScanningEnabled",
         }
     }
 
-    pub(super) static IMAGE_SCANNING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EcrConfiguration", crate::resource::Rule { shape: Some(&ECR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_SCANNING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EcrConfiguration", crate::resource::Rule { shape: Some(&ECR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings for Image Builder to configure the ECR repository and output container images that are scanned.
     #[derive(Clone, Default)]
@@ -1531,22 +1053,18 @@ pub mod image {
         pub repository_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EcrConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerTags", self.container_tags);
-            p.set_opt("RepositoryName", self.repository_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcrConfiguration;
+        opt {
+            container_tags = "ContainerTags",
+            repository_name = "RepositoryName",
         }
     }
 
-    pub(super) static ECR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerTags", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ECR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerTags", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The image tests configuration used when creating this image.
     #[derive(Clone, Default)]
@@ -1561,21 +1079,17 @@ pub mod image {
         pub timeout_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ImageTestsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageTestsEnabled", self.image_tests_enabled);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageTestsConfiguration;
+        opt {
+            image_tests_enabled = "ImageTestsEnabled",
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static IMAGE_TESTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(60.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_TESTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(60.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The logging configuration settings for the image.
     #[derive(Clone, Default)]
@@ -1586,106 +1100,16 @@ pub mod image {
         pub log_group_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ImageLoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageLoggingConfiguration;
+        opt {
+            log_group_name = "LogGroupName",
         }
     }
 
-    pub(super) static IMAGE_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/\\.]{1,512}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The workflow configuration of the image
-    #[derive(Clone, Default)]
-    pub struct WorkflowConfiguration {
-        /// Define execution decision in case of workflow failure
-        ///
-        /// CloudFormation property `OnFailure`.
-        pub on_failure: ::std::option::Option<crate::value::Val<crate::cfn::imagebuilder::image::OnFailure>>,
-        /// The parallel group name
-        ///
-        /// CloudFormation property `ParallelGroup`.
-        pub parallel_group: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The parameters associated with the workflow
-        ///
-        /// CloudFormation property `Parameters`.
-        pub parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::image::WorkflowParameter>>,
-        /// The Amazon Resource Name (ARN) of the workflow
-        ///
-        /// CloudFormation property `WorkflowArn`.
-        pub workflow_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for WorkflowConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnFailure", self.on_failure);
-            p.set_opt("ParallelGroup", self.parallel_group);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("WorkflowArn", self.workflow_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static WORKFLOW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParallelGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-_+#]{0,99}$")), ..crate::resource::Rule::NONE }),
-            ("Parameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&WORKFLOW_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WorkflowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:-[a-z]+)*:imagebuilder:[a-z]{2,}(?:-[a-z]+)+-[0-9]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):workflow/(build|test|distribution)/[a-z0-9-_]+/(?:(?:([0-9]+|x)\\.([0-9]+|x)\\.([0-9]+|x))|(?:[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A parameter associated with the workflow
-    #[derive(Clone, Default)]
-    pub struct WorkflowParameter {
-        /// CloudFormation property `Name`.
-        pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for WorkflowParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static WORKFLOW_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Define execution decision in case of workflow failure
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum OnFailure {
-        /// `CONTINUE`
-        Continue,
-        /// `ABORT`
-        Abort,
-    }
-
-    impl crate::value::CfnEnum for OnFailure {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Continue => "CONTINUE",
-                Self::Abort => "ABORT",
-            }
-        }
-    }
+    pub(super) static IMAGE_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/\\.]{1,512}$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::ImageBuilder::ImagePipeline
@@ -1756,171 +1180,100 @@ pub struct ImagePipeline {
     /// Workflows to define the image build process
     ///
     /// CloudFormation property `Workflows`.
-    pub workflows: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::image_pipeline::WorkflowConfiguration>>,
+    pub workflows: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::imagebuilder::WorkflowConfiguration>>,
 }
 
-impl crate::resource::Resource for ImagePipeline {
-    const TYPE: &'static str = "AWS::ImageBuilder::ImagePipeline";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IMAGE_PIPELINE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContainerRecipeArn", self.container_recipe_arn);
-        p.set_opt("Description", self.description);
-        p.set_opt("DistributionConfigurationArn", self.distribution_configuration_arn);
-        p.set_opt("EnhancedImageMetadataEnabled", self.enhanced_image_metadata_enabled);
-        p.set_opt("ExecutionRole", self.execution_role);
-        p.set_opt("ImageRecipeArn", self.image_recipe_arn);
-        p.set_opt("ImageScanningConfiguration", self.image_scanning_configuration);
-        p.set_opt("ImageTags", self.image_tags);
-        p.set_opt("ImageTestsConfiguration", self.image_tests_configuration);
-        p.set_opt("InfrastructureConfigurationArn", self.infrastructure_configuration_arn);
-        p.set_opt("LoggingConfiguration", self.logging_configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("Schedule", self.schedule);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Workflows", self.workflows);
-        p
+crate::resource::props! {
+    resource ImagePipeline = "AWS::ImageBuilder::ImagePipeline", shape: Some(&IMAGE_PIPELINE_SHAPE);
+    opt {
+        container_recipe_arn = "ContainerRecipeArn",
+        description = "Description",
+        distribution_configuration_arn = "DistributionConfigurationArn",
+        enhanced_image_metadata_enabled = "EnhancedImageMetadataEnabled",
+        execution_role = "ExecutionRole",
+        image_recipe_arn = "ImageRecipeArn",
+        image_scanning_configuration = "ImageScanningConfiguration",
+        image_tags = "ImageTags",
+        image_tests_configuration = "ImageTestsConfiguration",
+        infrastructure_configuration_arn = "InfrastructureConfigurationArn",
+        logging_configuration = "LoggingConfiguration",
+        name = "Name",
+        schedule = "Schedule",
+        status = "Status",
+        tags = "Tags",
+        workflows = "Workflows",
     }
 }
 
-static IMAGE_PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContainerRecipeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):container-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DistributionConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration/[a-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("ExecutionRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("ImageRecipeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):image-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
-        ("ImageScanningConfiguration", crate::resource::Rule { shape: Some(&self::image_pipeline::IMAGE_SCANNING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ImageTestsConfiguration", crate::resource::Rule { shape: Some(&self::image_pipeline::IMAGE_TESTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InfrastructureConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/[a-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::image_pipeline::PIPELINE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { shape: Some(&self::image_pipeline::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Workflows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::image_pipeline::WORKFLOW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IMAGE_PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContainerRecipeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):container-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DistributionConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):distribution-configuration/[a-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("ExecutionRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("ImageRecipeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):image-recipe/[a-z0-9-_]+/(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
+    ("ImageScanningConfiguration", crate::resource::Rule { shape: Some(&self::image_pipeline::IMAGE_SCANNING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ImageTestsConfiguration", crate::resource::Rule { shape: Some(&self::image_pipeline::IMAGE_TESTS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InfrastructureConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/[a-z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::image_pipeline::PIPELINE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::image_pipeline::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Workflows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::imagebuilder::WORKFLOW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ImagePipeline`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ImagePipeline> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ContainerRecipeArn`.
-    #[inline]
-    pub fn attr_container_recipe_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContainerRecipeArn")
-    }
-    /// `Fn::GetAtt` `DeploymentId`.
-    #[inline]
-    pub fn attr_deployment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentId")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `DistributionConfigurationArn`.
-    #[inline]
-    pub fn attr_distribution_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DistributionConfigurationArn")
-    }
-    /// `Fn::GetAtt` `EnhancedImageMetadataEnabled`.
-    #[inline]
-    pub fn attr_enhanced_image_metadata_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("EnhancedImageMetadataEnabled")
-    }
-    /// `Fn::GetAtt` `ExecutionRole`.
-    #[inline]
-    pub fn attr_execution_role(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ExecutionRole")
-    }
-    /// `Fn::GetAtt` `ImageRecipeArn`.
-    #[inline]
-    pub fn attr_image_recipe_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ImageRecipeArn")
-    }
-    /// `Fn::GetAtt` `ImageScanningConfiguration.EcrConfiguration.ContainerTags`.
-    #[inline]
-    pub fn attr_image_scanning_configuration_ecr_configuration_container_tags(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ImageScanningConfiguration.EcrConfiguration.ContainerTags")
-    }
-    /// `Fn::GetAtt` `ImageScanningConfiguration.EcrConfiguration.RepositoryName`.
-    #[inline]
-    pub fn attr_image_scanning_configuration_ecr_configuration_repository_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ImageScanningConfiguration.EcrConfiguration.RepositoryName")
-    }
-    /// `Fn::GetAtt` `ImageScanningConfiguration.ImageScanningEnabled`.
-    #[inline]
-    pub fn attr_image_scanning_configuration_image_scanning_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("ImageScanningConfiguration.ImageScanningEnabled")
-    }
-    /// `Fn::GetAtt` `ImageTestsConfiguration.ImageTestsEnabled`.
-    #[inline]
-    pub fn attr_image_tests_configuration_image_tests_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("ImageTestsConfiguration.ImageTestsEnabled")
-    }
-    /// `Fn::GetAtt` `ImageTestsConfiguration.TimeoutMinutes`.
-    #[inline]
-    pub fn attr_image_tests_configuration_timeout_minutes(self) -> crate::value::Val<i64> {
-        self.__get_att("ImageTestsConfiguration.TimeoutMinutes")
-    }
-    /// `Fn::GetAtt` `InfrastructureConfigurationArn`.
-    #[inline]
-    pub fn attr_infrastructure_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InfrastructureConfigurationArn")
-    }
-    /// `Fn::GetAtt` `LoggingConfiguration.ImageLogGroupName`.
-    #[inline]
-    pub fn attr_logging_configuration_image_log_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoggingConfiguration.ImageLogGroupName")
-    }
-    /// `Fn::GetAtt` `LoggingConfiguration.PipelineLogGroupName`.
-    #[inline]
-    pub fn attr_logging_configuration_pipeline_log_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoggingConfiguration.PipelineLogGroupName")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `Schedule.AutoDisablePolicy.FailureCount`.
-    #[inline]
-    pub fn attr_schedule_auto_disable_policy_failure_count(self) -> crate::value::Val<i64> {
-        self.__get_att("Schedule.AutoDisablePolicy.FailureCount")
-    }
-    /// `Fn::GetAtt` `Schedule.PipelineExecutionStartCondition`.
-    #[inline]
-    pub fn attr_schedule_pipeline_execution_start_condition(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Schedule.PipelineExecutionStartCondition")
-    }
-    /// `Fn::GetAtt` `Schedule.ScheduleExpression`.
-    #[inline]
-    pub fn attr_schedule_schedule_expression(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Schedule.ScheduleExpression")
-    }
-    /// `Fn::GetAtt` `Schedule.Timezone`.
-    #[inline]
-    pub fn attr_schedule_timezone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Schedule.Timezone")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ContainerRecipeArn`.
+        attr_container_recipe_arn: ::std::string::String = "ContainerRecipeArn",
+        /// `Fn::GetAtt` `DeploymentId`.
+        attr_deployment_id: ::std::string::String = "DeploymentId",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `DistributionConfigurationArn`.
+        attr_distribution_configuration_arn: ::std::string::String = "DistributionConfigurationArn",
+        /// `Fn::GetAtt` `EnhancedImageMetadataEnabled`.
+        attr_enhanced_image_metadata_enabled: bool = "EnhancedImageMetadataEnabled",
+        /// `Fn::GetAtt` `ExecutionRole`.
+        attr_execution_role: ::std::string::String = "ExecutionRole",
+        /// `Fn::GetAtt` `ImageRecipeArn`.
+        attr_image_recipe_arn: ::std::string::String = "ImageRecipeArn",
+        /// `Fn::GetAtt` `ImageScanningConfiguration.EcrConfiguration.ContainerTags`.
+        attr_image_scanning_configuration_ecr_configuration_container_tags: crate::value::List<::std::string::String> = "ImageScanningConfiguration.EcrConfiguration.ContainerTags",
+        /// `Fn::GetAtt` `ImageScanningConfiguration.EcrConfiguration.RepositoryName`.
+        attr_image_scanning_configuration_ecr_configuration_repository_name: ::std::string::String = "ImageScanningConfiguration.EcrConfiguration.RepositoryName",
+        /// `Fn::GetAtt` `ImageScanningConfiguration.ImageScanningEnabled`.
+        attr_image_scanning_configuration_image_scanning_enabled: bool = "ImageScanningConfiguration.ImageScanningEnabled",
+        /// `Fn::GetAtt` `ImageTestsConfiguration.ImageTestsEnabled`.
+        attr_image_tests_configuration_image_tests_enabled: bool = "ImageTestsConfiguration.ImageTestsEnabled",
+        /// `Fn::GetAtt` `ImageTestsConfiguration.TimeoutMinutes`.
+        attr_image_tests_configuration_timeout_minutes: i64 = "ImageTestsConfiguration.TimeoutMinutes",
+        /// `Fn::GetAtt` `InfrastructureConfigurationArn`.
+        attr_infrastructure_configuration_arn: ::std::string::String = "InfrastructureConfigurationArn",
+        /// `Fn::GetAtt` `LoggingConfiguration.ImageLogGroupName`.
+        attr_logging_configuration_image_log_group_name: ::std::string::String = "LoggingConfiguration.ImageLogGroupName",
+        /// `Fn::GetAtt` `LoggingConfiguration.PipelineLogGroupName`.
+        attr_logging_configuration_pipeline_log_group_name: ::std::string::String = "LoggingConfiguration.PipelineLogGroupName",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `Schedule.AutoDisablePolicy.FailureCount`.
+        attr_schedule_auto_disable_policy_failure_count: i64 = "Schedule.AutoDisablePolicy.FailureCount",
+        /// `Fn::GetAtt` `Schedule.PipelineExecutionStartCondition`.
+        attr_schedule_pipeline_execution_start_condition: ::std::string::String = "Schedule.PipelineExecutionStartCondition",
+        /// `Fn::GetAtt` `Schedule.ScheduleExpression`.
+        attr_schedule_schedule_expression: ::std::string::String = "Schedule.ScheduleExpression",
+        /// `Fn::GetAtt` `Schedule.Timezone`.
+        attr_schedule_timezone: ::std::string::String = "Schedule.Timezone",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod image_pipeline {
     //! Nested property types and enums of [`ImagePipeline`](super::ImagePipeline).
+
+    pub use crate::cfn::shared::imagebuilder::{OnFailure, WorkflowConfiguration, WorkflowParameter};
 
     /// Determines if tests should run after building the image. Image Builder defaults to enable tests to run following the image build, before image distribution.
     #[derive(Clone, Default)]
@@ -1935,21 +1288,17 @@ pub mod image_pipeline {
         pub image_scanning_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ImageScanningConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EcrConfiguration", self.ecr_configuration);
-            p.set_opt("ImageScanningEnabled", self.image_scanning_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageScanningConfiguration;
+        opt {
+            ecr_configuration = "EcrConfiguration",
+            image_scanning_enabled = "ImageScanningEnabled",
         }
     }
 
-    pub(super) static IMAGE_SCANNING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EcrConfiguration", crate::resource::Rule { shape: Some(&ECR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_SCANNING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EcrConfiguration", crate::resource::Rule { shape: Some(&ECR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings for Image Builder to configure the ECR repository and output container images that are scanned.
     #[derive(Clone, Default)]
@@ -1964,22 +1313,18 @@ pub mod image_pipeline {
         pub repository_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EcrConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerTags", self.container_tags);
-            p.set_opt("RepositoryName", self.repository_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcrConfiguration;
+        opt {
+            container_tags = "ContainerTags",
+            repository_name = "RepositoryName",
         }
     }
 
-    pub(super) static ECR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerTags", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ECR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerTags", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RepositoryName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Image tests configuration.
     #[derive(Clone, Default)]
@@ -1994,21 +1339,17 @@ pub mod image_pipeline {
         pub timeout_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ImageTestsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageTestsEnabled", self.image_tests_enabled);
-            p.set_opt("TimeoutMinutes", self.timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageTestsConfiguration;
+        opt {
+            image_tests_enabled = "ImageTestsEnabled",
+            timeout_minutes = "TimeoutMinutes",
         }
     }
 
-    pub(super) static IMAGE_TESTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutMinutes", crate::resource::Rule { min: Some(60.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_TESTS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutMinutes", crate::resource::Rule { min: Some(60.0), max: Some(1440.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The logging configuration settings for the image pipeline.
     #[derive(Clone, Default)]
@@ -2023,22 +1364,18 @@ pub mod image_pipeline {
         pub pipeline_log_group_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PipelineLoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageLogGroupName", self.image_log_group_name);
-            p.set_opt("PipelineLogGroupName", self.pipeline_log_group_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipelineLoggingConfiguration;
+        opt {
+            image_log_group_name = "ImageLogGroupName",
+            pipeline_log_group_name = "PipelineLogGroupName",
         }
     }
 
-    pub(super) static PIPELINE_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageLogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/\\.]{1,512}$")), ..crate::resource::Rule::NONE }),
-            ("PipelineLogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/\\.]{1,512}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPELINE_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImageLogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/\\.]{1,512}$")), ..crate::resource::Rule::NONE }),
+        ("PipelineLogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-_/\\.]{1,512}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The schedule of the image pipeline.
     #[derive(Clone, Default)]
@@ -2061,25 +1398,21 @@ pub mod image_pipeline {
         pub timezone: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoDisablePolicy", self.auto_disable_policy);
-            p.set_opt("PipelineExecutionStartCondition", self.pipeline_execution_start_condition);
-            p.set_opt("ScheduleExpression", self.schedule_expression);
-            p.set_opt("Timezone", self.timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        opt {
+            auto_disable_policy = "AutoDisablePolicy",
+            pipeline_execution_start_condition = "PipelineExecutionStartCondition",
+            schedule_expression = "ScheduleExpression",
+            timezone = "Timezone",
         }
     }
 
-    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoDisablePolicy", crate::resource::Rule { shape: Some(&AUTO_DISABLE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Timezone", crate::resource::Rule { min_len: Some(3), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{2,}(?:\\/[a-zA-Z0-9\\-_+]+)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoDisablePolicy", crate::resource::Rule { shape: Some(&AUTO_DISABLE_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ScheduleExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Timezone", crate::resource::Rule { min_len: Some(3), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{2,}(?:\\/[a-zA-Z0-9\\-_+]+)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The auto-disable policy configuration for the image pipeline.
     #[derive(Clone)]
@@ -2092,7 +1425,6 @@ pub mod image_pipeline {
 
     impl AutoDisablePolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(failure_count: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 failure_count: failure_count.into(),
@@ -2100,90 +1432,19 @@ pub mod image_pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for AutoDisablePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailureCount", self.failure_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoDisablePolicy;
+        req {
+            failure_count = "FailureCount",
         }
     }
 
-    pub(super) static AUTO_DISABLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureCount", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The workflow configuration of the image
-    #[derive(Clone, Default)]
-    pub struct WorkflowConfiguration {
-        /// Define execution decision in case of workflow failure
-        ///
-        /// CloudFormation property `OnFailure`.
-        pub on_failure: ::std::option::Option<crate::value::Val<crate::cfn::imagebuilder::image_pipeline::OnFailure>>,
-        /// The parallel group name
-        ///
-        /// CloudFormation property `ParallelGroup`.
-        pub parallel_group: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The parameters associated with the workflow
-        ///
-        /// CloudFormation property `Parameters`.
-        pub parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::image_pipeline::WorkflowParameter>>,
-        /// The Amazon Resource Name (ARN) of the workflow
-        ///
-        /// CloudFormation property `WorkflowArn`.
-        pub workflow_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for WorkflowConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnFailure", self.on_failure);
-            p.set_opt("ParallelGroup", self.parallel_group);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("WorkflowArn", self.workflow_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static WORKFLOW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParallelGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9-_+#]{0,99}$")), ..crate::resource::Rule::NONE }),
-            ("Parameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&WORKFLOW_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("WorkflowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:-[a-z]+)*:imagebuilder:[a-z]{2,}(?:-[a-z]+)+-[0-9]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):workflow/(build|test|distribution)/[a-z0-9-_]+/(?:(?:([0-9]+|x)\\.([0-9]+|x)\\.([0-9]+|x))|(?:[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A parameter associated with the workflow
-    #[derive(Clone, Default)]
-    pub struct WorkflowParameter {
-        /// CloudFormation property `Name`.
-        pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for WorkflowParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static WORKFLOW_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_DISABLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureCount", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The condition configures when the pipeline should trigger a new image build.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PipelineExecutionStartCondition {
         /// `EXPRESSION_MATCH_ONLY`
         ExpressionMatchOnly,
@@ -2191,18 +1452,10 @@ pub mod image_pipeline {
         ExpressionMatchAndDependencyUpdatesAvailable,
     }
 
-    impl crate::value::CfnEnum for PipelineExecutionStartCondition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ExpressionMatchOnly => "EXPRESSION_MATCH_ONLY",
-                Self::ExpressionMatchAndDependencyUpdatesAvailable => "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PipelineExecutionStartCondition, ["EXPRESSION_MATCH_ONLY", "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"]);
 
     /// The status of the image pipeline.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -2210,34 +1463,7 @@ pub mod image_pipeline {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
-
-    /// Define execution decision in case of workflow failure
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum OnFailure {
-        /// `CONTINUE`
-        Continue,
-        /// `ABORT`
-        Abort,
-    }
-
-    impl crate::value::CfnEnum for OnFailure {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Continue => "CONTINUE",
-                Self::Abort => "ABORT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["DISABLED", "ENABLED"]);
 }
 
 /// Resource Type definition for AWS::ImageBuilder::ImageRecipe
@@ -2260,11 +1486,11 @@ pub struct ImageRecipe {
     /// The block device mappings to apply when creating images from this recipe.
     ///
     /// CloudFormation property `BlockDeviceMappings`; changing it replaces the resource.
-    pub block_device_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::image_recipe::InstanceBlockDeviceMapping>>,
+    pub block_device_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::imagebuilder::InstanceBlockDeviceMapping>>,
     /// The components of the image recipe.
     ///
     /// CloudFormation property `Components`; changing it replaces the resource.
-    pub components: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::image_recipe::ComponentConfiguration>>,
+    pub components: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::imagebuilder::ComponentConfiguration>>,
     /// The description of the image recipe.
     ///
     /// CloudFormation property `Description`; changing it replaces the resource.
@@ -2293,7 +1519,6 @@ pub struct ImageRecipe {
 
 impl ImageRecipe {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parent_image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             additional_instance_configuration: ::std::option::Option::None,
@@ -2311,114 +1536,72 @@ impl ImageRecipe {
     }
 }
 
-impl crate::resource::Resource for ImageRecipe {
-    const TYPE: &'static str = "AWS::ImageBuilder::ImageRecipe";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IMAGE_RECIPE_SHAPE)
+crate::resource::props! {
+    resource ImageRecipe = "AWS::ImageBuilder::ImageRecipe", shape: Some(&IMAGE_RECIPE_SHAPE);
+    req {
+        name = "Name",
+        parent_image = "ParentImage",
+        version = "Version",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalInstanceConfiguration", self.additional_instance_configuration);
-        p.set_opt("AmiTags", self.ami_tags);
-        p.set_opt("AmiWatermarks", self.ami_watermarks);
-        p.set_opt("BlockDeviceMappings", self.block_device_mappings);
-        p.set_opt("Components", self.components);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("ParentImage", self.parent_image);
-        p.set_opt("Tags", self.tags);
-        p.set("Version", self.version);
-        p.set_opt("WorkingDirectory", self.working_directory);
-        p
+    opt {
+        additional_instance_configuration = "AdditionalInstanceConfiguration",
+        ami_tags = "AmiTags",
+        ami_watermarks = "AmiWatermarks",
+        block_device_mappings = "BlockDeviceMappings",
+        components = "Components",
+        description = "Description",
+        tags = "Tags",
+        working_directory = "WorkingDirectory",
     }
 }
 
-static IMAGE_RECIPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdditionalInstanceConfiguration", crate::resource::Rule { shape: Some(&self::image_recipe::ADDITIONAL_INSTANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AmiWatermarks", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9()\\[\\]./'@_\\-][A-Za-z0-9 ()\\[\\]./'@_\\-]{1,126}[A-Za-z0-9()\\[\\]./'@_\\-]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::image_recipe::INSTANCE_BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Components", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::image_recipe::COMPONENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
-        ("ParentImage", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("WorkingDirectory", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IMAGE_RECIPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdditionalInstanceConfiguration", crate::resource::Rule { shape: Some(&self::image_recipe::ADDITIONAL_INSTANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AmiWatermarks", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(3), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9()\\[\\]./'@_\\-][A-Za-z0-9 ()\\[\\]./'@_\\-]{1,126}[A-Za-z0-9()\\[\\]./'@_\\-]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BlockDeviceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::imagebuilder::INSTANCE_BLOCK_DEVICE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Components", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::imagebuilder::COMPONENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
+    ("ParentImage", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("WorkingDirectory", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ImageRecipe`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ImageRecipe> {
-    /// `Fn::GetAtt` `AdditionalInstanceConfiguration.SystemsManagerAgent.UninstallAfterBuild`.
-    #[inline]
-    pub fn attr_additional_instance_configuration_systems_manager_agent_uninstall_after_build(self) -> crate::value::Val<bool> {
-        self.__get_att("AdditionalInstanceConfiguration.SystemsManagerAgent.UninstallAfterBuild")
-    }
-    /// `Fn::GetAtt` `AdditionalInstanceConfiguration.UserDataOverride`.
-    #[inline]
-    pub fn attr_additional_instance_configuration_user_data_override(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AdditionalInstanceConfiguration.UserDataOverride")
-    }
-    /// `Fn::GetAtt` `AmiWatermarks`.
-    #[inline]
-    pub fn attr_ami_watermarks(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AmiWatermarks")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Arn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Arn")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Major`.
-    #[inline]
-    pub fn attr_latest_version_major(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Major")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Minor`.
-    #[inline]
-    pub fn attr_latest_version_minor(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Minor")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Patch`.
-    #[inline]
-    pub fn attr_latest_version_patch(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Patch")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `ParentImage`.
-    #[inline]
-    pub fn attr_parent_image(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ParentImage")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
-    }
-    /// `Fn::GetAtt` `WorkingDirectory`.
-    #[inline]
-    pub fn attr_working_directory(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkingDirectory")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AdditionalInstanceConfiguration.SystemsManagerAgent.UninstallAfterBuild`.
+        attr_additional_instance_configuration_systems_manager_agent_uninstall_after_build: bool = "AdditionalInstanceConfiguration.SystemsManagerAgent.UninstallAfterBuild",
+        /// `Fn::GetAtt` `AdditionalInstanceConfiguration.UserDataOverride`.
+        attr_additional_instance_configuration_user_data_override: ::std::string::String = "AdditionalInstanceConfiguration.UserDataOverride",
+        /// `Fn::GetAtt` `AmiWatermarks`.
+        attr_ami_watermarks: crate::value::List<::std::string::String> = "AmiWatermarks",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `LatestVersion.Arn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersion.Arn",
+        /// `Fn::GetAtt` `LatestVersion.Major`.
+        attr_latest_version_major: ::std::string::String = "LatestVersion.Major",
+        /// `Fn::GetAtt` `LatestVersion.Minor`.
+        attr_latest_version_minor: ::std::string::String = "LatestVersion.Minor",
+        /// `Fn::GetAtt` `LatestVersion.Patch`.
+        attr_latest_version_patch: ::std::string::String = "LatestVersion.Patch",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `ParentImage`.
+        attr_parent_image: ::std::string::String = "ParentImage",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
+        /// `Fn::GetAtt` `WorkingDirectory`.
+        attr_working_directory: ::std::string::String = "WorkingDirectory",
     }
 }
 
 pub mod image_recipe {
     //! Nested property types and enums of [`ImageRecipe`](super::ImageRecipe).
+
+    pub use crate::cfn::shared::imagebuilder::{ComponentConfiguration, ComponentParameter, EbsInstanceBlockDeviceSpecification, InstanceBlockDeviceMapping, VolumeType};
 
     /// Specify additional settings and launch scripts for your build instances.
     #[derive(Clone, Default)]
@@ -2433,21 +1616,17 @@ pub mod image_recipe {
         pub user_data_override: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AdditionalInstanceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SystemsManagerAgent", self.systems_manager_agent);
-            p.set_opt("UserDataOverride", self.user_data_override);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdditionalInstanceConfiguration;
+        opt {
+            systems_manager_agent = "SystemsManagerAgent",
+            user_data_override = "UserDataOverride",
         }
     }
 
-    pub(super) static ADDITIONAL_INSTANCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UserDataOverride", crate::resource::Rule { min_len: Some(1), max_len: Some(21847), pattern: Some(crate::resource::Pattern::Regex("^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADDITIONAL_INSTANCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UserDataOverride", crate::resource::Rule { min_len: Some(1), max_len: Some(21847), pattern: Some(crate::resource::Pattern::Regex("^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains settings for the SSM agent on your build instance.
     #[derive(Clone, Default)]
@@ -2458,228 +1637,10 @@ pub mod image_recipe {
         pub uninstall_after_build: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SystemsManagerAgent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UninstallAfterBuild", self.uninstall_after_build);
-            p.into_expr()
-        }
-    }
-
-    /// Defines block device mappings for the instance used to configure your image.
-    #[derive(Clone, Default)]
-    pub struct InstanceBlockDeviceMapping {
-        /// The device to which these mappings apply.
-        ///
-        /// CloudFormation property `DeviceName`.
-        pub device_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Use to manage Amazon EBS-specific configuration for this mapping.
-        ///
-        /// CloudFormation property `Ebs`.
-        pub ebs: ::std::option::Option<crate::cfn::imagebuilder::image_recipe::EbsInstanceBlockDeviceSpecification>,
-        /// Use to remove a mapping from the parent image.
-        ///
-        /// CloudFormation property `NoDevice`.
-        pub no_device: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Use to manage instance ephemeral devices.
-        ///
-        /// CloudFormation property `VirtualName`.
-        pub virtual_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for InstanceBlockDeviceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeviceName", self.device_name);
-            p.set_opt("Ebs", self.ebs);
-            p.set_opt("NoDevice", self.no_device);
-            p.set_opt("VirtualName", self.virtual_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static INSTANCE_BLOCK_DEVICE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Ebs", crate::resource::Rule { shape: Some(&EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NoDevice", crate::resource::Rule { min_len: Some(0), max_len: Some(0), ..crate::resource::Rule::NONE }),
-            ("VirtualName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Amazon EBS-specific block device mapping specifications.
-    #[derive(Clone, Default)]
-    pub struct EbsInstanceBlockDeviceSpecification {
-        /// Use to configure delete on termination of the associated device.
-        ///
-        /// CloudFormation property `DeleteOnTermination`.
-        pub delete_on_termination: ::std::option::Option<crate::value::Val<bool>>,
-        /// Use to configure device encryption.
-        ///
-        /// CloudFormation property `Encrypted`.
-        pub encrypted: ::std::option::Option<crate::value::Val<bool>>,
-        /// Use to configure device IOPS.
-        ///
-        /// CloudFormation property `Iops`.
-        pub iops: ::std::option::Option<crate::value::Val<i64>>,
-        /// Use to configure the KMS key to use when encrypting the device.
-        ///
-        /// CloudFormation property `KmsKeyId`.
-        pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The snapshot that defines the device contents.
-        ///
-        /// CloudFormation property `SnapshotId`.
-        pub snapshot_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// For GP3 volumes only - The throughput in MiB/s that the volume supports.
-        ///
-        /// CloudFormation property `Throughput`.
-        pub throughput: ::std::option::Option<crate::value::Val<i64>>,
-        /// Use to override the device's volume size.
-        ///
-        /// CloudFormation property `VolumeSize`.
-        pub volume_size: ::std::option::Option<crate::value::Val<i64>>,
-        /// Use to override the device's volume type.
-        ///
-        /// CloudFormation property `VolumeType`.
-        pub volume_type: ::std::option::Option<crate::value::Val<crate::cfn::imagebuilder::image_recipe::VolumeType>>,
-    }
-
-    impl crate::resource::ToExpr for EbsInstanceBlockDeviceSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeleteOnTermination", self.delete_on_termination);
-            p.set_opt("Encrypted", self.encrypted);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("SnapshotId", self.snapshot_id);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(64000.0), ..crate::resource::Rule::NONE }),
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("SnapshotId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("VolumeSize", crate::resource::Rule { min: Some(1.0), max: Some(16000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configuration details of the component.
-    #[derive(Clone, Default)]
-    pub struct ComponentConfiguration {
-        /// The Amazon Resource Name (ARN) of the component.
-        ///
-        /// CloudFormation property `ComponentArn`.
-        pub component_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// A group of parameter settings that are used to configure the component for a specific recipe.
-        ///
-        /// CloudFormation property `Parameters`.
-        pub parameters: ::std::option::Option<::std::vec::Vec<crate::cfn::imagebuilder::image_recipe::ComponentParameter>>,
-    }
-
-    impl crate::resource::ToExpr for ComponentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentArn", self.component_arn);
-            p.set_opt("Parameters", self.parameters);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COMPONENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComponentArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?|third-party):component/[a-z0-9-_]+/(?:(?:([0-9]+|x)\\.([0-9]+|x)\\.([0-9]+|x))|(?:[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+))$")), ..crate::resource::Rule::NONE }),
-            ("Parameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COMPONENT_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Contains a key/value pair that sets the named component parameter.
-    #[derive(Clone)]
-    pub struct ComponentParameter {
-        /// The name of the component parameter to set.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// Sets the value for the named component parameter.
-        ///
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<crate::value::List<::std::string::String>>,
-    }
-
-    impl ComponentParameter {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
-            Self {
-                name: name.into(),
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ComponentParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static COMPONENT_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Use to override the device's volume type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum VolumeType {
-        /// `standard`
-        Standard,
-        /// `io1`
-        Io1,
-        /// `io2`
-        Io2,
-        /// `io2a`
-        Io2a,
-        /// `gp2`
-        Gp2,
-        /// `gp3`
-        Gp3,
-        /// `gp3a`
-        Gp3a,
-        /// `sc1`
-        Sc1,
-        /// `st1`
-        St1,
-    }
-
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::Io1 => "io1",
-                Self::Io2 => "io2",
-                Self::Io2a => "io2a",
-                Self::Gp2 => "gp2",
-                Self::Gp3 => "gp3",
-                Self::Gp3a => "gp3a",
-                Self::Sc1 => "sc1",
-                Self::St1 => "st1",
-            }
+    crate::resource::props! {
+        nested SystemsManagerAgent;
+        opt {
+            uninstall_after_build = "UninstallAfterBuild",
         }
     }
 }
@@ -2757,7 +1718,6 @@ pub struct InfrastructureConfiguration {
 
 impl InfrastructureConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_profile_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2780,157 +1740,89 @@ impl InfrastructureConfiguration {
     }
 }
 
-impl crate::resource::Resource for InfrastructureConfiguration {
-    const TYPE: &'static str = "AWS::ImageBuilder::InfrastructureConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INFRASTRUCTURE_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource InfrastructureConfiguration = "AWS::ImageBuilder::InfrastructureConfiguration", shape: Some(&INFRASTRUCTURE_CONFIGURATION_SHAPE);
+    req {
+        instance_profile_name = "InstanceProfileName",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("InstanceMetadataOptions", self.instance_metadata_options);
-        p.set("InstanceProfileName", self.instance_profile_name);
-        p.set_opt("InstanceTypes", self.instance_types);
-        p.set_opt("KeyPair", self.key_pair);
-        p.set_opt("Logging", self.logging);
-        p.set("Name", self.name);
-        p.set_opt("ParentInstance", self.parent_instance);
-        p.set_opt("Placement", self.placement);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SnsTopicArn", self.sns_topic_arn);
-        p.set_opt("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TerminateInstanceOnCompletion", self.terminate_instance_on_completion);
-        p.set_opt("TerminateInstanceOnFailure", self.terminate_instance_on_failure);
-        p
+    opt {
+        description = "Description",
+        instance_metadata_options = "InstanceMetadataOptions",
+        instance_types = "InstanceTypes",
+        key_pair = "KeyPair",
+        logging = "Logging",
+        parent_instance = "ParentInstance",
+        placement = "Placement",
+        resource_tags = "ResourceTags",
+        security_group_ids = "SecurityGroupIds",
+        sns_topic_arn = "SnsTopicArn",
+        subnet_id = "SubnetId",
+        tags = "Tags",
+        terminate_instance_on_completion = "TerminateInstanceOnCompletion",
+        terminate_instance_on_failure = "TerminateInstanceOnFailure",
     }
 }
 
-static INFRASTRUCTURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("InstanceMetadataOptions", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::INSTANCE_METADATA_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("KeyPair", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Logging", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::LOGGING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
-        ("ParentInstance", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::PARENT_INSTANCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Placement", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::PLACEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SnsTopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:sns:[^:]+:[0-9]{12}:[a-zA-Z0-9-_]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INFRASTRUCTURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("InstanceMetadataOptions", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::INSTANCE_METADATA_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("KeyPair", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Logging", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::LOGGING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
+    ("ParentInstance", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::PARENT_INSTANCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Placement", crate::resource::Rule { shape: Some(&self::infrastructure_configuration::PLACEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SnsTopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[^:]*:sns:[^:]+:[0-9]{12}:[a-zA-Z0-9-_]{1,256}$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InfrastructureConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InfrastructureConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `InstanceMetadataOptions.HttpPutResponseHopLimit`.
-    #[inline]
-    pub fn attr_instance_metadata_options_http_put_response_hop_limit(self) -> crate::value::Val<i64> {
-        self.__get_att("InstanceMetadataOptions.HttpPutResponseHopLimit")
-    }
-    /// `Fn::GetAtt` `InstanceMetadataOptions.HttpTokens`.
-    #[inline]
-    pub fn attr_instance_metadata_options_http_tokens(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceMetadataOptions.HttpTokens")
-    }
-    /// `Fn::GetAtt` `InstanceProfileName`.
-    #[inline]
-    pub fn attr_instance_profile_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceProfileName")
-    }
-    /// `Fn::GetAtt` `InstanceTypes`.
-    #[inline]
-    pub fn attr_instance_types(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("InstanceTypes")
-    }
-    /// `Fn::GetAtt` `KeyPair`.
-    #[inline]
-    pub fn attr_key_pair(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyPair")
-    }
-    /// `Fn::GetAtt` `Logging.S3Logs.S3BucketName`.
-    #[inline]
-    pub fn attr_logging_s3_logs_s3_bucket_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Logging.S3Logs.S3BucketName")
-    }
-    /// `Fn::GetAtt` `Logging.S3Logs.S3KeyPrefix`.
-    #[inline]
-    pub fn attr_logging_s3_logs_s3_key_prefix(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Logging.S3Logs.S3KeyPrefix")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `ParentInstance.AutoScalingGroup.CapacityWaitTimeoutSeconds`.
-    #[inline]
-    pub fn attr_parent_instance_auto_scaling_group_capacity_wait_timeout_seconds(self) -> crate::value::Val<i64> {
-        self.__get_att("ParentInstance.AutoScalingGroup.CapacityWaitTimeoutSeconds")
-    }
-    /// `Fn::GetAtt` `ParentInstance.AutoScalingGroup.Name`.
-    #[inline]
-    pub fn attr_parent_instance_auto_scaling_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ParentInstance.AutoScalingGroup.Name")
-    }
-    /// `Fn::GetAtt` `Placement.AvailabilityZone`.
-    #[inline]
-    pub fn attr_placement_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Placement.AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `Placement.HostId`.
-    #[inline]
-    pub fn attr_placement_host_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Placement.HostId")
-    }
-    /// `Fn::GetAtt` `Placement.HostResourceGroupArn`.
-    #[inline]
-    pub fn attr_placement_host_resource_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Placement.HostResourceGroupArn")
-    }
-    /// `Fn::GetAtt` `Placement.Tenancy`.
-    #[inline]
-    pub fn attr_placement_tenancy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Placement.Tenancy")
-    }
-    /// `Fn::GetAtt` `SecurityGroupIds`.
-    #[inline]
-    pub fn attr_security_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SecurityGroupIds")
-    }
-    /// `Fn::GetAtt` `SnsTopicArn`.
-    #[inline]
-    pub fn attr_sns_topic_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnsTopicArn")
-    }
-    /// `Fn::GetAtt` `SubnetId`.
-    #[inline]
-    pub fn attr_subnet_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubnetId")
-    }
-    /// `Fn::GetAtt` `TerminateInstanceOnCompletion`.
-    #[inline]
-    pub fn attr_terminate_instance_on_completion(self) -> crate::value::Val<bool> {
-        self.__get_att("TerminateInstanceOnCompletion")
-    }
-    /// `Fn::GetAtt` `TerminateInstanceOnFailure`.
-    #[inline]
-    pub fn attr_terminate_instance_on_failure(self) -> crate::value::Val<bool> {
-        self.__get_att("TerminateInstanceOnFailure")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `InstanceMetadataOptions.HttpPutResponseHopLimit`.
+        attr_instance_metadata_options_http_put_response_hop_limit: i64 = "InstanceMetadataOptions.HttpPutResponseHopLimit",
+        /// `Fn::GetAtt` `InstanceMetadataOptions.HttpTokens`.
+        attr_instance_metadata_options_http_tokens: ::std::string::String = "InstanceMetadataOptions.HttpTokens",
+        /// `Fn::GetAtt` `InstanceProfileName`.
+        attr_instance_profile_name: ::std::string::String = "InstanceProfileName",
+        /// `Fn::GetAtt` `InstanceTypes`.
+        attr_instance_types: crate::value::List<::std::string::String> = "InstanceTypes",
+        /// `Fn::GetAtt` `KeyPair`.
+        attr_key_pair: ::std::string::String = "KeyPair",
+        /// `Fn::GetAtt` `Logging.S3Logs.S3BucketName`.
+        attr_logging_s3_logs_s3_bucket_name: ::std::string::String = "Logging.S3Logs.S3BucketName",
+        /// `Fn::GetAtt` `Logging.S3Logs.S3KeyPrefix`.
+        attr_logging_s3_logs_s3_key_prefix: ::std::string::String = "Logging.S3Logs.S3KeyPrefix",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `ParentInstance.AutoScalingGroup.CapacityWaitTimeoutSeconds`.
+        attr_parent_instance_auto_scaling_group_capacity_wait_timeout_seconds: i64 = "ParentInstance.AutoScalingGroup.CapacityWaitTimeoutSeconds",
+        /// `Fn::GetAtt` `ParentInstance.AutoScalingGroup.Name`.
+        attr_parent_instance_auto_scaling_group_name: ::std::string::String = "ParentInstance.AutoScalingGroup.Name",
+        /// `Fn::GetAtt` `Placement.AvailabilityZone`.
+        attr_placement_availability_zone: ::std::string::String = "Placement.AvailabilityZone",
+        /// `Fn::GetAtt` `Placement.HostId`.
+        attr_placement_host_id: ::std::string::String = "Placement.HostId",
+        /// `Fn::GetAtt` `Placement.HostResourceGroupArn`.
+        attr_placement_host_resource_group_arn: ::std::string::String = "Placement.HostResourceGroupArn",
+        /// `Fn::GetAtt` `Placement.Tenancy`.
+        attr_placement_tenancy: ::std::string::String = "Placement.Tenancy",
+        /// `Fn::GetAtt` `SecurityGroupIds`.
+        attr_security_group_ids: crate::value::List<::std::string::String> = "SecurityGroupIds",
+        /// `Fn::GetAtt` `SnsTopicArn`.
+        attr_sns_topic_arn: ::std::string::String = "SnsTopicArn",
+        /// `Fn::GetAtt` `SubnetId`.
+        attr_subnet_id: ::std::string::String = "SubnetId",
+        /// `Fn::GetAtt` `TerminateInstanceOnCompletion`.
+        attr_terminate_instance_on_completion: bool = "TerminateInstanceOnCompletion",
+        /// `Fn::GetAtt` `TerminateInstanceOnFailure`.
+        attr_terminate_instance_on_failure: bool = "TerminateInstanceOnFailure",
     }
 }
 
@@ -2950,21 +1842,17 @@ pub mod infrastructure_configuration {
         pub http_tokens: ::std::option::Option<crate::value::Val<crate::cfn::imagebuilder::infrastructure_configuration::HttpTokens>>,
     }
 
-    impl crate::resource::ToExpr for InstanceMetadataOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpPutResponseHopLimit", self.http_put_response_hop_limit);
-            p.set_opt("HttpTokens", self.http_tokens);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceMetadataOptions;
+        opt {
+            http_put_response_hop_limit = "HttpPutResponseHopLimit",
+            http_tokens = "HttpTokens",
         }
     }
 
-    pub(super) static INSTANCE_METADATA_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpPutResponseHopLimit", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_METADATA_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpPutResponseHopLimit", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The logging configuration of the infrastructure configuration.
     #[derive(Clone, Default)]
@@ -2975,20 +1863,16 @@ pub mod infrastructure_configuration {
         pub s3_logs: ::std::option::Option<crate::cfn::imagebuilder::infrastructure_configuration::S3Logs>,
     }
 
-    impl crate::resource::ToExpr for Logging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Logs", self.s3_logs);
-            p.into_expr()
+    crate::resource::props! {
+        nested Logging;
+        opt {
+            s3_logs = "S3Logs",
         }
     }
 
-    pub(super) static LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Logs", crate::resource::Rule { shape: Some(&S3_LOGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Logs", crate::resource::Rule { shape: Some(&S3_LOGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The S3 path in which to store the logs.
     #[derive(Clone, Default)]
@@ -3003,22 +1887,18 @@ pub mod infrastructure_configuration {
         pub s3_key_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3Logs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3BucketName", self.s3_bucket_name);
-            p.set_opt("S3KeyPrefix", self.s3_key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Logs;
+        opt {
+            s3_bucket_name = "S3BucketName",
+            s3_key_prefix = "S3KeyPrefix",
         }
     }
 
-    pub(super) static S3_LOGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("S3KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings for building on an instance that is already running, instead of an instance that Image Builder launches for the build.
     #[derive(Clone)]
@@ -3039,20 +1919,16 @@ pub mod infrastructure_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ParentInstance {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AutoScalingGroup", self.auto_scaling_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParentInstance;
+        req {
+            auto_scaling_group = "AutoScalingGroup",
         }
     }
 
-    pub(super) static PARENT_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoScalingGroup", crate::resource::Rule { shape: Some(&AUTO_SCALING_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARENT_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoScalingGroup", crate::resource::Rule { shape: Some(&AUTO_SCALING_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifies the Amazon EC2 Auto Scaling group that Image Builder takes the build instance from, and how long Image Builder waits when the group has no instance available.
     #[derive(Clone)]
@@ -3069,7 +1945,6 @@ pub mod infrastructure_configuration {
 
     impl AutoScalingGroup {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 capacity_wait_timeout_seconds: ::std::option::Option::None,
@@ -3078,22 +1953,20 @@ pub mod infrastructure_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for AutoScalingGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityWaitTimeoutSeconds", self.capacity_wait_timeout_seconds);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoScalingGroup;
+        req {
+            name = "Name",
+        }
+        opt {
+            capacity_wait_timeout_seconds = "CapacityWaitTimeoutSeconds",
         }
     }
 
-    pub(super) static AUTO_SCALING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityWaitTimeoutSeconds", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_SCALING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityWaitTimeoutSeconds", crate::resource::Rule { min: Some(0.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The placement options
     #[derive(Clone, Default)]
@@ -3116,28 +1989,24 @@ pub mod infrastructure_configuration {
         pub tenancy: ::std::option::Option<crate::value::Val<crate::cfn::imagebuilder::infrastructure_configuration::Tenancy>>,
     }
 
-    impl crate::resource::ToExpr for Placement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("HostId", self.host_id);
-            p.set_opt("HostResourceGroupArn", self.host_resource_group_arn);
-            p.set_opt("Tenancy", self.tenancy);
-            p.into_expr()
+    crate::resource::props! {
+        nested Placement;
+        opt {
+            availability_zone = "AvailabilityZone",
+            host_id = "HostId",
+            host_resource_group_arn = "HostResourceGroupArn",
+            tenancy = "Tenancy",
         }
     }
 
-    pub(super) static PLACEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("HostId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("HostResourceGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLACEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("HostId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("HostResourceGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates whether a signed token header is required for instance metadata retrieval requests. The values affect the response as follows:
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpTokens {
         /// `required`
         Required,
@@ -3145,18 +2014,10 @@ pub mod infrastructure_configuration {
         Optional,
     }
 
-    impl crate::value::CfnEnum for HttpTokens {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Required => "required",
-                Self::Optional => "optional",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpTokens, ["required", "optional"]);
 
     /// Tenancy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tenancy {
         /// `default`
         Default,
@@ -3166,16 +2027,7 @@ pub mod infrastructure_configuration {
         Host,
     }
 
-    impl crate::value::CfnEnum for Tenancy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-                Self::Dedicated => "dedicated",
-                Self::Host => "host",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tenancy, ["default", "dedicated", "host"]);
 }
 
 /// Resource Type definition for AWS::ImageBuilder::LifecyclePolicy
@@ -3219,7 +2071,6 @@ pub struct LifecyclePolicy {
 
 impl LifecyclePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_details: ::std::vec::Vec<crate::cfn::imagebuilder::lifecycle_policy::PolicyDetail>, resource_selection: crate::cfn::imagebuilder::lifecycle_policy::ResourceSelection, resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::imagebuilder::lifecycle_policy::ResourceType>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -3234,43 +2085,35 @@ impl LifecyclePolicy {
     }
 }
 
-impl crate::resource::Resource for LifecyclePolicy {
-    const TYPE: &'static str = "AWS::ImageBuilder::LifecyclePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LIFECYCLE_POLICY_SHAPE)
+crate::resource::props! {
+    resource LifecyclePolicy = "AWS::ImageBuilder::LifecyclePolicy", shape: Some(&LIFECYCLE_POLICY_SHAPE);
+    req {
+        execution_role = "ExecutionRole",
+        name = "Name",
+        policy_details = "PolicyDetails",
+        resource_selection = "ResourceSelection",
+        resource_type = "ResourceType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("ExecutionRole", self.execution_role);
-        p.set("Name", self.name);
-        p.set("PolicyDetails", self.policy_details);
-        p.set("ResourceSelection", self.resource_selection);
-        p.set("ResourceType", self.resource_type);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static LIFECYCLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ExecutionRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
-        ("PolicyDetails", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::lifecycle_policy::POLICY_DETAIL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResourceSelection", crate::resource::Rule { shape: Some(&self::lifecycle_policy::RESOURCE_SELECTION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LIFECYCLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ExecutionRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/)?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDetails", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::lifecycle_policy::POLICY_DETAIL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResourceSelection", crate::resource::Rule { shape: Some(&self::lifecycle_policy::RESOURCE_SELECTION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LifecyclePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LifecyclePolicy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -3306,23 +2149,21 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("ExclusionRules", self.exclusion_rules);
-            p.set("Filter", self.filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyDetail;
+        req {
+            action = "Action",
+            filter = "Filter",
+        }
+        opt {
+            exclusion_rules = "ExclusionRules",
         }
     }
 
-    pub(super) static POLICY_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExclusionRules", crate::resource::Rule { shape: Some(&EXCLUSION_RULES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Filter", crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExclusionRules", crate::resource::Rule { shape: Some(&EXCLUSION_RULES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Filter", crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The action of the policy detail.
     #[derive(Clone)]
@@ -3339,7 +2180,6 @@ pub mod lifecycle_policy {
 
     impl Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::imagebuilder::lifecycle_policy::Type>>) -> Self {
             Self {
                 include_resources: ::std::option::Option::None,
@@ -3348,13 +2188,13 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IncludeResources", self.include_resources);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            include_resources = "IncludeResources",
         }
     }
 
@@ -3375,14 +2215,12 @@ pub mod lifecycle_policy {
         pub snapshots: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for IncludeResources {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Amis", self.amis);
-            p.set_opt("Containers", self.containers);
-            p.set_opt("Snapshots", self.snapshots);
-            p.into_expr()
+    crate::resource::props! {
+        nested IncludeResources;
+        opt {
+            amis = "Amis",
+            containers = "Containers",
+            snapshots = "Snapshots",
         }
     }
 
@@ -3399,21 +2237,17 @@ pub mod lifecycle_policy {
         pub tag_map: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ExclusionRules {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Amis", self.amis);
-            p.set_opt("TagMap", self.tag_map);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExclusionRules;
+        opt {
+            amis = "Amis",
+            tag_map = "TagMap",
         }
     }
 
-    pub(super) static EXCLUSION_RULES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Amis", crate::resource::Rule { shape: Some(&AMI_EXCLUSION_RULES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXCLUSION_RULES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Amis", crate::resource::Rule { shape: Some(&AMI_EXCLUSION_RULES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The AMI exclusion rules for the policy detail.
     #[derive(Clone, Default)]
@@ -3440,26 +2274,22 @@ pub mod lifecycle_policy {
         pub tag_map: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for AmiExclusionRules {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsPublic", self.is_public);
-            p.set_opt("LastLaunched", self.last_launched);
-            p.set_opt("Regions", self.regions);
-            p.set_opt("SharedAccounts", self.shared_accounts);
-            p.set_opt("TagMap", self.tag_map);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmiExclusionRules;
+        opt {
+            is_public = "IsPublic",
+            last_launched = "LastLaunched",
+            regions = "Regions",
+            shared_accounts = "SharedAccounts",
+            tag_map = "TagMap",
         }
     }
 
-    pub(super) static AMI_EXCLUSION_RULES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LastLaunched", crate::resource::Rule { shape: Some(&LAST_LAUNCHED_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SharedAccounts", crate::resource::Rule { min_items: Some(1), max_items: Some(1536), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMI_EXCLUSION_RULES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LastLaunched", crate::resource::Rule { shape: Some(&LAST_LAUNCHED_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SharedAccounts", crate::resource::Rule { min_items: Some(1), max_items: Some(1536), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The last launched time of a resource.
     #[derive(Clone)]
@@ -3476,7 +2306,6 @@ pub mod lifecycle_policy {
 
     impl LastLaunched {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::imagebuilder::lifecycle_policy::TimeUnit>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -3485,21 +2314,17 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for LastLaunched {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested LastLaunched;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
-    pub(super) static LAST_LAUNCHED_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(1.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAST_LAUNCHED_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(1.0), max: Some(365.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The filters to apply of the policy detail.
     #[derive(Clone)]
@@ -3524,7 +2349,6 @@ pub mod lifecycle_policy {
 
     impl Filter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::imagebuilder::lifecycle_policy::FilterType>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 retain_at_least: ::std::option::Option::None,
@@ -3535,24 +2359,22 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RetainAtLeast", self.retain_at_least);
-            p.set("Type", self.type_);
-            p.set_opt("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        req {
+            type_ = "Type",
+            value = "Value",
+        }
+        opt {
+            retain_at_least = "RetainAtLeast",
+            unit = "Unit",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RetainAtLeast", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RetainAtLeast", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The resource selection for the lifecycle policy.
     #[derive(Clone, Default)]
@@ -3567,21 +2389,17 @@ pub mod lifecycle_policy {
         pub tag_map: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ResourceSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Recipes", self.recipes);
-            p.set_opt("TagMap", self.tag_map);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceSelection;
+        opt {
+            recipes = "Recipes",
+            tag_map = "TagMap",
         }
     }
 
-    pub(super) static RESOURCE_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Recipes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&RECIPE_SELECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Recipes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&RECIPE_SELECTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The recipe to apply the lifecycle policy for.
     #[derive(Clone)]
@@ -3598,7 +2416,6 @@ pub mod lifecycle_policy {
 
     impl RecipeSelection {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, semantic_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -3607,25 +2424,21 @@ pub mod lifecycle_policy {
         }
     }
 
-    impl crate::resource::ToExpr for RecipeSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("SemanticVersion", self.semantic_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecipeSelection;
+        req {
+            name = "Name",
+            semantic_version = "SemanticVersion",
         }
     }
 
-    pub(super) static RECIPE_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
-            ("SemanticVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECIPE_SELECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
+        ("SemanticVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?:[0-9]+|x)\\.(?:[0-9]+|x)\\.(?:[0-9]+|x)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The action type of the policy detail.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `DELETE`
         Delete,
@@ -3635,19 +2448,10 @@ pub mod lifecycle_policy {
         Disable,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Delete => "DELETE",
-                Self::Deprecate => "DEPRECATE",
-                Self::Disable => "DISABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["DELETE", "DEPRECATE", "DISABLE"]);
 
     /// A time unit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimeUnit {
         /// `DAYS`
         Days,
@@ -3659,20 +2463,10 @@ pub mod lifecycle_policy {
         Years,
     }
 
-    impl crate::value::CfnEnum for TimeUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-                Self::Weeks => "WEEKS",
-                Self::Months => "MONTHS",
-                Self::Years => "YEARS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TimeUnit, ["DAYS", "WEEKS", "MONTHS", "YEARS"]);
 
     /// The filter type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterType {
         /// `AGE`
         Age,
@@ -3680,18 +2474,10 @@ pub mod lifecycle_policy {
         Count,
     }
 
-    impl crate::value::CfnEnum for FilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Age => "AGE",
-                Self::Count => "COUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterType, ["AGE", "COUNT"]);
 
     /// The resource type of the lifecycle policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AMI_IMAGE`
         AmiImage,
@@ -3699,18 +2485,10 @@ pub mod lifecycle_policy {
         ContainerImage,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AmiImage => "AMI_IMAGE",
-                Self::ContainerImage => "CONTAINER_IMAGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["AMI_IMAGE", "CONTAINER_IMAGE"]);
 
     /// The status of the lifecycle policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `DISABLED`
         Disabled,
@@ -3718,15 +2496,7 @@ pub mod lifecycle_policy {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["DISABLED", "ENABLED"]);
 }
 
 /// Resource schema for AWS::ImageBuilder::Workflow
@@ -3774,7 +2544,6 @@ pub struct Workflow {
 
 impl Workflow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::imagebuilder::workflow::Type>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             change_description: ::std::option::Option::None,
@@ -3790,69 +2559,46 @@ impl Workflow {
     }
 }
 
-impl crate::resource::Resource for Workflow {
-    const TYPE: &'static str = "AWS::ImageBuilder::Workflow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKFLOW_SHAPE)
+crate::resource::props! {
+    resource Workflow = "AWS::ImageBuilder::Workflow", shape: Some(&WORKFLOW_SHAPE);
+    req {
+        name = "Name",
+        type_ = "Type",
+        version = "Version",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ChangeDescription", self.change_description);
-        p.set_opt("Data", self.data);
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p.set_opt("Uri", self.uri);
-        p.set("Version", self.version);
-        p
+    opt {
+        change_description = "ChangeDescription",
+        data = "Data",
+        description = "Description",
+        kms_key_id = "KmsKeyId",
+        tags = "Tags",
+        uri = "Uri",
     }
 }
 
-static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChangeDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(16000), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChangeDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Data", crate::resource::Rule { min_len: Some(1), max_len: Some(16000), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[-_A-Za-z-0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z-0-9]$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workflow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workflow> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `LatestVersion`.
-    #[inline]
-    pub fn attr_latest_version(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LatestVersion")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Arn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Arn")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Major`.
-    #[inline]
-    pub fn attr_latest_version_major(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Major")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Minor`.
-    #[inline]
-    pub fn attr_latest_version_minor(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Minor")
-    }
-    /// `Fn::GetAtt` `LatestVersion.Patch`.
-    #[inline]
-    pub fn attr_latest_version_patch(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersion.Patch")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `LatestVersion`.
+        attr_latest_version: crate::value::Json = "LatestVersion",
+        /// `Fn::GetAtt` `LatestVersion.Arn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersion.Arn",
+        /// `Fn::GetAtt` `LatestVersion.Major`.
+        attr_latest_version_major: ::std::string::String = "LatestVersion.Major",
+        /// `Fn::GetAtt` `LatestVersion.Minor`.
+        attr_latest_version_minor: ::std::string::String = "LatestVersion.Minor",
+        /// `Fn::GetAtt` `LatestVersion.Patch`.
+        attr_latest_version_patch: ::std::string::String = "LatestVersion.Patch",
     }
 }
 
@@ -3860,7 +2606,7 @@ pub mod workflow {
     //! Nested property types and enums of [`Workflow`](super::Workflow).
 
     /// The type of the workflow denotes whether the workflow is used to build, test, or distribute.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `BUILD`
         Build,
@@ -3870,14 +2616,5 @@ pub mod workflow {
         Distribution,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Build => "BUILD",
-                Self::Test => "TEST",
-                Self::Distribution => "DISTRIBUTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["BUILD", "TEST", "DISTRIBUTION"]);
 }

@@ -17,34 +17,24 @@ pub struct AssessmentTarget {
     pub resource_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for AssessmentTarget {
-    const TYPE: &'static str = "AWS::Inspector::AssessmentTarget";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSESSMENT_TARGET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssessmentTargetName", self.assessment_target_name);
-        p.set_opt("ResourceGroupArn", self.resource_group_arn);
-        p
+crate::resource::props! {
+    resource AssessmentTarget = "AWS::Inspector::AssessmentTarget", shape: Some(&ASSESSMENT_TARGET_SHAPE);
+    opt {
+        assessment_target_name = "AssessmentTargetName",
+        resource_group_arn = "ResourceGroupArn",
     }
 }
 
-static ASSESSMENT_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssessmentTargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
-        ("ResourceGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSESSMENT_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssessmentTargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
+    ("ResourceGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AssessmentTarget`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AssessmentTarget> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -69,7 +59,6 @@ pub struct AssessmentTemplate {
 
 impl AssessmentTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(assessment_target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, duration_in_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, rules_package_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             assessment_target_arn: assessment_target_arn.into(),
@@ -81,52 +70,33 @@ impl AssessmentTemplate {
     }
 }
 
-impl crate::resource::Resource for AssessmentTemplate {
-    const TYPE: &'static str = "AWS::Inspector::AssessmentTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSESSMENT_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource AssessmentTemplate = "AWS::Inspector::AssessmentTemplate", shape: Some(&ASSESSMENT_TEMPLATE_SHAPE);
+    req {
+        assessment_target_arn = "AssessmentTargetArn",
+        duration_in_seconds = "DurationInSeconds",
+        rules_package_arns = "RulesPackageArns",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AssessmentTargetArn", self.assessment_target_arn);
-        p.set_opt("AssessmentTemplateName", self.assessment_template_name);
-        p.set("DurationInSeconds", self.duration_in_seconds);
-        p.set("RulesPackageArns", self.rules_package_arns);
-        p.set_opt("UserAttributesForFindings", self.user_attributes_for_findings);
-        p
+    opt {
+        assessment_template_name = "AssessmentTemplateName",
+        user_attributes_for_findings = "UserAttributesForFindings",
     }
 }
 
-static ASSESSMENT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssessmentTargetArn", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ("AssessmentTemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
-        ("DurationInSeconds", crate::resource::Rule { min: Some(180.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ("RulesPackageArns", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserAttributesForFindings", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::assessment_template::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSESSMENT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssessmentTargetArn", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ("AssessmentTemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
+    ("DurationInSeconds", crate::resource::Rule { min: Some(180.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ("RulesPackageArns", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserAttributesForFindings", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AssessmentTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AssessmentTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod assessment_template {
-    //! Nested property types and enums of [`AssessmentTemplate`](super::AssessmentTemplate).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Inspector::ResourceGroup
@@ -150,42 +120,21 @@ impl ResourceGroup {
     }
 }
 
-impl crate::resource::Resource for ResourceGroup {
-    const TYPE: &'static str = "AWS::Inspector::ResourceGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceGroupTags", self.resource_group_tags);
-        p
+crate::resource::props! {
+    resource ResourceGroup = "AWS::Inspector::ResourceGroup", shape: Some(&RESOURCE_GROUP_SHAPE);
+    req {
+        resource_group_tags = "ResourceGroupTags",
     }
 }
 
-static RESOURCE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceGroupTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::resource_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceGroupTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod resource_group {
-    //! Nested property types and enums of [`ResourceGroup`](super::ResourceGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

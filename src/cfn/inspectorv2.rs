@@ -27,7 +27,6 @@ pub struct CisScanConfiguration {
 
 impl CisScanConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(scan_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule: crate::cfn::inspectorv2::cis_scan_configuration::Schedule, security_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::inspectorv2::cis_scan_configuration::CisSecurityLevel>>, targets: crate::cfn::inspectorv2::cis_scan_configuration::CisTargets) -> Self {
         Self {
             scan_name: scan_name.into(),
@@ -39,38 +38,30 @@ impl CisScanConfiguration {
     }
 }
 
-impl crate::resource::Resource for CisScanConfiguration {
-    const TYPE: &'static str = "AWS::InspectorV2::CisScanConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CIS_SCAN_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource CisScanConfiguration = "AWS::InspectorV2::CisScanConfiguration", shape: Some(&CIS_SCAN_CONFIGURATION_SHAPE);
+    req {
+        scan_name = "ScanName",
+        schedule = "Schedule",
+        security_level = "SecurityLevel",
+        targets = "Targets",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ScanName", self.scan_name);
-        p.set("Schedule", self.schedule);
-        p.set("SecurityLevel", self.security_level);
-        p.set_opt("Tags", self.tags);
-        p.set("Targets", self.targets);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CIS_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ScanName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { shape: Some(&self::cis_scan_configuration::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { shape: Some(&self::cis_scan_configuration::CIS_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CIS_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ScanName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::cis_scan_configuration::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { shape: Some(&self::cis_scan_configuration::CIS_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CisScanConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CisScanConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -90,27 +81,23 @@ pub mod cis_scan_configuration {
         pub weekly: ::std::option::Option<crate::cfn::inspectorv2::cis_scan_configuration::WeeklySchedule>,
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Daily", self.daily);
-            p.set_opt("Monthly", self.monthly);
-            p.set_opt("OneTime", self.one_time);
-            p.set_opt("Weekly", self.weekly);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        opt {
+            daily = "Daily",
+            monthly = "Monthly",
+            one_time = "OneTime",
+            weekly = "Weekly",
         }
     }
 
-    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Daily", crate::resource::Rule { shape: Some(&DAILY_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Monthly", crate::resource::Rule { shape: Some(&MONTHLY_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Weekly", crate::resource::Rule { shape: Some(&WEEKLY_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Daily", crate::resource::Rule { shape: Some(&DAILY_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Monthly", crate::resource::Rule { shape: Some(&MONTHLY_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OneTime", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("Weekly", crate::resource::Rule { shape: Some(&WEEKLY_SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DailySchedule`.
     #[derive(Clone)]
     pub struct DailySchedule {
         /// CloudFormation property `StartTime`; required.
@@ -127,22 +114,17 @@ pub mod cis_scan_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for DailySchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested DailySchedule;
+        req {
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static DAILY_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StartTime", crate::resource::Rule { shape: Some(&TIME_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DAILY_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StartTime", crate::resource::Rule { shape: Some(&TIME_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Time`.
     #[derive(Clone)]
     pub struct Time {
         /// CloudFormation property `TimeOfDay`; required.
@@ -153,7 +135,6 @@ pub mod cis_scan_configuration {
 
     impl Time {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(time_of_day: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, time_zone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 time_of_day: time_of_day.into(),
@@ -162,23 +143,18 @@ pub mod cis_scan_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for Time {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TimeOfDay", self.time_of_day);
-            p.set("TimeZone", self.time_zone);
-            p.into_expr()
+    crate::resource::props! {
+        nested Time;
+        req {
+            time_of_day = "TimeOfDay",
+            time_zone = "TimeZone",
         }
     }
 
-    pub(super) static TIME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeOfDay", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-1]?[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeOfDay", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-1]?[0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MonthlySchedule`.
     #[derive(Clone)]
     pub struct MonthlySchedule {
         /// CloudFormation property `Day`; required.
@@ -189,7 +165,6 @@ pub mod cis_scan_configuration {
 
     impl MonthlySchedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(day: impl ::std::convert::Into<crate::value::Val<crate::cfn::inspectorv2::cis_scan_configuration::Day>>, start_time: crate::cfn::inspectorv2::cis_scan_configuration::Time) -> Self {
             Self {
                 day: day.into(),
@@ -198,23 +173,18 @@ pub mod cis_scan_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for MonthlySchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Day", self.day);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonthlySchedule;
+        req {
+            day = "Day",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static MONTHLY_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StartTime", crate::resource::Rule { shape: Some(&TIME_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MONTHLY_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StartTime", crate::resource::Rule { shape: Some(&TIME_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WeeklySchedule`.
     #[derive(Clone)]
     pub struct WeeklySchedule {
         /// CloudFormation property `Days`; required.
@@ -225,7 +195,6 @@ pub mod cis_scan_configuration {
 
     impl WeeklySchedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(days: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::inspectorv2::cis_scan_configuration::Day>>>, start_time: crate::cfn::inspectorv2::cis_scan_configuration::Time) -> Self {
             Self {
                 days: days.into(),
@@ -234,24 +203,19 @@ pub mod cis_scan_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for WeeklySchedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Days", self.days);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested WeeklySchedule;
+        req {
+            days = "Days",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static WEEKLY_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Days", crate::resource::Rule { min_items: Some(1), max_items: Some(7), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { shape: Some(&TIME_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEEKLY_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Days", crate::resource::Rule { min_items: Some(1), max_items: Some(7), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { shape: Some(&TIME_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CisTargets`.
     #[derive(Clone)]
     pub struct CisTargets {
         /// CloudFormation property `AccountIds`; required.
@@ -262,7 +226,6 @@ pub mod cis_scan_configuration {
 
     impl CisTargets {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, target_resource_tags: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 account_ids: account_ids.into(),
@@ -271,24 +234,19 @@ pub mod cis_scan_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for CisTargets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountIds", self.account_ids);
-            p.set("TargetResourceTags", self.target_resource_tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested CisTargets;
+        req {
+            account_ids = "AccountIds",
+            target_resource_tags = "TargetResourceTags",
         }
     }
 
-    pub(super) static CIS_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}|ALL_ACCOUNTS|SELF$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CIS_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}|ALL_ACCOUNTS|SELF$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Day`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Day {
         /// `MON`
         Mon,
@@ -306,23 +264,9 @@ pub mod cis_scan_configuration {
         Sun,
     }
 
-    impl crate::value::CfnEnum for Day {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mon => "MON",
-                Self::Tue => "TUE",
-                Self::Wed => "WED",
-                Self::Thu => "THU",
-                Self::Fri => "FRI",
-                Self::Sat => "SAT",
-                Self::Sun => "SUN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Day, ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]);
 
-    /// Allowed values of `CisSecurityLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CisSecurityLevel {
         /// `LEVEL_1`
         Level1,
@@ -330,15 +274,7 @@ pub mod cis_scan_configuration {
         Level2,
     }
 
-    impl crate::value::CfnEnum for CisSecurityLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Level1 => "LEVEL_1",
-                Self::Level2 => "LEVEL_2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CisSecurityLevel, ["LEVEL_1", "LEVEL_2"]);
 }
 
 /// Inspector CodeSecurityIntegration resource schema
@@ -366,70 +302,44 @@ pub struct CodeSecurityIntegration {
     pub update_integration_details: ::std::option::Option<crate::cfn::inspectorv2::code_security_integration::UpdateDetails>,
 }
 
-impl crate::resource::Resource for CodeSecurityIntegration {
-    const TYPE: &'static str = "AWS::InspectorV2::CodeSecurityIntegration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CODE_SECURITY_INTEGRATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CreateIntegrationDetails", self.create_integration_details);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p.set_opt("UpdateIntegrationDetails", self.update_integration_details);
-        p
+crate::resource::props! {
+    resource CodeSecurityIntegration = "AWS::InspectorV2::CodeSecurityIntegration", shape: Some(&CODE_SECURITY_INTEGRATION_SHAPE);
+    opt {
+        create_integration_details = "CreateIntegrationDetails",
+        name = "Name",
+        tags = "Tags",
+        type_ = "Type",
+        update_integration_details = "UpdateIntegrationDetails",
     }
 }
 
-static CODE_SECURITY_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CreateIntegrationDetails", crate::resource::Rule { shape: Some(&self::code_security_integration::CREATE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_$:.]*$")), ..crate::resource::Rule::NONE }),
-        ("UpdateIntegrationDetails", crate::resource::Rule { shape: Some(&self::code_security_integration::UPDATE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CODE_SECURITY_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CreateIntegrationDetails", crate::resource::Rule { shape: Some(&self::code_security_integration::CREATE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_$:.]*$")), ..crate::resource::Rule::NONE }),
+    ("UpdateIntegrationDetails", crate::resource::Rule { shape: Some(&self::code_security_integration::UPDATE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CodeSecurityIntegration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CodeSecurityIntegration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AuthorizationUrl`.
-    #[inline]
-    pub fn attr_authorization_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AuthorizationUrl")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AuthorizationUrl`.
+        attr_authorization_url: ::std::string::String = "AuthorizationUrl",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: ::std::string::String = "StatusReason",
     }
 }
 
 pub mod code_security_integration {
     //! Nested property types and enums of [`CodeSecurityIntegration`](super::CodeSecurityIntegration).
 
-    /// The definition `CreateDetails`.
     #[derive(Clone)]
     pub struct CreateDetails {
         /// CloudFormation property `gitlabSelfManaged`; required.
@@ -446,22 +356,17 @@ pub mod code_security_integration {
         }
     }
 
-    impl crate::resource::ToExpr for CreateDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("gitlabSelfManaged", self.gitlab_self_managed);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateDetails;
+        req {
+            gitlab_self_managed = "gitlabSelfManaged",
         }
     }
 
-    pub(super) static CREATE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("gitlabSelfManaged", crate::resource::Rule { shape: Some(&CREATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREATE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("gitlabSelfManaged", crate::resource::Rule { shape: Some(&CREATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CreateGitLabSelfManagedIntegrationDetail`.
     #[derive(Clone)]
     pub struct CreateGitLabSelfManagedIntegrationDetail {
         /// CloudFormation property `accessToken`; required.
@@ -472,7 +377,6 @@ pub mod code_security_integration {
 
     impl CreateGitLabSelfManagedIntegrationDetail {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_token: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_token: access_token.into(),
@@ -481,23 +385,18 @@ pub mod code_security_integration {
         }
     }
 
-    impl crate::resource::ToExpr for CreateGitLabSelfManagedIntegrationDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("accessToken", self.access_token);
-            p.set("instanceUrl", self.instance_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested CreateGitLabSelfManagedIntegrationDetail;
+        req {
+            access_token = "accessToken",
+            instance_url = "instanceUrl",
         }
     }
 
-    pub(super) static CREATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("instanceUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[-a-zA-Z0-9()@:%_+.~#?&//=]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("instanceUrl", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https://[-a-zA-Z0-9()@:%_+.~#?&//=]{1,1024}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UpdateDetails`.
     #[derive(Clone, Default)]
     pub struct UpdateDetails {
         /// CloudFormation property `github`.
@@ -506,24 +405,19 @@ pub mod code_security_integration {
         pub gitlab_self_managed: ::std::option::Option<crate::cfn::inspectorv2::code_security_integration::UpdateGitLabSelfManagedIntegrationDetail>,
     }
 
-    impl crate::resource::ToExpr for UpdateDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("github", self.github);
-            p.set_opt("gitlabSelfManaged", self.gitlab_self_managed);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpdateDetails;
+        opt {
+            github = "github",
+            gitlab_self_managed = "gitlabSelfManaged",
         }
     }
 
-    pub(super) static UPDATE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("github", crate::resource::Rule { shape: Some(&UPDATE_GIT_HUB_INTEGRATION_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
-            ("gitlabSelfManaged", crate::resource::Rule { shape: Some(&UPDATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPDATE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("github", crate::resource::Rule { shape: Some(&UPDATE_GIT_HUB_INTEGRATION_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
+        ("gitlabSelfManaged", crate::resource::Rule { shape: Some(&UPDATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UpdateGitHubIntegrationDetail`.
     #[derive(Clone)]
     pub struct UpdateGitHubIntegrationDetail {
         /// CloudFormation property `code`; required.
@@ -534,7 +428,6 @@ pub mod code_security_integration {
 
     impl UpdateGitHubIntegrationDetail {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, installation_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 code: code.into(),
@@ -543,24 +436,19 @@ pub mod code_security_integration {
         }
     }
 
-    impl crate::resource::ToExpr for UpdateGitHubIntegrationDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("code", self.code);
-            p.set("installationId", self.installation_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpdateGitHubIntegrationDetail;
+        req {
+            code = "code",
+            installation_id = "installationId",
         }
     }
 
-    pub(super) static UPDATE_GIT_HUB_INTEGRATION_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("code", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("installationId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPDATE_GIT_HUB_INTEGRATION_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("code", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("installationId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UpdateGitLabSelfManagedIntegrationDetail`.
     #[derive(Clone)]
     pub struct UpdateGitLabSelfManagedIntegrationDetail {
         /// CloudFormation property `authCode`; required.
@@ -569,7 +457,6 @@ pub mod code_security_integration {
 
     impl UpdateGitLabSelfManagedIntegrationDetail {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(auth_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth_code: auth_code.into(),
@@ -577,23 +464,18 @@ pub mod code_security_integration {
         }
     }
 
-    impl crate::resource::ToExpr for UpdateGitLabSelfManagedIntegrationDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("authCode", self.auth_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpdateGitLabSelfManagedIntegrationDetail;
+        req {
+            auth_code = "authCode",
         }
     }
 
-    pub(super) static UPDATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("authCode", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPDATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("authCode", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `IntegrationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `GITLAB_SELF_MANAGED`
         GitlabSelfManaged,
@@ -601,15 +483,7 @@ pub mod code_security_integration {
         Github,
     }
 
-    impl crate::value::CfnEnum for IntegrationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GitlabSelfManaged => "GITLAB_SELF_MANAGED",
-                Self::Github => "GITHUB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IntegrationType, ["GITLAB_SELF_MANAGED", "GITHUB"]);
 }
 
 /// Inspector CodeSecurityScanConfiguration resource schema
@@ -637,44 +511,33 @@ pub struct CodeSecurityScanConfiguration {
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for CodeSecurityScanConfiguration {
-    const TYPE: &'static str = "AWS::InspectorV2::CodeSecurityScanConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CODE_SECURITY_SCAN_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("Level", self.level);
-        p.set_opt("Name", self.name);
-        p.set_opt("ScopeSettings", self.scope_settings);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource CodeSecurityScanConfiguration = "AWS::InspectorV2::CodeSecurityScanConfiguration", shape: Some(&CODE_SECURITY_SCAN_CONFIGURATION_SHAPE);
+    opt {
+        configuration = "Configuration",
+        level = "Level",
+        name = "Name",
+        scope_settings = "ScopeSettings",
+        tags = "Tags",
     }
 }
 
-static CODE_SECURITY_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::code_security_scan_configuration::CODE_SECURITY_SCAN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_$:.]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CODE_SECURITY_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::code_security_scan_configuration::CODE_SECURITY_SCAN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_$:.]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CodeSecurityScanConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CodeSecurityScanConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod code_security_scan_configuration {
     //! Nested property types and enums of [`CodeSecurityScanConfiguration`](super::CodeSecurityScanConfiguration).
 
-    /// The definition `CodeSecurityScanConfiguration`.
     #[derive(Clone)]
     pub struct CodeSecurityScanConfiguration {
         /// CloudFormation property `continuousIntegrationScanConfiguration`.
@@ -687,7 +550,6 @@ pub mod code_security_scan_configuration {
 
     impl CodeSecurityScanConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rule_set_categories: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::inspectorv2::code_security_scan_configuration::RuleSetCategory>>>) -> Self {
             Self {
                 continuous_integration_scan_configuration: ::std::option::Option::None,
@@ -697,26 +559,23 @@ pub mod code_security_scan_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for CodeSecurityScanConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("continuousIntegrationScanConfiguration", self.continuous_integration_scan_configuration);
-            p.set_opt("periodicScanConfiguration", self.periodic_scan_configuration);
-            p.set("ruleSetCategories", self.rule_set_categories);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeSecurityScanConfiguration;
+        req {
+            rule_set_categories = "ruleSetCategories",
+        }
+        opt {
+            continuous_integration_scan_configuration = "continuousIntegrationScanConfiguration",
+            periodic_scan_configuration = "periodicScanConfiguration",
         }
     }
 
-    pub(super) static CODE_SECURITY_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("continuousIntegrationScanConfiguration", crate::resource::Rule { shape: Some(&CONTINUOUS_INTEGRATION_SCAN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("periodicScanConfiguration", crate::resource::Rule { shape: Some(&PERIODIC_SCAN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ruleSetCategories", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_SECURITY_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("continuousIntegrationScanConfiguration", crate::resource::Rule { shape: Some(&CONTINUOUS_INTEGRATION_SCAN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("periodicScanConfiguration", crate::resource::Rule { shape: Some(&PERIODIC_SCAN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ruleSetCategories", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ContinuousIntegrationScanConfiguration`.
     #[derive(Clone)]
     pub struct ContinuousIntegrationScanConfiguration {
         /// CloudFormation property `supportedEvents`; required.
@@ -725,7 +584,6 @@ pub mod code_security_scan_configuration {
 
     impl ContinuousIntegrationScanConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(supported_events: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::inspectorv2::code_security_scan_configuration::ContinuousIntegrationScanEvent>>>) -> Self {
             Self {
                 supported_events: supported_events.into(),
@@ -733,22 +591,17 @@ pub mod code_security_scan_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ContinuousIntegrationScanConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("supportedEvents", self.supported_events);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContinuousIntegrationScanConfiguration;
+        req {
+            supported_events = "supportedEvents",
         }
     }
 
-    pub(super) static CONTINUOUS_INTEGRATION_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("supportedEvents", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTINUOUS_INTEGRATION_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("supportedEvents", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PeriodicScanConfiguration`.
     #[derive(Clone, Default)]
     pub struct PeriodicScanConfiguration {
         /// CloudFormation property `frequency`.
@@ -757,40 +610,32 @@ pub mod code_security_scan_configuration {
         pub frequency_expression: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PeriodicScanConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("frequency", self.frequency);
-            p.set_opt("frequencyExpression", self.frequency_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested PeriodicScanConfiguration;
+        opt {
+            frequency = "frequency",
+            frequency_expression = "frequencyExpression",
         }
     }
 
-    pub(super) static PERIODIC_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("frequencyExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERIODIC_SCAN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("frequencyExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ScopeSettings`.
     #[derive(Clone, Default)]
     pub struct ScopeSettings {
         /// CloudFormation property `projectSelectionScope`.
         pub project_selection_scope: ::std::option::Option<crate::value::Val<crate::cfn::inspectorv2::code_security_scan_configuration::ProjectSelectionScope>>,
     }
 
-    impl crate::resource::ToExpr for ScopeSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("projectSelectionScope", self.project_selection_scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScopeSettings;
+        opt {
+            project_selection_scope = "projectSelectionScope",
         }
     }
 
-    /// Allowed values of `ContinuousIntegrationScanEvent`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContinuousIntegrationScanEvent {
         /// `PULL_REQUEST`
         PullRequest,
@@ -798,18 +643,9 @@ pub mod code_security_scan_configuration {
         Push,
     }
 
-    impl crate::value::CfnEnum for ContinuousIntegrationScanEvent {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PullRequest => "PULL_REQUEST",
-                Self::Push => "PUSH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContinuousIntegrationScanEvent, ["PULL_REQUEST", "PUSH"]);
 
-    /// Allowed values of `PeriodicScanFrequency`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PeriodicScanFrequency {
         /// `WEEKLY`
         Weekly,
@@ -819,19 +655,9 @@ pub mod code_security_scan_configuration {
         Never,
     }
 
-    impl crate::value::CfnEnum for PeriodicScanFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Weekly => "WEEKLY",
-                Self::Monthly => "MONTHLY",
-                Self::Never => "NEVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PeriodicScanFrequency, ["WEEKLY", "MONTHLY", "NEVER"]);
 
-    /// Allowed values of `RuleSetCategory`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleSetCategory {
         /// `SAST`
         Sast,
@@ -841,19 +667,9 @@ pub mod code_security_scan_configuration {
         Sca,
     }
 
-    impl crate::value::CfnEnum for RuleSetCategory {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sast => "SAST",
-                Self::Iac => "IAC",
-                Self::Sca => "SCA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleSetCategory, ["SAST", "IAC", "SCA"]);
 
-    /// Allowed values of `ConfigurationLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationLevel {
         /// `ORGANIZATION`
         Organization,
@@ -861,31 +677,15 @@ pub mod code_security_scan_configuration {
         Account,
     }
 
-    impl crate::value::CfnEnum for ConfigurationLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Organization => "ORGANIZATION",
-                Self::Account => "ACCOUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfigurationLevel, ["ORGANIZATION", "ACCOUNT"]);
 
-    /// Allowed values of `ProjectSelectionScope`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProjectSelectionScope {
         /// `ALL`
         All,
     }
 
-    impl crate::value::CfnEnum for ProjectSelectionScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProjectSelectionScope, ["ALL"]);
 }
 
 /// Creates and manages a multi-cloud connector for Amazon Inspector, enabling vulnerability scanning of Azure resources.
@@ -917,7 +717,6 @@ pub struct Connector {
 
 impl Connector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, provider: impl ::std::convert::Into<crate::value::Val<crate::cfn::inspectorv2::connector::CloudProvider>>, provider_configuration: crate::cfn::inspectorv2::connector::ProviderConfiguration) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -929,101 +728,59 @@ impl Connector {
     }
 }
 
-impl crate::resource::Resource for Connector {
-    const TYPE: &'static str = "AWS::InspectorV2::Connector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource Connector = "AWS::InspectorV2::Connector", shape: Some(&CONNECTOR_SHAPE);
+    req {
+        name = "Name",
+        provider = "Provider",
+        provider_configuration = "ProviderConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Provider", self.provider);
-        p.set("ProviderConfiguration", self.provider_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N}_-]+$")), ..crate::resource::Rule::NONE }),
-        ("ProviderConfiguration", crate::resource::Rule { shape: Some(&self::connector::PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::connector::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{N}_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ProviderConfiguration", crate::resource::Rule { shape: Some(&self::connector::PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::connector::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connector> {
-    /// `Fn::GetAtt` `ConnectorArn`.
-    #[inline]
-    pub fn attr_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EnablementStatus`.
-    #[inline]
-    pub fn attr_enablement_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnablementStatus")
-    }
-    /// `Fn::GetAtt` `EnablementStatusReason`.
-    #[inline]
-    pub fn attr_enablement_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnablementStatusReason")
-    }
-    /// `Fn::GetAtt` `Health`.
-    #[inline]
-    pub fn attr_health(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Health")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.ContainerImageScanning.State`.
-    #[inline]
-    pub fn attr_provider_configuration_azure_scope_configuration_container_image_scanning_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderConfiguration.Azure.ScopeConfiguration.ContainerImageScanning.State")
-    }
-    /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.ContainerImageScanning.StateReason`.
-    #[inline]
-    pub fn attr_provider_configuration_azure_scope_configuration_container_image_scanning_state_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderConfiguration.Azure.ScopeConfiguration.ContainerImageScanning.StateReason")
-    }
-    /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.State`.
-    #[inline]
-    pub fn attr_provider_configuration_azure_scope_configuration_serverless_scanning_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.State")
-    }
-    /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.StateReason`.
-    #[inline]
-    pub fn attr_provider_configuration_azure_scope_configuration_serverless_scanning_state_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.StateReason")
-    }
-    /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.State`.
-    #[inline]
-    pub fn attr_provider_configuration_azure_scope_configuration_vm_scanning_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.State")
-    }
-    /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.StateReason`.
-    #[inline]
-    pub fn attr_provider_configuration_azure_scope_configuration_vm_scanning_state_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.StateReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectorArn`.
+        attr_connector_arn: ::std::string::String = "ConnectorArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EnablementStatus`.
+        attr_enablement_status: ::std::string::String = "EnablementStatus",
+        /// `Fn::GetAtt` `EnablementStatusReason`.
+        attr_enablement_status_reason: ::std::string::String = "EnablementStatusReason",
+        /// `Fn::GetAtt` `Health`.
+        attr_health: crate::value::Json = "Health",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.ContainerImageScanning.State`.
+        attr_provider_configuration_azure_scope_configuration_container_image_scanning_state: ::std::string::String = "ProviderConfiguration.Azure.ScopeConfiguration.ContainerImageScanning.State",
+        /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.ContainerImageScanning.StateReason`.
+        attr_provider_configuration_azure_scope_configuration_container_image_scanning_state_reason: ::std::string::String = "ProviderConfiguration.Azure.ScopeConfiguration.ContainerImageScanning.StateReason",
+        /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.State`.
+        attr_provider_configuration_azure_scope_configuration_serverless_scanning_state: ::std::string::String = "ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.State",
+        /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.StateReason`.
+        attr_provider_configuration_azure_scope_configuration_serverless_scanning_state_reason: ::std::string::String = "ProviderConfiguration.Azure.ScopeConfiguration.ServerlessScanning.StateReason",
+        /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.State`.
+        attr_provider_configuration_azure_scope_configuration_vm_scanning_state: ::std::string::String = "ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.State",
+        /// `Fn::GetAtt` `ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.StateReason`.
+        attr_provider_configuration_azure_scope_configuration_vm_scanning_state_reason: ::std::string::String = "ProviderConfiguration.Azure.ScopeConfiguration.VmScanning.StateReason",
     }
 }
 
 pub mod connector {
     //! Nested property types and enums of [`Connector`](super::Connector).
 
-    /// The definition `ProviderConfiguration`.
     #[derive(Clone)]
     pub struct ProviderConfiguration {
         /// CloudFormation property `Azure`; required.
@@ -1040,22 +797,17 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Azure", self.azure);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProviderConfiguration;
+        req {
+            azure = "Azure",
         }
     }
 
-    pub(super) static PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Azure", crate::resource::Rule { shape: Some(&AZURE_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Azure", crate::resource::Rule { shape: Some(&AZURE_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AzureProviderConfiguration`.
     #[derive(Clone)]
     pub struct AzureProviderConfiguration {
         /// Whether to automatically install the VM scanner. Defaults to true.
@@ -1078,7 +830,6 @@ pub mod connector {
 
     impl AzureProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(aws_config_connector_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, azure_regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, scope_configuration: crate::cfn::inspectorv2::connector::AzureScopeConfigurationMap) -> Self {
             Self {
                 auto_install_vm_scanner: ::std::option::Option::None,
@@ -1089,25 +840,23 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for AzureProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoInstallVMScanner", self.auto_install_vm_scanner);
-            p.set("AwsConfigConnectorArn", self.aws_config_connector_arn);
-            p.set("AzureRegions", self.azure_regions);
-            p.set("ScopeConfiguration", self.scope_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureProviderConfiguration;
+        req {
+            aws_config_connector_arn = "AwsConfigConnectorArn",
+            azure_regions = "AzureRegions",
+            scope_configuration = "ScopeConfiguration",
+        }
+        opt {
+            auto_install_vm_scanner = "AutoInstallVMScanner",
         }
     }
 
-    pub(super) static AZURE_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsConfigConnectorArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:([^:]+):config:([^:]+):([^:]+):connector/([^/]+)/([^/]+)/([^/:\\s]+)")), ..crate::resource::Rule::NONE }),
-            ("AzureRegions", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("ScopeConfiguration", crate::resource::Rule { shape: Some(&AZURE_SCOPE_CONFIGURATION_MAP_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsConfigConnectorArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:([^:]+):config:([^:]+):([^:]+):connector/([^/]+)/([^/]+)/([^/:\\s]+)")), ..crate::resource::Rule::NONE }),
+        ("AzureRegions", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("ScopeConfiguration", crate::resource::Rule { shape: Some(&AZURE_SCOPE_CONFIGURATION_MAP_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines which resource types to scan and at what scope level.
     #[derive(Clone, Default)]
@@ -1126,24 +875,20 @@ pub mod connector {
         pub vm_scanning: ::std::option::Option<crate::cfn::inspectorv2::connector::ScopeConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AzureScopeConfigurationMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerImageScanning", self.container_image_scanning);
-            p.set_opt("ServerlessScanning", self.serverless_scanning);
-            p.set_opt("VmScanning", self.vm_scanning);
-            p.into_expr()
+    crate::resource::props! {
+        nested AzureScopeConfigurationMap;
+        opt {
+            container_image_scanning = "ContainerImageScanning",
+            serverless_scanning = "ServerlessScanning",
+            vm_scanning = "VmScanning",
         }
     }
 
-    pub(super) static AZURE_SCOPE_CONFIGURATION_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerImageScanning", crate::resource::Rule { shape: Some(&SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServerlessScanning", crate::resource::Rule { shape: Some(&SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VmScanning", crate::resource::Rule { shape: Some(&SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AZURE_SCOPE_CONFIGURATION_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerImageScanning", crate::resource::Rule { shape: Some(&SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServerlessScanning", crate::resource::Rule { shape: Some(&SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VmScanning", crate::resource::Rule { shape: Some(&SCOPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the scope of Azure resources to monitor for a specific resource type.
     #[derive(Clone)]
@@ -1164,7 +909,6 @@ pub mod connector {
 
     impl ScopeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(scope_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::inspectorv2::connector::ScopeType>>) -> Self {
             Self {
                 scope_type: scope_type.into(),
@@ -1175,49 +919,36 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ScopeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ScopeType", self.scope_type);
-            p.set_opt("ScopeValues", self.scope_values);
-            p.set_opt("State", self.state);
-            p.set_opt("StateReason", self.state_reason);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScopeConfiguration;
+        req {
+            scope_type = "ScopeType",
+        }
+        opt {
+            scope_values = "ScopeValues",
+            state = "State",
+            state_reason = "StateReason",
         }
     }
 
-    pub(super) static SCOPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScopeValues", crate::resource::Rule { max_items: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCOPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScopeValues", crate::resource::Rule { max_items: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `CloudProvider`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudProvider {
         /// `AZURE`
         Azure,
     }
 
-    impl crate::value::CfnEnum for CloudProvider {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Azure => "AZURE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CloudProvider, ["AZURE"]);
 
-    /// Allowed values of `ScopeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScopeType {
         /// `TENANT`
         Tenant,
@@ -1225,18 +956,9 @@ pub mod connector {
         Subscription,
     }
 
-    impl crate::value::CfnEnum for ScopeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tenant => "TENANT",
-                Self::Subscription => "SUBSCRIPTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScopeType, ["TENANT", "SUBSCRIPTION"]);
 
-    /// Allowed values of `ScopeState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScopeState {
         /// `ACTIVE`
         Active,
@@ -1248,17 +970,7 @@ pub mod connector {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ScopeState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Pending => "PENDING",
-                Self::Error => "ERROR",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScopeState, ["ACTIVE", "PENDING", "ERROR", "DISABLED"]);
 }
 
 /// Inspector Filter resource schema
@@ -1288,7 +1000,6 @@ pub struct Filter {
 
 impl Filter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(filter_action: impl ::std::convert::Into<crate::value::Val<crate::cfn::inspectorv2::filter::FilterAction>>, filter_criteria: crate::cfn::inspectorv2::filter::FilterCriteria, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1300,45 +1011,36 @@ impl Filter {
     }
 }
 
-impl crate::resource::Resource for Filter {
-    const TYPE: &'static str = "AWS::InspectorV2::Filter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FILTER_SHAPE)
+crate::resource::props! {
+    resource Filter = "AWS::InspectorV2::Filter", shape: Some(&FILTER_SHAPE);
+    req {
+        filter_action = "FilterAction",
+        filter_criteria = "FilterCriteria",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("FilterAction", self.filter_action);
-        p.set("FilterCriteria", self.filter_criteria);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("FilterCriteria", crate::resource::Rule { shape: Some(&self::filter::FILTER_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("FilterCriteria", crate::resource::Rule { shape: Some(&self::filter::FILTER_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Filter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Filter> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod filter {
     //! Nested property types and enums of [`Filter`](super::Filter).
 
-    /// The definition `FilterCriteria`.
     #[derive(Clone, Default)]
     pub struct FilterCriteria {
         /// CloudFormation property `AwsAccountId`.
@@ -1429,106 +1131,101 @@ pub mod filter {
         pub vulnerable_packages: ::std::option::Option<::std::vec::Vec<crate::cfn::inspectorv2::filter::PackageFilter>>,
     }
 
-    impl crate::resource::ToExpr for FilterCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsAccountId", self.aws_account_id);
-            p.set_opt("CodeVulnerabilityDetectorName", self.code_vulnerability_detector_name);
-            p.set_opt("CodeVulnerabilityDetectorTags", self.code_vulnerability_detector_tags);
-            p.set_opt("CodeVulnerabilityFilePath", self.code_vulnerability_file_path);
-            p.set_opt("ComponentId", self.component_id);
-            p.set_opt("ComponentType", self.component_type);
-            p.set_opt("Ec2InstanceImageId", self.ec2_instance_image_id);
-            p.set_opt("Ec2InstanceSubnetId", self.ec2_instance_subnet_id);
-            p.set_opt("Ec2InstanceVpcId", self.ec2_instance_vpc_id);
-            p.set_opt("EcrImageArchitecture", self.ecr_image_architecture);
-            p.set_opt("EcrImageHash", self.ecr_image_hash);
-            p.set_opt("EcrImageInUseCount", self.ecr_image_in_use_count);
-            p.set_opt("EcrImagePushedAt", self.ecr_image_pushed_at);
-            p.set_opt("EcrImageRegistry", self.ecr_image_registry);
-            p.set_opt("EcrImageRepositoryName", self.ecr_image_repository_name);
-            p.set_opt("EcrImageTags", self.ecr_image_tags);
-            p.set_opt("EpssScore", self.epss_score);
-            p.set_opt("ExploitAvailable", self.exploit_available);
-            p.set_opt("FindingArn", self.finding_arn);
-            p.set_opt("FindingStatus", self.finding_status);
-            p.set_opt("FindingType", self.finding_type);
-            p.set_opt("FirstObservedAt", self.first_observed_at);
-            p.set_opt("FixAvailable", self.fix_available);
-            p.set_opt("InspectorScore", self.inspector_score);
-            p.set_opt("LambdaFunctionExecutionRoleArn", self.lambda_function_execution_role_arn);
-            p.set_opt("LambdaFunctionLastModifiedAt", self.lambda_function_last_modified_at);
-            p.set_opt("LambdaFunctionLayers", self.lambda_function_layers);
-            p.set_opt("LambdaFunctionName", self.lambda_function_name);
-            p.set_opt("LambdaFunctionRuntime", self.lambda_function_runtime);
-            p.set_opt("LastObservedAt", self.last_observed_at);
-            p.set_opt("NetworkProtocol", self.network_protocol);
-            p.set_opt("PortRange", self.port_range);
-            p.set_opt("RelatedVulnerabilities", self.related_vulnerabilities);
-            p.set_opt("ResourceId", self.resource_id);
-            p.set_opt("ResourceTags", self.resource_tags);
-            p.set_opt("ResourceType", self.resource_type);
-            p.set_opt("Severity", self.severity);
-            p.set_opt("Title", self.title);
-            p.set_opt("UpdatedAt", self.updated_at);
-            p.set_opt("VendorSeverity", self.vendor_severity);
-            p.set_opt("VulnerabilityId", self.vulnerability_id);
-            p.set_opt("VulnerabilitySource", self.vulnerability_source);
-            p.set_opt("VulnerablePackages", self.vulnerable_packages);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterCriteria;
+        opt {
+            aws_account_id = "AwsAccountId",
+            code_vulnerability_detector_name = "CodeVulnerabilityDetectorName",
+            code_vulnerability_detector_tags = "CodeVulnerabilityDetectorTags",
+            code_vulnerability_file_path = "CodeVulnerabilityFilePath",
+            component_id = "ComponentId",
+            component_type = "ComponentType",
+            ec2_instance_image_id = "Ec2InstanceImageId",
+            ec2_instance_subnet_id = "Ec2InstanceSubnetId",
+            ec2_instance_vpc_id = "Ec2InstanceVpcId",
+            ecr_image_architecture = "EcrImageArchitecture",
+            ecr_image_hash = "EcrImageHash",
+            ecr_image_in_use_count = "EcrImageInUseCount",
+            ecr_image_pushed_at = "EcrImagePushedAt",
+            ecr_image_registry = "EcrImageRegistry",
+            ecr_image_repository_name = "EcrImageRepositoryName",
+            ecr_image_tags = "EcrImageTags",
+            epss_score = "EpssScore",
+            exploit_available = "ExploitAvailable",
+            finding_arn = "FindingArn",
+            finding_status = "FindingStatus",
+            finding_type = "FindingType",
+            first_observed_at = "FirstObservedAt",
+            fix_available = "FixAvailable",
+            inspector_score = "InspectorScore",
+            lambda_function_execution_role_arn = "LambdaFunctionExecutionRoleArn",
+            lambda_function_last_modified_at = "LambdaFunctionLastModifiedAt",
+            lambda_function_layers = "LambdaFunctionLayers",
+            lambda_function_name = "LambdaFunctionName",
+            lambda_function_runtime = "LambdaFunctionRuntime",
+            last_observed_at = "LastObservedAt",
+            network_protocol = "NetworkProtocol",
+            port_range = "PortRange",
+            related_vulnerabilities = "RelatedVulnerabilities",
+            resource_id = "ResourceId",
+            resource_tags = "ResourceTags",
+            resource_type = "ResourceType",
+            severity = "Severity",
+            title = "Title",
+            updated_at = "UpdatedAt",
+            vendor_severity = "VendorSeverity",
+            vulnerability_id = "VulnerabilityId",
+            vulnerability_source = "VulnerabilitySource",
+            vulnerable_packages = "VulnerablePackages",
         }
     }
 
-    pub(super) static FILTER_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsAccountId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CodeVulnerabilityDetectorName", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CodeVulnerabilityDetectorTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("CodeVulnerabilityFilePath", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComponentId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ComponentType", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Ec2InstanceImageId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Ec2InstanceSubnetId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Ec2InstanceVpcId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EcrImageArchitecture", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EcrImageHash", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EcrImageInUseCount", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("EcrImagePushedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("EcrImageRegistry", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EcrImageRepositoryName", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EcrImageTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("EpssScore", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("ExploitAvailable", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FindingArn", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FindingStatus", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FindingType", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FirstObservedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("FixAvailable", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InspectorScore", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("LambdaFunctionExecutionRoleArn", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LambdaFunctionLastModifiedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("LambdaFunctionLayers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LambdaFunctionName", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LambdaFunctionRuntime", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LastObservedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("NetworkProtocol", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PortRange", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RelatedVulnerabilities", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ResourceType", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Severity", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UpdatedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("VendorSeverity", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VulnerabilityId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VulnerabilitySource", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VulnerablePackages", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PACKAGE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsAccountId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CodeVulnerabilityDetectorName", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CodeVulnerabilityDetectorTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("CodeVulnerabilityFilePath", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComponentId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ComponentType", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Ec2InstanceImageId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Ec2InstanceSubnetId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Ec2InstanceVpcId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EcrImageArchitecture", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EcrImageHash", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EcrImageInUseCount", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+        ("EcrImagePushedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EcrImageRegistry", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EcrImageRepositoryName", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EcrImageTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("EpssScore", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+        ("ExploitAvailable", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FindingArn", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FindingStatus", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FindingType", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FirstObservedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FixAvailable", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InspectorScore", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+        ("LambdaFunctionExecutionRoleArn", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LambdaFunctionLastModifiedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LambdaFunctionLayers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LambdaFunctionName", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LambdaFunctionRuntime", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LastObservedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkProtocol", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PortRange", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RelatedVulnerabilities", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&MAP_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ResourceType", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Severity", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UpdatedAt", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&DATE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VendorSeverity", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VulnerabilityId", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VulnerabilitySource", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VulnerablePackages", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PACKAGE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StringFilter`.
     #[derive(Clone)]
     pub struct StringFilter {
         /// CloudFormation property `Comparison`; required.
@@ -1539,7 +1236,6 @@ pub mod filter {
 
     impl StringFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::inspectorv2::filter::StringComparison>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -1548,23 +1244,18 @@ pub mod filter {
         }
     }
 
-    impl crate::resource::ToExpr for StringFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested StringFilter;
+        req {
+            comparison = "Comparison",
+            value = "Value",
         }
     }
 
-    pub(super) static STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STRING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NumberFilter`.
     #[derive(Clone, Default)]
     pub struct NumberFilter {
         /// CloudFormation property `LowerInclusive`.
@@ -1573,17 +1264,14 @@ pub mod filter {
         pub upper_inclusive: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for NumberFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LowerInclusive", self.lower_inclusive);
-            p.set_opt("UpperInclusive", self.upper_inclusive);
-            p.into_expr()
+    crate::resource::props! {
+        nested NumberFilter;
+        opt {
+            lower_inclusive = "LowerInclusive",
+            upper_inclusive = "UpperInclusive",
         }
     }
 
-    /// The definition `DateFilter`.
     #[derive(Clone, Default)]
     pub struct DateFilter {
         /// CloudFormation property `EndInclusive`. Format: `int64`.
@@ -1592,17 +1280,19 @@ pub mod filter {
         pub start_inclusive: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DateFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndInclusive", self.end_inclusive);
-            p.set_opt("StartInclusive", self.start_inclusive);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateFilter;
+        opt {
+            end_inclusive = "EndInclusive",
+            start_inclusive = "StartInclusive",
         }
     }
 
-    /// The definition `PortRangeFilter`.
+    pub(super) static DATE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndInclusive", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("StartInclusive", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct PortRangeFilter {
         /// CloudFormation property `BeginInclusive`.
@@ -1611,24 +1301,19 @@ pub mod filter {
         pub end_inclusive: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PortRangeFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BeginInclusive", self.begin_inclusive);
-            p.set_opt("EndInclusive", self.end_inclusive);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortRangeFilter;
+        opt {
+            begin_inclusive = "BeginInclusive",
+            end_inclusive = "EndInclusive",
         }
     }
 
-    pub(super) static PORT_RANGE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BeginInclusive", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("EndInclusive", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PORT_RANGE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BeginInclusive", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("EndInclusive", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MapFilter`.
     #[derive(Clone)]
     pub struct MapFilter {
         /// CloudFormation property `Comparison`; required.
@@ -1641,7 +1326,6 @@ pub mod filter {
 
     impl MapFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison: impl ::std::convert::Into<crate::value::Val<crate::cfn::inspectorv2::filter::MapComparison>>) -> Self {
             Self {
                 comparison: comparison.into(),
@@ -1651,25 +1335,22 @@ pub mod filter {
         }
     }
 
-    impl crate::resource::ToExpr for MapFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Comparison", self.comparison);
-            p.set_opt("Key", self.key);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested MapFilter;
+        req {
+            comparison = "Comparison",
+        }
+        opt {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAP_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PackageFilter`.
     #[derive(Clone, Default)]
     pub struct PackageFilter {
         /// CloudFormation property `Architecture`.
@@ -1690,36 +1371,31 @@ pub mod filter {
         pub version: ::std::option::Option<crate::cfn::inspectorv2::filter::StringFilter>,
     }
 
-    impl crate::resource::ToExpr for PackageFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Architecture", self.architecture);
-            p.set_opt("Epoch", self.epoch);
-            p.set_opt("FilePath", self.file_path);
-            p.set_opt("Name", self.name);
-            p.set_opt("Release", self.release);
-            p.set_opt("SourceLambdaLayerArn", self.source_lambda_layer_arn);
-            p.set_opt("SourceLayerHash", self.source_layer_hash);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested PackageFilter;
+        opt {
+            architecture = "Architecture",
+            epoch = "Epoch",
+            file_path = "FilePath",
+            name = "Name",
+            release = "Release",
+            source_lambda_layer_arn = "SourceLambdaLayerArn",
+            source_layer_hash = "SourceLayerHash",
+            version = "Version",
         }
     }
 
-    pub(super) static PACKAGE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Architecture", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FilePath", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Release", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceLambdaLayerArn", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceLayerHash", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PACKAGE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Architecture", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FilePath", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Release", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceLambdaLayerArn", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceLayerHash", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { shape: Some(&STRING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `FilterAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FilterAction {
         /// `NONE`
         None,
@@ -1727,18 +1403,9 @@ pub mod filter {
         Suppress,
     }
 
-    impl crate::value::CfnEnum for FilterAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Suppress => "SUPPRESS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FilterAction, ["NONE", "SUPPRESS"]);
 
-    /// Allowed values of `StringComparison`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StringComparison {
         /// `EQUALS`
         Equals,
@@ -1748,30 +1415,13 @@ pub mod filter {
         NotEquals,
     }
 
-    impl crate::value::CfnEnum for StringComparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::Prefix => "PREFIX",
-                Self::NotEquals => "NOT_EQUALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StringComparison, ["EQUALS", "PREFIX", "NOT_EQUALS"]);
 
-    /// Allowed values of `MapComparison`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MapComparison {
         /// `EQUALS`
         Equals,
     }
 
-    impl crate::value::CfnEnum for MapComparison {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MapComparison, ["EQUALS"]);
 }

@@ -61,80 +61,51 @@ impl Connection {
     }
 }
 
-impl crate::resource::Resource for Connection {
-    const TYPE: &'static str = "AWS::Interconnect::Connection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTION_SHAPE)
+crate::resource::props! {
+    resource Connection = "AWS::Interconnect::Connection", shape: Some(&CONNECTION_SHAPE);
+    req {
+        attach_point = "AttachPoint",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActivationKey", self.activation_key);
-        p.set("AttachPoint", self.attach_point);
-        p.set_opt("Bandwidth", self.bandwidth);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnvironmentId", self.environment_id);
-        p.set_opt("RemoteAccount", self.remote_account);
-        p.set_opt("RemoteOwnerAccount", self.remote_owner_account);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        activation_key = "ActivationKey",
+        bandwidth = "Bandwidth",
+        description = "Description",
+        environment_id = "EnvironmentId",
+        remote_account = "RemoteAccount",
+        remote_owner_account = "RemoteOwnerAccount",
+        tags = "Tags",
     }
 }
 
-static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AttachPoint", crate::resource::Rule { shape: Some(&self::connection::ATTACH_POINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Bandwidth", crate::resource::Rule { min_len: Some(1), max_len: Some(8), pattern: Some(crate::resource::Pattern::Regex("^\\d+[MG]bps$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9_ ]+$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("RemoteAccount", crate::resource::Rule { shape: Some(&self::connection::REMOTE_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RemoteOwnerAccount", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9_@\\.]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::connection::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AttachPoint", crate::resource::Rule { shape: Some(&self::connection::ATTACH_POINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Bandwidth", crate::resource::Rule { min_len: Some(1), max_len: Some(8), pattern: Some(crate::resource::Pattern::Regex("^\\d+[MG]bps$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9_ ]+$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("RemoteAccount", crate::resource::Rule { shape: Some(&self::connection::REMOTE_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RemoteOwnerAccount", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9_@\\.]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connection> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `BillingTier`.
-    #[inline]
-    pub fn attr_billing_tier(self) -> crate::value::Val<i64> {
-        self.__get_att("BillingTier")
-    }
-    /// `Fn::GetAtt` `ConnectionId`.
-    #[inline]
-    pub fn attr_connection_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionId")
-    }
-    /// `Fn::GetAtt` `OwnerAccount`.
-    #[inline]
-    pub fn attr_owner_account(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccount")
-    }
-    /// `Fn::GetAtt` `Provider`.
-    #[inline]
-    pub fn attr_provider(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Provider")
-    }
-    /// `Fn::GetAtt` `SharedId`.
-    #[inline]
-    pub fn attr_shared_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SharedId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BillingTier`.
+        attr_billing_tier: i64 = "BillingTier",
+        /// `Fn::GetAtt` `ConnectionId`.
+        attr_connection_id: ::std::string::String = "ConnectionId",
+        /// `Fn::GetAtt` `OwnerAccount`.
+        attr_owner_account: ::std::string::String = "OwnerAccount",
+        /// `Fn::GetAtt` `Provider`.
+        attr_provider: crate::value::Json = "Provider",
+        /// `Fn::GetAtt` `SharedId`.
+        attr_shared_id: ::std::string::String = "SharedId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
@@ -154,21 +125,17 @@ pub mod connection {
         pub direct_connect_gateway: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AttachPoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.set_opt("DirectConnectGateway", self.direct_connect_gateway);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttachPoint;
+        opt {
+            arn = "Arn",
+            direct_connect_gateway = "DirectConnectGateway",
         }
     }
 
-    pub(super) static ATTACH_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DirectConnectGateway", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTACH_POINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DirectConnectGateway", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The remote account identifier for the connection. Required when creating a connection through AWS. Replaces RemoteOwnerAccount.
     #[derive(Clone)]
@@ -181,7 +148,6 @@ pub mod connection {
 
     impl RemoteAccount {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 identifier: identifier.into(),
@@ -189,25 +155,14 @@ pub mod connection {
         }
     }
 
-    impl crate::resource::ToExpr for RemoteAccount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identifier", self.identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested RemoteAccount;
+        req {
+            identifier = "Identifier",
         }
     }
 
-    pub(super) static REMOTE_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Identifier", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9_@\\.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REMOTE_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Identifier", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9_@\\.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

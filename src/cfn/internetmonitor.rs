@@ -37,7 +37,6 @@ pub struct Monitor {
 
 impl Monitor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(monitor_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             health_events_config: ::std::option::Option::None,
@@ -56,78 +55,59 @@ impl Monitor {
     }
 }
 
-impl crate::resource::Resource for Monitor {
-    const TYPE: &'static str = "AWS::InternetMonitor::Monitor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MONITOR_SHAPE)
+crate::resource::props! {
+    resource Monitor = "AWS::InternetMonitor::Monitor", shape: Some(&MONITOR_SHAPE);
+    req {
+        monitor_name = "MonitorName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("HealthEventsConfig", self.health_events_config);
-        p.set_opt("IncludeLinkedAccounts", self.include_linked_accounts);
-        p.set_opt("InternetMeasurementsLogDelivery", self.internet_measurements_log_delivery);
-        p.set_opt("LinkedAccountId", self.linked_account_id);
-        p.set_opt("MaxCityNetworksToMonitor", self.max_city_networks_to_monitor);
-        p.set("MonitorName", self.monitor_name);
-        p.set_opt("Resources", self.resources);
-        p.set_opt("ResourcesToAdd", self.resources_to_add);
-        p.set_opt("ResourcesToRemove", self.resources_to_remove);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrafficPercentageToMonitor", self.traffic_percentage_to_monitor);
-        p
+    opt {
+        health_events_config = "HealthEventsConfig",
+        include_linked_accounts = "IncludeLinkedAccounts",
+        internet_measurements_log_delivery = "InternetMeasurementsLogDelivery",
+        linked_account_id = "LinkedAccountId",
+        max_city_networks_to_monitor = "MaxCityNetworksToMonitor",
+        resources = "Resources",
+        resources_to_add = "ResourcesToAdd",
+        resources_to_remove = "ResourcesToRemove",
+        status = "Status",
+        tags = "Tags",
+        traffic_percentage_to_monitor = "TrafficPercentageToMonitor",
     }
 }
 
-static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HealthEventsConfig", crate::resource::Rule { shape: Some(&self::monitor::HEALTH_EVENTS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InternetMeasurementsLogDelivery", crate::resource::Rule { shape: Some(&self::monitor::INTERNET_MEASUREMENTS_LOG_DELIVERY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LinkedAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^(\\d{12})$")), ..crate::resource::Rule::NONE }),
-        ("MaxCityNetworksToMonitor", crate::resource::Rule { min: Some(1.0), max: Some(500000.0), ..crate::resource::Rule::NONE }),
-        ("MonitorName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ("Resources", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResourcesToAdd", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ResourcesToRemove", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrafficPercentageToMonitor", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HealthEventsConfig", crate::resource::Rule { shape: Some(&self::monitor::HEALTH_EVENTS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InternetMeasurementsLogDelivery", crate::resource::Rule { shape: Some(&self::monitor::INTERNET_MEASUREMENTS_LOG_DELIVERY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LinkedAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^(\\d{12})$")), ..crate::resource::Rule::NONE }),
+    ("MaxCityNetworksToMonitor", crate::resource::Rule { min: Some(1.0), max: Some(500000.0), ..crate::resource::Rule::NONE }),
+    ("MonitorName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ("Resources", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResourcesToAdd", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ResourcesToRemove", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrafficPercentageToMonitor", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Monitor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Monitor> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `MonitorArn`.
-    #[inline]
-    pub fn attr_monitor_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MonitorArn")
-    }
-    /// `Fn::GetAtt` `ProcessingStatus`.
-    #[inline]
-    pub fn attr_processing_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProcessingStatus")
-    }
-    /// `Fn::GetAtt` `ProcessingStatusInfo`.
-    #[inline]
-    pub fn attr_processing_status_info(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProcessingStatusInfo")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `MonitorArn`.
+        attr_monitor_arn: ::std::string::String = "MonitorArn",
+        /// `Fn::GetAtt` `ProcessingStatus`.
+        attr_processing_status: ::std::string::String = "ProcessingStatus",
+        /// `Fn::GetAtt` `ProcessingStatusInfo`.
+        attr_processing_status_info: ::std::string::String = "ProcessingStatusInfo",
     }
 }
 
 pub mod monitor {
     //! Nested property types and enums of [`Monitor`](super::Monitor).
 
-    /// The definition `HealthEventsConfig`.
+    pub use crate::cfn::shared::datazone_group_ai_and_3_more::Status;
+
     #[derive(Clone, Default)]
     pub struct HealthEventsConfig {
         /// CloudFormation property `AvailabilityLocalHealthEventsConfig`.
@@ -140,28 +120,23 @@ pub mod monitor {
         pub performance_score_threshold: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for HealthEventsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityLocalHealthEventsConfig", self.availability_local_health_events_config);
-            p.set_opt("AvailabilityScoreThreshold", self.availability_score_threshold);
-            p.set_opt("PerformanceLocalHealthEventsConfig", self.performance_local_health_events_config);
-            p.set_opt("PerformanceScoreThreshold", self.performance_score_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthEventsConfig;
+        opt {
+            availability_local_health_events_config = "AvailabilityLocalHealthEventsConfig",
+            availability_score_threshold = "AvailabilityScoreThreshold",
+            performance_local_health_events_config = "PerformanceLocalHealthEventsConfig",
+            performance_score_threshold = "PerformanceScoreThreshold",
         }
     }
 
-    pub(super) static HEALTH_EVENTS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AvailabilityLocalHealthEventsConfig", crate::resource::Rule { shape: Some(&LOCAL_HEALTH_EVENTS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AvailabilityScoreThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("PerformanceLocalHealthEventsConfig", crate::resource::Rule { shape: Some(&LOCAL_HEALTH_EVENTS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PerformanceScoreThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEALTH_EVENTS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailabilityLocalHealthEventsConfig", crate::resource::Rule { shape: Some(&LOCAL_HEALTH_EVENTS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AvailabilityScoreThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("PerformanceLocalHealthEventsConfig", crate::resource::Rule { shape: Some(&LOCAL_HEALTH_EVENTS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PerformanceScoreThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LocalHealthEventsConfig`.
     #[derive(Clone, Default)]
     pub struct LocalHealthEventsConfig {
         /// CloudFormation property `HealthScoreThreshold`.
@@ -169,50 +144,40 @@ pub mod monitor {
         /// CloudFormation property `MinTrafficImpact`.
         pub min_traffic_impact: ::std::option::Option<crate::value::Val<f64>>,
         /// CloudFormation property `Status`.
-        pub status: ::std::option::Option<crate::value::Val<crate::cfn::internetmonitor::monitor::Status>>,
+        pub status: ::std::option::Option<crate::value::Val<crate::cfn::shared::datazone_group_ai_and_3_more::Status>>,
     }
 
-    impl crate::resource::ToExpr for LocalHealthEventsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HealthScoreThreshold", self.health_score_threshold);
-            p.set_opt("MinTrafficImpact", self.min_traffic_impact);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocalHealthEventsConfig;
+        opt {
+            health_score_threshold = "HealthScoreThreshold",
+            min_traffic_impact = "MinTrafficImpact",
+            status = "Status",
         }
     }
 
-    pub(super) static LOCAL_HEALTH_EVENTS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HealthScoreThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MinTrafficImpact", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCAL_HEALTH_EVENTS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HealthScoreThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MinTrafficImpact", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InternetMeasurementsLogDelivery`.
     #[derive(Clone, Default)]
     pub struct InternetMeasurementsLogDelivery {
         /// CloudFormation property `S3Config`.
         pub s3_config: ::std::option::Option<crate::cfn::internetmonitor::monitor::S3Config>,
     }
 
-    impl crate::resource::ToExpr for InternetMeasurementsLogDelivery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Config", self.s3_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested InternetMeasurementsLogDelivery;
+        opt {
+            s3_config = "S3Config",
         }
     }
 
-    pub(super) static INTERNET_MEASUREMENTS_LOG_DELIVERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Config", crate::resource::Rule { shape: Some(&S3_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTERNET_MEASUREMENTS_LOG_DELIVERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Config", crate::resource::Rule { shape: Some(&S3_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Config`.
     #[derive(Clone, Default)]
     pub struct S3Config {
         /// CloudFormation property `BucketName`. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -223,44 +188,20 @@ pub mod monitor {
         pub log_delivery_status: ::std::option::Option<crate::value::Val<crate::cfn::internetmonitor::monitor::LogDeliveryStatus>>,
     }
 
-    impl crate::resource::ToExpr for S3Config {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("BucketPrefix", self.bucket_prefix);
-            p.set_opt("LogDeliveryStatus", self.log_delivery_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Config;
+        opt {
+            bucket_name = "BucketName",
+            bucket_prefix = "BucketPrefix",
+            log_delivery_status = "LogDeliveryStatus",
         }
     }
 
-    pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `LogDeliveryStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogDeliveryStatus {
         /// `ENABLED`
         Enabled,
@@ -268,18 +209,9 @@ pub mod monitor {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for LogDeliveryStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogDeliveryStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `MonitorConfigState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitorConfigState {
         /// `PENDING`
         Pending,
@@ -291,15 +223,5 @@ pub mod monitor {
         Error,
     }
 
-    impl crate::value::CfnEnum for MonitorConfigState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pending => "PENDING",
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-                Self::Error => "ERROR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MonitorConfigState, ["PENDING", "ACTIVE", "INACTIVE", "ERROR"]);
 }

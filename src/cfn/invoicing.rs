@@ -25,7 +25,6 @@ pub struct InvoiceUnit {
 
 impl InvoiceUnit {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(invoice_receiver: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rule: crate::cfn::invoicing::invoice_unit::Rule) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -38,60 +37,46 @@ impl InvoiceUnit {
     }
 }
 
-impl crate::resource::Resource for InvoiceUnit {
-    const TYPE: &'static str = "AWS::Invoicing::InvoiceUnit";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INVOICE_UNIT_SHAPE)
+crate::resource::props! {
+    resource InvoiceUnit = "AWS::Invoicing::InvoiceUnit", shape: Some(&INVOICE_UNIT_SHAPE);
+    req {
+        invoice_receiver = "InvoiceReceiver",
+        name = "Name",
+        rule = "Rule",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("InvoiceReceiver", self.invoice_receiver);
-        p.set("Name", self.name);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p.set("Rule", self.rule);
-        p.set_opt("TaxInheritanceDisabled", self.tax_inheritance_disabled);
-        p
+    opt {
+        description = "Description",
+        resource_tags = "ResourceTags",
+        tax_inheritance_disabled = "TaxInheritanceDisabled",
     }
 }
 
-static INVOICE_UNIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
-        ("InvoiceReceiver", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Unsupported("^(?! )[\\p{L}\\p{N}\\p{Z}-_]*(?<! )$")), ..crate::resource::Rule::NONE }),
-        ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::invoice_unit::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Rule", crate::resource::Rule { shape: Some(&self::invoice_unit::RULE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INVOICE_UNIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]*$")), ..crate::resource::Rule::NONE }),
+    ("InvoiceReceiver", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(?! )[\\p{L}\\p{N}\\p{Z}-_]*(?<! )$")), ..crate::resource::Rule::NONE }),
+    ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::invoice_unit::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Rule", crate::resource::Rule { shape: Some(&self::invoice_unit::RULE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InvoiceUnit`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InvoiceUnit> {
-    /// `Fn::GetAtt` `InvoiceUnitArn`.
-    #[inline]
-    pub fn attr_invoice_unit_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InvoiceUnitArn")
-    }
-    /// `Fn::GetAtt` `LastModified`.
-    #[inline]
-    pub fn attr_last_modified(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModified")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `InvoiceUnitArn`.
+        attr_invoice_unit_arn: ::std::string::String = "InvoiceUnitArn",
+        /// `Fn::GetAtt` `LastModified`.
+        attr_last_modified: f64 = "LastModified",
     }
 }
 
 pub mod invoice_unit {
     //! Nested property types and enums of [`InvoiceUnit`](super::InvoiceUnit).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Rule`.
     #[derive(Clone)]
     pub struct Rule {
         /// CloudFormation property `LinkedAccounts`; required.
@@ -100,7 +85,6 @@ pub mod invoice_unit {
 
     impl Rule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(linked_accounts: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 linked_accounts: linked_accounts.into(),
@@ -108,20 +92,16 @@ pub mod invoice_unit {
         }
     }
 
-    impl crate::resource::ToExpr for Rule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LinkedAccounts", self.linked_accounts);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rule;
+        req {
+            linked_accounts = "LinkedAccounts",
         }
     }
 
-    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LinkedAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LinkedAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates and manages a procurement portal preference configuration for e-invoice delivery and purchase order retrieval.
@@ -189,7 +169,6 @@ pub struct ProcurementPortalPreference {
 
 impl ProcurementPortalPreference {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(buyer_domain: impl ::std::convert::Into<crate::value::Val<crate::cfn::invoicing::procurement_portal_preference::BuyerDomain>>, buyer_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, contacts: ::std::vec::Vec<crate::cfn::invoicing::procurement_portal_preference::Contact>, einvoice_delivery_enabled: impl ::std::convert::Into<crate::value::Val<bool>>, procurement_portal_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::invoicing::procurement_portal_preference::ProcurementPortalName>>, purchase_order_retrieval_enabled: impl ::std::convert::Into<crate::value::Val<bool>>, supplier_domain: impl ::std::convert::Into<crate::value::Val<crate::cfn::invoicing::procurement_portal_preference::SupplierDomain>>, supplier_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             buyer_domain: buyer_domain.into(),
@@ -210,88 +189,59 @@ impl ProcurementPortalPreference {
     }
 }
 
-impl crate::resource::Resource for ProcurementPortalPreference {
-    const TYPE: &'static str = "AWS::Invoicing::ProcurementPortalPreference";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROCUREMENT_PORTAL_PREFERENCE_SHAPE)
+crate::resource::props! {
+    resource ProcurementPortalPreference = "AWS::Invoicing::ProcurementPortalPreference", shape: Some(&PROCUREMENT_PORTAL_PREFERENCE_SHAPE);
+    req {
+        buyer_domain = "BuyerDomain",
+        buyer_identifier = "BuyerIdentifier",
+        contacts = "Contacts",
+        einvoice_delivery_enabled = "EinvoiceDeliveryEnabled",
+        procurement_portal_name = "ProcurementPortalName",
+        purchase_order_retrieval_enabled = "PurchaseOrderRetrievalEnabled",
+        supplier_domain = "SupplierDomain",
+        supplier_identifier = "SupplierIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BuyerDomain", self.buyer_domain);
-        p.set("BuyerIdentifier", self.buyer_identifier);
-        p.set("Contacts", self.contacts);
-        p.set("EinvoiceDeliveryEnabled", self.einvoice_delivery_enabled);
-        p.set_opt("EinvoiceDeliveryPreference", self.einvoice_delivery_preference);
-        p.set_opt("ProcurementPortalInstanceEndpoint", self.procurement_portal_instance_endpoint);
-        p.set("ProcurementPortalName", self.procurement_portal_name);
-        p.set_opt("ProcurementPortalSharedSecret", self.procurement_portal_shared_secret);
-        p.set("PurchaseOrderRetrievalEnabled", self.purchase_order_retrieval_enabled);
-        p.set_opt("Selector", self.selector);
-        p.set("SupplierDomain", self.supplier_domain);
-        p.set("SupplierIdentifier", self.supplier_identifier);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TestEnvPreference", self.test_env_preference);
-        p
+    opt {
+        einvoice_delivery_preference = "EinvoiceDeliveryPreference",
+        procurement_portal_instance_endpoint = "ProcurementPortalInstanceEndpoint",
+        procurement_portal_shared_secret = "ProcurementPortalSharedSecret",
+        selector = "Selector",
+        tags = "Tags",
+        test_env_preference = "TestEnvPreference",
     }
 }
 
-static PROCUREMENT_PORTAL_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BuyerIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("Contacts", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::procurement_portal_preference::CONTACT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("EinvoiceDeliveryPreference", crate::resource::Rule { shape: Some(&self::procurement_portal_preference::EINVOICE_DELIVERY_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ProcurementPortalInstanceEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("ProcurementPortalSharedSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("Selector", crate::resource::Rule { shape: Some(&self::procurement_portal_preference::PROCUREMENT_PORTAL_PREFERENCE_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SupplierIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::procurement_portal_preference::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TestEnvPreference", crate::resource::Rule { shape: Some(&self::procurement_portal_preference::TEST_ENV_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROCUREMENT_PORTAL_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BuyerIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("Contacts", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::procurement_portal_preference::CONTACT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("EinvoiceDeliveryPreference", crate::resource::Rule { shape: Some(&self::procurement_portal_preference::EINVOICE_DELIVERY_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ProcurementPortalInstanceEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("ProcurementPortalSharedSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), secret: true, ..crate::resource::Rule::NONE }),
+    ("Selector", crate::resource::Rule { shape: Some(&self::procurement_portal_preference::PROCUREMENT_PORTAL_PREFERENCE_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SupplierIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TestEnvPreference", crate::resource::Rule { shape: Some(&self::procurement_portal_preference::TEST_ENV_PREFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProcurementPortalPreference`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProcurementPortalPreference> {
-    /// `Fn::GetAtt` `AwsAccountId`.
-    #[inline]
-    pub fn attr_aws_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AwsAccountId")
-    }
-    /// `Fn::GetAtt` `CreateDate`.
-    #[inline]
-    pub fn attr_create_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateDate")
-    }
-    /// `Fn::GetAtt` `EinvoiceDeliveryPreferenceStatus`.
-    #[inline]
-    pub fn attr_einvoice_delivery_preference_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EinvoiceDeliveryPreferenceStatus")
-    }
-    /// `Fn::GetAtt` `LastUpdateDate`.
-    #[inline]
-    pub fn attr_last_update_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdateDate")
-    }
-    /// `Fn::GetAtt` `ProcurementPortalPreferenceArn`.
-    #[inline]
-    pub fn attr_procurement_portal_preference_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProcurementPortalPreferenceArn")
-    }
-    /// `Fn::GetAtt` `PurchaseOrderRetrievalEndpoint`.
-    #[inline]
-    pub fn attr_purchase_order_retrieval_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PurchaseOrderRetrievalEndpoint")
-    }
-    /// `Fn::GetAtt` `PurchaseOrderRetrievalPreferenceStatus`.
-    #[inline]
-    pub fn attr_purchase_order_retrieval_preference_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PurchaseOrderRetrievalPreferenceStatus")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<i64> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AwsAccountId`.
+        attr_aws_account_id: ::std::string::String = "AwsAccountId",
+        /// `Fn::GetAtt` `CreateDate`.
+        attr_create_date: ::std::string::String = "CreateDate",
+        /// `Fn::GetAtt` `EinvoiceDeliveryPreferenceStatus`.
+        attr_einvoice_delivery_preference_status: ::std::string::String = "EinvoiceDeliveryPreferenceStatus",
+        /// `Fn::GetAtt` `LastUpdateDate`.
+        attr_last_update_date: ::std::string::String = "LastUpdateDate",
+        /// `Fn::GetAtt` `ProcurementPortalPreferenceArn`.
+        attr_procurement_portal_preference_arn: ::std::string::String = "ProcurementPortalPreferenceArn",
+        /// `Fn::GetAtt` `PurchaseOrderRetrievalEndpoint`.
+        attr_purchase_order_retrieval_endpoint: ::std::string::String = "PurchaseOrderRetrievalEndpoint",
+        /// `Fn::GetAtt` `PurchaseOrderRetrievalPreferenceStatus`.
+        attr_purchase_order_retrieval_preference_status: ::std::string::String = "PurchaseOrderRetrievalPreferenceStatus",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: i64 = "Version",
     }
 }
 
@@ -311,22 +261,18 @@ pub mod procurement_portal_preference {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Contact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Email", self.email);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Contact;
+        opt {
+            email = "Email",
+            name = "Name",
         }
     }
 
-    pub(super) static CONTACT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Email", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._%+\\-]+@[a-zA-Z0-9.\\-]+\\.[a-zA-Z]{2,}$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Email", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._%+\\-]+@[a-zA-Z0-9.\\-]+\\.[a-zA-Z]{2,}$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the preferences for e-invoice delivery.
     #[derive(Clone, Default)]
@@ -357,25 +303,22 @@ pub mod procurement_portal_preference {
         pub purchase_order_data_sources: ::std::option::Option<::std::vec::Vec<crate::cfn::invoicing::procurement_portal_preference::PurchaseOrderDataSource>>,
     }
 
-    impl crate::resource::ToExpr for EinvoiceDeliveryPreference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionTestingMethod", self.connection_testing_method);
-            p.set_opt("EinvoiceDeliveryActivationDate", self.einvoice_delivery_activation_date);
-            p.set_opt("EinvoiceDeliveryAttachmentTypes", self.einvoice_delivery_attachment_types);
-            p.set_opt("EinvoiceDeliveryDocumentTypes", self.einvoice_delivery_document_types);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("PurchaseOrderDataSources", self.purchase_order_data_sources);
-            p.into_expr()
+    crate::resource::props! {
+        nested EinvoiceDeliveryPreference;
+        opt {
+            connection_testing_method = "ConnectionTestingMethod",
+            einvoice_delivery_activation_date = "EinvoiceDeliveryActivationDate",
+            einvoice_delivery_attachment_types = "EinvoiceDeliveryAttachmentTypes",
+            einvoice_delivery_document_types = "EinvoiceDeliveryDocumentTypes",
+            protocol = "Protocol",
+            purchase_order_data_sources = "PurchaseOrderDataSources",
         }
     }
 
-    pub(super) static EINVOICE_DELIVERY_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EinvoiceDeliveryDocumentTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EINVOICE_DELIVERY_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EinvoiceDeliveryActivationDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("EinvoiceDeliveryDocumentTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the source configuration for retrieving purchase order data.
     #[derive(Clone, Default)]
@@ -390,13 +333,11 @@ pub mod procurement_portal_preference {
         pub purchase_order_data_source_type: ::std::option::Option<crate::value::Val<crate::cfn::invoicing::procurement_portal_preference::PurchaseOrderDataSourceType>>,
     }
 
-    impl crate::resource::ToExpr for PurchaseOrderDataSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EinvoiceDeliveryDocumentType", self.einvoice_delivery_document_type);
-            p.set_opt("PurchaseOrderDataSourceType", self.purchase_order_data_source_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PurchaseOrderDataSource;
+        opt {
+            einvoice_delivery_document_type = "EinvoiceDeliveryDocumentType",
+            purchase_order_data_source_type = "PurchaseOrderDataSourceType",
         }
     }
 
@@ -409,27 +350,16 @@ pub mod procurement_portal_preference {
         pub invoice_unit_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ProcurementPortalPreferenceSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvoiceUnitArns", self.invoice_unit_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProcurementPortalPreferenceSelector;
+        opt {
+            invoice_unit_arns = "InvoiceUnitArns",
         }
     }
 
-    pub(super) static PROCUREMENT_PORTAL_PREFERENCE_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InvoiceUnitArns", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROCUREMENT_PORTAL_PREFERENCE_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InvoiceUnitArns", crate::resource::Rule { min_items: Some(0), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:[-a-zA-Z0-9/:_]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for the test environment of the procurement portal.
     #[derive(Clone, Default)]
@@ -460,47 +390,36 @@ pub mod procurement_portal_preference {
         pub supplier_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TestEnvPreference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BuyerDomain", self.buyer_domain);
-            p.set_opt("BuyerIdentifier", self.buyer_identifier);
-            p.set_opt("ProcurementPortalInstanceEndpoint", self.procurement_portal_instance_endpoint);
-            p.set_opt("ProcurementPortalSharedSecret", self.procurement_portal_shared_secret);
-            p.set_opt("SupplierDomain", self.supplier_domain);
-            p.set_opt("SupplierIdentifier", self.supplier_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested TestEnvPreference;
+        opt {
+            buyer_domain = "BuyerDomain",
+            buyer_identifier = "BuyerIdentifier",
+            procurement_portal_instance_endpoint = "ProcurementPortalInstanceEndpoint",
+            procurement_portal_shared_secret = "ProcurementPortalSharedSecret",
+            supplier_domain = "SupplierDomain",
+            supplier_identifier = "SupplierIdentifier",
         }
     }
 
-    pub(super) static TEST_ENV_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BuyerIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("ProcurementPortalInstanceEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("ProcurementPortalSharedSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("SupplierIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEST_ENV_PREFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BuyerIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("ProcurementPortalInstanceEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("ProcurementPortalSharedSecret", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), secret: true, ..crate::resource::Rule::NONE }),
+        ("SupplierIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The domain identifier for the buyer in the procurement portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BuyerDomain {
         /// `NetworkID`
         NetworkId,
     }
 
-    impl crate::value::CfnEnum for BuyerDomain {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NetworkId => "NetworkID",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BuyerDomain, ["NetworkID"]);
 
     /// The method to use for testing the connection to the procurement portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionTestingMethod {
         /// `PROD_ENV_DOLLAR_TEST`
         ProdEnvDollarTest,
@@ -508,18 +427,9 @@ pub mod procurement_portal_preference {
         TestEnvReplayTest,
     }
 
-    impl crate::value::CfnEnum for ConnectionTestingMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ProdEnvDollarTest => "PROD_ENV_DOLLAR_TEST",
-                Self::TestEnvReplayTest => "TEST_ENV_REPLAY_TEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectionTestingMethod, ["PROD_ENV_DOLLAR_TEST", "TEST_ENV_REPLAY_TEST"]);
 
-    /// Allowed values of `EinvoiceDeliveryAttachmentTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EinvoiceDeliveryAttachmentTypes {
         /// `INVOICE_PDF`
         InvoicePdf,
@@ -527,18 +437,9 @@ pub mod procurement_portal_preference {
         RfpPdf,
     }
 
-    impl crate::value::CfnEnum for EinvoiceDeliveryAttachmentTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::InvoicePdf => "INVOICE_PDF",
-                Self::RfpPdf => "RFP_PDF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EinvoiceDeliveryAttachmentTypes, ["INVOICE_PDF", "RFP_PDF"]);
 
-    /// Allowed values of `EinvoiceDeliveryDocumentTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EinvoiceDeliveryDocumentTypes {
         /// `AWS_CLOUD_INVOICE`
         AwsCloudInvoice,
@@ -552,37 +453,19 @@ pub mod procurement_portal_preference {
         AwsRequestForPayment,
     }
 
-    impl crate::value::CfnEnum for EinvoiceDeliveryDocumentTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsCloudInvoice => "AWS_CLOUD_INVOICE",
-                Self::AwsCloudCreditMemo => "AWS_CLOUD_CREDIT_MEMO",
-                Self::AwsMarketplaceInvoice => "AWS_MARKETPLACE_INVOICE",
-                Self::AwsMarketplaceCreditMemo => "AWS_MARKETPLACE_CREDIT_MEMO",
-                Self::AwsRequestForPayment => "AWS_REQUEST_FOR_PAYMENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EinvoiceDeliveryDocumentTypes, ["AWS_CLOUD_INVOICE", "AWS_CLOUD_CREDIT_MEMO", "AWS_MARKETPLACE_INVOICE", "AWS_MARKETPLACE_CREDIT_MEMO", "AWS_REQUEST_FOR_PAYMENT"]);
 
     /// The communication protocol to use for e-invoice delivery.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `CXML`
         Cxml,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cxml => "CXML",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["CXML"]);
 
     /// The type of e-invoice document that requires purchase order data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EinvoiceDeliveryDocumentType {
         /// `AWS_CLOUD_INVOICE`
         AwsCloudInvoice,
@@ -596,21 +479,10 @@ pub mod procurement_portal_preference {
         AwsRequestForPayment,
     }
 
-    impl crate::value::CfnEnum for EinvoiceDeliveryDocumentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsCloudInvoice => "AWS_CLOUD_INVOICE",
-                Self::AwsCloudCreditMemo => "AWS_CLOUD_CREDIT_MEMO",
-                Self::AwsMarketplaceInvoice => "AWS_MARKETPLACE_INVOICE",
-                Self::AwsMarketplaceCreditMemo => "AWS_MARKETPLACE_CREDIT_MEMO",
-                Self::AwsRequestForPayment => "AWS_REQUEST_FOR_PAYMENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EinvoiceDeliveryDocumentType, ["AWS_CLOUD_INVOICE", "AWS_CLOUD_CREDIT_MEMO", "AWS_MARKETPLACE_INVOICE", "AWS_MARKETPLACE_CREDIT_MEMO", "AWS_REQUEST_FOR_PAYMENT"]);
 
     /// The type of source for purchase order data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PurchaseOrderDataSourceType {
         /// `ASSOCIATED_PURCHASE_ORDER_REQUIRED`
         AssociatedPurchaseOrderRequired,
@@ -618,18 +490,10 @@ pub mod procurement_portal_preference {
         PurchaseOrderNotRequired,
     }
 
-    impl crate::value::CfnEnum for PurchaseOrderDataSourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AssociatedPurchaseOrderRequired => "ASSOCIATED_PURCHASE_ORDER_REQUIRED",
-                Self::PurchaseOrderNotRequired => "PURCHASE_ORDER_NOT_REQUIRED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PurchaseOrderDataSourceType, ["ASSOCIATED_PURCHASE_ORDER_REQUIRED", "PURCHASE_ORDER_NOT_REQUIRED"]);
 
     /// The name of the procurement portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProcurementPortalName {
         /// `SAP_BUSINESS_NETWORK`
         SapBusinessNetwork,
@@ -637,29 +501,14 @@ pub mod procurement_portal_preference {
         Coupa,
     }
 
-    impl crate::value::CfnEnum for ProcurementPortalName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SapBusinessNetwork => "SAP_BUSINESS_NETWORK",
-                Self::Coupa => "COUPA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProcurementPortalName, ["SAP_BUSINESS_NETWORK", "COUPA"]);
 
     /// The domain identifier for the supplier in the procurement portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupplierDomain {
         /// `NetworkID`
         NetworkId,
     }
 
-    impl crate::value::CfnEnum for SupplierDomain {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NetworkId => "NetworkID",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SupplierDomain, ["NetworkID"]);
 }

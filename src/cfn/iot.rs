@@ -29,7 +29,6 @@ pub struct AccountAuditConfiguration {
 
 impl AccountAuditConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, audit_check_configurations: crate::cfn::iot::account_audit_configuration::AuditCheckConfigurations, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_id: account_id.into(),
@@ -40,31 +39,24 @@ impl AccountAuditConfiguration {
     }
 }
 
-impl crate::resource::Resource for AccountAuditConfiguration {
-    const TYPE: &'static str = "AWS::IoT::AccountAuditConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCOUNT_AUDIT_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource AccountAuditConfiguration = "AWS::IoT::AccountAuditConfiguration", shape: Some(&ACCOUNT_AUDIT_CONFIGURATION_SHAPE);
+    req {
+        account_id = "AccountId",
+        audit_check_configurations = "AuditCheckConfigurations",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountId", self.account_id);
-        p.set("AuditCheckConfigurations", self.audit_check_configurations);
-        p.set_opt("AuditNotificationTargetConfigurations", self.audit_notification_target_configurations);
-        p.set("RoleArn", self.role_arn);
-        p
+    opt {
+        audit_notification_target_configurations = "AuditNotificationTargetConfigurations",
     }
 }
 
-static ACCOUNT_AUDIT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
-        ("AuditCheckConfigurations", crate::resource::Rule { shape: Some(&self::account_audit_configuration::AUDIT_CHECK_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AuditNotificationTargetConfigurations", crate::resource::Rule { shape: Some(&self::account_audit_configuration::AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCOUNT_AUDIT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
+    ("AuditCheckConfigurations", crate::resource::Rule { shape: Some(&self::account_audit_configuration::AUDIT_CHECK_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AuditNotificationTargetConfigurations", crate::resource::Rule { shape: Some(&self::account_audit_configuration::AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod account_audit_configuration {
     //! Nested property types and enums of [`AccountAuditConfiguration`](super::AccountAuditConfiguration).
@@ -142,37 +134,33 @@ pub mod account_audit_configuration {
         pub unauthenticated_cognito_role_overly_permissive_check: ::std::option::Option<crate::cfn::iot::account_audit_configuration::AuditCheckConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AuditCheckConfigurations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticatedCognitoRoleOverlyPermissiveCheck", self.authenticated_cognito_role_overly_permissive_check);
-            p.set_opt("CaCertificateExpiringCheck", self.ca_certificate_expiring_check);
-            p.set_opt("CaCertificateKeyQualityCheck", self.ca_certificate_key_quality_check);
-            p.set_opt("ConflictingClientIdsCheck", self.conflicting_client_ids_check);
-            p.set_opt("DeviceCertificateAgeCheck", self.device_certificate_age_check);
-            p.set_opt("DeviceCertificateExpiringCheck", self.device_certificate_expiring_check);
-            p.set_opt("DeviceCertificateKeyQualityCheck", self.device_certificate_key_quality_check);
-            p.set_opt("DeviceCertificateSharedCheck", self.device_certificate_shared_check);
-            p.set_opt("IntermediateCaRevokedForActiveDeviceCertificatesCheck", self.intermediate_ca_revoked_for_active_device_certificates_check);
-            p.set_opt("IoTPolicyPotentialMisConfigurationCheck", self.io_t_policy_potential_mis_configuration_check);
-            p.set_opt("IotPolicyOverlyPermissiveCheck", self.iot_policy_overly_permissive_check);
-            p.set_opt("IotRoleAliasAllowsAccessToUnusedServicesCheck", self.iot_role_alias_allows_access_to_unused_services_check);
-            p.set_opt("IotRoleAliasOverlyPermissiveCheck", self.iot_role_alias_overly_permissive_check);
-            p.set_opt("LoggingDisabledCheck", self.logging_disabled_check);
-            p.set_opt("RevokedCaCertificateStillActiveCheck", self.revoked_ca_certificate_still_active_check);
-            p.set_opt("RevokedDeviceCertificateStillActiveCheck", self.revoked_device_certificate_still_active_check);
-            p.set_opt("UnauthenticatedCognitoRoleOverlyPermissiveCheck", self.unauthenticated_cognito_role_overly_permissive_check);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuditCheckConfigurations;
+        opt {
+            authenticated_cognito_role_overly_permissive_check = "AuthenticatedCognitoRoleOverlyPermissiveCheck",
+            ca_certificate_expiring_check = "CaCertificateExpiringCheck",
+            ca_certificate_key_quality_check = "CaCertificateKeyQualityCheck",
+            conflicting_client_ids_check = "ConflictingClientIdsCheck",
+            device_certificate_age_check = "DeviceCertificateAgeCheck",
+            device_certificate_expiring_check = "DeviceCertificateExpiringCheck",
+            device_certificate_key_quality_check = "DeviceCertificateKeyQualityCheck",
+            device_certificate_shared_check = "DeviceCertificateSharedCheck",
+            intermediate_ca_revoked_for_active_device_certificates_check = "IntermediateCaRevokedForActiveDeviceCertificatesCheck",
+            io_t_policy_potential_mis_configuration_check = "IoTPolicyPotentialMisConfigurationCheck",
+            iot_policy_overly_permissive_check = "IotPolicyOverlyPermissiveCheck",
+            iot_role_alias_allows_access_to_unused_services_check = "IotRoleAliasAllowsAccessToUnusedServicesCheck",
+            iot_role_alias_overly_permissive_check = "IotRoleAliasOverlyPermissiveCheck",
+            logging_disabled_check = "LoggingDisabledCheck",
+            revoked_ca_certificate_still_active_check = "RevokedCaCertificateStillActiveCheck",
+            revoked_device_certificate_still_active_check = "RevokedDeviceCertificateStillActiveCheck",
+            unauthenticated_cognito_role_overly_permissive_check = "UnauthenticatedCognitoRoleOverlyPermissiveCheck",
         }
     }
 
-    pub(super) static AUDIT_CHECK_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeviceCertificateAgeCheck", crate::resource::Rule { shape: Some(&DEVICE_CERT_AGE_AUDIT_CHECK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeviceCertificateExpiringCheck", crate::resource::Rule { shape: Some(&DEVICE_CERT_EXPIRATION_AUDIT_CHECK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIT_CHECK_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeviceCertificateAgeCheck", crate::resource::Rule { shape: Some(&DEVICE_CERT_AGE_AUDIT_CHECK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeviceCertificateExpiringCheck", crate::resource::Rule { shape: Some(&DEVICE_CERT_EXPIRATION_AUDIT_CHECK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for a specific audit check.
     #[derive(Clone, Default)]
@@ -183,12 +171,10 @@ pub mod account_audit_configuration {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AuditCheckConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuditCheckConfiguration;
+        opt {
+            enabled = "Enabled",
         }
     }
 
@@ -205,21 +191,17 @@ pub mod account_audit_configuration {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DeviceCertAgeAuditCheckConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configuration", self.configuration);
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeviceCertAgeAuditCheckConfiguration;
+        opt {
+            configuration = "Configuration",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static DEVICE_CERT_AGE_AUDIT_CHECK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Configuration", crate::resource::Rule { shape: Some(&CERT_AGE_CHECK_CUSTOM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEVICE_CERT_AGE_AUDIT_CHECK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Configuration", crate::resource::Rule { shape: Some(&CERT_AGE_CHECK_CUSTOM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the configName and corresponding configValue for configuring audit checks.
     #[derive(Clone, Default)]
@@ -230,20 +212,16 @@ pub mod account_audit_configuration {
         pub cert_age_threshold_in_days: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CertAgeCheckCustomConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertAgeThresholdInDays", self.cert_age_threshold_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertAgeCheckCustomConfiguration;
+        opt {
+            cert_age_threshold_in_days = "CertAgeThresholdInDays",
         }
     }
 
-    pub(super) static CERT_AGE_CHECK_CUSTOM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertAgeThresholdInDays", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CERT_AGE_CHECK_CUSTOM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertAgeThresholdInDays", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the configName and corresponding configValue for configuring DeviceCertExpirationCheck.
     #[derive(Clone, Default)]
@@ -258,21 +236,17 @@ pub mod account_audit_configuration {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DeviceCertExpirationAuditCheckConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configuration", self.configuration);
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeviceCertExpirationAuditCheckConfiguration;
+        opt {
+            configuration = "Configuration",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static DEVICE_CERT_EXPIRATION_AUDIT_CHECK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Configuration", crate::resource::Rule { shape: Some(&CERT_EXPIRATION_CHECK_CUSTOM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEVICE_CERT_EXPIRATION_AUDIT_CHECK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Configuration", crate::resource::Rule { shape: Some(&CERT_EXPIRATION_CHECK_CUSTOM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the configName and corresponding configValue for configuring audit checks.
     #[derive(Clone, Default)]
@@ -283,20 +257,16 @@ pub mod account_audit_configuration {
         pub cert_expiration_threshold_in_days: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CertExpirationCheckCustomConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertExpirationThresholdInDays", self.cert_expiration_threshold_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertExpirationCheckCustomConfiguration;
+        opt {
+            cert_expiration_threshold_in_days = "CertExpirationThresholdInDays",
         }
     }
 
-    pub(super) static CERT_EXPIRATION_CHECK_CUSTOM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertExpirationThresholdInDays", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CERT_EXPIRATION_CHECK_CUSTOM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertExpirationThresholdInDays", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the targets to which audit notifications are sent.
     #[derive(Clone, Default)]
@@ -305,22 +275,17 @@ pub mod account_audit_configuration {
         pub sns: ::std::option::Option<crate::cfn::iot::account_audit_configuration::AuditNotificationTarget>,
     }
 
-    impl crate::resource::ToExpr for AuditNotificationTargetConfigurations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Sns", self.sns);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuditNotificationTargetConfigurations;
+        opt {
+            sns = "Sns",
         }
     }
 
-    pub(super) static AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Sns", crate::resource::Rule { shape: Some(&AUDIT_NOTIFICATION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Sns", crate::resource::Rule { shape: Some(&AUDIT_NOTIFICATION_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AuditNotificationTarget`.
     #[derive(Clone, Default)]
     pub struct AuditNotificationTarget {
         /// True if notifications to the target are enabled.
@@ -337,23 +302,19 @@ pub mod account_audit_configuration {
         pub target_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AuditNotificationTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("TargetArn", self.target_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuditNotificationTarget;
+        opt {
+            enabled = "Enabled",
+            role_arn = "RoleArn",
+            target_arn = "TargetArn",
         }
     }
 
-    pub(super) static AUDIT_NOTIFICATION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("TargetArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIT_NOTIFICATION_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TargetArn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates an authorizer.
@@ -370,7 +331,7 @@ pub struct Authorizer {
     /// CloudFormation property `SigningDisabled`; changing it replaces the resource.
     pub signing_disabled: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `Status`.
-    pub status: ::std::option::Option<crate::value::Val<crate::cfn::iot::authorizer::Status>>,
+    pub status: ::std::option::Option<crate::value::Val<crate::cfn::shared::iot::Status>>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// CloudFormation property `TokenKeyName`.
@@ -381,7 +342,6 @@ pub struct Authorizer {
 
 impl Authorizer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authorizer_function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authorizer_function_arn: authorizer_function_arn.into(),
@@ -396,73 +356,41 @@ impl Authorizer {
     }
 }
 
-impl crate::resource::Resource for Authorizer {
-    const TYPE: &'static str = "AWS::IoT::Authorizer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AUTHORIZER_SHAPE)
+crate::resource::props! {
+    resource Authorizer = "AWS::IoT::Authorizer", shape: Some(&AUTHORIZER_SHAPE);
+    req {
+        authorizer_function_arn = "AuthorizerFunctionArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthorizerFunctionArn", self.authorizer_function_arn);
-        p.set_opt("AuthorizerName", self.authorizer_name);
-        p.set_opt("EnableCachingForHttp", self.enable_caching_for_http);
-        p.set_opt("SigningDisabled", self.signing_disabled);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TokenKeyName", self.token_key_name);
-        p.set_opt("TokenSigningPublicKeys", self.token_signing_public_keys);
-        p
+    opt {
+        authorizer_name = "AuthorizerName",
+        enable_caching_for_http = "EnableCachingForHttp",
+        signing_disabled = "SigningDisabled",
+        status = "Status",
+        tags = "Tags",
+        token_key_name = "TokenKeyName",
+        token_signing_public_keys = "TokenSigningPublicKeys",
     }
 }
 
-static AUTHORIZER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuthorizerFunctionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("AuthorizerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w=,@-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::authorizer::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TokenKeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AUTHORIZER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthorizerFunctionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("AuthorizerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w=,@-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TokenKeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Authorizer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Authorizer> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod authorizer {
     //! Nested property types and enums of [`Authorizer`](super::Authorizer).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `ACTIVE`
-        Active,
-        /// `INACTIVE`
-        Inactive,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-            }
-        }
-    }
+    pub use crate::cfn::shared::iot::Status;
 }
 
 /// Resource Type definition for AWS::IoT::BillingGroup
@@ -480,75 +408,50 @@ pub struct BillingGroup {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for BillingGroup {
-    const TYPE: &'static str = "AWS::IoT::BillingGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BILLING_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BillingGroupName", self.billing_group_name);
-        p.set_opt("BillingGroupProperties", self.billing_group_properties);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource BillingGroup = "AWS::IoT::BillingGroup", shape: Some(&BILLING_GROUP_SHAPE);
+    opt {
+        billing_group_name = "BillingGroupName",
+        billing_group_properties = "BillingGroupProperties",
+        tags = "Tags",
     }
 }
 
-static BILLING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BillingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("BillingGroupProperties", crate::resource::Rule { shape: Some(&self::billing_group::BILLING_GROUP_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::billing_group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BILLING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BillingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("BillingGroupProperties", crate::resource::Rule { shape: Some(&self::billing_group::BILLING_GROUP_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BillingGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BillingGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod billing_group {
     //! Nested property types and enums of [`BillingGroup`](super::BillingGroup).
 
-    /// The property `BillingGroupProperties`.
     #[derive(Clone, Default)]
     pub struct BillingGroupProperties {
         /// CloudFormation property `BillingGroupDescription`.
         pub billing_group_description: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BillingGroupProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BillingGroupDescription", self.billing_group_description);
-            p.into_expr()
+    crate::resource::props! {
+        nested BillingGroupProperties;
+        opt {
+            billing_group_description = "BillingGroupDescription",
         }
     }
 
-    pub(super) static BILLING_GROUP_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BillingGroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Unsupported("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BILLING_GROUP_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BillingGroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Registers a CA Certificate in IoT.
@@ -561,13 +464,13 @@ pub struct CaCertificate {
     /// CloudFormation property `CACertificatePem`; required; changing it replaces the resource.
     pub ca_certificate_pem: crate::value::Val<::std::string::String>,
     /// CloudFormation property `CertificateMode`; changing it replaces the resource.
-    pub certificate_mode: ::std::option::Option<crate::value::Val<crate::cfn::iot::ca_certificate::CertificateMode>>,
+    pub certificate_mode: ::std::option::Option<crate::value::Val<crate::cfn::shared::iot::CertificateMode>>,
     /// CloudFormation property `RegistrationConfig`.
     pub registration_config: ::std::option::Option<crate::cfn::iot::ca_certificate::RegistrationConfig>,
     /// CloudFormation property `RemoveAutoRegistration`.
     pub remove_auto_registration: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `Status`; required.
-    pub status: crate::value::Val<crate::cfn::iot::ca_certificate::Status>,
+    pub status: crate::value::Val<crate::cfn::shared::iot::Status>,
     /// An array of key-value pairs to apply to this resource.
     ///
     /// CloudFormation property `Tags`.
@@ -580,8 +483,7 @@ pub struct CaCertificate {
 
 impl CaCertificate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(ca_certificate_pem: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::ca_certificate::Status>>) -> Self {
+    pub fn new(ca_certificate_pem: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::iot::Status>>) -> Self {
         Self {
             auto_registration_status: ::std::option::Option::None,
             ca_certificate_pem: ca_certificate_pem.into(),
@@ -595,54 +497,44 @@ impl CaCertificate {
     }
 }
 
-impl crate::resource::Resource for CaCertificate {
-    const TYPE: &'static str = "AWS::IoT::CACertificate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CA_CERTIFICATE_SHAPE)
+crate::resource::props! {
+    resource CaCertificate = "AWS::IoT::CACertificate", shape: Some(&CA_CERTIFICATE_SHAPE);
+    req {
+        ca_certificate_pem = "CACertificatePem",
+        status = "Status",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoRegistrationStatus", self.auto_registration_status);
-        p.set("CACertificatePem", self.ca_certificate_pem);
-        p.set_opt("CertificateMode", self.certificate_mode);
-        p.set_opt("RegistrationConfig", self.registration_config);
-        p.set_opt("RemoveAutoRegistration", self.remove_auto_registration);
-        p.set("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VerificationCertificatePem", self.verification_certificate_pem);
-        p
+    opt {
+        auto_registration_status = "AutoRegistrationStatus",
+        certificate_mode = "CertificateMode",
+        registration_config = "RegistrationConfig",
+        remove_auto_registration = "RemoveAutoRegistration",
+        tags = "Tags",
+        verification_certificate_pem = "VerificationCertificatePem",
     }
 }
 
-static CA_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CACertificatePem", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-        ("RegistrationConfig", crate::resource::Rule { shape: Some(&self::ca_certificate::REGISTRATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::ca_certificate::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VerificationCertificatePem", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CA_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CACertificatePem", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
+    ("RegistrationConfig", crate::resource::Rule { shape: Some(&self::ca_certificate::REGISTRATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VerificationCertificatePem", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CaCertificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CaCertificate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod ca_certificate {
     //! Nested property types and enums of [`CaCertificate`](super::CaCertificate).
 
-    /// The definition `RegistrationConfig`.
+    pub use crate::cfn::shared::iot::{CertificateMode, Status};
+
     #[derive(Clone, Default)]
     pub struct RegistrationConfig {
         /// CloudFormation property `RoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -653,34 +545,22 @@ pub mod ca_certificate {
         pub template_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RegistrationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("TemplateBody", self.template_body);
-            p.set_opt("TemplateName", self.template_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested RegistrationConfig;
+        opt {
+            role_arn = "RoleArn",
+            template_body = "TemplateBody",
+            template_name = "TemplateName",
         }
     }
 
-    pub(super) static REGISTRATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
-            ("TemplateBody", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-            ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REGISTRATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TemplateBody", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
+        ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AutoRegistrationStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoRegistrationStatus {
         /// `ENABLE`
         Enable,
@@ -688,53 +568,7 @@ pub mod ca_certificate {
         Disable,
     }
 
-    impl crate::value::CfnEnum for AutoRegistrationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enable => "ENABLE",
-                Self::Disable => "DISABLE",
-            }
-        }
-    }
-
-    /// Allowed values of `CertificateMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CertificateMode {
-        /// `DEFAULT`
-        Default,
-        /// `SNI_ONLY`
-        SniOnly,
-    }
-
-    impl crate::value::CfnEnum for CertificateMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::SniOnly => "SNI_ONLY",
-            }
-        }
-    }
-
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `ACTIVE`
-        Active,
-        /// `INACTIVE`
-        Inactive,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoRegistrationStatus, ["ENABLE", "DISABLE"]);
 }
 
 /// Use the AWS::IoT::Certificate resource to declare an AWS IoT X.509 certificate.
@@ -745,7 +579,7 @@ pub struct Certificate {
     /// CloudFormation property `CACertificatePem`; changing it replaces the resource.
     pub ca_certificate_pem: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `CertificateMode`; changing it replaces the resource.
-    pub certificate_mode: ::std::option::Option<crate::value::Val<crate::cfn::iot::certificate::CertificateMode>>,
+    pub certificate_mode: ::std::option::Option<crate::value::Val<crate::cfn::shared::iot::CertificateMode>>,
     /// CloudFormation property `CertificatePem`; changing it replaces the resource.
     pub certificate_pem: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `CertificateSigningRequest`; changing it replaces the resource.
@@ -756,7 +590,6 @@ pub struct Certificate {
 
 impl Certificate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::certificate::Status>>) -> Self {
         Self {
             ca_certificate_pem: ::std::option::Option::None,
@@ -768,70 +601,41 @@ impl Certificate {
     }
 }
 
-impl crate::resource::Resource for Certificate {
-    const TYPE: &'static str = "AWS::IoT::Certificate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CERTIFICATE_SHAPE)
+crate::resource::props! {
+    resource Certificate = "AWS::IoT::Certificate", shape: Some(&CERTIFICATE_SHAPE);
+    req {
+        status = "Status",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CACertificatePem", self.ca_certificate_pem);
-        p.set_opt("CertificateMode", self.certificate_mode);
-        p.set_opt("CertificatePem", self.certificate_pem);
-        p.set_opt("CertificateSigningRequest", self.certificate_signing_request);
-        p.set("Status", self.status);
-        p
+    opt {
+        ca_certificate_pem = "CACertificatePem",
+        certificate_mode = "CertificateMode",
+        certificate_pem = "CertificatePem",
+        certificate_signing_request = "CertificateSigningRequest",
     }
 }
 
-static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CACertificatePem", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("CertificatePem", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("CertificateSigningRequest", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CACertificatePem", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("CertificatePem", crate::resource::Rule { min_len: Some(1), max_len: Some(65536), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("CertificateSigningRequest", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Certificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Certificate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod certificate {
     //! Nested property types and enums of [`Certificate`](super::Certificate).
 
-    /// Allowed values of `CertificateMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum CertificateMode {
-        /// `DEFAULT`
-        Default,
-        /// `SNI_ONLY`
-        SniOnly,
-    }
+    pub use crate::cfn::shared::iot::CertificateMode;
 
-    impl crate::value::CfnEnum for CertificateMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::SniOnly => "SNI_ONLY",
-            }
-        }
-    }
-
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -845,18 +649,7 @@ pub mod certificate {
         PendingActivation,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-                Self::Revoked => "REVOKED",
-                Self::PendingTransfer => "PENDING_TRANSFER",
-                Self::PendingActivation => "PENDING_ACTIVATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ACTIVE", "INACTIVE", "REVOKED", "PENDING_TRANSFER", "PENDING_ACTIVATION"]);
 }
 
 /// Use the AWS::IoT::CertificateProvider resource to declare an AWS IoT Certificate Provider.
@@ -878,7 +671,6 @@ pub struct CertificateProvider {
 
 impl CertificateProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_default_for_operations: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::iot::certificate_provider::CertificateProviderOperation>>>, lambda_function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_default_for_operations: account_default_for_operations.into(),
@@ -889,66 +681,43 @@ impl CertificateProvider {
     }
 }
 
-impl crate::resource::Resource for CertificateProvider {
-    const TYPE: &'static str = "AWS::IoT::CertificateProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CERTIFICATE_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource CertificateProvider = "AWS::IoT::CertificateProvider", shape: Some(&CERTIFICATE_PROVIDER_SHAPE);
+    req {
+        account_default_for_operations = "AccountDefaultForOperations",
+        lambda_function_arn = "LambdaFunctionArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountDefaultForOperations", self.account_default_for_operations);
-        p.set_opt("CertificateProviderName", self.certificate_provider_name);
-        p.set("LambdaFunctionArn", self.lambda_function_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        certificate_provider_name = "CertificateProviderName",
+        tags = "Tags",
     }
 }
 
-static CERTIFICATE_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountDefaultForOperations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("CertificateProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w=,@-]+")), ..crate::resource::Rule::NONE }),
-        ("LambdaFunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::certificate_provider::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CERTIFICATE_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountDefaultForOperations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("CertificateProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w=,@-]+")), ..crate::resource::Rule::NONE }),
+    ("LambdaFunctionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CertificateProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CertificateProvider> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod certificate_provider {
     //! Nested property types and enums of [`CertificateProvider`](super::CertificateProvider).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `CertificateProviderOperation`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateProviderOperation {
         /// `CreateCertificateFromCsr`
         CreateCertificateFromCsr,
     }
 
-    impl crate::value::CfnEnum for CertificateProviderOperation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CreateCertificateFromCsr => "CreateCertificateFromCsr",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CertificateProviderOperation, ["CreateCertificateFromCsr"]);
 }
 
 /// Represents the resource definition of AWS IoT Command.
@@ -1016,7 +785,6 @@ pub struct Command {
 
 impl Command {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(command_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             command_id: command_id.into(),
@@ -1037,59 +805,50 @@ impl Command {
     }
 }
 
-impl crate::resource::Resource for Command {
-    const TYPE: &'static str = "AWS::IoT::Command";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COMMAND_SHAPE)
+crate::resource::props! {
+    resource Command = "AWS::IoT::Command", shape: Some(&COMMAND_SHAPE);
+    req {
+        command_id = "CommandId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CommandId", self.command_id);
-        p.set_opt("CreatedAt", self.created_at);
-        p.set_opt("Deprecated", self.deprecated);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("LastUpdatedAt", self.last_updated_at);
-        p.set_opt("MandatoryParameters", self.mandatory_parameters);
-        p.set_opt("Namespace", self.namespace);
-        p.set_opt("Payload", self.payload);
-        p.set_opt("PayloadTemplate", self.payload_template);
-        p.set_opt("PendingDeletion", self.pending_deletion);
-        p.set_opt("Preprocessor", self.preprocessor);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        created_at = "CreatedAt",
+        deprecated = "Deprecated",
+        description = "Description",
+        display_name = "DisplayName",
+        last_updated_at = "LastUpdatedAt",
+        mandatory_parameters = "MandatoryParameters",
+        namespace = "Namespace",
+        payload = "Payload",
+        payload_template = "PayloadTemplate",
+        pending_deletion = "PendingDeletion",
+        preprocessor = "Preprocessor",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CommandId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
-        ("MandatoryParameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::command::COMMAND_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Payload", crate::resource::Rule { shape: Some(&self::command::COMMAND_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PayloadTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(32768), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2028), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::command::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CommandId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
+    ("MandatoryParameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::command::COMMAND_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Payload", crate::resource::Rule { shape: Some(&self::command::COMMAND_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PayloadTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(32768), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2028), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Command`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Command> {
-    /// `Fn::GetAtt` `CommandArn`.
-    #[inline]
-    pub fn attr_command_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CommandArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CommandArn`.
+        attr_command_arn: ::std::string::String = "CommandArn",
     }
 }
 
 pub mod command {
     //! Nested property types and enums of [`Command`](super::Command).
 
-    /// The definition `CommandParameter`.
     #[derive(Clone)]
     pub struct CommandParameter {
         /// CloudFormation property `DefaultValue`.
@@ -1108,7 +867,6 @@ pub mod command {
 
     impl CommandParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 default_value: ::std::option::Option::None,
@@ -1121,31 +879,28 @@ pub mod command {
         }
     }
 
-    impl crate::resource::ToExpr for CommandParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.set_opt("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.set_opt("ValueConditions", self.value_conditions);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommandParameter;
+        req {
+            name = "Name",
+        }
+        opt {
+            default_value = "DefaultValue",
+            description = "Description",
+            type_ = "Type",
+            value = "Value",
+            value_conditions = "ValueConditions",
         }
     }
 
-    pub(super) static COMMAND_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValue", crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(192), pattern: Some(crate::resource::Pattern::Regex("^[.$a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ValueConditions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMAND_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValue", crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(192), pattern: Some(crate::resource::Pattern::Regex("^[.$a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ValueConditions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CommandParameterValue`.
     #[derive(Clone, Default)]
     pub struct CommandParameterValue {
         /// CloudFormation property `B`.
@@ -1164,31 +919,26 @@ pub mod command {
         pub ul: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CommandParameterValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("B", self.b);
-            p.set_opt("BIN", self.bin);
-            p.set_opt("D", self.d);
-            p.set_opt("I", self.i);
-            p.set_opt("L", self.l);
-            p.set_opt("S", self.s);
-            p.set_opt("UL", self.ul);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommandParameterValue;
+        opt {
+            b = "B",
+            bin = "BIN",
+            d = "D",
+            i = "I",
+            l = "L",
+            s = "S",
+            ul = "UL",
         }
     }
 
-    pub(super) static COMMAND_PARAMETER_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BIN", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("L", crate::resource::Rule { max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^-?\\d+$")), ..crate::resource::Rule::NONE }),
-            ("S", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("UL", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMAND_PARAMETER_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BIN", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("L", crate::resource::Rule { max_len: Some(19), pattern: Some(crate::resource::Pattern::Regex("^-?\\d+$")), ..crate::resource::Rule::NONE }),
+        ("S", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("UL", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CommandParameterValueCondition`.
     #[derive(Clone)]
     pub struct CommandParameterValueCondition {
         /// CloudFormation property `ComparisonOperator`; required.
@@ -1199,7 +949,6 @@ pub mod command {
 
     impl CommandParameterValueCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::command::CommandParameterValueComparisonOperator>>, operand: crate::cfn::iot::command::CommandParameterValueComparisonOperand) -> Self {
             Self {
                 comparison_operator: comparison_operator.into(),
@@ -1208,23 +957,18 @@ pub mod command {
         }
     }
 
-    impl crate::resource::ToExpr for CommandParameterValueCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComparisonOperator", self.comparison_operator);
-            p.set("Operand", self.operand);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommandParameterValueCondition;
+        req {
+            comparison_operator = "ComparisonOperator",
+            operand = "Operand",
         }
     }
 
-    pub(super) static COMMAND_PARAMETER_VALUE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Operand", crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_COMPARISON_OPERAND_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMAND_PARAMETER_VALUE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Operand", crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_COMPARISON_OPERAND_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CommandParameterValueComparisonOperand`.
     #[derive(Clone, Default)]
     pub struct CommandParameterValueComparisonOperand {
         /// CloudFormation property `Number`.
@@ -1239,30 +983,25 @@ pub mod command {
         pub strings: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CommandParameterValueComparisonOperand {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Number", self.number);
-            p.set_opt("NumberRange", self.number_range);
-            p.set_opt("Numbers", self.numbers);
-            p.set_opt("String", self.string);
-            p.set_opt("Strings", self.strings);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommandParameterValueComparisonOperand;
+        opt {
+            number = "Number",
+            number_range = "NumberRange",
+            numbers = "Numbers",
+            string = "String",
+            strings = "Strings",
         }
     }
 
-    pub(super) static COMMAND_PARAMETER_VALUE_COMPARISON_OPERAND_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Number", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("NumberRange", crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_NUMBER_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Numbers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("String", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Strings", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMAND_PARAMETER_VALUE_COMPARISON_OPERAND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Number", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("NumberRange", crate::resource::Rule { shape: Some(&COMMAND_PARAMETER_VALUE_NUMBER_RANGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Numbers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("String", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Strings", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CommandParameterValueNumberRange`.
     #[derive(Clone)]
     pub struct CommandParameterValueNumberRange {
         /// CloudFormation property `Max`; required.
@@ -1273,7 +1012,6 @@ pub mod command {
 
     impl CommandParameterValueNumberRange {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, min: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 max: max.into(),
@@ -1282,24 +1020,19 @@ pub mod command {
         }
     }
 
-    impl crate::resource::ToExpr for CommandParameterValueNumberRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Max", self.max);
-            p.set("Min", self.min);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommandParameterValueNumberRange;
+        req {
+            max = "Max",
+            min = "Min",
         }
     }
 
-    pub(super) static COMMAND_PARAMETER_VALUE_NUMBER_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Max", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Min", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMAND_PARAMETER_VALUE_NUMBER_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Max", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Min", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CommandPayload`.
     #[derive(Clone, Default)]
     pub struct CommandPayload {
         /// CloudFormation property `Content`.
@@ -1308,39 +1041,31 @@ pub mod command {
         pub content_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CommandPayload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Content", self.content);
-            p.set_opt("ContentType", self.content_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommandPayload;
+        opt {
+            content = "Content",
+            content_type = "ContentType",
         }
     }
 
-    pub(super) static COMMAND_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMMAND_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContentType", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CommandPreprocessor`.
     #[derive(Clone, Default)]
     pub struct CommandPreprocessor {
         /// CloudFormation property `AwsJsonSubstitution`.
         pub aws_json_substitution: ::std::option::Option<crate::cfn::iot::command::AwsJsonSubstitutionCommandPreprocessorConfig>,
     }
 
-    impl crate::resource::ToExpr for CommandPreprocessor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsJsonSubstitution", self.aws_json_substitution);
-            p.into_expr()
+    crate::resource::props! {
+        nested CommandPreprocessor;
+        opt {
+            aws_json_substitution = "AwsJsonSubstitution",
         }
     }
 
-    /// The definition `AwsJsonSubstitutionCommandPreprocessorConfig`.
     #[derive(Clone)]
     pub struct AwsJsonSubstitutionCommandPreprocessorConfig {
         /// CloudFormation property `OutputFormat`; required.
@@ -1349,7 +1074,6 @@ pub mod command {
 
     impl AwsJsonSubstitutionCommandPreprocessorConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(output_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::command::OutputFormat>>) -> Self {
             Self {
                 output_format: output_format.into(),
@@ -1357,24 +1081,14 @@ pub mod command {
         }
     }
 
-    impl crate::resource::ToExpr for AwsJsonSubstitutionCommandPreprocessorConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OutputFormat", self.output_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsJsonSubstitutionCommandPreprocessorConfig;
+        req {
+            output_format = "OutputFormat",
         }
     }
 
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `CommandParameterType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CommandParameterType {
         /// `STRING`
         String,
@@ -1392,23 +1106,9 @@ pub mod command {
         Binary,
     }
 
-    impl crate::value::CfnEnum for CommandParameterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Integer => "INTEGER",
-                Self::Double => "DOUBLE",
-                Self::Long => "LONG",
-                Self::Unsignedlong => "UNSIGNEDLONG",
-                Self::Boolean => "BOOLEAN",
-                Self::Binary => "BINARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CommandParameterType, ["STRING", "INTEGER", "DOUBLE", "LONG", "UNSIGNEDLONG", "BOOLEAN", "BINARY"]);
 
-    /// Allowed values of `CommandParameterValueComparisonOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CommandParameterValueComparisonOperator {
         /// `EQUALS`
         Equals,
@@ -1432,26 +1132,10 @@ pub mod command {
         NotInRange,
     }
 
-    impl crate::value::CfnEnum for CommandParameterValueComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-                Self::LessThan => "LESS_THAN",
-                Self::LessThanEquals => "LESS_THAN_EQUALS",
-                Self::GreaterThan => "GREATER_THAN",
-                Self::GreaterThanEquals => "GREATER_THAN_EQUALS",
-                Self::InSet => "IN_SET",
-                Self::NotInSet => "NOT_IN_SET",
-                Self::InRange => "IN_RANGE",
-                Self::NotInRange => "NOT_IN_RANGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CommandParameterValueComparisonOperator, ["EQUALS", "NOT_EQUALS", "LESS_THAN", "LESS_THAN_EQUALS", "GREATER_THAN", "GREATER_THAN_EQUALS", "IN_SET", "NOT_IN_SET", "IN_RANGE", "NOT_IN_RANGE"]);
 
     /// The namespace to which the command belongs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Namespace {
         /// `AWS-IoT`
         AwsIoT,
@@ -1459,18 +1143,9 @@ pub mod command {
         AwsIoTFleetWise,
     }
 
-    impl crate::value::CfnEnum for Namespace {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsIoT => "AWS-IoT",
-                Self::AwsIoTFleetWise => "AWS-IoT-FleetWise",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Namespace, ["AWS-IoT", "AWS-IoT-FleetWise"]);
 
-    /// Allowed values of `OutputFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputFormat {
         /// `JSON`
         Json,
@@ -1478,15 +1153,7 @@ pub mod command {
         Cbor,
     }
 
-    impl crate::value::CfnEnum for OutputFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "JSON",
-                Self::Cbor => "CBOR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutputFormat, ["JSON", "CBOR"]);
 }
 
 /// A custom metric published by your devices to Device Defender.
@@ -1514,7 +1181,6 @@ pub struct CustomMetric {
 
 impl CustomMetric {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::custom_metric::MetricType>>) -> Self {
         Self {
             display_name: ::std::option::Option::None,
@@ -1525,52 +1191,37 @@ impl CustomMetric {
     }
 }
 
-impl crate::resource::Resource for CustomMetric {
-    const TYPE: &'static str = "AWS::IoT::CustomMetric";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOM_METRIC_SHAPE)
+crate::resource::props! {
+    resource CustomMetric = "AWS::IoT::CustomMetric", shape: Some(&CUSTOM_METRIC_SHAPE);
+    req {
+        metric_type = "MetricType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("MetricName", self.metric_name);
-        p.set("MetricType", self.metric_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        display_name = "DisplayName",
+        metric_name = "MetricName",
+        tags = "Tags",
     }
 }
 
-static CUSTOM_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
-        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::custom_metric::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CUSTOM_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
+    ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CustomMetric`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomMetric> {
-    /// `Fn::GetAtt` `MetricArn`.
-    #[inline]
-    pub fn attr_metric_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetricArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `MetricArn`.
+        attr_metric_arn: ::std::string::String = "MetricArn",
     }
 }
 
 pub mod custom_metric {
     //! Nested property types and enums of [`CustomMetric`](super::CustomMetric).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of the custom metric. Types include string-list, ip-address-list, number-list, and number.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricType {
         /// `string-list`
         StringList,
@@ -1582,17 +1233,7 @@ pub mod custom_metric {
         Number,
     }
 
-    impl crate::value::CfnEnum for MetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StringList => "string-list",
-                Self::IpAddressList => "ip-address-list",
-                Self::NumberList => "number-list",
-                Self::Number => "number",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricType, ["string-list", "ip-address-list", "number-list", "number"]);
 }
 
 /// A dimension can be used to limit the scope of a metric used in a security profile for AWS IoT Device Defender.
@@ -1620,7 +1261,6 @@ pub struct Dimension {
 
 impl Dimension {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(string_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::dimension::Type>>) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -1631,65 +1271,43 @@ impl Dimension {
     }
 }
 
-impl crate::resource::Resource for Dimension {
-    const TYPE: &'static str = "AWS::IoT::Dimension";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DIMENSION_SHAPE)
+crate::resource::props! {
+    resource Dimension = "AWS::IoT::Dimension", shape: Some(&DIMENSION_SHAPE);
+    req {
+        string_values = "StringValues",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set("StringValues", self.string_values);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("StringValues", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::dimension::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("StringValues", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dimension`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dimension> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod dimension {
     //! Nested property types and enums of [`Dimension`](super::Dimension).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Specifies the type of the dimension.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `TOPIC_FILTER`
         TopicFilter,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TopicFilter => "TOPIC_FILTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["TOPIC_FILTER"]);
 }
 
 /// Create and manage a Domain Configuration
@@ -1725,69 +1343,52 @@ pub struct DomainConfiguration {
     pub validation_certificate_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for DomainConfiguration {
-    const TYPE: &'static str = "AWS::IoT::DomainConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationProtocol", self.application_protocol);
-        p.set_opt("AuthenticationType", self.authentication_type);
-        p.set_opt("AuthorizerConfig", self.authorizer_config);
-        p.set_opt("ClientCertificateConfig", self.client_certificate_config);
-        p.set_opt("DomainConfigurationName", self.domain_configuration_name);
-        p.set_opt("DomainConfigurationStatus", self.domain_configuration_status);
-        p.set_opt("DomainName", self.domain_name);
-        p.set_opt("ServerCertificateArns", self.server_certificate_arns);
-        p.set_opt("ServerCertificateConfig", self.server_certificate_config);
-        p.set_opt("ServiceType", self.service_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TlsConfig", self.tls_config);
-        p.set_opt("ValidationCertificateArn", self.validation_certificate_arn);
-        p
+crate::resource::props! {
+    resource DomainConfiguration = "AWS::IoT::DomainConfiguration", shape: Some(&DOMAIN_CONFIGURATION_SHAPE);
+    opt {
+        application_protocol = "ApplicationProtocol",
+        authentication_type = "AuthenticationType",
+        authorizer_config = "AuthorizerConfig",
+        client_certificate_config = "ClientCertificateConfig",
+        domain_configuration_name = "DomainConfigurationName",
+        domain_configuration_status = "DomainConfigurationStatus",
+        domain_name = "DomainName",
+        server_certificate_arns = "ServerCertificateArns",
+        server_certificate_config = "ServerCertificateConfig",
+        service_type = "ServiceType",
+        tags = "Tags",
+        tls_config = "TlsConfig",
+        validation_certificate_arn = "ValidationCertificateArn",
     }
 }
 
-static DOMAIN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuthorizerConfig", crate::resource::Rule { shape: Some(&self::domain_configuration::AUTHORIZER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ClientCertificateConfig", crate::resource::Rule { shape: Some(&self::domain_configuration::CLIENT_CERTIFICATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DomainConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w.-]+$")), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("ServerCertificateArns", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ServerCertificateConfig", crate::resource::Rule { shape: Some(&self::domain_configuration::SERVER_CERTIFICATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain_configuration::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TlsConfig", crate::resource::Rule { shape: Some(&self::domain_configuration::TLS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ValidationCertificateArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthorizerConfig", crate::resource::Rule { shape: Some(&self::domain_configuration::AUTHORIZER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ClientCertificateConfig", crate::resource::Rule { shape: Some(&self::domain_configuration::CLIENT_CERTIFICATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DomainConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w.-]+$")), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("ServerCertificateArns", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ServerCertificateConfig", crate::resource::Rule { shape: Some(&self::domain_configuration::SERVER_CERTIFICATE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TlsConfig", crate::resource::Rule { shape: Some(&self::domain_configuration::TLS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ValidationCertificateArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DomainConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DomainConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DomainType`.
-    #[inline]
-    pub fn attr_domain_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainType")
-    }
-    /// `Fn::GetAtt` `ServerCertificates`.
-    #[inline]
-    pub fn attr_server_certificates(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ServerCertificates")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DomainType`.
+        attr_domain_type: ::std::string::String = "DomainType",
+        /// `Fn::GetAtt` `ServerCertificates`.
+        attr_server_certificates: crate::value::List<::std::string::String> = "ServerCertificates",
     }
 }
 
 pub mod domain_configuration {
     //! Nested property types and enums of [`DomainConfiguration`](super::DomainConfiguration).
 
-    /// The definition `AuthorizerConfig`.
     #[derive(Clone, Default)]
     pub struct AuthorizerConfig {
         /// CloudFormation property `AllowAuthorizerOverride`.
@@ -1796,45 +1397,35 @@ pub mod domain_configuration {
         pub default_authorizer_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AuthorizerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowAuthorizerOverride", self.allow_authorizer_override);
-            p.set_opt("DefaultAuthorizerName", self.default_authorizer_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizerConfig;
+        opt {
+            allow_authorizer_override = "AllowAuthorizerOverride",
+            default_authorizer_name = "DefaultAuthorizerName",
         }
     }
 
-    pub(super) static AUTHORIZER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultAuthorizerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w=,@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultAuthorizerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w=,@-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ClientCertificateConfig`.
     #[derive(Clone, Default)]
     pub struct ClientCertificateConfig {
         /// CloudFormation property `ClientCertificateCallbackArn`.
         pub client_certificate_callback_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ClientCertificateConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientCertificateCallbackArn", self.client_certificate_callback_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientCertificateConfig;
+        opt {
+            client_certificate_callback_arn = "ClientCertificateCallbackArn",
         }
     }
 
-    pub(super) static CLIENT_CERTIFICATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientCertificateCallbackArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLIENT_CERTIFICATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientCertificateCallbackArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServerCertificateConfig`.
     #[derive(Clone, Default)]
     pub struct ServerCertificateConfig {
         /// CloudFormation property `EnableOCSPCheck`.
@@ -1845,55 +1436,38 @@ pub mod domain_configuration {
         pub ocsp_lambda_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServerCertificateConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableOCSPCheck", self.enable_ocsp_check);
-            p.set_opt("OcspAuthorizedResponderArn", self.ocsp_authorized_responder_arn);
-            p.set_opt("OcspLambdaArn", self.ocsp_lambda_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerCertificateConfig;
+        opt {
+            enable_ocsp_check = "EnableOCSPCheck",
+            ocsp_authorized_responder_arn = "OcspAuthorizedResponderArn",
+            ocsp_lambda_arn = "OcspLambdaArn",
         }
     }
 
-    pub(super) static SERVER_CERTIFICATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OcspAuthorizedResponderArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$")), ..crate::resource::Rule::NONE }),
-            ("OcspLambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_CERTIFICATE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OcspAuthorizedResponderArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov|-iso-b|-iso)?:acm:[a-z]{2}-(gov-|iso-|isob-)?[a-z]{4,9}-\\d{1}:\\d{12}:certificate/[a-zA-Z0-9/-]+$")), ..crate::resource::Rule::NONE }),
+        ("OcspLambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(170), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `TlsConfig`.
     #[derive(Clone, Default)]
     pub struct TlsConfig {
         /// CloudFormation property `SecurityPolicy`.
         pub security_policy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TlsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityPolicy", self.security_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsConfig;
+        opt {
+            security_policy = "SecurityPolicy",
         }
     }
 
-    pub(super) static TLS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityPolicy", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TLS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityPolicy", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ApplicationProtocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationProtocol {
         /// `SECURE_MQTT`
         SecureMqtt,
@@ -1905,20 +1479,9 @@ pub mod domain_configuration {
         Default,
     }
 
-    impl crate::value::CfnEnum for ApplicationProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecureMqtt => "SECURE_MQTT",
-                Self::MqttWss => "MQTT_WSS",
-                Self::Https => "HTTPS",
-                Self::Default => "DEFAULT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationProtocol, ["SECURE_MQTT", "MQTT_WSS", "HTTPS", "DEFAULT"]);
 
-    /// Allowed values of `AuthenticationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthenticationType {
         /// `AWS_X509`
         AwsX509,
@@ -1932,21 +1495,9 @@ pub mod domain_configuration {
         Default,
     }
 
-    impl crate::value::CfnEnum for AuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsX509 => "AWS_X509",
-                Self::CustomAuth => "CUSTOM_AUTH",
-                Self::AwsSigv4 => "AWS_SIGV4",
-                Self::CustomAuthX509 => "CUSTOM_AUTH_X509",
-                Self::Default => "DEFAULT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthenticationType, ["AWS_X509", "CUSTOM_AUTH", "AWS_SIGV4", "CUSTOM_AUTH_X509", "DEFAULT"]);
 
-    /// Allowed values of `DomainConfigurationStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DomainConfigurationStatus {
         /// `ENABLED`
         Enabled,
@@ -1954,18 +1505,9 @@ pub mod domain_configuration {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for DomainConfigurationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DomainConfigurationStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `ServiceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceType {
         /// `DATA`
         Data,
@@ -1975,16 +1517,7 @@ pub mod domain_configuration {
         Jobs,
     }
 
-    impl crate::value::CfnEnum for ServiceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Data => "DATA",
-                Self::CredentialProvider => "CREDENTIAL_PROVIDER",
-                Self::Jobs => "JOBS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceType, ["DATA", "CREDENTIAL_PROVIDER", "JOBS"]);
 }
 
 /// Resource Type definition for AWS::IoT::EncryptionConfiguration
@@ -2002,7 +1535,6 @@ pub struct EncryptionConfiguration {
 
 impl EncryptionConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::encryption_configuration::EncryptionType>>) -> Self {
         Self {
             encryption_type: encryption_type.into(),
@@ -2012,53 +1544,38 @@ impl EncryptionConfiguration {
     }
 }
 
-impl crate::resource::Resource for EncryptionConfiguration {
-    const TYPE: &'static str = "AWS::IoT::EncryptionConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENCRYPTION_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource EncryptionConfiguration = "AWS::IoT::EncryptionConfiguration", shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE);
+    req {
+        encryption_type = "EncryptionType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EncryptionType", self.encryption_type);
-        p.set_opt("KmsAccessRoleArn", self.kms_access_role_arn);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p
+    opt {
+        kms_access_role_arn = "KmsAccessRoleArn",
+        kms_key_arn = "KmsKeyArn",
     }
 }
 
-static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KmsAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsAccessRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EncryptionConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EncryptionConfiguration> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `ConfigurationDetails`.
-    #[inline]
-    pub fn attr_configuration_details(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ConfigurationDetails")
-    }
-    /// `Fn::GetAtt` `LastModifiedDate`.
-    #[inline]
-    pub fn attr_last_modified_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedDate")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `ConfigurationDetails`.
+        attr_configuration_details: crate::value::Json = "ConfigurationDetails",
+        /// `Fn::GetAtt` `LastModifiedDate`.
+        attr_last_modified_date: ::std::string::String = "LastModifiedDate",
     }
 }
 
 pub mod encryption_configuration {
     //! Nested property types and enums of [`EncryptionConfiguration`](super::EncryptionConfiguration).
 
-    /// Allowed values of `EncryptionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `CUSTOMER_MANAGED_KMS_KEY`
         CustomerManagedKmsKey,
@@ -2066,15 +1583,7 @@ pub mod encryption_configuration {
         AwsOwnedKmsKey,
     }
 
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerManagedKmsKey => "CUSTOMER_MANAGED_KMS_KEY",
-                Self::AwsOwnedKmsKey => "AWS_OWNED_KMS_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionType, ["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]);
 }
 
 /// An aggregated metric of certain devices in your fleet
@@ -2126,7 +1635,6 @@ pub struct FleetMetric {
 
 impl FleetMetric {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aggregation_field: ::std::option::Option::None,
@@ -2143,63 +1651,46 @@ impl FleetMetric {
     }
 }
 
-impl crate::resource::Resource for FleetMetric {
-    const TYPE: &'static str = "AWS::IoT::FleetMetric";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLEET_METRIC_SHAPE)
+crate::resource::props! {
+    resource FleetMetric = "AWS::IoT::FleetMetric", shape: Some(&FLEET_METRIC_SHAPE);
+    req {
+        metric_name = "MetricName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AggregationField", self.aggregation_field);
-        p.set_opt("AggregationType", self.aggregation_type);
-        p.set_opt("Description", self.description);
-        p.set_opt("IndexName", self.index_name);
-        p.set("MetricName", self.metric_name);
-        p.set_opt("Period", self.period);
-        p.set_opt("QueryString", self.query_string);
-        p.set_opt("QueryVersion", self.query_version);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Unit", self.unit);
-        p
+    opt {
+        aggregation_field = "AggregationField",
+        aggregation_type = "AggregationType",
+        description = "Description",
+        index_name = "IndexName",
+        period = "Period",
+        query_string = "QueryString",
+        query_version = "QueryVersion",
+        tags = "Tags",
+        unit = "Unit",
     }
 }
 
-static FLEET_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AggregationField", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("AggregationType", crate::resource::Rule { shape: Some(&self::fleet_metric::AGGREGATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
-        ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
-        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\.]+$")), ..crate::resource::Rule::NONE }),
-        ("Period", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ("QueryString", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet_metric::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLEET_METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AggregationField", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("AggregationType", crate::resource::Rule { shape: Some(&self::fleet_metric::AGGREGATION_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
+    ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
+    ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\.]+$")), ..crate::resource::Rule::NONE }),
+    ("Period", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ("QueryString", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet_metric::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FleetMetric`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FleetMetric> {
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `LastModifiedDate`.
-    #[inline]
-    pub fn attr_last_modified_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedDate")
-    }
-    /// `Fn::GetAtt` `MetricArn`.
-    #[inline]
-    pub fn attr_metric_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetricArn")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<f64> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `LastModifiedDate`.
+        attr_last_modified_date: ::std::string::String = "LastModifiedDate",
+        /// `Fn::GetAtt` `MetricArn`.
+        attr_metric_arn: ::std::string::String = "MetricArn",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: f64 = "Version",
     }
 }
 
@@ -2221,7 +1712,6 @@ pub mod fleet_metric {
 
     impl AggregationType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::fleet_metric::Name>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 name: name.into(),
@@ -2230,31 +1720,25 @@ pub mod fleet_metric {
         }
     }
 
-    impl crate::resource::ToExpr for AggregationType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested AggregationType;
+        req {
+            name = "Name",
+            values = "Values",
         }
     }
 
-    pub(super) static AGGREGATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AGGREGATION_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Fleet Indexing aggregation type names such as Statistics, Percentiles and Cardinality
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `Cardinality`
         Cardinality,
@@ -2264,19 +1748,10 @@ pub mod fleet_metric {
         Statistics,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cardinality => "Cardinality",
-                Self::Percentiles => "Percentiles",
-                Self::Statistics => "Statistics",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["Cardinality", "Percentiles", "Statistics"]);
 
     /// The unit of data points emitted by a fleet metric
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `Bits`
         Bits,
@@ -2334,40 +1809,7 @@ pub mod fleet_metric {
         TerabytesSecond,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bits => "Bits",
-                Self::BitsSecond => "Bits/Second",
-                Self::Bytes => "Bytes",
-                Self::BytesSecond => "Bytes/Second",
-                Self::Count => "Count",
-                Self::CountSecond => "Count/Second",
-                Self::Gigabits => "Gigabits",
-                Self::GigabitsSecond => "Gigabits/Second",
-                Self::Gigabytes => "Gigabytes",
-                Self::GigabytesSecond => "Gigabytes/Second",
-                Self::Kilobits => "Kilobits",
-                Self::KilobitsSecond => "Kilobits/Second",
-                Self::Kilobytes => "Kilobytes",
-                Self::KilobytesSecond => "Kilobytes/Second",
-                Self::Megabits => "Megabits",
-                Self::MegabitsSecond => "Megabits/Second",
-                Self::Megabytes => "Megabytes",
-                Self::MegabytesSecond => "Megabytes/Second",
-                Self::Microseconds => "Microseconds",
-                Self::Milliseconds => "Milliseconds",
-                Self::None => "None",
-                Self::Percent => "Percent",
-                Self::Seconds => "Seconds",
-                Self::Terabits => "Terabits",
-                Self::TerabitsSecond => "Terabits/Second",
-                Self::Terabytes => "Terabytes",
-                Self::TerabytesSecond => "Terabytes/Second",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["Bits", "Bits/Second", "Bytes", "Bytes/Second", "Count", "Count/Second", "Gigabits", "Gigabits/Second", "Gigabytes", "Gigabytes/Second", "Kilobits", "Kilobits/Second", "Kilobytes", "Kilobytes/Second", "Megabits", "Megabits/Second", "Megabytes", "Megabytes/Second", "Microseconds", "Milliseconds", "None", "Percent", "Seconds", "Terabits", "Terabits/Second", "Terabytes", "Terabytes/Second"]);
 }
 
 /// Use the AWS::IoT::Job resource to declare an AWS IoT job. A job can be used to define a set of remote operations that are sent to and run on one or more devices (things or thing groups) connected to AWS IoT.
@@ -2443,7 +1885,6 @@ pub struct Job {
 
 impl Job {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(job_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, targets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             abort_config: ::std::option::Option::None,
@@ -2466,64 +1907,53 @@ impl Job {
     }
 }
 
-impl crate::resource::Resource for Job {
-    const TYPE: &'static str = "AWS::IoT::Job";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&JOB_SHAPE)
+crate::resource::props! {
+    resource Job = "AWS::IoT::Job", shape: Some(&JOB_SHAPE);
+    req {
+        job_id = "JobId",
+        targets = "Targets",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AbortConfig", self.abort_config);
-        p.set_opt("Description", self.description);
-        p.set_opt("DestinationPackageVersions", self.destination_package_versions);
-        p.set_opt("Document", self.document);
-        p.set_opt("DocumentParameters", self.document_parameters);
-        p.set_opt("DocumentSource", self.document_source);
-        p.set_opt("JobExecutionsRetryConfig", self.job_executions_retry_config);
-        p.set_opt("JobExecutionsRolloutConfig", self.job_executions_rollout_config);
-        p.set("JobId", self.job_id);
-        p.set_opt("JobTemplateArn", self.job_template_arn);
-        p.set_opt("PresignedUrlConfig", self.presigned_url_config);
-        p.set_opt("SchedulingConfig", self.scheduling_config);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetSelection", self.target_selection);
-        p.set("Targets", self.targets);
-        p.set_opt("TimeoutConfig", self.timeout_config);
-        p
+    opt {
+        abort_config = "AbortConfig",
+        description = "Description",
+        destination_package_versions = "DestinationPackageVersions",
+        document = "Document",
+        document_parameters = "DocumentParameters",
+        document_source = "DocumentSource",
+        job_executions_retry_config = "JobExecutionsRetryConfig",
+        job_executions_rollout_config = "JobExecutionsRolloutConfig",
+        job_template_arn = "JobTemplateArn",
+        presigned_url_config = "PresignedUrlConfig",
+        scheduling_config = "SchedulingConfig",
+        tags = "Tags",
+        target_selection = "TargetSelection",
+        timeout_config = "TimeoutConfig",
     }
 }
 
-static JOB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AbortConfig", crate::resource::Rule { shape: Some(&self::job::ABORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]+$")), ..crate::resource::Rule::NONE }),
-        ("DestinationPackageVersions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[!-~]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Document", crate::resource::Rule { min_len: Some(0), max_len: Some(32768), ..crate::resource::Rule::NONE }),
-        ("DocumentSource", crate::resource::Rule { min_len: Some(1), max_len: Some(1350), ..crate::resource::Rule::NONE }),
-        ("JobExecutionsRetryConfig", crate::resource::Rule { shape: Some(&self::job::JOB_EXECUTIONS_RETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("JobExecutionsRolloutConfig", crate::resource::Rule { shape: Some(&self::job::JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("JobId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("JobTemplateArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[!-~]+$")), ..crate::resource::Rule::NONE }),
-        ("PresignedUrlConfig", crate::resource::Rule { shape: Some(&self::job::PRESIGNED_URL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SchedulingConfig", crate::resource::Rule { shape: Some(&self::job::SCHEDULING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::job::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static JOB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AbortConfig", crate::resource::Rule { shape: Some(&self::job::ABORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]+$")), ..crate::resource::Rule::NONE }),
+    ("DestinationPackageVersions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[!-~]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Document", crate::resource::Rule { min_len: Some(0), max_len: Some(32768), ..crate::resource::Rule::NONE }),
+    ("DocumentSource", crate::resource::Rule { min_len: Some(1), max_len: Some(1350), ..crate::resource::Rule::NONE }),
+    ("JobExecutionsRetryConfig", crate::resource::Rule { shape: Some(&self::job::JOB_EXECUTIONS_RETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("JobExecutionsRolloutConfig", crate::resource::Rule { shape: Some(&self::job::JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("JobId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("JobTemplateArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[!-~]+$")), ..crate::resource::Rule::NONE }),
+    ("PresignedUrlConfig", crate::resource::Rule { shape: Some(&self::job::PRESIGNED_URL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SchedulingConfig", crate::resource::Rule { shape: Some(&self::job::SCHEDULING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Job`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Job> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
     }
 }
 
@@ -2549,20 +1979,16 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for AbortConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CriteriaList", self.criteria_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbortConfig;
+        req {
+            criteria_list = "CriteriaList",
         }
     }
 
-    pub(super) static ABORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CriteriaList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ABORT_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CriteriaList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ABORT_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The criteria that determine when and how a job abort takes place.
     #[derive(Clone)]
@@ -2587,7 +2013,6 @@ pub mod job {
 
     impl AbortCriteria {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::job::Action>>, failure_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::job::FailureType>>, min_number_of_executed_things: impl ::std::convert::Into<crate::value::Val<i64>>, threshold_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 action: action.into(),
@@ -2598,24 +2023,20 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for AbortCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("FailureType", self.failure_type);
-            p.set("MinNumberOfExecutedThings", self.min_number_of_executed_things);
-            p.set("ThresholdPercentage", self.threshold_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbortCriteria;
+        req {
+            action = "Action",
+            failure_type = "FailureType",
+            min_number_of_executed_things = "MinNumberOfExecutedThings",
+            threshold_percentage = "ThresholdPercentage",
         }
     }
 
-    pub(super) static ABORT_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinNumberOfExecutedThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("ThresholdPercentage", crate::resource::Rule { max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABORT_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinNumberOfExecutedThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("ThresholdPercentage", crate::resource::Rule { max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration that determines how many retries are allowed for each failure type for a job.
     #[derive(Clone)]
@@ -2636,20 +2057,16 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for JobExecutionsRetryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CriteriaList", self.criteria_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobExecutionsRetryConfig;
+        req {
+            criteria_list = "CriteriaList",
         }
     }
 
-    pub(super) static JOB_EXECUTIONS_RETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CriteriaList", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&RETRY_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_EXECUTIONS_RETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CriteriaList", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&RETRY_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The criteria that determines how many retries are allowed for each failure type for a job.
     #[derive(Clone)]
@@ -2666,7 +2083,6 @@ pub mod job {
 
     impl RetryCriteria {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(failure_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::job::RetryCriteriaFailureType>>, number_of_retries: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 failure_type: failure_type.into(),
@@ -2675,21 +2091,17 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for RetryCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailureType", self.failure_type);
-            p.set("NumberOfRetries", self.number_of_retries);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetryCriteria;
+        req {
+            failure_type = "FailureType",
+            number_of_retries = "NumberOfRetries",
         }
     }
 
-    pub(super) static RETRY_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NumberOfRetries", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRY_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NumberOfRetries", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Allows you to create a staged rollout of a job.
     #[derive(Clone, Default)]
@@ -2704,22 +2116,18 @@ pub mod job {
         pub maximum_per_minute: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for JobExecutionsRolloutConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExponentialRate", self.exponential_rate);
-            p.set_opt("MaximumPerMinute", self.maximum_per_minute);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobExecutionsRolloutConfig;
+        opt {
+            exponential_rate = "ExponentialRate",
+            maximum_per_minute = "MaximumPerMinute",
         }
     }
 
-    pub(super) static JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExponentialRate", crate::resource::Rule { shape: Some(&EXPONENTIAL_ROLLOUT_RATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumPerMinute", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExponentialRate", crate::resource::Rule { shape: Some(&EXPONENTIAL_ROLLOUT_RATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumPerMinute", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Allows you to create an exponential rate of rollout for a job.
     #[derive(Clone)]
@@ -2740,7 +2148,6 @@ pub mod job {
 
     impl ExponentialRolloutRate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(base_rate_per_minute: impl ::std::convert::Into<crate::value::Val<i64>>, increment_factor: impl ::std::convert::Into<crate::value::Val<f64>>, rate_increase_criteria: crate::cfn::iot::job::RateIncreaseCriteria) -> Self {
             Self {
                 base_rate_per_minute: base_rate_per_minute.into(),
@@ -2750,24 +2157,20 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for ExponentialRolloutRate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BaseRatePerMinute", self.base_rate_per_minute);
-            p.set("IncrementFactor", self.increment_factor);
-            p.set("RateIncreaseCriteria", self.rate_increase_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExponentialRolloutRate;
+        req {
+            base_rate_per_minute = "BaseRatePerMinute",
+            increment_factor = "IncrementFactor",
+            rate_increase_criteria = "RateIncreaseCriteria",
         }
     }
 
-    pub(super) static EXPONENTIAL_ROLLOUT_RATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BaseRatePerMinute", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("IncrementFactor", crate::resource::Rule { min: Some(1.1), max: Some(5.0), ..crate::resource::Rule::NONE }),
-            ("RateIncreaseCriteria", crate::resource::Rule { shape: Some(&RATE_INCREASE_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPONENTIAL_ROLLOUT_RATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BaseRatePerMinute", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("IncrementFactor", crate::resource::Rule { min: Some(1.1), max: Some(5.0), ..crate::resource::Rule::NONE }),
+        ("RateIncreaseCriteria", crate::resource::Rule { shape: Some(&RATE_INCREASE_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Allows you to define a criteria to initiate the increase in rate of rollout for a job.
     #[derive(Clone, Default)]
@@ -2782,22 +2185,18 @@ pub mod job {
         pub number_of_succeeded_things: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RateIncreaseCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NumberOfNotifiedThings", self.number_of_notified_things);
-            p.set_opt("NumberOfSucceededThings", self.number_of_succeeded_things);
-            p.into_expr()
+    crate::resource::props! {
+        nested RateIncreaseCriteria;
+        opt {
+            number_of_notified_things = "NumberOfNotifiedThings",
+            number_of_succeeded_things = "NumberOfSucceededThings",
         }
     }
 
-    pub(super) static RATE_INCREASE_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NumberOfNotifiedThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("NumberOfSucceededThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RATE_INCREASE_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NumberOfNotifiedThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("NumberOfSucceededThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for pre-signed S3 URLs.
     #[derive(Clone, Default)]
@@ -2812,22 +2211,18 @@ pub mod job {
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PresignedUrlConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExpiresInSec", self.expires_in_sec);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PresignedUrlConfig;
+        opt {
+            expires_in_sec = "ExpiresInSec",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static PRESIGNED_URL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExpiresInSec", crate::resource::Rule { min: Some(60.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRESIGNED_URL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExpiresInSec", crate::resource::Rule { min: Some(60.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the date and time that a job will begin the rollout of the job document to all devices in the target group.
     #[derive(Clone, Default)]
@@ -2850,25 +2245,21 @@ pub mod job {
         pub start_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SchedulingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndBehavior", self.end_behavior);
-            p.set_opt("EndTime", self.end_time);
-            p.set_opt("MaintenanceWindows", self.maintenance_windows);
-            p.set_opt("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchedulingConfig;
+        opt {
+            end_behavior = "EndBehavior",
+            end_time = "EndTime",
+            maintenance_windows = "MaintenanceWindows",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static SCHEDULING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EndTime", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("MaintenanceWindows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEDULING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("MaintenanceWindows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An optional configuration within the SchedulingConfig to setup a recurring maintenance window with a predetermined start time and duration for the rollout of a job document to all devices in a target group for a job.
     #[derive(Clone)]
@@ -2885,7 +2276,6 @@ pub mod job {
 
     impl MaintenanceWindow {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(duration_in_minutes: impl ::std::convert::Into<crate::value::Val<i64>>, start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 duration_in_minutes: duration_in_minutes.into(),
@@ -2894,29 +2284,18 @@ pub mod job {
         }
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DurationInMinutes", self.duration_in_minutes);
-            p.set("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindow;
+        req {
+            duration_in_minutes = "DurationInMinutes",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1430.0), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1430.0), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the amount of time each device has to finish its execution of the job.
     #[derive(Clone, Default)]
@@ -2927,33 +2306,24 @@ pub mod job {
         pub in_progress_timeout_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TimeoutConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InProgressTimeoutInMinutes", self.in_progress_timeout_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeoutConfig;
+        opt {
+            in_progress_timeout_in_minutes = "InProgressTimeoutInMinutes",
         }
     }
 
     /// The type of job action to take to initiate the job abort.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `CANCEL`
         Cancel,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cancel => "CANCEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["CANCEL"]);
 
     /// The type of job execution failures that can initiate a job abort.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailureType {
         /// `FAILED`
         Failed,
@@ -2965,20 +2335,10 @@ pub mod job {
         All,
     }
 
-    impl crate::value::CfnEnum for FailureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Failed => "FAILED",
-                Self::Rejected => "REJECTED",
-                Self::TimedOut => "TIMED_OUT",
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FailureType, ["FAILED", "REJECTED", "TIMED_OUT", "ALL"]);
 
     /// The type of job execution failures that can initiate a job retry.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetryCriteriaFailureType {
         /// `FAILED`
         Failed,
@@ -2988,19 +2348,10 @@ pub mod job {
         All,
     }
 
-    impl crate::value::CfnEnum for RetryCriteriaFailureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Failed => "FAILED",
-                Self::TimedOut => "TIMED_OUT",
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RetryCriteriaFailureType, ["FAILED", "TIMED_OUT", "ALL"]);
 
     /// Specifies the end behavior for all job executions after a job reaches the selected endTime.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndBehavior {
         /// `STOP_ROLLOUT`
         StopRollout,
@@ -3010,19 +2361,10 @@ pub mod job {
         ForceCancel,
     }
 
-    impl crate::value::CfnEnum for EndBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StopRollout => "STOP_ROLLOUT",
-                Self::Cancel => "CANCEL",
-                Self::ForceCancel => "FORCE_CANCEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndBehavior, ["STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL"]);
 
     /// Specifies whether the job will continue to run (CONTINUOUS), or will be complete after all those things specified as targets have completed the job (SNAPSHOT).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetSelection {
         /// `CONTINUOUS`
         Continuous,
@@ -3030,15 +2372,7 @@ pub mod job {
         Snapshot,
     }
 
-    impl crate::value::CfnEnum for TargetSelection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Continuous => "CONTINUOUS",
-                Self::Snapshot => "SNAPSHOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetSelection, ["CONTINUOUS", "SNAPSHOT"]);
 }
 
 /// Resource Type definition for AWS::IoT::JobTemplate. Job templates enable you to preconfigure jobs so that you can deploy them to multiple sets of target devices.
@@ -3094,7 +2428,6 @@ pub struct JobTemplate {
 
 impl JobTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, job_template_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             abort_config: ::std::option::Option::None,
@@ -3114,60 +2447,54 @@ impl JobTemplate {
     }
 }
 
-impl crate::resource::Resource for JobTemplate {
-    const TYPE: &'static str = "AWS::IoT::JobTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&JOB_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource JobTemplate = "AWS::IoT::JobTemplate", shape: Some(&JOB_TEMPLATE_SHAPE);
+    req {
+        description = "Description",
+        job_template_id = "JobTemplateId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AbortConfig", self.abort_config);
-        p.set("Description", self.description);
-        p.set_opt("DestinationPackageVersions", self.destination_package_versions);
-        p.set_opt("Document", self.document);
-        p.set_opt("DocumentSource", self.document_source);
-        p.set_opt("JobArn", self.job_arn);
-        p.set_opt("JobExecutionsRetryConfig", self.job_executions_retry_config);
-        p.set_opt("JobExecutionsRolloutConfig", self.job_executions_rollout_config);
-        p.set("JobTemplateId", self.job_template_id);
-        p.set_opt("MaintenanceWindows", self.maintenance_windows);
-        p.set_opt("PresignedUrlConfig", self.presigned_url_config);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeoutConfig", self.timeout_config);
-        p
+    opt {
+        abort_config = "AbortConfig",
+        destination_package_versions = "DestinationPackageVersions",
+        document = "Document",
+        document_source = "DocumentSource",
+        job_arn = "JobArn",
+        job_executions_retry_config = "JobExecutionsRetryConfig",
+        job_executions_rollout_config = "JobExecutionsRolloutConfig",
+        maintenance_windows = "MaintenanceWindows",
+        presigned_url_config = "PresignedUrlConfig",
+        tags = "Tags",
+        timeout_config = "TimeoutConfig",
     }
 }
 
-static JOB_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AbortConfig", crate::resource::Rule { shape: Some(&self::job_template::ABORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("[^\\p{C}]+")), ..crate::resource::Rule::NONE }),
-        ("DestinationPackageVersions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[!-~]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Document", crate::resource::Rule { min_len: Some(0), max_len: Some(32768), ..crate::resource::Rule::NONE }),
-        ("DocumentSource", crate::resource::Rule { min_len: Some(1), max_len: Some(1350), ..crate::resource::Rule::NONE }),
-        ("JobExecutionsRetryConfig", crate::resource::Rule { shape: Some(&self::job_template::JOB_EXECUTIONS_RETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("JobExecutionsRolloutConfig", crate::resource::Rule { shape: Some(&self::job_template::JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("JobTemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_-]+")), ..crate::resource::Rule::NONE }),
-        ("MaintenanceWindows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::job_template::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PresignedUrlConfig", crate::resource::Rule { shape: Some(&self::job_template::PRESIGNED_URL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::job_template::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TimeoutConfig", crate::resource::Rule { shape: Some(&self::job_template::TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static JOB_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AbortConfig", crate::resource::Rule { shape: Some(&self::job_template::ABORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("[^\\p{C}]+")), ..crate::resource::Rule::NONE }),
+    ("DestinationPackageVersions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:[!-~]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Document", crate::resource::Rule { min_len: Some(0), max_len: Some(32768), ..crate::resource::Rule::NONE }),
+    ("DocumentSource", crate::resource::Rule { min_len: Some(1), max_len: Some(1350), ..crate::resource::Rule::NONE }),
+    ("JobExecutionsRetryConfig", crate::resource::Rule { shape: Some(&self::job_template::JOB_EXECUTIONS_RETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("JobExecutionsRolloutConfig", crate::resource::Rule { shape: Some(&self::job_template::JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("JobTemplateId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_-]+")), ..crate::resource::Rule::NONE }),
+    ("MaintenanceWindows", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::job_template::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PresignedUrlConfig", crate::resource::Rule { shape: Some(&self::job_template::PRESIGNED_URL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimeoutConfig", crate::resource::Rule { shape: Some(&self::job_template::TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`JobTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<JobTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod job_template {
     //! Nested property types and enums of [`JobTemplate`](super::JobTemplate).
+
+    pub use crate::cfn::shared::group_iot_iot::FailureType;
 
     /// The criteria that determine when and how a job abort takes place.
     #[derive(Clone)]
@@ -3186,20 +2513,16 @@ pub mod job_template {
         }
     }
 
-    impl crate::resource::ToExpr for AbortConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CriteriaList", self.criteria_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbortConfig;
+        req {
+            criteria_list = "CriteriaList",
         }
     }
 
-    pub(super) static ABORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CriteriaList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ABORT_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CriteriaList", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&ABORT_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The criteria that determine when and how a job abort takes place.
     #[derive(Clone)]
@@ -3211,7 +2534,7 @@ pub mod job_template {
         /// The type of job execution failures that can initiate a job abort.
         ///
         /// CloudFormation property `FailureType`; required.
-        pub failure_type: crate::value::Val<crate::cfn::iot::job_template::FailureType>,
+        pub failure_type: crate::value::Val<crate::cfn::shared::group_iot_iot::FailureType>,
         /// The minimum number of things which must receive job execution notifications before the job can be aborted.
         ///
         /// CloudFormation property `MinNumberOfExecutedThings`; required.
@@ -3224,8 +2547,7 @@ pub mod job_template {
 
     impl AbortCriteria {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::job_template::Action>>, failure_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::job_template::FailureType>>, min_number_of_executed_things: impl ::std::convert::Into<crate::value::Val<i64>>, threshold_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
+        pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::job_template::Action>>, failure_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_iot_iot::FailureType>>, min_number_of_executed_things: impl ::std::convert::Into<crate::value::Val<i64>>, threshold_percentage: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 action: action.into(),
                 failure_type: failure_type.into(),
@@ -3235,46 +2557,37 @@ pub mod job_template {
         }
     }
 
-    impl crate::resource::ToExpr for AbortCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("FailureType", self.failure_type);
-            p.set("MinNumberOfExecutedThings", self.min_number_of_executed_things);
-            p.set("ThresholdPercentage", self.threshold_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbortCriteria;
+        req {
+            action = "Action",
+            failure_type = "FailureType",
+            min_number_of_executed_things = "MinNumberOfExecutedThings",
+            threshold_percentage = "ThresholdPercentage",
         }
     }
 
-    pub(super) static ABORT_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinNumberOfExecutedThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("ThresholdPercentage", crate::resource::Rule { max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABORT_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinNumberOfExecutedThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("ThresholdPercentage", crate::resource::Rule { max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `JobExecutionsRetryConfig`.
     #[derive(Clone, Default)]
     pub struct JobExecutionsRetryConfig {
         /// CloudFormation property `RetryCriteriaList`.
         pub retry_criteria_list: ::std::option::Option<::std::vec::Vec<crate::cfn::iot::job_template::RetryCriteria>>,
     }
 
-    impl crate::resource::ToExpr for JobExecutionsRetryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RetryCriteriaList", self.retry_criteria_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobExecutionsRetryConfig;
+        opt {
+            retry_criteria_list = "RetryCriteriaList",
         }
     }
 
-    pub(super) static JOB_EXECUTIONS_RETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RetryCriteriaList", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&RETRY_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_EXECUTIONS_RETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RetryCriteriaList", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&RETRY_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies how many times a failure type should be retried.
     #[derive(Clone, Default)]
@@ -3285,21 +2598,17 @@ pub mod job_template {
         pub number_of_retries: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RetryCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FailureType", self.failure_type);
-            p.set_opt("NumberOfRetries", self.number_of_retries);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetryCriteria;
+        opt {
+            failure_type = "FailureType",
+            number_of_retries = "NumberOfRetries",
         }
     }
 
-    pub(super) static RETRY_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NumberOfRetries", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRY_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NumberOfRetries", crate::resource::Rule { min: Some(0.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Allows you to create a staged rollout of a job.
     #[derive(Clone, Default)]
@@ -3314,22 +2623,18 @@ pub mod job_template {
         pub maximum_per_minute: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for JobExecutionsRolloutConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExponentialRolloutRate", self.exponential_rollout_rate);
-            p.set_opt("MaximumPerMinute", self.maximum_per_minute);
-            p.into_expr()
+    crate::resource::props! {
+        nested JobExecutionsRolloutConfig;
+        opt {
+            exponential_rollout_rate = "ExponentialRolloutRate",
+            maximum_per_minute = "MaximumPerMinute",
         }
     }
 
-    pub(super) static JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExponentialRolloutRate", crate::resource::Rule { shape: Some(&EXPONENTIAL_ROLLOUT_RATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumPerMinute", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JOB_EXECUTIONS_ROLLOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExponentialRolloutRate", crate::resource::Rule { shape: Some(&EXPONENTIAL_ROLLOUT_RATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumPerMinute", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Allows you to create an exponential rate of rollout for a job.
     #[derive(Clone)]
@@ -3350,7 +2655,6 @@ pub mod job_template {
 
     impl ExponentialRolloutRate {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(base_rate_per_minute: impl ::std::convert::Into<crate::value::Val<i64>>, increment_factor: impl ::std::convert::Into<crate::value::Val<f64>>, rate_increase_criteria: crate::cfn::iot::job_template::RateIncreaseCriteria) -> Self {
             Self {
                 base_rate_per_minute: base_rate_per_minute.into(),
@@ -3360,26 +2664,21 @@ pub mod job_template {
         }
     }
 
-    impl crate::resource::ToExpr for ExponentialRolloutRate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BaseRatePerMinute", self.base_rate_per_minute);
-            p.set("IncrementFactor", self.increment_factor);
-            p.set("RateIncreaseCriteria", self.rate_increase_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExponentialRolloutRate;
+        req {
+            base_rate_per_minute = "BaseRatePerMinute",
+            increment_factor = "IncrementFactor",
+            rate_increase_criteria = "RateIncreaseCriteria",
         }
     }
 
-    pub(super) static EXPONENTIAL_ROLLOUT_RATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BaseRatePerMinute", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("IncrementFactor", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-            ("RateIncreaseCriteria", crate::resource::Rule { shape: Some(&RATE_INCREASE_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPONENTIAL_ROLLOUT_RATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BaseRatePerMinute", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("IncrementFactor", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+        ("RateIncreaseCriteria", crate::resource::Rule { shape: Some(&RATE_INCREASE_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RateIncreaseCriteria`.
     #[derive(Clone, Default)]
     pub struct RateIncreaseCriteria {
         /// CloudFormation property `NumberOfNotifiedThings`.
@@ -3388,22 +2687,18 @@ pub mod job_template {
         pub number_of_succeeded_things: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RateIncreaseCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NumberOfNotifiedThings", self.number_of_notified_things);
-            p.set_opt("NumberOfSucceededThings", self.number_of_succeeded_things);
-            p.into_expr()
+    crate::resource::props! {
+        nested RateIncreaseCriteria;
+        opt {
+            number_of_notified_things = "NumberOfNotifiedThings",
+            number_of_succeeded_things = "NumberOfSucceededThings",
         }
     }
 
-    pub(super) static RATE_INCREASE_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NumberOfNotifiedThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("NumberOfSucceededThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RATE_INCREASE_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NumberOfNotifiedThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("NumberOfSucceededThings", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies a start time and duration for a scheduled Job.
     #[derive(Clone, Default)]
@@ -3414,22 +2709,18 @@ pub mod job_template {
         pub start_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInMinutes", self.duration_in_minutes);
-            p.set_opt("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindow;
+        opt {
+            duration_in_minutes = "DurationInMinutes",
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1430.0), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(1430.0), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for pre-signed S3 URLs.
     #[derive(Clone)]
@@ -3446,7 +2737,6 @@ pub mod job_template {
 
     impl PresignedUrlConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 expires_in_sec: ::std::option::Option::None,
@@ -3455,29 +2745,20 @@ pub mod job_template {
         }
     }
 
-    impl crate::resource::ToExpr for PresignedUrlConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExpiresInSec", self.expires_in_sec);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PresignedUrlConfig;
+        req {
+            role_arn = "RoleArn",
+        }
+        opt {
+            expires_in_sec = "ExpiresInSec",
         }
     }
 
-    pub(super) static PRESIGNED_URL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExpiresInSec", crate::resource::Rule { min: Some(60.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRESIGNED_URL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExpiresInSec", crate::resource::Rule { min: Some(60.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the amount of time each device has to finish its execution of the job.
     #[derive(Clone)]
@@ -3490,7 +2771,6 @@ pub mod job_template {
 
     impl TimeoutConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(in_progress_timeout_in_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 in_progress_timeout_in_minutes: in_progress_timeout_in_minutes.into(),
@@ -3498,64 +2778,26 @@ pub mod job_template {
         }
     }
 
-    impl crate::resource::ToExpr for TimeoutConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InProgressTimeoutInMinutes", self.in_progress_timeout_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeoutConfig;
+        req {
+            in_progress_timeout_in_minutes = "InProgressTimeoutInMinutes",
         }
     }
 
-    pub(super) static TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InProgressTimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(10080.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InProgressTimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(10080.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `CANCEL`
         Cancel,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cancel => "CANCEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["CANCEL"]);
 
-    /// Allowed values of `FailureType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FailureType {
-        /// `FAILED`
-        Failed,
-        /// `REJECTED`
-        Rejected,
-        /// `TIMED_OUT`
-        TimedOut,
-        /// `ALL`
-        All,
-    }
-
-    impl crate::value::CfnEnum for FailureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Failed => "FAILED",
-                Self::Rejected => "REJECTED",
-                Self::TimedOut => "TIMED_OUT",
-                Self::All => "ALL",
-            }
-        }
-    }
-
-    /// Allowed values of `JobRetryFailureType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JobRetryFailureType {
         /// `FAILED`
         Failed,
@@ -3565,16 +2807,7 @@ pub mod job_template {
         All,
     }
 
-    impl crate::value::CfnEnum for JobRetryFailureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Failed => "FAILED",
-                Self::TimedOut => "TIMED_OUT",
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(JobRetryFailureType, ["FAILED", "TIMED_OUT", "ALL"]);
 }
 
 /// Logging Options enable you to configure your IoT V2 logging role and default logging level so that you can monitor progress events logs as it passes from your devices through Iot core service.
@@ -3602,7 +2835,6 @@ pub struct Logging {
 
 impl Logging {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, default_log_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::logging::DefaultLogLevel>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_id: account_id.into(),
@@ -3613,30 +2845,23 @@ impl Logging {
     }
 }
 
-impl crate::resource::Resource for Logging {
-    const TYPE: &'static str = "AWS::IoT::Logging";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOGGING_SHAPE)
+crate::resource::props! {
+    resource Logging = "AWS::IoT::Logging", shape: Some(&LOGGING_SHAPE);
+    req {
+        account_id = "AccountId",
+        default_log_level = "DefaultLogLevel",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountId", self.account_id);
-        p.set("DefaultLogLevel", self.default_log_level);
-        p.set_opt("EventConfigurations", self.event_configurations);
-        p.set("RoleArn", self.role_arn);
-        p
+    opt {
+        event_configurations = "EventConfigurations",
     }
 }
 
-static LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("EventConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::logging::EVENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("EventConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::logging::EVENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod logging {
     //! Nested property types and enums of [`Logging`](super::Logging).
@@ -3660,7 +2885,6 @@ pub mod logging {
 
     impl EventConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_type: event_type.into(),
@@ -3670,26 +2894,24 @@ pub mod logging {
         }
     }
 
-    impl crate::resource::ToExpr for EventConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventType", self.event_type);
-            p.set_opt("LogDestination", self.log_destination);
-            p.set_opt("LogLevel", self.log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventConfiguration;
+        req {
+            event_type = "EventType",
+        }
+        opt {
+            log_destination = "LogDestination",
+            log_level = "LogLevel",
         }
     }
 
-    pub(super) static EVENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventType", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("LogDestination", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws/)[a-zA-Z0-9_\\-/.#]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventType", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("LogDestination", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(?!aws/)[a-zA-Z0-9_\\-/.#]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The log level to use. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultLogLevel {
         /// `ERROR`
         Error,
@@ -3703,21 +2925,10 @@ pub mod logging {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for DefaultLogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Error => "ERROR",
-                Self::Warn => "WARN",
-                Self::Info => "INFO",
-                Self::Debug => "DEBUG",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultLogLevel, ["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]);
 
     /// The logging level for the specified event type. Determines the verbosity of log messages generated for this event type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `ERROR`
         Error,
@@ -3731,18 +2942,7 @@ pub mod logging {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for LogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Error => "ERROR",
-                Self::Warn => "WARN",
-                Self::Info => "INFO",
-                Self::Debug => "DEBUG",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogLevel, ["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]);
 }
 
 /// Mitigation actions can be used to take actions to mitigate issues that were found in an Audit finding or Detect violation.
@@ -3768,7 +2968,6 @@ pub struct MitigationAction {
 
 impl MitigationAction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action_params: crate::cfn::iot::mitigation_action::ActionParams, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action_name: ::std::option::Option::None,
@@ -3779,43 +2978,32 @@ impl MitigationAction {
     }
 }
 
-impl crate::resource::Resource for MitigationAction {
-    const TYPE: &'static str = "AWS::IoT::MitigationAction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MITIGATION_ACTION_SHAPE)
+crate::resource::props! {
+    resource MitigationAction = "AWS::IoT::MitigationAction", shape: Some(&MITIGATION_ACTION_SHAPE);
+    req {
+        action_params = "ActionParams",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ActionName", self.action_name);
-        p.set("ActionParams", self.action_params);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        action_name = "ActionName",
+        tags = "Tags",
     }
 }
 
-static MITIGATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("ActionParams", crate::resource::Rule { shape: Some(&self::mitigation_action::ACTION_PARAMS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::mitigation_action::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MITIGATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("ActionParams", crate::resource::Rule { shape: Some(&self::mitigation_action::ACTION_PARAMS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MitigationAction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MitigationAction> {
-    /// `Fn::GetAtt` `MitigationActionArn`.
-    #[inline]
-    pub fn attr_mitigation_action_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MitigationActionArn")
-    }
-    /// `Fn::GetAtt` `MitigationActionId`.
-    #[inline]
-    pub fn attr_mitigation_action_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MitigationActionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `MitigationActionArn`.
+        attr_mitigation_action_arn: ::std::string::String = "MitigationActionArn",
+        /// `Fn::GetAtt` `MitigationActionId`.
+        attr_mitigation_action_id: ::std::string::String = "MitigationActionId",
     }
 }
 
@@ -3851,27 +3039,23 @@ pub mod mitigation_action {
         pub update_device_certificate_params: ::std::option::Option<crate::cfn::iot::mitigation_action::UpdateDeviceCertificateParams>,
     }
 
-    impl crate::resource::ToExpr for ActionParams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddThingsToThingGroupParams", self.add_things_to_thing_group_params);
-            p.set_opt("EnableIoTLoggingParams", self.enable_io_t_logging_params);
-            p.set_opt("PublishFindingToSnsParams", self.publish_finding_to_sns_params);
-            p.set_opt("ReplaceDefaultPolicyVersionParams", self.replace_default_policy_version_params);
-            p.set_opt("UpdateCACertificateParams", self.update_ca_certificate_params);
-            p.set_opt("UpdateDeviceCertificateParams", self.update_device_certificate_params);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionParams;
+        opt {
+            add_things_to_thing_group_params = "AddThingsToThingGroupParams",
+            enable_io_t_logging_params = "EnableIoTLoggingParams",
+            publish_finding_to_sns_params = "PublishFindingToSnsParams",
+            replace_default_policy_version_params = "ReplaceDefaultPolicyVersionParams",
+            update_ca_certificate_params = "UpdateCACertificateParams",
+            update_device_certificate_params = "UpdateDeviceCertificateParams",
         }
     }
 
-    pub(super) static ACTION_PARAMS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddThingsToThingGroupParams", crate::resource::Rule { shape: Some(&ADD_THINGS_TO_THING_GROUP_PARAMS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EnableIoTLoggingParams", crate::resource::Rule { shape: Some(&ENABLE_IO_T_LOGGING_PARAMS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PublishFindingToSnsParams", crate::resource::Rule { shape: Some(&PUBLISH_FINDING_TO_SNS_PARAMS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_PARAMS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AddThingsToThingGroupParams", crate::resource::Rule { shape: Some(&ADD_THINGS_TO_THING_GROUP_PARAMS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EnableIoTLoggingParams", crate::resource::Rule { shape: Some(&ENABLE_IO_T_LOGGING_PARAMS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PublishFindingToSnsParams", crate::resource::Rule { shape: Some(&PUBLISH_FINDING_TO_SNS_PARAMS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters to define a mitigation action that moves devices associated with a certificate to one or more specified thing groups, typically for quarantine.
     #[derive(Clone)]
@@ -3888,7 +3072,6 @@ pub mod mitigation_action {
 
     impl AddThingsToThingGroupParams {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(thing_group_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 override_dynamic_groups: ::std::option::Option::None,
@@ -3897,21 +3080,19 @@ pub mod mitigation_action {
         }
     }
 
-    impl crate::resource::ToExpr for AddThingsToThingGroupParams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OverrideDynamicGroups", self.override_dynamic_groups);
-            p.set("ThingGroupNames", self.thing_group_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested AddThingsToThingGroupParams;
+        req {
+            thing_group_names = "ThingGroupNames",
+        }
+        opt {
+            override_dynamic_groups = "OverrideDynamicGroups",
         }
     }
 
-    pub(super) static ADD_THINGS_TO_THING_GROUP_PARAMS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ThingGroupNames", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADD_THINGS_TO_THING_GROUP_PARAMS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ThingGroupNames", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters to define a mitigation action that enables AWS IoT logging at a specified level of detail.
     #[derive(Clone)]
@@ -3928,7 +3109,6 @@ pub mod mitigation_action {
 
     impl EnableIoTLoggingParams {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::mitigation_action::LogLevel>>, role_arn_for_logging: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_level: log_level.into(),
@@ -3937,21 +3117,17 @@ pub mod mitigation_action {
         }
     }
 
-    impl crate::resource::ToExpr for EnableIoTLoggingParams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogLevel", self.log_level);
-            p.set("RoleArnForLogging", self.role_arn_for_logging);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnableIoTLoggingParams;
+        req {
+            log_level = "LogLevel",
+            role_arn_for_logging = "RoleArnForLogging",
         }
     }
 
-    pub(super) static ENABLE_IO_T_LOGGING_PARAMS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArnForLogging", crate::resource::Rule { min_len: Some(11), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENABLE_IO_T_LOGGING_PARAMS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArnForLogging", crate::resource::Rule { min_len: Some(11), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters, to define a mitigation action that publishes findings to Amazon SNS. You can implement your own custom actions in response to the Amazon SNS messages.
     #[derive(Clone)]
@@ -3964,7 +3140,6 @@ pub mod mitigation_action {
 
     impl PublishFindingToSnsParams {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 topic_arn: topic_arn.into(),
@@ -3972,20 +3147,16 @@ pub mod mitigation_action {
         }
     }
 
-    impl crate::resource::ToExpr for PublishFindingToSnsParams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublishFindingToSnsParams;
+        req {
+            topic_arn = "TopicArn",
         }
     }
 
-    pub(super) static PUBLISH_FINDING_TO_SNS_PARAMS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TopicArn", crate::resource::Rule { min_len: Some(11), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PUBLISH_FINDING_TO_SNS_PARAMS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { min_len: Some(11), max_len: Some(2048), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters to define a mitigation action that adds a blank policy to restrict permissions.
     #[derive(Clone)]
@@ -3996,7 +3167,6 @@ pub mod mitigation_action {
 
     impl ReplaceDefaultPolicyVersionParams {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(template_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::mitigation_action::TemplateName>>) -> Self {
             Self {
                 template_name: template_name.into(),
@@ -4004,12 +3174,10 @@ pub mod mitigation_action {
         }
     }
 
-    impl crate::resource::ToExpr for ReplaceDefaultPolicyVersionParams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TemplateName", self.template_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplaceDefaultPolicyVersionParams;
+        req {
+            template_name = "TemplateName",
         }
     }
 
@@ -4022,7 +3190,6 @@ pub mod mitigation_action {
 
     impl UpdateCaCertificateParams {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::mitigation_action::Action>>) -> Self {
             Self {
                 action: action.into(),
@@ -4030,12 +3197,10 @@ pub mod mitigation_action {
         }
     }
 
-    impl crate::resource::ToExpr for UpdateCaCertificateParams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpdateCaCertificateParams;
+        req {
+            action = "Action",
         }
     }
 
@@ -4048,7 +3213,6 @@ pub mod mitigation_action {
 
     impl UpdateDeviceCertificateParams {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::mitigation_action::Action>>) -> Self {
             Self {
                 action: action.into(),
@@ -4056,24 +3220,15 @@ pub mod mitigation_action {
         }
     }
 
-    impl crate::resource::ToExpr for UpdateDeviceCertificateParams {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpdateDeviceCertificateParams;
+        req {
+            action = "Action",
         }
     }
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Specifies which types of information are logged.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `DEBUG`
         Debug,
@@ -4087,21 +3242,9 @@ pub mod mitigation_action {
         UnsetValue,
     }
 
-    impl crate::value::CfnEnum for LogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Debug => "DEBUG",
-                Self::Info => "INFO",
-                Self::Error => "ERROR",
-                Self::Warn => "WARN",
-                Self::UnsetValue => "UNSET_VALUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogLevel, ["DEBUG", "INFO", "ERROR", "WARN", "UNSET_VALUE"]);
 
-    /// Allowed values of `TemplateName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TemplateName {
         /// `BLANK_POLICY`
         BlankPolicy,
@@ -4109,18 +3252,9 @@ pub mod mitigation_action {
         UnsetValue,
     }
 
-    impl crate::value::CfnEnum for TemplateName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BlankPolicy => "BLANK_POLICY",
-                Self::UnsetValue => "UNSET_VALUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TemplateName, ["BLANK_POLICY", "UNSET_VALUE"]);
 
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `DEACTIVATE`
         Deactivate,
@@ -4128,15 +3262,7 @@ pub mod mitigation_action {
         UnsetValue,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Deactivate => "DEACTIVATE",
-                Self::UnsetValue => "UNSET_VALUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["DEACTIVATE", "UNSET_VALUE"]);
 }
 
 /// Resource Type definition for AWS::IoT::Policy
@@ -4154,7 +3280,6 @@ pub struct Policy {
 
 impl Policy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -4164,52 +3289,30 @@ impl Policy {
     }
 }
 
-impl crate::resource::Resource for Policy {
-    const TYPE: &'static str = "AWS::IoT::Policy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_SHAPE)
+crate::resource::props! {
+    resource Policy = "AWS::IoT::Policy", shape: Some(&POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set_opt("PolicyName", self.policy_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        policy_name = "PolicyName",
+        tags = "Tags",
     }
 }
 
-static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::policy::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Policy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Policy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-}
-
-pub mod policy {
-    //! Nested property types and enums of [`Policy`](super::Policy).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::IoT::PolicyPrincipalAttachment
@@ -4229,7 +3332,6 @@ pub struct PolicyPrincipalAttachment {
 
 impl PolicyPrincipalAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_name: policy_name.into(),
@@ -4238,14 +3340,11 @@ impl PolicyPrincipalAttachment {
     }
 }
 
-impl crate::resource::Resource for PolicyPrincipalAttachment {
-    const TYPE: &'static str = "AWS::IoT::PolicyPrincipalAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyName", self.policy_name);
-        p.set("Principal", self.principal);
-        p
+crate::resource::props! {
+    resource PolicyPrincipalAttachment = "AWS::IoT::PolicyPrincipalAttachment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        policy_name = "PolicyName",
+        principal = "Principal",
     }
 }
 
@@ -4274,7 +3373,6 @@ pub struct ProvisioningTemplate {
 
 impl ProvisioningTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(provisioning_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -4289,51 +3387,42 @@ impl ProvisioningTemplate {
     }
 }
 
-impl crate::resource::Resource for ProvisioningTemplate {
-    const TYPE: &'static str = "AWS::IoT::ProvisioningTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROVISIONING_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource ProvisioningTemplate = "AWS::IoT::ProvisioningTemplate", shape: Some(&PROVISIONING_TEMPLATE_SHAPE);
+    req {
+        provisioning_role_arn = "ProvisioningRoleArn",
+        template_body = "TemplateBody",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("PreProvisioningHook", self.pre_provisioning_hook);
-        p.set("ProvisioningRoleArn", self.provisioning_role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("TemplateBody", self.template_body);
-        p.set_opt("TemplateName", self.template_name);
-        p.set_opt("TemplateType", self.template_type);
-        p
+    opt {
+        description = "Description",
+        enabled = "Enabled",
+        pre_provisioning_hook = "PreProvisioningHook",
+        tags = "Tags",
+        template_name = "TemplateName",
+        template_type = "TemplateType",
     }
 }
 
-static PROVISIONING_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
-        ("PreProvisioningHook", crate::resource::Rule { shape: Some(&self::provisioning_template::PROVISIONING_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ProvisioningRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::provisioning_template::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateBody", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROVISIONING_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]*$")), ..crate::resource::Rule::NONE }),
+    ("PreProvisioningHook", crate::resource::Rule { shape: Some(&self::provisioning_template::PROVISIONING_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ProvisioningRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_devtools_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateBody", crate::resource::Rule { min_len: Some(0), max_len: Some(10240), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProvisioningTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProvisioningTemplate> {
-    /// `Fn::GetAtt` `TemplateArn`.
-    #[inline]
-    pub fn attr_template_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TemplateArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TemplateArn`.
+        attr_template_arn: ::std::string::String = "TemplateArn",
     }
 }
 
 pub mod provisioning_template {
     //! Nested property types and enums of [`ProvisioningTemplate`](super::ProvisioningTemplate).
 
-    /// The definition `ProvisioningHook`.
     #[derive(Clone, Default)]
     pub struct ProvisioningHook {
         /// CloudFormation property `PayloadVersion`.
@@ -4342,32 +3431,20 @@ pub mod provisioning_template {
         pub target_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ProvisioningHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PayloadVersion", self.payload_version);
-            p.set_opt("TargetArn", self.target_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisioningHook;
+        opt {
+            payload_version = "PayloadVersion",
+            target_arn = "TargetArn",
         }
     }
 
-    pub(super) static PROVISIONING_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PayloadVersion", crate::resource::Rule { min_len: Some(10), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("TargetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVISIONING_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PayloadVersion", crate::resource::Rule { min_len: Some(10), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("TargetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `TemplateType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TemplateType {
         /// `FLEET_PROVISIONING`
         FleetProvisioning,
@@ -4375,15 +3452,7 @@ pub mod provisioning_template {
         Jitp,
     }
 
-    impl crate::value::CfnEnum for TemplateType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FleetProvisioning => "FLEET_PROVISIONING",
-                Self::Jitp => "JITP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TemplateType, ["FLEET_PROVISIONING", "JITP"]);
 }
 
 /// Resource-specific logging allows you to specify a logging level for a specific thing group.
@@ -4407,7 +3476,6 @@ pub struct ResourceSpecificLogging {
 
 impl ResourceSpecificLogging {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(log_level: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::resource_specific_logging::LogLevel>>, target_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::resource_specific_logging::TargetType>>) -> Self {
         Self {
             log_level: log_level.into(),
@@ -4417,34 +3485,24 @@ impl ResourceSpecificLogging {
     }
 }
 
-impl crate::resource::Resource for ResourceSpecificLogging {
-    const TYPE: &'static str = "AWS::IoT::ResourceSpecificLogging";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_SPECIFIC_LOGGING_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LogLevel", self.log_level);
-        p.set("TargetName", self.target_name);
-        p.set("TargetType", self.target_type);
-        p
+crate::resource::props! {
+    resource ResourceSpecificLogging = "AWS::IoT::ResourceSpecificLogging", shape: Some(&RESOURCE_SPECIFIC_LOGGING_SHAPE);
+    req {
+        log_level = "LogLevel",
+        target_name = "TargetName",
+        target_type = "TargetType",
     }
 }
 
-static RESOURCE_SPECIFIC_LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("TargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.:\\s_\\-]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_SPECIFIC_LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("TargetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.:\\s_\\-]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceSpecificLogging`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceSpecificLogging> {
-    /// `Fn::GetAtt` `TargetId`.
-    #[inline]
-    pub fn attr_target_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TargetId`.
+        attr_target_id: ::std::string::String = "TargetId",
     }
 }
 
@@ -4452,7 +3510,7 @@ pub mod resource_specific_logging {
     //! Nested property types and enums of [`ResourceSpecificLogging`](super::ResourceSpecificLogging).
 
     /// The log level for a specific target. Valid values are: ERROR, WARN, INFO, DEBUG, or DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `ERROR`
         Error,
@@ -4466,21 +3524,10 @@ pub mod resource_specific_logging {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for LogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Error => "ERROR",
-                Self::Warn => "WARN",
-                Self::Info => "INFO",
-                Self::Debug => "DEBUG",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogLevel, ["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]);
 
     /// The target type. Value must be THING_GROUP, CLIENT_ID, SOURCE_IP, PRINCIPAL_ID, or EVENT_TYPE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `THING_GROUP`
         ThingGroup,
@@ -4494,18 +3541,7 @@ pub mod resource_specific_logging {
         EventType,
     }
 
-    impl crate::value::CfnEnum for TargetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ThingGroup => "THING_GROUP",
-                Self::ClientId => "CLIENT_ID",
-                Self::SourceIp => "SOURCE_IP",
-                Self::PrincipalId => "PRINCIPAL_ID",
-                Self::EventType => "EVENT_TYPE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetType, ["THING_GROUP", "CLIENT_ID", "SOURCE_IP", "PRINCIPAL_ID", "EVENT_TYPE"]);
 }
 
 /// Use the AWS::IoT::RoleAlias resource to declare an AWS IoT RoleAlias.
@@ -4525,7 +3561,6 @@ pub struct RoleAlias {
 
 impl RoleAlias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             credential_duration_seconds: ::std::option::Option::None,
@@ -4536,50 +3571,40 @@ impl RoleAlias {
     }
 }
 
-impl crate::resource::Resource for RoleAlias {
-    const TYPE: &'static str = "AWS::IoT::RoleAlias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROLE_ALIAS_SHAPE)
+crate::resource::props! {
+    resource RoleAlias = "AWS::IoT::RoleAlias", shape: Some(&ROLE_ALIAS_SHAPE);
+    req {
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CredentialDurationSeconds", self.credential_duration_seconds);
-        p.set_opt("RoleAlias", self.role_alias);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        credential_duration_seconds = "CredentialDurationSeconds",
+        role_alias = "RoleAlias",
+        tags = "Tags",
     }
 }
 
-static ROLE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CredentialDurationSeconds", crate::resource::Rule { min: Some(900.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
-        ("RoleAlias", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w=,@-]+")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::role_alias::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROLE_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CredentialDurationSeconds", crate::resource::Rule { min: Some(900.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
+    ("RoleAlias", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w=,@-]+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::role_alias::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RoleAlias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RoleAlias> {
-    /// `Fn::GetAtt` `RoleAliasArn`.
-    #[inline]
-    pub fn attr_role_alias_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoleAliasArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RoleAliasArn`.
+        attr_role_alias_arn: ::std::string::String = "RoleAliasArn",
     }
 }
 
 pub mod role_alias {
     //! Nested property types and enums of [`RoleAlias`](super::RoleAlias).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Scheduled audits can be used to specify the checks you want to perform during an audit and how often the audit should be run.
@@ -4615,7 +3640,6 @@ pub struct ScheduledAudit {
 
 impl ScheduledAudit {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(frequency: impl ::std::convert::Into<crate::value::Val<crate::cfn::iot::scheduled_audit::Frequency>>, target_check_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             day_of_month: ::std::option::Option::None,
@@ -4628,54 +3652,39 @@ impl ScheduledAudit {
     }
 }
 
-impl crate::resource::Resource for ScheduledAudit {
-    const TYPE: &'static str = "AWS::IoT::ScheduledAudit";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULED_AUDIT_SHAPE)
+crate::resource::props! {
+    resource ScheduledAudit = "AWS::IoT::ScheduledAudit", shape: Some(&SCHEDULED_AUDIT_SHAPE);
+    req {
+        frequency = "Frequency",
+        target_check_names = "TargetCheckNames",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DayOfMonth", self.day_of_month);
-        p.set_opt("DayOfWeek", self.day_of_week);
-        p.set("Frequency", self.frequency);
-        p.set_opt("ScheduledAuditName", self.scheduled_audit_name);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetCheckNames", self.target_check_names);
-        p
+    opt {
+        day_of_month = "DayOfMonth",
+        day_of_week = "DayOfWeek",
+        scheduled_audit_name = "ScheduledAuditName",
+        tags = "Tags",
     }
 }
 
-static SCHEDULED_AUDIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DayOfMonth", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([1-9]|[12][0-9]|3[01])$|^LAST$|^UNSET_VALUE$")), ..crate::resource::Rule::NONE }),
-        ("ScheduledAuditName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::scheduled_audit::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEDULED_AUDIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DayOfMonth", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([1-9]|[12][0-9]|3[01])$|^LAST$|^UNSET_VALUE$")), ..crate::resource::Rule::NONE }),
+    ("ScheduledAuditName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScheduledAudit`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScheduledAudit> {
-    /// `Fn::GetAtt` `ScheduledAuditArn`.
-    #[inline]
-    pub fn attr_scheduled_audit_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScheduledAuditArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ScheduledAuditArn`.
+        attr_scheduled_audit_arn: ::std::string::String = "ScheduledAuditArn",
     }
 }
 
 pub mod scheduled_audit {
     //! Nested property types and enums of [`ScheduledAudit`](super::ScheduledAudit).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The day of the week on which the scheduled audit takes place. Can be one of SUN, MON, TUE,WED, THU, FRI, or SAT. This field is required if the frequency parameter is set to WEEKLY or BIWEEKLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DayOfWeek {
         /// `SUN`
         Sun,
@@ -4695,24 +3704,10 @@ pub mod scheduled_audit {
         UnsetValue,
     }
 
-    impl crate::value::CfnEnum for DayOfWeek {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sun => "SUN",
-                Self::Mon => "MON",
-                Self::Tue => "TUE",
-                Self::Wed => "WED",
-                Self::Thu => "THU",
-                Self::Fri => "FRI",
-                Self::Sat => "SAT",
-                Self::UnsetValue => "UNSET_VALUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DayOfWeek, ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"]);
 
     /// How often the scheduled audit takes place. Can be one of DAILY, WEEKLY, BIWEEKLY, or MONTHLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Frequency {
         /// `DAILY`
         Daily,
@@ -4724,17 +3719,7 @@ pub mod scheduled_audit {
         Monthly,
     }
 
-    impl crate::value::CfnEnum for Frequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daily => "DAILY",
-                Self::Weekly => "WEEKLY",
-                Self::Biweekly => "BIWEEKLY",
-                Self::Monthly => "MONTHLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Frequency, ["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"]);
 }
 
 /// A security profile defines a set of expected behaviors for devices in your account.
@@ -4776,45 +3761,35 @@ pub struct SecurityProfile {
     pub target_arns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for SecurityProfile {
-    const TYPE: &'static str = "AWS::IoT::SecurityProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_PROFILE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalMetricsToRetainV2", self.additional_metrics_to_retain_v2);
-        p.set_opt("AlertTargets", self.alert_targets);
-        p.set_opt("Behaviors", self.behaviors);
-        p.set_opt("MetricsExportConfig", self.metrics_export_config);
-        p.set_opt("SecurityProfileDescription", self.security_profile_description);
-        p.set_opt("SecurityProfileName", self.security_profile_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetArns", self.target_arns);
-        p
+crate::resource::props! {
+    resource SecurityProfile = "AWS::IoT::SecurityProfile", shape: Some(&SECURITY_PROFILE_SHAPE);
+    opt {
+        additional_metrics_to_retain_v2 = "AdditionalMetricsToRetainV2",
+        alert_targets = "AlertTargets",
+        behaviors = "Behaviors",
+        metrics_export_config = "MetricsExportConfig",
+        security_profile_description = "SecurityProfileDescription",
+        security_profile_name = "SecurityProfileName",
+        tags = "Tags",
+        target_arns = "TargetArns",
     }
 }
 
-static SECURITY_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdditionalMetricsToRetainV2", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::METRIC_TO_RETAIN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Behaviors", crate::resource::Rule { max_len: Some(100), min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::BEHAVIOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MetricsExportConfig", crate::resource::Rule { shape: Some(&self::security_profile::METRICS_EXPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityProfileDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Unsupported("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
-        ("SecurityProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetArns", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdditionalMetricsToRetainV2", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::METRIC_TO_RETAIN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Behaviors", crate::resource::Rule { max_len: Some(100), min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::security_profile::BEHAVIOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MetricsExportConfig", crate::resource::Rule { shape: Some(&self::security_profile::METRICS_EXPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityProfileDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\p{Graph}\\x20]*$")), ..crate::resource::Rule::NONE }),
+    ("SecurityProfileName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetArns", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityProfile> {
-    /// `Fn::GetAtt` `SecurityProfileArn`.
-    #[inline]
-    pub fn attr_security_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecurityProfileArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `SecurityProfileArn`.
+        attr_security_profile_arn: ::std::string::String = "SecurityProfileArn",
     }
 }
 
@@ -4840,7 +3815,6 @@ pub mod security_profile {
 
     impl MetricToRetain {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 export_metric: ::std::option::Option::None,
@@ -4850,23 +3824,21 @@ pub mod security_profile {
         }
     }
 
-    impl crate::resource::ToExpr for MetricToRetain {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExportMetric", self.export_metric);
-            p.set("Metric", self.metric);
-            p.set_opt("MetricDimension", self.metric_dimension);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricToRetain;
+        req {
+            metric = "Metric",
+        }
+        opt {
+            export_metric = "ExportMetric",
+            metric_dimension = "MetricDimension",
         }
     }
 
-    pub(super) static METRIC_TO_RETAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Metric", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-            ("MetricDimension", crate::resource::Rule { shape: Some(&METRIC_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_TO_RETAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Metric", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+        ("MetricDimension", crate::resource::Rule { shape: Some(&METRIC_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The dimension of a metric.
     #[derive(Clone)]
@@ -4883,7 +3855,6 @@ pub mod security_profile {
 
     impl MetricDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dimension_name: dimension_name.into(),
@@ -4892,21 +3863,19 @@ pub mod security_profile {
         }
     }
 
-    impl crate::resource::ToExpr for MetricDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionName", self.dimension_name);
-            p.set_opt("Operator", self.operator);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricDimension;
+        req {
+            dimension_name = "DimensionName",
+        }
+        opt {
+            operator = "Operator",
         }
     }
 
-    pub(super) static METRIC_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DimensionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DimensionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the alert target ARN and the role ARN.
     #[derive(Clone)]
@@ -4923,7 +3892,6 @@ pub mod security_profile {
 
     impl AlertTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alert_target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alert_target_arn: alert_target_arn.into(),
@@ -4932,13 +3900,11 @@ pub mod security_profile {
         }
     }
 
-    impl crate::resource::ToExpr for AlertTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlertTargetArn", self.alert_target_arn);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AlertTarget;
+        req {
+            alert_target_arn = "AlertTargetArn",
+            role_arn = "RoleArn",
         }
     }
 
@@ -4973,7 +3939,6 @@ pub mod security_profile {
 
     impl Behavior {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 criteria: ::std::option::Option::None,
@@ -4986,28 +3951,26 @@ pub mod security_profile {
         }
     }
 
-    impl crate::resource::ToExpr for Behavior {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Criteria", self.criteria);
-            p.set_opt("ExportMetric", self.export_metric);
-            p.set_opt("Metric", self.metric);
-            p.set_opt("MetricDimension", self.metric_dimension);
-            p.set("Name", self.name);
-            p.set_opt("SuppressAlerts", self.suppress_alerts);
-            p.into_expr()
+    crate::resource::props! {
+        nested Behavior;
+        req {
+            name = "Name",
+        }
+        opt {
+            criteria = "Criteria",
+            export_metric = "ExportMetric",
+            metric = "Metric",
+            metric_dimension = "MetricDimension",
+            suppress_alerts = "SuppressAlerts",
         }
     }
 
-    pub(super) static BEHAVIOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Criteria", crate::resource::Rule { shape: Some(&BEHAVIOR_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Metric", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-            ("MetricDimension", crate::resource::Rule { shape: Some(&METRIC_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEHAVIOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Criteria", crate::resource::Rule { shape: Some(&BEHAVIOR_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Metric", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+        ("MetricDimension", crate::resource::Rule { shape: Some(&METRIC_DIMENSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The criteria by which the behavior is determined to be normal.
     #[derive(Clone, Default)]
@@ -5042,28 +4005,24 @@ pub mod security_profile {
         pub value: ::std::option::Option<crate::cfn::iot::security_profile::MetricValue>,
     }
 
-    impl crate::resource::ToExpr for BehaviorCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComparisonOperator", self.comparison_operator);
-            p.set_opt("ConsecutiveDatapointsToAlarm", self.consecutive_datapoints_to_alarm);
-            p.set_opt("ConsecutiveDatapointsToClear", self.consecutive_datapoints_to_clear);
-            p.set_opt("DurationSeconds", self.duration_seconds);
-            p.set_opt("MlDetectionConfig", self.ml_detection_config);
-            p.set_opt("StatisticalThreshold", self.statistical_threshold);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested BehaviorCriteria;
+        opt {
+            comparison_operator = "ComparisonOperator",
+            consecutive_datapoints_to_alarm = "ConsecutiveDatapointsToAlarm",
+            consecutive_datapoints_to_clear = "ConsecutiveDatapointsToClear",
+            duration_seconds = "DurationSeconds",
+            ml_detection_config = "MlDetectionConfig",
+            statistical_threshold = "StatisticalThreshold",
+            value = "Value",
         }
     }
 
-    pub(super) static BEHAVIOR_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConsecutiveDatapointsToAlarm", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("ConsecutiveDatapointsToClear", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&METRIC_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEHAVIOR_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConsecutiveDatapointsToAlarm", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("ConsecutiveDatapointsToClear", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&METRIC_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of an ML Detect Security Profile.
     #[derive(Clone, Default)]
@@ -5074,12 +4033,10 @@ pub mod security_profile {
         pub confidence_level: ::std::option::Option<crate::value::Val<crate::cfn::iot::security_profile::ConfidenceLevel>>,
     }
 
-    impl crate::resource::ToExpr for MachineLearningDetectionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfidenceLevel", self.confidence_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested MachineLearningDetectionConfig;
+        opt {
+            confidence_level = "ConfidenceLevel",
         }
     }
 
@@ -5092,12 +4049,10 @@ pub mod security_profile {
         pub statistic: ::std::option::Option<crate::value::Val<crate::cfn::iot::security_profile::Statistic>>,
     }
 
-    impl crate::resource::ToExpr for StatisticalThreshold {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Statistic", self.statistic);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatisticalThreshold;
+        opt {
+            statistic = "Statistic",
         }
     }
 
@@ -5130,27 +4085,23 @@ pub mod security_profile {
         pub strings: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for MetricValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cidrs", self.cidrs);
-            p.set_opt("Count", self.count);
-            p.set_opt("Number", self.number);
-            p.set_opt("Numbers", self.numbers);
-            p.set_opt("Ports", self.ports);
-            p.set_opt("Strings", self.strings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricValue;
+        opt {
+            cidrs = "Cidrs",
+            count = "Count",
+            number = "Number",
+            numbers = "Numbers",
+            ports = "Ports",
+            strings = "Strings",
         }
     }
 
-    pub(super) static METRIC_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^[a-fA-F0-9:\\.\\/]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Count", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("Ports", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(43), pattern: Some(crate::resource::Pattern::Regex("^[a-fA-F0-9:\\.\\/]+$")), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Count", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("Ports", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing the mqtt topic for metrics export.
     #[derive(Clone)]
@@ -5167,7 +4118,6 @@ pub mod security_profile {
 
     impl MetricsExportConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mqtt_topic: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 mqtt_topic: mqtt_topic.into(),
@@ -5176,32 +4126,21 @@ pub mod security_profile {
         }
     }
 
-    impl crate::resource::ToExpr for MetricsExportConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MqttTopic", self.mqtt_topic);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricsExportConfig;
+        req {
+            mqtt_topic = "MqttTopic",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static METRICS_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MqttTopic", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRICS_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MqttTopic", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines how the dimensionValues of a dimension are interpreted.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `IN`
         In,
@@ -5209,18 +4148,10 @@ pub mod security_profile {
         NotIn,
     }
 
-    impl crate::value::CfnEnum for Operator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::In => "IN",
-                Self::NotIn => "NOT_IN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Operator, ["IN", "NOT_IN"]);
 
     /// The operator that relates the thing measured (metric) to the criteria (containing a value or statisticalThreshold).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `less-than`
         LessThan,
@@ -5244,26 +4175,10 @@ pub mod security_profile {
         NotInSet,
     }
 
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LessThan => "less-than",
-                Self::LessThanEquals => "less-than-equals",
-                Self::GreaterThan => "greater-than",
-                Self::GreaterThanEquals => "greater-than-equals",
-                Self::InCidrSet => "in-cidr-set",
-                Self::NotInCidrSet => "not-in-cidr-set",
-                Self::InPortSet => "in-port-set",
-                Self::NotInPortSet => "not-in-port-set",
-                Self::InSet => "in-set",
-                Self::NotInSet => "not-in-set",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComparisonOperator, ["less-than", "less-than-equals", "greater-than", "greater-than-equals", "in-cidr-set", "not-in-cidr-set", "in-port-set", "not-in-port-set", "in-set", "not-in-set"]);
 
     /// The sensitivity of anomalous behavior evaluation. Can be Low, Medium, or High.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfidenceLevel {
         /// `LOW`
         Low,
@@ -5273,19 +4188,10 @@ pub mod security_profile {
         High,
     }
 
-    impl crate::value::CfnEnum for ConfidenceLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Low => "LOW",
-                Self::Medium => "MEDIUM",
-                Self::High => "HIGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfidenceLevel, ["LOW", "MEDIUM", "HIGH"]);
 
     /// The percentile which resolves to a threshold value by which compliance with a behavior is determined
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Statistic {
         /// `Average`
         Average,
@@ -5313,25 +4219,7 @@ pub mod security_profile {
         P100,
     }
 
-    impl crate::value::CfnEnum for Statistic {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Average => "Average",
-                Self::P0 => "p0",
-                Self::P01 => "p0.1",
-                Self::P001 => "p0.01",
-                Self::P1 => "p1",
-                Self::P10 => "p10",
-                Self::P50 => "p50",
-                Self::P90 => "p90",
-                Self::P99 => "p99",
-                Self::P999 => "p99.9",
-                Self::P9999 => "p99.99",
-                Self::P100 => "p100",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Statistic, ["Average", "p0", "p0.1", "p0.01", "p1", "p10", "p50", "p90", "p99", "p99.9", "p99.99", "p100"]);
 }
 
 /// resource definition
@@ -5349,48 +4237,27 @@ pub struct SoftwarePackage {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for SoftwarePackage {
-    const TYPE: &'static str = "AWS::IoT::SoftwarePackage";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SOFTWARE_PACKAGE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("PackageName", self.package_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SoftwarePackage = "AWS::IoT::SoftwarePackage", shape: Some(&SOFTWARE_PACKAGE_SHAPE);
+    opt {
+        description = "Description",
+        package_name = "PackageName",
+        tags = "Tags",
     }
 }
 
-static SOFTWARE_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]+$")), ..crate::resource::Rule::NONE }),
-        ("PackageName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_.]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::software_package::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SOFTWARE_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]+$")), ..crate::resource::Rule::NONE }),
+    ("PackageName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_.]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SoftwarePackage`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SoftwarePackage> {
-    /// `Fn::GetAtt` `PackageArn`.
-    #[inline]
-    pub fn attr_package_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PackageArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PackageArn`.
+        attr_package_arn: ::std::string::String = "PackageArn",
     }
-}
-
-pub mod software_package {
-    //! Nested property types and enums of [`SoftwarePackage`](super::SoftwarePackage).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// resource definition
@@ -5426,7 +4293,6 @@ pub struct SoftwarePackageVersion {
 
 impl SoftwarePackageVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(package_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             artifact: ::std::option::Option::None,
@@ -5441,60 +4307,43 @@ impl SoftwarePackageVersion {
     }
 }
 
-impl crate::resource::Resource for SoftwarePackageVersion {
-    const TYPE: &'static str = "AWS::IoT::SoftwarePackageVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SOFTWARE_PACKAGE_VERSION_SHAPE)
+crate::resource::props! {
+    resource SoftwarePackageVersion = "AWS::IoT::SoftwarePackageVersion", shape: Some(&SOFTWARE_PACKAGE_VERSION_SHAPE);
+    req {
+        package_name = "PackageName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Artifact", self.artifact);
-        p.set_opt("Attributes", self.attributes);
-        p.set_opt("Description", self.description);
-        p.set("PackageName", self.package_name);
-        p.set_opt("Recipe", self.recipe);
-        p.set_opt("Sbom", self.sbom);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VersionName", self.version_name);
-        p
+    opt {
+        artifact = "Artifact",
+        attributes = "Attributes",
+        description = "Description",
+        recipe = "Recipe",
+        sbom = "Sbom",
+        tags = "Tags",
+        version_name = "VersionName",
     }
 }
 
-static SOFTWARE_PACKAGE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Artifact", crate::resource::Rule { shape: Some(&self::software_package_version::PACKAGE_VERSION_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]+$")), ..crate::resource::Rule::NONE }),
-        ("PackageName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_.]+$")), ..crate::resource::Rule::NONE }),
-        ("Recipe", crate::resource::Rule { min_len: Some(0), max_len: Some(3072), ..crate::resource::Rule::NONE }),
-        ("Sbom", crate::resource::Rule { shape: Some(&self::software_package_version::SBOM_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::software_package_version::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VersionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_.]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SOFTWARE_PACKAGE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Artifact", crate::resource::Rule { shape: Some(&self::software_package_version::PACKAGE_VERSION_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]+$")), ..crate::resource::Rule::NONE }),
+    ("PackageName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_.]+$")), ..crate::resource::Rule::NONE }),
+    ("Recipe", crate::resource::Rule { min_len: Some(0), max_len: Some(3072), ..crate::resource::Rule::NONE }),
+    ("Sbom", crate::resource::Rule { shape: Some(&self::software_package_version::SBOM_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VersionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_.]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SoftwarePackageVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SoftwarePackageVersion> {
-    /// `Fn::GetAtt` `ErrorReason`.
-    #[inline]
-    pub fn attr_error_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ErrorReason")
-    }
-    /// `Fn::GetAtt` `PackageVersionArn`.
-    #[inline]
-    pub fn attr_package_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PackageVersionArn")
-    }
-    /// `Fn::GetAtt` `SbomValidationStatus`.
-    #[inline]
-    pub fn attr_sbom_validation_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SbomValidationStatus")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ErrorReason`.
+        attr_error_reason: ::std::string::String = "ErrorReason",
+        /// `Fn::GetAtt` `PackageVersionArn`.
+        attr_package_version_arn: ::std::string::String = "PackageVersionArn",
+        /// `Fn::GetAtt` `SbomValidationStatus`.
+        attr_sbom_validation_status: ::std::string::String = "SbomValidationStatus",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -5520,20 +4369,16 @@ pub mod software_package_version {
         }
     }
 
-    impl crate::resource::ToExpr for PackageVersionArtifact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested PackageVersionArtifact;
+        req {
+            s3_location = "S3Location",
         }
     }
 
-    pub(super) static PACKAGE_VERSION_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PACKAGE_VERSION_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Amazon S3 location
     #[derive(Clone)]
@@ -5554,7 +4399,6 @@ pub mod software_package_version {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -5564,23 +4408,19 @@ pub mod software_package_version {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+            version = "Version",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The sbom zip archive location of the package version
     #[derive(Clone)]
@@ -5601,27 +4441,16 @@ pub mod software_package_version {
         }
     }
 
-    impl crate::resource::ToExpr for Sbom {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested Sbom;
+        req {
+            s3_location = "S3Location",
         }
     }
 
-    pub(super) static SBOM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SBOM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS IoT Stream. A stream is a publicly addressable resource that is an abstraction for a list of files that can be transferred to an IoT device.
@@ -5653,7 +4482,6 @@ pub struct Stream {
 
 impl Stream {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(files: ::std::vec::Vec<crate::cfn::iot::stream::StreamFile>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stream_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -5665,55 +4493,38 @@ impl Stream {
     }
 }
 
-impl crate::resource::Resource for Stream {
-    const TYPE: &'static str = "AWS::IoT::Stream";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STREAM_SHAPE)
+crate::resource::props! {
+    resource Stream = "AWS::IoT::Stream", shape: Some(&STREAM_SHAPE);
+    req {
+        files = "Files",
+        role_arn = "RoleArn",
+        stream_id = "StreamId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Files", self.files);
-        p.set("RoleArn", self.role_arn);
-        p.set("StreamId", self.stream_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]+$")), ..crate::resource::Rule::NONE }),
-        ("Files", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stream::STREAM_FILE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("StreamId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::stream::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("^[^\\p{C}]+$")), ..crate::resource::Rule::NONE }),
+    ("Files", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stream::STREAM_FILE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("StreamId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Stream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Stream> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastUpdatedAt`.
-    #[inline]
-    pub fn attr_last_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedAt")
-    }
-    /// `Fn::GetAtt` `StreamVersion`.
-    #[inline]
-    pub fn attr_stream_version(self) -> crate::value::Val<i64> {
-        self.__get_att("StreamVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastUpdatedAt`.
+        attr_last_updated_at: ::std::string::String = "LastUpdatedAt",
+        /// `Fn::GetAtt` `StreamVersion`.
+        attr_stream_version: i64 = "StreamVersion",
     }
 }
 
@@ -5733,22 +4544,18 @@ pub mod stream {
         pub s3_location: ::std::option::Option<crate::cfn::iot::stream::S3Location>,
     }
 
-    impl crate::resource::ToExpr for StreamFile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FileId", self.file_id);
-            p.set_opt("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamFile;
+        opt {
+            file_id = "FileId",
+            s3_location = "S3Location",
         }
     }
 
-    pub(super) static STREAM_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileId", crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
-            ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STREAM_FILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileId", crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }),
+        ("S3Location", crate::resource::Rule { shape: Some(&S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The location of the file in S3.
     #[derive(Clone, Default)]
@@ -5767,30 +4574,19 @@ pub mod stream {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set_opt("Key", self.key);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        opt {
+            bucket = "Bucket",
+            key = "Key",
+            version = "Version",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::IoT::Thing
@@ -5799,64 +4595,37 @@ pub mod stream {
 #[derive(Clone, Default)]
 pub struct Thing {
     /// CloudFormation property `AttributePayload`.
-    pub attribute_payload: ::std::option::Option<crate::cfn::iot::thing::AttributePayload>,
+    pub attribute_payload: ::std::option::Option<crate::cfn::shared::iot::AttributePayload>,
     /// CloudFormation property `ThingName`; changing it replaces the resource.
     pub thing_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Thing {
-    const TYPE: &'static str = "AWS::IoT::Thing";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&THING_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttributePayload", self.attribute_payload);
-        p.set_opt("ThingName", self.thing_name);
-        p
+crate::resource::props! {
+    resource Thing = "AWS::IoT::Thing", shape: Some(&THING_SHAPE);
+    opt {
+        attribute_payload = "AttributePayload",
+        thing_name = "ThingName",
     }
 }
 
-static THING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static THING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Thing`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Thing> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod thing {
     //! Nested property types and enums of [`Thing`](super::Thing).
 
-    /// The definition `AttributePayload`.
-    #[derive(Clone, Default)]
-    pub struct AttributePayload {
-        /// CloudFormation property `Attributes`.
-        pub attributes: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for AttributePayload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.into_expr()
-        }
-    }
+    pub use crate::cfn::shared::iot::AttributePayload;
 }
 
 /// Resource Type definition for AWS::IoT::ThingGroup
@@ -5878,98 +4647,59 @@ pub struct ThingGroup {
     pub thing_group_properties: ::std::option::Option<crate::cfn::iot::thing_group::ThingGroupProperties>,
 }
 
-impl crate::resource::Resource for ThingGroup {
-    const TYPE: &'static str = "AWS::IoT::ThingGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&THING_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ParentGroupName", self.parent_group_name);
-        p.set_opt("QueryString", self.query_string);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ThingGroupName", self.thing_group_name);
-        p.set_opt("ThingGroupProperties", self.thing_group_properties);
-        p
+crate::resource::props! {
+    resource ThingGroup = "AWS::IoT::ThingGroup", shape: Some(&THING_GROUP_SHAPE);
+    opt {
+        parent_group_name = "ParentGroupName",
+        query_string = "QueryString",
+        tags = "Tags",
+        thing_group_name = "ThingGroupName",
+        thing_group_properties = "ThingGroupProperties",
     }
 }
 
-static THING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ParentGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::thing_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ThingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("ThingGroupProperties", crate::resource::Rule { shape: Some(&self::thing_group::THING_GROUP_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static THING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ParentGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ThingGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("ThingGroupProperties", crate::resource::Rule { shape: Some(&self::thing_group::THING_GROUP_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ThingGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ThingGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod thing_group {
     //! Nested property types and enums of [`ThingGroup`](super::ThingGroup).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::iot::AttributePayload;
 
-    /// The property `ThingGroupProperties`.
     #[derive(Clone, Default)]
     pub struct ThingGroupProperties {
         /// CloudFormation property `AttributePayload`.
-        pub attribute_payload: ::std::option::Option<crate::cfn::iot::thing_group::AttributePayload>,
+        pub attribute_payload: ::std::option::Option<crate::cfn::shared::iot::AttributePayload>,
         /// CloudFormation property `ThingGroupDescription`.
         pub thing_group_description: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ThingGroupProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributePayload", self.attribute_payload);
-            p.set_opt("ThingGroupDescription", self.thing_group_description);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThingGroupProperties;
+        opt {
+            attribute_payload = "AttributePayload",
+            thing_group_description = "ThingGroupDescription",
         }
     }
 
-    pub(super) static THING_GROUP_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ThingGroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Unsupported("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `AttributePayload`.
-    #[derive(Clone, Default)]
-    pub struct AttributePayload {
-        /// CloudFormation property `Attributes`.
-        pub attributes: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for AttributePayload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.into_expr()
-        }
-    }
+    pub(super) static THING_GROUP_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ThingGroupDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::IoT::ThingPrincipalAttachment
@@ -5993,7 +4723,6 @@ pub struct ThingPrincipalAttachment {
 
 impl ThingPrincipalAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, thing_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             principal: principal.into(),
@@ -6003,15 +4732,14 @@ impl ThingPrincipalAttachment {
     }
 }
 
-impl crate::resource::Resource for ThingPrincipalAttachment {
-    const TYPE: &'static str = "AWS::IoT::ThingPrincipalAttachment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Principal", self.principal);
-        p.set("ThingName", self.thing_name);
-        p.set_opt("ThingPrincipalType", self.thing_principal_type);
-        p
+crate::resource::props! {
+    resource ThingPrincipalAttachment = "AWS::IoT::ThingPrincipalAttachment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        principal = "Principal",
+        thing_name = "ThingName",
+    }
+    opt {
+        thing_principal_type = "ThingPrincipalType",
     }
 }
 
@@ -6032,56 +4760,35 @@ pub struct ThingType {
     pub thing_type_properties: ::std::option::Option<crate::cfn::iot::thing_type::ThingTypeProperties>,
 }
 
-impl crate::resource::Resource for ThingType {
-    const TYPE: &'static str = "AWS::IoT::ThingType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&THING_TYPE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeprecateThingType", self.deprecate_thing_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ThingTypeName", self.thing_type_name);
-        p.set_opt("ThingTypeProperties", self.thing_type_properties);
-        p
+crate::resource::props! {
+    resource ThingType = "AWS::IoT::ThingType", shape: Some(&THING_TYPE_SHAPE);
+    opt {
+        deprecate_thing_type = "DeprecateThingType",
+        tags = "Tags",
+        thing_type_name = "ThingTypeName",
+        thing_type_properties = "ThingTypeProperties",
     }
 }
 
-static THING_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::thing_type::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ThingTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("ThingTypeProperties", crate::resource::Rule { shape: Some(&self::thing_type::THING_TYPE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static THING_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::iot::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ThingTypeName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("ThingTypeProperties", crate::resource::Rule { shape: Some(&self::thing_type::THING_TYPE_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ThingType`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ThingType> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod thing_type {
     //! Nested property types and enums of [`ThingType`](super::ThingType).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `ThingTypeProperties`.
     #[derive(Clone, Default)]
     pub struct ThingTypeProperties {
         /// CloudFormation property `Mqtt5Configuration`.
@@ -6092,48 +4799,38 @@ pub mod thing_type {
         pub thing_type_description: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ThingTypeProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mqtt5Configuration", self.mqtt5_configuration);
-            p.set_opt("SearchableAttributes", self.searchable_attributes);
-            p.set_opt("ThingTypeDescription", self.thing_type_description);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThingTypeProperties;
+        opt {
+            mqtt5_configuration = "Mqtt5Configuration",
+            searchable_attributes = "SearchableAttributes",
+            thing_type_description = "ThingTypeDescription",
         }
     }
 
-    pub(super) static THING_TYPE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Mqtt5Configuration", crate::resource::Rule { shape: Some(&MQTT5_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SearchableAttributes", crate::resource::Rule { max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.,@/:#-]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ThingTypeDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Unsupported("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static THING_TYPE_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Mqtt5Configuration", crate::resource::Rule { shape: Some(&MQTT5_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SearchableAttributes", crate::resource::Rule { max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.,@/:#-]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ThingTypeDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2028), pattern: Some(crate::resource::Pattern::Regex("[\\p{Graph}\\x20]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Mqtt5Configuration`.
     #[derive(Clone, Default)]
     pub struct Mqtt5Configuration {
         /// CloudFormation property `PropagatingAttributes`.
         pub propagating_attributes: ::std::option::Option<::std::vec::Vec<crate::cfn::iot::thing_type::PropagatingAttribute>>,
     }
 
-    impl crate::resource::ToExpr for Mqtt5Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PropagatingAttributes", self.propagating_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested Mqtt5Configuration;
+        opt {
+            propagating_attributes = "PropagatingAttributes",
         }
     }
 
-    pub(super) static MQTT5_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PropagatingAttributes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROPAGATING_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MQTT5_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PropagatingAttributes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROPAGATING_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PropagatingAttribute`.
     #[derive(Clone)]
     pub struct PropagatingAttribute {
         /// CloudFormation property `ConnectionAttribute`.
@@ -6146,7 +4843,6 @@ pub mod thing_type {
 
     impl PropagatingAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(user_property_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connection_attribute: ::std::option::Option::None,
@@ -6156,27 +4852,24 @@ pub mod thing_type {
         }
     }
 
-    impl crate::resource::ToExpr for PropagatingAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionAttribute", self.connection_attribute);
-            p.set_opt("ThingAttribute", self.thing_attribute);
-            p.set("UserPropertyKey", self.user_property_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested PropagatingAttribute;
+        req {
+            user_property_key = "UserPropertyKey",
+        }
+        opt {
+            connection_attribute = "ConnectionAttribute",
+            thing_attribute = "ThingAttribute",
         }
     }
 
-    pub(super) static PROPAGATING_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConnectionAttribute", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("ThingAttribute", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.,@/:#-]+")), ..crate::resource::Rule::NONE }),
-            ("UserPropertyKey", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:$.]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROPAGATING_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConnectionAttribute", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("ThingAttribute", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.,@/:#-]+")), ..crate::resource::Rule::NONE }),
+        ("UserPropertyKey", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:$.]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ConnectionAttribute`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConnectionAttribute {
         /// `iot:ClientId`
         IotClientId,
@@ -6184,15 +4877,7 @@ pub mod thing_type {
         IotThingThingName,
     }
 
-    impl crate::value::CfnEnum for ConnectionAttribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IotClientId => "iot:ClientId",
-                Self::IotThingThingName => "iot:Thing.ThingName",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConnectionAttribute, ["iot:ClientId", "iot:Thing.ThingName"]);
 }
 
 /// Resource Type definition for AWS::IoT::TopicRule
@@ -6220,42 +4905,33 @@ impl TopicRule {
     }
 }
 
-impl crate::resource::Resource for TopicRule {
-    const TYPE: &'static str = "AWS::IoT::TopicRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TOPIC_RULE_SHAPE)
+crate::resource::props! {
+    resource TopicRule = "AWS::IoT::TopicRule", shape: Some(&TOPIC_RULE_SHAPE);
+    req {
+        topic_rule_payload = "TopicRulePayload",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("RuleName", self.rule_name);
-        p.set_opt("Tags", self.tags);
-        p.set("TopicRulePayload", self.topic_rule_payload);
-        p
+    opt {
+        rule_name = "RuleName",
+        tags = "Tags",
     }
 }
 
-static TOPIC_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ("TopicRulePayload", crate::resource::Rule { shape: Some(&self::topic_rule::TOPIC_RULE_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TOPIC_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ("TopicRulePayload", crate::resource::Rule { shape: Some(&self::topic_rule::TOPIC_RULE_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TopicRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TopicRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod topic_rule {
     //! Nested property types and enums of [`TopicRule`](super::TopicRule).
 
-    /// The definition `TopicRulePayload`.
     #[derive(Clone)]
     pub struct TopicRulePayload {
         /// CloudFormation property `Actions`; required.
@@ -6274,7 +4950,6 @@ pub mod topic_rule {
 
     impl TopicRulePayload {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(actions: ::std::vec::Vec<crate::cfn::iot::topic_rule::Action>, sql: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 actions,
@@ -6287,28 +4962,25 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TopicRulePayload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Actions", self.actions);
-            p.set_opt("AwsIotSqlVersion", self.aws_iot_sql_version);
-            p.set_opt("Description", self.description);
-            p.set_opt("ErrorAction", self.error_action);
-            p.set_opt("RuleDisabled", self.rule_disabled);
-            p.set("Sql", self.sql);
-            p.into_expr()
+    crate::resource::props! {
+        nested TopicRulePayload;
+        req {
+            actions = "Actions",
+            sql = "Sql",
+        }
+        opt {
+            aws_iot_sql_version = "AwsIotSqlVersion",
+            description = "Description",
+            error_action = "ErrorAction",
+            rule_disabled = "RuleDisabled",
         }
     }
 
-    pub(super) static TOPIC_RULE_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ErrorAction", crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOPIC_RULE_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Actions", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ErrorAction", crate::resource::Rule { shape: Some(&ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Action`.
     #[derive(Clone, Default)]
     pub struct Action {
         /// CloudFormation property `CloudwatchAlarm`.
@@ -6359,53 +5031,61 @@ pub mod topic_rule {
         pub timestream: ::std::option::Option<crate::cfn::iot::topic_rule::TimestreamAction>,
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudwatchAlarm", self.cloudwatch_alarm);
-            p.set_opt("CloudwatchLogs", self.cloudwatch_logs);
-            p.set_opt("CloudwatchMetric", self.cloudwatch_metric);
-            p.set_opt("DynamoDB", self.dynamo_db);
-            p.set_opt("DynamoDBv2", self.dynamo_d_bv2);
-            p.set_opt("Elasticsearch", self.elasticsearch);
-            p.set_opt("Firehose", self.firehose);
-            p.set_opt("Http", self.http);
-            p.set_opt("InfluxDB", self.influx_db);
-            p.set_opt("IotAnalytics", self.iot_analytics);
-            p.set_opt("IotEvents", self.iot_events);
-            p.set_opt("IotSiteWise", self.iot_site_wise);
-            p.set_opt("Kafka", self.kafka);
-            p.set_opt("Kinesis", self.kinesis);
-            p.set_opt("Lambda", self.lambda);
-            p.set_opt("Location", self.location);
-            p.set_opt("OpenSearch", self.open_search);
-            p.set_opt("Republish", self.republish);
-            p.set_opt("S3", self.s3);
-            p.set_opt("Sns", self.sns);
-            p.set_opt("Sqs", self.sqs);
-            p.set_opt("StepFunctions", self.step_functions);
-            p.set_opt("Timestream", self.timestream);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        opt {
+            cloudwatch_alarm = "CloudwatchAlarm",
+            cloudwatch_logs = "CloudwatchLogs",
+            cloudwatch_metric = "CloudwatchMetric",
+            dynamo_db = "DynamoDB",
+            dynamo_d_bv2 = "DynamoDBv2",
+            elasticsearch = "Elasticsearch",
+            firehose = "Firehose",
+            http = "Http",
+            influx_db = "InfluxDB",
+            iot_analytics = "IotAnalytics",
+            iot_events = "IotEvents",
+            iot_site_wise = "IotSiteWise",
+            kafka = "Kafka",
+            kinesis = "Kinesis",
+            lambda = "Lambda",
+            location = "Location",
+            open_search = "OpenSearch",
+            republish = "Republish",
+            s3 = "S3",
+            sns = "Sns",
+            sqs = "Sqs",
+            step_functions = "StepFunctions",
+            timestream = "Timestream",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Elasticsearch", crate::resource::Rule { shape: Some(&ELASTICSEARCH_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Firehose", crate::resource::Rule { shape: Some(&FIREHOSE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Http", crate::resource::Rule { shape: Some(&HTTP_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InfluxDB", crate::resource::Rule { shape: Some(&INFLUX_DB_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IotEvents", crate::resource::Rule { shape: Some(&IOT_EVENTS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IotSiteWise", crate::resource::Rule { shape: Some(&IOT_SITE_WISE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Kafka", crate::resource::Rule { shape: Some(&KAFKA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OpenSearch", crate::resource::Rule { shape: Some(&OPEN_SEARCH_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Republish", crate::resource::Rule { shape: Some(&REPUBLISH_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Timestream", crate::resource::Rule { shape: Some(&TIMESTREAM_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudwatchAlarm", crate::resource::Rule { shape: Some(&CLOUDWATCH_ALARM_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudwatchLogs", crate::resource::Rule { shape: Some(&CLOUDWATCH_LOGS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudwatchMetric", crate::resource::Rule { shape: Some(&CLOUDWATCH_METRIC_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DynamoDB", crate::resource::Rule { shape: Some(&DYNAMO_DB_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DynamoDBv2", crate::resource::Rule { shape: Some(&DYNAMO_D_BV2_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Elasticsearch", crate::resource::Rule { shape: Some(&ELASTICSEARCH_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Firehose", crate::resource::Rule { shape: Some(&FIREHOSE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Http", crate::resource::Rule { shape: Some(&HTTP_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InfluxDB", crate::resource::Rule { shape: Some(&INFLUX_DB_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IotAnalytics", crate::resource::Rule { shape: Some(&IOT_ANALYTICS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IotEvents", crate::resource::Rule { shape: Some(&IOT_EVENTS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IotSiteWise", crate::resource::Rule { shape: Some(&IOT_SITE_WISE_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Kafka", crate::resource::Rule { shape: Some(&KAFKA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Kinesis", crate::resource::Rule { shape: Some(&KINESIS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Location", crate::resource::Rule { shape: Some(&LOCATION_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OpenSearch", crate::resource::Rule { shape: Some(&OPEN_SEARCH_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Republish", crate::resource::Rule { shape: Some(&REPUBLISH_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3", crate::resource::Rule { shape: Some(&S3_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sns", crate::resource::Rule { shape: Some(&SNS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sqs", crate::resource::Rule { shape: Some(&SQS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StepFunctions", crate::resource::Rule { shape: Some(&STEP_FUNCTIONS_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Timestream", crate::resource::Rule { shape: Some(&TIMESTREAM_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudwatchAlarmAction`.
     #[derive(Clone)]
     pub struct CloudwatchAlarmAction {
         /// CloudFormation property `AlarmName`; required.
@@ -6420,7 +5100,6 @@ pub mod topic_rule {
 
     impl CloudwatchAlarmAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(alarm_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state_reason: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alarm_name: alarm_name.into(),
@@ -6431,19 +5110,20 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for CloudwatchAlarmAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AlarmName", self.alarm_name);
-            p.set("RoleArn", self.role_arn);
-            p.set("StateReason", self.state_reason);
-            p.set("StateValue", self.state_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudwatchAlarmAction;
+        req {
+            alarm_name = "AlarmName",
+            role_arn = "RoleArn",
+            state_reason = "StateReason",
+            state_value = "StateValue",
         }
     }
 
-    /// The definition `CloudwatchLogsAction`.
+    pub(super) static CLOUDWATCH_ALARM_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct CloudwatchLogsAction {
         /// CloudFormation property `BatchMode`.
@@ -6456,7 +5136,6 @@ pub mod topic_rule {
 
     impl CloudwatchLogsAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_mode: ::std::option::Option::None,
@@ -6466,18 +5145,22 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for CloudwatchLogsAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchMode", self.batch_mode);
-            p.set("LogGroupName", self.log_group_name);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudwatchLogsAction;
+        req {
+            log_group_name = "LogGroupName",
+            role_arn = "RoleArn",
+        }
+        opt {
+            batch_mode = "BatchMode",
         }
     }
 
-    /// The definition `CloudwatchMetricAction`.
+    pub(super) static CLOUDWATCH_LOGS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct CloudwatchMetricAction {
         /// CloudFormation property `MetricName`; required.
@@ -6496,7 +5179,6 @@ pub mod topic_rule {
 
     impl CloudwatchMetricAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_unit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 metric_name: metric_name.into(),
@@ -6509,21 +5191,24 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for CloudwatchMetricAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MetricName", self.metric_name);
-            p.set("MetricNamespace", self.metric_namespace);
-            p.set_opt("MetricTimestamp", self.metric_timestamp);
-            p.set("MetricUnit", self.metric_unit);
-            p.set("MetricValue", self.metric_value);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudwatchMetricAction;
+        req {
+            metric_name = "MetricName",
+            metric_namespace = "MetricNamespace",
+            metric_unit = "MetricUnit",
+            metric_value = "MetricValue",
+            role_arn = "RoleArn",
+        }
+        opt {
+            metric_timestamp = "MetricTimestamp",
         }
     }
 
-    /// The definition `DynamoDBAction`.
+    pub(super) static CLOUDWATCH_METRIC_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct DynamoDbAction {
         /// CloudFormation property `HashKeyField`; required.
@@ -6548,7 +5233,6 @@ pub mod topic_rule {
 
     impl DynamoDbAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hash_key_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, hash_key_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hash_key_field: hash_key_field.into(),
@@ -6564,24 +5248,27 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for DynamoDbAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("HashKeyField", self.hash_key_field);
-            p.set_opt("HashKeyType", self.hash_key_type);
-            p.set("HashKeyValue", self.hash_key_value);
-            p.set_opt("PayloadField", self.payload_field);
-            p.set_opt("RangeKeyField", self.range_key_field);
-            p.set_opt("RangeKeyType", self.range_key_type);
-            p.set_opt("RangeKeyValue", self.range_key_value);
-            p.set("RoleArn", self.role_arn);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynamoDbAction;
+        req {
+            hash_key_field = "HashKeyField",
+            hash_key_value = "HashKeyValue",
+            role_arn = "RoleArn",
+            table_name = "TableName",
+        }
+        opt {
+            hash_key_type = "HashKeyType",
+            payload_field = "PayloadField",
+            range_key_field = "RangeKeyField",
+            range_key_type = "RangeKeyType",
+            range_key_value = "RangeKeyValue",
         }
     }
 
-    /// The definition `DynamoDBv2Action`.
+    pub(super) static DYNAMO_DB_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct DynamoDBv2Action {
         /// CloudFormation property `PutItem`.
@@ -6590,17 +5277,18 @@ pub mod topic_rule {
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DynamoDBv2Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PutItem", self.put_item);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynamoDBv2Action;
+        opt {
+            put_item = "PutItem",
+            role_arn = "RoleArn",
         }
     }
 
-    /// The definition `PutItemInput`.
+    pub(super) static DYNAMO_D_BV2_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct PutItemInput {
         /// CloudFormation property `TableName`; required.
@@ -6609,7 +5297,6 @@ pub mod topic_rule {
 
     impl PutItemInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 table_name: table_name.into(),
@@ -6617,16 +5304,13 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for PutItemInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PutItemInput;
+        req {
+            table_name = "TableName",
         }
     }
 
-    /// The definition `ElasticsearchAction`.
     #[derive(Clone)]
     pub struct ElasticsearchAction {
         /// CloudFormation property `Endpoint`; required.
@@ -6643,7 +5327,6 @@ pub mod topic_rule {
 
     impl ElasticsearchAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, index: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint: endpoint.into(),
@@ -6655,26 +5338,22 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for ElasticsearchAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Endpoint", self.endpoint);
-            p.set("Id", self.id);
-            p.set("Index", self.index);
-            p.set("RoleArn", self.role_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticsearchAction;
+        req {
+            endpoint = "Endpoint",
+            id = "Id",
+            index = "Index",
+            role_arn = "RoleArn",
+            type_ = "Type",
         }
     }
 
-    pub(super) static ELASTICSEARCH_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ELASTICSEARCH_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FirehoseAction`.
     #[derive(Clone)]
     pub struct FirehoseAction {
         /// CloudFormation property `BatchMode`.
@@ -6689,7 +5368,6 @@ pub mod topic_rule {
 
     impl FirehoseAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delivery_stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_mode: ::std::option::Option::None,
@@ -6700,25 +5378,23 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for FirehoseAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchMode", self.batch_mode);
-            p.set("DeliveryStreamName", self.delivery_stream_name);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("Separator", self.separator);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirehoseAction;
+        req {
+            delivery_stream_name = "DeliveryStreamName",
+            role_arn = "RoleArn",
+        }
+        opt {
+            batch_mode = "BatchMode",
+            separator = "Separator",
         }
     }
 
-    pub(super) static FIREHOSE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Separator", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([\\n\\t])|(\\r\\n)|(,)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIREHOSE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Separator", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([\\n\\t])|(\\r\\n)|(,)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpAction`.
     #[derive(Clone)]
     pub struct HttpAction {
         /// CloudFormation property `Auth`.
@@ -6730,14 +5406,13 @@ pub mod topic_rule {
         /// CloudFormation property `EnableBatching`.
         pub enable_batching: ::std::option::Option<crate::value::Val<bool>>,
         /// CloudFormation property `Headers`.
-        pub headers: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub headers: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// CloudFormation property `Url`; required.
         pub url: crate::value::Val<::std::string::String>,
     }
 
     impl HttpAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 auth: ::std::option::Option::None,
@@ -6750,46 +5425,45 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for HttpAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Auth", self.auth);
-            p.set_opt("BatchConfig", self.batch_config);
-            p.set_opt("ConfirmationUrl", self.confirmation_url);
-            p.set_opt("EnableBatching", self.enable_batching);
-            p.set_opt("Headers", self.headers);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpAction;
+        req {
+            url = "Url",
+        }
+        opt {
+            auth = "Auth",
+            batch_config = "BatchConfig",
+            confirmation_url = "ConfirmationUrl",
+            enable_batching = "EnableBatching",
+            headers = "Headers",
         }
     }
 
-    pub(super) static HTTP_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchConfig", crate::resource::Rule { shape: Some(&BATCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConfirmationUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-            ("Headers", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&TAG15_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Auth", crate::resource::Rule { shape: Some(&HTTP_AUTHORIZATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BatchConfig", crate::resource::Rule { shape: Some(&BATCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConfirmationUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+        ("Headers", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&TAG15_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpAuthorization`.
     #[derive(Clone, Default)]
     pub struct HttpAuthorization {
         /// CloudFormation property `Sigv4`.
         pub sigv4: ::std::option::Option<crate::cfn::iot::topic_rule::SigV4Authorization>,
     }
 
-    impl crate::resource::ToExpr for HttpAuthorization {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Sigv4", self.sigv4);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpAuthorization;
+        opt {
+            sigv4 = "Sigv4",
         }
     }
 
-    /// The definition `SigV4Authorization`.
+    pub(super) static HTTP_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Sigv4", crate::resource::Rule { shape: Some(&SIG_V4_AUTHORIZATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct SigV4Authorization {
         /// CloudFormation property `RoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -6802,7 +5476,6 @@ pub mod topic_rule {
 
     impl SigV4Authorization {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signing_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -6812,18 +5485,19 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for SigV4Authorization {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.set("ServiceName", self.service_name);
-            p.set("SigningRegion", self.signing_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested SigV4Authorization;
+        req {
+            role_arn = "RoleArn",
+            service_name = "ServiceName",
+            signing_region = "SigningRegion",
         }
     }
 
-    /// The definition `BatchConfig`.
+    pub(super) static SIG_V4_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct BatchConfig {
         /// CloudFormation property `BatchAcrossTopics`.
@@ -6836,33 +5510,26 @@ pub mod topic_rule {
         pub max_batch_size_bytes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BatchConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchAcrossTopics", self.batch_across_topics);
-            p.set_opt("MaxBatchOpenMs", self.max_batch_open_ms);
-            p.set_opt("MaxBatchSize", self.max_batch_size);
-            p.set_opt("MaxBatchSizeBytes", self.max_batch_size_bytes);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchConfig;
+        opt {
+            batch_across_topics = "BatchAcrossTopics",
+            max_batch_open_ms = "MaxBatchOpenMs",
+            max_batch_size = "MaxBatchSize",
+            max_batch_size_bytes = "MaxBatchSizeBytes",
         }
     }
 
-    pub(super) static BATCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxBatchOpenMs", crate::resource::Rule { min: Some(5.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
-            ("MaxBatchSize", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("MaxBatchSizeBytes", crate::resource::Rule { min: Some(100.0), max: Some(131072.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BATCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxBatchOpenMs", crate::resource::Rule { min: Some(5.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
+        ("MaxBatchSize", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("MaxBatchSizeBytes", crate::resource::Rule { min: Some(100.0), max: Some(131072.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG15_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG15_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InfluxDBAction`.
     #[derive(Clone)]
     pub struct InfluxDbAction {
         /// CloudFormation property `BatchConfig`.
@@ -6885,7 +5552,6 @@ pub mod topic_rule {
 
     impl InfluxDbAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_config: ::std::option::Option::None,
@@ -6900,32 +5566,30 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for InfluxDbAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchConfig", self.batch_config);
-            p.set("DatabaseName", self.database_name);
-            p.set("DestinationArn", self.destination_arn);
-            p.set_opt("Organization", self.organization);
-            p.set("RoleArn", self.role_arn);
-            p.set("TableName", self.table_name);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("TimestampUnit", self.timestamp_unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested InfluxDbAction;
+        req {
+            database_name = "DatabaseName",
+            destination_arn = "DestinationArn",
+            role_arn = "RoleArn",
+            table_name = "TableName",
+        }
+        opt {
+            batch_config = "BatchConfig",
+            organization = "Organization",
+            tags = "Tags",
+            timestamp_unit = "TimestampUnit",
         }
     }
 
-    pub(super) static INFLUX_DB_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchConfig", crate::resource::Rule { shape: Some(&INFLUX_DB_BATCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[^_\\\"][^\\\"]+$")), ..crate::resource::Rule::NONE }),
-            ("Organization", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[^_].*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFLUX_DB_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchConfig", crate::resource::Rule { shape: Some(&INFLUX_DB_BATCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(2), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[^_\\\"][^\\\"]+$")), ..crate::resource::Rule::NONE }),
+        ("Organization", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[^_].*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InfluxDBBatchConfig`.
     #[derive(Clone, Default)]
     pub struct InfluxDbBatchConfig {
         /// CloudFormation property `BatchAcrossTopics`.
@@ -6938,27 +5602,22 @@ pub mod topic_rule {
         pub max_batch_size_bytes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InfluxDbBatchConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchAcrossTopics", self.batch_across_topics);
-            p.set_opt("MaxBatchOpenMs", self.max_batch_open_ms);
-            p.set_opt("MaxBatchSize", self.max_batch_size);
-            p.set_opt("MaxBatchSizeBytes", self.max_batch_size_bytes);
-            p.into_expr()
+    crate::resource::props! {
+        nested InfluxDbBatchConfig;
+        opt {
+            batch_across_topics = "BatchAcrossTopics",
+            max_batch_open_ms = "MaxBatchOpenMs",
+            max_batch_size = "MaxBatchSize",
+            max_batch_size_bytes = "MaxBatchSizeBytes",
         }
     }
 
-    pub(super) static INFLUX_DB_BATCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxBatchOpenMs", crate::resource::Rule { min: Some(5.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("MaxBatchSize", crate::resource::Rule { min: Some(1.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
-            ("MaxBatchSizeBytes", crate::resource::Rule { min: Some(100.0), max: Some(131072.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INFLUX_DB_BATCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxBatchOpenMs", crate::resource::Rule { min: Some(5.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("MaxBatchSize", crate::resource::Rule { min: Some(1.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
+        ("MaxBatchSizeBytes", crate::resource::Rule { min: Some(100.0), max: Some(131072.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IotAnalyticsAction`.
     #[derive(Clone)]
     pub struct IotAnalyticsAction {
         /// CloudFormation property `BatchMode`.
@@ -6971,7 +5630,6 @@ pub mod topic_rule {
 
     impl IotAnalyticsAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_mode: ::std::option::Option::None,
@@ -6981,18 +5639,21 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for IotAnalyticsAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchMode", self.batch_mode);
-            p.set("ChannelName", self.channel_name);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IotAnalyticsAction;
+        req {
+            channel_name = "ChannelName",
+            role_arn = "RoleArn",
+        }
+        opt {
+            batch_mode = "BatchMode",
         }
     }
 
-    /// The definition `IotEventsAction`.
+    pub(super) static IOT_ANALYTICS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct IotEventsAction {
         /// CloudFormation property `BatchMode`.
@@ -7007,7 +5668,6 @@ pub mod topic_rule {
 
     impl IotEventsAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_mode: ::std::option::Option::None,
@@ -7018,26 +5678,24 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for IotEventsAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchMode", self.batch_mode);
-            p.set("InputName", self.input_name);
-            p.set_opt("MessageId", self.message_id);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IotEventsAction;
+        req {
+            input_name = "InputName",
+            role_arn = "RoleArn",
+        }
+        opt {
+            batch_mode = "BatchMode",
+            message_id = "MessageId",
         }
     }
 
-    pub(super) static IOT_EVENTS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("MessageId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IOT_EVENTS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("MessageId", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IotSiteWiseAction`.
     #[derive(Clone)]
     pub struct IotSiteWiseAction {
         /// CloudFormation property `PutAssetPropertyValueEntries`; required.
@@ -7048,7 +5706,6 @@ pub mod topic_rule {
 
     impl IotSiteWiseAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(put_asset_property_value_entries: ::std::vec::Vec<crate::cfn::iot::topic_rule::PutAssetPropertyValueEntry>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 put_asset_property_value_entries,
@@ -7057,23 +5714,19 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for IotSiteWiseAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PutAssetPropertyValueEntries", self.put_asset_property_value_entries);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IotSiteWiseAction;
+        req {
+            put_asset_property_value_entries = "PutAssetPropertyValueEntries",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static IOT_SITE_WISE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PutAssetPropertyValueEntries", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&PUT_ASSET_PROPERTY_VALUE_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IOT_SITE_WISE_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PutAssetPropertyValueEntries", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&PUT_ASSET_PROPERTY_VALUE_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PutAssetPropertyValueEntry`.
     #[derive(Clone)]
     pub struct PutAssetPropertyValueEntry {
         /// CloudFormation property `AssetId`.
@@ -7102,27 +5755,24 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for PutAssetPropertyValueEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssetId", self.asset_id);
-            p.set_opt("EntryId", self.entry_id);
-            p.set_opt("PropertyAlias", self.property_alias);
-            p.set_opt("PropertyId", self.property_id);
-            p.set("PropertyValues", self.property_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested PutAssetPropertyValueEntry;
+        req {
+            property_values = "PropertyValues",
+        }
+        opt {
+            asset_id = "AssetId",
+            entry_id = "EntryId",
+            property_alias = "PropertyAlias",
+            property_id = "PropertyId",
         }
     }
 
-    pub(super) static PUT_ASSET_PROPERTY_VALUE_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PropertyAlias", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("PropertyValues", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PUT_ASSET_PROPERTY_VALUE_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PropertyAlias", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("PropertyValues", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AssetPropertyValue`.
     #[derive(Clone)]
     pub struct AssetPropertyValue {
         /// CloudFormation property `Quality`.
@@ -7145,18 +5795,17 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for AssetPropertyValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Quality", self.quality);
-            p.set("Timestamp", self.timestamp);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetPropertyValue;
+        req {
+            timestamp = "Timestamp",
+            value = "Value",
+        }
+        opt {
+            quality = "Quality",
         }
     }
 
-    /// The definition `AssetPropertyTimestamp`.
     #[derive(Clone)]
     pub struct AssetPropertyTimestamp {
         /// CloudFormation property `OffsetInNanos`.
@@ -7167,7 +5816,6 @@ pub mod topic_rule {
 
     impl AssetPropertyTimestamp {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(time_in_seconds: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 offset_in_nanos: ::std::option::Option::None,
@@ -7176,17 +5824,16 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for AssetPropertyTimestamp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OffsetInNanos", self.offset_in_nanos);
-            p.set("TimeInSeconds", self.time_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetPropertyTimestamp;
+        req {
+            time_in_seconds = "TimeInSeconds",
+        }
+        opt {
+            offset_in_nanos = "OffsetInNanos",
         }
     }
 
-    /// The definition `AssetPropertyVariant`.
     #[derive(Clone, Default)]
     pub struct AssetPropertyVariant {
         /// CloudFormation property `BooleanValue`.
@@ -7199,19 +5846,16 @@ pub mod topic_rule {
         pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AssetPropertyVariant {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanValue", self.boolean_value);
-            p.set_opt("DoubleValue", self.double_value);
-            p.set_opt("IntegerValue", self.integer_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetPropertyVariant;
+        opt {
+            boolean_value = "BooleanValue",
+            double_value = "DoubleValue",
+            integer_value = "IntegerValue",
+            string_value = "StringValue",
         }
     }
 
-    /// The definition `KafkaAction`.
     #[derive(Clone)]
     pub struct KafkaAction {
         /// CloudFormation property `ClientProperties`; required.
@@ -7219,7 +5863,7 @@ pub mod topic_rule {
         /// CloudFormation property `DestinationArn`; required.
         pub destination_arn: crate::value::Val<::std::string::String>,
         /// CloudFormation property `Headers`.
-        pub headers: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub headers: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// CloudFormation property `Key`.
         pub key: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Partition`.
@@ -7230,7 +5874,6 @@ pub mod topic_rule {
 
     impl KafkaAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_properties: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, destination_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, topic: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_properties,
@@ -7243,34 +5886,29 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientProperties", self.client_properties);
-            p.set("DestinationArn", self.destination_arn);
-            p.set_opt("Headers", self.headers);
-            p.set_opt("Key", self.key);
-            p.set_opt("Partition", self.partition);
-            p.set("Topic", self.topic);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaAction;
+        req {
+            client_properties = "ClientProperties",
+            destination_arn = "DestinationArn",
+            topic = "Topic",
+        }
+        opt {
+            headers = "Headers",
+            key = "Key",
+            partition = "Partition",
         }
     }
 
-    pub(super) static KAFKA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Headers", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&TAG26_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KAFKA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Headers", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&TAG26_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG26_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(16384), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(16384), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG26_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(16384), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(16384), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KinesisAction`.
     #[derive(Clone)]
     pub struct KinesisAction {
         /// CloudFormation property `PartitionKey`.
@@ -7283,7 +5921,6 @@ pub mod topic_rule {
 
     impl KinesisAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 partition_key: ::std::option::Option::None,
@@ -7293,34 +5930,38 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PartitionKey", self.partition_key);
-            p.set("RoleArn", self.role_arn);
-            p.set("StreamName", self.stream_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisAction;
+        req {
+            role_arn = "RoleArn",
+            stream_name = "StreamName",
+        }
+        opt {
+            partition_key = "PartitionKey",
         }
     }
 
-    /// The definition `LambdaAction`.
+    pub(super) static KINESIS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct LambdaAction {
         /// CloudFormation property `FunctionArn`. The `Arn` of an `AWS::Lambda::Function`: use `attr_arn()` on a handle of [`crate::cfn::lambda::Function`] (its `Ref` is not the Arn).
         pub function_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LambdaAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FunctionArn", self.function_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaAction;
+        opt {
+            function_arn = "FunctionArn",
         }
     }
 
-    /// The definition `LocationAction`.
+    pub(super) static LAMBDA_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FunctionArn", crate::resource::Rule { formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct LocationAction {
         /// CloudFormation property `DeviceId`; required.
@@ -7339,7 +5980,6 @@ pub mod topic_rule {
 
     impl LocationAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(device_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, latitude: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, longitude: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tracker_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 device_id: device_id.into(),
@@ -7352,21 +5992,24 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for LocationAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeviceId", self.device_id);
-            p.set("Latitude", self.latitude);
-            p.set("Longitude", self.longitude);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("Timestamp", self.timestamp);
-            p.set("TrackerName", self.tracker_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LocationAction;
+        req {
+            device_id = "DeviceId",
+            latitude = "Latitude",
+            longitude = "Longitude",
+            role_arn = "RoleArn",
+            tracker_name = "TrackerName",
+        }
+        opt {
+            timestamp = "Timestamp",
         }
     }
 
-    /// The definition `Timestamp`.
+    pub(super) static LOCATION_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct Timestamp {
         /// CloudFormation property `Unit`.
@@ -7377,7 +6020,6 @@ pub mod topic_rule {
 
     impl Timestamp {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 unit: ::std::option::Option::None,
@@ -7386,17 +6028,16 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for Timestamp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Timestamp;
+        req {
+            value = "Value",
+        }
+        opt {
+            unit = "Unit",
         }
     }
 
-    /// The definition `OpenSearchAction`.
     #[derive(Clone)]
     pub struct OpenSearchAction {
         /// CloudFormation property `Endpoint`; required.
@@ -7413,7 +6054,6 @@ pub mod topic_rule {
 
     impl OpenSearchAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, index: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint: endpoint.into(),
@@ -7425,26 +6065,22 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for OpenSearchAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Endpoint", self.endpoint);
-            p.set("Id", self.id);
-            p.set("Index", self.index);
-            p.set("RoleArn", self.role_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenSearchAction;
+        req {
+            endpoint = "Endpoint",
+            id = "Id",
+            index = "Index",
+            role_arn = "RoleArn",
+            type_ = "Type",
         }
     }
 
-    pub(super) static OPEN_SEARCH_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_SEARCH_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Endpoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^https?://")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RepublishAction`.
     #[derive(Clone)]
     pub struct RepublishAction {
         /// CloudFormation property `Headers`.
@@ -7459,7 +6095,6 @@ pub mod topic_rule {
 
     impl RepublishAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, topic: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 headers: ::std::option::Option::None,
@@ -7470,26 +6105,24 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for RepublishAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Headers", self.headers);
-            p.set_opt("Qos", self.qos);
-            p.set("RoleArn", self.role_arn);
-            p.set("Topic", self.topic);
-            p.into_expr()
+    crate::resource::props! {
+        nested RepublishAction;
+        req {
+            role_arn = "RoleArn",
+            topic = "Topic",
+        }
+        opt {
+            headers = "Headers",
+            qos = "Qos",
         }
     }
 
-    pub(super) static REPUBLISH_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Headers", crate::resource::Rule { shape: Some(&REPUBLISH_ACTION_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Qos", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPUBLISH_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Headers", crate::resource::Rule { shape: Some(&REPUBLISH_ACTION_HEADERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Qos", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RepublishActionHeaders`.
     #[derive(Clone, Default)]
     pub struct RepublishActionHeaders {
         /// CloudFormation property `ContentType`.
@@ -7503,42 +6136,35 @@ pub mod topic_rule {
         /// CloudFormation property `ResponseTopic`.
         pub response_topic: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `UserProperties`.
-        pub user_properties: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub user_properties: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     }
 
-    impl crate::resource::ToExpr for RepublishActionHeaders {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentType", self.content_type);
-            p.set_opt("CorrelationData", self.correlation_data);
-            p.set_opt("MessageExpiry", self.message_expiry);
-            p.set_opt("PayloadFormatIndicator", self.payload_format_indicator);
-            p.set_opt("ResponseTopic", self.response_topic);
-            p.set_opt("UserProperties", self.user_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested RepublishActionHeaders;
+        opt {
+            content_type = "ContentType",
+            correlation_data = "CorrelationData",
+            message_expiry = "MessageExpiry",
+            payload_format_indicator = "PayloadFormatIndicator",
+            response_topic = "ResponseTopic",
+            user_properties = "UserProperties",
         }
     }
 
-    pub(super) static REPUBLISH_ACTION_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentType", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("CorrelationData", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("MessageExpiry", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("PayloadFormatIndicator", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ResponseTopic", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("UserProperties", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&TAG34_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPUBLISH_ACTION_HEADERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContentType", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("CorrelationData", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("MessageExpiry", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("PayloadFormatIndicator", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ResponseTopic", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("UserProperties", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&TAG34_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG34_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG34_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Action`.
     #[derive(Clone)]
     pub struct S3Action {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -7553,7 +6179,6 @@ pub mod topic_rule {
 
     impl S3Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -7564,19 +6189,23 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for S3Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("CannedAcl", self.canned_acl);
-            p.set("Key", self.key);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Action;
+        req {
+            bucket_name = "BucketName",
+            key = "Key",
+            role_arn = "RoleArn",
+        }
+        opt {
+            canned_acl = "CannedAcl",
         }
     }
 
-    /// The definition `SnsAction`.
+    pub(super) static S3_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct SnsAction {
         /// CloudFormation property `MessageFormat`.
@@ -7589,7 +6218,6 @@ pub mod topic_rule {
 
     impl SnsAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 message_format: ::std::option::Option::None,
@@ -7599,18 +6227,21 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for SnsAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MessageFormat", self.message_format);
-            p.set("RoleArn", self.role_arn);
-            p.set("TargetArn", self.target_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnsAction;
+        req {
+            role_arn = "RoleArn",
+            target_arn = "TargetArn",
+        }
+        opt {
+            message_format = "MessageFormat",
         }
     }
 
-    /// The definition `SqsAction`.
+    pub(super) static SNS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct SqsAction {
         /// CloudFormation property `QueueUrl`; required.
@@ -7623,7 +6254,6 @@ pub mod topic_rule {
 
     impl SqsAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(queue_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 queue_url: queue_url.into(),
@@ -7633,18 +6263,21 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for SqsAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QueueUrl", self.queue_url);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("UseBase64", self.use_base64);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqsAction;
+        req {
+            queue_url = "QueueUrl",
+            role_arn = "RoleArn",
+        }
+        opt {
+            use_base64 = "UseBase64",
         }
     }
 
-    /// The definition `StepFunctionsAction`.
+    pub(super) static SQS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct StepFunctionsAction {
         /// CloudFormation property `ExecutionNamePrefix`.
@@ -7657,7 +6290,6 @@ pub mod topic_rule {
 
     impl StepFunctionsAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state_machine_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 execution_name_prefix: ::std::option::Option::None,
@@ -7667,18 +6299,21 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for StepFunctionsAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExecutionNamePrefix", self.execution_name_prefix);
-            p.set("RoleArn", self.role_arn);
-            p.set("StateMachineName", self.state_machine_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested StepFunctionsAction;
+        req {
+            role_arn = "RoleArn",
+            state_machine_name = "StateMachineName",
+        }
+        opt {
+            execution_name_prefix = "ExecutionNamePrefix",
         }
     }
 
-    /// The definition `TimestreamAction`.
+    pub(super) static STEP_FUNCTIONS_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct TimestreamAction {
         /// CloudFormation property `DatabaseName`; required.
@@ -7695,7 +6330,6 @@ pub mod topic_rule {
 
     impl TimestreamAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimensions: ::std::vec::Vec<crate::cfn::iot::topic_rule::TimestreamDimension>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -7707,26 +6341,24 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TimestreamAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.set("Dimensions", self.dimensions);
-            p.set("RoleArn", self.role_arn);
-            p.set("TableName", self.table_name);
-            p.set_opt("Timestamp", self.timestamp);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimestreamAction;
+        req {
+            database_name = "DatabaseName",
+            dimensions = "Dimensions",
+            role_arn = "RoleArn",
+            table_name = "TableName",
+        }
+        opt {
+            timestamp = "Timestamp",
         }
     }
 
-    pub(super) static TIMESTREAM_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIMESTREAM_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(128), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TimestreamDimension`.
     #[derive(Clone)]
     pub struct TimestreamDimension {
         /// CloudFormation property `Name`; required.
@@ -7737,7 +6369,6 @@ pub mod topic_rule {
 
     impl TimestreamDimension {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -7746,17 +6377,14 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TimestreamDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimestreamDimension;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `TimestreamTimestamp`.
     #[derive(Clone)]
     pub struct TimestreamTimestamp {
         /// CloudFormation property `Unit`; required.
@@ -7767,7 +6395,6 @@ pub mod topic_rule {
 
     impl TimestreamTimestamp {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -7776,18 +6403,15 @@ pub mod topic_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TimestreamTimestamp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimestreamTimestamp;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
-    /// Allowed values of `HashKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HashKeyType {
         /// `NUMBER`
         Number,
@@ -7795,18 +6419,9 @@ pub mod topic_rule {
         String,
     }
 
-    impl crate::value::CfnEnum for HashKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Number => "NUMBER",
-                Self::String => "STRING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HashKeyType, ["NUMBER", "STRING"]);
 
-    /// Allowed values of `RangeKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RangeKeyType {
         /// `NUMBER`
         Number,
@@ -7814,18 +6429,9 @@ pub mod topic_rule {
         String,
     }
 
-    impl crate::value::CfnEnum for RangeKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Number => "NUMBER",
-                Self::String => "STRING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RangeKeyType, ["NUMBER", "STRING"]);
 
-    /// Allowed values of `TimestampUnit`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimestampUnit {
         /// `ms`
         Ms,
@@ -7837,20 +6443,9 @@ pub mod topic_rule {
         Us,
     }
 
-    impl crate::value::CfnEnum for TimestampUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ms => "ms",
-                Self::Ns => "ns",
-                Self::S => "s",
-                Self::Us => "us",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TimestampUnit, ["ms", "ns", "s", "us"]);
 
-    /// Allowed values of `CannedAccessControlList`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CannedAccessControlList {
         /// `private`
         Private,
@@ -7870,24 +6465,9 @@ pub mod topic_rule {
         LogDeliveryWrite,
     }
 
-    impl crate::value::CfnEnum for CannedAccessControlList {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Private => "private",
-                Self::PublicRead => "public-read",
-                Self::PublicReadWrite => "public-read-write",
-                Self::AwsExecRead => "aws-exec-read",
-                Self::AuthenticatedRead => "authenticated-read",
-                Self::BucketOwnerRead => "bucket-owner-read",
-                Self::BucketOwnerFullControl => "bucket-owner-full-control",
-                Self::LogDeliveryWrite => "log-delivery-write",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CannedAccessControlList, ["private", "public-read", "public-read-write", "aws-exec-read", "authenticated-read", "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"]);
 
-    /// Allowed values of `MessageFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MessageFormat {
         /// `JSON`
         Json,
@@ -7895,15 +6475,7 @@ pub mod topic_rule {
         Raw,
     }
 
-    impl crate::value::CfnEnum for MessageFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "JSON",
-                Self::Raw => "RAW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MessageFormat, ["JSON", "RAW"]);
 }
 
 /// Resource Type definition for AWS::IoT::TopicRuleDestination
@@ -7929,53 +6501,46 @@ pub struct TopicRuleDestination {
     pub vpc_properties: ::std::option::Option<crate::cfn::iot::topic_rule_destination::VpcDestinationProperties>,
 }
 
-impl crate::resource::Resource for TopicRuleDestination {
-    const TYPE: &'static str = "AWS::IoT::TopicRuleDestination";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("HttpUrlProperties", self.http_url_properties);
-        p.set_opt("InfluxDBProperties", self.influx_db_properties);
-        p.set_opt("Status", self.status);
-        p.set_opt("VpcProperties", self.vpc_properties);
-        p
+crate::resource::props! {
+    resource TopicRuleDestination = "AWS::IoT::TopicRuleDestination", shape: Some(&TOPIC_RULE_DESTINATION_SHAPE);
+    opt {
+        http_url_properties = "HttpUrlProperties",
+        influx_db_properties = "InfluxDBProperties",
+        status = "Status",
+        vpc_properties = "VpcProperties",
     }
 }
 
+static TOPIC_RULE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VpcProperties", crate::resource::Rule { shape: Some(&self::topic_rule_destination::VPC_DESTINATION_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`TopicRuleDestination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TopicRuleDestination> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: ::std::string::String = "StatusReason",
     }
 }
 
 pub mod topic_rule_destination {
     //! Nested property types and enums of [`TopicRuleDestination`](super::TopicRuleDestination).
 
-    /// The definition `HttpUrlDestinationSummary`.
     #[derive(Clone, Default)]
     pub struct HttpUrlDestinationSummary {
         /// CloudFormation property `ConfirmationUrl`.
         pub confirmation_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HttpUrlDestinationSummary {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfirmationUrl", self.confirmation_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpUrlDestinationSummary;
+        opt {
+            confirmation_url = "ConfirmationUrl",
         }
     }
 
-    /// The definition `InfluxDBDestinationProperties`.
     #[derive(Clone)]
     pub struct InfluxDbDestinationProperties {
         /// The endpoint URL of the InfluxDB database.
@@ -8002,7 +6567,6 @@ pub mod topic_rule_destination {
 
     impl InfluxDbDestinationProperties {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, influx_db_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 endpoint: endpoint.into(),
@@ -8014,20 +6578,19 @@ pub mod topic_rule_destination {
         }
     }
 
-    impl crate::resource::ToExpr for InfluxDbDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Endpoint", self.endpoint);
-            p.set("InfluxDBVersion", self.influx_db_version);
-            p.set("SecretId", self.secret_id);
-            p.set_opt("SecretKey", self.secret_key);
-            p.set_opt("SecretType", self.secret_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested InfluxDbDestinationProperties;
+        req {
+            endpoint = "Endpoint",
+            influx_db_version = "InfluxDBVersion",
+            secret_id = "SecretId",
+        }
+        opt {
+            secret_key = "SecretKey",
+            secret_type = "SecretType",
         }
     }
 
-    /// The definition `VpcDestinationProperties`.
     #[derive(Clone, Default)]
     pub struct VpcDestinationProperties {
         /// CloudFormation property `RoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -8040,20 +6603,23 @@ pub mod topic_rule_destination {
         pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcDestinationProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcDestinationProperties;
+        opt {
+            role_arn = "RoleArn",
+            security_groups = "SecurityGroups",
+            subnet_ids = "SubnetIds",
+            vpc_id = "VpcId",
         }
     }
 
-    /// Allowed values of `TopicRuleDestinationStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(super) static VPC_DESTINATION_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TopicRuleDestinationStatus {
         /// `ENABLED`
         Enabled,
@@ -8063,14 +6629,5 @@ pub mod topic_rule_destination {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for TopicRuleDestinationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::InProgress => "IN_PROGRESS",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TopicRuleDestinationStatus, ["ENABLED", "IN_PROGRESS", "DISABLED"]);
 }

@@ -16,50 +16,41 @@ pub struct Channel {
     /// CloudFormation property `ChannelStorage`.
     pub channel_storage: ::std::option::Option<crate::cfn::iotanalytics::channel::ChannelStorage>,
     /// CloudFormation property `RetentionPeriod`.
-    pub retention_period: ::std::option::Option<crate::cfn::iotanalytics::channel::RetentionPeriod>,
+    pub retention_period: ::std::option::Option<crate::cfn::shared::group_iot::RetentionPeriod>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::IoTAnalytics::Channel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ChannelName", self.channel_name);
-        p.set_opt("ChannelStorage", self.channel_storage);
-        p.set_opt("RetentionPeriod", self.retention_period);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Channel = "AWS::IoTAnalytics::Channel", shape: Some(&CHANNEL_SHAPE);
+    opt {
+        channel_name = "ChannelName",
+        channel_storage = "ChannelStorage",
+        retention_period = "RetentionPeriod",
+        tags = "Tags",
     }
 }
 
-static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
-        ("ChannelStorage", crate::resource::Rule { shape: Some(&self::channel::CHANNEL_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RetentionPeriod", crate::resource::Rule { shape: Some(&self::channel::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::channel::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
+    ("ChannelStorage", crate::resource::Rule { shape: Some(&self::channel::CHANNEL_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RetentionPeriod", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod channel {
     //! Nested property types and enums of [`Channel`](super::Channel).
 
-    /// The definition `ChannelStorage`.
+    pub use crate::cfn::shared::group_iot::RetentionPeriod;
+
     #[derive(Clone, Default)]
     pub struct ChannelStorage {
         /// CloudFormation property `CustomerManagedS3`.
@@ -68,23 +59,19 @@ pub mod channel {
         pub service_managed_s3: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for ChannelStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerManagedS3", self.customer_managed_s3);
-            p.set_opt("ServiceManagedS3", self.service_managed_s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChannelStorage;
+        opt {
+            customer_managed_s3 = "CustomerManagedS3",
+            service_managed_s3 = "ServiceManagedS3",
         }
     }
 
-    pub(super) static CHANNEL_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomerManagedS3", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_S3_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHANNEL_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomerManagedS3", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_S3_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceManagedS3", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomerManagedS3`.
     #[derive(Clone)]
     pub struct CustomerManagedS3 {
         /// CloudFormation property `Bucket`; required.
@@ -97,7 +84,6 @@ pub mod channel {
 
     impl CustomerManagedS3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -107,56 +93,22 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for CustomerManagedS3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("KeyPrefix", self.key_prefix);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerManagedS3;
+        req {
+            bucket = "Bucket",
+            role_arn = "RoleArn",
+        }
+        opt {
+            key_prefix = "KeyPrefix",
         }
     }
 
-    pub(super) static CUSTOMER_MANAGED_S3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]*$")), ..crate::resource::Rule::NONE }),
-            ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!_.*'()/{}:-]*/$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `RetentionPeriod`.
-    #[derive(Clone, Default)]
-    pub struct RetentionPeriod {
-        /// CloudFormation property `NumberOfDays`.
-        pub number_of_days: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Unlimited`.
-        pub unlimited: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for RetentionPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NumberOfDays", self.number_of_days);
-            p.set_opt("Unlimited", self.unlimited);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RETENTION_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NumberOfDays", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMER_MANAGED_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]*$")), ..crate::resource::Rule::NONE }),
+        ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!_.*'()/{}:-]*/$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::IoTAnalytics::Dataset
@@ -175,7 +127,7 @@ pub struct Dataset {
     /// CloudFormation property `LateDataRules`.
     pub late_data_rules: ::std::option::Option<::std::vec::Vec<crate::cfn::iotanalytics::dataset::LateDataRule>>,
     /// CloudFormation property `RetentionPeriod`.
-    pub retention_period: ::std::option::Option<crate::cfn::iotanalytics::dataset::RetentionPeriod>,
+    pub retention_period: ::std::option::Option<crate::cfn::shared::group_iot::RetentionPeriod>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// CloudFormation property `Triggers`.
@@ -201,53 +153,46 @@ impl Dataset {
     }
 }
 
-impl crate::resource::Resource for Dataset {
-    const TYPE: &'static str = "AWS::IoTAnalytics::Dataset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_SHAPE)
+crate::resource::props! {
+    resource Dataset = "AWS::IoTAnalytics::Dataset", shape: Some(&DATASET_SHAPE);
+    req {
+        actions = "Actions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set_opt("ContentDeliveryRules", self.content_delivery_rules);
-        p.set_opt("DatasetName", self.dataset_name);
-        p.set_opt("LateDataRules", self.late_data_rules);
-        p.set_opt("RetentionPeriod", self.retention_period);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Triggers", self.triggers);
-        p.set_opt("VersioningConfiguration", self.versioning_configuration);
-        p
+    opt {
+        content_delivery_rules = "ContentDeliveryRules",
+        dataset_name = "DatasetName",
+        late_data_rules = "LateDataRules",
+        retention_period = "RetentionPeriod",
+        tags = "Tags",
+        triggers = "Triggers",
+        versioning_configuration = "VersioningConfiguration",
     }
 }
 
-static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ContentDeliveryRules", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::DATASET_CONTENT_DELIVERY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
-        ("LateDataRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::LATE_DATA_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RetentionPeriod", crate::resource::Rule { shape: Some(&self::dataset::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TAG18_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Triggers", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TRIGGER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VersioningConfiguration", crate::resource::Rule { shape: Some(&self::dataset::VERSIONING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ContentDeliveryRules", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::DATASET_CONTENT_DELIVERY_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
+    ("LateDataRules", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::LATE_DATA_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RetentionPeriod", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Triggers", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TRIGGER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VersioningConfiguration", crate::resource::Rule { shape: Some(&self::dataset::VERSIONING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dataset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dataset> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod dataset {
     //! Nested property types and enums of [`Dataset`](super::Dataset).
 
-    /// The definition `Action`.
+    pub use crate::cfn::shared::group_iot::RetentionPeriod;
+
     #[derive(Clone)]
     pub struct Action {
         /// CloudFormation property `ActionName`; required.
@@ -260,7 +205,6 @@ pub mod dataset {
 
     impl Action {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_name: action_name.into(),
@@ -270,26 +214,23 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for Action {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionName", self.action_name);
-            p.set_opt("ContainerAction", self.container_action);
-            p.set_opt("QueryAction", self.query_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested Action;
+        req {
+            action_name = "ActionName",
+        }
+        opt {
+            container_action = "ContainerAction",
+            query_action = "QueryAction",
         }
     }
 
-    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-            ("ContainerAction", crate::resource::Rule { shape: Some(&CONTAINER_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QueryAction", crate::resource::Rule { shape: Some(&QUERY_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ActionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+        ("ContainerAction", crate::resource::Rule { shape: Some(&CONTAINER_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("QueryAction", crate::resource::Rule { shape: Some(&QUERY_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ContainerAction`.
     #[derive(Clone)]
     pub struct ContainerAction {
         /// CloudFormation property `ExecutionRoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -304,7 +245,6 @@ pub mod dataset {
 
     impl ContainerAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_configuration: crate::cfn::iotanalytics::dataset::ResourceConfiguration) -> Self {
             Self {
                 execution_role_arn: execution_role_arn.into(),
@@ -315,28 +255,25 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExecutionRoleArn", self.execution_role_arn);
-            p.set("Image", self.image);
-            p.set("ResourceConfiguration", self.resource_configuration);
-            p.set_opt("Variables", self.variables);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerAction;
+        req {
+            execution_role_arn = "ExecutionRoleArn",
+            image = "Image",
+            resource_configuration = "ResourceConfiguration",
+        }
+        opt {
+            variables = "Variables",
         }
     }
 
-    pub(super) static CONTAINER_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Image", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ResourceConfiguration", crate::resource::Rule { shape: Some(&RESOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Variables", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Image", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ResourceConfiguration", crate::resource::Rule { shape: Some(&RESOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Variables", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ResourceConfiguration`.
     #[derive(Clone)]
     pub struct ResourceConfiguration {
         /// CloudFormation property `ComputeType`; required.
@@ -347,7 +284,6 @@ pub mod dataset {
 
     impl ResourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(compute_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotanalytics::dataset::ComputeType>>, volume_size_in_gb: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 compute_type: compute_type.into(),
@@ -356,23 +292,18 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComputeType", self.compute_type);
-            p.set("VolumeSizeInGB", self.volume_size_in_gb);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceConfiguration;
+        req {
+            compute_type = "ComputeType",
+            volume_size_in_gb = "VolumeSizeInGB",
         }
     }
 
-    pub(super) static RESOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VolumeSizeInGB", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VolumeSizeInGB", crate::resource::Rule { min: Some(1.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Variable`.
     #[derive(Clone)]
     pub struct Variable {
         /// CloudFormation property `DatasetContentVersionValue`.
@@ -389,7 +320,6 @@ pub mod dataset {
 
     impl Variable {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(variable_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dataset_content_version_value: ::std::option::Option::None,
@@ -401,29 +331,26 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for Variable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DatasetContentVersionValue", self.dataset_content_version_value);
-            p.set_opt("DoubleValue", self.double_value);
-            p.set_opt("OutputFileUriValue", self.output_file_uri_value);
-            p.set_opt("StringValue", self.string_value);
-            p.set("VariableName", self.variable_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Variable;
+        req {
+            variable_name = "VariableName",
+        }
+        opt {
+            dataset_content_version_value = "DatasetContentVersionValue",
+            double_value = "DoubleValue",
+            output_file_uri_value = "OutputFileUriValue",
+            string_value = "StringValue",
         }
     }
 
-    pub(super) static VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatasetContentVersionValue", crate::resource::Rule { shape: Some(&DATASET_CONTENT_VERSION_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OutputFileUriValue", crate::resource::Rule { shape: Some(&OUTPUT_FILE_URI_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("VariableName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatasetContentVersionValue", crate::resource::Rule { shape: Some(&DATASET_CONTENT_VERSION_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OutputFileUriValue", crate::resource::Rule { shape: Some(&OUTPUT_FILE_URI_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StringValue", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("VariableName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatasetContentVersionValue`.
     #[derive(Clone)]
     pub struct DatasetContentVersionValue {
         /// CloudFormation property `DatasetName`; required.
@@ -432,7 +359,6 @@ pub mod dataset {
 
     impl DatasetContentVersionValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dataset_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dataset_name: dataset_name.into(),
@@ -440,22 +366,17 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DatasetContentVersionValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatasetName", self.dataset_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetContentVersionValue;
+        req {
+            dataset_name = "DatasetName",
         }
     }
 
-    pub(super) static DATASET_CONTENT_VERSION_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_CONTENT_VERSION_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OutputFileUriValue`.
     #[derive(Clone)]
     pub struct OutputFileUriValue {
         /// CloudFormation property `FileName`; required.
@@ -464,7 +385,6 @@ pub mod dataset {
 
     impl OutputFileUriValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 file_name: file_name.into(),
@@ -472,22 +392,17 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for OutputFileUriValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FileName", self.file_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputFileUriValue;
+        req {
+            file_name = "FileName",
         }
     }
 
-    pub(super) static OUTPUT_FILE_URI_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w\\.-]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_FILE_URI_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[\\w\\.-]{1,255}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `QueryAction`.
     #[derive(Clone)]
     pub struct QueryAction {
         /// CloudFormation property `Filters`.
@@ -498,7 +413,6 @@ pub mod dataset {
 
     impl QueryAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sql_query: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 filters: ::std::option::Option::None,
@@ -507,39 +421,33 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for QueryAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filters", self.filters);
-            p.set("SqlQuery", self.sql_query);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryAction;
+        req {
+            sql_query = "SqlQuery",
+        }
+        opt {
+            filters = "Filters",
         }
     }
 
-    pub(super) static QUERY_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filters", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Filter`.
     #[derive(Clone, Default)]
     pub struct Filter {
         /// CloudFormation property `DeltaTime`.
         pub delta_time: ::std::option::Option<crate::cfn::iotanalytics::dataset::DeltaTime>,
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeltaTime", self.delta_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        opt {
+            delta_time = "DeltaTime",
         }
     }
 
-    /// The definition `DeltaTime`.
     #[derive(Clone)]
     pub struct DeltaTime {
         /// CloudFormation property `OffsetSeconds`; required.
@@ -550,7 +458,6 @@ pub mod dataset {
 
     impl DeltaTime {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(offset_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, time_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 offset_seconds: offset_seconds.into(),
@@ -559,17 +466,14 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DeltaTime {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OffsetSeconds", self.offset_seconds);
-            p.set("TimeExpression", self.time_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeltaTime;
+        req {
+            offset_seconds = "OffsetSeconds",
+            time_expression = "TimeExpression",
         }
     }
 
-    /// The definition `DatasetContentDeliveryRule`.
     #[derive(Clone)]
     pub struct DatasetContentDeliveryRule {
         /// CloudFormation property `Destination`; required.
@@ -589,23 +493,20 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DatasetContentDeliveryRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set_opt("EntryName", self.entry_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetContentDeliveryRule;
+        req {
+            destination = "Destination",
+        }
+        opt {
+            entry_name = "EntryName",
         }
     }
 
-    pub(super) static DATASET_CONTENT_DELIVERY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { shape: Some(&DATASET_CONTENT_DELIVERY_RULE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_CONTENT_DELIVERY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { shape: Some(&DATASET_CONTENT_DELIVERY_RULE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatasetContentDeliveryRuleDestination`.
     #[derive(Clone, Default)]
     pub struct DatasetContentDeliveryRuleDestination {
         /// CloudFormation property `IotEventsDestinationConfiguration`.
@@ -614,24 +515,19 @@ pub mod dataset {
         pub s3_destination_configuration: ::std::option::Option<crate::cfn::iotanalytics::dataset::S3DestinationConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DatasetContentDeliveryRuleDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IotEventsDestinationConfiguration", self.iot_events_destination_configuration);
-            p.set_opt("S3DestinationConfiguration", self.s3_destination_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetContentDeliveryRuleDestination;
+        opt {
+            iot_events_destination_configuration = "IotEventsDestinationConfiguration",
+            s3_destination_configuration = "S3DestinationConfiguration",
         }
     }
 
-    pub(super) static DATASET_CONTENT_DELIVERY_RULE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IotEventsDestinationConfiguration", crate::resource::Rule { shape: Some(&IOT_EVENTS_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_CONTENT_DELIVERY_RULE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IotEventsDestinationConfiguration", crate::resource::Rule { shape: Some(&IOT_EVENTS_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IotEventsDestinationConfiguration`.
     #[derive(Clone)]
     pub struct IotEventsDestinationConfiguration {
         /// CloudFormation property `InputName`; required.
@@ -642,7 +538,6 @@ pub mod dataset {
 
     impl IotEventsDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_name: input_name.into(),
@@ -651,24 +546,19 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for IotEventsDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InputName", self.input_name);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IotEventsDestinationConfiguration;
+        req {
+            input_name = "InputName",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static IOT_EVENTS_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IOT_EVENTS_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3DestinationConfiguration`.
     #[derive(Clone)]
     pub struct S3DestinationConfiguration {
         /// CloudFormation property `Bucket`; required.
@@ -683,7 +573,6 @@ pub mod dataset {
 
     impl S3DestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -694,28 +583,25 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for S3DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("GlueConfiguration", self.glue_configuration);
-            p.set("Key", self.key);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DestinationConfiguration;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+            role_arn = "RoleArn",
+        }
+        opt {
+            glue_configuration = "GlueConfiguration",
         }
     }
 
-    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]*$")), ..crate::resource::Rule::NONE }),
-            ("GlueConfiguration", crate::resource::Rule { shape: Some(&GLUE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!_.*'()/{}:-]*$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]*$")), ..crate::resource::Rule::NONE }),
+        ("GlueConfiguration", crate::resource::Rule { shape: Some(&GLUE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!_.*'()/{}:-]*$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GlueConfiguration`.
     #[derive(Clone)]
     pub struct GlueConfiguration {
         /// CloudFormation property `DatabaseName`; required.
@@ -726,7 +612,6 @@ pub mod dataset {
 
     impl GlueConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -735,24 +620,19 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for GlueConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlueConfiguration;
+        req {
+            database_name = "DatabaseName",
+            table_name = "TableName",
         }
     }
 
-    pub(super) static GLUE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLUE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(150), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LateDataRule`.
     #[derive(Clone)]
     pub struct LateDataRule {
         /// CloudFormation property `RuleConfiguration`; required.
@@ -772,46 +652,38 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for LateDataRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RuleConfiguration", self.rule_configuration);
-            p.set_opt("RuleName", self.rule_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LateDataRule;
+        req {
+            rule_configuration = "RuleConfiguration",
+        }
+        opt {
+            rule_name = "RuleName",
         }
     }
 
-    pub(super) static LATE_DATA_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RuleConfiguration", crate::resource::Rule { shape: Some(&LATE_DATA_RULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LATE_DATA_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RuleConfiguration", crate::resource::Rule { shape: Some(&LATE_DATA_RULE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LateDataRuleConfiguration`.
     #[derive(Clone, Default)]
     pub struct LateDataRuleConfiguration {
         /// CloudFormation property `DeltaTimeSessionWindowConfiguration`.
         pub delta_time_session_window_configuration: ::std::option::Option<crate::cfn::iotanalytics::dataset::DeltaTimeSessionWindowConfiguration>,
     }
 
-    impl crate::resource::ToExpr for LateDataRuleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeltaTimeSessionWindowConfiguration", self.delta_time_session_window_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested LateDataRuleConfiguration;
+        opt {
+            delta_time_session_window_configuration = "DeltaTimeSessionWindowConfiguration",
         }
     }
 
-    pub(super) static LATE_DATA_RULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeltaTimeSessionWindowConfiguration", crate::resource::Rule { shape: Some(&DELTA_TIME_SESSION_WINDOW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LATE_DATA_RULE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeltaTimeSessionWindowConfiguration", crate::resource::Rule { shape: Some(&DELTA_TIME_SESSION_WINDOW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeltaTimeSessionWindowConfiguration`.
     #[derive(Clone)]
     pub struct DeltaTimeSessionWindowConfiguration {
         /// CloudFormation property `TimeoutInMinutes`; required.
@@ -820,7 +692,6 @@ pub mod dataset {
 
     impl DeltaTimeSessionWindowConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(timeout_in_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 timeout_in_minutes: timeout_in_minutes.into(),
@@ -828,54 +699,17 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DeltaTimeSessionWindowConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TimeoutInMinutes", self.timeout_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeltaTimeSessionWindowConfiguration;
+        req {
+            timeout_in_minutes = "TimeoutInMinutes",
         }
     }
 
-    pub(super) static DELTA_TIME_SESSION_WINDOW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DELTA_TIME_SESSION_WINDOW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeoutInMinutes", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RetentionPeriod`.
-    #[derive(Clone, Default)]
-    pub struct RetentionPeriod {
-        /// CloudFormation property `NumberOfDays`.
-        pub number_of_days: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Unlimited`.
-        pub unlimited: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for RetentionPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NumberOfDays", self.number_of_days);
-            p.set_opt("Unlimited", self.unlimited);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RETENTION_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NumberOfDays", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG18_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Trigger`.
     #[derive(Clone, Default)]
     pub struct Trigger {
         /// CloudFormation property `Schedule`.
@@ -884,23 +718,18 @@ pub mod dataset {
         pub triggering_dataset: ::std::option::Option<crate::cfn::iotanalytics::dataset::TriggeringDataset>,
     }
 
-    impl crate::resource::ToExpr for Trigger {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Schedule", self.schedule);
-            p.set_opt("TriggeringDataset", self.triggering_dataset);
-            p.into_expr()
+    crate::resource::props! {
+        nested Trigger;
+        opt {
+            schedule = "Schedule",
+            triggering_dataset = "TriggeringDataset",
         }
     }
 
-    pub(super) static TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TriggeringDataset", crate::resource::Rule { shape: Some(&TRIGGERING_DATASET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRIGGER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TriggeringDataset", crate::resource::Rule { shape: Some(&TRIGGERING_DATASET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Schedule`.
     #[derive(Clone)]
     pub struct Schedule {
         /// CloudFormation property `ScheduleExpression`; required.
@@ -909,7 +738,6 @@ pub mod dataset {
 
     impl Schedule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(schedule_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 schedule_expression: schedule_expression.into(),
@@ -917,16 +745,13 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ScheduleExpression", self.schedule_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        req {
+            schedule_expression = "ScheduleExpression",
         }
     }
 
-    /// The definition `TriggeringDataset`.
     #[derive(Clone)]
     pub struct TriggeringDataset {
         /// CloudFormation property `DatasetName`; required.
@@ -935,7 +760,6 @@ pub mod dataset {
 
     impl TriggeringDataset {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dataset_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dataset_name: dataset_name.into(),
@@ -943,22 +767,17 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for TriggeringDataset {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatasetName", self.dataset_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TriggeringDataset;
+        req {
+            dataset_name = "DatasetName",
         }
     }
 
-    pub(super) static TRIGGERING_DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRIGGERING_DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(^(?!_{2}))(^[a-zA-Z0-9_]+$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VersioningConfiguration`.
     #[derive(Clone, Default)]
     pub struct VersioningConfiguration {
         /// CloudFormation property `MaxVersions`.
@@ -967,24 +786,19 @@ pub mod dataset {
         pub unlimited: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for VersioningConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxVersions", self.max_versions);
-            p.set_opt("Unlimited", self.unlimited);
-            p.into_expr()
+    crate::resource::props! {
+        nested VersioningConfiguration;
+        opt {
+            max_versions = "MaxVersions",
+            unlimited = "Unlimited",
         }
     }
 
-    pub(super) static VERSIONING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxVersions", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VERSIONING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxVersions", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ComputeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComputeType {
         /// `ACU_1`
         Acu1,
@@ -992,15 +806,7 @@ pub mod dataset {
         Acu2,
     }
 
-    impl crate::value::CfnEnum for ComputeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Acu1 => "ACU_1",
-                Self::Acu2 => "ACU_2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComputeType, ["ACU_1", "ACU_2"]);
 }
 
 /// Resource Type definition for AWS::IoTAnalytics::Datastore
@@ -1019,76 +825,62 @@ pub struct Datastore {
     /// CloudFormation property `FileFormatConfiguration`.
     pub file_format_configuration: ::std::option::Option<crate::cfn::iotanalytics::datastore::FileFormatConfiguration>,
     /// CloudFormation property `RetentionPeriod`.
-    pub retention_period: ::std::option::Option<crate::cfn::iotanalytics::datastore::RetentionPeriod>,
+    pub retention_period: ::std::option::Option<crate::cfn::shared::group_iot::RetentionPeriod>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Datastore {
-    const TYPE: &'static str = "AWS::IoTAnalytics::Datastore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASTORE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DatastoreName", self.datastore_name);
-        p.set_opt("DatastorePartitions", self.datastore_partitions);
-        p.set_opt("DatastoreStorage", self.datastore_storage);
-        p.set_opt("FileFormatConfiguration", self.file_format_configuration);
-        p.set_opt("RetentionPeriod", self.retention_period);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Datastore = "AWS::IoTAnalytics::Datastore", shape: Some(&DATASTORE_SHAPE);
+    opt {
+        datastore_name = "DatastoreName",
+        datastore_partitions = "DatastorePartitions",
+        datastore_storage = "DatastoreStorage",
+        file_format_configuration = "FileFormatConfiguration",
+        retention_period = "RetentionPeriod",
+        tags = "Tags",
     }
 }
 
-static DATASTORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatastoreName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-        ("DatastorePartitions", crate::resource::Rule { shape: Some(&self::datastore::DATASTORE_PARTITIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DatastoreStorage", crate::resource::Rule { shape: Some(&self::datastore::DATASTORE_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FileFormatConfiguration", crate::resource::Rule { shape: Some(&self::datastore::FILE_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RetentionPeriod", crate::resource::Rule { shape: Some(&self::datastore::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::datastore::TAG13_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASTORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatastoreName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+    ("DatastorePartitions", crate::resource::Rule { shape: Some(&self::datastore::DATASTORE_PARTITIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DatastoreStorage", crate::resource::Rule { shape: Some(&self::datastore::DATASTORE_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FileFormatConfiguration", crate::resource::Rule { shape: Some(&self::datastore::FILE_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RetentionPeriod", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Datastore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Datastore> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod datastore {
     //! Nested property types and enums of [`Datastore`](super::Datastore).
 
-    /// The definition `DatastorePartitions`.
+    pub use crate::cfn::shared::group_iot::RetentionPeriod;
+
     #[derive(Clone, Default)]
     pub struct DatastorePartitions {
         /// CloudFormation property `Partitions`.
         pub partitions: ::std::option::Option<::std::vec::Vec<crate::cfn::iotanalytics::datastore::DatastorePartition>>,
     }
 
-    impl crate::resource::ToExpr for DatastorePartitions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Partitions", self.partitions);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatastorePartitions;
+        opt {
+            partitions = "Partitions",
         }
     }
 
-    pub(super) static DATASTORE_PARTITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Partitions", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&DATASTORE_PARTITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASTORE_PARTITIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Partitions", crate::resource::Rule { min_items: Some(0), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&DATASTORE_PARTITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatastorePartition`.
     #[derive(Clone, Default)]
     pub struct DatastorePartition {
         /// CloudFormation property `Partition`.
@@ -1097,24 +889,19 @@ pub mod datastore {
         pub timestamp_partition: ::std::option::Option<crate::cfn::iotanalytics::datastore::TimestampPartition>,
     }
 
-    impl crate::resource::ToExpr for DatastorePartition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Partition", self.partition);
-            p.set_opt("TimestampPartition", self.timestamp_partition);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatastorePartition;
+        opt {
+            partition = "Partition",
+            timestamp_partition = "TimestampPartition",
         }
     }
 
-    pub(super) static DATASTORE_PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Partition", crate::resource::Rule { shape: Some(&PARTITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimestampPartition", crate::resource::Rule { shape: Some(&TIMESTAMP_PARTITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASTORE_PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Partition", crate::resource::Rule { shape: Some(&PARTITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimestampPartition", crate::resource::Rule { shape: Some(&TIMESTAMP_PARTITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Partition`.
     #[derive(Clone)]
     pub struct Partition {
         /// CloudFormation property `AttributeName`; required.
@@ -1123,7 +910,6 @@ pub mod datastore {
 
     impl Partition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -1131,22 +917,17 @@ pub mod datastore {
         }
     }
 
-    impl crate::resource::ToExpr for Partition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Partition;
+        req {
+            attribute_name = "AttributeName",
         }
     }
 
-    pub(super) static PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TimestampPartition`.
     #[derive(Clone)]
     pub struct TimestampPartition {
         /// CloudFormation property `AttributeName`; required.
@@ -1157,7 +938,6 @@ pub mod datastore {
 
     impl TimestampPartition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -1166,24 +946,21 @@ pub mod datastore {
         }
     }
 
-    impl crate::resource::ToExpr for TimestampPartition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set_opt("TimestampFormat", self.timestamp_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimestampPartition;
+        req {
+            attribute_name = "AttributeName",
+        }
+        opt {
+            timestamp_format = "TimestampFormat",
         }
     }
 
-    pub(super) static TIMESTAMP_PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("TimestampFormat", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\s\\[\\]_,.'/:-]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIMESTAMP_PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("TimestampFormat", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\s\\[\\]_,.'/:-]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatastoreStorage`.
     #[derive(Clone, Default)]
     pub struct DatastoreStorage {
         /// CloudFormation property `CustomerManagedS3`.
@@ -1194,25 +971,21 @@ pub mod datastore {
         pub service_managed_s3: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for DatastoreStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerManagedS3", self.customer_managed_s3);
-            p.set_opt("IotSiteWiseMultiLayerStorage", self.iot_site_wise_multi_layer_storage);
-            p.set_opt("ServiceManagedS3", self.service_managed_s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatastoreStorage;
+        opt {
+            customer_managed_s3 = "CustomerManagedS3",
+            iot_site_wise_multi_layer_storage = "IotSiteWiseMultiLayerStorage",
+            service_managed_s3 = "ServiceManagedS3",
         }
     }
 
-    pub(super) static DATASTORE_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomerManagedS3", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_S3_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IotSiteWiseMultiLayerStorage", crate::resource::Rule { shape: Some(&IOT_SITE_WISE_MULTI_LAYER_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASTORE_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomerManagedS3", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_S3_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IotSiteWiseMultiLayerStorage", crate::resource::Rule { shape: Some(&IOT_SITE_WISE_MULTI_LAYER_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceManagedS3", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomerManagedS3`.
     #[derive(Clone)]
     pub struct CustomerManagedS3 {
         /// CloudFormation property `Bucket`; required.
@@ -1225,7 +998,6 @@ pub mod datastore {
 
     impl CustomerManagedS3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -1235,48 +1007,40 @@ pub mod datastore {
         }
     }
 
-    impl crate::resource::ToExpr for CustomerManagedS3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("KeyPrefix", self.key_prefix);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerManagedS3;
+        req {
+            bucket = "Bucket",
+            role_arn = "RoleArn",
+        }
+        opt {
+            key_prefix = "KeyPrefix",
         }
     }
 
-    pub(super) static CUSTOMER_MANAGED_S3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.\\-_]*")), ..crate::resource::Rule::NONE }),
-            ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9!_.*'()/{}:-]*/")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMER_MANAGED_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.\\-_]*")), ..crate::resource::Rule::NONE }),
+        ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9!_.*'()/{}:-]*/")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IotSiteWiseMultiLayerStorage`.
     #[derive(Clone, Default)]
     pub struct IotSiteWiseMultiLayerStorage {
         /// CloudFormation property `CustomerManagedS3Storage`.
         pub customer_managed_s3_storage: ::std::option::Option<crate::cfn::iotanalytics::datastore::CustomerManagedS3Storage>,
     }
 
-    impl crate::resource::ToExpr for IotSiteWiseMultiLayerStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomerManagedS3Storage", self.customer_managed_s3_storage);
-            p.into_expr()
+    crate::resource::props! {
+        nested IotSiteWiseMultiLayerStorage;
+        opt {
+            customer_managed_s3_storage = "CustomerManagedS3Storage",
         }
     }
 
-    pub(super) static IOT_SITE_WISE_MULTI_LAYER_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomerManagedS3Storage", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_S3_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IOT_SITE_WISE_MULTI_LAYER_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomerManagedS3Storage", crate::resource::Rule { shape: Some(&CUSTOMER_MANAGED_S3_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomerManagedS3Storage`.
     #[derive(Clone)]
     pub struct CustomerManagedS3Storage {
         /// CloudFormation property `Bucket`; required.
@@ -1287,7 +1051,6 @@ pub mod datastore {
 
     impl CustomerManagedS3Storage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -1296,24 +1059,21 @@ pub mod datastore {
         }
     }
 
-    impl crate::resource::ToExpr for CustomerManagedS3Storage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("KeyPrefix", self.key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerManagedS3Storage;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            key_prefix = "KeyPrefix",
         }
     }
 
-    pub(super) static CUSTOMER_MANAGED_S3_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.\\-_]*")), ..crate::resource::Rule::NONE }),
-            ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9!_.*'()/{}:-]*/")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMER_MANAGED_S3_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9.\\-_]*")), ..crate::resource::Rule::NONE }),
+        ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9!_.*'()/{}:-]*/")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FileFormatConfiguration`.
     #[derive(Clone, Default)]
     pub struct FileFormatConfiguration {
         /// CloudFormation property `JsonConfiguration`.
@@ -1322,67 +1082,53 @@ pub mod datastore {
         pub parquet_configuration: ::std::option::Option<crate::cfn::iotanalytics::datastore::ParquetConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FileFormatConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JsonConfiguration", self.json_configuration);
-            p.set_opt("ParquetConfiguration", self.parquet_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested FileFormatConfiguration;
+        opt {
+            json_configuration = "JsonConfiguration",
+            parquet_configuration = "ParquetConfiguration",
         }
     }
 
-    pub(super) static FILE_FORMAT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParquetConfiguration", crate::resource::Rule { shape: Some(&PARQUET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILE_FORMAT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("JsonConfiguration", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("ParquetConfiguration", crate::resource::Rule { shape: Some(&PARQUET_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParquetConfiguration`.
     #[derive(Clone, Default)]
     pub struct ParquetConfiguration {
         /// CloudFormation property `SchemaDefinition`.
         pub schema_definition: ::std::option::Option<crate::cfn::iotanalytics::datastore::SchemaDefinition>,
     }
 
-    impl crate::resource::ToExpr for ParquetConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SchemaDefinition", self.schema_definition);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParquetConfiguration;
+        opt {
+            schema_definition = "SchemaDefinition",
         }
     }
 
-    pub(super) static PARQUET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SchemaDefinition", crate::resource::Rule { shape: Some(&SCHEMA_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARQUET_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SchemaDefinition", crate::resource::Rule { shape: Some(&SCHEMA_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SchemaDefinition`.
     #[derive(Clone, Default)]
     pub struct SchemaDefinition {
         /// CloudFormation property `Columns`.
         pub columns: ::std::option::Option<::std::vec::Vec<crate::cfn::iotanalytics::datastore::Column>>,
     }
 
-    impl crate::resource::ToExpr for SchemaDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Columns", self.columns);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaDefinition;
+        opt {
+            columns = "Columns",
         }
     }
 
-    pub(super) static SCHEMA_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Columns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Columns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Column`.
     #[derive(Clone)]
     pub struct Column {
         /// CloudFormation property `Name`; required.
@@ -1393,7 +1139,6 @@ pub mod datastore {
 
     impl Column {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1402,47 +1147,13 @@ pub mod datastore {
         }
     }
 
-    impl crate::resource::ToExpr for Column {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Column;
+        req {
+            name = "Name",
+            type_ = "Type",
         }
     }
-
-    /// The definition `RetentionPeriod`.
-    #[derive(Clone, Default)]
-    pub struct RetentionPeriod {
-        /// CloudFormation property `NumberOfDays`.
-        pub number_of_days: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `Unlimited`.
-        pub unlimited: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for RetentionPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NumberOfDays", self.number_of_days);
-            p.set_opt("Unlimited", self.unlimited);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static RETENTION_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NumberOfDays", crate::resource::Rule { min: Some(1.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG13_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::IoTAnalytics::Pipeline
@@ -1472,43 +1183,34 @@ impl Pipeline {
     }
 }
 
-impl crate::resource::Resource for Pipeline {
-    const TYPE: &'static str = "AWS::IoTAnalytics::Pipeline";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PIPELINE_SHAPE)
+crate::resource::props! {
+    resource Pipeline = "AWS::IoTAnalytics::Pipeline", shape: Some(&PIPELINE_SHAPE);
+    req {
+        pipeline_activities = "PipelineActivities",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PipelineActivities", self.pipeline_activities);
-        p.set_opt("PipelineName", self.pipeline_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        pipeline_name = "PipelineName",
+        tags = "Tags",
     }
 }
 
-static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PipelineActivities", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::ACTIVITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PipelineName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::TAG11_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PipelineActivities", crate::resource::Rule { min_items: Some(1), max_items: Some(25), items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::ACTIVITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PipelineName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Pipeline`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Pipeline> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod pipeline {
     //! Nested property types and enums of [`Pipeline`](super::Pipeline).
 
-    /// The definition `Activity`.
     #[derive(Clone, Default)]
     pub struct Activity {
         /// CloudFormation property `AddAttributes`.
@@ -1533,40 +1235,35 @@ pub mod pipeline {
         pub select_attributes: ::std::option::Option<crate::cfn::iotanalytics::pipeline::SelectAttributes>,
     }
 
-    impl crate::resource::ToExpr for Activity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddAttributes", self.add_attributes);
-            p.set_opt("Channel", self.channel);
-            p.set_opt("Datastore", self.datastore);
-            p.set_opt("DeviceRegistryEnrich", self.device_registry_enrich);
-            p.set_opt("DeviceShadowEnrich", self.device_shadow_enrich);
-            p.set_opt("Filter", self.filter);
-            p.set_opt("Lambda", self.lambda);
-            p.set_opt("Math", self.math);
-            p.set_opt("RemoveAttributes", self.remove_attributes);
-            p.set_opt("SelectAttributes", self.select_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested Activity;
+        opt {
+            add_attributes = "AddAttributes",
+            channel = "Channel",
+            datastore = "Datastore",
+            device_registry_enrich = "DeviceRegistryEnrich",
+            device_shadow_enrich = "DeviceShadowEnrich",
+            filter = "Filter",
+            lambda = "Lambda",
+            math = "Math",
+            remove_attributes = "RemoveAttributes",
+            select_attributes = "SelectAttributes",
         }
     }
 
-    pub(super) static ACTIVITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddAttributes", crate::resource::Rule { shape: Some(&ADD_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Channel", crate::resource::Rule { shape: Some(&CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Datastore", crate::resource::Rule { shape: Some(&DATASTORE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeviceRegistryEnrich", crate::resource::Rule { shape: Some(&DEVICE_REGISTRY_ENRICH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeviceShadowEnrich", crate::resource::Rule { shape: Some(&DEVICE_SHADOW_ENRICH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Filter", crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Math", crate::resource::Rule { shape: Some(&MATH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RemoveAttributes", crate::resource::Rule { shape: Some(&REMOVE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SelectAttributes", crate::resource::Rule { shape: Some(&SELECT_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTIVITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AddAttributes", crate::resource::Rule { shape: Some(&ADD_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Channel", crate::resource::Rule { shape: Some(&CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Datastore", crate::resource::Rule { shape: Some(&DATASTORE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeviceRegistryEnrich", crate::resource::Rule { shape: Some(&DEVICE_REGISTRY_ENRICH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeviceShadowEnrich", crate::resource::Rule { shape: Some(&DEVICE_SHADOW_ENRICH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Filter", crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Lambda", crate::resource::Rule { shape: Some(&LAMBDA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Math", crate::resource::Rule { shape: Some(&MATH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RemoveAttributes", crate::resource::Rule { shape: Some(&REMOVE_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SelectAttributes", crate::resource::Rule { shape: Some(&SELECT_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AddAttributes`.
     #[derive(Clone)]
     pub struct AddAttributes {
         /// CloudFormation property `Attributes`; required.
@@ -1579,7 +1276,6 @@ pub mod pipeline {
 
     impl AddAttributes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attributes: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attributes,
@@ -1589,25 +1285,22 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for AddAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attributes", self.attributes);
-            p.set("Name", self.name);
-            p.set_opt("Next", self.next);
-            p.into_expr()
+    crate::resource::props! {
+        nested AddAttributes;
+        req {
+            attributes = "Attributes",
+            name = "Name",
+        }
+        opt {
+            next = "Next",
         }
     }
 
-    pub(super) static ADD_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADD_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Channel`.
     #[derive(Clone)]
     pub struct Channel {
         /// CloudFormation property `ChannelName`; required.
@@ -1620,7 +1313,6 @@ pub mod pipeline {
 
     impl Channel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 channel_name: channel_name.into(),
@@ -1630,26 +1322,23 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for Channel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChannelName", self.channel_name);
-            p.set("Name", self.name);
-            p.set_opt("Next", self.next);
-            p.into_expr()
+    crate::resource::props! {
+        nested Channel;
+        req {
+            channel_name = "ChannelName",
+            name = "Name",
+        }
+        opt {
+            next = "Next",
         }
     }
 
-    pub(super) static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Datastore`.
     #[derive(Clone)]
     pub struct Datastore {
         /// CloudFormation property `DatastoreName`; required.
@@ -1660,7 +1349,6 @@ pub mod pipeline {
 
     impl Datastore {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(datastore_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 datastore_name: datastore_name.into(),
@@ -1669,24 +1357,19 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for Datastore {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatastoreName", self.datastore_name);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Datastore;
+        req {
+            datastore_name = "DatastoreName",
+            name = "Name",
         }
     }
 
-    pub(super) static DATASTORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatastoreName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASTORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatastoreName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeviceRegistryEnrich`.
     #[derive(Clone)]
     pub struct DeviceRegistryEnrich {
         /// CloudFormation property `Attribute`; required.
@@ -1703,7 +1386,6 @@ pub mod pipeline {
 
     impl DeviceRegistryEnrich {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, thing_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute: attribute.into(),
@@ -1715,30 +1397,27 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for DeviceRegistryEnrich {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attribute", self.attribute);
-            p.set("Name", self.name);
-            p.set_opt("Next", self.next);
-            p.set("RoleArn", self.role_arn);
-            p.set("ThingName", self.thing_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeviceRegistryEnrich;
+        req {
+            attribute = "Attribute",
+            name = "Name",
+            role_arn = "RoleArn",
+            thing_name = "ThingName",
+        }
+        opt {
+            next = "Next",
         }
     }
 
-    pub(super) static DEVICE_REGISTRY_ENRICH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attribute", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEVICE_REGISTRY_ENRICH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attribute", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeviceShadowEnrich`.
     #[derive(Clone)]
     pub struct DeviceShadowEnrich {
         /// CloudFormation property `Attribute`; required.
@@ -1755,7 +1434,6 @@ pub mod pipeline {
 
     impl DeviceShadowEnrich {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, thing_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute: attribute.into(),
@@ -1767,30 +1445,27 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for DeviceShadowEnrich {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attribute", self.attribute);
-            p.set("Name", self.name);
-            p.set_opt("Next", self.next);
-            p.set("RoleArn", self.role_arn);
-            p.set("ThingName", self.thing_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeviceShadowEnrich;
+        req {
+            attribute = "Attribute",
+            name = "Name",
+            role_arn = "RoleArn",
+            thing_name = "ThingName",
+        }
+        opt {
+            next = "Next",
         }
     }
 
-    pub(super) static DEVICE_SHADOW_ENRICH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attribute", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEVICE_SHADOW_ENRICH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attribute", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Filter`.
     #[derive(Clone)]
     pub struct Filter {
         /// CloudFormation property `Filter`; required.
@@ -1803,7 +1478,6 @@ pub mod pipeline {
 
     impl Filter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 filter: filter.into(),
@@ -1813,26 +1487,23 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Filter", self.filter);
-            p.set("Name", self.name);
-            p.set_opt("Next", self.next);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        req {
+            filter = "Filter",
+            name = "Name",
+        }
+        opt {
+            next = "Next",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Lambda`.
     #[derive(Clone)]
     pub struct Lambda {
         /// CloudFormation property `BatchSize`; required.
@@ -1847,7 +1518,6 @@ pub mod pipeline {
 
     impl Lambda {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(batch_size: impl ::std::convert::Into<crate::value::Val<i64>>, lambda_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_size: batch_size.into(),
@@ -1858,28 +1528,25 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for Lambda {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BatchSize", self.batch_size);
-            p.set("LambdaName", self.lambda_name);
-            p.set("Name", self.name);
-            p.set_opt("Next", self.next);
-            p.into_expr()
+    crate::resource::props! {
+        nested Lambda;
+        req {
+            batch_size = "BatchSize",
+            lambda_name = "LambdaName",
+            name = "Name",
+        }
+        opt {
+            next = "Next",
         }
     }
 
-    pub(super) static LAMBDA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("LambdaName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_-]+")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("LambdaName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_-]+")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Math`.
     #[derive(Clone)]
     pub struct Math {
         /// CloudFormation property `Attribute`; required.
@@ -1894,7 +1561,6 @@ pub mod pipeline {
 
     impl Math {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, math: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute: attribute.into(),
@@ -1905,28 +1571,25 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for Math {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attribute", self.attribute);
-            p.set("Math", self.math);
-            p.set("Name", self.name);
-            p.set_opt("Next", self.next);
-            p.into_expr()
+    crate::resource::props! {
+        nested Math;
+        req {
+            attribute = "Attribute",
+            math = "Math",
+            name = "Name",
+        }
+        opt {
+            next = "Next",
         }
     }
 
-    pub(super) static MATH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attribute", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Math", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attribute", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Math", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RemoveAttributes`.
     #[derive(Clone)]
     pub struct RemoveAttributes {
         /// CloudFormation property `Attributes`; required.
@@ -1939,7 +1602,6 @@ pub mod pipeline {
 
     impl RemoveAttributes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attributes: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attributes: attributes.into(),
@@ -1949,26 +1611,23 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for RemoveAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attributes", self.attributes);
-            p.set("Name", self.name);
-            p.set_opt("Next", self.next);
-            p.into_expr()
+    crate::resource::props! {
+        nested RemoveAttributes;
+        req {
+            attributes = "Attributes",
+            name = "Name",
+        }
+        opt {
+            next = "Next",
         }
     }
 
-    pub(super) static REMOVE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REMOVE_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SelectAttributes`.
     #[derive(Clone)]
     pub struct SelectAttributes {
         /// CloudFormation property `Attributes`; required.
@@ -1981,7 +1640,6 @@ pub mod pipeline {
 
     impl SelectAttributes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attributes: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attributes: attributes.into(),
@@ -1991,29 +1649,20 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for SelectAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Attributes", self.attributes);
-            p.set("Name", self.name);
-            p.set_opt("Next", self.next);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelectAttributes;
+        req {
+            attributes = "Attributes",
+            name = "Name",
+        }
+        opt {
+            next = "Next",
         }
     }
 
-    pub(super) static SELECT_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG11_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELECT_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Next", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -28,51 +28,36 @@ impl SuiteDefinition {
     }
 }
 
-impl crate::resource::Resource for SuiteDefinition {
-    const TYPE: &'static str = "AWS::IoTCoreDeviceAdvisor::SuiteDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUITE_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource SuiteDefinition = "AWS::IoTCoreDeviceAdvisor::SuiteDefinition", shape: Some(&SUITE_DEFINITION_SHAPE);
+    req {
+        suite_definition_configuration = "SuiteDefinitionConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SuiteDefinitionConfiguration", self.suite_definition_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SUITE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SuiteDefinitionConfiguration", crate::resource::Rule { shape: Some(&self::suite_definition::SUITE_DEFINITION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::suite_definition::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUITE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SuiteDefinitionConfiguration", crate::resource::Rule { shape: Some(&self::suite_definition::SUITE_DEFINITION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SuiteDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SuiteDefinition> {
-    /// `Fn::GetAtt` `SuiteDefinitionArn`.
-    #[inline]
-    pub fn attr_suite_definition_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SuiteDefinitionArn")
-    }
-    /// `Fn::GetAtt` `SuiteDefinitionId`.
-    #[inline]
-    pub fn attr_suite_definition_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SuiteDefinitionId")
-    }
-    /// `Fn::GetAtt` `SuiteDefinitionVersion`.
-    #[inline]
-    pub fn attr_suite_definition_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SuiteDefinitionVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `SuiteDefinitionArn`.
+        attr_suite_definition_arn: ::std::string::String = "SuiteDefinitionArn",
+        /// `Fn::GetAtt` `SuiteDefinitionId`.
+        attr_suite_definition_id: ::std::string::String = "SuiteDefinitionId",
+        /// `Fn::GetAtt` `SuiteDefinitionVersion`.
+        attr_suite_definition_version: ::std::string::String = "SuiteDefinitionVersion",
     }
 }
 
 pub mod suite_definition {
     //! Nested property types and enums of [`SuiteDefinition`](super::SuiteDefinition).
 
-    /// The property `SuiteDefinitionConfiguration`.
     #[derive(Clone)]
     pub struct SuiteDefinitionConfiguration {
         /// The device permission role arn of the test suite.
@@ -99,7 +84,6 @@ pub mod suite_definition {
 
     impl SuiteDefinitionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(device_permission_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, root_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 device_permission_role_arn: device_permission_role_arn.into(),
@@ -111,29 +95,26 @@ pub mod suite_definition {
         }
     }
 
-    impl crate::resource::ToExpr for SuiteDefinitionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DevicePermissionRoleArn", self.device_permission_role_arn);
-            p.set_opt("Devices", self.devices);
-            p.set_opt("IntendedForQualification", self.intended_for_qualification);
-            p.set("RootGroup", self.root_group);
-            p.set_opt("SuiteDefinitionName", self.suite_definition_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SuiteDefinitionConfiguration;
+        req {
+            device_permission_role_arn = "DevicePermissionRoleArn",
+            root_group = "RootGroup",
+        }
+        opt {
+            devices = "Devices",
+            intended_for_qualification = "IntendedForQualification",
+            suite_definition_name = "SuiteDefinitionName",
         }
     }
 
-    pub(super) static SUITE_DEFINITION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DevicePermissionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Devices", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&DEVICE_UNDER_TEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RootGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("SuiteDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUITE_DEFINITION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DevicePermissionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Devices", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&DEVICE_UNDER_TEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RootGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("SuiteDefinitionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeviceUnderTest`.
     #[derive(Clone, Default)]
     pub struct DeviceUnderTest {
         /// CloudFormation property `CertificateArn`.
@@ -142,27 +123,16 @@ pub mod suite_definition {
         pub thing_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeviceUnderTest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set_opt("ThingArn", self.thing_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeviceUnderTest;
+        opt {
+            certificate_arn = "CertificateArn",
+            thing_arn = "ThingArn",
         }
     }
 
-    pub(super) static DEVICE_UNDER_TEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ThingArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEVICE_UNDER_TEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ThingArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -51,7 +51,6 @@ pub struct Campaign {
 
 impl Campaign {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(collection_scheme: crate::cfn::iotfleetwise::campaign::CollectionScheme, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signal_catalog_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action: ::std::option::Option::None,
@@ -77,82 +76,66 @@ impl Campaign {
     }
 }
 
-impl crate::resource::Resource for Campaign {
-    const TYPE: &'static str = "AWS::IoTFleetWise::Campaign";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAMPAIGN_SHAPE)
+crate::resource::props! {
+    resource Campaign = "AWS::IoTFleetWise::Campaign", shape: Some(&CAMPAIGN_SHAPE);
+    req {
+        collection_scheme = "CollectionScheme",
+        name = "Name",
+        signal_catalog_arn = "SignalCatalogArn",
+        target_arn = "TargetArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Action", self.action);
-        p.set("CollectionScheme", self.collection_scheme);
-        p.set_opt("Compression", self.compression);
-        p.set_opt("DataDestinationConfigs", self.data_destination_configs);
-        p.set_opt("DataExtraDimensions", self.data_extra_dimensions);
-        p.set_opt("DataPartitions", self.data_partitions);
-        p.set_opt("Description", self.description);
-        p.set_opt("DiagnosticsMode", self.diagnostics_mode);
-        p.set_opt("ExpiryTime", self.expiry_time);
-        p.set("Name", self.name);
-        p.set_opt("PostTriggerCollectionDuration", self.post_trigger_collection_duration);
-        p.set_opt("Priority", self.priority);
-        p.set("SignalCatalogArn", self.signal_catalog_arn);
-        p.set_opt("SignalsToCollect", self.signals_to_collect);
-        p.set_opt("SignalsToFetch", self.signals_to_fetch);
-        p.set_opt("SpoolingMode", self.spooling_mode);
-        p.set_opt("StartTime", self.start_time);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetArn", self.target_arn);
-        p
+    opt {
+        action = "Action",
+        compression = "Compression",
+        data_destination_configs = "DataDestinationConfigs",
+        data_extra_dimensions = "DataExtraDimensions",
+        data_partitions = "DataPartitions",
+        description = "Description",
+        diagnostics_mode = "DiagnosticsMode",
+        expiry_time = "ExpiryTime",
+        post_trigger_collection_duration = "PostTriggerCollectionDuration",
+        priority = "Priority",
+        signals_to_collect = "SignalsToCollect",
+        signals_to_fetch = "SignalsToFetch",
+        spooling_mode = "SpoolingMode",
+        start_time = "StartTime",
+        tags = "Tags",
     }
 }
 
-static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CollectionScheme", crate::resource::Rule { shape: Some(&self::campaign::COLLECTION_SCHEME_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DataDestinationConfigs", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::DATA_DESTINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DataExtraDimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DataPartitions", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::DATA_PARTITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
-        ("PostTriggerCollectionDuration", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("SignalsToCollect", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::SIGNAL_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SignalsToFetch", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::SIGNAL_FETCH_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::TAG17_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CollectionScheme", crate::resource::Rule { shape: Some(&self::campaign::COLLECTION_SCHEME_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DataDestinationConfigs", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::DATA_DESTINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DataExtraDimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DataPartitions", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::DATA_PARTITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("ExpiryTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
+    ("PostTriggerCollectionDuration", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("SignalsToCollect", crate::resource::Rule { min_items: Some(0), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::SIGNAL_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SignalsToFetch", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::SIGNAL_FETCH_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Campaign`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Campaign> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModificationTime`.
-    #[inline]
-    pub fn attr_last_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModificationTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastModificationTime`.
+        attr_last_modification_time: ::std::string::String = "LastModificationTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod campaign {
     //! Nested property types and enums of [`Campaign`](super::Campaign).
 
-    /// The definition `CollectionScheme`.
     #[derive(Clone, Default)]
     pub struct CollectionScheme {
         /// CloudFormation property `ConditionBasedCollectionScheme`.
@@ -161,24 +144,19 @@ pub mod campaign {
         pub time_based_collection_scheme: ::std::option::Option<crate::cfn::iotfleetwise::campaign::TimeBasedCollectionScheme>,
     }
 
-    impl crate::resource::ToExpr for CollectionScheme {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConditionBasedCollectionScheme", self.condition_based_collection_scheme);
-            p.set_opt("TimeBasedCollectionScheme", self.time_based_collection_scheme);
-            p.into_expr()
+    crate::resource::props! {
+        nested CollectionScheme;
+        opt {
+            condition_based_collection_scheme = "ConditionBasedCollectionScheme",
+            time_based_collection_scheme = "TimeBasedCollectionScheme",
         }
     }
 
-    pub(super) static COLLECTION_SCHEME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionBasedCollectionScheme", crate::resource::Rule { shape: Some(&CONDITION_BASED_COLLECTION_SCHEME_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeBasedCollectionScheme", crate::resource::Rule { shape: Some(&TIME_BASED_COLLECTION_SCHEME_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLLECTION_SCHEME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionBasedCollectionScheme", crate::resource::Rule { shape: Some(&CONDITION_BASED_COLLECTION_SCHEME_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeBasedCollectionScheme", crate::resource::Rule { shape: Some(&TIME_BASED_COLLECTION_SCHEME_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConditionBasedCollectionScheme`.
     #[derive(Clone)]
     pub struct ConditionBasedCollectionScheme {
         /// CloudFormation property `ConditionLanguageVersion`.
@@ -193,7 +171,6 @@ pub mod campaign {
 
     impl ConditionBasedCollectionScheme {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 condition_language_version: ::std::option::Option::None,
@@ -204,27 +181,24 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for ConditionBasedCollectionScheme {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConditionLanguageVersion", self.condition_language_version);
-            p.set("Expression", self.expression);
-            p.set_opt("MinimumTriggerIntervalMs", self.minimum_trigger_interval_ms);
-            p.set_opt("TriggerMode", self.trigger_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionBasedCollectionScheme;
+        req {
+            expression = "Expression",
+        }
+        opt {
+            condition_language_version = "ConditionLanguageVersion",
+            minimum_trigger_interval_ms = "MinimumTriggerIntervalMs",
+            trigger_mode = "TriggerMode",
         }
     }
 
-    pub(super) static CONDITION_BASED_COLLECTION_SCHEME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionLanguageVersion", crate::resource::Rule { min: Some(1.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("MinimumTriggerIntervalMs", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_BASED_COLLECTION_SCHEME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionLanguageVersion", crate::resource::Rule { min: Some(1.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("MinimumTriggerIntervalMs", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TimeBasedCollectionScheme`.
     #[derive(Clone)]
     pub struct TimeBasedCollectionScheme {
         /// CloudFormation property `PeriodMs`; required.
@@ -233,7 +207,6 @@ pub mod campaign {
 
     impl TimeBasedCollectionScheme {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(period_ms: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 period_ms: period_ms.into(),
@@ -241,22 +214,17 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for TimeBasedCollectionScheme {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PeriodMs", self.period_ms);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeBasedCollectionScheme;
+        req {
+            period_ms = "PeriodMs",
         }
     }
 
-    pub(super) static TIME_BASED_COLLECTION_SCHEME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PeriodMs", crate::resource::Rule { min: Some(10000.0), max: Some(86400000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIME_BASED_COLLECTION_SCHEME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PeriodMs", crate::resource::Rule { min: Some(10000.0), max: Some(86400000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataDestinationConfig`.
     #[derive(Clone, Default)]
     pub struct DataDestinationConfig {
         /// CloudFormation property `MqttTopicConfig`.
@@ -267,26 +235,21 @@ pub mod campaign {
         pub timestream_config: ::std::option::Option<crate::cfn::iotfleetwise::campaign::TimestreamConfig>,
     }
 
-    impl crate::resource::ToExpr for DataDestinationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MqttTopicConfig", self.mqtt_topic_config);
-            p.set_opt("S3Config", self.s3_config);
-            p.set_opt("TimestreamConfig", self.timestream_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataDestinationConfig;
+        opt {
+            mqtt_topic_config = "MqttTopicConfig",
+            s3_config = "S3Config",
+            timestream_config = "TimestreamConfig",
         }
     }
 
-    pub(super) static DATA_DESTINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MqttTopicConfig", crate::resource::Rule { shape: Some(&MQTT_TOPIC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Config", crate::resource::Rule { shape: Some(&S3_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimestreamConfig", crate::resource::Rule { shape: Some(&TIMESTREAM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_DESTINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MqttTopicConfig", crate::resource::Rule { shape: Some(&MQTT_TOPIC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Config", crate::resource::Rule { shape: Some(&S3_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimestreamConfig", crate::resource::Rule { shape: Some(&TIMESTREAM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MqttTopicConfig`.
     #[derive(Clone)]
     pub struct MqttTopicConfig {
         /// CloudFormation property `ExecutionRoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -297,7 +260,6 @@ pub mod campaign {
 
     impl MqttTopicConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mqtt_topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 execution_role_arn: execution_role_arn.into(),
@@ -306,24 +268,19 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for MqttTopicConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExecutionRoleArn", self.execution_role_arn);
-            p.set("MqttTopicArn", self.mqtt_topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MqttTopicConfig;
+        req {
+            execution_role_arn = "ExecutionRoleArn",
+            mqtt_topic_arn = "MqttTopicArn",
         }
     }
 
-    pub(super) static MQTT_TOPIC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
-            ("MqttTopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MQTT_TOPIC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("MqttTopicArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Config`.
     #[derive(Clone)]
     pub struct S3Config {
         /// CloudFormation property `BucketArn`; required.
@@ -338,7 +295,6 @@ pub mod campaign {
 
     impl S3Config {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -349,26 +305,23 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for S3Config {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketArn", self.bucket_arn);
-            p.set_opt("DataFormat", self.data_format);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("StorageCompressionFormat", self.storage_compression_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Config;
+        req {
+            bucket_arn = "BucketArn",
+        }
+        opt {
+            data_format = "DataFormat",
+            prefix = "Prefix",
+            storage_compression_format = "StorageCompressionFormat",
         }
     }
 
-    pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketArn", crate::resource::Rule { min_len: Some(16), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):s3:::.+$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_:./!*'()]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketArn", crate::resource::Rule { min_len: Some(16), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):s3:::.+$")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_:./!*'()]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TimestreamConfig`.
     #[derive(Clone)]
     pub struct TimestreamConfig {
         /// CloudFormation property `ExecutionRoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -379,7 +332,6 @@ pub mod campaign {
 
     impl TimestreamConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, timestream_table_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 execution_role_arn: execution_role_arn.into(),
@@ -388,24 +340,19 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for TimestreamConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExecutionRoleArn", self.execution_role_arn);
-            p.set("TimestreamTableArn", self.timestream_table_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimestreamConfig;
+        req {
+            execution_role_arn = "ExecutionRoleArn",
+            timestream_table_arn = "TimestreamTableArn",
         }
     }
 
-    pub(super) static TIMESTREAM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), ..crate::resource::Rule::NONE }),
-            ("TimestreamTableArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):timestream:[a-zA-Z0-9-]+:[0-9]{12}:database\\/[a-zA-Z0-9_.-]+\\/table\\/[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIMESTREAM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TimestreamTableArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):timestream:[a-zA-Z0-9-]+:[0-9]{12}:database\\/[a-zA-Z0-9_.-]+\\/table\\/[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataPartition`.
     #[derive(Clone)]
     pub struct DataPartition {
         /// CloudFormation property `Id`; required.
@@ -418,7 +365,6 @@ pub mod campaign {
 
     impl DataPartition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, storage_options: crate::cfn::iotfleetwise::campaign::DataPartitionStorageOptions) -> Self {
             Self {
                 id: id.into(),
@@ -428,26 +374,23 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for DataPartition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set("StorageOptions", self.storage_options);
-            p.set_opt("UploadOptions", self.upload_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataPartition;
+        req {
+            id = "Id",
+            storage_options = "StorageOptions",
+        }
+        opt {
+            upload_options = "UploadOptions",
         }
     }
 
-    pub(super) static DATA_PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("StorageOptions", crate::resource::Rule { shape: Some(&DATA_PARTITION_STORAGE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UploadOptions", crate::resource::Rule { shape: Some(&DATA_PARTITION_UPLOAD_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_PARTITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("StorageOptions", crate::resource::Rule { shape: Some(&DATA_PARTITION_STORAGE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UploadOptions", crate::resource::Rule { shape: Some(&DATA_PARTITION_UPLOAD_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataPartitionStorageOptions`.
     #[derive(Clone)]
     pub struct DataPartitionStorageOptions {
         /// CloudFormation property `MaximumSize`; required.
@@ -460,7 +403,6 @@ pub mod campaign {
 
     impl DataPartitionStorageOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(maximum_size: crate::cfn::iotfleetwise::campaign::StorageMaximumSize, minimum_time_to_live: crate::cfn::iotfleetwise::campaign::StorageMinimumTimeToLive, storage_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 maximum_size,
@@ -470,26 +412,21 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for DataPartitionStorageOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaximumSize", self.maximum_size);
-            p.set("MinimumTimeToLive", self.minimum_time_to_live);
-            p.set("StorageLocation", self.storage_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataPartitionStorageOptions;
+        req {
+            maximum_size = "MaximumSize",
+            minimum_time_to_live = "MinimumTimeToLive",
+            storage_location = "StorageLocation",
         }
     }
 
-    pub(super) static DATA_PARTITION_STORAGE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumSize", crate::resource::Rule { shape: Some(&STORAGE_MAXIMUM_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MinimumTimeToLive", crate::resource::Rule { shape: Some(&STORAGE_MINIMUM_TIME_TO_LIVE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StorageLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_PARTITION_STORAGE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumSize", crate::resource::Rule { shape: Some(&STORAGE_MAXIMUM_SIZE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MinimumTimeToLive", crate::resource::Rule { shape: Some(&STORAGE_MINIMUM_TIME_TO_LIVE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StorageLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StorageMaximumSize`.
     #[derive(Clone)]
     pub struct StorageMaximumSize {
         /// CloudFormation property `Unit`; required.
@@ -500,7 +437,6 @@ pub mod campaign {
 
     impl StorageMaximumSize {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotfleetwise::campaign::StorageMaximumSizeUnit>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -509,23 +445,18 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for StorageMaximumSize {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageMaximumSize;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
-    pub(super) static STORAGE_MAXIMUM_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(1.0), max: Some(1073741824.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_MAXIMUM_SIZE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(1.0), max: Some(1073741824.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StorageMinimumTimeToLive`.
     #[derive(Clone)]
     pub struct StorageMinimumTimeToLive {
         /// CloudFormation property `Unit`; required.
@@ -536,7 +467,6 @@ pub mod campaign {
 
     impl StorageMinimumTimeToLive {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotfleetwise::campaign::StorageMinimumTimeToLiveUnit>>, value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -545,23 +475,18 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for StorageMinimumTimeToLive {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageMinimumTimeToLive;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
-    pub(super) static STORAGE_MINIMUM_TIME_TO_LIVE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_MINIMUM_TIME_TO_LIVE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataPartitionUploadOptions`.
     #[derive(Clone)]
     pub struct DataPartitionUploadOptions {
         /// CloudFormation property `ConditionLanguageVersion`.
@@ -572,7 +497,6 @@ pub mod campaign {
 
     impl DataPartitionUploadOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 condition_language_version: ::std::option::Option::None,
@@ -581,24 +505,21 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for DataPartitionUploadOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConditionLanguageVersion", self.condition_language_version);
-            p.set("Expression", self.expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataPartitionUploadOptions;
+        req {
+            expression = "Expression",
+        }
+        opt {
+            condition_language_version = "ConditionLanguageVersion",
         }
     }
 
-    pub(super) static DATA_PARTITION_UPLOAD_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionLanguageVersion", crate::resource::Rule { min: Some(1.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_PARTITION_UPLOAD_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionLanguageVersion", crate::resource::Rule { min: Some(1.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SignalInformation`.
     #[derive(Clone)]
     pub struct SignalInformation {
         /// CloudFormation property `DataPartitionId`.
@@ -613,7 +534,6 @@ pub mod campaign {
 
     impl SignalInformation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_partition_id: ::std::option::Option::None,
@@ -624,28 +544,25 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for SignalInformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataPartitionId", self.data_partition_id);
-            p.set_opt("MaxSampleCount", self.max_sample_count);
-            p.set_opt("MinimumSamplingIntervalMs", self.minimum_sampling_interval_ms);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SignalInformation;
+        req {
+            name = "Name",
+        }
+        opt {
+            data_partition_id = "DataPartitionId",
+            max_sample_count = "MaxSampleCount",
+            minimum_sampling_interval_ms = "MinimumSamplingIntervalMs",
         }
     }
 
-    pub(super) static SIGNAL_INFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataPartitionId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("MaxSampleCount", crate::resource::Rule { min: Some(1.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-            ("MinimumSamplingIntervalMs", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[\\w|*|-]+(\\.[\\w|*|-]+)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIGNAL_INFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataPartitionId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("MaxSampleCount", crate::resource::Rule { min: Some(1.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+        ("MinimumSamplingIntervalMs", crate::resource::Rule { min: Some(0.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[\\w|*|-]+(\\.[\\w|*|-]+)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SignalFetchInformation`.
     #[derive(Clone)]
     pub struct SignalFetchInformation {
         /// CloudFormation property `Actions`; required.
@@ -660,7 +577,6 @@ pub mod campaign {
 
     impl SignalFetchInformation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(actions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, fully_qualified_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signal_fetch_config: crate::cfn::iotfleetwise::campaign::SignalFetchConfig) -> Self {
             Self {
                 actions: actions.into(),
@@ -671,28 +587,25 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for SignalFetchInformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Actions", self.actions);
-            p.set_opt("ConditionLanguageVersion", self.condition_language_version);
-            p.set("FullyQualifiedName", self.fully_qualified_name);
-            p.set("SignalFetchConfig", self.signal_fetch_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SignalFetchInformation;
+        req {
+            actions = "Actions",
+            fully_qualified_name = "FullyQualifiedName",
+            signal_fetch_config = "SignalFetchConfig",
+        }
+        opt {
+            condition_language_version = "ConditionLanguageVersion",
         }
     }
 
-    pub(super) static SIGNAL_FETCH_INFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ConditionLanguageVersion", crate::resource::Rule { min: Some(1.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("FullyQualifiedName", crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }),
-            ("SignalFetchConfig", crate::resource::Rule { shape: Some(&SIGNAL_FETCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIGNAL_FETCH_INFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ConditionLanguageVersion", crate::resource::Rule { min: Some(1.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("FullyQualifiedName", crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }),
+        ("SignalFetchConfig", crate::resource::Rule { shape: Some(&SIGNAL_FETCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SignalFetchConfig`.
     #[derive(Clone, Default)]
     pub struct SignalFetchConfig {
         /// CloudFormation property `ConditionBased`.
@@ -701,24 +614,19 @@ pub mod campaign {
         pub time_based: ::std::option::Option<crate::cfn::iotfleetwise::campaign::TimeBasedSignalFetchConfig>,
     }
 
-    impl crate::resource::ToExpr for SignalFetchConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConditionBased", self.condition_based);
-            p.set_opt("TimeBased", self.time_based);
-            p.into_expr()
+    crate::resource::props! {
+        nested SignalFetchConfig;
+        opt {
+            condition_based = "ConditionBased",
+            time_based = "TimeBased",
         }
     }
 
-    pub(super) static SIGNAL_FETCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionBased", crate::resource::Rule { shape: Some(&CONDITION_BASED_SIGNAL_FETCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeBased", crate::resource::Rule { shape: Some(&TIME_BASED_SIGNAL_FETCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIGNAL_FETCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionBased", crate::resource::Rule { shape: Some(&CONDITION_BASED_SIGNAL_FETCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeBased", crate::resource::Rule { shape: Some(&TIME_BASED_SIGNAL_FETCH_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConditionBasedSignalFetchConfig`.
     #[derive(Clone)]
     pub struct ConditionBasedSignalFetchConfig {
         /// CloudFormation property `ConditionExpression`; required.
@@ -729,7 +637,6 @@ pub mod campaign {
 
     impl ConditionBasedSignalFetchConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, trigger_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotfleetwise::campaign::TriggerMode>>) -> Self {
             Self {
                 condition_expression: condition_expression.into(),
@@ -738,23 +645,18 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for ConditionBasedSignalFetchConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConditionExpression", self.condition_expression);
-            p.set("TriggerMode", self.trigger_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionBasedSignalFetchConfig;
+        req {
+            condition_expression = "ConditionExpression",
+            trigger_mode = "TriggerMode",
         }
     }
 
-    pub(super) static CONDITION_BASED_SIGNAL_FETCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_BASED_SIGNAL_FETCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TimeBasedSignalFetchConfig`.
     #[derive(Clone)]
     pub struct TimeBasedSignalFetchConfig {
         /// CloudFormation property `ExecutionFrequencyMs`; required.
@@ -763,7 +665,6 @@ pub mod campaign {
 
     impl TimeBasedSignalFetchConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_frequency_ms: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 execution_frequency_ms: execution_frequency_ms.into(),
@@ -771,30 +672,18 @@ pub mod campaign {
         }
     }
 
-    impl crate::resource::ToExpr for TimeBasedSignalFetchConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExecutionFrequencyMs", self.execution_frequency_ms);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeBasedSignalFetchConfig;
+        req {
+            execution_frequency_ms = "ExecutionFrequencyMs",
         }
     }
 
-    pub(super) static TIME_BASED_SIGNAL_FETCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionFrequencyMs", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIME_BASED_SIGNAL_FETCH_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionFrequencyMs", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG17_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `UpdateCampaignAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateCampaignAction {
         /// `APPROVE`
         Approve,
@@ -806,20 +695,9 @@ pub mod campaign {
         Update,
     }
 
-    impl crate::value::CfnEnum for UpdateCampaignAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Approve => "APPROVE",
-                Self::Suspend => "SUSPEND",
-                Self::Resume => "RESUME",
-                Self::Update => "UPDATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UpdateCampaignAction, ["APPROVE", "SUSPEND", "RESUME", "UPDATE"]);
 
-    /// Allowed values of `TriggerMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TriggerMode {
         /// `ALWAYS`
         Always,
@@ -827,18 +705,9 @@ pub mod campaign {
         RisingEdge,
     }
 
-    impl crate::value::CfnEnum for TriggerMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Always => "ALWAYS",
-                Self::RisingEdge => "RISING_EDGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TriggerMode, ["ALWAYS", "RISING_EDGE"]);
 
-    /// Allowed values of `Compression`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compression {
         /// `OFF`
         Off,
@@ -846,18 +715,9 @@ pub mod campaign {
         Snappy,
     }
 
-    impl crate::value::CfnEnum for Compression {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::Snappy => "SNAPPY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Compression, ["OFF", "SNAPPY"]);
 
-    /// Allowed values of `DataFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataFormat {
         /// `JSON`
         Json,
@@ -865,18 +725,9 @@ pub mod campaign {
         Parquet,
     }
 
-    impl crate::value::CfnEnum for DataFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "JSON",
-                Self::Parquet => "PARQUET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataFormat, ["JSON", "PARQUET"]);
 
-    /// Allowed values of `StorageCompressionFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageCompressionFormat {
         /// `NONE`
         None,
@@ -884,18 +735,9 @@ pub mod campaign {
         Gzip,
     }
 
-    impl crate::value::CfnEnum for StorageCompressionFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Gzip => "GZIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageCompressionFormat, ["NONE", "GZIP"]);
 
-    /// Allowed values of `StorageMaximumSizeUnit`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageMaximumSizeUnit {
         /// `MB`
         Mb,
@@ -905,19 +747,9 @@ pub mod campaign {
         Tb,
     }
 
-    impl crate::value::CfnEnum for StorageMaximumSizeUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mb => "MB",
-                Self::Gb => "GB",
-                Self::Tb => "TB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageMaximumSizeUnit, ["MB", "GB", "TB"]);
 
-    /// Allowed values of `StorageMinimumTimeToLiveUnit`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageMinimumTimeToLiveUnit {
         /// `HOURS`
         Hours,
@@ -927,19 +759,9 @@ pub mod campaign {
         Weeks,
     }
 
-    impl crate::value::CfnEnum for StorageMinimumTimeToLiveUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hours => "HOURS",
-                Self::Days => "DAYS",
-                Self::Weeks => "WEEKS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageMinimumTimeToLiveUnit, ["HOURS", "DAYS", "WEEKS"]);
 
-    /// Allowed values of `DiagnosticsMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DiagnosticsMode {
         /// `OFF`
         Off,
@@ -947,18 +769,9 @@ pub mod campaign {
         SendActiveDtcs,
     }
 
-    impl crate::value::CfnEnum for DiagnosticsMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::SendActiveDtcs => "SEND_ACTIVE_DTCS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DiagnosticsMode, ["OFF", "SEND_ACTIVE_DTCS"]);
 
-    /// Allowed values of `SpoolingMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpoolingMode {
         /// `OFF`
         Off,
@@ -966,15 +779,7 @@ pub mod campaign {
         ToDisk,
     }
 
-    impl crate::value::CfnEnum for SpoolingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::ToDisk => "TO_DISK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SpoolingMode, ["OFF", "TO_DISK"]);
 }
 
 /// Definition of AWS::IoTFleetWise::DecoderManifest Resource Type
@@ -995,14 +800,13 @@ pub struct DecoderManifest {
     /// CloudFormation property `SignalDecoders`.
     pub signal_decoders: ::std::option::Option<crate::value::Val<crate::value::List<crate::value::Json>>>,
     /// CloudFormation property `Status`.
-    pub status: ::std::option::Option<crate::value::Val<crate::cfn::iotfleetwise::decoder_manifest::ManifestStatus>>,
+    pub status: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::ManifestStatus>>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
 impl DecoderManifest {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(model_manifest_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             default_for_unmapped_signals: ::std::option::Option::None,
@@ -1017,100 +821,54 @@ impl DecoderManifest {
     }
 }
 
-impl crate::resource::Resource for DecoderManifest {
-    const TYPE: &'static str = "AWS::IoTFleetWise::DecoderManifest";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DECODER_MANIFEST_SHAPE)
+crate::resource::props! {
+    resource DecoderManifest = "AWS::IoTFleetWise::DecoderManifest", shape: Some(&DECODER_MANIFEST_SHAPE);
+    req {
+        model_manifest_arn = "ModelManifestArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DefaultForUnmappedSignals", self.default_for_unmapped_signals);
-        p.set_opt("Description", self.description);
-        p.set("ModelManifestArn", self.model_manifest_arn);
-        p.set("Name", self.name);
-        p.set_opt("NetworkInterfaces", self.network_interfaces);
-        p.set_opt("SignalDecoders", self.signal_decoders);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        default_for_unmapped_signals = "DefaultForUnmappedSignals",
+        description = "Description",
+        network_interfaces = "NetworkInterfaces",
+        signal_decoders = "SignalDecoders",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static DECODER_MANIFEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
-        ("NetworkInterfaces", crate::resource::Rule { min_items: Some(1), max_items: Some(5000), ..crate::resource::Rule::NONE }),
-        ("SignalDecoders", crate::resource::Rule { min_items: Some(1), max_items: Some(5000), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::decoder_manifest::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DECODER_MANIFEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
+    ("NetworkInterfaces", crate::resource::Rule { min_items: Some(1), max_items: Some(5000), ..crate::resource::Rule::NONE }),
+    ("SignalDecoders", crate::resource::Rule { min_items: Some(1), max_items: Some(5000), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DecoderManifest`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DecoderManifest> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModificationTime`.
-    #[inline]
-    pub fn attr_last_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModificationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastModificationTime`.
+        attr_last_modification_time: ::std::string::String = "LastModificationTime",
     }
 }
 
 pub mod decoder_manifest {
     //! Nested property types and enums of [`DecoderManifest`](super::DecoderManifest).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::group_iot::ManifestStatus;
 
-    /// Allowed values of `DefaultForUnmappedSignalsType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultForUnmappedSignalsType {
         /// `CUSTOM_DECODING`
         CustomDecoding,
     }
 
-    impl crate::value::CfnEnum for DefaultForUnmappedSignalsType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomDecoding => "CUSTOM_DECODING",
-            }
-        }
-    }
-
-    /// Allowed values of `ManifestStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ManifestStatus {
-        /// `ACTIVE`
-        Active,
-        /// `DRAFT`
-        Draft,
-    }
-
-    impl crate::value::CfnEnum for ManifestStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Draft => "DRAFT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultForUnmappedSignalsType, ["CUSTOM_DECODING"]);
 }
 
 /// Definition of AWS::IoTFleetWise::Fleet Resource Type
@@ -1130,7 +888,6 @@ pub struct Fleet {
 
 impl Fleet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signal_catalog_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1141,59 +898,34 @@ impl Fleet {
     }
 }
 
-impl crate::resource::Resource for Fleet {
-    const TYPE: &'static str = "AWS::IoTFleetWise::Fleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLEET_SHAPE)
+crate::resource::props! {
+    resource Fleet = "AWS::IoTFleetWise::Fleet", shape: Some(&FLEET_SHAPE);
+    req {
+        id = "Id",
+        signal_catalog_arn = "SignalCatalogArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Id", self.id);
-        p.set("SignalCatalogArn", self.signal_catalog_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::fleet::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Fleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Fleet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastModificationTime`.
+        attr_last_modification_time: ::std::string::String = "LastModificationTime",
     }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModificationTime`.
-    #[inline]
-    pub fn attr_last_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModificationTime")
-    }
-}
-
-pub mod fleet {
-    //! Nested property types and enums of [`Fleet`](super::Fleet).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::IoTFleetWise::ModelManifest Resource Type
@@ -1210,14 +942,13 @@ pub struct ModelManifest {
     /// CloudFormation property `SignalCatalogArn`; required; changing it replaces the resource.
     pub signal_catalog_arn: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Status`.
-    pub status: ::std::option::Option<crate::value::Val<crate::cfn::iotfleetwise::model_manifest::ManifestStatus>>,
+    pub status: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::ManifestStatus>>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
 impl ModelManifest {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signal_catalog_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1230,81 +961,43 @@ impl ModelManifest {
     }
 }
 
-impl crate::resource::Resource for ModelManifest {
-    const TYPE: &'static str = "AWS::IoTFleetWise::ModelManifest";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MODEL_MANIFEST_SHAPE)
+crate::resource::props! {
+    resource ModelManifest = "AWS::IoTFleetWise::ModelManifest", shape: Some(&MODEL_MANIFEST_SHAPE);
+    req {
+        name = "Name",
+        signal_catalog_arn = "SignalCatalogArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Nodes", self.nodes);
-        p.set("SignalCatalogArn", self.signal_catalog_arn);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        nodes = "Nodes",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static MODEL_MANIFEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
-        ("Nodes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::model_manifest::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MODEL_MANIFEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
+    ("Nodes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ModelManifest`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ModelManifest> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModificationTime`.
-    #[inline]
-    pub fn attr_last_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModificationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastModificationTime`.
+        attr_last_modification_time: ::std::string::String = "LastModificationTime",
     }
 }
 
 pub mod model_manifest {
     //! Nested property types and enums of [`ModelManifest`](super::ModelManifest).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ManifestStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ManifestStatus {
-        /// `ACTIVE`
-        Active,
-        /// `DRAFT`
-        Draft,
-    }
-
-    impl crate::value::CfnEnum for ManifestStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Draft => "DRAFT",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_iot::ManifestStatus;
 }
 
 /// Definition of AWS::IoTFleetWise::SignalCatalog Resource Type
@@ -1322,80 +1015,48 @@ pub struct SignalCatalog {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for SignalCatalog {
-    const TYPE: &'static str = "AWS::IoTFleetWise::SignalCatalog";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIGNAL_CATALOG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("Nodes", self.nodes);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SignalCatalog = "AWS::IoTFleetWise::SignalCatalog", shape: Some(&SIGNAL_CATALOG_SHAPE);
+    opt {
+        description = "Description",
+        name = "Name",
+        nodes = "Nodes",
+        tags = "Tags",
     }
 }
 
-static SIGNAL_CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
-        ("Nodes", crate::resource::Rule { min_items: Some(1), max_items: Some(5000), items: Some(&crate::resource::Rule { shape: Some(&self::signal_catalog::NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::signal_catalog::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIGNAL_CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
+    ("Nodes", crate::resource::Rule { min_items: Some(1), max_items: Some(5000), items: Some(&crate::resource::Rule { shape: Some(&self::signal_catalog::NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SignalCatalog`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SignalCatalog> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModificationTime`.
-    #[inline]
-    pub fn attr_last_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModificationTime")
-    }
-    /// `Fn::GetAtt` `NodeCounts.TotalActuators`.
-    #[inline]
-    pub fn attr_node_counts_total_actuators(self) -> crate::value::Val<f64> {
-        self.__get_att("NodeCounts.TotalActuators")
-    }
-    /// `Fn::GetAtt` `NodeCounts.TotalAttributes`.
-    #[inline]
-    pub fn attr_node_counts_total_attributes(self) -> crate::value::Val<f64> {
-        self.__get_att("NodeCounts.TotalAttributes")
-    }
-    /// `Fn::GetAtt` `NodeCounts.TotalBranches`.
-    #[inline]
-    pub fn attr_node_counts_total_branches(self) -> crate::value::Val<f64> {
-        self.__get_att("NodeCounts.TotalBranches")
-    }
-    /// `Fn::GetAtt` `NodeCounts.TotalNodes`.
-    #[inline]
-    pub fn attr_node_counts_total_nodes(self) -> crate::value::Val<f64> {
-        self.__get_att("NodeCounts.TotalNodes")
-    }
-    /// `Fn::GetAtt` `NodeCounts.TotalSensors`.
-    #[inline]
-    pub fn attr_node_counts_total_sensors(self) -> crate::value::Val<f64> {
-        self.__get_att("NodeCounts.TotalSensors")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastModificationTime`.
+        attr_last_modification_time: ::std::string::String = "LastModificationTime",
+        /// `Fn::GetAtt` `NodeCounts.TotalActuators`.
+        attr_node_counts_total_actuators: f64 = "NodeCounts.TotalActuators",
+        /// `Fn::GetAtt` `NodeCounts.TotalAttributes`.
+        attr_node_counts_total_attributes: f64 = "NodeCounts.TotalAttributes",
+        /// `Fn::GetAtt` `NodeCounts.TotalBranches`.
+        attr_node_counts_total_branches: f64 = "NodeCounts.TotalBranches",
+        /// `Fn::GetAtt` `NodeCounts.TotalNodes`.
+        attr_node_counts_total_nodes: f64 = "NodeCounts.TotalNodes",
+        /// `Fn::GetAtt` `NodeCounts.TotalSensors`.
+        attr_node_counts_total_sensors: f64 = "NodeCounts.TotalSensors",
     }
 }
 
 pub mod signal_catalog {
     //! Nested property types and enums of [`SignalCatalog`](super::SignalCatalog).
 
-    /// The definition `Node`.
     #[derive(Clone, Default)]
     pub struct Node {
         /// CloudFormation property `Actuator`.
@@ -1408,28 +1069,23 @@ pub mod signal_catalog {
         pub sensor: ::std::option::Option<crate::cfn::iotfleetwise::signal_catalog::Sensor>,
     }
 
-    impl crate::resource::ToExpr for Node {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Actuator", self.actuator);
-            p.set_opt("Attribute", self.attribute);
-            p.set_opt("Branch", self.branch);
-            p.set_opt("Sensor", self.sensor);
-            p.into_expr()
+    crate::resource::props! {
+        nested Node;
+        opt {
+            actuator = "Actuator",
+            attribute = "Attribute",
+            branch = "Branch",
+            sensor = "Sensor",
         }
     }
 
-    pub(super) static NODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Actuator", crate::resource::Rule { shape: Some(&ACTUATOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Attribute", crate::resource::Rule { shape: Some(&ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Branch", crate::resource::Rule { shape: Some(&BRANCH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Sensor", crate::resource::Rule { shape: Some(&SENSOR_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Actuator", crate::resource::Rule { shape: Some(&ACTUATOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Attribute", crate::resource::Rule { shape: Some(&ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Branch", crate::resource::Rule { shape: Some(&BRANCH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Sensor", crate::resource::Rule { shape: Some(&SENSOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Actuator`.
     #[derive(Clone)]
     pub struct Actuator {
         /// CloudFormation property `AllowedValues`.
@@ -1452,7 +1108,6 @@ pub mod signal_catalog {
 
     impl Actuator {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotfleetwise::signal_catalog::NodeDataType>>, fully_qualified_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allowed_values: ::std::option::Option::None,
@@ -1467,30 +1122,27 @@ pub mod signal_catalog {
         }
     }
 
-    impl crate::resource::ToExpr for Actuator {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set_opt("AssignedValue", self.assigned_value);
-            p.set("DataType", self.data_type);
-            p.set_opt("Description", self.description);
-            p.set("FullyQualifiedName", self.fully_qualified_name);
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested Actuator;
+        req {
+            data_type = "DataType",
+            fully_qualified_name = "FullyQualifiedName",
+        }
+        opt {
+            allowed_values = "AllowedValues",
+            assigned_value = "AssignedValue",
+            description = "Description",
+            max = "Max",
+            min = "Min",
+            unit = "Unit",
         }
     }
 
-    pub(super) static ACTUATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedValues", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTUATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedValues", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Attribute`.
     #[derive(Clone)]
     pub struct Attribute {
         /// CloudFormation property `AllowedValues`.
@@ -1515,7 +1167,6 @@ pub mod signal_catalog {
 
     impl Attribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotfleetwise::signal_catalog::NodeDataType>>, fully_qualified_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allowed_values: ::std::option::Option::None,
@@ -1531,31 +1182,28 @@ pub mod signal_catalog {
         }
     }
 
-    impl crate::resource::ToExpr for Attribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set_opt("AssignedValue", self.assigned_value);
-            p.set("DataType", self.data_type);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Description", self.description);
-            p.set("FullyQualifiedName", self.fully_qualified_name);
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested Attribute;
+        req {
+            data_type = "DataType",
+            fully_qualified_name = "FullyQualifiedName",
+        }
+        opt {
+            allowed_values = "AllowedValues",
+            assigned_value = "AssignedValue",
+            default_value = "DefaultValue",
+            description = "Description",
+            max = "Max",
+            min = "Min",
+            unit = "Unit",
         }
     }
 
-    pub(super) static ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedValues", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedValues", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Branch`.
     #[derive(Clone)]
     pub struct Branch {
         /// CloudFormation property `Description`.
@@ -1566,7 +1214,6 @@ pub mod signal_catalog {
 
     impl Branch {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(fully_qualified_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -1575,23 +1222,20 @@ pub mod signal_catalog {
         }
     }
 
-    impl crate::resource::ToExpr for Branch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("FullyQualifiedName", self.fully_qualified_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Branch;
+        req {
+            fully_qualified_name = "FullyQualifiedName",
+        }
+        opt {
+            description = "Description",
         }
     }
 
-    pub(super) static BRANCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BRANCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Sensor`.
     #[derive(Clone)]
     pub struct Sensor {
         /// CloudFormation property `AllowedValues`.
@@ -1612,7 +1256,6 @@ pub mod signal_catalog {
 
     impl Sensor {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotfleetwise::signal_catalog::NodeDataType>>, fully_qualified_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allowed_values: ::std::option::Option::None,
@@ -1626,37 +1269,27 @@ pub mod signal_catalog {
         }
     }
 
-    impl crate::resource::ToExpr for Sensor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set("DataType", self.data_type);
-            p.set_opt("Description", self.description);
-            p.set("FullyQualifiedName", self.fully_qualified_name);
-            p.set_opt("Max", self.max);
-            p.set_opt("Min", self.min);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested Sensor;
+        req {
+            data_type = "DataType",
+            fully_qualified_name = "FullyQualifiedName",
+        }
+        opt {
+            allowed_values = "AllowedValues",
+            description = "Description",
+            max = "Max",
+            min = "Min",
+            unit = "Unit",
         }
     }
 
-    pub(super) static SENSOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedValues", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SENSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedValues", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `NodeDataType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NodeDataType {
         /// `INT8`
         Int8,
@@ -1714,40 +1347,7 @@ pub mod signal_catalog {
         Unknown,
     }
 
-    impl crate::value::CfnEnum for NodeDataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Int8 => "INT8",
-                Self::Uint8 => "UINT8",
-                Self::Int16 => "INT16",
-                Self::Uint16 => "UINT16",
-                Self::Int32 => "INT32",
-                Self::Uint32 => "UINT32",
-                Self::Int64 => "INT64",
-                Self::Uint64 => "UINT64",
-                Self::Boolean => "BOOLEAN",
-                Self::Float => "FLOAT",
-                Self::Double => "DOUBLE",
-                Self::String => "STRING",
-                Self::UnixTimestamp => "UNIX_TIMESTAMP",
-                Self::Int8Array => "INT8_ARRAY",
-                Self::Uint8Array => "UINT8_ARRAY",
-                Self::Int16Array => "INT16_ARRAY",
-                Self::Uint16Array => "UINT16_ARRAY",
-                Self::Int32Array => "INT32_ARRAY",
-                Self::Uint32Array => "UINT32_ARRAY",
-                Self::Int64Array => "INT64_ARRAY",
-                Self::Uint64Array => "UINT64_ARRAY",
-                Self::BooleanArray => "BOOLEAN_ARRAY",
-                Self::FloatArray => "FLOAT_ARRAY",
-                Self::DoubleArray => "DOUBLE_ARRAY",
-                Self::StringArray => "STRING_ARRAY",
-                Self::UnixTimestampArray => "UNIX_TIMESTAMP_ARRAY",
-                Self::Unknown => "UNKNOWN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NodeDataType, ["INT8", "UINT8", "INT16", "UINT16", "INT32", "UINT32", "INT64", "UINT64", "BOOLEAN", "FLOAT", "DOUBLE", "STRING", "UNIX_TIMESTAMP", "INT8_ARRAY", "UINT8_ARRAY", "INT16_ARRAY", "UINT16_ARRAY", "INT32_ARRAY", "UINT32_ARRAY", "INT64_ARRAY", "UINT64_ARRAY", "BOOLEAN_ARRAY", "FLOAT_ARRAY", "DOUBLE_ARRAY", "STRING_ARRAY", "UNIX_TIMESTAMP_ARRAY", "UNKNOWN"]);
 }
 
 /// Definition of AWS::IoTFleetWise::StateTemplate Resource Type
@@ -1773,7 +1373,6 @@ pub struct StateTemplate {
 
 impl StateTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signal_catalog_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state_template_properties: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             data_extra_dimensions: ::std::option::Option::None,
@@ -1787,70 +1386,42 @@ impl StateTemplate {
     }
 }
 
-impl crate::resource::Resource for StateTemplate {
-    const TYPE: &'static str = "AWS::IoTFleetWise::StateTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STATE_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource StateTemplate = "AWS::IoTFleetWise::StateTemplate", shape: Some(&STATE_TEMPLATE_SHAPE);
+    req {
+        name = "Name",
+        signal_catalog_arn = "SignalCatalogArn",
+        state_template_properties = "StateTemplateProperties",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataExtraDimensions", self.data_extra_dimensions);
-        p.set_opt("Description", self.description);
-        p.set_opt("MetadataExtraDimensions", self.metadata_extra_dimensions);
-        p.set("Name", self.name);
-        p.set("SignalCatalogArn", self.signal_catalog_arn);
-        p.set("StateTemplateProperties", self.state_template_properties);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_extra_dimensions = "DataExtraDimensions",
+        description = "Description",
+        metadata_extra_dimensions = "MetadataExtraDimensions",
+        tags = "Tags",
     }
 }
 
-static STATE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataExtraDimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("MetadataExtraDimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
-        ("StateTemplateProperties", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::state_template::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STATE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataExtraDimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("MetadataExtraDimensions", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
+    ("StateTemplateProperties", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StateTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StateTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LastModificationTime`.
+        attr_last_modification_time: ::std::string::String = "LastModificationTime",
     }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LastModificationTime`.
-    #[inline]
-    pub fn attr_last_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModificationTime")
-    }
-}
-
-pub mod state_template {
-    //! Nested property types and enums of [`StateTemplate`](super::StateTemplate).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::IoTFleetWise::Vehicle Resource Type
@@ -1876,7 +1447,6 @@ pub struct Vehicle {
 
 impl Vehicle {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(decoder_manifest_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, model_manifest_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             association_behavior: ::std::option::Option::None,
@@ -1890,57 +1460,42 @@ impl Vehicle {
     }
 }
 
-impl crate::resource::Resource for Vehicle {
-    const TYPE: &'static str = "AWS::IoTFleetWise::Vehicle";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VEHICLE_SHAPE)
+crate::resource::props! {
+    resource Vehicle = "AWS::IoTFleetWise::Vehicle", shape: Some(&VEHICLE_SHAPE);
+    req {
+        decoder_manifest_arn = "DecoderManifestArn",
+        model_manifest_arn = "ModelManifestArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociationBehavior", self.association_behavior);
-        p.set_opt("Attributes", self.attributes);
-        p.set("DecoderManifestArn", self.decoder_manifest_arn);
-        p.set("ModelManifestArn", self.model_manifest_arn);
-        p.set("Name", self.name);
-        p.set_opt("StateTemplates", self.state_templates);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        association_behavior = "AssociationBehavior",
+        attributes = "Attributes",
+        state_templates = "StateTemplates",
+        tags = "Tags",
     }
 }
 
-static VEHICLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
-        ("StateTemplates", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::vehicle::STATE_TEMPLATE_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::vehicle::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VEHICLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
+    ("StateTemplates", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::vehicle::STATE_TEMPLATE_ASSOCIATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Vehicle`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Vehicle> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastModificationTime`.
-    #[inline]
-    pub fn attr_last_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModificationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastModificationTime`.
+        attr_last_modification_time: ::std::string::String = "LastModificationTime",
     }
 }
 
 pub mod vehicle {
     //! Nested property types and enums of [`Vehicle`](super::Vehicle).
 
-    /// The definition `StateTemplateAssociation`.
     #[derive(Clone)]
     pub struct StateTemplateAssociation {
         /// CloudFormation property `Identifier`; required.
@@ -1951,7 +1506,6 @@ pub mod vehicle {
 
     impl StateTemplateAssociation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state_template_update_strategy: crate::cfn::iotfleetwise::vehicle::StateTemplateUpdateStrategy) -> Self {
             Self {
                 identifier: identifier.into(),
@@ -1960,24 +1514,19 @@ pub mod vehicle {
         }
     }
 
-    impl crate::resource::ToExpr for StateTemplateAssociation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identifier", self.identifier);
-            p.set("StateTemplateUpdateStrategy", self.state_template_update_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested StateTemplateAssociation;
+        req {
+            identifier = "Identifier",
+            state_template_update_strategy = "StateTemplateUpdateStrategy",
         }
     }
 
-    pub(super) static STATE_TEMPLATE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
-            ("StateTemplateUpdateStrategy", crate::resource::Rule { shape: Some(&STATE_TEMPLATE_UPDATE_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATE_TEMPLATE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z\\d\\-_:]+$")), ..crate::resource::Rule::NONE }),
+        ("StateTemplateUpdateStrategy", crate::resource::Rule { shape: Some(&STATE_TEMPLATE_UPDATE_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StateTemplateUpdateStrategy`.
     #[derive(Clone, Default)]
     pub struct StateTemplateUpdateStrategy {
         /// CloudFormation property `OnChange`.
@@ -1986,23 +1535,18 @@ pub mod vehicle {
         pub periodic: ::std::option::Option<crate::cfn::iotfleetwise::vehicle::PeriodicStateTemplateUpdateStrategy>,
     }
 
-    impl crate::resource::ToExpr for StateTemplateUpdateStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnChange", self.on_change);
-            p.set_opt("Periodic", self.periodic);
-            p.into_expr()
+    crate::resource::props! {
+        nested StateTemplateUpdateStrategy;
+        opt {
+            on_change = "OnChange",
+            periodic = "Periodic",
         }
     }
 
-    pub(super) static STATE_TEMPLATE_UPDATE_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Periodic", crate::resource::Rule { shape: Some(&PERIODIC_STATE_TEMPLATE_UPDATE_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATE_TEMPLATE_UPDATE_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Periodic", crate::resource::Rule { shape: Some(&PERIODIC_STATE_TEMPLATE_UPDATE_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PeriodicStateTemplateUpdateStrategy`.
     #[derive(Clone)]
     pub struct PeriodicStateTemplateUpdateStrategy {
         /// CloudFormation property `StateTemplateUpdateRate`; required.
@@ -2019,22 +1563,17 @@ pub mod vehicle {
         }
     }
 
-    impl crate::resource::ToExpr for PeriodicStateTemplateUpdateStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StateTemplateUpdateRate", self.state_template_update_rate);
-            p.into_expr()
+    crate::resource::props! {
+        nested PeriodicStateTemplateUpdateStrategy;
+        req {
+            state_template_update_rate = "StateTemplateUpdateRate",
         }
     }
 
-    pub(super) static PERIODIC_STATE_TEMPLATE_UPDATE_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StateTemplateUpdateRate", crate::resource::Rule { shape: Some(&TIME_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERIODIC_STATE_TEMPLATE_UPDATE_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StateTemplateUpdateRate", crate::resource::Rule { shape: Some(&TIME_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TimePeriod`.
     #[derive(Clone)]
     pub struct TimePeriod {
         /// CloudFormation property `Unit`; required.
@@ -2045,7 +1584,6 @@ pub mod vehicle {
 
     impl TimePeriod {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotfleetwise::vehicle::TimeUnit>>, value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 unit: unit.into(),
@@ -2054,31 +1592,19 @@ pub mod vehicle {
         }
     }
 
-    impl crate::resource::ToExpr for TimePeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Unit", self.unit);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimePeriod;
+        req {
+            unit = "Unit",
+            value = "Value",
         }
     }
 
-    pub(super) static TIME_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIME_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `VehicleAssociationBehavior`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VehicleAssociationBehavior {
         /// `CreateIotThing`
         CreateIotThing,
@@ -2086,18 +1612,9 @@ pub mod vehicle {
         ValidateIotThingExists,
     }
 
-    impl crate::value::CfnEnum for VehicleAssociationBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CreateIotThing => "CreateIotThing",
-                Self::ValidateIotThingExists => "ValidateIotThingExists",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VehicleAssociationBehavior, ["CreateIotThing", "ValidateIotThingExists"]);
 
-    /// Allowed values of `TimeUnit`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimeUnit {
         /// `MILLISECOND`
         Millisecond,
@@ -2109,15 +1626,5 @@ pub mod vehicle {
         Hour,
     }
 
-    impl crate::value::CfnEnum for TimeUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Millisecond => "MILLISECOND",
-                Self::Second => "SECOND",
-                Self::Minute => "MINUTE",
-                Self::Hour => "HOUR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TimeUnit, ["MILLISECOND", "SECOND", "MINUTE", "HOUR"]);
 }

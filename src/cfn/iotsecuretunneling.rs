@@ -27,48 +27,32 @@ pub struct Tunnel {
     pub timeout_config: ::std::option::Option<crate::cfn::iotsecuretunneling::tunnel::TimeoutConfig>,
 }
 
-impl crate::resource::Resource for Tunnel {
-    const TYPE: &'static str = "AWS::IoTSecureTunneling::Tunnel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TUNNEL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DestinationConfig", self.destination_config);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeoutConfig", self.timeout_config);
-        p
+crate::resource::props! {
+    resource Tunnel = "AWS::IoTSecureTunneling::Tunnel", shape: Some(&TUNNEL_SHAPE);
+    opt {
+        description = "Description",
+        destination_config = "DestinationConfig",
+        tags = "Tags",
+        timeout_config = "TimeoutConfig",
     }
 }
 
-static TUNNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^[^\\p{C}]{1,2048}$")), ..crate::resource::Rule::NONE }),
-        ("DestinationConfig", crate::resource::Rule { shape: Some(&self::tunnel::DESTINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::tunnel::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TimeoutConfig", crate::resource::Rule { shape: Some(&self::tunnel::TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TUNNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^[^\\p{C}]{1,2048}$")), ..crate::resource::Rule::NONE }),
+    ("DestinationConfig", crate::resource::Rule { shape: Some(&self::tunnel::DESTINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimeoutConfig", crate::resource::Rule { shape: Some(&self::tunnel::TIMEOUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Tunnel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Tunnel> {
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TunnelArn`.
-    #[inline]
-    pub fn attr_tunnel_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TunnelArn")
-    }
-    /// `Fn::GetAtt` `TunnelId`.
-    #[inline]
-    pub fn attr_tunnel_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TunnelId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TunnelArn`.
+        attr_tunnel_arn: ::std::string::String = "TunnelArn",
+        /// `Fn::GetAtt` `TunnelId`.
+        attr_tunnel_id: ::std::string::String = "TunnelId",
     }
 }
 
@@ -90,7 +74,6 @@ pub mod tunnel {
 
     impl DestinationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(services: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 services: services.into(),
@@ -99,29 +82,20 @@ pub mod tunnel {
         }
     }
 
-    impl crate::resource::ToExpr for DestinationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Services", self.services);
-            p.set_opt("ThingName", self.thing_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConfig;
+        req {
+            services = "Services",
+        }
+        opt {
+            thing_name = "ThingName",
         }
     }
 
-    pub(super) static DESTINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Services", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Services", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Tunnel timeout configuration.
     #[derive(Clone, Default)]
@@ -132,18 +106,14 @@ pub mod tunnel {
         pub max_lifetime_timeout_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TimeoutConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxLifetimeTimeoutMinutes", self.max_lifetime_timeout_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeoutConfig;
+        opt {
+            max_lifetime_timeout_minutes = "MaxLifetimeTimeoutMinutes",
         }
     }
 
-    pub(super) static TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxLifetimeTimeoutMinutes", crate::resource::Rule { min: Some(1.0), max: Some(720.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TIMEOUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxLifetimeTimeoutMinutes", crate::resource::Rule { min: Some(1.0), max: Some(720.0), ..crate::resource::Rule::NONE }),
+    ]);
 }

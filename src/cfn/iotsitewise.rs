@@ -25,7 +25,6 @@ pub struct AccessPolicy {
 
 impl AccessPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(access_policy_identity: crate::cfn::iotsitewise::access_policy::AccessPolicyIdentity, access_policy_permission: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::access_policy::AccessPolicyPermission>>, access_policy_resource: crate::cfn::iotsitewise::access_policy::AccessPolicyResource) -> Self {
         Self {
             access_policy_identity,
@@ -35,40 +34,27 @@ impl AccessPolicy {
     }
 }
 
-impl crate::resource::Resource for AccessPolicy {
-    const TYPE: &'static str = "AWS::IoTSiteWise::AccessPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccessPolicyIdentity", self.access_policy_identity);
-        p.set("AccessPolicyPermission", self.access_policy_permission);
-        p.set("AccessPolicyResource", self.access_policy_resource);
-        p
+crate::resource::props! {
+    resource AccessPolicy = "AWS::IoTSiteWise::AccessPolicy", shape: Some(&ACCESS_POLICY_SHAPE);
+    req {
+        access_policy_identity = "AccessPolicyIdentity",
+        access_policy_permission = "AccessPolicyPermission",
+        access_policy_resource = "AccessPolicyResource",
     }
 }
 
-static ACCESS_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessPolicyIdentity", crate::resource::Rule { shape: Some(&self::access_policy::ACCESS_POLICY_IDENTITY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AccessPolicyResource", crate::resource::Rule { shape: Some(&self::access_policy::ACCESS_POLICY_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessPolicyIdentity", crate::resource::Rule { shape: Some(&self::access_policy::ACCESS_POLICY_IDENTITY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AccessPolicyResource", crate::resource::Rule { shape: Some(&self::access_policy::ACCESS_POLICY_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessPolicy> {
-    /// `Fn::GetAtt` `AccessPolicyArn`.
-    #[inline]
-    pub fn attr_access_policy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessPolicyArn")
-    }
-    /// `Fn::GetAtt` `AccessPolicyId`.
-    #[inline]
-    pub fn attr_access_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessPolicyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessPolicyArn`.
+        attr_access_policy_arn: ::std::string::String = "AccessPolicyArn",
+        /// `Fn::GetAtt` `AccessPolicyId`.
+        attr_access_policy_id: ::std::string::String = "AccessPolicyId",
     }
 }
 
@@ -92,24 +78,20 @@ pub mod access_policy {
         pub user: ::std::option::Option<crate::cfn::iotsitewise::access_policy::User>,
     }
 
-    impl crate::resource::ToExpr for AccessPolicyIdentity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IamRole", self.iam_role);
-            p.set_opt("IamUser", self.iam_user);
-            p.set_opt("User", self.user);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessPolicyIdentity;
+        opt {
+            iam_role = "IamRole",
+            iam_user = "IamUser",
+            user = "User",
         }
     }
 
-    pub(super) static ACCESS_POLICY_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IamRole", crate::resource::Rule { shape: Some(&IAM_ROLE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IamUser", crate::resource::Rule { shape: Some(&IAM_USER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("User", crate::resource::Rule { shape: Some(&USER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_POLICY_IDENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRole", crate::resource::Rule { shape: Some(&IAM_ROLE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IamUser", crate::resource::Rule { shape: Some(&IAM_USER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("User", crate::resource::Rule { shape: Some(&USER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information for an IAM role identity in an access policy.
     #[derive(Clone, Default)]
@@ -120,20 +102,16 @@ pub mod access_policy {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamRole {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamRole;
+        opt {
+            arn = "arn",
         }
     }
 
-    pub(super) static IAM_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information for an IAM user identity in an access policy.
     #[derive(Clone, Default)]
@@ -144,20 +122,16 @@ pub mod access_policy {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamUser {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamUser;
+        opt {
+            arn = "arn",
         }
     }
 
-    pub(super) static IAM_USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information for a user identity in an access policy.
     #[derive(Clone, Default)]
@@ -168,20 +142,16 @@ pub mod access_policy {
         pub id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for User {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested User;
+        opt {
+            id = "id",
         }
     }
 
-    pub(super) static USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The AWS IoT SiteWise Monitor resource for this access policy. Choose either portal or project but not both.
     #[derive(Clone, Default)]
@@ -196,22 +166,18 @@ pub mod access_policy {
         pub project: ::std::option::Option<crate::cfn::iotsitewise::access_policy::Project>,
     }
 
-    impl crate::resource::ToExpr for AccessPolicyResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Portal", self.portal);
-            p.set_opt("Project", self.project);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessPolicyResource;
+        opt {
+            portal = "Portal",
+            project = "Project",
         }
     }
 
-    pub(super) static ACCESS_POLICY_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Portal", crate::resource::Rule { shape: Some(&PORTAL_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Project", crate::resource::Rule { shape: Some(&PROJECT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_POLICY_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Portal", crate::resource::Rule { shape: Some(&PORTAL_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Project", crate::resource::Rule { shape: Some(&PROJECT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A portal resource.
     #[derive(Clone, Default)]
@@ -222,20 +188,16 @@ pub mod access_policy {
         pub id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Portal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Portal;
+        opt {
+            id = "id",
         }
     }
 
-    pub(super) static PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A project resource.
     #[derive(Clone, Default)]
@@ -246,23 +208,19 @@ pub mod access_policy {
         pub id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Project {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Project;
+        opt {
+            id = "id",
         }
     }
 
-    pub(super) static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The permission level for this access policy. Valid values are ADMINISTRATOR or VIEWER.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessPolicyPermission {
         /// `ADMINISTRATOR`
         Administrator,
@@ -270,15 +228,7 @@ pub mod access_policy {
         Viewer,
     }
 
-    impl crate::value::CfnEnum for AccessPolicyPermission {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Administrator => "ADMINISTRATOR",
-                Self::Viewer => "VIEWER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessPolicyPermission, ["ADMINISTRATOR", "VIEWER"]);
 }
 
 /// Represents an AWS IoT SiteWise application that provides IAM Identity Center based access to a workspace.
@@ -310,7 +260,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -322,82 +271,45 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::IoTSiteWise::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        name = "Name",
+        workspace_name = "WorkspaceName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("IdcInstanceArn", self.idc_instance_arn);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkspaceName", self.workspace_name);
-        p
+    opt {
+        description = "Description",
+        idc_instance_arn = "IdcInstanceArn",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("IdcInstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9](?:[A-Za-z0-9 ._()\\-]*[A-Za-z0-9._()\\-])?$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("IdcInstanceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9](?:[A-Za-z0-9 ._()\\-]*[A-Za-z0-9._()\\-])?$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationId`.
-    #[inline]
-    pub fn attr_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationId`.
+        attr_application_id: ::std::string::String = "ApplicationId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DnsSubdomain`.
+        attr_dns_subdomain: ::std::string::String = "DnsSubdomain",
+        /// `Fn::GetAtt` `IdcApplicationArn`.
+        attr_idc_application_arn: ::std::string::String = "IdcApplicationArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DnsSubdomain`.
-    #[inline]
-    pub fn attr_dns_subdomain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DnsSubdomain")
-    }
-    /// `Fn::GetAtt` `IdcApplicationArn`.
-    #[inline]
-    pub fn attr_idc_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdcApplicationArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod application {
-    //! Nested property types and enums of [`Application`](super::Application).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::IoTSiteWise::Asset
@@ -433,7 +345,6 @@ pub struct Asset {
 
 impl Asset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(asset_model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, asset_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             asset_description: ::std::option::Option::None,
@@ -447,48 +358,37 @@ impl Asset {
     }
 }
 
-impl crate::resource::Resource for Asset {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Asset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSET_SHAPE)
+crate::resource::props! {
+    resource Asset = "AWS::IoTSiteWise::Asset", shape: Some(&ASSET_SHAPE);
+    req {
+        asset_model_id = "AssetModelId",
+        asset_name = "AssetName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssetDescription", self.asset_description);
-        p.set_opt("AssetExternalId", self.asset_external_id);
-        p.set_opt("AssetHierarchies", self.asset_hierarchies);
-        p.set("AssetModelId", self.asset_model_id);
-        p.set("AssetName", self.asset_name);
-        p.set_opt("AssetProperties", self.asset_properties);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        asset_description = "AssetDescription",
+        asset_external_id = "AssetExternalId",
+        asset_hierarchies = "AssetHierarchies",
+        asset_properties = "AssetProperties",
+        tags = "Tags",
     }
 }
 
-static ASSET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssetDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("AssetExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-        ("AssetHierarchies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset::ASSET_HIERARCHY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AssetModelId", crate::resource::Rule { min_len: Some(13), max_len: Some(139), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ("AssetName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("AssetProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset::ASSET_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssetDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("AssetExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+    ("AssetHierarchies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset::ASSET_HIERARCHY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AssetModelId", crate::resource::Rule { min_len: Some(13), max_len: Some(139), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ("AssetName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("AssetProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset::ASSET_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Asset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Asset> {
-    /// `Fn::GetAtt` `AssetArn`.
-    #[inline]
-    pub fn attr_asset_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssetArn")
-    }
-    /// `Fn::GetAtt` `AssetId`.
-    #[inline]
-    pub fn attr_asset_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssetArn`.
+        attr_asset_arn: ::std::string::String = "AssetArn",
+        /// `Fn::GetAtt` `AssetId`.
+        attr_asset_id: ::std::string::String = "AssetId",
     }
 }
 
@@ -518,7 +418,6 @@ pub mod asset {
 
     impl AssetHierarchy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(child_asset_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 child_asset_id: child_asset_id.into(),
@@ -529,25 +428,23 @@ pub mod asset {
         }
     }
 
-    impl crate::resource::ToExpr for AssetHierarchy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChildAssetId", self.child_asset_id);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("Id", self.id);
-            p.set_opt("LogicalId", self.logical_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetHierarchy;
+        req {
+            child_asset_id = "ChildAssetId",
+        }
+        opt {
+            external_id = "ExternalId",
+            id = "Id",
+            logical_id = "LogicalId",
         }
     }
 
-    pub(super) static ASSET_HIERARCHY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-            ("LogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSET_HIERARCHY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("LogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The asset property's definition, alias, unit, and notification state.
     #[derive(Clone, Default)]
@@ -578,30 +475,26 @@ pub mod asset {
         pub unit: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AssetProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alias", self.alias);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("Id", self.id);
-            p.set_opt("LogicalId", self.logical_id);
-            p.set_opt("NotificationState", self.notification_state);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetProperty;
+        opt {
+            alias = "Alias",
+            external_id = "ExternalId",
+            id = "Id",
+            logical_id = "LogicalId",
+            notification_state = "NotificationState",
+            unit = "Unit",
         }
     }
 
-    pub(super) static ASSET_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-            ("LogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSET_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("LogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The MQTT notification state (ENABLED or DISABLED) for this asset property.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationState {
         /// `ENABLED`
         Enabled,
@@ -609,15 +502,7 @@ pub mod asset {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for NotificationState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NotificationState, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource schema for AWS::IoTSiteWise::AssetModel
@@ -665,7 +550,6 @@ pub struct AssetModel {
 
 impl AssetModel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(asset_model_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             asset_model_composite_models: ::std::option::Option::None,
@@ -681,50 +565,39 @@ impl AssetModel {
     }
 }
 
-impl crate::resource::Resource for AssetModel {
-    const TYPE: &'static str = "AWS::IoTSiteWise::AssetModel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ASSET_MODEL_SHAPE)
+crate::resource::props! {
+    resource AssetModel = "AWS::IoTSiteWise::AssetModel", shape: Some(&ASSET_MODEL_SHAPE);
+    req {
+        asset_model_name = "AssetModelName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssetModelCompositeModels", self.asset_model_composite_models);
-        p.set_opt("AssetModelDescription", self.asset_model_description);
-        p.set_opt("AssetModelExternalId", self.asset_model_external_id);
-        p.set_opt("AssetModelHierarchies", self.asset_model_hierarchies);
-        p.set("AssetModelName", self.asset_model_name);
-        p.set_opt("AssetModelProperties", self.asset_model_properties);
-        p.set_opt("AssetModelType", self.asset_model_type);
-        p.set_opt("EnforcedAssetModelInterfaceRelationships", self.enforced_asset_model_interface_relationships);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        asset_model_composite_models = "AssetModelCompositeModels",
+        asset_model_description = "AssetModelDescription",
+        asset_model_external_id = "AssetModelExternalId",
+        asset_model_hierarchies = "AssetModelHierarchies",
+        asset_model_properties = "AssetModelProperties",
+        asset_model_type = "AssetModelType",
+        enforced_asset_model_interface_relationships = "EnforcedAssetModelInterfaceRelationships",
+        tags = "Tags",
     }
 }
 
-static ASSET_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssetModelCompositeModels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset_model::ASSET_MODEL_COMPOSITE_MODEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AssetModelDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("AssetModelExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-        ("AssetModelHierarchies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset_model::ASSET_MODEL_HIERARCHY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AssetModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("AssetModelProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset_model::ASSET_MODEL_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ASSET_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssetModelCompositeModels", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset_model::ASSET_MODEL_COMPOSITE_MODEL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AssetModelDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("AssetModelExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+    ("AssetModelHierarchies", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset_model::ASSET_MODEL_HIERARCHY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AssetModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("AssetModelProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::asset_model::ASSET_MODEL_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AssetModel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AssetModel> {
-    /// `Fn::GetAtt` `AssetModelArn`.
-    #[inline]
-    pub fn attr_asset_model_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssetModelArn")
-    }
-    /// `Fn::GetAtt` `AssetModelId`.
-    #[inline]
-    pub fn attr_asset_model_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssetModelId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssetModelArn`.
+        attr_asset_model_arn: ::std::string::String = "AssetModelArn",
+        /// `Fn::GetAtt` `AssetModelId`.
+        attr_asset_model_id: ::std::string::String = "AssetModelId",
     }
 }
 
@@ -774,7 +647,6 @@ pub mod asset_model {
 
     impl AssetModelCompositeModel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 composed_asset_model_id: ::std::option::Option::None,
@@ -790,34 +662,32 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for AssetModelCompositeModel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComposedAssetModelId", self.composed_asset_model_id);
-            p.set_opt("CompositeModelProperties", self.composite_model_properties);
-            p.set_opt("Description", self.description);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("Id", self.id);
-            p.set("Name", self.name);
-            p.set_opt("ParentAssetModelCompositeModelExternalId", self.parent_asset_model_composite_model_external_id);
-            p.set_opt("Path", self.path);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetModelCompositeModel;
+        req {
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            composed_asset_model_id = "ComposedAssetModelId",
+            composite_model_properties = "CompositeModelProperties",
+            description = "Description",
+            external_id = "ExternalId",
+            id = "Id",
+            parent_asset_model_composite_model_external_id = "ParentAssetModelCompositeModelExternalId",
+            path = "Path",
         }
     }
 
-    pub(super) static ASSET_MODEL_COMPOSITE_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CompositeModelProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSET_MODEL_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-            ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-            ("ParentAssetModelCompositeModelExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSET_MODEL_COMPOSITE_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CompositeModelProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ASSET_MODEL_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+        ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+        ("ParentAssetModelCompositeModelExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about an asset model property.
     #[derive(Clone)]
@@ -858,7 +728,6 @@ pub mod asset_model {
 
     impl AssetModelProperty {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::asset_model::DataType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: crate::cfn::iotsitewise::asset_model::PropertyType) -> Self {
             Self {
                 data_type: data_type.into(),
@@ -873,33 +742,31 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for AssetModelProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataType", self.data_type);
-            p.set_opt("DataTypeSpec", self.data_type_spec);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("Id", self.id);
-            p.set_opt("LogicalId", self.logical_id);
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetModelProperty;
+        req {
+            data_type = "DataType",
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            data_type_spec = "DataTypeSpec",
+            external_id = "ExternalId",
+            id = "Id",
+            logical_id = "LogicalId",
+            unit = "Unit",
         }
     }
 
-    pub(super) static ASSET_MODEL_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataTypeSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-            ("LogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { shape: Some(&PROPERTY_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Unit", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSET_MODEL_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataTypeSpec", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("LogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { shape: Some(&PROPERTY_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Unit", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains a property type, which can be one of attribute, measurement, metric, or transform.
     #[derive(Clone)]
@@ -916,7 +783,6 @@ pub mod asset_model {
 
     impl PropertyType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::asset_model::TypeName>>) -> Self {
             Self {
                 attribute: ::std::option::Option::None,
@@ -927,49 +793,41 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for PropertyType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attribute", self.attribute);
-            p.set_opt("Metric", self.metric);
-            p.set_opt("Transform", self.transform);
-            p.set("TypeName", self.type_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PropertyType;
+        req {
+            type_name = "TypeName",
+        }
+        opt {
+            attribute = "Attribute",
+            metric = "Metric",
+            transform = "Transform",
         }
     }
 
-    pub(super) static PROPERTY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attribute", crate::resource::Rule { shape: Some(&ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Metric", crate::resource::Rule { shape: Some(&METRIC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Transform", crate::resource::Rule { shape: Some(&TRANSFORM_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROPERTY_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attribute", crate::resource::Rule { shape: Some(&ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Metric", crate::resource::Rule { shape: Some(&METRIC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Transform", crate::resource::Rule { shape: Some(&TRANSFORM_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Attribute`.
     #[derive(Clone, Default)]
     pub struct Attribute {
         /// CloudFormation property `DefaultValue`.
         pub default_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Attribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValue", self.default_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Attribute;
+        opt {
+            default_value = "DefaultValue",
         }
     }
 
-    pub(super) static ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValue", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValue", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Metric`.
     #[derive(Clone)]
     pub struct Metric {
         /// The mathematical expression that defines the metric aggregation function. You can specify up to 10 functions per expression.
@@ -988,7 +846,6 @@ pub mod asset_model {
 
     impl Metric {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, variables: ::std::vec::Vec<crate::cfn::iotsitewise::asset_model::ExpressionVariable>, window: crate::cfn::iotsitewise::asset_model::MetricWindow) -> Self {
             Self {
                 expression: expression.into(),
@@ -998,26 +855,21 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for Metric {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Expression", self.expression);
-            p.set("Variables", self.variables);
-            p.set("Window", self.window);
-            p.into_expr()
+    crate::resource::props! {
+        nested Metric;
+        req {
+            expression = "Expression",
+            variables = "Variables",
+            window = "Window",
         }
     }
 
-    pub(super) static METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Variables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EXPRESSION_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Window", crate::resource::Rule { shape: Some(&METRIC_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Variables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EXPRESSION_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Window", crate::resource::Rule { shape: Some(&METRIC_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExpressionVariable`.
     #[derive(Clone)]
     pub struct ExpressionVariable {
         /// The friendly name of the variable to be used in the expression.
@@ -1032,7 +884,6 @@ pub mod asset_model {
 
     impl ExpressionVariable {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: crate::cfn::iotsitewise::asset_model::VariableValue) -> Self {
             Self {
                 name: name.into(),
@@ -1041,24 +892,19 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for ExpressionVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExpressionVariable;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static EXPRESSION_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9_]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&VARIABLE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXPRESSION_VARIABLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9_]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&VARIABLE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VariableValue`.
     #[derive(Clone, Default)]
     pub struct VariableValue {
         /// The External ID of the hierarchy that is trying to be referenced
@@ -1087,32 +933,28 @@ pub mod asset_model {
         pub property_path: ::std::option::Option<::std::vec::Vec<crate::cfn::iotsitewise::asset_model::PropertyPathDefinition>>,
     }
 
-    impl crate::resource::ToExpr for VariableValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HierarchyExternalId", self.hierarchy_external_id);
-            p.set_opt("HierarchyId", self.hierarchy_id);
-            p.set_opt("HierarchyLogicalId", self.hierarchy_logical_id);
-            p.set_opt("PropertyExternalId", self.property_external_id);
-            p.set_opt("PropertyId", self.property_id);
-            p.set_opt("PropertyLogicalId", self.property_logical_id);
-            p.set_opt("PropertyPath", self.property_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested VariableValue;
+        opt {
+            hierarchy_external_id = "HierarchyExternalId",
+            hierarchy_id = "HierarchyId",
+            hierarchy_logical_id = "HierarchyLogicalId",
+            property_external_id = "PropertyExternalId",
+            property_id = "PropertyId",
+            property_logical_id = "PropertyLogicalId",
+            property_path = "PropertyPath",
         }
     }
 
-    pub(super) static VARIABLE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HierarchyExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("HierarchyId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-            ("HierarchyLogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
-            ("PropertyExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("PropertyId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-            ("PropertyLogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
-            ("PropertyPath", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROPERTY_PATH_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VARIABLE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HierarchyExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("HierarchyId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("HierarchyLogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
+        ("PropertyExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("PropertyId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("PropertyLogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
+        ("PropertyPath", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROPERTY_PATH_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The definition for property path which is used to reference properties in transforms/metrics
     #[derive(Clone)]
@@ -1125,7 +967,6 @@ pub mod asset_model {
 
     impl PropertyPathDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1133,20 +974,16 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for PropertyPathDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PropertyPathDefinition;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static PROPERTY_PATH_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROPERTY_PATH_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains a time interval window used for data aggregate computations (for example, average, sum, count, and so on).
     #[derive(Clone, Default)]
@@ -1157,20 +994,16 @@ pub mod asset_model {
         pub tumbling: ::std::option::Option<crate::cfn::iotsitewise::asset_model::TumblingWindow>,
     }
 
-    impl crate::resource::ToExpr for MetricWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Tumbling", self.tumbling);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricWindow;
+        opt {
+            tumbling = "Tumbling",
         }
     }
 
-    pub(super) static METRIC_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tumbling", crate::resource::Rule { shape: Some(&TUMBLING_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tumbling", crate::resource::Rule { shape: Some(&TUMBLING_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains a tumbling window, which is a repeating fixed-sized, non-overlapping, and contiguous time interval. This window is used in metric and aggregation computations.
     #[derive(Clone)]
@@ -1187,7 +1020,6 @@ pub mod asset_model {
 
     impl TumblingWindow {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(interval: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 interval: interval.into(),
@@ -1196,24 +1028,21 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for TumblingWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Interval", self.interval);
-            p.set_opt("Offset", self.offset);
-            p.into_expr()
+    crate::resource::props! {
+        nested TumblingWindow;
+        req {
+            interval = "Interval",
+        }
+        opt {
+            offset = "Offset",
         }
     }
 
-    pub(super) static TUMBLING_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Interval", crate::resource::Rule { min_len: Some(2), max_len: Some(23), ..crate::resource::Rule::NONE }),
-            ("Offset", crate::resource::Rule { min_len: Some(2), max_len: Some(25), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TUMBLING_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Interval", crate::resource::Rule { min_len: Some(2), max_len: Some(23), ..crate::resource::Rule::NONE }),
+        ("Offset", crate::resource::Rule { min_len: Some(2), max_len: Some(25), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Transform`.
     #[derive(Clone)]
     pub struct Transform {
         /// The mathematical expression that defines the transformation function. You can specify up to 10 functions per expression.
@@ -1228,7 +1057,6 @@ pub mod asset_model {
 
     impl Transform {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, variables: ::std::vec::Vec<crate::cfn::iotsitewise::asset_model::ExpressionVariable>) -> Self {
             Self {
                 expression: expression.into(),
@@ -1237,22 +1065,18 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for Transform {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Expression", self.expression);
-            p.set("Variables", self.variables);
-            p.into_expr()
+    crate::resource::props! {
+        nested Transform;
+        req {
+            expression = "Expression",
+            variables = "Variables",
         }
     }
 
-    pub(super) static TRANSFORM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Variables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EXPRESSION_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRANSFORM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Variables", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&EXPRESSION_VARIABLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about an asset model hierarchy.
     #[derive(Clone)]
@@ -1281,7 +1105,6 @@ pub mod asset_model {
 
     impl AssetModelHierarchy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(child_asset_model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 child_asset_model_id: child_asset_model_id.into(),
@@ -1293,28 +1116,26 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for AssetModelHierarchy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChildAssetModelId", self.child_asset_model_id);
-            p.set_opt("ExternalId", self.external_id);
-            p.set_opt("Id", self.id);
-            p.set_opt("LogicalId", self.logical_id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetModelHierarchy;
+        req {
+            child_asset_model_id = "ChildAssetModelId",
+            name = "Name",
+        }
+        opt {
+            external_id = "ExternalId",
+            id = "Id",
+            logical_id = "LogicalId",
         }
     }
 
-    pub(super) static ASSET_MODEL_HIERARCHY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChildAssetModelId", crate::resource::Rule { min_len: Some(13), max_len: Some(139), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-            ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-            ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-            ("LogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSET_MODEL_HIERARCHY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChildAssetModelId", crate::resource::Rule { min_len: Some(13), max_len: Some(139), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+        ("ExternalId", crate::resource::Rule { min_len: Some(2), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+        ("Id", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("LogicalId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[^\\u0000-\\u001F\\u007F]+")), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about enforced interface hierarchy and asset model hierarchy
     #[derive(Clone, Default)]
@@ -1329,13 +1150,11 @@ pub mod asset_model {
         pub property_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::iotsitewise::asset_model::EnforcedAssetModelInterfacePropertyMapping>>,
     }
 
-    impl crate::resource::ToExpr for EnforcedAssetModelInterfaceRelationship {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InterfaceAssetModelId", self.interface_asset_model_id);
-            p.set_opt("PropertyMappings", self.property_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnforcedAssetModelInterfaceRelationship;
+        opt {
+            interface_asset_model_id = "InterfaceAssetModelId",
+            property_mappings = "PropertyMappings",
         }
     }
 
@@ -1358,7 +1177,6 @@ pub mod asset_model {
 
     impl EnforcedAssetModelInterfacePropertyMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(interface_asset_model_property_external_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 asset_model_property_external_id: ::std::option::Option::None,
@@ -1368,19 +1186,18 @@ pub mod asset_model {
         }
     }
 
-    impl crate::resource::ToExpr for EnforcedAssetModelInterfacePropertyMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssetModelPropertyExternalId", self.asset_model_property_external_id);
-            p.set_opt("AssetModelPropertyLogicalId", self.asset_model_property_logical_id);
-            p.set("InterfaceAssetModelPropertyExternalId", self.interface_asset_model_property_external_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnforcedAssetModelInterfacePropertyMapping;
+        req {
+            interface_asset_model_property_external_id = "InterfaceAssetModelPropertyExternalId",
+        }
+        opt {
+            asset_model_property_external_id = "AssetModelPropertyExternalId",
+            asset_model_property_logical_id = "AssetModelPropertyLogicalId",
         }
     }
 
-    /// Allowed values of `DataType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `STRING`
         String,
@@ -1394,37 +1211,17 @@ pub mod asset_model {
         Struct,
     }
 
-    impl crate::value::CfnEnum for DataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::Integer => "INTEGER",
-                Self::Double => "DOUBLE",
-                Self::Boolean => "BOOLEAN",
-                Self::Struct => "STRUCT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataType, ["STRING", "INTEGER", "DOUBLE", "BOOLEAN", "STRUCT"]);
 
-    /// Allowed values of `DataTypeSpec`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataTypeSpec {
         /// `AWS/ALARM_STATE`
         AwsAlarmState,
     }
 
-    impl crate::value::CfnEnum for DataTypeSpec {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsAlarmState => "AWS/ALARM_STATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataTypeSpec, ["AWS/ALARM_STATE"]);
 
-    /// Allowed values of `TypeName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TypeName {
         /// `Measurement`
         Measurement,
@@ -1436,20 +1233,10 @@ pub mod asset_model {
         Metric,
     }
 
-    impl crate::value::CfnEnum for TypeName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Measurement => "Measurement",
-                Self::Attribute => "Attribute",
-                Self::Transform => "Transform",
-                Self::Metric => "Metric",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TypeName, ["Measurement", "Attribute", "Transform", "Metric"]);
 
     /// The type of the asset model (ASSET_MODEL OR COMPONENT_MODEL or INTERFACE)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssetModelType {
         /// `ASSET_MODEL`
         AssetModel,
@@ -1459,16 +1246,7 @@ pub mod asset_model {
         Interface,
     }
 
-    impl crate::value::CfnEnum for AssetModelType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AssetModel => "ASSET_MODEL",
-                Self::ComponentModel => "COMPONENT_MODEL",
-                Self::Interface => "INTERFACE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssetModelType, ["ASSET_MODEL", "COMPONENT_MODEL", "INTERFACE"]);
 }
 
 /// Resource schema for AWS::IoTSiteWise::ComputationModel.
@@ -1500,7 +1278,6 @@ pub struct ComputationModel {
 
 impl ComputationModel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(computation_model_configuration: crate::cfn::iotsitewise::computation_model::ComputationModelConfiguration, computation_model_data_binding: ::std::collections::BTreeMap<::std::string::String, crate::cfn::iotsitewise::computation_model::ComputationModelDataBindingValue>, computation_model_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             computation_model_configuration,
@@ -1512,51 +1289,39 @@ impl ComputationModel {
     }
 }
 
-impl crate::resource::Resource for ComputationModel {
-    const TYPE: &'static str = "AWS::IoTSiteWise::ComputationModel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COMPUTATION_MODEL_SHAPE)
+crate::resource::props! {
+    resource ComputationModel = "AWS::IoTSiteWise::ComputationModel", shape: Some(&COMPUTATION_MODEL_SHAPE);
+    req {
+        computation_model_configuration = "ComputationModelConfiguration",
+        computation_model_data_binding = "ComputationModelDataBinding",
+        computation_model_name = "ComputationModelName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ComputationModelConfiguration", self.computation_model_configuration);
-        p.set("ComputationModelDataBinding", self.computation_model_data_binding);
-        p.set_opt("ComputationModelDescription", self.computation_model_description);
-        p.set("ComputationModelName", self.computation_model_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        computation_model_description = "ComputationModelDescription",
+        tags = "Tags",
     }
 }
 
-static COMPUTATION_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ComputationModelConfiguration", crate::resource::Rule { shape: Some(&self::computation_model::COMPUTATION_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ComputationModelDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\-#$*!@]+$")), ..crate::resource::Rule::NONE }),
-        ("ComputationModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\-#$*!@]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::computation_model::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COMPUTATION_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComputationModelConfiguration", crate::resource::Rule { shape: Some(&self::computation_model::COMPUTATION_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ComputationModelDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\-#$*!@]+$")), ..crate::resource::Rule::NONE }),
+    ("ComputationModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\-#$*!@]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ComputationModel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ComputationModel> {
-    /// `Fn::GetAtt` `ComputationModelArn`.
-    #[inline]
-    pub fn attr_computation_model_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ComputationModelArn")
-    }
-    /// `Fn::GetAtt` `ComputationModelId`.
-    #[inline]
-    pub fn attr_computation_model_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ComputationModelId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ComputationModelArn`.
+        attr_computation_model_arn: ::std::string::String = "ComputationModelArn",
+        /// `Fn::GetAtt` `ComputationModelId`.
+        attr_computation_model_id: ::std::string::String = "ComputationModelId",
     }
 }
 
 pub mod computation_model {
     //! Nested property types and enums of [`ComputationModel`](super::ComputationModel).
 
-    /// The definition `ComputationModelConfiguration`.
     #[derive(Clone, Default)]
     pub struct ComputationModelConfiguration {
         /// Contains configuration for anomaly detection computation model.
@@ -1565,22 +1330,17 @@ pub mod computation_model {
         pub anomaly_detection: ::std::option::Option<crate::cfn::iotsitewise::computation_model::AnomalyDetectionComputationModelConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ComputationModelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnomalyDetection", self.anomaly_detection);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputationModelConfiguration;
+        opt {
+            anomaly_detection = "AnomalyDetection",
         }
     }
 
-    pub(super) static COMPUTATION_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnomalyDetection", crate::resource::Rule { shape: Some(&ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPUTATION_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnomalyDetection", crate::resource::Rule { shape: Some(&ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AnomalyDetectionComputationModelConfiguration`.
     #[derive(Clone)]
     pub struct AnomalyDetectionComputationModelConfiguration {
         /// Input properties for anomaly detection.
@@ -1595,7 +1355,6 @@ pub mod computation_model {
 
     impl AnomalyDetectionComputationModelConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_properties: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, result_property: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_properties: input_properties.into(),
@@ -1604,24 +1363,19 @@ pub mod computation_model {
         }
     }
 
-    impl crate::resource::ToExpr for AnomalyDetectionComputationModelConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InputProperties", self.input_properties);
-            p.set("ResultProperty", self.result_property);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnomalyDetectionComputationModelConfiguration;
+        req {
+            input_properties = "InputProperties",
+            result_property = "ResultProperty",
         }
     }
 
-    pub(super) static ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputProperties", crate::resource::Rule { min_len: Some(4), max_len: Some(67), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{[a-z][a-z0-9_]*\\}$")), ..crate::resource::Rule::NONE }),
-            ("ResultProperty", crate::resource::Rule { min_len: Some(4), max_len: Some(67), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{[a-z][a-z0-9_]*\\}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputProperties", crate::resource::Rule { min_len: Some(4), max_len: Some(67), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{[a-z][a-z0-9_]*\\}$")), ..crate::resource::Rule::NONE }),
+        ("ResultProperty", crate::resource::Rule { min_len: Some(4), max_len: Some(67), pattern: Some(crate::resource::Pattern::Regex("^\\$\\{[a-z][a-z0-9_]*\\}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ComputationModelDataBindingValue`.
     #[derive(Clone, Default)]
     pub struct ComputationModelDataBindingValue {
         /// Defines an asset model property binding.
@@ -1638,18 +1392,15 @@ pub mod computation_model {
         pub list: ::std::option::Option<::std::vec::Vec<crate::cfn::iotsitewise::computation_model::ComputationModelDataBindingValue>>,
     }
 
-    impl crate::resource::ToExpr for ComputationModelDataBindingValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssetModelProperty", self.asset_model_property);
-            p.set_opt("AssetProperty", self.asset_property);
-            p.set_opt("List", self.list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputationModelDataBindingValue;
+        opt {
+            asset_model_property = "AssetModelProperty",
+            asset_property = "AssetProperty",
+            list = "List",
         }
     }
 
-    /// The definition `AssetModelPropertyBindingValue`.
     #[derive(Clone)]
     pub struct AssetModelPropertyBindingValue {
         /// The ID of the asset model.
@@ -1664,7 +1415,6 @@ pub mod computation_model {
 
     impl AssetModelPropertyBindingValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(asset_model_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, property_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 asset_model_id: asset_model_id.into(),
@@ -1673,17 +1423,14 @@ pub mod computation_model {
         }
     }
 
-    impl crate::resource::ToExpr for AssetModelPropertyBindingValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AssetModelId", self.asset_model_id);
-            p.set("PropertyId", self.property_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetModelPropertyBindingValue;
+        req {
+            asset_model_id = "AssetModelId",
+            property_id = "PropertyId",
         }
     }
 
-    /// The definition `AssetPropertyBindingValue`.
     #[derive(Clone)]
     pub struct AssetPropertyBindingValue {
         /// The ID of the asset.
@@ -1698,7 +1445,6 @@ pub mod computation_model {
 
     impl AssetPropertyBindingValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(asset_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, property_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 asset_id: asset_id.into(),
@@ -1707,22 +1453,13 @@ pub mod computation_model {
         }
     }
 
-    impl crate::resource::ToExpr for AssetPropertyBindingValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AssetId", self.asset_id);
-            p.set("PropertyId", self.property_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssetPropertyBindingValue;
+        req {
+            asset_id = "AssetId",
+            property_id = "PropertyId",
         }
     }
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::IoTSiteWise::Dashboard
@@ -1754,7 +1491,6 @@ pub struct Dashboard {
 
 impl Dashboard {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dashboard_definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dashboard_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dashboard_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dashboard_definition: dashboard_definition.into(),
@@ -1766,44 +1502,33 @@ impl Dashboard {
     }
 }
 
-impl crate::resource::Resource for Dashboard {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Dashboard";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DASHBOARD_SHAPE)
+crate::resource::props! {
+    resource Dashboard = "AWS::IoTSiteWise::Dashboard", shape: Some(&DASHBOARD_SHAPE);
+    req {
+        dashboard_definition = "DashboardDefinition",
+        dashboard_description = "DashboardDescription",
+        dashboard_name = "DashboardName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DashboardDefinition", self.dashboard_definition);
-        p.set("DashboardDescription", self.dashboard_description);
-        p.set("DashboardName", self.dashboard_name);
-        p.set_opt("ProjectId", self.project_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        project_id = "ProjectId",
+        tags = "Tags",
     }
 }
 
-static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DashboardDefinition", crate::resource::Rule { min_len: Some(0), max_len: Some(204800), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("DashboardDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("DashboardName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("ProjectId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DASHBOARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DashboardDefinition", crate::resource::Rule { min_len: Some(0), max_len: Some(204800), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("DashboardDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("DashboardName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("ProjectId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dashboard`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dashboard> {
-    /// `Fn::GetAtt` `DashboardArn`.
-    #[inline]
-    pub fn attr_dashboard_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DashboardArn")
-    }
-    /// `Fn::GetAtt` `DashboardId`.
-    #[inline]
-    pub fn attr_dashboard_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DashboardId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DashboardArn`.
+        attr_dashboard_arn: ::std::string::String = "DashboardArn",
+        /// `Fn::GetAtt` `DashboardId`.
+        attr_dashboard_id: ::std::string::String = "DashboardId",
     }
 }
 
@@ -1844,7 +1569,6 @@ pub struct Dataset {
 
 impl Dataset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dataset_config: ::std::option::Option::None,
@@ -1858,53 +1582,41 @@ impl Dataset {
     }
 }
 
-impl crate::resource::Resource for Dataset {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Dataset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_SHAPE)
+crate::resource::props! {
+    resource Dataset = "AWS::IoTSiteWise::Dataset", shape: Some(&DATASET_SHAPE);
+    req {
+        dataset_name = "DatasetName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DatasetConfig", self.dataset_config);
-        p.set_opt("DatasetDescription", self.dataset_description);
-        p.set("DatasetName", self.dataset_name);
-        p.set_opt("DatasetSource", self.dataset_source);
-        p.set_opt("DatasetType", self.dataset_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WorkspaceName", self.workspace_name);
-        p
+    opt {
+        dataset_config = "DatasetConfig",
+        dataset_description = "DatasetDescription",
+        dataset_source = "DatasetSource",
+        dataset_type = "DatasetType",
+        tags = "Tags",
+        workspace_name = "WorkspaceName",
     }
 }
 
-static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatasetDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\-#$*!@.]+$")), ..crate::resource::Rule::NONE }),
-        ("DatasetSource", crate::resource::Rule { shape: Some(&self::dataset::DATASET_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatasetDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("DatasetName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\-#$*!@.]+$")), ..crate::resource::Rule::NONE }),
+    ("DatasetSource", crate::resource::Rule { shape: Some(&self::dataset::DATASET_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dataset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dataset> {
-    /// `Fn::GetAtt` `DatasetArn`.
-    #[inline]
-    pub fn attr_dataset_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatasetArn")
-    }
-    /// `Fn::GetAtt` `DatasetId`.
-    #[inline]
-    pub fn attr_dataset_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatasetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DatasetArn`.
+        attr_dataset_arn: ::std::string::String = "DatasetArn",
+        /// `Fn::GetAtt` `DatasetId`.
+        attr_dataset_id: ::std::string::String = "DatasetId",
     }
 }
 
 pub mod dataset {
     //! Nested property types and enums of [`Dataset`](super::Dataset).
 
-    /// The definition `DatasetConfig`.
     #[derive(Clone, Default)]
     pub struct DatasetConfig {
         /// The session configuration for a SESSION dataset.
@@ -1913,16 +1625,13 @@ pub mod dataset {
         pub session: ::std::option::Option<crate::cfn::iotsitewise::dataset::SessionConfig>,
     }
 
-    impl crate::resource::ToExpr for DatasetConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Session", self.session);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetConfig;
+        opt {
+            session = "Session",
         }
     }
 
-    /// The definition `SessionConfig`.
     #[derive(Clone)]
     pub struct SessionConfig {
         /// The end time of the session as an ISO 8601 UTC instant, for example 2024-12-31T23:59:59Z.
@@ -1937,7 +1646,6 @@ pub mod dataset {
 
     impl SessionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(session_end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, session_start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 session_end_time: session_end_time.into(),
@@ -1946,17 +1654,14 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for SessionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SessionEndTime", self.session_end_time);
-            p.set("SessionStartTime", self.session_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionConfig;
+        req {
+            session_end_time = "SessionEndTime",
+            session_start_time = "SessionStartTime",
         }
     }
 
-    /// The definition `DatasetSource`.
     #[derive(Clone)]
     pub struct DatasetSource {
         /// The details of the dataset source associated with the dataset.
@@ -1975,7 +1680,6 @@ pub mod dataset {
 
     impl DatasetSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::dataset::SourceFormat>>, source_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::dataset::SourceType>>) -> Self {
             Self {
                 source_detail: ::std::option::Option::None,
@@ -1985,24 +1689,21 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for DatasetSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceDetail", self.source_detail);
-            p.set("SourceFormat", self.source_format);
-            p.set("SourceType", self.source_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetSource;
+        req {
+            source_format = "SourceFormat",
+            source_type = "SourceType",
+        }
+        opt {
+            source_detail = "SourceDetail",
         }
     }
 
-    pub(super) static DATASET_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceDetail", crate::resource::Rule { shape: Some(&SOURCE_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceDetail", crate::resource::Rule { shape: Some(&SOURCE_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SourceDetail`.
     #[derive(Clone, Default)]
     pub struct SourceDetail {
         /// Contains details about the Kendra dataset source.
@@ -2011,22 +1712,17 @@ pub mod dataset {
         pub kendra: ::std::option::Option<crate::cfn::iotsitewise::dataset::KendraSourceDetail>,
     }
 
-    impl crate::resource::ToExpr for SourceDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Kendra", self.kendra);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceDetail;
+        opt {
+            kendra = "Kendra",
         }
     }
 
-    pub(super) static SOURCE_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Kendra", crate::resource::Rule { shape: Some(&KENDRA_SOURCE_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Kendra", crate::resource::Rule { shape: Some(&KENDRA_SOURCE_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KendraSourceDetail`.
     #[derive(Clone)]
     pub struct KendraSourceDetail {
         /// The knowledgeBaseArn details for the Kendra dataset source.
@@ -2041,7 +1737,6 @@ pub mod dataset {
 
     impl KendraSourceDetail {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(knowledge_base_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 knowledge_base_arn: knowledge_base_arn.into(),
@@ -2050,25 +1745,21 @@ pub mod dataset {
         }
     }
 
-    impl crate::resource::ToExpr for KendraSourceDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KnowledgeBaseArn", self.knowledge_base_arn);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KendraSourceDetail;
+        req {
+            knowledge_base_arn = "KnowledgeBaseArn",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static KENDRA_SOURCE_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KnowledgeBaseArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KENDRA_SOURCE_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KnowledgeBaseArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The format of the dataset source associated with the dataset.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceFormat {
         /// `KNOWLEDGE_BASE`
         KnowledgeBase,
@@ -2076,18 +1767,10 @@ pub mod dataset {
         Timeseries,
     }
 
-    impl crate::value::CfnEnum for SourceFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KnowledgeBase => "KNOWLEDGE_BASE",
-                Self::Timeseries => "TIMESERIES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceFormat, ["KNOWLEDGE_BASE", "TIMESERIES"]);
 
     /// The type of data source for the dataset.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `KENDRA`
         Kendra,
@@ -2095,18 +1778,10 @@ pub mod dataset {
         Sitewise,
     }
 
-    impl crate::value::CfnEnum for SourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kendra => "KENDRA",
-                Self::Sitewise => "SITEWISE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceType, ["KENDRA", "SITEWISE"]);
 
     /// The type of the dataset.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `SESSION`
         Session,
@@ -2116,16 +1791,7 @@ pub mod dataset {
         External,
     }
 
-    impl crate::value::CfnEnum for DatasetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Session => "SESSION",
-                Self::Curated => "CURATED",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatasetType, ["SESSION", "CURATED", "EXTERNAL"]);
 }
 
 /// Resource schema for AWS::IoTSiteWise::Gateway
@@ -2157,7 +1823,6 @@ pub struct Gateway {
 
 impl Gateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(gateway_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, gateway_platform: crate::cfn::iotsitewise::gateway::GatewayPlatform) -> Self {
         Self {
             gateway_capability_summaries: ::std::option::Option::None,
@@ -2169,38 +1834,30 @@ impl Gateway {
     }
 }
 
-impl crate::resource::Resource for Gateway {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Gateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GATEWAY_SHAPE)
+crate::resource::props! {
+    resource Gateway = "AWS::IoTSiteWise::Gateway", shape: Some(&GATEWAY_SHAPE);
+    req {
+        gateway_name = "GatewayName",
+        gateway_platform = "GatewayPlatform",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("GatewayCapabilitySummaries", self.gateway_capability_summaries);
-        p.set("GatewayName", self.gateway_name);
-        p.set("GatewayPlatform", self.gateway_platform);
-        p.set_opt("GatewayVersion", self.gateway_version);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        gateway_capability_summaries = "GatewayCapabilitySummaries",
+        gateway_version = "GatewayVersion",
+        tags = "Tags",
     }
 }
 
-static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GatewayName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("GatewayPlatform", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_PLATFORM_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GatewayVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GatewayName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("GatewayPlatform", crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_PLATFORM_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GatewayVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Gateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Gateway> {
-    /// `Fn::GetAtt` `GatewayId`.
-    #[inline]
-    pub fn attr_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GatewayId`.
+        attr_gateway_id: ::std::string::String = "GatewayId",
     }
 }
 
@@ -2222,7 +1879,6 @@ pub mod gateway {
 
     impl GatewayCapabilitySummary {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capability_namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 capability_configuration: ::std::option::Option::None,
@@ -2231,13 +1887,13 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayCapabilitySummary {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapabilityConfiguration", self.capability_configuration);
-            p.set("CapabilityNamespace", self.capability_namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayCapabilitySummary;
+        req {
+            capability_namespace = "CapabilityNamespace",
+        }
+        opt {
+            capability_configuration = "CapabilityConfiguration",
         }
     }
 
@@ -2254,22 +1910,18 @@ pub mod gateway {
         pub siemens_ie: ::std::option::Option<crate::cfn::iotsitewise::gateway::SiemensIe>,
     }
 
-    impl crate::resource::ToExpr for GatewayPlatform {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GreengrassV2", self.greengrass_v2);
-            p.set_opt("SiemensIE", self.siemens_ie);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayPlatform;
+        opt {
+            greengrass_v2 = "GreengrassV2",
+            siemens_ie = "SiemensIE",
         }
     }
 
-    pub(super) static GATEWAY_PLATFORM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GreengrassV2", crate::resource::Rule { shape: Some(&GREENGRASS_V2_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SiemensIE", crate::resource::Rule { shape: Some(&SIEMENS_IE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GATEWAY_PLATFORM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GreengrassV2", crate::resource::Rule { shape: Some(&GREENGRASS_V2_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SiemensIE", crate::resource::Rule { shape: Some(&SIEMENS_IE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the CoreDeviceThingName of AWS IoT Greengrass Group V2 that the gateway runs on.
     #[derive(Clone)]
@@ -2286,7 +1938,6 @@ pub mod gateway {
 
     impl GreengrassV2 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(core_device_thing_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 core_device_operating_system: ::std::option::Option::None,
@@ -2295,21 +1946,19 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for GreengrassV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CoreDeviceOperatingSystem", self.core_device_operating_system);
-            p.set("CoreDeviceThingName", self.core_device_thing_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GreengrassV2;
+        req {
+            core_device_thing_name = "CoreDeviceThingName",
+        }
+        opt {
+            core_device_operating_system = "CoreDeviceOperatingSystem",
         }
     }
 
-    pub(super) static GREENGRASS_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CoreDeviceThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GREENGRASS_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CoreDeviceThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the IotCoreThingName of AWS IoT Thing that the gateway runs on.
     #[derive(Clone)]
@@ -2322,7 +1971,6 @@ pub mod gateway {
 
     impl SiemensIe {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(iot_core_thing_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 iot_core_thing_name: iot_core_thing_name.into(),
@@ -2330,23 +1978,19 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for SiemensIe {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IotCoreThingName", self.iot_core_thing_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SiemensIe;
+        req {
+            iot_core_thing_name = "IotCoreThingName",
         }
     }
 
-    pub(super) static SIEMENS_IE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IotCoreThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIEMENS_IE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IotCoreThingName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The operating system of the core device in AWS IoT Greengrass V2.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CoreDeviceOperatingSystem {
         /// `LINUX_AARCH64`
         LinuxAarch64,
@@ -2356,16 +2000,7 @@ pub mod gateway {
         WindowsAmd64,
     }
 
-    impl crate::value::CfnEnum for CoreDeviceOperatingSystem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LinuxAarch64 => "LINUX_AARCH64",
-                Self::LinuxAmd64 => "LINUX_AMD64",
-                Self::WindowsAmd64 => "WINDOWS_AMD64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CoreDeviceOperatingSystem, ["LINUX_AARCH64", "LINUX_AMD64", "WINDOWS_AMD64"]);
 }
 
 /// Resource schema for AWS::IoTSiteWise::Pipeline. A pipeline defines a directed acyclic graph (DAG) of compute nodes, where each node references a task definition and can declare dependencies on other nodes.
@@ -2401,7 +2036,6 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(computations: ::std::vec::Vec<crate::cfn::iotsitewise::pipeline::ComputeNode>, pipeline_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             computations,
@@ -2414,46 +2048,35 @@ impl Pipeline {
     }
 }
 
-impl crate::resource::Resource for Pipeline {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Pipeline";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PIPELINE_SHAPE)
+crate::resource::props! {
+    resource Pipeline = "AWS::IoTSiteWise::Pipeline", shape: Some(&PIPELINE_SHAPE);
+    req {
+        computations = "Computations",
+        pipeline_name = "PipelineName",
+        workspace_name = "WorkspaceName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Computations", self.computations);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnvironmentVariables", self.environment_variables);
-        p.set("PipelineName", self.pipeline_name);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkspaceName", self.workspace_name);
-        p
+    opt {
+        description = "Description",
+        environment_variables = "EnvironmentVariables",
+        tags = "Tags",
     }
 }
 
-static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Computations", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::COMPUTE_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("PipelineName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Computations", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::COMPUTE_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("PipelineName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Pipeline`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Pipeline> {
-    /// `Fn::GetAtt` `PipelineArn`.
-    #[inline]
-    pub fn attr_pipeline_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PipelineArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PipelineArn`.
+        attr_pipeline_arn: ::std::string::String = "PipelineArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -2483,7 +2106,6 @@ pub mod pipeline {
 
     impl ComputeNode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(compute_node_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, task_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 compute_node_name: compute_node_name.into(),
@@ -2494,32 +2116,23 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for ComputeNode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ComputeNodeName", self.compute_node_name);
-            p.set_opt("DependsOn", self.depends_on);
-            p.set_opt("EnvironmentVariables", self.environment_variables);
-            p.set("TaskName", self.task_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeNode;
+        req {
+            compute_node_name = "ComputeNodeName",
+            task_name = "TaskName",
+        }
+        opt {
+            depends_on = "DependsOn",
+            environment_variables = "EnvironmentVariables",
         }
     }
 
-    pub(super) static COMPUTE_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComputeNodeName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("DependsOn", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TaskName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPUTE_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComputeNodeName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("DependsOn", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TaskName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::IoTSiteWise::Portal
@@ -2571,7 +2184,6 @@ pub struct Portal {
 
 impl Portal {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(portal_contact_email: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, portal_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             alarms: ::std::option::Option::None,
@@ -2588,61 +2200,44 @@ impl Portal {
     }
 }
 
-impl crate::resource::Resource for Portal {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Portal";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PORTAL_SHAPE)
+crate::resource::props! {
+    resource Portal = "AWS::IoTSiteWise::Portal", shape: Some(&PORTAL_SHAPE);
+    req {
+        portal_contact_email = "PortalContactEmail",
+        portal_name = "PortalName",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Alarms", self.alarms);
-        p.set_opt("NotificationSenderEmail", self.notification_sender_email);
-        p.set_opt("PortalAuthMode", self.portal_auth_mode);
-        p.set("PortalContactEmail", self.portal_contact_email);
-        p.set_opt("PortalDescription", self.portal_description);
-        p.set("PortalName", self.portal_name);
-        p.set_opt("PortalType", self.portal_type);
-        p.set_opt("PortalTypeConfiguration", self.portal_type_configuration);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        alarms = "Alarms",
+        notification_sender_email = "NotificationSenderEmail",
+        portal_auth_mode = "PortalAuthMode",
+        portal_description = "PortalDescription",
+        portal_type = "PortalType",
+        portal_type_configuration = "PortalTypeConfiguration",
+        tags = "Tags",
     }
 }
 
-static PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Alarms", crate::resource::Rule { shape: Some(&self::portal::ALARMS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("NotificationSenderEmail", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\.\\+]+@[a-zA-Z0-9_\\-\\.\\+]+\\.[a-zA-Z]{2,}$")), ..crate::resource::Rule::NONE }),
-        ("PortalContactEmail", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\.\\+]+@[a-zA-Z0-9_\\-\\.\\+]+\\.[a-zA-Z]{2,}$")), ..crate::resource::Rule::NONE }),
-        ("PortalDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("PortalName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PORTAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Alarms", crate::resource::Rule { shape: Some(&self::portal::ALARMS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("NotificationSenderEmail", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\.\\+]+@[a-zA-Z0-9_\\-\\.\\+]+\\.[a-zA-Z]{2,}$")), ..crate::resource::Rule::NONE }),
+    ("PortalContactEmail", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-\\.\\+]+@[a-zA-Z0-9_\\-\\.\\+]+\\.[a-zA-Z]{2,}$")), ..crate::resource::Rule::NONE }),
+    ("PortalDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("PortalName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Portal`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Portal> {
-    /// `Fn::GetAtt` `PortalArn`.
-    #[inline]
-    pub fn attr_portal_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalArn")
-    }
-    /// `Fn::GetAtt` `PortalClientId`.
-    #[inline]
-    pub fn attr_portal_client_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalClientId")
-    }
-    /// `Fn::GetAtt` `PortalId`.
-    #[inline]
-    pub fn attr_portal_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalId")
-    }
-    /// `Fn::GetAtt` `PortalStartUrl`.
-    #[inline]
-    pub fn attr_portal_start_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PortalStartUrl")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PortalArn`.
+        attr_portal_arn: ::std::string::String = "PortalArn",
+        /// `Fn::GetAtt` `PortalClientId`.
+        attr_portal_client_id: ::std::string::String = "PortalClientId",
+        /// `Fn::GetAtt` `PortalId`.
+        attr_portal_id: ::std::string::String = "PortalId",
+        /// `Fn::GetAtt` `PortalStartUrl`.
+        attr_portal_start_url: ::std::string::String = "PortalStartUrl",
     }
 }
 
@@ -2662,22 +2257,18 @@ pub mod portal {
         pub notification_lambda_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Alarms {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlarmRoleArn", self.alarm_role_arn);
-            p.set_opt("NotificationLambdaArn", self.notification_lambda_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Alarms;
+        opt {
+            alarm_role_arn = "AlarmRoleArn",
+            notification_lambda_arn = "NotificationLambdaArn",
         }
     }
 
-    pub(super) static ALARMS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlarmRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), ..crate::resource::Rule::NONE }),
-            ("NotificationLambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALARMS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AlarmRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$")), ..crate::resource::Rule::NONE }),
+        ("NotificationLambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Container associated a certain PortalType.
     #[derive(Clone)]
@@ -2690,7 +2281,6 @@ pub mod portal {
 
     impl PortalTypeEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(portal_tools: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 portal_tools: portal_tools.into(),
@@ -2698,17 +2288,15 @@ pub mod portal {
         }
     }
 
-    impl crate::resource::ToExpr for PortalTypeEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PortalTools", self.portal_tools);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortalTypeEntry;
+        req {
+            portal_tools = "PortalTools",
         }
     }
 
     /// The service to use to authenticate users to the portal. Choose from SSO or IAM. You can't change this value after you create a portal.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PortalAuthMode {
         /// `IAM`
         Iam,
@@ -2716,18 +2304,10 @@ pub mod portal {
         Sso,
     }
 
-    impl crate::value::CfnEnum for PortalAuthMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Iam => "IAM",
-                Self::Sso => "SSO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PortalAuthMode, ["IAM", "SSO"]);
 
     /// The type of portal
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PortalType {
         /// `SITEWISE_PORTAL_V1`
         SitewisePortalV1,
@@ -2735,15 +2315,7 @@ pub mod portal {
         SitewisePortalV2,
     }
 
-    impl crate::value::CfnEnum for PortalType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SitewisePortalV1 => "SITEWISE_PORTAL_V1",
-                Self::SitewisePortalV2 => "SITEWISE_PORTAL_V2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PortalType, ["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"]);
 }
 
 /// Resource schema for AWS::IoTSiteWise::Project
@@ -2775,7 +2347,6 @@ pub struct Project {
 
 impl Project {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(portal_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, project_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             asset_ids: ::std::option::Option::None,
@@ -2787,43 +2358,32 @@ impl Project {
     }
 }
 
-impl crate::resource::Resource for Project {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Project";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROJECT_SHAPE)
+crate::resource::props! {
+    resource Project = "AWS::IoTSiteWise::Project", shape: Some(&PROJECT_SHAPE);
+    req {
+        portal_id = "PortalId",
+        project_name = "ProjectName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssetIds", self.asset_ids);
-        p.set("PortalId", self.portal_id);
-        p.set_opt("ProjectDescription", self.project_description);
-        p.set("ProjectName", self.project_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        asset_ids = "AssetIds",
+        project_description = "ProjectDescription",
+        tags = "Tags",
     }
 }
 
-static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PortalId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Unsupported("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("ProjectDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PortalId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("ProjectDescription", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Project`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Project> {
-    /// `Fn::GetAtt` `ProjectArn`.
-    #[inline]
-    pub fn attr_project_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectArn")
-    }
-    /// `Fn::GetAtt` `ProjectId`.
-    #[inline]
-    pub fn attr_project_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProjectId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ProjectArn`.
+        attr_project_arn: ::std::string::String = "ProjectArn",
+        /// `Fn::GetAtt` `ProjectId`.
+        attr_project_id: ::std::string::String = "ProjectId",
     }
 }
 
@@ -2856,7 +2416,6 @@ pub struct Task {
 
 impl Task {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(task_configuration: crate::cfn::iotsitewise::task::TaskConfiguration, task_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2868,57 +2427,39 @@ impl Task {
     }
 }
 
-impl crate::resource::Resource for Task {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Task";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TASK_SHAPE)
+crate::resource::props! {
+    resource Task = "AWS::IoTSiteWise::Task", shape: Some(&TASK_SHAPE);
+    req {
+        task_configuration = "TaskConfiguration",
+        task_name = "TaskName",
+        workspace_name = "WorkspaceName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Tags", self.tags);
-        p.set("TaskConfiguration", self.task_configuration);
-        p.set("TaskName", self.task_name);
-        p.set("WorkspaceName", self.workspace_name);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::task::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TaskConfiguration", crate::resource::Rule { shape: Some(&self::task::TASK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TaskName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TaskConfiguration", crate::resource::Rule { shape: Some(&self::task::TASK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TaskName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Task`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Task> {
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TaskArn`.
-    #[inline]
-    pub fn attr_task_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TaskArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TaskArn`.
+        attr_task_arn: ::std::string::String = "TaskArn",
     }
 }
 
 pub mod task {
     //! Nested property types and enums of [`Task`](super::Task).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// The task execution configuration.
     #[derive(Clone)]
@@ -2939,20 +2480,16 @@ pub mod task {
         }
     }
 
-    impl crate::resource::ToExpr for TaskConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContainerTaskConfiguration", self.container_task_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested TaskConfiguration;
+        req {
+            container_task_configuration = "ContainerTaskConfiguration",
         }
     }
 
-    pub(super) static TASK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContainerTaskConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_TASK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TASK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContainerTaskConfiguration", crate::resource::Rule { shape: Some(&CONTAINER_TASK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for running a custom container image on managed compute.
     #[derive(Clone)]
@@ -2997,7 +2534,6 @@ pub mod task {
 
     impl ContainerTaskConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ecr_uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, processing_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::task::ProcessingType>>, processing_unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::task::ProcessingUnit>>, task_execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 command: ::std::option::Option::None,
@@ -3013,32 +2549,30 @@ pub mod task {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerTaskConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set("EcrUri", self.ecr_uri);
-            p.set_opt("EnvironmentVariables", self.environment_variables);
-            p.set_opt("EphemeralStorageConfiguration", self.ephemeral_storage_configuration);
-            p.set_opt("Mounts", self.mounts);
-            p.set("ProcessingType", self.processing_type);
-            p.set("ProcessingUnit", self.processing_unit);
-            p.set("TaskExecutionRole", self.task_execution_role);
-            p.set_opt("TimeoutSeconds", self.timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerTaskConfiguration;
+        req {
+            ecr_uri = "EcrUri",
+            processing_type = "ProcessingType",
+            processing_unit = "ProcessingUnit",
+            task_execution_role = "TaskExecutionRole",
+        }
+        opt {
+            command = "Command",
+            environment_variables = "EnvironmentVariables",
+            ephemeral_storage_configuration = "EphemeralStorageConfiguration",
+            mounts = "Mounts",
+            timeout_seconds = "TimeoutSeconds",
         }
     }
 
-    pub(super) static CONTAINER_TASK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EcrUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^((\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.[a-z.]+)|public\\.ecr\\.aws/[a-z][a-z0-9]+([._-][a-z0-9]+)*)/[a-z0-9]+((\\.||__|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.||__|__|-+)[a-z0-9]+)*)*(:[a-zA-Z0-9._-]+|@sha256:[a-f0-9]{64})?$")), ..crate::resource::Rule::NONE }),
-            ("EphemeralStorageConfiguration", crate::resource::Rule { shape: Some(&EPHEMERAL_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Mounts", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MOUNT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TaskExecutionRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:iam::[0-9]+:role/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_TASK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EcrUri", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^((\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.[a-z.]+)|public\\.ecr\\.aws/[a-z][a-z0-9]+([._-][a-z0-9]+)*)/[a-z0-9]+((\\.||__|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.||__|__|-+)[a-z0-9]+)*)*(:[a-zA-Z0-9._-]+|@sha256:[a-f0-9]{64})?$")), ..crate::resource::Rule::NONE }),
+        ("EphemeralStorageConfiguration", crate::resource::Rule { shape: Some(&EPHEMERAL_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Mounts", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MOUNT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TaskExecutionRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w+=\\/,.@-]+:iam::[0-9]+:role/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for ephemeral storage attached to the container task.
     #[derive(Clone)]
@@ -3055,7 +2589,6 @@ pub mod task {
 
     impl EphemeralStorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(storage_class: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::task::StorageClass>>, storage_size_in_gib: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 storage_class: storage_class.into(),
@@ -3064,21 +2597,17 @@ pub mod task {
         }
     }
 
-    impl crate::resource::ToExpr for EphemeralStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StorageClass", self.storage_class);
-            p.set("StorageSizeInGiB", self.storage_size_in_gib);
-            p.into_expr()
+    crate::resource::props! {
+        nested EphemeralStorageConfiguration;
+        req {
+            storage_class = "StorageClass",
+            storage_size_in_gib = "StorageSizeInGiB",
         }
     }
 
-    pub(super) static EPHEMERAL_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StorageSizeInGiB", crate::resource::Rule { min: Some(1.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPHEMERAL_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StorageSizeInGiB", crate::resource::Rule { min: Some(1.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Attaches a data source to the container filesystem for a task at a customer-supplied relative path under the service-owned mount root.
     #[derive(Clone)]
@@ -3103,7 +2632,6 @@ pub mod task {
 
     impl Mount {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, relative_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: crate::cfn::iotsitewise::task::MountSource, storage_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::task::StorageType>>) -> Self {
             Self {
                 name: name.into(),
@@ -3114,25 +2642,21 @@ pub mod task {
         }
     }
 
-    impl crate::resource::ToExpr for Mount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("RelativePath", self.relative_path);
-            p.set("Source", self.source);
-            p.set("StorageType", self.storage_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Mount;
+        req {
+            name = "Name",
+            relative_path = "RelativePath",
+            source = "Source",
+            storage_type = "StorageType",
         }
     }
 
-    pub(super) static MOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("RelativePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^((?!.*(^|/)\\.\\.?(/|$))(?!.*//)[a-zA-Z0-9._-][a-zA-Z0-9._/-]*[a-zA-Z0-9._-]|[a-zA-Z0-9_-])$")), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { shape: Some(&MOUNT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("RelativePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^((?!.*(^|/)\\.\\.?(/|$))(?!.*//)[a-zA-Z0-9._-][a-zA-Z0-9._/-]*[a-zA-Z0-9._-]|[a-zA-Z0-9_-])$")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { shape: Some(&MOUNT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The data source configuration for a mount.
     #[derive(Clone)]
@@ -3153,20 +2677,16 @@ pub mod task {
         }
     }
 
-    impl crate::resource::ToExpr for MountSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3AccessPoint", self.s3_access_point);
-            p.into_expr()
+    crate::resource::props! {
+        nested MountSource;
+        req {
+            s3_access_point = "S3AccessPoint",
         }
     }
 
-    pub(super) static MOUNT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3AccessPoint", crate::resource::Rule { shape: Some(&S3_ACCESS_POINT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MOUNT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3AccessPoint", crate::resource::Rule { shape: Some(&S3_ACCESS_POINT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures a mount that reads from an Amazon S3 access point.
     #[derive(Clone)]
@@ -3183,7 +2703,6 @@ pub mod task {
 
     impl S3AccessPointSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(access_point_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_point_arn: access_point_arn.into(),
@@ -3192,25 +2711,23 @@ pub mod task {
         }
     }
 
-    impl crate::resource::ToExpr for S3AccessPointSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccessPointArn", self.access_point_arn);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3AccessPointSource;
+        req {
+            access_point_arn = "AccessPointArn",
+        }
+        opt {
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static S3_ACCESS_POINT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessPointArn", crate::resource::Rule { min_len: Some(4), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:s3:[a-z0-9-]*:\\d{12}:accesspoint[/:][a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_ACCESS_POINT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessPointArn", crate::resource::Rule { min_len: Some(4), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-cn|-us-gov)?:s3:[a-z0-9-]*:\\d{12}:accesspoint[/:][a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The storage type that determines I/O performance characteristics. Family name indicates workload pattern, level number indicates performance within that family.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `STANDARD_1`
         Standard1,
@@ -3222,36 +2739,19 @@ pub mod task {
         Throughput2,
     }
 
-    impl crate::value::CfnEnum for StorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard1 => "STANDARD_1",
-                Self::Standard2 => "STANDARD_2",
-                Self::Throughput1 => "THROUGHPUT_1",
-                Self::Throughput2 => "THROUGHPUT_2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageClass, ["STANDARD_1", "STANDARD_2", "THROUGHPUT_1", "THROUGHPUT_2"]);
 
     /// The type of storage used for the mount inside the container.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageType {
         /// `SHARED_STORAGE`
         SharedStorage,
     }
 
-    impl crate::value::CfnEnum for StorageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SharedStorage => "SHARED_STORAGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageType, ["SHARED_STORAGE"]);
 
     /// The processing type for compute resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProcessingType {
         /// `GENERIC_COMPUTE_PROCESSING`
         GenericComputeProcessing,
@@ -3259,18 +2759,10 @@ pub mod task {
         HardwareAcceleratedProcessing,
     }
 
-    impl crate::value::CfnEnum for ProcessingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GenericComputeProcessing => "GENERIC_COMPUTE_PROCESSING",
-                Self::HardwareAcceleratedProcessing => "HARDWARE_ACCELERATED_PROCESSING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProcessingType, ["GENERIC_COMPUTE_PROCESSING", "HARDWARE_ACCELERATED_PROCESSING"]);
 
     /// The processing unit allocation that determines vCPU, memory, and GPU resources.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProcessingUnit {
         /// `UNITS_2`
         Units2,
@@ -3302,27 +2794,7 @@ pub mod task {
         Units96,
     }
 
-    impl crate::value::CfnEnum for ProcessingUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Units2 => "UNITS_2",
-                Self::Units4 => "UNITS_4",
-                Self::Units8 => "UNITS_8",
-                Self::Units12 => "UNITS_12",
-                Self::Units16 => "UNITS_16",
-                Self::Units24 => "UNITS_24",
-                Self::Units32 => "UNITS_32",
-                Self::Units36 => "UNITS_36",
-                Self::Units48 => "UNITS_48",
-                Self::Units60 => "UNITS_60",
-                Self::Units64 => "UNITS_64",
-                Self::Units72 => "UNITS_72",
-                Self::Units84 => "UNITS_84",
-                Self::Units96 => "UNITS_96",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProcessingUnit, ["UNITS_2", "UNITS_4", "UNITS_8", "UNITS_12", "UNITS_16", "UNITS_24", "UNITS_32", "UNITS_36", "UNITS_48", "UNITS_60", "UNITS_64", "UNITS_72", "UNITS_84", "UNITS_96"]);
 }
 
 /// Represents an AWS IoT SiteWise workspace that provides logical isolation for tasks and pipelines.
@@ -3354,7 +2826,6 @@ pub struct Workspace {
 
 impl Workspace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(encryption_configuration: crate::cfn::iotsitewise::workspace::EncryptionConfiguration, workspace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             encryption_configuration,
@@ -3366,54 +2837,37 @@ impl Workspace {
     }
 }
 
-impl crate::resource::Resource for Workspace {
-    const TYPE: &'static str = "AWS::IoTSiteWise::Workspace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKSPACE_SHAPE)
+crate::resource::props! {
+    resource Workspace = "AWS::IoTSiteWise::Workspace", shape: Some(&WORKSPACE_SHAPE);
+    req {
+        encryption_configuration = "EncryptionConfiguration",
+        workspace_name = "WorkspaceName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WorkspaceDescription", self.workspace_description);
-        p.set("WorkspaceName", self.workspace_name);
-        p
+    opt {
+        kms_key_id = "KmsKeyId",
+        tags = "Tags",
+        workspace_description = "WorkspaceDescription",
     }
 }
 
-static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::workspace::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkspaceDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
-        ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkspaceDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0000-\\u001F\\u007F]+$")), ..crate::resource::Rule::NONE }),
+    ("WorkspaceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workspace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workspace> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `WorkspaceArn`.
-    #[inline]
-    pub fn attr_workspace_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkspaceArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `WorkspaceArn`.
+        attr_workspace_arn: ::std::string::String = "WorkspaceArn",
     }
 }
 
@@ -3431,7 +2885,6 @@ pub mod workspace {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotsitewise::workspace::EncryptionType>>) -> Self {
             Self {
                 encryption_type: encryption_type.into(),
@@ -3439,24 +2892,15 @@ pub mod workspace {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionType", self.encryption_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            encryption_type = "EncryptionType",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of encryption.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `SITEWISE_DEFAULT_ENCRYPTION`
         SitewiseDefaultEncryption,
@@ -3464,13 +2908,5 @@ pub mod workspace {
         KmsBasedEncryption,
     }
 
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SitewiseDefaultEncryption => "SITEWISE_DEFAULT_ENCRYPTION",
-                Self::KmsBasedEncryption => "KMS_BASED_ENCRYPTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionType, ["SITEWISE_DEFAULT_ENCRYPTION", "KMS_BASED_ENCRYPTION"]);
 }

@@ -28,30 +28,27 @@ impl FlowTemplate {
     }
 }
 
-impl crate::resource::Resource for FlowTemplate {
-    const TYPE: &'static str = "AWS::IoTThingsGraph::FlowTemplate";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CompatibleNamespaceVersion", self.compatible_namespace_version);
-        p.set("Definition", self.definition);
-        p
+crate::resource::props! {
+    resource FlowTemplate = "AWS::IoTThingsGraph::FlowTemplate", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        definition = "Definition",
+    }
+    opt {
+        compatible_namespace_version = "CompatibleNamespaceVersion",
     }
 }
 
 /// Attributes of [`FlowTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FlowTemplate> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod flow_template {
     //! Nested property types and enums of [`FlowTemplate`](super::FlowTemplate).
 
-    /// The definition `DefinitionDocument`.
     #[derive(Clone)]
     pub struct DefinitionDocument {
         /// CloudFormation property `Language`; required.
@@ -62,7 +59,6 @@ pub mod flow_template {
 
     impl DefinitionDocument {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(language: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 language: language.into(),
@@ -71,13 +67,11 @@ pub mod flow_template {
         }
     }
 
-    impl crate::resource::ToExpr for DefinitionDocument {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Language", self.language);
-            p.set("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefinitionDocument;
+        req {
+            language = "Language",
+            text = "Text",
         }
     }
 }

@@ -53,7 +53,6 @@ pub struct ComponentType {
 
 impl ComponentType {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(component_type_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             component_type_id: component_type_id.into(),
@@ -70,74 +69,53 @@ impl ComponentType {
     }
 }
 
-impl crate::resource::Resource for ComponentType {
-    const TYPE: &'static str = "AWS::IoTTwinMaker::ComponentType";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COMPONENT_TYPE_SHAPE)
+crate::resource::props! {
+    resource ComponentType = "AWS::IoTTwinMaker::ComponentType", shape: Some(&COMPONENT_TYPE_SHAPE);
+    req {
+        component_type_id = "ComponentTypeId",
+        workspace_id = "WorkspaceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ComponentTypeId", self.component_type_id);
-        p.set_opt("CompositeComponentTypes", self.composite_component_types);
-        p.set_opt("Description", self.description);
-        p.set_opt("ExtendsFrom", self.extends_from);
-        p.set_opt("Functions", self.functions);
-        p.set_opt("IsSingleton", self.is_singleton);
-        p.set_opt("PropertyDefinitions", self.property_definitions);
-        p.set_opt("PropertyGroups", self.property_groups);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkspaceId", self.workspace_id);
-        p
+    opt {
+        composite_component_types = "CompositeComponentTypes",
+        description = "Description",
+        extends_from = "ExtendsFrom",
+        functions = "Functions",
+        is_singleton = "IsSingleton",
+        property_definitions = "PropertyDefinitions",
+        property_groups = "PropertyGroups",
+        tags = "Tags",
     }
 }
 
-static COMPONENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ComponentTypeId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_\\.\\-0-9:]+")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("ExtendsFrom", crate::resource::Rule { min_items: Some(1), max_items: Some(256), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_\\.\\-0-9:]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COMPONENT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComponentTypeId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_\\.\\-0-9:]+")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("ExtendsFrom", crate::resource::Rule { min_items: Some(1), max_items: Some(256), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_\\.\\-0-9:]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ComponentType`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ComponentType> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDateTime`.
-    #[inline]
-    pub fn attr_creation_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDateTime")
-    }
-    /// `Fn::GetAtt` `IsAbstract`.
-    #[inline]
-    pub fn attr_is_abstract(self) -> crate::value::Val<bool> {
-        self.__get_att("IsAbstract")
-    }
-    /// `Fn::GetAtt` `IsSchemaInitialized`.
-    #[inline]
-    pub fn attr_is_schema_initialized(self) -> crate::value::Val<bool> {
-        self.__get_att("IsSchemaInitialized")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdateDateTime`.
-    #[inline]
-    pub fn attr_update_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateDateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDateTime`.
+        attr_creation_date_time: ::std::string::String = "CreationDateTime",
+        /// `Fn::GetAtt` `IsAbstract`.
+        attr_is_abstract: bool = "IsAbstract",
+        /// `Fn::GetAtt` `IsSchemaInitialized`.
+        attr_is_schema_initialized: bool = "IsSchemaInitialized",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: crate::value::Json = "Status",
+        /// `Fn::GetAtt` `UpdateDateTime`.
+        attr_update_date_time: ::std::string::String = "UpdateDateTime",
     }
 }
 
 pub mod component_type {
     //! Nested property types and enums of [`ComponentType`](super::ComponentType).
+
+    pub use crate::cfn::shared::group_iot::{DataValue, GroupType, Relationship, RelationshipValue, Type};
 
     /// An object that sets information about a composite component type.
     #[derive(Clone, Default)]
@@ -148,12 +126,10 @@ pub mod component_type {
         pub component_type_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CompositeComponentType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentTypeId", self.component_type_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompositeComponentType;
+        opt {
+            component_type_id = "ComponentTypeId",
         }
     }
 
@@ -174,14 +150,12 @@ pub mod component_type {
         pub scope: ::std::option::Option<crate::value::Val<crate::cfn::iottwinmaker::component_type::Scope>>,
     }
 
-    impl crate::resource::ToExpr for Function {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImplementedBy", self.implemented_by);
-            p.set_opt("RequiredProperties", self.required_properties);
-            p.set_opt("Scope", self.scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested Function;
+        opt {
+            implemented_by = "ImplementedBy",
+            required_properties = "RequiredProperties",
+            scope = "Scope",
         }
     }
 
@@ -198,17 +172,14 @@ pub mod component_type {
         pub lambda: ::std::option::Option<crate::cfn::iottwinmaker::component_type::LambdaFunction>,
     }
 
-    impl crate::resource::ToExpr for DataConnector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsNative", self.is_native);
-            p.set_opt("Lambda", self.lambda);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataConnector;
+        opt {
+            is_native = "IsNative",
+            lambda = "Lambda",
         }
     }
 
-    /// The definition `LambdaFunction`.
     #[derive(Clone)]
     pub struct LambdaFunction {
         /// CloudFormation property `Arn`; required.
@@ -217,7 +188,6 @@ pub mod component_type {
 
     impl LambdaFunction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -225,12 +195,10 @@ pub mod component_type {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaFunction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaFunction;
+        req {
+            arn = "Arn",
         }
     }
 
@@ -248,7 +216,7 @@ pub mod component_type {
         /// An object that contains the default value.
         ///
         /// CloudFormation property `DefaultValue`.
-        pub default_value: ::std::option::Option<crate::cfn::iottwinmaker::component_type::DataValue>,
+        pub default_value: ::std::option::Option<crate::cfn::shared::group_iot::DataValue>,
         /// A Boolean value that specifies whether the property ID comes from an external data store.
         ///
         /// CloudFormation property `IsExternalId`.
@@ -267,18 +235,16 @@ pub mod component_type {
         pub is_time_series: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for PropertyDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configurations", self.configurations);
-            p.set_opt("DataType", self.data_type);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("IsExternalId", self.is_external_id);
-            p.set_opt("IsRequiredInEntity", self.is_required_in_entity);
-            p.set_opt("IsStoredExternally", self.is_stored_externally);
-            p.set_opt("IsTimeSeries", self.is_time_series);
-            p.into_expr()
+    crate::resource::props! {
+        nested PropertyDefinition;
+        opt {
+            configurations = "Configurations",
+            data_type = "DataType",
+            default_value = "DefaultValue",
+            is_external_id = "IsExternalId",
+            is_required_in_entity = "IsRequiredInEntity",
+            is_stored_externally = "IsStoredExternally",
+            is_time_series = "IsTimeSeries",
         }
     }
 
@@ -288,7 +254,7 @@ pub mod component_type {
         /// The allowed values for this data type.
         ///
         /// CloudFormation property `AllowedValues`.
-        pub allowed_values: ::std::option::Option<::std::vec::Vec<crate::cfn::iottwinmaker::component_type::DataValue>>,
+        pub allowed_values: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_iot::DataValue>>,
         /// The nested type in the data type.
         ///
         /// CloudFormation property `NestedType`.
@@ -296,11 +262,11 @@ pub mod component_type {
         /// A relationship that associates a component with another component.
         ///
         /// CloudFormation property `Relationship`.
-        pub relationship: ::std::option::Option<crate::cfn::iottwinmaker::component_type::Relationship>,
+        pub relationship: ::std::option::Option<crate::cfn::shared::group_iot::Relationship>,
         /// The underlying type of the data type.
         ///
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::iottwinmaker::component_type::Type>,
+        pub type_: crate::value::Val<crate::cfn::shared::group_iot::Type>,
         /// The unit of measure used in this data type.
         ///
         /// CloudFormation property `UnitOfMeasure`.
@@ -309,8 +275,7 @@ pub mod component_type {
 
     impl DataType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::iottwinmaker::component_type::Type>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_iot::Type>>) -> Self {
             Self {
                 allowed_values: ::std::option::Option::None,
                 nested_type: ::std::option::Option::None,
@@ -321,116 +286,16 @@ pub mod component_type {
         }
     }
 
-    impl crate::resource::ToExpr for DataType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set_opt("NestedType", self.nested_type);
-            p.set_opt("Relationship", self.relationship);
-            p.set("Type", self.type_);
-            p.set_opt("UnitOfMeasure", self.unit_of_measure);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataType;
+        req {
+            type_ = "Type",
         }
-    }
-
-    /// An object that specifies a value for a property.
-    #[derive(Clone, Default)]
-    pub struct DataValue {
-        /// A Boolean value.
-        ///
-        /// CloudFormation property `BooleanValue`.
-        pub boolean_value: ::std::option::Option<crate::value::Val<bool>>,
-        /// A double value.
-        ///
-        /// CloudFormation property `DoubleValue`.
-        pub double_value: ::std::option::Option<crate::value::Val<f64>>,
-        /// An expression that produces the value.
-        ///
-        /// CloudFormation property `Expression`.
-        pub expression: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// An integer value.
-        ///
-        /// CloudFormation property `IntegerValue`.
-        pub integer_value: ::std::option::Option<crate::value::Val<i64>>,
-        /// A list of multiple values.
-        ///
-        /// CloudFormation property `ListValue`.
-        pub list_value: ::std::option::Option<::std::vec::Vec<crate::cfn::iottwinmaker::component_type::DataValue>>,
-        /// A long value.
-        ///
-        /// CloudFormation property `LongValue`.
-        pub long_value: ::std::option::Option<crate::value::Val<f64>>,
-        /// An object that maps strings to multiple DataValue objects.
-        ///
-        /// CloudFormation property `MapValue`.
-        pub map_value: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::iottwinmaker::component_type::DataValue>>,
-        /// A value that relates a component to another component.
-        ///
-        /// CloudFormation property `RelationshipValue`.
-        pub relationship_value: ::std::option::Option<crate::cfn::iottwinmaker::component_type::RelationshipValue>,
-        /// A string value.
-        ///
-        /// CloudFormation property `StringValue`.
-        pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for DataValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanValue", self.boolean_value);
-            p.set_opt("DoubleValue", self.double_value);
-            p.set_opt("Expression", self.expression);
-            p.set_opt("IntegerValue", self.integer_value);
-            p.set_opt("ListValue", self.list_value);
-            p.set_opt("LongValue", self.long_value);
-            p.set_opt("MapValue", self.map_value);
-            p.set_opt("RelationshipValue", self.relationship_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
-        }
-    }
-
-    /// A value that relates a component to another component.
-    #[derive(Clone, Default)]
-    pub struct RelationshipValue {
-        /// CloudFormation property `TargetComponentName`.
-        pub target_component_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TargetEntityId`.
-        pub target_entity_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for RelationshipValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetComponentName", self.target_component_name);
-            p.set_opt("TargetEntityId", self.target_entity_id);
-            p.into_expr()
-        }
-    }
-
-    /// The type of the relationship.
-    #[derive(Clone, Default)]
-    pub struct Relationship {
-        /// The type of the relationship.
-        ///
-        /// CloudFormation property `RelationshipType`.
-        pub relationship_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The ID of the target component type associated with this relationship.
-        ///
-        /// CloudFormation property `TargetComponentTypeId`.
-        pub target_component_type_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for Relationship {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RelationshipType", self.relationship_type);
-            p.set_opt("TargetComponentTypeId", self.target_component_type_id);
-            p.into_expr()
+        opt {
+            allowed_values = "AllowedValues",
+            nested_type = "NestedType",
+            relationship = "Relationship",
+            unit_of_measure = "UnitOfMeasure",
         }
     }
 
@@ -440,25 +305,23 @@ pub mod component_type {
         /// The type of property group.
         ///
         /// CloudFormation property `GroupType`.
-        pub group_type: ::std::option::Option<crate::value::Val<crate::cfn::iottwinmaker::component_type::GroupType>>,
+        pub group_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::GroupType>>,
         /// The list of property names in the property group.
         ///
         /// CloudFormation property `PropertyNames`.
         pub property_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PropertyGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupType", self.group_type);
-            p.set_opt("PropertyNames", self.property_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested PropertyGroup;
+        opt {
+            group_type = "GroupType",
+            property_names = "PropertyNames",
         }
     }
 
     /// The scope of the function.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `ENTITY`
         Entity,
@@ -466,68 +329,7 @@ pub mod component_type {
         Workspace,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Entity => "ENTITY",
-                Self::Workspace => "WORKSPACE",
-            }
-        }
-    }
-
-    /// The underlying type of the data type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `RELATIONSHIP`
-        Relationship,
-        /// `STRING`
-        String,
-        /// `LONG`
-        Long,
-        /// `BOOLEAN`
-        Boolean,
-        /// `INTEGER`
-        Integer,
-        /// `DOUBLE`
-        Double,
-        /// `LIST`
-        List,
-        /// `MAP`
-        Map,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Relationship => "RELATIONSHIP",
-                Self::String => "STRING",
-                Self::Long => "LONG",
-                Self::Boolean => "BOOLEAN",
-                Self::Integer => "INTEGER",
-                Self::Double => "DOUBLE",
-                Self::List => "LIST",
-                Self::Map => "MAP",
-            }
-        }
-    }
-
-    /// The type of property group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum GroupType {
-        /// `TABULAR`
-        Tabular,
-    }
-
-    impl crate::value::CfnEnum for GroupType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tabular => "TABULAR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["ENTITY", "WORKSPACE"]);
 }
 
 /// Resource schema for AWS::IoTTwinMaker::Entity
@@ -571,7 +373,6 @@ pub struct Entity {
 
 impl Entity {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(entity_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             components: ::std::option::Option::None,
@@ -586,70 +387,51 @@ impl Entity {
     }
 }
 
-impl crate::resource::Resource for Entity {
-    const TYPE: &'static str = "AWS::IoTTwinMaker::Entity";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENTITY_SHAPE)
+crate::resource::props! {
+    resource Entity = "AWS::IoTTwinMaker::Entity", shape: Some(&ENTITY_SHAPE);
+    req {
+        entity_name = "EntityName",
+        workspace_id = "WorkspaceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Components", self.components);
-        p.set_opt("CompositeComponents", self.composite_components);
-        p.set_opt("Description", self.description);
-        p.set_opt("EntityId", self.entity_id);
-        p.set("EntityName", self.entity_name);
-        p.set_opt("ParentEntityId", self.parent_entity_id);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkspaceId", self.workspace_id);
-        p
+    opt {
+        components = "Components",
+        composite_components = "CompositeComponents",
+        description = "Description",
+        entity_id = "EntityId",
+        parent_entity_id = "ParentEntityId",
+        tags = "Tags",
     }
 }
 
-static ENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("EntityId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("EntityName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9-.][a-zA-Z_0-9-. ]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("ParentEntityId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\$ROOT|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENTITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("EntityId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("EntityName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9-.][a-zA-Z_0-9-. ]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("ParentEntityId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\$ROOT|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Entity`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Entity> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDateTime`.
-    #[inline]
-    pub fn attr_creation_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDateTime")
-    }
-    /// `Fn::GetAtt` `HasChildEntities`.
-    #[inline]
-    pub fn attr_has_child_entities(self) -> crate::value::Val<bool> {
-        self.__get_att("HasChildEntities")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdateDateTime`.
-    #[inline]
-    pub fn attr_update_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateDateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDateTime`.
+        attr_creation_date_time: ::std::string::String = "CreationDateTime",
+        /// `Fn::GetAtt` `HasChildEntities`.
+        attr_has_child_entities: bool = "HasChildEntities",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: crate::value::Json = "Status",
+        /// `Fn::GetAtt` `UpdateDateTime`.
+        attr_update_date_time: ::std::string::String = "UpdateDateTime",
     }
 }
 
 pub mod entity {
     //! Nested property types and enums of [`Entity`](super::Entity).
 
-    /// The definition `Component`.
+    pub use crate::cfn::shared::group_iot::{DataValue, GroupType, Relationship, RelationshipValue, Type};
+
     #[derive(Clone, Default)]
     pub struct Component {
         /// The name of the component.
@@ -682,18 +464,16 @@ pub mod entity {
         pub status: ::std::option::Option<crate::cfn::iottwinmaker::entity::Status>,
     }
 
-    impl crate::resource::ToExpr for Component {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentName", self.component_name);
-            p.set_opt("ComponentTypeId", self.component_type_id);
-            p.set_opt("DefinedIn", self.defined_in);
-            p.set_opt("Description", self.description);
-            p.set_opt("Properties", self.properties);
-            p.set_opt("PropertyGroups", self.property_groups);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested Component;
+        opt {
+            component_name = "ComponentName",
+            component_type_id = "ComponentTypeId",
+            defined_in = "DefinedIn",
+            description = "Description",
+            properties = "Properties",
+            property_groups = "PropertyGroups",
+            status = "Status",
         }
     }
 
@@ -707,16 +487,14 @@ pub mod entity {
         /// The value of the property.
         ///
         /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::cfn::iottwinmaker::entity::DataValue>,
+        pub value: ::std::option::Option<crate::cfn::shared::group_iot::DataValue>,
     }
 
-    impl crate::resource::ToExpr for Property {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Definition", self.definition);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Property;
+        opt {
+            definition = "Definition",
+            value = "Value",
         }
     }
 
@@ -734,7 +512,7 @@ pub mod entity {
         /// An object that contains the default value.
         ///
         /// CloudFormation property `DefaultValue`.
-        pub default_value: ::std::option::Option<crate::cfn::iottwinmaker::entity::DataValue>,
+        pub default_value: ::std::option::Option<crate::cfn::shared::group_iot::DataValue>,
         /// A Boolean value that specifies whether the property ID comes from an external data store.
         ///
         /// CloudFormation property `IsExternalId`.
@@ -765,21 +543,19 @@ pub mod entity {
         pub is_time_series: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Definition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Configuration", self.configuration);
-            p.set_opt("DataType", self.data_type);
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("IsExternalId", self.is_external_id);
-            p.set_opt("IsFinal", self.is_final);
-            p.set_opt("IsImported", self.is_imported);
-            p.set_opt("IsInherited", self.is_inherited);
-            p.set_opt("IsRequiredInEntity", self.is_required_in_entity);
-            p.set_opt("IsStoredExternally", self.is_stored_externally);
-            p.set_opt("IsTimeSeries", self.is_time_series);
-            p.into_expr()
+    crate::resource::props! {
+        nested Definition;
+        opt {
+            configuration = "Configuration",
+            data_type = "DataType",
+            default_value = "DefaultValue",
+            is_external_id = "IsExternalId",
+            is_final = "IsFinal",
+            is_imported = "IsImported",
+            is_inherited = "IsInherited",
+            is_required_in_entity = "IsRequiredInEntity",
+            is_stored_externally = "IsStoredExternally",
+            is_time_series = "IsTimeSeries",
         }
     }
 
@@ -789,7 +565,7 @@ pub mod entity {
         /// The allowed values for this data type.
         ///
         /// CloudFormation property `AllowedValues`.
-        pub allowed_values: ::std::option::Option<::std::vec::Vec<crate::cfn::iottwinmaker::entity::DataValue>>,
+        pub allowed_values: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::group_iot::DataValue>>,
         /// The nested type in the data type.
         ///
         /// CloudFormation property `NestedType`.
@@ -797,127 +573,25 @@ pub mod entity {
         /// A relationship that associates a component with another component.
         ///
         /// CloudFormation property `Relationship`.
-        pub relationship: ::std::option::Option<crate::cfn::iottwinmaker::entity::Relationship>,
+        pub relationship: ::std::option::Option<crate::cfn::shared::group_iot::Relationship>,
         /// The underlying type of the data type.
         ///
         /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::iottwinmaker::entity::Type>>,
+        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::Type>>,
         /// The unit of measure used in this data type.
         ///
         /// CloudFormation property `UnitOfMeasure`.
         pub unit_of_measure: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set_opt("NestedType", self.nested_type);
-            p.set_opt("Relationship", self.relationship);
-            p.set_opt("Type", self.type_);
-            p.set_opt("UnitOfMeasure", self.unit_of_measure);
-            p.into_expr()
-        }
-    }
-
-    /// An object that specifies a value for a property.
-    #[derive(Clone, Default)]
-    pub struct DataValue {
-        /// A Boolean value.
-        ///
-        /// CloudFormation property `BooleanValue`.
-        pub boolean_value: ::std::option::Option<crate::value::Val<bool>>,
-        /// A double value.
-        ///
-        /// CloudFormation property `DoubleValue`.
-        pub double_value: ::std::option::Option<crate::value::Val<f64>>,
-        /// An expression that produces the value.
-        ///
-        /// CloudFormation property `Expression`.
-        pub expression: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// An integer value.
-        ///
-        /// CloudFormation property `IntegerValue`.
-        pub integer_value: ::std::option::Option<crate::value::Val<i64>>,
-        /// A list of multiple values.
-        ///
-        /// CloudFormation property `ListValue`.
-        pub list_value: ::std::option::Option<::std::vec::Vec<crate::cfn::iottwinmaker::entity::DataValue>>,
-        /// A long value.
-        ///
-        /// CloudFormation property `LongValue`.
-        pub long_value: ::std::option::Option<crate::value::Val<f64>>,
-        /// An object that maps strings to multiple DataValue objects.
-        ///
-        /// CloudFormation property `MapValue`.
-        pub map_value: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::iottwinmaker::entity::DataValue>>,
-        /// A value that relates a component to another component.
-        ///
-        /// CloudFormation property `RelationshipValue`.
-        pub relationship_value: ::std::option::Option<crate::cfn::iottwinmaker::entity::RelationshipValue>,
-        /// A string value.
-        ///
-        /// CloudFormation property `StringValue`.
-        pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for DataValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BooleanValue", self.boolean_value);
-            p.set_opt("DoubleValue", self.double_value);
-            p.set_opt("Expression", self.expression);
-            p.set_opt("IntegerValue", self.integer_value);
-            p.set_opt("ListValue", self.list_value);
-            p.set_opt("LongValue", self.long_value);
-            p.set_opt("MapValue", self.map_value);
-            p.set_opt("RelationshipValue", self.relationship_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
-        }
-    }
-
-    /// A value that relates a component to another component.
-    #[derive(Clone, Default)]
-    pub struct RelationshipValue {
-        /// CloudFormation property `TargetComponentName`.
-        pub target_component_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `TargetEntityId`.
-        pub target_entity_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for RelationshipValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetComponentName", self.target_component_name);
-            p.set_opt("TargetEntityId", self.target_entity_id);
-            p.into_expr()
-        }
-    }
-
-    /// The type of the relationship.
-    #[derive(Clone, Default)]
-    pub struct Relationship {
-        /// The type of the relationship.
-        ///
-        /// CloudFormation property `RelationshipType`.
-        pub relationship_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The ID of the target component type associated with this relationship.
-        ///
-        /// CloudFormation property `TargetComponentTypeId`.
-        pub target_component_type_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for Relationship {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RelationshipType", self.relationship_type);
-            p.set_opt("TargetComponentTypeId", self.target_component_type_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataType;
+        opt {
+            allowed_values = "AllowedValues",
+            nested_type = "NestedType",
+            relationship = "Relationship",
+            type_ = "Type",
+            unit_of_measure = "UnitOfMeasure",
         }
     }
 
@@ -927,24 +601,21 @@ pub mod entity {
         /// The type of property group.
         ///
         /// CloudFormation property `GroupType`.
-        pub group_type: ::std::option::Option<crate::value::Val<crate::cfn::iottwinmaker::entity::GroupType>>,
+        pub group_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::GroupType>>,
         /// The list of property names in the property group.
         ///
         /// CloudFormation property `PropertyNames`.
         pub property_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PropertyGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupType", self.group_type);
-            p.set_opt("PropertyNames", self.property_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested PropertyGroup;
+        opt {
+            group_type = "GroupType",
+            property_names = "PropertyNames",
         }
     }
 
-    /// The definition `Status`.
     #[derive(Clone, Default)]
     pub struct Status {
         /// CloudFormation property `Error`.
@@ -953,17 +624,14 @@ pub mod entity {
         pub state: ::std::option::Option<crate::value::Val<crate::cfn::iottwinmaker::entity::State>>,
     }
 
-    impl crate::resource::ToExpr for Status {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Error", self.error);
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested Status;
+        opt {
+            error = "Error",
+            state = "State",
         }
     }
 
-    /// The property `Error`.
     #[derive(Clone, Default)]
     pub struct Error {
         /// CloudFormation property `Code`.
@@ -972,17 +640,14 @@ pub mod entity {
         pub message: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Error {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Code", self.code);
-            p.set_opt("Message", self.message);
-            p.into_expr()
+    crate::resource::props! {
+        nested Error;
+        opt {
+            code = "Code",
+            message = "Message",
         }
     }
 
-    /// The definition `CompositeComponent`.
     #[derive(Clone, Default)]
     pub struct CompositeComponent {
         /// The name of the component.
@@ -1015,76 +680,20 @@ pub mod entity {
         pub status: ::std::option::Option<crate::cfn::iottwinmaker::entity::Status>,
     }
 
-    impl crate::resource::ToExpr for CompositeComponent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentName", self.component_name);
-            p.set_opt("ComponentPath", self.component_path);
-            p.set_opt("ComponentTypeId", self.component_type_id);
-            p.set_opt("Description", self.description);
-            p.set_opt("Properties", self.properties);
-            p.set_opt("PropertyGroups", self.property_groups);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompositeComponent;
+        opt {
+            component_name = "ComponentName",
+            component_path = "ComponentPath",
+            component_type_id = "ComponentTypeId",
+            description = "Description",
+            properties = "Properties",
+            property_groups = "PropertyGroups",
+            status = "Status",
         }
     }
 
-    /// The underlying type of the data type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `RELATIONSHIP`
-        Relationship,
-        /// `STRING`
-        String,
-        /// `LONG`
-        Long,
-        /// `BOOLEAN`
-        Boolean,
-        /// `INTEGER`
-        Integer,
-        /// `DOUBLE`
-        Double,
-        /// `LIST`
-        List,
-        /// `MAP`
-        Map,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Relationship => "RELATIONSHIP",
-                Self::String => "STRING",
-                Self::Long => "LONG",
-                Self::Boolean => "BOOLEAN",
-                Self::Integer => "INTEGER",
-                Self::Double => "DOUBLE",
-                Self::List => "LIST",
-                Self::Map => "MAP",
-            }
-        }
-    }
-
-    /// The type of property group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum GroupType {
-        /// `TABULAR`
-        Tabular,
-    }
-
-    impl crate::value::CfnEnum for GroupType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tabular => "TABULAR",
-            }
-        }
-    }
-
-    /// Allowed values of `Code`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Code {
         /// `VALIDATION_ERROR`
         ValidationError,
@@ -1092,18 +701,9 @@ pub mod entity {
         InternalFailure,
     }
 
-    impl crate::value::CfnEnum for Code {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ValidationError => "VALIDATION_ERROR",
-                Self::InternalFailure => "INTERNAL_FAILURE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Code, ["VALIDATION_ERROR", "INTERNAL_FAILURE"]);
 
-    /// Allowed values of `State`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum State {
         /// `CREATING`
         Creating,
@@ -1117,18 +717,7 @@ pub mod entity {
         Error,
     }
 
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Creating => "CREATING",
-                Self::Updating => "UPDATING",
-                Self::Deleting => "DELETING",
-                Self::Active => "ACTIVE",
-                Self::Error => "ERROR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(State, ["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"]);
 }
 
 /// Resource schema for AWS::IoTTwinMaker::Scene
@@ -1168,7 +757,6 @@ pub struct Scene {
 
 impl Scene {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, scene_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             capabilities: ::std::option::Option::None,
@@ -1182,57 +770,40 @@ impl Scene {
     }
 }
 
-impl crate::resource::Resource for Scene {
-    const TYPE: &'static str = "AWS::IoTTwinMaker::Scene";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCENE_SHAPE)
+crate::resource::props! {
+    resource Scene = "AWS::IoTTwinMaker::Scene", shape: Some(&SCENE_SHAPE);
+    req {
+        content_location = "ContentLocation",
+        scene_id = "SceneId",
+        workspace_id = "WorkspaceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Capabilities", self.capabilities);
-        p.set("ContentLocation", self.content_location);
-        p.set_opt("Description", self.description);
-        p.set("SceneId", self.scene_id);
-        p.set_opt("SceneMetadata", self.scene_metadata);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkspaceId", self.workspace_id);
-        p
+    opt {
+        capabilities = "Capabilities",
+        description = "Description",
+        scene_metadata = "SceneMetadata",
+        tags = "Tags",
     }
 }
 
-static SCENE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Capabilities", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ContentLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[sS]3://[A-Za-z0-9._/-]+")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("SceneId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCENE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Capabilities", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ContentLocation", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[sS]3://[A-Za-z0-9._/-]+")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("SceneId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Scene`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Scene> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDateTime`.
-    #[inline]
-    pub fn attr_creation_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDateTime")
-    }
-    /// `Fn::GetAtt` `GeneratedSceneMetadata`.
-    #[inline]
-    pub fn attr_generated_scene_metadata(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("GeneratedSceneMetadata")
-    }
-    /// `Fn::GetAtt` `UpdateDateTime`.
-    #[inline]
-    pub fn attr_update_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateDateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDateTime`.
+        attr_creation_date_time: ::std::string::String = "CreationDateTime",
+        /// `Fn::GetAtt` `GeneratedSceneMetadata`.
+        attr_generated_scene_metadata: crate::value::Json = "GeneratedSceneMetadata",
+        /// `Fn::GetAtt` `UpdateDateTime`.
+        attr_update_date_time: ::std::string::String = "UpdateDateTime",
     }
 }
 
@@ -1261,7 +832,6 @@ pub struct SyncJob {
 
 impl SyncJob {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(sync_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sync_source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             sync_role: sync_role.into(),
@@ -1272,52 +842,35 @@ impl SyncJob {
     }
 }
 
-impl crate::resource::Resource for SyncJob {
-    const TYPE: &'static str = "AWS::IoTTwinMaker::SyncJob";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SYNC_JOB_SHAPE)
+crate::resource::props! {
+    resource SyncJob = "AWS::IoTTwinMaker::SyncJob", shape: Some(&SYNC_JOB_SHAPE);
+    req {
+        sync_role = "SyncRole",
+        sync_source = "SyncSource",
+        workspace_id = "WorkspaceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SyncRole", self.sync_role);
-        p.set("SyncSource", self.sync_source);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkspaceId", self.workspace_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SYNC_JOB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SyncRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:((aws)|(aws-cn)|(aws-us-gov)):iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
-        ("SyncSource", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SYNC_JOB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SyncRole", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:((aws)|(aws-cn)|(aws-us-gov)):iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
+    ("SyncSource", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SyncJob`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SyncJob> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDateTime`.
-    #[inline]
-    pub fn attr_creation_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDateTime")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdateDateTime`.
-    #[inline]
-    pub fn attr_update_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateDateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDateTime`.
+        attr_creation_date_time: ::std::string::String = "CreationDateTime",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdateDateTime`.
+        attr_update_date_time: ::std::string::String = "UpdateDateTime",
     }
 }
 
@@ -1350,7 +903,6 @@ pub struct Workspace {
 
 impl Workspace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workspace_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1362,48 +914,34 @@ impl Workspace {
     }
 }
 
-impl crate::resource::Resource for Workspace {
-    const TYPE: &'static str = "AWS::IoTTwinMaker::Workspace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKSPACE_SHAPE)
+crate::resource::props! {
+    resource Workspace = "AWS::IoTTwinMaker::Workspace", shape: Some(&WORKSPACE_SHAPE);
+    req {
+        role = "Role",
+        s3_location = "S3Location",
+        workspace_id = "WorkspaceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Role", self.role);
-        p.set("S3Location", self.s3_location);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkspaceId", self.workspace_id);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:((aws)|(aws-cn)|(aws-us-gov)):iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
-        ("S3Location", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(^arn:((aws)|(aws-cn)|(aws-us-gov)):s3:::)([a-zA-Z0-9_-]+$)")), ..crate::resource::Rule::NONE }),
-        ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKSPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ("Role", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:((aws)|(aws-cn)|(aws-us-gov)):iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
+    ("S3Location", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("(^arn:((aws)|(aws-cn)|(aws-us-gov)):s3:::)([a-zA-Z0-9_-]+$)")), ..crate::resource::Rule::NONE }),
+    ("WorkspaceId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workspace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workspace> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDateTime`.
-    #[inline]
-    pub fn attr_creation_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDateTime")
-    }
-    /// `Fn::GetAtt` `UpdateDateTime`.
-    #[inline]
-    pub fn attr_update_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateDateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDateTime`.
+        attr_creation_date_time: ::std::string::String = "CreationDateTime",
+        /// `Fn::GetAtt` `UpdateDateTime`.
+        attr_update_date_time: ::std::string::String = "UpdateDateTime",
     }
 }

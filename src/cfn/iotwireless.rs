@@ -37,7 +37,6 @@ pub struct Destination {
 
 impl Destination {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, expression_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotwireless::destination::ExpressionType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -50,56 +49,41 @@ impl Destination {
     }
 }
 
-impl crate::resource::Resource for Destination {
-    const TYPE: &'static str = "AWS::IoTWireless::Destination";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DESTINATION_SHAPE)
+crate::resource::props! {
+    resource Destination = "AWS::IoTWireless::Destination", shape: Some(&DESTINATION_SHAPE);
+    req {
+        expression = "Expression",
+        expression_type = "ExpressionType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Expression", self.expression);
-        p.set("ExpressionType", self.expression_type);
-        p.set("Name", self.name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::destination::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9:_-]+")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Destination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Destination> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod destination {
     //! Nested property types and enums of [`Destination`](super::Destination).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Must be RuleName
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExpressionType {
         /// `RuleName`
         RuleName,
@@ -109,16 +93,7 @@ pub mod destination {
         SnsTopic,
     }
 
-    impl crate::value::CfnEnum for ExpressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RuleName => "RuleName",
-                Self::MqttTopic => "MqttTopic",
-                Self::SnsTopic => "SnsTopic",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExpressionType, ["RuleName", "MqttTopic", "SnsTopic"]);
 }
 
 /// Device Profile's resource schema demonstrating some basic constructs and validation rules.
@@ -140,48 +115,34 @@ pub struct DeviceProfile {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DeviceProfile {
-    const TYPE: &'static str = "AWS::IoTWireless::DeviceProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEVICE_PROFILE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LoRaWAN", self.lo_ra_wan);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DeviceProfile = "AWS::IoTWireless::DeviceProfile", shape: Some(&DEVICE_PROFILE_SHAPE);
+    opt {
+        lo_ra_wan = "LoRaWAN",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static DEVICE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LoRaWAN", crate::resource::Rule { shape: Some(&self::device_profile::LO_RA_WAN_DEVICE_PROFILE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::device_profile::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEVICE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LoRaWAN", crate::resource::Rule { shape: Some(&self::device_profile::LO_RA_WAN_DEVICE_PROFILE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DeviceProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DeviceProfile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod device_profile {
     //! Nested property types and enums of [`DeviceProfile`](super::DeviceProfile).
 
-    /// The definition `LoRaWANDeviceProfile`.
     #[derive(Clone, Default)]
     pub struct LoRaWanDeviceProfile {
         /// CloudFormation property `ClassBTimeout`.
@@ -224,59 +185,48 @@ pub mod device_profile {
         pub supports_join: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for LoRaWanDeviceProfile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClassBTimeout", self.class_b_timeout);
-            p.set_opt("ClassCTimeout", self.class_c_timeout);
-            p.set_opt("FactoryPresetFreqsList", self.factory_preset_freqs_list);
-            p.set_opt("MacVersion", self.mac_version);
-            p.set_opt("MaxDutyCycle", self.max_duty_cycle);
-            p.set_opt("MaxEirp", self.max_eirp);
-            p.set_opt("PingSlotDr", self.ping_slot_dr);
-            p.set_opt("PingSlotFreq", self.ping_slot_freq);
-            p.set_opt("PingSlotPeriod", self.ping_slot_period);
-            p.set_opt("RegParamsRevision", self.reg_params_revision);
-            p.set_opt("RfRegion", self.rf_region);
-            p.set_opt("RxDataRate2", self.rx_data_rate2);
-            p.set_opt("RxDelay1", self.rx_delay1);
-            p.set_opt("RxDrOffset1", self.rx_dr_offset1);
-            p.set_opt("RxFreq2", self.rx_freq2);
-            p.set_opt("Supports32BitFCnt", self.supports32_bit_f_cnt);
-            p.set_opt("SupportsClassB", self.supports_class_b);
-            p.set_opt("SupportsClassC", self.supports_class_c);
-            p.set_opt("SupportsJoin", self.supports_join);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoRaWanDeviceProfile;
+        opt {
+            class_b_timeout = "ClassBTimeout",
+            class_c_timeout = "ClassCTimeout",
+            factory_preset_freqs_list = "FactoryPresetFreqsList",
+            mac_version = "MacVersion",
+            max_duty_cycle = "MaxDutyCycle",
+            max_eirp = "MaxEirp",
+            ping_slot_dr = "PingSlotDr",
+            ping_slot_freq = "PingSlotFreq",
+            ping_slot_period = "PingSlotPeriod",
+            reg_params_revision = "RegParamsRevision",
+            rf_region = "RfRegion",
+            rx_data_rate2 = "RxDataRate2",
+            rx_delay1 = "RxDelay1",
+            rx_dr_offset1 = "RxDrOffset1",
+            rx_freq2 = "RxFreq2",
+            supports32_bit_f_cnt = "Supports32BitFCnt",
+            supports_class_b = "SupportsClassB",
+            supports_class_c = "SupportsClassC",
+            supports_join = "SupportsJoin",
         }
     }
 
-    pub(super) static LO_RA_WAN_DEVICE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClassBTimeout", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("ClassCTimeout", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("FactoryPresetFreqsList", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min: Some(1000000.0), max: Some(16700000.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MacVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("MaxDutyCycle", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MaxEirp", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-            ("PingSlotDr", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-            ("PingSlotFreq", crate::resource::Rule { min: Some(1000000.0), max: Some(16700000.0), ..crate::resource::Rule::NONE }),
-            ("PingSlotPeriod", crate::resource::Rule { min: Some(128.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
-            ("RegParamsRevision", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("RfRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("RxDataRate2", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-            ("RxDelay1", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-            ("RxDrOffset1", crate::resource::Rule { min: Some(0.0), max: Some(7.0), ..crate::resource::Rule::NONE }),
-            ("RxFreq2", crate::resource::Rule { min: Some(1000000.0), max: Some(16700000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LO_RA_WAN_DEVICE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClassBTimeout", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("ClassCTimeout", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("FactoryPresetFreqsList", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { min: Some(1000000.0), max: Some(16700000.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MacVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("MaxDutyCycle", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MaxEirp", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+        ("PingSlotDr", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+        ("PingSlotFreq", crate::resource::Rule { min: Some(1000000.0), max: Some(16700000.0), ..crate::resource::Rule::NONE }),
+        ("PingSlotPeriod", crate::resource::Rule { min: Some(128.0), max: Some(4096.0), ..crate::resource::Rule::NONE }),
+        ("RegParamsRevision", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("RfRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("RxDataRate2", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+        ("RxDelay1", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+        ("RxDrOffset1", crate::resource::Rule { min: Some(0.0), max: Some(7.0), ..crate::resource::Rule::NONE }),
+        ("RxFreq2", crate::resource::Rule { min: Some(1000000.0), max: Some(16700000.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Create and manage FUOTA tasks.
@@ -328,7 +278,6 @@ pub struct FuotaTask {
 
 impl FuotaTask {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(firmware_update_image: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, firmware_update_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, lo_ra_wan: crate::cfn::iotwireless::fuota_task::LoRaWan) -> Self {
         Self {
             associate_multicast_group: ::std::option::Option::None,
@@ -345,72 +294,54 @@ impl FuotaTask {
     }
 }
 
-impl crate::resource::Resource for FuotaTask {
-    const TYPE: &'static str = "AWS::IoTWireless::FuotaTask";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FUOTA_TASK_SHAPE)
+crate::resource::props! {
+    resource FuotaTask = "AWS::IoTWireless::FuotaTask", shape: Some(&FUOTA_TASK_SHAPE);
+    req {
+        firmware_update_image = "FirmwareUpdateImage",
+        firmware_update_role = "FirmwareUpdateRole",
+        lo_ra_wan = "LoRaWAN",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociateMulticastGroup", self.associate_multicast_group);
-        p.set_opt("AssociateWirelessDevice", self.associate_wireless_device);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisassociateMulticastGroup", self.disassociate_multicast_group);
-        p.set_opt("DisassociateWirelessDevice", self.disassociate_wireless_device);
-        p.set("FirmwareUpdateImage", self.firmware_update_image);
-        p.set("FirmwareUpdateRole", self.firmware_update_role);
-        p.set("LoRaWAN", self.lo_ra_wan);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        associate_multicast_group = "AssociateMulticastGroup",
+        associate_wireless_device = "AssociateWirelessDevice",
+        description = "Description",
+        disassociate_multicast_group = "DisassociateMulticastGroup",
+        disassociate_wireless_device = "DisassociateWirelessDevice",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static FUOTA_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssociateMulticastGroup", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("AssociateWirelessDevice", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DisassociateMulticastGroup", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DisassociateWirelessDevice", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("FirmwareUpdateImage", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("FirmwareUpdateRole", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("LoRaWAN", crate::resource::Rule { shape: Some(&self::fuota_task::LO_RA_WAN_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::fuota_task::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FUOTA_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociateMulticastGroup", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("AssociateWirelessDevice", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DisassociateMulticastGroup", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DisassociateWirelessDevice", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("FirmwareUpdateImage", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("FirmwareUpdateRole", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("LoRaWAN", crate::resource::Rule { shape: Some(&self::fuota_task::LO_RA_WAN_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FuotaTask`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FuotaTask> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `FuotaTaskStatus`.
-    #[inline]
-    pub fn attr_fuota_task_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FuotaTaskStatus")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.StartTime`.
-    #[inline]
-    pub fn attr_lo_ra_wan_start_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoRaWAN.StartTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `FuotaTaskStatus`.
+        attr_fuota_task_status: ::std::string::String = "FuotaTaskStatus",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LoRaWAN.StartTime`.
+        attr_lo_ra_wan_start_time: ::std::string::String = "LoRaWAN.StartTime",
     }
 }
 
 pub mod fuota_task {
     //! Nested property types and enums of [`FuotaTask`](super::FuotaTask).
 
-    /// The definition `LoRaWAN`.
     #[derive(Clone)]
     pub struct LoRaWan {
         /// FUOTA task LoRaWAN RF region
@@ -425,7 +356,6 @@ pub mod fuota_task {
 
     impl LoRaWan {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rf_region: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotwireless::fuota_task::RfRegion>>) -> Self {
             Self {
                 rf_region: rf_region.into(),
@@ -434,32 +364,23 @@ pub mod fuota_task {
         }
     }
 
-    impl crate::resource::ToExpr for LoRaWan {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RfRegion", self.rf_region);
-            p.set_opt("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoRaWan;
+        req {
+            rf_region = "RfRegion",
+        }
+        opt {
+            start_time = "StartTime",
         }
     }
 
-    pub(super) static LO_RA_WAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RfRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("StartTime", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LO_RA_WAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RfRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// FUOTA task LoRaWAN RF region
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RfRegion {
         /// `AS923-1`
         As9231,
@@ -489,26 +410,7 @@ pub mod fuota_task {
         Us915,
     }
 
-    impl crate::value::CfnEnum for RfRegion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::As9231 => "AS923-1",
-                Self::As9232 => "AS923-2",
-                Self::As9233 => "AS923-3",
-                Self::As9234 => "AS923-4",
-                Self::Au915 => "AU915",
-                Self::Cn470 => "CN470",
-                Self::Cn779 => "CN779",
-                Self::Eu433 => "EU433",
-                Self::Eu868 => "EU868",
-                Self::In865 => "IN865",
-                Self::Kr920 => "KR920",
-                Self::Ru864 => "RU864",
-                Self::Us915 => "US915",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RfRegion, ["AS923-1", "AS923-2", "AS923-3", "AS923-4", "AU915", "CN470", "CN779", "EU433", "EU868", "IN865", "KR920", "RU864", "US915"]);
 }
 
 /// Create and manage Multicast groups.
@@ -557,69 +459,48 @@ impl MulticastGroup {
     }
 }
 
-impl crate::resource::Resource for MulticastGroup {
-    const TYPE: &'static str = "AWS::IoTWireless::MulticastGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MULTICAST_GROUP_SHAPE)
+crate::resource::props! {
+    resource MulticastGroup = "AWS::IoTWireless::MulticastGroup", shape: Some(&MULTICAST_GROUP_SHAPE);
+    req {
+        lo_ra_wan = "LoRaWAN",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociateWirelessDevice", self.associate_wireless_device);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisassociateWirelessDevice", self.disassociate_wireless_device);
-        p.set("LoRaWAN", self.lo_ra_wan);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        associate_wireless_device = "AssociateWirelessDevice",
+        description = "Description",
+        disassociate_wireless_device = "DisassociateWirelessDevice",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static MULTICAST_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssociateWirelessDevice", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DisassociateWirelessDevice", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("LoRaWAN", crate::resource::Rule { shape: Some(&self::multicast_group::LO_RA_WAN_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::multicast_group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MULTICAST_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociateWirelessDevice", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DisassociateWirelessDevice", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("LoRaWAN", crate::resource::Rule { shape: Some(&self::multicast_group::LO_RA_WAN_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MulticastGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MulticastGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.NumberOfDevicesInGroup`.
-    #[inline]
-    pub fn attr_lo_ra_wan_number_of_devices_in_group(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.NumberOfDevicesInGroup")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.NumberOfDevicesRequested`.
-    #[inline]
-    pub fn attr_lo_ra_wan_number_of_devices_requested(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.NumberOfDevicesRequested")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LoRaWAN.NumberOfDevicesInGroup`.
+        attr_lo_ra_wan_number_of_devices_in_group: i64 = "LoRaWAN.NumberOfDevicesInGroup",
+        /// `Fn::GetAtt` `LoRaWAN.NumberOfDevicesRequested`.
+        attr_lo_ra_wan_number_of_devices_requested: i64 = "LoRaWAN.NumberOfDevicesRequested",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod multicast_group {
     //! Nested property types and enums of [`MulticastGroup`](super::MulticastGroup).
 
-    /// The definition `LoRaWAN`.
     #[derive(Clone)]
     pub struct LoRaWan {
         /// Multicast group LoRaWAN DL Class
@@ -642,7 +523,6 @@ pub mod multicast_group {
 
     impl LoRaWan {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dl_class: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotwireless::multicast_group::DlClass>>, rf_region: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotwireless::multicast_group::RfRegion>>) -> Self {
             Self {
                 dl_class: dl_class.into(),
@@ -653,34 +533,25 @@ pub mod multicast_group {
         }
     }
 
-    impl crate::resource::ToExpr for LoRaWan {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DlClass", self.dl_class);
-            p.set_opt("NumberOfDevicesInGroup", self.number_of_devices_in_group);
-            p.set_opt("NumberOfDevicesRequested", self.number_of_devices_requested);
-            p.set("RfRegion", self.rf_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoRaWan;
+        req {
+            dl_class = "DlClass",
+            rf_region = "RfRegion",
+        }
+        opt {
+            number_of_devices_in_group = "NumberOfDevicesInGroup",
+            number_of_devices_requested = "NumberOfDevicesRequested",
         }
     }
 
-    pub(super) static LO_RA_WAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DlClass", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("RfRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LO_RA_WAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DlClass", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("RfRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Multicast group LoRaWAN DL Class
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DlClass {
         /// `ClassB`
         ClassB,
@@ -688,18 +559,10 @@ pub mod multicast_group {
         ClassC,
     }
 
-    impl crate::value::CfnEnum for DlClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClassB => "ClassB",
-                Self::ClassC => "ClassC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DlClass, ["ClassB", "ClassC"]);
 
     /// Multicast group LoRaWAN RF region
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RfRegion {
         /// `AS923-1`
         As9231,
@@ -729,26 +592,7 @@ pub mod multicast_group {
         Us915,
     }
 
-    impl crate::value::CfnEnum for RfRegion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::As9231 => "AS923-1",
-                Self::As9232 => "AS923-2",
-                Self::As9233 => "AS923-3",
-                Self::As9234 => "AS923-4",
-                Self::Au915 => "AU915",
-                Self::Cn470 => "CN470",
-                Self::Cn779 => "CN779",
-                Self::Eu433 => "EU433",
-                Self::Eu868 => "EU868",
-                Self::In865 => "IN865",
-                Self::Kr920 => "KR920",
-                Self::Ru864 => "RU864",
-                Self::Us915 => "US915",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RfRegion, ["AS923-1", "AS923-2", "AS923-3", "AS923-4", "AU915", "CN470", "CN779", "EU433", "EU868", "IN865", "KR920", "RU864", "US915"]);
 }
 
 /// Create and manage NetworkAnalyzerConfiguration resource.
@@ -784,7 +628,6 @@ pub struct NetworkAnalyzerConfiguration {
 
 impl NetworkAnalyzerConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -797,53 +640,38 @@ impl NetworkAnalyzerConfiguration {
     }
 }
 
-impl crate::resource::Resource for NetworkAnalyzerConfiguration {
-    const TYPE: &'static str = "AWS::IoTWireless::NetworkAnalyzerConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NETWORK_ANALYZER_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource NetworkAnalyzerConfiguration = "AWS::IoTWireless::NetworkAnalyzerConfiguration", shape: Some(&NETWORK_ANALYZER_CONFIGURATION_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TraceContent", self.trace_content);
-        p.set_opt("WirelessDevices", self.wireless_devices);
-        p.set_opt("WirelessGateways", self.wireless_gateways);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
+        trace_content = "TraceContent",
+        wireless_devices = "WirelessDevices",
+        wireless_gateways = "WirelessGateways",
     }
 }
 
-static NETWORK_ANALYZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::network_analyzer_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WirelessDevices", crate::resource::Rule { min_items: Some(0), max_items: Some(250), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WirelessGateways", crate::resource::Rule { max_items: Some(250), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NETWORK_ANALYZER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WirelessDevices", crate::resource::Rule { min_items: Some(0), max_items: Some(250), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WirelessGateways", crate::resource::Rule { max_items: Some(250), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NetworkAnalyzerConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkAnalyzerConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod network_analyzer_configuration {
     //! Nested property types and enums of [`NetworkAnalyzerConfiguration`](super::NetworkAnalyzerConfiguration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Trace content for your wireless gateway and wireless device resources
     #[derive(Clone, Default)]
@@ -854,18 +682,15 @@ pub mod network_analyzer_configuration {
         pub wireless_device_frame_info: ::std::option::Option<crate::value::Val<crate::cfn::iotwireless::network_analyzer_configuration::WirelessDeviceFrameInfo>>,
     }
 
-    impl crate::resource::ToExpr for TraceContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogLevel", self.log_level);
-            p.set_opt("WirelessDeviceFrameInfo", self.wireless_device_frame_info);
-            p.into_expr()
+    crate::resource::props! {
+        nested TraceContent;
+        opt {
+            log_level = "LogLevel",
+            wireless_device_frame_info = "WirelessDeviceFrameInfo",
         }
     }
 
-    /// Allowed values of `LogLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `INFO`
         Info,
@@ -875,19 +700,9 @@ pub mod network_analyzer_configuration {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for LogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Info => "INFO",
-                Self::Error => "ERROR",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogLevel, ["INFO", "ERROR", "DISABLED"]);
 
-    /// Allowed values of `WirelessDeviceFrameInfo`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WirelessDeviceFrameInfo {
         /// `ENABLED`
         Enabled,
@@ -895,15 +710,7 @@ pub mod network_analyzer_configuration {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for WirelessDeviceFrameInfo {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WirelessDeviceFrameInfo, ["ENABLED", "DISABLED"]);
 }
 
 /// Create and manage partner account
@@ -941,54 +748,40 @@ pub struct PartnerAccount {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for PartnerAccount {
-    const TYPE: &'static str = "AWS::IoTWireless::PartnerAccount";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PARTNER_ACCOUNT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccountLinked", self.account_linked);
-        p.set_opt("PartnerAccountId", self.partner_account_id);
-        p.set_opt("PartnerType", self.partner_type);
-        p.set_opt("Sidewalk", self.sidewalk);
-        p.set_opt("SidewalkResponse", self.sidewalk_response);
-        p.set_opt("SidewalkUpdate", self.sidewalk_update);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource PartnerAccount = "AWS::IoTWireless::PartnerAccount", shape: Some(&PARTNER_ACCOUNT_SHAPE);
+    opt {
+        account_linked = "AccountLinked",
+        partner_account_id = "PartnerAccountId",
+        partner_type = "PartnerType",
+        sidewalk = "Sidewalk",
+        sidewalk_response = "SidewalkResponse",
+        sidewalk_update = "SidewalkUpdate",
+        tags = "Tags",
     }
 }
 
-static PARTNER_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PartnerAccountId", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Sidewalk", crate::resource::Rule { shape: Some(&self::partner_account::SIDEWALK_ACCOUNT_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SidewalkResponse", crate::resource::Rule { shape: Some(&self::partner_account::SIDEWALK_ACCOUNT_INFO_WITH_FINGERPRINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SidewalkUpdate", crate::resource::Rule { shape: Some(&self::partner_account::SIDEWALK_UPDATE_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::partner_account::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PARTNER_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PartnerAccountId", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Sidewalk", crate::resource::Rule { shape: Some(&self::partner_account::SIDEWALK_ACCOUNT_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SidewalkResponse", crate::resource::Rule { shape: Some(&self::partner_account::SIDEWALK_ACCOUNT_INFO_WITH_FINGERPRINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SidewalkUpdate", crate::resource::Rule { shape: Some(&self::partner_account::SIDEWALK_UPDATE_ACCOUNT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PartnerAccount`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PartnerAccount> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Fingerprint`.
-    #[inline]
-    pub fn attr_fingerprint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Fingerprint")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Fingerprint`.
+        attr_fingerprint: ::std::string::String = "Fingerprint",
     }
 }
 
 pub mod partner_account {
     //! Nested property types and enums of [`PartnerAccount`](super::PartnerAccount).
 
-    /// The definition `SidewalkAccountInfo`.
     #[derive(Clone)]
     pub struct SidewalkAccountInfo {
         /// CloudFormation property `AppServerPrivateKey`; required.
@@ -997,7 +790,6 @@ pub mod partner_account {
 
     impl SidewalkAccountInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(app_server_private_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_server_private_key: app_server_private_key.into(),
@@ -1005,22 +797,17 @@ pub mod partner_account {
         }
     }
 
-    impl crate::resource::ToExpr for SidewalkAccountInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppServerPrivateKey", self.app_server_private_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SidewalkAccountInfo;
+        req {
+            app_server_private_key = "AppServerPrivateKey",
         }
     }
 
-    pub(super) static SIDEWALK_ACCOUNT_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppServerPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{64}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIDEWALK_ACCOUNT_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppServerPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{64}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SidewalkAccountInfoWithFingerprint`.
     #[derive(Clone, Default)]
     pub struct SidewalkAccountInfoWithFingerprint {
         /// CloudFormation property `AmazonId`.
@@ -1031,68 +818,45 @@ pub mod partner_account {
         pub fingerprint: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SidewalkAccountInfoWithFingerprint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmazonId", self.amazon_id);
-            p.set_opt("Arn", self.arn);
-            p.set_opt("Fingerprint", self.fingerprint);
-            p.into_expr()
+    crate::resource::props! {
+        nested SidewalkAccountInfoWithFingerprint;
+        opt {
+            amazon_id = "AmazonId",
+            arn = "Arn",
+            fingerprint = "Fingerprint",
         }
     }
 
-    pub(super) static SIDEWALK_ACCOUNT_INFO_WITH_FINGERPRINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AmazonId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Fingerprint", crate::resource::Rule { min_len: Some(64), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{64}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIDEWALK_ACCOUNT_INFO_WITH_FINGERPRINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AmazonId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Fingerprint", crate::resource::Rule { min_len: Some(64), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{64}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SidewalkUpdateAccount`.
     #[derive(Clone, Default)]
     pub struct SidewalkUpdateAccount {
         /// CloudFormation property `AppServerPrivateKey`.
         pub app_server_private_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SidewalkUpdateAccount {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppServerPrivateKey", self.app_server_private_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SidewalkUpdateAccount;
+        opt {
+            app_server_private_key = "AppServerPrivateKey",
         }
     }
 
-    pub(super) static SIDEWALK_UPDATE_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppServerPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{64}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIDEWALK_UPDATE_ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppServerPrivateKey", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{64}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The partner type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartnerType {
         /// `Sidewalk`
         Sidewalk,
     }
 
-    impl crate::value::CfnEnum for PartnerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sidewalk => "Sidewalk",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PartnerType, ["Sidewalk"]);
 }
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -1114,128 +878,66 @@ pub struct ServiceProfile {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ServiceProfile {
-    const TYPE: &'static str = "AWS::IoTWireless::ServiceProfile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_PROFILE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LoRaWAN", self.lo_ra_wan);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ServiceProfile = "AWS::IoTWireless::ServiceProfile", shape: Some(&SERVICE_PROFILE_SHAPE);
+    opt {
+        lo_ra_wan = "LoRaWAN",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static SERVICE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LoRaWAN", crate::resource::Rule { shape: Some(&self::service_profile::LO_RA_WAN_SERVICE_PROFILE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::service_profile::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LoRaWAN", crate::resource::Rule { shape: Some(&self::service_profile::LO_RA_WAN_SERVICE_PROFILE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceProfile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceProfile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.ChannelMask`.
-    #[inline]
-    pub fn attr_lo_ra_wan_channel_mask(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoRaWAN.ChannelMask")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.DevStatusReqFreq`.
-    #[inline]
-    pub fn attr_lo_ra_wan_dev_status_req_freq(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.DevStatusReqFreq")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.DlBucketSize`.
-    #[inline]
-    pub fn attr_lo_ra_wan_dl_bucket_size(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.DlBucketSize")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.DlRate`.
-    #[inline]
-    pub fn attr_lo_ra_wan_dl_rate(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.DlRate")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.DlRatePolicy`.
-    #[inline]
-    pub fn attr_lo_ra_wan_dl_rate_policy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoRaWAN.DlRatePolicy")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.DrMax`.
-    #[inline]
-    pub fn attr_lo_ra_wan_dr_max(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.DrMax")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.DrMin`.
-    #[inline]
-    pub fn attr_lo_ra_wan_dr_min(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.DrMin")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.HrAllowed`.
-    #[inline]
-    pub fn attr_lo_ra_wan_hr_allowed(self) -> crate::value::Val<bool> {
-        self.__get_att("LoRaWAN.HrAllowed")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.MinGwDiversity`.
-    #[inline]
-    pub fn attr_lo_ra_wan_min_gw_diversity(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.MinGwDiversity")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.NwkGeoLoc`.
-    #[inline]
-    pub fn attr_lo_ra_wan_nwk_geo_loc(self) -> crate::value::Val<bool> {
-        self.__get_att("LoRaWAN.NwkGeoLoc")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.ReportDevStatusBattery`.
-    #[inline]
-    pub fn attr_lo_ra_wan_report_dev_status_battery(self) -> crate::value::Val<bool> {
-        self.__get_att("LoRaWAN.ReportDevStatusBattery")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.ReportDevStatusMargin`.
-    #[inline]
-    pub fn attr_lo_ra_wan_report_dev_status_margin(self) -> crate::value::Val<bool> {
-        self.__get_att("LoRaWAN.ReportDevStatusMargin")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.TargetPer`.
-    #[inline]
-    pub fn attr_lo_ra_wan_target_per(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.TargetPer")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.UlBucketSize`.
-    #[inline]
-    pub fn attr_lo_ra_wan_ul_bucket_size(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.UlBucketSize")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.UlRate`.
-    #[inline]
-    pub fn attr_lo_ra_wan_ul_rate(self) -> crate::value::Val<i64> {
-        self.__get_att("LoRaWAN.UlRate")
-    }
-    /// `Fn::GetAtt` `LoRaWAN.UlRatePolicy`.
-    #[inline]
-    pub fn attr_lo_ra_wan_ul_rate_policy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoRaWAN.UlRatePolicy")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `LoRaWAN.ChannelMask`.
+        attr_lo_ra_wan_channel_mask: ::std::string::String = "LoRaWAN.ChannelMask",
+        /// `Fn::GetAtt` `LoRaWAN.DevStatusReqFreq`.
+        attr_lo_ra_wan_dev_status_req_freq: i64 = "LoRaWAN.DevStatusReqFreq",
+        /// `Fn::GetAtt` `LoRaWAN.DlBucketSize`.
+        attr_lo_ra_wan_dl_bucket_size: i64 = "LoRaWAN.DlBucketSize",
+        /// `Fn::GetAtt` `LoRaWAN.DlRate`.
+        attr_lo_ra_wan_dl_rate: i64 = "LoRaWAN.DlRate",
+        /// `Fn::GetAtt` `LoRaWAN.DlRatePolicy`.
+        attr_lo_ra_wan_dl_rate_policy: ::std::string::String = "LoRaWAN.DlRatePolicy",
+        /// `Fn::GetAtt` `LoRaWAN.DrMax`.
+        attr_lo_ra_wan_dr_max: i64 = "LoRaWAN.DrMax",
+        /// `Fn::GetAtt` `LoRaWAN.DrMin`.
+        attr_lo_ra_wan_dr_min: i64 = "LoRaWAN.DrMin",
+        /// `Fn::GetAtt` `LoRaWAN.HrAllowed`.
+        attr_lo_ra_wan_hr_allowed: bool = "LoRaWAN.HrAllowed",
+        /// `Fn::GetAtt` `LoRaWAN.MinGwDiversity`.
+        attr_lo_ra_wan_min_gw_diversity: i64 = "LoRaWAN.MinGwDiversity",
+        /// `Fn::GetAtt` `LoRaWAN.NwkGeoLoc`.
+        attr_lo_ra_wan_nwk_geo_loc: bool = "LoRaWAN.NwkGeoLoc",
+        /// `Fn::GetAtt` `LoRaWAN.ReportDevStatusBattery`.
+        attr_lo_ra_wan_report_dev_status_battery: bool = "LoRaWAN.ReportDevStatusBattery",
+        /// `Fn::GetAtt` `LoRaWAN.ReportDevStatusMargin`.
+        attr_lo_ra_wan_report_dev_status_margin: bool = "LoRaWAN.ReportDevStatusMargin",
+        /// `Fn::GetAtt` `LoRaWAN.TargetPer`.
+        attr_lo_ra_wan_target_per: i64 = "LoRaWAN.TargetPer",
+        /// `Fn::GetAtt` `LoRaWAN.UlBucketSize`.
+        attr_lo_ra_wan_ul_bucket_size: i64 = "LoRaWAN.UlBucketSize",
+        /// `Fn::GetAtt` `LoRaWAN.UlRate`.
+        attr_lo_ra_wan_ul_rate: i64 = "LoRaWAN.UlRate",
+        /// `Fn::GetAtt` `LoRaWAN.UlRatePolicy`.
+        attr_lo_ra_wan_ul_rate_policy: ::std::string::String = "LoRaWAN.UlRatePolicy",
     }
 }
 
 pub mod service_profile {
     //! Nested property types and enums of [`ServiceProfile`](super::ServiceProfile).
 
-    /// The definition `LoRaWANServiceProfile`.
     #[derive(Clone, Default)]
     pub struct LoRaWanServiceProfile {
         /// CloudFormation property `AddGwMetadata`.
@@ -1278,46 +980,35 @@ pub mod service_profile {
         pub ul_rate_policy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoRaWanServiceProfile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddGwMetadata", self.add_gw_metadata);
-            p.set_opt("ChannelMask", self.channel_mask);
-            p.set_opt("DevStatusReqFreq", self.dev_status_req_freq);
-            p.set_opt("DlBucketSize", self.dl_bucket_size);
-            p.set_opt("DlRate", self.dl_rate);
-            p.set_opt("DlRatePolicy", self.dl_rate_policy);
-            p.set_opt("DrMax", self.dr_max);
-            p.set_opt("DrMin", self.dr_min);
-            p.set_opt("HrAllowed", self.hr_allowed);
-            p.set_opt("MinGwDiversity", self.min_gw_diversity);
-            p.set_opt("NwkGeoLoc", self.nwk_geo_loc);
-            p.set_opt("PrAllowed", self.pr_allowed);
-            p.set_opt("RaAllowed", self.ra_allowed);
-            p.set_opt("ReportDevStatusBattery", self.report_dev_status_battery);
-            p.set_opt("ReportDevStatusMargin", self.report_dev_status_margin);
-            p.set_opt("TargetPer", self.target_per);
-            p.set_opt("UlBucketSize", self.ul_bucket_size);
-            p.set_opt("UlRate", self.ul_rate);
-            p.set_opt("UlRatePolicy", self.ul_rate_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoRaWanServiceProfile;
+        opt {
+            add_gw_metadata = "AddGwMetadata",
+            channel_mask = "ChannelMask",
+            dev_status_req_freq = "DevStatusReqFreq",
+            dl_bucket_size = "DlBucketSize",
+            dl_rate = "DlRate",
+            dl_rate_policy = "DlRatePolicy",
+            dr_max = "DrMax",
+            dr_min = "DrMin",
+            hr_allowed = "HrAllowed",
+            min_gw_diversity = "MinGwDiversity",
+            nwk_geo_loc = "NwkGeoLoc",
+            pr_allowed = "PrAllowed",
+            ra_allowed = "RaAllowed",
+            report_dev_status_battery = "ReportDevStatusBattery",
+            report_dev_status_margin = "ReportDevStatusMargin",
+            target_per = "TargetPer",
+            ul_bucket_size = "UlBucketSize",
+            ul_rate = "UlRate",
+            ul_rate_policy = "UlRatePolicy",
         }
     }
 
-    pub(super) static LO_RA_WAN_SERVICE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DrMax", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-            ("DrMin", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LO_RA_WAN_SERVICE_PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DrMax", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+        ("DrMin", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates a gateway task definition.
@@ -1353,7 +1044,6 @@ pub struct TaskDefinition {
 
 impl TaskDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auto_create_tasks: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
         Self {
             auto_create_tasks: auto_create_tasks.into(),
@@ -1366,52 +1056,40 @@ impl TaskDefinition {
     }
 }
 
-impl crate::resource::Resource for TaskDefinition {
-    const TYPE: &'static str = "AWS::IoTWireless::TaskDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TASK_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource TaskDefinition = "AWS::IoTWireless::TaskDefinition", shape: Some(&TASK_DEFINITION_SHAPE);
+    req {
+        auto_create_tasks = "AutoCreateTasks",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AutoCreateTasks", self.auto_create_tasks);
-        p.set_opt("LoRaWANUpdateGatewayTaskEntry", self.lo_ra_wan_update_gateway_task_entry);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TaskDefinitionType", self.task_definition_type);
-        p.set_opt("Update", self.update);
-        p
+    opt {
+        lo_ra_wan_update_gateway_task_entry = "LoRaWANUpdateGatewayTaskEntry",
+        name = "Name",
+        tags = "Tags",
+        task_definition_type = "TaskDefinitionType",
+        update = "Update",
     }
 }
 
-static TASK_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LoRaWANUpdateGatewayTaskEntry", crate::resource::Rule { shape: Some(&self::task_definition::LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::task_definition::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Update", crate::resource::Rule { shape: Some(&self::task_definition::UPDATE_WIRELESS_GATEWAY_TASK_CREATE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TASK_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LoRaWANUpdateGatewayTaskEntry", crate::resource::Rule { shape: Some(&self::task_definition::LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Update", crate::resource::Rule { shape: Some(&self::task_definition::UPDATE_WIRELESS_GATEWAY_TASK_CREATE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TaskDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TaskDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod task_definition {
     //! Nested property types and enums of [`TaskDefinition`](super::TaskDefinition).
 
-    /// The definition `LoRaWANUpdateGatewayTaskEntry`.
     #[derive(Clone, Default)]
     pub struct LoRaWanUpdateGatewayTaskEntry {
         /// CloudFormation property `CurrentVersion`.
@@ -1420,24 +1098,19 @@ pub mod task_definition {
         pub update_version: ::std::option::Option<crate::cfn::iotwireless::task_definition::LoRaWanGatewayVersion>,
     }
 
-    impl crate::resource::ToExpr for LoRaWanUpdateGatewayTaskEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CurrentVersion", self.current_version);
-            p.set_opt("UpdateVersion", self.update_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoRaWanUpdateGatewayTaskEntry;
+        opt {
+            current_version = "CurrentVersion",
+            update_version = "UpdateVersion",
         }
     }
 
-    pub(super) static LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CurrentVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UpdateVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CurrentVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UpdateVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LoRaWANGatewayVersion`.
     #[derive(Clone, Default)]
     pub struct LoRaWanGatewayVersion {
         /// CloudFormation property `Model`.
@@ -1448,33 +1121,21 @@ pub mod task_definition {
         pub station: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoRaWanGatewayVersion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Model", self.model);
-            p.set_opt("PackageVersion", self.package_version);
-            p.set_opt("Station", self.station);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoRaWanGatewayVersion;
+        opt {
+            model = "Model",
+            package_version = "PackageVersion",
+            station = "Station",
         }
     }
 
-    pub(super) static LO_RA_WAN_GATEWAY_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Model", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("PackageVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("Station", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LO_RA_WAN_GATEWAY_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Model", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("PackageVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("Station", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `UpdateWirelessGatewayTaskCreate`.
     #[derive(Clone, Default)]
     pub struct UpdateWirelessGatewayTaskCreate {
         /// CloudFormation property `LoRaWAN`.
@@ -1485,26 +1146,21 @@ pub mod task_definition {
         pub update_data_source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for UpdateWirelessGatewayTaskCreate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LoRaWAN", self.lo_ra_wan);
-            p.set_opt("UpdateDataRole", self.update_data_role);
-            p.set_opt("UpdateDataSource", self.update_data_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpdateWirelessGatewayTaskCreate;
+        opt {
+            lo_ra_wan = "LoRaWAN",
+            update_data_role = "UpdateDataRole",
+            update_data_source = "UpdateDataSource",
         }
     }
 
-    pub(super) static UPDATE_WIRELESS_GATEWAY_TASK_CREATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LoRaWAN", crate::resource::Rule { shape: Some(&LO_RA_WAN_UPDATE_GATEWAY_TASK_CREATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UpdateDataRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("UpdateDataSource", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPDATE_WIRELESS_GATEWAY_TASK_CREATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LoRaWAN", crate::resource::Rule { shape: Some(&LO_RA_WAN_UPDATE_GATEWAY_TASK_CREATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UpdateDataRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("UpdateDataSource", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LoRaWANUpdateGatewayTaskCreate`.
     #[derive(Clone, Default)]
     pub struct LoRaWanUpdateGatewayTaskCreate {
         /// CloudFormation property `CurrentVersion`.
@@ -1517,42 +1173,31 @@ pub mod task_definition {
         pub update_version: ::std::option::Option<crate::cfn::iotwireless::task_definition::LoRaWanGatewayVersion>,
     }
 
-    impl crate::resource::ToExpr for LoRaWanUpdateGatewayTaskCreate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CurrentVersion", self.current_version);
-            p.set_opt("SigKeyCrc", self.sig_key_crc);
-            p.set_opt("UpdateSignature", self.update_signature);
-            p.set_opt("UpdateVersion", self.update_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoRaWanUpdateGatewayTaskCreate;
+        opt {
+            current_version = "CurrentVersion",
+            sig_key_crc = "SigKeyCrc",
+            update_signature = "UpdateSignature",
+            update_version = "UpdateVersion",
         }
     }
 
-    pub(super) static LO_RA_WAN_UPDATE_GATEWAY_TASK_CREATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CurrentVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SigKeyCrc", crate::resource::Rule { min: Some(1.0), max: Some(4294967295.0), ..crate::resource::Rule::NONE }),
-            ("UpdateSignature", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("UpdateVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LO_RA_WAN_UPDATE_GATEWAY_TASK_CREATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CurrentVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SigKeyCrc", crate::resource::Rule { min: Some(1.0), max: Some(4294967295.0), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("UpdateSignature", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("UpdateVersion", crate::resource::Rule { shape: Some(&LO_RA_WAN_GATEWAY_VERSION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A filter to list only the wireless gateway task definitions that use this task definition type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TaskDefinitionType {
         /// `UPDATE`
         Update,
     }
 
-    impl crate::value::CfnEnum for TaskDefinitionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Update => "UPDATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TaskDefinitionType, ["UPDATE"]);
 }
 
 /// Create and manage wireless gateways, including LoRa gateways.
@@ -1600,7 +1245,6 @@ pub struct WirelessDevice {
 
 impl WirelessDevice {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::iotwireless::wireless_device::WirelessDeviceType>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1616,61 +1260,46 @@ impl WirelessDevice {
     }
 }
 
-impl crate::resource::Resource for WirelessDevice {
-    const TYPE: &'static str = "AWS::IoTWireless::WirelessDevice";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WIRELESS_DEVICE_SHAPE)
+crate::resource::props! {
+    resource WirelessDevice = "AWS::IoTWireless::WirelessDevice", shape: Some(&WIRELESS_DEVICE_SHAPE);
+    req {
+        destination_name = "DestinationName",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("DestinationName", self.destination_name);
-        p.set_opt("LastUplinkReceivedAt", self.last_uplink_received_at);
-        p.set_opt("LoRaWAN", self.lo_ra_wan);
-        p.set_opt("Name", self.name);
-        p.set_opt("Positioning", self.positioning);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ThingArn", self.thing_arn);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        last_uplink_received_at = "LastUplinkReceivedAt",
+        lo_ra_wan = "LoRaWAN",
+        name = "Name",
+        positioning = "Positioning",
+        tags = "Tags",
+        thing_arn = "ThingArn",
     }
 }
 
-static WIRELESS_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("DestinationName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("LoRaWAN", crate::resource::Rule { shape: Some(&self::wireless_device::LO_RA_WAN_DEVICE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::wireless_device::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WIRELESS_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("DestinationName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("LoRaWAN", crate::resource::Rule { shape: Some(&self::wireless_device::LO_RA_WAN_DEVICE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WirelessDevice`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WirelessDevice> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ThingName`.
-    #[inline]
-    pub fn attr_thing_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ThingName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ThingName`.
+        attr_thing_name: ::std::string::String = "ThingName",
     }
 }
 
 pub mod wireless_device {
     //! Nested property types and enums of [`WirelessDevice`](super::WirelessDevice).
 
-    /// The definition `LoRaWANDevice`.
     #[derive(Clone, Default)]
     pub struct LoRaWanDevice {
         /// CloudFormation property `AbpV10x`.
@@ -1691,36 +1320,31 @@ pub mod wireless_device {
         pub service_profile_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoRaWanDevice {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbpV10x", self.abp_v10x);
-            p.set_opt("AbpV11", self.abp_v11);
-            p.set_opt("DevEui", self.dev_eui);
-            p.set_opt("DeviceProfileId", self.device_profile_id);
-            p.set_opt("FPorts", self.f_ports);
-            p.set_opt("OtaaV10x", self.otaa_v10x);
-            p.set_opt("OtaaV11", self.otaa_v11);
-            p.set_opt("ServiceProfileId", self.service_profile_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoRaWanDevice;
+        opt {
+            abp_v10x = "AbpV10x",
+            abp_v11 = "AbpV11",
+            dev_eui = "DevEui",
+            device_profile_id = "DeviceProfileId",
+            f_ports = "FPorts",
+            otaa_v10x = "OtaaV10x",
+            otaa_v11 = "OtaaV11",
+            service_profile_id = "ServiceProfileId",
         }
     }
 
-    pub(super) static LO_RA_WAN_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AbpV10x", crate::resource::Rule { shape: Some(&ABP_V10X_SHAPE), ..crate::resource::Rule::NONE }),
-            ("AbpV11", crate::resource::Rule { shape: Some(&ABP_V11_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DevEui", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-f0-9]{16}")), ..crate::resource::Rule::NONE }),
-            ("DeviceProfileId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("FPorts", crate::resource::Rule { shape: Some(&F_PORTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OtaaV10x", crate::resource::Rule { shape: Some(&OTAA_V10X_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OtaaV11", crate::resource::Rule { shape: Some(&OTAA_V11_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceProfileId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LO_RA_WAN_DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AbpV10x", crate::resource::Rule { shape: Some(&ABP_V10X_SHAPE), ..crate::resource::Rule::NONE }),
+        ("AbpV11", crate::resource::Rule { shape: Some(&ABP_V11_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DevEui", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-f0-9]{16}")), ..crate::resource::Rule::NONE }),
+        ("DeviceProfileId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("FPorts", crate::resource::Rule { shape: Some(&F_PORTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OtaaV10x", crate::resource::Rule { shape: Some(&OTAA_V10X_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OtaaV11", crate::resource::Rule { shape: Some(&OTAA_V11_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceProfileId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AbpV10x`.
     #[derive(Clone)]
     pub struct AbpV10x {
         /// CloudFormation property `DevAddr`; required.
@@ -1731,7 +1355,6 @@ pub mod wireless_device {
 
     impl AbpV10x {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dev_addr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, session_keys: crate::cfn::iotwireless::wireless_device::SessionKeysAbpV10x) -> Self {
             Self {
                 dev_addr: dev_addr.into(),
@@ -1740,24 +1363,19 @@ pub mod wireless_device {
         }
     }
 
-    impl crate::resource::ToExpr for AbpV10x {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DevAddr", self.dev_addr);
-            p.set("SessionKeys", self.session_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbpV10x;
+        req {
+            dev_addr = "DevAddr",
+            session_keys = "SessionKeys",
         }
     }
 
-    pub(super) static ABP_V10X_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DevAddr", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{8}")), ..crate::resource::Rule::NONE }),
-            ("SessionKeys", crate::resource::Rule { shape: Some(&SESSION_KEYS_ABP_V10X_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABP_V10X_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DevAddr", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{8}")), ..crate::resource::Rule::NONE }),
+        ("SessionKeys", crate::resource::Rule { shape: Some(&SESSION_KEYS_ABP_V10X_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SessionKeysAbpV10x`.
     #[derive(Clone)]
     pub struct SessionKeysAbpV10x {
         /// CloudFormation property `AppSKey`; required.
@@ -1768,7 +1386,6 @@ pub mod wireless_device {
 
     impl SessionKeysAbpV10x {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(app_s_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nwk_s_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_s_key: app_s_key.into(),
@@ -1777,24 +1394,19 @@ pub mod wireless_device {
         }
     }
 
-    impl crate::resource::ToExpr for SessionKeysAbpV10x {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppSKey", self.app_s_key);
-            p.set("NwkSKey", self.nwk_s_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionKeysAbpV10x;
+        req {
+            app_s_key = "AppSKey",
+            nwk_s_key = "NwkSKey",
         }
     }
 
-    pub(super) static SESSION_KEYS_ABP_V10X_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppSKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
-            ("NwkSKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SESSION_KEYS_ABP_V10X_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppSKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
+        ("NwkSKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AbpV11`.
     #[derive(Clone)]
     pub struct AbpV11 {
         /// CloudFormation property `DevAddr`; required.
@@ -1805,7 +1417,6 @@ pub mod wireless_device {
 
     impl AbpV11 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dev_addr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, session_keys: crate::cfn::iotwireless::wireless_device::SessionKeysAbpV11) -> Self {
             Self {
                 dev_addr: dev_addr.into(),
@@ -1814,24 +1425,19 @@ pub mod wireless_device {
         }
     }
 
-    impl crate::resource::ToExpr for AbpV11 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DevAddr", self.dev_addr);
-            p.set("SessionKeys", self.session_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbpV11;
+        req {
+            dev_addr = "DevAddr",
+            session_keys = "SessionKeys",
         }
     }
 
-    pub(super) static ABP_V11_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DevAddr", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{8}")), ..crate::resource::Rule::NONE }),
-            ("SessionKeys", crate::resource::Rule { shape: Some(&SESSION_KEYS_ABP_V11_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ABP_V11_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DevAddr", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{8}")), ..crate::resource::Rule::NONE }),
+        ("SessionKeys", crate::resource::Rule { shape: Some(&SESSION_KEYS_ABP_V11_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SessionKeysAbpV11`.
     #[derive(Clone)]
     pub struct SessionKeysAbpV11 {
         /// CloudFormation property `AppSKey`; required.
@@ -1846,7 +1452,6 @@ pub mod wireless_device {
 
     impl SessionKeysAbpV11 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(app_s_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, f_nwk_s_int_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nwk_s_enc_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s_nwk_s_int_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_s_key: app_s_key.into(),
@@ -1857,28 +1462,23 @@ pub mod wireless_device {
         }
     }
 
-    impl crate::resource::ToExpr for SessionKeysAbpV11 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppSKey", self.app_s_key);
-            p.set("FNwkSIntKey", self.f_nwk_s_int_key);
-            p.set("NwkSEncKey", self.nwk_s_enc_key);
-            p.set("SNwkSIntKey", self.s_nwk_s_int_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SessionKeysAbpV11;
+        req {
+            app_s_key = "AppSKey",
+            f_nwk_s_int_key = "FNwkSIntKey",
+            nwk_s_enc_key = "NwkSEncKey",
+            s_nwk_s_int_key = "SNwkSIntKey",
         }
     }
 
-    pub(super) static SESSION_KEYS_ABP_V11_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppSKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
-            ("FNwkSIntKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
-            ("NwkSEncKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
-            ("SNwkSIntKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SESSION_KEYS_ABP_V11_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppSKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
+        ("FNwkSIntKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
+        ("NwkSEncKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
+        ("SNwkSIntKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FPorts`.
     #[derive(Clone, Default)]
     pub struct FPorts {
         /// A list of optional LoRaWAN application information, which can be used for geolocation.
@@ -1887,20 +1487,16 @@ pub mod wireless_device {
         pub applications: ::std::option::Option<::std::vec::Vec<crate::cfn::iotwireless::wireless_device::Application>>,
     }
 
-    impl crate::resource::ToExpr for FPorts {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Applications", self.applications);
-            p.into_expr()
+    crate::resource::props! {
+        nested FPorts;
+        opt {
+            applications = "Applications",
         }
     }
 
-    pub(super) static F_PORTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Applications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&APPLICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static F_PORTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Applications", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&APPLICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// LoRaWAN application configuration, which can be used to perform geolocation.
     #[derive(Clone, Default)]
@@ -1919,25 +1515,20 @@ pub mod wireless_device {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::iotwireless::wireless_device::Type>>,
     }
 
-    impl crate::resource::ToExpr for Application {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationName", self.destination_name);
-            p.set_opt("FPort", self.f_port);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Application;
+        opt {
+            destination_name = "DestinationName",
+            f_port = "FPort",
+            type_ = "Type",
         }
     }
 
-    pub(super) static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-_]+")), ..crate::resource::Rule::NONE }),
-            ("FPort", crate::resource::Rule { min: Some(1.0), max: Some(223.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-_]+")), ..crate::resource::Rule::NONE }),
+        ("FPort", crate::resource::Rule { min: Some(1.0), max: Some(223.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OtaaV10x`.
     #[derive(Clone)]
     pub struct OtaaV10x {
         /// CloudFormation property `AppEui`; required.
@@ -1948,7 +1539,6 @@ pub mod wireless_device {
 
     impl OtaaV10x {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(app_eui: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, app_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_eui: app_eui.into(),
@@ -1957,24 +1547,19 @@ pub mod wireless_device {
         }
     }
 
-    impl crate::resource::ToExpr for OtaaV10x {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppEui", self.app_eui);
-            p.set("AppKey", self.app_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested OtaaV10x;
+        req {
+            app_eui = "AppEui",
+            app_key = "AppKey",
         }
     }
 
-    pub(super) static OTAA_V10X_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppEui", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{16}")), ..crate::resource::Rule::NONE }),
-            ("AppKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OTAA_V10X_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppEui", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{16}")), ..crate::resource::Rule::NONE }),
+        ("AppKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OtaaV11`.
     #[derive(Clone)]
     pub struct OtaaV11 {
         /// CloudFormation property `AppKey`; required.
@@ -1987,7 +1572,6 @@ pub mod wireless_device {
 
     impl OtaaV11 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(app_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, join_eui: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nwk_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 app_key: app_key.into(),
@@ -1997,34 +1581,23 @@ pub mod wireless_device {
         }
     }
 
-    impl crate::resource::ToExpr for OtaaV11 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppKey", self.app_key);
-            p.set("JoinEui", self.join_eui);
-            p.set("NwkKey", self.nwk_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested OtaaV11;
+        req {
+            app_key = "AppKey",
+            join_eui = "JoinEui",
+            nwk_key = "NwkKey",
         }
     }
 
-    pub(super) static OTAA_V11_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AppKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
-            ("JoinEui", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{16}")), ..crate::resource::Rule::NONE }),
-            ("NwkKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OTAA_V11_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AppKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
+        ("JoinEui", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{16}")), ..crate::resource::Rule::NONE }),
+        ("NwkKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-fA-F0-9]{32}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Application type, which can be specified to obtain real-time position information of your LoRaWAN device.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SemtechGeolocation`
         SemtechGeolocation,
@@ -2036,20 +1609,10 @@ pub mod wireless_device {
         SemtechWiFi,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SemtechGeolocation => "SemtechGeolocation",
-                Self::SemtechGnss => "SemtechGNSS",
-                Self::SemtechGnssng => "SemtechGNSSNG",
-                Self::SemtechWiFi => "SemtechWiFi",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SemtechGeolocation", "SemtechGNSS", "SemtechGNSSNG", "SemtechWiFi"]);
 
     /// FPort values for the GNSS, stream, and ClockSync functions of the positioning information.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Positioning {
         /// `Enabled`
         Enabled,
@@ -2057,18 +1620,10 @@ pub mod wireless_device {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Positioning {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Disabled => "Disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Positioning, ["Enabled", "Disabled"]);
 
     /// Wireless device type, currently only Sidewalk and LoRa
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WirelessDeviceType {
         /// `Sidewalk`
         Sidewalk,
@@ -2076,15 +1631,7 @@ pub mod wireless_device {
         LoRaWan,
     }
 
-    impl crate::value::CfnEnum for WirelessDeviceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sidewalk => "Sidewalk",
-                Self::LoRaWan => "LoRaWAN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WirelessDeviceType, ["Sidewalk", "LoRaWAN"]);
 }
 
 /// Wireless Device Import Tasks
@@ -2108,7 +1655,6 @@ pub struct WirelessDeviceImportTask {
 
 impl WirelessDeviceImportTask {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sidewalk: crate::cfn::iotwireless::wireless_device_import_task::Sidewalk) -> Self {
         Self {
             destination_name: destination_name.into(),
@@ -2118,81 +1664,46 @@ impl WirelessDeviceImportTask {
     }
 }
 
-impl crate::resource::Resource for WirelessDeviceImportTask {
-    const TYPE: &'static str = "AWS::IoTWireless::WirelessDeviceImportTask";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WIRELESS_DEVICE_IMPORT_TASK_SHAPE)
+crate::resource::props! {
+    resource WirelessDeviceImportTask = "AWS::IoTWireless::WirelessDeviceImportTask", shape: Some(&WIRELESS_DEVICE_IMPORT_TASK_SHAPE);
+    req {
+        destination_name = "DestinationName",
+        sidewalk = "Sidewalk",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DestinationName", self.destination_name);
-        p.set("Sidewalk", self.sidewalk);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static WIRELESS_DEVICE_IMPORT_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-_]+")), ..crate::resource::Rule::NONE }),
-        ("Sidewalk", crate::resource::Rule { shape: Some(&self::wireless_device_import_task::SIDEWALK_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::wireless_device_import_task::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WIRELESS_DEVICE_IMPORT_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-_]+")), ..crate::resource::Rule::NONE }),
+    ("Sidewalk", crate::resource::Rule { shape: Some(&self::wireless_device_import_task::SIDEWALK_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WirelessDeviceImportTask`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WirelessDeviceImportTask> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `FailedImportedDevicesCount`.
-    #[inline]
-    pub fn attr_failed_imported_devices_count(self) -> crate::value::Val<i64> {
-        self.__get_att("FailedImportedDevicesCount")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InitializedImportedDevicesCount`.
-    #[inline]
-    pub fn attr_initialized_imported_devices_count(self) -> crate::value::Val<i64> {
-        self.__get_att("InitializedImportedDevicesCount")
-    }
-    /// `Fn::GetAtt` `OnboardedImportedDevicesCount`.
-    #[inline]
-    pub fn attr_onboarded_imported_devices_count(self) -> crate::value::Val<i64> {
-        self.__get_att("OnboardedImportedDevicesCount")
-    }
-    /// `Fn::GetAtt` `PendingImportedDevicesCount`.
-    #[inline]
-    pub fn attr_pending_imported_devices_count(self) -> crate::value::Val<i64> {
-        self.__get_att("PendingImportedDevicesCount")
-    }
-    /// `Fn::GetAtt` `Sidewalk.DeviceCreationFileList`.
-    #[inline]
-    pub fn attr_sidewalk_device_creation_file_list(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Sidewalk.DeviceCreationFileList")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `FailedImportedDevicesCount`.
+        attr_failed_imported_devices_count: i64 = "FailedImportedDevicesCount",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InitializedImportedDevicesCount`.
+        attr_initialized_imported_devices_count: i64 = "InitializedImportedDevicesCount",
+        /// `Fn::GetAtt` `OnboardedImportedDevicesCount`.
+        attr_onboarded_imported_devices_count: i64 = "OnboardedImportedDevicesCount",
+        /// `Fn::GetAtt` `PendingImportedDevicesCount`.
+        attr_pending_imported_devices_count: i64 = "PendingImportedDevicesCount",
+        /// `Fn::GetAtt` `Sidewalk.DeviceCreationFileList`.
+        attr_sidewalk_device_creation_file_list: crate::value::List<::std::string::String> = "Sidewalk.DeviceCreationFileList",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: ::std::string::String = "StatusReason",
     }
 }
 
@@ -2216,33 +1727,22 @@ pub mod wireless_device_import_task {
         pub sidewalk_manufacturing_sn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Sidewalk {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeviceCreationFile", self.device_creation_file);
-            p.set_opt("DeviceCreationFileList", self.device_creation_file_list);
-            p.set_opt("Role", self.role);
-            p.set_opt("SidewalkManufacturingSn", self.sidewalk_manufacturing_sn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Sidewalk;
+        opt {
+            device_creation_file = "DeviceCreationFile",
+            device_creation_file_list = "DeviceCreationFileList",
+            role = "Role",
+            sidewalk_manufacturing_sn = "SidewalkManufacturingSn",
         }
     }
 
-    pub(super) static SIDEWALK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeviceCreationFile", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("DeviceCreationFileList", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Role", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("SidewalkManufacturingSn", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SIDEWALK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeviceCreationFile", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("DeviceCreationFileList", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Role", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("SidewalkManufacturingSn", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Create and manage wireless gateways, including LoRa gateways.
@@ -2296,53 +1796,41 @@ impl WirelessGateway {
     }
 }
 
-impl crate::resource::Resource for WirelessGateway {
-    const TYPE: &'static str = "AWS::IoTWireless::WirelessGateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WIRELESS_GATEWAY_SHAPE)
+crate::resource::props! {
+    resource WirelessGateway = "AWS::IoTWireless::WirelessGateway", shape: Some(&WIRELESS_GATEWAY_SHAPE);
+    req {
+        lo_ra_wan = "LoRaWAN",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("LastUplinkReceivedAt", self.last_uplink_received_at);
-        p.set("LoRaWAN", self.lo_ra_wan);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ThingArn", self.thing_arn);
-        p.set_opt("ThingName", self.thing_name);
-        p
+    opt {
+        description = "Description",
+        last_uplink_received_at = "LastUplinkReceivedAt",
+        name = "Name",
+        tags = "Tags",
+        thing_arn = "ThingArn",
+        thing_name = "ThingName",
     }
 }
 
-static WIRELESS_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("LoRaWAN", crate::resource::Rule { shape: Some(&self::wireless_gateway::LO_RA_WAN_GATEWAY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::wireless_gateway::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WIRELESS_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("LoRaWAN", crate::resource::Rule { shape: Some(&self::wireless_gateway::LO_RA_WAN_GATEWAY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_group_iot_timestream::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WirelessGateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WirelessGateway> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod wireless_gateway {
     //! Nested property types and enums of [`WirelessGateway`](super::WirelessGateway).
 
-    /// The definition `LoRaWANGateway`.
     #[derive(Clone)]
     pub struct LoRaWanGateway {
         /// CloudFormation property `GatewayEui`; required.
@@ -2353,7 +1841,6 @@ pub mod wireless_gateway {
 
     impl LoRaWanGateway {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(gateway_eui: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rf_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 gateway_eui: gateway_eui.into(),
@@ -2362,27 +1849,16 @@ pub mod wireless_gateway {
         }
     }
 
-    impl crate::resource::ToExpr for LoRaWanGateway {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GatewayEui", self.gateway_eui);
-            p.set("RfRegion", self.rf_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoRaWanGateway;
+        req {
+            gateway_eui = "GatewayEui",
+            rf_region = "RfRegion",
         }
     }
 
-    pub(super) static LO_RA_WAN_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GatewayEui", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9A-Fa-f]{2}-){7}|([0-9A-Fa-f]{2}:){7}|([0-9A-Fa-f]{2}\\s){7}|([0-9A-Fa-f]{2}){7})([0-9A-Fa-f]{2})$")), ..crate::resource::Rule::NONE }),
-            ("RfRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LO_RA_WAN_GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GatewayEui", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([0-9A-Fa-f]{2}-){7}|([0-9A-Fa-f]{2}:){7}|([0-9A-Fa-f]{2}\\s){7}|([0-9A-Fa-f]{2}){7})([0-9A-Fa-f]{2})$")), ..crate::resource::Rule::NONE }),
+        ("RfRegion", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -40,38 +40,30 @@ impl AdConfiguration {
     }
 }
 
-impl crate::resource::Resource for AdConfiguration {
-    const TYPE: &'static str = "AWS::IVS::AdConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&AD_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource AdConfiguration = "AWS::IVS::AdConfiguration", shape: Some(&AD_CONFIGURATION_SHAPE);
+    req {
+        media_tailor_playback_configurations = "MediaTailorPlaybackConfigurations",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("MediaTailorPlaybackConfigurations", self.media_tailor_playback_configurations);
-        p.set_opt("Name", self.name);
-        p.set_opt("PostRollConfiguration", self.post_roll_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        name = "Name",
+        post_roll_configuration = "PostRollConfiguration",
+        tags = "Tags",
     }
 }
 
-static AD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MediaTailorPlaybackConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::ad_configuration::MEDIA_TAILOR_PLAYBACK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("PostRollConfiguration", crate::resource::Rule { shape: Some(&self::ad_configuration::POST_ROLL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::ad_configuration::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static AD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MediaTailorPlaybackConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&self::ad_configuration::MEDIA_TAILOR_PLAYBACK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("PostRollConfiguration", crate::resource::Rule { shape: Some(&self::ad_configuration::POST_ROLL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::ad_configuration::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AdConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AdConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -87,20 +79,16 @@ pub mod ad_configuration {
         pub playback_configuration_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MediaTailorPlaybackConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PlaybackConfigurationArn", self.playback_configuration_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaTailorPlaybackConfiguration;
+        opt {
+            playback_configuration_arn = "PlaybackConfigurationArn",
         }
     }
 
-    pub(super) static MEDIA_TAILOR_PLAYBACK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PlaybackConfigurationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:mediatailor:[a-z0-9-]+:[0-9]+:playbackConfiguration/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEDIA_TAILOR_PLAYBACK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PlaybackConfigurationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:mediatailor:[a-z0-9-]+:[0-9]+:playbackConfiguration/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for the post-roll ad break to use for this ad configuration.
     #[derive(Clone)]
@@ -117,7 +105,6 @@ pub mod ad_configuration {
 
     impl PostRollConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(duration_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 duration_seconds: duration_seconds.into(),
@@ -126,28 +113,22 @@ pub mod ad_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for PostRollConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DurationSeconds", self.duration_seconds);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested PostRollConfiguration;
+        req {
+            duration_seconds = "DurationSeconds",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static POST_ROLL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationSeconds", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POST_ROLL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationSeconds", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::IVS::Channel
@@ -195,60 +176,43 @@ pub struct Channel {
     pub type_: ::std::option::Option<crate::value::Val<crate::cfn::ivs::channel::Type>>,
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::IVS::Channel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Authorized", self.authorized);
-        p.set_opt("ContainerFormat", self.container_format);
-        p.set_opt("InsecureIngest", self.insecure_ingest);
-        p.set_opt("LatencyMode", self.latency_mode);
-        p.set_opt("MultitrackInputConfiguration", self.multitrack_input_configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("Preset", self.preset);
-        p.set_opt("RecordingConfigurationArn", self.recording_configuration_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p
+crate::resource::props! {
+    resource Channel = "AWS::IVS::Channel", shape: Some(&CHANNEL_SHAPE);
+    opt {
+        authorized = "Authorized",
+        container_format = "ContainerFormat",
+        insecure_ingest = "InsecureIngest",
+        latency_mode = "LatencyMode",
+        multitrack_input_configuration = "MultitrackInputConfiguration",
+        name = "Name",
+        preset = "Preset",
+        recording_configuration_arn = "RecordingConfigurationArn",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("RecordingConfigurationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::channel::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("RecordingConfigurationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^$|arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `IngestEndpoint`.
-    #[inline]
-    pub fn attr_ingest_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IngestEndpoint")
-    }
-    /// `Fn::GetAtt` `PlaybackUrl`.
-    #[inline]
-    pub fn attr_playback_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PlaybackUrl")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `IngestEndpoint`.
+        attr_ingest_endpoint: ::std::string::String = "IngestEndpoint",
+        /// `Fn::GetAtt` `PlaybackUrl`.
+        attr_playback_url: ::std::string::String = "PlaybackUrl",
     }
 }
 
 pub mod channel {
     //! Nested property types and enums of [`Channel`](super::Channel).
 
-    /// The definition `MultitrackInputConfiguration`.
     #[derive(Clone, Default)]
     pub struct MultitrackInputConfiguration {
         /// Indicates whether multitrack input is enabled. Can be set to true only if channel type is STANDARD. Setting enabled to true with any other channel type will cause an exception. If true, then policy, maximumResolution, and containerFormat are required, and containerFormat must be set to FRAGMENTED_MP4. Default: false.
@@ -265,26 +229,17 @@ pub mod channel {
         pub policy: ::std::option::Option<crate::value::Val<crate::cfn::ivs::channel::Policy>>,
     }
 
-    impl crate::resource::ToExpr for MultitrackInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("MaximumResolution", self.maximum_resolution);
-            p.set_opt("Policy", self.policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultitrackInputConfiguration;
+        opt {
+            enabled = "Enabled",
+            maximum_resolution = "MaximumResolution",
+            policy = "Policy",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Indicates which content-packaging format is used (MPEG-TS or fMP4). If multitrackInputConfiguration is specified and enabled is true, then containerFormat is required and must be set to FRAGMENTED_MP4. Otherwise, containerFormat may be set to TS or FRAGMENTED_MP4. Default: TS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainerFormat {
         /// `TS`
         Ts,
@@ -292,18 +247,10 @@ pub mod channel {
         FragmentedMp4,
     }
 
-    impl crate::value::CfnEnum for ContainerFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ts => "TS",
-                Self::FragmentedMp4 => "FRAGMENTED_MP4",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContainerFormat, ["TS", "FRAGMENTED_MP4"]);
 
     /// Channel latency mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LatencyMode {
         /// `NORMAL`
         Normal,
@@ -311,18 +258,10 @@ pub mod channel {
         Low,
     }
 
-    impl crate::value::CfnEnum for LatencyMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Normal => "NORMAL",
-                Self::Low => "LOW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LatencyMode, ["NORMAL", "LOW"]);
 
     /// Maximum resolution for multitrack input. Required if enabled is true.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaximumResolution {
         /// `SD`
         Sd,
@@ -332,19 +271,10 @@ pub mod channel {
         FullHd,
     }
 
-    impl crate::value::CfnEnum for MaximumResolution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sd => "SD",
-                Self::Hd => "HD",
-                Self::FullHd => "FULL_HD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MaximumResolution, ["SD", "HD", "FULL_HD"]);
 
     /// Indicates whether multitrack input is allowed or required. Required if enabled is true.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Policy {
         /// `ALLOW`
         Allow,
@@ -352,18 +282,10 @@ pub mod channel {
         Require,
     }
 
-    impl crate::value::CfnEnum for Policy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Require => "REQUIRE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Policy, ["ALLOW", "REQUIRE"]);
 
     /// Optional transcode preset for the channel. This is selectable only for ADVANCED_HD and ADVANCED_SD channel types. For those channel types, the default preset is HIGHER_BANDWIDTH_DELIVERY. For other channel types (BASIC and STANDARD), preset is the empty string ("").
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Preset {
         /// ``
         Empty,
@@ -373,19 +295,10 @@ pub mod channel {
         ConstrainedBandwidthDelivery,
     }
 
-    impl crate::value::CfnEnum for Preset {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Empty => "",
-                Self::HigherBandwidthDelivery => "HIGHER_BANDWIDTH_DELIVERY",
-                Self::ConstrainedBandwidthDelivery => "CONSTRAINED_BANDWIDTH_DELIVERY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Preset, ["", "HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"]);
 
     /// Channel type, which determines the allowable resolution and bitrate. If you exceed the allowable resolution or bitrate, the stream probably will disconnect immediately.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `STANDARD`
         Standard,
@@ -397,17 +310,7 @@ pub mod channel {
         AdvancedHd,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::Basic => "BASIC",
-                Self::AdvancedSd => "ADVANCED_SD",
-                Self::AdvancedHd => "ADVANCED_HD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"]);
 }
 
 /// Resource Type definition for AWS::IVS::EncoderConfiguration.
@@ -429,48 +332,31 @@ pub struct EncoderConfiguration {
     pub video: ::std::option::Option<crate::cfn::ivs::encoder_configuration::Video>,
 }
 
-impl crate::resource::Resource for EncoderConfiguration {
-    const TYPE: &'static str = "AWS::IVS::EncoderConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENCODER_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Video", self.video);
-        p
+crate::resource::props! {
+    resource EncoderConfiguration = "AWS::IVS::EncoderConfiguration", shape: Some(&ENCODER_CONFIGURATION_SHAPE);
+    opt {
+        name = "Name",
+        tags = "Tags",
+        video = "Video",
     }
 }
 
-static ENCODER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::encoder_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Video", crate::resource::Rule { shape: Some(&self::encoder_configuration::VIDEO_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENCODER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Video", crate::resource::Rule { shape: Some(&self::encoder_configuration::VIDEO_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EncoderConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EncoderConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod encoder_configuration {
     //! Nested property types and enums of [`EncoderConfiguration`](super::EncoderConfiguration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Video configuration. Default: video resolution 1280x720, bitrate 2500 kbps, 30 fps
     #[derive(Clone, Default)]
@@ -493,26 +379,22 @@ pub mod encoder_configuration {
         pub width: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Video {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("Framerate", self.framerate);
-            p.set_opt("Height", self.height);
-            p.set_opt("Width", self.width);
-            p.into_expr()
+    crate::resource::props! {
+        nested Video;
+        opt {
+            bitrate = "Bitrate",
+            framerate = "Framerate",
+            height = "Height",
+            width = "Width",
         }
     }
 
-    pub(super) static VIDEO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bitrate", crate::resource::Rule { min: Some(1.0), max: Some(8500000.0), ..crate::resource::Rule::NONE }),
-            ("Framerate", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-            ("Height", crate::resource::Rule { min: Some(2.0), max: Some(1920.0), ..crate::resource::Rule::NONE }),
-            ("Width", crate::resource::Rule { min: Some(2.0), max: Some(1920.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VIDEO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bitrate", crate::resource::Rule { min: Some(1.0), max: Some(8500000.0), ..crate::resource::Rule::NONE }),
+        ("Framerate", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+        ("Height", crate::resource::Rule { min: Some(2.0), max: Some(1920.0), ..crate::resource::Rule::NONE }),
+        ("Width", crate::resource::Rule { min: Some(2.0), max: Some(1920.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::IVS::IngestConfiguration
@@ -546,69 +428,43 @@ pub struct IngestConfiguration {
     pub user_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for IngestConfiguration {
-    const TYPE: &'static str = "AWS::IVS::IngestConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INGEST_CONFIGURATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("IngestProtocol", self.ingest_protocol);
-        p.set_opt("InsecureIngest", self.insecure_ingest);
-        p.set_opt("Name", self.name);
-        p.set_opt("StageArn", self.stage_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserId", self.user_id);
-        p
+crate::resource::props! {
+    resource IngestConfiguration = "AWS::IVS::IngestConfiguration", shape: Some(&INGEST_CONFIGURATION_SHAPE);
+    opt {
+        ingest_protocol = "IngestProtocol",
+        insecure_ingest = "InsecureIngest",
+        name = "Name",
+        stage_arn = "StageArn",
+        tags = "Tags",
+        user_id = "UserId",
     }
 }
 
-static INGEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("StageArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::ingest_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INGEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("StageArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IngestConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IngestConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ParticipantId`.
-    #[inline]
-    pub fn attr_participant_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ParticipantId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StreamKey`.
-    #[inline]
-    pub fn attr_stream_key(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StreamKey")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ParticipantId`.
+        attr_participant_id: ::std::string::String = "ParticipantId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StreamKey`.
+        attr_stream_key: ::std::string::String = "StreamKey",
     }
 }
 
 pub mod ingest_configuration {
     //! Nested property types and enums of [`IngestConfiguration`](super::IngestConfiguration).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Ingest Protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IngestProtocol {
         /// `RTMP`
         Rtmp,
@@ -616,15 +472,7 @@ pub mod ingest_configuration {
         Rtmps,
     }
 
-    impl crate::value::CfnEnum for IngestProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rtmp => "RTMP",
-                Self::Rtmps => "RTMPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IngestProtocol, ["RTMP", "RTMPS"]);
 }
 
 /// Resource Type definition for AWS::IVS::PlaybackKeyPair
@@ -646,52 +494,28 @@ pub struct PlaybackKeyPair {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for PlaybackKeyPair {
-    const TYPE: &'static str = "AWS::IVS::PlaybackKeyPair";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PLAYBACK_KEY_PAIR_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("PublicKeyMaterial", self.public_key_material);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource PlaybackKeyPair = "AWS::IVS::PlaybackKeyPair", shape: Some(&PLAYBACK_KEY_PAIR_SHAPE);
+    opt {
+        name = "Name",
+        public_key_material = "PublicKeyMaterial",
+        tags = "Tags",
     }
 }
 
-static PLAYBACK_KEY_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::playback_key_pair::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PLAYBACK_KEY_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PlaybackKeyPair`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PlaybackKeyPair> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Fingerprint`.
+        attr_fingerprint: ::std::string::String = "Fingerprint",
     }
-    /// `Fn::GetAtt` `Fingerprint`.
-    #[inline]
-    pub fn attr_fingerprint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Fingerprint")
-    }
-}
-
-pub mod playback_key_pair {
-    //! Nested property types and enums of [`PlaybackKeyPair`](super::PlaybackKeyPair).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::IVS::PlaybackRestrictionPolicy.
@@ -721,51 +545,30 @@ pub struct PlaybackRestrictionPolicy {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for PlaybackRestrictionPolicy {
-    const TYPE: &'static str = "AWS::IVS::PlaybackRestrictionPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PLAYBACK_RESTRICTION_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowedCountries", self.allowed_countries);
-        p.set_opt("AllowedOrigins", self.allowed_origins);
-        p.set_opt("EnableStrictOriginEnforcement", self.enable_strict_origin_enforcement);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource PlaybackRestrictionPolicy = "AWS::IVS::PlaybackRestrictionPolicy", shape: Some(&PLAYBACK_RESTRICTION_POLICY_SHAPE);
+    opt {
+        allowed_countries = "AllowedCountries",
+        allowed_origins = "AllowedOrigins",
+        enable_strict_origin_enforcement = "EnableStrictOriginEnforcement",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static PLAYBACK_RESTRICTION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllowedCountries", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(2), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AllowedOrigins", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::playback_restriction_policy::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PLAYBACK_RESTRICTION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllowedCountries", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(2), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AllowedOrigins", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PlaybackRestrictionPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PlaybackRestrictionPolicy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod playback_restriction_policy {
-    //! Nested property types and enums of [`PlaybackRestrictionPolicy`](super::PlaybackRestrictionPolicy).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::IVS::PublicKey
@@ -787,53 +590,29 @@ pub struct PublicKey {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for PublicKey {
-    const TYPE: &'static str = "AWS::IVS::PublicKey";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PUBLIC_KEY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("PublicKeyMaterial", self.public_key_material);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource PublicKey = "AWS::IVS::PublicKey", shape: Some(&PUBLIC_KEY_SHAPE);
+    opt {
+        name = "Name",
+        public_key_material = "PublicKeyMaterial",
+        tags = "Tags",
     }
 }
 
-static PUBLIC_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("PublicKeyMaterial", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("-----BEGIN PUBLIC KEY-----\\r?\\n([a-zA-Z0-9+/=\\r\\n]+)\\r?\\n-----END PUBLIC KEY-----(\\r?\\n)?")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::public_key::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PUBLIC_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("PublicKeyMaterial", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("-----BEGIN PUBLIC KEY-----\\r?\\n([a-zA-Z0-9+/=\\r\\n]+)\\r?\\n-----END PUBLIC KEY-----(\\r?\\n)?")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PublicKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PublicKey> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Fingerprint`.
+        attr_fingerprint: ::std::string::String = "Fingerprint",
     }
-    /// `Fn::GetAtt` `Fingerprint`.
-    #[inline]
-    pub fn attr_fingerprint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Fingerprint")
-    }
-}
-
-pub mod public_key {
-    //! Nested property types and enums of [`PublicKey`](super::PublicKey).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::IVS::RecordingConfiguration
@@ -882,52 +661,43 @@ impl RecordingConfiguration {
     }
 }
 
-impl crate::resource::Resource for RecordingConfiguration {
-    const TYPE: &'static str = "AWS::IVS::RecordingConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RECORDING_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource RecordingConfiguration = "AWS::IVS::RecordingConfiguration", shape: Some(&RECORDING_CONFIGURATION_SHAPE);
+    req {
+        destination_configuration = "DestinationConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DestinationConfiguration", self.destination_configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("RecordingReconnectWindowSeconds", self.recording_reconnect_window_seconds);
-        p.set_opt("RenditionConfiguration", self.rendition_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ThumbnailConfiguration", self.thumbnail_configuration);
-        p
+    opt {
+        name = "Name",
+        recording_reconnect_window_seconds = "RecordingReconnectWindowSeconds",
+        rendition_configuration = "RenditionConfiguration",
+        tags = "Tags",
+        thumbnail_configuration = "ThumbnailConfiguration",
     }
 }
 
-static RECORDING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationConfiguration", crate::resource::Rule { shape: Some(&self::recording_configuration::DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("RecordingReconnectWindowSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ("RenditionConfiguration", crate::resource::Rule { shape: Some(&self::recording_configuration::RENDITION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::recording_configuration::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ThumbnailConfiguration", crate::resource::Rule { shape: Some(&self::recording_configuration::THUMBNAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RECORDING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationConfiguration", crate::resource::Rule { shape: Some(&self::recording_configuration::DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("RecordingReconnectWindowSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+    ("RenditionConfiguration", crate::resource::Rule { shape: Some(&self::recording_configuration::RENDITION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ThumbnailConfiguration", crate::resource::Rule { shape: Some(&self::recording_configuration::THUMBNAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RecordingConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RecordingConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod recording_configuration {
     //! Nested property types and enums of [`RecordingConfiguration`](super::RecordingConfiguration).
+
+    pub use crate::cfn::shared::group_media::Storage;
 
     /// Recording Destination Configuration.
     #[derive(Clone, Default)]
@@ -938,20 +708,16 @@ pub mod recording_configuration {
         pub s3: ::std::option::Option<crate::cfn::ivs::recording_configuration::S3DestinationConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConfiguration;
+        opt {
+            s3 = "S3",
         }
     }
 
-    pub(super) static DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Recording S3 Destination Configuration.
     #[derive(Clone)]
@@ -962,7 +728,6 @@ pub mod recording_configuration {
 
     impl S3DestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -970,20 +735,16 @@ pub mod recording_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for S3DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DestinationConfiguration;
+        req {
+            bucket_name = "BucketName",
         }
     }
 
-    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-.]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Rendition Configuration describes which renditions should be recorded for a stream.
     #[derive(Clone, Default)]
@@ -998,28 +759,17 @@ pub mod recording_configuration {
         pub renditions: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ivs::recording_configuration::Renditions>>>,
     }
 
-    impl crate::resource::ToExpr for RenditionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RenditionSelection", self.rendition_selection);
-            p.set_opt("Renditions", self.renditions);
-            p.into_expr()
+    crate::resource::props! {
+        nested RenditionConfiguration;
+        opt {
+            rendition_selection = "RenditionSelection",
+            renditions = "Renditions",
         }
     }
 
-    pub(super) static RENDITION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Renditions", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RENDITION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Renditions", crate::resource::Rule { min_items: Some(0), max_items: Some(4), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Recording Thumbnail Configuration.
     #[derive(Clone, Default)]
@@ -1035,34 +785,30 @@ pub mod recording_configuration {
         /// Storage indicates the format in which thumbnails are recorded.
         ///
         /// CloudFormation property `Storage`.
-        pub storage: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ivs::recording_configuration::Storage>>>,
+        pub storage: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_media::Storage>>>,
         /// Target Interval Seconds defines the interval at which thumbnails are recorded. This field is required if RecordingMode is INTERVAL.
         ///
         /// CloudFormation property `TargetIntervalSeconds`.
         pub target_interval_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ThumbnailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RecordingMode", self.recording_mode);
-            p.set_opt("Resolution", self.resolution);
-            p.set_opt("Storage", self.storage);
-            p.set_opt("TargetIntervalSeconds", self.target_interval_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThumbnailConfiguration;
+        opt {
+            recording_mode = "RecordingMode",
+            resolution = "Resolution",
+            storage = "Storage",
+            target_interval_seconds = "TargetIntervalSeconds",
         }
     }
 
-    pub(super) static THUMBNAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Storage", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("TargetIntervalSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static THUMBNAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Storage", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("TargetIntervalSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Resolution Selection indicates which set of renditions are recorded for a stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RenditionSelection {
         /// `ALL`
         All,
@@ -1072,19 +818,9 @@ pub mod recording_configuration {
         Custom,
     }
 
-    impl crate::value::CfnEnum for RenditionSelection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::None => "NONE",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RenditionSelection, ["ALL", "NONE", "CUSTOM"]);
 
-    /// Allowed values of `Renditions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Renditions {
         /// `FULL_HD`
         FullHd,
@@ -1096,20 +832,10 @@ pub mod recording_configuration {
         LowestResolution,
     }
 
-    impl crate::value::CfnEnum for Renditions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullHd => "FULL_HD",
-                Self::Hd => "HD",
-                Self::Sd => "SD",
-                Self::LowestResolution => "LOWEST_RESOLUTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Renditions, ["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"]);
 
     /// Thumbnail Recording Mode, which determines whether thumbnails are recorded at an interval or are disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordingMode {
         /// `INTERVAL`
         Interval,
@@ -1117,18 +843,10 @@ pub mod recording_configuration {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RecordingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Interval => "INTERVAL",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecordingMode, ["INTERVAL", "DISABLED"]);
 
     /// Resolution indicates the desired resolution of recorded thumbnails.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Resolution {
         /// `FULL_HD`
         FullHd,
@@ -1140,36 +858,7 @@ pub mod recording_configuration {
         LowestResolution,
     }
 
-    impl crate::value::CfnEnum for Resolution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FullHd => "FULL_HD",
-                Self::Hd => "HD",
-                Self::Sd => "SD",
-                Self::LowestResolution => "LOWEST_RESOLUTION",
-            }
-        }
-    }
-
-    /// Allowed values of `Storage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Storage {
-        /// `SEQUENTIAL`
-        Sequential,
-        /// `LATEST`
-        Latest,
-    }
-
-    impl crate::value::CfnEnum for Storage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sequential => "SEQUENTIAL",
-                Self::Latest => "LATEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Resolution, ["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"]);
 }
 
 /// Resource Type definition for AWS::IVS::Stage.
@@ -1191,46 +880,35 @@ pub struct Stage {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Stage {
-    const TYPE: &'static str = "AWS::IVS::Stage";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STAGE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoParticipantRecordingConfiguration", self.auto_participant_recording_configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Stage = "AWS::IVS::Stage", shape: Some(&STAGE_SHAPE);
+    opt {
+        auto_participant_recording_configuration = "AutoParticipantRecordingConfiguration",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static STAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AutoParticipantRecordingConfiguration", crate::resource::Rule { shape: Some(&self::stage::AUTO_PARTICIPANT_RECORDING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stage::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AutoParticipantRecordingConfiguration", crate::resource::Rule { shape: Some(&self::stage::AUTO_PARTICIPANT_RECORDING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Stage`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Stage> {
-    /// `Fn::GetAtt` `ActiveSessionId`.
-    #[inline]
-    pub fn attr_active_session_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ActiveSessionId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ActiveSessionId`.
+        attr_active_session_id: ::std::string::String = "ActiveSessionId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod stage {
     //! Nested property types and enums of [`Stage`](super::Stage).
+
+    pub use crate::cfn::shared::group_media::Storage;
 
     /// Configuration object for individual participant recording, to attach to the new stage.
     #[derive(Clone)]
@@ -1259,7 +937,6 @@ pub mod stage {
 
     impl AutoParticipantRecordingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(storage_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 hls_configuration: ::std::option::Option::None,
@@ -1271,28 +948,26 @@ pub mod stage {
         }
     }
 
-    impl crate::resource::ToExpr for AutoParticipantRecordingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HlsConfiguration", self.hls_configuration);
-            p.set_opt("MediaTypes", self.media_types);
-            p.set_opt("RecordingReconnectWindowSeconds", self.recording_reconnect_window_seconds);
-            p.set("StorageConfigurationArn", self.storage_configuration_arn);
-            p.set_opt("ThumbnailConfiguration", self.thumbnail_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoParticipantRecordingConfiguration;
+        req {
+            storage_configuration_arn = "StorageConfigurationArn",
+        }
+        opt {
+            hls_configuration = "HlsConfiguration",
+            media_types = "MediaTypes",
+            recording_reconnect_window_seconds = "RecordingReconnectWindowSeconds",
+            thumbnail_configuration = "ThumbnailConfiguration",
         }
     }
 
-    pub(super) static AUTO_PARTICIPANT_RECORDING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HlsConfiguration", crate::resource::Rule { shape: Some(&HLS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MediaTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("RecordingReconnectWindowSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("StorageConfigurationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:storage-configuration/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("ThumbnailConfiguration", crate::resource::Rule { shape: Some(&THUMBNAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_PARTICIPANT_RECORDING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HlsConfiguration", crate::resource::Rule { shape: Some(&HLS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MediaTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("RecordingReconnectWindowSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("StorageConfigurationArn", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:storage-configuration/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("ThumbnailConfiguration", crate::resource::Rule { shape: Some(&THUMBNAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// HLS configuration object for individual participant recording.
     #[derive(Clone, Default)]
@@ -1303,20 +978,16 @@ pub mod stage {
         pub participant_recording_hls_configuration: ::std::option::Option<crate::cfn::ivs::stage::ParticipantRecordingHlsConfiguration>,
     }
 
-    impl crate::resource::ToExpr for HlsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ParticipantRecordingHlsConfiguration", self.participant_recording_hls_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsConfiguration;
+        opt {
+            participant_recording_hls_configuration = "ParticipantRecordingHlsConfiguration",
         }
     }
 
-    pub(super) static HLS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParticipantRecordingHlsConfiguration", crate::resource::Rule { shape: Some(&PARTICIPANT_RECORDING_HLS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HLS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParticipantRecordingHlsConfiguration", crate::resource::Rule { shape: Some(&PARTICIPANT_RECORDING_HLS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing a configuration of participant HLS recordings for individual participant recording.
     #[derive(Clone, Default)]
@@ -1327,20 +998,16 @@ pub mod stage {
         pub target_segment_duration_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ParticipantRecordingHlsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetSegmentDurationSeconds", self.target_segment_duration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParticipantRecordingHlsConfiguration;
+        opt {
+            target_segment_duration_seconds = "TargetSegmentDurationSeconds",
         }
     }
 
-    pub(super) static PARTICIPANT_RECORDING_HLS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetSegmentDurationSeconds", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTICIPANT_RECORDING_HLS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetSegmentDurationSeconds", crate::resource::Rule { min: Some(2.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex type that allows you to enable/disable the recording of thumbnails for individual participant recording and modify the interval at which thumbnails are generated for the live session.
     #[derive(Clone, Default)]
@@ -1351,20 +1018,16 @@ pub mod stage {
         pub participant_thumbnail_configuration: ::std::option::Option<crate::cfn::ivs::stage::ParticipantThumbnailConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ThumbnailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ParticipantThumbnailConfiguration", self.participant_thumbnail_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThumbnailConfiguration;
+        opt {
+            participant_thumbnail_configuration = "ParticipantThumbnailConfiguration",
         }
     }
 
-    pub(super) static THUMBNAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParticipantThumbnailConfiguration", crate::resource::Rule { shape: Some(&PARTICIPANT_THUMBNAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static THUMBNAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParticipantThumbnailConfiguration", crate::resource::Rule { shape: Some(&PARTICIPANT_THUMBNAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing a configuration of thumbnails for recorded video from an individual participant.
     #[derive(Clone, Default)]
@@ -1376,40 +1039,28 @@ pub mod stage {
         /// Indicates the format in which thumbnails are recorded. SEQUENTIAL records all generated thumbnails in a serial manner, to the media/thumbnails/high directory. LATEST saves the latest thumbnail in media/latest_thumbnail/high/thumb.jpg and overwrites it at the interval specified by targetIntervalSeconds. You can enable both SEQUENTIAL and LATEST. Default: SEQUENTIAL.
         ///
         /// CloudFormation property `Storage`.
-        pub storage: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::ivs::stage::Storage>>>,
+        pub storage: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_media::Storage>>>,
         /// The targeted thumbnail-generation interval in seconds. This is configurable only if recordingMode is INTERVAL. Default: 60.
         ///
         /// CloudFormation property `TargetIntervalSeconds`.
         pub target_interval_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ParticipantThumbnailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RecordingMode", self.recording_mode);
-            p.set_opt("Storage", self.storage);
-            p.set_opt("TargetIntervalSeconds", self.target_interval_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParticipantThumbnailConfiguration;
+        opt {
+            recording_mode = "RecordingMode",
+            storage = "Storage",
+            target_interval_seconds = "TargetIntervalSeconds",
         }
     }
 
-    pub(super) static PARTICIPANT_THUMBNAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Storage", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
-            ("TargetIntervalSeconds", crate::resource::Rule { min: Some(1.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTICIPANT_THUMBNAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Storage", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
+        ("TargetIntervalSeconds", crate::resource::Rule { min: Some(1.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `MediaTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MediaTypes {
         /// `AUDIO_VIDEO`
         AudioVideo,
@@ -1417,18 +1068,10 @@ pub mod stage {
         AudioOnly,
     }
 
-    impl crate::value::CfnEnum for MediaTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AudioVideo => "AUDIO_VIDEO",
-                Self::AudioOnly => "AUDIO_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MediaTypes, ["AUDIO_VIDEO", "AUDIO_ONLY"]);
 
     /// Thumbnail recording mode. Default: DISABLED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordingMode {
         /// `INTERVAL`
         Interval,
@@ -1436,34 +1079,7 @@ pub mod stage {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for RecordingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Interval => "INTERVAL",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `Storage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Storage {
-        /// `SEQUENTIAL`
-        Sequential,
-        /// `LATEST`
-        Latest,
-    }
-
-    impl crate::value::CfnEnum for Storage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sequential => "SEQUENTIAL",
-                Self::Latest => "LATEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecordingMode, ["INTERVAL", "DISABLED"]);
 }
 
 /// Resource Type definition for AWS::IVS::StorageConfiguration
@@ -1497,36 +1113,28 @@ impl StorageConfiguration {
     }
 }
 
-impl crate::resource::Resource for StorageConfiguration {
-    const TYPE: &'static str = "AWS::IVS::StorageConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STORAGE_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource StorageConfiguration = "AWS::IVS::StorageConfiguration", shape: Some(&STORAGE_CONFIGURATION_SHAPE);
+    req {
+        s3 = "S3",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set("S3", self.s3);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("S3", crate::resource::Rule { shape: Some(&self::storage_configuration::S3_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::storage_configuration::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("S3", crate::resource::Rule { shape: Some(&self::storage_configuration::S3_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StorageConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StorageConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -1544,7 +1152,6 @@ pub mod storage_configuration {
 
     impl S3StorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -1552,27 +1159,16 @@ pub mod storage_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for S3StorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3StorageConfiguration;
+        req {
+            bucket_name = "BucketName",
         }
     }
 
-    pub(super) static S3_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-.]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::IVS::StreamKey
@@ -1592,7 +1188,6 @@ pub struct StreamKey {
 
 impl StreamKey {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             channel_arn: channel_arn.into(),
@@ -1601,49 +1196,27 @@ impl StreamKey {
     }
 }
 
-impl crate::resource::Resource for StreamKey {
-    const TYPE: &'static str = "AWS::IVS::StreamKey";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STREAM_KEY_SHAPE)
+crate::resource::props! {
+    resource StreamKey = "AWS::IVS::StreamKey", shape: Some(&STREAM_KEY_SHAPE);
+    req {
+        channel_arn = "ChannelArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelArn", self.channel_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static STREAM_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stream_key::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STREAM_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StreamKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StreamKey> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Value`.
+        attr_value: ::std::string::String = "Value",
     }
-    /// `Fn::GetAtt` `Value`.
-    #[inline]
-    pub fn attr_value(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Value")
-    }
-}
-
-pub mod stream_key {
-    //! Nested property types and enums of [`StreamKey`](super::StreamKey).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -35,46 +35,32 @@ impl LoggingConfiguration {
     }
 }
 
-impl crate::resource::Resource for LoggingConfiguration {
-    const TYPE: &'static str = "AWS::IVSChat::LoggingConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOGGING_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource LoggingConfiguration = "AWS::IVSChat::LoggingConfiguration", shape: Some(&LOGGING_CONFIGURATION_SHAPE);
+    req {
+        destination_configuration = "DestinationConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DestinationConfiguration", self.destination_configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationConfiguration", crate::resource::Rule { shape: Some(&self::logging_configuration::DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::logging_configuration::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationConfiguration", crate::resource::Rule { shape: Some(&self::logging_configuration::DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LoggingConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LoggingConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -98,24 +84,20 @@ pub mod logging_configuration {
         pub s3: ::std::option::Option<crate::cfn::ivschat::logging_configuration::S3DestinationConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogs", self.cloud_watch_logs);
-            p.set_opt("Firehose", self.firehose);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConfiguration;
+        opt {
+            cloud_watch_logs = "CloudWatchLogs",
+            firehose = "Firehose",
+            s3 = "S3",
         }
     }
 
-    pub(super) static DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Firehose", crate::resource::Rule { shape: Some(&FIREHOSE_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Firehose", crate::resource::Rule { shape: Some(&FIREHOSE_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// CloudWatch destination configuration for IVS Chat logging.
     #[derive(Clone)]
@@ -128,7 +110,6 @@ pub mod logging_configuration {
 
     impl CloudWatchLogsDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group_name: log_group_name.into(),
@@ -136,20 +117,16 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroupName", self.log_group_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsDestinationConfiguration;
+        req {
+            log_group_name = "LogGroupName",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOGS_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOGS_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Kinesis Firehose destination configuration for IVS Chat logging.
     #[derive(Clone)]
@@ -162,7 +139,6 @@ pub mod logging_configuration {
 
     impl FirehoseDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delivery_stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 delivery_stream_name: delivery_stream_name.into(),
@@ -170,20 +146,16 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for FirehoseDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeliveryStreamName", self.delivery_stream_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirehoseDestinationConfiguration;
+        req {
+            delivery_stream_name = "DeliveryStreamName",
         }
     }
 
-    pub(super) static FIREHOSE_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeliveryStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIREHOSE_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeliveryStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 destination configuration for IVS Chat logging.
     #[derive(Clone)]
@@ -196,7 +168,6 @@ pub mod logging_configuration {
 
     impl S3DestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -204,27 +175,16 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for S3DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DestinationConfiguration;
+        req {
+            bucket_name = "BucketName",
         }
     }
 
-    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-.]+$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource type definition for AWS::IVSChat::Room.
@@ -258,47 +218,34 @@ pub struct Room {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Room {
-    const TYPE: &'static str = "AWS::IVSChat::Room";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROOM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LoggingConfigurationIdentifiers", self.logging_configuration_identifiers);
-        p.set_opt("MaximumMessageLength", self.maximum_message_length);
-        p.set_opt("MaximumMessageRatePerSecond", self.maximum_message_rate_per_second);
-        p.set_opt("MessageReviewHandler", self.message_review_handler);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Room = "AWS::IVSChat::Room", shape: Some(&ROOM_SHAPE);
+    opt {
+        logging_configuration_identifiers = "LoggingConfigurationIdentifiers",
+        maximum_message_length = "MaximumMessageLength",
+        maximum_message_rate_per_second = "MaximumMessageRatePerSecond",
+        message_review_handler = "MessageReviewHandler",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static ROOM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LoggingConfigurationIdentifiers", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MaximumMessageLength", crate::resource::Rule { min: Some(1.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
-        ("MaximumMessageRatePerSecond", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ("MessageReviewHandler", crate::resource::Rule { shape: Some(&self::room::MESSAGE_REVIEW_HANDLER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::room::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROOM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LoggingConfigurationIdentifiers", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration/[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MaximumMessageLength", crate::resource::Rule { min: Some(1.0), max: Some(500.0), ..crate::resource::Rule::NONE }),
+    ("MaximumMessageRatePerSecond", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ("MessageReviewHandler", crate::resource::Rule { shape: Some(&self::room::MESSAGE_REVIEW_HANDLER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media_iam::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Room`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Room> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -318,31 +265,20 @@ pub mod room {
         pub uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MessageReviewHandler {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FallbackResult", self.fallback_result);
-            p.set_opt("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested MessageReviewHandler;
+        opt {
+            fallback_result = "FallbackResult",
+            uri = "Uri",
         }
     }
 
-    pub(super) static MESSAGE_REVIEW_HANDLER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function:.+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MESSAGE_REVIEW_HANDLER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Uri", crate::resource::Rule { min_len: Some(0), max_len: Some(170), pattern: Some(crate::resource::Pattern::Regex("^$|^arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function:.+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the fallback behavior if the handler does not return a valid response, encounters an error, or times out.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FallbackResult {
         /// `ALLOW`
         Allow,
@@ -350,13 +286,5 @@ pub mod room {
         Deny,
     }
 
-    impl crate::value::CfnEnum for FallbackResult {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FallbackResult, ["ALLOW", "DENY"]);
 }

@@ -69,7 +69,6 @@ pub struct Connector {
 
 impl Connector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(capacity: crate::cfn::kafkaconnect::connector::Capacity, connector_configuration: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, connector_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, kafka_cluster: crate::cfn::kafkaconnect::connector::KafkaCluster, kafka_cluster_client_authentication: crate::cfn::kafkaconnect::connector::KafkaClusterClientAuthentication, kafka_cluster_encryption_in_transit: crate::cfn::kafkaconnect::connector::KafkaClusterEncryptionInTransit, kafka_connect_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, plugins: ::std::vec::Vec<crate::cfn::kafkaconnect::connector::Plugin>, service_execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             capacity,
@@ -90,52 +89,44 @@ impl Connector {
     }
 }
 
-impl crate::resource::Resource for Connector {
-    const TYPE: &'static str = "AWS::KafkaConnect::Connector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource Connector = "AWS::KafkaConnect::Connector", shape: Some(&CONNECTOR_SHAPE);
+    req {
+        capacity = "Capacity",
+        connector_configuration = "ConnectorConfiguration",
+        connector_name = "ConnectorName",
+        kafka_cluster = "KafkaCluster",
+        kafka_cluster_client_authentication = "KafkaClusterClientAuthentication",
+        kafka_cluster_encryption_in_transit = "KafkaClusterEncryptionInTransit",
+        kafka_connect_version = "KafkaConnectVersion",
+        plugins = "Plugins",
+        service_execution_role_arn = "ServiceExecutionRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Capacity", self.capacity);
-        p.set("ConnectorConfiguration", self.connector_configuration);
-        p.set_opt("ConnectorDescription", self.connector_description);
-        p.set("ConnectorName", self.connector_name);
-        p.set("KafkaCluster", self.kafka_cluster);
-        p.set("KafkaClusterClientAuthentication", self.kafka_cluster_client_authentication);
-        p.set("KafkaClusterEncryptionInTransit", self.kafka_cluster_encryption_in_transit);
-        p.set("KafkaConnectVersion", self.kafka_connect_version);
-        p.set_opt("LogDelivery", self.log_delivery);
-        p.set_opt("NetworkType", self.network_type);
-        p.set("Plugins", self.plugins);
-        p.set("ServiceExecutionRoleArn", self.service_execution_role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WorkerConfiguration", self.worker_configuration);
-        p
+    opt {
+        connector_description = "ConnectorDescription",
+        log_delivery = "LogDelivery",
+        network_type = "NetworkType",
+        tags = "Tags",
+        worker_configuration = "WorkerConfiguration",
     }
 }
 
-static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Capacity", crate::resource::Rule { shape: Some(&self::connector::CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ConnectorDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ConnectorName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("KafkaCluster", crate::resource::Rule { shape: Some(&self::connector::KAFKA_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Plugins", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::connector::PLUGIN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):iam:.*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::connector::TAG17_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkerConfiguration", crate::resource::Rule { shape: Some(&self::connector::WORKER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Capacity", crate::resource::Rule { shape: Some(&self::connector::CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ConnectorDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ConnectorName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("KafkaCluster", crate::resource::Rule { shape: Some(&self::connector::KAFKA_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Plugins", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::connector::PLUGIN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):iam:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkerConfiguration", crate::resource::Rule { shape: Some(&self::connector::WORKER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connector> {
-    /// `Fn::GetAtt` `ConnectorArn`.
-    #[inline]
-    pub fn attr_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectorArn`.
+        attr_connector_arn: ::std::string::String = "ConnectorArn",
     }
 }
 
@@ -155,22 +146,18 @@ pub mod connector {
         pub provisioned_capacity: ::std::option::Option<crate::cfn::kafkaconnect::connector::ProvisionedCapacity>,
     }
 
-    impl crate::resource::ToExpr for Capacity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoScaling", self.auto_scaling);
-            p.set_opt("ProvisionedCapacity", self.provisioned_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested Capacity;
+        opt {
+            auto_scaling = "AutoScaling",
+            provisioned_capacity = "ProvisionedCapacity",
         }
     }
 
-    pub(super) static CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoScaling", crate::resource::Rule { shape: Some(&AUTO_SCALING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProvisionedCapacity", crate::resource::Rule { shape: Some(&PROVISIONED_CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoScaling", crate::resource::Rule { shape: Some(&AUTO_SCALING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProvisionedCapacity", crate::resource::Rule { shape: Some(&PROVISIONED_CAPACITY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details about auto scaling of a connector.
     #[derive(Clone)]
@@ -203,7 +190,6 @@ pub mod connector {
 
     impl AutoScaling {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_worker_count: impl ::std::convert::Into<crate::value::Val<i64>>, mcu_count: impl ::std::convert::Into<crate::value::Val<i64>>, min_worker_count: impl ::std::convert::Into<crate::value::Val<i64>>, scale_in_policy: crate::cfn::kafkaconnect::connector::ScaleInPolicy, scale_out_policy: crate::cfn::kafkaconnect::connector::ScaleOutPolicy) -> Self {
             Self {
                 max_autoscaling_task_count: ::std::option::Option::None,
@@ -216,27 +202,25 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for AutoScaling {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxAutoscalingTaskCount", self.max_autoscaling_task_count);
-            p.set("MaxWorkerCount", self.max_worker_count);
-            p.set("McuCount", self.mcu_count);
-            p.set("MinWorkerCount", self.min_worker_count);
-            p.set("ScaleInPolicy", self.scale_in_policy);
-            p.set("ScaleOutPolicy", self.scale_out_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoScaling;
+        req {
+            max_worker_count = "MaxWorkerCount",
+            mcu_count = "McuCount",
+            min_worker_count = "MinWorkerCount",
+            scale_in_policy = "ScaleInPolicy",
+            scale_out_policy = "ScaleOutPolicy",
+        }
+        opt {
+            max_autoscaling_task_count = "MaxAutoscalingTaskCount",
         }
     }
 
-    pub(super) static AUTO_SCALING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("McuCount", crate::resource::Rule { min: Some(1.0), max: Some(8.0), ..crate::resource::Rule::NONE }),
-            ("ScaleInPolicy", crate::resource::Rule { shape: Some(&SCALE_IN_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ScaleOutPolicy", crate::resource::Rule { shape: Some(&SCALE_OUT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_SCALING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("McuCount", crate::resource::Rule { min: Some(1.0), max: Some(8.0), ..crate::resource::Rule::NONE }),
+        ("ScaleInPolicy", crate::resource::Rule { shape: Some(&SCALE_IN_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ScaleOutPolicy", crate::resource::Rule { shape: Some(&SCALE_OUT_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the scale in policy of the connector.
     #[derive(Clone)]
@@ -249,7 +233,6 @@ pub mod connector {
 
     impl ScaleInPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cpu_utilization_percentage: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 cpu_utilization_percentage: cpu_utilization_percentage.into(),
@@ -257,20 +240,16 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ScaleInPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CpuUtilizationPercentage", self.cpu_utilization_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScaleInPolicy;
+        req {
+            cpu_utilization_percentage = "CpuUtilizationPercentage",
         }
     }
 
-    pub(super) static SCALE_IN_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CpuUtilizationPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALE_IN_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CpuUtilizationPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about the scale out policy of the connector.
     #[derive(Clone)]
@@ -283,7 +262,6 @@ pub mod connector {
 
     impl ScaleOutPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cpu_utilization_percentage: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 cpu_utilization_percentage: cpu_utilization_percentage.into(),
@@ -291,20 +269,16 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ScaleOutPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CpuUtilizationPercentage", self.cpu_utilization_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScaleOutPolicy;
+        req {
+            cpu_utilization_percentage = "CpuUtilizationPercentage",
         }
     }
 
-    pub(super) static SCALE_OUT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CpuUtilizationPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALE_OUT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CpuUtilizationPercentage", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details about a fixed capacity allocated to a connector.
     #[derive(Clone)]
@@ -321,7 +295,6 @@ pub mod connector {
 
     impl ProvisionedCapacity {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mcu_count: impl ::std::convert::Into<crate::value::Val<i64>>, worker_count: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 mcu_count: mcu_count.into(),
@@ -330,21 +303,17 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ProvisionedCapacity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("McuCount", self.mcu_count);
-            p.set("WorkerCount", self.worker_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisionedCapacity;
+        req {
+            mcu_count = "McuCount",
+            worker_count = "WorkerCount",
         }
     }
 
-    pub(super) static PROVISIONED_CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("McuCount", crate::resource::Rule { min: Some(1.0), max: Some(8.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVISIONED_CAPACITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("McuCount", crate::resource::Rule { min: Some(1.0), max: Some(8.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details of how to connect to the Kafka cluster.
     #[derive(Clone)]
@@ -365,20 +334,16 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaCluster {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApacheKafkaCluster", self.apache_kafka_cluster);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaCluster;
+        req {
+            apache_kafka_cluster = "ApacheKafkaCluster",
         }
     }
 
-    pub(super) static KAFKA_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApacheKafkaCluster", crate::resource::Rule { shape: Some(&APACHE_KAFKA_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KAFKA_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApacheKafkaCluster", crate::resource::Rule { shape: Some(&APACHE_KAFKA_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details of how to connect to an Apache Kafka cluster.
     #[derive(Clone)]
@@ -395,7 +360,6 @@ pub mod connector {
 
     impl ApacheKafkaCluster {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bootstrap_servers: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc: crate::cfn::kafkaconnect::connector::Vpc) -> Self {
             Self {
                 bootstrap_servers: bootstrap_servers.into(),
@@ -404,21 +368,17 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ApacheKafkaCluster {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BootstrapServers", self.bootstrap_servers);
-            p.set("Vpc", self.vpc);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApacheKafkaCluster;
+        req {
+            bootstrap_servers = "BootstrapServers",
+            vpc = "Vpc",
         }
     }
 
-    pub(super) static APACHE_KAFKA_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Vpc", crate::resource::Rule { shape: Some(&VPC_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APACHE_KAFKA_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Vpc", crate::resource::Rule { shape: Some(&VPC_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a VPC used with the connector.
     #[derive(Clone)]
@@ -435,7 +395,6 @@ pub mod connector {
 
     impl Vpc {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_groups: security_groups.into(),
@@ -444,21 +403,18 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for Vpc {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested Vpc;
+        req {
+            security_groups = "SecurityGroups",
+            subnets = "Subnets",
         }
     }
 
-    pub(super) static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Subnets", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details of the client authentication used by the Kafka cluster.
     #[derive(Clone)]
@@ -471,7 +427,6 @@ pub mod connector {
 
     impl KafkaClusterClientAuthentication {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authentication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kafkaconnect::connector::KafkaClusterClientAuthenticationType>>) -> Self {
             Self {
                 authentication_type: authentication_type.into(),
@@ -479,12 +434,10 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterClientAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthenticationType", self.authentication_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterClientAuthentication;
+        req {
+            authentication_type = "AuthenticationType",
         }
     }
 
@@ -499,7 +452,6 @@ pub mod connector {
 
     impl KafkaClusterEncryptionInTransit {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kafkaconnect::connector::KafkaClusterEncryptionInTransitType>>) -> Self {
             Self {
                 encryption_type: encryption_type.into(),
@@ -507,12 +459,10 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterEncryptionInTransit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionType", self.encryption_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterEncryptionInTransit;
+        req {
+            encryption_type = "EncryptionType",
         }
     }
 
@@ -535,12 +485,10 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for LogDelivery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WorkerLogDelivery", self.worker_log_delivery);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDelivery;
+        req {
+            worker_log_delivery = "WorkerLogDelivery",
         }
     }
 
@@ -561,14 +509,12 @@ pub mod connector {
         pub s3: ::std::option::Option<crate::cfn::kafkaconnect::connector::S3LogDelivery>,
     }
 
-    impl crate::resource::ToExpr for WorkerLogDelivery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogs", self.cloud_watch_logs);
-            p.set_opt("Firehose", self.firehose);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkerLogDelivery;
+        opt {
+            cloud_watch_logs = "CloudWatchLogs",
+            firehose = "Firehose",
+            s3 = "S3",
         }
     }
 
@@ -587,7 +533,6 @@ pub mod connector {
 
     impl CloudWatchLogsLogDelivery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -596,13 +541,13 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsLogDelivery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("LogGroup", self.log_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsLogDelivery;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            log_group = "LogGroup",
         }
     }
 
@@ -621,7 +566,6 @@ pub mod connector {
 
     impl FirehoseLogDelivery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 delivery_stream: ::std::option::Option::None,
@@ -630,13 +574,13 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for FirehoseLogDelivery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeliveryStream", self.delivery_stream);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirehoseLogDelivery;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            delivery_stream = "DeliveryStream",
         }
     }
 
@@ -659,7 +603,6 @@ pub mod connector {
 
     impl S3LogDelivery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 bucket: ::std::option::Option::None,
@@ -669,14 +612,14 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for S3LogDelivery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set("Enabled", self.enabled);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3LogDelivery;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            bucket = "Bucket",
+            prefix = "Prefix",
         }
     }
 
@@ -699,20 +642,16 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for Plugin {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CustomPlugin", self.custom_plugin);
-            p.into_expr()
+    crate::resource::props! {
+        nested Plugin;
+        req {
+            custom_plugin = "CustomPlugin",
         }
     }
 
-    pub(super) static PLUGIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomPlugin", crate::resource::Rule { shape: Some(&CUSTOM_PLUGIN_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLUGIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomPlugin", crate::resource::Rule { shape: Some(&CUSTOM_PLUGIN_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details about a custom plugin.
     #[derive(Clone)]
@@ -729,7 +668,6 @@ pub mod connector {
 
     impl CustomPlugin {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(custom_plugin_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, revision: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 custom_plugin_arn: custom_plugin_arn.into(),
@@ -738,29 +676,18 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for CustomPlugin {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CustomPluginArn", self.custom_plugin_arn);
-            p.set("Revision", self.revision);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomPlugin;
+        req {
+            custom_plugin_arn = "CustomPluginArn",
+            revision = "Revision",
         }
     }
 
-    pub(super) static CUSTOM_PLUGIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomPluginArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*")), ..crate::resource::Rule::NONE }),
-            ("Revision", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG17_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_PLUGIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomPluginArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*")), ..crate::resource::Rule::NONE }),
+        ("Revision", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the worker configuration to use with the connector.
     #[derive(Clone)]
@@ -777,7 +704,6 @@ pub mod connector {
 
     impl WorkerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(revision: impl ::std::convert::Into<crate::value::Val<i64>>, worker_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 revision: revision.into(),
@@ -786,25 +712,21 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for WorkerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Revision", self.revision);
-            p.set("WorkerConfigurationArn", self.worker_configuration_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkerConfiguration;
+        req {
+            revision = "Revision",
+            worker_configuration_arn = "WorkerConfigurationArn",
         }
     }
 
-    pub(super) static WORKER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Revision", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), ..crate::resource::Rule::NONE }),
-            ("WorkerConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Revision", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("WorkerConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of client authentication used to connect to the Kafka cluster. Value NONE means that no client authentication is used.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KafkaClusterClientAuthenticationType {
         /// `NONE`
         None,
@@ -812,18 +734,10 @@ pub mod connector {
         Iam,
     }
 
-    impl crate::value::CfnEnum for KafkaClusterClientAuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Iam => "IAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KafkaClusterClientAuthenticationType, ["NONE", "IAM"]);
 
     /// The type of encryption in transit to the Kafka cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KafkaClusterEncryptionInTransitType {
         /// `PLAINTEXT`
         Plaintext,
@@ -831,18 +745,10 @@ pub mod connector {
         Tls,
     }
 
-    impl crate::value::CfnEnum for KafkaClusterEncryptionInTransitType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Plaintext => "PLAINTEXT",
-                Self::Tls => "TLS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KafkaClusterEncryptionInTransitType, ["PLAINTEXT", "TLS"]);
 
     /// The network type of the Connector.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -850,15 +756,7 @@ pub mod connector {
         Dual,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dual => "DUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4", "DUAL"]);
 }
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -890,7 +788,6 @@ pub struct CustomPlugin {
 
 impl CustomPlugin {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kafkaconnect::custom_plugin::ContentType>>, location: crate::cfn::kafkaconnect::custom_plugin::CustomPluginLocation, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content_type: content_type.into(),
@@ -902,48 +799,34 @@ impl CustomPlugin {
     }
 }
 
-impl crate::resource::Resource for CustomPlugin {
-    const TYPE: &'static str = "AWS::KafkaConnect::CustomPlugin";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOM_PLUGIN_SHAPE)
+crate::resource::props! {
+    resource CustomPlugin = "AWS::KafkaConnect::CustomPlugin", shape: Some(&CUSTOM_PLUGIN_SHAPE);
+    req {
+        content_type = "ContentType",
+        location = "Location",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContentType", self.content_type);
-        p.set_opt("Description", self.description);
-        p.set("Location", self.location);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CUSTOM_PLUGIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::custom_plugin::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CUSTOM_PLUGIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CustomPlugin`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomPlugin> {
-    /// `Fn::GetAtt` `CustomPluginArn`.
-    #[inline]
-    pub fn attr_custom_plugin_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomPluginArn")
-    }
-    /// `Fn::GetAtt` `FileDescription`.
-    #[inline]
-    pub fn attr_file_description(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("FileDescription")
-    }
-    /// `Fn::GetAtt` `Revision`.
-    #[inline]
-    pub fn attr_revision(self) -> crate::value::Val<i64> {
-        self.__get_att("Revision")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CustomPluginArn`.
+        attr_custom_plugin_arn: ::std::string::String = "CustomPluginArn",
+        /// `Fn::GetAtt` `FileDescription`.
+        attr_file_description: crate::value::Json = "FileDescription",
+        /// `Fn::GetAtt` `Revision`.
+        attr_revision: i64 = "Revision",
     }
 }
 
@@ -969,12 +852,10 @@ pub mod custom_plugin {
         }
     }
 
-    impl crate::resource::ToExpr for CustomPluginLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomPluginLocation;
+        req {
+            s3_location = "S3Location",
         }
     }
 
@@ -997,7 +878,6 @@ pub mod custom_plugin {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, file_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -1007,26 +887,19 @@ pub mod custom_plugin {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketArn", self.bucket_arn);
-            p.set("FileKey", self.file_key);
-            p.set_opt("ObjectVersion", self.object_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket_arn = "BucketArn",
+            file_key = "FileKey",
+        }
+        opt {
+            object_version = "ObjectVersion",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of the plugin file.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentType {
         /// `JAR`
         Jar,
@@ -1034,15 +907,7 @@ pub mod custom_plugin {
         Zip,
     }
 
-    impl crate::value::CfnEnum for ContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Jar => "JAR",
-                Self::Zip => "ZIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentType, ["JAR", "ZIP"]);
 }
 
 /// The configuration of the workers, which are the processes that run the connector logic.
@@ -1070,7 +935,6 @@ pub struct WorkerConfiguration {
 
 impl WorkerConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, properties_file_content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1081,52 +945,30 @@ impl WorkerConfiguration {
     }
 }
 
-impl crate::resource::Resource for WorkerConfiguration {
-    const TYPE: &'static str = "AWS::KafkaConnect::WorkerConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKER_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource WorkerConfiguration = "AWS::KafkaConnect::WorkerConfiguration", shape: Some(&WORKER_CONFIGURATION_SHAPE);
+    req {
+        name = "Name",
+        properties_file_content = "PropertiesFileContent",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("PropertiesFileContent", self.properties_file_content);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static WORKER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::worker_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WorkerConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WorkerConfiguration> {
-    /// `Fn::GetAtt` `Revision`.
-    #[inline]
-    pub fn attr_revision(self) -> crate::value::Val<i64> {
-        self.__get_att("Revision")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Revision`.
+        attr_revision: i64 = "Revision",
+        /// `Fn::GetAtt` `WorkerConfigurationArn`.
+        attr_worker_configuration_arn: ::std::string::String = "WorkerConfigurationArn",
     }
-    /// `Fn::GetAtt` `WorkerConfigurationArn`.
-    #[inline]
-    pub fn attr_worker_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkerConfigurationArn")
-    }
-}
-
-pub mod worker_configuration {
-    //! Nested property types and enums of [`WorkerConfiguration`](super::WorkerConfiguration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -49,7 +49,6 @@ pub struct DataSource {
 
 impl DataSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::Type>>) -> Self {
         Self {
             custom_document_enrichment_configuration: ::std::option::Option::None,
@@ -66,61 +65,49 @@ impl DataSource {
     }
 }
 
-impl crate::resource::Resource for DataSource {
-    const TYPE: &'static str = "AWS::Kendra::DataSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_SOURCE_SHAPE)
+crate::resource::props! {
+    resource DataSource = "AWS::Kendra::DataSource", shape: Some(&DATA_SOURCE_SHAPE);
+    req {
+        index_id = "IndexId",
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CustomDocumentEnrichmentConfiguration", self.custom_document_enrichment_configuration);
-        p.set_opt("DataSourceConfiguration", self.data_source_configuration);
-        p.set_opt("Description", self.description);
-        p.set("IndexId", self.index_id);
-        p.set_opt("LanguageCode", self.language_code);
-        p.set("Name", self.name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Schedule", self.schedule);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        custom_document_enrichment_configuration = "CustomDocumentEnrichmentConfiguration",
+        data_source_configuration = "DataSourceConfiguration",
+        description = "Description",
+        language_code = "LanguageCode",
+        role_arn = "RoleArn",
+        schedule = "Schedule",
+        tags = "Tags",
     }
 }
 
-static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CustomDocumentEnrichmentConfiguration", crate::resource::Rule { shape: Some(&self::data_source::CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DataSourceConfiguration", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("LanguageCode", crate::resource::Rule { min_len: Some(2), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z-]*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::data_source::TAG50_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CustomDocumentEnrichmentConfiguration", crate::resource::Rule { shape: Some(&self::data_source::CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DataSourceConfiguration", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("LanguageCode", crate::resource::Rule { min_len: Some(2), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z-]*")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataSource> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod data_source {
     //! Nested property types and enums of [`DataSource`](super::DataSource).
 
-    /// The definition `CustomDocumentEnrichmentConfiguration`.
     #[derive(Clone, Default)]
     pub struct CustomDocumentEnrichmentConfiguration {
         /// List of InlineCustomDocumentEnrichmentConfigurations
@@ -137,28 +124,23 @@ pub mod data_source {
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomDocumentEnrichmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InlineConfigurations", self.inline_configurations);
-            p.set_opt("PostExtractionHookConfiguration", self.post_extraction_hook_configuration);
-            p.set_opt("PreExtractionHookConfiguration", self.pre_extraction_hook_configuration);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomDocumentEnrichmentConfiguration;
+        opt {
+            inline_configurations = "InlineConfigurations",
+            post_extraction_hook_configuration = "PostExtractionHookConfiguration",
+            pre_extraction_hook_configuration = "PreExtractionHookConfiguration",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InlineConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&INLINE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PostExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InlineConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&INLINE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PostExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InlineCustomDocumentEnrichmentConfiguration`.
     #[derive(Clone, Default)]
     pub struct InlineCustomDocumentEnrichmentConfiguration {
         /// CloudFormation property `Condition`.
@@ -169,25 +151,20 @@ pub mod data_source {
         pub target: ::std::option::Option<crate::cfn::kendra::data_source::DocumentAttributeTarget>,
     }
 
-    impl crate::resource::ToExpr for InlineCustomDocumentEnrichmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Condition", self.condition);
-            p.set_opt("DocumentContentDeletion", self.document_content_deletion);
-            p.set_opt("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested InlineCustomDocumentEnrichmentConfiguration;
+        opt {
+            condition = "Condition",
+            document_content_deletion = "DocumentContentDeletion",
+            target = "Target",
         }
     }
 
-    pub(super) static INLINE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Condition", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INLINE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Condition", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentAttributeCondition`.
     #[derive(Clone)]
     pub struct DocumentAttributeCondition {
         /// CloudFormation property `ConditionDocumentAttributeKey`; required.
@@ -200,7 +177,6 @@ pub mod data_source {
 
     impl DocumentAttributeCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition_document_attribute_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::ConditionOperator>>) -> Self {
             Self {
                 condition_document_attribute_key: condition_document_attribute_key.into(),
@@ -210,25 +186,22 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentAttributeCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConditionDocumentAttributeKey", self.condition_document_attribute_key);
-            p.set_opt("ConditionOnValue", self.condition_on_value);
-            p.set("Operator", self.operator);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentAttributeCondition;
+        req {
+            condition_document_attribute_key = "ConditionDocumentAttributeKey",
+            operator = "Operator",
+        }
+        opt {
+            condition_on_value = "ConditionOnValue",
         }
     }
 
-    pub(super) static DOCUMENT_ATTRIBUTE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionDocumentAttributeKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z0-9_-]*")), ..crate::resource::Rule::NONE }),
-            ("ConditionOnValue", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_ATTRIBUTE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionDocumentAttributeKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z0-9_-]*")), ..crate::resource::Rule::NONE }),
+        ("ConditionOnValue", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentAttributeValue`.
     #[derive(Clone, Default)]
     pub struct DocumentAttributeValue {
         /// CloudFormation property `DateValue`.
@@ -241,26 +214,22 @@ pub mod data_source {
         pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DocumentAttributeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DateValue", self.date_value);
-            p.set_opt("LongValue", self.long_value);
-            p.set_opt("StringListValue", self.string_list_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentAttributeValue;
+        opt {
+            date_value = "DateValue",
+            long_value = "LongValue",
+            string_list_value = "StringListValue",
+            string_value = "StringValue",
         }
     }
 
-    pub(super) static DOCUMENT_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StringListValue", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StringValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LongValue", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("StringListValue", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("StringValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentAttributeTarget`.
     #[derive(Clone)]
     pub struct DocumentAttributeTarget {
         /// CloudFormation property `TargetDocumentAttributeKey`; required.
@@ -273,7 +242,6 @@ pub mod data_source {
 
     impl DocumentAttributeTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_document_attribute_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 target_document_attribute_key: target_document_attribute_key.into(),
@@ -283,25 +251,22 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentAttributeTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetDocumentAttributeKey", self.target_document_attribute_key);
-            p.set_opt("TargetDocumentAttributeValue", self.target_document_attribute_value);
-            p.set_opt("TargetDocumentAttributeValueDeletion", self.target_document_attribute_value_deletion);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentAttributeTarget;
+        req {
+            target_document_attribute_key = "TargetDocumentAttributeKey",
+        }
+        opt {
+            target_document_attribute_value = "TargetDocumentAttributeValue",
+            target_document_attribute_value_deletion = "TargetDocumentAttributeValueDeletion",
         }
     }
 
-    pub(super) static DOCUMENT_ATTRIBUTE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetDocumentAttributeKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z0-9_-]*")), ..crate::resource::Rule::NONE }),
-            ("TargetDocumentAttributeValue", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_ATTRIBUTE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetDocumentAttributeKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_][a-zA-Z0-9_-]*")), ..crate::resource::Rule::NONE }),
+        ("TargetDocumentAttributeValue", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HookConfiguration`.
     #[derive(Clone)]
     pub struct HookConfiguration {
         /// CloudFormation property `InvocationCondition`.
@@ -314,7 +279,6 @@ pub mod data_source {
 
     impl HookConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(lambda_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 invocation_condition: ::std::option::Option::None,
@@ -324,26 +288,23 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for HookConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvocationCondition", self.invocation_condition);
-            p.set("LambdaArn", self.lambda_arn);
-            p.set("S3Bucket", self.s3_bucket);
-            p.into_expr()
+    crate::resource::props! {
+        nested HookConfiguration;
+        req {
+            lambda_arn = "LambdaArn",
+            s3_bucket = "S3Bucket",
+        }
+        opt {
+            invocation_condition = "InvocationCondition",
         }
     }
 
-    pub(super) static HOOK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InvocationCondition", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^/arn:aws[a-zA-Z-]*:lambda:[a-z]+-[a-z]+-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?/$")), ..crate::resource::Rule::NONE }),
-            ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOOK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InvocationCondition", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^/arn:aws[a-zA-Z-]*:lambda:[a-z]+-[a-z]+-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?/$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataSourceConfiguration`.
     #[derive(Clone, Default)]
     pub struct DataSourceConfiguration {
         /// CloudFormation property `ConfluenceConfiguration`.
@@ -374,41 +335,36 @@ pub mod data_source {
         pub work_docs_configuration: ::std::option::Option<crate::cfn::kendra::data_source::WorkDocsConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConfluenceConfiguration", self.confluence_configuration);
-            p.set_opt("DatabaseConfiguration", self.database_configuration);
-            p.set_opt("GoogleDriveConfiguration", self.google_drive_configuration);
-            p.set_opt("OneDriveConfiguration", self.one_drive_configuration);
-            p.set_opt("S3Configuration", self.s3_configuration);
-            p.set_opt("SalesforceConfiguration", self.salesforce_configuration);
-            p.set_opt("ServiceNowConfiguration", self.service_now_configuration);
-            p.set_opt("SharePointConfiguration", self.share_point_configuration);
-            p.set_opt("TemplateConfiguration", self.template_configuration);
-            p.set_opt("WebCrawlerConfiguration", self.web_crawler_configuration);
-            p.set_opt("WorkDocsConfiguration", self.work_docs_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceConfiguration;
+        opt {
+            confluence_configuration = "ConfluenceConfiguration",
+            database_configuration = "DatabaseConfiguration",
+            google_drive_configuration = "GoogleDriveConfiguration",
+            one_drive_configuration = "OneDriveConfiguration",
+            s3_configuration = "S3Configuration",
+            salesforce_configuration = "SalesforceConfiguration",
+            service_now_configuration = "ServiceNowConfiguration",
+            share_point_configuration = "SharePointConfiguration",
+            template_configuration = "TemplateConfiguration",
+            web_crawler_configuration = "WebCrawlerConfiguration",
+            work_docs_configuration = "WorkDocsConfiguration",
         }
     }
 
-    pub(super) static DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfluenceConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DatabaseConfiguration", crate::resource::Rule { shape: Some(&DATABASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GoogleDriveConfiguration", crate::resource::Rule { shape: Some(&GOOGLE_DRIVE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OneDriveConfiguration", crate::resource::Rule { shape: Some(&ONE_DRIVE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SalesforceConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceNowConfiguration", crate::resource::Rule { shape: Some(&SERVICE_NOW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SharePointConfiguration", crate::resource::Rule { shape: Some(&SHARE_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WebCrawlerConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WorkDocsConfiguration", crate::resource::Rule { shape: Some(&WORK_DOCS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfluenceConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DatabaseConfiguration", crate::resource::Rule { shape: Some(&DATABASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GoogleDriveConfiguration", crate::resource::Rule { shape: Some(&GOOGLE_DRIVE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OneDriveConfiguration", crate::resource::Rule { shape: Some(&ONE_DRIVE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SalesforceConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceNowConfiguration", crate::resource::Rule { shape: Some(&SERVICE_NOW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SharePointConfiguration", crate::resource::Rule { shape: Some(&SHARE_POINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WebCrawlerConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WorkDocsConfiguration", crate::resource::Rule { shape: Some(&WORK_DOCS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfluenceConfiguration`.
     #[derive(Clone)]
     pub struct ConfluenceConfiguration {
         /// CloudFormation property `AttachmentConfiguration`.
@@ -435,7 +391,6 @@ pub mod data_source {
 
     impl ConfluenceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, server_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, version: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::ConfluenceVersion>>) -> Self {
             Self {
                 attachment_configuration: ::std::option::Option::None,
@@ -452,39 +407,36 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ConfluenceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttachmentConfiguration", self.attachment_configuration);
-            p.set_opt("BlogConfiguration", self.blog_configuration);
-            p.set_opt("ExclusionPatterns", self.exclusion_patterns);
-            p.set_opt("InclusionPatterns", self.inclusion_patterns);
-            p.set_opt("PageConfiguration", self.page_configuration);
-            p.set("SecretArn", self.secret_arn);
-            p.set("ServerUrl", self.server_url);
-            p.set_opt("SpaceConfiguration", self.space_configuration);
-            p.set("Version", self.version);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceConfiguration;
+        req {
+            secret_arn = "SecretArn",
+            server_url = "ServerUrl",
+            version = "Version",
+        }
+        opt {
+            attachment_configuration = "AttachmentConfiguration",
+            blog_configuration = "BlogConfiguration",
+            exclusion_patterns = "ExclusionPatterns",
+            inclusion_patterns = "InclusionPatterns",
+            page_configuration = "PageConfiguration",
+            space_configuration = "SpaceConfiguration",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static CONFLUENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttachmentConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_ATTACHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BlogConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_BLOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PageConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_PAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-            ("ServerUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)")), ..crate::resource::Rule::NONE }),
-            ("SpaceConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_SPACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttachmentConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_ATTACHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BlogConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_BLOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PageConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_PAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("ServerUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)")), ..crate::resource::Rule::NONE }),
+        ("SpaceConfiguration", crate::resource::Rule { shape: Some(&CONFLUENCE_SPACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfluenceAttachmentConfiguration`.
     #[derive(Clone, Default)]
     pub struct ConfluenceAttachmentConfiguration {
         /// CloudFormation property `AttachmentFieldMappings`.
@@ -493,23 +445,18 @@ pub mod data_source {
         pub crawl_attachments: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ConfluenceAttachmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttachmentFieldMappings", self.attachment_field_mappings);
-            p.set_opt("CrawlAttachments", self.crawl_attachments);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceAttachmentConfiguration;
+        opt {
+            attachment_field_mappings = "AttachmentFieldMappings",
+            crawl_attachments = "CrawlAttachments",
         }
     }
 
-    pub(super) static CONFLUENCE_ATTACHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttachmentFieldMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(11), items: Some(&crate::resource::Rule { shape: Some(&CONFLUENCE_ATTACHMENT_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_ATTACHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttachmentFieldMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(11), items: Some(&crate::resource::Rule { shape: Some(&CONFLUENCE_ATTACHMENT_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfluenceAttachmentToIndexFieldMapping`.
     #[derive(Clone)]
     pub struct ConfluenceAttachmentToIndexFieldMapping {
         /// CloudFormation property `DataSourceFieldName`; required.
@@ -522,7 +469,6 @@ pub mod data_source {
 
     impl ConfluenceAttachmentToIndexFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_source_field_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::ConfluenceAttachmentFieldName>>, index_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_source_field_name: data_source_field_name.into(),
@@ -532,47 +478,39 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ConfluenceAttachmentToIndexFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSourceFieldName", self.data_source_field_name);
-            p.set_opt("DateFieldFormat", self.date_field_format);
-            p.set("IndexFieldName", self.index_field_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceAttachmentToIndexFieldMapping;
+        req {
+            data_source_field_name = "DataSourceFieldName",
+            index_field_name = "IndexFieldName",
+        }
+        opt {
+            date_field_format = "DateFieldFormat",
         }
     }
 
-    pub(super) static CONFLUENCE_ATTACHMENT_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
-            ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_ATTACHMENT_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
+        ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfluenceBlogConfiguration`.
     #[derive(Clone, Default)]
     pub struct ConfluenceBlogConfiguration {
         /// CloudFormation property `BlogFieldMappings`.
         pub blog_field_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::kendra::data_source::ConfluenceBlogToIndexFieldMapping>>,
     }
 
-    impl crate::resource::ToExpr for ConfluenceBlogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlogFieldMappings", self.blog_field_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceBlogConfiguration;
+        opt {
+            blog_field_mappings = "BlogFieldMappings",
         }
     }
 
-    pub(super) static CONFLUENCE_BLOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlogFieldMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(9), items: Some(&crate::resource::Rule { shape: Some(&CONFLUENCE_BLOG_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_BLOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlogFieldMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(9), items: Some(&crate::resource::Rule { shape: Some(&CONFLUENCE_BLOG_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfluenceBlogToIndexFieldMapping`.
     #[derive(Clone)]
     pub struct ConfluenceBlogToIndexFieldMapping {
         /// CloudFormation property `DataSourceFieldName`; required.
@@ -585,7 +523,6 @@ pub mod data_source {
 
     impl ConfluenceBlogToIndexFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_source_field_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::ConfluenceBlogFieldName>>, index_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_source_field_name: data_source_field_name.into(),
@@ -595,47 +532,39 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ConfluenceBlogToIndexFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSourceFieldName", self.data_source_field_name);
-            p.set_opt("DateFieldFormat", self.date_field_format);
-            p.set("IndexFieldName", self.index_field_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceBlogToIndexFieldMapping;
+        req {
+            data_source_field_name = "DataSourceFieldName",
+            index_field_name = "IndexFieldName",
+        }
+        opt {
+            date_field_format = "DateFieldFormat",
         }
     }
 
-    pub(super) static CONFLUENCE_BLOG_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
-            ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_BLOG_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
+        ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfluencePageConfiguration`.
     #[derive(Clone, Default)]
     pub struct ConfluencePageConfiguration {
         /// CloudFormation property `PageFieldMappings`.
         pub page_field_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::kendra::data_source::ConfluencePageToIndexFieldMapping>>,
     }
 
-    impl crate::resource::ToExpr for ConfluencePageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PageFieldMappings", self.page_field_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluencePageConfiguration;
+        opt {
+            page_field_mappings = "PageFieldMappings",
         }
     }
 
-    pub(super) static CONFLUENCE_PAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PageFieldMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { shape: Some(&CONFLUENCE_PAGE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_PAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PageFieldMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { shape: Some(&CONFLUENCE_PAGE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfluencePageToIndexFieldMapping`.
     #[derive(Clone)]
     pub struct ConfluencePageToIndexFieldMapping {
         /// CloudFormation property `DataSourceFieldName`; required.
@@ -648,7 +577,6 @@ pub mod data_source {
 
     impl ConfluencePageToIndexFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_source_field_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::ConfluencePageFieldName>>, index_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_source_field_name: data_source_field_name.into(),
@@ -658,25 +586,22 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ConfluencePageToIndexFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSourceFieldName", self.data_source_field_name);
-            p.set_opt("DateFieldFormat", self.date_field_format);
-            p.set("IndexFieldName", self.index_field_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluencePageToIndexFieldMapping;
+        req {
+            data_source_field_name = "DataSourceFieldName",
+            index_field_name = "IndexFieldName",
+        }
+        opt {
+            date_field_format = "DateFieldFormat",
         }
     }
 
-    pub(super) static CONFLUENCE_PAGE_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
-            ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_PAGE_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
+        ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfluenceSpaceConfiguration`.
     #[derive(Clone, Default)]
     pub struct ConfluenceSpaceConfiguration {
         /// CloudFormation property `CrawlArchivedSpaces`.
@@ -691,28 +616,23 @@ pub mod data_source {
         pub space_field_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::kendra::data_source::ConfluenceSpaceToIndexFieldMapping>>,
     }
 
-    impl crate::resource::ToExpr for ConfluenceSpaceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlArchivedSpaces", self.crawl_archived_spaces);
-            p.set_opt("CrawlPersonalSpaces", self.crawl_personal_spaces);
-            p.set_opt("ExcludeSpaces", self.exclude_spaces);
-            p.set_opt("IncludeSpaces", self.include_spaces);
-            p.set_opt("SpaceFieldMappings", self.space_field_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceSpaceConfiguration;
+        opt {
+            crawl_archived_spaces = "CrawlArchivedSpaces",
+            crawl_personal_spaces = "CrawlPersonalSpaces",
+            exclude_spaces = "ExcludeSpaces",
+            include_spaces = "IncludeSpaces",
+            space_field_mappings = "SpaceFieldMappings",
         }
     }
 
-    pub(super) static CONFLUENCE_SPACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludeSpaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludeSpaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SpaceFieldMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&CONFLUENCE_SPACE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_SPACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludeSpaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IncludeSpaces", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SpaceFieldMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&CONFLUENCE_SPACE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfluenceSpaceToIndexFieldMapping`.
     #[derive(Clone)]
     pub struct ConfluenceSpaceToIndexFieldMapping {
         /// CloudFormation property `DataSourceFieldName`; required.
@@ -725,7 +645,6 @@ pub mod data_source {
 
     impl ConfluenceSpaceToIndexFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_source_field_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::ConfluenceSpaceFieldName>>, index_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_source_field_name: data_source_field_name.into(),
@@ -735,25 +654,22 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ConfluenceSpaceToIndexFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSourceFieldName", self.data_source_field_name);
-            p.set_opt("DateFieldFormat", self.date_field_format);
-            p.set("IndexFieldName", self.index_field_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfluenceSpaceToIndexFieldMapping;
+        req {
+            data_source_field_name = "DataSourceFieldName",
+            index_field_name = "IndexFieldName",
+        }
+        opt {
+            date_field_format = "DateFieldFormat",
         }
     }
 
-    pub(super) static CONFLUENCE_SPACE_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
-            ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFLUENCE_SPACE_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
+        ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataSourceVpcConfiguration`.
     #[derive(Clone)]
     pub struct DataSourceVpcConfiguration {
         /// CloudFormation property `SecurityGroupIds`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -764,7 +680,6 @@ pub mod data_source {
 
     impl DataSourceVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_group_ids: security_group_ids.into(),
@@ -773,24 +688,19 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DataSourceVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceVpcConfiguration;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static DATA_SOURCE_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[\\-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[\\-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[\\-0-9a-zA-Z]+")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[\\-0-9a-zA-Z]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseConfiguration`.
     #[derive(Clone)]
     pub struct DatabaseConfiguration {
         /// CloudFormation property `AclConfiguration`.
@@ -809,7 +719,6 @@ pub mod data_source {
 
     impl DatabaseConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(column_configuration: crate::cfn::kendra::data_source::ColumnConfiguration, connection_configuration: crate::cfn::kendra::data_source::ConnectionConfiguration, database_engine_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::DatabaseEngineType>>) -> Self {
             Self {
                 acl_configuration: ::std::option::Option::None,
@@ -822,30 +731,27 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AclConfiguration", self.acl_configuration);
-            p.set("ColumnConfiguration", self.column_configuration);
-            p.set("ConnectionConfiguration", self.connection_configuration);
-            p.set("DatabaseEngineType", self.database_engine_type);
-            p.set_opt("SqlConfiguration", self.sql_configuration);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseConfiguration;
+        req {
+            column_configuration = "ColumnConfiguration",
+            connection_configuration = "ConnectionConfiguration",
+            database_engine_type = "DatabaseEngineType",
+        }
+        opt {
+            acl_configuration = "AclConfiguration",
+            sql_configuration = "SqlConfiguration",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static DATABASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AclConfiguration", crate::resource::Rule { shape: Some(&ACL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ColumnConfiguration", crate::resource::Rule { shape: Some(&COLUMN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConnectionConfiguration", crate::resource::Rule { shape: Some(&CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AclConfiguration", crate::resource::Rule { shape: Some(&ACL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ColumnConfiguration", crate::resource::Rule { shape: Some(&COLUMN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConnectionConfiguration", crate::resource::Rule { shape: Some(&CONNECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AclConfiguration`.
     #[derive(Clone)]
     pub struct AclConfiguration {
         /// CloudFormation property `AllowedGroupsColumnName`; required.
@@ -854,7 +760,6 @@ pub mod data_source {
 
     impl AclConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allowed_groups_column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 allowed_groups_column_name: allowed_groups_column_name.into(),
@@ -862,22 +767,17 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for AclConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowedGroupsColumnName", self.allowed_groups_column_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AclConfiguration;
+        req {
+            allowed_groups_column_name = "AllowedGroupsColumnName",
         }
     }
 
-    pub(super) static ACL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedGroupsColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedGroupsColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ColumnConfiguration`.
     #[derive(Clone)]
     pub struct ColumnConfiguration {
         /// CloudFormation property `ChangeDetectingColumns`; required.
@@ -894,7 +794,6 @@ pub mod data_source {
 
     impl ColumnConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(change_detecting_columns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, document_data_column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, document_id_column_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 change_detecting_columns: change_detecting_columns.into(),
@@ -906,30 +805,27 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ColumnConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChangeDetectingColumns", self.change_detecting_columns);
-            p.set("DocumentDataColumnName", self.document_data_column_name);
-            p.set("DocumentIdColumnName", self.document_id_column_name);
-            p.set_opt("DocumentTitleColumnName", self.document_title_column_name);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColumnConfiguration;
+        req {
+            change_detecting_columns = "ChangeDetectingColumns",
+            document_data_column_name = "DocumentDataColumnName",
+            document_id_column_name = "DocumentIdColumnName",
+        }
+        opt {
+            document_title_column_name = "DocumentTitleColumnName",
+            field_mappings = "FieldMappings",
         }
     }
 
-    pub(super) static COLUMN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChangeDetectingColumns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DocumentDataColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DocumentIdColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DocumentTitleColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLUMN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChangeDetectingColumns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DocumentDataColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DocumentIdColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DocumentTitleColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataSourceToIndexFieldMapping`.
     #[derive(Clone)]
     pub struct DataSourceToIndexFieldMapping {
         /// CloudFormation property `DataSourceFieldName`; required.
@@ -942,7 +838,6 @@ pub mod data_source {
 
     impl DataSourceToIndexFieldMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_source_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, index_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_source_field_name: data_source_field_name.into(),
@@ -952,26 +847,23 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DataSourceToIndexFieldMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSourceFieldName", self.data_source_field_name);
-            p.set_opt("DateFieldFormat", self.date_field_format);
-            p.set("IndexFieldName", self.index_field_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceToIndexFieldMapping;
+        req {
+            data_source_field_name = "DataSourceFieldName",
+            index_field_name = "IndexFieldName",
+        }
+        opt {
+            date_field_format = "DateFieldFormat",
         }
     }
 
-    pub(super) static DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataSourceFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
-            ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataSourceFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DateFieldFormat", crate::resource::Rule { min_len: Some(4), max_len: Some(40), ..crate::resource::Rule::NONE }),
+        ("IndexFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectionConfiguration`.
     #[derive(Clone)]
     pub struct ConnectionConfiguration {
         /// CloudFormation property `DatabaseHost`; required.
@@ -988,7 +880,6 @@ pub mod data_source {
 
     impl ConnectionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_host: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_port: impl ::std::convert::Into<crate::value::Val<i64>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_host: database_host.into(),
@@ -1000,46 +891,38 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseHost", self.database_host);
-            p.set("DatabaseName", self.database_name);
-            p.set("DatabasePort", self.database_port);
-            p.set("SecretArn", self.secret_arn);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionConfiguration;
+        req {
+            database_host = "DatabaseHost",
+            database_name = "DatabaseName",
+            database_port = "DatabasePort",
+            secret_arn = "SecretArn",
+            table_name = "TableName",
         }
     }
 
-    pub(super) static CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseHost", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DatabasePort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseHost", crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DatabasePort", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SqlConfiguration`.
     #[derive(Clone, Default)]
     pub struct SqlConfiguration {
         /// CloudFormation property `QueryIdentifiersEnclosingOption`.
         pub query_identifiers_enclosing_option: ::std::option::Option<crate::value::Val<crate::cfn::kendra::data_source::QueryIdentifiersEnclosingOption>>,
     }
 
-    impl crate::resource::ToExpr for SqlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("QueryIdentifiersEnclosingOption", self.query_identifiers_enclosing_option);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqlConfiguration;
+        opt {
+            query_identifiers_enclosing_option = "QueryIdentifiersEnclosingOption",
         }
     }
 
-    /// The definition `GoogleDriveConfiguration`.
     #[derive(Clone)]
     pub struct GoogleDriveConfiguration {
         /// CloudFormation property `ExcludeMimeTypes`.
@@ -1060,7 +943,6 @@ pub mod data_source {
 
     impl GoogleDriveConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 exclude_mime_types: ::std::option::Option::None,
@@ -1074,34 +956,31 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for GoogleDriveConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludeMimeTypes", self.exclude_mime_types);
-            p.set_opt("ExcludeSharedDrives", self.exclude_shared_drives);
-            p.set_opt("ExcludeUserAccounts", self.exclude_user_accounts);
-            p.set_opt("ExclusionPatterns", self.exclusion_patterns);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.set_opt("InclusionPatterns", self.inclusion_patterns);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested GoogleDriveConfiguration;
+        req {
+            secret_arn = "SecretArn",
+        }
+        opt {
+            exclude_mime_types = "ExcludeMimeTypes",
+            exclude_shared_drives = "ExcludeSharedDrives",
+            exclude_user_accounts = "ExcludeUserAccounts",
+            exclusion_patterns = "ExclusionPatterns",
+            field_mappings = "FieldMappings",
+            inclusion_patterns = "InclusionPatterns",
         }
     }
 
-    pub(super) static GOOGLE_DRIVE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludeMimeTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExcludeSharedDrives", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExcludeUserAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GOOGLE_DRIVE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludeMimeTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(30), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExcludeSharedDrives", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExcludeUserAccounts", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OneDriveConfiguration`.
     #[derive(Clone)]
     pub struct OneDriveConfiguration {
         /// CloudFormation property `DisableLocalGroups`.
@@ -1122,7 +1001,6 @@ pub mod data_source {
 
     impl OneDriveConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(one_drive_users: crate::cfn::kendra::data_source::OneDriveUsers, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tenant_domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 disable_local_groups: ::std::option::Option::None,
@@ -1136,33 +1014,30 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for OneDriveConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisableLocalGroups", self.disable_local_groups);
-            p.set_opt("ExclusionPatterns", self.exclusion_patterns);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.set_opt("InclusionPatterns", self.inclusion_patterns);
-            p.set("OneDriveUsers", self.one_drive_users);
-            p.set("SecretArn", self.secret_arn);
-            p.set("TenantDomain", self.tenant_domain);
-            p.into_expr()
+    crate::resource::props! {
+        nested OneDriveConfiguration;
+        req {
+            one_drive_users = "OneDriveUsers",
+            secret_arn = "SecretArn",
+            tenant_domain = "TenantDomain",
+        }
+        opt {
+            disable_local_groups = "DisableLocalGroups",
+            exclusion_patterns = "ExclusionPatterns",
+            field_mappings = "FieldMappings",
+            inclusion_patterns = "InclusionPatterns",
         }
     }
 
-    pub(super) static ONE_DRIVE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OneDriveUsers", crate::resource::Rule { shape: Some(&ONE_DRIVE_USERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-            ("TenantDomain", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\\.)+[a-z]{2,}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ONE_DRIVE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OneDriveUsers", crate::resource::Rule { shape: Some(&ONE_DRIVE_USERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("TenantDomain", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\\.)+[a-z]{2,}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OneDriveUsers`.
     #[derive(Clone, Default)]
     pub struct OneDriveUsers {
         /// CloudFormation property `OneDriveUserList`.
@@ -1171,24 +1046,19 @@ pub mod data_source {
         pub one_drive_user_s3_path: ::std::option::Option<crate::cfn::kendra::data_source::S3Path>,
     }
 
-    impl crate::resource::ToExpr for OneDriveUsers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OneDriveUserList", self.one_drive_user_list);
-            p.set_opt("OneDriveUserS3Path", self.one_drive_user_s3_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested OneDriveUsers;
+        opt {
+            one_drive_user_list = "OneDriveUserList",
+            one_drive_user_s3_path = "OneDriveUserS3Path",
         }
     }
 
-    pub(super) static ONE_DRIVE_USERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OneDriveUserList", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s).+@([a-zA-Z0-9_\\-\\.]+)\\.([a-zA-Z]{2,5})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OneDriveUserS3Path", crate::resource::Rule { shape: Some(&S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ONE_DRIVE_USERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OneDriveUserList", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s).+@([a-zA-Z0-9_\\-\\.]+)\\.([a-zA-Z]{2,5})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OneDriveUserS3Path", crate::resource::Rule { shape: Some(&S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Path`.
     #[derive(Clone)]
     pub struct S3Path {
         /// CloudFormation property `Bucket`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -1199,7 +1069,6 @@ pub mod data_source {
 
     impl S3Path {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -1208,22 +1077,18 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for S3Path {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Path;
+        req {
+            bucket = "Bucket",
+            key = "Key",
         }
     }
 
-    pub(super) static S3_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 data source configuration
     #[derive(Clone)]
@@ -1244,7 +1109,6 @@ pub mod data_source {
 
     impl S3DataSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_control_list_configuration: ::std::option::Option::None,
@@ -1257,76 +1121,63 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for S3DataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessControlListConfiguration", self.access_control_list_configuration);
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("DocumentsMetadataConfiguration", self.documents_metadata_configuration);
-            p.set_opt("ExclusionPatterns", self.exclusion_patterns);
-            p.set_opt("InclusionPatterns", self.inclusion_patterns);
-            p.set_opt("InclusionPrefixes", self.inclusion_prefixes);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DataSourceConfiguration;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            access_control_list_configuration = "AccessControlListConfiguration",
+            documents_metadata_configuration = "DocumentsMetadataConfiguration",
+            exclusion_patterns = "ExclusionPatterns",
+            inclusion_patterns = "InclusionPatterns",
+            inclusion_prefixes = "InclusionPrefixes",
         }
     }
 
-    pub(super) static S3_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessControlListConfiguration", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_LIST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
-            ("DocumentsMetadataConfiguration", crate::resource::Rule { shape: Some(&DOCUMENTS_METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionPrefixes", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessControlListConfiguration", crate::resource::Rule { shape: Some(&ACCESS_CONTROL_LIST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("DocumentsMetadataConfiguration", crate::resource::Rule { shape: Some(&DOCUMENTS_METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionPrefixes", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AccessControlListConfiguration`.
     #[derive(Clone, Default)]
     pub struct AccessControlListConfiguration {
         /// CloudFormation property `KeyPath`.
         pub key_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AccessControlListConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyPath", self.key_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessControlListConfiguration;
+        opt {
+            key_path = "KeyPath",
         }
     }
 
-    pub(super) static ACCESS_CONTROL_LIST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCESS_CONTROL_LIST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentsMetadataConfiguration`.
     #[derive(Clone, Default)]
     pub struct DocumentsMetadataConfiguration {
         /// CloudFormation property `S3Prefix`.
         pub s3_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DocumentsMetadataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Prefix", self.s3_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentsMetadataConfiguration;
+        opt {
+            s3_prefix = "S3Prefix",
         }
     }
 
-    pub(super) static DOCUMENTS_METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENTS_METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceConfiguration`.
     #[derive(Clone)]
     pub struct SalesforceConfiguration {
         /// CloudFormation property `ChatterFeedConfiguration`.
@@ -1351,7 +1202,6 @@ pub mod data_source {
 
     impl SalesforceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, server_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 chatter_feed_configuration: ::std::option::Option::None,
@@ -1367,37 +1217,34 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChatterFeedConfiguration", self.chatter_feed_configuration);
-            p.set_opt("CrawlAttachments", self.crawl_attachments);
-            p.set_opt("ExcludeAttachmentFilePatterns", self.exclude_attachment_file_patterns);
-            p.set_opt("IncludeAttachmentFilePatterns", self.include_attachment_file_patterns);
-            p.set_opt("KnowledgeArticleConfiguration", self.knowledge_article_configuration);
-            p.set("SecretArn", self.secret_arn);
-            p.set("ServerUrl", self.server_url);
-            p.set_opt("StandardObjectAttachmentConfiguration", self.standard_object_attachment_configuration);
-            p.set_opt("StandardObjectConfigurations", self.standard_object_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceConfiguration;
+        req {
+            secret_arn = "SecretArn",
+            server_url = "ServerUrl",
+        }
+        opt {
+            chatter_feed_configuration = "ChatterFeedConfiguration",
+            crawl_attachments = "CrawlAttachments",
+            exclude_attachment_file_patterns = "ExcludeAttachmentFilePatterns",
+            include_attachment_file_patterns = "IncludeAttachmentFilePatterns",
+            knowledge_article_configuration = "KnowledgeArticleConfiguration",
+            standard_object_attachment_configuration = "StandardObjectAttachmentConfiguration",
+            standard_object_configurations = "StandardObjectConfigurations",
         }
     }
 
-    pub(super) static SALESFORCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChatterFeedConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_CHATTER_FEED_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExcludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("KnowledgeArticleConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_KNOWLEDGE_ARTICLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-            ("ServerUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)")), ..crate::resource::Rule::NONE }),
-            ("StandardObjectAttachmentConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_STANDARD_OBJECT_ATTACHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StandardObjectConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(17), items: Some(&crate::resource::Rule { shape: Some(&SALESFORCE_STANDARD_OBJECT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChatterFeedConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_CHATTER_FEED_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExcludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IncludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("KnowledgeArticleConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_KNOWLEDGE_ARTICLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("ServerUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)")), ..crate::resource::Rule::NONE }),
+        ("StandardObjectAttachmentConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_STANDARD_OBJECT_ATTACHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StandardObjectConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(17), items: Some(&crate::resource::Rule { shape: Some(&SALESFORCE_STANDARD_OBJECT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceChatterFeedConfiguration`.
     #[derive(Clone)]
     pub struct SalesforceChatterFeedConfiguration {
         /// CloudFormation property `DocumentDataFieldName`; required.
@@ -1412,7 +1259,6 @@ pub mod data_source {
 
     impl SalesforceChatterFeedConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_data_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 document_data_field_name: document_data_field_name.into(),
@@ -1423,28 +1269,25 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceChatterFeedConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DocumentDataFieldName", self.document_data_field_name);
-            p.set_opt("DocumentTitleFieldName", self.document_title_field_name);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.set_opt("IncludeFilterTypes", self.include_filter_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceChatterFeedConfiguration;
+        req {
+            document_data_field_name = "DocumentDataFieldName",
+        }
+        opt {
+            document_title_field_name = "DocumentTitleFieldName",
+            field_mappings = "FieldMappings",
+            include_filter_types = "IncludeFilterTypes",
         }
     }
 
-    pub(super) static SALESFORCE_CHATTER_FEED_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludeFilterTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_CHATTER_FEED_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IncludeFilterTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceKnowledgeArticleConfiguration`.
     #[derive(Clone)]
     pub struct SalesforceKnowledgeArticleConfiguration {
         /// CloudFormation property `CustomKnowledgeArticleTypeConfigurations`.
@@ -1457,7 +1300,6 @@ pub mod data_source {
 
     impl SalesforceKnowledgeArticleConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(included_states: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::kendra::data_source::SalesforceKnowledgeArticleState>>>) -> Self {
             Self {
                 custom_knowledge_article_type_configurations: ::std::option::Option::None,
@@ -1467,26 +1309,23 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceKnowledgeArticleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomKnowledgeArticleTypeConfigurations", self.custom_knowledge_article_type_configurations);
-            p.set("IncludedStates", self.included_states);
-            p.set_opt("StandardKnowledgeArticleTypeConfiguration", self.standard_knowledge_article_type_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceKnowledgeArticleConfiguration;
+        req {
+            included_states = "IncludedStates",
+        }
+        opt {
+            custom_knowledge_article_type_configurations = "CustomKnowledgeArticleTypeConfigurations",
+            standard_knowledge_article_type_configuration = "StandardKnowledgeArticleTypeConfiguration",
         }
     }
 
-    pub(super) static SALESFORCE_KNOWLEDGE_ARTICLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomKnowledgeArticleTypeConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SALESFORCE_CUSTOM_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludedStates", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
-            ("StandardKnowledgeArticleTypeConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_STANDARD_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_KNOWLEDGE_ARTICLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomKnowledgeArticleTypeConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SALESFORCE_CUSTOM_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IncludedStates", crate::resource::Rule { min_items: Some(1), max_items: Some(3), ..crate::resource::Rule::NONE }),
+        ("StandardKnowledgeArticleTypeConfiguration", crate::resource::Rule { shape: Some(&SALESFORCE_STANDARD_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceCustomKnowledgeArticleTypeConfiguration`.
     #[derive(Clone)]
     pub struct SalesforceCustomKnowledgeArticleTypeConfiguration {
         /// CloudFormation property `DocumentDataFieldName`; required.
@@ -1501,7 +1340,6 @@ pub mod data_source {
 
     impl SalesforceCustomKnowledgeArticleTypeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_data_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 document_data_field_name: document_data_field_name.into(),
@@ -1512,28 +1350,25 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceCustomKnowledgeArticleTypeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DocumentDataFieldName", self.document_data_field_name);
-            p.set_opt("DocumentTitleFieldName", self.document_title_field_name);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceCustomKnowledgeArticleTypeConfiguration;
+        req {
+            document_data_field_name = "DocumentDataFieldName",
+            name = "Name",
+        }
+        opt {
+            document_title_field_name = "DocumentTitleFieldName",
+            field_mappings = "FieldMappings",
         }
     }
 
-    pub(super) static SALESFORCE_CUSTOM_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_CUSTOM_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceStandardKnowledgeArticleTypeConfiguration`.
     #[derive(Clone)]
     pub struct SalesforceStandardKnowledgeArticleTypeConfiguration {
         /// CloudFormation property `DocumentDataFieldName`; required.
@@ -1546,7 +1381,6 @@ pub mod data_source {
 
     impl SalesforceStandardKnowledgeArticleTypeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_data_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 document_data_field_name: document_data_field_name.into(),
@@ -1556,26 +1390,23 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceStandardKnowledgeArticleTypeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DocumentDataFieldName", self.document_data_field_name);
-            p.set_opt("DocumentTitleFieldName", self.document_title_field_name);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceStandardKnowledgeArticleTypeConfiguration;
+        req {
+            document_data_field_name = "DocumentDataFieldName",
+        }
+        opt {
+            document_title_field_name = "DocumentTitleFieldName",
+            field_mappings = "FieldMappings",
         }
     }
 
-    pub(super) static SALESFORCE_STANDARD_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_STANDARD_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceStandardObjectAttachmentConfiguration`.
     #[derive(Clone, Default)]
     pub struct SalesforceStandardObjectAttachmentConfiguration {
         /// CloudFormation property `DocumentTitleFieldName`.
@@ -1584,24 +1415,19 @@ pub mod data_source {
         pub field_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::kendra::data_source::DataSourceToIndexFieldMapping>>,
     }
 
-    impl crate::resource::ToExpr for SalesforceStandardObjectAttachmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DocumentTitleFieldName", self.document_title_field_name);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceStandardObjectAttachmentConfiguration;
+        opt {
+            document_title_field_name = "DocumentTitleFieldName",
+            field_mappings = "FieldMappings",
         }
     }
 
-    pub(super) static SALESFORCE_STANDARD_OBJECT_ATTACHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_STANDARD_OBJECT_ATTACHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SalesforceStandardObjectConfiguration`.
     #[derive(Clone)]
     pub struct SalesforceStandardObjectConfiguration {
         /// CloudFormation property `DocumentDataFieldName`; required.
@@ -1616,7 +1442,6 @@ pub mod data_source {
 
     impl SalesforceStandardObjectConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_data_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::SalesforceStandardObjectName>>) -> Self {
             Self {
                 document_data_field_name: document_data_field_name.into(),
@@ -1627,27 +1452,24 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SalesforceStandardObjectConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DocumentDataFieldName", self.document_data_field_name);
-            p.set_opt("DocumentTitleFieldName", self.document_title_field_name);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SalesforceStandardObjectConfiguration;
+        req {
+            document_data_field_name = "DocumentDataFieldName",
+            name = "Name",
+        }
+        opt {
+            document_title_field_name = "DocumentTitleFieldName",
+            field_mappings = "FieldMappings",
         }
     }
 
-    pub(super) static SALESFORCE_STANDARD_OBJECT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SALESFORCE_STANDARD_OBJECT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceNowConfiguration`.
     #[derive(Clone)]
     pub struct ServiceNowConfiguration {
         /// CloudFormation property `AuthenticationType`.
@@ -1666,7 +1488,6 @@ pub mod data_source {
 
     impl ServiceNowConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(host_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_now_build_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::ServiceNowBuildVersionType>>) -> Self {
             Self {
                 authentication_type: ::std::option::Option::None,
@@ -1679,30 +1500,27 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceNowConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationType", self.authentication_type);
-            p.set("HostUrl", self.host_url);
-            p.set_opt("KnowledgeArticleConfiguration", self.knowledge_article_configuration);
-            p.set("SecretArn", self.secret_arn);
-            p.set_opt("ServiceCatalogConfiguration", self.service_catalog_configuration);
-            p.set("ServiceNowBuildVersion", self.service_now_build_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNowConfiguration;
+        req {
+            host_url = "HostUrl",
+            secret_arn = "SecretArn",
+            service_now_build_version = "ServiceNowBuildVersion",
+        }
+        opt {
+            authentication_type = "AuthenticationType",
+            knowledge_article_configuration = "KnowledgeArticleConfiguration",
+            service_catalog_configuration = "ServiceCatalogConfiguration",
         }
     }
 
-    pub(super) static SERVICE_NOW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HostUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Unsupported("^(?!(^(https?|ftp|file):\\/\\/))[a-z0-9-]+(\\.service-now\\.com)$")), ..crate::resource::Rule::NONE }),
-            ("KnowledgeArticleConfiguration", crate::resource::Rule { shape: Some(&SERVICE_NOW_KNOWLEDGE_ARTICLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-            ("ServiceCatalogConfiguration", crate::resource::Rule { shape: Some(&SERVICE_NOW_SERVICE_CATALOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_NOW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HostUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?!(^(https?|ftp|file):\\/\\/))[a-z0-9-]+(\\.service-now\\.com)$")), ..crate::resource::Rule::NONE }),
+        ("KnowledgeArticleConfiguration", crate::resource::Rule { shape: Some(&SERVICE_NOW_KNOWLEDGE_ARTICLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("ServiceCatalogConfiguration", crate::resource::Rule { shape: Some(&SERVICE_NOW_SERVICE_CATALOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceNowKnowledgeArticleConfiguration`.
     #[derive(Clone)]
     pub struct ServiceNowKnowledgeArticleConfiguration {
         /// CloudFormation property `CrawlAttachments`.
@@ -1723,7 +1541,6 @@ pub mod data_source {
 
     impl ServiceNowKnowledgeArticleConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_data_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 crawl_attachments: ::std::option::Option::None,
@@ -1737,33 +1554,30 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceNowKnowledgeArticleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlAttachments", self.crawl_attachments);
-            p.set("DocumentDataFieldName", self.document_data_field_name);
-            p.set_opt("DocumentTitleFieldName", self.document_title_field_name);
-            p.set_opt("ExcludeAttachmentFilePatterns", self.exclude_attachment_file_patterns);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.set_opt("FilterQuery", self.filter_query);
-            p.set_opt("IncludeAttachmentFilePatterns", self.include_attachment_file_patterns);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNowKnowledgeArticleConfiguration;
+        req {
+            document_data_field_name = "DocumentDataFieldName",
+        }
+        opt {
+            crawl_attachments = "CrawlAttachments",
+            document_title_field_name = "DocumentTitleFieldName",
+            exclude_attachment_file_patterns = "ExcludeAttachmentFilePatterns",
+            field_mappings = "FieldMappings",
+            filter_query = "FilterQuery",
+            include_attachment_file_patterns = "IncludeAttachmentFilePatterns",
         }
     }
 
-    pub(super) static SERVICE_NOW_KNOWLEDGE_ARTICLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("ExcludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FilterQuery", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("IncludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_NOW_KNOWLEDGE_ARTICLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("ExcludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FilterQuery", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("IncludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServiceNowServiceCatalogConfiguration`.
     #[derive(Clone)]
     pub struct ServiceNowServiceCatalogConfiguration {
         /// CloudFormation property `CrawlAttachments`.
@@ -1782,7 +1596,6 @@ pub mod data_source {
 
     impl ServiceNowServiceCatalogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(document_data_field_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 crawl_attachments: ::std::option::Option::None,
@@ -1795,29 +1608,27 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceNowServiceCatalogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlAttachments", self.crawl_attachments);
-            p.set("DocumentDataFieldName", self.document_data_field_name);
-            p.set_opt("DocumentTitleFieldName", self.document_title_field_name);
-            p.set_opt("ExcludeAttachmentFilePatterns", self.exclude_attachment_file_patterns);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.set_opt("IncludeAttachmentFilePatterns", self.include_attachment_file_patterns);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceNowServiceCatalogConfiguration;
+        req {
+            document_data_field_name = "DocumentDataFieldName",
+        }
+        opt {
+            crawl_attachments = "CrawlAttachments",
+            document_title_field_name = "DocumentTitleFieldName",
+            exclude_attachment_file_patterns = "ExcludeAttachmentFilePatterns",
+            field_mappings = "FieldMappings",
+            include_attachment_file_patterns = "IncludeAttachmentFilePatterns",
         }
     }
 
-    pub(super) static SERVICE_NOW_SERVICE_CATALOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("ExcludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IncludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_NOW_SERVICE_CATALOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentDataFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("ExcludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IncludeAttachmentFilePatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// SharePoint configuration
     #[derive(Clone)]
@@ -1850,7 +1661,6 @@ pub mod data_source {
 
     impl SharePointConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, share_point_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::data_source::SharePointVersion>>, urls: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 crawl_attachments: ::std::option::Option::None,
@@ -1869,40 +1679,37 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for SharePointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlAttachments", self.crawl_attachments);
-            p.set_opt("DisableLocalGroups", self.disable_local_groups);
-            p.set_opt("DocumentTitleFieldName", self.document_title_field_name);
-            p.set_opt("ExclusionPatterns", self.exclusion_patterns);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.set_opt("InclusionPatterns", self.inclusion_patterns);
-            p.set("SecretArn", self.secret_arn);
-            p.set("SharePointVersion", self.share_point_version);
-            p.set_opt("SslCertificateS3Path", self.ssl_certificate_s3_path);
-            p.set("Urls", self.urls);
-            p.set_opt("UseChangeLog", self.use_change_log);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SharePointConfiguration;
+        req {
+            secret_arn = "SecretArn",
+            share_point_version = "SharePointVersion",
+            urls = "Urls",
+        }
+        opt {
+            crawl_attachments = "CrawlAttachments",
+            disable_local_groups = "DisableLocalGroups",
+            document_title_field_name = "DocumentTitleFieldName",
+            exclusion_patterns = "ExclusionPatterns",
+            field_mappings = "FieldMappings",
+            inclusion_patterns = "InclusionPatterns",
+            ssl_certificate_s3_path = "SslCertificateS3Path",
+            use_change_log = "UseChangeLog",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static SHARE_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-            ("SslCertificateS3Path", crate::resource::Rule { shape: Some(&S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Urls", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SHARE_POINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentTitleFieldName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("SslCertificateS3Path", crate::resource::Rule { shape: Some(&S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Urls", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TemplateConfiguration`.
     #[derive(Clone)]
     pub struct TemplateConfiguration {
         /// CloudFormation property `Template`; required.
@@ -1911,7 +1718,6 @@ pub mod data_source {
 
     impl TemplateConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(template: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 template: template.into(),
@@ -1919,16 +1725,13 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for TemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Template", self.template);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateConfiguration;
+        req {
+            template = "Template",
         }
     }
 
-    /// The definition `WebCrawlerConfiguration`.
     #[derive(Clone)]
     pub struct WebCrawlerConfiguration {
         /// CloudFormation property `AuthenticationConfiguration`.
@@ -1969,60 +1772,52 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for WebCrawlerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationConfiguration", self.authentication_configuration);
-            p.set_opt("CrawlDepth", self.crawl_depth);
-            p.set_opt("MaxContentSizePerPageInMegaBytes", self.max_content_size_per_page_in_mega_bytes);
-            p.set_opt("MaxLinksPerPage", self.max_links_per_page);
-            p.set_opt("MaxUrlsPerMinuteCrawlRate", self.max_urls_per_minute_crawl_rate);
-            p.set_opt("ProxyConfiguration", self.proxy_configuration);
-            p.set_opt("UrlExclusionPatterns", self.url_exclusion_patterns);
-            p.set_opt("UrlInclusionPatterns", self.url_inclusion_patterns);
-            p.set("Urls", self.urls);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebCrawlerConfiguration;
+        req {
+            urls = "Urls",
+        }
+        opt {
+            authentication_configuration = "AuthenticationConfiguration",
+            crawl_depth = "CrawlDepth",
+            max_content_size_per_page_in_mega_bytes = "MaxContentSizePerPageInMegaBytes",
+            max_links_per_page = "MaxLinksPerPage",
+            max_urls_per_minute_crawl_rate = "MaxUrlsPerMinuteCrawlRate",
+            proxy_configuration = "ProxyConfiguration",
+            url_exclusion_patterns = "UrlExclusionPatterns",
+            url_inclusion_patterns = "UrlInclusionPatterns",
         }
     }
 
-    pub(super) static WEB_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CrawlDepth", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("MaxContentSizePerPageInMegaBytes", crate::resource::Rule { min: Some(0.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-            ("MaxLinksPerPage", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("MaxUrlsPerMinuteCrawlRate", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("ProxyConfiguration", crate::resource::Rule { shape: Some(&PROXY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UrlExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("UrlInclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Urls", crate::resource::Rule { shape: Some(&WEB_CRAWLER_URLS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CRAWLER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CrawlDepth", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("MaxContentSizePerPageInMegaBytes", crate::resource::Rule { min: Some(0.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+        ("MaxLinksPerPage", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("MaxUrlsPerMinuteCrawlRate", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("ProxyConfiguration", crate::resource::Rule { shape: Some(&PROXY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UrlExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("UrlInclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Urls", crate::resource::Rule { shape: Some(&WEB_CRAWLER_URLS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WebCrawlerAuthenticationConfiguration`.
     #[derive(Clone, Default)]
     pub struct WebCrawlerAuthenticationConfiguration {
         /// CloudFormation property `BasicAuthentication`.
         pub basic_authentication: ::std::option::Option<::std::vec::Vec<crate::cfn::kendra::data_source::WebCrawlerBasicAuthentication>>,
     }
 
-    impl crate::resource::ToExpr for WebCrawlerAuthenticationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BasicAuthentication", self.basic_authentication);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebCrawlerAuthenticationConfiguration;
+        opt {
+            basic_authentication = "BasicAuthentication",
         }
     }
 
-    pub(super) static WEB_CRAWLER_AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasicAuthentication", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&WEB_CRAWLER_BASIC_AUTHENTICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CRAWLER_AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasicAuthentication", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&WEB_CRAWLER_BASIC_AUTHENTICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WebCrawlerBasicAuthentication`.
     #[derive(Clone)]
     pub struct WebCrawlerBasicAuthentication {
         /// CloudFormation property `Credentials`; required.
@@ -2035,7 +1830,6 @@ pub mod data_source {
 
     impl WebCrawlerBasicAuthentication {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credentials: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, host: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 credentials: credentials.into(),
@@ -2045,26 +1839,21 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for WebCrawlerBasicAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Credentials", self.credentials);
-            p.set("Host", self.host);
-            p.set("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebCrawlerBasicAuthentication;
+        req {
+            credentials = "Credentials",
+            host = "Host",
+            port = "Port",
         }
     }
 
-    pub(super) static WEB_CRAWLER_BASIC_AUTHENTICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Credentials", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-            ("Host", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("([^\\s]*)")), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CRAWLER_BASIC_AUTHENTICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Credentials", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("Host", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("([^\\s]*)")), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProxyConfiguration`.
     #[derive(Clone)]
     pub struct ProxyConfiguration {
         /// CloudFormation property `Credentials`.
@@ -2077,7 +1866,6 @@ pub mod data_source {
 
     impl ProxyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(host: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 credentials: ::std::option::Option::None,
@@ -2087,26 +1875,23 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ProxyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Credentials", self.credentials);
-            p.set("Host", self.host);
-            p.set("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProxyConfiguration;
+        req {
+            host = "Host",
+            port = "Port",
+        }
+        opt {
+            credentials = "Credentials",
         }
     }
 
-    pub(super) static PROXY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Credentials", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-            ("Host", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("([^\\s]*)")), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROXY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Credentials", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("Host", crate::resource::Rule { min_len: Some(1), max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("([^\\s]*)")), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WebCrawlerUrls`.
     #[derive(Clone, Default)]
     pub struct WebCrawlerUrls {
         /// CloudFormation property `SeedUrlConfiguration`.
@@ -2115,24 +1900,19 @@ pub mod data_source {
         pub site_maps_configuration: ::std::option::Option<crate::cfn::kendra::data_source::WebCrawlerSiteMapsConfiguration>,
     }
 
-    impl crate::resource::ToExpr for WebCrawlerUrls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SeedUrlConfiguration", self.seed_url_configuration);
-            p.set_opt("SiteMapsConfiguration", self.site_maps_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebCrawlerUrls;
+        opt {
+            seed_url_configuration = "SeedUrlConfiguration",
+            site_maps_configuration = "SiteMapsConfiguration",
         }
     }
 
-    pub(super) static WEB_CRAWLER_URLS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SeedUrlConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_SEED_URL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SiteMapsConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_SITE_MAPS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CRAWLER_URLS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SeedUrlConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_SEED_URL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SiteMapsConfiguration", crate::resource::Rule { shape: Some(&WEB_CRAWLER_SITE_MAPS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WebCrawlerSeedUrlConfiguration`.
     #[derive(Clone)]
     pub struct WebCrawlerSeedUrlConfiguration {
         /// CloudFormation property `SeedUrls`; required.
@@ -2143,7 +1923,6 @@ pub mod data_source {
 
     impl WebCrawlerSeedUrlConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(seed_urls: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 seed_urls: seed_urls.into(),
@@ -2152,23 +1931,20 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for WebCrawlerSeedUrlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SeedUrls", self.seed_urls);
-            p.set_opt("WebCrawlerMode", self.web_crawler_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebCrawlerSeedUrlConfiguration;
+        req {
+            seed_urls = "SeedUrls",
+        }
+        opt {
+            web_crawler_mode = "WebCrawlerMode",
         }
     }
 
-    pub(super) static WEB_CRAWLER_SEED_URL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SeedUrls", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?)://([^\\s]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CRAWLER_SEED_URL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SeedUrls", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?)://([^\\s]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WebCrawlerSiteMapsConfiguration`.
     #[derive(Clone)]
     pub struct WebCrawlerSiteMapsConfiguration {
         /// CloudFormation property `SiteMaps`; required.
@@ -2177,7 +1953,6 @@ pub mod data_source {
 
     impl WebCrawlerSiteMapsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(site_maps: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 site_maps: site_maps.into(),
@@ -2185,22 +1960,17 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for WebCrawlerSiteMapsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SiteMaps", self.site_maps);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebCrawlerSiteMapsConfiguration;
+        req {
+            site_maps = "SiteMaps",
         }
     }
 
-    pub(super) static WEB_CRAWLER_SITE_MAPS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SiteMaps", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?):\\/\\/([^\\s]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WEB_CRAWLER_SITE_MAPS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SiteMaps", crate::resource::Rule { min_items: Some(0), max_items: Some(3), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?):\\/\\/([^\\s]*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WorkDocsConfiguration`.
     #[derive(Clone)]
     pub struct WorkDocsConfiguration {
         /// CloudFormation property `CrawlComments`.
@@ -2219,7 +1989,6 @@ pub mod data_source {
 
     impl WorkDocsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(organization_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 crawl_comments: ::std::option::Option::None,
@@ -2232,38 +2001,28 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for WorkDocsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrawlComments", self.crawl_comments);
-            p.set_opt("ExclusionPatterns", self.exclusion_patterns);
-            p.set_opt("FieldMappings", self.field_mappings);
-            p.set_opt("InclusionPatterns", self.inclusion_patterns);
-            p.set("OrganizationId", self.organization_id);
-            p.set_opt("UseChangeLog", self.use_change_log);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkDocsConfiguration;
+        req {
+            organization_id = "OrganizationId",
+        }
+        opt {
+            crawl_comments = "CrawlComments",
+            exclusion_patterns = "ExclusionPatterns",
+            field_mappings = "FieldMappings",
+            inclusion_patterns = "InclusionPatterns",
+            use_change_log = "UseChangeLog",
         }
     }
 
-    pub(super) static WORK_DOCS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("OrganizationId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("d-[0-9a-fA-F]{10}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORK_DOCS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FieldMappings", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&DATA_SOURCE_TO_INDEX_FIELD_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InclusionPatterns", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("OrganizationId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("d-[0-9a-fA-F]{10}")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG50_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ConditionOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConditionOperator {
         /// `GreaterThan`
         GreaterThan,
@@ -2289,27 +2048,9 @@ pub mod data_source {
         BeginsWith,
     }
 
-    impl crate::value::CfnEnum for ConditionOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThan => "GreaterThan",
-                Self::GreaterThanOrEquals => "GreaterThanOrEquals",
-                Self::LessThan => "LessThan",
-                Self::LessThanOrEquals => "LessThanOrEquals",
-                Self::Equals => "Equals",
-                Self::NotEquals => "NotEquals",
-                Self::Contains => "Contains",
-                Self::NotContains => "NotContains",
-                Self::Exists => "Exists",
-                Self::NotExists => "NotExists",
-                Self::BeginsWith => "BeginsWith",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConditionOperator, ["GreaterThan", "GreaterThanOrEquals", "LessThan", "LessThanOrEquals", "Equals", "NotEquals", "Contains", "NotContains", "Exists", "NotExists", "BeginsWith"]);
 
-    /// Allowed values of `ConfluenceAttachmentFieldName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluenceAttachmentFieldName {
         /// `AUTHOR`
         Author,
@@ -2335,27 +2076,9 @@ pub mod data_source {
         Version,
     }
 
-    impl crate::value::CfnEnum for ConfluenceAttachmentFieldName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Author => "AUTHOR",
-                Self::ContentType => "CONTENT_TYPE",
-                Self::CreatedDate => "CREATED_DATE",
-                Self::DisplayUrl => "DISPLAY_URL",
-                Self::FileSize => "FILE_SIZE",
-                Self::ItemType => "ITEM_TYPE",
-                Self::ParentId => "PARENT_ID",
-                Self::SpaceKey => "SPACE_KEY",
-                Self::SpaceName => "SPACE_NAME",
-                Self::Url => "URL",
-                Self::Version => "VERSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfluenceAttachmentFieldName, ["AUTHOR", "CONTENT_TYPE", "CREATED_DATE", "DISPLAY_URL", "FILE_SIZE", "ITEM_TYPE", "PARENT_ID", "SPACE_KEY", "SPACE_NAME", "URL", "VERSION"]);
 
-    /// Allowed values of `ConfluenceBlogFieldName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluenceBlogFieldName {
         /// `AUTHOR`
         Author,
@@ -2377,25 +2100,9 @@ pub mod data_source {
         Version,
     }
 
-    impl crate::value::CfnEnum for ConfluenceBlogFieldName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Author => "AUTHOR",
-                Self::DisplayUrl => "DISPLAY_URL",
-                Self::ItemType => "ITEM_TYPE",
-                Self::Labels => "LABELS",
-                Self::PublishDate => "PUBLISH_DATE",
-                Self::SpaceKey => "SPACE_KEY",
-                Self::SpaceName => "SPACE_NAME",
-                Self::Url => "URL",
-                Self::Version => "VERSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfluenceBlogFieldName, ["AUTHOR", "DISPLAY_URL", "ITEM_TYPE", "LABELS", "PUBLISH_DATE", "SPACE_KEY", "SPACE_NAME", "URL", "VERSION"]);
 
-    /// Allowed values of `ConfluencePageFieldName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluencePageFieldName {
         /// `AUTHOR`
         Author,
@@ -2423,28 +2130,9 @@ pub mod data_source {
         Version,
     }
 
-    impl crate::value::CfnEnum for ConfluencePageFieldName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Author => "AUTHOR",
-                Self::ContentStatus => "CONTENT_STATUS",
-                Self::CreatedDate => "CREATED_DATE",
-                Self::DisplayUrl => "DISPLAY_URL",
-                Self::ItemType => "ITEM_TYPE",
-                Self::Labels => "LABELS",
-                Self::ModifiedDate => "MODIFIED_DATE",
-                Self::ParentId => "PARENT_ID",
-                Self::SpaceKey => "SPACE_KEY",
-                Self::SpaceName => "SPACE_NAME",
-                Self::Url => "URL",
-                Self::Version => "VERSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfluencePageFieldName, ["AUTHOR", "CONTENT_STATUS", "CREATED_DATE", "DISPLAY_URL", "ITEM_TYPE", "LABELS", "MODIFIED_DATE", "PARENT_ID", "SPACE_KEY", "SPACE_NAME", "URL", "VERSION"]);
 
-    /// Allowed values of `ConfluenceSpaceFieldName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluenceSpaceFieldName {
         /// `DISPLAY_URL`
         DisplayUrl,
@@ -2456,20 +2144,9 @@ pub mod data_source {
         Url,
     }
 
-    impl crate::value::CfnEnum for ConfluenceSpaceFieldName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DisplayUrl => "DISPLAY_URL",
-                Self::ItemType => "ITEM_TYPE",
-                Self::SpaceKey => "SPACE_KEY",
-                Self::Url => "URL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfluenceSpaceFieldName, ["DISPLAY_URL", "ITEM_TYPE", "SPACE_KEY", "URL"]);
 
-    /// Allowed values of `ConfluenceVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfluenceVersion {
         /// `CLOUD`
         Cloud,
@@ -2477,18 +2154,9 @@ pub mod data_source {
         Server,
     }
 
-    impl crate::value::CfnEnum for ConfluenceVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cloud => "CLOUD",
-                Self::Server => "SERVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfluenceVersion, ["CLOUD", "SERVER"]);
 
-    /// Allowed values of `DatabaseEngineType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatabaseEngineType {
         /// `RDS_AURORA_MYSQL`
         RdsAuroraMysql,
@@ -2500,20 +2168,9 @@ pub mod data_source {
         RdsPostgresql,
     }
 
-    impl crate::value::CfnEnum for DatabaseEngineType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RdsAuroraMysql => "RDS_AURORA_MYSQL",
-                Self::RdsAuroraPostgresql => "RDS_AURORA_POSTGRESQL",
-                Self::RdsMysql => "RDS_MYSQL",
-                Self::RdsPostgresql => "RDS_POSTGRESQL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatabaseEngineType, ["RDS_AURORA_MYSQL", "RDS_AURORA_POSTGRESQL", "RDS_MYSQL", "RDS_POSTGRESQL"]);
 
-    /// Allowed values of `QueryIdentifiersEnclosingOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QueryIdentifiersEnclosingOption {
         /// `DOUBLE_QUOTES`
         DoubleQuotes,
@@ -2521,18 +2178,9 @@ pub mod data_source {
         None,
     }
 
-    impl crate::value::CfnEnum for QueryIdentifiersEnclosingOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DoubleQuotes => "DOUBLE_QUOTES",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(QueryIdentifiersEnclosingOption, ["DOUBLE_QUOTES", "NONE"]);
 
-    /// Allowed values of `SalesforceChatterFeedIncludeFilterType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceChatterFeedIncludeFilterType {
         /// `ACTIVE_USER`
         ActiveUser,
@@ -2540,18 +2188,9 @@ pub mod data_source {
         StandardUser,
     }
 
-    impl crate::value::CfnEnum for SalesforceChatterFeedIncludeFilterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ActiveUser => "ACTIVE_USER",
-                Self::StandardUser => "STANDARD_USER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SalesforceChatterFeedIncludeFilterType, ["ACTIVE_USER", "STANDARD_USER"]);
 
-    /// Allowed values of `SalesforceKnowledgeArticleState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceKnowledgeArticleState {
         /// `DRAFT`
         Draft,
@@ -2561,19 +2200,9 @@ pub mod data_source {
         Archived,
     }
 
-    impl crate::value::CfnEnum for SalesforceKnowledgeArticleState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Draft => "DRAFT",
-                Self::Published => "PUBLISHED",
-                Self::Archived => "ARCHIVED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SalesforceKnowledgeArticleState, ["DRAFT", "PUBLISHED", "ARCHIVED"]);
 
-    /// Allowed values of `SalesforceStandardObjectName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SalesforceStandardObjectName {
         /// `ACCOUNT`
         Account,
@@ -2611,33 +2240,9 @@ pub mod data_source {
         User,
     }
 
-    impl crate::value::CfnEnum for SalesforceStandardObjectName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Account => "ACCOUNT",
-                Self::Campaign => "CAMPAIGN",
-                Self::Case => "CASE",
-                Self::Contact => "CONTACT",
-                Self::Contract => "CONTRACT",
-                Self::Document => "DOCUMENT",
-                Self::Group => "GROUP",
-                Self::Idea => "IDEA",
-                Self::Lead => "LEAD",
-                Self::Opportunity => "OPPORTUNITY",
-                Self::Partner => "PARTNER",
-                Self::Pricebook => "PRICEBOOK",
-                Self::Product => "PRODUCT",
-                Self::Profile => "PROFILE",
-                Self::Solution => "SOLUTION",
-                Self::Task => "TASK",
-                Self::User => "USER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SalesforceStandardObjectName, ["ACCOUNT", "CAMPAIGN", "CASE", "CONTACT", "CONTRACT", "DOCUMENT", "GROUP", "IDEA", "LEAD", "OPPORTUNITY", "PARTNER", "PRICEBOOK", "PRODUCT", "PROFILE", "SOLUTION", "TASK", "USER"]);
 
-    /// Allowed values of `ServiceNowAuthenticationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNowAuthenticationType {
         /// `HTTP_BASIC`
         HttpBasic,
@@ -2645,18 +2250,9 @@ pub mod data_source {
         Oauth2,
     }
 
-    impl crate::value::CfnEnum for ServiceNowAuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HttpBasic => "HTTP_BASIC",
-                Self::Oauth2 => "OAUTH2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceNowAuthenticationType, ["HTTP_BASIC", "OAUTH2"]);
 
-    /// Allowed values of `ServiceNowBuildVersionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceNowBuildVersionType {
         /// `LONDON`
         London,
@@ -2664,18 +2260,9 @@ pub mod data_source {
         Others,
     }
 
-    impl crate::value::CfnEnum for ServiceNowBuildVersionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::London => "LONDON",
-                Self::Others => "OTHERS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceNowBuildVersionType, ["LONDON", "OTHERS"]);
 
-    /// Allowed values of `SharePointVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SharePointVersion {
         /// `SHAREPOINT_ONLINE`
         SharepointOnline,
@@ -2685,19 +2272,9 @@ pub mod data_source {
         Sharepoint2016,
     }
 
-    impl crate::value::CfnEnum for SharePointVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SharepointOnline => "SHAREPOINT_ONLINE",
-                Self::Sharepoint2013 => "SHAREPOINT_2013",
-                Self::Sharepoint2016 => "SHAREPOINT_2016",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SharePointVersion, ["SHAREPOINT_ONLINE", "SHAREPOINT_2013", "SHAREPOINT_2016"]);
 
-    /// Allowed values of `WebCrawlerMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebCrawlerMode {
         /// `HOST_ONLY`
         HostOnly,
@@ -2707,19 +2284,10 @@ pub mod data_source {
         Everything,
     }
 
-    impl crate::value::CfnEnum for WebCrawlerMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HostOnly => "HOST_ONLY",
-                Self::Subdomains => "SUBDOMAINS",
-                Self::Everything => "EVERYTHING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WebCrawlerMode, ["HOST_ONLY", "SUBDOMAINS", "EVERYTHING"]);
 
     /// Data source type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `S3`
         S3,
@@ -2747,25 +2315,7 @@ pub mod data_source {
         Template,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-                Self::Sharepoint => "SHAREPOINT",
-                Self::Salesforce => "SALESFORCE",
-                Self::Onedrive => "ONEDRIVE",
-                Self::Servicenow => "SERVICENOW",
-                Self::Database => "DATABASE",
-                Self::Custom => "CUSTOM",
-                Self::Confluence => "CONFLUENCE",
-                Self::Googledrive => "GOOGLEDRIVE",
-                Self::Webcrawler => "WEBCRAWLER",
-                Self::Workdocs => "WORKDOCS",
-                Self::Template => "TEMPLATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["S3", "SHAREPOINT", "SALESFORCE", "ONEDRIVE", "SERVICENOW", "DATABASE", "CUSTOM", "CONFLUENCE", "GOOGLEDRIVE", "WEBCRAWLER", "WORKDOCS", "TEMPLATE"]);
 }
 
 /// A Kendra FAQ resource
@@ -2809,7 +2359,6 @@ pub struct Faq {
 
 impl Faq {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_path: crate::cfn::kendra::faq::S3Path) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2824,57 +2373,45 @@ impl Faq {
     }
 }
 
-impl crate::resource::Resource for Faq {
-    const TYPE: &'static str = "AWS::Kendra::Faq";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FAQ_SHAPE)
+crate::resource::props! {
+    resource Faq = "AWS::Kendra::Faq", shape: Some(&FAQ_SHAPE);
+    req {
+        index_id = "IndexId",
+        name = "Name",
+        role_arn = "RoleArn",
+        s3_path = "S3Path",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("FileFormat", self.file_format);
-        p.set("IndexId", self.index_id);
-        p.set_opt("LanguageCode", self.language_code);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set("S3Path", self.s3_path);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        file_format = "FileFormat",
+        language_code = "LanguageCode",
+        tags = "Tags",
     }
 }
 
-static FAQ_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("LanguageCode", crate::resource::Rule { min_len: Some(2), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z-]*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-        ("S3Path", crate::resource::Rule { shape: Some(&self::faq::S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::faq::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FAQ_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("LanguageCode", crate::resource::Rule { min_len: Some(2), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z-]*")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("S3Path", crate::resource::Rule { shape: Some(&self::faq::S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Faq`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Faq> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod faq {
     //! Nested property types and enums of [`Faq`](super::Faq).
 
-    /// The definition `S3Path`.
     #[derive(Clone)]
     pub struct S3Path {
         /// CloudFormation property `Bucket`; required.
@@ -2885,7 +2422,6 @@ pub mod faq {
 
     impl S3Path {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -2894,32 +2430,21 @@ pub mod faq {
         }
     }
 
-    impl crate::resource::ToExpr for S3Path {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Path;
+        req {
+            bucket = "Bucket",
+            key = "Key",
         }
     }
 
-    pub(super) static S3_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Format of the input file
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FileFormat {
         /// `CSV`
         Csv,
@@ -2929,16 +2454,7 @@ pub mod faq {
         Json,
     }
 
-    impl crate::value::CfnEnum for FileFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::CsvWithHeader => "CSV_WITH_HEADER",
-                Self::Json => "JSON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FileFormat, ["CSV", "CSV_WITH_HEADER", "JSON"]);
 }
 
 /// Resource Type definition for AWS::Kendra::FeaturedResultsSet. A set of featured results that are displayed at the top of your search results. Featured results are placed above all other results for certain queries. If there's an exact match of a query, then one or more specific documents are featured in the search results.
@@ -2978,7 +2494,6 @@ pub struct FeaturedResultsSet {
 
 impl FeaturedResultsSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(featured_results_set_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2992,48 +2507,37 @@ impl FeaturedResultsSet {
     }
 }
 
-impl crate::resource::Resource for FeaturedResultsSet {
-    const TYPE: &'static str = "AWS::Kendra::FeaturedResultsSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FEATURED_RESULTS_SET_SHAPE)
+crate::resource::props! {
+    resource FeaturedResultsSet = "AWS::Kendra::FeaturedResultsSet", shape: Some(&FEATURED_RESULTS_SET_SHAPE);
+    req {
+        featured_results_set_name = "FeaturedResultsSetName",
+        index_id = "IndexId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("FeaturedDocuments", self.featured_documents);
-        p.set("FeaturedResultsSetName", self.featured_results_set_name);
-        p.set("IndexId", self.index_id);
-        p.set_opt("QueryTexts", self.query_texts);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        featured_documents = "FeaturedDocuments",
+        query_texts = "QueryTexts",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static FEATURED_RESULTS_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("FeaturedDocuments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::featured_results_set::FEATURED_DOCUMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FeaturedResultsSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][ a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("QueryTexts", crate::resource::Rule { min_items: Some(0), max_items: Some(49), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::featured_results_set::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FEATURED_RESULTS_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("FeaturedDocuments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::featured_results_set::FEATURED_DOCUMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FeaturedResultsSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][ a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("QueryTexts", crate::resource::Rule { min_items: Some(0), max_items: Some(49), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FeaturedResultsSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FeaturedResultsSet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `FeaturedResultsSetId`.
-    #[inline]
-    pub fn attr_featured_results_set_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FeaturedResultsSetId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `FeaturedResultsSetId`.
+        attr_featured_results_set_id: ::std::string::String = "FeaturedResultsSetId",
     }
 }
 
@@ -3049,30 +2553,19 @@ pub mod featured_results_set {
         pub id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FeaturedDocument {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested FeaturedDocument;
+        opt {
+            id = "Id",
         }
     }
 
-    pub(super) static FEATURED_DOCUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FEATURED_DOCUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The current status of the set of featured results. When the value is ACTIVE, featured results are ready for use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -3080,15 +2573,7 @@ pub mod featured_results_set {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ACTIVE", "INACTIVE"]);
 }
 
 /// A Kendra index
@@ -3136,7 +2621,6 @@ pub struct Index {
 
 impl Index {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(edition: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::index::Edition>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             capacity_units: ::std::option::Option::None,
@@ -3153,60 +2637,48 @@ impl Index {
     }
 }
 
-impl crate::resource::Resource for Index {
-    const TYPE: &'static str = "AWS::Kendra::Index";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INDEX_SHAPE)
+crate::resource::props! {
+    resource Index = "AWS::Kendra::Index", shape: Some(&INDEX_SHAPE);
+    req {
+        edition = "Edition",
+        name = "Name",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CapacityUnits", self.capacity_units);
-        p.set_opt("Description", self.description);
-        p.set_opt("DocumentMetadataConfigurations", self.document_metadata_configurations);
-        p.set("Edition", self.edition);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("ServerSideEncryptionConfiguration", self.server_side_encryption_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserContextPolicy", self.user_context_policy);
-        p.set_opt("UserTokenConfigurations", self.user_token_configurations);
-        p
+    opt {
+        capacity_units = "CapacityUnits",
+        description = "Description",
+        document_metadata_configurations = "DocumentMetadataConfigurations",
+        server_side_encryption_configuration = "ServerSideEncryptionConfiguration",
+        tags = "Tags",
+        user_context_policy = "UserContextPolicy",
+        user_token_configurations = "UserTokenConfigurations",
     }
 }
 
-static INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapacityUnits", crate::resource::Rule { shape: Some(&self::index::CAPACITY_UNITS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("DocumentMetadataConfigurations", crate::resource::Rule { max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&self::index::DOCUMENT_METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-        ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&self::index::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::index::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserTokenConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::index::USER_TOKEN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapacityUnits", crate::resource::Rule { shape: Some(&self::index::CAPACITY_UNITS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("DocumentMetadataConfigurations", crate::resource::Rule { max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&self::index::DOCUMENT_METADATA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+    ("ServerSideEncryptionConfiguration", crate::resource::Rule { shape: Some(&self::index::SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserTokenConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::index::USER_TOKEN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Index`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Index> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod index {
     //! Nested property types and enums of [`Index`](super::Index).
 
-    /// The definition `CapacityUnitsConfiguration`.
     #[derive(Clone)]
     pub struct CapacityUnitsConfiguration {
         /// CloudFormation property `QueryCapacityUnits`; required.
@@ -3217,7 +2689,6 @@ pub mod index {
 
     impl CapacityUnitsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(query_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>, storage_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 query_capacity_units: query_capacity_units.into(),
@@ -3226,24 +2697,19 @@ pub mod index {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityUnitsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QueryCapacityUnits", self.query_capacity_units);
-            p.set("StorageCapacityUnits", self.storage_capacity_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityUnitsConfiguration;
+        req {
+            query_capacity_units = "QueryCapacityUnits",
+            storage_capacity_units = "StorageCapacityUnits",
         }
     }
 
-    pub(super) static CAPACITY_UNITS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QueryCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("StorageCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_UNITS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QueryCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("StorageCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentMetadataConfiguration`.
     #[derive(Clone)]
     pub struct DocumentMetadataConfiguration {
         /// CloudFormation property `Name`; required.
@@ -3258,7 +2724,6 @@ pub mod index {
 
     impl DocumentMetadataConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::index::DocumentAttributeValueType>>) -> Self {
             Self {
                 name: name.into(),
@@ -3269,26 +2734,23 @@ pub mod index {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentMetadataConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Relevance", self.relevance);
-            p.set_opt("Search", self.search);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentMetadataConfiguration;
+        req {
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            relevance = "Relevance",
+            search = "Search",
         }
     }
 
-    pub(super) static DOCUMENT_METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
-            ("Relevance", crate::resource::Rule { shape: Some(&RELEVANCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_METADATA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(30), ..crate::resource::Rule::NONE }),
+        ("Relevance", crate::resource::Rule { shape: Some(&RELEVANCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Relevance`.
     #[derive(Clone, Default)]
     pub struct Relevance {
         /// CloudFormation property `Duration`.
@@ -3303,28 +2765,23 @@ pub mod index {
         pub value_importance_items: ::std::option::Option<::std::vec::Vec<crate::cfn::kendra::index::ValueImportanceItem>>,
     }
 
-    impl crate::resource::ToExpr for Relevance {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Duration", self.duration);
-            p.set_opt("Freshness", self.freshness);
-            p.set_opt("Importance", self.importance);
-            p.set_opt("RankOrder", self.rank_order);
-            p.set_opt("ValueImportanceItems", self.value_importance_items);
-            p.into_expr()
+    crate::resource::props! {
+        nested Relevance;
+        opt {
+            duration = "Duration",
+            freshness = "Freshness",
+            importance = "Importance",
+            rank_order = "RankOrder",
+            value_importance_items = "ValueImportanceItems",
         }
     }
 
-    pub(super) static RELEVANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Duration", crate::resource::Rule { min_len: Some(1), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("[0-9]+[s]")), ..crate::resource::Rule::NONE }),
-            ("Importance", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("ValueImportanceItems", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VALUE_IMPORTANCE_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RELEVANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Duration", crate::resource::Rule { min_len: Some(1), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("[0-9]+[s]")), ..crate::resource::Rule::NONE }),
+        ("Importance", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("ValueImportanceItems", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VALUE_IMPORTANCE_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ValueImportanceItem`.
     #[derive(Clone, Default)]
     pub struct ValueImportanceItem {
         /// CloudFormation property `Key`.
@@ -3333,24 +2790,19 @@ pub mod index {
         pub value: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ValueImportanceItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValueImportanceItem;
+        opt {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static VALUE_IMPORTANCE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALUE_IMPORTANCE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Search`.
     #[derive(Clone, Default)]
     pub struct Search {
         /// CloudFormation property `Displayable`.
@@ -3363,48 +2815,33 @@ pub mod index {
         pub sortable: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Search {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Displayable", self.displayable);
-            p.set_opt("Facetable", self.facetable);
-            p.set_opt("Searchable", self.searchable);
-            p.set_opt("Sortable", self.sortable);
-            p.into_expr()
+    crate::resource::props! {
+        nested Search;
+        opt {
+            displayable = "Displayable",
+            facetable = "Facetable",
+            searchable = "Searchable",
+            sortable = "Sortable",
         }
     }
 
-    /// The definition `ServerSideEncryptionConfiguration`.
     #[derive(Clone, Default)]
     pub struct ServerSideEncryptionConfiguration {
         /// CloudFormation property `KmsKeyId`.
         pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServerSideEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerSideEncryptionConfiguration;
+        opt {
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_SIDE_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `UserTokenConfiguration`.
     #[derive(Clone, Default)]
     pub struct UserTokenConfiguration {
         /// CloudFormation property `JsonTokenTypeConfiguration`.
@@ -3413,24 +2850,19 @@ pub mod index {
         pub jwt_token_type_configuration: ::std::option::Option<crate::cfn::kendra::index::JwtTokenTypeConfiguration>,
     }
 
-    impl crate::resource::ToExpr for UserTokenConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JsonTokenTypeConfiguration", self.json_token_type_configuration);
-            p.set_opt("JwtTokenTypeConfiguration", self.jwt_token_type_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested UserTokenConfiguration;
+        opt {
+            json_token_type_configuration = "JsonTokenTypeConfiguration",
+            jwt_token_type_configuration = "JwtTokenTypeConfiguration",
         }
     }
 
-    pub(super) static USER_TOKEN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("JsonTokenTypeConfiguration", crate::resource::Rule { shape: Some(&JSON_TOKEN_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JwtTokenTypeConfiguration", crate::resource::Rule { shape: Some(&JWT_TOKEN_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static USER_TOKEN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("JsonTokenTypeConfiguration", crate::resource::Rule { shape: Some(&JSON_TOKEN_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JwtTokenTypeConfiguration", crate::resource::Rule { shape: Some(&JWT_TOKEN_TYPE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `JsonTokenTypeConfiguration`.
     #[derive(Clone)]
     pub struct JsonTokenTypeConfiguration {
         /// CloudFormation property `GroupAttributeField`; required.
@@ -3441,7 +2873,6 @@ pub mod index {
 
     impl JsonTokenTypeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(group_attribute_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, user_name_attribute_field: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 group_attribute_field: group_attribute_field.into(),
@@ -3450,24 +2881,19 @@ pub mod index {
         }
     }
 
-    impl crate::resource::ToExpr for JsonTokenTypeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GroupAttributeField", self.group_attribute_field);
-            p.set("UserNameAttributeField", self.user_name_attribute_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested JsonTokenTypeConfiguration;
+        req {
+            group_attribute_field = "GroupAttributeField",
+            user_name_attribute_field = "UserNameAttributeField",
         }
     }
 
-    pub(super) static JSON_TOKEN_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupAttributeField", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("UserNameAttributeField", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JSON_TOKEN_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupAttributeField", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("UserNameAttributeField", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `JwtTokenTypeConfiguration`.
     #[derive(Clone)]
     pub struct JwtTokenTypeConfiguration {
         /// CloudFormation property `ClaimRegex`.
@@ -3490,7 +2916,6 @@ pub mod index {
 
     impl JwtTokenTypeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key_location: impl ::std::convert::Into<crate::value::Val<crate::cfn::kendra::index::KeyLocation>>) -> Self {
             Self {
                 claim_regex: ::std::option::Option::None,
@@ -3504,34 +2929,31 @@ pub mod index {
         }
     }
 
-    impl crate::resource::ToExpr for JwtTokenTypeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClaimRegex", self.claim_regex);
-            p.set_opt("GroupAttributeField", self.group_attribute_field);
-            p.set_opt("Issuer", self.issuer);
-            p.set("KeyLocation", self.key_location);
-            p.set_opt("SecretManagerArn", self.secret_manager_arn);
-            p.set_opt("URL", self.url);
-            p.set_opt("UserNameAttributeField", self.user_name_attribute_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested JwtTokenTypeConfiguration;
+        req {
+            key_location = "KeyLocation",
+        }
+        opt {
+            claim_regex = "ClaimRegex",
+            group_attribute_field = "GroupAttributeField",
+            issuer = "Issuer",
+            secret_manager_arn = "SecretManagerArn",
+            url = "URL",
+            user_name_attribute_field = "UserNameAttributeField",
         }
     }
 
-    pub(super) static JWT_TOKEN_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClaimRegex", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-            ("GroupAttributeField", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("Issuer", crate::resource::Rule { min_len: Some(1), max_len: Some(65), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-            ("SecretManagerArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-            ("URL", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file):\\/\\/([^\\s]*)")), ..crate::resource::Rule::NONE }),
-            ("UserNameAttributeField", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JWT_TOKEN_TYPE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClaimRegex", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+        ("GroupAttributeField", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("Issuer", crate::resource::Rule { min_len: Some(1), max_len: Some(65), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+        ("SecretManagerArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+        ("URL", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file):\\/\\/([^\\s]*)")), ..crate::resource::Rule::NONE }),
+        ("UserNameAttributeField", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Order`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Order {
         /// `ASCENDING`
         Ascending,
@@ -3539,18 +2961,9 @@ pub mod index {
         Descending,
     }
 
-    impl crate::value::CfnEnum for Order {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ascending => "ASCENDING",
-                Self::Descending => "DESCENDING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Order, ["ASCENDING", "DESCENDING"]);
 
-    /// Allowed values of `DocumentAttributeValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentAttributeValueType {
         /// `STRING_VALUE`
         StringValue,
@@ -3562,20 +2975,10 @@ pub mod index {
         DateValue,
     }
 
-    impl crate::value::CfnEnum for DocumentAttributeValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StringValue => "STRING_VALUE",
-                Self::StringListValue => "STRING_LIST_VALUE",
-                Self::LongValue => "LONG_VALUE",
-                Self::DateValue => "DATE_VALUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentAttributeValueType, ["STRING_VALUE", "STRING_LIST_VALUE", "LONG_VALUE", "DATE_VALUE"]);
 
     /// Edition of index
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Edition {
         /// `DEVELOPER_EDITION`
         DeveloperEdition,
@@ -3585,19 +2988,9 @@ pub mod index {
         GenAiEnterpriseEdition,
     }
 
-    impl crate::value::CfnEnum for Edition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DeveloperEdition => "DEVELOPER_EDITION",
-                Self::EnterpriseEdition => "ENTERPRISE_EDITION",
-                Self::GenAiEnterpriseEdition => "GEN_AI_ENTERPRISE_EDITION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Edition, ["DEVELOPER_EDITION", "ENTERPRISE_EDITION", "GEN_AI_ENTERPRISE_EDITION"]);
 
-    /// Allowed values of `UserContextPolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UserContextPolicy {
         /// `ATTRIBUTE_FILTER`
         AttributeFilter,
@@ -3605,18 +2998,9 @@ pub mod index {
         UserToken,
     }
 
-    impl crate::value::CfnEnum for UserContextPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AttributeFilter => "ATTRIBUTE_FILTER",
-                Self::UserToken => "USER_TOKEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UserContextPolicy, ["ATTRIBUTE_FILTER", "USER_TOKEN"]);
 
-    /// Allowed values of `KeyLocation`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyLocation {
         /// `URL`
         Url,
@@ -3624,15 +3008,7 @@ pub mod index {
         SecretManager,
     }
 
-    impl crate::value::CfnEnum for KeyLocation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Url => "URL",
-                Self::SecretManager => "SECRET_MANAGER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyLocation, ["URL", "SECRET_MANAGER"]);
 }
 
 /// A block list used for query suggestions for an Amazon Kendra index. A block list contains words or phrases that should not appear as query suggestions.
@@ -3659,7 +3035,7 @@ pub struct QuerySuggestionsBlockList {
     /// Information required to find a specific file in an Amazon S3 bucket.
     ///
     /// CloudFormation property `SourceS3Path`; required.
-    pub source_s3_path: crate::cfn::kendra::query_suggestions_block_list::S3Path,
+    pub source_s3_path: crate::cfn::shared::group_ai::S3Path,
     /// A list of key-value pairs that identify or categorize the block list.
     ///
     /// CloudFormation property `Tags`.
@@ -3668,8 +3044,7 @@ pub struct QuerySuggestionsBlockList {
 
 impl QuerySuggestionsBlockList {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_s3_path: crate::cfn::kendra::query_suggestions_block_list::S3Path) -> Self {
+    pub fn new(index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_s3_path: crate::cfn::shared::group_ai::S3Path) -> Self {
         Self {
             description: ::std::option::Option::None,
             index_id: index_id.into(),
@@ -3681,100 +3056,43 @@ impl QuerySuggestionsBlockList {
     }
 }
 
-impl crate::resource::Resource for QuerySuggestionsBlockList {
-    const TYPE: &'static str = "AWS::Kendra::QuerySuggestionsBlockList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUERY_SUGGESTIONS_BLOCK_LIST_SHAPE)
+crate::resource::props! {
+    resource QuerySuggestionsBlockList = "AWS::Kendra::QuerySuggestionsBlockList", shape: Some(&QUERY_SUGGESTIONS_BLOCK_LIST_SHAPE);
+    req {
+        index_id = "IndexId",
+        name = "Name",
+        role_arn = "RoleArn",
+        source_s3_path = "SourceS3Path",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("IndexId", self.index_id);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set("SourceS3Path", self.source_s3_path);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static QUERY_SUGGESTIONS_BLOCK_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("SourceS3Path", crate::resource::Rule { shape: Some(&self::query_suggestions_block_list::S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::query_suggestions_block_list::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUERY_SUGGESTIONS_BLOCK_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SourceS3Path", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`QuerySuggestionsBlockList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<QuerySuggestionsBlockList> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod query_suggestions_block_list {
     //! Nested property types and enums of [`QuerySuggestionsBlockList`](super::QuerySuggestionsBlockList).
 
-    /// Information required to find a specific file in an Amazon S3 bucket.
-    #[derive(Clone)]
-    pub struct S3Path {
-        /// The name of the S3 bucket that contains the file.
-        ///
-        /// CloudFormation property `Bucket`; required.
-        pub bucket: crate::value::Val<::std::string::String>,
-        /// The name of the file.
-        ///
-        /// CloudFormation property `Key`; required.
-        pub key: crate::value::Val<::std::string::String>,
-    }
-
-    impl S3Path {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                bucket: bucket.into(),
-                key: key.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for S3Path {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static S3_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::group_ai::S3Path;
 }
 
 /// A thesaurus for an Amazon Kendra index. The thesaurus contains a list of synonyms in Solr format.
@@ -3801,7 +3119,7 @@ pub struct Thesaurus {
     /// Information required to find a specific file in an Amazon S3 bucket.
     ///
     /// CloudFormation property `SourceS3Path`; required.
-    pub source_s3_path: crate::cfn::kendra::thesaurus::S3Path,
+    pub source_s3_path: crate::cfn::shared::group_ai::S3Path,
     /// A list of key-value pairs that identify or categorize the thesaurus.
     ///
     /// CloudFormation property `Tags`.
@@ -3810,8 +3128,7 @@ pub struct Thesaurus {
 
 impl Thesaurus {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_s3_path: crate::cfn::kendra::thesaurus::S3Path) -> Self {
+    pub fn new(index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_s3_path: crate::cfn::shared::group_ai::S3Path) -> Self {
         Self {
             description: ::std::option::Option::None,
             index_id: index_id.into(),
@@ -3823,98 +3140,41 @@ impl Thesaurus {
     }
 }
 
-impl crate::resource::Resource for Thesaurus {
-    const TYPE: &'static str = "AWS::Kendra::Thesaurus";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&THESAURUS_SHAPE)
+crate::resource::props! {
+    resource Thesaurus = "AWS::Kendra::Thesaurus", shape: Some(&THESAURUS_SHAPE);
+    req {
+        index_id = "IndexId",
+        name = "Name",
+        role_arn = "RoleArn",
+        source_s3_path = "SourceS3Path",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("IndexId", self.index_id);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set("SourceS3Path", self.source_s3_path);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static THESAURUS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("SourceS3Path", crate::resource::Rule { shape: Some(&self::thesaurus::S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::thesaurus::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static THESAURUS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SourceS3Path", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::S3_PATH_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Thesaurus`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Thesaurus> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod thesaurus {
     //! Nested property types and enums of [`Thesaurus`](super::Thesaurus).
 
-    /// Information required to find a specific file in an Amazon S3 bucket.
-    #[derive(Clone)]
-    pub struct S3Path {
-        /// The name of the S3 bucket that contains the file.
-        ///
-        /// CloudFormation property `Bucket`; required.
-        pub bucket: crate::value::Val<::std::string::String>,
-        /// The name of the file.
-        ///
-        /// CloudFormation property `Key`; required.
-        pub key: crate::value::Val<::std::string::String>,
-    }
-
-    impl S3Path {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                bucket: bucket.into(),
-                key: key.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for S3Path {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static S3_PATH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::group_ai::S3Path;
 }

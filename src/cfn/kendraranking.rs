@@ -29,7 +29,6 @@ pub struct ExecutionPlan {
 
 impl ExecutionPlan {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             capacity_units: ::std::option::Option::None,
@@ -40,50 +39,38 @@ impl ExecutionPlan {
     }
 }
 
-impl crate::resource::Resource for ExecutionPlan {
-    const TYPE: &'static str = "AWS::KendraRanking::ExecutionPlan";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EXECUTION_PLAN_SHAPE)
+crate::resource::props! {
+    resource ExecutionPlan = "AWS::KendraRanking::ExecutionPlan", shape: Some(&EXECUTION_PLAN_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CapacityUnits", self.capacity_units);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        capacity_units = "CapacityUnits",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static EXECUTION_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapacityUnits", crate::resource::Rule { shape: Some(&self::execution_plan::CAPACITY_UNITS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::execution_plan::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EXECUTION_PLAN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapacityUnits", crate::resource::Rule { shape: Some(&self::execution_plan::CAPACITY_UNITS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^\\P{C}*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ExecutionPlan`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ExecutionPlan> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod execution_plan {
     //! Nested property types and enums of [`ExecutionPlan`](super::ExecutionPlan).
 
-    /// The definition `CapacityUnitsConfiguration`.
     #[derive(Clone)]
     pub struct CapacityUnitsConfiguration {
         /// CloudFormation property `RescoreCapacityUnits`; required.
@@ -92,7 +79,6 @@ pub mod execution_plan {
 
     impl CapacityUnitsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rescore_capacity_units: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 rescore_capacity_units: rescore_capacity_units.into(),
@@ -100,25 +86,14 @@ pub mod execution_plan {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityUnitsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RescoreCapacityUnits", self.rescore_capacity_units);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityUnitsConfiguration;
+        req {
+            rescore_capacity_units = "RescoreCapacityUnits",
         }
     }
 
-    pub(super) static CAPACITY_UNITS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RescoreCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_UNITS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RescoreCapacityUnits", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 }

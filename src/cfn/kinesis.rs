@@ -45,7 +45,6 @@ pub struct Channel {
 
 impl Channel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stream_configuration_list: ::std::vec::Vec<crate::cfn::kinesis::channel::StreamConfiguration>) -> Self {
         Self {
             channel_name: channel_name.into(),
@@ -60,66 +59,53 @@ impl Channel {
     }
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::Kinesis::Channel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_SHAPE)
+crate::resource::props! {
+    resource Channel = "AWS::Kinesis::Channel", shape: Some(&CHANNEL_SHAPE);
+    req {
+        channel_name = "ChannelName",
+        service_execution_role_arn = "ServiceExecutionRoleARN",
+        stream_configuration_list = "StreamConfigurationList",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelName", self.channel_name);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("LoggingConfiguration", self.logging_configuration);
-        p.set_opt("S3DestinationConfiguration", self.s3_destination_configuration);
-        p.set_opt("S3TablesDestinationConfiguration", self.s3_tables_destination_configuration);
-        p.set("ServiceExecutionRoleARN", self.service_execution_role_arn);
-        p.set("StreamConfigurationList", self.stream_configuration_list);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        encryption_configuration = "EncryptionConfiguration",
+        logging_configuration = "LoggingConfiguration",
+        s3_destination_configuration = "S3DestinationConfiguration",
+        s3_tables_destination_configuration = "S3TablesDestinationConfiguration",
+        tags = "Tags",
     }
 }
 
-static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::channel::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::channel::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("S3TablesDestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::S3_TABLES_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServiceExecutionRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("StreamConfigurationList", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&self::channel::STREAM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::channel::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::channel::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::channel::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("S3TablesDestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::S3_TABLES_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ServiceExecutionRoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("StreamConfigurationList", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&self::channel::STREAM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::kinesis::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `ChannelARN`.
-    #[inline]
-    pub fn attr_channel_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelARN")
-    }
-    /// `Fn::GetAtt` `ChannelCreationTimestamp`.
-    #[inline]
-    pub fn attr_channel_creation_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelCreationTimestamp")
-    }
-    /// `Fn::GetAtt` `ChannelId`.
-    #[inline]
-    pub fn attr_channel_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelId")
-    }
-    /// `Fn::GetAtt` `ChannelStatus`.
-    #[inline]
-    pub fn attr_channel_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ChannelARN`.
+        attr_channel_arn: ::std::string::String = "ChannelARN",
+        /// `Fn::GetAtt` `ChannelCreationTimestamp`.
+        attr_channel_creation_timestamp: ::std::string::String = "ChannelCreationTimestamp",
+        /// `Fn::GetAtt` `ChannelId`.
+        attr_channel_id: ::std::string::String = "ChannelId",
+        /// `Fn::GetAtt` `ChannelStatus`.
+        attr_channel_status: ::std::string::String = "ChannelStatus",
     }
 }
 
 pub mod channel {
     //! Nested property types and enums of [`Channel`](super::Channel).
+
+    #[deprecated(note = "renamed to `S3TableCompressionType`")]
+    #[doc(hidden)]
+    pub type S3TableConfigurationCompressionType = S3TableCompressionType;
 
     /// Server-side encryption configuration for data at rest in the destination. Data delivered to S3 / S3 Tables is encrypted with the same key.
     #[derive(Clone)]
@@ -136,7 +122,6 @@ pub mod channel {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesis::channel::EncryptionType>>, key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encryption_type: encryption_type.into(),
@@ -145,21 +130,17 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionType", self.encryption_type);
-            p.set("KeyId", self.key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            encryption_type = "EncryptionType",
+            key_id = "KeyId",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for delivering channel operational logs.
     #[derive(Clone)]
@@ -180,20 +161,16 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for LoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchLogs", self.cloud_watch_logs);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfiguration;
+        req {
+            cloud_watch_logs = "CloudWatchLogs",
         }
     }
 
-    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogs", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// CloudWatch Logs configuration for the channel. When Enabled is true and LogGroupName is omitted, the service uses a default group derived from the channel name and id; LogStreamName defaults to the literal string 'DestinationDelivery'.
     #[derive(Clone)]
@@ -214,7 +191,6 @@ pub mod channel {
 
     impl CloudWatchLogsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -224,23 +200,21 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.set_opt("LogStreamName", self.log_stream_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsConfiguration;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            log_group_name = "LogGroupName",
+            log_stream_name = "LogStreamName",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOGS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("LogStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOGS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for delivery to a vanilla S3 bucket destination. Exactly one of S3DestinationConfiguration and S3TablesDestinationConfiguration must be specified on the channel.
     #[derive(Clone)]
@@ -271,23 +245,21 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for S3DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataFreshnessInSeconds", self.data_freshness_in_seconds);
-            p.set_opt("DeadLetterQueueS3Configuration", self.dead_letter_queue_s3_configuration);
-            p.set("StorageConfiguration", self.storage_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DestinationConfiguration;
+        req {
+            storage_configuration = "StorageConfiguration",
+        }
+        opt {
+            data_freshness_in_seconds = "DataFreshnessInSeconds",
+            dead_letter_queue_s3_configuration = "DeadLetterQueueS3Configuration",
         }
     }
 
-    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeadLetterQueueS3Configuration", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StorageConfiguration", crate::resource::Rule { shape: Some(&S3_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeadLetterQueueS3Configuration", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StorageConfiguration", crate::resource::Rule { shape: Some(&S3_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration of the S3 bucket used to capture records that cannot be delivered to the primary destination.
     #[derive(Clone)]
@@ -308,7 +280,6 @@ pub mod channel {
 
     impl DeadLetterQueueS3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, expected_bucket_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -318,24 +289,22 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for DeadLetterQueueS3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketARN", self.bucket_arn);
-            p.set_opt("ErrorOutputPrefix", self.error_output_prefix);
-            p.set("ExpectedBucketOwner", self.expected_bucket_owner);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeadLetterQueueS3Configuration;
+        req {
+            bucket_arn = "BucketARN",
+            expected_bucket_owner = "ExpectedBucketOwner",
+        }
+        opt {
+            error_output_prefix = "ErrorOutputPrefix",
         }
     }
 
-    pub(super) static DEAD_LETTER_QUEUE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$")), ..crate::resource::Rule::NONE }),
-            ("ErrorOutputPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z!\\-_'.*()\\/]+$")), ..crate::resource::Rule::NONE }),
-            ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEAD_LETTER_QUEUE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$")), ..crate::resource::Rule::NONE }),
+        ("ErrorOutputPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z!\\-_'.*()\\/]+$")), ..crate::resource::Rule::NONE }),
+        ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 storage configuration that describes the destination bucket and how delivered objects are stored.
     #[derive(Clone)]
@@ -364,7 +333,6 @@ pub mod channel {
 
     impl S3StorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, compression_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesis::channel::CompressionType>>, expected_bucket_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -376,26 +344,24 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for S3StorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketARN", self.bucket_arn);
-            p.set("CompressionType", self.compression_type);
-            p.set("ExpectedBucketOwner", self.expected_bucket_owner);
-            p.set_opt("OutputKeyTemplate", self.output_key_template);
-            p.set_opt("StorageClass", self.storage_class);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3StorageConfiguration;
+        req {
+            bucket_arn = "BucketARN",
+            compression_type = "CompressionType",
+            expected_bucket_owner = "ExpectedBucketOwner",
+        }
+        opt {
+            output_key_template = "OutputKeyTemplate",
+            storage_class = "StorageClass",
         }
     }
 
-    pub(super) static S3_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$")), ..crate::resource::Rule::NONE }),
-            ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-            ("OutputKeyTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z!\\-_'.*()\\/=:{}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$")), ..crate::resource::Rule::NONE }),
+        ("ExpectedBucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+        ("OutputKeyTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z!\\-_'.*()\\/=:{}]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for delivery to S3 Tables destinations. Exactly one of S3DestinationConfiguration and S3TablesDestinationConfiguration must be specified on the channel.
     #[derive(Clone)]
@@ -426,23 +392,21 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for S3TablesDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataFreshnessInSeconds", self.data_freshness_in_seconds);
-            p.set("DeadLetterQueueS3Configuration", self.dead_letter_queue_s3_configuration);
-            p.set("S3TablesConfigurationList", self.s3_tables_configuration_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3TablesDestinationConfiguration;
+        req {
+            dead_letter_queue_s3_configuration = "DeadLetterQueueS3Configuration",
+            s3_tables_configuration_list = "S3TablesConfigurationList",
+        }
+        opt {
+            data_freshness_in_seconds = "DataFreshnessInSeconds",
         }
     }
 
-    pub(super) static S3_TABLES_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeadLetterQueueS3Configuration", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3TablesConfigurationList", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&S3_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_TABLES_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeadLetterQueueS3Configuration", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3TablesConfigurationList", crate::resource::Rule { min_items: Some(1), max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&S3_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An S3 Tables destination including its table bucket, namespace, table name, and partition spec.
     #[derive(Clone)]
@@ -450,7 +414,7 @@ pub mod channel {
         /// The compression algorithm applied to objects delivered to the S3 Tables destination.
         ///
         /// CloudFormation property `CompressionType`; required.
-        pub compression_type: crate::value::Val<crate::cfn::kinesis::channel::S3TableConfigurationCompressionType>,
+        pub compression_type: crate::value::Val<crate::cfn::kinesis::channel::S3TableCompressionType>,
         /// The name of the S3 Tables namespace that contains the destination table.
         ///
         /// CloudFormation property `Namespace`; required.
@@ -471,8 +435,7 @@ pub mod channel {
 
     impl S3TableConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(compression_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesis::channel::S3TableConfigurationCompressionType>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+        pub fn new(compression_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesis::channel::S3TableCompressionType>>, namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 compression_type: compression_type.into(),
                 namespace: namespace.into(),
@@ -483,27 +446,25 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for S3TableConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CompressionType", self.compression_type);
-            p.set("Namespace", self.namespace);
-            p.set_opt("PartitionSpec", self.partition_spec);
-            p.set("TableBucketARN", self.table_bucket_arn);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3TableConfiguration;
+        req {
+            compression_type = "CompressionType",
+            namespace = "Namespace",
+            table_bucket_arn = "TableBucketARN",
+            table_name = "TableName",
+        }
+        opt {
+            partition_spec = "PartitionSpec",
         }
     }
 
-    pub(super) static S3_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_]+$")), ..crate::resource::Rule::NONE }),
-            ("PartitionSpec", crate::resource::Rule { shape: Some(&PARTITION_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TableBucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3tables:[-a-z0-9]+:[0-9]{12}:bucket/[a-z0-9_-]{3,63}$")), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Namespace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_]+$")), ..crate::resource::Rule::NONE }),
+        ("PartitionSpec", crate::resource::Rule { shape: Some(&PARTITION_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TableBucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:s3tables:[-a-z0-9]+:[0-9]{12}:bucket/[a-z0-9_-]{3,63}$")), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z_]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Partitioning specification for the destination Iceberg table. Follows the S3 Tables / Iceberg PartitionSpec format.
     #[derive(Clone)]
@@ -524,20 +485,16 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for PartitionSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PartitionFields", self.partition_fields);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionSpec;
+        req {
+            partition_fields = "PartitionFields",
         }
     }
 
-    pub(super) static PARTITION_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PartitionFields", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PARTITION_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTITION_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PartitionFields", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PARTITION_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A single partition field consisting of a transform applied to a source column.
     #[derive(Clone)]
@@ -554,7 +511,6 @@ pub mod channel {
 
     impl PartitionField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transform: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesis::channel::Transform>>) -> Self {
             Self {
                 source_name: source_name.into(),
@@ -563,21 +519,17 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for PartitionField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceName", self.source_name);
-            p.set("Transform", self.transform);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionField;
+        req {
+            source_name = "SourceName",
+            transform = "Transform",
         }
     }
 
-    pub(super) static PARTITION_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTITION_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of a Kinesis stream that the channel reads from.
     #[derive(Clone)]
@@ -594,7 +546,6 @@ pub mod channel {
 
     impl StreamConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(record_configuration: crate::cfn::kinesis::channel::RecordConfiguration, stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 record_configuration,
@@ -603,22 +554,18 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for StreamConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordConfiguration", self.record_configuration);
-            p.set("StreamARN", self.stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamConfiguration;
+        req {
+            record_configuration = "RecordConfiguration",
+            stream_arn = "StreamARN",
         }
     }
 
-    pub(super) static STREAM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecordConfiguration", crate::resource::Rule { shape: Some(&RECORD_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StreamARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STREAM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecordConfiguration", crate::resource::Rule { shape: Some(&RECORD_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StreamARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration that describes how records on the source stream are encoded.
     #[derive(Clone)]
@@ -635,7 +582,6 @@ pub mod channel {
 
     impl RecordConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(record_format_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesis::channel::RecordFormatType>>) -> Self {
             Self {
                 gsr_schema_arn: ::std::option::Option::None,
@@ -644,47 +590,31 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for RecordConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GSRSchemaARN", self.gsr_schema_arn);
-            p.set("RecordFormatType", self.record_format_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordConfiguration;
+        req {
+            record_format_type = "RecordFormatType",
+        }
+        opt {
+            gsr_schema_arn = "GSRSchemaARN",
         }
     }
 
-    pub(super) static RECORD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GSRSchemaARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:glue:[-a-z0-9]+:\\d{12}:schema/[-a-zA-Z0-9_$#.]+/[-a-zA-Z0-9_$#.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECORD_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GSRSchemaARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[-a-z0-9]*:glue:[-a-z0-9]+:\\d{12}:schema/[-a-zA-Z0-9_$#.]+/[-a-zA-Z0-9_$#.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encryption type. KMS is the only supported value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `KMS`
         Kms,
     }
 
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionType, ["KMS"]);
 
     /// The compression algorithm applied to delivered objects.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionType {
         /// `NONE`
         None,
@@ -694,19 +624,10 @@ pub mod channel {
         Zstd,
     }
 
-    impl crate::value::CfnEnum for CompressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Gzip => "GZIP",
-                Self::Zstd => "ZSTD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CompressionType, ["NONE", "GZIP", "ZSTD"]);
 
     /// The S3 storage class for delivered objects.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageClass {
         /// `STANDARD`
         Standard,
@@ -716,20 +637,11 @@ pub mod channel {
         GlacierIr,
     }
 
-    impl crate::value::CfnEnum for StorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::IntelligentTiering => "INTELLIGENT_TIERING",
-                Self::GlacierIr => "GLACIER_IR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageClass, ["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]);
 
     /// The compression algorithm applied to objects delivered to the S3 Tables destination.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum S3TableConfigurationCompressionType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum S3TableCompressionType {
         /// `NONE`
         None,
         /// `ZSTD`
@@ -738,35 +650,19 @@ pub mod channel {
         Snappy,
     }
 
-    impl crate::value::CfnEnum for S3TableConfigurationCompressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Zstd => "ZSTD",
-                Self::Snappy => "SNAPPY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3TableCompressionType, ["NONE", "ZSTD", "SNAPPY"]);
 
     /// The partitioning transform applied to the SourceName column.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Transform {
         /// `TIME_HOUR`
         TimeHour,
     }
 
-    impl crate::value::CfnEnum for Transform {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TimeHour => "TIME_HOUR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Transform, ["TIME_HOUR"]);
 
     /// The format used to interpret records read from the source stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordFormatType {
         /// `GSR_JSON`
         GsrJson,
@@ -778,17 +674,7 @@ pub mod channel {
         ByteArray,
     }
 
-    impl crate::value::CfnEnum for RecordFormatType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GsrJson => "GSR_JSON",
-                Self::Json => "JSON",
-                Self::String => "STRING",
-                Self::ByteArray => "BYTE_ARRAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecordFormatType, ["GSR_JSON", "JSON", "STRING", "BYTE_ARRAY"]);
 }
 
 /// Resource Type definition for AWS::Kinesis::ResourcePolicy
@@ -808,7 +694,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -817,26 +702,17 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::Kinesis::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceArn", self.resource_arn);
-        p.set("ResourcePolicy", self.resource_policy);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::Kinesis::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        resource_arn = "ResourceArn",
+        resource_policy = "ResourcePolicy",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Kinesis::Stream
 ///
@@ -885,53 +761,40 @@ pub struct Stream {
     pub warm_throughput_mibps: ::std::option::Option<crate::value::Val<i64>>,
 }
 
-impl crate::resource::Resource for Stream {
-    const TYPE: &'static str = "AWS::Kinesis::Stream";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STREAM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DesiredShardLevelMetrics", self.desired_shard_level_metrics);
-        p.set_opt("MaxRecordSizeInKiB", self.max_record_size_in_kib);
-        p.set_opt("Name", self.name);
-        p.set_opt("RecordDistributionStrategy", self.record_distribution_strategy);
-        p.set_opt("RetentionPeriodHours", self.retention_period_hours);
-        p.set_opt("ShardCount", self.shard_count);
-        p.set_opt("StreamEncryption", self.stream_encryption);
-        p.set_opt("StreamModeDetails", self.stream_mode_details);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WarmThroughputMiBps", self.warm_throughput_mibps);
-        p
+crate::resource::props! {
+    resource Stream = "AWS::Kinesis::Stream", shape: Some(&STREAM_SHAPE);
+    opt {
+        desired_shard_level_metrics = "DesiredShardLevelMetrics",
+        max_record_size_in_kib = "MaxRecordSizeInKiB",
+        name = "Name",
+        record_distribution_strategy = "RecordDistributionStrategy",
+        retention_period_hours = "RetentionPeriodHours",
+        shard_count = "ShardCount",
+        stream_encryption = "StreamEncryption",
+        stream_mode_details = "StreamModeDetails",
+        tags = "Tags",
+        warm_throughput_mibps = "WarmThroughputMiBps",
     }
 }
 
-static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DesiredShardLevelMetrics", crate::resource::Rule { max_items: Some(7), ..crate::resource::Rule::NONE }),
-        ("MaxRecordSizeInKiB", crate::resource::Rule { min: Some(1024.0), max: Some(10240.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ("RetentionPeriodHours", crate::resource::Rule { min: Some(1.0), max: Some(8760.0), ..crate::resource::Rule::NONE }),
-        ("ShardCount", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ("StreamEncryption", crate::resource::Rule { shape: Some(&self::stream::STREAM_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stream::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WarmThroughputMiBps", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DesiredShardLevelMetrics", crate::resource::Rule { max_items: Some(7), ..crate::resource::Rule::NONE }),
+    ("MaxRecordSizeInKiB", crate::resource::Rule { min: Some(1024.0), max: Some(10240.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ("RetentionPeriodHours", crate::resource::Rule { min: Some(1.0), max: Some(8760.0), ..crate::resource::Rule::NONE }),
+    ("ShardCount", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ("StreamEncryption", crate::resource::Rule { shape: Some(&self::stream::STREAM_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::kinesis::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WarmThroughputMiBps", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Stream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Stream> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `WarmThroughputObject`.
-    #[inline]
-    pub fn attr_warm_throughput_object(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("WarmThroughputObject")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `WarmThroughputObject`.
+        attr_warm_throughput_object: crate::value::Json = "WarmThroughputObject",
     }
 }
 
@@ -953,7 +816,6 @@ pub mod stream {
 
     impl StreamEncryption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesis::stream::EncryptionType>>, key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encryption_type: encryption_type.into(),
@@ -962,21 +824,17 @@ pub mod stream {
         }
     }
 
-    impl crate::resource::ToExpr for StreamEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionType", self.encryption_type);
-            p.set("KeyId", self.key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamEncryption;
+        req {
+            encryption_type = "EncryptionType",
+            key_id = "KeyId",
         }
     }
 
-    pub(super) static STREAM_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STREAM_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When specified, enables or updates the mode of stream. Default is PROVISIONED.
     #[derive(Clone)]
@@ -989,7 +847,6 @@ pub mod stream {
 
     impl StreamModeDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(stream_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesis::stream::StreamMode>>) -> Self {
             Self {
                 stream_mode: stream_mode.into(),
@@ -997,24 +854,15 @@ pub mod stream {
         }
     }
 
-    impl crate::resource::ToExpr for StreamModeDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StreamMode", self.stream_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamModeDetails;
+        req {
+            stream_mode = "StreamMode",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Value of an enhanced metric
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnhancedMetric {
         /// `IncomingBytes`
         IncomingBytes,
@@ -1034,24 +882,10 @@ pub mod stream {
         All,
     }
 
-    impl crate::value::CfnEnum for EnhancedMetric {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IncomingBytes => "IncomingBytes",
-                Self::IncomingRecords => "IncomingRecords",
-                Self::OutgoingBytes => "OutgoingBytes",
-                Self::OutgoingRecords => "OutgoingRecords",
-                Self::WriteProvisionedThroughputExceeded => "WriteProvisionedThroughputExceeded",
-                Self::ReadProvisionedThroughputExceeded => "ReadProvisionedThroughputExceeded",
-                Self::IteratorAgeMilliseconds => "IteratorAgeMilliseconds",
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnhancedMetric, ["IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds", "ALL"]);
 
     /// The record distribution strategy for the stream. This property can ONLY be set when StreamMode is ON_DEMAND
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordDistributionStrategy {
         /// `AUTO`
         Auto,
@@ -1059,34 +893,19 @@ pub mod stream {
         UserPartitionKey,
     }
 
-    impl crate::value::CfnEnum for RecordDistributionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Auto => "AUTO",
-                Self::UserPartitionKey => "USER_PARTITION_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecordDistributionStrategy, ["AUTO", "USER_PARTITION_KEY"]);
 
     /// The encryption type to use. The only valid value is KMS.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `KMS`
         Kms,
     }
 
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionType, ["KMS"]);
 
     /// The mode of the stream
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamMode {
         /// `ON_DEMAND`
         OnDemand,
@@ -1094,15 +913,7 @@ pub mod stream {
         Provisioned,
     }
 
-    impl crate::value::CfnEnum for StreamMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "ON_DEMAND",
-                Self::Provisioned => "PROVISIONED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StreamMode, ["ON_DEMAND", "PROVISIONED"]);
 }
 
 /// Resource Type definition for AWS::Kinesis::StreamConsumer
@@ -1126,7 +937,6 @@ pub struct StreamConsumer {
 
 impl StreamConsumer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(consumer_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             consumer_name: consumer_name.into(),
@@ -1136,66 +946,35 @@ impl StreamConsumer {
     }
 }
 
-impl crate::resource::Resource for StreamConsumer {
-    const TYPE: &'static str = "AWS::Kinesis::StreamConsumer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STREAM_CONSUMER_SHAPE)
+crate::resource::props! {
+    resource StreamConsumer = "AWS::Kinesis::StreamConsumer", shape: Some(&STREAM_CONSUMER_SHAPE);
+    req {
+        consumer_name = "ConsumerName",
+        stream_arn = "StreamARN",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConsumerName", self.consumer_name);
-        p.set("StreamARN", self.stream_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static STREAM_CONSUMER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConsumerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ("StreamARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stream_consumer::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STREAM_CONSUMER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConsumerName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ("StreamARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::kinesis::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StreamConsumer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StreamConsumer> {
-    /// `Fn::GetAtt` `ConsumerARN`.
-    #[inline]
-    pub fn attr_consumer_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConsumerARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConsumerARN`.
+        attr_consumer_arn: ::std::string::String = "ConsumerARN",
+        /// `Fn::GetAtt` `ConsumerCreationTimestamp`.
+        attr_consumer_creation_timestamp: ::std::string::String = "ConsumerCreationTimestamp",
+        /// `Fn::GetAtt` `ConsumerName`.
+        attr_consumer_name: ::std::string::String = "ConsumerName",
+        /// `Fn::GetAtt` `ConsumerStatus`.
+        attr_consumer_status: ::std::string::String = "ConsumerStatus",
+        /// `Fn::GetAtt` `StreamARN`.
+        attr_stream_arn: ::std::string::String = "StreamARN",
     }
-    /// `Fn::GetAtt` `ConsumerCreationTimestamp`.
-    #[inline]
-    pub fn attr_consumer_creation_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConsumerCreationTimestamp")
-    }
-    /// `Fn::GetAtt` `ConsumerName`.
-    #[inline]
-    pub fn attr_consumer_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConsumerName")
-    }
-    /// `Fn::GetAtt` `ConsumerStatus`.
-    #[inline]
-    pub fn attr_consumer_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConsumerStatus")
-    }
-    /// `Fn::GetAtt` `StreamARN`.
-    #[inline]
-    pub fn attr_stream_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StreamARN")
-    }
-}
-
-pub mod stream_consumer {
-    //! Nested property types and enums of [`StreamConsumer`](super::StreamConsumer).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

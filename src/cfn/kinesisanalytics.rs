@@ -32,32 +32,35 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::KinesisAnalytics::Application";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationCode", self.application_code);
-        p.set_opt("ApplicationDescription", self.application_description);
-        p.set_opt("ApplicationName", self.application_name);
-        p.set("Inputs", self.inputs);
-        p
+crate::resource::props! {
+    resource Application = "AWS::KinesisAnalytics::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        inputs = "Inputs",
+    }
+    opt {
+        application_code = "ApplicationCode",
+        application_description = "ApplicationDescription",
+        application_name = "ApplicationName",
     }
 }
 
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Inputs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `Input`.
+    pub use crate::cfn::shared::group_data_kinesisanalyticsv2::{CsvMappingParameters, JsonMappingParameters, MappingParameters, RecordColumn, RecordFormat};
+
     #[derive(Clone)]
     pub struct Input {
         /// CloudFormation property `InputParallelism`.
@@ -76,7 +79,6 @@ pub mod application {
 
     impl Input {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_schema: crate::cfn::kinesisanalytics::application::InputSchema, name_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_parallelism: ::std::option::Option::None,
@@ -89,53 +91,56 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for Input {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputParallelism", self.input_parallelism);
-            p.set_opt("InputProcessingConfiguration", self.input_processing_configuration);
-            p.set("InputSchema", self.input_schema);
-            p.set_opt("KinesisFirehoseInput", self.kinesis_firehose_input);
-            p.set_opt("KinesisStreamsInput", self.kinesis_streams_input);
-            p.set("NamePrefix", self.name_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Input;
+        req {
+            input_schema = "InputSchema",
+            name_prefix = "NamePrefix",
+        }
+        opt {
+            input_parallelism = "InputParallelism",
+            input_processing_configuration = "InputProcessingConfiguration",
+            kinesis_firehose_input = "KinesisFirehoseInput",
+            kinesis_streams_input = "KinesisStreamsInput",
         }
     }
 
-    /// The definition `InputParallelism`.
+    pub(super) static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputProcessingConfiguration", crate::resource::Rule { shape: Some(&INPUT_PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisFirehoseInput", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisStreamsInput", crate::resource::Rule { shape: Some(&KINESIS_STREAMS_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct InputParallelism {
         /// CloudFormation property `Count`.
         pub count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InputParallelism {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Count", self.count);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputParallelism;
+        opt {
+            count = "Count",
         }
     }
 
-    /// The definition `InputProcessingConfiguration`.
     #[derive(Clone, Default)]
     pub struct InputProcessingConfiguration {
         /// CloudFormation property `InputLambdaProcessor`.
         pub input_lambda_processor: ::std::option::Option<crate::cfn::kinesisanalytics::application::InputLambdaProcessor>,
     }
 
-    impl crate::resource::ToExpr for InputProcessingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputLambdaProcessor", self.input_lambda_processor);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputProcessingConfiguration;
+        opt {
+            input_lambda_processor = "InputLambdaProcessor",
         }
     }
 
-    /// The definition `InputLambdaProcessor`.
+    pub(super) static INPUT_PROCESSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputLambdaProcessor", crate::resource::Rule { shape: Some(&INPUT_LAMBDA_PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct InputLambdaProcessor {
         /// CloudFormation property `ResourceARN`; required.
@@ -146,7 +151,6 @@ pub mod application {
 
     impl InputLambdaProcessor {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -155,31 +159,32 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for InputLambdaProcessor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.set("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputLambdaProcessor;
+        req {
+            resource_arn = "ResourceARN",
+            role_arn = "RoleARN",
         }
     }
 
-    /// The definition `InputSchema`.
+    pub(super) static INPUT_LAMBDA_PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct InputSchema {
         /// CloudFormation property `RecordColumns`; required.
-        pub record_columns: ::std::vec::Vec<crate::cfn::kinesisanalytics::application::RecordColumn>,
+        pub record_columns: ::std::vec::Vec<crate::cfn::shared::group_data_kinesisanalyticsv2::RecordColumn>,
         /// CloudFormation property `RecordEncoding`.
         pub record_encoding: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `RecordFormat`; required.
-        pub record_format: crate::cfn::kinesisanalytics::application::RecordFormat,
+        pub record_format: crate::cfn::shared::group_data_kinesisanalyticsv2::RecordFormat,
     }
 
     impl InputSchema {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(record_columns: ::std::vec::Vec<crate::cfn::kinesisanalytics::application::RecordColumn>, record_format: crate::cfn::kinesisanalytics::application::RecordFormat) -> Self {
+        pub fn new(record_columns: ::std::vec::Vec<crate::cfn::shared::group_data_kinesisanalyticsv2::RecordColumn>, record_format: crate::cfn::shared::group_data_kinesisanalyticsv2::RecordFormat) -> Self {
             Self {
                 record_columns,
                 record_encoding: ::std::option::Option::None,
@@ -188,157 +193,17 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for InputSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordColumns", self.record_columns);
-            p.set_opt("RecordEncoding", self.record_encoding);
-            p.set("RecordFormat", self.record_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputSchema;
+        req {
+            record_columns = "RecordColumns",
+            record_format = "RecordFormat",
+        }
+        opt {
+            record_encoding = "RecordEncoding",
         }
     }
 
-    /// The definition `RecordColumn`.
-    #[derive(Clone)]
-    pub struct RecordColumn {
-        /// CloudFormation property `Mapping`.
-        pub mapping: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `SqlType`; required.
-        pub sql_type: crate::value::Val<::std::string::String>,
-    }
-
-    impl RecordColumn {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sql_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                mapping: ::std::option::Option::None,
-                name: name.into(),
-                sql_type: sql_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RecordColumn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mapping", self.mapping);
-            p.set("Name", self.name);
-            p.set("SqlType", self.sql_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `RecordFormat`.
-    #[derive(Clone)]
-    pub struct RecordFormat {
-        /// CloudFormation property `MappingParameters`.
-        pub mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalytics::application::MappingParameters>,
-        /// CloudFormation property `RecordFormatType`; required.
-        pub record_format_type: crate::value::Val<::std::string::String>,
-    }
-
-    impl RecordFormat {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_format_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                mapping_parameters: ::std::option::Option::None,
-                record_format_type: record_format_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RecordFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MappingParameters", self.mapping_parameters);
-            p.set("RecordFormatType", self.record_format_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MappingParameters`.
-    #[derive(Clone, Default)]
-    pub struct MappingParameters {
-        /// CloudFormation property `CSVMappingParameters`.
-        pub csv_mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalytics::application::CsvMappingParameters>,
-        /// CloudFormation property `JSONMappingParameters`.
-        pub json_mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalytics::application::JsonMappingParameters>,
-    }
-
-    impl crate::resource::ToExpr for MappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CSVMappingParameters", self.csv_mapping_parameters);
-            p.set_opt("JSONMappingParameters", self.json_mapping_parameters);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `CSVMappingParameters`.
-    #[derive(Clone)]
-    pub struct CsvMappingParameters {
-        /// CloudFormation property `RecordColumnDelimiter`; required.
-        pub record_column_delimiter: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `RecordRowDelimiter`; required.
-        pub record_row_delimiter: crate::value::Val<::std::string::String>,
-    }
-
-    impl CsvMappingParameters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_column_delimiter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, record_row_delimiter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                record_column_delimiter: record_column_delimiter.into(),
-                record_row_delimiter: record_row_delimiter.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CsvMappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordColumnDelimiter", self.record_column_delimiter);
-            p.set("RecordRowDelimiter", self.record_row_delimiter);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `JSONMappingParameters`.
-    #[derive(Clone)]
-    pub struct JsonMappingParameters {
-        /// CloudFormation property `RecordRowPath`; required.
-        pub record_row_path: crate::value::Val<::std::string::String>,
-    }
-
-    impl JsonMappingParameters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_row_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                record_row_path: record_row_path.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for JsonMappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordRowPath", self.record_row_path);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `KinesisFirehoseInput`.
     #[derive(Clone)]
     pub struct KinesisFirehoseInput {
         /// CloudFormation property `ResourceARN`; required.
@@ -349,7 +214,6 @@ pub mod application {
 
     impl KinesisFirehoseInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -358,17 +222,18 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.set("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseInput;
+        req {
+            resource_arn = "ResourceARN",
+            role_arn = "RoleARN",
         }
     }
 
-    /// The definition `KinesisStreamsInput`.
+    pub(super) static KINESIS_FIREHOSE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct KinesisStreamsInput {
         /// CloudFormation property `ResourceARN`; required.
@@ -379,7 +244,6 @@ pub mod application {
 
     impl KinesisStreamsInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -388,15 +252,17 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisStreamsInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.set("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisStreamsInput;
+        req {
+            resource_arn = "ResourceARN",
+            role_arn = "RoleARN",
         }
     }
+
+    pub(super) static KINESIS_STREAMS_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::KinesisAnalytics::ApplicationOutput
@@ -412,7 +278,6 @@ pub struct ApplicationOutput {
 
 impl ApplicationOutput {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, output: crate::cfn::kinesisanalytics::application_output::Output) -> Self {
         Self {
             application_name: application_name.into(),
@@ -421,34 +286,35 @@ impl ApplicationOutput {
     }
 }
 
-impl crate::resource::Resource for ApplicationOutput {
-    const TYPE: &'static str = "AWS::KinesisAnalytics::ApplicationOutput";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationName", self.application_name);
-        p.set("Output", self.output);
-        p
+crate::resource::props! {
+    resource ApplicationOutput = "AWS::KinesisAnalytics::ApplicationOutput", shape: Some(&APPLICATION_OUTPUT_SHAPE);
+    req {
+        application_name = "ApplicationName",
+        output = "Output",
     }
 }
 
+static APPLICATION_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Output", crate::resource::Rule { shape: Some(&self::application_output::OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ApplicationOutput`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationOutput> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod application_output {
     //! Nested property types and enums of [`ApplicationOutput`](super::ApplicationOutput).
 
-    /// The definition `Output`.
+    pub use crate::cfn::shared::group_data_kinesisanalyticsv2::DestinationSchema;
+
     #[derive(Clone)]
     pub struct Output {
         /// CloudFormation property `DestinationSchema`; required.
-        pub destination_schema: crate::cfn::kinesisanalytics::application_output::DestinationSchema,
+        pub destination_schema: crate::cfn::shared::group_data_kinesisanalyticsv2::DestinationSchema,
         /// CloudFormation property `KinesisFirehoseOutput`.
         pub kinesis_firehose_output: ::std::option::Option<crate::cfn::kinesisanalytics::application_output::KinesisFirehoseOutput>,
         /// CloudFormation property `KinesisStreamsOutput`.
@@ -462,7 +328,7 @@ pub mod application_output {
     impl Output {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(destination_schema: crate::cfn::kinesisanalytics::application_output::DestinationSchema) -> Self {
+        pub fn new(destination_schema: crate::cfn::shared::group_data_kinesisanalyticsv2::DestinationSchema) -> Self {
             Self {
                 destination_schema,
                 kinesis_firehose_output: ::std::option::Option::None,
@@ -473,36 +339,25 @@ pub mod application_output {
         }
     }
 
-    impl crate::resource::ToExpr for Output {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationSchema", self.destination_schema);
-            p.set_opt("KinesisFirehoseOutput", self.kinesis_firehose_output);
-            p.set_opt("KinesisStreamsOutput", self.kinesis_streams_output);
-            p.set_opt("LambdaOutput", self.lambda_output);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Output;
+        req {
+            destination_schema = "DestinationSchema",
+        }
+        opt {
+            kinesis_firehose_output = "KinesisFirehoseOutput",
+            kinesis_streams_output = "KinesisStreamsOutput",
+            lambda_output = "LambdaOutput",
+            name = "Name",
         }
     }
 
-    /// The definition `DestinationSchema`.
-    #[derive(Clone, Default)]
-    pub struct DestinationSchema {
-        /// CloudFormation property `RecordFormatType`.
-        pub record_format_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
+    pub(super) static OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KinesisFirehoseOutput", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisStreamsOutput", crate::resource::Rule { shape: Some(&KINESIS_STREAMS_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LambdaOutput", crate::resource::Rule { shape: Some(&LAMBDA_OUTPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    impl crate::resource::ToExpr for DestinationSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RecordFormatType", self.record_format_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `KinesisFirehoseOutput`.
     #[derive(Clone)]
     pub struct KinesisFirehoseOutput {
         /// CloudFormation property `ResourceARN`; required.
@@ -513,7 +368,6 @@ pub mod application_output {
 
     impl KinesisFirehoseOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -522,17 +376,18 @@ pub mod application_output {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.set("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseOutput;
+        req {
+            resource_arn = "ResourceARN",
+            role_arn = "RoleARN",
         }
     }
 
-    /// The definition `KinesisStreamsOutput`.
+    pub(super) static KINESIS_FIREHOSE_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct KinesisStreamsOutput {
         /// CloudFormation property `ResourceARN`; required.
@@ -543,7 +398,6 @@ pub mod application_output {
 
     impl KinesisStreamsOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -552,17 +406,18 @@ pub mod application_output {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisStreamsOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.set("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisStreamsOutput;
+        req {
+            resource_arn = "ResourceARN",
+            role_arn = "RoleARN",
         }
     }
 
-    /// The definition `LambdaOutput`.
+    pub(super) static KINESIS_STREAMS_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct LambdaOutput {
         /// CloudFormation property `ResourceARN`; required.
@@ -573,7 +428,6 @@ pub mod application_output {
 
     impl LambdaOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -582,15 +436,17 @@ pub mod application_output {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.set("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaOutput;
+        req {
+            resource_arn = "ResourceARN",
+            role_arn = "RoleARN",
         }
     }
+
+    pub(super) static LAMBDA_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::KinesisAnalytics::ApplicationReferenceDataSource
@@ -606,7 +462,6 @@ pub struct ApplicationReferenceDataSource {
 
 impl ApplicationReferenceDataSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, reference_data_source: crate::cfn::kinesisanalytics::application_reference_data_source::ReferenceDataSource) -> Self {
         Self {
             application_name: application_name.into(),
@@ -615,34 +470,35 @@ impl ApplicationReferenceDataSource {
     }
 }
 
-impl crate::resource::Resource for ApplicationReferenceDataSource {
-    const TYPE: &'static str = "AWS::KinesisAnalytics::ApplicationReferenceDataSource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationName", self.application_name);
-        p.set("ReferenceDataSource", self.reference_data_source);
-        p
+crate::resource::props! {
+    resource ApplicationReferenceDataSource = "AWS::KinesisAnalytics::ApplicationReferenceDataSource", shape: Some(&APPLICATION_REFERENCE_DATA_SOURCE_SHAPE);
+    req {
+        application_name = "ApplicationName",
+        reference_data_source = "ReferenceDataSource",
     }
 }
 
+static APPLICATION_REFERENCE_DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ReferenceDataSource", crate::resource::Rule { shape: Some(&self::application_reference_data_source::REFERENCE_DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ApplicationReferenceDataSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationReferenceDataSource> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod application_reference_data_source {
     //! Nested property types and enums of [`ApplicationReferenceDataSource`](super::ApplicationReferenceDataSource).
 
-    /// The definition `ReferenceDataSource`.
+    pub use crate::cfn::shared::group_data_kinesisanalyticsv2::{CsvMappingParameters, JsonMappingParameters, MappingParameters, RecordColumn, RecordFormat, ReferenceSchema};
+
     #[derive(Clone)]
     pub struct ReferenceDataSource {
         /// CloudFormation property `ReferenceSchema`; required.
-        pub reference_schema: crate::cfn::kinesisanalytics::application_reference_data_source::ReferenceSchema,
+        pub reference_schema: crate::cfn::shared::group_data_kinesisanalyticsv2::ReferenceSchema,
         /// CloudFormation property `S3ReferenceDataSource`.
         pub s3_reference_data_source: ::std::option::Option<crate::cfn::kinesisanalytics::application_reference_data_source::S3ReferenceDataSource>,
         /// CloudFormation property `TableName`.
@@ -652,7 +508,7 @@ pub mod application_reference_data_source {
     impl ReferenceDataSource {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(reference_schema: crate::cfn::kinesisanalytics::application_reference_data_source::ReferenceSchema) -> Self {
+        pub fn new(reference_schema: crate::cfn::shared::group_data_kinesisanalyticsv2::ReferenceSchema) -> Self {
             Self {
                 reference_schema,
                 s3_reference_data_source: ::std::option::Option::None,
@@ -661,191 +517,21 @@ pub mod application_reference_data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ReferenceDataSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReferenceSchema", self.reference_schema);
-            p.set_opt("S3ReferenceDataSource", self.s3_reference_data_source);
-            p.set_opt("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReferenceDataSource;
+        req {
+            reference_schema = "ReferenceSchema",
+        }
+        opt {
+            s3_reference_data_source = "S3ReferenceDataSource",
+            table_name = "TableName",
         }
     }
 
-    /// The definition `ReferenceSchema`.
-    #[derive(Clone)]
-    pub struct ReferenceSchema {
-        /// CloudFormation property `RecordColumns`; required.
-        pub record_columns: ::std::vec::Vec<crate::cfn::kinesisanalytics::application_reference_data_source::RecordColumn>,
-        /// CloudFormation property `RecordEncoding`.
-        pub record_encoding: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `RecordFormat`; required.
-        pub record_format: crate::cfn::kinesisanalytics::application_reference_data_source::RecordFormat,
-    }
+    pub(super) static REFERENCE_DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3ReferenceDataSource", crate::resource::Rule { shape: Some(&S3_REFERENCE_DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    impl ReferenceSchema {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_columns: ::std::vec::Vec<crate::cfn::kinesisanalytics::application_reference_data_source::RecordColumn>, record_format: crate::cfn::kinesisanalytics::application_reference_data_source::RecordFormat) -> Self {
-            Self {
-                record_columns,
-                record_encoding: ::std::option::Option::None,
-                record_format,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ReferenceSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordColumns", self.record_columns);
-            p.set_opt("RecordEncoding", self.record_encoding);
-            p.set("RecordFormat", self.record_format);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `RecordColumn`.
-    #[derive(Clone)]
-    pub struct RecordColumn {
-        /// CloudFormation property `Mapping`.
-        pub mapping: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `SqlType`; required.
-        pub sql_type: crate::value::Val<::std::string::String>,
-    }
-
-    impl RecordColumn {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sql_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                mapping: ::std::option::Option::None,
-                name: name.into(),
-                sql_type: sql_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RecordColumn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mapping", self.mapping);
-            p.set("Name", self.name);
-            p.set("SqlType", self.sql_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `RecordFormat`.
-    #[derive(Clone)]
-    pub struct RecordFormat {
-        /// CloudFormation property `MappingParameters`.
-        pub mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalytics::application_reference_data_source::MappingParameters>,
-        /// CloudFormation property `RecordFormatType`; required.
-        pub record_format_type: crate::value::Val<::std::string::String>,
-    }
-
-    impl RecordFormat {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_format_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                mapping_parameters: ::std::option::Option::None,
-                record_format_type: record_format_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RecordFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MappingParameters", self.mapping_parameters);
-            p.set("RecordFormatType", self.record_format_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MappingParameters`.
-    #[derive(Clone, Default)]
-    pub struct MappingParameters {
-        /// CloudFormation property `CSVMappingParameters`.
-        pub csv_mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalytics::application_reference_data_source::CsvMappingParameters>,
-        /// CloudFormation property `JSONMappingParameters`.
-        pub json_mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalytics::application_reference_data_source::JsonMappingParameters>,
-    }
-
-    impl crate::resource::ToExpr for MappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CSVMappingParameters", self.csv_mapping_parameters);
-            p.set_opt("JSONMappingParameters", self.json_mapping_parameters);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `CSVMappingParameters`.
-    #[derive(Clone)]
-    pub struct CsvMappingParameters {
-        /// CloudFormation property `RecordColumnDelimiter`; required.
-        pub record_column_delimiter: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `RecordRowDelimiter`; required.
-        pub record_row_delimiter: crate::value::Val<::std::string::String>,
-    }
-
-    impl CsvMappingParameters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_column_delimiter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, record_row_delimiter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                record_column_delimiter: record_column_delimiter.into(),
-                record_row_delimiter: record_row_delimiter.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CsvMappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordColumnDelimiter", self.record_column_delimiter);
-            p.set("RecordRowDelimiter", self.record_row_delimiter);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `JSONMappingParameters`.
-    #[derive(Clone)]
-    pub struct JsonMappingParameters {
-        /// CloudFormation property `RecordRowPath`; required.
-        pub record_row_path: crate::value::Val<::std::string::String>,
-    }
-
-    impl JsonMappingParameters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_row_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                record_row_path: record_row_path.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for JsonMappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordRowPath", self.record_row_path);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `S3ReferenceDataSource`.
     #[derive(Clone)]
     pub struct S3ReferenceDataSource {
         /// CloudFormation property `BucketARN`; required.
@@ -858,7 +544,6 @@ pub mod application_reference_data_source {
 
     impl S3ReferenceDataSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, file_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, reference_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -868,14 +553,16 @@ pub mod application_reference_data_source {
         }
     }
 
-    impl crate::resource::ToExpr for S3ReferenceDataSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketARN", self.bucket_arn);
-            p.set("FileKey", self.file_key);
-            p.set("ReferenceRoleARN", self.reference_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3ReferenceDataSource;
+        req {
+            bucket_arn = "BucketARN",
+            file_key = "FileKey",
+            reference_role_arn = "ReferenceRoleARN",
         }
     }
+
+    pub(super) static S3_REFERENCE_DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReferenceRoleARN", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }

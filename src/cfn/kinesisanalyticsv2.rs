@@ -49,7 +49,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(runtime_environment: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::RuntimeEnvironment>>, service_execution_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_configuration: ::std::option::Option::None,
@@ -65,42 +64,39 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::KinesisAnalyticsV2::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::KinesisAnalyticsV2::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        runtime_environment = "RuntimeEnvironment",
+        service_execution_role = "ServiceExecutionRole",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationConfiguration", self.application_configuration);
-        p.set_opt("ApplicationDescription", self.application_description);
-        p.set_opt("ApplicationMaintenanceConfiguration", self.application_maintenance_configuration);
-        p.set_opt("ApplicationMode", self.application_mode);
-        p.set_opt("ApplicationName", self.application_name);
-        p.set_opt("RunConfiguration", self.run_configuration);
-        p.set("RuntimeEnvironment", self.runtime_environment);
-        p.set("ServiceExecutionRole", self.service_execution_role);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        application_configuration = "ApplicationConfiguration",
+        application_description = "ApplicationDescription",
+        application_maintenance_configuration = "ApplicationMaintenanceConfiguration",
+        application_mode = "ApplicationMode",
+        application_name = "ApplicationName",
+        run_configuration = "RunConfiguration",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationConfiguration", crate::resource::Rule { shape: Some(&self::application::APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ApplicationDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ApplicationMaintenanceConfiguration", crate::resource::Rule { shape: Some(&self::application::APPLICATION_MAINTENANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ("RunConfiguration", crate::resource::Rule { shape: Some(&self::application::RUN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ServiceExecutionRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG39_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationConfiguration", crate::resource::Rule { shape: Some(&self::application::APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ApplicationDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ApplicationMaintenanceConfiguration", crate::resource::Rule { shape: Some(&self::application::APPLICATION_MAINTENANCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ("RunConfiguration", crate::resource::Rule { shape: Some(&self::application::RUN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ServiceExecutionRole", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG39_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
+
+    #[deprecated(note = "renamed to `ParallelismConfigurationType`")]
+    #[doc(hidden)]
+    pub type ParallelismConfigurationConfigurationType = ParallelismConfigurationType;
 
     /// Specifies the creation parameters for a Kinesis Data Analytics application.
     #[derive(Clone, Default)]
@@ -143,34 +139,30 @@ pub mod application {
         pub zeppelin_application_configuration: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application::ZeppelinApplicationConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ApplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationCodeConfiguration", self.application_code_configuration);
-            p.set_opt("ApplicationEncryptionConfiguration", self.application_encryption_configuration);
-            p.set_opt("ApplicationSnapshotConfiguration", self.application_snapshot_configuration);
-            p.set_opt("ApplicationSystemRollbackConfiguration", self.application_system_rollback_configuration);
-            p.set_opt("EnvironmentProperties", self.environment_properties);
-            p.set_opt("FlinkApplicationConfiguration", self.flink_application_configuration);
-            p.set_opt("SqlApplicationConfiguration", self.sql_application_configuration);
-            p.set_opt("VpcConfigurations", self.vpc_configurations);
-            p.set_opt("ZeppelinApplicationConfiguration", self.zeppelin_application_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationConfiguration;
+        opt {
+            application_code_configuration = "ApplicationCodeConfiguration",
+            application_encryption_configuration = "ApplicationEncryptionConfiguration",
+            application_snapshot_configuration = "ApplicationSnapshotConfiguration",
+            application_system_rollback_configuration = "ApplicationSystemRollbackConfiguration",
+            environment_properties = "EnvironmentProperties",
+            flink_application_configuration = "FlinkApplicationConfiguration",
+            sql_application_configuration = "SqlApplicationConfiguration",
+            vpc_configurations = "VpcConfigurations",
+            zeppelin_application_configuration = "ZeppelinApplicationConfiguration",
         }
     }
 
-    pub(super) static APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationCodeConfiguration", crate::resource::Rule { shape: Some(&APPLICATION_CODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ApplicationEncryptionConfiguration", crate::resource::Rule { shape: Some(&APPLICATION_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EnvironmentProperties", crate::resource::Rule { shape: Some(&ENVIRONMENT_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FlinkApplicationConfiguration", crate::resource::Rule { shape: Some(&FLINK_APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SqlApplicationConfiguration", crate::resource::Rule { shape: Some(&SQL_APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VpcConfigurations", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ZeppelinApplicationConfiguration", crate::resource::Rule { shape: Some(&ZEPPELIN_APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationCodeConfiguration", crate::resource::Rule { shape: Some(&APPLICATION_CODE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ApplicationEncryptionConfiguration", crate::resource::Rule { shape: Some(&APPLICATION_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EnvironmentProperties", crate::resource::Rule { shape: Some(&ENVIRONMENT_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FlinkApplicationConfiguration", crate::resource::Rule { shape: Some(&FLINK_APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SqlApplicationConfiguration", crate::resource::Rule { shape: Some(&SQL_APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VpcConfigurations", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ZeppelinApplicationConfiguration", crate::resource::Rule { shape: Some(&ZEPPELIN_APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes code configuration for an application.
     #[derive(Clone)]
@@ -187,7 +179,6 @@ pub mod application {
 
     impl ApplicationCodeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code_content: crate::cfn::kinesisanalyticsv2::application::CodeContent, code_content_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::CodeContentType>>) -> Self {
             Self {
                 code_content,
@@ -196,21 +187,17 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationCodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CodeContent", self.code_content);
-            p.set("CodeContentType", self.code_content_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationCodeConfiguration;
+        req {
+            code_content = "CodeContent",
+            code_content_type = "CodeContentType",
         }
     }
 
-    pub(super) static APPLICATION_CODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeContent", crate::resource::Rule { shape: Some(&CODE_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_CODE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeContent", crate::resource::Rule { shape: Some(&CODE_CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies either the application code, or the location of the application code, for a Flink-based Kinesis Data Analytics application.
     #[derive(Clone, Default)]
@@ -229,23 +216,19 @@ pub mod application {
         pub zip_file_content: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CodeContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3ContentLocation", self.s3_content_location);
-            p.set_opt("TextContent", self.text_content);
-            p.set_opt("ZipFileContent", self.zip_file_content);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeContent;
+        opt {
+            s3_content_location = "S3ContentLocation",
+            text_content = "TextContent",
+            zip_file_content = "ZipFileContent",
         }
     }
 
-    pub(super) static CODE_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3ContentLocation", crate::resource::Rule { shape: Some(&S3_CONTENT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TextContent", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3ContentLocation", crate::resource::Rule { shape: Some(&S3_CONTENT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TextContent", crate::resource::Rule { min_len: Some(1), max_len: Some(102400), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The location of an application or a custom artifact.
     #[derive(Clone)]
@@ -266,7 +249,6 @@ pub mod application {
 
     impl S3ContentLocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, file_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -276,24 +258,22 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for S3ContentLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketARN", self.bucket_arn);
-            p.set("FileKey", self.file_key);
-            p.set_opt("ObjectVersion", self.object_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3ContentLocation;
+        req {
+            bucket_arn = "BucketARN",
+            file_key = "FileKey",
+        }
+        opt {
+            object_version = "ObjectVersion",
         }
     }
 
-    pub(super) static S3_CONTENT_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-            ("FileKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONTENT_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+        ("FileKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes whether customer managed key is enabled and key details for customer data encryption
     #[derive(Clone)]
@@ -310,7 +290,6 @@ pub mod application {
 
     impl ApplicationEncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::KeyType>>) -> Self {
             Self {
                 key_id: ::std::option::Option::None,
@@ -319,21 +298,19 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyId", self.key_id);
-            p.set("KeyType", self.key_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationEncryptionConfiguration;
+        req {
+            key_type = "KeyType",
+        }
+        opt {
+            key_id = "KeyId",
         }
     }
 
-    pub(super) static APPLICATION_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:.*:kms:.*:.*:(?:key\\/.*|alias\\/.*)|alias\\/.*|(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(?:arn:.*:kms:.*:.*:(?:key\\/.*|alias\\/.*)|alias\\/.*|(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes whether snapshots are enabled for a Flink-based Kinesis Data Analytics application.
     #[derive(Clone)]
@@ -346,7 +323,6 @@ pub mod application {
 
     impl ApplicationSnapshotConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(snapshots_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 snapshots_enabled: snapshots_enabled.into(),
@@ -354,12 +330,10 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationSnapshotConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SnapshotsEnabled", self.snapshots_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationSnapshotConfiguration;
+        req {
+            snapshots_enabled = "SnapshotsEnabled",
         }
     }
 
@@ -374,7 +348,6 @@ pub mod application {
 
     impl ApplicationSystemRollbackConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rollback_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 rollback_enabled: rollback_enabled.into(),
@@ -382,12 +355,10 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationSystemRollbackConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RollbackEnabled", self.rollback_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationSystemRollbackConfiguration;
+        req {
+            rollback_enabled = "RollbackEnabled",
         }
     }
 
@@ -400,20 +371,16 @@ pub mod application {
         pub property_groups: ::std::option::Option<::std::vec::Vec<crate::cfn::kinesisanalyticsv2::application::PropertyGroup>>,
     }
 
-    impl crate::resource::ToExpr for EnvironmentProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PropertyGroups", self.property_groups);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentProperties;
+        opt {
+            property_groups = "PropertyGroups",
         }
     }
 
-    pub(super) static ENVIRONMENT_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PropertyGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&PROPERTY_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENVIRONMENT_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PropertyGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&PROPERTY_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Property key-value pairs passed into an application.
     #[derive(Clone, Default)]
@@ -428,21 +395,17 @@ pub mod application {
         pub property_map: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PropertyGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PropertyGroupId", self.property_group_id);
-            p.set_opt("PropertyMap", self.property_map);
-            p.into_expr()
+    crate::resource::props! {
+        nested PropertyGroup;
+        opt {
+            property_group_id = "PropertyGroupId",
+            property_map = "PropertyMap",
         }
     }
 
-    pub(super) static PROPERTY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PropertyGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROPERTY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PropertyGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes configuration parameters for a Flink-based Kinesis Data Analytics application or a Studio notebook.
     #[derive(Clone, Default)]
@@ -461,23 +424,19 @@ pub mod application {
         pub parallelism_configuration: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application::ParallelismConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FlinkApplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CheckpointConfiguration", self.checkpoint_configuration);
-            p.set_opt("MonitoringConfiguration", self.monitoring_configuration);
-            p.set_opt("ParallelismConfiguration", self.parallelism_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlinkApplicationConfiguration;
+        opt {
+            checkpoint_configuration = "CheckpointConfiguration",
+            monitoring_configuration = "MonitoringConfiguration",
+            parallelism_configuration = "ParallelismConfiguration",
         }
     }
 
-    pub(super) static FLINK_APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CheckpointConfiguration", crate::resource::Rule { shape: Some(&CHECKPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParallelismConfiguration", crate::resource::Rule { shape: Some(&PARALLELISM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLINK_APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CheckpointConfiguration", crate::resource::Rule { shape: Some(&CHECKPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParallelismConfiguration", crate::resource::Rule { shape: Some(&PARALLELISM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes an application's checkpointing configuration. Checkpointing is the process of persisting application state for fault tolerance. For more information, see Checkpoints for Fault Tolerance in the Apache Flink Documentation.
     #[derive(Clone)]
@@ -502,7 +461,6 @@ pub mod application {
 
     impl CheckpointConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(configuration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::ConfigurationType>>) -> Self {
             Self {
                 checkpoint_interval: ::std::option::Option::None,
@@ -513,24 +471,22 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for CheckpointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CheckpointInterval", self.checkpoint_interval);
-            p.set_opt("CheckpointingEnabled", self.checkpointing_enabled);
-            p.set("ConfigurationType", self.configuration_type);
-            p.set_opt("MinPauseBetweenCheckpoints", self.min_pause_between_checkpoints);
-            p.into_expr()
+    crate::resource::props! {
+        nested CheckpointConfiguration;
+        req {
+            configuration_type = "ConfigurationType",
+        }
+        opt {
+            checkpoint_interval = "CheckpointInterval",
+            checkpointing_enabled = "CheckpointingEnabled",
+            min_pause_between_checkpoints = "MinPauseBetweenCheckpoints",
         }
     }
 
-    pub(super) static CHECKPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CheckpointInterval", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), ..crate::resource::Rule::NONE }),
-            ("MinPauseBetweenCheckpoints", crate::resource::Rule { min: Some(0.0), max: Some(9.223372036854776e18), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CHECKPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CheckpointInterval", crate::resource::Rule { min: Some(1.0), max: Some(9.223372036854776e18), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("MinPauseBetweenCheckpoints", crate::resource::Rule { min: Some(0.0), max: Some(9.223372036854776e18), formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes configuration parameters for Amazon CloudWatch logging for a Java-based Kinesis Data Analytics application. For more information about CloudWatch logging, see Monitoring.
     #[derive(Clone)]
@@ -551,7 +507,6 @@ pub mod application {
 
     impl MonitoringConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(configuration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::ConfigurationType>>) -> Self {
             Self {
                 configuration_type: configuration_type.into(),
@@ -561,14 +516,14 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for MonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConfigurationType", self.configuration_type);
-            p.set_opt("LogLevel", self.log_level);
-            p.set_opt("MetricsLevel", self.metrics_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonitoringConfiguration;
+        req {
+            configuration_type = "ConfigurationType",
+        }
+        opt {
+            log_level = "LogLevel",
+            metrics_level = "MetricsLevel",
         }
     }
 
@@ -582,7 +537,7 @@ pub mod application {
         /// Describes whether the application uses the default parallelism for the Kinesis Data Analytics service. You must set this property to `CUSTOM` in order to change your application's `AutoScalingEnabled`, `Parallelism`, or `ParallelismPerKPU` properties.
         ///
         /// CloudFormation property `ConfigurationType`; required.
-        pub configuration_type: crate::value::Val<crate::cfn::kinesisanalyticsv2::application::ParallelismConfigurationConfigurationType>,
+        pub configuration_type: crate::value::Val<crate::cfn::kinesisanalyticsv2::application::ParallelismConfigurationType>,
         /// Describes the initial number of parallel tasks that a Java-based Kinesis Data Analytics application can perform. The Kinesis Data Analytics service can increase this number automatically if ParallelismConfiguration:AutoScalingEnabled is set to true.
         ///
         /// CloudFormation property `Parallelism`.
@@ -595,8 +550,7 @@ pub mod application {
 
     impl ParallelismConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(configuration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::ParallelismConfigurationConfigurationType>>) -> Self {
+        pub fn new(configuration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::ParallelismConfigurationType>>) -> Self {
             Self {
                 auto_scaling_enabled: ::std::option::Option::None,
                 configuration_type: configuration_type.into(),
@@ -606,24 +560,22 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ParallelismConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoScalingEnabled", self.auto_scaling_enabled);
-            p.set("ConfigurationType", self.configuration_type);
-            p.set_opt("Parallelism", self.parallelism);
-            p.set_opt("ParallelismPerKPU", self.parallelism_per_kpu);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParallelismConfiguration;
+        req {
+            configuration_type = "ConfigurationType",
+        }
+        opt {
+            auto_scaling_enabled = "AutoScalingEnabled",
+            parallelism = "Parallelism",
+            parallelism_per_kpu = "ParallelismPerKPU",
         }
     }
 
-    pub(super) static PARALLELISM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Parallelism", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("ParallelismPerKPU", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARALLELISM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parallelism", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("ParallelismPerKPU", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the inputs, outputs, and reference data sources for a SQL-based Kinesis Data Analytics application.
     #[derive(Clone, Default)]
@@ -634,20 +586,16 @@ pub mod application {
         pub inputs: ::std::option::Option<::std::vec::Vec<crate::cfn::kinesisanalyticsv2::application::Input>>,
     }
 
-    impl crate::resource::ToExpr for SqlApplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Inputs", self.inputs);
-            p.into_expr()
+    crate::resource::props! {
+        nested SqlApplicationConfiguration;
+        opt {
+            inputs = "Inputs",
         }
     }
 
-    pub(super) static SQL_APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Inputs", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SQL_APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Inputs", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&INPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When you configure the application input for a SQL-based Kinesis Data Analytics application, you specify the streaming source, the in-application stream name that is created, and the mapping between the two.
     #[derive(Clone)]
@@ -680,7 +628,6 @@ pub mod application {
 
     impl Input {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(input_schema: crate::cfn::kinesisanalyticsv2::application::InputSchema, name_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 input_parallelism: ::std::option::Option::None,
@@ -693,30 +640,28 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for Input {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputParallelism", self.input_parallelism);
-            p.set_opt("InputProcessingConfiguration", self.input_processing_configuration);
-            p.set("InputSchema", self.input_schema);
-            p.set_opt("KinesisFirehoseInput", self.kinesis_firehose_input);
-            p.set_opt("KinesisStreamsInput", self.kinesis_streams_input);
-            p.set("NamePrefix", self.name_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested Input;
+        req {
+            input_schema = "InputSchema",
+            name_prefix = "NamePrefix",
+        }
+        opt {
+            input_parallelism = "InputParallelism",
+            input_processing_configuration = "InputProcessingConfiguration",
+            kinesis_firehose_input = "KinesisFirehoseInput",
+            kinesis_streams_input = "KinesisStreamsInput",
         }
     }
 
-    pub(super) static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputParallelism", crate::resource::Rule { shape: Some(&INPUT_PARALLELISM_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InputProcessingConfiguration", crate::resource::Rule { shape: Some(&INPUT_PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InputSchema", crate::resource::Rule { shape: Some(&INPUT_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KinesisFirehoseInput", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KinesisStreamsInput", crate::resource::Rule { shape: Some(&KINESIS_STREAMS_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[^-\\s<>&]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputParallelism", crate::resource::Rule { shape: Some(&INPUT_PARALLELISM_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InputProcessingConfiguration", crate::resource::Rule { shape: Some(&INPUT_PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InputSchema", crate::resource::Rule { shape: Some(&INPUT_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisFirehoseInput", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisStreamsInput", crate::resource::Rule { shape: Some(&KINESIS_STREAMS_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NamePrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[^-\\s<>&]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// For a SQL-based Kinesis Data Analytics application, describes the number of in-application streams to create for a given streaming source.
     #[derive(Clone, Default)]
@@ -727,20 +672,16 @@ pub mod application {
         pub count: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InputParallelism {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Count", self.count);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputParallelism;
+        opt {
+            count = "Count",
         }
     }
 
-    pub(super) static INPUT_PARALLELISM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Count", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_PARALLELISM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Count", crate::resource::Rule { min: Some(1.0), max: Some(64.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// For an SQL-based Amazon Kinesis Data Analytics application, describes a processor that is used to preprocess the records in the stream before being processed by your application code. Currently, the only input processor available is Amazon Lambda.
     #[derive(Clone, Default)]
@@ -751,20 +692,16 @@ pub mod application {
         pub input_lambda_processor: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application::InputLambdaProcessor>,
     }
 
-    impl crate::resource::ToExpr for InputProcessingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputLambdaProcessor", self.input_lambda_processor);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputProcessingConfiguration;
+        opt {
+            input_lambda_processor = "InputLambdaProcessor",
         }
     }
 
-    pub(super) static INPUT_PROCESSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputLambdaProcessor", crate::resource::Rule { shape: Some(&INPUT_LAMBDA_PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_PROCESSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputLambdaProcessor", crate::resource::Rule { shape: Some(&INPUT_LAMBDA_PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains the Amazon Resource Name (ARN) of the Amazon Lambda function that is used to preprocess records in the stream in a SQL-based Kinesis Data Analytics application.
     #[derive(Clone)]
@@ -777,7 +714,6 @@ pub mod application {
 
     impl InputLambdaProcessor {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -785,20 +721,16 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for InputLambdaProcessor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputLambdaProcessor;
+        req {
+            resource_arn = "ResourceARN",
         }
     }
 
-    pub(super) static INPUT_LAMBDA_PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_LAMBDA_PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// For a SQL-based Kinesis Data Analytics application, describes the format of the data in the streaming source, and how each data element maps to corresponding columns created in the in-application stream.
     #[derive(Clone)]
@@ -829,24 +761,22 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for InputSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordColumns", self.record_columns);
-            p.set_opt("RecordEncoding", self.record_encoding);
-            p.set("RecordFormat", self.record_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputSchema;
+        req {
+            record_columns = "RecordColumns",
+            record_format = "RecordFormat",
+        }
+        opt {
+            record_encoding = "RecordEncoding",
         }
     }
 
-    pub(super) static INPUT_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecordColumns", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&RECORD_COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RecordEncoding", crate::resource::Rule { min_len: Some(5), max_len: Some(5), ..crate::resource::Rule::NONE }),
-            ("RecordFormat", crate::resource::Rule { shape: Some(&RECORD_FORMAT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecordColumns", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&RECORD_COLUMN_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("RecordEncoding", crate::resource::Rule { min_len: Some(5), max_len: Some(5), ..crate::resource::Rule::NONE }),
+        ("RecordFormat", crate::resource::Rule { shape: Some(&RECORD_FORMAT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// For a SQL-based Kinesis Data Analytics application, describes the mapping of each data element in the streaming source to the corresponding column in the in-application stream.
     /// Also used to describe the format of the reference data source.
@@ -868,7 +798,6 @@ pub mod application {
 
     impl RecordColumn {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sql_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 mapping: ::std::option::Option::None,
@@ -878,24 +807,22 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for RecordColumn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mapping", self.mapping);
-            p.set("Name", self.name);
-            p.set("SqlType", self.sql_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordColumn;
+        req {
+            name = "Name",
+            sql_type = "SqlType",
+        }
+        opt {
+            mapping = "Mapping",
         }
     }
 
-    pub(super) static RECORD_COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Mapping", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^-\\s<>&]*$")), ..crate::resource::Rule::NONE }),
-            ("SqlType", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECORD_COLUMN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Mapping", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^-\\s<>&]*$")), ..crate::resource::Rule::NONE }),
+        ("SqlType", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// For a SQL-based Kinesis Data Analytics application, describes the record format and relevant mapping information that should be applied to schematize the records on the stream.
     #[derive(Clone)]
@@ -912,7 +839,6 @@ pub mod application {
 
     impl RecordFormat {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(record_format_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::RecordFormatType>>) -> Self {
             Self {
                 mapping_parameters: ::std::option::Option::None,
@@ -921,21 +847,19 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for RecordFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MappingParameters", self.mapping_parameters);
-            p.set("RecordFormatType", self.record_format_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordFormat;
+        req {
+            record_format_type = "RecordFormatType",
+        }
+        opt {
+            mapping_parameters = "MappingParameters",
         }
     }
 
-    pub(super) static RECORD_FORMAT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MappingParameters", crate::resource::Rule { shape: Some(&MAPPING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RECORD_FORMAT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MappingParameters", crate::resource::Rule { shape: Some(&MAPPING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// When you configure a SQL-based Kinesis Data Analytics application's input at the time of creating or updating an application, provides additional mapping information specific to the record format (such as JSON, CSV, or record fields delimited by some delimiter) on the streaming source.
     #[derive(Clone, Default)]
@@ -950,22 +874,18 @@ pub mod application {
         pub json_mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application::JsonMappingParameters>,
     }
 
-    impl crate::resource::ToExpr for MappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CSVMappingParameters", self.csv_mapping_parameters);
-            p.set_opt("JSONMappingParameters", self.json_mapping_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested MappingParameters;
+        opt {
+            csv_mapping_parameters = "CSVMappingParameters",
+            json_mapping_parameters = "JSONMappingParameters",
         }
     }
 
-    pub(super) static MAPPING_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CSVMappingParameters", crate::resource::Rule { shape: Some(&CSV_MAPPING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("JSONMappingParameters", crate::resource::Rule { shape: Some(&JSON_MAPPING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAPPING_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CSVMappingParameters", crate::resource::Rule { shape: Some(&CSV_MAPPING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("JSONMappingParameters", crate::resource::Rule { shape: Some(&JSON_MAPPING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// For a SQL-based Kinesis Data Analytics application, provides additional mapping information when the record format uses delimiters, such as CSV. For example, the following sample records use CSV format, where the records use the '\n' as the row delimiter and a comma (",") as the column delimiter:
     /// `"name1", "address1"`
@@ -984,7 +904,6 @@ pub mod application {
 
     impl CsvMappingParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(record_column_delimiter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, record_row_delimiter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 record_column_delimiter: record_column_delimiter.into(),
@@ -993,22 +912,18 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for CsvMappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordColumnDelimiter", self.record_column_delimiter);
-            p.set("RecordRowDelimiter", self.record_row_delimiter);
-            p.into_expr()
+    crate::resource::props! {
+        nested CsvMappingParameters;
+        req {
+            record_column_delimiter = "RecordColumnDelimiter",
+            record_row_delimiter = "RecordRowDelimiter",
         }
     }
 
-    pub(super) static CSV_MAPPING_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecordColumnDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("RecordRowDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CSV_MAPPING_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecordColumnDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("RecordRowDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// For a SQL-based Kinesis Data Analytics application, provides additional mapping information when JSON is the record format on the streaming source.
     #[derive(Clone)]
@@ -1021,7 +936,6 @@ pub mod application {
 
     impl JsonMappingParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(record_row_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 record_row_path: record_row_path.into(),
@@ -1029,20 +943,16 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for JsonMappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordRowPath", self.record_row_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested JsonMappingParameters;
+        req {
+            record_row_path = "RecordRowPath",
         }
     }
 
-    pub(super) static JSON_MAPPING_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RecordRowPath", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^\\$)(?=^\\S+$).*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static JSON_MAPPING_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RecordRowPath", crate::resource::Rule { min_len: Some(1), max_len: Some(65535), pattern: Some(crate::resource::Pattern::Regex("^(?=^\\$)(?=^\\S+$).*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// For a SQL-based Kinesis Data Analytics application, identifies a Kinesis Data Firehose delivery stream as the streaming source. You provide the delivery stream's Amazon Resource Name (ARN).
     #[derive(Clone)]
@@ -1055,7 +965,6 @@ pub mod application {
 
     impl KinesisFirehoseInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -1063,20 +972,16 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseInput;
+        req {
+            resource_arn = "ResourceARN",
         }
     }
 
-    pub(super) static KINESIS_FIREHOSE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_FIREHOSE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifies a Kinesis data stream as the streaming source. You provide the stream's Amazon Resource Name (ARN).
     #[derive(Clone)]
@@ -1089,7 +994,6 @@ pub mod application {
 
     impl KinesisStreamsInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -1097,20 +1001,16 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisStreamsInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisStreamsInput;
+        req {
+            resource_arn = "ResourceARN",
         }
     }
 
-    pub(super) static KINESIS_STREAMS_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_STREAMS_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the parameters of a VPC used by the application.
     #[derive(Clone)]
@@ -1127,7 +1027,6 @@ pub mod application {
 
     impl VpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_group_ids: security_group_ids.into(),
@@ -1136,22 +1035,18 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfiguration;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of a Kinesis Data Analytics Studio notebook.
     #[derive(Clone, Default)]
@@ -1174,25 +1069,21 @@ pub mod application {
         pub monitoring_configuration: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application::ZeppelinMonitoringConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ZeppelinApplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogConfiguration", self.catalog_configuration);
-            p.set_opt("CustomArtifactsConfiguration", self.custom_artifacts_configuration);
-            p.set_opt("DeployAsApplicationConfiguration", self.deploy_as_application_configuration);
-            p.set_opt("MonitoringConfiguration", self.monitoring_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ZeppelinApplicationConfiguration;
+        opt {
+            catalog_configuration = "CatalogConfiguration",
+            custom_artifacts_configuration = "CustomArtifactsConfiguration",
+            deploy_as_application_configuration = "DeployAsApplicationConfiguration",
+            monitoring_configuration = "MonitoringConfiguration",
         }
     }
 
-    pub(super) static ZEPPELIN_APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogConfiguration", crate::resource::Rule { shape: Some(&CATALOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomArtifactsConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_ARTIFACT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DeployAsApplicationConfiguration", crate::resource::Rule { shape: Some(&DEPLOY_AS_APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ZEPPELIN_APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogConfiguration", crate::resource::Rule { shape: Some(&CATALOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomArtifactsConfiguration", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_ARTIFACT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DeployAsApplicationConfiguration", crate::resource::Rule { shape: Some(&DEPLOY_AS_APPLICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration parameters for the default Amazon Glue database. You use this database for SQL queries that you write in a Kinesis Data Analytics Studio notebook.
     #[derive(Clone, Default)]
@@ -1203,20 +1094,16 @@ pub mod application {
         pub glue_data_catalog_configuration: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application::GlueDataCatalogConfiguration>,
     }
 
-    impl crate::resource::ToExpr for CatalogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlueDataCatalogConfiguration", self.glue_data_catalog_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested CatalogConfiguration;
+        opt {
+            glue_data_catalog_configuration = "GlueDataCatalogConfiguration",
         }
     }
 
-    pub(super) static CATALOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GlueDataCatalogConfiguration", crate::resource::Rule { shape: Some(&GLUE_DATA_CATALOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CATALOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GlueDataCatalogConfiguration", crate::resource::Rule { shape: Some(&GLUE_DATA_CATALOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of the Glue Data Catalog that you use for Apache Flink SQL queries and table API transforms that you write in an application.
     #[derive(Clone, Default)]
@@ -1227,20 +1114,16 @@ pub mod application {
         pub database_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GlueDataCatalogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DatabaseARN", self.database_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlueDataCatalogConfiguration;
+        opt {
+            database_arn = "DatabaseARN",
         }
     }
 
-    pub(super) static GLUE_DATA_CATALOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GLUE_DATA_CATALOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration of connectors and user-defined functions.
     #[derive(Clone)]
@@ -1261,7 +1144,6 @@ pub mod application {
 
     impl CustomArtifactConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(artifact_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::ArtifactType>>) -> Self {
             Self {
                 artifact_type: artifact_type.into(),
@@ -1271,23 +1153,21 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for CustomArtifactConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ArtifactType", self.artifact_type);
-            p.set_opt("MavenReference", self.maven_reference);
-            p.set_opt("S3ContentLocation", self.s3_content_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomArtifactConfiguration;
+        req {
+            artifact_type = "ArtifactType",
+        }
+        opt {
+            maven_reference = "MavenReference",
+            s3_content_location = "S3ContentLocation",
         }
     }
 
-    pub(super) static CUSTOM_ARTIFACT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MavenReference", crate::resource::Rule { shape: Some(&MAVEN_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3ContentLocation", crate::resource::Rule { shape: Some(&S3_CONTENT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_ARTIFACT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MavenReference", crate::resource::Rule { shape: Some(&MAVEN_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3ContentLocation", crate::resource::Rule { shape: Some(&S3_CONTENT_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The information required to specify a Maven reference. You can use Maven references to specify dependency JAR files.
     #[derive(Clone)]
@@ -1308,7 +1188,6 @@ pub mod application {
 
     impl MavenReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(artifact_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 artifact_id: artifact_id.into(),
@@ -1318,24 +1197,20 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for MavenReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ArtifactId", self.artifact_id);
-            p.set("GroupId", self.group_id);
-            p.set("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested MavenReference;
+        req {
+            artifact_id = "ArtifactId",
+            group_id = "GroupId",
+            version = "Version",
         }
     }
 
-    pub(super) static MAVEN_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ArtifactId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("GroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-            ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAVEN_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ArtifactId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("GroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+        ("Version", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The information required to deploy a Kinesis Data Analytics Studio notebook as an application with durable state.
     #[derive(Clone)]
@@ -1356,20 +1231,16 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for DeployAsApplicationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3ContentLocation", self.s3_content_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeployAsApplicationConfiguration;
+        req {
+            s3_content_location = "S3ContentLocation",
         }
     }
 
-    pub(super) static DEPLOY_AS_APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3ContentLocation", crate::resource::Rule { shape: Some(&S3_CONTENT_BASE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEPLOY_AS_APPLICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3ContentLocation", crate::resource::Rule { shape: Some(&S3_CONTENT_BASE_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The base location of the Amazon Data Analytics application.
     #[derive(Clone)]
@@ -1386,7 +1257,6 @@ pub mod application {
 
     impl S3ContentBaseLocation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 base_path: ::std::option::Option::None,
@@ -1395,22 +1265,20 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for S3ContentBaseLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BasePath", self.base_path);
-            p.set("BucketARN", self.bucket_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3ContentBaseLocation;
+        req {
+            bucket_arn = "BucketARN",
+        }
+        opt {
+            base_path = "BasePath",
         }
     }
 
-    pub(super) static S3_CONTENT_BASE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/!-_.*'()]+$")), ..crate::resource::Rule::NONE }),
-            ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONTENT_BASE_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasePath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9/!-_.*'()]+$")), ..crate::resource::Rule::NONE }),
+        ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes configuration parameters for Amazon CloudWatch logging for a Kinesis Data Analytics Studio notebook. For more information about CloudWatch logging, see Monitoring.
     #[derive(Clone, Default)]
@@ -1421,12 +1289,10 @@ pub mod application {
         pub log_level: ::std::option::Option<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::LogLevel>>,
     }
 
-    impl crate::resource::ToExpr for ZeppelinMonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogLevel", self.log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested ZeppelinMonitoringConfiguration;
+        opt {
+            log_level = "LogLevel",
         }
     }
 
@@ -1441,7 +1307,6 @@ pub mod application {
 
     impl ApplicationMaintenanceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(application_maintenance_window_start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 application_maintenance_window_start_time: application_maintenance_window_start_time.into(),
@@ -1449,20 +1314,16 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationMaintenanceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApplicationMaintenanceWindowStartTime", self.application_maintenance_window_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationMaintenanceConfiguration;
+        req {
+            application_maintenance_window_start_time = "ApplicationMaintenanceWindowStartTime",
         }
     }
 
-    pub(super) static APPLICATION_MAINTENANCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationMaintenanceWindowStartTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([01][0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_MAINTENANCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationMaintenanceWindowStartTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([01][0-9]|2[0-3]):[0-5][0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Identifies the run configuration (start parameters) of a Kinesis Data Analytics application. This section is evaluated only on stack updates for applications in running RUNNING state and has no effect during manual application start.
     #[derive(Clone, Default)]
@@ -1477,21 +1338,17 @@ pub mod application {
         pub flink_run_configuration: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application::FlinkRunConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RunConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationRestoreConfiguration", self.application_restore_configuration);
-            p.set_opt("FlinkRunConfiguration", self.flink_run_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested RunConfiguration;
+        opt {
+            application_restore_configuration = "ApplicationRestoreConfiguration",
+            flink_run_configuration = "FlinkRunConfiguration",
         }
     }
 
-    pub(super) static RUN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationRestoreConfiguration", crate::resource::Rule { shape: Some(&APPLICATION_RESTORE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationRestoreConfiguration", crate::resource::Rule { shape: Some(&APPLICATION_RESTORE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the restore behavior of a restarting application.
     #[derive(Clone)]
@@ -1508,7 +1365,6 @@ pub mod application {
 
     impl ApplicationRestoreConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(application_restore_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisanalyticsv2::application::ApplicationRestoreType>>) -> Self {
             Self {
                 application_restore_type: application_restore_type.into(),
@@ -1517,21 +1373,19 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationRestoreConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApplicationRestoreType", self.application_restore_type);
-            p.set_opt("SnapshotName", self.snapshot_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationRestoreConfiguration;
+        req {
+            application_restore_type = "ApplicationRestoreType",
+        }
+        opt {
+            snapshot_name = "SnapshotName",
         }
     }
 
-    pub(super) static APPLICATION_RESTORE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_RESTORE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the starting parameters for a Flink-based Kinesis Data Analytics application.
     #[derive(Clone, Default)]
@@ -1542,24 +1396,20 @@ pub mod application {
         pub allow_non_restored_state: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for FlinkRunConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowNonRestoredState", self.allow_non_restored_state);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlinkRunConfiguration;
+        opt {
+            allow_non_restored_state = "AllowNonRestoredState",
         }
     }
 
-    pub(super) static TAG39_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG39_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies whether the code content is in text or zip format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CodeContentType {
         /// `PLAINTEXT`
         Plaintext,
@@ -1567,18 +1417,10 @@ pub mod application {
         Zipfile,
     }
 
-    impl crate::value::CfnEnum for CodeContentType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Plaintext => "PLAINTEXT",
-                Self::Zipfile => "ZIPFILE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CodeContentType, ["PLAINTEXT", "ZIPFILE"]);
 
     /// Specifies whether application data is encrypted using service key: AWS_OWNED_KEY or customer key: CUSTOMER_MANAGED_KEY
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `AWS_OWNED_KEY`
         AwsOwnedKey,
@@ -1586,18 +1428,10 @@ pub mod application {
         CustomerManagedKey,
     }
 
-    impl crate::value::CfnEnum for KeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsOwnedKey => "AWS_OWNED_KEY",
-                Self::CustomerManagedKey => "CUSTOMER_MANAGED_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyType, ["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]);
 
     /// Describes whether the application uses Kinesis Data Analytics' default checkpointing behavior. You must set this property to `CUSTOM` in order to set the `CheckpointingEnabled`, `CheckpointInterval`, or `MinPauseBetweenCheckpoints` parameters.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfigurationType {
         /// `DEFAULT`
         Default,
@@ -1605,18 +1439,10 @@ pub mod application {
         Custom,
     }
 
-    impl crate::value::CfnEnum for ConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::Custom => "CUSTOM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfigurationType, ["DEFAULT", "CUSTOM"]);
 
     /// Describes the verbosity of the CloudWatch Logs for an application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `DEBUG`
         Debug,
@@ -1628,20 +1454,10 @@ pub mod application {
         Error,
     }
 
-    impl crate::value::CfnEnum for LogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Debug => "DEBUG",
-                Self::Info => "INFO",
-                Self::Warn => "WARN",
-                Self::Error => "ERROR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogLevel, ["DEBUG", "INFO", "WARN", "ERROR"]);
 
     /// Describes the granularity of the CloudWatch Logs for an application. The Parallelism level is not recommended for applications with a Parallelism over 64 due to excessive costs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricsLevel {
         /// `APPLICATION`
         Application,
@@ -1653,55 +1469,30 @@ pub mod application {
         Task,
     }
 
-    impl crate::value::CfnEnum for MetricsLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Application => "APPLICATION",
-                Self::Operator => "OPERATOR",
-                Self::Parallelism => "PARALLELISM",
-                Self::Task => "TASK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricsLevel, ["APPLICATION", "OPERATOR", "PARALLELISM", "TASK"]);
 
     /// Describes whether the application uses the default parallelism for the Kinesis Data Analytics service. You must set this property to `CUSTOM` in order to change your application's `AutoScalingEnabled`, `Parallelism`, or `ParallelismPerKPU` properties.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ParallelismConfigurationConfigurationType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum ParallelismConfigurationType {
         /// `CUSTOM`
         Custom,
         /// `DEFAULT`
         Default,
     }
 
-    impl crate::value::CfnEnum for ParallelismConfigurationConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Custom => "CUSTOM",
-                Self::Default => "DEFAULT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ParallelismConfigurationType, ["CUSTOM", "DEFAULT"]);
 
     /// Specifies the encoding of the records in the streaming source. For example, UTF-8.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordEncoding {
         /// `UTF-8`
         Utf8,
     }
 
-    impl crate::value::CfnEnum for RecordEncoding {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Utf8 => "UTF-8",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecordEncoding, ["UTF-8"]);
 
     /// The type of record format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecordFormatType {
         /// `CSV`
         Csv,
@@ -1709,18 +1500,10 @@ pub mod application {
         Json,
     }
 
-    impl crate::value::CfnEnum for RecordFormatType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::Json => "JSON",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecordFormatType, ["CSV", "JSON"]);
 
     /// Set this to either `UDF` or `DEPENDENCY_JAR`. `UDF` stands for user-defined functions. This type of artifact must be in an S3 bucket. A `DEPENDENCY_JAR` can be in either Maven or an S3 bucket.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ArtifactType {
         /// `DEPENDENCY_JAR`
         DependencyJar,
@@ -1728,18 +1511,10 @@ pub mod application {
         Udf,
     }
 
-    impl crate::value::CfnEnum for ArtifactType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DependencyJar => "DEPENDENCY_JAR",
-                Self::Udf => "UDF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ArtifactType, ["DEPENDENCY_JAR", "UDF"]);
 
     /// To create a Kinesis Data Analytics Studio notebook, you must set the mode to `INTERACTIVE`. However, for a Kinesis Data Analytics for Apache Flink application, the mode is optional.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationMode {
         /// `INTERACTIVE`
         Interactive,
@@ -1747,18 +1522,10 @@ pub mod application {
         Streaming,
     }
 
-    impl crate::value::CfnEnum for ApplicationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Interactive => "INTERACTIVE",
-                Self::Streaming => "STREAMING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationMode, ["INTERACTIVE", "STREAMING"]);
 
     /// Specifies how the application should be restored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationRestoreType {
         /// `SKIP_RESTORE_FROM_SNAPSHOT`
         SkipRestoreFromSnapshot,
@@ -1768,19 +1535,10 @@ pub mod application {
         RestoreFromCustomSnapshot,
     }
 
-    impl crate::value::CfnEnum for ApplicationRestoreType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SkipRestoreFromSnapshot => "SKIP_RESTORE_FROM_SNAPSHOT",
-                Self::RestoreFromLatestSnapshot => "RESTORE_FROM_LATEST_SNAPSHOT",
-                Self::RestoreFromCustomSnapshot => "RESTORE_FROM_CUSTOM_SNAPSHOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationRestoreType, ["SKIP_RESTORE_FROM_SNAPSHOT", "RESTORE_FROM_LATEST_SNAPSHOT", "RESTORE_FROM_CUSTOM_SNAPSHOT"]);
 
     /// The runtime environment for the application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuntimeEnvironment {
         /// `FLINK-1_11`
         Flink111,
@@ -1812,27 +1570,7 @@ pub mod application {
         ZeppelinFlink30,
     }
 
-    impl crate::value::CfnEnum for RuntimeEnvironment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Flink111 => "FLINK-1_11",
-                Self::Flink113 => "FLINK-1_13",
-                Self::Flink115 => "FLINK-1_15",
-                Self::Flink118 => "FLINK-1_18",
-                Self::Flink119 => "FLINK-1_19",
-                Self::Flink120 => "FLINK-1_20",
-                Self::Flink16 => "FLINK-1_6",
-                Self::Flink18 => "FLINK-1_8",
-                Self::Flink22 => "FLINK-2_2",
-                Self::Flink23 => "FLINK-2_3",
-                Self::Sql10 => "SQL-1_0",
-                Self::ZeppelinFlink10 => "ZEPPELIN-FLINK-1_0",
-                Self::ZeppelinFlink20 => "ZEPPELIN-FLINK-2_0",
-                Self::ZeppelinFlink30 => "ZEPPELIN-FLINK-3_0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuntimeEnvironment, ["FLINK-1_11", "FLINK-1_13", "FLINK-1_15", "FLINK-1_18", "FLINK-1_19", "FLINK-1_20", "FLINK-1_6", "FLINK-1_8", "FLINK-2_2", "FLINK-2_3", "SQL-1_0", "ZEPPELIN-FLINK-1_0", "ZEPPELIN-FLINK-2_0", "ZEPPELIN-FLINK-3_0"]);
 }
 
 /// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption
@@ -1848,7 +1586,6 @@ pub struct ApplicationCloudWatchLoggingOption {
 
 impl ApplicationCloudWatchLoggingOption {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cloud_watch_logging_option: crate::cfn::kinesisanalyticsv2::application_cloud_watch_logging_option::CloudWatchLoggingOption) -> Self {
         Self {
             application_name: application_name.into(),
@@ -1857,30 +1594,25 @@ impl ApplicationCloudWatchLoggingOption {
     }
 }
 
-impl crate::resource::Resource for ApplicationCloudWatchLoggingOption {
-    const TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationName", self.application_name);
-        p.set("CloudWatchLoggingOption", self.cloud_watch_logging_option);
-        p
+crate::resource::props! {
+    resource ApplicationCloudWatchLoggingOption = "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_name = "ApplicationName",
+        cloud_watch_logging_option = "CloudWatchLoggingOption",
     }
 }
 
 /// Attributes of [`ApplicationCloudWatchLoggingOption`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationCloudWatchLoggingOption> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod application_cloud_watch_logging_option {
     //! Nested property types and enums of [`ApplicationCloudWatchLoggingOption`](super::ApplicationCloudWatchLoggingOption).
 
-    /// The definition `CloudWatchLoggingOption`.
     #[derive(Clone)]
     pub struct CloudWatchLoggingOption {
         /// CloudFormation property `LogStreamARN`; required.
@@ -1889,7 +1621,6 @@ pub mod application_cloud_watch_logging_option {
 
     impl CloudWatchLoggingOption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_stream_arn: log_stream_arn.into(),
@@ -1897,12 +1628,10 @@ pub mod application_cloud_watch_logging_option {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLoggingOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogStreamARN", self.log_stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLoggingOption;
+        req {
+            log_stream_arn = "LogStreamARN",
         }
     }
 }
@@ -1920,7 +1649,6 @@ pub struct ApplicationOutput {
 
 impl ApplicationOutput {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, output: crate::cfn::kinesisanalyticsv2::application_output::Output) -> Self {
         Self {
             application_name: application_name.into(),
@@ -1929,34 +1657,31 @@ impl ApplicationOutput {
     }
 }
 
-impl crate::resource::Resource for ApplicationOutput {
-    const TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationOutput";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationName", self.application_name);
-        p.set("Output", self.output);
-        p
+crate::resource::props! {
+    resource ApplicationOutput = "AWS::KinesisAnalyticsV2::ApplicationOutput", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_name = "ApplicationName",
+        output = "Output",
     }
 }
 
 /// Attributes of [`ApplicationOutput`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationOutput> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod application_output {
     //! Nested property types and enums of [`ApplicationOutput`](super::ApplicationOutput).
 
-    /// The definition `Output`.
+    pub use crate::cfn::shared::group_data_kinesisanalyticsv2::DestinationSchema;
+
     #[derive(Clone)]
     pub struct Output {
         /// CloudFormation property `DestinationSchema`; required.
-        pub destination_schema: crate::cfn::kinesisanalyticsv2::application_output::DestinationSchema,
+        pub destination_schema: crate::cfn::shared::group_data_kinesisanalyticsv2::DestinationSchema,
         /// CloudFormation property `KinesisFirehoseOutput`.
         pub kinesis_firehose_output: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application_output::KinesisFirehoseOutput>,
         /// CloudFormation property `KinesisStreamsOutput`.
@@ -1970,7 +1695,7 @@ pub mod application_output {
     impl Output {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(destination_schema: crate::cfn::kinesisanalyticsv2::application_output::DestinationSchema) -> Self {
+        pub fn new(destination_schema: crate::cfn::shared::group_data_kinesisanalyticsv2::DestinationSchema) -> Self {
             Self {
                 destination_schema,
                 kinesis_firehose_output: ::std::option::Option::None,
@@ -1981,36 +1706,19 @@ pub mod application_output {
         }
     }
 
-    impl crate::resource::ToExpr for Output {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationSchema", self.destination_schema);
-            p.set_opt("KinesisFirehoseOutput", self.kinesis_firehose_output);
-            p.set_opt("KinesisStreamsOutput", self.kinesis_streams_output);
-            p.set_opt("LambdaOutput", self.lambda_output);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Output;
+        req {
+            destination_schema = "DestinationSchema",
+        }
+        opt {
+            kinesis_firehose_output = "KinesisFirehoseOutput",
+            kinesis_streams_output = "KinesisStreamsOutput",
+            lambda_output = "LambdaOutput",
+            name = "Name",
         }
     }
 
-    /// The definition `DestinationSchema`.
-    #[derive(Clone, Default)]
-    pub struct DestinationSchema {
-        /// CloudFormation property `RecordFormatType`.
-        pub record_format_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for DestinationSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RecordFormatType", self.record_format_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `KinesisFirehoseOutput`.
     #[derive(Clone)]
     pub struct KinesisFirehoseOutput {
         /// CloudFormation property `ResourceARN`; required.
@@ -2019,7 +1727,6 @@ pub mod application_output {
 
     impl KinesisFirehoseOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -2027,16 +1734,13 @@ pub mod application_output {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseOutput;
+        req {
+            resource_arn = "ResourceARN",
         }
     }
 
-    /// The definition `KinesisStreamsOutput`.
     #[derive(Clone)]
     pub struct KinesisStreamsOutput {
         /// CloudFormation property `ResourceARN`; required.
@@ -2045,7 +1749,6 @@ pub mod application_output {
 
     impl KinesisStreamsOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -2053,16 +1756,13 @@ pub mod application_output {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisStreamsOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisStreamsOutput;
+        req {
+            resource_arn = "ResourceARN",
         }
     }
 
-    /// The definition `LambdaOutput`.
     #[derive(Clone)]
     pub struct LambdaOutput {
         /// CloudFormation property `ResourceARN`; required.
@@ -2071,7 +1771,6 @@ pub mod application_output {
 
     impl LambdaOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_arn: resource_arn.into(),
@@ -2079,12 +1778,10 @@ pub mod application_output {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceARN", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaOutput;
+        req {
+            resource_arn = "ResourceARN",
         }
     }
 }
@@ -2102,7 +1799,6 @@ pub struct ApplicationReferenceDataSource {
 
 impl ApplicationReferenceDataSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, reference_data_source: crate::cfn::kinesisanalyticsv2::application_reference_data_source::ReferenceDataSource) -> Self {
         Self {
             application_name: application_name.into(),
@@ -2111,34 +1807,31 @@ impl ApplicationReferenceDataSource {
     }
 }
 
-impl crate::resource::Resource for ApplicationReferenceDataSource {
-    const TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationName", self.application_name);
-        p.set("ReferenceDataSource", self.reference_data_source);
-        p
+crate::resource::props! {
+    resource ApplicationReferenceDataSource = "AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_name = "ApplicationName",
+        reference_data_source = "ReferenceDataSource",
     }
 }
 
 /// Attributes of [`ApplicationReferenceDataSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationReferenceDataSource> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod application_reference_data_source {
     //! Nested property types and enums of [`ApplicationReferenceDataSource`](super::ApplicationReferenceDataSource).
 
-    /// The definition `ReferenceDataSource`.
+    pub use crate::cfn::shared::group_data_kinesisanalyticsv2::{CsvMappingParameters, JsonMappingParameters, MappingParameters, RecordColumn, RecordFormat, ReferenceSchema};
+
     #[derive(Clone)]
     pub struct ReferenceDataSource {
         /// CloudFormation property `ReferenceSchema`; required.
-        pub reference_schema: crate::cfn::kinesisanalyticsv2::application_reference_data_source::ReferenceSchema,
+        pub reference_schema: crate::cfn::shared::group_data_kinesisanalyticsv2::ReferenceSchema,
         /// CloudFormation property `S3ReferenceDataSource`.
         pub s3_reference_data_source: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application_reference_data_source::S3ReferenceDataSource>,
         /// CloudFormation property `TableName`.
@@ -2148,7 +1841,7 @@ pub mod application_reference_data_source {
     impl ReferenceDataSource {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(reference_schema: crate::cfn::kinesisanalyticsv2::application_reference_data_source::ReferenceSchema) -> Self {
+        pub fn new(reference_schema: crate::cfn::shared::group_data_kinesisanalyticsv2::ReferenceSchema) -> Self {
             Self {
                 reference_schema,
                 s3_reference_data_source: ::std::option::Option::None,
@@ -2157,191 +1850,17 @@ pub mod application_reference_data_source {
         }
     }
 
-    impl crate::resource::ToExpr for ReferenceDataSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReferenceSchema", self.reference_schema);
-            p.set_opt("S3ReferenceDataSource", self.s3_reference_data_source);
-            p.set_opt("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReferenceDataSource;
+        req {
+            reference_schema = "ReferenceSchema",
+        }
+        opt {
+            s3_reference_data_source = "S3ReferenceDataSource",
+            table_name = "TableName",
         }
     }
 
-    /// The definition `ReferenceSchema`.
-    #[derive(Clone)]
-    pub struct ReferenceSchema {
-        /// CloudFormation property `RecordColumns`; required.
-        pub record_columns: ::std::vec::Vec<crate::cfn::kinesisanalyticsv2::application_reference_data_source::RecordColumn>,
-        /// CloudFormation property `RecordEncoding`.
-        pub record_encoding: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `RecordFormat`; required.
-        pub record_format: crate::cfn::kinesisanalyticsv2::application_reference_data_source::RecordFormat,
-    }
-
-    impl ReferenceSchema {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_columns: ::std::vec::Vec<crate::cfn::kinesisanalyticsv2::application_reference_data_source::RecordColumn>, record_format: crate::cfn::kinesisanalyticsv2::application_reference_data_source::RecordFormat) -> Self {
-            Self {
-                record_columns,
-                record_encoding: ::std::option::Option::None,
-                record_format,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ReferenceSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordColumns", self.record_columns);
-            p.set_opt("RecordEncoding", self.record_encoding);
-            p.set("RecordFormat", self.record_format);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `RecordColumn`.
-    #[derive(Clone)]
-    pub struct RecordColumn {
-        /// CloudFormation property `Mapping`.
-        pub mapping: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `SqlType`; required.
-        pub sql_type: crate::value::Val<::std::string::String>,
-    }
-
-    impl RecordColumn {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sql_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                mapping: ::std::option::Option::None,
-                name: name.into(),
-                sql_type: sql_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RecordColumn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mapping", self.mapping);
-            p.set("Name", self.name);
-            p.set("SqlType", self.sql_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `RecordFormat`.
-    #[derive(Clone)]
-    pub struct RecordFormat {
-        /// CloudFormation property `MappingParameters`.
-        pub mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application_reference_data_source::MappingParameters>,
-        /// CloudFormation property `RecordFormatType`; required.
-        pub record_format_type: crate::value::Val<::std::string::String>,
-    }
-
-    impl RecordFormat {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_format_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                mapping_parameters: ::std::option::Option::None,
-                record_format_type: record_format_type.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for RecordFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MappingParameters", self.mapping_parameters);
-            p.set("RecordFormatType", self.record_format_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `MappingParameters`.
-    #[derive(Clone, Default)]
-    pub struct MappingParameters {
-        /// CloudFormation property `CSVMappingParameters`.
-        pub csv_mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application_reference_data_source::CsvMappingParameters>,
-        /// CloudFormation property `JSONMappingParameters`.
-        pub json_mapping_parameters: ::std::option::Option<crate::cfn::kinesisanalyticsv2::application_reference_data_source::JsonMappingParameters>,
-    }
-
-    impl crate::resource::ToExpr for MappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CSVMappingParameters", self.csv_mapping_parameters);
-            p.set_opt("JSONMappingParameters", self.json_mapping_parameters);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `CSVMappingParameters`.
-    #[derive(Clone)]
-    pub struct CsvMappingParameters {
-        /// CloudFormation property `RecordColumnDelimiter`; required.
-        pub record_column_delimiter: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `RecordRowDelimiter`; required.
-        pub record_row_delimiter: crate::value::Val<::std::string::String>,
-    }
-
-    impl CsvMappingParameters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_column_delimiter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, record_row_delimiter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                record_column_delimiter: record_column_delimiter.into(),
-                record_row_delimiter: record_row_delimiter.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CsvMappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordColumnDelimiter", self.record_column_delimiter);
-            p.set("RecordRowDelimiter", self.record_row_delimiter);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `JSONMappingParameters`.
-    #[derive(Clone)]
-    pub struct JsonMappingParameters {
-        /// CloudFormation property `RecordRowPath`; required.
-        pub record_row_path: crate::value::Val<::std::string::String>,
-    }
-
-    impl JsonMappingParameters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(record_row_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                record_row_path: record_row_path.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for JsonMappingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordRowPath", self.record_row_path);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `S3ReferenceDataSource`.
     #[derive(Clone)]
     pub struct S3ReferenceDataSource {
         /// CloudFormation property `BucketARN`; required.
@@ -2352,7 +1871,6 @@ pub mod application_reference_data_source {
 
     impl S3ReferenceDataSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, file_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -2361,13 +1879,11 @@ pub mod application_reference_data_source {
         }
     }
 
-    impl crate::resource::ToExpr for S3ReferenceDataSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketARN", self.bucket_arn);
-            p.set("FileKey", self.file_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3ReferenceDataSource;
+        req {
+            bucket_arn = "BucketARN",
+            file_key = "FileKey",
         }
     }
 }

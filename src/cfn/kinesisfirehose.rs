@@ -47,72 +47,81 @@ pub struct DeliveryStream {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DeliveryStream {
-    const TYPE: &'static str = "AWS::KinesisFirehose::DeliveryStream";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DELIVERY_STREAM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AmazonOpenSearchServerlessDestinationConfiguration", self.amazon_open_search_serverless_destination_configuration);
-        p.set_opt("AmazonopensearchserviceDestinationConfiguration", self.amazonopensearchservice_destination_configuration);
-        p.set_opt("DatabaseSourceConfiguration", self.database_source_configuration);
-        p.set_opt("DeliveryStreamEncryptionConfigurationInput", self.delivery_stream_encryption_configuration_input);
-        p.set_opt("DeliveryStreamName", self.delivery_stream_name);
-        p.set_opt("DeliveryStreamType", self.delivery_stream_type);
-        p.set_opt("DirectPutSourceConfiguration", self.direct_put_source_configuration);
-        p.set_opt("ElasticsearchDestinationConfiguration", self.elasticsearch_destination_configuration);
-        p.set_opt("ExtendedS3DestinationConfiguration", self.extended_s3_destination_configuration);
-        p.set_opt("HttpEndpointDestinationConfiguration", self.http_endpoint_destination_configuration);
-        p.set_opt("IcebergDestinationConfiguration", self.iceberg_destination_configuration);
-        p.set_opt("KinesisStreamSourceConfiguration", self.kinesis_stream_source_configuration);
-        p.set_opt("MSKSourceConfiguration", self.msk_source_configuration);
-        p.set_opt("RedshiftDestinationConfiguration", self.redshift_destination_configuration);
-        p.set_opt("S3DestinationConfiguration", self.s3_destination_configuration);
-        p.set_opt("SnowflakeDestinationConfiguration", self.snowflake_destination_configuration);
-        p.set_opt("SplunkDestinationConfiguration", self.splunk_destination_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DeliveryStream = "AWS::KinesisFirehose::DeliveryStream", shape: Some(&DELIVERY_STREAM_SHAPE);
+    opt {
+        amazon_open_search_serverless_destination_configuration = "AmazonOpenSearchServerlessDestinationConfiguration",
+        amazonopensearchservice_destination_configuration = "AmazonopensearchserviceDestinationConfiguration",
+        database_source_configuration = "DatabaseSourceConfiguration",
+        delivery_stream_encryption_configuration_input = "DeliveryStreamEncryptionConfigurationInput",
+        delivery_stream_name = "DeliveryStreamName",
+        delivery_stream_type = "DeliveryStreamType",
+        direct_put_source_configuration = "DirectPutSourceConfiguration",
+        elasticsearch_destination_configuration = "ElasticsearchDestinationConfiguration",
+        extended_s3_destination_configuration = "ExtendedS3DestinationConfiguration",
+        http_endpoint_destination_configuration = "HttpEndpointDestinationConfiguration",
+        iceberg_destination_configuration = "IcebergDestinationConfiguration",
+        kinesis_stream_source_configuration = "KinesisStreamSourceConfiguration",
+        msk_source_configuration = "MSKSourceConfiguration",
+        redshift_destination_configuration = "RedshiftDestinationConfiguration",
+        s3_destination_configuration = "S3DestinationConfiguration",
+        snowflake_destination_configuration = "SnowflakeDestinationConfiguration",
+        splunk_destination_configuration = "SplunkDestinationConfiguration",
+        tags = "Tags",
     }
 }
 
-static DELIVERY_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AmazonOpenSearchServerlessDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("AmazonopensearchserviceDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DatabaseSourceConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::DATABASE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DeliveryStreamEncryptionConfigurationInput", crate::resource::Rule { shape: Some(&self::delivery_stream::DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DeliveryStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]+")), ..crate::resource::Rule::NONE }),
-        ("DirectPutSourceConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::DIRECT_PUT_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ElasticsearchDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::ELASTICSEARCH_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExtendedS3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::EXTENDED_S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("HttpEndpointDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::HTTP_ENDPOINT_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IcebergDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::ICEBERG_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KinesisStreamSourceConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::KINESIS_STREAM_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MSKSourceConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::MSK_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RedshiftDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::REDSHIFT_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SnowflakeDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::SNOWFLAKE_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SplunkDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::SPLUNK_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::delivery_stream::TAG66_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DELIVERY_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmazonOpenSearchServerlessDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("AmazonopensearchserviceDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DatabaseSourceConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::DATABASE_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DeliveryStreamEncryptionConfigurationInput", crate::resource::Rule { shape: Some(&self::delivery_stream::DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DeliveryStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9._-]+")), ..crate::resource::Rule::NONE }),
+    ("DirectPutSourceConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::DIRECT_PUT_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ElasticsearchDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::ELASTICSEARCH_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ExtendedS3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::EXTENDED_S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HttpEndpointDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::HTTP_ENDPOINT_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IcebergDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::ICEBERG_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KinesisStreamSourceConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::KINESIS_STREAM_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MSKSourceConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::MSK_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RedshiftDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::REDSHIFT_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SnowflakeDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::SNOWFLAKE_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SplunkDestinationConfiguration", crate::resource::Rule { shape: Some(&self::delivery_stream::SPLUNK_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::delivery_stream::TAG66_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DeliveryStream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DeliveryStream> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod delivery_stream {
     //! Nested property types and enums of [`DeliveryStream`](super::DeliveryStream).
 
-    /// The definition `AmazonOpenSearchServerlessDestinationConfiguration`.
+    #[deprecated(note = "renamed to `DatabaseSourceType`")]
+    #[doc(hidden)]
+    pub type DatabaseSourceConfigurationType = DatabaseSourceType;
+
+    #[deprecated(note = "renamed to `ExtendedS3DestinationBackupMode`")]
+    #[doc(hidden)]
+    pub type ExtendedS3DestinationConfigurationS3BackupMode = ExtendedS3DestinationBackupMode;
+
+    #[deprecated(note = "renamed to `HttpEndpointDestinationS3BackupMode`")]
+    #[doc(hidden)]
+    pub type HttpEndpointDestinationConfigurationS3BackupMode = HttpEndpointDestinationS3BackupMode;
+
+    #[deprecated(note = "renamed to `SnowflakeDestinationS3BackupMode`")]
+    #[doc(hidden)]
+    pub type SnowflakeDestinationConfigurationS3BackupMode = SnowflakeDestinationS3BackupMode;
+
+    #[deprecated(note = "renamed to `SplunkDestinationS3BackupMode`")]
+    #[doc(hidden)]
+    pub type SplunkDestinationConfigurationS3BackupMode = SplunkDestinationS3BackupMode;
+
     #[derive(Clone)]
     pub struct AmazonOpenSearchServerlessDestinationConfiguration {
         /// CloudFormation property `BufferingHints`.
@@ -139,7 +148,6 @@ pub mod delivery_stream {
 
     impl AmazonOpenSearchServerlessDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration) -> Self {
             Self {
                 buffering_hints: ::std::option::Option::None,
@@ -156,39 +164,36 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for AmazonOpenSearchServerlessDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BufferingHints", self.buffering_hints);
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set_opt("CollectionEndpoint", self.collection_endpoint);
-            p.set("IndexName", self.index_name);
-            p.set_opt("ProcessingConfiguration", self.processing_configuration);
-            p.set_opt("RetryOptions", self.retry_options);
-            p.set("RoleARN", self.role_arn);
-            p.set_opt("S3BackupMode", self.s3_backup_mode);
-            p.set("S3Configuration", self.s3_configuration);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonOpenSearchServerlessDestinationConfiguration;
+        req {
+            index_name = "IndexName",
+            role_arn = "RoleARN",
+            s3_configuration = "S3Configuration",
+        }
+        opt {
+            buffering_hints = "BufferingHints",
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            collection_endpoint = "CollectionEndpoint",
+            processing_configuration = "ProcessingConfiguration",
+            retry_options = "RetryOptions",
+            s3_backup_mode = "S3BackupMode",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BufferingHints", crate::resource::Rule { shape: Some(&AMAZON_OPEN_SEARCH_SERVERLESS_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CollectionEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("https:.*")), ..crate::resource::Rule::NONE }),
-            ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
-            ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryOptions", crate::resource::Rule { shape: Some(&AMAZON_OPEN_SEARCH_SERVERLESS_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BufferingHints", crate::resource::Rule { shape: Some(&AMAZON_OPEN_SEARCH_SERVERLESS_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CollectionEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("https:.*")), ..crate::resource::Rule::NONE }),
+        ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
+        ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryOptions", crate::resource::Rule { shape: Some(&AMAZON_OPEN_SEARCH_SERVERLESS_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AmazonOpenSearchServerlessBufferingHints`.
     #[derive(Clone, Default)]
     pub struct AmazonOpenSearchServerlessBufferingHints {
         /// CloudFormation property `IntervalInSeconds`.
@@ -197,24 +202,19 @@ pub mod delivery_stream {
         pub size_in_m_bs: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AmazonOpenSearchServerlessBufferingHints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IntervalInSeconds", self.interval_in_seconds);
-            p.set_opt("SizeInMBs", self.size_in_m_bs);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonOpenSearchServerlessBufferingHints;
+        opt {
+            interval_in_seconds = "IntervalInSeconds",
+            size_in_m_bs = "SizeInMBs",
         }
     }
 
-    pub(super) static AMAZON_OPEN_SEARCH_SERVERLESS_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZON_OPEN_SEARCH_SERVERLESS_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudWatchLoggingOptions`.
     #[derive(Clone, Default)]
     pub struct CloudWatchLoggingOptions {
         /// CloudFormation property `Enabled`.
@@ -225,25 +225,20 @@ pub mod delivery_stream {
         pub log_stream_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchLoggingOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.set_opt("LogStreamName", self.log_stream_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLoggingOptions;
+        opt {
+            enabled = "Enabled",
+            log_group_name = "LogGroupName",
+            log_stream_name = "LogStreamName",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOGGING_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("LogStreamName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOGGING_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]*$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+        ("LogStreamName", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProcessingConfiguration`.
     #[derive(Clone, Default)]
     pub struct ProcessingConfiguration {
         /// CloudFormation property `Enabled`.
@@ -252,23 +247,18 @@ pub mod delivery_stream {
         pub processors: ::std::option::Option<::std::vec::Vec<crate::cfn::kinesisfirehose::delivery_stream::Processor>>,
     }
 
-    impl crate::resource::ToExpr for ProcessingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("Processors", self.processors);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProcessingConfiguration;
+        opt {
+            enabled = "Enabled",
+            processors = "Processors",
         }
     }
 
-    pub(super) static PROCESSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Processors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROCESSING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Processors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Processor`.
     #[derive(Clone)]
     pub struct Processor {
         /// CloudFormation property `Parameters`.
@@ -279,7 +269,6 @@ pub mod delivery_stream {
 
     impl Processor {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::Type>>) -> Self {
             Self {
                 parameters: ::std::option::Option::None,
@@ -288,23 +277,20 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for Processor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Parameters", self.parameters);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Processor;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            parameters = "Parameters",
         }
     }
 
-    pub(super) static PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROCESSOR_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PROCESSOR_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProcessorParameter`.
     #[derive(Clone)]
     pub struct ProcessorParameter {
         /// CloudFormation property `ParameterName`; required.
@@ -315,7 +301,6 @@ pub mod delivery_stream {
 
     impl ProcessorParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::ParameterName>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -324,45 +309,35 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for ProcessorParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProcessorParameter;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 
-    pub(super) static PROCESSOR_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParameterValue", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROCESSOR_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParameterValue", crate::resource::Rule { min_len: Some(1), max_len: Some(5120), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AmazonOpenSearchServerlessRetryOptions`.
     #[derive(Clone, Default)]
     pub struct AmazonOpenSearchServerlessRetryOptions {
         /// CloudFormation property `DurationInSeconds`.
         pub duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AmazonOpenSearchServerlessRetryOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInSeconds", self.duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonOpenSearchServerlessRetryOptions;
+        opt {
+            duration_in_seconds = "DurationInSeconds",
         }
     }
 
-    pub(super) static AMAZON_OPEN_SEARCH_SERVERLESS_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZON_OPEN_SEARCH_SERVERLESS_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3DestinationConfiguration`.
     #[derive(Clone)]
     pub struct S3DestinationConfiguration {
         /// CloudFormation property `BucketARN`; required.
@@ -385,7 +360,6 @@ pub mod delivery_stream {
 
     impl S3DestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -400,35 +374,32 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for S3DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketARN", self.bucket_arn);
-            p.set_opt("BufferingHints", self.buffering_hints);
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set_opt("CompressionFormat", self.compression_format);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set_opt("ErrorOutputPrefix", self.error_output_prefix);
-            p.set_opt("Prefix", self.prefix);
-            p.set("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DestinationConfiguration;
+        req {
+            bucket_arn = "BucketARN",
+            role_arn = "RoleARN",
+        }
+        opt {
+            buffering_hints = "BufferingHints",
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            compression_format = "CompressionFormat",
+            encryption_configuration = "EncryptionConfiguration",
+            error_output_prefix = "ErrorOutputPrefix",
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("BufferingHints", crate::resource::Rule { shape: Some(&BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ErrorOutputPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("BufferingHints", crate::resource::Rule { shape: Some(&BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ErrorOutputPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BufferingHints`.
     #[derive(Clone, Default)]
     pub struct BufferingHints {
         /// CloudFormation property `IntervalInSeconds`.
@@ -437,24 +408,19 @@ pub mod delivery_stream {
         pub size_in_m_bs: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BufferingHints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IntervalInSeconds", self.interval_in_seconds);
-            p.set_opt("SizeInMBs", self.size_in_m_bs);
-            p.into_expr()
+    crate::resource::props! {
+        nested BufferingHints;
+        opt {
+            interval_in_seconds = "IntervalInSeconds",
+            size_in_m_bs = "SizeInMBs",
         }
     }
 
-    pub(super) static BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EncryptionConfiguration`.
     #[derive(Clone, Default)]
     pub struct EncryptionConfiguration {
         /// CloudFormation property `KMSEncryptionConfig`.
@@ -463,23 +429,18 @@ pub mod delivery_stream {
         pub no_encryption_config: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::NoEncryptionConfig>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KMSEncryptionConfig", self.kms_encryption_config);
-            p.set_opt("NoEncryptionConfig", self.no_encryption_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        opt {
+            kms_encryption_config = "KMSEncryptionConfig",
+            no_encryption_config = "NoEncryptionConfig",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KMSEncryptionConfig", crate::resource::Rule { shape: Some(&KMS_ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KMSEncryptionConfig", crate::resource::Rule { shape: Some(&KMS_ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KMSEncryptionConfig`.
     #[derive(Clone)]
     pub struct KmsEncryptionConfig {
         /// CloudFormation property `AWSKMSKeyARN`; required.
@@ -488,7 +449,6 @@ pub mod delivery_stream {
 
     impl KmsEncryptionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(awskms_key_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 awskms_key_arn: awskms_key_arn.into(),
@@ -496,22 +456,17 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for KmsEncryptionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AWSKMSKeyARN", self.awskms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KmsEncryptionConfig;
+        req {
+            awskms_key_arn = "AWSKMSKeyARN",
         }
     }
 
-    pub(super) static KMS_ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AWSKMSKeyARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KMS_ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AWSKMSKeyARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VpcConfiguration`.
     #[derive(Clone)]
     pub struct VpcConfiguration {
         /// CloudFormation property `RoleARN`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -524,7 +479,6 @@ pub mod delivery_stream {
 
     impl VpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -534,26 +488,21 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleARN", self.role_arn);
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfiguration;
+        req {
+            role_arn = "RoleARN",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AmazonopensearchserviceDestinationConfiguration`.
     #[derive(Clone)]
     pub struct AmazonopensearchserviceDestinationConfiguration {
         /// CloudFormation property `BufferingHints`.
@@ -588,7 +537,6 @@ pub mod delivery_stream {
 
     impl AmazonopensearchserviceDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration) -> Self {
             Self {
                 buffering_hints: ::std::option::Option::None,
@@ -609,45 +557,42 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for AmazonopensearchserviceDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BufferingHints", self.buffering_hints);
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set_opt("ClusterEndpoint", self.cluster_endpoint);
-            p.set_opt("DocumentIdOptions", self.document_id_options);
-            p.set_opt("DomainARN", self.domain_arn);
-            p.set("IndexName", self.index_name);
-            p.set_opt("IndexRotationPeriod", self.index_rotation_period);
-            p.set_opt("ProcessingConfiguration", self.processing_configuration);
-            p.set_opt("RetryOptions", self.retry_options);
-            p.set("RoleARN", self.role_arn);
-            p.set_opt("S3BackupMode", self.s3_backup_mode);
-            p.set("S3Configuration", self.s3_configuration);
-            p.set_opt("TypeName", self.type_name);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonopensearchserviceDestinationConfiguration;
+        req {
+            index_name = "IndexName",
+            role_arn = "RoleARN",
+            s3_configuration = "S3Configuration",
+        }
+        opt {
+            buffering_hints = "BufferingHints",
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            cluster_endpoint = "ClusterEndpoint",
+            document_id_options = "DocumentIdOptions",
+            domain_arn = "DomainARN",
+            index_rotation_period = "IndexRotationPeriod",
+            processing_configuration = "ProcessingConfiguration",
+            retry_options = "RetryOptions",
+            s3_backup_mode = "S3BackupMode",
+            type_name = "TypeName",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BufferingHints", crate::resource::Rule { shape: Some(&AMAZONOPENSEARCHSERVICE_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ClusterEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("https:.*")), ..crate::resource::Rule::NONE }),
-            ("DomainARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
-            ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryOptions", crate::resource::Rule { shape: Some(&AMAZONOPENSEARCHSERVICE_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TypeName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BufferingHints", crate::resource::Rule { shape: Some(&AMAZONOPENSEARCHSERVICE_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ClusterEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("https:.*")), ..crate::resource::Rule::NONE }),
+        ("DomainARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
+        ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryOptions", crate::resource::Rule { shape: Some(&AMAZONOPENSEARCHSERVICE_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TypeName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AmazonopensearchserviceBufferingHints`.
     #[derive(Clone, Default)]
     pub struct AmazonopensearchserviceBufferingHints {
         /// CloudFormation property `IntervalInSeconds`.
@@ -656,24 +601,19 @@ pub mod delivery_stream {
         pub size_in_m_bs: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AmazonopensearchserviceBufferingHints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IntervalInSeconds", self.interval_in_seconds);
-            p.set_opt("SizeInMBs", self.size_in_m_bs);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonopensearchserviceBufferingHints;
+        opt {
+            interval_in_seconds = "IntervalInSeconds",
+            size_in_m_bs = "SizeInMBs",
         }
     }
 
-    pub(super) static AMAZONOPENSEARCHSERVICE_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZONOPENSEARCHSERVICE_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentIdOptions`.
     #[derive(Clone)]
     pub struct DocumentIdOptions {
         /// CloudFormation property `DefaultDocumentIdFormat`; required.
@@ -682,7 +622,6 @@ pub mod delivery_stream {
 
     impl DocumentIdOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_document_id_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::DefaultDocumentIdFormat>>) -> Self {
             Self {
                 default_document_id_format: default_document_id_format.into(),
@@ -690,38 +629,30 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentIdOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultDocumentIdFormat", self.default_document_id_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentIdOptions;
+        req {
+            default_document_id_format = "DefaultDocumentIdFormat",
         }
     }
 
-    /// The definition `AmazonopensearchserviceRetryOptions`.
     #[derive(Clone, Default)]
     pub struct AmazonopensearchserviceRetryOptions {
         /// CloudFormation property `DurationInSeconds`.
         pub duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AmazonopensearchserviceRetryOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInSeconds", self.duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonopensearchserviceRetryOptions;
+        opt {
+            duration_in_seconds = "DurationInSeconds",
         }
     }
 
-    pub(super) static AMAZONOPENSEARCHSERVICE_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZONOPENSEARCHSERVICE_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseSourceConfiguration`.
     #[derive(Clone)]
     pub struct DatabaseSourceConfiguration {
         /// CloudFormation property `Columns`.
@@ -749,13 +680,12 @@ pub mod delivery_stream {
         /// CloudFormation property `Tables`; required.
         pub tables: crate::cfn::kinesisfirehose::delivery_stream::DatabaseTables,
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::DatabaseSourceConfigurationType>,
+        pub type_: crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::DatabaseSourceType>,
     }
 
     impl DatabaseSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(database_source_authentication_configuration: crate::cfn::kinesisfirehose::delivery_stream::DatabaseSourceAuthenticationConfiguration, database_source_vpc_configuration: crate::cfn::kinesisfirehose::delivery_stream::DatabaseSourceVpcConfiguration, databases: crate::cfn::kinesisfirehose::delivery_stream::Databases, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, snapshot_watermark_table: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tables: crate::cfn::kinesisfirehose::delivery_stream::DatabaseTables, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::DatabaseSourceConfigurationType>>) -> Self {
+        pub fn new(database_source_authentication_configuration: crate::cfn::kinesisfirehose::delivery_stream::DatabaseSourceAuthenticationConfiguration, database_source_vpc_configuration: crate::cfn::kinesisfirehose::delivery_stream::DatabaseSourceVpcConfiguration, databases: crate::cfn::kinesisfirehose::delivery_stream::Databases, endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, snapshot_watermark_table: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tables: crate::cfn::kinesisfirehose::delivery_stream::DatabaseTables, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::DatabaseSourceType>>) -> Self {
             Self {
                 columns: ::std::option::Option::None,
                 database_source_authentication_configuration,
@@ -774,44 +704,41 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Columns", self.columns);
-            p.set("DatabaseSourceAuthenticationConfiguration", self.database_source_authentication_configuration);
-            p.set("DatabaseSourceVPCConfiguration", self.database_source_vpc_configuration);
-            p.set("Databases", self.databases);
-            p.set_opt("Digest", self.digest);
-            p.set("Endpoint", self.endpoint);
-            p.set("Port", self.port);
-            p.set_opt("PublicCertificate", self.public_certificate);
-            p.set_opt("SSLMode", self.ssl_mode);
-            p.set("SnapshotWatermarkTable", self.snapshot_watermark_table);
-            p.set_opt("SurrogateKeys", self.surrogate_keys);
-            p.set("Tables", self.tables);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseSourceConfiguration;
+        req {
+            database_source_authentication_configuration = "DatabaseSourceAuthenticationConfiguration",
+            database_source_vpc_configuration = "DatabaseSourceVPCConfiguration",
+            databases = "Databases",
+            endpoint = "Endpoint",
+            port = "Port",
+            snapshot_watermark_table = "SnapshotWatermarkTable",
+            tables = "Tables",
+            type_ = "Type",
+        }
+        opt {
+            columns = "Columns",
+            digest = "Digest",
+            public_certificate = "PublicCertificate",
+            ssl_mode = "SSLMode",
+            surrogate_keys = "SurrogateKeys",
         }
     }
 
-    pub(super) static DATABASE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Columns", crate::resource::Rule { shape: Some(&DATABASE_COLUMNS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DatabaseSourceAuthenticationConfiguration", crate::resource::Rule { shape: Some(&DATABASE_SOURCE_AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DatabaseSourceVPCConfiguration", crate::resource::Rule { shape: Some(&DATABASE_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Databases", crate::resource::Rule { shape: Some(&DATABASES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Digest", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-            ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("PublicCertificate", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-            ("SnapshotWatermarkTable", crate::resource::Rule { min_len: Some(1), max_len: Some(129), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }),
-            ("SurrogateKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Tables", crate::resource::Rule { shape: Some(&DATABASE_TABLES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Columns", crate::resource::Rule { shape: Some(&DATABASE_COLUMNS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DatabaseSourceAuthenticationConfiguration", crate::resource::Rule { shape: Some(&DATABASE_SOURCE_AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DatabaseSourceVPCConfiguration", crate::resource::Rule { shape: Some(&DATABASE_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Databases", crate::resource::Rule { shape: Some(&DATABASES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Digest", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+")), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("PublicCertificate", crate::resource::Rule { min_len: Some(1), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+        ("SnapshotWatermarkTable", crate::resource::Rule { min_len: Some(1), max_len: Some(129), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }),
+        ("SurrogateKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Tables", crate::resource::Rule { shape: Some(&DATABASE_TABLES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseColumns`.
     #[derive(Clone, Default)]
     pub struct DatabaseColumns {
         /// CloudFormation property `Exclude`.
@@ -820,24 +747,19 @@ pub mod delivery_stream {
         pub include: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for DatabaseColumns {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exclude", self.exclude);
-            p.set_opt("Include", self.include);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseColumns;
+        opt {
+            exclude = "Exclude",
+            include = "Include",
         }
     }
 
-    pub(super) static DATABASE_COLUMNS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exclude", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(194), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Include", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(194), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_COLUMNS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Exclude", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(194), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Include", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(194), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseSourceAuthenticationConfiguration`.
     #[derive(Clone)]
     pub struct DatabaseSourceAuthenticationConfiguration {
         /// CloudFormation property `SecretsManagerConfiguration`; required.
@@ -854,22 +776,17 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseSourceAuthenticationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretsManagerConfiguration", self.secrets_manager_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseSourceAuthenticationConfiguration;
+        req {
+            secrets_manager_configuration = "SecretsManagerConfiguration",
         }
     }
 
-    pub(super) static DATABASE_SOURCE_AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_SOURCE_AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SecretsManagerConfiguration`.
     #[derive(Clone)]
     pub struct SecretsManagerConfiguration {
         /// CloudFormation property `Enabled`; required.
@@ -882,7 +799,6 @@ pub mod delivery_stream {
 
     impl SecretsManagerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -892,25 +808,22 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for SecretsManagerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("RoleARN", self.role_arn);
-            p.set_opt("SecretARN", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecretsManagerConfiguration;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            role_arn = "RoleARN",
+            secret_arn = "SecretARN",
         }
     }
 
-    pub(super) static SECRETS_MANAGER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
-            ("SecretARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*:secretsmanager:[a-zA-Z0-9\\-]+:\\d{12}:secret:[a-zA-Z0-9\\-/_+=.@]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECRETS_MANAGER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*:secretsmanager:[a-zA-Z0-9\\-]+:\\d{12}:secret:[a-zA-Z0-9\\-/_+=.@]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseSourceVPCConfiguration`.
     #[derive(Clone)]
     pub struct DatabaseSourceVpcConfiguration {
         /// CloudFormation property `VpcEndpointServiceName`; required.
@@ -919,7 +832,6 @@ pub mod delivery_stream {
 
     impl DatabaseSourceVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(vpc_endpoint_service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 vpc_endpoint_service_name: vpc_endpoint_service_name.into(),
@@ -927,22 +839,17 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseSourceVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VpcEndpointServiceName", self.vpc_endpoint_service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseSourceVpcConfiguration;
+        req {
+            vpc_endpoint_service_name = "VpcEndpointServiceName",
         }
     }
 
-    pub(super) static DATABASE_SOURCE_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcEndpointServiceName", crate::resource::Rule { min_len: Some(47), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_SOURCE_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcEndpointServiceName", crate::resource::Rule { min_len: Some(47), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Databases`.
     #[derive(Clone, Default)]
     pub struct Databases {
         /// CloudFormation property `Exclude`.
@@ -951,24 +858,19 @@ pub mod delivery_stream {
         pub include: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Databases {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exclude", self.exclude);
-            p.set_opt("Include", self.include);
-            p.into_expr()
+    crate::resource::props! {
+        nested Databases;
+        opt {
+            exclude = "Exclude",
+            include = "Include",
         }
     }
 
-    pub(super) static DATABASES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exclude", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Include", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Exclude", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Include", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseTables`.
     #[derive(Clone, Default)]
     pub struct DatabaseTables {
         /// CloudFormation property `Exclude`.
@@ -977,24 +879,19 @@ pub mod delivery_stream {
         pub include: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for DatabaseTables {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Exclude", self.exclude);
-            p.set_opt("Include", self.include);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseTables;
+        opt {
+            exclude = "Exclude",
+            include = "Include",
         }
     }
 
-    pub(super) static DATABASE_TABLES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Exclude", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(129), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Include", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(129), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_TABLES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Exclude", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(129), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Include", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(129), pattern: Some(crate::resource::Pattern::Regex("[\\u0001-\\uFFFF]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeliveryStreamEncryptionConfigurationInput`.
     #[derive(Clone)]
     pub struct DeliveryStreamEncryptionConfigurationInput {
         /// CloudFormation property `KeyARN`.
@@ -1005,7 +902,6 @@ pub mod delivery_stream {
 
     impl DeliveryStreamEncryptionConfigurationInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::KeyType>>) -> Self {
             Self {
                 key_arn: ::std::option::Option::None,
@@ -1014,45 +910,37 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for DeliveryStreamEncryptionConfigurationInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyARN", self.key_arn);
-            p.set("KeyType", self.key_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeliveryStreamEncryptionConfigurationInput;
+        req {
+            key_type = "KeyType",
+        }
+        opt {
+            key_arn = "KeyARN",
         }
     }
 
-    pub(super) static DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DirectPutSourceConfiguration`.
     #[derive(Clone, Default)]
     pub struct DirectPutSourceConfiguration {
         /// CloudFormation property `ThroughputHintInMBs`.
         pub throughput_hint_in_m_bs: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DirectPutSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ThroughputHintInMBs", self.throughput_hint_in_m_bs);
-            p.into_expr()
+    crate::resource::props! {
+        nested DirectPutSourceConfiguration;
+        opt {
+            throughput_hint_in_m_bs = "ThroughputHintInMBs",
         }
     }
 
-    pub(super) static DIRECT_PUT_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ThroughputHintInMBs", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIRECT_PUT_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ThroughputHintInMBs", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ElasticsearchDestinationConfiguration`.
     #[derive(Clone)]
     pub struct ElasticsearchDestinationConfiguration {
         /// CloudFormation property `BufferingHints`.
@@ -1087,7 +975,6 @@ pub mod delivery_stream {
 
     impl ElasticsearchDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration) -> Self {
             Self {
                 buffering_hints: ::std::option::Option::None,
@@ -1108,45 +995,42 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for ElasticsearchDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BufferingHints", self.buffering_hints);
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set_opt("ClusterEndpoint", self.cluster_endpoint);
-            p.set_opt("DocumentIdOptions", self.document_id_options);
-            p.set_opt("DomainARN", self.domain_arn);
-            p.set("IndexName", self.index_name);
-            p.set_opt("IndexRotationPeriod", self.index_rotation_period);
-            p.set_opt("ProcessingConfiguration", self.processing_configuration);
-            p.set_opt("RetryOptions", self.retry_options);
-            p.set("RoleARN", self.role_arn);
-            p.set_opt("S3BackupMode", self.s3_backup_mode);
-            p.set("S3Configuration", self.s3_configuration);
-            p.set_opt("TypeName", self.type_name);
-            p.set_opt("VpcConfiguration", self.vpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticsearchDestinationConfiguration;
+        req {
+            index_name = "IndexName",
+            role_arn = "RoleARN",
+            s3_configuration = "S3Configuration",
+        }
+        opt {
+            buffering_hints = "BufferingHints",
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            cluster_endpoint = "ClusterEndpoint",
+            document_id_options = "DocumentIdOptions",
+            domain_arn = "DomainARN",
+            index_rotation_period = "IndexRotationPeriod",
+            processing_configuration = "ProcessingConfiguration",
+            retry_options = "RetryOptions",
+            s3_backup_mode = "S3BackupMode",
+            type_name = "TypeName",
+            vpc_configuration = "VpcConfiguration",
         }
     }
 
-    pub(super) static ELASTICSEARCH_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BufferingHints", crate::resource::Rule { shape: Some(&ELASTICSEARCH_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ClusterEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("https:.*")), ..crate::resource::Rule::NONE }),
-            ("DomainARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
-            ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryOptions", crate::resource::Rule { shape: Some(&ELASTICSEARCH_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TypeName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ELASTICSEARCH_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BufferingHints", crate::resource::Rule { shape: Some(&ELASTICSEARCH_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ClusterEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("https:.*")), ..crate::resource::Rule::NONE }),
+        ("DomainARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(80), ..crate::resource::Rule::NONE }),
+        ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryOptions", crate::resource::Rule { shape: Some(&ELASTICSEARCH_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TypeName", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("VpcConfiguration", crate::resource::Rule { shape: Some(&VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ElasticsearchBufferingHints`.
     #[derive(Clone, Default)]
     pub struct ElasticsearchBufferingHints {
         /// CloudFormation property `IntervalInSeconds`.
@@ -1155,46 +1039,36 @@ pub mod delivery_stream {
         pub size_in_m_bs: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ElasticsearchBufferingHints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IntervalInSeconds", self.interval_in_seconds);
-            p.set_opt("SizeInMBs", self.size_in_m_bs);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticsearchBufferingHints;
+        opt {
+            interval_in_seconds = "IntervalInSeconds",
+            size_in_m_bs = "SizeInMBs",
         }
     }
 
-    pub(super) static ELASTICSEARCH_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ELASTICSEARCH_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ElasticsearchRetryOptions`.
     #[derive(Clone, Default)]
     pub struct ElasticsearchRetryOptions {
         /// CloudFormation property `DurationInSeconds`.
         pub duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ElasticsearchRetryOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInSeconds", self.duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElasticsearchRetryOptions;
+        opt {
+            duration_in_seconds = "DurationInSeconds",
         }
     }
 
-    pub(super) static ELASTICSEARCH_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ELASTICSEARCH_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExtendedS3DestinationConfiguration`.
     #[derive(Clone)]
     pub struct ExtendedS3DestinationConfiguration {
         /// CloudFormation property `BucketARN`; required.
@@ -1226,12 +1100,11 @@ pub mod delivery_stream {
         /// CloudFormation property `S3BackupConfiguration`.
         pub s3_backup_configuration: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration>,
         /// CloudFormation property `S3BackupMode`.
-        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::ExtendedS3DestinationConfigurationS3BackupMode>>,
+        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::ExtendedS3DestinationBackupMode>>,
     }
 
     impl ExtendedS3DestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -1253,48 +1126,45 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for ExtendedS3DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketARN", self.bucket_arn);
-            p.set_opt("BufferingHints", self.buffering_hints);
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set_opt("CompressionFormat", self.compression_format);
-            p.set_opt("CustomTimeZone", self.custom_time_zone);
-            p.set_opt("DataFormatConversionConfiguration", self.data_format_conversion_configuration);
-            p.set_opt("DynamicPartitioningConfiguration", self.dynamic_partitioning_configuration);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set_opt("ErrorOutputPrefix", self.error_output_prefix);
-            p.set_opt("FileExtension", self.file_extension);
-            p.set_opt("Prefix", self.prefix);
-            p.set_opt("ProcessingConfiguration", self.processing_configuration);
-            p.set("RoleARN", self.role_arn);
-            p.set_opt("S3BackupConfiguration", self.s3_backup_configuration);
-            p.set_opt("S3BackupMode", self.s3_backup_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExtendedS3DestinationConfiguration;
+        req {
+            bucket_arn = "BucketARN",
+            role_arn = "RoleARN",
+        }
+        opt {
+            buffering_hints = "BufferingHints",
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            compression_format = "CompressionFormat",
+            custom_time_zone = "CustomTimeZone",
+            data_format_conversion_configuration = "DataFormatConversionConfiguration",
+            dynamic_partitioning_configuration = "DynamicPartitioningConfiguration",
+            encryption_configuration = "EncryptionConfiguration",
+            error_output_prefix = "ErrorOutputPrefix",
+            file_extension = "FileExtension",
+            prefix = "Prefix",
+            processing_configuration = "ProcessingConfiguration",
+            s3_backup_configuration = "S3BackupConfiguration",
+            s3_backup_mode = "S3BackupMode",
         }
     }
 
-    pub(super) static EXTENDED_S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("BufferingHints", crate::resource::Rule { shape: Some(&BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomTimeZone", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^$|[a-zA-Z/_]+$")), ..crate::resource::Rule::NONE }),
-            ("DataFormatConversionConfiguration", crate::resource::Rule { shape: Some(&DATA_FORMAT_CONVERSION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DynamicPartitioningConfiguration", crate::resource::Rule { shape: Some(&DYNAMIC_PARTITIONING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ErrorOutputPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("FileExtension", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^$|\\.[0-9a-z!\\-_.*'()]+")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("S3BackupConfiguration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTENDED_S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketARN", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("BufferingHints", crate::resource::Rule { shape: Some(&BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomTimeZone", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^$|[a-zA-Z/_]+$")), ..crate::resource::Rule::NONE }),
+        ("DataFormatConversionConfiguration", crate::resource::Rule { shape: Some(&DATA_FORMAT_CONVERSION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DynamicPartitioningConfiguration", crate::resource::Rule { shape: Some(&DYNAMIC_PARTITIONING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ErrorOutputPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("FileExtension", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^$|\\.[0-9a-z!\\-_.*'()]+")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3BackupConfiguration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataFormatConversionConfiguration`.
     #[derive(Clone, Default)]
     pub struct DataFormatConversionConfiguration {
         /// CloudFormation property `Enabled`.
@@ -1307,49 +1177,39 @@ pub mod delivery_stream {
         pub schema_configuration: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::SchemaConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DataFormatConversionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("InputFormatConfiguration", self.input_format_configuration);
-            p.set_opt("OutputFormatConfiguration", self.output_format_configuration);
-            p.set_opt("SchemaConfiguration", self.schema_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataFormatConversionConfiguration;
+        opt {
+            enabled = "Enabled",
+            input_format_configuration = "InputFormatConfiguration",
+            output_format_configuration = "OutputFormatConfiguration",
+            schema_configuration = "SchemaConfiguration",
         }
     }
 
-    pub(super) static DATA_FORMAT_CONVERSION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InputFormatConfiguration", crate::resource::Rule { shape: Some(&INPUT_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OutputFormatConfiguration", crate::resource::Rule { shape: Some(&OUTPUT_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SchemaConfiguration", crate::resource::Rule { shape: Some(&SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_FORMAT_CONVERSION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InputFormatConfiguration", crate::resource::Rule { shape: Some(&INPUT_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OutputFormatConfiguration", crate::resource::Rule { shape: Some(&OUTPUT_FORMAT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SchemaConfiguration", crate::resource::Rule { shape: Some(&SCHEMA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InputFormatConfiguration`.
     #[derive(Clone, Default)]
     pub struct InputFormatConfiguration {
         /// CloudFormation property `Deserializer`.
         pub deserializer: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::Deserializer>,
     }
 
-    impl crate::resource::ToExpr for InputFormatConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Deserializer", self.deserializer);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputFormatConfiguration;
+        opt {
+            deserializer = "Deserializer",
         }
     }
 
-    pub(super) static INPUT_FORMAT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Deserializer", crate::resource::Rule { shape: Some(&DESERIALIZER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_FORMAT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Deserializer", crate::resource::Rule { shape: Some(&DESERIALIZER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Deserializer`.
     #[derive(Clone, Default)]
     pub struct Deserializer {
         /// CloudFormation property `HiveJsonSerDe`.
@@ -1358,45 +1218,35 @@ pub mod delivery_stream {
         pub open_x_json_ser_de: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::OpenXJsonSerDe>,
     }
 
-    impl crate::resource::ToExpr for Deserializer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HiveJsonSerDe", self.hive_json_ser_de);
-            p.set_opt("OpenXJsonSerDe", self.open_x_json_ser_de);
-            p.into_expr()
+    crate::resource::props! {
+        nested Deserializer;
+        opt {
+            hive_json_ser_de = "HiveJsonSerDe",
+            open_x_json_ser_de = "OpenXJsonSerDe",
         }
     }
 
-    pub(super) static DESERIALIZER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HiveJsonSerDe", crate::resource::Rule { shape: Some(&HIVE_JSON_SER_DE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESERIALIZER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HiveJsonSerDe", crate::resource::Rule { shape: Some(&HIVE_JSON_SER_DE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HiveJsonSerDe`.
     #[derive(Clone, Default)]
     pub struct HiveJsonSerDe {
         /// CloudFormation property `TimestampFormats`.
         pub timestamp_formats: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for HiveJsonSerDe {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TimestampFormats", self.timestamp_formats);
-            p.into_expr()
+    crate::resource::props! {
+        nested HiveJsonSerDe;
+        opt {
+            timestamp_formats = "TimestampFormats",
         }
     }
 
-    pub(super) static HIVE_JSON_SER_DE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimestampFormats", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HIVE_JSON_SER_DE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimestampFormats", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenXJsonSerDe`.
     #[derive(Clone, Default)]
     pub struct OpenXJsonSerDe {
         /// CloudFormation property `CaseInsensitive`.
@@ -1407,40 +1257,32 @@ pub mod delivery_stream {
         pub convert_dots_in_json_keys_to_underscores: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for OpenXJsonSerDe {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaseInsensitive", self.case_insensitive);
-            p.set_opt("ColumnToJsonKeyMappings", self.column_to_json_key_mappings);
-            p.set_opt("ConvertDotsInJsonKeysToUnderscores", self.convert_dots_in_json_keys_to_underscores);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenXJsonSerDe;
+        opt {
+            case_insensitive = "CaseInsensitive",
+            column_to_json_key_mappings = "ColumnToJsonKeyMappings",
+            convert_dots_in_json_keys_to_underscores = "ConvertDotsInJsonKeysToUnderscores",
         }
     }
 
-    /// The definition `OutputFormatConfiguration`.
     #[derive(Clone, Default)]
     pub struct OutputFormatConfiguration {
         /// CloudFormation property `Serializer`.
         pub serializer: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::Serializer>,
     }
 
-    impl crate::resource::ToExpr for OutputFormatConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Serializer", self.serializer);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputFormatConfiguration;
+        opt {
+            serializer = "Serializer",
         }
     }
 
-    pub(super) static OUTPUT_FORMAT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Serializer", crate::resource::Rule { shape: Some(&SERIALIZER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_FORMAT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Serializer", crate::resource::Rule { shape: Some(&SERIALIZER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Serializer`.
     #[derive(Clone, Default)]
     pub struct Serializer {
         /// CloudFormation property `OrcSerDe`.
@@ -1449,24 +1291,19 @@ pub mod delivery_stream {
         pub parquet_ser_de: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::ParquetSerDe>,
     }
 
-    impl crate::resource::ToExpr for Serializer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OrcSerDe", self.orc_ser_de);
-            p.set_opt("ParquetSerDe", self.parquet_ser_de);
-            p.into_expr()
+    crate::resource::props! {
+        nested Serializer;
+        opt {
+            orc_ser_de = "OrcSerDe",
+            parquet_ser_de = "ParquetSerDe",
         }
     }
 
-    pub(super) static SERIALIZER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OrcSerDe", crate::resource::Rule { shape: Some(&ORC_SER_DE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParquetSerDe", crate::resource::Rule { shape: Some(&PARQUET_SER_DE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERIALIZER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OrcSerDe", crate::resource::Rule { shape: Some(&ORC_SER_DE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParquetSerDe", crate::resource::Rule { shape: Some(&PARQUET_SER_DE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OrcSerDe`.
     #[derive(Clone, Default)]
     pub struct OrcSerDe {
         /// CloudFormation property `BlockSizeBytes`.
@@ -1491,37 +1328,32 @@ pub mod delivery_stream {
         pub stripe_size_bytes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for OrcSerDe {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockSizeBytes", self.block_size_bytes);
-            p.set_opt("BloomFilterColumns", self.bloom_filter_columns);
-            p.set_opt("BloomFilterFalsePositiveProbability", self.bloom_filter_false_positive_probability);
-            p.set_opt("Compression", self.compression);
-            p.set_opt("DictionaryKeyThreshold", self.dictionary_key_threshold);
-            p.set_opt("EnablePadding", self.enable_padding);
-            p.set_opt("FormatVersion", self.format_version);
-            p.set_opt("PaddingTolerance", self.padding_tolerance);
-            p.set_opt("RowIndexStride", self.row_index_stride);
-            p.set_opt("StripeSizeBytes", self.stripe_size_bytes);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrcSerDe;
+        opt {
+            block_size_bytes = "BlockSizeBytes",
+            bloom_filter_columns = "BloomFilterColumns",
+            bloom_filter_false_positive_probability = "BloomFilterFalsePositiveProbability",
+            compression = "Compression",
+            dictionary_key_threshold = "DictionaryKeyThreshold",
+            enable_padding = "EnablePadding",
+            format_version = "FormatVersion",
+            padding_tolerance = "PaddingTolerance",
+            row_index_stride = "RowIndexStride",
+            stripe_size_bytes = "StripeSizeBytes",
         }
     }
 
-    pub(super) static ORC_SER_DE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlockSizeBytes", crate::resource::Rule { min: Some(67108864.0), ..crate::resource::Rule::NONE }),
-            ("BloomFilterColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("BloomFilterFalsePositiveProbability", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("DictionaryKeyThreshold", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("PaddingTolerance", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("RowIndexStride", crate::resource::Rule { min: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("StripeSizeBytes", crate::resource::Rule { min: Some(8388608.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ORC_SER_DE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockSizeBytes", crate::resource::Rule { min: Some(67108864.0), ..crate::resource::Rule::NONE }),
+        ("BloomFilterColumns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("BloomFilterFalsePositiveProbability", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("DictionaryKeyThreshold", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("PaddingTolerance", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("RowIndexStride", crate::resource::Rule { min: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("StripeSizeBytes", crate::resource::Rule { min: Some(8388608.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParquetSerDe`.
     #[derive(Clone, Default)]
     pub struct ParquetSerDe {
         /// CloudFormation property `BlockSizeBytes`.
@@ -1538,29 +1370,24 @@ pub mod delivery_stream {
         pub writer_version: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::WriterVersion>>,
     }
 
-    impl crate::resource::ToExpr for ParquetSerDe {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlockSizeBytes", self.block_size_bytes);
-            p.set_opt("Compression", self.compression);
-            p.set_opt("EnableDictionaryCompression", self.enable_dictionary_compression);
-            p.set_opt("MaxPaddingBytes", self.max_padding_bytes);
-            p.set_opt("PageSizeBytes", self.page_size_bytes);
-            p.set_opt("WriterVersion", self.writer_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParquetSerDe;
+        opt {
+            block_size_bytes = "BlockSizeBytes",
+            compression = "Compression",
+            enable_dictionary_compression = "EnableDictionaryCompression",
+            max_padding_bytes = "MaxPaddingBytes",
+            page_size_bytes = "PageSizeBytes",
+            writer_version = "WriterVersion",
         }
     }
 
-    pub(super) static PARQUET_SER_DE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlockSizeBytes", crate::resource::Rule { min: Some(67108864.0), ..crate::resource::Rule::NONE }),
-            ("MaxPaddingBytes", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("PageSizeBytes", crate::resource::Rule { min: Some(65536.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARQUET_SER_DE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockSizeBytes", crate::resource::Rule { min: Some(67108864.0), ..crate::resource::Rule::NONE }),
+        ("MaxPaddingBytes", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("PageSizeBytes", crate::resource::Rule { min: Some(65536.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SchemaConfiguration`.
     #[derive(Clone, Default)]
     pub struct SchemaConfiguration {
         /// CloudFormation property `CatalogId`.
@@ -1577,32 +1404,27 @@ pub mod delivery_stream {
         pub version_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SchemaConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("Region", self.region);
-            p.set_opt("RoleARN", self.role_arn);
-            p.set_opt("TableName", self.table_name);
-            p.set_opt("VersionId", self.version_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaConfiguration;
+        opt {
+            catalog_id = "CatalogId",
+            database_name = "DatabaseName",
+            region = "Region",
+            role_arn = "RoleARN",
+            table_name = "TableName",
+            version_id = "VersionId",
         }
     }
 
-    pub(super) static SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("VersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("VersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DynamicPartitioningConfiguration`.
     #[derive(Clone, Default)]
     pub struct DynamicPartitioningConfiguration {
         /// CloudFormation property `Enabled`.
@@ -1611,45 +1433,35 @@ pub mod delivery_stream {
         pub retry_options: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::RetryOptions>,
     }
 
-    impl crate::resource::ToExpr for DynamicPartitioningConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("RetryOptions", self.retry_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested DynamicPartitioningConfiguration;
+        opt {
+            enabled = "Enabled",
+            retry_options = "RetryOptions",
         }
     }
 
-    pub(super) static DYNAMIC_PARTITIONING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RetryOptions", crate::resource::Rule { shape: Some(&RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DYNAMIC_PARTITIONING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RetryOptions", crate::resource::Rule { shape: Some(&RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RetryOptions`.
     #[derive(Clone, Default)]
     pub struct RetryOptions {
         /// CloudFormation property `DurationInSeconds`.
         pub duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RetryOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInSeconds", self.duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetryOptions;
+        opt {
+            duration_in_seconds = "DurationInSeconds",
         }
     }
 
-    pub(super) static RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpEndpointDestinationConfiguration`.
     #[derive(Clone)]
     pub struct HttpEndpointDestinationConfiguration {
         /// CloudFormation property `BufferingHints`.
@@ -1667,7 +1479,7 @@ pub mod delivery_stream {
         /// CloudFormation property `RoleARN`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `S3BackupMode`.
-        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::HttpEndpointDestinationConfigurationS3BackupMode>>,
+        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::HttpEndpointDestinationS3BackupMode>>,
         /// CloudFormation property `S3Configuration`; required.
         pub s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration,
         /// CloudFormation property `SecretsManagerConfiguration`.
@@ -1693,39 +1505,36 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for HttpEndpointDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BufferingHints", self.buffering_hints);
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set("EndpointConfiguration", self.endpoint_configuration);
-            p.set_opt("ProcessingConfiguration", self.processing_configuration);
-            p.set_opt("RequestConfiguration", self.request_configuration);
-            p.set_opt("RetryOptions", self.retry_options);
-            p.set_opt("RoleARN", self.role_arn);
-            p.set_opt("S3BackupMode", self.s3_backup_mode);
-            p.set("S3Configuration", self.s3_configuration);
-            p.set_opt("SecretsManagerConfiguration", self.secrets_manager_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpEndpointDestinationConfiguration;
+        req {
+            endpoint_configuration = "EndpointConfiguration",
+            s3_configuration = "S3Configuration",
+        }
+        opt {
+            buffering_hints = "BufferingHints",
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            processing_configuration = "ProcessingConfiguration",
+            request_configuration = "RequestConfiguration",
+            retry_options = "RetryOptions",
+            role_arn = "RoleARN",
+            s3_backup_mode = "S3BackupMode",
+            secrets_manager_configuration = "SecretsManagerConfiguration",
         }
     }
 
-    pub(super) static HTTP_ENDPOINT_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BufferingHints", crate::resource::Rule { shape: Some(&BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EndpointConfiguration", crate::resource::Rule { shape: Some(&HTTP_ENDPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RequestConfiguration", crate::resource::Rule { shape: Some(&HTTP_ENDPOINT_REQUEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryOptions", crate::resource::Rule { shape: Some(&RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_ENDPOINT_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BufferingHints", crate::resource::Rule { shape: Some(&BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EndpointConfiguration", crate::resource::Rule { shape: Some(&HTTP_ENDPOINT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RequestConfiguration", crate::resource::Rule { shape: Some(&HTTP_ENDPOINT_REQUEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryOptions", crate::resource::Rule { shape: Some(&RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpEndpointConfiguration`.
     #[derive(Clone)]
     pub struct HttpEndpointConfiguration {
         /// CloudFormation property `AccessKey`.
@@ -1738,7 +1547,6 @@ pub mod delivery_stream {
 
     impl HttpEndpointConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 access_key: ::std::option::Option::None,
@@ -1748,26 +1556,23 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for HttpEndpointConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessKey", self.access_key);
-            p.set_opt("Name", self.name);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpEndpointConfiguration;
+        req {
+            url = "Url",
+        }
+        opt {
+            access_key = "AccessKey",
+            name = "Name",
         }
     }
 
-    pub(super) static HTTP_ENDPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessKey", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^https://")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_ENDPOINT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessKey", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^https://")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpEndpointRequestConfiguration`.
     #[derive(Clone, Default)]
     pub struct HttpEndpointRequestConfiguration {
         /// CloudFormation property `CommonAttributes`.
@@ -1776,23 +1581,18 @@ pub mod delivery_stream {
         pub content_encoding: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::ContentEncoding>>,
     }
 
-    impl crate::resource::ToExpr for HttpEndpointRequestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CommonAttributes", self.common_attributes);
-            p.set_opt("ContentEncoding", self.content_encoding);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpEndpointRequestConfiguration;
+        opt {
+            common_attributes = "CommonAttributes",
+            content_encoding = "ContentEncoding",
         }
     }
 
-    pub(super) static HTTP_ENDPOINT_REQUEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CommonAttributes", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&HTTP_ENDPOINT_COMMON_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_ENDPOINT_REQUEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CommonAttributes", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&HTTP_ENDPOINT_COMMON_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HttpEndpointCommonAttribute`.
     #[derive(Clone)]
     pub struct HttpEndpointCommonAttribute {
         /// CloudFormation property `AttributeName`; required.
@@ -1803,7 +1603,6 @@ pub mod delivery_stream {
 
     impl HttpEndpointCommonAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, attribute_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute_name: attribute_name.into(),
@@ -1812,24 +1611,19 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for HttpEndpointCommonAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttributeName", self.attribute_name);
-            p.set("AttributeValue", self.attribute_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpEndpointCommonAttribute;
+        req {
+            attribute_name = "AttributeName",
+            attribute_value = "AttributeValue",
         }
     }
 
-    pub(super) static HTTP_ENDPOINT_COMMON_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
-            ("AttributeValue", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HTTP_ENDPOINT_COMMON_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+$")), ..crate::resource::Rule::NONE }),
+        ("AttributeValue", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IcebergDestinationConfiguration`.
     #[derive(Clone)]
     pub struct IcebergDestinationConfiguration {
         /// CloudFormation property `AppendOnly`.
@@ -1855,12 +1649,11 @@ pub mod delivery_stream {
         /// CloudFormation property `TableCreationConfiguration`.
         pub table_creation_configuration: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::TableCreationConfiguration>,
         /// CloudFormation property `s3BackupMode`.
-        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::HttpEndpointDestinationConfigurationS3BackupMode>>,
+        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::HttpEndpointDestinationS3BackupMode>>,
     }
 
     impl IcebergDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_configuration: crate::cfn::kinesisfirehose::delivery_stream::CatalogConfiguration, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration) -> Self {
             Self {
                 append_only: ::std::option::Option::None,
@@ -1879,40 +1672,37 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppendOnly", self.append_only);
-            p.set_opt("BufferingHints", self.buffering_hints);
-            p.set("CatalogConfiguration", self.catalog_configuration);
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set_opt("DestinationTableConfigurationList", self.destination_table_configuration_list);
-            p.set_opt("ProcessingConfiguration", self.processing_configuration);
-            p.set_opt("RetryOptions", self.retry_options);
-            p.set("RoleARN", self.role_arn);
-            p.set("S3Configuration", self.s3_configuration);
-            p.set_opt("SchemaEvolutionConfiguration", self.schema_evolution_configuration);
-            p.set_opt("TableCreationConfiguration", self.table_creation_configuration);
-            p.set_opt("s3BackupMode", self.s3_backup_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergDestinationConfiguration;
+        req {
+            catalog_configuration = "CatalogConfiguration",
+            role_arn = "RoleARN",
+            s3_configuration = "S3Configuration",
+        }
+        opt {
+            append_only = "AppendOnly",
+            buffering_hints = "BufferingHints",
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            destination_table_configuration_list = "DestinationTableConfigurationList",
+            processing_configuration = "ProcessingConfiguration",
+            retry_options = "RetryOptions",
+            schema_evolution_configuration = "SchemaEvolutionConfiguration",
+            table_creation_configuration = "TableCreationConfiguration",
+            s3_backup_mode = "s3BackupMode",
         }
     }
 
-    pub(super) static ICEBERG_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BufferingHints", crate::resource::Rule { shape: Some(&BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CatalogConfiguration", crate::resource::Rule { shape: Some(&CATALOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DestinationTableConfigurationList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DESTINATION_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryOptions", crate::resource::Rule { shape: Some(&RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ICEBERG_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BufferingHints", crate::resource::Rule { shape: Some(&BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CatalogConfiguration", crate::resource::Rule { shape: Some(&CATALOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DestinationTableConfigurationList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DESTINATION_TABLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryOptions", crate::resource::Rule { shape: Some(&RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CatalogConfiguration`.
     #[derive(Clone, Default)]
     pub struct CatalogConfiguration {
         /// CloudFormation property `CatalogArn`.
@@ -1921,24 +1711,19 @@ pub mod delivery_stream {
         pub warehouse_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CatalogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogArn", self.catalog_arn);
-            p.set_opt("WarehouseLocation", self.warehouse_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested CatalogConfiguration;
+        opt {
+            catalog_arn = "CatalogArn",
+            warehouse_location = "WarehouseLocation",
         }
     }
 
-    pub(super) static CATALOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("WarehouseLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("s3:\\/\\/.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CATALOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogArn", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("WarehouseLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("s3:\\/\\/.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DestinationTableConfiguration`.
     #[derive(Clone)]
     pub struct DestinationTableConfiguration {
         /// CloudFormation property `DestinationDatabaseName`; required.
@@ -1955,7 +1740,6 @@ pub mod delivery_stream {
 
     impl DestinationTableConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_database_name: destination_database_name.into(),
@@ -1967,52 +1751,44 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for DestinationTableConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationDatabaseName", self.destination_database_name);
-            p.set("DestinationTableName", self.destination_table_name);
-            p.set_opt("PartitionSpec", self.partition_spec);
-            p.set_opt("S3ErrorOutputPrefix", self.s3_error_output_prefix);
-            p.set_opt("UniqueKeys", self.unique_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationTableConfiguration;
+        req {
+            destination_database_name = "DestinationDatabaseName",
+            destination_table_name = "DestinationTableName",
+        }
+        opt {
+            partition_spec = "PartitionSpec",
+            s3_error_output_prefix = "S3ErrorOutputPrefix",
+            unique_keys = "UniqueKeys",
         }
     }
 
-    pub(super) static DESTINATION_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationDatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\_]+$")), ..crate::resource::Rule::NONE }),
-            ("DestinationTableName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\_]+$")), ..crate::resource::Rule::NONE }),
-            ("PartitionSpec", crate::resource::Rule { shape: Some(&PARTITION_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3ErrorOutputPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("UniqueKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_TABLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationDatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\_]+$")), ..crate::resource::Rule::NONE }),
+        ("DestinationTableName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\_]+$")), ..crate::resource::Rule::NONE }),
+        ("PartitionSpec", crate::resource::Rule { shape: Some(&PARTITION_SPEC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3ErrorOutputPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("UniqueKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `PartitionSpec`.
     #[derive(Clone, Default)]
     pub struct PartitionSpec {
         /// CloudFormation property `Identity`.
         pub identity: ::std::option::Option<::std::vec::Vec<crate::cfn::kinesisfirehose::delivery_stream::PartitionField>>,
     }
 
-    impl crate::resource::ToExpr for PartitionSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Identity", self.identity);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionSpec;
+        opt {
+            identity = "Identity",
         }
     }
 
-    pub(super) static PARTITION_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Identity", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PARTITION_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTITION_SPEC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Identity", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PARTITION_FIELD_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PartitionField`.
     #[derive(Clone)]
     pub struct PartitionField {
         /// CloudFormation property `SourceName`; required.
@@ -2021,7 +1797,6 @@ pub mod delivery_stream {
 
     impl PartitionField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 source_name: source_name.into(),
@@ -2029,54 +1804,43 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for PartitionField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceName", self.source_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionField;
+        req {
+            source_name = "SourceName",
         }
     }
 
-    pub(super) static PARTITION_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTITION_FIELD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SchemaEvolutionConfiguration`.
     #[derive(Clone, Default)]
     pub struct SchemaEvolutionConfiguration {
         /// CloudFormation property `Enabled`.
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SchemaEvolutionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaEvolutionConfiguration;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `TableCreationConfiguration`.
     #[derive(Clone, Default)]
     pub struct TableCreationConfiguration {
         /// CloudFormation property `Enabled`.
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for TableCreationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableCreationConfiguration;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `KinesisStreamSourceConfiguration`.
     #[derive(Clone)]
     pub struct KinesisStreamSourceConfiguration {
         /// CloudFormation property `KinesisStreamARN`; required.
@@ -2087,7 +1851,6 @@ pub mod delivery_stream {
 
     impl KinesisStreamSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kinesis_stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kinesis_stream_arn: kinesis_stream_arn.into(),
@@ -2096,24 +1859,19 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisStreamSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KinesisStreamARN", self.kinesis_stream_arn);
-            p.set("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisStreamSourceConfiguration;
+        req {
+            kinesis_stream_arn = "KinesisStreamARN",
+            role_arn = "RoleARN",
         }
     }
 
-    pub(super) static KINESIS_STREAM_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KinesisStreamARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_STREAM_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KinesisStreamARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MSKSourceConfiguration`.
     #[derive(Clone)]
     pub struct MskSourceConfiguration {
         /// CloudFormation property `AuthenticationConfiguration`; required.
@@ -2128,7 +1886,6 @@ pub mod delivery_stream {
 
     impl MskSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authentication_configuration: crate::cfn::kinesisfirehose::delivery_stream::AuthenticationConfiguration, msk_cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, topic_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authentication_configuration,
@@ -2139,27 +1896,24 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for MskSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthenticationConfiguration", self.authentication_configuration);
-            p.set("MSKClusterARN", self.msk_cluster_arn);
-            p.set_opt("ReadFromTimestamp", self.read_from_timestamp);
-            p.set("TopicName", self.topic_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MskSourceConfiguration;
+        req {
+            authentication_configuration = "AuthenticationConfiguration",
+            msk_cluster_arn = "MSKClusterARN",
+            topic_name = "TopicName",
+        }
+        opt {
+            read_from_timestamp = "ReadFromTimestamp",
         }
     }
 
-    pub(super) static MSK_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MSKClusterARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("TopicName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\._\\-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MSK_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MSKClusterARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
+        ("TopicName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9\\._\\-]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AuthenticationConfiguration`.
     #[derive(Clone)]
     pub struct AuthenticationConfiguration {
         /// CloudFormation property `Connectivity`; required.
@@ -2170,7 +1924,6 @@ pub mod delivery_stream {
 
     impl AuthenticationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(connectivity: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::Connectivity>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 connectivity: connectivity.into(),
@@ -2179,23 +1932,18 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for AuthenticationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Connectivity", self.connectivity);
-            p.set("RoleARN", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticationConfiguration;
+        req {
+            connectivity = "Connectivity",
+            role_arn = "RoleARN",
         }
     }
 
-    pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RedshiftDestinationConfiguration`.
     #[derive(Clone)]
     pub struct RedshiftDestinationConfiguration {
         /// CloudFormation property `CloudWatchLoggingOptions`.
@@ -2215,7 +1963,7 @@ pub mod delivery_stream {
         /// CloudFormation property `S3BackupConfiguration`.
         pub s3_backup_configuration: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration>,
         /// CloudFormation property `S3BackupMode`.
-        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::ExtendedS3DestinationConfigurationS3BackupMode>>,
+        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::ExtendedS3DestinationBackupMode>>,
         /// CloudFormation property `S3Configuration`; required.
         pub s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration,
         /// CloudFormation property `SecretsManagerConfiguration`.
@@ -2226,7 +1974,6 @@ pub mod delivery_stream {
 
     impl RedshiftDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_jdbcurl: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, copy_command: crate::cfn::kinesisfirehose::delivery_stream::CopyCommand, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration) -> Self {
             Self {
                 cloud_watch_logging_options: ::std::option::Option::None,
@@ -2245,43 +1992,40 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for RedshiftDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set("ClusterJDBCURL", self.cluster_jdbcurl);
-            p.set("CopyCommand", self.copy_command);
-            p.set_opt("Password", self.password);
-            p.set_opt("ProcessingConfiguration", self.processing_configuration);
-            p.set_opt("RetryOptions", self.retry_options);
-            p.set("RoleARN", self.role_arn);
-            p.set_opt("S3BackupConfiguration", self.s3_backup_configuration);
-            p.set_opt("S3BackupMode", self.s3_backup_mode);
-            p.set("S3Configuration", self.s3_configuration);
-            p.set_opt("SecretsManagerConfiguration", self.secrets_manager_configuration);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftDestinationConfiguration;
+        req {
+            cluster_jdbcurl = "ClusterJDBCURL",
+            copy_command = "CopyCommand",
+            role_arn = "RoleARN",
+            s3_configuration = "S3Configuration",
+        }
+        opt {
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            password = "Password",
+            processing_configuration = "ProcessingConfiguration",
+            retry_options = "RetryOptions",
+            s3_backup_configuration = "S3BackupConfiguration",
+            s3_backup_mode = "S3BackupMode",
+            secrets_manager_configuration = "SecretsManagerConfiguration",
+            username = "Username",
         }
     }
 
-    pub(super) static REDSHIFT_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ClusterJDBCURL", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Unsupported("^jdbc:(redshift|postgresql)://((?!-)[A-Za-z0-9-]{1,63}(?<!-)\\.)+(redshift(-serverless)?)\\.([a-zA-Z0-9\\.\\-]+):\\d{1,5}/[a-zA-Z0-9_$-]+$")), ..crate::resource::Rule::NONE }),
-            ("CopyCommand", crate::resource::Rule { shape: Some(&COPY_COMMAND_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Password", crate::resource::Rule { min_len: Some(6), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryOptions", crate::resource::Rule { shape: Some(&REDSHIFT_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("S3BackupConfiguration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ClusterJDBCURL", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^jdbc:(redshift|postgresql)://((?!-)[A-Za-z0-9-]{1,63}(?<!-)\\.)+(redshift(-serverless)?)\\.([a-zA-Z0-9\\.\\-]+):\\d{1,5}/[a-zA-Z0-9_$-]+$")), ..crate::resource::Rule::NONE }),
+        ("CopyCommand", crate::resource::Rule { shape: Some(&COPY_COMMAND_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Password", crate::resource::Rule { min_len: Some(6), max_len: Some(512), secret: true, ..crate::resource::Rule::NONE }),
+        ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryOptions", crate::resource::Rule { shape: Some(&REDSHIFT_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3BackupConfiguration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Username", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CopyCommand`.
     #[derive(Clone)]
     pub struct CopyCommand {
         /// CloudFormation property `CopyOptions`.
@@ -2294,7 +2038,6 @@ pub mod delivery_stream {
 
     impl CopyCommand {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 copy_options: ::std::option::Option::None,
@@ -2304,48 +2047,40 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for CopyCommand {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CopyOptions", self.copy_options);
-            p.set_opt("DataTableColumns", self.data_table_columns);
-            p.set("DataTableName", self.data_table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CopyCommand;
+        req {
+            data_table_name = "DataTableName",
+        }
+        opt {
+            copy_options = "CopyOptions",
+            data_table_columns = "DataTableColumns",
         }
     }
 
-    pub(super) static COPY_COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CopyOptions", crate::resource::Rule { min_len: Some(0), max_len: Some(204800), ..crate::resource::Rule::NONE }),
-            ("DataTableColumns", crate::resource::Rule { min_len: Some(0), max_len: Some(204800), ..crate::resource::Rule::NONE }),
-            ("DataTableName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COPY_COMMAND_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CopyOptions", crate::resource::Rule { min_len: Some(0), max_len: Some(204800), ..crate::resource::Rule::NONE }),
+        ("DataTableColumns", crate::resource::Rule { min_len: Some(0), max_len: Some(204800), ..crate::resource::Rule::NONE }),
+        ("DataTableName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RedshiftRetryOptions`.
     #[derive(Clone, Default)]
     pub struct RedshiftRetryOptions {
         /// CloudFormation property `DurationInSeconds`.
         pub duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RedshiftRetryOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInSeconds", self.duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftRetryOptions;
+        opt {
+            duration_in_seconds = "DurationInSeconds",
         }
     }
 
-    pub(super) static REDSHIFT_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REDSHIFT_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeDestinationConfiguration`.
     #[derive(Clone)]
     pub struct SnowflakeDestinationConfiguration {
         /// CloudFormation property `AccountUrl`; required.
@@ -2373,7 +2108,7 @@ pub mod delivery_stream {
         /// CloudFormation property `RoleARN`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
         pub role_arn: crate::value::Val<::std::string::String>,
         /// CloudFormation property `S3BackupMode`.
-        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::SnowflakeDestinationConfigurationS3BackupMode>>,
+        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::SnowflakeDestinationS3BackupMode>>,
         /// CloudFormation property `S3Configuration`; required.
         pub s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration,
         /// CloudFormation property `Schema`; required.
@@ -2392,7 +2127,6 @@ pub mod delivery_stream {
 
     impl SnowflakeDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration, schema: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_url: account_url.into(),
@@ -2419,58 +2153,55 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for SnowflakeDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountUrl", self.account_url);
-            p.set_opt("BufferingHints", self.buffering_hints);
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set_opt("ContentColumnName", self.content_column_name);
-            p.set_opt("DataLoadingOption", self.data_loading_option);
-            p.set("Database", self.database);
-            p.set_opt("KeyPassphrase", self.key_passphrase);
-            p.set_opt("MetaDataColumnName", self.meta_data_column_name);
-            p.set_opt("PrivateKey", self.private_key);
-            p.set_opt("ProcessingConfiguration", self.processing_configuration);
-            p.set_opt("RetryOptions", self.retry_options);
-            p.set("RoleARN", self.role_arn);
-            p.set_opt("S3BackupMode", self.s3_backup_mode);
-            p.set("S3Configuration", self.s3_configuration);
-            p.set("Schema", self.schema);
-            p.set_opt("SecretsManagerConfiguration", self.secrets_manager_configuration);
-            p.set_opt("SnowflakeRoleConfiguration", self.snowflake_role_configuration);
-            p.set_opt("SnowflakeVpcConfiguration", self.snowflake_vpc_configuration);
-            p.set("Table", self.table);
-            p.set_opt("User", self.user);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeDestinationConfiguration;
+        req {
+            account_url = "AccountUrl",
+            database = "Database",
+            role_arn = "RoleARN",
+            s3_configuration = "S3Configuration",
+            schema = "Schema",
+            table = "Table",
+        }
+        opt {
+            buffering_hints = "BufferingHints",
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            content_column_name = "ContentColumnName",
+            data_loading_option = "DataLoadingOption",
+            key_passphrase = "KeyPassphrase",
+            meta_data_column_name = "MetaDataColumnName",
+            private_key = "PrivateKey",
+            processing_configuration = "ProcessingConfiguration",
+            retry_options = "RetryOptions",
+            s3_backup_mode = "S3BackupMode",
+            secrets_manager_configuration = "SecretsManagerConfiguration",
+            snowflake_role_configuration = "SnowflakeRoleConfiguration",
+            snowflake_vpc_configuration = "SnowflakeVpcConfiguration",
+            user = "User",
         }
     }
 
-    pub(super) static SNOWFLAKE_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountUrl", crate::resource::Rule { min_len: Some(24), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".+?\\.snowflakecomputing\\.com")), ..crate::resource::Rule::NONE }),
-            ("BufferingHints", crate::resource::Rule { shape: Some(&SNOWFLAKE_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ContentColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("KeyPassphrase", crate::resource::Rule { min_len: Some(7), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("MetaDataColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("PrivateKey", crate::resource::Rule { min_len: Some(256), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A-Za-z0-9+\\/]{3}=)?$")), ..crate::resource::Rule::NONE }),
-            ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryOptions", crate::resource::Rule { shape: Some(&SNOWFLAKE_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Schema", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SnowflakeRoleConfiguration", crate::resource::Rule { shape: Some(&SNOWFLAKE_ROLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SnowflakeVpcConfiguration", crate::resource::Rule { shape: Some(&SNOWFLAKE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Table", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("User", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountUrl", crate::resource::Rule { min_len: Some(24), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".+?\\.snowflakecomputing\\.com")), ..crate::resource::Rule::NONE }),
+        ("BufferingHints", crate::resource::Rule { shape: Some(&SNOWFLAKE_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ContentColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("KeyPassphrase", crate::resource::Rule { min_len: Some(7), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("MetaDataColumnName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("PrivateKey", crate::resource::Rule { min_len: Some(256), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex("^(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A-Za-z0-9+\\/]{3}=)?$")), ..crate::resource::Rule::NONE }),
+        ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryOptions", crate::resource::Rule { shape: Some(&SNOWFLAKE_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RoleARN", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("arn:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Schema", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SnowflakeRoleConfiguration", crate::resource::Rule { shape: Some(&SNOWFLAKE_ROLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SnowflakeVpcConfiguration", crate::resource::Rule { shape: Some(&SNOWFLAKE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Table", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("User", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeBufferingHints`.
     #[derive(Clone, Default)]
     pub struct SnowflakeBufferingHints {
         /// CloudFormation property `IntervalInSeconds`.
@@ -2479,46 +2210,36 @@ pub mod delivery_stream {
         pub size_in_m_bs: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SnowflakeBufferingHints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IntervalInSeconds", self.interval_in_seconds);
-            p.set_opt("SizeInMBs", self.size_in_m_bs);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeBufferingHints;
+        opt {
+            interval_in_seconds = "IntervalInSeconds",
+            size_in_m_bs = "SizeInMBs",
         }
     }
 
-    pub(super) static SNOWFLAKE_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeRetryOptions`.
     #[derive(Clone, Default)]
     pub struct SnowflakeRetryOptions {
         /// CloudFormation property `DurationInSeconds`.
         pub duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SnowflakeRetryOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInSeconds", self.duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeRetryOptions;
+        opt {
+            duration_in_seconds = "DurationInSeconds",
         }
     }
 
-    pub(super) static SNOWFLAKE_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeRoleConfiguration`.
     #[derive(Clone, Default)]
     pub struct SnowflakeRoleConfiguration {
         /// CloudFormation property `Enabled`.
@@ -2527,23 +2248,18 @@ pub mod delivery_stream {
         pub snowflake_role: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SnowflakeRoleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("SnowflakeRole", self.snowflake_role);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeRoleConfiguration;
+        opt {
+            enabled = "Enabled",
+            snowflake_role = "SnowflakeRole",
         }
     }
 
-    pub(super) static SNOWFLAKE_ROLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SnowflakeRole", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_ROLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SnowflakeRole", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnowflakeVpcConfiguration`.
     #[derive(Clone)]
     pub struct SnowflakeVpcConfiguration {
         /// CloudFormation property `PrivateLinkVpceId`; required.
@@ -2552,7 +2268,6 @@ pub mod delivery_stream {
 
     impl SnowflakeVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(private_link_vpce_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 private_link_vpce_id: private_link_vpce_id.into(),
@@ -2560,22 +2275,17 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for SnowflakeVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PrivateLinkVpceId", self.private_link_vpce_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnowflakeVpcConfiguration;
+        req {
+            private_link_vpce_id = "PrivateLinkVpceId",
         }
     }
 
-    pub(super) static SNOWFLAKE_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrivateLinkVpceId", crate::resource::Rule { min_len: Some(47), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SNOWFLAKE_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrivateLinkVpceId", crate::resource::Rule { min_len: Some(47), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SplunkDestinationConfiguration`.
     #[derive(Clone)]
     pub struct SplunkDestinationConfiguration {
         /// CloudFormation property `BufferingHints`.
@@ -2595,7 +2305,7 @@ pub mod delivery_stream {
         /// CloudFormation property `RetryOptions`.
         pub retry_options: ::std::option::Option<crate::cfn::kinesisfirehose::delivery_stream::SplunkRetryOptions>,
         /// CloudFormation property `S3BackupMode`.
-        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::SplunkDestinationConfigurationS3BackupMode>>,
+        pub s3_backup_mode: ::std::option::Option<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::SplunkDestinationS3BackupMode>>,
         /// CloudFormation property `S3Configuration`; required.
         pub s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration,
         /// CloudFormation property `SecretsManagerConfiguration`.
@@ -2604,7 +2314,6 @@ pub mod delivery_stream {
 
     impl SplunkDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hec_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, hec_endpoint_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::kinesisfirehose::delivery_stream::HecEndpointType>>, s3_configuration: crate::cfn::kinesisfirehose::delivery_stream::S3DestinationConfiguration) -> Self {
             Self {
                 buffering_hints: ::std::option::Option::None,
@@ -2622,40 +2331,37 @@ pub mod delivery_stream {
         }
     }
 
-    impl crate::resource::ToExpr for SplunkDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BufferingHints", self.buffering_hints);
-            p.set_opt("CloudWatchLoggingOptions", self.cloud_watch_logging_options);
-            p.set_opt("HECAcknowledgmentTimeoutInSeconds", self.hec_acknowledgment_timeout_in_seconds);
-            p.set("HECEndpoint", self.hec_endpoint);
-            p.set("HECEndpointType", self.hec_endpoint_type);
-            p.set_opt("HECToken", self.hec_token);
-            p.set_opt("ProcessingConfiguration", self.processing_configuration);
-            p.set_opt("RetryOptions", self.retry_options);
-            p.set_opt("S3BackupMode", self.s3_backup_mode);
-            p.set("S3Configuration", self.s3_configuration);
-            p.set_opt("SecretsManagerConfiguration", self.secrets_manager_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SplunkDestinationConfiguration;
+        req {
+            hec_endpoint = "HECEndpoint",
+            hec_endpoint_type = "HECEndpointType",
+            s3_configuration = "S3Configuration",
+        }
+        opt {
+            buffering_hints = "BufferingHints",
+            cloud_watch_logging_options = "CloudWatchLoggingOptions",
+            hec_acknowledgment_timeout_in_seconds = "HECAcknowledgmentTimeoutInSeconds",
+            hec_token = "HECToken",
+            processing_configuration = "ProcessingConfiguration",
+            retry_options = "RetryOptions",
+            s3_backup_mode = "S3BackupMode",
+            secrets_manager_configuration = "SecretsManagerConfiguration",
         }
     }
 
-    pub(super) static SPLUNK_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BufferingHints", crate::resource::Rule { shape: Some(&SPLUNK_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HECAcknowledgmentTimeoutInSeconds", crate::resource::Rule { min: Some(180.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
-            ("HECEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("HECToken", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetryOptions", crate::resource::Rule { shape: Some(&SPLUNK_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPLUNK_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BufferingHints", crate::resource::Rule { shape: Some(&SPLUNK_BUFFERING_HINTS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLoggingOptions", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HECAcknowledgmentTimeoutInSeconds", crate::resource::Rule { min: Some(180.0), max: Some(600.0), ..crate::resource::Rule::NONE }),
+        ("HECEndpoint", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("HECToken", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("ProcessingConfiguration", crate::resource::Rule { shape: Some(&PROCESSING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetryOptions", crate::resource::Rule { shape: Some(&SPLUNK_RETRY_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecretsManagerConfiguration", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SplunkBufferingHints`.
     #[derive(Clone, Default)]
     pub struct SplunkBufferingHints {
         /// CloudFormation property `IntervalInSeconds`.
@@ -2664,54 +2370,42 @@ pub mod delivery_stream {
         pub size_in_m_bs: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SplunkBufferingHints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IntervalInSeconds", self.interval_in_seconds);
-            p.set_opt("SizeInMBs", self.size_in_m_bs);
-            p.into_expr()
+    crate::resource::props! {
+        nested SplunkBufferingHints;
+        opt {
+            interval_in_seconds = "IntervalInSeconds",
+            size_in_m_bs = "SizeInMBs",
         }
     }
 
-    pub(super) static SPLUNK_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-            ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPLUNK_BUFFERING_HINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntervalInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+        ("SizeInMBs", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SplunkRetryOptions`.
     #[derive(Clone, Default)]
     pub struct SplunkRetryOptions {
         /// CloudFormation property `DurationInSeconds`.
         pub duration_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SplunkRetryOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationInSeconds", self.duration_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested SplunkRetryOptions;
+        opt {
+            duration_in_seconds = "DurationInSeconds",
         }
     }
 
-    pub(super) static SPLUNK_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPLUNK_RETRY_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DurationInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(7200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG66_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG66_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ParameterName`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParameterName {
         /// `BufferIntervalInSeconds`
         BufferIntervalInSeconds,
@@ -2737,27 +2431,9 @@ pub mod delivery_stream {
         SubRecordType,
     }
 
-    impl crate::value::CfnEnum for ParameterName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BufferIntervalInSeconds => "BufferIntervalInSeconds",
-                Self::BufferSizeInMBs => "BufferSizeInMBs",
-                Self::CompressionFormat => "CompressionFormat",
-                Self::DataMessageExtraction => "DataMessageExtraction",
-                Self::Delimiter => "Delimiter",
-                Self::JsonParsingEngine => "JsonParsingEngine",
-                Self::LambdaArn => "LambdaArn",
-                Self::MetadataExtractionQuery => "MetadataExtractionQuery",
-                Self::NumberOfRetries => "NumberOfRetries",
-                Self::RoleArn => "RoleArn",
-                Self::SubRecordType => "SubRecordType",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ParameterName, ["BufferIntervalInSeconds", "BufferSizeInMBs", "CompressionFormat", "DataMessageExtraction", "Delimiter", "JsonParsingEngine", "LambdaArn", "MetadataExtractionQuery", "NumberOfRetries", "RoleArn", "SubRecordType"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `RecordDeAggregation`
         RecordDeAggregation,
@@ -2773,22 +2449,9 @@ pub mod delivery_stream {
         AppendDelimiterToRecord,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RecordDeAggregation => "RecordDeAggregation",
-                Self::Decompression => "Decompression",
-                Self::CloudWatchLogProcessing => "CloudWatchLogProcessing",
-                Self::Lambda => "Lambda",
-                Self::MetadataExtraction => "MetadataExtraction",
-                Self::AppendDelimiterToRecord => "AppendDelimiterToRecord",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["RecordDeAggregation", "Decompression", "CloudWatchLogProcessing", "Lambda", "MetadataExtraction", "AppendDelimiterToRecord"]);
 
-    /// Allowed values of `S3BackupMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3BackupMode {
         /// `FailedDocumentsOnly`
         FailedDocumentsOnly,
@@ -2796,18 +2459,9 @@ pub mod delivery_stream {
         AllDocuments,
     }
 
-    impl crate::value::CfnEnum for S3BackupMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FailedDocumentsOnly => "FailedDocumentsOnly",
-                Self::AllDocuments => "AllDocuments",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3BackupMode, ["FailedDocumentsOnly", "AllDocuments"]);
 
-    /// Allowed values of `CompressionFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionFormat {
         /// `UNCOMPRESSED`
         Uncompressed,
@@ -2821,37 +2475,17 @@ pub mod delivery_stream {
         HadoopSnappy,
     }
 
-    impl crate::value::CfnEnum for CompressionFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Uncompressed => "UNCOMPRESSED",
-                Self::Gzip => "GZIP",
-                Self::Zip => "ZIP",
-                Self::Snappy => "Snappy",
-                Self::HadoopSnappy => "HADOOP_SNAPPY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CompressionFormat, ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"]);
 
-    /// Allowed values of `NoEncryptionConfig`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NoEncryptionConfig {
         /// `NoEncryption`
         NoEncryption,
     }
 
-    impl crate::value::CfnEnum for NoEncryptionConfig {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoEncryption => "NoEncryption",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NoEncryptionConfig, ["NoEncryption"]);
 
-    /// Allowed values of `DefaultDocumentIdFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultDocumentIdFormat {
         /// `FIREHOSE_DEFAULT`
         FirehoseDefault,
@@ -2859,18 +2493,9 @@ pub mod delivery_stream {
         NoDocumentId,
     }
 
-    impl crate::value::CfnEnum for DefaultDocumentIdFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FirehoseDefault => "FIREHOSE_DEFAULT",
-                Self::NoDocumentId => "NO_DOCUMENT_ID",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultDocumentIdFormat, ["FIREHOSE_DEFAULT", "NO_DOCUMENT_ID"]);
 
-    /// Allowed values of `IndexRotationPeriod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IndexRotationPeriod {
         /// `NoRotation`
         NoRotation,
@@ -2884,21 +2509,9 @@ pub mod delivery_stream {
         OneMonth,
     }
 
-    impl crate::value::CfnEnum for IndexRotationPeriod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoRotation => "NoRotation",
-                Self::OneHour => "OneHour",
-                Self::OneDay => "OneDay",
-                Self::OneWeek => "OneWeek",
-                Self::OneMonth => "OneMonth",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IndexRotationPeriod, ["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"]);
 
-    /// Allowed values of `SSLMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SslMode {
         /// `Disabled`
         Disabled,
@@ -2906,37 +2519,19 @@ pub mod delivery_stream {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for SslMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "Disabled",
-                Self::Enabled => "Enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SslMode, ["Disabled", "Enabled"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DatabaseSourceConfigurationType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum DatabaseSourceType {
         /// `MySQL`
         MySql,
         /// `PostgreSQL`
         PostgreSql,
     }
 
-    impl crate::value::CfnEnum for DatabaseSourceConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MySql => "MySQL",
-                Self::PostgreSql => "PostgreSQL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatabaseSourceType, ["MySQL", "PostgreSQL"]);
 
-    /// Allowed values of `KeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `AWS_OWNED_CMK`
         AwsOwnedCmk,
@@ -2944,18 +2539,9 @@ pub mod delivery_stream {
         CustomerManagedCmk,
     }
 
-    impl crate::value::CfnEnum for KeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsOwnedCmk => "AWS_OWNED_CMK",
-                Self::CustomerManagedCmk => "CUSTOMER_MANAGED_CMK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyType, ["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"]);
 
-    /// Allowed values of `DeliveryStreamType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeliveryStreamType {
         /// `DatabaseAsSource`
         DatabaseAsSource,
@@ -2967,20 +2553,9 @@ pub mod delivery_stream {
         MskAsSource,
     }
 
-    impl crate::value::CfnEnum for DeliveryStreamType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DatabaseAsSource => "DatabaseAsSource",
-                Self::DirectPut => "DirectPut",
-                Self::KinesisStreamAsSource => "KinesisStreamAsSource",
-                Self::MskAsSource => "MSKAsSource",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeliveryStreamType, ["DatabaseAsSource", "DirectPut", "KinesisStreamAsSource", "MSKAsSource"]);
 
-    /// Allowed values of `Compression`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Compression {
         /// `NONE`
         None,
@@ -2990,19 +2565,9 @@ pub mod delivery_stream {
         Zlib,
     }
 
-    impl crate::value::CfnEnum for Compression {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Snappy => "SNAPPY",
-                Self::Zlib => "ZLIB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Compression, ["NONE", "SNAPPY", "ZLIB"]);
 
-    /// Allowed values of `FormatVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FormatVersion {
         /// `V0_11`
         V011,
@@ -3010,18 +2575,9 @@ pub mod delivery_stream {
         V012,
     }
 
-    impl crate::value::CfnEnum for FormatVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V011 => "V0_11",
-                Self::V012 => "V0_12",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FormatVersion, ["V0_11", "V0_12"]);
 
-    /// Allowed values of `Compression`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParquetSerDeCompression {
         /// `GZIP`
         Gzip,
@@ -3031,19 +2587,9 @@ pub mod delivery_stream {
         Uncompressed,
     }
 
-    impl crate::value::CfnEnum for ParquetSerDeCompression {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gzip => "GZIP",
-                Self::Snappy => "SNAPPY",
-                Self::Uncompressed => "UNCOMPRESSED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ParquetSerDeCompression, ["GZIP", "SNAPPY", "UNCOMPRESSED"]);
 
-    /// Allowed values of `WriterVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WriterVersion {
         /// `V1`
         V1,
@@ -3051,37 +2597,19 @@ pub mod delivery_stream {
         V2,
     }
 
-    impl crate::value::CfnEnum for WriterVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V1 => "V1",
-                Self::V2 => "V2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WriterVersion, ["V1", "V2"]);
 
-    /// Allowed values of `S3BackupMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ExtendedS3DestinationConfigurationS3BackupMode {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum ExtendedS3DestinationBackupMode {
         /// `Disabled`
         Disabled,
         /// `Enabled`
         Enabled,
     }
 
-    impl crate::value::CfnEnum for ExtendedS3DestinationConfigurationS3BackupMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "Disabled",
-                Self::Enabled => "Enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExtendedS3DestinationBackupMode, ["Disabled", "Enabled"]);
 
-    /// Allowed values of `ContentEncoding`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentEncoding {
         /// `NONE`
         None,
@@ -3089,37 +2617,19 @@ pub mod delivery_stream {
         Gzip,
     }
 
-    impl crate::value::CfnEnum for ContentEncoding {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Gzip => "GZIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentEncoding, ["NONE", "GZIP"]);
 
-    /// Allowed values of `S3BackupMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum HttpEndpointDestinationConfigurationS3BackupMode {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum HttpEndpointDestinationS3BackupMode {
         /// `AllData`
         AllData,
         /// `FailedDataOnly`
         FailedDataOnly,
     }
 
-    impl crate::value::CfnEnum for HttpEndpointDestinationConfigurationS3BackupMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllData => "AllData",
-                Self::FailedDataOnly => "FailedDataOnly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpEndpointDestinationS3BackupMode, ["AllData", "FailedDataOnly"]);
 
-    /// Allowed values of `Connectivity`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Connectivity {
         /// `PUBLIC`
         Public,
@@ -3127,18 +2637,9 @@ pub mod delivery_stream {
         Private,
     }
 
-    impl crate::value::CfnEnum for Connectivity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-                Self::Private => "PRIVATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Connectivity, ["PUBLIC", "PRIVATE"]);
 
-    /// Allowed values of `DataLoadingOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataLoadingOption {
         /// `JSON_MAPPING`
         JsonMapping,
@@ -3148,38 +2649,19 @@ pub mod delivery_stream {
         VariantContentAndMetadataMapping,
     }
 
-    impl crate::value::CfnEnum for DataLoadingOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::JsonMapping => "JSON_MAPPING",
-                Self::VariantContentMapping => "VARIANT_CONTENT_MAPPING",
-                Self::VariantContentAndMetadataMapping => "VARIANT_CONTENT_AND_METADATA_MAPPING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataLoadingOption, ["JSON_MAPPING", "VARIANT_CONTENT_MAPPING", "VARIANT_CONTENT_AND_METADATA_MAPPING"]);
 
-    /// Allowed values of `S3BackupMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SnowflakeDestinationConfigurationS3BackupMode {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SnowflakeDestinationS3BackupMode {
         /// `FailedDataOnly`
         FailedDataOnly,
         /// `AllData`
         AllData,
     }
 
-    impl crate::value::CfnEnum for SnowflakeDestinationConfigurationS3BackupMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FailedDataOnly => "FailedDataOnly",
-                Self::AllData => "AllData",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SnowflakeDestinationS3BackupMode, ["FailedDataOnly", "AllData"]);
 
-    /// Allowed values of `HECEndpointType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HecEndpointType {
         /// `Raw`
         Raw,
@@ -3187,32 +2669,15 @@ pub mod delivery_stream {
         Event,
     }
 
-    impl crate::value::CfnEnum for HecEndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Raw => "Raw",
-                Self::Event => "Event",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HecEndpointType, ["Raw", "Event"]);
 
-    /// Allowed values of `S3BackupMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SplunkDestinationConfigurationS3BackupMode {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SplunkDestinationS3BackupMode {
         /// `AllEvents`
         AllEvents,
         /// `FailedEventsOnly`
         FailedEventsOnly,
     }
 
-    impl crate::value::CfnEnum for SplunkDestinationConfigurationS3BackupMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllEvents => "AllEvents",
-                Self::FailedEventsOnly => "FailedEventsOnly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SplunkDestinationS3BackupMode, ["AllEvents", "FailedEventsOnly"]);
 }

@@ -27,65 +27,46 @@ pub struct SignalingChannel {
     pub type_: ::std::option::Option<crate::value::Val<crate::cfn::kinesisvideo::signaling_channel::Type>>,
 }
 
-impl crate::resource::Resource for SignalingChannel {
-    const TYPE: &'static str = "AWS::KinesisVideo::SignalingChannel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIGNALING_CHANNEL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MessageTtlSeconds", self.message_ttl_seconds);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p
+crate::resource::props! {
+    resource SignalingChannel = "AWS::KinesisVideo::SignalingChannel", shape: Some(&SIGNALING_CHANNEL_SHAPE);
+    opt {
+        message_ttl_seconds = "MessageTtlSeconds",
+        name = "Name",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static SIGNALING_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MessageTtlSeconds", crate::resource::Rule { min: Some(5.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::signaling_channel::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIGNALING_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MessageTtlSeconds", crate::resource::Rule { min: Some(5.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::signaling_channel::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SignalingChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SignalingChannel> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod signaling_channel {
     //! Nested property types and enums of [`SignalingChannel`](super::SignalingChannel).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the Kinesis Video Signaling Channel to create. Currently, SINGLE_MASTER is the only supported channel type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SINGLE_MASTER`
         SingleMaster,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleMaster => "SINGLE_MASTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SINGLE_MASTER"]);
 }
 
 /// Resource Type Definition for AWS::KinesisVideo::Stream
@@ -123,43 +104,33 @@ pub struct Stream {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Stream {
-    const TYPE: &'static str = "AWS::KinesisVideo::Stream";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STREAM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataRetentionInHours", self.data_retention_in_hours);
-        p.set_opt("DeviceName", self.device_name);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("MediaType", self.media_type);
-        p.set_opt("Name", self.name);
-        p.set_opt("StreamStorageConfiguration", self.stream_storage_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Stream = "AWS::KinesisVideo::Stream", shape: Some(&STREAM_SHAPE);
+    opt {
+        data_retention_in_hours = "DataRetentionInHours",
+        device_name = "DeviceName",
+        kms_key_id = "KmsKeyId",
+        media_type = "MediaType",
+        name = "Name",
+        stream_storage_configuration = "StreamStorageConfiguration",
+        tags = "Tags",
     }
 }
 
-static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataRetentionInHours", crate::resource::Rule { min: Some(0.0), max: Some(87600.0), ..crate::resource::Rule::NONE }),
-        ("DeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.-]+")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".+")), ..crate::resource::Rule::NONE }),
-        ("MediaType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w\\-\\.\\+]+/[\\w\\-\\.\\+]+(,[\\w\\-\\.\\+]+/[\\w\\-\\.\\+]+)*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stream::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataRetentionInHours", crate::resource::Rule { min: Some(0.0), max: Some(87600.0), ..crate::resource::Rule::NONE }),
+    ("DeviceName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.-]+")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex(".+")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MediaType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\w\\-\\.\\+]+/[\\w\\-\\.\\+]+(,[\\w\\-\\.\\+]+/[\\w\\-\\.\\+]+)*")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stream::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Stream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Stream> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -175,24 +146,20 @@ pub mod stream {
         pub default_storage_tier: ::std::option::Option<crate::value::Val<crate::cfn::kinesisvideo::stream::DefaultStorageTier>>,
     }
 
-    impl crate::resource::ToExpr for StreamStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultStorageTier", self.default_storage_tier);
-            p.into_expr()
+    crate::resource::props! {
+        nested StreamStorageConfiguration;
+        opt {
+            default_storage_tier = "DefaultStorageTier",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The storage tier for the Kinesis Video Stream. Determines the storage class used for stream data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultStorageTier {
         /// `HOT`
         Hot,
@@ -200,13 +167,5 @@ pub mod stream {
         Warm,
     }
 
-    impl crate::value::CfnEnum for DefaultStorageTier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hot => "HOT",
-                Self::Warm => "WARM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultStorageTier, ["HOT", "WARM"]);
 }

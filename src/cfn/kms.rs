@@ -41,7 +41,6 @@ pub struct Alias {
 
 impl Alias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(alias_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             alias_name: alias_name.into(),
@@ -50,27 +49,18 @@ impl Alias {
     }
 }
 
-impl crate::resource::Resource for Alias {
-    const TYPE: &'static str = "AWS::KMS::Alias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ALIAS_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AliasName", self.alias_name);
-        p.set("TargetKeyId", self.target_key_id);
-        p
+crate::resource::props! {
+    resource Alias = "AWS::KMS::Alias", shape: Some(&ALIAS_SHAPE);
+    req {
+        alias_name = "AliasName",
+        target_key_id = "TargetKeyId",
     }
 }
 
-static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(alias/)[a-zA-Z0-9:/_-]+$")), ..crate::resource::Rule::NONE }),
-        ("TargetKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(alias/)[a-zA-Z0-9:/_-]+$")), formats: &[crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("TargetKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// The ``AWS::KMS::Key`` resource specifies an [KMS key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys) in KMSlong. You can use this resource to create symmetric encryption KMS keys, asymmetric KMS keys for encryption or signing, and symmetric HMAC KMS keys. You can use ``AWS::KMS::Key`` to create [multi-Region primary keys](https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html#mrk-primary-key) of all supported types. To replicate a multi-Region key, use the ``AWS::KMS::ReplicaKey`` resource.
 /// If you change the value of the ``KeySpec``, ``KeyUsage``, ``Origin``, or ``MultiRegion`` properties of an existing KMS key, the update request fails, regardless of the value of the [UpdateReplacePolicy attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html). This prevents you from accidentally deleting a KMS key by changing any of its immutable property values.
@@ -220,63 +210,48 @@ pub struct Key {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Key {
-    const TYPE: &'static str = "AWS::KMS::Key";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KEY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BypassPolicyLockoutSafetyCheck", self.bypass_policy_lockout_safety_check);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnableKeyRotation", self.enable_key_rotation);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("KeyPolicy", self.key_policy);
-        p.set_opt("KeySpec", self.key_spec);
-        p.set_opt("KeyUsage", self.key_usage);
-        p.set_opt("MultiRegion", self.multi_region);
-        p.set_opt("Origin", self.origin);
-        p.set_opt("PendingWindowInDays", self.pending_window_in_days);
-        p.set_opt("RotationPeriodInDays", self.rotation_period_in_days);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Key = "AWS::KMS::Key", shape: Some(&KEY_SHAPE);
+    opt {
+        bypass_policy_lockout_safety_check = "BypassPolicyLockoutSafetyCheck",
+        description = "Description",
+        enable_key_rotation = "EnableKeyRotation",
+        enabled = "Enabled",
+        key_policy = "KeyPolicy",
+        key_spec = "KeySpec",
+        key_usage = "KeyUsage",
+        multi_region = "MultiRegion",
+        origin = "Origin",
+        pending_window_in_days = "PendingWindowInDays",
+        rotation_period_in_days = "RotationPeriodInDays",
+        tags = "Tags",
     }
 }
 
-static KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
-        ("PendingWindowInDays", crate::resource::Rule { min: Some(7.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
-        ("RotationPeriodInDays", crate::resource::Rule { min: Some(90.0), max: Some(2560.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::key::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
+    ("PendingWindowInDays", crate::resource::Rule { min: Some(7.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
+    ("RotationPeriodInDays", crate::resource::Rule { min: Some(90.0), max: Some(2560.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::key::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Key`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Key> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `KeyId`.
-    #[inline]
-    pub fn attr_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `KeyId`.
+        attr_key_id: ::std::string::String = "KeyId",
     }
 }
 
 pub mod key {
     //! Nested property types and enums of [`Key`](super::Key).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the type of KMS key to create. The default value, ``SYMMETRIC_DEFAULT``, creates a KMS key with a 256-bit symmetric key for encryption and decryption. In China Regions, ``SYMMETRIC_DEFAULT`` creates a 128-bit symmetric key that uses SM4 encryption. You can't change the ``KeySpec`` value after the KMS key is created. For help choosing a key spec for your KMS key, see [Choosing a KMS key type](https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose.html) in the *Developer Guide*.
     /// The ``KeySpec`` property determines the type of key material in the KMS key and the algorithms that the KMS key supports. To further restrict the algorithms that can be used with the KMS key, use a condition key in its key policy or IAM policy. For more information, see [condition keys](https://docs.aws.amazon.com/kms/latest/developerguide/policy-conditions.html#conditions-kms) in the *Developer Guide*.
@@ -314,7 +289,7 @@ pub mod key {
     ///
     /// +  SM2 key pairs (encryption and decryption *or* signing and verification *or* deriving shared secrets)
     /// +  ``SM2`` (China Regions only)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeySpec {
         /// `SYMMETRIC_DEFAULT`
         SymmetricDefault,
@@ -352,30 +327,7 @@ pub mod key {
         EccNistEdwards25519,
     }
 
-    impl crate::value::CfnEnum for KeySpec {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SymmetricDefault => "SYMMETRIC_DEFAULT",
-                Self::Rsa2048 => "RSA_2048",
-                Self::Rsa3072 => "RSA_3072",
-                Self::Rsa4096 => "RSA_4096",
-                Self::EccNistP256 => "ECC_NIST_P256",
-                Self::EccNistP384 => "ECC_NIST_P384",
-                Self::EccNistP521 => "ECC_NIST_P521",
-                Self::EccSecgP256k1 => "ECC_SECG_P256K1",
-                Self::Hmac224 => "HMAC_224",
-                Self::Hmac256 => "HMAC_256",
-                Self::Hmac384 => "HMAC_384",
-                Self::Hmac512 => "HMAC_512",
-                Self::Sm2 => "SM2",
-                Self::MlDsa44 => "ML_DSA_44",
-                Self::MlDsa65 => "ML_DSA_65",
-                Self::MlDsa87 => "ML_DSA_87",
-                Self::EccNistEdwards25519 => "ECC_NIST_EDWARDS25519",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeySpec, ["SYMMETRIC_DEFAULT", "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519"]);
 
     /// Determines the [cryptographic operations](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#cryptographic-operations) for which you can use the KMS key. The default value is ``ENCRYPT_DECRYPT``. This property is required for asymmetric KMS keys and HMAC KMS keys. You can't change the ``KeyUsage`` value after the KMS key is created.
     /// If you change the value of the ``KeyUsage`` property on an existing KMS key, the update request fails, regardless of the value of the [UpdateReplacePolicy attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html). This prevents you from accidentally deleting a KMS key by changing an immutable property value.
@@ -387,7 +339,7 @@ pub mod key {
     /// +  For asymmetric KMS keys with ``ECC_SECG_P256K1`` key pairs, specify ``SIGN_VERIFY``.
     /// +  For asymmetric KMS keys with ML-DSA key pairs, specify ``SIGN_VERIFY``.
     /// +  For asymmetric KMS keys with SM2 key pairs (China Regions only), specify ``ENCRYPT_DECRYPT``, ``SIGN_VERIFY``, or ``KEY_AGREEMENT``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyUsage {
         /// `ENCRYPT_DECRYPT`
         EncryptDecrypt,
@@ -399,24 +351,14 @@ pub mod key {
         KeyAgreement,
     }
 
-    impl crate::value::CfnEnum for KeyUsage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EncryptDecrypt => "ENCRYPT_DECRYPT",
-                Self::SignVerify => "SIGN_VERIFY",
-                Self::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
-                Self::KeyAgreement => "KEY_AGREEMENT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyUsage, ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"]);
 
     /// The source of the key material for the KMS key. You cannot change the origin after you create the KMS key. The default is ``AWS_KMS``, which means that KMS creates the key material.
     /// To [create a KMS key with no key material](https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-create-cmk.html) (for imported key material), set this value to ``EXTERNAL``. For more information about importing key material into KMS, see [Importing Key Material](https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys.html) in the *Developer Guide*.
     /// You can ignore ``ENABLED`` when Origin is ``EXTERNAL``. When a KMS key with Origin ``EXTERNAL`` is created, the key state is ``PENDING_IMPORT`` and ``ENABLED`` is ``false``. After you import the key material, ``ENABLED`` updated to ``true``. The KMS key can then be used for Cryptographic Operations.
     /// +  CFN doesn't support creating an ``Origin`` parameter of the ``AWS_CLOUDHSM`` or ``EXTERNAL_KEY_STORE`` values.
     /// +  ``EXTERNAL`` is not supported for ML-DSA keys.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Origin {
         /// `AWS_KMS`
         AwsKms,
@@ -424,15 +366,7 @@ pub mod key {
         External,
     }
 
-    impl crate::value::CfnEnum for Origin {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsKms => "AWS_KMS",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Origin, ["AWS_KMS", "EXTERNAL"]);
 }
 
 /// The AWS::KMS::ReplicaKey resource specifies a multi-region replica AWS KMS key in AWS Key Management Service (AWS KMS).
@@ -468,7 +402,6 @@ pub struct ReplicaKey {
 
 impl ReplicaKey {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(key_policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, primary_key_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -481,55 +414,33 @@ impl ReplicaKey {
     }
 }
 
-impl crate::resource::Resource for ReplicaKey {
-    const TYPE: &'static str = "AWS::KMS::ReplicaKey";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPLICA_KEY_SHAPE)
+crate::resource::props! {
+    resource ReplicaKey = "AWS::KMS::ReplicaKey", shape: Some(&REPLICA_KEY_SHAPE);
+    req {
+        key_policy = "KeyPolicy",
+        primary_key_arn = "PrimaryKeyArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Enabled", self.enabled);
-        p.set("KeyPolicy", self.key_policy);
-        p.set_opt("PendingWindowInDays", self.pending_window_in_days);
-        p.set("PrimaryKeyArn", self.primary_key_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        enabled = "Enabled",
+        pending_window_in_days = "PendingWindowInDays",
+        tags = "Tags",
     }
 }
 
-static REPLICA_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
-        ("PendingWindowInDays", crate::resource::Rule { min: Some(7.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
-        ("PrimaryKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::replica_key::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPLICA_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
+    ("PendingWindowInDays", crate::resource::Rule { min: Some(7.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
+    ("PrimaryKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReplicaKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReplicaKey> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `KeyId`.
+        attr_key_id: ::std::string::String = "KeyId",
     }
-    /// `Fn::GetAtt` `KeyId`.
-    #[inline]
-    pub fn attr_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyId")
-    }
-}
-
-pub mod replica_key {
-    //! Nested property types and enums of [`ReplicaKey`](super::ReplicaKey).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -41,7 +41,6 @@ pub struct DataCellsFilter {
 
 impl DataCellsFilter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             column_names: ::std::option::Option::None,
@@ -55,36 +54,29 @@ impl DataCellsFilter {
     }
 }
 
-impl crate::resource::Resource for DataCellsFilter {
-    const TYPE: &'static str = "AWS::LakeFormation::DataCellsFilter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_CELLS_FILTER_SHAPE)
+crate::resource::props! {
+    resource DataCellsFilter = "AWS::LakeFormation::DataCellsFilter", shape: Some(&DATA_CELLS_FILTER_SHAPE);
+    req {
+        database_name = "DatabaseName",
+        name = "Name",
+        table_catalog_id = "TableCatalogId",
+        table_name = "TableName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ColumnNames", self.column_names);
-        p.set_opt("ColumnWildcard", self.column_wildcard);
-        p.set("DatabaseName", self.database_name);
-        p.set("Name", self.name);
-        p.set_opt("RowFilter", self.row_filter);
-        p.set("TableCatalogId", self.table_catalog_id);
-        p.set("TableName", self.table_name);
-        p
+    opt {
+        column_names = "ColumnNames",
+        column_wildcard = "ColumnWildcard",
+        row_filter = "RowFilter",
     }
 }
 
-static DATA_CELLS_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ColumnWildcard", crate::resource::Rule { shape: Some(&self::data_cells_filter::COLUMN_WILDCARD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("TableCatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
-        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_CELLS_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ColumnWildcard", crate::resource::Rule { shape: Some(&self::data_cells_filter::COLUMN_WILDCARD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("TableCatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
+    ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod data_cells_filter {
     //! Nested property types and enums of [`DataCellsFilter`](super::DataCellsFilter).
@@ -98,20 +90,16 @@ pub mod data_cells_filter {
         pub excluded_column_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ColumnWildcard {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludedColumnNames", self.excluded_column_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColumnWildcard;
+        opt {
+            excluded_column_names = "ExcludedColumnNames",
         }
     }
 
-    pub(super) static COLUMN_WILDCARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLUMN_WILDCARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object representing the Data Cells Filter's Row Filter. Either a Filter Expression or a Wildcard is required.
     #[derive(Clone, Default)]
@@ -126,13 +114,11 @@ pub mod data_cells_filter {
         pub filter_expression: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RowFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllRowsWildcard", self.all_rows_wildcard);
-            p.set_opt("FilterExpression", self.filter_expression);
-            p.into_expr()
+    crate::resource::props! {
+        nested RowFilter;
+        opt {
+            all_rows_wildcard = "AllRowsWildcard",
+            filter_expression = "FilterExpression",
         }
     }
 }
@@ -166,39 +152,38 @@ pub struct DataLakeSettings {
     pub trusted_resource_owners: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for DataLakeSettings {
-    const TYPE: &'static str = "AWS::LakeFormation::DataLakeSettings";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Admins", self.admins);
-        p.set_opt("AllowExternalDataFiltering", self.allow_external_data_filtering);
-        p.set_opt("AllowFullTableExternalDataAccess", self.allow_full_table_external_data_access);
-        p.set_opt("AuthorizedSessionTagValueList", self.authorized_session_tag_value_list);
-        p.set_opt("CreateDatabaseDefaultPermissions", self.create_database_default_permissions);
-        p.set_opt("CreateTableDefaultPermissions", self.create_table_default_permissions);
-        p.set_opt("ExternalDataFilteringAllowList", self.external_data_filtering_allow_list);
-        p.set_opt("MutationType", self.mutation_type);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("ReadOnlyAdmins", self.read_only_admins);
-        p.set_opt("TrustedResourceOwners", self.trusted_resource_owners);
-        p
+crate::resource::props! {
+    resource DataLakeSettings = "AWS::LakeFormation::DataLakeSettings", shape: Some(&DATA_LAKE_SETTINGS_SHAPE);
+    opt {
+        admins = "Admins",
+        allow_external_data_filtering = "AllowExternalDataFiltering",
+        allow_full_table_external_data_access = "AllowFullTableExternalDataAccess",
+        authorized_session_tag_value_list = "AuthorizedSessionTagValueList",
+        create_database_default_permissions = "CreateDatabaseDefaultPermissions",
+        create_table_default_permissions = "CreateTableDefaultPermissions",
+        external_data_filtering_allow_list = "ExternalDataFilteringAllowList",
+        mutation_type = "MutationType",
+        parameters = "Parameters",
+        read_only_admins = "ReadOnlyAdmins",
+        trusted_resource_owners = "TrustedResourceOwners",
     }
 }
 
+static DATA_LAKE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`DataLakeSettings`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataLakeSettings> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod data_lake_settings {
     //! Nested property types and enums of [`DataLakeSettings`](super::DataLakeSettings).
 
-    /// The definition `DataLakePrincipal`.
     #[derive(Clone)]
     pub struct DataLakePrincipal {
         /// CloudFormation property `DataLakePrincipalIdentifier`; required.
@@ -207,7 +192,6 @@ pub mod data_lake_settings {
 
     impl DataLakePrincipal {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_lake_principal_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_lake_principal_identifier: data_lake_principal_identifier.into(),
@@ -215,16 +199,13 @@ pub mod data_lake_settings {
         }
     }
 
-    impl crate::resource::ToExpr for DataLakePrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataLakePrincipalIdentifier", self.data_lake_principal_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLakePrincipal;
+        req {
+            data_lake_principal_identifier = "DataLakePrincipalIdentifier",
         }
     }
 
-    /// The definition `PrincipalPermissions`.
     #[derive(Clone)]
     pub struct PrincipalPermissions {
         /// CloudFormation property `Permissions`; required.
@@ -235,7 +216,6 @@ pub mod data_lake_settings {
 
     impl PrincipalPermissions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(permissions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, principal: crate::cfn::lakeformation::data_lake_settings::DataLakePrincipal) -> Self {
             Self {
                 permissions: permissions.into(),
@@ -244,13 +224,11 @@ pub mod data_lake_settings {
         }
     }
 
-    impl crate::resource::ToExpr for PrincipalPermissions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Permissions", self.permissions);
-            p.set("Principal", self.principal);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrincipalPermissions;
+        req {
+            permissions = "Permissions",
+            principal = "Principal",
         }
     }
 }
@@ -283,48 +261,46 @@ impl Permissions {
     }
 }
 
-impl crate::resource::Resource for Permissions {
-    const TYPE: &'static str = "AWS::LakeFormation::Permissions";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataLakePrincipal", self.data_lake_principal);
-        p.set_opt("Permissions", self.permissions);
-        p.set_opt("PermissionsWithGrantOption", self.permissions_with_grant_option);
-        p.set("Resource", self.resource);
-        p
+crate::resource::props! {
+    resource Permissions = "AWS::LakeFormation::Permissions", shape: Some(&PERMISSIONS_SHAPE);
+    req {
+        data_lake_principal = "DataLakePrincipal",
+        resource = "Resource",
+    }
+    opt {
+        permissions = "Permissions",
+        permissions_with_grant_option = "PermissionsWithGrantOption",
     }
 }
 
+static PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Resource", crate::resource::Rule { shape: Some(&self::permissions::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Permissions`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Permissions> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod permissions {
     //! Nested property types and enums of [`Permissions`](super::Permissions).
 
-    /// The definition `DataLakePrincipal`.
     #[derive(Clone, Default)]
     pub struct DataLakePrincipal {
         /// CloudFormation property `DataLakePrincipalIdentifier`.
         pub data_lake_principal_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataLakePrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataLakePrincipalIdentifier", self.data_lake_principal_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLakePrincipal;
+        opt {
+            data_lake_principal_identifier = "DataLakePrincipalIdentifier",
         }
     }
 
-    /// The definition `Resource`.
     #[derive(Clone, Default)]
     pub struct Resource {
         /// CloudFormation property `DataLocationResource`.
@@ -337,19 +313,20 @@ pub mod permissions {
         pub table_with_columns_resource: ::std::option::Option<crate::cfn::lakeformation::permissions::TableWithColumnsResource>,
     }
 
-    impl crate::resource::ToExpr for Resource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataLocationResource", self.data_location_resource);
-            p.set_opt("DatabaseResource", self.database_resource);
-            p.set_opt("TableResource", self.table_resource);
-            p.set_opt("TableWithColumnsResource", self.table_with_columns_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested Resource;
+        opt {
+            data_location_resource = "DataLocationResource",
+            database_resource = "DatabaseResource",
+            table_resource = "TableResource",
+            table_with_columns_resource = "TableWithColumnsResource",
         }
     }
 
-    /// The definition `DataLocationResource`.
+    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TableResource", crate::resource::Rule { shape: Some(&TABLE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct DataLocationResource {
         /// CloudFormation property `CatalogId`.
@@ -358,17 +335,14 @@ pub mod permissions {
         pub s3_resource: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataLocationResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set_opt("S3Resource", self.s3_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLocationResource;
+        opt {
+            catalog_id = "CatalogId",
+            s3_resource = "S3Resource",
         }
     }
 
-    /// The definition `DatabaseResource`.
     #[derive(Clone, Default)]
     pub struct DatabaseResource {
         /// CloudFormation property `CatalogId`.
@@ -377,17 +351,14 @@ pub mod permissions {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DatabaseResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseResource;
+        opt {
+            catalog_id = "CatalogId",
+            name = "Name",
         }
     }
 
-    /// The definition `TableResource`.
     #[derive(Clone, Default)]
     pub struct TableResource {
         /// CloudFormation property `CatalogId`.
@@ -400,19 +371,20 @@ pub mod permissions {
         pub table_wildcard: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for TableResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("Name", self.name);
-            p.set_opt("TableWildcard", self.table_wildcard);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableResource;
+        opt {
+            catalog_id = "CatalogId",
+            database_name = "DatabaseName",
+            name = "Name",
+            table_wildcard = "TableWildcard",
         }
     }
 
-    /// The definition `TableWithColumnsResource`.
+    pub(super) static TABLE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TableWildcard", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct TableWithColumnsResource {
         /// CloudFormation property `CatalogId`.
@@ -427,32 +399,27 @@ pub mod permissions {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TableWithColumnsResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogId", self.catalog_id);
-            p.set_opt("ColumnNames", self.column_names);
-            p.set_opt("ColumnWildcard", self.column_wildcard);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableWithColumnsResource;
+        opt {
+            catalog_id = "CatalogId",
+            column_names = "ColumnNames",
+            column_wildcard = "ColumnWildcard",
+            database_name = "DatabaseName",
+            name = "Name",
         }
     }
 
-    /// The definition `ColumnWildcard`.
     #[derive(Clone, Default)]
     pub struct ColumnWildcard {
         /// CloudFormation property `ExcludedColumnNames`.
         pub excluded_column_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ColumnWildcard {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludedColumnNames", self.excluded_column_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColumnWildcard;
+        opt {
+            excluded_column_names = "ExcludedColumnNames",
         }
     }
 }
@@ -486,7 +453,6 @@ pub struct PrincipalPermissions {
 
 impl PrincipalPermissions {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(permissions: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::lakeformation::principal_permissions::Permission>>>, permissions_with_grant_option: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::lakeformation::principal_permissions::Permission>>>, principal: crate::cfn::lakeformation::principal_permissions::DataLakePrincipal, resource: crate::cfn::lakeformation::principal_permissions::Resource) -> Self {
         Self {
             catalog: ::std::option::Option::None,
@@ -498,43 +464,32 @@ impl PrincipalPermissions {
     }
 }
 
-impl crate::resource::Resource for PrincipalPermissions {
-    const TYPE: &'static str = "AWS::LakeFormation::PrincipalPermissions";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PRINCIPAL_PERMISSIONS_SHAPE)
+crate::resource::props! {
+    resource PrincipalPermissions = "AWS::LakeFormation::PrincipalPermissions", shape: Some(&PRINCIPAL_PERMISSIONS_SHAPE);
+    req {
+        permissions = "Permissions",
+        permissions_with_grant_option = "PermissionsWithGrantOption",
+        principal = "Principal",
+        resource = "Resource",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Catalog", self.catalog);
-        p.set("Permissions", self.permissions);
-        p.set("PermissionsWithGrantOption", self.permissions_with_grant_option);
-        p.set("Principal", self.principal);
-        p.set("Resource", self.resource);
-        p
+    opt {
+        catalog = "Catalog",
     }
 }
 
-static PRINCIPAL_PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Catalog", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Principal", crate::resource::Rule { shape: Some(&self::principal_permissions::DATA_LAKE_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Resource", crate::resource::Rule { shape: Some(&self::principal_permissions::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PRINCIPAL_PERMISSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Catalog", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Principal", crate::resource::Rule { shape: Some(&self::principal_permissions::DATA_LAKE_PRINCIPAL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Resource", crate::resource::Rule { shape: Some(&self::principal_permissions::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PrincipalPermissions`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrincipalPermissions> {
-    /// `Fn::GetAtt` `PrincipalIdentifier`.
-    #[inline]
-    pub fn attr_principal_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrincipalIdentifier")
-    }
-    /// `Fn::GetAtt` `ResourceIdentifier`.
-    #[inline]
-    pub fn attr_resource_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PrincipalIdentifier`.
+        attr_principal_identifier: ::std::string::String = "PrincipalIdentifier",
+        /// `Fn::GetAtt` `ResourceIdentifier`.
+        attr_resource_identifier: ::std::string::String = "ResourceIdentifier",
     }
 }
 
@@ -550,20 +505,16 @@ pub mod principal_permissions {
         pub data_lake_principal_identifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataLakePrincipal {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataLakePrincipalIdentifier", self.data_lake_principal_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLakePrincipal;
+        opt {
+            data_lake_principal_identifier = "DataLakePrincipalIdentifier",
         }
     }
 
-    pub(super) static DATA_LAKE_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataLakePrincipalIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_LAKE_PRINCIPAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataLakePrincipalIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure for the resource.
     #[derive(Clone, Default)]
@@ -602,33 +553,29 @@ pub mod principal_permissions {
         pub table_with_columns: ::std::option::Option<crate::cfn::lakeformation::principal_permissions::TableWithColumnsResource>,
     }
 
-    impl crate::resource::ToExpr for Resource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Catalog", self.catalog);
-            p.set_opt("DataCellsFilter", self.data_cells_filter);
-            p.set_opt("DataLocation", self.data_location);
-            p.set_opt("Database", self.database);
-            p.set_opt("LFTag", self.lf_tag);
-            p.set_opt("LFTagPolicy", self.lf_tag_policy);
-            p.set_opt("Table", self.table);
-            p.set_opt("TableWithColumns", self.table_with_columns);
-            p.into_expr()
+    crate::resource::props! {
+        nested Resource;
+        opt {
+            catalog = "Catalog",
+            data_cells_filter = "DataCellsFilter",
+            data_location = "DataLocation",
+            database = "Database",
+            lf_tag = "LFTag",
+            lf_tag_policy = "LFTagPolicy",
+            table = "Table",
+            table_with_columns = "TableWithColumns",
         }
     }
 
-    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataCellsFilter", crate::resource::Rule { shape: Some(&DATA_CELLS_FILTER_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DataLocation", crate::resource::Rule { shape: Some(&DATA_LOCATION_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Database", crate::resource::Rule { shape: Some(&DATABASE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LFTag", crate::resource::Rule { shape: Some(&LF_TAG_KEY_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LFTagPolicy", crate::resource::Rule { shape: Some(&LF_TAG_POLICY_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Table", crate::resource::Rule { shape: Some(&TABLE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TableWithColumns", crate::resource::Rule { shape: Some(&TABLE_WITH_COLUMNS_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataCellsFilter", crate::resource::Rule { shape: Some(&DATA_CELLS_FILTER_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DataLocation", crate::resource::Rule { shape: Some(&DATA_LOCATION_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Database", crate::resource::Rule { shape: Some(&DATABASE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LFTag", crate::resource::Rule { shape: Some(&LF_TAG_KEY_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LFTagPolicy", crate::resource::Rule { shape: Some(&LF_TAG_POLICY_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Table", crate::resource::Rule { shape: Some(&TABLE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TableWithColumns", crate::resource::Rule { shape: Some(&TABLE_WITH_COLUMNS_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure that describes certain columns on certain rows.
     #[derive(Clone)]
@@ -653,7 +600,6 @@ pub mod principal_permissions {
 
     impl DataCellsFilterResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 database_name: database_name.into(),
@@ -664,26 +610,22 @@ pub mod principal_permissions {
         }
     }
 
-    impl crate::resource::ToExpr for DataCellsFilterResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DatabaseName", self.database_name);
-            p.set("Name", self.name);
-            p.set("TableCatalogId", self.table_catalog_id);
-            p.set("TableName", self.table_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataCellsFilterResource;
+        req {
+            database_name = "DatabaseName",
+            name = "Name",
+            table_catalog_id = "TableCatalogId",
+            table_name = "TableName",
         }
     }
 
-    pub(super) static DATA_CELLS_FILTER_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TableCatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_CELLS_FILTER_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TableCatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TableName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure for a data location object where permissions are granted or revoked.
     #[derive(Clone)]
@@ -700,7 +642,6 @@ pub mod principal_permissions {
 
     impl DataLocationResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -709,21 +650,17 @@ pub mod principal_permissions {
         }
     }
 
-    impl crate::resource::ToExpr for DataLocationResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set("ResourceArn", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataLocationResource;
+        req {
+            catalog_id = "CatalogId",
+            resource_arn = "ResourceArn",
         }
     }
 
-    pub(super) static DATA_LOCATION_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_LOCATION_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure for the database object.
     #[derive(Clone)]
@@ -740,7 +677,6 @@ pub mod principal_permissions {
 
     impl DatabaseResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -749,22 +685,18 @@ pub mod principal_permissions {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseResource;
+        req {
+            catalog_id = "CatalogId",
+            name = "Name",
         }
     }
 
-    pub(super) static DATABASE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure containing an LF-tag key and values for a resource.
     #[derive(Clone)]
@@ -785,7 +717,6 @@ pub mod principal_permissions {
 
     impl LfTagKeyResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tag_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tag_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -795,24 +726,20 @@ pub mod principal_permissions {
         }
     }
 
-    impl crate::resource::ToExpr for LfTagKeyResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set("TagKey", self.tag_key);
-            p.set("TagValues", self.tag_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested LfTagKeyResource;
+        req {
+            catalog_id = "CatalogId",
+            tag_key = "TagKey",
+            tag_values = "TagValues",
         }
     }
 
-    pub(super) static LF_TAG_KEY_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LF_TAG_KEY_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of LF-tag conditions that define a resource's LF-tag policy.
     /// A structure that allows an admin to grant user permissions on certain conditions. For example, granting a role access to all columns that do not have the LF-tag 'PII' in tables that have the LF-tag 'Prod'.
@@ -834,7 +761,6 @@ pub mod principal_permissions {
 
     impl LfTagPolicyResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, expression: ::std::vec::Vec<crate::cfn::lakeformation::principal_permissions::LfTag>, resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::lakeformation::principal_permissions::ResourceType>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -844,23 +770,19 @@ pub mod principal_permissions {
         }
     }
 
-    impl crate::resource::ToExpr for LfTagPolicyResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set("Expression", self.expression);
-            p.set("ResourceType", self.resource_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested LfTagPolicyResource;
+        req {
+            catalog_id = "CatalogId",
+            expression = "Expression",
+            resource_type = "ResourceType",
         }
     }
 
-    pub(super) static LF_TAG_POLICY_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Expression", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&LF_TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LF_TAG_POLICY_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&LF_TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The LF-tag key and values attached to a resource.
     #[derive(Clone, Default)]
@@ -875,22 +797,18 @@ pub mod principal_permissions {
         pub tag_values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for LfTag {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TagKey", self.tag_key);
-            p.set_opt("TagValues", self.tag_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested LfTag;
+        opt {
+            tag_key = "TagKey",
+            tag_values = "TagValues",
         }
     }
 
-    pub(super) static LF_TAG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LF_TAG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure for the table object. A table is a metadata definition that represents your data. You can Grant and Revoke table privileges to a principal.
     #[derive(Clone)]
@@ -916,7 +834,6 @@ pub mod principal_permissions {
 
     impl TableResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -927,25 +844,24 @@ pub mod principal_permissions {
         }
     }
 
-    impl crate::resource::ToExpr for TableResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set("DatabaseName", self.database_name);
-            p.set_opt("Name", self.name);
-            p.set_opt("TableWildcard", self.table_wildcard);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableResource;
+        req {
+            catalog_id = "CatalogId",
+            database_name = "DatabaseName",
+        }
+        opt {
+            name = "Name",
+            table_wildcard = "TableWildcard",
         }
     }
 
-    pub(super) static TABLE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TABLE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TableWildcard", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure for a table with columns object. This object is only used when granting a SELECT permission.
     /// This object must take a value for at least one of ``ColumnsNames``, ``ColumnsIndexes``, or ``ColumnsWildcard``.
@@ -975,7 +891,6 @@ pub mod principal_permissions {
 
     impl TableWithColumnsResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -987,28 +902,26 @@ pub mod principal_permissions {
         }
     }
 
-    impl crate::resource::ToExpr for TableWithColumnsResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set_opt("ColumnNames", self.column_names);
-            p.set_opt("ColumnWildcard", self.column_wildcard);
-            p.set("DatabaseName", self.database_name);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableWithColumnsResource;
+        req {
+            catalog_id = "CatalogId",
+            database_name = "DatabaseName",
+            name = "Name",
+        }
+        opt {
+            column_names = "ColumnNames",
+            column_wildcard = "ColumnWildcard",
         }
     }
 
-    pub(super) static TABLE_WITH_COLUMNS_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ColumnWildcard", crate::resource::Rule { shape: Some(&COLUMN_WILDCARD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TABLE_WITH_COLUMNS_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ColumnWildcard", crate::resource::Rule { shape: Some(&COLUMN_WILDCARD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A wildcard object, consisting of an optional list of excluded column names or indexes.
     #[derive(Clone, Default)]
@@ -1019,23 +932,18 @@ pub mod principal_permissions {
         pub excluded_column_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ColumnWildcard {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludedColumnNames", self.excluded_column_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColumnWildcard;
+        opt {
+            excluded_column_names = "ExcludedColumnNames",
         }
     }
 
-    pub(super) static COLUMN_WILDCARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExcludedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COLUMN_WILDCARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExcludedColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Permission`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Permission {
         /// `ALL`
         All,
@@ -1065,29 +973,9 @@ pub mod principal_permissions {
         GrantWithLfTagExpression,
     }
 
-    impl crate::value::CfnEnum for Permission {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::Select => "SELECT",
-                Self::Alter => "ALTER",
-                Self::Drop => "DROP",
-                Self::Delete => "DELETE",
-                Self::Insert => "INSERT",
-                Self::Describe => "DESCRIBE",
-                Self::CreateDatabase => "CREATE_DATABASE",
-                Self::CreateTable => "CREATE_TABLE",
-                Self::DataLocationAccess => "DATA_LOCATION_ACCESS",
-                Self::CreateLfTag => "CREATE_LF_TAG",
-                Self::Associate => "ASSOCIATE",
-                Self::GrantWithLfTagExpression => "GRANT_WITH_LF_TAG_EXPRESSION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Permission, ["ALL", "SELECT", "ALTER", "DROP", "DELETE", "INSERT", "DESCRIBE", "CREATE_DATABASE", "CREATE_TABLE", "DATA_LOCATION_ACCESS", "CREATE_LF_TAG", "ASSOCIATE", "GRANT_WITH_LF_TAG_EXPRESSION"]);
 
-    /// Allowed values of `ResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `DATABASE`
         Database,
@@ -1095,15 +983,7 @@ pub mod principal_permissions {
         Table,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Database => "DATABASE",
-                Self::Table => "TABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["DATABASE", "TABLE"]);
 }
 
 /// Resource Type definition for AWS::LakeFormation::Resource
@@ -1125,7 +1005,6 @@ pub struct Resource {
 
 impl Resource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, use_service_linked_role: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
         Self {
             hybrid_access_enabled: ::std::option::Option::None,
@@ -1137,26 +1016,28 @@ impl Resource {
     }
 }
 
-impl crate::resource::Resource for Resource {
-    const TYPE: &'static str = "AWS::LakeFormation::Resource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("HybridAccessEnabled", self.hybrid_access_enabled);
-        p.set("ResourceArn", self.resource_arn);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set("UseServiceLinkedRole", self.use_service_linked_role);
-        p.set_opt("WithFederation", self.with_federation);
-        p
+crate::resource::props! {
+    resource Resource = "AWS::LakeFormation::Resource", shape: Some(&RESOURCE_SHAPE);
+    req {
+        resource_arn = "ResourceArn",
+        use_service_linked_role = "UseServiceLinkedRole",
+    }
+    opt {
+        hybrid_access_enabled = "HybridAccessEnabled",
+        role_arn = "RoleArn",
+        with_federation = "WithFederation",
     }
 }
 
+static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Resource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Resource> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1181,7 +1062,6 @@ pub struct Tag {
 
 impl Tag {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(tag_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tag_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             catalog_id: ::std::option::Option::None,
@@ -1191,29 +1071,22 @@ impl Tag {
     }
 }
 
-impl crate::resource::Resource for Tag {
-    const TYPE: &'static str = "AWS::LakeFormation::Tag";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TAG_SHAPE)
+crate::resource::props! {
+    resource Tag = "AWS::LakeFormation::Tag", shape: Some(&TAG_SHAPE);
+    req {
+        tag_key = "TagKey",
+        tag_values = "TagValues",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CatalogId", self.catalog_id);
-        p.set("TagKey", self.tag_key);
-        p.set("TagValues", self.tag_values);
-        p
+    opt {
+        catalog_id = "CatalogId",
     }
 }
 
-static TAG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
-        ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([{a-zA-Z}{\\s}{0-9}_.:\\/=+\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-        ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([{a-zA-Z}{\\s}{0-9}_.:\\*\\/=+\\-@%]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TAG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
+    ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([{a-zA-Z}{\\s}{0-9}_.:\\/=+\\-@%]*)$")), ..crate::resource::Rule::NONE }),
+    ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(1000), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([{a-zA-Z}{\\s}{0-9}_.:\\*\\/=+\\-@%]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// A resource schema representing a Lake Formation Tag Association. While tag associations are not explicit Lake Formation resources, this CloudFormation resource can be used to associate tags with Lake Formation entities.
 ///
@@ -1241,46 +1114,32 @@ impl TagAssociation {
     }
 }
 
-impl crate::resource::Resource for TagAssociation {
-    const TYPE: &'static str = "AWS::LakeFormation::TagAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TAG_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LFTags", self.lf_tags);
-        p.set("Resource", self.resource);
-        p
+crate::resource::props! {
+    resource TagAssociation = "AWS::LakeFormation::TagAssociation", shape: Some(&TAG_ASSOCIATION_SHAPE);
+    req {
+        lf_tags = "LFTags",
+        resource = "Resource",
     }
 }
 
-static TAG_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LFTags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::tag_association::LF_TAG_PAIR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Resource", crate::resource::Rule { shape: Some(&self::tag_association::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TAG_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LFTags", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::tag_association::LF_TAG_PAIR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Resource", crate::resource::Rule { shape: Some(&self::tag_association::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TagAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TagAssociation> {
-    /// `Fn::GetAtt` `ResourceIdentifier`.
-    #[inline]
-    pub fn attr_resource_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceIdentifier")
-    }
-    /// `Fn::GetAtt` `TagsIdentifier`.
-    #[inline]
-    pub fn attr_tags_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TagsIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceIdentifier`.
+        attr_resource_identifier: ::std::string::String = "ResourceIdentifier",
+        /// `Fn::GetAtt` `TagsIdentifier`.
+        attr_tags_identifier: ::std::string::String = "TagsIdentifier",
     }
 }
 
 pub mod tag_association {
     //! Nested property types and enums of [`TagAssociation`](super::TagAssociation).
 
-    /// The definition `LFTagPair`.
     #[derive(Clone)]
     pub struct LfTagPair {
         /// CloudFormation property `CatalogId`; required.
@@ -1293,7 +1152,6 @@ pub mod tag_association {
 
     impl LfTagPair {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tag_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tag_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -1303,26 +1161,21 @@ pub mod tag_association {
         }
     }
 
-    impl crate::resource::ToExpr for LfTagPair {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set("TagKey", self.tag_key);
-            p.set("TagValues", self.tag_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested LfTagPair;
+        req {
+            catalog_id = "CatalogId",
+            tag_key = "TagKey",
+            tag_values = "TagValues",
         }
     }
 
-    pub(super) static LF_TAG_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
-            ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*)$")), ..crate::resource::Rule::NONE }),
-            ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:\\*\\/=+\\-@%]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LF_TAG_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
+        ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*)$")), ..crate::resource::Rule::NONE }),
+        ("TagValues", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:\\*\\/=+\\-@%]*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Resource`.
     #[derive(Clone, Default)]
     pub struct Resource {
         /// CloudFormation property `Catalog`.
@@ -1335,27 +1188,22 @@ pub mod tag_association {
         pub table_with_columns: ::std::option::Option<crate::cfn::lakeformation::tag_association::TableWithColumnsResource>,
     }
 
-    impl crate::resource::ToExpr for Resource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Catalog", self.catalog);
-            p.set_opt("Database", self.database);
-            p.set_opt("Table", self.table);
-            p.set_opt("TableWithColumns", self.table_with_columns);
-            p.into_expr()
+    crate::resource::props! {
+        nested Resource;
+        opt {
+            catalog = "Catalog",
+            database = "Database",
+            table = "Table",
+            table_with_columns = "TableWithColumns",
         }
     }
 
-    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Database", crate::resource::Rule { shape: Some(&DATABASE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Table", crate::resource::Rule { shape: Some(&TABLE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TableWithColumns", crate::resource::Rule { shape: Some(&TABLE_WITH_COLUMNS_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Database", crate::resource::Rule { shape: Some(&DATABASE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Table", crate::resource::Rule { shape: Some(&TABLE_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TableWithColumns", crate::resource::Rule { shape: Some(&TABLE_WITH_COLUMNS_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DatabaseResource`.
     #[derive(Clone)]
     pub struct DatabaseResource {
         /// CloudFormation property `CatalogId`; required.
@@ -1366,7 +1214,6 @@ pub mod tag_association {
 
     impl DatabaseResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -1375,24 +1222,19 @@ pub mod tag_association {
         }
     }
 
-    impl crate::resource::ToExpr for DatabaseResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatabaseResource;
+        req {
+            catalog_id = "CatalogId",
+            name = "Name",
         }
     }
 
-    pub(super) static DATABASE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATABASE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TableResource`.
     #[derive(Clone)]
     pub struct TableResource {
         /// CloudFormation property `CatalogId`; required.
@@ -1407,7 +1249,6 @@ pub mod tag_association {
 
     impl TableResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -1418,27 +1259,25 @@ pub mod tag_association {
         }
     }
 
-    impl crate::resource::ToExpr for TableResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set("DatabaseName", self.database_name);
-            p.set_opt("Name", self.name);
-            p.set_opt("TableWildcard", self.table_wildcard);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableResource;
+        req {
+            catalog_id = "CatalogId",
+            database_name = "DatabaseName",
+        }
+        opt {
+            name = "Name",
+            table_wildcard = "TableWildcard",
         }
     }
 
-    pub(super) static TABLE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TABLE_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("TableWildcard", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TableWithColumnsResource`.
     #[derive(Clone)]
     pub struct TableWithColumnsResource {
         /// CloudFormation property `CatalogId`; required.
@@ -1453,7 +1292,6 @@ pub mod tag_association {
 
     impl TableWithColumnsResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(catalog_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, column_names: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 catalog_id: catalog_id.into(),
@@ -1464,24 +1302,20 @@ pub mod tag_association {
         }
     }
 
-    impl crate::resource::ToExpr for TableWithColumnsResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CatalogId", self.catalog_id);
-            p.set("ColumnNames", self.column_names);
-            p.set("DatabaseName", self.database_name);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableWithColumnsResource;
+        req {
+            catalog_id = "CatalogId",
+            column_names = "ColumnNames",
+            database_name = "DatabaseName",
+            name = "Name",
         }
     }
 
-    pub(super) static TABLE_WITH_COLUMNS_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
-            ("ColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TABLE_WITH_COLUMNS_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), ..crate::resource::Rule::NONE }),
+        ("ColumnNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -37,7 +37,6 @@ pub struct Alias {
 
 impl Alias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, function_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -50,39 +49,31 @@ impl Alias {
     }
 }
 
-impl crate::resource::Resource for Alias {
-    const TYPE: &'static str = "AWS::Lambda::Alias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ALIAS_SHAPE)
+crate::resource::props! {
+    resource Alias = "AWS::Lambda::Alias", shape: Some(&ALIAS_SHAPE);
+    req {
+        function_name = "FunctionName",
+        function_version = "FunctionVersion",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("FunctionName", self.function_name);
-        p.set("FunctionVersion", self.function_version);
-        p.set("Name", self.name);
-        p.set_opt("ProvisionedConcurrencyConfig", self.provisioned_concurrency_config);
-        p.set_opt("RoutingConfig", self.routing_config);
-        p
+    opt {
+        description = "Description",
+        provisioned_concurrency_config = "ProvisionedConcurrencyConfig",
+        routing_config = "RoutingConfig",
     }
 }
 
-static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("FunctionVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(\\$LATEST(\\.PUBLISHED)?|[0-9]*)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("FunctionVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(\\$LATEST(\\.PUBLISHED)?|[0-9]*)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Alias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Alias> {
-    /// `Fn::GetAtt` `AliasArn`.
-    #[inline]
-    pub fn attr_alias_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AliasArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AliasArn`.
+        attr_alias_arn: ::std::string::String = "AliasArn",
     }
 }
 
@@ -100,7 +91,6 @@ pub mod alias {
 
     impl ProvisionedConcurrencyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provisioned_concurrent_executions: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 provisioned_concurrent_executions: provisioned_concurrent_executions.into(),
@@ -108,12 +98,10 @@ pub mod alias {
         }
     }
 
-    impl crate::resource::ToExpr for ProvisionedConcurrencyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ProvisionedConcurrentExecutions", self.provisioned_concurrent_executions);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisionedConcurrencyConfiguration;
+        req {
+            provisioned_concurrent_executions = "ProvisionedConcurrentExecutions",
         }
     }
 
@@ -126,12 +114,10 @@ pub mod alias {
         pub additional_version_weights: ::std::option::Option<::std::vec::Vec<crate::cfn::lambda::alias::VersionWeight>>,
     }
 
-    impl crate::resource::ToExpr for AliasRoutingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalVersionWeights", self.additional_version_weights);
-            p.into_expr()
+    crate::resource::props! {
+        nested AliasRoutingConfiguration;
+        opt {
+            additional_version_weights = "AdditionalVersionWeights",
         }
     }
 
@@ -150,7 +136,6 @@ pub mod alias {
 
     impl VersionWeight {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(function_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, function_weight: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 function_version: function_version.into(),
@@ -159,13 +144,11 @@ pub mod alias {
         }
     }
 
-    impl crate::resource::ToExpr for VersionWeight {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FunctionVersion", self.function_version);
-            p.set("FunctionWeight", self.function_weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested VersionWeight;
+        req {
+            function_version = "FunctionVersion",
+            function_weight = "FunctionWeight",
         }
     }
 }
@@ -229,53 +212,42 @@ impl CapacityProvider {
     }
 }
 
-impl crate::resource::Resource for CapacityProvider {
-    const TYPE: &'static str = "AWS::Lambda::CapacityProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAPACITY_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource CapacityProvider = "AWS::Lambda::CapacityProvider", shape: Some(&CAPACITY_PROVIDER_SHAPE);
+    req {
+        permissions_config = "PermissionsConfig",
+        vpc_config = "VpcConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CapacityProviderName", self.capacity_provider_name);
-        p.set_opt("CapacityProviderScalingConfig", self.capacity_provider_scaling_config);
-        p.set_opt("InstanceRequirements", self.instance_requirements);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("PermissionsConfig", self.permissions_config);
-        p.set_opt("PropagateTags", self.propagate_tags);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TelemetryConfig", self.telemetry_config);
-        p.set("VpcConfig", self.vpc_config);
-        p
+    opt {
+        capacity_provider_name = "CapacityProviderName",
+        capacity_provider_scaling_config = "CapacityProviderScalingConfig",
+        instance_requirements = "InstanceRequirements",
+        kms_key_arn = "KmsKeyArn",
+        propagate_tags = "PropagateTags",
+        tags = "Tags",
+        telemetry_config = "TelemetryConfig",
     }
 }
 
-static CAPACITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapacityProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("CapacityProviderScalingConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceRequirements", crate::resource::Rule { shape: Some(&self::capacity_provider::INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-        ("PermissionsConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_PERMISSIONS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PropagateTags", crate::resource::Rule { shape: Some(&self::capacity_provider::PROPAGATE_TAGS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::capacity_provider::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TelemetryConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_TELEMETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VpcConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAPACITY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapacityProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("CapacityProviderScalingConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceRequirements", crate::resource::Rule { shape: Some(&self::capacity_provider::INSTANCE_REQUIREMENTS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("PermissionsConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_PERMISSIONS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PropagateTags", crate::resource::Rule { shape: Some(&self::capacity_provider::PROPAGATE_TAGS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TelemetryConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_TELEMETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VpcConfig", crate::resource::Rule { shape: Some(&self::capacity_provider::CAPACITY_PROVIDER_VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CapacityProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CapacityProvider> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -299,23 +271,19 @@ pub mod capacity_provider {
         pub scaling_policies: ::std::option::Option<::std::vec::Vec<crate::cfn::lambda::capacity_provider::TargetTrackingScalingPolicy>>,
     }
 
-    impl crate::resource::ToExpr for CapacityProviderScalingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxVCpuCount", self.max_v_cpu_count);
-            p.set_opt("ScalingMode", self.scaling_mode);
-            p.set_opt("ScalingPolicies", self.scaling_policies);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderScalingConfig;
+        opt {
+            max_v_cpu_count = "MaxVCpuCount",
+            scaling_mode = "ScalingMode",
+            scaling_policies = "ScalingPolicies",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxVCpuCount", crate::resource::Rule { min: Some(2.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
-            ("ScalingPolicies", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_SCALING_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxVCpuCount", crate::resource::Rule { min: Some(2.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
+        ("ScalingPolicies", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&TARGET_TRACKING_SCALING_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A scaling policy for the capacity provider that automatically adjusts capacity to maintain a target value for a specific metric.
     #[derive(Clone)]
@@ -332,7 +300,6 @@ pub mod capacity_provider {
 
     impl TargetTrackingScalingPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(predefined_metric_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::capacity_provider::CapacityProviderPredefinedMetricType>>, target_value: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 predefined_metric_type: predefined_metric_type.into(),
@@ -341,21 +308,17 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for TargetTrackingScalingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PredefinedMetricType", self.predefined_metric_type);
-            p.set("TargetValue", self.target_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetTrackingScalingPolicy;
+        req {
+            predefined_metric_type = "PredefinedMetricType",
+            target_value = "TargetValue",
         }
     }
 
-    pub(super) static TARGET_TRACKING_SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetValue", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_TRACKING_SCALING_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetValue", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifications that define the characteristics and constraints for compute instances used by the capacity provider.
     #[derive(Clone, Default)]
@@ -374,24 +337,20 @@ pub mod capacity_provider {
         pub excluded_instance_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for InstanceRequirements {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedInstanceTypes", self.allowed_instance_types);
-            p.set_opt("Architectures", self.architectures);
-            p.set_opt("ExcludedInstanceTypes", self.excluded_instance_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceRequirements;
+        opt {
+            allowed_instance_types = "AllowedInstanceTypes",
+            architectures = "Architectures",
+            excluded_instance_types = "ExcludedInstanceTypes",
         }
     }
 
-    pub(super) static INSTANCE_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Architectures", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INSTANCE_REQUIREMENTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Architectures", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("ExcludedInstanceTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(400), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\*\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration that specifies the permissions required for the capacity provider to manage compute resources.
     #[derive(Clone)]
@@ -404,7 +363,6 @@ pub mod capacity_provider {
 
     impl CapacityProviderPermissionsConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capacity_provider_operator_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 capacity_provider_operator_role_arn: capacity_provider_operator_role_arn.into(),
@@ -412,20 +370,16 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityProviderPermissionsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CapacityProviderOperatorRoleArn", self.capacity_provider_operator_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderPermissionsConfig;
+        req {
+            capacity_provider_operator_role_arn = "CapacityProviderOperatorRoleArn",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_PERMISSIONS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityProviderOperatorRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_PERMISSIONS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityProviderOperatorRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration that defines how tags are propagated to managed resources.
     #[derive(Clone, Default)]
@@ -440,28 +394,17 @@ pub mod capacity_provider {
         pub mode: ::std::option::Option<crate::value::Val<crate::cfn::lambda::capacity_provider::PropagateTagsMode>>,
     }
 
-    impl crate::resource::ToExpr for PropagateTagsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExplicitTags", self.explicit_tags);
-            p.set_opt("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested PropagateTagsConfig;
+        opt {
+            explicit_tags = "ExplicitTags",
+            mode = "Mode",
         }
     }
 
-    pub(super) static PROPAGATE_TAGS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExplicitTags", crate::resource::Rule { min_items: Some(0), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROPAGATE_TAGS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExplicitTags", crate::resource::Rule { min_items: Some(0), max_items: Some(40), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration that specifies the telemetry collection for the capacity provider.
     #[derive(Clone, Default)]
@@ -472,20 +415,16 @@ pub mod capacity_provider {
         pub logging_config: ::std::option::Option<crate::cfn::lambda::capacity_provider::CapacityProviderLoggingConfig>,
     }
 
-    impl crate::resource::ToExpr for CapacityProviderTelemetryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LoggingConfig", self.logging_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderTelemetryConfig;
+        opt {
+            logging_config = "LoggingConfig",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_TELEMETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LoggingConfig", crate::resource::Rule { shape: Some(&CAPACITY_PROVIDER_LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_TELEMETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LoggingConfig", crate::resource::Rule { shape: Some(&CAPACITY_PROVIDER_LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The capacity provider's Amazon CloudWatch Logs configuration settings.
     #[derive(Clone, Default)]
@@ -500,21 +439,17 @@ pub mod capacity_provider {
         pub system_log_level: ::std::option::Option<crate::value::Val<crate::cfn::lambda::capacity_provider::SystemLogLevel>>,
     }
 
-    impl crate::resource::ToExpr for CapacityProviderLoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroup", self.log_group);
-            p.set_opt("SystemLogLevel", self.system_log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderLoggingConfig;
+        opt {
+            log_group = "LogGroup",
+            system_log_level = "SystemLogLevel",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// VPC configuration that specifies the network settings for compute instances managed by the capacity provider.
     #[derive(Clone)]
@@ -531,7 +466,6 @@ pub mod capacity_provider {
 
     impl CapacityProviderVpcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_group_ids: security_group_ids.into(),
@@ -540,25 +474,21 @@ pub mod capacity_provider {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityProviderVpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderVpcConfig;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scaling mode for the capacity provider.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityProviderScalingMode {
         /// `Auto`
         Auto,
@@ -566,18 +496,10 @@ pub mod capacity_provider {
         Manual,
     }
 
-    impl crate::value::CfnEnum for CapacityProviderScalingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Auto => "Auto",
-                Self::Manual => "Manual",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapacityProviderScalingMode, ["Auto", "Manual"]);
 
     /// The predefined metric for target tracking.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CapacityProviderPredefinedMetricType {
         /// `LambdaCapacityProviderAverageCPUUtilization`
         LambdaCapacityProviderAverageCpuUtilization,
@@ -585,18 +507,10 @@ pub mod capacity_provider {
         LambdaCapacityProviderAverageGpuUtilization,
     }
 
-    impl crate::value::CfnEnum for CapacityProviderPredefinedMetricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LambdaCapacityProviderAverageCpuUtilization => "LambdaCapacityProviderAverageCPUUtilization",
-                Self::LambdaCapacityProviderAverageGpuUtilization => "LambdaCapacityProviderAverageGPUUtilization",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CapacityProviderPredefinedMetricType, ["LambdaCapacityProviderAverageCPUUtilization", "LambdaCapacityProviderAverageGPUUtilization"]);
 
     /// Specifications for the types of EC2 instances that the capacity provider can use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `x86_64`
         X8664,
@@ -604,18 +518,10 @@ pub mod capacity_provider {
         Arm64,
     }
 
-    impl crate::value::CfnEnum for Architecture {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X8664 => "x86_64",
-                Self::Arm64 => "arm64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Architecture, ["x86_64", "arm64"]);
 
     /// The mode for tag propagation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PropagateTagsMode {
         /// `None`
         None,
@@ -623,18 +529,10 @@ pub mod capacity_provider {
         Explicit,
     }
 
-    impl crate::value::CfnEnum for PropagateTagsMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "None",
-                Self::Explicit => "Explicit",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PropagateTagsMode, ["None", "Explicit"]);
 
     /// Set this property to filter the system logs for your capacity provider that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SystemLogLevel {
         /// `DEBUG`
         Debug,
@@ -644,16 +542,7 @@ pub mod capacity_provider {
         Warn,
     }
 
-    impl crate::value::CfnEnum for SystemLogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Debug => "DEBUG",
-                Self::Info => "INFO",
-                Self::Warn => "WARN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SystemLogLevel, ["DEBUG", "INFO", "WARN"]);
 }
 
 /// Resource Type definition for AWS::Lambda::CodeSigningConfig.
@@ -692,42 +581,31 @@ impl CodeSigningConfig {
     }
 }
 
-impl crate::resource::Resource for CodeSigningConfig {
-    const TYPE: &'static str = "AWS::Lambda::CodeSigningConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CODE_SIGNING_CONFIG_SHAPE)
+crate::resource::props! {
+    resource CodeSigningConfig = "AWS::Lambda::CodeSigningConfig", shape: Some(&CODE_SIGNING_CONFIG_SHAPE);
+    req {
+        allowed_publishers = "AllowedPublishers",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AllowedPublishers", self.allowed_publishers);
-        p.set_opt("CodeSigningPolicies", self.code_signing_policies);
-        p.set_opt("Description", self.description);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        code_signing_policies = "CodeSigningPolicies",
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CODE_SIGNING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllowedPublishers", crate::resource::Rule { shape: Some(&self::code_signing_config::ALLOWED_PUBLISHERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::code_signing_config::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CODE_SIGNING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllowedPublishers", crate::resource::Rule { shape: Some(&self::code_signing_config::ALLOWED_PUBLISHERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CodeSigningConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CodeSigningConfig> {
-    /// `Fn::GetAtt` `CodeSigningConfigArn`.
-    #[inline]
-    pub fn attr_code_signing_config_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CodeSigningConfigArn")
-    }
-    /// `Fn::GetAtt` `CodeSigningConfigId`.
-    #[inline]
-    pub fn attr_code_signing_config_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CodeSigningConfigId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CodeSigningConfigArn`.
+        attr_code_signing_config_arn: ::std::string::String = "CodeSigningConfigArn",
+        /// `Fn::GetAtt` `CodeSigningConfigId`.
+        attr_code_signing_config_id: ::std::string::String = "CodeSigningConfigId",
     }
 }
 
@@ -745,7 +623,6 @@ pub mod code_signing_config {
 
     impl AllowedPublishers {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(signing_profile_version_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 signing_profile_version_arns: signing_profile_version_arns.into(),
@@ -753,20 +630,16 @@ pub mod code_signing_config {
         }
     }
 
-    impl crate::resource::ToExpr for AllowedPublishers {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SigningProfileVersionArns", self.signing_profile_version_arns);
-            p.into_expr()
+    crate::resource::props! {
+        nested AllowedPublishers;
+        req {
+            signing_profile_version_arns = "SigningProfileVersionArns",
         }
     }
 
-    pub(super) static ALLOWED_PUBLISHERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SigningProfileVersionArns", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALLOWED_PUBLISHERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SigningProfileVersionArns", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Policies to control how to act if a signature is invalid
     #[derive(Clone)]
@@ -779,7 +652,6 @@ pub mod code_signing_config {
 
     impl CodeSigningPolicies {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(untrusted_artifact_on_deployment: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::code_signing_config::UntrustedArtifactOnDeployment>>) -> Self {
             Self {
                 untrusted_artifact_on_deployment: untrusted_artifact_on_deployment.into(),
@@ -787,24 +659,15 @@ pub mod code_signing_config {
         }
     }
 
-    impl crate::resource::ToExpr for CodeSigningPolicies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("UntrustedArtifactOnDeployment", self.untrusted_artifact_on_deployment);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeSigningPolicies;
+        req {
+            untrusted_artifact_on_deployment = "UntrustedArtifactOnDeployment",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Indicates how Lambda operations involve updating the code artifact will operate. Default to Warn if not provided
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UntrustedArtifactOnDeployment {
         /// `Warn`
         Warn,
@@ -812,15 +675,7 @@ pub mod code_signing_config {
         Enforce,
     }
 
-    impl crate::value::CfnEnum for UntrustedArtifactOnDeployment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Warn => "Warn",
-                Self::Enforce => "Enforce",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UntrustedArtifactOnDeployment, ["Warn", "Enforce"]);
 }
 
 /// The AWS::Lambda::EventInvokeConfig resource configures options for asynchronous invocation on a version or an alias.
@@ -852,7 +707,6 @@ pub struct EventInvokeConfig {
 
 impl EventInvokeConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, qualifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             destination_config: ::std::option::Option::None,
@@ -864,33 +718,26 @@ impl EventInvokeConfig {
     }
 }
 
-impl crate::resource::Resource for EventInvokeConfig {
-    const TYPE: &'static str = "AWS::Lambda::EventInvokeConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_INVOKE_CONFIG_SHAPE)
+crate::resource::props! {
+    resource EventInvokeConfig = "AWS::Lambda::EventInvokeConfig", shape: Some(&EVENT_INVOKE_CONFIG_SHAPE);
+    req {
+        function_name = "FunctionName",
+        qualifier = "Qualifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DestinationConfig", self.destination_config);
-        p.set("FunctionName", self.function_name);
-        p.set_opt("MaximumEventAgeInSeconds", self.maximum_event_age_in_seconds);
-        p.set_opt("MaximumRetryAttempts", self.maximum_retry_attempts);
-        p.set("Qualifier", self.qualifier);
-        p
+    opt {
+        destination_config = "DestinationConfig",
+        maximum_event_age_in_seconds = "MaximumEventAgeInSeconds",
+        maximum_retry_attempts = "MaximumRetryAttempts",
     }
 }
 
-static EVENT_INVOKE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationConfig", crate::resource::Rule { shape: Some(&self::event_invoke_config::DESTINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FunctionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]+(-[a-z]+)+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ("MaximumEventAgeInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(21600.0), ..crate::resource::Rule::NONE }),
-        ("MaximumRetryAttempts", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-        ("Qualifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9$_-]{1,129}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_INVOKE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationConfig", crate::resource::Rule { shape: Some(&self::event_invoke_config::DESTINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FunctionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]+(-[a-z]+)+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+    ("MaximumEventAgeInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(21600.0), ..crate::resource::Rule::NONE }),
+    ("MaximumRetryAttempts", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+    ("Qualifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9$_-]{1,129}$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod event_invoke_config {
     //! Nested property types and enums of [`EventInvokeConfig`](super::EventInvokeConfig).
@@ -908,22 +755,18 @@ pub mod event_invoke_config {
         pub on_success: ::std::option::Option<crate::cfn::lambda::event_invoke_config::OnSuccess>,
     }
 
-    impl crate::resource::ToExpr for DestinationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnFailure", self.on_failure);
-            p.set_opt("OnSuccess", self.on_success);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConfig;
+        opt {
+            on_failure = "OnFailure",
+            on_success = "OnSuccess",
         }
     }
 
-    pub(super) static DESTINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OnFailure", crate::resource::Rule { shape: Some(&ON_FAILURE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OnSuccess", crate::resource::Rule { shape: Some(&ON_SUCCESS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OnFailure", crate::resource::Rule { shape: Some(&ON_FAILURE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OnSuccess", crate::resource::Rule { shape: Some(&ON_SUCCESS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination configuration for failed invocations.
     #[derive(Clone)]
@@ -936,7 +779,6 @@ pub mod event_invoke_config {
 
     impl OnFailure {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination: destination.into(),
@@ -944,20 +786,16 @@ pub mod event_invoke_config {
         }
     }
 
-    impl crate::resource::ToExpr for OnFailure {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnFailure;
+        req {
+            destination = "Destination",
         }
     }
 
-    pub(super) static ON_FAILURE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { min_len: Some(0), max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ON_FAILURE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { min_len: Some(0), max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination configuration for successful invocations.
     #[derive(Clone)]
@@ -970,7 +808,6 @@ pub mod event_invoke_config {
 
     impl OnSuccess {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination: destination.into(),
@@ -978,20 +815,16 @@ pub mod event_invoke_config {
         }
     }
 
-    impl crate::resource::ToExpr for OnSuccess {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnSuccess;
+        req {
+            destination = "Destination",
         }
     }
 
-    pub(super) static ON_SUCCESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { min_len: Some(0), max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ON_SUCCESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { min_len: Some(0), max_len: Some(350), pattern: Some(crate::resource::Pattern::Regex("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The ``AWS::Lambda::EventSourceMapping`` resource creates a mapping between an event source and an LAMlong function. LAM reads items from the event source and triggers the function.
@@ -1154,7 +987,6 @@ pub struct EventSourceMapping {
 
 impl EventSourceMapping {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             amazon_managed_kafka_event_source_config: ::std::option::Option::None,
@@ -1189,92 +1021,87 @@ impl EventSourceMapping {
     }
 }
 
-impl crate::resource::Resource for EventSourceMapping {
-    const TYPE: &'static str = "AWS::Lambda::EventSourceMapping";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_SOURCE_MAPPING_SHAPE)
+crate::resource::props! {
+    resource EventSourceMapping = "AWS::Lambda::EventSourceMapping", shape: Some(&EVENT_SOURCE_MAPPING_SHAPE);
+    req {
+        function_name = "FunctionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AmazonManagedKafkaEventSourceConfig", self.amazon_managed_kafka_event_source_config);
-        p.set_opt("BatchSize", self.batch_size);
-        p.set_opt("BisectBatchOnFunctionError", self.bisect_batch_on_function_error);
-        p.set_opt("DestinationConfig", self.destination_config);
-        p.set_opt("DocumentDBEventSourceConfig", self.document_db_event_source_config);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("EventSourceArn", self.event_source_arn);
-        p.set_opt("FilterCriteria", self.filter_criteria);
-        p.set("FunctionName", self.function_name);
-        p.set_opt("FunctionResponseTypes", self.function_response_types);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("LoggingConfig", self.logging_config);
-        p.set_opt("MaximumBatchingWindowInSeconds", self.maximum_batching_window_in_seconds);
-        p.set_opt("MaximumRecordAgeInSeconds", self.maximum_record_age_in_seconds);
-        p.set_opt("MaximumRetryAttempts", self.maximum_retry_attempts);
-        p.set_opt("MetricsConfig", self.metrics_config);
-        p.set_opt("ParallelizationFactor", self.parallelization_factor);
-        p.set_opt("ProvisionedPollerConfig", self.provisioned_poller_config);
-        p.set_opt("Queues", self.queues);
-        p.set_opt("ScalingConfig", self.scaling_config);
-        p.set_opt("SelfManagedEventSource", self.self_managed_event_source);
-        p.set_opt("SelfManagedKafkaEventSourceConfig", self.self_managed_kafka_event_source_config);
-        p.set_opt("SourceAccessConfigurations", self.source_access_configurations);
-        p.set_opt("StartingPosition", self.starting_position);
-        p.set_opt("StartingPositionTimestamp", self.starting_position_timestamp);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Topics", self.topics);
-        p.set_opt("TumblingWindowInSeconds", self.tumbling_window_in_seconds);
-        p
+    opt {
+        amazon_managed_kafka_event_source_config = "AmazonManagedKafkaEventSourceConfig",
+        batch_size = "BatchSize",
+        bisect_batch_on_function_error = "BisectBatchOnFunctionError",
+        destination_config = "DestinationConfig",
+        document_db_event_source_config = "DocumentDBEventSourceConfig",
+        enabled = "Enabled",
+        event_source_arn = "EventSourceArn",
+        filter_criteria = "FilterCriteria",
+        function_response_types = "FunctionResponseTypes",
+        kms_key_arn = "KmsKeyArn",
+        logging_config = "LoggingConfig",
+        maximum_batching_window_in_seconds = "MaximumBatchingWindowInSeconds",
+        maximum_record_age_in_seconds = "MaximumRecordAgeInSeconds",
+        maximum_retry_attempts = "MaximumRetryAttempts",
+        metrics_config = "MetricsConfig",
+        parallelization_factor = "ParallelizationFactor",
+        provisioned_poller_config = "ProvisionedPollerConfig",
+        queues = "Queues",
+        scaling_config = "ScalingConfig",
+        self_managed_event_source = "SelfManagedEventSource",
+        self_managed_kafka_event_source_config = "SelfManagedKafkaEventSourceConfig",
+        source_access_configurations = "SourceAccessConfigurations",
+        starting_position = "StartingPosition",
+        starting_position_timestamp = "StartingPositionTimestamp",
+        tags = "Tags",
+        topics = "Topics",
+        tumbling_window_in_seconds = "TumblingWindowInSeconds",
     }
 }
 
-static EVENT_SOURCE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AmazonManagedKafkaEventSourceConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ("DestinationConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::DESTINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DocumentDBEventSourceConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::DOCUMENT_DB_EVENT_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EventSourceArn", crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
-        ("FilterCriteria", crate::resource::Rule { shape: Some(&self::event_source_mapping::FILTER_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")), ..crate::resource::Rule::NONE }),
-        ("FunctionResponseTypes", crate::resource::Rule { min_len: Some(0), max_len: Some(1), min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(12), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")), ..crate::resource::Rule::NONE }),
-        ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ("MaximumRecordAgeInSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
-        ("MaximumRetryAttempts", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ("MetricsConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::METRICS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ParallelizationFactor", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ("ProvisionedPollerConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::PROVISIONED_POLLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Queues", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ScalingConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SelfManagedEventSource", crate::resource::Rule { shape: Some(&self::event_source_mapping::SELF_MANAGED_EVENT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SelfManagedKafkaEventSourceConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SourceAccessConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(29), items: Some(&crate::resource::Rule { shape: Some(&self::event_source_mapping::SOURCE_ACCESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StartingPosition", crate::resource::Rule { min_len: Some(6), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("(LATEST|TRIM_HORIZON|AT_TIMESTAMP)+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::event_source_mapping::TAG17_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Topics", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(249), pattern: Some(crate::resource::Pattern::Regex("^[^.]([a-zA-Z0-9\\-_.]+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TumblingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_SOURCE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmazonManagedKafkaEventSourceConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ("DestinationConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::DESTINATION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DocumentDBEventSourceConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::DOCUMENT_DB_EVENT_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EventSourceArn", crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
+    ("FilterCriteria", crate::resource::Rule { shape: Some(&self::event_source_mapping::FILTER_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")), ..crate::resource::Rule::NONE }),
+    ("FunctionResponseTypes", crate::resource::Rule { min_len: Some(0), max_len: Some(1), min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(12), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+    ("MaximumRecordAgeInSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
+    ("MaximumRetryAttempts", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ("MetricsConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::METRICS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ParallelizationFactor", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ("ProvisionedPollerConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::PROVISIONED_POLLER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Queues", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ScalingConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SelfManagedEventSource", crate::resource::Rule { shape: Some(&self::event_source_mapping::SELF_MANAGED_EVENT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SelfManagedKafkaEventSourceConfig", crate::resource::Rule { shape: Some(&self::event_source_mapping::SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SourceAccessConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(29), items: Some(&crate::resource::Rule { shape: Some(&self::event_source_mapping::SOURCE_ACCESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StartingPosition", crate::resource::Rule { min_len: Some(6), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("(LATEST|TRIM_HORIZON|AT_TIMESTAMP)+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Topics", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(249), pattern: Some(crate::resource::Pattern::Regex("^[^.]([a-zA-Z0-9\\-_.]+)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TumblingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventSourceMapping`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventSourceMapping> {
-    /// `Fn::GetAtt` `EventSourceMappingArn`.
-    #[inline]
-    pub fn attr_event_source_mapping_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventSourceMappingArn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EventSourceMappingArn`.
+        attr_event_source_mapping_arn: ::std::string::String = "EventSourceMappingArn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod event_source_mapping {
     //! Nested property types and enums of [`EventSourceMapping`](super::EventSourceMapping).
+
+    pub use crate::cfn::shared::lambda::SystemLogLevel;
+
+    #[deprecated(note = "renamed to `SourceAccessType`")]
+    #[doc(hidden)]
+    pub type SourceAccessConfigurationType = SourceAccessType;
 
     /// Specific configuration settings for an Amazon Managed Streaming for Apache Kafka (Amazon MSK) event source.
     #[derive(Clone, Default)]
@@ -1289,22 +1116,18 @@ pub mod event_source_mapping {
         pub schema_registry_config: ::std::option::Option<crate::cfn::lambda::event_source_mapping::SchemaRegistryConfig>,
     }
 
-    impl crate::resource::ToExpr for AmazonManagedKafkaEventSourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConsumerGroupId", self.consumer_group_id);
-            p.set_opt("SchemaRegistryConfig", self.schema_registry_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonManagedKafkaEventSourceConfig;
+        opt {
+            consumer_group_id = "ConsumerGroupId",
+            schema_registry_config = "SchemaRegistryConfig",
         }
     }
 
-    pub(super) static AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConsumerGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\/*:_+=.@-]*")), ..crate::resource::Rule::NONE }),
-            ("SchemaRegistryConfig", crate::resource::Rule { shape: Some(&SCHEMA_REGISTRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConsumerGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\/*:_+=.@-]*")), ..crate::resource::Rule::NONE }),
+        ("SchemaRegistryConfig", crate::resource::Rule { shape: Some(&SCHEMA_REGISTRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specific configuration settings for a Kafka schema registry.
     #[derive(Clone, Default)]
@@ -1331,25 +1154,21 @@ pub mod event_source_mapping {
         pub schema_validation_configs: ::std::option::Option<::std::vec::Vec<crate::cfn::lambda::event_source_mapping::SchemaValidationConfig>>,
     }
 
-    impl crate::resource::ToExpr for SchemaRegistryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessConfigs", self.access_configs);
-            p.set_opt("EventRecordFormat", self.event_record_format);
-            p.set_opt("SchemaRegistryURI", self.schema_registry_uri);
-            p.set_opt("SchemaValidationConfigs", self.schema_validation_configs);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaRegistryConfig;
+        opt {
+            access_configs = "AccessConfigs",
+            event_record_format = "EventRecordFormat",
+            schema_registry_uri = "SchemaRegistryURI",
+            schema_validation_configs = "SchemaValidationConfigs",
         }
     }
 
-    pub(super) static SCHEMA_REGISTRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccessConfigs", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&SCHEMA_REGISTRY_ACCESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SchemaRegistryURI", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-/*:_+=.@-]*")), ..crate::resource::Rule::NONE }),
-            ("SchemaValidationConfigs", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_REGISTRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccessConfigs", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&SCHEMA_REGISTRY_ACCESS_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SchemaRegistryURI", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-/*:_+=.@-]*")), ..crate::resource::Rule::NONE }),
+        ("SchemaValidationConfigs", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specific access configuration settings that tell Lambda how to authenticate with your schema registry.
     /// If you're working with an GLU schema registry, don't provide authentication details in this object. Instead, ensure that your execution role has the required permissions for Lambda to access your cluster.
@@ -1366,21 +1185,17 @@ pub mod event_source_mapping {
         pub uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SchemaRegistryAccessConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.set_opt("URI", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaRegistryAccessConfig;
+        opt {
+            type_ = "Type",
+            uri = "URI",
         }
     }
 
-    pub(super) static SCHEMA_REGISTRY_ACCESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("URI", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCHEMA_REGISTRY_ACCESS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("URI", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specific schema validation configuration settings that tell Lambda the message attributes you want to validate and filter using your schema registry.
     #[derive(Clone, Default)]
@@ -1391,12 +1206,10 @@ pub mod event_source_mapping {
         pub attribute: ::std::option::Option<crate::value::Val<crate::cfn::lambda::event_source_mapping::Attribute>>,
     }
 
-    impl crate::resource::ToExpr for SchemaValidationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attribute", self.attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaValidationConfig;
+        opt {
+            attribute = "Attribute",
         }
     }
 
@@ -1409,20 +1222,16 @@ pub mod event_source_mapping {
         pub on_failure: ::std::option::Option<crate::cfn::lambda::event_source_mapping::OnFailure>,
     }
 
-    impl crate::resource::ToExpr for DestinationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OnFailure", self.on_failure);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConfig;
+        opt {
+            on_failure = "OnFailure",
         }
     }
 
-    pub(super) static DESTINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OnFailure", crate::resource::Rule { shape: Some(&ON_FAILURE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OnFailure", crate::resource::Rule { shape: Some(&ON_FAILURE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A destination for events that failed processing. For more information, see [Adding a destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations).
     #[derive(Clone, Default)]
@@ -1436,20 +1245,16 @@ pub mod event_source_mapping {
         pub destination: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OnFailure {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested OnFailure;
+        opt {
+            destination = "Destination",
         }
     }
 
-    pub(super) static ON_FAILURE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ON_FAILURE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specific configuration settings for a DocumentDB event source.
     #[derive(Clone, Default)]
@@ -1468,23 +1273,19 @@ pub mod event_source_mapping {
         pub full_document: ::std::option::Option<crate::value::Val<crate::cfn::lambda::event_source_mapping::FullDocument>>,
     }
 
-    impl crate::resource::ToExpr for DocumentDbEventSourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CollectionName", self.collection_name);
-            p.set_opt("DatabaseName", self.database_name);
-            p.set_opt("FullDocument", self.full_document);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentDbEventSourceConfig;
+        opt {
+            collection_name = "CollectionName",
+            database_name = "DatabaseName",
+            full_document = "FullDocument",
         }
     }
 
-    pub(super) static DOCUMENT_DB_EVENT_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CollectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(57), pattern: Some(crate::resource::Pattern::Unsupported("^(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)$")), ..crate::resource::Rule::NONE }),
-            ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[^ /\\.$\\x22]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_DB_EVENT_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CollectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(57), pattern: Some(crate::resource::Pattern::Regex("^(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)$")), ..crate::resource::Rule::NONE }),
+        ("DatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[^ /\\.$\\x22]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An object that contains the filters for an event source.
     #[derive(Clone, Default)]
@@ -1495,20 +1296,16 @@ pub mod event_source_mapping {
         pub filters: ::std::option::Option<::std::vec::Vec<crate::cfn::lambda::event_source_mapping::Filter>>,
     }
 
-    impl crate::resource::ToExpr for FilterCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filters", self.filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterCriteria;
+        opt {
+            filters = "Filters",
         }
     }
 
-    pub(super) static FILTER_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filters", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A structure within a ``FilterCriteria`` object that defines an event filtering pattern.
     #[derive(Clone, Default)]
@@ -1519,20 +1316,16 @@ pub mod event_source_mapping {
         pub pattern: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Pattern", self.pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        opt {
+            pattern = "Pattern",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Pattern", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Pattern", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The function's Amazon CloudWatch Logs configuration settings.
     #[derive(Clone, Default)]
@@ -1540,15 +1333,13 @@ pub mod event_source_mapping {
         /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
         ///
         /// CloudFormation property `SystemLogLevel`.
-        pub system_log_level: ::std::option::Option<crate::value::Val<crate::cfn::lambda::event_source_mapping::SystemLogLevel>>,
+        pub system_log_level: ::std::option::Option<crate::value::Val<crate::cfn::shared::lambda::SystemLogLevel>>,
     }
 
-    impl crate::resource::ToExpr for LoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SystemLogLevel", self.system_log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfig;
+        opt {
+            system_log_level = "SystemLogLevel",
         }
     }
 
@@ -1566,20 +1357,16 @@ pub mod event_source_mapping {
         pub metrics: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::lambda::event_source_mapping::Metrics>>>,
     }
 
-    impl crate::resource::ToExpr for MetricsConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Metrics", self.metrics);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricsConfig;
+        opt {
+            metrics = "Metrics",
         }
     }
 
-    pub(super) static METRICS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Metrics", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRICS_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Metrics", crate::resource::Rule { min_items: Some(0), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The [provisioned mode](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-provisioned-mode) configuration for the event source. Use Provisioned Mode to customize the minimum and maximum number of event pollers for your event source.
     #[derive(Clone, Default)]
@@ -1598,24 +1385,20 @@ pub mod event_source_mapping {
         pub poller_group_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ProvisionedPollerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaximumPollers", self.maximum_pollers);
-            p.set_opt("MinimumPollers", self.minimum_pollers);
-            p.set_opt("PollerGroupName", self.poller_group_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisionedPollerConfig;
+        opt {
+            maximum_pollers = "MaximumPollers",
+            minimum_pollers = "MinimumPollers",
+            poller_group_name = "PollerGroupName",
         }
     }
 
-    pub(super) static PROVISIONED_POLLER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumPollers", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("MinimumPollers", crate::resource::Rule { min: Some(1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
-            ("PollerGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROVISIONED_POLLER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumPollers", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("MinimumPollers", crate::resource::Rule { min: Some(1.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
+        ("PollerGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// (Amazon SQS only) The scaling configuration for the event source. To remove the configuration, pass an empty value.
     #[derive(Clone, Default)]
@@ -1626,20 +1409,16 @@ pub mod event_source_mapping {
         pub maximum_concurrency: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ScalingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaximumConcurrency", self.maximum_concurrency);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingConfig;
+        opt {
+            maximum_concurrency = "MaximumConcurrency",
         }
     }
 
-    pub(super) static SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumConcurrency", crate::resource::Rule { min: Some(2.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumConcurrency", crate::resource::Rule { min: Some(2.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The self-managed Apache Kafka cluster for your event source.
     #[derive(Clone, Default)]
@@ -1650,20 +1429,16 @@ pub mod event_source_mapping {
         pub endpoints: ::std::option::Option<crate::cfn::lambda::event_source_mapping::Endpoints>,
     }
 
-    impl crate::resource::ToExpr for SelfManagedEventSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Endpoints", self.endpoints);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedEventSource;
+        opt {
+            endpoints = "Endpoints",
         }
     }
 
-    pub(super) static SELF_MANAGED_EVENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Endpoints", crate::resource::Rule { shape: Some(&ENDPOINTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_MANAGED_EVENT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Endpoints", crate::resource::Rule { shape: Some(&ENDPOINTS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The list of bootstrap servers for your Kafka brokers in the following format: ``"KafkaBootstrapServers": ["abc.xyz.com:xxxx","abc2.xyz.com:xxxx"]``.
     #[derive(Clone, Default)]
@@ -1674,20 +1449,16 @@ pub mod event_source_mapping {
         pub kafka_bootstrap_servers: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Endpoints {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KafkaBootstrapServers", self.kafka_bootstrap_servers);
-            p.into_expr()
+    crate::resource::props! {
+        nested Endpoints;
+        opt {
+            kafka_bootstrap_servers = "KafkaBootstrapServers",
         }
     }
 
-    pub(super) static ENDPOINTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KafkaBootstrapServers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENDPOINTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KafkaBootstrapServers", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specific configuration settings for a self-managed Apache Kafka event source.
     #[derive(Clone, Default)]
@@ -1706,23 +1477,19 @@ pub mod event_source_mapping {
         pub schema_registry_config: ::std::option::Option<crate::cfn::lambda::event_source_mapping::SchemaRegistryConfig>,
     }
 
-    impl crate::resource::ToExpr for SelfManagedKafkaEventSourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConsumerGroupId", self.consumer_group_id);
-            p.set_opt("ConsumptionMode", self.consumption_mode);
-            p.set_opt("SchemaRegistryConfig", self.schema_registry_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedKafkaEventSourceConfig;
+        opt {
+            consumer_group_id = "ConsumerGroupId",
+            consumption_mode = "ConsumptionMode",
+            schema_registry_config = "SchemaRegistryConfig",
         }
     }
 
-    pub(super) static SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConsumerGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\/*:_+=.@-]*")), ..crate::resource::Rule::NONE }),
-            ("SchemaRegistryConfig", crate::resource::Rule { shape: Some(&SCHEMA_REGISTRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConsumerGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\/*:_+=.@-]*")), ..crate::resource::Rule::NONE }),
+        ("SchemaRegistryConfig", crate::resource::Rule { shape: Some(&SCHEMA_REGISTRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An array of the authentication protocol, VPC components, or virtual host to secure and define your event source.
     #[derive(Clone, Default)]
@@ -1739,38 +1506,27 @@ pub mod event_source_mapping {
         /// +  ``SERVER_ROOT_CA_CERTIFICATE`` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of your Apache Kafka brokers.
         ///
         /// CloudFormation property `Type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::lambda::event_source_mapping::SourceAccessConfigurationType>>,
+        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::lambda::event_source_mapping::SourceAccessType>>,
         /// The value for your chosen configuration in ``Type``. For example: ``"URI": "arn:aws:secretsmanager:us-east-1:01234567890:secret:MyBrokerSecretName"``.
         ///
         /// CloudFormation property `URI`.
         pub uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SourceAccessConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.set_opt("URI", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceAccessConfiguration;
+        opt {
+            type_ = "Type",
+            uri = "URI",
         }
     }
 
-    pub(super) static SOURCE_ACCESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("URI", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\/*:_+=.@-]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG17_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_ACCESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("URI", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9-\\/*:_+=.@-]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of authentication Lambda uses to access your schema registry.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `BASIC_AUTH`
         BasicAuth,
@@ -1782,22 +1538,12 @@ pub mod event_source_mapping {
         OauthbearerAuth,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BasicAuth => "BASIC_AUTH",
-                Self::ClientCertificateTlsAuth => "CLIENT_CERTIFICATE_TLS_AUTH",
-                Self::ServerRootCaCertificate => "SERVER_ROOT_CA_CERTIFICATE",
-                Self::OauthbearerAuth => "OAUTHBEARER_AUTH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["BASIC_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH", "SERVER_ROOT_CA_CERTIFICATE", "OAUTHBEARER_AUTH"]);
 
     /// The record format that Lambda delivers to your function after schema validation.
     /// +  Choose ``JSON`` to have Lambda deliver the record to your function as a standard JSON object.
     /// +  Choose ``SOURCE`` to have Lambda deliver the record to your function in its original source format. Lambda removes all schema metadata, such as the schema ID, before sending the record to your function.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventRecordFormat {
         /// `JSON`
         Json,
@@ -1805,18 +1551,10 @@ pub mod event_source_mapping {
         Source,
     }
 
-    impl crate::value::CfnEnum for EventRecordFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "JSON",
-                Self::Source => "SOURCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventRecordFormat, ["JSON", "SOURCE"]);
 
     /// The attributes you want your schema registry to validate and filter for. If you selected ``JSON`` as the ``EventRecordFormat``, Lambda also deserializes the selected message attributes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Attribute {
         /// `KEY`
         Key,
@@ -1824,18 +1562,10 @@ pub mod event_source_mapping {
         Value,
     }
 
-    impl crate::value::CfnEnum for Attribute {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Key => "KEY",
-                Self::Value => "VALUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Attribute, ["KEY", "VALUE"]);
 
     /// Determines what DocumentDB sends to your event stream during document update operations. If set to UpdateLookup, DocumentDB sends a delta describing the changes, along with a copy of the entire document. Otherwise, DocumentDB sends only a partial document that contains the changes.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FullDocument {
         /// `UpdateLookup`
         UpdateLookup,
@@ -1843,56 +1573,17 @@ pub mod event_source_mapping {
         Default,
     }
 
-    impl crate::value::CfnEnum for FullDocument {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UpdateLookup => "UpdateLookup",
-                Self::Default => "Default",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FullDocument, ["UpdateLookup", "Default"]);
 
-    /// Allowed values of `FunctionResponseTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FunctionResponseTypes {
         /// `ReportBatchItemFailures`
         ReportBatchItemFailures,
     }
 
-    impl crate::value::CfnEnum for FunctionResponseTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ReportBatchItemFailures => "ReportBatchItemFailures",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FunctionResponseTypes, ["ReportBatchItemFailures"]);
 
-    /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SystemLogLevel {
-        /// `DEBUG`
-        Debug,
-        /// `INFO`
-        Info,
-        /// `WARN`
-        Warn,
-    }
-
-    impl crate::value::CfnEnum for SystemLogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Debug => "DEBUG",
-                Self::Info => "INFO",
-                Self::Warn => "WARN",
-            }
-        }
-    }
-
-    /// Allowed values of `Metrics`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Metrics {
         /// `EventCount`
         EventCount,
@@ -1902,19 +1593,10 @@ pub mod event_source_mapping {
         KafkaMetrics,
     }
 
-    impl crate::value::CfnEnum for Metrics {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EventCount => "EventCount",
-                Self::ErrorCount => "ErrorCount",
-                Self::KafkaMetrics => "KafkaMetrics",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Metrics, ["EventCount", "ErrorCount", "KafkaMetrics"]);
 
     /// The mode that determines how Lambda reads from a Kafka topic. Use Stream for ordered processing or Queue for higher throughput when ordering is not required.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConsumptionMode {
         /// `Stream`
         Stream,
@@ -1922,15 +1604,7 @@ pub mod event_source_mapping {
         Queue,
     }
 
-    impl crate::value::CfnEnum for ConsumptionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Stream => "Stream",
-                Self::Queue => "Queue",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConsumptionMode, ["Stream", "Queue"]);
 
     /// The type of authentication protocol, VPC components, or virtual host for your event source. For example: ``"Type":"SASL_SCRAM_512_AUTH"``.
     /// +  ``BASIC_AUTH`` – (Amazon MQ) The ASMlong secret that stores your broker credentials.
@@ -1942,8 +1616,8 @@ pub mod event_source_mapping {
     /// +  ``VIRTUAL_HOST`` –- (RabbitMQ) The name of the virtual host in your RabbitMQ broker. Lambda uses this RabbitMQ host as the event source. This property cannot be specified in an UpdateEventSourceMapping API call.
     /// +  ``CLIENT_CERTIFICATE_TLS_AUTH`` – (Amazon MSK, self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the certificate chain (X.509 PEM), private key (PKCS#8 PEM), and private key password (optional) used for mutual TLS authentication of your MSK/Apache Kafka brokers.
     /// +  ``SERVER_ROOT_CA_CERTIFICATE`` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of your Apache Kafka brokers.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SourceAccessConfigurationType {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum SourceAccessType {
         /// `BASIC_AUTH`
         BasicAuth,
         /// `VPC_SUBNET`
@@ -1976,28 +1650,7 @@ pub mod event_source_mapping {
         IamOauthbearerAuth,
     }
 
-    impl crate::value::CfnEnum for SourceAccessConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BasicAuth => "BASIC_AUTH",
-                Self::VpcSubnet => "VPC_SUBNET",
-                Self::VpcSecurityGroup => "VPC_SECURITY_GROUP",
-                Self::SaslScram512Auth => "SASL_SCRAM_512_AUTH",
-                Self::SaslScram256Auth => "SASL_SCRAM_256_AUTH",
-                Self::VirtualHost => "VIRTUAL_HOST",
-                Self::ClientCertificateTlsAuth => "CLIENT_CERTIFICATE_TLS_AUTH",
-                Self::ServerRootCaCertificate => "SERVER_ROOT_CA_CERTIFICATE",
-                Self::OauthbearerAuth => "OAUTHBEARER_AUTH",
-                Self::OauthbearerScope => "OAUTHBEARER_SCOPE",
-                Self::OauthbearerAudience => "OAUTHBEARER_AUDIENCE",
-                Self::OauthbearerLogicalCluster => "OAUTHBEARER_LOGICAL_CLUSTER",
-                Self::OauthbearerIdentityPool => "OAUTHBEARER_IDENTITY_POOL",
-                Self::IamAuth => "IAM_AUTH",
-                Self::IamOauthbearerAuth => "IAM_OAUTHBEARER_AUTH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceAccessType, ["BASIC_AUTH", "VPC_SUBNET", "VPC_SECURITY_GROUP", "SASL_SCRAM_512_AUTH", "SASL_SCRAM_256_AUTH", "VIRTUAL_HOST", "CLIENT_CERTIFICATE_TLS_AUTH", "SERVER_ROOT_CA_CERTIFICATE", "OAUTHBEARER_AUTH", "OAUTHBEARER_SCOPE", "OAUTHBEARER_AUDIENCE", "OAUTHBEARER_LOGICAL_CLUSTER", "OAUTHBEARER_IDENTITY_POOL", "IAM_AUTH", "IAM_OAUTHBEARER_AUTH"]);
 }
 
 /// The ``AWS::Lambda::Function`` resource creates a Lambda function. To create a function, you need a [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) and an [execution role](https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html). The deployment package is a .zip file archive or container image that contains your function code. The execution role grants the function permission to use AWS services, such as Amazon CloudWatch Logs for log streaming and AWS X-Ray for request tracing.
@@ -2063,7 +1716,7 @@ pub struct Function {
     /// Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
     ///
     /// CloudFormation property `FunctionScalingConfig`.
-    pub function_scaling_config: ::std::option::Option<crate::cfn::lambda::function::FunctionScalingConfig>,
+    pub function_scaling_config: ::std::option::Option<crate::cfn::shared::lambda::FunctionScalingConfig>,
     /// The name of the method within your code that Lambda calls to run your function. Handler is required if the deployment package is a .zip file archive. The format includes the file name. It can also include namespaces and other qualifiers, depending on the runtime. For more information, see [Lambda programming model](https://docs.aws.amazon.com/lambda/latest/dg/foundation-progmodel.html).
     ///
     /// CloudFormation property `Handler`.
@@ -2153,7 +1806,6 @@ pub struct Function {
 
 impl Function {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(code: crate::cfn::lambda::function::Code, role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             architectures: ::std::option::Option::None,
@@ -2191,103 +1843,88 @@ impl Function {
     }
 }
 
-impl crate::resource::Resource for Function {
-    const TYPE: &'static str = "AWS::Lambda::Function";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FUNCTION_SHAPE)
+crate::resource::props! {
+    resource Function = "AWS::Lambda::Function", shape: Some(&FUNCTION_SHAPE);
+    req {
+        code = "Code",
+        role = "Role",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Architectures", self.architectures);
-        p.set_opt("CapacityProviderConfig", self.capacity_provider_config);
-        p.set("Code", self.code);
-        p.set_opt("CodeSigningConfigArn", self.code_signing_config_arn);
-        p.set_opt("DeadLetterConfig", self.dead_letter_config);
-        p.set_opt("Description", self.description);
-        p.set_opt("DurableConfig", self.durable_config);
-        p.set_opt("Environment", self.environment);
-        p.set_opt("EphemeralStorage", self.ephemeral_storage);
-        p.set_opt("FileSystemConfigs", self.file_system_configs);
-        p.set_opt("FunctionName", self.function_name);
-        p.set_opt("FunctionScalingConfig", self.function_scaling_config);
-        p.set_opt("Handler", self.handler);
-        p.set_opt("ImageConfig", self.image_config);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set_opt("Layers", self.layers);
-        p.set_opt("LoggingConfig", self.logging_config);
-        p.set_opt("MemorySize", self.memory_size);
-        p.set_opt("PackageType", self.package_type);
-        p.set_opt("PublishToLatestPublished", self.publish_to_latest_published);
-        p.set_opt("RecursiveLoop", self.recursive_loop);
-        p.set_opt("ReservedConcurrentExecutions", self.reserved_concurrent_executions);
-        p.set("Role", self.role);
-        p.set_opt("Runtime", self.runtime);
-        p.set_opt("RuntimeManagementConfig", self.runtime_management_config);
-        p.set_opt("SnapStart", self.snap_start);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TenancyConfig", self.tenancy_config);
-        p.set_opt("Timeout", self.timeout);
-        p.set_opt("TracingConfig", self.tracing_config);
-        p.set_opt("VpcConfig", self.vpc_config);
-        p
+    opt {
+        architectures = "Architectures",
+        capacity_provider_config = "CapacityProviderConfig",
+        code_signing_config_arn = "CodeSigningConfigArn",
+        dead_letter_config = "DeadLetterConfig",
+        description = "Description",
+        durable_config = "DurableConfig",
+        environment = "Environment",
+        ephemeral_storage = "EphemeralStorage",
+        file_system_configs = "FileSystemConfigs",
+        function_name = "FunctionName",
+        function_scaling_config = "FunctionScalingConfig",
+        handler = "Handler",
+        image_config = "ImageConfig",
+        kms_key_arn = "KmsKeyArn",
+        layers = "Layers",
+        logging_config = "LoggingConfig",
+        memory_size = "MemorySize",
+        package_type = "PackageType",
+        publish_to_latest_published = "PublishToLatestPublished",
+        recursive_loop = "RecursiveLoop",
+        reserved_concurrent_executions = "ReservedConcurrentExecutions",
+        runtime = "Runtime",
+        runtime_management_config = "RuntimeManagementConfig",
+        snap_start = "SnapStart",
+        tags = "Tags",
+        tenancy_config = "TenancyConfig",
+        timeout = "Timeout",
+        tracing_config = "TracingConfig",
+        vpc_config = "VpcConfig",
     }
 }
 
-static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Architectures", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("CapacityProviderConfig", crate::resource::Rule { shape: Some(&self::function::CAPACITY_PROVIDER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Code", crate::resource::Rule { shape: Some(&self::function::CODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CodeSigningConfigArn", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")), ..crate::resource::Rule::NONE }),
-        ("DeadLetterConfig", crate::resource::Rule { shape: Some(&self::function::DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DurableConfig", crate::resource::Rule { shape: Some(&self::function::DURABLE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EphemeralStorage", crate::resource::Rule { shape: Some(&self::function::EPHEMERAL_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FileSystemConfigs", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::function::FILE_SYSTEM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("FunctionName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_-]{1,64}|arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:function:[a-zA-Z0-9_-]{1,64})$")), ..crate::resource::Rule::NONE }),
-        ("FunctionScalingConfig", crate::resource::Rule { shape: Some(&self::function::FUNCTION_SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Handler", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("ImageConfig", crate::resource::Rule { shape: Some(&self::function::IMAGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-        ("Layers", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+|arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LoggingConfig", crate::resource::Rule { shape: Some(&self::function::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MemorySize", crate::resource::Rule { min: Some(128.0), max: Some(32768.0), ..crate::resource::Rule::NONE }),
-        ("ReservedConcurrentExecutions", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("Role", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::function::TAG14_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Timeout", crate::resource::Rule { min: Some(1.0), max: Some(5400.0), ..crate::resource::Rule::NONE }),
-        ("VpcConfig", crate::resource::Rule { shape: Some(&self::function::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Architectures", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("CapacityProviderConfig", crate::resource::Rule { shape: Some(&self::function::CAPACITY_PROVIDER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Code", crate::resource::Rule { shape: Some(&self::function::CODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CodeSigningConfigArn", crate::resource::Rule { min_len: Some(0), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")), ..crate::resource::Rule::NONE }),
+    ("DeadLetterConfig", crate::resource::Rule { shape: Some(&self::function::DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DurableConfig", crate::resource::Rule { shape: Some(&self::function::DURABLE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EphemeralStorage", crate::resource::Rule { shape: Some(&self::function::EPHEMERAL_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FileSystemConfigs", crate::resource::Rule { min_items: Some(0), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::function::FILE_SYSTEM_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("FunctionName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_-]{1,64}|arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:function:[a-zA-Z0-9_-]{1,64})$")), ..crate::resource::Rule::NONE }),
+    ("FunctionScalingConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::FUNCTION_SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Handler", crate::resource::Rule { min_len: Some(0), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("ImageConfig", crate::resource::Rule { shape: Some(&self::function::IMAGE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Layers", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+|arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LoggingConfig", crate::resource::Rule { shape: Some(&self::function::LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MemorySize", crate::resource::Rule { min: Some(128.0), max: Some(32768.0), ..crate::resource::Rule::NONE }),
+    ("ReservedConcurrentExecutions", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("Role", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Timeout", crate::resource::Rule { min: Some(1.0), max: Some(5400.0), ..crate::resource::Rule::NONE }),
+    ("VpcConfig", crate::resource::Rule { shape: Some(&self::function::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Function`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Function> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `SnapStartResponse`.
-    #[inline]
-    pub fn attr_snap_start_response(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("SnapStartResponse")
-    }
-    /// `Fn::GetAtt` `SnapStartResponse.ApplyOn`.
-    #[inline]
-    pub fn attr_snap_start_response_apply_on(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapStartResponse.ApplyOn")
-    }
-    /// `Fn::GetAtt` `SnapStartResponse.OptimizationStatus`.
-    #[inline]
-    pub fn attr_snap_start_response_optimization_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapStartResponse.OptimizationStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `SnapStartResponse`.
+        attr_snap_start_response: crate::value::Json = "SnapStartResponse",
+        /// `Fn::GetAtt` `SnapStartResponse.ApplyOn`.
+        attr_snap_start_response_apply_on: ::std::string::String = "SnapStartResponse.ApplyOn",
+        /// `Fn::GetAtt` `SnapStartResponse.OptimizationStatus`.
+        attr_snap_start_response_optimization_status: ::std::string::String = "SnapStartResponse.OptimizationStatus",
     }
 }
 
 pub mod function {
     //! Nested property types and enums of [`Function`](super::Function).
+
+    pub use crate::cfn::shared::lambda::{FunctionScalingConfig, SystemLogLevel};
 
     /// Configuration for the capacity provider that manages compute resources for Lambda functions.
     #[derive(Clone)]
@@ -2308,20 +1945,16 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for CapacityProviderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaManagedInstancesCapacityProviderConfig", self.lambda_managed_instances_capacity_provider_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityProviderConfig;
+        req {
+            lambda_managed_instances_capacity_provider_config = "LambdaManagedInstancesCapacityProviderConfig",
         }
     }
 
-    pub(super) static CAPACITY_PROVIDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaManagedInstancesCapacityProviderConfig", crate::resource::Rule { shape: Some(&LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_PROVIDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaManagedInstancesCapacityProviderConfig", crate::resource::Rule { shape: Some(&LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for Lambda-managed instances used by the capacity provider.
     #[derive(Clone)]
@@ -2342,7 +1975,6 @@ pub mod function {
 
     impl LambdaManagedInstancesCapacityProviderConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(capacity_provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 capacity_provider_arn: capacity_provider_arn.into(),
@@ -2352,24 +1984,22 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaManagedInstancesCapacityProviderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CapacityProviderArn", self.capacity_provider_arn);
-            p.set_opt("ExecutionEnvironmentMemoryGiBPerVCpu", self.execution_environment_memory_gib_per_v_cpu);
-            p.set_opt("PerExecutionEnvironmentMaxConcurrency", self.per_execution_environment_max_concurrency);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaManagedInstancesCapacityProviderConfig;
+        req {
+            capacity_provider_arn = "CapacityProviderArn",
+        }
+        opt {
+            execution_environment_memory_gib_per_v_cpu = "ExecutionEnvironmentMemoryGiBPerVCpu",
+            per_execution_environment_max_concurrency = "PerExecutionEnvironmentMaxConcurrency",
         }
     }
 
-    pub(super) static LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityProviderArn", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-            ("ExecutionEnvironmentMemoryGiBPerVCpu", crate::resource::Rule { min: Some(2.0), max: Some(8.0), ..crate::resource::Rule::NONE }),
-            ("PerExecutionEnvironmentMaxConcurrency", crate::resource::Rule { min: Some(1.0), max: Some(1600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityProviderArn", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+        ("ExecutionEnvironmentMemoryGiBPerVCpu", crate::resource::Rule { min: Some(2.0), max: Some(8.0), ..crate::resource::Rule::NONE }),
+        ("PerExecutionEnvironmentMaxConcurrency", crate::resource::Rule { min: Some(1.0), max: Some(1600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) for a Lambda function. To deploy a function defined as a container image, you specify the location of a container image in the Amazon ECR registry. For a .zip file deployment package, you can specify the location of an object in Amazon S3. For Node.js and Python functions, you can specify the function code inline in the template.
     /// When you specify source code inline for a Node.js function, the ``index`` file that CFN creates uses the extension ``.js``. This means that Node.js treats the file as a CommonJS module.
@@ -2410,29 +2040,25 @@ pub mod function {
         pub zip_file: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Code {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageUri", self.image_uri);
-            p.set_opt("S3Bucket", self.s3_bucket);
-            p.set_opt("S3Key", self.s3_key);
-            p.set_opt("S3ObjectStorageMode", self.s3_object_storage_mode);
-            p.set_opt("S3ObjectVersion", self.s3_object_version);
-            p.set_opt("SourceKMSKeyArn", self.source_kms_key_arn);
-            p.set_opt("ZipFile", self.zip_file);
-            p.into_expr()
+    crate::resource::props! {
+        nested Code;
+        opt {
+            image_uri = "ImageUri",
+            s3_bucket = "S3Bucket",
+            s3_key = "S3Key",
+            s3_object_storage_mode = "S3ObjectStorageMode",
+            s3_object_version = "S3ObjectVersion",
+            source_kms_key_arn = "SourceKMSKeyArn",
+            zip_file = "ZipFile",
         }
     }
 
-    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^[0-9A-Za-z\\.\\-_]*(?<!\\.)$")), ..crate::resource::Rule::NONE }),
-            ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("S3ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("SourceKMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z\\.\\-_]*(?<!\\.)$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("S3ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("SourceKMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The [dead-letter queue](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq) for failed asynchronous invocations.
     #[derive(Clone, Default)]
@@ -2443,20 +2069,16 @@ pub mod function {
         pub target_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeadLetterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TargetArn", self.target_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeadLetterConfig;
+        opt {
+            target_arn = "TargetArn",
         }
     }
 
-    pub(super) static DEAD_LETTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEAD_LETTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for [durable functions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), including execution timeout, retention period for execution history, and an optional ARN of the KMSlong (KMS) customer managed key that is used to encrypt your durable execution's payload data, including input, output, and error payloads.
     #[derive(Clone)]
@@ -2477,7 +2099,6 @@ pub mod function {
 
     impl DurableConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_timeout: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 execution_timeout: execution_timeout.into(),
@@ -2487,24 +2108,22 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for DurableConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExecutionTimeout", self.execution_timeout);
-            p.set_opt("KMSKeyArn", self.kms_key_arn);
-            p.set_opt("RetentionPeriodInDays", self.retention_period_in_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested DurableConfig;
+        req {
+            execution_timeout = "ExecutionTimeout",
+        }
+        opt {
+            kms_key_arn = "KMSKeyArn",
+            retention_period_in_days = "RetentionPeriodInDays",
         }
     }
 
-    pub(super) static DURABLE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExecutionTimeout", crate::resource::Rule { min: Some(1.0), max: Some(31622400.0), ..crate::resource::Rule::NONE }),
-            ("KMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), ..crate::resource::Rule::NONE }),
-            ("RetentionPeriodInDays", crate::resource::Rule { min: Some(1.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DURABLE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExecutionTimeout", crate::resource::Rule { min: Some(1.0), max: Some(31622400.0), ..crate::resource::Rule::NONE }),
+        ("KMSKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("RetentionPeriodInDays", crate::resource::Rule { min: Some(1.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A function's environment variable settings. You can use environment variables to adjust your function's behavior without updating code. An environment variable is a pair of strings that are stored in a function's version-specific configuration.
     #[derive(Clone, Default)]
@@ -2516,12 +2135,10 @@ pub mod function {
         pub variables: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for Environment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Variables", self.variables);
-            p.into_expr()
+    crate::resource::props! {
+        nested Environment;
+        opt {
+            variables = "Variables",
         }
     }
 
@@ -2536,7 +2153,6 @@ pub mod function {
 
     impl EphemeralStorage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(size: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 size: size.into(),
@@ -2544,20 +2160,16 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for EphemeralStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Size", self.size);
-            p.into_expr()
+    crate::resource::props! {
+        nested EphemeralStorage;
+        req {
+            size = "Size",
         }
     }
 
-    pub(super) static EPHEMERAL_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Size", crate::resource::Rule { min: Some(512.0), max: Some(32768.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EPHEMERAL_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Size", crate::resource::Rule { min: Some(512.0), max: Some(32768.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details about the connection between a Lambda function and an [Amazon EFS file system](https://docs.aws.amazon.com/lambda/latest/dg/configuration-filesystem.html) or an [Amazon S3 file system](https://docs.aws.amazon.com/lambda/latest/dg/configuration-filesystem.html).
     #[derive(Clone)]
@@ -2578,7 +2190,6 @@ pub mod function {
 
     impl FileSystemConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, local_mount_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -2588,23 +2199,21 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for FileSystemConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set("LocalMountPath", self.local_mount_path);
-            p.set_opt("S3FilesConfig", self.s3_files_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested FileSystemConfig;
+        req {
+            arn = "Arn",
+            local_mount_path = "LocalMountPath",
+        }
+        opt {
+            s3_files_config = "S3FilesConfig",
         }
     }
 
-    pub(super) static FILE_SYSTEM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$")), ..crate::resource::Rule::NONE }),
-            ("LocalMountPath", crate::resource::Rule { min_len: Some(0), max_len: Some(160), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9-_.]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILE_SYSTEM_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$")), ..crate::resource::Rule::NONE }),
+        ("LocalMountPath", crate::resource::Rule { min_len: Some(0), max_len: Some(160), pattern: Some(crate::resource::Pattern::Regex("^/mnt/[a-zA-Z0-9-_.]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Setting controls how your function accesses data from an Amazon S3 file system.
     #[derive(Clone, Default)]
@@ -2620,44 +2229,12 @@ pub mod function {
         pub direct_s3_read: ::std::option::Option<crate::value::Val<crate::cfn::lambda::function::DirectS3Read>>,
     }
 
-    impl crate::resource::ToExpr for S3FilesConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DirectS3Read", self.direct_s3_read);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3FilesConfig;
+        opt {
+            direct_s3_read = "DirectS3Read",
         }
     }
-
-    /// Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
-    #[derive(Clone, Default)]
-    pub struct FunctionScalingConfig {
-        /// The maximum number of execution environments that can be provisioned for the function.
-        ///
-        /// CloudFormation property `MaxExecutionEnvironments`.
-        pub max_execution_environments: ::std::option::Option<crate::value::Val<i64>>,
-        /// The minimum number of execution environments to maintain for the function.
-        ///
-        /// CloudFormation property `MinExecutionEnvironments`.
-        pub min_execution_environments: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for FunctionScalingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxExecutionEnvironments", self.max_execution_environments);
-            p.set_opt("MinExecutionEnvironments", self.min_execution_environments);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FUNCTION_SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxExecutionEnvironments", crate::resource::Rule { min: Some(0.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
-            ("MinExecutionEnvironments", crate::resource::Rule { min: Some(0.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Configuration values that override the container image Dockerfile settings. For more information, see [Container image settings](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms).
     #[derive(Clone, Default)]
@@ -2676,24 +2253,20 @@ pub mod function {
         pub working_directory: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ImageConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("EntryPoint", self.entry_point);
-            p.set_opt("WorkingDirectory", self.working_directory);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageConfig;
+        opt {
+            command = "Command",
+            entry_point = "EntryPoint",
+            working_directory = "WorkingDirectory",
         }
     }
 
-    pub(super) static IMAGE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Command", crate::resource::Rule { min_items: Some(0), max_items: Some(1500), ..crate::resource::Rule::NONE }),
-            ("EntryPoint", crate::resource::Rule { min_items: Some(0), max_items: Some(1500), ..crate::resource::Rule::NONE }),
-            ("WorkingDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Command", crate::resource::Rule { min_items: Some(0), max_items: Some(1500), ..crate::resource::Rule::NONE }),
+        ("EntryPoint", crate::resource::Rule { min_items: Some(0), max_items: Some(1500), ..crate::resource::Rule::NONE }),
+        ("WorkingDirectory", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The function's Amazon CloudWatch Logs configuration settings.
     #[derive(Clone, Default)]
@@ -2713,26 +2286,22 @@ pub mod function {
         /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
         ///
         /// CloudFormation property `SystemLogLevel`.
-        pub system_log_level: ::std::option::Option<crate::value::Val<crate::cfn::lambda::function::SystemLogLevel>>,
+        pub system_log_level: ::std::option::Option<crate::value::Val<crate::cfn::shared::lambda::SystemLogLevel>>,
     }
 
-    impl crate::resource::ToExpr for LoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationLogLevel", self.application_log_level);
-            p.set_opt("LogFormat", self.log_format);
-            p.set_opt("LogGroup", self.log_group);
-            p.set_opt("SystemLogLevel", self.system_log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfig;
+        opt {
+            application_log_level = "ApplicationLogLevel",
+            log_format = "LogFormat",
+            log_group = "LogGroup",
+            system_log_level = "SystemLogLevel",
         }
     }
 
-    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Sets the runtime management configuration for a function's version. For more information, see [Runtime updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html).
     #[derive(Clone)]
@@ -2755,7 +2324,6 @@ pub mod function {
 
     impl RuntimeManagementConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(update_runtime_on: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::function::UpdateRuntimeOn>>) -> Self {
             Self {
                 runtime_version_arn: ::std::option::Option::None,
@@ -2764,13 +2332,13 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for RuntimeManagementConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RuntimeVersionArn", self.runtime_version_arn);
-            p.set("UpdateRuntimeOn", self.update_runtime_on);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuntimeManagementConfig;
+        req {
+            update_runtime_on = "UpdateRuntimeOn",
+        }
+        opt {
+            runtime_version_arn = "RuntimeVersionArn",
         }
     }
 
@@ -2785,7 +2353,6 @@ pub mod function {
 
     impl SnapStart {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(apply_on: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::function::ApplyOn>>) -> Self {
             Self {
                 apply_on: apply_on.into(),
@@ -2793,21 +2360,12 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for SnapStart {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApplyOn", self.apply_on);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnapStart;
+        req {
+            apply_on = "ApplyOn",
         }
     }
-
-    pub(super) static TAG14_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Specifies the tenant isolation mode configuration for a Lambda function. This allows you to configure specific tenant isolation strategies for your function invocations. Tenant isolation configuration cannot be modified after function creation.
     #[derive(Clone)]
@@ -2820,7 +2378,6 @@ pub mod function {
 
     impl TenancyConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(tenant_isolation_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::function::TenantIsolationMode>>) -> Self {
             Self {
                 tenant_isolation_mode: tenant_isolation_mode.into(),
@@ -2828,12 +2385,10 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for TenancyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TenantIsolationMode", self.tenant_isolation_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested TenancyConfig;
+        req {
+            tenant_isolation_mode = "TenantIsolationMode",
         }
     }
 
@@ -2846,12 +2401,10 @@ pub mod function {
         pub mode: ::std::option::Option<crate::value::Val<crate::cfn::lambda::function::Mode>>,
     }
 
-    impl crate::resource::ToExpr for TracingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested TracingConfig;
+        opt {
+            mode = "Mode",
         }
     }
 
@@ -2874,26 +2427,21 @@ pub mod function {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ipv6AllowedForDualStack", self.ipv6_allowed_for_dual_stack);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfig;
+        opt {
+            ipv6_allowed_for_dual_stack = "Ipv6AllowedForDualStack",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Architectures`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architectures {
         /// `x86_64`
         X8664,
@@ -2901,18 +2449,10 @@ pub mod function {
         Arm64,
     }
 
-    impl crate::value::CfnEnum for Architectures {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X8664 => "x86_64",
-                Self::Arm64 => "arm64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Architectures, ["x86_64", "arm64"]);
 
     /// Specifies the storage mode for the deployment package. Use ``COPY`` to store the package in LAMlong-managed storage. Use ``REFERENCE`` to read the package directly from the Amazon S3 bucket. If omitted, the default is ``COPY``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3ObjectStorageMode {
         /// `COPY`
         Copy,
@@ -2920,15 +2460,7 @@ pub mod function {
         Reference,
     }
 
-    impl crate::value::CfnEnum for S3ObjectStorageMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Copy => "COPY",
-                Self::Reference => "REFERENCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3ObjectStorageMode, ["COPY", "REFERENCE"]);
 
     /// Specifies if a function reads from the file system for the lowest latency, or through Amazon S3 Files feature "direct Amazon S3 bucket reads" for the highest throughput. Valid values:
     /// +  ``AUTO`` (default) – Direct reads are active for functions you configure with 512 MB or more of memory.
@@ -2936,7 +2468,7 @@ pub mod function {
     /// +  ``DISABLED`` – Routes all reads through the file system, regardless of memory configuration.
     ///
     /// To use direct reads, you must grant the execution role the ``s3:GetObject`` and ``s3:GetObjectVersion`` permissions. If a direct read fails, Lambda automatically falls back to reading through the file system.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DirectS3Read {
         /// `ENABLED`
         Enabled,
@@ -2946,19 +2478,10 @@ pub mod function {
         Auto,
     }
 
-    impl crate::value::CfnEnum for DirectS3Read {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-                Self::Auto => "AUTO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DirectS3Read, ["ENABLED", "DISABLED", "AUTO"]);
 
     /// Set this property to filter the application logs for your function that Lambda sends to CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where ``TRACE`` is the highest level and ``FATAL`` is the lowest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationLogLevel {
         /// `TRACE`
         Trace,
@@ -2974,22 +2497,10 @@ pub mod function {
         Fatal,
     }
 
-    impl crate::value::CfnEnum for ApplicationLogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Trace => "TRACE",
-                Self::Debug => "DEBUG",
-                Self::Info => "INFO",
-                Self::Warn => "WARN",
-                Self::Error => "ERROR",
-                Self::Fatal => "FATAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationLogLevel, ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]);
 
     /// The format in which Lambda sends your function's application and system logs to CloudWatch. Select between plain text and structured JSON.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogFormat {
         /// `Text`
         Text,
@@ -2997,40 +2508,10 @@ pub mod function {
         Json,
     }
 
-    impl crate::value::CfnEnum for LogFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "Text",
-                Self::Json => "JSON",
-            }
-        }
-    }
-
-    /// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum SystemLogLevel {
-        /// `DEBUG`
-        Debug,
-        /// `INFO`
-        Info,
-        /// `WARN`
-        Warn,
-    }
-
-    impl crate::value::CfnEnum for SystemLogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Debug => "DEBUG",
-                Self::Info => "INFO",
-                Self::Warn => "WARN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogFormat, ["Text", "JSON"]);
 
     /// The type of deployment package. Set to ``Image`` for container image and set ``Zip`` for .zip file archive.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PackageType {
         /// `Image`
         Image,
@@ -3038,18 +2519,10 @@ pub mod function {
         Zip,
     }
 
-    impl crate::value::CfnEnum for PackageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Image => "Image",
-                Self::Zip => "Zip",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PackageType, ["Image", "Zip"]);
 
     /// The function recursion configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RecursiveLoop {
         /// `Allow`
         Allow,
@@ -3057,20 +2530,12 @@ pub mod function {
         Terminate,
     }
 
-    impl crate::value::CfnEnum for RecursiveLoop {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "Allow",
-                Self::Terminate => "Terminate",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RecursiveLoop, ["Allow", "Terminate"]);
 
     /// The identifier of the function's [runtime](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Runtime is required if the deployment package is a .zip file archive. Specifying a runtime results in an error if you're deploying a function using a container image.
     /// The following list includes deprecated runtimes. Lambda blocks creating new functions and updating existing functions shortly after each runtime is deprecated. For more information, see [Runtime use after deprecation](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtime-deprecation-levels).
     /// For a list of all currently supported runtimes, see [Supported runtimes](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-supported).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Runtime {
         /// `dotnet10`
         Dotnet10,
@@ -3176,64 +2641,7 @@ pub mod function {
         Ruby40,
     }
 
-    impl crate::value::CfnEnum for Runtime {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dotnet10 => "dotnet10",
-                Self::Dotnet6 => "dotnet6",
-                Self::Dotnet8 => "dotnet8",
-                Self::Dotnetcore10 => "dotnetcore1.0",
-                Self::Dotnetcore20 => "dotnetcore2.0",
-                Self::Dotnetcore21 => "dotnetcore2.1",
-                Self::Dotnetcore31 => "dotnetcore3.1",
-                Self::Go1X => "go1.x",
-                Self::Java11 => "java11",
-                Self::Java11Al2023 => "java11.al2023",
-                Self::Java17 => "java17",
-                Self::Java17Al2023 => "java17.al2023",
-                Self::Java21 => "java21",
-                Self::Java25 => "java25",
-                Self::Java8 => "java8",
-                Self::Java8Al2 => "java8.al2",
-                Self::Java8Al2023 => "java8.al2023",
-                Self::Nodejs => "nodejs",
-                Self::Nodejs10X => "nodejs10.x",
-                Self::Nodejs12X => "nodejs12.x",
-                Self::Nodejs14X => "nodejs14.x",
-                Self::Nodejs16X => "nodejs16.x",
-                Self::Nodejs18X => "nodejs18.x",
-                Self::Nodejs20X => "nodejs20.x",
-                Self::Nodejs22X => "nodejs22.x",
-                Self::Nodejs24X => "nodejs24.x",
-                Self::Nodejs26X => "nodejs26.x",
-                Self::Nodejs43 => "nodejs4.3",
-                Self::Nodejs43Edge => "nodejs4.3-edge",
-                Self::Nodejs610 => "nodejs6.10",
-                Self::Nodejs810 => "nodejs8.10",
-                Self::Provided => "provided",
-                Self::ProvidedAl2 => "provided.al2",
-                Self::ProvidedAl2023 => "provided.al2023",
-                Self::Python27 => "python2.7",
-                Self::Python310 => "python3.10",
-                Self::Python311 => "python3.11",
-                Self::Python312 => "python3.12",
-                Self::Python313 => "python3.13",
-                Self::Python314 => "python3.14",
-                Self::Python315 => "python3.15",
-                Self::Python36 => "python3.6",
-                Self::Python37 => "python3.7",
-                Self::Python38 => "python3.8",
-                Self::Python39 => "python3.9",
-                Self::Ruby25 => "ruby2.5",
-                Self::Ruby27 => "ruby2.7",
-                Self::Ruby32 => "ruby3.2",
-                Self::Ruby33 => "ruby3.3",
-                Self::Ruby34 => "ruby3.4",
-                Self::Ruby40 => "ruby4.0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Runtime, ["dotnet10", "dotnet6", "dotnet8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "go1.x", "java11", "java11.al2023", "java17", "java17.al2023", "java21", "java25", "java8", "java8.al2", "java8.al2023", "nodejs", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "provided", "provided.al2", "provided.al2023", "python2.7", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14", "python3.15", "python3.6", "python3.7", "python3.8", "python3.9", "ruby2.5", "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0"]);
 
     /// Specify the runtime update mode.
     /// +  *Auto (default)* - Automatically update to the most recent and secure runtime version using a [Two-phase runtime version rollout](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-two-phase). This is the best choice for most customers to ensure they always benefit from runtime updates.
@@ -3241,7 +2649,7 @@ pub mod function {
     /// +  *Manual* - You specify a runtime version in your function configuration. The function will use this runtime version indefinitely. In the rare case where a new runtime version is incompatible with an existing function, this allows you to roll back your function to an earlier runtime version. For more information, see [Roll back a runtime version](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-rollback).
     ///
     /// *Valid Values*: ``Auto`` | ``FunctionUpdate`` | ``Manual``
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateRuntimeOn {
         /// `Auto`
         Auto,
@@ -3251,19 +2659,10 @@ pub mod function {
         Manual,
     }
 
-    impl crate::value::CfnEnum for UpdateRuntimeOn {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Auto => "Auto",
-                Self::FunctionUpdate => "FunctionUpdate",
-                Self::Manual => "Manual",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UpdateRuntimeOn, ["Auto", "FunctionUpdate", "Manual"]);
 
     /// Set ``ApplyOn`` to ``PublishedVersions`` to create a snapshot of the initialized execution environment when you publish a function version.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplyOn {
         /// `PublishedVersions`
         PublishedVersions,
@@ -3271,34 +2670,19 @@ pub mod function {
         None,
     }
 
-    impl crate::value::CfnEnum for ApplyOn {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PublishedVersions => "PublishedVersions",
-                Self::None => "None",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplyOn, ["PublishedVersions", "None"]);
 
     /// Tenant isolation mode allows for invocation to be sent to a corresponding execution environment dedicated to a specific tenant ID.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TenantIsolationMode {
         /// `PER_TENANT`
         PerTenant,
     }
 
-    impl crate::value::CfnEnum for TenantIsolationMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PerTenant => "PER_TENANT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TenantIsolationMode, ["PER_TENANT"]);
 
     /// The tracing mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `Active`
         Active,
@@ -3306,15 +2690,7 @@ pub mod function {
         PassThrough,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "Active",
-                Self::PassThrough => "PassThrough",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["Active", "PassThrough"]);
 }
 
 /// Resource Type definition for AWS::Lambda::LayerVersion
@@ -3363,49 +2739,40 @@ impl LayerVersion {
     }
 }
 
-impl crate::resource::Resource for LayerVersion {
-    const TYPE: &'static str = "AWS::Lambda::LayerVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAYER_VERSION_SHAPE)
+crate::resource::props! {
+    resource LayerVersion = "AWS::Lambda::LayerVersion", shape: Some(&LAYER_VERSION_SHAPE);
+    req {
+        content = "Content",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CompatibleArchitectures", self.compatible_architectures);
-        p.set_opt("CompatibleRuntimes", self.compatible_runtimes);
-        p.set("Content", self.content);
-        p.set_opt("Description", self.description);
-        p.set_opt("LayerName", self.layer_name);
-        p.set_opt("LicenseInfo", self.license_info);
-        p
+    opt {
+        compatible_architectures = "CompatibleArchitectures",
+        compatible_runtimes = "CompatibleRuntimes",
+        description = "Description",
+        layer_name = "LayerName",
+        license_info = "LicenseInfo",
     }
 }
 
-static LAYER_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CompatibleArchitectures", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ("CompatibleRuntimes", crate::resource::Rule { min_items: Some(0), max_items: Some(15), ..crate::resource::Rule::NONE }),
-        ("Content", crate::resource::Rule { shape: Some(&self::layer_version::CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("LayerName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("LicenseInfo", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAYER_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CompatibleArchitectures", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ("CompatibleRuntimes", crate::resource::Rule { min_items: Some(0), max_items: Some(15), ..crate::resource::Rule::NONE }),
+    ("Content", crate::resource::Rule { shape: Some(&self::layer_version::CONTENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("LayerName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("LicenseInfo", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LayerVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LayerVersion> {
-    /// `Fn::GetAtt` `LayerVersionArn`.
-    #[inline]
-    pub fn attr_layer_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LayerVersionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LayerVersionArn`.
+        attr_layer_version_arn: ::std::string::String = "LayerVersionArn",
     }
 }
 
 pub mod layer_version {
     //! Nested property types and enums of [`LayerVersion`](super::LayerVersion).
 
-    /// The definition `Content`.
     #[derive(Clone)]
     pub struct Content {
         /// The Amazon S3 bucket of the layer archive.
@@ -3428,7 +2795,6 @@ pub mod layer_version {
 
     impl Content {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket: s3_bucket.into(),
@@ -3439,28 +2805,25 @@ pub mod layer_version {
         }
     }
 
-    impl crate::resource::ToExpr for Content {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set("S3Key", self.s3_key);
-            p.set_opt("S3ObjectStorageMode", self.s3_object_storage_mode);
-            p.set_opt("S3ObjectVersion", self.s3_object_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested Content;
+        req {
+            s3_bucket = "S3Bucket",
+            s3_key = "S3Key",
+        }
+        opt {
+            s3_object_storage_mode = "S3ObjectStorageMode",
+            s3_object_version = "S3ObjectVersion",
         }
     }
 
-    pub(super) static CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^[0-9A-Za-z\\.\\-_]*(?<!\\.)$")), ..crate::resource::Rule::NONE }),
-            ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("S3ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z\\.\\-_]*(?<!\\.)$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("S3ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `CompatibleArchitectures`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompatibleArchitectures {
         /// `arm64`
         Arm64,
@@ -3468,18 +2831,9 @@ pub mod layer_version {
         X8664,
     }
 
-    impl crate::value::CfnEnum for CompatibleArchitectures {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Arm64 => "arm64",
-                Self::X8664 => "x86_64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CompatibleArchitectures, ["arm64", "x86_64"]);
 
-    /// Allowed values of `CompatibleRuntimes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompatibleRuntimes {
         /// `dotnet10`
         Dotnet10,
@@ -3585,67 +2939,10 @@ pub mod layer_version {
         Ruby40,
     }
 
-    impl crate::value::CfnEnum for CompatibleRuntimes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dotnet10 => "dotnet10",
-                Self::Dotnet6 => "dotnet6",
-                Self::Dotnet8 => "dotnet8",
-                Self::Dotnetcore10 => "dotnetcore1.0",
-                Self::Dotnetcore20 => "dotnetcore2.0",
-                Self::Dotnetcore21 => "dotnetcore2.1",
-                Self::Dotnetcore31 => "dotnetcore3.1",
-                Self::Go1X => "go1.x",
-                Self::Java11 => "java11",
-                Self::Java11Al2023 => "java11.al2023",
-                Self::Java17 => "java17",
-                Self::Java17Al2023 => "java17.al2023",
-                Self::Java21 => "java21",
-                Self::Java25 => "java25",
-                Self::Java8 => "java8",
-                Self::Java8Al2 => "java8.al2",
-                Self::Java8Al2023 => "java8.al2023",
-                Self::Nodejs => "nodejs",
-                Self::Nodejs10X => "nodejs10.x",
-                Self::Nodejs12X => "nodejs12.x",
-                Self::Nodejs14X => "nodejs14.x",
-                Self::Nodejs16X => "nodejs16.x",
-                Self::Nodejs18X => "nodejs18.x",
-                Self::Nodejs20X => "nodejs20.x",
-                Self::Nodejs22X => "nodejs22.x",
-                Self::Nodejs24X => "nodejs24.x",
-                Self::Nodejs26X => "nodejs26.x",
-                Self::Nodejs43 => "nodejs4.3",
-                Self::Nodejs43Edge => "nodejs4.3-edge",
-                Self::Nodejs610 => "nodejs6.10",
-                Self::Nodejs810 => "nodejs8.10",
-                Self::Provided => "provided",
-                Self::ProvidedAl2 => "provided.al2",
-                Self::ProvidedAl2023 => "provided.al2023",
-                Self::Python27 => "python2.7",
-                Self::Python310 => "python3.10",
-                Self::Python311 => "python3.11",
-                Self::Python312 => "python3.12",
-                Self::Python313 => "python3.13",
-                Self::Python314 => "python3.14",
-                Self::Python315 => "python3.15",
-                Self::Python36 => "python3.6",
-                Self::Python37 => "python3.7",
-                Self::Python38 => "python3.8",
-                Self::Python39 => "python3.9",
-                Self::Ruby25 => "ruby2.5",
-                Self::Ruby27 => "ruby2.7",
-                Self::Ruby32 => "ruby3.2",
-                Self::Ruby33 => "ruby3.3",
-                Self::Ruby34 => "ruby3.4",
-                Self::Ruby40 => "ruby4.0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CompatibleRuntimes, ["dotnet10", "dotnet6", "dotnet8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "go1.x", "java11", "java11.al2023", "java17", "java17.al2023", "java21", "java25", "java8", "java8.al2", "java8.al2023", "nodejs", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "provided", "provided.al2", "provided.al2023", "python2.7", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14", "python3.15", "python3.6", "python3.7", "python3.8", "python3.9", "ruby2.5", "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0"]);
 
     /// Specifies whether Lambda should copy the deployment package to its internal storage (COPY) or reference it directly from your S3 bucket (REFERENCE).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3ObjectStorageMode {
         /// `COPY`
         Copy,
@@ -3653,15 +2950,7 @@ pub mod layer_version {
         Reference,
     }
 
-    impl crate::value::CfnEnum for S3ObjectStorageMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Copy => "COPY",
-                Self::Reference => "REFERENCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3ObjectStorageMode, ["COPY", "REFERENCE"]);
 }
 
 /// Schema for Lambda LayerVersionPermission
@@ -3689,7 +2978,6 @@ pub struct LayerVersionPermission {
 
 impl LayerVersionPermission {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, layer_version_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action: action.into(),
@@ -3700,37 +2988,29 @@ impl LayerVersionPermission {
     }
 }
 
-impl crate::resource::Resource for LayerVersionPermission {
-    const TYPE: &'static str = "AWS::Lambda::LayerVersionPermission";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAYER_VERSION_PERMISSION_SHAPE)
+crate::resource::props! {
+    resource LayerVersionPermission = "AWS::Lambda::LayerVersionPermission", shape: Some(&LAYER_VERSION_PERMISSION_SHAPE);
+    req {
+        action = "Action",
+        layer_version_arn = "LayerVersionArn",
+        principal = "Principal",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Action", self.action);
-        p.set("LayerVersionArn", self.layer_version_arn);
-        p.set_opt("OrganizationId", self.organization_id);
-        p.set("Principal", self.principal);
-        p
+    opt {
+        organization_id = "OrganizationId",
     }
 }
 
-static LAYER_VERSION_PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Action", crate::resource::Rule { min_len: Some(0), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^lambda:GetLayerVersion$")), ..crate::resource::Rule::NONE }),
-        ("OrganizationId", crate::resource::Rule { min_len: Some(0), max_len: Some(34), pattern: Some(crate::resource::Pattern::Regex("^o-[a-z0-9]{10,32}$")), ..crate::resource::Rule::NONE }),
-        ("Principal", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}|\\*|arn:(aws[a-zA-Z-]*):iam::\\d{12}:root$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAYER_VERSION_PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Action", crate::resource::Rule { min_len: Some(0), max_len: Some(22), pattern: Some(crate::resource::Pattern::Regex("^lambda:GetLayerVersion$")), ..crate::resource::Rule::NONE }),
+    ("OrganizationId", crate::resource::Rule { min_len: Some(0), max_len: Some(34), pattern: Some(crate::resource::Pattern::Regex("^o-[a-z0-9]{10,32}$")), ..crate::resource::Rule::NONE }),
+    ("Principal", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}|\\*|arn:(aws[a-zA-Z-]*):iam::\\d{12}:root$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LayerVersionPermission`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LayerVersionPermission> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -3768,7 +3048,7 @@ pub struct MicrovmImage {
     /// Environment variables to set in the container during the snapshot build.
     ///
     /// CloudFormation property `EnvironmentVariables`; required.
-    pub environment_variables: ::std::vec::Vec<crate::resource::Tag>,
+    pub environment_variables: ::std::vec::Vec<crate::resource::KeyValue>,
     /// CloudFormation property `Hooks`; required.
     pub hooks: crate::cfn::lambda::microvm_image::Hooks,
     /// Configuration for MicroVM image logging.
@@ -3789,8 +3069,7 @@ pub struct MicrovmImage {
 
 impl MicrovmImage {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(additional_os_capabilities: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::lambda::microvm_image::AdditionalOsCapabilities>>>, base_image_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, base_image_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, build_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, code_artifact: crate::cfn::lambda::microvm_image::CodeArtifact, cpu_configurations: ::std::vec::Vec<crate::cfn::lambda::microvm_image::CpuConfiguration>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, egress_network_connectors: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, environment_variables: ::std::vec::Vec<crate::resource::Tag>, hooks: crate::cfn::lambda::microvm_image::Hooks, logging: crate::cfn::lambda::microvm_image::Logging, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resources: ::std::vec::Vec<crate::cfn::lambda::microvm_image::Resources>) -> Self {
+    pub fn new(additional_os_capabilities: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::lambda::microvm_image::AdditionalOsCapabilities>>>, base_image_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, base_image_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, build_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, code_artifact: crate::cfn::lambda::microvm_image::CodeArtifact, cpu_configurations: ::std::vec::Vec<crate::cfn::lambda::microvm_image::CpuConfiguration>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, egress_network_connectors: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, environment_variables: ::std::vec::Vec<crate::resource::KeyValue>, hooks: crate::cfn::lambda::microvm_image::Hooks, logging: crate::cfn::lambda::microvm_image::Logging, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resources: ::std::vec::Vec<crate::cfn::lambda::microvm_image::Resources>) -> Self {
         Self {
             additional_os_capabilities: additional_os_capabilities.into(),
             base_image_arn: base_image_arn.into(),
@@ -3810,87 +3089,63 @@ impl MicrovmImage {
     }
 }
 
-impl crate::resource::Resource for MicrovmImage {
-    const TYPE: &'static str = "AWS::Lambda::MicrovmImage";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MICROVM_IMAGE_SHAPE)
+crate::resource::props! {
+    resource MicrovmImage = "AWS::Lambda::MicrovmImage", shape: Some(&MICROVM_IMAGE_SHAPE);
+    req {
+        additional_os_capabilities = "AdditionalOsCapabilities",
+        base_image_arn = "BaseImageArn",
+        base_image_version = "BaseImageVersion",
+        build_role_arn = "BuildRoleArn",
+        code_artifact = "CodeArtifact",
+        cpu_configurations = "CpuConfigurations",
+        description = "Description",
+        egress_network_connectors = "EgressNetworkConnectors",
+        environment_variables = "EnvironmentVariables",
+        hooks = "Hooks",
+        logging = "Logging",
+        name = "Name",
+        resources = "Resources",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AdditionalOsCapabilities", self.additional_os_capabilities);
-        p.set("BaseImageArn", self.base_image_arn);
-        p.set("BaseImageVersion", self.base_image_version);
-        p.set("BuildRoleArn", self.build_role_arn);
-        p.set("CodeArtifact", self.code_artifact);
-        p.set("CpuConfigurations", self.cpu_configurations);
-        p.set("Description", self.description);
-        p.set("EgressNetworkConnectors", self.egress_network_connectors);
-        p.set("EnvironmentVariables", self.environment_variables);
-        p.set("Hooks", self.hooks);
-        p.set("Logging", self.logging);
-        p.set("Name", self.name);
-        p.set("Resources", self.resources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static MICROVM_IMAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BaseImageArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("BaseImageVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("BuildRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("CodeArtifact", crate::resource::Rule { shape: Some(&self::microvm_image::CODE_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EgressNetworkConnectors", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ("EnvironmentVariables", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::microvm_image::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Hooks", crate::resource::Rule { shape: Some(&self::microvm_image::HOOKS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Logging", crate::resource::Rule { shape: Some(&self::microvm_image::LOGGING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-        ("Resources", crate::resource::Rule { max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::microvm_image::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MICROVM_IMAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BaseImageArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("BaseImageVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("BuildRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("CodeArtifact", crate::resource::Rule { shape: Some(&self::microvm_image::CODE_ARTIFACT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EgressNetworkConnectors", crate::resource::Rule { max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ("EnvironmentVariables", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::microvm_image::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Hooks", crate::resource::Rule { shape: Some(&self::microvm_image::HOOKS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Logging", crate::resource::Rule { shape: Some(&self::microvm_image::LOGGING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+    ("Resources", crate::resource::Rule { max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MicrovmImage`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MicrovmImage> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ImageArn`.
-    #[inline]
-    pub fn attr_image_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ImageArn")
-    }
-    /// `Fn::GetAtt` `LatestActiveImageVersion`.
-    #[inline]
-    pub fn attr_latest_active_image_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestActiveImageVersion")
-    }
-    /// `Fn::GetAtt` `LatestFailedImageVersion`.
-    #[inline]
-    pub fn attr_latest_failed_image_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestFailedImageVersion")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ImageArn`.
+        attr_image_arn: ::std::string::String = "ImageArn",
+        /// `Fn::GetAtt` `LatestActiveImageVersion`.
+        attr_latest_active_image_version: ::std::string::String = "LatestActiveImageVersion",
+        /// `Fn::GetAtt` `LatestFailedImageVersion`.
+        attr_latest_failed_image_version: ::std::string::String = "LatestFailedImageVersion",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod microvm_image {
     //! Nested property types and enums of [`MicrovmImage`](super::MicrovmImage).
 
-    /// The definition `CodeArtifact`.
     #[derive(Clone)]
     pub struct CodeArtifact {
         /// CloudFormation property `Uri`; required.
@@ -3899,7 +3154,6 @@ pub mod microvm_image {
 
     impl CodeArtifact {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(uri: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 uri: uri.into(),
@@ -3907,22 +3161,17 @@ pub mod microvm_image {
         }
     }
 
-    impl crate::resource::ToExpr for CodeArtifact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeArtifact;
+        req {
+            uri = "Uri",
         }
     }
 
-    pub(super) static CODE_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_ARTIFACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Uri", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CpuConfiguration`.
     #[derive(Clone)]
     pub struct CpuConfiguration {
         /// CloudFormation property `Architecture`; required.
@@ -3931,7 +3180,6 @@ pub mod microvm_image {
 
     impl CpuConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(architecture: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::microvm_image::Architecture>>) -> Self {
             Self {
                 architecture: architecture.into(),
@@ -3939,23 +3187,18 @@ pub mod microvm_image {
         }
     }
 
-    impl crate::resource::ToExpr for CpuConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Architecture", self.architecture);
-            p.into_expr()
+    crate::resource::props! {
+        nested CpuConfiguration;
+        req {
+            architecture = "Architecture",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Hooks`.
     #[derive(Clone, Default)]
     pub struct Hooks {
         /// CloudFormation property `MicrovmHooks`.
@@ -3966,26 +3209,21 @@ pub mod microvm_image {
         pub port: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Hooks {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MicrovmHooks", self.microvm_hooks);
-            p.set_opt("MicrovmImageHooks", self.microvm_image_hooks);
-            p.set_opt("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested Hooks;
+        opt {
+            microvm_hooks = "MicrovmHooks",
+            microvm_image_hooks = "MicrovmImageHooks",
+            port = "Port",
         }
     }
 
-    pub(super) static HOOKS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MicrovmHooks", crate::resource::Rule { shape: Some(&MICROVM_HOOKS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MicrovmImageHooks", crate::resource::Rule { shape: Some(&MICROVM_IMAGE_HOOKS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOOKS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MicrovmHooks", crate::resource::Rule { shape: Some(&MICROVM_HOOKS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MicrovmImageHooks", crate::resource::Rule { shape: Some(&MICROVM_IMAGE_HOOKS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MicrovmHooks`.
     #[derive(Clone, Default)]
     pub struct MicrovmHooks {
         /// CloudFormation property `Resume`.
@@ -4006,32 +3244,27 @@ pub mod microvm_image {
         pub terminate_timeout_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MicrovmHooks {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Resume", self.resume);
-            p.set_opt("ResumeTimeoutInSeconds", self.resume_timeout_in_seconds);
-            p.set_opt("Run", self.run);
-            p.set_opt("RunTimeoutInSeconds", self.run_timeout_in_seconds);
-            p.set_opt("Suspend", self.suspend);
-            p.set_opt("SuspendTimeoutInSeconds", self.suspend_timeout_in_seconds);
-            p.set_opt("Terminate", self.terminate);
-            p.set_opt("TerminateTimeoutInSeconds", self.terminate_timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested MicrovmHooks;
+        opt {
+            resume = "Resume",
+            resume_timeout_in_seconds = "ResumeTimeoutInSeconds",
+            run = "Run",
+            run_timeout_in_seconds = "RunTimeoutInSeconds",
+            suspend = "Suspend",
+            suspend_timeout_in_seconds = "SuspendTimeoutInSeconds",
+            terminate = "Terminate",
+            terminate_timeout_in_seconds = "TerminateTimeoutInSeconds",
         }
     }
 
-    pub(super) static MICROVM_HOOKS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResumeTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-            ("RunTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-            ("SuspendTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-            ("TerminateTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MICROVM_HOOKS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResumeTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+        ("RunTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+        ("SuspendTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+        ("TerminateTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MicrovmImageHooks`.
     #[derive(Clone, Default)]
     pub struct MicrovmImageHooks {
         /// CloudFormation property `Ready`.
@@ -4044,26 +3277,21 @@ pub mod microvm_image {
         pub validate_timeout_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MicrovmImageHooks {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ready", self.ready);
-            p.set_opt("ReadyTimeoutInSeconds", self.ready_timeout_in_seconds);
-            p.set_opt("Validate", self.validate);
-            p.set_opt("ValidateTimeoutInSeconds", self.validate_timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested MicrovmImageHooks;
+        opt {
+            ready = "Ready",
+            ready_timeout_in_seconds = "ReadyTimeoutInSeconds",
+            validate = "Validate",
+            validate_timeout_in_seconds = "ValidateTimeoutInSeconds",
         }
     }
 
-    pub(super) static MICROVM_IMAGE_HOOKS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadyTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-            ("ValidateTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MICROVM_IMAGE_HOOKS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadyTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+        ("ValidateTimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(3600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Logging`.
     #[derive(Clone, Default)]
     pub struct Logging {
         /// CloudFormation property `CloudWatch`.
@@ -4072,23 +3300,18 @@ pub mod microvm_image {
         pub disabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Logging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatch", self.cloud_watch);
-            p.set_opt("Disabled", self.disabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested Logging;
+        opt {
+            cloud_watch = "CloudWatch",
+            disabled = "Disabled",
         }
     }
 
-    pub(super) static LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatch", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatch", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOGGING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudWatchLogging`.
     #[derive(Clone, Default)]
     pub struct CloudWatchLogging {
         /// CloudFormation property `LogGroup`.
@@ -4097,24 +3320,19 @@ pub mod microvm_image {
         pub log_stream: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogging {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroup", self.log_group);
-            p.set_opt("LogStream", self.log_stream);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogging;
+        opt {
+            log_group = "LogGroup",
+            log_stream = "LogStream",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/.#]+$")), ..crate::resource::Rule::NONE }),
-            ("LogStream", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOGGING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/.#]+$")), ..crate::resource::Rule::NONE }),
+        ("LogStream", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Resources`.
     #[derive(Clone)]
     pub struct Resources {
         /// CloudFormation property `MinimumMemoryInMiB`; required.
@@ -4123,7 +3341,6 @@ pub mod microvm_image {
 
     impl Resources {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(minimum_memory_in_mib: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 minimum_memory_in_mib: minimum_memory_in_mib.into(),
@@ -4131,56 +3348,30 @@ pub mod microvm_image {
         }
     }
 
-    impl crate::resource::ToExpr for Resources {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MinimumMemoryInMiB", self.minimum_memory_in_mib);
-            p.into_expr()
+    crate::resource::props! {
+        nested Resources;
+        req {
+            minimum_memory_in_mib = "MinimumMemoryInMiB",
         }
     }
 
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AdditionalOsCapabilities`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdditionalOsCapabilities {
         /// `ALL`
         All,
     }
 
-    impl crate::value::CfnEnum for AdditionalOsCapabilities {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdditionalOsCapabilities, ["ALL"]);
 
-    /// Allowed values of `Architecture`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `ARM_64`
         Arm64,
     }
 
-    impl crate::value::CfnEnum for Architecture {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Arm64 => "ARM_64",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Architecture, ["ARM_64"]);
 
-    /// Allowed values of `HookState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HookState {
         /// `DISABLED`
         Disabled,
@@ -4188,15 +3379,7 @@ pub mod microvm_image {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for HookState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HookState, ["DISABLED", "ENABLED"]);
 }
 
 /// Resource Type definition for AWS::Lambda::NetworkConnector
@@ -4235,53 +3418,36 @@ impl NetworkConnector {
     }
 }
 
-impl crate::resource::Resource for NetworkConnector {
-    const TYPE: &'static str = "AWS::Lambda::NetworkConnector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NETWORK_CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource NetworkConnector = "AWS::Lambda::NetworkConnector", shape: Some(&NETWORK_CONNECTOR_SHAPE);
+    req {
+        configuration = "Configuration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Configuration", self.configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("OperatorRole", self.operator_role);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        name = "Name",
+        operator_role = "OperatorRole",
+        tags = "Tags",
     }
 }
 
-static NETWORK_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::network_connector::CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:network-connector:[a-zA-Z0-9-_]+(:[1-9][0-9]*)?)|[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("OperatorRole", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::network_connector::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NETWORK_CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::network_connector::CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:network-connector:[a-zA-Z0-9-_]+(:[1-9][0-9]*)?)|[a-zA-Z0-9_-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ("OperatorRole", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NetworkConnector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkConnector> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `LatestVersion`.
-    #[inline]
-    pub fn attr_latest_version(self) -> crate::value::Val<i64> {
-        self.__get_att("LatestVersion")
-    }
-    /// `Fn::GetAtt` `LatestVersionArn`.
-    #[inline]
-    pub fn attr_latest_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestVersionArn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `LatestVersion`.
+        attr_latest_version: i64 = "LatestVersion",
+        /// `Fn::GetAtt` `LatestVersionArn`.
+        attr_latest_version_arn: ::std::string::String = "LatestVersionArn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -4307,20 +3473,16 @@ pub mod network_connector {
         }
     }
 
-    impl crate::resource::ToExpr for Config {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VpcEgressConfiguration", self.vpc_egress_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested Config;
+        req {
+            vpc_egress_configuration = "VpcEgressConfiguration",
         }
     }
 
-    pub(super) static CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcEgressConfiguration", crate::resource::Rule { shape: Some(&VPC_EGRESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcEgressConfiguration", crate::resource::Rule { shape: Some(&VPC_EGRESS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The VPC egress configuration for the network connector. Specifies the subnets, security groups, and network protocol for routing outbound traffic through your VPC.
     #[derive(Clone)]
@@ -4345,7 +3507,6 @@ pub mod network_connector {
 
     impl VpcEgressConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(associated_compute_resource_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::lambda::network_connector::AssociatedComputeResourceTypes>>>, network_protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::network_connector::NetworkProtocol>>, security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 associated_compute_resource_types: associated_compute_resource_types.into(),
@@ -4356,35 +3517,23 @@ pub mod network_connector {
         }
     }
 
-    impl crate::resource::ToExpr for VpcEgressConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AssociatedComputeResourceTypes", self.associated_compute_resource_types);
-            p.set("NetworkProtocol", self.network_protocol);
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcEgressConfiguration;
+        req {
+            associated_compute_resource_types = "AssociatedComputeResourceTypes",
+            network_protocol = "NetworkProtocol",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static VPC_EGRESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AssociatedComputeResourceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_EGRESS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AssociatedComputeResourceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AssociatedComputeResourceTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssociatedComputeResourceTypes {
         /// `MicroVm`
         MicroVm,
@@ -4392,18 +3541,10 @@ pub mod network_connector {
         WebFunction,
     }
 
-    impl crate::value::CfnEnum for AssociatedComputeResourceTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MicroVm => "MicroVm",
-                Self::WebFunction => "WebFunction",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssociatedComputeResourceTypes, ["MicroVm", "WebFunction"]);
 
     /// The network protocol for the connector. Specify IPv4 for IPv4-only networking, or DualStack for both IPv4 and IPv6.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkProtocol {
         /// `IPv4`
         Ipv4,
@@ -4411,15 +3552,7 @@ pub mod network_connector {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for NetworkProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPv4",
-                Self::DualStack => "DualStack",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkProtocol, ["IPv4", "DualStack"]);
 }
 
 /// The ``AWS::Lambda::Permission`` resource grants an AWS service or another account permission to use a function. You can apply the policy at the function level, or specify a qualifier to restrict access to a single version or alias. If you use a qualifier, the invoker must use the full Amazon Resource Name (ARN) of that version or alias to invoke the function.
@@ -4477,7 +3610,6 @@ pub struct Permission {
 
 impl Permission {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action: action.into(),
@@ -4493,46 +3625,38 @@ impl Permission {
     }
 }
 
-impl crate::resource::Resource for Permission {
-    const TYPE: &'static str = "AWS::Lambda::Permission";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PERMISSION_SHAPE)
+crate::resource::props! {
+    resource Permission = "AWS::Lambda::Permission", shape: Some(&PERMISSION_SHAPE);
+    req {
+        action = "Action",
+        function_name = "FunctionName",
+        principal = "Principal",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Action", self.action);
-        p.set_opt("EventSourceToken", self.event_source_token);
-        p.set("FunctionName", self.function_name);
-        p.set_opt("FunctionUrlAuthType", self.function_url_auth_type);
-        p.set_opt("InvokedViaFunctionUrl", self.invoked_via_function_url);
-        p.set("Principal", self.principal);
-        p.set_opt("PrincipalOrgID", self.principal_org_id);
-        p.set_opt("SourceAccount", self.source_account);
-        p.set_opt("SourceArn", self.source_arn);
-        p
+    opt {
+        event_source_token = "EventSourceToken",
+        function_url_auth_type = "FunctionUrlAuthType",
+        invoked_via_function_url = "InvokedViaFunctionUrl",
+        principal_org_id = "PrincipalOrgID",
+        source_account = "SourceAccount",
+        source_arn = "SourceArn",
     }
 }
 
-static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Action", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(lambda:[*]|lambda:[a-zA-Z]+|[*])$")), ..crate::resource::Rule::NONE }),
-        ("EventSourceToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ("Principal", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ("PrincipalOrgID", crate::resource::Rule { min_len: Some(12), max_len: Some(34), pattern: Some(crate::resource::Pattern::Regex("^o-[a-z0-9]{10,32}$")), ..crate::resource::Rule::NONE }),
-        ("SourceAccount", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("SourceArn", crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Action", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(lambda:[*]|lambda:[a-zA-Z]+|[*])$")), ..crate::resource::Rule::NONE }),
+    ("EventSourceToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+    ("Principal", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ("PrincipalOrgID", crate::resource::Rule { min_len: Some(12), max_len: Some(34), pattern: Some(crate::resource::Pattern::Regex("^o-[a-z0-9]{10,32}$")), ..crate::resource::Rule::NONE }),
+    ("SourceAccount", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("SourceArn", crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Permission`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Permission> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -4540,7 +3664,7 @@ pub mod permission {
     //! Nested property types and enums of [`Permission`](super::Permission).
 
     /// The type of authentication that your function URL uses. Set to ``AWS_IAM`` if you want to restrict access to authenticated users only. Set to ``NONE`` if you want to bypass IAM authentication to create a public endpoint. For more information, see [Control access to Lambda function URLs](https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FunctionUrlAuthType {
         /// `AWS_IAM`
         AwsIam,
@@ -4548,15 +3672,7 @@ pub mod permission {
         None,
     }
 
-    impl crate::value::CfnEnum for FunctionUrlAuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsIam => "AWS_IAM",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FunctionUrlAuthType, ["AWS_IAM", "NONE"]);
 }
 
 /// Use the ``AWS::Lambda::ResourcePolicy`` resource to attach a resource-based policy to a LAM resource. A resource-based policy applies to a single LAM resource, for example, a function, function version, or function alias. To learn more about using resource-based policies with LAM, see [Working with resource-based policies in](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html) in the *Developer Guide*.
@@ -4587,7 +3703,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -4596,26 +3711,17 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::Lambda::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("ResourceArn", self.resource_arn);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::Lambda::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        resource_arn = "ResourceArn",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(runtime/|function:)[a-zA-Z0-9-_]+(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_])+)?$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceArn", crate::resource::Rule { min_len: Some(12), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(runtime/|function:)[a-zA-Z0-9-_]+(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_])+)?$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Lambda::Url
 ///
@@ -4644,7 +3750,6 @@ pub struct Url {
 
 impl Url {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::url::AuthType>>, target_function_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auth_type: auth_type.into(),
@@ -4656,50 +3761,38 @@ impl Url {
     }
 }
 
-impl crate::resource::Resource for Url {
-    const TYPE: &'static str = "AWS::Lambda::Url";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&URL_SHAPE)
+crate::resource::props! {
+    resource Url = "AWS::Lambda::Url", shape: Some(&URL_SHAPE);
+    req {
+        auth_type = "AuthType",
+        target_function_arn = "TargetFunctionArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthType", self.auth_type);
-        p.set_opt("Cors", self.cors);
-        p.set_opt("InvokeMode", self.invoke_mode);
-        p.set_opt("Qualifier", self.qualifier);
-        p.set("TargetFunctionArn", self.target_function_arn);
-        p
+    opt {
+        cors = "Cors",
+        invoke_mode = "InvokeMode",
+        qualifier = "Qualifier",
     }
 }
 
-static URL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Cors", crate::resource::Rule { shape: Some(&self::url::CORS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Qualifier", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("((?!^[0-9]+$)([a-zA-Z0-9-_]+))")), ..crate::resource::Rule::NONE }),
-        ("TargetFunctionArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:((?!\\d+)[0-9a-zA-Z-_]+))?$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static URL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cors", crate::resource::Rule { shape: Some(&self::url::CORS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Qualifier", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("((?!^[0-9]+$)([a-zA-Z0-9-_]+))")), ..crate::resource::Rule::NONE }),
+    ("TargetFunctionArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:((?!\\d+)[0-9a-zA-Z-_]+))?$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Url`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Url> {
-    /// `Fn::GetAtt` `FunctionArn`.
-    #[inline]
-    pub fn attr_function_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionArn")
-    }
-    /// `Fn::GetAtt` `FunctionUrl`.
-    #[inline]
-    pub fn attr_function_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionUrl")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FunctionArn`.
+        attr_function_arn: ::std::string::String = "FunctionArn",
+        /// `Fn::GetAtt` `FunctionUrl`.
+        attr_function_url: ::std::string::String = "FunctionUrl",
     }
 }
 
 pub mod url {
     //! Nested property types and enums of [`Url`](super::Url).
 
-    /// The definition `Cors`.
     #[derive(Clone, Default)]
     pub struct Cors {
         /// Specifies whether credentials are included in the CORS request.
@@ -4726,32 +3819,28 @@ pub mod url {
         pub max_age: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Cors {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowCredentials", self.allow_credentials);
-            p.set_opt("AllowHeaders", self.allow_headers);
-            p.set_opt("AllowMethods", self.allow_methods);
-            p.set_opt("AllowOrigins", self.allow_origins);
-            p.set_opt("ExposeHeaders", self.expose_headers);
-            p.set_opt("MaxAge", self.max_age);
-            p.into_expr()
+    crate::resource::props! {
+        nested Cors;
+        opt {
+            allow_credentials = "AllowCredentials",
+            allow_headers = "AllowHeaders",
+            allow_methods = "AllowMethods",
+            allow_origins = "AllowOrigins",
+            expose_headers = "ExposeHeaders",
+            max_age = "MaxAge",
         }
     }
 
-    pub(super) static CORS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowMethods", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(6), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowOrigins", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ExposeHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MaxAge", crate::resource::Rule { min: Some(0.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CORS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowMethods", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(6), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowOrigins", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(253), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ExposeHeaders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MaxAge", crate::resource::Rule { min: Some(0.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Can be either AWS_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `AWS_IAM`
         AwsIam,
@@ -4759,18 +3848,9 @@ pub mod url {
         None,
     }
 
-    impl crate::value::CfnEnum for AuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsIam => "AWS_IAM",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthType, ["AWS_IAM", "NONE"]);
 
-    /// Allowed values of `AllowMethodsItem`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowMethodsItem {
         /// `GET`
         Get,
@@ -4788,23 +3868,10 @@ pub mod url {
         Star,
     }
 
-    impl crate::value::CfnEnum for AllowMethodsItem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Get => "GET",
-                Self::Put => "PUT",
-                Self::Head => "HEAD",
-                Self::Post => "POST",
-                Self::Patch => "PATCH",
-                Self::Delete => "DELETE",
-                Self::Star => "*",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllowMethodsItem, ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"]);
 
     /// The invocation mode for the function's URL. Set to BUFFERED if you want to buffer responses before returning them to the client. Set to RESPONSE_STREAM if you want to stream responses, allowing faster time to first byte and larger response payload sizes. If not set, defaults to BUFFERED.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InvokeMode {
         /// `BUFFERED`
         Buffered,
@@ -4812,15 +3879,7 @@ pub mod url {
         ResponseStream,
     }
 
-    impl crate::value::CfnEnum for InvokeMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Buffered => "BUFFERED",
-                Self::ResponseStream => "RESPONSE_STREAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InvokeMode, ["BUFFERED", "RESPONSE_STREAM"]);
 }
 
 /// Resource Type definition for AWS::Lambda::Version
@@ -4843,7 +3902,7 @@ pub struct Version {
     /// The scaling configuration to apply to the function, including minimum and maximum execution environment limits.
     ///
     /// CloudFormation property `FunctionScalingConfig`.
-    pub function_scaling_config: ::std::option::Option<crate::cfn::lambda::version::FunctionScalingConfig>,
+    pub function_scaling_config: ::std::option::Option<crate::cfn::shared::lambda::FunctionScalingConfig>,
     /// Specifies a provisioned concurrency configuration for a function's version. Updates are not supported for this property.
     ///
     /// CloudFormation property `ProvisionedConcurrencyConfig`; changing it replaces the resource.
@@ -4856,7 +3915,6 @@ pub struct Version {
 
 impl Version {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             code_sha256: ::std::option::Option::None,
@@ -4869,80 +3927,41 @@ impl Version {
     }
 }
 
-impl crate::resource::Resource for Version {
-    const TYPE: &'static str = "AWS::Lambda::Version";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VERSION_SHAPE)
+crate::resource::props! {
+    resource Version = "AWS::Lambda::Version", shape: Some(&VERSION_SHAPE);
+    req {
+        function_name = "FunctionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CodeSha256", self.code_sha256);
-        p.set_opt("Description", self.description);
-        p.set("FunctionName", self.function_name);
-        p.set_opt("FunctionScalingConfig", self.function_scaling_config);
-        p.set_opt("ProvisionedConcurrencyConfig", self.provisioned_concurrency_config);
-        p.set_opt("RuntimePolicy", self.runtime_policy);
-        p
+    opt {
+        code_sha256 = "CodeSha256",
+        description = "Description",
+        function_scaling_config = "FunctionScalingConfig",
+        provisioned_concurrency_config = "ProvisionedConcurrencyConfig",
+        runtime_policy = "RuntimePolicy",
     }
 }
 
-static VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ("FunctionScalingConfig", crate::resource::Rule { shape: Some(&self::version::FUNCTION_SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RuntimePolicy", crate::resource::Rule { shape: Some(&self::version::RUNTIME_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(140), pattern: Some(crate::resource::Pattern::Regex("^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+    ("FunctionScalingConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::lambda::FUNCTION_SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RuntimePolicy", crate::resource::Rule { shape: Some(&self::version::RUNTIME_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Version`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Version> {
-    /// `Fn::GetAtt` `FunctionArn`.
-    #[inline]
-    pub fn attr_function_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionArn")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FunctionArn`.
+        attr_function_arn: ::std::string::String = "FunctionArn",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod version {
     //! Nested property types and enums of [`Version`](super::Version).
 
-    /// Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
-    #[derive(Clone, Default)]
-    pub struct FunctionScalingConfig {
-        /// The maximum number of execution environments that can be provisioned for the function.
-        ///
-        /// CloudFormation property `MaxExecutionEnvironments`.
-        pub max_execution_environments: ::std::option::Option<crate::value::Val<i64>>,
-        /// The minimum number of execution environments to maintain for the function.
-        ///
-        /// CloudFormation property `MinExecutionEnvironments`.
-        pub min_execution_environments: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for FunctionScalingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxExecutionEnvironments", self.max_execution_environments);
-            p.set_opt("MinExecutionEnvironments", self.min_execution_environments);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FUNCTION_SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxExecutionEnvironments", crate::resource::Rule { min: Some(0.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
-            ("MinExecutionEnvironments", crate::resource::Rule { min: Some(0.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::lambda::FunctionScalingConfig;
 
     /// A provisioned concurrency configuration for a function's version.
     #[derive(Clone)]
@@ -4955,7 +3974,6 @@ pub mod version {
 
     impl ProvisionedConcurrencyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provisioned_concurrent_executions: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 provisioned_concurrent_executions: provisioned_concurrent_executions.into(),
@@ -4963,12 +3981,10 @@ pub mod version {
         }
     }
 
-    impl crate::resource::ToExpr for ProvisionedConcurrencyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ProvisionedConcurrentExecutions", self.provisioned_concurrent_executions);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisionedConcurrencyConfiguration;
+        req {
+            provisioned_concurrent_executions = "ProvisionedConcurrentExecutions",
         }
     }
 
@@ -4987,7 +4003,6 @@ pub mod version {
 
     impl RuntimePolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(update_runtime_on: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 runtime_version_arn: ::std::option::Option::None,
@@ -4996,21 +4011,19 @@ pub mod version {
         }
     }
 
-    impl crate::resource::ToExpr for RuntimePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RuntimeVersionArn", self.runtime_version_arn);
-            p.set("UpdateRuntimeOn", self.update_runtime_on);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuntimePolicy;
+        req {
+            update_runtime_on = "UpdateRuntimeOn",
+        }
+        opt {
+            runtime_version_arn = "RuntimeVersionArn",
         }
     }
 
-    pub(super) static RUNTIME_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RuntimeVersionArn", crate::resource::Rule { min_len: Some(26), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}::runtime:.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUNTIME_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RuntimeVersionArn", crate::resource::Rule { min_len: Some(26), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}::runtime:.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Lambda::WebFunction. Creates a Lambda Web function container.
@@ -5030,7 +4043,6 @@ pub struct WebFunction {
 
 impl WebFunction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             function_name: function_name.into(),
@@ -5039,66 +4051,35 @@ impl WebFunction {
     }
 }
 
-impl crate::resource::Resource for WebFunction {
-    const TYPE: &'static str = "AWS::Lambda::WebFunction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WEB_FUNCTION_SHAPE)
+crate::resource::props! {
+    resource WebFunction = "AWS::Lambda::WebFunction", shape: Some(&WEB_FUNCTION_SHAPE);
+    req {
+        function_name = "FunctionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FunctionName", self.function_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static WEB_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::web_function::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WEB_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WebFunction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WebFunction> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FunctionArn`.
+        attr_function_arn: ::std::string::String = "FunctionArn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StateReason`.
+        attr_state_reason: ::std::string::String = "StateReason",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `FunctionArn`.
-    #[inline]
-    pub fn attr_function_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionArn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StateReason`.
-    #[inline]
-    pub fn attr_state_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateReason")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod web_function {
-    //! Nested property types and enums of [`WebFunction`](super::WebFunction).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Lambda::WebFunctionEndpoint. An endpoint exposes a Lambda web function over HTTPS and routes traffic to one or more revisions. The endpoint type determines how traffic is served and routed across Regions.
@@ -5146,7 +4127,6 @@ pub struct WebFunctionEndpoint {
 
 impl WebFunctionEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auth_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::web_function_endpoint::AuthType>>, endpoint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoint_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::lambda::web_function_endpoint::EndpointType>>, function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auth_type: auth_type.into(),
@@ -5162,91 +4142,56 @@ impl WebFunctionEndpoint {
     }
 }
 
-impl crate::resource::Resource for WebFunctionEndpoint {
-    const TYPE: &'static str = "AWS::Lambda::WebFunctionEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WEB_FUNCTION_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource WebFunctionEndpoint = "AWS::Lambda::WebFunctionEndpoint", shape: Some(&WEB_FUNCTION_ENDPOINT_SHAPE);
+    req {
+        auth_type = "AuthType",
+        endpoint_name = "EndpointName",
+        endpoint_type = "EndpointType",
+        function_name = "FunctionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AuthType", self.auth_type);
-        p.set_opt("Description", self.description);
-        p.set("EndpointName", self.endpoint_name);
-        p.set("EndpointType", self.endpoint_type);
-        p.set("FunctionName", self.function_name);
-        p.set_opt("Regions", self.regions);
-        p.set_opt("RevisionWeights", self.revision_weights);
-        p.set_opt("ScalingConfig", self.scaling_config);
-        p.set_opt("ThrottleConfig", self.throttle_config);
-        p
+    opt {
+        description = "Description",
+        regions = "Regions",
+        revision_weights = "RevisionWeights",
+        scaling_config = "ScalingConfig",
+        throttle_config = "ThrottleConfig",
     }
 }
 
-static WEB_FUNCTION_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("EndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^([a-z]{2,}-){2,}[0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RevisionWeights", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::web_function_endpoint::REVISION_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ScalingConfig", crate::resource::Rule { shape: Some(&self::web_function_endpoint::SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ThrottleConfig", crate::resource::Rule { shape: Some(&self::web_function_endpoint::THROTTLE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WEB_FUNCTION_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("EndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^([a-z]{2,}-){2,}[0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RevisionWeights", crate::resource::Rule { min_items: Some(1), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::web_function_endpoint::REVISION_WEIGHT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ScalingConfig", crate::resource::Rule { shape: Some(&self::web_function_endpoint::SCALING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ThrottleConfig", crate::resource::Rule { shape: Some(&self::web_function_endpoint::THROTTLE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WebFunctionEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WebFunctionEndpoint> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `EndpointArn`.
-    #[inline]
-    pub fn attr_endpoint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointArn")
-    }
-    /// `Fn::GetAtt` `FunctionArn`.
-    #[inline]
-    pub fn attr_function_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionArn")
-    }
-    /// `Fn::GetAtt` `RegionalEndpoints`.
-    #[inline]
-    pub fn attr_regional_endpoints(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("RegionalEndpoints")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StateReason`.
-    #[inline]
-    pub fn attr_state_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateReason")
-    }
-    /// `Fn::GetAtt` `UpdateStatus`.
-    #[inline]
-    pub fn attr_update_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateStatus")
-    }
-    /// `Fn::GetAtt` `UpdateStatusReason`.
-    #[inline]
-    pub fn attr_update_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateStatusReason")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `EndpointArn`.
+        attr_endpoint_arn: ::std::string::String = "EndpointArn",
+        /// `Fn::GetAtt` `FunctionArn`.
+        attr_function_arn: ::std::string::String = "FunctionArn",
+        /// `Fn::GetAtt` `RegionalEndpoints`.
+        attr_regional_endpoints: crate::value::Json = "RegionalEndpoints",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StateReason`.
+        attr_state_reason: ::std::string::String = "StateReason",
+        /// `Fn::GetAtt` `UpdateStatus`.
+        attr_update_status: ::std::string::String = "UpdateStatus",
+        /// `Fn::GetAtt` `UpdateStatusReason`.
+        attr_update_status_reason: ::std::string::String = "UpdateStatusReason",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -5268,7 +4213,6 @@ pub mod web_function_endpoint {
 
     impl RevisionWeight {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(revision_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, weight: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 revision_id: revision_id.into(),
@@ -5277,22 +4221,18 @@ pub mod web_function_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for RevisionWeight {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RevisionId", self.revision_id);
-            p.set("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested RevisionWeight;
+        req {
+            revision_id = "RevisionId",
+            weight = "Weight",
         }
     }
 
-    pub(super) static REVISION_WEIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REVISION_WEIGHT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scaling configuration for the endpoint. Optionally constrains how many concurrent execution environments the endpoint can use, in addition to your account's vCPU quota.
     #[derive(Clone, Default)]
@@ -5303,20 +4243,16 @@ pub mod web_function_endpoint {
         pub max_environments: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ScalingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxEnvironments", self.max_environments);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingConfig;
+        opt {
+            max_environments = "MaxEnvironments",
         }
     }
 
-    pub(super) static SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxEnvironments", crate::resource::Rule { min: Some(2.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxEnvironments", crate::resource::Rule { min: Some(2.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The throttling configuration for the endpoint. Optionally constrains the request rate that the endpoint accepts, in addition to your account's rate limit quota.
     #[derive(Clone, Default)]
@@ -5327,23 +4263,19 @@ pub mod web_function_endpoint {
         pub rate_limit: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ThrottleConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RateLimit", self.rate_limit);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThrottleConfig;
+        opt {
+            rate_limit = "RateLimit",
         }
     }
 
-    pub(super) static THROTTLE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RateLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static THROTTLE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RateLimit", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The authentication type for the endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthType {
         /// `ApplicationManaged`
         ApplicationManaged,
@@ -5351,18 +4283,10 @@ pub mod web_function_endpoint {
         IamAuth,
     }
 
-    impl crate::value::CfnEnum for AuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApplicationManaged => "ApplicationManaged",
-                Self::IamAuth => "IamAuth",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthType, ["ApplicationManaged", "IamAuth"]);
 
     /// The type of the endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointType {
         /// `HomeRegion`
         HomeRegion,
@@ -5372,16 +4296,7 @@ pub mod web_function_endpoint {
         PerRegion,
     }
 
-    impl crate::value::CfnEnum for EndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HomeRegion => "HomeRegion",
-                Self::MultiRegion => "MultiRegion",
-                Self::PerRegion => "PerRegion",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndpointType, ["HomeRegion", "MultiRegion", "PerRegion"]);
 }
 
 /// Resource Type definition for AWS::Lambda::WebFunctionRevision. An immutable revision of a Lambda web function, containing the function code and configuration.
@@ -5413,7 +4328,6 @@ pub struct WebFunctionRevision {
 
 impl WebFunctionRevision {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(build_config: crate::cfn::lambda::web_function_revision::BuildConfig, function_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_config: crate::cfn::lambda::web_function_revision::ServiceConfig) -> Self {
         Self {
             build_config,
@@ -5425,65 +4339,42 @@ impl WebFunctionRevision {
     }
 }
 
-impl crate::resource::Resource for WebFunctionRevision {
-    const TYPE: &'static str = "AWS::Lambda::WebFunctionRevision";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WEB_FUNCTION_REVISION_SHAPE)
+crate::resource::props! {
+    resource WebFunctionRevision = "AWS::Lambda::WebFunctionRevision", shape: Some(&WEB_FUNCTION_REVISION_SHAPE);
+    req {
+        build_config = "BuildConfig",
+        function_name = "FunctionName",
+        service_config = "ServiceConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BuildConfig", self.build_config);
-        p.set_opt("Description", self.description);
-        p.set("FunctionName", self.function_name);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("ServiceConfig", self.service_config);
-        p
+    opt {
+        description = "Description",
+        kms_key_arn = "KmsKeyArn",
     }
 }
 
-static WEB_FUNCTION_REVISION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BuildConfig", crate::resource::Rule { shape: Some(&self::web_function_revision::BUILD_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-z-]*){1}:kms:[a-z0-9-]+:[0-9]{12}:key/.*$")), ..crate::resource::Rule::NONE }),
-        ("ServiceConfig", crate::resource::Rule { shape: Some(&self::web_function_revision::SERVICE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WEB_FUNCTION_REVISION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BuildConfig", crate::resource::Rule { shape: Some(&self::web_function_revision::BUILD_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("FunctionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-z-]*){1}:kms:[a-z0-9-]+:[0-9]{12}:key/.*$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("ServiceConfig", crate::resource::Rule { shape: Some(&self::web_function_revision::SERVICE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WebFunctionRevision`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WebFunctionRevision> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FunctionArn`.
-    #[inline]
-    pub fn attr_function_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FunctionArn")
-    }
-    /// `Fn::GetAtt` `RevisionArn`.
-    #[inline]
-    pub fn attr_revision_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RevisionArn")
-    }
-    /// `Fn::GetAtt` `RevisionId`.
-    #[inline]
-    pub fn attr_revision_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RevisionId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `StateReason`.
-    #[inline]
-    pub fn attr_state_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FunctionArn`.
+        attr_function_arn: ::std::string::String = "FunctionArn",
+        /// `Fn::GetAtt` `RevisionArn`.
+        attr_revision_arn: ::std::string::String = "RevisionArn",
+        /// `Fn::GetAtt` `RevisionId`.
+        attr_revision_id: ::std::string::String = "RevisionId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `StateReason`.
+        attr_state_reason: ::std::string::String = "StateReason",
     }
 }
 
@@ -5514,22 +4405,18 @@ pub mod web_function_revision {
         }
     }
 
-    impl crate::resource::ToExpr for BuildConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CodeConfig", self.code_config);
-            p.set("RuntimeConfig", self.runtime_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested BuildConfig;
+        req {
+            code_config = "CodeConfig",
+            runtime_config = "RuntimeConfig",
         }
     }
 
-    pub(super) static BUILD_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeConfig", crate::resource::Rule { shape: Some(&CODE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RuntimeConfig", crate::resource::Rule { shape: Some(&RUNTIME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BUILD_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeConfig", crate::resource::Rule { shape: Some(&CODE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RuntimeConfig", crate::resource::Rule { shape: Some(&RUNTIME_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The code configuration for the revision.
     #[derive(Clone)]
@@ -5550,20 +4437,16 @@ pub mod web_function_revision {
         }
     }
 
-    impl crate::resource::ToExpr for CodeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Object", self.s3_object);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeConfig;
+        req {
+            s3_object = "S3Object",
         }
     }
 
-    pub(super) static CODE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Object", crate::resource::Rule { shape: Some(&S3_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Object", crate::resource::Rule { shape: Some(&S3_OBJECT_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The S3 location of the function code.
     #[derive(Clone)]
@@ -5584,7 +4467,6 @@ pub mod web_function_revision {
 
     impl S3Object {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -5594,23 +4476,21 @@ pub mod web_function_revision {
         }
     }
 
-    impl crate::resource::ToExpr for S3Object {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.set_opt("VersionId", self.version_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Object;
+        req {
+            bucket = "Bucket",
+            key = "Key",
+        }
+        opt {
+            version_id = "VersionId",
         }
     }
 
-    pub(super) static S3_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9])$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_OBJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9])$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The runtime configuration for the revision.
     #[derive(Clone)]
@@ -5623,7 +4503,6 @@ pub mod web_function_revision {
 
     impl RuntimeConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(runtime: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 runtime: runtime.into(),
@@ -5631,20 +4510,16 @@ pub mod web_function_revision {
         }
     }
 
-    impl crate::resource::ToExpr for RuntimeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Runtime", self.runtime);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuntimeConfig;
+        req {
+            runtime = "Runtime",
         }
     }
 
-    pub(super) static RUNTIME_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Runtime", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*[0-9]+(\\.[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUNTIME_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Runtime", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*[0-9]+(\\.[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The service configuration for the revision.
     #[derive(Clone)]
@@ -5677,7 +4552,6 @@ pub mod web_function_revision {
 
     impl ServiceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 egress_network_connector_arn: ::std::option::Option::None,
@@ -5690,29 +4564,27 @@ pub mod web_function_revision {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EgressNetworkConnectorArn", self.egress_network_connector_arn);
-            p.set_opt("EnvironmentVariables", self.environment_variables);
-            p.set("ExecutionRoleArn", self.execution_role_arn);
-            p.set_opt("MaxConcurrencyPerEnvironment", self.max_concurrency_per_environment);
-            p.set_opt("TelemetryConfig", self.telemetry_config);
-            p.set_opt("TimeoutSeconds", self.timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceConfig;
+        req {
+            execution_role_arn = "ExecutionRoleArn",
+        }
+        opt {
+            egress_network_connector_arn = "EgressNetworkConnectorArn",
+            environment_variables = "EnvironmentVariables",
+            max_concurrency_per_environment = "MaxConcurrencyPerEnvironment",
+            telemetry_config = "TelemetryConfig",
+            timeout_seconds = "TimeoutSeconds",
         }
     }
 
-    pub(super) static SERVICE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EgressNetworkConnectorArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:network-connector:[a-zA-Z0-9_-]+:[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-z-]*){1}:iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
-            ("MaxConcurrencyPerEnvironment", crate::resource::Rule { min: Some(1.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
-            ("TelemetryConfig", crate::resource::Rule { shape: Some(&TELEMETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeoutSeconds", crate::resource::Rule { min: Some(3.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EgressNetworkConnectorArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:network-connector:[a-zA-Z0-9_-]+:[0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-z-]*){1}:iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
+        ("MaxConcurrencyPerEnvironment", crate::resource::Rule { min: Some(1.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
+        ("TelemetryConfig", crate::resource::Rule { shape: Some(&TELEMETRY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeoutSeconds", crate::resource::Rule { min: Some(3.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The telemetry configuration.
     #[derive(Clone, Default)]
@@ -5723,20 +4595,16 @@ pub mod web_function_revision {
         pub logging_config: ::std::option::Option<crate::cfn::lambda::web_function_revision::LoggingConfig>,
     }
 
-    impl crate::resource::ToExpr for TelemetryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LoggingConfig", self.logging_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelemetryConfig;
+        opt {
+            logging_config = "LoggingConfig",
         }
     }
 
-    pub(super) static TELEMETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LoggingConfig", crate::resource::Rule { shape: Some(&LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TELEMETRY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LoggingConfig", crate::resource::Rule { shape: Some(&LOGGING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The logging configuration.
     #[derive(Clone, Default)]
@@ -5755,25 +4623,21 @@ pub mod web_function_revision {
         pub system_log_level: ::std::option::Option<crate::value::Val<crate::cfn::lambda::web_function_revision::SystemLogLevel>>,
     }
 
-    impl crate::resource::ToExpr for LoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationLogLevel", self.application_log_level);
-            p.set_opt("LogGroup", self.log_group);
-            p.set_opt("SystemLogLevel", self.system_log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfig;
+        opt {
+            application_log_level = "ApplicationLogLevel",
+            log_group = "LogGroup",
+            system_log_level = "SystemLogLevel",
         }
     }
 
-    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\-_/#]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\.\\-_/#]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The application log level.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationLogLevel {
         /// `TRACE`
         Trace,
@@ -5789,22 +4653,10 @@ pub mod web_function_revision {
         Fatal,
     }
 
-    impl crate::value::CfnEnum for ApplicationLogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Trace => "TRACE",
-                Self::Debug => "DEBUG",
-                Self::Info => "INFO",
-                Self::Warn => "WARN",
-                Self::Error => "ERROR",
-                Self::Fatal => "FATAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationLogLevel, ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]);
 
     /// The system log level.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SystemLogLevel {
         /// `DEBUG`
         Debug,
@@ -5814,14 +4666,5 @@ pub mod web_function_revision {
         Warn,
     }
 
-    impl crate::value::CfnEnum for SystemLogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Debug => "DEBUG",
-                Self::Info => "INFO",
-                Self::Warn => "WARN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SystemLogLevel, ["DEBUG", "INFO", "WARN"]);
 }

@@ -33,7 +33,6 @@ pub struct Deployment {
 
 impl Deployment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(deployment_pattern_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workload_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             deployment_pattern_name: deployment_pattern_name.into(),
@@ -45,74 +44,49 @@ impl Deployment {
     }
 }
 
-impl crate::resource::Resource for Deployment {
-    const TYPE: &'static str = "AWS::LaunchWizard::Deployment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEPLOYMENT_SHAPE)
+crate::resource::props! {
+    resource Deployment = "AWS::LaunchWizard::Deployment", shape: Some(&DEPLOYMENT_SHAPE);
+    req {
+        deployment_pattern_name = "DeploymentPatternName",
+        name = "Name",
+        workload_name = "WorkloadName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DeploymentPatternName", self.deployment_pattern_name);
-        p.set("Name", self.name);
-        p.set_opt("Specifications", self.specifications);
-        p.set_opt("Tags", self.tags);
-        p.set("WorkloadName", self.workload_name);
-        p
+    opt {
+        specifications = "Specifications",
+        tags = "Tags",
     }
 }
 
-static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeploymentPatternName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\s\\.-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::deployment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("WorkloadName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeploymentPatternName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\s\\.-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::deployment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("WorkloadName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Deployment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Deployment> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DeletedAt`.
-    #[inline]
-    pub fn attr_deleted_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeletedAt")
-    }
-    /// `Fn::GetAtt` `DeploymentId`.
-    #[inline]
-    pub fn attr_deployment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentId")
-    }
-    /// `Fn::GetAtt` `ResourceGroup`.
-    #[inline]
-    pub fn attr_resource_group(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceGroup")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DeletedAt`.
+        attr_deleted_at: ::std::string::String = "DeletedAt",
+        /// `Fn::GetAtt` `DeploymentId`.
+        attr_deployment_id: ::std::string::String = "DeploymentId",
+        /// `Fn::GetAtt` `ResourceGroup`.
+        attr_resource_group: ::std::string::String = "ResourceGroup",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod deployment {
     //! Nested property types and enums of [`Deployment`](super::Deployment).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -49,7 +49,6 @@ pub struct Bot {
 
 impl Bot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_privacy: crate::cfn::lex::bot::BotDataPrivacy, idle_session_ttl_in_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             auto_build_bot_locales: ::std::option::Option::None,
@@ -71,68 +70,56 @@ impl Bot {
     }
 }
 
-impl crate::resource::Resource for Bot {
-    const TYPE: &'static str = "AWS::Lex::Bot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BOT_SHAPE)
+crate::resource::props! {
+    resource Bot = "AWS::Lex::Bot", shape: Some(&BOT_SHAPE);
+    req {
+        data_privacy = "DataPrivacy",
+        idle_session_ttl_in_seconds = "IdleSessionTTLInSeconds",
+        name = "Name",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutoBuildBotLocales", self.auto_build_bot_locales);
-        p.set_opt("BotFileS3Location", self.bot_file_s3_location);
-        p.set_opt("BotLocales", self.bot_locales);
-        p.set_opt("BotMembers", self.bot_members);
-        p.set_opt("BotTags", self.bot_tags);
-        p.set_opt("BotType", self.bot_type);
-        p.set("DataPrivacy", self.data_privacy);
-        p.set_opt("Description", self.description);
-        p.set_opt("ErrorLogSettings", self.error_log_settings);
-        p.set("IdleSessionTTLInSeconds", self.idle_session_ttl_in_seconds);
-        p.set("Name", self.name);
-        p.set_opt("Replication", self.replication);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("TestBotAliasSettings", self.test_bot_alias_settings);
-        p.set_opt("TestBotAliasTags", self.test_bot_alias_tags);
-        p
+    opt {
+        auto_build_bot_locales = "AutoBuildBotLocales",
+        bot_file_s3_location = "BotFileS3Location",
+        bot_locales = "BotLocales",
+        bot_members = "BotMembers",
+        bot_tags = "BotTags",
+        bot_type = "BotType",
+        description = "Description",
+        error_log_settings = "ErrorLogSettings",
+        replication = "Replication",
+        test_bot_alias_settings = "TestBotAliasSettings",
+        test_bot_alias_tags = "TestBotAliasTags",
     }
 }
 
-static BOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BotFileS3Location", crate::resource::Rule { shape: Some(&self::bot::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("BotLocales", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::bot::BOT_LOCALE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("BotMembers", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::bot::BOT_MEMBER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("BotTags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::bot::TAG101_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("IdleSessionTTLInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-        ("Replication", crate::resource::Rule { shape: Some(&self::bot::REPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.*$")), ..crate::resource::Rule::NONE }),
-        ("TestBotAliasSettings", crate::resource::Rule { shape: Some(&self::bot::TEST_BOT_ALIAS_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TestBotAliasTags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::bot::TAG101_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BotFileS3Location", crate::resource::Rule { shape: Some(&self::bot::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("BotLocales", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::bot::BOT_LOCALE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BotMembers", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::bot::BOT_MEMBER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BotTags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("IdleSessionTTLInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+    ("Replication", crate::resource::Rule { shape: Some(&self::bot::REPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(32), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("TestBotAliasSettings", crate::resource::Rule { shape: Some(&self::bot::TEST_BOT_ALIAS_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TestBotAliasTags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Bot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Bot> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod bot {
     //! Nested property types and enums of [`Bot`](super::Bot).
 
-    /// The definition `S3Location`.
     #[derive(Clone)]
     pub struct S3Location {
         /// CloudFormation property `S3Bucket`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -145,7 +132,6 @@ pub mod bot {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_object_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket: s3_bucket.into(),
@@ -155,26 +141,23 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set("S3ObjectKey", self.s3_object_key);
-            p.set_opt("S3ObjectVersion", self.s3_object_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            s3_bucket = "S3Bucket",
+            s3_object_key = "S3ObjectKey",
+        }
+        opt {
+            s3_object_version = "S3ObjectVersion",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("S3ObjectKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-            ("S3ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3ObjectKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+        ("S3ObjectVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BotLocale`.
     #[derive(Clone)]
     pub struct BotLocale {
         /// CloudFormation property `AudioFillerSettings`.
@@ -207,7 +190,6 @@ pub mod bot {
 
     impl BotLocale {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(locale_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, nlu_confidence_threshold: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 audio_filler_settings: ::std::option::Option::None,
@@ -226,40 +208,37 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for BotLocale {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioFillerSettings", self.audio_filler_settings);
-            p.set_opt("CustomVocabulary", self.custom_vocabulary);
-            p.set_opt("Description", self.description);
-            p.set_opt("GenerativeAISettings", self.generative_ai_settings);
-            p.set_opt("Intents", self.intents);
-            p.set("LocaleId", self.locale_id);
-            p.set("NluConfidenceThreshold", self.nlu_confidence_threshold);
-            p.set_opt("SlotTypes", self.slot_types);
-            p.set_opt("SpeechDetectionSensitivity", self.speech_detection_sensitivity);
-            p.set_opt("SpeechRecognitionSettings", self.speech_recognition_settings);
-            p.set_opt("UnifiedSpeechSettings", self.unified_speech_settings);
-            p.set_opt("VoiceSettings", self.voice_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotLocale;
+        req {
+            locale_id = "LocaleId",
+            nlu_confidence_threshold = "NluConfidenceThreshold",
+        }
+        opt {
+            audio_filler_settings = "AudioFillerSettings",
+            custom_vocabulary = "CustomVocabulary",
+            description = "Description",
+            generative_ai_settings = "GenerativeAISettings",
+            intents = "Intents",
+            slot_types = "SlotTypes",
+            speech_detection_sensitivity = "SpeechDetectionSensitivity",
+            speech_recognition_settings = "SpeechRecognitionSettings",
+            unified_speech_settings = "UnifiedSpeechSettings",
+            voice_settings = "VoiceSettings",
         }
     }
 
-    pub(super) static BOT_LOCALE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AudioFillerSettings", crate::resource::Rule { shape: Some(&AUDIO_FILLER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CustomVocabulary", crate::resource::Rule { shape: Some(&CUSTOM_VOCABULARY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
-            ("GenerativeAISettings", crate::resource::Rule { shape: Some(&GENERATIVE_AI_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Intents", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&INTENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NluConfidenceThreshold", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("SlotTypes", crate::resource::Rule { max_items: Some(250), items: Some(&crate::resource::Rule { shape: Some(&SLOT_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SpeechRecognitionSettings", crate::resource::Rule { shape: Some(&SPEECH_RECOGNITION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOT_LOCALE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AudioFillerSettings", crate::resource::Rule { shape: Some(&AUDIO_FILLER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CustomVocabulary", crate::resource::Rule { shape: Some(&CUSTOM_VOCABULARY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
+        ("GenerativeAISettings", crate::resource::Rule { shape: Some(&GENERATIVE_AI_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Intents", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&INTENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NluConfidenceThreshold", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("SlotTypes", crate::resource::Rule { max_items: Some(250), items: Some(&crate::resource::Rule { shape: Some(&SLOT_TYPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SpeechRecognitionSettings", crate::resource::Rule { shape: Some(&SPEECH_RECOGNITION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AudioFillerSettings`.
     #[derive(Clone)]
     pub struct AudioFillerSettings {
         /// CloudFormation property `AudioType`.
@@ -276,7 +255,6 @@ pub mod bot {
 
     impl AudioFillerSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 audio_type: ::std::option::Option::None,
@@ -288,28 +266,25 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for AudioFillerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioType", self.audio_type);
-            p.set("Enabled", self.enabled);
-            p.set_opt("MinimumPlayDurationInMilliseconds", self.minimum_play_duration_in_milliseconds);
-            p.set_opt("ResponseDeliveryDelayInMilliseconds", self.response_delivery_delay_in_milliseconds);
-            p.set_opt("StartDelayInMilliseconds", self.start_delay_in_milliseconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioFillerSettings;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            audio_type = "AudioType",
+            minimum_play_duration_in_milliseconds = "MinimumPlayDurationInMilliseconds",
+            response_delivery_delay_in_milliseconds = "ResponseDeliveryDelayInMilliseconds",
+            start_delay_in_milliseconds = "StartDelayInMilliseconds",
         }
     }
 
-    pub(super) static AUDIO_FILLER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MinimumPlayDurationInMilliseconds", crate::resource::Rule { min: Some(1000.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
-            ("ResponseDeliveryDelayInMilliseconds", crate::resource::Rule { min: Some(200.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("StartDelayInMilliseconds", crate::resource::Rule { min: Some(500.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIO_FILLER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MinimumPlayDurationInMilliseconds", crate::resource::Rule { min: Some(1000.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
+        ("ResponseDeliveryDelayInMilliseconds", crate::resource::Rule { min: Some(200.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("StartDelayInMilliseconds", crate::resource::Rule { min: Some(500.0), max: Some(5000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomVocabulary`.
     #[derive(Clone)]
     pub struct CustomVocabulary {
         /// CloudFormation property `CustomVocabularyItems`; required.
@@ -326,22 +301,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for CustomVocabulary {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CustomVocabularyItems", self.custom_vocabulary_items);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomVocabulary;
+        req {
+            custom_vocabulary_items = "CustomVocabularyItems",
         }
     }
 
-    pub(super) static CUSTOM_VOCABULARY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomVocabularyItems", crate::resource::Rule { max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_VOCABULARY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_VOCABULARY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomVocabularyItems", crate::resource::Rule { max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_VOCABULARY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomVocabularyItem`.
     #[derive(Clone)]
     pub struct CustomVocabularyItem {
         /// CloudFormation property `DisplayAs`.
@@ -354,7 +324,6 @@ pub mod bot {
 
     impl CustomVocabularyItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(phrase: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 display_as: ::std::option::Option::None,
@@ -364,26 +333,23 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for CustomVocabularyItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisplayAs", self.display_as);
-            p.set("Phrase", self.phrase);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomVocabularyItem;
+        req {
+            phrase = "Phrase",
+        }
+        opt {
+            display_as = "DisplayAs",
+            weight = "Weight",
         }
     }
 
-    pub(super) static CUSTOM_VOCABULARY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DisplayAs", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("Phrase", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_VOCABULARY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DisplayAs", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("Phrase", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(3.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GenerativeAISettings`.
     #[derive(Clone, Default)]
     pub struct GenerativeAiSettings {
         /// CloudFormation property `BuildtimeSettings`.
@@ -392,24 +358,19 @@ pub mod bot {
         pub runtime_settings: ::std::option::Option<crate::cfn::lex::bot::RuntimeSettings>,
     }
 
-    impl crate::resource::ToExpr for GenerativeAiSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BuildtimeSettings", self.buildtime_settings);
-            p.set_opt("RuntimeSettings", self.runtime_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested GenerativeAiSettings;
+        opt {
+            buildtime_settings = "BuildtimeSettings",
+            runtime_settings = "RuntimeSettings",
         }
     }
 
-    pub(super) static GENERATIVE_AI_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BuildtimeSettings", crate::resource::Rule { shape: Some(&BUILDTIME_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RuntimeSettings", crate::resource::Rule { shape: Some(&RUNTIME_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GENERATIVE_AI_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BuildtimeSettings", crate::resource::Rule { shape: Some(&BUILDTIME_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RuntimeSettings", crate::resource::Rule { shape: Some(&RUNTIME_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `BuildtimeSettings`.
     #[derive(Clone, Default)]
     pub struct BuildtimeSettings {
         /// CloudFormation property `DescriptiveBotBuilderSpecification`.
@@ -418,24 +379,19 @@ pub mod bot {
         pub sample_utterance_generation_specification: ::std::option::Option<crate::cfn::lex::bot::SampleUtteranceGenerationSpecification>,
     }
 
-    impl crate::resource::ToExpr for BuildtimeSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DescriptiveBotBuilderSpecification", self.descriptive_bot_builder_specification);
-            p.set_opt("SampleUtteranceGenerationSpecification", self.sample_utterance_generation_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested BuildtimeSettings;
+        opt {
+            descriptive_bot_builder_specification = "DescriptiveBotBuilderSpecification",
+            sample_utterance_generation_specification = "SampleUtteranceGenerationSpecification",
         }
     }
 
-    pub(super) static BUILDTIME_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DescriptiveBotBuilderSpecification", crate::resource::Rule { shape: Some(&DESCRIPTIVE_BOT_BUILDER_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SampleUtteranceGenerationSpecification", crate::resource::Rule { shape: Some(&SAMPLE_UTTERANCE_GENERATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BUILDTIME_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DescriptiveBotBuilderSpecification", crate::resource::Rule { shape: Some(&DESCRIPTIVE_BOT_BUILDER_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SampleUtteranceGenerationSpecification", crate::resource::Rule { shape: Some(&SAMPLE_UTTERANCE_GENERATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `DescriptiveBotBuilderSpecification`.
     #[derive(Clone)]
     pub struct DescriptiveBotBuilderSpecification {
         /// CloudFormation property `BedrockModelSpecification`.
@@ -446,7 +402,6 @@ pub mod bot {
 
     impl DescriptiveBotBuilderSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 bedrock_model_specification: ::std::option::Option::None,
@@ -455,23 +410,20 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for DescriptiveBotBuilderSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockModelSpecification", self.bedrock_model_specification);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested DescriptiveBotBuilderSpecification;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            bedrock_model_specification = "BedrockModelSpecification",
         }
     }
 
-    pub(super) static DESCRIPTIVE_BOT_BUILDER_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockModelSpecification", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESCRIPTIVE_BOT_BUILDER_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockModelSpecification", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BedrockModelSpecification`.
     #[derive(Clone)]
     pub struct BedrockModelSpecification {
         /// CloudFormation property `BedrockGuardrailConfiguration`.
@@ -486,7 +438,6 @@ pub mod bot {
 
     impl BedrockModelSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bedrock_guardrail_configuration: ::std::option::Option::None,
@@ -497,27 +448,24 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for BedrockModelSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockGuardrailConfiguration", self.bedrock_guardrail_configuration);
-            p.set_opt("BedrockModelCustomPrompt", self.bedrock_model_custom_prompt);
-            p.set_opt("BedrockTraceStatus", self.bedrock_trace_status);
-            p.set("ModelArn", self.model_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockModelSpecification;
+        req {
+            model_arn = "ModelArn",
+        }
+        opt {
+            bedrock_guardrail_configuration = "BedrockGuardrailConfiguration",
+            bedrock_model_custom_prompt = "BedrockModelCustomPrompt",
+            bedrock_trace_status = "BedrockTraceStatus",
         }
     }
 
-    pub(super) static BEDROCK_MODEL_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockGuardrailConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_GUARDRAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BedrockModelCustomPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-            ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_MODEL_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockGuardrailConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_GUARDRAIL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BedrockModelCustomPrompt", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+        ("ModelArn", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `BedrockGuardrailConfiguration`.
     #[derive(Clone, Default)]
     pub struct BedrockGuardrailConfiguration {
         /// CloudFormation property `BedrockGuardrailIdentifier`.
@@ -526,24 +474,19 @@ pub mod bot {
         pub bedrock_guardrail_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BedrockGuardrailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockGuardrailIdentifier", self.bedrock_guardrail_identifier);
-            p.set_opt("BedrockGuardrailVersion", self.bedrock_guardrail_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockGuardrailConfiguration;
+        opt {
+            bedrock_guardrail_identifier = "BedrockGuardrailIdentifier",
+            bedrock_guardrail_version = "BedrockGuardrailVersion",
         }
     }
 
-    pub(super) static BEDROCK_GUARDRAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockGuardrailIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-            ("BedrockGuardrailVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_GUARDRAIL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockGuardrailIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+        ("BedrockGuardrailVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `SampleUtteranceGenerationSpecification`.
     #[derive(Clone)]
     pub struct SampleUtteranceGenerationSpecification {
         /// CloudFormation property `BedrockModelSpecification`.
@@ -554,7 +497,6 @@ pub mod bot {
 
     impl SampleUtteranceGenerationSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 bedrock_model_specification: ::std::option::Option::None,
@@ -563,23 +505,20 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SampleUtteranceGenerationSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockModelSpecification", self.bedrock_model_specification);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested SampleUtteranceGenerationSpecification;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            bedrock_model_specification = "BedrockModelSpecification",
         }
     }
 
-    pub(super) static SAMPLE_UTTERANCE_GENERATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockModelSpecification", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLE_UTTERANCE_GENERATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockModelSpecification", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `RuntimeSettings`.
     #[derive(Clone, Default)]
     pub struct RuntimeSettings {
         /// CloudFormation property `NluImprovementSpecification`.
@@ -588,24 +527,19 @@ pub mod bot {
         pub slot_resolution_improvement_specification: ::std::option::Option<crate::cfn::lex::bot::SlotResolutionImprovementSpecification>,
     }
 
-    impl crate::resource::ToExpr for RuntimeSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NluImprovementSpecification", self.nlu_improvement_specification);
-            p.set_opt("SlotResolutionImprovementSpecification", self.slot_resolution_improvement_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuntimeSettings;
+        opt {
+            nlu_improvement_specification = "NluImprovementSpecification",
+            slot_resolution_improvement_specification = "SlotResolutionImprovementSpecification",
         }
     }
 
-    pub(super) static RUNTIME_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NluImprovementSpecification", crate::resource::Rule { shape: Some(&NLU_IMPROVEMENT_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SlotResolutionImprovementSpecification", crate::resource::Rule { shape: Some(&SLOT_RESOLUTION_IMPROVEMENT_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUNTIME_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NluImprovementSpecification", crate::resource::Rule { shape: Some(&NLU_IMPROVEMENT_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SlotResolutionImprovementSpecification", crate::resource::Rule { shape: Some(&SLOT_RESOLUTION_IMPROVEMENT_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `NluImprovementSpecification`.
     #[derive(Clone)]
     pub struct NluImprovementSpecification {
         /// CloudFormation property `AssistedNluMode`.
@@ -618,7 +552,6 @@ pub mod bot {
 
     impl NluImprovementSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 assisted_nlu_mode: ::std::option::Option::None,
@@ -628,24 +561,21 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for NluImprovementSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssistedNluMode", self.assisted_nlu_mode);
-            p.set("Enabled", self.enabled);
-            p.set_opt("IntentDisambiguationSettings", self.intent_disambiguation_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested NluImprovementSpecification;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            assisted_nlu_mode = "AssistedNluMode",
+            intent_disambiguation_settings = "IntentDisambiguationSettings",
         }
     }
 
-    pub(super) static NLU_IMPROVEMENT_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IntentDisambiguationSettings", crate::resource::Rule { shape: Some(&INTENT_DISAMBIGUATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NLU_IMPROVEMENT_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IntentDisambiguationSettings", crate::resource::Rule { shape: Some(&INTENT_DISAMBIGUATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntentDisambiguationSettings`.
     #[derive(Clone)]
     pub struct IntentDisambiguationSettings {
         /// CloudFormation property `CustomDisambiguationMessage`.
@@ -658,7 +588,6 @@ pub mod bot {
 
     impl IntentDisambiguationSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 custom_disambiguation_message: ::std::option::Option::None,
@@ -668,25 +597,22 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for IntentDisambiguationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomDisambiguationMessage", self.custom_disambiguation_message);
-            p.set("Enabled", self.enabled);
-            p.set_opt("MaxDisambiguationIntents", self.max_disambiguation_intents);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntentDisambiguationSettings;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            custom_disambiguation_message = "CustomDisambiguationMessage",
+            max_disambiguation_intents = "MaxDisambiguationIntents",
         }
     }
 
-    pub(super) static INTENT_DISAMBIGUATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomDisambiguationMessage", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("MaxDisambiguationIntents", crate::resource::Rule { min: Some(2.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTENT_DISAMBIGUATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomDisambiguationMessage", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("MaxDisambiguationIntents", crate::resource::Rule { min: Some(2.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `SlotResolutionImprovementSpecification`.
     #[derive(Clone)]
     pub struct SlotResolutionImprovementSpecification {
         /// CloudFormation property `BedrockModelSpecification`.
@@ -697,7 +623,6 @@ pub mod bot {
 
     impl SlotResolutionImprovementSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 bedrock_model_specification: ::std::option::Option::None,
@@ -706,23 +631,20 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SlotResolutionImprovementSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockModelSpecification", self.bedrock_model_specification);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotResolutionImprovementSpecification;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            bedrock_model_specification = "BedrockModelSpecification",
         }
     }
 
-    pub(super) static SLOT_RESOLUTION_IMPROVEMENT_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockModelSpecification", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_RESOLUTION_IMPROVEMENT_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockModelSpecification", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Intent`.
     #[derive(Clone)]
     pub struct Intent {
         /// CloudFormation property `BedrockAgentIntentConfiguration`.
@@ -767,7 +689,6 @@ pub mod bot {
 
     impl Intent {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bedrock_agent_intent_configuration: ::std::option::Option::None,
@@ -792,53 +713,50 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for Intent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockAgentIntentConfiguration", self.bedrock_agent_intent_configuration);
-            p.set_opt("Description", self.description);
-            p.set_opt("DialogCodeHook", self.dialog_code_hook);
-            p.set_opt("DisplayName", self.display_name);
-            p.set_opt("FulfillmentCodeHook", self.fulfillment_code_hook);
-            p.set_opt("InitialResponseSetting", self.initial_response_setting);
-            p.set_opt("InputContexts", self.input_contexts);
-            p.set_opt("IntentClosingSetting", self.intent_closing_setting);
-            p.set_opt("IntentConfirmationSetting", self.intent_confirmation_setting);
-            p.set_opt("KendraConfiguration", self.kendra_configuration);
-            p.set("Name", self.name);
-            p.set_opt("OutputContexts", self.output_contexts);
-            p.set_opt("ParentIntentSignature", self.parent_intent_signature);
-            p.set_opt("QInConnectIntentConfiguration", self.q_in_connect_intent_configuration);
-            p.set_opt("QnAIntentConfiguration", self.qn_a_intent_configuration);
-            p.set_opt("SampleUtterances", self.sample_utterances);
-            p.set_opt("SlotPriorities", self.slot_priorities);
-            p.set_opt("Slots", self.slots);
-            p.into_expr()
+    crate::resource::props! {
+        nested Intent;
+        req {
+            name = "Name",
+        }
+        opt {
+            bedrock_agent_intent_configuration = "BedrockAgentIntentConfiguration",
+            description = "Description",
+            dialog_code_hook = "DialogCodeHook",
+            display_name = "DisplayName",
+            fulfillment_code_hook = "FulfillmentCodeHook",
+            initial_response_setting = "InitialResponseSetting",
+            input_contexts = "InputContexts",
+            intent_closing_setting = "IntentClosingSetting",
+            intent_confirmation_setting = "IntentConfirmationSetting",
+            kendra_configuration = "KendraConfiguration",
+            output_contexts = "OutputContexts",
+            parent_intent_signature = "ParentIntentSignature",
+            q_in_connect_intent_configuration = "QInConnectIntentConfiguration",
+            qn_a_intent_configuration = "QnAIntentConfiguration",
+            sample_utterances = "SampleUtterances",
+            slot_priorities = "SlotPriorities",
+            slots = "Slots",
         }
     }
 
-    pub(super) static INTENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockAgentIntentConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_AGENT_INTENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
-            ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("FulfillmentCodeHook", crate::resource::Rule { shape: Some(&FULFILLMENT_CODE_HOOK_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InitialResponseSetting", crate::resource::Rule { shape: Some(&INITIAL_RESPONSE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InputContexts", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&INPUT_CONTEXT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IntentClosingSetting", crate::resource::Rule { shape: Some(&INTENT_CLOSING_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IntentConfirmationSetting", crate::resource::Rule { shape: Some(&INTENT_CONFIRMATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KendraConfiguration", crate::resource::Rule { shape: Some(&KENDRA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-            ("OutputContexts", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_CONTEXT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("QInConnectIntentConfiguration", crate::resource::Rule { shape: Some(&Q_IN_CONNECT_INTENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("QnAIntentConfiguration", crate::resource::Rule { shape: Some(&QN_A_INTENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SlotPriorities", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SLOT_PRIORITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Slots", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&SLOT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockAgentIntentConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_AGENT_INTENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
+        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("FulfillmentCodeHook", crate::resource::Rule { shape: Some(&FULFILLMENT_CODE_HOOK_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InitialResponseSetting", crate::resource::Rule { shape: Some(&INITIAL_RESPONSE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InputContexts", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&INPUT_CONTEXT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IntentClosingSetting", crate::resource::Rule { shape: Some(&INTENT_CLOSING_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IntentConfirmationSetting", crate::resource::Rule { shape: Some(&INTENT_CONFIRMATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KendraConfiguration", crate::resource::Rule { shape: Some(&KENDRA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+        ("OutputContexts", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_CONTEXT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("QInConnectIntentConfiguration", crate::resource::Rule { shape: Some(&Q_IN_CONNECT_INTENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("QnAIntentConfiguration", crate::resource::Rule { shape: Some(&QN_A_INTENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SlotPriorities", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SLOT_PRIORITY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Slots", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&SLOT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BedrockAgentIntentConfiguration`.
     #[derive(Clone, Default)]
     pub struct BedrockAgentIntentConfiguration {
         /// CloudFormation property `BedrockAgentConfiguration`.
@@ -847,24 +765,19 @@ pub mod bot {
         pub bedrock_agent_intent_knowledge_base_configuration: ::std::option::Option<crate::cfn::lex::bot::BedrockAgentIntentKnowledgeBaseConfiguration>,
     }
 
-    impl crate::resource::ToExpr for BedrockAgentIntentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockAgentConfiguration", self.bedrock_agent_configuration);
-            p.set_opt("BedrockAgentIntentKnowledgeBaseConfiguration", self.bedrock_agent_intent_knowledge_base_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockAgentIntentConfiguration;
+        opt {
+            bedrock_agent_configuration = "BedrockAgentConfiguration",
+            bedrock_agent_intent_knowledge_base_configuration = "BedrockAgentIntentKnowledgeBaseConfiguration",
         }
     }
 
-    pub(super) static BEDROCK_AGENT_INTENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockAgentConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BedrockAgentIntentKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_AGENT_INTENT_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_AGENT_INTENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockAgentConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BedrockAgentIntentKnowledgeBaseConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_AGENT_INTENT_KNOWLEDGE_BASE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `BedrockAgentConfiguration`.
     #[derive(Clone, Default)]
     pub struct BedrockAgentConfiguration {
         /// CloudFormation property `BedrockAgentAliasId`.
@@ -873,24 +786,19 @@ pub mod bot {
         pub bedrock_agent_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BedrockAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockAgentAliasId", self.bedrock_agent_alias_id);
-            p.set_opt("BedrockAgentId", self.bedrock_agent_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockAgentConfiguration;
+        opt {
+            bedrock_agent_alias_id = "BedrockAgentAliasId",
+            bedrock_agent_id = "BedrockAgentId",
         }
     }
 
-    pub(super) static BEDROCK_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockAgentAliasId", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-            ("BedrockAgentId", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockAgentAliasId", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+        ("BedrockAgentId", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `BedrockAgentIntentKnowledgeBaseConfiguration`.
     #[derive(Clone)]
     pub struct BedrockAgentIntentKnowledgeBaseConfiguration {
         /// CloudFormation property `BedrockKnowledgeBaseArn`; required.
@@ -901,7 +809,6 @@ pub mod bot {
 
     impl BedrockAgentIntentKnowledgeBaseConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bedrock_knowledge_base_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bedrock_model_configuration: crate::cfn::lex::bot::BedrockModelSpecification) -> Self {
             Self {
                 bedrock_knowledge_base_arn: bedrock_knowledge_base_arn.into(),
@@ -910,24 +817,19 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for BedrockAgentIntentKnowledgeBaseConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BedrockKnowledgeBaseArn", self.bedrock_knowledge_base_arn);
-            p.set("BedrockModelConfiguration", self.bedrock_model_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockAgentIntentKnowledgeBaseConfiguration;
+        req {
+            bedrock_knowledge_base_arn = "BedrockKnowledgeBaseArn",
+            bedrock_model_configuration = "BedrockModelConfiguration",
         }
     }
 
-    pub(super) static BEDROCK_AGENT_INTENT_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockKnowledgeBaseArn", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-            ("BedrockModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_AGENT_INTENT_KNOWLEDGE_BASE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockKnowledgeBaseArn", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+        ("BedrockModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DialogCodeHookSetting`.
     #[derive(Clone)]
     pub struct DialogCodeHookSetting {
         /// CloudFormation property `Enabled`; required.
@@ -936,7 +838,6 @@ pub mod bot {
 
     impl DialogCodeHookSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -944,16 +845,13 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for DialogCodeHookSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested DialogCodeHookSetting;
+        req {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `FulfillmentCodeHookSetting`.
     #[derive(Clone)]
     pub struct FulfillmentCodeHookSetting {
         /// CloudFormation property `Enabled`; required.
@@ -968,7 +866,6 @@ pub mod bot {
 
     impl FulfillmentCodeHookSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -979,26 +876,23 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for FulfillmentCodeHookSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("FulfillmentUpdatesSpecification", self.fulfillment_updates_specification);
-            p.set_opt("IsActive", self.is_active);
-            p.set_opt("PostFulfillmentStatusSpecification", self.post_fulfillment_status_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested FulfillmentCodeHookSetting;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            fulfillment_updates_specification = "FulfillmentUpdatesSpecification",
+            is_active = "IsActive",
+            post_fulfillment_status_specification = "PostFulfillmentStatusSpecification",
         }
     }
 
-    pub(super) static FULFILLMENT_CODE_HOOK_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FulfillmentUpdatesSpecification", crate::resource::Rule { shape: Some(&FULFILLMENT_UPDATES_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PostFulfillmentStatusSpecification", crate::resource::Rule { shape: Some(&POST_FULFILLMENT_STATUS_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FULFILLMENT_CODE_HOOK_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FulfillmentUpdatesSpecification", crate::resource::Rule { shape: Some(&FULFILLMENT_UPDATES_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PostFulfillmentStatusSpecification", crate::resource::Rule { shape: Some(&POST_FULFILLMENT_STATUS_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FulfillmentUpdatesSpecification`.
     #[derive(Clone)]
     pub struct FulfillmentUpdatesSpecification {
         /// CloudFormation property `Active`; required.
@@ -1013,7 +907,6 @@ pub mod bot {
 
     impl FulfillmentUpdatesSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(active: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 active: active.into(),
@@ -1024,27 +917,24 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for FulfillmentUpdatesSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Active", self.active);
-            p.set_opt("StartResponse", self.start_response);
-            p.set_opt("TimeoutInSeconds", self.timeout_in_seconds);
-            p.set_opt("UpdateResponse", self.update_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested FulfillmentUpdatesSpecification;
+        req {
+            active = "Active",
+        }
+        opt {
+            start_response = "StartResponse",
+            timeout_in_seconds = "TimeoutInSeconds",
+            update_response = "UpdateResponse",
         }
     }
 
-    pub(super) static FULFILLMENT_UPDATES_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StartResponse", crate::resource::Rule { shape: Some(&FULFILLMENT_START_RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("UpdateResponse", crate::resource::Rule { shape: Some(&FULFILLMENT_UPDATE_RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FULFILLMENT_UPDATES_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StartResponse", crate::resource::Rule { shape: Some(&FULFILLMENT_START_RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("UpdateResponse", crate::resource::Rule { shape: Some(&FULFILLMENT_UPDATE_RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FulfillmentStartResponseSpecification`.
     #[derive(Clone)]
     pub struct FulfillmentStartResponseSpecification {
         /// CloudFormation property `AllowInterrupt`.
@@ -1057,7 +947,6 @@ pub mod bot {
 
     impl FulfillmentStartResponseSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delay_in_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, message_groups: ::std::vec::Vec<crate::cfn::lex::bot::MessageGroup>) -> Self {
             Self {
                 allow_interrupt: ::std::option::Option::None,
@@ -1067,25 +956,22 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for FulfillmentStartResponseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowInterrupt", self.allow_interrupt);
-            p.set("DelayInSeconds", self.delay_in_seconds);
-            p.set("MessageGroups", self.message_groups);
-            p.into_expr()
+    crate::resource::props! {
+        nested FulfillmentStartResponseSpecification;
+        req {
+            delay_in_seconds = "DelayInSeconds",
+            message_groups = "MessageGroups",
+        }
+        opt {
+            allow_interrupt = "AllowInterrupt",
         }
     }
 
-    pub(super) static FULFILLMENT_START_RESPONSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DelayInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("MessageGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FULFILLMENT_START_RESPONSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DelayInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("MessageGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MessageGroup`.
     #[derive(Clone)]
     pub struct MessageGroup {
         /// CloudFormation property `Message`; required.
@@ -1105,24 +991,21 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for MessageGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Message", self.message);
-            p.set_opt("Variations", self.variations);
-            p.into_expr()
+    crate::resource::props! {
+        nested MessageGroup;
+        req {
+            message = "Message",
+        }
+        opt {
+            variations = "Variations",
         }
     }
 
-    pub(super) static MESSAGE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Message", crate::resource::Rule { shape: Some(&MESSAGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Variations", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MESSAGE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Message", crate::resource::Rule { shape: Some(&MESSAGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Variations", crate::resource::Rule { max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Message`.
     #[derive(Clone, Default)]
     pub struct Message {
         /// CloudFormation property `CustomPayload`.
@@ -1135,28 +1018,23 @@ pub mod bot {
         pub ssml_message: ::std::option::Option<crate::cfn::lex::bot::SsmlMessage>,
     }
 
-    impl crate::resource::ToExpr for Message {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomPayload", self.custom_payload);
-            p.set_opt("ImageResponseCard", self.image_response_card);
-            p.set_opt("PlainTextMessage", self.plain_text_message);
-            p.set_opt("SSMLMessage", self.ssml_message);
-            p.into_expr()
+    crate::resource::props! {
+        nested Message;
+        opt {
+            custom_payload = "CustomPayload",
+            image_response_card = "ImageResponseCard",
+            plain_text_message = "PlainTextMessage",
+            ssml_message = "SSMLMessage",
         }
     }
 
-    pub(super) static MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomPayload", crate::resource::Rule { shape: Some(&CUSTOM_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ImageResponseCard", crate::resource::Rule { shape: Some(&IMAGE_RESPONSE_CARD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PlainTextMessage", crate::resource::Rule { shape: Some(&PLAIN_TEXT_MESSAGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SSMLMessage", crate::resource::Rule { shape: Some(&SSML_MESSAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomPayload", crate::resource::Rule { shape: Some(&CUSTOM_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ImageResponseCard", crate::resource::Rule { shape: Some(&IMAGE_RESPONSE_CARD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PlainTextMessage", crate::resource::Rule { shape: Some(&PLAIN_TEXT_MESSAGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SSMLMessage", crate::resource::Rule { shape: Some(&SSML_MESSAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomPayload`.
     #[derive(Clone)]
     pub struct CustomPayload {
         /// CloudFormation property `Value`; required.
@@ -1165,7 +1043,6 @@ pub mod bot {
 
     impl CustomPayload {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 value: value.into(),
@@ -1173,22 +1050,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for CustomPayload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomPayload;
+        req {
+            value = "Value",
         }
     }
 
-    pub(super) static CUSTOM_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ImageResponseCard`.
     #[derive(Clone)]
     pub struct ImageResponseCard {
         /// CloudFormation property `Buttons`.
@@ -1203,7 +1075,6 @@ pub mod bot {
 
     impl ImageResponseCard {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(title: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 buttons: ::std::option::Option::None,
@@ -1214,28 +1085,25 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for ImageResponseCard {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Buttons", self.buttons);
-            p.set_opt("ImageUrl", self.image_url);
-            p.set_opt("Subtitle", self.subtitle);
-            p.set("Title", self.title);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImageResponseCard;
+        req {
+            title = "Title",
+        }
+        opt {
+            buttons = "Buttons",
+            image_url = "ImageUrl",
+            subtitle = "Subtitle",
         }
     }
 
-    pub(super) static IMAGE_RESPONSE_CARD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Buttons", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&BUTTON_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ImageUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-            ("Subtitle", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMAGE_RESPONSE_CARD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Buttons", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&BUTTON_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ImageUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+        ("Subtitle", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(250), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Button`.
     #[derive(Clone)]
     pub struct Button {
         /// CloudFormation property `Text`; required.
@@ -1246,7 +1114,6 @@ pub mod bot {
 
     impl Button {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 text: text.into(),
@@ -1255,24 +1122,19 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for Button {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Text", self.text);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Button;
+        req {
+            text = "Text",
+            value = "Value",
         }
     }
 
-    pub(super) static BUTTON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BUTTON_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PlainTextMessage`.
     #[derive(Clone)]
     pub struct PlainTextMessage {
         /// CloudFormation property `Value`; required.
@@ -1281,7 +1143,6 @@ pub mod bot {
 
     impl PlainTextMessage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 value: value.into(),
@@ -1289,22 +1150,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for PlainTextMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlainTextMessage;
+        req {
+            value = "Value",
         }
     }
 
-    pub(super) static PLAIN_TEXT_MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLAIN_TEXT_MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SSMLMessage`.
     #[derive(Clone)]
     pub struct SsmlMessage {
         /// CloudFormation property `Value`; required.
@@ -1313,7 +1169,6 @@ pub mod bot {
 
     impl SsmlMessage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 value: value.into(),
@@ -1321,22 +1176,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SsmlMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmlMessage;
+        req {
+            value = "Value",
         }
     }
 
-    pub(super) static SSML_MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SSML_MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FulfillmentUpdateResponseSpecification`.
     #[derive(Clone)]
     pub struct FulfillmentUpdateResponseSpecification {
         /// CloudFormation property `AllowInterrupt`.
@@ -1349,7 +1199,6 @@ pub mod bot {
 
     impl FulfillmentUpdateResponseSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(frequency_in_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, message_groups: ::std::vec::Vec<crate::cfn::lex::bot::MessageGroup>) -> Self {
             Self {
                 allow_interrupt: ::std::option::Option::None,
@@ -1359,25 +1208,22 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for FulfillmentUpdateResponseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowInterrupt", self.allow_interrupt);
-            p.set("FrequencyInSeconds", self.frequency_in_seconds);
-            p.set("MessageGroups", self.message_groups);
-            p.into_expr()
+    crate::resource::props! {
+        nested FulfillmentUpdateResponseSpecification;
+        req {
+            frequency_in_seconds = "FrequencyInSeconds",
+            message_groups = "MessageGroups",
+        }
+        opt {
+            allow_interrupt = "AllowInterrupt",
         }
     }
 
-    pub(super) static FULFILLMENT_UPDATE_RESPONSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FrequencyInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("MessageGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FULFILLMENT_UPDATE_RESPONSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FrequencyInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("MessageGroups", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PostFulfillmentStatusSpecification`.
     #[derive(Clone, Default)]
     pub struct PostFulfillmentStatusSpecification {
         /// CloudFormation property `FailureConditional`.
@@ -1400,38 +1246,33 @@ pub mod bot {
         pub timeout_response: ::std::option::Option<crate::cfn::lex::bot::ResponseSpecification>,
     }
 
-    impl crate::resource::ToExpr for PostFulfillmentStatusSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FailureConditional", self.failure_conditional);
-            p.set_opt("FailureNextStep", self.failure_next_step);
-            p.set_opt("FailureResponse", self.failure_response);
-            p.set_opt("SuccessConditional", self.success_conditional);
-            p.set_opt("SuccessNextStep", self.success_next_step);
-            p.set_opt("SuccessResponse", self.success_response);
-            p.set_opt("TimeoutConditional", self.timeout_conditional);
-            p.set_opt("TimeoutNextStep", self.timeout_next_step);
-            p.set_opt("TimeoutResponse", self.timeout_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested PostFulfillmentStatusSpecification;
+        opt {
+            failure_conditional = "FailureConditional",
+            failure_next_step = "FailureNextStep",
+            failure_response = "FailureResponse",
+            success_conditional = "SuccessConditional",
+            success_next_step = "SuccessNextStep",
+            success_response = "SuccessResponse",
+            timeout_conditional = "TimeoutConditional",
+            timeout_next_step = "TimeoutNextStep",
+            timeout_response = "TimeoutResponse",
         }
     }
 
-    pub(super) static POST_FULFILLMENT_STATUS_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SuccessConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SuccessNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SuccessResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeoutConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeoutNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeoutResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POST_FULFILLMENT_STATUS_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SuccessConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SuccessNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SuccessResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeoutConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeoutNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeoutResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConditionalSpecification`.
     #[derive(Clone)]
     pub struct ConditionalSpecification {
         /// CloudFormation property `ConditionalBranches`; required.
@@ -1444,7 +1285,6 @@ pub mod bot {
 
     impl ConditionalSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(conditional_branches: ::std::vec::Vec<crate::cfn::lex::bot::ConditionalBranch>, default_branch: crate::cfn::lex::bot::DefaultConditionalBranch, is_active: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 conditional_branches,
@@ -1454,25 +1294,20 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for ConditionalSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConditionalBranches", self.conditional_branches);
-            p.set("DefaultBranch", self.default_branch);
-            p.set("IsActive", self.is_active);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionalSpecification;
+        req {
+            conditional_branches = "ConditionalBranches",
+            default_branch = "DefaultBranch",
+            is_active = "IsActive",
         }
     }
 
-    pub(super) static CONDITIONAL_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionalBranches", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&CONDITIONAL_BRANCH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DefaultBranch", crate::resource::Rule { shape: Some(&DEFAULT_CONDITIONAL_BRANCH_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITIONAL_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionalBranches", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&CONDITIONAL_BRANCH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DefaultBranch", crate::resource::Rule { shape: Some(&DEFAULT_CONDITIONAL_BRANCH_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConditionalBranch`.
     #[derive(Clone)]
     pub struct ConditionalBranch {
         /// CloudFormation property `Condition`; required.
@@ -1487,7 +1322,6 @@ pub mod bot {
 
     impl ConditionalBranch {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition: crate::cfn::lex::bot::Condition, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, next_step: crate::cfn::lex::bot::DialogState) -> Self {
             Self {
                 condition,
@@ -1498,28 +1332,25 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for ConditionalBranch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Condition", self.condition);
-            p.set("Name", self.name);
-            p.set("NextStep", self.next_step);
-            p.set_opt("Response", self.response);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConditionalBranch;
+        req {
+            condition = "Condition",
+            name = "Name",
+            next_step = "NextStep",
+        }
+        opt {
+            response = "Response",
         }
     }
 
-    pub(super) static CONDITIONAL_BRANCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Condition", crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-            ("NextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Response", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITIONAL_BRANCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Condition", crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+        ("NextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Response", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Condition`.
     #[derive(Clone)]
     pub struct Condition {
         /// CloudFormation property `ExpressionString`; required.
@@ -1528,7 +1359,6 @@ pub mod bot {
 
     impl Condition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(expression_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 expression_string: expression_string.into(),
@@ -1536,22 +1366,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExpressionString", self.expression_string);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        req {
+            expression_string = "ExpressionString",
         }
     }
 
-    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ExpressionString", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ExpressionString", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DialogState`.
     #[derive(Clone, Default)]
     pub struct DialogState {
         /// CloudFormation property `DialogAction`.
@@ -1559,29 +1384,24 @@ pub mod bot {
         /// CloudFormation property `Intent`.
         pub intent: ::std::option::Option<crate::cfn::lex::bot::IntentOverride>,
         /// CloudFormation property `SessionAttributes`.
-        pub session_attributes: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub session_attributes: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     }
 
-    impl crate::resource::ToExpr for DialogState {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DialogAction", self.dialog_action);
-            p.set_opt("Intent", self.intent);
-            p.set_opt("SessionAttributes", self.session_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested DialogState;
+        opt {
+            dialog_action = "DialogAction",
+            intent = "Intent",
+            session_attributes = "SessionAttributes",
         }
     }
 
-    pub(super) static DIALOG_STATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DialogAction", crate::resource::Rule { shape: Some(&DIALOG_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Intent", crate::resource::Rule { shape: Some(&INTENT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SessionAttributes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG41_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIALOG_STATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DialogAction", crate::resource::Rule { shape: Some(&DIALOG_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Intent", crate::resource::Rule { shape: Some(&INTENT_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SessionAttributes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG41_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DialogAction`.
     #[derive(Clone)]
     pub struct DialogAction {
         /// CloudFormation property `SlotToElicit`.
@@ -1594,7 +1414,6 @@ pub mod bot {
 
     impl DialogAction {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::lex::bot::DialogActionType>>) -> Self {
             Self {
                 slot_to_elicit: ::std::option::Option::None,
@@ -1604,24 +1423,21 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for DialogAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SlotToElicit", self.slot_to_elicit);
-            p.set_opt("SuppressNextMessage", self.suppress_next_message);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DialogAction;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            slot_to_elicit = "SlotToElicit",
+            suppress_next_message = "SuppressNextMessage",
         }
     }
 
-    pub(super) static DIALOG_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SlotToElicit", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIALOG_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SlotToElicit", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntentOverride`.
     #[derive(Clone, Default)]
     pub struct IntentOverride {
         /// CloudFormation property `Name`.
@@ -1630,24 +1446,19 @@ pub mod bot {
         pub slots: ::std::option::Option<::std::vec::Vec<crate::cfn::lex::bot::SlotValueOverrideMap>>,
     }
 
-    impl crate::resource::ToExpr for IntentOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Slots", self.slots);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntentOverride;
+        opt {
+            name = "Name",
+            slots = "Slots",
         }
     }
 
-    pub(super) static INTENT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-            ("Slots", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SLOT_VALUE_OVERRIDE_MAP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTENT_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+        ("Slots", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SLOT_VALUE_OVERRIDE_MAP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlotValueOverrideMap`.
     #[derive(Clone, Default)]
     pub struct SlotValueOverrideMap {
         /// CloudFormation property `SlotName`.
@@ -1656,24 +1467,19 @@ pub mod bot {
         pub slot_value_override: ::std::option::Option<crate::cfn::lex::bot::SlotValueOverride>,
     }
 
-    impl crate::resource::ToExpr for SlotValueOverrideMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SlotName", self.slot_name);
-            p.set_opt("SlotValueOverride", self.slot_value_override);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotValueOverrideMap;
+        opt {
+            slot_name = "SlotName",
+            slot_value_override = "SlotValueOverride",
         }
     }
 
-    pub(super) static SLOT_VALUE_OVERRIDE_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SlotName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-            ("SlotValueOverride", crate::resource::Rule { shape: Some(&SLOT_VALUE_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_VALUE_OVERRIDE_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SlotName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+        ("SlotValueOverride", crate::resource::Rule { shape: Some(&SLOT_VALUE_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlotValueOverride`.
     #[derive(Clone, Default)]
     pub struct SlotValueOverride {
         /// CloudFormation property `Shape`.
@@ -1684,54 +1490,42 @@ pub mod bot {
         pub values: ::std::option::Option<::std::vec::Vec<crate::cfn::lex::bot::SlotValueOverride>>,
     }
 
-    impl crate::resource::ToExpr for SlotValueOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Shape", self.shape);
-            p.set_opt("Value", self.value);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotValueOverride;
+        opt {
+            shape = "Shape",
+            value = "Value",
+            values = "Values",
         }
     }
 
-    pub(super) static SLOT_VALUE_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { shape: Some(&SLOT_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SLOT_VALUE_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_VALUE_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { shape: Some(&SLOT_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SLOT_VALUE_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlotValue`.
     #[derive(Clone, Default)]
     pub struct SlotValue {
         /// CloudFormation property `InterpretedValue`.
         pub interpreted_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SlotValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InterpretedValue", self.interpreted_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotValue;
+        opt {
+            interpreted_value = "InterpretedValue",
         }
     }
 
-    pub(super) static SLOT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InterpretedValue", crate::resource::Rule { min_len: Some(1), max_len: Some(202), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InterpretedValue", crate::resource::Rule { min_len: Some(1), max_len: Some(202), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG41_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG41_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ResponseSpecification`.
     #[derive(Clone)]
     pub struct ResponseSpecification {
         /// CloudFormation property `AllowInterrupt`.
@@ -1751,23 +1545,20 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for ResponseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowInterrupt", self.allow_interrupt);
-            p.set("MessageGroupsList", self.message_groups_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResponseSpecification;
+        req {
+            message_groups_list = "MessageGroupsList",
+        }
+        opt {
+            allow_interrupt = "AllowInterrupt",
         }
     }
 
-    pub(super) static RESPONSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MessageGroupsList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESPONSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MessageGroupsList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DefaultConditionalBranch`.
     #[derive(Clone, Default)]
     pub struct DefaultConditionalBranch {
         /// CloudFormation property `NextStep`.
@@ -1776,24 +1567,19 @@ pub mod bot {
         pub response: ::std::option::Option<crate::cfn::lex::bot::ResponseSpecification>,
     }
 
-    impl crate::resource::ToExpr for DefaultConditionalBranch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NextStep", self.next_step);
-            p.set_opt("Response", self.response);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultConditionalBranch;
+        opt {
+            next_step = "NextStep",
+            response = "Response",
         }
     }
 
-    pub(super) static DEFAULT_CONDITIONAL_BRANCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Response", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEFAULT_CONDITIONAL_BRANCH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Response", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InitialResponseSetting`.
     #[derive(Clone, Default)]
     pub struct InitialResponseSetting {
         /// CloudFormation property `CodeHook`.
@@ -1806,28 +1592,23 @@ pub mod bot {
         pub next_step: ::std::option::Option<crate::cfn::lex::bot::DialogState>,
     }
 
-    impl crate::resource::ToExpr for InitialResponseSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeHook", self.code_hook);
-            p.set_opt("Conditional", self.conditional);
-            p.set_opt("InitialResponse", self.initial_response);
-            p.set_opt("NextStep", self.next_step);
-            p.into_expr()
+    crate::resource::props! {
+        nested InitialResponseSetting;
+        opt {
+            code_hook = "CodeHook",
+            conditional = "Conditional",
+            initial_response = "InitialResponse",
+            next_step = "NextStep",
         }
     }
 
-    pub(super) static INITIAL_RESPONSE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeHook", crate::resource::Rule { shape: Some(&DIALOG_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Conditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InitialResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INITIAL_RESPONSE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeHook", crate::resource::Rule { shape: Some(&DIALOG_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Conditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InitialResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DialogCodeHookInvocationSetting`.
     #[derive(Clone)]
     pub struct DialogCodeHookInvocationSetting {
         /// CloudFormation property `EnableCodeHookInvocation`; required.
@@ -1842,7 +1623,6 @@ pub mod bot {
 
     impl DialogCodeHookInvocationSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable_code_hook_invocation: impl ::std::convert::Into<crate::value::Val<bool>>, is_active: impl ::std::convert::Into<crate::value::Val<bool>>, post_code_hook_specification: crate::cfn::lex::bot::PostDialogCodeHookInvocationSpecification) -> Self {
             Self {
                 enable_code_hook_invocation: enable_code_hook_invocation.into(),
@@ -1853,26 +1633,23 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for DialogCodeHookInvocationSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnableCodeHookInvocation", self.enable_code_hook_invocation);
-            p.set_opt("InvocationLabel", self.invocation_label);
-            p.set("IsActive", self.is_active);
-            p.set("PostCodeHookSpecification", self.post_code_hook_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested DialogCodeHookInvocationSetting;
+        req {
+            enable_code_hook_invocation = "EnableCodeHookInvocation",
+            is_active = "IsActive",
+            post_code_hook_specification = "PostCodeHookSpecification",
+        }
+        opt {
+            invocation_label = "InvocationLabel",
         }
     }
 
-    pub(super) static DIALOG_CODE_HOOK_INVOCATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InvocationLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-            ("PostCodeHookSpecification", crate::resource::Rule { shape: Some(&POST_DIALOG_CODE_HOOK_INVOCATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIALOG_CODE_HOOK_INVOCATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InvocationLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+        ("PostCodeHookSpecification", crate::resource::Rule { shape: Some(&POST_DIALOG_CODE_HOOK_INVOCATION_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PostDialogCodeHookInvocationSpecification`.
     #[derive(Clone, Default)]
     pub struct PostDialogCodeHookInvocationSpecification {
         /// CloudFormation property `FailureConditional`.
@@ -1895,38 +1672,33 @@ pub mod bot {
         pub timeout_response: ::std::option::Option<crate::cfn::lex::bot::ResponseSpecification>,
     }
 
-    impl crate::resource::ToExpr for PostDialogCodeHookInvocationSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FailureConditional", self.failure_conditional);
-            p.set_opt("FailureNextStep", self.failure_next_step);
-            p.set_opt("FailureResponse", self.failure_response);
-            p.set_opt("SuccessConditional", self.success_conditional);
-            p.set_opt("SuccessNextStep", self.success_next_step);
-            p.set_opt("SuccessResponse", self.success_response);
-            p.set_opt("TimeoutConditional", self.timeout_conditional);
-            p.set_opt("TimeoutNextStep", self.timeout_next_step);
-            p.set_opt("TimeoutResponse", self.timeout_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested PostDialogCodeHookInvocationSpecification;
+        opt {
+            failure_conditional = "FailureConditional",
+            failure_next_step = "FailureNextStep",
+            failure_response = "FailureResponse",
+            success_conditional = "SuccessConditional",
+            success_next_step = "SuccessNextStep",
+            success_response = "SuccessResponse",
+            timeout_conditional = "TimeoutConditional",
+            timeout_next_step = "TimeoutNextStep",
+            timeout_response = "TimeoutResponse",
         }
     }
 
-    pub(super) static POST_DIALOG_CODE_HOOK_INVOCATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FailureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SuccessConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SuccessNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SuccessResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeoutConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeoutNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeoutResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POST_DIALOG_CODE_HOOK_INVOCATION_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FailureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SuccessConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SuccessNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SuccessResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeoutConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeoutNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimeoutResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InputContext`.
     #[derive(Clone)]
     pub struct InputContext {
         /// CloudFormation property `Name`; required.
@@ -1935,7 +1707,6 @@ pub mod bot {
 
     impl InputContext {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1943,22 +1714,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for InputContext {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputContext;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static INPUT_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntentClosingSetting`.
     #[derive(Clone, Default)]
     pub struct IntentClosingSetting {
         /// CloudFormation property `ClosingResponse`.
@@ -1971,27 +1737,22 @@ pub mod bot {
         pub next_step: ::std::option::Option<crate::cfn::lex::bot::DialogState>,
     }
 
-    impl crate::resource::ToExpr for IntentClosingSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClosingResponse", self.closing_response);
-            p.set_opt("Conditional", self.conditional);
-            p.set_opt("IsActive", self.is_active);
-            p.set_opt("NextStep", self.next_step);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntentClosingSetting;
+        opt {
+            closing_response = "ClosingResponse",
+            conditional = "Conditional",
+            is_active = "IsActive",
+            next_step = "NextStep",
         }
     }
 
-    pub(super) static INTENT_CLOSING_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClosingResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Conditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTENT_CLOSING_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClosingResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Conditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntentConfirmationSetting`.
     #[derive(Clone)]
     pub struct IntentConfirmationSetting {
         /// CloudFormation property `CodeHook`.
@@ -2044,45 +1805,42 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for IntentConfirmationSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeHook", self.code_hook);
-            p.set_opt("ConfirmationConditional", self.confirmation_conditional);
-            p.set_opt("ConfirmationNextStep", self.confirmation_next_step);
-            p.set_opt("ConfirmationResponse", self.confirmation_response);
-            p.set_opt("DeclinationConditional", self.declination_conditional);
-            p.set_opt("DeclinationNextStep", self.declination_next_step);
-            p.set_opt("DeclinationResponse", self.declination_response);
-            p.set_opt("ElicitationCodeHook", self.elicitation_code_hook);
-            p.set_opt("FailureConditional", self.failure_conditional);
-            p.set_opt("FailureNextStep", self.failure_next_step);
-            p.set_opt("FailureResponse", self.failure_response);
-            p.set_opt("IsActive", self.is_active);
-            p.set("PromptSpecification", self.prompt_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntentConfirmationSetting;
+        req {
+            prompt_specification = "PromptSpecification",
+        }
+        opt {
+            code_hook = "CodeHook",
+            confirmation_conditional = "ConfirmationConditional",
+            confirmation_next_step = "ConfirmationNextStep",
+            confirmation_response = "ConfirmationResponse",
+            declination_conditional = "DeclinationConditional",
+            declination_next_step = "DeclinationNextStep",
+            declination_response = "DeclinationResponse",
+            elicitation_code_hook = "ElicitationCodeHook",
+            failure_conditional = "FailureConditional",
+            failure_next_step = "FailureNextStep",
+            failure_response = "FailureResponse",
+            is_active = "IsActive",
         }
     }
 
-    pub(super) static INTENT_CONFIRMATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeHook", crate::resource::Rule { shape: Some(&DIALOG_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConfirmationConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConfirmationNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ConfirmationResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeclinationConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeclinationNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeclinationResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ElicitationCodeHook", crate::resource::Rule { shape: Some(&ELICITATION_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PromptSpecification", crate::resource::Rule { shape: Some(&PROMPT_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTENT_CONFIRMATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeHook", crate::resource::Rule { shape: Some(&DIALOG_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConfirmationConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConfirmationNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ConfirmationResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeclinationConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeclinationNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeclinationResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ElicitationCodeHook", crate::resource::Rule { shape: Some(&ELICITATION_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PromptSpecification", crate::resource::Rule { shape: Some(&PROMPT_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ElicitationCodeHookInvocationSetting`.
     #[derive(Clone)]
     pub struct ElicitationCodeHookInvocationSetting {
         /// CloudFormation property `EnableCodeHookInvocation`; required.
@@ -2093,7 +1851,6 @@ pub mod bot {
 
     impl ElicitationCodeHookInvocationSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable_code_hook_invocation: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enable_code_hook_invocation: enable_code_hook_invocation.into(),
@@ -2102,23 +1859,20 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for ElicitationCodeHookInvocationSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnableCodeHookInvocation", self.enable_code_hook_invocation);
-            p.set_opt("InvocationLabel", self.invocation_label);
-            p.into_expr()
+    crate::resource::props! {
+        nested ElicitationCodeHookInvocationSetting;
+        req {
+            enable_code_hook_invocation = "EnableCodeHookInvocation",
+        }
+        opt {
+            invocation_label = "InvocationLabel",
         }
     }
 
-    pub(super) static ELICITATION_CODE_HOOK_INVOCATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InvocationLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ELICITATION_CODE_HOOK_INVOCATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InvocationLabel", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PromptSpecification`.
     #[derive(Clone)]
     pub struct PromptSpecification {
         /// CloudFormation property `AllowInterrupt`.
@@ -2135,7 +1889,6 @@ pub mod bot {
 
     impl PromptSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_retries: impl ::std::convert::Into<crate::value::Val<i64>>, message_groups_list: ::std::vec::Vec<crate::cfn::lex::bot::MessageGroup>) -> Self {
             Self {
                 allow_interrupt: ::std::option::Option::None,
@@ -2147,27 +1900,24 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for PromptSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowInterrupt", self.allow_interrupt);
-            p.set("MaxRetries", self.max_retries);
-            p.set("MessageGroupsList", self.message_groups_list);
-            p.set_opt("MessageSelectionStrategy", self.message_selection_strategy);
-            p.set_opt("PromptAttemptsSpecification", self.prompt_attempts_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptSpecification;
+        req {
+            max_retries = "MaxRetries",
+            message_groups_list = "MessageGroupsList",
+        }
+        opt {
+            allow_interrupt = "AllowInterrupt",
+            message_selection_strategy = "MessageSelectionStrategy",
+            prompt_attempts_specification = "PromptAttemptsSpecification",
         }
     }
 
-    pub(super) static PROMPT_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxRetries", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-            ("MessageGroupsList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROMPT_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxRetries", crate::resource::Rule { min: Some(0.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+        ("MessageGroupsList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PromptAttemptSpecification`.
     #[derive(Clone)]
     pub struct PromptAttemptSpecification {
         /// CloudFormation property `AllowInterrupt`.
@@ -2193,19 +1943,18 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for PromptAttemptSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowInterrupt", self.allow_interrupt);
-            p.set("AllowedInputTypes", self.allowed_input_types);
-            p.set_opt("AudioAndDTMFInputSpecification", self.audio_and_dtmf_input_specification);
-            p.set_opt("TextInputSpecification", self.text_input_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested PromptAttemptSpecification;
+        req {
+            allowed_input_types = "AllowedInputTypes",
+        }
+        opt {
+            allow_interrupt = "AllowInterrupt",
+            audio_and_dtmf_input_specification = "AudioAndDTMFInputSpecification",
+            text_input_specification = "TextInputSpecification",
         }
     }
 
-    /// The definition `AllowedInputTypes`.
     #[derive(Clone)]
     pub struct AllowedInputTypes {
         /// CloudFormation property `AllowAudioInput`; required.
@@ -2216,7 +1965,6 @@ pub mod bot {
 
     impl AllowedInputTypes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allow_audio_input: impl ::std::convert::Into<crate::value::Val<bool>>, allow_dtmf_input: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 allow_audio_input: allow_audio_input.into(),
@@ -2225,17 +1973,14 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for AllowedInputTypes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowAudioInput", self.allow_audio_input);
-            p.set("AllowDTMFInput", self.allow_dtmf_input);
-            p.into_expr()
+    crate::resource::props! {
+        nested AllowedInputTypes;
+        req {
+            allow_audio_input = "AllowAudioInput",
+            allow_dtmf_input = "AllowDTMFInput",
         }
     }
 
-    /// The definition `AudioAndDTMFInputSpecification`.
     #[derive(Clone)]
     pub struct AudioAndDtmfInputSpecification {
         /// CloudFormation property `AudioSpecification`.
@@ -2248,7 +1993,6 @@ pub mod bot {
 
     impl AudioAndDtmfInputSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(start_timeout_ms: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 audio_specification: ::std::option::Option::None,
@@ -2258,18 +2002,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for AudioAndDtmfInputSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioSpecification", self.audio_specification);
-            p.set_opt("DTMFSpecification", self.dtmf_specification);
-            p.set("StartTimeoutMs", self.start_timeout_ms);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioAndDtmfInputSpecification;
+        req {
+            start_timeout_ms = "StartTimeoutMs",
+        }
+        opt {
+            audio_specification = "AudioSpecification",
+            dtmf_specification = "DTMFSpecification",
         }
     }
 
-    /// The definition `AudioSpecification`.
     #[derive(Clone)]
     pub struct AudioSpecification {
         /// CloudFormation property `EndTimeoutMs`; required.
@@ -2280,7 +2023,6 @@ pub mod bot {
 
     impl AudioSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_timeout_ms: impl ::std::convert::Into<crate::value::Val<i64>>, max_length_ms: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 end_timeout_ms: end_timeout_ms.into(),
@@ -2289,17 +2031,14 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for AudioSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndTimeoutMs", self.end_timeout_ms);
-            p.set("MaxLengthMs", self.max_length_ms);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioSpecification;
+        req {
+            end_timeout_ms = "EndTimeoutMs",
+            max_length_ms = "MaxLengthMs",
         }
     }
 
-    /// The definition `DTMFSpecification`.
     #[derive(Clone)]
     pub struct DtmfSpecification {
         /// CloudFormation property `DeletionCharacter`; required.
@@ -2314,7 +2053,6 @@ pub mod bot {
 
     impl DtmfSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(deletion_character: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, end_character: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, end_timeout_ms: impl ::std::convert::Into<crate::value::Val<i64>>, max_length: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 deletion_character: deletion_character.into(),
@@ -2325,19 +2063,16 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for DtmfSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeletionCharacter", self.deletion_character);
-            p.set("EndCharacter", self.end_character);
-            p.set("EndTimeoutMs", self.end_timeout_ms);
-            p.set("MaxLength", self.max_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested DtmfSpecification;
+        req {
+            deletion_character = "DeletionCharacter",
+            end_character = "EndCharacter",
+            end_timeout_ms = "EndTimeoutMs",
+            max_length = "MaxLength",
         }
     }
 
-    /// The definition `TextInputSpecification`.
     #[derive(Clone)]
     pub struct TextInputSpecification {
         /// CloudFormation property `StartTimeoutMs`; required.
@@ -2346,7 +2081,6 @@ pub mod bot {
 
     impl TextInputSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(start_timeout_ms: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 start_timeout_ms: start_timeout_ms.into(),
@@ -2354,16 +2088,13 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for TextInputSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StartTimeoutMs", self.start_timeout_ms);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextInputSpecification;
+        req {
+            start_timeout_ms = "StartTimeoutMs",
         }
     }
 
-    /// The definition `KendraConfiguration`.
     #[derive(Clone)]
     pub struct KendraConfiguration {
         /// CloudFormation property `KendraIndex`; required.
@@ -2376,7 +2107,6 @@ pub mod bot {
 
     impl KendraConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kendra_index: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kendra_index: kendra_index.into(),
@@ -2386,25 +2116,22 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for KendraConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KendraIndex", self.kendra_index);
-            p.set_opt("QueryFilterString", self.query_filter_string);
-            p.set_opt("QueryFilterStringEnabled", self.query_filter_string_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested KendraConfiguration;
+        req {
+            kendra_index = "KendraIndex",
+        }
+        opt {
+            query_filter_string = "QueryFilterString",
+            query_filter_string_enabled = "QueryFilterStringEnabled",
         }
     }
 
-    pub(super) static KENDRA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KendraIndex", crate::resource::Rule { min_len: Some(32), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kendra:[a-z]+-(?:[a-z]+-)*[0-9]:[0-9]{12}:index/[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-            ("QueryFilterString", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KENDRA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KendraIndex", crate::resource::Rule { min_len: Some(32), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kendra:[a-z]+-(?:[a-z]+-)*[0-9]:[0-9]{12}:index/[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+        ("QueryFilterString", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OutputContext`.
     #[derive(Clone)]
     pub struct OutputContext {
         /// CloudFormation property `Name`; required.
@@ -2417,7 +2144,6 @@ pub mod bot {
 
     impl OutputContext {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, time_to_live_in_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, turns_to_live: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 name: name.into(),
@@ -2427,48 +2153,38 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for OutputContext {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("TimeToLiveInSeconds", self.time_to_live_in_seconds);
-            p.set("TurnsToLive", self.turns_to_live);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputContext;
+        req {
+            name = "Name",
+            time_to_live_in_seconds = "TimeToLiveInSeconds",
+            turns_to_live = "TurnsToLive",
         }
     }
 
-    pub(super) static OUTPUT_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-            ("TimeToLiveInSeconds", crate::resource::Rule { min: Some(5.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-            ("TurnsToLive", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OUTPUT_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+        ("TimeToLiveInSeconds", crate::resource::Rule { min: Some(5.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+        ("TurnsToLive", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `QInConnectIntentConfiguration`.
     #[derive(Clone, Default)]
     pub struct QInConnectIntentConfiguration {
         /// CloudFormation property `QInConnectAssistantConfiguration`.
         pub q_in_connect_assistant_configuration: ::std::option::Option<crate::cfn::lex::bot::QInConnectAssistantConfiguration>,
     }
 
-    impl crate::resource::ToExpr for QInConnectIntentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("QInConnectAssistantConfiguration", self.q_in_connect_assistant_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested QInConnectIntentConfiguration;
+        opt {
+            q_in_connect_assistant_configuration = "QInConnectAssistantConfiguration",
         }
     }
 
-    pub(super) static Q_IN_CONNECT_INTENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("QInConnectAssistantConfiguration", crate::resource::Rule { shape: Some(&Q_IN_CONNECT_ASSISTANT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static Q_IN_CONNECT_INTENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("QInConnectAssistantConfiguration", crate::resource::Rule { shape: Some(&Q_IN_CONNECT_ASSISTANT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `QInConnectAssistantConfiguration`.
     #[derive(Clone)]
     pub struct QInConnectAssistantConfiguration {
         /// CloudFormation property `AssistantArn`; required.
@@ -2477,7 +2193,6 @@ pub mod bot {
 
     impl QInConnectAssistantConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(assistant_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 assistant_arn: assistant_arn.into(),
@@ -2485,22 +2200,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for QInConnectAssistantConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AssistantArn", self.assistant_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested QInConnectAssistantConfiguration;
+        req {
+            assistant_arn = "AssistantArn",
         }
     }
 
-    pub(super) static Q_IN_CONNECT_ASSISTANT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AssistantArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static Q_IN_CONNECT_ASSISTANT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AssistantArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `QnAIntentConfiguration`.
     #[derive(Clone)]
     pub struct QnAIntentConfiguration {
         /// CloudFormation property `BedrockModelConfiguration`; required.
@@ -2520,24 +2230,19 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for QnAIntentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BedrockModelConfiguration", self.bedrock_model_configuration);
-            p.set("DataSourceConfiguration", self.data_source_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested QnAIntentConfiguration;
+        req {
+            bedrock_model_configuration = "BedrockModelConfiguration",
+            data_source_configuration = "DataSourceConfiguration",
         }
     }
 
-    pub(super) static QN_A_INTENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DataSourceConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QN_A_INTENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockModelConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_MODEL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DataSourceConfiguration", crate::resource::Rule { shape: Some(&DATA_SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `DataSourceConfiguration`.
     #[derive(Clone, Default)]
     pub struct DataSourceConfiguration {
         /// CloudFormation property `BedrockKnowledgeStoreConfiguration`.
@@ -2548,26 +2253,21 @@ pub mod bot {
         pub opensearch_configuration: ::std::option::Option<crate::cfn::lex::bot::OpensearchConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BedrockKnowledgeStoreConfiguration", self.bedrock_knowledge_store_configuration);
-            p.set_opt("KendraConfiguration", self.kendra_configuration);
-            p.set_opt("OpensearchConfiguration", self.opensearch_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceConfiguration;
+        opt {
+            bedrock_knowledge_store_configuration = "BedrockKnowledgeStoreConfiguration",
+            kendra_configuration = "KendraConfiguration",
+            opensearch_configuration = "OpensearchConfiguration",
         }
     }
 
-    pub(super) static DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BedrockKnowledgeStoreConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_KNOWLEDGE_STORE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KendraConfiguration", crate::resource::Rule { shape: Some(&QN_A_KENDRA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OpensearchConfiguration", crate::resource::Rule { shape: Some(&OPENSEARCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BedrockKnowledgeStoreConfiguration", crate::resource::Rule { shape: Some(&BEDROCK_KNOWLEDGE_STORE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KendraConfiguration", crate::resource::Rule { shape: Some(&QN_A_KENDRA_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OpensearchConfiguration", crate::resource::Rule { shape: Some(&OPENSEARCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `BedrockKnowledgeStoreConfiguration`.
     #[derive(Clone, Default)]
     pub struct BedrockKnowledgeStoreConfiguration {
         /// CloudFormation property `BKBExactResponseFields`.
@@ -2578,47 +2278,37 @@ pub mod bot {
         pub exact_response: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for BedrockKnowledgeStoreConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BKBExactResponseFields", self.bkb_exact_response_fields);
-            p.set_opt("BedrockKnowledgeBaseArn", self.bedrock_knowledge_base_arn);
-            p.set_opt("ExactResponse", self.exact_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested BedrockKnowledgeStoreConfiguration;
+        opt {
+            bkb_exact_response_fields = "BKBExactResponseFields",
+            bedrock_knowledge_base_arn = "BedrockKnowledgeBaseArn",
+            exact_response = "ExactResponse",
         }
     }
 
-    pub(super) static BEDROCK_KNOWLEDGE_STORE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BKBExactResponseFields", crate::resource::Rule { shape: Some(&BKB_EXACT_RESPONSE_FIELDS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("BedrockKnowledgeBaseArn", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BEDROCK_KNOWLEDGE_STORE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BKBExactResponseFields", crate::resource::Rule { shape: Some(&BKB_EXACT_RESPONSE_FIELDS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BedrockKnowledgeBaseArn", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `BKBExactResponseFields`.
     #[derive(Clone, Default)]
     pub struct BkbExactResponseFields {
         /// CloudFormation property `AnswerField`.
         pub answer_field: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BkbExactResponseFields {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerField", self.answer_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested BkbExactResponseFields;
+        opt {
+            answer_field = "AnswerField",
         }
     }
 
-    pub(super) static BKB_EXACT_RESPONSE_FIELDS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnswerField", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BKB_EXACT_RESPONSE_FIELDS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnswerField", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `QnAKendraConfiguration`.
     #[derive(Clone)]
     pub struct QnAKendraConfiguration {
         /// CloudFormation property `ExactResponse`; required.
@@ -2633,7 +2323,6 @@ pub mod bot {
 
     impl QnAKendraConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(exact_response: impl ::std::convert::Into<crate::value::Val<bool>>, kendra_index: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_filter_string_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 exact_response: exact_response.into(),
@@ -2644,26 +2333,23 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for QnAKendraConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ExactResponse", self.exact_response);
-            p.set("KendraIndex", self.kendra_index);
-            p.set_opt("QueryFilterString", self.query_filter_string);
-            p.set("QueryFilterStringEnabled", self.query_filter_string_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested QnAKendraConfiguration;
+        req {
+            exact_response = "ExactResponse",
+            kendra_index = "KendraIndex",
+            query_filter_string_enabled = "QueryFilterStringEnabled",
+        }
+        opt {
+            query_filter_string = "QueryFilterString",
         }
     }
 
-    pub(super) static QN_A_KENDRA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KendraIndex", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-            ("QueryFilterString", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QN_A_KENDRA_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KendraIndex", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+        ("QueryFilterString", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `OpensearchConfiguration`.
     #[derive(Clone, Default)]
     pub struct OpensearchConfiguration {
         /// CloudFormation property `DomainEndpoint`.
@@ -2678,29 +2364,24 @@ pub mod bot {
         pub index_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OpensearchConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainEndpoint", self.domain_endpoint);
-            p.set_opt("ExactResponse", self.exact_response);
-            p.set_opt("ExactResponseFields", self.exact_response_fields);
-            p.set_opt("IncludeFields", self.include_fields);
-            p.set_opt("IndexName", self.index_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpensearchConfiguration;
+        opt {
+            domain_endpoint = "DomainEndpoint",
+            exact_response = "ExactResponse",
+            exact_response_fields = "ExactResponseFields",
+            include_fields = "IncludeFields",
+            index_name = "IndexName",
         }
     }
 
-    pub(super) static OPENSEARCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DomainEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-            ("ExactResponseFields", crate::resource::Rule { shape: Some(&EXACT_RESPONSE_FIELDS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("IncludeFields", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPENSEARCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DomainEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+        ("ExactResponseFields", crate::resource::Rule { shape: Some(&EXACT_RESPONSE_FIELDS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("IncludeFields", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ExactResponseFields`.
     #[derive(Clone, Default)]
     pub struct ExactResponseFields {
         /// CloudFormation property `AnswerField`.
@@ -2709,24 +2390,19 @@ pub mod bot {
         pub question_field: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ExactResponseFields {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnswerField", self.answer_field);
-            p.set_opt("QuestionField", self.question_field);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExactResponseFields;
+        opt {
+            answer_field = "AnswerField",
+            question_field = "QuestionField",
         }
     }
 
-    pub(super) static EXACT_RESPONSE_FIELDS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AnswerField", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-            ("QuestionField", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXACT_RESPONSE_FIELDS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AnswerField", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+        ("QuestionField", crate::resource::Rule { min_len: Some(1), max_len: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SampleUtterance`.
     #[derive(Clone)]
     pub struct SampleUtterance {
         /// CloudFormation property `Utterance`; required.
@@ -2735,7 +2411,6 @@ pub mod bot {
 
     impl SampleUtterance {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(utterance: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 utterance: utterance.into(),
@@ -2743,16 +2418,13 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SampleUtterance {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Utterance", self.utterance);
-            p.into_expr()
+    crate::resource::props! {
+        nested SampleUtterance;
+        req {
+            utterance = "Utterance",
         }
     }
 
-    /// The definition `SlotPriority`.
     #[derive(Clone)]
     pub struct SlotPriority {
         /// CloudFormation property `Priority`; required.
@@ -2763,7 +2435,6 @@ pub mod bot {
 
     impl SlotPriority {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>, slot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 priority: priority.into(),
@@ -2772,24 +2443,19 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SlotPriority {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Priority", self.priority);
-            p.set("SlotName", self.slot_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotPriority;
+        req {
+            priority = "Priority",
+            slot_name = "SlotName",
         }
     }
 
-    pub(super) static SLOT_PRIORITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("SlotName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_PRIORITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Priority", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("SlotName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Slot`.
     #[derive(Clone)]
     pub struct Slot {
         /// A description of the resource
@@ -2812,7 +2478,6 @@ pub mod bot {
 
     impl Slot {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, slot_type_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_elicitation_setting: crate::cfn::lex::bot::SlotValueElicitationSetting) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -2826,47 +2491,41 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for Slot {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("MultipleValuesSetting", self.multiple_values_setting);
-            p.set("Name", self.name);
-            p.set_opt("ObfuscationSetting", self.obfuscation_setting);
-            p.set("SlotTypeName", self.slot_type_name);
-            p.set_opt("SubSlotSetting", self.sub_slot_setting);
-            p.set("ValueElicitationSetting", self.value_elicitation_setting);
-            p.into_expr()
+    crate::resource::props! {
+        nested Slot;
+        req {
+            name = "Name",
+            slot_type_name = "SlotTypeName",
+            value_elicitation_setting = "ValueElicitationSetting",
+        }
+        opt {
+            description = "Description",
+            multiple_values_setting = "MultipleValuesSetting",
+            obfuscation_setting = "ObfuscationSetting",
+            sub_slot_setting = "SubSlotSetting",
         }
     }
 
-    pub(super) static SLOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-            ("SubSlotSetting", crate::resource::Rule { shape: Some(&SUB_SLOT_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ValueElicitationSetting", crate::resource::Rule { shape: Some(&SLOT_VALUE_ELICITATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+        ("SubSlotSetting", crate::resource::Rule { shape: Some(&SUB_SLOT_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ValueElicitationSetting", crate::resource::Rule { shape: Some(&SLOT_VALUE_ELICITATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MultipleValuesSetting`.
     #[derive(Clone, Default)]
     pub struct MultipleValuesSetting {
         /// CloudFormation property `AllowMultipleValues`.
         pub allow_multiple_values: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for MultipleValuesSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowMultipleValues", self.allow_multiple_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultipleValuesSetting;
+        opt {
+            allow_multiple_values = "AllowMultipleValues",
         }
     }
 
-    /// The definition `ObfuscationSetting`.
     #[derive(Clone)]
     pub struct ObfuscationSetting {
         /// CloudFormation property `ObfuscationSettingType`; required.
@@ -2875,7 +2534,6 @@ pub mod bot {
 
     impl ObfuscationSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(obfuscation_setting_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::lex::bot::ObfuscationSettingType>>) -> Self {
             Self {
                 obfuscation_setting_type: obfuscation_setting_type.into(),
@@ -2883,16 +2541,13 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for ObfuscationSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ObfuscationSettingType", self.obfuscation_setting_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ObfuscationSetting;
+        req {
+            obfuscation_setting_type = "ObfuscationSettingType",
         }
     }
 
-    /// The definition `SubSlotSetting`.
     #[derive(Clone, Default)]
     pub struct SubSlotSetting {
         /// CloudFormation property `Expression`.
@@ -2901,23 +2556,18 @@ pub mod bot {
         pub slot_specifications: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::lex::bot::Specifications>>,
     }
 
-    impl crate::resource::ToExpr for SubSlotSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set_opt("SlotSpecifications", self.slot_specifications);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubSlotSetting;
+        opt {
+            expression = "Expression",
+            slot_specifications = "SlotSpecifications",
         }
     }
 
-    pub(super) static SUB_SLOT_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z_\\-\\s\\(\\)]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUB_SLOT_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z_\\-\\s\\(\\)]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Specifications`.
     #[derive(Clone)]
     pub struct Specifications {
         /// CloudFormation property `SlotTypeId`.
@@ -2940,18 +2590,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for Specifications {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SlotTypeId", self.slot_type_id);
-            p.set_opt("SlotTypeName", self.slot_type_name);
-            p.set("ValueElicitationSetting", self.value_elicitation_setting);
-            p.into_expr()
+    crate::resource::props! {
+        nested Specifications;
+        req {
+            value_elicitation_setting = "ValueElicitationSetting",
+        }
+        opt {
+            slot_type_id = "SlotTypeId",
+            slot_type_name = "SlotTypeName",
         }
     }
 
-    /// The definition `SubSlotValueElicitationSetting`.
     #[derive(Clone, Default)]
     pub struct SubSlotValueElicitationSetting {
         /// CloudFormation property `DefaultValueSpecification`.
@@ -2964,19 +2613,16 @@ pub mod bot {
         pub wait_and_continue_specification: ::std::option::Option<crate::cfn::lex::bot::WaitAndContinueSpecification>,
     }
 
-    impl crate::resource::ToExpr for SubSlotValueElicitationSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValueSpecification", self.default_value_specification);
-            p.set_opt("PromptSpecification", self.prompt_specification);
-            p.set_opt("SampleUtterances", self.sample_utterances);
-            p.set_opt("WaitAndContinueSpecification", self.wait_and_continue_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubSlotValueElicitationSetting;
+        opt {
+            default_value_specification = "DefaultValueSpecification",
+            prompt_specification = "PromptSpecification",
+            sample_utterances = "SampleUtterances",
+            wait_and_continue_specification = "WaitAndContinueSpecification",
         }
     }
 
-    /// The definition `SlotDefaultValueSpecification`.
     #[derive(Clone)]
     pub struct SlotDefaultValueSpecification {
         /// CloudFormation property `DefaultValueList`; required.
@@ -2993,22 +2639,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SlotDefaultValueSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultValueList", self.default_value_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotDefaultValueSpecification;
+        req {
+            default_value_list = "DefaultValueList",
         }
     }
 
-    pub(super) static SLOT_DEFAULT_VALUE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValueList", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SLOT_DEFAULT_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_DEFAULT_VALUE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValueList", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SLOT_DEFAULT_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlotDefaultValue`.
     #[derive(Clone)]
     pub struct SlotDefaultValue {
         /// CloudFormation property `DefaultValue`; required.
@@ -3017,7 +2658,6 @@ pub mod bot {
 
     impl SlotDefaultValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 default_value: default_value.into(),
@@ -3025,22 +2665,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SlotDefaultValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultValue", self.default_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotDefaultValue;
+        req {
+            default_value = "DefaultValue",
         }
     }
 
-    pub(super) static SLOT_DEFAULT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(202), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_DEFAULT_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValue", crate::resource::Rule { min_len: Some(1), max_len: Some(202), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WaitAndContinueSpecification`.
     #[derive(Clone)]
     pub struct WaitAndContinueSpecification {
         /// CloudFormation property `ContinueResponse`; required.
@@ -3066,27 +2701,24 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for WaitAndContinueSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContinueResponse", self.continue_response);
-            p.set_opt("IsActive", self.is_active);
-            p.set_opt("StillWaitingResponse", self.still_waiting_response);
-            p.set("WaitingResponse", self.waiting_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested WaitAndContinueSpecification;
+        req {
+            continue_response = "ContinueResponse",
+            waiting_response = "WaitingResponse",
+        }
+        opt {
+            is_active = "IsActive",
+            still_waiting_response = "StillWaitingResponse",
         }
     }
 
-    pub(super) static WAIT_AND_CONTINUE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContinueResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StillWaitingResponse", crate::resource::Rule { shape: Some(&STILL_WAITING_RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WaitingResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WAIT_AND_CONTINUE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContinueResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StillWaitingResponse", crate::resource::Rule { shape: Some(&STILL_WAITING_RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WaitingResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StillWaitingResponseSpecification`.
     #[derive(Clone)]
     pub struct StillWaitingResponseSpecification {
         /// CloudFormation property `AllowInterrupt`.
@@ -3101,7 +2733,6 @@ pub mod bot {
 
     impl StillWaitingResponseSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(frequency_in_seconds: impl ::std::convert::Into<crate::value::Val<i64>>, message_groups_list: ::std::vec::Vec<crate::cfn::lex::bot::MessageGroup>, timeout_in_seconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 allow_interrupt: ::std::option::Option::None,
@@ -3112,27 +2743,24 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for StillWaitingResponseSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowInterrupt", self.allow_interrupt);
-            p.set("FrequencyInSeconds", self.frequency_in_seconds);
-            p.set("MessageGroupsList", self.message_groups_list);
-            p.set("TimeoutInSeconds", self.timeout_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested StillWaitingResponseSpecification;
+        req {
+            frequency_in_seconds = "FrequencyInSeconds",
+            message_groups_list = "MessageGroupsList",
+            timeout_in_seconds = "TimeoutInSeconds",
+        }
+        opt {
+            allow_interrupt = "AllowInterrupt",
         }
     }
 
-    pub(super) static STILL_WAITING_RESPONSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FrequencyInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("MessageGroupsList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STILL_WAITING_RESPONSE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FrequencyInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("MessageGroupsList", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MESSAGE_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TimeoutInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlotValueElicitationSetting`.
     #[derive(Clone)]
     pub struct SlotValueElicitationSetting {
         /// CloudFormation property `DefaultValueSpecification`.
@@ -3151,7 +2779,6 @@ pub mod bot {
 
     impl SlotValueElicitationSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(slot_constraint: impl ::std::convert::Into<crate::value::Val<crate::cfn::lex::bot::SlotConstraint>>) -> Self {
             Self {
                 default_value_specification: ::std::option::Option::None,
@@ -3164,30 +2791,27 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SlotValueElicitationSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValueSpecification", self.default_value_specification);
-            p.set_opt("PromptSpecification", self.prompt_specification);
-            p.set_opt("SampleUtterances", self.sample_utterances);
-            p.set_opt("SlotCaptureSetting", self.slot_capture_setting);
-            p.set("SlotConstraint", self.slot_constraint);
-            p.set_opt("WaitAndContinueSpecification", self.wait_and_continue_specification);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotValueElicitationSetting;
+        req {
+            slot_constraint = "SlotConstraint",
+        }
+        opt {
+            default_value_specification = "DefaultValueSpecification",
+            prompt_specification = "PromptSpecification",
+            sample_utterances = "SampleUtterances",
+            slot_capture_setting = "SlotCaptureSetting",
+            wait_and_continue_specification = "WaitAndContinueSpecification",
         }
     }
 
-    pub(super) static SLOT_VALUE_ELICITATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValueSpecification", crate::resource::Rule { shape: Some(&SLOT_DEFAULT_VALUE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PromptSpecification", crate::resource::Rule { shape: Some(&PROMPT_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SlotCaptureSetting", crate::resource::Rule { shape: Some(&SLOT_CAPTURE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WaitAndContinueSpecification", crate::resource::Rule { shape: Some(&WAIT_AND_CONTINUE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_VALUE_ELICITATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValueSpecification", crate::resource::Rule { shape: Some(&SLOT_DEFAULT_VALUE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PromptSpecification", crate::resource::Rule { shape: Some(&PROMPT_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SlotCaptureSetting", crate::resource::Rule { shape: Some(&SLOT_CAPTURE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WaitAndContinueSpecification", crate::resource::Rule { shape: Some(&WAIT_AND_CONTINUE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlotCaptureSetting`.
     #[derive(Clone, Default)]
     pub struct SlotCaptureSetting {
         /// CloudFormation property `CaptureConditional`.
@@ -3208,36 +2832,31 @@ pub mod bot {
         pub failure_response: ::std::option::Option<crate::cfn::lex::bot::ResponseSpecification>,
     }
 
-    impl crate::resource::ToExpr for SlotCaptureSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaptureConditional", self.capture_conditional);
-            p.set_opt("CaptureNextStep", self.capture_next_step);
-            p.set_opt("CaptureResponse", self.capture_response);
-            p.set_opt("CodeHook", self.code_hook);
-            p.set_opt("ElicitationCodeHook", self.elicitation_code_hook);
-            p.set_opt("FailureConditional", self.failure_conditional);
-            p.set_opt("FailureNextStep", self.failure_next_step);
-            p.set_opt("FailureResponse", self.failure_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotCaptureSetting;
+        opt {
+            capture_conditional = "CaptureConditional",
+            capture_next_step = "CaptureNextStep",
+            capture_response = "CaptureResponse",
+            code_hook = "CodeHook",
+            elicitation_code_hook = "ElicitationCodeHook",
+            failure_conditional = "FailureConditional",
+            failure_next_step = "FailureNextStep",
+            failure_response = "FailureResponse",
         }
     }
 
-    pub(super) static SLOT_CAPTURE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CaptureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CaptureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CaptureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CodeHook", crate::resource::Rule { shape: Some(&DIALOG_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ElicitationCodeHook", crate::resource::Rule { shape: Some(&ELICITATION_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FailureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_CAPTURE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CaptureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CaptureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CaptureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CodeHook", crate::resource::Rule { shape: Some(&DIALOG_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ElicitationCodeHook", crate::resource::Rule { shape: Some(&ELICITATION_CODE_HOOK_INVOCATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureConditional", crate::resource::Rule { shape: Some(&CONDITIONAL_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureNextStep", crate::resource::Rule { shape: Some(&DIALOG_STATE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FailureResponse", crate::resource::Rule { shape: Some(&RESPONSE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlotType`.
     #[derive(Clone)]
     pub struct SlotType {
         /// CloudFormation property `CompositeSlotTypeSetting`.
@@ -3260,7 +2879,6 @@ pub mod bot {
 
     impl SlotType {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 composite_slot_type_setting: ::std::option::Option::None,
@@ -3274,55 +2892,47 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SlotType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CompositeSlotTypeSetting", self.composite_slot_type_setting);
-            p.set_opt("Description", self.description);
-            p.set_opt("ExternalSourceSetting", self.external_source_setting);
-            p.set("Name", self.name);
-            p.set_opt("ParentSlotTypeSignature", self.parent_slot_type_signature);
-            p.set_opt("SlotTypeValues", self.slot_type_values);
-            p.set_opt("ValueSelectionSetting", self.value_selection_setting);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotType;
+        req {
+            name = "Name",
+        }
+        opt {
+            composite_slot_type_setting = "CompositeSlotTypeSetting",
+            description = "Description",
+            external_source_setting = "ExternalSourceSetting",
+            parent_slot_type_signature = "ParentSlotTypeSignature",
+            slot_type_values = "SlotTypeValues",
+            value_selection_setting = "ValueSelectionSetting",
         }
     }
 
-    pub(super) static SLOT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CompositeSlotTypeSetting", crate::resource::Rule { shape: Some(&COMPOSITE_SLOT_TYPE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
-            ("ExternalSourceSetting", crate::resource::Rule { shape: Some(&EXTERNAL_SOURCE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-            ("SlotTypeValues", crate::resource::Rule { max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&SLOT_TYPE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ValueSelectionSetting", crate::resource::Rule { shape: Some(&SLOT_VALUE_SELECTION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CompositeSlotTypeSetting", crate::resource::Rule { shape: Some(&COMPOSITE_SLOT_TYPE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
+        ("ExternalSourceSetting", crate::resource::Rule { shape: Some(&EXTERNAL_SOURCE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+        ("SlotTypeValues", crate::resource::Rule { max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&SLOT_TYPE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ValueSelectionSetting", crate::resource::Rule { shape: Some(&SLOT_VALUE_SELECTION_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CompositeSlotTypeSetting`.
     #[derive(Clone, Default)]
     pub struct CompositeSlotTypeSetting {
         /// CloudFormation property `SubSlots`.
         pub sub_slots: ::std::option::Option<::std::vec::Vec<crate::cfn::lex::bot::SubSlotTypeComposition>>,
     }
 
-    impl crate::resource::ToExpr for CompositeSlotTypeSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SubSlots", self.sub_slots);
-            p.into_expr()
+    crate::resource::props! {
+        nested CompositeSlotTypeSetting;
+        opt {
+            sub_slots = "SubSlots",
         }
     }
 
-    pub(super) static COMPOSITE_SLOT_TYPE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SubSlots", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&SUB_SLOT_TYPE_COMPOSITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COMPOSITE_SLOT_TYPE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubSlots", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&SUB_SLOT_TYPE_COMPOSITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SubSlotTypeComposition`.
     #[derive(Clone)]
     pub struct SubSlotTypeComposition {
         /// CloudFormation property `Name`; required.
@@ -3335,7 +2945,6 @@ pub mod bot {
 
     impl SubSlotTypeComposition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -3345,69 +2954,56 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SubSlotTypeComposition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("SlotTypeId", self.slot_type_id);
-            p.set_opt("SlotTypeName", self.slot_type_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubSlotTypeComposition;
+        req {
+            name = "Name",
+        }
+        opt {
+            slot_type_id = "SlotTypeId",
+            slot_type_name = "SlotTypeName",
         }
     }
 
-    pub(super) static SUB_SLOT_TYPE_COMPOSITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
-            ("SlotTypeId", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^((AMAZON\\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUB_SLOT_TYPE_COMPOSITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?){1,100}$")), ..crate::resource::Rule::NONE }),
+        ("SlotTypeId", crate::resource::Rule { min_len: Some(1), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^((AMAZON\\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ExternalSourceSetting`.
     #[derive(Clone, Default)]
     pub struct ExternalSourceSetting {
         /// CloudFormation property `GrammarSlotTypeSetting`.
         pub grammar_slot_type_setting: ::std::option::Option<crate::cfn::lex::bot::GrammarSlotTypeSetting>,
     }
 
-    impl crate::resource::ToExpr for ExternalSourceSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GrammarSlotTypeSetting", self.grammar_slot_type_setting);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExternalSourceSetting;
+        opt {
+            grammar_slot_type_setting = "GrammarSlotTypeSetting",
         }
     }
 
-    pub(super) static EXTERNAL_SOURCE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GrammarSlotTypeSetting", crate::resource::Rule { shape: Some(&GRAMMAR_SLOT_TYPE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTERNAL_SOURCE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GrammarSlotTypeSetting", crate::resource::Rule { shape: Some(&GRAMMAR_SLOT_TYPE_SETTING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GrammarSlotTypeSetting`.
     #[derive(Clone, Default)]
     pub struct GrammarSlotTypeSetting {
         /// CloudFormation property `Source`.
         pub source: ::std::option::Option<crate::cfn::lex::bot::GrammarSlotTypeSource>,
     }
 
-    impl crate::resource::ToExpr for GrammarSlotTypeSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrammarSlotTypeSetting;
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static GRAMMAR_SLOT_TYPE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { shape: Some(&GRAMMAR_SLOT_TYPE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GRAMMAR_SLOT_TYPE_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { shape: Some(&GRAMMAR_SLOT_TYPE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GrammarSlotTypeSource`.
     #[derive(Clone)]
     pub struct GrammarSlotTypeSource {
         /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
@@ -3420,7 +3016,6 @@ pub mod bot {
 
     impl GrammarSlotTypeSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_object_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_arn: ::std::option::Option::None,
@@ -3430,26 +3025,23 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for GrammarSlotTypeSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set("S3BucketName", self.s3_bucket_name);
-            p.set("S3ObjectKey", self.s3_object_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested GrammarSlotTypeSource;
+        req {
+            s3_bucket_name = "S3BucketName",
+            s3_object_key = "S3ObjectKey",
+        }
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static GRAMMAR_SLOT_TYPE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$")), ..crate::resource::Rule::NONE }),
-            ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("S3ObjectKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GRAMMAR_SLOT_TYPE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3ObjectKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlotTypeValue`.
     #[derive(Clone)]
     pub struct SlotTypeValue {
         /// CloudFormation property `SampleValue`; required.
@@ -3469,24 +3061,21 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SlotTypeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SampleValue", self.sample_value);
-            p.set_opt("Synonyms", self.synonyms);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotTypeValue;
+        req {
+            sample_value = "SampleValue",
+        }
+        opt {
+            synonyms = "Synonyms",
         }
     }
 
-    pub(super) static SLOT_TYPE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SampleValue", crate::resource::Rule { shape: Some(&SAMPLE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Synonyms", crate::resource::Rule { max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&SAMPLE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_TYPE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SampleValue", crate::resource::Rule { shape: Some(&SAMPLE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Synonyms", crate::resource::Rule { max_items: Some(10000), items: Some(&crate::resource::Rule { shape: Some(&SAMPLE_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SampleValue`.
     #[derive(Clone)]
     pub struct SampleValue {
         /// CloudFormation property `Value`; required.
@@ -3495,7 +3084,6 @@ pub mod bot {
 
     impl SampleValue {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 value: value.into(),
@@ -3503,22 +3091,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SampleValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SampleValue;
+        req {
+            value = "Value",
         }
     }
 
-    pub(super) static SAMPLE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAMPLE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(140), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SlotValueSelectionSetting`.
     #[derive(Clone)]
     pub struct SlotValueSelectionSetting {
         /// CloudFormation property `AdvancedRecognitionSetting`.
@@ -3531,7 +3114,6 @@ pub mod bot {
 
     impl SlotValueSelectionSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resolution_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::lex::bot::SlotValueResolutionStrategy>>) -> Self {
             Self {
                 advanced_recognition_setting: ::std::option::Option::None,
@@ -3541,40 +3123,34 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SlotValueSelectionSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdvancedRecognitionSetting", self.advanced_recognition_setting);
-            p.set_opt("RegexFilter", self.regex_filter);
-            p.set("ResolutionStrategy", self.resolution_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotValueSelectionSetting;
+        req {
+            resolution_strategy = "ResolutionStrategy",
+        }
+        opt {
+            advanced_recognition_setting = "AdvancedRecognitionSetting",
+            regex_filter = "RegexFilter",
         }
     }
 
-    pub(super) static SLOT_VALUE_SELECTION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RegexFilter", crate::resource::Rule { shape: Some(&SLOT_VALUE_REGEX_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_VALUE_SELECTION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RegexFilter", crate::resource::Rule { shape: Some(&SLOT_VALUE_REGEX_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AdvancedRecognitionSetting`.
     #[derive(Clone, Default)]
     pub struct AdvancedRecognitionSetting {
         /// CloudFormation property `AudioRecognitionStrategy`.
         pub audio_recognition_strategy: ::std::option::Option<crate::value::Val<crate::cfn::lex::bot::AudioRecognitionStrategy>>,
     }
 
-    impl crate::resource::ToExpr for AdvancedRecognitionSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioRecognitionStrategy", self.audio_recognition_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedRecognitionSetting;
+        opt {
+            audio_recognition_strategy = "AudioRecognitionStrategy",
         }
     }
 
-    /// The definition `SlotValueRegexFilter`.
     #[derive(Clone)]
     pub struct SlotValueRegexFilter {
         /// CloudFormation property `Pattern`; required.
@@ -3583,7 +3159,6 @@ pub mod bot {
 
     impl SlotValueRegexFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 pattern: pattern.into(),
@@ -3591,22 +3166,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SlotValueRegexFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Pattern", self.pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlotValueRegexFilter;
+        req {
+            pattern = "Pattern",
         }
     }
 
-    pub(super) static SLOT_VALUE_REGEX_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Pattern", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLOT_VALUE_REGEX_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Pattern", crate::resource::Rule { min_len: Some(1), max_len: Some(300), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SpeechRecognitionSettings`.
     #[derive(Clone, Default)]
     pub struct SpeechRecognitionSettings {
         /// CloudFormation property `SpeechModelConfig`.
@@ -3615,45 +3185,35 @@ pub mod bot {
         pub speech_model_preference: ::std::option::Option<crate::value::Val<crate::cfn::lex::bot::SpeechModelPreference>>,
     }
 
-    impl crate::resource::ToExpr for SpeechRecognitionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SpeechModelConfig", self.speech_model_config);
-            p.set_opt("SpeechModelPreference", self.speech_model_preference);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpeechRecognitionSettings;
+        opt {
+            speech_model_config = "SpeechModelConfig",
+            speech_model_preference = "SpeechModelPreference",
         }
     }
 
-    pub(super) static SPEECH_RECOGNITION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SpeechModelConfig", crate::resource::Rule { shape: Some(&SPEECH_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPEECH_RECOGNITION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpeechModelConfig", crate::resource::Rule { shape: Some(&SPEECH_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SpeechModelConfig`.
     #[derive(Clone, Default)]
     pub struct SpeechModelConfig {
         /// CloudFormation property `DeepgramConfig`.
         pub deepgram_config: ::std::option::Option<crate::cfn::lex::bot::DeepgramSpeechModelConfig>,
     }
 
-    impl crate::resource::ToExpr for SpeechModelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeepgramConfig", self.deepgram_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpeechModelConfig;
+        opt {
+            deepgram_config = "DeepgramConfig",
         }
     }
 
-    pub(super) static SPEECH_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeepgramConfig", crate::resource::Rule { shape: Some(&DEEPGRAM_SPEECH_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPEECH_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeepgramConfig", crate::resource::Rule { shape: Some(&DEEPGRAM_SPEECH_MODEL_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeepgramSpeechModelConfig`.
     #[derive(Clone)]
     pub struct DeepgramSpeechModelConfig {
         /// CloudFormation property `ApiTokenSecretArn`; required.
@@ -3664,7 +3224,6 @@ pub mod bot {
 
     impl DeepgramSpeechModelConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_token_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_token_secret_arn: api_token_secret_arn.into(),
@@ -3673,24 +3232,21 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for DeepgramSpeechModelConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiTokenSecretArn", self.api_token_secret_arn);
-            p.set_opt("ModelId", self.model_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeepgramSpeechModelConfig;
+        req {
+            api_token_secret_arn = "ApiTokenSecretArn",
+        }
+        opt {
+            model_id = "ModelId",
         }
     }
 
-    pub(super) static DEEPGRAM_SPEECH_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiTokenSecretArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z-]*:secretsmanager:[a-z0-9-]{1,20}:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}$")), ..crate::resource::Rule::NONE }),
-            ("ModelId", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9-_]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEEPGRAM_SPEECH_MODEL_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiTokenSecretArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[A-Za-z-]*:secretsmanager:[a-z0-9-]{1,20}:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}$")), ..crate::resource::Rule::NONE }),
+        ("ModelId", crate::resource::Rule { min_len: Some(4), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("[A-Za-z0-9-_]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UnifiedSpeechSettings`.
     #[derive(Clone)]
     pub struct UnifiedSpeechSettings {
         /// CloudFormation property `SpeechFoundationModel`; required.
@@ -3707,16 +3263,13 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for UnifiedSpeechSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SpeechFoundationModel", self.speech_foundation_model);
-            p.into_expr()
+    crate::resource::props! {
+        nested UnifiedSpeechSettings;
+        req {
+            speech_foundation_model = "SpeechFoundationModel",
         }
     }
 
-    /// The property `SpeechFoundationModel`.
     #[derive(Clone)]
     pub struct SpeechFoundationModel {
         /// CloudFormation property `ModelArn`; required.
@@ -3727,7 +3280,6 @@ pub mod bot {
 
     impl SpeechFoundationModel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(model_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 model_arn: model_arn.into(),
@@ -3736,17 +3288,16 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SpeechFoundationModel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ModelArn", self.model_arn);
-            p.set_opt("VoiceId", self.voice_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpeechFoundationModel;
+        req {
+            model_arn = "ModelArn",
+        }
+        opt {
+            voice_id = "VoiceId",
         }
     }
 
-    /// The definition `VoiceSettings`.
     #[derive(Clone)]
     pub struct VoiceSettings {
         /// CloudFormation property `Engine`.
@@ -3757,7 +3308,6 @@ pub mod bot {
 
     impl VoiceSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(voice_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 engine: ::std::option::Option::None,
@@ -3766,13 +3316,13 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for VoiceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Engine", self.engine);
-            p.set("VoiceId", self.voice_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VoiceSettings;
+        req {
+            voice_id = "VoiceId",
+        }
+        opt {
+            engine = "Engine",
         }
     }
 
@@ -3803,7 +3353,6 @@ pub mod bot {
 
     impl BotMember {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bot_member_alias_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bot_member_alias_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bot_member_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bot_member_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bot_member_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bot_member_alias_id: bot_member_alias_id.into(),
@@ -3815,37 +3364,25 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for BotMember {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BotMemberAliasId", self.bot_member_alias_id);
-            p.set("BotMemberAliasName", self.bot_member_alias_name);
-            p.set("BotMemberId", self.bot_member_id);
-            p.set("BotMemberName", self.bot_member_name);
-            p.set("BotMemberVersion", self.bot_member_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotMember;
+        req {
+            bot_member_alias_id = "BotMemberAliasId",
+            bot_member_alias_name = "BotMemberAliasName",
+            bot_member_id = "BotMemberId",
+            bot_member_name = "BotMemberName",
+            bot_member_version = "BotMemberVersion",
         }
     }
 
-    pub(super) static BOT_MEMBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BotMemberAliasId", crate::resource::Rule { min_len: Some(10), max_len: Some(10), ..crate::resource::Rule::NONE }),
-            ("BotMemberAliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("BotMemberId", crate::resource::Rule { min_len: Some(10), max_len: Some(10), ..crate::resource::Rule::NONE }),
-            ("BotMemberName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("BotMemberVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOT_MEMBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BotMemberAliasId", crate::resource::Rule { min_len: Some(10), max_len: Some(10), ..crate::resource::Rule::NONE }),
+        ("BotMemberAliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("BotMemberId", crate::resource::Rule { min_len: Some(10), max_len: Some(10), ..crate::resource::Rule::NONE }),
+        ("BotMemberName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("BotMemberVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG101_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The property `DataPrivacy`.
     #[derive(Clone)]
     pub struct BotDataPrivacy {
         /// CloudFormation property `ChildDirected`; required.
@@ -3854,7 +3391,6 @@ pub mod bot {
 
     impl BotDataPrivacy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(child_directed: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 child_directed: child_directed.into(),
@@ -3862,16 +3398,13 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for BotDataPrivacy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ChildDirected", self.child_directed);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotDataPrivacy;
+        req {
+            child_directed = "ChildDirected",
         }
     }
 
-    /// The property `ErrorLogSettings`.
     #[derive(Clone)]
     pub struct BotErrorLogSettings {
         /// CloudFormation property `Enabled`; required.
@@ -3880,7 +3413,6 @@ pub mod bot {
 
     impl BotErrorLogSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -3888,16 +3420,13 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for BotErrorLogSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotErrorLogSettings;
+        req {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `Replication`.
     #[derive(Clone)]
     pub struct Replication {
         /// CloudFormation property `ReplicaRegions`; required.
@@ -3906,7 +3435,6 @@ pub mod bot {
 
     impl Replication {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(replica_regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 replica_regions: replica_regions.into(),
@@ -3914,22 +3442,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for Replication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReplicaRegions", self.replica_regions);
-            p.into_expr()
+    crate::resource::props! {
+        nested Replication;
+        req {
+            replica_regions = "ReplicaRegions",
         }
     }
 
-    pub(super) static REPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReplicaRegions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(25), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReplicaRegions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(25), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TestBotAliasSettings`.
     #[derive(Clone, Default)]
     pub struct TestBotAliasSettings {
         /// CloudFormation property `BotAliasLocaleSettings`.
@@ -3944,27 +3467,22 @@ pub mod bot {
         pub sentiment_analysis_settings: ::std::option::Option<crate::cfn::lex::bot::SentimentAnalysisSettings>,
     }
 
-    impl crate::resource::ToExpr for TestBotAliasSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BotAliasLocaleSettings", self.bot_alias_locale_settings);
-            p.set_opt("ConversationLogSettings", self.conversation_log_settings);
-            p.set_opt("Description", self.description);
-            p.set_opt("SentimentAnalysisSettings", self.sentiment_analysis_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested TestBotAliasSettings;
+        opt {
+            bot_alias_locale_settings = "BotAliasLocaleSettings",
+            conversation_log_settings = "ConversationLogSettings",
+            description = "Description",
+            sentiment_analysis_settings = "SentimentAnalysisSettings",
         }
     }
 
-    pub(super) static TEST_BOT_ALIAS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BotAliasLocaleSettings", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&BOT_ALIAS_LOCALE_SETTINGS_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ConversationLogSettings", crate::resource::Rule { shape: Some(&CONVERSATION_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEST_BOT_ALIAS_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BotAliasLocaleSettings", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&BOT_ALIAS_LOCALE_SETTINGS_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ConversationLogSettings", crate::resource::Rule { shape: Some(&CONVERSATION_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BotAliasLocaleSettingsItem`.
     #[derive(Clone)]
     pub struct BotAliasLocaleSettingsItem {
         /// CloudFormation property `BotAliasLocaleSetting`; required.
@@ -3975,7 +3493,6 @@ pub mod bot {
 
     impl BotAliasLocaleSettingsItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bot_alias_locale_setting: crate::cfn::lex::bot::BotAliasLocaleSettings, locale_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bot_alias_locale_setting,
@@ -3984,24 +3501,19 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for BotAliasLocaleSettingsItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BotAliasLocaleSetting", self.bot_alias_locale_setting);
-            p.set("LocaleId", self.locale_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotAliasLocaleSettingsItem;
+        req {
+            bot_alias_locale_setting = "BotAliasLocaleSetting",
+            locale_id = "LocaleId",
         }
     }
 
-    pub(super) static BOT_ALIAS_LOCALE_SETTINGS_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BotAliasLocaleSetting", crate::resource::Rule { shape: Some(&BOT_ALIAS_LOCALE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LocaleId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOT_ALIAS_LOCALE_SETTINGS_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BotAliasLocaleSetting", crate::resource::Rule { shape: Some(&BOT_ALIAS_LOCALE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LocaleId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BotAliasLocaleSettings`.
     #[derive(Clone)]
     pub struct BotAliasLocaleSettings {
         /// CloudFormation property `CodeHookSpecification`.
@@ -4012,7 +3524,6 @@ pub mod bot {
 
     impl BotAliasLocaleSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 code_hook_specification: ::std::option::Option::None,
@@ -4021,23 +3532,20 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for BotAliasLocaleSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeHookSpecification", self.code_hook_specification);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotAliasLocaleSettings;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            code_hook_specification = "CodeHookSpecification",
         }
     }
 
-    pub(super) static BOT_ALIAS_LOCALE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeHookSpecification", crate::resource::Rule { shape: Some(&CODE_HOOK_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOT_ALIAS_LOCALE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeHookSpecification", crate::resource::Rule { shape: Some(&CODE_HOOK_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CodeHookSpecification`.
     #[derive(Clone)]
     pub struct CodeHookSpecification {
         /// CloudFormation property `LambdaCodeHook`; required.
@@ -4054,22 +3562,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for CodeHookSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaCodeHook", self.lambda_code_hook);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeHookSpecification;
+        req {
+            lambda_code_hook = "LambdaCodeHook",
         }
     }
 
-    pub(super) static CODE_HOOK_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaCodeHook", crate::resource::Rule { shape: Some(&LAMBDA_CODE_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_HOOK_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaCodeHook", crate::resource::Rule { shape: Some(&LAMBDA_CODE_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LambdaCodeHook`.
     #[derive(Clone)]
     pub struct LambdaCodeHook {
         /// CloudFormation property `CodeHookInterfaceVersion`; required.
@@ -4080,7 +3583,6 @@ pub mod bot {
 
     impl LambdaCodeHook {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code_hook_interface_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, lambda_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 code_hook_interface_version: code_hook_interface_version.into(),
@@ -4089,24 +3591,19 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaCodeHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CodeHookInterfaceVersion", self.code_hook_interface_version);
-            p.set("LambdaArn", self.lambda_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaCodeHook;
+        req {
+            code_hook_interface_version = "CodeHookInterfaceVersion",
+            lambda_arn = "LambdaArn",
         }
     }
 
-    pub(super) static LAMBDA_CODE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeHookInterfaceVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), ..crate::resource::Rule::NONE }),
-            ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_CODE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeHookInterfaceVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConversationLogSettings`.
     #[derive(Clone, Default)]
     pub struct ConversationLogSettings {
         /// CloudFormation property `AudioLogSettings`.
@@ -4115,24 +3612,19 @@ pub mod bot {
         pub text_log_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::lex::bot::TextLogSetting>>,
     }
 
-    impl crate::resource::ToExpr for ConversationLogSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioLogSettings", self.audio_log_settings);
-            p.set_opt("TextLogSettings", self.text_log_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConversationLogSettings;
+        opt {
+            audio_log_settings = "AudioLogSettings",
+            text_log_settings = "TextLogSettings",
         }
     }
 
-    pub(super) static CONVERSATION_LOG_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AudioLogSettings", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AUDIO_LOG_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextLogSettings", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_LOG_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONVERSATION_LOG_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AudioLogSettings", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AUDIO_LOG_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextLogSettings", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_LOG_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AudioLogSetting`.
     #[derive(Clone)]
     pub struct AudioLogSetting {
         /// CloudFormation property `Destination`; required.
@@ -4143,7 +3635,6 @@ pub mod bot {
 
     impl AudioLogSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: crate::cfn::lex::bot::AudioLogDestination, enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 destination,
@@ -4152,23 +3643,18 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for AudioLogSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioLogSetting;
+        req {
+            destination = "Destination",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static AUDIO_LOG_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { shape: Some(&AUDIO_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIO_LOG_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { shape: Some(&AUDIO_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AudioLogDestination`.
     #[derive(Clone)]
     pub struct AudioLogDestination {
         /// CloudFormation property `S3Bucket`; required.
@@ -4185,22 +3671,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for AudioLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioLogDestination;
+        req {
+            s3_bucket = "S3Bucket",
         }
     }
 
-    pub(super) static AUDIO_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { shape: Some(&S3_BUCKET_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIO_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { shape: Some(&S3_BUCKET_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3BucketLogDestination`.
     #[derive(Clone)]
     pub struct S3BucketLogDestination {
         /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
@@ -4213,7 +3694,6 @@ pub mod bot {
 
     impl S3BucketLogDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_arn: ::std::option::Option::None,
@@ -4223,26 +3703,23 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for S3BucketLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set("LogPrefix", self.log_prefix);
-            p.set("S3BucketArn", self.s3_bucket_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3BucketLogDestination;
+        req {
+            log_prefix = "LogPrefix",
+            s3_bucket_arn = "S3BucketArn",
+        }
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static S3_BUCKET_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$")), ..crate::resource::Rule::NONE }),
-            ("LogPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("S3BucketArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:s3:::[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_BUCKET_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("LogPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("S3BucketArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:s3:::[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TextLogSetting`.
     #[derive(Clone)]
     pub struct TextLogSetting {
         /// CloudFormation property `Destination`; required.
@@ -4253,7 +3730,6 @@ pub mod bot {
 
     impl TextLogSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: crate::cfn::lex::bot::TextLogDestination, enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 destination,
@@ -4262,23 +3738,18 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for TextLogSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextLogSetting;
+        req {
+            destination = "Destination",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static TEXT_LOG_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { shape: Some(&TEXT_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEXT_LOG_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { shape: Some(&TEXT_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TextLogDestination`.
     #[derive(Clone)]
     pub struct TextLogDestination {
         /// CloudFormation property `CloudWatch`; required.
@@ -4295,22 +3766,17 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for TextLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatch", self.cloud_watch);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextLogDestination;
+        req {
+            cloud_watch = "CloudWatch",
         }
     }
 
-    pub(super) static TEXT_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatch", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEXT_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatch", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudWatchLogGroupLogDestination`.
     #[derive(Clone)]
     pub struct CloudWatchLogGroupLogDestination {
         /// CloudFormation property `CloudWatchLogGroupArn`; required.
@@ -4321,7 +3787,6 @@ pub mod bot {
 
     impl CloudWatchLogGroupLogDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cloud_watch_log_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cloud_watch_log_group_arn: cloud_watch_log_group_arn.into(),
@@ -4330,24 +3795,19 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogGroupLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchLogGroupArn", self.cloud_watch_log_group_arn);
-            p.set("LogPrefix", self.log_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogGroupLogDestination;
+        req {
+            cloud_watch_log_group_arn = "CloudWatchLogGroupArn",
+            log_prefix = "LogPrefix",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("LogPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("LogPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `SentimentAnalysisSettings`.
     #[derive(Clone)]
     pub struct SentimentAnalysisSettings {
         /// CloudFormation property `DetectSentiment`; required.
@@ -4356,7 +3816,6 @@ pub mod bot {
 
     impl SentimentAnalysisSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(detect_sentiment: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 detect_sentiment: detect_sentiment.into(),
@@ -4364,17 +3823,14 @@ pub mod bot {
         }
     }
 
-    impl crate::resource::ToExpr for SentimentAnalysisSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DetectSentiment", self.detect_sentiment);
-            p.into_expr()
+    crate::resource::props! {
+        nested SentimentAnalysisSettings;
+        req {
+            detect_sentiment = "DetectSentiment",
         }
     }
 
-    /// Allowed values of `AudioType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioType {
         /// `MELODY_CHIPPER_CHIME`
         MelodyChipperChime,
@@ -4392,23 +3848,9 @@ pub mod bot {
         TypingQuietQwerty,
     }
 
-    impl crate::value::CfnEnum for AudioType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MelodyChipperChime => "MELODY_CHIPPER_CHIME",
-                Self::MelodyCuriousCrawl => "MELODY_CURIOUS_CRAWL",
-                Self::MelodyRisingRipple => "MELODY_RISING_RIPPLE",
-                Self::MelodyPatientPing => "MELODY_PATIENT_PING",
-                Self::MelodyPonderingPong => "MELODY_PONDERING_PONG",
-                Self::TypingKineticKeys => "TYPING_KINETIC_KEYS",
-                Self::TypingQuietQwerty => "TYPING_QUIET_QWERTY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AudioType, ["MELODY_CHIPPER_CHIME", "MELODY_CURIOUS_CRAWL", "MELODY_RISING_RIPPLE", "MELODY_PATIENT_PING", "MELODY_PONDERING_PONG", "TYPING_KINETIC_KEYS", "TYPING_QUIET_QWERTY"]);
 
-    /// Allowed values of `BedrockTraceStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BedrockTraceStatus {
         /// `ENABLED`
         Enabled,
@@ -4416,18 +3858,9 @@ pub mod bot {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for BedrockTraceStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BedrockTraceStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `AssistedNluMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssistedNluMode {
         /// `Primary`
         Primary,
@@ -4435,18 +3868,9 @@ pub mod bot {
         Fallback,
     }
 
-    impl crate::value::CfnEnum for AssistedNluMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Primary => "Primary",
-                Self::Fallback => "Fallback",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssistedNluMode, ["Primary", "Fallback"]);
 
-    /// Allowed values of `DialogActionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DialogActionType {
         /// `CloseIntent`
         CloseIntent,
@@ -4468,25 +3892,9 @@ pub mod bot {
         InvokeDialogCodeHook,
     }
 
-    impl crate::value::CfnEnum for DialogActionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloseIntent => "CloseIntent",
-                Self::ConfirmIntent => "ConfirmIntent",
-                Self::ElicitIntent => "ElicitIntent",
-                Self::ElicitSlot => "ElicitSlot",
-                Self::StartIntent => "StartIntent",
-                Self::FulfillIntent => "FulfillIntent",
-                Self::EndConversation => "EndConversation",
-                Self::EvaluateConditional => "EvaluateConditional",
-                Self::InvokeDialogCodeHook => "InvokeDialogCodeHook",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DialogActionType, ["CloseIntent", "ConfirmIntent", "ElicitIntent", "ElicitSlot", "StartIntent", "FulfillIntent", "EndConversation", "EvaluateConditional", "InvokeDialogCodeHook"]);
 
-    /// Allowed values of `SlotShape`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlotShape {
         /// `Scalar`
         Scalar,
@@ -4494,18 +3902,9 @@ pub mod bot {
         List,
     }
 
-    impl crate::value::CfnEnum for SlotShape {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Scalar => "Scalar",
-                Self::List => "List",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SlotShape, ["Scalar", "List"]);
 
-    /// Allowed values of `MessageSelectionStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MessageSelectionStrategy {
         /// `Random`
         Random,
@@ -4513,18 +3912,9 @@ pub mod bot {
         Ordered,
     }
 
-    impl crate::value::CfnEnum for MessageSelectionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Random => "Random",
-                Self::Ordered => "Ordered",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MessageSelectionStrategy, ["Random", "Ordered"]);
 
-    /// Allowed values of `ObfuscationSettingType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ObfuscationSettingType {
         /// `None`
         None,
@@ -4532,18 +3922,9 @@ pub mod bot {
         DefaultObfuscation,
     }
 
-    impl crate::value::CfnEnum for ObfuscationSettingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "None",
-                Self::DefaultObfuscation => "DefaultObfuscation",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ObfuscationSettingType, ["None", "DefaultObfuscation"]);
 
-    /// Allowed values of `SlotConstraint`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlotConstraint {
         /// `Required`
         Required,
@@ -4551,34 +3932,17 @@ pub mod bot {
         Optional,
     }
 
-    impl crate::value::CfnEnum for SlotConstraint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Required => "Required",
-                Self::Optional => "Optional",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SlotConstraint, ["Required", "Optional"]);
 
-    /// Allowed values of `AudioRecognitionStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AudioRecognitionStrategy {
         /// `UseSlotValuesAsCustomVocabulary`
         UseSlotValuesAsCustomVocabulary,
     }
 
-    impl crate::value::CfnEnum for AudioRecognitionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UseSlotValuesAsCustomVocabulary => "UseSlotValuesAsCustomVocabulary",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AudioRecognitionStrategy, ["UseSlotValuesAsCustomVocabulary"]);
 
-    /// Allowed values of `SlotValueResolutionStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SlotValueResolutionStrategy {
         /// `ORIGINAL_VALUE`
         OriginalValue,
@@ -4588,19 +3952,9 @@ pub mod bot {
         Concatenation,
     }
 
-    impl crate::value::CfnEnum for SlotValueResolutionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OriginalValue => "ORIGINAL_VALUE",
-                Self::TopResolution => "TOP_RESOLUTION",
-                Self::Concatenation => "CONCATENATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SlotValueResolutionStrategy, ["ORIGINAL_VALUE", "TOP_RESOLUTION", "CONCATENATION"]);
 
-    /// Allowed values of `SpeechDetectionSensitivity`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpeechDetectionSensitivity {
         /// `Default`
         Default,
@@ -4610,19 +3964,9 @@ pub mod bot {
         MaximumNoiseTolerance,
     }
 
-    impl crate::value::CfnEnum for SpeechDetectionSensitivity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "Default",
-                Self::HighNoiseTolerance => "HighNoiseTolerance",
-                Self::MaximumNoiseTolerance => "MaximumNoiseTolerance",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SpeechDetectionSensitivity, ["Default", "HighNoiseTolerance", "MaximumNoiseTolerance"]);
 
-    /// Allowed values of `SpeechModelPreference`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpeechModelPreference {
         /// `Standard`
         Standard,
@@ -4634,20 +3978,9 @@ pub mod bot {
         Advanced,
     }
 
-    impl crate::value::CfnEnum for SpeechModelPreference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "Standard",
-                Self::Neural => "Neural",
-                Self::Deepgram => "Deepgram",
-                Self::Advanced => "Advanced",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SpeechModelPreference, ["Standard", "Neural", "Deepgram", "Advanced"]);
 
-    /// Allowed values of `Engine`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `standard`
         Standard,
@@ -4659,20 +3992,10 @@ pub mod bot {
         Generative,
     }
 
-    impl crate::value::CfnEnum for Engine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "standard",
-                Self::Neural => "neural",
-                Self::LongForm => "long-form",
-                Self::Generative => "generative",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Engine, ["standard", "neural", "long-form", "generative"]);
 
     /// The type of a bot to create.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BotType {
         /// `Bot`
         Bot,
@@ -4680,15 +4003,7 @@ pub mod bot {
         BotNetwork,
     }
 
-    impl crate::value::CfnEnum for BotType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bot => "Bot",
-                Self::BotNetwork => "BotNetwork",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BotType, ["Bot", "BotNetwork"]);
 }
 
 /// Resource Type definition for a Bot Alias, which enables you to change the version of a bot without updating applications that use the bot
@@ -4732,7 +4047,6 @@ pub struct BotAlias {
 
 impl BotAlias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bot_alias_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bot_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bot_alias_locale_settings: ::std::option::Option::None,
@@ -4747,55 +4061,41 @@ impl BotAlias {
     }
 }
 
-impl crate::resource::Resource for BotAlias {
-    const TYPE: &'static str = "AWS::Lex::BotAlias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BOT_ALIAS_SHAPE)
+crate::resource::props! {
+    resource BotAlias = "AWS::Lex::BotAlias", shape: Some(&BOT_ALIAS_SHAPE);
+    req {
+        bot_alias_name = "BotAliasName",
+        bot_id = "BotId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BotAliasLocaleSettings", self.bot_alias_locale_settings);
-        p.set("BotAliasName", self.bot_alias_name);
-        p.set_opt("BotAliasTags", self.bot_alias_tags);
-        p.set("BotId", self.bot_id);
-        p.set_opt("BotVersion", self.bot_version);
-        p.set_opt("ConversationLogSettings", self.conversation_log_settings);
-        p.set_opt("Description", self.description);
-        p.set_opt("SentimentAnalysisSettings", self.sentiment_analysis_settings);
-        p
+    opt {
+        bot_alias_locale_settings = "BotAliasLocaleSettings",
+        bot_alias_tags = "BotAliasTags",
+        bot_version = "BotVersion",
+        conversation_log_settings = "ConversationLogSettings",
+        description = "Description",
+        sentiment_analysis_settings = "SentimentAnalysisSettings",
     }
 }
 
-static BOT_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BotAliasLocaleSettings", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::bot_alias::BOT_ALIAS_LOCALE_SETTINGS_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("BotAliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
-        ("BotAliasTags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::bot_alias::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("BotId", crate::resource::Rule { min_len: Some(10), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-        ("BotVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(DRAFT|[0-9]+)$")), ..crate::resource::Rule::NONE }),
-        ("ConversationLogSettings", crate::resource::Rule { shape: Some(&self::bot_alias::CONVERSATION_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BOT_ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BotAliasLocaleSettings", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::bot_alias::BOT_ALIAS_LOCALE_SETTINGS_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BotAliasName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([0-9a-zA-Z][_-]?)+$")), ..crate::resource::Rule::NONE }),
+    ("BotAliasTags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai_group_data::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BotId", crate::resource::Rule { min_len: Some(10), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+    ("BotVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(DRAFT|[0-9]+)$")), ..crate::resource::Rule::NONE }),
+    ("ConversationLogSettings", crate::resource::Rule { shape: Some(&self::bot_alias::CONVERSATION_LOG_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BotAlias`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BotAlias> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `BotAliasId`.
-    #[inline]
-    pub fn attr_bot_alias_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BotAliasId")
-    }
-    /// `Fn::GetAtt` `BotAliasStatus`.
-    #[inline]
-    pub fn attr_bot_alias_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BotAliasStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BotAliasId`.
+        attr_bot_alias_id: ::std::string::String = "BotAliasId",
+        /// `Fn::GetAtt` `BotAliasStatus`.
+        attr_bot_alias_status: ::std::string::String = "BotAliasStatus",
     }
 }
 
@@ -4817,7 +4117,6 @@ pub mod bot_alias {
 
     impl BotAliasLocaleSettingsItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bot_alias_locale_setting: crate::cfn::lex::bot_alias::BotAliasLocaleSettings, locale_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bot_alias_locale_setting,
@@ -4826,22 +4125,18 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for BotAliasLocaleSettingsItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BotAliasLocaleSetting", self.bot_alias_locale_setting);
-            p.set("LocaleId", self.locale_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotAliasLocaleSettingsItem;
+        req {
+            bot_alias_locale_setting = "BotAliasLocaleSetting",
+            locale_id = "LocaleId",
         }
     }
 
-    pub(super) static BOT_ALIAS_LOCALE_SETTINGS_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BotAliasLocaleSetting", crate::resource::Rule { shape: Some(&BOT_ALIAS_LOCALE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LocaleId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOT_ALIAS_LOCALE_SETTINGS_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BotAliasLocaleSetting", crate::resource::Rule { shape: Some(&BOT_ALIAS_LOCALE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LocaleId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// You can use this parameter to specify a specific Lambda function to run different functions in different locales.
     #[derive(Clone)]
@@ -4858,7 +4153,6 @@ pub mod bot_alias {
 
     impl BotAliasLocaleSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 code_hook_specification: ::std::option::Option::None,
@@ -4867,21 +4161,19 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for BotAliasLocaleSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CodeHookSpecification", self.code_hook_specification);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotAliasLocaleSettings;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            code_hook_specification = "CodeHookSpecification",
         }
     }
 
-    pub(super) static BOT_ALIAS_LOCALE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeHookSpecification", crate::resource::Rule { shape: Some(&CODE_HOOK_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOT_ALIAS_LOCALE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeHookSpecification", crate::resource::Rule { shape: Some(&CODE_HOOK_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about code hooks that Amazon Lex calls during a conversation.
     #[derive(Clone)]
@@ -4902,20 +4194,16 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for CodeHookSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LambdaCodeHook", self.lambda_code_hook);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeHookSpecification;
+        req {
+            lambda_code_hook = "LambdaCodeHook",
         }
     }
 
-    pub(super) static CODE_HOOK_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LambdaCodeHook", crate::resource::Rule { shape: Some(&LAMBDA_CODE_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_HOOK_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LambdaCodeHook", crate::resource::Rule { shape: Some(&LAMBDA_CODE_HOOK_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about code hooks that Amazon Lex calls during a conversation.
     #[derive(Clone)]
@@ -4932,7 +4220,6 @@ pub mod bot_alias {
 
     impl LambdaCodeHook {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(code_hook_interface_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, lambda_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 code_hook_interface_version: code_hook_interface_version.into(),
@@ -4941,29 +4228,18 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaCodeHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CodeHookInterfaceVersion", self.code_hook_interface_version);
-            p.set("LambdaArn", self.lambda_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaCodeHook;
+        req {
+            code_hook_interface_version = "CodeHookInterfaceVersion",
+            lambda_arn = "LambdaArn",
         }
     }
 
-    pub(super) static LAMBDA_CODE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CodeHookInterfaceVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), ..crate::resource::Rule::NONE }),
-            ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_CODE_HOOK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CodeHookInterfaceVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about code hooks that Amazon Lex calls during a conversation.
     #[derive(Clone, Default)]
@@ -4978,22 +4254,18 @@ pub mod bot_alias {
         pub text_log_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::lex::bot_alias::TextLogSetting>>,
     }
 
-    impl crate::resource::ToExpr for ConversationLogSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioLogSettings", self.audio_log_settings);
-            p.set_opt("TextLogSettings", self.text_log_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConversationLogSettings;
+        opt {
+            audio_log_settings = "AudioLogSettings",
+            text_log_settings = "TextLogSettings",
         }
     }
 
-    pub(super) static CONVERSATION_LOG_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AudioLogSettings", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AUDIO_LOG_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TextLogSettings", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_LOG_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONVERSATION_LOG_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AudioLogSettings", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&AUDIO_LOG_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TextLogSettings", crate::resource::Rule { max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&TEXT_LOG_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Settings for logging audio of conversations between Amazon Lex and a user. You specify whether to log audio and the Amazon S3 bucket where the audio file is stored.
     #[derive(Clone)]
@@ -5008,7 +4280,6 @@ pub mod bot_alias {
 
     impl AudioLogSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: crate::cfn::lex::bot_alias::AudioLogDestination, enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 destination,
@@ -5017,21 +4288,17 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for AudioLogSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioLogSetting;
+        req {
+            destination = "Destination",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static AUDIO_LOG_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { shape: Some(&AUDIO_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIO_LOG_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { shape: Some(&AUDIO_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The location of audio log files collected when conversation logging is enabled for a bot.
     #[derive(Clone)]
@@ -5052,20 +4319,16 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for AudioLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioLogDestination;
+        req {
+            s3_bucket = "S3Bucket",
         }
     }
 
-    pub(super) static AUDIO_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { shape: Some(&S3_BUCKET_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUDIO_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { shape: Some(&S3_BUCKET_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies an Amazon S3 bucket for logging audio conversations
     #[derive(Clone)]
@@ -5086,7 +4349,6 @@ pub mod bot_alias {
 
     impl S3BucketLogDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_arn: ::std::option::Option::None,
@@ -5096,24 +4358,22 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for S3BucketLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set("LogPrefix", self.log_prefix);
-            p.set("S3BucketArn", self.s3_bucket_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3BucketLogDestination;
+        req {
+            log_prefix = "LogPrefix",
+            s3_bucket_arn = "S3BucketArn",
+        }
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static S3_BUCKET_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$")), ..crate::resource::Rule::NONE }),
-            ("LogPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("S3BucketArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:s3:::[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_BUCKET_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("LogPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("S3BucketArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w\\-]+:s3:::[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains information about code hooks that Amazon Lex calls during a conversation.
     #[derive(Clone)]
@@ -5128,7 +4388,6 @@ pub mod bot_alias {
 
     impl TextLogSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: crate::cfn::lex::bot_alias::TextLogDestination, enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 destination,
@@ -5137,21 +4396,17 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for TextLogSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextLogSetting;
+        req {
+            destination = "Destination",
+            enabled = "Enabled",
         }
     }
 
-    pub(super) static TEXT_LOG_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { shape: Some(&TEXT_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEXT_LOG_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { shape: Some(&TEXT_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the Amazon CloudWatch Logs destination log group for conversation text logs.
     #[derive(Clone)]
@@ -5170,22 +4425,17 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for TextLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatch", self.cloud_watch);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextLogDestination;
+        req {
+            cloud_watch = "CloudWatch",
         }
     }
 
-    pub(super) static TEXT_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatch", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEXT_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatch", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudWatchLogGroupLogDestination`.
     #[derive(Clone)]
     pub struct CloudWatchLogGroupLogDestination {
         /// A string used to identify the groupArn for the Cloudwatch Log Group
@@ -5200,7 +4450,6 @@ pub mod bot_alias {
 
     impl CloudWatchLogGroupLogDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cloud_watch_log_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cloud_watch_log_group_arn: cloud_watch_log_group_arn.into(),
@@ -5209,22 +4458,18 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogGroupLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchLogGroupArn", self.cloud_watch_log_group_arn);
-            p.set("LogPrefix", self.log_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogGroupLogDestination;
+        req {
+            cloud_watch_log_group_arn = "CloudWatchLogGroupArn",
+            log_prefix = "LogPrefix",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("LogPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("LogPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Determines whether Amazon Lex will use Amazon Comprehend to detect the sentiment of user utterances.
     #[derive(Clone)]
@@ -5237,7 +4482,6 @@ pub mod bot_alias {
 
     impl SentimentAnalysisSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(detect_sentiment: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 detect_sentiment: detect_sentiment.into(),
@@ -5245,12 +4489,10 @@ pub mod bot_alias {
         }
     }
 
-    impl crate::resource::ToExpr for SentimentAnalysisSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DetectSentiment", self.detect_sentiment);
-            p.into_expr()
+    crate::resource::props! {
+        nested SentimentAnalysisSettings;
+        req {
+            detect_sentiment = "DetectSentiment",
         }
     }
 }
@@ -5276,7 +4518,6 @@ pub struct BotVersion {
 
 impl BotVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bot_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bot_version_locale_specification: ::std::vec::Vec<crate::cfn::lex::bot_version::BotVersionLocaleSpecification>) -> Self {
         Self {
             bot_id: bot_id.into(),
@@ -5286,43 +4527,34 @@ impl BotVersion {
     }
 }
 
-impl crate::resource::Resource for BotVersion {
-    const TYPE: &'static str = "AWS::Lex::BotVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BOT_VERSION_SHAPE)
+crate::resource::props! {
+    resource BotVersion = "AWS::Lex::BotVersion", shape: Some(&BOT_VERSION_SHAPE);
+    req {
+        bot_id = "BotId",
+        bot_version_locale_specification = "BotVersionLocaleSpecification",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BotId", self.bot_id);
-        p.set("BotVersionLocaleSpecification", self.bot_version_locale_specification);
-        p.set_opt("Description", self.description);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static BOT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BotId", crate::resource::Rule { min_len: Some(10), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-        ("BotVersionLocaleSpecification", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::bot_version::BOT_VERSION_LOCALE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BOT_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BotId", crate::resource::Rule { min_len: Some(10), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+    ("BotVersionLocaleSpecification", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::bot_version::BOT_VERSION_LOCALE_SPECIFICATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(200), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`BotVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BotVersion> {
-    /// `Fn::GetAtt` `BotVersion`.
-    #[inline]
-    pub fn attr_bot_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BotVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BotVersion`.
+        attr_bot_version: ::std::string::String = "BotVersion",
     }
 }
 
 pub mod bot_version {
     //! Nested property types and enums of [`BotVersion`](super::BotVersion).
 
-    /// The definition `BotVersionLocaleSpecification`.
     #[derive(Clone)]
     pub struct BotVersionLocaleSpecification {
         /// The version of a bot used for a bot locale.
@@ -5337,7 +4569,6 @@ pub mod bot_version {
 
     impl BotVersionLocaleSpecification {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bot_version_locale_details: crate::cfn::lex::bot_version::BotVersionLocaleDetails, locale_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bot_version_locale_details,
@@ -5346,21 +4577,17 @@ pub mod bot_version {
         }
     }
 
-    impl crate::resource::ToExpr for BotVersionLocaleSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BotVersionLocaleDetails", self.bot_version_locale_details);
-            p.set("LocaleId", self.locale_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotVersionLocaleSpecification;
+        req {
+            bot_version_locale_details = "BotVersionLocaleDetails",
+            locale_id = "LocaleId",
         }
     }
 
-    pub(super) static BOT_VERSION_LOCALE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BotVersionLocaleDetails", crate::resource::Rule { shape: Some(&BOT_VERSION_LOCALE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOT_VERSION_LOCALE_SPECIFICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BotVersionLocaleDetails", crate::resource::Rule { shape: Some(&BOT_VERSION_LOCALE_DETAILS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The version of a bot used for a bot locale.
     #[derive(Clone)]
@@ -5373,7 +4600,6 @@ pub mod bot_version {
 
     impl BotVersionLocaleDetails {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_bot_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 source_bot_version: source_bot_version.into(),
@@ -5381,20 +4607,16 @@ pub mod bot_version {
         }
     }
 
-    impl crate::resource::ToExpr for BotVersionLocaleDetails {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceBotVersion", self.source_bot_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested BotVersionLocaleDetails;
+        req {
+            source_bot_version = "SourceBotVersion",
         }
     }
 
-    pub(super) static BOT_VERSION_LOCALE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceBotVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(DRAFT|[0-9]+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOT_VERSION_LOCALE_DETAILS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceBotVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^(DRAFT|[0-9]+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for a resource policy with specified policy statements that attaches to a Lex bot or bot alias.
@@ -5412,7 +4634,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy: policy.into(),
@@ -5421,37 +4642,25 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::Lex::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Policy", self.policy);
-        p.set("ResourceArn", self.resource_arn);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::Lex::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy = "Policy",
+        resource_arn = "ResourceArn",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourcePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourcePolicy> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `RevisionId`.
-    #[inline]
-    pub fn attr_revision_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RevisionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `RevisionId`.
+        attr_revision_id: ::std::string::String = "RevisionId",
     }
 }

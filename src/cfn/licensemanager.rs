@@ -33,53 +33,39 @@ pub struct Grant {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Grant {
-    const TYPE: &'static str = "AWS::LicenseManager::Grant";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GRANT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowedOperations", self.allowed_operations);
-        p.set_opt("GrantName", self.grant_name);
-        p.set_opt("HomeRegion", self.home_region);
-        p.set_opt("LicenseArn", self.license_arn);
-        p.set_opt("Principals", self.principals);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Grant = "AWS::LicenseManager::Grant", shape: Some(&GRANT_SHAPE);
+    opt {
+        allowed_operations = "AllowedOperations",
+        grant_name = "GrantName",
+        home_region = "HomeRegion",
+        license_arn = "LicenseArn",
+        principals = "Principals",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static GRANT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AllowedOperations", crate::resource::Rule { min_items: Some(1), max_items: Some(8), ..crate::resource::Rule::NONE }),
-        ("LicenseArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("Principals", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GRANT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AllowedOperations", crate::resource::Rule { min_items: Some(1), max_items: Some(8), ..crate::resource::Rule::NONE }),
+    ("LicenseArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("Principals", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Grant`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Grant> {
-    /// `Fn::GetAtt` `GrantArn`.
-    #[inline]
-    pub fn attr_grant_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GrantArn")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GrantArn`.
+        attr_grant_arn: ::std::string::String = "GrantArn",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod grant {
     //! Nested property types and enums of [`Grant`](super::Grant).
 
-    /// Allowed values of `AllowedOperations`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllowedOperations {
         /// `CheckInLicense`
         CheckInLicense,
@@ -97,23 +83,9 @@ pub mod grant {
         ListPurchasedLicenses,
     }
 
-    impl crate::value::CfnEnum for AllowedOperations {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CheckInLicense => "CheckInLicense",
-                Self::CheckoutBorrowLicense => "CheckoutBorrowLicense",
-                Self::CheckoutLicense => "CheckoutLicense",
-                Self::CreateGrant => "CreateGrant",
-                Self::CreateToken => "CreateToken",
-                Self::ExtendConsumptionLicense => "ExtendConsumptionLicense",
-                Self::ListPurchasedLicenses => "ListPurchasedLicenses",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllowedOperations, ["CheckInLicense", "CheckoutBorrowLicense", "CheckoutLicense", "CreateGrant", "CreateToken", "ExtendConsumptionLicense", "ListPurchasedLicenses"]);
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -135,22 +107,7 @@ pub mod grant {
         WorkflowCompleted,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Deleted => "DELETED",
-                Self::Disabled => "DISABLED",
-                Self::FailedWorkflow => "FAILED_WORKFLOW",
-                Self::PendingAccept => "PENDING_ACCEPT",
-                Self::PendingDelete => "PENDING_DELETE",
-                Self::PendingWorkflow => "PENDING_WORKFLOW",
-                Self::Rejected => "REJECTED",
-                Self::WorkflowCompleted => "WORKFLOW_COMPLETED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ACTIVE", "DELETED", "DISABLED", "FAILED_WORKFLOW", "PENDING_ACCEPT", "PENDING_DELETE", "PENDING_WORKFLOW", "REJECTED", "WORKFLOW_COMPLETED"]);
 }
 
 /// Resource Type definition for AWS::LicenseManager::License
@@ -198,7 +155,6 @@ pub struct License {
 
 impl License {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(beneficiary: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, consumption_configuration: crate::cfn::licensemanager::license::ConsumptionConfiguration, entitlements: ::std::vec::Vec<crate::cfn::licensemanager::license::Entitlement>, home_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, issuer: crate::cfn::licensemanager::license::IssuerData, license_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, product_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, product_sku: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, validity: crate::cfn::licensemanager::license::ValidityDateFormat) -> Self {
         Self {
             beneficiary: beneficiary.into(),
@@ -217,56 +173,44 @@ impl License {
     }
 }
 
-impl crate::resource::Resource for License {
-    const TYPE: &'static str = "AWS::LicenseManager::License";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LICENSE_SHAPE)
+crate::resource::props! {
+    resource License = "AWS::LicenseManager::License", shape: Some(&LICENSE_SHAPE);
+    req {
+        beneficiary = "Beneficiary",
+        consumption_configuration = "ConsumptionConfiguration",
+        entitlements = "Entitlements",
+        home_region = "HomeRegion",
+        issuer = "Issuer",
+        license_name = "LicenseName",
+        product_name = "ProductName",
+        product_sku = "ProductSKU",
+        validity = "Validity",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Beneficiary", self.beneficiary);
-        p.set("ConsumptionConfiguration", self.consumption_configuration);
-        p.set("Entitlements", self.entitlements);
-        p.set("HomeRegion", self.home_region);
-        p.set("Issuer", self.issuer);
-        p.set_opt("LicenseMetadata", self.license_metadata);
-        p.set("LicenseName", self.license_name);
-        p.set("ProductName", self.product_name);
-        p.set("ProductSKU", self.product_sku);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set("Validity", self.validity);
-        p
+    opt {
+        license_metadata = "LicenseMetadata",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static LICENSE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProductSKU", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Validity", crate::resource::Rule { shape: Some(&self::license::VALIDITY_DATE_FORMAT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LICENSE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProductSKU", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Validity", crate::resource::Rule { shape: Some(&self::license::VALIDITY_DATE_FORMAT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`License`] (`Fn::GetAtt`).
 impl crate::resource::Handle<License> {
-    /// `Fn::GetAtt` `LicenseArn`.
-    #[inline]
-    pub fn attr_license_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseArn")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LicenseArn`.
+        attr_license_arn: ::std::string::String = "LicenseArn",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod license {
     //! Nested property types and enums of [`License`](super::License).
 
-    /// The definition `ConsumptionConfiguration`.
     #[derive(Clone, Default)]
     pub struct ConsumptionConfiguration {
         /// CloudFormation property `BorrowConfiguration`.
@@ -277,18 +221,15 @@ pub mod license {
         pub renew_type: ::std::option::Option<crate::value::Val<crate::cfn::licensemanager::license::RenewType>>,
     }
 
-    impl crate::resource::ToExpr for ConsumptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BorrowConfiguration", self.borrow_configuration);
-            p.set_opt("ProvisionalConfiguration", self.provisional_configuration);
-            p.set_opt("RenewType", self.renew_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConsumptionConfiguration;
+        opt {
+            borrow_configuration = "BorrowConfiguration",
+            provisional_configuration = "ProvisionalConfiguration",
+            renew_type = "RenewType",
         }
     }
 
-    /// The definition `BorrowConfiguration`.
     #[derive(Clone)]
     pub struct BorrowConfiguration {
         /// CloudFormation property `AllowEarlyCheckIn`; required.
@@ -299,7 +240,6 @@ pub mod license {
 
     impl BorrowConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allow_early_check_in: impl ::std::convert::Into<crate::value::Val<bool>>, max_time_to_live_in_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 allow_early_check_in: allow_early_check_in.into(),
@@ -308,17 +248,14 @@ pub mod license {
         }
     }
 
-    impl crate::resource::ToExpr for BorrowConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowEarlyCheckIn", self.allow_early_check_in);
-            p.set("MaxTimeToLiveInMinutes", self.max_time_to_live_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested BorrowConfiguration;
+        req {
+            allow_early_check_in = "AllowEarlyCheckIn",
+            max_time_to_live_in_minutes = "MaxTimeToLiveInMinutes",
         }
     }
 
-    /// The definition `ProvisionalConfiguration`.
     #[derive(Clone)]
     pub struct ProvisionalConfiguration {
         /// CloudFormation property `MaxTimeToLiveInMinutes`; required.
@@ -327,7 +264,6 @@ pub mod license {
 
     impl ProvisionalConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_time_to_live_in_minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_time_to_live_in_minutes: max_time_to_live_in_minutes.into(),
@@ -335,16 +271,13 @@ pub mod license {
         }
     }
 
-    impl crate::resource::ToExpr for ProvisionalConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxTimeToLiveInMinutes", self.max_time_to_live_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisionalConfiguration;
+        req {
+            max_time_to_live_in_minutes = "MaxTimeToLiveInMinutes",
         }
     }
 
-    /// The definition `Entitlement`.
     #[derive(Clone)]
     pub struct Entitlement {
         /// CloudFormation property `AllowCheckIn`.
@@ -363,7 +296,6 @@ pub mod license {
 
     impl Entitlement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::licensemanager::license::Unit>>) -> Self {
             Self {
                 allow_check_in: ::std::option::Option::None,
@@ -376,21 +308,20 @@ pub mod license {
         }
     }
 
-    impl crate::resource::ToExpr for Entitlement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowCheckIn", self.allow_check_in);
-            p.set_opt("MaxCount", self.max_count);
-            p.set("Name", self.name);
-            p.set_opt("Overage", self.overage);
-            p.set("Unit", self.unit);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Entitlement;
+        req {
+            name = "Name",
+            unit = "Unit",
+        }
+        opt {
+            allow_check_in = "AllowCheckIn",
+            max_count = "MaxCount",
+            overage = "Overage",
+            value = "Value",
         }
     }
 
-    /// The definition `IssuerData`.
     #[derive(Clone)]
     pub struct IssuerData {
         /// CloudFormation property `Name`; required.
@@ -401,7 +332,6 @@ pub mod license {
 
     impl IssuerData {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -410,17 +340,16 @@ pub mod license {
         }
     }
 
-    impl crate::resource::ToExpr for IssuerData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("SignKey", self.sign_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested IssuerData;
+        req {
+            name = "Name",
+        }
+        opt {
+            sign_key = "SignKey",
         }
     }
 
-    /// The definition `Metadata`.
     #[derive(Clone)]
     pub struct Metadata {
         /// CloudFormation property `Name`; required.
@@ -431,7 +360,6 @@ pub mod license {
 
     impl Metadata {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -440,17 +368,14 @@ pub mod license {
         }
     }
 
-    impl crate::resource::ToExpr for Metadata {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Metadata;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `ValidityDateFormat`.
     #[derive(Clone)]
     pub struct ValidityDateFormat {
         /// Validity begin date for the license.
@@ -465,7 +390,6 @@ pub mod license {
 
     impl ValidityDateFormat {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(begin: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, end: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 begin: begin.into(),
@@ -474,25 +398,20 @@ pub mod license {
         }
     }
 
-    impl crate::resource::ToExpr for ValidityDateFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Begin", self.begin);
-            p.set("End", self.end);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValidityDateFormat;
+        req {
+            begin = "Begin",
+            end = "End",
         }
     }
 
-    pub(super) static VALIDITY_DATE_FORMAT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Begin", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\\.[0-9]+)?(Z|[+-](?:2[ 0-3]|[0-1][0-9]):[0-5][0-9])+$")), ..crate::resource::Rule::NONE }),
-            ("End", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\\.[0-9]+)?(Z|[+-](?:2[ 0-3]|[0-1][0-9]):[0-5][0-9])+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALIDITY_DATE_FORMAT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Begin", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\\.[0-9]+)?(Z|[+-](?:2[ 0-3]|[0-1][0-9]):[0-5][0-9])+$")), formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("End", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\\.[0-9]+)?(Z|[+-](?:2[ 0-3]|[0-1][0-9]):[0-5][0-9])+$")), formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `RenewType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RenewType {
         /// `Monthly`
         Monthly,
@@ -502,19 +421,9 @@ pub mod license {
         Weekly,
     }
 
-    impl crate::value::CfnEnum for RenewType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monthly => "Monthly",
-                Self::None => "None",
-                Self::Weekly => "Weekly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RenewType, ["Monthly", "None", "Weekly"]);
 
-    /// Allowed values of `Unit`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `Bits`
         Bits,
@@ -572,40 +481,7 @@ pub mod license {
         TerabytesSecond,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bits => "Bits",
-                Self::BitsSecond => "Bits/Second",
-                Self::Bytes => "Bytes",
-                Self::BytesSecond => "Bytes/Second",
-                Self::Count => "Count",
-                Self::CountSecond => "Count/Second",
-                Self::Gigabits => "Gigabits",
-                Self::GigabitsSecond => "Gigabits/Second",
-                Self::Gigabytes => "Gigabytes",
-                Self::GigabytesSecond => "Gigabytes/Second",
-                Self::Kilobits => "Kilobits",
-                Self::KilobitsSecond => "Kilobits/Second",
-                Self::Kilobytes => "Kilobytes",
-                Self::KilobytesSecond => "Kilobytes/Second",
-                Self::Megabits => "Megabits",
-                Self::MegabitsSecond => "Megabits/Second",
-                Self::Megabytes => "Megabytes",
-                Self::MegabytesSecond => "Megabytes/Second",
-                Self::Microseconds => "Microseconds",
-                Self::Milliseconds => "Milliseconds",
-                Self::None => "None",
-                Self::Percent => "Percent",
-                Self::Seconds => "Seconds",
-                Self::Terabits => "Terabits",
-                Self::TerabitsSecond => "Terabits/Second",
-                Self::Terabytes => "Terabytes",
-                Self::TerabytesSecond => "Terabytes/Second",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["Bits", "Bits/Second", "Bytes", "Bytes/Second", "Count", "Count/Second", "Gigabits", "Gigabits/Second", "Gigabytes", "Gigabytes/Second", "Kilobits", "Kilobits/Second", "Kilobytes", "Kilobytes/Second", "Megabits", "Megabits/Second", "Megabytes", "Megabytes/Second", "Microseconds", "Milliseconds", "None", "Percent", "Seconds", "Terabits", "Terabits/Second", "Terabytes", "Terabytes/Second"]);
 }
 
 /// Resource Type definition for AWS::LicenseManager::LicenseAssetGroup
@@ -632,7 +508,7 @@ pub struct LicenseAssetGroup {
     /// License asset group properties.
     ///
     /// CloudFormation property `Properties`.
-    pub properties: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+    pub properties: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
     /// Tags to add to the license asset group.
     ///
     /// CloudFormation property `Tags`.
@@ -641,7 +517,6 @@ pub struct LicenseAssetGroup {
 
 impl LicenseAssetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(associated_license_asset_ruleset_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, license_asset_group_configurations: ::std::vec::Vec<crate::cfn::licensemanager::license_asset_group::LicenseAssetGroupConfiguration>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             associated_license_asset_ruleset_arns: associated_license_asset_ruleset_arns.into(),
@@ -654,68 +529,50 @@ impl LicenseAssetGroup {
     }
 }
 
-impl crate::resource::Resource for LicenseAssetGroup {
-    const TYPE: &'static str = "AWS::LicenseManager::LicenseAssetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LICENSE_ASSET_GROUP_SHAPE)
+crate::resource::props! {
+    resource LicenseAssetGroup = "AWS::LicenseManager::LicenseAssetGroup", shape: Some(&LICENSE_ASSET_GROUP_SHAPE);
+    req {
+        associated_license_asset_ruleset_arns = "AssociatedLicenseAssetRulesetARNs",
+        license_asset_group_configurations = "LicenseAssetGroupConfigurations",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AssociatedLicenseAssetRulesetARNs", self.associated_license_asset_ruleset_arns);
-        p.set_opt("Description", self.description);
-        p.set("LicenseAssetGroupConfigurations", self.license_asset_group_configurations);
-        p.set("Name", self.name);
-        p.set_opt("Properties", self.properties);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        properties = "Properties",
+        tags = "Tags",
     }
 }
 
-static LICENSE_ASSET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssociatedLicenseAssetRulesetARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::license_asset_group::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LICENSE_ASSET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociatedLicenseAssetRulesetARNs", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LicenseAssetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LicenseAssetGroup> {
-    /// `Fn::GetAtt` `LicenseAssetGroupArn`.
-    #[inline]
-    pub fn attr_license_asset_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseAssetGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LicenseAssetGroupArn`.
+        attr_license_asset_group_arn: ::std::string::String = "LicenseAssetGroupArn",
     }
 }
 
 pub mod license_asset_group {
     //! Nested property types and enums of [`LicenseAssetGroup`](super::LicenseAssetGroup).
 
-    /// The definition `LicenseAssetGroupConfiguration`.
     #[derive(Clone, Default)]
     pub struct LicenseAssetGroupConfiguration {
         /// CloudFormation property `UsageDimension`.
         pub usage_dimension: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LicenseAssetGroupConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UsageDimension", self.usage_dimension);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseAssetGroupConfiguration;
+        opt {
+            usage_dimension = "UsageDimension",
         }
     }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::LicenseManager::LicenseAssetRuleSet.
@@ -743,7 +600,6 @@ pub struct LicenseAssetRuleSet {
 
 impl LicenseAssetRuleSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rules: ::std::vec::Vec<crate::cfn::licensemanager::license_asset_rule_set::LicenseAssetRule>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -754,37 +610,29 @@ impl LicenseAssetRuleSet {
     }
 }
 
-impl crate::resource::Resource for LicenseAssetRuleSet {
-    const TYPE: &'static str = "AWS::LicenseManager::LicenseAssetRuleSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LICENSE_ASSET_RULE_SET_SHAPE)
+crate::resource::props! {
+    resource LicenseAssetRuleSet = "AWS::LicenseManager::LicenseAssetRuleSet", shape: Some(&LICENSE_ASSET_RULE_SET_SHAPE);
+    req {
+        name = "Name",
+        rules = "Rules",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Rules", self.rules);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static LICENSE_ASSET_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::license_asset_rule_set::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LICENSE_ASSET_RULE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LicenseAssetRuleSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LicenseAssetRuleSet> {
-    /// `Fn::GetAtt` `LicenseAssetRulesetArn`.
-    #[inline]
-    pub fn attr_license_asset_ruleset_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseAssetRulesetArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LicenseAssetRulesetArn`.
+        attr_license_asset_ruleset_arn: ::std::string::String = "LicenseAssetRulesetArn",
     }
 }
 
@@ -810,12 +658,10 @@ pub mod license_asset_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for LicenseAssetRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RuleStatement", self.rule_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseAssetRule;
+        req {
+            rule_statement = "RuleStatement",
         }
     }
 
@@ -836,14 +682,12 @@ pub mod license_asset_rule_set {
         pub license_rule_statement: ::std::option::Option<crate::cfn::licensemanager::license_asset_rule_set::LicenseRuleStatement>,
     }
 
-    impl crate::resource::ToExpr for RuleStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstanceRuleStatement", self.instance_rule_statement);
-            p.set_opt("LicenseConfigurationRuleStatement", self.license_configuration_rule_statement);
-            p.set_opt("LicenseRuleStatement", self.license_rule_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleStatement;
+        opt {
+            instance_rule_statement = "InstanceRuleStatement",
+            license_configuration_rule_statement = "LicenseConfigurationRuleStatement",
+            license_rule_statement = "LicenseRuleStatement",
         }
     }
 
@@ -864,14 +708,12 @@ pub mod license_asset_rule_set {
         pub or_rule_statement: ::std::option::Option<crate::cfn::licensemanager::license_asset_rule_set::OrRuleStatement>,
     }
 
-    impl crate::resource::ToExpr for InstanceRuleStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AndRuleStatement", self.and_rule_statement);
-            p.set_opt("MatchingRuleStatement", self.matching_rule_statement);
-            p.set_opt("OrRuleStatement", self.or_rule_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceRuleStatement;
+        opt {
+            and_rule_statement = "AndRuleStatement",
+            matching_rule_statement = "MatchingRuleStatement",
+            or_rule_statement = "OrRuleStatement",
         }
     }
 
@@ -882,12 +724,10 @@ pub mod license_asset_rule_set {
         pub matching_rule_statements: ::std::option::Option<::std::vec::Vec<crate::cfn::licensemanager::license_asset_rule_set::MatchingRuleStatement>>,
     }
 
-    impl crate::resource::ToExpr for AndRuleStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchingRuleStatements", self.matching_rule_statements);
-            p.into_expr()
+    crate::resource::props! {
+        nested AndRuleStatement;
+        opt {
+            matching_rule_statements = "MatchingRuleStatements",
         }
     }
 
@@ -910,7 +750,6 @@ pub mod license_asset_rule_set {
 
     impl MatchingRuleStatement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(constraint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_to_match: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value_to_match: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 constraint: constraint.into(),
@@ -920,14 +759,12 @@ pub mod license_asset_rule_set {
         }
     }
 
-    impl crate::resource::ToExpr for MatchingRuleStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Constraint", self.constraint);
-            p.set("KeyToMatch", self.key_to_match);
-            p.set("ValueToMatch", self.value_to_match);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchingRuleStatement;
+        req {
+            constraint = "Constraint",
+            key_to_match = "KeyToMatch",
+            value_to_match = "ValueToMatch",
         }
     }
 
@@ -938,12 +775,10 @@ pub mod license_asset_rule_set {
         pub matching_rule_statements: ::std::option::Option<::std::vec::Vec<crate::cfn::licensemanager::license_asset_rule_set::MatchingRuleStatement>>,
     }
 
-    impl crate::resource::ToExpr for OrRuleStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchingRuleStatements", self.matching_rule_statements);
-            p.into_expr()
+    crate::resource::props! {
+        nested OrRuleStatement;
+        opt {
+            matching_rule_statements = "MatchingRuleStatements",
         }
     }
 
@@ -964,14 +799,12 @@ pub mod license_asset_rule_set {
         pub or_rule_statement: ::std::option::Option<crate::cfn::licensemanager::license_asset_rule_set::OrRuleStatement>,
     }
 
-    impl crate::resource::ToExpr for LicenseConfigurationRuleStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AndRuleStatement", self.and_rule_statement);
-            p.set_opt("MatchingRuleStatement", self.matching_rule_statement);
-            p.set_opt("OrRuleStatement", self.or_rule_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseConfigurationRuleStatement;
+        opt {
+            and_rule_statement = "AndRuleStatement",
+            matching_rule_statement = "MatchingRuleStatement",
+            or_rule_statement = "OrRuleStatement",
         }
     }
 
@@ -992,23 +825,14 @@ pub mod license_asset_rule_set {
         pub or_rule_statement: ::std::option::Option<crate::cfn::licensemanager::license_asset_rule_set::OrRuleStatement>,
     }
 
-    impl crate::resource::ToExpr for LicenseRuleStatement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AndRuleStatement", self.and_rule_statement);
-            p.set_opt("MatchingRuleStatement", self.matching_rule_statement);
-            p.set_opt("OrRuleStatement", self.or_rule_statement);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseRuleStatement;
+        opt {
+            and_rule_statement = "AndRuleStatement",
+            matching_rule_statement = "MatchingRuleStatement",
+            or_rule_statement = "OrRuleStatement",
         }
     }
-
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::LicenseManager::LicenseConfiguration. A license configuration is an abstraction of a customer license agreement that can be consumed and enforced by License Manager.
@@ -1060,7 +884,6 @@ pub struct LicenseConfiguration {
 
 impl LicenseConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(license_counting_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::licensemanager::license_configuration::LicenseCountingType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1077,56 +900,39 @@ impl LicenseConfiguration {
     }
 }
 
-impl crate::resource::Resource for LicenseConfiguration {
-    const TYPE: &'static str = "AWS::LicenseManager::LicenseConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LICENSE_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource LicenseConfiguration = "AWS::LicenseManager::LicenseConfiguration", shape: Some(&LICENSE_CONFIGURATION_SHAPE);
+    req {
+        license_counting_type = "LicenseCountingType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DisassociateWhenNotFound", self.disassociate_when_not_found);
-        p.set_opt("LicenseCount", self.license_count);
-        p.set_opt("LicenseCountHardLimit", self.license_count_hard_limit);
-        p.set("LicenseCountingType", self.license_counting_type);
-        p.set_opt("LicenseExpiry", self.license_expiry);
-        p.set_opt("LicenseRules", self.license_rules);
-        p.set("Name", self.name);
-        p.set_opt("ProductInformationList", self.product_information_list);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        disassociate_when_not_found = "DisassociateWhenNotFound",
+        license_count = "LicenseCount",
+        license_count_hard_limit = "LicenseCountHardLimit",
+        license_expiry = "LicenseExpiry",
+        license_rules = "LicenseRules",
+        product_information_list = "ProductInformationList",
+        tags = "Tags",
     }
 }
 
-static LICENSE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::license_configuration::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LICENSE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LicenseConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LicenseConfiguration> {
-    /// `Fn::GetAtt` `LicenseConfigurationArn`.
-    #[inline]
-    pub fn attr_license_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseConfigurationArn")
-    }
-    /// `Fn::GetAtt` `LicenseConfigurationId`.
-    #[inline]
-    pub fn attr_license_configuration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseConfigurationId")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LicenseConfigurationArn`.
+        attr_license_configuration_arn: ::std::string::String = "LicenseConfigurationArn",
+        /// `Fn::GetAtt` `LicenseConfigurationId`.
+        attr_license_configuration_id: ::std::string::String = "LicenseConfigurationId",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -1148,7 +954,6 @@ pub mod license_configuration {
 
     impl ProductInformation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(product_information_filter_list: ::std::vec::Vec<crate::cfn::licensemanager::license_configuration::ProductInformationFilter>, resource_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 product_information_filter_list,
@@ -1157,13 +962,11 @@ pub mod license_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ProductInformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ProductInformationFilterList", self.product_information_filter_list);
-            p.set("ResourceType", self.resource_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProductInformation;
+        req {
+            product_information_filter_list = "ProductInformationFilterList",
+            resource_type = "ResourceType",
         }
     }
 
@@ -1186,7 +989,6 @@ pub mod license_configuration {
 
     impl ProductInformationFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(product_information_filter_comparator: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, product_information_filter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 product_information_filter_comparator: product_information_filter_comparator.into(),
@@ -1196,26 +998,19 @@ pub mod license_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ProductInformationFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ProductInformationFilterComparator", self.product_information_filter_comparator);
-            p.set("ProductInformationFilterName", self.product_information_filter_name);
-            p.set_opt("ProductInformationFilterValue", self.product_information_filter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProductInformationFilter;
+        req {
+            product_information_filter_comparator = "ProductInformationFilterComparator",
+            product_information_filter_name = "ProductInformationFilterName",
+        }
+        opt {
+            product_information_filter_value = "ProductInformationFilterValue",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Dimension used to track the license inventory.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LicenseCountingType {
         /// `vCPU`
         VCpu,
@@ -1227,17 +1022,7 @@ pub mod license_configuration {
         Socket,
     }
 
-    impl crate::value::CfnEnum for LicenseCountingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::VCpu => "vCPU",
-                Self::Instance => "Instance",
-                Self::Core => "Core",
-                Self::Socket => "Socket",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LicenseCountingType, ["vCPU", "Instance", "Core", "Socket"]);
 }
 
 /// A report generator that creates periodic reports about your AWS License Manager license configurations.
@@ -1273,7 +1058,6 @@ pub struct ReportGenerator {
 
 impl ReportGenerator {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(report_context: crate::cfn::licensemanager::report_generator::ReportContext, report_frequency: crate::cfn::licensemanager::report_generator::ReportFrequency, report_generator_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, report_type: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::licensemanager::report_generator::ReportType>>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1286,53 +1070,36 @@ impl ReportGenerator {
     }
 }
 
-impl crate::resource::Resource for ReportGenerator {
-    const TYPE: &'static str = "AWS::LicenseManager::ReportGenerator";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPORT_GENERATOR_SHAPE)
+crate::resource::props! {
+    resource ReportGenerator = "AWS::LicenseManager::ReportGenerator", shape: Some(&REPORT_GENERATOR_SHAPE);
+    req {
+        report_context = "ReportContext",
+        report_frequency = "ReportFrequency",
+        report_generator_name = "ReportGeneratorName",
+        report_type = "ReportType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("ReportContext", self.report_context);
-        p.set("ReportFrequency", self.report_frequency);
-        p.set("ReportGeneratorName", self.report_generator_name);
-        p.set("ReportType", self.report_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static REPORT_GENERATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ReportContext", crate::resource::Rule { shape: Some(&self::report_generator::REPORT_CONTEXT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ReportGeneratorName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPORT_GENERATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ReportContext", crate::resource::Rule { shape: Some(&self::report_generator::REPORT_CONTEXT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ReportGeneratorName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReportGenerator`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReportGenerator> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `ReportCreatorAccount`.
-    #[inline]
-    pub fn attr_report_creator_account(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReportCreatorAccount")
-    }
-    /// `Fn::GetAtt` `S3Location`.
-    #[inline]
-    pub fn attr_s3_location(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("S3Location")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `ReportCreatorAccount`.
+        attr_report_creator_account: ::std::string::String = "ReportCreatorAccount",
+        /// `Fn::GetAtt` `S3Location`.
+        attr_s3_location: crate::value::Json = "S3Location",
     }
 }
 
@@ -1360,24 +1127,22 @@ pub mod report_generator {
         pub report_start_date: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ReportContext {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LicenseAssetGroupArns", self.license_asset_group_arns);
-            p.set_opt("LicenseConfigurationArns", self.license_configuration_arns);
-            p.set_opt("ReportEndDate", self.report_end_date);
-            p.set_opt("ReportStartDate", self.report_start_date);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReportContext;
+        opt {
+            license_asset_group_arns = "LicenseAssetGroupArns",
+            license_configuration_arns = "LicenseConfigurationArns",
+            report_end_date = "ReportEndDate",
+            report_start_date = "ReportStartDate",
         }
     }
 
-    pub(super) static REPORT_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LicenseAssetGroupArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("LicenseConfigurationArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPORT_CONTEXT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LicenseAssetGroupArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LicenseConfigurationArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ReportEndDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("ReportStartDate", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details about how frequently reports are generated.
     #[derive(Clone, Default)]
@@ -1392,18 +1157,16 @@ pub mod report_generator {
         pub value: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ReportFrequency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Period", self.period);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReportFrequency;
+        opt {
+            period = "Period",
+            value = "Value",
         }
     }
 
     /// Time period between each report. The period can be daily, weekly, or monthly.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Period {
         /// `DAY`
         Day,
@@ -1415,20 +1178,9 @@ pub mod report_generator {
         OneTime,
     }
 
-    impl crate::value::CfnEnum for Period {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Day => "DAY",
-                Self::Week => "WEEK",
-                Self::Month => "MONTH",
-                Self::OneTime => "ONE_TIME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Period, ["DAY", "WEEK", "MONTH", "ONE_TIME"]);
 
-    /// Allowed values of `ReportType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReportType {
         /// `LicenseConfigurationSummaryReport`
         LicenseConfigurationSummaryReport,
@@ -1438,14 +1190,5 @@ pub mod report_generator {
         LicenseAssetGroupUsageReport,
     }
 
-    impl crate::value::CfnEnum for ReportType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LicenseConfigurationSummaryReport => "LicenseConfigurationSummaryReport",
-                Self::LicenseConfigurationUsageReport => "LicenseConfigurationUsageReport",
-                Self::LicenseAssetGroupUsageReport => "LicenseAssetGroupUsageReport",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReportType, ["LicenseConfigurationSummaryReport", "LicenseConfigurationUsageReport", "LicenseAssetGroupUsageReport"]);
 }

@@ -25,7 +25,6 @@ pub struct SubscriptionProvider {
 
 impl SubscriptionProvider {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subscription_provider_source: impl ::std::convert::Into<crate::value::Val<crate::cfn::licensemanagerlinuxsubscriptions::subscription_provider::SubscriptionProviderSource>>) -> Self {
         Self {
             secret_arn: secret_arn.into(),
@@ -35,76 +34,45 @@ impl SubscriptionProvider {
     }
 }
 
-impl crate::resource::Resource for SubscriptionProvider {
-    const TYPE: &'static str = "AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBSCRIPTION_PROVIDER_SHAPE)
+crate::resource::props! {
+    resource SubscriptionProvider = "AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider", shape: Some(&SUBSCRIPTION_PROVIDER_SHAPE);
+    req {
+        secret_arn = "SecretArn",
+        subscription_provider_source = "SubscriptionProviderSource",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("SecretArn", self.secret_arn);
-        p.set("SubscriptionProviderSource", self.subscription_provider_source);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SUBSCRIPTION_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:secretsmanager:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:secret:[^/]{1,1023}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::subscription_provider::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBSCRIPTION_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:secretsmanager:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:secret:[^/]{1,1023}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools_group_media::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SubscriptionProvider`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubscriptionProvider> {
-    /// `Fn::GetAtt` `LastSuccessfulDataRetrievalTime`.
-    #[inline]
-    pub fn attr_last_successful_data_retrieval_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastSuccessfulDataRetrievalTime")
-    }
-    /// `Fn::GetAtt` `SubscriptionProviderArn`.
-    #[inline]
-    pub fn attr_subscription_provider_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscriptionProviderArn")
-    }
-    /// `Fn::GetAtt` `SubscriptionProviderStatus`.
-    #[inline]
-    pub fn attr_subscription_provider_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscriptionProviderStatus")
-    }
-    /// `Fn::GetAtt` `SubscriptionProviderStatusMessage`.
-    #[inline]
-    pub fn attr_subscription_provider_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscriptionProviderStatusMessage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LastSuccessfulDataRetrievalTime`.
+        attr_last_successful_data_retrieval_time: ::std::string::String = "LastSuccessfulDataRetrievalTime",
+        /// `Fn::GetAtt` `SubscriptionProviderArn`.
+        attr_subscription_provider_arn: ::std::string::String = "SubscriptionProviderArn",
+        /// `Fn::GetAtt` `SubscriptionProviderStatus`.
+        attr_subscription_provider_status: ::std::string::String = "SubscriptionProviderStatus",
+        /// `Fn::GetAtt` `SubscriptionProviderStatusMessage`.
+        attr_subscription_provider_status_message: ::std::string::String = "SubscriptionProviderStatusMessage",
     }
 }
 
 pub mod subscription_provider {
     //! Nested property types and enums of [`SubscriptionProvider`](super::SubscriptionProvider).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The Linux subscription provider that the registration is for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubscriptionProviderSource {
         /// `RedHat`
         RedHat,
     }
 
-    impl crate::value::CfnEnum for SubscriptionProviderSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RedHat => "RedHat",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SubscriptionProviderSource, ["RedHat"]);
 }

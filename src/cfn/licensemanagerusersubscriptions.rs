@@ -25,7 +25,6 @@ pub struct LicenseServerEndpoint {
 
 impl LicenseServerEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(identity_provider_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             identity_provider_arn: identity_provider_arn.into(),
@@ -35,66 +34,40 @@ impl LicenseServerEndpoint {
     }
 }
 
-impl crate::resource::Resource for LicenseServerEndpoint {
-    const TYPE: &'static str = "AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LICENSE_SERVER_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource LicenseServerEndpoint = "AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint", shape: Some(&LICENSE_SERVER_ENDPOINT_SHAPE);
+    req {
+        identity_provider_arn = "IdentityProviderArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IdentityProviderArn", self.identity_provider_arn);
-        p.set_opt("LicenseServerSettings", self.license_server_settings);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        license_server_settings = "LicenseServerSettings",
+        tags = "Tags",
     }
 }
 
-static LICENSE_SERVER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IdentityProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:license-manager-user-subscriptions:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{1,63}:[a-zA-Z0-9-\\.]{1,510}/[a-zA-Z0-9-\\.]{1,510}$")), ..crate::resource::Rule::NONE }),
-        ("LicenseServerSettings", crate::resource::Rule { shape: Some(&self::license_server_endpoint::LICENSE_SERVER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::license_server_endpoint::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LICENSE_SERVER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IdentityProviderArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:license-manager-user-subscriptions:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{1,63}:[a-zA-Z0-9-\\.]{1,510}/[a-zA-Z0-9-\\.]{1,510}$")), ..crate::resource::Rule::NONE }),
+    ("LicenseServerSettings", crate::resource::Rule { shape: Some(&self::license_server_endpoint::LICENSE_SERVER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LicenseServerEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LicenseServerEndpoint> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LicenseServerEndpointArn`.
-    #[inline]
-    pub fn attr_license_server_endpoint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseServerEndpointArn")
-    }
-    /// `Fn::GetAtt` `LicenseServerEndpointId`.
-    #[inline]
-    pub fn attr_license_server_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseServerEndpointId")
-    }
-    /// `Fn::GetAtt` `LicenseServerEndpointProvisioningStatus`.
-    #[inline]
-    pub fn attr_license_server_endpoint_provisioning_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseServerEndpointProvisioningStatus")
-    }
-    /// `Fn::GetAtt` `LicenseServers`.
-    #[inline]
-    pub fn attr_license_servers(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LicenseServers")
-    }
-    /// `Fn::GetAtt` `ServerEndpoint`.
-    #[inline]
-    pub fn attr_server_endpoint(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ServerEndpoint")
-    }
-    /// `Fn::GetAtt` `ServerType`.
-    #[inline]
-    pub fn attr_server_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServerType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LicenseServerEndpointArn`.
+        attr_license_server_endpoint_arn: ::std::string::String = "LicenseServerEndpointArn",
+        /// `Fn::GetAtt` `LicenseServerEndpointId`.
+        attr_license_server_endpoint_id: ::std::string::String = "LicenseServerEndpointId",
+        /// `Fn::GetAtt` `LicenseServerEndpointProvisioningStatus`.
+        attr_license_server_endpoint_provisioning_status: ::std::string::String = "LicenseServerEndpointProvisioningStatus",
+        /// `Fn::GetAtt` `LicenseServers`.
+        attr_license_servers: crate::value::List<::std::string::String> = "LicenseServers",
+        /// `Fn::GetAtt` `ServerEndpoint`.
+        attr_server_endpoint: crate::value::Json = "ServerEndpoint",
+        /// `Fn::GetAtt` `ServerType`.
+        attr_server_type: ::std::string::String = "ServerType",
     }
 }
 
@@ -116,7 +89,6 @@ pub mod license_server_endpoint {
 
     impl LicenseServerSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(server_settings: crate::cfn::licensemanagerusersubscriptions::license_server_endpoint::ServerSettings, server_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::licensemanagerusersubscriptions::license_server_endpoint::ServerType>>) -> Self {
             Self {
                 server_settings,
@@ -125,21 +97,17 @@ pub mod license_server_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for LicenseServerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ServerSettings", self.server_settings);
-            p.set("ServerType", self.server_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested LicenseServerSettings;
+        req {
+            server_settings = "ServerSettings",
+            server_type = "ServerType",
         }
     }
 
-    pub(super) static LICENSE_SERVER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ServerSettings", crate::resource::Rule { shape: Some(&SERVER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LICENSE_SERVER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerSettings", crate::resource::Rule { shape: Some(&SERVER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The settings of a license server, by server type.
     #[derive(Clone)]
@@ -160,20 +128,16 @@ pub mod license_server_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for ServerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RdsSalSettings", self.rds_sal_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerSettings;
+        req {
+            rds_sal_settings = "RdsSalSettings",
         }
     }
 
-    pub(super) static SERVER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RdsSalSettings", crate::resource::Rule { shape: Some(&RDS_SAL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RdsSalSettings", crate::resource::Rule { shape: Some(&RDS_SAL_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The settings of a Remote Desktop Services Subscriber Access License server.
     #[derive(Clone)]
@@ -194,20 +158,16 @@ pub mod license_server_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for RdsSalSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RdsSalCredentialsProvider", self.rds_sal_credentials_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested RdsSalSettings;
+        req {
+            rds_sal_credentials_provider = "RdsSalCredentialsProvider",
         }
     }
 
-    pub(super) static RDS_SAL_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RdsSalCredentialsProvider", crate::resource::Rule { shape: Some(&CREDENTIALS_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RDS_SAL_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RdsSalCredentialsProvider", crate::resource::Rule { shape: Some(&CREDENTIALS_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The source of the credentials that License Manager uses to reach the license server.
     #[derive(Clone)]
@@ -228,20 +188,16 @@ pub mod license_server_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for CredentialsProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretsManagerCredentialsProvider", self.secrets_manager_credentials_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested CredentialsProvider;
+        req {
+            secrets_manager_credentials_provider = "SecretsManagerCredentialsProvider",
         }
     }
 
-    pub(super) static CREDENTIALS_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsManagerCredentialsProvider", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CREDENTIALS_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CREDENTIALS_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManagerCredentialsProvider", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_CREDENTIALS_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Credentials held in AWS Secrets Manager.
     #[derive(Clone)]
@@ -254,7 +210,6 @@ pub mod license_server_endpoint {
 
     impl SecretsManagerCredentialsProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_id: secret_id.into(),
@@ -262,41 +217,23 @@ pub mod license_server_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for SecretsManagerCredentialsProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretId", self.secret_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecretsManagerCredentialsProvider;
+        req {
+            secret_id = "SecretId",
         }
     }
 
-    pub(super) static SECRETS_MANAGER_CREDENTIALS_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECRETS_MANAGER_CREDENTIALS_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of license server.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServerType {
         /// `RDS_SAL`
         RdsSal,
     }
 
-    impl crate::value::CfnEnum for ServerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RdsSal => "RDS_SAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServerType, ["RDS_SAL"]);
 }

@@ -57,7 +57,6 @@ pub struct Alarm {
 
 impl Alarm {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(alarm_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::lightsail::alarm::ComparisonOperator>>, evaluation_periods: impl ::std::convert::Into<crate::value::Val<i64>>, metric_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::lightsail::alarm::MetricName>>, monitored_resource_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, threshold: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             alarm_name: alarm_name.into(),
@@ -75,48 +74,37 @@ impl Alarm {
     }
 }
 
-impl crate::resource::Resource for Alarm {
-    const TYPE: &'static str = "AWS::Lightsail::Alarm";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ALARM_SHAPE)
+crate::resource::props! {
+    resource Alarm = "AWS::Lightsail::Alarm", shape: Some(&ALARM_SHAPE);
+    req {
+        alarm_name = "AlarmName",
+        comparison_operator = "ComparisonOperator",
+        evaluation_periods = "EvaluationPeriods",
+        metric_name = "MetricName",
+        monitored_resource_name = "MonitoredResourceName",
+        threshold = "Threshold",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AlarmName", self.alarm_name);
-        p.set("ComparisonOperator", self.comparison_operator);
-        p.set_opt("ContactProtocols", self.contact_protocols);
-        p.set_opt("DatapointsToAlarm", self.datapoints_to_alarm);
-        p.set("EvaluationPeriods", self.evaluation_periods);
-        p.set("MetricName", self.metric_name);
-        p.set("MonitoredResourceName", self.monitored_resource_name);
-        p.set_opt("NotificationEnabled", self.notification_enabled);
-        p.set_opt("NotificationTriggers", self.notification_triggers);
-        p.set("Threshold", self.threshold);
-        p.set_opt("TreatMissingData", self.treat_missing_data);
-        p
+    opt {
+        contact_protocols = "ContactProtocols",
+        datapoints_to_alarm = "DatapointsToAlarm",
+        notification_enabled = "NotificationEnabled",
+        notification_triggers = "NotificationTriggers",
+        treat_missing_data = "TreatMissingData",
     }
 }
 
-static ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AlarmName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
-        ("MonitoredResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ALARM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AlarmName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
+    ("MonitoredResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Alarm`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Alarm> {
-    /// `Fn::GetAtt` `AlarmArn`.
-    #[inline]
-    pub fn attr_alarm_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AlarmArn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AlarmArn`.
+        attr_alarm_arn: ::std::string::String = "AlarmArn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -124,7 +112,7 @@ pub mod alarm {
     //! Nested property types and enums of [`Alarm`](super::Alarm).
 
     /// The arithmetic operation to use when comparing the specified statistic to the threshold. The specified statistic value is used as the first operand.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ComparisonOperator {
         /// `GreaterThanOrEqualToThreshold`
         GreaterThanOrEqualToThreshold,
@@ -136,20 +124,9 @@ pub mod alarm {
         LessThanThreshold,
     }
 
-    impl crate::value::CfnEnum for ComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-                Self::GreaterThanThreshold => "GreaterThanThreshold",
-                Self::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-                Self::LessThanThreshold => "LessThanThreshold",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ComparisonOperator, ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanOrEqualToThreshold", "LessThanThreshold"]);
 
-    /// Allowed values of `ContactProtocols`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContactProtocols {
         /// `Email`
         Email,
@@ -157,18 +134,10 @@ pub mod alarm {
         Sms,
     }
 
-    impl crate::value::CfnEnum for ContactProtocols {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Email => "Email",
-                Self::Sms => "SMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContactProtocols, ["Email", "SMS"]);
 
     /// The name of the metric to associate with the alarm.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MetricName {
         /// `BurstCapacityPercentage`
         BurstCapacityPercentage,
@@ -226,43 +195,9 @@ pub mod alarm {
         UnhealthyHostCount,
     }
 
-    impl crate::value::CfnEnum for MetricName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BurstCapacityPercentage => "BurstCapacityPercentage",
-                Self::BurstCapacityTime => "BurstCapacityTime",
-                Self::CpuUtilization => "CPUUtilization",
-                Self::ClientTlsNegotiationErrorCount => "ClientTLSNegotiationErrorCount",
-                Self::DatabaseConnections => "DatabaseConnections",
-                Self::DiskQueueDepth => "DiskQueueDepth",
-                Self::FreeStorageSpace => "FreeStorageSpace",
-                Self::FreeableMemory => "FreeableMemory",
-                Self::HttpCodeInstance2xxCount => "HTTPCode_Instance_2XX_Count",
-                Self::HttpCodeInstance3xxCount => "HTTPCode_Instance_3XX_Count",
-                Self::HttpCodeInstance4xxCount => "HTTPCode_Instance_4XX_Count",
-                Self::HttpCodeInstance5xxCount => "HTTPCode_Instance_5XX_Count",
-                Self::HttpCodeLb4xxCount => "HTTPCode_LB_4XX_Count",
-                Self::HttpCodeLb5xxCount => "HTTPCode_LB_5XX_Count",
-                Self::HealthyHostCount => "HealthyHostCount",
-                Self::InstanceResponseTime => "InstanceResponseTime",
-                Self::NetworkIn => "NetworkIn",
-                Self::NetworkOut => "NetworkOut",
-                Self::NetworkReceiveThroughput => "NetworkReceiveThroughput",
-                Self::NetworkTransmitThroughput => "NetworkTransmitThroughput",
-                Self::RejectedConnectionCount => "RejectedConnectionCount",
-                Self::RequestCount => "RequestCount",
-                Self::StatusCheckFailed => "StatusCheckFailed",
-                Self::StatusCheckFailedInstance => "StatusCheckFailed_Instance",
-                Self::StatusCheckFailedSystem => "StatusCheckFailed_System",
-                Self::SwapUsage => "SwapUsage",
-                Self::UnhealthyHostCount => "UnhealthyHostCount",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MetricName, ["BurstCapacityPercentage", "BurstCapacityTime", "CPUUtilization", "ClientTLSNegotiationErrorCount", "DatabaseConnections", "DiskQueueDepth", "FreeStorageSpace", "FreeableMemory", "HTTPCode_Instance_2XX_Count", "HTTPCode_Instance_3XX_Count", "HTTPCode_Instance_4XX_Count", "HTTPCode_Instance_5XX_Count", "HTTPCode_LB_4XX_Count", "HTTPCode_LB_5XX_Count", "HealthyHostCount", "InstanceResponseTime", "NetworkIn", "NetworkOut", "NetworkReceiveThroughput", "NetworkTransmitThroughput", "RejectedConnectionCount", "RequestCount", "StatusCheckFailed", "StatusCheckFailed_Instance", "StatusCheckFailed_System", "SwapUsage", "UnhealthyHostCount"]);
 
-    /// Allowed values of `NotificationTriggers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationTriggers {
         /// `ALARM`
         Alarm,
@@ -272,19 +207,10 @@ pub mod alarm {
         Ok,
     }
 
-    impl crate::value::CfnEnum for NotificationTriggers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Alarm => "ALARM",
-                Self::InsufficientData => "INSUFFICIENT_DATA",
-                Self::Ok => "OK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NotificationTriggers, ["ALARM", "INSUFFICIENT_DATA", "OK"]);
 
     /// Sets how this alarm will handle missing data points.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TreatMissingData {
         /// `breaching`
         Breaching,
@@ -296,17 +222,7 @@ pub mod alarm {
         NotBreaching,
     }
 
-    impl crate::value::CfnEnum for TreatMissingData {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Breaching => "breaching",
-                Self::Ignore => "ignore",
-                Self::Missing => "missing",
-                Self::NotBreaching => "notBreaching",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TreatMissingData, ["breaching", "ignore", "missing", "notBreaching"]);
 }
 
 /// Resource Type definition for AWS::Lightsail::Bucket
@@ -346,7 +262,6 @@ pub struct Bucket {
 
 impl Bucket {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bundle_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_rules: ::std::option::Option::None,
@@ -360,50 +275,36 @@ impl Bucket {
     }
 }
 
-impl crate::resource::Resource for Bucket {
-    const TYPE: &'static str = "AWS::Lightsail::Bucket";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BUCKET_SHAPE)
+crate::resource::props! {
+    resource Bucket = "AWS::Lightsail::Bucket", shape: Some(&BUCKET_SHAPE);
+    req {
+        bucket_name = "BucketName",
+        bundle_id = "BundleId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessRules", self.access_rules);
-        p.set("BucketName", self.bucket_name);
-        p.set("BundleId", self.bundle_id);
-        p.set_opt("ObjectVersioning", self.object_versioning);
-        p.set_opt("ReadOnlyAccessAccounts", self.read_only_access_accounts);
-        p.set_opt("ResourcesReceivingAccess", self.resources_receiving_access);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        access_rules = "AccessRules",
+        object_versioning = "ObjectVersioning",
+        read_only_access_accounts = "ReadOnlyAccessAccounts",
+        resources_receiving_access = "ResourcesReceivingAccess",
+        tags = "Tags",
     }
 }
 
-static BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(54), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9-]{1,52}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("BundleId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::bucket::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BUCKET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(54), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9-]{1,52}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("BundleId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Bucket`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Bucket> {
-    /// `Fn::GetAtt` `AbleToUpdateBundle`.
-    #[inline]
-    pub fn attr_able_to_update_bundle(self) -> crate::value::Val<bool> {
-        self.__get_att("AbleToUpdateBundle")
-    }
-    /// `Fn::GetAtt` `BucketArn`.
-    #[inline]
-    pub fn attr_bucket_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BucketArn")
-    }
-    /// `Fn::GetAtt` `Url`.
-    #[inline]
-    pub fn attr_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Url")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AbleToUpdateBundle`.
+        attr_able_to_update_bundle: bool = "AbleToUpdateBundle",
+        /// `Fn::GetAtt` `BucketArn`.
+        attr_bucket_arn: ::std::string::String = "BucketArn",
+        /// `Fn::GetAtt` `Url`.
+        attr_url: ::std::string::String = "Url",
     }
 }
 
@@ -423,22 +324,13 @@ pub mod bucket {
         pub get_object: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AccessRules {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowPublicOverrides", self.allow_public_overrides);
-            p.set_opt("GetObject", self.get_object);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessRules;
+        opt {
+            allow_public_overrides = "AllowPublicOverrides",
+            get_object = "GetObject",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Lightsail::Certificate.
@@ -466,7 +358,6 @@ pub struct Certificate {
 
 impl Certificate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate_name: certificate_name.into(),
@@ -477,52 +368,30 @@ impl Certificate {
     }
 }
 
-impl crate::resource::Resource for Certificate {
-    const TYPE: &'static str = "AWS::Lightsail::Certificate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CERTIFICATE_SHAPE)
+crate::resource::props! {
+    resource Certificate = "AWS::Lightsail::Certificate", shape: Some(&CERTIFICATE_SHAPE);
+    req {
+        certificate_name = "CertificateName",
+        domain_name = "DomainName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CertificateName", self.certificate_name);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("SubjectAlternativeNames", self.subject_alternative_names);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        subject_alternative_names = "SubjectAlternativeNames",
+        tags = "Tags",
     }
 }
 
-static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::certificate::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Certificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Certificate> {
-    /// `Fn::GetAtt` `CertificateArn`.
-    #[inline]
-    pub fn attr_certificate_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CertificateArn`.
+        attr_certificate_arn: ::std::string::String = "CertificateArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod certificate {
-    //! Nested property types and enums of [`Certificate`](super::Certificate).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Lightsail::ContactMethod
@@ -542,7 +411,6 @@ pub struct ContactMethod {
 
 impl ContactMethod {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(contact_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::lightsail::contact_method::Protocol>>) -> Self {
         Self {
             contact_endpoint: contact_endpoint.into(),
@@ -551,58 +419,33 @@ impl ContactMethod {
     }
 }
 
-impl crate::resource::Resource for ContactMethod {
-    const TYPE: &'static str = "AWS::Lightsail::ContactMethod";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTACT_METHOD_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContactEndpoint", self.contact_endpoint);
-        p.set("Protocol", self.protocol);
-        p
+crate::resource::props! {
+    resource ContactMethod = "AWS::Lightsail::ContactMethod", shape: Some(&CONTACT_METHOD_SHAPE);
+    req {
+        contact_endpoint = "ContactEndpoint",
+        protocol = "Protocol",
     }
 }
 
-static CONTACT_METHOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContactEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTACT_METHOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContactEndpoint", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContactMethod`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContactMethod> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `SupportCode`.
-    #[inline]
-    pub fn attr_support_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SupportCode")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `SupportCode`.
+        attr_support_code: ::std::string::String = "SupportCode",
     }
 }
 
@@ -610,7 +453,7 @@ pub mod contact_method {
     //! Nested property types and enums of [`ContactMethod`](super::ContactMethod).
 
     /// The protocol of the contact method, such as Email or SMS (text messaging).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `Email`
         Email,
@@ -618,15 +461,7 @@ pub mod contact_method {
         Sms,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Email => "Email",
-                Self::Sms => "SMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["Email", "SMS"]);
 }
 
 /// Resource Type definition for AWS::Lightsail::Container
@@ -670,7 +505,6 @@ pub struct Container {
 
 impl Container {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(power: impl ::std::convert::Into<crate::value::Val<crate::cfn::lightsail::container::Power>>, scale: impl ::std::convert::Into<crate::value::Val<i64>>, service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             container_service_deployment: ::std::option::Option::None,
@@ -685,56 +519,39 @@ impl Container {
     }
 }
 
-impl crate::resource::Resource for Container {
-    const TYPE: &'static str = "AWS::Lightsail::Container";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTAINER_SHAPE)
+crate::resource::props! {
+    resource Container = "AWS::Lightsail::Container", shape: Some(&CONTAINER_SHAPE);
+    req {
+        power = "Power",
+        scale = "Scale",
+        service_name = "ServiceName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ContainerServiceDeployment", self.container_service_deployment);
-        p.set_opt("IsDisabled", self.is_disabled);
-        p.set("Power", self.power);
-        p.set_opt("PrivateRegistryAccess", self.private_registry_access);
-        p.set_opt("PublicDomainNames", self.public_domain_names);
-        p.set("Scale", self.scale);
-        p.set("ServiceName", self.service_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        container_service_deployment = "ContainerServiceDeployment",
+        is_disabled = "IsDisabled",
+        private_registry_access = "PrivateRegistryAccess",
+        public_domain_names = "PublicDomainNames",
+        tags = "Tags",
     }
 }
 
-static CONTAINER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Scale", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
-        ("ServiceName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]{1,2}|[a-z0-9][a-z0-9-]+[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::container::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTAINER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Scale", crate::resource::Rule { min: Some(1.0), max: Some(20.0), ..crate::resource::Rule::NONE }),
+    ("ServiceName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]{1,2}|[a-z0-9][a-z0-9-]+[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Container`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Container> {
-    /// `Fn::GetAtt` `ContainerArn`.
-    #[inline]
-    pub fn attr_container_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContainerArn")
-    }
-    /// `Fn::GetAtt` `PrincipalArn`.
-    #[inline]
-    pub fn attr_principal_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrincipalArn")
-    }
-    /// `Fn::GetAtt` `PrivateRegistryAccess.EcrImagePullerRole.PrincipalArn`.
-    #[inline]
-    pub fn attr_private_registry_access_ecr_image_puller_role_principal_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateRegistryAccess.EcrImagePullerRole.PrincipalArn")
-    }
-    /// `Fn::GetAtt` `Url`.
-    #[inline]
-    pub fn attr_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Url")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContainerArn`.
+        attr_container_arn: ::std::string::String = "ContainerArn",
+        /// `Fn::GetAtt` `PrincipalArn`.
+        attr_principal_arn: ::std::string::String = "PrincipalArn",
+        /// `Fn::GetAtt` `PrivateRegistryAccess.EcrImagePullerRole.PrincipalArn`.
+        attr_private_registry_access_ecr_image_puller_role_principal_arn: ::std::string::String = "PrivateRegistryAccess.EcrImagePullerRole.PrincipalArn",
+        /// `Fn::GetAtt` `Url`.
+        attr_url: ::std::string::String = "Url",
     }
 }
 
@@ -754,13 +571,11 @@ pub mod container {
         pub public_endpoint: ::std::option::Option<crate::cfn::lightsail::container::PublicEndpoint>,
     }
 
-    impl crate::resource::ToExpr for ContainerServiceDeployment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Containers", self.containers);
-            p.set_opt("PublicEndpoint", self.public_endpoint);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerServiceDeployment;
+        opt {
+            containers = "Containers",
+            public_endpoint = "PublicEndpoint",
         }
     }
 
@@ -789,20 +604,17 @@ pub mod container {
         pub ports: ::std::option::Option<::std::vec::Vec<crate::cfn::lightsail::container::PortInfo>>,
     }
 
-    impl crate::resource::ToExpr for Container {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("ContainerName", self.container_name);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("Image", self.image);
-            p.set_opt("Ports", self.ports);
-            p.into_expr()
+    crate::resource::props! {
+        nested Container;
+        opt {
+            command = "Command",
+            container_name = "ContainerName",
+            environment = "Environment",
+            image = "Image",
+            ports = "Ports",
         }
     }
 
-    /// The definition `EnvironmentVariable`.
     #[derive(Clone, Default)]
     pub struct EnvironmentVariable {
         /// CloudFormation property `Value`.
@@ -811,17 +623,14 @@ pub mod container {
         pub variable: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EnvironmentVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Value", self.value);
-            p.set_opt("Variable", self.variable);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnvironmentVariable;
+        opt {
+            value = "Value",
+            variable = "Variable",
         }
     }
 
-    /// The definition `PortInfo`.
     #[derive(Clone, Default)]
     pub struct PortInfo {
         /// CloudFormation property `Port`.
@@ -830,13 +639,11 @@ pub mod container {
         pub protocol: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PortInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Port", self.port);
-            p.set_opt("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortInfo;
+        opt {
+            port = "Port",
+            protocol = "Protocol",
         }
     }
 
@@ -857,14 +664,12 @@ pub mod container {
         pub health_check_config: ::std::option::Option<crate::cfn::lightsail::container::HealthCheckConfig>,
     }
 
-    impl crate::resource::ToExpr for PublicEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerName", self.container_name);
-            p.set_opt("ContainerPort", self.container_port);
-            p.set_opt("HealthCheckConfig", self.health_check_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicEndpoint;
+        opt {
+            container_name = "ContainerName",
+            container_port = "ContainerPort",
+            health_check_config = "HealthCheckConfig",
         }
     }
 
@@ -897,17 +702,15 @@ pub mod container {
         pub unhealthy_threshold: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HealthCheckConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HealthyThreshold", self.healthy_threshold);
-            p.set_opt("IntervalSeconds", self.interval_seconds);
-            p.set_opt("Path", self.path);
-            p.set_opt("SuccessCodes", self.success_codes);
-            p.set_opt("TimeoutSeconds", self.timeout_seconds);
-            p.set_opt("UnhealthyThreshold", self.unhealthy_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckConfig;
+        opt {
+            healthy_threshold = "HealthyThreshold",
+            interval_seconds = "IntervalSeconds",
+            path = "Path",
+            success_codes = "SuccessCodes",
+            timeout_seconds = "TimeoutSeconds",
+            unhealthy_threshold = "UnhealthyThreshold",
         }
     }
 
@@ -920,12 +723,10 @@ pub mod container {
         pub ecr_image_puller_role: ::std::option::Option<crate::cfn::lightsail::container::EcrImagePullerRole>,
     }
 
-    impl crate::resource::ToExpr for PrivateRegistryAccess {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EcrImagePullerRole", self.ecr_image_puller_role);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateRegistryAccess;
+        opt {
+            ecr_image_puller_role = "EcrImagePullerRole",
         }
     }
 
@@ -942,13 +743,11 @@ pub mod container {
         pub principal_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EcrImagePullerRole {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsActive", self.is_active);
-            p.set_opt("PrincipalArn", self.principal_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcrImagePullerRole;
+        opt {
+            is_active = "IsActive",
+            principal_arn = "PrincipalArn",
         }
     }
 
@@ -963,25 +762,16 @@ pub mod container {
         pub domain_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PublicDomainName {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateName", self.certificate_name);
-            p.set_opt("DomainNames", self.domain_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicDomainName;
+        opt {
+            certificate_name = "CertificateName",
+            domain_names = "DomainNames",
         }
     }
 
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The power specification for the container service.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Power {
         /// `large`
         Large,
@@ -997,19 +787,7 @@ pub mod container {
         Xlarge,
     }
 
-    impl crate::value::CfnEnum for Power {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Large => "large",
-                Self::Medium => "medium",
-                Self::Micro => "micro",
-                Self::Nano => "nano",
-                Self::Small => "small",
-                Self::Xlarge => "xlarge",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Power, ["large", "medium", "micro", "nano", "small", "xlarge"]);
 }
 
 /// Resource Type definition for AWS::Lightsail::Database
@@ -1081,7 +859,6 @@ pub struct Database {
 
 impl Database {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(master_database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, master_username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, relational_database_blueprint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, relational_database_bundle_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, relational_database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             availability_zone: ::std::option::Option::None,
@@ -1103,53 +880,45 @@ impl Database {
     }
 }
 
-impl crate::resource::Resource for Database {
-    const TYPE: &'static str = "AWS::Lightsail::Database";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATABASE_SHAPE)
+crate::resource::props! {
+    resource Database = "AWS::Lightsail::Database", shape: Some(&DATABASE_SHAPE);
+    req {
+        master_database_name = "MasterDatabaseName",
+        master_username = "MasterUsername",
+        relational_database_blueprint_id = "RelationalDatabaseBlueprintId",
+        relational_database_bundle_id = "RelationalDatabaseBundleId",
+        relational_database_name = "RelationalDatabaseName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("BackupRetention", self.backup_retention);
-        p.set_opt("CaCertificateIdentifier", self.ca_certificate_identifier);
-        p.set("MasterDatabaseName", self.master_database_name);
-        p.set_opt("MasterUserPassword", self.master_user_password);
-        p.set("MasterUsername", self.master_username);
-        p.set_opt("PreferredBackupWindow", self.preferred_backup_window);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set("RelationalDatabaseBlueprintId", self.relational_database_blueprint_id);
-        p.set("RelationalDatabaseBundleId", self.relational_database_bundle_id);
-        p.set("RelationalDatabaseName", self.relational_database_name);
-        p.set_opt("RelationalDatabaseParameters", self.relational_database_parameters);
-        p.set_opt("RotateMasterUserPassword", self.rotate_master_user_password);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        availability_zone = "AvailabilityZone",
+        backup_retention = "BackupRetention",
+        ca_certificate_identifier = "CaCertificateIdentifier",
+        master_user_password = "MasterUserPassword",
+        preferred_backup_window = "PreferredBackupWindow",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        publicly_accessible = "PubliclyAccessible",
+        relational_database_parameters = "RelationalDatabaseParameters",
+        rotate_master_user_password = "RotateMasterUserPassword",
+        tags = "Tags",
     }
 }
 
-static DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("MasterDatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("MasterUserPassword", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("MasterUsername", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("RelationalDatabaseBlueprintId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RelationalDatabaseBundleId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("RelationalDatabaseName", crate::resource::Rule { min_len: Some(2), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::database::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATABASE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("MasterDatabaseName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("MasterUserPassword", crate::resource::Rule { min_len: Some(1), max_len: Some(63), secret: true, ..crate::resource::Rule::NONE }),
+    ("MasterUsername", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("RelationalDatabaseBlueprintId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RelationalDatabaseBundleId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("RelationalDatabaseName", crate::resource::Rule { min_len: Some(2), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Database`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Database> {
-    /// `Fn::GetAtt` `DatabaseArn`.
-    #[inline]
-    pub fn attr_database_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatabaseArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DatabaseArn`.
+        attr_database_arn: ::std::string::String = "DatabaseArn",
     }
 }
 
@@ -1193,28 +962,19 @@ pub mod database {
         pub parameter_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RelationalDatabaseParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedValues", self.allowed_values);
-            p.set_opt("ApplyMethod", self.apply_method);
-            p.set_opt("ApplyType", self.apply_type);
-            p.set_opt("DataType", self.data_type);
-            p.set_opt("Description", self.description);
-            p.set_opt("IsModifiable", self.is_modifiable);
-            p.set_opt("ParameterName", self.parameter_name);
-            p.set_opt("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested RelationalDatabaseParameter;
+        opt {
+            allowed_values = "AllowedValues",
+            apply_method = "ApplyMethod",
+            apply_type = "ApplyType",
+            data_type = "DataType",
+            description = "Description",
+            is_modifiable = "IsModifiable",
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Lightsail::DatabaseSnapshot
@@ -1238,7 +998,6 @@ pub struct DatabaseSnapshot {
 
 impl DatabaseSnapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(relational_database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, relational_database_snapshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             relational_database_name: relational_database_name.into(),
@@ -1248,113 +1007,55 @@ impl DatabaseSnapshot {
     }
 }
 
-impl crate::resource::Resource for DatabaseSnapshot {
-    const TYPE: &'static str = "AWS::Lightsail::DatabaseSnapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATABASE_SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource DatabaseSnapshot = "AWS::Lightsail::DatabaseSnapshot", shape: Some(&DATABASE_SNAPSHOT_SHAPE);
+    req {
+        relational_database_name = "RelationalDatabaseName",
+        relational_database_snapshot_name = "RelationalDatabaseSnapshotName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RelationalDatabaseName", self.relational_database_name);
-        p.set("RelationalDatabaseSnapshotName", self.relational_database_snapshot_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DATABASE_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RelationalDatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("RelationalDatabaseSnapshotName", crate::resource::Rule { min_len: Some(2), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::database_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATABASE_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RelationalDatabaseName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("RelationalDatabaseSnapshotName", crate::resource::Rule { min_len: Some(2), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DatabaseSnapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DatabaseSnapshot> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Engine`.
+        attr_engine: ::std::string::String = "Engine",
+        /// `Fn::GetAtt` `EngineVersion`.
+        attr_engine_version: ::std::string::String = "EngineVersion",
+        /// `Fn::GetAtt` `FromRelationalDatabaseArn`.
+        attr_from_relational_database_arn: ::std::string::String = "FromRelationalDatabaseArn",
+        /// `Fn::GetAtt` `FromRelationalDatabaseBlueprintId`.
+        attr_from_relational_database_blueprint_id: ::std::string::String = "FromRelationalDatabaseBlueprintId",
+        /// `Fn::GetAtt` `FromRelationalDatabaseBundleId`.
+        attr_from_relational_database_bundle_id: ::std::string::String = "FromRelationalDatabaseBundleId",
+        /// `Fn::GetAtt` `FromRelationalDatabaseName`.
+        attr_from_relational_database_name: ::std::string::String = "FromRelationalDatabaseName",
+        /// `Fn::GetAtt` `Location`.
+        attr_location: crate::value::Json = "Location",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `SizeInGb`.
+        attr_size_in_gb: i64 = "SizeInGb",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `SupportCode`.
+        attr_support_code: ::std::string::String = "SupportCode",
     }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Engine`.
-    #[inline]
-    pub fn attr_engine(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Engine")
-    }
-    /// `Fn::GetAtt` `EngineVersion`.
-    #[inline]
-    pub fn attr_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineVersion")
-    }
-    /// `Fn::GetAtt` `FromRelationalDatabaseArn`.
-    #[inline]
-    pub fn attr_from_relational_database_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FromRelationalDatabaseArn")
-    }
-    /// `Fn::GetAtt` `FromRelationalDatabaseBlueprintId`.
-    #[inline]
-    pub fn attr_from_relational_database_blueprint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FromRelationalDatabaseBlueprintId")
-    }
-    /// `Fn::GetAtt` `FromRelationalDatabaseBundleId`.
-    #[inline]
-    pub fn attr_from_relational_database_bundle_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FromRelationalDatabaseBundleId")
-    }
-    /// `Fn::GetAtt` `FromRelationalDatabaseName`.
-    #[inline]
-    pub fn attr_from_relational_database_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FromRelationalDatabaseName")
-    }
-    /// `Fn::GetAtt` `Location`.
-    #[inline]
-    pub fn attr_location(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Location")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `SizeInGb`.
-    #[inline]
-    pub fn attr_size_in_gb(self) -> crate::value::Val<i64> {
-        self.__get_att("SizeInGb")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `SupportCode`.
-    #[inline]
-    pub fn attr_support_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SupportCode")
-    }
-}
-
-pub mod database_snapshot {
-    //! Nested property types and enums of [`DatabaseSnapshot`](super::DatabaseSnapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Lightsail::Disk
@@ -1365,7 +1066,7 @@ pub struct Disk {
     /// An array of objects representing the add-ons to enable for the new instance.
     ///
     /// CloudFormation property `AddOns`.
-    pub add_ons: ::std::option::Option<::std::vec::Vec<crate::cfn::lightsail::disk::AddOn>>,
+    pub add_ons: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::lightsail::AddOn>>,
     /// The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
     ///
     /// CloudFormation property `AvailabilityZone`; changing it replaces the resource.
@@ -1386,7 +1087,6 @@ pub struct Disk {
 
 impl Disk {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(disk_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, size_in_gb: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             add_ons: ::std::option::Option::None,
@@ -1398,225 +1098,58 @@ impl Disk {
     }
 }
 
-impl crate::resource::Resource for Disk {
-    const TYPE: &'static str = "AWS::Lightsail::Disk";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DISK_SHAPE)
+crate::resource::props! {
+    resource Disk = "AWS::Lightsail::Disk", shape: Some(&DISK_SHAPE);
+    req {
+        disk_name = "DiskName",
+        size_in_gb = "SizeInGb",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AddOns", self.add_ons);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set("DiskName", self.disk_name);
-        p.set("SizeInGb", self.size_in_gb);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        add_ons = "AddOns",
+        availability_zone = "AvailabilityZone",
+        tags = "Tags",
     }
 }
 
-static DISK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AddOns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::disk::ADD_ON_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("DiskName", crate::resource::Rule { min_len: Some(1), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::disk::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DISK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AddOns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::lightsail::ADD_ON_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("DiskName", crate::resource::Rule { min_len: Some(1), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Disk`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Disk> {
-    /// `Fn::GetAtt` `AttachedTo`.
-    #[inline]
-    pub fn attr_attached_to(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachedTo")
-    }
-    /// `Fn::GetAtt` `AttachmentState`.
-    #[inline]
-    pub fn attr_attachment_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentState")
-    }
-    /// `Fn::GetAtt` `DiskArn`.
-    #[inline]
-    pub fn attr_disk_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DiskArn")
-    }
-    /// `Fn::GetAtt` `Iops`.
-    #[inline]
-    pub fn attr_iops(self) -> crate::value::Val<i64> {
-        self.__get_att("Iops")
-    }
-    /// `Fn::GetAtt` `IsAttached`.
-    #[inline]
-    pub fn attr_is_attached(self) -> crate::value::Val<bool> {
-        self.__get_att("IsAttached")
-    }
-    /// `Fn::GetAtt` `Location.AvailabilityZone`.
-    #[inline]
-    pub fn attr_location_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Location.AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `Location.RegionName`.
-    #[inline]
-    pub fn attr_location_region_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Location.RegionName")
-    }
-    /// `Fn::GetAtt` `Path`.
-    #[inline]
-    pub fn attr_path(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Path")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `SupportCode`.
-    #[inline]
-    pub fn attr_support_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SupportCode")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachedTo`.
+        attr_attached_to: ::std::string::String = "AttachedTo",
+        /// `Fn::GetAtt` `AttachmentState`.
+        attr_attachment_state: ::std::string::String = "AttachmentState",
+        /// `Fn::GetAtt` `DiskArn`.
+        attr_disk_arn: ::std::string::String = "DiskArn",
+        /// `Fn::GetAtt` `Iops`.
+        attr_iops: i64 = "Iops",
+        /// `Fn::GetAtt` `IsAttached`.
+        attr_is_attached: bool = "IsAttached",
+        /// `Fn::GetAtt` `Location.AvailabilityZone`.
+        attr_location_availability_zone: ::std::string::String = "Location.AvailabilityZone",
+        /// `Fn::GetAtt` `Location.RegionName`.
+        attr_location_region_name: ::std::string::String = "Location.RegionName",
+        /// `Fn::GetAtt` `Path`.
+        attr_path: ::std::string::String = "Path",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `SupportCode`.
+        attr_support_code: ::std::string::String = "SupportCode",
     }
 }
 
 pub mod disk {
     //! Nested property types and enums of [`Disk`](super::Disk).
 
-    /// A addon associate with a resource.
-    #[derive(Clone)]
-    pub struct AddOn {
-        /// The add-on type
-        ///
-        /// CloudFormation property `AddOnType`; required.
-        pub add_on_type: crate::value::Val<crate::cfn::lightsail::disk::AddOnType>,
-        /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
-        ///
-        /// CloudFormation property `AutoSnapshotAddOnRequest`.
-        pub auto_snapshot_add_on_request: ::std::option::Option<crate::cfn::lightsail::disk::AutoSnapshotAddOn>,
-        /// Status of the Addon
-        ///
-        /// CloudFormation property `Status`.
-        pub status: ::std::option::Option<crate::value::Val<crate::cfn::lightsail::disk::Status>>,
-    }
-
-    impl AddOn {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(add_on_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::lightsail::disk::AddOnType>>) -> Self {
-            Self {
-                add_on_type: add_on_type.into(),
-                auto_snapshot_add_on_request: ::std::option::Option::None,
-                status: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AddOn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddOnType", self.add_on_type);
-            p.set_opt("AutoSnapshotAddOnRequest", self.auto_snapshot_add_on_request);
-            p.set_opt("Status", self.status);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADD_ON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddOnType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("AutoSnapshotAddOnRequest", crate::resource::Rule { shape: Some(&AUTO_SNAPSHOT_ADD_ON_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
-    #[derive(Clone, Default)]
-    pub struct AutoSnapshotAddOn {
-        /// The daily time when an automatic snapshot will be created.
-        ///
-        /// CloudFormation property `SnapshotTimeOfDay`.
-        pub snapshot_time_of_day: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for AutoSnapshotAddOn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SnapshotTimeOfDay", self.snapshot_time_of_day);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static AUTO_SNAPSHOT_ADD_ON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SnapshotTimeOfDay", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{2}:00$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The add-on type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AddOnType {
-        /// `AutoSnapshot`
-        AutoSnapshot,
-        /// `StopInstanceOnIdle`
-        StopInstanceOnIdle,
-    }
-
-    impl crate::value::CfnEnum for AddOnType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutoSnapshot => "AutoSnapshot",
-                Self::StopInstanceOnIdle => "StopInstanceOnIdle",
-            }
-        }
-    }
-
-    /// Status of the Addon
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `Enabling`
-        Enabling,
-        /// `Disabling`
-        Disabling,
-        /// `Enabled`
-        Enabled,
-        /// `Terminating`
-        Terminating,
-        /// `Terminated`
-        Terminated,
-        /// `Disabled`
-        Disabled,
-        /// `Failed`
-        Failed,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabling => "Enabling",
-                Self::Disabling => "Disabling",
-                Self::Enabled => "Enabled",
-                Self::Terminating => "Terminating",
-                Self::Terminated => "Terminated",
-                Self::Disabled => "Disabled",
-                Self::Failed => "Failed",
-            }
-        }
-    }
+    pub use crate::cfn::shared::lightsail::{AddOn, AddOnType, AutoSnapshotAddOn, Status};
 }
 
 /// Resource Type definition for AWS::Lightsail::DiskSnapshot
@@ -1640,7 +1173,6 @@ pub struct DiskSnapshot {
 
 impl DiskSnapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(disk_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, disk_snapshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             disk_name: disk_name.into(),
@@ -1650,93 +1182,47 @@ impl DiskSnapshot {
     }
 }
 
-impl crate::resource::Resource for DiskSnapshot {
-    const TYPE: &'static str = "AWS::Lightsail::DiskSnapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DISK_SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource DiskSnapshot = "AWS::Lightsail::DiskSnapshot", shape: Some(&DISK_SNAPSHOT_SHAPE);
+    req {
+        disk_name = "DiskName",
+        disk_snapshot_name = "DiskSnapshotName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DiskName", self.disk_name);
-        p.set("DiskSnapshotName", self.disk_snapshot_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DISK_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DiskName", crate::resource::Rule { min_len: Some(2), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("DiskSnapshotName", crate::resource::Rule { min_len: Some(2), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::disk_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DISK_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DiskName", crate::resource::Rule { min_len: Some(2), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("DiskSnapshotName", crate::resource::Rule { min_len: Some(2), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DiskSnapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DiskSnapshot> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DiskSnapshotArn`.
+        attr_disk_snapshot_arn: ::std::string::String = "DiskSnapshotArn",
+        /// `Fn::GetAtt` `FromDiskName`.
+        attr_from_disk_name: ::std::string::String = "FromDiskName",
+        /// `Fn::GetAtt` `IsFromAutoSnapshot`.
+        attr_is_from_auto_snapshot: bool = "IsFromAutoSnapshot",
+        /// `Fn::GetAtt` `Location`.
+        attr_location: crate::value::Json = "Location",
+        /// `Fn::GetAtt` `Progress`.
+        attr_progress: ::std::string::String = "Progress",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `SizeInGb`.
+        attr_size_in_gb: i64 = "SizeInGb",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `SupportCode`.
+        attr_support_code: ::std::string::String = "SupportCode",
     }
-    /// `Fn::GetAtt` `DiskSnapshotArn`.
-    #[inline]
-    pub fn attr_disk_snapshot_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DiskSnapshotArn")
-    }
-    /// `Fn::GetAtt` `FromDiskName`.
-    #[inline]
-    pub fn attr_from_disk_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FromDiskName")
-    }
-    /// `Fn::GetAtt` `IsFromAutoSnapshot`.
-    #[inline]
-    pub fn attr_is_from_auto_snapshot(self) -> crate::value::Val<bool> {
-        self.__get_att("IsFromAutoSnapshot")
-    }
-    /// `Fn::GetAtt` `Location`.
-    #[inline]
-    pub fn attr_location(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Location")
-    }
-    /// `Fn::GetAtt` `Progress`.
-    #[inline]
-    pub fn attr_progress(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Progress")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `SizeInGb`.
-    #[inline]
-    pub fn attr_size_in_gb(self) -> crate::value::Val<i64> {
-        self.__get_att("SizeInGb")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `SupportCode`.
-    #[inline]
-    pub fn attr_support_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SupportCode")
-    }
-}
-
-pub mod disk_snapshot {
-    //! Nested property types and enums of [`DiskSnapshot`](super::DiskSnapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Lightsail::Distribution
@@ -1788,7 +1274,6 @@ pub struct Distribution {
 
 impl Distribution {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bundle_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, default_cache_behavior: crate::cfn::lightsail::distribution::CacheBehavior, distribution_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, origin: crate::cfn::lightsail::distribution::InputOrigin) -> Self {
         Self {
             bundle_id: bundle_id.into(),
@@ -1805,55 +1290,41 @@ impl Distribution {
     }
 }
 
-impl crate::resource::Resource for Distribution {
-    const TYPE: &'static str = "AWS::Lightsail::Distribution";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DISTRIBUTION_SHAPE)
+crate::resource::props! {
+    resource Distribution = "AWS::Lightsail::Distribution", shape: Some(&DISTRIBUTION_SHAPE);
+    req {
+        bundle_id = "BundleId",
+        default_cache_behavior = "DefaultCacheBehavior",
+        distribution_name = "DistributionName",
+        origin = "Origin",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BundleId", self.bundle_id);
-        p.set_opt("CacheBehaviorSettings", self.cache_behavior_settings);
-        p.set_opt("CacheBehaviors", self.cache_behaviors);
-        p.set_opt("CertificateName", self.certificate_name);
-        p.set("DefaultCacheBehavior", self.default_cache_behavior);
-        p.set("DistributionName", self.distribution_name);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("IsEnabled", self.is_enabled);
-        p.set("Origin", self.origin);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        cache_behavior_settings = "CacheBehaviorSettings",
+        cache_behaviors = "CacheBehaviors",
+        certificate_name = "CertificateName",
+        ip_address_type = "IpAddressType",
+        is_enabled = "IsEnabled",
+        tags = "Tags",
     }
 }
 
-static DISTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CacheBehaviorSettings", crate::resource::Rule { shape: Some(&self::distribution::CACHE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CertificateName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("DistributionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
-        ("Origin", crate::resource::Rule { shape: Some(&self::distribution::INPUT_ORIGIN_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::distribution::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DISTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CacheBehaviorSettings", crate::resource::Rule { shape: Some(&self::distribution::CACHE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CertificateName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("DistributionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
+    ("Origin", crate::resource::Rule { shape: Some(&self::distribution::INPUT_ORIGIN_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Distribution`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Distribution> {
-    /// `Fn::GetAtt` `AbleToUpdateBundle`.
-    #[inline]
-    pub fn attr_able_to_update_bundle(self) -> crate::value::Val<bool> {
-        self.__get_att("AbleToUpdateBundle")
-    }
-    /// `Fn::GetAtt` `DistributionArn`.
-    #[inline]
-    pub fn attr_distribution_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DistributionArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AbleToUpdateBundle`.
+        attr_able_to_update_bundle: bool = "AbleToUpdateBundle",
+        /// `Fn::GetAtt` `DistributionArn`.
+        attr_distribution_arn: ::std::string::String = "DistributionArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -1897,28 +1368,27 @@ pub mod distribution {
         pub minimum_ttl: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CacheSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedHTTPMethods", self.allowed_http_methods);
-            p.set_opt("CachedHTTPMethods", self.cached_http_methods);
-            p.set_opt("DefaultTTL", self.default_ttl);
-            p.set_opt("ForwardedCookies", self.forwarded_cookies);
-            p.set_opt("ForwardedHeaders", self.forwarded_headers);
-            p.set_opt("ForwardedQueryStrings", self.forwarded_query_strings);
-            p.set_opt("MaximumTTL", self.maximum_ttl);
-            p.set_opt("MinimumTTL", self.minimum_ttl);
-            p.into_expr()
+    crate::resource::props! {
+        nested CacheSettings;
+        opt {
+            allowed_http_methods = "AllowedHTTPMethods",
+            cached_http_methods = "CachedHTTPMethods",
+            default_ttl = "DefaultTTL",
+            forwarded_cookies = "ForwardedCookies",
+            forwarded_headers = "ForwardedHeaders",
+            forwarded_query_strings = "ForwardedQueryStrings",
+            maximum_ttl = "MaximumTTL",
+            minimum_ttl = "MinimumTTL",
         }
     }
 
-    pub(super) static CACHE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowedHTTPMethods", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-            ("CachedHTTPMethods", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CACHE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowedHTTPMethods", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("CachedHTTPMethods", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+        ("DefaultTTL", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("MaximumTTL", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+        ("MinimumTTL", crate::resource::Rule { formats: &[crate::resource::Format::Int64], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes whether an Amazon Lightsail content delivery network (CDN) distribution forwards cookies to the origin and, if so, which ones.
     #[derive(Clone, Default)]
@@ -1933,13 +1403,11 @@ pub mod distribution {
         pub option: ::std::option::Option<crate::value::Val<crate::cfn::lightsail::distribution::Option>>,
     }
 
-    impl crate::resource::ToExpr for CookieObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CookiesAllowList", self.cookies_allow_list);
-            p.set_opt("Option", self.option);
-            p.into_expr()
+    crate::resource::props! {
+        nested CookieObject;
+        opt {
+            cookies_allow_list = "CookiesAllowList",
+            option = "Option",
         }
     }
 
@@ -1956,13 +1424,11 @@ pub mod distribution {
         pub option: ::std::option::Option<crate::value::Val<crate::cfn::lightsail::distribution::Option>>,
     }
 
-    impl crate::resource::ToExpr for HeaderObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HeadersAllowList", self.headers_allow_list);
-            p.set_opt("Option", self.option);
-            p.into_expr()
+    crate::resource::props! {
+        nested HeaderObject;
+        opt {
+            headers_allow_list = "HeadersAllowList",
+            option = "Option",
         }
     }
 
@@ -1979,13 +1445,11 @@ pub mod distribution {
         pub query_strings_allow_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for QueryStringObject {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Option", self.option);
-            p.set_opt("QueryStringsAllowList", self.query_strings_allow_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryStringObject;
+        opt {
+            option = "Option",
+            query_strings_allow_list = "QueryStringsAllowList",
         }
     }
 
@@ -2002,13 +1466,11 @@ pub mod distribution {
         pub path: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CacheBehaviorPerPath {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Behavior", self.behavior);
-            p.set_opt("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested CacheBehaviorPerPath;
+        opt {
+            behavior = "Behavior",
+            path = "Path",
         }
     }
 
@@ -2021,12 +1483,10 @@ pub mod distribution {
         pub behavior: ::std::option::Option<crate::value::Val<crate::cfn::lightsail::distribution::Behavior>>,
     }
 
-    impl crate::resource::ToExpr for CacheBehavior {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Behavior", self.behavior);
-            p.into_expr()
+    crate::resource::props! {
+        nested CacheBehavior;
+        opt {
+            behavior = "Behavior",
         }
     }
 
@@ -2047,32 +1507,21 @@ pub mod distribution {
         pub region_name: ::std::option::Option<crate::value::Val<crate::cfn::lightsail::distribution::RegionName>>,
     }
 
-    impl crate::resource::ToExpr for InputOrigin {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("ProtocolPolicy", self.protocol_policy);
-            p.set_opt("RegionName", self.region_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputOrigin;
+        opt {
+            name = "Name",
+            protocol_policy = "ProtocolPolicy",
+            region_name = "RegionName",
         }
     }
 
-    pub(super) static INPUT_ORIGIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_ORIGIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies which cookies to forward to the distribution's origin for a cache behavior: all, none, or allow-list to forward only the cookies specified in the cookiesAllowList parameter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Option {
         /// `all`
         All,
@@ -2082,19 +1531,10 @@ pub mod distribution {
         None,
     }
 
-    impl crate::value::CfnEnum for Option {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "all",
-                Self::AllowList => "allow-list",
-                Self::None => "none",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Option, ["all", "allow-list", "none"]);
 
     /// The cache behavior for the specified path.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Behavior {
         /// `cache`
         Cache,
@@ -2102,18 +1542,10 @@ pub mod distribution {
         DontCache,
     }
 
-    impl crate::value::CfnEnum for Behavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cache => "cache",
-                Self::DontCache => "dont-cache",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Behavior, ["cache", "dont-cache"]);
 
     /// The IP address type for the distribution.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `dualstack`
         Dualstack,
@@ -2123,19 +1555,10 @@ pub mod distribution {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dualstack => "dualstack",
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["dualstack", "ipv4", "ipv6"]);
 
     /// The protocol that your Amazon Lightsail distribution uses when establishing a connection with your origin to pull content.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProtocolPolicy {
         /// `http-only`
         HttpOnly,
@@ -2143,18 +1566,10 @@ pub mod distribution {
         HttpsOnly,
     }
 
-    impl crate::value::CfnEnum for ProtocolPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HttpOnly => "http-only",
-                Self::HttpsOnly => "https-only",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProtocolPolicy, ["http-only", "https-only"]);
 
     /// The AWS Region name of the origin resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RegionName {
         /// `ap-east-1`
         ApEast1,
@@ -2198,33 +1613,7 @@ pub mod distribution {
         UsWest2,
     }
 
-    impl crate::value::CfnEnum for RegionName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApEast1 => "ap-east-1",
-                Self::ApNortheast1 => "ap-northeast-1",
-                Self::ApNortheast2 => "ap-northeast-2",
-                Self::ApSouth1 => "ap-south-1",
-                Self::ApSoutheast1 => "ap-southeast-1",
-                Self::ApSoutheast2 => "ap-southeast-2",
-                Self::ApSoutheast3 => "ap-southeast-3",
-                Self::ApSoutheast5 => "ap-southeast-5",
-                Self::CaCentral1 => "ca-central-1",
-                Self::EuCentral1 => "eu-central-1",
-                Self::EuNorth1 => "eu-north-1",
-                Self::EuSouth2 => "eu-south-2",
-                Self::EuWest1 => "eu-west-1",
-                Self::EuWest2 => "eu-west-2",
-                Self::EuWest3 => "eu-west-3",
-                Self::SaEast1 => "sa-east-1",
-                Self::UsEast1 => "us-east-1",
-                Self::UsEast2 => "us-east-2",
-                Self::UsWest1 => "us-west-1",
-                Self::UsWest2 => "us-west-2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RegionName, ["ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ca-central-1", "eu-central-1", "eu-north-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2"]);
 }
 
 /// Resource Type definition for AWS::Lightsail::Domain
@@ -2248,7 +1637,6 @@ pub struct Domain {
 
 impl Domain {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain_entries: ::std::option::Option::None,
@@ -2258,44 +1646,30 @@ impl Domain {
     }
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::Lightsail::Domain";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DomainEntries", self.domain_entries);
-        p.set("DomainName", self.domain_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Domain = "AWS::Lightsail::Domain", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        domain_name = "DomainName",
+    }
+    opt {
+        domain_entries = "DomainEntries",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Location`.
-    #[inline]
-    pub fn attr_location(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Location")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `SupportCode`.
-    #[inline]
-    pub fn attr_support_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SupportCode")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Location`.
+        attr_location: crate::value::Json = "Location",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `SupportCode`.
+        attr_support_code: ::std::string::String = "SupportCode",
     }
 }
 
@@ -2329,7 +1703,6 @@ pub mod domain {
 
     impl DomainEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::lightsail::domain::Type>>) -> Self {
             Self {
                 id: ::std::option::Option::None,
@@ -2341,21 +1714,21 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for DomainEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Id", self.id);
-            p.set_opt("IsAlias", self.is_alias);
-            p.set("Name", self.name);
-            p.set("Target", self.target);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DomainEntry;
+        req {
+            name = "Name",
+            target = "Target",
+            type_ = "Type",
+        }
+        opt {
+            id = "Id",
+            is_alias = "IsAlias",
         }
     }
 
     /// The type of domain entry (e.g., A, CNAME, MX, NS, SOA, SRV, TXT).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `A`
         A,
@@ -2375,21 +1748,7 @@ pub mod domain {
         Txt,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::A => "A",
-                Self::Aaaa => "AAAA",
-                Self::Cname => "CNAME",
-                Self::Mx => "MX",
-                Self::Ns => "NS",
-                Self::Soa => "SOA",
-                Self::Srv => "SRV",
-                Self::Txt => "TXT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"]);
 }
 
 /// Resource Type definition for AWS::Lightsail::Instance
@@ -2400,7 +1759,7 @@ pub struct Instance {
     /// An array of objects representing the add-ons to enable for the new instance.
     ///
     /// CloudFormation property `AddOns`.
-    pub add_ons: ::std::option::Option<::std::vec::Vec<crate::cfn::lightsail::instance::AddOn>>,
+    pub add_ons: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::lightsail::AddOn>>,
     /// The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request.
     ///
     /// CloudFormation property `AvailabilityZone`; changing it replaces the resource.
@@ -2441,7 +1800,6 @@ pub struct Instance {
 
 impl Instance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(blueprint_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bundle_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             add_ons: ::std::option::Option::None,
@@ -2458,199 +1816,78 @@ impl Instance {
     }
 }
 
-impl crate::resource::Resource for Instance {
-    const TYPE: &'static str = "AWS::Lightsail::Instance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_SHAPE)
+crate::resource::props! {
+    resource Instance = "AWS::Lightsail::Instance", shape: Some(&INSTANCE_SHAPE);
+    req {
+        blueprint_id = "BlueprintId",
+        bundle_id = "BundleId",
+        instance_name = "InstanceName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AddOns", self.add_ons);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set("BlueprintId", self.blueprint_id);
-        p.set("BundleId", self.bundle_id);
-        p.set_opt("Hardware", self.hardware);
-        p.set("InstanceName", self.instance_name);
-        p.set_opt("KeyPairName", self.key_pair_name);
-        p.set_opt("Networking", self.networking);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserData", self.user_data);
-        p
+    opt {
+        add_ons = "AddOns",
+        availability_zone = "AvailabilityZone",
+        hardware = "Hardware",
+        key_pair_name = "KeyPairName",
+        networking = "Networking",
+        tags = "Tags",
+        user_data = "UserData",
     }
 }
 
-static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AddOns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::ADD_ON_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("BlueprintId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("BundleId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("Hardware", crate::resource::Rule { shape: Some(&self::instance::HARDWARE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceName", crate::resource::Rule { min_len: Some(1), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("KeyPairName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AddOns", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::lightsail::ADD_ON_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("BlueprintId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("BundleId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("Hardware", crate::resource::Rule { shape: Some(&self::instance::HARDWARE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceName", crate::resource::Rule { min_len: Some(1), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("KeyPairName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("Networking", crate::resource::Rule { shape: Some(&self::instance::NETWORKING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Instance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Instance> {
-    /// `Fn::GetAtt` `Hardware.CpuCount`.
-    #[inline]
-    pub fn attr_hardware_cpu_count(self) -> crate::value::Val<i64> {
-        self.__get_att("Hardware.CpuCount")
-    }
-    /// `Fn::GetAtt` `Hardware.RamSizeInGb`.
-    #[inline]
-    pub fn attr_hardware_ram_size_in_gb(self) -> crate::value::Val<i64> {
-        self.__get_att("Hardware.RamSizeInGb")
-    }
-    /// `Fn::GetAtt` `InstanceArn`.
-    #[inline]
-    pub fn attr_instance_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceArn")
-    }
-    /// `Fn::GetAtt` `Ipv6Addresses`.
-    #[inline]
-    pub fn attr_ipv6_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Ipv6Addresses")
-    }
-    /// `Fn::GetAtt` `IsStaticIp`.
-    #[inline]
-    pub fn attr_is_static_ip(self) -> crate::value::Val<bool> {
-        self.__get_att("IsStaticIp")
-    }
-    /// `Fn::GetAtt` `Location.AvailabilityZone`.
-    #[inline]
-    pub fn attr_location_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Location.AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `Location.RegionName`.
-    #[inline]
-    pub fn attr_location_region_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Location.RegionName")
-    }
-    /// `Fn::GetAtt` `Networking.MonthlyTransfer.GbPerMonthAllocated`.
-    #[inline]
-    pub fn attr_networking_monthly_transfer_gb_per_month_allocated(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Networking.MonthlyTransfer.GbPerMonthAllocated")
-    }
-    /// `Fn::GetAtt` `PrivateIpAddress`.
-    #[inline]
-    pub fn attr_private_ip_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateIpAddress")
-    }
-    /// `Fn::GetAtt` `PublicIpAddress`.
-    #[inline]
-    pub fn attr_public_ip_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PublicIpAddress")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `SshKeyName`.
-    #[inline]
-    pub fn attr_ssh_key_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SshKeyName")
-    }
-    /// `Fn::GetAtt` `State.Code`.
-    #[inline]
-    pub fn attr_state_code(self) -> crate::value::Val<i64> {
-        self.__get_att("State.Code")
-    }
-    /// `Fn::GetAtt` `State.Name`.
-    #[inline]
-    pub fn attr_state_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State.Name")
-    }
-    /// `Fn::GetAtt` `SupportCode`.
-    #[inline]
-    pub fn attr_support_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SupportCode")
-    }
-    /// `Fn::GetAtt` `UserName`.
-    #[inline]
-    pub fn attr_user_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Hardware.CpuCount`.
+        attr_hardware_cpu_count: i64 = "Hardware.CpuCount",
+        /// `Fn::GetAtt` `Hardware.RamSizeInGb`.
+        attr_hardware_ram_size_in_gb: i64 = "Hardware.RamSizeInGb",
+        /// `Fn::GetAtt` `InstanceArn`.
+        attr_instance_arn: ::std::string::String = "InstanceArn",
+        /// `Fn::GetAtt` `Ipv6Addresses`.
+        attr_ipv6_addresses: crate::value::List<::std::string::String> = "Ipv6Addresses",
+        /// `Fn::GetAtt` `IsStaticIp`.
+        attr_is_static_ip: bool = "IsStaticIp",
+        /// `Fn::GetAtt` `Location.AvailabilityZone`.
+        attr_location_availability_zone: ::std::string::String = "Location.AvailabilityZone",
+        /// `Fn::GetAtt` `Location.RegionName`.
+        attr_location_region_name: ::std::string::String = "Location.RegionName",
+        /// `Fn::GetAtt` `Networking.MonthlyTransfer.GbPerMonthAllocated`.
+        attr_networking_monthly_transfer_gb_per_month_allocated: ::std::string::String = "Networking.MonthlyTransfer.GbPerMonthAllocated",
+        /// `Fn::GetAtt` `PrivateIpAddress`.
+        attr_private_ip_address: ::std::string::String = "PrivateIpAddress",
+        /// `Fn::GetAtt` `PublicIpAddress`.
+        attr_public_ip_address: ::std::string::String = "PublicIpAddress",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `SshKeyName`.
+        attr_ssh_key_name: ::std::string::String = "SshKeyName",
+        /// `Fn::GetAtt` `State.Code`.
+        attr_state_code: i64 = "State.Code",
+        /// `Fn::GetAtt` `State.Name`.
+        attr_state_name: ::std::string::String = "State.Name",
+        /// `Fn::GetAtt` `SupportCode`.
+        attr_support_code: ::std::string::String = "SupportCode",
+        /// `Fn::GetAtt` `UserName`.
+        attr_user_name: ::std::string::String = "UserName",
     }
 }
 
 pub mod instance {
     //! Nested property types and enums of [`Instance`](super::Instance).
 
-    /// A addon associate with a resource.
-    #[derive(Clone)]
-    pub struct AddOn {
-        /// The add-on type
-        ///
-        /// CloudFormation property `AddOnType`; required.
-        pub add_on_type: crate::value::Val<crate::cfn::lightsail::instance::AddOnType>,
-        /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
-        ///
-        /// CloudFormation property `AutoSnapshotAddOnRequest`.
-        pub auto_snapshot_add_on_request: ::std::option::Option<crate::cfn::lightsail::instance::AutoSnapshotAddOn>,
-        /// Status of the Addon
-        ///
-        /// CloudFormation property `Status`.
-        pub status: ::std::option::Option<crate::value::Val<crate::cfn::lightsail::instance::Status>>,
-    }
-
-    impl AddOn {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(add_on_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::lightsail::instance::AddOnType>>) -> Self {
-            Self {
-                add_on_type: add_on_type.into(),
-                auto_snapshot_add_on_request: ::std::option::Option::None,
-                status: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AddOn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddOnType", self.add_on_type);
-            p.set_opt("AutoSnapshotAddOnRequest", self.auto_snapshot_add_on_request);
-            p.set_opt("Status", self.status);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADD_ON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddOnType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("AutoSnapshotAddOnRequest", crate::resource::Rule { shape: Some(&AUTO_SNAPSHOT_ADD_ON_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
-    #[derive(Clone, Default)]
-    pub struct AutoSnapshotAddOn {
-        /// The daily time when an automatic snapshot will be created.
-        ///
-        /// CloudFormation property `SnapshotTimeOfDay`.
-        pub snapshot_time_of_day: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for AutoSnapshotAddOn {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SnapshotTimeOfDay", self.snapshot_time_of_day);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static AUTO_SNAPSHOT_ADD_ON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SnapshotTimeOfDay", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{2}:00$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::lightsail::{AddOn, AddOnType, AutoSnapshotAddOn, Status};
 
     /// Hardware of the Instance.
     #[derive(Clone, Default)]
@@ -2669,22 +1906,18 @@ pub mod instance {
         pub ram_size_in_gb: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Hardware {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CpuCount", self.cpu_count);
-            p.set_opt("Disks", self.disks);
-            p.set_opt("RamSizeInGb", self.ram_size_in_gb);
-            p.into_expr()
+    crate::resource::props! {
+        nested Hardware;
+        opt {
+            cpu_count = "CpuCount",
+            disks = "Disks",
+            ram_size_in_gb = "RamSizeInGb",
         }
     }
 
-    pub(super) static HARDWARE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Disks", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DISK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HARDWARE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Disks", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&DISK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Disk associated with the Instance.
     #[derive(Clone)]
@@ -2721,7 +1954,6 @@ pub mod instance {
 
     impl Disk {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(disk_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attached_to: ::std::option::Option::None,
@@ -2735,26 +1967,24 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for Disk {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttachedTo", self.attached_to);
-            p.set_opt("AttachmentState", self.attachment_state);
-            p.set("DiskName", self.disk_name);
-            p.set_opt("IOPS", self.iops);
-            p.set_opt("IsSystemDisk", self.is_system_disk);
-            p.set("Path", self.path);
-            p.set_opt("SizeInGb", self.size_in_gb);
-            p.into_expr()
+    crate::resource::props! {
+        nested Disk;
+        req {
+            disk_name = "DiskName",
+            path = "Path",
+        }
+        opt {
+            attached_to = "AttachedTo",
+            attachment_state = "AttachmentState",
+            iops = "IOPS",
+            is_system_disk = "IsSystemDisk",
+            size_in_gb = "SizeInGb",
         }
     }
 
-    pub(super) static DISK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DiskName", crate::resource::Rule { min_len: Some(1), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DISK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DiskName", crate::resource::Rule { min_len: Some(1), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Networking of the Instance.
     #[derive(Clone)]
@@ -2780,15 +2010,19 @@ pub mod instance {
         }
     }
 
-    impl crate::resource::ToExpr for Networking {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MonthlyTransfer", self.monthly_transfer);
-            p.set("Ports", self.ports);
-            p.into_expr()
+    crate::resource::props! {
+        nested Networking;
+        req {
+            ports = "Ports",
+        }
+        opt {
+            monthly_transfer = "MonthlyTransfer",
         }
     }
+
+    pub(super) static NETWORKING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ports", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Monthly Transfer of the Instance.
     #[derive(Clone, Default)]
@@ -2799,12 +2033,10 @@ pub mod instance {
         pub gb_per_month_allocated: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MonthlyTransfer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GbPerMonthAllocated", self.gb_per_month_allocated);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonthlyTransfer;
+        opt {
+            gb_per_month_allocated = "GbPerMonthAllocated",
         }
     }
 
@@ -2853,83 +2085,26 @@ pub mod instance {
         pub to_port: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Port {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessDirection", self.access_direction);
-            p.set_opt("AccessFrom", self.access_from);
-            p.set_opt("AccessType", self.access_type);
-            p.set_opt("CidrListAliases", self.cidr_list_aliases);
-            p.set_opt("Cidrs", self.cidrs);
-            p.set_opt("CommonName", self.common_name);
-            p.set_opt("FromPort", self.from_port);
-            p.set_opt("Ipv6Cidrs", self.ipv6_cidrs);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("ToPort", self.to_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested Port;
+        opt {
+            access_direction = "AccessDirection",
+            access_from = "AccessFrom",
+            access_type = "AccessType",
+            cidr_list_aliases = "CidrListAliases",
+            cidrs = "Cidrs",
+            common_name = "CommonName",
+            from_port = "FromPort",
+            ipv6_cidrs = "Ipv6Cidrs",
+            protocol = "Protocol",
+            to_port = "ToPort",
         }
     }
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The add-on type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AddOnType {
-        /// `AutoSnapshot`
-        AutoSnapshot,
-        /// `StopInstanceOnIdle`
-        StopInstanceOnIdle,
-    }
-
-    impl crate::value::CfnEnum for AddOnType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutoSnapshot => "AutoSnapshot",
-                Self::StopInstanceOnIdle => "StopInstanceOnIdle",
-            }
-        }
-    }
-
-    /// Status of the Addon
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `Enabling`
-        Enabling,
-        /// `Disabling`
-        Disabling,
-        /// `Enabled`
-        Enabled,
-        /// `Terminating`
-        Terminating,
-        /// `Terminated`
-        Terminated,
-        /// `Disabled`
-        Disabled,
-        /// `Failed`
-        Failed,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabling => "Enabling",
-                Self::Disabling => "Disabling",
-                Self::Enabled => "Enabled",
-                Self::Terminating => "Terminating",
-                Self::Terminated => "Terminated",
-                Self::Disabled => "Disabled",
-                Self::Failed => "Failed",
-            }
-        }
-    }
+    pub(super) static PORT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Ipv6Cidrs", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Ipv6Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::Lightsail::InstanceSnapshot
@@ -2953,7 +2128,6 @@ pub struct InstanceSnapshot {
 
 impl InstanceSnapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_snapshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             instance_name: instance_name.into(),
@@ -2963,88 +2137,45 @@ impl InstanceSnapshot {
     }
 }
 
-impl crate::resource::Resource for InstanceSnapshot {
-    const TYPE: &'static str = "AWS::Lightsail::InstanceSnapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INSTANCE_SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource InstanceSnapshot = "AWS::Lightsail::InstanceSnapshot", shape: Some(&INSTANCE_SNAPSHOT_SHAPE);
+    req {
+        instance_name = "InstanceName",
+        instance_snapshot_name = "InstanceSnapshotName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("InstanceName", self.instance_name);
-        p.set("InstanceSnapshotName", self.instance_snapshot_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static INSTANCE_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("InstanceSnapshotName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::instance_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INSTANCE_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("InstanceSnapshotName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InstanceSnapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InstanceSnapshot> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `FromInstanceArn`.
+        attr_from_instance_arn: ::std::string::String = "FromInstanceArn",
+        /// `Fn::GetAtt` `FromInstanceName`.
+        attr_from_instance_name: ::std::string::String = "FromInstanceName",
+        /// `Fn::GetAtt` `IsFromAutoSnapshot`.
+        attr_is_from_auto_snapshot: bool = "IsFromAutoSnapshot",
+        /// `Fn::GetAtt` `Location`.
+        attr_location: crate::value::Json = "Location",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `SizeInGb`.
+        attr_size_in_gb: i64 = "SizeInGb",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `SupportCode`.
+        attr_support_code: ::std::string::String = "SupportCode",
     }
-    /// `Fn::GetAtt` `FromInstanceArn`.
-    #[inline]
-    pub fn attr_from_instance_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FromInstanceArn")
-    }
-    /// `Fn::GetAtt` `FromInstanceName`.
-    #[inline]
-    pub fn attr_from_instance_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FromInstanceName")
-    }
-    /// `Fn::GetAtt` `IsFromAutoSnapshot`.
-    #[inline]
-    pub fn attr_is_from_auto_snapshot(self) -> crate::value::Val<bool> {
-        self.__get_att("IsFromAutoSnapshot")
-    }
-    /// `Fn::GetAtt` `Location`.
-    #[inline]
-    pub fn attr_location(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Location")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `SizeInGb`.
-    #[inline]
-    pub fn attr_size_in_gb(self) -> crate::value::Val<i64> {
-        self.__get_att("SizeInGb")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `SupportCode`.
-    #[inline]
-    pub fn attr_support_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SupportCode")
-    }
-}
-
-pub mod instance_snapshot {
-    //! Nested property types and enums of [`InstanceSnapshot`](super::InstanceSnapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Lightsail::KeyPair
@@ -3064,7 +2195,6 @@ pub struct KeyPair {
 
 impl KeyPair {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(key_pair_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             key_pair_name: key_pair_name.into(),
@@ -3073,71 +2203,37 @@ impl KeyPair {
     }
 }
 
-impl crate::resource::Resource for KeyPair {
-    const TYPE: &'static str = "AWS::Lightsail::KeyPair";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KEY_PAIR_SHAPE)
+crate::resource::props! {
+    resource KeyPair = "AWS::Lightsail::KeyPair", shape: Some(&KEY_PAIR_SHAPE);
+    req {
+        key_pair_name = "KeyPairName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("KeyPairName", self.key_pair_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static KEY_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KeyPairName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::key_pair::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KEY_PAIR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KeyPairName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cloudwatch_ec2_and_5_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`KeyPair`] (`Fn::GetAtt`).
 impl crate::resource::Handle<KeyPair> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Fingerprint`.
+        attr_fingerprint: ::std::string::String = "Fingerprint",
+        /// `Fn::GetAtt` `KeyPairArn`.
+        attr_key_pair_arn: ::std::string::String = "KeyPairArn",
+        /// `Fn::GetAtt` `Location`.
+        attr_location: crate::value::Json = "Location",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
+        /// `Fn::GetAtt` `SupportCode`.
+        attr_support_code: ::std::string::String = "SupportCode",
     }
-    /// `Fn::GetAtt` `Fingerprint`.
-    #[inline]
-    pub fn attr_fingerprint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Fingerprint")
-    }
-    /// `Fn::GetAtt` `KeyPairArn`.
-    #[inline]
-    pub fn attr_key_pair_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyPairArn")
-    }
-    /// `Fn::GetAtt` `Location`.
-    #[inline]
-    pub fn attr_location(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Location")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
-    }
-    /// `Fn::GetAtt` `SupportCode`.
-    #[inline]
-    pub fn attr_support_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SupportCode")
-    }
-}
-
-pub mod key_pair {
-    //! Nested property types and enums of [`KeyPair`](super::KeyPair).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Lightsail::LoadBalancer
@@ -3185,7 +2281,6 @@ pub struct LoadBalancer {
 
 impl LoadBalancer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(instance_port: impl ::std::convert::Into<crate::value::Val<i64>>, load_balancer_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             attached_instances: ::std::option::Option::None,
@@ -3201,57 +2296,42 @@ impl LoadBalancer {
     }
 }
 
-impl crate::resource::Resource for LoadBalancer {
-    const TYPE: &'static str = "AWS::Lightsail::LoadBalancer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOAD_BALANCER_SHAPE)
+crate::resource::props! {
+    resource LoadBalancer = "AWS::Lightsail::LoadBalancer", shape: Some(&LOAD_BALANCER_SHAPE);
+    req {
+        instance_port = "InstancePort",
+        load_balancer_name = "LoadBalancerName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttachedInstances", self.attached_instances);
-        p.set_opt("HealthCheckPath", self.health_check_path);
-        p.set("InstancePort", self.instance_port);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set("LoadBalancerName", self.load_balancer_name);
-        p.set_opt("SessionStickinessEnabled", self.session_stickiness_enabled);
-        p.set_opt("SessionStickinessLBCookieDurationSeconds", self.session_stickiness_lb_cookie_duration_seconds);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TlsPolicyName", self.tls_policy_name);
-        p
+    opt {
+        attached_instances = "AttachedInstances",
+        health_check_path = "HealthCheckPath",
+        ip_address_type = "IpAddressType",
+        session_stickiness_enabled = "SessionStickinessEnabled",
+        session_stickiness_lb_cookie_duration_seconds = "SessionStickinessLBCookieDurationSeconds",
+        tags = "Tags",
+        tls_policy_name = "TlsPolicyName",
     }
 }
 
-static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstancePort", crate::resource::Rule { min: Some(-1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ("LoadBalancerName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::load_balancer::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOAD_BALANCER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstancePort", crate::resource::Rule { min: Some(-1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ("LoadBalancerName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LoadBalancer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LoadBalancer> {
-    /// `Fn::GetAtt` `LoadBalancerArn`.
-    #[inline]
-    pub fn attr_load_balancer_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoadBalancerArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LoadBalancerArn`.
+        attr_load_balancer_arn: ::std::string::String = "LoadBalancerArn",
     }
 }
 
 pub mod load_balancer {
     //! Nested property types and enums of [`LoadBalancer`](super::LoadBalancer).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The IP address type for the load balancer. The possible values are ipv4 for IPv4 only, and dualstack for IPv4 and IPv6. The default value is dualstack.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IpAddressType {
         /// `dualstack`
         Dualstack,
@@ -3261,16 +2341,7 @@ pub mod load_balancer {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dualstack => "dualstack",
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IpAddressType, ["dualstack", "ipv4", "ipv6"]);
 }
 
 /// Resource Type definition for AWS::Lightsail::LoadBalancerTlsCertificate
@@ -3306,7 +2377,6 @@ pub struct LoadBalancerTlsCertificate {
 
 impl LoadBalancerTlsCertificate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate_domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, certificate_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, load_balancer_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate_alternative_names: ::std::option::Option::None,
@@ -3319,43 +2389,32 @@ impl LoadBalancerTlsCertificate {
     }
 }
 
-impl crate::resource::Resource for LoadBalancerTlsCertificate {
-    const TYPE: &'static str = "AWS::Lightsail::LoadBalancerTlsCertificate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOAD_BALANCER_TLS_CERTIFICATE_SHAPE)
+crate::resource::props! {
+    resource LoadBalancerTlsCertificate = "AWS::Lightsail::LoadBalancerTlsCertificate", shape: Some(&LOAD_BALANCER_TLS_CERTIFICATE_SHAPE);
+    req {
+        certificate_domain_name = "CertificateDomainName",
+        certificate_name = "CertificateName",
+        load_balancer_name = "LoadBalancerName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CertificateAlternativeNames", self.certificate_alternative_names);
-        p.set("CertificateDomainName", self.certificate_domain_name);
-        p.set("CertificateName", self.certificate_name);
-        p.set_opt("HttpsRedirectionEnabled", self.https_redirection_enabled);
-        p.set_opt("IsAttached", self.is_attached);
-        p.set("LoadBalancerName", self.load_balancer_name);
-        p
+    opt {
+        certificate_alternative_names = "CertificateAlternativeNames",
+        https_redirection_enabled = "HttpsRedirectionEnabled",
+        is_attached = "IsAttached",
     }
 }
 
-static LOAD_BALANCER_TLS_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-        ("LoadBalancerName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOAD_BALANCER_TLS_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+    ("LoadBalancerName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\w[\\w\\-]*\\w")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LoadBalancerTlsCertificate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LoadBalancerTlsCertificate> {
-    /// `Fn::GetAtt` `LoadBalancerTlsCertificateArn`.
-    #[inline]
-    pub fn attr_load_balancer_tls_certificate_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoadBalancerTlsCertificateArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LoadBalancerTlsCertificateArn`.
+        attr_load_balancer_tls_certificate_arn: ::std::string::String = "LoadBalancerTlsCertificateArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -3376,7 +2435,6 @@ pub struct StaticIp {
 
 impl StaticIp {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(static_ip_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             attached_to: ::std::option::Option::None,
@@ -3385,42 +2443,28 @@ impl StaticIp {
     }
 }
 
-impl crate::resource::Resource for StaticIp {
-    const TYPE: &'static str = "AWS::Lightsail::StaticIp";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STATIC_IP_SHAPE)
+crate::resource::props! {
+    resource StaticIp = "AWS::Lightsail::StaticIp", shape: Some(&STATIC_IP_SHAPE);
+    req {
+        static_ip_name = "StaticIpName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttachedTo", self.attached_to);
-        p.set("StaticIpName", self.static_ip_name);
-        p
+    opt {
+        attached_to = "AttachedTo",
     }
 }
 
-static STATIC_IP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("StaticIpName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STATIC_IP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("StaticIpName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\w[\\w\\-]*\\w$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StaticIp`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StaticIp> {
-    /// `Fn::GetAtt` `IpAddress`.
-    #[inline]
-    pub fn attr_ip_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpAddress")
-    }
-    /// `Fn::GetAtt` `IsAttached`.
-    #[inline]
-    pub fn attr_is_attached(self) -> crate::value::Val<bool> {
-        self.__get_att("IsAttached")
-    }
-    /// `Fn::GetAtt` `StaticIpArn`.
-    #[inline]
-    pub fn attr_static_ip_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StaticIpArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IpAddress`.
+        attr_ip_address: ::std::string::String = "IpAddress",
+        /// `Fn::GetAtt` `IsAttached`.
+        attr_is_attached: bool = "IsAttached",
+        /// `Fn::GetAtt` `StaticIpArn`.
+        attr_static_ip_arn: ::std::string::String = "StaticIpArn",
     }
 }

@@ -33,7 +33,6 @@ pub struct ApiKey {
 
 impl ApiKey {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(key_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, restrictions: crate::cfn::location::api_key::ApiKeyRestrictions) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -48,65 +47,47 @@ impl ApiKey {
     }
 }
 
-impl crate::resource::Resource for ApiKey {
-    const TYPE: &'static str = "AWS::Location::APIKey";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&API_KEY_SHAPE)
+crate::resource::props! {
+    resource ApiKey = "AWS::Location::APIKey", shape: Some(&API_KEY_SHAPE);
+    req {
+        key_name = "KeyName",
+        restrictions = "Restrictions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("ExpireTime", self.expire_time);
-        p.set_opt("ForceDelete", self.force_delete);
-        p.set_opt("ForceUpdate", self.force_update);
-        p.set("KeyName", self.key_name);
-        p.set_opt("NoExpiry", self.no_expiry);
-        p.set("Restrictions", self.restrictions);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        expire_time = "ExpireTime",
+        force_delete = "ForceDelete",
+        force_update = "ForceUpdate",
+        no_expiry = "NoExpiry",
+        tags = "Tags",
     }
 }
 
-static API_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("ExpireTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")), ..crate::resource::Rule::NONE }),
-        ("KeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
-        ("Restrictions", crate::resource::Rule { shape: Some(&self::api_key::API_KEY_RESTRICTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::api_key::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static API_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("ExpireTime", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")), ..crate::resource::Rule::NONE }),
+    ("KeyName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
+    ("Restrictions", crate::resource::Rule { shape: Some(&self::api_key::API_KEY_RESTRICTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApiKey`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApiKey> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `KeyArn`.
-    #[inline]
-    pub fn attr_key_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyArn")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `KeyArn`.
+        attr_key_arn: ::std::string::String = "KeyArn",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
 pub mod api_key {
     //! Nested property types and enums of [`ApiKey`](super::ApiKey).
 
-    /// The definition `ApiKeyRestrictions`.
     #[derive(Clone)]
     pub struct ApiKeyRestrictions {
         /// CloudFormation property `AllowActions`; required.
@@ -123,7 +104,6 @@ pub mod api_key {
 
     impl ApiKeyRestrictions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(allow_actions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, allow_resources: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 allow_actions: allow_actions.into(),
@@ -135,30 +115,27 @@ pub mod api_key {
         }
     }
 
-    impl crate::resource::ToExpr for ApiKeyRestrictions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowActions", self.allow_actions);
-            p.set_opt("AllowAndroidApps", self.allow_android_apps);
-            p.set_opt("AllowAppleApps", self.allow_apple_apps);
-            p.set_opt("AllowReferers", self.allow_referers);
-            p.set("AllowResources", self.allow_resources);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiKeyRestrictions;
+        req {
+            allow_actions = "AllowActions",
+            allow_resources = "AllowResources",
+        }
+        opt {
+            allow_android_apps = "AllowAndroidApps",
+            allow_apple_apps = "AllowAppleApps",
+            allow_referers = "AllowReferers",
         }
     }
 
-    pub(super) static API_KEY_RESTRICTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowActions", crate::resource::Rule { min_items: Some(1), max_items: Some(24), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(geo|geo-routes|geo-places|geo-maps):\\w*\\*?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowAndroidApps", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&ANDROID_APP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowAppleApps", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&APPLE_APP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowReferers", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([\\w!$&()*+,./:;=?@\\x60-]|%([\\dA-Fa-f]{2}|[\\dA-Fa-f]?\\*))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("AllowResources", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):geo(:([a-z0-9]+([.-][a-z0-9]+)*))(:[0-9]+):((\\*)|([-a-z]+[/][*-._\\w]+))$)|(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):(geo-routes|geo-places|geo-maps)(:((\\*)|([a-z0-9]+([.-][a-z0-9]+)*)))::((provider[\\/][*-._\\w]+))$)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_KEY_RESTRICTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowActions", crate::resource::Rule { min_items: Some(1), max_items: Some(24), items: Some(&crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^(geo|geo-routes|geo-places|geo-maps):\\w*\\*?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowAndroidApps", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&ANDROID_APP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowAppleApps", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&APPLE_APP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowReferers", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { max_len: Some(253), pattern: Some(crate::resource::Pattern::Regex("^([\\w!$&()*+,./:;=?@\\x60-]|%([\\dA-Fa-f]{2}|[\\dA-Fa-f]?\\*))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("AllowResources", crate::resource::Rule { min_items: Some(1), max_items: Some(8), items: Some(&crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):geo(:([a-z0-9]+([.-][a-z0-9]+)*))(:[0-9]+):((\\*)|([-a-z]+[/][*-._\\w]+))$)|(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):(geo-routes|geo-places|geo-maps)(:((\\*)|([a-z0-9]+([.-][a-z0-9]+)*)))::((provider[\\/][*-._\\w]+))$)")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AndroidApp`.
     #[derive(Clone)]
     pub struct AndroidApp {
         /// CloudFormation property `CertificateFingerprint`; required.
@@ -169,7 +146,6 @@ pub mod api_key {
 
     impl AndroidApp {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_fingerprint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, package: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_fingerprint: certificate_fingerprint.into(),
@@ -178,24 +154,19 @@ pub mod api_key {
         }
     }
 
-    impl crate::resource::ToExpr for AndroidApp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateFingerprint", self.certificate_fingerprint);
-            p.set("Package", self.package);
-            p.into_expr()
+    crate::resource::props! {
+        nested AndroidApp;
+        req {
+            certificate_fingerprint = "CertificateFingerprint",
+            package = "Package",
         }
     }
 
-    pub(super) static ANDROID_APP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateFingerprint", crate::resource::Rule { min_len: Some(59), max_len: Some(59), pattern: Some(crate::resource::Pattern::Regex("^([A-Fa-f0-9]{2}:){19}[A-Fa-f0-9]{2}$")), ..crate::resource::Rule::NONE }),
-            ("Package", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z][A-Za-z\\d_]*\\.)+[A-Za-z][A-Za-z\\d_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ANDROID_APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateFingerprint", crate::resource::Rule { min_len: Some(59), max_len: Some(59), pattern: Some(crate::resource::Pattern::Regex("^([A-Fa-f0-9]{2}:){19}[A-Fa-f0-9]{2}$")), ..crate::resource::Rule::NONE }),
+        ("Package", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z][A-Za-z\\d_]*\\.)+[A-Za-z][A-Za-z\\d_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AppleApp`.
     #[derive(Clone)]
     pub struct AppleApp {
         /// CloudFormation property `BundleId`; required.
@@ -204,7 +175,6 @@ pub mod api_key {
 
     impl AppleApp {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bundle_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bundle_id: bundle_id.into(),
@@ -212,27 +182,16 @@ pub mod api_key {
         }
     }
 
-    impl crate::resource::ToExpr for AppleApp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BundleId", self.bundle_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppleApp;
+        req {
+            bundle_id = "BundleId",
         }
     }
 
-    pub(super) static APPLE_APP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BundleId", crate::resource::Rule { min_len: Some(1), max_len: Some(155), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+(\\.[A-Za-z0-9\\-]+)+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 _=@:.+-/]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLE_APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BundleId", crate::resource::Rule { min_len: Some(1), max_len: Some(155), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+(\\.[A-Za-z0-9\\-]+)+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Location::GeofenceCollection Resource Type
@@ -248,7 +207,7 @@ pub struct GeofenceCollection {
     pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `PricingPlan`.
     #[deprecated(note = "deprecated in the CloudFormation schema")]
-    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::location::geofence_collection::PricingPlan>>,
+    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::PricingPlan>>,
     /// This shape is deprecated since 2022-02-01: Deprecated. No longer allowed.
     ///
     /// CloudFormation property `PricingPlanDataSource`.
@@ -262,7 +221,6 @@ pub struct GeofenceCollection {
 
 impl GeofenceCollection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(collection_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             collection_name: collection_name.into(),
@@ -275,83 +233,45 @@ impl GeofenceCollection {
     }
 }
 
-impl crate::resource::Resource for GeofenceCollection {
-    const TYPE: &'static str = "AWS::Location::GeofenceCollection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GEOFENCE_COLLECTION_SHAPE)
+crate::resource::props! {
+    resource GeofenceCollection = "AWS::Location::GeofenceCollection", shape: Some(&GEOFENCE_COLLECTION_SHAPE);
+    req {
+        collection_name = "CollectionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CollectionName", self.collection_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("PricingPlan", self.pricing_plan);
-        p.set_opt("PricingPlanDataSource", self.pricing_plan_data_source);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        kms_key_id = "KmsKeyId",
+        pricing_plan = "PricingPlan",
+        pricing_plan_data_source = "PricingPlanDataSource",
+        tags = "Tags",
     }
 }
 
-static GEOFENCE_COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CollectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::geofence_collection::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GEOFENCE_COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CollectionName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GeofenceCollection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GeofenceCollection> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CollectionArn`.
-    #[inline]
-    pub fn attr_collection_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollectionArn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CollectionArn`.
+        attr_collection_arn: ::std::string::String = "CollectionArn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
 pub mod geofence_collection {
     //! Nested property types and enums of [`GeofenceCollection`](super::GeofenceCollection).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 _=@:.+-/]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `PricingPlan`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PricingPlan {
-        /// `RequestBasedUsage`
-        RequestBasedUsage,
-    }
-
-    impl crate::value::CfnEnum for PricingPlan {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RequestBasedUsage => "RequestBasedUsage",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_iot::PricingPlan;
 }
 
 /// Definition of AWS::Location::Map Resource Type
@@ -366,7 +286,7 @@ pub struct Map {
     /// CloudFormation property `MapName`; required; changing it replaces the resource.
     pub map_name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `PricingPlan`.
-    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::location::map::PricingPlan>>,
+    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::PricingPlan>>,
     /// An array of key-value pairs to apply to this resource.
     ///
     /// CloudFormation property `Tags`.
@@ -375,7 +295,6 @@ pub struct Map {
 
 impl Map {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration: crate::cfn::location::map::MapConfiguration, map_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration,
@@ -387,61 +306,45 @@ impl Map {
     }
 }
 
-impl crate::resource::Resource for Map {
-    const TYPE: &'static str = "AWS::Location::Map";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MAP_SHAPE)
+crate::resource::props! {
+    resource Map = "AWS::Location::Map", shape: Some(&MAP_SHAPE);
+    req {
+        configuration = "Configuration",
+        map_name = "MapName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Configuration", self.configuration);
-        p.set_opt("Description", self.description);
-        p.set("MapName", self.map_name);
-        p.set_opt("PricingPlan", self.pricing_plan);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        pricing_plan = "PricingPlan",
+        tags = "Tags",
     }
 }
 
-static MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::map::MAP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("MapName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::map::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::map::MAP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("MapName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Map`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Map> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `MapArn`.
-    #[inline]
-    pub fn attr_map_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MapArn")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `MapArn`.
+        attr_map_arn: ::std::string::String = "MapArn",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
 pub mod map {
     //! Nested property types and enums of [`Map`](super::Map).
 
-    /// The definition `MapConfiguration`.
+    pub use crate::cfn::shared::group_iot::PricingPlan;
+
     #[derive(Clone)]
     pub struct MapConfiguration {
         /// CloudFormation property `CustomLayers`.
@@ -454,7 +357,6 @@ pub mod map {
 
     impl MapConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(style: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 custom_layers: ::std::option::Option::None,
@@ -464,47 +366,22 @@ pub mod map {
         }
     }
 
-    impl crate::resource::ToExpr for MapConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomLayers", self.custom_layers);
-            p.set_opt("PoliticalView", self.political_view);
-            p.set("Style", self.style);
-            p.into_expr()
+    crate::resource::props! {
+        nested MapConfiguration;
+        req {
+            style = "Style",
+        }
+        opt {
+            custom_layers = "CustomLayers",
+            political_view = "PoliticalView",
         }
     }
 
-    pub(super) static MAP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomLayers", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PoliticalView", crate::resource::Rule { min_len: Some(3), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{3}$")), ..crate::resource::Rule::NONE }),
-            ("Style", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 _=@:.+-/]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `PricingPlan`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PricingPlan {
-        /// `RequestBasedUsage`
-        RequestBasedUsage,
-    }
-
-    impl crate::value::CfnEnum for PricingPlan {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RequestBasedUsage => "RequestBasedUsage",
-            }
-        }
-    }
+    pub(super) static MAP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomLayers", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PoliticalView", crate::resource::Rule { min_len: Some(3), max_len: Some(3), pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{3}$")), ..crate::resource::Rule::NONE }),
+        ("Style", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Location::PlaceIndex Resource Type
@@ -521,7 +398,7 @@ pub struct PlaceIndex {
     /// CloudFormation property `IndexName`; required; changing it replaces the resource.
     pub index_name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `PricingPlan`.
-    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::location::place_index::PricingPlan>>,
+    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::PricingPlan>>,
     /// An array of key-value pairs to apply to this resource.
     ///
     /// CloudFormation property `Tags`.
@@ -530,7 +407,6 @@ pub struct PlaceIndex {
 
 impl PlaceIndex {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_source: data_source.into(),
@@ -543,85 +419,59 @@ impl PlaceIndex {
     }
 }
 
-impl crate::resource::Resource for PlaceIndex {
-    const TYPE: &'static str = "AWS::Location::PlaceIndex";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PLACE_INDEX_SHAPE)
+crate::resource::props! {
+    resource PlaceIndex = "AWS::Location::PlaceIndex", shape: Some(&PLACE_INDEX_SHAPE);
+    req {
+        data_source = "DataSource",
+        index_name = "IndexName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataSource", self.data_source);
-        p.set_opt("DataSourceConfiguration", self.data_source_configuration);
-        p.set_opt("Description", self.description);
-        p.set("IndexName", self.index_name);
-        p.set_opt("PricingPlan", self.pricing_plan);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_source_configuration = "DataSourceConfiguration",
+        description = "Description",
+        pricing_plan = "PricingPlan",
+        tags = "Tags",
     }
 }
 
-static PLACE_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::place_index::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PLACE_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PlaceIndex`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PlaceIndex> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `IndexArn`.
-    #[inline]
-    pub fn attr_index_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IndexArn")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `IndexArn`.
+        attr_index_arn: ::std::string::String = "IndexArn",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
 pub mod place_index {
     //! Nested property types and enums of [`PlaceIndex`](super::PlaceIndex).
 
-    /// The definition `DataSourceConfiguration`.
+    pub use crate::cfn::shared::group_iot::PricingPlan;
+
     #[derive(Clone, Default)]
     pub struct DataSourceConfiguration {
         /// CloudFormation property `IntendedUse`.
         pub intended_use: ::std::option::Option<crate::value::Val<crate::cfn::location::place_index::IntendedUse>>,
     }
 
-    impl crate::resource::ToExpr for DataSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IntendedUse", self.intended_use);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceConfiguration;
+        opt {
+            intended_use = "IntendedUse",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 _=@:.+-/]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `IntendedUse`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntendedUse {
         /// `SingleUse`
         SingleUse,
@@ -629,31 +479,7 @@ pub mod place_index {
         Storage,
     }
 
-    impl crate::value::CfnEnum for IntendedUse {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleUse => "SingleUse",
-                Self::Storage => "Storage",
-            }
-        }
-    }
-
-    /// Allowed values of `PricingPlan`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PricingPlan {
-        /// `RequestBasedUsage`
-        RequestBasedUsage,
-    }
-
-    impl crate::value::CfnEnum for PricingPlan {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RequestBasedUsage => "RequestBasedUsage",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IntendedUse, ["SingleUse", "Storage"]);
 }
 
 /// Definition of AWS::Location::RouteCalculator Resource Type
@@ -668,7 +494,7 @@ pub struct RouteCalculator {
     /// CloudFormation property `Description`.
     pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `PricingPlan`.
-    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::location::route_calculator::PricingPlan>>,
+    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::PricingPlan>>,
     /// An array of key-value pairs to apply to this resource.
     ///
     /// CloudFormation property `Tags`.
@@ -677,7 +503,6 @@ pub struct RouteCalculator {
 
 impl RouteCalculator {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(calculator_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, data_source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             calculator_name: calculator_name.into(),
@@ -689,81 +514,43 @@ impl RouteCalculator {
     }
 }
 
-impl crate::resource::Resource for RouteCalculator {
-    const TYPE: &'static str = "AWS::Location::RouteCalculator";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTE_CALCULATOR_SHAPE)
+crate::resource::props! {
+    resource RouteCalculator = "AWS::Location::RouteCalculator", shape: Some(&ROUTE_CALCULATOR_SHAPE);
+    req {
+        calculator_name = "CalculatorName",
+        data_source = "DataSource",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CalculatorName", self.calculator_name);
-        p.set("DataSource", self.data_source);
-        p.set_opt("Description", self.description);
-        p.set_opt("PricingPlan", self.pricing_plan);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        pricing_plan = "PricingPlan",
+        tags = "Tags",
     }
 }
 
-static ROUTE_CALCULATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CalculatorName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::route_calculator::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTE_CALCULATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CalculatorName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RouteCalculator`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouteCalculator> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CalculatorArn`.
-    #[inline]
-    pub fn attr_calculator_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CalculatorArn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CalculatorArn`.
+        attr_calculator_arn: ::std::string::String = "CalculatorArn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
 pub mod route_calculator {
     //! Nested property types and enums of [`RouteCalculator`](super::RouteCalculator).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 _=@:.+-/]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `PricingPlan`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PricingPlan {
-        /// `RequestBasedUsage`
-        RequestBasedUsage,
-    }
-
-    impl crate::value::CfnEnum for PricingPlan {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RequestBasedUsage => "RequestBasedUsage",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_iot::PricingPlan;
 }
 
 /// Definition of AWS::Location::Tracker Resource Type
@@ -783,7 +570,7 @@ pub struct Tracker {
     pub position_filtering: ::std::option::Option<crate::value::Val<crate::cfn::location::tracker::PositionFiltering>>,
     /// CloudFormation property `PricingPlan`.
     #[deprecated(note = "deprecated in the CloudFormation schema")]
-    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::location::tracker::PricingPlan>>,
+    pub pricing_plan: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_iot::PricingPlan>>,
     /// This shape is deprecated since 2022-02-01: Deprecated. No longer allowed.
     ///
     /// CloudFormation property `PricingPlanDataSource`.
@@ -799,7 +586,6 @@ pub struct Tracker {
 
 impl Tracker {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(tracker_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -815,73 +601,50 @@ impl Tracker {
     }
 }
 
-impl crate::resource::Resource for Tracker {
-    const TYPE: &'static str = "AWS::Location::Tracker";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRACKER_SHAPE)
+crate::resource::props! {
+    resource Tracker = "AWS::Location::Tracker", shape: Some(&TRACKER_SHAPE);
+    req {
+        tracker_name = "TrackerName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EventBridgeEnabled", self.event_bridge_enabled);
-        p.set_opt("KmsKeyEnableGeospatialQueries", self.kms_key_enable_geospatial_queries);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("PositionFiltering", self.position_filtering);
-        p.set_opt("PricingPlan", self.pricing_plan);
-        p.set_opt("PricingPlanDataSource", self.pricing_plan_data_source);
-        p.set_opt("Tags", self.tags);
-        p.set("TrackerName", self.tracker_name);
-        p
+    opt {
+        description = "Description",
+        event_bridge_enabled = "EventBridgeEnabled",
+        kms_key_enable_geospatial_queries = "KmsKeyEnableGeospatialQueries",
+        kms_key_id = "KmsKeyId",
+        position_filtering = "PositionFiltering",
+        pricing_plan = "PricingPlan",
+        pricing_plan_data_source = "PricingPlanDataSource",
+        tags = "Tags",
     }
 }
 
-static TRACKER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::tracker::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrackerName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRACKER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_iot::KEY_VALUE3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrackerName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Tracker`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Tracker> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `TrackerArn`.
-    #[inline]
-    pub fn attr_tracker_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrackerArn")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `TrackerArn`.
+        attr_tracker_arn: ::std::string::String = "TrackerArn",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
 pub mod tracker {
     //! Nested property types and enums of [`Tracker`](super::Tracker).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9 _=@:.+-/]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::group_iot::PricingPlan;
 
-    /// Allowed values of `PositionFiltering`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PositionFiltering {
         /// `TimeBased`
         TimeBased,
@@ -891,32 +654,7 @@ pub mod tracker {
         AccuracyBased,
     }
 
-    impl crate::value::CfnEnum for PositionFiltering {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TimeBased => "TimeBased",
-                Self::DistanceBased => "DistanceBased",
-                Self::AccuracyBased => "AccuracyBased",
-            }
-        }
-    }
-
-    /// Allowed values of `PricingPlan`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PricingPlan {
-        /// `RequestBasedUsage`
-        RequestBasedUsage,
-    }
-
-    impl crate::value::CfnEnum for PricingPlan {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RequestBasedUsage => "RequestBasedUsage",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PositionFiltering, ["TimeBased", "DistanceBased", "AccuracyBased"]);
 }
 
 /// Definition of AWS::Location::TrackerConsumer Resource Type
@@ -932,7 +670,6 @@ pub struct TrackerConsumer {
 
 impl TrackerConsumer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(consumer_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tracker_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             consumer_arn: consumer_arn.into(),
@@ -941,24 +678,15 @@ impl TrackerConsumer {
     }
 }
 
-impl crate::resource::Resource for TrackerConsumer {
-    const TYPE: &'static str = "AWS::Location::TrackerConsumer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRACKER_CONSUMER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConsumerArn", self.consumer_arn);
-        p.set("TrackerName", self.tracker_name);
-        p
+crate::resource::props! {
+    resource TrackerConsumer = "AWS::Location::TrackerConsumer", shape: Some(&TRACKER_CONSUMER_SHAPE);
+    req {
+        consumer_arn = "ConsumerArn",
+        tracker_name = "TrackerName",
     }
 }
 
-static TRACKER_CONSUMER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConsumerArn", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$")), ..crate::resource::Rule::NONE }),
-        ("TrackerName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRACKER_CONSUMER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConsumerArn", crate::resource::Rule { max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$")), ..crate::resource::Rule::NONE }),
+    ("TrackerName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[-._\\w]+$")), ..crate::resource::Rule::NONE }),
+]);

@@ -39,7 +39,6 @@ pub struct AccountPolicy {
 
 impl AccountPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::logs::account_policy::PolicyType>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -51,37 +50,29 @@ impl AccountPolicy {
     }
 }
 
-impl crate::resource::Resource for AccountPolicy {
-    const TYPE: &'static str = "AWS::Logs::AccountPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCOUNT_POLICY_SHAPE)
+crate::resource::props! {
+    resource AccountPolicy = "AWS::Logs::AccountPolicy", shape: Some(&ACCOUNT_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        policy_name = "PolicyName",
+        policy_type = "PolicyType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("PolicyName", self.policy_name);
-        p.set("PolicyType", self.policy_type);
-        p.set_opt("Scope", self.scope);
-        p.set_opt("SelectionCriteria", self.selection_criteria);
-        p
+    opt {
+        scope = "Scope",
+        selection_criteria = "SelectionCriteria",
     }
 }
 
-static ACCOUNT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PolicyDocument", crate::resource::Rule { min_len: Some(1), max_len: Some(30720), ..crate::resource::Rule::NONE }),
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^:*]{1,256}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCOUNT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDocument", crate::resource::Rule { min_len: Some(1), max_len: Some(30720), ..crate::resource::Rule::NONE }),
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^:*]{1,256}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccountPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccountPolicy> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
     }
 }
 
@@ -89,7 +80,7 @@ pub mod account_policy {
     //! Nested property types and enums of [`AccountPolicy`](super::AccountPolicy).
 
     /// Type of the policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PolicyType {
         /// `DATA_PROTECTION_POLICY`
         DataProtectionPolicy,
@@ -103,34 +94,16 @@ pub mod account_policy {
         MetricExtractionPolicy,
     }
 
-    impl crate::value::CfnEnum for PolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DataProtectionPolicy => "DATA_PROTECTION_POLICY",
-                Self::SubscriptionFilterPolicy => "SUBSCRIPTION_FILTER_POLICY",
-                Self::FieldIndexPolicy => "FIELD_INDEX_POLICY",
-                Self::TransformerPolicy => "TRANSFORMER_POLICY",
-                Self::MetricExtractionPolicy => "METRIC_EXTRACTION_POLICY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PolicyType, ["DATA_PROTECTION_POLICY", "SUBSCRIPTION_FILTER_POLICY", "FIELD_INDEX_POLICY", "TRANSFORMER_POLICY", "METRIC_EXTRACTION_POLICY"]);
 
     /// Scope for policy application
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `ALL`
         All,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["ALL"]);
 }
 
 /// This structure contains information about one delivery in your account.
@@ -174,7 +147,6 @@ pub struct Delivery {
 
 impl Delivery {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(delivery_destination_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, delivery_source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             delivery_destination_arn: delivery_destination_arn.into(),
@@ -188,65 +160,40 @@ impl Delivery {
     }
 }
 
-impl crate::resource::Resource for Delivery {
-    const TYPE: &'static str = "AWS::Logs::Delivery";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DELIVERY_SHAPE)
+crate::resource::props! {
+    resource Delivery = "AWS::Logs::Delivery", shape: Some(&DELIVERY_SHAPE);
+    req {
+        delivery_destination_arn = "DeliveryDestinationArn",
+        delivery_source_name = "DeliverySourceName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DeliveryDestinationArn", self.delivery_destination_arn);
-        p.set("DeliverySourceName", self.delivery_source_name);
-        p.set_opt("FieldDelimiter", self.field_delimiter);
-        p.set_opt("RecordFields", self.record_fields);
-        p.set_opt("S3EnableHiveCompatiblePath", self.s3_enable_hive_compatible_path);
-        p.set_opt("S3SuffixPath", self.s3_suffix_path);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        field_delimiter = "FieldDelimiter",
+        record_fields = "RecordFields",
+        s3_enable_hive_compatible_path = "S3EnableHiveCompatiblePath",
+        s3_suffix_path = "S3SuffixPath",
+        tags = "Tags",
     }
 }
 
-static DELIVERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeliveryDestinationArn", crate::resource::Rule { min_len: Some(16), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
-        ("DeliverySourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("[\\w-]*$")), ..crate::resource::Rule::NONE }),
-        ("FieldDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(5), ..crate::resource::Rule::NONE }),
-        ("RecordFields", crate::resource::Rule { min_items: Some(0), max_items: Some(128), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("S3SuffixPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::delivery::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DELIVERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeliveryDestinationArn", crate::resource::Rule { min_len: Some(16), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
+    ("DeliverySourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("[\\w-]*$")), ..crate::resource::Rule::NONE }),
+    ("FieldDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(5), ..crate::resource::Rule::NONE }),
+    ("RecordFields", crate::resource::Rule { min_items: Some(0), max_items: Some(128), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(50), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("S3SuffixPath", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::logs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Delivery`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Delivery> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DeliveryDestinationType`.
+        attr_delivery_destination_type: ::std::string::String = "DeliveryDestinationType",
+        /// `Fn::GetAtt` `DeliveryId`.
+        attr_delivery_id: ::std::string::String = "DeliveryId",
     }
-    /// `Fn::GetAtt` `DeliveryDestinationType`.
-    #[inline]
-    pub fn attr_delivery_destination_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeliveryDestinationType")
-    }
-    /// `Fn::GetAtt` `DeliveryId`.
-    #[inline]
-    pub fn attr_delivery_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeliveryId")
-    }
-}
-
-pub mod delivery {
-    //! Nested property types and enums of [`Delivery`](super::Delivery).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// This structure contains information about one delivery destination in your account.
@@ -288,7 +235,6 @@ pub struct DeliveryDestination {
 
 impl DeliveryDestination {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             delivery_destination_policy: ::std::option::Option::None,
@@ -301,49 +247,40 @@ impl DeliveryDestination {
     }
 }
 
-impl crate::resource::Resource for DeliveryDestination {
-    const TYPE: &'static str = "AWS::Logs::DeliveryDestination";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DELIVERY_DESTINATION_SHAPE)
+crate::resource::props! {
+    resource DeliveryDestination = "AWS::Logs::DeliveryDestination", shape: Some(&DELIVERY_DESTINATION_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeliveryDestinationPolicy", self.delivery_destination_policy);
-        p.set_opt("DeliveryDestinationType", self.delivery_destination_type);
-        p.set_opt("DestinationResourceArn", self.destination_resource_arn);
-        p.set("Name", self.name);
-        p.set_opt("OutputFormat", self.output_format);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        delivery_destination_policy = "DeliveryDestinationPolicy",
+        delivery_destination_type = "DeliveryDestinationType",
+        destination_resource_arn = "DestinationResourceArn",
+        output_format = "OutputFormat",
+        tags = "Tags",
     }
 }
 
-static DELIVERY_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DeliveryDestinationPolicy", crate::resource::Rule { shape: Some(&self::delivery_destination::DESTINATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DeliveryDestinationType", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+$")), ..crate::resource::Rule::NONE }),
-        ("DestinationResourceArn", crate::resource::Rule { min_len: Some(16), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("[\\w-]*$")), ..crate::resource::Rule::NONE }),
-        ("OutputFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::delivery_destination::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DELIVERY_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DeliveryDestinationPolicy", crate::resource::Rule { shape: Some(&self::delivery_destination::DESTINATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DeliveryDestinationType", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+$")), ..crate::resource::Rule::NONE }),
+    ("DestinationResourceArn", crate::resource::Rule { min_len: Some(16), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("[\\w-]*$")), ..crate::resource::Rule::NONE }),
+    ("OutputFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DeliveryDestination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DeliveryDestination> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod delivery_destination {
     //! Nested property types and enums of [`DeliveryDestination`](super::DeliveryDestination).
 
-    /// The definition `DestinationPolicy`.
     #[derive(Clone, Default)]
     pub struct DestinationPolicy {
         /// The name of the delivery destination to assign this policy to
@@ -356,28 +293,17 @@ pub mod delivery_destination {
         pub delivery_destination_policy: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for DestinationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeliveryDestinationName", self.delivery_destination_name);
-            p.set_opt("DeliveryDestinationPolicy", self.delivery_destination_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationPolicy;
+        opt {
+            delivery_destination_name = "DeliveryDestinationName",
+            delivery_destination_policy = "DeliveryDestinationPolicy",
         }
     }
 
-    pub(super) static DESTINATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeliveryDestinationName", crate::resource::Rule { min_len: Some(1), max_len: Some(60), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeliveryDestinationName", crate::resource::Rule { min_len: Some(1), max_len: Some(60), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// A delivery source is an AWS resource that sends logs to an AWS destination. The destination can be CloudWatch Logs, Amazon S3, or Kinesis Data Firehose.
@@ -411,7 +337,6 @@ pub struct DeliverySource {
 
 impl DeliverySource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             delivery_source_configuration: ::std::option::Option::None,
@@ -423,71 +348,40 @@ impl DeliverySource {
     }
 }
 
-impl crate::resource::Resource for DeliverySource {
-    const TYPE: &'static str = "AWS::Logs::DeliverySource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DELIVERY_SOURCE_SHAPE)
+crate::resource::props! {
+    resource DeliverySource = "AWS::Logs::DeliverySource", shape: Some(&DELIVERY_SOURCE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeliverySourceConfiguration", self.delivery_source_configuration);
-        p.set_opt("LogType", self.log_type);
-        p.set("Name", self.name);
-        p.set_opt("ResourceArn", self.resource_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        delivery_source_configuration = "DeliverySourceConfiguration",
+        log_type = "LogType",
+        resource_arn = "ResourceArn",
+        tags = "Tags",
     }
 }
 
-static DELIVERY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LogType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[\\w-]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("[\\w-]*$")), ..crate::resource::Rule::NONE }),
-        ("ResourceArn", crate::resource::Rule { min_len: Some(16), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::delivery_source::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DELIVERY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[\\w-]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("[\\w-]*$")), ..crate::resource::Rule::NONE }),
+    ("ResourceArn", crate::resource::Rule { min_len: Some(16), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::logs::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DeliverySource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DeliverySource> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ResourceArns`.
+        attr_resource_arns: crate::value::List<::std::string::String> = "ResourceArns",
+        /// `Fn::GetAtt` `Service`.
+        attr_service: ::std::string::String = "Service",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: ::std::string::String = "StatusReason",
     }
-    /// `Fn::GetAtt` `ResourceArns`.
-    #[inline]
-    pub fn attr_resource_arns(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ResourceArns")
-    }
-    /// `Fn::GetAtt` `Service`.
-    #[inline]
-    pub fn attr_service(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Service")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusReason")
-    }
-}
-
-pub mod delivery_source {
-    //! Nested property types and enums of [`DeliverySource`](super::DeliverySource).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::Logs::Destination resource specifies a CloudWatch Logs destination. A destination encapsulates a physical resource (such as an Amazon Kinesis data stream) and enables you to subscribe that resource to a stream of log events.
@@ -519,7 +413,6 @@ pub struct Destination {
 
 impl Destination {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             destination_name: destination_name.into(),
@@ -531,52 +424,42 @@ impl Destination {
     }
 }
 
-impl crate::resource::Resource for Destination {
-    const TYPE: &'static str = "AWS::Logs::Destination";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DESTINATION_SHAPE)
+crate::resource::props! {
+    resource Destination = "AWS::Logs::Destination", shape: Some(&DESTINATION_SHAPE);
+    req {
+        destination_name = "DestinationName",
+        role_arn = "RoleArn",
+        target_arn = "TargetArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DestinationName", self.destination_name);
-        p.set_opt("DestinationPolicy", self.destination_policy);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetArn", self.target_arn);
-        p
+    opt {
+        destination_policy = "DestinationPolicy",
+        tags = "Tags",
     }
 }
 
-static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]{1,512}$")), ..crate::resource::Rule::NONE }),
-        ("DestinationPolicy", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::destination::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]{1,512}$")), ..crate::resource::Rule::NONE }),
+    ("DestinationPolicy", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::destination::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Destination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Destination> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod destination {
     //! Nested property types and enums of [`Destination`](super::Destination).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Schema for Logs Integration Resource
@@ -600,7 +483,6 @@ pub struct Integration {
 
 impl Integration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(integration_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, integration_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::logs::integration::IntegrationType>>, resource_config: crate::cfn::logs::integration::ResourceConfig) -> Self {
         Self {
             integration_name: integration_name.into(),
@@ -610,35 +492,25 @@ impl Integration {
     }
 }
 
-impl crate::resource::Resource for Integration {
-    const TYPE: &'static str = "AWS::Logs::Integration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IntegrationName", self.integration_name);
-        p.set("IntegrationType", self.integration_type);
-        p.set("ResourceConfig", self.resource_config);
-        p
+crate::resource::props! {
+    resource Integration = "AWS::Logs::Integration", shape: Some(&INTEGRATION_SHAPE);
+    req {
+        integration_name = "IntegrationName",
+        integration_type = "IntegrationType",
+        resource_config = "ResourceConfig",
     }
 }
 
-static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ("ResourceConfig", crate::resource::Rule { shape: Some(&self::integration::RESOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ("ResourceConfig", crate::resource::Rule { shape: Some(&self::integration::RESOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Integration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Integration> {
-    /// `Fn::GetAtt` `IntegrationStatus`.
-    #[inline]
-    pub fn attr_integration_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IntegrationStatus`.
+        attr_integration_status: ::std::string::String = "IntegrationStatus",
     }
 }
 
@@ -652,22 +524,17 @@ pub mod integration {
         pub open_search_resource_config: ::std::option::Option<crate::cfn::logs::integration::OpenSearchResourceConfig>,
     }
 
-    impl crate::resource::ToExpr for ResourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OpenSearchResourceConfig", self.open_search_resource_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceConfig;
+        opt {
+            open_search_resource_config = "OpenSearchResourceConfig",
         }
     }
 
-    pub(super) static RESOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OpenSearchResourceConfig", crate::resource::Rule { shape: Some(&OPEN_SEARCH_RESOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OpenSearchResourceConfig", crate::resource::Rule { shape: Some(&OPEN_SEARCH_RESOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenSearchResourceConfig`.
     #[derive(Clone)]
     pub struct OpenSearchResourceConfig {
         /// CloudFormation property `ApplicationARN`.
@@ -684,7 +551,6 @@ pub mod integration {
 
     impl OpenSearchResourceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dashboard_viewer_principals: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, data_source_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 application_arn: ::std::option::Option::None,
@@ -696,44 +562,35 @@ pub mod integration {
         }
     }
 
-    impl crate::resource::ToExpr for OpenSearchResourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationARN", self.application_arn);
-            p.set("DashboardViewerPrincipals", self.dashboard_viewer_principals);
-            p.set("DataSourceRoleArn", self.data_source_role_arn);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("RetentionDays", self.retention_days);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenSearchResourceConfig;
+        req {
+            dashboard_viewer_principals = "DashboardViewerPrincipals",
+            data_source_role_arn = "DataSourceRoleArn",
+        }
+        opt {
+            application_arn = "ApplicationARN",
+            kms_key_arn = "KmsKeyArn",
+            retention_days = "RetentionDays",
         }
     }
 
-    pub(super) static OPEN_SEARCH_RESOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
-            ("DashboardViewerPrincipals", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DataSourceRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
-            ("RetentionDays", crate::resource::Rule { min: Some(1.0), max: Some(3650.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_SEARCH_RESOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationARN", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }),
+        ("DashboardViewerPrincipals", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DataSourceRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*\\*?")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("RetentionDays", crate::resource::Rule { min: Some(1.0), max: Some(3650.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the Integration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IntegrationType {
         /// `OPENSEARCH`
         Opensearch,
     }
 
-    impl crate::value::CfnEnum for IntegrationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Opensearch => "OPENSEARCH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IntegrationType, ["OPENSEARCH"]);
 }
 
 /// The AWS::Logs::LogAnomalyDetector resource specifies a CloudWatch Logs LogAnomalyDetector.
@@ -767,57 +624,38 @@ pub struct LogAnomalyDetector {
     pub log_group_arn_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for LogAnomalyDetector {
-    const TYPE: &'static str = "AWS::Logs::LogAnomalyDetector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOG_ANOMALY_DETECTOR_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccountId", self.account_id);
-        p.set_opt("AnomalyVisibilityTime", self.anomaly_visibility_time);
-        p.set_opt("DetectorName", self.detector_name);
-        p.set_opt("EvaluationFrequency", self.evaluation_frequency);
-        p.set_opt("FilterPattern", self.filter_pattern);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LogGroupArnList", self.log_group_arn_list);
-        p
+crate::resource::props! {
+    resource LogAnomalyDetector = "AWS::Logs::LogAnomalyDetector", shape: Some(&LOG_ANOMALY_DETECTOR_SHAPE);
+    opt {
+        account_id = "AccountId",
+        anomaly_visibility_time = "AnomalyVisibilityTime",
+        detector_name = "DetectorName",
+        evaluation_frequency = "EvaluationFrequency",
+        filter_pattern = "FilterPattern",
+        kms_key_id = "KmsKeyId",
+        log_group_arn_list = "LogGroupArnList",
     }
 }
 
-static LOG_ANOMALY_DETECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AnomalyVisibilityTime", crate::resource::Rule { min: Some(7.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
-        ("DetectorName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("LogGroupArnList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w#+=/:,.@*-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOG_ANOMALY_DETECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AnomalyVisibilityTime", crate::resource::Rule { min: Some(7.0), max: Some(90.0), ..crate::resource::Rule::NONE }),
+    ("DetectorName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("LogGroupArnList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w#+=/:,.@*-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LogAnomalyDetector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LogAnomalyDetector> {
-    /// `Fn::GetAtt` `AnomalyDetectorArn`.
-    #[inline]
-    pub fn attr_anomaly_detector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AnomalyDetectorArn")
-    }
-    /// `Fn::GetAtt` `AnomalyDetectorStatus`.
-    #[inline]
-    pub fn attr_anomaly_detector_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AnomalyDetectorStatus")
-    }
-    /// `Fn::GetAtt` `CreationTimeStamp`.
-    #[inline]
-    pub fn attr_creation_time_stamp(self) -> crate::value::Val<f64> {
-        self.__get_att("CreationTimeStamp")
-    }
-    /// `Fn::GetAtt` `LastModifiedTimeStamp`.
-    #[inline]
-    pub fn attr_last_modified_time_stamp(self) -> crate::value::Val<f64> {
-        self.__get_att("LastModifiedTimeStamp")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AnomalyDetectorArn`.
+        attr_anomaly_detector_arn: ::std::string::String = "AnomalyDetectorArn",
+        /// `Fn::GetAtt` `AnomalyDetectorStatus`.
+        attr_anomaly_detector_status: ::std::string::String = "AnomalyDetectorStatus",
+        /// `Fn::GetAtt` `CreationTimeStamp`.
+        attr_creation_time_stamp: f64 = "CreationTimeStamp",
+        /// `Fn::GetAtt` `LastModifiedTimeStamp`.
+        attr_last_modified_time_stamp: f64 = "LastModifiedTimeStamp",
     }
 }
 
@@ -825,7 +663,7 @@ pub mod log_anomaly_detector {
     //! Nested property types and enums of [`LogAnomalyDetector`](super::LogAnomalyDetector).
 
     /// How often log group is evaluated
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EvaluationFrequency {
         /// `FIVE_MIN`
         FiveMin,
@@ -839,18 +677,7 @@ pub mod log_anomaly_detector {
         OneHour,
     }
 
-    impl crate::value::CfnEnum for EvaluationFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FiveMin => "FIVE_MIN",
-                Self::TenMin => "TEN_MIN",
-                Self::FifteenMin => "FIFTEEN_MIN",
-                Self::ThirtyMin => "THIRTY_MIN",
-                Self::OneHour => "ONE_HOUR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EvaluationFrequency, ["FIVE_MIN", "TEN_MIN", "FIFTEEN_MIN", "THIRTY_MIN", "ONE_HOUR"]);
 }
 
 /// The ``AWS::Logs::LogGroup`` resource specifies a log group. A log group defines common properties for log streams, such as their retention and access control rules. Each log stream must belong to one log group.
@@ -913,62 +740,51 @@ pub struct LogGroup {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for LogGroup {
-    const TYPE: &'static str = "AWS::Logs::LogGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOG_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BearerTokenAuthenticationEnabled", self.bearer_token_authentication_enabled);
-        p.set_opt("DataProtectionPolicy", self.data_protection_policy);
-        p.set_opt("DeletionProtectionEnabled", self.deletion_protection_enabled);
-        p.set_opt("FieldIndexPolicies", self.field_index_policies);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LogGroupClass", self.log_group_class);
-        p.set_opt("LogGroupName", self.log_group_name);
-        p.set_opt("ResourcePolicyDocument", self.resource_policy_document);
-        p.set_opt("RetentionInDays", self.retention_in_days);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource LogGroup = "AWS::Logs::LogGroup", shape: Some(&LOG_GROUP_SHAPE);
+    opt {
+        bearer_token_authentication_enabled = "BearerTokenAuthenticationEnabled",
+        data_protection_policy = "DataProtectionPolicy",
+        deletion_protection_enabled = "DeletionProtectionEnabled",
+        field_index_policies = "FieldIndexPolicies",
+        kms_key_id = "KmsKeyId",
+        log_group_class = "LogGroupClass",
+        log_group_name = "LogGroupName",
+        resource_policy_document = "ResourcePolicyDocument",
+        retention_in_days = "RetentionInDays",
+        tags = "Tags",
     }
 }
 
-static LOG_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\\d{12}:(key|alias)/.+\\z")), ..crate::resource::Rule::NONE }),
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]{1,512}\\z")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::log_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOG_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataProtectionPolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\\d{12}:(key|alias)/.+\\Z")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]{1,512}\\Z")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::log_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LogGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LogGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod log_group {
     //! Nested property types and enums of [`LogGroup`](super::LogGroup).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the log group class for this log group. There are two classes:
     /// +  The ``Standard`` log class supports all CWL features.
     /// +  The ``Infrequent Access`` log class supports a subset of CWL features and incurs lower costs.
     ///
     /// For details about the features supported by each class, see [Log classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogGroupClass {
         /// `STANDARD`
         Standard,
@@ -978,16 +794,7 @@ pub mod log_group {
         Delivery,
     }
 
-    impl crate::value::CfnEnum for LogGroupClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::InfrequentAccess => "INFREQUENT_ACCESS",
-                Self::Delivery => "DELIVERY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogGroupClass, ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"]);
 }
 
 /// Resource Type definition for AWS::Logs::LogStream
@@ -1007,7 +814,6 @@ pub struct LogStream {
 
 impl LogStream {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(log_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             log_group_name: log_group_name.into(),
@@ -1016,27 +822,20 @@ impl LogStream {
     }
 }
 
-impl crate::resource::Resource for LogStream {
-    const TYPE: &'static str = "AWS::Logs::LogStream";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOG_STREAM_SHAPE)
+crate::resource::props! {
+    resource LogStream = "AWS::Logs::LogStream", shape: Some(&LOG_STREAM_SHAPE);
+    req {
+        log_group_name = "LogGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LogGroupName", self.log_group_name);
-        p.set_opt("LogStreamName", self.log_stream_name);
-        p
+    opt {
+        log_stream_name = "LogStreamName",
     }
 }
 
-static LOG_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("LogStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOG_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ("LogStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// The ``AWS::Logs::MetricFilter`` resource specifies a metric filter that describes how CWL extracts information from logs and transforms it into Amazon CloudWatch metrics. If you have multiple metric filters that are associated with a log group, all the filters are applied to the log streams in that group.
 /// The maximum number of metric filters that can be associated with a log group is 100.
@@ -1077,7 +876,6 @@ pub struct MetricFilter {
 
 impl MetricFilter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(filter_pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_transformations: ::std::vec::Vec<crate::cfn::logs::metric_filter::MetricTransformation>) -> Self {
         Self {
             apply_on_transformed_logs: ::std::option::Option::None,
@@ -1091,35 +889,28 @@ impl MetricFilter {
     }
 }
 
-impl crate::resource::Resource for MetricFilter {
-    const TYPE: &'static str = "AWS::Logs::MetricFilter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&METRIC_FILTER_SHAPE)
+crate::resource::props! {
+    resource MetricFilter = "AWS::Logs::MetricFilter", shape: Some(&METRIC_FILTER_SHAPE);
+    req {
+        filter_pattern = "FilterPattern",
+        log_group_name = "LogGroupName",
+        metric_transformations = "MetricTransformations",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplyOnTransformedLogs", self.apply_on_transformed_logs);
-        p.set_opt("EmitSystemFieldDimensions", self.emit_system_field_dimensions);
-        p.set_opt("FieldSelectionCriteria", self.field_selection_criteria);
-        p.set_opt("FilterName", self.filter_name);
-        p.set("FilterPattern", self.filter_pattern);
-        p.set("LogGroupName", self.log_group_name);
-        p.set("MetricTransformations", self.metric_transformations);
-        p
+    opt {
+        apply_on_transformed_logs = "ApplyOnTransformedLogs",
+        emit_system_field_dimensions = "EmitSystemFieldDimensions",
+        field_selection_criteria = "FieldSelectionCriteria",
+        filter_name = "FilterName",
     }
 }
 
-static METRIC_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FieldSelectionCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("FilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]{1,512}")), ..crate::resource::Rule::NONE }),
-        ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]{1,512}")), ..crate::resource::Rule::NONE }),
-        ("MetricTransformations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::metric_filter::METRIC_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static METRIC_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FieldSelectionCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("FilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]{1,512}")), ..crate::resource::Rule::NONE }),
+    ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]{1,512}")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ("MetricTransformations", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::metric_filter::METRIC_TRANSFORMATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod metric_filter {
     //! Nested property types and enums of [`MetricFilter`](super::MetricFilter).
@@ -1137,7 +928,7 @@ pub mod metric_filter {
         /// You can also set up a billing alarm to alert you if your charges are higher than expected. For more information, see [Creating a Billing Alarm to Monitor Your Estimated Charges](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/monitor_estimated_charges_with_cloudwatch.html).
         ///
         /// CloudFormation property `Dimensions`.
-        pub dimensions: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub dimensions: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// The name of the CloudWatch metric.
         ///
         /// CloudFormation property `MetricName`; required.
@@ -1158,7 +949,6 @@ pub mod metric_filter {
 
     impl MetricTransformation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 default_value: ::std::option::Option::None,
@@ -1171,38 +961,34 @@ pub mod metric_filter {
         }
     }
 
-    impl crate::resource::ToExpr for MetricTransformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Dimensions", self.dimensions);
-            p.set("MetricName", self.metric_name);
-            p.set("MetricNamespace", self.metric_namespace);
-            p.set("MetricValue", self.metric_value);
-            p.set_opt("Unit", self.unit);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricTransformation;
+        req {
+            metric_name = "MetricName",
+            metric_namespace = "MetricNamespace",
+            metric_value = "MetricValue",
+        }
+        opt {
+            default_value = "DefaultValue",
+            dimensions = "Dimensions",
+            unit = "Unit",
         }
     }
 
-    pub(super) static METRIC_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^((?![:*$])[\\x00-\\x7F]){1,255}")), ..crate::resource::Rule::NONE }),
-            ("MetricNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z\\.\\-_\\/#]{1,256}")), ..crate::resource::Rule::NONE }),
-            ("MetricValue", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([+-]?([0-9]*\\.?[0-9]*)|(\\$.*))$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_TRANSFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(3), items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MetricName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^((?![:*$])[\\x00-\\x7F]){1,255}")), ..crate::resource::Rule::NONE }),
+        ("MetricNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z\\.\\-_\\/#]{1,256}")), ..crate::resource::Rule::NONE }),
+        ("MetricValue", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^([+-]?([0-9]*\\.?[0-9]*)|(\\$.*))$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The unit to assign to the metric. If you omit this, the unit is set as ``None``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Unit {
         /// `Seconds`
         Seconds,
@@ -1260,40 +1046,7 @@ pub mod metric_filter {
         None,
     }
 
-    impl crate::value::CfnEnum for Unit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Seconds => "Seconds",
-                Self::Microseconds => "Microseconds",
-                Self::Milliseconds => "Milliseconds",
-                Self::Bytes => "Bytes",
-                Self::Kilobytes => "Kilobytes",
-                Self::Megabytes => "Megabytes",
-                Self::Gigabytes => "Gigabytes",
-                Self::Terabytes => "Terabytes",
-                Self::Bits => "Bits",
-                Self::Kilobits => "Kilobits",
-                Self::Megabits => "Megabits",
-                Self::Gigabits => "Gigabits",
-                Self::Terabits => "Terabits",
-                Self::Percent => "Percent",
-                Self::Count => "Count",
-                Self::BytesSecond => "Bytes/Second",
-                Self::KilobytesSecond => "Kilobytes/Second",
-                Self::MegabytesSecond => "Megabytes/Second",
-                Self::GigabytesSecond => "Gigabytes/Second",
-                Self::TerabytesSecond => "Terabytes/Second",
-                Self::BitsSecond => "Bits/Second",
-                Self::KilobitsSecond => "Kilobits/Second",
-                Self::MegabitsSecond => "Megabits/Second",
-                Self::GigabitsSecond => "Gigabits/Second",
-                Self::TerabitsSecond => "Terabits/Second",
-                Self::CountSecond => "Count/Second",
-                Self::None => "None",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Unit, ["Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None"]);
 }
 
 /// The resource schema for AWSLogs QueryDefinition
@@ -1325,7 +1078,6 @@ pub struct QueryDefinition {
 
 impl QueryDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             log_group_names: ::std::option::Option::None,
@@ -1337,39 +1089,31 @@ impl QueryDefinition {
     }
 }
 
-impl crate::resource::Resource for QueryDefinition {
-    const TYPE: &'static str = "AWS::Logs::QueryDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUERY_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource QueryDefinition = "AWS::Logs::QueryDefinition", shape: Some(&QUERY_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+        query_string = "QueryString",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LogGroupNames", self.log_group_names);
-        p.set("Name", self.name);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("QueryLanguage", self.query_language);
-        p.set("QueryString", self.query_string);
-        p
+    opt {
+        log_group_names = "LogGroupNames",
+        parameters = "Parameters",
+        query_language = "QueryLanguage",
     }
 }
 
-static QUERY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LogGroupNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Parameters", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::query_definition::QUERY_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUERY_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogGroupNames", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::query_definition::QUERY_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("QueryString", crate::resource::Rule { min_len: Some(1), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`QueryDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<QueryDefinition> {
-    /// `Fn::GetAtt` `QueryDefinitionId`.
-    #[inline]
-    pub fn attr_query_definition_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueryDefinitionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `QueryDefinitionId`.
+        attr_query_definition_id: ::std::string::String = "QueryDefinitionId",
     }
 }
 
@@ -1395,7 +1139,6 @@ pub mod query_definition {
 
     impl QueryParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 default_value: ::std::option::Option::None,
@@ -1405,27 +1148,25 @@ pub mod query_definition {
         }
     }
 
-    impl crate::resource::ToExpr for QueryParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultValue", self.default_value);
-            p.set_opt("Description", self.description);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryParameter;
+        req {
+            name = "Name",
+        }
+        opt {
+            default_value = "DefaultValue",
+            description = "Description",
         }
     }
 
-    pub(super) static QUERY_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultValue", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUERY_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultValue", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_][a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Query language of the query string. Possible values are CWLI, SQL, PPL, with CWLI being the default.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QueryLanguage {
         /// `CWLI`
         Cwli,
@@ -1435,16 +1176,7 @@ pub mod query_definition {
         Ppl,
     }
 
-    impl crate::value::CfnEnum for QueryLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cwli => "CWLI",
-                Self::Sql => "SQL",
-                Self::Ppl => "PPL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(QueryLanguage, ["CWLI", "SQL", "PPL"]);
 }
 
 /// The resource schema for AWSLogs ResourcePolicy
@@ -1464,7 +1196,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy_document: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             policy_document: policy_document.into(),
@@ -1473,26 +1204,17 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::Logs::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PolicyDocument", self.policy_document);
-        p.set("PolicyName", self.policy_name);
-        p
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::Logs::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        policy_document = "PolicyDocument",
+        policy_name = "PolicyName",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([^:*\\/]+\\/?)*[^:*\\/]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([^:*\\/]+\\/?)*[^:*\\/]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Creates a new Scheduled Query that allows you to define a Logs Insights query that will run on a schedule and configure actions to take with the query results.
 ///
@@ -1531,7 +1253,6 @@ pub struct ScheduledQuery {
 
 impl ScheduledQuery {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, query_language: impl ::std::convert::Into<crate::value::Val<crate::cfn::logs::scheduled_query::QueryLanguage>>, query_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1552,104 +1273,78 @@ impl ScheduledQuery {
     }
 }
 
-impl crate::resource::Resource for ScheduledQuery {
-    const TYPE: &'static str = "AWS::Logs::ScheduledQuery";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULED_QUERY_SHAPE)
+crate::resource::props! {
+    resource ScheduledQuery = "AWS::Logs::ScheduledQuery", shape: Some(&SCHEDULED_QUERY_SHAPE);
+    req {
+        execution_role_arn = "ExecutionRoleArn",
+        name = "Name",
+        query_language = "QueryLanguage",
+        query_string = "QueryString",
+        schedule_expression = "ScheduleExpression",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DestinationConfiguration", self.destination_configuration);
-        p.set("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("LogGroupIdentifiers", self.log_group_identifiers);
-        p.set("Name", self.name);
-        p.set("QueryLanguage", self.query_language);
-        p.set("QueryString", self.query_string);
-        p.set_opt("ScheduleEndTime", self.schedule_end_time);
-        p.set("ScheduleExpression", self.schedule_expression);
-        p.set_opt("ScheduleStartTime", self.schedule_start_time);
-        p.set_opt("StartTimeOffset", self.start_time_offset);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Timezone", self.timezone);
-        p
+    opt {
+        description = "Description",
+        destination_configuration = "DestinationConfiguration",
+        log_group_identifiers = "LogGroupIdentifiers",
+        schedule_end_time = "ScheduleEndTime",
+        schedule_start_time = "ScheduleStartTime",
+        start_time_offset = "StartTimeOffset",
+        state = "State",
+        tags = "Tags",
+        timezone = "Timezone",
     }
 }
 
-static SCHEDULED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DestinationConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("LogGroupIdentifiers", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w#+=/:,.@-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/.#]+$")), ..crate::resource::Rule::NONE }),
-        ("QueryString", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ("ScheduleEndTime", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("ScheduleStartTime", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::scheduled_query::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Timezone", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEDULED_QUERY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DestinationConfiguration", crate::resource::Rule { shape: Some(&self::scheduled_query::DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("LogGroupIdentifiers", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[\\w#+=/:,.@-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/.#]+$")), ..crate::resource::Rule::NONE }),
+    ("QueryString", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ("ScheduleEndTime", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("ScheduleExpression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("ScheduleStartTime", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Timezone", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScheduledQuery`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScheduledQuery> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<f64> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastExecutionStatus`.
-    #[inline]
-    pub fn attr_last_execution_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastExecutionStatus")
-    }
-    /// `Fn::GetAtt` `LastTriggeredTime`.
-    #[inline]
-    pub fn attr_last_triggered_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastTriggeredTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `ScheduledQueryArn`.
-    #[inline]
-    pub fn attr_scheduled_query_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScheduledQueryArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: f64 = "CreationTime",
+        /// `Fn::GetAtt` `LastExecutionStatus`.
+        attr_last_execution_status: ::std::string::String = "LastExecutionStatus",
+        /// `Fn::GetAtt` `LastTriggeredTime`.
+        attr_last_triggered_time: f64 = "LastTriggeredTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: f64 = "LastUpdatedTime",
+        /// `Fn::GetAtt` `ScheduledQueryArn`.
+        attr_scheduled_query_arn: ::std::string::String = "ScheduledQueryArn",
     }
 }
 
 pub mod scheduled_query {
     //! Nested property types and enums of [`ScheduledQuery`](super::ScheduledQuery).
 
-    /// The definition `DestinationConfiguration`.
     #[derive(Clone, Default)]
     pub struct DestinationConfiguration {
         /// CloudFormation property `S3Configuration`.
         pub s3_configuration: ::std::option::Option<crate::cfn::logs::scheduled_query::S3Configuration>,
     }
 
-    impl crate::resource::ToExpr for DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Configuration", self.s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConfiguration;
+        opt {
+            s3_configuration = "S3Configuration",
         }
     }
 
-    pub(super) static DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Configuration", crate::resource::Rule { shape: Some(&S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Configuration`.
     #[derive(Clone)]
     pub struct S3Configuration {
         /// CloudFormation property `DestinationIdentifier`; required.
@@ -1660,7 +1355,6 @@ pub mod scheduled_query {
 
     impl S3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_identifier: destination_identifier.into(),
@@ -1669,32 +1363,20 @@ pub mod scheduled_query {
         }
     }
 
-    impl crate::resource::ToExpr for S3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationIdentifier", self.destination_identifier);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Configuration;
+        req {
+            destination_identifier = "DestinationIdentifier",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `QueryLanguage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QueryLanguage {
         /// `CWLI`
         Cwli,
@@ -1704,19 +1386,9 @@ pub mod scheduled_query {
         Sql,
     }
 
-    impl crate::value::CfnEnum for QueryLanguage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cwli => "CWLI",
-                Self::Ppl => "PPL",
-                Self::Sql => "SQL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(QueryLanguage, ["CWLI", "PPL", "SQL"]);
 
-    /// Allowed values of `ScheduledQueryState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScheduledQueryState {
         /// `ENABLED`
         Enabled,
@@ -1724,15 +1396,7 @@ pub mod scheduled_query {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ScheduledQueryState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScheduledQueryState, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource Type definition for AWS::Logs::StorageTierPolicy. Manages the storage tier policy for a CloudWatch Logs account. When created, enables Intelligent-Tiering which automatically moves infrequently accessed log data to lower-cost storage tiers. Deleting this resource reverts the account to standard (single-tier) storage.
@@ -1748,7 +1412,6 @@ pub struct StorageTierPolicy {
 
 impl StorageTierPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(storage_tier: impl ::std::convert::Into<crate::value::Val<crate::cfn::logs::storage_tier_policy::StorageTier>>) -> Self {
         Self {
             storage_tier: storage_tier.into(),
@@ -1756,27 +1419,20 @@ impl StorageTierPolicy {
     }
 }
 
-impl crate::resource::Resource for StorageTierPolicy {
-    const TYPE: &'static str = "AWS::Logs::StorageTierPolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("StorageTier", self.storage_tier);
-        p
+crate::resource::props! {
+    resource StorageTierPolicy = "AWS::Logs::StorageTierPolicy", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        storage_tier = "StorageTier",
     }
 }
 
 /// Attributes of [`StorageTierPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StorageTierPolicy> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<f64> {
-        self.__get_att("LastUpdatedTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: f64 = "LastUpdatedTime",
     }
 }
 
@@ -1784,20 +1440,13 @@ pub mod storage_tier_policy {
     //! Nested property types and enums of [`StorageTierPolicy`](super::StorageTierPolicy).
 
     /// The storage tier to apply. Only INTELLIGENT_TIERING is accepted for creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageTier {
         /// `INTELLIGENT_TIERING`
         IntelligentTiering,
     }
 
-    impl crate::value::CfnEnum for StorageTier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IntelligentTiering => "INTELLIGENT_TIERING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageTier, ["INTELLIGENT_TIERING"]);
 }
 
 /// The ``AWS::Logs::SubscriptionFilter`` resource specifies a subscription filter and associates it with the specified log group. Subscription filters allow you to subscribe to a real-time stream of log events and have them delivered to a specific destination. Currently, the supported destinations are:
@@ -1852,7 +1501,6 @@ pub struct SubscriptionFilter {
 
 impl SubscriptionFilter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(destination_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, filter_pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, log_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             apply_on_transformed_logs: ::std::option::Option::None,
@@ -1868,44 +1516,37 @@ impl SubscriptionFilter {
     }
 }
 
-impl crate::resource::Resource for SubscriptionFilter {
-    const TYPE: &'static str = "AWS::Logs::SubscriptionFilter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBSCRIPTION_FILTER_SHAPE)
+crate::resource::props! {
+    resource SubscriptionFilter = "AWS::Logs::SubscriptionFilter", shape: Some(&SUBSCRIPTION_FILTER_SHAPE);
+    req {
+        destination_arn = "DestinationArn",
+        filter_pattern = "FilterPattern",
+        log_group_name = "LogGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplyOnTransformedLogs", self.apply_on_transformed_logs);
-        p.set("DestinationArn", self.destination_arn);
-        p.set_opt("Distribution", self.distribution);
-        p.set_opt("EmitSystemFields", self.emit_system_fields);
-        p.set_opt("FieldSelectionCriteria", self.field_selection_criteria);
-        p.set_opt("FilterName", self.filter_name);
-        p.set("FilterPattern", self.filter_pattern);
-        p.set("LogGroupName", self.log_group_name);
-        p.set_opt("RoleArn", self.role_arn);
-        p
+    opt {
+        apply_on_transformed_logs = "ApplyOnTransformedLogs",
+        distribution = "Distribution",
+        emit_system_fields = "EmitSystemFields",
+        field_selection_criteria = "FieldSelectionCriteria",
+        filter_name = "FilterName",
+        role_arn = "RoleArn",
     }
 }
 
-static SUBSCRIPTION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ("FieldSelectionCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ("FilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
-        ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBSCRIPTION_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ("FieldSelectionCriteria", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ("FilterName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[^:*]*$")), ..crate::resource::Rule::NONE }),
+    ("FilterPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 pub mod subscription_filter {
     //! Nested property types and enums of [`SubscriptionFilter`](super::SubscriptionFilter).
 
     /// The method used to distribute log data to the destination, which can be either random or grouped by log stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Distribution {
         /// `Random`
         Random,
@@ -1913,15 +1554,7 @@ pub mod subscription_filter {
         ByLogStream,
     }
 
-    impl crate::value::CfnEnum for Distribution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Random => "Random",
-                Self::ByLogStream => "ByLogStream",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Distribution, ["Random", "ByLogStream"]);
 }
 
 /// Specifies a transformer on the log group to transform logs into consistent structured and information rich format.
@@ -1941,7 +1574,6 @@ pub struct Transformer {
 
 impl Transformer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(log_group_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transformer_config: ::std::vec::Vec<crate::cfn::logs::transformer::Processor>) -> Self {
         Self {
             log_group_identifier: log_group_identifier.into(),
@@ -1950,27 +1582,18 @@ impl Transformer {
     }
 }
 
-impl crate::resource::Resource for Transformer {
-    const TYPE: &'static str = "AWS::Logs::Transformer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRANSFORMER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LogGroupIdentifier", self.log_group_identifier);
-        p.set("TransformerConfig", self.transformer_config);
-        p
+crate::resource::props! {
+    resource Transformer = "AWS::Logs::Transformer", shape: Some(&TRANSFORMER_SHAPE);
+    req {
+        log_group_identifier = "LogGroupIdentifier",
+        transformer_config = "TransformerConfig",
     }
 }
 
-static TRANSFORMER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LogGroupIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*")), ..crate::resource::Rule::NONE }),
-        ("TransformerConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::transformer::PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRANSFORMER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogGroupIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w#+=/:,.@-]*")), ..crate::resource::Rule::NONE }),
+    ("TransformerConfig", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::transformer::PROCESSOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod transformer {
     //! Nested property types and enums of [`Transformer`](super::Transformer).
@@ -2026,66 +1649,61 @@ pub mod transformer {
         pub upper_case_string: ::std::option::Option<crate::cfn::logs::transformer::UpperCaseString>,
     }
 
-    impl crate::resource::ToExpr for Processor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AddKeys", self.add_keys);
-            p.set_opt("CopyValue", self.copy_value);
-            p.set_opt("Csv", self.csv);
-            p.set_opt("DateTimeConverter", self.date_time_converter);
-            p.set_opt("DeleteKeys", self.delete_keys);
-            p.set_opt("Grok", self.grok);
-            p.set_opt("ListToMap", self.list_to_map);
-            p.set_opt("LowerCaseString", self.lower_case_string);
-            p.set_opt("MoveKeys", self.move_keys);
-            p.set_opt("ParseCloudfront", self.parse_cloudfront);
-            p.set_opt("ParseJSON", self.parse_json);
-            p.set_opt("ParseKeyValue", self.parse_key_value);
-            p.set_opt("ParsePostgres", self.parse_postgres);
-            p.set_opt("ParseRoute53", self.parse_route53);
-            p.set_opt("ParseToOCSF", self.parse_to_ocsf);
-            p.set_opt("ParseVPC", self.parse_vpc);
-            p.set_opt("ParseWAF", self.parse_waf);
-            p.set_opt("RenameKeys", self.rename_keys);
-            p.set_opt("SplitString", self.split_string);
-            p.set_opt("SubstituteString", self.substitute_string);
-            p.set_opt("TrimString", self.trim_string);
-            p.set_opt("TypeConverter", self.type_converter);
-            p.set_opt("UpperCaseString", self.upper_case_string);
-            p.into_expr()
+    crate::resource::props! {
+        nested Processor;
+        opt {
+            add_keys = "AddKeys",
+            copy_value = "CopyValue",
+            csv = "Csv",
+            date_time_converter = "DateTimeConverter",
+            delete_keys = "DeleteKeys",
+            grok = "Grok",
+            list_to_map = "ListToMap",
+            lower_case_string = "LowerCaseString",
+            move_keys = "MoveKeys",
+            parse_cloudfront = "ParseCloudfront",
+            parse_json = "ParseJSON",
+            parse_key_value = "ParseKeyValue",
+            parse_postgres = "ParsePostgres",
+            parse_route53 = "ParseRoute53",
+            parse_to_ocsf = "ParseToOCSF",
+            parse_vpc = "ParseVPC",
+            parse_waf = "ParseWAF",
+            rename_keys = "RenameKeys",
+            split_string = "SplitString",
+            substitute_string = "SubstituteString",
+            trim_string = "TrimString",
+            type_converter = "TypeConverter",
+            upper_case_string = "UpperCaseString",
         }
     }
 
-    pub(super) static PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddKeys", crate::resource::Rule { shape: Some(&ADD_KEYS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CopyValue", crate::resource::Rule { shape: Some(&COPY_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Csv", crate::resource::Rule { shape: Some(&CSV_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DateTimeConverter", crate::resource::Rule { shape: Some(&DATE_TIME_CONVERTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DeleteKeys", crate::resource::Rule { shape: Some(&DELETE_KEYS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Grok", crate::resource::Rule { shape: Some(&GROK_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ListToMap", crate::resource::Rule { shape: Some(&LIST_TO_MAP_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LowerCaseString", crate::resource::Rule { shape: Some(&LOWER_CASE_STRING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MoveKeys", crate::resource::Rule { shape: Some(&MOVE_KEYS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParseCloudfront", crate::resource::Rule { shape: Some(&PARSE_CLOUDFRONT_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParseJSON", crate::resource::Rule { shape: Some(&PARSE_JSON_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParseKeyValue", crate::resource::Rule { shape: Some(&PARSE_KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParsePostgres", crate::resource::Rule { shape: Some(&PARSE_POSTGRES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParseRoute53", crate::resource::Rule { shape: Some(&PARSE_ROUTE53_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParseToOCSF", crate::resource::Rule { shape: Some(&PARSE_TO_OCSF_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParseVPC", crate::resource::Rule { shape: Some(&PARSE_VPC_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ParseWAF", crate::resource::Rule { shape: Some(&PARSE_WAF_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RenameKeys", crate::resource::Rule { shape: Some(&RENAME_KEYS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SplitString", crate::resource::Rule { shape: Some(&SPLIT_STRING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SubstituteString", crate::resource::Rule { shape: Some(&SUBSTITUTE_STRING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TrimString", crate::resource::Rule { shape: Some(&TRIM_STRING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TypeConverter", crate::resource::Rule { shape: Some(&TYPE_CONVERTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UpperCaseString", crate::resource::Rule { shape: Some(&UPPER_CASE_STRING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AddKeys", crate::resource::Rule { shape: Some(&ADD_KEYS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CopyValue", crate::resource::Rule { shape: Some(&COPY_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Csv", crate::resource::Rule { shape: Some(&CSV_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DateTimeConverter", crate::resource::Rule { shape: Some(&DATE_TIME_CONVERTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DeleteKeys", crate::resource::Rule { shape: Some(&DELETE_KEYS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Grok", crate::resource::Rule { shape: Some(&GROK_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ListToMap", crate::resource::Rule { shape: Some(&LIST_TO_MAP_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LowerCaseString", crate::resource::Rule { shape: Some(&LOWER_CASE_STRING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MoveKeys", crate::resource::Rule { shape: Some(&MOVE_KEYS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParseCloudfront", crate::resource::Rule { shape: Some(&PARSE_CLOUDFRONT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParseJSON", crate::resource::Rule { shape: Some(&PARSE_JSON_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParseKeyValue", crate::resource::Rule { shape: Some(&PARSE_KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParsePostgres", crate::resource::Rule { shape: Some(&PARSE_POSTGRES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParseRoute53", crate::resource::Rule { shape: Some(&PARSE_ROUTE53_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParseToOCSF", crate::resource::Rule { shape: Some(&PARSE_TO_OCSF_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParseVPC", crate::resource::Rule { shape: Some(&PARSE_VPC_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ParseWAF", crate::resource::Rule { shape: Some(&PARSE_WAF_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RenameKeys", crate::resource::Rule { shape: Some(&RENAME_KEYS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SplitString", crate::resource::Rule { shape: Some(&SPLIT_STRING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SubstituteString", crate::resource::Rule { shape: Some(&SUBSTITUTE_STRING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TrimString", crate::resource::Rule { shape: Some(&TRIM_STRING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TypeConverter", crate::resource::Rule { shape: Some(&TYPE_CONVERTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UpperCaseString", crate::resource::Rule { shape: Some(&UPPER_CASE_STRING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `AddKeys`.
     #[derive(Clone)]
     pub struct AddKeys {
         /// CloudFormation property `Entries`; required.
@@ -2102,22 +1720,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for AddKeys {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Entries", self.entries);
-            p.into_expr()
+    crate::resource::props! {
+        nested AddKeys;
+        req {
+            entries = "Entries",
         }
     }
 
-    pub(super) static ADD_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&ADD_KEY_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADD_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&ADD_KEY_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AddKeyEntry`.
     #[derive(Clone)]
     pub struct AddKeyEntry {
         /// CloudFormation property `Key`; required.
@@ -2130,7 +1743,6 @@ pub mod transformer {
 
     impl AddKeyEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -2140,25 +1752,22 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for AddKeyEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set_opt("OverwriteIfExists", self.overwrite_if_exists);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AddKeyEntry;
+        req {
+            key = "Key",
+            value = "Value",
+        }
+        opt {
+            overwrite_if_exists = "OverwriteIfExists",
         }
     }
 
-    pub(super) static ADD_KEY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADD_KEY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `CopyValue`.
     #[derive(Clone)]
     pub struct CopyValue {
         /// CloudFormation property `Entries`; required.
@@ -2175,22 +1784,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for CopyValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Entries", self.entries);
-            p.into_expr()
+    crate::resource::props! {
+        nested CopyValue;
+        req {
+            entries = "Entries",
         }
     }
 
-    pub(super) static COPY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&COPY_VALUE_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COPY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&COPY_VALUE_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CopyValueEntry`.
     #[derive(Clone)]
     pub struct CopyValueEntry {
         /// CloudFormation property `OverwriteIfExists`.
@@ -2203,7 +1807,6 @@ pub mod transformer {
 
     impl CopyValueEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 overwrite_if_exists: ::std::option::Option::None,
@@ -2213,25 +1816,22 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for CopyValueEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OverwriteIfExists", self.overwrite_if_exists);
-            p.set("Source", self.source);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested CopyValueEntry;
+        req {
+            source = "Source",
+            target = "Target",
+        }
+        opt {
+            overwrite_if_exists = "OverwriteIfExists",
         }
     }
 
-    pub(super) static COPY_VALUE_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COPY_VALUE_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Csv`.
     #[derive(Clone, Default)]
     pub struct Csv {
         /// CloudFormation property `Columns`.
@@ -2244,28 +1844,23 @@ pub mod transformer {
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Csv {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Columns", self.columns);
-            p.set_opt("Delimiter", self.delimiter);
-            p.set_opt("QuoteCharacter", self.quote_character);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested Csv;
+        opt {
+            columns = "Columns",
+            delimiter = "Delimiter",
+            quote_character = "QuoteCharacter",
+            source = "Source",
         }
     }
 
-    pub(super) static CSV_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Columns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(2), ..crate::resource::Rule::NONE }),
-            ("QuoteCharacter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CSV_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Columns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(2), ..crate::resource::Rule::NONE }),
+        ("QuoteCharacter", crate::resource::Rule { min_len: Some(1), max_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `DateTimeConverter`.
     #[derive(Clone)]
     pub struct DateTimeConverter {
         /// CloudFormation property `Locale`.
@@ -2286,7 +1881,6 @@ pub mod transformer {
 
     impl DateTimeConverter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(match_patterns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 locale: ::std::option::Option::None,
@@ -2300,34 +1894,31 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for DateTimeConverter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Locale", self.locale);
-            p.set("MatchPatterns", self.match_patterns);
-            p.set("Source", self.source);
-            p.set_opt("SourceTimezone", self.source_timezone);
-            p.set("Target", self.target);
-            p.set_opt("TargetFormat", self.target_format);
-            p.set_opt("TargetTimezone", self.target_timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested DateTimeConverter;
+        req {
+            match_patterns = "MatchPatterns",
+            source = "Source",
+            target = "Target",
+        }
+        opt {
+            locale = "Locale",
+            source_timezone = "SourceTimezone",
+            target_format = "TargetFormat",
+            target_timezone = "TargetTimezone",
         }
     }
 
-    pub(super) static DATE_TIME_CONVERTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("MatchPatterns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("SourceTimezone", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("TargetFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("TargetTimezone", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATE_TIME_CONVERTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Locale", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("MatchPatterns", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("SourceTimezone", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("TargetFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("TargetTimezone", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `DeleteKeys`.
     #[derive(Clone)]
     pub struct DeleteKeys {
         /// CloudFormation property `WithKeys`; required.
@@ -2336,7 +1927,6 @@ pub mod transformer {
 
     impl DeleteKeys {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(with_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 with_keys: with_keys.into(),
@@ -2344,22 +1934,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for DeleteKeys {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WithKeys", self.with_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeleteKeys;
+        req {
+            with_keys = "WithKeys",
         }
     }
 
-    pub(super) static DELETE_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WithKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DELETE_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WithKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `Grok`.
     #[derive(Clone)]
     pub struct Grok {
         /// CloudFormation property `Match`; required.
@@ -2370,7 +1955,6 @@ pub mod transformer {
 
     impl Grok {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(match_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 match_: match_.into(),
@@ -2379,24 +1963,21 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for Grok {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Match", self.match_);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested Grok;
+        req {
+            match_ = "Match",
+        }
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static GROK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Match", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GROK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Match", crate::resource::Rule { min_len: Some(1), max_len: Some(512), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ListToMap`.
     #[derive(Clone)]
     pub struct ListToMap {
         /// CloudFormation property `Flatten`.
@@ -2415,7 +1996,6 @@ pub mod transformer {
 
     impl ListToMap {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 flatten: ::std::option::Option::None,
@@ -2428,30 +2008,27 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for ListToMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Flatten", self.flatten);
-            p.set_opt("FlattenedElement", self.flattened_element);
-            p.set("Key", self.key);
-            p.set("Source", self.source);
-            p.set_opt("Target", self.target);
-            p.set_opt("ValueKey", self.value_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListToMap;
+        req {
+            key = "Key",
+            source = "Source",
+        }
+        opt {
+            flatten = "Flatten",
+            flattened_element = "FlattenedElement",
+            target = "Target",
+            value_key = "ValueKey",
         }
     }
 
-    pub(super) static LIST_TO_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("ValueKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LIST_TO_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("ValueKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `LowerCaseString`.
     #[derive(Clone)]
     pub struct LowerCaseString {
         /// CloudFormation property `WithKeys`; required.
@@ -2460,7 +2037,6 @@ pub mod transformer {
 
     impl LowerCaseString {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(with_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 with_keys: with_keys.into(),
@@ -2468,22 +2044,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for LowerCaseString {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WithKeys", self.with_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested LowerCaseString;
+        req {
+            with_keys = "WithKeys",
         }
     }
 
-    pub(super) static LOWER_CASE_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WithKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOWER_CASE_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WithKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `MoveKeys`.
     #[derive(Clone)]
     pub struct MoveKeys {
         /// CloudFormation property `Entries`; required.
@@ -2500,22 +2071,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for MoveKeys {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Entries", self.entries);
-            p.into_expr()
+    crate::resource::props! {
+        nested MoveKeys;
+        req {
+            entries = "Entries",
         }
     }
 
-    pub(super) static MOVE_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MOVE_KEY_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MOVE_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&MOVE_KEY_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MoveKeyEntry`.
     #[derive(Clone)]
     pub struct MoveKeyEntry {
         /// CloudFormation property `OverwriteIfExists`.
@@ -2528,7 +2094,6 @@ pub mod transformer {
 
     impl MoveKeyEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 overwrite_if_exists: ::std::option::Option::None,
@@ -2538,47 +2103,39 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for MoveKeyEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OverwriteIfExists", self.overwrite_if_exists);
-            p.set("Source", self.source);
-            p.set("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested MoveKeyEntry;
+        req {
+            source = "Source",
+            target = "Target",
+        }
+        opt {
+            overwrite_if_exists = "OverwriteIfExists",
         }
     }
 
-    pub(super) static MOVE_KEY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MOVE_KEY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParseCloudfront`.
     #[derive(Clone, Default)]
     pub struct ParseCloudfront {
         /// CloudFormation property `Source`.
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ParseCloudfront {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParseCloudfront;
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static PARSE_CLOUDFRONT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSE_CLOUDFRONT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ParseJSON`.
     #[derive(Clone, Default)]
     pub struct ParseJson {
         /// CloudFormation property `Destination`.
@@ -2587,24 +2144,19 @@ pub mod transformer {
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ParseJson {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParseJson;
+        opt {
+            destination = "Destination",
+            source = "Source",
         }
     }
 
-    pub(super) static PARSE_JSON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSE_JSON_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `ParseKeyValue`.
     #[derive(Clone, Default)]
     pub struct ParseKeyValue {
         /// CloudFormation property `Destination`.
@@ -2623,77 +2175,62 @@ pub mod transformer {
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ParseKeyValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set_opt("FieldDelimiter", self.field_delimiter);
-            p.set_opt("KeyPrefix", self.key_prefix);
-            p.set_opt("KeyValueDelimiter", self.key_value_delimiter);
-            p.set_opt("NonMatchValue", self.non_match_value);
-            p.set_opt("OverwriteIfExists", self.overwrite_if_exists);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParseKeyValue;
+        opt {
+            destination = "Destination",
+            field_delimiter = "FieldDelimiter",
+            key_prefix = "KeyPrefix",
+            key_value_delimiter = "KeyValueDelimiter",
+            non_match_value = "NonMatchValue",
+            overwrite_if_exists = "OverwriteIfExists",
+            source = "Source",
         }
     }
 
-    pub(super) static PARSE_KEY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("FieldDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("KeyValueDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("NonMatchValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSE_KEY_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("FieldDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("KeyValueDelimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("NonMatchValue", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParsePostgres`.
     #[derive(Clone, Default)]
     pub struct ParsePostgres {
         /// CloudFormation property `Source`.
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ParsePostgres {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParsePostgres;
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static PARSE_POSTGRES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSE_POSTGRES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParseRoute53`.
     #[derive(Clone, Default)]
     pub struct ParseRoute53 {
         /// CloudFormation property `Source`.
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ParseRoute53 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParseRoute53;
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static PARSE_ROUTE53_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSE_ROUTE53_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParseToOCSF`.
     #[derive(Clone)]
     pub struct ParseToOcsf {
         /// CloudFormation property `EventSource`; required.
@@ -2708,7 +2245,6 @@ pub mod transformer {
 
     impl ParseToOcsf {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_source: impl ::std::convert::Into<crate::value::Val<crate::cfn::logs::transformer::EventSource>>, ocsf_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::logs::transformer::OcsfVersion>>) -> Self {
             Self {
                 event_source: event_source.into(),
@@ -2719,70 +2255,57 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for ParseToOcsf {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventSource", self.event_source);
-            p.set_opt("MappingVersion", self.mapping_version);
-            p.set("OcsfVersion", self.ocsf_version);
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParseToOcsf;
+        req {
+            event_source = "EventSource",
+            ocsf_version = "OcsfVersion",
+        }
+        opt {
+            mapping_version = "MappingVersion",
+            source = "Source",
         }
     }
 
-    pub(super) static PARSE_TO_OCSF_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MappingVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^v\\d+\\.\\d+(\\.\\d+)?$")), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSE_TO_OCSF_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MappingVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(10), pattern: Some(crate::resource::Pattern::Regex("^v\\d+\\.\\d+(\\.\\d+)?$")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParseVPC`.
     #[derive(Clone, Default)]
     pub struct ParseVpc {
         /// CloudFormation property `Source`.
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ParseVpc {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParseVpc;
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static PARSE_VPC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSE_VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ParseWAF`.
     #[derive(Clone, Default)]
     pub struct ParseWaf {
         /// CloudFormation property `Source`.
         pub source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ParseWaf {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ParseWaf;
+        opt {
+            source = "Source",
         }
     }
 
-    pub(super) static PARSE_WAF_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARSE_WAF_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `RenameKeys`.
     #[derive(Clone)]
     pub struct RenameKeys {
         /// CloudFormation property `Entries`; required.
@@ -2799,22 +2322,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for RenameKeys {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Entries", self.entries);
-            p.into_expr()
+    crate::resource::props! {
+        nested RenameKeys;
+        req {
+            entries = "Entries",
         }
     }
 
-    pub(super) static RENAME_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&RENAME_KEY_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RENAME_KEYS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&RENAME_KEY_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RenameKeyEntry`.
     #[derive(Clone)]
     pub struct RenameKeyEntry {
         /// CloudFormation property `Key`; required.
@@ -2827,7 +2345,6 @@ pub mod transformer {
 
     impl RenameKeyEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, rename_to: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -2837,25 +2354,22 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for RenameKeyEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set_opt("OverwriteIfExists", self.overwrite_if_exists);
-            p.set("RenameTo", self.rename_to);
-            p.into_expr()
+    crate::resource::props! {
+        nested RenameKeyEntry;
+        req {
+            key = "Key",
+            rename_to = "RenameTo",
+        }
+        opt {
+            overwrite_if_exists = "OverwriteIfExists",
         }
     }
 
-    pub(super) static RENAME_KEY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("RenameTo", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RENAME_KEY_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("RenameTo", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `SplitString`.
     #[derive(Clone)]
     pub struct SplitString {
         /// CloudFormation property `Entries`; required.
@@ -2872,22 +2386,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for SplitString {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Entries", self.entries);
-            p.into_expr()
+    crate::resource::props! {
+        nested SplitString;
+        req {
+            entries = "Entries",
         }
     }
 
-    pub(super) static SPLIT_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SPLIT_STRING_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPLIT_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SPLIT_STRING_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SplitStringEntry`.
     #[derive(Clone)]
     pub struct SplitStringEntry {
         /// CloudFormation property `Delimiter`; required.
@@ -2898,7 +2407,6 @@ pub mod transformer {
 
     impl SplitStringEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delimiter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 delimiter: delimiter.into(),
@@ -2907,24 +2415,19 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for SplitStringEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Delimiter", self.delimiter);
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested SplitStringEntry;
+        req {
+            delimiter = "Delimiter",
+            source = "Source",
         }
     }
 
-    pub(super) static SPLIT_STRING_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPLIT_STRING_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Delimiter", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `SubstituteString`.
     #[derive(Clone)]
     pub struct SubstituteString {
         /// CloudFormation property `Entries`; required.
@@ -2941,22 +2444,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for SubstituteString {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Entries", self.entries);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubstituteString;
+        req {
+            entries = "Entries",
         }
     }
 
-    pub(super) static SUBSTITUTE_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SUBSTITUTE_STRING_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBSTITUTE_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SUBSTITUTE_STRING_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SubstituteStringEntry`.
     #[derive(Clone)]
     pub struct SubstituteStringEntry {
         /// CloudFormation property `From`; required.
@@ -2969,7 +2467,6 @@ pub mod transformer {
 
     impl SubstituteStringEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(from: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, to: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 from: from.into(),
@@ -2979,26 +2476,21 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for SubstituteStringEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("From", self.from);
-            p.set("Source", self.source);
-            p.set("To", self.to);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubstituteStringEntry;
+        req {
+            from = "From",
+            source = "Source",
+            to = "To",
         }
     }
 
-    pub(super) static SUBSTITUTE_STRING_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("From", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-            ("To", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SUBSTITUTE_STRING_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("From", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+        ("To", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `TrimString`.
     #[derive(Clone)]
     pub struct TrimString {
         /// CloudFormation property `WithKeys`; required.
@@ -3007,7 +2499,6 @@ pub mod transformer {
 
     impl TrimString {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(with_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 with_keys: with_keys.into(),
@@ -3015,22 +2506,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for TrimString {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WithKeys", self.with_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrimString;
+        req {
+            with_keys = "WithKeys",
         }
     }
 
-    pub(super) static TRIM_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WithKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TRIM_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WithKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `TypeConverter`.
     #[derive(Clone)]
     pub struct TypeConverter {
         /// CloudFormation property `Entries`; required.
@@ -3047,22 +2533,17 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for TypeConverter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Entries", self.entries);
-            p.into_expr()
+    crate::resource::props! {
+        nested TypeConverter;
+        req {
+            entries = "Entries",
         }
     }
 
-    pub(super) static TYPE_CONVERTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&TYPE_CONVERTER_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TYPE_CONVERTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Entries", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&TYPE_CONVERTER_ENTRY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TypeConverterEntry`.
     #[derive(Clone)]
     pub struct TypeConverterEntry {
         /// CloudFormation property `Key`; required.
@@ -3073,7 +2554,6 @@ pub mod transformer {
 
     impl TypeConverterEntry {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::logs::transformer::Type>>) -> Self {
             Self {
                 key: key.into(),
@@ -3082,23 +2562,18 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for TypeConverterEntry {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested TypeConverterEntry;
+        req {
+            key = "Key",
+            type_ = "Type",
         }
     }
 
-    pub(super) static TYPE_CONVERTER_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TYPE_CONVERTER_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*[a-zA-Z0-9]+.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `UpperCaseString`.
     #[derive(Clone)]
     pub struct UpperCaseString {
         /// CloudFormation property `WithKeys`; required.
@@ -3107,7 +2582,6 @@ pub mod transformer {
 
     impl UpperCaseString {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(with_keys: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 with_keys: with_keys.into(),
@@ -3115,23 +2589,18 @@ pub mod transformer {
         }
     }
 
-    impl crate::resource::ToExpr for UpperCaseString {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("WithKeys", self.with_keys);
-            p.into_expr()
+    crate::resource::props! {
+        nested UpperCaseString;
+        req {
+            with_keys = "WithKeys",
         }
     }
 
-    pub(super) static UPPER_CASE_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WithKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UPPER_CASE_STRING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WithKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `FlattenedElement`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlattenedElement {
         /// `first`
         First,
@@ -3139,18 +2608,9 @@ pub mod transformer {
         Last,
     }
 
-    impl crate::value::CfnEnum for FlattenedElement {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::First => "first",
-                Self::Last => "last",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FlattenedElement, ["first", "last"]);
 
-    /// Allowed values of `EventSource`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventSource {
         /// `CloudTrail`
         CloudTrail,
@@ -3164,21 +2624,9 @@ pub mod transformer {
         Awswaf,
     }
 
-    impl crate::value::CfnEnum for EventSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudTrail => "CloudTrail",
-                Self::Route53Resolver => "Route53Resolver",
-                Self::VpcFlow => "VPCFlow",
-                Self::EksAudit => "EKSAudit",
-                Self::Awswaf => "AWSWAF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventSource, ["CloudTrail", "Route53Resolver", "VPCFlow", "EKSAudit", "AWSWAF"]);
 
-    /// Allowed values of `OcsfVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OcsfVersion {
         /// `V1.1`
         V11,
@@ -3186,18 +2634,9 @@ pub mod transformer {
         V15,
     }
 
-    impl crate::value::CfnEnum for OcsfVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V11 => "V1.1",
-                Self::V15 => "V1.5",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OcsfVersion, ["V1.1", "V1.5"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `boolean`
         Boolean,
@@ -3209,15 +2648,5 @@ pub mod transformer {
         String,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Boolean => "boolean",
-                Self::Integer => "integer",
-                Self::Double => "double",
-                Self::String => "string",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["boolean", "integer", "double", "string"]);
 }

@@ -49,7 +49,6 @@ pub struct InferenceScheduler {
 
 impl InferenceScheduler {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_input_configuration: crate::cfn::lookoutequipment::inference_scheduler::DataInputConfiguration, data_output_configuration: crate::cfn::lookoutequipment::inference_scheduler::DataOutputConfiguration, data_upload_frequency: impl ::std::convert::Into<crate::value::Val<crate::cfn::lookoutequipment::inference_scheduler::DataUploadFrequency>>, model_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_delay_offset_in_minutes: ::std::option::Option::None,
@@ -65,47 +64,39 @@ impl InferenceScheduler {
     }
 }
 
-impl crate::resource::Resource for InferenceScheduler {
-    const TYPE: &'static str = "AWS::LookoutEquipment::InferenceScheduler";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INFERENCE_SCHEDULER_SHAPE)
+crate::resource::props! {
+    resource InferenceScheduler = "AWS::LookoutEquipment::InferenceScheduler", shape: Some(&INFERENCE_SCHEDULER_SHAPE);
+    req {
+        data_input_configuration = "DataInputConfiguration",
+        data_output_configuration = "DataOutputConfiguration",
+        data_upload_frequency = "DataUploadFrequency",
+        model_name = "ModelName",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataDelayOffsetInMinutes", self.data_delay_offset_in_minutes);
-        p.set("DataInputConfiguration", self.data_input_configuration);
-        p.set("DataOutputConfiguration", self.data_output_configuration);
-        p.set("DataUploadFrequency", self.data_upload_frequency);
-        p.set_opt("InferenceSchedulerName", self.inference_scheduler_name);
-        p.set("ModelName", self.model_name);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("ServerSideKmsKeyId", self.server_side_kms_key_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_delay_offset_in_minutes = "DataDelayOffsetInMinutes",
+        inference_scheduler_name = "InferenceSchedulerName",
+        server_side_kms_key_id = "ServerSideKmsKeyId",
+        tags = "Tags",
     }
 }
 
-static INFERENCE_SCHEDULER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataDelayOffsetInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ("DataInputConfiguration", crate::resource::Rule { shape: Some(&self::inference_scheduler::DATA_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DataOutputConfiguration", crate::resource::Rule { shape: Some(&self::inference_scheduler::DATA_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InferenceSchedulerName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_-]{1,200}$")), ..crate::resource::Rule::NONE }),
-        ("ModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_-]{1,200}$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), ..crate::resource::Rule::NONE }),
-        ("ServerSideKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::inference_scheduler::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INFERENCE_SCHEDULER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataDelayOffsetInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ("DataInputConfiguration", crate::resource::Rule { shape: Some(&self::inference_scheduler::DATA_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DataOutputConfiguration", crate::resource::Rule { shape: Some(&self::inference_scheduler::DATA_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InferenceSchedulerName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_-]{1,200}$")), ..crate::resource::Rule::NONE }),
+    ("ModelName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_-]{1,200}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("ServerSideKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::inference_scheduler::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`InferenceScheduler`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InferenceScheduler> {
-    /// `Fn::GetAtt` `InferenceSchedulerArn`.
-    #[inline]
-    pub fn attr_inference_scheduler_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InferenceSchedulerArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `InferenceSchedulerArn`.
+        attr_inference_scheduler_arn: ::std::string::String = "InferenceSchedulerArn",
     }
 }
 
@@ -141,24 +132,22 @@ pub mod inference_scheduler {
         }
     }
 
-    impl crate::resource::ToExpr for DataInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InferenceInputNameConfiguration", self.inference_input_name_configuration);
-            p.set_opt("InputTimeZoneOffset", self.input_time_zone_offset);
-            p.set("S3InputConfiguration", self.s3_input_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataInputConfiguration;
+        req {
+            s3_input_configuration = "S3InputConfiguration",
+        }
+        opt {
+            inference_input_name_configuration = "InferenceInputNameConfiguration",
+            input_time_zone_offset = "InputTimeZoneOffset",
         }
     }
 
-    pub(super) static DATA_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InferenceInputNameConfiguration", crate::resource::Rule { shape: Some(&INPUT_NAME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InputTimeZoneOffset", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\+|\\-)[0-9]{2}\\:[0-9]{2}$")), ..crate::resource::Rule::NONE }),
-            ("S3InputConfiguration", crate::resource::Rule { shape: Some(&S3_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InferenceInputNameConfiguration", crate::resource::Rule { shape: Some(&INPUT_NAME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InputTimeZoneOffset", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(\\+|\\-)[0-9]{2}\\:[0-9]{2}$")), ..crate::resource::Rule::NONE }),
+        ("S3InputConfiguration", crate::resource::Rule { shape: Some(&S3_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies configuration information for the input data for the inference, including timestamp format and delimiter.
     #[derive(Clone, Default)]
@@ -173,22 +162,18 @@ pub mod inference_scheduler {
         pub timestamp_format: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InputNameConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentTimestampDelimiter", self.component_timestamp_delimiter);
-            p.set_opt("TimestampFormat", self.timestamp_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputNameConfiguration;
+        opt {
+            component_timestamp_delimiter = "ComponentTimestampDelimiter",
+            timestamp_format = "TimestampFormat",
         }
     }
 
-    pub(super) static INPUT_NAME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ComponentTimestampDelimiter", crate::resource::Rule { min_len: Some(0), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^(\\-|\\_|\\s)?$")), ..crate::resource::Rule::NONE }),
-            ("TimestampFormat", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^EPOCH|yyyy-MM-dd-HH-mm-ss|yyyyMMddHHmmss$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_NAME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ComponentTimestampDelimiter", crate::resource::Rule { min_len: Some(0), max_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^(\\-|\\_|\\s)?$")), ..crate::resource::Rule::NONE }),
+        ("TimestampFormat", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^EPOCH|yyyy-MM-dd-HH-mm-ss|yyyyMMddHHmmss$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies configuration information for the input data for the inference, including input data S3 location.
     #[derive(Clone)]
@@ -201,7 +186,6 @@ pub mod inference_scheduler {
 
     impl S3InputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -210,22 +194,20 @@ pub mod inference_scheduler {
         }
     }
 
-    impl crate::resource::ToExpr for S3InputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3InputConfiguration;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static S3_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}/$)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}/$)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies configuration information for the output results for the inference scheduler, including the S3 location for the output.
     #[derive(Clone)]
@@ -251,22 +233,20 @@ pub mod inference_scheduler {
         }
     }
 
-    impl crate::resource::ToExpr for DataOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("S3OutputConfiguration", self.s3_output_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataOutputConfiguration;
+        req {
+            s3_output_configuration = "S3OutputConfiguration",
+        }
+        opt {
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    pub(super) static DATA_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), ..crate::resource::Rule::NONE }),
-            ("S3OutputConfiguration", crate::resource::Rule { shape: Some(&S3_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+        ("S3OutputConfiguration", crate::resource::Rule { shape: Some(&S3_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies configuration information for the output results from the inference, including output S3 location.
     #[derive(Clone)]
@@ -279,7 +259,6 @@ pub mod inference_scheduler {
 
     impl S3OutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -288,32 +267,28 @@ pub mod inference_scheduler {
         }
     }
 
-    impl crate::resource::ToExpr for S3OutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3OutputConfiguration;
+        req {
+            bucket = "Bucket",
+        }
+        opt {
+            prefix = "Prefix",
         }
     }
 
-    pub(super) static S3_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}/$)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Prefix", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}/$)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\s\\w+-=\\.:/@]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\s\\w+-=\\.:/@]*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// How often data is uploaded to the source S3 bucket for the input data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataUploadFrequency {
         /// `PT5M`
         Pt5m,
@@ -327,16 +302,5 @@ pub mod inference_scheduler {
         Pt1h,
     }
 
-    impl crate::value::CfnEnum for DataUploadFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pt5m => "PT5M",
-                Self::Pt10m => "PT10M",
-                Self::Pt15m => "PT15M",
-                Self::Pt30m => "PT30M",
-                Self::Pt1h => "PT1H",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataUploadFrequency, ["PT5M", "PT10M", "PT15M", "PT30M", "PT1H"]);
 }

@@ -17,7 +17,6 @@ pub struct Project {
 
 impl Project {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(project_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             project_name: project_name.into(),
@@ -25,31 +24,21 @@ impl Project {
     }
 }
 
-impl crate::resource::Resource for Project {
-    const TYPE: &'static str = "AWS::LookoutVision::Project";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROJECT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ProjectName", self.project_name);
-        p
+crate::resource::props! {
+    resource Project = "AWS::LookoutVision::Project", shape: Some(&PROJECT_SHAPE);
+    req {
+        project_name = "ProjectName",
     }
 }
 
-static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][a-zA-Z0-9_\\-]*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][a-zA-Z0-9_\\-]*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Project`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Project> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }

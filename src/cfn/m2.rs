@@ -29,7 +29,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(engine_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::m2::application::EngineType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             definition: ::std::option::Option::None,
@@ -43,54 +42,42 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::M2::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::M2::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        engine_type = "EngineType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Definition", self.definition);
-        p.set_opt("Description", self.description);
-        p.set("EngineType", self.engine_type);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        definition = "Definition",
+        description = "Description",
+        kms_key_id = "KmsKeyId",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Definition", crate::resource::Rule { shape: Some(&self::application::DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]|):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Definition", crate::resource::Rule { shape: Some(&self::application::DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]|):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationArn`.
-    #[inline]
-    pub fn attr_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationArn")
-    }
-    /// `Fn::GetAtt` `ApplicationId`.
-    #[inline]
-    pub fn attr_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationArn`.
+        attr_application_arn: ::std::string::String = "ApplicationArn",
+        /// `Fn::GetAtt` `ApplicationId`.
+        attr_application_id: ::std::string::String = "ApplicationId",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `Definition`.
     #[derive(Clone, Default)]
     pub struct Definition {
         /// CloudFormation property `Content`.
@@ -99,25 +86,20 @@ pub mod application {
         pub s3_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Definition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Content", self.content);
-            p.set_opt("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested Definition;
+        opt {
+            content = "Content",
+            s3_location = "S3Location",
         }
     }
 
-    pub(super) static DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(6500), ..crate::resource::Rule::NONE }),
-            ("S3Location", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,2000}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Content", crate::resource::Rule { min_len: Some(1), max_len: Some(6500), ..crate::resource::Rule::NONE }),
+        ("S3Location", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,2000}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `EngineType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineType {
         /// `microfocus`
         Microfocus,
@@ -125,15 +107,7 @@ pub mod application {
         Bluage,
     }
 
-    impl crate::value::CfnEnum for EngineType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Microfocus => "microfocus",
-                Self::Bluage => "bluage",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EngineType, ["microfocus", "bluage"]);
 }
 
 /// Represents a deployment resource of an AWS Mainframe Modernization (M2) application to a specified environment
@@ -157,7 +131,6 @@ pub struct Deployment {
 
 impl Deployment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, application_version: impl ::std::convert::Into<crate::value::Val<i64>>, environment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -167,41 +140,28 @@ impl Deployment {
     }
 }
 
-impl crate::resource::Resource for Deployment {
-    const TYPE: &'static str = "AWS::M2::Deployment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEPLOYMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set("ApplicationVersion", self.application_version);
-        p.set("EnvironmentId", self.environment_id);
-        p
+crate::resource::props! {
+    resource Deployment = "AWS::M2::Deployment", shape: Some(&DEPLOYMENT_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        application_version = "ApplicationVersion",
+        environment_id = "EnvironmentId",
     }
 }
 
-static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,80}$")), ..crate::resource::Rule::NONE }),
-        ("ApplicationVersion", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("EnvironmentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,80}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,80}$")), ..crate::resource::Rule::NONE }),
+    ("ApplicationVersion", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("EnvironmentId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,80}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Deployment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Deployment> {
-    /// `Fn::GetAtt` `DeploymentId`.
-    #[inline]
-    pub fn attr_deployment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DeploymentId`.
+        attr_deployment_id: ::std::string::String = "DeploymentId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -268,7 +228,6 @@ pub struct Environment {
 
 impl Environment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(engine_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::m2::environment::EngineType>>, instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -289,59 +248,48 @@ impl Environment {
     }
 }
 
-impl crate::resource::Resource for Environment {
-    const TYPE: &'static str = "AWS::M2::Environment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_SHAPE)
+crate::resource::props! {
+    resource Environment = "AWS::M2::Environment", shape: Some(&ENVIRONMENT_SHAPE);
+    req {
+        engine_type = "EngineType",
+        instance_type = "InstanceType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("EngineType", self.engine_type);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("HighAvailabilityConfig", self.high_availability_config);
-        p.set("InstanceType", self.instance_type);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("StorageConfigurations", self.storage_configurations);
-        p.set_opt("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        engine_version = "EngineVersion",
+        high_availability_config = "HighAvailabilityConfig",
+        kms_key_id = "KmsKeyId",
+        network_type = "NetworkType",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        publicly_accessible = "PubliclyAccessible",
+        security_group_ids = "SecurityGroupIds",
+        storage_configurations = "StorageConfigurations",
+        subnet_ids = "SubnetIds",
+        tags = "Tags",
     }
 }
 
-static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("EngineVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,10}$")), ..crate::resource::Rule::NONE }),
-        ("HighAvailabilityConfig", crate::resource::Rule { shape: Some(&self::environment::HIGH_AVAILABILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InstanceType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,20}$")), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ("PreferredMaintenanceWindow", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("StorageConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("EngineVersion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,10}$")), ..crate::resource::Rule::NONE }),
+    ("HighAvailabilityConfig", crate::resource::Rule { shape: Some(&self::environment::HIGH_AVAILABILITY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InstanceType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,20}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ("PreferredMaintenanceWindow", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("StorageConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,50}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Environment> {
-    /// `Fn::GetAtt` `EnvironmentArn`.
-    #[inline]
-    pub fn attr_environment_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentArn")
-    }
-    /// `Fn::GetAtt` `EnvironmentId`.
-    #[inline]
-    pub fn attr_environment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EnvironmentArn`.
+        attr_environment_arn: ::std::string::String = "EnvironmentArn",
+        /// `Fn::GetAtt` `EnvironmentId`.
+        attr_environment_id: ::std::string::String = "EnvironmentId",
     }
 }
 
@@ -357,7 +305,6 @@ pub mod environment {
 
     impl HighAvailabilityConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(desired_capacity: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 desired_capacity: desired_capacity.into(),
@@ -365,20 +312,16 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for HighAvailabilityConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DesiredCapacity", self.desired_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested HighAvailabilityConfig;
+        req {
+            desired_capacity = "DesiredCapacity",
         }
     }
 
-    pub(super) static HIGH_AVAILABILITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DesiredCapacity", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HIGH_AVAILABILITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DesiredCapacity", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the storage configuration for an environment.
     #[derive(Clone, Default)]
@@ -393,22 +336,18 @@ pub mod environment {
         pub fsx: ::std::option::Option<crate::cfn::m2::environment::FsxStorageConfiguration>,
     }
 
-    impl crate::resource::ToExpr for StorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Efs", self.efs);
-            p.set_opt("Fsx", self.fsx);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageConfiguration;
+        opt {
+            efs = "Efs",
+            fsx = "Fsx",
         }
     }
 
-    pub(super) static STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Efs", crate::resource::Rule { shape: Some(&EFS_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Fsx", crate::resource::Rule { shape: Some(&FSX_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Efs", crate::resource::Rule { shape: Some(&EFS_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Fsx", crate::resource::Rule { shape: Some(&FSX_STORAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the storage configuration for an Amazon EFS file system.
     #[derive(Clone)]
@@ -425,7 +364,6 @@ pub mod environment {
 
     impl EfsStorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mount_point: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 file_system_id: file_system_id.into(),
@@ -434,22 +372,18 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for EfsStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FileSystemId", self.file_system_id);
-            p.set("MountPoint", self.mount_point);
-            p.into_expr()
+    crate::resource::props! {
+        nested EfsStorageConfiguration;
+        req {
+            file_system_id = "FileSystemId",
+            mount_point = "MountPoint",
         }
     }
 
-    pub(super) static EFS_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileSystemId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,200}$")), ..crate::resource::Rule::NONE }),
-            ("MountPoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,200}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EFS_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileSystemId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,200}$")), ..crate::resource::Rule::NONE }),
+        ("MountPoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,200}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the storage configuration for an Amazon FSx file system.
     #[derive(Clone)]
@@ -466,7 +400,6 @@ pub mod environment {
 
     impl FsxStorageConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(file_system_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, mount_point: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 file_system_id: file_system_id.into(),
@@ -475,25 +408,21 @@ pub mod environment {
         }
     }
 
-    impl crate::resource::ToExpr for FsxStorageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FileSystemId", self.file_system_id);
-            p.set("MountPoint", self.mount_point);
-            p.into_expr()
+    crate::resource::props! {
+        nested FsxStorageConfiguration;
+        req {
+            file_system_id = "FileSystemId",
+            mount_point = "MountPoint",
         }
     }
 
-    pub(super) static FSX_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FileSystemId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,200}$")), ..crate::resource::Rule::NONE }),
-            ("MountPoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,200}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FSX_STORAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FileSystemId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,200}$")), ..crate::resource::Rule::NONE }),
+        ("MountPoint", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,200}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The target platform for the environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineType {
         /// `microfocus`
         Microfocus,
@@ -501,18 +430,9 @@ pub mod environment {
         Bluage,
     }
 
-    impl crate::value::CfnEnum for EngineType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Microfocus => "microfocus",
-                Self::Bluage => "bluage",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EngineType, ["microfocus", "bluage"]);
 
-    /// Allowed values of `NetworkType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `ipv4`
         Ipv4,
@@ -520,13 +440,5 @@ pub mod environment {
         Dual,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Dual => "dual",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["ipv4", "dual"]);
 }

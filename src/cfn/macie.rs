@@ -29,7 +29,6 @@ pub struct AllowList {
 
 impl AllowList {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(criteria: crate::cfn::macie::allow_list::Criteria, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             criteria,
@@ -40,35 +39,31 @@ impl AllowList {
     }
 }
 
-impl crate::resource::Resource for AllowList {
-    const TYPE: &'static str = "AWS::Macie::AllowList";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Criteria", self.criteria);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource AllowList = "AWS::Macie::AllowList", shape: Some(&ALLOW_LIST_SHAPE);
+    req {
+        criteria = "Criteria",
+        name = "Name",
+    }
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
+static ALLOW_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Criteria", crate::resource::Rule { shape: Some(&self::allow_list::CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`AllowList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AllowList> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -88,17 +83,18 @@ pub mod allow_list {
         pub s3_words_list: ::std::option::Option<crate::cfn::macie::allow_list::S3WordsList>,
     }
 
-    impl crate::resource::ToExpr for Criteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Regex", self.regex);
-            p.set_opt("S3WordsList", self.s3_words_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested Criteria;
+        opt {
+            regex = "Regex",
+            s3_words_list = "S3WordsList",
         }
     }
 
-    /// The definition `S3WordsList`.
+    pub(super) static CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3WordsList", crate::resource::Rule { shape: Some(&S3_WORDS_LIST_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct S3WordsList {
         /// CloudFormation property `BucketName`; required. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -109,7 +105,6 @@ pub mod allow_list {
 
     impl S3WordsList {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -118,15 +113,17 @@ pub mod allow_list {
         }
     }
 
-    impl crate::resource::ToExpr for S3WordsList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set("ObjectKey", self.object_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3WordsList;
+        req {
+            bucket_name = "BucketName",
+            object_key = "ObjectKey",
         }
     }
+
+    pub(super) static S3_WORDS_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Macie CustomDataIdentifier resource schema
@@ -166,7 +163,6 @@ pub struct CustomDataIdentifier {
 
 impl CustomDataIdentifier {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, regex: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -180,33 +176,28 @@ impl CustomDataIdentifier {
     }
 }
 
-impl crate::resource::Resource for CustomDataIdentifier {
-    const TYPE: &'static str = "AWS::Macie::CustomDataIdentifier";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("IgnoreWords", self.ignore_words);
-        p.set_opt("Keywords", self.keywords);
-        p.set_opt("MaximumMatchDistance", self.maximum_match_distance);
-        p.set("Name", self.name);
-        p.set("Regex", self.regex);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource CustomDataIdentifier = "AWS::Macie::CustomDataIdentifier", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+        regex = "Regex",
+    }
+    opt {
+        description = "Description",
+        ignore_words = "IgnoreWords",
+        keywords = "Keywords",
+        maximum_match_distance = "MaximumMatchDistance",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`CustomDataIdentifier`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomDataIdentifier> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -243,7 +234,6 @@ pub struct FindingsFilter {
 
 impl FindingsFilter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(finding_criteria: crate::cfn::macie::findings_filter::FindingCriteria, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action: ::std::option::Option::None,
@@ -256,39 +246,33 @@ impl FindingsFilter {
     }
 }
 
-impl crate::resource::Resource for FindingsFilter {
-    const TYPE: &'static str = "AWS::Macie::FindingsFilter";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Action", self.action);
-        p.set_opt("Description", self.description);
-        p.set("FindingCriteria", self.finding_criteria);
-        p.set("Name", self.name);
-        p.set_opt("Position", self.position);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource FindingsFilter = "AWS::Macie::FindingsFilter", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        finding_criteria = "FindingCriteria",
+        name = "Name",
+    }
+    opt {
+        action = "Action",
+        description = "Description",
+        position = "Position",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`FindingsFilter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FindingsFilter> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod findings_filter {
     //! Nested property types and enums of [`FindingsFilter`](super::FindingsFilter).
 
-    /// The definition `FindingCriteria`.
     #[derive(Clone, Default)]
     pub struct FindingCriteria {
         /// Map of filter criteria.
@@ -297,16 +281,13 @@ pub mod findings_filter {
         pub criterion: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::macie::findings_filter::CriterionAdditionalProperties>>,
     }
 
-    impl crate::resource::ToExpr for FindingCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Criterion", self.criterion);
-            p.into_expr()
+    crate::resource::props! {
+        nested FindingCriteria;
+        opt {
+            criterion = "Criterion",
         }
     }
 
-    /// The definition `CriterionAdditionalProperties`.
     #[derive(Clone, Default)]
     pub struct CriterionAdditionalProperties {
         /// CloudFormation property `eq`.
@@ -323,22 +304,19 @@ pub mod findings_filter {
         pub neq: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CriterionAdditionalProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("eq", self.eq);
-            p.set_opt("gt", self.gt);
-            p.set_opt("gte", self.gte);
-            p.set_opt("lt", self.lt);
-            p.set_opt("lte", self.lte);
-            p.set_opt("neq", self.neq);
-            p.into_expr()
+    crate::resource::props! {
+        nested CriterionAdditionalProperties;
+        opt {
+            eq = "eq",
+            gt = "gt",
+            gte = "gte",
+            lt = "lt",
+            lte = "lte",
+            neq = "neq",
         }
     }
 
-    /// Allowed values of `FindingFilterAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FindingFilterAction {
         /// `ARCHIVE`
         Archive,
@@ -346,15 +324,7 @@ pub mod findings_filter {
         Noop,
     }
 
-    impl crate::value::CfnEnum for FindingFilterAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Archive => "ARCHIVE",
-                Self::Noop => "NOOP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FindingFilterAction, ["ARCHIVE", "NOOP"]);
 }
 
 /// Represents the association between an Amazon Macie administrator account and a member account. Creating this resource associates the specified account with the Macie administrator account that performs the operation; deleting it removes the association.
@@ -378,7 +348,6 @@ pub struct Member {
 
 impl Member {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_id: account_id.into(),
@@ -388,62 +357,43 @@ impl Member {
     }
 }
 
-impl crate::resource::Resource for Member {
-    const TYPE: &'static str = "AWS::Macie::Member";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MEMBER_SHAPE)
+crate::resource::props! {
+    resource Member = "AWS::Macie::Member", shape: Some(&MEMBER_SHAPE);
+    req {
+        account_id = "AccountId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountId", self.account_id);
-        p.set_opt("Email", self.email);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        email = "Email",
+        tags = "Tags",
     }
 }
 
-static MEMBER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::member::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MEMBER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::member::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Member`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Member> {
-    /// `Fn::GetAtt` `AdministratorAccountId`.
-    #[inline]
-    pub fn attr_administrator_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AdministratorAccountId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `RelationshipStatus`.
-    #[inline]
-    pub fn attr_relationship_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RelationshipStatus")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AdministratorAccountId`.
+        attr_administrator_account_id: ::std::string::String = "AdministratorAccountId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `RelationshipStatus`.
+        attr_relationship_status: ::std::string::String = "RelationshipStatus",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod member {
     //! Nested property types and enums of [`Member`](super::Member).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The AWS::Macie::Session resource specifies a new Amazon Macie session. A session is an object that represents the Amazon Macie service. A session is required for Amazon Macie to become operational.
@@ -461,33 +411,23 @@ pub struct Session {
     pub status: ::std::option::Option<crate::value::Val<crate::cfn::macie::session::Status>>,
 }
 
-impl crate::resource::Resource for Session {
-    const TYPE: &'static str = "AWS::Macie::Session";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("FindingPublishingFrequency", self.finding_publishing_frequency);
-        p.set_opt("Status", self.status);
-        p
+crate::resource::props! {
+    resource Session = "AWS::Macie::Session", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        finding_publishing_frequency = "FindingPublishingFrequency",
+        status = "Status",
     }
 }
 
 /// Attributes of [`Session`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Session> {
-    /// `Fn::GetAtt` `AutomatedDiscoveryStatus`.
-    #[inline]
-    pub fn attr_automated_discovery_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutomatedDiscoveryStatus")
-    }
-    /// `Fn::GetAtt` `AwsAccountId`.
-    #[inline]
-    pub fn attr_aws_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AwsAccountId")
-    }
-    /// `Fn::GetAtt` `ServiceRole`.
-    #[inline]
-    pub fn attr_service_role(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceRole")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AutomatedDiscoveryStatus`.
+        attr_automated_discovery_status: ::std::string::String = "AutomatedDiscoveryStatus",
+        /// `Fn::GetAtt` `AwsAccountId`.
+        attr_aws_account_id: ::std::string::String = "AwsAccountId",
+        /// `Fn::GetAtt` `ServiceRole`.
+        attr_service_role: ::std::string::String = "ServiceRole",
     }
 }
 
@@ -495,7 +435,7 @@ pub mod session {
     //! Nested property types and enums of [`Session`](super::Session).
 
     /// A enumeration value that specifies how frequently finding updates are published.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FindingPublishingFrequency {
         /// `FIFTEEN_MINUTES`
         FifteenMinutes,
@@ -505,19 +445,10 @@ pub mod session {
         SixHours,
     }
 
-    impl crate::value::CfnEnum for FindingPublishingFrequency {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FifteenMinutes => "FIFTEEN_MINUTES",
-                Self::OneHour => "ONE_HOUR",
-                Self::SixHours => "SIX_HOURS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FindingPublishingFrequency, ["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]);
 
     /// A enumeration value that specifies the status of the Macie Session.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ENABLED`
         Enabled,
@@ -525,13 +456,5 @@ pub mod session {
         Paused,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Paused => "PAUSED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ENABLED", "PAUSED"]);
 }

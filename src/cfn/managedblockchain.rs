@@ -21,7 +21,6 @@ pub struct Accessor {
 
 impl Accessor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(accessor_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::managedblockchain::accessor::AccessorType>>) -> Self {
         Self {
             accessor_type: accessor_type.into(),
@@ -31,85 +30,49 @@ impl Accessor {
     }
 }
 
-impl crate::resource::Resource for Accessor {
-    const TYPE: &'static str = "AWS::ManagedBlockchain::Accessor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESSOR_SHAPE)
+crate::resource::props! {
+    resource Accessor = "AWS::ManagedBlockchain::Accessor", shape: Some(&ACCESSOR_SHAPE);
+    req {
+        accessor_type = "AccessorType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccessorType", self.accessor_type);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        network_type = "NetworkType",
+        tags = "Tags",
     }
 }
 
-static ACCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::accessor::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Accessor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Accessor> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `BillingToken`.
-    #[inline]
-    pub fn attr_billing_token(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BillingToken")
-    }
-    /// `Fn::GetAtt` `CreationDate`.
-    #[inline]
-    pub fn attr_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDate")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BillingToken`.
+        attr_billing_token: ::std::string::String = "BillingToken",
+        /// `Fn::GetAtt` `CreationDate`.
+        attr_creation_date: ::std::string::String = "CreationDate",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod accessor {
     //! Nested property types and enums of [`Accessor`](super::Accessor).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AccessorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessorType {
         /// `BILLING_TOKEN`
         BillingToken,
     }
 
-    impl crate::value::CfnEnum for AccessorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BillingToken => "BILLING_TOKEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessorType, ["BILLING_TOKEN"]);
 
-    /// Allowed values of `NetworkAccessorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkAccessorType {
         /// `ETHEREUM_GOERLI`
         EthereumGoerli,
@@ -123,18 +86,7 @@ pub mod accessor {
         PolygonMumbai,
     }
 
-    impl crate::value::CfnEnum for NetworkAccessorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EthereumGoerli => "ETHEREUM_GOERLI",
-                Self::EthereumMainnet => "ETHEREUM_MAINNET",
-                Self::EthereumMainnetAndGoerli => "ETHEREUM_MAINNET_AND_GOERLI",
-                Self::PolygonMainnet => "POLYGON_MAINNET",
-                Self::PolygonMumbai => "POLYGON_MUMBAI",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkAccessorType, ["ETHEREUM_GOERLI", "ETHEREUM_MAINNET", "ETHEREUM_MAINNET_AND_GOERLI", "POLYGON_MAINNET", "POLYGON_MUMBAI"]);
 }
 
 /// Resource Type definition for AWS::ManagedBlockchain::Member
@@ -165,37 +117,31 @@ impl Member {
     }
 }
 
-impl crate::resource::Resource for Member {
-    const TYPE: &'static str = "AWS::ManagedBlockchain::Member";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InvitationId", self.invitation_id);
-        p.set("MemberConfiguration", self.member_configuration);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set_opt("NetworkId", self.network_id);
-        p
+crate::resource::props! {
+    resource Member = "AWS::ManagedBlockchain::Member", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        member_configuration = "MemberConfiguration",
+    }
+    opt {
+        invitation_id = "InvitationId",
+        network_configuration = "NetworkConfiguration",
+        network_id = "NetworkId",
     }
 }
 
 /// Attributes of [`Member`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Member> {
-    /// `Fn::GetAtt` `MemberId`.
-    #[inline]
-    pub fn attr_member_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MemberId")
-    }
-    /// `Fn::GetAtt` `NetworkId`.
-    #[inline]
-    pub fn attr_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `MemberId`.
+        attr_member_id: ::std::string::String = "MemberId",
+        /// `Fn::GetAtt` `NetworkId`.
+        attr_network_id: ::std::string::String = "NetworkId",
     }
 }
 
 pub mod member {
     //! Nested property types and enums of [`Member`](super::Member).
 
-    /// The definition `MemberConfiguration`.
     #[derive(Clone)]
     pub struct MemberConfiguration {
         /// CloudFormation property `Description`.
@@ -208,7 +154,6 @@ pub mod member {
 
     impl MemberConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -218,34 +163,30 @@ pub mod member {
         }
     }
 
-    impl crate::resource::ToExpr for MemberConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("MemberFrameworkConfiguration", self.member_framework_configuration);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemberConfiguration;
+        req {
+            name = "Name",
+        }
+        opt {
+            description = "Description",
+            member_framework_configuration = "MemberFrameworkConfiguration",
         }
     }
 
-    /// The definition `MemberFrameworkConfiguration`.
     #[derive(Clone, Default)]
     pub struct MemberFrameworkConfiguration {
         /// CloudFormation property `MemberFabricConfiguration`.
         pub member_fabric_configuration: ::std::option::Option<crate::cfn::managedblockchain::member::MemberFabricConfiguration>,
     }
 
-    impl crate::resource::ToExpr for MemberFrameworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MemberFabricConfiguration", self.member_fabric_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemberFrameworkConfiguration;
+        opt {
+            member_fabric_configuration = "MemberFabricConfiguration",
         }
     }
 
-    /// The definition `MemberFabricConfiguration`.
     #[derive(Clone)]
     pub struct MemberFabricConfiguration {
         /// CloudFormation property `AdminPassword`; required.
@@ -256,7 +197,6 @@ pub mod member {
 
     impl MemberFabricConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(admin_password: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, admin_username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 admin_password: admin_password.into(),
@@ -265,17 +205,14 @@ pub mod member {
         }
     }
 
-    impl crate::resource::ToExpr for MemberFabricConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AdminPassword", self.admin_password);
-            p.set("AdminUsername", self.admin_username);
-            p.into_expr()
+    crate::resource::props! {
+        nested MemberFabricConfiguration;
+        req {
+            admin_password = "AdminPassword",
+            admin_username = "AdminUsername",
         }
     }
 
-    /// The definition `NetworkConfiguration`.
     #[derive(Clone)]
     pub struct NetworkConfiguration {
         /// CloudFormation property `Description`.
@@ -294,7 +231,6 @@ pub mod member {
 
     impl NetworkConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(framework: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, framework_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, voting_policy: crate::cfn::managedblockchain::member::VotingPolicy) -> Self {
             Self {
                 description: ::std::option::Option::None,
@@ -307,37 +243,33 @@ pub mod member {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set("Framework", self.framework);
-            p.set("FrameworkVersion", self.framework_version);
-            p.set("Name", self.name);
-            p.set_opt("NetworkFrameworkConfiguration", self.network_framework_configuration);
-            p.set("VotingPolicy", self.voting_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        req {
+            framework = "Framework",
+            framework_version = "FrameworkVersion",
+            name = "Name",
+            voting_policy = "VotingPolicy",
+        }
+        opt {
+            description = "Description",
+            network_framework_configuration = "NetworkFrameworkConfiguration",
         }
     }
 
-    /// The definition `NetworkFrameworkConfiguration`.
     #[derive(Clone, Default)]
     pub struct NetworkFrameworkConfiguration {
         /// CloudFormation property `NetworkFabricConfiguration`.
         pub network_fabric_configuration: ::std::option::Option<crate::cfn::managedblockchain::member::NetworkFabricConfiguration>,
     }
 
-    impl crate::resource::ToExpr for NetworkFrameworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NetworkFabricConfiguration", self.network_fabric_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkFrameworkConfiguration;
+        opt {
+            network_fabric_configuration = "NetworkFabricConfiguration",
         }
     }
 
-    /// The definition `NetworkFabricConfiguration`.
     #[derive(Clone)]
     pub struct NetworkFabricConfiguration {
         /// CloudFormation property `Edition`; required.
@@ -346,7 +278,6 @@ pub mod member {
 
     impl NetworkFabricConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(edition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 edition: edition.into(),
@@ -354,32 +285,26 @@ pub mod member {
         }
     }
 
-    impl crate::resource::ToExpr for NetworkFabricConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Edition", self.edition);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkFabricConfiguration;
+        req {
+            edition = "Edition",
         }
     }
 
-    /// The definition `VotingPolicy`.
     #[derive(Clone, Default)]
     pub struct VotingPolicy {
         /// CloudFormation property `ApprovalThresholdPolicy`.
         pub approval_threshold_policy: ::std::option::Option<crate::cfn::managedblockchain::member::ApprovalThresholdPolicy>,
     }
 
-    impl crate::resource::ToExpr for VotingPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApprovalThresholdPolicy", self.approval_threshold_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested VotingPolicy;
+        opt {
+            approval_threshold_policy = "ApprovalThresholdPolicy",
         }
     }
 
-    /// The definition `ApprovalThresholdPolicy`.
     #[derive(Clone, Default)]
     pub struct ApprovalThresholdPolicy {
         /// CloudFormation property `ProposalDurationInHours`.
@@ -390,14 +315,12 @@ pub mod member {
         pub threshold_percentage: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ApprovalThresholdPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProposalDurationInHours", self.proposal_duration_in_hours);
-            p.set_opt("ThresholdComparator", self.threshold_comparator);
-            p.set_opt("ThresholdPercentage", self.threshold_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApprovalThresholdPolicy;
+        opt {
+            proposal_duration_in_hours = "ProposalDurationInHours",
+            threshold_comparator = "ThresholdComparator",
+            threshold_percentage = "ThresholdPercentage",
         }
     }
 }
@@ -417,7 +340,6 @@ pub struct Node {
 
 impl Node {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, node_configuration: crate::cfn::managedblockchain::node::NodeConfiguration) -> Self {
         Self {
             member_id: ::std::option::Option::None,
@@ -427,56 +349,38 @@ impl Node {
     }
 }
 
-impl crate::resource::Resource for Node {
-    const TYPE: &'static str = "AWS::ManagedBlockchain::Node";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MemberId", self.member_id);
-        p.set("NetworkId", self.network_id);
-        p.set("NodeConfiguration", self.node_configuration);
-        p
+crate::resource::props! {
+    resource Node = "AWS::ManagedBlockchain::Node", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        network_id = "NetworkId",
+        node_configuration = "NodeConfiguration",
+    }
+    opt {
+        member_id = "MemberId",
     }
 }
 
 /// Attributes of [`Node`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Node> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `MemberId`.
-    #[inline]
-    pub fn attr_member_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MemberId")
-    }
-    /// `Fn::GetAtt` `NetworkId`.
-    #[inline]
-    pub fn attr_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkId")
-    }
-    /// `Fn::GetAtt` `NodeConfiguration.AvailabilityZone`.
-    #[inline]
-    pub fn attr_node_configuration_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NodeConfiguration.AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `NodeConfiguration.InstanceType`.
-    #[inline]
-    pub fn attr_node_configuration_instance_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NodeConfiguration.InstanceType")
-    }
-    /// `Fn::GetAtt` `NodeId`.
-    #[inline]
-    pub fn attr_node_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NodeId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `MemberId`.
+        attr_member_id: ::std::string::String = "MemberId",
+        /// `Fn::GetAtt` `NetworkId`.
+        attr_network_id: ::std::string::String = "NetworkId",
+        /// `Fn::GetAtt` `NodeConfiguration.AvailabilityZone`.
+        attr_node_configuration_availability_zone: ::std::string::String = "NodeConfiguration.AvailabilityZone",
+        /// `Fn::GetAtt` `NodeConfiguration.InstanceType`.
+        attr_node_configuration_instance_type: ::std::string::String = "NodeConfiguration.InstanceType",
+        /// `Fn::GetAtt` `NodeId`.
+        attr_node_id: ::std::string::String = "NodeId",
     }
 }
 
 pub mod node {
     //! Nested property types and enums of [`Node`](super::Node).
 
-    /// The definition `NodeConfiguration`.
     #[derive(Clone)]
     pub struct NodeConfiguration {
         /// CloudFormation property `AvailabilityZone`; required.
@@ -487,7 +391,6 @@ pub mod node {
 
     impl NodeConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(availability_zone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 availability_zone: availability_zone.into(),
@@ -496,13 +399,11 @@ pub mod node {
         }
     }
 
-    impl crate::resource::ToExpr for NodeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AvailabilityZone", self.availability_zone);
-            p.set("InstanceType", self.instance_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeConfiguration;
+        req {
+            availability_zone = "AvailabilityZone",
+            instance_type = "InstanceType",
         }
     }
 }

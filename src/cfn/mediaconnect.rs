@@ -37,7 +37,6 @@ pub struct Bridge {
 
 impl Bridge {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, placement_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sources: ::std::vec::Vec<crate::cfn::mediaconnect::bridge::BridgeSource>) -> Self {
         Self {
             egress_gateway_bridge: ::std::option::Option::None,
@@ -51,51 +50,41 @@ impl Bridge {
     }
 }
 
-impl crate::resource::Resource for Bridge {
-    const TYPE: &'static str = "AWS::MediaConnect::Bridge";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&BRIDGE_SHAPE)
+crate::resource::props! {
+    resource Bridge = "AWS::MediaConnect::Bridge", shape: Some(&BRIDGE_SHAPE);
+    req {
+        name = "Name",
+        placement_arn = "PlacementArn",
+        sources = "Sources",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EgressGatewayBridge", self.egress_gateway_bridge);
-        p.set_opt("IngressGatewayBridge", self.ingress_gateway_bridge);
-        p.set("Name", self.name);
-        p.set_opt("Outputs", self.outputs);
-        p.set("PlacementArn", self.placement_arn);
-        p.set_opt("SourceFailoverConfig", self.source_failover_config);
-        p.set("Sources", self.sources);
-        p
+    opt {
+        egress_gateway_bridge = "EgressGatewayBridge",
+        ingress_gateway_bridge = "IngressGatewayBridge",
+        outputs = "Outputs",
+        source_failover_config = "SourceFailoverConfig",
     }
 }
 
-static BRIDGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Outputs", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ("Sources", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
-    ],
-};
+static BRIDGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Outputs", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ("Sources", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Bridge`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Bridge> {
-    /// `Fn::GetAtt` `BridgeArn`.
-    #[inline]
-    pub fn attr_bridge_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BridgeArn")
-    }
-    /// `Fn::GetAtt` `BridgeState`.
-    #[inline]
-    pub fn attr_bridge_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BridgeState")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BridgeArn`.
+        attr_bridge_arn: ::std::string::String = "BridgeArn",
+        /// `Fn::GetAtt` `BridgeState`.
+        attr_bridge_state: ::std::string::String = "BridgeState",
     }
 }
 
 pub mod bridge {
     //! Nested property types and enums of [`Bridge`](super::Bridge).
 
-    /// The definition `EgressGatewayBridge`.
+    pub use crate::cfn::shared::group_media::{MulticastSourceSettings, ProtocolEnum, VpcInterfaceAttachment};
+
     #[derive(Clone)]
     pub struct EgressGatewayBridge {
         /// The maximum expected bitrate of the egress bridge.
@@ -106,7 +95,6 @@ pub mod bridge {
 
     impl EgressGatewayBridge {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_bitrate: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_bitrate: max_bitrate.into(),
@@ -114,16 +102,13 @@ pub mod bridge {
         }
     }
 
-    impl crate::resource::ToExpr for EgressGatewayBridge {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxBitrate", self.max_bitrate);
-            p.into_expr()
+    crate::resource::props! {
+        nested EgressGatewayBridge;
+        req {
+            max_bitrate = "MaxBitrate",
         }
     }
 
-    /// The definition `IngressGatewayBridge`.
     #[derive(Clone)]
     pub struct IngressGatewayBridge {
         /// The maximum expected bitrate of the ingress bridge.
@@ -138,7 +123,6 @@ pub mod bridge {
 
     impl IngressGatewayBridge {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_bitrate: impl ::std::convert::Into<crate::value::Val<i64>>, max_outputs: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_bitrate: max_bitrate.into(),
@@ -147,13 +131,11 @@ pub mod bridge {
         }
     }
 
-    impl crate::resource::ToExpr for IngressGatewayBridge {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxBitrate", self.max_bitrate);
-            p.set("MaxOutputs", self.max_outputs);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngressGatewayBridge;
+        req {
+            max_bitrate = "MaxBitrate",
+            max_outputs = "MaxOutputs",
         }
     }
 
@@ -166,12 +148,10 @@ pub mod bridge {
         pub network_output: ::std::option::Option<crate::cfn::mediaconnect::bridge::BridgeNetworkOutput>,
     }
 
-    impl crate::resource::ToExpr for BridgeOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NetworkOutput", self.network_output);
-            p.into_expr()
+    crate::resource::props! {
+        nested BridgeOutput;
+        opt {
+            network_output = "NetworkOutput",
         }
     }
 
@@ -197,7 +177,7 @@ pub mod bridge {
         /// The network output protocol.
         ///
         /// CloudFormation property `Protocol`; required.
-        pub protocol: crate::value::Val<crate::cfn::mediaconnect::bridge::ProtocolEnum>,
+        pub protocol: crate::value::Val<crate::cfn::shared::group_media::ProtocolEnum>,
         /// The network output TTL.
         ///
         /// CloudFormation property `Ttl`; required.
@@ -206,8 +186,7 @@ pub mod bridge {
 
     impl BridgeNetworkOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(ip_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::bridge::ProtocolEnum>>, ttl: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
+        pub fn new(ip_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::ProtocolEnum>>, ttl: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 ip_address: ip_address.into(),
                 name: name.into(),
@@ -219,17 +198,15 @@ pub mod bridge {
         }
     }
 
-    impl crate::resource::ToExpr for BridgeNetworkOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IpAddress", self.ip_address);
-            p.set("Name", self.name);
-            p.set("NetworkName", self.network_name);
-            p.set("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.set("Ttl", self.ttl);
-            p.into_expr()
+    crate::resource::props! {
+        nested BridgeNetworkOutput;
+        req {
+            ip_address = "IpAddress",
+            name = "Name",
+            network_name = "NetworkName",
+            port = "Port",
+            protocol = "Protocol",
+            ttl = "Ttl",
         }
     }
 
@@ -250,7 +227,6 @@ pub mod bridge {
 
     impl FailoverConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(failover_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::bridge::FailoverModeEnum>>) -> Self {
             Self {
                 failover_mode: failover_mode.into(),
@@ -260,14 +236,14 @@ pub mod bridge {
         }
     }
 
-    impl crate::resource::ToExpr for FailoverConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FailoverMode", self.failover_mode);
-            p.set_opt("SourcePriority", self.source_priority);
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailoverConfig;
+        req {
+            failover_mode = "FailoverMode",
+        }
+        opt {
+            source_priority = "SourcePriority",
+            state = "State",
         }
     }
 
@@ -280,12 +256,10 @@ pub mod bridge {
         pub primary_source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SourcePriority {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PrimarySource", self.primary_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourcePriority;
+        opt {
+            primary_source = "PrimarySource",
         }
     }
 
@@ -302,13 +276,11 @@ pub mod bridge {
         pub network_source: ::std::option::Option<crate::cfn::mediaconnect::bridge::BridgeNetworkSource>,
     }
 
-    impl crate::resource::ToExpr for BridgeSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FlowSource", self.flow_source);
-            p.set_opt("NetworkSource", self.network_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested BridgeSource;
+        opt {
+            flow_source = "FlowSource",
+            network_source = "NetworkSource",
         }
     }
 
@@ -322,7 +294,7 @@ pub mod bridge {
         /// The name of the VPC interface attachment to use for this source.
         ///
         /// CloudFormation property `FlowVpcInterfaceAttachment`.
-        pub flow_vpc_interface_attachment: ::std::option::Option<crate::cfn::mediaconnect::bridge::VpcInterfaceAttachment>,
+        pub flow_vpc_interface_attachment: ::std::option::Option<crate::cfn::shared::group_media::VpcInterfaceAttachment>,
         /// The name of the flow source.
         ///
         /// CloudFormation property `Name`; required.
@@ -331,7 +303,6 @@ pub mod bridge {
 
     impl BridgeFlowSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 flow_arn: flow_arn.into(),
@@ -341,32 +312,14 @@ pub mod bridge {
         }
     }
 
-    impl crate::resource::ToExpr for BridgeFlowSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FlowArn", self.flow_arn);
-            p.set_opt("FlowVpcInterfaceAttachment", self.flow_vpc_interface_attachment);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested BridgeFlowSource;
+        req {
+            flow_arn = "FlowArn",
+            name = "Name",
         }
-    }
-
-    /// The settings for attaching a VPC interface to an resource.
-    #[derive(Clone, Default)]
-    pub struct VpcInterfaceAttachment {
-        /// The name of the VPC interface to use for this resource.
-        ///
-        /// CloudFormation property `VpcInterfaceName`.
-        pub vpc_interface_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcInterfaceAttachment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpcInterfaceName", self.vpc_interface_name);
-            p.into_expr()
+        opt {
+            flow_vpc_interface_attachment = "FlowVpcInterfaceAttachment",
         }
     }
 
@@ -380,7 +333,7 @@ pub mod bridge {
         /// The settings related to the multicast source.
         ///
         /// CloudFormation property `MulticastSourceSettings`.
-        pub multicast_source_settings: ::std::option::Option<crate::cfn::mediaconnect::bridge::MulticastSourceSettings>,
+        pub multicast_source_settings: ::std::option::Option<crate::cfn::shared::group_media::MulticastSourceSettings>,
         /// The name of the network source.
         ///
         /// CloudFormation property `Name`; required.
@@ -396,13 +349,12 @@ pub mod bridge {
         /// The network source protocol.
         ///
         /// CloudFormation property `Protocol`; required.
-        pub protocol: crate::value::Val<crate::cfn::mediaconnect::bridge::ProtocolEnum>,
+        pub protocol: crate::value::Val<crate::cfn::shared::group_media::ProtocolEnum>,
     }
 
     impl BridgeNetworkSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(multicast_ip: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::bridge::ProtocolEnum>>) -> Self {
+        pub fn new(multicast_ip: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::ProtocolEnum>>) -> Self {
             Self {
                 multicast_ip: multicast_ip.into(),
                 multicast_source_settings: ::std::option::Option::None,
@@ -414,78 +366,29 @@ pub mod bridge {
         }
     }
 
-    impl crate::resource::ToExpr for BridgeNetworkSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MulticastIp", self.multicast_ip);
-            p.set_opt("MulticastSourceSettings", self.multicast_source_settings);
-            p.set("Name", self.name);
-            p.set("NetworkName", self.network_name);
-            p.set("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested BridgeNetworkSource;
+        req {
+            multicast_ip = "MulticastIp",
+            name = "Name",
+            network_name = "NetworkName",
+            port = "Port",
+            protocol = "Protocol",
+        }
+        opt {
+            multicast_source_settings = "MulticastSourceSettings",
         }
     }
 
-    /// The settings related to the multicast source.
-    #[derive(Clone, Default)]
-    pub struct MulticastSourceSettings {
-        /// The IP address of the source for source-specific multicast (SSM).
-        ///
-        /// CloudFormation property `MulticastSourceIp`.
-        pub multicast_source_ip: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for MulticastSourceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MulticastSourceIp", self.multicast_source_ip);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `ProtocolEnum`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ProtocolEnum {
-        /// `rtp-fec`
-        RtpFec,
-        /// `rtp`
-        Rtp,
-        /// `udp`
-        Udp,
-    }
-
-    impl crate::value::CfnEnum for ProtocolEnum {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RtpFec => "rtp-fec",
-                Self::Rtp => "rtp",
-                Self::Udp => "udp",
-            }
-        }
-    }
-
-    /// Allowed values of `FailoverModeEnum`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverModeEnum {
         /// `FAILOVER`
         Failover,
     }
 
-    impl crate::value::CfnEnum for FailoverModeEnum {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Failover => "FAILOVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FailoverModeEnum, ["FAILOVER"]);
 
-    /// Allowed values of `FailoverConfigStateEnum`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverConfigStateEnum {
         /// `ENABLED`
         Enabled,
@@ -493,15 +396,7 @@ pub mod bridge {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for FailoverConfigStateEnum {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FailoverConfigStateEnum, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource schema for AWS::MediaConnect::BridgeOutput
@@ -525,7 +420,6 @@ pub struct BridgeOutput {
 
 impl BridgeOutput {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bridge_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_output: crate::cfn::mediaconnect::bridge_output::BridgeNetworkOutput) -> Self {
         Self {
             bridge_arn: bridge_arn.into(),
@@ -535,15 +429,12 @@ impl BridgeOutput {
     }
 }
 
-impl crate::resource::Resource for BridgeOutput {
-    const TYPE: &'static str = "AWS::MediaConnect::BridgeOutput";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BridgeArn", self.bridge_arn);
-        p.set("Name", self.name);
-        p.set("NetworkOutput", self.network_output);
-        p
+crate::resource::props! {
+    resource BridgeOutput = "AWS::MediaConnect::BridgeOutput", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        bridge_arn = "BridgeArn",
+        name = "Name",
+        network_output = "NetworkOutput",
     }
 }
 
@@ -577,7 +468,6 @@ pub mod bridge_output {
 
     impl BridgeNetworkOutput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ip_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::bridge_output::Protocol>>, ttl: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 ip_address: ip_address.into(),
@@ -589,21 +479,19 @@ pub mod bridge_output {
         }
     }
 
-    impl crate::resource::ToExpr for BridgeNetworkOutput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IpAddress", self.ip_address);
-            p.set("NetworkName", self.network_name);
-            p.set("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.set("Ttl", self.ttl);
-            p.into_expr()
+    crate::resource::props! {
+        nested BridgeNetworkOutput;
+        req {
+            ip_address = "IpAddress",
+            network_name = "NetworkName",
+            port = "Port",
+            protocol = "Protocol",
+            ttl = "Ttl",
         }
     }
 
     /// The network output protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `rtp-fec`
         RtpFec,
@@ -613,16 +501,7 @@ pub mod bridge_output {
         Udp,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RtpFec => "rtp-fec",
-                Self::Rtp => "rtp",
-                Self::Udp => "udp",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["rtp-fec", "rtp", "udp"]);
 }
 
 /// Resource schema for AWS::MediaConnect::BridgeSource
@@ -650,7 +529,6 @@ pub struct BridgeSource {
 
 impl BridgeSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bridge_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bridge_arn: bridge_arn.into(),
@@ -661,21 +539,22 @@ impl BridgeSource {
     }
 }
 
-impl crate::resource::Resource for BridgeSource {
-    const TYPE: &'static str = "AWS::MediaConnect::BridgeSource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BridgeArn", self.bridge_arn);
-        p.set_opt("FlowSource", self.flow_source);
-        p.set("Name", self.name);
-        p.set_opt("NetworkSource", self.network_source);
-        p
+crate::resource::props! {
+    resource BridgeSource = "AWS::MediaConnect::BridgeSource", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        bridge_arn = "BridgeArn",
+        name = "Name",
+    }
+    opt {
+        flow_source = "FlowSource",
+        network_source = "NetworkSource",
     }
 }
 
 pub mod bridge_source {
     //! Nested property types and enums of [`BridgeSource`](super::BridgeSource).
+
+    pub use crate::cfn::shared::group_media::{MulticastSourceSettings, ProtocolEnum, VpcInterfaceAttachment};
 
     /// The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow.
     #[derive(Clone)]
@@ -687,12 +566,11 @@ pub mod bridge_source {
         /// The name of the VPC interface attachment to use for this source.
         ///
         /// CloudFormation property `FlowVpcInterfaceAttachment`.
-        pub flow_vpc_interface_attachment: ::std::option::Option<crate::cfn::mediaconnect::bridge_source::VpcInterfaceAttachment>,
+        pub flow_vpc_interface_attachment: ::std::option::Option<crate::cfn::shared::group_media::VpcInterfaceAttachment>,
     }
 
     impl BridgeFlowSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 flow_arn: flow_arn.into(),
@@ -701,31 +579,13 @@ pub mod bridge_source {
         }
     }
 
-    impl crate::resource::ToExpr for BridgeFlowSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FlowArn", self.flow_arn);
-            p.set_opt("FlowVpcInterfaceAttachment", self.flow_vpc_interface_attachment);
-            p.into_expr()
+    crate::resource::props! {
+        nested BridgeFlowSource;
+        req {
+            flow_arn = "FlowArn",
         }
-    }
-
-    /// The settings for attaching a VPC interface to an resource.
-    #[derive(Clone, Default)]
-    pub struct VpcInterfaceAttachment {
-        /// The name of the VPC interface to use for this resource.
-        ///
-        /// CloudFormation property `VpcInterfaceName`.
-        pub vpc_interface_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcInterfaceAttachment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpcInterfaceName", self.vpc_interface_name);
-            p.into_expr()
+        opt {
+            flow_vpc_interface_attachment = "FlowVpcInterfaceAttachment",
         }
     }
 
@@ -739,7 +599,7 @@ pub mod bridge_source {
         /// The settings related to the multicast source.
         ///
         /// CloudFormation property `MulticastSourceSettings`.
-        pub multicast_source_settings: ::std::option::Option<crate::cfn::mediaconnect::bridge_source::MulticastSourceSettings>,
+        pub multicast_source_settings: ::std::option::Option<crate::cfn::shared::group_media::MulticastSourceSettings>,
         /// The network source's gateway network name.
         ///
         /// CloudFormation property `NetworkName`; required.
@@ -751,13 +611,12 @@ pub mod bridge_source {
         /// The network source protocol.
         ///
         /// CloudFormation property `Protocol`; required.
-        pub protocol: crate::value::Val<crate::cfn::mediaconnect::bridge_source::ProtocolEnum>,
+        pub protocol: crate::value::Val<crate::cfn::shared::group_media::ProtocolEnum>,
     }
 
     impl BridgeNetworkSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(multicast_ip: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::bridge_source::ProtocolEnum>>) -> Self {
+        pub fn new(multicast_ip: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, network_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, port: impl ::std::convert::Into<crate::value::Val<i64>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::ProtocolEnum>>) -> Self {
             Self {
                 multicast_ip: multicast_ip.into(),
                 multicast_source_settings: ::std::option::Option::None,
@@ -768,56 +627,16 @@ pub mod bridge_source {
         }
     }
 
-    impl crate::resource::ToExpr for BridgeNetworkSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MulticastIp", self.multicast_ip);
-            p.set_opt("MulticastSourceSettings", self.multicast_source_settings);
-            p.set("NetworkName", self.network_name);
-            p.set("Port", self.port);
-            p.set("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested BridgeNetworkSource;
+        req {
+            multicast_ip = "MulticastIp",
+            network_name = "NetworkName",
+            port = "Port",
+            protocol = "Protocol",
         }
-    }
-
-    /// The settings related to the multicast source.
-    #[derive(Clone, Default)]
-    pub struct MulticastSourceSettings {
-        /// The IP address of the source for source-specific multicast (SSM).
-        ///
-        /// CloudFormation property `MulticastSourceIp`.
-        pub multicast_source_ip: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for MulticastSourceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MulticastSourceIp", self.multicast_source_ip);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `ProtocolEnum`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ProtocolEnum {
-        /// `rtp-fec`
-        RtpFec,
-        /// `rtp`
-        Rtp,
-        /// `udp`
-        Udp,
-    }
-
-    impl crate::value::CfnEnum for ProtocolEnum {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RtpFec => "rtp-fec",
-                Self::Rtp => "rtp",
-                Self::Udp => "udp",
-            }
+        opt {
+            multicast_source_settings = "MulticastSourceSettings",
         }
     }
 }
@@ -879,7 +698,6 @@ pub struct Flow {
 
 impl Flow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: crate::cfn::mediaconnect::flow::Source) -> Self {
         Self {
             availability_zone: ::std::option::Option::None,
@@ -898,81 +716,57 @@ impl Flow {
     }
 }
 
-impl crate::resource::Resource for Flow {
-    const TYPE: &'static str = "AWS::MediaConnect::Flow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_SHAPE)
+crate::resource::props! {
+    resource Flow = "AWS::MediaConnect::Flow", shape: Some(&FLOW_SHAPE);
+    req {
+        name = "Name",
+        source = "Source",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("EncodingConfig", self.encoding_config);
-        p.set_opt("FlowSize", self.flow_size);
-        p.set_opt("Maintenance", self.maintenance);
-        p.set_opt("MediaStreams", self.media_streams);
-        p.set("Name", self.name);
-        p.set_opt("NdiConfig", self.ndi_config);
-        p.set("Source", self.source);
-        p.set_opt("SourceFailoverConfig", self.source_failover_config);
-        p.set_opt("SourceMonitoringConfig", self.source_monitoring_config);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcInterfaces", self.vpc_interfaces);
-        p
+    opt {
+        availability_zone = "AvailabilityZone",
+        encoding_config = "EncodingConfig",
+        flow_size = "FlowSize",
+        maintenance = "Maintenance",
+        media_streams = "MediaStreams",
+        ndi_config = "NdiConfig",
+        source_failover_config = "SourceFailoverConfig",
+        source_monitoring_config = "SourceMonitoringConfig",
+        tags = "Tags",
+        vpc_interfaces = "VpcInterfaces",
     }
 }
 
-static FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Source", crate::resource::Rule { shape: Some(&self::flow::SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VpcInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flow::VPC_INTERFACE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Source", crate::resource::Rule { shape: Some(&self::flow::SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VpcInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flow::VPC_INTERFACE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Flow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Flow> {
-    /// `Fn::GetAtt` `EgressIp`.
-    #[inline]
-    pub fn attr_egress_ip(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EgressIp")
-    }
-    /// `Fn::GetAtt` `FlowArn`.
-    #[inline]
-    pub fn attr_flow_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FlowArn")
-    }
-    /// `Fn::GetAtt` `FlowAvailabilityZone`.
-    #[inline]
-    pub fn attr_flow_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FlowAvailabilityZone")
-    }
-    /// `Fn::GetAtt` `FlowNdiMachineName`.
-    #[inline]
-    pub fn attr_flow_ndi_machine_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FlowNdiMachineName")
-    }
-    /// `Fn::GetAtt` `Source.IngestIp`.
-    #[inline]
-    pub fn attr_source_ingest_ip(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Source.IngestIp")
-    }
-    /// `Fn::GetAtt` `Source.SourceArn`.
-    #[inline]
-    pub fn attr_source_source_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Source.SourceArn")
-    }
-    /// `Fn::GetAtt` `Source.SourceIngestPort`.
-    #[inline]
-    pub fn attr_source_source_ingest_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Source.SourceIngestPort")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EgressIp`.
+        attr_egress_ip: ::std::string::String = "EgressIp",
+        /// `Fn::GetAtt` `FlowArn`.
+        attr_flow_arn: ::std::string::String = "FlowArn",
+        /// `Fn::GetAtt` `FlowAvailabilityZone`.
+        attr_flow_availability_zone: ::std::string::String = "FlowAvailabilityZone",
+        /// `Fn::GetAtt` `FlowNdiMachineName`.
+        attr_flow_ndi_machine_name: ::std::string::String = "FlowNdiMachineName",
+        /// `Fn::GetAtt` `Source.IngestIp`.
+        attr_source_ingest_ip: ::std::string::String = "Source.IngestIp",
+        /// `Fn::GetAtt` `Source.SourceArn`.
+        attr_source_source_arn: ::std::string::String = "Source.SourceArn",
+        /// `Fn::GetAtt` `Source.SourceIngestPort`.
+        attr_source_source_ingest_port: ::std::string::String = "Source.SourceIngestPort",
     }
 }
 
 pub mod flow {
     //! Nested property types and enums of [`Flow`](super::Flow).
 
-    /// The definition `EncodingConfig`.
+    pub use crate::cfn::shared::bedrock_group_media::State;
+    pub use crate::cfn::shared::group_media::{Algorithm, Colorimetry, Encryption, FlowTransitEncryptionKeyType, GatewayBridgeSource, Interface, KeyType, MediaStreamType, Range, RouterIntegrationState, ScanMode, Tcs, VpcInterfaceAttachment};
+
     #[derive(Clone, Default)]
     pub struct EncodingConfig {
         /// The encoding profile to use when transcoding the NDI source to a Transport Stream. You can change this value while a flow is running.
@@ -985,13 +779,11 @@ pub mod flow {
         pub video_max_bitrate: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for EncodingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncodingProfile", self.encoding_profile);
-            p.set_opt("VideoMaxBitrate", self.video_max_bitrate);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncodingConfig;
+        opt {
+            encoding_profile = "EncodingProfile",
+            video_max_bitrate = "VideoMaxBitrate",
         }
     }
 
@@ -1010,7 +802,6 @@ pub mod flow {
 
     impl Maintenance {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(maintenance_day: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::flow::MaintenanceDay>>, maintenance_start_hour: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 maintenance_day: maintenance_day.into(),
@@ -1019,13 +810,11 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for Maintenance {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaintenanceDay", self.maintenance_day);
-            p.set("MaintenanceStartHour", self.maintenance_start_hour);
-            p.into_expr()
+    crate::resource::props! {
+        nested Maintenance;
+        req {
+            maintenance_day = "MaintenanceDay",
+            maintenance_start_hour = "MaintenanceStartHour",
         }
     }
 
@@ -1059,7 +848,7 @@ pub mod flow {
         /// The type of media stream.
         ///
         /// CloudFormation property `MediaStreamType`; required.
-        pub media_stream_type: crate::value::Val<crate::cfn::mediaconnect::flow::MediaStreamType>,
+        pub media_stream_type: crate::value::Val<crate::cfn::shared::group_media::MediaStreamType>,
         /// Key-value pairs that can be used to tag this media stream.
         ///
         /// CloudFormation property `Tags`.
@@ -1072,8 +861,7 @@ pub mod flow {
 
     impl MediaStream {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(media_stream_id: impl ::std::convert::Into<crate::value::Val<i64>>, media_stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, media_stream_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::flow::MediaStreamType>>) -> Self {
+        pub fn new(media_stream_id: impl ::std::convert::Into<crate::value::Val<i64>>, media_stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, media_stream_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::MediaStreamType>>) -> Self {
             Self {
                 attributes: ::std::option::Option::None,
                 clock_rate: ::std::option::Option::None,
@@ -1088,20 +876,20 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for MediaStream {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.set_opt("ClockRate", self.clock_rate);
-            p.set_opt("Description", self.description);
-            p.set_opt("Fmt", self.fmt);
-            p.set("MediaStreamId", self.media_stream_id);
-            p.set("MediaStreamName", self.media_stream_name);
-            p.set("MediaStreamType", self.media_stream_type);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("VideoFormat", self.video_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaStream;
+        req {
+            media_stream_id = "MediaStreamId",
+            media_stream_name = "MediaStreamName",
+            media_stream_type = "MediaStreamType",
+        }
+        opt {
+            attributes = "Attributes",
+            clock_rate = "ClockRate",
+            description = "Description",
+            fmt = "Fmt",
+            tags = "Tags",
+            video_format = "VideoFormat",
         }
     }
 
@@ -1118,13 +906,11 @@ pub mod flow {
         pub lang: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MediaStreamAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Fmtp", self.fmtp);
-            p.set_opt("Lang", self.lang);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaStreamAttributes;
+        opt {
+            fmtp = "Fmtp",
+            lang = "Lang",
         }
     }
 
@@ -1138,7 +924,7 @@ pub mod flow {
         /// The format used for the representation of color.
         ///
         /// CloudFormation property `Colorimetry`.
-        pub colorimetry: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::Colorimetry>>,
+        pub colorimetry: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::Colorimetry>>,
         /// The frame rate for the video stream, in frames/second. For example: 60000/1001.
         ///
         /// CloudFormation property `ExactFramerate`.
@@ -1150,29 +936,27 @@ pub mod flow {
         /// The encoding range of the video.
         ///
         /// CloudFormation property `Range`.
-        pub range: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::Range>>,
+        pub range: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::Range>>,
         /// The type of compression that was used to smooth the video's appearance.
         ///
         /// CloudFormation property `ScanMode`.
-        pub scan_mode: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::ScanMode>>,
+        pub scan_mode: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::ScanMode>>,
         /// The transfer characteristic system (TCS) that is used in the video.
         ///
         /// CloudFormation property `Tcs`.
-        pub tcs: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::Tcs>>,
+        pub tcs: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::Tcs>>,
     }
 
-    impl crate::resource::ToExpr for Fmtp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelOrder", self.channel_order);
-            p.set_opt("Colorimetry", self.colorimetry);
-            p.set_opt("ExactFramerate", self.exact_framerate);
-            p.set_opt("Par", self.par);
-            p.set_opt("Range", self.range);
-            p.set_opt("ScanMode", self.scan_mode);
-            p.set_opt("Tcs", self.tcs);
-            p.into_expr()
+    crate::resource::props! {
+        nested Fmtp;
+        opt {
+            channel_order = "ChannelOrder",
+            colorimetry = "Colorimetry",
+            exact_framerate = "ExactFramerate",
+            par = "Par",
+            range = "Range",
+            scan_mode = "ScanMode",
+            tcs = "Tcs",
         }
     }
 
@@ -1193,14 +977,12 @@ pub mod flow {
         pub ndi_state: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::NdiState>>,
     }
 
-    impl crate::resource::ToExpr for NdiConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MachineName", self.machine_name);
-            p.set_opt("NdiDiscoveryServers", self.ndi_discovery_servers);
-            p.set_opt("NdiState", self.ndi_state);
-            p.into_expr()
+    crate::resource::props! {
+        nested NdiConfig;
+        opt {
+            machine_name = "MachineName",
+            ndi_discovery_servers = "NdiDiscoveryServers",
+            ndi_state = "NdiState",
         }
     }
 
@@ -1223,7 +1005,6 @@ pub mod flow {
 
     impl NdiDiscoveryServerConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(discovery_server_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_interface_adapter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 discovery_server_address: discovery_server_address.into(),
@@ -1233,14 +1014,14 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for NdiDiscoveryServerConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DiscoveryServerAddress", self.discovery_server_address);
-            p.set_opt("DiscoveryServerPort", self.discovery_server_port);
-            p.set("VpcInterfaceAdapter", self.vpc_interface_adapter);
-            p.into_expr()
+    crate::resource::props! {
+        nested NdiDiscoveryServerConfig;
+        req {
+            discovery_server_address = "DiscoveryServerAddress",
+            vpc_interface_adapter = "VpcInterfaceAdapter",
+        }
+        opt {
+            discovery_server_port = "DiscoveryServerPort",
         }
     }
 
@@ -1250,7 +1031,7 @@ pub mod flow {
         /// The type of decryption that is used on the content ingested from this source.
         ///
         /// CloudFormation property `Decryption`.
-        pub decryption: ::std::option::Option<crate::cfn::mediaconnect::flow::Encryption>,
+        pub decryption: ::std::option::Option<crate::cfn::shared::group_media::Encryption>,
         /// A description for the source. This value is not used or seen outside of the current AWS Elemental MediaConnect account.
         ///
         /// CloudFormation property `Description`.
@@ -1262,7 +1043,7 @@ pub mod flow {
         /// The source configuration for cloud flows receiving a stream from a bridge.
         ///
         /// CloudFormation property `GatewayBridgeSource`.
-        pub gateway_bridge_source: ::std::option::Option<crate::cfn::mediaconnect::flow::GatewayBridgeSource>,
+        pub gateway_bridge_source: ::std::option::Option<crate::cfn::shared::group_media::GatewayBridgeSource>,
         /// The IP address that the flow will be listening on for incoming content.
         ///
         /// CloudFormation property `IngestIp`.
@@ -1304,7 +1085,7 @@ pub mod flow {
         /// CloudFormation property `Protocol`.
         pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::Protocol>>,
         /// CloudFormation property `RouterIntegrationState`.
-        pub router_integration_state: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::RouterIntegrationState>>,
+        pub router_integration_state: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::RouterIntegrationState>>,
         /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
         ///
         /// CloudFormation property `RouterIntegrationTransitDecryption`.
@@ -1351,191 +1132,46 @@ pub mod flow {
         pub whitelist_cidr: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Decryption", self.decryption);
-            p.set_opt("Description", self.description);
-            p.set_opt("EntitlementArn", self.entitlement_arn);
-            p.set_opt("GatewayBridgeSource", self.gateway_bridge_source);
-            p.set_opt("IngestIp", self.ingest_ip);
-            p.set_opt("IngestPort", self.ingest_port);
-            p.set_opt("MaxBitrate", self.max_bitrate);
-            p.set_opt("MaxLatency", self.max_latency);
-            p.set_opt("MaxSyncBuffer", self.max_sync_buffer);
-            p.set_opt("MediaStreamSourceConfigurations", self.media_stream_source_configurations);
-            p.set_opt("MinLatency", self.min_latency);
-            p.set_opt("Name", self.name);
-            p.set_opt("NdiSourceSettings", self.ndi_source_settings);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("RouterIntegrationState", self.router_integration_state);
-            p.set_opt("RouterIntegrationTransitDecryption", self.router_integration_transit_decryption);
-            p.set_opt("SenderControlPort", self.sender_control_port);
-            p.set_opt("SenderIpAddress", self.sender_ip_address);
-            p.set_opt("SourceArn", self.source_arn);
-            p.set_opt("SourceIngestPort", self.source_ingest_port);
-            p.set_opt("SourceListenerAddress", self.source_listener_address);
-            p.set_opt("SourceListenerPort", self.source_listener_port);
-            p.set_opt("StreamId", self.stream_id);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("VpcInterfaceName", self.vpc_interface_name);
-            p.set_opt("WhitelistCidr", self.whitelist_cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested Source;
+        opt {
+            decryption = "Decryption",
+            description = "Description",
+            entitlement_arn = "EntitlementArn",
+            gateway_bridge_source = "GatewayBridgeSource",
+            ingest_ip = "IngestIp",
+            ingest_port = "IngestPort",
+            max_bitrate = "MaxBitrate",
+            max_latency = "MaxLatency",
+            max_sync_buffer = "MaxSyncBuffer",
+            media_stream_source_configurations = "MediaStreamSourceConfigurations",
+            min_latency = "MinLatency",
+            name = "Name",
+            ndi_source_settings = "NdiSourceSettings",
+            protocol = "Protocol",
+            router_integration_state = "RouterIntegrationState",
+            router_integration_transit_decryption = "RouterIntegrationTransitDecryption",
+            sender_control_port = "SenderControlPort",
+            sender_ip_address = "SenderIpAddress",
+            source_arn = "SourceArn",
+            source_ingest_port = "SourceIngestPort",
+            source_listener_address = "SourceListenerAddress",
+            source_listener_port = "SourceListenerPort",
+            stream_id = "StreamId",
+            tags = "Tags",
+            vpc_interface_name = "VpcInterfaceName",
+            whitelist_cidr = "WhitelistCidr",
         }
     }
 
-    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Decryption", crate::resource::Rule { shape: Some(&ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EntitlementArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:entitlement:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("GatewayBridgeSource", crate::resource::Rule { shape: Some(&GATEWAY_BRIDGE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NdiSourceSettings", crate::resource::Rule { shape: Some(&NDI_SOURCE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RouterIntegrationTransitDecryption", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:source:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Information about the encryption of the flow.
-    #[derive(Clone)]
-    pub struct Encryption {
-        /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-        ///
-        /// CloudFormation property `Algorithm`.
-        pub algorithm: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::Algorithm>>,
-        /// A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption.
-        ///
-        /// CloudFormation property `ConstantInitializationVector`.
-        pub constant_initialization_vector: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        ///
-        /// CloudFormation property `DeviceId`.
-        pub device_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-        ///
-        /// CloudFormation property `KeyType`.
-        pub key_type: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::KeyType>>,
-        /// The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        ///
-        /// CloudFormation property `Region`.
-        pub region: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        ///
-        /// CloudFormation property `ResourceId`.
-        pub resource_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity).
-        ///
-        /// CloudFormation property `RoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub role_arn: crate::value::Val<::std::string::String>,
-        /// The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption.
-        ///
-        /// CloudFormation property `SecretArn`.
-        pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        ///
-        /// CloudFormation property `Url`.
-        pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl Encryption {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                algorithm: ::std::option::Option::None,
-                constant_initialization_vector: ::std::option::Option::None,
-                device_id: ::std::option::Option::None,
-                key_type: ::std::option::Option::None,
-                region: ::std::option::Option::None,
-                resource_id: ::std::option::Option::None,
-                role_arn: role_arn.into(),
-                secret_arn: ::std::option::Option::None,
-                url: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Encryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Algorithm", self.algorithm);
-            p.set_opt("ConstantInitializationVector", self.constant_initialization_vector);
-            p.set_opt("DeviceId", self.device_id);
-            p.set_opt("KeyType", self.key_type);
-            p.set_opt("Region", self.region);
-            p.set_opt("ResourceId", self.resource_id);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.set_opt("Url", self.url);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The source configuration for cloud flows receiving a stream from a bridge.
-    #[derive(Clone)]
-    pub struct GatewayBridgeSource {
-        /// The ARN of the bridge feeding this flow.
-        ///
-        /// CloudFormation property `BridgeArn`; required.
-        pub bridge_arn: crate::value::Val<::std::string::String>,
-        /// The name of the VPC interface attachment to use for this bridge source.
-        ///
-        /// CloudFormation property `VpcInterfaceAttachment`.
-        pub vpc_interface_attachment: ::std::option::Option<crate::cfn::mediaconnect::flow::VpcInterfaceAttachment>,
-    }
-
-    impl GatewayBridgeSource {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(bridge_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                bridge_arn: bridge_arn.into(),
-                vpc_interface_attachment: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for GatewayBridgeSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BridgeArn", self.bridge_arn);
-            p.set_opt("VpcInterfaceAttachment", self.vpc_interface_attachment);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static GATEWAY_BRIDGE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BridgeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:bridge:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The settings for attaching a VPC interface to an resource.
-    #[derive(Clone, Default)]
-    pub struct VpcInterfaceAttachment {
-        /// The name of the VPC interface to use for this resource.
-        ///
-        /// CloudFormation property `VpcInterfaceName`.
-        pub vpc_interface_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcInterfaceAttachment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpcInterfaceName", self.vpc_interface_name);
-            p.into_expr()
-        }
-    }
+    pub(super) static SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Decryption", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EntitlementArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:entitlement:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("GatewayBridgeSource", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::GATEWAY_BRIDGE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NdiSourceSettings", crate::resource::Rule { shape: Some(&NDI_SOURCE_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RouterIntegrationTransitDecryption", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:source:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The media stream that is associated with the source, and the parameters for that association.
     #[derive(Clone)]
@@ -1556,7 +1192,6 @@ pub mod flow {
 
     impl MediaStreamSourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encoding_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::flow::EncodingName>>, media_stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encoding_name: encoding_name.into(),
@@ -1566,14 +1201,14 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for MediaStreamSourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncodingName", self.encoding_name);
-            p.set_opt("InputConfigurations", self.input_configurations);
-            p.set("MediaStreamName", self.media_stream_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaStreamSourceConfiguration;
+        req {
+            encoding_name = "EncodingName",
+            media_stream_name = "MediaStreamName",
+        }
+        opt {
+            input_configurations = "InputConfigurations",
         }
     }
 
@@ -1587,13 +1222,12 @@ pub mod flow {
         /// The VPC interface where the media stream comes in from.
         ///
         /// CloudFormation property `Interface`; required.
-        pub interface: crate::cfn::mediaconnect::flow::Interface,
+        pub interface: crate::cfn::shared::group_media::Interface,
     }
 
     impl InputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(input_port: impl ::std::convert::Into<crate::value::Val<i64>>, interface: crate::cfn::mediaconnect::flow::Interface) -> Self {
+        pub fn new(input_port: impl ::std::convert::Into<crate::value::Val<i64>>, interface: crate::cfn::shared::group_media::Interface) -> Self {
             Self {
                 input_port: input_port.into(),
                 interface,
@@ -1601,45 +1235,14 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for InputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("InputPort", self.input_port);
-            p.set("Interface", self.interface);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputConfiguration;
+        req {
+            input_port = "InputPort",
+            interface = "Interface",
         }
     }
 
-    /// The VPC interface that you want to use for the media stream associated with the output.
-    #[derive(Clone)]
-    pub struct Interface {
-        /// The name of the VPC interface that you want to use for the media stream associated with the output.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl Interface {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Interface {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `NdiSourceSettings`.
     #[derive(Clone, Default)]
     pub struct NdiSourceSettings {
         /// The audio reference level of the NDI sender, in dBFS.
@@ -1650,21 +1253,17 @@ pub mod flow {
         pub source_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NdiSourceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioReferenceLevel", self.audio_reference_level);
-            p.set_opt("SourceName", self.source_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested NdiSourceSettings;
+        opt {
+            audio_reference_level = "AudioReferenceLevel",
+            source_name = "SourceName",
         }
     }
 
-    pub(super) static NDI_SOURCE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AudioReferenceLevel", crate::resource::Rule { min: Some(-40.0), max: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NDI_SOURCE_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AudioReferenceLevel", crate::resource::Rule { min: Some(-40.0), max: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
     #[derive(Clone)]
@@ -1674,7 +1273,7 @@ pub mod flow {
         /// CloudFormation property `EncryptionKeyConfiguration`; required.
         pub encryption_key_configuration: crate::cfn::mediaconnect::flow::FlowTransitEncryptionKeyConfiguration,
         /// CloudFormation property `EncryptionKeyType`.
-        pub encryption_key_type: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::FlowTransitEncryptionKeyType>>,
+        pub encryption_key_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::FlowTransitEncryptionKeyType>>,
     }
 
     impl FlowTransitEncryption {
@@ -1688,21 +1287,19 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for FlowTransitEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionKeyConfiguration", self.encryption_key_configuration);
-            p.set_opt("EncryptionKeyType", self.encryption_key_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowTransitEncryption;
+        req {
+            encryption_key_configuration = "EncryptionKeyConfiguration",
+        }
+        opt {
+            encryption_key_type = "EncryptionKeyType",
         }
     }
 
-    pub(super) static FLOW_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for flow transit encryption keys.
     #[derive(Clone, Default)]
@@ -1717,21 +1314,17 @@ pub mod flow {
         pub secrets_manager: ::std::option::Option<crate::cfn::mediaconnect::flow::SecretsManagerEncryptionKeyConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FlowTransitEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automatic", self.automatic);
-            p.set_opt("SecretsManager", self.secrets_manager);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowTransitEncryptionKeyConfiguration;
+        opt {
+            automatic = "Automatic",
+            secrets_manager = "SecretsManager",
         }
     }
 
-    pub(super) static FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsManager", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManager", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for transit encryption of a flow source using AWS Secrets Manager, including the secret ARN and role ARN.
     #[derive(Clone)]
@@ -1748,7 +1341,6 @@ pub mod flow {
 
     impl SecretsManagerEncryptionKeyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -1757,22 +1349,18 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SecretsManagerEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecretsManagerEncryptionKeyConfiguration;
+        req {
+            role_arn = "RoleArn",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The settings for source failover
     #[derive(Clone, Default)]
@@ -1790,18 +1378,16 @@ pub mod flow {
         /// CloudFormation property `SourcePriority`.
         pub source_priority: ::std::option::Option<crate::cfn::mediaconnect::flow::SourcePriority>,
         /// CloudFormation property `State`.
-        pub state: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::State>>,
+        pub state: ::std::option::Option<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>,
     }
 
-    impl crate::resource::ToExpr for FailoverConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FailoverMode", self.failover_mode);
-            p.set_opt("RecoveryWindow", self.recovery_window);
-            p.set_opt("SourcePriority", self.source_priority);
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailoverConfig;
+        opt {
+            failover_mode = "FailoverMode",
+            recovery_window = "RecoveryWindow",
+            source_priority = "SourcePriority",
+            state = "State",
         }
     }
 
@@ -1816,7 +1402,6 @@ pub mod flow {
 
     impl SourcePriority {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(primary_source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 primary_source: primary_source.into(),
@@ -1824,12 +1409,10 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for SourcePriority {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PrimarySource", self.primary_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourcePriority;
+        req {
+            primary_source = "PrimarySource",
         }
     }
 
@@ -1854,15 +1437,13 @@ pub mod flow {
         pub video_monitoring_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::mediaconnect::flow::VideoMonitoringSetting>>,
     }
 
-    impl crate::resource::ToExpr for SourceMonitoringConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioMonitoringSettings", self.audio_monitoring_settings);
-            p.set_opt("ContentQualityAnalysisState", self.content_quality_analysis_state);
-            p.set_opt("ThumbnailState", self.thumbnail_state);
-            p.set_opt("VideoMonitoringSettings", self.video_monitoring_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceMonitoringConfig;
+        opt {
+            audio_monitoring_settings = "AudioMonitoringSettings",
+            content_quality_analysis_state = "ContentQualityAnalysisState",
+            thumbnail_state = "ThumbnailState",
+            video_monitoring_settings = "VideoMonitoringSettings",
         }
     }
 
@@ -1875,12 +1456,10 @@ pub mod flow {
         pub silent_audio: ::std::option::Option<crate::cfn::mediaconnect::flow::SilentAudio>,
     }
 
-    impl crate::resource::ToExpr for AudioMonitoringSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SilentAudio", self.silent_audio);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioMonitoringSetting;
+        opt {
+            silent_audio = "SilentAudio",
         }
     }
 
@@ -1890,20 +1469,18 @@ pub mod flow {
         /// Indicates whether the SilentAudio metric is enabled or disabled.
         ///
         /// CloudFormation property `State`.
-        pub state: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::State>>,
+        pub state: ::std::option::Option<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>,
         /// Specifies the number of consecutive seconds of silence that triggers an event or alert.
         ///
         /// CloudFormation property `ThresholdSeconds`.
         pub threshold_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SilentAudio {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("State", self.state);
-            p.set_opt("ThresholdSeconds", self.threshold_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested SilentAudio;
+        opt {
+            state = "State",
+            threshold_seconds = "ThresholdSeconds",
         }
     }
 
@@ -1920,13 +1497,11 @@ pub mod flow {
         pub frozen_frames: ::std::option::Option<crate::cfn::mediaconnect::flow::FrozenFrames>,
     }
 
-    impl crate::resource::ToExpr for VideoMonitoringSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlackFrames", self.black_frames);
-            p.set_opt("FrozenFrames", self.frozen_frames);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoMonitoringSetting;
+        opt {
+            black_frames = "BlackFrames",
+            frozen_frames = "FrozenFrames",
         }
     }
 
@@ -1936,20 +1511,18 @@ pub mod flow {
         /// Indicates whether the BlackFrames metric is enabled or disabled.
         ///
         /// CloudFormation property `State`.
-        pub state: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::State>>,
+        pub state: ::std::option::Option<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>,
         /// Specifies the number of consecutive seconds of black frames that triggers an event or alert.
         ///
         /// CloudFormation property `ThresholdSeconds`.
         pub threshold_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BlackFrames {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("State", self.state);
-            p.set_opt("ThresholdSeconds", self.threshold_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlackFrames;
+        opt {
+            state = "State",
+            threshold_seconds = "ThresholdSeconds",
         }
     }
 
@@ -1959,20 +1532,18 @@ pub mod flow {
         /// Indicates whether the FrozenFrames metric is enabled or disabled.
         ///
         /// CloudFormation property `State`.
-        pub state: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow::State>>,
+        pub state: ::std::option::Option<crate::value::Val<crate::cfn::shared::bedrock_group_media::State>>,
         /// Specifies the number of consecutive seconds of a static image that triggers an event or alert.
         ///
         /// CloudFormation property `ThresholdSeconds`.
         pub threshold_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for FrozenFrames {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("State", self.state);
-            p.set_opt("ThresholdSeconds", self.threshold_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested FrozenFrames;
+        opt {
+            state = "State",
+            threshold_seconds = "ThresholdSeconds",
         }
     }
 
@@ -2011,7 +1582,6 @@ pub mod flow {
 
     impl VpcInterface {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -2025,29 +1595,29 @@ pub mod flow {
         }
     }
 
-    impl crate::resource::ToExpr for VpcInterface {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("NetworkInterfaceIds", self.network_interface_ids);
-            p.set_opt("NetworkInterfaceType", self.network_interface_type);
-            p.set("RoleArn", self.role_arn);
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetId", self.subnet_id);
-            p.set_opt("Tags", self.tags);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcInterface;
+        req {
+            name = "Name",
+            role_arn = "RoleArn",
+            security_group_ids = "SecurityGroupIds",
+            subnet_id = "SubnetId",
+        }
+        opt {
+            network_interface_ids = "NetworkInterfaceIds",
+            network_interface_type = "NetworkInterfaceType",
+            tags = "Tags",
         }
     }
 
-    pub(super) static VPC_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The encoding profile to use when transcoding the NDI source to a Transport Stream. You can change this value while a flow is running.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncodingProfile {
         /// `DISTRIBUTION_H264_DEFAULT`
         DistributionH264Default,
@@ -2055,18 +1625,10 @@ pub mod flow {
         ContributionH264Default,
     }
 
-    impl crate::value::CfnEnum for EncodingProfile {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DistributionH264Default => "DISTRIBUTION_H264_DEFAULT",
-                Self::ContributionH264Default => "CONTRIBUTION_H264_DEFAULT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncodingProfile, ["DISTRIBUTION_H264_DEFAULT", "CONTRIBUTION_H264_DEFAULT"]);
 
     /// Determines the processing capacity and feature set of the flow. Set this optional parameter to LARGE if you want to enable NDI sources or outputs on the flow.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FlowSize {
         /// `MEDIUM`
         Medium,
@@ -2076,19 +1638,10 @@ pub mod flow {
         Large4x,
     }
 
-    impl crate::value::CfnEnum for FlowSize {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Medium => "MEDIUM",
-                Self::Large => "LARGE",
-                Self::Large4x => "LARGE_4X",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FlowSize, ["MEDIUM", "LARGE", "LARGE_4X"]);
 
     /// A day of a week when the maintenance will happen. Use Monday/Tuesday/Wednesday/Thursday/Friday/Saturday/Sunday.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaintenanceDay {
         /// `Monday`
         Monday,
@@ -2106,163 +1659,10 @@ pub mod flow {
         Sunday,
     }
 
-    impl crate::value::CfnEnum for MaintenanceDay {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monday => "Monday",
-                Self::Tuesday => "Tuesday",
-                Self::Wednesday => "Wednesday",
-                Self::Thursday => "Thursday",
-                Self::Friday => "Friday",
-                Self::Saturday => "Saturday",
-                Self::Sunday => "Sunday",
-            }
-        }
-    }
-
-    /// The format used for the representation of color.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Colorimetry {
-        /// `BT601`
-        Bt601,
-        /// `BT709`
-        Bt709,
-        /// `BT2020`
-        Bt2020,
-        /// `BT2100`
-        Bt2100,
-        /// `ST2065-1`
-        St20651,
-        /// `ST2065-3`
-        St20653,
-        /// `XYZ`
-        Xyz,
-    }
-
-    impl crate::value::CfnEnum for Colorimetry {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bt601 => "BT601",
-                Self::Bt709 => "BT709",
-                Self::Bt2020 => "BT2020",
-                Self::Bt2100 => "BT2100",
-                Self::St20651 => "ST2065-1",
-                Self::St20653 => "ST2065-3",
-                Self::Xyz => "XYZ",
-            }
-        }
-    }
-
-    /// The encoding range of the video.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Range {
-        /// `NARROW`
-        Narrow,
-        /// `FULL`
-        Full,
-        /// `FULLPROTECT`
-        Fullprotect,
-    }
-
-    impl crate::value::CfnEnum for Range {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Narrow => "NARROW",
-                Self::Full => "FULL",
-                Self::Fullprotect => "FULLPROTECT",
-            }
-        }
-    }
-
-    /// The type of compression that was used to smooth the video's appearance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ScanMode {
-        /// `progressive`
-        Progressive,
-        /// `interlace`
-        Interlace,
-        /// `progressive-segmented-frame`
-        ProgressiveSegmentedFrame,
-    }
-
-    impl crate::value::CfnEnum for ScanMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Progressive => "progressive",
-                Self::Interlace => "interlace",
-                Self::ProgressiveSegmentedFrame => "progressive-segmented-frame",
-            }
-        }
-    }
-
-    /// The transfer characteristic system (TCS) that is used in the video.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Tcs {
-        /// `SDR`
-        Sdr,
-        /// `PQ`
-        Pq,
-        /// `HLG`
-        Hlg,
-        /// `LINEAR`
-        Linear,
-        /// `BT2100LINPQ`
-        Bt2100linpq,
-        /// `BT2100LINHLG`
-        Bt2100linhlg,
-        /// `ST2065-1`
-        St20651,
-        /// `ST428-1`
-        St4281,
-        /// `DENSITY`
-        Density,
-    }
-
-    impl crate::value::CfnEnum for Tcs {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sdr => "SDR",
-                Self::Pq => "PQ",
-                Self::Hlg => "HLG",
-                Self::Linear => "LINEAR",
-                Self::Bt2100linpq => "BT2100LINPQ",
-                Self::Bt2100linhlg => "BT2100LINHLG",
-                Self::St20651 => "ST2065-1",
-                Self::St4281 => "ST428-1",
-                Self::Density => "DENSITY",
-            }
-        }
-    }
-
-    /// The type of media stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MediaStreamType {
-        /// `video`
-        Video,
-        /// `audio`
-        Audio,
-        /// `ancillary-data`
-        AncillaryData,
-    }
-
-    impl crate::value::CfnEnum for MediaStreamType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Video => "video",
-                Self::Audio => "audio",
-                Self::AncillaryData => "ancillary-data",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MaintenanceDay, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]);
 
     /// The resolution of the video.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VideoFormat {
         /// `2160p`
         V2160p,
@@ -2276,21 +1676,9 @@ pub mod flow {
         V480p,
     }
 
-    impl crate::value::CfnEnum for VideoFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V2160p => "2160p",
-                Self::V1080p => "1080p",
-                Self::V1080i => "1080i",
-                Self::V720p => "720p",
-                Self::V480p => "480p",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VideoFormat, ["2160p", "1080p", "1080i", "720p", "480p"]);
 
-    /// Allowed values of `NdiState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NdiState {
         /// `ENABLED`
         Enabled,
@@ -2298,62 +1686,10 @@ pub mod flow {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for NdiState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Algorithm {
-        /// `aes128`
-        Aes128,
-        /// `aes192`
-        Aes192,
-        /// `aes256`
-        Aes256,
-    }
-
-    impl crate::value::CfnEnum for Algorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128 => "aes128",
-                Self::Aes192 => "aes192",
-                Self::Aes256 => "aes256",
-            }
-        }
-    }
-
-    /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum KeyType {
-        /// `speke`
-        Speke,
-        /// `static-key`
-        StaticKey,
-        /// `srt-password`
-        SrtPassword,
-    }
-
-    impl crate::value::CfnEnum for KeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Speke => "speke",
-                Self::StaticKey => "static-key",
-                Self::SrtPassword => "srt-password",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NdiState, ["ENABLED", "DISABLED"]);
 
     /// The format that was used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video, 2110 streams, set the encoding name to raw. For video, JPEG XS streams, set the encoding name to jxsv.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncodingName {
         /// `jxsv`
         Jxsv,
@@ -2365,20 +1701,10 @@ pub mod flow {
         Pcm,
     }
 
-    impl crate::value::CfnEnum for EncodingName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Jxsv => "jxsv",
-                Self::Raw => "raw",
-                Self::Smpte291 => "smpte291",
-                Self::Pcm => "pcm",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncodingName, ["jxsv", "raw", "smpte291", "pcm"]);
 
     /// The protocol that is used by the source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `zixi-push`
         ZixiPush,
@@ -2400,63 +1726,10 @@ pub mod flow {
         NdiSpeedHq,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ZixiPush => "zixi-push",
-                Self::RtpFec => "rtp-fec",
-                Self::Rtp => "rtp",
-                Self::Rist => "rist",
-                Self::SrtListener => "srt-listener",
-                Self::SrtCaller => "srt-caller",
-                Self::St2110Jpegxs => "st2110-jpegxs",
-                Self::Cdi => "cdi",
-                Self::NdiSpeedHq => "ndi-speed-hq",
-            }
-        }
-    }
-
-    /// Allowed values of `RouterIntegrationState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RouterIntegrationState {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for RouterIntegrationState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `FlowTransitEncryptionKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FlowTransitEncryptionKeyType {
-        /// `SECRETS_MANAGER`
-        SecretsManager,
-        /// `AUTOMATIC`
-        Automatic,
-    }
-
-    impl crate::value::CfnEnum for FlowTransitEncryptionKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecretsManager => "SECRETS_MANAGER",
-                Self::Automatic => "AUTOMATIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["zixi-push", "rtp-fec", "rtp", "rist", "srt-listener", "srt-caller", "st2110-jpegxs", "cdi", "ndi-speed-hq"]);
 
     /// The type of failover you choose for this flow. MERGE combines the source streams into a single stream, allowing graceful recovery from any single-source loss. FAILOVER allows switching between different streams.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverMode {
         /// `MERGE`
         Merge,
@@ -2464,37 +1737,10 @@ pub mod flow {
         Failover,
     }
 
-    impl crate::value::CfnEnum for FailoverMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Merge => "MERGE",
-                Self::Failover => "FAILOVER",
-            }
-        }
-    }
-
-    /// Allowed values of `State`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum State {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for State {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FailoverMode, ["MERGE", "FAILOVER"]);
 
     /// Indicates whether content quality analysis is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentQualityAnalysisState {
         /// `ENABLED`
         Enabled,
@@ -2502,18 +1748,10 @@ pub mod flow {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ContentQualityAnalysisState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentQualityAnalysisState, ["ENABLED", "DISABLED"]);
 
     /// The state of thumbnail monitoring.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ThumbnailState {
         /// `ENABLED`
         Enabled,
@@ -2521,18 +1759,10 @@ pub mod flow {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ThumbnailState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ThumbnailState, ["ENABLED", "DISABLED"]);
 
     /// The type of network adapter that you want MediaConnect to use on this interface. If you don't set this value, it defaults to ENA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkInterfaceType {
         /// `ena`
         Ena,
@@ -2540,15 +1770,7 @@ pub mod flow {
         Efa,
     }
 
-    impl crate::value::CfnEnum for NetworkInterfaceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ena => "ena",
-                Self::Efa => "efa",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkInterfaceType, ["ena", "efa"]);
 }
 
 /// Resource schema for AWS::MediaConnect::FlowEntitlement
@@ -2592,7 +1814,6 @@ pub struct FlowEntitlement {
 
 impl FlowEntitlement {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subscribers: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             data_transfer_subscriber_fee_percent: ::std::option::Option::None,
@@ -2607,44 +1828,38 @@ impl FlowEntitlement {
     }
 }
 
-impl crate::resource::Resource for FlowEntitlement {
-    const TYPE: &'static str = "AWS::MediaConnect::FlowEntitlement";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_ENTITLEMENT_SHAPE)
+crate::resource::props! {
+    resource FlowEntitlement = "AWS::MediaConnect::FlowEntitlement", shape: Some(&FLOW_ENTITLEMENT_SHAPE);
+    req {
+        description = "Description",
+        flow_arn = "FlowArn",
+        name = "Name",
+        subscribers = "Subscribers",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataTransferSubscriberFeePercent", self.data_transfer_subscriber_fee_percent);
-        p.set("Description", self.description);
-        p.set_opt("Encryption", self.encryption);
-        p.set_opt("EntitlementStatus", self.entitlement_status);
-        p.set("FlowArn", self.flow_arn);
-        p.set("Name", self.name);
-        p.set("Subscribers", self.subscribers);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        data_transfer_subscriber_fee_percent = "DataTransferSubscriberFeePercent",
+        encryption = "Encryption",
+        entitlement_status = "EntitlementStatus",
+        tags = "Tags",
     }
 }
 
-static FLOW_ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Encryption", crate::resource::Rule { shape: Some(&self::flow_entitlement::ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_ENTITLEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Encryption", crate::resource::Rule { shape: Some(&self::flow_entitlement::ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FlowEntitlement`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FlowEntitlement> {
-    /// `Fn::GetAtt` `EntitlementArn`.
-    #[inline]
-    pub fn attr_entitlement_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EntitlementArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EntitlementArn`.
+        attr_entitlement_arn: ::std::string::String = "EntitlementArn",
     }
 }
 
 pub mod flow_entitlement {
     //! Nested property types and enums of [`FlowEntitlement`](super::FlowEntitlement).
+
+    pub use crate::cfn::shared::group_media::Algorithm;
 
     /// Information about the encryption of the flow.
     #[derive(Clone)]
@@ -2652,7 +1867,7 @@ pub mod flow_entitlement {
         /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
         ///
         /// CloudFormation property `Algorithm`; required.
-        pub algorithm: crate::value::Val<crate::cfn::mediaconnect::flow_entitlement::Algorithm>,
+        pub algorithm: crate::value::Val<crate::cfn::shared::group_media::Algorithm>,
         /// A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption.
         ///
         /// CloudFormation property `ConstantInitializationVector`.
@@ -2689,8 +1904,7 @@ pub mod flow_entitlement {
 
     impl Encryption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::flow_entitlement::Algorithm>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+        pub fn new(algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::Algorithm>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 algorithm: algorithm.into(),
                 constant_initialization_vector: ::std::option::Option::None,
@@ -2705,54 +1919,30 @@ pub mod flow_entitlement {
         }
     }
 
-    impl crate::resource::ToExpr for Encryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Algorithm", self.algorithm);
-            p.set_opt("ConstantInitializationVector", self.constant_initialization_vector);
-            p.set_opt("DeviceId", self.device_id);
-            p.set_opt("KeyType", self.key_type);
-            p.set_opt("Region", self.region);
-            p.set_opt("ResourceId", self.resource_id);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested Encryption;
+        req {
+            algorithm = "Algorithm",
+            role_arn = "RoleArn",
+        }
+        opt {
+            constant_initialization_vector = "ConstantInitializationVector",
+            device_id = "DeviceId",
+            key_type = "KeyType",
+            region = "Region",
+            resource_id = "ResourceId",
+            secret_arn = "SecretArn",
+            url = "Url",
         }
     }
 
-    pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Algorithm {
-        /// `aes128`
-        Aes128,
-        /// `aes192`
-        Aes192,
-        /// `aes256`
-        Aes256,
-    }
-
-    impl crate::value::CfnEnum for Algorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128 => "aes128",
-                Self::Aes192 => "aes192",
-                Self::Aes256 => "aes256",
-            }
-        }
-    }
+    pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `speke`
         Speke,
@@ -2760,18 +1950,10 @@ pub mod flow_entitlement {
         StaticKey,
     }
 
-    impl crate::value::CfnEnum for KeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Speke => "speke",
-                Self::StaticKey => "static-key",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyType, ["speke", "static-key"]);
 
     /// An indication of whether the entitlement is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EntitlementStatus {
         /// `ENABLED`
         Enabled,
@@ -2779,15 +1961,7 @@ pub mod flow_entitlement {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for EntitlementStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EntitlementStatus, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource schema for AWS::MediaConnect::FlowMediaStream. A media stream represents a single track or stream of media containing video, audio, or ancillary data that is transported using the SMPTE 2110 JPEG XS or CDI protocol.
@@ -2822,7 +1996,7 @@ pub struct FlowMediaStream {
     /// The type of media stream.
     ///
     /// CloudFormation property `MediaStreamType`; required.
-    pub media_stream_type: crate::value::Val<crate::cfn::mediaconnect::flow_media_stream::MediaStreamType>,
+    pub media_stream_type: crate::value::Val<crate::cfn::shared::group_media::MediaStreamType>,
     /// The key-value pairs that can be used to tag and organize the media stream.
     ///
     /// CloudFormation property `Tags`.
@@ -2835,8 +2009,7 @@ pub struct FlowMediaStream {
 
 impl FlowMediaStream {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, media_stream_id: impl ::std::convert::Into<crate::value::Val<i64>>, media_stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, media_stream_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::flow_media_stream::MediaStreamType>>) -> Self {
+    pub fn new(flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, media_stream_id: impl ::std::convert::Into<crate::value::Val<i64>>, media_stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, media_stream_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::MediaStreamType>>) -> Self {
         Self {
             attributes: ::std::option::Option::None,
             clock_rate: ::std::option::Option::None,
@@ -2851,51 +2024,42 @@ impl FlowMediaStream {
     }
 }
 
-impl crate::resource::Resource for FlowMediaStream {
-    const TYPE: &'static str = "AWS::MediaConnect::FlowMediaStream";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_MEDIA_STREAM_SHAPE)
+crate::resource::props! {
+    resource FlowMediaStream = "AWS::MediaConnect::FlowMediaStream", shape: Some(&FLOW_MEDIA_STREAM_SHAPE);
+    req {
+        flow_arn = "FlowArn",
+        media_stream_id = "MediaStreamId",
+        media_stream_name = "MediaStreamName",
+        media_stream_type = "MediaStreamType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Attributes", self.attributes);
-        p.set_opt("ClockRate", self.clock_rate);
-        p.set_opt("Description", self.description);
-        p.set("FlowArn", self.flow_arn);
-        p.set("MediaStreamId", self.media_stream_id);
-        p.set("MediaStreamName", self.media_stream_name);
-        p.set("MediaStreamType", self.media_stream_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VideoFormat", self.video_format);
-        p
+    opt {
+        attributes = "Attributes",
+        clock_rate = "ClockRate",
+        description = "Description",
+        tags = "Tags",
+        video_format = "VideoFormat",
     }
 }
 
-static FLOW_MEDIA_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::flow_media_stream::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_MEDIA_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FlowMediaStream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FlowMediaStream> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Fmt`.
-    #[inline]
-    pub fn attr_fmt(self) -> crate::value::Val<i64> {
-        self.__get_att("Fmt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Fmt`.
+        attr_fmt: i64 = "Fmt",
     }
 }
 
 pub mod flow_media_stream {
     //! Nested property types and enums of [`FlowMediaStream`](super::FlowMediaStream).
+
+    pub use crate::cfn::shared::group_media::{Colorimetry, MediaStreamType, Range, ScanMode, Tcs};
 
     /// Attributes that are related to the media stream.
     #[derive(Clone, Default)]
@@ -2910,13 +2074,11 @@ pub mod flow_media_stream {
         pub lang: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MediaStreamAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Fmtp", self.fmtp);
-            p.set_opt("Lang", self.lang);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaStreamAttributes;
+        opt {
+            fmtp = "Fmtp",
+            lang = "Lang",
         }
     }
 
@@ -2930,7 +2092,7 @@ pub mod flow_media_stream {
         /// The format used for the representation of color.
         ///
         /// CloudFormation property `Colorimetry`.
-        pub colorimetry: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow_media_stream::Colorimetry>>,
+        pub colorimetry: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::Colorimetry>>,
         /// The frame rate for the video stream, in frames/second. For example: 60000/1001.
         ///
         /// CloudFormation property `ExactFramerate`.
@@ -2942,176 +2104,27 @@ pub mod flow_media_stream {
         /// The encoding range of the video.
         ///
         /// CloudFormation property `Range`.
-        pub range: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow_media_stream::Range>>,
+        pub range: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::Range>>,
         /// The type of compression that was used to smooth the video's appearance.
         ///
         /// CloudFormation property `ScanMode`.
-        pub scan_mode: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow_media_stream::ScanMode>>,
+        pub scan_mode: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::ScanMode>>,
         /// The transfer characteristic system (TCS) that is used in the video.
         ///
         /// CloudFormation property `Tcs`.
-        pub tcs: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow_media_stream::Tcs>>,
+        pub tcs: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::Tcs>>,
     }
 
-    impl crate::resource::ToExpr for Fmtp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelOrder", self.channel_order);
-            p.set_opt("Colorimetry", self.colorimetry);
-            p.set_opt("ExactFramerate", self.exact_framerate);
-            p.set_opt("Par", self.par);
-            p.set_opt("Range", self.range);
-            p.set_opt("ScanMode", self.scan_mode);
-            p.set_opt("Tcs", self.tcs);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The format used for the representation of color.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Colorimetry {
-        /// `BT601`
-        Bt601,
-        /// `BT709`
-        Bt709,
-        /// `BT2020`
-        Bt2020,
-        /// `BT2100`
-        Bt2100,
-        /// `ST2065-1`
-        St20651,
-        /// `ST2065-3`
-        St20653,
-        /// `XYZ`
-        Xyz,
-    }
-
-    impl crate::value::CfnEnum for Colorimetry {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Bt601 => "BT601",
-                Self::Bt709 => "BT709",
-                Self::Bt2020 => "BT2020",
-                Self::Bt2100 => "BT2100",
-                Self::St20651 => "ST2065-1",
-                Self::St20653 => "ST2065-3",
-                Self::Xyz => "XYZ",
-            }
-        }
-    }
-
-    /// The encoding range of the video.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Range {
-        /// `NARROW`
-        Narrow,
-        /// `FULL`
-        Full,
-        /// `FULLPROTECT`
-        Fullprotect,
-    }
-
-    impl crate::value::CfnEnum for Range {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Narrow => "NARROW",
-                Self::Full => "FULL",
-                Self::Fullprotect => "FULLPROTECT",
-            }
-        }
-    }
-
-    /// The type of compression that was used to smooth the video's appearance.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ScanMode {
-        /// `progressive`
-        Progressive,
-        /// `interlace`
-        Interlace,
-        /// `progressive-segmented-frame`
-        ProgressiveSegmentedFrame,
-    }
-
-    impl crate::value::CfnEnum for ScanMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Progressive => "progressive",
-                Self::Interlace => "interlace",
-                Self::ProgressiveSegmentedFrame => "progressive-segmented-frame",
-            }
-        }
-    }
-
-    /// The transfer characteristic system (TCS) that is used in the video.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Tcs {
-        /// `SDR`
-        Sdr,
-        /// `PQ`
-        Pq,
-        /// `HLG`
-        Hlg,
-        /// `LINEAR`
-        Linear,
-        /// `BT2100LINPQ`
-        Bt2100linpq,
-        /// `BT2100LINHLG`
-        Bt2100linhlg,
-        /// `ST2065-1`
-        St20651,
-        /// `ST428-1`
-        St4281,
-        /// `DENSITY`
-        Density,
-    }
-
-    impl crate::value::CfnEnum for Tcs {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sdr => "SDR",
-                Self::Pq => "PQ",
-                Self::Hlg => "HLG",
-                Self::Linear => "LINEAR",
-                Self::Bt2100linpq => "BT2100LINPQ",
-                Self::Bt2100linhlg => "BT2100LINHLG",
-                Self::St20651 => "ST2065-1",
-                Self::St4281 => "ST428-1",
-                Self::Density => "DENSITY",
-            }
-        }
-    }
-
-    /// The type of media stream.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MediaStreamType {
-        /// `video`
-        Video,
-        /// `audio`
-        Audio,
-        /// `ancillary-data`
-        AncillaryData,
-    }
-
-    impl crate::value::CfnEnum for MediaStreamType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Video => "video",
-                Self::Audio => "audio",
-                Self::AncillaryData => "ancillary-data",
-            }
+    crate::resource::props! {
+        nested Fmtp;
+        opt {
+            channel_order = "ChannelOrder",
+            colorimetry = "Colorimetry",
+            exact_framerate = "ExactFramerate",
+            par = "Par",
+            range = "Range",
+            scan_mode = "ScanMode",
+            tcs = "Tcs",
         }
     }
 }
@@ -3190,7 +2203,7 @@ pub struct FlowOutput {
     /// CloudFormation property `RemoteId`.
     pub remote_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `RouterIntegrationState`.
-    pub router_integration_state: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow_output::RouterIntegrationState>>,
+    pub router_integration_state: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::RouterIntegrationState>>,
     /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
     ///
     /// CloudFormation property `RouterIntegrationTransitEncryption`.
@@ -3215,7 +2228,6 @@ pub struct FlowOutput {
 
 impl FlowOutput {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cidr_allow_list: ::std::option::Option::None,
@@ -3245,62 +2257,57 @@ impl FlowOutput {
     }
 }
 
-impl crate::resource::Resource for FlowOutput {
-    const TYPE: &'static str = "AWS::MediaConnect::FlowOutput";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_OUTPUT_SHAPE)
+crate::resource::props! {
+    resource FlowOutput = "AWS::MediaConnect::FlowOutput", shape: Some(&FLOW_OUTPUT_SHAPE);
+    req {
+        flow_arn = "FlowArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CidrAllowList", self.cidr_allow_list);
-        p.set_opt("Description", self.description);
-        p.set_opt("Destination", self.destination);
-        p.set_opt("Encryption", self.encryption);
-        p.set("FlowArn", self.flow_arn);
-        p.set_opt("MaxLatency", self.max_latency);
-        p.set_opt("MediaStreamOutputConfigurations", self.media_stream_output_configurations);
-        p.set_opt("MinLatency", self.min_latency);
-        p.set_opt("Name", self.name);
-        p.set_opt("NdiAudioReferenceLevel", self.ndi_audio_reference_level);
-        p.set_opt("NdiOutputTimecodeSource", self.ndi_output_timecode_source);
-        p.set_opt("NdiProgramName", self.ndi_program_name);
-        p.set_opt("NdiSpeedHqQuality", self.ndi_speed_hq_quality);
-        p.set_opt("OutputStatus", self.output_status);
-        p.set_opt("Port", self.port);
-        p.set_opt("Protocol", self.protocol);
-        p.set_opt("RemoteId", self.remote_id);
-        p.set_opt("RouterIntegrationState", self.router_integration_state);
-        p.set_opt("RouterIntegrationTransitEncryption", self.router_integration_transit_encryption);
-        p.set_opt("SmoothingLatency", self.smoothing_latency);
-        p.set_opt("StreamId", self.stream_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcInterfaceAttachment", self.vpc_interface_attachment);
-        p
+    opt {
+        cidr_allow_list = "CidrAllowList",
+        description = "Description",
+        destination = "Destination",
+        encryption = "Encryption",
+        max_latency = "MaxLatency",
+        media_stream_output_configurations = "MediaStreamOutputConfigurations",
+        min_latency = "MinLatency",
+        name = "Name",
+        ndi_audio_reference_level = "NdiAudioReferenceLevel",
+        ndi_output_timecode_source = "NdiOutputTimecodeSource",
+        ndi_program_name = "NdiProgramName",
+        ndi_speed_hq_quality = "NdiSpeedHqQuality",
+        output_status = "OutputStatus",
+        port = "Port",
+        protocol = "Protocol",
+        remote_id = "RemoteId",
+        router_integration_state = "RouterIntegrationState",
+        router_integration_transit_encryption = "RouterIntegrationTransitEncryption",
+        smoothing_latency = "SmoothingLatency",
+        stream_id = "StreamId",
+        tags = "Tags",
+        vpc_interface_attachment = "VpcInterfaceAttachment",
     }
 }
 
-static FLOW_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Encryption", crate::resource::Rule { shape: Some(&self::flow_output::ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("NdiAudioReferenceLevel", crate::resource::Rule { min: Some(-40.0), max: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("RouterIntegrationTransitEncryption", crate::resource::Rule { shape: Some(&self::flow_output::FLOW_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CidrAllowList", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Encryption", crate::resource::Rule { shape: Some(&self::flow_output::ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("NdiAudioReferenceLevel", crate::resource::Rule { min: Some(-40.0), max: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("RouterIntegrationTransitEncryption", crate::resource::Rule { shape: Some(&self::flow_output::FLOW_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FlowOutput`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FlowOutput> {
-    /// `Fn::GetAtt` `OutputArn`.
-    #[inline]
-    pub fn attr_output_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OutputArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `OutputArn`.
+        attr_output_arn: ::std::string::String = "OutputArn",
     }
 }
 
 pub mod flow_output {
     //! Nested property types and enums of [`FlowOutput`](super::FlowOutput).
+
+    pub use crate::cfn::shared::group_media::{Algorithm, FlowTransitEncryptionKeyType, Interface, RouterIntegrationState};
 
     /// Information about the encryption of the flow.
     #[derive(Clone)]
@@ -3308,7 +2315,7 @@ pub mod flow_output {
         /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
         ///
         /// CloudFormation property `Algorithm`.
-        pub algorithm: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow_output::Algorithm>>,
+        pub algorithm: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::Algorithm>>,
         /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
         ///
         /// CloudFormation property `KeyType`.
@@ -3325,7 +2332,6 @@ pub mod flow_output {
 
     impl Encryption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 algorithm: ::std::option::Option::None,
@@ -3336,24 +2342,22 @@ pub mod flow_output {
         }
     }
 
-    impl crate::resource::ToExpr for Encryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Algorithm", self.algorithm);
-            p.set_opt("KeyType", self.key_type);
-            p.set("RoleArn", self.role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Encryption;
+        req {
+            role_arn = "RoleArn",
+            secret_arn = "SecretArn",
+        }
+        opt {
+            algorithm = "Algorithm",
+            key_type = "KeyType",
         }
     }
 
-    pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The media stream that is associated with the output, and the parameters for that association.
     #[derive(Clone)]
@@ -3378,7 +2382,6 @@ pub mod flow_output {
 
     impl MediaStreamOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encoding_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::flow_output::EncodingName>>, media_stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_configurations: ::std::option::Option::None,
@@ -3389,15 +2392,15 @@ pub mod flow_output {
         }
     }
 
-    impl crate::resource::ToExpr for MediaStreamOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationConfigurations", self.destination_configurations);
-            p.set("EncodingName", self.encoding_name);
-            p.set_opt("EncodingParameters", self.encoding_parameters);
-            p.set("MediaStreamName", self.media_stream_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaStreamOutputConfiguration;
+        req {
+            encoding_name = "EncodingName",
+            media_stream_name = "MediaStreamName",
+        }
+        opt {
+            destination_configurations = "DestinationConfigurations",
+            encoding_parameters = "EncodingParameters",
         }
     }
 
@@ -3415,13 +2418,12 @@ pub mod flow_output {
         /// The VPC interface that is used for the media stream associated with the output.
         ///
         /// CloudFormation property `Interface`; required.
-        pub interface: crate::cfn::mediaconnect::flow_output::Interface,
+        pub interface: crate::cfn::shared::group_media::Interface,
     }
 
     impl DestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(destination_ip: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_port: impl ::std::convert::Into<crate::value::Val<i64>>, interface: crate::cfn::mediaconnect::flow_output::Interface) -> Self {
+        pub fn new(destination_ip: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_port: impl ::std::convert::Into<crate::value::Val<i64>>, interface: crate::cfn::shared::group_media::Interface) -> Self {
             Self {
                 destination_ip: destination_ip.into(),
                 destination_port: destination_port.into(),
@@ -3430,42 +2432,12 @@ pub mod flow_output {
         }
     }
 
-    impl crate::resource::ToExpr for DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationIp", self.destination_ip);
-            p.set("DestinationPort", self.destination_port);
-            p.set("Interface", self.interface);
-            p.into_expr()
-        }
-    }
-
-    /// The VPC interface that you want to use for the media stream associated with the output.
-    #[derive(Clone)]
-    pub struct Interface {
-        /// The name of the VPC interface that you want to use for the media stream associated with the output.
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl Interface {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Interface {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationConfiguration;
+        req {
+            destination_ip = "DestinationIp",
+            destination_port = "DestinationPort",
+            interface = "Interface",
         }
     }
 
@@ -3484,7 +2456,6 @@ pub mod flow_output {
 
     impl EncodingParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(compression_factor: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 compression_factor: compression_factor.into(),
@@ -3493,13 +2464,13 @@ pub mod flow_output {
         }
     }
 
-    impl crate::resource::ToExpr for EncodingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CompressionFactor", self.compression_factor);
-            p.set_opt("EncoderProfile", self.encoder_profile);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncodingParameters;
+        req {
+            compression_factor = "CompressionFactor",
+        }
+        opt {
+            encoder_profile = "EncoderProfile",
         }
     }
 
@@ -3511,7 +2482,7 @@ pub mod flow_output {
         /// CloudFormation property `EncryptionKeyConfiguration`; required.
         pub encryption_key_configuration: crate::cfn::mediaconnect::flow_output::FlowTransitEncryptionKeyConfiguration,
         /// CloudFormation property `EncryptionKeyType`.
-        pub encryption_key_type: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow_output::FlowTransitEncryptionKeyType>>,
+        pub encryption_key_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::FlowTransitEncryptionKeyType>>,
     }
 
     impl FlowTransitEncryption {
@@ -3525,21 +2496,19 @@ pub mod flow_output {
         }
     }
 
-    impl crate::resource::ToExpr for FlowTransitEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionKeyConfiguration", self.encryption_key_configuration);
-            p.set_opt("EncryptionKeyType", self.encryption_key_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowTransitEncryption;
+        req {
+            encryption_key_configuration = "EncryptionKeyConfiguration",
+        }
+        opt {
+            encryption_key_type = "EncryptionKeyType",
         }
     }
 
-    pub(super) static FLOW_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for flow transit encryption keys.
     #[derive(Clone, Default)]
@@ -3554,21 +2523,17 @@ pub mod flow_output {
         pub secrets_manager: ::std::option::Option<crate::cfn::mediaconnect::flow_output::SecretsManagerEncryptionKeyConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FlowTransitEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automatic", self.automatic);
-            p.set_opt("SecretsManager", self.secrets_manager);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowTransitEncryptionKeyConfiguration;
+        opt {
+            automatic = "Automatic",
+            secrets_manager = "SecretsManager",
         }
     }
 
-    pub(super) static FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsManager", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManager", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for transit encryption of a flow output using AWS Secrets Manager, including the secret ARN and role ARN.
     #[derive(Clone)]
@@ -3585,7 +2550,6 @@ pub mod flow_output {
 
     impl SecretsManagerEncryptionKeyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -3594,22 +2558,18 @@ pub mod flow_output {
         }
     }
 
-    impl crate::resource::ToExpr for SecretsManagerEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecretsManagerEncryptionKeyConfiguration;
+        req {
+            role_arn = "RoleArn",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The settings for attaching a VPC interface to an output.
     #[derive(Clone, Default)]
@@ -3620,39 +2580,15 @@ pub mod flow_output {
         pub vpc_interface_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcInterfaceAttachment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpcInterfaceName", self.vpc_interface_name);
-            p.into_expr()
-        }
-    }
-
-    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Algorithm {
-        /// `aes128`
-        Aes128,
-        /// `aes192`
-        Aes192,
-        /// `aes256`
-        Aes256,
-    }
-
-    impl crate::value::CfnEnum for Algorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128 => "aes128",
-                Self::Aes192 => "aes192",
-                Self::Aes256 => "aes256",
-            }
+    crate::resource::props! {
+        nested VpcInterfaceAttachment;
+        opt {
+            vpc_interface_name = "VpcInterfaceName",
         }
     }
 
     /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyType {
         /// `static-key`
         StaticKey,
@@ -3660,18 +2596,10 @@ pub mod flow_output {
         SrtPassword,
     }
 
-    impl crate::value::CfnEnum for KeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StaticKey => "static-key",
-                Self::SrtPassword => "srt-password",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyType, ["static-key", "srt-password"]);
 
     /// The format that will be used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video streams on sources or outputs that use the CDI protocol, set the encoding name to raw. For video streams on sources or outputs that use the ST 2110 JPEG XS protocol, set the encoding name to jxsv.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncodingName {
         /// `jxsv`
         Jxsv,
@@ -3683,20 +2611,10 @@ pub mod flow_output {
         Pcm,
     }
 
-    impl crate::value::CfnEnum for EncodingName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Jxsv => "jxsv",
-                Self::Raw => "raw",
-                Self::Smpte291 => "smpte291",
-                Self::Pcm => "pcm",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncodingName, ["jxsv", "raw", "smpte291", "pcm"]);
 
     /// A setting on the encoder that drives compression settings. This property only applies to video media streams associated with outputs that use the ST 2110 JPEG XS protocol, with a flow source that uses the CDI protocol.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncoderProfile {
         /// `main`
         Main,
@@ -3704,18 +2622,10 @@ pub mod flow_output {
         High,
     }
 
-    impl crate::value::CfnEnum for EncoderProfile {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Main => "main",
-                Self::High => "high",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncoderProfile, ["main", "high"]);
 
     /// The timecode source for the NDI output.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NdiOutputTimecodeSource {
         /// `EMBEDDED_TIMECODE`
         EmbeddedTimecode,
@@ -3723,18 +2633,10 @@ pub mod flow_output {
         UtcSystemTime,
     }
 
-    impl crate::value::CfnEnum for NdiOutputTimecodeSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EmbeddedTimecode => "EMBEDDED_TIMECODE",
-                Self::UtcSystemTime => "UTC_SYSTEM_TIME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NdiOutputTimecodeSource, ["EMBEDDED_TIMECODE", "UTC_SYSTEM_TIME"]);
 
     /// An indication of whether the output should transmit data or not.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputStatus {
         /// `ENABLED`
         Enabled,
@@ -3742,18 +2644,10 @@ pub mod flow_output {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for OutputStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutputStatus, ["ENABLED", "DISABLED"]);
 
     /// The protocol that is used by the source or output.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `zixi-push`
         ZixiPush,
@@ -3777,61 +2671,7 @@ pub mod flow_output {
         NdiSpeedHq,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ZixiPush => "zixi-push",
-                Self::RtpFec => "rtp-fec",
-                Self::Rtp => "rtp",
-                Self::ZixiPull => "zixi-pull",
-                Self::Rist => "rist",
-                Self::SrtListener => "srt-listener",
-                Self::SrtCaller => "srt-caller",
-                Self::St2110Jpegxs => "st2110-jpegxs",
-                Self::Cdi => "cdi",
-                Self::NdiSpeedHq => "ndi-speed-hq",
-            }
-        }
-    }
-
-    /// Allowed values of `RouterIntegrationState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RouterIntegrationState {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for RouterIntegrationState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `FlowTransitEncryptionKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FlowTransitEncryptionKeyType {
-        /// `SECRETS_MANAGER`
-        SecretsManager,
-        /// `AUTOMATIC`
-        Automatic,
-    }
-
-    impl crate::value::CfnEnum for FlowTransitEncryptionKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecretsManager => "SECRETS_MANAGER",
-                Self::Automatic => "AUTOMATIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["zixi-push", "rtp-fec", "rtp", "zixi-pull", "rist", "srt-listener", "srt-caller", "st2110-jpegxs", "cdi", "ndi-speed-hq"]);
 }
 
 /// Resource Type definition for AWS::MediaConnect::FlowSource
@@ -3842,7 +2682,7 @@ pub struct FlowSource {
     /// The type of encryption that is used on the content ingested from this source.
     ///
     /// CloudFormation property `Decryption`.
-    pub decryption: ::std::option::Option<crate::cfn::mediaconnect::flow_source::Encryption>,
+    pub decryption: ::std::option::Option<crate::cfn::shared::group_media::Encryption>,
     /// A description for the source. This value is not used or seen outside of the current AWS Elemental MediaConnect account.
     ///
     /// CloudFormation property `Description`; required.
@@ -3859,7 +2699,7 @@ pub struct FlowSource {
     /// The source configuration for cloud flows receiving a stream from a bridge.
     ///
     /// CloudFormation property `GatewayBridgeSource`.
-    pub gateway_bridge_source: ::std::option::Option<crate::cfn::mediaconnect::flow_source::GatewayBridgeSource>,
+    pub gateway_bridge_source: ::std::option::Option<crate::cfn::shared::group_media::GatewayBridgeSource>,
     /// The port that the flow will be listening on for incoming content.
     ///
     /// CloudFormation property `IngestPort`.
@@ -3922,7 +2762,6 @@ pub struct FlowSource {
 
 impl FlowSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             decryption: ::std::option::Option::None,
@@ -3948,256 +2787,59 @@ impl FlowSource {
     }
 }
 
-impl crate::resource::Resource for FlowSource {
-    const TYPE: &'static str = "AWS::MediaConnect::FlowSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_SOURCE_SHAPE)
+crate::resource::props! {
+    resource FlowSource = "AWS::MediaConnect::FlowSource", shape: Some(&FLOW_SOURCE_SHAPE);
+    req {
+        description = "Description",
+        flow_arn = "FlowArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Decryption", self.decryption);
-        p.set("Description", self.description);
-        p.set_opt("EntitlementArn", self.entitlement_arn);
-        p.set("FlowArn", self.flow_arn);
-        p.set_opt("GatewayBridgeSource", self.gateway_bridge_source);
-        p.set_opt("IngestPort", self.ingest_port);
-        p.set_opt("MaxBitrate", self.max_bitrate);
-        p.set_opt("MaxLatency", self.max_latency);
-        p.set_opt("MinLatency", self.min_latency);
-        p.set("Name", self.name);
-        p.set_opt("Protocol", self.protocol);
-        p.set_opt("SenderControlPort", self.sender_control_port);
-        p.set_opt("SenderIpAddress", self.sender_ip_address);
-        p.set_opt("SourceListenerAddress", self.source_listener_address);
-        p.set_opt("SourceListenerPort", self.source_listener_port);
-        p.set_opt("StreamId", self.stream_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcInterfaceName", self.vpc_interface_name);
-        p.set_opt("WhitelistCidr", self.whitelist_cidr);
-        p
+    opt {
+        decryption = "Decryption",
+        entitlement_arn = "EntitlementArn",
+        gateway_bridge_source = "GatewayBridgeSource",
+        ingest_port = "IngestPort",
+        max_bitrate = "MaxBitrate",
+        max_latency = "MaxLatency",
+        min_latency = "MinLatency",
+        protocol = "Protocol",
+        sender_control_port = "SenderControlPort",
+        sender_ip_address = "SenderIpAddress",
+        source_listener_address = "SourceListenerAddress",
+        source_listener_port = "SourceListenerPort",
+        stream_id = "StreamId",
+        tags = "Tags",
+        vpc_interface_name = "VpcInterfaceName",
+        whitelist_cidr = "WhitelistCidr",
     }
 }
 
-static FLOW_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Decryption", crate::resource::Rule { shape: Some(&self::flow_source::ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EntitlementArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:entitlement:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("GatewayBridgeSource", crate::resource::Rule { shape: Some(&self::flow_source::GATEWAY_BRIDGE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Decryption", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EntitlementArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:entitlement:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("GatewayBridgeSource", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::GATEWAY_BRIDGE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FlowSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FlowSource> {
-    /// `Fn::GetAtt` `IngestIp`.
-    #[inline]
-    pub fn attr_ingest_ip(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IngestIp")
-    }
-    /// `Fn::GetAtt` `SourceArn`.
-    #[inline]
-    pub fn attr_source_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceArn")
-    }
-    /// `Fn::GetAtt` `SourceIngestPort`.
-    #[inline]
-    pub fn attr_source_ingest_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceIngestPort")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IngestIp`.
+        attr_ingest_ip: ::std::string::String = "IngestIp",
+        /// `Fn::GetAtt` `SourceArn`.
+        attr_source_arn: ::std::string::String = "SourceArn",
+        /// `Fn::GetAtt` `SourceIngestPort`.
+        attr_source_ingest_port: ::std::string::String = "SourceIngestPort",
     }
 }
 
 pub mod flow_source {
     //! Nested property types and enums of [`FlowSource`](super::FlowSource).
 
-    /// Information about the encryption of the flow.
-    #[derive(Clone)]
-    pub struct Encryption {
-        /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-        ///
-        /// CloudFormation property `Algorithm`.
-        pub algorithm: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow_source::Algorithm>>,
-        /// A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption.
-        ///
-        /// CloudFormation property `ConstantInitializationVector`.
-        pub constant_initialization_vector: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        ///
-        /// CloudFormation property `DeviceId`.
-        pub device_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-        ///
-        /// CloudFormation property `KeyType`.
-        pub key_type: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::flow_source::KeyType>>,
-        /// The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        ///
-        /// CloudFormation property `Region`.
-        pub region: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        ///
-        /// CloudFormation property `ResourceId`.
-        pub resource_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity).
-        ///
-        /// CloudFormation property `RoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub role_arn: crate::value::Val<::std::string::String>,
-        /// The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption.
-        ///
-        /// CloudFormation property `SecretArn`.
-        pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption.
-        ///
-        /// CloudFormation property `Url`.
-        pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl Encryption {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                algorithm: ::std::option::Option::None,
-                constant_initialization_vector: ::std::option::Option::None,
-                device_id: ::std::option::Option::None,
-                key_type: ::std::option::Option::None,
-                region: ::std::option::Option::None,
-                resource_id: ::std::option::Option::None,
-                role_arn: role_arn.into(),
-                secret_arn: ::std::option::Option::None,
-                url: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Encryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Algorithm", self.algorithm);
-            p.set_opt("ConstantInitializationVector", self.constant_initialization_vector);
-            p.set_opt("DeviceId", self.device_id);
-            p.set_opt("KeyType", self.key_type);
-            p.set_opt("Region", self.region);
-            p.set_opt("ResourceId", self.resource_id);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.set_opt("Url", self.url);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The source configuration for cloud flows receiving a stream from a bridge.
-    #[derive(Clone)]
-    pub struct GatewayBridgeSource {
-        /// The ARN of the bridge feeding this flow.
-        ///
-        /// CloudFormation property `BridgeArn`; required.
-        pub bridge_arn: crate::value::Val<::std::string::String>,
-        /// The name of the VPC interface attachment to use for this bridge source.
-        ///
-        /// CloudFormation property `VpcInterfaceAttachment`.
-        pub vpc_interface_attachment: ::std::option::Option<crate::cfn::mediaconnect::flow_source::VpcInterfaceAttachment>,
-    }
-
-    impl GatewayBridgeSource {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(bridge_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                bridge_arn: bridge_arn.into(),
-                vpc_interface_attachment: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for GatewayBridgeSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BridgeArn", self.bridge_arn);
-            p.set_opt("VpcInterfaceAttachment", self.vpc_interface_attachment);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static GATEWAY_BRIDGE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BridgeArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:bridge:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The settings for attaching a VPC interface to an resource.
-    #[derive(Clone, Default)]
-    pub struct VpcInterfaceAttachment {
-        /// The name of the VPC interface to use for this resource.
-        ///
-        /// CloudFormation property `VpcInterfaceName`.
-        pub vpc_interface_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcInterfaceAttachment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpcInterfaceName", self.vpc_interface_name);
-            p.into_expr()
-        }
-    }
-
-    /// The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Algorithm {
-        /// `aes128`
-        Aes128,
-        /// `aes192`
-        Aes192,
-        /// `aes256`
-        Aes256,
-    }
-
-    impl crate::value::CfnEnum for Algorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128 => "aes128",
-                Self::Aes192 => "aes192",
-                Self::Aes256 => "aes256",
-            }
-        }
-    }
-
-    /// The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum KeyType {
-        /// `speke`
-        Speke,
-        /// `static-key`
-        StaticKey,
-        /// `srt-password`
-        SrtPassword,
-    }
-
-    impl crate::value::CfnEnum for KeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Speke => "speke",
-                Self::StaticKey => "static-key",
-                Self::SrtPassword => "srt-password",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_media::{Algorithm, Encryption, GatewayBridgeSource, KeyType, VpcInterfaceAttachment};
 
     /// The protocol that is used by the source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `zixi-push`
         ZixiPush,
@@ -4213,19 +2855,7 @@ pub mod flow_source {
         SrtCaller,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ZixiPush => "zixi-push",
-                Self::RtpFec => "rtp-fec",
-                Self::Rtp => "rtp",
-                Self::Rist => "rist",
-                Self::SrtListener => "srt-listener",
-                Self::SrtCaller => "srt-caller",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["zixi-push", "rtp-fec", "rtp", "rist", "srt-listener", "srt-caller"]);
 }
 
 /// Resource schema for AWS::MediaConnect::FlowVpcInterface
@@ -4261,7 +2891,6 @@ pub struct FlowVpcInterface {
 
 impl FlowVpcInterface {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(flow_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             flow_arn: flow_arn.into(),
@@ -4274,38 +2903,32 @@ impl FlowVpcInterface {
     }
 }
 
-impl crate::resource::Resource for FlowVpcInterface {
-    const TYPE: &'static str = "AWS::MediaConnect::FlowVpcInterface";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLOW_VPC_INTERFACE_SHAPE)
+crate::resource::props! {
+    resource FlowVpcInterface = "AWS::MediaConnect::FlowVpcInterface", shape: Some(&FLOW_VPC_INTERFACE_SHAPE);
+    req {
+        flow_arn = "FlowArn",
+        name = "Name",
+        role_arn = "RoleArn",
+        security_group_ids = "SecurityGroupIds",
+        subnet_id = "SubnetId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FlowArn", self.flow_arn);
-        p.set("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set("SecurityGroupIds", self.security_group_ids);
-        p.set("SubnetId", self.subnet_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static FLOW_VPC_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLOW_VPC_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FlowVpcInterface`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FlowVpcInterface> {
-    /// `Fn::GetAtt` `NetworkInterfaceIds`.
-    #[inline]
-    pub fn attr_network_interface_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NetworkInterfaceIds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `NetworkInterfaceIds`.
+        attr_network_interface_ids: crate::value::List<::std::string::String> = "NetworkInterfaceIds",
     }
 }
 
@@ -4330,7 +2953,6 @@ pub struct Gateway {
 
 impl Gateway {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(egress_cidr_blocks: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, networks: ::std::vec::Vec<crate::cfn::mediaconnect::gateway::GatewayNetwork>) -> Self {
         Self {
             egress_cidr_blocks: egress_cidr_blocks.into(),
@@ -4340,39 +2962,26 @@ impl Gateway {
     }
 }
 
-impl crate::resource::Resource for Gateway {
-    const TYPE: &'static str = "AWS::MediaConnect::Gateway";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GATEWAY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EgressCidrBlocks", self.egress_cidr_blocks);
-        p.set("Name", self.name);
-        p.set("Networks", self.networks);
-        p
+crate::resource::props! {
+    resource Gateway = "AWS::MediaConnect::Gateway", shape: Some(&GATEWAY_SHAPE);
+    req {
+        egress_cidr_blocks = "EgressCidrBlocks",
+        name = "Name",
+        networks = "Networks",
     }
 }
 
-static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Networks", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GATEWAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Networks", crate::resource::Rule { min_items: Some(1), max_items: Some(4), items: Some(&crate::resource::Rule { shape: Some(&self::gateway::GATEWAY_NETWORK_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Gateway`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Gateway> {
-    /// `Fn::GetAtt` `GatewayArn`.
-    #[inline]
-    pub fn attr_gateway_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayArn")
-    }
-    /// `Fn::GetAtt` `GatewayState`.
-    #[inline]
-    pub fn attr_gateway_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GatewayState")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GatewayArn`.
+        attr_gateway_arn: ::std::string::String = "GatewayArn",
+        /// `Fn::GetAtt` `GatewayState`.
+        attr_gateway_state: ::std::string::String = "GatewayState",
     }
 }
 
@@ -4394,7 +3003,6 @@ pub mod gateway {
 
     impl GatewayNetwork {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr_block: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr_block: cidr_block.into(),
@@ -4403,15 +3011,17 @@ pub mod gateway {
         }
     }
 
-    impl crate::resource::ToExpr for GatewayNetwork {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CidrBlock", self.cidr_block);
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatewayNetwork;
+        req {
+            cidr_block = "CidrBlock",
+            name = "Name",
         }
     }
+
+    pub(super) static GATEWAY_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrBlock", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Represents a router input in AWS Elemental MediaConnect that is used to ingest content to be transmitted to router outputs
@@ -4434,7 +3044,7 @@ pub struct RouterInput {
     /// The configuration settings for maintenance operations, including preferred maintenance windows and schedules.
     ///
     /// CloudFormation property `MaintenanceConfiguration`.
-    pub maintenance_configuration: ::std::option::Option<crate::cfn::mediaconnect::router_input::MaintenanceConfiguration>,
+    pub maintenance_configuration: ::std::option::Option<crate::cfn::shared::group_media::MaintenanceConfiguration>,
     /// The maximum bitrate for the router input.
     ///
     /// CloudFormation property `MaximumBitrate`; required.
@@ -4448,7 +3058,7 @@ pub struct RouterInput {
     /// CloudFormation property `RegionName`; changing it replaces the resource.
     pub region_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `RoutingScope`; required.
-    pub routing_scope: crate::value::Val<crate::cfn::mediaconnect::router_input::RoutingScope>,
+    pub routing_scope: crate::value::Val<crate::cfn::shared::group_media::RoutingScope>,
     /// Key-value pairs that can be used to tag and organize this router input.
     ///
     /// CloudFormation property `Tags`.
@@ -4463,8 +3073,7 @@ pub struct RouterInput {
 
 impl RouterInput {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(configuration: crate::cfn::mediaconnect::router_input::RouterInputConfiguration, maximum_bitrate: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, routing_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_input::RoutingScope>>, tier: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_input::RouterInputTier>>) -> Self {
+    pub fn new(configuration: crate::cfn::mediaconnect::router_input::RouterInputConfiguration, maximum_bitrate: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, routing_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::RoutingScope>>, tier: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_input::RouterInputTier>>) -> Self {
         Self {
             availability_zone: ::std::option::Option::None,
             configuration,
@@ -4481,95 +3090,62 @@ impl RouterInput {
     }
 }
 
-impl crate::resource::Resource for RouterInput {
-    const TYPE: &'static str = "AWS::MediaConnect::RouterInput";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTER_INPUT_SHAPE)
+crate::resource::props! {
+    resource RouterInput = "AWS::MediaConnect::RouterInput", shape: Some(&ROUTER_INPUT_SHAPE);
+    req {
+        configuration = "Configuration",
+        maximum_bitrate = "MaximumBitrate",
+        name = "Name",
+        routing_scope = "RoutingScope",
+        tier = "Tier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set("Configuration", self.configuration);
-        p.set_opt("ContentQualityAnalysisConfiguration", self.content_quality_analysis_configuration);
-        p.set_opt("MaintenanceConfiguration", self.maintenance_configuration);
-        p.set("MaximumBitrate", self.maximum_bitrate);
-        p.set("Name", self.name);
-        p.set_opt("RegionName", self.region_name);
-        p.set("RoutingScope", self.routing_scope);
-        p.set_opt("Tags", self.tags);
-        p.set("Tier", self.tier);
-        p.set_opt("TransitEncryption", self.transit_encryption);
-        p
+    opt {
+        availability_zone = "AvailabilityZone",
+        content_quality_analysis_configuration = "ContentQualityAnalysisConfiguration",
+        maintenance_configuration = "MaintenanceConfiguration",
+        region_name = "RegionName",
+        tags = "Tags",
+        transit_encryption = "TransitEncryption",
     }
 }
 
-static ROUTER_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::router_input::ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ContentQualityAnalysisConfiguration", crate::resource::Rule { shape: Some(&self::router_input::ROUTER_CONTENT_QUALITY_ANALYSIS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("TransitEncryption", crate::resource::Rule { shape: Some(&self::router_input::ROUTER_INPUT_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTER_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::router_input::ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContentQualityAnalysisConfiguration", crate::resource::Rule { shape: Some(&self::router_input::ROUTER_CONTENT_QUALITY_ANALYSIS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("TransitEncryption", crate::resource::Rule { shape: Some(&self::router_input::ROUTER_INPUT_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RouterInput`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouterInput> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ContentQualityAnalysisType`.
-    #[inline]
-    pub fn attr_content_quality_analysis_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContentQualityAnalysisType")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InputType`.
-    #[inline]
-    pub fn attr_input_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InputType")
-    }
-    /// `Fn::GetAtt` `IpAddress`.
-    #[inline]
-    pub fn attr_ip_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpAddress")
-    }
-    /// `Fn::GetAtt` `MaintenanceType`.
-    #[inline]
-    pub fn attr_maintenance_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MaintenanceType")
-    }
-    /// `Fn::GetAtt` `RoutedOutputs`.
-    #[inline]
-    pub fn attr_routed_outputs(self) -> crate::value::Val<i64> {
-        self.__get_att("RoutedOutputs")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ContentQualityAnalysisType`.
+        attr_content_quality_analysis_type: ::std::string::String = "ContentQualityAnalysisType",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InputType`.
+        attr_input_type: ::std::string::String = "InputType",
+        /// `Fn::GetAtt` `IpAddress`.
+        attr_ip_address: ::std::string::String = "IpAddress",
+        /// `Fn::GetAtt` `MaintenanceType`.
+        attr_maintenance_type: ::std::string::String = "MaintenanceType",
+        /// `Fn::GetAtt` `RoutedOutputs`.
+        attr_routed_outputs: i64 = "RoutedOutputs",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod router_input {
     //! Nested property types and enums of [`RouterInput`](super::RouterInput).
+
+    pub use crate::cfn::shared::group_media::{Day, FlowTransitEncryption, FlowTransitEncryptionKeyConfiguration, FlowTransitEncryptionKeyType, ForwardErrorCorrectionState, MaintenanceConfiguration, MediaLiveTransitEncryption, MediaLiveTransitEncryptionKeyConfiguration, MediaLiveTransitEncryptionKeyType, PreferredDayTimeMaintenanceConfiguration, RoutingScope, SecretsManagerEncryptionKeyConfiguration};
 
     /// The configuration settings for a router input.
     #[derive(Clone, Default)]
@@ -4596,28 +3172,24 @@ pub mod router_input {
         pub standard: ::std::option::Option<crate::cfn::mediaconnect::router_input::StandardRouterInputConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Failover", self.failover);
-            p.set_opt("MediaConnectFlow", self.media_connect_flow);
-            p.set_opt("MediaLiveChannel", self.media_live_channel);
-            p.set_opt("Merge", self.merge);
-            p.set_opt("Standard", self.standard);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterInputConfiguration;
+        opt {
+            failover = "Failover",
+            media_connect_flow = "MediaConnectFlow",
+            media_live_channel = "MediaLiveChannel",
+            merge = "Merge",
+            standard = "Standard",
         }
     }
 
-    pub(super) static ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Failover", crate::resource::Rule { shape: Some(&FAILOVER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MediaConnectFlow", crate::resource::Rule { shape: Some(&MEDIA_CONNECT_FLOW_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MediaLiveChannel", crate::resource::Rule { shape: Some(&MEDIA_LIVE_CHANNEL_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Merge", crate::resource::Rule { shape: Some(&MERGE_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Standard", crate::resource::Rule { shape: Some(&STANDARD_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Failover", crate::resource::Rule { shape: Some(&FAILOVER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MediaConnectFlow", crate::resource::Rule { shape: Some(&MEDIA_CONNECT_FLOW_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MediaLiveChannel", crate::resource::Rule { shape: Some(&MEDIA_LIVE_CHANNEL_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Merge", crate::resource::Rule { shape: Some(&MERGE_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Standard", crate::resource::Rule { shape: Some(&STANDARD_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for a failover router input that allows switching between two input sources.
     #[derive(Clone)]
@@ -4640,7 +3212,6 @@ pub mod router_input {
 
     impl FailoverRouterInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(network_interface_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol_configurations: ::std::vec::Vec<crate::cfn::mediaconnect::router_input::FailoverRouterInputProtocolConfiguration>, source_priority_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_input::FailoverInputSourcePriorityMode>>) -> Self {
             Self {
                 network_interface_arn: network_interface_arn.into(),
@@ -4651,25 +3222,23 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for FailoverRouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NetworkInterfaceArn", self.network_interface_arn);
-            p.set_opt("PrimarySourceIndex", self.primary_source_index);
-            p.set("ProtocolConfigurations", self.protocol_configurations);
-            p.set("SourcePriorityMode", self.source_priority_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailoverRouterInputConfiguration;
+        req {
+            network_interface_arn = "NetworkInterfaceArn",
+            protocol_configurations = "ProtocolConfigurations",
+            source_priority_mode = "SourcePriorityMode",
+        }
+        opt {
+            primary_source_index = "PrimarySourceIndex",
         }
     }
 
-    pub(super) static FAILOVER_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetworkInterfaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("PrimarySourceIndex", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("ProtocolConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FAILOVER_ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAILOVER_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkInterfaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("PrimarySourceIndex", crate::resource::Rule { min: Some(0.0), max: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("ProtocolConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&FAILOVER_ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Protocol configuration settings for failover router inputs.
     #[derive(Clone, Default)]
@@ -4692,26 +3261,22 @@ pub mod router_input {
         pub srt_listener: ::std::option::Option<crate::cfn::mediaconnect::router_input::SrtListenerRouterInputConfiguration>,
     }
 
-    impl crate::resource::ToExpr for FailoverRouterInputProtocolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Rist", self.rist);
-            p.set_opt("Rtp", self.rtp);
-            p.set_opt("SrtCaller", self.srt_caller);
-            p.set_opt("SrtListener", self.srt_listener);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailoverRouterInputProtocolConfiguration;
+        opt {
+            rist = "Rist",
+            rtp = "Rtp",
+            srt_caller = "SrtCaller",
+            srt_listener = "SrtListener",
         }
     }
 
-    pub(super) static FAILOVER_ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rist", crate::resource::Rule { shape: Some(&RIST_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Rtp", crate::resource::Rule { shape: Some(&RTP_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SrtCaller", crate::resource::Rule { shape: Some(&SRT_CALLER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SrtListener", crate::resource::Rule { shape: Some(&SRT_LISTENER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FAILOVER_ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rist", crate::resource::Rule { shape: Some(&RIST_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Rtp", crate::resource::Rule { shape: Some(&RTP_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SrtCaller", crate::resource::Rule { shape: Some(&SRT_CALLER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SrtListener", crate::resource::Rule { shape: Some(&SRT_LISTENER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a router input using the RIST (Reliable Internet Stream Transport) protocol, including the port and recovery latency.
     #[derive(Clone)]
@@ -4728,7 +3293,6 @@ pub mod router_input {
 
     impl RistRouterInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>, recovery_latency_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 port: port.into(),
@@ -4737,28 +3301,24 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for RistRouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Port", self.port);
-            p.set("RecoveryLatencyMilliseconds", self.recovery_latency_milliseconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested RistRouterInputConfiguration;
+        req {
+            port = "Port",
+            recovery_latency_milliseconds = "RecoveryLatencyMilliseconds",
         }
     }
 
-    pub(super) static RIST_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Port", crate::resource::Rule { min: Some(3000.0), max: Some(30000.0), ..crate::resource::Rule::NONE }),
-            ("RecoveryLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RIST_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Port", crate::resource::Rule { min: Some(3000.0), max: Some(30000.0), ..crate::resource::Rule::NONE }),
+        ("RecoveryLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a Router Input using the RTP (Real-Time Transport Protocol) protocol, including the port and forward error correction state.
     #[derive(Clone)]
     pub struct RtpRouterInputConfiguration {
         /// CloudFormation property `ForwardErrorCorrection`.
-        pub forward_error_correction: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::router_input::ForwardErrorCorrectionState>>,
+        pub forward_error_correction: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::ForwardErrorCorrectionState>>,
         /// The port number used for the RTP protocol in the router input configuration.
         ///
         /// CloudFormation property `Port`; required.
@@ -4767,7 +3327,6 @@ pub mod router_input {
 
     impl RtpRouterInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 forward_error_correction: ::std::option::Option::None,
@@ -4776,21 +3335,19 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for RtpRouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ForwardErrorCorrection", self.forward_error_correction);
-            p.set("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested RtpRouterInputConfiguration;
+        req {
+            port = "Port",
+        }
+        opt {
+            forward_error_correction = "ForwardErrorCorrection",
         }
     }
 
-    pub(super) static RTP_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Port", crate::resource::Rule { min: Some(3000.0), max: Some(30000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RTP_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Port", crate::resource::Rule { min: Some(3000.0), max: Some(30000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a router input using the SRT (Secure Reliable Transport) protocol in caller mode, including the source address and port, minimum latency, stream ID, and decryption key configuration.
     #[derive(Clone)]
@@ -4819,7 +3376,6 @@ pub mod router_input {
 
     impl SrtCallerRouterInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(minimum_latency_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>, source_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 decryption_configuration: ::std::option::Option::None,
@@ -4831,26 +3387,24 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for SrtCallerRouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DecryptionConfiguration", self.decryption_configuration);
-            p.set("MinimumLatencyMilliseconds", self.minimum_latency_milliseconds);
-            p.set("SourceAddress", self.source_address);
-            p.set("SourcePort", self.source_port);
-            p.set_opt("StreamId", self.stream_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtCallerRouterInputConfiguration;
+        req {
+            minimum_latency_milliseconds = "MinimumLatencyMilliseconds",
+            source_address = "SourceAddress",
+            source_port = "SourcePort",
+        }
+        opt {
+            decryption_configuration = "DecryptionConfiguration",
+            stream_id = "StreamId",
         }
     }
 
-    pub(super) static SRT_CALLER_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DecryptionConfiguration", crate::resource::Rule { shape: Some(&SRT_DECRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MinimumLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("SourcePort", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SRT_CALLER_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DecryptionConfiguration", crate::resource::Rule { shape: Some(&SRT_DECRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MinimumLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("SourcePort", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the configuration settings for decrypting SRT streams, including the encryption key details and decryption parameters.
     #[derive(Clone)]
@@ -4858,74 +3412,29 @@ pub mod router_input {
         /// The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
         ///
         /// CloudFormation property `EncryptionKey`; required.
-        pub encryption_key: crate::cfn::mediaconnect::router_input::SecretsManagerEncryptionKeyConfiguration,
+        pub encryption_key: crate::cfn::shared::group_media::SecretsManagerEncryptionKeyConfiguration,
     }
 
     impl SrtDecryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(encryption_key: crate::cfn::mediaconnect::router_input::SecretsManagerEncryptionKeyConfiguration) -> Self {
+        pub fn new(encryption_key: crate::cfn::shared::group_media::SecretsManagerEncryptionKeyConfiguration) -> Self {
             Self {
                 encryption_key,
             }
         }
     }
 
-    impl crate::resource::ToExpr for SrtDecryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionKey", self.encryption_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtDecryptionConfiguration;
+        req {
+            encryption_key = "EncryptionKey",
         }
     }
 
-    pub(super) static SRT_DECRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKey", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
-    #[derive(Clone)]
-    pub struct SecretsManagerEncryptionKeyConfiguration {
-        /// The ARN of the IAM role assumed by MediaConnect to access the Secrets Manager secret.
-        ///
-        /// CloudFormation property `RoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub role_arn: crate::value::Val<::std::string::String>,
-        /// The ARN of the Secrets Manager secret used for transit encryption.
-        ///
-        /// CloudFormation property `SecretArn`; required.
-        pub secret_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl SecretsManagerEncryptionKeyConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                role_arn: role_arn.into(),
-                secret_arn: secret_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SecretsManagerEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SRT_DECRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionKey", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a router input using the SRT (Secure Reliable Transport) protocol in listener mode, including the port, minimum latency, and decryption key configuration.
     #[derive(Clone)]
@@ -4946,7 +3455,6 @@ pub mod router_input {
 
     impl SrtListenerRouterInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(minimum_latency_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>, port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 decryption_configuration: ::std::option::Option::None,
@@ -4956,24 +3464,22 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for SrtListenerRouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DecryptionConfiguration", self.decryption_configuration);
-            p.set("MinimumLatencyMilliseconds", self.minimum_latency_milliseconds);
-            p.set("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtListenerRouterInputConfiguration;
+        req {
+            minimum_latency_milliseconds = "MinimumLatencyMilliseconds",
+            port = "Port",
+        }
+        opt {
+            decryption_configuration = "DecryptionConfiguration",
         }
     }
 
-    pub(super) static SRT_LISTENER_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DecryptionConfiguration", crate::resource::Rule { shape: Some(&SRT_DECRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MinimumLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(3000.0), max: Some(30000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SRT_LISTENER_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DecryptionConfiguration", crate::resource::Rule { shape: Some(&SRT_DECRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MinimumLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(3000.0), max: Some(30000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for connecting a router input to a flow output.
     #[derive(Clone)]
@@ -4989,13 +3495,13 @@ pub mod router_input {
         /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
         ///
         /// CloudFormation property `SourceTransitDecryption`; required.
-        pub source_transit_decryption: crate::cfn::mediaconnect::router_input::FlowTransitEncryption,
+        pub source_transit_decryption: crate::cfn::shared::group_media::FlowTransitEncryption,
     }
 
     impl MediaConnectFlowRouterInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(source_transit_decryption: crate::cfn::mediaconnect::router_input::FlowTransitEncryption) -> Self {
+        pub fn new(source_transit_decryption: crate::cfn::shared::group_media::FlowTransitEncryption) -> Self {
             Self {
                 flow_arn: ::std::option::Option::None,
                 flow_output_arn: ::std::option::Option::None,
@@ -5004,91 +3510,22 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for MediaConnectFlowRouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FlowArn", self.flow_arn);
-            p.set_opt("FlowOutputArn", self.flow_output_arn);
-            p.set("SourceTransitDecryption", self.source_transit_decryption);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaConnectFlowRouterInputConfiguration;
+        req {
+            source_transit_decryption = "SourceTransitDecryption",
+        }
+        opt {
+            flow_arn = "FlowArn",
+            flow_output_arn = "FlowOutputArn",
         }
     }
 
-    pub(super) static MEDIA_CONNECT_FLOW_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("FlowOutputArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:output:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("SourceTransitDecryption", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
-    #[derive(Clone)]
-    pub struct FlowTransitEncryption {
-        /// Configuration settings for flow transit encryption keys.
-        ///
-        /// CloudFormation property `EncryptionKeyConfiguration`; required.
-        pub encryption_key_configuration: crate::cfn::mediaconnect::router_input::FlowTransitEncryptionKeyConfiguration,
-        /// CloudFormation property `EncryptionKeyType`.
-        pub encryption_key_type: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::router_input::FlowTransitEncryptionKeyType>>,
-    }
-
-    impl FlowTransitEncryption {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(encryption_key_configuration: crate::cfn::mediaconnect::router_input::FlowTransitEncryptionKeyConfiguration) -> Self {
-            Self {
-                encryption_key_configuration,
-                encryption_key_type: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FlowTransitEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionKeyConfiguration", self.encryption_key_configuration);
-            p.set_opt("EncryptionKeyType", self.encryption_key_type);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FLOW_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configuration settings for flow transit encryption keys.
-    #[derive(Clone, Default)]
-    pub struct FlowTransitEncryptionKeyConfiguration {
-        /// Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.
-        ///
-        /// CloudFormation property `Automatic`.
-        pub automatic: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
-        ///
-        /// CloudFormation property `SecretsManager`.
-        pub secrets_manager: ::std::option::Option<crate::cfn::mediaconnect::router_input::SecretsManagerEncryptionKeyConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for FlowTransitEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automatic", self.automatic);
-            p.set_opt("SecretsManager", self.secrets_manager);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsManager", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEDIA_CONNECT_FLOW_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("FlowOutputArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:output:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("SourceTransitDecryption", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::FLOW_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for connecting a router input to a MediaLive channel output.
     #[derive(Clone)]
@@ -5106,13 +3543,13 @@ pub mod router_input {
         /// The encryption configuration that defines how content is encrypted during transit between MediaConnect Router and MediaLive. This configuration determines whether encryption keys are automatically managed by the service or manually managed through Secrets Manager.
         ///
         /// CloudFormation property `SourceTransitDecryption`; required.
-        pub source_transit_decryption: crate::cfn::mediaconnect::router_input::MediaLiveTransitEncryption,
+        pub source_transit_decryption: crate::cfn::shared::group_media::MediaLiveTransitEncryption,
     }
 
     impl MediaLiveChannelRouterInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(source_transit_decryption: crate::cfn::mediaconnect::router_input::MediaLiveTransitEncryption) -> Self {
+        pub fn new(source_transit_decryption: crate::cfn::shared::group_media::MediaLiveTransitEncryption) -> Self {
             Self {
                 media_live_channel_arn: ::std::option::Option::None,
                 media_live_channel_output_name: ::std::option::Option::None,
@@ -5122,91 +3559,22 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for MediaLiveChannelRouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MediaLiveChannelArn", self.media_live_channel_arn);
-            p.set_opt("MediaLiveChannelOutputName", self.media_live_channel_output_name);
-            p.set_opt("MediaLivePipelineId", self.media_live_pipeline_id);
-            p.set("SourceTransitDecryption", self.source_transit_decryption);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaLiveChannelRouterInputConfiguration;
+        req {
+            source_transit_decryption = "SourceTransitDecryption",
+        }
+        opt {
+            media_live_channel_arn = "MediaLiveChannelArn",
+            media_live_channel_output_name = "MediaLiveChannelOutputName",
+            media_live_pipeline_id = "MediaLivePipelineId",
         }
     }
 
-    pub(super) static MEDIA_LIVE_CHANNEL_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MediaLiveChannelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):medialive:[a-z0-9-]+:[0-9]{12}:channel:[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("SourceTransitDecryption", crate::resource::Rule { shape: Some(&MEDIA_LIVE_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The encryption configuration that defines how content is encrypted during transit between MediaConnect Router and MediaLive. This configuration determines whether encryption keys are automatically managed by the service or manually managed through Secrets Manager.
-    #[derive(Clone)]
-    pub struct MediaLiveTransitEncryption {
-        /// Configuration settings for the MediaLive transit encryption key.
-        ///
-        /// CloudFormation property `EncryptionKeyConfiguration`; required.
-        pub encryption_key_configuration: crate::cfn::mediaconnect::router_input::MediaLiveTransitEncryptionKeyConfiguration,
-        /// CloudFormation property `EncryptionKeyType`.
-        pub encryption_key_type: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::router_input::MediaLiveTransitEncryptionKeyType>>,
-    }
-
-    impl MediaLiveTransitEncryption {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(encryption_key_configuration: crate::cfn::mediaconnect::router_input::MediaLiveTransitEncryptionKeyConfiguration) -> Self {
-            Self {
-                encryption_key_configuration,
-                encryption_key_type: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for MediaLiveTransitEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionKeyConfiguration", self.encryption_key_configuration);
-            p.set_opt("EncryptionKeyType", self.encryption_key_type);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MEDIA_LIVE_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configuration settings for the MediaLive transit encryption key.
-    #[derive(Clone, Default)]
-    pub struct MediaLiveTransitEncryptionKeyConfiguration {
-        /// Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.
-        ///
-        /// CloudFormation property `Automatic`.
-        pub automatic: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
-        ///
-        /// CloudFormation property `SecretsManager`.
-        pub secrets_manager: ::std::option::Option<crate::cfn::mediaconnect::router_input::SecretsManagerEncryptionKeyConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for MediaLiveTransitEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automatic", self.automatic);
-            p.set_opt("SecretsManager", self.secrets_manager);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsManager", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEDIA_LIVE_CHANNEL_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MediaLiveChannelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):medialive:[a-z0-9-]+:[0-9]{12}:channel:[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("SourceTransitDecryption", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::MEDIA_LIVE_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for a merge router input that combines two input sources.
     #[derive(Clone)]
@@ -5227,7 +3595,6 @@ pub mod router_input {
 
     impl MergeRouterInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(merge_recovery_window_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>, network_interface_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol_configurations: ::std::vec::Vec<crate::cfn::mediaconnect::router_input::MergeRouterInputProtocolConfiguration>) -> Self {
             Self {
                 merge_recovery_window_milliseconds: merge_recovery_window_milliseconds.into(),
@@ -5237,23 +3604,19 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for MergeRouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MergeRecoveryWindowMilliseconds", self.merge_recovery_window_milliseconds);
-            p.set("NetworkInterfaceArn", self.network_interface_arn);
-            p.set("ProtocolConfigurations", self.protocol_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested MergeRouterInputConfiguration;
+        req {
+            merge_recovery_window_milliseconds = "MergeRecoveryWindowMilliseconds",
+            network_interface_arn = "NetworkInterfaceArn",
+            protocol_configurations = "ProtocolConfigurations",
         }
     }
 
-    pub(super) static MERGE_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetworkInterfaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("ProtocolConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MERGE_ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MERGE_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkInterfaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("ProtocolConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&MERGE_ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Protocol configuration settings for merge router inputs.
     #[derive(Clone, Default)]
@@ -5268,22 +3631,18 @@ pub mod router_input {
         pub rtp: ::std::option::Option<crate::cfn::mediaconnect::router_input::RtpRouterInputConfiguration>,
     }
 
-    impl crate::resource::ToExpr for MergeRouterInputProtocolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Rist", self.rist);
-            p.set_opt("Rtp", self.rtp);
-            p.into_expr()
+    crate::resource::props! {
+        nested MergeRouterInputProtocolConfiguration;
+        opt {
+            rist = "Rist",
+            rtp = "Rtp",
         }
     }
 
-    pub(super) static MERGE_ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rist", crate::resource::Rule { shape: Some(&RIST_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Rtp", crate::resource::Rule { shape: Some(&RTP_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MERGE_ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rist", crate::resource::Rule { shape: Some(&RIST_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Rtp", crate::resource::Rule { shape: Some(&RTP_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a standard router input, including the protocol, protocol-specific configuration, network interface, and availability zone.
     #[derive(Clone)]
@@ -5302,7 +3661,6 @@ pub mod router_input {
 
     impl StandardRouterInputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(network_interface_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol_configuration: crate::cfn::mediaconnect::router_input::RouterInputProtocolConfiguration) -> Self {
             Self {
                 network_interface_arn: network_interface_arn.into(),
@@ -5312,23 +3670,21 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for StandardRouterInputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NetworkInterfaceArn", self.network_interface_arn);
-            p.set_opt("Protocol", self.protocol);
-            p.set("ProtocolConfiguration", self.protocol_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested StandardRouterInputConfiguration;
+        req {
+            network_interface_arn = "NetworkInterfaceArn",
+            protocol_configuration = "ProtocolConfiguration",
+        }
+        opt {
+            protocol = "Protocol",
         }
     }
 
-    pub(super) static STANDARD_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetworkInterfaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("ProtocolConfiguration", crate::resource::Rule { shape: Some(&ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STANDARD_ROUTER_INPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkInterfaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("ProtocolConfiguration", crate::resource::Rule { shape: Some(&ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The protocol configuration settings for a router input.
     #[derive(Clone, Default)]
@@ -5351,26 +3707,22 @@ pub mod router_input {
         pub srt_listener: ::std::option::Option<crate::cfn::mediaconnect::router_input::SrtListenerRouterInputConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RouterInputProtocolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Rist", self.rist);
-            p.set_opt("Rtp", self.rtp);
-            p.set_opt("SrtCaller", self.srt_caller);
-            p.set_opt("SrtListener", self.srt_listener);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterInputProtocolConfiguration;
+        opt {
+            rist = "Rist",
+            rtp = "Rtp",
+            srt_caller = "SrtCaller",
+            srt_listener = "SrtListener",
         }
     }
 
-    pub(super) static ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rist", crate::resource::Rule { shape: Some(&RIST_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Rtp", crate::resource::Rule { shape: Some(&RTP_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SrtCaller", crate::resource::Rule { shape: Some(&SRT_CALLER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SrtListener", crate::resource::Rule { shape: Some(&SRT_LISTENER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTER_INPUT_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rist", crate::resource::Rule { shape: Some(&RIST_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Rtp", crate::resource::Rule { shape: Some(&RTP_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SrtCaller", crate::resource::Rule { shape: Some(&SRT_CALLER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SrtListener", crate::resource::Rule { shape: Some(&SRT_LISTENER_ROUTER_INPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The content quality analysis configuration for the router input. The content quality analysis feature only monitors the first video stream and the first audio stream it encounters within the router input source.
     #[derive(Clone, Default)]
@@ -5381,20 +3733,16 @@ pub mod router_input {
         pub content_level: ::std::option::Option<crate::cfn::mediaconnect::router_input::ContentQualityAnalysisFeatureConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RouterContentQualityAnalysisConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentLevel", self.content_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterContentQualityAnalysisConfiguration;
+        opt {
+            content_level = "ContentLevel",
         }
     }
 
-    pub(super) static ROUTER_CONTENT_QUALITY_ANALYSIS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContentLevel", crate::resource::Rule { shape: Some(&CONTENT_QUALITY_ANALYSIS_FEATURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTER_CONTENT_QUALITY_ANALYSIS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContentLevel", crate::resource::Rule { shape: Some(&CONTENT_QUALITY_ANALYSIS_FEATURE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures the content quality analysis features for the router input.
     #[derive(Clone, Default)]
@@ -5413,24 +3761,20 @@ pub mod router_input {
         pub silent_audio: ::std::option::Option<crate::cfn::mediaconnect::router_input::SilentAudioConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ContentQualityAnalysisFeatureConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlackFrames", self.black_frames);
-            p.set_opt("FrozenFrames", self.frozen_frames);
-            p.set_opt("SilentAudio", self.silent_audio);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentQualityAnalysisFeatureConfiguration;
+        opt {
+            black_frames = "BlackFrames",
+            frozen_frames = "FrozenFrames",
+            silent_audio = "SilentAudio",
         }
     }
 
-    pub(super) static CONTENT_QUALITY_ANALYSIS_FEATURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlackFrames", crate::resource::Rule { shape: Some(&BLACK_FRAMES_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FrozenFrames", crate::resource::Rule { shape: Some(&FROZEN_FRAMES_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SilentAudio", crate::resource::Rule { shape: Some(&SILENT_AUDIO_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTENT_QUALITY_ANALYSIS_FEATURE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlackFrames", crate::resource::Rule { shape: Some(&BLACK_FRAMES_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FrozenFrames", crate::resource::Rule { shape: Some(&FROZEN_FRAMES_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SilentAudio", crate::resource::Rule { shape: Some(&SILENT_AUDIO_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Detects black frames in the router input's source content and reports them through a CloudWatch metric, an EventBridge event, and a router input message.
     #[derive(Clone)]
@@ -5445,7 +3789,6 @@ pub mod router_input {
 
     impl BlackFramesConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_input::ContentQualityAnalysisState>>, threshold_seconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 state: state.into(),
@@ -5454,21 +3797,17 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for BlackFramesConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.set("ThresholdSeconds", self.threshold_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlackFramesConfiguration;
+        req {
+            state = "State",
+            threshold_seconds = "ThresholdSeconds",
         }
     }
 
-    pub(super) static BLACK_FRAMES_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ThresholdSeconds", crate::resource::Rule { min: Some(10.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BLACK_FRAMES_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ThresholdSeconds", crate::resource::Rule { min: Some(10.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Detects frozen video frames in the router input's source content and reports them through a CloudWatch metric, an EventBridge event, and a router input message.
     #[derive(Clone)]
@@ -5483,7 +3822,6 @@ pub mod router_input {
 
     impl FrozenFramesConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_input::ContentQualityAnalysisState>>, threshold_seconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 state: state.into(),
@@ -5492,21 +3830,17 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for FrozenFramesConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.set("ThresholdSeconds", self.threshold_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested FrozenFramesConfiguration;
+        req {
+            state = "State",
+            threshold_seconds = "ThresholdSeconds",
         }
     }
 
-    pub(super) static FROZEN_FRAMES_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ThresholdSeconds", crate::resource::Rule { min: Some(10.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FROZEN_FRAMES_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ThresholdSeconds", crate::resource::Rule { min: Some(10.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Detects silent audio in the router input's source content and reports it through a CloudWatch metric, an EventBridge event, and a router input message.
     #[derive(Clone)]
@@ -5521,7 +3855,6 @@ pub mod router_input {
 
     impl SilentAudioConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(state: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_input::ContentQualityAnalysisState>>, threshold_seconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 state: state.into(),
@@ -5530,76 +3863,17 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for SilentAudioConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("State", self.state);
-            p.set("ThresholdSeconds", self.threshold_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested SilentAudioConfiguration;
+        req {
+            state = "State",
+            threshold_seconds = "ThresholdSeconds",
         }
     }
 
-    pub(super) static SILENT_AUDIO_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ThresholdSeconds", crate::resource::Rule { min: Some(10.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The configuration settings for maintenance operations, including preferred maintenance windows and schedules.
-    #[derive(Clone, Default)]
-    pub struct MaintenanceConfiguration {
-        /// Configuration settings for default maintenance scheduling.
-        ///
-        /// CloudFormation property `Default`.
-        pub default: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// Configuration for preferred day and time maintenance settings.
-        ///
-        /// CloudFormation property `PreferredDayTime`.
-        pub preferred_day_time: ::std::option::Option<crate::cfn::mediaconnect::router_input::PreferredDayTimeMaintenanceConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for MaintenanceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Default", self.default);
-            p.set_opt("PreferredDayTime", self.preferred_day_time);
-            p.into_expr()
-        }
-    }
-
-    /// Configuration for preferred day and time maintenance settings.
-    #[derive(Clone)]
-    pub struct PreferredDayTimeMaintenanceConfiguration {
-        /// CloudFormation property `Day`; required.
-        pub day: crate::value::Val<crate::cfn::mediaconnect::router_input::Day>,
-        /// The preferred time for maintenance operations.
-        ///
-        /// CloudFormation property `Time`; required.
-        pub time: crate::value::Val<::std::string::String>,
-    }
-
-    impl PreferredDayTimeMaintenanceConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(day: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_input::Day>>, time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                day: day.into(),
-                time: time.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PreferredDayTimeMaintenanceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Day", self.day);
-            p.set("Time", self.time);
-            p.into_expr()
-        }
-    }
+    pub(super) static SILENT_AUDIO_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ThresholdSeconds", crate::resource::Rule { min: Some(10.0), max: Some(60.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The transit encryption settings for a router input.
     #[derive(Clone)]
@@ -5623,21 +3897,19 @@ pub mod router_input {
         }
     }
 
-    impl crate::resource::ToExpr for RouterInputTransitEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionKeyConfiguration", self.encryption_key_configuration);
-            p.set_opt("EncryptionKeyType", self.encryption_key_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterInputTransitEncryption;
+        req {
+            encryption_key_configuration = "EncryptionKeyConfiguration",
+        }
+        opt {
+            encryption_key_type = "EncryptionKeyType",
         }
     }
 
-    pub(super) static ROUTER_INPUT_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&ROUTER_INPUT_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTER_INPUT_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&ROUTER_INPUT_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the configuration settings for transit encryption keys.
     #[derive(Clone, Default)]
@@ -5649,46 +3921,22 @@ pub mod router_input {
         /// The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
         ///
         /// CloudFormation property `SecretsManager`.
-        pub secrets_manager: ::std::option::Option<crate::cfn::mediaconnect::router_input::SecretsManagerEncryptionKeyConfiguration>,
+        pub secrets_manager: ::std::option::Option<crate::cfn::shared::group_media::SecretsManagerEncryptionKeyConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RouterInputTransitEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automatic", self.automatic);
-            p.set_opt("SecretsManager", self.secrets_manager);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterInputTransitEncryptionKeyConfiguration;
+        opt {
+            automatic = "Automatic",
+            secrets_manager = "SecretsManager",
         }
     }
 
-    pub(super) static ROUTER_INPUT_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsManager", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTER_INPUT_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsManager", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ForwardErrorCorrectionState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ForwardErrorCorrectionState {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for ForwardErrorCorrectionState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `FailoverInputSourcePriorityMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FailoverInputSourcePriorityMode {
         /// `NO_PRIORITY`
         NoPriority,
@@ -5696,37 +3944,9 @@ pub mod router_input {
         PrimarySecondary,
     }
 
-    impl crate::value::CfnEnum for FailoverInputSourcePriorityMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoPriority => "NO_PRIORITY",
-                Self::PrimarySecondary => "PRIMARY_SECONDARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FailoverInputSourcePriorityMode, ["NO_PRIORITY", "PRIMARY_SECONDARY"]);
 
-    /// Allowed values of `FlowTransitEncryptionKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FlowTransitEncryptionKeyType {
-        /// `SECRETS_MANAGER`
-        SecretsManager,
-        /// `AUTOMATIC`
-        Automatic,
-    }
-
-    impl crate::value::CfnEnum for FlowTransitEncryptionKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecretsManager => "SECRETS_MANAGER",
-                Self::Automatic => "AUTOMATIC",
-            }
-        }
-    }
-
-    /// Allowed values of `MediaLiveChannelPipelineId`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MediaLiveChannelPipelineId {
         /// `PIPELINE_0`
         Pipeline0,
@@ -5734,37 +3954,9 @@ pub mod router_input {
         Pipeline1,
     }
 
-    impl crate::value::CfnEnum for MediaLiveChannelPipelineId {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pipeline0 => "PIPELINE_0",
-                Self::Pipeline1 => "PIPELINE_1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MediaLiveChannelPipelineId, ["PIPELINE_0", "PIPELINE_1"]);
 
-    /// Allowed values of `MediaLiveTransitEncryptionKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MediaLiveTransitEncryptionKeyType {
-        /// `SECRETS_MANAGER`
-        SecretsManager,
-        /// `AUTOMATIC`
-        Automatic,
-    }
-
-    impl crate::value::CfnEnum for MediaLiveTransitEncryptionKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecretsManager => "SECRETS_MANAGER",
-                Self::Automatic => "AUTOMATIC",
-            }
-        }
-    }
-
-    /// Allowed values of `RouterInputProtocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterInputProtocol {
         /// `RTP`
         Rtp,
@@ -5776,20 +3968,9 @@ pub mod router_input {
         SrtListener,
     }
 
-    impl crate::value::CfnEnum for RouterInputProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rtp => "RTP",
-                Self::Rist => "RIST",
-                Self::SrtCaller => "SRT_CALLER",
-                Self::SrtListener => "SRT_LISTENER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RouterInputProtocol, ["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"]);
 
-    /// Allowed values of `ContentQualityAnalysisState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentQualityAnalysisState {
         /// `ENABLED`
         Enabled,
@@ -5797,71 +3978,9 @@ pub mod router_input {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ContentQualityAnalysisState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentQualityAnalysisState, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `Day`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Day {
-        /// `MONDAY`
-        Monday,
-        /// `TUESDAY`
-        Tuesday,
-        /// `WEDNESDAY`
-        Wednesday,
-        /// `THURSDAY`
-        Thursday,
-        /// `FRIDAY`
-        Friday,
-        /// `SATURDAY`
-        Saturday,
-        /// `SUNDAY`
-        Sunday,
-    }
-
-    impl crate::value::CfnEnum for Day {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monday => "MONDAY",
-                Self::Tuesday => "TUESDAY",
-                Self::Wednesday => "WEDNESDAY",
-                Self::Thursday => "THURSDAY",
-                Self::Friday => "FRIDAY",
-                Self::Saturday => "SATURDAY",
-                Self::Sunday => "SUNDAY",
-            }
-        }
-    }
-
-    /// Allowed values of `RoutingScope`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RoutingScope {
-        /// `REGIONAL`
-        Regional,
-        /// `GLOBAL`
-        Global,
-    }
-
-    impl crate::value::CfnEnum for RoutingScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Regional => "REGIONAL",
-                Self::Global => "GLOBAL",
-            }
-        }
-    }
-
-    /// Allowed values of `RouterInputTier`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterInputTier {
         /// `INPUT_100`
         Input100,
@@ -5871,19 +3990,9 @@ pub mod router_input {
         Input20,
     }
 
-    impl crate::value::CfnEnum for RouterInputTier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Input100 => "INPUT_100",
-                Self::Input50 => "INPUT_50",
-                Self::Input20 => "INPUT_20",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RouterInputTier, ["INPUT_100", "INPUT_50", "INPUT_20"]);
 
-    /// Allowed values of `RouterInputTransitEncryptionKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterInputTransitEncryptionKeyType {
         /// `SECRETS_MANAGER`
         SecretsManager,
@@ -5891,15 +4000,7 @@ pub mod router_input {
         Automatic,
     }
 
-    impl crate::value::CfnEnum for RouterInputTransitEncryptionKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecretsManager => "SECRETS_MANAGER",
-                Self::Automatic => "AUTOMATIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RouterInputTransitEncryptionKeyType, ["SECRETS_MANAGER", "AUTOMATIC"]);
 }
 
 /// Represents a router network interface in AWS Elemental MediaConnect that is used to define a network boundary for router resources
@@ -5927,7 +4028,6 @@ pub struct RouterNetworkInterface {
 
 impl RouterNetworkInterface {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration: crate::cfn::mediaconnect::router_network_interface::RouterNetworkInterfaceConfiguration, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration,
@@ -5938,71 +4038,42 @@ impl RouterNetworkInterface {
     }
 }
 
-impl crate::resource::Resource for RouterNetworkInterface {
-    const TYPE: &'static str = "AWS::MediaConnect::RouterNetworkInterface";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTER_NETWORK_INTERFACE_SHAPE)
+crate::resource::props! {
+    resource RouterNetworkInterface = "AWS::MediaConnect::RouterNetworkInterface", shape: Some(&ROUTER_NETWORK_INTERFACE_SHAPE);
+    req {
+        configuration = "Configuration",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Configuration", self.configuration);
-        p.set("Name", self.name);
-        p.set_opt("RegionName", self.region_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        region_name = "RegionName",
+        tags = "Tags",
     }
 }
 
-static ROUTER_NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::router_network_interface::ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTER_NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::router_network_interface::ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RouterNetworkInterface`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouterNetworkInterface> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AssociatedInputCount`.
-    #[inline]
-    pub fn attr_associated_input_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AssociatedInputCount")
-    }
-    /// `Fn::GetAtt` `AssociatedOutputCount`.
-    #[inline]
-    pub fn attr_associated_output_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AssociatedOutputCount")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `NetworkInterfaceType`.
-    #[inline]
-    pub fn attr_network_interface_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkInterfaceType")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AssociatedInputCount`.
+        attr_associated_input_count: i64 = "AssociatedInputCount",
+        /// `Fn::GetAtt` `AssociatedOutputCount`.
+        attr_associated_output_count: i64 = "AssociatedOutputCount",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `NetworkInterfaceType`.
+        attr_network_interface_type: ::std::string::String = "NetworkInterfaceType",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -6022,22 +4093,18 @@ pub mod router_network_interface {
         pub vpc: ::std::option::Option<crate::cfn::mediaconnect::router_network_interface::VpcRouterNetworkInterfaceConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RouterNetworkInterfaceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Public", self.public);
-            p.set_opt("Vpc", self.vpc);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterNetworkInterfaceConfiguration;
+        opt {
+            public = "Public",
+            vpc = "Vpc",
         }
     }
 
-    pub(super) static ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Public", crate::resource::Rule { shape: Some(&PUBLIC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Vpc", crate::resource::Rule { shape: Some(&VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Public", crate::resource::Rule { shape: Some(&PUBLIC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Vpc", crate::resource::Rule { shape: Some(&VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a public router network interface, including the list of allowed CIDR blocks.
     #[derive(Clone)]
@@ -6058,20 +4125,16 @@ pub mod router_network_interface {
         }
     }
 
-    impl crate::resource::ToExpr for PublicRouterNetworkInterfaceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AllowRules", self.allow_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicRouterNetworkInterfaceConfiguration;
+        req {
+            allow_rules = "AllowRules",
         }
     }
 
-    pub(super) static PUBLIC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllowRules", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PUBLIC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllowRules", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PUBLIC_ROUTER_NETWORK_INTERFACE_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A rule that allows a specific CIDR block to access the public router network interface.
     #[derive(Clone)]
@@ -6084,7 +4147,6 @@ pub mod router_network_interface {
 
     impl PublicRouterNetworkInterfaceRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr: cidr.into(),
@@ -6092,14 +4154,16 @@ pub mod router_network_interface {
         }
     }
 
-    impl crate::resource::ToExpr for PublicRouterNetworkInterfaceRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Cidr", self.cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicRouterNetworkInterfaceRule;
+        req {
+            cidr = "Cidr",
         }
     }
+
+    pub(super) static PUBLIC_ROUTER_NETWORK_INTERFACE_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a router network interface within a VPC, including the security group IDs and subnet ID.
     #[derive(Clone)]
@@ -6116,7 +4180,6 @@ pub mod router_network_interface {
 
     impl VpcRouterNetworkInterfaceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 security_group_ids: security_group_ids.into(),
@@ -6125,21 +4188,18 @@ pub mod router_network_interface {
         }
     }
 
-    impl crate::resource::ToExpr for VpcRouterNetworkInterfaceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcRouterNetworkInterfaceConfiguration;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnet_id = "SubnetId",
         }
     }
 
-    pub(super) static VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Represents a router input in AWS Elemental MediaConnect that can be used to egress content transmitted from router inputs
@@ -6162,7 +4222,7 @@ pub struct RouterOutput {
     /// The configuration settings for maintenance operations, including preferred maintenance windows and schedules.
     ///
     /// CloudFormation property `MaintenanceConfiguration`.
-    pub maintenance_configuration: ::std::option::Option<crate::cfn::mediaconnect::router_output::MaintenanceConfiguration>,
+    pub maintenance_configuration: ::std::option::Option<crate::cfn::shared::group_media::MaintenanceConfiguration>,
     /// The maximum bitrate for the router output.
     ///
     /// CloudFormation property `MaximumBitrate`; required.
@@ -6176,7 +4236,7 @@ pub struct RouterOutput {
     /// CloudFormation property `RegionName`; changing it replaces the resource.
     pub region_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `RoutingScope`; required.
-    pub routing_scope: crate::value::Val<crate::cfn::mediaconnect::router_output::RoutingScope>,
+    pub routing_scope: crate::value::Val<crate::cfn::shared::group_media::RoutingScope>,
     /// Key-value pairs that can be used to tag this router output.
     ///
     /// CloudFormation property `Tags`.
@@ -6187,8 +4247,7 @@ pub struct RouterOutput {
 
 impl RouterOutput {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(configuration: crate::cfn::mediaconnect::router_output::RouterOutputConfiguration, maximum_bitrate: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, routing_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_output::RoutingScope>>, tier: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_output::RouterOutputTier>>) -> Self {
+    pub fn new(configuration: crate::cfn::mediaconnect::router_output::RouterOutputConfiguration, maximum_bitrate: impl ::std::convert::Into<crate::value::Val<i64>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, routing_scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::RoutingScope>>, tier: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_output::RouterOutputTier>>) -> Self {
         Self {
             availability_zone: ::std::option::Option::None,
             configuration,
@@ -6204,87 +4263,57 @@ impl RouterOutput {
     }
 }
 
-impl crate::resource::Resource for RouterOutput {
-    const TYPE: &'static str = "AWS::MediaConnect::RouterOutput";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTER_OUTPUT_SHAPE)
+crate::resource::props! {
+    resource RouterOutput = "AWS::MediaConnect::RouterOutput", shape: Some(&ROUTER_OUTPUT_SHAPE);
+    req {
+        configuration = "Configuration",
+        maximum_bitrate = "MaximumBitrate",
+        name = "Name",
+        routing_scope = "RoutingScope",
+        tier = "Tier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set("Configuration", self.configuration);
-        p.set_opt("FabricConfiguration", self.fabric_configuration);
-        p.set_opt("MaintenanceConfiguration", self.maintenance_configuration);
-        p.set("MaximumBitrate", self.maximum_bitrate);
-        p.set("Name", self.name);
-        p.set_opt("RegionName", self.region_name);
-        p.set("RoutingScope", self.routing_scope);
-        p.set_opt("Tags", self.tags);
-        p.set("Tier", self.tier);
-        p
+    opt {
+        availability_zone = "AvailabilityZone",
+        fabric_configuration = "FabricConfiguration",
+        maintenance_configuration = "MaintenanceConfiguration",
+        region_name = "RegionName",
+        tags = "Tags",
     }
 }
 
-static ROUTER_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::router_output::ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTER_OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::router_output::ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RouterOutput`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RouterOutput> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `IpAddress`.
-    #[inline]
-    pub fn attr_ip_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpAddress")
-    }
-    /// `Fn::GetAtt` `MaintenanceType`.
-    #[inline]
-    pub fn attr_maintenance_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MaintenanceType")
-    }
-    /// `Fn::GetAtt` `OutputType`.
-    #[inline]
-    pub fn attr_output_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OutputType")
-    }
-    /// `Fn::GetAtt` `RoutedState`.
-    #[inline]
-    pub fn attr_routed_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoutedState")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `IpAddress`.
+        attr_ip_address: ::std::string::String = "IpAddress",
+        /// `Fn::GetAtt` `MaintenanceType`.
+        attr_maintenance_type: ::std::string::String = "MaintenanceType",
+        /// `Fn::GetAtt` `OutputType`.
+        attr_output_type: ::std::string::String = "OutputType",
+        /// `Fn::GetAtt` `RoutedState`.
+        attr_routed_state: ::std::string::String = "RoutedState",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod router_output {
     //! Nested property types and enums of [`RouterOutput`](super::RouterOutput).
+
+    pub use crate::cfn::shared::group_media::{Day, FlowTransitEncryption, FlowTransitEncryptionKeyConfiguration, FlowTransitEncryptionKeyType, ForwardErrorCorrectionState, MaintenanceConfiguration, MediaLiveTransitEncryption, MediaLiveTransitEncryptionKeyConfiguration, MediaLiveTransitEncryptionKeyType, PreferredDayTimeMaintenanceConfiguration, RoutingScope, SecretsManagerEncryptionKeyConfiguration};
 
     /// The configuration settings for a router output.
     #[derive(Clone, Default)]
@@ -6303,24 +4332,20 @@ pub mod router_output {
         pub standard: ::std::option::Option<crate::cfn::mediaconnect::router_output::StandardRouterOutputConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RouterOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MediaConnectFlow", self.media_connect_flow);
-            p.set_opt("MediaLiveInput", self.media_live_input);
-            p.set_opt("Standard", self.standard);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterOutputConfiguration;
+        opt {
+            media_connect_flow = "MediaConnectFlow",
+            media_live_input = "MediaLiveInput",
+            standard = "Standard",
         }
     }
 
-    pub(super) static ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MediaConnectFlow", crate::resource::Rule { shape: Some(&MEDIA_CONNECT_FLOW_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MediaLiveInput", crate::resource::Rule { shape: Some(&MEDIA_LIVE_INPUT_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Standard", crate::resource::Rule { shape: Some(&STANDARD_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MediaConnectFlow", crate::resource::Rule { shape: Some(&MEDIA_CONNECT_FLOW_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MediaLiveInput", crate::resource::Rule { shape: Some(&MEDIA_LIVE_INPUT_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Standard", crate::resource::Rule { shape: Some(&STANDARD_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for connecting a router output to a MediaConnect flow source.
     #[derive(Clone)]
@@ -6328,7 +4353,7 @@ pub mod router_output {
         /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
         ///
         /// CloudFormation property `DestinationTransitEncryption`; required.
-        pub destination_transit_encryption: crate::cfn::mediaconnect::router_output::FlowTransitEncryption,
+        pub destination_transit_encryption: crate::cfn::shared::group_media::FlowTransitEncryption,
         /// The ARN of the flow to connect to this router output.
         ///
         /// CloudFormation property `FlowArn`.
@@ -6342,7 +4367,7 @@ pub mod router_output {
     impl MediaConnectFlowRouterOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(destination_transit_encryption: crate::cfn::mediaconnect::router_output::FlowTransitEncryption) -> Self {
+        pub fn new(destination_transit_encryption: crate::cfn::shared::group_media::FlowTransitEncryption) -> Self {
             Self {
                 destination_transit_encryption,
                 flow_arn: ::std::option::Option::None,
@@ -6351,132 +4376,22 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for MediaConnectFlowRouterOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationTransitEncryption", self.destination_transit_encryption);
-            p.set_opt("FlowArn", self.flow_arn);
-            p.set_opt("FlowSourceArn", self.flow_source_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaConnectFlowRouterOutputConfiguration;
+        req {
+            destination_transit_encryption = "DestinationTransitEncryption",
+        }
+        opt {
+            flow_arn = "FlowArn",
+            flow_source_arn = "FlowSourceArn",
         }
     }
 
-    pub(super) static MEDIA_CONNECT_FLOW_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationTransitEncryption", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("FlowSourceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:source:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
-    #[derive(Clone)]
-    pub struct FlowTransitEncryption {
-        /// Configuration settings for flow transit encryption keys.
-        ///
-        /// CloudFormation property `EncryptionKeyConfiguration`; required.
-        pub encryption_key_configuration: crate::cfn::mediaconnect::router_output::FlowTransitEncryptionKeyConfiguration,
-        /// CloudFormation property `EncryptionKeyType`.
-        pub encryption_key_type: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::router_output::FlowTransitEncryptionKeyType>>,
-    }
-
-    impl FlowTransitEncryption {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(encryption_key_configuration: crate::cfn::mediaconnect::router_output::FlowTransitEncryptionKeyConfiguration) -> Self {
-            Self {
-                encryption_key_configuration,
-                encryption_key_type: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for FlowTransitEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionKeyConfiguration", self.encryption_key_configuration);
-            p.set_opt("EncryptionKeyType", self.encryption_key_type);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FLOW_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configuration settings for flow transit encryption keys.
-    #[derive(Clone, Default)]
-    pub struct FlowTransitEncryptionKeyConfiguration {
-        /// Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.
-        ///
-        /// CloudFormation property `Automatic`.
-        pub automatic: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
-        ///
-        /// CloudFormation property `SecretsManager`.
-        pub secrets_manager: ::std::option::Option<crate::cfn::mediaconnect::router_output::SecretsManagerEncryptionKeyConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for FlowTransitEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automatic", self.automatic);
-            p.set_opt("SecretsManager", self.secrets_manager);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsManager", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
-    #[derive(Clone)]
-    pub struct SecretsManagerEncryptionKeyConfiguration {
-        /// The ARN of the IAM role assumed by MediaConnect to access the Secrets Manager secret.
-        ///
-        /// CloudFormation property `RoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub role_arn: crate::value::Val<::std::string::String>,
-        /// The ARN of the Secrets Manager secret used for transit encryption.
-        ///
-        /// CloudFormation property `SecretArn`; required.
-        pub secret_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl SecretsManagerEncryptionKeyConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                role_arn: role_arn.into(),
-                secret_arn: secret_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SecretsManagerEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEDIA_CONNECT_FLOW_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationTransitEncryption", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::FLOW_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FlowArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("FlowSourceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:source:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration settings for connecting a router output to a MediaLive input.
     #[derive(Clone)]
@@ -6484,7 +4399,7 @@ pub mod router_output {
         /// The encryption configuration that defines how content is encrypted during transit between MediaConnect Router and MediaLive. This configuration determines whether encryption keys are automatically managed by the service or manually managed through Secrets Manager.
         ///
         /// CloudFormation property `DestinationTransitEncryption`; required.
-        pub destination_transit_encryption: crate::cfn::mediaconnect::router_output::MediaLiveTransitEncryption,
+        pub destination_transit_encryption: crate::cfn::shared::group_media::MediaLiveTransitEncryption,
         /// The ARN of the MediaLive input to connect to this router output.
         ///
         /// CloudFormation property `MediaLiveInputArn`.
@@ -6496,7 +4411,7 @@ pub mod router_output {
     impl MediaLiveInputRouterOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(destination_transit_encryption: crate::cfn::mediaconnect::router_output::MediaLiveTransitEncryption) -> Self {
+        pub fn new(destination_transit_encryption: crate::cfn::shared::group_media::MediaLiveTransitEncryption) -> Self {
             Self {
                 destination_transit_encryption,
                 media_live_input_arn: ::std::option::Option::None,
@@ -6505,90 +4420,21 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for MediaLiveInputRouterOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationTransitEncryption", self.destination_transit_encryption);
-            p.set_opt("MediaLiveInputArn", self.media_live_input_arn);
-            p.set_opt("MediaLivePipelineId", self.media_live_pipeline_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaLiveInputRouterOutputConfiguration;
+        req {
+            destination_transit_encryption = "DestinationTransitEncryption",
+        }
+        opt {
+            media_live_input_arn = "MediaLiveInputArn",
+            media_live_pipeline_id = "MediaLivePipelineId",
         }
     }
 
-    pub(super) static MEDIA_LIVE_INPUT_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationTransitEncryption", crate::resource::Rule { shape: Some(&MEDIA_LIVE_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MediaLiveInputArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):medialive:[a-z0-9-]+:[0-9]{12}:input:[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The encryption configuration that defines how content is encrypted during transit between MediaConnect Router and MediaLive. This configuration determines whether encryption keys are automatically managed by the service or manually managed through Secrets Manager.
-    #[derive(Clone)]
-    pub struct MediaLiveTransitEncryption {
-        /// Configuration settings for the MediaLive transit encryption key.
-        ///
-        /// CloudFormation property `EncryptionKeyConfiguration`; required.
-        pub encryption_key_configuration: crate::cfn::mediaconnect::router_output::MediaLiveTransitEncryptionKeyConfiguration,
-        /// CloudFormation property `EncryptionKeyType`.
-        pub encryption_key_type: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::router_output::MediaLiveTransitEncryptionKeyType>>,
-    }
-
-    impl MediaLiveTransitEncryption {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(encryption_key_configuration: crate::cfn::mediaconnect::router_output::MediaLiveTransitEncryptionKeyConfiguration) -> Self {
-            Self {
-                encryption_key_configuration,
-                encryption_key_type: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for MediaLiveTransitEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionKeyConfiguration", self.encryption_key_configuration);
-            p.set_opt("EncryptionKeyType", self.encryption_key_type);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MEDIA_LIVE_TRANSIT_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKeyConfiguration", crate::resource::Rule { shape: Some(&MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Configuration settings for the MediaLive transit encryption key.
-    #[derive(Clone, Default)]
-    pub struct MediaLiveTransitEncryptionKeyConfiguration {
-        /// Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.
-        ///
-        /// CloudFormation property `Automatic`.
-        pub automatic: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
-        ///
-        /// CloudFormation property `SecretsManager`.
-        pub secrets_manager: ::std::option::Option<crate::cfn::mediaconnect::router_output::SecretsManagerEncryptionKeyConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for MediaLiveTransitEncryptionKeyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Automatic", self.automatic);
-            p.set_opt("SecretsManager", self.secrets_manager);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsManager", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MEDIA_LIVE_INPUT_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationTransitEncryption", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::MEDIA_LIVE_TRANSIT_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MediaLiveInputArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):medialive:[a-z0-9-]+:[0-9]{12}:input:[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a standard router output, including the protocol, protocol-specific configuration, network interface, and availability zone.
     #[derive(Clone)]
@@ -6607,7 +4453,6 @@ pub mod router_output {
 
     impl StandardRouterOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(network_interface_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol_configuration: crate::cfn::mediaconnect::router_output::RouterOutputProtocolConfiguration) -> Self {
             Self {
                 network_interface_arn: network_interface_arn.into(),
@@ -6617,23 +4462,21 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for StandardRouterOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NetworkInterfaceArn", self.network_interface_arn);
-            p.set_opt("Protocol", self.protocol);
-            p.set("ProtocolConfiguration", self.protocol_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested StandardRouterOutputConfiguration;
+        req {
+            network_interface_arn = "NetworkInterfaceArn",
+            protocol_configuration = "ProtocolConfiguration",
+        }
+        opt {
+            protocol = "Protocol",
         }
     }
 
-    pub(super) static STANDARD_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NetworkInterfaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("ProtocolConfiguration", crate::resource::Rule { shape: Some(&ROUTER_OUTPUT_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STANDARD_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkInterfaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("ProtocolConfiguration", crate::resource::Rule { shape: Some(&ROUTER_OUTPUT_PROTOCOL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The protocol configuration settings for a router output.
     #[derive(Clone, Default)]
@@ -6660,28 +4503,24 @@ pub mod router_output {
         pub srt_listener: ::std::option::Option<crate::cfn::mediaconnect::router_output::SrtListenerRouterOutputConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RouterOutputProtocolConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Rist", self.rist);
-            p.set_opt("RtmpPush", self.rtmp_push);
-            p.set_opt("Rtp", self.rtp);
-            p.set_opt("SrtCaller", self.srt_caller);
-            p.set_opt("SrtListener", self.srt_listener);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterOutputProtocolConfiguration;
+        opt {
+            rist = "Rist",
+            rtmp_push = "RtmpPush",
+            rtp = "Rtp",
+            srt_caller = "SrtCaller",
+            srt_listener = "SrtListener",
         }
     }
 
-    pub(super) static ROUTER_OUTPUT_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Rist", crate::resource::Rule { shape: Some(&RIST_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RtmpPush", crate::resource::Rule { shape: Some(&RTMP_PUSH_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Rtp", crate::resource::Rule { shape: Some(&RTP_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SrtCaller", crate::resource::Rule { shape: Some(&SRT_CALLER_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SrtListener", crate::resource::Rule { shape: Some(&SRT_LISTENER_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ROUTER_OUTPUT_PROTOCOL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Rist", crate::resource::Rule { shape: Some(&RIST_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RtmpPush", crate::resource::Rule { shape: Some(&RTMP_PUSH_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Rtp", crate::resource::Rule { shape: Some(&RTP_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SrtCaller", crate::resource::Rule { shape: Some(&SRT_CALLER_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SrtListener", crate::resource::Rule { shape: Some(&SRT_LISTENER_ROUTER_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a router output using the RIST (Reliable Internet Stream Transport) protocol, including the destination address and port.
     #[derive(Clone)]
@@ -6698,7 +4537,6 @@ pub mod router_output {
 
     impl RistRouterOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 destination_address: destination_address.into(),
@@ -6707,21 +4545,17 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for RistRouterOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationAddress", self.destination_address);
-            p.set("DestinationPort", self.destination_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested RistRouterOutputConfiguration;
+        req {
+            destination_address = "DestinationAddress",
+            destination_port = "DestinationPort",
         }
     }
 
-    pub(super) static RIST_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationPort", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RIST_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationPort", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a router output that pushes a stream to a destination using the RTMP (Real-Time Messaging Protocol) protocol, or RTMPS (RTMP over TLS) when TLS encryption is specified. These settings include the destination address and port, the application and stream names, and optional TLS encryption configuration.
     #[derive(Clone)]
@@ -6750,7 +4584,6 @@ pub mod router_output {
 
     impl RtmpPushRouterOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_port: impl ::std::convert::Into<crate::value::Val<i64>>, stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 application_name: application_name.into(),
@@ -6762,24 +4595,22 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for RtmpPushRouterOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApplicationName", self.application_name);
-            p.set("DestinationAddress", self.destination_address);
-            p.set("DestinationPort", self.destination_port);
-            p.set("StreamName", self.stream_name);
-            p.set_opt("TlsEncryption", self.tls_encryption);
-            p.into_expr()
+    crate::resource::props! {
+        nested RtmpPushRouterOutputConfiguration;
+        req {
+            application_name = "ApplicationName",
+            destination_address = "DestinationAddress",
+            destination_port = "DestinationPort",
+            stream_name = "StreamName",
+        }
+        opt {
+            tls_encryption = "TlsEncryption",
         }
     }
 
-    pub(super) static RTMP_PUSH_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationPort", crate::resource::Rule { min: Some(443.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RTMP_PUSH_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationPort", crate::resource::Rule { min: Some(443.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Transport Layer Security (TLS) encryption settings used to establish a secure connection to a destination.
     #[derive(Clone)]
@@ -6803,13 +4634,13 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for TlsEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionConfiguration", self.encryption_configuration);
-            p.set_opt("EncryptionType", self.encryption_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsEncryption;
+        req {
+            encryption_configuration = "EncryptionConfiguration",
+        }
+        opt {
+            encryption_type = "EncryptionType",
         }
     }
 
@@ -6822,12 +4653,10 @@ pub mod router_output {
         pub public: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for TlsEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Public", self.public);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsEncryptionConfiguration;
+        opt {
+            public = "Public",
         }
     }
 
@@ -6843,12 +4672,11 @@ pub mod router_output {
         /// CloudFormation property `DestinationPort`; required.
         pub destination_port: crate::value::Val<i64>,
         /// CloudFormation property `ForwardErrorCorrection`.
-        pub forward_error_correction: ::std::option::Option<crate::value::Val<crate::cfn::mediaconnect::router_output::ForwardErrorCorrectionState>>,
+        pub forward_error_correction: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_media::ForwardErrorCorrectionState>>,
     }
 
     impl RtpRouterOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 destination_address: destination_address.into(),
@@ -6858,22 +4686,20 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for RtpRouterOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationAddress", self.destination_address);
-            p.set("DestinationPort", self.destination_port);
-            p.set_opt("ForwardErrorCorrection", self.forward_error_correction);
-            p.into_expr()
+    crate::resource::props! {
+        nested RtpRouterOutputConfiguration;
+        req {
+            destination_address = "DestinationAddress",
+            destination_port = "DestinationPort",
+        }
+        opt {
+            forward_error_correction = "ForwardErrorCorrection",
         }
     }
 
-    pub(super) static RTP_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationPort", crate::resource::Rule { min: Some(1024.0), max: Some(65531.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RTP_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationPort", crate::resource::Rule { min: Some(1024.0), max: Some(65531.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a router output using the SRT (Secure Reliable Transport) protocol in caller mode, including the destination address and port, minimum latency, stream ID, and encryption key configuration.
     #[derive(Clone)]
@@ -6902,7 +4728,6 @@ pub mod router_output {
 
     impl SrtCallerRouterOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_port: impl ::std::convert::Into<crate::value::Val<i64>>, minimum_latency_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 destination_address: destination_address.into(),
@@ -6914,26 +4739,24 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for SrtCallerRouterOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationAddress", self.destination_address);
-            p.set("DestinationPort", self.destination_port);
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set("MinimumLatencyMilliseconds", self.minimum_latency_milliseconds);
-            p.set_opt("StreamId", self.stream_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtCallerRouterOutputConfiguration;
+        req {
+            destination_address = "DestinationAddress",
+            destination_port = "DestinationPort",
+            minimum_latency_milliseconds = "MinimumLatencyMilliseconds",
+        }
+        opt {
+            encryption_configuration = "EncryptionConfiguration",
+            stream_id = "StreamId",
         }
     }
 
-    pub(super) static SRT_CALLER_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationPort", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&SRT_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MinimumLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SRT_CALLER_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationPort", crate::resource::Rule { min: Some(1024.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&SRT_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MinimumLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the configuration settings for encrypting SRT streams, including the encryption key details and encryption parameters.
     #[derive(Clone)]
@@ -6941,33 +4764,29 @@ pub mod router_output {
         /// The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
         ///
         /// CloudFormation property `EncryptionKey`; required.
-        pub encryption_key: crate::cfn::mediaconnect::router_output::SecretsManagerEncryptionKeyConfiguration,
+        pub encryption_key: crate::cfn::shared::group_media::SecretsManagerEncryptionKeyConfiguration,
     }
 
     impl SrtEncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(encryption_key: crate::cfn::mediaconnect::router_output::SecretsManagerEncryptionKeyConfiguration) -> Self {
+        pub fn new(encryption_key: crate::cfn::shared::group_media::SecretsManagerEncryptionKeyConfiguration) -> Self {
             Self {
                 encryption_key,
             }
         }
     }
 
-    impl crate::resource::ToExpr for SrtEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionKey", self.encryption_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtEncryptionConfiguration;
+        req {
+            encryption_key = "EncryptionKey",
         }
     }
 
-    pub(super) static SRT_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionKey", crate::resource::Rule { shape: Some(&SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SRT_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionKey", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_media::SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration settings for a router output using the SRT (Secure Reliable Transport) protocol in listener mode, including the port, minimum latency, and encryption key configuration.
     #[derive(Clone)]
@@ -6988,7 +4807,6 @@ pub mod router_output {
 
     impl SrtListenerRouterOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(minimum_latency_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>, port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 encryption_configuration: ::std::option::Option::None,
@@ -6998,24 +4816,22 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for SrtListenerRouterOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-            p.set("MinimumLatencyMilliseconds", self.minimum_latency_milliseconds);
-            p.set("Port", self.port);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtListenerRouterOutputConfiguration;
+        req {
+            minimum_latency_milliseconds = "MinimumLatencyMilliseconds",
+            port = "Port",
+        }
+        opt {
+            encryption_configuration = "EncryptionConfiguration",
         }
     }
 
-    pub(super) static SRT_LISTENER_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&SRT_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MinimumLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(3000.0), max: Some(30000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SRT_LISTENER_ROUTER_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&SRT_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MinimumLatencyMilliseconds", crate::resource::Rule { min: Some(10.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(3000.0), max: Some(30000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The fabric configuration settings for the router output.
     #[derive(Clone)]
@@ -7026,7 +4842,6 @@ pub mod router_output {
 
     impl FabricConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(recovery_latency_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_output::FabricLatencyMode>>) -> Self {
             Self {
                 recovery_latency_mode: recovery_latency_mode.into(),
@@ -7034,110 +4849,14 @@ pub mod router_output {
         }
     }
 
-    impl crate::resource::ToExpr for FabricConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecoveryLatencyMode", self.recovery_latency_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested FabricConfiguration;
+        req {
+            recovery_latency_mode = "RecoveryLatencyMode",
         }
     }
 
-    /// The configuration settings for maintenance operations, including preferred maintenance windows and schedules.
-    #[derive(Clone, Default)]
-    pub struct MaintenanceConfiguration {
-        /// Configuration settings for default maintenance scheduling.
-        ///
-        /// CloudFormation property `Default`.
-        pub default: ::std::option::Option<crate::value::Val<crate::value::Json>>,
-        /// Configuration for preferred day and time maintenance settings.
-        ///
-        /// CloudFormation property `PreferredDayTime`.
-        pub preferred_day_time: ::std::option::Option<crate::cfn::mediaconnect::router_output::PreferredDayTimeMaintenanceConfiguration>,
-    }
-
-    impl crate::resource::ToExpr for MaintenanceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Default", self.default);
-            p.set_opt("PreferredDayTime", self.preferred_day_time);
-            p.into_expr()
-        }
-    }
-
-    /// Configuration for preferred day and time maintenance settings.
-    #[derive(Clone)]
-    pub struct PreferredDayTimeMaintenanceConfiguration {
-        /// CloudFormation property `Day`; required.
-        pub day: crate::value::Val<crate::cfn::mediaconnect::router_output::Day>,
-        /// The preferred time for maintenance operations.
-        ///
-        /// CloudFormation property `Time`; required.
-        pub time: crate::value::Val<::std::string::String>,
-    }
-
-    impl PreferredDayTimeMaintenanceConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(day: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconnect::router_output::Day>>, time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                day: day.into(),
-                time: time.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PreferredDayTimeMaintenanceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Day", self.day);
-            p.set("Time", self.time);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `FlowTransitEncryptionKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FlowTransitEncryptionKeyType {
-        /// `SECRETS_MANAGER`
-        SecretsManager,
-        /// `AUTOMATIC`
-        Automatic,
-    }
-
-    impl crate::value::CfnEnum for FlowTransitEncryptionKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecretsManager => "SECRETS_MANAGER",
-                Self::Automatic => "AUTOMATIC",
-            }
-        }
-    }
-
-    /// Allowed values of `MediaLiveTransitEncryptionKeyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MediaLiveTransitEncryptionKeyType {
-        /// `SECRETS_MANAGER`
-        SecretsManager,
-        /// `AUTOMATIC`
-        Automatic,
-    }
-
-    impl crate::value::CfnEnum for MediaLiveTransitEncryptionKeyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecretsManager => "SECRETS_MANAGER",
-                Self::Automatic => "AUTOMATIC",
-            }
-        }
-    }
-
-    /// Allowed values of `MediaLiveInputPipelineId`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MediaLiveInputPipelineId {
         /// `PIPELINE_0`
         Pipeline0,
@@ -7145,18 +4864,9 @@ pub mod router_output {
         Pipeline1,
     }
 
-    impl crate::value::CfnEnum for MediaLiveInputPipelineId {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pipeline0 => "PIPELINE_0",
-                Self::Pipeline1 => "PIPELINE_1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MediaLiveInputPipelineId, ["PIPELINE_0", "PIPELINE_1"]);
 
-    /// Allowed values of `RouterOutputProtocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterOutputProtocol {
         /// `RTP`
         Rtp,
@@ -7170,56 +4880,17 @@ pub mod router_output {
         RtmpPush,
     }
 
-    impl crate::value::CfnEnum for RouterOutputProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rtp => "RTP",
-                Self::Rist => "RIST",
-                Self::SrtCaller => "SRT_CALLER",
-                Self::SrtListener => "SRT_LISTENER",
-                Self::RtmpPush => "RTMP_PUSH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RouterOutputProtocol, ["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER", "RTMP_PUSH"]);
 
-    /// Allowed values of `TlsEncryptionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TlsEncryptionType {
         /// `PUBLIC`
         Public,
     }
 
-    impl crate::value::CfnEnum for TlsEncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Public => "PUBLIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TlsEncryptionType, ["PUBLIC"]);
 
-    /// Allowed values of `ForwardErrorCorrectionState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ForwardErrorCorrectionState {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for ForwardErrorCorrectionState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `FabricLatencyMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FabricLatencyMode {
         /// `BALANCED`
         Balanced,
@@ -7227,71 +4898,9 @@ pub mod router_output {
         LowLatency,
     }
 
-    impl crate::value::CfnEnum for FabricLatencyMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Balanced => "BALANCED",
-                Self::LowLatency => "LOW_LATENCY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FabricLatencyMode, ["BALANCED", "LOW_LATENCY"]);
 
-    /// Allowed values of `Day`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Day {
-        /// `MONDAY`
-        Monday,
-        /// `TUESDAY`
-        Tuesday,
-        /// `WEDNESDAY`
-        Wednesday,
-        /// `THURSDAY`
-        Thursday,
-        /// `FRIDAY`
-        Friday,
-        /// `SATURDAY`
-        Saturday,
-        /// `SUNDAY`
-        Sunday,
-    }
-
-    impl crate::value::CfnEnum for Day {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monday => "MONDAY",
-                Self::Tuesday => "TUESDAY",
-                Self::Wednesday => "WEDNESDAY",
-                Self::Thursday => "THURSDAY",
-                Self::Friday => "FRIDAY",
-                Self::Saturday => "SATURDAY",
-                Self::Sunday => "SUNDAY",
-            }
-        }
-    }
-
-    /// Allowed values of `RoutingScope`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RoutingScope {
-        /// `REGIONAL`
-        Regional,
-        /// `GLOBAL`
-        Global,
-    }
-
-    impl crate::value::CfnEnum for RoutingScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Regional => "REGIONAL",
-                Self::Global => "GLOBAL",
-            }
-        }
-    }
-
-    /// Allowed values of `RouterOutputTier`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouterOutputTier {
         /// `OUTPUT_100`
         Output100,
@@ -7301,14 +4910,5 @@ pub mod router_output {
         Output20,
     }
 
-    impl crate::value::CfnEnum for RouterOutputTier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Output100 => "OUTPUT_100",
-                Self::Output50 => "OUTPUT_50",
-                Self::Output20 => "OUTPUT_20",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RouterOutputTier, ["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"]);
 }

@@ -17,7 +17,6 @@ pub struct CertificateAssociation {
 
 impl CertificateAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             arn: arn.into(),
@@ -25,25 +24,16 @@ impl CertificateAssociation {
     }
 }
 
-impl crate::resource::Resource for CertificateAssociation {
-    const TYPE: &'static str = "AWS::MediaConvert::CertificateAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CERTIFICATE_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Arn", self.arn);
-        p
+crate::resource::props! {
+    resource CertificateAssociation = "AWS::MediaConvert::CertificateAssociation", shape: Some(&CERTIFICATE_ASSOCIATION_SHAPE);
+    req {
+        arn = "Arn",
     }
 }
 
-static CERTIFICATE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[a-f0-9-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CERTIFICATE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Arn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[a-f0-9-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::MediaConvert::JobTemplate
 ///
@@ -90,7 +80,6 @@ pub struct JobTemplate {
 
 impl JobTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(settings_json: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             acceleration_settings: ::std::option::Option::None,
@@ -107,54 +96,44 @@ impl JobTemplate {
     }
 }
 
-impl crate::resource::Resource for JobTemplate {
-    const TYPE: &'static str = "AWS::MediaConvert::JobTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&JOB_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource JobTemplate = "AWS::MediaConvert::JobTemplate", shape: Some(&JOB_TEMPLATE_SHAPE);
+    req {
+        settings_json = "SettingsJson",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccelerationSettings", self.acceleration_settings);
-        p.set_opt("Category", self.category);
-        p.set_opt("Description", self.description);
-        p.set_opt("HopDestinations", self.hop_destinations);
-        p.set_opt("Name", self.name);
-        p.set_opt("Priority", self.priority);
-        p.set_opt("Queue", self.queue);
-        p.set("SettingsJson", self.settings_json);
-        p.set_opt("StatusUpdateInterval", self.status_update_interval);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        acceleration_settings = "AccelerationSettings",
+        category = "Category",
+        description = "Description",
+        hop_destinations = "HopDestinations",
+        name = "Name",
+        priority = "Priority",
+        queue = "Queue",
+        status_update_interval = "StatusUpdateInterval",
+        tags = "Tags",
     }
 }
 
-static JOB_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HopDestinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::job_template::HOP_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(-50.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static JOB_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HopDestinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::job_template::HOP_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(-50.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+    ("SettingsJson", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`JobTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<JobTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
 pub mod job_template {
     //! Nested property types and enums of [`JobTemplate`](super::JobTemplate).
 
-    /// The definition `AccelerationSettings`.
     #[derive(Clone)]
     pub struct AccelerationSettings {
         /// Specify the conditions when the service will run your job with accelerated transcoding.
@@ -165,7 +144,6 @@ pub mod job_template {
 
     impl AccelerationSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediaconvert::job_template::Mode>>) -> Self {
             Self {
                 mode: mode.into(),
@@ -173,16 +151,13 @@ pub mod job_template {
         }
     }
 
-    impl crate::resource::ToExpr for AccelerationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccelerationSettings;
+        req {
+            mode = "Mode",
         }
     }
 
-    /// The definition `HopDestination`.
     #[derive(Clone, Default)]
     pub struct HopDestination {
         /// Optional. A different relative priority for the job in the destination queue.
@@ -199,26 +174,22 @@ pub mod job_template {
         pub wait_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HopDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Priority", self.priority);
-            p.set_opt("Queue", self.queue);
-            p.set_opt("WaitMinutes", self.wait_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested HopDestination;
+        opt {
+            priority = "Priority",
+            queue = "Queue",
+            wait_minutes = "WaitMinutes",
         }
     }
 
-    pub(super) static HOP_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(-50.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
-            ("WaitMinutes", crate::resource::Rule { min: Some(1.0), max: Some(4320.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOP_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Priority", crate::resource::Rule { min: Some(-50.0), max: Some(50.0), ..crate::resource::Rule::NONE }),
+        ("WaitMinutes", crate::resource::Rule { min: Some(1.0), max: Some(4320.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specify the conditions when the service will run your job with accelerated transcoding.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `DISABLED`
         Disabled,
@@ -228,19 +199,10 @@ pub mod job_template {
         Preferred,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Enabled => "ENABLED",
-                Self::Preferred => "PREFERRED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["DISABLED", "ENABLED", "PREFERRED"]);
 
     /// Specify how often MediaConvert sends STATUS_UPDATE events to Amazon CloudWatch Events. Set the interval, in seconds, between status updates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StatusUpdateInterval {
         /// `SECONDS_10`
         Seconds10,
@@ -274,28 +236,7 @@ pub mod job_template {
         Seconds600,
     }
 
-    impl crate::value::CfnEnum for StatusUpdateInterval {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Seconds10 => "SECONDS_10",
-                Self::Seconds12 => "SECONDS_12",
-                Self::Seconds120 => "SECONDS_120",
-                Self::Seconds15 => "SECONDS_15",
-                Self::Seconds180 => "SECONDS_180",
-                Self::Seconds20 => "SECONDS_20",
-                Self::Seconds240 => "SECONDS_240",
-                Self::Seconds30 => "SECONDS_30",
-                Self::Seconds300 => "SECONDS_300",
-                Self::Seconds360 => "SECONDS_360",
-                Self::Seconds420 => "SECONDS_420",
-                Self::Seconds480 => "SECONDS_480",
-                Self::Seconds540 => "SECONDS_540",
-                Self::Seconds60 => "SECONDS_60",
-                Self::Seconds600 => "SECONDS_600",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StatusUpdateInterval, ["SECONDS_10", "SECONDS_12", "SECONDS_120", "SECONDS_15", "SECONDS_180", "SECONDS_20", "SECONDS_240", "SECONDS_30", "SECONDS_300", "SECONDS_360", "SECONDS_420", "SECONDS_480", "SECONDS_540", "SECONDS_60", "SECONDS_600"]);
 }
 
 /// Resource Type definition for AWS::MediaConvert::Preset
@@ -323,7 +264,6 @@ pub struct Preset {
 
 impl Preset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(settings_json: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             category: ::std::option::Option::None,
@@ -335,31 +275,31 @@ impl Preset {
     }
 }
 
-impl crate::resource::Resource for Preset {
-    const TYPE: &'static str = "AWS::MediaConvert::Preset";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Category", self.category);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set("SettingsJson", self.settings_json);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Preset = "AWS::MediaConvert::Preset", shape: Some(&PRESET_SHAPE);
+    req {
+        settings_json = "SettingsJson",
+    }
+    opt {
+        category = "Category",
+        description = "Description",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
+static PRESET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SettingsJson", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Preset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Preset> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
@@ -396,43 +336,31 @@ pub struct Queue {
     pub tags: ::std::option::Option<crate::value::Val<crate::value::Json>>,
 }
 
-impl crate::resource::Resource for Queue {
-    const TYPE: &'static str = "AWS::MediaConvert::Queue";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUEUE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConcurrentJobs", self.concurrent_jobs);
-        p.set_opt("Description", self.description);
-        p.set_opt("MaximumConcurrentFeeds", self.maximum_concurrent_feeds);
-        p.set_opt("Name", self.name);
-        p.set_opt("PricingPlan", self.pricing_plan);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Queue = "AWS::MediaConvert::Queue", shape: Some(&QUEUE_SHAPE);
+    opt {
+        concurrent_jobs = "ConcurrentJobs",
+        description = "Description",
+        maximum_concurrent_feeds = "MaximumConcurrentFeeds",
+        name = "Name",
+        pricing_plan = "PricingPlan",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MaximumConcurrentFeeds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUEUE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MaximumConcurrentFeeds", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Queue`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Queue> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
     }
 }
 
@@ -440,7 +368,7 @@ pub mod queue {
     //! Nested property types and enums of [`Queue`](super::Queue).
 
     /// When you use CloudFormation, you can create only on-demand queues. Therefore, always set PricingPlan to the value ON_DEMAND when declaring an AWS::MediaConvert::Queue in your CloudFormation template. To create a reserved queue, use the AWS Elemental MediaConvert console at https://console.aws.amazon.com/mediaconvert to set up a contract. For more information, see Working with AWS Elemental MediaConvert Queues in the AWS Elemental MediaConvert User Guide.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PricingPlan {
         /// `ON_DEMAND`
         OnDemand,
@@ -448,18 +376,10 @@ pub mod queue {
         Reserved,
     }
 
-    impl crate::value::CfnEnum for PricingPlan {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnDemand => "ON_DEMAND",
-                Self::Reserved => "RESERVED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PricingPlan, ["ON_DEMAND", "RESERVED"]);
 
     /// Initial state of the queue. Queues can be either ACTIVE or PAUSED. If you create a paused queue, then jobs that you send to that queue won't begin.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -467,13 +387,5 @@ pub mod queue {
         Paused,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Paused => "PAUSED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ACTIVE", "PAUSED"]);
 }

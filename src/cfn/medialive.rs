@@ -47,56 +47,52 @@ pub struct Channel {
     pub vpc: ::std::option::Option<crate::cfn::medialive::channel::VpcOutputSettings>,
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::MediaLive::Channel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AnywhereSettings", self.anywhere_settings);
-        p.set_opt("CdiInputSpecification", self.cdi_input_specification);
-        p.set_opt("ChannelClass", self.channel_class);
-        p.set_opt("ChannelEngineVersion", self.channel_engine_version);
-        p.set_opt("ChannelSecurityGroups", self.channel_security_groups);
-        p.set_opt("Destinations", self.destinations);
-        p.set_opt("DryRun", self.dry_run);
-        p.set_opt("EncoderSettings", self.encoder_settings);
-        p.set_opt("InferenceSettings", self.inference_settings);
-        p.set_opt("InputAttachments", self.input_attachments);
-        p.set_opt("InputSpecification", self.input_specification);
-        p.set_opt("LinkedChannelSettings", self.linked_channel_settings);
-        p.set_opt("LogLevel", self.log_level);
-        p.set_opt("Maintenance", self.maintenance);
-        p.set_opt("Name", self.name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Vpc", self.vpc);
-        p
+crate::resource::props! {
+    resource Channel = "AWS::MediaLive::Channel", shape: Some(&CHANNEL_SHAPE);
+    opt {
+        anywhere_settings = "AnywhereSettings",
+        cdi_input_specification = "CdiInputSpecification",
+        channel_class = "ChannelClass",
+        channel_engine_version = "ChannelEngineVersion",
+        channel_security_groups = "ChannelSecurityGroups",
+        destinations = "Destinations",
+        dry_run = "DryRun",
+        encoder_settings = "EncoderSettings",
+        inference_settings = "InferenceSettings",
+        input_attachments = "InputAttachments",
+        input_specification = "InputSpecification",
+        linked_channel_settings = "LinkedChannelSettings",
+        log_level = "LogLevel",
+        maintenance = "Maintenance",
+        name = "Name",
+        role_arn = "RoleArn",
+        tags = "Tags",
+        vpc = "Vpc",
     }
 }
 
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncoderSettings", crate::resource::Rule { shape: Some(&self::channel::ENCODER_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Vpc", crate::resource::Rule { shape: Some(&self::channel::VPC_OUTPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Inputs`.
-    #[inline]
-    pub fn attr_inputs(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Inputs")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Inputs`.
+        attr_inputs: crate::value::List<::std::string::String> = "Inputs",
     }
 }
 
 pub mod channel {
     //! Nested property types and enums of [`Channel`](super::Channel).
 
-    /// The definition `AnywhereSettings`.
     #[derive(Clone, Default)]
     pub struct AnywhereSettings {
         /// CloudFormation property `ChannelPlacementGroupId`.
@@ -105,49 +101,40 @@ pub mod channel {
         pub cluster_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AnywhereSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelPlacementGroupId", self.channel_placement_group_id);
-            p.set_opt("ClusterId", self.cluster_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnywhereSettings;
+        opt {
+            channel_placement_group_id = "ChannelPlacementGroupId",
+            cluster_id = "ClusterId",
         }
     }
 
-    /// The definition `CdiInputSpecification`.
     #[derive(Clone, Default)]
     pub struct CdiInputSpecification {
         /// CloudFormation property `Resolution`.
         pub resolution: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CdiInputSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Resolution", self.resolution);
-            p.into_expr()
+    crate::resource::props! {
+        nested CdiInputSpecification;
+        opt {
+            resolution = "Resolution",
         }
     }
 
-    /// The definition `ChannelEngineVersionRequest`.
     #[derive(Clone, Default)]
     pub struct ChannelEngineVersionRequest {
         /// CloudFormation property `Version`.
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ChannelEngineVersionRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChannelEngineVersionRequest;
+        opt {
+            version = "Version",
         }
     }
 
-    /// The definition `OutputDestination`.
     #[derive(Clone, Default)]
     pub struct OutputDestination {
         /// CloudFormation property `Id`.
@@ -166,22 +153,19 @@ pub mod channel {
         pub srt_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::channel::SrtOutputDestinationSettings>>,
     }
 
-    impl crate::resource::ToExpr for OutputDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Id", self.id);
-            p.set_opt("LogicalInterfaceNames", self.logical_interface_names);
-            p.set_opt("MediaConnectRouterSettings", self.media_connect_router_settings);
-            p.set_opt("MediaPackageSettings", self.media_package_settings);
-            p.set_opt("MultiplexSettings", self.multiplex_settings);
-            p.set_opt("Settings", self.settings);
-            p.set_opt("SrtSettings", self.srt_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputDestination;
+        opt {
+            id = "Id",
+            logical_interface_names = "LogicalInterfaceNames",
+            media_connect_router_settings = "MediaConnectRouterSettings",
+            media_package_settings = "MediaPackageSettings",
+            multiplex_settings = "MultiplexSettings",
+            settings = "Settings",
+            srt_settings = "SrtSettings",
         }
     }
 
-    /// The definition `MediaConnectRouterOutputDestinationSettings`.
     #[derive(Clone, Default)]
     pub struct MediaConnectRouterOutputDestinationSettings {
         /// CloudFormation property `EncryptionType`.
@@ -190,17 +174,14 @@ pub mod channel {
         pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MediaConnectRouterOutputDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionType", self.encryption_type);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaConnectRouterOutputDestinationSettings;
+        opt {
+            encryption_type = "EncryptionType",
+            secret_arn = "SecretArn",
         }
     }
 
-    /// The definition `MediaPackageOutputDestinationSettings`.
     #[derive(Clone, Default)]
     pub struct MediaPackageOutputDestinationSettings {
         /// CloudFormation property `ChannelEndpointId`.
@@ -215,20 +196,17 @@ pub mod channel {
         pub media_package_region_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MediaPackageOutputDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelEndpointId", self.channel_endpoint_id);
-            p.set_opt("ChannelGroup", self.channel_group);
-            p.set_opt("ChannelId", self.channel_id);
-            p.set_opt("ChannelName", self.channel_name);
-            p.set_opt("MediaPackageRegionName", self.media_package_region_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaPackageOutputDestinationSettings;
+        opt {
+            channel_endpoint_id = "ChannelEndpointId",
+            channel_group = "ChannelGroup",
+            channel_id = "ChannelId",
+            channel_name = "ChannelName",
+            media_package_region_name = "MediaPackageRegionName",
         }
     }
 
-    /// The definition `MultiplexProgramChannelDestinationSettings`.
     #[derive(Clone, Default)]
     pub struct MultiplexProgramChannelDestinationSettings {
         /// CloudFormation property `MultiplexId`.
@@ -237,17 +215,14 @@ pub mod channel {
         pub program_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MultiplexProgramChannelDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MultiplexId", self.multiplex_id);
-            p.set_opt("ProgramName", self.program_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexProgramChannelDestinationSettings;
+        opt {
+            multiplex_id = "MultiplexId",
+            program_name = "ProgramName",
         }
     }
 
-    /// The definition `OutputDestinationSettings`.
     #[derive(Clone, Default)]
     pub struct OutputDestinationSettings {
         /// CloudFormation property `PasswordParam`.
@@ -262,20 +237,17 @@ pub mod channel {
         pub virtual_source_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OutputDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PasswordParam", self.password_param);
-            p.set_opt("StreamName", self.stream_name);
-            p.set_opt("Url", self.url);
-            p.set_opt("Username", self.username);
-            p.set_opt("VirtualSourceAddress", self.virtual_source_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputDestinationSettings;
+        opt {
+            password_param = "PasswordParam",
+            stream_name = "StreamName",
+            url = "Url",
+            username = "Username",
+            virtual_source_address = "VirtualSourceAddress",
         }
     }
 
-    /// The definition `SrtOutputDestinationSettings`.
     #[derive(Clone, Default)]
     pub struct SrtOutputDestinationSettings {
         /// CloudFormation property `ConnectionMode`.
@@ -290,20 +262,17 @@ pub mod channel {
         pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SrtOutputDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionMode", self.connection_mode);
-            p.set_opt("EncryptionPassphraseSecretArn", self.encryption_passphrase_secret_arn);
-            p.set_opt("ListenerPort", self.listener_port);
-            p.set_opt("StreamId", self.stream_id);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtOutputDestinationSettings;
+        opt {
+            connection_mode = "ConnectionMode",
+            encryption_passphrase_secret_arn = "EncryptionPassphraseSecretArn",
+            listener_port = "ListenerPort",
+            stream_id = "StreamId",
+            url = "Url",
         }
     }
 
-    /// The definition `EncoderSettings`.
     #[derive(Clone, Default)]
     pub struct EncoderSettings {
         /// CloudFormation property `AudioDescriptions`.
@@ -336,29 +305,32 @@ pub mod channel {
         pub video_descriptions: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::channel::VideoDescription>>,
     }
 
-    impl crate::resource::ToExpr for EncoderSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioDescriptions", self.audio_descriptions);
-            p.set_opt("AvailBlanking", self.avail_blanking);
-            p.set_opt("AvailConfiguration", self.avail_configuration);
-            p.set_opt("BlackoutSlate", self.blackout_slate);
-            p.set_opt("CaptionDescriptions", self.caption_descriptions);
-            p.set_opt("ColorCorrectionSettings", self.color_correction_settings);
-            p.set_opt("FeatureActivations", self.feature_activations);
-            p.set_opt("GlobalConfiguration", self.global_configuration);
-            p.set_opt("MotionGraphicsConfiguration", self.motion_graphics_configuration);
-            p.set_opt("NielsenConfiguration", self.nielsen_configuration);
-            p.set_opt("OutputGroups", self.output_groups);
-            p.set_opt("ThumbnailConfiguration", self.thumbnail_configuration);
-            p.set_opt("TimecodeConfig", self.timecode_config);
-            p.set_opt("VideoDescriptions", self.video_descriptions);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncoderSettings;
+        opt {
+            audio_descriptions = "AudioDescriptions",
+            avail_blanking = "AvailBlanking",
+            avail_configuration = "AvailConfiguration",
+            blackout_slate = "BlackoutSlate",
+            caption_descriptions = "CaptionDescriptions",
+            color_correction_settings = "ColorCorrectionSettings",
+            feature_activations = "FeatureActivations",
+            global_configuration = "GlobalConfiguration",
+            motion_graphics_configuration = "MotionGraphicsConfiguration",
+            nielsen_configuration = "NielsenConfiguration",
+            output_groups = "OutputGroups",
+            thumbnail_configuration = "ThumbnailConfiguration",
+            timecode_config = "TimecodeConfig",
+            video_descriptions = "VideoDescriptions",
         }
     }
 
-    /// The definition `AudioDescription`.
+    pub(super) static ENCODER_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CaptionDescriptions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CAPTION_DESCRIPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("GlobalConfiguration", crate::resource::Rule { shape: Some(&GLOBAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OutputGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_GROUP_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct AudioDescription {
         /// CloudFormation property `AudioDashRoles`.
@@ -389,28 +361,25 @@ pub mod channel {
         pub stream_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AudioDescription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioDashRoles", self.audio_dash_roles);
-            p.set_opt("AudioNormalizationSettings", self.audio_normalization_settings);
-            p.set_opt("AudioSelectorName", self.audio_selector_name);
-            p.set_opt("AudioType", self.audio_type);
-            p.set_opt("AudioTypeControl", self.audio_type_control);
-            p.set_opt("AudioWatermarkingSettings", self.audio_watermarking_settings);
-            p.set_opt("CodecSettings", self.codec_settings);
-            p.set_opt("DvbDashAccessibility", self.dvb_dash_accessibility);
-            p.set_opt("LanguageCode", self.language_code);
-            p.set_opt("LanguageCodeControl", self.language_code_control);
-            p.set_opt("Name", self.name);
-            p.set_opt("RemixSettings", self.remix_settings);
-            p.set_opt("StreamName", self.stream_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioDescription;
+        opt {
+            audio_dash_roles = "AudioDashRoles",
+            audio_normalization_settings = "AudioNormalizationSettings",
+            audio_selector_name = "AudioSelectorName",
+            audio_type = "AudioType",
+            audio_type_control = "AudioTypeControl",
+            audio_watermarking_settings = "AudioWatermarkingSettings",
+            codec_settings = "CodecSettings",
+            dvb_dash_accessibility = "DvbDashAccessibility",
+            language_code = "LanguageCode",
+            language_code_control = "LanguageCodeControl",
+            name = "Name",
+            remix_settings = "RemixSettings",
+            stream_name = "StreamName",
         }
     }
 
-    /// The definition `AudioNormalizationSettings`.
     #[derive(Clone, Default)]
     pub struct AudioNormalizationSettings {
         /// CloudFormation property `Algorithm`.
@@ -425,36 +394,30 @@ pub mod channel {
         pub target_lkfs: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for AudioNormalizationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Algorithm", self.algorithm);
-            p.set_opt("AlgorithmControl", self.algorithm_control);
-            p.set_opt("PeakCalculation", self.peak_calculation);
-            p.set_opt("PeakLimiterThreshold", self.peak_limiter_threshold);
-            p.set_opt("TargetLkfs", self.target_lkfs);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioNormalizationSettings;
+        opt {
+            algorithm = "Algorithm",
+            algorithm_control = "AlgorithmControl",
+            peak_calculation = "PeakCalculation",
+            peak_limiter_threshold = "PeakLimiterThreshold",
+            target_lkfs = "TargetLkfs",
         }
     }
 
-    /// The definition `AudioWatermarkSettings`.
     #[derive(Clone, Default)]
     pub struct AudioWatermarkSettings {
         /// CloudFormation property `NielsenWatermarksSettings`.
         pub nielsen_watermarks_settings: ::std::option::Option<crate::cfn::medialive::channel::NielsenWatermarksSettings>,
     }
 
-    impl crate::resource::ToExpr for AudioWatermarkSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NielsenWatermarksSettings", self.nielsen_watermarks_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioWatermarkSettings;
+        opt {
+            nielsen_watermarks_settings = "NielsenWatermarksSettings",
         }
     }
 
-    /// The definition `NielsenWatermarksSettings`.
     #[derive(Clone, Default)]
     pub struct NielsenWatermarksSettings {
         /// CloudFormation property `NielsenCbetSettings`.
@@ -467,19 +430,16 @@ pub mod channel {
         pub nielsen_nw_only_settings: ::std::option::Option<crate::cfn::medialive::channel::NielsenNaesIiNwOnlySettings>,
     }
 
-    impl crate::resource::ToExpr for NielsenWatermarksSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NielsenCbetSettings", self.nielsen_cbet_settings);
-            p.set_opt("NielsenDistributionType", self.nielsen_distribution_type);
-            p.set_opt("NielsenNaesIiNwSettings", self.nielsen_naes_ii_nw_settings);
-            p.set_opt("NielsenNwOnlySettings", self.nielsen_nw_only_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested NielsenWatermarksSettings;
+        opt {
+            nielsen_cbet_settings = "NielsenCbetSettings",
+            nielsen_distribution_type = "NielsenDistributionType",
+            nielsen_naes_ii_nw_settings = "NielsenNaesIiNwSettings",
+            nielsen_nw_only_settings = "NielsenNwOnlySettings",
         }
     }
 
-    /// The definition `NielsenCBET`.
     #[derive(Clone, Default)]
     pub struct NielsenCbet {
         /// CloudFormation property `CbetCheckDigitString`.
@@ -490,18 +450,15 @@ pub mod channel {
         pub csid: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NielsenCbet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CbetCheckDigitString", self.cbet_check_digit_string);
-            p.set_opt("CbetStepaside", self.cbet_stepaside);
-            p.set_opt("Csid", self.csid);
-            p.into_expr()
+    crate::resource::props! {
+        nested NielsenCbet;
+        opt {
+            cbet_check_digit_string = "CbetCheckDigitString",
+            cbet_stepaside = "CbetStepaside",
+            csid = "Csid",
         }
     }
 
-    /// The definition `NielsenNaesIiNwOnlySettings`.
     #[derive(Clone, Default)]
     pub struct NielsenNaesIiNwOnlySettings {
         /// CloudFormation property `CheckDigitString`.
@@ -512,18 +469,15 @@ pub mod channel {
         pub timezone: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NielsenNaesIiNwOnlySettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CheckDigitString", self.check_digit_string);
-            p.set_opt("Sid", self.sid);
-            p.set_opt("Timezone", self.timezone);
-            p.into_expr()
+    crate::resource::props! {
+        nested NielsenNaesIiNwOnlySettings;
+        opt {
+            check_digit_string = "CheckDigitString",
+            sid = "Sid",
+            timezone = "Timezone",
         }
     }
 
-    /// The definition `AudioCodecSettings`.
     #[derive(Clone, Default)]
     pub struct AudioCodecSettings {
         /// CloudFormation property `AacSettings`.
@@ -542,22 +496,19 @@ pub mod channel {
         pub wav_settings: ::std::option::Option<crate::cfn::medialive::channel::WavSettings>,
     }
 
-    impl crate::resource::ToExpr for AudioCodecSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AacSettings", self.aac_settings);
-            p.set_opt("Ac3Settings", self.ac3_settings);
-            p.set_opt("Eac3AtmosSettings", self.eac3_atmos_settings);
-            p.set_opt("Eac3Settings", self.eac3_settings);
-            p.set_opt("Mp2Settings", self.mp2_settings);
-            p.set_opt("PassThroughSettings", self.pass_through_settings);
-            p.set_opt("WavSettings", self.wav_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioCodecSettings;
+        opt {
+            aac_settings = "AacSettings",
+            ac3_settings = "Ac3Settings",
+            eac3_atmos_settings = "Eac3AtmosSettings",
+            eac3_settings = "Eac3Settings",
+            mp2_settings = "Mp2Settings",
+            pass_through_settings = "PassThroughSettings",
+            wav_settings = "WavSettings",
         }
     }
 
-    /// The definition `AacSettings`.
     #[derive(Clone, Default)]
     pub struct AacSettings {
         /// CloudFormation property `Bitrate`.
@@ -580,24 +531,21 @@ pub mod channel {
         pub vbr_quality: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AacSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("CodingMode", self.coding_mode);
-            p.set_opt("InputType", self.input_type);
-            p.set_opt("Profile", self.profile);
-            p.set_opt("RateControlMode", self.rate_control_mode);
-            p.set_opt("RawFormat", self.raw_format);
-            p.set_opt("SampleRate", self.sample_rate);
-            p.set_opt("Spec", self.spec);
-            p.set_opt("VbrQuality", self.vbr_quality);
-            p.into_expr()
+    crate::resource::props! {
+        nested AacSettings;
+        opt {
+            bitrate = "Bitrate",
+            coding_mode = "CodingMode",
+            input_type = "InputType",
+            profile = "Profile",
+            rate_control_mode = "RateControlMode",
+            raw_format = "RawFormat",
+            sample_rate = "SampleRate",
+            spec = "Spec",
+            vbr_quality = "VbrQuality",
         }
     }
 
-    /// The definition `Ac3Settings`.
     #[derive(Clone, Default)]
     pub struct Ac3Settings {
         /// CloudFormation property `AttenuationControl`.
@@ -618,23 +566,20 @@ pub mod channel {
         pub metadata_control: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Ac3Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttenuationControl", self.attenuation_control);
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("BitstreamMode", self.bitstream_mode);
-            p.set_opt("CodingMode", self.coding_mode);
-            p.set_opt("Dialnorm", self.dialnorm);
-            p.set_opt("DrcProfile", self.drc_profile);
-            p.set_opt("LfeFilter", self.lfe_filter);
-            p.set_opt("MetadataControl", self.metadata_control);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ac3Settings;
+        opt {
+            attenuation_control = "AttenuationControl",
+            bitrate = "Bitrate",
+            bitstream_mode = "BitstreamMode",
+            coding_mode = "CodingMode",
+            dialnorm = "Dialnorm",
+            drc_profile = "DrcProfile",
+            lfe_filter = "LfeFilter",
+            metadata_control = "MetadataControl",
         }
     }
 
-    /// The definition `Eac3AtmosSettings`.
     #[derive(Clone, Default)]
     pub struct Eac3AtmosSettings {
         /// CloudFormation property `Bitrate`.
@@ -653,22 +598,19 @@ pub mod channel {
         pub surround_trim: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for Eac3AtmosSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("CodingMode", self.coding_mode);
-            p.set_opt("Dialnorm", self.dialnorm);
-            p.set_opt("DrcLine", self.drc_line);
-            p.set_opt("DrcRf", self.drc_rf);
-            p.set_opt("HeightTrim", self.height_trim);
-            p.set_opt("SurroundTrim", self.surround_trim);
-            p.into_expr()
+    crate::resource::props! {
+        nested Eac3AtmosSettings;
+        opt {
+            bitrate = "Bitrate",
+            coding_mode = "CodingMode",
+            dialnorm = "Dialnorm",
+            drc_line = "DrcLine",
+            drc_rf = "DrcRf",
+            height_trim = "HeightTrim",
+            surround_trim = "SurroundTrim",
         }
     }
 
-    /// The definition `Eac3Settings`.
     #[derive(Clone, Default)]
     pub struct Eac3Settings {
         /// CloudFormation property `AttenuationControl`.
@@ -713,35 +655,32 @@ pub mod channel {
         pub surround_mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Eac3Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttenuationControl", self.attenuation_control);
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("BitstreamMode", self.bitstream_mode);
-            p.set_opt("CodingMode", self.coding_mode);
-            p.set_opt("DcFilter", self.dc_filter);
-            p.set_opt("Dialnorm", self.dialnorm);
-            p.set_opt("DrcLine", self.drc_line);
-            p.set_opt("DrcRf", self.drc_rf);
-            p.set_opt("LfeControl", self.lfe_control);
-            p.set_opt("LfeFilter", self.lfe_filter);
-            p.set_opt("LoRoCenterMixLevel", self.lo_ro_center_mix_level);
-            p.set_opt("LoRoSurroundMixLevel", self.lo_ro_surround_mix_level);
-            p.set_opt("LtRtCenterMixLevel", self.lt_rt_center_mix_level);
-            p.set_opt("LtRtSurroundMixLevel", self.lt_rt_surround_mix_level);
-            p.set_opt("MetadataControl", self.metadata_control);
-            p.set_opt("PassthroughControl", self.passthrough_control);
-            p.set_opt("PhaseControl", self.phase_control);
-            p.set_opt("StereoDownmix", self.stereo_downmix);
-            p.set_opt("SurroundExMode", self.surround_ex_mode);
-            p.set_opt("SurroundMode", self.surround_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested Eac3Settings;
+        opt {
+            attenuation_control = "AttenuationControl",
+            bitrate = "Bitrate",
+            bitstream_mode = "BitstreamMode",
+            coding_mode = "CodingMode",
+            dc_filter = "DcFilter",
+            dialnorm = "Dialnorm",
+            drc_line = "DrcLine",
+            drc_rf = "DrcRf",
+            lfe_control = "LfeControl",
+            lfe_filter = "LfeFilter",
+            lo_ro_center_mix_level = "LoRoCenterMixLevel",
+            lo_ro_surround_mix_level = "LoRoSurroundMixLevel",
+            lt_rt_center_mix_level = "LtRtCenterMixLevel",
+            lt_rt_surround_mix_level = "LtRtSurroundMixLevel",
+            metadata_control = "MetadataControl",
+            passthrough_control = "PassthroughControl",
+            phase_control = "PhaseControl",
+            stereo_downmix = "StereoDownmix",
+            surround_ex_mode = "SurroundExMode",
+            surround_mode = "SurroundMode",
         }
     }
 
-    /// The definition `Mp2Settings`.
     #[derive(Clone, Default)]
     pub struct Mp2Settings {
         /// CloudFormation property `Bitrate`.
@@ -752,18 +691,15 @@ pub mod channel {
         pub sample_rate: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for Mp2Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("CodingMode", self.coding_mode);
-            p.set_opt("SampleRate", self.sample_rate);
-            p.into_expr()
+    crate::resource::props! {
+        nested Mp2Settings;
+        opt {
+            bitrate = "Bitrate",
+            coding_mode = "CodingMode",
+            sample_rate = "SampleRate",
         }
     }
 
-    /// The definition `WavSettings`.
     #[derive(Clone, Default)]
     pub struct WavSettings {
         /// CloudFormation property `BitDepth`.
@@ -774,18 +710,15 @@ pub mod channel {
         pub sample_rate: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for WavSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BitDepth", self.bit_depth);
-            p.set_opt("CodingMode", self.coding_mode);
-            p.set_opt("SampleRate", self.sample_rate);
-            p.into_expr()
+    crate::resource::props! {
+        nested WavSettings;
+        opt {
+            bit_depth = "BitDepth",
+            coding_mode = "CodingMode",
+            sample_rate = "SampleRate",
         }
     }
 
-    /// The definition `RemixSettings`.
     #[derive(Clone, Default)]
     pub struct RemixSettings {
         /// CloudFormation property `ChannelMappings`.
@@ -796,18 +729,15 @@ pub mod channel {
         pub channels_out: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RemixSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChannelMappings", self.channel_mappings);
-            p.set_opt("ChannelsIn", self.channels_in);
-            p.set_opt("ChannelsOut", self.channels_out);
-            p.into_expr()
+    crate::resource::props! {
+        nested RemixSettings;
+        opt {
+            channel_mappings = "ChannelMappings",
+            channels_in = "ChannelsIn",
+            channels_out = "ChannelsOut",
         }
     }
 
-    /// The definition `AudioChannelMapping`.
     #[derive(Clone, Default)]
     pub struct AudioChannelMapping {
         /// CloudFormation property `InputChannelLevels`.
@@ -816,17 +746,14 @@ pub mod channel {
         pub output_channel: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AudioChannelMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputChannelLevels", self.input_channel_levels);
-            p.set_opt("OutputChannel", self.output_channel);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioChannelMapping;
+        opt {
+            input_channel_levels = "InputChannelLevels",
+            output_channel = "OutputChannel",
         }
     }
 
-    /// The definition `InputChannelLevel`.
     #[derive(Clone, Default)]
     pub struct InputChannelLevel {
         /// CloudFormation property `Gain`.
@@ -835,17 +762,14 @@ pub mod channel {
         pub input_channel: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InputChannelLevel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Gain", self.gain);
-            p.set_opt("InputChannel", self.input_channel);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputChannelLevel;
+        opt {
+            gain = "Gain",
+            input_channel = "InputChannel",
         }
     }
 
-    /// The definition `AvailBlanking`.
     #[derive(Clone, Default)]
     pub struct AvailBlanking {
         /// CloudFormation property `AvailBlankingImage`.
@@ -854,17 +778,14 @@ pub mod channel {
         pub state: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AvailBlanking {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailBlankingImage", self.avail_blanking_image);
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailBlanking;
+        opt {
+            avail_blanking_image = "AvailBlankingImage",
+            state = "State",
         }
     }
 
-    /// The definition `InputLocation`.
     #[derive(Clone, Default)]
     pub struct InputLocation {
         /// CloudFormation property `PasswordParam`.
@@ -875,18 +796,15 @@ pub mod channel {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InputLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PasswordParam", self.password_param);
-            p.set_opt("Uri", self.uri);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputLocation;
+        opt {
+            password_param = "PasswordParam",
+            uri = "Uri",
+            username = "Username",
         }
     }
 
-    /// The definition `AvailConfiguration`.
     #[derive(Clone, Default)]
     pub struct AvailConfiguration {
         /// CloudFormation property `AvailSettings`.
@@ -895,17 +813,14 @@ pub mod channel {
         pub scte35_segmentation_scope: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AvailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailSettings", self.avail_settings);
-            p.set_opt("Scte35SegmentationScope", self.scte35_segmentation_scope);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailConfiguration;
+        opt {
+            avail_settings = "AvailSettings",
+            scte35_segmentation_scope = "Scte35SegmentationScope",
         }
     }
 
-    /// The definition `AvailSettings`.
     #[derive(Clone, Default)]
     pub struct AvailSettings {
         /// CloudFormation property `Esam`.
@@ -916,18 +831,15 @@ pub mod channel {
         pub scte35_time_signal_apos: ::std::option::Option<crate::cfn::medialive::channel::Scte35SpliceInsertTimeSignalAposSettings>,
     }
 
-    impl crate::resource::ToExpr for AvailSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Esam", self.esam);
-            p.set_opt("Scte35SpliceInsert", self.scte35_splice_insert);
-            p.set_opt("Scte35TimeSignalApos", self.scte35_time_signal_apos);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailSettings;
+        opt {
+            esam = "Esam",
+            scte35_splice_insert = "Scte35SpliceInsert",
+            scte35_time_signal_apos = "Scte35TimeSignalApos",
         }
     }
 
-    /// The definition `Esam`.
     #[derive(Clone, Default)]
     pub struct Esam {
         /// CloudFormation property `AcquisitionPointId`.
@@ -944,21 +856,18 @@ pub mod channel {
         pub zone_identity: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Esam {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcquisitionPointId", self.acquisition_point_id);
-            p.set_opt("AdAvailOffset", self.ad_avail_offset);
-            p.set_opt("PasswordParam", self.password_param);
-            p.set_opt("PoisEndpoint", self.pois_endpoint);
-            p.set_opt("Username", self.username);
-            p.set_opt("ZoneIdentity", self.zone_identity);
-            p.into_expr()
+    crate::resource::props! {
+        nested Esam;
+        opt {
+            acquisition_point_id = "AcquisitionPointId",
+            ad_avail_offset = "AdAvailOffset",
+            password_param = "PasswordParam",
+            pois_endpoint = "PoisEndpoint",
+            username = "Username",
+            zone_identity = "ZoneIdentity",
         }
     }
 
-    /// The definition `Scte35SpliceInsertTimeSignalAposSettings`.
     #[derive(Clone, Default)]
     pub struct Scte35SpliceInsertTimeSignalAposSettings {
         /// CloudFormation property `AdAvailOffset`.
@@ -969,18 +878,15 @@ pub mod channel {
         pub web_delivery_allowed_flag: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Scte35SpliceInsertTimeSignalAposSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdAvailOffset", self.ad_avail_offset);
-            p.set_opt("NoRegionalBlackoutFlag", self.no_regional_blackout_flag);
-            p.set_opt("WebDeliveryAllowedFlag", self.web_delivery_allowed_flag);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scte35SpliceInsertTimeSignalAposSettings;
+        opt {
+            ad_avail_offset = "AdAvailOffset",
+            no_regional_blackout_flag = "NoRegionalBlackoutFlag",
+            web_delivery_allowed_flag = "WebDeliveryAllowedFlag",
         }
     }
 
-    /// The definition `BlackoutSlate`.
     #[derive(Clone, Default)]
     pub struct BlackoutSlate {
         /// CloudFormation property `BlackoutSlateImage`.
@@ -995,20 +901,17 @@ pub mod channel {
         pub state: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BlackoutSlate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlackoutSlateImage", self.blackout_slate_image);
-            p.set_opt("NetworkEndBlackout", self.network_end_blackout);
-            p.set_opt("NetworkEndBlackoutImage", self.network_end_blackout_image);
-            p.set_opt("NetworkId", self.network_id);
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested BlackoutSlate;
+        opt {
+            blackout_slate_image = "BlackoutSlateImage",
+            network_end_blackout = "NetworkEndBlackout",
+            network_end_blackout_image = "NetworkEndBlackoutImage",
+            network_id = "NetworkId",
+            state = "State",
         }
     }
 
-    /// The definition `CaptionDescription`.
     #[derive(Clone, Default)]
     pub struct CaptionDescription {
         /// CloudFormation property `Accessibility`.
@@ -1029,23 +932,24 @@ pub mod channel {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CaptionDescription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Accessibility", self.accessibility);
-            p.set_opt("CaptionDashRoles", self.caption_dash_roles);
-            p.set_opt("CaptionSelectorName", self.caption_selector_name);
-            p.set_opt("DestinationSettings", self.destination_settings);
-            p.set_opt("DvbDashAccessibility", self.dvb_dash_accessibility);
-            p.set_opt("LanguageCode", self.language_code);
-            p.set_opt("LanguageDescription", self.language_description);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaptionDescription;
+        opt {
+            accessibility = "Accessibility",
+            caption_dash_roles = "CaptionDashRoles",
+            caption_selector_name = "CaptionSelectorName",
+            destination_settings = "DestinationSettings",
+            dvb_dash_accessibility = "DvbDashAccessibility",
+            language_code = "LanguageCode",
+            language_description = "LanguageDescription",
+            name = "Name",
         }
     }
 
-    /// The definition `CaptionDestinationSettings`.
+    pub(super) static CAPTION_DESCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationSettings", crate::resource::Rule { shape: Some(&CAPTION_DESTINATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CaptionDestinationSettings {
         /// CloudFormation property `AribDestinationSettings`.
@@ -1076,28 +980,29 @@ pub mod channel {
         pub webvtt_destination_settings: ::std::option::Option<crate::cfn::medialive::channel::WebvttDestinationSettings>,
     }
 
-    impl crate::resource::ToExpr for CaptionDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AribDestinationSettings", self.arib_destination_settings);
-            p.set_opt("BurnInDestinationSettings", self.burn_in_destination_settings);
-            p.set_opt("DvbSubDestinationSettings", self.dvb_sub_destination_settings);
-            p.set_opt("EbuTtDDestinationSettings", self.ebu_tt_d_destination_settings);
-            p.set_opt("EmbeddedDestinationSettings", self.embedded_destination_settings);
-            p.set_opt("EmbeddedPlusScte20DestinationSettings", self.embedded_plus_scte20_destination_settings);
-            p.set_opt("RtmpCaptionInfoDestinationSettings", self.rtmp_caption_info_destination_settings);
-            p.set_opt("Scte20PlusEmbeddedDestinationSettings", self.scte20_plus_embedded_destination_settings);
-            p.set_opt("Scte27DestinationSettings", self.scte27_destination_settings);
-            p.set_opt("SmpteTtDestinationSettings", self.smpte_tt_destination_settings);
-            p.set_opt("TeletextDestinationSettings", self.teletext_destination_settings);
-            p.set_opt("TtmlDestinationSettings", self.ttml_destination_settings);
-            p.set_opt("WebvttDestinationSettings", self.webvtt_destination_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaptionDestinationSettings;
+        opt {
+            arib_destination_settings = "AribDestinationSettings",
+            burn_in_destination_settings = "BurnInDestinationSettings",
+            dvb_sub_destination_settings = "DvbSubDestinationSettings",
+            ebu_tt_d_destination_settings = "EbuTtDDestinationSettings",
+            embedded_destination_settings = "EmbeddedDestinationSettings",
+            embedded_plus_scte20_destination_settings = "EmbeddedPlusScte20DestinationSettings",
+            rtmp_caption_info_destination_settings = "RtmpCaptionInfoDestinationSettings",
+            scte20_plus_embedded_destination_settings = "Scte20PlusEmbeddedDestinationSettings",
+            scte27_destination_settings = "Scte27DestinationSettings",
+            smpte_tt_destination_settings = "SmpteTtDestinationSettings",
+            teletext_destination_settings = "TeletextDestinationSettings",
+            ttml_destination_settings = "TtmlDestinationSettings",
+            webvtt_destination_settings = "WebvttDestinationSettings",
         }
     }
 
-    /// The definition `BurnInDvbSubDestinationSettings`.
+    pub(super) static CAPTION_DESTINATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EmbeddedDestinationSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct BurnInDvbSubDestinationSettings {
         /// CloudFormation property `Alignment`.
@@ -1138,33 +1043,30 @@ pub mod channel {
         pub y_position: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BurnInDvbSubDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alignment", self.alignment);
-            p.set_opt("BackgroundColor", self.background_color);
-            p.set_opt("BackgroundOpacity", self.background_opacity);
-            p.set_opt("Font", self.font);
-            p.set_opt("FontColor", self.font_color);
-            p.set_opt("FontOpacity", self.font_opacity);
-            p.set_opt("FontResolution", self.font_resolution);
-            p.set_opt("FontSize", self.font_size);
-            p.set_opt("OutlineColor", self.outline_color);
-            p.set_opt("OutlineSize", self.outline_size);
-            p.set_opt("ShadowColor", self.shadow_color);
-            p.set_opt("ShadowOpacity", self.shadow_opacity);
-            p.set_opt("ShadowXOffset", self.shadow_x_offset);
-            p.set_opt("ShadowYOffset", self.shadow_y_offset);
-            p.set_opt("SubtitleRows", self.subtitle_rows);
-            p.set_opt("TeletextGridControl", self.teletext_grid_control);
-            p.set_opt("XPosition", self.x_position);
-            p.set_opt("YPosition", self.y_position);
-            p.into_expr()
+    crate::resource::props! {
+        nested BurnInDvbSubDestinationSettings;
+        opt {
+            alignment = "Alignment",
+            background_color = "BackgroundColor",
+            background_opacity = "BackgroundOpacity",
+            font = "Font",
+            font_color = "FontColor",
+            font_opacity = "FontOpacity",
+            font_resolution = "FontResolution",
+            font_size = "FontSize",
+            outline_color = "OutlineColor",
+            outline_size = "OutlineSize",
+            shadow_color = "ShadowColor",
+            shadow_opacity = "ShadowOpacity",
+            shadow_x_offset = "ShadowXOffset",
+            shadow_y_offset = "ShadowYOffset",
+            subtitle_rows = "SubtitleRows",
+            teletext_grid_control = "TeletextGridControl",
+            x_position = "XPosition",
+            y_position = "YPosition",
         }
     }
 
-    /// The definition `EbuTtDDestinationSettings`.
     #[derive(Clone, Default)]
     pub struct EbuTtDDestinationSettings {
         /// CloudFormation property `CopyrightHolder`.
@@ -1181,21 +1083,18 @@ pub mod channel {
         pub style_control: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EbuTtDDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CopyrightHolder", self.copyright_holder);
-            p.set_opt("DefaultFontSize", self.default_font_size);
-            p.set_opt("DefaultLineHeight", self.default_line_height);
-            p.set_opt("FillLineGap", self.fill_line_gap);
-            p.set_opt("FontFamily", self.font_family);
-            p.set_opt("StyleControl", self.style_control);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbuTtDDestinationSettings;
+        opt {
+            copyright_holder = "CopyrightHolder",
+            default_font_size = "DefaultFontSize",
+            default_line_height = "DefaultLineHeight",
+            fill_line_gap = "FillLineGap",
+            font_family = "FontFamily",
+            style_control = "StyleControl",
         }
     }
 
-    /// The definition `TtmlDestinationSettings`.
     #[derive(Clone, Default)]
     pub struct TtmlDestinationSettings {
         /// CloudFormation property `Position`.
@@ -1204,33 +1103,27 @@ pub mod channel {
         pub style_control: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TtmlDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Position", self.position);
-            p.set_opt("StyleControl", self.style_control);
-            p.into_expr()
+    crate::resource::props! {
+        nested TtmlDestinationSettings;
+        opt {
+            position = "Position",
+            style_control = "StyleControl",
         }
     }
 
-    /// The definition `TextCaptionPositionSettings`.
     #[derive(Clone, Default)]
     pub struct TextCaptionPositionSettings {
         /// CloudFormation property `YPositionPercentage`.
         pub y_position_percentage: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TextCaptionPositionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("YPositionPercentage", self.y_position_percentage);
-            p.into_expr()
+    crate::resource::props! {
+        nested TextCaptionPositionSettings;
+        opt {
+            y_position_percentage = "YPositionPercentage",
         }
     }
 
-    /// The definition `WebvttDestinationSettings`.
     #[derive(Clone, Default)]
     pub struct WebvttDestinationSettings {
         /// CloudFormation property `Position`.
@@ -1239,33 +1132,27 @@ pub mod channel {
         pub style_control: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for WebvttDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Position", self.position);
-            p.set_opt("StyleControl", self.style_control);
-            p.into_expr()
+    crate::resource::props! {
+        nested WebvttDestinationSettings;
+        opt {
+            position = "Position",
+            style_control = "StyleControl",
         }
     }
 
-    /// The definition `ColorCorrectionSettings`.
     #[derive(Clone, Default)]
     pub struct ColorCorrectionSettings {
         /// CloudFormation property `GlobalColorCorrections`.
         pub global_color_corrections: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::channel::ColorCorrection>>,
     }
 
-    impl crate::resource::ToExpr for ColorCorrectionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GlobalColorCorrections", self.global_color_corrections);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColorCorrectionSettings;
+        opt {
+            global_color_corrections = "GlobalColorCorrections",
         }
     }
 
-    /// The definition `ColorCorrection`.
     #[derive(Clone, Default)]
     pub struct ColorCorrection {
         /// CloudFormation property `InputColorSpace`.
@@ -1276,18 +1163,15 @@ pub mod channel {
         pub uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ColorCorrection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputColorSpace", self.input_color_space);
-            p.set_opt("OutputColorSpace", self.output_color_space);
-            p.set_opt("Uri", self.uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested ColorCorrection;
+        opt {
+            input_color_space = "InputColorSpace",
+            output_color_space = "OutputColorSpace",
+            uri = "Uri",
         }
     }
 
-    /// The definition `FeatureActivations`.
     #[derive(Clone, Default)]
     pub struct FeatureActivations {
         /// CloudFormation property `InputPrepareScheduleActions`.
@@ -1296,17 +1180,14 @@ pub mod channel {
         pub output_static_image_overlay_schedule_actions: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FeatureActivations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputPrepareScheduleActions", self.input_prepare_schedule_actions);
-            p.set_opt("OutputStaticImageOverlayScheduleActions", self.output_static_image_overlay_schedule_actions);
-            p.into_expr()
+    crate::resource::props! {
+        nested FeatureActivations;
+        opt {
+            input_prepare_schedule_actions = "InputPrepareScheduleActions",
+            output_static_image_overlay_schedule_actions = "OutputStaticImageOverlayScheduleActions",
         }
     }
 
-    /// The definition `GlobalConfiguration`.
     #[derive(Clone, Default)]
     pub struct GlobalConfiguration {
         /// CloudFormation property `InitialAudioGain`.
@@ -1325,22 +1206,23 @@ pub mod channel {
         pub support_low_framerate_inputs: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GlobalConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InitialAudioGain", self.initial_audio_gain);
-            p.set_opt("InputEndAction", self.input_end_action);
-            p.set_opt("InputLossBehavior", self.input_loss_behavior);
-            p.set_opt("OutputLockingMode", self.output_locking_mode);
-            p.set_opt("OutputLockingSettings", self.output_locking_settings);
-            p.set_opt("OutputTimingSource", self.output_timing_source);
-            p.set_opt("SupportLowFramerateInputs", self.support_low_framerate_inputs);
-            p.into_expr()
+    crate::resource::props! {
+        nested GlobalConfiguration;
+        opt {
+            initial_audio_gain = "InitialAudioGain",
+            input_end_action = "InputEndAction",
+            input_loss_behavior = "InputLossBehavior",
+            output_locking_mode = "OutputLockingMode",
+            output_locking_settings = "OutputLockingSettings",
+            output_timing_source = "OutputTimingSource",
+            support_low_framerate_inputs = "SupportLowFramerateInputs",
         }
     }
 
-    /// The definition `InputLossBehavior`.
+    pub(super) static GLOBAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutputLockingSettings", crate::resource::Rule { shape: Some(&OUTPUT_LOCKING_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct InputLossBehavior {
         /// CloudFormation property `BlackFrameMsec`.
@@ -1355,20 +1237,17 @@ pub mod channel {
         pub repeat_frame_msec: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InputLossBehavior {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlackFrameMsec", self.black_frame_msec);
-            p.set_opt("InputLossImageColor", self.input_loss_image_color);
-            p.set_opt("InputLossImageSlate", self.input_loss_image_slate);
-            p.set_opt("InputLossImageType", self.input_loss_image_type);
-            p.set_opt("RepeatFrameMsec", self.repeat_frame_msec);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputLossBehavior;
+        opt {
+            black_frame_msec = "BlackFrameMsec",
+            input_loss_image_color = "InputLossImageColor",
+            input_loss_image_slate = "InputLossImageSlate",
+            input_loss_image_type = "InputLossImageType",
+            repeat_frame_msec = "RepeatFrameMsec",
         }
     }
 
-    /// The definition `OutputLockingSettings`.
     #[derive(Clone, Default)]
     pub struct OutputLockingSettings {
         /// CloudFormation property `DisabledLockingSettings`.
@@ -1379,34 +1258,32 @@ pub mod channel {
         pub pipeline_locking_settings: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for OutputLockingSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisabledLockingSettings", self.disabled_locking_settings);
-            p.set_opt("EpochLockingSettings", self.epoch_locking_settings);
-            p.set_opt("PipelineLockingSettings", self.pipeline_locking_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputLockingSettings;
+        opt {
+            disabled_locking_settings = "DisabledLockingSettings",
+            epoch_locking_settings = "EpochLockingSettings",
+            pipeline_locking_settings = "PipelineLockingSettings",
         }
     }
 
-    /// The definition `DisabledLockingSettings`.
+    pub(super) static OUTPUT_LOCKING_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PipelineLockingSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct DisabledLockingSettings {
         /// CloudFormation property `CustomEpoch`.
         pub custom_epoch: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DisabledLockingSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomEpoch", self.custom_epoch);
-            p.into_expr()
+    crate::resource::props! {
+        nested DisabledLockingSettings;
+        opt {
+            custom_epoch = "CustomEpoch",
         }
     }
 
-    /// The definition `EpochLockingSettings`.
     #[derive(Clone, Default)]
     pub struct EpochLockingSettings {
         /// CloudFormation property `CustomEpoch`.
@@ -1415,17 +1292,14 @@ pub mod channel {
         pub jam_sync_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EpochLockingSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomEpoch", self.custom_epoch);
-            p.set_opt("JamSyncTime", self.jam_sync_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested EpochLockingSettings;
+        opt {
+            custom_epoch = "CustomEpoch",
+            jam_sync_time = "JamSyncTime",
         }
     }
 
-    /// The definition `MotionGraphicsConfiguration`.
     #[derive(Clone, Default)]
     pub struct MotionGraphicsConfiguration {
         /// CloudFormation property `MotionGraphicsInsertion`.
@@ -1434,33 +1308,27 @@ pub mod channel {
         pub motion_graphics_settings: ::std::option::Option<crate::cfn::medialive::channel::MotionGraphicsSettings>,
     }
 
-    impl crate::resource::ToExpr for MotionGraphicsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MotionGraphicsInsertion", self.motion_graphics_insertion);
-            p.set_opt("MotionGraphicsSettings", self.motion_graphics_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MotionGraphicsConfiguration;
+        opt {
+            motion_graphics_insertion = "MotionGraphicsInsertion",
+            motion_graphics_settings = "MotionGraphicsSettings",
         }
     }
 
-    /// The definition `MotionGraphicsSettings`.
     #[derive(Clone, Default)]
     pub struct MotionGraphicsSettings {
         /// CloudFormation property `HtmlMotionGraphicsSettings`.
         pub html_motion_graphics_settings: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for MotionGraphicsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HtmlMotionGraphicsSettings", self.html_motion_graphics_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MotionGraphicsSettings;
+        opt {
+            html_motion_graphics_settings = "HtmlMotionGraphicsSettings",
         }
     }
 
-    /// The definition `NielsenConfiguration`.
     #[derive(Clone, Default)]
     pub struct NielsenConfiguration {
         /// CloudFormation property `DistributorId`.
@@ -1469,17 +1337,14 @@ pub mod channel {
         pub nielsen_pcm_to_id3_tagging: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NielsenConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DistributorId", self.distributor_id);
-            p.set_opt("NielsenPcmToId3Tagging", self.nielsen_pcm_to_id3_tagging);
-            p.into_expr()
+    crate::resource::props! {
+        nested NielsenConfiguration;
+        opt {
+            distributor_id = "DistributorId",
+            nielsen_pcm_to_id3_tagging = "NielsenPcmToId3Tagging",
         }
     }
 
-    /// The definition `OutputGroup`.
     #[derive(Clone, Default)]
     pub struct OutputGroup {
         /// CloudFormation property `Name`.
@@ -1490,18 +1355,19 @@ pub mod channel {
         pub outputs: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::channel::Output>>,
     }
 
-    impl crate::resource::ToExpr for OutputGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("OutputGroupSettings", self.output_group_settings);
-            p.set_opt("Outputs", self.outputs);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputGroup;
+        opt {
+            name = "Name",
+            output_group_settings = "OutputGroupSettings",
+            outputs = "Outputs",
         }
     }
 
-    /// The definition `OutputGroupSettings`.
+    pub(super) static OUTPUT_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Outputs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&OUTPUT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct OutputGroupSettings {
         /// CloudFormation property `ArchiveGroupSettings`.
@@ -1528,26 +1394,23 @@ pub mod channel {
         pub udp_group_settings: ::std::option::Option<crate::cfn::medialive::channel::UdpGroupSettings>,
     }
 
-    impl crate::resource::ToExpr for OutputGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArchiveGroupSettings", self.archive_group_settings);
-            p.set_opt("CmafIngestGroupSettings", self.cmaf_ingest_group_settings);
-            p.set_opt("FrameCaptureGroupSettings", self.frame_capture_group_settings);
-            p.set_opt("HlsGroupSettings", self.hls_group_settings);
-            p.set_opt("MediaConnectRouterGroupSettings", self.media_connect_router_group_settings);
-            p.set_opt("MediaPackageGroupSettings", self.media_package_group_settings);
-            p.set_opt("MsSmoothGroupSettings", self.ms_smooth_group_settings);
-            p.set_opt("MultiplexGroupSettings", self.multiplex_group_settings);
-            p.set_opt("RtmpGroupSettings", self.rtmp_group_settings);
-            p.set_opt("SrtGroupSettings", self.srt_group_settings);
-            p.set_opt("UdpGroupSettings", self.udp_group_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputGroupSettings;
+        opt {
+            archive_group_settings = "ArchiveGroupSettings",
+            cmaf_ingest_group_settings = "CmafIngestGroupSettings",
+            frame_capture_group_settings = "FrameCaptureGroupSettings",
+            hls_group_settings = "HlsGroupSettings",
+            media_connect_router_group_settings = "MediaConnectRouterGroupSettings",
+            media_package_group_settings = "MediaPackageGroupSettings",
+            ms_smooth_group_settings = "MsSmoothGroupSettings",
+            multiplex_group_settings = "MultiplexGroupSettings",
+            rtmp_group_settings = "RtmpGroupSettings",
+            srt_group_settings = "SrtGroupSettings",
+            udp_group_settings = "UdpGroupSettings",
         }
     }
 
-    /// The definition `ArchiveGroupSettings`.
     #[derive(Clone, Default)]
     pub struct ArchiveGroupSettings {
         /// CloudFormation property `ArchiveCdnSettings`.
@@ -1558,66 +1421,54 @@ pub mod channel {
         pub rollover_interval: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ArchiveGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArchiveCdnSettings", self.archive_cdn_settings);
-            p.set_opt("Destination", self.destination);
-            p.set_opt("RolloverInterval", self.rollover_interval);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveGroupSettings;
+        opt {
+            archive_cdn_settings = "ArchiveCdnSettings",
+            destination = "Destination",
+            rollover_interval = "RolloverInterval",
         }
     }
 
-    /// The definition `ArchiveCdnSettings`.
     #[derive(Clone, Default)]
     pub struct ArchiveCdnSettings {
         /// CloudFormation property `ArchiveS3Settings`.
         pub archive_s3_settings: ::std::option::Option<crate::cfn::medialive::channel::ArchiveFrameCaptureHlsS3Settings>,
     }
 
-    impl crate::resource::ToExpr for ArchiveCdnSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArchiveS3Settings", self.archive_s3_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveCdnSettings;
+        opt {
+            archive_s3_settings = "ArchiveS3Settings",
         }
     }
 
-    /// The definition `ArchiveFrameCaptureHlsS3Settings`.
     #[derive(Clone, Default)]
     pub struct ArchiveFrameCaptureHlsS3Settings {
         /// CloudFormation property `CannedAcl`.
         pub canned_acl: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ArchiveFrameCaptureHlsS3Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CannedAcl", self.canned_acl);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveFrameCaptureHlsS3Settings;
+        opt {
+            canned_acl = "CannedAcl",
         }
     }
 
-    /// The definition `OutputLocationRef`.
     #[derive(Clone, Default)]
     pub struct OutputLocationRef {
         /// CloudFormation property `DestinationRefId`.
         pub destination_ref_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OutputLocationRef {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationRefId", self.destination_ref_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputLocationRef;
+        opt {
+            destination_ref_id = "DestinationRefId",
         }
     }
 
-    /// The definition `CmafIngestGroupSettings`.
     #[derive(Clone, Default)]
     pub struct CmafIngestGroupSettings {
         /// CloudFormation property `AdditionalDestinations`.
@@ -1658,49 +1509,43 @@ pub mod channel {
         pub watermarking_settings: ::std::option::Option<crate::cfn::medialive::channel::CmafIngestWatermarkingSettings>,
     }
 
-    impl crate::resource::ToExpr for CmafIngestGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalDestinations", self.additional_destinations);
-            p.set_opt("CaptionLanguageMappings", self.caption_language_mappings);
-            p.set_opt("Destination", self.destination);
-            p.set_opt("Id3Behavior", self.id3_behavior);
-            p.set_opt("Id3NameModifier", self.id3_name_modifier);
-            p.set_opt("KlvBehavior", self.klv_behavior);
-            p.set_opt("KlvNameModifier", self.klv_name_modifier);
-            p.set_opt("NielsenId3Behavior", self.nielsen_id3_behavior);
-            p.set_opt("NielsenId3NameModifier", self.nielsen_id3_name_modifier);
-            p.set_opt("Scte35NameModifier", self.scte35_name_modifier);
-            p.set_opt("Scte35Type", self.scte35_type);
-            p.set_opt("SegmentLength", self.segment_length);
-            p.set_opt("SegmentLengthUnits", self.segment_length_units);
-            p.set_opt("SendDelayMs", self.send_delay_ms);
-            p.set_opt("TimedMetadataId3Frame", self.timed_metadata_id3_frame);
-            p.set_opt("TimedMetadataId3Period", self.timed_metadata_id3_period);
-            p.set_opt("TimedMetadataPassthrough", self.timed_metadata_passthrough);
-            p.set_opt("WatermarkingSettings", self.watermarking_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmafIngestGroupSettings;
+        opt {
+            additional_destinations = "AdditionalDestinations",
+            caption_language_mappings = "CaptionLanguageMappings",
+            destination = "Destination",
+            id3_behavior = "Id3Behavior",
+            id3_name_modifier = "Id3NameModifier",
+            klv_behavior = "KlvBehavior",
+            klv_name_modifier = "KlvNameModifier",
+            nielsen_id3_behavior = "NielsenId3Behavior",
+            nielsen_id3_name_modifier = "NielsenId3NameModifier",
+            scte35_name_modifier = "Scte35NameModifier",
+            scte35_type = "Scte35Type",
+            segment_length = "SegmentLength",
+            segment_length_units = "SegmentLengthUnits",
+            send_delay_ms = "SendDelayMs",
+            timed_metadata_id3_frame = "TimedMetadataId3Frame",
+            timed_metadata_id3_period = "TimedMetadataId3Period",
+            timed_metadata_passthrough = "TimedMetadataPassthrough",
+            watermarking_settings = "WatermarkingSettings",
         }
     }
 
-    /// The definition `AdditionalDestinations`.
     #[derive(Clone, Default)]
     pub struct AdditionalDestinations {
         /// CloudFormation property `Destination`.
         pub destination: ::std::option::Option<crate::cfn::medialive::channel::OutputLocationRef>,
     }
 
-    impl crate::resource::ToExpr for AdditionalDestinations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdditionalDestinations;
+        opt {
+            destination = "Destination",
         }
     }
 
-    /// The definition `CmafIngestCaptionLanguageMapping`.
     #[derive(Clone, Default)]
     pub struct CmafIngestCaptionLanguageMapping {
         /// CloudFormation property `CaptionChannel`.
@@ -1709,33 +1554,27 @@ pub mod channel {
         pub language_code: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CmafIngestCaptionLanguageMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaptionChannel", self.caption_channel);
-            p.set_opt("LanguageCode", self.language_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmafIngestCaptionLanguageMapping;
+        opt {
+            caption_channel = "CaptionChannel",
+            language_code = "LanguageCode",
         }
     }
 
-    /// The definition `CmafIngestWatermarkingSettings`.
     #[derive(Clone, Default)]
     pub struct CmafIngestWatermarkingSettings {
         /// CloudFormation property `CmafIngestAbWatermarkerIrdetoSettings`.
         pub cmaf_ingest_ab_watermarker_irdeto_settings: ::std::option::Option<crate::cfn::medialive::channel::CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings>,
     }
 
-    impl crate::resource::ToExpr for CmafIngestWatermarkingSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CmafIngestAbWatermarkerIrdetoSettings", self.cmaf_ingest_ab_watermarker_irdeto_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmafIngestWatermarkingSettings;
+        opt {
+            cmaf_ingest_ab_watermarker_irdeto_settings = "CmafIngestAbWatermarkerIrdetoSettings",
         }
     }
 
-    /// The definition `CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings`.
     #[derive(Clone, Default)]
     pub struct CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
         /// CloudFormation property `AdditionalDestinationsAlternateDestinations`.
@@ -1756,23 +1595,20 @@ pub mod channel {
         pub watermark_id_length: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalDestinationsAlternateDestinations", self.additional_destinations_alternate_destinations);
-            p.set_opt("AlternateDestination", self.alternate_destination);
-            p.set_opt("CustomProfile", self.custom_profile);
-            p.set_opt("License", self.license);
-            p.set_opt("OperatorId", self.operator_id);
-            p.set_opt("PolyPeriod", self.poly_period);
-            p.set_opt("Profile", self.profile);
-            p.set_opt("WatermarkIdLength", self.watermark_id_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings;
+        opt {
+            additional_destinations_alternate_destinations = "AdditionalDestinationsAlternateDestinations",
+            alternate_destination = "AlternateDestination",
+            custom_profile = "CustomProfile",
+            license = "License",
+            operator_id = "OperatorId",
+            poly_period = "PolyPeriod",
+            profile = "Profile",
+            watermark_id_length = "WatermarkIdLength",
         }
     }
 
-    /// The definition `AbWatermarkingCustomProfile`.
     #[derive(Clone, Default)]
     pub struct AbWatermarkingCustomProfile {
         /// CloudFormation property `EmbeddingFrequency`.
@@ -1783,18 +1619,15 @@ pub mod channel {
         pub target_psnr: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for AbWatermarkingCustomProfile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmbeddingFrequency", self.embedding_frequency);
-            p.set_opt("SceneCut", self.scene_cut);
-            p.set_opt("TargetPsnr", self.target_psnr);
-            p.into_expr()
+    crate::resource::props! {
+        nested AbWatermarkingCustomProfile;
+        opt {
+            embedding_frequency = "EmbeddingFrequency",
+            scene_cut = "SceneCut",
+            target_psnr = "TargetPsnr",
         }
     }
 
-    /// The definition `FrameCaptureGroupSettings`.
     #[derive(Clone, Default)]
     pub struct FrameCaptureGroupSettings {
         /// CloudFormation property `Destination`.
@@ -1803,33 +1636,27 @@ pub mod channel {
         pub frame_capture_cdn_settings: ::std::option::Option<crate::cfn::medialive::channel::FrameCaptureCdnSettings>,
     }
 
-    impl crate::resource::ToExpr for FrameCaptureGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set_opt("FrameCaptureCdnSettings", self.frame_capture_cdn_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested FrameCaptureGroupSettings;
+        opt {
+            destination = "Destination",
+            frame_capture_cdn_settings = "FrameCaptureCdnSettings",
         }
     }
 
-    /// The definition `FrameCaptureCdnSettings`.
     #[derive(Clone, Default)]
     pub struct FrameCaptureCdnSettings {
         /// CloudFormation property `FrameCaptureS3Settings`.
         pub frame_capture_s3_settings: ::std::option::Option<crate::cfn::medialive::channel::ArchiveFrameCaptureHlsS3Settings>,
     }
 
-    impl crate::resource::ToExpr for FrameCaptureCdnSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FrameCaptureS3Settings", self.frame_capture_s3_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested FrameCaptureCdnSettings;
+        opt {
+            frame_capture_s3_settings = "FrameCaptureS3Settings",
         }
     }
 
-    /// The definition `HlsGroupSettings`.
     #[derive(Clone, Default)]
     pub struct HlsGroupSettings {
         /// CloudFormation property `AdMarkers`.
@@ -1920,58 +1747,55 @@ pub mod channel {
         pub ts_file_mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HlsGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdMarkers", self.ad_markers);
-            p.set_opt("BaseUrlContent", self.base_url_content);
-            p.set_opt("BaseUrlContent1", self.base_url_content1);
-            p.set_opt("BaseUrlManifest", self.base_url_manifest);
-            p.set_opt("BaseUrlManifest1", self.base_url_manifest1);
-            p.set_opt("CaptionLanguageMappings", self.caption_language_mappings);
-            p.set_opt("CaptionLanguageSetting", self.caption_language_setting);
-            p.set_opt("ClientCache", self.client_cache);
-            p.set_opt("CodecSpecification", self.codec_specification);
-            p.set_opt("ConstantIv", self.constant_iv);
-            p.set_opt("Destination", self.destination);
-            p.set_opt("DirectoryStructure", self.directory_structure);
-            p.set_opt("DiscontinuityTags", self.discontinuity_tags);
-            p.set_opt("EncryptionType", self.encryption_type);
-            p.set_opt("HlsCdnSettings", self.hls_cdn_settings);
-            p.set_opt("HlsId3SegmentTagging", self.hls_id3_segment_tagging);
-            p.set_opt("IFrameOnlyPlaylists", self.i_frame_only_playlists);
-            p.set_opt("IncompleteSegmentBehavior", self.incomplete_segment_behavior);
-            p.set_opt("IndexNSegments", self.index_n_segments);
-            p.set_opt("InputLossAction", self.input_loss_action);
-            p.set_opt("IvInManifest", self.iv_in_manifest);
-            p.set_opt("IvSource", self.iv_source);
-            p.set_opt("KeepSegments", self.keep_segments);
-            p.set_opt("KeyFormat", self.key_format);
-            p.set_opt("KeyFormatVersions", self.key_format_versions);
-            p.set_opt("KeyProviderSettings", self.key_provider_settings);
-            p.set_opt("ManifestCompression", self.manifest_compression);
-            p.set_opt("ManifestDurationFormat", self.manifest_duration_format);
-            p.set_opt("MinSegmentLength", self.min_segment_length);
-            p.set_opt("Mode", self.mode);
-            p.set_opt("OutputSelection", self.output_selection);
-            p.set_opt("ProgramDateTime", self.program_date_time);
-            p.set_opt("ProgramDateTimeClock", self.program_date_time_clock);
-            p.set_opt("ProgramDateTimePeriod", self.program_date_time_period);
-            p.set_opt("RedundantManifest", self.redundant_manifest);
-            p.set_opt("SegmentLength", self.segment_length);
-            p.set_opt("SegmentationMode", self.segmentation_mode);
-            p.set_opt("SegmentsPerSubdirectory", self.segments_per_subdirectory);
-            p.set_opt("StreamInfResolution", self.stream_inf_resolution);
-            p.set_opt("TimedMetadataId3Frame", self.timed_metadata_id3_frame);
-            p.set_opt("TimedMetadataId3Period", self.timed_metadata_id3_period);
-            p.set_opt("TimestampDeltaMilliseconds", self.timestamp_delta_milliseconds);
-            p.set_opt("TsFileMode", self.ts_file_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsGroupSettings;
+        opt {
+            ad_markers = "AdMarkers",
+            base_url_content = "BaseUrlContent",
+            base_url_content1 = "BaseUrlContent1",
+            base_url_manifest = "BaseUrlManifest",
+            base_url_manifest1 = "BaseUrlManifest1",
+            caption_language_mappings = "CaptionLanguageMappings",
+            caption_language_setting = "CaptionLanguageSetting",
+            client_cache = "ClientCache",
+            codec_specification = "CodecSpecification",
+            constant_iv = "ConstantIv",
+            destination = "Destination",
+            directory_structure = "DirectoryStructure",
+            discontinuity_tags = "DiscontinuityTags",
+            encryption_type = "EncryptionType",
+            hls_cdn_settings = "HlsCdnSettings",
+            hls_id3_segment_tagging = "HlsId3SegmentTagging",
+            i_frame_only_playlists = "IFrameOnlyPlaylists",
+            incomplete_segment_behavior = "IncompleteSegmentBehavior",
+            index_n_segments = "IndexNSegments",
+            input_loss_action = "InputLossAction",
+            iv_in_manifest = "IvInManifest",
+            iv_source = "IvSource",
+            keep_segments = "KeepSegments",
+            key_format = "KeyFormat",
+            key_format_versions = "KeyFormatVersions",
+            key_provider_settings = "KeyProviderSettings",
+            manifest_compression = "ManifestCompression",
+            manifest_duration_format = "ManifestDurationFormat",
+            min_segment_length = "MinSegmentLength",
+            mode = "Mode",
+            output_selection = "OutputSelection",
+            program_date_time = "ProgramDateTime",
+            program_date_time_clock = "ProgramDateTimeClock",
+            program_date_time_period = "ProgramDateTimePeriod",
+            redundant_manifest = "RedundantManifest",
+            segment_length = "SegmentLength",
+            segmentation_mode = "SegmentationMode",
+            segments_per_subdirectory = "SegmentsPerSubdirectory",
+            stream_inf_resolution = "StreamInfResolution",
+            timed_metadata_id3_frame = "TimedMetadataId3Frame",
+            timed_metadata_id3_period = "TimedMetadataId3Period",
+            timestamp_delta_milliseconds = "TimestampDeltaMilliseconds",
+            ts_file_mode = "TsFileMode",
         }
     }
 
-    /// The definition `CaptionLanguageMapping`.
     #[derive(Clone, Default)]
     pub struct CaptionLanguageMapping {
         /// CloudFormation property `CaptionChannel`.
@@ -1982,18 +1806,15 @@ pub mod channel {
         pub language_description: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CaptionLanguageMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaptionChannel", self.caption_channel);
-            p.set_opt("LanguageCode", self.language_code);
-            p.set_opt("LanguageDescription", self.language_description);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaptionLanguageMapping;
+        opt {
+            caption_channel = "CaptionChannel",
+            language_code = "LanguageCode",
+            language_description = "LanguageDescription",
         }
     }
 
-    /// The definition `HlsCdnSettings`.
     #[derive(Clone, Default)]
     pub struct HlsCdnSettings {
         /// CloudFormation property `HlsAkamaiSettings`.
@@ -2008,20 +1829,17 @@ pub mod channel {
         pub hls_webdav_settings: ::std::option::Option<crate::cfn::medialive::channel::HlsWebdavSettings>,
     }
 
-    impl crate::resource::ToExpr for HlsCdnSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HlsAkamaiSettings", self.hls_akamai_settings);
-            p.set_opt("HlsBasicPutSettings", self.hls_basic_put_settings);
-            p.set_opt("HlsMediaStoreSettings", self.hls_media_store_settings);
-            p.set_opt("HlsS3Settings", self.hls_s3_settings);
-            p.set_opt("HlsWebdavSettings", self.hls_webdav_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsCdnSettings;
+        opt {
+            hls_akamai_settings = "HlsAkamaiSettings",
+            hls_basic_put_settings = "HlsBasicPutSettings",
+            hls_media_store_settings = "HlsMediaStoreSettings",
+            hls_s3_settings = "HlsS3Settings",
+            hls_webdav_settings = "HlsWebdavSettings",
         }
     }
 
-    /// The definition `HlsAkamaiSettings`.
     #[derive(Clone, Default)]
     pub struct HlsAkamaiSettings {
         /// CloudFormation property `ConnectionRetryInterval`.
@@ -2040,22 +1858,19 @@ pub mod channel {
         pub token: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HlsAkamaiSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionRetryInterval", self.connection_retry_interval);
-            p.set_opt("FilecacheDuration", self.filecache_duration);
-            p.set_opt("HttpTransferMode", self.http_transfer_mode);
-            p.set_opt("NumRetries", self.num_retries);
-            p.set_opt("RestartDelay", self.restart_delay);
-            p.set_opt("Salt", self.salt);
-            p.set_opt("Token", self.token);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsAkamaiSettings;
+        opt {
+            connection_retry_interval = "ConnectionRetryInterval",
+            filecache_duration = "FilecacheDuration",
+            http_transfer_mode = "HttpTransferMode",
+            num_retries = "NumRetries",
+            restart_delay = "RestartDelay",
+            salt = "Salt",
+            token = "Token",
         }
     }
 
-    /// The definition `HlsBasicPutSettings`.
     #[derive(Clone, Default)]
     pub struct HlsBasicPutSettings {
         /// CloudFormation property `ConnectionRetryInterval`.
@@ -2068,19 +1883,16 @@ pub mod channel {
         pub restart_delay: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HlsBasicPutSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionRetryInterval", self.connection_retry_interval);
-            p.set_opt("FilecacheDuration", self.filecache_duration);
-            p.set_opt("NumRetries", self.num_retries);
-            p.set_opt("RestartDelay", self.restart_delay);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsBasicPutSettings;
+        opt {
+            connection_retry_interval = "ConnectionRetryInterval",
+            filecache_duration = "FilecacheDuration",
+            num_retries = "NumRetries",
+            restart_delay = "RestartDelay",
         }
     }
 
-    /// The definition `HlsMediaStoreSettings`.
     #[derive(Clone, Default)]
     pub struct HlsMediaStoreSettings {
         /// CloudFormation property `ConnectionRetryInterval`.
@@ -2095,20 +1907,17 @@ pub mod channel {
         pub restart_delay: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HlsMediaStoreSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionRetryInterval", self.connection_retry_interval);
-            p.set_opt("FilecacheDuration", self.filecache_duration);
-            p.set_opt("MediaStoreStorageClass", self.media_store_storage_class);
-            p.set_opt("NumRetries", self.num_retries);
-            p.set_opt("RestartDelay", self.restart_delay);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsMediaStoreSettings;
+        opt {
+            connection_retry_interval = "ConnectionRetryInterval",
+            filecache_duration = "FilecacheDuration",
+            media_store_storage_class = "MediaStoreStorageClass",
+            num_retries = "NumRetries",
+            restart_delay = "RestartDelay",
         }
     }
 
-    /// The definition `HlsWebdavSettings`.
     #[derive(Clone, Default)]
     pub struct HlsWebdavSettings {
         /// CloudFormation property `ConnectionRetryInterval`.
@@ -2123,36 +1932,30 @@ pub mod channel {
         pub restart_delay: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for HlsWebdavSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionRetryInterval", self.connection_retry_interval);
-            p.set_opt("FilecacheDuration", self.filecache_duration);
-            p.set_opt("HttpTransferMode", self.http_transfer_mode);
-            p.set_opt("NumRetries", self.num_retries);
-            p.set_opt("RestartDelay", self.restart_delay);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsWebdavSettings;
+        opt {
+            connection_retry_interval = "ConnectionRetryInterval",
+            filecache_duration = "FilecacheDuration",
+            http_transfer_mode = "HttpTransferMode",
+            num_retries = "NumRetries",
+            restart_delay = "RestartDelay",
         }
     }
 
-    /// The definition `KeyProviderSettings`.
     #[derive(Clone, Default)]
     pub struct KeyProviderSettings {
         /// CloudFormation property `StaticKeySettings`.
         pub static_key_settings: ::std::option::Option<crate::cfn::medialive::channel::StaticKeySettings>,
     }
 
-    impl crate::resource::ToExpr for KeyProviderSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("StaticKeySettings", self.static_key_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyProviderSettings;
+        opt {
+            static_key_settings = "StaticKeySettings",
         }
     }
 
-    /// The definition `StaticKeySettings`.
     #[derive(Clone, Default)]
     pub struct StaticKeySettings {
         /// CloudFormation property `KeyProviderServer`.
@@ -2161,33 +1964,27 @@ pub mod channel {
         pub static_key_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for StaticKeySettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyProviderServer", self.key_provider_server);
-            p.set_opt("StaticKeyValue", self.static_key_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested StaticKeySettings;
+        opt {
+            key_provider_server = "KeyProviderServer",
+            static_key_value = "StaticKeyValue",
         }
     }
 
-    /// The definition `MediaConnectRouterGroupSettings`.
     #[derive(Clone, Default)]
     pub struct MediaConnectRouterGroupSettings {
         /// CloudFormation property `AvailabilityZones`.
         pub availability_zones: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for MediaConnectRouterGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZones", self.availability_zones);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaConnectRouterGroupSettings;
+        opt {
+            availability_zones = "AvailabilityZones",
         }
     }
 
-    /// The definition `MediaPackageGroupSettings`.
     #[derive(Clone, Default)]
     pub struct MediaPackageGroupSettings {
         /// CloudFormation property `Destination`.
@@ -2196,17 +1993,14 @@ pub mod channel {
         pub mediapackage_v2_group_settings: ::std::option::Option<crate::cfn::medialive::channel::MediaPackageV2GroupSettings>,
     }
 
-    impl crate::resource::ToExpr for MediaPackageGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destination", self.destination);
-            p.set_opt("MediapackageV2GroupSettings", self.mediapackage_v2_group_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaPackageGroupSettings;
+        opt {
+            destination = "Destination",
+            mediapackage_v2_group_settings = "MediapackageV2GroupSettings",
         }
     }
 
-    /// The definition `MediaPackageV2GroupSettings`.
     #[derive(Clone, Default)]
     pub struct MediaPackageV2GroupSettings {
         /// CloudFormation property `AdditionalDestinations`.
@@ -2235,43 +2029,37 @@ pub mod channel {
         pub watermarking_settings: ::std::option::Option<crate::cfn::medialive::channel::MediaPackageV2WatermarkingSettings>,
     }
 
-    impl crate::resource::ToExpr for MediaPackageV2GroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalDestinations", self.additional_destinations);
-            p.set_opt("CaptionLanguageMappings", self.caption_language_mappings);
-            p.set_opt("Id3Behavior", self.id3_behavior);
-            p.set_opt("KlvBehavior", self.klv_behavior);
-            p.set_opt("NielsenId3Behavior", self.nielsen_id3_behavior);
-            p.set_opt("Scte35Type", self.scte35_type);
-            p.set_opt("SegmentLength", self.segment_length);
-            p.set_opt("SegmentLengthUnits", self.segment_length_units);
-            p.set_opt("TimedMetadataId3Frame", self.timed_metadata_id3_frame);
-            p.set_opt("TimedMetadataId3Period", self.timed_metadata_id3_period);
-            p.set_opt("TimedMetadataPassthrough", self.timed_metadata_passthrough);
-            p.set_opt("WatermarkingSettings", self.watermarking_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaPackageV2GroupSettings;
+        opt {
+            additional_destinations = "AdditionalDestinations",
+            caption_language_mappings = "CaptionLanguageMappings",
+            id3_behavior = "Id3Behavior",
+            klv_behavior = "KlvBehavior",
+            nielsen_id3_behavior = "NielsenId3Behavior",
+            scte35_type = "Scte35Type",
+            segment_length = "SegmentLength",
+            segment_length_units = "SegmentLengthUnits",
+            timed_metadata_id3_frame = "TimedMetadataId3Frame",
+            timed_metadata_id3_period = "TimedMetadataId3Period",
+            timed_metadata_passthrough = "TimedMetadataPassthrough",
+            watermarking_settings = "WatermarkingSettings",
         }
     }
 
-    /// The definition `MediaPackageV2WatermarkingSettings`.
     #[derive(Clone, Default)]
     pub struct MediaPackageV2WatermarkingSettings {
         /// CloudFormation property `MediaPackageV2AbWatermarkerIrdetoSettings`.
         pub media_package_v2_ab_watermarker_irdeto_settings: ::std::option::Option<crate::cfn::medialive::channel::CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings>,
     }
 
-    impl crate::resource::ToExpr for MediaPackageV2WatermarkingSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MediaPackageV2AbWatermarkerIrdetoSettings", self.media_package_v2_ab_watermarker_irdeto_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaPackageV2WatermarkingSettings;
+        opt {
+            media_package_v2_ab_watermarker_irdeto_settings = "MediaPackageV2AbWatermarkerIrdetoSettings",
         }
     }
 
-    /// The definition `MsSmoothGroupSettings`.
     #[derive(Clone, Default)]
     pub struct MsSmoothGroupSettings {
         /// CloudFormation property `AcquisitionPointId`.
@@ -2314,34 +2102,31 @@ pub mod channel {
         pub timestamp_offset_mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MsSmoothGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcquisitionPointId", self.acquisition_point_id);
-            p.set_opt("AudioOnlyTimecodeControl", self.audio_only_timecode_control);
-            p.set_opt("CertificateMode", self.certificate_mode);
-            p.set_opt("ConnectionRetryInterval", self.connection_retry_interval);
-            p.set_opt("Destination", self.destination);
-            p.set_opt("EventId", self.event_id);
-            p.set_opt("EventIdMode", self.event_id_mode);
-            p.set_opt("EventStopBehavior", self.event_stop_behavior);
-            p.set_opt("FilecacheDuration", self.filecache_duration);
-            p.set_opt("FragmentLength", self.fragment_length);
-            p.set_opt("InputLossAction", self.input_loss_action);
-            p.set_opt("NumRetries", self.num_retries);
-            p.set_opt("RestartDelay", self.restart_delay);
-            p.set_opt("SegmentationMode", self.segmentation_mode);
-            p.set_opt("SendDelayMs", self.send_delay_ms);
-            p.set_opt("SparseTrackType", self.sparse_track_type);
-            p.set_opt("StreamManifestBehavior", self.stream_manifest_behavior);
-            p.set_opt("TimestampOffset", self.timestamp_offset);
-            p.set_opt("TimestampOffsetMode", self.timestamp_offset_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested MsSmoothGroupSettings;
+        opt {
+            acquisition_point_id = "AcquisitionPointId",
+            audio_only_timecode_control = "AudioOnlyTimecodeControl",
+            certificate_mode = "CertificateMode",
+            connection_retry_interval = "ConnectionRetryInterval",
+            destination = "Destination",
+            event_id = "EventId",
+            event_id_mode = "EventIdMode",
+            event_stop_behavior = "EventStopBehavior",
+            filecache_duration = "FilecacheDuration",
+            fragment_length = "FragmentLength",
+            input_loss_action = "InputLossAction",
+            num_retries = "NumRetries",
+            restart_delay = "RestartDelay",
+            segmentation_mode = "SegmentationMode",
+            send_delay_ms = "SendDelayMs",
+            sparse_track_type = "SparseTrackType",
+            stream_manifest_behavior = "StreamManifestBehavior",
+            timestamp_offset = "TimestampOffset",
+            timestamp_offset_mode = "TimestampOffsetMode",
         }
     }
 
-    /// The definition `RtmpGroupSettings`.
     #[derive(Clone, Default)]
     pub struct RtmpGroupSettings {
         /// CloudFormation property `AdMarkers`.
@@ -2362,39 +2147,33 @@ pub mod channel {
         pub restart_delay: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RtmpGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdMarkers", self.ad_markers);
-            p.set_opt("AuthenticationScheme", self.authentication_scheme);
-            p.set_opt("CacheFullBehavior", self.cache_full_behavior);
-            p.set_opt("CacheLength", self.cache_length);
-            p.set_opt("CaptionData", self.caption_data);
-            p.set_opt("IncludeFillerNalUnits", self.include_filler_nal_units);
-            p.set_opt("InputLossAction", self.input_loss_action);
-            p.set_opt("RestartDelay", self.restart_delay);
-            p.into_expr()
+    crate::resource::props! {
+        nested RtmpGroupSettings;
+        opt {
+            ad_markers = "AdMarkers",
+            authentication_scheme = "AuthenticationScheme",
+            cache_full_behavior = "CacheFullBehavior",
+            cache_length = "CacheLength",
+            caption_data = "CaptionData",
+            include_filler_nal_units = "IncludeFillerNalUnits",
+            input_loss_action = "InputLossAction",
+            restart_delay = "RestartDelay",
         }
     }
 
-    /// The definition `SrtGroupSettings`.
     #[derive(Clone, Default)]
     pub struct SrtGroupSettings {
         /// CloudFormation property `InputLossAction`.
         pub input_loss_action: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SrtGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputLossAction", self.input_loss_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtGroupSettings;
+        opt {
+            input_loss_action = "InputLossAction",
         }
     }
 
-    /// The definition `UdpGroupSettings`.
     #[derive(Clone, Default)]
     pub struct UdpGroupSettings {
         /// CloudFormation property `InputLossAction`.
@@ -2405,18 +2184,15 @@ pub mod channel {
         pub timed_metadata_id3_period: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for UdpGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputLossAction", self.input_loss_action);
-            p.set_opt("TimedMetadataId3Frame", self.timed_metadata_id3_frame);
-            p.set_opt("TimedMetadataId3Period", self.timed_metadata_id3_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested UdpGroupSettings;
+        opt {
+            input_loss_action = "InputLossAction",
+            timed_metadata_id3_frame = "TimedMetadataId3Frame",
+            timed_metadata_id3_period = "TimedMetadataId3Period",
         }
     }
 
-    /// The definition `Output`.
     #[derive(Clone, Default)]
     pub struct Output {
         /// CloudFormation property `AudioDescriptionNames`.
@@ -2431,20 +2207,21 @@ pub mod channel {
         pub video_description_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Output {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioDescriptionNames", self.audio_description_names);
-            p.set_opt("CaptionDescriptionNames", self.caption_description_names);
-            p.set_opt("OutputName", self.output_name);
-            p.set_opt("OutputSettings", self.output_settings);
-            p.set_opt("VideoDescriptionName", self.video_description_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Output;
+        opt {
+            audio_description_names = "AudioDescriptionNames",
+            caption_description_names = "CaptionDescriptionNames",
+            output_name = "OutputName",
+            output_settings = "OutputSettings",
+            video_description_name = "VideoDescriptionName",
         }
     }
 
-    /// The definition `OutputSettings`.
+    pub(super) static OUTPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OutputSettings", crate::resource::Rule { shape: Some(&OUTPUT_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct OutputSettings {
         /// CloudFormation property `ArchiveOutputSettings`.
@@ -2471,26 +2248,27 @@ pub mod channel {
         pub udp_output_settings: ::std::option::Option<crate::cfn::medialive::channel::UdpOutputSettings>,
     }
 
-    impl crate::resource::ToExpr for OutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArchiveOutputSettings", self.archive_output_settings);
-            p.set_opt("CmafIngestOutputSettings", self.cmaf_ingest_output_settings);
-            p.set_opt("FrameCaptureOutputSettings", self.frame_capture_output_settings);
-            p.set_opt("HlsOutputSettings", self.hls_output_settings);
-            p.set_opt("MediaConnectRouterOutputSettings", self.media_connect_router_output_settings);
-            p.set_opt("MediaPackageOutputSettings", self.media_package_output_settings);
-            p.set_opt("MsSmoothOutputSettings", self.ms_smooth_output_settings);
-            p.set_opt("MultiplexOutputSettings", self.multiplex_output_settings);
-            p.set_opt("RtmpOutputSettings", self.rtmp_output_settings);
-            p.set_opt("SrtOutputSettings", self.srt_output_settings);
-            p.set_opt("UdpOutputSettings", self.udp_output_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputSettings;
+        opt {
+            archive_output_settings = "ArchiveOutputSettings",
+            cmaf_ingest_output_settings = "CmafIngestOutputSettings",
+            frame_capture_output_settings = "FrameCaptureOutputSettings",
+            hls_output_settings = "HlsOutputSettings",
+            media_connect_router_output_settings = "MediaConnectRouterOutputSettings",
+            media_package_output_settings = "MediaPackageOutputSettings",
+            ms_smooth_output_settings = "MsSmoothOutputSettings",
+            multiplex_output_settings = "MultiplexOutputSettings",
+            rtmp_output_settings = "RtmpOutputSettings",
+            srt_output_settings = "SrtOutputSettings",
+            udp_output_settings = "UdpOutputSettings",
         }
     }
 
-    /// The definition `ArchiveOutputSettings`.
+    pub(super) static OUTPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MediaPackageOutputSettings", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct ArchiveOutputSettings {
         /// CloudFormation property `ContainerSettings`.
@@ -2501,18 +2279,15 @@ pub mod channel {
         pub name_modifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ArchiveOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerSettings", self.container_settings);
-            p.set_opt("Extension", self.extension);
-            p.set_opt("NameModifier", self.name_modifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveOutputSettings;
+        opt {
+            container_settings = "ContainerSettings",
+            extension = "Extension",
+            name_modifier = "NameModifier",
         }
     }
 
-    /// The definition `ArchiveContainerSettings`.
     #[derive(Clone, Default)]
     pub struct ArchiveContainerSettings {
         /// CloudFormation property `M2tsSettings`.
@@ -2521,17 +2296,14 @@ pub mod channel {
         pub raw_settings: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for ArchiveContainerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("M2tsSettings", self.m2ts_settings);
-            p.set_opt("RawSettings", self.raw_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ArchiveContainerSettings;
+        opt {
+            m2ts_settings = "M2tsSettings",
+            raw_settings = "RawSettings",
         }
     }
 
-    /// The definition `M2tsSettings`.
     #[derive(Clone, Default)]
     pub struct M2tsSettings {
         /// CloudFormation property `AbsentInputAudioBehavior`.
@@ -2632,63 +2404,60 @@ pub mod channel {
         pub video_pid: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for M2tsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbsentInputAudioBehavior", self.absent_input_audio_behavior);
-            p.set_opt("Arib", self.arib);
-            p.set_opt("AribCaptionsPid", self.arib_captions_pid);
-            p.set_opt("AribCaptionsPidControl", self.arib_captions_pid_control);
-            p.set_opt("AudioBufferModel", self.audio_buffer_model);
-            p.set_opt("AudioFramesPerPes", self.audio_frames_per_pes);
-            p.set_opt("AudioPids", self.audio_pids);
-            p.set_opt("AudioStreamType", self.audio_stream_type);
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("BufferModel", self.buffer_model);
-            p.set_opt("CcDescriptor", self.cc_descriptor);
-            p.set_opt("DvbNitSettings", self.dvb_nit_settings);
-            p.set_opt("DvbSdtSettings", self.dvb_sdt_settings);
-            p.set_opt("DvbSubPids", self.dvb_sub_pids);
-            p.set_opt("DvbTdtSettings", self.dvb_tdt_settings);
-            p.set_opt("DvbTeletextPid", self.dvb_teletext_pid);
-            p.set_opt("Ebif", self.ebif);
-            p.set_opt("EbpAudioInterval", self.ebp_audio_interval);
-            p.set_opt("EbpLookaheadMs", self.ebp_lookahead_ms);
-            p.set_opt("EbpPlacement", self.ebp_placement);
-            p.set_opt("EcmPid", self.ecm_pid);
-            p.set_opt("EsRateInPes", self.es_rate_in_pes);
-            p.set_opt("EtvPlatformPid", self.etv_platform_pid);
-            p.set_opt("EtvSignalPid", self.etv_signal_pid);
-            p.set_opt("FragmentTime", self.fragment_time);
-            p.set_opt("Klv", self.klv);
-            p.set_opt("KlvDataPids", self.klv_data_pids);
-            p.set_opt("NielsenId3Behavior", self.nielsen_id3_behavior);
-            p.set_opt("NullPacketBitrate", self.null_packet_bitrate);
-            p.set_opt("PatInterval", self.pat_interval);
-            p.set_opt("PcrControl", self.pcr_control);
-            p.set_opt("PcrPeriod", self.pcr_period);
-            p.set_opt("PcrPid", self.pcr_pid);
-            p.set_opt("PmtInterval", self.pmt_interval);
-            p.set_opt("PmtPid", self.pmt_pid);
-            p.set_opt("ProgramNum", self.program_num);
-            p.set_opt("RateMode", self.rate_mode);
-            p.set_opt("Scte27Pids", self.scte27_pids);
-            p.set_opt("Scte35Control", self.scte35_control);
-            p.set_opt("Scte35Pid", self.scte35_pid);
-            p.set_opt("Scte35PrerollPullupMilliseconds", self.scte35_preroll_pullup_milliseconds);
-            p.set_opt("SegmentationMarkers", self.segmentation_markers);
-            p.set_opt("SegmentationStyle", self.segmentation_style);
-            p.set_opt("SegmentationTime", self.segmentation_time);
-            p.set_opt("TimedMetadataBehavior", self.timed_metadata_behavior);
-            p.set_opt("TimedMetadataPid", self.timed_metadata_pid);
-            p.set_opt("TransportStreamId", self.transport_stream_id);
-            p.set_opt("VideoPid", self.video_pid);
-            p.into_expr()
+    crate::resource::props! {
+        nested M2tsSettings;
+        opt {
+            absent_input_audio_behavior = "AbsentInputAudioBehavior",
+            arib = "Arib",
+            arib_captions_pid = "AribCaptionsPid",
+            arib_captions_pid_control = "AribCaptionsPidControl",
+            audio_buffer_model = "AudioBufferModel",
+            audio_frames_per_pes = "AudioFramesPerPes",
+            audio_pids = "AudioPids",
+            audio_stream_type = "AudioStreamType",
+            bitrate = "Bitrate",
+            buffer_model = "BufferModel",
+            cc_descriptor = "CcDescriptor",
+            dvb_nit_settings = "DvbNitSettings",
+            dvb_sdt_settings = "DvbSdtSettings",
+            dvb_sub_pids = "DvbSubPids",
+            dvb_tdt_settings = "DvbTdtSettings",
+            dvb_teletext_pid = "DvbTeletextPid",
+            ebif = "Ebif",
+            ebp_audio_interval = "EbpAudioInterval",
+            ebp_lookahead_ms = "EbpLookaheadMs",
+            ebp_placement = "EbpPlacement",
+            ecm_pid = "EcmPid",
+            es_rate_in_pes = "EsRateInPes",
+            etv_platform_pid = "EtvPlatformPid",
+            etv_signal_pid = "EtvSignalPid",
+            fragment_time = "FragmentTime",
+            klv = "Klv",
+            klv_data_pids = "KlvDataPids",
+            nielsen_id3_behavior = "NielsenId3Behavior",
+            null_packet_bitrate = "NullPacketBitrate",
+            pat_interval = "PatInterval",
+            pcr_control = "PcrControl",
+            pcr_period = "PcrPeriod",
+            pcr_pid = "PcrPid",
+            pmt_interval = "PmtInterval",
+            pmt_pid = "PmtPid",
+            program_num = "ProgramNum",
+            rate_mode = "RateMode",
+            scte27_pids = "Scte27Pids",
+            scte35_control = "Scte35Control",
+            scte35_pid = "Scte35Pid",
+            scte35_preroll_pullup_milliseconds = "Scte35PrerollPullupMilliseconds",
+            segmentation_markers = "SegmentationMarkers",
+            segmentation_style = "SegmentationStyle",
+            segmentation_time = "SegmentationTime",
+            timed_metadata_behavior = "TimedMetadataBehavior",
+            timed_metadata_pid = "TimedMetadataPid",
+            transport_stream_id = "TransportStreamId",
+            video_pid = "VideoPid",
         }
     }
 
-    /// The definition `DvbNitSettings`.
     #[derive(Clone, Default)]
     pub struct DvbNitSettings {
         /// CloudFormation property `NetworkId`.
@@ -2699,18 +2468,15 @@ pub mod channel {
         pub rep_interval: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DvbNitSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NetworkId", self.network_id);
-            p.set_opt("NetworkName", self.network_name);
-            p.set_opt("RepInterval", self.rep_interval);
-            p.into_expr()
+    crate::resource::props! {
+        nested DvbNitSettings;
+        opt {
+            network_id = "NetworkId",
+            network_name = "NetworkName",
+            rep_interval = "RepInterval",
         }
     }
 
-    /// The definition `DvbSdtSettings`.
     #[derive(Clone, Default)]
     pub struct DvbSdtSettings {
         /// CloudFormation property `OutputSdt`.
@@ -2723,51 +2489,42 @@ pub mod channel {
         pub service_provider_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DvbSdtSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OutputSdt", self.output_sdt);
-            p.set_opt("RepInterval", self.rep_interval);
-            p.set_opt("ServiceName", self.service_name);
-            p.set_opt("ServiceProviderName", self.service_provider_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DvbSdtSettings;
+        opt {
+            output_sdt = "OutputSdt",
+            rep_interval = "RepInterval",
+            service_name = "ServiceName",
+            service_provider_name = "ServiceProviderName",
         }
     }
 
-    /// The definition `DvbTdtSettings`.
     #[derive(Clone, Default)]
     pub struct DvbTdtSettings {
         /// CloudFormation property `RepInterval`.
         pub rep_interval: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DvbTdtSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RepInterval", self.rep_interval);
-            p.into_expr()
+    crate::resource::props! {
+        nested DvbTdtSettings;
+        opt {
+            rep_interval = "RepInterval",
         }
     }
 
-    /// The definition `CmafIngestFrameCaptureOutputSettings`.
     #[derive(Clone, Default)]
     pub struct CmafIngestFrameCaptureOutputSettings {
         /// CloudFormation property `NameModifier`.
         pub name_modifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CmafIngestFrameCaptureOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NameModifier", self.name_modifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmafIngestFrameCaptureOutputSettings;
+        opt {
+            name_modifier = "NameModifier",
         }
     }
 
-    /// The definition `HlsOutputSettings`.
     #[derive(Clone, Default)]
     pub struct HlsOutputSettings {
         /// CloudFormation property `H265PackagingType`.
@@ -2780,19 +2537,16 @@ pub mod channel {
         pub segment_modifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HlsOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("H265PackagingType", self.h265_packaging_type);
-            p.set_opt("HlsSettings", self.hls_settings);
-            p.set_opt("NameModifier", self.name_modifier);
-            p.set_opt("SegmentModifier", self.segment_modifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsOutputSettings;
+        opt {
+            h265_packaging_type = "H265PackagingType",
+            hls_settings = "HlsSettings",
+            name_modifier = "NameModifier",
+            segment_modifier = "SegmentModifier",
         }
     }
 
-    /// The definition `HlsSettings`.
     #[derive(Clone, Default)]
     pub struct HlsSettings {
         /// CloudFormation property `AudioOnlyHlsSettings`.
@@ -2805,19 +2559,16 @@ pub mod channel {
         pub standard_hls_settings: ::std::option::Option<crate::cfn::medialive::channel::StandardHlsSettings>,
     }
 
-    impl crate::resource::ToExpr for HlsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioOnlyHlsSettings", self.audio_only_hls_settings);
-            p.set_opt("Fmp4HlsSettings", self.fmp4_hls_settings);
-            p.set_opt("FrameCaptureHlsSettings", self.frame_capture_hls_settings);
-            p.set_opt("StandardHlsSettings", self.standard_hls_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsSettings;
+        opt {
+            audio_only_hls_settings = "AudioOnlyHlsSettings",
+            fmp4_hls_settings = "Fmp4HlsSettings",
+            frame_capture_hls_settings = "FrameCaptureHlsSettings",
+            standard_hls_settings = "StandardHlsSettings",
         }
     }
 
-    /// The definition `AudioOnlyHlsSettings`.
     #[derive(Clone, Default)]
     pub struct AudioOnlyHlsSettings {
         /// CloudFormation property `AudioGroupId`.
@@ -2830,19 +2581,16 @@ pub mod channel {
         pub segment_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AudioOnlyHlsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioGroupId", self.audio_group_id);
-            p.set_opt("AudioOnlyImage", self.audio_only_image);
-            p.set_opt("AudioTrackType", self.audio_track_type);
-            p.set_opt("SegmentType", self.segment_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioOnlyHlsSettings;
+        opt {
+            audio_group_id = "AudioGroupId",
+            audio_only_image = "AudioOnlyImage",
+            audio_track_type = "AudioTrackType",
+            segment_type = "SegmentType",
         }
     }
 
-    /// The definition `Fmp4HlsSettings`.
     #[derive(Clone, Default)]
     pub struct Fmp4HlsSettings {
         /// CloudFormation property `AudioRenditionSets`.
@@ -2853,18 +2601,15 @@ pub mod channel {
         pub timed_metadata_behavior: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Fmp4HlsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioRenditionSets", self.audio_rendition_sets);
-            p.set_opt("NielsenId3Behavior", self.nielsen_id3_behavior);
-            p.set_opt("TimedMetadataBehavior", self.timed_metadata_behavior);
-            p.into_expr()
+    crate::resource::props! {
+        nested Fmp4HlsSettings;
+        opt {
+            audio_rendition_sets = "AudioRenditionSets",
+            nielsen_id3_behavior = "NielsenId3Behavior",
+            timed_metadata_behavior = "TimedMetadataBehavior",
         }
     }
 
-    /// The definition `StandardHlsSettings`.
     #[derive(Clone, Default)]
     pub struct StandardHlsSettings {
         /// CloudFormation property `AudioRenditionSets`.
@@ -2873,17 +2618,14 @@ pub mod channel {
         pub m3u8_settings: ::std::option::Option<crate::cfn::medialive::channel::M3u8Settings>,
     }
 
-    impl crate::resource::ToExpr for StandardHlsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioRenditionSets", self.audio_rendition_sets);
-            p.set_opt("M3u8Settings", self.m3u8_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested StandardHlsSettings;
+        opt {
+            audio_rendition_sets = "AudioRenditionSets",
+            m3u8_settings = "M3u8Settings",
         }
     }
 
-    /// The definition `M3u8Settings`.
     #[derive(Clone, Default)]
     pub struct M3u8Settings {
         /// CloudFormation property `AudioFramesPerPes`.
@@ -2926,34 +2668,31 @@ pub mod channel {
         pub video_pid: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for M3u8Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioFramesPerPes", self.audio_frames_per_pes);
-            p.set_opt("AudioPids", self.audio_pids);
-            p.set_opt("EcmPid", self.ecm_pid);
-            p.set_opt("KlvBehavior", self.klv_behavior);
-            p.set_opt("KlvDataPids", self.klv_data_pids);
-            p.set_opt("NielsenId3Behavior", self.nielsen_id3_behavior);
-            p.set_opt("PatInterval", self.pat_interval);
-            p.set_opt("PcrControl", self.pcr_control);
-            p.set_opt("PcrPeriod", self.pcr_period);
-            p.set_opt("PcrPid", self.pcr_pid);
-            p.set_opt("PmtInterval", self.pmt_interval);
-            p.set_opt("PmtPid", self.pmt_pid);
-            p.set_opt("ProgramNum", self.program_num);
-            p.set_opt("Scte35Behavior", self.scte35_behavior);
-            p.set_opt("Scte35Pid", self.scte35_pid);
-            p.set_opt("TimedMetadataBehavior", self.timed_metadata_behavior);
-            p.set_opt("TimedMetadataPid", self.timed_metadata_pid);
-            p.set_opt("TransportStreamId", self.transport_stream_id);
-            p.set_opt("VideoPid", self.video_pid);
-            p.into_expr()
+    crate::resource::props! {
+        nested M3u8Settings;
+        opt {
+            audio_frames_per_pes = "AudioFramesPerPes",
+            audio_pids = "AudioPids",
+            ecm_pid = "EcmPid",
+            klv_behavior = "KlvBehavior",
+            klv_data_pids = "KlvDataPids",
+            nielsen_id3_behavior = "NielsenId3Behavior",
+            pat_interval = "PatInterval",
+            pcr_control = "PcrControl",
+            pcr_period = "PcrPeriod",
+            pcr_pid = "PcrPid",
+            pmt_interval = "PmtInterval",
+            pmt_pid = "PmtPid",
+            program_num = "ProgramNum",
+            scte35_behavior = "Scte35Behavior",
+            scte35_pid = "Scte35Pid",
+            timed_metadata_behavior = "TimedMetadataBehavior",
+            timed_metadata_pid = "TimedMetadataPid",
+            transport_stream_id = "TransportStreamId",
+            video_pid = "VideoPid",
         }
     }
 
-    /// The definition `MediaConnectRouterOutputSettings`.
     #[derive(Clone, Default)]
     pub struct MediaConnectRouterOutputSettings {
         /// CloudFormation property `ConnectedRouterInputs`.
@@ -2964,18 +2703,15 @@ pub mod channel {
         pub destination: ::std::option::Option<crate::cfn::medialive::channel::OutputLocationRef>,
     }
 
-    impl crate::resource::ToExpr for MediaConnectRouterOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectedRouterInputs", self.connected_router_inputs);
-            p.set_opt("ContainerSettings", self.container_settings);
-            p.set_opt("Destination", self.destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaConnectRouterOutputSettings;
+        opt {
+            connected_router_inputs = "ConnectedRouterInputs",
+            container_settings = "ContainerSettings",
+            destination = "Destination",
         }
     }
 
-    /// The definition `MediaConnectRouterOutputConnectionMap`.
     #[derive(Clone, Default)]
     pub struct MediaConnectRouterOutputConnectionMap {
         /// CloudFormation property `Pipeline0`.
@@ -2984,33 +2720,27 @@ pub mod channel {
         pub pipeline1: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MediaConnectRouterOutputConnectionMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Pipeline0", self.pipeline0);
-            p.set_opt("Pipeline1", self.pipeline1);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaConnectRouterOutputConnectionMap;
+        opt {
+            pipeline0 = "Pipeline0",
+            pipeline1 = "Pipeline1",
         }
     }
 
-    /// The definition `UdpMediaConnectRouterContainerSettings`.
     #[derive(Clone, Default)]
     pub struct UdpMediaConnectRouterContainerSettings {
         /// CloudFormation property `M2tsSettings`.
         pub m2ts_settings: ::std::option::Option<crate::cfn::medialive::channel::M2tsSettings>,
     }
 
-    impl crate::resource::ToExpr for UdpMediaConnectRouterContainerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("M2tsSettings", self.m2ts_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested UdpMediaConnectRouterContainerSettings;
+        opt {
+            m2ts_settings = "M2tsSettings",
         }
     }
 
-    /// The definition `MsSmoothOutputSettings`.
     #[derive(Clone, Default)]
     pub struct MsSmoothOutputSettings {
         /// CloudFormation property `H265PackagingType`.
@@ -3019,17 +2749,14 @@ pub mod channel {
         pub name_modifier: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MsSmoothOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("H265PackagingType", self.h265_packaging_type);
-            p.set_opt("NameModifier", self.name_modifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested MsSmoothOutputSettings;
+        opt {
+            h265_packaging_type = "H265PackagingType",
+            name_modifier = "NameModifier",
         }
     }
 
-    /// The definition `MultiplexOutputSettings`.
     #[derive(Clone, Default)]
     pub struct MultiplexOutputSettings {
         /// CloudFormation property `ContainerSettings`.
@@ -3038,33 +2765,27 @@ pub mod channel {
         pub destination: ::std::option::Option<crate::cfn::medialive::channel::OutputLocationRef>,
     }
 
-    impl crate::resource::ToExpr for MultiplexOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerSettings", self.container_settings);
-            p.set_opt("Destination", self.destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexOutputSettings;
+        opt {
+            container_settings = "ContainerSettings",
+            destination = "Destination",
         }
     }
 
-    /// The definition `MultiplexContainerSettings`.
     #[derive(Clone, Default)]
     pub struct MultiplexContainerSettings {
         /// CloudFormation property `MultiplexM2tsSettings`.
         pub multiplex_m2ts_settings: ::std::option::Option<crate::cfn::medialive::channel::MultiplexM2tsSettings>,
     }
 
-    impl crate::resource::ToExpr for MultiplexContainerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MultiplexM2tsSettings", self.multiplex_m2ts_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexContainerSettings;
+        opt {
+            multiplex_m2ts_settings = "MultiplexM2tsSettings",
         }
     }
 
-    /// The definition `MultiplexM2tsSettings`.
     #[derive(Clone, Default)]
     pub struct MultiplexM2tsSettings {
         /// CloudFormation property `AbsentInputAudioBehavior`.
@@ -3097,29 +2818,26 @@ pub mod channel {
         pub scte35_preroll_pullup_milliseconds: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for MultiplexM2tsSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AbsentInputAudioBehavior", self.absent_input_audio_behavior);
-            p.set_opt("Arib", self.arib);
-            p.set_opt("AudioBufferModel", self.audio_buffer_model);
-            p.set_opt("AudioFramesPerPes", self.audio_frames_per_pes);
-            p.set_opt("AudioStreamType", self.audio_stream_type);
-            p.set_opt("CcDescriptor", self.cc_descriptor);
-            p.set_opt("Ebif", self.ebif);
-            p.set_opt("EsRateInPes", self.es_rate_in_pes);
-            p.set_opt("Klv", self.klv);
-            p.set_opt("NielsenId3Behavior", self.nielsen_id3_behavior);
-            p.set_opt("PcrControl", self.pcr_control);
-            p.set_opt("PcrPeriod", self.pcr_period);
-            p.set_opt("Scte35Control", self.scte35_control);
-            p.set_opt("Scte35PrerollPullupMilliseconds", self.scte35_preroll_pullup_milliseconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexM2tsSettings;
+        opt {
+            absent_input_audio_behavior = "AbsentInputAudioBehavior",
+            arib = "Arib",
+            audio_buffer_model = "AudioBufferModel",
+            audio_frames_per_pes = "AudioFramesPerPes",
+            audio_stream_type = "AudioStreamType",
+            cc_descriptor = "CcDescriptor",
+            ebif = "Ebif",
+            es_rate_in_pes = "EsRateInPes",
+            klv = "Klv",
+            nielsen_id3_behavior = "NielsenId3Behavior",
+            pcr_control = "PcrControl",
+            pcr_period = "PcrPeriod",
+            scte35_control = "Scte35Control",
+            scte35_preroll_pullup_milliseconds = "Scte35PrerollPullupMilliseconds",
         }
     }
 
-    /// The definition `RtmpOutputSettings`.
     #[derive(Clone, Default)]
     pub struct RtmpOutputSettings {
         /// CloudFormation property `CertificateMode`.
@@ -3132,19 +2850,16 @@ pub mod channel {
         pub num_retries: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RtmpOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateMode", self.certificate_mode);
-            p.set_opt("ConnectionRetryInterval", self.connection_retry_interval);
-            p.set_opt("Destination", self.destination);
-            p.set_opt("NumRetries", self.num_retries);
-            p.into_expr()
+    crate::resource::props! {
+        nested RtmpOutputSettings;
+        opt {
+            certificate_mode = "CertificateMode",
+            connection_retry_interval = "ConnectionRetryInterval",
+            destination = "Destination",
+            num_retries = "NumRetries",
         }
     }
 
-    /// The definition `SrtOutputSettings`.
     #[derive(Clone, Default)]
     pub struct SrtOutputSettings {
         /// CloudFormation property `BufferMsec`.
@@ -3159,20 +2874,17 @@ pub mod channel {
         pub latency: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SrtOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BufferMsec", self.buffer_msec);
-            p.set_opt("ContainerSettings", self.container_settings);
-            p.set_opt("Destination", self.destination);
-            p.set_opt("EncryptionType", self.encryption_type);
-            p.set_opt("Latency", self.latency);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtOutputSettings;
+        opt {
+            buffer_msec = "BufferMsec",
+            container_settings = "ContainerSettings",
+            destination = "Destination",
+            encryption_type = "EncryptionType",
+            latency = "Latency",
         }
     }
 
-    /// The definition `UdpOutputSettings`.
     #[derive(Clone, Default)]
     pub struct UdpOutputSettings {
         /// CloudFormation property `BufferMsec`.
@@ -3185,19 +2897,16 @@ pub mod channel {
         pub fec_output_settings: ::std::option::Option<crate::cfn::medialive::channel::FecOutputSettings>,
     }
 
-    impl crate::resource::ToExpr for UdpOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BufferMsec", self.buffer_msec);
-            p.set_opt("ContainerSettings", self.container_settings);
-            p.set_opt("Destination", self.destination);
-            p.set_opt("FecOutputSettings", self.fec_output_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested UdpOutputSettings;
+        opt {
+            buffer_msec = "BufferMsec",
+            container_settings = "ContainerSettings",
+            destination = "Destination",
+            fec_output_settings = "FecOutputSettings",
         }
     }
 
-    /// The definition `FecOutputSettings`.
     #[derive(Clone, Default)]
     pub struct FecOutputSettings {
         /// CloudFormation property `ColumnDepth`.
@@ -3208,34 +2917,28 @@ pub mod channel {
         pub row_length: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for FecOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ColumnDepth", self.column_depth);
-            p.set_opt("IncludeFec", self.include_fec);
-            p.set_opt("RowLength", self.row_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested FecOutputSettings;
+        opt {
+            column_depth = "ColumnDepth",
+            include_fec = "IncludeFec",
+            row_length = "RowLength",
         }
     }
 
-    /// The definition `ThumbnailConfiguration`.
     #[derive(Clone, Default)]
     pub struct ThumbnailConfiguration {
         /// CloudFormation property `State`.
         pub state: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ThumbnailConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("State", self.state);
-            p.into_expr()
+    crate::resource::props! {
+        nested ThumbnailConfiguration;
+        opt {
+            state = "State",
         }
     }
 
-    /// The definition `TimecodeConfig`.
     #[derive(Clone, Default)]
     pub struct TimecodeConfig {
         /// CloudFormation property `Source`.
@@ -3244,17 +2947,14 @@ pub mod channel {
         pub sync_threshold: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TimecodeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Source", self.source);
-            p.set_opt("SyncThreshold", self.sync_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimecodeConfig;
+        opt {
+            source = "Source",
+            sync_threshold = "SyncThreshold",
         }
     }
 
-    /// The definition `VideoDescription`.
     #[derive(Clone, Default)]
     pub struct VideoDescription {
         /// CloudFormation property `Border`.
@@ -3279,25 +2979,22 @@ pub mod channel {
         pub width: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for VideoDescription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Border", self.border);
-            p.set_opt("CodecSettings", self.codec_settings);
-            p.set_opt("CropRectangle", self.crop_rectangle);
-            p.set_opt("Height", self.height);
-            p.set_opt("Name", self.name);
-            p.set_opt("OutputPositionRectangle", self.output_position_rectangle);
-            p.set_opt("RespondToAfd", self.respond_to_afd);
-            p.set_opt("ScalingBehavior", self.scaling_behavior);
-            p.set_opt("Sharpness", self.sharpness);
-            p.set_opt("Width", self.width);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoDescription;
+        opt {
+            border = "Border",
+            codec_settings = "CodecSettings",
+            crop_rectangle = "CropRectangle",
+            height = "Height",
+            name = "Name",
+            output_position_rectangle = "OutputPositionRectangle",
+            respond_to_afd = "RespondToAfd",
+            scaling_behavior = "ScalingBehavior",
+            sharpness = "Sharpness",
+            width = "Width",
         }
     }
 
-    /// The definition `VideoCodecSettings`.
     #[derive(Clone, Default)]
     pub struct VideoCodecSettings {
         /// CloudFormation property `Av1Settings`.
@@ -3312,20 +3009,17 @@ pub mod channel {
         pub mpeg2_settings: ::std::option::Option<crate::cfn::medialive::channel::Mpeg2Settings>,
     }
 
-    impl crate::resource::ToExpr for VideoCodecSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Av1Settings", self.av1_settings);
-            p.set_opt("FrameCaptureSettings", self.frame_capture_settings);
-            p.set_opt("H264Settings", self.h264_settings);
-            p.set_opt("H265Settings", self.h265_settings);
-            p.set_opt("Mpeg2Settings", self.mpeg2_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoCodecSettings;
+        opt {
+            av1_settings = "Av1Settings",
+            frame_capture_settings = "FrameCaptureSettings",
+            h264_settings = "H264Settings",
+            h265_settings = "H265Settings",
+            mpeg2_settings = "Mpeg2Settings",
         }
     }
 
-    /// The definition `Av1Settings`.
     #[derive(Clone, Default)]
     pub struct Av1Settings {
         /// CloudFormation property `AfdSignaling`.
@@ -3378,39 +3072,36 @@ pub mod channel {
         pub timecode_insertion: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Av1Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AfdSignaling", self.afd_signaling);
-            p.set_opt("BitDepth", self.bit_depth);
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("BufSize", self.buf_size);
-            p.set_opt("ColorSpaceSettings", self.color_space_settings);
-            p.set_opt("FixedAfd", self.fixed_afd);
-            p.set_opt("FramerateDenominator", self.framerate_denominator);
-            p.set_opt("FramerateNumerator", self.framerate_numerator);
-            p.set_opt("GopSize", self.gop_size);
-            p.set_opt("GopSizeUnits", self.gop_size_units);
-            p.set_opt("Level", self.level);
-            p.set_opt("LookAheadRateControl", self.look_ahead_rate_control);
-            p.set_opt("MaxBitrate", self.max_bitrate);
-            p.set_opt("MinBitrate", self.min_bitrate);
-            p.set_opt("MinIInterval", self.min_i_interval);
-            p.set_opt("ParDenominator", self.par_denominator);
-            p.set_opt("ParNumerator", self.par_numerator);
-            p.set_opt("QvbrQualityLevel", self.qvbr_quality_level);
-            p.set_opt("RateControlMode", self.rate_control_mode);
-            p.set_opt("SceneChangeDetect", self.scene_change_detect);
-            p.set_opt("SpatialAq", self.spatial_aq);
-            p.set_opt("TemporalAq", self.temporal_aq);
-            p.set_opt("TimecodeBurninSettings", self.timecode_burnin_settings);
-            p.set_opt("TimecodeInsertion", self.timecode_insertion);
-            p.into_expr()
+    crate::resource::props! {
+        nested Av1Settings;
+        opt {
+            afd_signaling = "AfdSignaling",
+            bit_depth = "BitDepth",
+            bitrate = "Bitrate",
+            buf_size = "BufSize",
+            color_space_settings = "ColorSpaceSettings",
+            fixed_afd = "FixedAfd",
+            framerate_denominator = "FramerateDenominator",
+            framerate_numerator = "FramerateNumerator",
+            gop_size = "GopSize",
+            gop_size_units = "GopSizeUnits",
+            level = "Level",
+            look_ahead_rate_control = "LookAheadRateControl",
+            max_bitrate = "MaxBitrate",
+            min_bitrate = "MinBitrate",
+            min_i_interval = "MinIInterval",
+            par_denominator = "ParDenominator",
+            par_numerator = "ParNumerator",
+            qvbr_quality_level = "QvbrQualityLevel",
+            rate_control_mode = "RateControlMode",
+            scene_change_detect = "SceneChangeDetect",
+            spatial_aq = "SpatialAq",
+            temporal_aq = "TemporalAq",
+            timecode_burnin_settings = "TimecodeBurninSettings",
+            timecode_insertion = "TimecodeInsertion",
         }
     }
 
-    /// The definition `Av1ColorSpaceSettings`.
     #[derive(Clone, Default)]
     pub struct Av1ColorSpaceSettings {
         /// CloudFormation property `ColorSpacePassthroughSettings`.
@@ -3425,20 +3116,17 @@ pub mod channel {
         pub rec709_settings: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for Av1ColorSpaceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ColorSpacePassthroughSettings", self.color_space_passthrough_settings);
-            p.set_opt("Hdr10Settings", self.hdr10_settings);
-            p.set_opt("Hlg2020Settings", self.hlg2020_settings);
-            p.set_opt("Rec601Settings", self.rec601_settings);
-            p.set_opt("Rec709Settings", self.rec709_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested Av1ColorSpaceSettings;
+        opt {
+            color_space_passthrough_settings = "ColorSpacePassthroughSettings",
+            hdr10_settings = "Hdr10Settings",
+            hlg2020_settings = "Hlg2020Settings",
+            rec601_settings = "Rec601Settings",
+            rec709_settings = "Rec709Settings",
         }
     }
 
-    /// The definition `Hdr10Settings`.
     #[derive(Clone, Default)]
     pub struct Hdr10Settings {
         /// CloudFormation property `MaxCll`.
@@ -3447,17 +3135,14 @@ pub mod channel {
         pub max_fall: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Hdr10Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxCll", self.max_cll);
-            p.set_opt("MaxFall", self.max_fall);
-            p.into_expr()
+    crate::resource::props! {
+        nested Hdr10Settings;
+        opt {
+            max_cll = "MaxCll",
+            max_fall = "MaxFall",
         }
     }
 
-    /// The definition `TimecodeBurninSettings`.
     #[derive(Clone, Default)]
     pub struct TimecodeBurninSettings {
         /// CloudFormation property `FontSize`.
@@ -3468,18 +3153,15 @@ pub mod channel {
         pub prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TimecodeBurninSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FontSize", self.font_size);
-            p.set_opt("Position", self.position);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimecodeBurninSettings;
+        opt {
+            font_size = "FontSize",
+            position = "Position",
+            prefix = "Prefix",
         }
     }
 
-    /// The definition `FrameCaptureSettings`.
     #[derive(Clone, Default)]
     pub struct FrameCaptureSettings {
         /// CloudFormation property `CaptureInterval`.
@@ -3490,18 +3172,15 @@ pub mod channel {
         pub timecode_burnin_settings: ::std::option::Option<crate::cfn::medialive::channel::TimecodeBurninSettings>,
     }
 
-    impl crate::resource::ToExpr for FrameCaptureSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaptureInterval", self.capture_interval);
-            p.set_opt("CaptureIntervalUnits", self.capture_interval_units);
-            p.set_opt("TimecodeBurninSettings", self.timecode_burnin_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested FrameCaptureSettings;
+        opt {
+            capture_interval = "CaptureInterval",
+            capture_interval_units = "CaptureIntervalUnits",
+            timecode_burnin_settings = "TimecodeBurninSettings",
         }
     }
 
-    /// The definition `H264Settings`.
     #[derive(Clone, Default)]
     pub struct H264Settings {
         /// CloudFormation property `AdaptiveQuantization`.
@@ -3594,59 +3273,56 @@ pub mod channel {
         pub timecode_insertion: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for H264Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdaptiveQuantization", self.adaptive_quantization);
-            p.set_opt("AfdSignaling", self.afd_signaling);
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("BufFillPct", self.buf_fill_pct);
-            p.set_opt("BufSize", self.buf_size);
-            p.set_opt("ColorMetadata", self.color_metadata);
-            p.set_opt("ColorSpaceSettings", self.color_space_settings);
-            p.set_opt("EntropyEncoding", self.entropy_encoding);
-            p.set_opt("FilterSettings", self.filter_settings);
-            p.set_opt("FixedAfd", self.fixed_afd);
-            p.set_opt("FlickerAq", self.flicker_aq);
-            p.set_opt("ForceFieldPictures", self.force_field_pictures);
-            p.set_opt("FramerateControl", self.framerate_control);
-            p.set_opt("FramerateDenominator", self.framerate_denominator);
-            p.set_opt("FramerateNumerator", self.framerate_numerator);
-            p.set_opt("GopBReference", self.gop_b_reference);
-            p.set_opt("GopClosedCadence", self.gop_closed_cadence);
-            p.set_opt("GopNumBFrames", self.gop_num_b_frames);
-            p.set_opt("GopSize", self.gop_size);
-            p.set_opt("GopSizeUnits", self.gop_size_units);
-            p.set_opt("Level", self.level);
-            p.set_opt("LookAheadRateControl", self.look_ahead_rate_control);
-            p.set_opt("MaxBitrate", self.max_bitrate);
-            p.set_opt("MinBitrate", self.min_bitrate);
-            p.set_opt("MinIInterval", self.min_i_interval);
-            p.set_opt("MinQp", self.min_qp);
-            p.set_opt("NumRefFrames", self.num_ref_frames);
-            p.set_opt("ParControl", self.par_control);
-            p.set_opt("ParDenominator", self.par_denominator);
-            p.set_opt("ParNumerator", self.par_numerator);
-            p.set_opt("Profile", self.profile);
-            p.set_opt("QualityLevel", self.quality_level);
-            p.set_opt("QvbrQualityLevel", self.qvbr_quality_level);
-            p.set_opt("RateControlMode", self.rate_control_mode);
-            p.set_opt("ScanType", self.scan_type);
-            p.set_opt("SceneChangeDetect", self.scene_change_detect);
-            p.set_opt("Slices", self.slices);
-            p.set_opt("Softness", self.softness);
-            p.set_opt("SpatialAq", self.spatial_aq);
-            p.set_opt("SubgopLength", self.subgop_length);
-            p.set_opt("Syntax", self.syntax);
-            p.set_opt("TemporalAq", self.temporal_aq);
-            p.set_opt("TimecodeBurninSettings", self.timecode_burnin_settings);
-            p.set_opt("TimecodeInsertion", self.timecode_insertion);
-            p.into_expr()
+    crate::resource::props! {
+        nested H264Settings;
+        opt {
+            adaptive_quantization = "AdaptiveQuantization",
+            afd_signaling = "AfdSignaling",
+            bitrate = "Bitrate",
+            buf_fill_pct = "BufFillPct",
+            buf_size = "BufSize",
+            color_metadata = "ColorMetadata",
+            color_space_settings = "ColorSpaceSettings",
+            entropy_encoding = "EntropyEncoding",
+            filter_settings = "FilterSettings",
+            fixed_afd = "FixedAfd",
+            flicker_aq = "FlickerAq",
+            force_field_pictures = "ForceFieldPictures",
+            framerate_control = "FramerateControl",
+            framerate_denominator = "FramerateDenominator",
+            framerate_numerator = "FramerateNumerator",
+            gop_b_reference = "GopBReference",
+            gop_closed_cadence = "GopClosedCadence",
+            gop_num_b_frames = "GopNumBFrames",
+            gop_size = "GopSize",
+            gop_size_units = "GopSizeUnits",
+            level = "Level",
+            look_ahead_rate_control = "LookAheadRateControl",
+            max_bitrate = "MaxBitrate",
+            min_bitrate = "MinBitrate",
+            min_i_interval = "MinIInterval",
+            min_qp = "MinQp",
+            num_ref_frames = "NumRefFrames",
+            par_control = "ParControl",
+            par_denominator = "ParDenominator",
+            par_numerator = "ParNumerator",
+            profile = "Profile",
+            quality_level = "QualityLevel",
+            qvbr_quality_level = "QvbrQualityLevel",
+            rate_control_mode = "RateControlMode",
+            scan_type = "ScanType",
+            scene_change_detect = "SceneChangeDetect",
+            slices = "Slices",
+            softness = "Softness",
+            spatial_aq = "SpatialAq",
+            subgop_length = "SubgopLength",
+            syntax = "Syntax",
+            temporal_aq = "TemporalAq",
+            timecode_burnin_settings = "TimecodeBurninSettings",
+            timecode_insertion = "TimecodeInsertion",
         }
     }
 
-    /// The definition `H264ColorSpaceSettings`.
     #[derive(Clone, Default)]
     pub struct H264ColorSpaceSettings {
         /// CloudFormation property `ColorSpacePassthroughSettings`.
@@ -3657,18 +3333,15 @@ pub mod channel {
         pub rec709_settings: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for H264ColorSpaceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ColorSpacePassthroughSettings", self.color_space_passthrough_settings);
-            p.set_opt("Rec601Settings", self.rec601_settings);
-            p.set_opt("Rec709Settings", self.rec709_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested H264ColorSpaceSettings;
+        opt {
+            color_space_passthrough_settings = "ColorSpacePassthroughSettings",
+            rec601_settings = "Rec601Settings",
+            rec709_settings = "Rec709Settings",
         }
     }
 
-    /// The definition `H264H265FilterSettings`.
     #[derive(Clone, Default)]
     pub struct H264h265FilterSettings {
         /// CloudFormation property `BandwidthReductionFilterSettings`.
@@ -3677,17 +3350,14 @@ pub mod channel {
         pub temporal_filter_settings: ::std::option::Option<crate::cfn::medialive::channel::TemporalFilterSettings>,
     }
 
-    impl crate::resource::ToExpr for H264h265FilterSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BandwidthReductionFilterSettings", self.bandwidth_reduction_filter_settings);
-            p.set_opt("TemporalFilterSettings", self.temporal_filter_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested H264h265FilterSettings;
+        opt {
+            bandwidth_reduction_filter_settings = "BandwidthReductionFilterSettings",
+            temporal_filter_settings = "TemporalFilterSettings",
         }
     }
 
-    /// The definition `BandwidthReductionFilterSettings`.
     #[derive(Clone, Default)]
     pub struct BandwidthReductionFilterSettings {
         /// CloudFormation property `PostFilterSharpening`.
@@ -3696,17 +3366,14 @@ pub mod channel {
         pub strength: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BandwidthReductionFilterSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PostFilterSharpening", self.post_filter_sharpening);
-            p.set_opt("Strength", self.strength);
-            p.into_expr()
+    crate::resource::props! {
+        nested BandwidthReductionFilterSettings;
+        opt {
+            post_filter_sharpening = "PostFilterSharpening",
+            strength = "Strength",
         }
     }
 
-    /// The definition `TemporalFilterSettings`.
     #[derive(Clone, Default)]
     pub struct TemporalFilterSettings {
         /// CloudFormation property `PostFilterSharpening`.
@@ -3715,17 +3382,14 @@ pub mod channel {
         pub strength: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TemporalFilterSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PostFilterSharpening", self.post_filter_sharpening);
-            p.set_opt("Strength", self.strength);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemporalFilterSettings;
+        opt {
+            post_filter_sharpening = "PostFilterSharpening",
+            strength = "Strength",
         }
     }
 
-    /// The definition `H265Settings`.
     #[derive(Clone, Default)]
     pub struct H265Settings {
         /// CloudFormation property `AdaptiveQuantization`.
@@ -3814,57 +3478,54 @@ pub mod channel {
         pub treeblock_size: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for H265Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdaptiveQuantization", self.adaptive_quantization);
-            p.set_opt("AfdSignaling", self.afd_signaling);
-            p.set_opt("AlternativeTransferFunction", self.alternative_transfer_function);
-            p.set_opt("Bitrate", self.bitrate);
-            p.set_opt("BufSize", self.buf_size);
-            p.set_opt("ColorMetadata", self.color_metadata);
-            p.set_opt("ColorSpaceSettings", self.color_space_settings);
-            p.set_opt("Deblocking", self.deblocking);
-            p.set_opt("FilterSettings", self.filter_settings);
-            p.set_opt("FixedAfd", self.fixed_afd);
-            p.set_opt("FlickerAq", self.flicker_aq);
-            p.set_opt("FramerateDenominator", self.framerate_denominator);
-            p.set_opt("FramerateNumerator", self.framerate_numerator);
-            p.set_opt("GopBReference", self.gop_b_reference);
-            p.set_opt("GopClosedCadence", self.gop_closed_cadence);
-            p.set_opt("GopNumBFrames", self.gop_num_b_frames);
-            p.set_opt("GopSize", self.gop_size);
-            p.set_opt("GopSizeUnits", self.gop_size_units);
-            p.set_opt("Level", self.level);
-            p.set_opt("LookAheadRateControl", self.look_ahead_rate_control);
-            p.set_opt("MaxBitrate", self.max_bitrate);
-            p.set_opt("MinBitrate", self.min_bitrate);
-            p.set_opt("MinIInterval", self.min_i_interval);
-            p.set_opt("MinQp", self.min_qp);
-            p.set_opt("MvOverPictureBoundaries", self.mv_over_picture_boundaries);
-            p.set_opt("MvTemporalPredictor", self.mv_temporal_predictor);
-            p.set_opt("ParDenominator", self.par_denominator);
-            p.set_opt("ParNumerator", self.par_numerator);
-            p.set_opt("Profile", self.profile);
-            p.set_opt("QvbrQualityLevel", self.qvbr_quality_level);
-            p.set_opt("RateControlMode", self.rate_control_mode);
-            p.set_opt("ScanType", self.scan_type);
-            p.set_opt("SceneChangeDetect", self.scene_change_detect);
-            p.set_opt("Slices", self.slices);
-            p.set_opt("SubgopLength", self.subgop_length);
-            p.set_opt("Tier", self.tier);
-            p.set_opt("TileHeight", self.tile_height);
-            p.set_opt("TilePadding", self.tile_padding);
-            p.set_opt("TileWidth", self.tile_width);
-            p.set_opt("TimecodeBurninSettings", self.timecode_burnin_settings);
-            p.set_opt("TimecodeInsertion", self.timecode_insertion);
-            p.set_opt("TreeblockSize", self.treeblock_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested H265Settings;
+        opt {
+            adaptive_quantization = "AdaptiveQuantization",
+            afd_signaling = "AfdSignaling",
+            alternative_transfer_function = "AlternativeTransferFunction",
+            bitrate = "Bitrate",
+            buf_size = "BufSize",
+            color_metadata = "ColorMetadata",
+            color_space_settings = "ColorSpaceSettings",
+            deblocking = "Deblocking",
+            filter_settings = "FilterSettings",
+            fixed_afd = "FixedAfd",
+            flicker_aq = "FlickerAq",
+            framerate_denominator = "FramerateDenominator",
+            framerate_numerator = "FramerateNumerator",
+            gop_b_reference = "GopBReference",
+            gop_closed_cadence = "GopClosedCadence",
+            gop_num_b_frames = "GopNumBFrames",
+            gop_size = "GopSize",
+            gop_size_units = "GopSizeUnits",
+            level = "Level",
+            look_ahead_rate_control = "LookAheadRateControl",
+            max_bitrate = "MaxBitrate",
+            min_bitrate = "MinBitrate",
+            min_i_interval = "MinIInterval",
+            min_qp = "MinQp",
+            mv_over_picture_boundaries = "MvOverPictureBoundaries",
+            mv_temporal_predictor = "MvTemporalPredictor",
+            par_denominator = "ParDenominator",
+            par_numerator = "ParNumerator",
+            profile = "Profile",
+            qvbr_quality_level = "QvbrQualityLevel",
+            rate_control_mode = "RateControlMode",
+            scan_type = "ScanType",
+            scene_change_detect = "SceneChangeDetect",
+            slices = "Slices",
+            subgop_length = "SubgopLength",
+            tier = "Tier",
+            tile_height = "TileHeight",
+            tile_padding = "TilePadding",
+            tile_width = "TileWidth",
+            timecode_burnin_settings = "TimecodeBurninSettings",
+            timecode_insertion = "TimecodeInsertion",
+            treeblock_size = "TreeblockSize",
         }
     }
 
-    /// The definition `H265ColorSpaceSettings`.
     #[derive(Clone, Default)]
     pub struct H265ColorSpaceSettings {
         /// CloudFormation property `ColorSpacePassthroughSettings`.
@@ -3881,21 +3542,18 @@ pub mod channel {
         pub rec709_settings: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for H265ColorSpaceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ColorSpacePassthroughSettings", self.color_space_passthrough_settings);
-            p.set_opt("DolbyVision81Settings", self.dolby_vision81_settings);
-            p.set_opt("Hdr10Settings", self.hdr10_settings);
-            p.set_opt("Hlg2020Settings", self.hlg2020_settings);
-            p.set_opt("Rec601Settings", self.rec601_settings);
-            p.set_opt("Rec709Settings", self.rec709_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested H265ColorSpaceSettings;
+        opt {
+            color_space_passthrough_settings = "ColorSpacePassthroughSettings",
+            dolby_vision81_settings = "DolbyVision81Settings",
+            hdr10_settings = "Hdr10Settings",
+            hlg2020_settings = "Hlg2020Settings",
+            rec601_settings = "Rec601Settings",
+            rec709_settings = "Rec709Settings",
         }
     }
 
-    /// The definition `Mpeg2Settings`.
     #[derive(Clone, Default)]
     pub struct Mpeg2Settings {
         /// CloudFormation property `AdaptiveQuantization`.
@@ -3934,48 +3592,42 @@ pub mod channel {
         pub timecode_insertion: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Mpeg2Settings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdaptiveQuantization", self.adaptive_quantization);
-            p.set_opt("AfdSignaling", self.afd_signaling);
-            p.set_opt("ColorMetadata", self.color_metadata);
-            p.set_opt("ColorSpace", self.color_space);
-            p.set_opt("DisplayAspectRatio", self.display_aspect_ratio);
-            p.set_opt("FilterSettings", self.filter_settings);
-            p.set_opt("FixedAfd", self.fixed_afd);
-            p.set_opt("FramerateDenominator", self.framerate_denominator);
-            p.set_opt("FramerateNumerator", self.framerate_numerator);
-            p.set_opt("GopClosedCadence", self.gop_closed_cadence);
-            p.set_opt("GopNumBFrames", self.gop_num_b_frames);
-            p.set_opt("GopSize", self.gop_size);
-            p.set_opt("GopSizeUnits", self.gop_size_units);
-            p.set_opt("ScanType", self.scan_type);
-            p.set_opt("SubgopLength", self.subgop_length);
-            p.set_opt("TimecodeBurninSettings", self.timecode_burnin_settings);
-            p.set_opt("TimecodeInsertion", self.timecode_insertion);
-            p.into_expr()
+    crate::resource::props! {
+        nested Mpeg2Settings;
+        opt {
+            adaptive_quantization = "AdaptiveQuantization",
+            afd_signaling = "AfdSignaling",
+            color_metadata = "ColorMetadata",
+            color_space = "ColorSpace",
+            display_aspect_ratio = "DisplayAspectRatio",
+            filter_settings = "FilterSettings",
+            fixed_afd = "FixedAfd",
+            framerate_denominator = "FramerateDenominator",
+            framerate_numerator = "FramerateNumerator",
+            gop_closed_cadence = "GopClosedCadence",
+            gop_num_b_frames = "GopNumBFrames",
+            gop_size = "GopSize",
+            gop_size_units = "GopSizeUnits",
+            scan_type = "ScanType",
+            subgop_length = "SubgopLength",
+            timecode_burnin_settings = "TimecodeBurninSettings",
+            timecode_insertion = "TimecodeInsertion",
         }
     }
 
-    /// The definition `Mpeg2FilterSettings`.
     #[derive(Clone, Default)]
     pub struct Mpeg2FilterSettings {
         /// CloudFormation property `TemporalFilterSettings`.
         pub temporal_filter_settings: ::std::option::Option<crate::cfn::medialive::channel::TemporalFilterSettings>,
     }
 
-    impl crate::resource::ToExpr for Mpeg2FilterSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TemporalFilterSettings", self.temporal_filter_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested Mpeg2FilterSettings;
+        opt {
+            temporal_filter_settings = "TemporalFilterSettings",
         }
     }
 
-    /// The definition `VideoPositionRectangle`.
     #[derive(Clone, Default)]
     pub struct VideoPositionRectangle {
         /// CloudFormation property `Height`.
@@ -3988,19 +3640,16 @@ pub mod channel {
         pub y: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for VideoPositionRectangle {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Height", self.height);
-            p.set_opt("Width", self.width);
-            p.set_opt("X", self.x);
-            p.set_opt("Y", self.y);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoPositionRectangle;
+        opt {
+            height = "Height",
+            width = "Width",
+            x = "X",
+            y = "Y",
         }
     }
 
-    /// The definition `InferenceSettings`.
     #[derive(Clone, Default)]
     pub struct InferenceSettings {
         /// CloudFormation property `AudioFeedInputs`.
@@ -4011,18 +3660,15 @@ pub mod channel {
         pub feed_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InferenceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioFeedInputs", self.audio_feed_inputs);
-            p.set_opt("EnrichmentMethods", self.enrichment_methods);
-            p.set_opt("FeedArn", self.feed_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested InferenceSettings;
+        opt {
+            audio_feed_inputs = "AudioFeedInputs",
+            enrichment_methods = "EnrichmentMethods",
+            feed_arn = "FeedArn",
         }
     }
 
-    /// The definition `AudioFeedInput`.
     #[derive(Clone, Default)]
     pub struct AudioFeedInput {
         /// CloudFormation property `AudioSelectorName`.
@@ -4031,17 +3677,14 @@ pub mod channel {
         pub feed_input: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AudioFeedInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioSelectorName", self.audio_selector_name);
-            p.set_opt("FeedInput", self.feed_input);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioFeedInput;
+        opt {
+            audio_selector_name = "AudioSelectorName",
+            feed_input = "FeedInput",
         }
     }
 
-    /// The definition `InputAttachment`.
     #[derive(Clone, Default)]
     pub struct InputAttachment {
         /// CloudFormation property `AutomaticInputFailoverSettings`.
@@ -4056,20 +3699,17 @@ pub mod channel {
         pub logical_interface_names: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for InputAttachment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutomaticInputFailoverSettings", self.automatic_input_failover_settings);
-            p.set_opt("InputAttachmentName", self.input_attachment_name);
-            p.set_opt("InputId", self.input_id);
-            p.set_opt("InputSettings", self.input_settings);
-            p.set_opt("LogicalInterfaceNames", self.logical_interface_names);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputAttachment;
+        opt {
+            automatic_input_failover_settings = "AutomaticInputFailoverSettings",
+            input_attachment_name = "InputAttachmentName",
+            input_id = "InputId",
+            input_settings = "InputSettings",
+            logical_interface_names = "LogicalInterfaceNames",
         }
     }
 
-    /// The definition `AutomaticInputFailoverSettings`.
     #[derive(Clone, Default)]
     pub struct AutomaticInputFailoverSettings {
         /// CloudFormation property `ErrorClearTimeMsec`.
@@ -4082,35 +3722,29 @@ pub mod channel {
         pub secondary_input_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AutomaticInputFailoverSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorClearTimeMsec", self.error_clear_time_msec);
-            p.set_opt("FailoverConditions", self.failover_conditions);
-            p.set_opt("InputPreference", self.input_preference);
-            p.set_opt("SecondaryInputId", self.secondary_input_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutomaticInputFailoverSettings;
+        opt {
+            error_clear_time_msec = "ErrorClearTimeMsec",
+            failover_conditions = "FailoverConditions",
+            input_preference = "InputPreference",
+            secondary_input_id = "SecondaryInputId",
         }
     }
 
-    /// The definition `FailoverCondition`.
     #[derive(Clone, Default)]
     pub struct FailoverCondition {
         /// CloudFormation property `FailoverConditionSettings`.
         pub failover_condition_settings: ::std::option::Option<crate::cfn::medialive::channel::FailoverConditionSettings>,
     }
 
-    impl crate::resource::ToExpr for FailoverCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FailoverConditionSettings", self.failover_condition_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailoverCondition;
+        opt {
+            failover_condition_settings = "FailoverConditionSettings",
         }
     }
 
-    /// The definition `FailoverConditionSettings`.
     #[derive(Clone, Default)]
     pub struct FailoverConditionSettings {
         /// CloudFormation property `AudioSilenceSettings`.
@@ -4121,18 +3755,15 @@ pub mod channel {
         pub video_black_settings: ::std::option::Option<crate::cfn::medialive::channel::VideoBlackFailoverSettings>,
     }
 
-    impl crate::resource::ToExpr for FailoverConditionSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioSilenceSettings", self.audio_silence_settings);
-            p.set_opt("InputLossSettings", self.input_loss_settings);
-            p.set_opt("VideoBlackSettings", self.video_black_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailoverConditionSettings;
+        opt {
+            audio_silence_settings = "AudioSilenceSettings",
+            input_loss_settings = "InputLossSettings",
+            video_black_settings = "VideoBlackSettings",
         }
     }
 
-    /// The definition `AudioSilenceFailoverSettings`.
     #[derive(Clone, Default)]
     pub struct AudioSilenceFailoverSettings {
         /// CloudFormation property `AudioSelectorName`.
@@ -4141,33 +3772,27 @@ pub mod channel {
         pub audio_silence_threshold_msec: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AudioSilenceFailoverSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioSelectorName", self.audio_selector_name);
-            p.set_opt("AudioSilenceThresholdMsec", self.audio_silence_threshold_msec);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioSilenceFailoverSettings;
+        opt {
+            audio_selector_name = "AudioSelectorName",
+            audio_silence_threshold_msec = "AudioSilenceThresholdMsec",
         }
     }
 
-    /// The definition `InputLossFailoverSettings`.
     #[derive(Clone, Default)]
     pub struct InputLossFailoverSettings {
         /// CloudFormation property `InputLossThresholdMsec`.
         pub input_loss_threshold_msec: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InputLossFailoverSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InputLossThresholdMsec", self.input_loss_threshold_msec);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputLossFailoverSettings;
+        opt {
+            input_loss_threshold_msec = "InputLossThresholdMsec",
         }
     }
 
-    /// The definition `VideoBlackFailoverSettings`.
     #[derive(Clone, Default)]
     pub struct VideoBlackFailoverSettings {
         /// CloudFormation property `BlackDetectThreshold`.
@@ -4176,17 +3801,14 @@ pub mod channel {
         pub video_black_threshold_msec: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for VideoBlackFailoverSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlackDetectThreshold", self.black_detect_threshold);
-            p.set_opt("VideoBlackThresholdMsec", self.video_black_threshold_msec);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoBlackFailoverSettings;
+        opt {
+            black_detect_threshold = "BlackDetectThreshold",
+            video_black_threshold_msec = "VideoBlackThresholdMsec",
         }
     }
 
-    /// The definition `InputSettings`.
     #[derive(Clone, Default)]
     pub struct InputSettings {
         /// CloudFormation property `AudioSelectors`.
@@ -4213,26 +3835,23 @@ pub mod channel {
         pub video_selector: ::std::option::Option<crate::cfn::medialive::channel::VideoSelector>,
     }
 
-    impl crate::resource::ToExpr for InputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioSelectors", self.audio_selectors);
-            p.set_opt("CaptionSelectors", self.caption_selectors);
-            p.set_opt("DeblockFilter", self.deblock_filter);
-            p.set_opt("DenoiseFilter", self.denoise_filter);
-            p.set_opt("FilterStrength", self.filter_strength);
-            p.set_opt("InputFilter", self.input_filter);
-            p.set_opt("NetworkInputSettings", self.network_input_settings);
-            p.set_opt("Scte35Pid", self.scte35_pid);
-            p.set_opt("Smpte2038DataPreference", self.smpte2038_data_preference);
-            p.set_opt("SourceEndBehavior", self.source_end_behavior);
-            p.set_opt("VideoSelector", self.video_selector);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputSettings;
+        opt {
+            audio_selectors = "AudioSelectors",
+            caption_selectors = "CaptionSelectors",
+            deblock_filter = "DeblockFilter",
+            denoise_filter = "DenoiseFilter",
+            filter_strength = "FilterStrength",
+            input_filter = "InputFilter",
+            network_input_settings = "NetworkInputSettings",
+            scte35_pid = "Scte35Pid",
+            smpte2038_data_preference = "Smpte2038DataPreference",
+            source_end_behavior = "SourceEndBehavior",
+            video_selector = "VideoSelector",
         }
     }
 
-    /// The definition `AudioSelector`.
     #[derive(Clone, Default)]
     pub struct AudioSelector {
         /// CloudFormation property `Name`.
@@ -4241,17 +3860,14 @@ pub mod channel {
         pub selector_settings: ::std::option::Option<crate::cfn::medialive::channel::AudioSelectorSettings>,
     }
 
-    impl crate::resource::ToExpr for AudioSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("SelectorSettings", self.selector_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioSelector;
+        opt {
+            name = "Name",
+            selector_settings = "SelectorSettings",
         }
     }
 
-    /// The definition `AudioSelectorSettings`.
     #[derive(Clone, Default)]
     pub struct AudioSelectorSettings {
         /// CloudFormation property `AudioHlsRenditionSelection`.
@@ -4264,19 +3880,16 @@ pub mod channel {
         pub audio_track_selection: ::std::option::Option<crate::cfn::medialive::channel::AudioTrackSelection>,
     }
 
-    impl crate::resource::ToExpr for AudioSelectorSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioHlsRenditionSelection", self.audio_hls_rendition_selection);
-            p.set_opt("AudioLanguageSelection", self.audio_language_selection);
-            p.set_opt("AudioPidSelection", self.audio_pid_selection);
-            p.set_opt("AudioTrackSelection", self.audio_track_selection);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioSelectorSettings;
+        opt {
+            audio_hls_rendition_selection = "AudioHlsRenditionSelection",
+            audio_language_selection = "AudioLanguageSelection",
+            audio_pid_selection = "AudioPidSelection",
+            audio_track_selection = "AudioTrackSelection",
         }
     }
 
-    /// The definition `AudioHlsRenditionSelection`.
     #[derive(Clone, Default)]
     pub struct AudioHlsRenditionSelection {
         /// CloudFormation property `GroupId`.
@@ -4285,17 +3898,14 @@ pub mod channel {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AudioHlsRenditionSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupId", self.group_id);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioHlsRenditionSelection;
+        opt {
+            group_id = "GroupId",
+            name = "Name",
         }
     }
 
-    /// The definition `AudioLanguageSelection`.
     #[derive(Clone, Default)]
     pub struct AudioLanguageSelection {
         /// CloudFormation property `LanguageCode`.
@@ -4304,17 +3914,14 @@ pub mod channel {
         pub language_selection_policy: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AudioLanguageSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LanguageCode", self.language_code);
-            p.set_opt("LanguageSelectionPolicy", self.language_selection_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioLanguageSelection;
+        opt {
+            language_code = "LanguageCode",
+            language_selection_policy = "LanguageSelectionPolicy",
         }
     }
 
-    /// The definition `AudioPidSelection`.
     #[derive(Clone, Default)]
     pub struct AudioPidSelection {
         /// CloudFormation property `Pid`.
@@ -4323,17 +3930,14 @@ pub mod channel {
         pub pids: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::channel::AudioPid>>,
     }
 
-    impl crate::resource::ToExpr for AudioPidSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Pid", self.pid);
-            p.set_opt("Pids", self.pids);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioPidSelection;
+        opt {
+            pid = "Pid",
+            pids = "Pids",
         }
     }
 
-    /// The definition `AudioPid`.
     #[derive(Clone, Default)]
     pub struct AudioPid {
         /// CloudFormation property `DolbyEDecode`.
@@ -4344,34 +3948,28 @@ pub mod channel {
         pub premix_settings: ::std::option::Option<crate::cfn::medialive::channel::AudioPreMixerSettings>,
     }
 
-    impl crate::resource::ToExpr for AudioPid {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DolbyEDecode", self.dolby_e_decode);
-            p.set_opt("Pid", self.pid);
-            p.set_opt("PremixSettings", self.premix_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioPid;
+        opt {
+            dolby_e_decode = "DolbyEDecode",
+            pid = "Pid",
+            premix_settings = "PremixSettings",
         }
     }
 
-    /// The definition `AudioDolbyEDecode`.
     #[derive(Clone, Default)]
     pub struct AudioDolbyEDecode {
         /// CloudFormation property `ProgramSelection`.
         pub program_selection: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AudioDolbyEDecode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProgramSelection", self.program_selection);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioDolbyEDecode;
+        opt {
+            program_selection = "ProgramSelection",
         }
     }
 
-    /// The definition `AudioPreMixerSettings`.
     #[derive(Clone, Default)]
     pub struct AudioPreMixerSettings {
         /// CloudFormation property `AudioNormalizationSettings`.
@@ -4384,19 +3982,16 @@ pub mod channel {
         pub remix_settings: ::std::option::Option<crate::cfn::medialive::channel::RemixSettings>,
     }
 
-    impl crate::resource::ToExpr for AudioPreMixerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioNormalizationSettings", self.audio_normalization_settings);
-            p.set_opt("Channels", self.channels);
-            p.set_opt("GainDb", self.gain_db);
-            p.set_opt("RemixSettings", self.remix_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioPreMixerSettings;
+        opt {
+            audio_normalization_settings = "AudioNormalizationSettings",
+            channels = "Channels",
+            gain_db = "GainDb",
+            remix_settings = "RemixSettings",
         }
     }
 
-    /// The definition `AudioTrackSelection`.
     #[derive(Clone, Default)]
     pub struct AudioTrackSelection {
         /// CloudFormation property `DolbyEDecode`.
@@ -4405,17 +4000,14 @@ pub mod channel {
         pub tracks: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::channel::AudioTrack>>,
     }
 
-    impl crate::resource::ToExpr for AudioTrackSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DolbyEDecode", self.dolby_e_decode);
-            p.set_opt("Tracks", self.tracks);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioTrackSelection;
+        opt {
+            dolby_e_decode = "DolbyEDecode",
+            tracks = "Tracks",
         }
     }
 
-    /// The definition `AudioTrack`.
     #[derive(Clone, Default)]
     pub struct AudioTrack {
         /// CloudFormation property `PremixSettings`.
@@ -4424,17 +4016,14 @@ pub mod channel {
         pub track: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AudioTrack {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PremixSettings", self.premix_settings);
-            p.set_opt("Track", self.track);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudioTrack;
+        opt {
+            premix_settings = "PremixSettings",
+            track = "Track",
         }
     }
 
-    /// The definition `CaptionSelector`.
     #[derive(Clone, Default)]
     pub struct CaptionSelector {
         /// CloudFormation property `LanguageCode`.
@@ -4445,18 +4034,15 @@ pub mod channel {
         pub selector_settings: ::std::option::Option<crate::cfn::medialive::channel::CaptionSelectorSettings>,
     }
 
-    impl crate::resource::ToExpr for CaptionSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LanguageCode", self.language_code);
-            p.set_opt("Name", self.name);
-            p.set_opt("SelectorSettings", self.selector_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaptionSelector;
+        opt {
+            language_code = "LanguageCode",
+            name = "Name",
+            selector_settings = "SelectorSettings",
         }
     }
 
-    /// The definition `CaptionSelectorSettings`.
     #[derive(Clone, Default)]
     pub struct CaptionSelectorSettings {
         /// CloudFormation property `AncillarySourceSettings`.
@@ -4477,39 +4063,33 @@ pub mod channel {
         pub teletext_source_settings: ::std::option::Option<crate::cfn::medialive::channel::TeletextSourceSettings>,
     }
 
-    impl crate::resource::ToExpr for CaptionSelectorSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AncillarySourceSettings", self.ancillary_source_settings);
-            p.set_opt("AribSourceSettings", self.arib_source_settings);
-            p.set_opt("DvbSubSourceSettings", self.dvb_sub_source_settings);
-            p.set_opt("EmbeddedSourceSettings", self.embedded_source_settings);
-            p.set_opt("Scte20SourceSettings", self.scte20_source_settings);
-            p.set_opt("Scte27SourceSettings", self.scte27_source_settings);
-            p.set_opt("SmartSubtitleSourceSettings", self.smart_subtitle_source_settings);
-            p.set_opt("TeletextSourceSettings", self.teletext_source_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaptionSelectorSettings;
+        opt {
+            ancillary_source_settings = "AncillarySourceSettings",
+            arib_source_settings = "AribSourceSettings",
+            dvb_sub_source_settings = "DvbSubSourceSettings",
+            embedded_source_settings = "EmbeddedSourceSettings",
+            scte20_source_settings = "Scte20SourceSettings",
+            scte27_source_settings = "Scte27SourceSettings",
+            smart_subtitle_source_settings = "SmartSubtitleSourceSettings",
+            teletext_source_settings = "TeletextSourceSettings",
         }
     }
 
-    /// The definition `AncillarySourceSettings`.
     #[derive(Clone, Default)]
     pub struct AncillarySourceSettings {
         /// CloudFormation property `SourceAncillaryChannelNumber`.
         pub source_ancillary_channel_number: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AncillarySourceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceAncillaryChannelNumber", self.source_ancillary_channel_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested AncillarySourceSettings;
+        opt {
+            source_ancillary_channel_number = "SourceAncillaryChannelNumber",
         }
     }
 
-    /// The definition `Scte27DvbSubSourceSettings`.
     #[derive(Clone, Default)]
     pub struct Scte27DvbSubSourceSettings {
         /// CloudFormation property `OcrLanguage`.
@@ -4518,17 +4098,14 @@ pub mod channel {
         pub pid: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Scte27DvbSubSourceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OcrLanguage", self.ocr_language);
-            p.set_opt("Pid", self.pid);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scte27DvbSubSourceSettings;
+        opt {
+            ocr_language = "OcrLanguage",
+            pid = "Pid",
         }
     }
 
-    /// The definition `EmbeddedSourceSettings`.
     #[derive(Clone, Default)]
     pub struct EmbeddedSourceSettings {
         /// CloudFormation property `Convert608To708`.
@@ -4541,19 +4118,16 @@ pub mod channel {
         pub source608_track_number: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for EmbeddedSourceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Convert608To708", self.convert608_to708);
-            p.set_opt("Scte20Detection", self.scte20_detection);
-            p.set_opt("Source608ChannelNumber", self.source608_channel_number);
-            p.set_opt("Source608TrackNumber", self.source608_track_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested EmbeddedSourceSettings;
+        opt {
+            convert608_to708 = "Convert608To708",
+            scte20_detection = "Scte20Detection",
+            source608_channel_number = "Source608ChannelNumber",
+            source608_track_number = "Source608TrackNumber",
         }
     }
 
-    /// The definition `Scte20SourceSettings`.
     #[derive(Clone, Default)]
     pub struct Scte20SourceSettings {
         /// CloudFormation property `Convert608To708`.
@@ -4562,17 +4136,14 @@ pub mod channel {
         pub source608_channel_number: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Scte20SourceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Convert608To708", self.convert608_to708);
-            p.set_opt("Source608ChannelNumber", self.source608_channel_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scte20SourceSettings;
+        opt {
+            convert608_to708 = "Convert608To708",
+            source608_channel_number = "Source608ChannelNumber",
         }
     }
 
-    /// The definition `SmartSubtitleSourceSettings`.
     #[derive(Clone, Default)]
     pub struct SmartSubtitleSourceSettings {
         /// CloudFormation property `CaptionSynchronizationMode`.
@@ -4581,17 +4152,14 @@ pub mod channel {
         pub inference_feed_output: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SmartSubtitleSourceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CaptionSynchronizationMode", self.caption_synchronization_mode);
-            p.set_opt("InferenceFeedOutput", self.inference_feed_output);
-            p.into_expr()
+    crate::resource::props! {
+        nested SmartSubtitleSourceSettings;
+        opt {
+            caption_synchronization_mode = "CaptionSynchronizationMode",
+            inference_feed_output = "InferenceFeedOutput",
         }
     }
 
-    /// The definition `TeletextSourceSettings`.
     #[derive(Clone, Default)]
     pub struct TeletextSourceSettings {
         /// CloudFormation property `OutputRectangle`.
@@ -4600,17 +4168,14 @@ pub mod channel {
         pub page_number: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TeletextSourceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OutputRectangle", self.output_rectangle);
-            p.set_opt("PageNumber", self.page_number);
-            p.into_expr()
+    crate::resource::props! {
+        nested TeletextSourceSettings;
+        opt {
+            output_rectangle = "OutputRectangle",
+            page_number = "PageNumber",
         }
     }
 
-    /// The definition `CaptionRectangle`.
     #[derive(Clone, Default)]
     pub struct CaptionRectangle {
         /// CloudFormation property `Height`.
@@ -4623,19 +4188,16 @@ pub mod channel {
         pub width: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for CaptionRectangle {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Height", self.height);
-            p.set_opt("LeftOffset", self.left_offset);
-            p.set_opt("TopOffset", self.top_offset);
-            p.set_opt("Width", self.width);
-            p.into_expr()
+    crate::resource::props! {
+        nested CaptionRectangle;
+        opt {
+            height = "Height",
+            left_offset = "LeftOffset",
+            top_offset = "TopOffset",
+            width = "Width",
         }
     }
 
-    /// The definition `NetworkInputSettings`.
     #[derive(Clone, Default)]
     pub struct NetworkInputSettings {
         /// CloudFormation property `HlsInputSettings`.
@@ -4646,18 +4208,15 @@ pub mod channel {
         pub server_validation: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NetworkInputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HlsInputSettings", self.hls_input_settings);
-            p.set_opt("MulticastInputSettings", self.multicast_input_settings);
-            p.set_opt("ServerValidation", self.server_validation);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkInputSettings;
+        opt {
+            hls_input_settings = "HlsInputSettings",
+            multicast_input_settings = "MulticastInputSettings",
+            server_validation = "ServerValidation",
         }
     }
 
-    /// The definition `HlsInputSettings`.
     #[derive(Clone, Default)]
     pub struct HlsInputSettings {
         /// CloudFormation property `Bandwidth`.
@@ -4672,36 +4231,30 @@ pub mod channel {
         pub scte35_source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HlsInputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bandwidth", self.bandwidth);
-            p.set_opt("BufferSegments", self.buffer_segments);
-            p.set_opt("Retries", self.retries);
-            p.set_opt("RetryInterval", self.retry_interval);
-            p.set_opt("Scte35Source", self.scte35_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsInputSettings;
+        opt {
+            bandwidth = "Bandwidth",
+            buffer_segments = "BufferSegments",
+            retries = "Retries",
+            retry_interval = "RetryInterval",
+            scte35_source = "Scte35Source",
         }
     }
 
-    /// The definition `MulticastInputSettings`.
     #[derive(Clone, Default)]
     pub struct MulticastInputSettings {
         /// CloudFormation property `SourceIpAddress`.
         pub source_ip_address: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MulticastInputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceIpAddress", self.source_ip_address);
-            p.into_expr()
+    crate::resource::props! {
+        nested MulticastInputSettings;
+        opt {
+            source_ip_address = "SourceIpAddress",
         }
     }
 
-    /// The definition `VideoSelector`.
     #[derive(Clone, Default)]
     pub struct VideoSelector {
         /// CloudFormation property `ColorSpace`.
@@ -4714,35 +4267,29 @@ pub mod channel {
         pub selector_settings: ::std::option::Option<crate::cfn::medialive::channel::VideoSelectorSettings>,
     }
 
-    impl crate::resource::ToExpr for VideoSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ColorSpace", self.color_space);
-            p.set_opt("ColorSpaceSettings", self.color_space_settings);
-            p.set_opt("ColorSpaceUsage", self.color_space_usage);
-            p.set_opt("SelectorSettings", self.selector_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoSelector;
+        opt {
+            color_space = "ColorSpace",
+            color_space_settings = "ColorSpaceSettings",
+            color_space_usage = "ColorSpaceUsage",
+            selector_settings = "SelectorSettings",
         }
     }
 
-    /// The definition `VideoSelectorColorSpaceSettings`.
     #[derive(Clone, Default)]
     pub struct VideoSelectorColorSpaceSettings {
         /// CloudFormation property `Hdr10Settings`.
         pub hdr10_settings: ::std::option::Option<crate::cfn::medialive::channel::Hdr10Settings>,
     }
 
-    impl crate::resource::ToExpr for VideoSelectorColorSpaceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Hdr10Settings", self.hdr10_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoSelectorColorSpaceSettings;
+        opt {
+            hdr10_settings = "Hdr10Settings",
         }
     }
 
-    /// The definition `VideoSelectorSettings`.
     #[derive(Clone, Default)]
     pub struct VideoSelectorSettings {
         /// CloudFormation property `VideoSelectorPid`.
@@ -4751,49 +4298,40 @@ pub mod channel {
         pub video_selector_program_id: ::std::option::Option<crate::cfn::medialive::channel::VideoSelectorProgramId>,
     }
 
-    impl crate::resource::ToExpr for VideoSelectorSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VideoSelectorPid", self.video_selector_pid);
-            p.set_opt("VideoSelectorProgramId", self.video_selector_program_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoSelectorSettings;
+        opt {
+            video_selector_pid = "VideoSelectorPid",
+            video_selector_program_id = "VideoSelectorProgramId",
         }
     }
 
-    /// The definition `VideoSelectorPid`.
     #[derive(Clone, Default)]
     pub struct VideoSelectorPid {
         /// CloudFormation property `Pid`.
         pub pid: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for VideoSelectorPid {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Pid", self.pid);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoSelectorPid;
+        opt {
+            pid = "Pid",
         }
     }
 
-    /// The definition `VideoSelectorProgramId`.
     #[derive(Clone, Default)]
     pub struct VideoSelectorProgramId {
         /// CloudFormation property `ProgramId`.
         pub program_id: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for VideoSelectorProgramId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProgramId", self.program_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoSelectorProgramId;
+        opt {
+            program_id = "ProgramId",
         }
     }
 
-    /// The definition `InputSpecification`.
     #[derive(Clone, Default)]
     pub struct InputSpecification {
         /// CloudFormation property `Codec`.
@@ -4804,18 +4342,15 @@ pub mod channel {
         pub resolution: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InputSpecification {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Codec", self.codec);
-            p.set_opt("MaximumBitrate", self.maximum_bitrate);
-            p.set_opt("Resolution", self.resolution);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputSpecification;
+        opt {
+            codec = "Codec",
+            maximum_bitrate = "MaximumBitrate",
+            resolution = "Resolution",
         }
     }
 
-    /// The definition `LinkedChannelSettings`.
     #[derive(Clone, Default)]
     pub struct LinkedChannelSettings {
         /// CloudFormation property `FollowerChannelSettings`.
@@ -4824,17 +4359,14 @@ pub mod channel {
         pub primary_channel_settings: ::std::option::Option<crate::cfn::medialive::channel::PrimaryChannelSettings>,
     }
 
-    impl crate::resource::ToExpr for LinkedChannelSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FollowerChannelSettings", self.follower_channel_settings);
-            p.set_opt("PrimaryChannelSettings", self.primary_channel_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested LinkedChannelSettings;
+        opt {
+            follower_channel_settings = "FollowerChannelSettings",
+            primary_channel_settings = "PrimaryChannelSettings",
         }
     }
 
-    /// The definition `FollowerChannelSettings`.
     #[derive(Clone, Default)]
     pub struct FollowerChannelSettings {
         /// CloudFormation property `LinkedChannelType`.
@@ -4843,33 +4375,27 @@ pub mod channel {
         pub primary_channel_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FollowerChannelSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LinkedChannelType", self.linked_channel_type);
-            p.set_opt("PrimaryChannelArn", self.primary_channel_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested FollowerChannelSettings;
+        opt {
+            linked_channel_type = "LinkedChannelType",
+            primary_channel_arn = "PrimaryChannelArn",
         }
     }
 
-    /// The definition `PrimaryChannelSettings`.
     #[derive(Clone, Default)]
     pub struct PrimaryChannelSettings {
         /// CloudFormation property `LinkedChannelType`.
         pub linked_channel_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PrimaryChannelSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LinkedChannelType", self.linked_channel_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrimaryChannelSettings;
+        opt {
+            linked_channel_type = "LinkedChannelType",
         }
     }
 
-    /// The definition `MaintenanceCreateSettings`.
     #[derive(Clone, Default)]
     pub struct MaintenanceCreateSettings {
         /// CloudFormation property `MaintenanceDay`.
@@ -4878,17 +4404,14 @@ pub mod channel {
         pub maintenance_start_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceCreateSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaintenanceDay", self.maintenance_day);
-            p.set_opt("MaintenanceStartTime", self.maintenance_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceCreateSettings;
+        opt {
+            maintenance_day = "MaintenanceDay",
+            maintenance_start_time = "MaintenanceStartTime",
         }
     }
 
-    /// The definition `VpcOutputSettings`.
     #[derive(Clone, Default)]
     pub struct VpcOutputSettings {
         /// CloudFormation property `PublicAddressAllocationIds`.
@@ -4899,16 +4422,18 @@ pub mod channel {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for VpcOutputSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PublicAddressAllocationIds", self.public_address_allocation_ids);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcOutputSettings;
+        opt {
+            public_address_allocation_ids = "PublicAddressAllocationIds",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
+
+    pub(super) static VPC_OUTPUT_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::MediaLive::ChannelPlacementGroup Resource Type
@@ -4934,40 +4459,27 @@ pub struct ChannelPlacementGroup {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ChannelPlacementGroup {
-    const TYPE: &'static str = "AWS::MediaLive::ChannelPlacementGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClusterId", self.cluster_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("Nodes", self.nodes);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ChannelPlacementGroup = "AWS::MediaLive::ChannelPlacementGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        cluster_id = "ClusterId",
+        name = "Name",
+        nodes = "Nodes",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`ChannelPlacementGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ChannelPlacementGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Channels`.
-    #[inline]
-    pub fn attr_channels(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Channels")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Channels`.
+        attr_channels: crate::value::List<::std::string::String> = "Channels",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -5032,7 +4544,6 @@ pub struct CloudWatchAlarmTemplate {
 
 impl CloudWatchAlarmTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(comparison_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateComparisonOperator>>, evaluation_periods: impl ::std::convert::Into<crate::value::Val<f64>>, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, period: impl ::std::convert::Into<crate::value::Val<f64>>, statistic: impl ::std::convert::Into<crate::value::Val<crate::cfn::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateStatistic>>, target_resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateTargetResourceType>>, threshold: impl ::std::convert::Into<crate::value::Val<f64>>, treat_missing_data: impl ::std::convert::Into<crate::value::Val<crate::cfn::medialive::cloud_watch_alarm_template::CloudWatchAlarmTemplateTreatMissingData>>) -> Self {
         Self {
             comparison_operator: comparison_operator.into(),
@@ -5052,75 +4563,52 @@ impl CloudWatchAlarmTemplate {
     }
 }
 
-impl crate::resource::Resource for CloudWatchAlarmTemplate {
-    const TYPE: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLOUD_WATCH_ALARM_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource CloudWatchAlarmTemplate = "AWS::MediaLive::CloudWatchAlarmTemplate", shape: Some(&CLOUD_WATCH_ALARM_TEMPLATE_SHAPE);
+    req {
+        comparison_operator = "ComparisonOperator",
+        evaluation_periods = "EvaluationPeriods",
+        metric_name = "MetricName",
+        name = "Name",
+        period = "Period",
+        statistic = "Statistic",
+        target_resource_type = "TargetResourceType",
+        threshold = "Threshold",
+        treat_missing_data = "TreatMissingData",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ComparisonOperator", self.comparison_operator);
-        p.set_opt("DatapointsToAlarm", self.datapoints_to_alarm);
-        p.set_opt("Description", self.description);
-        p.set("EvaluationPeriods", self.evaluation_periods);
-        p.set_opt("GroupIdentifier", self.group_identifier);
-        p.set("MetricName", self.metric_name);
-        p.set("Name", self.name);
-        p.set("Period", self.period);
-        p.set("Statistic", self.statistic);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetResourceType", self.target_resource_type);
-        p.set("Threshold", self.threshold);
-        p.set("TreatMissingData", self.treat_missing_data);
-        p
+    opt {
+        datapoints_to_alarm = "DatapointsToAlarm",
+        description = "Description",
+        group_identifier = "GroupIdentifier",
+        tags = "Tags",
     }
 }
 
-static CLOUD_WATCH_ALARM_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatapointsToAlarm", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("EvaluationPeriods", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("MetricName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("Period", crate::resource::Rule { min: Some(10.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLOUD_WATCH_ALARM_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatapointsToAlarm", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("EvaluationPeriods", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("MetricName", crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("Period", crate::resource::Rule { min: Some(10.0), max: Some(86400.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CloudWatchAlarmTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CloudWatchAlarmTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `GroupId`.
-    #[inline]
-    pub fn attr_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Identifier`.
-    #[inline]
-    pub fn attr_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Identifier")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `GroupId`.
+        attr_group_id: ::std::string::String = "GroupId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Identifier`.
+        attr_identifier: ::std::string::String = "Identifier",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
     }
 }
 
@@ -5128,7 +4616,7 @@ pub mod cloud_watch_alarm_template {
     //! Nested property types and enums of [`CloudWatchAlarmTemplate`](super::CloudWatchAlarmTemplate).
 
     /// The comparison operator used to compare the specified statistic and the threshold.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchAlarmTemplateComparisonOperator {
         /// `GreaterThanOrEqualToThreshold`
         GreaterThanOrEqualToThreshold,
@@ -5140,20 +4628,10 @@ pub mod cloud_watch_alarm_template {
         LessThanOrEqualToThreshold,
     }
 
-    impl crate::value::CfnEnum for CloudWatchAlarmTemplateComparisonOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-                Self::GreaterThanThreshold => "GreaterThanThreshold",
-                Self::LessThanThreshold => "LessThanThreshold",
-                Self::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CloudWatchAlarmTemplateComparisonOperator, ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"]);
 
     /// The statistic to apply to the alarm's metric data.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchAlarmTemplateStatistic {
         /// `SampleCount`
         SampleCount,
@@ -5167,21 +4645,10 @@ pub mod cloud_watch_alarm_template {
         Maximum,
     }
 
-    impl crate::value::CfnEnum for CloudWatchAlarmTemplateStatistic {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SampleCount => "SampleCount",
-                Self::Average => "Average",
-                Self::Sum => "Sum",
-                Self::Minimum => "Minimum",
-                Self::Maximum => "Maximum",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CloudWatchAlarmTemplateStatistic, ["SampleCount", "Average", "Sum", "Minimum", "Maximum"]);
 
     /// The resource type this template should dynamically generate cloudwatch metric alarms for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchAlarmTemplateTargetResourceType {
         /// `CLOUDFRONT_DISTRIBUTION`
         CloudfrontDistribution,
@@ -5203,25 +4670,10 @@ pub mod cloud_watch_alarm_template {
         S3Bucket,
     }
 
-    impl crate::value::CfnEnum for CloudWatchAlarmTemplateTargetResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudfrontDistribution => "CLOUDFRONT_DISTRIBUTION",
-                Self::MedialiveMultiplex => "MEDIALIVE_MULTIPLEX",
-                Self::MedialiveChannel => "MEDIALIVE_CHANNEL",
-                Self::MedialiveInputDevice => "MEDIALIVE_INPUT_DEVICE",
-                Self::MediapackageChannel => "MEDIAPACKAGE_CHANNEL",
-                Self::MediapackageOriginEndpoint => "MEDIAPACKAGE_ORIGIN_ENDPOINT",
-                Self::MediaconnectFlow => "MEDIACONNECT_FLOW",
-                Self::MediatailorPlaybackConfiguration => "MEDIATAILOR_PLAYBACK_CONFIGURATION",
-                Self::S3Bucket => "S3_BUCKET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CloudWatchAlarmTemplateTargetResourceType, ["CLOUDFRONT_DISTRIBUTION", "MEDIALIVE_MULTIPLEX", "MEDIALIVE_CHANNEL", "MEDIALIVE_INPUT_DEVICE", "MEDIAPACKAGE_CHANNEL", "MEDIAPACKAGE_ORIGIN_ENDPOINT", "MEDIACONNECT_FLOW", "MEDIATAILOR_PLAYBACK_CONFIGURATION", "S3_BUCKET"]);
 
     /// Specifies how missing data points are treated when evaluating the alarm's condition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CloudWatchAlarmTemplateTreatMissingData {
         /// `notBreaching`
         NotBreaching,
@@ -5233,17 +4685,7 @@ pub mod cloud_watch_alarm_template {
         Missing,
     }
 
-    impl crate::value::CfnEnum for CloudWatchAlarmTemplateTreatMissingData {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NotBreaching => "notBreaching",
-                Self::Breaching => "breaching",
-                Self::Ignore => "ignore",
-                Self::Missing => "missing",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CloudWatchAlarmTemplateTreatMissingData, ["notBreaching", "breaching", "ignore", "missing"]);
 }
 
 /// Definition of AWS::MediaLive::CloudWatchAlarmTemplateGroup Resource Type
@@ -5267,7 +4709,6 @@ pub struct CloudWatchAlarmTemplateGroup {
 
 impl CloudWatchAlarmTemplateGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -5277,55 +4718,35 @@ impl CloudWatchAlarmTemplateGroup {
     }
 }
 
-impl crate::resource::Resource for CloudWatchAlarmTemplateGroup {
-    const TYPE: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplateGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLOUD_WATCH_ALARM_TEMPLATE_GROUP_SHAPE)
+crate::resource::props! {
+    resource CloudWatchAlarmTemplateGroup = "AWS::MediaLive::CloudWatchAlarmTemplateGroup", shape: Some(&CLOUD_WATCH_ALARM_TEMPLATE_GROUP_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CLOUD_WATCH_ALARM_TEMPLATE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLOUD_WATCH_ALARM_TEMPLATE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CloudWatchAlarmTemplateGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CloudWatchAlarmTemplateGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Identifier`.
-    #[inline]
-    pub fn attr_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Identifier")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Identifier`.
+        attr_identifier: ::std::string::String = "Identifier",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
     }
 }
 
@@ -5356,51 +4777,32 @@ pub struct Cluster {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::MediaLive::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClusterType", self.cluster_type);
-        p.set_opt("InstanceRoleArn", self.instance_role_arn);
-        p.set_opt("Name", self.name);
-        p.set_opt("NetworkSettings", self.network_settings);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Cluster = "AWS::MediaLive::Cluster", shape: Some(&CLUSTER_SHAPE);
+    opt {
+        cluster_type = "ClusterType",
+        instance_role_arn = "InstanceRoleArn",
+        name = "Name",
+        network_settings = "NetworkSettings",
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam:.+:role/.+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:.+:iam:.+:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ChannelIds`.
-    #[inline]
-    pub fn attr_channel_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ChannelIds")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ChannelIds`.
+        attr_channel_ids: crate::value::List<::std::string::String> = "ChannelIds",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -5420,13 +4822,11 @@ pub mod cluster {
         pub interface_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::cluster::InterfaceMapping>>,
     }
 
-    impl crate::resource::ToExpr for ClusterNetworkSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultRoute", self.default_route);
-            p.set_opt("InterfaceMappings", self.interface_mappings);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClusterNetworkSettings;
+        opt {
+            default_route = "DefaultRoute",
+            interface_mappings = "InterfaceMappings",
         }
     }
 
@@ -5443,18 +4843,16 @@ pub mod cluster {
         pub network_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InterfaceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogicalInterfaceName", self.logical_interface_name);
-            p.set_opt("NetworkId", self.network_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested InterfaceMapping;
+        opt {
+            logical_interface_name = "LogicalInterfaceName",
+            network_id = "NetworkId",
         }
     }
 
     /// The hardware type for the cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClusterType {
         /// `ON_PREMISES`
         OnPremises,
@@ -5466,17 +4864,7 @@ pub mod cluster {
         Ec2,
     }
 
-    impl crate::value::CfnEnum for ClusterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OnPremises => "ON_PREMISES",
-                Self::OutpostsRack => "OUTPOSTS_RACK",
-                Self::OutpostsServer => "OUTPOSTS_SERVER",
-                Self::Ec2 => "EC2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClusterType, ["ON_PREMISES", "OUTPOSTS_RACK", "OUTPOSTS_SERVER", "EC2"]);
 }
 
 /// Definition of AWS::MediaLive::EventBridgeRuleTemplate Resource Type
@@ -5512,7 +4900,6 @@ pub struct EventBridgeRuleTemplate {
 
 impl EventBridgeRuleTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(event_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::medialive::event_bridge_rule_template::EventBridgeRuleTemplateEventType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -5525,65 +4912,42 @@ impl EventBridgeRuleTemplate {
     }
 }
 
-impl crate::resource::Resource for EventBridgeRuleTemplate {
-    const TYPE: &'static str = "AWS::MediaLive::EventBridgeRuleTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_BRIDGE_RULE_TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource EventBridgeRuleTemplate = "AWS::MediaLive::EventBridgeRuleTemplate", shape: Some(&EVENT_BRIDGE_RULE_TEMPLATE_SHAPE);
+    req {
+        event_type = "EventType",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EventTargets", self.event_targets);
-        p.set("EventType", self.event_type);
-        p.set_opt("GroupIdentifier", self.group_identifier);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        event_targets = "EventTargets",
+        group_identifier = "GroupIdentifier",
+        tags = "Tags",
     }
 }
 
-static EVENT_BRIDGE_RULE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("EventTargets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::event_bridge_rule_template::EVENT_BRIDGE_RULE_TEMPLATE_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_BRIDGE_RULE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("EventTargets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::event_bridge_rule_template::EVENT_BRIDGE_RULE_TEMPLATE_TARGET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("GroupIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventBridgeRuleTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventBridgeRuleTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `GroupId`.
-    #[inline]
-    pub fn attr_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Identifier`.
-    #[inline]
-    pub fn attr_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Identifier")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `GroupId`.
+        attr_group_id: ::std::string::String = "GroupId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Identifier`.
+        attr_identifier: ::std::string::String = "Identifier",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
     }
 }
 
@@ -5601,7 +4965,6 @@ pub mod event_bridge_rule_template {
 
     impl EventBridgeRuleTemplateTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -5609,23 +4972,19 @@ pub mod event_bridge_rule_template {
         }
     }
 
-    impl crate::resource::ToExpr for EventBridgeRuleTemplateTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventBridgeRuleTemplateTarget;
+        req {
+            arn = "Arn",
         }
     }
 
-    pub(super) static EVENT_BRIDGE_RULE_TEMPLATE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_BRIDGE_RULE_TEMPLATE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of event to match with the rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventBridgeRuleTemplateEventType {
         /// `MEDIALIVE_MULTIPLEX_ALERT`
         MedialiveMultiplexAlert,
@@ -5655,26 +5014,7 @@ pub mod event_bridge_rule_template {
         MediaconnectFlowStatusChange,
     }
 
-    impl crate::value::CfnEnum for EventBridgeRuleTemplateEventType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MedialiveMultiplexAlert => "MEDIALIVE_MULTIPLEX_ALERT",
-                Self::MedialiveMultiplexStateChange => "MEDIALIVE_MULTIPLEX_STATE_CHANGE",
-                Self::MedialiveChannelAlert => "MEDIALIVE_CHANNEL_ALERT",
-                Self::MedialiveChannelInputChange => "MEDIALIVE_CHANNEL_INPUT_CHANGE",
-                Self::MedialiveChannelStateChange => "MEDIALIVE_CHANNEL_STATE_CHANGE",
-                Self::MediapackageInputNotification => "MEDIAPACKAGE_INPUT_NOTIFICATION",
-                Self::MediapackageKeyProviderNotification => "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION",
-                Self::MediapackageHarvestJobNotification => "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION",
-                Self::SignalMapActiveAlarm => "SIGNAL_MAP_ACTIVE_ALARM",
-                Self::MediaconnectAlert => "MEDIACONNECT_ALERT",
-                Self::MediaconnectSourceHealth => "MEDIACONNECT_SOURCE_HEALTH",
-                Self::MediaconnectOutputHealth => "MEDIACONNECT_OUTPUT_HEALTH",
-                Self::MediaconnectFlowStatusChange => "MEDIACONNECT_FLOW_STATUS_CHANGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventBridgeRuleTemplateEventType, ["MEDIALIVE_MULTIPLEX_ALERT", "MEDIALIVE_MULTIPLEX_STATE_CHANGE", "MEDIALIVE_CHANNEL_ALERT", "MEDIALIVE_CHANNEL_INPUT_CHANGE", "MEDIALIVE_CHANNEL_STATE_CHANGE", "MEDIAPACKAGE_INPUT_NOTIFICATION", "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION", "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION", "SIGNAL_MAP_ACTIVE_ALARM", "MEDIACONNECT_ALERT", "MEDIACONNECT_SOURCE_HEALTH", "MEDIACONNECT_OUTPUT_HEALTH", "MEDIACONNECT_FLOW_STATUS_CHANGE"]);
 }
 
 /// Definition of AWS::MediaLive::EventBridgeRuleTemplateGroup Resource Type
@@ -5698,7 +5038,6 @@ pub struct EventBridgeRuleTemplateGroup {
 
 impl EventBridgeRuleTemplateGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -5708,55 +5047,35 @@ impl EventBridgeRuleTemplateGroup {
     }
 }
 
-impl crate::resource::Resource for EventBridgeRuleTemplateGroup {
-    const TYPE: &'static str = "AWS::MediaLive::EventBridgeRuleTemplateGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_BRIDGE_RULE_TEMPLATE_GROUP_SHAPE)
+crate::resource::props! {
+    resource EventBridgeRuleTemplateGroup = "AWS::MediaLive::EventBridgeRuleTemplateGroup", shape: Some(&EVENT_BRIDGE_RULE_TEMPLATE_GROUP_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static EVENT_BRIDGE_RULE_TEMPLATE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_BRIDGE_RULE_TEMPLATE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventBridgeRuleTemplateGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventBridgeRuleTemplateGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Identifier`.
-    #[inline]
-    pub fn attr_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Identifier")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Identifier`.
+        attr_identifier: ::std::string::String = "Identifier",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
     }
 }
 
@@ -5833,92 +5152,63 @@ pub struct Input {
     pub vpc: ::std::option::Option<crate::cfn::medialive::input::InputVpcRequest>,
 }
 
-impl crate::resource::Resource for Input {
-    const TYPE: &'static str = "AWS::MediaLive::Input";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Destinations", self.destinations);
-        p.set_opt("InputDevices", self.input_devices);
-        p.set_opt("InputNetworkLocation", self.input_network_location);
-        p.set_opt("InputSecurityGroups", self.input_security_groups);
-        p.set_opt("MediaConnectFlows", self.media_connect_flows);
-        p.set_opt("MulticastSettings", self.multicast_settings);
-        p.set_opt("Name", self.name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("RouterSettings", self.router_settings);
-        p.set_opt("SdiSources", self.sdi_sources);
-        p.set_opt("Smpte2110ReceiverGroupSettings", self.smpte2110_receiver_group_settings);
-        p.set_opt("Sources", self.sources);
-        p.set_opt("SrtSettings", self.srt_settings);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p.set_opt("Vpc", self.vpc);
-        p
+crate::resource::props! {
+    resource Input = "AWS::MediaLive::Input", shape: Some(&INPUT_SHAPE);
+    opt {
+        destinations = "Destinations",
+        input_devices = "InputDevices",
+        input_network_location = "InputNetworkLocation",
+        input_security_groups = "InputSecurityGroups",
+        media_connect_flows = "MediaConnectFlows",
+        multicast_settings = "MulticastSettings",
+        name = "Name",
+        role_arn = "RoleArn",
+        router_settings = "RouterSettings",
+        sdi_sources = "SdiSources",
+        smpte2110_receiver_group_settings = "Smpte2110ReceiverGroupSettings",
+        sources = "Sources",
+        srt_settings = "SrtSettings",
+        tags = "Tags",
+        type_ = "Type",
+        vpc = "Vpc",
     }
 }
 
+static INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::input::INPUT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("InputSecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Vpc", crate::resource::Rule { shape: Some(&self::input::INPUT_VPC_REQUEST_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Input`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Input> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AttachedChannels`.
-    #[inline]
-    pub fn attr_attached_channels(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AttachedChannels")
-    }
-    /// `Fn::GetAtt` `DestinationUrls`.
-    #[inline]
-    pub fn attr_destination_urls(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DestinationUrls")
-    }
-    /// `Fn::GetAtt` `Destinations`.
-    #[inline]
-    pub fn attr_destinations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Destinations")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InputClass`.
-    #[inline]
-    pub fn attr_input_class(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InputClass")
-    }
-    /// `Fn::GetAtt` `InputPartnerIds`.
-    #[inline]
-    pub fn attr_input_partner_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("InputPartnerIds")
-    }
-    /// `Fn::GetAtt` `InputSourceType`.
-    #[inline]
-    pub fn attr_input_source_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InputSourceType")
-    }
-    /// `Fn::GetAtt` `SecurityGroups`.
-    #[inline]
-    pub fn attr_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SecurityGroups")
-    }
-    /// `Fn::GetAtt` `SourceUrls`.
-    #[inline]
-    pub fn attr_source_urls(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SourceUrls")
-    }
-    /// `Fn::GetAtt` `Sources`.
-    #[inline]
-    pub fn attr_sources(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Sources")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AttachedChannels`.
+        attr_attached_channels: crate::value::List<::std::string::String> = "AttachedChannels",
+        /// `Fn::GetAtt` `DestinationUrls`.
+        attr_destination_urls: crate::value::List<::std::string::String> = "DestinationUrls",
+        /// `Fn::GetAtt` `Destinations`.
+        attr_destinations: crate::value::List<::std::string::String> = "Destinations",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InputClass`.
+        attr_input_class: ::std::string::String = "InputClass",
+        /// `Fn::GetAtt` `InputPartnerIds`.
+        attr_input_partner_ids: crate::value::List<::std::string::String> = "InputPartnerIds",
+        /// `Fn::GetAtt` `InputSourceType`.
+        attr_input_source_type: ::std::string::String = "InputSourceType",
+        /// `Fn::GetAtt` `SecurityGroups`.
+        attr_security_groups: crate::value::List<::std::string::String> = "SecurityGroups",
+        /// `Fn::GetAtt` `SourceUrls`.
+        attr_source_urls: crate::value::List<::std::string::String> = "SourceUrls",
+        /// `Fn::GetAtt` `Sources`.
+        attr_sources: crate::value::List<::std::string::String> = "Sources",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -5965,21 +5255,23 @@ pub mod input {
         pub vpc: ::std::option::Option<crate::cfn::medialive::input::InputDestinationVpc>,
     }
 
-    impl crate::resource::ToExpr for InputDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ip", self.ip);
-            p.set_opt("Network", self.network);
-            p.set_opt("NetworkRoutes", self.network_routes);
-            p.set_opt("Port", self.port);
-            p.set_opt("StaticIpAddress", self.static_ip_address);
-            p.set_opt("StreamName", self.stream_name);
-            p.set_opt("Url", self.url);
-            p.set_opt("Vpc", self.vpc);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputDestination;
+        opt {
+            ip = "Ip",
+            network = "Network",
+            network_routes = "NetworkRoutes",
+            port = "Port",
+            static_ip_address = "StaticIpAddress",
+            stream_name = "StreamName",
+            url = "Url",
+            vpc = "Vpc",
         }
     }
+
+    pub(super) static INPUT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkRoutes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&INPUT_DESTINATION_ROUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A network route configuration.
     #[derive(Clone, Default)]
@@ -5994,15 +5286,17 @@ pub mod input {
         pub gateway: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InputDestinationRoute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cidr", self.cidr);
-            p.set_opt("Gateway", self.gateway);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputDestinationRoute;
+        opt {
+            cidr = "Cidr",
+            gateway = "Gateway",
         }
     }
+
+    pub(super) static INPUT_DESTINATION_ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The properties for a VPC type input destination.
     #[derive(Clone, Default)]
@@ -6017,13 +5311,11 @@ pub mod input {
         pub network_interface_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InputDestinationVpc {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("NetworkInterfaceId", self.network_interface_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputDestinationVpc;
+        opt {
+            availability_zone = "AvailabilityZone",
+            network_interface_id = "NetworkInterfaceId",
         }
     }
 
@@ -6036,12 +5328,10 @@ pub mod input {
         pub id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InputDeviceSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Id", self.id);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputDeviceSettings;
+        opt {
+            id = "Id",
         }
     }
 
@@ -6054,12 +5344,10 @@ pub mod input {
         pub flow_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MediaConnectFlow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FlowArn", self.flow_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaConnectFlow;
+        opt {
+            flow_arn = "FlowArn",
         }
     }
 
@@ -6072,12 +5360,10 @@ pub mod input {
         pub sources: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::input::MulticastSource>>,
     }
 
-    impl crate::resource::ToExpr for MulticastSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Sources", self.sources);
-            p.into_expr()
+    crate::resource::props! {
+        nested MulticastSettings;
+        opt {
+            sources = "Sources",
         }
     }
 
@@ -6096,7 +5382,6 @@ pub mod input {
 
     impl MulticastSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 source_ip: ::std::option::Option::None,
@@ -6105,13 +5390,13 @@ pub mod input {
         }
     }
 
-    impl crate::resource::ToExpr for MulticastSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceIp", self.source_ip);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested MulticastSource;
+        req {
+            url = "Url",
+        }
+        opt {
+            source_ip = "SourceIp",
         }
     }
 
@@ -6132,14 +5417,12 @@ pub mod input {
         pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for RouterSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Destinations", self.destinations);
-            p.set_opt("EncryptionType", self.encryption_type);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterSettings;
+        opt {
+            destinations = "Destinations",
+            encryption_type = "EncryptionType",
+            secret_arn = "SecretArn",
         }
     }
 
@@ -6158,7 +5441,6 @@ pub mod input {
 
     impl RouterDestinationSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(availability_zone_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 availability_zone_name: availability_zone_name.into(),
@@ -6167,13 +5449,13 @@ pub mod input {
         }
     }
 
-    impl crate::resource::ToExpr for RouterDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AvailabilityZoneName", self.availability_zone_name);
-            p.set_opt("RouterOutputArn", self.router_output_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RouterDestinationSettings;
+        req {
+            availability_zone_name = "AvailabilityZoneName",
+        }
+        opt {
+            router_output_arn = "RouterOutputArn",
         }
     }
 
@@ -6186,12 +5468,10 @@ pub mod input {
         pub smpte2110_receiver_groups: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::input::Smpte2110ReceiverGroup>>,
     }
 
-    impl crate::resource::ToExpr for Smpte2110ReceiverGroupSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Smpte2110ReceiverGroups", self.smpte2110_receiver_groups);
-            p.into_expr()
+    crate::resource::props! {
+        nested Smpte2110ReceiverGroupSettings;
+        opt {
+            smpte2110_receiver_groups = "Smpte2110ReceiverGroups",
         }
     }
 
@@ -6204,12 +5484,10 @@ pub mod input {
         pub sdp_settings: ::std::option::Option<crate::cfn::medialive::input::Smpte2110ReceiverGroupSdpSettings>,
     }
 
-    impl crate::resource::ToExpr for Smpte2110ReceiverGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SdpSettings", self.sdp_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested Smpte2110ReceiverGroup;
+        opt {
+            sdp_settings = "SdpSettings",
         }
     }
 
@@ -6231,14 +5509,12 @@ pub mod input {
         pub video_sdp: ::std::option::Option<crate::cfn::medialive::input::InputSdpLocation>,
     }
 
-    impl crate::resource::ToExpr for Smpte2110ReceiverGroupSdpSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AncillarySdps", self.ancillary_sdps);
-            p.set_opt("AudioSdps", self.audio_sdps);
-            p.set_opt("VideoSdp", self.video_sdp);
-            p.into_expr()
+    crate::resource::props! {
+        nested Smpte2110ReceiverGroupSdpSettings;
+        opt {
+            ancillary_sdps = "AncillarySdps",
+            audio_sdps = "AudioSdps",
+            video_sdp = "VideoSdp",
         }
     }
 
@@ -6255,13 +5531,11 @@ pub mod input {
         pub sdp_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InputSdpLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MediaIndex", self.media_index);
-            p.set_opt("SdpUrl", self.sdp_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputSdpLocation;
+        opt {
+            media_index = "MediaIndex",
+            sdp_url = "SdpUrl",
         }
     }
 
@@ -6283,14 +5557,12 @@ pub mod input {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InputSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PasswordParam", self.password_param);
-            p.set_opt("Url", self.url);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputSource;
+        opt {
+            password_param = "PasswordParam",
+            url = "Url",
+            username = "Username",
         }
     }
 
@@ -6307,13 +5579,11 @@ pub mod input {
         pub srt_listener_settings: ::std::option::Option<crate::cfn::medialive::input::SrtListenerSettings>,
     }
 
-    impl crate::resource::ToExpr for SrtSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SrtCallerSources", self.srt_caller_sources);
-            p.set_opt("SrtListenerSettings", self.srt_listener_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtSettings;
+        opt {
+            srt_caller_sources = "SrtCallerSources",
+            srt_listener_settings = "SrtListenerSettings",
         }
     }
 
@@ -6342,16 +5612,14 @@ pub mod input {
         pub stream_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SrtCallerSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Decryption", self.decryption);
-            p.set_opt("MinimumLatency", self.minimum_latency);
-            p.set_opt("SrtListenerAddress", self.srt_listener_address);
-            p.set_opt("SrtListenerPort", self.srt_listener_port);
-            p.set_opt("StreamId", self.stream_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtCallerSource;
+        opt {
+            decryption = "Decryption",
+            minimum_latency = "MinimumLatency",
+            srt_listener_address = "SrtListenerAddress",
+            srt_listener_port = "SrtListenerPort",
+            stream_id = "StreamId",
         }
     }
 
@@ -6368,13 +5636,11 @@ pub mod input {
         pub passphrase_secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SrtCallerDecryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Algorithm", self.algorithm);
-            p.set_opt("PassphraseSecretArn", self.passphrase_secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtCallerDecryption;
+        opt {
+            algorithm = "Algorithm",
+            passphrase_secret_arn = "PassphraseSecretArn",
         }
     }
 
@@ -6395,14 +5661,12 @@ pub mod input {
         pub stream_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SrtListenerSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Decryption", self.decryption);
-            p.set_opt("MinimumLatency", self.minimum_latency);
-            p.set_opt("StreamId", self.stream_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtListenerSettings;
+        opt {
+            decryption = "Decryption",
+            minimum_latency = "MinimumLatency",
+            stream_id = "StreamId",
         }
     }
 
@@ -6419,13 +5683,11 @@ pub mod input {
         pub passphrase_secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SrtListenerDecryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Algorithm", self.algorithm);
-            p.set_opt("PassphraseSecretArn", self.passphrase_secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SrtListenerDecryption;
+        opt {
+            algorithm = "Algorithm",
+            passphrase_secret_arn = "PassphraseSecretArn",
         }
     }
 
@@ -6447,19 +5709,21 @@ pub mod input {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for InputVpcRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputVpcRequest;
+        opt {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
+    pub(super) static INPUT_VPC_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// With the introduction of MediaLive Anywhere, a MediaLive input can now exist in two different places: AWS or
     /// inside an on-premises datacenter. By default all inputs will continue to be AWS inputs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputNetworkLocation {
         /// `AWS`
         Aws,
@@ -6467,18 +5731,10 @@ pub mod input {
         OnPremises,
     }
 
-    impl crate::value::CfnEnum for InputNetworkLocation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aws => "AWS",
-                Self::OnPremises => "ON_PREMISES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InputNetworkLocation, ["AWS", "ON_PREMISES"]);
 
     /// Encryption configuration for the MediaConnect Router association. AUTOMATIC uses a service-managed secret; SECRETS_MANAGER requires SecretArn.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionType {
         /// `AUTOMATIC`
         Automatic,
@@ -6486,18 +5742,10 @@ pub mod input {
         SecretsManager,
     }
 
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Automatic => "AUTOMATIC",
-                Self::SecretsManager => "SECRETS_MANAGER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionType, ["AUTOMATIC", "SECRETS_MANAGER"]);
 
     /// Placeholder documentation for Algorithm
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Algorithm {
         /// `AES128`
         Aes128,
@@ -6507,19 +5755,10 @@ pub mod input {
         Aes256,
     }
 
-    impl crate::value::CfnEnum for Algorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128 => "AES128",
-                Self::Aes192 => "AES192",
-                Self::Aes256 => "AES256",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Algorithm, ["AES128", "AES192", "AES256"]);
 
     /// The different types of inputs that AWS Elemental MediaLive supports.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputType {
         /// `UDP_PUSH`
         UdpPush,
@@ -6555,29 +5794,7 @@ pub mod input {
         SrtListener,
     }
 
-    impl crate::value::CfnEnum for InputType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UdpPush => "UDP_PUSH",
-                Self::RtpPush => "RTP_PUSH",
-                Self::RtmpPush => "RTMP_PUSH",
-                Self::RtmpPull => "RTMP_PULL",
-                Self::UrlPull => "URL_PULL",
-                Self::Mp4File => "MP4_FILE",
-                Self::Mediaconnect => "MEDIACONNECT",
-                Self::InputDevice => "INPUT_DEVICE",
-                Self::AwsCdi => "AWS_CDI",
-                Self::TsFile => "TS_FILE",
-                Self::SrtCaller => "SRT_CALLER",
-                Self::Multicast => "MULTICAST",
-                Self::Smpte2110ReceiverGroup => "SMPTE_2110_RECEIVER_GROUP",
-                Self::Sdi => "SDI",
-                Self::MediaconnectRouter => "MEDIACONNECT_ROUTER",
-                Self::SrtListener => "SRT_LISTENER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InputType, ["UDP_PUSH", "RTP_PUSH", "RTMP_PUSH", "RTMP_PULL", "URL_PULL", "MP4_FILE", "MEDIACONNECT", "INPUT_DEVICE", "AWS_CDI", "TS_FILE", "SRT_CALLER", "MULTICAST", "SMPTE_2110_RECEIVER_GROUP", "SDI", "MEDIACONNECT_ROUTER", "SRT_LISTENER"]);
 }
 
 /// Resource Type definition for AWS::MediaLive::InputSecurityGroup
@@ -6593,33 +5810,28 @@ pub struct InputSecurityGroup {
     pub whitelist_rules: ::std::option::Option<::std::vec::Vec<crate::cfn::medialive::input_security_group::InputWhitelistRule>>,
 }
 
-impl crate::resource::Resource for InputSecurityGroup {
-    const TYPE: &'static str = "AWS::MediaLive::InputSecurityGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WhitelistRules", self.whitelist_rules);
-        p
+crate::resource::props! {
+    resource InputSecurityGroup = "AWS::MediaLive::InputSecurityGroup", shape: Some(&INPUT_SECURITY_GROUP_SHAPE);
+    opt {
+        tags = "Tags",
+        whitelist_rules = "WhitelistRules",
     }
 }
 
+static INPUT_SECURITY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("WhitelistRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::input_security_group::INPUT_WHITELIST_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`InputSecurityGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InputSecurityGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Inputs`.
-    #[inline]
-    pub fn attr_inputs(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Inputs")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Inputs`.
+        attr_inputs: crate::value::List<::std::string::String> = "Inputs",
     }
 }
 
@@ -6635,14 +5847,16 @@ pub mod input_security_group {
         pub cidr: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InputWhitelistRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cidr", self.cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputWhitelistRule;
+        opt {
+            cidr = "Cidr",
         }
     }
+
+    pub(super) static INPUT_WHITELIST_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::MediaLive::Multiplex
@@ -6674,7 +5888,6 @@ pub struct Multiplex {
 
 impl Multiplex {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(availability_zones: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, multiplex_settings: crate::cfn::medialive::multiplex::MultiplexSettings, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             availability_zones: availability_zones.into(),
@@ -6686,57 +5899,37 @@ impl Multiplex {
     }
 }
 
-impl crate::resource::Resource for Multiplex {
-    const TYPE: &'static str = "AWS::MediaLive::Multiplex";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MULTIPLEX_SHAPE)
+crate::resource::props! {
+    resource Multiplex = "AWS::MediaLive::Multiplex", shape: Some(&MULTIPLEX_SHAPE);
+    req {
+        availability_zones = "AvailabilityZones",
+        multiplex_settings = "MultiplexSettings",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AvailabilityZones", self.availability_zones);
-        p.set_opt("Destinations", self.destinations);
-        p.set("MultiplexSettings", self.multiplex_settings);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        destinations = "Destinations",
+        tags = "Tags",
     }
 }
 
-static MULTIPLEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::multiplex::MULTIPLEX_OUTPUT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MultiplexSettings", crate::resource::Rule { shape: Some(&self::multiplex::MULTIPLEX_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MULTIPLEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::multiplex::MULTIPLEX_OUTPUT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MultiplexSettings", crate::resource::Rule { shape: Some(&self::multiplex::MULTIPLEX_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Multiplex`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Multiplex> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `PipelinesRunningCount`.
-    #[inline]
-    pub fn attr_pipelines_running_count(self) -> crate::value::Val<i64> {
-        self.__get_att("PipelinesRunningCount")
-    }
-    /// `Fn::GetAtt` `ProgramCount`.
-    #[inline]
-    pub fn attr_program_count(self) -> crate::value::Val<i64> {
-        self.__get_att("ProgramCount")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `PipelinesRunningCount`.
+        attr_pipelines_running_count: i64 = "PipelinesRunningCount",
+        /// `Fn::GetAtt` `ProgramCount`.
+        attr_program_count: i64 = "ProgramCount",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -6752,20 +5945,16 @@ pub mod multiplex {
         pub multiplex_media_connect_output_destination_settings: ::std::option::Option<crate::cfn::medialive::multiplex::MultiplexMediaConnectOutputDestinationSettings>,
     }
 
-    impl crate::resource::ToExpr for MultiplexOutputDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MultiplexMediaConnectOutputDestinationSettings", self.multiplex_media_connect_output_destination_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexOutputDestination;
+        opt {
+            multiplex_media_connect_output_destination_settings = "MultiplexMediaConnectOutputDestinationSettings",
         }
     }
 
-    pub(super) static MULTIPLEX_OUTPUT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MultiplexMediaConnectOutputDestinationSettings", crate::resource::Rule { shape: Some(&MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTIPLEX_OUTPUT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MultiplexMediaConnectOutputDestinationSettings", crate::resource::Rule { shape: Some(&MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Multiplex MediaConnect output destination settings.
     #[derive(Clone, Default)]
@@ -6776,20 +5965,16 @@ pub mod multiplex {
         pub entitlement_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MultiplexMediaConnectOutputDestinationSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EntitlementArn", self.entitlement_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexMediaConnectOutputDestinationSettings;
+        opt {
+            entitlement_arn = "EntitlementArn",
         }
     }
 
-    pub(super) static MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EntitlementArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EntitlementArn", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A key-value pair to associate with a resource.
     #[derive(Clone)]
@@ -6814,7 +5999,6 @@ pub mod multiplex {
 
     impl MultiplexSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(transport_stream_bitrate: impl ::std::convert::Into<crate::value::Val<i64>>, transport_stream_id: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 maximum_video_buffer_delay_milliseconds: ::std::option::Option::None,
@@ -6825,26 +6009,24 @@ pub mod multiplex {
         }
     }
 
-    impl crate::resource::ToExpr for MultiplexSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaximumVideoBufferDelayMilliseconds", self.maximum_video_buffer_delay_milliseconds);
-            p.set("TransportStreamBitrate", self.transport_stream_bitrate);
-            p.set("TransportStreamId", self.transport_stream_id);
-            p.set_opt("TransportStreamReservedBitrate", self.transport_stream_reserved_bitrate);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexSettings;
+        req {
+            transport_stream_bitrate = "TransportStreamBitrate",
+            transport_stream_id = "TransportStreamId",
+        }
+        opt {
+            maximum_video_buffer_delay_milliseconds = "MaximumVideoBufferDelayMilliseconds",
+            transport_stream_reserved_bitrate = "TransportStreamReservedBitrate",
         }
     }
 
-    pub(super) static MULTIPLEX_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumVideoBufferDelayMilliseconds", crate::resource::Rule { min: Some(800.0), max: Some(3000.0), ..crate::resource::Rule::NONE }),
-            ("TransportStreamBitrate", crate::resource::Rule { min: Some(1000000.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
-            ("TransportStreamId", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("TransportStreamReservedBitrate", crate::resource::Rule { min: Some(0.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTIPLEX_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumVideoBufferDelayMilliseconds", crate::resource::Rule { min: Some(800.0), max: Some(3000.0), ..crate::resource::Rule::NONE }),
+        ("TransportStreamBitrate", crate::resource::Rule { min: Some(1000000.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
+        ("TransportStreamId", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("TransportStreamReservedBitrate", crate::resource::Rule { min: Some(0.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::MediaLive::Multiplexprogram
@@ -6878,37 +6060,27 @@ pub struct Multiplexprogram {
     pub program_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Multiplexprogram {
-    const TYPE: &'static str = "AWS::MediaLive::Multiplexprogram";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MULTIPLEXPROGRAM_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MultiplexId", self.multiplex_id);
-        p.set_opt("MultiplexProgramSettings", self.multiplex_program_settings);
-        p.set_opt("PacketIdentifiersMap", self.packet_identifiers_map);
-        p.set_opt("PipelineDetails", self.pipeline_details);
-        p.set_opt("PreferredChannelPipeline", self.preferred_channel_pipeline);
-        p.set_opt("ProgramName", self.program_name);
-        p
+crate::resource::props! {
+    resource Multiplexprogram = "AWS::MediaLive::Multiplexprogram", shape: Some(&MULTIPLEXPROGRAM_SHAPE);
+    opt {
+        multiplex_id = "MultiplexId",
+        multiplex_program_settings = "MultiplexProgramSettings",
+        packet_identifiers_map = "PacketIdentifiersMap",
+        pipeline_details = "PipelineDetails",
+        preferred_channel_pipeline = "PreferredChannelPipeline",
+        program_name = "ProgramName",
     }
 }
 
-static MULTIPLEXPROGRAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MultiplexProgramSettings", crate::resource::Rule { shape: Some(&self::multiplexprogram::MULTIPLEX_PROGRAM_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MULTIPLEXPROGRAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MultiplexProgramSettings", crate::resource::Rule { shape: Some(&self::multiplexprogram::MULTIPLEX_PROGRAM_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Multiplexprogram`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Multiplexprogram> {
-    /// `Fn::GetAtt` `ChannelId`.
-    #[inline]
-    pub fn attr_channel_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ChannelId`.
+        attr_channel_id: ::std::string::String = "ChannelId",
     }
 }
 
@@ -6942,7 +6114,6 @@ pub mod multiplexprogram {
 
     impl MultiplexProgramSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(program_number: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 preferred_channel_pipeline: ::std::option::Option::None,
@@ -6953,25 +6124,23 @@ pub mod multiplexprogram {
         }
     }
 
-    impl crate::resource::ToExpr for MultiplexProgramSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PreferredChannelPipeline", self.preferred_channel_pipeline);
-            p.set("ProgramNumber", self.program_number);
-            p.set_opt("ServiceDescriptor", self.service_descriptor);
-            p.set_opt("VideoSettings", self.video_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexProgramSettings;
+        req {
+            program_number = "ProgramNumber",
+        }
+        opt {
+            preferred_channel_pipeline = "PreferredChannelPipeline",
+            service_descriptor = "ServiceDescriptor",
+            video_settings = "VideoSettings",
         }
     }
 
-    pub(super) static MULTIPLEX_PROGRAM_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProgramNumber", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ServiceDescriptor", crate::resource::Rule { shape: Some(&MULTIPLEX_PROGRAM_SERVICE_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VideoSettings", crate::resource::Rule { shape: Some(&MULTIPLEX_VIDEO_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTIPLEX_PROGRAM_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProgramNumber", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("ServiceDescriptor", crate::resource::Rule { shape: Some(&MULTIPLEX_PROGRAM_SERVICE_DESCRIPTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VideoSettings", crate::resource::Rule { shape: Some(&MULTIPLEX_VIDEO_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Transport stream service descriptor configuration for the Multiplex program.
     #[derive(Clone)]
@@ -6988,7 +6157,6 @@ pub mod multiplexprogram {
 
     impl MultiplexProgramServiceDescriptor {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(provider_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 provider_name: provider_name.into(),
@@ -6997,22 +6165,18 @@ pub mod multiplexprogram {
         }
     }
 
-    impl crate::resource::ToExpr for MultiplexProgramServiceDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ProviderName", self.provider_name);
-            p.set("ServiceName", self.service_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexProgramServiceDescriptor;
+        req {
+            provider_name = "ProviderName",
+            service_name = "ServiceName",
         }
     }
 
-    pub(super) static MULTIPLEX_PROGRAM_SERVICE_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("ServiceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTIPLEX_PROGRAM_SERVICE_DESCRIPTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ProviderName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("ServiceName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The video configuration for each program in a multiplex.
     #[derive(Clone, Default)]
@@ -7029,22 +6193,18 @@ pub mod multiplexprogram {
         pub statmux_settings: ::std::option::Option<crate::cfn::medialive::multiplexprogram::MultiplexStatmuxVideoSettings>,
     }
 
-    impl crate::resource::ToExpr for MultiplexVideoSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConstantBitrate", self.constant_bitrate);
-            p.set_opt("StatmuxSettings", self.statmux_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexVideoSettings;
+        opt {
+            constant_bitrate = "ConstantBitrate",
+            statmux_settings = "StatmuxSettings",
         }
     }
 
-    pub(super) static MULTIPLEX_VIDEO_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConstantBitrate", crate::resource::Rule { min: Some(100000.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
-            ("StatmuxSettings", crate::resource::Rule { shape: Some(&MULTIPLEX_STATMUX_VIDEO_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTIPLEX_VIDEO_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConstantBitrate", crate::resource::Rule { min: Some(100000.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
+        ("StatmuxSettings", crate::resource::Rule { shape: Some(&MULTIPLEX_STATMUX_VIDEO_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Statmux rate control settings
     #[derive(Clone, Default)]
@@ -7063,24 +6223,20 @@ pub mod multiplexprogram {
         pub priority: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MultiplexStatmuxVideoSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaximumBitrate", self.maximum_bitrate);
-            p.set_opt("MinimumBitrate", self.minimum_bitrate);
-            p.set_opt("Priority", self.priority);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexStatmuxVideoSettings;
+        opt {
+            maximum_bitrate = "MaximumBitrate",
+            minimum_bitrate = "MinimumBitrate",
+            priority = "Priority",
         }
     }
 
-    pub(super) static MULTIPLEX_STATMUX_VIDEO_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaximumBitrate", crate::resource::Rule { min: Some(100000.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
-            ("MinimumBitrate", crate::resource::Rule { min: Some(100000.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
-            ("Priority", crate::resource::Rule { min: Some(-5.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTIPLEX_STATMUX_VIDEO_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaximumBitrate", crate::resource::Rule { min: Some(100000.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
+        ("MinimumBitrate", crate::resource::Rule { min: Some(100000.0), max: Some(100000000.0), ..crate::resource::Rule::NONE }),
+        ("Priority", crate::resource::Rule { min: Some(-5.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Packet identifiers map for a given Multiplex program.
     #[derive(Clone, Default)]
@@ -7113,24 +6269,22 @@ pub mod multiplexprogram {
         pub video_pid: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MultiplexProgramPacketIdentifiersMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioPids", self.audio_pids);
-            p.set_opt("DvbSubPids", self.dvb_sub_pids);
-            p.set_opt("DvbTeletextPid", self.dvb_teletext_pid);
-            p.set_opt("EtvPlatformPid", self.etv_platform_pid);
-            p.set_opt("EtvSignalPid", self.etv_signal_pid);
-            p.set_opt("KlvDataPids", self.klv_data_pids);
-            p.set_opt("PcrPid", self.pcr_pid);
-            p.set_opt("PmtPid", self.pmt_pid);
-            p.set_opt("PrivateMetadataPid", self.private_metadata_pid);
-            p.set_opt("Scte27Pids", self.scte27_pids);
-            p.set_opt("Scte35Pid", self.scte35_pid);
-            p.set_opt("TimedMetadataPid", self.timed_metadata_pid);
-            p.set_opt("VideoPid", self.video_pid);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexProgramPacketIdentifiersMap;
+        opt {
+            audio_pids = "AudioPids",
+            dvb_sub_pids = "DvbSubPids",
+            dvb_teletext_pid = "DvbTeletextPid",
+            etv_platform_pid = "EtvPlatformPid",
+            etv_signal_pid = "EtvSignalPid",
+            klv_data_pids = "KlvDataPids",
+            pcr_pid = "PcrPid",
+            pmt_pid = "PmtPid",
+            private_metadata_pid = "PrivateMetadataPid",
+            scte27_pids = "Scte27Pids",
+            scte35_pid = "Scte35Pid",
+            timed_metadata_pid = "TimedMetadataPid",
+            video_pid = "VideoPid",
         }
     }
 
@@ -7147,13 +6301,11 @@ pub mod multiplexprogram {
         pub pipeline_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MultiplexProgramPipelineDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActiveChannelPipeline", self.active_channel_pipeline);
-            p.set_opt("PipelineId", self.pipeline_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiplexProgramPipelineDetail;
+        opt {
+            active_channel_pipeline = "ActiveChannelPipeline",
+            pipeline_id = "PipelineId",
         }
     }
 
@@ -7162,7 +6314,7 @@ pub mod multiplexprogram {
     /// it will switch back once that ingest is healthy again. If set to \"CURRENTLY_ACTIVE\",
     /// it will not switch back to the other pipeline based on it recovering to a healthy state,
     /// it will only switch if the active pipeline becomes unhealthy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreferredChannelPipeline {
         /// `CURRENTLY_ACTIVE`
         CurrentlyActive,
@@ -7172,16 +6324,7 @@ pub mod multiplexprogram {
         Pipeline1,
     }
 
-    impl crate::value::CfnEnum for PreferredChannelPipeline {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CurrentlyActive => "CURRENTLY_ACTIVE",
-                Self::Pipeline0 => "PIPELINE_0",
-                Self::Pipeline1 => "PIPELINE_1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreferredChannelPipeline, ["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"]);
 }
 
 /// Resource schema for AWS::MediaLive::Network.
@@ -7209,7 +6352,6 @@ pub struct Network {
 
 impl Network {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ip_pools: ::std::vec::Vec<crate::cfn::medialive::network::IpPool>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ip_pools,
@@ -7220,40 +6362,34 @@ impl Network {
     }
 }
 
-impl crate::resource::Resource for Network {
-    const TYPE: &'static str = "AWS::MediaLive::Network";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IpPools", self.ip_pools);
-        p.set("Name", self.name);
-        p.set_opt("Routes", self.routes);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Network = "AWS::MediaLive::Network", shape: Some(&NETWORK_SHAPE);
+    req {
+        ip_pools = "IpPools",
+        name = "Name",
+    }
+    opt {
+        routes = "Routes",
+        tags = "Tags",
     }
 }
 
+static NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IpPools", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::network::IP_POOL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Routes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::network::ROUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Network`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Network> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AssociatedClusterIds`.
-    #[inline]
-    pub fn attr_associated_cluster_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AssociatedClusterIds")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AssociatedClusterIds`.
+        attr_associated_cluster_ids: crate::value::List<::std::string::String> = "AssociatedClusterIds",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -7269,16 +6405,17 @@ pub mod network {
         pub cidr: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IpPool {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cidr", self.cidr);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpPool;
+        opt {
+            cidr = "Cidr",
         }
     }
 
-    /// The definition `Route`.
+    pub(super) static IP_POOL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Route {
         /// Ip address cidr
@@ -7291,15 +6428,17 @@ pub mod network {
         pub gateway: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Route {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Cidr", self.cidr);
-            p.set_opt("Gateway", self.gateway);
-            p.into_expr()
+    crate::resource::props! {
+        nested Route;
+        opt {
+            cidr = "Cidr",
+            gateway = "Gateway",
         }
     }
+
+    pub(super) static ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Cidr", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::MediaLive::Node Resource Type
@@ -7335,7 +6474,6 @@ pub struct Node {
 
 impl Node {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_id: cluster_id.into(),
@@ -7348,52 +6486,35 @@ impl Node {
     }
 }
 
-impl crate::resource::Resource for Node {
-    const TYPE: &'static str = "AWS::MediaLive::Node";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterId", self.cluster_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("NodeInterfaceMappings", self.node_interface_mappings);
-        p.set_opt("Role", self.role);
-        p.set_opt("SdiSourceMappings", self.sdi_source_mappings);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Node = "AWS::MediaLive::Node", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        cluster_id = "ClusterId",
+    }
+    opt {
+        name = "Name",
+        node_interface_mappings = "NodeInterfaceMappings",
+        role = "Role",
+        sdi_source_mappings = "SdiSourceMappings",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Node`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Node> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ChannelPlacementGroups`.
-    #[inline]
-    pub fn attr_channel_placement_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ChannelPlacementGroups")
-    }
-    /// `Fn::GetAtt` `ConnectionState`.
-    #[inline]
-    pub fn attr_connection_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectionState")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `InstanceArn`.
-    #[inline]
-    pub fn attr_instance_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceArn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ChannelPlacementGroups`.
+        attr_channel_placement_groups: crate::value::List<::std::string::String> = "ChannelPlacementGroups",
+        /// `Fn::GetAtt` `ConnectionState`.
+        attr_connection_state: ::std::string::String = "ConnectionState",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `InstanceArn`.
+        attr_instance_arn: ::std::string::String = "InstanceArn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -7417,14 +6538,12 @@ pub mod node {
         pub physical_interface_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NodeInterfaceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogicalInterfaceName", self.logical_interface_name);
-            p.set_opt("NetworkInterfaceMode", self.network_interface_mode);
-            p.set_opt("PhysicalInterfaceName", self.physical_interface_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeInterfaceMapping;
+        opt {
+            logical_interface_name = "LogicalInterfaceName",
+            network_interface_mode = "NetworkInterfaceMode",
+            physical_interface_name = "PhysicalInterfaceName",
         }
     }
 
@@ -7445,19 +6564,17 @@ pub mod node {
         pub sdi_source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SdiSourceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CardNumber", self.card_number);
-            p.set_opt("ChannelNumber", self.channel_number);
-            p.set_opt("SdiSource", self.sdi_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested SdiSourceMapping;
+        opt {
+            card_number = "CardNumber",
+            channel_number = "ChannelNumber",
+            sdi_source = "SdiSource",
         }
     }
 
     /// The network interface mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkInterfaceMode {
         /// `NAT`
         Nat,
@@ -7465,18 +6582,10 @@ pub mod node {
         Bridge,
     }
 
-    impl crate::value::CfnEnum for NetworkInterfaceMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Nat => "NAT",
-                Self::Bridge => "BRIDGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkInterfaceMode, ["NAT", "BRIDGE"]);
 
     /// The role of the Node in the Cluster. ACTIVE means the Node is available for encoding. BACKUP means the Node is a redundant Node and might get used if an ACTIVE Node fails.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NodeRole {
         /// `BACKUP`
         Backup,
@@ -7484,15 +6593,7 @@ pub mod node {
         Active,
     }
 
-    impl crate::value::CfnEnum for NodeRole {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Backup => "BACKUP",
-                Self::Active => "ACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NodeRole, ["BACKUP", "ACTIVE"]);
 }
 
 /// Definition of AWS::MediaLive::SdiSource Resource Type
@@ -7520,7 +6621,6 @@ pub struct SdiSource {
 
 impl SdiSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::medialive::sdi_source::SdiSourceType>>) -> Self {
         Self {
             mode: ::std::option::Option::None,
@@ -7531,40 +6631,29 @@ impl SdiSource {
     }
 }
 
-impl crate::resource::Resource for SdiSource {
-    const TYPE: &'static str = "AWS::MediaLive::SdiSource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Mode", self.mode);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+crate::resource::props! {
+    resource SdiSource = "AWS::MediaLive::SdiSource", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+        type_ = "Type",
+    }
+    opt {
+        mode = "Mode",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`SdiSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SdiSource> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Inputs`.
-    #[inline]
-    pub fn attr_inputs(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Inputs")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Inputs`.
+        attr_inputs: crate::value::List<::std::string::String> = "Inputs",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -7572,7 +6661,7 @@ pub mod sdi_source {
     //! Nested property types and enums of [`SdiSource`](super::SdiSource).
 
     /// The current state of the SdiSource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SdiSourceMode {
         /// `QUADRANT`
         Quadrant,
@@ -7580,18 +6669,10 @@ pub mod sdi_source {
         Interleave,
     }
 
-    impl crate::value::CfnEnum for SdiSourceMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Quadrant => "QUADRANT",
-                Self::Interleave => "INTERLEAVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SdiSourceMode, ["QUADRANT", "INTERLEAVE"]);
 
     /// The interface mode of the SdiSource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SdiSourceType {
         /// `SINGLE`
         Single,
@@ -7599,15 +6680,7 @@ pub mod sdi_source {
         Quad,
     }
 
-    impl crate::value::CfnEnum for SdiSourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Single => "SINGLE",
-                Self::Quad => "QUAD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SdiSourceType, ["SINGLE", "QUAD"]);
 }
 
 /// Definition of AWS::MediaLive::SignalMap Resource Type
@@ -7643,7 +6716,6 @@ pub struct SignalMap {
 
 impl SignalMap {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(discovery_entry_point_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cloud_watch_alarm_template_group_identifiers: ::std::option::Option::None,
@@ -7657,111 +6729,61 @@ impl SignalMap {
     }
 }
 
-impl crate::resource::Resource for SignalMap {
-    const TYPE: &'static str = "AWS::MediaLive::SignalMap";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIGNAL_MAP_SHAPE)
+crate::resource::props! {
+    resource SignalMap = "AWS::MediaLive::SignalMap", shape: Some(&SIGNAL_MAP_SHAPE);
+    req {
+        discovery_entry_point_arn = "DiscoveryEntryPointArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CloudWatchAlarmTemplateGroupIdentifiers", self.cloud_watch_alarm_template_group_identifiers);
-        p.set_opt("Description", self.description);
-        p.set("DiscoveryEntryPointArn", self.discovery_entry_point_arn);
-        p.set_opt("EventBridgeRuleTemplateGroupIdentifiers", self.event_bridge_rule_template_group_identifiers);
-        p.set_opt("ForceRediscovery", self.force_rediscovery);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        cloud_watch_alarm_template_group_identifiers = "CloudWatchAlarmTemplateGroupIdentifiers",
+        description = "Description",
+        event_bridge_rule_template_group_identifiers = "EventBridgeRuleTemplateGroupIdentifiers",
+        force_rediscovery = "ForceRediscovery",
+        tags = "Tags",
     }
 }
 
-static SIGNAL_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CloudWatchAlarmTemplateGroupIdentifiers", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DiscoveryEntryPointArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("EventBridgeRuleTemplateGroupIdentifiers", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIGNAL_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CloudWatchAlarmTemplateGroupIdentifiers", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DiscoveryEntryPointArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ("EventBridgeRuleTemplateGroupIdentifiers", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[^\\s]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SignalMap`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SignalMap> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CloudWatchAlarmTemplateGroupIds`.
-    #[inline]
-    pub fn attr_cloud_watch_alarm_template_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("CloudWatchAlarmTemplateGroupIds")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ErrorMessage`.
-    #[inline]
-    pub fn attr_error_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ErrorMessage")
-    }
-    /// `Fn::GetAtt` `EventBridgeRuleTemplateGroupIds`.
-    #[inline]
-    pub fn attr_event_bridge_rule_template_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("EventBridgeRuleTemplateGroupIds")
-    }
-    /// `Fn::GetAtt` `FailedMediaResourceMap`.
-    #[inline]
-    pub fn attr_failed_media_resource_map(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("FailedMediaResourceMap")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Identifier`.
-    #[inline]
-    pub fn attr_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Identifier")
-    }
-    /// `Fn::GetAtt` `LastDiscoveredAt`.
-    #[inline]
-    pub fn attr_last_discovered_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastDiscoveredAt")
-    }
-    /// `Fn::GetAtt` `LastSuccessfulMonitorDeployment`.
-    #[inline]
-    pub fn attr_last_successful_monitor_deployment(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("LastSuccessfulMonitorDeployment")
-    }
-    /// `Fn::GetAtt` `MediaResourceMap`.
-    #[inline]
-    pub fn attr_media_resource_map(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("MediaResourceMap")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `MonitorChangesPendingDeployment`.
-    #[inline]
-    pub fn attr_monitor_changes_pending_deployment(self) -> crate::value::Val<bool> {
-        self.__get_att("MonitorChangesPendingDeployment")
-    }
-    /// `Fn::GetAtt` `MonitorDeployment`.
-    #[inline]
-    pub fn attr_monitor_deployment(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("MonitorDeployment")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CloudWatchAlarmTemplateGroupIds`.
+        attr_cloud_watch_alarm_template_group_ids: crate::value::List<::std::string::String> = "CloudWatchAlarmTemplateGroupIds",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ErrorMessage`.
+        attr_error_message: ::std::string::String = "ErrorMessage",
+        /// `Fn::GetAtt` `EventBridgeRuleTemplateGroupIds`.
+        attr_event_bridge_rule_template_group_ids: crate::value::List<::std::string::String> = "EventBridgeRuleTemplateGroupIds",
+        /// `Fn::GetAtt` `FailedMediaResourceMap`.
+        attr_failed_media_resource_map: crate::value::Json = "FailedMediaResourceMap",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Identifier`.
+        attr_identifier: ::std::string::String = "Identifier",
+        /// `Fn::GetAtt` `LastDiscoveredAt`.
+        attr_last_discovered_at: ::std::string::String = "LastDiscoveredAt",
+        /// `Fn::GetAtt` `LastSuccessfulMonitorDeployment`.
+        attr_last_successful_monitor_deployment: crate::value::Json = "LastSuccessfulMonitorDeployment",
+        /// `Fn::GetAtt` `MediaResourceMap`.
+        attr_media_resource_map: crate::value::Json = "MediaResourceMap",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `MonitorChangesPendingDeployment`.
+        attr_monitor_changes_pending_deployment: bool = "MonitorChangesPendingDeployment",
+        /// `Fn::GetAtt` `MonitorDeployment`.
+        attr_monitor_deployment: crate::value::Json = "MonitorDeployment",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }

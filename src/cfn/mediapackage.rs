@@ -41,7 +41,6 @@ pub struct Asset {
 
 impl Asset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, packaging_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             egress_endpoints: ::std::option::Option::None,
@@ -55,33 +54,32 @@ impl Asset {
     }
 }
 
-impl crate::resource::Resource for Asset {
-    const TYPE: &'static str = "AWS::MediaPackage::Asset";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EgressEndpoints", self.egress_endpoints);
-        p.set("Id", self.id);
-        p.set("PackagingGroupId", self.packaging_group_id);
-        p.set_opt("ResourceId", self.resource_id);
-        p.set("SourceArn", self.source_arn);
-        p.set("SourceRoleArn", self.source_role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Asset = "AWS::MediaPackage::Asset", shape: Some(&ASSET_SHAPE);
+    req {
+        id = "Id",
+        packaging_group_id = "PackagingGroupId",
+        source_arn = "SourceArn",
+        source_role_arn = "SourceRoleArn",
+    }
+    opt {
+        egress_endpoints = "EgressEndpoints",
+        resource_id = "ResourceId",
+        tags = "Tags",
     }
 }
 
+static ASSET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SourceRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Asset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Asset> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
     }
 }
 
@@ -103,7 +101,6 @@ pub mod asset {
 
     impl EgressEndpoint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(packaging_configuration_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 packaging_configuration_id: packaging_configuration_id.into(),
@@ -112,13 +109,11 @@ pub mod asset {
         }
     }
 
-    impl crate::resource::ToExpr for EgressEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PackagingConfigurationId", self.packaging_configuration_id);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested EgressEndpoint;
+        req {
+            packaging_configuration_id = "PackagingConfigurationId",
+            url = "Url",
         }
     }
 }
@@ -156,7 +151,6 @@ pub struct Channel {
 
 impl Channel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -169,46 +163,37 @@ impl Channel {
     }
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::MediaPackage::Channel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_SHAPE)
+crate::resource::props! {
+    resource Channel = "AWS::MediaPackage::Channel", shape: Some(&CHANNEL_SHAPE);
+    req {
+        id = "Id",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("EgressAccessLogs", self.egress_access_logs);
-        p.set_opt("HlsIngest", self.hls_ingest);
-        p.set("Id", self.id);
-        p.set_opt("IngressAccessLogs", self.ingress_access_logs);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        egress_access_logs = "EgressAccessLogs",
+        hls_ingest = "HlsIngest",
+        ingress_access_logs = "IngressAccessLogs",
+        tags = "Tags",
     }
 }
 
-static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EgressAccessLogs", crate::resource::Rule { shape: Some(&self::channel::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\z")), ..crate::resource::Rule::NONE }),
-        ("IngressAccessLogs", crate::resource::Rule { shape: Some(&self::channel::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EgressAccessLogs", crate::resource::Rule { shape: Some(&self::channel::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\Z")), ..crate::resource::Rule::NONE }),
+    ("IngressAccessLogs", crate::resource::Rule { shape: Some(&self::channel::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod channel {
     //! Nested property types and enums of [`Channel`](super::Channel).
 
-    /// The definition `LogConfiguration`.
     #[derive(Clone, Default)]
     pub struct LogConfiguration {
         /// Sets a custom AWS CloudWatch log group name for access logs. If a log group name isn't specified, the defaults are used: /aws/MediaPackage/EgressAccessLogs for egress access logs and /aws/MediaPackage/IngressAccessLogs for ingress access logs.
@@ -217,20 +202,16 @@ pub mod channel {
         pub log_group_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        opt {
+            log_group_name = "LogGroupName",
         }
     }
 
-    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A^(\\/aws\\/MediaPackage\\/)[a-zA-Z0-9_-]+\\z")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A^(\\/aws\\/MediaPackage\\/)[a-zA-Z0-9_-]+\\Z")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An HTTP Live Streaming (HLS) ingest resource configuration.
     #[derive(Clone, Default)]
@@ -241,12 +222,10 @@ pub mod channel {
         pub ingest_endpoints: ::std::option::Option<::std::vec::Vec<crate::cfn::mediapackage::channel::IngestEndpoint>>,
     }
 
-    impl crate::resource::ToExpr for HlsIngest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ingestEndpoints", self.ingest_endpoints);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsIngest;
+        opt {
+            ingest_endpoints = "ingestEndpoints",
         }
     }
 
@@ -271,15 +250,13 @@ pub mod channel {
         pub username: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IngestEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Id", self.id);
-            p.set_opt("Password", self.password);
-            p.set_opt("Url", self.url);
-            p.set_opt("Username", self.username);
-            p.into_expr()
+    crate::resource::props! {
+        nested IngestEndpoint;
+        opt {
+            id = "Id",
+            password = "Password",
+            url = "Url",
+            username = "Username",
         }
     }
 }
@@ -349,7 +326,6 @@ pub struct OriginEndpoint {
 
 impl OriginEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authorization: ::std::option::Option::None,
@@ -370,56 +346,55 @@ impl OriginEndpoint {
     }
 }
 
-impl crate::resource::Resource for OriginEndpoint {
-    const TYPE: &'static str = "AWS::MediaPackage::OriginEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORIGIN_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource OriginEndpoint = "AWS::MediaPackage::OriginEndpoint", shape: Some(&ORIGIN_ENDPOINT_SHAPE);
+    req {
+        channel_id = "ChannelId",
+        id = "Id",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Authorization", self.authorization);
-        p.set("ChannelId", self.channel_id);
-        p.set_opt("CmafPackage", self.cmaf_package);
-        p.set_opt("DashPackage", self.dash_package);
-        p.set_opt("Description", self.description);
-        p.set_opt("HlsPackage", self.hls_package);
-        p.set("Id", self.id);
-        p.set_opt("ManifestName", self.manifest_name);
-        p.set_opt("MssPackage", self.mss_package);
-        p.set_opt("Origination", self.origination);
-        p.set_opt("StartoverWindowSeconds", self.startover_window_seconds);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeDelaySeconds", self.time_delay_seconds);
-        p.set_opt("Whitelist", self.whitelist);
-        p
+    opt {
+        authorization = "Authorization",
+        cmaf_package = "CmafPackage",
+        dash_package = "DashPackage",
+        description = "Description",
+        hls_package = "HlsPackage",
+        manifest_name = "ManifestName",
+        mss_package = "MssPackage",
+        origination = "Origination",
+        startover_window_seconds = "StartoverWindowSeconds",
+        tags = "Tags",
+        time_delay_seconds = "TimeDelaySeconds",
+        whitelist = "Whitelist",
     }
 }
 
-static ORIGIN_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CmafPackage", crate::resource::Rule { shape: Some(&self::origin_endpoint::CMAF_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\z")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORIGIN_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Authorization", crate::resource::Rule { shape: Some(&self::origin_endpoint::AUTHORIZATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CmafPackage", crate::resource::Rule { shape: Some(&self::origin_endpoint::CMAF_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DashPackage", crate::resource::Rule { shape: Some(&self::origin_endpoint::DASH_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HlsPackage", crate::resource::Rule { shape: Some(&self::origin_endpoint::HLS_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\Z")), ..crate::resource::Rule::NONE }),
+    ("MssPackage", crate::resource::Rule { shape: Some(&self::origin_endpoint::MSS_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OriginEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OriginEndpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Url`.
-    #[inline]
-    pub fn attr_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Url")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Url`.
+        attr_url: ::std::string::String = "Url",
     }
 }
 
 pub mod origin_endpoint {
     //! Nested property types and enums of [`OriginEndpoint`](super::OriginEndpoint).
+
+    pub use crate::cfn::shared::group_media::{EncryptionContractConfiguration, PeriodTriggers, PresetSpeke20Audio, PresetSpeke20Video, StreamOrder, StreamSelection};
+
+    #[deprecated(note = "renamed to `HlsEncryptionMethod`")]
+    #[doc(hidden)]
+    pub type HlsEncryptionEncryptionMethod = HlsEncryptionMethod;
 
     /// CDN Authorization credentials
     #[derive(Clone)]
@@ -436,7 +411,6 @@ pub mod origin_endpoint {
 
     impl Authorization {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cdn_identifier_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secrets_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cdn_identifier_secret: cdn_identifier_secret.into(),
@@ -445,15 +419,17 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for Authorization {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CdnIdentifierSecret", self.cdn_identifier_secret);
-            p.set("SecretsRoleArn", self.secrets_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Authorization;
+        req {
+            cdn_identifier_secret = "CdnIdentifierSecret",
+            secrets_role_arn = "SecretsRoleArn",
         }
     }
+
+    pub(super) static AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Common Media Application Format (CMAF) packaging configuration.
     #[derive(Clone, Default)]
@@ -477,27 +453,23 @@ pub mod origin_endpoint {
         /// A StreamSelection configuration.
         ///
         /// CloudFormation property `StreamSelection`.
-        pub stream_selection: ::std::option::Option<crate::cfn::mediapackage::origin_endpoint::StreamSelection>,
+        pub stream_selection: ::std::option::Option<crate::cfn::shared::group_media::StreamSelection>,
     }
 
-    impl crate::resource::ToExpr for CmafPackage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encryption", self.encryption);
-            p.set_opt("HlsManifests", self.hls_manifests);
-            p.set_opt("SegmentDurationSeconds", self.segment_duration_seconds);
-            p.set_opt("SegmentPrefix", self.segment_prefix);
-            p.set_opt("StreamSelection", self.stream_selection);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmafPackage;
+        opt {
+            encryption = "Encryption",
+            hls_manifests = "HlsManifests",
+            segment_duration_seconds = "SegmentDurationSeconds",
+            segment_prefix = "SegmentPrefix",
+            stream_selection = "StreamSelection",
         }
     }
 
-    pub(super) static CMAF_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Encryption", crate::resource::Rule { shape: Some(&CMAF_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CMAF_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&CMAF_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Common Media Application Format (CMAF) encryption configuration.
     #[derive(Clone)]
@@ -533,23 +505,22 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for CmafEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConstantInitializationVector", self.constant_initialization_vector);
-            p.set_opt("EncryptionMethod", self.encryption_method);
-            p.set_opt("KeyRotationIntervalSeconds", self.key_rotation_interval_seconds);
-            p.set("SpekeKeyProvider", self.speke_key_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmafEncryption;
+        req {
+            speke_key_provider = "SpekeKeyProvider",
+        }
+        opt {
+            constant_initialization_vector = "ConstantInitializationVector",
+            encryption_method = "EncryptionMethod",
+            key_rotation_interval_seconds = "KeyRotationIntervalSeconds",
         }
     }
 
-    pub(super) static CMAF_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConstantInitializationVector", crate::resource::Rule { min_len: Some(32), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-fA-F]+\\z")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CMAF_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConstantInitializationVector", crate::resource::Rule { min_len: Some(32), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-fA-F]+\\Z")), ..crate::resource::Rule::NONE }),
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
     #[derive(Clone)]
@@ -561,7 +532,7 @@ pub mod origin_endpoint {
         /// The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
         ///
         /// CloudFormation property `EncryptionContractConfiguration`.
-        pub encryption_contract_configuration: ::std::option::Option<crate::cfn::mediapackage::origin_endpoint::EncryptionContractConfiguration>,
+        pub encryption_contract_configuration: ::std::option::Option<crate::cfn::shared::group_media::EncryptionContractConfiguration>,
         /// The resource ID to include in key requests.
         ///
         /// CloudFormation property `ResourceId`; required.
@@ -582,7 +553,6 @@ pub mod origin_endpoint {
 
     impl SpekeKeyProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, system_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -595,53 +565,23 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for SpekeKeyProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set_opt("EncryptionContractConfiguration", self.encryption_contract_configuration);
-            p.set("ResourceId", self.resource_id);
-            p.set("RoleArn", self.role_arn);
-            p.set("SystemIds", self.system_ids);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpekeKeyProvider;
+        req {
+            resource_id = "ResourceId",
+            role_arn = "RoleArn",
+            system_ids = "SystemIds",
+            url = "Url",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
+            encryption_contract_configuration = "EncryptionContractConfiguration",
         }
     }
 
-    /// The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
-    #[derive(Clone)]
-    pub struct EncryptionContractConfiguration {
-        /// A collection of audio encryption presets.
-        ///
-        /// CloudFormation property `PresetSpeke20Audio`; required.
-        pub preset_speke20_audio: crate::value::Val<crate::cfn::mediapackage::origin_endpoint::PresetSpeke20Audio>,
-        /// A collection of video encryption presets.
-        ///
-        /// CloudFormation property `PresetSpeke20Video`; required.
-        pub preset_speke20_video: crate::value::Val<crate::cfn::mediapackage::origin_endpoint::PresetSpeke20Video>,
-    }
-
-    impl EncryptionContractConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(preset_speke20_audio: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediapackage::origin_endpoint::PresetSpeke20Audio>>, preset_speke20_video: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediapackage::origin_endpoint::PresetSpeke20Video>>) -> Self {
-            Self {
-                preset_speke20_audio: preset_speke20_audio.into(),
-                preset_speke20_video: preset_speke20_video.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for EncryptionContractConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PresetSpeke20Audio", self.preset_speke20_audio);
-            p.set("PresetSpeke20Video", self.preset_speke20_video);
-            p.into_expr()
-        }
-    }
+    pub(super) static SPEKE_KEY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A HTTP Live Streaming (HLS) manifest configuration.
     #[derive(Clone)]
@@ -690,7 +630,6 @@ pub mod origin_endpoint {
 
     impl HlsManifest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ad_markers: ::std::option::Option::None,
@@ -707,49 +646,21 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for HlsManifest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdMarkers", self.ad_markers);
-            p.set_opt("AdTriggers", self.ad_triggers);
-            p.set_opt("AdsOnDeliveryRestrictions", self.ads_on_delivery_restrictions);
-            p.set("Id", self.id);
-            p.set_opt("IncludeIframeOnlyStream", self.include_iframe_only_stream);
-            p.set_opt("ManifestName", self.manifest_name);
-            p.set_opt("PlaylistType", self.playlist_type);
-            p.set_opt("PlaylistWindowSeconds", self.playlist_window_seconds);
-            p.set_opt("ProgramDateTimeIntervalSeconds", self.program_date_time_interval_seconds);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsManifest;
+        req {
+            id = "Id",
         }
-    }
-
-    /// A StreamSelection configuration.
-    #[derive(Clone, Default)]
-    pub struct StreamSelection {
-        /// The maximum video bitrate (bps) to include in output.
-        ///
-        /// CloudFormation property `MaxVideoBitsPerSecond`.
-        pub max_video_bits_per_second: ::std::option::Option<crate::value::Val<i64>>,
-        /// The minimum video bitrate (bps) to include in output.
-        ///
-        /// CloudFormation property `MinVideoBitsPerSecond`.
-        pub min_video_bits_per_second: ::std::option::Option<crate::value::Val<i64>>,
-        /// A directive that determines the order of streams in the output.
-        ///
-        /// CloudFormation property `StreamOrder`.
-        pub stream_order: ::std::option::Option<crate::value::Val<crate::cfn::mediapackage::origin_endpoint::StreamOrder>>,
-    }
-
-    impl crate::resource::ToExpr for StreamSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxVideoBitsPerSecond", self.max_video_bits_per_second);
-            p.set_opt("MinVideoBitsPerSecond", self.min_video_bits_per_second);
-            p.set_opt("StreamOrder", self.stream_order);
-            p.into_expr()
+        opt {
+            ad_markers = "AdMarkers",
+            ad_triggers = "AdTriggers",
+            ads_on_delivery_restrictions = "AdsOnDeliveryRestrictions",
+            include_iframe_only_stream = "IncludeIframeOnlyStream",
+            manifest_name = "ManifestName",
+            playlist_type = "PlaylistType",
+            playlist_window_seconds = "PlaylistWindowSeconds",
+            program_date_time_interval_seconds = "ProgramDateTimeIntervalSeconds",
+            url = "Url",
         }
     }
 
@@ -791,7 +702,7 @@ pub mod origin_endpoint {
         /// A list of triggers that controls when the outgoing Dynamic Adaptive Streaming over HTTP (DASH) Media Presentation Description (MPD) will be partitioned into multiple periods. If empty, the content will not be partitioned into more than one period. If the list contains "ADS", new periods will be created where the Channel source contains SCTE-35 ad markers.
         ///
         /// CloudFormation property `PeriodTriggers`.
-        pub period_triggers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::mediapackage::origin_endpoint::PeriodTriggers>>>,
+        pub period_triggers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_media::PeriodTriggers>>>,
         /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type.  When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.
         ///
         /// CloudFormation property `Profile`.
@@ -807,7 +718,7 @@ pub mod origin_endpoint {
         /// A StreamSelection configuration.
         ///
         /// CloudFormation property `StreamSelection`.
-        pub stream_selection: ::std::option::Option<crate::cfn::mediapackage::origin_endpoint::StreamSelection>,
+        pub stream_selection: ::std::option::Option<crate::cfn::shared::group_media::StreamSelection>,
         /// Duration (in seconds) to delay live content before presentation.
         ///
         /// CloudFormation property `SuggestedPresentationDelaySeconds`.
@@ -822,29 +733,31 @@ pub mod origin_endpoint {
         pub utc_timing_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DashPackage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdTriggers", self.ad_triggers);
-            p.set_opt("AdsOnDeliveryRestrictions", self.ads_on_delivery_restrictions);
-            p.set_opt("Encryption", self.encryption);
-            p.set_opt("IncludeIframeOnlyStream", self.include_iframe_only_stream);
-            p.set_opt("ManifestLayout", self.manifest_layout);
-            p.set_opt("ManifestWindowSeconds", self.manifest_window_seconds);
-            p.set_opt("MinBufferTimeSeconds", self.min_buffer_time_seconds);
-            p.set_opt("MinUpdatePeriodSeconds", self.min_update_period_seconds);
-            p.set_opt("PeriodTriggers", self.period_triggers);
-            p.set_opt("Profile", self.profile);
-            p.set_opt("SegmentDurationSeconds", self.segment_duration_seconds);
-            p.set_opt("SegmentTemplateFormat", self.segment_template_format);
-            p.set_opt("StreamSelection", self.stream_selection);
-            p.set_opt("SuggestedPresentationDelaySeconds", self.suggested_presentation_delay_seconds);
-            p.set_opt("UtcTiming", self.utc_timing);
-            p.set_opt("UtcTimingUri", self.utc_timing_uri);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashPackage;
+        opt {
+            ad_triggers = "AdTriggers",
+            ads_on_delivery_restrictions = "AdsOnDeliveryRestrictions",
+            encryption = "Encryption",
+            include_iframe_only_stream = "IncludeIframeOnlyStream",
+            manifest_layout = "ManifestLayout",
+            manifest_window_seconds = "ManifestWindowSeconds",
+            min_buffer_time_seconds = "MinBufferTimeSeconds",
+            min_update_period_seconds = "MinUpdatePeriodSeconds",
+            period_triggers = "PeriodTriggers",
+            profile = "Profile",
+            segment_duration_seconds = "SegmentDurationSeconds",
+            segment_template_format = "SegmentTemplateFormat",
+            stream_selection = "StreamSelection",
+            suggested_presentation_delay_seconds = "SuggestedPresentationDelaySeconds",
+            utc_timing = "UtcTiming",
+            utc_timing_uri = "UtcTimingUri",
         }
     }
+
+    pub(super) static DASH_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&DASH_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration.
     #[derive(Clone)]
@@ -870,15 +783,19 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for DashEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyRotationIntervalSeconds", self.key_rotation_interval_seconds);
-            p.set("SpekeKeyProvider", self.speke_key_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashEncryption;
+        req {
+            speke_key_provider = "SpekeKeyProvider",
+        }
+        opt {
+            key_rotation_interval_seconds = "KeyRotationIntervalSeconds",
         }
     }
+
+    pub(super) static DASH_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An HTTP Live Streaming (HLS) packaging configuration.
     #[derive(Clone, Default)]
@@ -926,32 +843,34 @@ pub mod origin_endpoint {
         /// A StreamSelection configuration.
         ///
         /// CloudFormation property `StreamSelection`.
-        pub stream_selection: ::std::option::Option<crate::cfn::mediapackage::origin_endpoint::StreamSelection>,
+        pub stream_selection: ::std::option::Option<crate::cfn::shared::group_media::StreamSelection>,
         /// When enabled, audio streams will be placed in rendition groups in the output.
         ///
         /// CloudFormation property `UseAudioRenditionGroup`.
         pub use_audio_rendition_group: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for HlsPackage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdMarkers", self.ad_markers);
-            p.set_opt("AdTriggers", self.ad_triggers);
-            p.set_opt("AdsOnDeliveryRestrictions", self.ads_on_delivery_restrictions);
-            p.set_opt("Encryption", self.encryption);
-            p.set_opt("IncludeDvbSubtitles", self.include_dvb_subtitles);
-            p.set_opt("IncludeIframeOnlyStream", self.include_iframe_only_stream);
-            p.set_opt("PlaylistType", self.playlist_type);
-            p.set_opt("PlaylistWindowSeconds", self.playlist_window_seconds);
-            p.set_opt("ProgramDateTimeIntervalSeconds", self.program_date_time_interval_seconds);
-            p.set_opt("SegmentDurationSeconds", self.segment_duration_seconds);
-            p.set_opt("StreamSelection", self.stream_selection);
-            p.set_opt("UseAudioRenditionGroup", self.use_audio_rendition_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsPackage;
+        opt {
+            ad_markers = "AdMarkers",
+            ad_triggers = "AdTriggers",
+            ads_on_delivery_restrictions = "AdsOnDeliveryRestrictions",
+            encryption = "Encryption",
+            include_dvb_subtitles = "IncludeDvbSubtitles",
+            include_iframe_only_stream = "IncludeIframeOnlyStream",
+            playlist_type = "PlaylistType",
+            playlist_window_seconds = "PlaylistWindowSeconds",
+            program_date_time_interval_seconds = "ProgramDateTimeIntervalSeconds",
+            segment_duration_seconds = "SegmentDurationSeconds",
+            stream_selection = "StreamSelection",
+            use_audio_rendition_group = "UseAudioRenditionGroup",
         }
     }
+
+    pub(super) static HLS_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&HLS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An HTTP Live Streaming (HLS) encryption configuration.
     #[derive(Clone)]
@@ -963,7 +882,7 @@ pub mod origin_endpoint {
         /// The encryption method to use.
         ///
         /// CloudFormation property `EncryptionMethod`.
-        pub encryption_method: ::std::option::Option<crate::value::Val<crate::cfn::mediapackage::origin_endpoint::HlsEncryptionEncryptionMethod>>,
+        pub encryption_method: ::std::option::Option<crate::value::Val<crate::cfn::mediapackage::origin_endpoint::HlsEncryptionMethod>>,
         /// Interval (in seconds) between each encryption key rotation.
         ///
         /// CloudFormation property `KeyRotationIntervalSeconds`.
@@ -992,18 +911,22 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for HlsEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConstantInitializationVector", self.constant_initialization_vector);
-            p.set_opt("EncryptionMethod", self.encryption_method);
-            p.set_opt("KeyRotationIntervalSeconds", self.key_rotation_interval_seconds);
-            p.set_opt("RepeatExtXKey", self.repeat_ext_x_key);
-            p.set("SpekeKeyProvider", self.speke_key_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsEncryption;
+        req {
+            speke_key_provider = "SpekeKeyProvider",
+        }
+        opt {
+            constant_initialization_vector = "ConstantInitializationVector",
+            encryption_method = "EncryptionMethod",
+            key_rotation_interval_seconds = "KeyRotationIntervalSeconds",
+            repeat_ext_x_key = "RepeatExtXKey",
         }
     }
+
+    pub(super) static HLS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Microsoft Smooth Streaming (MSS) packaging configuration.
     #[derive(Clone, Default)]
@@ -1023,20 +946,22 @@ pub mod origin_endpoint {
         /// A StreamSelection configuration.
         ///
         /// CloudFormation property `StreamSelection`.
-        pub stream_selection: ::std::option::Option<crate::cfn::mediapackage::origin_endpoint::StreamSelection>,
+        pub stream_selection: ::std::option::Option<crate::cfn::shared::group_media::StreamSelection>,
     }
 
-    impl crate::resource::ToExpr for MssPackage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encryption", self.encryption);
-            p.set_opt("ManifestWindowSeconds", self.manifest_window_seconds);
-            p.set_opt("SegmentDurationSeconds", self.segment_duration_seconds);
-            p.set_opt("StreamSelection", self.stream_selection);
-            p.into_expr()
+    crate::resource::props! {
+        nested MssPackage;
+        opt {
+            encryption = "Encryption",
+            manifest_window_seconds = "ManifestWindowSeconds",
+            segment_duration_seconds = "SegmentDurationSeconds",
+            stream_selection = "StreamSelection",
         }
     }
+
+    pub(super) static MSS_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&MSS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Microsoft Smooth Streaming (MSS) encryption configuration.
     #[derive(Clone)]
@@ -1057,17 +982,19 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for MssEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SpekeKeyProvider", self.speke_key_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested MssEncryption;
+        req {
+            speke_key_provider = "SpekeKeyProvider",
         }
     }
 
+    pub(super) static MSS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The encryption method used
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionMethod {
         /// `SAMPLE_AES`
         SampleAes,
@@ -1075,89 +1002,10 @@ pub mod origin_endpoint {
         AesCtr,
     }
 
-    impl crate::value::CfnEnum for EncryptionMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SampleAes => "SAMPLE_AES",
-                Self::AesCtr => "AES_CTR",
-            }
-        }
-    }
-
-    /// A collection of audio encryption presets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PresetSpeke20Audio {
-        /// `PRESET-AUDIO-1`
-        PresetAudio1,
-        /// `PRESET-AUDIO-2`
-        PresetAudio2,
-        /// `PRESET-AUDIO-3`
-        PresetAudio3,
-        /// `SHARED`
-        Shared,
-        /// `UNENCRYPTED`
-        Unencrypted,
-    }
-
-    impl crate::value::CfnEnum for PresetSpeke20Audio {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PresetAudio1 => "PRESET-AUDIO-1",
-                Self::PresetAudio2 => "PRESET-AUDIO-2",
-                Self::PresetAudio3 => "PRESET-AUDIO-3",
-                Self::Shared => "SHARED",
-                Self::Unencrypted => "UNENCRYPTED",
-            }
-        }
-    }
-
-    /// A collection of video encryption presets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PresetSpeke20Video {
-        /// `PRESET-VIDEO-1`
-        PresetVideo1,
-        /// `PRESET-VIDEO-2`
-        PresetVideo2,
-        /// `PRESET-VIDEO-3`
-        PresetVideo3,
-        /// `PRESET-VIDEO-4`
-        PresetVideo4,
-        /// `PRESET-VIDEO-5`
-        PresetVideo5,
-        /// `PRESET-VIDEO-6`
-        PresetVideo6,
-        /// `PRESET-VIDEO-7`
-        PresetVideo7,
-        /// `PRESET-VIDEO-8`
-        PresetVideo8,
-        /// `SHARED`
-        Shared,
-        /// `UNENCRYPTED`
-        Unencrypted,
-    }
-
-    impl crate::value::CfnEnum for PresetSpeke20Video {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PresetVideo1 => "PRESET-VIDEO-1",
-                Self::PresetVideo2 => "PRESET-VIDEO-2",
-                Self::PresetVideo3 => "PRESET-VIDEO-3",
-                Self::PresetVideo4 => "PRESET-VIDEO-4",
-                Self::PresetVideo5 => "PRESET-VIDEO-5",
-                Self::PresetVideo6 => "PRESET-VIDEO-6",
-                Self::PresetVideo7 => "PRESET-VIDEO-7",
-                Self::PresetVideo8 => "PRESET-VIDEO-8",
-                Self::Shared => "SHARED",
-                Self::Unencrypted => "UNENCRYPTED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionMethod, ["SAMPLE_AES", "AES_CTR"]);
 
     /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkers {
         /// `NONE`
         None,
@@ -1169,20 +1017,9 @@ pub mod origin_endpoint {
         Daterange,
     }
 
-    impl crate::value::CfnEnum for AdMarkers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Scte35Enhanced => "SCTE35_ENHANCED",
-                Self::Passthrough => "PASSTHROUGH",
-                Self::Daterange => "DATERANGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdMarkers, ["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"]);
 
-    /// Allowed values of `AdTriggers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdTriggers {
         /// `SPLICE_INSERT`
         SpliceInsert,
@@ -1202,24 +1039,10 @@ pub mod origin_endpoint {
         DistributorOverlayPlacementOpportunity,
     }
 
-    impl crate::value::CfnEnum for AdTriggers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SpliceInsert => "SPLICE_INSERT",
-                Self::Break => "BREAK",
-                Self::ProviderAdvertisement => "PROVIDER_ADVERTISEMENT",
-                Self::DistributorAdvertisement => "DISTRIBUTOR_ADVERTISEMENT",
-                Self::ProviderPlacementOpportunity => "PROVIDER_PLACEMENT_OPPORTUNITY",
-                Self::DistributorPlacementOpportunity => "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                Self::ProviderOverlayPlacementOpportunity => "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                Self::DistributorOverlayPlacementOpportunity => "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdTriggers, ["SPLICE_INSERT", "BREAK", "PROVIDER_ADVERTISEMENT", "DISTRIBUTOR_ADVERTISEMENT", "PROVIDER_PLACEMENT_OPPORTUNITY", "DISTRIBUTOR_PLACEMENT_OPPORTUNITY", "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY", "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY"]);
 
     /// This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad.  Choosing "NONE" means no SCTE-35 messages become ads.  Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads.  Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads.  Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads.  Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdsOnDeliveryRestrictions {
         /// `NONE`
         None,
@@ -1231,20 +1054,10 @@ pub mod origin_endpoint {
         Both,
     }
 
-    impl crate::value::CfnEnum for AdsOnDeliveryRestrictions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Restricted => "RESTRICTED",
-                Self::Unrestricted => "UNRESTRICTED",
-                Self::Both => "BOTH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdsOnDeliveryRestrictions, ["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"]);
 
     /// The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlaylistType {
         /// `NONE`
         None,
@@ -1254,41 +1067,10 @@ pub mod origin_endpoint {
         Vod,
     }
 
-    impl crate::value::CfnEnum for PlaylistType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Event => "EVENT",
-                Self::Vod => "VOD",
-            }
-        }
-    }
-
-    /// A directive that determines the order of streams in the output.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum StreamOrder {
-        /// `ORIGINAL`
-        Original,
-        /// `VIDEO_BITRATE_ASCENDING`
-        VideoBitrateAscending,
-        /// `VIDEO_BITRATE_DESCENDING`
-        VideoBitrateDescending,
-    }
-
-    impl crate::value::CfnEnum for StreamOrder {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Original => "ORIGINAL",
-                Self::VideoBitrateAscending => "VIDEO_BITRATE_ASCENDING",
-                Self::VideoBitrateDescending => "VIDEO_BITRATE_DESCENDING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlaylistType, ["NONE", "EVENT", "VOD"]);
 
     /// Determines the position of some tags in the Media Presentation Description (MPD).  When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation.  When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManifestLayout {
         /// `FULL`
         Full,
@@ -1298,35 +1080,10 @@ pub mod origin_endpoint {
         DrmTopLevelCompact,
     }
 
-    impl crate::value::CfnEnum for ManifestLayout {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Full => "FULL",
-                Self::Compact => "COMPACT",
-                Self::DrmTopLevelCompact => "DRM_TOP_LEVEL_COMPACT",
-            }
-        }
-    }
-
-    /// Allowed values of `PeriodTriggers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PeriodTriggers {
-        /// `ADS`
-        Ads,
-    }
-
-    impl crate::value::CfnEnum for PeriodTriggers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ads => "ADS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ManifestLayout, ["FULL", "COMPACT", "DRM_TOP_LEVEL_COMPACT"]);
 
     /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type.  When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Profile {
         /// `NONE`
         None,
@@ -1338,20 +1095,10 @@ pub mod origin_endpoint {
         DvbDash2014,
     }
 
-    impl crate::value::CfnEnum for Profile {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Hbbtv15 => "HBBTV_1_5",
-                Self::Hybridcast => "HYBRIDCAST",
-                Self::DvbDash2014 => "DVB_DASH_2014",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Profile, ["NONE", "HBBTV_1_5", "HYBRIDCAST", "DVB_DASH_2014"]);
 
     /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD).  When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs.  When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SegmentTemplateFormat {
         /// `NUMBER_WITH_TIMELINE`
         NumberWithTimeline,
@@ -1361,19 +1108,10 @@ pub mod origin_endpoint {
         NumberWithDuration,
     }
 
-    impl crate::value::CfnEnum for SegmentTemplateFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NumberWithTimeline => "NUMBER_WITH_TIMELINE",
-                Self::TimeWithTimeline => "TIME_WITH_TIMELINE",
-                Self::NumberWithDuration => "NUMBER_WITH_DURATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SegmentTemplateFormat, ["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"]);
 
     /// Determines the type of UTCTiming included in the Media Presentation Description (MPD)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UtcTiming {
         /// `HTTP-XSDATE`
         HttpXsdate,
@@ -1385,39 +1123,21 @@ pub mod origin_endpoint {
         None,
     }
 
-    impl crate::value::CfnEnum for UtcTiming {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HttpXsdate => "HTTP-XSDATE",
-                Self::HttpIso => "HTTP-ISO",
-                Self::HttpHead => "HTTP-HEAD",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UtcTiming, ["HTTP-XSDATE", "HTTP-ISO", "HTTP-HEAD", "NONE"]);
 
     /// The encryption method to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum HlsEncryptionEncryptionMethod {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum HlsEncryptionMethod {
         /// `AES_128`
         Aes128,
         /// `SAMPLE_AES`
         SampleAes,
     }
 
-    impl crate::value::CfnEnum for HlsEncryptionEncryptionMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128 => "AES_128",
-                Self::SampleAes => "SAMPLE_AES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HlsEncryptionMethod, ["AES_128", "SAMPLE_AES"]);
 
     /// Control whether origination of video is allowed for this OriginEndpoint. If set to ALLOW, the OriginEndpoint may by requested, pursuant to any other form of access control. If set to DENY, the OriginEndpoint may not be requested. This can be helpful for Live to VOD harvesting, or for temporarily disabling origination
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Origination {
         /// `ALLOW`
         Allow,
@@ -1425,15 +1145,7 @@ pub mod origin_endpoint {
         Deny,
     }
 
-    impl crate::value::CfnEnum for Origination {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Origination, ["ALLOW", "DENY"]);
 }
 
 /// Resource schema for AWS::MediaPackage::PackagingConfiguration
@@ -1473,7 +1185,6 @@ pub struct PackagingConfiguration {
 
 impl PackagingConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, packaging_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cmaf_package: ::std::option::Option::None,
@@ -1487,33 +1198,40 @@ impl PackagingConfiguration {
     }
 }
 
-impl crate::resource::Resource for PackagingConfiguration {
-    const TYPE: &'static str = "AWS::MediaPackage::PackagingConfiguration";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CmafPackage", self.cmaf_package);
-        p.set_opt("DashPackage", self.dash_package);
-        p.set_opt("HlsPackage", self.hls_package);
-        p.set("Id", self.id);
-        p.set_opt("MssPackage", self.mss_package);
-        p.set("PackagingGroupId", self.packaging_group_id);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource PackagingConfiguration = "AWS::MediaPackage::PackagingConfiguration", shape: Some(&PACKAGING_CONFIGURATION_SHAPE);
+    req {
+        id = "Id",
+        packaging_group_id = "PackagingGroupId",
+    }
+    opt {
+        cmaf_package = "CmafPackage",
+        dash_package = "DashPackage",
+        hls_package = "HlsPackage",
+        mss_package = "MssPackage",
+        tags = "Tags",
     }
 }
 
+static PACKAGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CmafPackage", crate::resource::Rule { shape: Some(&self::packaging_configuration::CMAF_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DashPackage", crate::resource::Rule { shape: Some(&self::packaging_configuration::DASH_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HlsPackage", crate::resource::Rule { shape: Some(&self::packaging_configuration::HLS_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MssPackage", crate::resource::Rule { shape: Some(&self::packaging_configuration::MSS_PACKAGE_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`PackagingConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PackagingConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod packaging_configuration {
     //! Nested property types and enums of [`PackagingConfiguration`](super::PackagingConfiguration).
+
+    pub use crate::cfn::shared::group_media::{EncryptionContractConfiguration, PeriodTriggers, PresetSpeke20Audio, PresetSpeke20Video, StreamOrder, StreamSelection};
 
     /// A CMAF packaging configuration.
     #[derive(Clone)]
@@ -1549,17 +1267,21 @@ pub mod packaging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for CmafPackage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encryption", self.encryption);
-            p.set("HlsManifests", self.hls_manifests);
-            p.set_opt("IncludeEncoderConfigurationInSegments", self.include_encoder_configuration_in_segments);
-            p.set_opt("SegmentDurationSeconds", self.segment_duration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmafPackage;
+        req {
+            hls_manifests = "HlsManifests",
+        }
+        opt {
+            encryption = "Encryption",
+            include_encoder_configuration_in_segments = "IncludeEncoderConfigurationInSegments",
+            segment_duration_seconds = "SegmentDurationSeconds",
         }
     }
+
+    pub(super) static CMAF_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&CMAF_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A CMAF encryption configuration.
     #[derive(Clone)]
@@ -1580,14 +1302,16 @@ pub mod packaging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for CmafEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SpekeKeyProvider", self.speke_key_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested CmafEncryption;
+        req {
+            speke_key_provider = "SpekeKeyProvider",
         }
     }
+
+    pub(super) static CMAF_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
     #[derive(Clone)]
@@ -1595,7 +1319,7 @@ pub mod packaging_configuration {
         /// The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
         ///
         /// CloudFormation property `EncryptionContractConfiguration`.
-        pub encryption_contract_configuration: ::std::option::Option<crate::cfn::mediapackage::packaging_configuration::EncryptionContractConfiguration>,
+        pub encryption_contract_configuration: ::std::option::Option<crate::cfn::shared::group_media::EncryptionContractConfiguration>,
         /// An Amazon Resource Name (ARN) of an IAM role that AWS Elemental MediaPackage will assume when accessing the key provider service.
         ///
         /// CloudFormation property `RoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -1612,7 +1336,6 @@ pub mod packaging_configuration {
 
     impl SpekeKeyProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, system_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 encryption_contract_configuration: ::std::option::Option::None,
@@ -1623,51 +1346,21 @@ pub mod packaging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for SpekeKeyProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionContractConfiguration", self.encryption_contract_configuration);
-            p.set("RoleArn", self.role_arn);
-            p.set("SystemIds", self.system_ids);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpekeKeyProvider;
+        req {
+            role_arn = "RoleArn",
+            system_ids = "SystemIds",
+            url = "Url",
+        }
+        opt {
+            encryption_contract_configuration = "EncryptionContractConfiguration",
         }
     }
 
-    /// The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
-    #[derive(Clone)]
-    pub struct EncryptionContractConfiguration {
-        /// A collection of audio encryption presets.
-        ///
-        /// CloudFormation property `PresetSpeke20Audio`; required.
-        pub preset_speke20_audio: crate::value::Val<crate::cfn::mediapackage::packaging_configuration::PresetSpeke20Audio>,
-        /// A collection of video encryption presets.
-        ///
-        /// CloudFormation property `PresetSpeke20Video`; required.
-        pub preset_speke20_video: crate::value::Val<crate::cfn::mediapackage::packaging_configuration::PresetSpeke20Video>,
-    }
-
-    impl EncryptionContractConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(preset_speke20_audio: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediapackage::packaging_configuration::PresetSpeke20Audio>>, preset_speke20_video: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediapackage::packaging_configuration::PresetSpeke20Video>>) -> Self {
-            Self {
-                preset_speke20_audio: preset_speke20_audio.into(),
-                preset_speke20_video: preset_speke20_video.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for EncryptionContractConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PresetSpeke20Audio", self.preset_speke20_audio);
-            p.set("PresetSpeke20Video", self.preset_speke20_video);
-            p.into_expr()
-        }
-    }
+    pub(super) static SPEKE_KEY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An HTTP Live Streaming (HLS) manifest configuration.
     #[derive(Clone, Default)]
@@ -1695,48 +1388,18 @@ pub mod packaging_configuration {
         /// A StreamSelection configuration.
         ///
         /// CloudFormation property `StreamSelection`.
-        pub stream_selection: ::std::option::Option<crate::cfn::mediapackage::packaging_configuration::StreamSelection>,
+        pub stream_selection: ::std::option::Option<crate::cfn::shared::group_media::StreamSelection>,
     }
 
-    impl crate::resource::ToExpr for HlsManifest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdMarkers", self.ad_markers);
-            p.set_opt("IncludeIframeOnlyStream", self.include_iframe_only_stream);
-            p.set_opt("ManifestName", self.manifest_name);
-            p.set_opt("ProgramDateTimeIntervalSeconds", self.program_date_time_interval_seconds);
-            p.set_opt("RepeatExtXKey", self.repeat_ext_x_key);
-            p.set_opt("StreamSelection", self.stream_selection);
-            p.into_expr()
-        }
-    }
-
-    /// A StreamSelection configuration.
-    #[derive(Clone, Default)]
-    pub struct StreamSelection {
-        /// The maximum video bitrate (bps) to include in output.
-        ///
-        /// CloudFormation property `MaxVideoBitsPerSecond`.
-        pub max_video_bits_per_second: ::std::option::Option<crate::value::Val<i64>>,
-        /// The minimum video bitrate (bps) to include in output.
-        ///
-        /// CloudFormation property `MinVideoBitsPerSecond`.
-        pub min_video_bits_per_second: ::std::option::Option<crate::value::Val<i64>>,
-        /// A directive that determines the order of streams in the output.
-        ///
-        /// CloudFormation property `StreamOrder`.
-        pub stream_order: ::std::option::Option<crate::value::Val<crate::cfn::mediapackage::packaging_configuration::StreamOrder>>,
-    }
-
-    impl crate::resource::ToExpr for StreamSelection {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxVideoBitsPerSecond", self.max_video_bits_per_second);
-            p.set_opt("MinVideoBitsPerSecond", self.min_video_bits_per_second);
-            p.set_opt("StreamOrder", self.stream_order);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsManifest;
+        opt {
+            ad_markers = "AdMarkers",
+            include_iframe_only_stream = "IncludeIframeOnlyStream",
+            manifest_name = "ManifestName",
+            program_date_time_interval_seconds = "ProgramDateTimeIntervalSeconds",
+            repeat_ext_x_key = "RepeatExtXKey",
+            stream_selection = "StreamSelection",
         }
     }
 
@@ -1762,7 +1425,7 @@ pub mod packaging_configuration {
         /// A list of triggers that controls when the outgoing Dynamic Adaptive Streaming over HTTP (DASH) Media Presentation Description (MPD) will be partitioned into multiple periods. If empty, the content will not be partitioned into more than one period. If the list contains "ADS", new periods will be created where the Asset contains SCTE-35 ad markers.
         ///
         /// CloudFormation property `PeriodTriggers`.
-        pub period_triggers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::mediapackage::packaging_configuration::PeriodTriggers>>>,
+        pub period_triggers: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_media::PeriodTriggers>>>,
         /// Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration.
         ///
         /// CloudFormation property `SegmentDurationSeconds`.
@@ -1789,20 +1452,24 @@ pub mod packaging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for DashPackage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DashManifests", self.dash_manifests);
-            p.set_opt("Encryption", self.encryption);
-            p.set_opt("IncludeEncoderConfigurationInSegments", self.include_encoder_configuration_in_segments);
-            p.set_opt("IncludeIframeOnlyStream", self.include_iframe_only_stream);
-            p.set_opt("PeriodTriggers", self.period_triggers);
-            p.set_opt("SegmentDurationSeconds", self.segment_duration_seconds);
-            p.set_opt("SegmentTemplateFormat", self.segment_template_format);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashPackage;
+        req {
+            dash_manifests = "DashManifests",
+        }
+        opt {
+            encryption = "Encryption",
+            include_encoder_configuration_in_segments = "IncludeEncoderConfigurationInSegments",
+            include_iframe_only_stream = "IncludeIframeOnlyStream",
+            period_triggers = "PeriodTriggers",
+            segment_duration_seconds = "SegmentDurationSeconds",
+            segment_template_format = "SegmentTemplateFormat",
         }
     }
+
+    pub(super) static DASH_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&DASH_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A DASH manifest configuration.
     #[derive(Clone, Default)]
@@ -1830,20 +1497,18 @@ pub mod packaging_configuration {
         /// A StreamSelection configuration.
         ///
         /// CloudFormation property `StreamSelection`.
-        pub stream_selection: ::std::option::Option<crate::cfn::mediapackage::packaging_configuration::StreamSelection>,
+        pub stream_selection: ::std::option::Option<crate::cfn::shared::group_media::StreamSelection>,
     }
 
-    impl crate::resource::ToExpr for DashManifest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManifestLayout", self.manifest_layout);
-            p.set_opt("ManifestName", self.manifest_name);
-            p.set_opt("MinBufferTimeSeconds", self.min_buffer_time_seconds);
-            p.set_opt("Profile", self.profile);
-            p.set_opt("ScteMarkersSource", self.scte_markers_source);
-            p.set_opt("StreamSelection", self.stream_selection);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashManifest;
+        opt {
+            manifest_layout = "ManifestLayout",
+            manifest_name = "ManifestName",
+            min_buffer_time_seconds = "MinBufferTimeSeconds",
+            profile = "Profile",
+            scte_markers_source = "ScteMarkersSource",
+            stream_selection = "StreamSelection",
         }
     }
 
@@ -1866,14 +1531,16 @@ pub mod packaging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for DashEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SpekeKeyProvider", self.speke_key_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashEncryption;
+        req {
+            speke_key_provider = "SpekeKeyProvider",
         }
     }
+
+    pub(super) static DASH_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An HTTP Live Streaming (HLS) packaging configuration.
     #[derive(Clone)]
@@ -1914,18 +1581,22 @@ pub mod packaging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for HlsPackage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encryption", self.encryption);
-            p.set("HlsManifests", self.hls_manifests);
-            p.set_opt("IncludeDvbSubtitles", self.include_dvb_subtitles);
-            p.set_opt("SegmentDurationSeconds", self.segment_duration_seconds);
-            p.set_opt("UseAudioRenditionGroup", self.use_audio_rendition_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsPackage;
+        req {
+            hls_manifests = "HlsManifests",
+        }
+        opt {
+            encryption = "Encryption",
+            include_dvb_subtitles = "IncludeDvbSubtitles",
+            segment_duration_seconds = "SegmentDurationSeconds",
+            use_audio_rendition_group = "UseAudioRenditionGroup",
         }
     }
+
+    pub(super) static HLS_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&HLS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An HTTP Live Streaming (HLS) encryption configuration.
     #[derive(Clone)]
@@ -1956,16 +1627,20 @@ pub mod packaging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for HlsEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConstantInitializationVector", self.constant_initialization_vector);
-            p.set_opt("EncryptionMethod", self.encryption_method);
-            p.set("SpekeKeyProvider", self.speke_key_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsEncryption;
+        req {
+            speke_key_provider = "SpekeKeyProvider",
+        }
+        opt {
+            constant_initialization_vector = "ConstantInitializationVector",
+            encryption_method = "EncryptionMethod",
         }
     }
+
+    pub(super) static HLS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Microsoft Smooth Streaming (MSS) PackagingConfiguration.
     #[derive(Clone)]
@@ -1996,16 +1671,20 @@ pub mod packaging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for MssPackage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encryption", self.encryption);
-            p.set("MssManifests", self.mss_manifests);
-            p.set_opt("SegmentDurationSeconds", self.segment_duration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested MssPackage;
+        req {
+            mss_manifests = "MssManifests",
+        }
+        opt {
+            encryption = "Encryption",
+            segment_duration_seconds = "SegmentDurationSeconds",
         }
     }
+
+    pub(super) static MSS_PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&MSS_ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A CMAF encryption configuration.
     #[derive(Clone)]
@@ -2026,14 +1705,16 @@ pub mod packaging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for MssEncryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SpekeKeyProvider", self.speke_key_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested MssEncryption;
+        req {
+            speke_key_provider = "SpekeKeyProvider",
         }
     }
+
+    pub(super) static MSS_ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A Microsoft Smooth Streaming (MSS) manifest configuration.
     #[derive(Clone, Default)]
@@ -2045,92 +1726,19 @@ pub mod packaging_configuration {
         /// A StreamSelection configuration.
         ///
         /// CloudFormation property `StreamSelection`.
-        pub stream_selection: ::std::option::Option<crate::cfn::mediapackage::packaging_configuration::StreamSelection>,
+        pub stream_selection: ::std::option::Option<crate::cfn::shared::group_media::StreamSelection>,
     }
 
-    impl crate::resource::ToExpr for MssManifest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManifestName", self.manifest_name);
-            p.set_opt("StreamSelection", self.stream_selection);
-            p.into_expr()
-        }
-    }
-
-    /// A collection of audio encryption presets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PresetSpeke20Audio {
-        /// `PRESET-AUDIO-1`
-        PresetAudio1,
-        /// `PRESET-AUDIO-2`
-        PresetAudio2,
-        /// `PRESET-AUDIO-3`
-        PresetAudio3,
-        /// `SHARED`
-        Shared,
-        /// `UNENCRYPTED`
-        Unencrypted,
-    }
-
-    impl crate::value::CfnEnum for PresetSpeke20Audio {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PresetAudio1 => "PRESET-AUDIO-1",
-                Self::PresetAudio2 => "PRESET-AUDIO-2",
-                Self::PresetAudio3 => "PRESET-AUDIO-3",
-                Self::Shared => "SHARED",
-                Self::Unencrypted => "UNENCRYPTED",
-            }
-        }
-    }
-
-    /// A collection of video encryption presets.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PresetSpeke20Video {
-        /// `PRESET-VIDEO-1`
-        PresetVideo1,
-        /// `PRESET-VIDEO-2`
-        PresetVideo2,
-        /// `PRESET-VIDEO-3`
-        PresetVideo3,
-        /// `PRESET-VIDEO-4`
-        PresetVideo4,
-        /// `PRESET-VIDEO-5`
-        PresetVideo5,
-        /// `PRESET-VIDEO-6`
-        PresetVideo6,
-        /// `PRESET-VIDEO-7`
-        PresetVideo7,
-        /// `PRESET-VIDEO-8`
-        PresetVideo8,
-        /// `SHARED`
-        Shared,
-        /// `UNENCRYPTED`
-        Unencrypted,
-    }
-
-    impl crate::value::CfnEnum for PresetSpeke20Video {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PresetVideo1 => "PRESET-VIDEO-1",
-                Self::PresetVideo2 => "PRESET-VIDEO-2",
-                Self::PresetVideo3 => "PRESET-VIDEO-3",
-                Self::PresetVideo4 => "PRESET-VIDEO-4",
-                Self::PresetVideo5 => "PRESET-VIDEO-5",
-                Self::PresetVideo6 => "PRESET-VIDEO-6",
-                Self::PresetVideo7 => "PRESET-VIDEO-7",
-                Self::PresetVideo8 => "PRESET-VIDEO-8",
-                Self::Shared => "SHARED",
-                Self::Unencrypted => "UNENCRYPTED",
-            }
+    crate::resource::props! {
+        nested MssManifest;
+        opt {
+            manifest_name = "ManifestName",
+            stream_selection = "StreamSelection",
         }
     }
 
     /// This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkers {
         /// `NONE`
         None,
@@ -2140,41 +1748,10 @@ pub mod packaging_configuration {
         Passthrough,
     }
 
-    impl crate::value::CfnEnum for AdMarkers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Scte35Enhanced => "SCTE35_ENHANCED",
-                Self::Passthrough => "PASSTHROUGH",
-            }
-        }
-    }
-
-    /// A directive that determines the order of streams in the output.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum StreamOrder {
-        /// `ORIGINAL`
-        Original,
-        /// `VIDEO_BITRATE_ASCENDING`
-        VideoBitrateAscending,
-        /// `VIDEO_BITRATE_DESCENDING`
-        VideoBitrateDescending,
-    }
-
-    impl crate::value::CfnEnum for StreamOrder {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Original => "ORIGINAL",
-                Self::VideoBitrateAscending => "VIDEO_BITRATE_ASCENDING",
-                Self::VideoBitrateDescending => "VIDEO_BITRATE_DESCENDING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdMarkers, ["NONE", "SCTE35_ENHANCED", "PASSTHROUGH"]);
 
     /// Determines the position of some tags in the Media Presentation Description (MPD). When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation. When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ManifestLayout {
         /// `FULL`
         Full,
@@ -2182,18 +1759,10 @@ pub mod packaging_configuration {
         Compact,
     }
 
-    impl crate::value::CfnEnum for ManifestLayout {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Full => "FULL",
-                Self::Compact => "COMPACT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ManifestLayout, ["FULL", "COMPACT"]);
 
     /// The Dynamic Adaptive Streaming over HTTP (DASH) profile type. When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Profile {
         /// `NONE`
         None,
@@ -2201,18 +1770,10 @@ pub mod packaging_configuration {
         Hbbtv15,
     }
 
-    impl crate::value::CfnEnum for Profile {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Hbbtv15 => "HBBTV_1_5",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Profile, ["NONE", "HBBTV_1_5"]);
 
     /// The source of scte markers used. When set to SEGMENTS, the scte markers are sourced from the segments of the ingested content. When set to MANIFEST, the scte markers are sourced from the manifest of the ingested content.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScteMarkersSource {
         /// `SEGMENTS`
         Segments,
@@ -2220,34 +1781,10 @@ pub mod packaging_configuration {
         Manifest,
     }
 
-    impl crate::value::CfnEnum for ScteMarkersSource {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Segments => "SEGMENTS",
-                Self::Manifest => "MANIFEST",
-            }
-        }
-    }
-
-    /// Allowed values of `PeriodTriggers`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PeriodTriggers {
-        /// `ADS`
-        Ads,
-    }
-
-    impl crate::value::CfnEnum for PeriodTriggers {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ads => "ADS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScteMarkersSource, ["SEGMENTS", "MANIFEST"]);
 
     /// Determines the type of SegmentTemplate included in the Media Presentation Description (MPD). When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs. When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SegmentTemplateFormat {
         /// `NUMBER_WITH_TIMELINE`
         NumberWithTimeline,
@@ -2257,19 +1794,10 @@ pub mod packaging_configuration {
         NumberWithDuration,
     }
 
-    impl crate::value::CfnEnum for SegmentTemplateFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NumberWithTimeline => "NUMBER_WITH_TIMELINE",
-                Self::TimeWithTimeline => "TIME_WITH_TIMELINE",
-                Self::NumberWithDuration => "NUMBER_WITH_DURATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SegmentTemplateFormat, ["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"]);
 
     /// The encryption method to use.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionMethod {
         /// `AES_128`
         Aes128,
@@ -2277,15 +1805,7 @@ pub mod packaging_configuration {
         SampleAes,
     }
 
-    impl crate::value::CfnEnum for EncryptionMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128 => "AES_128",
-                Self::SampleAes => "SAMPLE_AES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionMethod, ["AES_128", "SAMPLE_AES"]);
 }
 
 /// Resource schema for AWS::MediaPackage::PackagingGroup
@@ -2313,7 +1833,6 @@ pub struct PackagingGroup {
 
 impl PackagingGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authorization: ::std::option::Option::None,
@@ -2324,48 +1843,37 @@ impl PackagingGroup {
     }
 }
 
-impl crate::resource::Resource for PackagingGroup {
-    const TYPE: &'static str = "AWS::MediaPackage::PackagingGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PACKAGING_GROUP_SHAPE)
+crate::resource::props! {
+    resource PackagingGroup = "AWS::MediaPackage::PackagingGroup", shape: Some(&PACKAGING_GROUP_SHAPE);
+    req {
+        id = "Id",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Authorization", self.authorization);
-        p.set_opt("EgressAccessLogs", self.egress_access_logs);
-        p.set("Id", self.id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        authorization = "Authorization",
+        egress_access_logs = "EgressAccessLogs",
+        tags = "Tags",
     }
 }
 
-static PACKAGING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EgressAccessLogs", crate::resource::Rule { shape: Some(&self::packaging_group::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\z")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PACKAGING_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Authorization", crate::resource::Rule { shape: Some(&self::packaging_group::AUTHORIZATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EgressAccessLogs", crate::resource::Rule { shape: Some(&self::packaging_group::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Id", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[0-9a-zA-Z-_]+\\Z")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PackagingGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PackagingGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
     }
 }
 
 pub mod packaging_group {
     //! Nested property types and enums of [`PackagingGroup`](super::PackagingGroup).
 
-    /// The definition `Authorization`.
     #[derive(Clone)]
     pub struct Authorization {
         /// The Amazon Resource Name (ARN) for the secret in AWS Secrets Manager that is used for CDN authorization.
@@ -2380,7 +1888,6 @@ pub mod packaging_group {
 
     impl Authorization {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cdn_identifier_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secrets_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cdn_identifier_secret: cdn_identifier_secret.into(),
@@ -2389,17 +1896,18 @@ pub mod packaging_group {
         }
     }
 
-    impl crate::resource::ToExpr for Authorization {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CdnIdentifierSecret", self.cdn_identifier_secret);
-            p.set("SecretsRoleArn", self.secrets_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Authorization;
+        req {
+            cdn_identifier_secret = "CdnIdentifierSecret",
+            secrets_role_arn = "SecretsRoleArn",
         }
     }
 
-    /// The definition `LogConfiguration`.
+    pub(super) static AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct LogConfiguration {
         /// Sets a custom AWS CloudWatch log group name for egress logs. If a log group name isn't specified, the default name is used: /aws/MediaPackage/VodEgressAccessLogs.
@@ -2408,18 +1916,14 @@ pub mod packaging_group {
         pub log_group_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupName", self.log_group_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        opt {
+            log_group_name = "LogGroupName",
         }
     }
 
-    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\A\\/aws\\/MediaPackage\\/[0-9a-zA-Z-_\\/\\.#]+\\z")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\A\\/aws\\/MediaPackage\\/[0-9a-zA-Z-_\\/\\.#]+\\Z")), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -39,7 +39,6 @@ pub struct Channel {
 
 impl Channel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             channel_group_name: channel_group_name.into(),
@@ -55,74 +54,53 @@ impl Channel {
     }
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::MediaPackageV2::Channel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_SHAPE)
+crate::resource::props! {
+    resource Channel = "AWS::MediaPackageV2::Channel", shape: Some(&CHANNEL_SHAPE);
+    req {
+        channel_group_name = "ChannelGroupName",
+        channel_name = "ChannelName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelGroupName", self.channel_group_name);
-        p.set("ChannelName", self.channel_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("InputSwitchConfiguration", self.input_switch_configuration);
-        p.set_opt("InputType", self.input_type);
-        p.set_opt("MultiviewConfiguration", self.multiview_configuration);
-        p.set_opt("OutputHeaderConfiguration", self.output_header_configuration);
-        p.set_opt("OutputLockingMode", self.output_locking_mode);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        input_switch_configuration = "InputSwitchConfiguration",
+        input_type = "InputType",
+        multiview_configuration = "MultiviewConfiguration",
+        output_header_configuration = "OutputHeaderConfiguration",
+        output_locking_mode = "OutputLockingMode",
+        tags = "Tags",
     }
 }
 
-static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("InputSwitchConfiguration", crate::resource::Rule { shape: Some(&self::channel::INPUT_SWITCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MultiviewConfiguration", crate::resource::Rule { shape: Some(&self::channel::MULTIVIEW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("InputSwitchConfiguration", crate::resource::Rule { shape: Some(&self::channel::INPUT_SWITCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MultiviewConfiguration", crate::resource::Rule { shape: Some(&self::channel::MULTIVIEW_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AttachedMultiviewChannels`.
-    #[inline]
-    pub fn attr_attached_multiview_channels(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AttachedMultiviewChannels")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `IngestEndpointUrls`.
-    #[inline]
-    pub fn attr_ingest_endpoint_urls(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("IngestEndpointUrls")
-    }
-    /// `Fn::GetAtt` `IngestEndpoints`.
-    #[inline]
-    pub fn attr_ingest_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("IngestEndpoints")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AttachedMultiviewChannels`.
+        attr_attached_multiview_channels: crate::value::List<::std::string::String> = "AttachedMultiviewChannels",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `IngestEndpointUrls`.
+        attr_ingest_endpoint_urls: crate::value::List<::std::string::String> = "IngestEndpointUrls",
+        /// `Fn::GetAtt` `IngestEndpoints`.
+        attr_ingest_endpoints: crate::value::List<::std::string::String> = "IngestEndpoints",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
     }
 }
 
 pub mod channel {
     //! Nested property types and enums of [`Channel`](super::Channel).
+
+    pub use crate::cfn::shared::group_media::MultiviewLayoutType;
 
     /// <p>The configuration for input switching based on the media quality confidence score (MQCS) as provided from AWS Elemental MediaLive.</p>
     #[derive(Clone, Default)]
@@ -137,21 +115,17 @@ pub mod channel {
         pub preferred_input: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for InputSwitchConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MQCSInputSwitching", self.mqcs_input_switching);
-            p.set_opt("PreferredInput", self.preferred_input);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputSwitchConfiguration;
+        opt {
+            mqcs_input_switching = "MQCSInputSwitching",
+            preferred_input = "PreferredInput",
         }
     }
 
-    pub(super) static INPUT_SWITCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PreferredInput", crate::resource::Rule { min: Some(1.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_SWITCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PreferredInput", crate::resource::Rule { min: Some(1.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The multiview configuration for a channel. A multiview channel composites video from several source channels into a single tiled output stream. Players receive one standard HLS or DASH stream instead of several separate streams. This setting is required when <code>InputType</code> is <code>MULTIVIEW</code>, and can't be set for any other input type.</p>
     #[derive(Clone)]
@@ -159,7 +133,7 @@ pub mod channel {
         /// <p>The tile layouts that players can request from this multiview channel's origin endpoints. Only the layouts that you list here are available. Each layout must appear at most once.</p>
         ///
         /// CloudFormation property `AvailableLayouts`; required.
-        pub available_layouts: crate::value::Val<crate::value::List<crate::cfn::mediapackagev2::channel::MultiviewLayoutType>>,
+        pub available_layouts: crate::value::Val<crate::value::List<crate::cfn::shared::group_media::MultiviewLayoutType>>,
         /// <p>The channels that players can use as tiles in this multiview channel's output. Each source channel must be in the same channel group as the multiview channel, and must have an <code>InputType</code> of <code>CMAF</code>. Only the channels that you list here are available as tiles.</p>
         ///
         /// CloudFormation property `AvailableSources`; required.
@@ -168,8 +142,7 @@ pub mod channel {
 
     impl MultiviewConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(available_layouts: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::mediapackagev2::channel::MultiviewLayoutType>>>, available_sources: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
+        pub fn new(available_layouts: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::shared::group_media::MultiviewLayoutType>>>, available_sources: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 available_layouts: available_layouts.into(),
                 available_sources: available_sources.into(),
@@ -177,22 +150,18 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for MultiviewConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AvailableLayouts", self.available_layouts);
-            p.set("AvailableSources", self.available_sources);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiviewConfiguration;
+        req {
+            available_layouts = "AvailableLayouts",
+            available_sources = "AvailableSources",
         }
     }
 
-    pub(super) static MULTIVIEW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AvailableLayouts", crate::resource::Rule { min_items: Some(1), max_items: Some(6), ..crate::resource::Rule::NONE }),
-            ("AvailableSources", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTIVIEW_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailableLayouts", crate::resource::Rule { min_items: Some(1), max_items: Some(6), ..crate::resource::Rule::NONE }),
+        ("AvailableSources", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The settings for what common media server data (CMSD) headers AWS Elemental MediaPackage includes in responses to the CDN.</p>
     #[derive(Clone, Default)]
@@ -203,17 +172,14 @@ pub mod channel {
         pub publish_mqcs: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for OutputHeaderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PublishMQCS", self.publish_mqcs);
-            p.into_expr()
+    crate::resource::props! {
+        nested OutputHeaderConfiguration;
+        opt {
+            publish_mqcs = "PublishMQCS",
         }
     }
 
-    /// Allowed values of `InputType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InputType {
         /// `HLS`
         Hls,
@@ -223,50 +189,9 @@ pub mod channel {
         Multiview,
     }
 
-    impl crate::value::CfnEnum for InputType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hls => "HLS",
-                Self::Cmaf => "CMAF",
-                Self::Multiview => "MULTIVIEW",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InputType, ["HLS", "CMAF", "MULTIVIEW"]);
 
-    /// <p>A tile layout for a multiview channel. Each layout determines how many source tiles are composited into the output and how those tiles are arranged.</p> <p>The allowed values are:</p> <ul> <li> <p> <code>LAYOUT_2EH</code> – Two tiles of equal size, arranged horizontally.</p> </li> <li> <p> <code>LAYOUT_2PL</code> – Two tiles, with one larger primary tile.</p> </li> <li> <p> <code>LAYOUT_3EL</code> – Three tiles of equal size, arranged in two columns.</p> </li> <li> <p> <code>LAYOUT_3PL</code> – Three tiles, with one larger primary tile on the left and two stacked on the right.</p> </li> <li> <p> <code>LAYOUT_4E</code> – Four tiles of equal size, arranged in a two-by-two grid.</p> </li> <li> <p> <code>LAYOUT_4PL</code> – Four tiles, with one larger primary tile on the left and three stacked on the right.</p> </li> </ul>
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MultiviewLayoutType {
-        /// `LAYOUT_2EH`
-        Layout2eh,
-        /// `LAYOUT_2PL`
-        Layout2pl,
-        /// `LAYOUT_3EL`
-        Layout3el,
-        /// `LAYOUT_3PL`
-        Layout3pl,
-        /// `LAYOUT_4E`
-        Layout4e,
-        /// `LAYOUT_4PL`
-        Layout4pl,
-    }
-
-    impl crate::value::CfnEnum for MultiviewLayoutType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Layout2eh => "LAYOUT_2EH",
-                Self::Layout2pl => "LAYOUT_2PL",
-                Self::Layout3el => "LAYOUT_3EL",
-                Self::Layout3pl => "LAYOUT_3PL",
-                Self::Layout4e => "LAYOUT_4E",
-                Self::Layout4pl => "LAYOUT_4PL",
-            }
-        }
-    }
-
-    /// Allowed values of `OutputLockingMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputLockingMode {
         /// `EPOCH_LOCKED`
         EpochLocked,
@@ -274,15 +199,7 @@ pub mod channel {
         NonEpochLocked,
     }
 
-    impl crate::value::CfnEnum for OutputLockingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EpochLocked => "EPOCH_LOCKED",
-                Self::NonEpochLocked => "NON_EPOCH_LOCKED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutputLockingMode, ["EPOCH_LOCKED", "NON_EPOCH_LOCKED"]);
 }
 
 /// <p>Represents a channel group that facilitates the grouping of multiple channels.</p>
@@ -302,7 +219,6 @@ pub struct ChannelGroup {
 
 impl ChannelGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             channel_group_name: channel_group_name.into(),
@@ -312,50 +228,33 @@ impl ChannelGroup {
     }
 }
 
-impl crate::resource::Resource for ChannelGroup {
-    const TYPE: &'static str = "AWS::MediaPackageV2::ChannelGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_GROUP_SHAPE)
+crate::resource::props! {
+    resource ChannelGroup = "AWS::MediaPackageV2::ChannelGroup", shape: Some(&CHANNEL_GROUP_SHAPE);
+    req {
+        channel_group_name = "ChannelGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelGroupName", self.channel_group_name);
-        p.set_opt("Description", self.description);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CHANNEL_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ChannelGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ChannelGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EgressDomain`.
-    #[inline]
-    pub fn attr_egress_domain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EgressDomain")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EgressDomain`.
+        attr_egress_domain: ::std::string::String = "EgressDomain",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
     }
 }
 
@@ -374,7 +273,6 @@ pub struct ChannelPolicy {
 
 impl ChannelPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             channel_group_name: channel_group_name.into(),
@@ -384,28 +282,19 @@ impl ChannelPolicy {
     }
 }
 
-impl crate::resource::Resource for ChannelPolicy {
-    const TYPE: &'static str = "AWS::MediaPackageV2::ChannelPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelGroupName", self.channel_group_name);
-        p.set("ChannelName", self.channel_name);
-        p.set("Policy", self.policy);
-        p
+crate::resource::props! {
+    resource ChannelPolicy = "AWS::MediaPackageV2::ChannelPolicy", shape: Some(&CHANNEL_POLICY_SHAPE);
+    req {
+        channel_group_name = "ChannelGroupName",
+        channel_name = "ChannelName",
+        policy = "Policy",
     }
 }
 
-static CHANNEL_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// <p>Represents an origin endpoint that is associated with a channel, offering a dynamically repackaged version of its content through various streaming media protocols. The content can be efficiently disseminated to end-users via a Content Delivery Network (CDN), like Amazon CloudFront.</p>
 ///
@@ -462,7 +351,6 @@ pub struct OriginEndpoint {
 
 impl OriginEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, container_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::ContainerType>>, origin_endpoint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             channel_group_name: channel_group_name.into(),
@@ -484,90 +372,66 @@ impl OriginEndpoint {
     }
 }
 
-impl crate::resource::Resource for OriginEndpoint {
-    const TYPE: &'static str = "AWS::MediaPackageV2::OriginEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORIGIN_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource OriginEndpoint = "AWS::MediaPackageV2::OriginEndpoint", shape: Some(&ORIGIN_ENDPOINT_SHAPE);
+    req {
+        channel_group_name = "ChannelGroupName",
+        channel_name = "ChannelName",
+        container_type = "ContainerType",
+        origin_endpoint_name = "OriginEndpointName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelGroupName", self.channel_group_name);
-        p.set("ChannelName", self.channel_name);
-        p.set("ContainerType", self.container_type);
-        p.set_opt("DashManifests", self.dash_manifests);
-        p.set_opt("Description", self.description);
-        p.set_opt("ForceEndpointErrorConfiguration", self.force_endpoint_error_configuration);
-        p.set_opt("HlsManifests", self.hls_manifests);
-        p.set_opt("LowLatencyHlsManifests", self.low_latency_hls_manifests);
-        p.set_opt("MssManifests", self.mss_manifests);
-        p.set("OriginEndpointName", self.origin_endpoint_name);
-        p.set_opt("Segment", self.segment);
-        p.set_opt("StartoverWindowSeconds", self.startover_window_seconds);
-        p.set_opt("StreamNameOutputMode", self.stream_name_output_mode);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UriSeparator", self.uri_separator);
-        p
+    opt {
+        dash_manifests = "DashManifests",
+        description = "Description",
+        force_endpoint_error_configuration = "ForceEndpointErrorConfiguration",
+        hls_manifests = "HlsManifests",
+        low_latency_hls_manifests = "LowLatencyHlsManifests",
+        mss_manifests = "MssManifests",
+        segment = "Segment",
+        startover_window_seconds = "StartoverWindowSeconds",
+        stream_name_output_mode = "StreamNameOutputMode",
+        tags = "Tags",
+        uri_separator = "UriSeparator",
     }
 }
 
-static ORIGIN_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("DashManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::origin_endpoint::DASH_MANIFEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("HlsManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::origin_endpoint::HLS_MANIFEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LowLatencyHlsManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::origin_endpoint::LOW_LATENCY_HLS_MANIFEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MssManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::origin_endpoint::MSS_MANIFEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("OriginEndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Segment", crate::resource::Rule { shape: Some(&self::origin_endpoint::SEGMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("StartoverWindowSeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORIGIN_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("DashManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::origin_endpoint::DASH_MANIFEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("HlsManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::origin_endpoint::HLS_MANIFEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LowLatencyHlsManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::origin_endpoint::LOW_LATENCY_HLS_MANIFEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MssManifests", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::origin_endpoint::MSS_MANIFEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OriginEndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Segment", crate::resource::Rule { shape: Some(&self::origin_endpoint::SEGMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("StartoverWindowSeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OriginEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OriginEndpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DashManifestUrls`.
-    #[inline]
-    pub fn attr_dash_manifest_urls(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DashManifestUrls")
-    }
-    /// `Fn::GetAtt` `HlsManifestUrls`.
-    #[inline]
-    pub fn attr_hls_manifest_urls(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("HlsManifestUrls")
-    }
-    /// `Fn::GetAtt` `LowLatencyHlsManifestUrls`.
-    #[inline]
-    pub fn attr_low_latency_hls_manifest_urls(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LowLatencyHlsManifestUrls")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `MssManifestUrls`.
-    #[inline]
-    pub fn attr_mss_manifest_urls(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("MssManifestUrls")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DashManifestUrls`.
+        attr_dash_manifest_urls: crate::value::List<::std::string::String> = "DashManifestUrls",
+        /// `Fn::GetAtt` `HlsManifestUrls`.
+        attr_hls_manifest_urls: crate::value::List<::std::string::String> = "HlsManifestUrls",
+        /// `Fn::GetAtt` `LowLatencyHlsManifestUrls`.
+        attr_low_latency_hls_manifest_urls: crate::value::List<::std::string::String> = "LowLatencyHlsManifestUrls",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `MssManifestUrls`.
+        attr_mss_manifest_urls: crate::value::List<::std::string::String> = "MssManifestUrls",
     }
 }
 
 pub mod origin_endpoint {
     //! Nested property types and enums of [`OriginEndpoint`](super::OriginEndpoint).
+
+    pub use crate::cfn::shared::group_media::MultiviewLayoutType;
 
     /// <p>Retrieve the DASH manifest configuration.</p>
     #[derive(Clone)]
@@ -646,7 +510,6 @@ pub mod origin_endpoint {
 
     impl DashManifestConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(manifest_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 audio_timeline_pattern: ::std::option::Option::None,
@@ -673,46 +536,45 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for DashManifestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioTimelinePattern", self.audio_timeline_pattern);
-            p.set_opt("AvailabilityStartTimeConfiguration", self.availability_start_time_configuration);
-            p.set_opt("BaseUrls", self.base_urls);
-            p.set_opt("Compactness", self.compactness);
-            p.set_opt("DrmSignaling", self.drm_signaling);
-            p.set_opt("DvbSettings", self.dvb_settings);
-            p.set_opt("FilterConfiguration", self.filter_configuration);
-            p.set("ManifestName", self.manifest_name);
-            p.set_opt("ManifestWindowSeconds", self.manifest_window_seconds);
-            p.set_opt("MinBufferTimeSeconds", self.min_buffer_time_seconds);
-            p.set_opt("MinUpdatePeriodSeconds", self.min_update_period_seconds);
-            p.set_opt("PeriodTriggers", self.period_triggers);
-            p.set_opt("Profiles", self.profiles);
-            p.set_opt("ProgramInformation", self.program_information);
-            p.set_opt("ScteDash", self.scte_dash);
-            p.set_opt("SegmentTemplateFormat", self.segment_template_format);
-            p.set_opt("SubtitleConfiguration", self.subtitle_configuration);
-            p.set_opt("SuggestedPresentationDelaySeconds", self.suggested_presentation_delay_seconds);
-            p.set_opt("UriPathType", self.uri_path_type);
-            p.set_opt("UtcTiming", self.utc_timing);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashManifestConfiguration;
+        req {
+            manifest_name = "ManifestName",
+        }
+        opt {
+            audio_timeline_pattern = "AudioTimelinePattern",
+            availability_start_time_configuration = "AvailabilityStartTimeConfiguration",
+            base_urls = "BaseUrls",
+            compactness = "Compactness",
+            drm_signaling = "DrmSignaling",
+            dvb_settings = "DvbSettings",
+            filter_configuration = "FilterConfiguration",
+            manifest_window_seconds = "ManifestWindowSeconds",
+            min_buffer_time_seconds = "MinBufferTimeSeconds",
+            min_update_period_seconds = "MinUpdatePeriodSeconds",
+            period_triggers = "PeriodTriggers",
+            profiles = "Profiles",
+            program_information = "ProgramInformation",
+            scte_dash = "ScteDash",
+            segment_template_format = "SegmentTemplateFormat",
+            subtitle_configuration = "SubtitleConfiguration",
+            suggested_presentation_delay_seconds = "SuggestedPresentationDelaySeconds",
+            uri_path_type = "UriPathType",
+            utc_timing = "UtcTiming",
         }
     }
 
-    pub(super) static DASH_MANIFEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BaseUrls", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DASH_BASE_URL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("DvbSettings", crate::resource::Rule { shape: Some(&DASH_DVB_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FilterConfiguration", crate::resource::Rule { shape: Some(&FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("PeriodTriggers", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
-            ("Profiles", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
-            ("ProgramInformation", crate::resource::Rule { shape: Some(&DASH_PROGRAM_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("UtcTiming", crate::resource::Rule { shape: Some(&DASH_UTC_TIMING_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DASH_MANIFEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailabilityStartTimeConfiguration", crate::resource::Rule { shape: Some(&DASH_AVAILABILITY_START_TIME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("BaseUrls", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DASH_BASE_URL_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("DvbSettings", crate::resource::Rule { shape: Some(&DASH_DVB_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FilterConfiguration", crate::resource::Rule { shape: Some(&FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("PeriodTriggers", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
+        ("Profiles", crate::resource::Rule { min_items: Some(0), max_items: Some(5), ..crate::resource::Rule::NONE }),
+        ("ProgramInformation", crate::resource::Rule { shape: Some(&DASH_PROGRAM_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("UtcTiming", crate::resource::Rule { shape: Some(&DASH_UTC_TIMING_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The configuration for the DASH <code>availabilityStartTime</code> attribute of the Media Presentation Description (MPD). Use this configuration to set a custom availability start time for your DASH manifest.</p>
     #[derive(Clone, Default)]
@@ -723,14 +585,16 @@ pub mod origin_endpoint {
         pub fixed_availability_start_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DashAvailabilityStartTimeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FixedAvailabilityStartTime", self.fixed_availability_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashAvailabilityStartTimeConfiguration;
+        opt {
+            fixed_availability_start_time = "FixedAvailabilityStartTime",
         }
     }
+
+    pub(super) static DASH_AVAILABILITY_START_TIME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FixedAvailabilityStartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The base URLs to use for retrieving segments. You can specify multiple locations and indicate the priority and weight for when each should be used, for use in mutli-CDN workflows.</p>
     #[derive(Clone)]
@@ -755,7 +619,6 @@ pub mod origin_endpoint {
 
     impl DashBaseUrl {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dvb_priority: ::std::option::Option::None,
@@ -766,26 +629,24 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for DashBaseUrl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DvbPriority", self.dvb_priority);
-            p.set_opt("DvbWeight", self.dvb_weight);
-            p.set_opt("ServiceLocation", self.service_location);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashBaseUrl;
+        req {
+            url = "Url",
+        }
+        opt {
+            dvb_priority = "DvbPriority",
+            dvb_weight = "DvbWeight",
+            service_location = "ServiceLocation",
         }
     }
 
-    pub(super) static DASH_BASE_URL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DvbPriority", crate::resource::Rule { min: Some(1.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
-            ("DvbWeight", crate::resource::Rule { min: Some(1.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
-            ("ServiceLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DASH_BASE_URL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DvbPriority", crate::resource::Rule { min: Some(1.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
+        ("DvbWeight", crate::resource::Rule { min: Some(1.0), max: Some(15000.0), ..crate::resource::Rule::NONE }),
+        ("ServiceLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>For endpoints that use the DVB-DASH profile only. The font download and error reporting information that you want MediaPackage to pass through to the manifest.</p>
     #[derive(Clone, Default)]
@@ -800,22 +661,18 @@ pub mod origin_endpoint {
         pub font_download: ::std::option::Option<crate::cfn::mediapackagev2::origin_endpoint::DashDvbFontDownload>,
     }
 
-    impl crate::resource::ToExpr for DashDvbSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ErrorMetrics", self.error_metrics);
-            p.set_opt("FontDownload", self.font_download);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashDvbSettings;
+        opt {
+            error_metrics = "ErrorMetrics",
+            font_download = "FontDownload",
         }
     }
 
-    pub(super) static DASH_DVB_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ErrorMetrics", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DASH_DVB_METRICS_REPORTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FontDownload", crate::resource::Rule { shape: Some(&DASH_DVB_FONT_DOWNLOAD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DASH_DVB_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ErrorMetrics", crate::resource::Rule { min_items: Some(0), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&DASH_DVB_METRICS_REPORTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FontDownload", crate::resource::Rule { shape: Some(&DASH_DVB_FONT_DOWNLOAD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>For use with DVB-DASH profiles only. The settings for error reporting from the playback device that you want Elemental MediaPackage to pass through to the manifest.</p>
     #[derive(Clone)]
@@ -832,7 +689,6 @@ pub mod origin_endpoint {
 
     impl DashDvbMetricsReporting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(reporting_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 probability: ::std::option::Option::None,
@@ -841,22 +697,20 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for DashDvbMetricsReporting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Probability", self.probability);
-            p.set("ReportingUrl", self.reporting_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashDvbMetricsReporting;
+        req {
+            reporting_url = "ReportingUrl",
+        }
+        opt {
+            probability = "Probability",
         }
     }
 
-    pub(super) static DASH_DVB_METRICS_REPORTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Probability", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-            ("ReportingUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DASH_DVB_METRICS_REPORTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Probability", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+        ("ReportingUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>For use with DVB-DASH profiles only. The settings for font downloads that you want Elemental MediaPackage to pass through to the manifest.</p>
     #[derive(Clone, Default)]
@@ -875,24 +729,20 @@ pub mod origin_endpoint {
         pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DashDvbFontDownload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FontFamily", self.font_family);
-            p.set_opt("MimeType", self.mime_type);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashDvbFontDownload;
+        opt {
+            font_family = "FontFamily",
+            mime_type = "MimeType",
+            url = "Url",
         }
     }
 
-    pub(super) static DASH_DVB_FONT_DOWNLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FontFamily", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("MimeType", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_/-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DASH_DVB_FONT_DOWNLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FontFamily", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("MimeType", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_/-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>
     #[derive(Clone, Default)]
@@ -927,29 +777,28 @@ pub mod origin_endpoint {
         pub time_delay_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for FilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClipStartTime", self.clip_start_time);
-            p.set_opt("DrmSettings", self.drm_settings);
-            p.set_opt("End", self.end);
-            p.set_opt("ManifestFilter", self.manifest_filter);
-            p.set_opt("Multiview", self.multiview);
-            p.set_opt("Start", self.start);
-            p.set_opt("TimeDelaySeconds", self.time_delay_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterConfiguration;
+        opt {
+            clip_start_time = "ClipStartTime",
+            drm_settings = "DrmSettings",
+            end = "End",
+            manifest_filter = "ManifestFilter",
+            multiview = "Multiview",
+            start = "Start",
+            time_delay_seconds = "TimeDelaySeconds",
         }
     }
 
-    pub(super) static FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DrmSettings", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ManifestFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Multiview", crate::resource::Rule { shape: Some(&MULTIVIEW_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimeDelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClipStartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("DrmSettings", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("End", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("ManifestFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Multiview", crate::resource::Rule { shape: Some(&MULTIVIEW_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("TimeDelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The multiview combination for a pinned manifest. MediaPackage serves the manifest with this layout and these sources, so players request it without an <code>aws.multiview</code> query parameter.</p> <p>If a request for a pinned manifest also includes an <code>aws.multiview</code> query parameter, MediaPackage rejects the request, even when that parameter requests the same combination.</p>
     #[derive(Clone)]
@@ -957,7 +806,7 @@ pub mod origin_endpoint {
         /// <p>A tile layout for a multiview channel. Each layout determines how many source tiles are composited into the output and how those tiles are arranged.</p> <p>The allowed values are:</p> <ul> <li> <p> <code>LAYOUT_2EH</code> – Two tiles of equal size, arranged horizontally.</p> </li> <li> <p> <code>LAYOUT_2PL</code> – Two tiles, with one larger primary tile.</p> </li> <li> <p> <code>LAYOUT_3EL</code> – Three tiles of equal size, arranged in two columns.</p> </li> <li> <p> <code>LAYOUT_3PL</code> – Three tiles, with one larger primary tile on the left and two stacked on the right.</p> </li> <li> <p> <code>LAYOUT_4E</code> – Four tiles of equal size, arranged in a two-by-two grid.</p> </li> <li> <p> <code>LAYOUT_4PL</code> – Four tiles, with one larger primary tile on the left and three stacked on the right.</p> </li> </ul>
         ///
         /// CloudFormation property `Layout`; required.
-        pub layout: crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::MultiviewLayoutType>,
+        pub layout: crate::value::Val<crate::cfn::shared::group_media::MultiviewLayoutType>,
         /// <p>The source channels to composite, in tile order. Each channel must be one of the <code>AvailableSources</code> of the channel that this origin endpoint is on, and the number of channels must equal the number of tiles in <code>Layout</code>.</p>
         ///
         /// CloudFormation property `Sources`; required.
@@ -966,8 +815,7 @@ pub mod origin_endpoint {
 
     impl MultiviewFilterConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(layout: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::MultiviewLayoutType>>, sources: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
+        pub fn new(layout: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_media::MultiviewLayoutType>>, sources: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 layout: layout.into(),
                 sources: sources.into(),
@@ -975,21 +823,17 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for MultiviewFilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Layout", self.layout);
-            p.set("Sources", self.sources);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiviewFilterConfiguration;
+        req {
+            layout = "Layout",
+            sources = "Sources",
         }
     }
 
-    pub(super) static MULTIVIEW_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Sources", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTIVIEW_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Sources", crate::resource::Rule { min_items: Some(1), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>Details about the content that you want MediaPackage to pass through in the manifest to the playback device.</p>
     #[derive(Clone, Default)]
@@ -1016,28 +860,24 @@ pub mod origin_endpoint {
         pub title: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DashProgramInformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Copyright", self.copyright);
-            p.set_opt("LanguageCode", self.language_code);
-            p.set_opt("MoreInformationUrl", self.more_information_url);
-            p.set_opt("Source", self.source);
-            p.set_opt("Title", self.title);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashProgramInformation;
+        opt {
+            copyright = "Copyright",
+            language_code = "LanguageCode",
+            more_information_url = "MoreInformationUrl",
+            source = "Source",
+            title = "Title",
         }
     }
 
-    pub(super) static DASH_PROGRAM_INFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Copyright", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("LanguageCode", crate::resource::Rule { min_len: Some(2), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("MoreInformationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DASH_PROGRAM_INFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Copyright", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("LanguageCode", crate::resource::Rule { min_len: Some(2), max_len: Some(5), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("MoreInformationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("Title", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The SCTE configuration.</p>
     #[derive(Clone, Default)]
@@ -1048,13 +888,11 @@ pub mod origin_endpoint {
         pub scte_in_manifests: ::std::option::Option<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::ScteInManifests>>,
     }
 
-    impl crate::resource::ToExpr for ScteDash {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdMarkerDash", self.ad_marker_dash);
-            p.set_opt("ScteInManifests", self.scte_in_manifests);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScteDash;
+        opt {
+            ad_marker_dash = "AdMarkerDash",
+            scte_in_manifests = "ScteInManifests",
         }
     }
 
@@ -1067,12 +905,10 @@ pub mod origin_endpoint {
         pub ttml_configuration: ::std::option::Option<crate::cfn::mediapackagev2::origin_endpoint::DashTtmlConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DashSubtitleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TtmlConfiguration", self.ttml_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashSubtitleConfiguration;
+        opt {
+            ttml_configuration = "TtmlConfiguration",
         }
     }
 
@@ -1085,7 +921,6 @@ pub mod origin_endpoint {
 
     impl DashTtmlConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(ttml_profile: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::DashTtmlProfile>>) -> Self {
             Self {
                 ttml_profile: ttml_profile.into(),
@@ -1093,12 +928,10 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for DashTtmlConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TtmlProfile", self.ttml_profile);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashTtmlConfiguration;
+        req {
+            ttml_profile = "TtmlProfile",
         }
     }
 
@@ -1113,21 +946,17 @@ pub mod origin_endpoint {
         pub timing_source: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DashUtcTiming {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TimingMode", self.timing_mode);
-            p.set_opt("TimingSource", self.timing_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashUtcTiming;
+        opt {
+            timing_mode = "TimingMode",
+            timing_source = "TimingSource",
         }
     }
 
-    pub(super) static DASH_UTC_TIMING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimingSource", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DASH_UTC_TIMING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimingSource", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The failover settings for the endpoint.</p>
     #[derive(Clone, Default)]
@@ -1138,12 +967,10 @@ pub mod origin_endpoint {
         pub endpoint_error_conditions: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::mediapackagev2::origin_endpoint::EndpointErrorCondition>>>,
     }
 
-    impl crate::resource::ToExpr for ForceEndpointErrorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndpointErrorConditions", self.endpoint_error_conditions);
-            p.into_expr()
+    crate::resource::props! {
+        nested ForceEndpointErrorConfiguration;
+        opt {
+            endpoint_error_conditions = "EndpointErrorConditions",
         }
     }
 
@@ -1192,7 +1019,6 @@ pub mod origin_endpoint {
 
     impl HlsManifestConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(manifest_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 child_manifest_name: ::std::option::Option::None,
@@ -1209,31 +1035,29 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for HlsManifestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChildManifestName", self.child_manifest_name);
-            p.set_opt("FilterConfiguration", self.filter_configuration);
-            p.set("ManifestName", self.manifest_name);
-            p.set_opt("ManifestWindowSeconds", self.manifest_window_seconds);
-            p.set_opt("ProgramDateTimeIntervalSeconds", self.program_date_time_interval_seconds);
-            p.set_opt("ScteHls", self.scte_hls);
-            p.set_opt("StartTag", self.start_tag);
-            p.set_opt("UriPathType", self.uri_path_type);
-            p.set_opt("Url", self.url);
-            p.set_opt("UrlEncodeChildManifest", self.url_encode_child_manifest);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsManifestConfiguration;
+        req {
+            manifest_name = "ManifestName",
+        }
+        opt {
+            child_manifest_name = "ChildManifestName",
+            filter_configuration = "FilterConfiguration",
+            manifest_window_seconds = "ManifestWindowSeconds",
+            program_date_time_interval_seconds = "ProgramDateTimeIntervalSeconds",
+            scte_hls = "ScteHls",
+            start_tag = "StartTag",
+            uri_path_type = "UriPathType",
+            url = "Url",
+            url_encode_child_manifest = "UrlEncodeChildManifest",
         }
     }
 
-    pub(super) static HLS_MANIFEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChildManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("FilterConfiguration", crate::resource::Rule { shape: Some(&FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HLS_MANIFEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChildManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("FilterConfiguration", crate::resource::Rule { shape: Some(&FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The SCTE configuration.</p>
     #[derive(Clone, Default)]
@@ -1244,13 +1068,11 @@ pub mod origin_endpoint {
         pub scte_in_manifests: ::std::option::Option<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::ScteInManifests>>,
     }
 
-    impl crate::resource::ToExpr for ScteHls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdMarkerHls", self.ad_marker_hls);
-            p.set_opt("ScteInManifests", self.scte_in_manifests);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScteHls;
+        opt {
+            ad_marker_hls = "AdMarkerHls",
+            scte_in_manifests = "ScteInManifests",
         }
     }
 
@@ -1269,7 +1091,6 @@ pub mod origin_endpoint {
 
     impl StartTag {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(time_offset: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 precise: ::std::option::Option::None,
@@ -1278,13 +1099,13 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for StartTag {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Precise", self.precise);
-            p.set("TimeOffset", self.time_offset);
-            p.into_expr()
+    crate::resource::props! {
+        nested StartTag;
+        req {
+            time_offset = "TimeOffset",
+        }
+        opt {
+            precise = "Precise",
         }
     }
 
@@ -1333,7 +1154,6 @@ pub mod origin_endpoint {
 
     impl LowLatencyHlsManifestConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(manifest_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 child_manifest_name: ::std::option::Option::None,
@@ -1350,31 +1170,29 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for LowLatencyHlsManifestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ChildManifestName", self.child_manifest_name);
-            p.set_opt("FilterConfiguration", self.filter_configuration);
-            p.set("ManifestName", self.manifest_name);
-            p.set_opt("ManifestWindowSeconds", self.manifest_window_seconds);
-            p.set_opt("ProgramDateTimeIntervalSeconds", self.program_date_time_interval_seconds);
-            p.set_opt("ScteHls", self.scte_hls);
-            p.set_opt("StartTag", self.start_tag);
-            p.set_opt("UriPathType", self.uri_path_type);
-            p.set_opt("Url", self.url);
-            p.set_opt("UrlEncodeChildManifest", self.url_encode_child_manifest);
-            p.into_expr()
+    crate::resource::props! {
+        nested LowLatencyHlsManifestConfiguration;
+        req {
+            manifest_name = "ManifestName",
+        }
+        opt {
+            child_manifest_name = "ChildManifestName",
+            filter_configuration = "FilterConfiguration",
+            manifest_window_seconds = "ManifestWindowSeconds",
+            program_date_time_interval_seconds = "ProgramDateTimeIntervalSeconds",
+            scte_hls = "ScteHls",
+            start_tag = "StartTag",
+            uri_path_type = "UriPathType",
+            url = "Url",
+            url_encode_child_manifest = "UrlEncodeChildManifest",
         }
     }
 
-    pub(super) static LOW_LATENCY_HLS_MANIFEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ChildManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-            ("FilterConfiguration", crate::resource::Rule { shape: Some(&LOW_LATENCY_HLS_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOW_LATENCY_HLS_MANIFEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ChildManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+        ("FilterConfiguration", crate::resource::Rule { shape: Some(&LOW_LATENCY_HLS_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>
     #[derive(Clone, Default)]
@@ -1405,27 +1223,26 @@ pub mod origin_endpoint {
         pub time_delay_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for LowLatencyHlsFilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClipStartTime", self.clip_start_time);
-            p.set_opt("DrmSettings", self.drm_settings);
-            p.set_opt("End", self.end);
-            p.set_opt("ManifestFilter", self.manifest_filter);
-            p.set_opt("Start", self.start);
-            p.set_opt("TimeDelaySeconds", self.time_delay_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested LowLatencyHlsFilterConfiguration;
+        opt {
+            clip_start_time = "ClipStartTime",
+            drm_settings = "DrmSettings",
+            end = "End",
+            manifest_filter = "ManifestFilter",
+            start = "Start",
+            time_delay_seconds = "TimeDelaySeconds",
         }
     }
 
-    pub(super) static LOW_LATENCY_HLS_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DrmSettings", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ManifestFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("TimeDelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOW_LATENCY_HLS_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClipStartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("DrmSettings", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("End", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("ManifestFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("TimeDelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>Configuration details for a Microsoft Smooth Streaming (MSS) manifest associated with an origin endpoint. This includes all the settings and properties that define how the MSS content is packaged and delivered.</p>
     #[derive(Clone)]
@@ -1448,7 +1265,6 @@ pub mod origin_endpoint {
 
     impl MssManifestConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(manifest_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 filter_configuration: ::std::option::Option::None,
@@ -1459,24 +1275,22 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for MssManifestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FilterConfiguration", self.filter_configuration);
-            p.set_opt("ManifestLayout", self.manifest_layout);
-            p.set("ManifestName", self.manifest_name);
-            p.set_opt("ManifestWindowSeconds", self.manifest_window_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested MssManifestConfiguration;
+        req {
+            manifest_name = "ManifestName",
+        }
+        opt {
+            filter_configuration = "FilterConfiguration",
+            manifest_layout = "ManifestLayout",
+            manifest_window_seconds = "ManifestWindowSeconds",
         }
     }
 
-    pub(super) static MSS_MANIFEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FilterConfiguration", crate::resource::Rule { shape: Some(&MSS_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MSS_MANIFEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FilterConfiguration", crate::resource::Rule { shape: Some(&MSS_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManifestName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>
     #[derive(Clone, Default)]
@@ -1507,27 +1321,26 @@ pub mod origin_endpoint {
         pub time_delay_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MssFilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClipStartTime", self.clip_start_time);
-            p.set_opt("DrmSettings", self.drm_settings);
-            p.set_opt("End", self.end);
-            p.set_opt("ManifestFilter", self.manifest_filter);
-            p.set_opt("Start", self.start);
-            p.set_opt("TimeDelaySeconds", self.time_delay_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested MssFilterConfiguration;
+        opt {
+            clip_start_time = "ClipStartTime",
+            drm_settings = "DrmSettings",
+            end = "End",
+            manifest_filter = "ManifestFilter",
+            start = "Start",
+            time_delay_seconds = "TimeDelaySeconds",
         }
     }
 
-    pub(super) static MSS_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DrmSettings", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ManifestFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("TimeDelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MSS_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClipStartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("DrmSettings", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("End", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("ManifestFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Start", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("TimeDelaySeconds", crate::resource::Rule { min: Some(0.0), max: Some(1209600.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The segment configuration, including the segment name, duration, and other configuration values.</p>
     #[derive(Clone, Default)]
@@ -1564,30 +1377,26 @@ pub mod origin_endpoint {
         pub ts_use_audio_rendition_group: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Segment {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Encryption", self.encryption);
-            p.set_opt("IncludeIframeOnlyStreams", self.include_iframe_only_streams);
-            p.set_opt("OutputTimestampMode", self.output_timestamp_mode);
-            p.set_opt("Scte", self.scte);
-            p.set_opt("SegmentDurationSeconds", self.segment_duration_seconds);
-            p.set_opt("SegmentName", self.segment_name);
-            p.set_opt("TsIncludeDvbSubtitles", self.ts_include_dvb_subtitles);
-            p.set_opt("TsUseAudioRenditionGroup", self.ts_use_audio_rendition_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested Segment;
+        opt {
+            encryption = "Encryption",
+            include_iframe_only_streams = "IncludeIframeOnlyStreams",
+            output_timestamp_mode = "OutputTimestampMode",
+            scte = "Scte",
+            segment_duration_seconds = "SegmentDurationSeconds",
+            segment_name = "SegmentName",
+            ts_include_dvb_subtitles = "TsIncludeDvbSubtitles",
+            ts_use_audio_rendition_group = "TsUseAudioRenditionGroup",
         }
     }
 
-    pub(super) static SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Encryption", crate::resource::Rule { shape: Some(&ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Scte", crate::resource::Rule { shape: Some(&SCTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SegmentDurationSeconds", crate::resource::Rule { min: Some(1.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
-            ("SegmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Encryption", crate::resource::Rule { shape: Some(&ENCRYPTION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Scte", crate::resource::Rule { shape: Some(&SCTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SegmentDurationSeconds", crate::resource::Rule { min: Some(1.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
+        ("SegmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The parameters for encrypting content.</p>
     #[derive(Clone)]
@@ -1628,26 +1437,24 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for Encryption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CmafExcludeSegmentDrmMetadata", self.cmaf_exclude_segment_drm_metadata);
-            p.set_opt("ConstantInitializationVector", self.constant_initialization_vector);
-            p.set("EncryptionMethod", self.encryption_method);
-            p.set_opt("KeyRotationIntervalSeconds", self.key_rotation_interval_seconds);
-            p.set("SpekeKeyProvider", self.speke_key_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested Encryption;
+        req {
+            encryption_method = "EncryptionMethod",
+            speke_key_provider = "SpekeKeyProvider",
+        }
+        opt {
+            cmaf_exclude_segment_drm_metadata = "CmafExcludeSegmentDrmMetadata",
+            constant_initialization_vector = "ConstantInitializationVector",
+            key_rotation_interval_seconds = "KeyRotationIntervalSeconds",
         }
     }
 
-    pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConstantInitializationVector", crate::resource::Rule { min_len: Some(32), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]+$")), ..crate::resource::Rule::NONE }),
-            ("KeyRotationIntervalSeconds", crate::resource::Rule { min: Some(300.0), max: Some(31536000.0), ..crate::resource::Rule::NONE }),
-            ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConstantInitializationVector", crate::resource::Rule { min_len: Some(32), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-fA-F]+$")), ..crate::resource::Rule::NONE }),
+        ("KeyRotationIntervalSeconds", crate::resource::Rule { min: Some(300.0), max: Some(31536000.0), ..crate::resource::Rule::NONE }),
+        ("SpekeKeyProvider", crate::resource::Rule { shape: Some(&SPEKE_KEY_PROVIDER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The encryption type.</p>
     #[derive(Clone, Default)]
@@ -1660,14 +1467,12 @@ pub mod origin_endpoint {
         pub ts_encryption_method: ::std::option::Option<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::TsEncryptionMethod>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionMethod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CmafEncryptionMethod", self.cmaf_encryption_method);
-            p.set_opt("IsmEncryptionMethod", self.ism_encryption_method);
-            p.set_opt("TsEncryptionMethod", self.ts_encryption_method);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionMethod;
+        opt {
+            cmaf_encryption_method = "CmafEncryptionMethod",
+            ism_encryption_method = "IsmEncryptionMethod",
+            ts_encryption_method = "TsEncryptionMethod",
         }
     }
 
@@ -1708,7 +1513,6 @@ pub mod origin_endpoint {
 
     impl SpekeKeyProvider {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(drm_systems: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::mediapackagev2::origin_endpoint::DrmSystem>>>, encryption_contract_configuration: crate::cfn::mediapackagev2::origin_endpoint::EncryptionContractConfiguration, resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 certificate_arn: ::std::option::Option::None,
@@ -1723,31 +1527,29 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for SpekeKeyProvider {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateArn", self.certificate_arn);
-            p.set_opt("ContentKeyPeriodConfiguration", self.content_key_period_configuration);
-            p.set("DrmSystems", self.drm_systems);
-            p.set("EncryptionContractConfiguration", self.encryption_contract_configuration);
-            p.set("ResourceId", self.resource_id);
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("SpekeVersion", self.speke_version);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpekeKeyProvider;
+        req {
+            drm_systems = "DrmSystems",
+            encryption_contract_configuration = "EncryptionContractConfiguration",
+            resource_id = "ResourceId",
+            role_arn = "RoleArn",
+            url = "Url",
+        }
+        opt {
+            certificate_arn = "CertificateArn",
+            content_key_period_configuration = "ContentKeyPeriodConfiguration",
+            speke_version = "SpekeVersion",
         }
     }
 
-    pub(super) static SPEKE_KEY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([^:\\n]+):acm:([^:\\n]+):([0-9]+):certificate/[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
-            ("DrmSystems", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
-            ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_-]+$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SPEKE_KEY_PROVIDER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:([^:\\n]+):acm:([^:\\n]+):([0-9]+):certificate/[a-zA-Z0-9-_]+$")), ..crate::resource::Rule::NONE }),
+        ("DrmSystems", crate::resource::Rule { min_items: Some(1), max_items: Some(4), ..crate::resource::Rule::NONE }),
+        ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-zA-Z_-]+$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// <p>The configuration that controls the content key period timing information that MediaPackage signals to your DRM key provider.</p>
     #[derive(Clone, Default)]
@@ -1756,12 +1558,10 @@ pub mod origin_endpoint {
         pub content_key_period_timing: ::std::option::Option<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::ContentKeyPeriodTiming>>,
     }
 
-    impl crate::resource::ToExpr for ContentKeyPeriodConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContentKeyPeriodTiming", self.content_key_period_timing);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContentKeyPeriodConfiguration;
+        opt {
+            content_key_period_timing = "ContentKeyPeriodTiming",
         }
     }
 
@@ -1776,7 +1576,6 @@ pub mod origin_endpoint {
 
     impl EncryptionContractConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(preset_speke20_audio: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::PresetSpeke20Audio>>, preset_speke20_video: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::PresetSpeke20Video>>) -> Self {
             Self {
                 preset_speke20_audio: preset_speke20_audio.into(),
@@ -1785,13 +1584,11 @@ pub mod origin_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionContractConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PresetSpeke20Audio", self.preset_speke20_audio);
-            p.set("PresetSpeke20Video", self.preset_speke20_video);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionContractConfiguration;
+        req {
+            preset_speke20_audio = "PresetSpeke20Audio",
+            preset_speke20_video = "PresetSpeke20Video",
         }
     }
 
@@ -1810,26 +1607,21 @@ pub mod origin_endpoint {
         pub scte_in_segments: ::std::option::Option<crate::value::Val<crate::cfn::mediapackagev2::origin_endpoint::ScteInSegments>>,
     }
 
-    impl crate::resource::ToExpr for Scte {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomAdTypes", self.custom_ad_types);
-            p.set_opt("ScteFilter", self.scte_filter);
-            p.set_opt("ScteInSegments", self.scte_in_segments);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scte;
+        opt {
+            custom_ad_types = "CustomAdTypes",
+            scte_filter = "ScteFilter",
+            scte_in_segments = "ScteInSegments",
         }
     }
 
-    pub(super) static SCTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomAdTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(25), ..crate::resource::Rule::NONE }),
-            ("ScteFilter", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomAdTypes", crate::resource::Rule { min_items: Some(0), max_items: Some(25), ..crate::resource::Rule::NONE }),
+        ("ScteFilter", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ContainerType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContainerType {
         /// `TS`
         Ts,
@@ -1839,19 +1631,9 @@ pub mod origin_endpoint {
         Ism,
     }
 
-    impl crate::value::CfnEnum for ContainerType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ts => "TS",
-                Self::Cmaf => "CMAF",
-                Self::Ism => "ISM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContainerType, ["TS", "CMAF", "ISM"]);
 
-    /// Allowed values of `DashAudioTimelinePattern`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashAudioTimelinePattern {
         /// `NONE`
         None,
@@ -1859,18 +1641,9 @@ pub mod origin_endpoint {
         Patterned,
     }
 
-    impl crate::value::CfnEnum for DashAudioTimelinePattern {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Patterned => "PATTERNED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DashAudioTimelinePattern, ["NONE", "PATTERNED"]);
 
-    /// Allowed values of `DashCompactness`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashCompactness {
         /// `STANDARD`
         Standard,
@@ -1878,18 +1651,9 @@ pub mod origin_endpoint {
         None,
     }
 
-    impl crate::value::CfnEnum for DashCompactness {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DashCompactness, ["STANDARD", "NONE"]);
 
-    /// Allowed values of `DashDrmSignaling`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashDrmSignaling {
         /// `INDIVIDUAL`
         Individual,
@@ -1897,49 +1661,9 @@ pub mod origin_endpoint {
         Referenced,
     }
 
-    impl crate::value::CfnEnum for DashDrmSignaling {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Individual => "INDIVIDUAL",
-                Self::Referenced => "REFERENCED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DashDrmSignaling, ["INDIVIDUAL", "REFERENCED"]);
 
-    /// <p>A tile layout for a multiview channel. Each layout determines how many source tiles are composited into the output and how those tiles are arranged.</p> <p>The allowed values are:</p> <ul> <li> <p> <code>LAYOUT_2EH</code> – Two tiles of equal size, arranged horizontally.</p> </li> <li> <p> <code>LAYOUT_2PL</code> – Two tiles, with one larger primary tile.</p> </li> <li> <p> <code>LAYOUT_3EL</code> – Three tiles of equal size, arranged in two columns.</p> </li> <li> <p> <code>LAYOUT_3PL</code> – Three tiles, with one larger primary tile on the left and two stacked on the right.</p> </li> <li> <p> <code>LAYOUT_4E</code> – Four tiles of equal size, arranged in a two-by-two grid.</p> </li> <li> <p> <code>LAYOUT_4PL</code> – Four tiles, with one larger primary tile on the left and three stacked on the right.</p> </li> </ul>
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum MultiviewLayoutType {
-        /// `LAYOUT_2EH`
-        Layout2eh,
-        /// `LAYOUT_2PL`
-        Layout2pl,
-        /// `LAYOUT_3EL`
-        Layout3el,
-        /// `LAYOUT_3PL`
-        Layout3pl,
-        /// `LAYOUT_4E`
-        Layout4e,
-        /// `LAYOUT_4PL`
-        Layout4pl,
-    }
-
-    impl crate::value::CfnEnum for MultiviewLayoutType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Layout2eh => "LAYOUT_2EH",
-                Self::Layout2pl => "LAYOUT_2PL",
-                Self::Layout3el => "LAYOUT_3EL",
-                Self::Layout3pl => "LAYOUT_3PL",
-                Self::Layout4e => "LAYOUT_4E",
-                Self::Layout4pl => "LAYOUT_4PL",
-            }
-        }
-    }
-
-    /// Allowed values of `DashPeriodTrigger`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashPeriodTrigger {
         /// `AVAILS`
         Avails,
@@ -1953,37 +1677,17 @@ pub mod origin_endpoint {
         None,
     }
 
-    impl crate::value::CfnEnum for DashPeriodTrigger {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Avails => "AVAILS",
-                Self::DrmKeyRotation => "DRM_KEY_ROTATION",
-                Self::SourceChanges => "SOURCE_CHANGES",
-                Self::SourceDisruptions => "SOURCE_DISRUPTIONS",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DashPeriodTrigger, ["AVAILS", "DRM_KEY_ROTATION", "SOURCE_CHANGES", "SOURCE_DISRUPTIONS", "NONE"]);
 
-    /// Allowed values of `DashProfile`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashProfile {
         /// `DVB_DASH`
         DvbDash,
     }
 
-    impl crate::value::CfnEnum for DashProfile {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DvbDash => "DVB_DASH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DashProfile, ["DVB_DASH"]);
 
-    /// Allowed values of `AdMarkerDash`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkerDash {
         /// `BINARY`
         Binary,
@@ -1991,18 +1695,9 @@ pub mod origin_endpoint {
         Xml,
     }
 
-    impl crate::value::CfnEnum for AdMarkerDash {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Binary => "BINARY",
-                Self::Xml => "XML",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdMarkerDash, ["BINARY", "XML"]);
 
-    /// Allowed values of `ScteInManifests`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScteInManifests {
         /// `ALL`
         All,
@@ -2010,34 +1705,17 @@ pub mod origin_endpoint {
         MatchesFilter,
     }
 
-    impl crate::value::CfnEnum for ScteInManifests {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::MatchesFilter => "MATCHES_FILTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScteInManifests, ["ALL", "MATCHES_FILTER"]);
 
-    /// Allowed values of `DashSegmentTemplateFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashSegmentTemplateFormat {
         /// `NUMBER_WITH_TIMELINE`
         NumberWithTimeline,
     }
 
-    impl crate::value::CfnEnum for DashSegmentTemplateFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NumberWithTimeline => "NUMBER_WITH_TIMELINE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DashSegmentTemplateFormat, ["NUMBER_WITH_TIMELINE"]);
 
-    /// Allowed values of `DashTtmlProfile`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashTtmlProfile {
         /// `IMSC_1`
         Imsc1,
@@ -2045,18 +1723,9 @@ pub mod origin_endpoint {
         EbuTtD101,
     }
 
-    impl crate::value::CfnEnum for DashTtmlProfile {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Imsc1 => "IMSC_1",
-                Self::EbuTtD101 => "EBU_TT_D_101",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DashTtmlProfile, ["IMSC_1", "EBU_TT_D_101"]);
 
-    /// Allowed values of `UriPathType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UriPathType {
         /// `LEAF`
         Leaf,
@@ -2064,18 +1733,9 @@ pub mod origin_endpoint {
         Root,
     }
 
-    impl crate::value::CfnEnum for UriPathType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Leaf => "LEAF",
-                Self::Root => "ROOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UriPathType, ["LEAF", "ROOT"]);
 
-    /// Allowed values of `DashUtcTimingMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DashUtcTimingMode {
         /// `HTTP_HEAD`
         HttpHead,
@@ -2087,20 +1747,9 @@ pub mod origin_endpoint {
         UtcDirect,
     }
 
-    impl crate::value::CfnEnum for DashUtcTimingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HttpHead => "HTTP_HEAD",
-                Self::HttpIso => "HTTP_ISO",
-                Self::HttpXsdate => "HTTP_XSDATE",
-                Self::UtcDirect => "UTC_DIRECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DashUtcTimingMode, ["HTTP_HEAD", "HTTP_ISO", "HTTP_XSDATE", "UTC_DIRECT"]);
 
-    /// Allowed values of `EndpointErrorCondition`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointErrorCondition {
         /// `STALE_MANIFEST`
         StaleManifest,
@@ -2112,20 +1761,9 @@ pub mod origin_endpoint {
         SlateInput,
     }
 
-    impl crate::value::CfnEnum for EndpointErrorCondition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StaleManifest => "STALE_MANIFEST",
-                Self::IncompleteManifest => "INCOMPLETE_MANIFEST",
-                Self::MissingDrmKey => "MISSING_DRM_KEY",
-                Self::SlateInput => "SLATE_INPUT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndpointErrorCondition, ["STALE_MANIFEST", "INCOMPLETE_MANIFEST", "MISSING_DRM_KEY", "SLATE_INPUT"]);
 
-    /// Allowed values of `AdMarkerHls`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkerHls {
         /// `DATERANGE`
         Daterange,
@@ -2133,18 +1771,9 @@ pub mod origin_endpoint {
         Scte35Enhanced,
     }
 
-    impl crate::value::CfnEnum for AdMarkerHls {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daterange => "DATERANGE",
-                Self::Scte35Enhanced => "SCTE35_ENHANCED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdMarkerHls, ["DATERANGE", "SCTE35_ENHANCED"]);
 
-    /// Allowed values of `MssManifestLayout`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MssManifestLayout {
         /// `FULL`
         Full,
@@ -2152,18 +1781,9 @@ pub mod origin_endpoint {
         Compact,
     }
 
-    impl crate::value::CfnEnum for MssManifestLayout {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Full => "FULL",
-                Self::Compact => "COMPACT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MssManifestLayout, ["FULL", "COMPACT"]);
 
-    /// Allowed values of `CmafEncryptionMethod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CmafEncryptionMethod {
         /// `CENC`
         Cenc,
@@ -2171,34 +1791,17 @@ pub mod origin_endpoint {
         Cbcs,
     }
 
-    impl crate::value::CfnEnum for CmafEncryptionMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cenc => "CENC",
-                Self::Cbcs => "CBCS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CmafEncryptionMethod, ["CENC", "CBCS"]);
 
-    /// Allowed values of `IsmEncryptionMethod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IsmEncryptionMethod {
         /// `CENC`
         Cenc,
     }
 
-    impl crate::value::CfnEnum for IsmEncryptionMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cenc => "CENC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IsmEncryptionMethod, ["CENC"]);
 
-    /// Allowed values of `TsEncryptionMethod`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TsEncryptionMethod {
         /// `AES_128`
         Aes128,
@@ -2206,18 +1809,9 @@ pub mod origin_endpoint {
         SampleAes,
     }
 
-    impl crate::value::CfnEnum for TsEncryptionMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes128 => "AES_128",
-                Self::SampleAes => "SAMPLE_AES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TsEncryptionMethod, ["AES_128", "SAMPLE_AES"]);
 
-    /// Allowed values of `ContentKeyPeriodTiming`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContentKeyPeriodTiming {
         /// `INDEX_ONLY`
         IndexOnly,
@@ -2227,19 +1821,9 @@ pub mod origin_endpoint {
         IndexWithStartEnd,
     }
 
-    impl crate::value::CfnEnum for ContentKeyPeriodTiming {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IndexOnly => "INDEX_ONLY",
-                Self::StartEndOnly => "START_END_ONLY",
-                Self::IndexWithStartEnd => "INDEX_WITH_START_END",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContentKeyPeriodTiming, ["INDEX_ONLY", "START_END_ONLY", "INDEX_WITH_START_END"]);
 
-    /// Allowed values of `DrmSystem`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DrmSystem {
         /// `CLEAR_KEY_AES_128`
         ClearKeyAes128,
@@ -2253,21 +1837,9 @@ pub mod origin_endpoint {
         Irdeto,
     }
 
-    impl crate::value::CfnEnum for DrmSystem {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ClearKeyAes128 => "CLEAR_KEY_AES_128",
-                Self::Fairplay => "FAIRPLAY",
-                Self::Playready => "PLAYREADY",
-                Self::Widevine => "WIDEVINE",
-                Self::Irdeto => "IRDETO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DrmSystem, ["CLEAR_KEY_AES_128", "FAIRPLAY", "PLAYREADY", "WIDEVINE", "IRDETO"]);
 
-    /// Allowed values of `PresetSpeke20Audio`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PresetSpeke20Audio {
         /// `PRESET_AUDIO_1`
         PresetAudio1,
@@ -2281,21 +1853,9 @@ pub mod origin_endpoint {
         Unencrypted,
     }
 
-    impl crate::value::CfnEnum for PresetSpeke20Audio {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PresetAudio1 => "PRESET_AUDIO_1",
-                Self::PresetAudio2 => "PRESET_AUDIO_2",
-                Self::PresetAudio3 => "PRESET_AUDIO_3",
-                Self::Shared => "SHARED",
-                Self::Unencrypted => "UNENCRYPTED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PresetSpeke20Audio, ["PRESET_AUDIO_1", "PRESET_AUDIO_2", "PRESET_AUDIO_3", "SHARED", "UNENCRYPTED"]);
 
-    /// Allowed values of `PresetSpeke20Video`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PresetSpeke20Video {
         /// `PRESET_VIDEO_1`
         PresetVideo1,
@@ -2319,26 +1879,9 @@ pub mod origin_endpoint {
         Unencrypted,
     }
 
-    impl crate::value::CfnEnum for PresetSpeke20Video {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PresetVideo1 => "PRESET_VIDEO_1",
-                Self::PresetVideo2 => "PRESET_VIDEO_2",
-                Self::PresetVideo3 => "PRESET_VIDEO_3",
-                Self::PresetVideo4 => "PRESET_VIDEO_4",
-                Self::PresetVideo5 => "PRESET_VIDEO_5",
-                Self::PresetVideo6 => "PRESET_VIDEO_6",
-                Self::PresetVideo7 => "PRESET_VIDEO_7",
-                Self::PresetVideo8 => "PRESET_VIDEO_8",
-                Self::Shared => "SHARED",
-                Self::Unencrypted => "UNENCRYPTED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PresetSpeke20Video, ["PRESET_VIDEO_1", "PRESET_VIDEO_2", "PRESET_VIDEO_3", "PRESET_VIDEO_4", "PRESET_VIDEO_5", "PRESET_VIDEO_6", "PRESET_VIDEO_7", "PRESET_VIDEO_8", "SHARED", "UNENCRYPTED"]);
 
-    /// Allowed values of `SpekeVersion`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpekeVersion {
         /// `V2_0`
         V20,
@@ -2346,18 +1889,9 @@ pub mod origin_endpoint {
         V21,
     }
 
-    impl crate::value::CfnEnum for SpekeVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V20 => "V2_0",
-                Self::V21 => "V2_1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SpekeVersion, ["V2_0", "V2_1"]);
 
-    /// Allowed values of `OutputTimestampMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OutputTimestampMode {
         /// `PASSTHROUGH`
         Passthrough,
@@ -2365,18 +1899,9 @@ pub mod origin_endpoint {
         RebasedToChannelStart,
     }
 
-    impl crate::value::CfnEnum for OutputTimestampMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Passthrough => "PASSTHROUGH",
-                Self::RebasedToChannelStart => "REBASED_TO_CHANNEL_START",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OutputTimestampMode, ["PASSTHROUGH", "REBASED_TO_CHANNEL_START"]);
 
-    /// Allowed values of `CustomAdType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomAdType {
         /// `PROGRAM`
         Program,
@@ -2390,21 +1915,9 @@ pub mod origin_endpoint {
         Network,
     }
 
-    impl crate::value::CfnEnum for CustomAdType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Program => "PROGRAM",
-                Self::Chapter => "CHAPTER",
-                Self::UnscheduledEvent => "UNSCHEDULED_EVENT",
-                Self::AlternateContentOpportunity => "ALTERNATE_CONTENT_OPPORTUNITY",
-                Self::Network => "NETWORK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CustomAdType, ["PROGRAM", "CHAPTER", "UNSCHEDULED_EVENT", "ALTERNATE_CONTENT_OPPORTUNITY", "NETWORK"]);
 
-    /// Allowed values of `ScteFilter`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScteFilter {
         /// `SPLICE_INSERT`
         SpliceInsert,
@@ -2446,35 +1959,9 @@ pub mod origin_endpoint {
         CallAdServer,
     }
 
-    impl crate::value::CfnEnum for ScteFilter {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SpliceInsert => "SPLICE_INSERT",
-                Self::Break => "BREAK",
-                Self::ProviderAdvertisement => "PROVIDER_ADVERTISEMENT",
-                Self::DistributorAdvertisement => "DISTRIBUTOR_ADVERTISEMENT",
-                Self::ProviderPlacementOpportunity => "PROVIDER_PLACEMENT_OPPORTUNITY",
-                Self::DistributorPlacementOpportunity => "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                Self::ProviderOverlayPlacementOpportunity => "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                Self::DistributorOverlayPlacementOpportunity => "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-                Self::Program => "PROGRAM",
-                Self::Chapter => "CHAPTER",
-                Self::UnscheduledEvent => "UNSCHEDULED_EVENT",
-                Self::AlternateContentOpportunity => "ALTERNATE_CONTENT_OPPORTUNITY",
-                Self::Network => "NETWORK",
-                Self::ProviderPromo => "PROVIDER_PROMO",
-                Self::DistributorPromo => "DISTRIBUTOR_PROMO",
-                Self::ProviderAdBlock => "PROVIDER_AD_BLOCK",
-                Self::DistributorAdBlock => "DISTRIBUTOR_AD_BLOCK",
-                Self::ContentIdentification => "CONTENT_IDENTIFICATION",
-                Self::CallAdServer => "CALL_AD_SERVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScteFilter, ["SPLICE_INSERT", "BREAK", "PROVIDER_ADVERTISEMENT", "DISTRIBUTOR_ADVERTISEMENT", "PROVIDER_PLACEMENT_OPPORTUNITY", "DISTRIBUTOR_PLACEMENT_OPPORTUNITY", "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY", "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY", "PROGRAM", "CHAPTER", "UNSCHEDULED_EVENT", "ALTERNATE_CONTENT_OPPORTUNITY", "NETWORK", "PROVIDER_PROMO", "DISTRIBUTOR_PROMO", "PROVIDER_AD_BLOCK", "DISTRIBUTOR_AD_BLOCK", "CONTENT_IDENTIFICATION", "CALL_AD_SERVER"]);
 
-    /// Allowed values of `ScteInSegments`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScteInSegments {
         /// `NONE`
         None,
@@ -2484,19 +1971,9 @@ pub mod origin_endpoint {
         MatchesFilter,
     }
 
-    impl crate::value::CfnEnum for ScteInSegments {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::All => "ALL",
-                Self::MatchesFilter => "MATCHES_FILTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScteInSegments, ["NONE", "ALL", "MATCHES_FILTER"]);
 
-    /// Allowed values of `StreamNameOutputMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamNameOutputMode {
         /// `INDEX`
         Index,
@@ -2504,18 +1981,9 @@ pub mod origin_endpoint {
         PassthroughName,
     }
 
-    impl crate::value::CfnEnum for StreamNameOutputMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Index => "INDEX",
-                Self::PassthroughName => "PASSTHROUGH_NAME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StreamNameOutputMode, ["INDEX", "PASSTHROUGH_NAME"]);
 
-    /// Allowed values of `UriSeparator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UriSeparator {
         /// `UNDERSCORE`
         Underscore,
@@ -2523,15 +1991,7 @@ pub mod origin_endpoint {
         Hyphen,
     }
 
-    impl crate::value::CfnEnum for UriSeparator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Underscore => "UNDERSCORE",
-                Self::Hyphen => "HYPHEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UriSeparator, ["UNDERSCORE", "HYPHEN"]);
 }
 
 /// <p>Represents a resource policy that allows or denies access to an origin endpoint.</p>
@@ -2555,7 +2015,6 @@ pub struct OriginEndpointPolicy {
 
 impl OriginEndpointPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, origin_endpoint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             cdn_auth_configuration: ::std::option::Option::None,
@@ -2567,32 +2026,25 @@ impl OriginEndpointPolicy {
     }
 }
 
-impl crate::resource::Resource for OriginEndpointPolicy {
-    const TYPE: &'static str = "AWS::MediaPackageV2::OriginEndpointPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORIGIN_ENDPOINT_POLICY_SHAPE)
+crate::resource::props! {
+    resource OriginEndpointPolicy = "AWS::MediaPackageV2::OriginEndpointPolicy", shape: Some(&ORIGIN_ENDPOINT_POLICY_SHAPE);
+    req {
+        channel_group_name = "ChannelGroupName",
+        channel_name = "ChannelName",
+        origin_endpoint_name = "OriginEndpointName",
+        policy = "Policy",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CdnAuthConfiguration", self.cdn_auth_configuration);
-        p.set("ChannelGroupName", self.channel_group_name);
-        p.set("ChannelName", self.channel_name);
-        p.set("OriginEndpointName", self.origin_endpoint_name);
-        p.set("Policy", self.policy);
-        p
+    opt {
+        cdn_auth_configuration = "CdnAuthConfiguration",
     }
 }
 
-static ORIGIN_ENDPOINT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CdnAuthConfiguration", crate::resource::Rule { shape: Some(&self::origin_endpoint_policy::CDN_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("OriginEndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORIGIN_ENDPOINT_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CdnAuthConfiguration", crate::resource::Rule { shape: Some(&self::origin_endpoint_policy::CDN_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ChannelGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("OriginEndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod origin_endpoint_policy {
     //! Nested property types and enums of [`OriginEndpointPolicy`](super::OriginEndpointPolicy).
@@ -2612,7 +2064,6 @@ pub mod origin_endpoint_policy {
 
     impl CdnAuthConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cdn_identifier_secret_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, secrets_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cdn_identifier_secret_arns: cdn_identifier_secret_arns.into(),
@@ -2621,20 +2072,16 @@ pub mod origin_endpoint_policy {
         }
     }
 
-    impl crate::resource::ToExpr for CdnAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CdnIdentifierSecretArns", self.cdn_identifier_secret_arns);
-            p.set("SecretsRoleArn", self.secrets_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CdnAuthConfiguration;
+        req {
+            cdn_identifier_secret_arns = "CdnIdentifierSecretArns",
+            secrets_role_arn = "SecretsRoleArn",
         }
     }
 
-    pub(super) static CDN_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CdnIdentifierSecretArns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SecretsRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CDN_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CdnIdentifierSecretArns", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SecretsRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }

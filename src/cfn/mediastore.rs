@@ -29,7 +29,6 @@ pub struct Container {
 
 impl Container {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(container_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_logging_enabled: ::std::option::Option::None,
@@ -43,40 +42,34 @@ impl Container {
     }
 }
 
-impl crate::resource::Resource for Container {
-    const TYPE: &'static str = "AWS::MediaStore::Container";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessLoggingEnabled", self.access_logging_enabled);
-        p.set("ContainerName", self.container_name);
-        p.set_opt("CorsPolicy", self.cors_policy);
-        p.set_opt("LifecyclePolicy", self.lifecycle_policy);
-        p.set_opt("MetricPolicy", self.metric_policy);
-        p.set_opt("Policy", self.policy);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Container = "AWS::MediaStore::Container", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        container_name = "ContainerName",
+    }
+    opt {
+        access_logging_enabled = "AccessLoggingEnabled",
+        cors_policy = "CorsPolicy",
+        lifecycle_policy = "LifecyclePolicy",
+        metric_policy = "MetricPolicy",
+        policy = "Policy",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Container`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Container> {
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod container {
     //! Nested property types and enums of [`Container`](super::Container).
 
-    /// The definition `CorsRule`.
     #[derive(Clone, Default)]
     pub struct CorsRule {
         /// CloudFormation property `AllowedHeaders`.
@@ -91,20 +84,17 @@ pub mod container {
         pub max_age_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for CorsRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllowedHeaders", self.allowed_headers);
-            p.set_opt("AllowedMethods", self.allowed_methods);
-            p.set_opt("AllowedOrigins", self.allowed_origins);
-            p.set_opt("ExposeHeaders", self.expose_headers);
-            p.set_opt("MaxAgeSeconds", self.max_age_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested CorsRule;
+        opt {
+            allowed_headers = "AllowedHeaders",
+            allowed_methods = "AllowedMethods",
+            allowed_origins = "AllowedOrigins",
+            expose_headers = "ExposeHeaders",
+            max_age_seconds = "MaxAgeSeconds",
         }
     }
 
-    /// The definition `MetricPolicy`.
     #[derive(Clone)]
     pub struct MetricPolicy {
         /// CloudFormation property `ContainerLevelMetrics`; required.
@@ -115,7 +105,6 @@ pub mod container {
 
     impl MetricPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(container_level_metrics: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 container_level_metrics: container_level_metrics.into(),
@@ -124,17 +113,16 @@ pub mod container {
         }
     }
 
-    impl crate::resource::ToExpr for MetricPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ContainerLevelMetrics", self.container_level_metrics);
-            p.set_opt("MetricPolicyRules", self.metric_policy_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricPolicy;
+        req {
+            container_level_metrics = "ContainerLevelMetrics",
+        }
+        opt {
+            metric_policy_rules = "MetricPolicyRules",
         }
     }
 
-    /// The definition `MetricPolicyRule`.
     #[derive(Clone)]
     pub struct MetricPolicyRule {
         /// CloudFormation property `ObjectGroup`; required.
@@ -145,7 +133,6 @@ pub mod container {
 
     impl MetricPolicyRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(object_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 object_group: object_group.into(),
@@ -154,13 +141,11 @@ pub mod container {
         }
     }
 
-    impl crate::resource::ToExpr for MetricPolicyRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ObjectGroup", self.object_group);
-            p.set("ObjectGroupName", self.object_group_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricPolicyRule;
+        req {
+            object_group = "ObjectGroup",
+            object_group_name = "ObjectGroupName",
         }
     }
 }

@@ -43,7 +43,6 @@ pub struct Channel {
 
 impl Channel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, outputs: ::std::vec::Vec<crate::cfn::mediatailor::channel::RequestOutputItem>, playback_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::channel::PlaybackMode>>) -> Self {
         Self {
             audiences: ::std::option::Option::None,
@@ -59,30 +58,28 @@ impl Channel {
     }
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::MediaTailor::Channel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Audiences", self.audiences);
-        p.set("ChannelName", self.channel_name);
-        p.set_opt("FillerSlate", self.filler_slate);
-        p.set_opt("LogConfiguration", self.log_configuration);
-        p.set("Outputs", self.outputs);
-        p.set("PlaybackMode", self.playback_mode);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Tier", self.tier);
-        p.set_opt("TimeShiftConfiguration", self.time_shift_configuration);
-        p
+crate::resource::props! {
+    resource Channel = "AWS::MediaTailor::Channel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        channel_name = "ChannelName",
+        outputs = "Outputs",
+        playback_mode = "PlaybackMode",
+    }
+    opt {
+        audiences = "Audiences",
+        filler_slate = "FillerSlate",
+        log_configuration = "LogConfiguration",
+        tags = "Tags",
+        tier = "Tier",
+        time_shift_configuration = "TimeShiftConfiguration",
     }
 }
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -102,13 +99,11 @@ pub mod channel {
         pub vod_source_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SlateSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceLocationName", self.source_location_name);
-            p.set_opt("VodSourceName", self.vod_source_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlateSource;
+        opt {
+            source_location_name = "SourceLocationName",
+            vod_source_name = "VodSourceName",
         }
     }
 
@@ -121,12 +116,10 @@ pub mod channel {
         pub log_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::mediatailor::channel::LogType>>>,
     }
 
-    impl crate::resource::ToExpr for LogConfigurationForChannel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogTypes", self.log_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfigurationForChannel;
+        opt {
+            log_types = "LogTypes",
         }
     }
 
@@ -153,7 +146,6 @@ pub mod channel {
 
     impl RequestOutputItem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(manifest_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dash_playlist_settings: ::std::option::Option::None,
@@ -164,15 +156,15 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for RequestOutputItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DashPlaylistSettings", self.dash_playlist_settings);
-            p.set_opt("HlsPlaylistSettings", self.hls_playlist_settings);
-            p.set("ManifestName", self.manifest_name);
-            p.set("SourceGroup", self.source_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested RequestOutputItem;
+        req {
+            manifest_name = "ManifestName",
+            source_group = "SourceGroup",
+        }
+        opt {
+            dash_playlist_settings = "DashPlaylistSettings",
+            hls_playlist_settings = "HlsPlaylistSettings",
         }
     }
 
@@ -197,15 +189,13 @@ pub mod channel {
         pub suggested_presentation_delay_seconds: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for DashPlaylistSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManifestWindowSeconds", self.manifest_window_seconds);
-            p.set_opt("MinBufferTimeSeconds", self.min_buffer_time_seconds);
-            p.set_opt("MinUpdatePeriodSeconds", self.min_update_period_seconds);
-            p.set_opt("SuggestedPresentationDelaySeconds", self.suggested_presentation_delay_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashPlaylistSettings;
+        opt {
+            manifest_window_seconds = "ManifestWindowSeconds",
+            min_buffer_time_seconds = "MinBufferTimeSeconds",
+            min_update_period_seconds = "MinUpdatePeriodSeconds",
+            suggested_presentation_delay_seconds = "SuggestedPresentationDelaySeconds",
         }
     }
 
@@ -222,13 +212,11 @@ pub mod channel {
         pub manifest_window_seconds: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for HlsPlaylistSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdMarkupType", self.ad_markup_type);
-            p.set_opt("ManifestWindowSeconds", self.manifest_window_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested HlsPlaylistSettings;
+        opt {
+            ad_markup_type = "AdMarkupType",
+            manifest_window_seconds = "ManifestWindowSeconds",
         }
     }
 
@@ -243,7 +231,6 @@ pub mod channel {
 
     impl TimeShiftConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_time_delay_seconds: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 max_time_delay_seconds: max_time_delay_seconds.into(),
@@ -251,33 +238,22 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for TimeShiftConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxTimeDelaySeconds", self.max_time_delay_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeShiftConfiguration;
+        req {
+            max_time_delay_seconds = "MaxTimeDelaySeconds",
         }
     }
 
-    /// Allowed values of `LogType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogType {
         /// `AS_RUN`
         AsRun,
     }
 
-    impl crate::value::CfnEnum for LogType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AsRun => "AS_RUN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogType, ["AS_RUN"]);
 
-    /// Allowed values of `AdMarkupType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdMarkupType {
         /// `DATERANGE`
         Daterange,
@@ -285,18 +261,9 @@ pub mod channel {
         Scte35Enhanced,
     }
 
-    impl crate::value::CfnEnum for AdMarkupType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daterange => "DATERANGE",
-                Self::Scte35Enhanced => "SCTE35_ENHANCED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdMarkupType, ["DATERANGE", "SCTE35_ENHANCED"]);
 
-    /// Allowed values of `PlaybackMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlaybackMode {
         /// `LOOP`
         Loop,
@@ -304,18 +271,9 @@ pub mod channel {
         Linear,
     }
 
-    impl crate::value::CfnEnum for PlaybackMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Loop => "LOOP",
-                Self::Linear => "LINEAR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlaybackMode, ["LOOP", "LINEAR"]);
 
-    /// Allowed values of `Tier`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `BASIC`
         Basic,
@@ -323,15 +281,7 @@ pub mod channel {
         Standard,
     }
 
-    impl crate::value::CfnEnum for Tier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Basic => "BASIC",
-                Self::Standard => "STANDARD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tier, ["BASIC", "STANDARD"]);
 }
 
 /// Definition of AWS::MediaTailor::ChannelPolicy Resource Type
@@ -349,7 +299,6 @@ pub struct ChannelPolicy {
 
 impl ChannelPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             channel_name: channel_name.into(),
@@ -358,14 +307,11 @@ impl ChannelPolicy {
     }
 }
 
-impl crate::resource::Resource for ChannelPolicy {
-    const TYPE: &'static str = "AWS::MediaTailor::ChannelPolicy";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelName", self.channel_name);
-        p.set("Policy", self.policy);
-        p
+crate::resource::props! {
+    resource ChannelPolicy = "AWS::MediaTailor::ChannelPolicy", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        channel_name = "ChannelName",
+        policy = "Policy",
     }
 }
 
@@ -418,7 +364,6 @@ pub struct Function {
 
 impl Function {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(function_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, function_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::FunctionType>>) -> Self {
         Self {
             aws_service_request_configuration: ::std::option::Option::None,
@@ -435,43 +380,35 @@ impl Function {
     }
 }
 
-impl crate::resource::Resource for Function {
-    const TYPE: &'static str = "AWS::MediaTailor::Function";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FUNCTION_SHAPE)
+crate::resource::props! {
+    resource Function = "AWS::MediaTailor::Function", shape: Some(&FUNCTION_SHAPE);
+    req {
+        function_id = "FunctionId",
+        function_type = "FunctionType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AwsServiceRequestConfiguration", self.aws_service_request_configuration);
-        p.set_opt("ConcurrentExecutorConfiguration", self.concurrent_executor_configuration);
-        p.set_opt("CustomOutputConfiguration", self.custom_output_configuration);
-        p.set_opt("Description", self.description);
-        p.set("FunctionId", self.function_id);
-        p.set("FunctionType", self.function_type);
-        p.set_opt("HttpRequestConfiguration", self.http_request_configuration);
-        p.set_opt("SequentialExecutorConfiguration", self.sequential_executor_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VastRequestConfiguration", self.vast_request_configuration);
-        p
+    opt {
+        aws_service_request_configuration = "AwsServiceRequestConfiguration",
+        concurrent_executor_configuration = "ConcurrentExecutorConfiguration",
+        custom_output_configuration = "CustomOutputConfiguration",
+        description = "Description",
+        http_request_configuration = "HttpRequestConfiguration",
+        sequential_executor_configuration = "SequentialExecutorConfiguration",
+        tags = "Tags",
+        vast_request_configuration = "VastRequestConfiguration",
     }
 }
 
-static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AwsServiceRequestConfiguration", crate::resource::Rule { shape: Some(&self::function::AWS_SERVICE_REQUEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ConcurrentExecutorConfiguration", crate::resource::Rule { shape: Some(&self::function::CONCURRENT_EXECUTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VastRequestConfiguration", crate::resource::Rule { shape: Some(&self::function::VAST_REQUEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AwsServiceRequestConfiguration", crate::resource::Rule { shape: Some(&self::function::AWS_SERVICE_REQUEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ConcurrentExecutorConfiguration", crate::resource::Rule { shape: Some(&self::function::CONCURRENT_EXECUTOR_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VastRequestConfiguration", crate::resource::Rule { shape: Some(&self::function::VAST_REQUEST_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Function`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Function> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -519,7 +456,6 @@ pub mod function {
 
     impl AwsServiceRequestConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(method_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::MethodType>>, request_timeout_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>, runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::RuntimeType>>, target_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_service: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 body: ::std::option::Option::None,
@@ -535,30 +471,28 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for AwsServiceRequestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Body", self.body);
-            p.set_opt("Headers", self.headers);
-            p.set("MethodType", self.method_type);
-            p.set_opt("Output", self.output);
-            p.set("RequestTimeoutMilliseconds", self.request_timeout_milliseconds);
-            p.set("Runtime", self.runtime);
-            p.set("TargetRegion", self.target_region);
-            p.set("TargetService", self.target_service);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsServiceRequestConfiguration;
+        req {
+            method_type = "MethodType",
+            request_timeout_milliseconds = "RequestTimeoutMilliseconds",
+            runtime = "Runtime",
+            target_region = "TargetRegion",
+            target_service = "TargetService",
+            url = "Url",
+        }
+        opt {
+            body = "Body",
+            headers = "Headers",
+            output = "Output",
         }
     }
 
-    pub(super) static AWS_SERVICE_REQUEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RequestTimeoutMilliseconds", crate::resource::Rule { min: Some(100.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-            ("TargetRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("TargetService", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_SERVICE_REQUEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RequestTimeoutMilliseconds", crate::resource::Rule { min: Some(100.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+        ("TargetRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("TargetService", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("[a-z0-9-]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration for a CONCURRENT_EXECUTOR function. A CONCURRENT_EXECUTOR runs a set of child functions in parallel, up to a maximum concurrency, and combines their output when all functions complete. For more information about functions, see Working with functions (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions.html) in the MediaTailor User Guide.
     #[derive(Clone)]
@@ -587,7 +521,6 @@ pub mod function {
 
     impl ConcurrentExecutorConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(function_list: ::std::vec::Vec<crate::cfn::mediatailor::function::FunctionRef>, max_concurrency: impl ::std::convert::Into<crate::value::Val<i64>>, output: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::RuntimeType>>, timeout_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 function_list,
@@ -599,26 +532,22 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for ConcurrentExecutorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FunctionList", self.function_list);
-            p.set("MaxConcurrency", self.max_concurrency);
-            p.set("Output", self.output);
-            p.set("Runtime", self.runtime);
-            p.set("TimeoutMilliseconds", self.timeout_milliseconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConcurrentExecutorConfiguration;
+        req {
+            function_list = "FunctionList",
+            max_concurrency = "MaxConcurrency",
+            output = "Output",
+            runtime = "Runtime",
+            timeout_milliseconds = "TimeoutMilliseconds",
         }
     }
 
-    pub(super) static CONCURRENT_EXECUTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FunctionList", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-            ("MaxConcurrency", crate::resource::Rule { min: Some(1.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-            ("TimeoutMilliseconds", crate::resource::Rule { min: Some(100.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONCURRENT_EXECUTOR_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FunctionList", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+        ("MaxConcurrency", crate::resource::Rule { min: Some(1.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+        ("TimeoutMilliseconds", crate::resource::Rule { min: Some(100.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A reference to a child function within an executor function.
     #[derive(Clone, Default)]
@@ -637,14 +566,12 @@ pub mod function {
         pub run_condition: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FunctionRef {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alias", self.alias);
-            p.set_opt("FunctionId", self.function_id);
-            p.set_opt("RunCondition", self.run_condition);
-            p.into_expr()
+    crate::resource::props! {
+        nested FunctionRef;
+        opt {
+            alias = "Alias",
+            function_id = "FunctionId",
+            run_condition = "RunCondition",
         }
     }
 
@@ -663,7 +590,6 @@ pub mod function {
 
     impl CustomOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::RuntimeType>>) -> Self {
             Self {
                 output: ::std::option::Option::None,
@@ -672,13 +598,13 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for CustomOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Output", self.output);
-            p.set("Runtime", self.runtime);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomOutputConfiguration;
+        req {
+            runtime = "Runtime",
+        }
+        opt {
+            output = "Output",
         }
     }
 
@@ -717,7 +643,6 @@ pub mod function {
 
     impl HttpRequestConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(method_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::MethodType>>, request_timeout_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>, runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::RuntimeType>>, url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 body: ::std::option::Option::None,
@@ -731,18 +656,18 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for HttpRequestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Body", self.body);
-            p.set_opt("Headers", self.headers);
-            p.set("MethodType", self.method_type);
-            p.set_opt("Output", self.output);
-            p.set("RequestTimeoutMilliseconds", self.request_timeout_milliseconds);
-            p.set("Runtime", self.runtime);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpRequestConfiguration;
+        req {
+            method_type = "MethodType",
+            request_timeout_milliseconds = "RequestTimeoutMilliseconds",
+            runtime = "Runtime",
+            url = "Url",
+        }
+        opt {
+            body = "Body",
+            headers = "Headers",
+            output = "Output",
         }
     }
 
@@ -769,7 +694,6 @@ pub mod function {
 
     impl SequentialExecutorConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(function_list: ::std::vec::Vec<crate::cfn::mediatailor::function::FunctionRef>, runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::RuntimeType>>, timeout_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 function_list,
@@ -780,15 +704,15 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for SequentialExecutorConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FunctionList", self.function_list);
-            p.set_opt("Output", self.output);
-            p.set("Runtime", self.runtime);
-            p.set("TimeoutMilliseconds", self.timeout_milliseconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested SequentialExecutorConfiguration;
+        req {
+            function_list = "FunctionList",
+            runtime = "Runtime",
+            timeout_milliseconds = "TimeoutMilliseconds",
+        }
+        opt {
+            output = "Output",
         }
     }
 
@@ -825,7 +749,6 @@ pub mod function {
 
     impl VastRequestConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(method_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::MethodType>>, request_timeout_milliseconds: impl ::std::convert::Into<crate::value::Val<i64>>, runtime: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::function::RuntimeType>>, url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 body: ::std::option::Option::None,
@@ -839,29 +762,26 @@ pub mod function {
         }
     }
 
-    impl crate::resource::ToExpr for VastRequestConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Body", self.body);
-            p.set_opt("Headers", self.headers);
-            p.set("MethodType", self.method_type);
-            p.set_opt("Output", self.output);
-            p.set("RequestTimeoutMilliseconds", self.request_timeout_milliseconds);
-            p.set("Runtime", self.runtime);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested VastRequestConfiguration;
+        req {
+            method_type = "MethodType",
+            request_timeout_milliseconds = "RequestTimeoutMilliseconds",
+            runtime = "Runtime",
+            url = "Url",
+        }
+        opt {
+            body = "Body",
+            headers = "Headers",
+            output = "Output",
         }
     }
 
-    pub(super) static VAST_REQUEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RequestTimeoutMilliseconds", crate::resource::Rule { min: Some(100.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VAST_REQUEST_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RequestTimeoutMilliseconds", crate::resource::Rule { min: Some(100.0), max: Some(2000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `MethodType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MethodType {
         /// `GET`
         Get,
@@ -869,34 +789,18 @@ pub mod function {
         Post,
     }
 
-    impl crate::value::CfnEnum for MethodType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Get => "GET",
-                Self::Post => "POST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MethodType, ["GET", "POST"]);
 
     /// The expression language used to evaluate expressions in the function configuration. Set this to JSONATA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuntimeType {
         /// `JSONATA`
         Jsonata,
     }
 
-    impl crate::value::CfnEnum for RuntimeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Jsonata => "JSONATA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuntimeType, ["JSONATA"]);
 
-    /// Allowed values of `FunctionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FunctionType {
         /// `HTTP_REQUEST`
         HttpRequest,
@@ -912,19 +816,7 @@ pub mod function {
         VastRequest,
     }
 
-    impl crate::value::CfnEnum for FunctionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::HttpRequest => "HTTP_REQUEST",
-                Self::AwsServiceRequest => "AWS_SERVICE_REQUEST",
-                Self::CustomOutput => "CUSTOM_OUTPUT",
-                Self::ConcurrentExecutor => "CONCURRENT_EXECUTOR",
-                Self::SequentialExecutor => "SEQUENTIAL_EXECUTOR",
-                Self::VastRequest => "VAST_REQUEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FunctionType, ["HTTP_REQUEST", "AWS_SERVICE_REQUEST", "CUSTOM_OUTPUT", "CONCURRENT_EXECUTOR", "SEQUENTIAL_EXECUTOR", "VAST_REQUEST"]);
 }
 
 /// Definition of AWS::MediaTailor::LiveSource Resource Type
@@ -935,7 +827,7 @@ pub struct LiveSource {
     /// <p>A list of HTTP package configuration parameters for this live source.</p>
     ///
     /// CloudFormation property `HttpPackageConfigurations`; required.
-    pub http_package_configurations: ::std::vec::Vec<crate::cfn::mediatailor::live_source::HttpPackageConfiguration>,
+    pub http_package_configurations: ::std::vec::Vec<crate::cfn::shared::group_media::HttpPackageConfiguration>,
     /// CloudFormation property `LiveSourceName`; required; changing it replaces the resource.
     pub live_source_name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `SourceLocationName`; required; changing it replaces the resource.
@@ -948,8 +840,7 @@ pub struct LiveSource {
 
 impl LiveSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(http_package_configurations: ::std::vec::Vec<crate::cfn::mediatailor::live_source::HttpPackageConfiguration>, live_source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(http_package_configurations: ::std::vec::Vec<crate::cfn::shared::group_media::HttpPackageConfiguration>, live_source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             http_package_configurations,
             live_source_name: live_source_name.into(),
@@ -959,87 +850,30 @@ impl LiveSource {
     }
 }
 
-impl crate::resource::Resource for LiveSource {
-    const TYPE: &'static str = "AWS::MediaTailor::LiveSource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("HttpPackageConfigurations", self.http_package_configurations);
-        p.set("LiveSourceName", self.live_source_name);
-        p.set("SourceLocationName", self.source_location_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource LiveSource = "AWS::MediaTailor::LiveSource", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        http_package_configurations = "HttpPackageConfigurations",
+        live_source_name = "LiveSourceName",
+        source_location_name = "SourceLocationName",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`LiveSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LiveSource> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod live_source {
     //! Nested property types and enums of [`LiveSource`](super::LiveSource).
 
-    /// <p>The HTTP package configuration properties for the requested VOD source.</p>
-    #[derive(Clone)]
-    pub struct HttpPackageConfiguration {
-        /// <p>The relative path to the URL for this VOD source. This is combined with <code>SourceLocation::HttpConfiguration::BaseUrl</code> to form a valid URL.</p>
-        ///
-        /// CloudFormation property `Path`; required.
-        pub path: crate::value::Val<::std::string::String>,
-        /// <p>The name of the source group. This has to match one of the <code>Channel::Outputs::SourceGroup</code>.</p>
-        ///
-        /// CloudFormation property `SourceGroup`; required.
-        pub source_group: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::mediatailor::live_source::Type>,
-    }
-
-    impl HttpPackageConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::live_source::Type>>) -> Self {
-            Self {
-                path: path.into(),
-                source_group: source_group.into(),
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for HttpPackageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Path", self.path);
-            p.set("SourceGroup", self.source_group);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `DASH`
-        Dash,
-        /// `HLS`
-        Hls,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dash => "DASH",
-                Self::Hls => "HLS",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_media::{HttpPackageConfiguration, Type};
 }
 
 /// Resource schema for AWS::MediaTailor::PlaybackConfiguration
@@ -1139,7 +973,6 @@ pub struct PlaybackConfiguration {
 
 impl PlaybackConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(ad_decision_server_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, video_content_source_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ad_conditioning_configuration: ::std::option::Option::None,
@@ -1168,75 +1001,55 @@ impl PlaybackConfiguration {
     }
 }
 
-impl crate::resource::Resource for PlaybackConfiguration {
-    const TYPE: &'static str = "AWS::MediaTailor::PlaybackConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PLAYBACK_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource PlaybackConfiguration = "AWS::MediaTailor::PlaybackConfiguration", shape: Some(&PLAYBACK_CONFIGURATION_SHAPE);
+    req {
+        ad_decision_server_url = "AdDecisionServerUrl",
+        name = "Name",
+        video_content_source_url = "VideoContentSourceUrl",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdConditioningConfiguration", self.ad_conditioning_configuration);
-        p.set_opt("AdDecisionServerConfiguration", self.ad_decision_server_configuration);
-        p.set("AdDecisionServerUrl", self.ad_decision_server_url);
-        p.set_opt("AdsPersonalizationConcurrency", self.ads_personalization_concurrency);
-        p.set_opt("AdsPersonalizationTimeouts", self.ads_personalization_timeouts);
-        p.set_opt("AvailSuppression", self.avail_suppression);
-        p.set_opt("BeaconingConfiguration", self.beaconing_configuration);
-        p.set_opt("Bumper", self.bumper);
-        p.set_opt("CdnConfiguration", self.cdn_configuration);
-        p.set_opt("ConfigurationAliases", self.configuration_aliases);
-        p.set_opt("DashConfiguration", self.dash_configuration);
-        p.set_opt("FunctionMapping", self.function_mapping);
-        p.set_opt("InsertionMode", self.insertion_mode);
-        p.set_opt("LivePreRollConfiguration", self.live_pre_roll_configuration);
-        p.set_opt("LogConfiguration", self.log_configuration);
-        p.set_opt("ManifestProcessingRules", self.manifest_processing_rules);
-        p.set("Name", self.name);
-        p.set_opt("PersonalizationThresholdSeconds", self.personalization_threshold_seconds);
-        p.set_opt("SlateAdUrl", self.slate_ad_url);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TranscodeProfileName", self.transcode_profile_name);
-        p.set("VideoContentSourceUrl", self.video_content_source_url);
-        p
+    opt {
+        ad_conditioning_configuration = "AdConditioningConfiguration",
+        ad_decision_server_configuration = "AdDecisionServerConfiguration",
+        ads_personalization_concurrency = "AdsPersonalizationConcurrency",
+        ads_personalization_timeouts = "AdsPersonalizationTimeouts",
+        avail_suppression = "AvailSuppression",
+        beaconing_configuration = "BeaconingConfiguration",
+        bumper = "Bumper",
+        cdn_configuration = "CdnConfiguration",
+        configuration_aliases = "ConfigurationAliases",
+        dash_configuration = "DashConfiguration",
+        function_mapping = "FunctionMapping",
+        insertion_mode = "InsertionMode",
+        live_pre_roll_configuration = "LivePreRollConfiguration",
+        log_configuration = "LogConfiguration",
+        manifest_processing_rules = "ManifestProcessingRules",
+        personalization_threshold_seconds = "PersonalizationThresholdSeconds",
+        slate_ad_url = "SlateAdUrl",
+        tags = "Tags",
+        transcode_profile_name = "TranscodeProfileName",
     }
 }
 
-static PLAYBACK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LogConfiguration", crate::resource::Rule { shape: Some(&self::playback_configuration::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("PersonalizationThresholdSeconds", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PLAYBACK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LogConfiguration", crate::resource::Rule { shape: Some(&self::playback_configuration::LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("PersonalizationThresholdSeconds", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PlaybackConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PlaybackConfiguration> {
-    /// `Fn::GetAtt` `DashConfiguration.ManifestEndpointPrefix`.
-    #[inline]
-    pub fn attr_dash_configuration_manifest_endpoint_prefix(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DashConfiguration.ManifestEndpointPrefix")
-    }
-    /// `Fn::GetAtt` `HlsConfiguration.ManifestEndpointPrefix`.
-    #[inline]
-    pub fn attr_hls_configuration_manifest_endpoint_prefix(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HlsConfiguration.ManifestEndpointPrefix")
-    }
-    /// `Fn::GetAtt` `PlaybackConfigurationArn`.
-    #[inline]
-    pub fn attr_playback_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PlaybackConfigurationArn")
-    }
-    /// `Fn::GetAtt` `PlaybackEndpointPrefix`.
-    #[inline]
-    pub fn attr_playback_endpoint_prefix(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PlaybackEndpointPrefix")
-    }
-    /// `Fn::GetAtt` `SessionInitializationEndpointPrefix`.
-    #[inline]
-    pub fn attr_session_initialization_endpoint_prefix(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SessionInitializationEndpointPrefix")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DashConfiguration.ManifestEndpointPrefix`.
+        attr_dash_configuration_manifest_endpoint_prefix: ::std::string::String = "DashConfiguration.ManifestEndpointPrefix",
+        /// `Fn::GetAtt` `HlsConfiguration.ManifestEndpointPrefix`.
+        attr_hls_configuration_manifest_endpoint_prefix: ::std::string::String = "HlsConfiguration.ManifestEndpointPrefix",
+        /// `Fn::GetAtt` `PlaybackConfigurationArn`.
+        attr_playback_configuration_arn: ::std::string::String = "PlaybackConfigurationArn",
+        /// `Fn::GetAtt` `PlaybackEndpointPrefix`.
+        attr_playback_endpoint_prefix: ::std::string::String = "PlaybackEndpointPrefix",
+        /// `Fn::GetAtt` `SessionInitializationEndpointPrefix`.
+        attr_session_initialization_endpoint_prefix: ::std::string::String = "SessionInitializationEndpointPrefix",
     }
 }
 
@@ -1252,7 +1065,6 @@ pub mod playback_configuration {
 
     impl AdConditioningConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(streaming_media_file_conditioning: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::playback_configuration::StreamingMediaFileConditioning>>) -> Self {
             Self {
                 streaming_media_file_conditioning: streaming_media_file_conditioning.into(),
@@ -1260,12 +1072,10 @@ pub mod playback_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for AdConditioningConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("StreamingMediaFileConditioning", self.streaming_media_file_conditioning);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdConditioningConfiguration;
+        req {
+            streaming_media_file_conditioning = "StreamingMediaFileConditioning",
         }
     }
 
@@ -1282,13 +1092,11 @@ pub mod playback_configuration {
         pub vast_response: ::std::option::Option<crate::cfn::mediatailor::playback_configuration::VastResponse>,
     }
 
-    impl crate::resource::ToExpr for AdDecisionServerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpRequest", self.http_request);
-            p.set_opt("VastResponse", self.vast_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdDecisionServerConfiguration;
+        opt {
+            http_request = "HttpRequest",
+            vast_response = "VastResponse",
         }
     }
 
@@ -1313,15 +1121,13 @@ pub mod playback_configuration {
         pub http_method: ::std::option::Option<crate::value::Val<crate::cfn::mediatailor::playback_configuration::HttpMethod>>,
     }
 
-    impl crate::resource::ToExpr for HttpRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Body", self.body);
-            p.set_opt("CompressRequest", self.compress_request);
-            p.set_opt("Headers", self.headers);
-            p.set_opt("HttpMethod", self.http_method);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpRequest;
+        opt {
+            body = "Body",
+            compress_request = "CompressRequest",
+            headers = "Headers",
+            http_method = "HttpMethod",
         }
     }
 
@@ -1334,12 +1140,10 @@ pub mod playback_configuration {
         pub ad_sequencing_mode: ::std::option::Option<crate::value::Val<crate::cfn::mediatailor::playback_configuration::AdSequencingMode>>,
     }
 
-    impl crate::resource::ToExpr for VastResponse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdSequencingMode", self.ad_sequencing_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested VastResponse;
+        opt {
+            ad_sequencing_mode = "AdSequencingMode",
         }
     }
 
@@ -1356,13 +1160,11 @@ pub mod playback_configuration {
         pub max_concurrent_ads_requests: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AdsPersonalizationConcurrency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableVodVastParallelization", self.enable_vod_vast_parallelization);
-            p.set_opt("MaxConcurrentAdsRequests", self.max_concurrent_ads_requests);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdsPersonalizationConcurrency;
+        opt {
+            enable_vod_vast_parallelization = "EnableVodVastParallelization",
+            max_concurrent_ads_requests = "MaxConcurrentAdsRequests",
         }
     }
 
@@ -1391,16 +1193,14 @@ pub mod playback_configuration {
         pub vod_maximum_ads_personalization_time_milliseconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for AdsPersonalizationTimeouts {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdsRequestTimeoutMilliseconds", self.ads_request_timeout_milliseconds);
-            p.set_opt("LiveMaximumAdsPersonalizationTimeMilliseconds", self.live_maximum_ads_personalization_time_milliseconds);
-            p.set_opt("PrefetchAdsRequestTimeoutMilliseconds", self.prefetch_ads_request_timeout_milliseconds);
-            p.set_opt("PrefetchMaximumAdsPersonalizationTimeMilliseconds", self.prefetch_maximum_ads_personalization_time_milliseconds);
-            p.set_opt("VodMaximumAdsPersonalizationTimeMilliseconds", self.vod_maximum_ads_personalization_time_milliseconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdsPersonalizationTimeouts;
+        opt {
+            ads_request_timeout_milliseconds = "AdsRequestTimeoutMilliseconds",
+            live_maximum_ads_personalization_time_milliseconds = "LiveMaximumAdsPersonalizationTimeMilliseconds",
+            prefetch_ads_request_timeout_milliseconds = "PrefetchAdsRequestTimeoutMilliseconds",
+            prefetch_maximum_ads_personalization_time_milliseconds = "PrefetchMaximumAdsPersonalizationTimeMilliseconds",
+            vod_maximum_ads_personalization_time_milliseconds = "VodMaximumAdsPersonalizationTimeMilliseconds",
         }
     }
 
@@ -1421,14 +1221,12 @@ pub mod playback_configuration {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AvailSuppression {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FillPolicy", self.fill_policy);
-            p.set_opt("Mode", self.mode);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailSuppression;
+        opt {
+            fill_policy = "FillPolicy",
+            mode = "Mode",
+            value = "Value",
         }
     }
 
@@ -1441,12 +1239,10 @@ pub mod playback_configuration {
         pub client_side: ::std::option::Option<crate::cfn::mediatailor::playback_configuration::ClientSideBeaconingConfiguration>,
     }
 
-    impl crate::resource::ToExpr for BeaconingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientSide", self.client_side);
-            p.into_expr()
+    crate::resource::props! {
+        nested BeaconingConfiguration;
+        opt {
+            client_side = "ClientSide",
         }
     }
 
@@ -1465,7 +1261,6 @@ pub mod playback_configuration {
 
     impl ClientSideBeaconingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(reporting_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::playback_configuration::ReportingMode>>) -> Self {
             Self {
                 additional_event_types: ::std::option::Option::None,
@@ -1474,13 +1269,13 @@ pub mod playback_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for ClientSideBeaconingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalEventTypes", self.additional_event_types);
-            p.set("ReportingMode", self.reporting_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientSideBeaconingConfiguration;
+        req {
+            reporting_mode = "ReportingMode",
+        }
+        opt {
+            additional_event_types = "AdditionalEventTypes",
         }
     }
 
@@ -1497,13 +1292,11 @@ pub mod playback_configuration {
         pub start_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Bumper {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndUrl", self.end_url);
-            p.set_opt("StartUrl", self.start_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested Bumper;
+        opt {
+            end_url = "EndUrl",
+            start_url = "StartUrl",
         }
     }
 
@@ -1520,13 +1313,11 @@ pub mod playback_configuration {
         pub content_segment_url_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CdnConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdSegmentUrlPrefix", self.ad_segment_url_prefix);
-            p.set_opt("ContentSegmentUrlPrefix", self.content_segment_url_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested CdnConfiguration;
+        opt {
+            ad_segment_url_prefix = "AdSegmentUrlPrefix",
+            content_segment_url_prefix = "ContentSegmentUrlPrefix",
         }
     }
 
@@ -1547,14 +1338,12 @@ pub mod playback_configuration {
         pub origin_manifest_type: ::std::option::Option<crate::value::Val<crate::cfn::mediatailor::playback_configuration::OriginManifestType>>,
     }
 
-    impl crate::resource::ToExpr for DashConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ManifestEndpointPrefix", self.manifest_endpoint_prefix);
-            p.set_opt("MpdLocation", self.mpd_location);
-            p.set_opt("OriginManifestType", self.origin_manifest_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DashConfiguration;
+        opt {
+            manifest_endpoint_prefix = "ManifestEndpointPrefix",
+            mpd_location = "MpdLocation",
+            origin_manifest_type = "OriginManifestType",
         }
     }
 
@@ -1575,14 +1364,12 @@ pub mod playback_configuration {
         pub max_duration_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for LivePreRollConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdDecisionServerConfiguration", self.ad_decision_server_configuration);
-            p.set_opt("AdDecisionServerUrl", self.ad_decision_server_url);
-            p.set_opt("MaxDurationSeconds", self.max_duration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested LivePreRollConfiguration;
+        opt {
+            ad_decision_server_configuration = "AdDecisionServerConfiguration",
+            ad_decision_server_url = "AdDecisionServerUrl",
+            max_duration_seconds = "MaxDurationSeconds",
         }
     }
 
@@ -1595,12 +1382,10 @@ pub mod playback_configuration {
         pub vast_response: ::std::option::Option<crate::cfn::mediatailor::playback_configuration::PreRollVastResponse>,
     }
 
-    impl crate::resource::ToExpr for PreRollAdDecisionServerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VastResponse", self.vast_response);
-            p.into_expr()
+    crate::resource::props! {
+        nested PreRollAdDecisionServerConfiguration;
+        opt {
+            vast_response = "VastResponse",
         }
     }
 
@@ -1613,16 +1398,13 @@ pub mod playback_configuration {
         pub ad_sequencing_mode: ::std::option::Option<crate::value::Val<crate::cfn::mediatailor::playback_configuration::PreRollVastResponseAdSequencingMode>>,
     }
 
-    impl crate::resource::ToExpr for PreRollVastResponse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdSequencingMode", self.ad_sequencing_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested PreRollVastResponse;
+        opt {
+            ad_sequencing_mode = "AdSequencingMode",
         }
     }
 
-    /// The definition `LogConfiguration`.
     #[derive(Clone)]
     pub struct LogConfiguration {
         /// The event types that MediaTailor emits in logs for interactions with the ADS.
@@ -1645,7 +1427,6 @@ pub mod playback_configuration {
 
     impl LogConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(percent_enabled: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 ads_interaction_log: ::std::option::Option::None,
@@ -1656,25 +1437,22 @@ pub mod playback_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for LogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdsInteractionLog", self.ads_interaction_log);
-            p.set_opt("EnabledLoggingStrategies", self.enabled_logging_strategies);
-            p.set_opt("ManifestServiceInteractionLog", self.manifest_service_interaction_log);
-            p.set("PercentEnabled", self.percent_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogConfiguration;
+        req {
+            percent_enabled = "PercentEnabled",
+        }
+        opt {
+            ads_interaction_log = "AdsInteractionLog",
+            enabled_logging_strategies = "EnabledLoggingStrategies",
+            manifest_service_interaction_log = "ManifestServiceInteractionLog",
         }
     }
 
-    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PercentEnabled", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PercentEnabled", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AdsInteractionLog`.
     #[derive(Clone, Default)]
     pub struct AdsInteractionLog {
         /// Indicates that MediaTailor won't emit the selected events in the logs for playback sessions that are initialized with this configuration.
@@ -1687,17 +1465,14 @@ pub mod playback_configuration {
         pub publish_opt_in_event_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for AdsInteractionLog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludeEventTypes", self.exclude_event_types);
-            p.set_opt("PublishOptInEventTypes", self.publish_opt_in_event_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdsInteractionLog;
+        opt {
+            exclude_event_types = "ExcludeEventTypes",
+            publish_opt_in_event_types = "PublishOptInEventTypes",
         }
     }
 
-    /// The definition `ManifestServiceInteractionLog`.
     #[derive(Clone, Default)]
     pub struct ManifestServiceInteractionLog {
         /// Indicates that MediaTailor won't emit the selected events in the logs for playback sessions that are initialized with this configuration.
@@ -1706,12 +1481,10 @@ pub mod playback_configuration {
         pub exclude_event_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ManifestServiceInteractionLog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExcludeEventTypes", self.exclude_event_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManifestServiceInteractionLog;
+        opt {
+            exclude_event_types = "ExcludeEventTypes",
         }
     }
 
@@ -1724,12 +1497,10 @@ pub mod playback_configuration {
         pub ad_marker_passthrough: ::std::option::Option<crate::cfn::mediatailor::playback_configuration::AdMarkerPassthrough>,
     }
 
-    impl crate::resource::ToExpr for ManifestProcessingRules {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdMarkerPassthrough", self.ad_marker_passthrough);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManifestProcessingRules;
+        opt {
+            ad_marker_passthrough = "AdMarkerPassthrough",
         }
     }
 
@@ -1742,17 +1513,14 @@ pub mod playback_configuration {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for AdMarkerPassthrough {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdMarkerPassthrough;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    /// Allowed values of `StreamingMediaFileConditioning`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamingMediaFileConditioning {
         /// `TRANSCODE`
         Transcode,
@@ -1760,18 +1528,10 @@ pub mod playback_configuration {
         None,
     }
 
-    impl crate::value::CfnEnum for StreamingMediaFileConditioning {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Transcode => "TRANSCODE",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StreamingMediaFileConditioning, ["TRANSCODE", "NONE"]);
 
     /// The compression type of the request sent to the Ad Decision Server URL. Only the POST HTTP Method permits compression other than NONE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressRequest {
         /// `NONE`
         None,
@@ -1779,18 +1539,10 @@ pub mod playback_configuration {
         Gzip,
     }
 
-    impl crate::value::CfnEnum for CompressRequest {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Gzip => "GZIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CompressRequest, ["NONE", "GZIP"]);
 
     /// Supported HTTP Methods for the request to the Ad Decision Server URL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HttpMethod {
         /// `GET`
         Get,
@@ -1798,18 +1550,10 @@ pub mod playback_configuration {
         Post,
     }
 
-    impl crate::value::CfnEnum for HttpMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Get => "GET",
-                Self::Post => "POST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HttpMethod, ["GET", "POST"]);
 
     /// Determines how MediaTailor sequences ads returned in the VAST response from the Ad Decision Server.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdSequencingMode {
         /// `FOLLOW_AD_SEQUENCE`
         FollowAdSequence,
@@ -1821,20 +1565,10 @@ pub mod playback_configuration {
         FollowAdSequenceOnlyVod,
     }
 
-    impl crate::value::CfnEnum for AdSequencingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FollowAdSequence => "FOLLOW_AD_SEQUENCE",
-                Self::IgnoreAdSequence => "IGNORE_AD_SEQUENCE",
-                Self::FollowAdSequenceOnlyLive => "FOLLOW_AD_SEQUENCE_ONLY_LIVE",
-                Self::FollowAdSequenceOnlyVod => "FOLLOW_AD_SEQUENCE_ONLY_VOD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdSequencingMode, ["FOLLOW_AD_SEQUENCE", "IGNORE_AD_SEQUENCE", "FOLLOW_AD_SEQUENCE_ONLY_LIVE", "FOLLOW_AD_SEQUENCE_ONLY_VOD"]);
 
     /// Defines the policy to apply to the avail suppression mode. BEHIND_LIVE_EDGE will always use the full avail suppression policy. AFTER_LIVE_EDGE mode can be used to invoke partial ad break fills when a session starts mid-break. Valid values are FULL_AVAIL_ONLY and PARTIAL_AVAIL
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FillPolicy {
         /// `PARTIAL_AVAIL`
         PartialAvail,
@@ -1842,18 +1576,10 @@ pub mod playback_configuration {
         FullAvailOnly,
     }
 
-    impl crate::value::CfnEnum for FillPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PartialAvail => "PARTIAL_AVAIL",
-                Self::FullAvailOnly => "FULL_AVAIL_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FillPolicy, ["PARTIAL_AVAIL", "FULL_AVAIL_ONLY"]);
 
     /// Sets the ad suppression mode. By default, ad suppression is off and all ad breaks are filled with ads or slate. When Mode is set to BEHIND_LIVE_EDGE, ad suppression is active and MediaTailor won't fill ad breaks on or behind the ad suppression Value time in the manifest lookback window. When Mode is set to AFTER_LIVE_EDGE, ad suppression is active and MediaTailor won't fill ad breaks that are within the live edge plus the avail suppression value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `OFF`
         Off,
@@ -1863,19 +1589,9 @@ pub mod playback_configuration {
         AfterLiveEdge,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::BehindLiveEdge => "BEHIND_LIVE_EDGE",
-                Self::AfterLiveEdge => "AFTER_LIVE_EDGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["OFF", "BEHIND_LIVE_EDGE", "AFTER_LIVE_EDGE"]);
 
-    /// Allowed values of `AdditionalEventTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AdditionalEventTypes {
         /// `MUTE`
         Mute,
@@ -1887,20 +1603,10 @@ pub mod playback_configuration {
         Skip,
     }
 
-    impl crate::value::CfnEnum for AdditionalEventTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mute => "MUTE",
-                Self::Unmute => "UNMUTE",
-                Self::Pause => "PAUSE",
-                Self::Skip => "SKIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AdditionalEventTypes, ["MUTE", "UNMUTE", "PAUSE", "SKIP"]);
 
     /// Specifies whether MediaTailor includes its beacons in the ad tracking response. INSIGHTS includes MediaTailor beacons; DISABLED does not. Values are case-sensitive. This setting is required when ClientSide is present. If BeaconingConfiguration or ClientSide is omitted, MediaTailor uses INSIGHTS. To keep beaconing off, retain DISABLED in subsequent updates.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReportingMode {
         /// `DISABLED`
         Disabled,
@@ -1908,18 +1614,10 @@ pub mod playback_configuration {
         Insights,
     }
 
-    impl crate::value::CfnEnum for ReportingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Insights => "INSIGHTS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReportingMode, ["DISABLED", "INSIGHTS"]);
 
     /// The setting that controls whether MediaTailor handles manifests from the origin server as multi-period manifests or single-period manifests. If your origin server produces single-period manifests, set this to SINGLE_PERIOD. The default setting is MULTI_PERIOD. For multi-period manifests, omit this setting or set it to MULTI_PERIOD.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OriginManifestType {
         /// `SINGLE_PERIOD`
         SinglePeriod,
@@ -1927,18 +1625,9 @@ pub mod playback_configuration {
         MultiPeriod,
     }
 
-    impl crate::value::CfnEnum for OriginManifestType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SinglePeriod => "SINGLE_PERIOD",
-                Self::MultiPeriod => "MULTI_PERIOD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OriginManifestType, ["SINGLE_PERIOD", "MULTI_PERIOD"]);
 
-    /// Allowed values of `InsertionMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsertionMode {
         /// `STITCHED_ONLY`
         StitchedOnly,
@@ -1946,18 +1635,10 @@ pub mod playback_configuration {
         PlayerSelect,
     }
 
-    impl crate::value::CfnEnum for InsertionMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StitchedOnly => "STITCHED_ONLY",
-                Self::PlayerSelect => "PLAYER_SELECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InsertionMode, ["STITCHED_ONLY", "PLAYER_SELECT"]);
 
     /// Determines how MediaTailor sequences ads returned in the pre-roll VAST response.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PreRollVastResponseAdSequencingMode {
         /// `FOLLOW_AD_SEQUENCE`
         FollowAdSequence,
@@ -1965,15 +1646,7 @@ pub mod playback_configuration {
         IgnoreAdSequence,
     }
 
-    impl crate::value::CfnEnum for PreRollVastResponseAdSequencingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FollowAdSequence => "FOLLOW_AD_SEQUENCE",
-                Self::IgnoreAdSequence => "IGNORE_AD_SEQUENCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PreRollVastResponseAdSequencingMode, ["FOLLOW_AD_SEQUENCE", "IGNORE_AD_SEQUENCE"]);
 }
 
 /// Definition of AWS::MediaTailor::PrefetchSchedule Resource Type
@@ -2011,7 +1684,6 @@ pub struct PrefetchSchedule {
 
 impl PrefetchSchedule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, playback_configuration_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             consumption: ::std::option::Option::None,
@@ -2026,36 +1698,39 @@ impl PrefetchSchedule {
     }
 }
 
-impl crate::resource::Resource for PrefetchSchedule {
-    const TYPE: &'static str = "AWS::MediaTailor::PrefetchSchedule";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Consumption", self.consumption);
-        p.set("Name", self.name);
-        p.set("PlaybackConfigurationName", self.playback_configuration_name);
-        p.set_opt("RecurringPrefetchConfiguration", self.recurring_prefetch_configuration);
-        p.set_opt("Retrieval", self.retrieval);
-        p.set_opt("ScheduleType", self.schedule_type);
-        p.set_opt("StreamId", self.stream_id);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource PrefetchSchedule = "AWS::MediaTailor::PrefetchSchedule", shape: Some(&PREFETCH_SCHEDULE_SHAPE);
+    req {
+        name = "Name",
+        playback_configuration_name = "PlaybackConfigurationName",
+    }
+    opt {
+        consumption = "Consumption",
+        recurring_prefetch_configuration = "RecurringPrefetchConfiguration",
+        retrieval = "Retrieval",
+        schedule_type = "ScheduleType",
+        stream_id = "StreamId",
+        tags = "Tags",
     }
 }
 
+static PREFETCH_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Consumption", crate::resource::Rule { shape: Some(&self::prefetch_schedule::PREFETCH_CONSUMPTION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RecurringPrefetchConfiguration", crate::resource::Rule { shape: Some(&self::prefetch_schedule::RECURRING_PREFETCH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Retrieval", crate::resource::Rule { shape: Some(&self::prefetch_schedule::PREFETCH_RETRIEVAL_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`PrefetchSchedule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrefetchSchedule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod prefetch_schedule {
     //! Nested property types and enums of [`PrefetchSchedule`](super::PrefetchSchedule).
 
-    /// The definition `PrefetchConsumption`.
     #[derive(Clone)]
     pub struct PrefetchConsumption {
         /// If you only want MediaTailor to insert prefetched ads into avails that match specific dynamic variables, set the avail matching criteria.
@@ -2074,7 +1749,6 @@ pub mod prefetch_schedule {
 
     impl PrefetchConsumption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 avail_matching_criteria: ::std::option::Option::None,
@@ -2084,18 +1758,22 @@ pub mod prefetch_schedule {
         }
     }
 
-    impl crate::resource::ToExpr for PrefetchConsumption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailMatchingCriteria", self.avail_matching_criteria);
-            p.set("EndTime", self.end_time);
-            p.set_opt("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrefetchConsumption;
+        req {
+            end_time = "EndTime",
+        }
+        opt {
+            avail_matching_criteria = "AvailMatchingCriteria",
+            start_time = "StartTime",
         }
     }
 
-    /// The definition `AvailMatchingCriteria`.
+    pub(super) static PREFETCH_CONSUMPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct AvailMatchingCriteria {
         /// The dynamic variable(s) that MediaTailor should use as avail matching criteria.
@@ -2110,7 +1788,6 @@ pub mod prefetch_schedule {
 
     impl AvailMatchingCriteria {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dynamic_variable: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::prefetch_schedule::Operator>>) -> Self {
             Self {
                 dynamic_variable: dynamic_variable.into(),
@@ -2119,17 +1796,14 @@ pub mod prefetch_schedule {
         }
     }
 
-    impl crate::resource::ToExpr for AvailMatchingCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DynamicVariable", self.dynamic_variable);
-            p.set("Operator", self.operator);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailMatchingCriteria;
+        req {
+            dynamic_variable = "DynamicVariable",
+            operator = "Operator",
         }
     }
 
-    /// The definition `RecurringPrefetchConfiguration`.
     #[derive(Clone)]
     pub struct RecurringPrefetchConfiguration {
         /// The end time for the window that MediaTailor prefetches and inserts ads in a live event, as an ISO 8601 date-time.
@@ -2148,7 +1822,6 @@ pub mod prefetch_schedule {
 
     impl RecurringPrefetchConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recurring_consumption: crate::cfn::mediatailor::prefetch_schedule::RecurringConsumption, recurring_retrieval: crate::cfn::mediatailor::prefetch_schedule::RecurringRetrieval) -> Self {
             Self {
                 end_time: end_time.into(),
@@ -2159,19 +1832,23 @@ pub mod prefetch_schedule {
         }
     }
 
-    impl crate::resource::ToExpr for RecurringPrefetchConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EndTime", self.end_time);
-            p.set("RecurringConsumption", self.recurring_consumption);
-            p.set("RecurringRetrieval", self.recurring_retrieval);
-            p.set_opt("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecurringPrefetchConfiguration;
+        req {
+            end_time = "EndTime",
+            recurring_consumption = "RecurringConsumption",
+            recurring_retrieval = "RecurringRetrieval",
+        }
+        opt {
+            start_time = "StartTime",
         }
     }
 
-    /// The definition `RecurringConsumption`.
+    pub(super) static RECURRING_PREFETCH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct RecurringConsumption {
         /// The configuration for the dynamic variables that determine which ad breaks that MediaTailor inserts prefetched ads in.
@@ -2184,17 +1861,14 @@ pub mod prefetch_schedule {
         pub retrieved_ad_expiration_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for RecurringConsumption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailMatchingCriteria", self.avail_matching_criteria);
-            p.set_opt("RetrievedAdExpirationSeconds", self.retrieved_ad_expiration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecurringConsumption;
+        opt {
+            avail_matching_criteria = "AvailMatchingCriteria",
+            retrieved_ad_expiration_seconds = "RetrievedAdExpirationSeconds",
         }
     }
 
-    /// The definition `RecurringRetrieval`.
     #[derive(Clone, Default)]
     pub struct RecurringRetrieval {
         /// The number of seconds that MediaTailor waits after an ad avail before prefetching ads for the next avail.
@@ -2215,20 +1889,17 @@ pub mod prefetch_schedule {
         pub traffic_shaping_type: ::std::option::Option<crate::value::Val<crate::cfn::mediatailor::prefetch_schedule::TrafficShapingType>>,
     }
 
-    impl crate::resource::ToExpr for RecurringRetrieval {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DelayAfterAvailEndSeconds", self.delay_after_avail_end_seconds);
-            p.set_opt("DynamicVariables", self.dynamic_variables);
-            p.set_opt("TrafficShapingRetrievalWindow", self.traffic_shaping_retrieval_window);
-            p.set_opt("TrafficShapingTpsConfiguration", self.traffic_shaping_tps_configuration);
-            p.set_opt("TrafficShapingType", self.traffic_shaping_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecurringRetrieval;
+        opt {
+            delay_after_avail_end_seconds = "DelayAfterAvailEndSeconds",
+            dynamic_variables = "DynamicVariables",
+            traffic_shaping_retrieval_window = "TrafficShapingRetrievalWindow",
+            traffic_shaping_tps_configuration = "TrafficShapingTpsConfiguration",
+            traffic_shaping_type = "TrafficShapingType",
         }
     }
 
-    /// The definition `TrafficShapingRetrievalWindow`.
     #[derive(Clone, Default)]
     pub struct TrafficShapingRetrievalWindow {
         /// The amount of time, in seconds, that MediaTailor spreads prefetch requests to the ADS.
@@ -2237,16 +1908,13 @@ pub mod prefetch_schedule {
         pub retrieval_window_duration_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TrafficShapingRetrievalWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RetrievalWindowDurationSeconds", self.retrieval_window_duration_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrafficShapingRetrievalWindow;
+        opt {
+            retrieval_window_duration_seconds = "RetrievalWindowDurationSeconds",
         }
     }
 
-    /// The definition `TrafficShapingTpsConfiguration`.
     #[derive(Clone, Default)]
     pub struct TrafficShapingTpsConfiguration {
         /// The expected peak number of concurrent viewers for your content.
@@ -2259,17 +1927,14 @@ pub mod prefetch_schedule {
         pub peak_tps: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for TrafficShapingTpsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PeakConcurrentUsers", self.peak_concurrent_users);
-            p.set_opt("PeakTps", self.peak_tps);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrafficShapingTpsConfiguration;
+        opt {
+            peak_concurrent_users = "PeakConcurrentUsers",
+            peak_tps = "PeakTps",
         }
     }
 
-    /// The definition `PrefetchRetrieval`.
     #[derive(Clone)]
     pub struct PrefetchRetrieval {
         /// The dynamic variables to use for substitution during prefetch requests to the ad decision server (ADS).
@@ -2296,7 +1961,6 @@ pub mod prefetch_schedule {
 
     impl PrefetchRetrieval {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dynamic_variables: ::std::option::Option::None,
@@ -2309,38 +1973,36 @@ pub mod prefetch_schedule {
         }
     }
 
-    impl crate::resource::ToExpr for PrefetchRetrieval {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DynamicVariables", self.dynamic_variables);
-            p.set("EndTime", self.end_time);
-            p.set_opt("StartTime", self.start_time);
-            p.set_opt("TrafficShapingRetrievalWindow", self.traffic_shaping_retrieval_window);
-            p.set_opt("TrafficShapingTpsConfiguration", self.traffic_shaping_tps_configuration);
-            p.set_opt("TrafficShapingType", self.traffic_shaping_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrefetchRetrieval;
+        req {
+            end_time = "EndTime",
+        }
+        opt {
+            dynamic_variables = "DynamicVariables",
+            start_time = "StartTime",
+            traffic_shaping_retrieval_window = "TrafficShapingRetrievalWindow",
+            traffic_shaping_tps_configuration = "TrafficShapingTpsConfiguration",
+            traffic_shaping_type = "TrafficShapingType",
         }
     }
 
+    pub(super) static PREFETCH_RETRIEVAL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+        ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// For the DynamicVariable specified in AvailMatchingCriteria, the Operator that is used for the comparison.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `EQUALS`
         Equals,
     }
 
-    impl crate::value::CfnEnum for Operator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Equals => "EQUALS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Operator, ["EQUALS"]);
 
     /// Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrafficShapingType {
         /// `RETRIEVAL_WINDOW`
         RetrievalWindow,
@@ -2348,18 +2010,10 @@ pub mod prefetch_schedule {
         Tps,
     }
 
-    impl crate::value::CfnEnum for TrafficShapingType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RetrievalWindow => "RETRIEVAL_WINDOW",
-                Self::Tps => "TPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrafficShapingType, ["RETRIEVAL_WINDOW", "TPS"]);
 
     /// The frequency that MediaTailor creates prefetch schedules.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScheduleType {
         /// `SINGLE`
         Single,
@@ -2367,15 +2021,7 @@ pub mod prefetch_schedule {
         Recurring,
     }
 
-    impl crate::value::CfnEnum for ScheduleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Single => "SINGLE",
-                Self::Recurring => "RECURRING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScheduleType, ["SINGLE", "RECURRING"]);
 }
 
 /// Resource schema for AWS::MediaTailor::Program
@@ -2419,7 +2065,6 @@ pub struct Program {
 
 impl Program {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, program_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             ad_breaks: ::std::option::Option::None,
@@ -2434,49 +2079,35 @@ impl Program {
     }
 }
 
-impl crate::resource::Resource for Program {
-    const TYPE: &'static str = "AWS::MediaTailor::Program";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdBreaks", self.ad_breaks);
-        p.set_opt("AudienceMedia", self.audience_media);
-        p.set("ChannelName", self.channel_name);
-        p.set_opt("LiveSourceName", self.live_source_name);
-        p.set("ProgramName", self.program_name);
-        p.set_opt("ScheduleConfiguration", self.schedule_configuration);
-        p.set("SourceLocationName", self.source_location_name);
-        p.set_opt("VodSourceName", self.vod_source_name);
-        p
+crate::resource::props! {
+    resource Program = "AWS::MediaTailor::Program", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        channel_name = "ChannelName",
+        program_name = "ProgramName",
+        source_location_name = "SourceLocationName",
+    }
+    opt {
+        ad_breaks = "AdBreaks",
+        audience_media = "AudienceMedia",
+        live_source_name = "LiveSourceName",
+        schedule_configuration = "ScheduleConfiguration",
+        vod_source_name = "VodSourceName",
     }
 }
 
 /// Attributes of [`Program`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Program> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ClipRange`.
-    #[inline]
-    pub fn attr_clip_range(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ClipRange")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `DurationMillis`.
-    #[inline]
-    pub fn attr_duration_millis(self) -> crate::value::Val<i64> {
-        self.__get_att("DurationMillis")
-    }
-    /// `Fn::GetAtt` `ScheduledStartTime`.
-    #[inline]
-    pub fn attr_scheduled_start_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScheduledStartTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ClipRange`.
+        attr_clip_range: crate::value::Json = "ClipRange",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `DurationMillis`.
+        attr_duration_millis: i64 = "DurationMillis",
+        /// `Fn::GetAtt` `ScheduledStartTime`.
+        attr_scheduled_start_time: ::std::string::String = "ScheduledStartTime",
     }
 }
 
@@ -2489,7 +2120,7 @@ pub mod program {
         /// Defines a list of key/value pairs that MediaTailor generates within the EXT-X-ASSET tag for SCTE35_ENHANCED output.
         ///
         /// CloudFormation property `AdBreakMetadata`.
-        pub ad_break_metadata: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub ad_break_metadata: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// The SCTE-35 ad insertion type.
         ///
         /// CloudFormation property `MessageType`.
@@ -2514,7 +2145,6 @@ pub mod program {
 
     impl AdBreak {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(offset_millis: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 ad_break_metadata: ::std::option::Option::None,
@@ -2527,17 +2157,17 @@ pub mod program {
         }
     }
 
-    impl crate::resource::ToExpr for AdBreak {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdBreakMetadata", self.ad_break_metadata);
-            p.set_opt("MessageType", self.message_type);
-            p.set("OffsetMillis", self.offset_millis);
-            p.set_opt("Slate", self.slate);
-            p.set_opt("SpliceInsertMessage", self.splice_insert_message);
-            p.set_opt("TimeSignalMessage", self.time_signal_message);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdBreak;
+        req {
+            offset_millis = "OffsetMillis",
+        }
+        opt {
+            ad_break_metadata = "AdBreakMetadata",
+            message_type = "MessageType",
+            slate = "Slate",
+            splice_insert_message = "SpliceInsertMessage",
+            time_signal_message = "TimeSignalMessage",
         }
     }
 
@@ -2554,13 +2184,11 @@ pub mod program {
         pub vod_source_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SlateSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceLocationName", self.source_location_name);
-            p.set_opt("VodSourceName", self.vod_source_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlateSource;
+        opt {
+            source_location_name = "SourceLocationName",
+            vod_source_name = "VodSourceName",
         }
     }
 
@@ -2585,15 +2213,13 @@ pub mod program {
         pub unique_program_id: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SpliceInsertMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailNum", self.avail_num);
-            p.set_opt("AvailsExpected", self.avails_expected);
-            p.set_opt("SpliceEventId", self.splice_event_id);
-            p.set_opt("UniqueProgramId", self.unique_program_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpliceInsertMessage;
+        opt {
+            avail_num = "AvailNum",
+            avails_expected = "AvailsExpected",
+            splice_event_id = "SpliceEventId",
+            unique_program_id = "UniqueProgramId",
         }
     }
 
@@ -2606,12 +2232,10 @@ pub mod program {
         pub segmentation_descriptors: ::std::option::Option<::std::vec::Vec<crate::cfn::mediatailor::program::SegmentationDescriptor>>,
     }
 
-    impl crate::resource::ToExpr for TimeSignalMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SegmentationDescriptors", self.segmentation_descriptors);
-            p.into_expr()
+    crate::resource::props! {
+        nested TimeSignalMessage;
+        opt {
+            segmentation_descriptors = "SegmentationDescriptors",
         }
     }
 
@@ -2652,19 +2276,17 @@ pub mod program {
         pub sub_segments_expected: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for SegmentationDescriptor {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SegmentNum", self.segment_num);
-            p.set_opt("SegmentationEventId", self.segmentation_event_id);
-            p.set_opt("SegmentationTypeId", self.segmentation_type_id);
-            p.set_opt("SegmentationUpid", self.segmentation_upid);
-            p.set_opt("SegmentationUpidType", self.segmentation_upid_type);
-            p.set_opt("SegmentsExpected", self.segments_expected);
-            p.set_opt("SubSegmentNum", self.sub_segment_num);
-            p.set_opt("SubSegmentsExpected", self.sub_segments_expected);
-            p.into_expr()
+    crate::resource::props! {
+        nested SegmentationDescriptor;
+        opt {
+            segment_num = "SegmentNum",
+            segmentation_event_id = "SegmentationEventId",
+            segmentation_type_id = "SegmentationTypeId",
+            segmentation_upid = "SegmentationUpid",
+            segmentation_upid_type = "SegmentationUpidType",
+            segments_expected = "SegmentsExpected",
+            sub_segment_num = "SubSegmentNum",
+            sub_segments_expected = "SubSegmentsExpected",
         }
     }
 
@@ -2681,13 +2303,11 @@ pub mod program {
         pub audience: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AudienceMedia {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlternateMedia", self.alternate_media);
-            p.set_opt("Audience", self.audience);
-            p.into_expr()
+    crate::resource::props! {
+        nested AudienceMedia;
+        opt {
+            alternate_media = "AlternateMedia",
+            audience = "Audience",
         }
     }
 
@@ -2724,18 +2344,16 @@ pub mod program {
         pub vod_source_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AlternateMedia {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdBreaks", self.ad_breaks);
-            p.set_opt("ClipRange", self.clip_range);
-            p.set_opt("DurationMillis", self.duration_millis);
-            p.set_opt("LiveSourceName", self.live_source_name);
-            p.set_opt("ScheduledStartTimeMillis", self.scheduled_start_time_millis);
-            p.set_opt("SourceLocationName", self.source_location_name);
-            p.set_opt("VodSourceName", self.vod_source_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AlternateMedia;
+        opt {
+            ad_breaks = "AdBreaks",
+            clip_range = "ClipRange",
+            duration_millis = "DurationMillis",
+            live_source_name = "LiveSourceName",
+            scheduled_start_time_millis = "ScheduledStartTimeMillis",
+            source_location_name = "SourceLocationName",
+            vod_source_name = "VodSourceName",
         }
     }
 
@@ -2752,13 +2370,11 @@ pub mod program {
         pub start_offset_millis: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ClipRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndOffsetMillis", self.end_offset_millis);
-            p.set_opt("StartOffsetMillis", self.start_offset_millis);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClipRange;
+        opt {
+            end_offset_millis = "EndOffsetMillis",
+            start_offset_millis = "StartOffsetMillis",
         }
     }
 
@@ -2786,13 +2402,13 @@ pub mod program {
         }
     }
 
-    impl crate::resource::ToExpr for ScheduleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClipRange", self.clip_range);
-            p.set("Transition", self.transition);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduleConfiguration;
+        req {
+            transition = "Transition",
+        }
+        opt {
+            clip_range = "ClipRange",
         }
     }
 
@@ -2823,7 +2439,6 @@ pub mod program {
 
     impl Transition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(relative_position: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::program::RelativePosition>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 duration_millis: ::std::option::Option::None,
@@ -2835,21 +2450,21 @@ pub mod program {
         }
     }
 
-    impl crate::resource::ToExpr for Transition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DurationMillis", self.duration_millis);
-            p.set("RelativePosition", self.relative_position);
-            p.set_opt("RelativeProgram", self.relative_program);
-            p.set_opt("ScheduledStartTimeMillis", self.scheduled_start_time_millis);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Transition;
+        req {
+            relative_position = "RelativePosition",
+            type_ = "Type",
+        }
+        opt {
+            duration_millis = "DurationMillis",
+            relative_program = "RelativeProgram",
+            scheduled_start_time_millis = "ScheduledStartTimeMillis",
         }
     }
 
     /// The SCTE-35 ad insertion type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MessageType {
         /// `SPLICE_INSERT`
         SpliceInsert,
@@ -2857,18 +2472,10 @@ pub mod program {
         TimeSignal,
     }
 
-    impl crate::value::CfnEnum for MessageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SpliceInsert => "SPLICE_INSERT",
-                Self::TimeSignal => "TIME_SIGNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MessageType, ["SPLICE_INSERT", "TIME_SIGNAL"]);
 
     /// The position where this program will be inserted relative to the RelativePosition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RelativePosition {
         /// `BEFORE_PROGRAM`
         BeforeProgram,
@@ -2876,15 +2483,7 @@ pub mod program {
         AfterProgram,
     }
 
-    impl crate::value::CfnEnum for RelativePosition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BeforeProgram => "BEFORE_PROGRAM",
-                Self::AfterProgram => "AFTER_PROGRAM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RelativePosition, ["BEFORE_PROGRAM", "AFTER_PROGRAM"]);
 }
 
 /// Definition of AWS::MediaTailor::SourceLocation Resource Type
@@ -2918,7 +2517,6 @@ pub struct SourceLocation {
 
 impl SourceLocation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(http_configuration: crate::cfn::mediatailor::source_location::HttpConfiguration, source_location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_configuration: ::std::option::Option::None,
@@ -2931,27 +2529,25 @@ impl SourceLocation {
     }
 }
 
-impl crate::resource::Resource for SourceLocation {
-    const TYPE: &'static str = "AWS::MediaTailor::SourceLocation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessConfiguration", self.access_configuration);
-        p.set_opt("DefaultSegmentDeliveryConfiguration", self.default_segment_delivery_configuration);
-        p.set("HttpConfiguration", self.http_configuration);
-        p.set_opt("SegmentDeliveryConfigurations", self.segment_delivery_configurations);
-        p.set("SourceLocationName", self.source_location_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SourceLocation = "AWS::MediaTailor::SourceLocation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        http_configuration = "HttpConfiguration",
+        source_location_name = "SourceLocationName",
+    }
+    opt {
+        access_configuration = "AccessConfiguration",
+        default_segment_delivery_configuration = "DefaultSegmentDeliveryConfiguration",
+        segment_delivery_configurations = "SegmentDeliveryConfigurations",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`SourceLocation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SourceLocation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -2969,13 +2565,11 @@ pub mod source_location {
         pub secrets_manager_access_token_configuration: ::std::option::Option<crate::cfn::mediatailor::source_location::SecretsManagerAccessTokenConfiguration>,
     }
 
-    impl crate::resource::ToExpr for AccessConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AccessType", self.access_type);
-            p.set_opt("SecretsManagerAccessTokenConfiguration", self.secrets_manager_access_token_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessConfiguration;
+        opt {
+            access_type = "AccessType",
+            secrets_manager_access_token_configuration = "SecretsManagerAccessTokenConfiguration",
         }
     }
 
@@ -2996,14 +2590,12 @@ pub mod source_location {
         pub secret_string_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SecretsManagerAccessTokenConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HeaderName", self.header_name);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.set_opt("SecretStringKey", self.secret_string_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SecretsManagerAccessTokenConfiguration;
+        opt {
+            header_name = "HeaderName",
+            secret_arn = "SecretArn",
+            secret_string_key = "SecretStringKey",
         }
     }
 
@@ -3016,12 +2608,10 @@ pub mod source_location {
         pub base_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DefaultSegmentDeliveryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BaseUrl", self.base_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultSegmentDeliveryConfiguration;
+        opt {
+            base_url = "BaseUrl",
         }
     }
 
@@ -3036,7 +2626,6 @@ pub mod source_location {
 
     impl HttpConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(base_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 base_url: base_url.into(),
@@ -3044,12 +2633,10 @@ pub mod source_location {
         }
     }
 
-    impl crate::resource::ToExpr for HttpConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BaseUrl", self.base_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested HttpConfiguration;
+        req {
+            base_url = "BaseUrl",
         }
     }
 
@@ -3066,18 +2653,15 @@ pub mod source_location {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SegmentDeliveryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BaseUrl", self.base_url);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested SegmentDeliveryConfiguration;
+        opt {
+            base_url = "BaseUrl",
+            name = "Name",
         }
     }
 
-    /// Allowed values of `AccessType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessType {
         /// `S3_SIGV4`
         S3Sigv4,
@@ -3087,16 +2671,7 @@ pub mod source_location {
         AutodetectSigv4,
     }
 
-    impl crate::value::CfnEnum for AccessType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3Sigv4 => "S3_SIGV4",
-                Self::SecretsManagerAccessToken => "SECRETS_MANAGER_ACCESS_TOKEN",
-                Self::AutodetectSigv4 => "AUTODETECT_SIGV4",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessType, ["S3_SIGV4", "SECRETS_MANAGER_ACCESS_TOKEN", "AUTODETECT_SIGV4"]);
 }
 
 /// Definition of AWS::MediaTailor::VodSource Resource Type
@@ -3107,7 +2682,7 @@ pub struct VodSource {
     /// <p>A list of HTTP package configuration parameters for this VOD source.</p>
     ///
     /// CloudFormation property `HttpPackageConfigurations`; required.
-    pub http_package_configurations: ::std::vec::Vec<crate::cfn::mediatailor::vod_source::HttpPackageConfiguration>,
+    pub http_package_configurations: ::std::vec::Vec<crate::cfn::shared::group_media::HttpPackageConfiguration>,
     /// CloudFormation property `SourceLocationName`; required; changing it replaces the resource.
     pub source_location_name: crate::value::Val<::std::string::String>,
     /// The tags to assign to the VOD source.
@@ -3120,8 +2695,7 @@ pub struct VodSource {
 
 impl VodSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(http_package_configurations: ::std::vec::Vec<crate::cfn::mediatailor::vod_source::HttpPackageConfiguration>, source_location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vod_source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(http_package_configurations: ::std::vec::Vec<crate::cfn::shared::group_media::HttpPackageConfiguration>, source_location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vod_source_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             http_package_configurations,
             source_location_name: source_location_name.into(),
@@ -3131,85 +2705,28 @@ impl VodSource {
     }
 }
 
-impl crate::resource::Resource for VodSource {
-    const TYPE: &'static str = "AWS::MediaTailor::VodSource";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("HttpPackageConfigurations", self.http_package_configurations);
-        p.set("SourceLocationName", self.source_location_name);
-        p.set_opt("Tags", self.tags);
-        p.set("VodSourceName", self.vod_source_name);
-        p
+crate::resource::props! {
+    resource VodSource = "AWS::MediaTailor::VodSource", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        http_package_configurations = "HttpPackageConfigurations",
+        source_location_name = "SourceLocationName",
+        vod_source_name = "VodSourceName",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`VodSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VodSource> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod vod_source {
     //! Nested property types and enums of [`VodSource`](super::VodSource).
 
-    /// <p>The HTTP package configuration properties for the requested VOD source.</p>
-    #[derive(Clone)]
-    pub struct HttpPackageConfiguration {
-        /// <p>The relative path to the URL for this VOD source. This is combined with <code>SourceLocation::HttpConfiguration::BaseUrl</code> to form a valid URL.</p>
-        ///
-        /// CloudFormation property `Path`; required.
-        pub path: crate::value::Val<::std::string::String>,
-        /// <p>The name of the source group. This has to match one of the <code>Channel::Outputs::SourceGroup</code>.</p>
-        ///
-        /// CloudFormation property `SourceGroup`; required.
-        pub source_group: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::mediatailor::vod_source::Type>,
-    }
-
-    impl HttpPackageConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::mediatailor::vod_source::Type>>) -> Self {
-            Self {
-                path: path.into(),
-                source_group: source_group.into(),
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for HttpPackageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Path", self.path);
-            p.set("SourceGroup", self.source_group);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `DASH`
-        Dash,
-        /// `HLS`
-        Hls,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dash => "DASH",
-                Self::Hls => "HLS",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_media::{HttpPackageConfiguration, Type};
 }

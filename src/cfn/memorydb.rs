@@ -25,7 +25,6 @@ pub struct Acl {
 
 impl Acl {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(acl_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             acl_name: acl_name.into(),
@@ -35,53 +34,31 @@ impl Acl {
     }
 }
 
-impl crate::resource::Resource for Acl {
-    const TYPE: &'static str = "AWS::MemoryDB::ACL";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACL_SHAPE)
+crate::resource::props! {
+    resource Acl = "AWS::MemoryDB::ACL", shape: Some(&ACL_SHAPE);
+    req {
+        acl_name = "ACLName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ACLName", self.acl_name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UserNames", self.user_names);
-        p
+    opt {
+        tags = "Tags",
+        user_names = "UserNames",
     }
 }
 
-static ACL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ACLName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\\\-]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::acl::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9\\-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ACLName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\\\-]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticache_memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserNames", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9\\-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Acl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Acl> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod acl {
-    //! Nested property types and enums of [`Acl`](super::Acl).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::MemoryDB::Cluster resource creates an Amazon MemoryDB Cluster.
@@ -209,7 +186,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(acl_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, node_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             acl_name: acl_name.into(),
@@ -244,96 +220,71 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::MemoryDB::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
+crate::resource::props! {
+    resource Cluster = "AWS::MemoryDB::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        acl_name = "ACLName",
+        cluster_name = "ClusterName",
+        node_type = "NodeType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ACLName", self.acl_name);
-        p.set_opt("AutoMinorVersionUpgrade", self.auto_minor_version_upgrade);
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("DataTiering", self.data_tiering);
-        p.set_opt("Description", self.description);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("FinalSnapshotName", self.final_snapshot_name);
-        p.set_opt("IpDiscovery", self.ip_discovery);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("MaintenanceWindow", self.maintenance_window);
-        p.set_opt("MultiRegionClusterName", self.multi_region_cluster_name);
-        p.set_opt("NetworkType", self.network_type);
-        p.set("NodeType", self.node_type);
-        p.set_opt("NumReplicasPerShard", self.num_replicas_per_shard);
-        p.set_opt("NumShards", self.num_shards);
-        p.set_opt("ParameterGroupName", self.parameter_group_name);
-        p.set_opt("Port", self.port);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SnapshotArns", self.snapshot_arns);
-        p.set_opt("SnapshotName", self.snapshot_name);
-        p.set_opt("SnapshotRetentionLimit", self.snapshot_retention_limit);
-        p.set_opt("SnapshotWindow", self.snapshot_window);
-        p.set_opt("SnsTopicArn", self.sns_topic_arn);
-        p.set_opt("SnsTopicStatus", self.sns_topic_status);
-        p.set_opt("SubnetGroupName", self.subnet_group_name);
-        p.set_opt("TLSEnabled", self.tls_enabled);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        auto_minor_version_upgrade = "AutoMinorVersionUpgrade",
+        data_tiering = "DataTiering",
+        description = "Description",
+        engine = "Engine",
+        engine_version = "EngineVersion",
+        final_snapshot_name = "FinalSnapshotName",
+        ip_discovery = "IpDiscovery",
+        kms_key_id = "KmsKeyId",
+        maintenance_window = "MaintenanceWindow",
+        multi_region_cluster_name = "MultiRegionClusterName",
+        network_type = "NetworkType",
+        num_replicas_per_shard = "NumReplicasPerShard",
+        num_shards = "NumShards",
+        parameter_group_name = "ParameterGroupName",
+        port = "Port",
+        security_group_ids = "SecurityGroupIds",
+        snapshot_arns = "SnapshotArns",
+        snapshot_name = "SnapshotName",
+        snapshot_retention_limit = "SnapshotRetentionLimit",
+        snapshot_window = "SnapshotWindow",
+        sns_topic_arn = "SnsTopicArn",
+        sns_topic_status = "SnsTopicStatus",
+        subnet_group_name = "SubnetGroupName",
+        tls_enabled = "TLSEnabled",
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ACLName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z0-9\\-]*")), ..crate::resource::Rule::NONE }),
-        ("ClusterName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::cluster::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ACLName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z0-9\\-]*")), ..crate::resource::Rule::NONE }),
+    ("ClusterName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]*")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SnsTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `ARN`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ARN")
-    }
-    /// `Fn::GetAtt` `ClusterEndpoint.Address`.
-    #[inline]
-    pub fn attr_cluster_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterEndpoint.Address")
-    }
-    /// `Fn::GetAtt` `ClusterEndpoint.Port`.
-    #[inline]
-    pub fn attr_cluster_endpoint_port(self) -> crate::value::Val<i64> {
-        self.__get_att("ClusterEndpoint.Port")
-    }
-    /// `Fn::GetAtt` `ParameterGroupStatus`.
-    #[inline]
-    pub fn attr_parameter_group_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ParameterGroupStatus")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ARN`.
+        attr_arn: ::std::string::String = "ARN",
+        /// `Fn::GetAtt` `ClusterEndpoint.Address`.
+        attr_cluster_endpoint_address: ::std::string::String = "ClusterEndpoint.Address",
+        /// `Fn::GetAtt` `ClusterEndpoint.Port`.
+        attr_cluster_endpoint_port: i64 = "ClusterEndpoint.Port",
+        /// `Fn::GetAtt` `ParameterGroupStatus`.
+        attr_parameter_group_status: ::std::string::String = "ParameterGroupStatus",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod cluster {
     //! Nested property types and enums of [`Cluster`](super::Cluster).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `DataTieringStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataTieringStatus {
         /// `true`
         True,
@@ -341,18 +292,9 @@ pub mod cluster {
         False,
     }
 
-    impl crate::value::CfnEnum for DataTieringStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::True => "true",
-                Self::False => "false",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataTieringStatus, ["true", "false"]);
 
-    /// Allowed values of `SupportedIpDiscoveryTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedIpDiscoveryTypes {
         /// `ipv4`
         Ipv4,
@@ -360,18 +302,9 @@ pub mod cluster {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for SupportedIpDiscoveryTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SupportedIpDiscoveryTypes, ["ipv4", "ipv6"]);
 
-    /// Allowed values of `SupportedNetworkTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedNetworkTypes {
         /// `ipv4`
         Ipv4,
@@ -381,16 +314,7 @@ pub mod cluster {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for SupportedNetworkTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "ipv4",
-                Self::Ipv6 => "ipv6",
-                Self::DualStack => "dual_stack",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SupportedNetworkTypes, ["ipv4", "ipv6", "dual_stack"]);
 }
 
 /// The AWS::MemoryDB::Multi Region Cluster resource creates an Amazon MemoryDB Multi Region Cluster.
@@ -444,7 +368,6 @@ pub struct MultiRegionCluster {
 
 impl MultiRegionCluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(node_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -461,67 +384,46 @@ impl MultiRegionCluster {
     }
 }
 
-impl crate::resource::Resource for MultiRegionCluster {
-    const TYPE: &'static str = "AWS::MemoryDB::MultiRegionCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MULTI_REGION_CLUSTER_SHAPE)
+crate::resource::props! {
+    resource MultiRegionCluster = "AWS::MemoryDB::MultiRegionCluster", shape: Some(&MULTI_REGION_CLUSTER_SHAPE);
+    req {
+        node_type = "NodeType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("MultiRegionClusterNameSuffix", self.multi_region_cluster_name_suffix);
-        p.set_opt("MultiRegionParameterGroupName", self.multi_region_parameter_group_name);
-        p.set("NodeType", self.node_type);
-        p.set_opt("NumShards", self.num_shards);
-        p.set_opt("TLSEnabled", self.tls_enabled);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UpdateStrategy", self.update_strategy);
-        p
+    opt {
+        description = "Description",
+        engine = "Engine",
+        engine_version = "EngineVersion",
+        multi_region_cluster_name_suffix = "MultiRegionClusterNameSuffix",
+        multi_region_parameter_group_name = "MultiRegionParameterGroupName",
+        num_shards = "NumShards",
+        tls_enabled = "TLSEnabled",
+        tags = "Tags",
+        update_strategy = "UpdateStrategy",
     }
 }
 
-static MULTI_REGION_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MultiRegionClusterNameSuffix", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::multi_region_cluster::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MULTI_REGION_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MultiRegionClusterNameSuffix", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MultiRegionCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MultiRegionCluster> {
-    /// `Fn::GetAtt` `ARN`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ARN")
-    }
-    /// `Fn::GetAtt` `MultiRegionClusterName`.
-    #[inline]
-    pub fn attr_multi_region_cluster_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MultiRegionClusterName")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ARN`.
+        attr_arn: ::std::string::String = "ARN",
+        /// `Fn::GetAtt` `MultiRegionClusterName`.
+        attr_multi_region_cluster_name: ::std::string::String = "MultiRegionClusterName",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod multi_region_cluster {
     //! Nested property types and enums of [`MultiRegionCluster`](super::MultiRegionCluster).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// An enum string value that determines the update strategy for scaling. Possible values are 'COORDINATED' and 'UNCOORDINATED'. Default is 'COORDINATED'.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UpdateStrategy {
         /// `COORDINATED`
         Coordinated,
@@ -529,15 +431,7 @@ pub mod multi_region_cluster {
         Uncoordinated,
     }
 
-    impl crate::value::CfnEnum for UpdateStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Coordinated => "COORDINATED",
-                Self::Uncoordinated => "UNCOORDINATED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UpdateStrategy, ["COORDINATED", "UNCOORDINATED"]);
 }
 
 /// The AWS::MemoryDB::ParameterGroup resource creates an Amazon MemoryDB ParameterGroup.
@@ -567,7 +461,6 @@ pub struct ParameterGroup {
 
 impl ParameterGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -579,48 +472,30 @@ impl ParameterGroup {
     }
 }
 
-impl crate::resource::Resource for ParameterGroup {
-    const TYPE: &'static str = "AWS::MemoryDB::ParameterGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PARAMETER_GROUP_SHAPE)
+crate::resource::props! {
+    resource ParameterGroup = "AWS::MemoryDB::ParameterGroup", shape: Some(&PARAMETER_GROUP_SHAPE);
+    req {
+        family = "Family",
+        parameter_group_name = "ParameterGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Family", self.family);
-        p.set("ParameterGroupName", self.parameter_group_name);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        parameters = "Parameters",
+        tags = "Tags",
     }
 }
 
-static PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::parameter_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ParameterGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ParameterGroup> {
-    /// `Fn::GetAtt` `ARN`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ARN`.
+        attr_arn: ::std::string::String = "ARN",
     }
-}
-
-pub mod parameter_group {
-    //! Nested property types and enums of [`ParameterGroup`](super::ParameterGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::MemoryDB::Snapshot. Represents a copy of an entire cluster as of the time when the snapshot was taken.
@@ -648,7 +523,6 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, snapshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_name: cluster_name.into(),
@@ -659,67 +533,46 @@ impl Snapshot {
     }
 }
 
-impl crate::resource::Resource for Snapshot {
-    const TYPE: &'static str = "AWS::MemoryDB::Snapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource Snapshot = "AWS::MemoryDB::Snapshot", shape: Some(&SNAPSHOT_SHAPE);
+    req {
+        cluster_name = "ClusterName",
+        snapshot_name = "SnapshotName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("SnapshotName", self.snapshot_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        kms_key_id = "KmsKeyId",
+        tags = "Tags",
     }
 }
 
-static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Snapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Snapshot> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ClusterConfiguration`.
-    #[inline]
-    pub fn attr_cluster_configuration(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ClusterConfiguration")
-    }
-    /// `Fn::GetAtt` `DataTiering`.
-    #[inline]
-    pub fn attr_data_tiering(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataTiering")
-    }
-    /// `Fn::GetAtt` `Source`.
-    #[inline]
-    pub fn attr_source(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Source")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ClusterConfiguration`.
+        attr_cluster_configuration: crate::value::Json = "ClusterConfiguration",
+        /// `Fn::GetAtt` `DataTiering`.
+        attr_data_tiering: ::std::string::String = "DataTiering",
+        /// `Fn::GetAtt` `Source`.
+        attr_source: ::std::string::String = "Source",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod snapshot {
     //! Nested property types and enums of [`Snapshot`](super::Snapshot).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The AWS::MemoryDB::SubnetGroup resource creates an Amazon MemoryDB Subnet Group.
@@ -747,7 +600,6 @@ pub struct SubnetGroup {
 
 impl SubnetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subnet_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -758,53 +610,31 @@ impl SubnetGroup {
     }
 }
 
-impl crate::resource::Resource for SubnetGroup {
-    const TYPE: &'static str = "AWS::MemoryDB::SubnetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBNET_GROUP_SHAPE)
+crate::resource::props! {
+    resource SubnetGroup = "AWS::MemoryDB::SubnetGroup", shape: Some(&SUBNET_GROUP_SHAPE);
+    req {
+        subnet_group_name = "SubnetGroupName",
+        subnet_ids = "SubnetIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("SubnetGroupName", self.subnet_group_name);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static SUBNET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SubnetGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::subnet_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBNET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SubnetGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SubnetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SubnetGroup> {
-    /// `Fn::GetAtt` `ARN`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ARN")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ARN`.
+        attr_arn: ::std::string::String = "ARN",
+        /// `Fn::GetAtt` `SupportedNetworkTypes`.
+        attr_supported_network_types: crate::value::List<::std::string::String> = "SupportedNetworkTypes",
     }
-    /// `Fn::GetAtt` `SupportedNetworkTypes`.
-    #[inline]
-    pub fn attr_supported_network_types(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SupportedNetworkTypes")
-    }
-}
-
-pub mod subnet_group {
-    //! Nested property types and enums of [`SubnetGroup`](super::SubnetGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::MemoryDB::User
@@ -830,7 +660,6 @@ pub struct User {
 
 impl User {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(user_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_string: ::std::option::Option::None,
@@ -841,50 +670,38 @@ impl User {
     }
 }
 
-impl crate::resource::Resource for User {
-    const TYPE: &'static str = "AWS::MemoryDB::User";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_SHAPE)
+crate::resource::props! {
+    resource User = "AWS::MemoryDB::User", shape: Some(&USER_SHAPE);
+    req {
+        user_name = "UserName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessString", self.access_string);
-        p.set_opt("AuthenticationMode", self.authentication_mode);
-        p.set_opt("Tags", self.tags);
-        p.set("UserName", self.user_name);
-        p
+    opt {
+        access_string = "AccessString",
+        authentication_mode = "AuthenticationMode",
+        tags = "Tags",
     }
 }
 
-static USER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessString", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
-        ("AuthenticationMode", crate::resource::Rule { shape: Some(&self::user::AUTHENTICATION_MODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::user::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UserName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\\\-]*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessString", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("\\S")), ..crate::resource::Rule::NONE }),
+    ("AuthenticationMode", crate::resource::Rule { shape: Some(&self::user::AUTHENTICATION_MODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticache_memorydb::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UserName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\\\-]*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`User`] (`Fn::GetAtt`).
 impl crate::resource::Handle<User> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod user {
     //! Nested property types and enums of [`User`](super::User).
 
-    /// The property `AuthenticationMode`.
     #[derive(Clone, Default)]
     pub struct AuthenticationMode {
         /// Passwords used for this user account. You can create up to two passwords for each user.
@@ -897,31 +714,20 @@ pub mod user {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::memorydb::user::Type>>,
     }
 
-    impl crate::resource::ToExpr for AuthenticationMode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Passwords", self.passwords);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthenticationMode;
+        opt {
+            passwords = "Passwords",
+            type_ = "Type",
         }
     }
 
-    pub(super) static AUTHENTICATION_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Passwords", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHENTICATION_MODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Passwords", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Type of authentication strategy for this user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `password`
         Password,
@@ -929,13 +735,5 @@ pub mod user {
         Iam,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Password => "password",
-                Self::Iam => "iam",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["password", "iam"]);
 }

@@ -29,7 +29,6 @@ pub struct Connector {
 
 impl Connector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssm_instance_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -40,43 +39,32 @@ impl Connector {
     }
 }
 
-impl crate::resource::Resource for Connector {
-    const TYPE: &'static str = "AWS::MGN::Connector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource Connector = "AWS::MGN::Connector", shape: Some(&CONNECTOR_SHAPE);
+    req {
+        name = "Name",
+        ssm_instance_id = "SsmInstanceID",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("SsmCommandConfig", self.ssm_command_config);
-        p.set("SsmInstanceID", self.ssm_instance_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        ssm_command_config = "SsmCommandConfig",
+        tags = "Tags",
     }
 }
 
-static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("SsmCommandConfig", crate::resource::Rule { shape: Some(&self::connector::CONNECTOR_SSM_COMMAND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SsmInstanceID", crate::resource::Rule { min_len: Some(19), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("(^i-[0-9a-zA-Z]{17}$)|(^mi-[0-9a-zA-Z]{17}$)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::connector::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("SsmCommandConfig", crate::resource::Rule { shape: Some(&self::connector::CONNECTOR_SSM_COMMAND_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SsmInstanceID", crate::resource::Rule { min_len: Some(19), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("(^i-[0-9a-zA-Z]{17}$)|(^mi-[0-9a-zA-Z]{17}$)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connector> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ConnectorID`.
-    #[inline]
-    pub fn attr_connector_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorID")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ConnectorID`.
+        attr_connector_id: ::std::string::String = "ConnectorID",
     }
 }
 
@@ -106,7 +94,6 @@ pub mod connector {
 
     impl ConnectorSsmCommandConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cloud_watch_output_enabled: impl ::std::convert::Into<crate::value::Val<bool>>, s3_output_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 cloud_watch_log_group_name: ::std::option::Option::None,
@@ -117,31 +104,22 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectorSsmCommandConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogGroupName", self.cloud_watch_log_group_name);
-            p.set("CloudWatchOutputEnabled", self.cloud_watch_output_enabled);
-            p.set_opt("OutputS3BucketName", self.output_s3_bucket_name);
-            p.set("S3OutputEnabled", self.s3_output_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectorSsmCommandConfig;
+        req {
+            cloud_watch_output_enabled = "CloudWatchOutputEnabled",
+            s3_output_enabled = "S3OutputEnabled",
+        }
+        opt {
+            cloud_watch_log_group_name = "CloudWatchLogGroupName",
+            output_s3_bucket_name = "OutputS3BucketName",
         }
     }
 
-    pub(super) static CONNECTOR_SSM_COMMAND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("OutputS3BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTOR_SSM_COMMAND_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("OutputS3BucketName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Account level Launch Configuration Template for AWS Application Migration Service.
@@ -180,7 +158,7 @@ pub struct LaunchConfigurationTemplate {
     /// Launch disposition.
     ///
     /// CloudFormation property `LaunchDisposition`.
-    pub launch_disposition: ::std::option::Option<crate::value::Val<crate::cfn::mgn::launch_configuration_template::LaunchDisposition>>,
+    pub launch_disposition: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_devtools::LaunchDisposition>>,
     /// Configuration of a machine's license.
     ///
     /// CloudFormation property `Licensing`.
@@ -215,68 +193,54 @@ pub struct LaunchConfigurationTemplate {
     pub target_instance_type_right_sizing_method: ::std::option::Option<crate::value::Val<crate::cfn::mgn::launch_configuration_template::TargetInstanceTypeRightSizingMethod>>,
 }
 
-impl crate::resource::Resource for LaunchConfigurationTemplate {
-    const TYPE: &'static str = "AWS::MGN::LaunchConfigurationTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LAUNCH_CONFIGURATION_TEMPLATE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociatePublicIpAddress", self.associate_public_ip_address);
-        p.set_opt("BootMode", self.boot_mode);
-        p.set_opt("CopyPrivateIp", self.copy_private_ip);
-        p.set_opt("CopyTags", self.copy_tags);
-        p.set_opt("EnableMapAutoTagging", self.enable_map_auto_tagging);
-        p.set_opt("EnableParametersEncryption", self.enable_parameters_encryption);
-        p.set_opt("LargeVolumeConf", self.large_volume_conf);
-        p.set_opt("LaunchDisposition", self.launch_disposition);
-        p.set_opt("Licensing", self.licensing);
-        p.set_opt("MapAutoTaggingMpeID", self.map_auto_tagging_mpe_id);
-        p.set_opt("ParametersEncryptionKey", self.parameters_encryption_key);
-        p.set_opt("PostLaunchActions", self.post_launch_actions);
-        p.set_opt("SmallVolumeConf", self.small_volume_conf);
-        p.set_opt("SmallVolumeMaxSize", self.small_volume_max_size);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetInstanceTypeRightSizingMethod", self.target_instance_type_right_sizing_method);
-        p
+crate::resource::props! {
+    resource LaunchConfigurationTemplate = "AWS::MGN::LaunchConfigurationTemplate", shape: Some(&LAUNCH_CONFIGURATION_TEMPLATE_SHAPE);
+    opt {
+        associate_public_ip_address = "AssociatePublicIpAddress",
+        boot_mode = "BootMode",
+        copy_private_ip = "CopyPrivateIp",
+        copy_tags = "CopyTags",
+        enable_map_auto_tagging = "EnableMapAutoTagging",
+        enable_parameters_encryption = "EnableParametersEncryption",
+        large_volume_conf = "LargeVolumeConf",
+        launch_disposition = "LaunchDisposition",
+        licensing = "Licensing",
+        map_auto_tagging_mpe_id = "MapAutoTaggingMpeID",
+        parameters_encryption_key = "ParametersEncryptionKey",
+        post_launch_actions = "PostLaunchActions",
+        small_volume_conf = "SmallVolumeConf",
+        small_volume_max_size = "SmallVolumeMaxSize",
+        tags = "Tags",
+        target_instance_type_right_sizing_method = "TargetInstanceTypeRightSizingMethod",
     }
 }
 
-static LAUNCH_CONFIGURATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LargeVolumeConf", crate::resource::Rule { shape: Some(&self::launch_configuration_template::LAUNCH_TEMPLATE_DISK_CONF_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MapAutoTaggingMpeID", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("ParametersEncryptionKey", crate::resource::Rule { min_len: Some(20), max_len: Some(276), pattern: Some(crate::resource::Pattern::Regex("^((arn:[\\w-]+:kms:([a-z]{2}-(gov-)?[a-z]+-\\d{1})?:(\\d{12})?:((alias|key)/[a-zA-Z0-9:/_-]{1,256}))|())$")), ..crate::resource::Rule::NONE }),
-        ("PostLaunchActions", crate::resource::Rule { shape: Some(&self::launch_configuration_template::POST_LAUNCH_ACTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SmallVolumeConf", crate::resource::Rule { shape: Some(&self::launch_configuration_template::LAUNCH_TEMPLATE_DISK_CONF_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SmallVolumeMaxSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::launch_configuration_template::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LAUNCH_CONFIGURATION_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LargeVolumeConf", crate::resource::Rule { shape: Some(&self::launch_configuration_template::LAUNCH_TEMPLATE_DISK_CONF_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MapAutoTaggingMpeID", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("ParametersEncryptionKey", crate::resource::Rule { min_len: Some(20), max_len: Some(276), pattern: Some(crate::resource::Pattern::Regex("^((arn:[\\w-]+:kms:([a-z]{2}-(gov-)?[a-z]+-\\d{1})?:(\\d{12})?:((alias|key)/[a-zA-Z0-9:/_-]{1,256}))|())$")), ..crate::resource::Rule::NONE }),
+    ("PostLaunchActions", crate::resource::Rule { shape: Some(&self::launch_configuration_template::POST_LAUNCH_ACTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SmallVolumeConf", crate::resource::Rule { shape: Some(&self::launch_configuration_template::LAUNCH_TEMPLATE_DISK_CONF_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SmallVolumeMaxSize", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`LaunchConfigurationTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<LaunchConfigurationTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Ec2LaunchTemplateID`.
-    #[inline]
-    pub fn attr_ec2_launch_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ec2LaunchTemplateID")
-    }
-    /// `Fn::GetAtt` `LaunchConfigurationTemplateID`.
-    #[inline]
-    pub fn attr_launch_configuration_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LaunchConfigurationTemplateID")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Ec2LaunchTemplateID`.
+        attr_ec2_launch_template_id: ::std::string::String = "Ec2LaunchTemplateID",
+        /// `Fn::GetAtt` `LaunchConfigurationTemplateID`.
+        attr_launch_configuration_template_id: ::std::string::String = "LaunchConfigurationTemplateID",
     }
 }
 
 pub mod launch_configuration_template {
     //! Nested property types and enums of [`LaunchConfigurationTemplate`](super::LaunchConfigurationTemplate).
+
+    pub use crate::cfn::shared::group_devtools::LaunchDisposition;
 
     /// Launch template disk configuration.
     #[derive(Clone, Default)]
@@ -295,23 +259,19 @@ pub mod launch_configuration_template {
         pub volume_type: ::std::option::Option<crate::value::Val<crate::cfn::mgn::launch_configuration_template::VolumeType>>,
     }
 
-    impl crate::resource::ToExpr for LaunchTemplateDiskConf {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iops", self.iops);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested LaunchTemplateDiskConf;
+        opt {
+            iops = "Iops",
+            throughput = "Throughput",
+            volume_type = "VolumeType",
         }
     }
 
-    pub(super) static LAUNCH_TEMPLATE_DISK_CONF_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(64000.0), ..crate::resource::Rule::NONE }),
-            ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAUNCH_TEMPLATE_DISK_CONF_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Iops", crate::resource::Rule { min: Some(100.0), max: Some(64000.0), ..crate::resource::Rule::NONE }),
+        ("Throughput", crate::resource::Rule { min: Some(125.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration of a machine's license.
     #[derive(Clone, Default)]
@@ -322,12 +282,10 @@ pub mod launch_configuration_template {
         pub os_byol: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Licensing {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OsByol", self.os_byol);
-            p.into_expr()
+    crate::resource::props! {
+        nested Licensing;
+        opt {
+            os_byol = "OsByol",
         }
     }
 
@@ -356,27 +314,23 @@ pub mod launch_configuration_template {
         pub ssm_documents: ::std::option::Option<::std::vec::Vec<crate::cfn::mgn::launch_configuration_template::SsmDocument>>,
     }
 
-    impl crate::resource::ToExpr for PostLaunchActions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogGroupName", self.cloud_watch_log_group_name);
-            p.set_opt("Deployment", self.deployment);
-            p.set_opt("S3LogBucket", self.s3_log_bucket);
-            p.set_opt("S3OutputKeyPrefix", self.s3_output_key_prefix);
-            p.set_opt("SsmDocuments", self.ssm_documents);
-            p.into_expr()
+    crate::resource::props! {
+        nested PostLaunchActions;
+        opt {
+            cloud_watch_log_group_name = "CloudWatchLogGroupName",
+            deployment = "Deployment",
+            s3_log_bucket = "S3LogBucket",
+            s3_output_key_prefix = "S3OutputKeyPrefix",
+            ssm_documents = "SsmDocuments",
         }
     }
 
-    pub(super) static POST_LAUNCH_ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("S3LogBucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("S3OutputKeyPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("SsmDocuments", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SSM_DOCUMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POST_LAUNCH_ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_/#A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+        ("S3LogBucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("S3OutputKeyPrefix", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("SsmDocuments", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&SSM_DOCUMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An AWS Systems Manager Document to execute as a post launch action.
     #[derive(Clone)]
@@ -409,7 +363,6 @@ pub mod launch_configuration_template {
 
     impl SsmDocument {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ssm_document_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action_name: action_name.into(),
@@ -422,27 +375,25 @@ pub mod launch_configuration_template {
         }
     }
 
-    impl crate::resource::ToExpr for SsmDocument {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionName", self.action_name);
-            p.set_opt("ExternalParameters", self.external_parameters);
-            p.set_opt("MustSucceedForCutover", self.must_succeed_for_cutover);
-            p.set_opt("Parameters", self.parameters);
-            p.set("SsmDocumentName", self.ssm_document_name);
-            p.set_opt("TimeoutSeconds", self.timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmDocument;
+        req {
+            action_name = "ActionName",
+            ssm_document_name = "SsmDocumentName",
+        }
+        opt {
+            external_parameters = "ExternalParameters",
+            must_succeed_for_cutover = "MustSucceedForCutover",
+            parameters = "Parameters",
+            timeout_seconds = "TimeoutSeconds",
         }
     }
 
-    pub(super) static SSM_DOCUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActionName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("SsmDocumentName", crate::resource::Rule { min_len: Some(3), max_len: Some(172), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9/:_\\.-])+$")), ..crate::resource::Rule::NONE }),
-            ("TimeoutSeconds", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SSM_DOCUMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ActionName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("SsmDocumentName", crate::resource::Rule { min_len: Some(3), max_len: Some(172), pattern: Some(crate::resource::Pattern::Regex("^([A-Za-z0-9/:_\\.-])+$")), ..crate::resource::Rule::NONE }),
+        ("TimeoutSeconds", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An AWS Systems Manager Document external parameter.
     #[derive(Clone)]
@@ -455,7 +406,6 @@ pub mod launch_configuration_template {
 
     impl SsmExternalParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dynamic_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dynamic_path: dynamic_path.into(),
@@ -463,12 +413,10 @@ pub mod launch_configuration_template {
         }
     }
 
-    impl crate::resource::ToExpr for SsmExternalParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DynamicPath", self.dynamic_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmExternalParameter;
+        req {
+            dynamic_path = "DynamicPath",
         }
     }
 
@@ -487,7 +435,6 @@ pub mod launch_configuration_template {
 
     impl SsmParameterStoreParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::mgn::launch_configuration_template::ParameterType>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -496,25 +443,16 @@ pub mod launch_configuration_template {
         }
     }
 
-    impl crate::resource::ToExpr for SsmParameterStoreParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterType", self.parameter_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SsmParameterStoreParameter;
+        req {
+            parameter_name = "ParameterName",
+            parameter_type = "ParameterType",
         }
     }
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Launch configuration template boot mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BootMode {
         /// `LEGACY_BIOS`
         LegacyBios,
@@ -524,19 +462,10 @@ pub mod launch_configuration_template {
         UseSource,
     }
 
-    impl crate::value::CfnEnum for BootMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LegacyBios => "LEGACY_BIOS",
-                Self::Uefi => "UEFI",
-                Self::UseSource => "USE_SOURCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BootMode, ["LEGACY_BIOS", "UEFI", "USE_SOURCE"]);
 
     /// Launch template disk volume type configuration.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VolumeType {
         /// `io1`
         Io1,
@@ -554,42 +483,10 @@ pub mod launch_configuration_template {
         Standard,
     }
 
-    impl crate::value::CfnEnum for VolumeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Io1 => "io1",
-                Self::Io2 => "io2",
-                Self::Gp3 => "gp3",
-                Self::Gp2 => "gp2",
-                Self::St1 => "st1",
-                Self::Sc1 => "sc1",
-                Self::Standard => "standard",
-            }
-        }
-    }
-
-    /// Launch disposition.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum LaunchDisposition {
-        /// `STOPPED`
-        Stopped,
-        /// `STARTED`
-        Started,
-    }
-
-    impl crate::value::CfnEnum for LaunchDisposition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Stopped => "STOPPED",
-                Self::Started => "STARTED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VolumeType, ["io1", "io2", "gp3", "gp2", "st1", "sc1", "standard"]);
 
     /// Deployment type in which AWS Systems Manager Documents will be executed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Deployment {
         /// `TEST_AND_CUTOVER`
         TestAndCutover,
@@ -599,19 +496,10 @@ pub mod launch_configuration_template {
         TestOnly,
     }
 
-    impl crate::value::CfnEnum for Deployment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TestAndCutover => "TEST_AND_CUTOVER",
-                Self::CutoverOnly => "CUTOVER_ONLY",
-                Self::TestOnly => "TEST_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Deployment, ["TEST_AND_CUTOVER", "CUTOVER_ONLY", "TEST_ONLY"]);
 
     /// AWS Systems Manager Parameter Store parameter type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParameterType {
         /// `STRING`
         String,
@@ -619,18 +507,10 @@ pub mod launch_configuration_template {
         SecureString,
     }
 
-    impl crate::value::CfnEnum for ParameterType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::SecureString => "SECURE_STRING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ParameterType, ["STRING", "SECURE_STRING"]);
 
     /// Target instance type right-sizing method.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetInstanceTypeRightSizingMethod {
         /// `NONE`
         None,
@@ -638,15 +518,7 @@ pub mod launch_configuration_template {
         Basic,
     }
 
-    impl crate::value::CfnEnum for TargetInstanceTypeRightSizingMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Basic => "BASIC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetInstanceTypeRightSizingMethod, ["NONE", "BASIC"]);
 }
 
 /// Resource schema for AWS::MGN::NetworkMigrationDefinition
@@ -690,7 +562,6 @@ pub struct NetworkMigrationDefinition {
 
 impl NetworkMigrationDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_configurations: ::std::vec::Vec<crate::cfn::mgn::network_migration_definition::SourceConfiguration>, target_network: crate::cfn::mgn::network_migration_definition::TargetNetwork, target_s3_configuration: crate::cfn::mgn::network_migration_definition::TargetS3Configuration) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -705,59 +576,42 @@ impl NetworkMigrationDefinition {
     }
 }
 
-impl crate::resource::Resource for NetworkMigrationDefinition {
-    const TYPE: &'static str = "AWS::MGN::NetworkMigrationDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NETWORK_MIGRATION_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource NetworkMigrationDefinition = "AWS::MGN::NetworkMigrationDefinition", shape: Some(&NETWORK_MIGRATION_DEFINITION_SHAPE);
+    req {
+        name = "Name",
+        source_configurations = "SourceConfigurations",
+        target_network = "TargetNetwork",
+        target_s3_configuration = "TargetS3Configuration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("ScopeTags", self.scope_tags);
-        p.set("SourceConfigurations", self.source_configurations);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetDeployment", self.target_deployment);
-        p.set("TargetNetwork", self.target_network);
-        p.set("TargetS3Configuration", self.target_s3_configuration);
-        p
+    opt {
+        description = "Description",
+        scope_tags = "ScopeTags",
+        tags = "Tags",
+        target_deployment = "TargetDeployment",
     }
 }
 
-static NETWORK_MIGRATION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(600), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\s\\x00]( *[^\\s\\x00])*$")), ..crate::resource::Rule::NONE }),
-        ("SourceConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::network_migration_definition::SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::network_migration_definition::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetNetwork", crate::resource::Rule { shape: Some(&self::network_migration_definition::TARGET_NETWORK_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TargetS3Configuration", crate::resource::Rule { shape: Some(&self::network_migration_definition::TARGET_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NETWORK_MIGRATION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(600), pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\s\\x00]( *[^\\s\\x00])*$")), ..crate::resource::Rule::NONE }),
+    ("SourceConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::network_migration_definition::SOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetNetwork", crate::resource::Rule { shape: Some(&self::network_migration_definition::TARGET_NETWORK_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TargetS3Configuration", crate::resource::Rule { shape: Some(&self::network_migration_definition::TARGET_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NetworkMigrationDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NetworkMigrationDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `NetworkMigrationDefinitionID`.
-    #[inline]
-    pub fn attr_network_migration_definition_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkMigrationDefinitionID")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `NetworkMigrationDefinitionID`.
+        attr_network_migration_definition_id: ::std::string::String = "NetworkMigrationDefinitionID",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -779,7 +633,6 @@ pub mod network_migration_definition {
 
     impl SourceConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_environment: impl ::std::convert::Into<crate::value::Val<crate::cfn::mgn::network_migration_definition::SourceEnvironment>>, source_s3_configuration: crate::cfn::mgn::network_migration_definition::SourceS3Configuration) -> Self {
             Self {
                 source_environment: source_environment.into(),
@@ -788,21 +641,17 @@ pub mod network_migration_definition {
         }
     }
 
-    impl crate::resource::ToExpr for SourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceEnvironment", self.source_environment);
-            p.set("SourceS3Configuration", self.source_s3_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConfiguration;
+        req {
+            source_environment = "SourceEnvironment",
+            source_s3_configuration = "SourceS3Configuration",
         }
     }
 
-    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourceS3Configuration", crate::resource::Rule { shape: Some(&SOURCE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourceS3Configuration", crate::resource::Rule { shape: Some(&SOURCE_S3_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 configuration for source network data.
     #[derive(Clone)]
@@ -823,7 +672,6 @@ pub mod network_migration_definition {
 
     impl SourceS3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_bucket_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket: s3_bucket.into(),
@@ -833,31 +681,20 @@ pub mod network_migration_definition {
         }
     }
 
-    impl crate::resource::ToExpr for SourceS3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set("S3BucketOwner", self.s3_bucket_owner);
-            p.set("S3Key", self.s3_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceS3Configuration;
+        req {
+            s3_bucket = "S3Bucket",
+            s3_bucket_owner = "S3BucketOwner",
+            s3_key = "S3Key",
         }
     }
 
-    pub(super) static SOURCE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), ..crate::resource::Rule::NONE }),
-            ("S3BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12,}")), ..crate::resource::Rule::NONE }),
-            ("S3Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]{1,1024}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12,}")), ..crate::resource::Rule::NONE }),
+        ("S3Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[^\\x00]{1,1024}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for the target network topology and addressing.
     #[derive(Clone)]
@@ -882,7 +719,6 @@ pub mod network_migration_definition {
 
     impl TargetNetwork {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topology: impl ::std::convert::Into<crate::value::Val<crate::cfn::mgn::network_migration_definition::Topology>>) -> Self {
             Self {
                 inbound_cidr: ::std::option::Option::None,
@@ -893,25 +729,23 @@ pub mod network_migration_definition {
         }
     }
 
-    impl crate::resource::ToExpr for TargetNetwork {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InboundCidr", self.inbound_cidr);
-            p.set_opt("InspectionCidr", self.inspection_cidr);
-            p.set_opt("OutboundCidr", self.outbound_cidr);
-            p.set("Topology", self.topology);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetNetwork;
+        req {
+            topology = "Topology",
+        }
+        opt {
+            inbound_cidr = "InboundCidr",
+            inspection_cidr = "InspectionCidr",
+            outbound_cidr = "OutboundCidr",
         }
     }
 
-    pub(super) static TARGET_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InboundCidr", crate::resource::Rule { min_len: Some(9), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$")), ..crate::resource::Rule::NONE }),
-            ("InspectionCidr", crate::resource::Rule { min_len: Some(9), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$")), ..crate::resource::Rule::NONE }),
-            ("OutboundCidr", crate::resource::Rule { min_len: Some(9), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InboundCidr", crate::resource::Rule { min_len: Some(9), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$")), ..crate::resource::Rule::NONE }),
+        ("InspectionCidr", crate::resource::Rule { min_len: Some(9), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$")), ..crate::resource::Rule::NONE }),
+        ("OutboundCidr", crate::resource::Rule { min_len: Some(9), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 configuration for storing target network artifacts.
     #[derive(Clone)]
@@ -928,7 +762,6 @@ pub mod network_migration_definition {
 
     impl TargetS3Configuration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_bucket_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket: s3_bucket.into(),
@@ -937,25 +770,21 @@ pub mod network_migration_definition {
         }
     }
 
-    impl crate::resource::ToExpr for TargetS3Configuration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3Bucket", self.s3_bucket);
-            p.set("S3BucketOwner", self.s3_bucket_owner);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetS3Configuration;
+        req {
+            s3_bucket = "S3Bucket",
+            s3_bucket_owner = "S3BucketOwner",
         }
     }
 
-    pub(super) static TARGET_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), ..crate::resource::Rule::NONE }),
-            ("S3BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12,}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_S3_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9.\\-_]{1,255}$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3BucketOwner", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("[0-9]{12,}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The source environment type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceEnvironment {
         /// `NSX`
         Nsx,
@@ -973,23 +802,10 @@ pub mod network_migration_definition {
         ModelizeIt,
     }
 
-    impl crate::value::CfnEnum for SourceEnvironment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Nsx => "NSX",
-                Self::Vsphere => "VSPHERE",
-                Self::FortigateFirewall => "FORTIGATE_FIREWALL",
-                Self::PaloAltoFirewall => "PALO_ALTO_FIREWALL",
-                Self::CiscoAci => "CISCO_ACI",
-                Self::LogicalModel => "LOGICAL_MODEL",
-                Self::ModelizeIt => "MODELIZE_IT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceEnvironment, ["NSX", "VSPHERE", "FORTIGATE_FIREWALL", "PALO_ALTO_FIREWALL", "CISCO_ACI", "LOGICAL_MODEL", "MODELIZE_IT"]);
 
     /// The target deployment configuration for the migrated network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetDeployment {
         /// `SINGLE_ACCOUNT`
         SingleAccount,
@@ -997,18 +813,10 @@ pub mod network_migration_definition {
         MultiAccount,
     }
 
-    impl crate::value::CfnEnum for TargetDeployment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleAccount => "SINGLE_ACCOUNT",
-                Self::MultiAccount => "MULTI_ACCOUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetDeployment, ["SINGLE_ACCOUNT", "MULTI_ACCOUNT"]);
 
     /// The network topology type for the target environment.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Topology {
         /// `ISOLATED_VPC`
         IsolatedVpc,
@@ -1016,13 +824,5 @@ pub mod network_migration_definition {
         HubAndSpoke,
     }
 
-    impl crate::value::CfnEnum for Topology {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IsolatedVpc => "ISOLATED_VPC",
-                Self::HubAndSpoke => "HUB_AND_SPOKE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Topology, ["ISOLATED_VPC", "HUB_AND_SPOKE"]);
 }

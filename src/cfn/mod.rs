@@ -4,7 +4,9 @@
 
 //! Typed CloudFormation resources, generated from the registry schemas: one module per
 //! service, each behind a cargo feature (see the README, "Features"), plus [`meta`], the
-//! per-type metadata table, which is always compiled.
+//! per-type metadata table, which is always compiled, and [`shared`], the nested types that
+//! several resource types define identically (each compiled when a feature that uses it is
+//! on, and re-exported from every type's module).
 //!
 //! Naming: `AWS::EC2::VPC` is [`ec2::Vpc`](crate::cfn) (UpperCamelCase words, acronyms
 //! capitalised once); its nested definitions and enums live in `ec2::vpc`; fields are
@@ -12,6 +14,8 @@
 //! `Handle<Vpc>::attr_*` methods (`attr_cidr_block_associations`).
 //!
 //! Lints the generated code cannot satisfy are allowed here, in one place:
+//! - `missing_docs`: a nested type or enum the schema does not describe has no doc (rather
+//!   than a made-up placeholder); every field and enum variant is documented;
 //! - `deprecated`: the serializers read deprecated properties;
 //! - `clippy::too_many_arguments`: `new()` takes every required property;
 //! - `clippy::large_enum_variant`, `clippy::module_inception`, `clippy::doc_markdown`,
@@ -23,6 +27,7 @@
 //! - rustdoc's `bare_urls`, `broken_intra_doc_links`, `invalid_html_tags`,
 //!   `invalid_rust_codeblocks`: schema descriptions are Markdown/HTML of mixed quality.
 #![allow(
+    missing_docs,
     deprecated,
     non_camel_case_types,
     clippy::too_many_arguments,
@@ -44,6 +49,7 @@
 
 #[rustfmt::skip]
 pub mod meta;
+pub mod shared;
 
 #[cfg(feature = "group-security")]
 #[rustfmt::skip]
@@ -969,7 +975,3 @@ pub mod workspacesinstances;
 #[cfg(feature = "xray")]
 #[rustfmt::skip]
 pub mod xray;
-
-#[cfg(test)]
-#[rustfmt::skip]
-mod tests;

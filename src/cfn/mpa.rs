@@ -25,7 +25,6 @@ pub struct ApprovalTeam {
 
 impl ApprovalTeam {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(approval_strategy: crate::cfn::mpa::approval_team::ApprovalStrategy, approvers: ::std::vec::Vec<crate::cfn::mpa::approval_team::Approver>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policies: ::std::vec::Vec<crate::cfn::mpa::approval_team::Policy>) -> Self {
         Self {
             approval_strategy,
@@ -38,87 +37,54 @@ impl ApprovalTeam {
     }
 }
 
-impl crate::resource::Resource for ApprovalTeam {
-    const TYPE: &'static str = "AWS::MPA::ApprovalTeam";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPROVAL_TEAM_SHAPE)
+crate::resource::props! {
+    resource ApprovalTeam = "AWS::MPA::ApprovalTeam", shape: Some(&APPROVAL_TEAM_SHAPE);
+    req {
+        approval_strategy = "ApprovalStrategy",
+        approvers = "Approvers",
+        description = "Description",
+        name = "Name",
+        policies = "Policies",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApprovalStrategy", self.approval_strategy);
-        p.set("Approvers", self.approvers);
-        p.set("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Policies", self.policies);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static APPROVAL_TEAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Approvers", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::approval_team::APPROVER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-        ("Policies", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::approval_team::POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPROVAL_TEAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Approvers", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::approval_team::APPROVER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
+    ("Policies", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::approval_team::POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApprovalTeam`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApprovalTeam> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastUpdateTime`.
-    #[inline]
-    pub fn attr_last_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdateTime")
-    }
-    /// `Fn::GetAtt` `NumberOfApprovers`.
-    #[inline]
-    pub fn attr_number_of_approvers(self) -> crate::value::Val<i64> {
-        self.__get_att("NumberOfApprovers")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusCode`.
-    #[inline]
-    pub fn attr_status_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusCode")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-    /// `Fn::GetAtt` `UpdateSessionArn`.
-    #[inline]
-    pub fn attr_update_session_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateSessionArn")
-    }
-    /// `Fn::GetAtt` `VersionId`.
-    #[inline]
-    pub fn attr_version_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VersionId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastUpdateTime`.
+        attr_last_update_time: ::std::string::String = "LastUpdateTime",
+        /// `Fn::GetAtt` `NumberOfApprovers`.
+        attr_number_of_approvers: i64 = "NumberOfApprovers",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusCode`.
+        attr_status_code: ::std::string::String = "StatusCode",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
+        /// `Fn::GetAtt` `UpdateSessionArn`.
+        attr_update_session_arn: ::std::string::String = "UpdateSessionArn",
+        /// `Fn::GetAtt` `VersionId`.
+        attr_version_id: ::std::string::String = "VersionId",
     }
 }
 
 pub mod approval_team {
     //! Nested property types and enums of [`ApprovalTeam`](super::ApprovalTeam).
 
-    /// The definition `ApprovalStrategy`.
     #[derive(Clone)]
     pub struct ApprovalStrategy {
         /// CloudFormation property `MofN`; required.
@@ -135,16 +101,13 @@ pub mod approval_team {
         }
     }
 
-    impl crate::resource::ToExpr for ApprovalStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MofN", self.mof_n);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApprovalStrategy;
+        req {
+            mof_n = "MofN",
         }
     }
 
-    /// The definition `MofNApprovalStrategy`.
     #[derive(Clone)]
     pub struct MofNApprovalStrategy {
         /// CloudFormation property `MinApprovalsRequired`; required.
@@ -153,7 +116,6 @@ pub mod approval_team {
 
     impl MofNApprovalStrategy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(min_approvals_required: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 min_approvals_required: min_approvals_required.into(),
@@ -161,16 +123,13 @@ pub mod approval_team {
         }
     }
 
-    impl crate::resource::ToExpr for MofNApprovalStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MinApprovalsRequired", self.min_approvals_required);
-            p.into_expr()
+    crate::resource::props! {
+        nested MofNApprovalStrategy;
+        req {
+            min_approvals_required = "MinApprovalsRequired",
         }
     }
 
-    /// The definition `Approver`.
     #[derive(Clone)]
     pub struct Approver {
         /// CloudFormation property `ApproverId`.
@@ -187,7 +146,6 @@ pub mod approval_team {
 
     impl Approver {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(primary_identity_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, primary_identity_source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 approver_id: ::std::option::Option::None,
@@ -199,27 +157,25 @@ pub mod approval_team {
         }
     }
 
-    impl crate::resource::ToExpr for Approver {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApproverId", self.approver_id);
-            p.set("PrimaryIdentityId", self.primary_identity_id);
-            p.set("PrimaryIdentitySourceArn", self.primary_identity_source_arn);
-            p.set_opt("PrimaryIdentityStatus", self.primary_identity_status);
-            p.set_opt("ResponseTime", self.response_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested Approver;
+        req {
+            primary_identity_id = "PrimaryIdentityId",
+            primary_identity_source_arn = "PrimaryIdentitySourceArn",
+        }
+        opt {
+            approver_id = "ApproverId",
+            primary_identity_status = "PrimaryIdentityStatus",
+            response_time = "ResponseTime",
         }
     }
 
-    pub(super) static APPROVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PrimaryIdentityId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("PrimaryIdentitySourceArn", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPROVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PrimaryIdentityId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("PrimaryIdentitySourceArn", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("ResponseTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Policy`.
     #[derive(Clone)]
     pub struct Policy {
         /// CloudFormation property `PolicyArn`; required.
@@ -228,7 +184,6 @@ pub mod approval_team {
 
     impl Policy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 policy_arn: policy_arn.into(),
@@ -236,20 +191,16 @@ pub mod approval_team {
         }
     }
 
-    impl crate::resource::ToExpr for Policy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyArn", self.policy_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Policy;
+        req {
+            policy_arn = "PolicyArn",
         }
     }
 
-    pub(super) static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PolicyArn", crate::resource::Rule { max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:.{1,63}:mpa:::aws:policy/[a-zA-Z0-9_\\.-]{1,1023}/[a-zA-Z0-9_\\.-]{1,1023}/(?:[\\d]+|\\$DEFAULT)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PolicyArn", crate::resource::Rule { max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:.{1,63}:mpa:::aws:policy/[a-zA-Z0-9_\\.-]{1,1023}/[a-zA-Z0-9_\\.-]{1,1023}/(?:[\\d]+|\\$DEFAULT)$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::MPA::IdentitySource.
@@ -274,70 +225,43 @@ impl IdentitySource {
     }
 }
 
-impl crate::resource::Resource for IdentitySource {
-    const TYPE: &'static str = "AWS::MPA::IdentitySource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&IDENTITY_SOURCE_SHAPE)
+crate::resource::props! {
+    resource IdentitySource = "AWS::MPA::IdentitySource", shape: Some(&IDENTITY_SOURCE_SHAPE);
+    req {
+        identity_source_parameters = "IdentitySourceParameters",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IdentitySourceParameters", self.identity_source_parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static IDENTITY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IdentitySourceParameters", crate::resource::Rule { shape: Some(&self::identity_source::IDENTITY_SOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static IDENTITY_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IdentitySourceParameters", crate::resource::Rule { shape: Some(&self::identity_source::IDENTITY_SOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`IdentitySource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<IdentitySource> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `IdentitySourceArn`.
-    #[inline]
-    pub fn attr_identity_source_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentitySourceArn")
-    }
-    /// `Fn::GetAtt` `IdentitySourceParameters.IamIdentityCenter.ApprovalPortalUrl`.
-    #[inline]
-    pub fn attr_identity_source_parameters_iam_identity_center_approval_portal_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentitySourceParameters.IamIdentityCenter.ApprovalPortalUrl")
-    }
-    /// `Fn::GetAtt` `IdentitySourceType`.
-    #[inline]
-    pub fn attr_identity_source_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentitySourceType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusCode`.
-    #[inline]
-    pub fn attr_status_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusCode")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `IdentitySourceArn`.
+        attr_identity_source_arn: ::std::string::String = "IdentitySourceArn",
+        /// `Fn::GetAtt` `IdentitySourceParameters.IamIdentityCenter.ApprovalPortalUrl`.
+        attr_identity_source_parameters_iam_identity_center_approval_portal_url: ::std::string::String = "IdentitySourceParameters.IamIdentityCenter.ApprovalPortalUrl",
+        /// `Fn::GetAtt` `IdentitySourceType`.
+        attr_identity_source_type: ::std::string::String = "IdentitySourceType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusCode`.
+        attr_status_code: ::std::string::String = "StatusCode",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
     }
 }
 
 pub mod identity_source {
     //! Nested property types and enums of [`IdentitySource`](super::IdentitySource).
 
-    /// The definition `IdentitySourceParameters`.
     #[derive(Clone)]
     pub struct IdentitySourceParameters {
         /// CloudFormation property `IamIdentityCenter`; required.
@@ -354,22 +278,17 @@ pub mod identity_source {
         }
     }
 
-    impl crate::resource::ToExpr for IdentitySourceParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IamIdentityCenter", self.iam_identity_center);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentitySourceParameters;
+        req {
+            iam_identity_center = "IamIdentityCenter",
         }
     }
 
-    pub(super) static IDENTITY_SOURCE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IamIdentityCenter", crate::resource::Rule { shape: Some(&IAM_IDENTITY_CENTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_SOURCE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamIdentityCenter", crate::resource::Rule { shape: Some(&IAM_IDENTITY_CENTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IamIdentityCenter`.
     #[derive(Clone)]
     pub struct IamIdentityCenter {
         /// CloudFormation property `ApprovalPortalUrl`.
@@ -382,7 +301,6 @@ pub mod identity_source {
 
     impl IamIdentityCenter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 approval_portal_url: ::std::option::Option::None,
@@ -392,21 +310,19 @@ pub mod identity_source {
         }
     }
 
-    impl crate::resource::ToExpr for IamIdentityCenter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApprovalPortalUrl", self.approval_portal_url);
-            p.set("InstanceArn", self.instance_arn);
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamIdentityCenter;
+        req {
+            instance_arn = "InstanceArn",
+            region = "Region",
+        }
+        opt {
+            approval_portal_url = "ApprovalPortalUrl",
         }
     }
 
-    pub(super) static IAM_IDENTITY_CENTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_IDENTITY_CENTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.+:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -17,7 +17,6 @@ pub struct BatchScramSecret {
 
 impl BatchScramSecret {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_arn: cluster_arn.into(),
@@ -26,14 +25,13 @@ impl BatchScramSecret {
     }
 }
 
-impl crate::resource::Resource for BatchScramSecret {
-    const TYPE: &'static str = "AWS::MSK::BatchScramSecret";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterArn", self.cluster_arn);
-        p.set_opt("SecretArnList", self.secret_arn_list);
-        p
+crate::resource::props! {
+    resource BatchScramSecret = "AWS::MSK::BatchScramSecret", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        cluster_arn = "ClusterArn",
+    }
+    opt {
+        secret_arn_list = "SecretArnList",
     }
 }
 
@@ -78,7 +76,6 @@ pub struct Channel {
 
 impl Channel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, topic_configuration_list: ::std::vec::Vec<crate::cfn::msk::channel::TopicConfiguration>) -> Self {
         Self {
             channel_name: channel_name.into(),
@@ -93,54 +90,40 @@ impl Channel {
     }
 }
 
-impl crate::resource::Resource for Channel {
-    const TYPE: &'static str = "AWS::MSK::Channel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_SHAPE)
+crate::resource::props! {
+    resource Channel = "AWS::MSK::Channel", shape: Some(&CHANNEL_SHAPE);
+    req {
+        channel_name = "ChannelName",
+        topic_configuration_list = "TopicConfigurationList",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelName", self.channel_name);
-        p.set_opt("ClusterArn", self.cluster_arn);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("IcebergDestinationConfiguration", self.iceberg_destination_configuration);
-        p.set_opt("LoggingInfo", self.logging_info);
-        p.set_opt("S3DestinationConfiguration", self.s3_destination_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set("TopicConfigurationList", self.topic_configuration_list);
-        p
+    opt {
+        cluster_arn = "ClusterArn",
+        encryption_configuration = "EncryptionConfiguration",
+        iceberg_destination_configuration = "IcebergDestinationConfiguration",
+        logging_info = "LoggingInfo",
+        s3_destination_configuration = "S3DestinationConfiguration",
+        tags = "Tags",
     }
 }
 
-static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-        ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\z")), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::channel::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IcebergDestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::ICEBERG_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TopicConfigurationList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::channel::TOPIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
+    ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\Z")), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::channel::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IcebergDestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::ICEBERG_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("S3DestinationConfiguration", crate::resource::Rule { shape: Some(&self::channel::S3_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TopicConfigurationList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::channel::TOPIC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Channel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Channel> {
-    /// `Fn::GetAtt` `ChannelArn`.
-    #[inline]
-    pub fn attr_channel_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChannelArn")
-    }
-    /// `Fn::GetAtt` `StateInfo`.
-    #[inline]
-    pub fn attr_state_info(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("StateInfo")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ChannelArn`.
+        attr_channel_arn: ::std::string::String = "ChannelArn",
+        /// `Fn::GetAtt` `StateInfo`.
+        attr_state_info: crate::value::Json = "StateInfo",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -158,7 +141,6 @@ pub mod channel {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_arn: kms_key_arn.into(),
@@ -166,20 +148,16 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kms:[\\w-]+:\\d+:key.*\\z")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kms:[\\w-]+:\\d+:key.*\\Z")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Iceberg destination configuration
     #[derive(Clone)]
@@ -224,7 +202,6 @@ pub mod channel {
 
     impl IcebergDestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(append_only: impl ::std::convert::Into<crate::value::Val<bool>>, dead_letter_queue_s3: crate::cfn::msk::channel::DeadLetterQueueS3, destination_table_list: ::std::vec::Vec<crate::cfn::msk::channel::DestinationTable>, schema_evolution: crate::cfn::msk::channel::SchemaEvolution, service_execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, table_creation: crate::cfn::msk::channel::TableCreation) -> Self {
             Self {
                 append_only: append_only.into(),
@@ -240,32 +217,30 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for IcebergDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AppendOnly", self.append_only);
-            p.set_opt("Catalog", self.catalog);
-            p.set_opt("CompressionType", self.compression_type);
-            p.set_opt("DataFreshnessInSeconds", self.data_freshness_in_seconds);
-            p.set("DeadLetterQueueS3", self.dead_letter_queue_s3);
-            p.set("DestinationTableList", self.destination_table_list);
-            p.set("SchemaEvolution", self.schema_evolution);
-            p.set("ServiceExecutionRoleArn", self.service_execution_role_arn);
-            p.set("TableCreation", self.table_creation);
-            p.into_expr()
+    crate::resource::props! {
+        nested IcebergDestinationConfiguration;
+        req {
+            append_only = "AppendOnly",
+            dead_letter_queue_s3 = "DeadLetterQueueS3",
+            destination_table_list = "DestinationTableList",
+            schema_evolution = "SchemaEvolution",
+            service_execution_role_arn = "ServiceExecutionRoleArn",
+            table_creation = "TableCreation",
+        }
+        opt {
+            catalog = "Catalog",
+            compression_type = "CompressionType",
+            data_freshness_in_seconds = "DataFreshnessInSeconds",
         }
     }
 
-    pub(super) static ICEBERG_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Catalog", crate::resource::Rule { shape: Some(&CATALOG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DataFreshnessInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("DeadLetterQueueS3", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DestinationTableList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-            ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[\\w-]+:role.*\\z")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ICEBERG_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Catalog", crate::resource::Rule { shape: Some(&CATALOG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DataFreshnessInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("DeadLetterQueueS3", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DestinationTableList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+        ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[\\w-]+:role.*\\Z")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Catalog configuration of the destination
     #[derive(Clone, Default)]
@@ -280,21 +255,17 @@ pub mod channel {
         pub warehouse_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Catalog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CatalogArn", self.catalog_arn);
-            p.set_opt("WarehouseLocation", self.warehouse_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested Catalog;
+        opt {
+            catalog_arn = "CatalogArn",
+            warehouse_location = "WarehouseLocation",
         }
     }
 
-    pub(super) static CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CatalogArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:glue:[\\w-]+:\\d+:catalog.*\\z")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CatalogArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:glue:[\\w-]+:\\d+:catalog.*\\Z")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Dead letter queue S3 configuration of the destination
     #[derive(Clone)]
@@ -315,7 +286,6 @@ pub mod channel {
 
     impl DeadLetterQueueS3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, error_output_prefix: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -325,22 +295,20 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for DeadLetterQueueS3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketArn", self.bucket_arn);
-            p.set("ErrorOutputPrefix", self.error_output_prefix);
-            p.set_opt("ExpectedBucketOwner", self.expected_bucket_owner);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeadLetterQueueS3;
+        req {
+            bucket_arn = "BucketArn",
+            error_output_prefix = "ErrorOutputPrefix",
+        }
+        opt {
+            expected_bucket_owner = "ExpectedBucketOwner",
         }
     }
 
-    pub(super) static DEAD_LETTER_QUEUE_S3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:s3:::.*\\z")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEAD_LETTER_QUEUE_S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:s3:::.*\\Z")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Destination table configuration
     #[derive(Clone)]
@@ -361,7 +329,6 @@ pub mod channel {
 
     impl DestinationTable {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_database_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_table_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_database_name: destination_database_name.into(),
@@ -371,14 +338,14 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for DestinationTable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationDatabaseName", self.destination_database_name);
-            p.set("DestinationTableName", self.destination_table_name);
-            p.set_opt("PartitionSpec", self.partition_spec);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationTable;
+        req {
+            destination_database_name = "DestinationDatabaseName",
+            destination_table_name = "DestinationTableName",
+        }
+        opt {
+            partition_spec = "PartitionSpec",
         }
     }
 
@@ -397,7 +364,6 @@ pub mod channel {
 
     impl PartitionSpec {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(partition_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::channel::PartitionStrategy>>) -> Self {
             Self {
                 partition_strategy: partition_strategy.into(),
@@ -406,13 +372,13 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for PartitionSpec {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PartitionStrategy", self.partition_strategy);
-            p.set_opt("SourceList", self.source_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionSpec;
+        req {
+            partition_strategy = "PartitionStrategy",
+        }
+        opt {
+            source_list = "SourceList",
         }
     }
 
@@ -425,12 +391,10 @@ pub mod channel {
         pub source_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PartitionSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SourceName", self.source_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartitionSource;
+        opt {
+            source_name = "SourceName",
         }
     }
 
@@ -445,7 +409,6 @@ pub mod channel {
 
     impl SchemaEvolution {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable_schema_evolution: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enable_schema_evolution: enable_schema_evolution.into(),
@@ -453,12 +416,10 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for SchemaEvolution {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnableSchemaEvolution", self.enable_schema_evolution);
-            p.into_expr()
+    crate::resource::props! {
+        nested SchemaEvolution;
+        req {
+            enable_schema_evolution = "EnableSchemaEvolution",
         }
     }
 
@@ -473,7 +434,6 @@ pub mod channel {
 
     impl TableCreation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable_table_creation: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enable_table_creation: enable_table_creation.into(),
@@ -481,12 +441,10 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for TableCreation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnableTableCreation", self.enable_table_creation);
-            p.into_expr()
+    crate::resource::props! {
+        nested TableCreation;
+        req {
+            enable_table_creation = "EnableTableCreation",
         }
     }
 
@@ -507,14 +465,12 @@ pub mod channel {
         pub s3: ::std::option::Option<crate::cfn::msk::channel::S3LogDestination>,
     }
 
-    impl crate::resource::ToExpr for ChannelLoggingInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogs", self.cloud_watch_logs);
-            p.set_opt("Firehose", self.firehose);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested ChannelLoggingInfo;
+        opt {
+            cloud_watch_logs = "CloudWatchLogs",
+            firehose = "Firehose",
+            s3 = "S3",
         }
     }
 
@@ -533,7 +489,6 @@ pub mod channel {
 
     impl CloudWatchLogsLogDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -542,13 +497,13 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogsLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("LogGroup", self.log_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogsLogDestination;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            log_group = "LogGroup",
         }
     }
 
@@ -567,7 +522,6 @@ pub mod channel {
 
     impl FirehoseLogDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 delivery_stream: ::std::option::Option::None,
@@ -576,13 +530,13 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for FirehoseLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeliveryStream", self.delivery_stream);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirehoseLogDestination;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            delivery_stream = "DeliveryStream",
         }
     }
 
@@ -605,7 +559,6 @@ pub mod channel {
 
     impl S3LogDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 bucket: ::std::option::Option::None,
@@ -615,14 +568,14 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for S3LogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set("Enabled", self.enabled);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3LogDestination;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            bucket = "Bucket",
+            prefix = "Prefix",
         }
     }
 
@@ -649,7 +602,6 @@ pub mod channel {
 
     impl S3DestinationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dead_letter_queue_s3: crate::cfn::msk::channel::DeadLetterQueueS3, service_execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, storage: crate::cfn::msk::channel::S3Storage) -> Self {
             Self {
                 data_freshness_in_seconds: ::std::option::Option::None,
@@ -660,26 +612,24 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for S3DestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataFreshnessInSeconds", self.data_freshness_in_seconds);
-            p.set("DeadLetterQueueS3", self.dead_letter_queue_s3);
-            p.set("ServiceExecutionRoleArn", self.service_execution_role_arn);
-            p.set("Storage", self.storage);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DestinationConfiguration;
+        req {
+            dead_letter_queue_s3 = "DeadLetterQueueS3",
+            service_execution_role_arn = "ServiceExecutionRoleArn",
+            storage = "Storage",
+        }
+        opt {
+            data_freshness_in_seconds = "DataFreshnessInSeconds",
         }
     }
 
-    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataFreshnessInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
-            ("DeadLetterQueueS3", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[\\w-]+:role.*\\z")), ..crate::resource::Rule::NONE }),
-            ("Storage", crate::resource::Rule { shape: Some(&S3_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataFreshnessInSeconds", crate::resource::Rule { min: Some(60.0), max: Some(900.0), ..crate::resource::Rule::NONE }),
+        ("DeadLetterQueueS3", crate::resource::Rule { shape: Some(&DEAD_LETTER_QUEUE_S3_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:iam::[\\w-]+:role.*\\Z")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("Storage", crate::resource::Rule { shape: Some(&S3_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 storage configuration
     #[derive(Clone)]
@@ -712,7 +662,6 @@ pub mod channel {
 
     impl S3Storage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, compression_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::channel::S3CompressionType>>, storage_class: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::channel::S3StorageClass>>) -> Self {
             Self {
                 bucket_arn: bucket_arn.into(),
@@ -725,25 +674,23 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for S3Storage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketArn", self.bucket_arn);
-            p.set("CompressionType", self.compression_type);
-            p.set_opt("ExpectedBucketOwner", self.expected_bucket_owner);
-            p.set_opt("OutputKeyTemplate", self.output_key_template);
-            p.set_opt("OutputPrefix", self.output_prefix);
-            p.set("StorageClass", self.storage_class);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Storage;
+        req {
+            bucket_arn = "BucketArn",
+            compression_type = "CompressionType",
+            storage_class = "StorageClass",
+        }
+        opt {
+            expected_bucket_owner = "ExpectedBucketOwner",
+            output_key_template = "OutputKeyTemplate",
+            output_prefix = "OutputPrefix",
         }
     }
 
-    pub(super) static S3_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:s3:::.*\\z")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:s3:::.*\\Z")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration of topic in a channel
     #[derive(Clone)]
@@ -764,7 +711,6 @@ pub mod channel {
 
     impl TopicConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(record_converter: crate::cfn::msk::channel::RecordConverter, topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 record_converter,
@@ -774,22 +720,20 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for TopicConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RecordConverter", self.record_converter);
-            p.set_opt("RecordSchema", self.record_schema);
-            p.set("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested TopicConfiguration;
+        req {
+            record_converter = "RecordConverter",
+            topic_arn = "TopicArn",
+        }
+        opt {
+            record_schema = "RecordSchema",
         }
     }
 
-    pub(super) static TOPIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:topic.*\\z")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOPIC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:topic.*\\Z")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Record converter configuration for a topic
     #[derive(Clone)]
@@ -802,7 +746,6 @@ pub mod channel {
 
     impl RecordConverter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(value_converter: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::channel::ValueConverter>>) -> Self {
             Self {
                 value_converter: value_converter.into(),
@@ -810,12 +753,10 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for RecordConverter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ValueConverter", self.value_converter);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordConverter;
+        req {
+            value_converter = "ValueConverter",
         }
     }
 
@@ -830,7 +771,6 @@ pub mod channel {
 
     impl RecordSchema {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(gsr_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 gsr_arn: gsr_arn.into(),
@@ -838,17 +778,15 @@ pub mod channel {
         }
     }
 
-    impl crate::resource::ToExpr for RecordSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GsrArn", self.gsr_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordSchema;
+        req {
+            gsr_arn = "GsrArn",
         }
     }
 
     /// Compression codec for Iceberg table data files. Defaults to ZSTD.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IcebergCompressionType {
         /// `ZSTD`
         Zstd,
@@ -856,34 +794,19 @@ pub mod channel {
         Snappy,
     }
 
-    impl crate::value::CfnEnum for IcebergCompressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Zstd => "ZSTD",
-                Self::Snappy => "SNAPPY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IcebergCompressionType, ["ZSTD", "SNAPPY"]);
 
     /// Partition strategy for MSK channel
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PartitionStrategy {
         /// `TIME_HOUR`
         TimeHour,
     }
 
-    impl crate::value::CfnEnum for PartitionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TimeHour => "TIME_HOUR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PartitionStrategy, ["TIME_HOUR"]);
 
     /// S3 compression type
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3CompressionType {
         /// `NONE`
         None,
@@ -893,19 +816,10 @@ pub mod channel {
         Zstd,
     }
 
-    impl crate::value::CfnEnum for S3CompressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Gzip => "GZIP",
-                Self::Zstd => "ZSTD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3CompressionType, ["NONE", "GZIP", "ZSTD"]);
 
     /// S3 storage class
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3StorageClass {
         /// `STANDARD`
         Standard,
@@ -915,19 +829,10 @@ pub mod channel {
         GlacierIr,
     }
 
-    impl crate::value::CfnEnum for S3StorageClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::IntelligentTiering => "INTELLIGENT_TIERING",
-                Self::GlacierIr => "GLACIER_IR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3StorageClass, ["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]);
 
     /// Value converter for topic data
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValueConverter {
         /// `BYTE_ARRAY`
         ByteArray,
@@ -939,17 +844,7 @@ pub mod channel {
         String,
     }
 
-    impl crate::value::CfnEnum for ValueConverter {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ByteArray => "BYTE_ARRAY",
-                Self::Json => "JSON",
-                Self::JsonSchemaGsr => "JSON_SCHEMA_GSR",
-                Self::String => "STRING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValueConverter, ["BYTE_ARRAY", "JSON", "JSON_SCHEMA_GSR", "STRING"]);
 }
 
 /// Resource Type definition for AWS::MSK::Cluster
@@ -991,7 +886,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(broker_node_group_info: crate::cfn::msk::cluster::BrokerNodeGroupInfo, cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, kafka_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, number_of_broker_nodes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             broker_node_group_info,
@@ -1012,62 +906,52 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::MSK::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
+crate::resource::props! {
+    resource Cluster = "AWS::MSK::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        broker_node_group_info = "BrokerNodeGroupInfo",
+        cluster_name = "ClusterName",
+        kafka_version = "KafkaVersion",
+        number_of_broker_nodes = "NumberOfBrokerNodes",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BrokerNodeGroupInfo", self.broker_node_group_info);
-        p.set_opt("ClientAuthentication", self.client_authentication);
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("ConfigurationInfo", self.configuration_info);
-        p.set_opt("EncryptionInfo", self.encryption_info);
-        p.set_opt("EnhancedMonitoring", self.enhanced_monitoring);
-        p.set("KafkaVersion", self.kafka_version);
-        p.set_opt("LoggingInfo", self.logging_info);
-        p.set("NumberOfBrokerNodes", self.number_of_broker_nodes);
-        p.set_opt("OpenMonitoring", self.open_monitoring);
-        p.set_opt("Rebalancing", self.rebalancing);
-        p.set_opt("StorageMode", self.storage_mode);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ZookeeperAccess", self.zookeeper_access);
-        p
+    opt {
+        client_authentication = "ClientAuthentication",
+        configuration_info = "ConfigurationInfo",
+        encryption_info = "EncryptionInfo",
+        enhanced_monitoring = "EnhancedMonitoring",
+        logging_info = "LoggingInfo",
+        open_monitoring = "OpenMonitoring",
+        rebalancing = "Rebalancing",
+        storage_mode = "StorageMode",
+        tags = "Tags",
+        zookeeper_access = "ZookeeperAccess",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BrokerNodeGroupInfo", crate::resource::Rule { shape: Some(&self::cluster::BROKER_NODE_GROUP_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("EnhancedMonitoring", crate::resource::Rule { min_len: Some(7), max_len: Some(23), ..crate::resource::Rule::NONE }),
-        ("KafkaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("NumberOfBrokerNodes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("StorageMode", crate::resource::Rule { min_len: Some(5), max_len: Some(6), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BrokerNodeGroupInfo", crate::resource::Rule { shape: Some(&self::cluster::BROKER_NODE_GROUP_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("EnhancedMonitoring", crate::resource::Rule { min_len: Some(7), max_len: Some(23), ..crate::resource::Rule::NONE }),
+    ("KafkaVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("NumberOfBrokerNodes", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("StorageMode", crate::resource::Rule { min_len: Some(5), max_len: Some(6), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CurrentVersion`.
-    #[inline]
-    pub fn attr_current_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CurrentVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CurrentVersion`.
+        attr_current_version: ::std::string::String = "CurrentVersion",
     }
 }
 
 pub mod cluster {
     //! Nested property types and enums of [`Cluster`](super::Cluster).
 
-    /// The definition `BrokerNodeGroupInfo`.
+    pub use crate::cfn::shared::msk::Iam;
+
     #[derive(Clone)]
     pub struct BrokerNodeGroupInfo {
         /// CloudFormation property `BrokerAZDistribution`.
@@ -1086,7 +970,6 @@ pub mod cluster {
 
     impl BrokerNodeGroupInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 broker_az_distribution: ::std::option::Option::None,
@@ -1099,30 +982,28 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for BrokerNodeGroupInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BrokerAZDistribution", self.broker_az_distribution);
-            p.set("ClientSubnets", self.client_subnets);
-            p.set_opt("ConnectivityInfo", self.connectivity_info);
-            p.set("InstanceType", self.instance_type);
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set_opt("StorageInfo", self.storage_info);
-            p.into_expr()
+    crate::resource::props! {
+        nested BrokerNodeGroupInfo;
+        req {
+            client_subnets = "ClientSubnets",
+            instance_type = "InstanceType",
+        }
+        opt {
+            broker_az_distribution = "BrokerAZDistribution",
+            connectivity_info = "ConnectivityInfo",
+            security_groups = "SecurityGroups",
+            storage_info = "StorageInfo",
         }
     }
 
-    pub(super) static BROKER_NODE_GROUP_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BrokerAZDistribution", crate::resource::Rule { min_len: Some(6), max_len: Some(9), ..crate::resource::Rule::NONE }),
-            ("ConnectivityInfo", crate::resource::Rule { shape: Some(&CONNECTIVITY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InstanceType", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
-            ("StorageInfo", crate::resource::Rule { shape: Some(&STORAGE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BROKER_NODE_GROUP_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BrokerAZDistribution", crate::resource::Rule { min_len: Some(6), max_len: Some(9), ..crate::resource::Rule::NONE }),
+        ("ConnectivityInfo", crate::resource::Rule { shape: Some(&CONNECTIVITY_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InstanceType", crate::resource::Rule { min_len: Some(5), max_len: Some(32), ..crate::resource::Rule::NONE }),
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("StorageInfo", crate::resource::Rule { shape: Some(&STORAGE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConnectivityInfo`.
     #[derive(Clone, Default)]
     pub struct ConnectivityInfo {
         /// CloudFormation property `NetworkType`.
@@ -1133,62 +1014,49 @@ pub mod cluster {
         pub vpc_connectivity: ::std::option::Option<crate::cfn::msk::cluster::VpcConnectivity>,
     }
 
-    impl crate::resource::ToExpr for ConnectivityInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NetworkType", self.network_type);
-            p.set_opt("PublicAccess", self.public_access);
-            p.set_opt("VpcConnectivity", self.vpc_connectivity);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectivityInfo;
+        opt {
+            network_type = "NetworkType",
+            public_access = "PublicAccess",
+            vpc_connectivity = "VpcConnectivity",
         }
     }
 
-    pub(super) static CONNECTIVITY_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PublicAccess", crate::resource::Rule { shape: Some(&PUBLIC_ACCESS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTIVITY_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PublicAccess", crate::resource::Rule { shape: Some(&PUBLIC_ACCESS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PublicAccess`.
     #[derive(Clone, Default)]
     pub struct PublicAccess {
         /// CloudFormation property `Type`.
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PublicAccess {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PublicAccess;
+        opt {
+            type_ = "Type",
         }
     }
 
-    pub(super) static PUBLIC_ACCESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Type", crate::resource::Rule { min_len: Some(7), max_len: Some(23), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PUBLIC_ACCESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Type", crate::resource::Rule { min_len: Some(7), max_len: Some(23), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VpcConnectivity`.
     #[derive(Clone, Default)]
     pub struct VpcConnectivity {
         /// CloudFormation property `ClientAuthentication`.
         pub client_authentication: ::std::option::Option<crate::cfn::msk::cluster::VpcConnectivityClientAuthentication>,
     }
 
-    impl crate::resource::ToExpr for VpcConnectivity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientAuthentication", self.client_authentication);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConnectivity;
+        opt {
+            client_authentication = "ClientAuthentication",
         }
     }
 
-    /// The definition `VpcConnectivityClientAuthentication`.
     #[derive(Clone, Default)]
     pub struct VpcConnectivityClientAuthentication {
         /// CloudFormation property `Sasl`.
@@ -1197,17 +1065,14 @@ pub mod cluster {
         pub tls: ::std::option::Option<crate::cfn::msk::cluster::VpcConnectivityTls>,
     }
 
-    impl crate::resource::ToExpr for VpcConnectivityClientAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Sasl", self.sasl);
-            p.set_opt("Tls", self.tls);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConnectivityClientAuthentication;
+        opt {
+            sasl = "Sasl",
+            tls = "Tls",
         }
     }
 
-    /// The definition `VpcConnectivitySasl`.
     #[derive(Clone, Default)]
     pub struct VpcConnectivitySasl {
         /// CloudFormation property `Iam`.
@@ -1216,17 +1081,14 @@ pub mod cluster {
         pub scram: ::std::option::Option<crate::cfn::msk::cluster::VpcConnectivityScram>,
     }
 
-    impl crate::resource::ToExpr for VpcConnectivitySasl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iam", self.iam);
-            p.set_opt("Scram", self.scram);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConnectivitySasl;
+        opt {
+            iam = "Iam",
+            scram = "Scram",
         }
     }
 
-    /// The definition `VpcConnectivityIam`.
     #[derive(Clone)]
     pub struct VpcConnectivityIam {
         /// CloudFormation property `Enabled`; required.
@@ -1235,7 +1097,6 @@ pub mod cluster {
 
     impl VpcConnectivityIam {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1243,16 +1104,13 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConnectivityIam {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConnectivityIam;
+        req {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `VpcConnectivityScram`.
     #[derive(Clone)]
     pub struct VpcConnectivityScram {
         /// CloudFormation property `Enabled`; required.
@@ -1261,7 +1119,6 @@ pub mod cluster {
 
     impl VpcConnectivityScram {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1269,16 +1126,13 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConnectivityScram {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConnectivityScram;
+        req {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `VpcConnectivityTls`.
     #[derive(Clone)]
     pub struct VpcConnectivityTls {
         /// CloudFormation property `Enabled`; required.
@@ -1287,7 +1141,6 @@ pub mod cluster {
 
     impl VpcConnectivityTls {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1295,38 +1148,30 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConnectivityTls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConnectivityTls;
+        req {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `StorageInfo`.
     #[derive(Clone, Default)]
     pub struct StorageInfo {
         /// CloudFormation property `EBSStorageInfo`.
         pub ebs_storage_info: ::std::option::Option<crate::cfn::msk::cluster::EbsStorageInfo>,
     }
 
-    impl crate::resource::ToExpr for StorageInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EBSStorageInfo", self.ebs_storage_info);
-            p.into_expr()
+    crate::resource::props! {
+        nested StorageInfo;
+        opt {
+            ebs_storage_info = "EBSStorageInfo",
         }
     }
 
-    pub(super) static STORAGE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EBSStorageInfo", crate::resource::Rule { shape: Some(&EBS_STORAGE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORAGE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EBSStorageInfo", crate::resource::Rule { shape: Some(&EBS_STORAGE_INFO_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EBSStorageInfo`.
     #[derive(Clone, Default)]
     pub struct EbsStorageInfo {
         /// CloudFormation property `ProvisionedThroughput`.
@@ -1335,23 +1180,18 @@ pub mod cluster {
         pub volume_size: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for EbsStorageInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ProvisionedThroughput", self.provisioned_throughput);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsStorageInfo;
+        opt {
+            provisioned_throughput = "ProvisionedThroughput",
+            volume_size = "VolumeSize",
         }
     }
 
-    pub(super) static EBS_STORAGE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VolumeSize", crate::resource::Rule { min: Some(1.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EBS_STORAGE_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VolumeSize", crate::resource::Rule { min: Some(1.0), max: Some(16384.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ProvisionedThroughput`.
     #[derive(Clone, Default)]
     pub struct ProvisionedThroughput {
         /// CloudFormation property `Enabled`.
@@ -1360,17 +1200,14 @@ pub mod cluster {
         pub volume_throughput: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ProvisionedThroughput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("VolumeThroughput", self.volume_throughput);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProvisionedThroughput;
+        opt {
+            enabled = "Enabled",
+            volume_throughput = "VolumeThroughput",
         }
     }
 
-    /// The definition `ClientAuthentication`.
     #[derive(Clone, Default)]
     pub struct ClientAuthentication {
         /// CloudFormation property `Sasl`.
@@ -1381,63 +1218,31 @@ pub mod cluster {
         pub unauthenticated: ::std::option::Option<crate::cfn::msk::cluster::Unauthenticated>,
     }
 
-    impl crate::resource::ToExpr for ClientAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Sasl", self.sasl);
-            p.set_opt("Tls", self.tls);
-            p.set_opt("Unauthenticated", self.unauthenticated);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientAuthentication;
+        opt {
+            sasl = "Sasl",
+            tls = "Tls",
+            unauthenticated = "Unauthenticated",
         }
     }
 
-    /// The definition `Sasl`.
     #[derive(Clone, Default)]
     pub struct Sasl {
         /// CloudFormation property `Iam`.
-        pub iam: ::std::option::Option<crate::cfn::msk::cluster::Iam>,
+        pub iam: ::std::option::Option<crate::cfn::shared::msk::Iam>,
         /// CloudFormation property `Scram`.
         pub scram: ::std::option::Option<crate::cfn::msk::cluster::Scram>,
     }
 
-    impl crate::resource::ToExpr for Sasl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Iam", self.iam);
-            p.set_opt("Scram", self.scram);
-            p.into_expr()
+    crate::resource::props! {
+        nested Sasl;
+        opt {
+            iam = "Iam",
+            scram = "Scram",
         }
     }
 
-    /// The definition `Iam`.
-    #[derive(Clone)]
-    pub struct Iam {
-        /// CloudFormation property `Enabled`; required.
-        pub enabled: crate::value::Val<bool>,
-    }
-
-    impl Iam {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                enabled: enabled.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Iam {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Scram`.
     #[derive(Clone)]
     pub struct Scram {
         /// CloudFormation property `Enabled`; required.
@@ -1446,7 +1251,6 @@ pub mod cluster {
 
     impl Scram {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1454,16 +1258,13 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for Scram {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scram;
+        req {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `Tls`.
     #[derive(Clone, Default)]
     pub struct Tls {
         /// CloudFormation property `CertificateAuthorityArnList`.
@@ -1472,17 +1273,14 @@ pub mod cluster {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for Tls {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateAuthorityArnList", self.certificate_authority_arn_list);
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested Tls;
+        opt {
+            certificate_authority_arn_list = "CertificateAuthorityArnList",
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `Unauthenticated`.
     #[derive(Clone)]
     pub struct Unauthenticated {
         /// CloudFormation property `Enabled`; required.
@@ -1491,7 +1289,6 @@ pub mod cluster {
 
     impl Unauthenticated {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1499,16 +1296,13 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for Unauthenticated {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested Unauthenticated;
+        req {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `ConfigurationInfo`.
     #[derive(Clone)]
     pub struct ConfigurationInfo {
         /// CloudFormation property `Arn`; required.
@@ -1519,7 +1313,6 @@ pub mod cluster {
 
     impl ConfigurationInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, revision: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -1528,17 +1321,14 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ConfigurationInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.set("Revision", self.revision);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationInfo;
+        req {
+            arn = "Arn",
+            revision = "Revision",
         }
     }
 
-    /// The definition `EncryptionInfo`.
     #[derive(Clone, Default)]
     pub struct EncryptionInfo {
         /// CloudFormation property `EncryptionAtRest`.
@@ -1547,17 +1337,14 @@ pub mod cluster {
         pub encryption_in_transit: ::std::option::Option<crate::cfn::msk::cluster::EncryptionInTransit>,
     }
 
-    impl crate::resource::ToExpr for EncryptionInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionAtRest", self.encryption_at_rest);
-            p.set_opt("EncryptionInTransit", self.encryption_in_transit);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionInfo;
+        opt {
+            encryption_at_rest = "EncryptionAtRest",
+            encryption_in_transit = "EncryptionInTransit",
         }
     }
 
-    /// The definition `EncryptionAtRest`.
     #[derive(Clone)]
     pub struct EncryptionAtRest {
         /// CloudFormation property `DataVolumeKMSKeyId`; required.
@@ -1566,7 +1353,6 @@ pub mod cluster {
 
     impl EncryptionAtRest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_volume_kms_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 data_volume_kms_key_id: data_volume_kms_key_id.into(),
@@ -1574,16 +1360,13 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionAtRest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataVolumeKMSKeyId", self.data_volume_kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionAtRest;
+        req {
+            data_volume_kms_key_id = "DataVolumeKMSKeyId",
         }
     }
 
-    /// The definition `EncryptionInTransit`.
     #[derive(Clone, Default)]
     pub struct EncryptionInTransit {
         /// CloudFormation property `ClientBroker`.
@@ -1592,17 +1375,14 @@ pub mod cluster {
         pub in_cluster: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionInTransit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientBroker", self.client_broker);
-            p.set_opt("InCluster", self.in_cluster);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionInTransit;
+        opt {
+            client_broker = "ClientBroker",
+            in_cluster = "InCluster",
         }
     }
 
-    /// The definition `LoggingInfo`.
     #[derive(Clone, Default)]
     pub struct LoggingInfo {
         /// CloudFormation property `AuthorizerLogs`.
@@ -1611,17 +1391,14 @@ pub mod cluster {
         pub broker_logs: ::std::option::Option<crate::cfn::msk::cluster::BrokerLogs>,
     }
 
-    impl crate::resource::ToExpr for LoggingInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizerLogs", self.authorizer_logs);
-            p.set_opt("BrokerLogs", self.broker_logs);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingInfo;
+        opt {
+            authorizer_logs = "AuthorizerLogs",
+            broker_logs = "BrokerLogs",
         }
     }
 
-    /// The definition `AuthorizerLogs`.
     #[derive(Clone, Default)]
     pub struct AuthorizerLogs {
         /// CloudFormation property `CloudWatchLogs`.
@@ -1632,18 +1409,15 @@ pub mod cluster {
         pub s3: ::std::option::Option<crate::cfn::msk::cluster::S3>,
     }
 
-    impl crate::resource::ToExpr for AuthorizerLogs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogs", self.cloud_watch_logs);
-            p.set_opt("Firehose", self.firehose);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizerLogs;
+        opt {
+            cloud_watch_logs = "CloudWatchLogs",
+            firehose = "Firehose",
+            s3 = "S3",
         }
     }
 
-    /// The definition `CloudWatchLogs`.
     #[derive(Clone)]
     pub struct CloudWatchLogs {
         /// CloudFormation property `Enabled`; required.
@@ -1654,7 +1428,6 @@ pub mod cluster {
 
     impl CloudWatchLogs {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -1663,17 +1436,16 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("LogGroup", self.log_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogs;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            log_group = "LogGroup",
         }
     }
 
-    /// The definition `Firehose`.
     #[derive(Clone)]
     pub struct Firehose {
         /// CloudFormation property `DeliveryStream`.
@@ -1684,7 +1456,6 @@ pub mod cluster {
 
     impl Firehose {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 delivery_stream: ::std::option::Option::None,
@@ -1693,17 +1464,16 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for Firehose {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeliveryStream", self.delivery_stream);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested Firehose;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            delivery_stream = "DeliveryStream",
         }
     }
 
-    /// The definition `S3`.
     #[derive(Clone)]
     pub struct S3 {
         /// CloudFormation property `Bucket`.
@@ -1716,7 +1486,6 @@ pub mod cluster {
 
     impl S3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 bucket: ::std::option::Option::None,
@@ -1726,18 +1495,17 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for S3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set("Enabled", self.enabled);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            bucket = "Bucket",
+            prefix = "Prefix",
         }
     }
 
-    /// The definition `BrokerLogs`.
     #[derive(Clone, Default)]
     pub struct BrokerLogs {
         /// CloudFormation property `CloudWatchLogs`.
@@ -1748,18 +1516,15 @@ pub mod cluster {
         pub s3: ::std::option::Option<crate::cfn::msk::cluster::S3>,
     }
 
-    impl crate::resource::ToExpr for BrokerLogs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogs", self.cloud_watch_logs);
-            p.set_opt("Firehose", self.firehose);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested BrokerLogs;
+        opt {
+            cloud_watch_logs = "CloudWatchLogs",
+            firehose = "Firehose",
+            s3 = "S3",
         }
     }
 
-    /// The definition `OpenMonitoring`.
     #[derive(Clone)]
     pub struct OpenMonitoring {
         /// CloudFormation property `Prometheus`; required.
@@ -1776,16 +1541,13 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for OpenMonitoring {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Prometheus", self.prometheus);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenMonitoring;
+        req {
+            prometheus = "Prometheus",
         }
     }
 
-    /// The definition `Prometheus`.
     #[derive(Clone, Default)]
     pub struct Prometheus {
         /// CloudFormation property `JmxExporter`.
@@ -1794,17 +1556,14 @@ pub mod cluster {
         pub node_exporter: ::std::option::Option<crate::cfn::msk::cluster::NodeExporter>,
     }
 
-    impl crate::resource::ToExpr for Prometheus {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JmxExporter", self.jmx_exporter);
-            p.set_opt("NodeExporter", self.node_exporter);
-            p.into_expr()
+    crate::resource::props! {
+        nested Prometheus;
+        opt {
+            jmx_exporter = "JmxExporter",
+            node_exporter = "NodeExporter",
         }
     }
 
-    /// The definition `JmxExporter`.
     #[derive(Clone)]
     pub struct JmxExporter {
         /// CloudFormation property `EnabledInBroker`; required.
@@ -1813,7 +1572,6 @@ pub mod cluster {
 
     impl JmxExporter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled_in_broker: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled_in_broker: enabled_in_broker.into(),
@@ -1821,16 +1579,13 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for JmxExporter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnabledInBroker", self.enabled_in_broker);
-            p.into_expr()
+    crate::resource::props! {
+        nested JmxExporter;
+        req {
+            enabled_in_broker = "EnabledInBroker",
         }
     }
 
-    /// The definition `NodeExporter`.
     #[derive(Clone)]
     pub struct NodeExporter {
         /// CloudFormation property `EnabledInBroker`; required.
@@ -1839,7 +1594,6 @@ pub mod cluster {
 
     impl NodeExporter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled_in_broker: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled_in_broker: enabled_in_broker.into(),
@@ -1847,16 +1601,13 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for NodeExporter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnabledInBroker", self.enabled_in_broker);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeExporter;
+        req {
+            enabled_in_broker = "EnabledInBroker",
         }
     }
 
-    /// The definition `Rebalancing`.
     #[derive(Clone)]
     pub struct Rebalancing {
         /// CloudFormation property `Status`; required.
@@ -1865,7 +1616,6 @@ pub mod cluster {
 
     impl Rebalancing {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(status: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::cluster::Status>>) -> Self {
             Self {
                 status: status.into(),
@@ -1873,49 +1623,35 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for Rebalancing {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested Rebalancing;
+        req {
+            status = "Status",
         }
     }
 
-    /// The definition `ZookeeperAccess`.
     #[derive(Clone, Default)]
     pub struct ZookeeperAccess {
         /// CloudFormation property `Enabled`.
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ZookeeperAccess {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ZookeeperAccess;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    /// Allowed values of `BrokerAZDistribution`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrokerAzDistribution {
         /// `DEFAULT`
         Default,
     }
 
-    impl crate::value::CfnEnum for BrokerAzDistribution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BrokerAzDistribution, ["DEFAULT"]);
 
-    /// Allowed values of `NetworkType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -1923,18 +1659,9 @@ pub mod cluster {
         Dual,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dual => "DUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4", "DUAL"]);
 
-    /// Allowed values of `ClientBroker`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientBroker {
         /// `TLS`
         Tls,
@@ -1944,19 +1671,9 @@ pub mod cluster {
         Plaintext,
     }
 
-    impl crate::value::CfnEnum for ClientBroker {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tls => "TLS",
-                Self::TlsPlaintext => "TLS_PLAINTEXT",
-                Self::Plaintext => "PLAINTEXT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClientBroker, ["TLS", "TLS_PLAINTEXT", "PLAINTEXT"]);
 
-    /// Allowed values of `EnhancedMonitoring`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnhancedMonitoring {
         /// `DEFAULT`
         Default,
@@ -1968,20 +1685,9 @@ pub mod cluster {
         PerTopicPerPartition,
     }
 
-    impl crate::value::CfnEnum for EnhancedMonitoring {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::PerBroker => "PER_BROKER",
-                Self::PerTopicPerBroker => "PER_TOPIC_PER_BROKER",
-                Self::PerTopicPerPartition => "PER_TOPIC_PER_PARTITION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnhancedMonitoring, ["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"]);
 
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `PAUSED`
         Paused,
@@ -1989,18 +1695,9 @@ pub mod cluster {
         Active,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Paused => "PAUSED",
-                Self::Active => "ACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["PAUSED", "ACTIVE"]);
 
-    /// Allowed values of `StorageMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StorageMode {
         /// `LOCAL`
         Local,
@@ -2008,15 +1705,7 @@ pub mod cluster {
         Tiered,
     }
 
-    impl crate::value::CfnEnum for StorageMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Local => "LOCAL",
-                Self::Tiered => "TIERED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StorageMode, ["LOCAL", "TIERED"]);
 }
 
 /// Resource Type definition for AWS::MSK::ClusterPolicy
@@ -2034,7 +1723,6 @@ pub struct ClusterPolicy {
 
 impl ClusterPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             cluster_arn: cluster_arn.into(),
@@ -2043,33 +1731,24 @@ impl ClusterPolicy {
     }
 }
 
-impl crate::resource::Resource for ClusterPolicy {
-    const TYPE: &'static str = "AWS::MSK::ClusterPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_POLICY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterArn", self.cluster_arn);
-        p.set("Policy", self.policy);
-        p
+crate::resource::props! {
+    resource ClusterPolicy = "AWS::MSK::ClusterPolicy", shape: Some(&CLUSTER_POLICY_SHAPE);
+    req {
+        cluster_arn = "ClusterArn",
+        policy = "Policy",
     }
 }
 
-static CLUSTER_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\z")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\Z")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ClusterPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClusterPolicy> {
-    /// `Fn::GetAtt` `CurrentVersion`.
-    #[inline]
-    pub fn attr_current_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CurrentVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CurrentVersion`.
+        attr_current_version: ::std::string::String = "CurrentVersion",
     }
 }
 
@@ -2090,7 +1769,6 @@ pub struct Configuration {
 
 impl Configuration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, server_properties: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2101,40 +1779,29 @@ impl Configuration {
     }
 }
 
-impl crate::resource::Resource for Configuration {
-    const TYPE: &'static str = "AWS::MSK::Configuration";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("KafkaVersionsList", self.kafka_versions_list);
-        p.set("Name", self.name);
-        p.set("ServerProperties", self.server_properties);
-        p
+crate::resource::props! {
+    resource Configuration = "AWS::MSK::Configuration", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+        server_properties = "ServerProperties",
+    }
+    opt {
+        description = "Description",
+        kafka_versions_list = "KafkaVersionsList",
     }
 }
 
 /// Attributes of [`Configuration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Configuration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `LatestRevision.CreationTime`.
-    #[inline]
-    pub fn attr_latest_revision_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestRevision.CreationTime")
-    }
-    /// `Fn::GetAtt` `LatestRevision.Description`.
-    #[inline]
-    pub fn attr_latest_revision_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestRevision.Description")
-    }
-    /// `Fn::GetAtt` `LatestRevision.Revision`.
-    #[inline]
-    pub fn attr_latest_revision_revision(self) -> crate::value::Val<i64> {
-        self.__get_att("LatestRevision.Revision")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `LatestRevision.CreationTime`.
+        attr_latest_revision_creation_time: ::std::string::String = "LatestRevision.CreationTime",
+        /// `Fn::GetAtt` `LatestRevision.Description`.
+        attr_latest_revision_description: ::std::string::String = "LatestRevision.Description",
+        /// `Fn::GetAtt` `LatestRevision.Revision`.
+        attr_latest_revision_revision: i64 = "LatestRevision.Revision",
     }
 }
 
@@ -2175,7 +1842,6 @@ pub struct Replicator {
 
 impl Replicator {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(kafka_clusters: ::std::vec::Vec<crate::cfn::msk::replicator::KafkaCluster>, replication_info_list: ::std::vec::Vec<crate::cfn::msk::replicator::ReplicationInfo>, replicator_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_execution_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2189,48 +1855,37 @@ impl Replicator {
     }
 }
 
-impl crate::resource::Resource for Replicator {
-    const TYPE: &'static str = "AWS::MSK::Replicator";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REPLICATOR_SHAPE)
+crate::resource::props! {
+    resource Replicator = "AWS::MSK::Replicator", shape: Some(&REPLICATOR_SHAPE);
+    req {
+        kafka_clusters = "KafkaClusters",
+        replication_info_list = "ReplicationInfoList",
+        replicator_name = "ReplicatorName",
+        service_execution_role_arn = "ServiceExecutionRoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("KafkaClusters", self.kafka_clusters);
-        p.set_opt("LogDelivery", self.log_delivery);
-        p.set("ReplicationInfoList", self.replication_info_list);
-        p.set("ReplicatorName", self.replicator_name);
-        p.set("ServiceExecutionRoleArn", self.service_execution_role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        log_delivery = "LogDelivery",
+        tags = "Tags",
     }
 }
 
-static REPLICATOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("KafkaClusters", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::replicator::KAFKA_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReplicationInfoList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::replicator::REPLICATION_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReplicatorName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][0-9A-Za-z-]{0,}$")), ..crate::resource::Rule::NONE }),
-        ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):iam:.*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::replicator::TAG22_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REPLICATOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("KafkaClusters", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::replicator::KAFKA_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReplicationInfoList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::replicator::REPLICATION_INFO_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReplicatorName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z][0-9A-Za-z-]{0,}$")), ..crate::resource::Rule::NONE }),
+    ("ServiceExecutionRoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):iam:.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Replicator`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Replicator> {
-    /// `Fn::GetAtt` `CurrentVersion`.
-    #[inline]
-    pub fn attr_current_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CurrentVersion")
-    }
-    /// `Fn::GetAtt` `ReplicatorArn`.
-    #[inline]
-    pub fn attr_replicator_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicatorArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CurrentVersion`.
+        attr_current_version: ::std::string::String = "CurrentVersion",
+        /// `Fn::GetAtt` `ReplicatorArn`.
+        attr_replicator_arn: ::std::string::String = "ReplicatorArn",
     }
 }
 
@@ -2262,25 +1917,21 @@ pub mod replicator {
         pub vpc_config: ::std::option::Option<crate::cfn::msk::replicator::KafkaClusterClientVpcConfig>,
     }
 
-    impl crate::resource::ToExpr for KafkaCluster {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AmazonMskCluster", self.amazon_msk_cluster);
-            p.set_opt("ApacheKafkaCluster", self.apache_kafka_cluster);
-            p.set_opt("ClientAuthentication", self.client_authentication);
-            p.set_opt("EncryptionInTransit", self.encryption_in_transit);
-            p.set_opt("VpcConfig", self.vpc_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaCluster;
+        opt {
+            amazon_msk_cluster = "AmazonMskCluster",
+            apache_kafka_cluster = "ApacheKafkaCluster",
+            client_authentication = "ClientAuthentication",
+            encryption_in_transit = "EncryptionInTransit",
+            vpc_config = "VpcConfig",
         }
     }
 
-    pub(super) static KAFKA_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AmazonMskCluster", crate::resource::Rule { shape: Some(&AMAZON_MSK_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("VpcConfig", crate::resource::Rule { shape: Some(&KAFKA_CLUSTER_CLIENT_VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KAFKA_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AmazonMskCluster", crate::resource::Rule { shape: Some(&AMAZON_MSK_CLUSTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("VpcConfig", crate::resource::Rule { shape: Some(&KAFKA_CLUSTER_CLIENT_VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details of an Amazon MSK cluster.
     #[derive(Clone)]
@@ -2293,7 +1944,6 @@ pub mod replicator {
 
     impl AmazonMskCluster {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(msk_cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 msk_cluster_arn: msk_cluster_arn.into(),
@@ -2301,20 +1951,16 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for AmazonMskCluster {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MskClusterArn", self.msk_cluster_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AmazonMskCluster;
+        req {
+            msk_cluster_arn = "MskClusterArn",
         }
     }
 
-    pub(super) static AMAZON_MSK_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MskClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafka:.*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AMAZON_MSK_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MskClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafka:.*")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Details of an Apache Kafka cluster.
     #[derive(Clone)]
@@ -2331,7 +1977,6 @@ pub mod replicator {
 
     impl ApacheKafkaCluster {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(apache_kafka_cluster_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bootstrap_broker_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 apache_kafka_cluster_id: apache_kafka_cluster_id.into(),
@@ -2340,13 +1985,11 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for ApacheKafkaCluster {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApacheKafkaClusterId", self.apache_kafka_cluster_id);
-            p.set("BootstrapBrokerString", self.bootstrap_broker_string);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApacheKafkaCluster;
+        req {
+            apache_kafka_cluster_id = "ApacheKafkaClusterId",
+            bootstrap_broker_string = "BootstrapBrokerString",
         }
     }
 
@@ -2367,14 +2010,12 @@ pub mod replicator {
         pub sasl_scram: ::std::option::Option<crate::cfn::msk::replicator::KafkaClusterSaslScramAuthentication>,
     }
 
-    impl crate::resource::ToExpr for KafkaClusterClientAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MTLS", self.mtls);
-            p.set_opt("SaslOAuthBearer", self.sasl_oauth_bearer);
-            p.set_opt("SaslScram", self.sasl_scram);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterClientAuthentication;
+        opt {
+            mtls = "MTLS",
+            sasl_oauth_bearer = "SaslOAuthBearer",
+            sasl_scram = "SaslScram",
         }
     }
 
@@ -2389,7 +2030,6 @@ pub mod replicator {
 
     impl KafkaClusterMtlsAuthentication {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_arn: secret_arn.into(),
@@ -2397,12 +2037,10 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterMtlsAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterMtlsAuthentication;
+        req {
+            secret_arn = "SecretArn",
         }
     }
 
@@ -2441,7 +2079,6 @@ pub mod replicator {
 
     impl KafkaClusterSaslOauthBearerAuthentication {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(token_endpoint_authentication_method: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::replicator::TokenEndpointAuthenticationMethod>>, token_endpoint_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_credentials: ::std::option::Option::None,
@@ -2455,18 +2092,18 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterSaslOauthBearerAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientCredentials", self.client_credentials);
-            p.set_opt("ClientCredentialsAssertion", self.client_credentials_assertion);
-            p.set_opt("IamJwtBearer", self.iam_jwt_bearer);
-            p.set_opt("Scope", self.scope);
-            p.set("TokenEndpointAuthenticationMethod", self.token_endpoint_authentication_method);
-            p.set_opt("TokenEndpointTlsCertificateArn", self.token_endpoint_tls_certificate_arn);
-            p.set("TokenEndpointUrl", self.token_endpoint_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterSaslOauthBearerAuthentication;
+        req {
+            token_endpoint_authentication_method = "TokenEndpointAuthenticationMethod",
+            token_endpoint_url = "TokenEndpointUrl",
+        }
+        opt {
+            client_credentials = "ClientCredentials",
+            client_credentials_assertion = "ClientCredentialsAssertion",
+            iam_jwt_bearer = "IamJwtBearer",
+            scope = "Scope",
+            token_endpoint_tls_certificate_arn = "TokenEndpointTlsCertificateArn",
         }
     }
 
@@ -2481,7 +2118,6 @@ pub mod replicator {
 
     impl KafkaClusterOauthClientCredentials {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(token_request_secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 token_request_secret_arn: token_request_secret_arn.into(),
@@ -2489,12 +2125,10 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterOauthClientCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TokenRequestSecretArn", self.token_request_secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterOauthClientCredentials;
+        req {
+            token_request_secret_arn = "TokenRequestSecretArn",
         }
     }
 
@@ -2517,7 +2151,6 @@ pub mod replicator {
 
     impl KafkaClusterOauthClientCredentialsAssertion {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(audience: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signing_algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::replicator::JwtSigningAlgorithm>>) -> Self {
             Self {
                 audience: audience.into(),
@@ -2527,14 +2160,14 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterOauthClientCredentialsAssertion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Audience", self.audience);
-            p.set("SigningAlgorithm", self.signing_algorithm);
-            p.set_opt("TokenRequestSecretArn", self.token_request_secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterOauthClientCredentialsAssertion;
+        req {
+            audience = "Audience",
+            signing_algorithm = "SigningAlgorithm",
+        }
+        opt {
+            token_request_secret_arn = "TokenRequestSecretArn",
         }
     }
 
@@ -2557,7 +2190,6 @@ pub mod replicator {
 
     impl KafkaClusterOauthIamJwtBearer {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(audience: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, signing_algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::replicator::JwtSigningAlgorithm>>) -> Self {
             Self {
                 audience: audience.into(),
@@ -2567,14 +2199,14 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterOauthIamJwtBearer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Audience", self.audience);
-            p.set("SigningAlgorithm", self.signing_algorithm);
-            p.set_opt("TokenRequestSecretArn", self.token_request_secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterOauthIamJwtBearer;
+        req {
+            audience = "Audience",
+            signing_algorithm = "SigningAlgorithm",
+        }
+        opt {
+            token_request_secret_arn = "TokenRequestSecretArn",
         }
     }
 
@@ -2593,7 +2225,6 @@ pub mod replicator {
 
     impl KafkaClusterSaslScramAuthentication {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mechanism: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::replicator::KafkaClusterSaslScramMechanism>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 mechanism: mechanism.into(),
@@ -2602,13 +2233,11 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterSaslScramAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Mechanism", self.mechanism);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterSaslScramAuthentication;
+        req {
+            mechanism = "Mechanism",
+            secret_arn = "SecretArn",
         }
     }
 
@@ -2627,7 +2256,6 @@ pub mod replicator {
 
     impl KafkaClusterEncryptionInTransit {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::replicator::KafkaClusterEncryptionInTransitType>>) -> Self {
             Self {
                 encryption_type: encryption_type.into(),
@@ -2636,13 +2264,13 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterEncryptionInTransit {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EncryptionType", self.encryption_type);
-            p.set_opt("RootCaCertificate", self.root_ca_certificate);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterEncryptionInTransit;
+        req {
+            encryption_type = "EncryptionType",
+        }
+        opt {
+            root_ca_certificate = "RootCaCertificate",
         }
     }
 
@@ -2661,7 +2289,6 @@ pub mod replicator {
 
     impl KafkaClusterClientVpcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_group_ids: ::std::option::Option::None,
@@ -2670,22 +2297,20 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for KafkaClusterClientVpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested KafkaClusterClientVpcConfig;
+        req {
+            subnet_ids = "SubnetIds",
+        }
+        opt {
+            security_group_ids = "SecurityGroupIds",
         }
     }
 
-    pub(super) static KAFKA_CLUSTER_CLIENT_VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KAFKA_CLUSTER_CLIENT_VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(16), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for log delivery for the replicator.
     #[derive(Clone, Default)]
@@ -2696,12 +2321,10 @@ pub mod replicator {
         pub replicator_log_delivery: ::std::option::Option<crate::cfn::msk::replicator::ReplicatorLogDelivery>,
     }
 
-    impl crate::resource::ToExpr for LogDelivery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReplicatorLogDelivery", self.replicator_log_delivery);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDelivery;
+        opt {
+            replicator_log_delivery = "ReplicatorLogDelivery",
         }
     }
 
@@ -2722,14 +2345,12 @@ pub mod replicator {
         pub s3: ::std::option::Option<crate::cfn::msk::replicator::S3>,
     }
 
-    impl crate::resource::ToExpr for ReplicatorLogDelivery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogs", self.cloud_watch_logs);
-            p.set_opt("Firehose", self.firehose);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicatorLogDelivery;
+        opt {
+            cloud_watch_logs = "CloudWatchLogs",
+            firehose = "Firehose",
+            s3 = "S3",
         }
     }
 
@@ -2748,7 +2369,6 @@ pub mod replicator {
 
     impl CloudWatchLogs {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -2757,13 +2377,13 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogs {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("LogGroup", self.log_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogs;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            log_group = "LogGroup",
         }
     }
 
@@ -2782,7 +2402,6 @@ pub mod replicator {
 
     impl Firehose {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 delivery_stream: ::std::option::Option::None,
@@ -2791,13 +2410,13 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for Firehose {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeliveryStream", self.delivery_stream);
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested Firehose;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            delivery_stream = "DeliveryStream",
         }
     }
 
@@ -2820,7 +2439,6 @@ pub mod replicator {
 
     impl S3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 bucket: ::std::option::Option::None,
@@ -2830,14 +2448,14 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for S3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Bucket", self.bucket);
-            p.set("Enabled", self.enabled);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            bucket = "Bucket",
+            prefix = "Prefix",
         }
     }
 
@@ -2876,7 +2494,6 @@ pub mod replicator {
 
     impl ReplicationInfo {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(consumer_group_replication: crate::cfn::msk::replicator::ConsumerGroupReplication, target_compression_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::replicator::TargetCompressionType>>, topic_replication: crate::cfn::msk::replicator::TopicReplication) -> Self {
             Self {
                 consumer_group_replication,
@@ -2890,29 +2507,27 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for ReplicationInfo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConsumerGroupReplication", self.consumer_group_replication);
-            p.set_opt("SourceKafkaClusterArn", self.source_kafka_cluster_arn);
-            p.set_opt("SourceKafkaClusterId", self.source_kafka_cluster_id);
-            p.set("TargetCompressionType", self.target_compression_type);
-            p.set_opt("TargetKafkaClusterArn", self.target_kafka_cluster_arn);
-            p.set_opt("TargetKafkaClusterId", self.target_kafka_cluster_id);
-            p.set("TopicReplication", self.topic_replication);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationInfo;
+        req {
+            consumer_group_replication = "ConsumerGroupReplication",
+            target_compression_type = "TargetCompressionType",
+            topic_replication = "TopicReplication",
+        }
+        opt {
+            source_kafka_cluster_arn = "SourceKafkaClusterArn",
+            source_kafka_cluster_id = "SourceKafkaClusterId",
+            target_kafka_cluster_arn = "TargetKafkaClusterArn",
+            target_kafka_cluster_id = "TargetKafkaClusterId",
         }
     }
 
-    pub(super) static REPLICATION_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConsumerGroupReplication", crate::resource::Rule { shape: Some(&CONSUMER_GROUP_REPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceKafkaClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafka:.*")), ..crate::resource::Rule::NONE }),
-            ("TargetKafkaClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafka:.*")), ..crate::resource::Rule::NONE }),
-            ("TopicReplication", crate::resource::Rule { shape: Some(&TOPIC_REPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPLICATION_INFO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConsumerGroupReplication", crate::resource::Rule { shape: Some(&CONSUMER_GROUP_REPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceKafkaClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafka:.*")), ..crate::resource::Rule::NONE }),
+        ("TargetKafkaClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-us-gov|aws-cn):kafka:.*")), ..crate::resource::Rule::NONE }),
+        ("TopicReplication", crate::resource::Rule { shape: Some(&TOPIC_REPLICATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration relating to consumer group replication.
     #[derive(Clone)]
@@ -2941,7 +2556,6 @@ pub mod replicator {
 
     impl ConsumerGroupReplication {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(consumer_groups_to_replicate: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 consumer_group_offset_sync_mode: ::std::option::Option::None,
@@ -2953,27 +2567,24 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for ConsumerGroupReplication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConsumerGroupOffsetSyncMode", self.consumer_group_offset_sync_mode);
-            p.set_opt("ConsumerGroupsToExclude", self.consumer_groups_to_exclude);
-            p.set("ConsumerGroupsToReplicate", self.consumer_groups_to_replicate);
-            p.set_opt("DetectAndCopyNewConsumerGroups", self.detect_and_copy_new_consumer_groups);
-            p.set_opt("SynchroniseConsumerGroupOffsets", self.synchronise_consumer_group_offsets);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConsumerGroupReplication;
+        req {
+            consumer_groups_to_replicate = "ConsumerGroupsToReplicate",
+        }
+        opt {
+            consumer_group_offset_sync_mode = "ConsumerGroupOffsetSyncMode",
+            consumer_groups_to_exclude = "ConsumerGroupsToExclude",
+            detect_and_copy_new_consumer_groups = "DetectAndCopyNewConsumerGroups",
+            synchronise_consumer_group_offsets = "SynchroniseConsumerGroupOffsets",
         }
     }
 
-    pub(super) static CONSUMER_GROUP_REPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConsumerGroupsToExclude", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ConsumerGroupsToReplicate", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONSUMER_GROUP_REPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConsumerGroupsToExclude", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ConsumerGroupsToReplicate", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TopicReplication`.
     #[derive(Clone)]
     pub struct TopicReplication {
         /// Whether to periodically configure remote topic ACLs to match their corresponding upstream topics.
@@ -3008,7 +2619,6 @@ pub mod replicator {
 
     impl TopicReplication {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topics_to_replicate: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 copy_access_control_lists_for_topics: ::std::option::Option::None,
@@ -3022,27 +2632,25 @@ pub mod replicator {
         }
     }
 
-    impl crate::resource::ToExpr for TopicReplication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CopyAccessControlListsForTopics", self.copy_access_control_lists_for_topics);
-            p.set_opt("CopyTopicConfigurations", self.copy_topic_configurations);
-            p.set_opt("DetectAndCopyNewTopics", self.detect_and_copy_new_topics);
-            p.set_opt("StartingPosition", self.starting_position);
-            p.set_opt("TopicNameConfiguration", self.topic_name_configuration);
-            p.set_opt("TopicsToExclude", self.topics_to_exclude);
-            p.set("TopicsToReplicate", self.topics_to_replicate);
-            p.into_expr()
+    crate::resource::props! {
+        nested TopicReplication;
+        req {
+            topics_to_replicate = "TopicsToReplicate",
+        }
+        opt {
+            copy_access_control_lists_for_topics = "CopyAccessControlListsForTopics",
+            copy_topic_configurations = "CopyTopicConfigurations",
+            detect_and_copy_new_topics = "DetectAndCopyNewTopics",
+            starting_position = "StartingPosition",
+            topic_name_configuration = "TopicNameConfiguration",
+            topics_to_exclude = "TopicsToExclude",
         }
     }
 
-    pub(super) static TOPIC_REPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TopicsToExclude", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(249), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TopicsToReplicate", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(249), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TOPIC_REPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicsToExclude", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(249), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TopicsToReplicate", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(249), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for specifying the position in the topics to start replicating from.
     #[derive(Clone, Default)]
@@ -3053,12 +2661,10 @@ pub mod replicator {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::msk::replicator::ReplicationStartingPositionType>>,
     }
 
-    impl crate::resource::ToExpr for ReplicationStartingPosition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationStartingPosition;
+        opt {
+            type_ = "Type",
         }
     }
 
@@ -3071,24 +2677,15 @@ pub mod replicator {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::msk::replicator::ReplicationTopicNameConfigurationType>>,
     }
 
-    impl crate::resource::ToExpr for ReplicationTopicNameConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReplicationTopicNameConfiguration;
+        opt {
+            type_ = "Type",
         }
     }
 
-    pub(super) static TAG22_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The algorithm used to sign the STS JWT assertion.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum JwtSigningAlgorithm {
         /// `RS256`
         Rs256,
@@ -3096,18 +2693,10 @@ pub mod replicator {
         Es384,
     }
 
-    impl crate::value::CfnEnum for JwtSigningAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rs256 => "RS256",
-                Self::Es384 => "ES384",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(JwtSigningAlgorithm, ["RS256", "ES384"]);
 
     /// How client credentials are sent to the identity provider's token endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TokenEndpointAuthenticationMethod {
         /// `POST`
         Post,
@@ -3117,19 +2706,10 @@ pub mod replicator {
         None,
     }
 
-    impl crate::value::CfnEnum for TokenEndpointAuthenticationMethod {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Post => "POST",
-                Self::Basic => "BASIC",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TokenEndpointAuthenticationMethod, ["POST", "BASIC", "NONE"]);
 
     /// The SASL/SCRAM authentication mechanism.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KafkaClusterSaslScramMechanism {
         /// `SHA256`
         Sha256,
@@ -3137,34 +2717,19 @@ pub mod replicator {
         Sha512,
     }
 
-    impl crate::value::CfnEnum for KafkaClusterSaslScramMechanism {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sha256 => "SHA256",
-                Self::Sha512 => "SHA512",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KafkaClusterSaslScramMechanism, ["SHA256", "SHA512"]);
 
     /// The type of encryption in transit to the Apache Kafka cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KafkaClusterEncryptionInTransitType {
         /// `TLS`
         Tls,
     }
 
-    impl crate::value::CfnEnum for KafkaClusterEncryptionInTransitType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tls => "TLS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KafkaClusterEncryptionInTransitType, ["TLS"]);
 
     /// The consumer group offset synchronization mode.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConsumerGroupOffsetSyncMode {
         /// `LEGACY`
         Legacy,
@@ -3172,18 +2737,10 @@ pub mod replicator {
         Enhanced,
     }
 
-    impl crate::value::CfnEnum for ConsumerGroupOffsetSyncMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Legacy => "LEGACY",
-                Self::Enhanced => "ENHANCED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConsumerGroupOffsetSyncMode, ["LEGACY", "ENHANCED"]);
 
     /// The type of compression to use writing records to target Kafka cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetCompressionType {
         /// `NONE`
         None,
@@ -3197,21 +2754,10 @@ pub mod replicator {
         Zstd,
     }
 
-    impl crate::value::CfnEnum for TargetCompressionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "NONE",
-                Self::Gzip => "GZIP",
-                Self::Snappy => "SNAPPY",
-                Self::Lz4 => "LZ4",
-                Self::Zstd => "ZSTD",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetCompressionType, ["NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"]);
 
     /// The type of replication starting position.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationStartingPositionType {
         /// `LATEST`
         Latest,
@@ -3219,18 +2765,10 @@ pub mod replicator {
         Earliest,
     }
 
-    impl crate::value::CfnEnum for ReplicationStartingPositionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Latest => "LATEST",
-                Self::Earliest => "EARLIEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReplicationStartingPositionType, ["LATEST", "EARLIEST"]);
 
     /// The type of replicated topic name.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ReplicationTopicNameConfigurationType {
         /// `PREFIXED_WITH_SOURCE_CLUSTER_ALIAS`
         PrefixedWithSourceClusterAlias,
@@ -3238,15 +2776,7 @@ pub mod replicator {
         Identical,
     }
 
-    impl crate::value::CfnEnum for ReplicationTopicNameConfigurationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PrefixedWithSourceClusterAlias => "PREFIXED_WITH_SOURCE_CLUSTER_ALIAS",
-                Self::Identical => "IDENTICAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ReplicationTopicNameConfigurationType, ["PREFIXED_WITH_SOURCE_CLUSTER_ALIAS", "IDENTICAL"]);
 }
 
 /// Resource Type definition for AWS::MSK::ServerlessCluster
@@ -3268,7 +2798,6 @@ pub struct ServerlessCluster {
 
 impl ServerlessCluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(client_authentication: crate::cfn::msk::serverless_cluster::ClientAuthentication, cluster_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_configs: ::std::vec::Vec<crate::cfn::msk::serverless_cluster::VpcConfig>) -> Self {
         Self {
             client_authentication,
@@ -3279,42 +2808,36 @@ impl ServerlessCluster {
     }
 }
 
-impl crate::resource::Resource for ServerlessCluster {
-    const TYPE: &'static str = "AWS::MSK::ServerlessCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVERLESS_CLUSTER_SHAPE)
+crate::resource::props! {
+    resource ServerlessCluster = "AWS::MSK::ServerlessCluster", shape: Some(&SERVERLESS_CLUSTER_SHAPE);
+    req {
+        client_authentication = "ClientAuthentication",
+        cluster_name = "ClusterName",
+        vpc_configs = "VpcConfigs",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClientAuthentication", self.client_authentication);
-        p.set("ClusterName", self.cluster_name);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcConfigs", self.vpc_configs);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SERVERLESS_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVERLESS_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("VpcConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::serverless_cluster::VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServerlessCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServerlessCluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod serverless_cluster {
     //! Nested property types and enums of [`ServerlessCluster`](super::ServerlessCluster).
 
-    /// The definition `ClientAuthentication`.
+    pub use crate::cfn::shared::msk::Iam;
+
     #[derive(Clone)]
     pub struct ClientAuthentication {
         /// CloudFormation property `Sasl`; required.
@@ -3331,68 +2854,36 @@ pub mod serverless_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ClientAuthentication {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Sasl", self.sasl);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClientAuthentication;
+        req {
+            sasl = "Sasl",
         }
     }
 
-    /// The definition `Sasl`.
     #[derive(Clone)]
     pub struct Sasl {
         /// CloudFormation property `Iam`; required.
-        pub iam: crate::cfn::msk::serverless_cluster::Iam,
+        pub iam: crate::cfn::shared::msk::Iam,
     }
 
     impl Sasl {
         /// Creates the value from its required properties; optional ones start as `None`.
         #[inline]
-        pub fn new(iam: crate::cfn::msk::serverless_cluster::Iam) -> Self {
+        pub fn new(iam: crate::cfn::shared::msk::Iam) -> Self {
             Self {
                 iam,
             }
         }
     }
 
-    impl crate::resource::ToExpr for Sasl {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Iam", self.iam);
-            p.into_expr()
+    crate::resource::props! {
+        nested Sasl;
+        req {
+            iam = "Iam",
         }
     }
 
-    /// The definition `Iam`.
-    #[derive(Clone)]
-    pub struct Iam {
-        /// CloudFormation property `Enabled`; required.
-        pub enabled: crate::value::Val<bool>,
-    }
-
-    impl Iam {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
-            Self {
-                enabled: enabled.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Iam {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `VpcConfig`.
     #[derive(Clone)]
     pub struct VpcConfig {
         /// CloudFormation property `SecurityGroups`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -3403,7 +2894,6 @@ pub mod serverless_cluster {
 
     impl VpcConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_groups: ::std::option::Option::None,
@@ -3412,15 +2902,19 @@ pub mod serverless_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfig;
+        req {
+            subnet_ids = "SubnetIds",
+        }
+        opt {
+            security_groups = "SecurityGroups",
         }
     }
+
+    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::MSK::Topic
@@ -3452,7 +2946,6 @@ pub struct Topic {
 
 impl Topic {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, partition_count: impl ::std::convert::Into<crate::value::Val<i64>>, replication_factor: impl ::std::convert::Into<crate::value::Val<i64>>, topic_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_arn: cluster_arn.into(),
@@ -3464,37 +2957,29 @@ impl Topic {
     }
 }
 
-impl crate::resource::Resource for Topic {
-    const TYPE: &'static str = "AWS::MSK::Topic";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TOPIC_SHAPE)
+crate::resource::props! {
+    resource Topic = "AWS::MSK::Topic", shape: Some(&TOPIC_SHAPE);
+    req {
+        cluster_arn = "ClusterArn",
+        partition_count = "PartitionCount",
+        replication_factor = "ReplicationFactor",
+        topic_name = "TopicName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterArn", self.cluster_arn);
-        p.set_opt("Configs", self.configs);
-        p.set("PartitionCount", self.partition_count);
-        p.set("ReplicationFactor", self.replication_factor);
-        p.set("TopicName", self.topic_name);
-        p
+    opt {
+        configs = "Configs",
     }
 }
 
-static TOPIC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PartitionCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("ReplicationFactor", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TOPIC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PartitionCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("ReplicationFactor", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Topic`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Topic> {
-    /// `Fn::GetAtt` `TopicArn`.
-    #[inline]
-    pub fn attr_topic_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TopicArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TopicArn`.
+        attr_topic_arn: ::std::string::String = "TopicArn",
     }
 }
 
@@ -3525,7 +3010,6 @@ pub struct VpcConnection {
 
 impl VpcConnection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(authentication: impl ::std::convert::Into<crate::value::Val<crate::cfn::msk::vpc_connection::Authentication>>, client_subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, security_groups: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, target_cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             authentication: authentication.into(),
@@ -3538,41 +3022,33 @@ impl VpcConnection {
     }
 }
 
-impl crate::resource::Resource for VpcConnection {
-    const TYPE: &'static str = "AWS::MSK::VpcConnection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPC_CONNECTION_SHAPE)
+crate::resource::props! {
+    resource VpcConnection = "AWS::MSK::VpcConnection", shape: Some(&VPC_CONNECTION_SHAPE);
+    req {
+        authentication = "Authentication",
+        client_subnets = "ClientSubnets",
+        security_groups = "SecurityGroups",
+        target_cluster_arn = "TargetClusterArn",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Authentication", self.authentication);
-        p.set("ClientSubnets", self.client_subnets);
-        p.set("SecurityGroups", self.security_groups);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetClusterArn", self.target_cluster_arn);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static VPC_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Authentication", crate::resource::Rule { min_len: Some(3), max_len: Some(10), ..crate::resource::Rule::NONE }),
-        ("ClientSubnets", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-)([a-z0-9]+)\\z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(sg-)([a-z0-9]+)\\z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\z")), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-)([a-z0-9]+)\\z")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPC_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Authentication", crate::resource::Rule { min_len: Some(3), max_len: Some(10), ..crate::resource::Rule::NONE }),
+    ("ClientSubnets", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(subnet-)([a-z0-9]+)\\Z")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(sg-)([a-z0-9]+)\\Z")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\Z")), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(vpc-)([a-z0-9]+)\\Z")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcConnection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcConnection> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -3580,7 +3056,7 @@ pub mod vpc_connection {
     //! Nested property types and enums of [`VpcConnection`](super::VpcConnection).
 
     /// The type of private link authentication
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Authentication {
         /// `SASL_IAM`
         SaslIam,
@@ -3590,14 +3066,5 @@ pub mod vpc_connection {
         Tls,
     }
 
-    impl crate::value::CfnEnum for Authentication {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SaslIam => "SASL_IAM",
-                Self::SaslScram => "SASL_SCRAM",
-                Self::Tls => "TLS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Authentication, ["SASL_IAM", "SASL_SCRAM", "TLS"]);
 }

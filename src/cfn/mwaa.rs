@@ -125,7 +125,6 @@ pub struct Environment {
 
 impl Environment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             airflow_configuration_options: ::std::option::Option::None,
@@ -158,122 +157,89 @@ impl Environment {
     }
 }
 
-impl crate::resource::Resource for Environment {
-    const TYPE: &'static str = "AWS::MWAA::Environment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_SHAPE)
+crate::resource::props! {
+    resource Environment = "AWS::MWAA::Environment", shape: Some(&ENVIRONMENT_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AirflowConfigurationOptions", self.airflow_configuration_options);
-        p.set_opt("AirflowVersion", self.airflow_version);
-        p.set_opt("DagS3Path", self.dag_s3_path);
-        p.set_opt("EndpointManagement", self.endpoint_management);
-        p.set_opt("EnvironmentClass", self.environment_class);
-        p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-        p.set_opt("KmsKey", self.kms_key);
-        p.set_opt("LoggingConfiguration", self.logging_configuration);
-        p.set_opt("MaxWebservers", self.max_webservers);
-        p.set_opt("MaxWorkers", self.max_workers);
-        p.set_opt("MinWebservers", self.min_webservers);
-        p.set_opt("MinWorkers", self.min_workers);
-        p.set("Name", self.name);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set_opt("PluginsS3ObjectVersion", self.plugins_s3_object_version);
-        p.set_opt("PluginsS3Path", self.plugins_s3_path);
-        p.set_opt("RequirementsS3ObjectVersion", self.requirements_s3_object_version);
-        p.set_opt("RequirementsS3Path", self.requirements_s3_path);
-        p.set_opt("Schedulers", self.schedulers);
-        p.set_opt("SourceBucketArn", self.source_bucket_arn);
-        p.set_opt("StartupScriptS3ObjectVersion", self.startup_script_s3_object_version);
-        p.set_opt("StartupScriptS3Path", self.startup_script_s3_path);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WebserverAccessMode", self.webserver_access_mode);
-        p.set_opt("WeeklyMaintenanceWindowStart", self.weekly_maintenance_window_start);
-        p.set_opt("WorkerReplacementStrategy", self.worker_replacement_strategy);
-        p
+    opt {
+        airflow_configuration_options = "AirflowConfigurationOptions",
+        airflow_version = "AirflowVersion",
+        dag_s3_path = "DagS3Path",
+        endpoint_management = "EndpointManagement",
+        environment_class = "EnvironmentClass",
+        execution_role_arn = "ExecutionRoleArn",
+        kms_key = "KmsKey",
+        logging_configuration = "LoggingConfiguration",
+        max_webservers = "MaxWebservers",
+        max_workers = "MaxWorkers",
+        min_webservers = "MinWebservers",
+        min_workers = "MinWorkers",
+        network_configuration = "NetworkConfiguration",
+        plugins_s3_object_version = "PluginsS3ObjectVersion",
+        plugins_s3_path = "PluginsS3Path",
+        requirements_s3_object_version = "RequirementsS3ObjectVersion",
+        requirements_s3_path = "RequirementsS3Path",
+        schedulers = "Schedulers",
+        source_bucket_arn = "SourceBucketArn",
+        startup_script_s3_object_version = "StartupScriptS3ObjectVersion",
+        startup_script_s3_path = "StartupScriptS3Path",
+        tags = "Tags",
+        webserver_access_mode = "WebserverAccessMode",
+        weekly_maintenance_window_start = "WeeklyMaintenanceWindowStart",
+        worker_replacement_strategy = "WorkerReplacementStrategy",
     }
 }
 
-static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AirflowVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z.]+$")), ..crate::resource::Rule::NONE }),
-        ("DagS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentClass", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("KmsKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^(((arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:kms:[a-z]{2}-[a-z]+-\\d:\\d+:)?key\\/)?[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|(arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):kms:[a-z]{2}-[a-z]+-\\d:\\d+:)?alias/.+)$")), ..crate::resource::Rule::NONE }),
-        ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::environment::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MaxWebservers", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("MaxWorkers", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("MinWebservers", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("MinWorkers", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][0-9a-zA-Z\\-_]*$")), ..crate::resource::Rule::NONE }),
-        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::environment::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PluginsS3ObjectVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("PluginsS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("RequirementsS3ObjectVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("RequirementsS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("Schedulers", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
-        ("SourceBucketArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:s3:::[a-z0-9.\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("StartupScriptS3ObjectVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("StartupScriptS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
-        ("WeeklyMaintenanceWindowStart", crate::resource::Rule { min_len: Some(1), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("(MON|TUE|WED|THU|FRI|SAT|SUN):([01]\\d|2[0-3]):(00|30)")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AirflowConfigurationOptions", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("AirflowVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z.]+$")), ..crate::resource::Rule::NONE }),
+    ("DagS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentClass", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("KmsKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^(((arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:kms:[a-z]{2}-[a-z]+-\\d:\\d+:)?key\\/)?[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|(arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):kms:[a-z]{2}-[a-z]+-\\d:\\d+:)?alias/.+)$")), ..crate::resource::Rule::NONE }),
+    ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::environment::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaxWebservers", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("MaxWorkers", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("MinWebservers", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("MinWorkers", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][0-9a-zA-Z\\-_]*$")), ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::environment::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PluginsS3ObjectVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("PluginsS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("RequirementsS3ObjectVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("RequirementsS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("Schedulers", crate::resource::Rule { min: Some(1.0), max: Some(5.0), ..crate::resource::Rule::NONE }),
+    ("SourceBucketArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:s3:::[a-z0-9.\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("StartupScriptS3ObjectVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("StartupScriptS3Path", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex(".*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("WeeklyMaintenanceWindowStart", crate::resource::Rule { min_len: Some(1), max_len: Some(9), pattern: Some(crate::resource::Pattern::Regex("(MON|TUE|WED|THU|FRI|SAT|SUN):([01]\\d|2[0-3]):(00|30)")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Environment> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CeleryExecutorQueue`.
-    #[inline]
-    pub fn attr_celery_executor_queue(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CeleryExecutorQueue")
-    }
-    /// `Fn::GetAtt` `DatabaseVpcEndpointService`.
-    #[inline]
-    pub fn attr_database_vpc_endpoint_service(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatabaseVpcEndpointService")
-    }
-    /// `Fn::GetAtt` `LoggingConfiguration.DagProcessingLogs.CloudWatchLogGroupArn`.
-    #[inline]
-    pub fn attr_logging_configuration_dag_processing_logs_cloud_watch_log_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoggingConfiguration.DagProcessingLogs.CloudWatchLogGroupArn")
-    }
-    /// `Fn::GetAtt` `LoggingConfiguration.SchedulerLogs.CloudWatchLogGroupArn`.
-    #[inline]
-    pub fn attr_logging_configuration_scheduler_logs_cloud_watch_log_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoggingConfiguration.SchedulerLogs.CloudWatchLogGroupArn")
-    }
-    /// `Fn::GetAtt` `LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn`.
-    #[inline]
-    pub fn attr_logging_configuration_task_logs_cloud_watch_log_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn")
-    }
-    /// `Fn::GetAtt` `LoggingConfiguration.WebserverLogs.CloudWatchLogGroupArn`.
-    #[inline]
-    pub fn attr_logging_configuration_webserver_logs_cloud_watch_log_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoggingConfiguration.WebserverLogs.CloudWatchLogGroupArn")
-    }
-    /// `Fn::GetAtt` `LoggingConfiguration.WorkerLogs.CloudWatchLogGroupArn`.
-    #[inline]
-    pub fn attr_logging_configuration_worker_logs_cloud_watch_log_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LoggingConfiguration.WorkerLogs.CloudWatchLogGroupArn")
-    }
-    /// `Fn::GetAtt` `WebserverUrl`.
-    #[inline]
-    pub fn attr_webserver_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WebserverUrl")
-    }
-    /// `Fn::GetAtt` `WebserverVpcEndpointService`.
-    #[inline]
-    pub fn attr_webserver_vpc_endpoint_service(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WebserverVpcEndpointService")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CeleryExecutorQueue`.
+        attr_celery_executor_queue: ::std::string::String = "CeleryExecutorQueue",
+        /// `Fn::GetAtt` `DatabaseVpcEndpointService`.
+        attr_database_vpc_endpoint_service: ::std::string::String = "DatabaseVpcEndpointService",
+        /// `Fn::GetAtt` `LoggingConfiguration.DagProcessingLogs.CloudWatchLogGroupArn`.
+        attr_logging_configuration_dag_processing_logs_cloud_watch_log_group_arn: ::std::string::String = "LoggingConfiguration.DagProcessingLogs.CloudWatchLogGroupArn",
+        /// `Fn::GetAtt` `LoggingConfiguration.SchedulerLogs.CloudWatchLogGroupArn`.
+        attr_logging_configuration_scheduler_logs_cloud_watch_log_group_arn: ::std::string::String = "LoggingConfiguration.SchedulerLogs.CloudWatchLogGroupArn",
+        /// `Fn::GetAtt` `LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn`.
+        attr_logging_configuration_task_logs_cloud_watch_log_group_arn: ::std::string::String = "LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn",
+        /// `Fn::GetAtt` `LoggingConfiguration.WebserverLogs.CloudWatchLogGroupArn`.
+        attr_logging_configuration_webserver_logs_cloud_watch_log_group_arn: ::std::string::String = "LoggingConfiguration.WebserverLogs.CloudWatchLogGroupArn",
+        /// `Fn::GetAtt` `LoggingConfiguration.WorkerLogs.CloudWatchLogGroupArn`.
+        attr_logging_configuration_worker_logs_cloud_watch_log_group_arn: ::std::string::String = "LoggingConfiguration.WorkerLogs.CloudWatchLogGroupArn",
+        /// `Fn::GetAtt` `WebserverUrl`.
+        attr_webserver_url: ::std::string::String = "WebserverUrl",
+        /// `Fn::GetAtt` `WebserverVpcEndpointService`.
+        attr_webserver_vpc_endpoint_service: ::std::string::String = "WebserverVpcEndpointService",
     }
 }
 
@@ -305,28 +271,24 @@ pub mod environment {
         pub worker_logs: ::std::option::Option<crate::cfn::mwaa::environment::ModuleLoggingConfiguration>,
     }
 
-    impl crate::resource::ToExpr for LoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DagProcessingLogs", self.dag_processing_logs);
-            p.set_opt("SchedulerLogs", self.scheduler_logs);
-            p.set_opt("TaskLogs", self.task_logs);
-            p.set_opt("WebserverLogs", self.webserver_logs);
-            p.set_opt("WorkerLogs", self.worker_logs);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfiguration;
+        opt {
+            dag_processing_logs = "DagProcessingLogs",
+            scheduler_logs = "SchedulerLogs",
+            task_logs = "TaskLogs",
+            webserver_logs = "WebserverLogs",
+            worker_logs = "WorkerLogs",
         }
     }
 
-    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DagProcessingLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SchedulerLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TaskLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WebserverLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("WorkerLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DagProcessingLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SchedulerLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TaskLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WebserverLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("WorkerLogs", crate::resource::Rule { shape: Some(&MODULE_LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Logging configuration for a specific airflow component.
     #[derive(Clone, Default)]
@@ -339,22 +301,18 @@ pub mod environment {
         pub log_level: ::std::option::Option<crate::value::Val<crate::cfn::mwaa::environment::LoggingLevel>>,
     }
 
-    impl crate::resource::ToExpr for ModuleLoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogGroupArn", self.cloud_watch_log_group_arn);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("LogLevel", self.log_level);
-            p.into_expr()
+    crate::resource::props! {
+        nested ModuleLoggingConfiguration;
+        opt {
+            cloud_watch_log_group_arn = "CloudWatchLogGroupArn",
+            enabled = "Enabled",
+            log_level = "LogLevel",
         }
     }
 
-    pub(super) static MODULE_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogGroupArn", crate::resource::Rule { max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:logs:[a-z0-9\\-]+:\\d{12}:log-group:\\w+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MODULE_LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogGroupArn", crate::resource::Rule { max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:logs:[a-z0-9\\-]+:\\d{12}:log-group:\\w+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configures the network resources of the environment.
     #[derive(Clone, Default)]
@@ -369,25 +327,21 @@ pub mod environment {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-zA-Z0-9\\-._]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-zA-Z0-9\\-._]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-zA-Z0-9\\-._]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(2), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-zA-Z0-9\\-._]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines whether the VPC endpoints configured for the environment are created, and managed, by the customer or by Amazon MWAA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EndpointManagement {
         /// `CUSTOMER`
         Customer,
@@ -395,18 +349,9 @@ pub mod environment {
         Service,
     }
 
-    impl crate::value::CfnEnum for EndpointManagement {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Customer => "CUSTOMER",
-                Self::Service => "SERVICE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EndpointManagement, ["CUSTOMER", "SERVICE"]);
 
-    /// Allowed values of `LoggingLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LoggingLevel {
         /// `CRITICAL`
         Critical,
@@ -420,21 +365,10 @@ pub mod environment {
         Debug,
     }
 
-    impl crate::value::CfnEnum for LoggingLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Critical => "CRITICAL",
-                Self::Error => "ERROR",
-                Self::Warning => "WARNING",
-                Self::Info => "INFO",
-                Self::Debug => "DEBUG",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LoggingLevel, ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]);
 
     /// Choice for mode of webserver access including over public internet or via private VPC endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebserverAccessMode {
         /// `PRIVATE_ONLY`
         PrivateOnly,
@@ -444,19 +378,10 @@ pub mod environment {
         PublicAndPrivate,
     }
 
-    impl crate::value::CfnEnum for WebserverAccessMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::PrivateOnly => "PRIVATE_ONLY",
-                Self::PublicOnly => "PUBLIC_ONLY",
-                Self::PublicAndPrivate => "PUBLIC_AND_PRIVATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WebserverAccessMode, ["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"]);
 
     /// The worker replacement strategy to use when updating the environment. Valid values: `FORCED`, `GRACEFUL`. FORCED means Apache Airflow workers will be stopped and replaced without waiting for tasks to complete before an update. GRACEFUL means Apache Airflow workers will be able to complete running tasks for up to 12 hours during an update before being stopped and replaced.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkerReplacementStrategy {
         /// `FORCED`
         Forced,
@@ -464,13 +389,5 @@ pub mod environment {
         Graceful,
     }
 
-    impl crate::value::CfnEnum for WorkerReplacementStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Forced => "FORCED",
-                Self::Graceful => "GRACEFUL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkerReplacementStrategy, ["FORCED", "GRACEFUL"]);
 }

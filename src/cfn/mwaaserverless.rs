@@ -37,7 +37,6 @@ pub struct Workflow {
 
 impl Workflow {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(definition_s3_location: crate::cfn::mwaaserverless::workflow::S3Location, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -54,78 +53,53 @@ impl Workflow {
     }
 }
 
-impl crate::resource::Resource for Workflow {
-    const TYPE: &'static str = "AWS::MWAAServerless::Workflow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKFLOW_SHAPE)
+crate::resource::props! {
+    resource Workflow = "AWS::MWAAServerless::Workflow", shape: Some(&WORKFLOW_SHAPE);
+    req {
+        definition_s3_location = "DefinitionS3Location",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Code", self.code);
-        p.set("DefinitionS3Location", self.definition_s3_location);
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("LoggingConfiguration", self.logging_configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("NetworkConfiguration", self.network_configuration);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TriggerMode", self.trigger_mode);
-        p
+    opt {
+        code = "Code",
+        description = "Description",
+        encryption_configuration = "EncryptionConfiguration",
+        logging_configuration = "LoggingConfiguration",
+        name = "Name",
+        network_configuration = "NetworkConfiguration",
+        tags = "Tags",
+        trigger_mode = "TriggerMode",
     }
 }
 
-static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Code", crate::resource::Rule { shape: Some(&self::workflow::CODE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DefinitionS3Location", crate::resource::Rule { shape: Some(&self::workflow::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::workflow::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+[a-zA-Z0-9\\.\\-_]*$")), ..crate::resource::Rule::NONE }),
-        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::workflow::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:iam::[0-9]{12}:role(/[a-zA-Z0-9+=,.@_-]{1,512})*?/[a-zA-Z0-9+=,.@_-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ("TriggerMode", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Code", crate::resource::Rule { shape: Some(&self::workflow::CODE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefinitionS3Location", crate::resource::Rule { shape: Some(&self::workflow::S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::workflow::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::workflow::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+[a-zA-Z0-9\\.\\-_]*$")), ..crate::resource::Rule::NONE }),
+    ("NetworkConfiguration", crate::resource::Rule { shape: Some(&self::workflow::NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:iam::[0-9]{12}:role(/[a-zA-Z0-9+=,.@_-]{1,512})*?/[a-zA-Z0-9+=,.@_-]{1,64}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("TriggerMode", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workflow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workflow> {
-    /// `Fn::GetAtt` `CodeSnapshottedAt`.
-    #[inline]
-    pub fn attr_code_snapshotted_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CodeSnapshottedAt")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `ScheduleConfiguration`.
-    #[inline]
-    pub fn attr_schedule_configuration(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ScheduleConfiguration")
-    }
-    /// `Fn::GetAtt` `WorkflowArn`.
-    #[inline]
-    pub fn attr_workflow_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkflowArn")
-    }
-    /// `Fn::GetAtt` `WorkflowStatus`.
-    #[inline]
-    pub fn attr_workflow_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkflowStatus")
-    }
-    /// `Fn::GetAtt` `WorkflowVersion`.
-    #[inline]
-    pub fn attr_workflow_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkflowVersion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CodeSnapshottedAt`.
+        attr_code_snapshotted_at: ::std::string::String = "CodeSnapshottedAt",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `ScheduleConfiguration`.
+        attr_schedule_configuration: crate::value::Json = "ScheduleConfiguration",
+        /// `Fn::GetAtt` `WorkflowArn`.
+        attr_workflow_arn: ::std::string::String = "WorkflowArn",
+        /// `Fn::GetAtt` `WorkflowStatus`.
+        attr_workflow_status: ::std::string::String = "WorkflowStatus",
+        /// `Fn::GetAtt` `WorkflowVersion`.
+        attr_workflow_version: ::std::string::String = "WorkflowVersion",
     }
 }
 
@@ -139,22 +113,17 @@ pub mod workflow {
         pub s3_location: ::std::option::Option<crate::cfn::mwaaserverless::workflow::CodeS3Location>,
     }
 
-    impl crate::resource::ToExpr for Code {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3Location", self.s3_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested Code;
+        opt {
+            s3_location = "S3Location",
         }
     }
 
-    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Location", crate::resource::Rule { shape: Some(&CODE_S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Location", crate::resource::Rule { shape: Some(&CODE_S3_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CodeS3Location`.
     #[derive(Clone)]
     pub struct CodeS3Location {
         /// CloudFormation property `Bucket`; required.
@@ -167,7 +136,6 @@ pub mod workflow {
 
     impl CodeS3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -177,26 +145,23 @@ pub mod workflow {
         }
     }
 
-    impl crate::resource::ToExpr for CodeS3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("ObjectKey", self.object_key);
-            p.set_opt("VersionId", self.version_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested CodeS3Location;
+        req {
+            bucket = "Bucket",
+            object_key = "ObjectKey",
+        }
+        opt {
+            version_id = "VersionId",
         }
     }
 
-    pub(super) static CODE_S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("ObjectKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("VersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CODE_S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+        ("ObjectKey", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("VersionId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3Location`.
     #[derive(Clone)]
     pub struct S3Location {
         /// CloudFormation property `Bucket`; required.
@@ -209,7 +174,6 @@ pub mod workflow {
 
     impl S3Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, object_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -219,25 +183,22 @@ pub mod workflow {
         }
     }
 
-    impl crate::resource::ToExpr for S3Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("ObjectKey", self.object_key);
-            p.set_opt("VersionId", self.version_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Location;
+        req {
+            bucket = "Bucket",
+            object_key = "ObjectKey",
+        }
+        opt {
+            version_id = "VersionId",
         }
     }
 
-    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-            ("ObjectKey", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+        ("ObjectKey", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EncryptionConfiguration`.
     #[derive(Clone)]
     pub struct EncryptionConfiguration {
         /// CloudFormation property `KmsKeyId`.
@@ -248,7 +209,6 @@ pub mod workflow {
 
     impl EncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::mwaaserverless::workflow::Type>>) -> Self {
             Self {
                 kms_key_id: ::std::option::Option::None,
@@ -257,17 +217,20 @@ pub mod workflow {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    /// The definition `LoggingConfiguration`.
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct LoggingConfiguration {
         /// CloudFormation property `LogGroupName`; required. The `Name` of an `AWS::Logs::LogGroup`: pass a handle of [`crate::cfn::logs::LogGroup`] with `.into()` (its `Ref` is the Name).
@@ -276,7 +239,6 @@ pub mod workflow {
 
     impl LoggingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group_name: log_group_name.into(),
@@ -284,22 +246,17 @@ pub mod workflow {
         }
     }
 
-    impl crate::resource::ToExpr for LoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroupName", self.log_group_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfiguration;
+        req {
+            log_group_name = "LogGroupName",
         }
     }
 
-    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupName", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupName", crate::resource::Rule { min_len: Some(1), formats: &[crate::resource::Format::LogGroupName], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NetworkConfiguration`.
     #[derive(Clone, Default)]
     pub struct NetworkConfiguration {
         /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -308,25 +265,20 @@ pub mod workflow {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[a-z0-9]*$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AWS_MANAGED_KEY`
         AwsManagedKey,
@@ -334,13 +286,5 @@ pub mod workflow {
         CustomerManagedKey,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsManagedKey => "AWS_MANAGED_KEY",
-                Self::CustomerManagedKey => "CUSTOMER_MANAGED_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["AWS_MANAGED_KEY", "CUSTOMER_MANAGED_KEY"]);
 }

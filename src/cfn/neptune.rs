@@ -151,207 +151,113 @@ pub struct DbCluster {
     pub vpc_security_group_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for DbCluster {
-    const TYPE: &'static str = "AWS::Neptune::DBCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociatedRoles", self.associated_roles);
-        p.set_opt("AvailabilityZones", self.availability_zones);
-        p.set_opt("BackupRetentionPeriod", self.backup_retention_period);
-        p.set_opt("CopyTagsToSnapshot", self.copy_tags_to_snapshot);
-        p.set_opt("DBClusterIdentifier", self.db_cluster_identifier);
-        p.set_opt("DBClusterParameterGroupName", self.db_cluster_parameter_group_name);
-        p.set_opt("DBInstanceParameterGroupName", self.db_instance_parameter_group_name);
-        p.set_opt("DBPort", self.db_port);
-        p.set_opt("DBSubnetGroupName", self.db_subnet_group_name);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("EnableCloudwatchLogsExports", self.enable_cloudwatch_logs_exports);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("GlobalClusterIdentifier", self.global_cluster_identifier);
-        p.set_opt("IamAuthEnabled", self.iam_auth_enabled);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("PreferredBackupWindow", self.preferred_backup_window);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("RestoreToTime", self.restore_to_time);
-        p.set_opt("RestoreType", self.restore_type);
-        p.set_opt("ServerlessScalingConfiguration", self.serverless_scaling_configuration);
-        p.set_opt("SnapshotIdentifier", self.snapshot_identifier);
-        p.set_opt("SourceDBClusterIdentifier", self.source_db_cluster_identifier);
-        p.set_opt("StorageEncrypted", self.storage_encrypted);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UseLatestRestorableTime", self.use_latest_restorable_time);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p
+crate::resource::props! {
+    resource DbCluster = "AWS::Neptune::DBCluster", shape: Some(&DB_CLUSTER_SHAPE);
+    opt {
+        associated_roles = "AssociatedRoles",
+        availability_zones = "AvailabilityZones",
+        backup_retention_period = "BackupRetentionPeriod",
+        copy_tags_to_snapshot = "CopyTagsToSnapshot",
+        db_cluster_identifier = "DBClusterIdentifier",
+        db_cluster_parameter_group_name = "DBClusterParameterGroupName",
+        db_instance_parameter_group_name = "DBInstanceParameterGroupName",
+        db_port = "DBPort",
+        db_subnet_group_name = "DBSubnetGroupName",
+        deletion_protection = "DeletionProtection",
+        enable_cloudwatch_logs_exports = "EnableCloudwatchLogsExports",
+        engine_version = "EngineVersion",
+        global_cluster_identifier = "GlobalClusterIdentifier",
+        iam_auth_enabled = "IamAuthEnabled",
+        kms_key_id = "KmsKeyId",
+        network_type = "NetworkType",
+        preferred_backup_window = "PreferredBackupWindow",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        restore_to_time = "RestoreToTime",
+        restore_type = "RestoreType",
+        serverless_scaling_configuration = "ServerlessScalingConfiguration",
+        snapshot_identifier = "SnapshotIdentifier",
+        source_db_cluster_identifier = "SourceDBClusterIdentifier",
+        storage_encrypted = "StorageEncrypted",
+        tags = "Tags",
+        use_latest_restorable_time = "UseLatestRestorableTime",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
 
-static DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BackupRetentionPeriod", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
-        ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
-        ("ServerlessScalingConfiguration", crate::resource::Rule { shape: Some(&self::db_cluster::SERVERLESS_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::db_cluster::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociatedRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_cluster::DB_CLUSTER_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BackupRetentionPeriod", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
+    ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("ServerlessScalingConfiguration", crate::resource::Rule { shape: Some(&self::db_cluster::SERVERLESS_SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbCluster> {
-    /// `Fn::GetAtt` `AvailabilityZones`.
-    #[inline]
-    pub fn attr_availability_zones(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AvailabilityZones")
-    }
-    /// `Fn::GetAtt` `BackupRetentionPeriod`.
-    #[inline]
-    pub fn attr_backup_retention_period(self) -> crate::value::Val<i64> {
-        self.__get_att("BackupRetentionPeriod")
-    }
-    /// `Fn::GetAtt` `ClusterResourceId`.
-    #[inline]
-    pub fn attr_cluster_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterResourceId")
-    }
-    /// `Fn::GetAtt` `CopyTagsToSnapshot`.
-    #[inline]
-    pub fn attr_copy_tags_to_snapshot(self) -> crate::value::Val<bool> {
-        self.__get_att("CopyTagsToSnapshot")
-    }
-    /// `Fn::GetAtt` `DBClusterIdentifier`.
-    #[inline]
-    pub fn attr_db_cluster_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBClusterIdentifier")
-    }
-    /// `Fn::GetAtt` `DBClusterParameterGroupName`.
-    #[inline]
-    pub fn attr_db_cluster_parameter_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBClusterParameterGroupName")
-    }
-    /// `Fn::GetAtt` `DBInstanceParameterGroupName`.
-    #[inline]
-    pub fn attr_db_instance_parameter_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBInstanceParameterGroupName")
-    }
-    /// `Fn::GetAtt` `DBPort`.
-    #[inline]
-    pub fn attr_db_port(self) -> crate::value::Val<i64> {
-        self.__get_att("DBPort")
-    }
-    /// `Fn::GetAtt` `DBSubnetGroupName`.
-    #[inline]
-    pub fn attr_db_subnet_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBSubnetGroupName")
-    }
-    /// `Fn::GetAtt` `DeletionProtection`.
-    #[inline]
-    pub fn attr_deletion_protection(self) -> crate::value::Val<bool> {
-        self.__get_att("DeletionProtection")
-    }
-    /// `Fn::GetAtt` `EnableCloudwatchLogsExports`.
-    #[inline]
-    pub fn attr_enable_cloudwatch_logs_exports(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("EnableCloudwatchLogsExports")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `EngineVersion`.
-    #[inline]
-    pub fn attr_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineVersion")
-    }
-    /// `Fn::GetAtt` `GlobalClusterIdentifier`.
-    #[inline]
-    pub fn attr_global_cluster_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GlobalClusterIdentifier")
-    }
-    /// `Fn::GetAtt` `IamAuthEnabled`.
-    #[inline]
-    pub fn attr_iam_auth_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("IamAuthEnabled")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `NetworkType`.
-    #[inline]
-    pub fn attr_network_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkType")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `PreferredBackupWindow`.
-    #[inline]
-    pub fn attr_preferred_backup_window(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PreferredBackupWindow")
-    }
-    /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
-    #[inline]
-    pub fn attr_preferred_maintenance_window(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PreferredMaintenanceWindow")
-    }
-    /// `Fn::GetAtt` `ReadEndpoint`.
-    #[inline]
-    pub fn attr_read_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReadEndpoint")
-    }
-    /// `Fn::GetAtt` `RestoreToTime`.
-    #[inline]
-    pub fn attr_restore_to_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RestoreToTime")
-    }
-    /// `Fn::GetAtt` `RestoreType`.
-    #[inline]
-    pub fn attr_restore_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RestoreType")
-    }
-    /// `Fn::GetAtt` `ServerlessScalingConfiguration.MaxCapacity`.
-    #[inline]
-    pub fn attr_serverless_scaling_configuration_max_capacity(self) -> crate::value::Val<f64> {
-        self.__get_att("ServerlessScalingConfiguration.MaxCapacity")
-    }
-    /// `Fn::GetAtt` `ServerlessScalingConfiguration.MinCapacity`.
-    #[inline]
-    pub fn attr_serverless_scaling_configuration_min_capacity(self) -> crate::value::Val<f64> {
-        self.__get_att("ServerlessScalingConfiguration.MinCapacity")
-    }
-    /// `Fn::GetAtt` `SnapshotIdentifier`.
-    #[inline]
-    pub fn attr_snapshot_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotIdentifier")
-    }
-    /// `Fn::GetAtt` `SourceDBClusterIdentifier`.
-    #[inline]
-    pub fn attr_source_db_cluster_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceDBClusterIdentifier")
-    }
-    /// `Fn::GetAtt` `StorageEncrypted`.
-    #[inline]
-    pub fn attr_storage_encrypted(self) -> crate::value::Val<bool> {
-        self.__get_att("StorageEncrypted")
-    }
-    /// `Fn::GetAtt` `UseLatestRestorableTime`.
-    #[inline]
-    pub fn attr_use_latest_restorable_time(self) -> crate::value::Val<bool> {
-        self.__get_att("UseLatestRestorableTime")
-    }
-    /// `Fn::GetAtt` `VpcSecurityGroupIds`.
-    #[inline]
-    pub fn attr_vpc_security_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VpcSecurityGroupIds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AvailabilityZones`.
+        attr_availability_zones: crate::value::List<::std::string::String> = "AvailabilityZones",
+        /// `Fn::GetAtt` `BackupRetentionPeriod`.
+        attr_backup_retention_period: i64 = "BackupRetentionPeriod",
+        /// `Fn::GetAtt` `ClusterResourceId`.
+        attr_cluster_resource_id: ::std::string::String = "ClusterResourceId",
+        /// `Fn::GetAtt` `CopyTagsToSnapshot`.
+        attr_copy_tags_to_snapshot: bool = "CopyTagsToSnapshot",
+        /// `Fn::GetAtt` `DBClusterIdentifier`.
+        attr_db_cluster_identifier: ::std::string::String = "DBClusterIdentifier",
+        /// `Fn::GetAtt` `DBClusterParameterGroupName`.
+        attr_db_cluster_parameter_group_name: ::std::string::String = "DBClusterParameterGroupName",
+        /// `Fn::GetAtt` `DBInstanceParameterGroupName`.
+        attr_db_instance_parameter_group_name: ::std::string::String = "DBInstanceParameterGroupName",
+        /// `Fn::GetAtt` `DBPort`.
+        attr_db_port: i64 = "DBPort",
+        /// `Fn::GetAtt` `DBSubnetGroupName`.
+        attr_db_subnet_group_name: ::std::string::String = "DBSubnetGroupName",
+        /// `Fn::GetAtt` `DeletionProtection`.
+        attr_deletion_protection: bool = "DeletionProtection",
+        /// `Fn::GetAtt` `EnableCloudwatchLogsExports`.
+        attr_enable_cloudwatch_logs_exports: crate::value::List<::std::string::String> = "EnableCloudwatchLogsExports",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `EngineVersion`.
+        attr_engine_version: ::std::string::String = "EngineVersion",
+        /// `Fn::GetAtt` `GlobalClusterIdentifier`.
+        attr_global_cluster_identifier: ::std::string::String = "GlobalClusterIdentifier",
+        /// `Fn::GetAtt` `IamAuthEnabled`.
+        attr_iam_auth_enabled: bool = "IamAuthEnabled",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `NetworkType`.
+        attr_network_type: ::std::string::String = "NetworkType",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: ::std::string::String = "Port",
+        /// `Fn::GetAtt` `PreferredBackupWindow`.
+        attr_preferred_backup_window: ::std::string::String = "PreferredBackupWindow",
+        /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
+        attr_preferred_maintenance_window: ::std::string::String = "PreferredMaintenanceWindow",
+        /// `Fn::GetAtt` `ReadEndpoint`.
+        attr_read_endpoint: ::std::string::String = "ReadEndpoint",
+        /// `Fn::GetAtt` `RestoreToTime`.
+        attr_restore_to_time: ::std::string::String = "RestoreToTime",
+        /// `Fn::GetAtt` `RestoreType`.
+        attr_restore_type: ::std::string::String = "RestoreType",
+        /// `Fn::GetAtt` `ServerlessScalingConfiguration.MaxCapacity`.
+        attr_serverless_scaling_configuration_max_capacity: f64 = "ServerlessScalingConfiguration.MaxCapacity",
+        /// `Fn::GetAtt` `ServerlessScalingConfiguration.MinCapacity`.
+        attr_serverless_scaling_configuration_min_capacity: f64 = "ServerlessScalingConfiguration.MinCapacity",
+        /// `Fn::GetAtt` `SnapshotIdentifier`.
+        attr_snapshot_identifier: ::std::string::String = "SnapshotIdentifier",
+        /// `Fn::GetAtt` `SourceDBClusterIdentifier`.
+        attr_source_db_cluster_identifier: ::std::string::String = "SourceDBClusterIdentifier",
+        /// `Fn::GetAtt` `StorageEncrypted`.
+        attr_storage_encrypted: bool = "StorageEncrypted",
+        /// `Fn::GetAtt` `UseLatestRestorableTime`.
+        attr_use_latest_restorable_time: bool = "UseLatestRestorableTime",
+        /// `Fn::GetAtt` `VpcSecurityGroupIds`.
+        attr_vpc_security_group_ids: crate::value::List<::std::string::String> = "VpcSecurityGroupIds",
     }
 }
 
@@ -373,7 +279,6 @@ pub mod db_cluster {
 
     impl DbClusterRole {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 feature_name: ::std::option::Option::None,
@@ -382,15 +287,19 @@ pub mod db_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for DbClusterRole {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FeatureName", self.feature_name);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DbClusterRole;
+        req {
+            role_arn = "RoleArn",
+        }
+        opt {
+            feature_name = "FeatureName",
         }
     }
+
+    pub(super) static DB_CLUSTER_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains the scaling configuration of an Neptune Serverless DB cluster.
     #[derive(Clone)]
@@ -407,7 +316,6 @@ pub mod db_cluster {
 
     impl ServerlessScalingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_capacity: impl ::std::convert::Into<crate::value::Val<f64>>, min_capacity: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 max_capacity: max_capacity.into(),
@@ -416,32 +324,21 @@ pub mod db_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for ServerlessScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxCapacity", self.max_capacity);
-            p.set("MinCapacity", self.min_capacity);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerlessScalingConfiguration;
+        req {
+            max_capacity = "MaxCapacity",
+            min_capacity = "MinCapacity",
         }
     }
 
-    pub(super) static SERVERLESS_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxCapacity", crate::resource::Rule { min: Some(2.5), max: Some(128.0), ..crate::resource::Rule::NONE }),
-            ("MinCapacity", crate::resource::Rule { min: Some(1.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVERLESS_SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxCapacity", crate::resource::Rule { min: Some(2.5), max: Some(128.0), ..crate::resource::Rule::NONE }),
+        ("MinCapacity", crate::resource::Rule { min: Some(1.0), max: Some(128.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The network type of the DB cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -449,15 +346,7 @@ pub mod db_cluster {
         Dual,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dual => "DUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4", "DUAL"]);
 }
 
 /// The AWS::Neptune::DBClusterParameterGroup resource creates a new Amazon Neptune DB cluster parameter group
@@ -487,7 +376,6 @@ pub struct DbClusterParameterGroup {
 
 impl DbClusterParameterGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameters: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             description: description.into(),
@@ -499,19 +387,22 @@ impl DbClusterParameterGroup {
     }
 }
 
-impl crate::resource::Resource for DbClusterParameterGroup {
-    const TYPE: &'static str = "AWS::Neptune::DBClusterParameterGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set("Family", self.family);
-        p.set_opt("Name", self.name);
-        p.set("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DbClusterParameterGroup = "AWS::Neptune::DBClusterParameterGroup", shape: Some(&DB_CLUSTER_PARAMETER_GROUP_SHAPE);
+    req {
+        description = "Description",
+        family = "Family",
+        parameters = "Parameters",
+    }
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
+
+static DB_CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// The AWS::Neptune::DBInstance resource creates an Amazon Neptune DB instance.
 ///
@@ -579,7 +470,6 @@ pub struct DbInstance {
 
 impl DbInstance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_instance_class: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allow_major_version_upgrade: ::std::option::Option::None,
@@ -598,38 +488,33 @@ impl DbInstance {
     }
 }
 
-impl crate::resource::Resource for DbInstance {
-    const TYPE: &'static str = "AWS::Neptune::DBInstance";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowMajorVersionUpgrade", self.allow_major_version_upgrade);
-        p.set_opt("AutoMinorVersionUpgrade", self.auto_minor_version_upgrade);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("DBClusterIdentifier", self.db_cluster_identifier);
-        p.set("DBInstanceClass", self.db_instance_class);
-        p.set_opt("DBInstanceIdentifier", self.db_instance_identifier);
-        p.set_opt("DBParameterGroupName", self.db_parameter_group_name);
-        p.set_opt("DBSnapshotIdentifier", self.db_snapshot_identifier);
-        p.set_opt("DBSubnetGroupName", self.db_subnet_group_name);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DbInstance = "AWS::Neptune::DBInstance", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        db_instance_class = "DBInstanceClass",
+    }
+    opt {
+        allow_major_version_upgrade = "AllowMajorVersionUpgrade",
+        auto_minor_version_upgrade = "AutoMinorVersionUpgrade",
+        availability_zone = "AvailabilityZone",
+        db_cluster_identifier = "DBClusterIdentifier",
+        db_instance_identifier = "DBInstanceIdentifier",
+        db_parameter_group_name = "DBParameterGroupName",
+        db_snapshot_identifier = "DBSnapshotIdentifier",
+        db_subnet_group_name = "DBSubnetGroupName",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        publicly_accessible = "PubliclyAccessible",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`DbInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbInstance> {
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Port")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: ::std::string::String = "Port",
     }
 }
 
@@ -660,7 +545,6 @@ pub struct DbParameterGroup {
 
 impl DbParameterGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameters: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             description: description.into(),
@@ -672,19 +556,22 @@ impl DbParameterGroup {
     }
 }
 
-impl crate::resource::Resource for DbParameterGroup {
-    const TYPE: &'static str = "AWS::Neptune::DBParameterGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set("Family", self.family);
-        p.set_opt("Name", self.name);
-        p.set("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DbParameterGroup = "AWS::Neptune::DBParameterGroup", shape: Some(&DB_PARAMETER_GROUP_SHAPE);
+    req {
+        description = "Description",
+        family = "Family",
+        parameters = "Parameters",
+    }
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
+
+static DB_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// The AWS::Neptune::DBSubnetGroup type creates an Amazon Neptune DB subnet group. Subnet groups must contain at least two subnets in two different Availability Zones in the same AWS Region.
 ///
@@ -715,7 +602,6 @@ pub struct DbSubnetGroup {
 
 impl DbSubnetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_subnet_group_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             db_subnet_group_description: db_subnet_group_description.into(),
@@ -726,16 +612,15 @@ impl DbSubnetGroup {
     }
 }
 
-impl crate::resource::Resource for DbSubnetGroup {
-    const TYPE: &'static str = "AWS::Neptune::DBSubnetGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DBSubnetGroupDescription", self.db_subnet_group_description);
-        p.set_opt("DBSubnetGroupName", self.db_subnet_group_name);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DbSubnetGroup = "AWS::Neptune::DBSubnetGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        db_subnet_group_description = "DBSubnetGroupDescription",
+        subnet_ids = "SubnetIds",
+    }
+    opt {
+        db_subnet_group_name = "DBSubnetGroupName",
+        tags = "Tags",
     }
 }
 
@@ -776,7 +661,6 @@ pub struct EventSubscription {
 
 impl EventSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(sns_topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             enabled: ::std::option::Option::None,
@@ -790,31 +674,25 @@ impl EventSubscription {
     }
 }
 
-impl crate::resource::Resource for EventSubscription {
-    const TYPE: &'static str = "AWS::Neptune::EventSubscription";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_SUBSCRIPTION_SHAPE)
+crate::resource::props! {
+    resource EventSubscription = "AWS::Neptune::EventSubscription", shape: Some(&EVENT_SUBSCRIPTION_SHAPE);
+    req {
+        sns_topic_arn = "SnsTopicArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("EventCategories", self.event_categories);
-        p.set("SnsTopicArn", self.sns_topic_arn);
-        p.set_opt("SourceIds", self.source_ids);
-        p.set_opt("SourceType", self.source_type);
-        p.set_opt("SubscriptionName", self.subscription_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        enabled = "Enabled",
+        event_categories = "EventCategories",
+        source_ids = "SourceIds",
+        source_type = "SourceType",
+        subscription_name = "SubscriptionName",
+        tags = "Tags",
     }
 }
 
-static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SubscriptionName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnsTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ("SubscriptionName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Neptune::GlobalCluster
 ///
@@ -851,56 +729,33 @@ pub struct GlobalCluster {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for GlobalCluster {
-    const TYPE: &'static str = "AWS::Neptune::GlobalCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GLOBAL_CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("GlobalClusterIdentifier", self.global_cluster_identifier);
-        p.set_opt("SourceDBClusterIdentifier", self.source_db_cluster_identifier);
-        p.set_opt("StorageEncrypted", self.storage_encrypted);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource GlobalCluster = "AWS::Neptune::GlobalCluster", shape: Some(&GLOBAL_CLUSTER_SHAPE);
+    opt {
+        deletion_protection = "DeletionProtection",
+        engine = "Engine",
+        engine_version = "EngineVersion",
+        global_cluster_identifier = "GlobalClusterIdentifier",
+        source_db_cluster_identifier = "SourceDBClusterIdentifier",
+        storage_encrypted = "StorageEncrypted",
+        tags = "Tags",
     }
 }
 
-static GLOBAL_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::global_cluster::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GLOBAL_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod global_cluster {
     //! Nested property types and enums of [`GlobalCluster`](super::GlobalCluster).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The name of the database engine.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `neptune`
         Neptune,
     }
 
-    impl crate::value::CfnEnum for Engine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Neptune => "neptune",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Engine, ["neptune"]);
 }

@@ -65,7 +65,6 @@ pub struct Graph {
 
 impl Graph {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(provisioned_memory: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             deletion_protection: ::std::option::Option::None,
@@ -81,55 +80,41 @@ impl Graph {
     }
 }
 
-impl crate::resource::Resource for Graph {
-    const TYPE: &'static str = "AWS::NeptuneGraph::Graph";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GRAPH_SHAPE)
+crate::resource::props! {
+    resource Graph = "AWS::NeptuneGraph::Graph", shape: Some(&GRAPH_SHAPE);
+    req {
+        provisioned_memory = "ProvisionedMemory",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("GraphName", self.graph_name);
-        p.set_opt("ImportTask", self.import_task);
-        p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-        p.set("ProvisionedMemory", self.provisioned_memory);
-        p.set_opt("PublicConnectivity", self.public_connectivity);
-        p.set_opt("ReplicaCount", self.replica_count);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VectorSearchConfiguration", self.vector_search_configuration);
-        p
+    opt {
+        deletion_protection = "DeletionProtection",
+        graph_name = "GraphName",
+        import_task = "ImportTask",
+        kms_key_identifier = "KmsKeyIdentifier",
+        public_connectivity = "PublicConnectivity",
+        replica_count = "ReplicaCount",
+        tags = "Tags",
+        vector_search_configuration = "VectorSearchConfiguration",
     }
 }
 
-static GRAPH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GraphName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("ImportTask", crate::resource::Rule { shape: Some(&self::graph::IMPORT_TASK_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws(|-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}")), ..crate::resource::Rule::NONE }),
-        ("ProvisionedMemory", crate::resource::Rule { min: Some(16.0), max: Some(24576.0), ..crate::resource::Rule::NONE }),
-        ("ReplicaCount", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::graph::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GRAPH_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GraphName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("ImportTask", crate::resource::Rule { shape: Some(&self::graph::IMPORT_TASK_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws(|-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}")), ..crate::resource::Rule::NONE }),
+    ("ProvisionedMemory", crate::resource::Rule { min: Some(16.0), max: Some(24576.0), ..crate::resource::Rule::NONE }),
+    ("ReplicaCount", crate::resource::Rule { min: Some(0.0), max: Some(2.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Graph`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Graph> {
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `GraphArn`.
-    #[inline]
-    pub fn attr_graph_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GraphArn")
-    }
-    /// `Fn::GetAtt` `GraphId`.
-    #[inline]
-    pub fn attr_graph_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GraphId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `GraphArn`.
+        attr_graph_arn: ::std::string::String = "GraphArn",
+        /// `Fn::GetAtt` `GraphId`.
+        attr_graph_id: ::std::string::String = "GraphId",
     }
 }
 
@@ -179,7 +164,6 @@ pub mod graph {
 
     impl ImportTask {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 blank_node_handling: ::std::option::Option::None,
@@ -195,31 +179,29 @@ pub mod graph {
         }
     }
 
-    impl crate::resource::ToExpr for ImportTask {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BlankNodeHandling", self.blank_node_handling);
-            p.set_opt("FailOnError", self.fail_on_error);
-            p.set_opt("Format", self.format);
-            p.set_opt("ImportOptions", self.import_options);
-            p.set_opt("MaxProvisionedMemory", self.max_provisioned_memory);
-            p.set_opt("MinProvisionedMemory", self.min_provisioned_memory);
-            p.set_opt("ParquetType", self.parquet_type);
-            p.set("RoleArn", self.role_arn);
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImportTask;
+        req {
+            role_arn = "RoleArn",
+            source = "Source",
+        }
+        opt {
+            blank_node_handling = "BlankNodeHandling",
+            fail_on_error = "FailOnError",
+            format = "Format",
+            import_options = "ImportOptions",
+            max_provisioned_memory = "MaxProvisionedMemory",
+            min_provisioned_memory = "MinProvisionedMemory",
+            parquet_type = "ParquetType",
         }
     }
 
-    pub(super) static IMPORT_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImportOptions", crate::resource::Rule { shape: Some(&IMPORT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaxProvisionedMemory", crate::resource::Rule { min: Some(16.0), max: Some(24576.0), ..crate::resource::Rule::NONE }),
-            ("MinProvisionedMemory", crate::resource::Rule { min: Some(16.0), max: Some(24576.0), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws[^:]*:iam::[0-9]{12}:(role|role/service-role)(/[\\w+=,.@-]+)+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMPORT_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ImportOptions", crate::resource::Rule { shape: Some(&IMPORT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaxProvisionedMemory", crate::resource::Rule { min: Some(16.0), max: Some(24576.0), ..crate::resource::Rule::NONE }),
+        ("MinProvisionedMemory", crate::resource::Rule { min: Some(16.0), max: Some(24576.0), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("arn:aws[^:]*:iam::[0-9]{12}:(role|role/service-role)(/[\\w+=,.@-]+)+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Contains options for controlling the import process. For example, if the failOnError key is set to false, the import skips the data that caused the error and continues if possible (whereas if set to true, the default, or if omitted, the import operation halts immediately when an error is encountered).
     #[derive(Clone, Default)]
@@ -230,20 +212,16 @@ pub mod graph {
         pub neptune: ::std::option::Option<crate::cfn::neptunegraph::graph::NeptuneImportOptions>,
     }
 
-    impl crate::resource::ToExpr for ImportOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Neptune", self.neptune);
-            p.into_expr()
+    crate::resource::props! {
+        nested ImportOptions;
+        opt {
+            neptune = "Neptune",
         }
     }
 
-    pub(super) static IMPORT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Neptune", crate::resource::Rule { shape: Some(&NEPTUNE_IMPORT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IMPORT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Neptune", crate::resource::Rule { shape: Some(&NEPTUNE_IMPORT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Options for importing data from a Neptune database.
     #[derive(Clone)]
@@ -268,7 +246,6 @@ pub mod graph {
 
     impl NeptuneImportOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_export_kms_key_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_export_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 preserve_default_vertex_labels: ::std::option::Option::None,
@@ -279,31 +256,22 @@ pub mod graph {
         }
     }
 
-    impl crate::resource::ToExpr for NeptuneImportOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PreserveDefaultVertexLabels", self.preserve_default_vertex_labels);
-            p.set_opt("PreserveEdgeIds", self.preserve_edge_ids);
-            p.set("S3ExportKmsKeyId", self.s3_export_kms_key_id);
-            p.set("S3ExportPath", self.s3_export_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested NeptuneImportOptions;
+        req {
+            s3_export_kms_key_id = "S3ExportKmsKeyId",
+            s3_export_path = "S3ExportPath",
+        }
+        opt {
+            preserve_default_vertex_labels = "PreserveDefaultVertexLabels",
+            preserve_edge_ids = "PreserveEdgeIds",
         }
     }
 
-    pub(super) static NEPTUNE_IMPORT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3ExportKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("S3ExportPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NEPTUNE_IMPORT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3ExportKmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("S3ExportPath", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The vector search configuration.
     #[derive(Clone)]
@@ -316,7 +284,6 @@ pub mod graph {
 
     impl VectorSearchConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(vector_search_dimension: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 vector_search_dimension: vector_search_dimension.into(),
@@ -324,33 +291,24 @@ pub mod graph {
         }
     }
 
-    impl crate::resource::ToExpr for VectorSearchConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VectorSearchDimension", self.vector_search_dimension);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorSearchConfiguration;
+        req {
+            vector_search_dimension = "VectorSearchDimension",
         }
     }
 
     /// The method to handle blank nodes in the dataset. Currently, only convertToIri is supported, meaning blank nodes are converted to unique IRIs at load time. Must be provided when format is NTRIPLES
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlankNodeHandling {
         /// `convertToIri`
         ConvertToIri,
     }
 
-    impl crate::value::CfnEnum for BlankNodeHandling {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ConvertToIri => "convertToIri",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BlankNodeHandling, ["convertToIri"]);
 
     /// Specifies the format of S3 data to be imported. Valid values are CSV, which identifies the Gremlin CSV format, OPEN_CYPHER, which identifies the openCypher load format, or NTRIPLES, which identifies the RDF n-triples format.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Format {
         /// `CSV`
         Csv,
@@ -362,33 +320,16 @@ pub mod graph {
         Ntriples,
     }
 
-    impl crate::value::CfnEnum for Format {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Csv => "CSV",
-                Self::OpenCypher => "OPEN_CYPHER",
-                Self::Parquet => "PARQUET",
-                Self::Ntriples => "NTRIPLES",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Format, ["CSV", "OPEN_CYPHER", "PARQUET", "NTRIPLES"]);
 
     /// The parquet type of the import task. Required when Format is PARQUET.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ParquetType {
         /// `COLUMNAR`
         Columnar,
     }
 
-    impl crate::value::CfnEnum for ParquetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Columnar => "COLUMNAR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ParquetType, ["COLUMNAR"]);
 }
 
 /// Resource Type definition for AWS::NeptuneGraph::GraphSnapshot
@@ -412,7 +353,6 @@ pub struct GraphSnapshot {
 
 impl GraphSnapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(graph_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, snapshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             graph_identifier: graph_identifier.into(),
@@ -422,68 +362,37 @@ impl GraphSnapshot {
     }
 }
 
-impl crate::resource::Resource for GraphSnapshot {
-    const TYPE: &'static str = "AWS::NeptuneGraph::GraphSnapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GRAPH_SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource GraphSnapshot = "AWS::NeptuneGraph::GraphSnapshot", shape: Some(&GRAPH_SNAPSHOT_SHAPE);
+    req {
+        graph_identifier = "GraphIdentifier",
+        snapshot_name = "SnapshotName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GraphIdentifier", self.graph_identifier);
-        p.set("SnapshotName", self.snapshot_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static GRAPH_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GraphIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^g-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ("SnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!gs-)[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::graph_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GRAPH_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GraphIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^g-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+    ("SnapshotName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!gs-)[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GraphSnapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GraphSnapshot> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `KmsKeyIdentifier`.
+        attr_kms_key_identifier: ::std::string::String = "KmsKeyIdentifier",
+        /// `Fn::GetAtt` `SnapshotCreateTime`.
+        attr_snapshot_create_time: ::std::string::String = "SnapshotCreateTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `KmsKeyIdentifier`.
-    #[inline]
-    pub fn attr_kms_key_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyIdentifier")
-    }
-    /// `Fn::GetAtt` `SnapshotCreateTime`.
-    #[inline]
-    pub fn attr_snapshot_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotCreateTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod graph_snapshot {
-    //! Nested property types and enums of [`GraphSnapshot`](super::GraphSnapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::NeptuneGraph::PrivateGraphEndpoint resource creates an Amazon NeptuneGraph PrivateGraphEndpoint.
@@ -511,7 +420,6 @@ pub struct PrivateGraphEndpoint {
 
 impl PrivateGraphEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(graph_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             graph_identifier: graph_identifier.into(),
@@ -522,41 +430,31 @@ impl PrivateGraphEndpoint {
     }
 }
 
-impl crate::resource::Resource for PrivateGraphEndpoint {
-    const TYPE: &'static str = "AWS::NeptuneGraph::PrivateGraphEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PRIVATE_GRAPH_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource PrivateGraphEndpoint = "AWS::NeptuneGraph::PrivateGraphEndpoint", shape: Some(&PRIVATE_GRAPH_ENDPOINT_SHAPE);
+    req {
+        graph_identifier = "GraphIdentifier",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GraphIdentifier", self.graph_identifier);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SubnetIds", self.subnet_ids);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        security_group_ids = "SecurityGroupIds",
+        subnet_ids = "SubnetIds",
     }
 }
 
-static PRIVATE_GRAPH_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GraphIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^g-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PRIVATE_GRAPH_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GraphIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^g-[a-z0-9]{10}$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-[a-z0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-[a-z0-9]+$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PrivateGraphEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrivateGraphEndpoint> {
-    /// `Fn::GetAtt` `PrivateGraphEndpointIdentifier`.
-    #[inline]
-    pub fn attr_private_graph_endpoint_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PrivateGraphEndpointIdentifier")
-    }
-    /// `Fn::GetAtt` `VpcEndpointId`.
-    #[inline]
-    pub fn attr_vpc_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEndpointId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PrivateGraphEndpointIdentifier`.
+        attr_private_graph_endpoint_identifier: ::std::string::String = "PrivateGraphEndpointIdentifier",
+        /// `Fn::GetAtt` `VpcEndpointId`.
+        attr_vpc_endpoint_id: ::std::string::String = "VpcEndpointId",
     }
 }

@@ -33,7 +33,6 @@ pub struct ContainerAssociation {
 
 impl ContainerAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(container_association_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, container_monitoring_configurations: ::std::vec::Vec<crate::cfn::networkfirewall::container_association::ContainerMonitoringConfiguration>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkfirewall::container_association::Type>>) -> Self {
         Self {
             container_association_name: container_association_name.into(),
@@ -45,49 +44,35 @@ impl ContainerAssociation {
     }
 }
 
-impl crate::resource::Resource for ContainerAssociation {
-    const TYPE: &'static str = "AWS::NetworkFirewall::ContainerAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTAINER_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource ContainerAssociation = "AWS::NetworkFirewall::ContainerAssociation", shape: Some(&CONTAINER_ASSOCIATION_SHAPE);
+    req {
+        container_association_name = "ContainerAssociationName",
+        container_monitoring_configurations = "ContainerMonitoringConfigurations",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContainerAssociationName", self.container_association_name);
-        p.set("ContainerMonitoringConfigurations", self.container_monitoring_configurations);
-        p.set_opt("Description", self.description);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CONTAINER_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ContainerAssociationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("ContainerMonitoringConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::container_association::CONTAINER_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::container_association::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTAINER_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ContainerAssociationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("ContainerMonitoringConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::container_association::CONTAINER_MONITORING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::container_association::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ContainerAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ContainerAssociation> {
-    /// `Fn::GetAtt` `ContainerAssociationArn`.
-    #[inline]
-    pub fn attr_container_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ContainerAssociationArn")
-    }
-    /// `Fn::GetAtt` `ResolvedCidrCount`.
-    #[inline]
-    pub fn attr_resolved_cidr_count(self) -> crate::value::Val<i64> {
-        self.__get_att("ResolvedCidrCount")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ContainerAssociationArn`.
+        attr_container_association_arn: ::std::string::String = "ContainerAssociationArn",
+        /// `Fn::GetAtt` `ResolvedCidrCount`.
+        attr_resolved_cidr_count: i64 = "ResolvedCidrCount",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -100,7 +85,7 @@ pub mod container_association {
         /// Key-value pairs that filter which containers are tracked. For Amazon EKS, you can filter by namespace and Kubernetes labels. For Amazon ECS, you can filter by container instance attributes (EC2 launch type only).
         ///
         /// CloudFormation property `AttributeFilters`.
-        pub attribute_filters: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
+        pub attribute_filters: ::std::option::Option<::std::vec::Vec<crate::resource::KeyValue>>,
         /// The ARN of the Amazon ECS or Amazon EKS cluster to monitor. The cluster must be in the same Region and account as the container association.
         ///
         /// CloudFormation property `ClusterArn`; required.
@@ -109,7 +94,6 @@ pub mod container_association {
 
     impl ContainerMonitoringConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute_filters: ::std::option::Option::None,
@@ -118,39 +102,33 @@ pub mod container_association {
         }
     }
 
-    impl crate::resource::ToExpr for ContainerMonitoringConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeFilters", self.attribute_filters);
-            p.set("ClusterArn", self.cluster_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContainerMonitoringConfiguration;
+        req {
+            cluster_arn = "ClusterArn",
+        }
+        opt {
+            attribute_filters = "AttributeFilters",
         }
     }
 
-    pub(super) static CONTAINER_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AttributeFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ClusterArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTAINER_MONITORING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AttributeFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ClusterArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of containers to monitor. You can't change the container type after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `ECS`
         Ecs,
@@ -158,15 +136,7 @@ pub mod container_association {
         Eks,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ecs => "ECS",
-                Self::Eks => "EKS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["ECS", "EKS"]);
 }
 
 /// Resource type definition for AWS::NetworkFirewall::Firewall
@@ -209,7 +179,7 @@ pub struct Firewall {
     /// CloudFormation property `SubnetChangeProtection`.
     pub subnet_change_protection: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `SubnetMappings`.
-    pub subnet_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::firewall::SubnetMapping>>,
+    pub subnet_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::SubnetMapping>>,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// CloudFormation property `TransitGatewayId`.
@@ -224,7 +194,6 @@ pub struct Firewall {
 
 impl Firewall {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(firewall_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, firewall_policy_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             availability_zone_change_protection: ::std::option::Option::None,
@@ -248,83 +217,65 @@ impl Firewall {
     }
 }
 
-impl crate::resource::Resource for Firewall {
-    const TYPE: &'static str = "AWS::NetworkFirewall::Firewall";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIREWALL_SHAPE)
+crate::resource::props! {
+    resource Firewall = "AWS::NetworkFirewall::Firewall", shape: Some(&FIREWALL_SHAPE);
+    req {
+        firewall_name = "FirewallName",
+        firewall_policy_arn = "FirewallPolicyArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZoneChangeProtection", self.availability_zone_change_protection);
-        p.set_opt("AvailabilityZoneMappings", self.availability_zone_mappings);
-        p.set_opt("DeleteProtection", self.delete_protection);
-        p.set_opt("Description", self.description);
-        p.set_opt("EnabledAnalysisTypes", self.enabled_analysis_types);
-        p.set("FirewallName", self.firewall_name);
-        p.set("FirewallPolicyArn", self.firewall_policy_arn);
-        p.set_opt("FirewallPolicyChangeProtection", self.firewall_policy_change_protection);
-        p.set_opt("NatGatewayMappings", self.nat_gateway_mappings);
-        p.set_opt("NoSourcePreservation", self.no_source_preservation);
-        p.set_opt("ProxySettings", self.proxy_settings);
-        p.set_opt("SubnetChangeProtection", self.subnet_change_protection);
-        p.set_opt("SubnetMappings", self.subnet_mappings);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TransitGatewayId", self.transit_gateway_id);
-        p.set_opt("VpcEndpoint", self.vpc_endpoint);
-        p.set_opt("VpcId", self.vpc_id);
-        p
+    opt {
+        availability_zone_change_protection = "AvailabilityZoneChangeProtection",
+        availability_zone_mappings = "AvailabilityZoneMappings",
+        delete_protection = "DeleteProtection",
+        description = "Description",
+        enabled_analysis_types = "EnabledAnalysisTypes",
+        firewall_policy_change_protection = "FirewallPolicyChangeProtection",
+        nat_gateway_mappings = "NatGatewayMappings",
+        no_source_preservation = "NoSourcePreservation",
+        proxy_settings = "ProxySettings",
+        subnet_change_protection = "SubnetChangeProtection",
+        subnet_mappings = "SubnetMappings",
+        tags = "Tags",
+        transit_gateway_id = "TransitGatewayId",
+        vpc_endpoint = "VpcEndpoint",
+        vpc_id = "VpcId",
     }
 }
 
-static FIREWALL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilityZoneMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::firewall::AVAILABILITY_ZONE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ("FirewallName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("FirewallPolicyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*$")), ..crate::resource::Rule::NONE }),
-        ("NatGatewayMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::firewall::NAT_GATEWAY_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::firewall::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TransitGatewayId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^tgw-[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
-        ("VpcEndpoint", crate::resource::Rule { shape: Some(&self::firewall::VPC_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIREWALL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilityZoneMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::firewall::AVAILABILITY_ZONE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ("FirewallName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("FirewallPolicyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*$")), ..crate::resource::Rule::NONE }),
+    ("NatGatewayMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::firewall::NAT_GATEWAY_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::SUBNET_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::firewall::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TransitGatewayId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^tgw-[0-9a-z]+$")), ..crate::resource::Rule::NONE }),
+    ("VpcEndpoint", crate::resource::Rule { shape: Some(&self::firewall::VPC_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Firewall`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Firewall> {
-    /// `Fn::GetAtt` `EndpointIds`.
-    #[inline]
-    pub fn attr_endpoint_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("EndpointIds")
-    }
-    /// `Fn::GetAtt` `FirewallArn`.
-    #[inline]
-    pub fn attr_firewall_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FirewallArn")
-    }
-    /// `Fn::GetAtt` `FirewallId`.
-    #[inline]
-    pub fn attr_firewall_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FirewallId")
-    }
-    /// `Fn::GetAtt` `NumberOfAssociations`.
-    #[inline]
-    pub fn attr_number_of_associations(self) -> crate::value::Val<i64> {
-        self.__get_att("NumberOfAssociations")
-    }
-    /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
-    #[inline]
-    pub fn attr_transit_gateway_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayAttachmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EndpointIds`.
+        attr_endpoint_ids: crate::value::List<::std::string::String> = "EndpointIds",
+        /// `Fn::GetAtt` `FirewallArn`.
+        attr_firewall_arn: ::std::string::String = "FirewallArn",
+        /// `Fn::GetAtt` `FirewallId`.
+        attr_firewall_id: ::std::string::String = "FirewallId",
+        /// `Fn::GetAtt` `NumberOfAssociations`.
+        attr_number_of_associations: i64 = "NumberOfAssociations",
+        /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
+        attr_transit_gateway_attachment_id: ::std::string::String = "TransitGatewayAttachmentId",
     }
 }
 
 pub mod firewall {
     //! Nested property types and enums of [`Firewall`](super::Firewall).
 
-    /// The definition `AvailabilityZoneMapping`.
+    pub use crate::cfn::shared::networkfirewall::{IpAddressType, SubnetMapping};
+
     #[derive(Clone)]
     pub struct AvailabilityZoneMapping {
         /// A AvailabilityZone
@@ -335,7 +286,6 @@ pub mod firewall {
 
     impl AvailabilityZoneMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(availability_zone: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 availability_zone: availability_zone.into(),
@@ -343,20 +293,16 @@ pub mod firewall {
         }
     }
 
-    impl crate::resource::ToExpr for AvailabilityZoneMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AvailabilityZone", self.availability_zone);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailabilityZoneMapping;
+        req {
+            availability_zone = "AvailabilityZone",
         }
     }
 
-    pub(super) static AVAILABILITY_ZONE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AVAILABILITY_ZONE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^\\S+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A mapping to a NAT gateway that a proxy-mode firewall proxies egress traffic through.
     #[derive(Clone)]
@@ -369,7 +315,6 @@ pub mod firewall {
 
     impl NatGatewayMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(nat_gateway_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 nat_gateway_id: nat_gateway_id.into(),
@@ -377,20 +322,16 @@ pub mod firewall {
         }
     }
 
-    impl crate::resource::ToExpr for NatGatewayMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("NatGatewayId", self.nat_gateway_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested NatGatewayMapping;
+        req {
+            nat_gateway_id = "NatGatewayId",
         }
     }
 
-    pub(super) static NAT_GATEWAY_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NatGatewayId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NAT_GATEWAY_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NatGatewayId", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The proxy listener configuration for a proxy-mode (no source preservation) firewall.
     #[derive(Clone, Default)]
@@ -399,12 +340,10 @@ pub mod firewall {
         pub listener_properties: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::firewall::ListenerProperty>>,
     }
 
-    impl crate::resource::ToExpr for ProxySettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ListenerProperties", self.listener_properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProxySettings;
+        opt {
+            listener_properties = "ListenerProperties",
         }
     }
 
@@ -421,86 +360,45 @@ pub mod firewall {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::networkfirewall::firewall::Type>>,
     }
 
-    impl crate::resource::ToExpr for ListenerProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Port", self.port);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ListenerProperty;
+        opt {
+            port = "Port",
+            type_ = "Type",
         }
     }
 
-    /// The definition `SubnetMapping`.
-    #[derive(Clone)]
-    pub struct SubnetMapping {
-        /// A IPAddressType
-        ///
-        /// CloudFormation property `IPAddressType`.
-        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::networkfirewall::firewall::IpAddressType>>,
-        /// A SubnetId.
-        ///
-        /// CloudFormation property `SubnetId`; required. The `Id` of an `AWS::EC2::Subnet`: pass a handle of [`crate::cfn::ec2::Subnet`] with `.into()` (its `Ref` is the Id).
-        pub subnet_id: crate::value::Val<::std::string::String>,
-    }
-
-    impl SubnetMapping {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                ip_address_type: ::std::option::Option::None,
-                subnet_id: subnet_id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SubnetMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IPAddressType", self.ip_address_type);
-            p.set("SubnetId", self.subnet_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The VPC and subnets for a proxy-mode firewall's endpoint. Provide this instead of the top-level VpcId and SubnetMappings when NoSourcePreservation is true.
     #[derive(Clone, Default)]
     pub struct VpcEndpoint {
         /// CloudFormation property `SubnetMappings`.
-        pub subnet_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::firewall::SubnetMapping>>,
+        pub subnet_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::SubnetMapping>>,
         /// The unique identifier of the VPC for the firewall endpoint.
         ///
         /// CloudFormation property `VpcId`. The `Id` of an `AWS::EC2::VPC`: pass a handle of [`crate::cfn::ec2::Vpc`] with `.into()` (its `Ref` is the Id).
         pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SubnetMappings", self.subnet_mappings);
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcEndpoint;
+        opt {
+            subnet_mappings = "SubnetMappings",
+            vpc_id = "VpcId",
         }
     }
 
-    pub(super) static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::SUBNET_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An analysis type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EnabledAnalysisType {
         /// `TLS_SNI`
         TlsSni,
@@ -508,18 +406,10 @@ pub mod firewall {
         HttpHost,
     }
 
-    impl crate::value::CfnEnum for EnabledAnalysisType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TlsSni => "TLS_SNI",
-                Self::HttpHost => "HTTP_HOST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EnabledAnalysisType, ["TLS_SNI", "HTTP_HOST"]);
 
     /// The protocol the proxy listener uses.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `HTTP`
         Http,
@@ -527,37 +417,7 @@ pub mod firewall {
         Https,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Http => "HTTP",
-                Self::Https => "HTTPS",
-            }
-        }
-    }
-
-    /// A IPAddressType
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `DUALSTACK`
-        Dualstack,
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dualstack => "DUALSTACK",
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["HTTP", "HTTPS"]);
 }
 
 /// Resource type definition for AWS::NetworkFirewall::FirewallPolicy
@@ -577,7 +437,6 @@ pub struct FirewallPolicy {
 
 impl FirewallPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(firewall_policy: crate::cfn::networkfirewall::firewall_policy::FirewallPolicy, firewall_policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -588,50 +447,40 @@ impl FirewallPolicy {
     }
 }
 
-impl crate::resource::Resource for FirewallPolicy {
-    const TYPE: &'static str = "AWS::NetworkFirewall::FirewallPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIREWALL_POLICY_SHAPE)
+crate::resource::props! {
+    resource FirewallPolicy = "AWS::NetworkFirewall::FirewallPolicy", shape: Some(&FIREWALL_POLICY_SHAPE);
+    req {
+        firewall_policy = "FirewallPolicy",
+        firewall_policy_name = "FirewallPolicyName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("FirewallPolicy", self.firewall_policy);
-        p.set("FirewallPolicyName", self.firewall_policy_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static FIREWALL_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ("FirewallPolicy", crate::resource::Rule { shape: Some(&self::firewall_policy::FIREWALL_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FirewallPolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::firewall_policy::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIREWALL_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ("FirewallPolicy", crate::resource::Rule { shape: Some(&self::firewall_policy::FIREWALL_POLICY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FirewallPolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FirewallPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FirewallPolicy> {
-    /// `Fn::GetAtt` `FirewallPolicyArn`.
-    #[inline]
-    pub fn attr_firewall_policy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FirewallPolicyArn")
-    }
-    /// `Fn::GetAtt` `FirewallPolicyId`.
-    #[inline]
-    pub fn attr_firewall_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FirewallPolicyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `FirewallPolicyArn`.
+        attr_firewall_policy_arn: ::std::string::String = "FirewallPolicyArn",
+        /// `Fn::GetAtt` `FirewallPolicyId`.
+        attr_firewall_policy_id: ::std::string::String = "FirewallPolicyId",
     }
 }
 
 pub mod firewall_policy {
     //! Nested property types and enums of [`FirewallPolicy`](super::FirewallPolicy).
 
-    /// The definition `FirewallPolicy`.
+    pub use crate::cfn::shared::networkfirewall::{ActionDefinition, CustomAction, Dimension, IpSet, PublishMetricAction, RuleOrder};
+
     #[derive(Clone)]
     pub struct FirewallPolicy {
         /// CloudFormation property `EnableTLSSessionHolding`.
@@ -645,7 +494,7 @@ pub mod firewall_policy {
         /// CloudFormation property `StatefulRuleGroupReferences`.
         pub stateful_rule_group_references: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::firewall_policy::StatefulRuleGroupReference>>,
         /// CloudFormation property `StatelessCustomActions`.
-        pub stateless_custom_actions: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::firewall_policy::CustomAction>>,
+        pub stateless_custom_actions: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::CustomAction>>,
         /// CloudFormation property `StatelessDefaultActions`; required.
         pub stateless_default_actions: crate::value::Val<crate::value::List<::std::string::String>>,
         /// CloudFormation property `StatelessFragmentDefaultActions`; required.
@@ -660,7 +509,6 @@ pub mod firewall_policy {
 
     impl FirewallPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(stateless_default_actions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, stateless_fragment_default_actions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 enable_tls_session_holding: ::std::option::Option::None,
@@ -677,117 +525,85 @@ pub mod firewall_policy {
         }
     }
 
-    impl crate::resource::ToExpr for FirewallPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableTLSSessionHolding", self.enable_tls_session_holding);
-            p.set_opt("PolicyVariables", self.policy_variables);
-            p.set_opt("StatefulDefaultActions", self.stateful_default_actions);
-            p.set_opt("StatefulEngineOptions", self.stateful_engine_options);
-            p.set_opt("StatefulRuleGroupReferences", self.stateful_rule_group_references);
-            p.set_opt("StatelessCustomActions", self.stateless_custom_actions);
-            p.set("StatelessDefaultActions", self.stateless_default_actions);
-            p.set("StatelessFragmentDefaultActions", self.stateless_fragment_default_actions);
-            p.set_opt("StatelessRuleGroupReferences", self.stateless_rule_group_references);
-            p.set_opt("TLSInspectionConfigurationArn", self.tls_inspection_configuration_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirewallPolicy;
+        req {
+            stateless_default_actions = "StatelessDefaultActions",
+            stateless_fragment_default_actions = "StatelessFragmentDefaultActions",
+        }
+        opt {
+            enable_tls_session_holding = "EnableTLSSessionHolding",
+            policy_variables = "PolicyVariables",
+            stateful_default_actions = "StatefulDefaultActions",
+            stateful_engine_options = "StatefulEngineOptions",
+            stateful_rule_group_references = "StatefulRuleGroupReferences",
+            stateless_custom_actions = "StatelessCustomActions",
+            stateless_rule_group_references = "StatelessRuleGroupReferences",
+            tls_inspection_configuration_arn = "TLSInspectionConfigurationArn",
         }
     }
 
-    pub(super) static FIREWALL_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StatefulEngineOptions", crate::resource::Rule { shape: Some(&STATEFUL_ENGINE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("StatefulRuleGroupReferences", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEFUL_RULE_GROUP_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StatelessCustomActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StatelessRuleGroupReferences", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATELESS_RULE_GROUP_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TLSInspectionConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIREWALL_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StatefulEngineOptions", crate::resource::Rule { shape: Some(&STATEFUL_ENGINE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("StatefulRuleGroupReferences", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEFUL_RULE_GROUP_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("StatelessCustomActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::CUSTOM_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("StatelessRuleGroupReferences", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATELESS_RULE_GROUP_REFERENCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TLSInspectionConfigurationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `PolicyVariables`.
     #[derive(Clone, Default)]
     pub struct PolicyVariables {
         /// CloudFormation property `RuleVariables`.
-        pub rule_variables: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::networkfirewall::firewall_policy::IpSet>>,
+        pub rule_variables: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::shared::networkfirewall::IpSet>>,
     }
 
-    impl crate::resource::ToExpr for PolicyVariables {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RuleVariables", self.rule_variables);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyVariables;
+        opt {
+            rule_variables = "RuleVariables",
         }
     }
 
-    /// The definition `IPSet`.
-    #[derive(Clone, Default)]
-    pub struct IpSet {
-        /// CloudFormation property `Definition`.
-        pub definition: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for IpSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Definition", self.definition);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `StatefulEngineOptions`.
     #[derive(Clone, Default)]
     pub struct StatefulEngineOptions {
         /// CloudFormation property `FlowTimeouts`.
         pub flow_timeouts: ::std::option::Option<crate::cfn::networkfirewall::firewall_policy::FlowTimeouts>,
         /// CloudFormation property `RuleOrder`.
-        pub rule_order: ::std::option::Option<crate::value::Val<crate::cfn::networkfirewall::firewall_policy::RuleOrder>>,
+        pub rule_order: ::std::option::Option<crate::value::Val<crate::cfn::shared::networkfirewall::RuleOrder>>,
         /// CloudFormation property `StreamExceptionPolicy`.
         pub stream_exception_policy: ::std::option::Option<crate::value::Val<crate::cfn::networkfirewall::firewall_policy::StreamExceptionPolicy>>,
     }
 
-    impl crate::resource::ToExpr for StatefulEngineOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FlowTimeouts", self.flow_timeouts);
-            p.set_opt("RuleOrder", self.rule_order);
-            p.set_opt("StreamExceptionPolicy", self.stream_exception_policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatefulEngineOptions;
+        opt {
+            flow_timeouts = "FlowTimeouts",
+            rule_order = "RuleOrder",
+            stream_exception_policy = "StreamExceptionPolicy",
         }
     }
 
-    pub(super) static STATEFUL_ENGINE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FlowTimeouts", crate::resource::Rule { shape: Some(&FLOW_TIMEOUTS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATEFUL_ENGINE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FlowTimeouts", crate::resource::Rule { shape: Some(&FLOW_TIMEOUTS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `FlowTimeouts`.
     #[derive(Clone, Default)]
     pub struct FlowTimeouts {
         /// CloudFormation property `TcpIdleTimeoutSeconds`.
         pub tcp_idle_timeout_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for FlowTimeouts {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TcpIdleTimeoutSeconds", self.tcp_idle_timeout_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested FlowTimeouts;
+        opt {
+            tcp_idle_timeout_seconds = "TcpIdleTimeoutSeconds",
         }
     }
 
-    pub(super) static FLOW_TIMEOUTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TcpIdleTimeoutSeconds", crate::resource::Rule { min: Some(60.0), max: Some(6000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FLOW_TIMEOUTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TcpIdleTimeoutSeconds", crate::resource::Rule { min: Some(60.0), max: Some(6000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StatefulRuleGroupReference`.
     #[derive(Clone)]
     pub struct StatefulRuleGroupReference {
         /// CloudFormation property `DeepThreatInspection`.
@@ -804,7 +620,6 @@ pub mod firewall_policy {
 
     impl StatefulRuleGroupReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 deep_threat_inspection: ::std::option::Option::None,
@@ -815,165 +630,36 @@ pub mod firewall_policy {
         }
     }
 
-    impl crate::resource::ToExpr for StatefulRuleGroupReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeepThreatInspection", self.deep_threat_inspection);
-            p.set_opt("Override", self.override_);
-            p.set_opt("Priority", self.priority);
-            p.set("ResourceArn", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatefulRuleGroupReference;
+        req {
+            resource_arn = "ResourceArn",
+        }
+        opt {
+            deep_threat_inspection = "DeepThreatInspection",
+            override_ = "Override",
+            priority = "Priority",
         }
     }
 
-    pub(super) static STATEFUL_RULE_GROUP_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATEFUL_RULE_GROUP_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StatefulRuleGroupOverride`.
     #[derive(Clone, Default)]
     pub struct StatefulRuleGroupOverride {
         /// CloudFormation property `Action`.
         pub action: ::std::option::Option<crate::value::Val<crate::cfn::networkfirewall::firewall_policy::OverrideAction>>,
     }
 
-    impl crate::resource::ToExpr for StatefulRuleGroupOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatefulRuleGroupOverride;
+        opt {
+            action = "Action",
         }
     }
 
-    /// The definition `CustomAction`.
-    #[derive(Clone)]
-    pub struct CustomAction {
-        /// CloudFormation property `ActionDefinition`; required.
-        pub action_definition: crate::cfn::networkfirewall::firewall_policy::ActionDefinition,
-        /// CloudFormation property `ActionName`; required.
-        pub action_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl CustomAction {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action_definition: crate::cfn::networkfirewall::firewall_policy::ActionDefinition, action_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                action_definition,
-                action_name: action_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionDefinition", self.action_definition);
-            p.set("ActionName", self.action_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActionDefinition", crate::resource::Rule { shape: Some(&ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ActionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ActionDefinition`.
-    #[derive(Clone, Default)]
-    pub struct ActionDefinition {
-        /// CloudFormation property `PublishMetricAction`.
-        pub publish_metric_action: ::std::option::Option<crate::cfn::networkfirewall::firewall_policy::PublishMetricAction>,
-    }
-
-    impl crate::resource::ToExpr for ActionDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PublishMetricAction", self.publish_metric_action);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PublishMetricAction", crate::resource::Rule { shape: Some(&PUBLISH_METRIC_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `PublishMetricAction`.
-    #[derive(Clone)]
-    pub struct PublishMetricAction {
-        /// CloudFormation property `Dimensions`; required.
-        pub dimensions: ::std::vec::Vec<crate::cfn::networkfirewall::firewall_policy::Dimension>,
-    }
-
-    impl PublishMetricAction {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(dimensions: ::std::vec::Vec<crate::cfn::networkfirewall::firewall_policy::Dimension>) -> Self {
-            Self {
-                dimensions,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PublishMetricAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Dimensions", self.dimensions);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PUBLISH_METRIC_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Dimension`.
-    #[derive(Clone)]
-    pub struct Dimension {
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<::std::string::String>,
-    }
-
-    impl Dimension {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Dimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `StatelessRuleGroupReference`.
     #[derive(Clone)]
     pub struct StatelessRuleGroupReference {
         /// CloudFormation property `Priority`; required.
@@ -986,7 +672,6 @@ pub mod firewall_policy {
 
     impl StatelessRuleGroupReference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 priority: priority.into(),
@@ -995,51 +680,20 @@ pub mod firewall_policy {
         }
     }
 
-    impl crate::resource::ToExpr for StatelessRuleGroupReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Priority", self.priority);
-            p.set("ResourceArn", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatelessRuleGroupReference;
+        req {
+            priority = "Priority",
+            resource_arn = "ResourceArn",
         }
     }
 
-    pub(super) static STATELESS_RULE_GROUP_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATELESS_RULE_GROUP_REFERENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RuleOrder`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RuleOrder {
-        /// `DEFAULT_ACTION_ORDER`
-        DefaultActionOrder,
-        /// `STRICT_ORDER`
-        StrictOrder,
-    }
-
-    impl crate::value::CfnEnum for RuleOrder {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DefaultActionOrder => "DEFAULT_ACTION_ORDER",
-                Self::StrictOrder => "STRICT_ORDER",
-            }
-        }
-    }
-
-    /// Allowed values of `StreamExceptionPolicy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StreamExceptionPolicy {
         /// `DROP`
         Drop,
@@ -1049,32 +703,15 @@ pub mod firewall_policy {
         Reject,
     }
 
-    impl crate::value::CfnEnum for StreamExceptionPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Drop => "DROP",
-                Self::Continue => "CONTINUE",
-                Self::Reject => "REJECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StreamExceptionPolicy, ["DROP", "CONTINUE", "REJECT"]);
 
-    /// Allowed values of `OverrideAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OverrideAction {
         /// `DROP_TO_ALERT`
         DropToAlert,
     }
 
-    impl crate::value::CfnEnum for OverrideAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DropToAlert => "DROP_TO_ALERT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OverrideAction, ["DROP_TO_ALERT"]);
 }
 
 /// Resource type definition for AWS::NetworkFirewall::LoggingConfiguration
@@ -1096,7 +733,6 @@ pub struct LoggingConfiguration {
 
 impl LoggingConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(firewall_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, logging_configuration: crate::cfn::networkfirewall::logging_configuration::LoggingConfiguration) -> Self {
         Self {
             enable_monitoring_dashboard: ::std::option::Option::None,
@@ -1107,35 +743,27 @@ impl LoggingConfiguration {
     }
 }
 
-impl crate::resource::Resource for LoggingConfiguration {
-    const TYPE: &'static str = "AWS::NetworkFirewall::LoggingConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LOGGING_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource LoggingConfiguration = "AWS::NetworkFirewall::LoggingConfiguration", shape: Some(&LOGGING_CONFIGURATION_SHAPE);
+    req {
+        firewall_arn = "FirewallArn",
+        logging_configuration = "LoggingConfiguration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EnableMonitoringDashboard", self.enable_monitoring_dashboard);
-        p.set("FirewallArn", self.firewall_arn);
-        p.set_opt("FirewallName", self.firewall_name);
-        p.set("LoggingConfiguration", self.logging_configuration);
-        p
+    opt {
+        enable_monitoring_dashboard = "EnableMonitoringDashboard",
+        firewall_name = "FirewallName",
     }
 }
 
-static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FirewallArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*$")), ..crate::resource::Rule::NONE }),
-        ("FirewallName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::logging_configuration::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FirewallArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*$")), ..crate::resource::Rule::NONE }),
+    ("FirewallName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("LoggingConfiguration", crate::resource::Rule { shape: Some(&self::logging_configuration::LOGGING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod logging_configuration {
     //! Nested property types and enums of [`LoggingConfiguration`](super::LoggingConfiguration).
 
-    /// The definition `LoggingConfiguration`.
     #[derive(Clone)]
     pub struct LoggingConfiguration {
         /// CloudFormation property `LogDestinationConfigs`; required.
@@ -1152,22 +780,17 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for LoggingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogDestinationConfigs", self.log_destination_configs);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingConfiguration;
+        req {
+            log_destination_configs = "LogDestinationConfigs",
         }
     }
 
-    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogDestinationConfigs", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogDestinationConfigs", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogDestinationConfig`.
     #[derive(Clone)]
     pub struct LogDestinationConfig {
         /// A key-value pair to configure the logDestinations.
@@ -1182,7 +805,6 @@ pub mod logging_configuration {
 
     impl LogDestinationConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_destination: ::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>, log_destination_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkfirewall::logging_configuration::LogDestinationType>>, log_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkfirewall::logging_configuration::LogType>>) -> Self {
             Self {
                 log_destination,
@@ -1192,19 +814,16 @@ pub mod logging_configuration {
         }
     }
 
-    impl crate::resource::ToExpr for LogDestinationConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogDestination", self.log_destination);
-            p.set("LogDestinationType", self.log_destination_type);
-            p.set("LogType", self.log_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDestinationConfig;
+        req {
+            log_destination = "LogDestination",
+            log_destination_type = "LogDestinationType",
+            log_type = "LogType",
         }
     }
 
-    /// Allowed values of `LogDestinationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogDestinationType {
         /// `S3`
         S3,
@@ -1214,19 +833,9 @@ pub mod logging_configuration {
         KinesisDataFirehose,
     }
 
-    impl crate::value::CfnEnum for LogDestinationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "S3",
-                Self::CloudWatchLogs => "CloudWatchLogs",
-                Self::KinesisDataFirehose => "KinesisDataFirehose",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogDestinationType, ["S3", "CloudWatchLogs", "KinesisDataFirehose"]);
 
-    /// Allowed values of `LogType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogType {
         /// `ALERT`
         Alert,
@@ -1236,16 +845,7 @@ pub mod logging_configuration {
         Tls,
     }
 
-    impl crate::value::CfnEnum for LogType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Alert => "ALERT",
-                Self::Flow => "FLOW",
-                Self::Tls => "TLS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogType, ["ALERT", "FLOW", "TLS"]);
 }
 
 /// Resource type definition for AWS::NetworkFirewall::RuleGroup
@@ -1271,7 +871,6 @@ pub struct RuleGroup {
 
 impl RuleGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(capacity: impl ::std::convert::Into<crate::value::Val<i64>>, rule_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkfirewall::rule_group::Type>>) -> Self {
         Self {
             capacity: capacity.into(),
@@ -1285,53 +884,43 @@ impl RuleGroup {
     }
 }
 
-impl crate::resource::Resource for RuleGroup {
-    const TYPE: &'static str = "AWS::NetworkFirewall::RuleGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RULE_GROUP_SHAPE)
+crate::resource::props! {
+    resource RuleGroup = "AWS::NetworkFirewall::RuleGroup", shape: Some(&RULE_GROUP_SHAPE);
+    req {
+        capacity = "Capacity",
+        rule_group_name = "RuleGroupName",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Capacity", self.capacity);
-        p.set_opt("Description", self.description);
-        p.set_opt("RuleGroup", self.rule_group);
-        p.set("RuleGroupName", self.rule_group_name);
-        p.set_opt("SummaryConfiguration", self.summary_configuration);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        rule_group = "RuleGroup",
+        summary_configuration = "SummaryConfiguration",
+        tags = "Tags",
     }
 }
 
-static RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ("RuleGroup", crate::resource::Rule { shape: Some(&self::rule_group::RULE_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RuleGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::rule_group::TAG24_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ("RuleGroup", crate::resource::Rule { shape: Some(&self::rule_group::RULE_GROUP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RuleGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RuleGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RuleGroup> {
-    /// `Fn::GetAtt` `RuleGroupArn`.
-    #[inline]
-    pub fn attr_rule_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleGroupArn")
-    }
-    /// `Fn::GetAtt` `RuleGroupId`.
-    #[inline]
-    pub fn attr_rule_group_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleGroupId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RuleGroupArn`.
+        attr_rule_group_arn: ::std::string::String = "RuleGroupArn",
+        /// `Fn::GetAtt` `RuleGroupId`.
+        attr_rule_group_id: ::std::string::String = "RuleGroupId",
     }
 }
 
 pub mod rule_group {
     //! Nested property types and enums of [`RuleGroup`](super::RuleGroup).
 
-    /// The definition `RuleGroup`.
+    pub use crate::cfn::shared::networkfirewall::{ActionDefinition, Address, CustomAction, Dimension, IpSet, PortRange, PublishMetricAction, RuleOrder};
+
     #[derive(Clone)]
     pub struct RuleGroup {
         /// CloudFormation property `ReferenceSets`.
@@ -1357,41 +946,35 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for RuleGroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReferenceSets", self.reference_sets);
-            p.set_opt("RuleVariables", self.rule_variables);
-            p.set("RulesSource", self.rules_source);
-            p.set_opt("StatefulRuleOptions", self.stateful_rule_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleGroup;
+        req {
+            rules_source = "RulesSource",
+        }
+        opt {
+            reference_sets = "ReferenceSets",
+            rule_variables = "RuleVariables",
+            stateful_rule_options = "StatefulRuleOptions",
         }
     }
 
-    pub(super) static RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RulesSource", crate::resource::Rule { shape: Some(&RULES_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RulesSource", crate::resource::Rule { shape: Some(&RULES_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ReferenceSets`.
     #[derive(Clone, Default)]
     pub struct ReferenceSets {
         /// CloudFormation property `IPSetReferences`.
         pub ip_set_references: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::networkfirewall::rule_group::IpSetReference>>,
     }
 
-    impl crate::resource::ToExpr for ReferenceSets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IPSetReferences", self.ip_set_references);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReferenceSets;
+        opt {
+            ip_set_references = "IPSetReferences",
         }
     }
 
-    /// The definition `IPSetReference`.
     #[derive(Clone, Default)]
     pub struct IpSetReference {
         /// A resource ARN.
@@ -1400,67 +983,42 @@ pub mod rule_group {
         pub reference_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IpSetReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReferenceArn", self.reference_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpSetReference;
+        opt {
+            reference_arn = "ReferenceArn",
         }
     }
 
-    /// The definition `RuleVariables`.
     #[derive(Clone, Default)]
     pub struct RuleVariables {
         /// CloudFormation property `IPSets`.
-        pub ip_sets: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::networkfirewall::rule_group::IpSet>>,
+        pub ip_sets: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::shared::networkfirewall::IpSet>>,
         /// CloudFormation property `PortSets`.
         pub port_sets: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::networkfirewall::rule_group::PortSet>>,
     }
 
-    impl crate::resource::ToExpr for RuleVariables {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IPSets", self.ip_sets);
-            p.set_opt("PortSets", self.port_sets);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleVariables;
+        opt {
+            ip_sets = "IPSets",
+            port_sets = "PortSets",
         }
     }
 
-    /// The definition `IPSet`.
-    #[derive(Clone, Default)]
-    pub struct IpSet {
-        /// CloudFormation property `Definition`.
-        pub definition: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for IpSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Definition", self.definition);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `PortSet`.
     #[derive(Clone, Default)]
     pub struct PortSet {
         /// CloudFormation property `Definition`.
         pub definition: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PortSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Definition", self.definition);
-            p.into_expr()
+    crate::resource::props! {
+        nested PortSet;
+        opt {
+            definition = "Definition",
         }
     }
 
-    /// The definition `RulesSource`.
     #[derive(Clone, Default)]
     pub struct RulesSource {
         /// CloudFormation property `RulesSourceList`.
@@ -1473,27 +1031,22 @@ pub mod rule_group {
         pub stateless_rules_and_custom_actions: ::std::option::Option<crate::cfn::networkfirewall::rule_group::StatelessRulesAndCustomActions>,
     }
 
-    impl crate::resource::ToExpr for RulesSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RulesSourceList", self.rules_source_list);
-            p.set_opt("RulesString", self.rules_string);
-            p.set_opt("StatefulRules", self.stateful_rules);
-            p.set_opt("StatelessRulesAndCustomActions", self.stateless_rules_and_custom_actions);
-            p.into_expr()
+    crate::resource::props! {
+        nested RulesSource;
+        opt {
+            rules_source_list = "RulesSourceList",
+            rules_string = "RulesString",
+            stateful_rules = "StatefulRules",
+            stateless_rules_and_custom_actions = "StatelessRulesAndCustomActions",
         }
     }
 
-    pub(super) static RULES_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RulesString", crate::resource::Rule { min_len: Some(0), max_len: Some(1000000), ..crate::resource::Rule::NONE }),
-            ("StatefulRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEFUL_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StatelessRulesAndCustomActions", crate::resource::Rule { shape: Some(&STATELESS_RULES_AND_CUSTOM_ACTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULES_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RulesString", crate::resource::Rule { min_len: Some(0), max_len: Some(1000000), ..crate::resource::Rule::NONE }),
+        ("StatefulRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATEFUL_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("StatelessRulesAndCustomActions", crate::resource::Rule { shape: Some(&STATELESS_RULES_AND_CUSTOM_ACTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RulesSourceList`.
     #[derive(Clone)]
     pub struct RulesSourceList {
         /// CloudFormation property `GeneratedRulesType`; required.
@@ -1506,7 +1059,6 @@ pub mod rule_group {
 
     impl RulesSourceList {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(generated_rules_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkfirewall::rule_group::GeneratedRulesType>>, target_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::networkfirewall::rule_group::TargetType>>>, targets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 generated_rules_type: generated_rules_type.into(),
@@ -1516,18 +1068,15 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for RulesSourceList {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GeneratedRulesType", self.generated_rules_type);
-            p.set("TargetTypes", self.target_types);
-            p.set("Targets", self.targets);
-            p.into_expr()
+    crate::resource::props! {
+        nested RulesSourceList;
+        req {
+            generated_rules_type = "GeneratedRulesType",
+            target_types = "TargetTypes",
+            targets = "Targets",
         }
     }
 
-    /// The definition `StatefulRule`.
     #[derive(Clone)]
     pub struct StatefulRule {
         /// CloudFormation property `Action`; required.
@@ -1540,7 +1089,6 @@ pub mod rule_group {
 
     impl StatefulRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkfirewall::rule_group::Action>>, header: crate::cfn::networkfirewall::rule_group::Header, rule_options: ::std::vec::Vec<crate::cfn::networkfirewall::rule_group::RuleOption>) -> Self {
             Self {
                 action: action.into(),
@@ -1550,25 +1098,20 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for StatefulRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set("Header", self.header);
-            p.set("RuleOptions", self.rule_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatefulRule;
+        req {
+            action = "Action",
+            header = "Header",
+            rule_options = "RuleOptions",
         }
     }
 
-    pub(super) static STATEFUL_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Header", crate::resource::Rule { shape: Some(&HEADER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RuleOptions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATEFUL_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Header", crate::resource::Rule { shape: Some(&HEADER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RuleOptions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&RULE_OPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Header`.
     #[derive(Clone)]
     pub struct Header {
         /// CloudFormation property `Destination`; required.
@@ -1587,7 +1130,6 @@ pub mod rule_group {
 
     impl Header {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_port: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, direction: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkfirewall::rule_group::Direction>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkfirewall::rule_group::Protocol>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_port: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination: destination.into(),
@@ -1600,30 +1142,25 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for Header {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set("DestinationPort", self.destination_port);
-            p.set("Direction", self.direction);
-            p.set("Protocol", self.protocol);
-            p.set("Source", self.source);
-            p.set("SourcePort", self.source_port);
-            p.into_expr()
+    crate::resource::props! {
+        nested Header;
+        req {
+            destination = "Destination",
+            destination_port = "DestinationPort",
+            direction = "Direction",
+            protocol = "Protocol",
+            source = "Source",
+            source_port = "SourcePort",
         }
     }
 
-    pub(super) static HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("DestinationPort", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("SourcePort", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("DestinationPort", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("SourcePort", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleOption`.
     #[derive(Clone)]
     pub struct RuleOption {
         /// CloudFormation property `Keyword`; required.
@@ -1634,7 +1171,6 @@ pub mod rule_group {
 
     impl RuleOption {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(keyword: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 keyword: keyword.into(),
@@ -1643,28 +1179,25 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for RuleOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Keyword", self.keyword);
-            p.set_opt("Settings", self.settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleOption;
+        req {
+            keyword = "Keyword",
+        }
+        opt {
+            settings = "Settings",
         }
     }
 
-    pub(super) static RULE_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Keyword", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Settings", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(8192), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_OPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Keyword", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+        ("Settings", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(8192), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `StatelessRulesAndCustomActions`.
     #[derive(Clone)]
     pub struct StatelessRulesAndCustomActions {
         /// CloudFormation property `CustomActions`.
-        pub custom_actions: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::rule_group::CustomAction>>,
+        pub custom_actions: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::CustomAction>>,
         /// CloudFormation property `StatelessRules`; required.
         pub stateless_rules: ::std::vec::Vec<crate::cfn::networkfirewall::rule_group::StatelessRule>,
     }
@@ -1680,147 +1213,21 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for StatelessRulesAndCustomActions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomActions", self.custom_actions);
-            p.set("StatelessRules", self.stateless_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatelessRulesAndCustomActions;
+        req {
+            stateless_rules = "StatelessRules",
+        }
+        opt {
+            custom_actions = "CustomActions",
         }
     }
 
-    pub(super) static STATELESS_RULES_AND_CUSTOM_ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CUSTOM_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StatelessRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATELESS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATELESS_RULES_AND_CUSTOM_ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomActions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::CUSTOM_ACTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("StatelessRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&STATELESS_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomAction`.
-    #[derive(Clone)]
-    pub struct CustomAction {
-        /// CloudFormation property `ActionDefinition`; required.
-        pub action_definition: crate::cfn::networkfirewall::rule_group::ActionDefinition,
-        /// CloudFormation property `ActionName`; required.
-        pub action_name: crate::value::Val<::std::string::String>,
-    }
-
-    impl CustomAction {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(action_definition: crate::cfn::networkfirewall::rule_group::ActionDefinition, action_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                action_definition,
-                action_name: action_name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CustomAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActionDefinition", self.action_definition);
-            p.set("ActionName", self.action_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CUSTOM_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActionDefinition", crate::resource::Rule { shape: Some(&ACTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ActionName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ActionDefinition`.
-    #[derive(Clone, Default)]
-    pub struct ActionDefinition {
-        /// CloudFormation property `PublishMetricAction`.
-        pub publish_metric_action: ::std::option::Option<crate::cfn::networkfirewall::rule_group::PublishMetricAction>,
-    }
-
-    impl crate::resource::ToExpr for ActionDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PublishMetricAction", self.publish_metric_action);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ACTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PublishMetricAction", crate::resource::Rule { shape: Some(&PUBLISH_METRIC_ACTION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `PublishMetricAction`.
-    #[derive(Clone)]
-    pub struct PublishMetricAction {
-        /// CloudFormation property `Dimensions`; required.
-        pub dimensions: ::std::vec::Vec<crate::cfn::networkfirewall::rule_group::Dimension>,
-    }
-
-    impl PublishMetricAction {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(dimensions: ::std::vec::Vec<crate::cfn::networkfirewall::rule_group::Dimension>) -> Self {
-            Self {
-                dimensions,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PublishMetricAction {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Dimensions", self.dimensions);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PUBLISH_METRIC_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Dimensions", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Dimension`.
-    #[derive(Clone)]
-    pub struct Dimension {
-        /// CloudFormation property `Value`; required.
-        pub value: crate::value::Val<::std::string::String>,
-    }
-
-    impl Dimension {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                value: value.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Dimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Value", self.value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DIMENSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `StatelessRule`.
     #[derive(Clone)]
     pub struct StatelessRule {
         /// CloudFormation property `Priority`; required.
@@ -1831,7 +1238,6 @@ pub mod rule_group {
 
     impl StatelessRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(priority: impl ::std::convert::Into<crate::value::Val<i64>>, rule_definition: crate::cfn::networkfirewall::rule_group::RuleDefinition) -> Self {
             Self {
                 priority: priority.into(),
@@ -1840,24 +1246,19 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for StatelessRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Priority", self.priority);
-            p.set("RuleDefinition", self.rule_definition);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatelessRule;
+        req {
+            priority = "Priority",
+            rule_definition = "RuleDefinition",
         }
     }
 
-    pub(super) static STATELESS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("RuleDefinition", crate::resource::Rule { shape: Some(&RULE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STATELESS_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("RuleDefinition", crate::resource::Rule { shape: Some(&RULE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RuleDefinition`.
     #[derive(Clone)]
     pub struct RuleDefinition {
         /// CloudFormation property `Actions`; required.
@@ -1868,7 +1269,6 @@ pub mod rule_group {
 
     impl RuleDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(actions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, match_attributes: crate::cfn::networkfirewall::rule_group::MatchAttributes) -> Self {
             Self {
                 actions: actions.into(),
@@ -1877,133 +1277,54 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for RuleDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Actions", self.actions);
-            p.set("MatchAttributes", self.match_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleDefinition;
+        req {
+            actions = "Actions",
+            match_attributes = "MatchAttributes",
         }
     }
 
-    pub(super) static RULE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchAttributes", crate::resource::Rule { shape: Some(&MATCH_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RULE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchAttributes", crate::resource::Rule { shape: Some(&MATCH_ATTRIBUTES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MatchAttributes`.
     #[derive(Clone, Default)]
     pub struct MatchAttributes {
         /// CloudFormation property `DestinationPorts`.
-        pub destination_ports: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::rule_group::PortRange>>,
+        pub destination_ports: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::PortRange>>,
         /// CloudFormation property `Destinations`.
-        pub destinations: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::rule_group::Address>>,
+        pub destinations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::Address>>,
         /// CloudFormation property `Protocols`.
         pub protocols: ::std::option::Option<crate::value::Val<crate::value::List<i64>>>,
         /// CloudFormation property `SourcePorts`.
-        pub source_ports: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::rule_group::PortRange>>,
+        pub source_ports: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::PortRange>>,
         /// CloudFormation property `Sources`.
-        pub sources: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::rule_group::Address>>,
+        pub sources: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::Address>>,
         /// CloudFormation property `TCPFlags`.
         pub tcp_flags: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::rule_group::TcpFlagField>>,
     }
 
-    impl crate::resource::ToExpr for MatchAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationPorts", self.destination_ports);
-            p.set_opt("Destinations", self.destinations);
-            p.set_opt("Protocols", self.protocols);
-            p.set_opt("SourcePorts", self.source_ports);
-            p.set_opt("Sources", self.sources);
-            p.set_opt("TCPFlags", self.tcp_flags);
-            p.into_expr()
+    crate::resource::props! {
+        nested MatchAttributes;
+        opt {
+            destination_ports = "DestinationPorts",
+            destinations = "Destinations",
+            protocols = "Protocols",
+            source_ports = "SourcePorts",
+            sources = "Sources",
+            tcp_flags = "TCPFlags",
         }
     }
 
-    pub(super) static MATCH_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationPorts", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Protocols", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SourcePorts", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MATCH_ATTRIBUTES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationPorts", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Protocols", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SourcePorts", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PortRange`.
-    #[derive(Clone)]
-    pub struct PortRange {
-        /// CloudFormation property `FromPort`; required.
-        pub from_port: crate::value::Val<i64>,
-        /// CloudFormation property `ToPort`; required.
-        pub to_port: crate::value::Val<i64>,
-    }
-
-    impl PortRange {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(from_port: impl ::std::convert::Into<crate::value::Val<i64>>, to_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                from_port: from_port.into(),
-                to_port: to_port.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FromPort", self.from_port);
-            p.set("ToPort", self.to_port);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Address`.
-    #[derive(Clone)]
-    pub struct Address {
-        /// CloudFormation property `AddressDefinition`; required.
-        pub address_definition: crate::value::Val<::std::string::String>,
-    }
-
-    impl Address {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(address_definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                address_definition: address_definition.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Address {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddressDefinition", self.address_definition);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddressDefinition", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([a-fA-F\\d:\\.]+/\\d{1,3})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `TCPFlagField`.
     #[derive(Clone)]
     pub struct TcpFlagField {
         /// CloudFormation property `Flags`; required.
@@ -2014,7 +1335,6 @@ pub mod rule_group {
 
     impl TcpFlagField {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(flags: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::networkfirewall::rule_group::TcpFlag>>>) -> Self {
             Self {
                 flags: flags.into(),
@@ -2023,57 +1343,43 @@ pub mod rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for TcpFlagField {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Flags", self.flags);
-            p.set_opt("Masks", self.masks);
-            p.into_expr()
+    crate::resource::props! {
+        nested TcpFlagField;
+        req {
+            flags = "Flags",
+        }
+        opt {
+            masks = "Masks",
         }
     }
 
-    /// The definition `StatefulRuleOptions`.
     #[derive(Clone, Default)]
     pub struct StatefulRuleOptions {
         /// CloudFormation property `RuleOrder`.
-        pub rule_order: ::std::option::Option<crate::value::Val<crate::cfn::networkfirewall::rule_group::RuleOrder>>,
+        pub rule_order: ::std::option::Option<crate::value::Val<crate::cfn::shared::networkfirewall::RuleOrder>>,
     }
 
-    impl crate::resource::ToExpr for StatefulRuleOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RuleOrder", self.rule_order);
-            p.into_expr()
+    crate::resource::props! {
+        nested StatefulRuleOptions;
+        opt {
+            rule_order = "RuleOrder",
         }
     }
 
-    /// The property `SummaryConfiguration`.
     #[derive(Clone, Default)]
     pub struct SummaryConfiguration {
         /// CloudFormation property `RuleOptions`.
         pub rule_options: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::networkfirewall::rule_group::SummaryRuleOption>>>,
     }
 
-    impl crate::resource::ToExpr for SummaryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RuleOptions", self.rule_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested SummaryConfiguration;
+        opt {
+            rule_options = "RuleOptions",
         }
     }
 
-    pub(super) static TAG24_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `GeneratedRulesType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GeneratedRulesType {
         /// `ALLOWLIST`
         Allowlist,
@@ -2085,20 +1391,9 @@ pub mod rule_group {
         Rejectlist,
     }
 
-    impl crate::value::CfnEnum for GeneratedRulesType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allowlist => "ALLOWLIST",
-                Self::Denylist => "DENYLIST",
-                Self::Alertlist => "ALERTLIST",
-                Self::Rejectlist => "REJECTLIST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GeneratedRulesType, ["ALLOWLIST", "DENYLIST", "ALERTLIST", "REJECTLIST"]);
 
-    /// Allowed values of `TargetType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `TLS_SNI`
         TlsSni,
@@ -2106,18 +1401,9 @@ pub mod rule_group {
         HttpHost,
     }
 
-    impl crate::value::CfnEnum for TargetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TlsSni => "TLS_SNI",
-                Self::HttpHost => "HTTP_HOST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetType, ["TLS_SNI", "HTTP_HOST"]);
 
-    /// Allowed values of `Action`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `PASS`
         Pass,
@@ -2129,20 +1415,9 @@ pub mod rule_group {
         Reject,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pass => "PASS",
-                Self::Drop => "DROP",
-                Self::Alert => "ALERT",
-                Self::Reject => "REJECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["PASS", "DROP", "ALERT", "REJECT"]);
 
-    /// Allowed values of `Direction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Direction {
         /// `FORWARD`
         Forward,
@@ -2150,18 +1425,9 @@ pub mod rule_group {
         Any,
     }
 
-    impl crate::value::CfnEnum for Direction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Forward => "FORWARD",
-                Self::Any => "ANY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Direction, ["FORWARD", "ANY"]);
 
-    /// Allowed values of `Protocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `IP`
         Ip,
@@ -2203,35 +1469,9 @@ pub mod rule_group {
         Dhcp,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ip => "IP",
-                Self::Tcp => "TCP",
-                Self::Udp => "UDP",
-                Self::Icmp => "ICMP",
-                Self::Http => "HTTP",
-                Self::Ftp => "FTP",
-                Self::Tls => "TLS",
-                Self::Smb => "SMB",
-                Self::Dns => "DNS",
-                Self::Dcerpc => "DCERPC",
-                Self::Ssh => "SSH",
-                Self::Smtp => "SMTP",
-                Self::Imap => "IMAP",
-                Self::Msn => "MSN",
-                Self::Krb5 => "KRB5",
-                Self::Ikev2 => "IKEV2",
-                Self::Tftp => "TFTP",
-                Self::Ntp => "NTP",
-                Self::Dhcp => "DHCP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["IP", "TCP", "UDP", "ICMP", "HTTP", "FTP", "TLS", "SMB", "DNS", "DCERPC", "SSH", "SMTP", "IMAP", "MSN", "KRB5", "IKEV2", "TFTP", "NTP", "DHCP"]);
 
-    /// Allowed values of `TCPFlag`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TcpFlag {
         /// `FIN`
         Fin,
@@ -2251,43 +1491,9 @@ pub mod rule_group {
         Cwr,
     }
 
-    impl crate::value::CfnEnum for TcpFlag {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Fin => "FIN",
-                Self::Syn => "SYN",
-                Self::Rst => "RST",
-                Self::Psh => "PSH",
-                Self::Ack => "ACK",
-                Self::Urg => "URG",
-                Self::Ece => "ECE",
-                Self::Cwr => "CWR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TcpFlag, ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]);
 
-    /// Allowed values of `RuleOrder`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum RuleOrder {
-        /// `DEFAULT_ACTION_ORDER`
-        DefaultActionOrder,
-        /// `STRICT_ORDER`
-        StrictOrder,
-    }
-
-    impl crate::value::CfnEnum for RuleOrder {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DefaultActionOrder => "DEFAULT_ACTION_ORDER",
-                Self::StrictOrder => "STRICT_ORDER",
-            }
-        }
-    }
-
-    /// Allowed values of `SummaryRuleOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SummaryRuleOption {
         /// `SID`
         Sid,
@@ -2297,19 +1503,9 @@ pub mod rule_group {
         Metadata,
     }
 
-    impl crate::value::CfnEnum for SummaryRuleOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sid => "SID",
-                Self::Msg => "MSG",
-                Self::Metadata => "METADATA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SummaryRuleOption, ["SID", "MSG", "METADATA"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `STATELESS`
         Stateless,
@@ -2317,15 +1513,7 @@ pub mod rule_group {
         Stateful,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Stateless => "STATELESS",
-                Self::Stateful => "STATEFUL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["STATELESS", "STATEFUL"]);
 }
 
 /// Resource type definition for AWS::NetworkFirewall::TLSInspectionConfiguration
@@ -2345,7 +1533,6 @@ pub struct TlsInspectionConfiguration {
 
 impl TlsInspectionConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(tls_inspection_configuration: crate::cfn::networkfirewall::tls_inspection_configuration::TlsInspectionConfiguration, tls_inspection_configuration_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -2356,72 +1543,57 @@ impl TlsInspectionConfiguration {
     }
 }
 
-impl crate::resource::Resource for TlsInspectionConfiguration {
-    const TYPE: &'static str = "AWS::NetworkFirewall::TLSInspectionConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TLS_INSPECTION_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource TlsInspectionConfiguration = "AWS::NetworkFirewall::TLSInspectionConfiguration", shape: Some(&TLS_INSPECTION_CONFIGURATION_SHAPE);
+    req {
+        tls_inspection_configuration = "TLSInspectionConfiguration",
+        tls_inspection_configuration_name = "TLSInspectionConfigurationName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("TLSInspectionConfiguration", self.tls_inspection_configuration);
-        p.set("TLSInspectionConfigurationName", self.tls_inspection_configuration_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static TLS_INSPECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ("TLSInspectionConfiguration", crate::resource::Rule { shape: Some(&self::tls_inspection_configuration::TLS_INSPECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("TLSInspectionConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::tls_inspection_configuration::TAG7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TLS_INSPECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ("TLSInspectionConfiguration", crate::resource::Rule { shape: Some(&self::tls_inspection_configuration::TLS_INSPECTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("TLSInspectionConfigurationName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TlsInspectionConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TlsInspectionConfiguration> {
-    /// `Fn::GetAtt` `TLSInspectionConfigurationArn`.
-    #[inline]
-    pub fn attr_tls_inspection_configuration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TLSInspectionConfigurationArn")
-    }
-    /// `Fn::GetAtt` `TLSInspectionConfigurationId`.
-    #[inline]
-    pub fn attr_tls_inspection_configuration_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TLSInspectionConfigurationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TLSInspectionConfigurationArn`.
+        attr_tls_inspection_configuration_arn: ::std::string::String = "TLSInspectionConfigurationArn",
+        /// `Fn::GetAtt` `TLSInspectionConfigurationId`.
+        attr_tls_inspection_configuration_id: ::std::string::String = "TLSInspectionConfigurationId",
     }
 }
 
 pub mod tls_inspection_configuration {
     //! Nested property types and enums of [`TlsInspectionConfiguration`](super::TlsInspectionConfiguration).
 
-    /// The definition `TLSInspectionConfiguration`.
+    pub use crate::cfn::shared::networkfirewall::{Address, PortRange};
+
     #[derive(Clone, Default)]
     pub struct TlsInspectionConfiguration {
         /// CloudFormation property `ServerCertificateConfigurations`.
         pub server_certificate_configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::tls_inspection_configuration::ServerCertificateConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for TlsInspectionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ServerCertificateConfigurations", self.server_certificate_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested TlsInspectionConfiguration;
+        opt {
+            server_certificate_configurations = "ServerCertificateConfigurations",
         }
     }
 
-    pub(super) static TLS_INSPECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ServerCertificateConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_CERTIFICATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TLS_INSPECTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ServerCertificateConfigurations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_CERTIFICATE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ServerCertificateConfiguration`.
     #[derive(Clone, Default)]
     pub struct ServerCertificateConfiguration {
         /// A resource ARN.
@@ -2436,27 +1608,22 @@ pub mod tls_inspection_configuration {
         pub server_certificates: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::tls_inspection_configuration::ServerCertificate>>,
     }
 
-    impl crate::resource::ToExpr for ServerCertificateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CertificateAuthorityArn", self.certificate_authority_arn);
-            p.set_opt("CheckCertificateRevocationStatus", self.check_certificate_revocation_status);
-            p.set_opt("Scopes", self.scopes);
-            p.set_opt("ServerCertificates", self.server_certificates);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerCertificateConfiguration;
+        opt {
+            certificate_authority_arn = "CertificateAuthorityArn",
+            check_certificate_revocation_status = "CheckCertificateRevocationStatus",
+            scopes = "Scopes",
+            server_certificates = "ServerCertificates",
         }
     }
 
-    pub(super) static SERVER_CERTIFICATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
-            ("Scopes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_CERTIFICATE_SCOPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ServerCertificates", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_CERTIFICATE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
+        ("Scopes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_CERTIFICATE_SCOPE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ServerCertificates", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SERVER_CERTIFICATE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The property `CheckCertificateRevocationStatus`.
     #[derive(Clone, Default)]
     pub struct CheckCertificateRevocationStatus {
         /// CloudFormation property `RevokedStatusAction`.
@@ -2465,124 +1632,47 @@ pub mod tls_inspection_configuration {
         pub unknown_status_action: ::std::option::Option<crate::value::Val<crate::cfn::networkfirewall::tls_inspection_configuration::UnknownStatusAction>>,
     }
 
-    impl crate::resource::ToExpr for CheckCertificateRevocationStatus {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RevokedStatusAction", self.revoked_status_action);
-            p.set_opt("UnknownStatusAction", self.unknown_status_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested CheckCertificateRevocationStatus;
+        opt {
+            revoked_status_action = "RevokedStatusAction",
+            unknown_status_action = "UnknownStatusAction",
         }
     }
 
-    /// The definition `ServerCertificateScope`.
     #[derive(Clone, Default)]
     pub struct ServerCertificateScope {
         /// CloudFormation property `DestinationPorts`.
-        pub destination_ports: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::tls_inspection_configuration::PortRange>>,
+        pub destination_ports: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::PortRange>>,
         /// CloudFormation property `Destinations`.
-        pub destinations: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::tls_inspection_configuration::Address>>,
+        pub destinations: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::Address>>,
         /// CloudFormation property `Protocols`.
         pub protocols: ::std::option::Option<crate::value::Val<crate::value::List<i64>>>,
         /// CloudFormation property `SourcePorts`.
-        pub source_ports: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::tls_inspection_configuration::PortRange>>,
+        pub source_ports: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::PortRange>>,
         /// CloudFormation property `Sources`.
-        pub sources: ::std::option::Option<::std::vec::Vec<crate::cfn::networkfirewall::tls_inspection_configuration::Address>>,
+        pub sources: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::networkfirewall::Address>>,
     }
 
-    impl crate::resource::ToExpr for ServerCertificateScope {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationPorts", self.destination_ports);
-            p.set_opt("Destinations", self.destinations);
-            p.set_opt("Protocols", self.protocols);
-            p.set_opt("SourcePorts", self.source_ports);
-            p.set_opt("Sources", self.sources);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerCertificateScope;
+        opt {
+            destination_ports = "DestinationPorts",
+            destinations = "Destinations",
+            protocols = "Protocols",
+            source_ports = "SourcePorts",
+            sources = "Sources",
         }
     }
 
-    pub(super) static SERVER_CERTIFICATE_SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationPorts", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Protocols", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SourcePorts", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_CERTIFICATE_SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationPorts", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Destinations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Protocols", crate::resource::Rule { items: Some(&crate::resource::Rule { min: Some(0.0), max: Some(255.0), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SourcePorts", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::PORT_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PortRange`.
-    #[derive(Clone)]
-    pub struct PortRange {
-        /// CloudFormation property `FromPort`; required.
-        pub from_port: crate::value::Val<i64>,
-        /// CloudFormation property `ToPort`; required.
-        pub to_port: crate::value::Val<i64>,
-    }
-
-    impl PortRange {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(from_port: impl ::std::convert::Into<crate::value::Val<i64>>, to_port: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
-            Self {
-                from_port: from_port.into(),
-                to_port: to_port.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for PortRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FromPort", self.from_port);
-            p.set("ToPort", self.to_port);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static PORT_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FromPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ToPort", crate::resource::Rule { min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Address`.
-    #[derive(Clone)]
-    pub struct Address {
-        /// CloudFormation property `AddressDefinition`; required.
-        pub address_definition: crate::value::Val<::std::string::String>,
-    }
-
-    impl Address {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(address_definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                address_definition: address_definition.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for Address {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddressDefinition", self.address_definition);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddressDefinition", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([a-fA-F\\d:\\.]+/\\d{1,3})$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ServerCertificate`.
     #[derive(Clone, Default)]
     pub struct ServerCertificate {
         /// A resource ARN.
@@ -2591,30 +1681,18 @@ pub mod tls_inspection_configuration {
         pub resource_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ServerCertificate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceArn", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerCertificate;
+        opt {
+            resource_arn = "ResourceArn",
         }
     }
 
-    pub(super) static SERVER_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVER_CERTIFICATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG7_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RevokedStatusAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RevokedStatusAction {
         /// `PASS`
         Pass,
@@ -2624,19 +1702,9 @@ pub mod tls_inspection_configuration {
         Reject,
     }
 
-    impl crate::value::CfnEnum for RevokedStatusAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pass => "PASS",
-                Self::Drop => "DROP",
-                Self::Reject => "REJECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RevokedStatusAction, ["PASS", "DROP", "REJECT"]);
 
-    /// Allowed values of `UnknownStatusAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UnknownStatusAction {
         /// `PASS`
         Pass,
@@ -2646,16 +1714,7 @@ pub mod tls_inspection_configuration {
         Reject,
     }
 
-    impl crate::value::CfnEnum for UnknownStatusAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Pass => "PASS",
-                Self::Drop => "DROP",
-                Self::Reject => "REJECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UnknownStatusAction, ["PASS", "DROP", "REJECT"]);
 }
 
 /// Resource type definition for AWS::NetworkFirewall::VpcEndpointAssociation
@@ -2670,7 +1729,7 @@ pub struct VpcEndpointAssociation {
     /// CloudFormation property `FirewallArn`; required; changing it replaces the resource.
     pub firewall_arn: crate::value::Val<::std::string::String>,
     /// CloudFormation property `SubnetMapping`; required; changing it replaces the resource.
-    pub subnet_mapping: crate::cfn::networkfirewall::vpc_endpoint_association::SubnetMapping,
+    pub subnet_mapping: crate::cfn::shared::networkfirewall::SubnetMapping,
     /// CloudFormation property `Tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
     /// CloudFormation property `VpcId`; required; changing it replaces the resource. The `Id` of an `AWS::EC2::VPC`: pass a handle of [`crate::cfn::ec2::Vpc`] with `.into()` (its `Ref` is the Id).
@@ -2679,8 +1738,7 @@ pub struct VpcEndpointAssociation {
 
 impl VpcEndpointAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(firewall_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_mapping: crate::cfn::networkfirewall::vpc_endpoint_association::SubnetMapping, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
+    pub fn new(firewall_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_mapping: crate::cfn::shared::networkfirewall::SubnetMapping, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
             firewall_arn: firewall_arn.into(),
@@ -2691,115 +1749,41 @@ impl VpcEndpointAssociation {
     }
 }
 
-impl crate::resource::Resource for VpcEndpointAssociation {
-    const TYPE: &'static str = "AWS::NetworkFirewall::VpcEndpointAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPC_ENDPOINT_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource VpcEndpointAssociation = "AWS::NetworkFirewall::VpcEndpointAssociation", shape: Some(&VPC_ENDPOINT_ASSOCIATION_SHAPE);
+    req {
+        firewall_arn = "FirewallArn",
+        subnet_mapping = "SubnetMapping",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("FirewallArn", self.firewall_arn);
-        p.set("SubnetMapping", self.subnet_mapping);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static VPC_ENDPOINT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ("FirewallArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::vpc_endpoint_association::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPC_ENDPOINT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ("FirewallArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(arn:aws.*)$")), ..crate::resource::Rule::NONE }),
+    ("SubnetMapping", crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::SUBNET_MAPPING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkfirewall::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-f]+$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcEndpointAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcEndpointAssociation> {
-    /// `Fn::GetAtt` `EndpointId`.
-    #[inline]
-    pub fn attr_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointId")
-    }
-    /// `Fn::GetAtt` `VpcEndpointAssociationArn`.
-    #[inline]
-    pub fn attr_vpc_endpoint_association_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEndpointAssociationArn")
-    }
-    /// `Fn::GetAtt` `VpcEndpointAssociationId`.
-    #[inline]
-    pub fn attr_vpc_endpoint_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEndpointAssociationId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EndpointId`.
+        attr_endpoint_id: ::std::string::String = "EndpointId",
+        /// `Fn::GetAtt` `VpcEndpointAssociationArn`.
+        attr_vpc_endpoint_association_arn: ::std::string::String = "VpcEndpointAssociationArn",
+        /// `Fn::GetAtt` `VpcEndpointAssociationId`.
+        attr_vpc_endpoint_association_id: ::std::string::String = "VpcEndpointAssociationId",
     }
 }
 
 pub mod vpc_endpoint_association {
     //! Nested property types and enums of [`VpcEndpointAssociation`](super::VpcEndpointAssociation).
 
-    /// The definition `SubnetMapping`.
-    #[derive(Clone)]
-    pub struct SubnetMapping {
-        /// A IPAddressType
-        ///
-        /// CloudFormation property `IPAddressType`.
-        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::networkfirewall::vpc_endpoint_association::IpAddressType>>,
-        /// A SubnetId.
-        ///
-        /// CloudFormation property `SubnetId`; required. The `Id` of an `AWS::EC2::Subnet`: pass a handle of [`crate::cfn::ec2::Subnet`] with `.into()` (its `Ref` is the Id).
-        pub subnet_id: crate::value::Val<::std::string::String>,
-    }
-
-    impl SubnetMapping {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                ip_address_type: ::std::option::Option::None,
-                subnet_id: subnet_id.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SubnetMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IPAddressType", self.ip_address_type);
-            p.set("SubnetId", self.subnet_id);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A IPAddressType
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `DUALSTACK`
-        Dualstack,
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dualstack => "DUALSTACK",
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
+    pub use crate::cfn::shared::networkfirewall::{IpAddressType, SubnetMapping};
 }

@@ -33,7 +33,6 @@ pub struct Monitor {
 
 impl Monitor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(local_resources: ::std::vec::Vec<crate::cfn::networkflowmonitor::monitor::MonitorLocalResource>, monitor_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             local_resources,
@@ -45,54 +44,37 @@ impl Monitor {
     }
 }
 
-impl crate::resource::Resource for Monitor {
-    const TYPE: &'static str = "AWS::NetworkFlowMonitor::Monitor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MONITOR_SHAPE)
+crate::resource::props! {
+    resource Monitor = "AWS::NetworkFlowMonitor::Monitor", shape: Some(&MONITOR_SHAPE);
+    req {
+        local_resources = "LocalResources",
+        monitor_name = "MonitorName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("LocalResources", self.local_resources);
-        p.set("MonitorName", self.monitor_name);
-        p.set_opt("RemoteResources", self.remote_resources);
-        p.set_opt("ScopeArn", self.scope_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        remote_resources = "RemoteResources",
+        scope_arn = "ScopeArn",
+        tags = "Tags",
     }
 }
 
-static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LocalResources", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("MonitorName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-        ("ScopeArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::monitor::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LocalResources", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("MonitorName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ("ScopeArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Monitor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Monitor> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `MonitorStatus`.
-    #[inline]
-    pub fn attr_monitor_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MonitorStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `MonitorStatus`.
+        attr_monitor_status: ::std::string::String = "MonitorStatus",
     }
 }
 
@@ -114,7 +96,6 @@ pub mod monitor {
 
     impl MonitorLocalResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkflowmonitor::monitor::Type>>) -> Self {
             Self {
                 identifier: identifier.into(),
@@ -123,13 +104,11 @@ pub mod monitor {
         }
     }
 
-    impl crate::resource::ToExpr for MonitorLocalResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identifier", self.identifier);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonitorLocalResource;
+        req {
+            identifier = "Identifier",
+            type_ = "Type",
         }
     }
 
@@ -148,7 +127,6 @@ pub mod monitor {
 
     impl MonitorRemoteResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkflowmonitor::monitor::MonitorRemoteResourceType>>) -> Self {
             Self {
                 identifier: identifier.into(),
@@ -157,25 +135,16 @@ pub mod monitor {
         }
     }
 
-    impl crate::resource::ToExpr for MonitorRemoteResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Identifier", self.identifier);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested MonitorRemoteResource;
+        req {
+            identifier = "Identifier",
+            type_ = "Type",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of the local resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AWS::EC2::VPC`
         AwsEc2Vpc,
@@ -189,21 +158,10 @@ pub mod monitor {
         AwsEksCluster,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsEc2Vpc => "AWS::EC2::VPC",
-                Self::AwsAvailabilityZone => "AWS::AvailabilityZone",
-                Self::AwsEc2Subnet => "AWS::EC2::Subnet",
-                Self::AwsRegion => "AWS::Region",
-                Self::AwsEksCluster => "AWS::EKS::Cluster",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["AWS::EC2::VPC", "AWS::AvailabilityZone", "AWS::EC2::Subnet", "AWS::Region", "AWS::EKS::Cluster"]);
 
     /// The type of the remote resource.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MonitorRemoteResourceType {
         /// `AWS::EC2::VPC`
         AwsEc2Vpc,
@@ -217,18 +175,7 @@ pub mod monitor {
         AwsRegion,
     }
 
-    impl crate::value::CfnEnum for MonitorRemoteResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsEc2Vpc => "AWS::EC2::VPC",
-                Self::AwsAvailabilityZone => "AWS::AvailabilityZone",
-                Self::AwsEc2Subnet => "AWS::EC2::Subnet",
-                Self::AwsAwsService => "AWS::AWSService",
-                Self::AwsRegion => "AWS::Region",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MonitorRemoteResourceType, ["AWS::EC2::VPC", "AWS::AvailabilityZone", "AWS::EC2::Subnet", "AWS::AWSService", "AWS::Region"]);
 }
 
 /// Resource Type definition for AWS::NetworkFlowMonitor::Scope. Creates a scope to define the resources that Network Flow Monitor monitors for network performance.
@@ -257,56 +204,35 @@ impl Scope {
     }
 }
 
-impl crate::resource::Resource for Scope {
-    const TYPE: &'static str = "AWS::NetworkFlowMonitor::Scope";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCOPE_SHAPE)
+crate::resource::props! {
+    resource Scope = "AWS::NetworkFlowMonitor::Scope", shape: Some(&SCOPE_SHAPE);
+    req {
+        targets = "Targets",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("Targets", self.targets);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::scope::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Targets", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::scope::TARGET_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Targets", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&self::scope::TARGET_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Scope`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Scope> {
-    /// `Fn::GetAtt` `ScopeArn`.
-    #[inline]
-    pub fn attr_scope_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScopeArn")
-    }
-    /// `Fn::GetAtt` `ScopeId`.
-    #[inline]
-    pub fn attr_scope_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScopeId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ScopeArn`.
+        attr_scope_arn: ::std::string::String = "ScopeArn",
+        /// `Fn::GetAtt` `ScopeId`.
+        attr_scope_id: ::std::string::String = "ScopeId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod scope {
     //! Nested property types and enums of [`Scope`](super::Scope).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// A target resource in a scope, identified by a Region and target identifier.
     #[derive(Clone)]
@@ -323,7 +249,6 @@ pub mod scope {
 
     impl TargetResource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_identifier: crate::cfn::networkflowmonitor::scope::TargetIdentifier) -> Self {
             Self {
                 region: region.into(),
@@ -332,21 +257,17 @@ pub mod scope {
         }
     }
 
-    impl crate::resource::ToExpr for TargetResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Region", self.region);
-            p.set("TargetIdentifier", self.target_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetResource;
+        req {
+            region = "Region",
+            target_identifier = "TargetIdentifier",
         }
     }
 
-    pub(super) static TARGET_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetIdentifier", crate::resource::Rule { shape: Some(&TARGET_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetIdentifier", crate::resource::Rule { shape: Some(&TARGET_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A target identifier is a pair of identifying information for a scope target.
     #[derive(Clone)]
@@ -363,7 +284,6 @@ pub mod scope {
 
     impl TargetIdentifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(target_id: crate::cfn::networkflowmonitor::scope::TargetId, target_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::networkflowmonitor::scope::TargetType>>) -> Self {
             Self {
                 target_id,
@@ -372,21 +292,17 @@ pub mod scope {
         }
     }
 
-    impl crate::resource::ToExpr for TargetIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TargetId", self.target_id);
-            p.set("TargetType", self.target_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetIdentifier;
+        req {
+            target_id = "TargetId",
+            target_type = "TargetType",
         }
     }
 
-    pub(super) static TARGET_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TargetId", crate::resource::Rule { shape: Some(&TARGET_ID_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TargetId", crate::resource::Rule { shape: Some(&TARGET_ID_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A target ID is an internally-generated identifier for a target.
     #[derive(Clone)]
@@ -399,7 +315,6 @@ pub mod scope {
 
     impl TargetId {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(account_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account_id: account_id.into(),
@@ -407,34 +322,23 @@ pub mod scope {
         }
     }
 
-    impl crate::resource::ToExpr for TargetId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AccountId", self.account_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetId;
+        req {
+            account_id = "AccountId",
         }
     }
 
-    pub(super) static TARGET_ID_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AccountId", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_ID_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AccountId", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the target. Currently always ACCOUNT.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetType {
         /// `ACCOUNT`
         Account,
     }
 
-    impl crate::value::CfnEnum for TargetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Account => "ACCOUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetType, ["ACCOUNT"]);
 }

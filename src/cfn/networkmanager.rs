@@ -41,7 +41,6 @@ pub struct ConnectAttachment {
 
 impl ConnectAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(core_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, edge_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, options: crate::cfn::networkmanager::connect_attachment::ConnectAttachmentOptions, transport_attachment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             core_network_id: core_network_id.into(),
@@ -55,102 +54,58 @@ impl ConnectAttachment {
     }
 }
 
-impl crate::resource::Resource for ConnectAttachment {
-    const TYPE: &'static str = "AWS::NetworkManager::ConnectAttachment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECT_ATTACHMENT_SHAPE)
+crate::resource::props! {
+    resource ConnectAttachment = "AWS::NetworkManager::ConnectAttachment", shape: Some(&CONNECT_ATTACHMENT_SHAPE);
+    req {
+        core_network_id = "CoreNetworkId",
+        edge_location = "EdgeLocation",
+        options = "Options",
+        transport_attachment_id = "TransportAttachmentId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CoreNetworkId", self.core_network_id);
-        p.set("EdgeLocation", self.edge_location);
-        p.set_opt("NetworkFunctionGroupName", self.network_function_group_name);
-        p.set("Options", self.options);
-        p.set_opt("RoutingPolicyLabel", self.routing_policy_label);
-        p.set_opt("Tags", self.tags);
-        p.set("TransportAttachmentId", self.transport_attachment_id);
-        p
+    opt {
+        network_function_group_name = "NetworkFunctionGroupName",
+        routing_policy_label = "RoutingPolicyLabel",
+        tags = "Tags",
     }
 }
 
-static CONNECT_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
-        ("EdgeLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::connect_attachment::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TransportAttachmentId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^attachment-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECT_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
+    ("EdgeLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TransportAttachmentId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^attachment-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConnectAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectAttachment> {
-    /// `Fn::GetAtt` `AttachmentId`.
-    #[inline]
-    pub fn attr_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentId")
-    }
-    /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
-    #[inline]
-    pub fn attr_attachment_policy_rule_number(self) -> crate::value::Val<i64> {
-        self.__get_att("AttachmentPolicyRuleNumber")
-    }
-    /// `Fn::GetAtt` `AttachmentType`.
-    #[inline]
-    pub fn attr_attachment_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentType")
-    }
-    /// `Fn::GetAtt` `CoreNetworkArn`.
-    #[inline]
-    pub fn attr_core_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastModificationErrors`.
-    #[inline]
-    pub fn attr_last_modification_errors(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LastModificationErrors")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
-    }
-    /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
-    #[inline]
-    pub fn attr_proposed_network_function_group_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedNetworkFunctionGroupChange")
-    }
-    /// `Fn::GetAtt` `ProposedSegmentChange`.
-    #[inline]
-    pub fn attr_proposed_segment_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedSegmentChange")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-    /// `Fn::GetAtt` `SegmentName`.
-    #[inline]
-    pub fn attr_segment_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SegmentName")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentId`.
+        attr_attachment_id: ::std::string::String = "AttachmentId",
+        /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
+        attr_attachment_policy_rule_number: i64 = "AttachmentPolicyRuleNumber",
+        /// `Fn::GetAtt` `AttachmentType`.
+        attr_attachment_type: ::std::string::String = "AttachmentType",
+        /// `Fn::GetAtt` `CoreNetworkArn`.
+        attr_core_network_arn: ::std::string::String = "CoreNetworkArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastModificationErrors`.
+        attr_last_modification_errors: crate::value::List<::std::string::String> = "LastModificationErrors",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
+        /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
+        attr_proposed_network_function_group_change: crate::value::Json = "ProposedNetworkFunctionGroupChange",
+        /// `Fn::GetAtt` `ProposedSegmentChange`.
+        attr_proposed_segment_change: crate::value::Json = "ProposedSegmentChange",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
+        /// `Fn::GetAtt` `SegmentName`.
+        attr_segment_name: ::std::string::String = "SegmentName",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -166,24 +121,15 @@ pub mod connect_attachment {
         pub protocol: ::std::option::Option<crate::value::Val<crate::cfn::networkmanager::connect_attachment::Protocol>>,
     }
 
-    impl crate::resource::ToExpr for ConnectAttachmentOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Protocol", self.protocol);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectAttachmentOptions;
+        opt {
+            protocol = "Protocol",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Tunnel protocol for connect attachment
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Protocol {
         /// `GRE`
         Gre,
@@ -191,15 +137,7 @@ pub mod connect_attachment {
         NoEncap,
     }
 
-    impl crate::value::CfnEnum for Protocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gre => "GRE",
-                Self::NoEncap => "NO_ENCAP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Protocol, ["GRE", "NO_ENCAP"]);
 }
 
 /// AWS::NetworkManager::ConnectPeer Resource Type Definition.
@@ -239,7 +177,6 @@ pub struct ConnectPeer {
 
 impl ConnectPeer {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connect_attachment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, peer_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bgp_options: ::std::option::Option::None,
@@ -253,73 +190,47 @@ impl ConnectPeer {
     }
 }
 
-impl crate::resource::Resource for ConnectPeer {
-    const TYPE: &'static str = "AWS::NetworkManager::ConnectPeer";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECT_PEER_SHAPE)
+crate::resource::props! {
+    resource ConnectPeer = "AWS::NetworkManager::ConnectPeer", shape: Some(&CONNECT_PEER_SHAPE);
+    req {
+        connect_attachment_id = "ConnectAttachmentId",
+        peer_address = "PeerAddress",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BgpOptions", self.bgp_options);
-        p.set("ConnectAttachmentId", self.connect_attachment_id);
-        p.set_opt("CoreNetworkAddress", self.core_network_address);
-        p.set_opt("InsideCidrBlocks", self.inside_cidr_blocks);
-        p.set("PeerAddress", self.peer_address);
-        p.set_opt("SubnetArn", self.subnet_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        bgp_options = "BgpOptions",
+        core_network_address = "CoreNetworkAddress",
+        inside_cidr_blocks = "InsideCidrBlocks",
+        subnet_arn = "SubnetArn",
+        tags = "Tags",
     }
 }
 
-static CONNECT_PEER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectAttachmentId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^attachment-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
-        ("CoreNetworkAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("InsideCidrBlocks", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("PeerAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("SubnetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\\/subnet-[0-9a-f]{8,17}$|^$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::connect_peer::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECT_PEER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectAttachmentId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^attachment-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
+    ("CoreNetworkAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("InsideCidrBlocks", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("PeerAddress", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("SubnetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\\/subnet-[0-9a-f]{8,17}$|^$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ConnectPeer`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConnectPeer> {
-    /// `Fn::GetAtt` `Configuration`.
-    #[inline]
-    pub fn attr_configuration(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Configuration")
-    }
-    /// `Fn::GetAtt` `ConnectPeerId`.
-    #[inline]
-    pub fn attr_connect_peer_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectPeerId")
-    }
-    /// `Fn::GetAtt` `CoreNetworkId`.
-    #[inline]
-    pub fn attr_core_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EdgeLocation`.
-    #[inline]
-    pub fn attr_edge_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EdgeLocation")
-    }
-    /// `Fn::GetAtt` `LastModificationErrors`.
-    #[inline]
-    pub fn attr_last_modification_errors(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LastModificationErrors")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Configuration`.
+        attr_configuration: crate::value::Json = "Configuration",
+        /// `Fn::GetAtt` `ConnectPeerId`.
+        attr_connect_peer_id: ::std::string::String = "ConnectPeerId",
+        /// `Fn::GetAtt` `CoreNetworkId`.
+        attr_core_network_id: ::std::string::String = "CoreNetworkId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EdgeLocation`.
+        attr_edge_location: ::std::string::String = "EdgeLocation",
+        /// `Fn::GetAtt` `LastModificationErrors`.
+        attr_last_modification_errors: crate::value::List<::std::string::String> = "LastModificationErrors",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -333,21 +244,12 @@ pub mod connect_peer {
         pub peer_asn: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for BgpOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PeerAsn", self.peer_asn);
-            p.into_expr()
+    crate::resource::props! {
+        nested BgpOptions;
+        opt {
+            peer_asn = "PeerAsn",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// AWS::NetworkManager::CoreNetwork Resource Type Definition.
@@ -373,7 +275,6 @@ pub struct CoreNetwork {
 
 impl CoreNetwork {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(global_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -384,84 +285,45 @@ impl CoreNetwork {
     }
 }
 
-impl crate::resource::Resource for CoreNetwork {
-    const TYPE: &'static str = "AWS::NetworkManager::CoreNetwork";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CORE_NETWORK_SHAPE)
+crate::resource::props! {
+    resource CoreNetwork = "AWS::NetworkManager::CoreNetwork", shape: Some(&CORE_NETWORK_SHAPE);
+    req {
+        global_network_id = "GlobalNetworkId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("GlobalNetworkId", self.global_network_id);
-        p.set_opt("PolicyDocument", self.policy_document);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        policy_document = "PolicyDocument",
+        tags = "Tags",
     }
 }
 
-static CORE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::core_network::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CORE_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("PolicyDocument", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CoreNetwork`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CoreNetwork> {
-    /// `Fn::GetAtt` `CoreNetworkArn`.
-    #[inline]
-    pub fn attr_core_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CoreNetworkArn`.
+        attr_core_network_arn: ::std::string::String = "CoreNetworkArn",
+        /// `Fn::GetAtt` `CoreNetworkId`.
+        attr_core_network_id: ::std::string::String = "CoreNetworkId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Edges`.
+        attr_edges: crate::value::List<::std::string::String> = "Edges",
+        /// `Fn::GetAtt` `NetworkFunctionGroups`.
+        attr_network_function_groups: crate::value::List<::std::string::String> = "NetworkFunctionGroups",
+        /// `Fn::GetAtt` `OwnerAccount`.
+        attr_owner_account: ::std::string::String = "OwnerAccount",
+        /// `Fn::GetAtt` `Segments`.
+        attr_segments: crate::value::List<::std::string::String> = "Segments",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
-    /// `Fn::GetAtt` `CoreNetworkId`.
-    #[inline]
-    pub fn attr_core_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Edges`.
-    #[inline]
-    pub fn attr_edges(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Edges")
-    }
-    /// `Fn::GetAtt` `NetworkFunctionGroups`.
-    #[inline]
-    pub fn attr_network_function_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NetworkFunctionGroups")
-    }
-    /// `Fn::GetAtt` `OwnerAccount`.
-    #[inline]
-    pub fn attr_owner_account(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccount")
-    }
-    /// `Fn::GetAtt` `Segments`.
-    #[inline]
-    pub fn attr_segments(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Segments")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-}
-
-pub mod core_network {
-    //! Nested property types and enums of [`CoreNetwork`](super::CoreNetwork).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::NetworkManager::CoreNetworkPrefixListAssociation which associates a prefix list with a core network.
@@ -485,7 +347,6 @@ pub struct CoreNetworkPrefixListAssociation {
 
 impl CoreNetworkPrefixListAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(core_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, prefix_list_alias: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, prefix_list_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             core_network_id: core_network_id.into(),
@@ -495,29 +356,20 @@ impl CoreNetworkPrefixListAssociation {
     }
 }
 
-impl crate::resource::Resource for CoreNetworkPrefixListAssociation {
-    const TYPE: &'static str = "AWS::NetworkManager::CoreNetworkPrefixListAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CORE_NETWORK_PREFIX_LIST_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CoreNetworkId", self.core_network_id);
-        p.set("PrefixListAlias", self.prefix_list_alias);
-        p.set("PrefixListArn", self.prefix_list_arn);
-        p
+crate::resource::props! {
+    resource CoreNetworkPrefixListAssociation = "AWS::NetworkManager::CoreNetworkPrefixListAssociation", shape: Some(&CORE_NETWORK_PREFIX_LIST_ASSOCIATION_SHAPE);
+    req {
+        core_network_id = "CoreNetworkId",
+        prefix_list_alias = "PrefixListAlias",
+        prefix_list_arn = "PrefixListArn",
     }
 }
 
-static CORE_NETWORK_PREFIX_LIST_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
-        ("PrefixListAlias", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("PrefixListArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CORE_NETWORK_PREFIX_LIST_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
+    ("PrefixListAlias", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("PrefixListArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// The AWS::NetworkManager::CustomerGatewayAssociation type associates a customer gateway with a device and optionally, with a link.
 ///
@@ -544,7 +396,6 @@ pub struct CustomerGatewayAssociation {
 
 impl CustomerGatewayAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(customer_gateway_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, device_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, global_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             customer_gateway_arn: customer_gateway_arn.into(),
@@ -555,16 +406,15 @@ impl CustomerGatewayAssociation {
     }
 }
 
-impl crate::resource::Resource for CustomerGatewayAssociation {
-    const TYPE: &'static str = "AWS::NetworkManager::CustomerGatewayAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CustomerGatewayArn", self.customer_gateway_arn);
-        p.set("DeviceId", self.device_id);
-        p.set("GlobalNetworkId", self.global_network_id);
-        p.set_opt("LinkId", self.link_id);
-        p
+crate::resource::props! {
+    resource CustomerGatewayAssociation = "AWS::NetworkManager::CustomerGatewayAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        customer_gateway_arn = "CustomerGatewayArn",
+        device_id = "DeviceId",
+        global_network_id = "GlobalNetworkId",
+    }
+    opt {
+        link_id = "LinkId",
     }
 }
 
@@ -617,7 +467,6 @@ pub struct Device {
 
 impl Device {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(global_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aws_location: ::std::option::Option::None,
@@ -634,65 +483,48 @@ impl Device {
     }
 }
 
-impl crate::resource::Resource for Device {
-    const TYPE: &'static str = "AWS::NetworkManager::Device";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEVICE_SHAPE)
+crate::resource::props! {
+    resource Device = "AWS::NetworkManager::Device", shape: Some(&DEVICE_SHAPE);
+    req {
+        global_network_id = "GlobalNetworkId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AWSLocation", self.aws_location);
-        p.set_opt("Description", self.description);
-        p.set("GlobalNetworkId", self.global_network_id);
-        p.set_opt("Location", self.location);
-        p.set_opt("Model", self.model);
-        p.set_opt("SerialNumber", self.serial_number);
-        p.set_opt("SiteId", self.site_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p.set_opt("Vendor", self.vendor);
-        p
+    opt {
+        aws_location = "AWSLocation",
+        description = "Description",
+        location = "Location",
+        model = "Model",
+        serial_number = "SerialNumber",
+        site_id = "SiteId",
+        tags = "Tags",
+        type_ = "Type",
+        vendor = "Vendor",
     }
 }
 
-static DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AWSLocation", crate::resource::Rule { shape: Some(&self::device::AWS_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Location", crate::resource::Rule { shape: Some(&self::device::LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Model", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("SerialNumber", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("SiteId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::device::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Vendor", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AWSLocation", crate::resource::Rule { shape: Some(&self::device::AWS_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Location", crate::resource::Rule { shape: Some(&self::device::LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Model", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("SerialNumber", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("SiteId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Vendor", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Device`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Device> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DeviceArn`.
-    #[inline]
-    pub fn attr_device_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeviceArn")
-    }
-    /// `Fn::GetAtt` `DeviceId`.
-    #[inline]
-    pub fn attr_device_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeviceId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DeviceArn`.
+        attr_device_arn: ::std::string::String = "DeviceArn",
+        /// `Fn::GetAtt` `DeviceId`.
+        attr_device_id: ::std::string::String = "DeviceId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -712,22 +544,18 @@ pub mod device {
         pub zone: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AwsLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SubnetArn", self.subnet_arn);
-            p.set_opt("Zone", self.zone);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsLocation;
+        opt {
+            subnet_arn = "SubnetArn",
+            zone = "Zone",
         }
     }
 
-    pub(super) static AWS_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SubnetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\\/subnet-[0-9a-f]{8,17}$|^$")), ..crate::resource::Rule::NONE }),
-            ("Zone", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\\/subnet-[0-9a-f]{8,17}$|^$")), ..crate::resource::Rule::NONE }),
+        ("Zone", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The site location.
     #[derive(Clone, Default)]
@@ -746,31 +574,20 @@ pub mod device {
         pub longitude: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Address", self.address);
-            p.set_opt("Latitude", self.latitude);
-            p.set_opt("Longitude", self.longitude);
-            p.into_expr()
+    crate::resource::props! {
+        nested Location;
+        opt {
+            address = "Address",
+            latitude = "Latitude",
+            longitude = "Longitude",
         }
     }
 
-    pub(super) static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Address", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Latitude", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Longitude", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Address", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("Latitude", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("Longitude", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// AWS::NetworkManager::DirectConnectGatewayAttachment Resource Type
@@ -802,7 +619,6 @@ pub struct DirectConnectGatewayAttachment {
 
 impl DirectConnectGatewayAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(core_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, direct_connect_gateway_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, edge_locations: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             core_network_id: core_network_id.into(),
@@ -814,117 +630,59 @@ impl DirectConnectGatewayAttachment {
     }
 }
 
-impl crate::resource::Resource for DirectConnectGatewayAttachment {
-    const TYPE: &'static str = "AWS::NetworkManager::DirectConnectGatewayAttachment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DIRECT_CONNECT_GATEWAY_ATTACHMENT_SHAPE)
+crate::resource::props! {
+    resource DirectConnectGatewayAttachment = "AWS::NetworkManager::DirectConnectGatewayAttachment", shape: Some(&DIRECT_CONNECT_GATEWAY_ATTACHMENT_SHAPE);
+    req {
+        core_network_id = "CoreNetworkId",
+        direct_connect_gateway_arn = "DirectConnectGatewayArn",
+        edge_locations = "EdgeLocations",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CoreNetworkId", self.core_network_id);
-        p.set("DirectConnectGatewayArn", self.direct_connect_gateway_arn);
-        p.set("EdgeLocations", self.edge_locations);
-        p.set_opt("RoutingPolicyLabel", self.routing_policy_label);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        routing_policy_label = "RoutingPolicyLabel",
+        tags = "Tags",
     }
 }
 
-static DIRECT_CONNECT_GATEWAY_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
-        ("DirectConnectGatewayArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:directconnect::[^:]{0,63}:dx-gateway\\/[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("EdgeLocations", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::direct_connect_gateway_attachment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DIRECT_CONNECT_GATEWAY_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
+    ("DirectConnectGatewayArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:directconnect::[^:]{0,63}:dx-gateway\\/[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("EdgeLocations", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DirectConnectGatewayAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DirectConnectGatewayAttachment> {
-    /// `Fn::GetAtt` `AttachmentId`.
-    #[inline]
-    pub fn attr_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentId`.
+        attr_attachment_id: ::std::string::String = "AttachmentId",
+        /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
+        attr_attachment_policy_rule_number: i64 = "AttachmentPolicyRuleNumber",
+        /// `Fn::GetAtt` `AttachmentType`.
+        attr_attachment_type: ::std::string::String = "AttachmentType",
+        /// `Fn::GetAtt` `CoreNetworkArn`.
+        attr_core_network_arn: ::std::string::String = "CoreNetworkArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LastModificationErrors`.
+        attr_last_modification_errors: crate::value::List<::std::string::String> = "LastModificationErrors",
+        /// `Fn::GetAtt` `NetworkFunctionGroupName`.
+        attr_network_function_group_name: ::std::string::String = "NetworkFunctionGroupName",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
+        /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
+        attr_proposed_network_function_group_change: crate::value::Json = "ProposedNetworkFunctionGroupChange",
+        /// `Fn::GetAtt` `ProposedSegmentChange`.
+        attr_proposed_segment_change: crate::value::Json = "ProposedSegmentChange",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
+        /// `Fn::GetAtt` `SegmentName`.
+        attr_segment_name: ::std::string::String = "SegmentName",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
-    #[inline]
-    pub fn attr_attachment_policy_rule_number(self) -> crate::value::Val<i64> {
-        self.__get_att("AttachmentPolicyRuleNumber")
-    }
-    /// `Fn::GetAtt` `AttachmentType`.
-    #[inline]
-    pub fn attr_attachment_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentType")
-    }
-    /// `Fn::GetAtt` `CoreNetworkArn`.
-    #[inline]
-    pub fn attr_core_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LastModificationErrors`.
-    #[inline]
-    pub fn attr_last_modification_errors(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LastModificationErrors")
-    }
-    /// `Fn::GetAtt` `NetworkFunctionGroupName`.
-    #[inline]
-    pub fn attr_network_function_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkFunctionGroupName")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
-    }
-    /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
-    #[inline]
-    pub fn attr_proposed_network_function_group_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedNetworkFunctionGroupChange")
-    }
-    /// `Fn::GetAtt` `ProposedSegmentChange`.
-    #[inline]
-    pub fn attr_proposed_segment_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedSegmentChange")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-    /// `Fn::GetAtt` `SegmentName`.
-    #[inline]
-    pub fn attr_segment_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SegmentName")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod direct_connect_gateway_attachment {
-    //! Nested property types and enums of [`DirectConnectGatewayAttachment`](super::DirectConnectGatewayAttachment).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::NetworkManager::GlobalNetwork type specifies a global network of the user's account
@@ -950,53 +708,29 @@ pub struct GlobalNetwork {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for GlobalNetwork {
-    const TYPE: &'static str = "AWS::NetworkManager::GlobalNetwork";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GLOBAL_NETWORK_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CreatedAt", self.created_at);
-        p.set_opt("Description", self.description);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource GlobalNetwork = "AWS::NetworkManager::GlobalNetwork", shape: Some(&GLOBAL_NETWORK_SHAPE);
+    opt {
+        created_at = "CreatedAt",
+        description = "Description",
+        state = "State",
+        tags = "Tags",
     }
 }
 
-static GLOBAL_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::global_network::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GLOBAL_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GlobalNetwork`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GlobalNetwork> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-}
-
-pub mod global_network {
-    //! Nested property types and enums of [`GlobalNetwork`](super::GlobalNetwork).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::NetworkManager::Link type describes a link.
@@ -1036,7 +770,6 @@ pub struct Link {
 
 impl Link {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(bandwidth: crate::cfn::networkmanager::link::Bandwidth, global_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, site_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bandwidth,
@@ -1050,58 +783,41 @@ impl Link {
     }
 }
 
-impl crate::resource::Resource for Link {
-    const TYPE: &'static str = "AWS::NetworkManager::Link";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LINK_SHAPE)
+crate::resource::props! {
+    resource Link = "AWS::NetworkManager::Link", shape: Some(&LINK_SHAPE);
+    req {
+        bandwidth = "Bandwidth",
+        global_network_id = "GlobalNetworkId",
+        site_id = "SiteId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Bandwidth", self.bandwidth);
-        p.set_opt("Description", self.description);
-        p.set("GlobalNetworkId", self.global_network_id);
-        p.set_opt("Provider", self.provider);
-        p.set("SiteId", self.site_id);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        provider = "Provider",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static LINK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Provider", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("SiteId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::link::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LINK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Provider", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("SiteId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Link`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Link> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `LinkArn`.
-    #[inline]
-    pub fn attr_link_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkArn")
-    }
-    /// `Fn::GetAtt` `LinkId`.
-    #[inline]
-    pub fn attr_link_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LinkId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `LinkArn`.
+        attr_link_arn: ::std::string::String = "LinkArn",
+        /// `Fn::GetAtt` `LinkId`.
+        attr_link_id: ::std::string::String = "LinkId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -1121,22 +837,13 @@ pub mod link {
         pub upload_speed: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Bandwidth {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DownloadSpeed", self.download_speed);
-            p.set_opt("UploadSpeed", self.upload_speed);
-            p.into_expr()
+    crate::resource::props! {
+        nested Bandwidth;
+        opt {
+            download_speed = "DownloadSpeed",
+            upload_speed = "UploadSpeed",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::NetworkManager::LinkAssociation type associates a link to a device. The device and link must be in the same global network and the same site.
@@ -1160,7 +867,6 @@ pub struct LinkAssociation {
 
 impl LinkAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(device_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, global_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, link_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             device_id: device_id.into(),
@@ -1170,15 +876,12 @@ impl LinkAssociation {
     }
 }
 
-impl crate::resource::Resource for LinkAssociation {
-    const TYPE: &'static str = "AWS::NetworkManager::LinkAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DeviceId", self.device_id);
-        p.set("GlobalNetworkId", self.global_network_id);
-        p.set("LinkId", self.link_id);
-        p
+crate::resource::props! {
+    resource LinkAssociation = "AWS::NetworkManager::LinkAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        device_id = "DeviceId",
+        global_network_id = "GlobalNetworkId",
+        link_id = "LinkId",
     }
 }
 
@@ -1207,7 +910,6 @@ pub struct Site {
 
 impl Site {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(global_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1218,53 +920,36 @@ impl Site {
     }
 }
 
-impl crate::resource::Resource for Site {
-    const TYPE: &'static str = "AWS::NetworkManager::Site";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SITE_SHAPE)
+crate::resource::props! {
+    resource Site = "AWS::NetworkManager::Site", shape: Some(&SITE_SHAPE);
+    req {
+        global_network_id = "GlobalNetworkId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("GlobalNetworkId", self.global_network_id);
-        p.set_opt("Location", self.location);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        location = "Location",
+        tags = "Tags",
     }
 }
 
-static SITE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Location", crate::resource::Rule { shape: Some(&self::site::LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::site::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SITE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Location", crate::resource::Rule { shape: Some(&self::site::LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Site`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Site> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `SiteArn`.
-    #[inline]
-    pub fn attr_site_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SiteArn")
-    }
-    /// `Fn::GetAtt` `SiteId`.
-    #[inline]
-    pub fn attr_site_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SiteId")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `SiteArn`.
+        attr_site_arn: ::std::string::String = "SiteArn",
+        /// `Fn::GetAtt` `SiteId`.
+        attr_site_id: ::std::string::String = "SiteId",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
@@ -1288,31 +973,20 @@ pub mod site {
         pub longitude: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Address", self.address);
-            p.set_opt("Latitude", self.latitude);
-            p.set_opt("Longitude", self.longitude);
-            p.into_expr()
+    crate::resource::props! {
+        nested Location;
+        opt {
+            address = "Address",
+            latitude = "Latitude",
+            longitude = "Longitude",
         }
     }
 
-    pub(super) static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Address", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Latitude", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Longitude", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Address", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("Latitude", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("Longitude", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// AWS::NetworkManager::SiteToSiteVpnAttachment Resource Type definition.
@@ -1344,7 +1018,6 @@ pub struct SiteToSiteVpnAttachment {
 
 impl SiteToSiteVpnAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(core_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpn_connection_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             core_network_id: core_network_id.into(),
@@ -1356,116 +1029,58 @@ impl SiteToSiteVpnAttachment {
     }
 }
 
-impl crate::resource::Resource for SiteToSiteVpnAttachment {
-    const TYPE: &'static str = "AWS::NetworkManager::SiteToSiteVpnAttachment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SITE_TO_SITE_VPN_ATTACHMENT_SHAPE)
+crate::resource::props! {
+    resource SiteToSiteVpnAttachment = "AWS::NetworkManager::SiteToSiteVpnAttachment", shape: Some(&SITE_TO_SITE_VPN_ATTACHMENT_SHAPE);
+    req {
+        core_network_id = "CoreNetworkId",
+        vpn_connection_arn = "VpnConnectionArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CoreNetworkId", self.core_network_id);
-        p.set_opt("NetworkFunctionGroupName", self.network_function_group_name);
-        p.set_opt("RoutingPolicyLabel", self.routing_policy_label);
-        p.set_opt("Tags", self.tags);
-        p.set("VpnConnectionArn", self.vpn_connection_arn);
-        p
+    opt {
+        network_function_group_name = "NetworkFunctionGroupName",
+        routing_policy_label = "RoutingPolicyLabel",
+        tags = "Tags",
     }
 }
 
-static SITE_TO_SITE_VPN_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
-        ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::site_to_site_vpn_attachment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpnConnectionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:vpn-connection\\/vpn-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SITE_TO_SITE_VPN_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
+    ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpnConnectionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:vpn-connection\\/vpn-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SiteToSiteVpnAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SiteToSiteVpnAttachment> {
-    /// `Fn::GetAtt` `AttachmentId`.
-    #[inline]
-    pub fn attr_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentId`.
+        attr_attachment_id: ::std::string::String = "AttachmentId",
+        /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
+        attr_attachment_policy_rule_number: i64 = "AttachmentPolicyRuleNumber",
+        /// `Fn::GetAtt` `AttachmentType`.
+        attr_attachment_type: ::std::string::String = "AttachmentType",
+        /// `Fn::GetAtt` `CoreNetworkArn`.
+        attr_core_network_arn: ::std::string::String = "CoreNetworkArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EdgeLocation`.
+        attr_edge_location: ::std::string::String = "EdgeLocation",
+        /// `Fn::GetAtt` `LastModificationErrors`.
+        attr_last_modification_errors: crate::value::List<::std::string::String> = "LastModificationErrors",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
+        /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
+        attr_proposed_network_function_group_change: crate::value::Json = "ProposedNetworkFunctionGroupChange",
+        /// `Fn::GetAtt` `ProposedSegmentChange`.
+        attr_proposed_segment_change: crate::value::Json = "ProposedSegmentChange",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
+        /// `Fn::GetAtt` `SegmentName`.
+        attr_segment_name: ::std::string::String = "SegmentName",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
-    #[inline]
-    pub fn attr_attachment_policy_rule_number(self) -> crate::value::Val<i64> {
-        self.__get_att("AttachmentPolicyRuleNumber")
-    }
-    /// `Fn::GetAtt` `AttachmentType`.
-    #[inline]
-    pub fn attr_attachment_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentType")
-    }
-    /// `Fn::GetAtt` `CoreNetworkArn`.
-    #[inline]
-    pub fn attr_core_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EdgeLocation`.
-    #[inline]
-    pub fn attr_edge_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EdgeLocation")
-    }
-    /// `Fn::GetAtt` `LastModificationErrors`.
-    #[inline]
-    pub fn attr_last_modification_errors(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LastModificationErrors")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
-    }
-    /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
-    #[inline]
-    pub fn attr_proposed_network_function_group_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedNetworkFunctionGroupChange")
-    }
-    /// `Fn::GetAtt` `ProposedSegmentChange`.
-    #[inline]
-    pub fn attr_proposed_segment_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedSegmentChange")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-    /// `Fn::GetAtt` `SegmentName`.
-    #[inline]
-    pub fn attr_segment_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SegmentName")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod site_to_site_vpn_attachment {
-    //! Nested property types and enums of [`SiteToSiteVpnAttachment`](super::SiteToSiteVpnAttachment).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// AWS::NetworkManager::TransitGatewayPeering Resoruce Type.
@@ -1489,7 +1104,6 @@ pub struct TransitGatewayPeering {
 
 impl TransitGatewayPeering {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(core_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             core_network_id: core_network_id.into(),
@@ -1499,93 +1113,56 @@ impl TransitGatewayPeering {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayPeering {
-    const TYPE: &'static str = "AWS::NetworkManager::TransitGatewayPeering";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRANSIT_GATEWAY_PEERING_SHAPE)
+crate::resource::props! {
+    resource TransitGatewayPeering = "AWS::NetworkManager::TransitGatewayPeering", shape: Some(&TRANSIT_GATEWAY_PEERING_SHAPE);
+    req {
+        core_network_id = "CoreNetworkId",
+        transit_gateway_arn = "TransitGatewayArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CoreNetworkId", self.core_network_id);
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayArn", self.transit_gateway_arn);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static TRANSIT_GATEWAY_PEERING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::transit_gateway_peering::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TransitGatewayArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRANSIT_GATEWAY_PEERING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::transit_gateway_peering::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TransitGatewayArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransitGatewayPeering`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayPeering> {
-    /// `Fn::GetAtt` `CoreNetworkArn`.
-    #[inline]
-    pub fn attr_core_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EdgeLocation`.
-    #[inline]
-    pub fn attr_edge_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EdgeLocation")
-    }
-    /// `Fn::GetAtt` `LastModificationErrors`.
-    #[inline]
-    pub fn attr_last_modification_errors(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LastModificationErrors")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
-    }
-    /// `Fn::GetAtt` `PeeringId`.
-    #[inline]
-    pub fn attr_peering_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PeeringId")
-    }
-    /// `Fn::GetAtt` `PeeringType`.
-    #[inline]
-    pub fn attr_peering_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PeeringType")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `TransitGatewayPeeringAttachmentId`.
-    #[inline]
-    pub fn attr_transit_gateway_peering_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayPeeringAttachmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CoreNetworkArn`.
+        attr_core_network_arn: ::std::string::String = "CoreNetworkArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EdgeLocation`.
+        attr_edge_location: ::std::string::String = "EdgeLocation",
+        /// `Fn::GetAtt` `LastModificationErrors`.
+        attr_last_modification_errors: crate::value::List<::std::string::String> = "LastModificationErrors",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
+        /// `Fn::GetAtt` `PeeringId`.
+        attr_peering_id: ::std::string::String = "PeeringId",
+        /// `Fn::GetAtt` `PeeringType`.
+        attr_peering_type: ::std::string::String = "PeeringType",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `TransitGatewayPeeringAttachmentId`.
+        attr_transit_gateway_peering_attachment_id: ::std::string::String = "TransitGatewayPeeringAttachmentId",
     }
 }
 
 pub mod transit_gateway_peering {
     //! Nested property types and enums of [`TransitGatewayPeering`](super::TransitGatewayPeering).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The AWS::NetworkManager::TransitGatewayRegistration type registers a transit gateway in your global network. The transit gateway can be in any AWS Region, but it must be owned by the same AWS account that owns the global network. You cannot register a transit gateway in more than one global network.
@@ -1605,7 +1182,6 @@ pub struct TransitGatewayRegistration {
 
 impl TransitGatewayRegistration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(global_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             global_network_id: global_network_id.into(),
@@ -1614,27 +1190,18 @@ impl TransitGatewayRegistration {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayRegistration {
-    const TYPE: &'static str = "AWS::NetworkManager::TransitGatewayRegistration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRANSIT_GATEWAY_REGISTRATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("GlobalNetworkId", self.global_network_id);
-        p.set("TransitGatewayArn", self.transit_gateway_arn);
-        p
+crate::resource::props! {
+    resource TransitGatewayRegistration = "AWS::NetworkManager::TransitGatewayRegistration", shape: Some(&TRANSIT_GATEWAY_REGISTRATION_SHAPE);
+    req {
+        global_network_id = "GlobalNetworkId",
+        transit_gateway_arn = "TransitGatewayArn",
     }
 }
 
-static TRANSIT_GATEWAY_REGISTRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("TransitGatewayArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRANSIT_GATEWAY_REGISTRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GlobalNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("TransitGatewayArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// AWS::NetworkManager::TransitGatewayRouteTableAttachment Resource Type definition.
 ///
@@ -1665,7 +1232,6 @@ pub struct TransitGatewayRouteTableAttachment {
 
 impl TransitGatewayRouteTableAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(peering_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, transit_gateway_route_table_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             network_function_group_name: ::std::option::Option::None,
@@ -1677,121 +1243,60 @@ impl TransitGatewayRouteTableAttachment {
     }
 }
 
-impl crate::resource::Resource for TransitGatewayRouteTableAttachment {
-    const TYPE: &'static str = "AWS::NetworkManager::TransitGatewayRouteTableAttachment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRANSIT_GATEWAY_ROUTE_TABLE_ATTACHMENT_SHAPE)
+crate::resource::props! {
+    resource TransitGatewayRouteTableAttachment = "AWS::NetworkManager::TransitGatewayRouteTableAttachment", shape: Some(&TRANSIT_GATEWAY_ROUTE_TABLE_ATTACHMENT_SHAPE);
+    req {
+        peering_id = "PeeringId",
+        transit_gateway_route_table_arn = "TransitGatewayRouteTableArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("NetworkFunctionGroupName", self.network_function_group_name);
-        p.set("PeeringId", self.peering_id);
-        p.set_opt("RoutingPolicyLabel", self.routing_policy_label);
-        p.set_opt("Tags", self.tags);
-        p.set("TransitGatewayRouteTableArn", self.transit_gateway_route_table_arn);
-        p
+    opt {
+        network_function_group_name = "NetworkFunctionGroupName",
+        routing_policy_label = "RoutingPolicyLabel",
+        tags = "Tags",
     }
 }
 
-static TRANSIT_GATEWAY_ROUTE_TABLE_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PeeringId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^peering-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
-        ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::transit_gateway_route_table_attachment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TransitGatewayRouteTableArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRANSIT_GATEWAY_ROUTE_TABLE_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PeeringId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^peering-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
+    ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TransitGatewayRouteTableArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TransitGatewayRouteTableAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TransitGatewayRouteTableAttachment> {
-    /// `Fn::GetAtt` `AttachmentId`.
-    #[inline]
-    pub fn attr_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentId`.
+        attr_attachment_id: ::std::string::String = "AttachmentId",
+        /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
+        attr_attachment_policy_rule_number: i64 = "AttachmentPolicyRuleNumber",
+        /// `Fn::GetAtt` `AttachmentType`.
+        attr_attachment_type: ::std::string::String = "AttachmentType",
+        /// `Fn::GetAtt` `CoreNetworkArn`.
+        attr_core_network_arn: ::std::string::String = "CoreNetworkArn",
+        /// `Fn::GetAtt` `CoreNetworkId`.
+        attr_core_network_id: ::std::string::String = "CoreNetworkId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EdgeLocation`.
+        attr_edge_location: ::std::string::String = "EdgeLocation",
+        /// `Fn::GetAtt` `LastModificationErrors`.
+        attr_last_modification_errors: crate::value::List<::std::string::String> = "LastModificationErrors",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
+        /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
+        attr_proposed_network_function_group_change: crate::value::Json = "ProposedNetworkFunctionGroupChange",
+        /// `Fn::GetAtt` `ProposedSegmentChange`.
+        attr_proposed_segment_change: crate::value::Json = "ProposedSegmentChange",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
+        /// `Fn::GetAtt` `SegmentName`.
+        attr_segment_name: ::std::string::String = "SegmentName",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
-    #[inline]
-    pub fn attr_attachment_policy_rule_number(self) -> crate::value::Val<i64> {
-        self.__get_att("AttachmentPolicyRuleNumber")
-    }
-    /// `Fn::GetAtt` `AttachmentType`.
-    #[inline]
-    pub fn attr_attachment_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentType")
-    }
-    /// `Fn::GetAtt` `CoreNetworkArn`.
-    #[inline]
-    pub fn attr_core_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkArn")
-    }
-    /// `Fn::GetAtt` `CoreNetworkId`.
-    #[inline]
-    pub fn attr_core_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EdgeLocation`.
-    #[inline]
-    pub fn attr_edge_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EdgeLocation")
-    }
-    /// `Fn::GetAtt` `LastModificationErrors`.
-    #[inline]
-    pub fn attr_last_modification_errors(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LastModificationErrors")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
-    }
-    /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
-    #[inline]
-    pub fn attr_proposed_network_function_group_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedNetworkFunctionGroupChange")
-    }
-    /// `Fn::GetAtt` `ProposedSegmentChange`.
-    #[inline]
-    pub fn attr_proposed_segment_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedSegmentChange")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-    /// `Fn::GetAtt` `SegmentName`.
-    #[inline]
-    pub fn attr_segment_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SegmentName")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod transit_gateway_route_table_attachment {
-    //! Nested property types and enums of [`TransitGatewayRouteTableAttachment`](super::TransitGatewayRouteTableAttachment).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// AWS::NetworkManager::VpcAttachment Resoruce Type
@@ -1827,7 +1332,6 @@ pub struct VpcAttachment {
 
 impl VpcAttachment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(core_network_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             core_network_id: core_network_id.into(),
@@ -1840,111 +1344,61 @@ impl VpcAttachment {
     }
 }
 
-impl crate::resource::Resource for VpcAttachment {
-    const TYPE: &'static str = "AWS::NetworkManager::VpcAttachment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPC_ATTACHMENT_SHAPE)
+crate::resource::props! {
+    resource VpcAttachment = "AWS::NetworkManager::VpcAttachment", shape: Some(&VPC_ATTACHMENT_SHAPE);
+    req {
+        core_network_id = "CoreNetworkId",
+        subnet_arns = "SubnetArns",
+        vpc_arn = "VpcArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CoreNetworkId", self.core_network_id);
-        p.set_opt("Options", self.options);
-        p.set_opt("RoutingPolicyLabel", self.routing_policy_label);
-        p.set("SubnetArns", self.subnet_arns);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcArn", self.vpc_arn);
-        p
+    opt {
+        options = "Options",
+        routing_policy_label = "RoutingPolicyLabel",
+        tags = "Tags",
     }
 }
 
-static VPC_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
-        ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("SubnetArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\\/subnet-[0-9a-f]{8,17}$|^$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::vpc_attachment::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:vpc\\/vpc-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPC_ATTACHMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CoreNetworkId", crate::resource::Rule { min_len: Some(0), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^core-network-([0-9a-f]{8,17})$")), ..crate::resource::Rule::NONE }),
+    ("RoutingPolicyLabel", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("SubnetArns", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\\/subnet-[0-9a-f]{8,17}$|^$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::networkmanager::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcArn", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:vpc\\/vpc-[0-9a-f]{8,17}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcAttachment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcAttachment> {
-    /// `Fn::GetAtt` `AttachmentId`.
-    #[inline]
-    pub fn attr_attachment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentId")
-    }
-    /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
-    #[inline]
-    pub fn attr_attachment_policy_rule_number(self) -> crate::value::Val<i64> {
-        self.__get_att("AttachmentPolicyRuleNumber")
-    }
-    /// `Fn::GetAtt` `AttachmentType`.
-    #[inline]
-    pub fn attr_attachment_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AttachmentType")
-    }
-    /// `Fn::GetAtt` `CoreNetworkArn`.
-    #[inline]
-    pub fn attr_core_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CoreNetworkArn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EdgeLocation`.
-    #[inline]
-    pub fn attr_edge_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EdgeLocation")
-    }
-    /// `Fn::GetAtt` `LastModificationErrors`.
-    #[inline]
-    pub fn attr_last_modification_errors(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("LastModificationErrors")
-    }
-    /// `Fn::GetAtt` `NetworkFunctionGroupName`.
-    #[inline]
-    pub fn attr_network_function_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkFunctionGroupName")
-    }
-    /// `Fn::GetAtt` `OwnerAccountId`.
-    #[inline]
-    pub fn attr_owner_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccountId")
-    }
-    /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
-    #[inline]
-    pub fn attr_proposed_network_function_group_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedNetworkFunctionGroupChange")
-    }
-    /// `Fn::GetAtt` `ProposedSegmentChange`.
-    #[inline]
-    pub fn attr_proposed_segment_change(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ProposedSegmentChange")
-    }
-    /// `Fn::GetAtt` `ResourceArn`.
-    #[inline]
-    pub fn attr_resource_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceArn")
-    }
-    /// `Fn::GetAtt` `SegmentName`.
-    #[inline]
-    pub fn attr_segment_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SegmentName")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AttachmentId`.
+        attr_attachment_id: ::std::string::String = "AttachmentId",
+        /// `Fn::GetAtt` `AttachmentPolicyRuleNumber`.
+        attr_attachment_policy_rule_number: i64 = "AttachmentPolicyRuleNumber",
+        /// `Fn::GetAtt` `AttachmentType`.
+        attr_attachment_type: ::std::string::String = "AttachmentType",
+        /// `Fn::GetAtt` `CoreNetworkArn`.
+        attr_core_network_arn: ::std::string::String = "CoreNetworkArn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EdgeLocation`.
+        attr_edge_location: ::std::string::String = "EdgeLocation",
+        /// `Fn::GetAtt` `LastModificationErrors`.
+        attr_last_modification_errors: crate::value::List<::std::string::String> = "LastModificationErrors",
+        /// `Fn::GetAtt` `NetworkFunctionGroupName`.
+        attr_network_function_group_name: ::std::string::String = "NetworkFunctionGroupName",
+        /// `Fn::GetAtt` `OwnerAccountId`.
+        attr_owner_account_id: ::std::string::String = "OwnerAccountId",
+        /// `Fn::GetAtt` `ProposedNetworkFunctionGroupChange`.
+        attr_proposed_network_function_group_change: crate::value::Json = "ProposedNetworkFunctionGroupChange",
+        /// `Fn::GetAtt` `ProposedSegmentChange`.
+        attr_proposed_segment_change: crate::value::Json = "ProposedSegmentChange",
+        /// `Fn::GetAtt` `ResourceArn`.
+        attr_resource_arn: ::std::string::String = "ResourceArn",
+        /// `Fn::GetAtt` `SegmentName`.
+        attr_segment_name: ::std::string::String = "SegmentName",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1972,22 +1426,13 @@ pub mod vpc_attachment {
         pub security_group_referencing_support: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for VpcOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplianceModeSupport", self.appliance_mode_support);
-            p.set_opt("DnsSupport", self.dns_support);
-            p.set_opt("Ipv6Support", self.ipv6_support);
-            p.set_opt("SecurityGroupReferencingSupport", self.security_group_referencing_support);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcOptions;
+        opt {
+            appliance_mode_support = "ApplianceModeSupport",
+            dns_support = "DnsSupport",
+            ipv6_support = "Ipv6Support",
+            security_group_referencing_support = "SecurityGroupReferencingSupport",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(10000000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

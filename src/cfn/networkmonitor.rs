@@ -25,7 +25,6 @@ pub struct Monitor {
 
 impl Monitor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(monitor_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aggregation_period: ::std::option::Option::None,
@@ -35,61 +34,33 @@ impl Monitor {
     }
 }
 
-impl crate::resource::Resource for Monitor {
-    const TYPE: &'static str = "AWS::NetworkMonitor::Monitor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MONITOR_SHAPE)
+crate::resource::props! {
+    resource Monitor = "AWS::NetworkMonitor::Monitor", shape: Some(&MONITOR_SHAPE);
+    req {
+        monitor_name = "MonitorName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AggregationPeriod", self.aggregation_period);
-        p.set("MonitorName", self.monitor_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        aggregation_period = "AggregationPeriod",
+        tags = "Tags",
     }
 }
 
-static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AggregationPeriod", crate::resource::Rule { min: Some(30.0), ..crate::resource::Rule::NONE }),
-        ("MonitorName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::monitor::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MONITOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AggregationPeriod", crate::resource::Rule { min: Some(30.0), ..crate::resource::Rule::NONE }),
+    ("MonitorName", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Monitor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Monitor> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ModifiedAt`.
+        attr_modified_at: ::std::string::String = "ModifiedAt",
+        /// `Fn::GetAtt` `MonitorArn`.
+        attr_monitor_arn: ::std::string::String = "MonitorArn",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
-    /// `Fn::GetAtt` `ModifiedAt`.
-    #[inline]
-    pub fn attr_modified_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModifiedAt")
-    }
-    /// `Fn::GetAtt` `MonitorArn`.
-    #[inline]
-    pub fn attr_monitor_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MonitorArn")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-}
-
-pub mod monitor {
-    //! Nested property types and enums of [`Monitor`](super::Monitor).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -37,7 +37,6 @@ pub struct Deployment {
 
 impl Deployment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(deployment_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             associated_policy_list: ::std::option::Option::None,
@@ -50,68 +49,47 @@ impl Deployment {
     }
 }
 
-impl crate::resource::Resource for Deployment {
-    const TYPE: &'static str = "AWS::NetworkSecurityManager::Deployment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEPLOYMENT_SHAPE)
+crate::resource::props! {
+    resource Deployment = "AWS::NetworkSecurityManager::Deployment", shape: Some(&DEPLOYMENT_SHAPE);
+    req {
+        deployment_name = "DeploymentName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociatedPolicyList", self.associated_policy_list);
-        p.set_opt("AssociatedScopeList", self.associated_scope_list);
-        p.set_opt("DeploymentConfiguration", self.deployment_configuration);
-        p.set_opt("DeploymentDescription", self.deployment_description);
-        p.set("DeploymentName", self.deployment_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        associated_policy_list = "AssociatedPolicyList",
+        associated_scope_list = "AssociatedScopeList",
+        deployment_configuration = "DeploymentConfiguration",
+        deployment_description = "DeploymentDescription",
+        tags = "Tags",
     }
 }
 
-static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssociatedPolicyList", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ("AssociatedScopeList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("DeploymentDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ("DeploymentName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::deployment::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociatedPolicyList", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ("AssociatedScopeList", crate::resource::Rule { min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("DeploymentDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ("DeploymentName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Deployment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Deployment> {
-    /// `Fn::GetAtt` `DeploymentArn`.
-    #[inline]
-    pub fn attr_deployment_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentArn")
-    }
-    /// `Fn::GetAtt` `DeploymentId`.
-    #[inline]
-    pub fn attr_deployment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeploymentId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DeploymentArn`.
+        attr_deployment_arn: ::std::string::String = "DeploymentArn",
+        /// `Fn::GetAtt` `DeploymentId`.
+        attr_deployment_id: ::std::string::String = "DeploymentId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod deployment {
     //! Nested property types and enums of [`Deployment`](super::Deployment).
 
-    /// The definition `AssociatedPolicy`.
     #[derive(Clone)]
     pub struct AssociatedPolicy {
         /// ARN of the associated policy.
@@ -122,7 +100,6 @@ pub mod deployment {
 
     impl AssociatedPolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 policy_arn: policy_arn.into(),
@@ -130,16 +107,13 @@ pub mod deployment {
         }
     }
 
-    impl crate::resource::ToExpr for AssociatedPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PolicyArn", self.policy_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociatedPolicy;
+        req {
+            policy_arn = "PolicyArn",
         }
     }
 
-    /// The definition `AssociatedScope`.
     #[derive(Clone)]
     pub struct AssociatedScope {
         /// ARN of the associated scope.
@@ -150,7 +124,6 @@ pub mod deployment {
 
     impl AssociatedScope {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(scope_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 scope_arn: scope_arn.into(),
@@ -158,12 +131,10 @@ pub mod deployment {
         }
     }
 
-    impl crate::resource::ToExpr for AssociatedScope {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ScopeArn", self.scope_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociatedScope;
+        req {
+            scope_arn = "ScopeArn",
         }
     }
 
@@ -178,7 +149,6 @@ pub mod deployment {
 
     impl DeploymentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enable_cross_account_visibility: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enable_cross_account_visibility: enable_cross_account_visibility.into(),
@@ -186,21 +156,12 @@ pub mod deployment {
         }
     }
 
-    impl crate::resource::ToExpr for DeploymentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnableCrossAccountVisibility", self.enable_cross_account_visibility);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentConfiguration;
+        req {
+            enable_cross_account_visibility = "EnableCrossAccountVisibility",
         }
     }
-
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::NetworkSecurityManager::Policy. Creates and manages a Network Security Manager policy.
@@ -240,7 +201,6 @@ pub struct Policy {
 
 impl Policy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(firewall_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::networksecuritymanager::policy::FirewallType>>, policy_configuration: crate::cfn::networksecuritymanager::policy::PolicyConfiguration, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             associated_template_and_rule_list: ::std::option::Option::None,
@@ -254,62 +214,42 @@ impl Policy {
     }
 }
 
-impl crate::resource::Resource for Policy {
-    const TYPE: &'static str = "AWS::NetworkSecurityManager::Policy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_SHAPE)
+crate::resource::props! {
+    resource Policy = "AWS::NetworkSecurityManager::Policy", shape: Some(&POLICY_SHAPE);
+    req {
+        firewall_type = "FirewallType",
+        policy_configuration = "PolicyConfiguration",
+        policy_name = "PolicyName",
+        priority = "Priority",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociatedTemplateAndRuleList", self.associated_template_and_rule_list);
-        p.set("FirewallType", self.firewall_type);
-        p.set("PolicyConfiguration", self.policy_configuration);
-        p.set_opt("PolicyDescription", self.policy_description);
-        p.set("PolicyName", self.policy_name);
-        p.set("Priority", self.priority);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        associated_template_and_rule_list = "AssociatedTemplateAndRuleList",
+        policy_description = "PolicyDescription",
+        tags = "Tags",
     }
 }
 
-static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssociatedTemplateAndRuleList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
-        ("PolicyDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::policy::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociatedTemplateAndRuleList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), ..crate::resource::Rule::NONE }),
+    ("PolicyDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ("PolicyName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Policy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Policy> {
-    /// `Fn::GetAtt` `PolicyArn`.
-    #[inline]
-    pub fn attr_policy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyArn")
-    }
-    /// `Fn::GetAtt` `PolicyId`.
-    #[inline]
-    pub fn attr_policy_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PolicyArn`.
+        attr_policy_arn: ::std::string::String = "PolicyArn",
+        /// `Fn::GetAtt` `PolicyId`.
+        attr_policy_id: ::std::string::String = "PolicyId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
@@ -329,13 +269,11 @@ pub mod policy {
         pub template_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AssociatedTemplateAndRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RuleArn", self.rule_arn);
-            p.set_opt("TemplateArn", self.template_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociatedTemplateAndRule;
+        opt {
+            rule_arn = "RuleArn",
+            template_arn = "TemplateArn",
         }
     }
 
@@ -356,14 +294,12 @@ pub mod policy {
         pub waf_config: ::std::option::Option<crate::cfn::networksecuritymanager::policy::WafConfig>,
     }
 
-    impl crate::resource::ToExpr for PolicyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RemediationEnabled", self.remediation_enabled);
-            p.set_opt("ResourcesCleanUp", self.resources_clean_up);
-            p.set_opt("WafConfig", self.waf_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyConfiguration;
+        opt {
+            remediation_enabled = "RemediationEnabled",
+            resources_clean_up = "ResourcesCleanUp",
+            waf_config = "WafConfig",
         }
     }
 
@@ -382,7 +318,6 @@ pub mod policy {
 
     impl WafConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(conflict_resolution: impl ::std::convert::Into<crate::value::Val<crate::cfn::networksecuritymanager::policy::ConflictResolution>>, existing_customer_web_acl_resolution: impl ::std::convert::Into<crate::value::Val<crate::cfn::networksecuritymanager::policy::ExistingCustomerWebAclResolution>>) -> Self {
             Self {
                 conflict_resolution: conflict_resolution.into(),
@@ -391,25 +326,16 @@ pub mod policy {
         }
     }
 
-    impl crate::resource::ToExpr for WafConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConflictResolution", self.conflict_resolution);
-            p.set("ExistingCustomerWebACLResolution", self.existing_customer_web_acl_resolution);
-            p.into_expr()
+    crate::resource::props! {
+        nested WafConfig;
+        req {
+            conflict_resolution = "ConflictResolution",
+            existing_customer_web_acl_resolution = "ExistingCustomerWebACLResolution",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of firewall.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallType {
         /// `WAF`
         Waf,
@@ -417,34 +343,19 @@ pub mod policy {
         ShieldAdvanced,
     }
 
-    impl crate::value::CfnEnum for FirewallType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Waf => "WAF",
-                Self::ShieldAdvanced => "SHIELD_ADVANCED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FirewallType, ["WAF", "SHIELD_ADVANCED"]);
 
     /// Conflict-resolution strategy applied to AWS WAF policies.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConflictResolution {
         /// `MERGE_WHERE_APPLICABLE`
         MergeWhereApplicable,
     }
 
-    impl crate::value::CfnEnum for ConflictResolution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MergeWhereApplicable => "MERGE_WHERE_APPLICABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConflictResolution, ["MERGE_WHERE_APPLICABLE"]);
 
     /// Controls how Network Security Manager handles remediation when a resource already has a customer-created WebACL.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExistingCustomerWebAclResolution {
         /// `RETROFIT`
         Retrofit,
@@ -454,16 +365,7 @@ pub mod policy {
         NoRemediation,
     }
 
-    impl crate::value::CfnEnum for ExistingCustomerWebAclResolution {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Retrofit => "RETROFIT",
-                Self::OverrideAssociation => "OVERRIDE_ASSOCIATION",
-                Self::NoRemediation => "NO_REMEDIATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExistingCustomerWebAclResolution, ["RETROFIT", "OVERRIDE_ASSOCIATION", "NO_REMEDIATION"]);
 }
 
 /// Resource Type definition for AWS::NetworkSecurityManager::Rule. Creates and manages a Network Security Manager rule.
@@ -499,7 +401,6 @@ pub struct Rule {
 
 impl Rule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration: ::std::option::Option::None,
@@ -512,90 +413,56 @@ impl Rule {
     }
 }
 
-impl crate::resource::Resource for Rule {
-    const TYPE: &'static str = "AWS::NetworkSecurityManager::Rule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RULE_SHAPE)
+crate::resource::props! {
+    resource Rule = "AWS::NetworkSecurityManager::Rule", shape: Some(&RULE_SHAPE);
+    req {
+        rule_name = "RuleName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("FirewallType", self.firewall_type);
-        p.set_opt("RuleDescription", self.rule_description);
-        p.set("RuleName", self.rule_name);
-        p.set_opt("RuleType", self.rule_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        configuration = "Configuration",
+        firewall_type = "FirewallType",
+        rule_description = "RuleDescription",
+        rule_type = "RuleType",
+        tags = "Tags",
     }
 }
 
-static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RuleDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::rule::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RuleDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Rule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Rule> {
-    /// `Fn::GetAtt` `RuleArn`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleArn")
-    }
-    /// `Fn::GetAtt` `RuleId`.
-    #[inline]
-    pub fn attr_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RuleArn`.
+        attr_rule_arn: ::std::string::String = "RuleArn",
+        /// `Fn::GetAtt` `RuleId`.
+        attr_rule_id: ::std::string::String = "RuleId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
 pub mod rule {
     //! Nested property types and enums of [`Rule`](super::Rule).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of firewall for this rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallType {
         /// `WAF`
         Waf,
     }
 
-    impl crate::value::CfnEnum for FirewallType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Waf => "WAF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FirewallType, ["WAF"]);
 
     /// The type of rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleType {
         /// `CONFIGURATION`
         Configuration,
@@ -603,15 +470,7 @@ pub mod rule {
         Inspection,
     }
 
-    impl crate::value::CfnEnum for RuleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Configuration => "CONFIGURATION",
-                Self::Inspection => "INSPECTION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleType, ["CONFIGURATION", "INSPECTION"]);
 }
 
 /// Resource Type definition for AWS::NetworkSecurityManager::Scope. Creates and manages a Network Security Manager scope.
@@ -639,7 +498,6 @@ pub struct Scope {
 
 impl Scope {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(scope_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             scope_configuration: ::std::option::Option::None,
@@ -650,69 +508,38 @@ impl Scope {
     }
 }
 
-impl crate::resource::Resource for Scope {
-    const TYPE: &'static str = "AWS::NetworkSecurityManager::Scope";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCOPE_SHAPE)
+crate::resource::props! {
+    resource Scope = "AWS::NetworkSecurityManager::Scope", shape: Some(&SCOPE_SHAPE);
+    req {
+        scope_name = "ScopeName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ScopeConfiguration", self.scope_configuration);
-        p.set_opt("ScopeDescription", self.scope_description);
-        p.set("ScopeName", self.scope_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        scope_configuration = "ScopeConfiguration",
+        scope_description = "ScopeDescription",
+        tags = "Tags",
     }
 }
 
-static SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ScopeDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ("ScopeName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::scope::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCOPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ScopeDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ("ScopeName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Scope`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Scope> {
-    /// `Fn::GetAtt` `ScopeArn`.
-    #[inline]
-    pub fn attr_scope_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScopeArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ScopeArn`.
+        attr_scope_arn: ::std::string::String = "ScopeArn",
+        /// `Fn::GetAtt` `ScopeId`.
+        attr_scope_id: ::std::string::String = "ScopeId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
-    /// `Fn::GetAtt` `ScopeId`.
-    #[inline]
-    pub fn attr_scope_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScopeId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
-    }
-}
-
-pub mod scope {
-    //! Nested property types and enums of [`Scope`](super::Scope).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::NetworkSecurityManager::Template. Creates and manages a Network Security Manager template.
@@ -744,7 +571,6 @@ pub struct Template {
 
 impl Template {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(template_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             associated_rule_list: ::std::option::Option::None,
@@ -756,59 +582,39 @@ impl Template {
     }
 }
 
-impl crate::resource::Resource for Template {
-    const TYPE: &'static str = "AWS::NetworkSecurityManager::Template";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource Template = "AWS::NetworkSecurityManager::Template", shape: Some(&TEMPLATE_SHAPE);
+    req {
+        template_name = "TemplateName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssociatedRuleList", self.associated_rule_list);
-        p.set_opt("FirewallType", self.firewall_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateDescription", self.template_description);
-        p.set("TemplateName", self.template_name);
-        p
+    opt {
+        associated_rule_list = "AssociatedRuleList",
+        firewall_type = "FirewallType",
+        tags = "Tags",
+        template_description = "TemplateDescription",
     }
 }
 
-static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssociatedRuleList", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::template::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TemplateDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociatedRuleList", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TemplateDescription", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ("TemplateName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Template`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Template> {
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TemplateArn`.
-    #[inline]
-    pub fn attr_template_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TemplateArn")
-    }
-    /// `Fn::GetAtt` `TemplateId`.
-    #[inline]
-    pub fn attr_template_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TemplateId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TemplateArn`.
+        attr_template_arn: ::std::string::String = "TemplateArn",
+        /// `Fn::GetAtt` `TemplateId`.
+        attr_template_id: ::std::string::String = "TemplateId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
 }
 
@@ -826,7 +632,6 @@ pub mod template {
 
     impl AssociatedRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rule_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 rule_arn: rule_arn.into(),
@@ -834,24 +639,15 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for AssociatedRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RuleArn", self.rule_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociatedRule;
+        req {
+            rule_arn = "RuleArn",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of firewall.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallType {
         /// `WAF`
         Waf,
@@ -863,15 +659,5 @@ pub mod template {
         IgwFirewall,
     }
 
-    impl crate::value::CfnEnum for FirewallType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Waf => "WAF",
-                Self::NetworkFirewall => "NETWORK_FIREWALL",
-                Self::NetworkFirewallV2 => "NETWORK_FIREWALL_V2",
-                Self::IgwFirewall => "IGW_FIREWALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FirewallType, ["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"]);
 }

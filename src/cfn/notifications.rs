@@ -23,7 +23,6 @@ pub struct ChannelAssociation {
 
 impl ChannelAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, notification_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             arn: arn.into(),
@@ -32,27 +31,18 @@ impl ChannelAssociation {
     }
 }
 
-impl crate::resource::Resource for ChannelAssociation {
-    const TYPE: &'static str = "AWS::Notifications::ChannelAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHANNEL_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Arn", self.arn);
-        p.set("NotificationConfigurationArn", self.notification_configuration_arn);
-        p
+crate::resource::props! {
+    resource ChannelAssociation = "AWS::Notifications::ChannelAssociation", shape: Some(&CHANNEL_ASSOCIATION_SHAPE);
+    req {
+        arn = "Arn",
+        notification_configuration_arn = "NotificationConfigurationArn",
     }
 }
 
-static CHANNEL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:(chatbot|consoleapp|notifications-contacts):[a-zA-Z0-9-]*:[0-9]{12}:[a-zA-Z0-9-_.@]+/[a-zA-Z0-9/_.@:-]+$")), ..crate::resource::Rule::NONE }),
-        ("NotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHANNEL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Arn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:(chatbot|consoleapp|notifications-contacts):[a-zA-Z0-9-]*:[0-9]{12}:[a-zA-Z0-9-_.@]+/[a-zA-Z0-9/_.@:-]+$")), ..crate::resource::Rule::NONE }),
+    ("NotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Notifications::EventRule
 ///
@@ -73,7 +63,6 @@ pub struct EventRule {
 
 impl EventRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(event_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, notification_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             event_pattern: ::std::option::Option::None,
@@ -85,55 +74,38 @@ impl EventRule {
     }
 }
 
-impl crate::resource::Resource for EventRule {
-    const TYPE: &'static str = "AWS::Notifications::EventRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_RULE_SHAPE)
+crate::resource::props! {
+    resource EventRule = "AWS::Notifications::EventRule", shape: Some(&EVENT_RULE_SHAPE);
+    req {
+        event_type = "EventType",
+        notification_configuration_arn = "NotificationConfigurationArn",
+        regions = "Regions",
+        source = "Source",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("EventPattern", self.event_pattern);
-        p.set("EventType", self.event_type);
-        p.set("NotificationConfigurationArn", self.notification_configuration_arn);
-        p.set("Regions", self.regions);
-        p.set("Source", self.source);
-        p
+    opt {
+        event_pattern = "EventPattern",
     }
 }
 
-static EVENT_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EventPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ("EventType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9 \\-\\(\\)])+$")), ..crate::resource::Rule::NONE }),
-        ("NotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$")), ..crate::resource::Rule::NONE }),
-        ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^([a-z]{1,4})-([a-z]{1,15}-)+([0-9])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^aws.([a-z0-9\\-])+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EventPattern", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ("EventType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9 \\-\\(\\)])+$")), ..crate::resource::Rule::NONE }),
+    ("NotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$")), ..crate::resource::Rule::NONE }),
+    ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(2), max_len: Some(25), pattern: Some(crate::resource::Pattern::Regex("^([a-z]{1,4})-([a-z]{1,15}-)+([0-9])$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^aws.([a-z0-9\\-])+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `ManagedRules`.
-    #[inline]
-    pub fn attr_managed_rules(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ManagedRules")
-    }
-    /// `Fn::GetAtt` `StatusSummaryByRegion`.
-    #[inline]
-    pub fn attr_status_summary_by_region(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("StatusSummaryByRegion")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `ManagedRules`.
+        attr_managed_rules: crate::value::List<::std::string::String> = "ManagedRules",
+        /// `Fn::GetAtt` `StatusSummaryByRegion`.
+        attr_status_summary_by_region: crate::value::Json = "StatusSummaryByRegion",
     }
 }
 
@@ -158,7 +130,6 @@ pub struct ManagedNotificationAccountContactAssociation {
 
 impl ManagedNotificationAccountContactAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(contact_identifier: impl ::std::convert::Into<crate::value::Val<crate::cfn::notifications::managed_notification_account_contact_association::ContactIdentifier>>, managed_notification_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             contact_identifier: contact_identifier.into(),
@@ -168,33 +139,26 @@ impl ManagedNotificationAccountContactAssociation {
     }
 }
 
-impl crate::resource::Resource for ManagedNotificationAccountContactAssociation {
-    const TYPE: &'static str = "AWS::Notifications::ManagedNotificationAccountContactAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MANAGED_NOTIFICATION_ACCOUNT_CONTACT_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource ManagedNotificationAccountContactAssociation = "AWS::Notifications::ManagedNotificationAccountContactAssociation", shape: Some(&MANAGED_NOTIFICATION_ACCOUNT_CONTACT_ASSOCIATION_SHAPE);
+    req {
+        contact_identifier = "ContactIdentifier",
+        managed_notification_configuration_arn = "ManagedNotificationConfigurationArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ContactIdentifier", self.contact_identifier);
-        p.set_opt("IsSensitiveEventsSubscribed", self.is_sensitive_events_subscribed);
-        p.set("ManagedNotificationConfigurationArn", self.managed_notification_configuration_arn);
-        p
+    opt {
+        is_sensitive_events_subscribed = "IsSensitiveEventsSubscribed",
     }
 }
 
-static MANAGED_NOTIFICATION_ACCOUNT_CONTACT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ManagedNotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::([0-9]{12}|):managed-notification-configuration/category/[a-zA-Z0-9\\-]{3,64}/sub-category/[a-zA-Z0-9\\-]{3,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MANAGED_NOTIFICATION_ACCOUNT_CONTACT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ManagedNotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::([0-9]{12}|):managed-notification-configuration/category/[a-zA-Z0-9\\-]{3,64}/sub-category/[a-zA-Z0-9\\-]{3,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod managed_notification_account_contact_association {
     //! Nested property types and enums of [`ManagedNotificationAccountContactAssociation`](super::ManagedNotificationAccountContactAssociation).
 
     /// This unique identifier for Contact
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ContactIdentifier {
         /// `ACCOUNT_PRIMARY`
         AccountPrimary,
@@ -206,17 +170,7 @@ pub mod managed_notification_account_contact_association {
         AccountAlternateBilling,
     }
 
-    impl crate::value::CfnEnum for ContactIdentifier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AccountPrimary => "ACCOUNT_PRIMARY",
-                Self::AccountAlternateSecurity => "ACCOUNT_ALTERNATE_SECURITY",
-                Self::AccountAlternateOperations => "ACCOUNT_ALTERNATE_OPERATIONS",
-                Self::AccountAlternateBilling => "ACCOUNT_ALTERNATE_BILLING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ContactIdentifier, ["ACCOUNT_PRIMARY", "ACCOUNT_ALTERNATE_SECURITY", "ACCOUNT_ALTERNATE_OPERATIONS", "ACCOUNT_ALTERNATE_BILLING"]);
 }
 
 /// Resource Type definition for AWS::Notifications::ManagedNotificationAdditionalChannelAssociation
@@ -242,7 +196,6 @@ pub struct ManagedNotificationAdditionalChannelAssociation {
 
 impl ManagedNotificationAdditionalChannelAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(channel_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, managed_notification_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             channel_arn: channel_arn.into(),
@@ -252,28 +205,21 @@ impl ManagedNotificationAdditionalChannelAssociation {
     }
 }
 
-impl crate::resource::Resource for ManagedNotificationAdditionalChannelAssociation {
-    const TYPE: &'static str = "AWS::Notifications::ManagedNotificationAdditionalChannelAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&MANAGED_NOTIFICATION_ADDITIONAL_CHANNEL_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource ManagedNotificationAdditionalChannelAssociation = "AWS::Notifications::ManagedNotificationAdditionalChannelAssociation", shape: Some(&MANAGED_NOTIFICATION_ADDITIONAL_CHANNEL_ASSOCIATION_SHAPE);
+    req {
+        channel_arn = "ChannelArn",
+        managed_notification_configuration_arn = "ManagedNotificationConfigurationArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ChannelArn", self.channel_arn);
-        p.set_opt("IsSensitiveEventsSubscribed", self.is_sensitive_events_subscribed);
-        p.set("ManagedNotificationConfigurationArn", self.managed_notification_configuration_arn);
-        p
+    opt {
+        is_sensitive_events_subscribed = "IsSensitiveEventsSubscribed",
     }
 }
 
-static MANAGED_NOTIFICATION_ADDITIONAL_CHANNEL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ChannelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:(chatbot|consoleapp|notifications-contacts):[a-zA-Z0-9-]*:[0-9]{12}:[a-zA-Z0-9-_.@]+/[a-zA-Z0-9/_.@:-]+$")), ..crate::resource::Rule::NONE }),
-        ("ManagedNotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::([0-9]{12}|):managed-notification-configuration/category/[a-zA-Z0-9\\-]{3,64}/sub-category/[a-zA-Z0-9\\-]{3,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static MANAGED_NOTIFICATION_ADDITIONAL_CHANNEL_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ChannelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:(chatbot|consoleapp|notifications-contacts):[a-zA-Z0-9-]*:[0-9]{12}:[a-zA-Z0-9-_.@]+/[a-zA-Z0-9/_.@:-]+$")), ..crate::resource::Rule::NONE }),
+    ("ManagedNotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::([0-9]{12}|):managed-notification-configuration/category/[a-zA-Z0-9\\-]{3,64}/sub-category/[a-zA-Z0-9\\-]{3,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Notifications::NotificationConfiguration
 ///
@@ -294,7 +240,6 @@ pub struct NotificationConfiguration {
 
 impl NotificationConfiguration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             aggregation_duration: ::std::option::Option::None,
@@ -305,62 +250,40 @@ impl NotificationConfiguration {
     }
 }
 
-impl crate::resource::Resource for NotificationConfiguration {
-    const TYPE: &'static str = "AWS::Notifications::NotificationConfiguration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NOTIFICATION_CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource NotificationConfiguration = "AWS::Notifications::NotificationConfiguration", shape: Some(&NOTIFICATION_CONFIGURATION_SHAPE);
+    req {
+        description = "Description",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AggregationDuration", self.aggregation_duration);
-        p.set("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        aggregation_duration = "AggregationDuration",
+        tags = "Tags",
     }
 }
 
-static NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0001-\\u001F\\u007F-\\u009F]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::notification_configuration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NOTIFICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[^\\u0001-\\u001F\\u007F-\\u009F]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9_\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NotificationConfiguration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NotificationConfiguration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod notification_configuration {
     //! Nested property types and enums of [`NotificationConfiguration`](super::NotificationConfiguration).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AggregationDuration`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AggregationDuration {
         /// `LONG`
         Long,
@@ -370,16 +293,7 @@ pub mod notification_configuration {
         None,
     }
 
-    impl crate::value::CfnEnum for AggregationDuration {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Long => "LONG",
-                Self::Short => "SHORT",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AggregationDuration, ["LONG", "SHORT", "NONE"]);
 }
 
 /// Resource Type definition for AWS::Notifications::NotificationHub
@@ -395,7 +309,6 @@ pub struct NotificationHub {
 
 impl NotificationHub {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             region: region.into(),
@@ -403,37 +316,24 @@ impl NotificationHub {
     }
 }
 
-impl crate::resource::Resource for NotificationHub {
-    const TYPE: &'static str = "AWS::Notifications::NotificationHub";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NOTIFICATION_HUB_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Region", self.region);
-        p
+crate::resource::props! {
+    resource NotificationHub = "AWS::Notifications::NotificationHub", shape: Some(&NOTIFICATION_HUB_SHAPE);
+    req {
+        region = "Region",
     }
 }
 
-static NOTIFICATION_HUB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Region", crate::resource::Rule { min_len: Some(2), max_len: Some(25), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NOTIFICATION_HUB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Region", crate::resource::Rule { min_len: Some(2), max_len: Some(25), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`NotificationHub`] (`Fn::GetAtt`).
 impl crate::resource::Handle<NotificationHub> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `NotificationHubStatusSummary`.
-    #[inline]
-    pub fn attr_notification_hub_status_summary(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("NotificationHubStatusSummary")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `NotificationHubStatusSummary`.
+        attr_notification_hub_status_summary: crate::value::Json = "NotificationHubStatusSummary",
     }
 }
 
@@ -455,7 +355,6 @@ pub struct OrganizationalUnitAssociation {
 
 impl OrganizationalUnitAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(notification_configuration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, organizational_unit_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             notification_configuration_arn: notification_configuration_arn.into(),
@@ -464,24 +363,15 @@ impl OrganizationalUnitAssociation {
     }
 }
 
-impl crate::resource::Resource for OrganizationalUnitAssociation {
-    const TYPE: &'static str = "AWS::Notifications::OrganizationalUnitAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORGANIZATIONAL_UNIT_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("NotificationConfigurationArn", self.notification_configuration_arn);
-        p.set("OrganizationalUnitId", self.organizational_unit_id);
-        p
+crate::resource::props! {
+    resource OrganizationalUnitAssociation = "AWS::Notifications::OrganizationalUnitAssociation", shape: Some(&ORGANIZATIONAL_UNIT_ASSOCIATION_SHAPE);
+    req {
+        notification_configuration_arn = "NotificationConfigurationArn",
+        organizational_unit_id = "OrganizationalUnitId",
     }
 }
 
-static ORGANIZATIONAL_UNIT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("NotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$")), ..crate::resource::Rule::NONE }),
-        ("OrganizationalUnitId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORGANIZATIONAL_UNIT_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("NotificationConfigurationArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$")), ..crate::resource::Rule::NONE }),
+    ("OrganizationalUnitId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }),
+]);

@@ -21,7 +21,6 @@ pub struct EmailContact {
 
 impl EmailContact {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(email_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             email_address: email_address.into(),
@@ -31,81 +30,41 @@ impl EmailContact {
     }
 }
 
-impl crate::resource::Resource for EmailContact {
-    const TYPE: &'static str = "AWS::NotificationsContacts::EmailContact";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EMAIL_CONTACT_SHAPE)
+crate::resource::props! {
+    resource EmailContact = "AWS::NotificationsContacts::EmailContact", shape: Some(&EMAIL_CONTACT_SHAPE);
+    req {
+        email_address = "EmailAddress",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EmailAddress", self.email_address);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static EMAIL_CONTACT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EmailAddress", crate::resource::Rule { min_len: Some(6), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^(.+)@(.+)$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("[\\w-.~]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::email_contact::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EMAIL_CONTACT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EmailAddress", crate::resource::Rule { min_len: Some(6), max_len: Some(254), pattern: Some(crate::resource::Pattern::Regex("^(.+)@(.+)$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\w-.~]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EmailContact`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EmailContact> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EmailContact`.
+        attr_email_contact: crate::value::Json = "EmailContact",
+        /// `Fn::GetAtt` `EmailContact.Address`.
+        attr_email_contact_address: ::std::string::String = "EmailContact.Address",
+        /// `Fn::GetAtt` `EmailContact.Arn`.
+        attr_email_contact_arn: ::std::string::String = "EmailContact.Arn",
+        /// `Fn::GetAtt` `EmailContact.CreationTime`.
+        attr_email_contact_creation_time: ::std::string::String = "EmailContact.CreationTime",
+        /// `Fn::GetAtt` `EmailContact.Name`.
+        attr_email_contact_name: ::std::string::String = "EmailContact.Name",
+        /// `Fn::GetAtt` `EmailContact.Status`.
+        attr_email_contact_status: ::std::string::String = "EmailContact.Status",
+        /// `Fn::GetAtt` `EmailContact.UpdateTime`.
+        attr_email_contact_update_time: ::std::string::String = "EmailContact.UpdateTime",
     }
-    /// `Fn::GetAtt` `EmailContact`.
-    #[inline]
-    pub fn attr_email_contact(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("EmailContact")
-    }
-    /// `Fn::GetAtt` `EmailContact.Address`.
-    #[inline]
-    pub fn attr_email_contact_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EmailContact.Address")
-    }
-    /// `Fn::GetAtt` `EmailContact.Arn`.
-    #[inline]
-    pub fn attr_email_contact_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EmailContact.Arn")
-    }
-    /// `Fn::GetAtt` `EmailContact.CreationTime`.
-    #[inline]
-    pub fn attr_email_contact_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EmailContact.CreationTime")
-    }
-    /// `Fn::GetAtt` `EmailContact.Name`.
-    #[inline]
-    pub fn attr_email_contact_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EmailContact.Name")
-    }
-    /// `Fn::GetAtt` `EmailContact.Status`.
-    #[inline]
-    pub fn attr_email_contact_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EmailContact.Status")
-    }
-    /// `Fn::GetAtt` `EmailContact.UpdateTime`.
-    #[inline]
-    pub fn attr_email_contact_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EmailContact.UpdateTime")
-    }
-}
-
-pub mod email_contact {
-    //! Nested property types and enums of [`EmailContact`](super::EmailContact).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

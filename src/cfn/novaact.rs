@@ -25,7 +25,6 @@ pub struct WorkflowDefinition {
 
 impl WorkflowDefinition {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -35,46 +34,32 @@ impl WorkflowDefinition {
     }
 }
 
-impl crate::resource::Resource for WorkflowDefinition {
-    const TYPE: &'static str = "AWS::NovaAct::WorkflowDefinition";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKFLOW_DEFINITION_SHAPE)
+crate::resource::props! {
+    resource WorkflowDefinition = "AWS::NovaAct::WorkflowDefinition", shape: Some(&WORKFLOW_DEFINITION_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("ExportConfig", self.export_config);
-        p.set("Name", self.name);
-        p
+    opt {
+        description = "Description",
+        export_config = "ExportConfig",
     }
 }
 
-static WORKFLOW_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
-        ("ExportConfig", crate::resource::Rule { shape: Some(&self::workflow_definition::WORKFLOW_EXPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,40}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKFLOW_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(4000), ..crate::resource::Rule::NONE }),
+    ("ExportConfig", crate::resource::Rule { shape: Some(&self::workflow_definition::WORKFLOW_EXPORT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]{1,40}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WorkflowDefinition`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WorkflowDefinition> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -96,7 +81,6 @@ pub mod workflow_definition {
 
     impl WorkflowExportConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(s3_bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 s3_bucket_name: s3_bucket_name.into(),
@@ -105,20 +89,18 @@ pub mod workflow_definition {
         }
     }
 
-    impl crate::resource::ToExpr for WorkflowExportConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("S3BucketName", self.s3_bucket_name);
-            p.set_opt("S3KeyPrefix", self.s3_key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested WorkflowExportConfig;
+        req {
+            s3_bucket_name = "S3BucketName",
+        }
+        opt {
+            s3_key_prefix = "S3KeyPrefix",
         }
     }
 
-    pub(super) static WORKFLOW_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("S3KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!\\-_.*'()]+(?:/[a-zA-Z0-9!\\-_.*'()]+)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKFLOW_EXPORT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3KeyPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9!\\-_.*'()]+(?:/[a-zA-Z0-9!\\-_.*'()]+)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -25,7 +25,6 @@ pub struct Link {
 
 impl Link {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::oam::link::ResourceType>>>, sink_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             label_template: ::std::option::Option::None,
@@ -37,51 +36,39 @@ impl Link {
     }
 }
 
-impl crate::resource::Resource for Link {
-    const TYPE: &'static str = "AWS::Oam::Link";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LINK_SHAPE)
+crate::resource::props! {
+    resource Link = "AWS::Oam::Link", shape: Some(&LINK_SHAPE);
+    req {
+        resource_types = "ResourceTypes",
+        sink_identifier = "SinkIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("LabelTemplate", self.label_template);
-        p.set_opt("LinkConfiguration", self.link_configuration);
-        p.set("ResourceTypes", self.resource_types);
-        p.set("SinkIdentifier", self.sink_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        label_template = "LabelTemplate",
+        link_configuration = "LinkConfiguration",
+        tags = "Tags",
     }
 }
 
-static LINK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("LabelTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("LinkConfiguration", crate::resource::Rule { shape: Some(&self::link::LINK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResourceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ("SinkIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_:\\.\\-\\/]{0,2047}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LINK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("LabelTemplate", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("LinkConfiguration", crate::resource::Rule { shape: Some(&self::link::LINK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourceTypes", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ("SinkIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_:\\.\\-\\/]{0,2047}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Link`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Link> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Label`.
-    #[inline]
-    pub fn attr_label(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Label")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Label`.
+        attr_label: ::std::string::String = "Label",
     }
 }
 
 pub mod link {
     //! Nested property types and enums of [`Link`](super::Link).
 
-    /// The definition `LinkConfiguration`.
     #[derive(Clone, Default)]
     pub struct LinkConfiguration {
         /// CloudFormation property `LogGroupConfiguration`.
@@ -90,24 +77,19 @@ pub mod link {
         pub metric_configuration: ::std::option::Option<crate::cfn::oam::link::LinkFilter>,
     }
 
-    impl crate::resource::ToExpr for LinkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupConfiguration", self.log_group_configuration);
-            p.set_opt("MetricConfiguration", self.metric_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested LinkConfiguration;
+        opt {
+            log_group_configuration = "LogGroupConfiguration",
+            metric_configuration = "MetricConfiguration",
         }
     }
 
-    pub(super) static LINK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupConfiguration", crate::resource::Rule { shape: Some(&LINK_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MetricConfiguration", crate::resource::Rule { shape: Some(&LINK_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LINK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupConfiguration", crate::resource::Rule { shape: Some(&LINK_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MetricConfiguration", crate::resource::Rule { shape: Some(&LINK_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LinkFilter`.
     #[derive(Clone)]
     pub struct LinkFilter {
         /// CloudFormation property `Filter`; required.
@@ -116,7 +98,6 @@ pub mod link {
 
     impl LinkFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filter: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 filter: filter.into(),
@@ -124,23 +105,18 @@ pub mod link {
         }
     }
 
-    impl crate::resource::ToExpr for LinkFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Filter", self.filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested LinkFilter;
+        req {
+            filter = "Filter",
         }
     }
 
-    pub(super) static LINK_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filter", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LINK_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filter", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ResourceType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AWS::CloudWatch::Metric`
         AwsCloudWatchMetric,
@@ -158,20 +134,7 @@ pub mod link {
         AwsApplicationSignalsServiceLevelObjective,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsCloudWatchMetric => "AWS::CloudWatch::Metric",
-                Self::AwsLogsLogGroup => "AWS::Logs::LogGroup",
-                Self::AwsXRayTrace => "AWS::XRay::Trace",
-                Self::AwsApplicationInsightsApplication => "AWS::ApplicationInsights::Application",
-                Self::AwsInternetMonitorMonitor => "AWS::InternetMonitor::Monitor",
-                Self::AwsApplicationSignalsService => "AWS::ApplicationSignals::Service",
-                Self::AwsApplicationSignalsServiceLevelObjective => "AWS::ApplicationSignals::ServiceLevelObjective",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup", "AWS::XRay::Trace", "AWS::ApplicationInsights::Application", "AWS::InternetMonitor::Monitor", "AWS::ApplicationSignals::Service", "AWS::ApplicationSignals::ServiceLevelObjective"]);
 }
 
 /// Resource Type definition for AWS::Oam::Sink
@@ -193,7 +156,6 @@ pub struct Sink {
 
 impl Sink {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -203,33 +165,26 @@ impl Sink {
     }
 }
 
-impl crate::resource::Resource for Sink {
-    const TYPE: &'static str = "AWS::Oam::Sink";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SINK_SHAPE)
+crate::resource::props! {
+    resource Sink = "AWS::Oam::Sink", shape: Some(&SINK_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("Policy", self.policy);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        policy = "Policy",
+        tags = "Tags",
     }
 }
 
-static SINK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SINK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.-]+$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Sink`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Sink> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }

@@ -21,7 +21,6 @@ pub struct DatasetIntegration {
 
 impl DatasetIntegration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             role_arn: role_arn.into(),
@@ -30,56 +29,31 @@ impl DatasetIntegration {
     }
 }
 
-impl crate::resource::Resource for DatasetIntegration {
-    const TYPE: &'static str = "AWS::ObservabilityAdmin::DatasetIntegration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource DatasetIntegration = "AWS::ObservabilityAdmin::DatasetIntegration", shape: Some(&DATASET_INTEGRATION_SHAPE);
+    req {
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DATASET_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::dataset_integration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DatasetIntegration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DatasetIntegration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod dataset_integration {
-    //! Nested property types and enums of [`DatasetIntegration`](super::DatasetIntegration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS:ObservabilityAdmin:OrganizationCentralizationRule
@@ -99,7 +73,6 @@ pub struct OrganizationCentralizationRule {
 
 impl OrganizationCentralizationRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rule: crate::cfn::observabilityadmin::organization_centralization_rule::CentralizationRule, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             rule,
@@ -109,43 +82,34 @@ impl OrganizationCentralizationRule {
     }
 }
 
-impl crate::resource::Resource for OrganizationCentralizationRule {
-    const TYPE: &'static str = "AWS::ObservabilityAdmin::OrganizationCentralizationRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORGANIZATION_CENTRALIZATION_RULE_SHAPE)
+crate::resource::props! {
+    resource OrganizationCentralizationRule = "AWS::ObservabilityAdmin::OrganizationCentralizationRule", shape: Some(&ORGANIZATION_CENTRALIZATION_RULE_SHAPE);
+    req {
+        rule = "Rule",
+        rule_name = "RuleName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Rule", self.rule);
-        p.set("RuleName", self.rule_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static ORGANIZATION_CENTRALIZATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Rule", crate::resource::Rule { shape: Some(&self::organization_centralization_rule::CENTRALIZATION_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::organization_centralization_rule::TAG12_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORGANIZATION_CENTRALIZATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Rule", crate::resource::Rule { shape: Some(&self::organization_centralization_rule::CENTRALIZATION_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OrganizationCentralizationRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OrganizationCentralizationRule> {
-    /// `Fn::GetAtt` `RuleArn`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RuleArn`.
+        attr_rule_arn: ::std::string::String = "RuleArn",
     }
 }
 
 pub mod organization_centralization_rule {
     //! Nested property types and enums of [`OrganizationCentralizationRule`](super::OrganizationCentralizationRule).
 
-    /// The definition `CentralizationRule`.
     #[derive(Clone)]
     pub struct CentralizationRule {
         /// CloudFormation property `Destination`; required.
@@ -165,24 +129,19 @@ pub mod organization_centralization_rule {
         }
     }
 
-    impl crate::resource::ToExpr for CentralizationRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Destination", self.destination);
-            p.set("Source", self.source);
-            p.into_expr()
+    crate::resource::props! {
+        nested CentralizationRule;
+        req {
+            destination = "Destination",
+            source = "Source",
         }
     }
 
-    pub(super) static CENTRALIZATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Destination", crate::resource::Rule { shape: Some(&CENTRALIZATION_RULE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { shape: Some(&CENTRALIZATION_RULE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CENTRALIZATION_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Destination", crate::resource::Rule { shape: Some(&CENTRALIZATION_RULE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { shape: Some(&CENTRALIZATION_RULE_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CentralizationRuleDestination`.
     #[derive(Clone)]
     pub struct CentralizationRuleDestination {
         /// CloudFormation property `Account`.
@@ -197,7 +156,6 @@ pub mod organization_centralization_rule {
 
     impl CentralizationRuleDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 account: ::std::option::Option::None,
@@ -208,28 +166,25 @@ pub mod organization_centralization_rule {
         }
     }
 
-    impl crate::resource::ToExpr for CentralizationRuleDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Account", self.account);
-            p.set_opt("DestinationLogsConfiguration", self.destination_logs_configuration);
-            p.set_opt("DestinationMetricsConfiguration", self.destination_metrics_configuration);
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested CentralizationRuleDestination;
+        req {
+            region = "Region",
+        }
+        opt {
+            account = "Account",
+            destination_logs_configuration = "DestinationLogsConfiguration",
+            destination_metrics_configuration = "DestinationMetricsConfiguration",
         }
     }
 
-    pub(super) static CENTRALIZATION_RULE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Account", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("DestinationLogsConfiguration", crate::resource::Rule { shape: Some(&DESTINATION_LOGS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DestinationMetricsConfiguration", crate::resource::Rule { shape: Some(&DESTINATION_METRICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CENTRALIZATION_RULE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Account", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("DestinationLogsConfiguration", crate::resource::Rule { shape: Some(&DESTINATION_LOGS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DestinationMetricsConfiguration", crate::resource::Rule { shape: Some(&DESTINATION_METRICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DestinationLogsConfiguration`.
     #[derive(Clone, Default)]
     pub struct DestinationLogsConfiguration {
         /// CloudFormation property `BackupConfiguration`.
@@ -242,28 +197,23 @@ pub mod organization_centralization_rule {
         pub tag_propagation_configuration: ::std::option::Option<crate::cfn::observabilityadmin::organization_centralization_rule::TagPropagationConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DestinationLogsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BackupConfiguration", self.backup_configuration);
-            p.set_opt("LogGroupNameConfiguration", self.log_group_name_configuration);
-            p.set_opt("LogsEncryptionConfiguration", self.logs_encryption_configuration);
-            p.set_opt("TagPropagationConfiguration", self.tag_propagation_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationLogsConfiguration;
+        opt {
+            backup_configuration = "BackupConfiguration",
+            log_group_name_configuration = "LogGroupNameConfiguration",
+            logs_encryption_configuration = "LogsEncryptionConfiguration",
+            tag_propagation_configuration = "TagPropagationConfiguration",
         }
     }
 
-    pub(super) static DESTINATION_LOGS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BackupConfiguration", crate::resource::Rule { shape: Some(&LOGS_BACKUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LogGroupNameConfiguration", crate::resource::Rule { shape: Some(&LOG_GROUP_NAME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LogsEncryptionConfiguration", crate::resource::Rule { shape: Some(&LOGS_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TagPropagationConfiguration", crate::resource::Rule { shape: Some(&TAG_PROPAGATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_LOGS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BackupConfiguration", crate::resource::Rule { shape: Some(&LOGS_BACKUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LogGroupNameConfiguration", crate::resource::Rule { shape: Some(&LOG_GROUP_NAME_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LogsEncryptionConfiguration", crate::resource::Rule { shape: Some(&LOGS_ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TagPropagationConfiguration", crate::resource::Rule { shape: Some(&TAG_PROPAGATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogsBackupConfiguration`.
     #[derive(Clone)]
     pub struct LogsBackupConfiguration {
         /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
@@ -274,7 +224,6 @@ pub mod organization_centralization_rule {
 
     impl LogsBackupConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_arn: ::std::option::Option::None,
@@ -283,24 +232,21 @@ pub mod organization_centralization_rule {
         }
     }
 
-    impl crate::resource::ToExpr for LogsBackupConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogsBackupConfiguration;
+        req {
+            region = "Region",
+        }
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static LOGS_BACKUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-            ("Region", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGS_BACKUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("Region", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogGroupNameConfiguration`.
     #[derive(Clone)]
     pub struct LogGroupNameConfiguration {
         /// CloudFormation property `LogGroupNamePattern`; required.
@@ -309,7 +255,6 @@ pub mod organization_centralization_rule {
 
     impl LogGroupNameConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group_name_pattern: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group_name_pattern: log_group_name_pattern.into(),
@@ -317,22 +262,17 @@ pub mod organization_centralization_rule {
         }
     }
 
-    impl crate::resource::ToExpr for LogGroupNameConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroupNamePattern", self.log_group_name_pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogGroupNameConfiguration;
+        req {
+            log_group_name_pattern = "LogGroupNamePattern",
         }
     }
 
-    pub(super) static LOG_GROUP_NAME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupNamePattern", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(?:[\\._\\-/#A-Za-z0-9]+|\\$\\{[A-Za-z]+(?:\\.[A-Za-z]+){1,2}\\})+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_GROUP_NAME_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupNamePattern", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(?:[\\._\\-/#A-Za-z0-9]+|\\$\\{[A-Za-z]+(?:\\.[A-Za-z]+){1,2}\\})+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `LogsEncryptionConfiguration`.
     #[derive(Clone)]
     pub struct LogsEncryptionConfiguration {
         /// CloudFormation property `EncryptionConflictResolutionStrategy`.
@@ -347,7 +287,6 @@ pub mod organization_centralization_rule {
 
     impl LogsEncryptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encryption_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::observabilityadmin::organization_centralization_rule::EncryptionStrategy>>) -> Self {
             Self {
                 encryption_conflict_resolution_strategy: ::std::option::Option::None,
@@ -358,25 +297,22 @@ pub mod organization_centralization_rule {
         }
     }
 
-    impl crate::resource::ToExpr for LogsEncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EncryptionConflictResolutionStrategy", self.encryption_conflict_resolution_strategy);
-            p.set_opt("EncryptionScope", self.encryption_scope);
-            p.set("EncryptionStrategy", self.encryption_strategy);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogsEncryptionConfiguration;
+        req {
+            encryption_strategy = "EncryptionStrategy",
+        }
+        opt {
+            encryption_conflict_resolution_strategy = "EncryptionConflictResolutionStrategy",
+            encryption_scope = "EncryptionScope",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static LOGS_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGS_ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TagPropagationConfiguration`.
     #[derive(Clone)]
     pub struct TagPropagationConfiguration {
         /// The ARN of the destination account IAM role used for tag propagation.
@@ -391,7 +327,6 @@ pub mod organization_centralization_rule {
 
     impl TagPropagationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_role_arn: destination_role_arn.into(),
@@ -400,45 +335,37 @@ pub mod organization_centralization_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TagPropagationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DestinationRoleArn", self.destination_role_arn);
-            p.set_opt("TagConflictResolutionStrategy", self.tag_conflict_resolution_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagPropagationConfiguration;
+        req {
+            destination_role_arn = "DestinationRoleArn",
+        }
+        opt {
+            tag_conflict_resolution_strategy = "TagConflictResolutionStrategy",
         }
     }
 
-    pub(super) static TAG_PROPAGATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG_PROPAGATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DestinationMetricsConfiguration`.
     #[derive(Clone, Default)]
     pub struct DestinationMetricsConfiguration {
         /// CloudFormation property `BackupConfiguration`.
         pub backup_configuration: ::std::option::Option<crate::cfn::observabilityadmin::organization_centralization_rule::MetricsBackupConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DestinationMetricsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BackupConfiguration", self.backup_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DestinationMetricsConfiguration;
+        opt {
+            backup_configuration = "BackupConfiguration",
         }
     }
 
-    pub(super) static DESTINATION_METRICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BackupConfiguration", crate::resource::Rule { shape: Some(&METRICS_BACKUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DESTINATION_METRICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BackupConfiguration", crate::resource::Rule { shape: Some(&METRICS_BACKUP_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MetricsBackupConfiguration`.
     #[derive(Clone)]
     pub struct MetricsBackupConfiguration {
         /// CloudFormation property `Region`; required.
@@ -447,7 +374,6 @@ pub mod organization_centralization_rule {
 
     impl MetricsBackupConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 region: region.into(),
@@ -455,22 +381,17 @@ pub mod organization_centralization_rule {
         }
     }
 
-    impl crate::resource::ToExpr for MetricsBackupConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricsBackupConfiguration;
+        req {
+            region = "Region",
         }
     }
 
-    pub(super) static METRICS_BACKUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Region", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRICS_BACKUP_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Region", crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CentralizationRuleSource`.
     #[derive(Clone)]
     pub struct CentralizationRuleSource {
         /// CloudFormation property `Regions`; required.
@@ -485,7 +406,6 @@ pub mod organization_centralization_rule {
 
     impl CentralizationRuleSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 regions: regions.into(),
@@ -496,28 +416,25 @@ pub mod organization_centralization_rule {
         }
     }
 
-    impl crate::resource::ToExpr for CentralizationRuleSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Regions", self.regions);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("SourceLogsConfiguration", self.source_logs_configuration);
-            p.set_opt("SourceMetricsConfiguration", self.source_metrics_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested CentralizationRuleSource;
+        req {
+            regions = "Regions",
+        }
+        opt {
+            scope = "Scope",
+            source_logs_configuration = "SourceLogsConfiguration",
+            source_metrics_configuration = "SourceMetricsConfiguration",
         }
     }
 
-    pub(super) static CENTRALIZATION_RULE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Scope", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-            ("SourceLogsConfiguration", crate::resource::Rule { shape: Some(&SOURCE_LOGS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SourceMetricsConfiguration", crate::resource::Rule { shape: Some(&SOURCE_METRICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CENTRALIZATION_RULE_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Scope", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+        ("SourceLogsConfiguration", crate::resource::Rule { shape: Some(&SOURCE_LOGS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SourceMetricsConfiguration", crate::resource::Rule { shape: Some(&SOURCE_METRICS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SourceLogsConfiguration`.
     #[derive(Clone)]
     pub struct SourceLogsConfiguration {
         /// CloudFormation property `DataSourceSelectionCriteria`.
@@ -530,7 +447,6 @@ pub mod organization_centralization_rule {
 
     impl SourceLogsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(encrypted_log_group_strategy: impl ::std::convert::Into<crate::value::Val<crate::cfn::observabilityadmin::organization_centralization_rule::EncryptedLogGroupStrategy>>) -> Self {
             Self {
                 data_source_selection_criteria: ::std::option::Option::None,
@@ -540,55 +456,40 @@ pub mod organization_centralization_rule {
         }
     }
 
-    impl crate::resource::ToExpr for SourceLogsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataSourceSelectionCriteria", self.data_source_selection_criteria);
-            p.set("EncryptedLogGroupStrategy", self.encrypted_log_group_strategy);
-            p.set_opt("LogGroupSelectionCriteria", self.log_group_selection_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceLogsConfiguration;
+        req {
+            encrypted_log_group_strategy = "EncryptedLogGroupStrategy",
+        }
+        opt {
+            data_source_selection_criteria = "DataSourceSelectionCriteria",
+            log_group_selection_criteria = "LogGroupSelectionCriteria",
         }
     }
 
-    pub(super) static SOURCE_LOGS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataSourceSelectionCriteria", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-            ("LogGroupSelectionCriteria", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_LOGS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataSourceSelectionCriteria", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+        ("LogGroupSelectionCriteria", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SourceMetricsConfiguration`.
     #[derive(Clone, Default)]
     pub struct SourceMetricsConfiguration {
         /// CloudFormation property `MetricsSelectionCriteria`.
         pub metrics_selection_criteria: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SourceMetricsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricsSelectionCriteria", self.metrics_selection_criteria);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceMetricsConfiguration;
+        opt {
+            metrics_selection_criteria = "MetricsSelectionCriteria",
         }
     }
 
-    pub(super) static SOURCE_METRICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricsSelectionCriteria", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_METRICS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricsSelectionCriteria", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG12_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `EncryptionConflictResolutionStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionConflictResolutionStrategy {
         /// `ALLOW`
         Allow,
@@ -596,18 +497,9 @@ pub mod organization_centralization_rule {
         Skip,
     }
 
-    impl crate::value::CfnEnum for EncryptionConflictResolutionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Skip => "SKIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionConflictResolutionStrategy, ["ALLOW", "SKIP"]);
 
-    /// Allowed values of `EncryptionScope`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionScope {
         /// `ENCRYPTED_SOURCE_ONLY`
         EncryptedSourceOnly,
@@ -615,18 +507,9 @@ pub mod organization_centralization_rule {
         NewDestinationLogGroups,
     }
 
-    impl crate::value::CfnEnum for EncryptionScope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EncryptedSourceOnly => "ENCRYPTED_SOURCE_ONLY",
-                Self::NewDestinationLogGroups => "NEW_DESTINATION_LOG_GROUPS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionScope, ["ENCRYPTED_SOURCE_ONLY", "NEW_DESTINATION_LOG_GROUPS"]);
 
-    /// Allowed values of `EncryptionStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptionStrategy {
         /// `CUSTOMER_MANAGED`
         CustomerManaged,
@@ -634,18 +517,10 @@ pub mod organization_centralization_rule {
         AwsOwned,
     }
 
-    impl crate::value::CfnEnum for EncryptionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerManaged => "CUSTOMER_MANAGED",
-                Self::AwsOwned => "AWS_OWNED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptionStrategy, ["CUSTOMER_MANAGED", "AWS_OWNED"]);
 
     /// The strategy to resolve tag conflicts during propagation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TagConflictResolutionStrategy {
         /// `IN_SYNC`
         InSync,
@@ -655,19 +530,9 @@ pub mod organization_centralization_rule {
         UpdateSync,
     }
 
-    impl crate::value::CfnEnum for TagConflictResolutionStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::InSync => "IN_SYNC",
-                Self::AddOnly => "ADD_ONLY",
-                Self::UpdateSync => "UPDATE_SYNC",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TagConflictResolutionStrategy, ["IN_SYNC", "ADD_ONLY", "UPDATE_SYNC"]);
 
-    /// Allowed values of `EncryptedLogGroupStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EncryptedLogGroupStrategy {
         /// `ALLOW`
         Allow,
@@ -675,15 +540,7 @@ pub mod organization_centralization_rule {
         Skip,
     }
 
-    impl crate::value::CfnEnum for EncryptedLogGroupStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Skip => "SKIP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EncryptedLogGroupStrategy, ["ALLOW", "SKIP"]);
 }
 
 /// The AWS::ObservabilityAdmin::OrganizationTelemetryRule resource defines a CloudWatch Observability Admin Organization Telemetry Rule.
@@ -707,7 +564,6 @@ pub struct OrganizationTelemetryRule {
 
 impl OrganizationTelemetryRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rule: crate::cfn::observabilityadmin::organization_telemetry_rule::TelemetryRule, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             rule,
@@ -717,46 +573,37 @@ impl OrganizationTelemetryRule {
     }
 }
 
-impl crate::resource::Resource for OrganizationTelemetryRule {
-    const TYPE: &'static str = "AWS::ObservabilityAdmin::OrganizationTelemetryRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORGANIZATION_TELEMETRY_RULE_SHAPE)
+crate::resource::props! {
+    resource OrganizationTelemetryRule = "AWS::ObservabilityAdmin::OrganizationTelemetryRule", shape: Some(&ORGANIZATION_TELEMETRY_RULE_SHAPE);
+    req {
+        rule = "Rule",
+        rule_name = "RuleName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Rule", self.rule);
-        p.set("RuleName", self.rule_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static ORGANIZATION_TELEMETRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Rule", crate::resource::Rule { shape: Some(&self::organization_telemetry_rule::TELEMETRY_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::organization_telemetry_rule::TAG17_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORGANIZATION_TELEMETRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Rule", crate::resource::Rule { shape: Some(&self::organization_telemetry_rule::TELEMETRY_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OrganizationTelemetryRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OrganizationTelemetryRule> {
-    /// `Fn::GetAtt` `RegionStatuses`.
-    #[inline]
-    pub fn attr_region_statuses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("RegionStatuses")
-    }
-    /// `Fn::GetAtt` `RuleArn`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RegionStatuses`.
+        attr_region_statuses: crate::value::List<::std::string::String> = "RegionStatuses",
+        /// `Fn::GetAtt` `RuleArn`.
+        attr_rule_arn: ::std::string::String = "RuleArn",
     }
 }
 
 pub mod organization_telemetry_rule {
     //! Nested property types and enums of [`OrganizationTelemetryRule`](super::OrganizationTelemetryRule).
+
+    pub use crate::cfn::shared::group_observability::{Action, ActionCondition, AdvancedEventSelector, AdvancedFieldSelector, CloudtrailParameters, Condition, DestinationType, ElbLoadBalancerLoggingParameters, EnhancedMonitoring, FieldToMatch, Filter, FilterBehavior, FilterRequirement, LabelNameCondition, LoggingFilter, MskMonitoringParameters, OutputFormat, SingleHeader, TelemetrySourceType, VpcFlowLogParameters, WafLogType, WafLoggingParameters};
 
     /// The telemetry rule
     #[derive(Clone)]
@@ -792,7 +639,7 @@ pub mod organization_telemetry_rule {
         /// The telemetry source types for a telemetry rule.
         ///
         /// CloudFormation property `TelemetrySourceTypes`.
-        pub telemetry_source_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::observabilityadmin::organization_telemetry_rule::TelemetrySourceType>>>,
+        pub telemetry_source_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_observability::TelemetrySourceType>>>,
         /// Telemetry Type associated with the Organization Telemetry Rule
         ///
         /// CloudFormation property `TelemetryType`; required.
@@ -801,7 +648,6 @@ pub mod organization_telemetry_rule {
 
     impl TelemetryRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::ResourceType>>, telemetry_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::TelemetryType>>) -> Self {
             Self {
                 all_regions: ::std::option::Option::None,
@@ -817,29 +663,27 @@ pub mod organization_telemetry_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TelemetryRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllRegions", self.all_regions);
-            p.set_opt("AllowFieldUpdates", self.allow_field_updates);
-            p.set_opt("DestinationConfiguration", self.destination_configuration);
-            p.set_opt("Regions", self.regions);
-            p.set("ResourceType", self.resource_type);
-            p.set_opt("Scope", self.scope);
-            p.set_opt("SelectionCriteria", self.selection_criteria);
-            p.set_opt("TelemetrySourceTypes", self.telemetry_source_types);
-            p.set("TelemetryType", self.telemetry_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelemetryRule;
+        req {
+            resource_type = "ResourceType",
+            telemetry_type = "TelemetryType",
+        }
+        opt {
+            all_regions = "AllRegions",
+            allow_field_updates = "AllowFieldUpdates",
+            destination_configuration = "DestinationConfiguration",
+            regions = "Regions",
+            scope = "Scope",
+            selection_criteria = "SelectionCriteria",
+            telemetry_source_types = "TelemetrySourceTypes",
         }
     }
 
-    pub(super) static TELEMETRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationConfiguration", crate::resource::Rule { shape: Some(&TELEMETRY_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TELEMETRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationConfiguration", crate::resource::Rule { shape: Some(&TELEMETRY_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination configuration for telemetry data
     #[derive(Clone, Default)]
@@ -847,7 +691,7 @@ pub mod organization_telemetry_rule {
         /// Telemetry parameters for Cloudtrail
         ///
         /// CloudFormation property `CloudtrailParameters`.
-        pub cloudtrail_parameters: ::std::option::Option<crate::cfn::observabilityadmin::organization_telemetry_rule::CloudtrailParameters>,
+        pub cloudtrail_parameters: ::std::option::Option<crate::cfn::shared::group_observability::CloudtrailParameters>,
         /// Pattern for telemetry data destination
         ///
         /// CloudFormation property `DestinationPattern`.
@@ -855,11 +699,11 @@ pub mod organization_telemetry_rule {
         /// Type of telemetry destination
         ///
         /// CloudFormation property `DestinationType`.
-        pub destination_type: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::DestinationType>>,
+        pub destination_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_observability::DestinationType>>,
         /// Telemetry parameters for ELB/NLB Load Balancer Logs
         ///
         /// CloudFormation property `ELBLoadBalancerLoggingParameters`.
-        pub elb_load_balancer_logging_parameters: ::std::option::Option<crate::cfn::observabilityadmin::organization_telemetry_rule::ElbLoadBalancerLoggingParameters>,
+        pub elb_load_balancer_logging_parameters: ::std::option::Option<crate::cfn::shared::group_observability::ElbLoadBalancerLoggingParameters>,
         /// The Amazon Resource Name (ARN) of the customer-managed AWS KMS key used to encrypt the destination log groups specified in the Telemetry Rule.
         ///
         /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
@@ -871,7 +715,7 @@ pub mod organization_telemetry_rule {
         /// Configuration parameters for Amazon MSK cluster monitoring.
         ///
         /// CloudFormation property `MskMonitoringParameters`.
-        pub msk_monitoring_parameters: ::std::option::Option<crate::cfn::observabilityadmin::organization_telemetry_rule::MskMonitoringParameters>,
+        pub msk_monitoring_parameters: ::std::option::Option<crate::cfn::shared::group_observability::MskMonitoringParameters>,
         /// Number of days to retain the telemetry data in the specified destination
         ///
         /// CloudFormation property `RetentionInDays`.
@@ -879,189 +723,36 @@ pub mod organization_telemetry_rule {
         /// Telemetry parameters for VPC Flow logs
         ///
         /// CloudFormation property `VPCFlowLogParameters`.
-        pub vpc_flow_log_parameters: ::std::option::Option<crate::cfn::observabilityadmin::organization_telemetry_rule::VpcFlowLogParameters>,
+        pub vpc_flow_log_parameters: ::std::option::Option<crate::cfn::shared::group_observability::VpcFlowLogParameters>,
         /// Telemetry parameters for WAF v2 Web ACL
         ///
         /// CloudFormation property `WAFLoggingParameters`.
-        pub waf_logging_parameters: ::std::option::Option<crate::cfn::observabilityadmin::organization_telemetry_rule::WafLoggingParameters>,
+        pub waf_logging_parameters: ::std::option::Option<crate::cfn::shared::group_observability::WafLoggingParameters>,
     }
 
-    impl crate::resource::ToExpr for TelemetryDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudtrailParameters", self.cloudtrail_parameters);
-            p.set_opt("DestinationPattern", self.destination_pattern);
-            p.set_opt("DestinationType", self.destination_type);
-            p.set_opt("ELBLoadBalancerLoggingParameters", self.elb_load_balancer_logging_parameters);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("LogDeliveryParameters", self.log_delivery_parameters);
-            p.set_opt("MskMonitoringParameters", self.msk_monitoring_parameters);
-            p.set_opt("RetentionInDays", self.retention_in_days);
-            p.set_opt("VPCFlowLogParameters", self.vpc_flow_log_parameters);
-            p.set_opt("WAFLoggingParameters", self.waf_logging_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelemetryDestinationConfiguration;
+        opt {
+            cloudtrail_parameters = "CloudtrailParameters",
+            destination_pattern = "DestinationPattern",
+            destination_type = "DestinationType",
+            elb_load_balancer_logging_parameters = "ELBLoadBalancerLoggingParameters",
+            kms_key_arn = "KmsKeyArn",
+            log_delivery_parameters = "LogDeliveryParameters",
+            msk_monitoring_parameters = "MskMonitoringParameters",
+            retention_in_days = "RetentionInDays",
+            vpc_flow_log_parameters = "VPCFlowLogParameters",
+            waf_logging_parameters = "WAFLoggingParameters",
         }
     }
 
-    pub(super) static TELEMETRY_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudtrailParameters", crate::resource::Rule { shape: Some(&CLOUDTRAIL_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-)?[a-f0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("LogDeliveryParameters", crate::resource::Rule { shape: Some(&LOG_DELIVERY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetentionInDays", crate::resource::Rule { min: Some(1.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
-            ("WAFLoggingParameters", crate::resource::Rule { shape: Some(&WAF_LOGGING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Telemetry parameters for Cloudtrail
-    #[derive(Clone)]
-    pub struct CloudtrailParameters {
-        /// Create fine-grained selectors for AWS CloudTrail management and data.
-        ///
-        /// CloudFormation property `AdvancedEventSelectors`; required.
-        pub advanced_event_selectors: ::std::vec::Vec<crate::cfn::observabilityadmin::organization_telemetry_rule::AdvancedEventSelector>,
-    }
-
-    impl CloudtrailParameters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(advanced_event_selectors: ::std::vec::Vec<crate::cfn::observabilityadmin::organization_telemetry_rule::AdvancedEventSelector>) -> Self {
-            Self {
-                advanced_event_selectors,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CloudtrailParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AdvancedEventSelectors", self.advanced_event_selectors);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CLOUDTRAIL_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdvancedEventSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADVANCED_EVENT_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// An advanced event selector that includes optional name and field selectors
-    #[derive(Clone)]
-    pub struct AdvancedEventSelector {
-        /// Contains all selector statements in an advanced event selector.
-        ///
-        /// CloudFormation property `FieldSelectors`; required.
-        pub field_selectors: ::std::vec::Vec<crate::cfn::observabilityadmin::organization_telemetry_rule::AdvancedFieldSelector>,
-        /// An optional descriptive name for the advanced event selector
-        ///
-        /// CloudFormation property `Name`.
-        pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl AdvancedEventSelector {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_selectors: ::std::vec::Vec<crate::cfn::observabilityadmin::organization_telemetry_rule::AdvancedFieldSelector>) -> Self {
-            Self {
-                field_selectors,
-                name: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AdvancedEventSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldSelectors", self.field_selectors);
-            p.set_opt("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADVANCED_EVENT_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADVANCED_FIELD_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A single selector statement in an advanced event selector.
-    #[derive(Clone, Default)]
-    pub struct AdvancedFieldSelector {
-        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `EndsWith`.
-        pub ends_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that includes events that match the exact value of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `Equals`.
-        pub equals: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// A field in a CloudTrail event record on which to filter events to be logged
-        ///
-        /// CloudFormation property `Field`.
-        pub field: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotEndsWith`.
-        pub not_ends_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotEquals`.
-        pub not_equals: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotStartsWith`.
-        pub not_starts_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `StartsWith`.
-        pub starts_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for AdvancedFieldSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndsWith", self.ends_with);
-            p.set_opt("Equals", self.equals);
-            p.set_opt("Field", self.field);
-            p.set_opt("NotEndsWith", self.not_ends_with);
-            p.set_opt("NotEquals", self.not_equals);
-            p.set_opt("NotStartsWith", self.not_starts_with);
-            p.set_opt("StartsWith", self.starts_with);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADVANCED_FIELD_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Field", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Telemetry parameters for ELB/NLB Load Balancer Logs
-    #[derive(Clone, Default)]
-    pub struct ElbLoadBalancerLoggingParameters {
-        /// A delimiter to delineate log fields
-        ///
-        /// CloudFormation property `FieldDelimiter`.
-        pub field_delimiter: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `OutputFormat`.
-        pub output_format: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::OutputFormat>>,
-    }
-
-    impl crate::resource::ToExpr for ElbLoadBalancerLoggingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldDelimiter", self.field_delimiter);
-            p.set_opt("OutputFormat", self.output_format);
-            p.into_expr()
-        }
-    }
+    pub(super) static TELEMETRY_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudtrailParameters", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::CLOUDTRAIL_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-)?[a-f0-9-]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("LogDeliveryParameters", crate::resource::Rule { shape: Some(&LOG_DELIVERY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetentionInDays", crate::resource::Rule { min: Some(1.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
+        ("WAFLoggingParameters", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::WAF_LOGGING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters for log delivery configuration
     #[derive(Clone, Default)]
@@ -1072,353 +763,18 @@ pub mod organization_telemetry_rule {
         pub log_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::observabilityadmin::organization_telemetry_rule::LogTypes>>>,
     }
 
-    impl crate::resource::ToExpr for LogDeliveryParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogTypes", self.log_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDeliveryParameters;
+        opt {
+            log_types = "LogTypes",
         }
     }
 
-    pub(super) static LOG_DELIVERY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_DELIVERY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Configuration parameters for Amazon MSK cluster monitoring.
-    #[derive(Clone, Default)]
-    pub struct MskMonitoringParameters {
-        /// The level of enhanced monitoring for the MSK cluster.
-        ///
-        /// CloudFormation property `EnhancedMonitoring`.
-        pub enhanced_monitoring: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::EnhancedMonitoring>>,
-    }
-
-    impl crate::resource::ToExpr for MskMonitoringParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnhancedMonitoring", self.enhanced_monitoring);
-            p.into_expr()
-        }
-    }
-
-    /// Telemetry parameters for VPC Flow logs
-    #[derive(Clone, Default)]
-    pub struct VpcFlowLogParameters {
-        /// The fields to include in the flow log record. If you omit this parameter, the flow log is created using the default format.
-        ///
-        /// CloudFormation property `LogFormat`.
-        pub log_format: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The maximum interval of time, in seconds, during which a flow of packets is captured and aggregated into a flow log record. Default is 600s.
-        ///
-        /// CloudFormation property `MaxAggregationInterval`.
-        pub max_aggregation_interval: ::std::option::Option<crate::value::Val<i64>>,
-        /// The type of traffic captured for the flow log. Default is ALL
-        ///
-        /// CloudFormation property `TrafficType`.
-        pub traffic_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcFlowLogParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogFormat", self.log_format);
-            p.set_opt("MaxAggregationInterval", self.max_aggregation_interval);
-            p.set_opt("TrafficType", self.traffic_type);
-            p.into_expr()
-        }
-    }
-
-    /// Telemetry parameters for WAF v2 Web ACL
-    #[derive(Clone, Default)]
-    pub struct WafLoggingParameters {
-        /// The type of logs to generate for WAF.
-        ///
-        /// CloudFormation property `LogType`.
-        pub log_type: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::WafLogType>>,
-        /// Default handling for logs that don't match any of the specified filtering conditions.
-        ///
-        /// CloudFormation property `LoggingFilter`.
-        pub logging_filter: ::std::option::Option<crate::cfn::observabilityadmin::organization_telemetry_rule::LoggingFilter>,
-        /// Fields not to be included in the logs.
-        ///
-        /// CloudFormation property `RedactedFields`.
-        pub redacted_fields: ::std::option::Option<::std::vec::Vec<crate::cfn::observabilityadmin::organization_telemetry_rule::FieldToMatch>>,
-    }
-
-    impl crate::resource::ToExpr for WafLoggingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogType", self.log_type);
-            p.set_opt("LoggingFilter", self.logging_filter);
-            p.set_opt("RedactedFields", self.redacted_fields);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static WAF_LOGGING_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LoggingFilter", crate::resource::Rule { shape: Some(&LOGGING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedactedFields", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Default handling for logs that don't match any of the specified filtering conditions.
-    #[derive(Clone, Default)]
-    pub struct LoggingFilter {
-        /// The behavior required of the filter.
-        ///
-        /// CloudFormation property `DefaultBehavior`.
-        pub default_behavior: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::FilterBehavior>>,
-        /// A list of filters to be applied.
-        ///
-        /// CloudFormation property `Filters`.
-        pub filters: ::std::option::Option<::std::vec::Vec<crate::cfn::observabilityadmin::organization_telemetry_rule::Filter>>,
-    }
-
-    impl crate::resource::ToExpr for LoggingFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultBehavior", self.default_behavior);
-            p.set_opt("Filters", self.filters);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LOGGING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { min_len: Some(1), min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A filter to be applied
-    #[derive(Clone, Default)]
-    pub struct Filter {
-        /// The behavior required of the filter.
-        ///
-        /// CloudFormation property `Behavior`.
-        pub behavior: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::FilterBehavior>>,
-        /// A list of conditions for a filter.
-        ///
-        /// CloudFormation property `Conditions`.
-        pub conditions: ::std::option::Option<::std::vec::Vec<crate::cfn::observabilityadmin::organization_telemetry_rule::Condition>>,
-        /// The requirement portion of the filter.
-        ///
-        /// CloudFormation property `Requirement`.
-        pub requirement: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::FilterRequirement>>,
-    }
-
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Behavior", self.behavior);
-            p.set_opt("Conditions", self.conditions);
-            p.set_opt("Requirement", self.requirement);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { min_len: Some(1), min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A condition for a filter.
-    #[derive(Clone, Default)]
-    pub struct Condition {
-        /// The condition of the action desired in the filter.
-        ///
-        /// CloudFormation property `ActionCondition`.
-        pub action_condition: ::std::option::Option<crate::cfn::observabilityadmin::organization_telemetry_rule::ActionCondition>,
-        /// The label name of the condition.
-        ///
-        /// CloudFormation property `LabelNameCondition`.
-        pub label_name_condition: ::std::option::Option<crate::cfn::observabilityadmin::organization_telemetry_rule::LabelNameCondition>,
-    }
-
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionCondition", self.action_condition);
-            p.set_opt("LabelNameCondition", self.label_name_condition);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LabelNameCondition", crate::resource::Rule { shape: Some(&LABEL_NAME_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The condition of the action desired in the filter.
-    #[derive(Clone, Default)]
-    pub struct ActionCondition {
-        /// The enumerated action to take.
-        ///
-        /// CloudFormation property `Action`.
-        pub action: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::organization_telemetry_rule::Action>>,
-    }
-
-    impl crate::resource::ToExpr for ActionCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.into_expr()
-        }
-    }
-
-    /// The label name of the condition.
-    #[derive(Clone, Default)]
-    pub struct LabelNameCondition {
-        /// The label name of the condition.
-        ///
-        /// CloudFormation property `LabelName`.
-        pub label_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for LabelNameCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LabelName", self.label_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LABEL_NAME_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LabelName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_\\-:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The field that we want to match this rule to.
-    #[derive(Clone, Default)]
-    pub struct FieldToMatch {
-        /// The method with which to match this rule.
-        ///
-        /// CloudFormation property `Method`.
-        pub method: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The query string to find the resource to match this field to.
-        ///
-        /// CloudFormation property `QueryString`.
-        pub query_string: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Header for the field to match.
-        ///
-        /// CloudFormation property `SingleHeader`.
-        pub single_header: ::std::option::Option<crate::cfn::observabilityadmin::organization_telemetry_rule::SingleHeader>,
-        /// This is the URI path to match this rule to.
-        ///
-        /// CloudFormation property `UriPath`.
-        pub uri_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Method", self.method);
-            p.set_opt("QueryString", self.query_string);
-            p.set_opt("SingleHeader", self.single_header);
-            p.set_opt("UriPath", self.uri_path);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SingleHeader", crate::resource::Rule { shape: Some(&SINGLE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Header for the field to match.
-    #[derive(Clone)]
-    pub struct SingleHeader {
-        /// The name of the header
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl SingleHeader {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SingleHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SINGLE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG17_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Type of telemetry destination
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DestinationType {
-        /// `cloud-watch-logs`
-        CloudWatchLogs,
-    }
-
-    impl crate::value::CfnEnum for DestinationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudWatchLogs => "cloud-watch-logs",
-            }
-        }
-    }
-
-    /// Allowed values of `OutputFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum OutputFormat {
-        /// `plain`
-        Plain,
-        /// `json`
-        Json,
-    }
-
-    impl crate::value::CfnEnum for OutputFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Plain => "plain",
-                Self::Json => "json",
-            }
-        }
-    }
-
-    /// Allowed values of `LogTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogTypes {
         /// `SECURITY_FINDING_LOGS`
         SecurityFindingLogs,
@@ -1436,133 +792,10 @@ pub mod organization_telemetry_rule {
         AlbHealthCheckLogs,
     }
 
-    impl crate::value::CfnEnum for LogTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SecurityFindingLogs => "SECURITY_FINDING_LOGS",
-                Self::S3ServerAccessLogs => "S3_SERVER_ACCESS_LOGS",
-                Self::AccessLogs => "ACCESS_LOGS",
-                Self::ConnectionLogs => "CONNECTION_LOGS",
-                Self::AlbAccessLogs => "ALB_ACCESS_LOGS",
-                Self::AlbConnectionLogs => "ALB_CONNECTION_LOGS",
-                Self::AlbHealthCheckLogs => "ALB_HEALTH_CHECK_LOGS",
-            }
-        }
-    }
-
-    /// The level of enhanced monitoring for the MSK cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EnhancedMonitoring {
-        /// `DEFAULT`
-        Default,
-        /// `PER_BROKER`
-        PerBroker,
-        /// `PER_TOPIC_PER_BROKER`
-        PerTopicPerBroker,
-        /// `PER_TOPIC_PER_PARTITION`
-        PerTopicPerPartition,
-    }
-
-    impl crate::value::CfnEnum for EnhancedMonitoring {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::PerBroker => "PER_BROKER",
-                Self::PerTopicPerBroker => "PER_TOPIC_PER_BROKER",
-                Self::PerTopicPerPartition => "PER_TOPIC_PER_PARTITION",
-            }
-        }
-    }
-
-    /// The type of logs to generate for WAF.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum WafLogType {
-        /// `WAF_LOGS`
-        WafLogs,
-    }
-
-    impl crate::value::CfnEnum for WafLogType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WafLogs => "WAF_LOGS",
-            }
-        }
-    }
-
-    /// The behavior required of the filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FilterBehavior {
-        /// `KEEP`
-        Keep,
-        /// `DROP`
-        Drop,
-    }
-
-    impl crate::value::CfnEnum for FilterBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Keep => "KEEP",
-                Self::Drop => "DROP",
-            }
-        }
-    }
-
-    /// The enumerated action to take.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Action {
-        /// `ALLOW`
-        Allow,
-        /// `BLOCK`
-        Block,
-        /// `COUNT`
-        Count,
-        /// `CAPTCHA`
-        Captcha,
-        /// `CHALLENGE`
-        Challenge,
-        /// `EXCLUDED_AS_COUNT`
-        ExcludedAsCount,
-    }
-
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Block => "BLOCK",
-                Self::Count => "COUNT",
-                Self::Captcha => "CAPTCHA",
-                Self::Challenge => "CHALLENGE",
-                Self::ExcludedAsCount => "EXCLUDED_AS_COUNT",
-            }
-        }
-    }
-
-    /// The requirement portion of the filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FilterRequirement {
-        /// `MEETS_ALL`
-        MeetsAll,
-        /// `MEETS_ANY`
-        MeetsAny,
-    }
-
-    impl crate::value::CfnEnum for FilterRequirement {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MeetsAll => "MEETS_ALL",
-                Self::MeetsAny => "MEETS_ANY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogTypes, ["SECURITY_FINDING_LOGS", "S3_SERVER_ACCESS_LOGS", "ACCESS_LOGS", "CONNECTION_LOGS", "ALB_ACCESS_LOGS", "ALB_CONNECTION_LOGS", "ALB_HEALTH_CHECK_LOGS"]);
 
     /// Resource Type associated with the Organization Telemetry Rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AWS::EC2::VPC`
         AwsEc2Vpc,
@@ -1590,62 +823,10 @@ pub mod organization_telemetry_rule {
         AwsCloudWatchOTelEnrichment,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsEc2Vpc => "AWS::EC2::VPC",
-                Self::AwsWaFv2WebAcl => "AWS::WAFv2::WebACL",
-                Self::AwsCloudTrail => "AWS::CloudTrail",
-                Self::AwsEksCluster => "AWS::EKS::Cluster",
-                Self::AwsElasticLoadBalancingV2LoadBalancer => "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                Self::AwsEc2Instance => "AWS::EC2::Instance",
-                Self::AwsSecurityHubHub => "AWS::SecurityHub::Hub",
-                Self::AwsSecurityHubHubV2 => "AWS::SecurityHub::HubV2",
-                Self::AwsS3Bucket => "AWS::S3::Bucket",
-                Self::AwsMskCluster => "AWS::MSK::Cluster",
-                Self::AwsCloudFrontDistribution => "AWS::CloudFront::Distribution",
-                Self::AwsCloudWatchOTelEnrichment => "AWS::CloudWatch::OTelEnrichment",
-            }
-        }
-    }
-
-    /// The telemetry source type that goes into the array.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TelemetrySourceType {
-        /// `VPC_FLOW_LOGS`
-        VpcFlowLogs,
-        /// `ROUTE53_RESOLVER_QUERY_LOGS`
-        Route53ResolverQueryLogs,
-        /// `EKS_AUDIT_LOGS`
-        EksAuditLogs,
-        /// `EKS_AUTHENTICATOR_LOGS`
-        EksAuthenticatorLogs,
-        /// `EKS_CONTROLLER_MANAGER_LOGS`
-        EksControllerManagerLogs,
-        /// `EKS_SCHEDULER_LOGS`
-        EksSchedulerLogs,
-        /// `EKS_API_LOGS`
-        EksApiLogs,
-    }
-
-    impl crate::value::CfnEnum for TelemetrySourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::VpcFlowLogs => "VPC_FLOW_LOGS",
-                Self::Route53ResolverQueryLogs => "ROUTE53_RESOLVER_QUERY_LOGS",
-                Self::EksAuditLogs => "EKS_AUDIT_LOGS",
-                Self::EksAuthenticatorLogs => "EKS_AUTHENTICATOR_LOGS",
-                Self::EksControllerManagerLogs => "EKS_CONTROLLER_MANAGER_LOGS",
-                Self::EksSchedulerLogs => "EKS_SCHEDULER_LOGS",
-                Self::EksApiLogs => "EKS_API_LOGS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["AWS::EC2::VPC", "AWS::WAFv2::WebACL", "AWS::CloudTrail", "AWS::EKS::Cluster", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::EC2::Instance", "AWS::SecurityHub::Hub", "AWS::SecurityHub::HubV2", "AWS::S3::Bucket", "AWS::MSK::Cluster", "AWS::CloudFront::Distribution", "AWS::CloudWatch::OTelEnrichment"]);
 
     /// Telemetry Type associated with the Organization Telemetry Rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TelemetryType {
         /// `Logs`
         Logs,
@@ -1653,15 +834,7 @@ pub mod organization_telemetry_rule {
         Metrics,
     }
 
-    impl crate::value::CfnEnum for TelemetryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Logs => "Logs",
-                Self::Metrics => "Metrics",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TelemetryType, ["Logs", "Metrics"]);
 }
 
 /// Resource Type definition for a CloudWatch Observability Admin S3 Table Integration.
@@ -1689,7 +862,6 @@ pub struct S3TableIntegration {
 
 impl S3TableIntegration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(encryption: crate::cfn::observabilityadmin::s3_table_integration::EncryptionConfig, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             encryption,
@@ -1700,38 +872,30 @@ impl S3TableIntegration {
     }
 }
 
-impl crate::resource::Resource for S3TableIntegration {
-    const TYPE: &'static str = "AWS::ObservabilityAdmin::S3TableIntegration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&S3_TABLE_INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource S3TableIntegration = "AWS::ObservabilityAdmin::S3TableIntegration", shape: Some(&S3_TABLE_INTEGRATION_SHAPE);
+    req {
+        encryption = "Encryption",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Encryption", self.encryption);
-        p.set_opt("LogSources", self.log_sources);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        log_sources = "LogSources",
+        tags = "Tags",
     }
 }
 
-static S3_TABLE_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Encryption", crate::resource::Rule { shape: Some(&self::s3_table_integration::ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LogSources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::s3_table_integration::LOG_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::s3_table_integration::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static S3_TABLE_INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Encryption", crate::resource::Rule { shape: Some(&self::s3_table_integration::ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LogSources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::s3_table_integration::LOG_SOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`S3TableIntegration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<S3TableIntegration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -1753,7 +917,6 @@ pub mod s3_table_integration {
 
     impl EncryptionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(sse_algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::observabilityadmin::s3_table_integration::SseAlgorithm>>) -> Self {
             Self {
                 kms_key_arn: ::std::option::Option::None,
@@ -1762,21 +925,19 @@ pub mod s3_table_integration {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set("SseAlgorithm", self.sse_algorithm);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfig;
+        req {
+            sse_algorithm = "SseAlgorithm",
+        }
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// CloudWatch Logs data source to associate with the S3 Table Integration
     #[derive(Clone)]
@@ -1797,7 +958,6 @@ pub mod s3_table_integration {
 
     impl LogSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 identifier: ::std::option::Option::None,
@@ -1807,34 +967,25 @@ pub mod s3_table_integration {
         }
     }
 
-    impl crate::resource::ToExpr for LogSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Identifier", self.identifier);
-            p.set("Name", self.name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogSource;
+        req {
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            identifier = "Identifier",
         }
     }
 
-    pub(super) static LOG_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The server-side encryption algorithm used to encrypt the S3 Table(s) data
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SseAlgorithm {
         /// `AES256`
         Aes256,
@@ -1842,15 +993,7 @@ pub mod s3_table_integration {
         AwsKms,
     }
 
-    impl crate::value::CfnEnum for SseAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aes256 => "AES256",
-                Self::AwsKms => "aws:kms",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SseAlgorithm, ["AES256", "aws:kms"]);
 }
 
 /// AWS::ObservabilityAdmin::TelemetryEnrichment cloudformation resource enables the resource tags for telemetry feature in CloudWatch to enrich infrastructure metrics with AWS resource tags. For more details: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/resource-tags-for-telemetry.html
@@ -1866,7 +1009,6 @@ pub struct TelemetryEnrichment {
 
 impl TelemetryEnrichment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(scope: impl ::std::convert::Into<crate::value::Val<crate::cfn::observabilityadmin::telemetry_enrichment::Scope>>) -> Self {
         Self {
             scope: scope.into(),
@@ -1874,22 +1016,18 @@ impl TelemetryEnrichment {
     }
 }
 
-impl crate::resource::Resource for TelemetryEnrichment {
-    const TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryEnrichment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Scope", self.scope);
-        p
+crate::resource::props! {
+    resource TelemetryEnrichment = "AWS::ObservabilityAdmin::TelemetryEnrichment", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        scope = "Scope",
     }
 }
 
 /// Attributes of [`TelemetryEnrichment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TelemetryEnrichment> {
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -1897,20 +1035,13 @@ pub mod telemetry_enrichment {
     //! Nested property types and enums of [`TelemetryEnrichment`](super::TelemetryEnrichment).
 
     /// Scope of the Telemetry Enrichment
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Scope {
         /// `ACCOUNT`
         Account,
     }
 
-    impl crate::value::CfnEnum for Scope {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Account => "ACCOUNT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Scope, ["ACCOUNT"]);
 }
 
 /// Resource Type definition for AWS::ObservabilityAdmin::TelemetryPipelines
@@ -1940,63 +1071,42 @@ impl TelemetryPipelines {
     }
 }
 
-impl crate::resource::Resource for TelemetryPipelines {
-    const TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryPipelines";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TELEMETRY_PIPELINES_SHAPE)
+crate::resource::props! {
+    resource TelemetryPipelines = "AWS::ObservabilityAdmin::TelemetryPipelines", shape: Some(&TELEMETRY_PIPELINES_SHAPE);
+    req {
+        configuration = "Configuration",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Configuration", self.configuration);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static TELEMETRY_PIPELINES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { shape: Some(&self::telemetry_pipelines::TELEMETRY_PIPELINE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(28), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::telemetry_pipelines::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TELEMETRY_PIPELINES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { shape: Some(&self::telemetry_pipelines::TELEMETRY_PIPELINE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(28), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TelemetryPipelines`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TelemetryPipelines> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Pipeline`.
-    #[inline]
-    pub fn attr_pipeline(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Pipeline")
-    }
-    /// `Fn::GetAtt` `PipelineIdentifier`.
-    #[inline]
-    pub fn attr_pipeline_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PipelineIdentifier")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("StatusReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Pipeline`.
+        attr_pipeline: crate::value::Json = "Pipeline",
+        /// `Fn::GetAtt` `PipelineIdentifier`.
+        attr_pipeline_identifier: ::std::string::String = "PipelineIdentifier",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: crate::value::Json = "StatusReason",
     }
 }
 
 pub mod telemetry_pipelines {
     //! Nested property types and enums of [`TelemetryPipelines`](super::TelemetryPipelines).
 
-    /// The definition `TelemetryPipelineConfiguration`.
     #[derive(Clone)]
     pub struct TelemetryPipelineConfiguration {
         /// CloudFormation property `Body`; required.
@@ -2005,7 +1115,6 @@ pub mod telemetry_pipelines {
 
     impl TelemetryPipelineConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 body: body.into(),
@@ -2013,27 +1122,16 @@ pub mod telemetry_pipelines {
         }
     }
 
-    impl crate::resource::ToExpr for TelemetryPipelineConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Body", self.body);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelemetryPipelineConfiguration;
+        req {
+            body = "Body",
         }
     }
 
-    pub(super) static TELEMETRY_PIPELINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Body", crate::resource::Rule { min_len: Some(1), max_len: Some(24000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TELEMETRY_PIPELINE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Body", crate::resource::Rule { min_len: Some(1), max_len: Some(24000), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// The AWS::ObservabilityAdmin::TelemetryRule resource defines a CloudWatch Observability Admin Telemetry Rule.
@@ -2057,7 +1155,6 @@ pub struct TelemetryRule {
 
 impl TelemetryRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rule: crate::cfn::observabilityadmin::telemetry_rule::TelemetryRule, rule_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             rule,
@@ -2067,46 +1164,37 @@ impl TelemetryRule {
     }
 }
 
-impl crate::resource::Resource for TelemetryRule {
-    const TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TELEMETRY_RULE_SHAPE)
+crate::resource::props! {
+    resource TelemetryRule = "AWS::ObservabilityAdmin::TelemetryRule", shape: Some(&TELEMETRY_RULE_SHAPE);
+    req {
+        rule = "Rule",
+        rule_name = "RuleName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Rule", self.rule);
-        p.set("RuleName", self.rule_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static TELEMETRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Rule", crate::resource::Rule { shape: Some(&self::telemetry_rule::TELEMETRY_RULE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::telemetry_rule::TAG17_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TELEMETRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Rule", crate::resource::Rule { shape: Some(&self::telemetry_rule::TELEMETRY_RULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RuleName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TelemetryRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TelemetryRule> {
-    /// `Fn::GetAtt` `RegionStatuses`.
-    #[inline]
-    pub fn attr_region_statuses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("RegionStatuses")
-    }
-    /// `Fn::GetAtt` `RuleArn`.
-    #[inline]
-    pub fn attr_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RegionStatuses`.
+        attr_region_statuses: crate::value::List<::std::string::String> = "RegionStatuses",
+        /// `Fn::GetAtt` `RuleArn`.
+        attr_rule_arn: ::std::string::String = "RuleArn",
     }
 }
 
 pub mod telemetry_rule {
     //! Nested property types and enums of [`TelemetryRule`](super::TelemetryRule).
+
+    pub use crate::cfn::shared::group_observability::{Action, ActionCondition, AdvancedEventSelector, AdvancedFieldSelector, CloudtrailParameters, Condition, DestinationType, ElbLoadBalancerLoggingParameters, EnhancedMonitoring, FieldToMatch, Filter, FilterBehavior, FilterRequirement, LabelNameCondition, LoggingFilter, MskMonitoringParameters, OutputFormat, SingleHeader, TelemetrySourceType, VpcFlowLogParameters, WafLogType, WafLoggingParameters};
 
     /// The telemetry rule
     #[derive(Clone)]
@@ -2138,7 +1226,7 @@ pub mod telemetry_rule {
         /// The telemetry source types for a telemetry rule.
         ///
         /// CloudFormation property `TelemetrySourceTypes`.
-        pub telemetry_source_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::observabilityadmin::telemetry_rule::TelemetrySourceType>>>,
+        pub telemetry_source_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_observability::TelemetrySourceType>>>,
         /// Telemetry Type associated with the Telemetry Rule
         ///
         /// CloudFormation property `TelemetryType`; required.
@@ -2147,7 +1235,6 @@ pub mod telemetry_rule {
 
     impl TelemetryRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::ResourceType>>, telemetry_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::TelemetryType>>) -> Self {
             Self {
                 all_regions: ::std::option::Option::None,
@@ -2162,28 +1249,26 @@ pub mod telemetry_rule {
         }
     }
 
-    impl crate::resource::ToExpr for TelemetryRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllRegions", self.all_regions);
-            p.set_opt("AllowFieldUpdates", self.allow_field_updates);
-            p.set_opt("DestinationConfiguration", self.destination_configuration);
-            p.set_opt("Regions", self.regions);
-            p.set("ResourceType", self.resource_type);
-            p.set_opt("SelectionCriteria", self.selection_criteria);
-            p.set_opt("TelemetrySourceTypes", self.telemetry_source_types);
-            p.set("TelemetryType", self.telemetry_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelemetryRule;
+        req {
+            resource_type = "ResourceType",
+            telemetry_type = "TelemetryType",
+        }
+        opt {
+            all_regions = "AllRegions",
+            allow_field_updates = "AllowFieldUpdates",
+            destination_configuration = "DestinationConfiguration",
+            regions = "Regions",
+            selection_criteria = "SelectionCriteria",
+            telemetry_source_types = "TelemetrySourceTypes",
         }
     }
 
-    pub(super) static TELEMETRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationConfiguration", crate::resource::Rule { shape: Some(&TELEMETRY_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TELEMETRY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DestinationConfiguration", crate::resource::Rule { shape: Some(&TELEMETRY_DESTINATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Regions", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination configuration for telemetry data
     #[derive(Clone, Default)]
@@ -2191,7 +1276,7 @@ pub mod telemetry_rule {
         /// Telemetry parameters for Cloudtrail
         ///
         /// CloudFormation property `CloudtrailParameters`.
-        pub cloudtrail_parameters: ::std::option::Option<crate::cfn::observabilityadmin::telemetry_rule::CloudtrailParameters>,
+        pub cloudtrail_parameters: ::std::option::Option<crate::cfn::shared::group_observability::CloudtrailParameters>,
         /// Pattern for telemetry data destination
         ///
         /// CloudFormation property `DestinationPattern`.
@@ -2199,11 +1284,11 @@ pub mod telemetry_rule {
         /// Type of telemetry destination
         ///
         /// CloudFormation property `DestinationType`.
-        pub destination_type: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::DestinationType>>,
+        pub destination_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_observability::DestinationType>>,
         /// Telemetry parameters for ELB/NLB Load Balancer Logs
         ///
         /// CloudFormation property `ELBLoadBalancerLoggingParameters`.
-        pub elb_load_balancer_logging_parameters: ::std::option::Option<crate::cfn::observabilityadmin::telemetry_rule::ElbLoadBalancerLoggingParameters>,
+        pub elb_load_balancer_logging_parameters: ::std::option::Option<crate::cfn::shared::group_observability::ElbLoadBalancerLoggingParameters>,
         /// The Amazon Resource Name (ARN) of the customer-managed AWS KMS key used to encrypt the destination log groups specified in the Telemetry Rule.
         ///
         /// CloudFormation property `KmsKeyArn`. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
@@ -2215,7 +1300,7 @@ pub mod telemetry_rule {
         /// Configuration parameters for Amazon MSK cluster monitoring.
         ///
         /// CloudFormation property `MskMonitoringParameters`.
-        pub msk_monitoring_parameters: ::std::option::Option<crate::cfn::observabilityadmin::telemetry_rule::MskMonitoringParameters>,
+        pub msk_monitoring_parameters: ::std::option::Option<crate::cfn::shared::group_observability::MskMonitoringParameters>,
         /// Number of days to retain the telemetry data in the specified destination
         ///
         /// CloudFormation property `RetentionInDays`.
@@ -2223,189 +1308,36 @@ pub mod telemetry_rule {
         /// Telemetry parameters for VPC Flow logs
         ///
         /// CloudFormation property `VPCFlowLogParameters`.
-        pub vpc_flow_log_parameters: ::std::option::Option<crate::cfn::observabilityadmin::telemetry_rule::VpcFlowLogParameters>,
+        pub vpc_flow_log_parameters: ::std::option::Option<crate::cfn::shared::group_observability::VpcFlowLogParameters>,
         /// Telemetry parameters for WAF v2 Web ACL
         ///
         /// CloudFormation property `WAFLoggingParameters`.
-        pub waf_logging_parameters: ::std::option::Option<crate::cfn::observabilityadmin::telemetry_rule::WafLoggingParameters>,
+        pub waf_logging_parameters: ::std::option::Option<crate::cfn::shared::group_observability::WafLoggingParameters>,
     }
 
-    impl crate::resource::ToExpr for TelemetryDestinationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudtrailParameters", self.cloudtrail_parameters);
-            p.set_opt("DestinationPattern", self.destination_pattern);
-            p.set_opt("DestinationType", self.destination_type);
-            p.set_opt("ELBLoadBalancerLoggingParameters", self.elb_load_balancer_logging_parameters);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set_opt("LogDeliveryParameters", self.log_delivery_parameters);
-            p.set_opt("MskMonitoringParameters", self.msk_monitoring_parameters);
-            p.set_opt("RetentionInDays", self.retention_in_days);
-            p.set_opt("VPCFlowLogParameters", self.vpc_flow_log_parameters);
-            p.set_opt("WAFLoggingParameters", self.waf_logging_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested TelemetryDestinationConfiguration;
+        opt {
+            cloudtrail_parameters = "CloudtrailParameters",
+            destination_pattern = "DestinationPattern",
+            destination_type = "DestinationType",
+            elb_load_balancer_logging_parameters = "ELBLoadBalancerLoggingParameters",
+            kms_key_arn = "KmsKeyArn",
+            log_delivery_parameters = "LogDeliveryParameters",
+            msk_monitoring_parameters = "MskMonitoringParameters",
+            retention_in_days = "RetentionInDays",
+            vpc_flow_log_parameters = "VPCFlowLogParameters",
+            waf_logging_parameters = "WAFLoggingParameters",
         }
     }
 
-    pub(super) static TELEMETRY_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudtrailParameters", crate::resource::Rule { shape: Some(&CLOUDTRAIL_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-)?[a-f0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("LogDeliveryParameters", crate::resource::Rule { shape: Some(&LOG_DELIVERY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RetentionInDays", crate::resource::Rule { min: Some(1.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
-            ("WAFLoggingParameters", crate::resource::Rule { shape: Some(&WAF_LOGGING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Telemetry parameters for Cloudtrail
-    #[derive(Clone)]
-    pub struct CloudtrailParameters {
-        /// Create fine-grained selectors for AWS CloudTrail management and data.
-        ///
-        /// CloudFormation property `AdvancedEventSelectors`; required.
-        pub advanced_event_selectors: ::std::vec::Vec<crate::cfn::observabilityadmin::telemetry_rule::AdvancedEventSelector>,
-    }
-
-    impl CloudtrailParameters {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(advanced_event_selectors: ::std::vec::Vec<crate::cfn::observabilityadmin::telemetry_rule::AdvancedEventSelector>) -> Self {
-            Self {
-                advanced_event_selectors,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CloudtrailParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AdvancedEventSelectors", self.advanced_event_selectors);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CLOUDTRAIL_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdvancedEventSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADVANCED_EVENT_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// An advanced event selector that includes optional name and field selectors
-    #[derive(Clone)]
-    pub struct AdvancedEventSelector {
-        /// Contains all selector statements in an advanced event selector.
-        ///
-        /// CloudFormation property `FieldSelectors`; required.
-        pub field_selectors: ::std::vec::Vec<crate::cfn::observabilityadmin::telemetry_rule::AdvancedFieldSelector>,
-        /// An optional descriptive name for the advanced event selector
-        ///
-        /// CloudFormation property `Name`.
-        pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl AdvancedEventSelector {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(field_selectors: ::std::vec::Vec<crate::cfn::observabilityadmin::telemetry_rule::AdvancedFieldSelector>) -> Self {
-            Self {
-                field_selectors,
-                name: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AdvancedEventSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FieldSelectors", self.field_selectors);
-            p.set_opt("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADVANCED_EVENT_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FieldSelectors", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ADVANCED_FIELD_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A single selector statement in an advanced event selector.
-    #[derive(Clone, Default)]
-    pub struct AdvancedFieldSelector {
-        /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `EndsWith`.
-        pub ends_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that includes events that match the exact value of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `Equals`.
-        pub equals: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// A field in a CloudTrail event record on which to filter events to be logged
-        ///
-        /// CloudFormation property `Field`.
-        pub field: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotEndsWith`.
-        pub not_ends_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotEquals`.
-        pub not_equals: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `NotStartsWith`.
-        pub not_starts_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-        ///
-        /// CloudFormation property `StartsWith`.
-        pub starts_with: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for AdvancedFieldSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndsWith", self.ends_with);
-            p.set_opt("Equals", self.equals);
-            p.set_opt("Field", self.field);
-            p.set_opt("NotEndsWith", self.not_ends_with);
-            p.set_opt("NotEquals", self.not_equals);
-            p.set_opt("NotStartsWith", self.not_starts_with);
-            p.set_opt("StartsWith", self.starts_with);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static ADVANCED_FIELD_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Field", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Telemetry parameters for ELB/NLB Load Balancer Logs
-    #[derive(Clone, Default)]
-    pub struct ElbLoadBalancerLoggingParameters {
-        /// A delimiter to delineate log fields
-        ///
-        /// CloudFormation property `FieldDelimiter`.
-        pub field_delimiter: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `OutputFormat`.
-        pub output_format: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::OutputFormat>>,
-    }
-
-    impl crate::resource::ToExpr for ElbLoadBalancerLoggingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FieldDelimiter", self.field_delimiter);
-            p.set_opt("OutputFormat", self.output_format);
-            p.into_expr()
-        }
-    }
+    pub(super) static TELEMETRY_DESTINATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudtrailParameters", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::CLOUDTRAIL_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-)?[a-f0-9-]+$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("LogDeliveryParameters", crate::resource::Rule { shape: Some(&LOG_DELIVERY_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RetentionInDays", crate::resource::Rule { min: Some(1.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
+        ("WAFLoggingParameters", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_observability::WAF_LOGGING_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Parameters for log delivery configuration
     #[derive(Clone, Default)]
@@ -2416,353 +1348,18 @@ pub mod telemetry_rule {
         pub log_types: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::observabilityadmin::telemetry_rule::LogTypes>>>,
     }
 
-    impl crate::resource::ToExpr for LogDeliveryParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogTypes", self.log_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogDeliveryParameters;
+        opt {
+            log_types = "LogTypes",
         }
     }
 
-    pub(super) static LOG_DELIVERY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_DELIVERY_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogTypes", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Configuration parameters for Amazon MSK cluster monitoring.
-    #[derive(Clone, Default)]
-    pub struct MskMonitoringParameters {
-        /// The level of enhanced monitoring for the MSK cluster.
-        ///
-        /// CloudFormation property `EnhancedMonitoring`.
-        pub enhanced_monitoring: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::EnhancedMonitoring>>,
-    }
-
-    impl crate::resource::ToExpr for MskMonitoringParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnhancedMonitoring", self.enhanced_monitoring);
-            p.into_expr()
-        }
-    }
-
-    /// Telemetry parameters for VPC Flow logs
-    #[derive(Clone, Default)]
-    pub struct VpcFlowLogParameters {
-        /// The fields to include in the flow log record. If you omit this parameter, the flow log is created using the default format.
-        ///
-        /// CloudFormation property `LogFormat`.
-        pub log_format: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The maximum interval of time, in seconds, during which a flow of packets is captured and aggregated into a flow log record. Default is 600s.
-        ///
-        /// CloudFormation property `MaxAggregationInterval`.
-        pub max_aggregation_interval: ::std::option::Option<crate::value::Val<i64>>,
-        /// The type of traffic captured for the flow log. Default is ALL
-        ///
-        /// CloudFormation property `TrafficType`.
-        pub traffic_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for VpcFlowLogParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogFormat", self.log_format);
-            p.set_opt("MaxAggregationInterval", self.max_aggregation_interval);
-            p.set_opt("TrafficType", self.traffic_type);
-            p.into_expr()
-        }
-    }
-
-    /// Telemetry parameters for WAF v2 Web ACL
-    #[derive(Clone, Default)]
-    pub struct WafLoggingParameters {
-        /// The type of logs to generate for WAF.
-        ///
-        /// CloudFormation property `LogType`.
-        pub log_type: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::WafLogType>>,
-        /// Default handling for logs that don't match any of the specified filtering conditions.
-        ///
-        /// CloudFormation property `LoggingFilter`.
-        pub logging_filter: ::std::option::Option<crate::cfn::observabilityadmin::telemetry_rule::LoggingFilter>,
-        /// Fields not to be included in the logs.
-        ///
-        /// CloudFormation property `RedactedFields`.
-        pub redacted_fields: ::std::option::Option<::std::vec::Vec<crate::cfn::observabilityadmin::telemetry_rule::FieldToMatch>>,
-    }
-
-    impl crate::resource::ToExpr for WafLoggingParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogType", self.log_type);
-            p.set_opt("LoggingFilter", self.logging_filter);
-            p.set_opt("RedactedFields", self.redacted_fields);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static WAF_LOGGING_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LoggingFilter", crate::resource::Rule { shape: Some(&LOGGING_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedactedFields", crate::resource::Rule { max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&FIELD_TO_MATCH_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Default handling for logs that don't match any of the specified filtering conditions.
-    #[derive(Clone, Default)]
-    pub struct LoggingFilter {
-        /// The behavior required of the filter.
-        ///
-        /// CloudFormation property `DefaultBehavior`.
-        pub default_behavior: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::FilterBehavior>>,
-        /// A list of filters to be applied.
-        ///
-        /// CloudFormation property `Filters`.
-        pub filters: ::std::option::Option<::std::vec::Vec<crate::cfn::observabilityadmin::telemetry_rule::Filter>>,
-    }
-
-    impl crate::resource::ToExpr for LoggingFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultBehavior", self.default_behavior);
-            p.set_opt("Filters", self.filters);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LOGGING_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { min_len: Some(1), min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A filter to be applied
-    #[derive(Clone, Default)]
-    pub struct Filter {
-        /// The behavior required of the filter.
-        ///
-        /// CloudFormation property `Behavior`.
-        pub behavior: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::FilterBehavior>>,
-        /// A list of conditions for a filter.
-        ///
-        /// CloudFormation property `Conditions`.
-        pub conditions: ::std::option::Option<::std::vec::Vec<crate::cfn::observabilityadmin::telemetry_rule::Condition>>,
-        /// The requirement portion of the filter.
-        ///
-        /// CloudFormation property `Requirement`.
-        pub requirement: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::FilterRequirement>>,
-    }
-
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Behavior", self.behavior);
-            p.set_opt("Conditions", self.conditions);
-            p.set_opt("Requirement", self.requirement);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Conditions", crate::resource::Rule { min_len: Some(1), min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// A condition for a filter.
-    #[derive(Clone, Default)]
-    pub struct Condition {
-        /// The condition of the action desired in the filter.
-        ///
-        /// CloudFormation property `ActionCondition`.
-        pub action_condition: ::std::option::Option<crate::cfn::observabilityadmin::telemetry_rule::ActionCondition>,
-        /// The label name of the condition.
-        ///
-        /// CloudFormation property `LabelNameCondition`.
-        pub label_name_condition: ::std::option::Option<crate::cfn::observabilityadmin::telemetry_rule::LabelNameCondition>,
-    }
-
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActionCondition", self.action_condition);
-            p.set_opt("LabelNameCondition", self.label_name_condition);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LabelNameCondition", crate::resource::Rule { shape: Some(&LABEL_NAME_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The condition of the action desired in the filter.
-    #[derive(Clone, Default)]
-    pub struct ActionCondition {
-        /// The enumerated action to take.
-        ///
-        /// CloudFormation property `Action`.
-        pub action: ::std::option::Option<crate::value::Val<crate::cfn::observabilityadmin::telemetry_rule::Action>>,
-    }
-
-    impl crate::resource::ToExpr for ActionCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.into_expr()
-        }
-    }
-
-    /// The label name of the condition.
-    #[derive(Clone, Default)]
-    pub struct LabelNameCondition {
-        /// The label name of the condition.
-        ///
-        /// CloudFormation property `LabelName`.
-        pub label_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for LabelNameCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LabelName", self.label_name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static LABEL_NAME_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LabelName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_\\-:]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The field that we want to match this rule to.
-    #[derive(Clone, Default)]
-    pub struct FieldToMatch {
-        /// The method with which to match this rule.
-        ///
-        /// CloudFormation property `Method`.
-        pub method: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// The query string to find the resource to match this field to.
-        ///
-        /// CloudFormation property `QueryString`.
-        pub query_string: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// Header for the field to match.
-        ///
-        /// CloudFormation property `SingleHeader`.
-        pub single_header: ::std::option::Option<crate::cfn::observabilityadmin::telemetry_rule::SingleHeader>,
-        /// This is the URI path to match this rule to.
-        ///
-        /// CloudFormation property `UriPath`.
-        pub uri_path: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for FieldToMatch {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Method", self.method);
-            p.set_opt("QueryString", self.query_string);
-            p.set_opt("SingleHeader", self.single_header);
-            p.set_opt("UriPath", self.uri_path);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static FIELD_TO_MATCH_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SingleHeader", crate::resource::Rule { shape: Some(&SINGLE_HEADER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Header for the field to match.
-    #[derive(Clone)]
-    pub struct SingleHeader {
-        /// The name of the header
-        ///
-        /// CloudFormation property `Name`; required.
-        pub name: crate::value::Val<::std::string::String>,
-    }
-
-    impl SingleHeader {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                name: name.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SingleHeader {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SINGLE_HEADER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG17_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Type of telemetry destination
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DestinationType {
-        /// `cloud-watch-logs`
-        CloudWatchLogs,
-    }
-
-    impl crate::value::CfnEnum for DestinationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudWatchLogs => "cloud-watch-logs",
-            }
-        }
-    }
-
-    /// Allowed values of `OutputFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum OutputFormat {
-        /// `plain`
-        Plain,
-        /// `json`
-        Json,
-    }
-
-    impl crate::value::CfnEnum for OutputFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Plain => "plain",
-                Self::Json => "json",
-            }
-        }
-    }
-
-    /// Allowed values of `LogTypes`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogTypes {
         /// `APPLICATION_LOGS`
         ApplicationLogs,
@@ -2784,135 +1381,10 @@ pub mod telemetry_rule {
         AlbHealthCheckLogs,
     }
 
-    impl crate::value::CfnEnum for LogTypes {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApplicationLogs => "APPLICATION_LOGS",
-                Self::UsageLogs => "USAGE_LOGS",
-                Self::SecurityFindingLogs => "SECURITY_FINDING_LOGS",
-                Self::S3ServerAccessLogs => "S3_SERVER_ACCESS_LOGS",
-                Self::AccessLogs => "ACCESS_LOGS",
-                Self::ConnectionLogs => "CONNECTION_LOGS",
-                Self::AlbAccessLogs => "ALB_ACCESS_LOGS",
-                Self::AlbConnectionLogs => "ALB_CONNECTION_LOGS",
-                Self::AlbHealthCheckLogs => "ALB_HEALTH_CHECK_LOGS",
-            }
-        }
-    }
-
-    /// The level of enhanced monitoring for the MSK cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EnhancedMonitoring {
-        /// `DEFAULT`
-        Default,
-        /// `PER_BROKER`
-        PerBroker,
-        /// `PER_TOPIC_PER_BROKER`
-        PerTopicPerBroker,
-        /// `PER_TOPIC_PER_PARTITION`
-        PerTopicPerPartition,
-    }
-
-    impl crate::value::CfnEnum for EnhancedMonitoring {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::PerBroker => "PER_BROKER",
-                Self::PerTopicPerBroker => "PER_TOPIC_PER_BROKER",
-                Self::PerTopicPerPartition => "PER_TOPIC_PER_PARTITION",
-            }
-        }
-    }
-
-    /// The type of logs to generate for WAF.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum WafLogType {
-        /// `WAF_LOGS`
-        WafLogs,
-    }
-
-    impl crate::value::CfnEnum for WafLogType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WafLogs => "WAF_LOGS",
-            }
-        }
-    }
-
-    /// The behavior required of the filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FilterBehavior {
-        /// `KEEP`
-        Keep,
-        /// `DROP`
-        Drop,
-    }
-
-    impl crate::value::CfnEnum for FilterBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Keep => "KEEP",
-                Self::Drop => "DROP",
-            }
-        }
-    }
-
-    /// The enumerated action to take.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Action {
-        /// `ALLOW`
-        Allow,
-        /// `BLOCK`
-        Block,
-        /// `COUNT`
-        Count,
-        /// `CAPTCHA`
-        Captcha,
-        /// `CHALLENGE`
-        Challenge,
-        /// `EXCLUDED_AS_COUNT`
-        ExcludedAsCount,
-    }
-
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Block => "BLOCK",
-                Self::Count => "COUNT",
-                Self::Captcha => "CAPTCHA",
-                Self::Challenge => "CHALLENGE",
-                Self::ExcludedAsCount => "EXCLUDED_AS_COUNT",
-            }
-        }
-    }
-
-    /// The requirement portion of the filter.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum FilterRequirement {
-        /// `MEETS_ALL`
-        MeetsAll,
-        /// `MEETS_ANY`
-        MeetsAny,
-    }
-
-    impl crate::value::CfnEnum for FilterRequirement {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MeetsAll => "MEETS_ALL",
-                Self::MeetsAny => "MEETS_ANY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogTypes, ["APPLICATION_LOGS", "USAGE_LOGS", "SECURITY_FINDING_LOGS", "S3_SERVER_ACCESS_LOGS", "ACCESS_LOGS", "CONNECTION_LOGS", "ALB_ACCESS_LOGS", "ALB_CONNECTION_LOGS", "ALB_HEALTH_CHECK_LOGS"]);
 
     /// Resource Type associated with the Telemetry Rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `AWS::EC2::VPC`
         AwsEc2Vpc,
@@ -2954,69 +1426,10 @@ pub mod telemetry_rule {
         AwsBedrockAgentCoreWorkloadIdentity,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsEc2Vpc => "AWS::EC2::VPC",
-                Self::AwsWaFv2WebAcl => "AWS::WAFv2::WebACL",
-                Self::AwsCloudTrail => "AWS::CloudTrail",
-                Self::AwsEksCluster => "AWS::EKS::Cluster",
-                Self::AwsElasticLoadBalancingV2LoadBalancer => "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                Self::AwsEc2Instance => "AWS::EC2::Instance",
-                Self::AwsBedrockAgentCoreRuntime => "AWS::BedrockAgentCore::Runtime",
-                Self::AwsBedrockAgentCoreBrowser => "AWS::BedrockAgentCore::Browser",
-                Self::AwsBedrockAgentCoreCodeInterpreter => "AWS::BedrockAgentCore::CodeInterpreter",
-                Self::AwsSecurityHubHub => "AWS::SecurityHub::Hub",
-                Self::AwsSecurityHubHubV2 => "AWS::SecurityHub::HubV2",
-                Self::AwsS3Bucket => "AWS::S3::Bucket",
-                Self::AwsMskCluster => "AWS::MSK::Cluster",
-                Self::AwsCloudFrontDistribution => "AWS::CloudFront::Distribution",
-                Self::AwsCloudWatchOTelEnrichment => "AWS::CloudWatch::OTelEnrichment",
-                Self::AwsBedrockKnowledgeBase => "AWS::Bedrock::KnowledgeBase",
-                Self::AwsBedrockAgentCoreMemory => "AWS::BedrockAgentCore::Memory",
-                Self::AwsBedrockAgentCoreGateway => "AWS::BedrockAgentCore::Gateway",
-                Self::AwsBedrockAgentCoreWorkloadIdentity => "AWS::BedrockAgentCore::WorkloadIdentity",
-            }
-        }
-    }
-
-    /// The telemetry source type that goes into the array.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum TelemetrySourceType {
-        /// `VPC_FLOW_LOGS`
-        VpcFlowLogs,
-        /// `ROUTE53_RESOLVER_QUERY_LOGS`
-        Route53ResolverQueryLogs,
-        /// `EKS_AUDIT_LOGS`
-        EksAuditLogs,
-        /// `EKS_AUTHENTICATOR_LOGS`
-        EksAuthenticatorLogs,
-        /// `EKS_CONTROLLER_MANAGER_LOGS`
-        EksControllerManagerLogs,
-        /// `EKS_SCHEDULER_LOGS`
-        EksSchedulerLogs,
-        /// `EKS_API_LOGS`
-        EksApiLogs,
-    }
-
-    impl crate::value::CfnEnum for TelemetrySourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::VpcFlowLogs => "VPC_FLOW_LOGS",
-                Self::Route53ResolverQueryLogs => "ROUTE53_RESOLVER_QUERY_LOGS",
-                Self::EksAuditLogs => "EKS_AUDIT_LOGS",
-                Self::EksAuthenticatorLogs => "EKS_AUTHENTICATOR_LOGS",
-                Self::EksControllerManagerLogs => "EKS_CONTROLLER_MANAGER_LOGS",
-                Self::EksSchedulerLogs => "EKS_SCHEDULER_LOGS",
-                Self::EksApiLogs => "EKS_API_LOGS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["AWS::EC2::VPC", "AWS::WAFv2::WebACL", "AWS::CloudTrail", "AWS::EKS::Cluster", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::EC2::Instance", "AWS::BedrockAgentCore::Runtime", "AWS::BedrockAgentCore::Browser", "AWS::BedrockAgentCore::CodeInterpreter", "AWS::SecurityHub::Hub", "AWS::SecurityHub::HubV2", "AWS::S3::Bucket", "AWS::MSK::Cluster", "AWS::CloudFront::Distribution", "AWS::CloudWatch::OTelEnrichment", "AWS::Bedrock::KnowledgeBase", "AWS::BedrockAgentCore::Memory", "AWS::BedrockAgentCore::Gateway", "AWS::BedrockAgentCore::WorkloadIdentity"]);
 
     /// Telemetry Type associated with the Telemetry Rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TelemetryType {
         /// `Logs`
         Logs,
@@ -3026,14 +1439,5 @@ pub mod telemetry_rule {
         Metrics,
     }
 
-    impl crate::value::CfnEnum for TelemetryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Logs => "Logs",
-                Self::Traces => "Traces",
-                Self::Metrics => "Metrics",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TelemetryType, ["Logs", "Traces", "Metrics"]);
 }

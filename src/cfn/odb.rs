@@ -79,196 +79,108 @@ pub struct CloudAutonomousVmCluster {
     pub total_container_databases: ::std::option::Option<crate::value::Val<i64>>,
 }
 
-impl crate::resource::Resource for CloudAutonomousVmCluster {
-    const TYPE: &'static str = "AWS::ODB::CloudAutonomousVmCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLOUD_AUTONOMOUS_VM_CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AutonomousDataStorageSizeInTBs", self.autonomous_data_storage_size_in_t_bs);
-        p.set_opt("CloudExadataInfrastructureId", self.cloud_exadata_infrastructure_id);
-        p.set_opt("CpuCoreCountPerNode", self.cpu_core_count_per_node);
-        p.set_opt("DbServers", self.db_servers);
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("IamRoles", self.iam_roles);
-        p.set_opt("IsMtlsEnabledVmCluster", self.is_mtls_enabled_vm_cluster);
-        p.set_opt("LicenseModel", self.license_model);
-        p.set_opt("MaintenanceWindow", self.maintenance_window);
-        p.set_opt("MemoryPerOracleComputeUnitInGBs", self.memory_per_oracle_compute_unit_in_g_bs);
-        p.set_opt("OdbNetworkId", self.odb_network_id);
-        p.set_opt("ScanListenerPortNonTls", self.scan_listener_port_non_tls);
-        p.set_opt("ScanListenerPortTls", self.scan_listener_port_tls);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeZone", self.time_zone);
-        p.set_opt("TotalContainerDatabases", self.total_container_databases);
-        p
+crate::resource::props! {
+    resource CloudAutonomousVmCluster = "AWS::ODB::CloudAutonomousVmCluster", shape: Some(&CLOUD_AUTONOMOUS_VM_CLUSTER_SHAPE);
+    opt {
+        autonomous_data_storage_size_in_t_bs = "AutonomousDataStorageSizeInTBs",
+        cloud_exadata_infrastructure_id = "CloudExadataInfrastructureId",
+        cpu_core_count_per_node = "CpuCoreCountPerNode",
+        db_servers = "DbServers",
+        description = "Description",
+        display_name = "DisplayName",
+        iam_roles = "IamRoles",
+        is_mtls_enabled_vm_cluster = "IsMtlsEnabledVmCluster",
+        license_model = "LicenseModel",
+        maintenance_window = "MaintenanceWindow",
+        memory_per_oracle_compute_unit_in_g_bs = "MemoryPerOracleComputeUnitInGBs",
+        odb_network_id = "OdbNetworkId",
+        scan_listener_port_non_tls = "ScanListenerPortNonTls",
+        scan_listener_port_tls = "ScanListenerPortTls",
+        tags = "Tags",
+        time_zone = "TimeZone",
+        total_container_databases = "TotalContainerDatabases",
     }
 }
 
-static CLOUD_AUTONOMOUS_VM_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CloudExadataInfrastructureId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
-        ("DbServers", crate::resource::Rule { min_items: Some(1), max_items: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("MaintenanceWindow", crate::resource::Rule { shape: Some(&self::cloud_autonomous_vm_cluster::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OdbNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
-        ("ScanListenerPortNonTls", crate::resource::Rule { min: Some(1024.0), max: Some(8999.0), ..crate::resource::Rule::NONE }),
-        ("ScanListenerPortTls", crate::resource::Rule { min: Some(1024.0), max: Some(8999.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_autonomous_vm_cluster::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TimeZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLOUD_AUTONOMOUS_VM_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CloudExadataInfrastructureId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
+    ("DbServers", crate::resource::Rule { min_items: Some(1), max_items: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("IamRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_autonomous_vm_cluster::IAM_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MaintenanceWindow", crate::resource::Rule { shape: Some(&self::cloud_autonomous_vm_cluster::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OdbNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
+    ("ScanListenerPortNonTls", crate::resource::Rule { min: Some(1024.0), max: Some(8999.0), ..crate::resource::Rule::NONE }),
+    ("ScanListenerPortTls", crate::resource::Rule { min: Some(1024.0), max: Some(8999.0), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimeZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CloudAutonomousVmCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CloudAutonomousVmCluster> {
-    /// `Fn::GetAtt` `AutonomousDataStoragePercentage`.
-    #[inline]
-    pub fn attr_autonomous_data_storage_percentage(self) -> crate::value::Val<f64> {
-        self.__get_att("AutonomousDataStoragePercentage")
-    }
-    /// `Fn::GetAtt` `AvailableAutonomousDataStorageSizeInTBs`.
-    #[inline]
-    pub fn attr_available_autonomous_data_storage_size_in_t_bs(self) -> crate::value::Val<f64> {
-        self.__get_att("AvailableAutonomousDataStorageSizeInTBs")
-    }
-    /// `Fn::GetAtt` `AvailableContainerDatabases`.
-    #[inline]
-    pub fn attr_available_container_databases(self) -> crate::value::Val<i64> {
-        self.__get_att("AvailableContainerDatabases")
-    }
-    /// `Fn::GetAtt` `AvailableCpus`.
-    #[inline]
-    pub fn attr_available_cpus(self) -> crate::value::Val<f64> {
-        self.__get_att("AvailableCpus")
-    }
-    /// `Fn::GetAtt` `CloudAutonomousVmClusterArn`.
-    #[inline]
-    pub fn attr_cloud_autonomous_vm_cluster_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudAutonomousVmClusterArn")
-    }
-    /// `Fn::GetAtt` `CloudAutonomousVmClusterId`.
-    #[inline]
-    pub fn attr_cloud_autonomous_vm_cluster_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudAutonomousVmClusterId")
-    }
-    /// `Fn::GetAtt` `ComputeModel`.
-    #[inline]
-    pub fn attr_compute_model(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ComputeModel")
-    }
-    /// `Fn::GetAtt` `CpuCoreCount`.
-    #[inline]
-    pub fn attr_cpu_core_count(self) -> crate::value::Val<i64> {
-        self.__get_att("CpuCoreCount")
-    }
-    /// `Fn::GetAtt` `CpuPercentage`.
-    #[inline]
-    pub fn attr_cpu_percentage(self) -> crate::value::Val<f64> {
-        self.__get_att("CpuPercentage")
-    }
-    /// `Fn::GetAtt` `DataStorageSizeInGBs`.
-    #[inline]
-    pub fn attr_data_storage_size_in_g_bs(self) -> crate::value::Val<f64> {
-        self.__get_att("DataStorageSizeInGBs")
-    }
-    /// `Fn::GetAtt` `DataStorageSizeInTBs`.
-    #[inline]
-    pub fn attr_data_storage_size_in_t_bs(self) -> crate::value::Val<f64> {
-        self.__get_att("DataStorageSizeInTBs")
-    }
-    /// `Fn::GetAtt` `DbNodeStorageSizeInGBs`.
-    #[inline]
-    pub fn attr_db_node_storage_size_in_g_bs(self) -> crate::value::Val<i64> {
-        self.__get_att("DbNodeStorageSizeInGBs")
-    }
-    /// `Fn::GetAtt` `Domain`.
-    #[inline]
-    pub fn attr_domain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Domain")
-    }
-    /// `Fn::GetAtt` `ExadataStorageInTBsLowestScaledValue`.
-    #[inline]
-    pub fn attr_exadata_storage_in_t_bs_lowest_scaled_value(self) -> crate::value::Val<f64> {
-        self.__get_att("ExadataStorageInTBsLowestScaledValue")
-    }
-    /// `Fn::GetAtt` `Hostname`.
-    #[inline]
-    pub fn attr_hostname(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Hostname")
-    }
-    /// `Fn::GetAtt` `MaxAcdsLowestScaledValue`.
-    #[inline]
-    pub fn attr_max_acds_lowest_scaled_value(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxAcdsLowestScaledValue")
-    }
-    /// `Fn::GetAtt` `MemorySizeInGBs`.
-    #[inline]
-    pub fn attr_memory_size_in_g_bs(self) -> crate::value::Val<i64> {
-        self.__get_att("MemorySizeInGBs")
-    }
-    /// `Fn::GetAtt` `NodeCount`.
-    #[inline]
-    pub fn attr_node_count(self) -> crate::value::Val<i64> {
-        self.__get_att("NodeCount")
-    }
-    /// `Fn::GetAtt` `NonProvisionableAutonomousContainerDatabases`.
-    #[inline]
-    pub fn attr_non_provisionable_autonomous_container_databases(self) -> crate::value::Val<i64> {
-        self.__get_att("NonProvisionableAutonomousContainerDatabases")
-    }
-    /// `Fn::GetAtt` `OciResourceAnchorName`.
-    #[inline]
-    pub fn attr_oci_resource_anchor_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OciResourceAnchorName")
-    }
-    /// `Fn::GetAtt` `OciUrl`.
-    #[inline]
-    pub fn attr_oci_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OciUrl")
-    }
-    /// `Fn::GetAtt` `Ocid`.
-    #[inline]
-    pub fn attr_ocid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ocid")
-    }
-    /// `Fn::GetAtt` `ProvisionableAutonomousContainerDatabases`.
-    #[inline]
-    pub fn attr_provisionable_autonomous_container_databases(self) -> crate::value::Val<i64> {
-        self.__get_att("ProvisionableAutonomousContainerDatabases")
-    }
-    /// `Fn::GetAtt` `ProvisionedAutonomousContainerDatabases`.
-    #[inline]
-    pub fn attr_provisioned_autonomous_container_databases(self) -> crate::value::Val<i64> {
-        self.__get_att("ProvisionedAutonomousContainerDatabases")
-    }
-    /// `Fn::GetAtt` `ProvisionedCpus`.
-    #[inline]
-    pub fn attr_provisioned_cpus(self) -> crate::value::Val<f64> {
-        self.__get_att("ProvisionedCpus")
-    }
-    /// `Fn::GetAtt` `ReclaimableCpus`.
-    #[inline]
-    pub fn attr_reclaimable_cpus(self) -> crate::value::Val<f64> {
-        self.__get_att("ReclaimableCpus")
-    }
-    /// `Fn::GetAtt` `ReservedCpus`.
-    #[inline]
-    pub fn attr_reserved_cpus(self) -> crate::value::Val<f64> {
-        self.__get_att("ReservedCpus")
-    }
-    /// `Fn::GetAtt` `Shape`.
-    #[inline]
-    pub fn attr_shape(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Shape")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AutonomousDataStoragePercentage`.
+        attr_autonomous_data_storage_percentage: f64 = "AutonomousDataStoragePercentage",
+        /// `Fn::GetAtt` `AvailableAutonomousDataStorageSizeInTBs`.
+        attr_available_autonomous_data_storage_size_in_t_bs: f64 = "AvailableAutonomousDataStorageSizeInTBs",
+        /// `Fn::GetAtt` `AvailableContainerDatabases`.
+        attr_available_container_databases: i64 = "AvailableContainerDatabases",
+        /// `Fn::GetAtt` `AvailableCpus`.
+        attr_available_cpus: f64 = "AvailableCpus",
+        /// `Fn::GetAtt` `CloudAutonomousVmClusterArn`.
+        attr_cloud_autonomous_vm_cluster_arn: ::std::string::String = "CloudAutonomousVmClusterArn",
+        /// `Fn::GetAtt` `CloudAutonomousVmClusterId`.
+        attr_cloud_autonomous_vm_cluster_id: ::std::string::String = "CloudAutonomousVmClusterId",
+        /// `Fn::GetAtt` `ComputeModel`.
+        attr_compute_model: ::std::string::String = "ComputeModel",
+        /// `Fn::GetAtt` `CpuCoreCount`.
+        attr_cpu_core_count: i64 = "CpuCoreCount",
+        /// `Fn::GetAtt` `CpuPercentage`.
+        attr_cpu_percentage: f64 = "CpuPercentage",
+        /// `Fn::GetAtt` `DataStorageSizeInGBs`.
+        attr_data_storage_size_in_g_bs: f64 = "DataStorageSizeInGBs",
+        /// `Fn::GetAtt` `DataStorageSizeInTBs`.
+        attr_data_storage_size_in_t_bs: f64 = "DataStorageSizeInTBs",
+        /// `Fn::GetAtt` `DbNodeStorageSizeInGBs`.
+        attr_db_node_storage_size_in_g_bs: i64 = "DbNodeStorageSizeInGBs",
+        /// `Fn::GetAtt` `Domain`.
+        attr_domain: ::std::string::String = "Domain",
+        /// `Fn::GetAtt` `ExadataStorageInTBsLowestScaledValue`.
+        attr_exadata_storage_in_t_bs_lowest_scaled_value: f64 = "ExadataStorageInTBsLowestScaledValue",
+        /// `Fn::GetAtt` `Hostname`.
+        attr_hostname: ::std::string::String = "Hostname",
+        /// `Fn::GetAtt` `MaxAcdsLowestScaledValue`.
+        attr_max_acds_lowest_scaled_value: i64 = "MaxAcdsLowestScaledValue",
+        /// `Fn::GetAtt` `MemorySizeInGBs`.
+        attr_memory_size_in_g_bs: i64 = "MemorySizeInGBs",
+        /// `Fn::GetAtt` `NodeCount`.
+        attr_node_count: i64 = "NodeCount",
+        /// `Fn::GetAtt` `NonProvisionableAutonomousContainerDatabases`.
+        attr_non_provisionable_autonomous_container_databases: i64 = "NonProvisionableAutonomousContainerDatabases",
+        /// `Fn::GetAtt` `OciResourceAnchorName`.
+        attr_oci_resource_anchor_name: ::std::string::String = "OciResourceAnchorName",
+        /// `Fn::GetAtt` `OciUrl`.
+        attr_oci_url: ::std::string::String = "OciUrl",
+        /// `Fn::GetAtt` `Ocid`.
+        attr_ocid: ::std::string::String = "Ocid",
+        /// `Fn::GetAtt` `ProvisionableAutonomousContainerDatabases`.
+        attr_provisionable_autonomous_container_databases: i64 = "ProvisionableAutonomousContainerDatabases",
+        /// `Fn::GetAtt` `ProvisionedAutonomousContainerDatabases`.
+        attr_provisioned_autonomous_container_databases: i64 = "ProvisionedAutonomousContainerDatabases",
+        /// `Fn::GetAtt` `ProvisionedCpus`.
+        attr_provisioned_cpus: f64 = "ProvisionedCpus",
+        /// `Fn::GetAtt` `ReclaimableCpus`.
+        attr_reclaimable_cpus: f64 = "ReclaimableCpus",
+        /// `Fn::GetAtt` `ReservedCpus`.
+        attr_reserved_cpus: f64 = "ReservedCpus",
+        /// `Fn::GetAtt` `Shape`.
+        attr_shape: ::std::string::String = "Shape",
     }
 }
 
 pub mod cloud_autonomous_vm_cluster {
     //! Nested property types and enums of [`CloudAutonomousVmCluster`](super::CloudAutonomousVmCluster).
+
+    pub use crate::cfn::shared::group_networking::{DaysOfWeek, Months};
 
     /// An AWS Identity and Access Management (IAM) service role associated with the Autonomous VM cluster.
     #[derive(Clone, Default)]
@@ -287,16 +199,18 @@ pub mod cloud_autonomous_vm_cluster {
         pub status: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamRole {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsIntegration", self.aws_integration);
-            p.set_opt("IamRoleArn", self.iam_role_arn);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamRole;
+        opt {
+            aws_integration = "AwsIntegration",
+            iam_role_arn = "IamRoleArn",
+            status = "Status",
         }
     }
+
+    pub(super) static IAM_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window.
     #[derive(Clone, Default)]
@@ -304,7 +218,7 @@ pub mod cloud_autonomous_vm_cluster {
         /// The days of the week when maintenance can be performed.
         ///
         /// CloudFormation property `DaysOfWeek`.
-        pub days_of_week: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::odb::cloud_autonomous_vm_cluster::DaysOfWeek>>>,
+        pub days_of_week: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_networking::DaysOfWeek>>>,
         /// The hours of the day when maintenance can be performed.
         ///
         /// CloudFormation property `HoursOfDay`.
@@ -316,7 +230,7 @@ pub mod cloud_autonomous_vm_cluster {
         /// The months when maintenance can be performed.
         ///
         /// CloudFormation property `Months`.
-        pub months: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::odb::cloud_autonomous_vm_cluster::Months>>>,
+        pub months: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_networking::Months>>>,
         /// The preference for the maintenance window scheduling.
         ///
         /// CloudFormation property `Preference`.
@@ -327,35 +241,24 @@ pub mod cloud_autonomous_vm_cluster {
         pub weeks_of_month: ::std::option::Option<crate::value::Val<crate::value::List<i64>>>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DaysOfWeek", self.days_of_week);
-            p.set_opt("HoursOfDay", self.hours_of_day);
-            p.set_opt("LeadTimeInWeeks", self.lead_time_in_weeks);
-            p.set_opt("Months", self.months);
-            p.set_opt("Preference", self.preference);
-            p.set_opt("WeeksOfMonth", self.weeks_of_month);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindow;
+        opt {
+            days_of_week = "DaysOfWeek",
+            hours_of_day = "HoursOfDay",
+            lead_time_in_weeks = "LeadTimeInWeeks",
+            months = "Months",
+            preference = "Preference",
+            weeks_of_month = "WeeksOfMonth",
         }
     }
 
-    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LeadTimeInWeeks", crate::resource::Rule { min_len: Some(1), max_len: Some(4), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LeadTimeInWeeks", crate::resource::Rule { min_len: Some(1), max_len: Some(4), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Oracle license model that applies to the Autonomous VM cluster. Valid values are LICENSE_INCLUDED or BRING_YOUR_OWN_LICENSE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LicenseModel {
         /// `BRING_YOUR_OWN_LICENSE`
         BringYourOwnLicense,
@@ -363,101 +266,10 @@ pub mod cloud_autonomous_vm_cluster {
         LicenseIncluded,
     }
 
-    impl crate::value::CfnEnum for LicenseModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BringYourOwnLicense => "BRING_YOUR_OWN_LICENSE",
-                Self::LicenseIncluded => "LICENSE_INCLUDED",
-            }
-        }
-    }
-
-    /// Allowed values of `DaysOfWeek`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DaysOfWeek {
-        /// `MONDAY`
-        Monday,
-        /// `TUESDAY`
-        Tuesday,
-        /// `WEDNESDAY`
-        Wednesday,
-        /// `THURSDAY`
-        Thursday,
-        /// `FRIDAY`
-        Friday,
-        /// `SATURDAY`
-        Saturday,
-        /// `SUNDAY`
-        Sunday,
-    }
-
-    impl crate::value::CfnEnum for DaysOfWeek {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monday => "MONDAY",
-                Self::Tuesday => "TUESDAY",
-                Self::Wednesday => "WEDNESDAY",
-                Self::Thursday => "THURSDAY",
-                Self::Friday => "FRIDAY",
-                Self::Saturday => "SATURDAY",
-                Self::Sunday => "SUNDAY",
-            }
-        }
-    }
-
-    /// Allowed values of `Months`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Months {
-        /// `JANUARY`
-        January,
-        /// `FEBRUARY`
-        February,
-        /// `MARCH`
-        March,
-        /// `APRIL`
-        April,
-        /// `MAY`
-        May,
-        /// `JUNE`
-        June,
-        /// `JULY`
-        July,
-        /// `AUGUST`
-        August,
-        /// `SEPTEMBER`
-        September,
-        /// `OCTOBER`
-        October,
-        /// `NOVEMBER`
-        November,
-        /// `DECEMBER`
-        December,
-    }
-
-    impl crate::value::CfnEnum for Months {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::January => "JANUARY",
-                Self::February => "FEBRUARY",
-                Self::March => "MARCH",
-                Self::April => "APRIL",
-                Self::May => "MAY",
-                Self::June => "JUNE",
-                Self::July => "JULY",
-                Self::August => "AUGUST",
-                Self::September => "SEPTEMBER",
-                Self::October => "OCTOBER",
-                Self::November => "NOVEMBER",
-                Self::December => "DECEMBER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LicenseModel, ["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"]);
 
     /// The preference for the maintenance window scheduling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Preference {
         /// `NO_PREFERENCE`
         NoPreference,
@@ -465,15 +277,7 @@ pub mod cloud_autonomous_vm_cluster {
         CustomPreference,
     }
 
-    impl crate::value::CfnEnum for Preference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoPreference => "NO_PREFERENCE",
-                Self::CustomPreference => "CUSTOM_PREFERENCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Preference, ["NO_PREFERENCE", "CUSTOM_PREFERENCE"]);
 }
 
 /// The AWS::ODB::CloudExadataInfrastructure resource creates an Exadata Infrastructure
@@ -527,154 +331,86 @@ pub struct CloudExadataInfrastructure {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for CloudExadataInfrastructure {
-    const TYPE: &'static str = "AWS::ODB::CloudExadataInfrastructure";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLOUD_EXADATA_INFRASTRUCTURE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-        p.set_opt("ComputeCount", self.compute_count);
-        p.set_opt("CustomerContactsToSendToOCI", self.customer_contacts_to_send_to_oci);
-        p.set_opt("DatabaseServerType", self.database_server_type);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("MaintenanceWindow", self.maintenance_window);
-        p.set_opt("Shape", self.shape);
-        p.set_opt("StorageCount", self.storage_count);
-        p.set_opt("StorageServerType", self.storage_server_type);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource CloudExadataInfrastructure = "AWS::ODB::CloudExadataInfrastructure", shape: Some(&CLOUD_EXADATA_INFRASTRUCTURE_SHAPE);
+    opt {
+        availability_zone = "AvailabilityZone",
+        availability_zone_id = "AvailabilityZoneId",
+        compute_count = "ComputeCount",
+        customer_contacts_to_send_to_oci = "CustomerContactsToSendToOCI",
+        database_server_type = "DatabaseServerType",
+        display_name = "DisplayName",
+        maintenance_window = "MaintenanceWindow",
+        shape = "Shape",
+        storage_count = "StorageCount",
+        storage_server_type = "StorageServerType",
+        tags = "Tags",
     }
 }
 
-static CLOUD_EXADATA_INFRASTRUCTURE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("AvailabilityZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DatabaseServerType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\/.=-]+$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("MaintenanceWindow", crate::resource::Rule { shape: Some(&self::cloud_exadata_infrastructure::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Shape", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\/.=-]+$")), ..crate::resource::Rule::NONE }),
-        ("StorageServerType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\/.=-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_exadata_infrastructure::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLOUD_EXADATA_INFRASTRUCTURE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("AvailabilityZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DatabaseServerType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\/.=-]+$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("MaintenanceWindow", crate::resource::Rule { shape: Some(&self::cloud_exadata_infrastructure::MAINTENANCE_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Shape", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\/.=-]+$")), ..crate::resource::Rule::NONE }),
+    ("StorageServerType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\/.=-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CloudExadataInfrastructure`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CloudExadataInfrastructure> {
-    /// `Fn::GetAtt` `ActivatedStorageCount`.
-    #[inline]
-    pub fn attr_activated_storage_count(self) -> crate::value::Val<i64> {
-        self.__get_att("ActivatedStorageCount")
-    }
-    /// `Fn::GetAtt` `AdditionalStorageCount`.
-    #[inline]
-    pub fn attr_additional_storage_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AdditionalStorageCount")
-    }
-    /// `Fn::GetAtt` `AvailableStorageSizeInGBs`.
-    #[inline]
-    pub fn attr_available_storage_size_in_g_bs(self) -> crate::value::Val<i64> {
-        self.__get_att("AvailableStorageSizeInGBs")
-    }
-    /// `Fn::GetAtt` `CloudExadataInfrastructureArn`.
-    #[inline]
-    pub fn attr_cloud_exadata_infrastructure_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudExadataInfrastructureArn")
-    }
-    /// `Fn::GetAtt` `CloudExadataInfrastructureId`.
-    #[inline]
-    pub fn attr_cloud_exadata_infrastructure_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudExadataInfrastructureId")
-    }
-    /// `Fn::GetAtt` `ComputeModel`.
-    #[inline]
-    pub fn attr_compute_model(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ComputeModel")
-    }
-    /// `Fn::GetAtt` `CpuCount`.
-    #[inline]
-    pub fn attr_cpu_count(self) -> crate::value::Val<i64> {
-        self.__get_att("CpuCount")
-    }
-    /// `Fn::GetAtt` `DataStorageSizeInTBs`.
-    #[inline]
-    pub fn attr_data_storage_size_in_t_bs(self) -> crate::value::Val<f64> {
-        self.__get_att("DataStorageSizeInTBs")
-    }
-    /// `Fn::GetAtt` `DbNodeStorageSizeInGBs`.
-    #[inline]
-    pub fn attr_db_node_storage_size_in_g_bs(self) -> crate::value::Val<i64> {
-        self.__get_att("DbNodeStorageSizeInGBs")
-    }
-    /// `Fn::GetAtt` `DbServerIds`.
-    #[inline]
-    pub fn attr_db_server_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DbServerIds")
-    }
-    /// `Fn::GetAtt` `DbServerVersion`.
-    #[inline]
-    pub fn attr_db_server_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DbServerVersion")
-    }
-    /// `Fn::GetAtt` `MaxCpuCount`.
-    #[inline]
-    pub fn attr_max_cpu_count(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxCpuCount")
-    }
-    /// `Fn::GetAtt` `MaxDataStorageInTBs`.
-    #[inline]
-    pub fn attr_max_data_storage_in_t_bs(self) -> crate::value::Val<f64> {
-        self.__get_att("MaxDataStorageInTBs")
-    }
-    /// `Fn::GetAtt` `MaxDbNodeStorageSizeInGBs`.
-    #[inline]
-    pub fn attr_max_db_node_storage_size_in_g_bs(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxDbNodeStorageSizeInGBs")
-    }
-    /// `Fn::GetAtt` `MaxMemoryInGBs`.
-    #[inline]
-    pub fn attr_max_memory_in_g_bs(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxMemoryInGBs")
-    }
-    /// `Fn::GetAtt` `MemorySizeInGBs`.
-    #[inline]
-    pub fn attr_memory_size_in_g_bs(self) -> crate::value::Val<i64> {
-        self.__get_att("MemorySizeInGBs")
-    }
-    /// `Fn::GetAtt` `OciResourceAnchorName`.
-    #[inline]
-    pub fn attr_oci_resource_anchor_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OciResourceAnchorName")
-    }
-    /// `Fn::GetAtt` `OciUrl`.
-    #[inline]
-    pub fn attr_oci_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OciUrl")
-    }
-    /// `Fn::GetAtt` `Ocid`.
-    #[inline]
-    pub fn attr_ocid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ocid")
-    }
-    /// `Fn::GetAtt` `StorageServerVersion`.
-    #[inline]
-    pub fn attr_storage_server_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageServerVersion")
-    }
-    /// `Fn::GetAtt` `TotalStorageSizeInGBs`.
-    #[inline]
-    pub fn attr_total_storage_size_in_g_bs(self) -> crate::value::Val<i64> {
-        self.__get_att("TotalStorageSizeInGBs")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ActivatedStorageCount`.
+        attr_activated_storage_count: i64 = "ActivatedStorageCount",
+        /// `Fn::GetAtt` `AdditionalStorageCount`.
+        attr_additional_storage_count: i64 = "AdditionalStorageCount",
+        /// `Fn::GetAtt` `AvailableStorageSizeInGBs`.
+        attr_available_storage_size_in_g_bs: i64 = "AvailableStorageSizeInGBs",
+        /// `Fn::GetAtt` `CloudExadataInfrastructureArn`.
+        attr_cloud_exadata_infrastructure_arn: ::std::string::String = "CloudExadataInfrastructureArn",
+        /// `Fn::GetAtt` `CloudExadataInfrastructureId`.
+        attr_cloud_exadata_infrastructure_id: ::std::string::String = "CloudExadataInfrastructureId",
+        /// `Fn::GetAtt` `ComputeModel`.
+        attr_compute_model: ::std::string::String = "ComputeModel",
+        /// `Fn::GetAtt` `CpuCount`.
+        attr_cpu_count: i64 = "CpuCount",
+        /// `Fn::GetAtt` `DataStorageSizeInTBs`.
+        attr_data_storage_size_in_t_bs: f64 = "DataStorageSizeInTBs",
+        /// `Fn::GetAtt` `DbNodeStorageSizeInGBs`.
+        attr_db_node_storage_size_in_g_bs: i64 = "DbNodeStorageSizeInGBs",
+        /// `Fn::GetAtt` `DbServerIds`.
+        attr_db_server_ids: crate::value::List<::std::string::String> = "DbServerIds",
+        /// `Fn::GetAtt` `DbServerVersion`.
+        attr_db_server_version: ::std::string::String = "DbServerVersion",
+        /// `Fn::GetAtt` `MaxCpuCount`.
+        attr_max_cpu_count: i64 = "MaxCpuCount",
+        /// `Fn::GetAtt` `MaxDataStorageInTBs`.
+        attr_max_data_storage_in_t_bs: f64 = "MaxDataStorageInTBs",
+        /// `Fn::GetAtt` `MaxDbNodeStorageSizeInGBs`.
+        attr_max_db_node_storage_size_in_g_bs: i64 = "MaxDbNodeStorageSizeInGBs",
+        /// `Fn::GetAtt` `MaxMemoryInGBs`.
+        attr_max_memory_in_g_bs: i64 = "MaxMemoryInGBs",
+        /// `Fn::GetAtt` `MemorySizeInGBs`.
+        attr_memory_size_in_g_bs: i64 = "MemorySizeInGBs",
+        /// `Fn::GetAtt` `OciResourceAnchorName`.
+        attr_oci_resource_anchor_name: ::std::string::String = "OciResourceAnchorName",
+        /// `Fn::GetAtt` `OciUrl`.
+        attr_oci_url: ::std::string::String = "OciUrl",
+        /// `Fn::GetAtt` `Ocid`.
+        attr_ocid: ::std::string::String = "Ocid",
+        /// `Fn::GetAtt` `StorageServerVersion`.
+        attr_storage_server_version: ::std::string::String = "StorageServerVersion",
+        /// `Fn::GetAtt` `TotalStorageSizeInGBs`.
+        attr_total_storage_size_in_g_bs: i64 = "TotalStorageSizeInGBs",
     }
 }
 
 pub mod cloud_exadata_infrastructure {
     //! Nested property types and enums of [`CloudExadataInfrastructure`](super::CloudExadataInfrastructure).
+
+    pub use crate::cfn::shared::group_networking::{DaysOfWeek, Months};
 
     /// A contact to receive notification from Oracle about maintenance updates for a specific Exadata infrastructure.
     #[derive(Clone, Default)]
@@ -685,12 +421,10 @@ pub mod cloud_exadata_infrastructure {
         pub email: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomerContact {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Email", self.email);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomerContact;
+        opt {
+            email = "Email",
         }
     }
 
@@ -704,7 +438,7 @@ pub mod cloud_exadata_infrastructure {
         /// The days of the week when maintenance can be performed.
         ///
         /// CloudFormation property `DaysOfWeek`.
-        pub days_of_week: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::odb::cloud_exadata_infrastructure::DaysOfWeek>>>,
+        pub days_of_week: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_networking::DaysOfWeek>>>,
         /// The hours of the day when maintenance can be performed.
         ///
         /// CloudFormation property `HoursOfDay`.
@@ -720,7 +454,7 @@ pub mod cloud_exadata_infrastructure {
         /// The months when maintenance can be performed.
         ///
         /// CloudFormation property `Months`.
-        pub months: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::odb::cloud_exadata_infrastructure::Months>>>,
+        pub months: ::std::option::Option<crate::value::Val<crate::value::List<crate::cfn::shared::group_networking::Months>>>,
         /// The patching mode for the maintenance window.
         ///
         /// CloudFormation property `PatchingMode`.
@@ -735,122 +469,28 @@ pub mod cloud_exadata_infrastructure {
         pub weeks_of_month: ::std::option::Option<crate::value::Val<crate::value::List<i64>>>,
     }
 
-    impl crate::resource::ToExpr for MaintenanceWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomActionTimeoutInMins", self.custom_action_timeout_in_mins);
-            p.set_opt("DaysOfWeek", self.days_of_week);
-            p.set_opt("HoursOfDay", self.hours_of_day);
-            p.set_opt("IsCustomActionTimeoutEnabled", self.is_custom_action_timeout_enabled);
-            p.set_opt("LeadTimeInWeeks", self.lead_time_in_weeks);
-            p.set_opt("Months", self.months);
-            p.set_opt("PatchingMode", self.patching_mode);
-            p.set_opt("Preference", self.preference);
-            p.set_opt("WeeksOfMonth", self.weeks_of_month);
-            p.into_expr()
+    crate::resource::props! {
+        nested MaintenanceWindow;
+        opt {
+            custom_action_timeout_in_mins = "CustomActionTimeoutInMins",
+            days_of_week = "DaysOfWeek",
+            hours_of_day = "HoursOfDay",
+            is_custom_action_timeout_enabled = "IsCustomActionTimeoutEnabled",
+            lead_time_in_weeks = "LeadTimeInWeeks",
+            months = "Months",
+            patching_mode = "PatchingMode",
+            preference = "Preference",
+            weeks_of_month = "WeeksOfMonth",
         }
     }
 
-    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomActionTimeoutInMins", crate::resource::Rule { min: Some(15.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
-            ("LeadTimeInWeeks", crate::resource::Rule { min: Some(1.0), max: Some(4.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `DaysOfWeek`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum DaysOfWeek {
-        /// `MONDAY`
-        Monday,
-        /// `TUESDAY`
-        Tuesday,
-        /// `WEDNESDAY`
-        Wednesday,
-        /// `THURSDAY`
-        Thursday,
-        /// `FRIDAY`
-        Friday,
-        /// `SATURDAY`
-        Saturday,
-        /// `SUNDAY`
-        Sunday,
-    }
-
-    impl crate::value::CfnEnum for DaysOfWeek {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Monday => "MONDAY",
-                Self::Tuesday => "TUESDAY",
-                Self::Wednesday => "WEDNESDAY",
-                Self::Thursday => "THURSDAY",
-                Self::Friday => "FRIDAY",
-                Self::Saturday => "SATURDAY",
-                Self::Sunday => "SUNDAY",
-            }
-        }
-    }
-
-    /// Allowed values of `Months`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Months {
-        /// `JANUARY`
-        January,
-        /// `FEBRUARY`
-        February,
-        /// `MARCH`
-        March,
-        /// `APRIL`
-        April,
-        /// `MAY`
-        May,
-        /// `JUNE`
-        June,
-        /// `JULY`
-        July,
-        /// `AUGUST`
-        August,
-        /// `SEPTEMBER`
-        September,
-        /// `OCTOBER`
-        October,
-        /// `NOVEMBER`
-        November,
-        /// `DECEMBER`
-        December,
-    }
-
-    impl crate::value::CfnEnum for Months {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::January => "JANUARY",
-                Self::February => "FEBRUARY",
-                Self::March => "MARCH",
-                Self::April => "APRIL",
-                Self::May => "MAY",
-                Self::June => "JUNE",
-                Self::July => "JULY",
-                Self::August => "AUGUST",
-                Self::September => "SEPTEMBER",
-                Self::October => "OCTOBER",
-                Self::November => "NOVEMBER",
-                Self::December => "DECEMBER",
-            }
-        }
-    }
+    pub(super) static MAINTENANCE_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomActionTimeoutInMins", crate::resource::Rule { min: Some(15.0), max: Some(120.0), ..crate::resource::Rule::NONE }),
+        ("LeadTimeInWeeks", crate::resource::Rule { min: Some(1.0), max: Some(4.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The patching mode for the maintenance window.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PatchingMode {
         /// `NONROLLING`
         Nonrolling,
@@ -858,18 +498,10 @@ pub mod cloud_exadata_infrastructure {
         Rolling,
     }
 
-    impl crate::value::CfnEnum for PatchingMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Nonrolling => "NONROLLING",
-                Self::Rolling => "ROLLING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PatchingMode, ["NONROLLING", "ROLLING"]);
 
     /// The preference for the maintenance window scheduling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Preference {
         /// `CUSTOM_PREFERENCE`
         CustomPreference,
@@ -877,15 +509,7 @@ pub mod cloud_exadata_infrastructure {
         NoPreference,
     }
 
-    impl crate::value::CfnEnum for Preference {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomPreference => "CUSTOM_PREFERENCE",
-                Self::NoPreference => "NO_PREFERENCE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Preference, ["CUSTOM_PREFERENCE", "NO_PREFERENCE"]);
 }
 
 /// The AWS::ODB::CloudVmCluster resource creates a Cloud VM Cluster
@@ -983,136 +607,85 @@ pub struct CloudVmCluster {
     pub time_zone: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for CloudVmCluster {
-    const TYPE: &'static str = "AWS::ODB::CloudVmCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLOUD_VM_CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CloudExadataInfrastructureId", self.cloud_exadata_infrastructure_id);
-        p.set_opt("ClusterName", self.cluster_name);
-        p.set_opt("CpuCoreCount", self.cpu_core_count);
-        p.set_opt("DataCollectionOptions", self.data_collection_options);
-        p.set_opt("DataStorageSizeInTBs", self.data_storage_size_in_t_bs);
-        p.set_opt("DbNodeStorageSizeInGBs", self.db_node_storage_size_in_g_bs);
-        p.set_opt("DbNodes", self.db_nodes);
-        p.set_opt("DbServers", self.db_servers);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("GiVersion", self.gi_version);
-        p.set_opt("Hostname", self.hostname);
-        p.set_opt("IamRoles", self.iam_roles);
-        p.set_opt("IsLocalBackupEnabled", self.is_local_backup_enabled);
-        p.set_opt("IsSparseDiskgroupEnabled", self.is_sparse_diskgroup_enabled);
-        p.set_opt("LicenseModel", self.license_model);
-        p.set_opt("MemorySizeInGBs", self.memory_size_in_g_bs);
-        p.set_opt("OdbNetworkId", self.odb_network_id);
-        p.set_opt("ScanListenerPortTcp", self.scan_listener_port_tcp);
-        p.set_opt("SshPublicKeys", self.ssh_public_keys);
-        p.set_opt("SystemVersion", self.system_version);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TimeZone", self.time_zone);
-        p
+crate::resource::props! {
+    resource CloudVmCluster = "AWS::ODB::CloudVmCluster", shape: Some(&CLOUD_VM_CLUSTER_SHAPE);
+    opt {
+        cloud_exadata_infrastructure_id = "CloudExadataInfrastructureId",
+        cluster_name = "ClusterName",
+        cpu_core_count = "CpuCoreCount",
+        data_collection_options = "DataCollectionOptions",
+        data_storage_size_in_t_bs = "DataStorageSizeInTBs",
+        db_node_storage_size_in_g_bs = "DbNodeStorageSizeInGBs",
+        db_nodes = "DbNodes",
+        db_servers = "DbServers",
+        display_name = "DisplayName",
+        gi_version = "GiVersion",
+        hostname = "Hostname",
+        iam_roles = "IamRoles",
+        is_local_backup_enabled = "IsLocalBackupEnabled",
+        is_sparse_diskgroup_enabled = "IsSparseDiskgroupEnabled",
+        license_model = "LicenseModel",
+        memory_size_in_g_bs = "MemorySizeInGBs",
+        odb_network_id = "OdbNetworkId",
+        scan_listener_port_tcp = "ScanListenerPortTcp",
+        ssh_public_keys = "SshPublicKeys",
+        system_version = "SystemVersion",
+        tags = "Tags",
+        time_zone = "TimeZone",
     }
 }
 
-static CLOUD_VM_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CloudExadataInfrastructureId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
-        ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(11), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ("CpuCoreCount", crate::resource::Rule { min: Some(0.0), max: Some(368.0), ..crate::resource::Rule::NONE }),
-        ("DbNodes", crate::resource::Rule { min_len: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::cloud_vm_cluster::DB_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DbServers", crate::resource::Rule { min_items: Some(1), max_items: Some(1024), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("GiVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Hostname", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
-        ("OdbNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
-        ("ScanListenerPortTcp", crate::resource::Rule { min: Some(1024.0), max: Some(8999.0), ..crate::resource::Rule::NONE }),
-        ("SshPublicKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(1024), ..crate::resource::Rule::NONE }),
-        ("SystemVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_vm_cluster::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TimeZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLOUD_VM_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CloudExadataInfrastructureId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
+    ("ClusterName", crate::resource::Rule { min_len: Some(1), max_len: Some(11), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ("CpuCoreCount", crate::resource::Rule { min: Some(0.0), max: Some(368.0), ..crate::resource::Rule::NONE }),
+    ("DbNodes", crate::resource::Rule { min_len: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::cloud_vm_cluster::DB_NODE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DbServers", crate::resource::Rule { min_items: Some(1), max_items: Some(1024), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("GiVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Hostname", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$")), ..crate::resource::Rule::NONE }),
+    ("IamRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cloud_vm_cluster::IAM_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("OdbNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
+    ("ScanListenerPortTcp", crate::resource::Rule { min: Some(1024.0), max: Some(8999.0), ..crate::resource::Rule::NONE }),
+    ("SshPublicKeys", crate::resource::Rule { min_items: Some(1), max_items: Some(1024), ..crate::resource::Rule::NONE }),
+    ("SystemVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TimeZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CloudVmCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CloudVmCluster> {
-    /// `Fn::GetAtt` `CloudVmClusterArn`.
-    #[inline]
-    pub fn attr_cloud_vm_cluster_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudVmClusterArn")
-    }
-    /// `Fn::GetAtt` `CloudVmClusterId`.
-    #[inline]
-    pub fn attr_cloud_vm_cluster_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CloudVmClusterId")
-    }
-    /// `Fn::GetAtt` `ComputeModel`.
-    #[inline]
-    pub fn attr_compute_model(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ComputeModel")
-    }
-    /// `Fn::GetAtt` `DiskRedundancy`.
-    #[inline]
-    pub fn attr_disk_redundancy(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DiskRedundancy")
-    }
-    /// `Fn::GetAtt` `Domain`.
-    #[inline]
-    pub fn attr_domain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Domain")
-    }
-    /// `Fn::GetAtt` `ListenerPort`.
-    #[inline]
-    pub fn attr_listener_port(self) -> crate::value::Val<i64> {
-        self.__get_att("ListenerPort")
-    }
-    /// `Fn::GetAtt` `NodeCount`.
-    #[inline]
-    pub fn attr_node_count(self) -> crate::value::Val<i64> {
-        self.__get_att("NodeCount")
-    }
-    /// `Fn::GetAtt` `OciResourceAnchorName`.
-    #[inline]
-    pub fn attr_oci_resource_anchor_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OciResourceAnchorName")
-    }
-    /// `Fn::GetAtt` `OciUrl`.
-    #[inline]
-    pub fn attr_oci_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OciUrl")
-    }
-    /// `Fn::GetAtt` `Ocid`.
-    #[inline]
-    pub fn attr_ocid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Ocid")
-    }
-    /// `Fn::GetAtt` `ScanDnsName`.
-    #[inline]
-    pub fn attr_scan_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ScanDnsName")
-    }
-    /// `Fn::GetAtt` `ScanIpIds`.
-    #[inline]
-    pub fn attr_scan_ip_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ScanIpIds")
-    }
-    /// `Fn::GetAtt` `Shape`.
-    #[inline]
-    pub fn attr_shape(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Shape")
-    }
-    /// `Fn::GetAtt` `StorageSizeInGBs`.
-    #[inline]
-    pub fn attr_storage_size_in_g_bs(self) -> crate::value::Val<i64> {
-        self.__get_att("StorageSizeInGBs")
-    }
-    /// `Fn::GetAtt` `VipIds`.
-    #[inline]
-    pub fn attr_vip_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VipIds")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CloudVmClusterArn`.
+        attr_cloud_vm_cluster_arn: ::std::string::String = "CloudVmClusterArn",
+        /// `Fn::GetAtt` `CloudVmClusterId`.
+        attr_cloud_vm_cluster_id: ::std::string::String = "CloudVmClusterId",
+        /// `Fn::GetAtt` `ComputeModel`.
+        attr_compute_model: ::std::string::String = "ComputeModel",
+        /// `Fn::GetAtt` `DiskRedundancy`.
+        attr_disk_redundancy: ::std::string::String = "DiskRedundancy",
+        /// `Fn::GetAtt` `Domain`.
+        attr_domain: ::std::string::String = "Domain",
+        /// `Fn::GetAtt` `ListenerPort`.
+        attr_listener_port: i64 = "ListenerPort",
+        /// `Fn::GetAtt` `NodeCount`.
+        attr_node_count: i64 = "NodeCount",
+        /// `Fn::GetAtt` `OciResourceAnchorName`.
+        attr_oci_resource_anchor_name: ::std::string::String = "OciResourceAnchorName",
+        /// `Fn::GetAtt` `OciUrl`.
+        attr_oci_url: ::std::string::String = "OciUrl",
+        /// `Fn::GetAtt` `Ocid`.
+        attr_ocid: ::std::string::String = "Ocid",
+        /// `Fn::GetAtt` `ScanDnsName`.
+        attr_scan_dns_name: ::std::string::String = "ScanDnsName",
+        /// `Fn::GetAtt` `ScanIpIds`.
+        attr_scan_ip_ids: crate::value::List<::std::string::String> = "ScanIpIds",
+        /// `Fn::GetAtt` `Shape`.
+        attr_shape: ::std::string::String = "Shape",
+        /// `Fn::GetAtt` `StorageSizeInGBs`.
+        attr_storage_size_in_g_bs: i64 = "StorageSizeInGBs",
+        /// `Fn::GetAtt` `VipIds`.
+        attr_vip_ids: crate::value::List<::std::string::String> = "VipIds",
     }
 }
 
@@ -1136,14 +709,12 @@ pub mod cloud_vm_cluster {
         pub is_incident_logs_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for DataCollectionOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IsDiagnosticsEventsEnabled", self.is_diagnostics_events_enabled);
-            p.set_opt("IsHealthMonitoringEnabled", self.is_health_monitoring_enabled);
-            p.set_opt("IsIncidentLogsEnabled", self.is_incident_logs_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataCollectionOptions;
+        opt {
+            is_diagnostics_events_enabled = "IsDiagnosticsEventsEnabled",
+            is_health_monitoring_enabled = "IsHealthMonitoringEnabled",
+            is_incident_logs_enabled = "IsIncidentLogsEnabled",
         }
     }
 
@@ -1216,7 +787,6 @@ pub mod cloud_vm_cluster {
 
     impl DbNode {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(db_server_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 backup_ip_id: ::std::option::Option::None,
@@ -1239,42 +809,33 @@ pub mod cloud_vm_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for DbNode {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BackupIpId", self.backup_ip_id);
-            p.set_opt("BackupVnic2Id", self.backup_vnic2_id);
-            p.set_opt("CpuCoreCount", self.cpu_core_count);
-            p.set_opt("DbNodeArn", self.db_node_arn);
-            p.set_opt("DbNodeId", self.db_node_id);
-            p.set_opt("DbNodeStorageSizeInGBs", self.db_node_storage_size_in_g_bs);
-            p.set("DbServerId", self.db_server_id);
-            p.set_opt("DbSystemId", self.db_system_id);
-            p.set_opt("HostIpId", self.host_ip_id);
-            p.set_opt("Hostname", self.hostname);
-            p.set_opt("MemorySizeInGBs", self.memory_size_in_g_bs);
-            p.set_opt("Ocid", self.ocid);
-            p.set_opt("Status", self.status);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("Vnic2Id", self.vnic2_id);
-            p.set_opt("VnicId", self.vnic_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested DbNode;
+        req {
+            db_server_id = "DbServerId",
+        }
+        opt {
+            backup_ip_id = "BackupIpId",
+            backup_vnic2_id = "BackupVnic2Id",
+            cpu_core_count = "CpuCoreCount",
+            db_node_arn = "DbNodeArn",
+            db_node_id = "DbNodeId",
+            db_node_storage_size_in_g_bs = "DbNodeStorageSizeInGBs",
+            db_system_id = "DbSystemId",
+            host_ip_id = "HostIpId",
+            hostname = "Hostname",
+            memory_size_in_g_bs = "MemorySizeInGBs",
+            ocid = "Ocid",
+            status = "Status",
+            tags = "Tags",
+            vnic2_id = "Vnic2Id",
+            vnic_id = "VnicId",
         }
     }
 
-    pub(super) static DB_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DB_NODE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An AWS Identity and Access Management (IAM) service role associated with the VM cluster.
     #[derive(Clone, Default)]
@@ -1293,19 +854,21 @@ pub mod cloud_vm_cluster {
         pub status: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamRole {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsIntegration", self.aws_integration);
-            p.set_opt("IamRoleArn", self.iam_role_arn);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamRole;
+        opt {
+            aws_integration = "AwsIntegration",
+            iam_role_arn = "IamRoleArn",
+            status = "Status",
         }
     }
 
+    pub(super) static IAM_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     /// The Oracle license model applied to the VM cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LicenseModel {
         /// `BRING_YOUR_OWN_LICENSE`
         BringYourOwnLicense,
@@ -1313,15 +876,7 @@ pub mod cloud_vm_cluster {
         LicenseIncluded,
     }
 
-    impl crate::value::CfnEnum for LicenseModel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BringYourOwnLicense => "BRING_YOUR_OWN_LICENSE",
-                Self::LicenseIncluded => "LICENSE_INCLUDED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LicenseModel, ["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"]);
 }
 
 /// The AWS::ODB::OdbNetwork resource creates an ODB Network
@@ -1399,103 +954,68 @@ pub struct OdbNetwork {
     pub zero_etl_access: ::std::option::Option<crate::value::Val<crate::cfn::odb::odb_network::ZeroEtlAccess>>,
 }
 
-impl crate::resource::Resource for OdbNetwork {
-    const TYPE: &'static str = "AWS::ODB::OdbNetwork";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ODB_NETWORK_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-        p.set_opt("BackupSubnetCidr", self.backup_subnet_cidr);
-        p.set_opt("ClientSubnetCidr", self.client_subnet_cidr);
-        p.set_opt("CrossRegionS3RestoreSources", self.cross_region_s3_restore_sources);
-        p.set_opt("CustomDomainName", self.custom_domain_name);
-        p.set_opt("DefaultDnsPrefix", self.default_dns_prefix);
-        p.set_opt("DeleteAssociatedResources", self.delete_associated_resources);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("KmsAccess", self.kms_access);
-        p.set_opt("KmsPolicyDocument", self.kms_policy_document);
-        p.set_opt("S3Access", self.s3_access);
-        p.set_opt("S3PolicyDocument", self.s3_policy_document);
-        p.set_opt("StsAccess", self.sts_access);
-        p.set_opt("StsPolicyDocument", self.sts_policy_document);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("ZeroEtlAccess", self.zero_etl_access);
-        p
+crate::resource::props! {
+    resource OdbNetwork = "AWS::ODB::OdbNetwork", shape: Some(&ODB_NETWORK_SHAPE);
+    opt {
+        availability_zone = "AvailabilityZone",
+        availability_zone_id = "AvailabilityZoneId",
+        backup_subnet_cidr = "BackupSubnetCidr",
+        client_subnet_cidr = "ClientSubnetCidr",
+        cross_region_s3_restore_sources = "CrossRegionS3RestoreSources",
+        custom_domain_name = "CustomDomainName",
+        default_dns_prefix = "DefaultDnsPrefix",
+        delete_associated_resources = "DeleteAssociatedResources",
+        display_name = "DisplayName",
+        kms_access = "KmsAccess",
+        kms_policy_document = "KmsPolicyDocument",
+        s3_access = "S3Access",
+        s3_policy_document = "S3PolicyDocument",
+        sts_access = "StsAccess",
+        sts_policy_document = "StsPolicyDocument",
+        tags = "Tags",
+        zero_etl_access = "ZeroEtlAccess",
     }
 }
 
-static ODB_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("AvailabilityZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("BackupSubnetCidr", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ClientSubnetCidr", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("CustomDomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DefaultDnsPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("KmsPolicyDocument", crate::resource::Rule { min_len: Some(3), max_len: Some(20480), ..crate::resource::Rule::NONE }),
-        ("S3PolicyDocument", crate::resource::Rule { min_len: Some(3), max_len: Some(20480), ..crate::resource::Rule::NONE }),
-        ("StsPolicyDocument", crate::resource::Rule { min_len: Some(3), max_len: Some(20480), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::odb_network::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ODB_NETWORK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("AvailabilityZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("BackupSubnetCidr", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ClientSubnetCidr", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("CustomDomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DefaultDnsPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("KmsPolicyDocument", crate::resource::Rule { min_len: Some(3), max_len: Some(20480), ..crate::resource::Rule::NONE }),
+    ("S3PolicyDocument", crate::resource::Rule { min_len: Some(3), max_len: Some(20480), ..crate::resource::Rule::NONE }),
+    ("StsPolicyDocument", crate::resource::Rule { min_len: Some(3), max_len: Some(20480), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_networking::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OdbNetwork`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OdbNetwork> {
-    /// `Fn::GetAtt` `Ec2PlacementGroupIds`.
-    #[inline]
-    pub fn attr_ec2_placement_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Ec2PlacementGroupIds")
-    }
-    /// `Fn::GetAtt` `ManagedServices`.
-    #[inline]
-    pub fn attr_managed_services(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ManagedServices")
-    }
-    /// `Fn::GetAtt` `OciNetworkAnchorId`.
-    #[inline]
-    pub fn attr_oci_network_anchor_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OciNetworkAnchorId")
-    }
-    /// `Fn::GetAtt` `OciResourceAnchorName`.
-    #[inline]
-    pub fn attr_oci_resource_anchor_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OciResourceAnchorName")
-    }
-    /// `Fn::GetAtt` `OciVcnUrl`.
-    #[inline]
-    pub fn attr_oci_vcn_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OciVcnUrl")
-    }
-    /// `Fn::GetAtt` `OdbNetworkArn`.
-    #[inline]
-    pub fn attr_odb_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OdbNetworkArn")
-    }
-    /// `Fn::GetAtt` `OdbNetworkId`.
-    #[inline]
-    pub fn attr_odb_network_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OdbNetworkId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Ec2PlacementGroupIds`.
+        attr_ec2_placement_group_ids: crate::value::List<::std::string::String> = "Ec2PlacementGroupIds",
+        /// `Fn::GetAtt` `ManagedServices`.
+        attr_managed_services: crate::value::Json = "ManagedServices",
+        /// `Fn::GetAtt` `OciNetworkAnchorId`.
+        attr_oci_network_anchor_id: ::std::string::String = "OciNetworkAnchorId",
+        /// `Fn::GetAtt` `OciResourceAnchorName`.
+        attr_oci_resource_anchor_name: ::std::string::String = "OciResourceAnchorName",
+        /// `Fn::GetAtt` `OciVcnUrl`.
+        attr_oci_vcn_url: ::std::string::String = "OciVcnUrl",
+        /// `Fn::GetAtt` `OdbNetworkArn`.
+        attr_odb_network_arn: ::std::string::String = "OdbNetworkArn",
+        /// `Fn::GetAtt` `OdbNetworkId`.
+        attr_odb_network_id: ::std::string::String = "OdbNetworkId",
     }
 }
 
 pub mod odb_network {
     //! Nested property types and enums of [`OdbNetwork`](super::OdbNetwork).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The AWS Key Management Service (KMS) access configuration for the ODB network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KmsAccess {
         /// `ENABLED`
         Enabled,
@@ -1503,18 +1023,10 @@ pub mod odb_network {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for KmsAccess {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KmsAccess, ["ENABLED", "DISABLED"]);
 
     /// Specifies the configuration for Amazon S3 access from the ODB network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3Access {
         /// `ENABLED`
         Enabled,
@@ -1522,18 +1034,10 @@ pub mod odb_network {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for S3Access {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3Access, ["ENABLED", "DISABLED"]);
 
     /// The AWS Security Token Service (STS) access configuration for the ODB network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StsAccess {
         /// `ENABLED`
         Enabled,
@@ -1541,18 +1045,10 @@ pub mod odb_network {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for StsAccess {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StsAccess, ["ENABLED", "DISABLED"]);
 
     /// Specifies the configuration for Zero-ETL access from the ODB network.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ZeroEtlAccess {
         /// `ENABLED`
         Enabled,
@@ -1560,15 +1056,7 @@ pub mod odb_network {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for ZeroEtlAccess {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ZeroEtlAccess, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource Type definition for AWS::ODB::OdbPeeringConnection.
@@ -1602,71 +1090,47 @@ pub struct OdbPeeringConnection {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for OdbPeeringConnection {
-    const TYPE: &'static str = "AWS::ODB::OdbPeeringConnection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ODB_PEERING_CONNECTION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalPeerNetworkCidrs", self.additional_peer_network_cidrs);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("OdbNetworkId", self.odb_network_id);
-        p.set_opt("PeerNetworkId", self.peer_network_id);
-        p.set_opt("PeerNetworkRouteTableIds", self.peer_network_route_table_ids);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource OdbPeeringConnection = "AWS::ODB::OdbPeeringConnection", shape: Some(&ODB_PEERING_CONNECTION_SHAPE);
+    opt {
+        additional_peer_network_cidrs = "AdditionalPeerNetworkCidrs",
+        display_name = "DisplayName",
+        odb_network_id = "OdbNetworkId",
+        peer_network_id = "PeerNetworkId",
+        peer_network_route_table_ids = "PeerNetworkRouteTableIds",
+        tags = "Tags",
     }
 }
 
-static ODB_PEERING_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("OdbNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
-        ("PeerNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
-        ("PeerNetworkRouteTableIds", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-[a-z0-9]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::odb_peering_connection::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ODB_PEERING_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("OdbNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
+    ("PeerNetworkId", crate::resource::Rule { min_len: Some(6), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$")), ..crate::resource::Rule::NONE }),
+    ("PeerNetworkRouteTableIds", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^rtb-[a-z0-9]{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::odb_peering_connection::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OdbPeeringConnection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OdbPeeringConnection> {
-    /// `Fn::GetAtt` `OdbNetworkArn`.
-    #[inline]
-    pub fn attr_odb_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OdbNetworkArn")
-    }
-    /// `Fn::GetAtt` `OdbPeeringConnectionArn`.
-    #[inline]
-    pub fn attr_odb_peering_connection_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OdbPeeringConnectionArn")
-    }
-    /// `Fn::GetAtt` `OdbPeeringConnectionId`.
-    #[inline]
-    pub fn attr_odb_peering_connection_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OdbPeeringConnectionId")
-    }
-    /// `Fn::GetAtt` `PeerNetworkArn`.
-    #[inline]
-    pub fn attr_peer_network_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PeerNetworkArn")
-    }
-    /// `Fn::GetAtt` `PeerNetworkCidrs`.
-    #[inline]
-    pub fn attr_peer_network_cidrs(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("PeerNetworkCidrs")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `OdbNetworkArn`.
+        attr_odb_network_arn: ::std::string::String = "OdbNetworkArn",
+        /// `Fn::GetAtt` `OdbPeeringConnectionArn`.
+        attr_odb_peering_connection_arn: ::std::string::String = "OdbPeeringConnectionArn",
+        /// `Fn::GetAtt` `OdbPeeringConnectionId`.
+        attr_odb_peering_connection_id: ::std::string::String = "OdbPeeringConnectionId",
+        /// `Fn::GetAtt` `PeerNetworkArn`.
+        attr_peer_network_arn: ::std::string::String = "PeerNetworkArn",
+        /// `Fn::GetAtt` `PeerNetworkCidrs`.
+        attr_peer_network_cidrs: crate::value::List<::std::string::String> = "PeerNetworkCidrs",
     }
 }
 
 pub mod odb_peering_connection {
     //! Nested property types and enums of [`OdbPeeringConnection`](super::OdbPeeringConnection).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -14,9 +14,9 @@ pub struct AnnotationStore {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Reference`; changing it replaces the resource.
-    pub reference: ::std::option::Option<crate::cfn::omics::annotation_store::ReferenceItem>,
+    pub reference: ::std::option::Option<crate::cfn::shared::group_ai::ReferenceItem>,
     /// CloudFormation property `SseConfig`; changing it replaces the resource.
-    pub sse_config: ::std::option::Option<crate::cfn::omics::annotation_store::SseConfig>,
+    pub sse_config: ::std::option::Option<crate::cfn::shared::group_ai::SseConfig>,
     /// CloudFormation property `StoreFormat`; required; changing it replaces the resource.
     pub store_format: crate::value::Val<crate::cfn::omics::annotation_store::StoreFormat>,
     /// CloudFormation property `StoreOptions`; changing it replaces the resource.
@@ -27,7 +27,6 @@ pub struct AnnotationStore {
 
 impl AnnotationStore {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, store_format: impl ::std::convert::Into<crate::value::Val<crate::cfn::omics::annotation_store::StoreFormat>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -41,169 +40,71 @@ impl AnnotationStore {
     }
 }
 
-impl crate::resource::Resource for AnnotationStore {
-    const TYPE: &'static str = "AWS::Omics::AnnotationStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ANNOTATION_STORE_SHAPE)
+crate::resource::props! {
+    resource AnnotationStore = "AWS::Omics::AnnotationStore", shape: Some(&ANNOTATION_STORE_SHAPE);
+    req {
+        name = "Name",
+        store_format = "StoreFormat",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Reference", self.reference);
-        p.set_opt("SseConfig", self.sse_config);
-        p.set("StoreFormat", self.store_format);
-        p.set_opt("StoreOptions", self.store_options);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        reference = "Reference",
+        sse_config = "SseConfig",
+        store_options = "StoreOptions",
+        tags = "Tags",
     }
 }
 
-static ANNOTATION_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-z]){1}([a-z0-9_]){2,254}")), ..crate::resource::Rule::NONE }),
-        ("Reference", crate::resource::Rule { shape: Some(&self::annotation_store::REFERENCE_ITEM_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SseConfig", crate::resource::Rule { shape: Some(&self::annotation_store::SSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("StoreOptions", crate::resource::Rule { shape: Some(&self::annotation_store::STORE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ANNOTATION_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-z]){1}([a-z0-9_]){2,254}")), ..crate::resource::Rule::NONE }),
+    ("Reference", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::REFERENCE_ITEM_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SseConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::SSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("StoreOptions", crate::resource::Rule { shape: Some(&self::annotation_store::STORE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AnnotationStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AnnotationStore> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-    /// `Fn::GetAtt` `StoreArn`.
-    #[inline]
-    pub fn attr_store_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StoreArn")
-    }
-    /// `Fn::GetAtt` `StoreSizeBytes`.
-    #[inline]
-    pub fn attr_store_size_bytes(self) -> crate::value::Val<f64> {
-        self.__get_att("StoreSizeBytes")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
+        /// `Fn::GetAtt` `StoreArn`.
+        attr_store_arn: ::std::string::String = "StoreArn",
+        /// `Fn::GetAtt` `StoreSizeBytes`.
+        attr_store_size_bytes: f64 = "StoreSizeBytes",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
 pub mod annotation_store {
     //! Nested property types and enums of [`AnnotationStore`](super::AnnotationStore).
 
-    /// The definition `ReferenceItem`.
-    #[derive(Clone)]
-    pub struct ReferenceItem {
-        /// CloudFormation property `ReferenceArn`; required.
-        pub reference_arn: crate::value::Val<::std::string::String>,
-    }
+    pub use crate::cfn::shared::group_ai::{EncryptionType, ReferenceItem, SseConfig};
 
-    impl ReferenceItem {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(reference_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                reference_arn: reference_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ReferenceItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReferenceArn", self.reference_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static REFERENCE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReferenceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^arn:.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `SseConfig`.
-    #[derive(Clone)]
-    pub struct SseConfig {
-        /// CloudFormation property `KeyArn`.
-        pub key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::omics::annotation_store::EncryptionType>,
-    }
-
-    impl SseConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::omics::annotation_store::EncryptionType>>) -> Self {
-            Self {
-                key_arn: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SseConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyArn", self.key_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `StoreOptions`.
     #[derive(Clone, Default)]
     pub struct StoreOptions {
         /// CloudFormation property `TsvStoreOptions`.
         pub tsv_store_options: ::std::option::Option<crate::cfn::omics::annotation_store::TsvStoreOptions>,
     }
 
-    impl crate::resource::ToExpr for StoreOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TsvStoreOptions", self.tsv_store_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested StoreOptions;
+        opt {
+            tsv_store_options = "TsvStoreOptions",
         }
     }
 
-    pub(super) static STORE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TsvStoreOptions", crate::resource::Rule { shape: Some(&TSV_STORE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static STORE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TsvStoreOptions", crate::resource::Rule { shape: Some(&TSV_STORE_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TsvStoreOptions`.
     #[derive(Clone, Default)]
     pub struct TsvStoreOptions {
         /// CloudFormation property `AnnotationType`.
@@ -214,41 +115,20 @@ pub mod annotation_store {
         pub schema: ::std::option::Option<::std::vec::Vec<::std::collections::BTreeMap<::std::string::String, crate::value::Val<crate::cfn::omics::annotation_store::SchemaValueType>>>>,
     }
 
-    impl crate::resource::ToExpr for TsvStoreOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnnotationType", self.annotation_type);
-            p.set_opt("FormatToHeader", self.format_to_header);
-            p.set_opt("Schema", self.schema);
-            p.into_expr()
+    crate::resource::props! {
+        nested TsvStoreOptions;
+        opt {
+            annotation_type = "AnnotationType",
+            format_to_header = "FormatToHeader",
+            schema = "Schema",
         }
     }
 
-    pub(super) static TSV_STORE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Schema", crate::resource::Rule { min_items: Some(1), max_items: Some(5000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TSV_STORE_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Schema", crate::resource::Rule { min_items: Some(1), max_items: Some(5000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `EncryptionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EncryptionType {
-        /// `KMS`
-        Kms,
-    }
-
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
-
-    /// Allowed values of `StoreFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StoreFormat {
         /// `GFF`
         Gff,
@@ -258,19 +138,9 @@ pub mod annotation_store {
         Vcf,
     }
 
-    impl crate::value::CfnEnum for StoreFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gff => "GFF",
-                Self::Tsv => "TSV",
-                Self::Vcf => "VCF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StoreFormat, ["GFF", "TSV", "VCF"]);
 
-    /// Allowed values of `AnnotationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AnnotationType {
         /// `GENERIC`
         Generic,
@@ -288,23 +158,9 @@ pub mod annotation_store {
         ChrStartEndRefAltZeroBase,
     }
 
-    impl crate::value::CfnEnum for AnnotationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Generic => "GENERIC",
-                Self::ChrPos => "CHR_POS",
-                Self::ChrPosRefAlt => "CHR_POS_REF_ALT",
-                Self::ChrStartEndOneBase => "CHR_START_END_ONE_BASE",
-                Self::ChrStartEndRefAltOneBase => "CHR_START_END_REF_ALT_ONE_BASE",
-                Self::ChrStartEndZeroBase => "CHR_START_END_ZERO_BASE",
-                Self::ChrStartEndRefAltZeroBase => "CHR_START_END_REF_ALT_ZERO_BASE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AnnotationType, ["GENERIC", "CHR_POS", "CHR_POS_REF_ALT", "CHR_START_END_ONE_BASE", "CHR_START_END_REF_ALT_ONE_BASE", "CHR_START_END_ZERO_BASE", "CHR_START_END_REF_ALT_ZERO_BASE"]);
 
-    /// Allowed values of `SchemaValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SchemaValueType {
         /// `LONG`
         Long,
@@ -320,19 +176,7 @@ pub mod annotation_store {
         Boolean,
     }
 
-    impl crate::value::CfnEnum for SchemaValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Long => "LONG",
-                Self::Int => "INT",
-                Self::String => "STRING",
-                Self::Float => "FLOAT",
-                Self::Double => "DOUBLE",
-                Self::Boolean => "BOOLEAN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SchemaValueType, ["LONG", "INT", "STRING", "FLOAT", "DOUBLE", "BOOLEAN"]);
 }
 
 /// Resource schema for AWS::Omics::Configuration
@@ -360,7 +204,6 @@ pub struct Configuration {
 
 impl Configuration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, run_configurations: crate::cfn::omics::configuration::RunConfigurations) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -371,81 +214,58 @@ impl Configuration {
     }
 }
 
-impl crate::resource::Resource for Configuration {
-    const TYPE: &'static str = "AWS::Omics::Configuration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONFIGURATION_SHAPE)
+crate::resource::props! {
+    resource Configuration = "AWS::Omics::Configuration", shape: Some(&CONFIGURATION_SHAPE);
+    req {
+        name = "Name",
+        run_configurations = "RunConfigurations",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("RunConfigurations", self.run_configurations);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
     }
 }
 
-static CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9\\-\\._]*$")), ..crate::resource::Rule::NONE }),
-        ("RunConfigurations", crate::resource::Rule { shape: Some(&self::configuration::RUN_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9\\-\\._]*$")), ..crate::resource::Rule::NONE }),
+    ("RunConfigurations", crate::resource::Rule { shape: Some(&self::configuration::RUN_CONFIGURATIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Configuration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Configuration> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Uuid`.
-    #[inline]
-    pub fn attr_uuid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uuid")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Uuid`.
+        attr_uuid: ::std::string::String = "Uuid",
     }
 }
 
 pub mod configuration {
     //! Nested property types and enums of [`Configuration`](super::Configuration).
 
-    /// The definition `RunConfigurations`.
     #[derive(Clone, Default)]
     pub struct RunConfigurations {
         /// CloudFormation property `VpcConfig`.
         pub vpc_config: ::std::option::Option<crate::cfn::omics::configuration::VpcConfig>,
     }
 
-    impl crate::resource::ToExpr for RunConfigurations {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("VpcConfig", self.vpc_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested RunConfigurations;
+        opt {
+            vpc_config = "VpcConfig",
         }
     }
 
-    pub(super) static RUN_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("VpcConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RUN_CONFIGURATIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcConfig", crate::resource::Rule { shape: Some(&VPC_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VpcConfig`.
     #[derive(Clone, Default)]
     pub struct VpcConfig {
         /// CloudFormation property `SecurityGroupIds`. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -454,22 +274,18 @@ pub mod configuration {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for VpcConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcConfig;
+        opt {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(4), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(8), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(4), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-f]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(8), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-f]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Omics::ReferenceStore Resource Type
@@ -495,7 +311,6 @@ pub struct ReferenceStore {
 
 impl ReferenceStore {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -506,52 +321,40 @@ impl ReferenceStore {
     }
 }
 
-impl crate::resource::Resource for ReferenceStore {
-    const TYPE: &'static str = "AWS::Omics::ReferenceStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REFERENCE_STORE_SHAPE)
+crate::resource::props! {
+    resource ReferenceStore = "AWS::Omics::ReferenceStore", shape: Some(&REFERENCE_STORE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("SseConfig", self.sse_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        sse_config = "SseConfig",
+        tags = "Tags",
     }
 }
 
-static REFERENCE_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("SseConfig", crate::resource::Rule { shape: Some(&self::reference_store::SSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REFERENCE_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("SseConfig", crate::resource::Rule { shape: Some(&self::reference_store::SSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReferenceStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReferenceStore> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `ReferenceStoreId`.
-    #[inline]
-    pub fn attr_reference_store_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReferenceStoreId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `ReferenceStoreId`.
+        attr_reference_store_id: ::std::string::String = "ReferenceStoreId",
     }
 }
 
 pub mod reference_store {
     //! Nested property types and enums of [`ReferenceStore`](super::ReferenceStore).
+
+    pub use crate::cfn::shared::group_ai::EncryptionType;
 
     /// Server-side encryption (SSE) settings for a store.
     #[derive(Clone)]
@@ -561,13 +364,12 @@ pub mod reference_store {
         /// CloudFormation property `KeyArn`.
         pub key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::omics::reference_store::EncryptionType>,
+        pub type_: crate::value::Val<crate::cfn::shared::group_ai::EncryptionType>,
     }
 
     impl SseConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::omics::reference_store::EncryptionType>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_ai::EncryptionType>>) -> Self {
             Self {
                 key_arn: ::std::option::Option::None,
                 type_: type_.into(),
@@ -575,37 +377,19 @@ pub mod reference_store {
         }
     }
 
-    impl crate::resource::ToExpr for SseConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyArn", self.key_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SseConfig;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            key_arn = "KeyArn",
         }
     }
 
-    pub(super) static SSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `EncryptionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EncryptionType {
-        /// `KMS`
-        Kms,
-    }
-
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    pub(super) static SSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::Omics::RunCache Resource Type
@@ -639,72 +423,46 @@ pub struct RunCache {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for RunCache {
-    const TYPE: &'static str = "AWS::Omics::RunCache";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RUN_CACHE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CacheBehavior", self.cache_behavior);
-        p.set_opt("CacheBucketOwnerId", self.cache_bucket_owner_id);
-        p.set_opt("CacheS3Location", self.cache_s3_location);
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource RunCache = "AWS::Omics::RunCache", shape: Some(&RUN_CACHE_SHAPE);
+    opt {
+        cache_behavior = "CacheBehavior",
+        cache_bucket_owner_id = "CacheBucketOwnerId",
+        cache_s3_location = "CacheS3Location",
+        description = "Description",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static RUN_CACHE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CacheBehavior", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("CacheBucketOwnerId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("CacheS3Location", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])(/(.{0,1024}))?$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::run_cache::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RUN_CACHE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CacheBehavior", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("CacheBucketOwnerId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("CacheS3Location", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])(/(.{0,1024}))?$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RunCache`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RunCache> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod run_cache {
     //! Nested property types and enums of [`RunCache`](super::RunCache).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The default cache behavior for runs using this cache.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CacheBehavior {
         /// `CACHE_ON_FAILURE`
         CacheOnFailure,
@@ -712,15 +470,7 @@ pub mod run_cache {
         CacheAlways,
     }
 
-    impl crate::value::CfnEnum for CacheBehavior {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CacheOnFailure => "CACHE_ON_FAILURE",
-                Self::CacheAlways => "CACHE_ALWAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CacheBehavior, ["CACHE_ON_FAILURE", "CACHE_ALWAYS"]);
 }
 
 /// Definition of AWS::Omics::RunGroup Resource Type
@@ -744,51 +494,35 @@ pub struct RunGroup {
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for RunGroup {
-    const TYPE: &'static str = "AWS::Omics::RunGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RUN_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MaxCpus", self.max_cpus);
-        p.set_opt("MaxDuration", self.max_duration);
-        p.set_opt("MaxGpus", self.max_gpus);
-        p.set_opt("MaxRuns", self.max_runs);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource RunGroup = "AWS::Omics::RunGroup", shape: Some(&RUN_GROUP_SHAPE);
+    opt {
+        max_cpus = "MaxCpus",
+        max_duration = "MaxDuration",
+        max_gpus = "MaxGpus",
+        max_runs = "MaxRuns",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static RUN_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MaxCpus", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ("MaxDuration", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ("MaxGpus", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ("MaxRuns", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RUN_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MaxCpus", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ("MaxDuration", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ("MaxGpus", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ("MaxRuns", crate::resource::Rule { min: Some(1.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RunGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RunGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -833,7 +567,6 @@ pub struct SequenceStore {
 
 impl SequenceStore {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_log_location: ::std::option::Option::None,
@@ -849,85 +582,58 @@ impl SequenceStore {
     }
 }
 
-impl crate::resource::Resource for SequenceStore {
-    const TYPE: &'static str = "AWS::Omics::SequenceStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SEQUENCE_STORE_SHAPE)
+crate::resource::props! {
+    resource SequenceStore = "AWS::Omics::SequenceStore", shape: Some(&SEQUENCE_STORE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AccessLogLocation", self.access_log_location);
-        p.set_opt("Description", self.description);
-        p.set_opt("ETagAlgorithmFamily", self.etag_algorithm_family);
-        p.set_opt("FallbackLocation", self.fallback_location);
-        p.set("Name", self.name);
-        p.set_opt("PropagatedSetLevelTags", self.propagated_set_level_tags);
-        p.set_opt("S3AccessPolicy", self.s3_access_policy);
-        p.set_opt("SseConfig", self.sse_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        access_log_location = "AccessLogLocation",
+        description = "Description",
+        etag_algorithm_family = "ETagAlgorithmFamily",
+        fallback_location = "FallbackLocation",
+        propagated_set_level_tags = "PropagatedSetLevelTags",
+        s3_access_policy = "S3AccessPolicy",
+        sse_config = "SseConfig",
+        tags = "Tags",
     }
 }
 
-static SEQUENCE_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccessLogLocation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.{1,800})/)?$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("FallbackLocation", crate::resource::Rule { min_len: Some(0), pattern: Some(crate::resource::Pattern::Regex("^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.{1,1024})/)?$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("PropagatedSetLevelTags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SseConfig", crate::resource::Rule { shape: Some(&self::sequence_store::SSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SEQUENCE_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessLogLocation", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.{1,800})/)?$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("FallbackLocation", crate::resource::Rule { min_len: Some(0), pattern: Some(crate::resource::Pattern::Regex("^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.{1,1024})/)?$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("PropagatedSetLevelTags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SseConfig", crate::resource::Rule { shape: Some(&self::sequence_store::SSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SequenceStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SequenceStore> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `S3AccessPointArn`.
-    #[inline]
-    pub fn attr_s3_access_point_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("S3AccessPointArn")
-    }
-    /// `Fn::GetAtt` `S3Uri`.
-    #[inline]
-    pub fn attr_s3_uri(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("S3Uri")
-    }
-    /// `Fn::GetAtt` `SequenceStoreId`.
-    #[inline]
-    pub fn attr_sequence_store_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SequenceStoreId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `S3AccessPointArn`.
+        attr_s3_access_point_arn: ::std::string::String = "S3AccessPointArn",
+        /// `Fn::GetAtt` `S3Uri`.
+        attr_s3_uri: ::std::string::String = "S3Uri",
+        /// `Fn::GetAtt` `SequenceStoreId`.
+        attr_sequence_store_id: ::std::string::String = "SequenceStoreId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
 pub mod sequence_store {
     //! Nested property types and enums of [`SequenceStore`](super::SequenceStore).
+
+    pub use crate::cfn::shared::group_ai::EncryptionType;
 
     /// Server-side encryption (SSE) settings for a store.
     #[derive(Clone)]
@@ -937,13 +643,12 @@ pub mod sequence_store {
         /// CloudFormation property `KeyArn`.
         pub key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::omics::sequence_store::EncryptionType>,
+        pub type_: crate::value::Val<crate::cfn::shared::group_ai::EncryptionType>,
     }
 
     impl SseConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::omics::sequence_store::EncryptionType>>) -> Self {
+        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_ai::EncryptionType>>) -> Self {
             Self {
                 key_arn: ::std::option::Option::None,
                 type_: type_.into(),
@@ -951,24 +656,21 @@ pub mod sequence_store {
         }
     }
 
-    impl crate::resource::ToExpr for SseConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyArn", self.key_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested SseConfig;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            key_arn = "KeyArn",
         }
     }
 
-    pub(super) static SSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ETagAlgorithmFamily`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EtagAlgorithmFamily {
         /// `MD5up`
         Md5up,
@@ -978,32 +680,7 @@ pub mod sequence_store {
         Sha512up,
     }
 
-    impl crate::value::CfnEnum for EtagAlgorithmFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Md5up => "MD5up",
-                Self::Sha256up => "SHA256up",
-                Self::Sha512up => "SHA512up",
-            }
-        }
-    }
-
-    /// Allowed values of `EncryptionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EncryptionType {
-        /// `KMS`
-        Kms,
-    }
-
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EtagAlgorithmFamily, ["MD5up", "SHA256up", "SHA512up"]);
 }
 
 /// Definition of AWS::Omics::VariantStore Resource Type
@@ -1016,17 +693,16 @@ pub struct VariantStore {
     /// CloudFormation property `Name`; required; changing it replaces the resource.
     pub name: crate::value::Val<::std::string::String>,
     /// CloudFormation property `Reference`; required; changing it replaces the resource.
-    pub reference: crate::cfn::omics::variant_store::ReferenceItem,
+    pub reference: crate::cfn::shared::group_ai::ReferenceItem,
     /// CloudFormation property `SseConfig`; changing it replaces the resource.
-    pub sse_config: ::std::option::Option<crate::cfn::omics::variant_store::SseConfig>,
+    pub sse_config: ::std::option::Option<crate::cfn::shared::group_ai::SseConfig>,
     /// CloudFormation property `Tags`; changing it replaces the resource.
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
 impl VariantStore {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
-    pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, reference: crate::cfn::omics::variant_store::ReferenceItem) -> Self {
+    pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, reference: crate::cfn::shared::group_ai::ReferenceItem) -> Self {
         Self {
             description: ::std::option::Option::None,
             name: name.into(),
@@ -1037,158 +713,50 @@ impl VariantStore {
     }
 }
 
-impl crate::resource::Resource for VariantStore {
-    const TYPE: &'static str = "AWS::Omics::VariantStore";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VARIANT_STORE_SHAPE)
+crate::resource::props! {
+    resource VariantStore = "AWS::Omics::VariantStore", shape: Some(&VARIANT_STORE_SHAPE);
+    req {
+        name = "Name",
+        reference = "Reference",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Reference", self.reference);
-        p.set_opt("SseConfig", self.sse_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        sse_config = "SseConfig",
+        tags = "Tags",
     }
 }
 
-static VARIANT_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-z]){1}([a-z0-9_]){2,254}")), ..crate::resource::Rule::NONE }),
-        ("Reference", crate::resource::Rule { shape: Some(&self::variant_store::REFERENCE_ITEM_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SseConfig", crate::resource::Rule { shape: Some(&self::variant_store::SSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VARIANT_STORE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^([a-z]){1}([a-z0-9_]){2,254}")), ..crate::resource::Rule::NONE }),
+    ("Reference", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::REFERENCE_ITEM_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SseConfig", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::SSE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VariantStore`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VariantStore> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-    /// `Fn::GetAtt` `StoreArn`.
-    #[inline]
-    pub fn attr_store_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StoreArn")
-    }
-    /// `Fn::GetAtt` `StoreSizeBytes`.
-    #[inline]
-    pub fn attr_store_size_bytes(self) -> crate::value::Val<f64> {
-        self.__get_att("StoreSizeBytes")
-    }
-    /// `Fn::GetAtt` `UpdateTime`.
-    #[inline]
-    pub fn attr_update_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
+        /// `Fn::GetAtt` `StoreArn`.
+        attr_store_arn: ::std::string::String = "StoreArn",
+        /// `Fn::GetAtt` `StoreSizeBytes`.
+        attr_store_size_bytes: f64 = "StoreSizeBytes",
+        /// `Fn::GetAtt` `UpdateTime`.
+        attr_update_time: ::std::string::String = "UpdateTime",
     }
 }
 
 pub mod variant_store {
     //! Nested property types and enums of [`VariantStore`](super::VariantStore).
 
-    /// The definition `ReferenceItem`.
-    #[derive(Clone)]
-    pub struct ReferenceItem {
-        /// CloudFormation property `ReferenceArn`; required.
-        pub reference_arn: crate::value::Val<::std::string::String>,
-    }
-
-    impl ReferenceItem {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(reference_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                reference_arn: reference_arn.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ReferenceItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReferenceArn", self.reference_arn);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static REFERENCE_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReferenceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^arn:.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `SseConfig`.
-    #[derive(Clone)]
-    pub struct SseConfig {
-        /// CloudFormation property `KeyArn`.
-        pub key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Type`; required.
-        pub type_: crate::value::Val<crate::cfn::omics::variant_store::EncryptionType>,
-    }
-
-    impl SseConfig {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::omics::variant_store::EncryptionType>>) -> Self {
-            Self {
-                key_arn: ::std::option::Option::None,
-                type_: type_.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for SseConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KeyArn", self.key_arn);
-            p.set("Type", self.type_);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static SSE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `EncryptionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EncryptionType {
-        /// `KMS`
-        Kms,
-    }
-
-    impl crate::value::CfnEnum for EncryptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kms => "KMS",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_ai::{EncryptionType, ReferenceItem, SseConfig};
 }
 
 /// Definition of AWS::Omics::Workflow Resource Type
@@ -1197,25 +765,25 @@ pub mod variant_store {
 #[derive(Clone, Default)]
 pub struct Workflow {
     /// CloudFormation property `Accelerators`; changing it replaces the resource.
-    pub accelerators: ::std::option::Option<crate::value::Val<crate::cfn::omics::workflow::Accelerators>>,
+    pub accelerators: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::Accelerators>>,
     /// CloudFormation property `ContainerRegistryMap`; changing it replaces the resource.
-    pub container_registry_map: ::std::option::Option<crate::cfn::omics::workflow::ContainerRegistryMap>,
+    pub container_registry_map: ::std::option::Option<crate::cfn::shared::group_ai::ContainerRegistryMap>,
     /// CloudFormation property `ContainerRegistryMapUri`; changing it replaces the resource.
     pub container_registry_map_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `DefinitionRepository`; changing it replaces the resource.
-    pub definition_repository: ::std::option::Option<crate::cfn::omics::workflow::DefinitionRepository>,
+    pub definition_repository: ::std::option::Option<crate::cfn::shared::group_ai::DefinitionRepository>,
     /// CloudFormation property `DefinitionUri`; changing it replaces the resource.
     pub definition_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Description`.
     pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Engine`; changing it replaces the resource.
-    pub engine: ::std::option::Option<crate::value::Val<crate::cfn::omics::workflow::WorkflowEngine>>,
+    pub engine: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::WorkflowEngine>>,
     /// CloudFormation property `Main`; changing it replaces the resource.
     pub main: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Name`.
     pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `ParameterTemplate`; changing it replaces the resource.
-    pub parameter_template: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::omics::workflow::WorkflowParameter>>,
+    pub parameter_template: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::shared::group_ai::WorkflowParameter>>,
     /// Path to the primary workflow parameter template JSON file inside the repository
     ///
     /// CloudFormation property `ParameterTemplatePath`; changing it replaces the resource.
@@ -1223,7 +791,7 @@ pub struct Workflow {
     /// CloudFormation property `StorageCapacity`; changing it replaces the resource.
     pub storage_capacity: ::std::option::Option<crate::value::Val<f64>>,
     /// CloudFormation property `StorageType`.
-    pub storage_type: ::std::option::Option<crate::value::Val<crate::cfn::omics::workflow::StorageType>>,
+    pub storage_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::StorageType>>,
     /// A map of resource tags
     ///
     /// CloudFormation property `Tags`.
@@ -1246,329 +814,70 @@ pub struct Workflow {
     pub readme_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for Workflow {
-    const TYPE: &'static str = "AWS::Omics::Workflow";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKFLOW_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Accelerators", self.accelerators);
-        p.set_opt("ContainerRegistryMap", self.container_registry_map);
-        p.set_opt("ContainerRegistryMapUri", self.container_registry_map_uri);
-        p.set_opt("DefinitionRepository", self.definition_repository);
-        p.set_opt("DefinitionUri", self.definition_uri);
-        p.set_opt("Description", self.description);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("Main", self.main);
-        p.set_opt("Name", self.name);
-        p.set_opt("ParameterTemplate", self.parameter_template);
-        p.set_opt("ParameterTemplatePath", self.parameter_template_path);
-        p.set_opt("StorageCapacity", self.storage_capacity);
-        p.set_opt("StorageType", self.storage_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("WorkflowBucketOwnerId", self.workflow_bucket_owner_id);
-        p.set_opt("readmeMarkdown", self.readme_markdown);
-        p.set_opt("readmePath", self.readme_path);
-        p.set_opt("readmeUri", self.readme_uri);
-        p
+crate::resource::props! {
+    resource Workflow = "AWS::Omics::Workflow", shape: Some(&WORKFLOW_SHAPE);
+    opt {
+        accelerators = "Accelerators",
+        container_registry_map = "ContainerRegistryMap",
+        container_registry_map_uri = "ContainerRegistryMapUri",
+        definition_repository = "DefinitionRepository",
+        definition_uri = "DefinitionUri",
+        description = "Description",
+        engine = "Engine",
+        main = "Main",
+        name = "Name",
+        parameter_template = "ParameterTemplate",
+        parameter_template_path = "ParameterTemplatePath",
+        storage_capacity = "StorageCapacity",
+        storage_type = "StorageType",
+        tags = "Tags",
+        workflow_bucket_owner_id = "WorkflowBucketOwnerId",
+        readme_markdown = "readmeMarkdown",
+        readme_path = "readmePath",
+        readme_uri = "readmeUri",
     }
 }
 
-static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Accelerators", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("ContainerRegistryMap", crate::resource::Rule { shape: Some(&self::workflow::CONTAINER_REGISTRY_MAP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ContainerRegistryMapUri", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("DefinitionRepository", crate::resource::Rule { shape: Some(&self::workflow::DEFINITION_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DefinitionUri", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Engine", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Main", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("ParameterTemplatePath", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ("StorageCapacity", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ("StorageType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("WorkflowBucketOwnerId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("readmePath", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("readmeUri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/((.{1,1024}))$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKFLOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Accelerators", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("ContainerRegistryMap", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::CONTAINER_REGISTRY_MAP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContainerRegistryMapUri", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("DefinitionRepository", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::DEFINITION_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefinitionUri", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Engine", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Main", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("ParameterTemplatePath", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("StorageCapacity", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ("StorageType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("WorkflowBucketOwnerId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("readmePath", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("readmeUri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/((.{1,1024}))$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workflow`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workflow> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `Uuid`.
-    #[inline]
-    pub fn attr_uuid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uuid")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `Uuid`.
+        attr_uuid: ::std::string::String = "Uuid",
     }
 }
 
 pub mod workflow {
     //! Nested property types and enums of [`Workflow`](super::Workflow).
 
-    /// The definition `ContainerRegistryMap`.
-    #[derive(Clone, Default)]
-    pub struct ContainerRegistryMap {
-        /// CloudFormation property `ImageMappings`.
-        pub image_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::omics::workflow::ImageMapping>>,
-        /// CloudFormation property `RegistryMappings`.
-        pub registry_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::omics::workflow::RegistryMapping>>,
-    }
-
-    impl crate::resource::ToExpr for ContainerRegistryMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageMappings", self.image_mappings);
-            p.set_opt("RegistryMappings", self.registry_mappings);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CONTAINER_REGISTRY_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&IMAGE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RegistryMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&REGISTRY_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ImageMapping`.
-    #[derive(Clone, Default)]
-    pub struct ImageMapping {
-        /// CloudFormation property `DestinationImage`.
-        pub destination_image: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `SourceImage`.
-        pub source_image: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for ImageMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationImage", self.destination_image);
-            p.set_opt("SourceImage", self.source_image);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IMAGE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationImage", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-            ("SourceImage", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `RegistryMapping`.
-    #[derive(Clone, Default)]
-    pub struct RegistryMapping {
-        /// CloudFormation property `EcrAccountId`.
-        pub ecr_account_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `EcrRepositoryPrefix`.
-        pub ecr_repository_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `UpstreamRegistryUrl`.
-        pub upstream_registry_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `UpstreamRepositoryPrefix`.
-        pub upstream_repository_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for RegistryMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EcrAccountId", self.ecr_account_id);
-            p.set_opt("EcrRepositoryPrefix", self.ecr_repository_prefix);
-            p.set_opt("UpstreamRegistryUrl", self.upstream_registry_url);
-            p.set_opt("UpstreamRepositoryPrefix", self.upstream_repository_prefix);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static REGISTRY_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EcrAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("EcrRepositoryPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-            ("UpstreamRegistryUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-            ("UpstreamRepositoryPrefix", crate::resource::Rule { min_len: Some(2), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DefinitionRepository`.
-    #[derive(Clone, Default)]
-    pub struct DefinitionRepository {
-        /// CloudFormation property `connectionArn`.
-        pub connection_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `excludeFilePatterns`.
-        pub exclude_file_patterns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `fullRepositoryId`.
-        pub full_repository_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `sourceReference`.
-        pub source_reference: ::std::option::Option<crate::cfn::omics::workflow::SourceReference>,
-    }
-
-    impl crate::resource::ToExpr for DefinitionRepository {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("connectionArn", self.connection_arn);
-            p.set_opt("excludeFilePatterns", self.exclude_file_patterns);
-            p.set_opt("fullRepositoryId", self.full_repository_id);
-            p.set_opt("sourceReference", self.source_reference);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DEFINITION_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("connectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\\\w]+)*:.+:.+:[0-9]{12}:.+$")), ..crate::resource::Rule::NONE }),
-            ("excludeFilePatterns", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-            ("fullRepositoryId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".+/.+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `SourceReference`.
-    #[derive(Clone, Default)]
-    pub struct SourceReference {
-        /// CloudFormation property `type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::omics::workflow::Type>>,
-        /// CloudFormation property `value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SourceReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("type", self.type_);
-            p.set_opt("value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `WorkflowParameter`.
-    #[derive(Clone, Default)]
-    pub struct WorkflowParameter {
-        /// CloudFormation property `Description`.
-        pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Optional`.
-        pub optional: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for WorkflowParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("Optional", self.optional);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `Accelerators`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Accelerators {
-        /// `GPU`
-        Gpu,
-    }
-
-    impl crate::value::CfnEnum for Accelerators {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gpu => "GPU",
-            }
-        }
-    }
-
-    /// Allowed values of `type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `BRANCH`
-        Branch,
-        /// `TAG`
-        Tag,
-        /// `COMMIT`
-        Commit,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Branch => "BRANCH",
-                Self::Tag => "TAG",
-                Self::Commit => "COMMIT",
-            }
-        }
-    }
-
-    /// Allowed values of `WorkflowEngine`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum WorkflowEngine {
-        /// `WDL`
-        Wdl,
-        /// `NEXTFLOW`
-        Nextflow,
-        /// `CWL`
-        Cwl,
-    }
-
-    impl crate::value::CfnEnum for WorkflowEngine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Wdl => "WDL",
-                Self::Nextflow => "NEXTFLOW",
-                Self::Cwl => "CWL",
-            }
-        }
-    }
-
-    /// Allowed values of `StorageType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum StorageType {
-        /// `STATIC`
-        Static,
-        /// `DYNAMIC`
-        Dynamic,
-    }
-
-    impl crate::value::CfnEnum for StorageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Static => "STATIC",
-                Self::Dynamic => "DYNAMIC",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_ai::{Accelerators, ContainerRegistryMap, DefinitionRepository, ImageMapping, RegistryMapping, SourceReference, StorageType, Type, WorkflowEngine, WorkflowParameter};
 }
 
 /// Definition of AWS::Omics::WorkflowVersion Resource Type.
@@ -1577,23 +886,23 @@ pub mod workflow {
 #[derive(Clone)]
 pub struct WorkflowVersion {
     /// CloudFormation property `Accelerators`; changing it replaces the resource.
-    pub accelerators: ::std::option::Option<crate::value::Val<crate::cfn::omics::workflow_version::Accelerators>>,
+    pub accelerators: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::Accelerators>>,
     /// CloudFormation property `ContainerRegistryMap`; changing it replaces the resource.
-    pub container_registry_map: ::std::option::Option<crate::cfn::omics::workflow_version::ContainerRegistryMap>,
+    pub container_registry_map: ::std::option::Option<crate::cfn::shared::group_ai::ContainerRegistryMap>,
     /// CloudFormation property `ContainerRegistryMapUri`; changing it replaces the resource.
     pub container_registry_map_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `DefinitionRepository`; changing it replaces the resource.
-    pub definition_repository: ::std::option::Option<crate::cfn::omics::workflow_version::DefinitionRepository>,
+    pub definition_repository: ::std::option::Option<crate::cfn::shared::group_ai::DefinitionRepository>,
     /// CloudFormation property `DefinitionUri`; changing it replaces the resource.
     pub definition_uri: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Description`.
     pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Engine`; changing it replaces the resource.
-    pub engine: ::std::option::Option<crate::value::Val<crate::cfn::omics::workflow_version::WorkflowEngine>>,
+    pub engine: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::WorkflowEngine>>,
     /// CloudFormation property `Main`; changing it replaces the resource.
     pub main: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `ParameterTemplate`; changing it replaces the resource.
-    pub parameter_template: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::omics::workflow_version::WorkflowParameter>>,
+    pub parameter_template: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::shared::group_ai::WorkflowParameter>>,
     /// Path to the primary workflow parameter template JSON file inside the repository
     ///
     /// CloudFormation property `ParameterTemplatePath`; changing it replaces the resource.
@@ -1601,7 +910,7 @@ pub struct WorkflowVersion {
     /// CloudFormation property `StorageCapacity`.
     pub storage_capacity: ::std::option::Option<crate::value::Val<f64>>,
     /// CloudFormation property `StorageType`.
-    pub storage_type: ::std::option::Option<crate::value::Val<crate::cfn::omics::workflow_version::StorageType>>,
+    pub storage_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::StorageType>>,
     /// A map of resource tags
     ///
     /// CloudFormation property `Tags`.
@@ -1628,7 +937,6 @@ pub struct WorkflowVersion {
 
 impl WorkflowVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(version_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, workflow_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             accelerators: ::std::option::Option::None,
@@ -1654,324 +962,70 @@ impl WorkflowVersion {
     }
 }
 
-impl crate::resource::Resource for WorkflowVersion {
-    const TYPE: &'static str = "AWS::Omics::WorkflowVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKFLOW_VERSION_SHAPE)
+crate::resource::props! {
+    resource WorkflowVersion = "AWS::Omics::WorkflowVersion", shape: Some(&WORKFLOW_VERSION_SHAPE);
+    req {
+        version_name = "VersionName",
+        workflow_id = "WorkflowId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Accelerators", self.accelerators);
-        p.set_opt("ContainerRegistryMap", self.container_registry_map);
-        p.set_opt("ContainerRegistryMapUri", self.container_registry_map_uri);
-        p.set_opt("DefinitionRepository", self.definition_repository);
-        p.set_opt("DefinitionUri", self.definition_uri);
-        p.set_opt("Description", self.description);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("Main", self.main);
-        p.set_opt("ParameterTemplate", self.parameter_template);
-        p.set_opt("ParameterTemplatePath", self.parameter_template_path);
-        p.set_opt("StorageCapacity", self.storage_capacity);
-        p.set_opt("StorageType", self.storage_type);
-        p.set_opt("Tags", self.tags);
-        p.set("VersionName", self.version_name);
-        p.set_opt("WorkflowBucketOwnerId", self.workflow_bucket_owner_id);
-        p.set("WorkflowId", self.workflow_id);
-        p.set_opt("readmeMarkdown", self.readme_markdown);
-        p.set_opt("readmePath", self.readme_path);
-        p.set_opt("readmeUri", self.readme_uri);
-        p
+    opt {
+        accelerators = "Accelerators",
+        container_registry_map = "ContainerRegistryMap",
+        container_registry_map_uri = "ContainerRegistryMapUri",
+        definition_repository = "DefinitionRepository",
+        definition_uri = "DefinitionUri",
+        description = "Description",
+        engine = "Engine",
+        main = "Main",
+        parameter_template = "ParameterTemplate",
+        parameter_template_path = "ParameterTemplatePath",
+        storage_capacity = "StorageCapacity",
+        storage_type = "StorageType",
+        tags = "Tags",
+        workflow_bucket_owner_id = "WorkflowBucketOwnerId",
+        readme_markdown = "readmeMarkdown",
+        readme_path = "readmePath",
+        readme_uri = "readmeUri",
     }
 }
 
-static WORKFLOW_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Accelerators", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("ContainerRegistryMap", crate::resource::Rule { shape: Some(&self::workflow_version::CONTAINER_REGISTRY_MAP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ContainerRegistryMapUri", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("DefinitionRepository", crate::resource::Rule { shape: Some(&self::workflow_version::DEFINITION_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DefinitionUri", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("Engine", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Main", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("ParameterTemplatePath", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
-        ("StorageCapacity", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-        ("StorageType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("VersionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9\\-\\._]*$")), ..crate::resource::Rule::NONE }),
-        ("WorkflowBucketOwnerId", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("WorkflowId", crate::resource::Rule { min_len: Some(1), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("readmePath", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ("readmeUri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/((.{1,1024}))$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKFLOW_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Accelerators", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("ContainerRegistryMap", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::CONTAINER_REGISTRY_MAP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ContainerRegistryMapUri", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("DefinitionRepository", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::DEFINITION_REPOSITORY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DefinitionUri", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("Engine", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Main", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("ParameterTemplatePath", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S]+$")), ..crate::resource::Rule::NONE }),
+    ("StorageCapacity", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
+    ("StorageType", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("VersionName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9\\-\\._]*$")), ..crate::resource::Rule::NONE }),
+    ("WorkflowBucketOwnerId", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+    ("WorkflowId", crate::resource::Rule { min_len: Some(1), max_len: Some(18), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("readmePath", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
+    ("readmeUri", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/((.{1,1024}))$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WorkflowVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WorkflowVersion> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `Uuid`.
-    #[inline]
-    pub fn attr_uuid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uuid")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `Uuid`.
+        attr_uuid: ::std::string::String = "Uuid",
     }
 }
 
 pub mod workflow_version {
     //! Nested property types and enums of [`WorkflowVersion`](super::WorkflowVersion).
 
-    /// The definition `ContainerRegistryMap`.
-    #[derive(Clone, Default)]
-    pub struct ContainerRegistryMap {
-        /// CloudFormation property `ImageMappings`.
-        pub image_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::omics::workflow_version::ImageMapping>>,
-        /// CloudFormation property `RegistryMappings`.
-        pub registry_mappings: ::std::option::Option<::std::vec::Vec<crate::cfn::omics::workflow_version::RegistryMapping>>,
-    }
-
-    impl crate::resource::ToExpr for ContainerRegistryMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ImageMappings", self.image_mappings);
-            p.set_opt("RegistryMappings", self.registry_mappings);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CONTAINER_REGISTRY_MAP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ImageMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&IMAGE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("RegistryMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&REGISTRY_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `ImageMapping`.
-    #[derive(Clone, Default)]
-    pub struct ImageMapping {
-        /// CloudFormation property `DestinationImage`.
-        pub destination_image: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `SourceImage`.
-        pub source_image: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for ImageMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationImage", self.destination_image);
-            p.set_opt("SourceImage", self.source_image);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static IMAGE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DestinationImage", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-            ("SourceImage", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `RegistryMapping`.
-    #[derive(Clone, Default)]
-    pub struct RegistryMapping {
-        /// CloudFormation property `EcrAccountId`.
-        pub ecr_account_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `EcrRepositoryPrefix`.
-        pub ecr_repository_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `UpstreamRegistryUrl`.
-        pub upstream_registry_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `UpstreamRepositoryPrefix`.
-        pub upstream_repository_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for RegistryMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EcrAccountId", self.ecr_account_id);
-            p.set_opt("EcrRepositoryPrefix", self.ecr_repository_prefix);
-            p.set_opt("UpstreamRegistryUrl", self.upstream_registry_url);
-            p.set_opt("UpstreamRepositoryPrefix", self.upstream_repository_prefix);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static REGISTRY_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EcrAccountId", crate::resource::Rule { min_len: Some(12), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9]+$")), ..crate::resource::Rule::NONE }),
-            ("EcrRepositoryPrefix", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-            ("UpstreamRegistryUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(750), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-            ("UpstreamRepositoryPrefix", crate::resource::Rule { min_len: Some(2), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DefinitionRepository`.
-    #[derive(Clone, Default)]
-    pub struct DefinitionRepository {
-        /// CloudFormation property `connectionArn`.
-        pub connection_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `excludeFilePatterns`.
-        pub exclude_file_patterns: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `fullRepositoryId`.
-        pub full_repository_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `sourceReference`.
-        pub source_reference: ::std::option::Option<crate::cfn::omics::workflow_version::SourceReference>,
-    }
-
-    impl crate::resource::ToExpr for DefinitionRepository {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("connectionArn", self.connection_arn);
-            p.set_opt("excludeFilePatterns", self.exclude_file_patterns);
-            p.set_opt("fullRepositoryId", self.full_repository_id);
-            p.set_opt("sourceReference", self.source_reference);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DEFINITION_REPOSITORY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("connectionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[\\\\w]+)*:.+:.+:[0-9]{12}:.+$")), ..crate::resource::Rule::NONE }),
-            ("excludeFilePatterns", crate::resource::Rule { min_items: Some(1), max_items: Some(50), ..crate::resource::Rule::NONE }),
-            ("fullRepositoryId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex(".+/.+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `SourceReference`.
-    #[derive(Clone, Default)]
-    pub struct SourceReference {
-        /// CloudFormation property `type`.
-        pub type_: ::std::option::Option<crate::value::Val<crate::cfn::omics::workflow_version::Type>>,
-        /// CloudFormation property `value`.
-        pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for SourceReference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("type", self.type_);
-            p.set_opt("value", self.value);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `WorkflowParameter`.
-    #[derive(Clone, Default)]
-    pub struct WorkflowParameter {
-        /// CloudFormation property `Description`.
-        pub description: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Optional`.
-        pub optional: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for WorkflowParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Description", self.description);
-            p.set_opt("Optional", self.optional);
-            p.into_expr()
-        }
-    }
-
-    /// Allowed values of `Accelerators`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Accelerators {
-        /// `GPU`
-        Gpu,
-    }
-
-    impl crate::value::CfnEnum for Accelerators {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gpu => "GPU",
-            }
-        }
-    }
-
-    /// Allowed values of `type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Type {
-        /// `BRANCH`
-        Branch,
-        /// `TAG`
-        Tag,
-        /// `COMMIT`
-        Commit,
-    }
-
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Branch => "BRANCH",
-                Self::Tag => "TAG",
-                Self::Commit => "COMMIT",
-            }
-        }
-    }
-
-    /// Allowed values of `WorkflowEngine`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum WorkflowEngine {
-        /// `WDL`
-        Wdl,
-        /// `NEXTFLOW`
-        Nextflow,
-        /// `CWL`
-        Cwl,
-    }
-
-    impl crate::value::CfnEnum for WorkflowEngine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Wdl => "WDL",
-                Self::Nextflow => "NEXTFLOW",
-                Self::Cwl => "CWL",
-            }
-        }
-    }
-
-    /// Allowed values of `StorageType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum StorageType {
-        /// `STATIC`
-        Static,
-        /// `DYNAMIC`
-        Dynamic,
-    }
-
-    impl crate::value::CfnEnum for StorageType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Static => "STATIC",
-                Self::Dynamic => "DYNAMIC",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_ai::{Accelerators, ContainerRegistryMap, DefinitionRepository, ImageMapping, RegistryMapping, SourceReference, StorageType, Type, WorkflowEngine, WorkflowParameter};
 }

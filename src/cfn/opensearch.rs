@@ -29,7 +29,6 @@ pub struct DataSource {
 
 impl DataSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(data_source_type: crate::cfn::opensearch::data_source::DataSourceType, domain_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             data_source_type,
@@ -40,43 +39,32 @@ impl DataSource {
     }
 }
 
-impl crate::resource::Resource for DataSource {
-    const TYPE: &'static str = "AWS::OpenSearch::DataSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_SOURCE_SHAPE)
+crate::resource::props! {
+    resource DataSource = "AWS::OpenSearch::DataSource", shape: Some(&DATA_SOURCE_SHAPE);
+    req {
+        data_source_type = "DataSourceType",
+        domain_name = "DomainName",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DataSourceType", self.data_source_type);
-        p.set_opt("Description", self.description);
-        p.set("DomainName", self.domain_name);
-        p.set("Name", self.name);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataSourceType", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_])*[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*$")), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(28), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataSourceType", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z0-9_])*[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*$")), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(3), max_len: Some(28), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9_]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataSource> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -92,20 +80,16 @@ pub mod data_source {
         pub s3_glue_data_catalog: ::std::option::Option<crate::cfn::opensearch::data_source::S3GlueDataCatalog>,
     }
 
-    impl crate::resource::ToExpr for DataSourceType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3GlueDataCatalog", self.s3_glue_data_catalog);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceType;
+        opt {
+            s3_glue_data_catalog = "S3GlueDataCatalog",
         }
     }
 
-    pub(super) static DATA_SOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3GlueDataCatalog", crate::resource::Rule { shape: Some(&S3_GLUE_DATA_CATALOG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3GlueDataCatalog", crate::resource::Rule { shape: Some(&S3_GLUE_DATA_CATALOG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for an S3 Glue Data Catalog data source.
     #[derive(Clone)]
@@ -118,7 +102,6 @@ pub mod data_source {
 
     impl S3GlueDataCatalog {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -126,18 +109,14 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for S3GlueDataCatalog {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3GlueDataCatalog;
+        req {
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static S3_GLUE_DATA_CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:iam::\\d{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_GLUE_DATA_CATALOG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:.*:iam::\\d{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 }

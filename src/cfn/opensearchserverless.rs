@@ -29,7 +29,6 @@ pub struct AccessPolicy {
 
 impl AccessPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::opensearchserverless::access_policy::AccessPolicyType>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -40,49 +39,35 @@ impl AccessPolicy {
     }
 }
 
-impl crate::resource::Resource for AccessPolicy {
-    const TYPE: &'static str = "AWS::OpenSearchServerless::AccessPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_POLICY_SHAPE)
+crate::resource::props! {
+    resource AccessPolicy = "AWS::OpenSearchServerless::AccessPolicy", shape: Some(&ACCESS_POLICY_SHAPE);
+    req {
+        name = "Name",
+        policy = "Policy",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Policy", self.policy);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static ACCESS_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
-        ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod access_policy {
     //! Nested property types and enums of [`AccessPolicy`](super::AccessPolicy).
 
     /// The possible types for the access policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessPolicyType {
         /// `data`
         Data,
     }
 
-    impl crate::value::CfnEnum for AccessPolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Data => "data",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessPolicyType, ["data"]);
 }
 
 /// Amazon OpenSearchServerless collection resource
@@ -136,7 +121,6 @@ pub struct Collection {
 
 impl Collection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             collection_group_name: ::std::option::Option::None,
@@ -152,68 +136,46 @@ impl Collection {
     }
 }
 
-impl crate::resource::Resource for Collection {
-    const TYPE: &'static str = "AWS::OpenSearchServerless::Collection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COLLECTION_SHAPE)
+crate::resource::props! {
+    resource Collection = "AWS::OpenSearchServerless::Collection", shape: Some(&COLLECTION_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CollectionGroupName", self.collection_group_name);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("Description", self.description);
-        p.set_opt("EncryptionConfig", self.encryption_config);
-        p.set("Name", self.name);
-        p.set_opt("StandbyReplicas", self.standby_replicas);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p.set_opt("VectorOptions", self.vector_options);
-        p
+    opt {
+        collection_group_name = "CollectionGroupName",
+        deletion_protection = "DeletionProtection",
+        description = "Description",
+        encryption_config = "EncryptionConfig",
+        standby_replicas = "StandbyReplicas",
+        tags = "Tags",
+        type_ = "Type",
+        vector_options = "VectorOptions",
     }
 }
 
-static COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CollectionGroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,63}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::collection::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CollectionGroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfig", crate::resource::Rule { shape: Some(&self::collection::ENCRYPTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,63}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::opensearchserverless_opensearchservice::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Collection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Collection> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CollectionEndpoint`.
-    #[inline]
-    pub fn attr_collection_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CollectionEndpoint")
-    }
-    /// `Fn::GetAtt` `DashboardEndpoint`.
-    #[inline]
-    pub fn attr_dashboard_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DashboardEndpoint")
-    }
-    /// `Fn::GetAtt` `FipsEndpoints`.
-    #[inline]
-    pub fn attr_fips_endpoints(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("FipsEndpoints")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `KmsKeyArn`.
-    #[inline]
-    pub fn attr_kms_key_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CollectionEndpoint`.
+        attr_collection_endpoint: ::std::string::String = "CollectionEndpoint",
+        /// `Fn::GetAtt` `DashboardEndpoint`.
+        attr_dashboard_endpoint: ::std::string::String = "DashboardEndpoint",
+        /// `Fn::GetAtt` `FipsEndpoints`.
+        attr_fips_endpoints: crate::value::Json = "FipsEndpoints",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `KmsKeyArn`.
+        attr_kms_key_arn: ::std::string::String = "KmsKeyArn",
     }
 }
 
@@ -233,22 +195,17 @@ pub mod collection {
         pub kms_key_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AWSOwnedKey", self.aws_owned_key);
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfig;
+        opt {
+            aws_owned_key = "AWSOwnedKey",
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Vector search configuration options for the collection
     #[derive(Clone, Default)]
@@ -259,17 +216,15 @@ pub mod collection {
         pub serverless_vector_acceleration: ::std::option::Option<crate::value::Val<crate::cfn::opensearchserverless::collection::ServerlessVectorAcceleration>>,
     }
 
-    impl crate::resource::ToExpr for VectorOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ServerlessVectorAcceleration", self.serverless_vector_acceleration);
-            p.into_expr()
+    crate::resource::props! {
+        nested VectorOptions;
+        opt {
+            serverless_vector_acceleration = "ServerlessVectorAcceleration",
         }
     }
 
     /// The deletion protection state of the collection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeletionProtection {
         /// `ENABLED`
         Enabled,
@@ -277,18 +232,10 @@ pub mod collection {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for DeletionProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeletionProtection, ["ENABLED", "DISABLED"]);
 
     /// The possible standby replicas for the collection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StandbyReplicas {
         /// `ENABLED`
         Enabled,
@@ -296,18 +243,10 @@ pub mod collection {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for StandbyReplicas {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StandbyReplicas, ["ENABLED", "DISABLED"]);
 
     /// The possible types for the collection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CollectionType {
         /// `SEARCH`
         Search,
@@ -317,19 +256,10 @@ pub mod collection {
         Vectorsearch,
     }
 
-    impl crate::value::CfnEnum for CollectionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Search => "SEARCH",
-                Self::Timeseries => "TIMESERIES",
-                Self::Vectorsearch => "VECTORSEARCH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CollectionType, ["SEARCH", "TIMESERIES", "VECTORSEARCH"]);
 
     /// Indicates whether GPU acceleration is enabled for vector indexing
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServerlessVectorAcceleration {
         /// `ENABLED`
         Enabled,
@@ -339,16 +269,7 @@ pub mod collection {
         Allowed,
     }
 
-    impl crate::value::CfnEnum for ServerlessVectorAcceleration {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-                Self::Allowed => "ALLOWED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServerlessVectorAcceleration, ["ENABLED", "DISABLED", "ALLOWED"]);
 }
 
 /// Resource Type definition for AWS::OpenSearchServerless::CollectionGroup
@@ -382,7 +303,6 @@ pub struct CollectionGroup {
 
 impl CollectionGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, standby_replicas: impl ::std::convert::Into<crate::value::Val<crate::cfn::opensearchserverless::collection_group::StandbyReplicas>>) -> Self {
         Self {
             capacity_limits: ::std::option::Option::None,
@@ -395,52 +315,40 @@ impl CollectionGroup {
     }
 }
 
-impl crate::resource::Resource for CollectionGroup {
-    const TYPE: &'static str = "AWS::OpenSearchServerless::CollectionGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COLLECTION_GROUP_SHAPE)
+crate::resource::props! {
+    resource CollectionGroup = "AWS::OpenSearchServerless::CollectionGroup", shape: Some(&COLLECTION_GROUP_SHAPE);
+    req {
+        name = "Name",
+        standby_replicas = "StandbyReplicas",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CapacityLimits", self.capacity_limits);
-        p.set_opt("Description", self.description);
-        p.set_opt("Generation", self.generation);
-        p.set("Name", self.name);
-        p.set("StandbyReplicas", self.standby_replicas);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        capacity_limits = "CapacityLimits",
+        description = "Description",
+        generation = "Generation",
+        tags = "Tags",
     }
 }
 
-static COLLECTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CapacityLimits", crate::resource::Rule { shape: Some(&self::collection_group::CAPACITY_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::collection_group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COLLECTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CapacityLimits", crate::resource::Rule { shape: Some(&self::collection_group::CAPACITY_LIMITS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::opensearchserverless_opensearchservice::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CollectionGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CollectionGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod collection_group {
     //! Nested property types and enums of [`CollectionGroup`](super::CollectionGroup).
 
-    /// The definition `CapacityLimits`.
     #[derive(Clone, Default)]
     pub struct CapacityLimits {
         /// The maximum indexing capacity for collections in the group.
@@ -461,36 +369,25 @@ pub mod collection_group {
         pub min_search_capacity_in_ocu: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for CapacityLimits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxIndexingCapacityInOcu", self.max_indexing_capacity_in_ocu);
-            p.set_opt("MaxSearchCapacityInOcu", self.max_search_capacity_in_ocu);
-            p.set_opt("MinIndexingCapacityInOcu", self.min_indexing_capacity_in_ocu);
-            p.set_opt("MinSearchCapacityInOcu", self.min_search_capacity_in_ocu);
-            p.into_expr()
+    crate::resource::props! {
+        nested CapacityLimits;
+        opt {
+            max_indexing_capacity_in_ocu = "MaxIndexingCapacityInOcu",
+            max_search_capacity_in_ocu = "MaxSearchCapacityInOcu",
+            min_indexing_capacity_in_ocu = "MinIndexingCapacityInOcu",
+            min_search_capacity_in_ocu = "MinSearchCapacityInOcu",
         }
     }
 
-    pub(super) static CAPACITY_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxIndexingCapacityInOcu", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MaxSearchCapacityInOcu", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("MinIndexingCapacityInOcu", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("MinSearchCapacityInOcu", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CAPACITY_LIMITS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxIndexingCapacityInOcu", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MaxSearchCapacityInOcu", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("MinIndexingCapacityInOcu", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("MinSearchCapacityInOcu", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The generation of Amazon OpenSearch Serverless for the collection group. Valid values are CLASSIC and NEXTGEN.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Generation {
         /// `CLASSIC`
         Classic,
@@ -498,18 +395,10 @@ pub mod collection_group {
         Nextgen,
     }
 
-    impl crate::value::CfnEnum for Generation {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Classic => "CLASSIC",
-                Self::Nextgen => "NEXTGEN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Generation, ["CLASSIC", "NEXTGEN"]);
 
     /// Indicates whether standby replicas are used for the collection group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum StandbyReplicas {
         /// `ENABLED`
         Enabled,
@@ -517,15 +406,7 @@ pub mod collection_group {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for StandbyReplicas {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(StandbyReplicas, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource Type definition for AWS::OpenSearchServerless::CollectionIndex
@@ -549,7 +430,6 @@ pub struct CollectionIndex {
 
 impl CollectionIndex {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             id: id.into(),
@@ -559,29 +439,22 @@ impl CollectionIndex {
     }
 }
 
-impl crate::resource::Resource for CollectionIndex {
-    const TYPE: &'static str = "AWS::OpenSearchServerless::CollectionIndex";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COLLECTION_INDEX_SHAPE)
+crate::resource::props! {
+    resource CollectionIndex = "AWS::OpenSearchServerless::CollectionIndex", shape: Some(&COLLECTION_INDEX_SHAPE);
+    req {
+        id = "Id",
+        index_name = "IndexName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Id", self.id);
-        p.set("IndexName", self.index_name);
-        p.set_opt("IndexSchema", self.index_schema);
-        p
+    opt {
+        index_schema = "IndexSchema",
     }
 }
 
-static COLLECTION_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Id", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]{3,40}$")), ..crate::resource::Rule::NONE }),
-        ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^(?![_-])[a-z][a-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("IndexSchema", crate::resource::Rule { min_len: Some(1), max_len: Some(2480), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COLLECTION_INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Id", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]{3,40}$")), ..crate::resource::Rule::NONE }),
+    ("IndexName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^(?![_-])[a-z][a-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("IndexSchema", crate::resource::Rule { min_len: Some(1), max_len: Some(2480), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::OpenSearchServerless::Index
 ///
@@ -608,7 +481,6 @@ pub struct Index {
 
 impl Index {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(collection_endpoint: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, index_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             collection_endpoint: collection_endpoint.into(),
@@ -619,35 +491,27 @@ impl Index {
     }
 }
 
-impl crate::resource::Resource for Index {
-    const TYPE: &'static str = "AWS::OpenSearchServerless::Index";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INDEX_SHAPE)
+crate::resource::props! {
+    resource Index = "AWS::OpenSearchServerless::Index", shape: Some(&INDEX_SHAPE);
+    req {
+        collection_endpoint = "CollectionEndpoint",
+        index_name = "IndexName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CollectionEndpoint", self.collection_endpoint);
-        p.set("IndexName", self.index_name);
-        p.set_opt("Mappings", self.mappings);
-        p.set_opt("Settings", self.settings);
-        p
+    opt {
+        mappings = "Mappings",
+        settings = "Settings",
     }
 }
 
-static INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IndexName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?![_-])[a-z][a-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IndexName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?![_-])[a-z][a-z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Index`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Index> {
-    /// `Fn::GetAtt` `Uuid`.
-    #[inline]
-    pub fn attr_uuid(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Uuid")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Uuid`.
+        attr_uuid: ::std::string::String = "Uuid",
     }
 }
 
@@ -663,16 +527,13 @@ pub mod index {
         pub properties: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::opensearchserverless::index::PropertyMapping>>,
     }
 
-    impl crate::resource::ToExpr for Mappings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Properties", self.properties);
-            p.into_expr()
+    crate::resource::props! {
+        nested Mappings;
+        opt {
+            properties = "Properties",
         }
     }
 
-    /// The definition `PropertyMapping`.
     #[derive(Clone)]
     pub struct PropertyMapping {
         /// The analyzer to use for this field (for text and keyword fields)
@@ -719,7 +580,6 @@ pub mod index {
 
     impl PropertyMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::opensearchserverless::index::Type>>) -> Self {
             Self {
                 analyzer: ::std::option::Option::None,
@@ -736,21 +596,21 @@ pub mod index {
         }
     }
 
-    impl crate::resource::ToExpr for PropertyMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Analyzer", self.analyzer);
-            p.set_opt("CompressionLevel", self.compression_level);
-            p.set_opt("DataType", self.data_type);
-            p.set_opt("Dimension", self.dimension);
-            p.set_opt("Index", self.index);
-            p.set_opt("Method", self.method);
-            p.set_opt("Properties", self.properties);
-            p.set_opt("SpaceType", self.space_type);
-            p.set("Type", self.type_);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PropertyMapping;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            analyzer = "Analyzer",
+            compression_level = "CompressionLevel",
+            data_type = "DataType",
+            dimension = "Dimension",
+            index = "Index",
+            method = "Method",
+            properties = "Properties",
+            space_type = "SpaceType",
+            value = "Value",
         }
     }
 
@@ -777,7 +637,6 @@ pub mod index {
 
     impl Method {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::opensearchserverless::index::Name>>) -> Self {
             Self {
                 engine: ::std::option::Option::None,
@@ -788,15 +647,15 @@ pub mod index {
         }
     }
 
-    impl crate::resource::ToExpr for Method {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Engine", self.engine);
-            p.set("Name", self.name);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("SpaceType", self.space_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Method;
+        req {
+            name = "Name",
+        }
+        opt {
+            engine = "Engine",
+            parameters = "Parameters",
+            space_type = "SpaceType",
         }
     }
 
@@ -813,17 +672,14 @@ pub mod index {
         pub m: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Parameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EfConstruction", self.ef_construction);
-            p.set_opt("M", self.m);
-            p.into_expr()
+    crate::resource::props! {
+        nested Parameters;
+        opt {
+            ef_construction = "EfConstruction",
+            m = "M",
         }
     }
 
-    /// The definition `IndexSettings`.
     #[derive(Clone, Default)]
     pub struct IndexSettings {
         /// Custom analysis configuration including analyzers, tokenizers, and filters
@@ -834,13 +690,11 @@ pub mod index {
         pub index: ::std::option::Option<crate::cfn::opensearchserverless::index::Index>,
     }
 
-    impl crate::resource::ToExpr for IndexSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Analysis", self.analysis);
-            p.set_opt("Index", self.index);
-            p.into_expr()
+    crate::resource::props! {
+        nested IndexSettings;
+        opt {
+            analysis = "Analysis",
+            index = "Index",
         }
     }
 
@@ -853,16 +707,13 @@ pub mod index {
         pub analyzer: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::opensearchserverless::index::AnalyzerValue>>,
     }
 
-    impl crate::resource::ToExpr for Analysis {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Analyzer", self.analyzer);
-            p.into_expr()
+    crate::resource::props! {
+        nested Analysis;
+        opt {
+            analyzer = "Analyzer",
         }
     }
 
-    /// The property `AnalyzerValue`.
     #[derive(Clone, Default)]
     pub struct AnalyzerValue {
         /// Character filters to apply
@@ -883,19 +734,16 @@ pub mod index {
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AnalyzerValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CharFilter", self.char_filter);
-            p.set_opt("Filter", self.filter);
-            p.set_opt("Tokenizer", self.tokenizer);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested AnalyzerValue;
+        opt {
+            char_filter = "CharFilter",
+            filter = "Filter",
+            tokenizer = "Tokenizer",
+            type_ = "Type",
         }
     }
 
-    /// The property `Index`.
     #[derive(Clone, Default)]
     pub struct Index {
         /// Enable/disable k-nearest neighbor search capability
@@ -912,19 +760,17 @@ pub mod index {
         pub refresh_interval: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Index {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Knn", self.knn);
-            p.set_opt("KnnAlgoParamEfSearch", self.knn_algo_param_ef_search);
-            p.set_opt("RefreshInterval", self.refresh_interval);
-            p.into_expr()
+    crate::resource::props! {
+        nested Index;
+        opt {
+            knn = "Knn",
+            knn_algo_param_ef_search = "KnnAlgoParamEfSearch",
+            refresh_interval = "RefreshInterval",
         }
     }
 
     /// The compression level for knn_vector fields
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CompressionLevel {
         /// `16x`
         V16x,
@@ -940,22 +786,10 @@ pub mod index {
         V1x,
     }
 
-    impl crate::value::CfnEnum for CompressionLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V16x => "16x",
-                Self::V32x => "32x",
-                Self::V8x => "8x",
-                Self::V4x => "4x",
-                Self::V2x => "2x",
-                Self::V1x => "1x",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CompressionLevel, ["16x", "32x", "8x", "4x", "2x", "1x"]);
 
     /// The data type for knn_vector fields (e.g. float, byte). Controls how vector values are stored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataType {
         /// `float`
         Float,
@@ -963,18 +797,10 @@ pub mod index {
         Byte,
     }
 
-    impl crate::value::CfnEnum for DataType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Float => "float",
-                Self::Byte => "byte",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataType, ["float", "byte"]);
 
     /// The k-NN search engine to use
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `nmslib`
         Nmslib,
@@ -984,19 +810,10 @@ pub mod index {
         Lucene,
     }
 
-    impl crate::value::CfnEnum for Engine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Nmslib => "nmslib",
-                Self::Faiss => "faiss",
-                Self::Lucene => "lucene",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Engine, ["nmslib", "faiss", "lucene"]);
 
     /// The algorithm name for k-NN search
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `hnsw`
         Hnsw,
@@ -1004,18 +821,10 @@ pub mod index {
         Ivf,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hnsw => "hnsw",
-                Self::Ivf => "ivf",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["hnsw", "ivf"]);
 
     /// The distance function used for k-NN search
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SpaceType {
         /// `l2`
         L2,
@@ -1031,22 +840,10 @@ pub mod index {
         Hamming,
     }
 
-    impl crate::value::CfnEnum for SpaceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::L2 => "l2",
-                Self::L1 => "l1",
-                Self::Linf => "linf",
-                Self::Cosinesimil => "cosinesimil",
-                Self::Innerproduct => "innerproduct",
-                Self::Hamming => "hamming",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SpaceType, ["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"]);
 
     /// The field data type. Must be a valid OpenSearch field type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `text`
         Text,
@@ -1058,17 +855,7 @@ pub mod index {
         Integer,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Text => "text",
-                Self::KnnVector => "knn_vector",
-                Self::Keyword => "keyword",
-                Self::Integer => "integer",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["text", "knn_vector", "keyword", "integer"]);
 }
 
 /// Resource Type definition for AWS::OpenSearchServerless::LifecyclePolicy
@@ -1096,7 +883,6 @@ pub struct LifecyclePolicy {
 
 impl LifecyclePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::opensearchserverless::lifecycle_policy::LifecyclePolicyType>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1107,49 +893,35 @@ impl LifecyclePolicy {
     }
 }
 
-impl crate::resource::Resource for LifecyclePolicy {
-    const TYPE: &'static str = "AWS::OpenSearchServerless::LifecyclePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LIFECYCLE_POLICY_SHAPE)
+crate::resource::props! {
+    resource LifecyclePolicy = "AWS::OpenSearchServerless::LifecyclePolicy", shape: Some(&LIFECYCLE_POLICY_SHAPE);
+    req {
+        name = "Name",
+        policy = "Policy",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Policy", self.policy);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static LIFECYCLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LIFECYCLE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod lifecycle_policy {
     //! Nested property types and enums of [`LifecyclePolicy`](super::LifecyclePolicy).
 
     /// The type of lifecycle policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LifecyclePolicyType {
         /// `retention`
         Retention,
     }
 
-    impl crate::value::CfnEnum for LifecyclePolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Retention => "retention",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LifecyclePolicyType, ["retention"]);
 }
 
 /// Resource Type definition for AWS::OpenSearchServerless::SecurityConfig
@@ -1183,56 +955,37 @@ pub struct SecurityConfig {
     pub type_: ::std::option::Option<crate::value::Val<crate::cfn::opensearchserverless::security_config::SecurityConfigType>>,
 }
 
-impl crate::resource::Resource for SecurityConfig {
-    const TYPE: &'static str = "AWS::OpenSearchServerless::SecurityConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_CONFIG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("IamFederationOptions", self.iam_federation_options);
-        p.set_opt("IamIdentityCenterOptions", self.iam_identity_center_options);
-        p.set_opt("Name", self.name);
-        p.set_opt("SamlOptions", self.saml_options);
-        p.set_opt("Type", self.type_);
-        p
+crate::resource::props! {
+    resource SecurityConfig = "AWS::OpenSearchServerless::SecurityConfig", shape: Some(&SECURITY_CONFIG_SHAPE);
+    opt {
+        description = "Description",
+        iam_federation_options = "IamFederationOptions",
+        iam_identity_center_options = "IamIdentityCenterOptions",
+        name = "Name",
+        saml_options = "SamlOptions",
+        type_ = "Type",
     }
 }
 
-static SECURITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("IamFederationOptions", crate::resource::Rule { shape: Some(&self::security_config::IAM_FEDERATION_CONFIG_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IamIdentityCenterOptions", crate::resource::Rule { shape: Some(&self::security_config::IAM_IDENTITY_CENTER_CONFIG_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
-        ("SamlOptions", crate::resource::Rule { shape: Some(&self::security_config::SAML_CONFIG_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("IamFederationOptions", crate::resource::Rule { shape: Some(&self::security_config::IAM_FEDERATION_CONFIG_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IamIdentityCenterOptions", crate::resource::Rule { shape: Some(&self::security_config::IAM_IDENTITY_CENTER_CONFIG_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
+    ("SamlOptions", crate::resource::Rule { shape: Some(&self::security_config::SAML_CONFIG_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SecurityConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SecurityConfig> {
-    /// `Fn::GetAtt` `IamIdentityCenterOptions.ApplicationArn`.
-    #[inline]
-    pub fn attr_iam_identity_center_options_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IamIdentityCenterOptions.ApplicationArn")
-    }
-    /// `Fn::GetAtt` `IamIdentityCenterOptions.ApplicationDescription`.
-    #[inline]
-    pub fn attr_iam_identity_center_options_application_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IamIdentityCenterOptions.ApplicationDescription")
-    }
-    /// `Fn::GetAtt` `IamIdentityCenterOptions.ApplicationName`.
-    #[inline]
-    pub fn attr_iam_identity_center_options_application_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IamIdentityCenterOptions.ApplicationName")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IamIdentityCenterOptions.ApplicationArn`.
+        attr_iam_identity_center_options_application_arn: ::std::string::String = "IamIdentityCenterOptions.ApplicationArn",
+        /// `Fn::GetAtt` `IamIdentityCenterOptions.ApplicationDescription`.
+        attr_iam_identity_center_options_application_description: ::std::string::String = "IamIdentityCenterOptions.ApplicationDescription",
+        /// `Fn::GetAtt` `IamIdentityCenterOptions.ApplicationName`.
+        attr_iam_identity_center_options_application_name: ::std::string::String = "IamIdentityCenterOptions.ApplicationName",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1252,22 +1005,18 @@ pub mod security_config {
         pub user_attribute: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamFederationConfigOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupAttribute", self.group_attribute);
-            p.set_opt("UserAttribute", self.user_attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamFederationConfigOptions;
+        opt {
+            group_attribute = "GroupAttribute",
+            user_attribute = "UserAttribute",
         }
     }
 
-    pub(super) static IAM_FEDERATION_CONFIG_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupAttribute", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("UserAttribute", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_FEDERATION_CONFIG_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupAttribute", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("UserAttribute", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z][A-Za-z0-9_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes IAM Identity Center options for an OpenSearch Serverless security configuration in the form of a key-value map
     #[derive(Clone)]
@@ -1300,7 +1049,6 @@ pub mod security_config {
 
     impl IamIdentityCenterConfigOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 application_arn: ::std::option::Option::None,
@@ -1313,25 +1061,23 @@ pub mod security_config {
         }
     }
 
-    impl crate::resource::ToExpr for IamIdentityCenterConfigOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationArn", self.application_arn);
-            p.set_opt("ApplicationDescription", self.application_description);
-            p.set_opt("ApplicationName", self.application_name);
-            p.set_opt("GroupAttribute", self.group_attribute);
-            p.set("InstanceArn", self.instance_arn);
-            p.set_opt("UserAttribute", self.user_attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamIdentityCenterConfigOptions;
+        req {
+            instance_arn = "InstanceArn",
+        }
+        opt {
+            application_arn = "ApplicationArn",
+            application_description = "ApplicationDescription",
+            application_name = "ApplicationName",
+            group_attribute = "GroupAttribute",
+            user_attribute = "UserAttribute",
         }
     }
 
-    pub(super) static IAM_IDENTITY_CENTER_CONFIG_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IAM_IDENTITY_CENTER_CONFIG_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes saml options in form of key value map
     #[derive(Clone)]
@@ -1360,7 +1106,6 @@ pub mod security_config {
 
     impl SamlConfigOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(metadata: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 group_attribute: ::std::option::Option::None,
@@ -1372,30 +1117,28 @@ pub mod security_config {
         }
     }
 
-    impl crate::resource::ToExpr for SamlConfigOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GroupAttribute", self.group_attribute);
-            p.set("Metadata", self.metadata);
-            p.set_opt("OpenSearchServerlessEntityId", self.open_search_serverless_entity_id);
-            p.set_opt("SessionTimeout", self.session_timeout);
-            p.set_opt("UserAttribute", self.user_attribute);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamlConfigOptions;
+        req {
+            metadata = "Metadata",
+        }
+        opt {
+            group_attribute = "GroupAttribute",
+            open_search_serverless_entity_id = "OpenSearchServerlessEntityId",
+            session_timeout = "SessionTimeout",
+            user_attribute = "UserAttribute",
         }
     }
 
-    pub(super) static SAML_CONFIG_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("GroupAttribute", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-            ("Metadata", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-            ("OpenSearchServerlessEntityId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^aws:opensearch:[0-9]{12}:*")), ..crate::resource::Rule::NONE }),
-            ("UserAttribute", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAML_CONFIG_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("GroupAttribute", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
+        ("Metadata", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+        ("OpenSearchServerlessEntityId", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^aws:opensearch:[0-9]{12}:*")), ..crate::resource::Rule::NONE }),
+        ("UserAttribute", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Config type for security config
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityConfigType {
         /// `saml`
         Saml,
@@ -1405,16 +1148,7 @@ pub mod security_config {
         Iamfederation,
     }
 
-    impl crate::value::CfnEnum for SecurityConfigType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Saml => "saml",
-                Self::Iamidentitycenter => "iamidentitycenter",
-                Self::Iamfederation => "iamfederation",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SecurityConfigType, ["saml", "iamidentitycenter", "iamfederation"]);
 }
 
 /// Resource Type definition for AWS::OpenSearchServerless::SecurityPolicy
@@ -1442,7 +1176,6 @@ pub struct SecurityPolicy {
 
 impl SecurityPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::opensearchserverless::security_policy::SecurityPolicyType>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1453,36 +1186,29 @@ impl SecurityPolicy {
     }
 }
 
-impl crate::resource::Resource for SecurityPolicy {
-    const TYPE: &'static str = "AWS::OpenSearchServerless::SecurityPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SECURITY_POLICY_SHAPE)
+crate::resource::props! {
+    resource SecurityPolicy = "AWS::OpenSearchServerless::SecurityPolicy", shape: Some(&SECURITY_POLICY_SHAPE);
+    req {
+        name = "Name",
+        policy = "Policy",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("Policy", self.policy);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static SECURITY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
-        ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SECURITY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
+    ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), pattern: Some(crate::resource::Pattern::Regex("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod security_policy {
     //! Nested property types and enums of [`SecurityPolicy`](super::SecurityPolicy).
 
     /// The possible types for the network policy
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SecurityPolicyType {
         /// `encryption`
         Encryption,
@@ -1490,15 +1216,7 @@ pub mod security_policy {
         Network,
     }
 
-    impl crate::value::CfnEnum for SecurityPolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Encryption => "encryption",
-                Self::Network => "network",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SecurityPolicyType, ["encryption", "network"]);
 }
 
 /// Resource Type definition for AWS::OpenSearchServerless::VpcEndpoint
@@ -1526,7 +1244,6 @@ pub struct VpcEndpoint {
 
 impl VpcEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -1537,37 +1254,29 @@ impl VpcEndpoint {
     }
 }
 
-impl crate::resource::Resource for VpcEndpoint {
-    const TYPE: &'static str = "AWS::OpenSearchServerless::VpcEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VPC_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource VpcEndpoint = "AWS::OpenSearchServerless::VpcEndpoint", shape: Some(&VPC_ENDPOINT_SHAPE);
+    req {
+        name = "Name",
+        subnet_ids = "SubnetIds",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        security_group_ids = "SecurityGroupIds",
     }
 }
 
-static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+\\-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9-]{2,31}$")), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\w+\\-]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^vpc-[0-9a-z]*$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`VpcEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VpcEndpoint> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }

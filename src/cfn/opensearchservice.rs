@@ -41,7 +41,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             app_configs: ::std::option::Option::None,
@@ -55,46 +54,35 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::OpenSearchService::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::OpenSearchService::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AppConfigs", self.app_configs);
-        p.set_opt("DataSources", self.data_sources);
-        p.set_opt("Endpoint", self.endpoint);
-        p.set_opt("IamIdentityCenterOptions", self.iam_identity_center_options);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        app_configs = "AppConfigs",
+        data_sources = "DataSources",
+        endpoint = "Endpoint",
+        iam_identity_center_options = "IamIdentityCenterOptions",
+        kms_key_arn = "KmsKeyArn",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::APP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\\d{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppConfigs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::APP_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\\d{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::opensearchserverless_opensearchservice::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -116,7 +104,6 @@ pub mod application {
 
     impl AppConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<crate::cfn::opensearchservice::application::AppConfigType>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 key: key.into(),
@@ -125,21 +112,17 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for AppConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested AppConfig;
+        req {
+            key = "Key",
+            value = "Value",
         }
     }
 
-    pub(super) static APP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APP_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Datasource arn and description
     #[derive(Clone)]
@@ -156,7 +139,6 @@ pub mod application {
 
     impl DataSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(data_source_arn: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 data_source_arn: data_source_arn.into(),
@@ -165,13 +147,13 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for DataSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DataSourceArn", self.data_source_arn);
-            p.set_opt("DataSourceDescription", self.data_source_description);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSource;
+        req {
+            data_source_arn = "DataSourceArn",
+        }
+        opt {
+            data_source_description = "DataSourceDescription",
         }
     }
 
@@ -192,26 +174,17 @@ pub mod application {
         pub iam_role_for_identity_center_application_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamIdentityCenterOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("IamIdentityCenterInstanceArn", self.iam_identity_center_instance_arn);
-            p.set_opt("IamRoleForIdentityCenterApplicationArn", self.iam_role_for_identity_center_application_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamIdentityCenterOptions;
+        opt {
+            enabled = "Enabled",
+            iam_identity_center_instance_arn = "IamIdentityCenterInstanceArn",
+            iam_role_for_identity_center_application_arn = "IamRoleForIdentityCenterApplicationArn",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// AppConfig type values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppConfigType {
         /// `opensearchDashboards.dashboardAdmin.users`
         OpensearchDashboardsDashboardAdminUsers,
@@ -219,15 +192,7 @@ pub mod application {
         OpensearchDashboardsDashboardAdminGroups,
     }
 
-    impl crate::value::CfnEnum for AppConfigType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OpensearchDashboardsDashboardAdminUsers => "opensearchDashboards.dashboardAdmin.users",
-                Self::OpensearchDashboardsDashboardAdminGroups => "opensearchDashboards.dashboardAdmin.groups",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AppConfigType, ["opensearchDashboards.dashboardAdmin.users", "opensearchDashboards.dashboardAdmin.groups"]);
 }
 
 /// An example resource schema demonstrating some basic constructs and validation rules.
@@ -248,17 +213,17 @@ pub struct Domain {
     /// CloudFormation property `ClusterConfig`.
     pub cluster_config: ::std::option::Option<crate::cfn::opensearchservice::domain::ClusterConfig>,
     /// CloudFormation property `CognitoOptions`.
-    pub cognito_options: ::std::option::Option<crate::cfn::opensearchservice::domain::CognitoOptions>,
+    pub cognito_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::CognitoOptions>,
     /// CloudFormation property `DeploymentStrategyOptions`.
     pub deployment_strategy_options: ::std::option::Option<crate::cfn::opensearchservice::domain::DeploymentStrategyOptions>,
     /// CloudFormation property `DomainEndpointOptions`.
-    pub domain_endpoint_options: ::std::option::Option<crate::cfn::opensearchservice::domain::DomainEndpointOptions>,
+    pub domain_endpoint_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::DomainEndpointOptions>,
     /// CloudFormation property `DomainName`; changing it replaces the resource.
     pub domain_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `EBSOptions`.
     pub ebs_options: ::std::option::Option<crate::cfn::opensearchservice::domain::EbsOptions>,
     /// CloudFormation property `EncryptionAtRestOptions`.
-    pub encryption_at_rest_options: ::std::option::Option<crate::cfn::opensearchservice::domain::EncryptionAtRestOptions>,
+    pub encryption_at_rest_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::EncryptionAtRestOptions>,
     /// The engine mode of the domain. Determines whether the domain runs the standard (GENERAL) engine or the optimized multi-engine (OPTIMIZED) engine. This value cannot be changed after the domain is created.
     ///
     /// CloudFormation property `EngineMode`; changing it replaces the resource.
@@ -272,15 +237,15 @@ pub struct Domain {
     /// CloudFormation property `IdentityCenterOptions`.
     pub identity_center_options: ::std::option::Option<crate::cfn::opensearchservice::domain::IdentityCenterOptions>,
     /// CloudFormation property `LogPublishingOptions`.
-    pub log_publishing_options: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::opensearchservice::domain::LogPublishingOption>>,
+    pub log_publishing_options: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::cfn::shared::elasticsearch_opensearchservice::LogPublishingOption>>,
     /// CloudFormation property `NodeToNodeEncryptionOptions`.
-    pub node_to_node_encryption_options: ::std::option::Option<crate::cfn::opensearchservice::domain::NodeToNodeEncryptionOptions>,
+    pub node_to_node_encryption_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::NodeToNodeEncryptionOptions>,
     /// CloudFormation property `OffPeakWindowOptions`.
     pub off_peak_window_options: ::std::option::Option<crate::cfn::opensearchservice::domain::OffPeakWindowOptions>,
     /// CloudFormation property `SkipShardMigrationWait`.
     pub skip_shard_migration_wait: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `SnapshotOptions`.
-    pub snapshot_options: ::std::option::Option<crate::cfn::opensearchservice::domain::SnapshotOptions>,
+    pub snapshot_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::SnapshotOptions>,
     /// CloudFormation property `SoftwareUpdateOptions`.
     pub software_update_options: ::std::option::Option<crate::cfn::opensearchservice::domain::SoftwareUpdateOptions>,
     /// An arbitrary set of tags (key-value pairs) for this Domain.
@@ -295,110 +260,78 @@ pub struct Domain {
     pub vpc_options: ::std::option::Option<crate::cfn::opensearchservice::domain::VpcOptions>,
 }
 
-impl crate::resource::Resource for Domain {
-    const TYPE: &'static str = "AWS::OpenSearchService::Domain";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DOMAIN_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AIMLOptions", self.aiml_options);
-        p.set_opt("AccessPolicies", self.access_policies);
-        p.set_opt("AdvancedOptions", self.advanced_options);
-        p.set_opt("AdvancedSecurityOptions", self.advanced_security_options);
-        p.set_opt("AutomatedSnapshotPauseOptions", self.automated_snapshot_pause_options);
-        p.set_opt("ClusterConfig", self.cluster_config);
-        p.set_opt("CognitoOptions", self.cognito_options);
-        p.set_opt("DeploymentStrategyOptions", self.deployment_strategy_options);
-        p.set_opt("DomainEndpointOptions", self.domain_endpoint_options);
-        p.set_opt("DomainName", self.domain_name);
-        p.set_opt("EBSOptions", self.ebs_options);
-        p.set_opt("EncryptionAtRestOptions", self.encryption_at_rest_options);
-        p.set_opt("EngineMode", self.engine_mode);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("IPAddressType", self.ip_address_type);
-        p.set_opt("IdentityCenterOptions", self.identity_center_options);
-        p.set_opt("LogPublishingOptions", self.log_publishing_options);
-        p.set_opt("NodeToNodeEncryptionOptions", self.node_to_node_encryption_options);
-        p.set_opt("OffPeakWindowOptions", self.off_peak_window_options);
-        p.set_opt("SkipShardMigrationWait", self.skip_shard_migration_wait);
-        p.set_opt("SnapshotOptions", self.snapshot_options);
-        p.set_opt("SoftwareUpdateOptions", self.software_update_options);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UseCase", self.use_case);
-        p.set_opt("VPCOptions", self.vpc_options);
-        p
+crate::resource::props! {
+    resource Domain = "AWS::OpenSearchService::Domain", shape: Some(&DOMAIN_SHAPE);
+    opt {
+        aiml_options = "AIMLOptions",
+        access_policies = "AccessPolicies",
+        advanced_options = "AdvancedOptions",
+        advanced_security_options = "AdvancedSecurityOptions",
+        automated_snapshot_pause_options = "AutomatedSnapshotPauseOptions",
+        cluster_config = "ClusterConfig",
+        cognito_options = "CognitoOptions",
+        deployment_strategy_options = "DeploymentStrategyOptions",
+        domain_endpoint_options = "DomainEndpointOptions",
+        domain_name = "DomainName",
+        ebs_options = "EBSOptions",
+        encryption_at_rest_options = "EncryptionAtRestOptions",
+        engine_mode = "EngineMode",
+        engine_version = "EngineVersion",
+        ip_address_type = "IPAddressType",
+        identity_center_options = "IdentityCenterOptions",
+        log_publishing_options = "LogPublishingOptions",
+        node_to_node_encryption_options = "NodeToNodeEncryptionOptions",
+        off_peak_window_options = "OffPeakWindowOptions",
+        skip_shard_migration_wait = "SkipShardMigrationWait",
+        snapshot_options = "SnapshotOptions",
+        software_update_options = "SoftwareUpdateOptions",
+        tags = "Tags",
+        use_case = "UseCase",
+        vpc_options = "VPCOptions",
     }
 }
 
-static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdvancedSecurityOptions", crate::resource::Rule { shape: Some(&self::domain::ADVANCED_SECURITY_OPTIONS_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("OffPeakWindowOptions", crate::resource::Rule { shape: Some(&self::domain::OFF_PEAK_WINDOW_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain::TAG28_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DOMAIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccessPolicies", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("AdvancedSecurityOptions", crate::resource::Rule { shape: Some(&self::domain::ADVANCED_SECURITY_OPTIONS_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CognitoOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticsearch_opensearchservice::COGNITO_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EncryptionAtRestOptions", crate::resource::Rule { shape: Some(&crate::cfn::shared::elasticsearch_opensearchservice::ENCRYPTION_AT_REST_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("OffPeakWindowOptions", crate::resource::Rule { shape: Some(&self::domain::OFF_PEAK_WINDOW_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::domain::TAG28_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VPCOptions", crate::resource::Rule { shape: Some(&self::domain::VPC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Domain`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Domain> {
-    /// `Fn::GetAtt` `AdvancedSecurityOptions.AnonymousAuthDisableDate`.
-    #[inline]
-    pub fn attr_advanced_security_options_anonymous_auth_disable_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AdvancedSecurityOptions.AnonymousAuthDisableDate")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DomainArn`.
-    #[inline]
-    pub fn attr_domain_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainArn")
-    }
-    /// `Fn::GetAtt` `DomainEndpoint`.
-    #[inline]
-    pub fn attr_domain_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainEndpoint")
-    }
-    /// `Fn::GetAtt` `DomainEndpointV2`.
-    #[inline]
-    pub fn attr_domain_endpoint_v2(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainEndpointV2")
-    }
-    /// `Fn::GetAtt` `DomainEndpoints`.
-    #[inline]
-    pub fn attr_domain_endpoints(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("DomainEndpoints")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `IdentityCenterOptions.IdentityCenterApplicationARN`.
-    #[inline]
-    pub fn attr_identity_center_options_identity_center_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityCenterOptions.IdentityCenterApplicationARN")
-    }
-    /// `Fn::GetAtt` `IdentityCenterOptions.IdentityStoreId`.
-    #[inline]
-    pub fn attr_identity_center_options_identity_store_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityCenterOptions.IdentityStoreId")
-    }
-    /// `Fn::GetAtt` `ServiceSoftwareOptions`.
-    #[inline]
-    pub fn attr_service_software_options(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ServiceSoftwareOptions")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AdvancedSecurityOptions.AnonymousAuthDisableDate`.
+        attr_advanced_security_options_anonymous_auth_disable_date: ::std::string::String = "AdvancedSecurityOptions.AnonymousAuthDisableDate",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DomainArn`.
+        attr_domain_arn: ::std::string::String = "DomainArn",
+        /// `Fn::GetAtt` `DomainEndpoint`.
+        attr_domain_endpoint: ::std::string::String = "DomainEndpoint",
+        /// `Fn::GetAtt` `DomainEndpointV2`.
+        attr_domain_endpoint_v2: ::std::string::String = "DomainEndpointV2",
+        /// `Fn::GetAtt` `DomainEndpoints`.
+        attr_domain_endpoints: crate::value::Json = "DomainEndpoints",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `IdentityCenterOptions.IdentityCenterApplicationARN`.
+        attr_identity_center_options_identity_center_application_arn: ::std::string::String = "IdentityCenterOptions.IdentityCenterApplicationARN",
+        /// `Fn::GetAtt` `IdentityCenterOptions.IdentityStoreId`.
+        attr_identity_center_options_identity_store_id: ::std::string::String = "IdentityCenterOptions.IdentityStoreId",
+        /// `Fn::GetAtt` `ServiceSoftwareOptions`.
+        attr_service_software_options: crate::value::Json = "ServiceSoftwareOptions",
     }
 }
 
 pub mod domain {
     //! Nested property types and enums of [`Domain`](super::Domain).
 
-    /// The definition `AIMLOptions`.
+    pub use crate::cfn::shared::elasticsearch_opensearchservice::{CognitoOptions, ColdStorageOptions, DomainEndpointOptions, EncryptionAtRestOptions, LogPublishingOption, MasterUserOptions, NodeToNodeEncryptionOptions, SnapshotOptions, ZoneAwarenessConfig};
+
     #[derive(Clone, Default)]
     pub struct AimlOptions {
         /// CloudFormation property `S3VectorsEngine`.
@@ -407,17 +340,14 @@ pub mod domain {
         pub serverless_vector_acceleration: ::std::option::Option<crate::cfn::opensearchservice::domain::ServerlessVectorAcceleration>,
     }
 
-    impl crate::resource::ToExpr for AimlOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3VectorsEngine", self.s3_vectors_engine);
-            p.set_opt("ServerlessVectorAcceleration", self.serverless_vector_acceleration);
-            p.into_expr()
+    crate::resource::props! {
+        nested AimlOptions;
+        opt {
+            s3_vectors_engine = "S3VectorsEngine",
+            serverless_vector_acceleration = "ServerlessVectorAcceleration",
         }
     }
 
-    /// The definition `S3VectorsEngine`.
     #[derive(Clone)]
     pub struct S3VectorsEngine {
         /// Whether to enable S3 vectors engine.
@@ -428,7 +358,6 @@ pub mod domain {
 
     impl S3VectorsEngine {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -436,16 +365,13 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for S3VectorsEngine {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3VectorsEngine;
+        req {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `ServerlessVectorAcceleration`.
     #[derive(Clone, Default)]
     pub struct ServerlessVectorAcceleration {
         /// Whether to enable serverless vector acceleration.
@@ -454,16 +380,13 @@ pub mod domain {
         pub enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ServerlessVectorAcceleration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerlessVectorAcceleration;
+        opt {
+            enabled = "Enabled",
         }
     }
 
-    /// The definition `AdvancedSecurityOptionsInput`.
     #[derive(Clone, Default)]
     pub struct AdvancedSecurityOptionsInput {
         /// CloudFormation property `AnonymousAuthDisableDate`.
@@ -479,34 +402,29 @@ pub mod domain {
         /// CloudFormation property `JWTOptions`.
         pub jwt_options: ::std::option::Option<crate::cfn::opensearchservice::domain::JwtOptions>,
         /// CloudFormation property `MasterUserOptions`.
-        pub master_user_options: ::std::option::Option<crate::cfn::opensearchservice::domain::MasterUserOptions>,
+        pub master_user_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::MasterUserOptions>,
         /// CloudFormation property `SAMLOptions`.
         pub saml_options: ::std::option::Option<crate::cfn::opensearchservice::domain::SamlOptions>,
     }
 
-    impl crate::resource::ToExpr for AdvancedSecurityOptionsInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AnonymousAuthDisableDate", self.anonymous_auth_disable_date);
-            p.set_opt("AnonymousAuthEnabled", self.anonymous_auth_enabled);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("IAMFederationOptions", self.iam_federation_options);
-            p.set_opt("InternalUserDatabaseEnabled", self.internal_user_database_enabled);
-            p.set_opt("JWTOptions", self.jwt_options);
-            p.set_opt("MasterUserOptions", self.master_user_options);
-            p.set_opt("SAMLOptions", self.saml_options);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdvancedSecurityOptionsInput;
+        opt {
+            anonymous_auth_disable_date = "AnonymousAuthDisableDate",
+            anonymous_auth_enabled = "AnonymousAuthEnabled",
+            enabled = "Enabled",
+            iam_federation_options = "IAMFederationOptions",
+            internal_user_database_enabled = "InternalUserDatabaseEnabled",
+            jwt_options = "JWTOptions",
+            master_user_options = "MasterUserOptions",
+            saml_options = "SAMLOptions",
         }
     }
 
-    pub(super) static ADVANCED_SECURITY_OPTIONS_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SAMLOptions", crate::resource::Rule { shape: Some(&SAML_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADVANCED_SECURITY_OPTIONS_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SAMLOptions", crate::resource::Rule { shape: Some(&SAML_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IAMFederationOptions`.
     #[derive(Clone, Default)]
     pub struct IamFederationOptions {
         /// CloudFormation property `Enabled`.
@@ -517,18 +435,15 @@ pub mod domain {
         pub subject_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IamFederationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("RolesKey", self.roles_key);
-            p.set_opt("SubjectKey", self.subject_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested IamFederationOptions;
+        opt {
+            enabled = "Enabled",
+            roles_key = "RolesKey",
+            subject_key = "SubjectKey",
         }
     }
 
-    /// The definition `JWTOptions`.
     #[derive(Clone, Default)]
     pub struct JwtOptions {
         /// CloudFormation property `Enabled`.
@@ -541,41 +456,16 @@ pub mod domain {
         pub subject_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for JwtOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("PublicKey", self.public_key);
-            p.set_opt("RolesKey", self.roles_key);
-            p.set_opt("SubjectKey", self.subject_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested JwtOptions;
+        opt {
+            enabled = "Enabled",
+            public_key = "PublicKey",
+            roles_key = "RolesKey",
+            subject_key = "SubjectKey",
         }
     }
 
-    /// The definition `MasterUserOptions`.
-    #[derive(Clone, Default)]
-    pub struct MasterUserOptions {
-        /// CloudFormation property `MasterUserARN`.
-        pub master_user_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `MasterUserName`.
-        pub master_user_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `MasterUserPassword`.
-        pub master_user_password: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for MasterUserOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MasterUserARN", self.master_user_arn);
-            p.set_opt("MasterUserName", self.master_user_name);
-            p.set_opt("MasterUserPassword", self.master_user_password);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SAMLOptions`.
     #[derive(Clone, Default)]
     pub struct SamlOptions {
         /// CloudFormation property `Enabled`.
@@ -594,28 +484,23 @@ pub mod domain {
         pub subject_key: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SamlOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("Idp", self.idp);
-            p.set_opt("MasterBackendRole", self.master_backend_role);
-            p.set_opt("MasterUserName", self.master_user_name);
-            p.set_opt("RolesKey", self.roles_key);
-            p.set_opt("SessionTimeoutMinutes", self.session_timeout_minutes);
-            p.set_opt("SubjectKey", self.subject_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamlOptions;
+        opt {
+            enabled = "Enabled",
+            idp = "Idp",
+            master_backend_role = "MasterBackendRole",
+            master_user_name = "MasterUserName",
+            roles_key = "RolesKey",
+            session_timeout_minutes = "SessionTimeoutMinutes",
+            subject_key = "SubjectKey",
         }
     }
 
-    pub(super) static SAML_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Idp", crate::resource::Rule { shape: Some(&IDP_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAML_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Idp", crate::resource::Rule { shape: Some(&IDP_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Idp`.
     #[derive(Clone)]
     pub struct Idp {
         /// CloudFormation property `EntityId`; required.
@@ -626,7 +511,6 @@ pub mod domain {
 
     impl Idp {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(entity_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metadata_content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 entity_id: entity_id.into(),
@@ -635,23 +519,18 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for Idp {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EntityId", self.entity_id);
-            p.set("MetadataContent", self.metadata_content);
-            p.into_expr()
+    crate::resource::props! {
+        nested Idp;
+        req {
+            entity_id = "EntityId",
+            metadata_content = "MetadataContent",
         }
     }
 
-    pub(super) static IDP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetadataContent", crate::resource::Rule { min_len: Some(1), max_len: Some(1048576), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetadataContent", crate::resource::Rule { min_len: Some(1), max_len: Some(1048576), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AutomatedSnapshotPauseOptions`.
     #[derive(Clone)]
     pub struct AutomatedSnapshotPauseOptions {
         /// CloudFormation property `Enabled`; required.
@@ -664,7 +543,6 @@ pub mod domain {
 
     impl AutomatedSnapshotPauseOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 enabled: enabled.into(),
@@ -674,22 +552,21 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for AutomatedSnapshotPauseOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Enabled", self.enabled);
-            p.set_opt("EndTime", self.end_time);
-            p.set_opt("StartTime", self.start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutomatedSnapshotPauseOptions;
+        req {
+            enabled = "Enabled",
+        }
+        opt {
+            end_time = "EndTime",
+            start_time = "StartTime",
         }
     }
 
-    /// The definition `ClusterConfig`.
     #[derive(Clone, Default)]
     pub struct ClusterConfig {
         /// CloudFormation property `ColdStorageOptions`.
-        pub cold_storage_options: ::std::option::Option<crate::cfn::opensearchservice::domain::ColdStorageOptions>,
+        pub cold_storage_options: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::ColdStorageOptions>,
         /// CloudFormation property `DedicatedMasterCount`.
         pub dedicated_master_count: ::std::option::Option<crate::value::Val<i64>>,
         /// CloudFormation property `DedicatedMasterEnabled`.
@@ -711,49 +588,30 @@ pub mod domain {
         /// CloudFormation property `WarmType`.
         pub warm_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `ZoneAwarenessConfig`.
-        pub zone_awareness_config: ::std::option::Option<crate::cfn::opensearchservice::domain::ZoneAwarenessConfig>,
+        pub zone_awareness_config: ::std::option::Option<crate::cfn::shared::elasticsearch_opensearchservice::ZoneAwarenessConfig>,
         /// CloudFormation property `ZoneAwarenessEnabled`.
         pub zone_awareness_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ClusterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ColdStorageOptions", self.cold_storage_options);
-            p.set_opt("DedicatedMasterCount", self.dedicated_master_count);
-            p.set_opt("DedicatedMasterEnabled", self.dedicated_master_enabled);
-            p.set_opt("DedicatedMasterType", self.dedicated_master_type);
-            p.set_opt("InstanceCount", self.instance_count);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("MultiAZWithStandbyEnabled", self.multi_az_with_standby_enabled);
-            p.set_opt("NodeOptions", self.node_options);
-            p.set_opt("WarmCount", self.warm_count);
-            p.set_opt("WarmEnabled", self.warm_enabled);
-            p.set_opt("WarmType", self.warm_type);
-            p.set_opt("ZoneAwarenessConfig", self.zone_awareness_config);
-            p.set_opt("ZoneAwarenessEnabled", self.zone_awareness_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ClusterConfig;
+        opt {
+            cold_storage_options = "ColdStorageOptions",
+            dedicated_master_count = "DedicatedMasterCount",
+            dedicated_master_enabled = "DedicatedMasterEnabled",
+            dedicated_master_type = "DedicatedMasterType",
+            instance_count = "InstanceCount",
+            instance_type = "InstanceType",
+            multi_az_with_standby_enabled = "MultiAZWithStandbyEnabled",
+            node_options = "NodeOptions",
+            warm_count = "WarmCount",
+            warm_enabled = "WarmEnabled",
+            warm_type = "WarmType",
+            zone_awareness_config = "ZoneAwarenessConfig",
+            zone_awareness_enabled = "ZoneAwarenessEnabled",
         }
     }
 
-    /// The definition `ColdStorageOptions`.
-    #[derive(Clone, Default)]
-    pub struct ColdStorageOptions {
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for ColdStorageOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `NodeOption`.
     #[derive(Clone, Default)]
     pub struct NodeOption {
         /// CloudFormation property `NodeConfig`.
@@ -762,17 +620,14 @@ pub mod domain {
         pub node_type: ::std::option::Option<crate::value::Val<crate::cfn::opensearchservice::domain::NodeType>>,
     }
 
-    impl crate::resource::ToExpr for NodeOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NodeConfig", self.node_config);
-            p.set_opt("NodeType", self.node_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeOption;
+        opt {
+            node_config = "NodeConfig",
+            node_type = "NodeType",
         }
     }
 
-    /// The definition `NodeConfig`.
     #[derive(Clone, Default)]
     pub struct NodeConfig {
         /// CloudFormation property `Count`.
@@ -783,103 +638,28 @@ pub mod domain {
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NodeConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Count", self.count);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeConfig;
+        opt {
+            count = "Count",
+            enabled = "Enabled",
+            type_ = "Type",
         }
     }
 
-    /// The definition `ZoneAwarenessConfig`.
-    #[derive(Clone, Default)]
-    pub struct ZoneAwarenessConfig {
-        /// CloudFormation property `AvailabilityZoneCount`.
-        pub availability_zone_count: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for ZoneAwarenessConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZoneCount", self.availability_zone_count);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `CognitoOptions`.
-    #[derive(Clone, Default)]
-    pub struct CognitoOptions {
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `IdentityPoolId`.
-        pub identity_pool_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `RoleArn`. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
-        pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `UserPoolId`.
-        pub user_pool_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for CognitoOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("IdentityPoolId", self.identity_pool_id);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("UserPoolId", self.user_pool_id);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `DeploymentStrategyOptions`.
     #[derive(Clone, Default)]
     pub struct DeploymentStrategyOptions {
         /// CloudFormation property `DeploymentStrategy`.
         pub deployment_strategy: ::std::option::Option<crate::value::Val<crate::cfn::opensearchservice::domain::DeploymentStrategy>>,
     }
 
-    impl crate::resource::ToExpr for DeploymentStrategyOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeploymentStrategy", self.deployment_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeploymentStrategyOptions;
+        opt {
+            deployment_strategy = "DeploymentStrategy",
         }
     }
 
-    /// The definition `DomainEndpointOptions`.
-    #[derive(Clone, Default)]
-    pub struct DomainEndpointOptions {
-        /// CloudFormation property `CustomEndpoint`.
-        pub custom_endpoint: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `CustomEndpointCertificateArn`.
-        pub custom_endpoint_certificate_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `CustomEndpointEnabled`.
-        pub custom_endpoint_enabled: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `EnforceHTTPS`.
-        pub enforce_https: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `TLSSecurityPolicy`.
-        pub tls_security_policy: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for DomainEndpointOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomEndpoint", self.custom_endpoint);
-            p.set_opt("CustomEndpointCertificateArn", self.custom_endpoint_certificate_arn);
-            p.set_opt("CustomEndpointEnabled", self.custom_endpoint_enabled);
-            p.set_opt("EnforceHTTPS", self.enforce_https);
-            p.set_opt("TLSSecurityPolicy", self.tls_security_policy);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `EBSOptions`.
     #[derive(Clone, Default)]
     pub struct EbsOptions {
         /// CloudFormation property `EBSEnabled`.
@@ -894,35 +674,14 @@ pub mod domain {
         pub volume_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EbsOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EBSEnabled", self.ebs_enabled);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("Throughput", self.throughput);
-            p.set_opt("VolumeSize", self.volume_size);
-            p.set_opt("VolumeType", self.volume_type);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `EncryptionAtRestOptions`.
-    #[derive(Clone, Default)]
-    pub struct EncryptionAtRestOptions {
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-        /// CloudFormation property `KmsKeyId`.
-        pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for EncryptionAtRestOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EbsOptions;
+        opt {
+            ebs_enabled = "EBSEnabled",
+            iops = "Iops",
+            throughput = "Throughput",
+            volume_size = "VolumeSize",
+            volume_type = "VolumeType",
         }
     }
 
@@ -955,56 +714,18 @@ pub mod domain {
         pub subject_key: ::std::option::Option<crate::value::Val<crate::cfn::opensearchservice::domain::SubjectKeyIdcType>>,
     }
 
-    impl crate::resource::ToExpr for IdentityCenterOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnabledAPIAccess", self.enabled_api_access);
-            p.set_opt("IdentityCenterApplicationARN", self.identity_center_application_arn);
-            p.set_opt("IdentityCenterInstanceARN", self.identity_center_instance_arn);
-            p.set_opt("IdentityStoreId", self.identity_store_id);
-            p.set_opt("RolesKey", self.roles_key);
-            p.set_opt("SubjectKey", self.subject_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentityCenterOptions;
+        opt {
+            enabled_api_access = "EnabledAPIAccess",
+            identity_center_application_arn = "IdentityCenterApplicationARN",
+            identity_center_instance_arn = "IdentityCenterInstanceARN",
+            identity_store_id = "IdentityStoreId",
+            roles_key = "RolesKey",
+            subject_key = "SubjectKey",
         }
     }
 
-    /// The definition `LogPublishingOption`.
-    #[derive(Clone, Default)]
-    pub struct LogPublishingOption {
-        /// CloudFormation property `CloudWatchLogsLogGroupArn`.
-        pub cloud_watch_logs_log_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for LogPublishingOption {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogsLogGroupArn", self.cloud_watch_logs_log_group_arn);
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `NodeToNodeEncryptionOptions`.
-    #[derive(Clone, Default)]
-    pub struct NodeToNodeEncryptionOptions {
-        /// CloudFormation property `Enabled`.
-        pub enabled: ::std::option::Option<crate::value::Val<bool>>,
-    }
-
-    impl crate::resource::ToExpr for NodeToNodeEncryptionOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `OffPeakWindowOptions`.
     #[derive(Clone, Default)]
     pub struct OffPeakWindowOptions {
         /// CloudFormation property `Enabled`.
@@ -1013,45 +734,35 @@ pub mod domain {
         pub off_peak_window: ::std::option::Option<crate::cfn::opensearchservice::domain::OffPeakWindow>,
     }
 
-    impl crate::resource::ToExpr for OffPeakWindowOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("OffPeakWindow", self.off_peak_window);
-            p.into_expr()
+    crate::resource::props! {
+        nested OffPeakWindowOptions;
+        opt {
+            enabled = "Enabled",
+            off_peak_window = "OffPeakWindow",
         }
     }
 
-    pub(super) static OFF_PEAK_WINDOW_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OffPeakWindow", crate::resource::Rule { shape: Some(&OFF_PEAK_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OFF_PEAK_WINDOW_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OffPeakWindow", crate::resource::Rule { shape: Some(&OFF_PEAK_WINDOW_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OffPeakWindow`.
     #[derive(Clone, Default)]
     pub struct OffPeakWindow {
         /// CloudFormation property `WindowStartTime`.
         pub window_start_time: ::std::option::Option<crate::cfn::opensearchservice::domain::WindowStartTime>,
     }
 
-    impl crate::resource::ToExpr for OffPeakWindow {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("WindowStartTime", self.window_start_time);
-            p.into_expr()
+    crate::resource::props! {
+        nested OffPeakWindow;
+        opt {
+            window_start_time = "WindowStartTime",
         }
     }
 
-    pub(super) static OFF_PEAK_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("WindowStartTime", crate::resource::Rule { shape: Some(&WINDOW_START_TIME_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OFF_PEAK_WINDOW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("WindowStartTime", crate::resource::Rule { shape: Some(&WINDOW_START_TIME_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `WindowStartTime`.
     #[derive(Clone)]
     pub struct WindowStartTime {
         /// CloudFormation property `Hours`; required.
@@ -1062,7 +773,6 @@ pub mod domain {
 
     impl WindowStartTime {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(hours: impl ::std::convert::Into<crate::value::Val<i64>>, minutes: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 hours: hours.into(),
@@ -1071,40 +781,19 @@ pub mod domain {
         }
     }
 
-    impl crate::resource::ToExpr for WindowStartTime {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Hours", self.hours);
-            p.set("Minutes", self.minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested WindowStartTime;
+        req {
+            hours = "Hours",
+            minutes = "Minutes",
         }
     }
 
-    pub(super) static WINDOW_START_TIME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Hours", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
-            ("Minutes", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WINDOW_START_TIME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Hours", crate::resource::Rule { min: Some(0.0), max: Some(23.0), ..crate::resource::Rule::NONE }),
+        ("Minutes", crate::resource::Rule { min: Some(0.0), max: Some(59.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SnapshotOptions`.
-    #[derive(Clone, Default)]
-    pub struct SnapshotOptions {
-        /// CloudFormation property `AutomatedSnapshotStartHour`.
-        pub automated_snapshot_start_hour: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl crate::resource::ToExpr for SnapshotOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutomatedSnapshotStartHour", self.automated_snapshot_start_hour);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `SoftwareUpdateOptions`.
     #[derive(Clone, Default)]
     pub struct SoftwareUpdateOptions {
         /// CloudFormation property `AutoSoftwareUpdateEnabled`.
@@ -1113,24 +802,19 @@ pub mod domain {
         pub use_latest_service_software_for_blue_green: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SoftwareUpdateOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoSoftwareUpdateEnabled", self.auto_software_update_enabled);
-            p.set_opt("UseLatestServiceSoftwareForBlueGreen", self.use_latest_service_software_for_blue_green);
-            p.into_expr()
+    crate::resource::props! {
+        nested SoftwareUpdateOptions;
+        opt {
+            auto_software_update_enabled = "AutoSoftwareUpdateEnabled",
+            use_latest_service_software_for_blue_green = "UseLatestServiceSoftwareForBlueGreen",
         }
     }
 
-    pub(super) static TAG28_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG28_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `VPCOptions`.
     #[derive(Clone, Default)]
     pub struct VpcOptions {
         /// Controls whether egress traffic from the domain is routed through the customer VPC.
@@ -1143,35 +827,28 @@ pub mod domain {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for VpcOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EgressEnabled", self.egress_enabled);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcOptions;
+        opt {
+            egress_enabled = "EgressEnabled",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    /// Allowed values of `NodeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(super) static VPC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NodeType {
         /// `coordinator`
         Coordinator,
     }
 
-    impl crate::value::CfnEnum for NodeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Coordinator => "coordinator",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NodeType, ["coordinator"]);
 
-    /// Allowed values of `DeploymentStrategy`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeploymentStrategy {
         /// `Default`
         Default,
@@ -1179,18 +856,10 @@ pub mod domain {
         CapacityOptimized,
     }
 
-    impl crate::value::CfnEnum for DeploymentStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "Default",
-                Self::CapacityOptimized => "CapacityOptimized",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeploymentStrategy, ["Default", "CapacityOptimized"]);
 
     /// The engine mode of the domain. Determines whether the domain runs the standard (GENERAL) engine or the optimized multi-engine (OPTIMIZED) engine. This value cannot be changed after the domain is created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineMode {
         /// `GENERAL`
         General,
@@ -1198,18 +867,10 @@ pub mod domain {
         Optimized,
     }
 
-    impl crate::value::CfnEnum for EngineMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::General => "GENERAL",
-                Self::Optimized => "OPTIMIZED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EngineMode, ["GENERAL", "OPTIMIZED"]);
 
     /// Roles Key Idc type values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RolesKeyIdcType {
         /// `GroupName`
         GroupName,
@@ -1217,18 +878,10 @@ pub mod domain {
         GroupId,
     }
 
-    impl crate::value::CfnEnum for RolesKeyIdcType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GroupName => "GroupName",
-                Self::GroupId => "GroupId",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RolesKeyIdcType, ["GroupName", "GroupId"]);
 
     /// Subject Key Idc type values.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubjectKeyIdcType {
         /// `UserName`
         UserName,
@@ -1238,19 +891,10 @@ pub mod domain {
         Email,
     }
 
-    impl crate::value::CfnEnum for SubjectKeyIdcType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UserName => "UserName",
-                Self::UserId => "UserId",
-                Self::Email => "Email",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SubjectKeyIdcType, ["UserName", "UserId", "Email"]);
 
     /// The primary use case of the domain. Determines the default configuration tuned for the workload. For GENERAL engine-mode domains, this value can be changed after creation. For OPTIMIZED engine-mode domains, this value cannot be changed after creation.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UseCase {
         /// `SEARCH`
         Search,
@@ -1262,15 +906,5 @@ pub mod domain {
         Mixed,
     }
 
-    impl crate::value::CfnEnum for UseCase {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Search => "SEARCH",
-                Self::Vector => "VECTOR",
-                Self::Observability => "OBSERVABILITY",
-                Self::Mixed => "MIXED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UseCase, ["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"]);
 }

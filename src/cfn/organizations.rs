@@ -33,7 +33,6 @@ pub struct Account {
 
 impl Account {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, email: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account_name: account_name.into(),
@@ -45,82 +44,45 @@ impl Account {
     }
 }
 
-impl crate::resource::Resource for Account {
-    const TYPE: &'static str = "AWS::Organizations::Account";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCOUNT_SHAPE)
+crate::resource::props! {
+    resource Account = "AWS::Organizations::Account", shape: Some(&ACCOUNT_SHAPE);
+    req {
+        account_name = "AccountName",
+        email = "Email",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccountName", self.account_name);
-        p.set("Email", self.email);
-        p.set_opt("ParentIds", self.parent_ids);
-        p.set_opt("RoleName", self.role_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        parent_ids = "ParentIds",
+        role_name = "RoleName",
+        tags = "Tags",
     }
 }
 
-static ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AccountName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[\\u0020-\\u007E]+")), ..crate::resource::Rule::NONE }),
-        ("Email", crate::resource::Rule { min_len: Some(6), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[^\\s@]+@[^\\s@]+\\.[^\\s@]+")), ..crate::resource::Rule::NONE }),
-        ("ParentIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]{1,64}")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::account::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCOUNT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AccountName", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("[\\u0020-\\u007E]+")), ..crate::resource::Rule::NONE }),
+    ("Email", crate::resource::Rule { min_len: Some(6), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[^\\s@]+@[^\\s@]+\\.[^\\s@]+")), ..crate::resource::Rule::NONE }),
+    ("ParentIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[\\w+=,.@-]{1,64}")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::organizations::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Account`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Account> {
-    /// `Fn::GetAtt` `AccountId`.
-    #[inline]
-    pub fn attr_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccountId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccountId`.
+        attr_account_id: ::std::string::String = "AccountId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `JoinedMethod`.
+        attr_joined_method: ::std::string::String = "JoinedMethod",
+        /// `Fn::GetAtt` `JoinedTimestamp`.
+        attr_joined_timestamp: ::std::string::String = "JoinedTimestamp",
+        /// `Fn::GetAtt` `Paths`.
+        attr_paths: crate::value::List<::std::string::String> = "Paths",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `JoinedMethod`.
-    #[inline]
-    pub fn attr_joined_method(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("JoinedMethod")
-    }
-    /// `Fn::GetAtt` `JoinedTimestamp`.
-    #[inline]
-    pub fn attr_joined_timestamp(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("JoinedTimestamp")
-    }
-    /// `Fn::GetAtt` `Paths`.
-    #[inline]
-    pub fn attr_paths(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Paths")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod account {
-    //! Nested property types and enums of [`Account`](super::Account).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::Organizations::Organization
@@ -134,47 +96,28 @@ pub struct Organization {
     pub feature_set: ::std::option::Option<crate::value::Val<crate::cfn::organizations::organization::FeatureSet>>,
 }
 
-impl crate::resource::Resource for Organization {
-    const TYPE: &'static str = "AWS::Organizations::Organization";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("FeatureSet", self.feature_set);
-        p
+crate::resource::props! {
+    resource Organization = "AWS::Organizations::Organization", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        feature_set = "FeatureSet",
     }
 }
 
 /// Attributes of [`Organization`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Organization> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ManagementAccountArn`.
-    #[inline]
-    pub fn attr_management_account_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ManagementAccountArn")
-    }
-    /// `Fn::GetAtt` `ManagementAccountEmail`.
-    #[inline]
-    pub fn attr_management_account_email(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ManagementAccountEmail")
-    }
-    /// `Fn::GetAtt` `ManagementAccountId`.
-    #[inline]
-    pub fn attr_management_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ManagementAccountId")
-    }
-    /// `Fn::GetAtt` `RootId`.
-    #[inline]
-    pub fn attr_root_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RootId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ManagementAccountArn`.
+        attr_management_account_arn: ::std::string::String = "ManagementAccountArn",
+        /// `Fn::GetAtt` `ManagementAccountEmail`.
+        attr_management_account_email: ::std::string::String = "ManagementAccountEmail",
+        /// `Fn::GetAtt` `ManagementAccountId`.
+        attr_management_account_id: ::std::string::String = "ManagementAccountId",
+        /// `Fn::GetAtt` `RootId`.
+        attr_root_id: ::std::string::String = "RootId",
     }
 }
 
@@ -182,7 +125,7 @@ pub mod organization {
     //! Nested property types and enums of [`Organization`](super::Organization).
 
     /// Specifies the feature set supported by the new organization. Each feature set supports different levels of functionality.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureSet {
         /// `ALL`
         All,
@@ -190,15 +133,7 @@ pub mod organization {
         ConsolidatedBilling,
     }
 
-    impl crate::value::CfnEnum for FeatureSet {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-                Self::ConsolidatedBilling => "CONSOLIDATED_BILLING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FeatureSet, ["ALL", "CONSOLIDATED_BILLING"]);
 }
 
 /// You can use organizational units (OUs) to group accounts together to administer as a single unit. This greatly simplifies the management of your accounts. For example, you can attach a policy-based control to an OU, and all accounts within the OU automatically inherit the policy. You can create multiple OUs within a single organization, and you can create OUs within other OUs. Each OU can contain multiple accounts, and you can move accounts from one OU to another. However, OU names must be unique within a parent OU or root.
@@ -222,7 +157,6 @@ pub struct OrganizationalUnit {
 
 impl OrganizationalUnit {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parent_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -232,58 +166,33 @@ impl OrganizationalUnit {
     }
 }
 
-impl crate::resource::Resource for OrganizationalUnit {
-    const TYPE: &'static str = "AWS::Organizations::OrganizationalUnit";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ORGANIZATIONAL_UNIT_SHAPE)
+crate::resource::props! {
+    resource OrganizationalUnit = "AWS::Organizations::OrganizationalUnit", shape: Some(&ORGANIZATIONAL_UNIT_SHAPE);
+    req {
+        name = "Name",
+        parent_id = "ParentId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set("ParentId", self.parent_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static ORGANIZATIONAL_UNIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-        ("ParentId", crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::organizational_unit::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ORGANIZATIONAL_UNIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
+    ("ParentId", crate::resource::Rule { min_len: Some(0), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::organizations::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OrganizationalUnit`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OrganizationalUnit> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Path`.
+        attr_path: ::std::string::String = "Path",
     }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Path`.
-    #[inline]
-    pub fn attr_path(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Path")
-    }
-}
-
-pub mod organizational_unit {
-    //! Nested property types and enums of [`OrganizationalUnit`](super::OrganizationalUnit).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Policies in AWS Organizations enable you to manage different features of the AWS accounts in your organization.  You can use policies when all features are enabled in your organization.
@@ -319,7 +228,6 @@ pub struct Policy {
 
 impl Policy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::organizations::policy::Type>>) -> Self {
         Self {
             content: content.into(),
@@ -332,65 +240,44 @@ impl Policy {
     }
 }
 
-impl crate::resource::Resource for Policy {
-    const TYPE: &'static str = "AWS::Organizations::Policy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_SHAPE)
+crate::resource::props! {
+    resource Policy = "AWS::Organizations::Policy", shape: Some(&POLICY_SHAPE);
+    req {
+        content = "Content",
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetIds", self.target_ids);
-        p.set("Type", self.type_);
-        p
+    opt {
+        description = "Description",
+        tags = "Tags",
+        target_ids = "TargetIds",
     }
 }
 
-static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::policy::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::organizations::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Policy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Policy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `AwsManaged`.
-    #[inline]
-    pub fn attr_aws_managed(self) -> crate::value::Val<bool> {
-        self.__get_att("AwsManaged")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AwsManaged`.
+        attr_aws_managed: bool = "AwsManaged",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod policy {
     //! Nested property types and enums of [`Policy`](super::Policy).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("[\\s\\S]*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of policy to create. You can specify one of the following values: AISERVICES_OPT_OUT_POLICY, BACKUP_POLICY, BEDROCK_POLICY, CHATBOT_POLICY, DECLARATIVE_POLICY_EC2, GUARDDUTY_POLICY, INSPECTOR_POLICY, NETWORK_SECURITY_DIRECTOR_POLICY, RESOURCE_CONTROL_POLICY, S3_POLICY, SECURITYHUB_POLICY, SERVICE_CONTROL_POLICY, TAG_POLICY, UPGRADE_ROLLOUT_POLICY
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `AISERVICES_OPT_OUT_POLICY`
         AiservicesOptOutPolicy,
@@ -422,27 +309,7 @@ pub mod policy {
         UpgradeRolloutPolicy,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AiservicesOptOutPolicy => "AISERVICES_OPT_OUT_POLICY",
-                Self::BackupPolicy => "BACKUP_POLICY",
-                Self::BedrockPolicy => "BEDROCK_POLICY",
-                Self::ChatbotPolicy => "CHATBOT_POLICY",
-                Self::DeclarativePolicyEc2 => "DECLARATIVE_POLICY_EC2",
-                Self::GuarddutyPolicy => "GUARDDUTY_POLICY",
-                Self::InspectorPolicy => "INSPECTOR_POLICY",
-                Self::NetworkSecurityDirectorPolicy => "NETWORK_SECURITY_DIRECTOR_POLICY",
-                Self::ResourceControlPolicy => "RESOURCE_CONTROL_POLICY",
-                Self::S3Policy => "S3_POLICY",
-                Self::SecurityhubPolicy => "SECURITYHUB_POLICY",
-                Self::ServiceControlPolicy => "SERVICE_CONTROL_POLICY",
-                Self::TagPolicy => "TAG_POLICY",
-                Self::UpgradeRolloutPolicy => "UPGRADE_ROLLOUT_POLICY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["AISERVICES_OPT_OUT_POLICY", "BACKUP_POLICY", "BEDROCK_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2", "GUARDDUTY_POLICY", "INSPECTOR_POLICY", "NETWORK_SECURITY_DIRECTOR_POLICY", "RESOURCE_CONTROL_POLICY", "S3_POLICY", "SECURITYHUB_POLICY", "SERVICE_CONTROL_POLICY", "TAG_POLICY", "UPGRADE_ROLLOUT_POLICY"]);
 }
 
 /// You can use AWS::Organizations::ResourcePolicy to delegate policy management for AWS Organizations to specified member accounts to perform policy actions that are by default available only to the management account.
@@ -462,7 +329,6 @@ pub struct ResourcePolicy {
 
 impl ResourcePolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             content: content.into(),
@@ -471,48 +337,26 @@ impl ResourcePolicy {
     }
 }
 
-impl crate::resource::Resource for ResourcePolicy {
-    const TYPE: &'static str = "AWS::Organizations::ResourcePolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_POLICY_SHAPE)
+crate::resource::props! {
+    resource ResourcePolicy = "AWS::Organizations::ResourcePolicy", shape: Some(&RESOURCE_POLICY_SHAPE);
+    req {
+        content = "Content",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::resource_policy::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::organizations::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourcePolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourcePolicy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-}
-
-pub mod resource_policy {
-    //! Nested property types and enums of [`ResourcePolicy`](super::ResourcePolicy).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

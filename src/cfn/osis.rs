@@ -55,7 +55,6 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(max_units: impl ::std::convert::Into<crate::value::Val<i64>>, min_units: impl ::std::convert::Into<crate::value::Val<i64>>, pipeline_configuration_body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, pipeline_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             buffer_options: ::std::option::Option::None,
@@ -73,65 +72,48 @@ impl Pipeline {
     }
 }
 
-impl crate::resource::Resource for Pipeline {
-    const TYPE: &'static str = "AWS::OSIS::Pipeline";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PIPELINE_SHAPE)
+crate::resource::props! {
+    resource Pipeline = "AWS::OSIS::Pipeline", shape: Some(&PIPELINE_SHAPE);
+    req {
+        max_units = "MaxUnits",
+        min_units = "MinUnits",
+        pipeline_configuration_body = "PipelineConfigurationBody",
+        pipeline_name = "PipelineName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BufferOptions", self.buffer_options);
-        p.set_opt("EncryptionAtRestOptions", self.encryption_at_rest_options);
-        p.set_opt("LogPublishingOptions", self.log_publishing_options);
-        p.set("MaxUnits", self.max_units);
-        p.set("MinUnits", self.min_units);
-        p.set("PipelineConfigurationBody", self.pipeline_configuration_body);
-        p.set("PipelineName", self.pipeline_name);
-        p.set_opt("PipelineRoleArn", self.pipeline_role_arn);
-        p.set_opt("ResourcePolicy", self.resource_policy);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcOptions", self.vpc_options);
-        p
+    opt {
+        buffer_options = "BufferOptions",
+        encryption_at_rest_options = "EncryptionAtRestOptions",
+        log_publishing_options = "LogPublishingOptions",
+        pipeline_role_arn = "PipelineRoleArn",
+        resource_policy = "ResourcePolicy",
+        tags = "Tags",
+        vpc_options = "VpcOptions",
     }
 }
 
-static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EncryptionAtRestOptions", crate::resource::Rule { shape: Some(&self::pipeline::ENCRYPTION_AT_REST_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("LogPublishingOptions", crate::resource::Rule { shape: Some(&self::pipeline::LOG_PUBLISHING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MaxUnits", crate::resource::Rule { min: Some(1.0), max: Some(384.0), ..crate::resource::Rule::NONE }),
-        ("MinUnits", crate::resource::Rule { min: Some(1.0), max: Some(384.0), ..crate::resource::Rule::NONE }),
-        ("PipelineConfigurationBody", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
-        ("PipelineName", crate::resource::Rule { min_len: Some(3), max_len: Some(28), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
-        ("PipelineRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws\\-cn|aws\\-us\\-gov|aws\\-iso|aws\\-iso\\-b|aws\\-iso\\-e|aws\\-iso\\-f):iam::[0-9]+:role\\/.*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::pipeline::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcOptions", crate::resource::Rule { shape: Some(&self::pipeline::VPC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PIPELINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EncryptionAtRestOptions", crate::resource::Rule { shape: Some(&self::pipeline::ENCRYPTION_AT_REST_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("LogPublishingOptions", crate::resource::Rule { shape: Some(&self::pipeline::LOG_PUBLISHING_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaxUnits", crate::resource::Rule { min: Some(1.0), max: Some(384.0), ..crate::resource::Rule::NONE }),
+    ("MinUnits", crate::resource::Rule { min: Some(1.0), max: Some(384.0), ..crate::resource::Rule::NONE }),
+    ("PipelineConfigurationBody", crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }),
+    ("PipelineName", crate::resource::Rule { min_len: Some(3), max_len: Some(28), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9\\-]+")), ..crate::resource::Rule::NONE }),
+    ("PipelineRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws\\-cn|aws\\-us\\-gov|aws\\-iso|aws\\-iso\\-b|aws\\-iso\\-e|aws\\-iso\\-f):iam::[0-9]+:role\\/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcOptions", crate::resource::Rule { shape: Some(&self::pipeline::VPC_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Pipeline`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Pipeline> {
-    /// `Fn::GetAtt` `IngestEndpointUrls`.
-    #[inline]
-    pub fn attr_ingest_endpoint_urls(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("IngestEndpointUrls")
-    }
-    /// `Fn::GetAtt` `PipelineArn`.
-    #[inline]
-    pub fn attr_pipeline_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PipelineArn")
-    }
-    /// `Fn::GetAtt` `VpcEndpointService`.
-    #[inline]
-    pub fn attr_vpc_endpoint_service(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEndpointService")
-    }
-    /// `Fn::GetAtt` `VpcEndpoints`.
-    #[inline]
-    pub fn attr_vpc_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VpcEndpoints")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IngestEndpointUrls`.
+        attr_ingest_endpoint_urls: crate::value::List<::std::string::String> = "IngestEndpointUrls",
+        /// `Fn::GetAtt` `PipelineArn`.
+        attr_pipeline_arn: ::std::string::String = "PipelineArn",
+        /// `Fn::GetAtt` `VpcEndpointService`.
+        attr_vpc_endpoint_service: ::std::string::String = "VpcEndpointService",
+        /// `Fn::GetAtt` `VpcEndpoints`.
+        attr_vpc_endpoints: crate::value::List<::std::string::String> = "VpcEndpoints",
     }
 }
 
@@ -149,7 +131,6 @@ pub mod pipeline {
 
     impl BufferOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(persistent_buffer_enabled: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 persistent_buffer_enabled: persistent_buffer_enabled.into(),
@@ -157,12 +138,10 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for BufferOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PersistentBufferEnabled", self.persistent_buffer_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested BufferOptions;
+        req {
+            persistent_buffer_enabled = "PersistentBufferEnabled",
         }
     }
 
@@ -177,7 +156,6 @@ pub mod pipeline {
 
     impl EncryptionAtRestOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(kms_key_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_arn: kms_key_arn.into(),
@@ -185,20 +163,16 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for EncryptionAtRestOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KmsKeyArn", self.kms_key_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionAtRestOptions;
+        req {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static ENCRYPTION_AT_REST_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_AT_REST_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(7), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Key-value pairs to configure log publishing.
     #[derive(Clone, Default)]
@@ -213,21 +187,17 @@ pub mod pipeline {
         pub is_logging_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for LogPublishingOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchLogDestination", self.cloud_watch_log_destination);
-            p.set_opt("IsLoggingEnabled", self.is_logging_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested LogPublishingOptions;
+        opt {
+            cloud_watch_log_destination = "CloudWatchLogDestination",
+            is_logging_enabled = "IsLoggingEnabled",
         }
     }
 
-    pub(super) static LOG_PUBLISHING_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudWatchLogDestination", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOG_PUBLISHING_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudWatchLogDestination", crate::resource::Rule { shape: Some(&CLOUD_WATCH_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The destination for OpenSearch Ingestion Service logs sent to Amazon CloudWatch.
     #[derive(Clone)]
@@ -238,7 +208,6 @@ pub mod pipeline {
 
     impl CloudWatchLogDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(log_group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 log_group: log_group.into(),
@@ -246,22 +215,17 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for CloudWatchLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("LogGroup", self.log_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchLogDestination;
+        req {
+            log_group = "LogGroup",
         }
     }
 
-    pub(super) static CLOUD_WATCH_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\/aws\\/vendedlogs\\/[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUD_WATCH_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("\\/aws\\/vendedlogs\\/[\\.\\-_/#A-Za-z0-9]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ResourcePolicy`.
     #[derive(Clone)]
     pub struct ResourcePolicy {
         /// CloudFormation property `Policy`; required.
@@ -270,7 +234,6 @@ pub mod pipeline {
 
     impl ResourcePolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(policy: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
             Self {
                 policy: policy.into(),
@@ -278,21 +241,12 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for ResourcePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Policy", self.policy);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourcePolicy;
+        req {
+            policy = "Policy",
         }
     }
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 
     /// Container for the values required to configure VPC access for the pipeline. If you don't specify these values, OpenSearch Ingestion Service creates the pipeline with a public endpoint.
     #[derive(Clone)]
@@ -317,7 +271,6 @@ pub mod pipeline {
 
     impl VpcOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_group_ids: ::std::option::Option::None,
@@ -328,25 +281,23 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for VpcOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.set_opt("VpcAttachmentOptions", self.vpc_attachment_options);
-            p.set_opt("VpcEndpointManagement", self.vpc_endpoint_management);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcOptions;
+        req {
+            subnet_ids = "SubnetIds",
+        }
+        opt {
+            security_group_ids = "SecurityGroupIds",
+            vpc_attachment_options = "VpcAttachmentOptions",
+            vpc_endpoint_management = "VpcEndpointManagement",
         }
     }
 
-    pub(super) static VPC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("sg-\\w{8}(\\w{9})?")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("subnet-\\w{8}(\\w{9})?")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("VpcAttachmentOptions", crate::resource::Rule { shape: Some(&VPC_ATTACHMENT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("sg-\\w{8}(\\w{9})?")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(12), items: Some(&crate::resource::Rule { min_len: Some(15), max_len: Some(24), pattern: Some(crate::resource::Pattern::Regex("subnet-\\w{8}(\\w{9})?")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcAttachmentOptions", crate::resource::Rule { shape: Some(&VPC_ATTACHMENT_OPTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Options for attaching a VPC to the pipeline.
     #[derive(Clone)]
@@ -363,7 +314,6 @@ pub mod pipeline {
 
     impl VpcAttachmentOptions {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attach_to_vpc: impl ::std::convert::Into<crate::value::Val<bool>>, cidr_block: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attach_to_vpc: attach_to_vpc.into(),
@@ -372,24 +322,20 @@ pub mod pipeline {
         }
     }
 
-    impl crate::resource::ToExpr for VpcAttachmentOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttachToVpc", self.attach_to_vpc);
-            p.set("CidrBlock", self.cidr_block);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcAttachmentOptions;
+        req {
+            attach_to_vpc = "AttachToVpc",
+            cidr_block = "CidrBlock",
         }
     }
 
-    pub(super) static VPC_ATTACHMENT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CidrBlock", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[12]?[0-9])$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VPC_ATTACHMENT_OPTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrBlock", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[12]?[0-9])$")), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines whether you or Amazon OpenSearch Ingestion service create and manage the VPC endpoint configured for the pipeline.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum VpcEndpointManagement {
         /// `CUSTOMER`
         Customer,
@@ -397,13 +343,5 @@ pub mod pipeline {
         Service,
     }
 
-    impl crate::value::CfnEnum for VpcEndpointManagement {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Customer => "CUSTOMER",
-                Self::Service => "SERVICE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(VpcEndpointManagement, ["CUSTOMER", "SERVICE"]);
 }

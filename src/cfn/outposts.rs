@@ -27,7 +27,6 @@ pub struct Outpost {
 
 impl Outpost {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, site_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             availability_zone: ::std::option::Option::None,
@@ -41,78 +40,55 @@ impl Outpost {
     }
 }
 
-impl crate::resource::Resource for Outpost {
-    const TYPE: &'static str = "AWS::Outposts::Outpost";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OUTPOST_SHAPE)
+crate::resource::props! {
+    resource Outpost = "AWS::Outposts::Outpost", shape: Some(&OUTPOST_SHAPE);
+    req {
+        name = "Name",
+        site_id = "SiteId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("AvailabilityZoneId", self.availability_zone_id);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("SiteId", self.site_id);
-        p.set_opt("SupportedHardwareType", self.supported_hardware_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        availability_zone = "AvailabilityZone",
+        availability_zone_id = "AvailabilityZoneId",
+        description = "Description",
+        supported_hardware_type = "SupportedHardwareType",
+        tags = "Tags",
     }
 }
 
-static OUTPOST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z]+-){1,3}([a-zA-Z]+)?(\\d+[a-zA-Z]?)?$")), ..crate::resource::Rule::NONE }),
-        ("AvailabilityZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]+\\d-[a-zA-Z]+\\d$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]+$")), ..crate::resource::Rule::NONE }),
-        ("SiteId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^os-[a-f0-9]{17}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::outpost::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OUTPOST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilityZone", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^([a-zA-Z]+-){1,3}([a-zA-Z]+)?(\\d+[a-zA-Z]?)?$")), ..crate::resource::Rule::NONE }),
+    ("AvailabilityZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]+\\d-[a-zA-Z]+\\d$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]+$")), ..crate::resource::Rule::NONE }),
+    ("SiteId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^os-[a-f0-9]{17}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::outpost::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Outpost`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Outpost> {
-    /// `Fn::GetAtt` `LifeCycleStatus`.
-    #[inline]
-    pub fn attr_life_cycle_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LifeCycleStatus")
-    }
-    /// `Fn::GetAtt` `OutpostArn`.
-    #[inline]
-    pub fn attr_outpost_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OutpostArn")
-    }
-    /// `Fn::GetAtt` `OutpostId`.
-    #[inline]
-    pub fn attr_outpost_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OutpostId")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `SiteArn`.
-    #[inline]
-    pub fn attr_site_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SiteArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `LifeCycleStatus`.
+        attr_life_cycle_status: ::std::string::String = "LifeCycleStatus",
+        /// `Fn::GetAtt` `OutpostArn`.
+        attr_outpost_arn: ::std::string::String = "OutpostArn",
+        /// `Fn::GetAtt` `OutpostId`.
+        attr_outpost_id: ::std::string::String = "OutpostId",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `SiteArn`.
+        attr_site_arn: ::std::string::String = "SiteArn",
     }
 }
 
 pub mod outpost {
     //! Nested property types and enums of [`Outpost`](super::Outpost).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?![aA][wW][sS]:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S \\n]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?![aA][wW][sS]:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S \\n]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `SupportedHardwareType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SupportedHardwareType {
         /// `RACK`
         Rack,
@@ -120,15 +96,7 @@ pub mod outpost {
         Server,
     }
 
-    impl crate::value::CfnEnum for SupportedHardwareType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rack => "RACK",
-                Self::Server => "SERVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SupportedHardwareType, ["RACK", "SERVER"]);
 }
 
 /// Definition of AWS::Outposts::Site Resource Type
@@ -154,7 +122,6 @@ pub struct Site {
 
 impl Site {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -168,55 +135,43 @@ impl Site {
     }
 }
 
-impl crate::resource::Resource for Site {
-    const TYPE: &'static str = "AWS::Outposts::Site";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SITE_SHAPE)
+crate::resource::props! {
+    resource Site = "AWS::Outposts::Site", shape: Some(&SITE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("Notes", self.notes);
-        p.set_opt("OperatingAddress", self.operating_address);
-        p.set_opt("RackPhysicalProperties", self.rack_physical_properties);
-        p.set_opt("ShippingAddress", self.shipping_address);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        notes = "Notes",
+        operating_address = "OperatingAddress",
+        rack_physical_properties = "RackPhysicalProperties",
+        shipping_address = "ShippingAddress",
+        tags = "Tags",
     }
 }
 
-static SITE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1001), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]+$")), ..crate::resource::Rule::NONE }),
-        ("Notes", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^[\\S \\n]+$")), ..crate::resource::Rule::NONE }),
-        ("OperatingAddress", crate::resource::Rule { shape: Some(&self::site::ADDRESS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ShippingAddress", crate::resource::Rule { shape: Some(&self::site::ADDRESS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::site::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SITE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1001), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]+$")), ..crate::resource::Rule::NONE }),
+    ("Notes", crate::resource::Rule { min_len: Some(1), max_len: Some(2000), pattern: Some(crate::resource::Pattern::Regex("^[\\S \\n]+$")), ..crate::resource::Rule::NONE }),
+    ("OperatingAddress", crate::resource::Rule { shape: Some(&self::site::ADDRESS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ShippingAddress", crate::resource::Rule { shape: Some(&self::site::ADDRESS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::site::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Site`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Site> {
-    /// `Fn::GetAtt` `SiteArn`.
-    #[inline]
-    pub fn attr_site_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SiteArn")
-    }
-    /// `Fn::GetAtt` `SiteId`.
-    #[inline]
-    pub fn attr_site_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SiteId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `SiteArn`.
+        attr_site_arn: ::std::string::String = "SiteArn",
+        /// `Fn::GetAtt` `SiteId`.
+        attr_site_id: ::std::string::String = "SiteId",
     }
 }
 
 pub mod site {
     //! Nested property types and enums of [`Site`](super::Site).
 
-    /// The definition `Address`.
     #[derive(Clone)]
     pub struct Address {
         /// CloudFormation property `AddressLine1`; required.
@@ -245,7 +200,6 @@ pub mod site {
 
     impl Address {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(address_line1: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, city: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, contact_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, contact_phone_number: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, country_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, postal_code: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, state_or_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 address_line1: address_line1.into(),
@@ -263,42 +217,39 @@ pub mod site {
         }
     }
 
-    impl crate::resource::ToExpr for Address {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AddressLine1", self.address_line1);
-            p.set_opt("AddressLine2", self.address_line2);
-            p.set_opt("AddressLine3", self.address_line3);
-            p.set("City", self.city);
-            p.set("ContactName", self.contact_name);
-            p.set("ContactPhoneNumber", self.contact_phone_number);
-            p.set("CountryCode", self.country_code);
-            p.set_opt("DistrictOrCounty", self.district_or_county);
-            p.set_opt("Municipality", self.municipality);
-            p.set("PostalCode", self.postal_code);
-            p.set("StateOrRegion", self.state_or_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested Address;
+        req {
+            address_line1 = "AddressLine1",
+            city = "City",
+            contact_name = "ContactName",
+            contact_phone_number = "ContactPhoneNumber",
+            country_code = "CountryCode",
+            postal_code = "PostalCode",
+            state_or_region = "StateOrRegion",
+        }
+        opt {
+            address_line2 = "AddressLine2",
+            address_line3 = "AddressLine3",
+            district_or_county = "DistrictOrCounty",
+            municipality = "Municipality",
         }
     }
 
-    pub(super) static ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AddressLine1", crate::resource::Rule { min_len: Some(1), max_len: Some(180), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
-            ("AddressLine2", crate::resource::Rule { min_len: Some(0), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
-            ("AddressLine3", crate::resource::Rule { min_len: Some(0), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
-            ("City", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
-            ("ContactName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
-            ("ContactPhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]+$")), ..crate::resource::Rule::NONE }),
-            ("CountryCode", crate::resource::Rule { min_len: Some(2), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }),
-            ("DistrictOrCounty", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
-            ("Municipality", crate::resource::Rule { min_len: Some(0), max_len: Some(180), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
-            ("PostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 -]+$")), ..crate::resource::Rule::NONE }),
-            ("StateOrRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AddressLine1", crate::resource::Rule { min_len: Some(1), max_len: Some(180), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
+        ("AddressLine2", crate::resource::Rule { min_len: Some(0), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
+        ("AddressLine3", crate::resource::Rule { min_len: Some(0), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
+        ("City", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
+        ("ContactName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
+        ("ContactPhoneNumber", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]+$")), ..crate::resource::Rule::NONE }),
+        ("CountryCode", crate::resource::Rule { min_len: Some(2), max_len: Some(2), pattern: Some(crate::resource::Pattern::Regex("^[A-Z]{2}$")), ..crate::resource::Rule::NONE }),
+        ("DistrictOrCounty", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
+        ("Municipality", crate::resource::Rule { min_len: Some(0), max_len: Some(180), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
+        ("PostalCode", crate::resource::Rule { min_len: Some(1), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9 -]+$")), ..crate::resource::Rule::NONE }),
+        ("StateOrRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^\\S[\\S ]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `RackPhysicalProperties`.
     #[derive(Clone, Default)]
     pub struct RackPhysicalProperties {
         /// CloudFormation property `FiberOpticCableType`.
@@ -321,32 +272,27 @@ pub mod site {
         pub uplink_gbps: ::std::option::Option<crate::value::Val<crate::cfn::outposts::site::UplinkGbps>>,
     }
 
-    impl crate::resource::ToExpr for RackPhysicalProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FiberOpticCableType", self.fiber_optic_cable_type);
-            p.set_opt("MaximumSupportedWeightLbs", self.maximum_supported_weight_lbs);
-            p.set_opt("OpticalStandard", self.optical_standard);
-            p.set_opt("PowerConnector", self.power_connector);
-            p.set_opt("PowerDrawKva", self.power_draw_kva);
-            p.set_opt("PowerFeedDrop", self.power_feed_drop);
-            p.set_opt("PowerPhase", self.power_phase);
-            p.set_opt("UplinkCount", self.uplink_count);
-            p.set_opt("UplinkGbps", self.uplink_gbps);
-            p.into_expr()
+    crate::resource::props! {
+        nested RackPhysicalProperties;
+        opt {
+            fiber_optic_cable_type = "FiberOpticCableType",
+            maximum_supported_weight_lbs = "MaximumSupportedWeightLbs",
+            optical_standard = "OpticalStandard",
+            power_connector = "PowerConnector",
+            power_draw_kva = "PowerDrawKva",
+            power_feed_drop = "PowerFeedDrop",
+            power_phase = "PowerPhase",
+            uplink_count = "UplinkCount",
+            uplink_gbps = "UplinkGbps",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S \\n]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S \\n]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `FiberOpticCableType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FiberOpticCableType {
         /// `SINGLE_MODE`
         SingleMode,
@@ -354,18 +300,9 @@ pub mod site {
         MultiMode,
     }
 
-    impl crate::value::CfnEnum for FiberOpticCableType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SingleMode => "SINGLE_MODE",
-                Self::MultiMode => "MULTI_MODE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FiberOpticCableType, ["SINGLE_MODE", "MULTI_MODE"]);
 
-    /// Allowed values of `MaximumSupportedWeightLbs`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MaximumSupportedWeightLbs {
         /// `NO_LIMIT`
         NoLimit,
@@ -379,21 +316,9 @@ pub mod site {
         Max2000Lbs,
     }
 
-    impl crate::value::CfnEnum for MaximumSupportedWeightLbs {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NoLimit => "NO_LIMIT",
-                Self::Max1400Lbs => "MAX_1400_LBS",
-                Self::Max1600Lbs => "MAX_1600_LBS",
-                Self::Max1800Lbs => "MAX_1800_LBS",
-                Self::Max2000Lbs => "MAX_2000_LBS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MaximumSupportedWeightLbs, ["NO_LIMIT", "MAX_1400_LBS", "MAX_1600_LBS", "MAX_1800_LBS", "MAX_2000_LBS"]);
 
-    /// Allowed values of `OpticalStandard`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OpticalStandard {
         /// `OPTIC_10GBASE_SR`
         Optic10gbaseSr,
@@ -423,29 +348,9 @@ pub mod site {
         Optic1000baseSx,
     }
 
-    impl crate::value::CfnEnum for OpticalStandard {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Optic10gbaseSr => "OPTIC_10GBASE_SR",
-                Self::Optic10gbaseIr => "OPTIC_10GBASE_IR",
-                Self::Optic10gbaseLr => "OPTIC_10GBASE_LR",
-                Self::Optic40gbaseSr => "OPTIC_40GBASE_SR",
-                Self::Optic40gbaseEsr => "OPTIC_40GBASE_ESR",
-                Self::Optic40gbaseIr4Lr4l => "OPTIC_40GBASE_IR4_LR4L",
-                Self::Optic40gbaseLr4 => "OPTIC_40GBASE_LR4",
-                Self::Optic100gbaseSr4 => "OPTIC_100GBASE_SR4",
-                Self::Optic100gbaseCwdm4 => "OPTIC_100GBASE_CWDM4",
-                Self::Optic100gbaseLr4 => "OPTIC_100GBASE_LR4",
-                Self::Optic100gPsm4Msa => "OPTIC_100G_PSM4_MSA",
-                Self::Optic1000baseLx => "OPTIC_1000BASE_LX",
-                Self::Optic1000baseSx => "OPTIC_1000BASE_SX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OpticalStandard, ["OPTIC_10GBASE_SR", "OPTIC_10GBASE_IR", "OPTIC_10GBASE_LR", "OPTIC_40GBASE_SR", "OPTIC_40GBASE_ESR", "OPTIC_40GBASE_IR4_LR4L", "OPTIC_40GBASE_LR4", "OPTIC_100GBASE_SR4", "OPTIC_100GBASE_CWDM4", "OPTIC_100GBASE_LR4", "OPTIC_100G_PSM4_MSA", "OPTIC_1000BASE_LX", "OPTIC_1000BASE_SX"]);
 
-    /// Allowed values of `PowerConnector`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PowerConnector {
         /// `L6_30P`
         L630p,
@@ -459,21 +364,9 @@ pub mod site {
         Cs8365c,
     }
 
-    impl crate::value::CfnEnum for PowerConnector {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::L630p => "L6_30P",
-                Self::Iec309 => "IEC309",
-                Self::Ah530p7w => "AH530P7W",
-                Self::Ah532p6w => "AH532P6W",
-                Self::Cs8365c => "CS8365C",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PowerConnector, ["L6_30P", "IEC309", "AH530P7W", "AH532P6W", "CS8365C"]);
 
-    /// Allowed values of `PowerDrawKva`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PowerDrawKva {
         /// `POWER_5_KVA`
         Power5Kva,
@@ -485,20 +378,9 @@ pub mod site {
         Power30Kva,
     }
 
-    impl crate::value::CfnEnum for PowerDrawKva {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Power5Kva => "POWER_5_KVA",
-                Self::Power10Kva => "POWER_10_KVA",
-                Self::Power15Kva => "POWER_15_KVA",
-                Self::Power30Kva => "POWER_30_KVA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PowerDrawKva, ["POWER_5_KVA", "POWER_10_KVA", "POWER_15_KVA", "POWER_30_KVA"]);
 
-    /// Allowed values of `PowerFeedDrop`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PowerFeedDrop {
         /// `ABOVE_RACK`
         AboveRack,
@@ -506,18 +388,9 @@ pub mod site {
         BelowRack,
     }
 
-    impl crate::value::CfnEnum for PowerFeedDrop {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AboveRack => "ABOVE_RACK",
-                Self::BelowRack => "BELOW_RACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PowerFeedDrop, ["ABOVE_RACK", "BELOW_RACK"]);
 
-    /// Allowed values of `PowerPhase`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PowerPhase {
         /// `SINGLE_PHASE`
         SinglePhase,
@@ -525,18 +398,9 @@ pub mod site {
         ThreePhase,
     }
 
-    impl crate::value::CfnEnum for PowerPhase {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SinglePhase => "SINGLE_PHASE",
-                Self::ThreePhase => "THREE_PHASE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PowerPhase, ["SINGLE_PHASE", "THREE_PHASE"]);
 
-    /// Allowed values of `UplinkCount`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UplinkCount {
         /// `UPLINK_COUNT_1`
         UplinkCount1,
@@ -560,26 +424,9 @@ pub mod site {
         UplinkCount16,
     }
 
-    impl crate::value::CfnEnum for UplinkCount {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::UplinkCount1 => "UPLINK_COUNT_1",
-                Self::UplinkCount2 => "UPLINK_COUNT_2",
-                Self::UplinkCount3 => "UPLINK_COUNT_3",
-                Self::UplinkCount4 => "UPLINK_COUNT_4",
-                Self::UplinkCount5 => "UPLINK_COUNT_5",
-                Self::UplinkCount6 => "UPLINK_COUNT_6",
-                Self::UplinkCount7 => "UPLINK_COUNT_7",
-                Self::UplinkCount8 => "UPLINK_COUNT_8",
-                Self::UplinkCount12 => "UPLINK_COUNT_12",
-                Self::UplinkCount16 => "UPLINK_COUNT_16",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UplinkCount, ["UPLINK_COUNT_1", "UPLINK_COUNT_2", "UPLINK_COUNT_3", "UPLINK_COUNT_4", "UPLINK_COUNT_5", "UPLINK_COUNT_6", "UPLINK_COUNT_7", "UPLINK_COUNT_8", "UPLINK_COUNT_12", "UPLINK_COUNT_16"]);
 
-    /// Allowed values of `UplinkGbps`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UplinkGbps {
         /// `UPLINK_1G`
         Uplink1g,
@@ -591,15 +438,5 @@ pub mod site {
         Uplink100g,
     }
 
-    impl crate::value::CfnEnum for UplinkGbps {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Uplink1g => "UPLINK_1G",
-                Self::Uplink10g => "UPLINK_10G",
-                Self::Uplink40g => "UPLINK_40G",
-                Self::Uplink100g => "UPLINK_100G",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UplinkGbps, ["UPLINK_1G", "UPLINK_10G", "UPLINK_40G", "UPLINK_100G"]);
 }

@@ -45,7 +45,6 @@ pub struct ApplicationInstance {
 
 impl ApplicationInstance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(default_runtime_context_device: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, manifest_payload: crate::cfn::panorama::application_instance::ManifestPayload) -> Self {
         Self {
             application_instance_id_to_replace: ::std::option::Option::None,
@@ -60,81 +59,52 @@ impl ApplicationInstance {
     }
 }
 
-impl crate::resource::Resource for ApplicationInstance {
-    const TYPE: &'static str = "AWS::Panorama::ApplicationInstance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_INSTANCE_SHAPE)
+crate::resource::props! {
+    resource ApplicationInstance = "AWS::Panorama::ApplicationInstance", shape: Some(&APPLICATION_INSTANCE_SHAPE);
+    req {
+        default_runtime_context_device = "DefaultRuntimeContextDevice",
+        manifest_payload = "ManifestPayload",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationInstanceIdToReplace", self.application_instance_id_to_replace);
-        p.set("DefaultRuntimeContextDevice", self.default_runtime_context_device);
-        p.set_opt("Description", self.description);
-        p.set_opt("ManifestOverridesPayload", self.manifest_overrides_payload);
-        p.set("ManifestPayload", self.manifest_payload);
-        p.set_opt("Name", self.name);
-        p.set_opt("RuntimeRoleArn", self.runtime_role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        application_instance_id_to_replace = "ApplicationInstanceIdToReplace",
+        description = "Description",
+        manifest_overrides_payload = "ManifestOverridesPayload",
+        name = "Name",
+        runtime_role_arn = "RuntimeRoleArn",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationInstanceIdToReplace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]+$")), ..crate::resource::Rule::NONE }),
-        ("DefaultRuntimeContextDevice", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ("ManifestOverridesPayload", crate::resource::Rule { shape: Some(&self::application_instance::MANIFEST_OVERRIDES_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ManifestPayload", crate::resource::Rule { shape: Some(&self::application_instance::MANIFEST_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]+$")), ..crate::resource::Rule::NONE }),
-        ("RuntimeRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9][-.a-z0-9]{0,62}:iam::[0-9]{12}:role/.+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application_instance::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationInstanceIdToReplace", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]+$")), ..crate::resource::Rule::NONE }),
+    ("DefaultRuntimeContextDevice", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ("ManifestOverridesPayload", crate::resource::Rule { shape: Some(&self::application_instance::MANIFEST_OVERRIDES_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ManifestPayload", crate::resource::Rule { shape: Some(&self::application_instance::MANIFEST_PAYLOAD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]+$")), ..crate::resource::Rule::NONE }),
+    ("RuntimeRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9][-.a-z0-9]{0,62}:iam::[0-9]{12}:role/.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ApplicationInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationInstance> {
-    /// `Fn::GetAtt` `ApplicationInstanceId`.
-    #[inline]
-    pub fn attr_application_instance_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationInstanceId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<i64> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `DefaultRuntimeContextDeviceName`.
-    #[inline]
-    pub fn attr_default_runtime_context_device_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultRuntimeContextDeviceName")
-    }
-    /// `Fn::GetAtt` `HealthStatus`.
-    #[inline]
-    pub fn attr_health_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HealthStatus")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<i64> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusDescription`.
-    #[inline]
-    pub fn attr_status_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusDescription")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationInstanceId`.
+        attr_application_instance_id: ::std::string::String = "ApplicationInstanceId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: i64 = "CreatedTime",
+        /// `Fn::GetAtt` `DefaultRuntimeContextDeviceName`.
+        attr_default_runtime_context_device_name: ::std::string::String = "DefaultRuntimeContextDeviceName",
+        /// `Fn::GetAtt` `HealthStatus`.
+        attr_health_status: ::std::string::String = "HealthStatus",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: i64 = "LastUpdatedTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusDescription`.
+        attr_status_description: ::std::string::String = "StatusDescription",
     }
 }
 
@@ -150,20 +120,16 @@ pub mod application_instance {
         pub payload_data: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ManifestOverridesPayload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PayloadData", self.payload_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManifestOverridesPayload;
+        opt {
+            payload_data = "PayloadData",
         }
     }
 
-    pub(super) static MANIFEST_OVERRIDES_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PayloadData", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANIFEST_OVERRIDES_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PayloadData", crate::resource::Rule { min_len: Some(0), max_len: Some(51200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A application verion's manifest file. This is a JSON document that has a single key (``PayloadData``) where the value is an escaped string representation of the application manifest (``graph.json``). This file is located in the ``graphs`` folder in your application source.
     #[derive(Clone, Default)]
@@ -174,27 +140,16 @@ pub mod application_instance {
         pub payload_data: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ManifestPayload {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PayloadData", self.payload_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested ManifestPayload;
+        opt {
+            payload_data = "PayloadData",
         }
     }
 
-    pub(super) static MANIFEST_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PayloadData", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MANIFEST_PAYLOAD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PayloadData", crate::resource::Rule { min_len: Some(1), max_len: Some(51200), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Creates a package and storage location in an Amazon S3 access point.
@@ -214,7 +169,6 @@ pub struct Package {
 
 impl Package {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(package_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             package_name: package_name.into(),
@@ -223,81 +177,41 @@ impl Package {
     }
 }
 
-impl crate::resource::Resource for Package {
-    const TYPE: &'static str = "AWS::Panorama::Package";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PACKAGE_SHAPE)
+crate::resource::props! {
+    resource Package = "AWS::Panorama::Package", shape: Some(&PACKAGE_SHAPE);
+    req {
+        package_name = "PackageName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PackageName", self.package_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PackageName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::package::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PACKAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PackageName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE7_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Package`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Package> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedTime`.
+        attr_created_time: i64 = "CreatedTime",
+        /// `Fn::GetAtt` `PackageId`.
+        attr_package_id: ::std::string::String = "PackageId",
+        /// `Fn::GetAtt` `StorageLocation.BinaryPrefixLocation`.
+        attr_storage_location_binary_prefix_location: ::std::string::String = "StorageLocation.BinaryPrefixLocation",
+        /// `Fn::GetAtt` `StorageLocation.Bucket`.
+        attr_storage_location_bucket: ::std::string::String = "StorageLocation.Bucket",
+        /// `Fn::GetAtt` `StorageLocation.GeneratedPrefixLocation`.
+        attr_storage_location_generated_prefix_location: ::std::string::String = "StorageLocation.GeneratedPrefixLocation",
+        /// `Fn::GetAtt` `StorageLocation.ManifestPrefixLocation`.
+        attr_storage_location_manifest_prefix_location: ::std::string::String = "StorageLocation.ManifestPrefixLocation",
+        /// `Fn::GetAtt` `StorageLocation.RepoPrefixLocation`.
+        attr_storage_location_repo_prefix_location: ::std::string::String = "StorageLocation.RepoPrefixLocation",
     }
-    /// `Fn::GetAtt` `CreatedTime`.
-    #[inline]
-    pub fn attr_created_time(self) -> crate::value::Val<i64> {
-        self.__get_att("CreatedTime")
-    }
-    /// `Fn::GetAtt` `PackageId`.
-    #[inline]
-    pub fn attr_package_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PackageId")
-    }
-    /// `Fn::GetAtt` `StorageLocation.BinaryPrefixLocation`.
-    #[inline]
-    pub fn attr_storage_location_binary_prefix_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageLocation.BinaryPrefixLocation")
-    }
-    /// `Fn::GetAtt` `StorageLocation.Bucket`.
-    #[inline]
-    pub fn attr_storage_location_bucket(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageLocation.Bucket")
-    }
-    /// `Fn::GetAtt` `StorageLocation.GeneratedPrefixLocation`.
-    #[inline]
-    pub fn attr_storage_location_generated_prefix_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageLocation.GeneratedPrefixLocation")
-    }
-    /// `Fn::GetAtt` `StorageLocation.ManifestPrefixLocation`.
-    #[inline]
-    pub fn attr_storage_location_manifest_prefix_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageLocation.ManifestPrefixLocation")
-    }
-    /// `Fn::GetAtt` `StorageLocation.RepoPrefixLocation`.
-    #[inline]
-    pub fn attr_storage_location_repo_prefix_location(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageLocation.RepoPrefixLocation")
-    }
-}
-
-pub mod package {
-    //! Nested property types and enums of [`Package`](super::Package).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Registers a package version.
@@ -333,7 +247,6 @@ pub struct PackageVersion {
 
 impl PackageVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(package_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, package_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, patch_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             mark_latest: ::std::option::Option::None,
@@ -346,65 +259,42 @@ impl PackageVersion {
     }
 }
 
-impl crate::resource::Resource for PackageVersion {
-    const TYPE: &'static str = "AWS::Panorama::PackageVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PACKAGE_VERSION_SHAPE)
+crate::resource::props! {
+    resource PackageVersion = "AWS::Panorama::PackageVersion", shape: Some(&PACKAGE_VERSION_SHAPE);
+    req {
+        package_id = "PackageId",
+        package_version = "PackageVersion",
+        patch_version = "PatchVersion",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("MarkLatest", self.mark_latest);
-        p.set_opt("OwnerAccount", self.owner_account);
-        p.set("PackageId", self.package_id);
-        p.set("PackageVersion", self.package_version);
-        p.set("PatchVersion", self.patch_version);
-        p.set_opt("UpdatedLatestPatchVersion", self.updated_latest_patch_version);
-        p
+    opt {
+        mark_latest = "MarkLatest",
+        owner_account = "OwnerAccount",
+        updated_latest_patch_version = "UpdatedLatestPatchVersion",
     }
 }
 
-static PACKAGE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("OwnerAccount", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z\\_]+$")), ..crate::resource::Rule::NONE }),
-        ("PackageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\/]+$")), ..crate::resource::Rule::NONE }),
-        ("PackageVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([0-9]+)\\.([0-9]+)$")), ..crate::resource::Rule::NONE }),
-        ("PatchVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("UpdatedLatestPatchVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PACKAGE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OwnerAccount", crate::resource::Rule { min_len: Some(1), max_len: Some(12), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-z\\_]+$")), ..crate::resource::Rule::NONE }),
+    ("PackageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-\\_\\/]+$")), ..crate::resource::Rule::NONE }),
+    ("PackageVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^([0-9]+)\\.([0-9]+)$")), ..crate::resource::Rule::NONE }),
+    ("PatchVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("UpdatedLatestPatchVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PackageVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PackageVersion> {
-    /// `Fn::GetAtt` `IsLatestPatch`.
-    #[inline]
-    pub fn attr_is_latest_patch(self) -> crate::value::Val<bool> {
-        self.__get_att("IsLatestPatch")
-    }
-    /// `Fn::GetAtt` `PackageArn`.
-    #[inline]
-    pub fn attr_package_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PackageArn")
-    }
-    /// `Fn::GetAtt` `PackageName`.
-    #[inline]
-    pub fn attr_package_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PackageName")
-    }
-    /// `Fn::GetAtt` `RegisteredTime`.
-    #[inline]
-    pub fn attr_registered_time(self) -> crate::value::Val<i64> {
-        self.__get_att("RegisteredTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusDescription`.
-    #[inline]
-    pub fn attr_status_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusDescription")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IsLatestPatch`.
+        attr_is_latest_patch: bool = "IsLatestPatch",
+        /// `Fn::GetAtt` `PackageArn`.
+        attr_package_arn: ::std::string::String = "PackageArn",
+        /// `Fn::GetAtt` `PackageName`.
+        attr_package_name: ::std::string::String = "PackageName",
+        /// `Fn::GetAtt` `RegisteredTime`.
+        attr_registered_time: i64 = "RegisteredTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusDescription`.
+        attr_status_description: ::std::string::String = "StatusDescription",
     }
 }

@@ -17,7 +17,6 @@ pub struct Alias {
 
 impl Alias {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(alias_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             alias_name: alias_name.into(),
@@ -26,27 +25,20 @@ impl Alias {
     }
 }
 
-impl crate::resource::Resource for Alias {
-    const TYPE: &'static str = "AWS::PaymentCryptography::Alias";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ALIAS_SHAPE)
+crate::resource::props! {
+    resource Alias = "AWS::PaymentCryptography::Alias", shape: Some(&ALIAS_SHAPE);
+    req {
+        alias_name = "AliasName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AliasName", self.alias_name);
-        p.set_opt("KeyArn", self.key_arn);
-        p
+    opt {
+        key_arn = "KeyArn",
     }
 }
 
-static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AliasName", crate::resource::Rule { min_len: Some(7), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^alias/[a-zA-Z0-9/_-]+$")), ..crate::resource::Rule::NONE }),
-        ("KeyArn", crate::resource::Rule { min_len: Some(70), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:payment-cryptography:[a-z]{2}-[a-z]{1,16}-[0-9]+:[0-9]{12}:key/[0-9a-zA-Z]{16,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ALIAS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AliasName", crate::resource::Rule { min_len: Some(7), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^alias/[a-zA-Z0-9/_-]+$")), ..crate::resource::Rule::NONE }),
+    ("KeyArn", crate::resource::Rule { min_len: Some(70), max_len: Some(150), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:payment-cryptography:[a-z]{2}-[a-z]{1,16}-[0-9]+:[0-9]{12}:key/[0-9a-zA-Z]{16,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Definition of AWS::PaymentCryptography::Key Resource Type
 ///
@@ -75,7 +67,6 @@ pub struct Key {
 
 impl Key {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(exportable: impl ::std::convert::Into<crate::value::Val<bool>>, key_attributes: crate::cfn::paymentcryptography::key::KeyAttributes) -> Self {
         Self {
             derive_key_usage: ::std::option::Option::None,
@@ -90,63 +81,45 @@ impl Key {
     }
 }
 
-impl crate::resource::Resource for Key {
-    const TYPE: &'static str = "AWS::PaymentCryptography::Key";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KEY_SHAPE)
+crate::resource::props! {
+    resource Key = "AWS::PaymentCryptography::Key", shape: Some(&KEY_SHAPE);
+    req {
+        exportable = "Exportable",
+        key_attributes = "KeyAttributes",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeriveKeyUsage", self.derive_key_usage);
-        p.set_opt("Enabled", self.enabled);
-        p.set("Exportable", self.exportable);
-        p.set("KeyAttributes", self.key_attributes);
-        p.set_opt("KeyCheckValueAlgorithm", self.key_check_value_algorithm);
-        p.set_opt("Policy", self.policy);
-        p.set_opt("ReplicationRegions", self.replication_regions);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        derive_key_usage = "DeriveKeyUsage",
+        enabled = "Enabled",
+        key_check_value_algorithm = "KeyCheckValueAlgorithm",
+        policy = "Policy",
+        replication_regions = "ReplicationRegions",
+        tags = "Tags",
     }
 }
 
-static KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
-        ("ReplicationRegions", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]{1,16}-[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::key::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Policy", crate::resource::Rule { min_len: Some(1), max_len: Some(20480), pattern: Some(crate::resource::Pattern::Regex("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$")), ..crate::resource::Rule::NONE }),
+    ("ReplicationRegions", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-[a-z]{1,16}-[0-9]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::cassandra_cloudformation_and_9_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Key`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Key> {
-    /// `Fn::GetAtt` `KeyIdentifier`.
-    #[inline]
-    pub fn attr_key_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyIdentifier")
-    }
-    /// `Fn::GetAtt` `KeyOrigin`.
-    #[inline]
-    pub fn attr_key_origin(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyOrigin")
-    }
-    /// `Fn::GetAtt` `KeyState`.
-    #[inline]
-    pub fn attr_key_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KeyState")
-    }
-    /// `Fn::GetAtt` `ReplicationStatus`.
-    #[inline]
-    pub fn attr_replication_status(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ReplicationStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `KeyIdentifier`.
+        attr_key_identifier: ::std::string::String = "KeyIdentifier",
+        /// `Fn::GetAtt` `KeyOrigin`.
+        attr_key_origin: ::std::string::String = "KeyOrigin",
+        /// `Fn::GetAtt` `KeyState`.
+        attr_key_state: ::std::string::String = "KeyState",
+        /// `Fn::GetAtt` `ReplicationStatus`.
+        attr_replication_status: crate::value::Json = "ReplicationStatus",
     }
 }
 
 pub mod key {
     //! Nested property types and enums of [`Key`](super::Key).
 
-    /// The definition `KeyAttributes`.
     #[derive(Clone)]
     pub struct KeyAttributes {
         /// CloudFormation property `KeyAlgorithm`; required.
@@ -161,7 +134,6 @@ pub mod key {
 
     impl KeyAttributes {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key_algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::paymentcryptography::key::KeyAlgorithm>>, key_class: impl ::std::convert::Into<crate::value::Val<crate::cfn::paymentcryptography::key::KeyClass>>, key_modes_of_use: crate::cfn::paymentcryptography::key::KeyModesOfUse, key_usage: impl ::std::convert::Into<crate::value::Val<crate::cfn::paymentcryptography::key::KeyUsage>>) -> Self {
             Self {
                 key_algorithm: key_algorithm.into(),
@@ -172,19 +144,16 @@ pub mod key {
         }
     }
 
-    impl crate::resource::ToExpr for KeyAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("KeyAlgorithm", self.key_algorithm);
-            p.set("KeyClass", self.key_class);
-            p.set("KeyModesOfUse", self.key_modes_of_use);
-            p.set("KeyUsage", self.key_usage);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyAttributes;
+        req {
+            key_algorithm = "KeyAlgorithm",
+            key_class = "KeyClass",
+            key_modes_of_use = "KeyModesOfUse",
+            key_usage = "KeyUsage",
         }
     }
 
-    /// The definition `KeyModesOfUse`.
     #[derive(Clone, Default)]
     pub struct KeyModesOfUse {
         /// CloudFormation property `Decrypt`.
@@ -207,32 +176,22 @@ pub mod key {
         pub wrap: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for KeyModesOfUse {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Decrypt", self.decrypt);
-            p.set_opt("DeriveKey", self.derive_key);
-            p.set_opt("Encrypt", self.encrypt);
-            p.set_opt("Generate", self.generate);
-            p.set_opt("NoRestrictions", self.no_restrictions);
-            p.set_opt("Sign", self.sign);
-            p.set_opt("Unwrap", self.unwrap);
-            p.set_opt("Verify", self.verify);
-            p.set_opt("Wrap", self.wrap);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyModesOfUse;
+        opt {
+            decrypt = "Decrypt",
+            derive_key = "DeriveKey",
+            encrypt = "Encrypt",
+            generate = "Generate",
+            no_restrictions = "NoRestrictions",
+            sign = "Sign",
+            unwrap = "Unwrap",
+            verify = "Verify",
+            wrap = "Wrap",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `DeriveKeyUsage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DeriveKeyUsage {
         /// `TR31_B0_BASE_DERIVATION_KEY`
         Tr31B0BaseDerivationKey,
@@ -274,35 +233,9 @@ pub mod key {
         Tr31V2VisaPinVerificationKey,
     }
 
-    impl crate::value::CfnEnum for DeriveKeyUsage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tr31B0BaseDerivationKey => "TR31_B0_BASE_DERIVATION_KEY",
-                Self::Tr31C0CardVerificationKey => "TR31_C0_CARD_VERIFICATION_KEY",
-                Self::Tr31D0SymmetricDataEncryptionKey => "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
-                Self::Tr31E0EmvMkeyAppCryptograms => "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
-                Self::Tr31E1EmvMkeyConfidentiality => "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
-                Self::Tr31E2EmvMkeyIntegrity => "TR31_E2_EMV_MKEY_INTEGRITY",
-                Self::Tr31E4EmvMkeyDynamicNumbers => "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
-                Self::Tr31E5EmvMkeyCardPersonalization => "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
-                Self::Tr31E6EmvMkeyOther => "TR31_E6_EMV_MKEY_OTHER",
-                Self::Tr31K0KeyEncryptionKey => "TR31_K0_KEY_ENCRYPTION_KEY",
-                Self::Tr31K1KeyBlockProtectionKey => "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
-                Self::Tr31M3Iso97973MacKey => "TR31_M3_ISO_9797_3_MAC_KEY",
-                Self::Tr31M1Iso97971MacKey => "TR31_M1_ISO_9797_1_MAC_KEY",
-                Self::Tr31M6Iso97975CmacKey => "TR31_M6_ISO_9797_5_CMAC_KEY",
-                Self::Tr31M7HmacKey => "TR31_M7_HMAC_KEY",
-                Self::Tr31P0PinEncryptionKey => "TR31_P0_PIN_ENCRYPTION_KEY",
-                Self::Tr31P1PinGenerationKey => "TR31_P1_PIN_GENERATION_KEY",
-                Self::Tr31V1Ibm3624PinVerificationKey => "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
-                Self::Tr31V2VisaPinVerificationKey => "TR31_V2_VISA_PIN_VERIFICATION_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DeriveKeyUsage, ["TR31_B0_BASE_DERIVATION_KEY", "TR31_C0_CARD_VERIFICATION_KEY", "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY", "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS", "TR31_E1_EMV_MKEY_CONFIDENTIALITY", "TR31_E2_EMV_MKEY_INTEGRITY", "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS", "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION", "TR31_E6_EMV_MKEY_OTHER", "TR31_K0_KEY_ENCRYPTION_KEY", "TR31_K1_KEY_BLOCK_PROTECTION_KEY", "TR31_M3_ISO_9797_3_MAC_KEY", "TR31_M1_ISO_9797_1_MAC_KEY", "TR31_M6_ISO_9797_5_CMAC_KEY", "TR31_M7_HMAC_KEY", "TR31_P0_PIN_ENCRYPTION_KEY", "TR31_P1_PIN_GENERATION_KEY", "TR31_V1_IBM3624_PIN_VERIFICATION_KEY", "TR31_V2_VISA_PIN_VERIFICATION_KEY"]);
 
-    /// Allowed values of `KeyAlgorithm`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyAlgorithm {
         /// `TDES_2KEY`
         Tdes2key,
@@ -336,31 +269,9 @@ pub mod key {
         EccNistP521,
     }
 
-    impl crate::value::CfnEnum for KeyAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tdes2key => "TDES_2KEY",
-                Self::Tdes3key => "TDES_3KEY",
-                Self::Aes128 => "AES_128",
-                Self::Aes192 => "AES_192",
-                Self::Aes256 => "AES_256",
-                Self::HmacSha256 => "HMAC_SHA256",
-                Self::HmacSha384 => "HMAC_SHA384",
-                Self::HmacSha512 => "HMAC_SHA512",
-                Self::HmacSha224 => "HMAC_SHA224",
-                Self::Rsa2048 => "RSA_2048",
-                Self::Rsa3072 => "RSA_3072",
-                Self::Rsa4096 => "RSA_4096",
-                Self::EccNistP256 => "ECC_NIST_P256",
-                Self::EccNistP384 => "ECC_NIST_P384",
-                Self::EccNistP521 => "ECC_NIST_P521",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyAlgorithm, ["TDES_2KEY", "TDES_3KEY", "AES_128", "AES_192", "AES_256", "HMAC_SHA256", "HMAC_SHA384", "HMAC_SHA512", "HMAC_SHA224", "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521"]);
 
-    /// Allowed values of `KeyClass`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyClass {
         /// `SYMMETRIC_KEY`
         SymmetricKey,
@@ -372,20 +283,9 @@ pub mod key {
         PublicKey,
     }
 
-    impl crate::value::CfnEnum for KeyClass {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::SymmetricKey => "SYMMETRIC_KEY",
-                Self::AsymmetricKeyPair => "ASYMMETRIC_KEY_PAIR",
-                Self::PrivateKey => "PRIVATE_KEY",
-                Self::PublicKey => "PUBLIC_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyClass, ["SYMMETRIC_KEY", "ASYMMETRIC_KEY_PAIR", "PRIVATE_KEY", "PUBLIC_KEY"]);
 
-    /// Allowed values of `KeyUsage`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyUsage {
         /// `TR31_B0_BASE_DERIVATION_KEY`
         Tr31B0BaseDerivationKey,
@@ -437,40 +337,9 @@ pub mod key {
         Tr31K2Tr34AsymmetricKey,
     }
 
-    impl crate::value::CfnEnum for KeyUsage {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Tr31B0BaseDerivationKey => "TR31_B0_BASE_DERIVATION_KEY",
-                Self::Tr31C0CardVerificationKey => "TR31_C0_CARD_VERIFICATION_KEY",
-                Self::Tr31D0SymmetricDataEncryptionKey => "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
-                Self::Tr31D1AsymmetricKeyForDataEncryption => "TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION",
-                Self::Tr31E0EmvMkeyAppCryptograms => "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
-                Self::Tr31E1EmvMkeyConfidentiality => "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
-                Self::Tr31E2EmvMkeyIntegrity => "TR31_E2_EMV_MKEY_INTEGRITY",
-                Self::Tr31E4EmvMkeyDynamicNumbers => "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
-                Self::Tr31E5EmvMkeyCardPersonalization => "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
-                Self::Tr31E6EmvMkeyOther => "TR31_E6_EMV_MKEY_OTHER",
-                Self::Tr31K0KeyEncryptionKey => "TR31_K0_KEY_ENCRYPTION_KEY",
-                Self::Tr31K1KeyBlockProtectionKey => "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
-                Self::Tr31K3AsymmetricKeyForKeyAgreement => "TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT",
-                Self::Tr31M0Iso16609MacKey => "TR31_M0_ISO_16609_MAC_KEY",
-                Self::Tr31M3Iso97973MacKey => "TR31_M3_ISO_9797_3_MAC_KEY",
-                Self::Tr31M1Iso97971MacKey => "TR31_M1_ISO_9797_1_MAC_KEY",
-                Self::Tr31M6Iso97975CmacKey => "TR31_M6_ISO_9797_5_CMAC_KEY",
-                Self::Tr31M7HmacKey => "TR31_M7_HMAC_KEY",
-                Self::Tr31P0PinEncryptionKey => "TR31_P0_PIN_ENCRYPTION_KEY",
-                Self::Tr31P1PinGenerationKey => "TR31_P1_PIN_GENERATION_KEY",
-                Self::Tr31S0AsymmetricKeyForDigitalSignature => "TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE",
-                Self::Tr31V1Ibm3624PinVerificationKey => "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
-                Self::Tr31V2VisaPinVerificationKey => "TR31_V2_VISA_PIN_VERIFICATION_KEY",
-                Self::Tr31K2Tr34AsymmetricKey => "TR31_K2_TR34_ASYMMETRIC_KEY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyUsage, ["TR31_B0_BASE_DERIVATION_KEY", "TR31_C0_CARD_VERIFICATION_KEY", "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY", "TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION", "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS", "TR31_E1_EMV_MKEY_CONFIDENTIALITY", "TR31_E2_EMV_MKEY_INTEGRITY", "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS", "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION", "TR31_E6_EMV_MKEY_OTHER", "TR31_K0_KEY_ENCRYPTION_KEY", "TR31_K1_KEY_BLOCK_PROTECTION_KEY", "TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT", "TR31_M0_ISO_16609_MAC_KEY", "TR31_M3_ISO_9797_3_MAC_KEY", "TR31_M1_ISO_9797_1_MAC_KEY", "TR31_M6_ISO_9797_5_CMAC_KEY", "TR31_M7_HMAC_KEY", "TR31_P0_PIN_ENCRYPTION_KEY", "TR31_P1_PIN_GENERATION_KEY", "TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE", "TR31_V1_IBM3624_PIN_VERIFICATION_KEY", "TR31_V2_VISA_PIN_VERIFICATION_KEY", "TR31_K2_TR34_ASYMMETRIC_KEY"]);
 
-    /// Allowed values of `KeyCheckValueAlgorithm`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyCheckValueAlgorithm {
         /// `CMAC`
         Cmac,
@@ -482,15 +351,5 @@ pub mod key {
         Sha1,
     }
 
-    impl crate::value::CfnEnum for KeyCheckValueAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cmac => "CMAC",
-                Self::AnsiX924 => "ANSI_X9_24",
-                Self::Hmac => "HMAC",
-                Self::Sha1 => "SHA_1",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyCheckValueAlgorithm, ["CMAC", "ANSI_X9_24", "HMAC", "SHA_1"]);
 }

@@ -21,7 +21,6 @@ pub struct Connector {
 
 impl Connector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate_authority_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, directory_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_information: crate::cfn::pcaconnectorad::connector::VpcInformation) -> Self {
         Self {
             certificate_authority_arn: certificate_authority_arn.into(),
@@ -32,55 +31,47 @@ impl Connector {
     }
 }
 
-impl crate::resource::Resource for Connector {
-    const TYPE: &'static str = "AWS::PCAConnectorAD::Connector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource Connector = "AWS::PCAConnectorAD::Connector", shape: Some(&CONNECTOR_SHAPE);
+    req {
+        certificate_authority_arn = "CertificateAuthorityArn",
+        directory_id = "DirectoryId",
+        vpc_information = "VpcInformation",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CertificateAuthorityArn", self.certificate_authority_arn);
-        p.set("DirectoryId", self.directory_id);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcInformation", self.vpc_information);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:acm-pca:[\\w-]+:[0-9]+:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("DirectoryId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$")), ..crate::resource::Rule::NONE }),
-        ("VpcInformation", crate::resource::Rule { shape: Some(&self::connector::VPC_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:acm-pca:[\\w-]+:[0-9]+:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("DirectoryId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$")), ..crate::resource::Rule::NONE }),
+    ("VpcInformation", crate::resource::Rule { shape: Some(&self::connector::VPC_INFORMATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connector> {
-    /// `Fn::GetAtt` `ConnectorArn`.
-    #[inline]
-    pub fn attr_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectorArn`.
+        attr_connector_arn: ::std::string::String = "ConnectorArn",
     }
 }
 
 pub mod connector {
     //! Nested property types and enums of [`Connector`](super::Connector).
 
-    /// The definition `VpcInformation`.
+    pub use crate::cfn::shared::group_security_transfer::IpAddressType;
+
     #[derive(Clone)]
     pub struct VpcInformation {
         /// CloudFormation property `IpAddressType`.
-        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::pcaconnectorad::connector::IpAddressType>>,
+        pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_security_transfer::IpAddressType>>,
         /// CloudFormation property `SecurityGroupIds`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
         pub security_group_ids: crate::value::Val<crate::value::List<::std::string::String>>,
     }
 
     impl VpcInformation {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 ip_address_type: ::std::option::Option::None,
@@ -89,40 +80,19 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for VpcInformation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IpAddressType", self.ip_address_type);
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcInformation;
+        req {
+            security_group_ids = "SecurityGroupIds",
+        }
+        opt {
+            ip_address_type = "IpAddressType",
         }
     }
 
-    pub(super) static VPC_INFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(?:sg-[0-9a-f]{8}|sg-[0-9a-f]{17})$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        Ipv4,
-        /// `DUALSTACK`
-        Dualstack,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dualstack => "DUALSTACK",
-            }
-        }
-    }
+    pub(super) static VPC_INFORMATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(11), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^(?:sg-[0-9a-f]{8}|sg-[0-9a-f]{17})$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Definition of AWS::PCAConnectorAD::DirectoryRegistration Resource Type
@@ -138,7 +108,6 @@ pub struct DirectoryRegistration {
 
 impl DirectoryRegistration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(directory_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             directory_id: directory_id.into(),
@@ -147,33 +116,25 @@ impl DirectoryRegistration {
     }
 }
 
-impl crate::resource::Resource for DirectoryRegistration {
-    const TYPE: &'static str = "AWS::PCAConnectorAD::DirectoryRegistration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DIRECTORY_REGISTRATION_SHAPE)
+crate::resource::props! {
+    resource DirectoryRegistration = "AWS::PCAConnectorAD::DirectoryRegistration", shape: Some(&DIRECTORY_REGISTRATION_SHAPE);
+    req {
+        directory_id = "DirectoryId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DirectoryId", self.directory_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DIRECTORY_REGISTRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DirectoryId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DIRECTORY_REGISTRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DirectoryId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^d-[0-9a-f]{10}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DirectoryRegistration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DirectoryRegistration> {
-    /// `Fn::GetAtt` `DirectoryRegistrationArn`.
-    #[inline]
-    pub fn attr_directory_registration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DirectoryRegistrationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DirectoryRegistrationArn`.
+        attr_directory_registration_arn: ::std::string::String = "DirectoryRegistrationArn",
     }
 }
 
@@ -190,7 +151,6 @@ pub struct ServicePrincipalName {
 
 impl ServicePrincipalName {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connector_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, directory_registration_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connector_arn: connector_arn.into(),
@@ -199,27 +159,18 @@ impl ServicePrincipalName {
     }
 }
 
-impl crate::resource::Resource for ServicePrincipalName {
-    const TYPE: &'static str = "AWS::PCAConnectorAD::ServicePrincipalName";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_PRINCIPAL_NAME_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectorArn", self.connector_arn);
-        p.set("DirectoryRegistrationArn", self.directory_registration_arn);
-        p
+crate::resource::props! {
+    resource ServicePrincipalName = "AWS::PCAConnectorAD::ServicePrincipalName", shape: Some(&SERVICE_PRINCIPAL_NAME_SHAPE);
+    req {
+        connector_arn = "ConnectorArn",
+        directory_registration_arn = "DirectoryRegistrationArn",
     }
 }
 
-static SERVICE_PRINCIPAL_NAME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectorArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)$")), ..crate::resource::Rule::NONE }),
-        ("DirectoryRegistrationArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:directory-registration(\\/[\\w-]+)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_PRINCIPAL_NAME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectorArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)$")), ..crate::resource::Rule::NONE }),
+    ("DirectoryRegistrationArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:directory-registration(\\/[\\w-]+)$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Represents a template that defines certificate configurations, both for issuance and client handling
 ///
@@ -240,7 +191,6 @@ pub struct Template {
 
 impl Template {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connector_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, definition: crate::cfn::pcaconnectorad::template::TemplateDefinition, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connector_arn: connector_arn.into(),
@@ -252,45 +202,36 @@ impl Template {
     }
 }
 
-impl crate::resource::Resource for Template {
-    const TYPE: &'static str = "AWS::PCAConnectorAD::Template";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TEMPLATE_SHAPE)
+crate::resource::props! {
+    resource Template = "AWS::PCAConnectorAD::Template", shape: Some(&TEMPLATE_SHAPE);
+    req {
+        connector_arn = "ConnectorArn",
+        definition = "Definition",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectorArn", self.connector_arn);
-        p.set("Definition", self.definition);
-        p.set("Name", self.name);
-        p.set_opt("ReenrollAllCertificateHolders", self.reenroll_all_certificate_holders);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        reenroll_all_certificate_holders = "ReenrollAllCertificateHolders",
+        tags = "Tags",
     }
 }
 
-static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectorArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("Definition", crate::resource::Rule { shape: Some(&self::template::TEMPLATE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectorArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("Definition", crate::resource::Rule { shape: Some(&self::template::TEMPLATE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Template`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Template> {
-    /// `Fn::GetAtt` `TemplateArn`.
-    #[inline]
-    pub fn attr_template_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TemplateArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TemplateArn`.
+        attr_template_arn: ::std::string::String = "TemplateArn",
     }
 }
 
 pub mod template {
     //! Nested property types and enums of [`Template`](super::Template).
 
-    /// The definition `TemplateDefinition`.
     #[derive(Clone, Default)]
     pub struct TemplateDefinition {
         /// CloudFormation property `TemplateV2`.
@@ -301,26 +242,21 @@ pub mod template {
         pub template_v4: ::std::option::Option<crate::cfn::pcaconnectorad::template::TemplateV4>,
     }
 
-    impl crate::resource::ToExpr for TemplateDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TemplateV2", self.template_v2);
-            p.set_opt("TemplateV3", self.template_v3);
-            p.set_opt("TemplateV4", self.template_v4);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateDefinition;
+        opt {
+            template_v2 = "TemplateV2",
+            template_v3 = "TemplateV3",
+            template_v4 = "TemplateV4",
         }
     }
 
-    pub(super) static TEMPLATE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TemplateV2", crate::resource::Rule { shape: Some(&TEMPLATE_V2_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TemplateV3", crate::resource::Rule { shape: Some(&TEMPLATE_V3_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TemplateV4", crate::resource::Rule { shape: Some(&TEMPLATE_V4_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEMPLATE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TemplateV2", crate::resource::Rule { shape: Some(&TEMPLATE_V2_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TemplateV3", crate::resource::Rule { shape: Some(&TEMPLATE_V3_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TemplateV4", crate::resource::Rule { shape: Some(&TEMPLATE_V4_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `TemplateV2`.
     #[derive(Clone)]
     pub struct TemplateV2 {
         /// CloudFormation property `CertificateValidity`; required.
@@ -358,32 +294,29 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for TemplateV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateValidity", self.certificate_validity);
-            p.set("EnrollmentFlags", self.enrollment_flags);
-            p.set("Extensions", self.extensions);
-            p.set("GeneralFlags", self.general_flags);
-            p.set("PrivateKeyAttributes", self.private_key_attributes);
-            p.set("PrivateKeyFlags", self.private_key_flags);
-            p.set("SubjectNameFlags", self.subject_name_flags);
-            p.set_opt("SupersededTemplates", self.superseded_templates);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateV2;
+        req {
+            certificate_validity = "CertificateValidity",
+            enrollment_flags = "EnrollmentFlags",
+            extensions = "Extensions",
+            general_flags = "GeneralFlags",
+            private_key_attributes = "PrivateKeyAttributes",
+            private_key_flags = "PrivateKeyFlags",
+            subject_name_flags = "SubjectNameFlags",
+        }
+        opt {
+            superseded_templates = "SupersededTemplates",
         }
     }
 
-    pub(super) static TEMPLATE_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateValidity", crate::resource::Rule { shape: Some(&CERTIFICATE_VALIDITY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Extensions", crate::resource::Rule { shape: Some(&EXTENSIONS_V2_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PrivateKeyAttributes", crate::resource::Rule { shape: Some(&PRIVATE_KEY_ATTRIBUTES_V2_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEMPLATE_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateValidity", crate::resource::Rule { shape: Some(&CERTIFICATE_VALIDITY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Extensions", crate::resource::Rule { shape: Some(&EXTENSIONS_V2_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PrivateKeyAttributes", crate::resource::Rule { shape: Some(&PRIVATE_KEY_ATTRIBUTES_V2_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CertificateValidity`.
     #[derive(Clone)]
     pub struct CertificateValidity {
         /// CloudFormation property `RenewalPeriod`; required.
@@ -403,24 +336,19 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for CertificateValidity {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RenewalPeriod", self.renewal_period);
-            p.set("ValidityPeriod", self.validity_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested CertificateValidity;
+        req {
+            renewal_period = "RenewalPeriod",
+            validity_period = "ValidityPeriod",
         }
     }
 
-    pub(super) static CERTIFICATE_VALIDITY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RenewalPeriod", crate::resource::Rule { shape: Some(&VALIDITY_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ValidityPeriod", crate::resource::Rule { shape: Some(&VALIDITY_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CERTIFICATE_VALIDITY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RenewalPeriod", crate::resource::Rule { shape: Some(&VALIDITY_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ValidityPeriod", crate::resource::Rule { shape: Some(&VALIDITY_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ValidityPeriod`.
     #[derive(Clone)]
     pub struct ValidityPeriod {
         /// CloudFormation property `Period`; required.
@@ -431,7 +359,6 @@ pub mod template {
 
     impl ValidityPeriod {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(period: impl ::std::convert::Into<crate::value::Val<f64>>, period_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcaconnectorad::template::ValidityPeriodType>>) -> Self {
             Self {
                 period: period.into(),
@@ -440,23 +367,18 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for ValidityPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Period", self.period);
-            p.set("PeriodType", self.period_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ValidityPeriod;
+        req {
+            period = "Period",
+            period_type = "PeriodType",
         }
     }
 
-    pub(super) static VALIDITY_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Period", crate::resource::Rule { min: Some(1.0), max: Some(8766000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static VALIDITY_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Period", crate::resource::Rule { min: Some(1.0), max: Some(8766000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EnrollmentFlagsV2`.
     #[derive(Clone, Default)]
     pub struct EnrollmentFlagsV2 {
         /// CloudFormation property `EnableKeyReuseOnNtTokenKeysetStorageFull`.
@@ -471,20 +393,17 @@ pub mod template {
         pub user_interaction_required: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EnrollmentFlagsV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableKeyReuseOnNtTokenKeysetStorageFull", self.enable_key_reuse_on_nt_token_keyset_storage_full);
-            p.set_opt("IncludeSymmetricAlgorithms", self.include_symmetric_algorithms);
-            p.set_opt("NoSecurityExtension", self.no_security_extension);
-            p.set_opt("RemoveInvalidCertificateFromPersonalStore", self.remove_invalid_certificate_from_personal_store);
-            p.set_opt("UserInteractionRequired", self.user_interaction_required);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnrollmentFlagsV2;
+        opt {
+            enable_key_reuse_on_nt_token_keyset_storage_full = "EnableKeyReuseOnNtTokenKeysetStorageFull",
+            include_symmetric_algorithms = "IncludeSymmetricAlgorithms",
+            no_security_extension = "NoSecurityExtension",
+            remove_invalid_certificate_from_personal_store = "RemoveInvalidCertificateFromPersonalStore",
+            user_interaction_required = "UserInteractionRequired",
         }
     }
 
-    /// The definition `ExtensionsV2`.
     #[derive(Clone)]
     pub struct ExtensionsV2 {
         /// CloudFormation property `ApplicationPolicies`.
@@ -504,23 +423,20 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for ExtensionsV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationPolicies", self.application_policies);
-            p.set("KeyUsage", self.key_usage);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExtensionsV2;
+        req {
+            key_usage = "KeyUsage",
+        }
+        opt {
+            application_policies = "ApplicationPolicies",
         }
     }
 
-    pub(super) static EXTENSIONS_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationPolicies", crate::resource::Rule { shape: Some(&APPLICATION_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTENSIONS_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationPolicies", crate::resource::Rule { shape: Some(&APPLICATION_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ApplicationPolicies`.
     #[derive(Clone)]
     pub struct ApplicationPolicies {
         /// CloudFormation property `Critical`.
@@ -540,23 +456,20 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for ApplicationPolicies {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Critical", self.critical);
-            p.set("Policies", self.policies);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationPolicies;
+        req {
+            policies = "Policies",
+        }
+        opt {
+            critical = "Critical",
         }
     }
 
-    pub(super) static APPLICATION_POLICIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Policies", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&APPLICATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_POLICIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Policies", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&APPLICATION_POLICY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ApplicationPolicy`.
     #[derive(Clone, Default)]
     pub struct ApplicationPolicy {
         /// CloudFormation property `PolicyObjectIdentifier`.
@@ -565,23 +478,18 @@ pub mod template {
         pub policy_type: ::std::option::Option<crate::value::Val<crate::cfn::pcaconnectorad::template::ApplicationPolicyType>>,
     }
 
-    impl crate::resource::ToExpr for ApplicationPolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PolicyObjectIdentifier", self.policy_object_identifier);
-            p.set_opt("PolicyType", self.policy_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApplicationPolicy;
+        opt {
+            policy_object_identifier = "PolicyObjectIdentifier",
+            policy_type = "PolicyType",
         }
     }
 
-    pub(super) static APPLICATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PolicyObjectIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([0-2])\\.([0-9]|([0-3][0-9]))(\\.([0-9]+)){0,126}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static APPLICATION_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PolicyObjectIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^([0-2])\\.([0-9]|([0-3][0-9]))(\\.([0-9]+)){0,126}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KeyUsage`.
     #[derive(Clone)]
     pub struct KeyUsage {
         /// CloudFormation property `Critical`.
@@ -601,17 +509,16 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for KeyUsage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Critical", self.critical);
-            p.set("UsageFlags", self.usage_flags);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyUsage;
+        req {
+            usage_flags = "UsageFlags",
+        }
+        opt {
+            critical = "Critical",
         }
     }
 
-    /// The definition `KeyUsageFlags`.
     #[derive(Clone, Default)]
     pub struct KeyUsageFlags {
         /// CloudFormation property `DataEncipherment`.
@@ -626,20 +533,17 @@ pub mod template {
         pub non_repudiation: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for KeyUsageFlags {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataEncipherment", self.data_encipherment);
-            p.set_opt("DigitalSignature", self.digital_signature);
-            p.set_opt("KeyAgreement", self.key_agreement);
-            p.set_opt("KeyEncipherment", self.key_encipherment);
-            p.set_opt("NonRepudiation", self.non_repudiation);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyUsageFlags;
+        opt {
+            data_encipherment = "DataEncipherment",
+            digital_signature = "DigitalSignature",
+            key_agreement = "KeyAgreement",
+            key_encipherment = "KeyEncipherment",
+            non_repudiation = "NonRepudiation",
         }
     }
 
-    /// The definition `GeneralFlagsV2`.
     #[derive(Clone, Default)]
     pub struct GeneralFlagsV2 {
         /// CloudFormation property `AutoEnrollment`.
@@ -648,17 +552,14 @@ pub mod template {
         pub machine_type: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for GeneralFlagsV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoEnrollment", self.auto_enrollment);
-            p.set_opt("MachineType", self.machine_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeneralFlagsV2;
+        opt {
+            auto_enrollment = "AutoEnrollment",
+            machine_type = "MachineType",
         }
     }
 
-    /// The definition `PrivateKeyAttributesV2`.
     #[derive(Clone)]
     pub struct PrivateKeyAttributesV2 {
         /// CloudFormation property `CryptoProviders`.
@@ -671,7 +572,6 @@ pub mod template {
 
     impl PrivateKeyAttributesV2 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key_spec: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcaconnectorad::template::KeySpec>>, minimal_key_length: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 crypto_providers: ::std::option::Option::None,
@@ -681,25 +581,22 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateKeyAttributesV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CryptoProviders", self.crypto_providers);
-            p.set("KeySpec", self.key_spec);
-            p.set("MinimalKeyLength", self.minimal_key_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateKeyAttributesV2;
+        req {
+            key_spec = "KeySpec",
+            minimal_key_length = "MinimalKeyLength",
+        }
+        opt {
+            crypto_providers = "CryptoProviders",
         }
     }
 
-    pub(super) static PRIVATE_KEY_ATTRIBUTES_V2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CryptoProviders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MinimalKeyLength", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_KEY_ATTRIBUTES_V2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CryptoProviders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MinimalKeyLength", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrivateKeyFlagsV2`.
     #[derive(Clone)]
     pub struct PrivateKeyFlagsV2 {
         /// CloudFormation property `ClientVersion`; required.
@@ -712,7 +609,6 @@ pub mod template {
 
     impl PrivateKeyFlagsV2 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcaconnectorad::template::ClientCompatibilityV2>>) -> Self {
             Self {
                 client_version: client_version.into(),
@@ -722,18 +618,17 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateKeyFlagsV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientVersion", self.client_version);
-            p.set_opt("ExportableKey", self.exportable_key);
-            p.set_opt("StrongKeyProtectionRequired", self.strong_key_protection_required);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateKeyFlagsV2;
+        req {
+            client_version = "ClientVersion",
+        }
+        opt {
+            exportable_key = "ExportableKey",
+            strong_key_protection_required = "StrongKeyProtectionRequired",
         }
     }
 
-    /// The definition `SubjectNameFlagsV2`.
     #[derive(Clone, Default)]
     pub struct SubjectNameFlagsV2 {
         /// CloudFormation property `RequireCommonName`.
@@ -758,25 +653,22 @@ pub mod template {
         pub san_require_upn: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SubjectNameFlagsV2 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RequireCommonName", self.require_common_name);
-            p.set_opt("RequireDirectoryPath", self.require_directory_path);
-            p.set_opt("RequireDnsAsCn", self.require_dns_as_cn);
-            p.set_opt("RequireEmail", self.require_email);
-            p.set_opt("SanRequireDirectoryGuid", self.san_require_directory_guid);
-            p.set_opt("SanRequireDns", self.san_require_dns);
-            p.set_opt("SanRequireDomainDns", self.san_require_domain_dns);
-            p.set_opt("SanRequireEmail", self.san_require_email);
-            p.set_opt("SanRequireSpn", self.san_require_spn);
-            p.set_opt("SanRequireUpn", self.san_require_upn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubjectNameFlagsV2;
+        opt {
+            require_common_name = "RequireCommonName",
+            require_directory_path = "RequireDirectoryPath",
+            require_dns_as_cn = "RequireDnsAsCn",
+            require_email = "RequireEmail",
+            san_require_directory_guid = "SanRequireDirectoryGuid",
+            san_require_dns = "SanRequireDns",
+            san_require_domain_dns = "SanRequireDomainDns",
+            san_require_email = "SanRequireEmail",
+            san_require_spn = "SanRequireSpn",
+            san_require_upn = "SanRequireUpn",
         }
     }
 
-    /// The definition `TemplateV3`.
     #[derive(Clone)]
     pub struct TemplateV3 {
         /// CloudFormation property `CertificateValidity`; required.
@@ -801,7 +693,6 @@ pub mod template {
 
     impl TemplateV3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_validity: crate::cfn::pcaconnectorad::template::CertificateValidity, enrollment_flags: crate::cfn::pcaconnectorad::template::EnrollmentFlagsV3, extensions: crate::cfn::pcaconnectorad::template::ExtensionsV3, general_flags: crate::cfn::pcaconnectorad::template::GeneralFlagsV3, hash_algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcaconnectorad::template::HashAlgorithm>>, private_key_attributes: crate::cfn::pcaconnectorad::template::PrivateKeyAttributesV3, private_key_flags: crate::cfn::pcaconnectorad::template::PrivateKeyFlagsV3, subject_name_flags: crate::cfn::pcaconnectorad::template::SubjectNameFlagsV3) -> Self {
             Self {
                 certificate_validity,
@@ -817,33 +708,30 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for TemplateV3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateValidity", self.certificate_validity);
-            p.set("EnrollmentFlags", self.enrollment_flags);
-            p.set("Extensions", self.extensions);
-            p.set("GeneralFlags", self.general_flags);
-            p.set("HashAlgorithm", self.hash_algorithm);
-            p.set("PrivateKeyAttributes", self.private_key_attributes);
-            p.set("PrivateKeyFlags", self.private_key_flags);
-            p.set("SubjectNameFlags", self.subject_name_flags);
-            p.set_opt("SupersededTemplates", self.superseded_templates);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateV3;
+        req {
+            certificate_validity = "CertificateValidity",
+            enrollment_flags = "EnrollmentFlags",
+            extensions = "Extensions",
+            general_flags = "GeneralFlags",
+            hash_algorithm = "HashAlgorithm",
+            private_key_attributes = "PrivateKeyAttributes",
+            private_key_flags = "PrivateKeyFlags",
+            subject_name_flags = "SubjectNameFlags",
+        }
+        opt {
+            superseded_templates = "SupersededTemplates",
         }
     }
 
-    pub(super) static TEMPLATE_V3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateValidity", crate::resource::Rule { shape: Some(&CERTIFICATE_VALIDITY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Extensions", crate::resource::Rule { shape: Some(&EXTENSIONS_V3_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PrivateKeyAttributes", crate::resource::Rule { shape: Some(&PRIVATE_KEY_ATTRIBUTES_V3_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEMPLATE_V3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateValidity", crate::resource::Rule { shape: Some(&CERTIFICATE_VALIDITY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Extensions", crate::resource::Rule { shape: Some(&EXTENSIONS_V3_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PrivateKeyAttributes", crate::resource::Rule { shape: Some(&PRIVATE_KEY_ATTRIBUTES_V3_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EnrollmentFlagsV3`.
     #[derive(Clone, Default)]
     pub struct EnrollmentFlagsV3 {
         /// CloudFormation property `EnableKeyReuseOnNtTokenKeysetStorageFull`.
@@ -858,20 +746,17 @@ pub mod template {
         pub user_interaction_required: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EnrollmentFlagsV3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableKeyReuseOnNtTokenKeysetStorageFull", self.enable_key_reuse_on_nt_token_keyset_storage_full);
-            p.set_opt("IncludeSymmetricAlgorithms", self.include_symmetric_algorithms);
-            p.set_opt("NoSecurityExtension", self.no_security_extension);
-            p.set_opt("RemoveInvalidCertificateFromPersonalStore", self.remove_invalid_certificate_from_personal_store);
-            p.set_opt("UserInteractionRequired", self.user_interaction_required);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnrollmentFlagsV3;
+        opt {
+            enable_key_reuse_on_nt_token_keyset_storage_full = "EnableKeyReuseOnNtTokenKeysetStorageFull",
+            include_symmetric_algorithms = "IncludeSymmetricAlgorithms",
+            no_security_extension = "NoSecurityExtension",
+            remove_invalid_certificate_from_personal_store = "RemoveInvalidCertificateFromPersonalStore",
+            user_interaction_required = "UserInteractionRequired",
         }
     }
 
-    /// The definition `ExtensionsV3`.
     #[derive(Clone)]
     pub struct ExtensionsV3 {
         /// CloudFormation property `ApplicationPolicies`.
@@ -891,23 +776,20 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for ExtensionsV3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationPolicies", self.application_policies);
-            p.set("KeyUsage", self.key_usage);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExtensionsV3;
+        req {
+            key_usage = "KeyUsage",
+        }
+        opt {
+            application_policies = "ApplicationPolicies",
         }
     }
 
-    pub(super) static EXTENSIONS_V3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationPolicies", crate::resource::Rule { shape: Some(&APPLICATION_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTENSIONS_V3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationPolicies", crate::resource::Rule { shape: Some(&APPLICATION_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GeneralFlagsV3`.
     #[derive(Clone, Default)]
     pub struct GeneralFlagsV3 {
         /// CloudFormation property `AutoEnrollment`.
@@ -916,17 +798,14 @@ pub mod template {
         pub machine_type: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for GeneralFlagsV3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoEnrollment", self.auto_enrollment);
-            p.set_opt("MachineType", self.machine_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeneralFlagsV3;
+        opt {
+            auto_enrollment = "AutoEnrollment",
+            machine_type = "MachineType",
         }
     }
 
-    /// The definition `PrivateKeyAttributesV3`.
     #[derive(Clone)]
     pub struct PrivateKeyAttributesV3 {
         /// CloudFormation property `Algorithm`; required.
@@ -943,7 +822,6 @@ pub mod template {
 
     impl PrivateKeyAttributesV3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(algorithm: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcaconnectorad::template::PrivateKeyAlgorithm>>, key_spec: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcaconnectorad::template::KeySpec>>, key_usage_property: crate::cfn::pcaconnectorad::template::KeyUsageProperty, minimal_key_length: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 algorithm: algorithm.into(),
@@ -955,27 +833,24 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateKeyAttributesV3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Algorithm", self.algorithm);
-            p.set_opt("CryptoProviders", self.crypto_providers);
-            p.set("KeySpec", self.key_spec);
-            p.set("KeyUsageProperty", self.key_usage_property);
-            p.set("MinimalKeyLength", self.minimal_key_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateKeyAttributesV3;
+        req {
+            algorithm = "Algorithm",
+            key_spec = "KeySpec",
+            key_usage_property = "KeyUsageProperty",
+            minimal_key_length = "MinimalKeyLength",
+        }
+        opt {
+            crypto_providers = "CryptoProviders",
         }
     }
 
-    pub(super) static PRIVATE_KEY_ATTRIBUTES_V3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CryptoProviders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MinimalKeyLength", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_KEY_ATTRIBUTES_V3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CryptoProviders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MinimalKeyLength", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KeyUsageProperty`.
     #[derive(Clone, Default)]
     pub struct KeyUsageProperty {
         /// CloudFormation property `PropertyFlags`.
@@ -984,17 +859,14 @@ pub mod template {
         pub property_type: ::std::option::Option<crate::value::Val<crate::cfn::pcaconnectorad::template::KeyUsagePropertyType>>,
     }
 
-    impl crate::resource::ToExpr for KeyUsageProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PropertyFlags", self.property_flags);
-            p.set_opt("PropertyType", self.property_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyUsageProperty;
+        opt {
+            property_flags = "PropertyFlags",
+            property_type = "PropertyType",
         }
     }
 
-    /// The definition `KeyUsagePropertyFlags`.
     #[derive(Clone, Default)]
     pub struct KeyUsagePropertyFlags {
         /// CloudFormation property `Decrypt`.
@@ -1005,18 +877,15 @@ pub mod template {
         pub sign: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for KeyUsagePropertyFlags {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Decrypt", self.decrypt);
-            p.set_opt("KeyAgreement", self.key_agreement);
-            p.set_opt("Sign", self.sign);
-            p.into_expr()
+    crate::resource::props! {
+        nested KeyUsagePropertyFlags;
+        opt {
+            decrypt = "Decrypt",
+            key_agreement = "KeyAgreement",
+            sign = "Sign",
         }
     }
 
-    /// The definition `PrivateKeyFlagsV3`.
     #[derive(Clone)]
     pub struct PrivateKeyFlagsV3 {
         /// CloudFormation property `ClientVersion`; required.
@@ -1031,7 +900,6 @@ pub mod template {
 
     impl PrivateKeyFlagsV3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcaconnectorad::template::ClientCompatibilityV3>>) -> Self {
             Self {
                 client_version: client_version.into(),
@@ -1042,19 +910,18 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateKeyFlagsV3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientVersion", self.client_version);
-            p.set_opt("ExportableKey", self.exportable_key);
-            p.set_opt("RequireAlternateSignatureAlgorithm", self.require_alternate_signature_algorithm);
-            p.set_opt("StrongKeyProtectionRequired", self.strong_key_protection_required);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateKeyFlagsV3;
+        req {
+            client_version = "ClientVersion",
+        }
+        opt {
+            exportable_key = "ExportableKey",
+            require_alternate_signature_algorithm = "RequireAlternateSignatureAlgorithm",
+            strong_key_protection_required = "StrongKeyProtectionRequired",
         }
     }
 
-    /// The definition `SubjectNameFlagsV3`.
     #[derive(Clone, Default)]
     pub struct SubjectNameFlagsV3 {
         /// CloudFormation property `RequireCommonName`.
@@ -1079,25 +946,22 @@ pub mod template {
         pub san_require_upn: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SubjectNameFlagsV3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RequireCommonName", self.require_common_name);
-            p.set_opt("RequireDirectoryPath", self.require_directory_path);
-            p.set_opt("RequireDnsAsCn", self.require_dns_as_cn);
-            p.set_opt("RequireEmail", self.require_email);
-            p.set_opt("SanRequireDirectoryGuid", self.san_require_directory_guid);
-            p.set_opt("SanRequireDns", self.san_require_dns);
-            p.set_opt("SanRequireDomainDns", self.san_require_domain_dns);
-            p.set_opt("SanRequireEmail", self.san_require_email);
-            p.set_opt("SanRequireSpn", self.san_require_spn);
-            p.set_opt("SanRequireUpn", self.san_require_upn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubjectNameFlagsV3;
+        opt {
+            require_common_name = "RequireCommonName",
+            require_directory_path = "RequireDirectoryPath",
+            require_dns_as_cn = "RequireDnsAsCn",
+            require_email = "RequireEmail",
+            san_require_directory_guid = "SanRequireDirectoryGuid",
+            san_require_dns = "SanRequireDns",
+            san_require_domain_dns = "SanRequireDomainDns",
+            san_require_email = "SanRequireEmail",
+            san_require_spn = "SanRequireSpn",
+            san_require_upn = "SanRequireUpn",
         }
     }
 
-    /// The definition `TemplateV4`.
     #[derive(Clone)]
     pub struct TemplateV4 {
         /// CloudFormation property `CertificateValidity`; required.
@@ -1138,33 +1002,30 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for TemplateV4 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateValidity", self.certificate_validity);
-            p.set("EnrollmentFlags", self.enrollment_flags);
-            p.set("Extensions", self.extensions);
-            p.set("GeneralFlags", self.general_flags);
-            p.set_opt("HashAlgorithm", self.hash_algorithm);
-            p.set("PrivateKeyAttributes", self.private_key_attributes);
-            p.set("PrivateKeyFlags", self.private_key_flags);
-            p.set("SubjectNameFlags", self.subject_name_flags);
-            p.set_opt("SupersededTemplates", self.superseded_templates);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateV4;
+        req {
+            certificate_validity = "CertificateValidity",
+            enrollment_flags = "EnrollmentFlags",
+            extensions = "Extensions",
+            general_flags = "GeneralFlags",
+            private_key_attributes = "PrivateKeyAttributes",
+            private_key_flags = "PrivateKeyFlags",
+            subject_name_flags = "SubjectNameFlags",
+        }
+        opt {
+            hash_algorithm = "HashAlgorithm",
+            superseded_templates = "SupersededTemplates",
         }
     }
 
-    pub(super) static TEMPLATE_V4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CertificateValidity", crate::resource::Rule { shape: Some(&CERTIFICATE_VALIDITY_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Extensions", crate::resource::Rule { shape: Some(&EXTENSIONS_V4_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PrivateKeyAttributes", crate::resource::Rule { shape: Some(&PRIVATE_KEY_ATTRIBUTES_V4_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TEMPLATE_V4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CertificateValidity", crate::resource::Rule { shape: Some(&CERTIFICATE_VALIDITY_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Extensions", crate::resource::Rule { shape: Some(&EXTENSIONS_V4_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PrivateKeyAttributes", crate::resource::Rule { shape: Some(&PRIVATE_KEY_ATTRIBUTES_V4_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SupersededTemplates", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EnrollmentFlagsV4`.
     #[derive(Clone, Default)]
     pub struct EnrollmentFlagsV4 {
         /// CloudFormation property `EnableKeyReuseOnNtTokenKeysetStorageFull`.
@@ -1179,20 +1040,17 @@ pub mod template {
         pub user_interaction_required: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for EnrollmentFlagsV4 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableKeyReuseOnNtTokenKeysetStorageFull", self.enable_key_reuse_on_nt_token_keyset_storage_full);
-            p.set_opt("IncludeSymmetricAlgorithms", self.include_symmetric_algorithms);
-            p.set_opt("NoSecurityExtension", self.no_security_extension);
-            p.set_opt("RemoveInvalidCertificateFromPersonalStore", self.remove_invalid_certificate_from_personal_store);
-            p.set_opt("UserInteractionRequired", self.user_interaction_required);
-            p.into_expr()
+    crate::resource::props! {
+        nested EnrollmentFlagsV4;
+        opt {
+            enable_key_reuse_on_nt_token_keyset_storage_full = "EnableKeyReuseOnNtTokenKeysetStorageFull",
+            include_symmetric_algorithms = "IncludeSymmetricAlgorithms",
+            no_security_extension = "NoSecurityExtension",
+            remove_invalid_certificate_from_personal_store = "RemoveInvalidCertificateFromPersonalStore",
+            user_interaction_required = "UserInteractionRequired",
         }
     }
 
-    /// The definition `ExtensionsV4`.
     #[derive(Clone)]
     pub struct ExtensionsV4 {
         /// CloudFormation property `ApplicationPolicies`.
@@ -1212,23 +1070,20 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for ExtensionsV4 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationPolicies", self.application_policies);
-            p.set("KeyUsage", self.key_usage);
-            p.into_expr()
+    crate::resource::props! {
+        nested ExtensionsV4;
+        req {
+            key_usage = "KeyUsage",
+        }
+        opt {
+            application_policies = "ApplicationPolicies",
         }
     }
 
-    pub(super) static EXTENSIONS_V4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApplicationPolicies", crate::resource::Rule { shape: Some(&APPLICATION_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EXTENSIONS_V4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApplicationPolicies", crate::resource::Rule { shape: Some(&APPLICATION_POLICIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GeneralFlagsV4`.
     #[derive(Clone, Default)]
     pub struct GeneralFlagsV4 {
         /// CloudFormation property `AutoEnrollment`.
@@ -1237,17 +1092,14 @@ pub mod template {
         pub machine_type: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for GeneralFlagsV4 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoEnrollment", self.auto_enrollment);
-            p.set_opt("MachineType", self.machine_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeneralFlagsV4;
+        opt {
+            auto_enrollment = "AutoEnrollment",
+            machine_type = "MachineType",
         }
     }
 
-    /// The definition `PrivateKeyAttributesV4`.
     #[derive(Clone)]
     pub struct PrivateKeyAttributesV4 {
         /// CloudFormation property `Algorithm`.
@@ -1264,7 +1116,6 @@ pub mod template {
 
     impl PrivateKeyAttributesV4 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key_spec: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcaconnectorad::template::KeySpec>>, minimal_key_length: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 algorithm: ::std::option::Option::None,
@@ -1276,27 +1127,24 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateKeyAttributesV4 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Algorithm", self.algorithm);
-            p.set_opt("CryptoProviders", self.crypto_providers);
-            p.set("KeySpec", self.key_spec);
-            p.set_opt("KeyUsageProperty", self.key_usage_property);
-            p.set("MinimalKeyLength", self.minimal_key_length);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateKeyAttributesV4;
+        req {
+            key_spec = "KeySpec",
+            minimal_key_length = "MinimalKeyLength",
+        }
+        opt {
+            algorithm = "Algorithm",
+            crypto_providers = "CryptoProviders",
+            key_usage_property = "KeyUsageProperty",
         }
     }
 
-    pub(super) static PRIVATE_KEY_ATTRIBUTES_V4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CryptoProviders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MinimalKeyLength", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PRIVATE_KEY_ATTRIBUTES_V4_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CryptoProviders", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MinimalKeyLength", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PrivateKeyFlagsV4`.
     #[derive(Clone)]
     pub struct PrivateKeyFlagsV4 {
         /// CloudFormation property `ClientVersion`; required.
@@ -1315,7 +1163,6 @@ pub mod template {
 
     impl PrivateKeyFlagsV4 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_version: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcaconnectorad::template::ClientCompatibilityV4>>) -> Self {
             Self {
                 client_version: client_version.into(),
@@ -1328,21 +1175,20 @@ pub mod template {
         }
     }
 
-    impl crate::resource::ToExpr for PrivateKeyFlagsV4 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientVersion", self.client_version);
-            p.set_opt("ExportableKey", self.exportable_key);
-            p.set_opt("RequireAlternateSignatureAlgorithm", self.require_alternate_signature_algorithm);
-            p.set_opt("RequireSameKeyRenewal", self.require_same_key_renewal);
-            p.set_opt("StrongKeyProtectionRequired", self.strong_key_protection_required);
-            p.set_opt("UseLegacyProvider", self.use_legacy_provider);
-            p.into_expr()
+    crate::resource::props! {
+        nested PrivateKeyFlagsV4;
+        req {
+            client_version = "ClientVersion",
+        }
+        opt {
+            exportable_key = "ExportableKey",
+            require_alternate_signature_algorithm = "RequireAlternateSignatureAlgorithm",
+            require_same_key_renewal = "RequireSameKeyRenewal",
+            strong_key_protection_required = "StrongKeyProtectionRequired",
+            use_legacy_provider = "UseLegacyProvider",
         }
     }
 
-    /// The definition `SubjectNameFlagsV4`.
     #[derive(Clone, Default)]
     pub struct SubjectNameFlagsV4 {
         /// CloudFormation property `RequireCommonName`.
@@ -1367,26 +1213,23 @@ pub mod template {
         pub san_require_upn: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SubjectNameFlagsV4 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("RequireCommonName", self.require_common_name);
-            p.set_opt("RequireDirectoryPath", self.require_directory_path);
-            p.set_opt("RequireDnsAsCn", self.require_dns_as_cn);
-            p.set_opt("RequireEmail", self.require_email);
-            p.set_opt("SanRequireDirectoryGuid", self.san_require_directory_guid);
-            p.set_opt("SanRequireDns", self.san_require_dns);
-            p.set_opt("SanRequireDomainDns", self.san_require_domain_dns);
-            p.set_opt("SanRequireEmail", self.san_require_email);
-            p.set_opt("SanRequireSpn", self.san_require_spn);
-            p.set_opt("SanRequireUpn", self.san_require_upn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SubjectNameFlagsV4;
+        opt {
+            require_common_name = "RequireCommonName",
+            require_directory_path = "RequireDirectoryPath",
+            require_dns_as_cn = "RequireDnsAsCn",
+            require_email = "RequireEmail",
+            san_require_directory_guid = "SanRequireDirectoryGuid",
+            san_require_dns = "SanRequireDns",
+            san_require_domain_dns = "SanRequireDomainDns",
+            san_require_email = "SanRequireEmail",
+            san_require_spn = "SanRequireSpn",
+            san_require_upn = "SanRequireUpn",
         }
     }
 
-    /// Allowed values of `ValidityPeriodType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ValidityPeriodType {
         /// `HOURS`
         Hours,
@@ -1400,21 +1243,9 @@ pub mod template {
         Years,
     }
 
-    impl crate::value::CfnEnum for ValidityPeriodType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Hours => "HOURS",
-                Self::Days => "DAYS",
-                Self::Weeks => "WEEKS",
-                Self::Months => "MONTHS",
-                Self::Years => "YEARS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ValidityPeriodType, ["HOURS", "DAYS", "WEEKS", "MONTHS", "YEARS"]);
 
-    /// Allowed values of `ApplicationPolicyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationPolicyType {
         /// `ALL_APPLICATION_POLICIES`
         AllApplicationPolicies,
@@ -1552,83 +1383,9 @@ pub mod template {
         WindowsUpdate,
     }
 
-    impl crate::value::CfnEnum for ApplicationPolicyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AllApplicationPolicies => "ALL_APPLICATION_POLICIES",
-                Self::AnyPurpose => "ANY_PURPOSE",
-                Self::AttestationIdentityKeyCertificate => "ATTESTATION_IDENTITY_KEY_CERTIFICATE",
-                Self::CertificateRequestAgent => "CERTIFICATE_REQUEST_AGENT",
-                Self::ClientAuthentication => "CLIENT_AUTHENTICATION",
-                Self::CodeSigning => "CODE_SIGNING",
-                Self::CtlUsage => "CTL_USAGE",
-                Self::DigitalRights => "DIGITAL_RIGHTS",
-                Self::DirectoryServiceEmailReplication => "DIRECTORY_SERVICE_EMAIL_REPLICATION",
-                Self::DisallowedList => "DISALLOWED_LIST",
-                Self::DnsServerTrust => "DNS_SERVER_TRUST",
-                Self::DocumentEncryption => "DOCUMENT_ENCRYPTION",
-                Self::DocumentSigning => "DOCUMENT_SIGNING",
-                Self::DynamicCodeGenerator => "DYNAMIC_CODE_GENERATOR",
-                Self::EarlyLaunchAntimalwareDriver => "EARLY_LAUNCH_ANTIMALWARE_DRIVER",
-                Self::EmbeddedWindowsSystemComponentVerification => "EMBEDDED_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-                Self::Enclave => "ENCLAVE",
-                Self::EncryptingFileSystem => "ENCRYPTING_FILE_SYSTEM",
-                Self::EndorsementKeyCertificate => "ENDORSEMENT_KEY_CERTIFICATE",
-                Self::FileRecovery => "FILE_RECOVERY",
-                Self::HalExtension => "HAL_EXTENSION",
-                Self::IpSecurityEndSystem => "IP_SECURITY_END_SYSTEM",
-                Self::IpSecurityIkeIntermediate => "IP_SECURITY_IKE_INTERMEDIATE",
-                Self::IpSecurityTunnelTermination => "IP_SECURITY_TUNNEL_TERMINATION",
-                Self::IpSecurityUser => "IP_SECURITY_USER",
-                Self::IsolatedUserMode => "ISOLATED_USER_MODE",
-                Self::KdcAuthentication => "KDC_AUTHENTICATION",
-                Self::KernelModeCodeSigning => "KERNEL_MODE_CODE_SIGNING",
-                Self::KeyPackLicenses => "KEY_PACK_LICENSES",
-                Self::KeyRecovery => "KEY_RECOVERY",
-                Self::KeyRecoveryAgent => "KEY_RECOVERY_AGENT",
-                Self::LicenseServerVerification => "LICENSE_SERVER_VERIFICATION",
-                Self::LifetimeSigning => "LIFETIME_SIGNING",
-                Self::MicrosoftPublisher => "MICROSOFT_PUBLISHER",
-                Self::MicrosoftTimeStamping => "MICROSOFT_TIME_STAMPING",
-                Self::MicrosoftTrustListSigning => "MICROSOFT_TRUST_LIST_SIGNING",
-                Self::OcspSigning => "OCSP_SIGNING",
-                Self::OemWindowsSystemComponentVerification => "OEM_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-                Self::PlatformCertificate => "PLATFORM_CERTIFICATE",
-                Self::PreviewBuildSigning => "PREVIEW_BUILD_SIGNING",
-                Self::PrivateKeyArchival => "PRIVATE_KEY_ARCHIVAL",
-                Self::ProtectedProcessLightVerification => "PROTECTED_PROCESS_LIGHT_VERIFICATION",
-                Self::ProtectedProcessVerification => "PROTECTED_PROCESS_VERIFICATION",
-                Self::QualifiedSubordination => "QUALIFIED_SUBORDINATION",
-                Self::RevokedListSigner => "REVOKED_LIST_SIGNER",
-                Self::RootProgramAutoUpdateCaRevocation => "ROOT_PROGRAM_AUTO_UPDATE_CA_REVOCATION",
-                Self::RootProgramAutoUpdateEndRevocation => "ROOT_PROGRAM_AUTO_UPDATE_END_REVOCATION",
-                Self::RootProgramNoOscpFailoverToCrl => "ROOT_PROGRAM_NO_OSCP_FAILOVER_TO_CRL",
-                Self::RootListSigner => "ROOT_LIST_SIGNER",
-                Self::SecureEmail => "SECURE_EMAIL",
-                Self::ServerAuthentication => "SERVER_AUTHENTICATION",
-                Self::SmartCardLogin => "SMART_CARD_LOGIN",
-                Self::SpcEncryptedDigestRetryCount => "SPC_ENCRYPTED_DIGEST_RETRY_COUNT",
-                Self::SpcRelaxedPeMarkerCheck => "SPC_RELAXED_PE_MARKER_CHECK",
-                Self::TimeStamping => "TIME_STAMPING",
-                Self::WindowsHardwareDriverAttestedVerification => "WINDOWS_HARDWARE_DRIVER_ATTESTED_VERIFICATION",
-                Self::WindowsHardwareDriverExtendedVerification => "WINDOWS_HARDWARE_DRIVER_EXTENDED_VERIFICATION",
-                Self::WindowsHardwareDriverVerification => "WINDOWS_HARDWARE_DRIVER_VERIFICATION",
-                Self::WindowsHelloRecoveryKeyEncryption => "WINDOWS_HELLO_RECOVERY_KEY_ENCRYPTION",
-                Self::WindowsKitsComponent => "WINDOWS_KITS_COMPONENT",
-                Self::WindowsRtVerification => "WINDOWS_RT_VERIFICATION",
-                Self::WindowsSoftwareExtensionVerification => "WINDOWS_SOFTWARE_EXTENSION_VERIFICATION",
-                Self::WindowsStore => "WINDOWS_STORE",
-                Self::WindowsSystemComponentVerification => "WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-                Self::WindowsTcbComponent => "WINDOWS_TCB_COMPONENT",
-                Self::WindowsThirdPartyApplicationComponent => "WINDOWS_THIRD_PARTY_APPLICATION_COMPONENT",
-                Self::WindowsUpdate => "WINDOWS_UPDATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationPolicyType, ["ALL_APPLICATION_POLICIES", "ANY_PURPOSE", "ATTESTATION_IDENTITY_KEY_CERTIFICATE", "CERTIFICATE_REQUEST_AGENT", "CLIENT_AUTHENTICATION", "CODE_SIGNING", "CTL_USAGE", "DIGITAL_RIGHTS", "DIRECTORY_SERVICE_EMAIL_REPLICATION", "DISALLOWED_LIST", "DNS_SERVER_TRUST", "DOCUMENT_ENCRYPTION", "DOCUMENT_SIGNING", "DYNAMIC_CODE_GENERATOR", "EARLY_LAUNCH_ANTIMALWARE_DRIVER", "EMBEDDED_WINDOWS_SYSTEM_COMPONENT_VERIFICATION", "ENCLAVE", "ENCRYPTING_FILE_SYSTEM", "ENDORSEMENT_KEY_CERTIFICATE", "FILE_RECOVERY", "HAL_EXTENSION", "IP_SECURITY_END_SYSTEM", "IP_SECURITY_IKE_INTERMEDIATE", "IP_SECURITY_TUNNEL_TERMINATION", "IP_SECURITY_USER", "ISOLATED_USER_MODE", "KDC_AUTHENTICATION", "KERNEL_MODE_CODE_SIGNING", "KEY_PACK_LICENSES", "KEY_RECOVERY", "KEY_RECOVERY_AGENT", "LICENSE_SERVER_VERIFICATION", "LIFETIME_SIGNING", "MICROSOFT_PUBLISHER", "MICROSOFT_TIME_STAMPING", "MICROSOFT_TRUST_LIST_SIGNING", "OCSP_SIGNING", "OEM_WINDOWS_SYSTEM_COMPONENT_VERIFICATION", "PLATFORM_CERTIFICATE", "PREVIEW_BUILD_SIGNING", "PRIVATE_KEY_ARCHIVAL", "PROTECTED_PROCESS_LIGHT_VERIFICATION", "PROTECTED_PROCESS_VERIFICATION", "QUALIFIED_SUBORDINATION", "REVOKED_LIST_SIGNER", "ROOT_PROGRAM_AUTO_UPDATE_CA_REVOCATION", "ROOT_PROGRAM_AUTO_UPDATE_END_REVOCATION", "ROOT_PROGRAM_NO_OSCP_FAILOVER_TO_CRL", "ROOT_LIST_SIGNER", "SECURE_EMAIL", "SERVER_AUTHENTICATION", "SMART_CARD_LOGIN", "SPC_ENCRYPTED_DIGEST_RETRY_COUNT", "SPC_RELAXED_PE_MARKER_CHECK", "TIME_STAMPING", "WINDOWS_HARDWARE_DRIVER_ATTESTED_VERIFICATION", "WINDOWS_HARDWARE_DRIVER_EXTENDED_VERIFICATION", "WINDOWS_HARDWARE_DRIVER_VERIFICATION", "WINDOWS_HELLO_RECOVERY_KEY_ENCRYPTION", "WINDOWS_KITS_COMPONENT", "WINDOWS_RT_VERIFICATION", "WINDOWS_SOFTWARE_EXTENSION_VERIFICATION", "WINDOWS_STORE", "WINDOWS_SYSTEM_COMPONENT_VERIFICATION", "WINDOWS_TCB_COMPONENT", "WINDOWS_THIRD_PARTY_APPLICATION_COMPONENT", "WINDOWS_UPDATE"]);
 
-    /// Allowed values of `KeySpec`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeySpec {
         /// `KEY_EXCHANGE`
         KeyExchange,
@@ -1636,18 +1393,9 @@ pub mod template {
         Signature,
     }
 
-    impl crate::value::CfnEnum for KeySpec {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::KeyExchange => "KEY_EXCHANGE",
-                Self::Signature => "SIGNATURE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeySpec, ["KEY_EXCHANGE", "SIGNATURE"]);
 
-    /// Allowed values of `ClientCompatibilityV2`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientCompatibilityV2 {
         /// `WINDOWS_SERVER_2003`
         WindowsServer2003,
@@ -1663,22 +1411,9 @@ pub mod template {
         WindowsServer2016,
     }
 
-    impl crate::value::CfnEnum for ClientCompatibilityV2 {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WindowsServer2003 => "WINDOWS_SERVER_2003",
-                Self::WindowsServer2008 => "WINDOWS_SERVER_2008",
-                Self::WindowsServer2008R2 => "WINDOWS_SERVER_2008_R2",
-                Self::WindowsServer2012 => "WINDOWS_SERVER_2012",
-                Self::WindowsServer2012R2 => "WINDOWS_SERVER_2012_R2",
-                Self::WindowsServer2016 => "WINDOWS_SERVER_2016",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClientCompatibilityV2, ["WINDOWS_SERVER_2003", "WINDOWS_SERVER_2008", "WINDOWS_SERVER_2008_R2", "WINDOWS_SERVER_2012", "WINDOWS_SERVER_2012_R2", "WINDOWS_SERVER_2016"]);
 
-    /// Allowed values of `HashAlgorithm`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum HashAlgorithm {
         /// `SHA256`
         Sha256,
@@ -1688,19 +1423,9 @@ pub mod template {
         Sha512,
     }
 
-    impl crate::value::CfnEnum for HashAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Sha256 => "SHA256",
-                Self::Sha384 => "SHA384",
-                Self::Sha512 => "SHA512",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(HashAlgorithm, ["SHA256", "SHA384", "SHA512"]);
 
-    /// Allowed values of `PrivateKeyAlgorithm`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PrivateKeyAlgorithm {
         /// `RSA`
         Rsa,
@@ -1712,36 +1437,17 @@ pub mod template {
         EcdhP521,
     }
 
-    impl crate::value::CfnEnum for PrivateKeyAlgorithm {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rsa => "RSA",
-                Self::EcdhP256 => "ECDH_P256",
-                Self::EcdhP384 => "ECDH_P384",
-                Self::EcdhP521 => "ECDH_P521",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PrivateKeyAlgorithm, ["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"]);
 
-    /// Allowed values of `KeyUsagePropertyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KeyUsagePropertyType {
         /// `ALL`
         All,
     }
 
-    impl crate::value::CfnEnum for KeyUsagePropertyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KeyUsagePropertyType, ["ALL"]);
 
-    /// Allowed values of `ClientCompatibilityV3`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientCompatibilityV3 {
         /// `WINDOWS_SERVER_2008`
         WindowsServer2008,
@@ -1755,21 +1461,9 @@ pub mod template {
         WindowsServer2016,
     }
 
-    impl crate::value::CfnEnum for ClientCompatibilityV3 {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WindowsServer2008 => "WINDOWS_SERVER_2008",
-                Self::WindowsServer2008R2 => "WINDOWS_SERVER_2008_R2",
-                Self::WindowsServer2012 => "WINDOWS_SERVER_2012",
-                Self::WindowsServer2012R2 => "WINDOWS_SERVER_2012_R2",
-                Self::WindowsServer2016 => "WINDOWS_SERVER_2016",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClientCompatibilityV3, ["WINDOWS_SERVER_2008", "WINDOWS_SERVER_2008_R2", "WINDOWS_SERVER_2012", "WINDOWS_SERVER_2012_R2", "WINDOWS_SERVER_2016"]);
 
-    /// Allowed values of `ClientCompatibilityV4`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientCompatibilityV4 {
         /// `WINDOWS_SERVER_2012`
         WindowsServer2012,
@@ -1779,16 +1473,7 @@ pub mod template {
         WindowsServer2016,
     }
 
-    impl crate::value::CfnEnum for ClientCompatibilityV4 {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::WindowsServer2012 => "WINDOWS_SERVER_2012",
-                Self::WindowsServer2012R2 => "WINDOWS_SERVER_2012_R2",
-                Self::WindowsServer2016 => "WINDOWS_SERVER_2016",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClientCompatibilityV4, ["WINDOWS_SERVER_2012", "WINDOWS_SERVER_2012_R2", "WINDOWS_SERVER_2016"]);
 }
 
 /// Definition of AWS::PCAConnectorAD::TemplateGroupAccessControlEntry Resource Type
@@ -1808,7 +1493,6 @@ pub struct TemplateGroupAccessControlEntry {
 
 impl TemplateGroupAccessControlEntry {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(access_rights: crate::cfn::pcaconnectorad::template_group_access_control_entry::AccessRights, group_display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, group_security_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             access_rights,
@@ -1819,35 +1503,25 @@ impl TemplateGroupAccessControlEntry {
     }
 }
 
-impl crate::resource::Resource for TemplateGroupAccessControlEntry {
-    const TYPE: &'static str = "AWS::PCAConnectorAD::TemplateGroupAccessControlEntry";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TEMPLATE_GROUP_ACCESS_CONTROL_ENTRY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AccessRights", self.access_rights);
-        p.set("GroupDisplayName", self.group_display_name);
-        p.set("GroupSecurityIdentifier", self.group_security_identifier);
-        p.set("TemplateArn", self.template_arn);
-        p
+crate::resource::props! {
+    resource TemplateGroupAccessControlEntry = "AWS::PCAConnectorAD::TemplateGroupAccessControlEntry", shape: Some(&TEMPLATE_GROUP_ACCESS_CONTROL_ENTRY_SHAPE);
+    req {
+        access_rights = "AccessRights",
+        group_display_name = "GroupDisplayName",
+        group_security_identifier = "GroupSecurityIdentifier",
+        template_arn = "TemplateArn",
     }
 }
 
-static TEMPLATE_GROUP_ACCESS_CONTROL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GroupDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]+$")), ..crate::resource::Rule::NONE }),
-        ("GroupSecurityIdentifier", crate::resource::Rule { min_len: Some(7), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^S-[0-9]-([0-9]+-){1,14}[0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("TemplateArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)\\/template(\\/[\\w-]+)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TEMPLATE_GROUP_ACCESS_CONTROL_ENTRY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GroupDisplayName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\x20-\\x7E]+$")), ..crate::resource::Rule::NONE }),
+    ("GroupSecurityIdentifier", crate::resource::Rule { min_len: Some(7), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^S-[0-9]-([0-9]+-){1,14}[0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("TemplateArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)\\/template(\\/[\\w-]+)$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod template_group_access_control_entry {
     //! Nested property types and enums of [`TemplateGroupAccessControlEntry`](super::TemplateGroupAccessControlEntry).
 
-    /// The definition `AccessRights`.
     #[derive(Clone, Default)]
     pub struct AccessRights {
         /// CloudFormation property `AutoEnroll`.
@@ -1856,18 +1530,15 @@ pub mod template_group_access_control_entry {
         pub enroll: ::std::option::Option<crate::value::Val<crate::cfn::pcaconnectorad::template_group_access_control_entry::AccessRight>>,
     }
 
-    impl crate::resource::ToExpr for AccessRights {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoEnroll", self.auto_enroll);
-            p.set_opt("Enroll", self.enroll);
-            p.into_expr()
+    crate::resource::props! {
+        nested AccessRights;
+        opt {
+            auto_enroll = "AutoEnroll",
+            enroll = "Enroll",
         }
     }
 
-    /// Allowed values of `AccessRight`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AccessRight {
         /// `ALLOW`
         Allow,
@@ -1875,13 +1546,5 @@ pub mod template_group_access_control_entry {
         Deny,
     }
 
-    impl crate::value::CfnEnum for AccessRight {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Deny => "DENY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AccessRight, ["ALLOW", "DENY"]);
 }

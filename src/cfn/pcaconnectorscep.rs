@@ -17,7 +17,6 @@ pub struct Challenge {
 
 impl Challenge {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(connector_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             connector_arn: connector_arn.into(),
@@ -26,33 +25,25 @@ impl Challenge {
     }
 }
 
-impl crate::resource::Resource for Challenge {
-    const TYPE: &'static str = "AWS::PCAConnectorSCEP::Challenge";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CHALLENGE_SHAPE)
+crate::resource::props! {
+    resource Challenge = "AWS::PCAConnectorSCEP::Challenge", shape: Some(&CHALLENGE_SHAPE);
+    req {
+        connector_arn = "ConnectorArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConnectorArn", self.connector_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CHALLENGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectorArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:pca-connector-scep:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CHALLENGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectorArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:pca-connector-scep:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Challenge`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Challenge> {
-    /// `Fn::GetAtt` `ChallengeArn`.
-    #[inline]
-    pub fn attr_challenge_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ChallengeArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ChallengeArn`.
+        attr_challenge_arn: ::std::string::String = "ChallengeArn",
     }
 }
 
@@ -73,7 +64,6 @@ pub struct Connector {
 
 impl Connector {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(certificate_authority_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             certificate_authority_arn: certificate_authority_arn.into(),
@@ -84,81 +74,58 @@ impl Connector {
     }
 }
 
-impl crate::resource::Resource for Connector {
-    const TYPE: &'static str = "AWS::PCAConnectorSCEP::Connector";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONNECTOR_SHAPE)
+crate::resource::props! {
+    resource Connector = "AWS::PCAConnectorSCEP::Connector", shape: Some(&CONNECTOR_SHAPE);
+    req {
+        certificate_authority_arn = "CertificateAuthorityArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CertificateAuthorityArn", self.certificate_authority_arn);
-        p.set_opt("MobileDeviceManagement", self.mobile_device_management);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcEndpointId", self.vpc_endpoint_id);
-        p
+    opt {
+        mobile_device_management = "MobileDeviceManagement",
+        tags = "Tags",
+        vpc_endpoint_id = "VpcEndpointId",
     }
 }
 
-static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:acm-pca:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ("MobileDeviceManagement", crate::resource::Rule { shape: Some(&self::connector::MOBILE_DEVICE_MANAGEMENT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VpcEndpointId", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^vpce-[0-9a-f]{8}([0-9a-f]{9})?$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONNECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CertificateAuthorityArn", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[a-z]+)*:acm-pca:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ("MobileDeviceManagement", crate::resource::Rule { shape: Some(&self::connector::MOBILE_DEVICE_MANAGEMENT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VpcEndpointId", crate::resource::Rule { min_len: Some(5), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^vpce-[0-9a-f]{8}([0-9a-f]{9})?$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Connector`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Connector> {
-    /// `Fn::GetAtt` `ConnectorArn`.
-    #[inline]
-    pub fn attr_connector_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ConnectorArn")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `OpenIdConfiguration`.
-    #[inline]
-    pub fn attr_open_id_configuration(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("OpenIdConfiguration")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ConnectorArn`.
+        attr_connector_arn: ::std::string::String = "ConnectorArn",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `OpenIdConfiguration`.
+        attr_open_id_configuration: crate::value::Json = "OpenIdConfiguration",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
     }
 }
 
 pub mod connector {
     //! Nested property types and enums of [`Connector`](super::Connector).
 
-    /// The definition `MobileDeviceManagement`.
     #[derive(Clone, Default)]
     pub struct MobileDeviceManagement {
         /// CloudFormation property `Intune`.
         pub intune: ::std::option::Option<crate::cfn::pcaconnectorscep::connector::IntuneConfiguration>,
     }
 
-    impl crate::resource::ToExpr for MobileDeviceManagement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Intune", self.intune);
-            p.into_expr()
+    crate::resource::props! {
+        nested MobileDeviceManagement;
+        opt {
+            intune = "Intune",
         }
     }
 
-    pub(super) static MOBILE_DEVICE_MANAGEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Intune", crate::resource::Rule { shape: Some(&INTUNE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MOBILE_DEVICE_MANAGEMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Intune", crate::resource::Rule { shape: Some(&INTUNE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IntuneConfiguration`.
     #[derive(Clone)]
     pub struct IntuneConfiguration {
         /// CloudFormation property `AzureApplicationId`; required.
@@ -169,7 +136,6 @@ pub mod connector {
 
     impl IntuneConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(azure_application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, domain: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 azure_application_id: azure_application_id.into(),
@@ -178,20 +144,16 @@ pub mod connector {
         }
     }
 
-    impl crate::resource::ToExpr for IntuneConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AzureApplicationId", self.azure_application_id);
-            p.set("Domain", self.domain);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntuneConfiguration;
+        req {
+            azure_application_id = "AzureApplicationId",
+            domain = "Domain",
         }
     }
 
-    pub(super) static INTUNE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AzureApplicationId", crate::resource::Rule { min_len: Some(15), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}$")), ..crate::resource::Rule::NONE }),
-            ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTUNE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AzureApplicationId", crate::resource::Rule { min_len: Some(15), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}$")), ..crate::resource::Rule::NONE }),
+        ("Domain", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

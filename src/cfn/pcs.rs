@@ -37,7 +37,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(networking: crate::cfn::pcs::cluster::Networking, scheduler: crate::cfn::pcs::cluster::Scheduler, size: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcs::cluster::Size>>) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -50,58 +49,38 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::PCS::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
+crate::resource::props! {
+    resource Cluster = "AWS::PCS::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        networking = "Networking",
+        scheduler = "Scheduler",
+        size = "Size",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set("Networking", self.networking);
-        p.set("Scheduler", self.scheduler);
-        p.set("Size", self.size);
-        p.set_opt("SlurmConfiguration", self.slurm_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        name = "Name",
+        slurm_configuration = "SlurmConfiguration",
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Networking", crate::resource::Rule { shape: Some(&self::cluster::NETWORKING_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SlurmConfiguration", crate::resource::Rule { shape: Some(&self::cluster::SLURM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Networking", crate::resource::Rule { shape: Some(&self::cluster::NETWORKING_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SlurmConfiguration", crate::resource::Rule { shape: Some(&self::cluster::SLURM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Endpoints`.
-    #[inline]
-    pub fn attr_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Endpoints")
-    }
-    /// `Fn::GetAtt` `ErrorInfo`.
-    #[inline]
-    pub fn attr_error_info(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ErrorInfo")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Endpoints`.
+        attr_endpoints: crate::value::List<::std::string::String> = "Endpoints",
+        /// `Fn::GetAtt` `ErrorInfo`.
+        attr_error_info: crate::value::List<::std::string::String> = "ErrorInfo",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -125,23 +104,19 @@ pub mod cluster {
         pub subnet_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for Networking {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NetworkType", self.network_type);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested Networking;
+        opt {
+            network_type = "NetworkType",
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static NETWORKING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORKING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^sg-\\w{8,17}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^subnet-\\w{8,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The cluster management and job scheduling software associated with the cluster.
     #[derive(Clone)]
@@ -158,7 +133,6 @@ pub mod cluster {
 
     impl Scheduler {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcs::cluster::Type>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -167,13 +141,11 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for Scheduler {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested Scheduler;
+        req {
+            type_ = "Type",
+            version = "Version",
         }
     }
 
@@ -214,28 +186,24 @@ pub mod cluster {
         pub slurmdbd_custom_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::pcs::cluster::SlurmdbdCustomSetting>>,
     }
 
-    impl crate::resource::ToExpr for SlurmConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Accounting", self.accounting);
-            p.set_opt("AuthKey", self.auth_key);
-            p.set_opt("CgroupCustomSettings", self.cgroup_custom_settings);
-            p.set_opt("JwtAuth", self.jwt_auth);
-            p.set_opt("ScaleDownIdleTimeInSeconds", self.scale_down_idle_time_in_seconds);
-            p.set_opt("SlurmCustomSettings", self.slurm_custom_settings);
-            p.set_opt("SlurmRest", self.slurm_rest);
-            p.set_opt("SlurmdbdCustomSettings", self.slurmdbd_custom_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlurmConfiguration;
+        opt {
+            accounting = "Accounting",
+            auth_key = "AuthKey",
+            cgroup_custom_settings = "CgroupCustomSettings",
+            jwt_auth = "JwtAuth",
+            scale_down_idle_time_in_seconds = "ScaleDownIdleTimeInSeconds",
+            slurm_custom_settings = "SlurmCustomSettings",
+            slurm_rest = "SlurmRest",
+            slurmdbd_custom_settings = "SlurmdbdCustomSettings",
         }
     }
 
-    pub(super) static SLURM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Accounting", crate::resource::Rule { shape: Some(&ACCOUNTING_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ScaleDownIdleTimeInSeconds", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLURM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Accounting", crate::resource::Rule { shape: Some(&ACCOUNTING_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ScaleDownIdleTimeInSeconds", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The accounting configuration includes configurable settings for Slurm accounting.
     #[derive(Clone)]
@@ -252,7 +220,6 @@ pub mod cluster {
 
     impl Accounting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcs::cluster::Mode>>) -> Self {
             Self {
                 default_purge_time_in_days: ::std::option::Option::None,
@@ -261,21 +228,19 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for Accounting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DefaultPurgeTimeInDays", self.default_purge_time_in_days);
-            p.set("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested Accounting;
+        req {
+            mode = "Mode",
+        }
+        opt {
+            default_purge_time_in_days = "DefaultPurgeTimeInDays",
         }
     }
 
-    pub(super) static ACCOUNTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DefaultPurgeTimeInDays", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACCOUNTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DefaultPurgeTimeInDays", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The shared Slurm key for authentication, also known as the cluster secret.
     #[derive(Clone)]
@@ -292,7 +257,6 @@ pub mod cluster {
 
     impl AuthKey {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_arn: secret_arn.into(),
@@ -301,13 +265,11 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for AuthKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretArn", self.secret_arn);
-            p.set("SecretVersion", self.secret_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthKey;
+        req {
+            secret_arn = "SecretArn",
+            secret_version = "SecretVersion",
         }
     }
 
@@ -326,7 +288,6 @@ pub mod cluster {
 
     impl CgroupCustomSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -335,13 +296,11 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for CgroupCustomSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested CgroupCustomSetting;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 
@@ -354,12 +313,10 @@ pub mod cluster {
         pub jwt_key: ::std::option::Option<crate::cfn::pcs::cluster::JwtKey>,
     }
 
-    impl crate::resource::ToExpr for JwtAuth {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JwtKey", self.jwt_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested JwtAuth;
+        opt {
+            jwt_key = "JwtKey",
         }
     }
 
@@ -378,7 +335,6 @@ pub mod cluster {
 
     impl JwtKey {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secret_arn: secret_arn.into(),
@@ -387,13 +343,11 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for JwtKey {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretArn", self.secret_arn);
-            p.set("SecretVersion", self.secret_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested JwtKey;
+        req {
+            secret_arn = "SecretArn",
+            secret_version = "SecretVersion",
         }
     }
 
@@ -412,7 +366,6 @@ pub mod cluster {
 
     impl SlurmCustomSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -421,13 +374,11 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for SlurmCustomSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlurmCustomSetting;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 
@@ -442,7 +393,6 @@ pub mod cluster {
 
     impl SlurmRest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::pcs::cluster::Mode>>) -> Self {
             Self {
                 mode: mode.into(),
@@ -450,12 +400,10 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for SlurmRest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Mode", self.mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlurmRest;
+        req {
+            mode = "Mode",
         }
     }
 
@@ -474,7 +422,6 @@ pub mod cluster {
 
     impl SlurmdbdCustomSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -483,18 +430,16 @@ pub mod cluster {
         }
     }
 
-    impl crate::resource::ToExpr for SlurmdbdCustomSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlurmdbdCustomSetting;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 
     /// The IP of the cluster (IPV4 or IPV6)
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -502,34 +447,19 @@ pub mod cluster {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4", "IPV6"]);
 
     /// The software AWS PCS uses to manage cluster scaling and job scheduling.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `SLURM`
         Slurm,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Slurm => "SLURM",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["SLURM"]);
 
     /// The size of the cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Size {
         /// `SMALL`
         Small,
@@ -539,19 +469,10 @@ pub mod cluster {
         Large,
     }
 
-    impl crate::value::CfnEnum for Size {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Small => "SMALL",
-                Self::Medium => "MEDIUM",
-                Self::Large => "LARGE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Size, ["SMALL", "MEDIUM", "LARGE"]);
 
     /// The default value is `NONE`. A value of `STANDARD` means that Slurm accounting is enabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Mode {
         /// `STANDARD`
         Standard,
@@ -559,15 +480,7 @@ pub mod cluster {
         None,
     }
 
-    impl crate::value::CfnEnum for Mode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Standard => "STANDARD",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Mode, ["STANDARD", "NONE"]);
 }
 
 /// AWS::PCS::ComputeNodeGroup resource creates an AWS PCS compute node group.
@@ -631,7 +544,6 @@ pub struct ComputeNodeGroup {
 
 impl ComputeNodeGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, iam_instance_profile_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, instance_configs: ::std::vec::Vec<crate::cfn::pcs::compute_node_group::InstanceConfig>, scaling_configuration: crate::cfn::pcs::compute_node_group::ScalingConfiguration, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             ami_id: ::std::option::Option::None,
@@ -651,63 +563,46 @@ impl ComputeNodeGroup {
     }
 }
 
-impl crate::resource::Resource for ComputeNodeGroup {
-    const TYPE: &'static str = "AWS::PCS::ComputeNodeGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COMPUTE_NODE_GROUP_SHAPE)
+crate::resource::props! {
+    resource ComputeNodeGroup = "AWS::PCS::ComputeNodeGroup", shape: Some(&COMPUTE_NODE_GROUP_SHAPE);
+    req {
+        cluster_id = "ClusterId",
+        iam_instance_profile_arn = "IamInstanceProfileArn",
+        instance_configs = "InstanceConfigs",
+        scaling_configuration = "ScalingConfiguration",
+        subnet_ids = "SubnetIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AmiId", self.ami_id);
-        p.set("ClusterId", self.cluster_id);
-        p.set_opt("CustomLaunchTemplate", self.custom_launch_template);
-        p.set("IamInstanceProfileArn", self.iam_instance_profile_arn);
-        p.set("InstanceConfigs", self.instance_configs);
-        p.set_opt("Name", self.name);
-        p.set_opt("NodeLifecycleActions", self.node_lifecycle_actions);
-        p.set_opt("PurchaseOption", self.purchase_option);
-        p.set("ScalingConfiguration", self.scaling_configuration);
-        p.set_opt("SlurmConfiguration", self.slurm_configuration);
-        p.set_opt("SpotOptions", self.spot_options);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        ami_id = "AmiId",
+        custom_launch_template = "CustomLaunchTemplate",
+        name = "Name",
+        node_lifecycle_actions = "NodeLifecycleActions",
+        purchase_option = "PurchaseOption",
+        slurm_configuration = "SlurmConfiguration",
+        spot_options = "SpotOptions",
+        tags = "Tags",
     }
 }
 
-static COMPUTE_NODE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AmiId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ami-[a-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("IamInstanceProfileArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-zA-Z-]{0,10})?:iam::[0-9]{12}:instance-profile/.{1,128}$")), ..crate::resource::Rule::NONE }),
-        ("NodeLifecycleActions", crate::resource::Rule { shape: Some(&self::compute_node_group::NODE_LIFECYCLE_ACTIONS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ScalingConfiguration", crate::resource::Rule { shape: Some(&self::compute_node_group::SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SlurmConfiguration", crate::resource::Rule { shape: Some(&self::compute_node_group::SLURM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COMPUTE_NODE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AmiId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^ami-[a-z0-9]+$")), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+    ("IamInstanceProfileArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-zA-Z-]{0,10})?:iam::[0-9]{12}:instance-profile/.{1,128}$")), ..crate::resource::Rule::NONE }),
+    ("NodeLifecycleActions", crate::resource::Rule { shape: Some(&self::compute_node_group::NODE_LIFECYCLE_ACTIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ScalingConfiguration", crate::resource::Rule { shape: Some(&self::compute_node_group::SCALING_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SlurmConfiguration", crate::resource::Rule { shape: Some(&self::compute_node_group::SLURM_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ComputeNodeGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ComputeNodeGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ErrorInfo`.
-    #[inline]
-    pub fn attr_error_info(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ErrorInfo")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ErrorInfo`.
+        attr_error_info: crate::value::List<::std::string::String> = "ErrorInfo",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -727,13 +622,11 @@ pub mod compute_node_group {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomLaunchTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TemplateId", self.template_id);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomLaunchTemplate;
+        opt {
+            template_id = "TemplateId",
+            version = "Version",
         }
     }
 
@@ -746,12 +639,10 @@ pub mod compute_node_group {
         pub instance_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InstanceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InstanceType", self.instance_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested InstanceConfig;
+        opt {
+            instance_type = "InstanceType",
         }
     }
 
@@ -779,21 +670,19 @@ pub mod compute_node_group {
         }
     }
 
-    impl crate::resource::ToExpr for NodeLifecycleActions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ScriptCachingPolicy", self.script_caching_policy);
-            p.set("Stages", self.stages);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeLifecycleActions;
+        req {
+            stages = "Stages",
+        }
+        opt {
+            script_caching_policy = "ScriptCachingPolicy",
         }
     }
 
-    pub(super) static NODE_LIFECYCLE_ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Stages", crate::resource::Rule { shape: Some(&NODE_LIFECYCLE_STAGES_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_LIFECYCLE_ACTIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Stages", crate::resource::Rule { shape: Some(&NODE_LIFECYCLE_STAGES_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ordered scripts to run at each compute node lifecycle stage.
     #[derive(Clone, Default)]
@@ -808,22 +697,18 @@ pub mod compute_node_group {
         pub node_ready: ::std::option::Option<::std::vec::Vec<crate::cfn::pcs::compute_node_group::NodeLifecycleScript>>,
     }
 
-    impl crate::resource::ToExpr for NodeLifecycleStages {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NodeBootstrapped", self.node_bootstrapped);
-            p.set_opt("NodeReady", self.node_ready);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeLifecycleStages;
+        opt {
+            node_bootstrapped = "NodeBootstrapped",
+            node_ready = "NodeReady",
         }
     }
 
-    pub(super) static NODE_LIFECYCLE_STAGES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("NodeBootstrapped", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&NODE_LIFECYCLE_SCRIPT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NodeReady", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&NODE_LIFECYCLE_SCRIPT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_LIFECYCLE_STAGES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NodeBootstrapped", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&NODE_LIFECYCLE_SCRIPT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NodeReady", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&NODE_LIFECYCLE_SCRIPT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A single lifecycle script with its source, arguments, and error behavior.
     #[derive(Clone)]
@@ -852,7 +737,6 @@ pub mod compute_node_group {
 
     impl NodeLifecycleScript {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, script_source: crate::cfn::pcs::compute_node_group::ScriptSource) -> Self {
             Self {
                 arguments: ::std::option::Option::None,
@@ -864,26 +748,24 @@ pub mod compute_node_group {
         }
     }
 
-    impl crate::resource::ToExpr for NodeLifecycleScript {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arguments", self.arguments);
-            p.set_opt("ExecutionPolicy", self.execution_policy);
-            p.set("Name", self.name);
-            p.set_opt("OnError", self.on_error);
-            p.set("ScriptSource", self.script_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested NodeLifecycleScript;
+        req {
+            name = "Name",
+            script_source = "ScriptSource",
+        }
+        opt {
+            arguments = "Arguments",
+            execution_policy = "ExecutionPolicy",
+            on_error = "OnError",
         }
     }
 
-    pub(super) static NODE_LIFECYCLE_SCRIPT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arguments", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9 _-]*$")), ..crate::resource::Rule::NONE }),
-            ("ScriptSource", crate::resource::Rule { shape: Some(&SCRIPT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NODE_LIFECYCLE_SCRIPT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arguments", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9 _-]*$")), ..crate::resource::Rule::NONE }),
+        ("ScriptSource", crate::resource::Rule { shape: Some(&SCRIPT_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The external location of a lifecycle script.
     #[derive(Clone)]
@@ -904,7 +786,6 @@ pub mod compute_node_group {
 
     impl ScriptSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(script_location: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 checksum: ::std::option::Option::None,
@@ -914,24 +795,22 @@ pub mod compute_node_group {
         }
     }
 
-    impl crate::resource::ToExpr for ScriptSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Checksum", self.checksum);
-            p.set_opt("S3VersionId", self.s3_version_id);
-            p.set("ScriptLocation", self.script_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScriptSource;
+        req {
+            script_location = "ScriptLocation",
+        }
+        opt {
+            checksum = "Checksum",
+            s3_version_id = "S3VersionId",
         }
     }
 
-    pub(super) static SCRIPT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Checksum", crate::resource::Rule { min_len: Some(64), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-fA-F0-9]{64}$")), ..crate::resource::Rule::NONE }),
-            ("S3VersionId", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("ScriptLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+|https://.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCRIPT_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Checksum", crate::resource::Rule { min_len: Some(64), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-fA-F0-9]{64}$")), ..crate::resource::Rule::NONE }),
+        ("S3VersionId", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("ScriptLocation", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+|https://.+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Specifies the boundaries of the compute node group auto scaling.
     #[derive(Clone)]
@@ -948,7 +827,6 @@ pub mod compute_node_group {
 
     impl ScalingConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(max_instance_count: impl ::std::convert::Into<crate::value::Val<i64>>, min_instance_count: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 max_instance_count: max_instance_count.into(),
@@ -957,22 +835,18 @@ pub mod compute_node_group {
         }
     }
 
-    impl crate::resource::ToExpr for ScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MaxInstanceCount", self.max_instance_count);
-            p.set("MinInstanceCount", self.min_instance_count);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingConfiguration;
+        req {
+            max_instance_count = "MaxInstanceCount",
+            min_instance_count = "MinInstanceCount",
         }
     }
 
-    pub(super) static SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxInstanceCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-            ("MinInstanceCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SCALING_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxInstanceCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+        ("MinInstanceCount", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Additional options related to the Slurm scheduler.
     #[derive(Clone, Default)]
@@ -991,22 +865,18 @@ pub mod compute_node_group {
         pub slurm_custom_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::pcs::compute_node_group::SlurmCustomSetting>>,
     }
 
-    impl crate::resource::ToExpr for SlurmConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("GresCustomSettings", self.gres_custom_settings);
-            p.set_opt("ScaleDownIdleTimeInSeconds", self.scale_down_idle_time_in_seconds);
-            p.set_opt("SlurmCustomSettings", self.slurm_custom_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlurmConfiguration;
+        opt {
+            gres_custom_settings = "GresCustomSettings",
+            scale_down_idle_time_in_seconds = "ScaleDownIdleTimeInSeconds",
+            slurm_custom_settings = "SlurmCustomSettings",
         }
     }
 
-    pub(super) static SLURM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ScaleDownIdleTimeInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(10000000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SLURM_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ScaleDownIdleTimeInSeconds", crate::resource::Rule { min: Some(1.0), max: Some(10000000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Additional settings that directly map to Slurm settings.
     #[derive(Clone)]
@@ -1023,7 +893,6 @@ pub mod compute_node_group {
 
     impl SlurmCustomSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -1032,13 +901,11 @@ pub mod compute_node_group {
         }
     }
 
-    impl crate::resource::ToExpr for SlurmCustomSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlurmCustomSetting;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 
@@ -1051,17 +918,15 @@ pub mod compute_node_group {
         pub allocation_strategy: ::std::option::Option<crate::value::Val<crate::cfn::pcs::compute_node_group::AllocationStrategy>>,
     }
 
-    impl crate::resource::ToExpr for SpotOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocationStrategy", self.allocation_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested SpotOptions;
+        opt {
+            allocation_strategy = "AllocationStrategy",
         }
     }
 
     /// Controls whether lifecycle scripts are downloaded once at first boot (CACHE_ONCE) or re-downloaded on every reboot (REFRESH_ON_REBOOT). Defaults to CACHE_ONCE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ScriptCachingPolicy {
         /// `CACHE_ONCE`
         CacheOnce,
@@ -1069,18 +934,10 @@ pub mod compute_node_group {
         RefreshOnReboot,
     }
 
-    impl crate::value::CfnEnum for ScriptCachingPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CacheOnce => "CACHE_ONCE",
-                Self::RefreshOnReboot => "REFRESH_ON_REBOOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ScriptCachingPolicy, ["CACHE_ONCE", "REFRESH_ON_REBOOT"]);
 
     /// Whether the script runs only on the node's first boot (FIRST_BOOT_ONLY) or on every boot including reboots (EVERY_BOOT). Defaults to FIRST_BOOT_ONLY.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ExecutionPolicy {
         /// `FIRST_BOOT_ONLY`
         FirstBootOnly,
@@ -1088,18 +945,10 @@ pub mod compute_node_group {
         EveryBoot,
     }
 
-    impl crate::value::CfnEnum for ExecutionPolicy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::FirstBootOnly => "FIRST_BOOT_ONLY",
-                Self::EveryBoot => "EVERY_BOOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ExecutionPolicy, ["FIRST_BOOT_ONLY", "EVERY_BOOT"]);
 
     /// The behavior when the script exits with an error. Defaults to TERMINATE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OnError {
         /// `TERMINATE`
         Terminate,
@@ -1109,19 +958,10 @@ pub mod compute_node_group {
         Continue,
     }
 
-    impl crate::value::CfnEnum for OnError {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Terminate => "TERMINATE",
-                Self::StopSequence => "STOP_SEQUENCE",
-                Self::Continue => "CONTINUE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OnError, ["TERMINATE", "STOP_SEQUENCE", "CONTINUE"]);
 
     /// Specifies how EC2 instances are purchased on your behalf. AWS PCS supports On-Demand, Spot, Capacity Block, and Interruptible Capacity Reservation instances. For more information, see Instance purchasing options in the Amazon Elastic Compute Cloud User Guide. If you don't provide this option, it defaults to On-Demand.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PurchaseOption {
         /// `ONDEMAND`
         Ondemand,
@@ -1133,20 +973,10 @@ pub mod compute_node_group {
         InterruptibleCapacityReservation,
     }
 
-    impl crate::value::CfnEnum for PurchaseOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ondemand => "ONDEMAND",
-                Self::Spot => "SPOT",
-                Self::CapacityBlock => "CAPACITY_BLOCK",
-                Self::InterruptibleCapacityReservation => "INTERRUPTIBLE_CAPACITY_RESERVATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PurchaseOption, ["ONDEMAND", "SPOT", "CAPACITY_BLOCK", "INTERRUPTIBLE_CAPACITY_RESERVATION"]);
 
     /// The Amazon EC2 allocation strategy AWS PCS uses to provision EC2 instances. AWS PCS supports lowest price, capacity optimized, and price capacity optimized. If you don't provide this option, it defaults to price capacity optimized.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AllocationStrategy {
         /// `lowest-price`
         LowestPrice,
@@ -1156,16 +986,7 @@ pub mod compute_node_group {
         PriceCapacityOptimized,
     }
 
-    impl crate::value::CfnEnum for AllocationStrategy {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LowestPrice => "lowest-price",
-                Self::CapacityOptimized => "capacity-optimized",
-                Self::PriceCapacityOptimized => "price-capacity-optimized",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AllocationStrategy, ["lowest-price", "capacity-optimized", "price-capacity-optimized"]);
 }
 
 /// AWS::PCS::Queue resource creates an AWS PCS queue.
@@ -1197,7 +1018,6 @@ pub struct Queue {
 
 impl Queue {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_id: cluster_id.into(),
@@ -1209,41 +1029,30 @@ impl Queue {
     }
 }
 
-impl crate::resource::Resource for Queue {
-    const TYPE: &'static str = "AWS::PCS::Queue";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterId", self.cluster_id);
-        p.set_opt("ComputeNodeGroupConfigurations", self.compute_node_group_configurations);
-        p.set_opt("Name", self.name);
-        p.set_opt("SlurmConfiguration", self.slurm_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Queue = "AWS::PCS::Queue", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        cluster_id = "ClusterId",
+    }
+    opt {
+        compute_node_group_configurations = "ComputeNodeGroupConfigurations",
+        name = "Name",
+        slurm_configuration = "SlurmConfiguration",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Queue`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Queue> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ErrorInfo`.
-    #[inline]
-    pub fn attr_error_info(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ErrorInfo")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ErrorInfo`.
+        attr_error_info: crate::value::List<::std::string::String> = "ErrorInfo",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -1259,12 +1068,10 @@ pub mod queue {
         pub compute_node_group_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ComputeNodeGroupConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComputeNodeGroupId", self.compute_node_group_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested ComputeNodeGroupConfiguration;
+        opt {
+            compute_node_group_id = "ComputeNodeGroupId",
         }
     }
 
@@ -1277,12 +1084,10 @@ pub mod queue {
         pub slurm_custom_settings: ::std::option::Option<::std::vec::Vec<crate::cfn::pcs::queue::SlurmCustomSetting>>,
     }
 
-    impl crate::resource::ToExpr for SlurmConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SlurmCustomSettings", self.slurm_custom_settings);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlurmConfiguration;
+        opt {
+            slurm_custom_settings = "SlurmCustomSettings",
         }
     }
 
@@ -1301,7 +1106,6 @@ pub mod queue {
 
     impl SlurmCustomSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -1310,13 +1114,11 @@ pub mod queue {
         }
     }
 
-    impl crate::resource::ToExpr for SlurmCustomSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SlurmCustomSetting;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
 }

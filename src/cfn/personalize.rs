@@ -33,7 +33,6 @@ pub struct Campaign {
 
 impl Campaign {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, solution_version_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             campaign_config: ::std::option::Option::None,
@@ -45,54 +44,37 @@ impl Campaign {
     }
 }
 
-impl crate::resource::Resource for Campaign {
-    const TYPE: &'static str = "AWS::Personalize::Campaign";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CAMPAIGN_SHAPE)
+crate::resource::props! {
+    resource Campaign = "AWS::Personalize::Campaign", shape: Some(&CAMPAIGN_SHAPE);
+    req {
+        name = "Name",
+        solution_version_arn = "SolutionVersionArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CampaignConfig", self.campaign_config);
-        p.set_opt("MinProvisionedTPS", self.min_provisioned_tps);
-        p.set("Name", self.name);
-        p.set("SolutionVersionArn", self.solution_version_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        campaign_config = "CampaignConfig",
+        min_provisioned_tps = "MinProvisionedTPS",
+        tags = "Tags",
     }
 }
 
-static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("MinProvisionedTPS", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
-        ("SolutionVersionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::campaign::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("MinProvisionedTPS", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
+    ("SolutionVersionArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Campaign`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Campaign> {
-    /// `Fn::GetAtt` `CampaignArn`.
-    #[inline]
-    pub fn attr_campaign_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CampaignArn")
-    }
-    /// `Fn::GetAtt` `CreationDateTime`.
-    #[inline]
-    pub fn attr_creation_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDateTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedDateTime`.
-    #[inline]
-    pub fn attr_last_updated_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedDateTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CampaignArn`.
+        attr_campaign_arn: ::std::string::String = "CampaignArn",
+        /// `Fn::GetAtt` `CreationDateTime`.
+        attr_creation_date_time: ::std::string::String = "CreationDateTime",
+        /// `Fn::GetAtt` `LastUpdatedDateTime`.
+        attr_last_updated_date_time: ::std::string::String = "LastUpdatedDateTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -120,24 +102,15 @@ pub mod campaign {
         pub sync_with_latest_solution_version: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for CampaignConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableMetadataWithRecommendations", self.enable_metadata_with_recommendations);
-            p.set_opt("ItemExplorationConfig", self.item_exploration_config);
-            p.set_opt("RankingInfluence", self.ranking_influence);
-            p.set_opt("SyncWithLatestSolutionVersion", self.sync_with_latest_solution_version);
-            p.into_expr()
+    crate::resource::props! {
+        nested CampaignConfig;
+        opt {
+            enable_metadata_with_recommendations = "EnableMetadataWithRecommendations",
+            item_exploration_config = "ItemExplorationConfig",
+            ranking_influence = "RankingInfluence",
+            sync_with_latest_solution_version = "SyncWithLatestSolutionVersion",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::Personalize::Dataset.
@@ -173,7 +146,6 @@ pub struct Dataset {
 
 impl Dataset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dataset_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::personalize::dataset::DatasetType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schema_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dataset_group_arn: dataset_group_arn.into(),
@@ -186,42 +158,34 @@ impl Dataset {
     }
 }
 
-impl crate::resource::Resource for Dataset {
-    const TYPE: &'static str = "AWS::Personalize::Dataset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_SHAPE)
+crate::resource::props! {
+    resource Dataset = "AWS::Personalize::Dataset", shape: Some(&DATASET_SHAPE);
+    req {
+        dataset_group_arn = "DatasetGroupArn",
+        dataset_type = "DatasetType",
+        name = "Name",
+        schema_arn = "SchemaArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DatasetGroupArn", self.dataset_group_arn);
-        p.set_opt("DatasetImportJob", self.dataset_import_job);
-        p.set("DatasetType", self.dataset_type);
-        p.set("Name", self.name);
-        p.set("SchemaArn", self.schema_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        dataset_import_job = "DatasetImportJob",
+        tags = "Tags",
     }
 }
 
-static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
-        ("DatasetImportJob", crate::resource::Rule { shape: Some(&self::dataset::DATASET_IMPORT_JOB_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DatasetType", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-        ("SchemaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
+    ("DatasetImportJob", crate::resource::Rule { shape: Some(&self::dataset::DATASET_IMPORT_JOB_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DatasetType", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
+    ("SchemaArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dataset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dataset> {
-    /// `Fn::GetAtt` `DatasetArn`.
-    #[inline]
-    pub fn attr_dataset_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatasetArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DatasetArn`.
+        attr_dataset_arn: ::std::string::String = "DatasetArn",
     }
 }
 
@@ -253,28 +217,24 @@ pub mod dataset {
         pub role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DatasetImportJob {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataSource", self.data_source);
-            p.set_opt("DatasetArn", self.dataset_arn);
-            p.set_opt("DatasetImportJobArn", self.dataset_import_job_arn);
-            p.set_opt("JobName", self.job_name);
-            p.set_opt("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DatasetImportJob;
+        opt {
+            data_source = "DataSource",
+            dataset_arn = "DatasetArn",
+            dataset_import_job_arn = "DatasetImportJobArn",
+            job_name = "JobName",
+            role_arn = "RoleArn",
         }
     }
 
-    pub(super) static DATASET_IMPORT_JOB_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataSource", crate::resource::Rule { shape: Some(&DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DatasetArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
-            ("DatasetImportJobArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
-            ("JobName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATASET_IMPORT_JOB_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataSource", crate::resource::Rule { shape: Some(&DATA_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DatasetArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
+        ("DatasetImportJobArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
+        ("JobName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Amazon S3 bucket that contains the training data to import.
     #[derive(Clone, Default)]
@@ -285,30 +245,19 @@ pub mod dataset {
         pub data_location: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DataSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DataLocation", self.data_location);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSource;
+        opt {
+            data_location = "DataLocation",
         }
     }
 
-    pub(super) static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DataLocation", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("(s3|http|https)://.+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DataLocation", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("(s3|http|https)://.+")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of dataset
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `Interactions`
         Interactions,
@@ -318,16 +267,7 @@ pub mod dataset {
         Users,
     }
 
-    impl crate::value::CfnEnum for DatasetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Interactions => "Interactions",
-                Self::Items => "Items",
-                Self::Users => "Users",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatasetType, ["Interactions", "Items", "Users"]);
 }
 
 /// Resource Schema for AWS::Personalize::DatasetGroup.
@@ -338,7 +278,7 @@ pub struct DatasetGroup {
     /// The domain of a Domain dataset group.
     ///
     /// CloudFormation property `Domain`; changing it replaces the resource.
-    pub domain: ::std::option::Option<crate::value::Val<crate::cfn::personalize::dataset_group::Domain>>,
+    pub domain: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::Domain>>,
     /// The Amazon Resource Name(ARN) of a AWS Key Management Service (KMS) key used to encrypt the datasets.
     ///
     /// CloudFormation property `KmsKeyArn`; changing it replaces the resource. The `Arn` of an `AWS::KMS::Key`: use `attr_arn()` on a handle of [`crate::cfn::kms::Key`] (its `Ref` is not the Arn).
@@ -359,7 +299,6 @@ pub struct DatasetGroup {
 
 impl DatasetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain: ::std::option::Option::None,
@@ -371,70 +310,38 @@ impl DatasetGroup {
     }
 }
 
-impl crate::resource::Resource for DatasetGroup {
-    const TYPE: &'static str = "AWS::Personalize::DatasetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_GROUP_SHAPE)
+crate::resource::props! {
+    resource DatasetGroup = "AWS::Personalize::DatasetGroup", shape: Some(&DATASET_GROUP_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Domain", self.domain);
-        p.set_opt("KmsKeyArn", self.kms_key_arn);
-        p.set("Name", self.name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        domain = "Domain",
+        kms_key_arn = "KmsKeyArn",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static DATASET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws.*:kms:.*:[0-9]{12}:key/.*")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::dataset_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws.*:kms:.*:[0-9]{12}:key/.*")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DatasetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DatasetGroup> {
-    /// `Fn::GetAtt` `DatasetGroupArn`.
-    #[inline]
-    pub fn attr_dataset_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatasetGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DatasetGroupArn`.
+        attr_dataset_group_arn: ::std::string::String = "DatasetGroupArn",
     }
 }
 
 pub mod dataset_group {
     //! Nested property types and enums of [`DatasetGroup`](super::DatasetGroup).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The domain of a Domain dataset group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Domain {
-        /// `ECOMMERCE`
-        Ecommerce,
-        /// `VIDEO_ON_DEMAND`
-        VideoOnDemand,
-    }
-
-    impl crate::value::CfnEnum for Domain {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ecommerce => "ECOMMERCE",
-                Self::VideoOnDemand => "VIDEO_ON_DEMAND",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_ai::Domain;
 }
 
 /// Resource schema for AWS::Personalize::EventTracker
@@ -458,7 +365,6 @@ pub struct EventTracker {
 
 impl EventTracker {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dataset_group_arn: dataset_group_arn.into(),
@@ -468,53 +374,31 @@ impl EventTracker {
     }
 }
 
-impl crate::resource::Resource for EventTracker {
-    const TYPE: &'static str = "AWS::Personalize::EventTracker";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_TRACKER_SHAPE)
+crate::resource::props! {
+    resource EventTracker = "AWS::Personalize::EventTracker", shape: Some(&EVENT_TRACKER_SHAPE);
+    req {
+        dataset_group_arn = "DatasetGroupArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DatasetGroupArn", self.dataset_group_arn);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static EVENT_TRACKER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\d-]+):personalize:.*:.*:.+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::event_tracker::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_TRACKER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\d-]+):personalize:.*:.*:.+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventTracker`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventTracker> {
-    /// `Fn::GetAtt` `EventTrackerArn`.
-    #[inline]
-    pub fn attr_event_tracker_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EventTrackerArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `EventTrackerArn`.
+        attr_event_tracker_arn: ::std::string::String = "EventTrackerArn",
+        /// `Fn::GetAtt` `TrackingId`.
+        attr_tracking_id: ::std::string::String = "TrackingId",
     }
-    /// `Fn::GetAtt` `TrackingId`.
-    #[inline]
-    pub fn attr_tracking_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrackingId")
-    }
-}
-
-pub mod event_tracker {
-    //! Nested property types and enums of [`EventTracker`](super::EventTracker).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// A recommendation filter that defines which items are included or excluded from recommendations.
@@ -542,7 +426,6 @@ pub struct Filter {
 
 impl Filter {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, filter_expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dataset_group_arn: dataset_group_arn.into(),
@@ -553,65 +436,37 @@ impl Filter {
     }
 }
 
-impl crate::resource::Resource for Filter {
-    const TYPE: &'static str = "AWS::Personalize::Filter";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FILTER_SHAPE)
+crate::resource::props! {
+    resource Filter = "AWS::Personalize::Filter", shape: Some(&FILTER_SHAPE);
+    req {
+        dataset_group_arn = "DatasetGroupArn",
+        filter_expression = "FilterExpression",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DatasetGroupArn", self.dataset_group_arn);
-        p.set("FilterExpression", self.filter_expression);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
-        ("FilterExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(2500), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::filter::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
+    ("FilterExpression", crate::resource::Rule { min_len: Some(1), max_len: Some(2500), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Filter`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Filter> {
-    /// `Fn::GetAtt` `CreationDateTime`.
-    #[inline]
-    pub fn attr_creation_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationDateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationDateTime`.
+        attr_creation_date_time: ::std::string::String = "CreationDateTime",
+        /// `Fn::GetAtt` `FilterArn`.
+        attr_filter_arn: ::std::string::String = "FilterArn",
+        /// `Fn::GetAtt` `LastUpdatedDateTime`.
+        attr_last_updated_date_time: ::std::string::String = "LastUpdatedDateTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `FilterArn`.
-    #[inline]
-    pub fn attr_filter_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FilterArn")
-    }
-    /// `Fn::GetAtt` `LastUpdatedDateTime`.
-    #[inline]
-    pub fn attr_last_updated_date_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedDateTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod filter {
-    //! Nested property types and enums of [`Filter`](super::Filter).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates a metric attribution for reporting on recommendation impact in Amazon Personalize.
@@ -639,7 +494,6 @@ pub struct MetricAttribution {
 
 impl MetricAttribution {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metrics: ::std::vec::Vec<crate::cfn::personalize::metric_attribution::MetricAttribute>, metrics_output_config: crate::cfn::personalize::metric_attribution::MetricsOutputConfig, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dataset_group_arn: dataset_group_arn.into(),
@@ -650,43 +504,30 @@ impl MetricAttribution {
     }
 }
 
-impl crate::resource::Resource for MetricAttribution {
-    const TYPE: &'static str = "AWS::Personalize::MetricAttribution";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&METRIC_ATTRIBUTION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DatasetGroupArn", self.dataset_group_arn);
-        p.set("Metrics", self.metrics);
-        p.set("MetricsOutputConfig", self.metrics_output_config);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource MetricAttribution = "AWS::Personalize::MetricAttribution", shape: Some(&METRIC_ATTRIBUTION_SHAPE);
+    req {
+        dataset_group_arn = "DatasetGroupArn",
+        metrics = "Metrics",
+        metrics_output_config = "MetricsOutputConfig",
+        name = "Name",
     }
 }
 
-static METRIC_ATTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\d-]+):personalize:.*:.*:.+$")), ..crate::resource::Rule::NONE }),
-        ("Metrics", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::metric_attribution::METRIC_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("MetricsOutputConfig", crate::resource::Rule { shape: Some(&self::metric_attribution::METRICS_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static METRIC_ATTRIBUTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\d-]+):personalize:.*:.*:.+$")), ..crate::resource::Rule::NONE }),
+    ("Metrics", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::metric_attribution::METRIC_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MetricsOutputConfig", crate::resource::Rule { shape: Some(&self::metric_attribution::METRICS_OUTPUT_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`MetricAttribution`] (`Fn::GetAtt`).
 impl crate::resource::Handle<MetricAttribution> {
-    /// `Fn::GetAtt` `MetricAttributionArn`.
-    #[inline]
-    pub fn attr_metric_attribution_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MetricAttributionArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `MetricAttributionArn`.
+        attr_metric_attribution_arn: ::std::string::String = "MetricAttributionArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -712,7 +553,6 @@ pub mod metric_attribution {
 
     impl MetricAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, expression: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, metric_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_type: event_type.into(),
@@ -722,24 +562,20 @@ pub mod metric_attribution {
         }
     }
 
-    impl crate::resource::ToExpr for MetricAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventType", self.event_type);
-            p.set("Expression", self.expression);
-            p.set("MetricName", self.metric_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricAttribute;
+        req {
+            event_type = "EventType",
+            expression = "Expression",
+            metric_name = "MetricName",
         }
     }
 
-    pub(super) static METRIC_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EventType", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("MetricName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRIC_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventType", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("MetricName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The output configuration details for the metric attribution.
     #[derive(Clone)]
@@ -756,7 +592,6 @@ pub mod metric_attribution {
 
     impl MetricsOutputConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -765,22 +600,20 @@ pub mod metric_attribution {
         }
     }
 
-    impl crate::resource::ToExpr for MetricsOutputConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.set_opt("S3DataDestination", self.s3_data_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested MetricsOutputConfig;
+        req {
+            role_arn = "RoleArn",
+        }
+        opt {
+            s3_data_destination = "S3DataDestination",
         }
     }
 
-    pub(super) static METRICS_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-            ("S3DataDestination", crate::resource::Rule { shape: Some(&S3_DATA_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static METRICS_OUTPUT_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3DataDestination", crate::resource::Rule { shape: Some(&S3_DATA_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The configuration details of an Amazon S3 output bucket.
     #[derive(Clone)]
@@ -797,7 +630,6 @@ pub mod metric_attribution {
 
     impl S3DataDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 kms_key_arn: ::std::option::Option::None,
@@ -806,22 +638,20 @@ pub mod metric_attribution {
         }
     }
 
-    impl crate::resource::ToExpr for S3DataDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyArn", self.kms_key_arn);
-            p.set("Path", self.path);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3DataDestination;
+        req {
+            path = "Path",
+        }
+        opt {
+            kms_key_arn = "KmsKeyArn",
         }
     }
 
-    pub(super) static S3_DATA_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*:kms:.*:[0-9]{12}:key/")), ..crate::resource::Rule::NONE }),
-            ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(s3|http|https)://.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DATA_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws.*:kms:.*:[0-9]{12}:key/")), formats: &[crate::resource::Format::KmsKeyArn], ..crate::resource::Rule::NONE }),
+        ("Path", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(s3|http|https)://.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::Personalize::Schema.
@@ -832,7 +662,7 @@ pub struct Schema {
     /// The domain of a Domain dataset group.
     ///
     /// CloudFormation property `Domain`; changing it replaces the resource.
-    pub domain: ::std::option::Option<crate::value::Val<crate::cfn::personalize::schema::Domain>>,
+    pub domain: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_ai::Domain>>,
     /// Name for the schema.
     ///
     /// CloudFormation property `Name`; required; changing it replaces the resource.
@@ -849,7 +679,6 @@ pub struct Schema {
 
 impl Schema {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schema: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             domain: ::std::option::Option::None,
@@ -860,68 +689,36 @@ impl Schema {
     }
 }
 
-impl crate::resource::Resource for Schema {
-    const TYPE: &'static str = "AWS::Personalize::Schema";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEMA_SHAPE)
+crate::resource::props! {
+    resource Schema = "AWS::Personalize::Schema", shape: Some(&SCHEMA_SHAPE);
+    req {
+        name = "Name",
+        schema = "Schema",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Domain", self.domain);
-        p.set("Name", self.name);
-        p.set("Schema", self.schema);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        domain = "Domain",
+        tags = "Tags",
     }
 }
 
-static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-        ("Schema", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::schema::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
+    ("Schema", crate::resource::Rule { min_len: Some(0), max_len: Some(10000), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Schema`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Schema> {
-    /// `Fn::GetAtt` `SchemaArn`.
-    #[inline]
-    pub fn attr_schema_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SchemaArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `SchemaArn`.
+        attr_schema_arn: ::std::string::String = "SchemaArn",
     }
 }
 
 pub mod schema {
     //! Nested property types and enums of [`Schema`](super::Schema).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The domain of a Domain dataset group.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Domain {
-        /// `ECOMMERCE`
-        Ecommerce,
-        /// `VIDEO_ON_DEMAND`
-        VideoOnDemand,
-    }
-
-    impl crate::value::CfnEnum for Domain {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ecommerce => "ECOMMERCE",
-                Self::VideoOnDemand => "VIDEO_ON_DEMAND",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_ai::Domain;
 }
 
 /// Resource schema for AWS::Personalize::Solution.
@@ -965,7 +762,6 @@ pub struct Solution {
 
 impl Solution {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dataset_group_arn: dataset_group_arn.into(),
@@ -980,44 +776,36 @@ impl Solution {
     }
 }
 
-impl crate::resource::Resource for Solution {
-    const TYPE: &'static str = "AWS::Personalize::Solution";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SOLUTION_SHAPE)
+crate::resource::props! {
+    resource Solution = "AWS::Personalize::Solution", shape: Some(&SOLUTION_SHAPE);
+    req {
+        dataset_group_arn = "DatasetGroupArn",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DatasetGroupArn", self.dataset_group_arn);
-        p.set_opt("EventType", self.event_type);
-        p.set("Name", self.name);
-        p.set_opt("PerformAutoML", self.perform_auto_ml);
-        p.set_opt("PerformHPO", self.perform_hpo);
-        p.set_opt("RecipeArn", self.recipe_arn);
-        p.set_opt("SolutionConfig", self.solution_config);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        event_type = "EventType",
+        perform_auto_ml = "PerformAutoML",
+        perform_hpo = "PerformHPO",
+        recipe_arn = "RecipeArn",
+        solution_config = "SolutionConfig",
+        tags = "Tags",
     }
 }
 
-static SOLUTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
-        ("EventType", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
-        ("RecipeArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
-        ("SolutionConfig", crate::resource::Rule { shape: Some(&self::solution::SOLUTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::solution::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SOLUTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatasetGroupArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
+    ("EventType", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9\\-_]*")), ..crate::resource::Rule::NONE }),
+    ("RecipeArn", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }),
+    ("SolutionConfig", crate::resource::Rule { shape: Some(&self::solution::SOLUTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_bedrockagentcore_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Solution`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Solution> {
-    /// `Fn::GetAtt` `SolutionArn`.
-    #[inline]
-    pub fn attr_solution_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SolutionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `SolutionArn`.
+        attr_solution_arn: ::std::string::String = "SolutionArn",
     }
 }
 
@@ -1049,26 +837,22 @@ pub mod solution {
         pub hpo_config: ::std::option::Option<crate::cfn::personalize::solution::HpoConfig>,
     }
 
-    impl crate::resource::ToExpr for SolutionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlgorithmHyperParameters", self.algorithm_hyper_parameters);
-            p.set_opt("AutoMLConfig", self.auto_ml_config);
-            p.set_opt("EventValueThreshold", self.event_value_threshold);
-            p.set_opt("FeatureTransformationParameters", self.feature_transformation_parameters);
-            p.set_opt("HpoConfig", self.hpo_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested SolutionConfig;
+        opt {
+            algorithm_hyper_parameters = "AlgorithmHyperParameters",
+            auto_ml_config = "AutoMLConfig",
+            event_value_threshold = "EventValueThreshold",
+            feature_transformation_parameters = "FeatureTransformationParameters",
+            hpo_config = "HpoConfig",
         }
     }
 
-    pub(super) static SOLUTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AutoMLConfig", crate::resource::Rule { shape: Some(&AUTO_ML_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EventValueThreshold", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("HpoConfig", crate::resource::Rule { shape: Some(&HPO_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOLUTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AutoMLConfig", crate::resource::Rule { shape: Some(&AUTO_ML_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EventValueThreshold", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("HpoConfig", crate::resource::Rule { shape: Some(&HPO_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The AutoMLConfig object containing a list of recipes to search when AutoML is performed.
     #[derive(Clone, Default)]
@@ -1083,22 +867,18 @@ pub mod solution {
         pub recipe_list: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for AutoMlConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("RecipeList", self.recipe_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoMlConfig;
+        opt {
+            metric_name = "MetricName",
+            recipe_list = "RecipeList",
         }
     }
 
-    pub(super) static AUTO_ML_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("RecipeList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTO_ML_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("RecipeList", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("arn:([a-z\\d-]+):personalize:.*:.*:.+")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the properties for hyperparameter optimization (HPO)
     #[derive(Clone, Default)]
@@ -1117,24 +897,20 @@ pub mod solution {
         pub hpo_resource_config: ::std::option::Option<crate::cfn::personalize::solution::HpoResourceConfig>,
     }
 
-    impl crate::resource::ToExpr for HpoConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlgorithmHyperParameterRanges", self.algorithm_hyper_parameter_ranges);
-            p.set_opt("HpoObjective", self.hpo_objective);
-            p.set_opt("HpoResourceConfig", self.hpo_resource_config);
-            p.into_expr()
+    crate::resource::props! {
+        nested HpoConfig;
+        opt {
+            algorithm_hyper_parameter_ranges = "AlgorithmHyperParameterRanges",
+            hpo_objective = "HpoObjective",
+            hpo_resource_config = "HpoResourceConfig",
         }
     }
 
-    pub(super) static HPO_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlgorithmHyperParameterRanges", crate::resource::Rule { shape: Some(&ALGORITHM_HYPER_PARAMETER_RANGES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HpoObjective", crate::resource::Rule { shape: Some(&HPO_OBJECTIVE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HpoResourceConfig", crate::resource::Rule { shape: Some(&HPO_RESOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HPO_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AlgorithmHyperParameterRanges", crate::resource::Rule { shape: Some(&ALGORITHM_HYPER_PARAMETER_RANGES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HpoObjective", crate::resource::Rule { shape: Some(&HPO_OBJECTIVE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HpoResourceConfig", crate::resource::Rule { shape: Some(&HPO_RESOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The hyperparameters and their allowable ranges
     #[derive(Clone, Default)]
@@ -1153,24 +929,20 @@ pub mod solution {
         pub integer_hyper_parameter_ranges: ::std::option::Option<::std::vec::Vec<crate::cfn::personalize::solution::IntegerHyperParameterRange>>,
     }
 
-    impl crate::resource::ToExpr for AlgorithmHyperParameterRanges {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CategoricalHyperParameterRanges", self.categorical_hyper_parameter_ranges);
-            p.set_opt("ContinuousHyperParameterRanges", self.continuous_hyper_parameter_ranges);
-            p.set_opt("IntegerHyperParameterRanges", self.integer_hyper_parameter_ranges);
-            p.into_expr()
+    crate::resource::props! {
+        nested AlgorithmHyperParameterRanges;
+        opt {
+            categorical_hyper_parameter_ranges = "CategoricalHyperParameterRanges",
+            continuous_hyper_parameter_ranges = "ContinuousHyperParameterRanges",
+            integer_hyper_parameter_ranges = "IntegerHyperParameterRanges",
         }
     }
 
-    pub(super) static ALGORITHM_HYPER_PARAMETER_RANGES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CategoricalHyperParameterRanges", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CATEGORICAL_HYPER_PARAMETER_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ContinuousHyperParameterRanges", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONTINUOUS_HYPER_PARAMETER_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("IntegerHyperParameterRanges", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&INTEGER_HYPER_PARAMETER_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALGORITHM_HYPER_PARAMETER_RANGES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CategoricalHyperParameterRanges", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CATEGORICAL_HYPER_PARAMETER_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ContinuousHyperParameterRanges", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&CONTINUOUS_HYPER_PARAMETER_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("IntegerHyperParameterRanges", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&INTEGER_HYPER_PARAMETER_RANGE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides the name and values of a Categorical hyperparameter.
     #[derive(Clone, Default)]
@@ -1185,22 +957,18 @@ pub mod solution {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CategoricalHyperParameterRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested CategoricalHyperParameterRange;
+        opt {
+            name = "Name",
+            values = "Values",
         }
     }
 
-    pub(super) static CATEGORICAL_HYPER_PARAMETER_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CATEGORICAL_HYPER_PARAMETER_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(100), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(1000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides the name and range of a continuous hyperparameter.
     #[derive(Clone, Default)]
@@ -1219,24 +987,20 @@ pub mod solution {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ContinuousHyperParameterRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxValue", self.max_value);
-            p.set_opt("MinValue", self.min_value);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ContinuousHyperParameterRange;
+        opt {
+            max_value = "MaxValue",
+            min_value = "MinValue",
+            name = "Name",
         }
     }
 
-    pub(super) static CONTINUOUS_HYPER_PARAMETER_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxValue", crate::resource::Rule { min: Some(-1000000.0), ..crate::resource::Rule::NONE }),
-            ("MinValue", crate::resource::Rule { min: Some(-1000000.0), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONTINUOUS_HYPER_PARAMETER_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxValue", crate::resource::Rule { min: Some(-1000000.0), ..crate::resource::Rule::NONE }),
+        ("MinValue", crate::resource::Rule { min: Some(-1000000.0), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Provides the name and range of an integer-valued hyperparameter.
     #[derive(Clone, Default)]
@@ -1255,24 +1019,20 @@ pub mod solution {
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for IntegerHyperParameterRange {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxValue", self.max_value);
-            p.set_opt("MinValue", self.min_value);
-            p.set_opt("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IntegerHyperParameterRange;
+        opt {
+            max_value = "MaxValue",
+            min_value = "MinValue",
+            name = "Name",
         }
     }
 
-    pub(super) static INTEGER_HYPER_PARAMETER_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxValue", crate::resource::Rule { max: Some(1000000.0), ..crate::resource::Rule::NONE }),
-            ("MinValue", crate::resource::Rule { min: Some(-1000000.0), ..crate::resource::Rule::NONE }),
-            ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INTEGER_HYPER_PARAMETER_RANGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxValue", crate::resource::Rule { max: Some(1000000.0), ..crate::resource::Rule::NONE }),
+        ("MinValue", crate::resource::Rule { min: Some(-1000000.0), ..crate::resource::Rule::NONE }),
+        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The metric to optimize during HPO.
     #[derive(Clone, Default)]
@@ -1291,24 +1051,20 @@ pub mod solution {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::personalize::solution::Type>>,
     }
 
-    impl crate::resource::ToExpr for HpoObjective {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MetricName", self.metric_name);
-            p.set_opt("MetricRegex", self.metric_regex);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested HpoObjective;
+        opt {
+            metric_name = "MetricName",
+            metric_regex = "MetricRegex",
+            type_ = "Type",
         }
     }
 
-    pub(super) static HPO_OBJECTIVE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MetricName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("MetricRegex", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HPO_OBJECTIVE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MetricName", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("MetricRegex", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Describes the resource configuration for hyperparameter optimization (HPO).
     #[derive(Clone, Default)]
@@ -1323,32 +1079,21 @@ pub mod solution {
         pub max_parallel_training_jobs: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HpoResourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxNumberOfTrainingJobs", self.max_number_of_training_jobs);
-            p.set_opt("MaxParallelTrainingJobs", self.max_parallel_training_jobs);
-            p.into_expr()
+    crate::resource::props! {
+        nested HpoResourceConfig;
+        opt {
+            max_number_of_training_jobs = "MaxNumberOfTrainingJobs",
+            max_parallel_training_jobs = "MaxParallelTrainingJobs",
         }
     }
 
-    pub(super) static HPO_RESOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxNumberOfTrainingJobs", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("MaxParallelTrainingJobs", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[a-zA-Z+-=._:/]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HPO_RESOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxNumberOfTrainingJobs", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("MaxParallelTrainingJobs", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the metric. Valid values are Maximize and Minimize.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `Maximize`
         Maximize,
@@ -1356,13 +1101,5 @@ pub mod solution {
         Minimize,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Maximize => "Maximize",
-                Self::Minimize => "Minimize",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["Maximize", "Minimize"]);
 }

@@ -33,7 +33,6 @@ pub struct PerfReports {
 
 impl PerfReports {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(end_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::pi::perf_reports::ServiceType>>, start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             end_time: end_time.into(),
@@ -45,67 +44,45 @@ impl PerfReports {
     }
 }
 
-impl crate::resource::Resource for PerfReports {
-    const TYPE: &'static str = "AWS::PI::PerfReports";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PERF_REPORTS_SHAPE)
+crate::resource::props! {
+    resource PerfReports = "AWS::PI::PerfReports", shape: Some(&PERF_REPORTS_SHAPE);
+    req {
+        end_time = "EndTime",
+        identifier = "Identifier",
+        service_type = "ServiceType",
+        start_time = "StartTime",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EndTime", self.end_time);
-        p.set("Identifier", self.identifier);
-        p.set("ServiceType", self.service_type);
-        p.set("StartTime", self.start_time);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static PERF_REPORTS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Identifier", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::perf_reports::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PERF_REPORTS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EndTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Identifier", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("StartTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`PerfReports`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PerfReports> {
-    /// `Fn::GetAtt` `AnalysisReportId`.
-    #[inline]
-    pub fn attr_analysis_report_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AnalysisReportId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AnalysisReportId`.
+        attr_analysis_report_id: ::std::string::String = "AnalysisReportId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod perf_reports {
     //! Nested property types and enums of [`PerfReports`](super::PerfReports).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The AWS service for which Performance Insights returns metrics. Valid values are RDS and DOCDB.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceType {
         /// `RDS`
         Rds,
@@ -113,13 +90,5 @@ pub mod perf_reports {
         Docdb,
     }
 
-    impl crate::value::CfnEnum for ServiceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Rds => "RDS",
-                Self::Docdb => "DOCDB",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceType, ["RDS", "DOCDB"]);
 }

@@ -23,7 +23,6 @@ pub struct AdmChannel {
 
 impl AdmChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, client_secret: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -34,25 +33,23 @@ impl AdmChannel {
     }
 }
 
-impl crate::resource::Resource for AdmChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::ADMChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set("ClientId", self.client_id);
-        p.set("ClientSecret", self.client_secret);
-        p.set_opt("Enabled", self.enabled);
-        p
+crate::resource::props! {
+    resource AdmChannel = "AWS::Pinpoint::ADMChannel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_id = "ApplicationId",
+        client_id = "ClientId",
+        client_secret = "ClientSecret",
+    }
+    opt {
+        enabled = "Enabled",
     }
 }
 
 /// Attributes of [`AdmChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AdmChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -85,7 +82,6 @@ pub struct ApnsChannel {
 
 impl ApnsChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -101,30 +97,28 @@ impl ApnsChannel {
     }
 }
 
-impl crate::resource::Resource for ApnsChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::APNSChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("BundleId", self.bundle_id);
-        p.set_opt("Certificate", self.certificate);
-        p.set_opt("DefaultAuthenticationMethod", self.default_authentication_method);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("PrivateKey", self.private_key);
-        p.set_opt("TeamId", self.team_id);
-        p.set_opt("TokenKey", self.token_key);
-        p.set_opt("TokenKeyId", self.token_key_id);
-        p
+crate::resource::props! {
+    resource ApnsChannel = "AWS::Pinpoint::APNSChannel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_id = "ApplicationId",
+    }
+    opt {
+        bundle_id = "BundleId",
+        certificate = "Certificate",
+        default_authentication_method = "DefaultAuthenticationMethod",
+        enabled = "Enabled",
+        private_key = "PrivateKey",
+        team_id = "TeamId",
+        token_key = "TokenKey",
+        token_key_id = "TokenKeyId",
     }
 }
 
 /// Attributes of [`ApnsChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApnsChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -157,7 +151,6 @@ pub struct ApnsSandboxChannel {
 
 impl ApnsSandboxChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -173,30 +166,28 @@ impl ApnsSandboxChannel {
     }
 }
 
-impl crate::resource::Resource for ApnsSandboxChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::APNSSandboxChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("BundleId", self.bundle_id);
-        p.set_opt("Certificate", self.certificate);
-        p.set_opt("DefaultAuthenticationMethod", self.default_authentication_method);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("PrivateKey", self.private_key);
-        p.set_opt("TeamId", self.team_id);
-        p.set_opt("TokenKey", self.token_key);
-        p.set_opt("TokenKeyId", self.token_key_id);
-        p
+crate::resource::props! {
+    resource ApnsSandboxChannel = "AWS::Pinpoint::APNSSandboxChannel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_id = "ApplicationId",
+    }
+    opt {
+        bundle_id = "BundleId",
+        certificate = "Certificate",
+        default_authentication_method = "DefaultAuthenticationMethod",
+        enabled = "Enabled",
+        private_key = "PrivateKey",
+        team_id = "TeamId",
+        token_key = "TokenKey",
+        token_key_id = "TokenKeyId",
     }
 }
 
 /// Attributes of [`ApnsSandboxChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApnsSandboxChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -229,7 +220,6 @@ pub struct ApnsVoipChannel {
 
 impl ApnsVoipChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -245,30 +235,28 @@ impl ApnsVoipChannel {
     }
 }
 
-impl crate::resource::Resource for ApnsVoipChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::APNSVoipChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("BundleId", self.bundle_id);
-        p.set_opt("Certificate", self.certificate);
-        p.set_opt("DefaultAuthenticationMethod", self.default_authentication_method);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("PrivateKey", self.private_key);
-        p.set_opt("TeamId", self.team_id);
-        p.set_opt("TokenKey", self.token_key);
-        p.set_opt("TokenKeyId", self.token_key_id);
-        p
+crate::resource::props! {
+    resource ApnsVoipChannel = "AWS::Pinpoint::APNSVoipChannel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_id = "ApplicationId",
+    }
+    opt {
+        bundle_id = "BundleId",
+        certificate = "Certificate",
+        default_authentication_method = "DefaultAuthenticationMethod",
+        enabled = "Enabled",
+        private_key = "PrivateKey",
+        team_id = "TeamId",
+        token_key = "TokenKey",
+        token_key_id = "TokenKeyId",
     }
 }
 
 /// Attributes of [`ApnsVoipChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApnsVoipChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -301,7 +289,6 @@ pub struct ApnsVoipSandboxChannel {
 
 impl ApnsVoipSandboxChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -317,30 +304,28 @@ impl ApnsVoipSandboxChannel {
     }
 }
 
-impl crate::resource::Resource for ApnsVoipSandboxChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::APNSVoipSandboxChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("BundleId", self.bundle_id);
-        p.set_opt("Certificate", self.certificate);
-        p.set_opt("DefaultAuthenticationMethod", self.default_authentication_method);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("PrivateKey", self.private_key);
-        p.set_opt("TeamId", self.team_id);
-        p.set_opt("TokenKey", self.token_key);
-        p.set_opt("TokenKeyId", self.token_key_id);
-        p
+crate::resource::props! {
+    resource ApnsVoipSandboxChannel = "AWS::Pinpoint::APNSVoipSandboxChannel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_id = "ApplicationId",
+    }
+    opt {
+        bundle_id = "BundleId",
+        certificate = "Certificate",
+        default_authentication_method = "DefaultAuthenticationMethod",
+        enabled = "Enabled",
+        private_key = "PrivateKey",
+        team_id = "TeamId",
+        token_key = "TokenKey",
+        token_key_id = "TokenKeyId",
     }
 }
 
 /// Attributes of [`ApnsVoipSandboxChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApnsVoipSandboxChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -359,7 +344,6 @@ pub struct App {
 
 impl App {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -368,28 +352,27 @@ impl App {
     }
 }
 
-impl crate::resource::Resource for App {
-    const TYPE: &'static str = "AWS::Pinpoint::App";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource App = "AWS::Pinpoint::App", shape: Some(&APP_SHAPE);
+    req {
+        name = "Name",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
+static APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`App`] (`Fn::GetAtt`).
 impl crate::resource::Handle<App> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -403,18 +386,17 @@ pub struct ApplicationSettings {
     /// CloudFormation property `ApplicationId`; required; changing it replaces the resource.
     pub application_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `CampaignHook`.
-    pub campaign_hook: ::std::option::Option<crate::cfn::pinpoint::application_settings::CampaignHook>,
+    pub campaign_hook: ::std::option::Option<crate::cfn::shared::group_engagement::CampaignHook>,
     /// CloudFormation property `CloudWatchMetricsEnabled`.
     pub cloud_watch_metrics_enabled: ::std::option::Option<crate::value::Val<bool>>,
     /// CloudFormation property `Limits`.
     pub limits: ::std::option::Option<crate::cfn::pinpoint::application_settings::Limits>,
     /// CloudFormation property `QuietTime`.
-    pub quiet_time: ::std::option::Option<crate::cfn::pinpoint::application_settings::QuietTime>,
+    pub quiet_time: ::std::option::Option<crate::cfn::shared::group_engagement::QuietTime>,
 }
 
 impl ApplicationSettings {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -426,55 +408,32 @@ impl ApplicationSettings {
     }
 }
 
-impl crate::resource::Resource for ApplicationSettings {
-    const TYPE: &'static str = "AWS::Pinpoint::ApplicationSettings";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("CampaignHook", self.campaign_hook);
-        p.set_opt("CloudWatchMetricsEnabled", self.cloud_watch_metrics_enabled);
-        p.set_opt("Limits", self.limits);
-        p.set_opt("QuietTime", self.quiet_time);
-        p
+crate::resource::props! {
+    resource ApplicationSettings = "AWS::Pinpoint::ApplicationSettings", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_id = "ApplicationId",
+    }
+    opt {
+        campaign_hook = "CampaignHook",
+        cloud_watch_metrics_enabled = "CloudWatchMetricsEnabled",
+        limits = "Limits",
+        quiet_time = "QuietTime",
     }
 }
 
 /// Attributes of [`ApplicationSettings`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ApplicationSettings> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod application_settings {
     //! Nested property types and enums of [`ApplicationSettings`](super::ApplicationSettings).
 
-    /// The definition `CampaignHook`.
-    #[derive(Clone, Default)]
-    pub struct CampaignHook {
-        /// CloudFormation property `LambdaFunctionName`.
-        pub lambda_function_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Mode`.
-        pub mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `WebUrl`.
-        pub web_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
+    pub use crate::cfn::shared::group_engagement::{CampaignHook, QuietTime};
 
-    impl crate::resource::ToExpr for CampaignHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaFunctionName", self.lambda_function_name);
-            p.set_opt("Mode", self.mode);
-            p.set_opt("WebUrl", self.web_url);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Limits`.
     #[derive(Clone, Default)]
     pub struct Limits {
         /// CloudFormation property `Daily`.
@@ -487,45 +446,13 @@ pub mod application_settings {
         pub total: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Limits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Daily", self.daily);
-            p.set_opt("MaximumDuration", self.maximum_duration);
-            p.set_opt("MessagesPerSecond", self.messages_per_second);
-            p.set_opt("Total", self.total);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `QuietTime`.
-    #[derive(Clone)]
-    pub struct QuietTime {
-        /// CloudFormation property `End`; required.
-        pub end: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Start`; required.
-        pub start: crate::value::Val<::std::string::String>,
-    }
-
-    impl QuietTime {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(end: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                end: end.into(),
-                start: start.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for QuietTime {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("End", self.end);
-            p.set("Start", self.start);
-            p.into_expr()
+    crate::resource::props! {
+        nested Limits;
+        opt {
+            daily = "Daily",
+            maximum_duration = "MaximumDuration",
+            messages_per_second = "MessagesPerSecond",
+            total = "Total",
         }
     }
 }
@@ -549,7 +476,6 @@ pub struct BaiduChannel {
 
 impl BaiduChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(api_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_key: api_key.into(),
@@ -560,25 +486,23 @@ impl BaiduChannel {
     }
 }
 
-impl crate::resource::Resource for BaiduChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::BaiduChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApiKey", self.api_key);
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("Enabled", self.enabled);
-        p.set("SecretKey", self.secret_key);
-        p
+crate::resource::props! {
+    resource BaiduChannel = "AWS::Pinpoint::BaiduChannel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        api_key = "ApiKey",
+        application_id = "ApplicationId",
+        secret_key = "SecretKey",
+    }
+    opt {
+        enabled = "Enabled",
     }
 }
 
 /// Attributes of [`BaiduChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<BaiduChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -594,7 +518,7 @@ pub struct Campaign {
     /// CloudFormation property `ApplicationId`; required; changing it replaces the resource.
     pub application_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `CampaignHook`.
-    pub campaign_hook: ::std::option::Option<crate::cfn::pinpoint::campaign::CampaignHook>,
+    pub campaign_hook: ::std::option::Option<crate::cfn::shared::group_engagement::CampaignHook>,
     /// CloudFormation property `CustomDeliveryConfiguration`.
     pub custom_delivery_configuration: ::std::option::Option<crate::cfn::pinpoint::campaign::CustomDeliveryConfiguration>,
     /// CloudFormation property `Description`.
@@ -629,7 +553,6 @@ pub struct Campaign {
 
 impl Campaign {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, schedule: crate::cfn::pinpoint::campaign::Schedule, segment_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             additional_treatments: ::std::option::Option::None,
@@ -654,51 +577,54 @@ impl Campaign {
     }
 }
 
-impl crate::resource::Resource for Campaign {
-    const TYPE: &'static str = "AWS::Pinpoint::Campaign";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalTreatments", self.additional_treatments);
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("CampaignHook", self.campaign_hook);
-        p.set_opt("CustomDeliveryConfiguration", self.custom_delivery_configuration);
-        p.set_opt("Description", self.description);
-        p.set_opt("HoldoutPercent", self.holdout_percent);
-        p.set_opt("IsPaused", self.is_paused);
-        p.set_opt("Limits", self.limits);
-        p.set_opt("MessageConfiguration", self.message_configuration);
-        p.set("Name", self.name);
-        p.set_opt("Priority", self.priority);
-        p.set("Schedule", self.schedule);
-        p.set("SegmentId", self.segment_id);
-        p.set_opt("SegmentVersion", self.segment_version);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateConfiguration", self.template_configuration);
-        p.set_opt("TreatmentDescription", self.treatment_description);
-        p.set_opt("TreatmentName", self.treatment_name);
-        p
+crate::resource::props! {
+    resource Campaign = "AWS::Pinpoint::Campaign", shape: Some(&CAMPAIGN_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        name = "Name",
+        schedule = "Schedule",
+        segment_id = "SegmentId",
+    }
+    opt {
+        additional_treatments = "AdditionalTreatments",
+        campaign_hook = "CampaignHook",
+        custom_delivery_configuration = "CustomDeliveryConfiguration",
+        description = "Description",
+        holdout_percent = "HoldoutPercent",
+        is_paused = "IsPaused",
+        limits = "Limits",
+        message_configuration = "MessageConfiguration",
+        priority = "Priority",
+        segment_version = "SegmentVersion",
+        tags = "Tags",
+        template_configuration = "TemplateConfiguration",
+        treatment_description = "TreatmentDescription",
+        treatment_name = "TreatmentName",
     }
 }
 
+static CAMPAIGN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdditionalTreatments", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::campaign::WRITE_TREATMENT_RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("MessageConfiguration", crate::resource::Rule { shape: Some(&self::campaign::MESSAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { shape: Some(&self::campaign::SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Campaign`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Campaign> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CampaignId`.
-    #[inline]
-    pub fn attr_campaign_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CampaignId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CampaignId`.
+        attr_campaign_id: ::std::string::String = "CampaignId",
     }
 }
 
 pub mod campaign {
     //! Nested property types and enums of [`Campaign`](super::Campaign).
 
-    /// The definition `WriteTreatmentResource`.
+    pub use crate::cfn::shared::group_engagement::{CampaignHook, QuietTime, SetDimension};
+
     #[derive(Clone, Default)]
     pub struct WriteTreatmentResource {
         /// CloudFormation property `CustomDeliveryConfiguration`.
@@ -717,22 +643,24 @@ pub mod campaign {
         pub treatment_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for WriteTreatmentResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomDeliveryConfiguration", self.custom_delivery_configuration);
-            p.set_opt("MessageConfiguration", self.message_configuration);
-            p.set_opt("Schedule", self.schedule);
-            p.set_opt("SizePercent", self.size_percent);
-            p.set_opt("TemplateConfiguration", self.template_configuration);
-            p.set_opt("TreatmentDescription", self.treatment_description);
-            p.set_opt("TreatmentName", self.treatment_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested WriteTreatmentResource;
+        opt {
+            custom_delivery_configuration = "CustomDeliveryConfiguration",
+            message_configuration = "MessageConfiguration",
+            schedule = "Schedule",
+            size_percent = "SizePercent",
+            template_configuration = "TemplateConfiguration",
+            treatment_description = "TreatmentDescription",
+            treatment_name = "TreatmentName",
         }
     }
 
-    /// The definition `CustomDeliveryConfiguration`.
+    pub(super) static WRITE_TREATMENT_RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MessageConfiguration", crate::resource::Rule { shape: Some(&MESSAGE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Schedule", crate::resource::Rule { shape: Some(&SCHEDULE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CustomDeliveryConfiguration {
         /// CloudFormation property `DeliveryUri`.
@@ -741,17 +669,14 @@ pub mod campaign {
         pub endpoint_types: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for CustomDeliveryConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeliveryUri", self.delivery_uri);
-            p.set_opt("EndpointTypes", self.endpoint_types);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomDeliveryConfiguration;
+        opt {
+            delivery_uri = "DeliveryUri",
+            endpoint_types = "EndpointTypes",
         }
     }
 
-    /// The definition `MessageConfiguration`.
     #[derive(Clone, Default)]
     pub struct MessageConfiguration {
         /// CloudFormation property `ADMMessage`.
@@ -774,24 +699,25 @@ pub mod campaign {
         pub sms_message: ::std::option::Option<crate::cfn::pinpoint::campaign::CampaignSmsMessage>,
     }
 
-    impl crate::resource::ToExpr for MessageConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ADMMessage", self.adm_message);
-            p.set_opt("APNSMessage", self.apns_message);
-            p.set_opt("BaiduMessage", self.baidu_message);
-            p.set_opt("CustomMessage", self.custom_message);
-            p.set_opt("DefaultMessage", self.default_message);
-            p.set_opt("EmailMessage", self.email_message);
-            p.set_opt("GCMMessage", self.gcm_message);
-            p.set_opt("InAppMessage", self.in_app_message);
-            p.set_opt("SMSMessage", self.sms_message);
-            p.into_expr()
+    crate::resource::props! {
+        nested MessageConfiguration;
+        opt {
+            adm_message = "ADMMessage",
+            apns_message = "APNSMessage",
+            baidu_message = "BaiduMessage",
+            custom_message = "CustomMessage",
+            default_message = "DefaultMessage",
+            email_message = "EmailMessage",
+            gcm_message = "GCMMessage",
+            in_app_message = "InAppMessage",
+            sms_message = "SMSMessage",
         }
     }
 
-    /// The definition `Message`.
+    pub(super) static MESSAGE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InAppMessage", crate::resource::Rule { shape: Some(&CAMPAIGN_IN_APP_MESSAGE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Message {
         /// CloudFormation property `Action`.
@@ -820,43 +746,37 @@ pub mod campaign {
         pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Message {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("Body", self.body);
-            p.set_opt("ImageIconUrl", self.image_icon_url);
-            p.set_opt("ImageSmallIconUrl", self.image_small_icon_url);
-            p.set_opt("ImageUrl", self.image_url);
-            p.set_opt("JsonBody", self.json_body);
-            p.set_opt("MediaUrl", self.media_url);
-            p.set_opt("RawContent", self.raw_content);
-            p.set_opt("SilentPush", self.silent_push);
-            p.set_opt("TimeToLive", self.time_to_live);
-            p.set_opt("Title", self.title);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested Message;
+        opt {
+            action = "Action",
+            body = "Body",
+            image_icon_url = "ImageIconUrl",
+            image_small_icon_url = "ImageSmallIconUrl",
+            image_url = "ImageUrl",
+            json_body = "JsonBody",
+            media_url = "MediaUrl",
+            raw_content = "RawContent",
+            silent_push = "SilentPush",
+            time_to_live = "TimeToLive",
+            title = "Title",
+            url = "Url",
         }
     }
 
-    /// The definition `CampaignCustomMessage`.
     #[derive(Clone, Default)]
     pub struct CampaignCustomMessage {
         /// CloudFormation property `Data`.
         pub data: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CampaignCustomMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Data", self.data);
-            p.into_expr()
+    crate::resource::props! {
+        nested CampaignCustomMessage;
+        opt {
+            data = "Data",
         }
     }
 
-    /// The definition `CampaignEmailMessage`.
     #[derive(Clone, Default)]
     pub struct CampaignEmailMessage {
         /// CloudFormation property `Body`.
@@ -869,19 +789,16 @@ pub mod campaign {
         pub title: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CampaignEmailMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Body", self.body);
-            p.set_opt("FromAddress", self.from_address);
-            p.set_opt("HtmlBody", self.html_body);
-            p.set_opt("Title", self.title);
-            p.into_expr()
+    crate::resource::props! {
+        nested CampaignEmailMessage;
+        opt {
+            body = "Body",
+            from_address = "FromAddress",
+            html_body = "HtmlBody",
+            title = "Title",
         }
     }
 
-    /// The definition `CampaignInAppMessage`.
     #[derive(Clone, Default)]
     pub struct CampaignInAppMessage {
         /// CloudFormation property `Content`.
@@ -892,18 +809,19 @@ pub mod campaign {
         pub layout: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CampaignInAppMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Content", self.content);
-            p.set_opt("CustomConfig", self.custom_config);
-            p.set_opt("Layout", self.layout);
-            p.into_expr()
+    crate::resource::props! {
+        nested CampaignInAppMessage;
+        opt {
+            content = "Content",
+            custom_config = "CustomConfig",
+            layout = "Layout",
         }
     }
 
-    /// The definition `InAppMessageContent`.
+    pub(super) static CAMPAIGN_IN_APP_MESSAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomConfig", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct InAppMessageContent {
         /// CloudFormation property `BackgroundColor`.
@@ -920,21 +838,18 @@ pub mod campaign {
         pub secondary_btn: ::std::option::Option<crate::cfn::pinpoint::campaign::InAppMessageButton>,
     }
 
-    impl crate::resource::ToExpr for InAppMessageContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BackgroundColor", self.background_color);
-            p.set_opt("BodyConfig", self.body_config);
-            p.set_opt("HeaderConfig", self.header_config);
-            p.set_opt("ImageUrl", self.image_url);
-            p.set_opt("PrimaryBtn", self.primary_btn);
-            p.set_opt("SecondaryBtn", self.secondary_btn);
-            p.into_expr()
+    crate::resource::props! {
+        nested InAppMessageContent;
+        opt {
+            background_color = "BackgroundColor",
+            body_config = "BodyConfig",
+            header_config = "HeaderConfig",
+            image_url = "ImageUrl",
+            primary_btn = "PrimaryBtn",
+            secondary_btn = "SecondaryBtn",
         }
     }
 
-    /// The definition `InAppMessageBodyConfig`.
     #[derive(Clone, Default)]
     pub struct InAppMessageBodyConfig {
         /// CloudFormation property `Alignment`.
@@ -945,18 +860,15 @@ pub mod campaign {
         pub text_color: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InAppMessageBodyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alignment", self.alignment);
-            p.set_opt("Body", self.body);
-            p.set_opt("TextColor", self.text_color);
-            p.into_expr()
+    crate::resource::props! {
+        nested InAppMessageBodyConfig;
+        opt {
+            alignment = "Alignment",
+            body = "Body",
+            text_color = "TextColor",
         }
     }
 
-    /// The definition `InAppMessageHeaderConfig`.
     #[derive(Clone, Default)]
     pub struct InAppMessageHeaderConfig {
         /// CloudFormation property `Alignment`.
@@ -967,18 +879,15 @@ pub mod campaign {
         pub text_color: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for InAppMessageHeaderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alignment", self.alignment);
-            p.set_opt("Header", self.header);
-            p.set_opt("TextColor", self.text_color);
-            p.into_expr()
+    crate::resource::props! {
+        nested InAppMessageHeaderConfig;
+        opt {
+            alignment = "Alignment",
+            header = "Header",
+            text_color = "TextColor",
         }
     }
 
-    /// The definition `InAppMessageButton`.
     #[derive(Clone, Default)]
     pub struct InAppMessageButton {
         /// CloudFormation property `Android`.
@@ -991,19 +900,16 @@ pub mod campaign {
         pub web: ::std::option::Option<crate::cfn::pinpoint::campaign::OverrideButtonConfiguration>,
     }
 
-    impl crate::resource::ToExpr for InAppMessageButton {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Android", self.android);
-            p.set_opt("DefaultConfig", self.default_config);
-            p.set_opt("IOS", self.ios);
-            p.set_opt("Web", self.web);
-            p.into_expr()
+    crate::resource::props! {
+        nested InAppMessageButton;
+        opt {
+            android = "Android",
+            default_config = "DefaultConfig",
+            ios = "IOS",
+            web = "Web",
         }
     }
 
-    /// The definition `OverrideButtonConfiguration`.
     #[derive(Clone, Default)]
     pub struct OverrideButtonConfiguration {
         /// CloudFormation property `ButtonAction`.
@@ -1012,17 +918,14 @@ pub mod campaign {
         pub link: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OverrideButtonConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ButtonAction", self.button_action);
-            p.set_opt("Link", self.link);
-            p.into_expr()
+    crate::resource::props! {
+        nested OverrideButtonConfiguration;
+        opt {
+            button_action = "ButtonAction",
+            link = "Link",
         }
     }
 
-    /// The definition `DefaultButtonConfiguration`.
     #[derive(Clone, Default)]
     pub struct DefaultButtonConfiguration {
         /// CloudFormation property `BackgroundColor`.
@@ -1039,21 +942,18 @@ pub mod campaign {
         pub text_color: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DefaultButtonConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BackgroundColor", self.background_color);
-            p.set_opt("BorderRadius", self.border_radius);
-            p.set_opt("ButtonAction", self.button_action);
-            p.set_opt("Link", self.link);
-            p.set_opt("Text", self.text);
-            p.set_opt("TextColor", self.text_color);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultButtonConfiguration;
+        opt {
+            background_color = "BackgroundColor",
+            border_radius = "BorderRadius",
+            button_action = "ButtonAction",
+            link = "Link",
+            text = "Text",
+            text_color = "TextColor",
         }
     }
 
-    /// The definition `CampaignSmsMessage`.
     #[derive(Clone, Default)]
     pub struct CampaignSmsMessage {
         /// CloudFormation property `Body`.
@@ -1070,21 +970,18 @@ pub mod campaign {
         pub template_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CampaignSmsMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Body", self.body);
-            p.set_opt("EntityId", self.entity_id);
-            p.set_opt("MessageType", self.message_type);
-            p.set_opt("OriginationNumber", self.origination_number);
-            p.set_opt("SenderId", self.sender_id);
-            p.set_opt("TemplateId", self.template_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested CampaignSmsMessage;
+        opt {
+            body = "Body",
+            entity_id = "EntityId",
+            message_type = "MessageType",
+            origination_number = "OriginationNumber",
+            sender_id = "SenderId",
+            template_id = "TemplateId",
         }
     }
 
-    /// The definition `Schedule`.
     #[derive(Clone, Default)]
     pub struct Schedule {
         /// CloudFormation property `EndTime`.
@@ -1096,29 +993,30 @@ pub mod campaign {
         /// CloudFormation property `IsLocalTime`.
         pub is_local_time: ::std::option::Option<crate::value::Val<bool>>,
         /// CloudFormation property `QuietTime`.
-        pub quiet_time: ::std::option::Option<crate::cfn::pinpoint::campaign::QuietTime>,
+        pub quiet_time: ::std::option::Option<crate::cfn::shared::group_engagement::QuietTime>,
         /// CloudFormation property `StartTime`.
         pub start_time: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `TimeZone`.
         pub time_zone: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Schedule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndTime", self.end_time);
-            p.set_opt("EventFilter", self.event_filter);
-            p.set_opt("Frequency", self.frequency);
-            p.set_opt("IsLocalTime", self.is_local_time);
-            p.set_opt("QuietTime", self.quiet_time);
-            p.set_opt("StartTime", self.start_time);
-            p.set_opt("TimeZone", self.time_zone);
-            p.into_expr()
+    crate::resource::props! {
+        nested Schedule;
+        opt {
+            end_time = "EndTime",
+            event_filter = "EventFilter",
+            frequency = "Frequency",
+            is_local_time = "IsLocalTime",
+            quiet_time = "QuietTime",
+            start_time = "StartTime",
+            time_zone = "TimeZone",
         }
     }
 
-    /// The definition `CampaignEventFilter`.
+    pub(super) static SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EventFilter", crate::resource::Rule { shape: Some(&CAMPAIGN_EVENT_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CampaignEventFilter {
         /// CloudFormation property `Dimensions`.
@@ -1127,88 +1025,42 @@ pub mod campaign {
         pub filter_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CampaignEventFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("FilterType", self.filter_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested CampaignEventFilter;
+        opt {
+            dimensions = "Dimensions",
+            filter_type = "FilterType",
         }
     }
 
-    /// The definition `EventDimensions`.
+    pub(super) static CAMPAIGN_EVENT_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { shape: Some(&EVENT_DIMENSIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct EventDimensions {
         /// CloudFormation property `Attributes`.
         pub attributes: ::std::option::Option<crate::value::Val<crate::value::Json>>,
         /// CloudFormation property `EventType`.
-        pub event_type: ::std::option::Option<crate::cfn::pinpoint::campaign::SetDimension>,
+        pub event_type: ::std::option::Option<crate::cfn::shared::group_engagement::SetDimension>,
         /// CloudFormation property `Metrics`.
         pub metrics: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for EventDimensions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.set_opt("EventType", self.event_type);
-            p.set_opt("Metrics", self.metrics);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventDimensions;
+        opt {
+            attributes = "Attributes",
+            event_type = "EventType",
+            metrics = "Metrics",
         }
     }
 
-    /// The definition `SetDimension`.
-    #[derive(Clone, Default)]
-    pub struct SetDimension {
-        /// CloudFormation property `DimensionType`.
-        pub dimension_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Values`.
-        pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
+    pub(super) static EVENT_DIMENSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("Metrics", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
 
-    impl crate::resource::ToExpr for SetDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DimensionType", self.dimension_type);
-            p.set_opt("Values", self.values);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `QuietTime`.
-    #[derive(Clone)]
-    pub struct QuietTime {
-        /// CloudFormation property `End`; required.
-        pub end: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Start`; required.
-        pub start: crate::value::Val<::std::string::String>,
-    }
-
-    impl QuietTime {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(end: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, start: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                end: end.into(),
-                start: start.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for QuietTime {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("End", self.end);
-            p.set("Start", self.start);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `TemplateConfiguration`.
     #[derive(Clone, Default)]
     pub struct TemplateConfiguration {
         /// CloudFormation property `EmailTemplate`.
@@ -1221,19 +1073,16 @@ pub mod campaign {
         pub voice_template: ::std::option::Option<crate::cfn::pinpoint::campaign::Template>,
     }
 
-    impl crate::resource::ToExpr for TemplateConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EmailTemplate", self.email_template);
-            p.set_opt("PushTemplate", self.push_template);
-            p.set_opt("SMSTemplate", self.sms_template);
-            p.set_opt("VoiceTemplate", self.voice_template);
-            p.into_expr()
+    crate::resource::props! {
+        nested TemplateConfiguration;
+        opt {
+            email_template = "EmailTemplate",
+            push_template = "PushTemplate",
+            sms_template = "SMSTemplate",
+            voice_template = "VoiceTemplate",
         }
     }
 
-    /// The definition `Template`.
     #[derive(Clone, Default)]
     pub struct Template {
         /// CloudFormation property `Name`.
@@ -1242,39 +1091,14 @@ pub mod campaign {
         pub version: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Template {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested Template;
+        opt {
+            name = "Name",
+            version = "Version",
         }
     }
 
-    /// The definition `CampaignHook`.
-    #[derive(Clone, Default)]
-    pub struct CampaignHook {
-        /// CloudFormation property `LambdaFunctionName`.
-        pub lambda_function_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Mode`.
-        pub mode: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `WebUrl`.
-        pub web_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for CampaignHook {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LambdaFunctionName", self.lambda_function_name);
-            p.set_opt("Mode", self.mode);
-            p.set_opt("WebUrl", self.web_url);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Limits`.
     #[derive(Clone, Default)]
     pub struct Limits {
         /// CloudFormation property `Daily`.
@@ -1289,16 +1113,14 @@ pub mod campaign {
         pub total: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for Limits {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Daily", self.daily);
-            p.set_opt("MaximumDuration", self.maximum_duration);
-            p.set_opt("MessagesPerSecond", self.messages_per_second);
-            p.set_opt("Session", self.session);
-            p.set_opt("Total", self.total);
-            p.into_expr()
+    crate::resource::props! {
+        nested Limits;
+        opt {
+            daily = "Daily",
+            maximum_duration = "MaximumDuration",
+            messages_per_second = "MessagesPerSecond",
+            session = "Session",
+            total = "Total",
         }
     }
 }
@@ -1328,7 +1150,6 @@ pub struct EmailChannel {
 
 impl EmailChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, from_address: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, identity: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -1342,28 +1163,31 @@ impl EmailChannel {
     }
 }
 
-impl crate::resource::Resource for EmailChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::EmailChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("ConfigurationSet", self.configuration_set);
-        p.set_opt("Enabled", self.enabled);
-        p.set("FromAddress", self.from_address);
-        p.set("Identity", self.identity);
-        p.set_opt("OrchestrationSendingRoleArn", self.orchestration_sending_role_arn);
-        p.set_opt("RoleArn", self.role_arn);
-        p
+crate::resource::props! {
+    resource EmailChannel = "AWS::Pinpoint::EmailChannel", shape: Some(&EMAIL_CHANNEL_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        from_address = "FromAddress",
+        identity = "Identity",
+    }
+    opt {
+        configuration_set = "ConfigurationSet",
+        enabled = "Enabled",
+        orchestration_sending_role_arn = "OrchestrationSendingRoleArn",
+        role_arn = "RoleArn",
     }
 }
 
+static EMAIL_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("OrchestrationSendingRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`EmailChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EmailChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1392,7 +1216,6 @@ pub struct EmailTemplate {
 
 impl EmailTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subject: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             default_substitutions: ::std::option::Option::None,
@@ -1406,33 +1229,32 @@ impl EmailTemplate {
     }
 }
 
-impl crate::resource::Resource for EmailTemplate {
-    const TYPE: &'static str = "AWS::Pinpoint::EmailTemplate";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DefaultSubstitutions", self.default_substitutions);
-        p.set_opt("HtmlPart", self.html_part);
-        p.set("Subject", self.subject);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateDescription", self.template_description);
-        p.set("TemplateName", self.template_name);
-        p.set_opt("TextPart", self.text_part);
-        p
+crate::resource::props! {
+    resource EmailTemplate = "AWS::Pinpoint::EmailTemplate", shape: Some(&EMAIL_TEMPLATE_SHAPE);
+    req {
+        subject = "Subject",
+        template_name = "TemplateName",
+    }
+    opt {
+        default_substitutions = "DefaultSubstitutions",
+        html_part = "HtmlPart",
+        tags = "Tags",
+        template_description = "TemplateDescription",
+        text_part = "TextPart",
     }
 }
 
+static EMAIL_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`EmailTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EmailTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1453,7 +1275,6 @@ pub struct EventStream {
 
 impl EventStream {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, destination_stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -1463,24 +1284,24 @@ impl EventStream {
     }
 }
 
-impl crate::resource::Resource for EventStream {
-    const TYPE: &'static str = "AWS::Pinpoint::EventStream";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set("DestinationStreamArn", self.destination_stream_arn);
-        p.set("RoleArn", self.role_arn);
-        p
+crate::resource::props! {
+    resource EventStream = "AWS::Pinpoint::EventStream", shape: Some(&EVENT_STREAM_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        destination_stream_arn = "DestinationStreamArn",
+        role_arn = "RoleArn",
     }
 }
 
+static EVENT_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`EventStream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventStream> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1505,7 +1326,6 @@ pub struct GcmChannel {
 
 impl GcmChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_key: ::std::option::Option::None,
@@ -1517,26 +1337,24 @@ impl GcmChannel {
     }
 }
 
-impl crate::resource::Resource for GcmChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::GCMChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApiKey", self.api_key);
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("DefaultAuthenticationMethod", self.default_authentication_method);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("ServiceJson", self.service_json);
-        p
+crate::resource::props! {
+    resource GcmChannel = "AWS::Pinpoint::GCMChannel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_id = "ApplicationId",
+    }
+    opt {
+        api_key = "ApiKey",
+        default_authentication_method = "DefaultAuthenticationMethod",
+        enabled = "Enabled",
+        service_json = "ServiceJson",
     }
 }
 
 /// Attributes of [`GcmChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GcmChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1563,7 +1381,6 @@ pub struct InAppTemplate {
 
 impl InAppTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(template_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content: ::std::option::Option::None,
@@ -1576,34 +1393,35 @@ impl InAppTemplate {
     }
 }
 
-impl crate::resource::Resource for InAppTemplate {
-    const TYPE: &'static str = "AWS::Pinpoint::InAppTemplate";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Content", self.content);
-        p.set_opt("CustomConfig", self.custom_config);
-        p.set_opt("Layout", self.layout);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateDescription", self.template_description);
-        p.set("TemplateName", self.template_name);
-        p
+crate::resource::props! {
+    resource InAppTemplate = "AWS::Pinpoint::InAppTemplate", shape: Some(&IN_APP_TEMPLATE_SHAPE);
+    req {
+        template_name = "TemplateName",
+    }
+    opt {
+        content = "Content",
+        custom_config = "CustomConfig",
+        layout = "Layout",
+        tags = "Tags",
+        template_description = "TemplateDescription",
     }
 }
 
+static IN_APP_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`InAppTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<InAppTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod in_app_template {
     //! Nested property types and enums of [`InAppTemplate`](super::InAppTemplate).
 
-    /// The definition `InAppMessageContent`.
     #[derive(Clone, Default)]
     pub struct InAppMessageContent {
         /// CloudFormation property `BackgroundColor`.
@@ -1620,21 +1438,18 @@ pub mod in_app_template {
         pub secondary_btn: ::std::option::Option<crate::cfn::pinpoint::in_app_template::ButtonConfig>,
     }
 
-    impl crate::resource::ToExpr for InAppMessageContent {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BackgroundColor", self.background_color);
-            p.set_opt("BodyConfig", self.body_config);
-            p.set_opt("HeaderConfig", self.header_config);
-            p.set_opt("ImageUrl", self.image_url);
-            p.set_opt("PrimaryBtn", self.primary_btn);
-            p.set_opt("SecondaryBtn", self.secondary_btn);
-            p.into_expr()
+    crate::resource::props! {
+        nested InAppMessageContent;
+        opt {
+            background_color = "BackgroundColor",
+            body_config = "BodyConfig",
+            header_config = "HeaderConfig",
+            image_url = "ImageUrl",
+            primary_btn = "PrimaryBtn",
+            secondary_btn = "SecondaryBtn",
         }
     }
 
-    /// The definition `BodyConfig`.
     #[derive(Clone, Default)]
     pub struct BodyConfig {
         /// CloudFormation property `Alignment`.
@@ -1645,18 +1460,15 @@ pub mod in_app_template {
         pub text_color: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BodyConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alignment", self.alignment);
-            p.set_opt("Body", self.body);
-            p.set_opt("TextColor", self.text_color);
-            p.into_expr()
+    crate::resource::props! {
+        nested BodyConfig;
+        opt {
+            alignment = "Alignment",
+            body = "Body",
+            text_color = "TextColor",
         }
     }
 
-    /// The definition `HeaderConfig`.
     #[derive(Clone, Default)]
     pub struct HeaderConfig {
         /// CloudFormation property `Alignment`.
@@ -1667,18 +1479,15 @@ pub mod in_app_template {
         pub text_color: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HeaderConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Alignment", self.alignment);
-            p.set_opt("Header", self.header);
-            p.set_opt("TextColor", self.text_color);
-            p.into_expr()
+    crate::resource::props! {
+        nested HeaderConfig;
+        opt {
+            alignment = "Alignment",
+            header = "Header",
+            text_color = "TextColor",
         }
     }
 
-    /// The definition `ButtonConfig`.
     #[derive(Clone, Default)]
     pub struct ButtonConfig {
         /// CloudFormation property `Android`.
@@ -1691,19 +1500,16 @@ pub mod in_app_template {
         pub web: ::std::option::Option<crate::cfn::pinpoint::in_app_template::OverrideButtonConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ButtonConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Android", self.android);
-            p.set_opt("DefaultConfig", self.default_config);
-            p.set_opt("IOS", self.ios);
-            p.set_opt("Web", self.web);
-            p.into_expr()
+    crate::resource::props! {
+        nested ButtonConfig;
+        opt {
+            android = "Android",
+            default_config = "DefaultConfig",
+            ios = "IOS",
+            web = "Web",
         }
     }
 
-    /// The definition `OverrideButtonConfiguration`.
     #[derive(Clone, Default)]
     pub struct OverrideButtonConfiguration {
         /// CloudFormation property `ButtonAction`.
@@ -1712,17 +1518,14 @@ pub mod in_app_template {
         pub link: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OverrideButtonConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ButtonAction", self.button_action);
-            p.set_opt("Link", self.link);
-            p.into_expr()
+    crate::resource::props! {
+        nested OverrideButtonConfiguration;
+        opt {
+            button_action = "ButtonAction",
+            link = "Link",
         }
     }
 
-    /// The definition `DefaultButtonConfiguration`.
     #[derive(Clone, Default)]
     pub struct DefaultButtonConfiguration {
         /// CloudFormation property `BackgroundColor`.
@@ -1739,22 +1542,19 @@ pub mod in_app_template {
         pub text_color: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DefaultButtonConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BackgroundColor", self.background_color);
-            p.set_opt("BorderRadius", self.border_radius);
-            p.set_opt("ButtonAction", self.button_action);
-            p.set_opt("Link", self.link);
-            p.set_opt("Text", self.text);
-            p.set_opt("TextColor", self.text_color);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultButtonConfiguration;
+        opt {
+            background_color = "BackgroundColor",
+            border_radius = "BorderRadius",
+            button_action = "ButtonAction",
+            link = "Link",
+            text = "Text",
+            text_color = "TextColor",
         }
     }
 
-    /// Allowed values of `Alignment`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Alignment {
         /// `LEFT`
         Left,
@@ -1764,19 +1564,9 @@ pub mod in_app_template {
         Right,
     }
 
-    impl crate::value::CfnEnum for Alignment {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Left => "LEFT",
-                Self::Center => "CENTER",
-                Self::Right => "RIGHT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Alignment, ["LEFT", "CENTER", "RIGHT"]);
 
-    /// Allowed values of `ButtonAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ButtonAction {
         /// `LINK`
         Link,
@@ -1786,19 +1576,9 @@ pub mod in_app_template {
         Close,
     }
 
-    impl crate::value::CfnEnum for ButtonAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Link => "LINK",
-                Self::DeepLink => "DEEP_LINK",
-                Self::Close => "CLOSE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ButtonAction, ["LINK", "DEEP_LINK", "CLOSE"]);
 
-    /// Allowed values of `Layout`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Layout {
         /// `BOTTOM_BANNER`
         BottomBanner,
@@ -1814,19 +1594,7 @@ pub mod in_app_template {
         Carousel,
     }
 
-    impl crate::value::CfnEnum for Layout {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::BottomBanner => "BOTTOM_BANNER",
-                Self::TopBanner => "TOP_BANNER",
-                Self::Overlays => "OVERLAYS",
-                Self::MobileFeed => "MOBILE_FEED",
-                Self::MiddleBanner => "MIDDLE_BANNER",
-                Self::Carousel => "CAROUSEL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Layout, ["BOTTOM_BANNER", "TOP_BANNER", "OVERLAYS", "MOBILE_FEED", "MIDDLE_BANNER", "CAROUSEL"]);
 }
 
 /// Resource Type definition for AWS::Pinpoint::PushTemplate
@@ -1858,7 +1626,6 @@ pub struct PushTemplate {
 
 impl PushTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(template_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             adm: ::std::option::Option::None,
@@ -1874,42 +1641,40 @@ impl PushTemplate {
     }
 }
 
-impl crate::resource::Resource for PushTemplate {
-    const TYPE: &'static str = "AWS::Pinpoint::PushTemplate";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ADM", self.adm);
-        p.set_opt("APNS", self.apns);
-        p.set_opt("Baidu", self.baidu);
-        p.set_opt("Default", self.default);
-        p.set_opt("DefaultSubstitutions", self.default_substitutions);
-        p.set_opt("GCM", self.gcm);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateDescription", self.template_description);
-        p.set("TemplateName", self.template_name);
-        p
+crate::resource::props! {
+    resource PushTemplate = "AWS::Pinpoint::PushTemplate", shape: Some(&PUSH_TEMPLATE_SHAPE);
+    req {
+        template_name = "TemplateName",
+    }
+    opt {
+        adm = "ADM",
+        apns = "APNS",
+        baidu = "Baidu",
+        default = "Default",
+        default_substitutions = "DefaultSubstitutions",
+        gcm = "GCM",
+        tags = "Tags",
+        template_description = "TemplateDescription",
     }
 }
 
+static PUSH_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`PushTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PushTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod push_template {
     //! Nested property types and enums of [`PushTemplate`](super::PushTemplate).
 
-    /// The definition `AndroidPushNotificationTemplate`.
     #[derive(Clone, Default)]
     pub struct AndroidPushNotificationTemplate {
         /// CloudFormation property `Action`.
@@ -1930,23 +1695,20 @@ pub mod push_template {
         pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AndroidPushNotificationTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("Body", self.body);
-            p.set_opt("ImageIconUrl", self.image_icon_url);
-            p.set_opt("ImageUrl", self.image_url);
-            p.set_opt("SmallImageIconUrl", self.small_image_icon_url);
-            p.set_opt("Sound", self.sound);
-            p.set_opt("Title", self.title);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested AndroidPushNotificationTemplate;
+        opt {
+            action = "Action",
+            body = "Body",
+            image_icon_url = "ImageIconUrl",
+            image_url = "ImageUrl",
+            small_image_icon_url = "SmallImageIconUrl",
+            sound = "Sound",
+            title = "Title",
+            url = "Url",
         }
     }
 
-    /// The definition `APNSPushNotificationTemplate`.
     #[derive(Clone, Default)]
     pub struct ApnsPushNotificationTemplate {
         /// CloudFormation property `Action`.
@@ -1963,21 +1725,18 @@ pub mod push_template {
         pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ApnsPushNotificationTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("Body", self.body);
-            p.set_opt("MediaUrl", self.media_url);
-            p.set_opt("Sound", self.sound);
-            p.set_opt("Title", self.title);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApnsPushNotificationTemplate;
+        opt {
+            action = "Action",
+            body = "Body",
+            media_url = "MediaUrl",
+            sound = "Sound",
+            title = "Title",
+            url = "Url",
         }
     }
 
-    /// The definition `DefaultPushNotificationTemplate`.
     #[derive(Clone, Default)]
     pub struct DefaultPushNotificationTemplate {
         /// CloudFormation property `Action`.
@@ -1992,16 +1751,14 @@ pub mod push_template {
         pub url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DefaultPushNotificationTemplate {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Action", self.action);
-            p.set_opt("Body", self.body);
-            p.set_opt("Sound", self.sound);
-            p.set_opt("Title", self.title);
-            p.set_opt("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultPushNotificationTemplate;
+        opt {
+            action = "Action",
+            body = "Body",
+            sound = "Sound",
+            title = "Title",
+            url = "Url",
         }
     }
 }
@@ -2025,7 +1782,6 @@ pub struct SmsChannel {
 
 impl SmsChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -2036,25 +1792,23 @@ impl SmsChannel {
     }
 }
 
-impl crate::resource::Resource for SmsChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::SMSChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("SenderId", self.sender_id);
-        p.set_opt("ShortCode", self.short_code);
-        p
+crate::resource::props! {
+    resource SmsChannel = "AWS::Pinpoint::SMSChannel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_id = "ApplicationId",
+    }
+    opt {
+        enabled = "Enabled",
+        sender_id = "SenderId",
+        short_code = "ShortCode",
     }
 }
 
 /// Attributes of [`SmsChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SmsChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -2079,7 +1833,6 @@ pub struct Segment {
 
 impl Segment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -2091,38 +1844,40 @@ impl Segment {
     }
 }
 
-impl crate::resource::Resource for Segment {
-    const TYPE: &'static str = "AWS::Pinpoint::Segment";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("Dimensions", self.dimensions);
-        p.set("Name", self.name);
-        p.set_opt("SegmentGroups", self.segment_groups);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Segment = "AWS::Pinpoint::Segment", shape: Some(&SEGMENT_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        name = "Name",
+    }
+    opt {
+        dimensions = "Dimensions",
+        segment_groups = "SegmentGroups",
+        tags = "Tags",
     }
 }
 
+static SEGMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Dimensions", crate::resource::Rule { shape: Some(&self::segment::SEGMENT_DIMENSIONS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SegmentGroups", crate::resource::Rule { shape: Some(&self::segment::SEGMENT_GROUPS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`Segment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Segment> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `SegmentId`.
-    #[inline]
-    pub fn attr_segment_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SegmentId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `SegmentId`.
+        attr_segment_id: ::std::string::String = "SegmentId",
     }
 }
 
 pub mod segment {
     //! Nested property types and enums of [`Segment`](super::Segment).
 
-    /// The definition `SegmentDimensions`.
+    pub use crate::cfn::shared::group_engagement::SetDimension;
+
     #[derive(Clone, Default)]
     pub struct SegmentDimensions {
         /// CloudFormation property `Attributes`.
@@ -2139,37 +1894,37 @@ pub mod segment {
         pub user_attributes: ::std::option::Option<crate::value::Val<crate::value::Json>>,
     }
 
-    impl crate::resource::ToExpr for SegmentDimensions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attributes", self.attributes);
-            p.set_opt("Behavior", self.behavior);
-            p.set_opt("Demographic", self.demographic);
-            p.set_opt("Location", self.location);
-            p.set_opt("Metrics", self.metrics);
-            p.set_opt("UserAttributes", self.user_attributes);
-            p.into_expr()
+    crate::resource::props! {
+        nested SegmentDimensions;
+        opt {
+            attributes = "Attributes",
+            behavior = "Behavior",
+            demographic = "Demographic",
+            location = "Location",
+            metrics = "Metrics",
+            user_attributes = "UserAttributes",
         }
     }
 
-    /// The definition `Behavior`.
+    pub(super) static SEGMENT_DIMENSIONS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("Metrics", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("UserAttributes", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Behavior {
         /// CloudFormation property `Recency`.
         pub recency: ::std::option::Option<crate::cfn::pinpoint::segment::Recency>,
     }
 
-    impl crate::resource::ToExpr for Behavior {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Recency", self.recency);
-            p.into_expr()
+    crate::resource::props! {
+        nested Behavior;
+        opt {
+            recency = "Recency",
         }
     }
 
-    /// The definition `Recency`.
     #[derive(Clone)]
     pub struct Recency {
         /// CloudFormation property `Duration`; required.
@@ -2180,7 +1935,6 @@ pub mod segment {
 
     impl Recency {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(duration: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, recency_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 duration: duration.into(),
@@ -2189,86 +1943,58 @@ pub mod segment {
         }
     }
 
-    impl crate::resource::ToExpr for Recency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Duration", self.duration);
-            p.set("RecencyType", self.recency_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Recency;
+        req {
+            duration = "Duration",
+            recency_type = "RecencyType",
         }
     }
 
-    /// The definition `Demographic`.
     #[derive(Clone, Default)]
     pub struct Demographic {
         /// CloudFormation property `AppVersion`.
-        pub app_version: ::std::option::Option<crate::cfn::pinpoint::segment::SetDimension>,
+        pub app_version: ::std::option::Option<crate::cfn::shared::group_engagement::SetDimension>,
         /// CloudFormation property `Channel`.
-        pub channel: ::std::option::Option<crate::cfn::pinpoint::segment::SetDimension>,
+        pub channel: ::std::option::Option<crate::cfn::shared::group_engagement::SetDimension>,
         /// CloudFormation property `DeviceType`.
-        pub device_type: ::std::option::Option<crate::cfn::pinpoint::segment::SetDimension>,
+        pub device_type: ::std::option::Option<crate::cfn::shared::group_engagement::SetDimension>,
         /// CloudFormation property `Make`.
-        pub make: ::std::option::Option<crate::cfn::pinpoint::segment::SetDimension>,
+        pub make: ::std::option::Option<crate::cfn::shared::group_engagement::SetDimension>,
         /// CloudFormation property `Model`.
-        pub model: ::std::option::Option<crate::cfn::pinpoint::segment::SetDimension>,
+        pub model: ::std::option::Option<crate::cfn::shared::group_engagement::SetDimension>,
         /// CloudFormation property `Platform`.
-        pub platform: ::std::option::Option<crate::cfn::pinpoint::segment::SetDimension>,
+        pub platform: ::std::option::Option<crate::cfn::shared::group_engagement::SetDimension>,
     }
 
-    impl crate::resource::ToExpr for Demographic {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AppVersion", self.app_version);
-            p.set_opt("Channel", self.channel);
-            p.set_opt("DeviceType", self.device_type);
-            p.set_opt("Make", self.make);
-            p.set_opt("Model", self.model);
-            p.set_opt("Platform", self.platform);
-            p.into_expr()
+    crate::resource::props! {
+        nested Demographic;
+        opt {
+            app_version = "AppVersion",
+            channel = "Channel",
+            device_type = "DeviceType",
+            make = "Make",
+            model = "Model",
+            platform = "Platform",
         }
     }
 
-    /// The definition `SetDimension`.
-    #[derive(Clone, Default)]
-    pub struct SetDimension {
-        /// CloudFormation property `DimensionType`.
-        pub dimension_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `Values`.
-        pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-    }
-
-    impl crate::resource::ToExpr for SetDimension {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DimensionType", self.dimension_type);
-            p.set_opt("Values", self.values);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `Location`.
     #[derive(Clone, Default)]
     pub struct Location {
         /// CloudFormation property `Country`.
-        pub country: ::std::option::Option<crate::cfn::pinpoint::segment::SetDimension>,
+        pub country: ::std::option::Option<crate::cfn::shared::group_engagement::SetDimension>,
         /// CloudFormation property `GPSPoint`.
         pub gps_point: ::std::option::Option<crate::cfn::pinpoint::segment::GpsPoint>,
     }
 
-    impl crate::resource::ToExpr for Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Country", self.country);
-            p.set_opt("GPSPoint", self.gps_point);
-            p.into_expr()
+    crate::resource::props! {
+        nested Location;
+        opt {
+            country = "Country",
+            gps_point = "GPSPoint",
         }
     }
 
-    /// The definition `GPSPoint`.
     #[derive(Clone)]
     pub struct GpsPoint {
         /// CloudFormation property `Coordinates`; required.
@@ -2279,7 +2005,6 @@ pub mod segment {
 
     impl GpsPoint {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(coordinates: crate::cfn::pinpoint::segment::Coordinates, range_in_kilometers: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 coordinates,
@@ -2288,17 +2013,14 @@ pub mod segment {
         }
     }
 
-    impl crate::resource::ToExpr for GpsPoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Coordinates", self.coordinates);
-            p.set("RangeInKilometers", self.range_in_kilometers);
-            p.into_expr()
+    crate::resource::props! {
+        nested GpsPoint;
+        req {
+            coordinates = "Coordinates",
+            range_in_kilometers = "RangeInKilometers",
         }
     }
 
-    /// The definition `Coordinates`.
     #[derive(Clone)]
     pub struct Coordinates {
         /// CloudFormation property `Latitude`; required.
@@ -2309,7 +2031,6 @@ pub mod segment {
 
     impl Coordinates {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(latitude: impl ::std::convert::Into<crate::value::Val<f64>>, longitude: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 latitude: latitude.into(),
@@ -2318,17 +2039,14 @@ pub mod segment {
         }
     }
 
-    impl crate::resource::ToExpr for Coordinates {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Latitude", self.latitude);
-            p.set("Longitude", self.longitude);
-            p.into_expr()
+    crate::resource::props! {
+        nested Coordinates;
+        req {
+            latitude = "Latitude",
+            longitude = "Longitude",
         }
     }
 
-    /// The definition `SegmentGroups`.
     #[derive(Clone, Default)]
     pub struct SegmentGroups {
         /// CloudFormation property `Groups`.
@@ -2337,17 +2055,18 @@ pub mod segment {
         pub include: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SegmentGroups {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Groups", self.groups);
-            p.set_opt("Include", self.include);
-            p.into_expr()
+    crate::resource::props! {
+        nested SegmentGroups;
+        opt {
+            groups = "Groups",
+            include = "Include",
         }
     }
 
-    /// The definition `Groups`.
+    pub(super) static SEGMENT_GROUPS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Groups", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&GROUPS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct Groups {
         /// CloudFormation property `Dimensions`.
@@ -2360,19 +2079,20 @@ pub mod segment {
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Groups {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Dimensions", self.dimensions);
-            p.set_opt("SourceSegments", self.source_segments);
-            p.set_opt("SourceType", self.source_type);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested Groups;
+        opt {
+            dimensions = "Dimensions",
+            source_segments = "SourceSegments",
+            source_type = "SourceType",
+            type_ = "Type",
         }
     }
 
-    /// The definition `SourceSegments`.
+    pub(super) static GROUPS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Dimensions", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&SEGMENT_DIMENSIONS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct SourceSegments {
         /// CloudFormation property `Id`; required.
@@ -2383,7 +2103,6 @@ pub mod segment {
 
     impl SourceSegments {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 id: id.into(),
@@ -2392,13 +2111,13 @@ pub mod segment {
         }
     }
 
-    impl crate::resource::ToExpr for SourceSegments {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Id", self.id);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceSegments;
+        req {
+            id = "Id",
+        }
+        opt {
+            version = "Version",
         }
     }
 }
@@ -2424,7 +2143,6 @@ pub struct SmsTemplate {
 
 impl SmsTemplate {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, template_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             body: body.into(),
@@ -2436,31 +2154,30 @@ impl SmsTemplate {
     }
 }
 
-impl crate::resource::Resource for SmsTemplate {
-    const TYPE: &'static str = "AWS::Pinpoint::SmsTemplate";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Body", self.body);
-        p.set_opt("DefaultSubstitutions", self.default_substitutions);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TemplateDescription", self.template_description);
-        p.set("TemplateName", self.template_name);
-        p
+crate::resource::props! {
+    resource SmsTemplate = "AWS::Pinpoint::SmsTemplate", shape: Some(&SMS_TEMPLATE_SHAPE);
+    req {
+        body = "Body",
+        template_name = "TemplateName",
+    }
+    opt {
+        default_substitutions = "DefaultSubstitutions",
+        tags = "Tags",
+        template_description = "TemplateDescription",
     }
 }
 
+static SMS_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`SmsTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SmsTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -2479,7 +2196,6 @@ pub struct VoiceChannel {
 
 impl VoiceChannel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -2488,22 +2204,20 @@ impl VoiceChannel {
     }
 }
 
-impl crate::resource::Resource for VoiceChannel {
-    const TYPE: &'static str = "AWS::Pinpoint::VoiceChannel";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("Enabled", self.enabled);
-        p
+crate::resource::props! {
+    resource VoiceChannel = "AWS::Pinpoint::VoiceChannel", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        application_id = "ApplicationId",
+    }
+    opt {
+        enabled = "Enabled",
     }
 }
 
 /// Attributes of [`VoiceChannel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<VoiceChannel> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }

@@ -25,7 +25,6 @@ pub struct ConfigurationSet {
 
 impl ConfigurationSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             delivery_options: ::std::option::Option::None,
@@ -38,94 +37,80 @@ impl ConfigurationSet {
     }
 }
 
-impl crate::resource::Resource for ConfigurationSet {
-    const TYPE: &'static str = "AWS::PinpointEmail::ConfigurationSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeliveryOptions", self.delivery_options);
-        p.set("Name", self.name);
-        p.set_opt("ReputationOptions", self.reputation_options);
-        p.set_opt("SendingOptions", self.sending_options);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrackingOptions", self.tracking_options);
-        p
+crate::resource::props! {
+    resource ConfigurationSet = "AWS::PinpointEmail::ConfigurationSet", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        delivery_options = "DeliveryOptions",
+        reputation_options = "ReputationOptions",
+        sending_options = "SendingOptions",
+        tags = "Tags",
+        tracking_options = "TrackingOptions",
     }
 }
 
 /// Attributes of [`ConfigurationSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationSet> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod configuration_set {
     //! Nested property types and enums of [`ConfigurationSet`](super::ConfigurationSet).
 
-    /// The definition `DeliveryOptions`.
     #[derive(Clone, Default)]
     pub struct DeliveryOptions {
         /// CloudFormation property `SendingPoolName`.
         pub sending_pool_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeliveryOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SendingPoolName", self.sending_pool_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeliveryOptions;
+        opt {
+            sending_pool_name = "SendingPoolName",
         }
     }
 
-    /// The definition `ReputationOptions`.
     #[derive(Clone, Default)]
     pub struct ReputationOptions {
         /// CloudFormation property `ReputationMetricsEnabled`.
         pub reputation_metrics_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ReputationOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReputationMetricsEnabled", self.reputation_metrics_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReputationOptions;
+        opt {
+            reputation_metrics_enabled = "ReputationMetricsEnabled",
         }
     }
 
-    /// The definition `SendingOptions`.
     #[derive(Clone, Default)]
     pub struct SendingOptions {
         /// CloudFormation property `SendingEnabled`.
         pub sending_enabled: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for SendingOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SendingEnabled", self.sending_enabled);
-            p.into_expr()
+    crate::resource::props! {
+        nested SendingOptions;
+        opt {
+            sending_enabled = "SendingEnabled",
         }
     }
 
-    /// The definition `TrackingOptions`.
     #[derive(Clone, Default)]
     pub struct TrackingOptions {
         /// CloudFormation property `CustomRedirectDomain`.
         pub custom_redirect_domain: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TrackingOptions {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomRedirectDomain", self.custom_redirect_domain);
-            p.into_expr()
+    crate::resource::props! {
+        nested TrackingOptions;
+        opt {
+            custom_redirect_domain = "CustomRedirectDomain",
         }
     }
 }
@@ -145,7 +130,6 @@ pub struct ConfigurationSetEventDestination {
 
 impl ConfigurationSetEventDestination {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(configuration_set_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, event_destination_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration_set_name: configuration_set_name.into(),
@@ -155,31 +139,32 @@ impl ConfigurationSetEventDestination {
     }
 }
 
-impl crate::resource::Resource for ConfigurationSetEventDestination {
-    const TYPE: &'static str = "AWS::PinpointEmail::ConfigurationSetEventDestination";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ConfigurationSetName", self.configuration_set_name);
-        p.set_opt("EventDestination", self.event_destination);
-        p.set("EventDestinationName", self.event_destination_name);
-        p
+crate::resource::props! {
+    resource ConfigurationSetEventDestination = "AWS::PinpointEmail::ConfigurationSetEventDestination", shape: Some(&CONFIGURATION_SET_EVENT_DESTINATION_SHAPE);
+    req {
+        configuration_set_name = "ConfigurationSetName",
+        event_destination_name = "EventDestinationName",
+    }
+    opt {
+        event_destination = "EventDestination",
     }
 }
 
+static CONFIGURATION_SET_EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EventDestination", crate::resource::Rule { shape: Some(&self::configuration_set_event_destination::EVENT_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ConfigurationSetEventDestination`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ConfigurationSetEventDestination> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod configuration_set_event_destination {
     //! Nested property types and enums of [`ConfigurationSetEventDestination`](super::ConfigurationSetEventDestination).
 
-    /// The definition `EventDestination`.
     #[derive(Clone)]
     pub struct EventDestination {
         /// CloudFormation property `CloudWatchDestination`.
@@ -198,7 +183,6 @@ pub mod configuration_set_event_destination {
 
     impl EventDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(matching_event_types: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 cloud_watch_destination: ::std::option::Option::None,
@@ -211,37 +195,38 @@ pub mod configuration_set_event_destination {
         }
     }
 
-    impl crate::resource::ToExpr for EventDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudWatchDestination", self.cloud_watch_destination);
-            p.set_opt("Enabled", self.enabled);
-            p.set_opt("KinesisFirehoseDestination", self.kinesis_firehose_destination);
-            p.set("MatchingEventTypes", self.matching_event_types);
-            p.set_opt("PinpointDestination", self.pinpoint_destination);
-            p.set_opt("SnsDestination", self.sns_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventDestination;
+        req {
+            matching_event_types = "MatchingEventTypes",
+        }
+        opt {
+            cloud_watch_destination = "CloudWatchDestination",
+            enabled = "Enabled",
+            kinesis_firehose_destination = "KinesisFirehoseDestination",
+            pinpoint_destination = "PinpointDestination",
+            sns_destination = "SnsDestination",
         }
     }
 
-    /// The definition `CloudWatchDestination`.
+    pub(super) static EVENT_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KinesisFirehoseDestination", crate::resource::Rule { shape: Some(&KINESIS_FIREHOSE_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SnsDestination", crate::resource::Rule { shape: Some(&SNS_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct CloudWatchDestination {
         /// CloudFormation property `DimensionConfigurations`.
         pub dimension_configurations: ::std::option::Option<::std::vec::Vec<crate::cfn::pinpointemail::configuration_set_event_destination::DimensionConfiguration>>,
     }
 
-    impl crate::resource::ToExpr for CloudWatchDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DimensionConfigurations", self.dimension_configurations);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudWatchDestination;
+        opt {
+            dimension_configurations = "DimensionConfigurations",
         }
     }
 
-    /// The definition `DimensionConfiguration`.
     #[derive(Clone)]
     pub struct DimensionConfiguration {
         /// CloudFormation property `DefaultDimensionValue`; required.
@@ -254,7 +239,6 @@ pub mod configuration_set_event_destination {
 
     impl DimensionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(default_dimension_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimension_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimension_value_source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 default_dimension_value: default_dimension_value.into(),
@@ -264,18 +248,15 @@ pub mod configuration_set_event_destination {
         }
     }
 
-    impl crate::resource::ToExpr for DimensionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DefaultDimensionValue", self.default_dimension_value);
-            p.set("DimensionName", self.dimension_name);
-            p.set("DimensionValueSource", self.dimension_value_source);
-            p.into_expr()
+    crate::resource::props! {
+        nested DimensionConfiguration;
+        req {
+            default_dimension_value = "DefaultDimensionValue",
+            dimension_name = "DimensionName",
+            dimension_value_source = "DimensionValueSource",
         }
     }
 
-    /// The definition `KinesisFirehoseDestination`.
     #[derive(Clone)]
     pub struct KinesisFirehoseDestination {
         /// CloudFormation property `DeliveryStreamArn`; required.
@@ -286,7 +267,6 @@ pub mod configuration_set_event_destination {
 
     impl KinesisFirehoseDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(delivery_stream_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 delivery_stream_arn: delivery_stream_arn.into(),
@@ -295,33 +275,31 @@ pub mod configuration_set_event_destination {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisFirehoseDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DeliveryStreamArn", self.delivery_stream_arn);
-            p.set("IamRoleArn", self.iam_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisFirehoseDestination;
+        req {
+            delivery_stream_arn = "DeliveryStreamArn",
+            iam_role_arn = "IamRoleArn",
         }
     }
 
-    /// The definition `PinpointDestination`.
+    pub(super) static KINESIS_FIREHOSE_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct PinpointDestination {
         /// CloudFormation property `ApplicationArn`.
         pub application_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PinpointDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ApplicationArn", self.application_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PinpointDestination;
+        opt {
+            application_arn = "ApplicationArn",
         }
     }
 
-    /// The definition `SnsDestination`.
     #[derive(Clone)]
     pub struct SnsDestination {
         /// CloudFormation property `TopicArn`; required. The `Arn` of an `AWS::SNS::Topic`: pass a handle of [`crate::cfn::sns::Topic`] with `.into()` (its `Ref` is the Arn).
@@ -330,7 +308,6 @@ pub mod configuration_set_event_destination {
 
     impl SnsDestination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 topic_arn: topic_arn.into(),
@@ -338,14 +315,16 @@ pub mod configuration_set_event_destination {
         }
     }
 
-    impl crate::resource::ToExpr for SnsDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("TopicArn", self.topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnsDestination;
+        req {
+            topic_arn = "TopicArn",
         }
     }
+
+    pub(super) static SNS_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::PinpointEmail::DedicatedIpPool
@@ -359,23 +338,19 @@ pub struct DedicatedIpPool {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for DedicatedIpPool {
-    const TYPE: &'static str = "AWS::PinpointEmail::DedicatedIpPool";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("PoolName", self.pool_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DedicatedIpPool = "AWS::PinpointEmail::DedicatedIpPool", shape: Some(&crate::resource::Shape::EMPTY);
+    opt {
+        pool_name = "PoolName",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`DedicatedIpPool`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DedicatedIpPool> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -398,7 +373,6 @@ pub struct Identity {
 
 impl Identity {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             dkim_signing_enabled: ::std::option::Option::None,
@@ -410,63 +384,42 @@ impl Identity {
     }
 }
 
-impl crate::resource::Resource for Identity {
-    const TYPE: &'static str = "AWS::PinpointEmail::Identity";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DkimSigningEnabled", self.dkim_signing_enabled);
-        p.set_opt("FeedbackForwardingEnabled", self.feedback_forwarding_enabled);
-        p.set_opt("MailFromAttributes", self.mail_from_attributes);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Identity = "AWS::PinpointEmail::Identity", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        dkim_signing_enabled = "DkimSigningEnabled",
+        feedback_forwarding_enabled = "FeedbackForwardingEnabled",
+        mail_from_attributes = "MailFromAttributes",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Identity`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Identity> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `IdentityDNSRecordName1`.
-    #[inline]
-    pub fn attr_identity_dns_record_name1(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityDNSRecordName1")
-    }
-    /// `Fn::GetAtt` `IdentityDNSRecordName2`.
-    #[inline]
-    pub fn attr_identity_dns_record_name2(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityDNSRecordName2")
-    }
-    /// `Fn::GetAtt` `IdentityDNSRecordName3`.
-    #[inline]
-    pub fn attr_identity_dns_record_name3(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityDNSRecordName3")
-    }
-    /// `Fn::GetAtt` `IdentityDNSRecordValue1`.
-    #[inline]
-    pub fn attr_identity_dns_record_value1(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityDNSRecordValue1")
-    }
-    /// `Fn::GetAtt` `IdentityDNSRecordValue2`.
-    #[inline]
-    pub fn attr_identity_dns_record_value2(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityDNSRecordValue2")
-    }
-    /// `Fn::GetAtt` `IdentityDNSRecordValue3`.
-    #[inline]
-    pub fn attr_identity_dns_record_value3(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityDNSRecordValue3")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `IdentityDNSRecordName1`.
+        attr_identity_dns_record_name1: ::std::string::String = "IdentityDNSRecordName1",
+        /// `Fn::GetAtt` `IdentityDNSRecordName2`.
+        attr_identity_dns_record_name2: ::std::string::String = "IdentityDNSRecordName2",
+        /// `Fn::GetAtt` `IdentityDNSRecordName3`.
+        attr_identity_dns_record_name3: ::std::string::String = "IdentityDNSRecordName3",
+        /// `Fn::GetAtt` `IdentityDNSRecordValue1`.
+        attr_identity_dns_record_value1: ::std::string::String = "IdentityDNSRecordValue1",
+        /// `Fn::GetAtt` `IdentityDNSRecordValue2`.
+        attr_identity_dns_record_value2: ::std::string::String = "IdentityDNSRecordValue2",
+        /// `Fn::GetAtt` `IdentityDNSRecordValue3`.
+        attr_identity_dns_record_value3: ::std::string::String = "IdentityDNSRecordValue3",
     }
 }
 
 pub mod identity {
     //! Nested property types and enums of [`Identity`](super::Identity).
 
-    /// The definition `MailFromAttributes`.
     #[derive(Clone, Default)]
     pub struct MailFromAttributes {
         /// CloudFormation property `BehaviorOnMxFailure`.
@@ -475,13 +428,11 @@ pub mod identity {
         pub mail_from_domain: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MailFromAttributes {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BehaviorOnMxFailure", self.behavior_on_mx_failure);
-            p.set_opt("MailFromDomain", self.mail_from_domain);
-            p.into_expr()
+    crate::resource::props! {
+        nested MailFromAttributes;
+        opt {
+            behavior_on_mx_failure = "BehaviorOnMxFailure",
+            mail_from_domain = "MailFromDomain",
         }
     }
 }

@@ -39,7 +39,6 @@ pub struct Pipe {
 
 impl Pipe {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -59,81 +58,62 @@ impl Pipe {
     }
 }
 
-impl crate::resource::Resource for Pipe {
-    const TYPE: &'static str = "AWS::Pipes::Pipe";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PIPE_SHAPE)
+crate::resource::props! {
+    resource Pipe = "AWS::Pipes::Pipe", shape: Some(&PIPE_SHAPE);
+    req {
+        role_arn = "RoleArn",
+        source = "Source",
+        target = "Target",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DesiredState", self.desired_state);
-        p.set_opt("Enrichment", self.enrichment);
-        p.set_opt("EnrichmentParameters", self.enrichment_parameters);
-        p.set_opt("KmsKeyIdentifier", self.kms_key_identifier);
-        p.set_opt("LogConfiguration", self.log_configuration);
-        p.set_opt("Name", self.name);
-        p.set("RoleArn", self.role_arn);
-        p.set("Source", self.source);
-        p.set_opt("SourceParameters", self.source_parameters);
-        p.set_opt("Tags", self.tags);
-        p.set("Target", self.target);
-        p.set_opt("TargetParameters", self.target_parameters);
-        p
+    opt {
+        description = "Description",
+        desired_state = "DesiredState",
+        enrichment = "Enrichment",
+        enrichment_parameters = "EnrichmentParameters",
+        kms_key_identifier = "KmsKeyIdentifier",
+        log_configuration = "LogConfiguration",
+        name = "Name",
+        source_parameters = "SourceParameters",
+        tags = "Tags",
+        target_parameters = "TargetParameters",
     }
 }
 
-static PIPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
-        ("Enrichment", crate::resource::Rule { min_len: Some(0), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-        ("EnrichmentParameters", crate::resource::Rule { shape: Some(&self::pipe::PIPE_ENRICHMENT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/:]*$")), ..crate::resource::Rule::NONE }),
-        ("LogConfiguration", crate::resource::Rule { shape: Some(&self::pipe::PIPE_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z0-9+=,.@\\-_/]+$")), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^smk://(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-        ("SourceParameters", crate::resource::Rule { shape: Some(&self::pipe::PIPE_SOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-        ("TargetParameters", crate::resource::Rule { shape: Some(&self::pipe::PIPE_TARGET_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PIPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^.*$")), ..crate::resource::Rule::NONE }),
+    ("Enrichment", crate::resource::Rule { min_len: Some(0), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+    ("EnrichmentParameters", crate::resource::Rule { shape: Some(&self::pipe::PIPE_ENRICHMENT_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\-/:]*$")), ..crate::resource::Rule::NONE }),
+    ("LogConfiguration", crate::resource::Rule { shape: Some(&self::pipe::PIPE_LOG_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[\\.\\-_A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z0-9+=,.@\\-_/]+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^smk://(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+    ("SourceParameters", crate::resource::Rule { shape: Some(&self::pipe::PIPE_SOURCE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Target", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+    ("TargetParameters", crate::resource::Rule { shape: Some(&self::pipe::PIPE_TARGET_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Pipe`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Pipe> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CurrentState`.
-    #[inline]
-    pub fn attr_current_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CurrentState")
-    }
-    /// `Fn::GetAtt` `LastModifiedTime`.
-    #[inline]
-    pub fn attr_last_modified_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModifiedTime")
-    }
-    /// `Fn::GetAtt` `StateReason`.
-    #[inline]
-    pub fn attr_state_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StateReason")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `CurrentState`.
+        attr_current_state: ::std::string::String = "CurrentState",
+        /// `Fn::GetAtt` `LastModifiedTime`.
+        attr_last_modified_time: ::std::string::String = "LastModifiedTime",
+        /// `Fn::GetAtt` `StateReason`.
+        attr_state_reason: ::std::string::String = "StateReason",
     }
 }
 
 pub mod pipe {
     //! Nested property types and enums of [`Pipe`](super::Pipe).
 
-    /// The definition `PipeEnrichmentParameters`.
+    pub use crate::cfn::shared::events_pipes::{CapacityProviderStrategyItem, PropagateTags};
+
     #[derive(Clone, Default)]
     pub struct PipeEnrichmentParameters {
         /// CloudFormation property `HttpParameters`.
@@ -142,24 +122,19 @@ pub mod pipe {
         pub input_template: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PipeEnrichmentParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HttpParameters", self.http_parameters);
-            p.set_opt("InputTemplate", self.input_template);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeEnrichmentParameters;
+        opt {
+            http_parameters = "HttpParameters",
+            input_template = "InputTemplate",
         }
     }
 
-    pub(super) static PIPE_ENRICHMENT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HttpParameters", crate::resource::Rule { shape: Some(&PIPE_ENRICHMENT_HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InputTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_ENRICHMENT_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HttpParameters", crate::resource::Rule { shape: Some(&PIPE_ENRICHMENT_HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InputTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeEnrichmentHttpParameters`.
     #[derive(Clone, Default)]
     pub struct PipeEnrichmentHttpParameters {
         /// CloudFormation property `HeaderParameters`.
@@ -170,24 +145,19 @@ pub mod pipe {
         pub query_string_parameters: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PipeEnrichmentHttpParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HeaderParameters", self.header_parameters);
-            p.set_opt("PathParameterValues", self.path_parameter_values);
-            p.set_opt("QueryStringParameters", self.query_string_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeEnrichmentHttpParameters;
+        opt {
+            header_parameters = "HeaderParameters",
+            path_parameter_values = "PathParameterValues",
+            query_string_parameters = "QueryStringParameters",
         }
     }
 
-    pub(super) static PIPE_ENRICHMENT_HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_ENRICHMENT_HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeLogConfiguration`.
     #[derive(Clone, Default)]
     pub struct PipeLogConfiguration {
         /// CloudFormation property `CloudwatchLogsLogDestination`.
@@ -202,71 +172,57 @@ pub mod pipe {
         pub s3_log_destination: ::std::option::Option<crate::cfn::pipes::pipe::S3LogDestination>,
     }
 
-    impl crate::resource::ToExpr for PipeLogConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CloudwatchLogsLogDestination", self.cloudwatch_logs_log_destination);
-            p.set_opt("FirehoseLogDestination", self.firehose_log_destination);
-            p.set_opt("IncludeExecutionData", self.include_execution_data);
-            p.set_opt("Level", self.level);
-            p.set_opt("S3LogDestination", self.s3_log_destination);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeLogConfiguration;
+        opt {
+            cloudwatch_logs_log_destination = "CloudwatchLogsLogDestination",
+            firehose_log_destination = "FirehoseLogDestination",
+            include_execution_data = "IncludeExecutionData",
+            level = "Level",
+            s3_log_destination = "S3LogDestination",
         }
     }
 
-    pub(super) static PIPE_LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CloudwatchLogsLogDestination", crate::resource::Rule { shape: Some(&CLOUDWATCH_LOGS_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FirehoseLogDestination", crate::resource::Rule { shape: Some(&FIREHOSE_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_LOG_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CloudwatchLogsLogDestination", crate::resource::Rule { shape: Some(&CLOUDWATCH_LOGS_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FirehoseLogDestination", crate::resource::Rule { shape: Some(&FIREHOSE_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("S3LogDestination", crate::resource::Rule { shape: Some(&S3_LOG_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CloudwatchLogsLogDestination`.
     #[derive(Clone, Default)]
     pub struct CloudwatchLogsLogDestination {
         /// CloudFormation property `LogGroupArn`.
         pub log_group_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CloudwatchLogsLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogGroupArn", self.log_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested CloudwatchLogsLogDestination;
+        opt {
+            log_group_arn = "LogGroupArn",
         }
     }
 
-    pub(super) static CLOUDWATCH_LOGS_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:logs:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):log-group:.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CLOUDWATCH_LOGS_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogGroupArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:logs:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):log-group:.+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FirehoseLogDestination`.
     #[derive(Clone, Default)]
     pub struct FirehoseLogDestination {
         /// CloudFormation property `DeliveryStreamArn`.
         pub delivery_stream_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for FirehoseLogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeliveryStreamArn", self.delivery_stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirehoseLogDestination;
+        opt {
+            delivery_stream_arn = "DeliveryStreamArn",
         }
     }
 
-    pub(super) static FIREHOSE_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DeliveryStreamArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:firehose:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):deliverystream/.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIREHOSE_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DeliveryStreamArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:firehose:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):deliverystream/.+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3LogDestination`.
     #[derive(Clone, Default)]
     pub struct S3LogDestination {
         /// CloudFormation property `BucketName`. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -279,19 +235,20 @@ pub mod pipe {
         pub prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for S3LogDestination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("BucketOwner", self.bucket_owner);
-            p.set_opt("OutputFormat", self.output_format);
-            p.set_opt("Prefix", self.prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3LogDestination;
+        opt {
+            bucket_name = "BucketName",
+            bucket_owner = "BucketOwner",
+            output_format = "OutputFormat",
+            prefix = "Prefix",
         }
     }
 
-    /// The definition `PipeSourceParameters`.
+    pub(super) static S3_LOG_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct PipeSourceParameters {
         /// CloudFormation property `ActiveMQBrokerParameters`.
@@ -312,36 +269,31 @@ pub mod pipe {
         pub sqs_queue_parameters: ::std::option::Option<crate::cfn::pipes::pipe::PipeSourceSqsQueueParameters>,
     }
 
-    impl crate::resource::ToExpr for PipeSourceParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ActiveMQBrokerParameters", self.active_mq_broker_parameters);
-            p.set_opt("DynamoDBStreamParameters", self.dynamo_db_stream_parameters);
-            p.set_opt("FilterCriteria", self.filter_criteria);
-            p.set_opt("KinesisStreamParameters", self.kinesis_stream_parameters);
-            p.set_opt("ManagedStreamingKafkaParameters", self.managed_streaming_kafka_parameters);
-            p.set_opt("RabbitMQBrokerParameters", self.rabbit_mq_broker_parameters);
-            p.set_opt("SelfManagedKafkaParameters", self.self_managed_kafka_parameters);
-            p.set_opt("SqsQueueParameters", self.sqs_queue_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeSourceParameters;
+        opt {
+            active_mq_broker_parameters = "ActiveMQBrokerParameters",
+            dynamo_db_stream_parameters = "DynamoDBStreamParameters",
+            filter_criteria = "FilterCriteria",
+            kinesis_stream_parameters = "KinesisStreamParameters",
+            managed_streaming_kafka_parameters = "ManagedStreamingKafkaParameters",
+            rabbit_mq_broker_parameters = "RabbitMQBrokerParameters",
+            self_managed_kafka_parameters = "SelfManagedKafkaParameters",
+            sqs_queue_parameters = "SqsQueueParameters",
         }
     }
 
-    pub(super) static PIPE_SOURCE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ActiveMQBrokerParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_ACTIVE_MQ_BROKER_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DynamoDBStreamParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_DYNAMO_DB_STREAM_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FilterCriteria", crate::resource::Rule { shape: Some(&FILTER_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("KinesisStreamParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_KINESIS_STREAM_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ManagedStreamingKafkaParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_MANAGED_STREAMING_KAFKA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RabbitMQBrokerParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_RABBIT_MQ_BROKER_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SelfManagedKafkaParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_SELF_MANAGED_KAFKA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SqsQueueParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_SQS_QUEUE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_SOURCE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ActiveMQBrokerParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_ACTIVE_MQ_BROKER_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DynamoDBStreamParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_DYNAMO_DB_STREAM_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FilterCriteria", crate::resource::Rule { shape: Some(&FILTER_CRITERIA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("KinesisStreamParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_KINESIS_STREAM_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ManagedStreamingKafkaParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_MANAGED_STREAMING_KAFKA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RabbitMQBrokerParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_RABBIT_MQ_BROKER_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SelfManagedKafkaParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_SELF_MANAGED_KAFKA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SqsQueueParameters", crate::resource::Rule { shape: Some(&PIPE_SOURCE_SQS_QUEUE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeSourceActiveMQBrokerParameters`.
     #[derive(Clone)]
     pub struct PipeSourceActiveMqBrokerParameters {
         /// CloudFormation property `BatchSize`.
@@ -356,7 +308,6 @@ pub mod pipe {
 
     impl PipeSourceActiveMqBrokerParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credentials: crate::cfn::pipes::pipe::MqBrokerAccessCredentials, queue_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_size: ::std::option::Option::None,
@@ -367,28 +318,25 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeSourceActiveMqBrokerParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchSize", self.batch_size);
-            p.set("Credentials", self.credentials);
-            p.set_opt("MaximumBatchingWindowInSeconds", self.maximum_batching_window_in_seconds);
-            p.set("QueueName", self.queue_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeSourceActiveMqBrokerParameters;
+        req {
+            credentials = "Credentials",
+            queue_name = "QueueName",
+        }
+        opt {
+            batch_size = "BatchSize",
+            maximum_batching_window_in_seconds = "MaximumBatchingWindowInSeconds",
         }
     }
 
-    pub(super) static PIPE_SOURCE_ACTIVE_MQ_BROKER_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("Credentials", crate::resource::Rule { shape: Some(&MQ_BROKER_ACCESS_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("QueueName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_SOURCE_ACTIVE_MQ_BROKER_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("Credentials", crate::resource::Rule { shape: Some(&MQ_BROKER_ACCESS_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("QueueName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MQBrokerAccessCredentials`.
     #[derive(Clone, Default)]
     pub struct MqBrokerAccessCredentials {
         /// Optional SecretManager ARN which stores the database credentials
@@ -397,22 +345,17 @@ pub mod pipe {
         pub basic_auth: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MqBrokerAccessCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BasicAuth", self.basic_auth);
-            p.into_expr()
+    crate::resource::props! {
+        nested MqBrokerAccessCredentials;
+        opt {
+            basic_auth = "BasicAuth",
         }
     }
 
-    pub(super) static MQ_BROKER_ACCESS_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasicAuth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MQ_BROKER_ACCESS_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasicAuth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeSourceDynamoDBStreamParameters`.
     #[derive(Clone)]
     pub struct PipeSourceDynamoDbStreamParameters {
         /// CloudFormation property `BatchSize`.
@@ -435,7 +378,6 @@ pub mod pipe {
 
     impl PipeSourceDynamoDbStreamParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(starting_position: impl ::std::convert::Into<crate::value::Val<crate::cfn::pipes::pipe::DynamoDbStreamStartPosition>>) -> Self {
             Self {
                 batch_size: ::std::option::Option::None,
@@ -450,100 +392,82 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeSourceDynamoDbStreamParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchSize", self.batch_size);
-            p.set_opt("DeadLetterConfig", self.dead_letter_config);
-            p.set_opt("MaximumBatchingWindowInSeconds", self.maximum_batching_window_in_seconds);
-            p.set_opt("MaximumRecordAgeInSeconds", self.maximum_record_age_in_seconds);
-            p.set_opt("MaximumRetryAttempts", self.maximum_retry_attempts);
-            p.set_opt("OnPartialBatchItemFailure", self.on_partial_batch_item_failure);
-            p.set_opt("ParallelizationFactor", self.parallelization_factor);
-            p.set("StartingPosition", self.starting_position);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeSourceDynamoDbStreamParameters;
+        req {
+            starting_position = "StartingPosition",
+        }
+        opt {
+            batch_size = "BatchSize",
+            dead_letter_config = "DeadLetterConfig",
+            maximum_batching_window_in_seconds = "MaximumBatchingWindowInSeconds",
+            maximum_record_age_in_seconds = "MaximumRecordAgeInSeconds",
+            maximum_retry_attempts = "MaximumRetryAttempts",
+            on_partial_batch_item_failure = "OnPartialBatchItemFailure",
+            parallelization_factor = "ParallelizationFactor",
         }
     }
 
-    pub(super) static PIPE_SOURCE_DYNAMO_DB_STREAM_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("DeadLetterConfig", crate::resource::Rule { shape: Some(&DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("MaximumRecordAgeInSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
-            ("MaximumRetryAttempts", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("ParallelizationFactor", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_SOURCE_DYNAMO_DB_STREAM_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("DeadLetterConfig", crate::resource::Rule { shape: Some(&DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("MaximumRecordAgeInSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
+        ("MaximumRetryAttempts", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("ParallelizationFactor", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DeadLetterConfig`.
     #[derive(Clone, Default)]
     pub struct DeadLetterConfig {
         /// CloudFormation property `Arn`.
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for DeadLetterConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DeadLetterConfig;
+        opt {
+            arn = "Arn",
         }
     }
 
-    pub(super) static DEAD_LETTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEAD_LETTER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `FilterCriteria`.
     #[derive(Clone, Default)]
     pub struct FilterCriteria {
         /// CloudFormation property `Filters`.
         pub filters: ::std::option::Option<::std::vec::Vec<crate::cfn::pipes::pipe::Filter>>,
     }
 
-    impl crate::resource::ToExpr for FilterCriteria {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Filters", self.filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested FilterCriteria;
+        opt {
+            filters = "Filters",
         }
     }
 
-    pub(super) static FILTER_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Filters", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_CRITERIA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Filters", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Filter`.
     #[derive(Clone, Default)]
     pub struct Filter {
         /// CloudFormation property `Pattern`.
         pub pattern: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Filter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Pattern", self.pattern);
-            p.into_expr()
+    crate::resource::props! {
+        nested Filter;
+        opt {
+            pattern = "Pattern",
         }
     }
 
-    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Pattern", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Pattern", crate::resource::Rule { min_len: Some(0), max_len: Some(4096), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeSourceKinesisStreamParameters`.
     #[derive(Clone)]
     pub struct PipeSourceKinesisStreamParameters {
         /// CloudFormation property `BatchSize`.
@@ -568,7 +492,6 @@ pub mod pipe {
 
     impl PipeSourceKinesisStreamParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(starting_position: impl ::std::convert::Into<crate::value::Val<crate::cfn::pipes::pipe::KinesisStreamStartPosition>>) -> Self {
             Self {
                 batch_size: ::std::option::Option::None,
@@ -584,35 +507,33 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeSourceKinesisStreamParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchSize", self.batch_size);
-            p.set_opt("DeadLetterConfig", self.dead_letter_config);
-            p.set_opt("MaximumBatchingWindowInSeconds", self.maximum_batching_window_in_seconds);
-            p.set_opt("MaximumRecordAgeInSeconds", self.maximum_record_age_in_seconds);
-            p.set_opt("MaximumRetryAttempts", self.maximum_retry_attempts);
-            p.set_opt("OnPartialBatchItemFailure", self.on_partial_batch_item_failure);
-            p.set_opt("ParallelizationFactor", self.parallelization_factor);
-            p.set("StartingPosition", self.starting_position);
-            p.set_opt("StartingPositionTimestamp", self.starting_position_timestamp);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeSourceKinesisStreamParameters;
+        req {
+            starting_position = "StartingPosition",
+        }
+        opt {
+            batch_size = "BatchSize",
+            dead_letter_config = "DeadLetterConfig",
+            maximum_batching_window_in_seconds = "MaximumBatchingWindowInSeconds",
+            maximum_record_age_in_seconds = "MaximumRecordAgeInSeconds",
+            maximum_retry_attempts = "MaximumRetryAttempts",
+            on_partial_batch_item_failure = "OnPartialBatchItemFailure",
+            parallelization_factor = "ParallelizationFactor",
+            starting_position_timestamp = "StartingPositionTimestamp",
         }
     }
 
-    pub(super) static PIPE_SOURCE_KINESIS_STREAM_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("DeadLetterConfig", crate::resource::Rule { shape: Some(&DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("MaximumRecordAgeInSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
-            ("MaximumRetryAttempts", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("ParallelizationFactor", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_SOURCE_KINESIS_STREAM_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("DeadLetterConfig", crate::resource::Rule { shape: Some(&DEAD_LETTER_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("MaximumRecordAgeInSeconds", crate::resource::Rule { min: Some(-1.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
+        ("MaximumRetryAttempts", crate::resource::Rule { min: Some(-1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("ParallelizationFactor", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("StartingPositionTimestamp", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeSourceManagedStreamingKafkaParameters`.
     #[derive(Clone)]
     pub struct PipeSourceManagedStreamingKafkaParameters {
         /// CloudFormation property `BatchSize`.
@@ -631,7 +552,6 @@ pub mod pipe {
 
     impl PipeSourceManagedStreamingKafkaParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topic_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_size: ::std::option::Option::None,
@@ -644,31 +564,28 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeSourceManagedStreamingKafkaParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchSize", self.batch_size);
-            p.set_opt("ConsumerGroupID", self.consumer_group_id);
-            p.set_opt("Credentials", self.credentials);
-            p.set_opt("MaximumBatchingWindowInSeconds", self.maximum_batching_window_in_seconds);
-            p.set_opt("StartingPosition", self.starting_position);
-            p.set("TopicName", self.topic_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeSourceManagedStreamingKafkaParameters;
+        req {
+            topic_name = "TopicName",
+        }
+        opt {
+            batch_size = "BatchSize",
+            consumer_group_id = "ConsumerGroupID",
+            credentials = "Credentials",
+            maximum_batching_window_in_seconds = "MaximumBatchingWindowInSeconds",
+            starting_position = "StartingPosition",
         }
     }
 
-    pub(super) static PIPE_SOURCE_MANAGED_STREAMING_KAFKA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("ConsumerGroupID", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\/*:_+=.@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Credentials", crate::resource::Rule { shape: Some(&MSK_ACCESS_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("TopicName", crate::resource::Rule { min_len: Some(1), max_len: Some(249), pattern: Some(crate::resource::Pattern::Regex("^[^.]([a-zA-Z0-9\\-_.]+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_SOURCE_MANAGED_STREAMING_KAFKA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("ConsumerGroupID", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\/*:_+=.@-]*$")), ..crate::resource::Rule::NONE }),
+        ("Credentials", crate::resource::Rule { shape: Some(&MSK_ACCESS_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("TopicName", crate::resource::Rule { min_len: Some(1), max_len: Some(249), pattern: Some(crate::resource::Pattern::Regex("^[^.]([a-zA-Z0-9\\-_.]+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MSKAccessCredentials`.
     #[derive(Clone, Default)]
     pub struct MskAccessCredentials {
         /// Optional SecretManager ARN which stores the database credentials
@@ -681,24 +598,19 @@ pub mod pipe {
         pub sasl_scram512_auth: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MskAccessCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ClientCertificateTlsAuth", self.client_certificate_tls_auth);
-            p.set_opt("SaslScram512Auth", self.sasl_scram512_auth);
-            p.into_expr()
+    crate::resource::props! {
+        nested MskAccessCredentials;
+        opt {
+            client_certificate_tls_auth = "ClientCertificateTlsAuth",
+            sasl_scram512_auth = "SaslScram512Auth",
         }
     }
 
-    pub(super) static MSK_ACCESS_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientCertificateTlsAuth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
-            ("SaslScram512Auth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MSK_ACCESS_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientCertificateTlsAuth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
+        ("SaslScram512Auth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeSourceRabbitMQBrokerParameters`.
     #[derive(Clone)]
     pub struct PipeSourceRabbitMqBrokerParameters {
         /// CloudFormation property `BatchSize`.
@@ -715,7 +627,6 @@ pub mod pipe {
 
     impl PipeSourceRabbitMqBrokerParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(credentials: crate::cfn::pipes::pipe::MqBrokerAccessCredentials, queue_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 batch_size: ::std::option::Option::None,
@@ -727,30 +638,27 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeSourceRabbitMqBrokerParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchSize", self.batch_size);
-            p.set("Credentials", self.credentials);
-            p.set_opt("MaximumBatchingWindowInSeconds", self.maximum_batching_window_in_seconds);
-            p.set("QueueName", self.queue_name);
-            p.set_opt("VirtualHost", self.virtual_host);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeSourceRabbitMqBrokerParameters;
+        req {
+            credentials = "Credentials",
+            queue_name = "QueueName",
+        }
+        opt {
+            batch_size = "BatchSize",
+            maximum_batching_window_in_seconds = "MaximumBatchingWindowInSeconds",
+            virtual_host = "VirtualHost",
         }
     }
 
-    pub(super) static PIPE_SOURCE_RABBIT_MQ_BROKER_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("Credentials", crate::resource::Rule { shape: Some(&MQ_BROKER_ACCESS_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("QueueName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-            ("VirtualHost", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\/*:_+=.@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_SOURCE_RABBIT_MQ_BROKER_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("Credentials", crate::resource::Rule { shape: Some(&MQ_BROKER_ACCESS_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("QueueName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+        ("VirtualHost", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\/*:_+=.@-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeSourceSelfManagedKafkaParameters`.
     #[derive(Clone)]
     pub struct PipeSourceSelfManagedKafkaParameters {
         /// CloudFormation property `AdditionalBootstrapServers`.
@@ -777,7 +685,6 @@ pub mod pipe {
 
     impl PipeSourceSelfManagedKafkaParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(topic_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 additional_bootstrap_servers: ::std::option::Option::None,
@@ -793,37 +700,34 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeSourceSelfManagedKafkaParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AdditionalBootstrapServers", self.additional_bootstrap_servers);
-            p.set_opt("BatchSize", self.batch_size);
-            p.set_opt("ConsumerGroupID", self.consumer_group_id);
-            p.set_opt("Credentials", self.credentials);
-            p.set_opt("MaximumBatchingWindowInSeconds", self.maximum_batching_window_in_seconds);
-            p.set_opt("ServerRootCaCertificate", self.server_root_ca_certificate);
-            p.set_opt("StartingPosition", self.starting_position);
-            p.set("TopicName", self.topic_name);
-            p.set_opt("Vpc", self.vpc);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeSourceSelfManagedKafkaParameters;
+        req {
+            topic_name = "TopicName",
+        }
+        opt {
+            additional_bootstrap_servers = "AdditionalBootstrapServers",
+            batch_size = "BatchSize",
+            consumer_group_id = "ConsumerGroupID",
+            credentials = "Credentials",
+            maximum_batching_window_in_seconds = "MaximumBatchingWindowInSeconds",
+            server_root_ca_certificate = "ServerRootCaCertificate",
+            starting_position = "StartingPosition",
+            vpc = "Vpc",
         }
     }
 
-    pub(super) static PIPE_SOURCE_SELF_MANAGED_KAFKA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AdditionalBootstrapServers", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("ConsumerGroupID", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\/*:_+=.@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Credentials", crate::resource::Rule { shape: Some(&SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-            ("ServerRootCaCertificate", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
-            ("TopicName", crate::resource::Rule { min_len: Some(1), max_len: Some(249), pattern: Some(crate::resource::Pattern::Regex("^[^.]([a-zA-Z0-9\\-_.]+)$")), ..crate::resource::Rule::NONE }),
-            ("Vpc", crate::resource::Rule { shape: Some(&SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_VPC_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_SOURCE_SELF_MANAGED_KAFKA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AdditionalBootstrapServers", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(300), pattern: Some(crate::resource::Pattern::Regex("^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("ConsumerGroupID", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-\\/*:_+=.@-]*$")), ..crate::resource::Rule::NONE }),
+        ("Credentials", crate::resource::Rule { shape: Some(&SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_CREDENTIALS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+        ("ServerRootCaCertificate", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
+        ("TopicName", crate::resource::Rule { min_len: Some(1), max_len: Some(249), pattern: Some(crate::resource::Pattern::Regex("^[^.]([a-zA-Z0-9\\-_.]+)$")), ..crate::resource::Rule::NONE }),
+        ("Vpc", crate::resource::Rule { shape: Some(&SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_VPC_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SelfManagedKafkaAccessConfigurationCredentials`.
     #[derive(Clone, Default)]
     pub struct SelfManagedKafkaAccessConfigurationCredentials {
         /// Optional SecretManager ARN which stores the database credentials
@@ -844,28 +748,23 @@ pub mod pipe {
         pub sasl_scram512_auth: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SelfManagedKafkaAccessConfigurationCredentials {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BasicAuth", self.basic_auth);
-            p.set_opt("ClientCertificateTlsAuth", self.client_certificate_tls_auth);
-            p.set_opt("SaslScram256Auth", self.sasl_scram256_auth);
-            p.set_opt("SaslScram512Auth", self.sasl_scram512_auth);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedKafkaAccessConfigurationCredentials;
+        opt {
+            basic_auth = "BasicAuth",
+            client_certificate_tls_auth = "ClientCertificateTlsAuth",
+            sasl_scram256_auth = "SaslScram256Auth",
+            sasl_scram512_auth = "SaslScram512Auth",
         }
     }
 
-    pub(super) static SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasicAuth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
-            ("ClientCertificateTlsAuth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
-            ("SaslScram256Auth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
-            ("SaslScram512Auth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_CREDENTIALS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasicAuth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
+        ("ClientCertificateTlsAuth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
+        ("SaslScram256Auth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
+        ("SaslScram512Auth", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SelfManagedKafkaAccessConfigurationVpc`.
     #[derive(Clone, Default)]
     pub struct SelfManagedKafkaAccessConfigurationVpc {
         /// List of SecurityGroupId.
@@ -878,24 +777,19 @@ pub mod pipe {
         pub subnets: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for SelfManagedKafkaAccessConfigurationVpc {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("SecurityGroup", self.security_group);
-            p.set_opt("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested SelfManagedKafkaAccessConfigurationVpc;
+        opt {
+            security_group = "SecurityGroup",
+            subnets = "Subnets",
         }
     }
 
-    pub(super) static SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_VPC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroup", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroup", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeSourceSqsQueueParameters`.
     #[derive(Clone, Default)]
     pub struct PipeSourceSqsQueueParameters {
         /// CloudFormation property `BatchSize`.
@@ -904,24 +798,19 @@ pub mod pipe {
         pub maximum_batching_window_in_seconds: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for PipeSourceSqsQueueParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchSize", self.batch_size);
-            p.set_opt("MaximumBatchingWindowInSeconds", self.maximum_batching_window_in_seconds);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeSourceSqsQueueParameters;
+        opt {
+            batch_size = "BatchSize",
+            maximum_batching_window_in_seconds = "MaximumBatchingWindowInSeconds",
         }
     }
 
-    pub(super) static PIPE_SOURCE_SQS_QUEUE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-            ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_SOURCE_SQS_QUEUE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchSize", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+        ("MaximumBatchingWindowInSeconds", crate::resource::Rule { min: Some(0.0), max: Some(300.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetParameters`.
     #[derive(Clone, Default)]
     pub struct PipeTargetParameters {
         /// CloudFormation property `BatchJobParameters`.
@@ -952,44 +841,39 @@ pub mod pipe {
         pub timestream_parameters: ::std::option::Option<crate::cfn::pipes::pipe::PipeTargetTimestreamParameters>,
     }
 
-    impl crate::resource::ToExpr for PipeTargetParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BatchJobParameters", self.batch_job_parameters);
-            p.set_opt("CloudWatchLogsParameters", self.cloud_watch_logs_parameters);
-            p.set_opt("EcsTaskParameters", self.ecs_task_parameters);
-            p.set_opt("EventBridgeEventBusParameters", self.event_bridge_event_bus_parameters);
-            p.set_opt("HttpParameters", self.http_parameters);
-            p.set_opt("InputTemplate", self.input_template);
-            p.set_opt("KinesisStreamParameters", self.kinesis_stream_parameters);
-            p.set_opt("LambdaFunctionParameters", self.lambda_function_parameters);
-            p.set_opt("RedshiftDataParameters", self.redshift_data_parameters);
-            p.set_opt("SageMakerPipelineParameters", self.sage_maker_pipeline_parameters);
-            p.set_opt("SqsQueueParameters", self.sqs_queue_parameters);
-            p.set_opt("StepFunctionStateMachineParameters", self.step_function_state_machine_parameters);
-            p.set_opt("TimestreamParameters", self.timestream_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetParameters;
+        opt {
+            batch_job_parameters = "BatchJobParameters",
+            cloud_watch_logs_parameters = "CloudWatchLogsParameters",
+            ecs_task_parameters = "EcsTaskParameters",
+            event_bridge_event_bus_parameters = "EventBridgeEventBusParameters",
+            http_parameters = "HttpParameters",
+            input_template = "InputTemplate",
+            kinesis_stream_parameters = "KinesisStreamParameters",
+            lambda_function_parameters = "LambdaFunctionParameters",
+            redshift_data_parameters = "RedshiftDataParameters",
+            sage_maker_pipeline_parameters = "SageMakerPipelineParameters",
+            sqs_queue_parameters = "SqsQueueParameters",
+            step_function_state_machine_parameters = "StepFunctionStateMachineParameters",
+            timestream_parameters = "TimestreamParameters",
         }
     }
 
-    pub(super) static PIPE_TARGET_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BatchJobParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_BATCH_JOB_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("CloudWatchLogsParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_CLOUD_WATCH_LOGS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EcsTaskParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_ECS_TASK_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EventBridgeEventBusParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_EVENT_BRIDGE_EVENT_BUS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("HttpParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("InputTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
-            ("KinesisStreamParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_KINESIS_STREAM_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("RedshiftDataParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_REDSHIFT_DATA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SageMakerPipelineParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SqsQueueParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_SQS_QUEUE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-            ("TimestreamParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_TIMESTREAM_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BatchJobParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_BATCH_JOB_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("CloudWatchLogsParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_CLOUD_WATCH_LOGS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EcsTaskParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_ECS_TASK_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EventBridgeEventBusParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_EVENT_BRIDGE_EVENT_BUS_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("HttpParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_HTTP_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("InputTemplate", crate::resource::Rule { min_len: Some(0), max_len: Some(8192), ..crate::resource::Rule::NONE }),
+        ("KinesisStreamParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_KINESIS_STREAM_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("RedshiftDataParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_REDSHIFT_DATA_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SageMakerPipelineParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SqsQueueParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_SQS_QUEUE_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+        ("TimestreamParameters", crate::resource::Rule { shape: Some(&PIPE_TARGET_TIMESTREAM_PARAMETERS_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetBatchJobParameters`.
     #[derive(Clone)]
     pub struct PipeTargetBatchJobParameters {
         /// CloudFormation property `ArrayProperties`.
@@ -1010,7 +894,6 @@ pub mod pipe {
 
     impl PipeTargetBatchJobParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(job_definition: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, job_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 array_properties: ::std::option::Option::None,
@@ -1024,52 +907,44 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeTargetBatchJobParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ArrayProperties", self.array_properties);
-            p.set_opt("ContainerOverrides", self.container_overrides);
-            p.set_opt("DependsOn", self.depends_on);
-            p.set("JobDefinition", self.job_definition);
-            p.set("JobName", self.job_name);
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("RetryStrategy", self.retry_strategy);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetBatchJobParameters;
+        req {
+            job_definition = "JobDefinition",
+            job_name = "JobName",
+        }
+        opt {
+            array_properties = "ArrayProperties",
+            container_overrides = "ContainerOverrides",
+            depends_on = "DependsOn",
+            parameters = "Parameters",
+            retry_strategy = "RetryStrategy",
         }
     }
 
-    pub(super) static PIPE_TARGET_BATCH_JOB_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ArrayProperties", crate::resource::Rule { shape: Some(&BATCH_ARRAY_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("DependsOn", crate::resource::Rule { min_items: Some(0), max_items: Some(20), ..crate::resource::Rule::NONE }),
-            ("RetryStrategy", crate::resource::Rule { shape: Some(&BATCH_RETRY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_BATCH_JOB_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ArrayProperties", crate::resource::Rule { shape: Some(&BATCH_ARRAY_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("DependsOn", crate::resource::Rule { min_items: Some(0), max_items: Some(20), ..crate::resource::Rule::NONE }),
+        ("RetryStrategy", crate::resource::Rule { shape: Some(&BATCH_RETRY_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BatchArrayProperties`.
     #[derive(Clone, Default)]
     pub struct BatchArrayProperties {
         /// CloudFormation property `Size`.
         pub size: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BatchArrayProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Size", self.size);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchArrayProperties;
+        opt {
+            size = "Size",
         }
     }
 
-    pub(super) static BATCH_ARRAY_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Size", crate::resource::Rule { min: Some(2.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BATCH_ARRAY_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Size", crate::resource::Rule { min: Some(2.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BatchContainerOverrides`.
     #[derive(Clone, Default)]
     pub struct BatchContainerOverrides {
         /// CloudFormation property `Command`.
@@ -1082,19 +957,16 @@ pub mod pipe {
         pub resource_requirements: ::std::option::Option<::std::vec::Vec<crate::cfn::pipes::pipe::BatchResourceRequirement>>,
     }
 
-    impl crate::resource::ToExpr for BatchContainerOverrides {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("InstanceType", self.instance_type);
-            p.set_opt("ResourceRequirements", self.resource_requirements);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchContainerOverrides;
+        opt {
+            command = "Command",
+            environment = "Environment",
+            instance_type = "InstanceType",
+            resource_requirements = "ResourceRequirements",
         }
     }
 
-    /// The definition `BatchEnvironmentVariable`.
     #[derive(Clone, Default)]
     pub struct BatchEnvironmentVariable {
         /// CloudFormation property `Name`.
@@ -1103,17 +975,14 @@ pub mod pipe {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for BatchEnvironmentVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchEnvironmentVariable;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `BatchResourceRequirement`.
     #[derive(Clone)]
     pub struct BatchResourceRequirement {
         /// CloudFormation property `Type`; required.
@@ -1124,7 +993,6 @@ pub mod pipe {
 
     impl BatchResourceRequirement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::pipes::pipe::BatchResourceRequirementType>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -1133,17 +1001,14 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for BatchResourceRequirement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchResourceRequirement;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    /// The definition `BatchJobDependency`.
     #[derive(Clone, Default)]
     pub struct BatchJobDependency {
         /// CloudFormation property `JobId`.
@@ -1152,39 +1017,31 @@ pub mod pipe {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::pipes::pipe::BatchJobDependencyType>>,
     }
 
-    impl crate::resource::ToExpr for BatchJobDependency {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("JobId", self.job_id);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchJobDependency;
+        opt {
+            job_id = "JobId",
+            type_ = "Type",
         }
     }
 
-    /// The definition `BatchRetryStrategy`.
     #[derive(Clone, Default)]
     pub struct BatchRetryStrategy {
         /// CloudFormation property `Attempts`.
         pub attempts: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for BatchRetryStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Attempts", self.attempts);
-            p.into_expr()
+    crate::resource::props! {
+        nested BatchRetryStrategy;
+        opt {
+            attempts = "Attempts",
         }
     }
 
-    pub(super) static BATCH_RETRY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Attempts", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BATCH_RETRY_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Attempts", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetCloudWatchLogsParameters`.
     #[derive(Clone, Default)]
     pub struct PipeTargetCloudWatchLogsParameters {
         /// CloudFormation property `LogStreamName`.
@@ -1193,28 +1050,23 @@ pub mod pipe {
         pub timestamp: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PipeTargetCloudWatchLogsParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LogStreamName", self.log_stream_name);
-            p.set_opt("Timestamp", self.timestamp);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetCloudWatchLogsParameters;
+        opt {
+            log_stream_name = "LogStreamName",
+            timestamp = "Timestamp",
         }
     }
 
-    pub(super) static PIPE_TARGET_CLOUD_WATCH_LOGS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("Timestamp", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_CLOUD_WATCH_LOGS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("LogStreamName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("Timestamp", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetEcsTaskParameters`.
     #[derive(Clone)]
     pub struct PipeTargetEcsTaskParameters {
         /// CloudFormation property `CapacityProviderStrategy`.
-        pub capacity_provider_strategy: ::std::option::Option<::std::vec::Vec<crate::cfn::pipes::pipe::CapacityProviderStrategyItem>>,
+        pub capacity_provider_strategy: ::std::option::Option<::std::vec::Vec<crate::cfn::shared::events_pipes::CapacityProviderStrategyItem>>,
         /// CloudFormation property `EnableECSManagedTags`.
         pub enable_ecs_managed_tags: ::std::option::Option<crate::value::Val<bool>>,
         /// CloudFormation property `EnableExecuteCommand`.
@@ -1234,7 +1086,7 @@ pub mod pipe {
         /// CloudFormation property `PlatformVersion`.
         pub platform_version: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `PropagateTags`.
-        pub propagate_tags: ::std::option::Option<crate::value::Val<crate::cfn::pipes::pipe::PropagateTags>>,
+        pub propagate_tags: ::std::option::Option<crate::value::Val<crate::cfn::shared::events_pipes::PropagateTags>>,
         /// CloudFormation property `ReferenceId`.
         pub reference_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Tags`.
@@ -1247,7 +1099,6 @@ pub mod pipe {
 
     impl PipeTargetEcsTaskParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(task_definition_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 capacity_provider_strategy: ::std::option::Option::None,
@@ -1269,108 +1120,58 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeTargetEcsTaskParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CapacityProviderStrategy", self.capacity_provider_strategy);
-            p.set_opt("EnableECSManagedTags", self.enable_ecs_managed_tags);
-            p.set_opt("EnableExecuteCommand", self.enable_execute_command);
-            p.set_opt("Group", self.group);
-            p.set_opt("LaunchType", self.launch_type);
-            p.set_opt("NetworkConfiguration", self.network_configuration);
-            p.set_opt("Overrides", self.overrides);
-            p.set_opt("PlacementConstraints", self.placement_constraints);
-            p.set_opt("PlacementStrategy", self.placement_strategy);
-            p.set_opt("PlatformVersion", self.platform_version);
-            p.set_opt("PropagateTags", self.propagate_tags);
-            p.set_opt("ReferenceId", self.reference_id);
-            p.set_opt("Tags", self.tags);
-            p.set_opt("TaskCount", self.task_count);
-            p.set("TaskDefinitionArn", self.task_definition_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetEcsTaskParameters;
+        req {
+            task_definition_arn = "TaskDefinitionArn",
+        }
+        opt {
+            capacity_provider_strategy = "CapacityProviderStrategy",
+            enable_ecs_managed_tags = "EnableECSManagedTags",
+            enable_execute_command = "EnableExecuteCommand",
+            group = "Group",
+            launch_type = "LaunchType",
+            network_configuration = "NetworkConfiguration",
+            overrides = "Overrides",
+            placement_constraints = "PlacementConstraints",
+            placement_strategy = "PlacementStrategy",
+            platform_version = "PlatformVersion",
+            propagate_tags = "PropagateTags",
+            reference_id = "ReferenceId",
+            tags = "Tags",
+            task_count = "TaskCount",
         }
     }
 
-    pub(super) static PIPE_TARGET_ECS_TASK_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CapacityProviderStrategy", crate::resource::Rule { min_items: Some(0), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NetworkConfiguration", crate::resource::Rule { shape: Some(&NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Overrides", crate::resource::Rule { shape: Some(&ECS_TASK_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PlacementConstraints", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_CONSTRAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PlacementStrategy", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ReferenceId", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&TAG43_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TaskCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-            ("TaskDefinitionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_ECS_TASK_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CapacityProviderStrategy", crate::resource::Rule { min_items: Some(0), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::events_pipes::CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("NetworkConfiguration", crate::resource::Rule { shape: Some(&NETWORK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Overrides", crate::resource::Rule { shape: Some(&ECS_TASK_OVERRIDE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PlacementConstraints", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_CONSTRAINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PlacementStrategy", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&PLACEMENT_STRATEGY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ReferenceId", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TaskCount", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+        ("TaskDefinitionArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CapacityProviderStrategyItem`.
-    #[derive(Clone)]
-    pub struct CapacityProviderStrategyItem {
-        /// CloudFormation property `Base`.
-        pub base: ::std::option::Option<crate::value::Val<i64>>,
-        /// CloudFormation property `CapacityProvider`; required.
-        pub capacity_provider: crate::value::Val<::std::string::String>,
-        /// CloudFormation property `Weight`.
-        pub weight: ::std::option::Option<crate::value::Val<i64>>,
-    }
-
-    impl CapacityProviderStrategyItem {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(capacity_provider: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
-            Self {
-                base: ::std::option::Option::None,
-                capacity_provider: capacity_provider.into(),
-                weight: ::std::option::Option::None,
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for CapacityProviderStrategyItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Base", self.base);
-            p.set("CapacityProvider", self.capacity_provider);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static CAPACITY_PROVIDER_STRATEGY_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Base", crate::resource::Rule { min: Some(0.0), max: Some(100000.0), ..crate::resource::Rule::NONE }),
-            ("CapacityProvider", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Weight", crate::resource::Rule { min: Some(0.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `NetworkConfiguration`.
     #[derive(Clone, Default)]
     pub struct NetworkConfiguration {
         /// CloudFormation property `AwsvpcConfiguration`.
         pub awsvpc_configuration: ::std::option::Option<crate::cfn::pipes::pipe::AwsVpcConfiguration>,
     }
 
-    impl crate::resource::ToExpr for NetworkConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsvpcConfiguration", self.awsvpc_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkConfiguration;
+        opt {
+            awsvpc_configuration = "AwsvpcConfiguration",
         }
     }
 
-    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsvpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NETWORK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsvpcConfiguration", crate::resource::Rule { shape: Some(&AWS_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AwsVpcConfiguration`.
     #[derive(Clone)]
     pub struct AwsVpcConfiguration {
         /// CloudFormation property `AssignPublicIp`.
@@ -1383,7 +1184,6 @@ pub mod pipe {
 
     impl AwsVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnets: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 assign_public_ip: ::std::option::Option::None,
@@ -1393,25 +1193,22 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for AwsVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AssignPublicIp", self.assign_public_ip);
-            p.set_opt("SecurityGroups", self.security_groups);
-            p.set("Subnets", self.subnets);
-            p.into_expr()
+    crate::resource::props! {
+        nested AwsVpcConfiguration;
+        req {
+            subnets = "Subnets",
+        }
+        opt {
+            assign_public_ip = "AssignPublicIp",
+            security_groups = "SecurityGroups",
         }
     }
 
-    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Subnets", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AWS_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroups", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-zA-Z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Subnets", crate::resource::Rule { min_items: Some(0), max_items: Some(16), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EcsTaskOverride`.
     #[derive(Clone, Default)]
     pub struct EcsTaskOverride {
         /// CloudFormation property `ContainerOverrides`.
@@ -1430,30 +1227,25 @@ pub mod pipe {
         pub task_role_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EcsTaskOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContainerOverrides", self.container_overrides);
-            p.set_opt("Cpu", self.cpu);
-            p.set_opt("EphemeralStorage", self.ephemeral_storage);
-            p.set_opt("ExecutionRoleArn", self.execution_role_arn);
-            p.set_opt("InferenceAcceleratorOverrides", self.inference_accelerator_overrides);
-            p.set_opt("Memory", self.memory);
-            p.set_opt("TaskRoleArn", self.task_role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsTaskOverride;
+        opt {
+            container_overrides = "ContainerOverrides",
+            cpu = "Cpu",
+            ephemeral_storage = "EphemeralStorage",
+            execution_role_arn = "ExecutionRoleArn",
+            inference_accelerator_overrides = "InferenceAcceleratorOverrides",
+            memory = "Memory",
+            task_role_arn = "TaskRoleArn",
         }
     }
 
-    pub(super) static ECS_TASK_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EphemeralStorage", crate::resource::Rule { shape: Some(&ECS_EPHEMERAL_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
-            ("TaskRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ECS_TASK_OVERRIDE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EphemeralStorage", crate::resource::Rule { shape: Some(&ECS_EPHEMERAL_STORAGE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExecutionRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("TaskRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EcsContainerOverride`.
     #[derive(Clone, Default)]
     pub struct EcsContainerOverride {
         /// CloudFormation property `Command`.
@@ -1474,23 +1266,20 @@ pub mod pipe {
         pub resource_requirements: ::std::option::Option<::std::vec::Vec<crate::cfn::pipes::pipe::EcsResourceRequirement>>,
     }
 
-    impl crate::resource::ToExpr for EcsContainerOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Command", self.command);
-            p.set_opt("Cpu", self.cpu);
-            p.set_opt("Environment", self.environment);
-            p.set_opt("EnvironmentFiles", self.environment_files);
-            p.set_opt("Memory", self.memory);
-            p.set_opt("MemoryReservation", self.memory_reservation);
-            p.set_opt("Name", self.name);
-            p.set_opt("ResourceRequirements", self.resource_requirements);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsContainerOverride;
+        opt {
+            command = "Command",
+            cpu = "Cpu",
+            environment = "Environment",
+            environment_files = "EnvironmentFiles",
+            memory = "Memory",
+            memory_reservation = "MemoryReservation",
+            name = "Name",
+            resource_requirements = "ResourceRequirements",
         }
     }
 
-    /// The definition `EcsEnvironmentVariable`.
     #[derive(Clone, Default)]
     pub struct EcsEnvironmentVariable {
         /// CloudFormation property `Name`.
@@ -1499,17 +1288,14 @@ pub mod pipe {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EcsEnvironmentVariable {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsEnvironmentVariable;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    /// The definition `EcsEnvironmentFile`.
     #[derive(Clone)]
     pub struct EcsEnvironmentFile {
         /// CloudFormation property `Type`; required.
@@ -1520,7 +1306,6 @@ pub mod pipe {
 
     impl EcsEnvironmentFile {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::pipes::pipe::EcsEnvironmentFileType>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -1529,17 +1314,14 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for EcsEnvironmentFile {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsEnvironmentFile;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    /// The definition `EcsResourceRequirement`.
     #[derive(Clone)]
     pub struct EcsResourceRequirement {
         /// CloudFormation property `Type`; required.
@@ -1550,7 +1332,6 @@ pub mod pipe {
 
     impl EcsResourceRequirement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::pipes::pipe::EcsResourceRequirementType>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 type_: type_.into(),
@@ -1559,17 +1340,14 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for EcsResourceRequirement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Type", self.type_);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsResourceRequirement;
+        req {
+            type_ = "Type",
+            value = "Value",
         }
     }
 
-    /// The definition `EcsEphemeralStorage`.
     #[derive(Clone)]
     pub struct EcsEphemeralStorage {
         /// CloudFormation property `SizeInGiB`; required.
@@ -1578,7 +1356,6 @@ pub mod pipe {
 
     impl EcsEphemeralStorage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(size_in_gib: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 size_in_gib: size_in_gib.into(),
@@ -1586,22 +1363,17 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for EcsEphemeralStorage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SizeInGiB", self.size_in_gib);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsEphemeralStorage;
+        req {
+            size_in_gib = "SizeInGiB",
         }
     }
 
-    pub(super) static ECS_EPHEMERAL_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SizeInGiB", crate::resource::Rule { min: Some(21.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ECS_EPHEMERAL_STORAGE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SizeInGiB", crate::resource::Rule { min: Some(21.0), max: Some(200.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EcsInferenceAcceleratorOverride`.
     #[derive(Clone, Default)]
     pub struct EcsInferenceAcceleratorOverride {
         /// CloudFormation property `DeviceName`.
@@ -1610,17 +1382,14 @@ pub mod pipe {
         pub device_type: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EcsInferenceAcceleratorOverride {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DeviceName", self.device_name);
-            p.set_opt("DeviceType", self.device_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested EcsInferenceAcceleratorOverride;
+        opt {
+            device_name = "DeviceName",
+            device_type = "DeviceType",
         }
     }
 
-    /// The definition `PlacementConstraint`.
     #[derive(Clone, Default)]
     pub struct PlacementConstraint {
         /// CloudFormation property `Expression`.
@@ -1629,23 +1398,18 @@ pub mod pipe {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::pipes::pipe::PlacementConstraintType>>,
     }
 
-    impl crate::resource::ToExpr for PlacementConstraint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Expression", self.expression);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementConstraint;
+        opt {
+            expression = "Expression",
+            type_ = "Type",
         }
     }
 
-    pub(super) static PLACEMENT_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLACEMENT_CONSTRAINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Expression", crate::resource::Rule { min_len: Some(0), max_len: Some(2000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PlacementStrategy`.
     #[derive(Clone, Default)]
     pub struct PlacementStrategy {
         /// CloudFormation property `Field`.
@@ -1654,30 +1418,18 @@ pub mod pipe {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::pipes::pipe::PlacementStrategyType>>,
     }
 
-    impl crate::resource::ToExpr for PlacementStrategy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Field", self.field);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PlacementStrategy;
+        opt {
+            field = "Field",
+            type_ = "Type",
         }
     }
 
-    pub(super) static PLACEMENT_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Field", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLACEMENT_STRATEGY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Field", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG43_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `PipeTargetEventBridgeEventBusParameters`.
     #[derive(Clone, Default)]
     pub struct PipeTargetEventBridgeEventBusParameters {
         /// CloudFormation property `DetailType`.
@@ -1692,30 +1444,25 @@ pub mod pipe {
         pub time: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PipeTargetEventBridgeEventBusParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DetailType", self.detail_type);
-            p.set_opt("EndpointId", self.endpoint_id);
-            p.set_opt("Resources", self.resources);
-            p.set_opt("Source", self.source);
-            p.set_opt("Time", self.time);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetEventBridgeEventBusParameters;
+        opt {
+            detail_type = "DetailType",
+            endpoint_id = "EndpointId",
+            resources = "Resources",
+            source = "Source",
+            time = "Time",
         }
     }
 
-    pub(super) static PIPE_TARGET_EVENT_BRIDGE_EVENT_BUS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DetailType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("EndpointId", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("Resources", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)")), ..crate::resource::Rule::NONE }),
-            ("Time", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_EVENT_BRIDGE_EVENT_BUS_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DetailType", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("EndpointId", crate::resource::Rule { min_len: Some(1), max_len: Some(50), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("Resources", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)")), ..crate::resource::Rule::NONE }),
+        ("Time", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetHttpParameters`.
     #[derive(Clone, Default)]
     pub struct PipeTargetHttpParameters {
         /// CloudFormation property `HeaderParameters`.
@@ -1726,24 +1473,19 @@ pub mod pipe {
         pub query_string_parameters: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for PipeTargetHttpParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HeaderParameters", self.header_parameters);
-            p.set_opt("PathParameterValues", self.path_parameter_values);
-            p.set_opt("QueryStringParameters", self.query_string_parameters);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetHttpParameters;
+        opt {
+            header_parameters = "HeaderParameters",
+            path_parameter_values = "PathParameterValues",
+            query_string_parameters = "QueryStringParameters",
         }
     }
 
-    pub(super) static PIPE_TARGET_HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_HTTP_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PathParameterValues", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetKinesisStreamParameters`.
     #[derive(Clone)]
     pub struct PipeTargetKinesisStreamParameters {
         /// CloudFormation property `PartitionKey`; required.
@@ -1752,7 +1494,6 @@ pub mod pipe {
 
     impl PipeTargetKinesisStreamParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(partition_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 partition_key: partition_key.into(),
@@ -1760,38 +1501,30 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeTargetKinesisStreamParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PartitionKey", self.partition_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetKinesisStreamParameters;
+        req {
+            partition_key = "PartitionKey",
         }
     }
 
-    pub(super) static PIPE_TARGET_KINESIS_STREAM_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PartitionKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_KINESIS_STREAM_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PartitionKey", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetLambdaFunctionParameters`.
     #[derive(Clone, Default)]
     pub struct PipeTargetLambdaFunctionParameters {
         /// CloudFormation property `InvocationType`.
         pub invocation_type: ::std::option::Option<crate::value::Val<crate::cfn::pipes::pipe::PipeTargetInvocationType>>,
     }
 
-    impl crate::resource::ToExpr for PipeTargetLambdaFunctionParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvocationType", self.invocation_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetLambdaFunctionParameters;
+        opt {
+            invocation_type = "InvocationType",
         }
     }
 
-    /// The definition `PipeTargetRedshiftDataParameters`.
     #[derive(Clone)]
     pub struct PipeTargetRedshiftDataParameters {
         /// Redshift Database
@@ -1820,7 +1553,6 @@ pub mod pipe {
 
     impl PipeTargetRedshiftDataParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(database: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, sqls: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 database: database.into(),
@@ -1833,53 +1565,45 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeTargetRedshiftDataParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Database", self.database);
-            p.set_opt("DbUser", self.db_user);
-            p.set_opt("SecretManagerArn", self.secret_manager_arn);
-            p.set("Sqls", self.sqls);
-            p.set_opt("StatementName", self.statement_name);
-            p.set_opt("WithEvent", self.with_event);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetRedshiftDataParameters;
+        req {
+            database = "Database",
+            sqls = "Sqls",
+        }
+        opt {
+            db_user = "DbUser",
+            secret_manager_arn = "SecretManagerArn",
+            statement_name = "StatementName",
+            with_event = "WithEvent",
         }
     }
 
-    pub(super) static PIPE_TARGET_REDSHIFT_DATA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("DbUser", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("SecretManagerArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
-            ("Sqls", crate::resource::Rule { min_items: Some(1), max_items: Some(40), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StatementName", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_REDSHIFT_DATA_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Database", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("DbUser", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("SecretManagerArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
+        ("Sqls", crate::resource::Rule { min_items: Some(1), max_items: Some(40), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(100000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("StatementName", crate::resource::Rule { min_len: Some(1), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetSageMakerPipelineParameters`.
     #[derive(Clone, Default)]
     pub struct PipeTargetSageMakerPipelineParameters {
         /// CloudFormation property `PipelineParameterList`.
         pub pipeline_parameter_list: ::std::option::Option<::std::vec::Vec<crate::cfn::pipes::pipe::SageMakerPipelineParameter>>,
     }
 
-    impl crate::resource::ToExpr for PipeTargetSageMakerPipelineParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PipelineParameterList", self.pipeline_parameter_list);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetSageMakerPipelineParameters;
+        opt {
+            pipeline_parameter_list = "PipelineParameterList",
         }
     }
 
-    pub(super) static PIPE_TARGET_SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("PipelineParameterList", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_SAGE_MAKER_PIPELINE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("PipelineParameterList", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&SAGE_MAKER_PIPELINE_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SageMakerPipelineParameter`.
     #[derive(Clone)]
     pub struct SageMakerPipelineParameter {
         /// CloudFormation property `Name`; required.
@@ -1890,7 +1614,6 @@ pub mod pipe {
 
     impl SageMakerPipelineParameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -1899,24 +1622,19 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for SageMakerPipelineParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested SageMakerPipelineParameter;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static SAGE_MAKER_PIPELINE_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAGE_MAKER_PIPELINE_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetSqsQueueParameters`.
     #[derive(Clone, Default)]
     pub struct PipeTargetSqsQueueParameters {
         /// CloudFormation property `MessageDeduplicationId`.
@@ -1925,40 +1643,32 @@ pub mod pipe {
         pub message_group_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for PipeTargetSqsQueueParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MessageDeduplicationId", self.message_deduplication_id);
-            p.set_opt("MessageGroupId", self.message_group_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetSqsQueueParameters;
+        opt {
+            message_deduplication_id = "MessageDeduplicationId",
+            message_group_id = "MessageGroupId",
         }
     }
 
-    pub(super) static PIPE_TARGET_SQS_QUEUE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MessageDeduplicationId", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-            ("MessageGroupId", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_SQS_QUEUE_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MessageDeduplicationId", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+        ("MessageGroupId", crate::resource::Rule { min_len: Some(0), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PipeTargetStateMachineParameters`.
     #[derive(Clone, Default)]
     pub struct PipeTargetStateMachineParameters {
         /// CloudFormation property `InvocationType`.
         pub invocation_type: ::std::option::Option<crate::value::Val<crate::cfn::pipes::pipe::PipeTargetInvocationType>>,
     }
 
-    impl crate::resource::ToExpr for PipeTargetStateMachineParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvocationType", self.invocation_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetStateMachineParameters;
+        opt {
+            invocation_type = "InvocationType",
         }
     }
 
-    /// The definition `PipeTargetTimestreamParameters`.
     #[derive(Clone)]
     pub struct PipeTargetTimestreamParameters {
         /// CloudFormation property `DimensionMappings`; required.
@@ -1981,7 +1691,6 @@ pub mod pipe {
 
     impl PipeTargetTimestreamParameters {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_mappings: ::std::vec::Vec<crate::cfn::pipes::pipe::DimensionMapping>, time_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, version_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dimension_mappings,
@@ -1996,34 +1705,31 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for PipeTargetTimestreamParameters {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionMappings", self.dimension_mappings);
-            p.set_opt("EpochTimeUnit", self.epoch_time_unit);
-            p.set_opt("MultiMeasureMappings", self.multi_measure_mappings);
-            p.set_opt("SingleMeasureMappings", self.single_measure_mappings);
-            p.set_opt("TimeFieldType", self.time_field_type);
-            p.set("TimeValue", self.time_value);
-            p.set_opt("TimestampFormat", self.timestamp_format);
-            p.set("VersionValue", self.version_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested PipeTargetTimestreamParameters;
+        req {
+            dimension_mappings = "DimensionMappings",
+            time_value = "TimeValue",
+            version_value = "VersionValue",
+        }
+        opt {
+            epoch_time_unit = "EpochTimeUnit",
+            multi_measure_mappings = "MultiMeasureMappings",
+            single_measure_mappings = "SingleMeasureMappings",
+            time_field_type = "TimeFieldType",
+            timestamp_format = "TimestampFormat",
         }
     }
 
-    pub(super) static PIPE_TARGET_TIMESTREAM_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DimensionMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(128), items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MultiMeasureMappings", crate::resource::Rule { min_items: Some(0), max_items: Some(1024), items: Some(&crate::resource::Rule { shape: Some(&MULTI_MEASURE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SingleMeasureMappings", crate::resource::Rule { min_items: Some(0), max_items: Some(8192), items: Some(&crate::resource::Rule { shape: Some(&SINGLE_MEASURE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TimeValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("TimestampFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("VersionValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PIPE_TARGET_TIMESTREAM_PARAMETERS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DimensionMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(128), items: Some(&crate::resource::Rule { shape: Some(&DIMENSION_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MultiMeasureMappings", crate::resource::Rule { min_items: Some(0), max_items: Some(1024), items: Some(&crate::resource::Rule { shape: Some(&MULTI_MEASURE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SingleMeasureMappings", crate::resource::Rule { min_items: Some(0), max_items: Some(8192), items: Some(&crate::resource::Rule { shape: Some(&SINGLE_MEASURE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TimeValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("TimestampFormat", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("VersionValue", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DimensionMapping`.
     #[derive(Clone)]
     pub struct DimensionMapping {
         /// CloudFormation property `DimensionName`; required.
@@ -2036,7 +1742,6 @@ pub mod pipe {
 
     impl DimensionMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dimension_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimension_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dimension_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::pipes::pipe::DimensionValueType>>) -> Self {
             Self {
                 dimension_name: dimension_name.into(),
@@ -2046,25 +1751,20 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for DimensionMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DimensionName", self.dimension_name);
-            p.set("DimensionValue", self.dimension_value);
-            p.set("DimensionValueType", self.dimension_value_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested DimensionMapping;
+        req {
+            dimension_name = "DimensionName",
+            dimension_value = "DimensionValue",
+            dimension_value_type = "DimensionValueType",
         }
     }
 
-    pub(super) static DIMENSION_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DimensionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("DimensionValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DIMENSION_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DimensionName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("DimensionValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MultiMeasureMapping`.
     #[derive(Clone)]
     pub struct MultiMeasureMapping {
         /// CloudFormation property `MultiMeasureAttributeMappings`; required.
@@ -2075,7 +1775,6 @@ pub mod pipe {
 
     impl MultiMeasureMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(multi_measure_attribute_mappings: ::std::vec::Vec<crate::cfn::pipes::pipe::MultiMeasureAttributeMapping>, multi_measure_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 multi_measure_attribute_mappings,
@@ -2084,24 +1783,19 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for MultiMeasureMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MultiMeasureAttributeMappings", self.multi_measure_attribute_mappings);
-            p.set("MultiMeasureName", self.multi_measure_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiMeasureMapping;
+        req {
+            multi_measure_attribute_mappings = "MultiMeasureAttributeMappings",
+            multi_measure_name = "MultiMeasureName",
         }
     }
 
-    pub(super) static MULTI_MEASURE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MultiMeasureAttributeMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(256), items: Some(&crate::resource::Rule { shape: Some(&MULTI_MEASURE_ATTRIBUTE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MultiMeasureName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTI_MEASURE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MultiMeasureAttributeMappings", crate::resource::Rule { min_items: Some(1), max_items: Some(256), items: Some(&crate::resource::Rule { shape: Some(&MULTI_MEASURE_ATTRIBUTE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MultiMeasureName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MultiMeasureAttributeMapping`.
     #[derive(Clone)]
     pub struct MultiMeasureAttributeMapping {
         /// CloudFormation property `MeasureValue`; required.
@@ -2114,7 +1808,6 @@ pub mod pipe {
 
     impl MultiMeasureAttributeMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(measure_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, measure_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::pipes::pipe::MeasureValueType>>, multi_measure_attribute_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 measure_value: measure_value.into(),
@@ -2124,25 +1817,20 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for MultiMeasureAttributeMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MeasureValue", self.measure_value);
-            p.set("MeasureValueType", self.measure_value_type);
-            p.set("MultiMeasureAttributeName", self.multi_measure_attribute_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiMeasureAttributeMapping;
+        req {
+            measure_value = "MeasureValue",
+            measure_value_type = "MeasureValueType",
+            multi_measure_attribute_name = "MultiMeasureAttributeName",
         }
     }
 
-    pub(super) static MULTI_MEASURE_ATTRIBUTE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MeasureValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-            ("MultiMeasureAttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTI_MEASURE_ATTRIBUTE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MeasureValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+        ("MultiMeasureAttributeName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SingleMeasureMapping`.
     #[derive(Clone)]
     pub struct SingleMeasureMapping {
         /// CloudFormation property `MeasureName`; required.
@@ -2155,7 +1843,6 @@ pub mod pipe {
 
     impl SingleMeasureMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(measure_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, measure_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, measure_value_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::pipes::pipe::MeasureValueType>>) -> Self {
             Self {
                 measure_name: measure_name.into(),
@@ -2165,26 +1852,21 @@ pub mod pipe {
         }
     }
 
-    impl crate::resource::ToExpr for SingleMeasureMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("MeasureName", self.measure_name);
-            p.set("MeasureValue", self.measure_value);
-            p.set("MeasureValueType", self.measure_value_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested SingleMeasureMapping;
+        req {
+            measure_name = "MeasureName",
+            measure_value = "MeasureValue",
+            measure_value_type = "MeasureValueType",
         }
     }
 
-    pub(super) static SINGLE_MEASURE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MeasureName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("MeasureValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SINGLE_MEASURE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MeasureName", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("MeasureValue", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `RequestedPipeState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RequestedPipeState {
         /// `RUNNING`
         Running,
@@ -2192,34 +1874,17 @@ pub mod pipe {
         Stopped,
     }
 
-    impl crate::value::CfnEnum for RequestedPipeState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Running => "RUNNING",
-                Self::Stopped => "STOPPED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RequestedPipeState, ["RUNNING", "STOPPED"]);
 
-    /// Allowed values of `IncludeExecutionDataOption`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IncludeExecutionDataOption {
         /// `ALL`
         All,
     }
 
-    impl crate::value::CfnEnum for IncludeExecutionDataOption {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IncludeExecutionDataOption, ["ALL"]);
 
-    /// Allowed values of `LogLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogLevel {
         /// `OFF`
         Off,
@@ -2231,20 +1896,9 @@ pub mod pipe {
         Trace,
     }
 
-    impl crate::value::CfnEnum for LogLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Off => "OFF",
-                Self::Error => "ERROR",
-                Self::Info => "INFO",
-                Self::Trace => "TRACE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogLevel, ["OFF", "ERROR", "INFO", "TRACE"]);
 
-    /// Allowed values of `S3OutputFormat`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum S3OutputFormat {
         /// `json`
         Json,
@@ -2254,35 +1908,17 @@ pub mod pipe {
         W3c,
     }
 
-    impl crate::value::CfnEnum for S3OutputFormat {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Json => "json",
-                Self::Plain => "plain",
-                Self::W3c => "w3c",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(S3OutputFormat, ["json", "plain", "w3c"]);
 
-    /// Allowed values of `OnPartialBatchItemFailureStreams`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum OnPartialBatchItemFailureStreams {
         /// `AUTOMATIC_BISECT`
         AutomaticBisect,
     }
 
-    impl crate::value::CfnEnum for OnPartialBatchItemFailureStreams {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AutomaticBisect => "AUTOMATIC_BISECT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(OnPartialBatchItemFailureStreams, ["AUTOMATIC_BISECT"]);
 
-    /// Allowed values of `DynamoDBStreamStartPosition`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DynamoDbStreamStartPosition {
         /// `TRIM_HORIZON`
         TrimHorizon,
@@ -2290,18 +1926,9 @@ pub mod pipe {
         Latest,
     }
 
-    impl crate::value::CfnEnum for DynamoDbStreamStartPosition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TrimHorizon => "TRIM_HORIZON",
-                Self::Latest => "LATEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DynamoDbStreamStartPosition, ["TRIM_HORIZON", "LATEST"]);
 
-    /// Allowed values of `KinesisStreamStartPosition`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum KinesisStreamStartPosition {
         /// `TRIM_HORIZON`
         TrimHorizon,
@@ -2311,19 +1938,9 @@ pub mod pipe {
         AtTimestamp,
     }
 
-    impl crate::value::CfnEnum for KinesisStreamStartPosition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TrimHorizon => "TRIM_HORIZON",
-                Self::Latest => "LATEST",
-                Self::AtTimestamp => "AT_TIMESTAMP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(KinesisStreamStartPosition, ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]);
 
-    /// Allowed values of `MSKStartPosition`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MskStartPosition {
         /// `TRIM_HORIZON`
         TrimHorizon,
@@ -2331,18 +1948,9 @@ pub mod pipe {
         Latest,
     }
 
-    impl crate::value::CfnEnum for MskStartPosition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TrimHorizon => "TRIM_HORIZON",
-                Self::Latest => "LATEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MskStartPosition, ["TRIM_HORIZON", "LATEST"]);
 
-    /// Allowed values of `SelfManagedKafkaStartPosition`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SelfManagedKafkaStartPosition {
         /// `TRIM_HORIZON`
         TrimHorizon,
@@ -2350,18 +1958,9 @@ pub mod pipe {
         Latest,
     }
 
-    impl crate::value::CfnEnum for SelfManagedKafkaStartPosition {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TrimHorizon => "TRIM_HORIZON",
-                Self::Latest => "LATEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SelfManagedKafkaStartPosition, ["TRIM_HORIZON", "LATEST"]);
 
-    /// Allowed values of `BatchResourceRequirementType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BatchResourceRequirementType {
         /// `GPU`
         Gpu,
@@ -2371,19 +1970,9 @@ pub mod pipe {
         Vcpu,
     }
 
-    impl crate::value::CfnEnum for BatchResourceRequirementType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gpu => "GPU",
-                Self::Memory => "MEMORY",
-                Self::Vcpu => "VCPU",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BatchResourceRequirementType, ["GPU", "MEMORY", "VCPU"]);
 
-    /// Allowed values of `BatchJobDependencyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BatchJobDependencyType {
         /// `N_TO_N`
         NToN,
@@ -2391,18 +1980,9 @@ pub mod pipe {
         Sequential,
     }
 
-    impl crate::value::CfnEnum for BatchJobDependencyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NToN => "N_TO_N",
-                Self::Sequential => "SEQUENTIAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BatchJobDependencyType, ["N_TO_N", "SEQUENTIAL"]);
 
-    /// Allowed values of `LaunchType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LaunchType {
         /// `EC2`
         Ec2,
@@ -2412,19 +1992,9 @@ pub mod pipe {
         External,
     }
 
-    impl crate::value::CfnEnum for LaunchType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ec2 => "EC2",
-                Self::Fargate => "FARGATE",
-                Self::External => "EXTERNAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LaunchType, ["EC2", "FARGATE", "EXTERNAL"]);
 
-    /// Allowed values of `AssignPublicIp`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AssignPublicIp {
         /// `ENABLED`
         Enabled,
@@ -2432,34 +2002,17 @@ pub mod pipe {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AssignPublicIp {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AssignPublicIp, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `EcsEnvironmentFileType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EcsEnvironmentFileType {
         /// `s3`
         S3,
     }
 
-    impl crate::value::CfnEnum for EcsEnvironmentFileType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::S3 => "s3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EcsEnvironmentFileType, ["s3"]);
 
-    /// Allowed values of `EcsResourceRequirementType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EcsResourceRequirementType {
         /// `GPU`
         Gpu,
@@ -2467,18 +2020,9 @@ pub mod pipe {
         InferenceAccelerator,
     }
 
-    impl crate::value::CfnEnum for EcsResourceRequirementType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gpu => "GPU",
-                Self::InferenceAccelerator => "InferenceAccelerator",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EcsResourceRequirementType, ["GPU", "InferenceAccelerator"]);
 
-    /// Allowed values of `PlacementConstraintType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementConstraintType {
         /// `distinctInstance`
         DistinctInstance,
@@ -2486,18 +2030,9 @@ pub mod pipe {
         MemberOf,
     }
 
-    impl crate::value::CfnEnum for PlacementConstraintType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::DistinctInstance => "distinctInstance",
-                Self::MemberOf => "memberOf",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlacementConstraintType, ["distinctInstance", "memberOf"]);
 
-    /// Allowed values of `PlacementStrategyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlacementStrategyType {
         /// `random`
         Random,
@@ -2507,35 +2042,9 @@ pub mod pipe {
         Binpack,
     }
 
-    impl crate::value::CfnEnum for PlacementStrategyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Random => "random",
-                Self::Spread => "spread",
-                Self::Binpack => "binpack",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlacementStrategyType, ["random", "spread", "binpack"]);
 
-    /// Allowed values of `PropagateTags`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum PropagateTags {
-        /// `TASK_DEFINITION`
-        TaskDefinition,
-    }
-
-    impl crate::value::CfnEnum for PropagateTags {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TaskDefinition => "TASK_DEFINITION",
-            }
-        }
-    }
-
-    /// Allowed values of `PipeTargetInvocationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PipeTargetInvocationType {
         /// `REQUEST_RESPONSE`
         RequestResponse,
@@ -2543,34 +2052,17 @@ pub mod pipe {
         FireAndForget,
     }
 
-    impl crate::value::CfnEnum for PipeTargetInvocationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::RequestResponse => "REQUEST_RESPONSE",
-                Self::FireAndForget => "FIRE_AND_FORGET",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PipeTargetInvocationType, ["REQUEST_RESPONSE", "FIRE_AND_FORGET"]);
 
-    /// Allowed values of `DimensionValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DimensionValueType {
         /// `VARCHAR`
         Varchar,
     }
 
-    impl crate::value::CfnEnum for DimensionValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Varchar => "VARCHAR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DimensionValueType, ["VARCHAR"]);
 
-    /// Allowed values of `EpochTimeUnit`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EpochTimeUnit {
         /// `MILLISECONDS`
         Milliseconds,
@@ -2582,20 +2074,9 @@ pub mod pipe {
         Nanoseconds,
     }
 
-    impl crate::value::CfnEnum for EpochTimeUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Milliseconds => "MILLISECONDS",
-                Self::Seconds => "SECONDS",
-                Self::Microseconds => "MICROSECONDS",
-                Self::Nanoseconds => "NANOSECONDS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EpochTimeUnit, ["MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS"]);
 
-    /// Allowed values of `MeasureValueType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MeasureValueType {
         /// `DOUBLE`
         Double,
@@ -2609,21 +2090,9 @@ pub mod pipe {
         Timestamp,
     }
 
-    impl crate::value::CfnEnum for MeasureValueType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Double => "DOUBLE",
-                Self::Bigint => "BIGINT",
-                Self::Varchar => "VARCHAR",
-                Self::Boolean => "BOOLEAN",
-                Self::Timestamp => "TIMESTAMP",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MeasureValueType, ["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"]);
 
-    /// Allowed values of `TimeFieldType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TimeFieldType {
         /// `EPOCH`
         Epoch,
@@ -2631,13 +2100,5 @@ pub mod pipe {
         TimestampFormat,
     }
 
-    impl crate::value::CfnEnum for TimeFieldType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Epoch => "EPOCH",
-                Self::TimestampFormat => "TIMESTAMP_FORMAT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TimeFieldType, ["EPOCH", "TIMESTAMP_FORMAT"]);
 }

@@ -21,7 +21,6 @@ pub struct Lexicon {
 
 impl Lexicon {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(content: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             content: content.into(),
@@ -30,57 +29,32 @@ impl Lexicon {
     }
 }
 
-impl crate::resource::Resource for Lexicon {
-    const TYPE: &'static str = "AWS::Polly::Lexicon";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&LEXICON_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Content", self.content);
-        p.set("Name", self.name);
-        p
+crate::resource::props! {
+    resource Lexicon = "AWS::Polly::Lexicon", shape: Some(&LEXICON_SHAPE);
+    req {
+        content = "Content",
+        name = "Name",
     }
 }
 
-static LEXICON_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]{1,20}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static LEXICON_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]{1,20}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Lexicon`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Lexicon> {
-    /// `Fn::GetAtt` `Alphabet`.
-    #[inline]
-    pub fn attr_alphabet(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Alphabet")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `LanguageCode`.
-    #[inline]
-    pub fn attr_language_code(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LanguageCode")
-    }
-    /// `Fn::GetAtt` `LastModified`.
-    #[inline]
-    pub fn attr_last_modified(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastModified")
-    }
-    /// `Fn::GetAtt` `LexemesCount`.
-    #[inline]
-    pub fn attr_lexemes_count(self) -> crate::value::Val<i64> {
-        self.__get_att("LexemesCount")
-    }
-    /// `Fn::GetAtt` `Size`.
-    #[inline]
-    pub fn attr_size(self) -> crate::value::Val<i64> {
-        self.__get_att("Size")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Alphabet`.
+        attr_alphabet: ::std::string::String = "Alphabet",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `LanguageCode`.
+        attr_language_code: ::std::string::String = "LanguageCode",
+        /// `Fn::GetAtt` `LastModified`.
+        attr_last_modified: ::std::string::String = "LastModified",
+        /// `Fn::GetAtt` `LexemesCount`.
+        attr_lexemes_count: i64 = "LexemesCount",
+        /// `Fn::GetAtt` `Size`.
+        attr_size: i64 = "Size",
     }
 }

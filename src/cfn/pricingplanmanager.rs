@@ -27,7 +27,6 @@ pub struct Subscription {
 
 impl Subscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(plan_family: impl ::std::convert::Into<crate::value::Val<crate::cfn::pricingplanmanager::subscription::PlanFamily>>, plan_tier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             plan_family: plan_family.into(),
@@ -38,60 +37,37 @@ impl Subscription {
     }
 }
 
-impl crate::resource::Resource for Subscription {
-    const TYPE: &'static str = "AWS::PricingPlanManager::Subscription";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SUBSCRIPTION_SHAPE)
+crate::resource::props! {
+    resource Subscription = "AWS::PricingPlanManager::Subscription", shape: Some(&SUBSCRIPTION_SHAPE);
+    req {
+        plan_family = "PlanFamily",
+        plan_tier = "PlanTier",
+        resource_arns = "ResourceArns",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PlanFamily", self.plan_family);
-        p.set("PlanTier", self.plan_tier);
-        p.set("ResourceArns", self.resource_arns);
-        p.set_opt("UsageLevel", self.usage_level);
-        p
+    opt {
+        usage_level = "UsageLevel",
     }
 }
 
-static SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceArns", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceArns", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Subscription`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Subscription> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `CurrentPlanTier`.
-    #[inline]
-    pub fn attr_current_plan_tier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CurrentPlanTier")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusReason`.
-    #[inline]
-    pub fn attr_status_reason(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusReason")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `CurrentPlanTier`.
+        attr_current_plan_tier: ::std::string::String = "CurrentPlanTier",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusReason`.
+        attr_status_reason: ::std::string::String = "StatusReason",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -99,23 +75,15 @@ pub mod subscription {
     //! Nested property types and enums of [`Subscription`](super::Subscription).
 
     /// The name of the pricing plan family.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PlanFamily {
         /// `CloudFront`
         CloudFront,
     }
 
-    impl crate::value::CfnEnum for PlanFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CloudFront => "CloudFront",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PlanFamily, ["CloudFront"]);
 
-    /// Allowed values of `UsageLevel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UsageLevel {
         /// `DEFAULT`
         Default,
@@ -133,18 +101,5 @@ pub mod subscription {
         CfPremiumL7,
     }
 
-    impl crate::value::CfnEnum for UsageLevel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::CfPremiumL2 => "CF_PREMIUM_L2",
-                Self::CfPremiumL3 => "CF_PREMIUM_L3",
-                Self::CfPremiumL4 => "CF_PREMIUM_L4",
-                Self::CfPremiumL5 => "CF_PREMIUM_L5",
-                Self::CfPremiumL6 => "CF_PREMIUM_L6",
-                Self::CfPremiumL7 => "CF_PREMIUM_L7",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UsageLevel, ["DEFAULT", "CF_PREMIUM_L2", "CF_PREMIUM_L3", "CF_PREMIUM_L4", "CF_PREMIUM_L5", "CF_PREMIUM_L6", "CF_PREMIUM_L7"]);
 }

@@ -43,66 +43,39 @@ pub struct EnvironmentAccountConnection {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for EnvironmentAccountConnection {
-    const TYPE: &'static str = "AWS::Proton::EnvironmentAccountConnection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_ACCOUNT_CONNECTION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CodebuildRoleArn", self.codebuild_role_arn);
-        p.set_opt("ComponentRoleArn", self.component_role_arn);
-        p.set_opt("EnvironmentAccountId", self.environment_account_id);
-        p.set_opt("EnvironmentName", self.environment_name);
-        p.set_opt("ManagementAccountId", self.management_account_id);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource EnvironmentAccountConnection = "AWS::Proton::EnvironmentAccountConnection", shape: Some(&ENVIRONMENT_ACCOUNT_CONNECTION_SHAPE);
+    opt {
+        codebuild_role_arn = "CodebuildRoleArn",
+        component_role_arn = "ComponentRoleArn",
+        environment_account_id = "EnvironmentAccountId",
+        environment_name = "EnvironmentName",
+        management_account_id = "ManagementAccountId",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static ENVIRONMENT_ACCOUNT_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CodebuildRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/([\\w+=,.@-]{1,512}[/:])*([\\w+=,.@-]{1,64})$")), ..crate::resource::Rule::NONE }),
-        ("ComponentRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/([\\w+=,.@-]{1,512}[/:])*([\\w+=,.@-]{1,64})$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$")), ..crate::resource::Rule::NONE }),
-        ("ManagementAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/([\\w+=,.@-]{1,512}[/:])*([\\w+=,.@-]{1,64})$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::environment_account_connection::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_ACCOUNT_CONNECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CodebuildRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/([\\w+=,.@-]{1,512}[/:])*([\\w+=,.@-]{1,64})$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("ComponentRoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/([\\w+=,.@-]{1,512}[/:])*([\\w+=,.@-]{1,64})$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("EnvironmentAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$")), ..crate::resource::Rule::NONE }),
+    ("ManagementAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/([\\w+=,.@-]{1,512}[/:])*([\\w+=,.@-]{1,64})$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EnvironmentAccountConnection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EnvironmentAccountConnection> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod environment_account_connection {
-    //! Nested property types and enums of [`EnvironmentAccountConnection`](super::EnvironmentAccountConnection).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::Proton::EnvironmentTemplate Resource Type
@@ -127,7 +100,7 @@ pub struct EnvironmentTemplate {
     /// CloudFormation property `Name`; changing it replaces the resource.
     pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Provisioning`; changing it replaces the resource.
-    pub provisioning: ::std::option::Option<crate::value::Val<crate::cfn::proton::environment_template::Provisioning>>,
+    pub provisioning: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_devtools::Provisioning>>,
     /// <p>An optional list of metadata items that you can associate with the Proton environment template. A tag is a key-value pair.</p>
     /// <p>For more information, see <a href="https://docs.aws.amazon.com/proton/latest/userguide/resources.html">Proton resources and tagging</a> in the
     /// <i>Proton User Guide</i>.</p>
@@ -136,69 +109,38 @@ pub struct EnvironmentTemplate {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for EnvironmentTemplate {
-    const TYPE: &'static str = "AWS::Proton::EnvironmentTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_TEMPLATE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("EncryptionKey", self.encryption_key);
-        p.set_opt("Name", self.name);
-        p.set_opt("Provisioning", self.provisioning);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource EnvironmentTemplate = "AWS::Proton::EnvironmentTemplate", shape: Some(&ENVIRONMENT_TEMPLATE_SHAPE);
+    opt {
+        description = "Description",
+        display_name = "DisplayName",
+        encryption_key = "EncryptionKey",
+        name = "Name",
+        provisioning = "Provisioning",
+        tags = "Tags",
     }
 }
 
-static ENVIRONMENT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("EncryptionKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:([\\w+=,.@-]+[/:])*[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::environment_template::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("EncryptionKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:([\\w+=,.@-]+[/:])*[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EnvironmentTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EnvironmentTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod environment_template {
     //! Nested property types and enums of [`EnvironmentTemplate`](super::EnvironmentTemplate).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Provisioning`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Provisioning {
-        /// `CUSTOMER_MANAGED`
-        CustomerManaged,
-    }
-
-    impl crate::value::CfnEnum for Provisioning {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerManaged => "CUSTOMER_MANAGED",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_devtools::Provisioning;
 }
 
 /// Definition of AWS::Proton::ServiceTemplate Resource Type
@@ -223,7 +165,7 @@ pub struct ServiceTemplate {
     /// CloudFormation property `Name`; changing it replaces the resource.
     pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `PipelineProvisioning`; changing it replaces the resource.
-    pub pipeline_provisioning: ::std::option::Option<crate::value::Val<crate::cfn::proton::service_template::Provisioning>>,
+    pub pipeline_provisioning: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_devtools::Provisioning>>,
     /// <p>An optional list of metadata items that you can associate with the Proton service template. A tag is a key-value pair.</p>
     /// <p>For more information, see <a href="https://docs.aws.amazon.com/proton/latest/userguide/resources.html">Proton resources and tagging</a> in the
     /// <i>Proton User Guide</i>.</p>
@@ -232,67 +174,36 @@ pub struct ServiceTemplate {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ServiceTemplate {
-    const TYPE: &'static str = "AWS::Proton::ServiceTemplate";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_TEMPLATE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("DisplayName", self.display_name);
-        p.set_opt("EncryptionKey", self.encryption_key);
-        p.set_opt("Name", self.name);
-        p.set_opt("PipelineProvisioning", self.pipeline_provisioning);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ServiceTemplate = "AWS::Proton::ServiceTemplate", shape: Some(&SERVICE_TEMPLATE_SHAPE);
+    opt {
+        description = "Description",
+        display_name = "DisplayName",
+        encryption_key = "EncryptionKey",
+        name = "Name",
+        pipeline_provisioning = "PipelineProvisioning",
+        tags = "Tags",
     }
 }
 
-static SERVICE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
-        ("EncryptionKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:([\\w+=,.@-]+[/:])*[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::service_template::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_TEMPLATE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), ..crate::resource::Rule::NONE }),
+    ("EncryptionKey", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:([\\w+=,.@-]+[/:])*[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceTemplate`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceTemplate> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod service_template {
     //! Nested property types and enums of [`ServiceTemplate`](super::ServiceTemplate).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Provisioning`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Provisioning {
-        /// `CUSTOMER_MANAGED`
-        CustomerManaged,
-    }
-
-    impl crate::value::CfnEnum for Provisioning {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CustomerManaged => "CUSTOMER_MANAGED",
-            }
-        }
-    }
+    pub use crate::cfn::shared::group_devtools::Provisioning;
 }

@@ -41,7 +41,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             attachments_configuration: ::std::option::Option::None,
@@ -62,85 +61,61 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::QBusiness::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::QBusiness::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        display_name = "DisplayName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AttachmentsConfiguration", self.attachments_configuration);
-        p.set_opt("AutoSubscriptionConfiguration", self.auto_subscription_configuration);
-        p.set_opt("ClientIdsForOIDC", self.client_ids_for_oidc);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set_opt("EncryptionConfiguration", self.encryption_configuration);
-        p.set_opt("IamIdentityProviderArn", self.iam_identity_provider_arn);
-        p.set_opt("IdentityCenterInstanceArn", self.identity_center_instance_arn);
-        p.set_opt("IdentityType", self.identity_type);
-        p.set_opt("PersonalizationConfiguration", self.personalization_configuration);
-        p.set_opt("QAppsConfiguration", self.q_apps_configuration);
-        p.set_opt("QuickSightConfiguration", self.quick_sight_configuration);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        attachments_configuration = "AttachmentsConfiguration",
+        auto_subscription_configuration = "AutoSubscriptionConfiguration",
+        client_ids_for_oidc = "ClientIdsForOIDC",
+        description = "Description",
+        encryption_configuration = "EncryptionConfiguration",
+        iam_identity_provider_arn = "IamIdentityProviderArn",
+        identity_center_instance_arn = "IdentityCenterInstanceArn",
+        identity_type = "IdentityType",
+        personalization_configuration = "PersonalizationConfiguration",
+        q_apps_configuration = "QAppsConfiguration",
+        quick_sight_configuration = "QuickSightConfiguration",
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientIdsForOIDC", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.:/()*?=-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::application::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IamIdentityProviderArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:(oidc-provider|saml-provider)/[a-zA-Z0-9_\\.\\/@\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("IdentityCenterInstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
-        ("QuickSightConfiguration", crate::resource::Rule { shape: Some(&self::application::QUICK_SIGHT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientIdsForOIDC", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_.:/()*?=-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("EncryptionConfiguration", crate::resource::Rule { shape: Some(&self::application::ENCRYPTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IamIdentityProviderArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:(oidc-provider|saml-provider)/[a-zA-Z0-9_\\.\\/@\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("IdentityCenterInstanceArn", crate::resource::Rule { min_len: Some(10), max_len: Some(1224), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")), ..crate::resource::Rule::NONE }),
+    ("QuickSightConfiguration", crate::resource::Rule { shape: Some(&self::application::QUICK_SIGHT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApplicationArn`.
-    #[inline]
-    pub fn attr_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationArn")
-    }
-    /// `Fn::GetAtt` `ApplicationId`.
-    #[inline]
-    pub fn attr_application_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationId")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `IdentityCenterApplicationArn`.
-    #[inline]
-    pub fn attr_identity_center_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdentityCenterApplicationArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationArn`.
+        attr_application_arn: ::std::string::String = "ApplicationArn",
+        /// `Fn::GetAtt` `ApplicationId`.
+        attr_application_id: ::std::string::String = "ApplicationId",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `IdentityCenterApplicationArn`.
+        attr_identity_center_application_arn: ::std::string::String = "IdentityCenterApplicationArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `AttachmentsConfiguration`.
     #[derive(Clone)]
     pub struct AttachmentsConfiguration {
         /// CloudFormation property `AttachmentsControlMode`; required.
@@ -149,7 +124,6 @@ pub mod application {
 
     impl AttachmentsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(attachments_control_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::application::AttachmentsControlMode>>) -> Self {
             Self {
                 attachments_control_mode: attachments_control_mode.into(),
@@ -157,16 +131,13 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for AttachmentsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AttachmentsControlMode", self.attachments_control_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttachmentsConfiguration;
+        req {
+            attachments_control_mode = "AttachmentsControlMode",
         }
     }
 
-    /// The definition `AutoSubscriptionConfiguration`.
     #[derive(Clone)]
     pub struct AutoSubscriptionConfiguration {
         /// CloudFormation property `AutoSubscribe`; required.
@@ -177,7 +148,6 @@ pub mod application {
 
     impl AutoSubscriptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(auto_subscribe: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::application::AutoSubscriptionStatus>>) -> Self {
             Self {
                 auto_subscribe: auto_subscribe.into(),
@@ -186,39 +156,33 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for AutoSubscriptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AutoSubscribe", self.auto_subscribe);
-            p.set_opt("DefaultSubscriptionType", self.default_subscription_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested AutoSubscriptionConfiguration;
+        req {
+            auto_subscribe = "AutoSubscribe",
+        }
+        opt {
+            default_subscription_type = "DefaultSubscriptionType",
         }
     }
 
-    /// The definition `EncryptionConfiguration`.
     #[derive(Clone, Default)]
     pub struct EncryptionConfiguration {
         /// CloudFormation property `KmsKeyId`.
         pub kms_key_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for EncryptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested EncryptionConfiguration;
+        opt {
+            kms_key_id = "KmsKeyId",
         }
     }
 
-    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ENCRYPTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PersonalizationConfiguration`.
     #[derive(Clone)]
     pub struct PersonalizationConfiguration {
         /// CloudFormation property `PersonalizationControlMode`; required.
@@ -227,7 +191,6 @@ pub mod application {
 
     impl PersonalizationConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(personalization_control_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::application::PersonalizationControlMode>>) -> Self {
             Self {
                 personalization_control_mode: personalization_control_mode.into(),
@@ -235,16 +198,13 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for PersonalizationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("PersonalizationControlMode", self.personalization_control_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested PersonalizationConfiguration;
+        req {
+            personalization_control_mode = "PersonalizationControlMode",
         }
     }
 
-    /// The definition `QAppsConfiguration`.
     #[derive(Clone)]
     pub struct QAppsConfiguration {
         /// CloudFormation property `QAppsControlMode`; required.
@@ -253,7 +213,6 @@ pub mod application {
 
     impl QAppsConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(q_apps_control_mode: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::application::QAppsControlMode>>) -> Self {
             Self {
                 q_apps_control_mode: q_apps_control_mode.into(),
@@ -261,16 +220,13 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for QAppsConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("QAppsControlMode", self.q_apps_control_mode);
-            p.into_expr()
+    crate::resource::props! {
+        nested QAppsConfiguration;
+        req {
+            q_apps_control_mode = "QAppsControlMode",
         }
     }
 
-    /// The definition `QuickSightConfiguration`.
     #[derive(Clone)]
     pub struct QuickSightConfiguration {
         /// CloudFormation property `ClientNamespace`; required.
@@ -279,7 +235,6 @@ pub mod application {
 
     impl QuickSightConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(client_namespace: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 client_namespace: client_namespace.into(),
@@ -287,30 +242,18 @@ pub mod application {
         }
     }
 
-    impl crate::resource::ToExpr for QuickSightConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClientNamespace", self.client_namespace);
-            p.into_expr()
+    crate::resource::props! {
+        nested QuickSightConfiguration;
+        req {
+            client_namespace = "ClientNamespace",
         }
     }
 
-    pub(super) static QUICK_SIGHT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClientNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static QUICK_SIGHT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClientNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9._-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `AttachmentsControlMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttachmentsControlMode {
         /// `ENABLED`
         Enabled,
@@ -318,18 +261,9 @@ pub mod application {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AttachmentsControlMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttachmentsControlMode, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `AutoSubscriptionStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutoSubscriptionStatus {
         /// `ENABLED`
         Enabled,
@@ -337,18 +271,9 @@ pub mod application {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for AutoSubscriptionStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutoSubscriptionStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `SubscriptionType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SubscriptionType {
         /// `Q_LITE`
         QLite,
@@ -356,18 +281,9 @@ pub mod application {
         QBusiness,
     }
 
-    impl crate::value::CfnEnum for SubscriptionType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::QLite => "Q_LITE",
-                Self::QBusiness => "Q_BUSINESS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SubscriptionType, ["Q_LITE", "Q_BUSINESS"]);
 
-    /// Allowed values of `IdentityType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IdentityType {
         /// `AWS_IAM_IDP_SAML`
         AwsIamIdpSaml,
@@ -381,21 +297,9 @@ pub mod application {
         Anonymous,
     }
 
-    impl crate::value::CfnEnum for IdentityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsIamIdpSaml => "AWS_IAM_IDP_SAML",
-                Self::AwsIamIdpOidc => "AWS_IAM_IDP_OIDC",
-                Self::AwsIamIdc => "AWS_IAM_IDC",
-                Self::AwsQuicksightIdp => "AWS_QUICKSIGHT_IDP",
-                Self::Anonymous => "ANONYMOUS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IdentityType, ["AWS_IAM_IDP_SAML", "AWS_IAM_IDP_OIDC", "AWS_IAM_IDC", "AWS_QUICKSIGHT_IDP", "ANONYMOUS"]);
 
-    /// Allowed values of `PersonalizationControlMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PersonalizationControlMode {
         /// `ENABLED`
         Enabled,
@@ -403,18 +307,9 @@ pub mod application {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for PersonalizationControlMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PersonalizationControlMode, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `QAppsControlMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum QAppsControlMode {
         /// `ENABLED`
         Enabled,
@@ -422,15 +317,7 @@ pub mod application {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for QAppsControlMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(QAppsControlMode, ["ENABLED", "DISABLED"]);
 }
 
 /// Definition of AWS::QBusiness::DataAccessor Resource Type
@@ -454,7 +341,6 @@ pub struct DataAccessor {
 
 impl DataAccessor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action_configurations: ::std::vec::Vec<crate::cfn::qbusiness::data_accessor::ActionConfiguration>, application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action_configurations,
@@ -467,69 +353,50 @@ impl DataAccessor {
     }
 }
 
-impl crate::resource::Resource for DataAccessor {
-    const TYPE: &'static str = "AWS::QBusiness::DataAccessor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_ACCESSOR_SHAPE)
+crate::resource::props! {
+    resource DataAccessor = "AWS::QBusiness::DataAccessor", shape: Some(&DATA_ACCESSOR_SHAPE);
+    req {
+        action_configurations = "ActionConfigurations",
+        application_id = "ApplicationId",
+        display_name = "DisplayName",
+        principal = "Principal",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ActionConfigurations", self.action_configurations);
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("AuthenticationDetail", self.authentication_detail);
-        p.set("DisplayName", self.display_name);
-        p.set("Principal", self.principal);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        authentication_detail = "AuthenticationDetail",
+        tags = "Tags",
     }
 }
 
-static DATA_ACCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ActionConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::data_accessor::ACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ("AuthenticationDetail", crate::resource::Rule { shape: Some(&self::data_accessor::DATA_ACCESSOR_AUTHENTICATION_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("Principal", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::data_accessor::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_ACCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ActionConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::data_accessor::ACTION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ("AuthenticationDetail", crate::resource::Rule { shape: Some(&self::data_accessor::DATA_ACCESSOR_AUTHENTICATION_DETAIL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("Principal", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataAccessor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataAccessor> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DataAccessorArn`.
-    #[inline]
-    pub fn attr_data_accessor_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataAccessorArn")
-    }
-    /// `Fn::GetAtt` `DataAccessorId`.
-    #[inline]
-    pub fn attr_data_accessor_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataAccessorId")
-    }
-    /// `Fn::GetAtt` `IdcApplicationArn`.
-    #[inline]
-    pub fn attr_idc_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdcApplicationArn")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DataAccessorArn`.
+        attr_data_accessor_arn: ::std::string::String = "DataAccessorArn",
+        /// `Fn::GetAtt` `DataAccessorId`.
+        attr_data_accessor_id: ::std::string::String = "DataAccessorId",
+        /// `Fn::GetAtt` `IdcApplicationArn`.
+        attr_idc_application_arn: ::std::string::String = "IdcApplicationArn",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod data_accessor {
     //! Nested property types and enums of [`DataAccessor`](super::DataAccessor).
 
-    /// The definition `ActionConfiguration`.
+    pub use crate::cfn::shared::group_ai::DocumentAttributeValue;
+
     #[derive(Clone)]
     pub struct ActionConfiguration {
         /// CloudFormation property `Action`; required.
@@ -540,7 +407,6 @@ pub mod data_accessor {
 
     impl ActionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 action: action.into(),
@@ -549,24 +415,21 @@ pub mod data_accessor {
         }
     }
 
-    impl crate::resource::ToExpr for ActionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("FilterConfiguration", self.filter_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionConfiguration;
+        req {
+            action = "Action",
+        }
+        opt {
+            filter_configuration = "FilterConfiguration",
         }
     }
 
-    pub(super) static ACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Action", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^qbusiness:[a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
-            ("FilterConfiguration", crate::resource::Rule { shape: Some(&ACTION_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Action", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^qbusiness:[a-zA-Z]+$")), ..crate::resource::Rule::NONE }),
+        ("FilterConfiguration", crate::resource::Rule { shape: Some(&ACTION_FILTER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ActionFilterConfiguration`.
     #[derive(Clone)]
     pub struct ActionFilterConfiguration {
         /// CloudFormation property `DocumentAttributeFilter`; required.
@@ -583,22 +446,17 @@ pub mod data_accessor {
         }
     }
 
-    impl crate::resource::ToExpr for ActionFilterConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DocumentAttributeFilter", self.document_attribute_filter);
-            p.into_expr()
+    crate::resource::props! {
+        nested ActionFilterConfiguration;
+        req {
+            document_attribute_filter = "DocumentAttributeFilter",
         }
     }
 
-    pub(super) static ACTION_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DocumentAttributeFilter", crate::resource::Rule { shape: Some(&ATTRIBUTE_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ACTION_FILTER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DocumentAttributeFilter", crate::resource::Rule { shape: Some(&ATTRIBUTE_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AttributeFilter`.
     #[derive(Clone, Default)]
     pub struct AttributeFilter {
         /// CloudFormation property `AndAllFilters`.
@@ -623,52 +481,46 @@ pub mod data_accessor {
         pub or_all_filters: ::std::option::Option<::std::vec::Vec<crate::cfn::qbusiness::data_accessor::AttributeFilter>>,
     }
 
-    impl crate::resource::ToExpr for AttributeFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AndAllFilters", self.and_all_filters);
-            p.set_opt("ContainsAll", self.contains_all);
-            p.set_opt("ContainsAny", self.contains_any);
-            p.set_opt("EqualsTo", self.equals_to);
-            p.set_opt("GreaterThan", self.greater_than);
-            p.set_opt("GreaterThanOrEquals", self.greater_than_or_equals);
-            p.set_opt("LessThan", self.less_than);
-            p.set_opt("LessThanOrEquals", self.less_than_or_equals);
-            p.set_opt("NotFilter", self.not_filter);
-            p.set_opt("OrAllFilters", self.or_all_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeFilter;
+        opt {
+            and_all_filters = "AndAllFilters",
+            contains_all = "ContainsAll",
+            contains_any = "ContainsAny",
+            equals_to = "EqualsTo",
+            greater_than = "GreaterThan",
+            greater_than_or_equals = "GreaterThanOrEquals",
+            less_than = "LessThan",
+            less_than_or_equals = "LessThanOrEquals",
+            not_filter = "NotFilter",
+            or_all_filters = "OrAllFilters",
         }
     }
 
-    pub(super) static ATTRIBUTE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AndAllFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ATTRIBUTE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("ContainsAll", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ContainsAny", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("EqualsTo", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GreaterThan", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("GreaterThanOrEquals", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LessThan", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LessThanOrEquals", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NotFilter", crate::resource::Rule { shape: Some(&ATTRIBUTE_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OrAllFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ATTRIBUTE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ATTRIBUTE_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AndAllFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ATTRIBUTE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("ContainsAll", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ContainsAny", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("EqualsTo", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GreaterThan", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("GreaterThanOrEquals", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LessThan", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LessThanOrEquals", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NotFilter", crate::resource::Rule { shape: Some(&ATTRIBUTE_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("OrAllFilters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&ATTRIBUTE_FILTER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentAttribute`.
     #[derive(Clone)]
     pub struct DocumentAttribute {
         /// CloudFormation property `Name`; required.
         pub name: crate::value::Val<::std::string::String>,
         /// CloudFormation property `Value`; required.
-        pub value: crate::cfn::qbusiness::data_accessor::DocumentAttributeValue,
+        pub value: crate::cfn::shared::group_ai::DocumentAttributeValue,
     }
 
     impl DocumentAttribute {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: crate::cfn::qbusiness::data_accessor::DocumentAttributeValue) -> Self {
+        pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, value: crate::cfn::shared::group_ai::DocumentAttributeValue) -> Self {
             Self {
                 name: name.into(),
                 value,
@@ -676,56 +528,19 @@ pub mod data_accessor {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentAttribute {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentAttribute;
+        req {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static DOCUMENT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_ATTRIBUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentAttributeValue`.
-    #[derive(Clone, Default)]
-    pub struct DocumentAttributeValue {
-        /// CloudFormation property `DateValue`. Format: `date-time`.
-        pub date_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `LongValue`.
-        pub long_value: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `StringListValue`.
-        pub string_list_value: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `StringValue`.
-        pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for DocumentAttributeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DateValue", self.date_value);
-            p.set_opt("LongValue", self.long_value);
-            p.set_opt("StringListValue", self.string_list_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DOCUMENT_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StringListValue", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StringValue", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DataAccessorAuthenticationDetail`.
     #[derive(Clone)]
     pub struct DataAccessorAuthenticationDetail {
         /// CloudFormation property `AuthenticationConfiguration`.
@@ -738,7 +553,6 @@ pub mod data_accessor {
 
     impl DataAccessorAuthenticationDetail {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authentication_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::data_accessor::DataAccessorAuthenticationType>>) -> Self {
             Self {
                 authentication_configuration: ::std::option::Option::None,
@@ -748,47 +562,39 @@ pub mod data_accessor {
         }
     }
 
-    impl crate::resource::ToExpr for DataAccessorAuthenticationDetail {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthenticationConfiguration", self.authentication_configuration);
-            p.set("AuthenticationType", self.authentication_type);
-            p.set_opt("ExternalIds", self.external_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataAccessorAuthenticationDetail;
+        req {
+            authentication_type = "AuthenticationType",
+        }
+        opt {
+            authentication_configuration = "AuthenticationConfiguration",
+            external_ids = "ExternalIds",
         }
     }
 
-    pub(super) static DATA_ACCESSOR_AUTHENTICATION_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&DATA_ACCESSOR_AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ExternalIds", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_ACCESSOR_AUTHENTICATION_DETAIL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticationConfiguration", crate::resource::Rule { shape: Some(&DATA_ACCESSOR_AUTHENTICATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ExternalIds", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataAccessorAuthenticationConfiguration`.
     #[derive(Clone, Default)]
     pub struct DataAccessorAuthenticationConfiguration {
         /// CloudFormation property `IdcTrustedTokenIssuerConfiguration`.
         pub idc_trusted_token_issuer_configuration: ::std::option::Option<crate::cfn::qbusiness::data_accessor::DataAccessorIdcTrustedTokenIssuerConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DataAccessorAuthenticationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("IdcTrustedTokenIssuerConfiguration", self.idc_trusted_token_issuer_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataAccessorAuthenticationConfiguration;
+        opt {
+            idc_trusted_token_issuer_configuration = "IdcTrustedTokenIssuerConfiguration",
         }
     }
 
-    pub(super) static DATA_ACCESSOR_AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdcTrustedTokenIssuerConfiguration", crate::resource::Rule { shape: Some(&DATA_ACCESSOR_IDC_TRUSTED_TOKEN_ISSUER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_ACCESSOR_AUTHENTICATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdcTrustedTokenIssuerConfiguration", crate::resource::Rule { shape: Some(&DATA_ACCESSOR_IDC_TRUSTED_TOKEN_ISSUER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataAccessorIdcTrustedTokenIssuerConfiguration`.
     #[derive(Clone)]
     pub struct DataAccessorIdcTrustedTokenIssuerConfiguration {
         /// CloudFormation property `IdcTrustedTokenIssuerArn`; required.
@@ -797,7 +603,6 @@ pub mod data_accessor {
 
     impl DataAccessorIdcTrustedTokenIssuerConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(idc_trusted_token_issuer_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 idc_trusted_token_issuer_arn: idc_trusted_token_issuer_arn.into(),
@@ -805,30 +610,18 @@ pub mod data_accessor {
         }
     }
 
-    impl crate::resource::ToExpr for DataAccessorIdcTrustedTokenIssuerConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IdcTrustedTokenIssuerArn", self.idc_trusted_token_issuer_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataAccessorIdcTrustedTokenIssuerConfiguration;
+        req {
+            idc_trusted_token_issuer_arn = "IdcTrustedTokenIssuerArn",
         }
     }
 
-    pub(super) static DATA_ACCESSOR_IDC_TRUSTED_TOKEN_ISSUER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IdcTrustedTokenIssuerArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:sso::[0-9]{12}:trustedTokenIssuer/(sso)?ins-[a-zA-Z0-9-.]{16}/tti-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_ACCESSOR_IDC_TRUSTED_TOKEN_ISSUER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IdcTrustedTokenIssuerArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:sso::[0-9]{12}:trustedTokenIssuer/(sso)?ins-[a-zA-Z0-9-.]{16}/tti-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `DataAccessorAuthenticationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataAccessorAuthenticationType {
         /// `AWS_IAM_IDC_TTI`
         AwsIamIdcTti,
@@ -836,15 +629,7 @@ pub mod data_accessor {
         AwsIamIdcAuthCode,
     }
 
-    impl crate::value::CfnEnum for DataAccessorAuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsIamIdcTti => "AWS_IAM_IDC_TTI",
-                Self::AwsIamIdcAuthCode => "AWS_IAM_IDC_AUTH_CODE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataAccessorAuthenticationType, ["AWS_IAM_IDC_TTI", "AWS_IAM_IDC_AUTH_CODE"]);
 }
 
 /// Definition of AWS::QBusiness::DataSource Resource Type
@@ -878,7 +663,6 @@ pub struct DataSource {
 
 impl DataSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -896,82 +680,62 @@ impl DataSource {
     }
 }
 
-impl crate::resource::Resource for DataSource {
-    const TYPE: &'static str = "AWS::QBusiness::DataSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATA_SOURCE_SHAPE)
+crate::resource::props! {
+    resource DataSource = "AWS::QBusiness::DataSource", shape: Some(&DATA_SOURCE_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        configuration = "Configuration",
+        display_name = "DisplayName",
+        index_id = "IndexId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set("Configuration", self.configuration);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set_opt("DocumentEnrichmentConfiguration", self.document_enrichment_configuration);
-        p.set("IndexId", self.index_id);
-        p.set_opt("MediaExtractionConfiguration", self.media_extraction_configuration);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("SyncSchedule", self.sync_schedule);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcConfiguration", self.vpc_configuration);
-        p
+    opt {
+        description = "Description",
+        document_enrichment_configuration = "DocumentEnrichmentConfiguration",
+        media_extraction_configuration = "MediaExtractionConfiguration",
+        role_arn = "RoleArn",
+        sync_schedule = "SyncSchedule",
+        tags = "Tags",
+        vpc_configuration = "VpcConfiguration",
     }
 }
 
-static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("DocumentEnrichmentConfiguration", crate::resource::Rule { shape: Some(&self::data_source::DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("SyncSchedule", crate::resource::Rule { max_len: Some(998), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::data_source::TAG10_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATA_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ("Configuration", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DocumentEnrichmentConfiguration", crate::resource::Rule { shape: Some(&self::data_source::DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("SyncSchedule", crate::resource::Rule { max_len: Some(998), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcConfiguration", crate::resource::Rule { shape: Some(&self::data_source::DATA_SOURCE_VPC_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DataSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DataSource> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DataSourceArn`.
-    #[inline]
-    pub fn attr_data_source_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataSourceArn")
-    }
-    /// `Fn::GetAtt` `DataSourceId`.
-    #[inline]
-    pub fn attr_data_source_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DataSourceId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DataSourceArn`.
+        attr_data_source_arn: ::std::string::String = "DataSourceArn",
+        /// `Fn::GetAtt` `DataSourceId`.
+        attr_data_source_id: ::std::string::String = "DataSourceId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod data_source {
     //! Nested property types and enums of [`DataSource`](super::DataSource).
 
-    /// The definition `DocumentEnrichmentConfiguration`.
+    pub use crate::cfn::shared::group_ai::DocumentAttributeValue;
+    pub use crate::cfn::shared::group_ai_quicksight::{AudioExtractionConfiguration, AudioExtractionStatus, ImageExtractionConfiguration, ImageExtractionStatus, VideoExtractionStatus};
+
     #[derive(Clone, Default)]
     pub struct DocumentEnrichmentConfiguration {
         /// CloudFormation property `InlineConfigurations`.
@@ -982,26 +746,21 @@ pub mod data_source {
         pub pre_extraction_hook_configuration: ::std::option::Option<crate::cfn::qbusiness::data_source::HookConfiguration>,
     }
 
-    impl crate::resource::ToExpr for DocumentEnrichmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InlineConfigurations", self.inline_configurations);
-            p.set_opt("PostExtractionHookConfiguration", self.post_extraction_hook_configuration);
-            p.set_opt("PreExtractionHookConfiguration", self.pre_extraction_hook_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentEnrichmentConfiguration;
+        opt {
+            inline_configurations = "InlineConfigurations",
+            post_extraction_hook_configuration = "PostExtractionHookConfiguration",
+            pre_extraction_hook_configuration = "PreExtractionHookConfiguration",
         }
     }
 
-    pub(super) static DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InlineConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&INLINE_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("PostExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PreExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InlineConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(100), items: Some(&crate::resource::Rule { shape: Some(&INLINE_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("PostExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PreExtractionHookConfiguration", crate::resource::Rule { shape: Some(&HOOK_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `InlineDocumentEnrichmentConfiguration`.
     #[derive(Clone, Default)]
     pub struct InlineDocumentEnrichmentConfiguration {
         /// CloudFormation property `Condition`.
@@ -1012,25 +771,20 @@ pub mod data_source {
         pub target: ::std::option::Option<crate::cfn::qbusiness::data_source::DocumentAttributeTarget>,
     }
 
-    impl crate::resource::ToExpr for InlineDocumentEnrichmentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Condition", self.condition);
-            p.set_opt("DocumentContentOperator", self.document_content_operator);
-            p.set_opt("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested InlineDocumentEnrichmentConfiguration;
+        opt {
+            condition = "Condition",
+            document_content_operator = "DocumentContentOperator",
+            target = "Target",
         }
     }
 
-    pub(super) static INLINE_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Condition", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Target", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INLINE_DOCUMENT_ENRICHMENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Condition", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Target", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentAttributeCondition`.
     #[derive(Clone)]
     pub struct DocumentAttributeCondition {
         /// CloudFormation property `Key`; required.
@@ -1038,12 +792,11 @@ pub mod data_source {
         /// CloudFormation property `Operator`; required.
         pub operator: crate::value::Val<crate::cfn::qbusiness::data_source::DocumentEnrichmentConditionOperator>,
         /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::cfn::qbusiness::data_source::DocumentAttributeValue>,
+        pub value: ::std::option::Option<crate::cfn::shared::group_ai::DocumentAttributeValue>,
     }
 
     impl DocumentAttributeCondition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::data_source::DocumentEnrichmentConditionOperator>>) -> Self {
             Self {
                 key: key.into(),
@@ -1053,57 +806,22 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentAttributeCondition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Operator", self.operator);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentAttributeCondition;
+        req {
+            key = "Key",
+            operator = "Operator",
+        }
+        opt {
+            value = "Value",
         }
     }
 
-    pub(super) static DOCUMENT_ATTRIBUTE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_ATTRIBUTE_CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentAttributeValue`.
-    #[derive(Clone, Default)]
-    pub struct DocumentAttributeValue {
-        /// CloudFormation property `DateValue`. Format: `date-time`.
-        pub date_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-        /// CloudFormation property `LongValue`.
-        pub long_value: ::std::option::Option<crate::value::Val<f64>>,
-        /// CloudFormation property `StringListValue`.
-        pub string_list_value: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
-        /// CloudFormation property `StringValue`.
-        pub string_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
-    }
-
-    impl crate::resource::ToExpr for DocumentAttributeValue {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DateValue", self.date_value);
-            p.set_opt("LongValue", self.long_value);
-            p.set_opt("StringListValue", self.string_list_value);
-            p.set_opt("StringValue", self.string_value);
-            p.into_expr()
-        }
-    }
-
-    pub(super) static DOCUMENT_ATTRIBUTE_VALUE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StringListValue", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("StringValue", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DocumentAttributeTarget`.
     #[derive(Clone)]
     pub struct DocumentAttributeTarget {
         /// CloudFormation property `AttributeValueOperator`.
@@ -1111,12 +829,11 @@ pub mod data_source {
         /// CloudFormation property `Key`; required.
         pub key: crate::value::Val<::std::string::String>,
         /// CloudFormation property `Value`.
-        pub value: ::std::option::Option<crate::cfn::qbusiness::data_source::DocumentAttributeValue>,
+        pub value: ::std::option::Option<crate::cfn::shared::group_ai::DocumentAttributeValue>,
     }
 
     impl DocumentAttributeTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 attribute_value_operator: ::std::option::Option::None,
@@ -1126,25 +843,22 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DocumentAttributeTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AttributeValueOperator", self.attribute_value_operator);
-            p.set("Key", self.key);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentAttributeTarget;
+        req {
+            key = "Key",
+        }
+        opt {
+            attribute_value_operator = "AttributeValueOperator",
+            value = "Value",
         }
     }
 
-    pub(super) static DOCUMENT_ATTRIBUTE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_ATTRIBUTE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::DOCUMENT_ATTRIBUTE_VALUE_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `HookConfiguration`.
     #[derive(Clone, Default)]
     pub struct HookConfiguration {
         /// CloudFormation property `InvocationCondition`.
@@ -1157,135 +871,64 @@ pub mod data_source {
         pub s3_bucket_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HookConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("InvocationCondition", self.invocation_condition);
-            p.set_opt("LambdaArn", self.lambda_arn);
-            p.set_opt("RoleArn", self.role_arn);
-            p.set_opt("S3BucketName", self.s3_bucket_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested HookConfiguration;
+        opt {
+            invocation_condition = "InvocationCondition",
+            lambda_arn = "LambdaArn",
+            role_arn = "RoleArn",
+            s3_bucket_name = "S3BucketName",
         }
     }
 
-    pub(super) static HOOK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("InvocationCondition", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:lambda:[a-z-]*-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOOK_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("InvocationCondition", crate::resource::Rule { shape: Some(&DOCUMENT_ATTRIBUTE_CONDITION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LambdaArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:lambda:[a-z-]*-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?$")), formats: &[crate::resource::Format::LambdaFunctionArn], ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("S3BucketName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MediaExtractionConfiguration`.
     #[derive(Clone, Default)]
     pub struct MediaExtractionConfiguration {
         /// CloudFormation property `AudioExtractionConfiguration`.
-        pub audio_extraction_configuration: ::std::option::Option<crate::cfn::qbusiness::data_source::AudioExtractionConfiguration>,
+        pub audio_extraction_configuration: ::std::option::Option<crate::cfn::shared::group_ai_quicksight::AudioExtractionConfiguration>,
         /// CloudFormation property `ImageExtractionConfiguration`.
-        pub image_extraction_configuration: ::std::option::Option<crate::cfn::qbusiness::data_source::ImageExtractionConfiguration>,
+        pub image_extraction_configuration: ::std::option::Option<crate::cfn::shared::group_ai_quicksight::ImageExtractionConfiguration>,
         /// CloudFormation property `VideoExtractionConfiguration`.
         pub video_extraction_configuration: ::std::option::Option<crate::cfn::qbusiness::data_source::VideoExtractionConfiguration>,
     }
 
-    impl crate::resource::ToExpr for MediaExtractionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AudioExtractionConfiguration", self.audio_extraction_configuration);
-            p.set_opt("ImageExtractionConfiguration", self.image_extraction_configuration);
-            p.set_opt("VideoExtractionConfiguration", self.video_extraction_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested MediaExtractionConfiguration;
+        opt {
+            audio_extraction_configuration = "AudioExtractionConfiguration",
+            image_extraction_configuration = "ImageExtractionConfiguration",
+            video_extraction_configuration = "VideoExtractionConfiguration",
         }
     }
 
-    /// The definition `AudioExtractionConfiguration`.
-    #[derive(Clone)]
-    pub struct AudioExtractionConfiguration {
-        /// CloudFormation property `AudioExtractionStatus`; required.
-        pub audio_extraction_status: crate::value::Val<crate::cfn::qbusiness::data_source::AudioExtractionStatus>,
-    }
-
-    impl AudioExtractionConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(audio_extraction_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::data_source::AudioExtractionStatus>>) -> Self {
-            Self {
-                audio_extraction_status: audio_extraction_status.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for AudioExtractionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AudioExtractionStatus", self.audio_extraction_status);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `ImageExtractionConfiguration`.
-    #[derive(Clone)]
-    pub struct ImageExtractionConfiguration {
-        /// CloudFormation property `ImageExtractionStatus`; required.
-        pub image_extraction_status: crate::value::Val<crate::cfn::qbusiness::data_source::ImageExtractionStatus>,
-    }
-
-    impl ImageExtractionConfiguration {
-        /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(image_extraction_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::data_source::ImageExtractionStatus>>) -> Self {
-            Self {
-                image_extraction_status: image_extraction_status.into(),
-            }
-        }
-    }
-
-    impl crate::resource::ToExpr for ImageExtractionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ImageExtractionStatus", self.image_extraction_status);
-            p.into_expr()
-        }
-    }
-
-    /// The definition `VideoExtractionConfiguration`.
     #[derive(Clone)]
     pub struct VideoExtractionConfiguration {
         /// CloudFormation property `VideoExtractionStatus`; required.
-        pub video_extraction_status: crate::value::Val<crate::cfn::qbusiness::data_source::VideoExtractionStatus>,
+        pub video_extraction_status: crate::value::Val<crate::cfn::shared::group_ai_quicksight::VideoExtractionStatus>,
     }
 
     impl VideoExtractionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
-        pub fn new(video_extraction_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::data_source::VideoExtractionStatus>>) -> Self {
+        pub fn new(video_extraction_status: impl ::std::convert::Into<crate::value::Val<crate::cfn::shared::group_ai_quicksight::VideoExtractionStatus>>) -> Self {
             Self {
                 video_extraction_status: video_extraction_status.into(),
             }
         }
     }
 
-    impl crate::resource::ToExpr for VideoExtractionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VideoExtractionStatus", self.video_extraction_status);
-            p.into_expr()
+    crate::resource::props! {
+        nested VideoExtractionConfiguration;
+        req {
+            video_extraction_status = "VideoExtractionStatus",
         }
     }
 
-    pub(super) static TAG10_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `DataSourceVpcConfiguration`.
     #[derive(Clone)]
     pub struct DataSourceVpcConfiguration {
         /// CloudFormation property `SecurityGroupIds`; required. A list of `Id`s of an `AWS::EC2::SecurityGroup`: pass handles of [`crate::cfn::ec2::SecurityGroup`] (`vec![h.into()]`: their `Ref` is the Id).
@@ -1296,7 +939,6 @@ pub mod data_source {
 
     impl DataSourceVpcConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 security_group_ids: security_group_ids.into(),
@@ -1305,25 +947,20 @@ pub mod data_source {
         }
     }
 
-    impl crate::resource::ToExpr for DataSourceVpcConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecurityGroupIds", self.security_group_ids);
-            p.set("SubnetIds", self.subnet_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSourceVpcConfiguration;
+        req {
+            security_group_ids = "SecurityGroupIds",
+            subnet_ids = "SubnetIds",
         }
     }
 
-    pub(super) static DATA_SOURCE_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_SOURCE_VPC_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(200), pattern: Some(crate::resource::Pattern::Regex("^[-0-9a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `DocumentEnrichmentConditionOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentEnrichmentConditionOperator {
         /// `GREATER_THAN`
         GreaterThan,
@@ -1349,113 +986,23 @@ pub mod data_source {
         BeginsWith,
     }
 
-    impl crate::value::CfnEnum for DocumentEnrichmentConditionOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::GreaterThan => "GREATER_THAN",
-                Self::GreaterThanOrEquals => "GREATER_THAN_OR_EQUALS",
-                Self::LessThan => "LESS_THAN",
-                Self::LessThanOrEquals => "LESS_THAN_OR_EQUALS",
-                Self::Equals => "EQUALS",
-                Self::NotEquals => "NOT_EQUALS",
-                Self::Contains => "CONTAINS",
-                Self::NotContains => "NOT_CONTAINS",
-                Self::Exists => "EXISTS",
-                Self::NotExists => "NOT_EXISTS",
-                Self::BeginsWith => "BEGINS_WITH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentEnrichmentConditionOperator, ["GREATER_THAN", "GREATER_THAN_OR_EQUALS", "LESS_THAN", "LESS_THAN_OR_EQUALS", "EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS", "EXISTS", "NOT_EXISTS", "BEGINS_WITH"]);
 
-    /// Allowed values of `DocumentContentOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DocumentContentOperator {
         /// `DELETE`
         Delete,
     }
 
-    impl crate::value::CfnEnum for DocumentContentOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Delete => "DELETE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DocumentContentOperator, ["DELETE"]);
 
-    /// Allowed values of `AttributeValueOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeValueOperator {
         /// `DELETE`
         Delete,
     }
 
-    impl crate::value::CfnEnum for AttributeValueOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Delete => "DELETE",
-            }
-        }
-    }
-
-    /// Allowed values of `AudioExtractionStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum AudioExtractionStatus {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for AudioExtractionStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `ImageExtractionStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ImageExtractionStatus {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for ImageExtractionStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `VideoExtractionStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum VideoExtractionStatus {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for VideoExtractionStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributeValueOperator, ["DELETE"]);
 }
 
 /// Definition of AWS::QBusiness::Index Resource Type
@@ -1481,7 +1028,6 @@ pub struct Index {
 
 impl Index {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -1495,152 +1041,94 @@ impl Index {
     }
 }
 
-impl crate::resource::Resource for Index {
-    const TYPE: &'static str = "AWS::QBusiness::Index";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INDEX_SHAPE)
+crate::resource::props! {
+    resource Index = "AWS::QBusiness::Index", shape: Some(&INDEX_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        display_name = "DisplayName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("CapacityConfiguration", self.capacity_configuration);
-        p.set_opt("Description", self.description);
-        p.set("DisplayName", self.display_name);
-        p.set_opt("DocumentAttributeConfigurations", self.document_attribute_configurations);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Type", self.type_);
-        p
+    opt {
+        capacity_configuration = "CapacityConfiguration",
+        description = "Description",
+        document_attribute_configurations = "DocumentAttributeConfigurations",
+        tags = "Tags",
+        type_ = "Type",
     }
 }
 
-static INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ("CapacityConfiguration", crate::resource::Rule { shape: Some(&self::index::INDEX_CAPACITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("DocumentAttributeConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&self::index::DOCUMENT_ATTRIBUTE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::index::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INDEX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ("CapacityConfiguration", crate::resource::Rule { shape: Some(&self::index::INDEX_CAPACITY_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("DocumentAttributeConfigurations", crate::resource::Rule { min_items: Some(1), max_items: Some(500), items: Some(&crate::resource::Rule { shape: Some(&self::index::DOCUMENT_ATTRIBUTE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Index`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Index> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `IndexArn`.
-    #[inline]
-    pub fn attr_index_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IndexArn")
-    }
-    /// `Fn::GetAtt` `IndexId`.
-    #[inline]
-    pub fn attr_index_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IndexId")
-    }
-    /// `Fn::GetAtt` `IndexStatistics`.
-    #[inline]
-    pub fn attr_index_statistics(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("IndexStatistics")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `IndexArn`.
+        attr_index_arn: ::std::string::String = "IndexArn",
+        /// `Fn::GetAtt` `IndexId`.
+        attr_index_id: ::std::string::String = "IndexId",
+        /// `Fn::GetAtt` `IndexStatistics`.
+        attr_index_statistics: crate::value::Json = "IndexStatistics",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod index {
     //! Nested property types and enums of [`Index`](super::Index).
 
-    /// The definition `IndexCapacityConfiguration`.
+    pub use crate::cfn::shared::datazone_group_ai_and_3_more::Status;
+
     #[derive(Clone, Default)]
     pub struct IndexCapacityConfiguration {
         /// CloudFormation property `Units`.
         pub units: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for IndexCapacityConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Units", self.units);
-            p.into_expr()
+    crate::resource::props! {
+        nested IndexCapacityConfiguration;
+        opt {
+            units = "Units",
         }
     }
 
-    pub(super) static INDEX_CAPACITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Units", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INDEX_CAPACITY_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Units", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DocumentAttributeConfiguration`.
     #[derive(Clone, Default)]
     pub struct DocumentAttributeConfiguration {
         /// CloudFormation property `Name`.
         pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
         /// CloudFormation property `Search`.
-        pub search: ::std::option::Option<crate::value::Val<crate::cfn::qbusiness::index::Status>>,
+        pub search: ::std::option::Option<crate::value::Val<crate::cfn::shared::datazone_group_ai_and_3_more::Status>>,
         /// CloudFormation property `Type`.
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::qbusiness::index::AttributeType>>,
     }
 
-    impl crate::resource::ToExpr for DocumentAttributeConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Search", self.search);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested DocumentAttributeConfiguration;
+        opt {
+            name = "Name",
+            search = "Search",
+            type_ = "Type",
         }
     }
 
-    pub(super) static DOCUMENT_ATTRIBUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DOCUMENT_ATTRIBUTE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(30), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `Status`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Status {
-        /// `ENABLED`
-        Enabled,
-        /// `DISABLED`
-        Disabled,
-    }
-
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
-
-    /// Allowed values of `AttributeType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AttributeType {
         /// `STRING`
         String,
@@ -1652,20 +1140,9 @@ pub mod index {
         Date,
     }
 
-    impl crate::value::CfnEnum for AttributeType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::String => "STRING",
-                Self::StringList => "STRING_LIST",
-                Self::Number => "NUMBER",
-                Self::Date => "DATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AttributeType, ["STRING", "STRING_LIST", "NUMBER", "DATE"]);
 
-    /// Allowed values of `IndexType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IndexType {
         /// `ENTERPRISE`
         Enterprise,
@@ -1673,15 +1150,7 @@ pub mod index {
         Starter,
     }
 
-    impl crate::value::CfnEnum for IndexType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enterprise => "ENTERPRISE",
-                Self::Starter => "STARTER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IndexType, ["ENTERPRISE", "STARTER"]);
 }
 
 /// Definition of AWS::QBusiness::Permission Resource Type
@@ -1703,7 +1172,6 @@ pub struct Permission {
 
 impl Permission {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(actions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, statement_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             actions: actions.into(),
@@ -1715,38 +1183,30 @@ impl Permission {
     }
 }
 
-impl crate::resource::Resource for Permission {
-    const TYPE: &'static str = "AWS::QBusiness::Permission";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PERMISSION_SHAPE)
+crate::resource::props! {
+    resource Permission = "AWS::QBusiness::Permission", shape: Some(&PERMISSION_SHAPE);
+    req {
+        actions = "Actions",
+        application_id = "ApplicationId",
+        principal = "Principal",
+        statement_id = "StatementId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Actions", self.actions);
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("Conditions", self.conditions);
-        p.set("Principal", self.principal);
-        p.set("StatementId", self.statement_id);
-        p
+    opt {
+        conditions = "Conditions",
     }
 }
 
-static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^qbusiness:[a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ("Conditions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::permission::CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Principal", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("StatementId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Actions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^qbusiness:[a-zA-Z]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ("Conditions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::permission::CONDITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Principal", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("StatementId", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod permission {
     //! Nested property types and enums of [`Permission`](super::Permission).
 
-    /// The definition `Condition`.
     #[derive(Clone)]
     pub struct Condition {
         /// CloudFormation property `ConditionKey`; required.
@@ -1759,7 +1219,6 @@ pub mod permission {
 
     impl Condition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(condition_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, condition_operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::permission::ConditionOperator>>, condition_values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 condition_key: condition_key.into(),
@@ -1769,39 +1228,27 @@ pub mod permission {
         }
     }
 
-    impl crate::resource::ToExpr for Condition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ConditionKey", self.condition_key);
-            p.set("ConditionOperator", self.condition_operator);
-            p.set("ConditionValues", self.condition_values);
-            p.into_expr()
+    crate::resource::props! {
+        nested Condition;
+        req {
+            condition_key = "ConditionKey",
+            condition_operator = "ConditionOperator",
+            condition_values = "ConditionValues",
         }
     }
 
-    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConditionKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^aws:PrincipalTag/qbusiness-dataaccessor:[a-zA-Z]+")), ..crate::resource::Rule::NONE }),
-            ("ConditionValues", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONDITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConditionKey", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^aws:PrincipalTag/qbusiness-dataaccessor:[a-zA-Z]+")), ..crate::resource::Rule::NONE }),
+        ("ConditionValues", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), min_items: Some(1), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ConditionOperator`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConditionOperator {
         /// `StringEquals`
         StringEquals,
     }
 
-    impl crate::value::CfnEnum for ConditionOperator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::StringEquals => "StringEquals",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConditionOperator, ["StringEquals"]);
 }
 
 /// Definition of AWS::QBusiness::Plugin Resource Type
@@ -1829,7 +1276,6 @@ pub struct Plugin {
 
 impl Plugin {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(auth_configuration: crate::cfn::qbusiness::plugin::PluginAuthConfiguration, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::plugin::PluginType>>) -> Self {
         Self {
             application_id: ::std::option::Option::None,
@@ -1844,71 +1290,50 @@ impl Plugin {
     }
 }
 
-impl crate::resource::Resource for Plugin {
-    const TYPE: &'static str = "AWS::QBusiness::Plugin";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PLUGIN_SHAPE)
+crate::resource::props! {
+    resource Plugin = "AWS::QBusiness::Plugin", shape: Some(&PLUGIN_SHAPE);
+    req {
+        auth_configuration = "AuthConfiguration",
+        display_name = "DisplayName",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationId", self.application_id);
-        p.set("AuthConfiguration", self.auth_configuration);
-        p.set_opt("CustomPluginConfiguration", self.custom_plugin_configuration);
-        p.set("DisplayName", self.display_name);
-        p.set_opt("ServerUrl", self.server_url);
-        p.set_opt("State", self.state);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        application_id = "ApplicationId",
+        custom_plugin_configuration = "CustomPluginConfiguration",
+        server_url = "ServerUrl",
+        state = "State",
+        tags = "Tags",
     }
 }
 
-static PLUGIN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ("AuthConfiguration", crate::resource::Rule { shape: Some(&self::plugin::PLUGIN_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomPluginConfiguration", crate::resource::Rule { shape: Some(&self::plugin::CUSTOM_PLUGIN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("ServerUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::plugin::TAG6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PLUGIN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ("AuthConfiguration", crate::resource::Rule { shape: Some(&self::plugin::PLUGIN_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomPluginConfiguration", crate::resource::Rule { shape: Some(&self::plugin::CUSTOM_PLUGIN_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(100), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("ServerUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Plugin`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Plugin> {
-    /// `Fn::GetAtt` `BuildStatus`.
-    #[inline]
-    pub fn attr_build_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BuildStatus")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `PluginArn`.
-    #[inline]
-    pub fn attr_plugin_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PluginArn")
-    }
-    /// `Fn::GetAtt` `PluginId`.
-    #[inline]
-    pub fn attr_plugin_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PluginId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BuildStatus`.
+        attr_build_status: ::std::string::String = "BuildStatus",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `PluginArn`.
+        attr_plugin_arn: ::std::string::String = "PluginArn",
+        /// `Fn::GetAtt` `PluginId`.
+        attr_plugin_id: ::std::string::String = "PluginId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod plugin {
     //! Nested property types and enums of [`Plugin`](super::Plugin).
 
-    /// The definition `PluginAuthConfiguration`.
     #[derive(Clone, Default)]
     pub struct PluginAuthConfiguration {
         /// CloudFormation property `BasicAuthConfiguration`.
@@ -1919,25 +1344,21 @@ pub mod plugin {
         pub oauth2_client_credential_configuration: ::std::option::Option<crate::cfn::qbusiness::plugin::Oauth2ClientCredentialConfiguration>,
     }
 
-    impl crate::resource::ToExpr for PluginAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BasicAuthConfiguration", self.basic_auth_configuration);
-            p.set_opt("NoAuthConfiguration", self.no_auth_configuration);
-            p.set_opt("OAuth2ClientCredentialConfiguration", self.oauth2_client_credential_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested PluginAuthConfiguration;
+        opt {
+            basic_auth_configuration = "BasicAuthConfiguration",
+            no_auth_configuration = "NoAuthConfiguration",
+            oauth2_client_credential_configuration = "OAuth2ClientCredentialConfiguration",
         }
     }
 
-    pub(super) static PLUGIN_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BasicAuthConfiguration", crate::resource::Rule { shape: Some(&BASIC_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("OAuth2ClientCredentialConfiguration", crate::resource::Rule { shape: Some(&OAUTH2_CLIENT_CREDENTIAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PLUGIN_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BasicAuthConfiguration", crate::resource::Rule { shape: Some(&BASIC_AUTH_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NoAuthConfiguration", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+        ("OAuth2ClientCredentialConfiguration", crate::resource::Rule { shape: Some(&OAUTH2_CLIENT_CREDENTIAL_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `BasicAuthConfiguration`.
     #[derive(Clone)]
     pub struct BasicAuthConfiguration {
         /// CloudFormation property `RoleArn`; required. The `Arn` of an `AWS::IAM::Role`: use `attr_arn()` on a handle of [`crate::cfn::iam::Role`] (its `Ref` is not the Arn).
@@ -1948,7 +1369,6 @@ pub mod plugin {
 
     impl BasicAuthConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 role_arn: role_arn.into(),
@@ -1957,24 +1377,19 @@ pub mod plugin {
         }
     }
 
-    impl crate::resource::ToExpr for BasicAuthConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RoleArn", self.role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested BasicAuthConfiguration;
+        req {
+            role_arn = "RoleArn",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static BASIC_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BASIC_AUTH_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OAuth2ClientCredentialConfiguration`.
     #[derive(Clone)]
     pub struct Oauth2ClientCredentialConfiguration {
         /// CloudFormation property `AuthorizationUrl`.
@@ -1989,7 +1404,6 @@ pub mod plugin {
 
     impl Oauth2ClientCredentialConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secret_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authorization_url: ::std::option::Option::None,
@@ -2000,28 +1414,25 @@ pub mod plugin {
         }
     }
 
-    impl crate::resource::ToExpr for Oauth2ClientCredentialConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizationUrl", self.authorization_url);
-            p.set("RoleArn", self.role_arn);
-            p.set("SecretArn", self.secret_arn);
-            p.set_opt("TokenUrl", self.token_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested Oauth2ClientCredentialConfiguration;
+        req {
+            role_arn = "RoleArn",
+            secret_arn = "SecretArn",
+        }
+        opt {
+            authorization_url = "AuthorizationUrl",
+            token_url = "TokenUrl",
         }
     }
 
-    pub(super) static OAUTH2_CLIENT_CREDENTIAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)$")), ..crate::resource::Rule::NONE }),
-            ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("TokenUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OAUTH2_CLIENT_CREDENTIAL_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)$")), ..crate::resource::Rule::NONE }),
+        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+        ("TokenUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(https?|ftp|file)://([^\\s]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomPluginConfiguration`.
     #[derive(Clone)]
     pub struct CustomPluginConfiguration {
         /// CloudFormation property `ApiSchema`; required.
@@ -2034,7 +1445,6 @@ pub mod plugin {
 
     impl CustomPluginConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(api_schema: crate::cfn::qbusiness::plugin::ApiSchema, api_schema_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::plugin::ApiSchemaType>>, description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 api_schema,
@@ -2044,25 +1454,20 @@ pub mod plugin {
         }
     }
 
-    impl crate::resource::ToExpr for CustomPluginConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ApiSchema", self.api_schema);
-            p.set("ApiSchemaType", self.api_schema_type);
-            p.set("Description", self.description);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomPluginConfiguration;
+        req {
+            api_schema = "ApiSchema",
+            api_schema_type = "ApiSchemaType",
+            description = "Description",
         }
     }
 
-    pub(super) static CUSTOM_PLUGIN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ApiSchema", crate::resource::Rule { shape: Some(&API_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOM_PLUGIN_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ApiSchema", crate::resource::Rule { shape: Some(&API_SCHEMA_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(200), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `APISchema`.
     #[derive(Clone, Default)]
     pub struct ApiSchema {
         /// CloudFormation property `Payload`.
@@ -2071,23 +1476,18 @@ pub mod plugin {
         pub s3: ::std::option::Option<crate::cfn::qbusiness::plugin::S3>,
     }
 
-    impl crate::resource::ToExpr for ApiSchema {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Payload", self.payload);
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiSchema;
+        opt {
+            payload = "Payload",
+            s3 = "S3",
         }
     }
 
-    pub(super) static API_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&S3_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_SCHEMA_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `S3`.
     #[derive(Clone)]
     pub struct S3 {
         /// CloudFormation property `Bucket`; required.
@@ -2098,7 +1498,6 @@ pub mod plugin {
 
     impl S3 {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket: bucket.into(),
@@ -2107,48 +1506,28 @@ pub mod plugin {
         }
     }
 
-    impl crate::resource::ToExpr for S3 {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Bucket", self.bucket);
-            p.set("Key", self.key);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3;
+        req {
+            bucket = "Bucket",
+            key = "Key",
         }
     }
 
-    pub(super) static S3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Bucket", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG6_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `APISchemaType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiSchemaType {
         /// `OPEN_API_V3`
         OpenApiV3,
     }
 
-    impl crate::value::CfnEnum for ApiSchemaType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::OpenApiV3 => "OPEN_API_V3",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApiSchemaType, ["OPEN_API_V3"]);
 
-    /// Allowed values of `PluginState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PluginState {
         /// `ENABLED`
         Enabled,
@@ -2156,18 +1535,9 @@ pub mod plugin {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for PluginState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PluginState, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `PluginType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PluginType {
         /// `SERVICE_NOW`
         ServiceNow,
@@ -2205,30 +1575,7 @@ pub mod plugin {
         Asana,
     }
 
-    impl crate::value::CfnEnum for PluginType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ServiceNow => "SERVICE_NOW",
-                Self::Salesforce => "SALESFORCE",
-                Self::Jira => "JIRA",
-                Self::Zendesk => "ZENDESK",
-                Self::Custom => "CUSTOM",
-                Self::Quicksight => "QUICKSIGHT",
-                Self::ServicenowNowPlatform => "SERVICENOW_NOW_PLATFORM",
-                Self::JiraCloud => "JIRA_CLOUD",
-                Self::SalesforceCrm => "SALESFORCE_CRM",
-                Self::ZendeskSuite => "ZENDESK_SUITE",
-                Self::AtlassianConfluence => "ATLASSIAN_CONFLUENCE",
-                Self::GoogleCalendar => "GOOGLE_CALENDAR",
-                Self::MicrosoftTeams => "MICROSOFT_TEAMS",
-                Self::MicrosoftExchange => "MICROSOFT_EXCHANGE",
-                Self::PagerdutyAdvance => "PAGERDUTY_ADVANCE",
-                Self::Smartsheet => "SMARTSHEET",
-                Self::Asana => "ASANA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PluginType, ["SERVICE_NOW", "SALESFORCE", "JIRA", "ZENDESK", "CUSTOM", "QUICKSIGHT", "SERVICENOW_NOW_PLATFORM", "JIRA_CLOUD", "SALESFORCE_CRM", "ZENDESK_SUITE", "ATLASSIAN_CONFLUENCE", "GOOGLE_CALENDAR", "MICROSOFT_TEAMS", "MICROSOFT_EXCHANGE", "PAGERDUTY_ADVANCE", "SMARTSHEET", "ASANA"]);
 }
 
 /// Definition of AWS::QBusiness::Retriever Resource Type
@@ -2252,7 +1599,6 @@ pub struct Retriever {
 
 impl Retriever {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, configuration: crate::cfn::qbusiness::retriever::RetrieverConfiguration, display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::qbusiness::retriever::RetrieverType>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -2265,68 +1611,47 @@ impl Retriever {
     }
 }
 
-impl crate::resource::Resource for Retriever {
-    const TYPE: &'static str = "AWS::QBusiness::Retriever";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RETRIEVER_SHAPE)
+crate::resource::props! {
+    resource Retriever = "AWS::QBusiness::Retriever", shape: Some(&RETRIEVER_SHAPE);
+    req {
+        application_id = "ApplicationId",
+        configuration = "Configuration",
+        display_name = "DisplayName",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set("Configuration", self.configuration);
-        p.set("DisplayName", self.display_name);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+    opt {
+        role_arn = "RoleArn",
+        tags = "Tags",
     }
 }
 
-static RETRIEVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ("Configuration", crate::resource::Rule { shape: Some(&self::retriever::RETRIEVER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::retriever::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RETRIEVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ("Configuration", crate::resource::Rule { shape: Some(&self::retriever::RETRIEVER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9_-]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Retriever`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Retriever> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `RetrieverArn`.
-    #[inline]
-    pub fn attr_retriever_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RetrieverArn")
-    }
-    /// `Fn::GetAtt` `RetrieverId`.
-    #[inline]
-    pub fn attr_retriever_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RetrieverId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `RetrieverArn`.
+        attr_retriever_arn: ::std::string::String = "RetrieverArn",
+        /// `Fn::GetAtt` `RetrieverId`.
+        attr_retriever_id: ::std::string::String = "RetrieverId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod retriever {
     //! Nested property types and enums of [`Retriever`](super::Retriever).
 
-    /// The definition `RetrieverConfiguration`.
     #[derive(Clone, Default)]
     pub struct RetrieverConfiguration {
         /// CloudFormation property `KendraIndexConfiguration`.
@@ -2335,24 +1660,19 @@ pub mod retriever {
         pub native_index_configuration: ::std::option::Option<crate::cfn::qbusiness::retriever::NativeIndexConfiguration>,
     }
 
-    impl crate::resource::ToExpr for RetrieverConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KendraIndexConfiguration", self.kendra_index_configuration);
-            p.set_opt("NativeIndexConfiguration", self.native_index_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetrieverConfiguration;
+        opt {
+            kendra_index_configuration = "KendraIndexConfiguration",
+            native_index_configuration = "NativeIndexConfiguration",
         }
     }
 
-    pub(super) static RETRIEVER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("KendraIndexConfiguration", crate::resource::Rule { shape: Some(&KENDRA_INDEX_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("NativeIndexConfiguration", crate::resource::Rule { shape: Some(&NATIVE_INDEX_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETRIEVER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KendraIndexConfiguration", crate::resource::Rule { shape: Some(&KENDRA_INDEX_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NativeIndexConfiguration", crate::resource::Rule { shape: Some(&NATIVE_INDEX_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `KendraIndexConfiguration`.
     #[derive(Clone)]
     pub struct KendraIndexConfiguration {
         /// CloudFormation property `IndexId`; required.
@@ -2361,7 +1681,6 @@ pub mod retriever {
 
     impl KendraIndexConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 index_id: index_id.into(),
@@ -2369,22 +1688,17 @@ pub mod retriever {
         }
     }
 
-    impl crate::resource::ToExpr for KendraIndexConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IndexId", self.index_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested KendraIndexConfiguration;
+        req {
+            index_id = "IndexId",
         }
     }
 
-    pub(super) static KENDRA_INDEX_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KENDRA_INDEX_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `NativeIndexConfiguration`.
     #[derive(Clone)]
     pub struct NativeIndexConfiguration {
         /// CloudFormation property `IndexId`; required.
@@ -2393,7 +1707,6 @@ pub mod retriever {
 
     impl NativeIndexConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(index_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 index_id: index_id.into(),
@@ -2401,30 +1714,18 @@ pub mod retriever {
         }
     }
 
-    impl crate::resource::ToExpr for NativeIndexConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("IndexId", self.index_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested NativeIndexConfiguration;
+        req {
+            index_id = "IndexId",
         }
     }
 
-    pub(super) static NATIVE_INDEX_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NATIVE_INDEX_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("IndexId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `RetrieverType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetrieverType {
         /// `NATIVE_INDEX`
         NativeIndex,
@@ -2432,15 +1733,7 @@ pub mod retriever {
         KendraIndex,
     }
 
-    impl crate::value::CfnEnum for RetrieverType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::NativeIndex => "NATIVE_INDEX",
-                Self::KendraIndex => "KENDRA_INDEX",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RetrieverType, ["NATIVE_INDEX", "KENDRA_INDEX"]);
 }
 
 /// Definition of AWS::QBusiness::WebExperience Resource Type
@@ -2474,7 +1767,6 @@ pub struct WebExperience {
 
 impl WebExperience {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_id: application_id.into(),
@@ -2492,83 +1784,59 @@ impl WebExperience {
     }
 }
 
-impl crate::resource::Resource for WebExperience {
-    const TYPE: &'static str = "AWS::QBusiness::WebExperience";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WEB_EXPERIENCE_SHAPE)
+crate::resource::props! {
+    resource WebExperience = "AWS::QBusiness::WebExperience", shape: Some(&WEB_EXPERIENCE_SHAPE);
+    req {
+        application_id = "ApplicationId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationId", self.application_id);
-        p.set_opt("BrowserExtensionConfiguration", self.browser_extension_configuration);
-        p.set_opt("CustomizationConfiguration", self.customization_configuration);
-        p.set_opt("IdentityProviderConfiguration", self.identity_provider_configuration);
-        p.set_opt("Origins", self.origins);
-        p.set_opt("RoleArn", self.role_arn);
-        p.set_opt("SamplePromptsControlMode", self.sample_prompts_control_mode);
-        p.set_opt("Subtitle", self.subtitle);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("Title", self.title);
-        p.set_opt("WelcomeMessage", self.welcome_message);
-        p
+    opt {
+        browser_extension_configuration = "BrowserExtensionConfiguration",
+        customization_configuration = "CustomizationConfiguration",
+        identity_provider_configuration = "IdentityProviderConfiguration",
+        origins = "Origins",
+        role_arn = "RoleArn",
+        sample_prompts_control_mode = "SamplePromptsControlMode",
+        subtitle = "Subtitle",
+        tags = "Tags",
+        title = "Title",
+        welcome_message = "WelcomeMessage",
     }
 }
 
-static WEB_EXPERIENCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
-        ("BrowserExtensionConfiguration", crate::resource::Rule { shape: Some(&self::web_experience::BROWSER_EXTENSION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CustomizationConfiguration", crate::resource::Rule { shape: Some(&self::web_experience::CUSTOMIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IdentityProviderConfiguration", crate::resource::Rule { shape: Some(&self::web_experience::IDENTITY_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Origins", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(http:\\/\\/|https:\\/\\/)[a-zA-Z0-9-_.]+(?::[0-9]{1,5})?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("Subtitle", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::web_experience::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Title", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("WelcomeMessage", crate::resource::Rule { min_len: Some(0), max_len: Some(300), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WEB_EXPERIENCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationId", crate::resource::Rule { min_len: Some(36), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")), ..crate::resource::Rule::NONE }),
+    ("BrowserExtensionConfiguration", crate::resource::Rule { shape: Some(&self::web_experience::BROWSER_EXTENSION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CustomizationConfiguration", crate::resource::Rule { shape: Some(&self::web_experience::CUSTOMIZATION_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IdentityProviderConfiguration", crate::resource::Rule { shape: Some(&self::web_experience::IDENTITY_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Origins", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(http:\\/\\/|https:\\/\\/)[a-zA-Z0-9-_.]+(?::[0-9]{1,5})?$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Subtitle", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Title", crate::resource::Rule { min_len: Some(0), max_len: Some(500), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("WelcomeMessage", crate::resource::Rule { min_len: Some(0), max_len: Some(300), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`WebExperience`] (`Fn::GetAtt`).
 impl crate::resource::Handle<WebExperience> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DefaultEndpoint`.
-    #[inline]
-    pub fn attr_default_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DefaultEndpoint")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `WebExperienceArn`.
-    #[inline]
-    pub fn attr_web_experience_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WebExperienceArn")
-    }
-    /// `Fn::GetAtt` `WebExperienceId`.
-    #[inline]
-    pub fn attr_web_experience_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WebExperienceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DefaultEndpoint`.
+        attr_default_endpoint: ::std::string::String = "DefaultEndpoint",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `WebExperienceArn`.
+        attr_web_experience_arn: ::std::string::String = "WebExperienceArn",
+        /// `Fn::GetAtt` `WebExperienceId`.
+        attr_web_experience_id: ::std::string::String = "WebExperienceId",
     }
 }
 
 pub mod web_experience {
     //! Nested property types and enums of [`WebExperience`](super::WebExperience).
 
-    /// The definition `BrowserExtensionConfiguration`.
     #[derive(Clone)]
     pub struct BrowserExtensionConfiguration {
         /// CloudFormation property `EnabledBrowserExtensions`; required.
@@ -2577,7 +1845,6 @@ pub mod web_experience {
 
     impl BrowserExtensionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled_browser_extensions: impl ::std::convert::Into<crate::value::Val<crate::value::List<crate::cfn::qbusiness::web_experience::BrowserExtension>>>) -> Self {
             Self {
                 enabled_browser_extensions: enabled_browser_extensions.into(),
@@ -2585,22 +1852,17 @@ pub mod web_experience {
         }
     }
 
-    impl crate::resource::ToExpr for BrowserExtensionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EnabledBrowserExtensions", self.enabled_browser_extensions);
-            p.into_expr()
+    crate::resource::props! {
+        nested BrowserExtensionConfiguration;
+        req {
+            enabled_browser_extensions = "EnabledBrowserExtensions",
         }
     }
 
-    pub(super) static BROWSER_EXTENSION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EnabledBrowserExtensions", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BROWSER_EXTENSION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EnabledBrowserExtensions", crate::resource::Rule { min_items: Some(0), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CustomizationConfiguration`.
     #[derive(Clone, Default)]
     pub struct CustomizationConfiguration {
         /// CloudFormation property `CustomCSSUrl`.
@@ -2613,28 +1875,23 @@ pub mod web_experience {
         pub logo_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for CustomizationConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CustomCSSUrl", self.custom_css_url);
-            p.set_opt("FaviconUrl", self.favicon_url);
-            p.set_opt("FontUrl", self.font_url);
-            p.set_opt("LogoUrl", self.logo_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested CustomizationConfiguration;
+        opt {
+            custom_css_url = "CustomCSSUrl",
+            favicon_url = "FaviconUrl",
+            font_url = "FontUrl",
+            logo_url = "LogoUrl",
         }
     }
 
-    pub(super) static CUSTOMIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CustomCSSUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^(https?://[a-zA-Z0-9-_.+%/]+\\.css)?$")), ..crate::resource::Rule::NONE }),
-            ("FaviconUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|ico))?$")), ..crate::resource::Rule::NONE }),
-            ("FontUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^(https?://[a-zA-Z0-9-_.+%/]+\\.(ttf|woff|woff2|otf))?$")), ..crate::resource::Rule::NONE }),
-            ("LogoUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|png))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CUSTOMIZATION_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CustomCSSUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^(https?://[a-zA-Z0-9-_.+%/]+\\.css)?$")), ..crate::resource::Rule::NONE }),
+        ("FaviconUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|ico))?$")), ..crate::resource::Rule::NONE }),
+        ("FontUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^(https?://[a-zA-Z0-9-_.+%/]+\\.(ttf|woff|woff2|otf))?$")), ..crate::resource::Rule::NONE }),
+        ("LogoUrl", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|png))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IdentityProviderConfiguration`.
     #[derive(Clone, Default)]
     pub struct IdentityProviderConfiguration {
         /// CloudFormation property `OpenIDConnectConfiguration`.
@@ -2643,24 +1900,19 @@ pub mod web_experience {
         pub saml_configuration: ::std::option::Option<crate::cfn::qbusiness::web_experience::SamlProviderConfiguration>,
     }
 
-    impl crate::resource::ToExpr for IdentityProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("OpenIDConnectConfiguration", self.open_id_connect_configuration);
-            p.set_opt("SamlConfiguration", self.saml_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested IdentityProviderConfiguration;
+        opt {
+            open_id_connect_configuration = "OpenIDConnectConfiguration",
+            saml_configuration = "SamlConfiguration",
         }
     }
 
-    pub(super) static IDENTITY_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("OpenIDConnectConfiguration", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SamlConfiguration", crate::resource::Rule { shape: Some(&SAML_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IDENTITY_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("OpenIDConnectConfiguration", crate::resource::Rule { shape: Some(&OPEN_ID_CONNECT_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SamlConfiguration", crate::resource::Rule { shape: Some(&SAML_PROVIDER_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `OpenIDConnectProviderConfiguration`.
     #[derive(Clone)]
     pub struct OpenIdConnectProviderConfiguration {
         /// CloudFormation property `SecretsArn`; required.
@@ -2671,7 +1923,6 @@ pub mod web_experience {
 
     impl OpenIdConnectProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(secrets_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, secrets_role: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 secrets_arn: secrets_arn.into(),
@@ -2680,24 +1931,19 @@ pub mod web_experience {
         }
     }
 
-    impl crate::resource::ToExpr for OpenIdConnectProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SecretsArn", self.secrets_arn);
-            p.set("SecretsRole", self.secrets_role);
-            p.into_expr()
+    crate::resource::props! {
+        nested OpenIdConnectProviderConfiguration;
+        req {
+            secrets_arn = "SecretsArn",
+            secrets_role = "SecretsRole",
         }
     }
 
-    pub(super) static OPEN_ID_CONNECT_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SecretsArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("SecretsRole", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static OPEN_ID_CONNECT_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SecretsArn", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+        ("SecretsRole", crate::resource::Rule { min_len: Some(0), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `SamlProviderConfiguration`.
     #[derive(Clone)]
     pub struct SamlProviderConfiguration {
         /// CloudFormation property `AuthenticationUrl`; required.
@@ -2706,7 +1952,6 @@ pub mod web_experience {
 
     impl SamlProviderConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authentication_url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 authentication_url: authentication_url.into(),
@@ -2714,30 +1959,18 @@ pub mod web_experience {
         }
     }
 
-    impl crate::resource::ToExpr for SamlProviderConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AuthenticationUrl", self.authentication_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested SamlProviderConfiguration;
+        req {
+            authentication_url = "AuthenticationUrl",
         }
     }
 
-    pub(super) static SAML_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthenticationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SAML_PROVIDER_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthenticationUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1284), pattern: Some(crate::resource::Pattern::Regex("^https://.*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `BrowserExtension`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BrowserExtension {
         /// `FIREFOX`
         Firefox,
@@ -2745,18 +1978,9 @@ pub mod web_experience {
         Chrome,
     }
 
-    impl crate::value::CfnEnum for BrowserExtension {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Firefox => "FIREFOX",
-                Self::Chrome => "CHROME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BrowserExtension, ["FIREFOX", "CHROME"]);
 
-    /// Allowed values of `WebExperienceSamplePromptsControlMode`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WebExperienceSamplePromptsControlMode {
         /// `ENABLED`
         Enabled,
@@ -2764,13 +1988,5 @@ pub mod web_experience {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for WebExperienceSamplePromptsControlMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WebExperienceSamplePromptsControlMode, ["ENABLED", "DISABLED"]);
 }

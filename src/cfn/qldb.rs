@@ -25,7 +25,6 @@ pub struct Ledger {
 
 impl Ledger {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(permissions_mode: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             deletion_protection: ::std::option::Option::None,
@@ -37,26 +36,24 @@ impl Ledger {
     }
 }
 
-impl crate::resource::Resource for Ledger {
-    const TYPE: &'static str = "AWS::QLDB::Ledger";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("KmsKey", self.kms_key);
-        p.set_opt("Name", self.name);
-        p.set("PermissionsMode", self.permissions_mode);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Ledger = "AWS::QLDB::Ledger", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        permissions_mode = "PermissionsMode",
+    }
+    opt {
+        deletion_protection = "DeletionProtection",
+        kms_key = "KmsKey",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Ledger`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Ledger> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -87,7 +84,6 @@ pub struct Stream {
 
 impl Stream {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(inclusive_start_time: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, kinesis_configuration: crate::cfn::qldb::stream::KinesisConfiguration, ledger_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, stream_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             exclusive_end_time: ::std::option::Option::None,
@@ -101,52 +97,40 @@ impl Stream {
     }
 }
 
-impl crate::resource::Resource for Stream {
-    const TYPE: &'static str = "AWS::QLDB::Stream";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STREAM_SHAPE)
+crate::resource::props! {
+    resource Stream = "AWS::QLDB::Stream", shape: Some(&STREAM_SHAPE);
+    req {
+        inclusive_start_time = "InclusiveStartTime",
+        kinesis_configuration = "KinesisConfiguration",
+        ledger_name = "LedgerName",
+        role_arn = "RoleArn",
+        stream_name = "StreamName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ExclusiveEndTime", self.exclusive_end_time);
-        p.set("InclusiveStartTime", self.inclusive_start_time);
-        p.set("KinesisConfiguration", self.kinesis_configuration);
-        p.set("LedgerName", self.ledger_name);
-        p.set("RoleArn", self.role_arn);
-        p.set("StreamName", self.stream_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        exclusive_end_time = "ExclusiveEndTime",
+        tags = "Tags",
     }
 }
 
-static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KinesisConfiguration", crate::resource::Rule { shape: Some(&self::stream::KINESIS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::stream::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KinesisConfiguration", crate::resource::Rule { shape: Some(&self::stream::KINESIS_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Stream`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Stream> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod stream {
     //! Nested property types and enums of [`Stream`](super::Stream).
 
-    /// The definition `KinesisConfiguration`.
     #[derive(Clone, Default)]
     pub struct KinesisConfiguration {
         /// CloudFormation property `AggregationEnabled`.
@@ -155,26 +139,15 @@ pub mod stream {
         pub stream_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for KinesisConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AggregationEnabled", self.aggregation_enabled);
-            p.set_opt("StreamArn", self.stream_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisConfiguration;
+        opt {
+            aggregation_enabled = "AggregationEnabled",
+            stream_arn = "StreamArn",
         }
     }
 
-    pub(super) static KINESIS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StreamArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), ..crate::resource::Rule::NONE }),
+    ]);
 }

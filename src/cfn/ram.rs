@@ -25,7 +25,6 @@ pub struct Permission {
 
 impl Permission {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, policy_template: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>, resource_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -36,63 +35,36 @@ impl Permission {
     }
 }
 
-impl crate::resource::Resource for Permission {
-    const TYPE: &'static str = "AWS::RAM::Permission";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PERMISSION_SHAPE)
+crate::resource::props! {
+    resource Permission = "AWS::RAM::Permission", shape: Some(&PERMISSION_SHAPE);
+    req {
+        name = "Name",
+        policy_template = "PolicyTemplate",
+        resource_type = "ResourceType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set("PolicyTemplate", self.policy_template);
-        p.set("ResourceType", self.resource_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[\\w.-]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::permission::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PERMISSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[\\w.-]*$")), ..crate::resource::Rule::NONE }),
+    ("PolicyTemplate", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Permission`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Permission> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `IsResourceTypeDefault`.
+        attr_is_resource_type_default: bool = "IsResourceTypeDefault",
+        /// `Fn::GetAtt` `PermissionType`.
+        attr_permission_type: ::std::string::String = "PermissionType",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: ::std::string::String = "Version",
     }
-    /// `Fn::GetAtt` `IsResourceTypeDefault`.
-    #[inline]
-    pub fn attr_is_resource_type_default(self) -> crate::value::Val<bool> {
-        self.__get_att("IsResourceTypeDefault")
-    }
-    /// `Fn::GetAtt` `PermissionType`.
-    #[inline]
-    pub fn attr_permission_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PermissionType")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Version")
-    }
-}
-
-pub mod permission {
-    //! Nested property types and enums of [`Permission`](super::Permission).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Associates a specified AWS RAM permission with a resource share. You can only associate one permission with each resource type in a resource share.
@@ -116,7 +88,6 @@ pub struct PermissionAssociation {
 
 impl PermissionAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(permission_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_share_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             permission_arn: permission_arn.into(),
@@ -126,49 +97,32 @@ impl PermissionAssociation {
     }
 }
 
-impl crate::resource::Resource for PermissionAssociation {
-    const TYPE: &'static str = "AWS::RAM::PermissionAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("PermissionArn", self.permission_arn);
-        p.set_opt("Replace", self.replace);
-        p.set("ResourceShareArn", self.resource_share_arn);
-        p
+crate::resource::props! {
+    resource PermissionAssociation = "AWS::RAM::PermissionAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        permission_arn = "PermissionArn",
+        resource_share_arn = "ResourceShareArn",
+    }
+    opt {
+        replace = "Replace",
     }
 }
 
 /// Attributes of [`PermissionAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PermissionAssociation> {
-    /// `Fn::GetAtt` `AssociationStatus`.
-    #[inline]
-    pub fn attr_association_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationStatus")
-    }
-    /// `Fn::GetAtt` `FeatureSet`.
-    #[inline]
-    pub fn attr_feature_set(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FeatureSet")
-    }
-    /// `Fn::GetAtt` `IsDefault`.
-    #[inline]
-    pub fn attr_is_default(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefault")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `PermissionVersion`.
-    #[inline]
-    pub fn attr_permission_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PermissionVersion")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationStatus`.
+        attr_association_status: ::std::string::String = "AssociationStatus",
+        /// `Fn::GetAtt` `FeatureSet`.
+        attr_feature_set: ::std::string::String = "FeatureSet",
+        /// `Fn::GetAtt` `IsDefault`.
+        attr_is_default: bool = "IsDefault",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `PermissionVersion`.
+        attr_permission_version: ::std::string::String = "PermissionVersion",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
     }
 }
 
@@ -199,7 +153,6 @@ pub struct PrincipalAssociation {
 
 impl PrincipalAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(principal: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_share_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             principal: principal.into(),
@@ -208,43 +161,27 @@ impl PrincipalAssociation {
     }
 }
 
-impl crate::resource::Resource for PrincipalAssociation {
-    const TYPE: &'static str = "AWS::RAM::PrincipalAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Principal", self.principal);
-        p.set("ResourceShareArn", self.resource_share_arn);
-        p
+crate::resource::props! {
+    resource PrincipalAssociation = "AWS::RAM::PrincipalAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        principal = "Principal",
+        resource_share_arn = "ResourceShareArn",
     }
 }
 
 /// Attributes of [`PrincipalAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<PrincipalAssociation> {
-    /// `Fn::GetAtt` `AssociationType`.
-    #[inline]
-    pub fn attr_association_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationType")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `External`.
-    #[inline]
-    pub fn attr_external(self) -> crate::value::Val<bool> {
-        self.__get_att("External")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationType`.
+        attr_association_type: ::std::string::String = "AssociationType",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `External`.
+        attr_external: bool = "External",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -265,7 +202,6 @@ pub struct ResourceAssociation {
 
 impl ResourceAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_share_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             resource_arn: resource_arn.into(),
@@ -274,43 +210,27 @@ impl ResourceAssociation {
     }
 }
 
-impl crate::resource::Resource for ResourceAssociation {
-    const TYPE: &'static str = "AWS::RAM::ResourceAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceArn", self.resource_arn);
-        p.set("ResourceShareArn", self.resource_share_arn);
-        p
+crate::resource::props! {
+    resource ResourceAssociation = "AWS::RAM::ResourceAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        resource_arn = "ResourceArn",
+        resource_share_arn = "ResourceShareArn",
     }
 }
 
 /// Attributes of [`ResourceAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceAssociation> {
-    /// `Fn::GetAtt` `AssociationType`.
-    #[inline]
-    pub fn attr_association_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociationType")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `External`.
-    #[inline]
-    pub fn attr_external(self) -> crate::value::Val<bool> {
-        self.__get_att("External")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociationType`.
+        attr_association_type: ::std::string::String = "AssociationType",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `External`.
+        attr_external: bool = "External",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -365,7 +285,6 @@ pub struct ResourceShare {
 
 impl ResourceShare {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allow_external_principals: ::std::option::Option::None,
@@ -380,54 +299,37 @@ impl ResourceShare {
     }
 }
 
-impl crate::resource::Resource for ResourceShare {
-    const TYPE: &'static str = "AWS::RAM::ResourceShare";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowExternalPrincipals", self.allow_external_principals);
-        p.set("Name", self.name);
-        p.set_opt("PermissionArns", self.permission_arns);
-        p.set_opt("Principals", self.principals);
-        p.set_opt("ResourceArns", self.resource_arns);
-        p.set_opt("ResourceShareConfiguration", self.resource_share_configuration);
-        p.set_opt("Sources", self.sources);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ResourceShare = "AWS::RAM::ResourceShare", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+    }
+    opt {
+        allow_external_principals = "AllowExternalPrincipals",
+        permission_arns = "PermissionArns",
+        principals = "Principals",
+        resource_arns = "ResourceArns",
+        resource_share_configuration = "ResourceShareConfiguration",
+        sources = "Sources",
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`ResourceShare`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceShare> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `FeatureSet`.
-    #[inline]
-    pub fn attr_feature_set(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FeatureSet")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `OwningAccountId`.
-    #[inline]
-    pub fn attr_owning_account_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwningAccountId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `FeatureSet`.
+        attr_feature_set: ::std::string::String = "FeatureSet",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `OwningAccountId`.
+        attr_owning_account_id: ::std::string::String = "OwningAccountId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -447,13 +349,11 @@ pub mod resource_share {
         pub retain_sharing_on_account_leave_organization: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for ResourceShareConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ExclusiveAccountAccess", self.exclusive_account_access);
-            p.set_opt("RetainSharingOnAccountLeaveOrganization", self.retain_sharing_on_account_leave_organization);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceShareConfiguration;
+        opt {
+            exclusive_account_access = "ExclusiveAccountAccess",
+            retain_sharing_on_account_leave_organization = "RetainSharingOnAccountLeaveOrganization",
         }
     }
 }
@@ -475,7 +375,6 @@ pub struct SourceAssociation {
 
 impl SourceAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_share_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             resource_share_arn: resource_share_arn.into(),
@@ -484,37 +383,24 @@ impl SourceAssociation {
     }
 }
 
-impl crate::resource::Resource for SourceAssociation {
-    const TYPE: &'static str = "AWS::RAM::SourceAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ResourceShareArn", self.resource_share_arn);
-        p.set("SourceId", self.source_id);
-        p
+crate::resource::props! {
+    resource SourceAssociation = "AWS::RAM::SourceAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        resource_share_arn = "ResourceShareArn",
+        source_id = "SourceId",
     }
 }
 
 /// Attributes of [`SourceAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SourceAssociation> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `LastUpdatedTime`.
-    #[inline]
-    pub fn attr_last_updated_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LastUpdatedTime")
-    }
-    /// `Fn::GetAtt` `SourceType`.
-    #[inline]
-    pub fn attr_source_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `LastUpdatedTime`.
+        attr_last_updated_time: ::std::string::String = "LastUpdatedTime",
+        /// `Fn::GetAtt` `SourceType`.
+        attr_source_type: ::std::string::String = "SourceType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }

@@ -45,7 +45,6 @@ pub struct Rule {
 
 impl Rule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::rbin::rule::ResourceType>>, retention_period: crate::cfn::rbin::rule::RetentionPeriod) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -60,55 +59,41 @@ impl Rule {
     }
 }
 
-impl crate::resource::Resource for Rule {
-    const TYPE: &'static str = "AWS::Rbin::Rule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RULE_SHAPE)
+crate::resource::props! {
+    resource Rule = "AWS::Rbin::Rule", shape: Some(&RULE_SHAPE);
+    req {
+        resource_type = "ResourceType",
+        retention_period = "RetentionPeriod",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("ExcludeResourceTags", self.exclude_resource_tags);
-        p.set_opt("LockConfiguration", self.lock_configuration);
-        p.set_opt("ResourceTags", self.resource_tags);
-        p.set("ResourceType", self.resource_type);
-        p.set("RetentionPeriod", self.retention_period);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        exclude_resource_tags = "ExcludeResourceTags",
+        lock_configuration = "LockConfiguration",
+        resource_tags = "ResourceTags",
+        status = "Status",
+        tags = "Tags",
     }
 }
 
-static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]{0,255}$")), ..crate::resource::Rule::NONE }),
-        ("ExcludeResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::rule::RESOURCE_TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LockConfiguration", crate::resource::Rule { shape: Some(&self::rule::UNLOCK_DELAY_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::rule::RESOURCE_TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RetentionPeriod", crate::resource::Rule { shape: Some(&self::rule::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Status", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("pending|available")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::rule::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[\\S ]{0,255}$")), ..crate::resource::Rule::NONE }),
+    ("ExcludeResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(5), items: Some(&crate::resource::Rule { shape: Some(&self::rule::RESOURCE_TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("LockConfiguration", crate::resource::Rule { shape: Some(&self::rule::UNLOCK_DELAY_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResourceTags", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::rule::RESOURCE_TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RetentionPeriod", crate::resource::Rule { shape: Some(&self::rule::RETENTION_PERIOD_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Status", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("pending|available")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::rule::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Rule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Rule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Identifier`.
-    #[inline]
-    pub fn attr_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Identifier")
-    }
-    /// `Fn::GetAtt` `LockState`.
-    #[inline]
-    pub fn attr_lock_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LockState")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Identifier`.
+        attr_identifier: ::std::string::String = "Identifier",
+        /// `Fn::GetAtt` `LockState`.
+        attr_lock_state: ::std::string::String = "LockState",
     }
 }
 
@@ -130,7 +115,6 @@ pub mod rule {
 
     impl ResourceTag {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(resource_tag_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_tag_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 resource_tag_key: resource_tag_key.into(),
@@ -139,24 +123,19 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceTag {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceTagKey", self.resource_tag_key);
-            p.set("ResourceTagValue", self.resource_tag_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceTag;
+        req {
+            resource_tag_key = "ResourceTagKey",
+            resource_tag_value = "ResourceTagValue",
         }
     }
 
-    pub(super) static RESOURCE_TAG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceTagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]{1,128}$")), ..crate::resource::Rule::NONE }),
-            ("ResourceTagValue", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]{0,256}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_TAG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceTagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]{1,128}$")), ..crate::resource::Rule::NONE }),
+        ("ResourceTagValue", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[\\S\\s]{0,256}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `UnlockDelay`.
     #[derive(Clone, Default)]
     pub struct UnlockDelay {
         /// The unit of time in which to measure the unlock delay. Currently, the unlock delay can be measure only in days.
@@ -169,21 +148,17 @@ pub mod rule {
         pub unlock_delay_value: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for UnlockDelay {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("UnlockDelayUnit", self.unlock_delay_unit);
-            p.set_opt("UnlockDelayValue", self.unlock_delay_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested UnlockDelay;
+        opt {
+            unlock_delay_unit = "UnlockDelayUnit",
+            unlock_delay_value = "UnlockDelayValue",
         }
     }
 
-    pub(super) static UNLOCK_DELAY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("UnlockDelayValue", crate::resource::Rule { min: Some(7.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static UNLOCK_DELAY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("UnlockDelayValue", crate::resource::Rule { min: Some(7.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The retention period of the rule.
     #[derive(Clone)]
@@ -200,7 +175,6 @@ pub mod rule {
 
     impl RetentionPeriod {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(retention_period_unit: impl ::std::convert::Into<crate::value::Val<crate::cfn::rbin::rule::RetentionPeriodUnit>>, retention_period_value: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 retention_period_unit: retention_period_unit.into(),
@@ -209,47 +183,34 @@ pub mod rule {
         }
     }
 
-    impl crate::resource::ToExpr for RetentionPeriod {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RetentionPeriodUnit", self.retention_period_unit);
-            p.set("RetentionPeriodValue", self.retention_period_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested RetentionPeriod;
+        req {
+            retention_period_unit = "RetentionPeriodUnit",
+            retention_period_value = "RetentionPeriodValue",
         }
     }
 
-    pub(super) static RETENTION_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RetentionPeriodValue", crate::resource::Rule { min: Some(1.0), max: Some(3650.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RETENTION_PERIOD_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RetentionPeriodValue", crate::resource::Rule { min: Some(1.0), max: Some(3650.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The unit of time in which to measure the unlock delay. Currently, the unlock delay can be measure only in days.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum UnlockDelayUnit {
         /// `DAYS`
         Days,
     }
 
-    impl crate::value::CfnEnum for UnlockDelayUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(UnlockDelayUnit, ["DAYS"]);
 
     /// The resource type retained by the retention rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ResourceType {
         /// `EBS_SNAPSHOT`
         EbsSnapshot,
@@ -259,30 +220,14 @@ pub mod rule {
         EbsVolume,
     }
 
-    impl crate::value::CfnEnum for ResourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::EbsSnapshot => "EBS_SNAPSHOT",
-                Self::Ec2Image => "EC2_IMAGE",
-                Self::EbsVolume => "EBS_VOLUME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ResourceType, ["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"]);
 
     /// The retention period unit of the rule
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RetentionPeriodUnit {
         /// `DAYS`
         Days,
     }
 
-    impl crate::value::CfnEnum for RetentionPeriodUnit {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Days => "DAYS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RetentionPeriodUnit, ["DAYS"]);
 }

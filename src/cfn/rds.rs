@@ -25,7 +25,6 @@ pub struct ClusterSnapshot {
 
 impl ClusterSnapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, db_cluster_snapshot_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             db_cluster_identifier: db_cluster_identifier.into(),
@@ -35,132 +34,62 @@ impl ClusterSnapshot {
     }
 }
 
-impl crate::resource::Resource for ClusterSnapshot {
-    const TYPE: &'static str = "AWS::RDS::ClusterSnapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource ClusterSnapshot = "AWS::RDS::ClusterSnapshot", shape: Some(&CLUSTER_SNAPSHOT_SHAPE);
+    req {
+        db_cluster_identifier = "DBClusterIdentifier",
+        db_cluster_snapshot_identifier = "DBClusterSnapshotIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DBClusterIdentifier", self.db_cluster_identifier);
-        p.set("DBClusterSnapshotIdentifier", self.db_cluster_snapshot_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DBClusterSnapshotIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DBClusterSnapshotIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ClusterSnapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClusterSnapshot> {
-    /// `Fn::GetAtt` `AllocatedStorage`.
-    #[inline]
-    pub fn attr_allocated_storage(self) -> crate::value::Val<i64> {
-        self.__get_att("AllocatedStorage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AllocatedStorage`.
+        attr_allocated_storage: i64 = "AllocatedStorage",
+        /// `Fn::GetAtt` `AvailabilityZones`.
+        attr_availability_zones: crate::value::List<::std::string::String> = "AvailabilityZones",
+        /// `Fn::GetAtt` `ClusterCreateTime`.
+        attr_cluster_create_time: ::std::string::String = "ClusterCreateTime",
+        /// `Fn::GetAtt` `DBClusterSnapshotArn`.
+        attr_db_cluster_snapshot_arn: ::std::string::String = "DBClusterSnapshotArn",
+        /// `Fn::GetAtt` `DbClusterResourceId`.
+        attr_db_cluster_resource_id: ::std::string::String = "DbClusterResourceId",
+        /// `Fn::GetAtt` `Engine`.
+        attr_engine: ::std::string::String = "Engine",
+        /// `Fn::GetAtt` `EngineMode`.
+        attr_engine_mode: ::std::string::String = "EngineMode",
+        /// `Fn::GetAtt` `EngineVersion`.
+        attr_engine_version: ::std::string::String = "EngineVersion",
+        /// `Fn::GetAtt` `IAMDatabaseAuthenticationEnabled`.
+        attr_iam_database_authentication_enabled: bool = "IAMDatabaseAuthenticationEnabled",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `LicenseModel`.
+        attr_license_model: ::std::string::String = "LicenseModel",
+        /// `Fn::GetAtt` `MasterUsername`.
+        attr_master_username: ::std::string::String = "MasterUsername",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `SnapshotCreateTime`.
+        attr_snapshot_create_time: ::std::string::String = "SnapshotCreateTime",
+        /// `Fn::GetAtt` `SnapshotType`.
+        attr_snapshot_type: ::std::string::String = "SnapshotType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StorageEncrypted`.
+        attr_storage_encrypted: bool = "StorageEncrypted",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
-    /// `Fn::GetAtt` `AvailabilityZones`.
-    #[inline]
-    pub fn attr_availability_zones(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AvailabilityZones")
-    }
-    /// `Fn::GetAtt` `ClusterCreateTime`.
-    #[inline]
-    pub fn attr_cluster_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterCreateTime")
-    }
-    /// `Fn::GetAtt` `DBClusterSnapshotArn`.
-    #[inline]
-    pub fn attr_db_cluster_snapshot_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBClusterSnapshotArn")
-    }
-    /// `Fn::GetAtt` `DbClusterResourceId`.
-    #[inline]
-    pub fn attr_db_cluster_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DbClusterResourceId")
-    }
-    /// `Fn::GetAtt` `Engine`.
-    #[inline]
-    pub fn attr_engine(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Engine")
-    }
-    /// `Fn::GetAtt` `EngineMode`.
-    #[inline]
-    pub fn attr_engine_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineMode")
-    }
-    /// `Fn::GetAtt` `EngineVersion`.
-    #[inline]
-    pub fn attr_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineVersion")
-    }
-    /// `Fn::GetAtt` `IAMDatabaseAuthenticationEnabled`.
-    #[inline]
-    pub fn attr_iam_database_authentication_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("IAMDatabaseAuthenticationEnabled")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `LicenseModel`.
-    #[inline]
-    pub fn attr_license_model(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseModel")
-    }
-    /// `Fn::GetAtt` `MasterUsername`.
-    #[inline]
-    pub fn attr_master_username(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterUsername")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `SnapshotCreateTime`.
-    #[inline]
-    pub fn attr_snapshot_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotCreateTime")
-    }
-    /// `Fn::GetAtt` `SnapshotType`.
-    #[inline]
-    pub fn attr_snapshot_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StorageEncrypted`.
-    #[inline]
-    pub fn attr_storage_encrypted(self) -> crate::value::Val<bool> {
-        self.__get_att("StorageEncrypted")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
-    }
-}
-
-pub mod cluster_snapshot {
-    //! Nested property types and enums of [`ClusterSnapshot`](super::ClusterSnapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates a custom DB engine version (CEV).
@@ -235,7 +164,6 @@ pub struct CustomDbEngineVersion {
 
 impl CustomDbEngineVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(engine: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, engine_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             database_installation_files: ::std::option::Option::None,
@@ -255,68 +183,53 @@ impl CustomDbEngineVersion {
     }
 }
 
-impl crate::resource::Resource for CustomDbEngineVersion {
-    const TYPE: &'static str = "AWS::RDS::CustomDBEngineVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CUSTOM_DB_ENGINE_VERSION_SHAPE)
+crate::resource::props! {
+    resource CustomDbEngineVersion = "AWS::RDS::CustomDBEngineVersion", shape: Some(&CUSTOM_DB_ENGINE_VERSION_SHAPE);
+    req {
+        engine = "Engine",
+        engine_version = "EngineVersion",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DatabaseInstallationFiles", self.database_installation_files);
-        p.set_opt("DatabaseInstallationFilesS3BucketName", self.database_installation_files_s3_bucket_name);
-        p.set_opt("DatabaseInstallationFilesS3Prefix", self.database_installation_files_s3_prefix);
-        p.set_opt("Description", self.description);
-        p.set("Engine", self.engine);
-        p.set("EngineVersion", self.engine_version);
-        p.set_opt("ImageId", self.image_id);
-        p.set_opt("KMSKeyId", self.kms_key_id);
-        p.set_opt("Manifest", self.manifest);
-        p.set_opt("SourceCustomDbEngineVersionIdentifier", self.source_custom_db_engine_version_identifier);
-        p.set_opt("Status", self.status);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UseAwsProvidedLatestImage", self.use_aws_provided_latest_image);
-        p
+    opt {
+        database_installation_files = "DatabaseInstallationFiles",
+        database_installation_files_s3_bucket_name = "DatabaseInstallationFilesS3BucketName",
+        database_installation_files_s3_prefix = "DatabaseInstallationFilesS3Prefix",
+        description = "Description",
+        image_id = "ImageId",
+        kms_key_id = "KMSKeyId",
+        manifest = "Manifest",
+        source_custom_db_engine_version_identifier = "SourceCustomDbEngineVersionIdentifier",
+        status = "Status",
+        tags = "Tags",
+        use_aws_provided_latest_image = "UseAwsProvidedLatestImage",
     }
 }
 
-static CUSTOM_DB_ENGINE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DatabaseInstallationFilesS3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("DatabaseInstallationFilesS3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("Engine", crate::resource::Rule { min_len: Some(1), max_len: Some(35), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-]{1,35}$")), ..crate::resource::Rule::NONE }),
-        ("EngineVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_.-]{1,60}$")), ..crate::resource::Rule::NONE }),
-        ("ImageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("KMSKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_:\\-\\/]+$")), ..crate::resource::Rule::NONE }),
-        ("Manifest", crate::resource::Rule { min_len: Some(1), max_len: Some(51000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
-        ("SourceCustomDbEngineVersionIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::custom_db_engine_version::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CUSTOM_DB_ENGINE_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DatabaseInstallationFilesS3BucketName", crate::resource::Rule { min_len: Some(3), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("DatabaseInstallationFilesS3Prefix", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("Engine", crate::resource::Rule { min_len: Some(1), max_len: Some(35), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9-]{1,35}$")), ..crate::resource::Rule::NONE }),
+    ("EngineVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9_.-]{1,60}$")), ..crate::resource::Rule::NONE }),
+    ("ImageId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), formats: &[crate::resource::Format::ImageId], ..crate::resource::Rule::NONE }),
+    ("KMSKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_:\\-\\/]+$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Manifest", crate::resource::Rule { min_len: Some(1), max_len: Some(51000), pattern: Some(crate::resource::Pattern::Regex("^[\\s\\S]*$")), ..crate::resource::Rule::NONE }),
+    ("SourceCustomDbEngineVersionIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CustomDbEngineVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CustomDbEngineVersion> {
-    /// `Fn::GetAtt` `DBEngineVersionArn`.
-    #[inline]
-    pub fn attr_db_engine_version_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBEngineVersionArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DBEngineVersionArn`.
+        attr_db_engine_version_arn: ::std::string::String = "DBEngineVersionArn",
     }
 }
 
 pub mod custom_db_engine_version {
     //! Nested property types and enums of [`CustomDbEngineVersion`](super::CustomDbEngineVersion).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// A value that indicates the status of a custom engine version (CEV).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `available`
         Available,
@@ -328,17 +241,7 @@ pub mod custom_db_engine_version {
         PendingValidation,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Available => "available",
-                Self::Inactive => "inactive",
-                Self::InactiveExceptRestore => "inactive-except-restore",
-                Self::PendingValidation => "pending-validation",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["available", "inactive", "inactive-except-restore", "pending-validation"]);
 }
 
 /// The ``AWS::RDS::DBCluster`` resource creates an Amazon Aurora DB cluster or Multi-AZ DB cluster.
@@ -854,143 +757,111 @@ pub struct DbCluster {
     pub vpc_security_group_ids: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for DbCluster {
-    const TYPE: &'static str = "AWS::RDS::DBCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllocatedStorage", self.allocated_storage);
-        p.set_opt("AssociatedRoles", self.associated_roles);
-        p.set_opt("AutoMinorVersionUpgrade", self.auto_minor_version_upgrade);
-        p.set_opt("AvailabilityZones", self.availability_zones);
-        p.set_opt("BacktrackWindow", self.backtrack_window);
-        p.set_opt("BackupRetentionPeriod", self.backup_retention_period);
-        p.set_opt("ClusterScalabilityType", self.cluster_scalability_type);
-        p.set_opt("CopyTagsToSnapshot", self.copy_tags_to_snapshot);
-        p.set_opt("DBClusterIdentifier", self.db_cluster_identifier);
-        p.set_opt("DBClusterInstanceClass", self.db_cluster_instance_class);
-        p.set_opt("DBClusterParameterGroupName", self.db_cluster_parameter_group_name);
-        p.set_opt("DBInstanceParameterGroupName", self.db_instance_parameter_group_name);
-        p.set_opt("DBSubnetGroupName", self.db_subnet_group_name);
-        p.set_opt("DBSystemId", self.db_system_id);
-        p.set_opt("DatabaseInsightsMode", self.database_insights_mode);
-        p.set_opt("DatabaseName", self.database_name);
-        p.set_opt("DeleteAutomatedBackups", self.delete_automated_backups);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("Domain", self.domain);
-        p.set_opt("DomainIAMRoleName", self.domain_iam_role_name);
-        p.set_opt("EnableCloudwatchLogsExports", self.enable_cloudwatch_logs_exports);
-        p.set_opt("EnableGlobalWriteForwarding", self.enable_global_write_forwarding);
-        p.set_opt("EnableHttpEndpoint", self.enable_http_endpoint);
-        p.set_opt("EnableIAMDatabaseAuthentication", self.enable_iam_database_authentication);
-        p.set_opt("EnableLocalWriteForwarding", self.enable_local_write_forwarding);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("EngineLifecycleSupport", self.engine_lifecycle_support);
-        p.set_opt("EngineMode", self.engine_mode);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("GlobalClusterIdentifier", self.global_cluster_identifier);
-        p.set_opt("Iops", self.iops);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("ManageMasterUserPassword", self.manage_master_user_password);
-        p.set_opt("MasterUserAuthenticationType", self.master_user_authentication_type);
-        p.set_opt("MasterUserPassword", self.master_user_password);
-        p.set_opt("MasterUserSecret", self.master_user_secret);
-        p.set_opt("MasterUsername", self.master_username);
-        p.set_opt("MonitoringInterval", self.monitoring_interval);
-        p.set_opt("MonitoringRoleArn", self.monitoring_role_arn);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("PerformanceInsightsEnabled", self.performance_insights_enabled);
-        p.set_opt("PerformanceInsightsKmsKeyId", self.performance_insights_kms_key_id);
-        p.set_opt("PerformanceInsightsRetentionPeriod", self.performance_insights_retention_period);
-        p.set_opt("Port", self.port);
-        p.set_opt("PreferredBackupWindow", self.preferred_backup_window);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("ReplicationSourceIdentifier", self.replication_source_identifier);
-        p.set_opt("RestoreToTime", self.restore_to_time);
-        p.set_opt("RestoreType", self.restore_type);
-        p.set_opt("ScalingConfiguration", self.scaling_configuration);
-        p.set_opt("ServerlessV2ScalingConfiguration", self.serverless_v2_scaling_configuration);
-        p.set_opt("SnapshotIdentifier", self.snapshot_identifier);
-        p.set_opt("SourceDBClusterIdentifier", self.source_db_cluster_identifier);
-        p.set_opt("SourceDbClusterResourceId", self.source_db_cluster_resource_id);
-        p.set_opt("SourceRegion", self.source_region);
-        p.set_opt("StorageEncrypted", self.storage_encrypted);
-        p.set_opt("StorageType", self.storage_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UseLatestRestorableTime", self.use_latest_restorable_time);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p
+crate::resource::props! {
+    resource DbCluster = "AWS::RDS::DBCluster", shape: Some(&DB_CLUSTER_SHAPE);
+    opt {
+        allocated_storage = "AllocatedStorage",
+        associated_roles = "AssociatedRoles",
+        auto_minor_version_upgrade = "AutoMinorVersionUpgrade",
+        availability_zones = "AvailabilityZones",
+        backtrack_window = "BacktrackWindow",
+        backup_retention_period = "BackupRetentionPeriod",
+        cluster_scalability_type = "ClusterScalabilityType",
+        copy_tags_to_snapshot = "CopyTagsToSnapshot",
+        db_cluster_identifier = "DBClusterIdentifier",
+        db_cluster_instance_class = "DBClusterInstanceClass",
+        db_cluster_parameter_group_name = "DBClusterParameterGroupName",
+        db_instance_parameter_group_name = "DBInstanceParameterGroupName",
+        db_subnet_group_name = "DBSubnetGroupName",
+        db_system_id = "DBSystemId",
+        database_insights_mode = "DatabaseInsightsMode",
+        database_name = "DatabaseName",
+        delete_automated_backups = "DeleteAutomatedBackups",
+        deletion_protection = "DeletionProtection",
+        domain = "Domain",
+        domain_iam_role_name = "DomainIAMRoleName",
+        enable_cloudwatch_logs_exports = "EnableCloudwatchLogsExports",
+        enable_global_write_forwarding = "EnableGlobalWriteForwarding",
+        enable_http_endpoint = "EnableHttpEndpoint",
+        enable_iam_database_authentication = "EnableIAMDatabaseAuthentication",
+        enable_local_write_forwarding = "EnableLocalWriteForwarding",
+        engine = "Engine",
+        engine_lifecycle_support = "EngineLifecycleSupport",
+        engine_mode = "EngineMode",
+        engine_version = "EngineVersion",
+        global_cluster_identifier = "GlobalClusterIdentifier",
+        iops = "Iops",
+        kms_key_id = "KmsKeyId",
+        manage_master_user_password = "ManageMasterUserPassword",
+        master_user_authentication_type = "MasterUserAuthenticationType",
+        master_user_password = "MasterUserPassword",
+        master_user_secret = "MasterUserSecret",
+        master_username = "MasterUsername",
+        monitoring_interval = "MonitoringInterval",
+        monitoring_role_arn = "MonitoringRoleArn",
+        network_type = "NetworkType",
+        performance_insights_enabled = "PerformanceInsightsEnabled",
+        performance_insights_kms_key_id = "PerformanceInsightsKmsKeyId",
+        performance_insights_retention_period = "PerformanceInsightsRetentionPeriod",
+        port = "Port",
+        preferred_backup_window = "PreferredBackupWindow",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        publicly_accessible = "PubliclyAccessible",
+        replication_source_identifier = "ReplicationSourceIdentifier",
+        restore_to_time = "RestoreToTime",
+        restore_type = "RestoreType",
+        scaling_configuration = "ScalingConfiguration",
+        serverless_v2_scaling_configuration = "ServerlessV2ScalingConfiguration",
+        snapshot_identifier = "SnapshotIdentifier",
+        source_db_cluster_identifier = "SourceDBClusterIdentifier",
+        source_db_cluster_resource_id = "SourceDbClusterResourceId",
+        source_region = "SourceRegion",
+        storage_encrypted = "StorageEncrypted",
+        storage_type = "StorageType",
+        tags = "Tags",
+        use_latest_restorable_time = "UseLatestRestorableTime",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
 
-static DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AssociatedRoles", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&self::db_cluster::DB_CLUSTER_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("BacktrackWindow", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("BackupRetentionPeriod", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
-        ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
-        ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
-        ("MasterUsername", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}[a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::db_cluster::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AssociatedRoles", crate::resource::Rule { min_items: Some(0), max_items: Some(15), items: Some(&crate::resource::Rule { shape: Some(&self::db_cluster::DB_CLUSTER_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("BacktrackWindow", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("BackupRetentionPeriod", crate::resource::Rule { min: Some(1.0), max: Some(35.0), ..crate::resource::Rule::NONE }),
+    ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
+    ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MasterUserPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ("MasterUserSecret", crate::resource::Rule { shape: Some(&self::db_cluster::MASTER_USER_SECRET_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MasterUsername", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}[a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ("MonitoringRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbCluster> {
-    /// `Fn::GetAtt` `DBClusterArn`.
-    #[inline]
-    pub fn attr_db_cluster_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBClusterArn")
-    }
-    /// `Fn::GetAtt` `DBClusterResourceId`.
-    #[inline]
-    pub fn attr_db_cluster_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBClusterResourceId")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `Endpoint.Address`.
-    #[inline]
-    pub fn attr_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint.Address")
-    }
-    /// `Fn::GetAtt` `Endpoint.Port`.
-    #[inline]
-    pub fn attr_endpoint_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint.Port")
-    }
-    /// `Fn::GetAtt` `MasterUserSecret.SecretArn`.
-    #[inline]
-    pub fn attr_master_user_secret_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterUserSecret.SecretArn")
-    }
-    /// `Fn::GetAtt` `ReadEndpoint`.
-    #[inline]
-    pub fn attr_read_endpoint(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("ReadEndpoint")
-    }
-    /// `Fn::GetAtt` `ReadEndpoint.Address`.
-    #[inline]
-    pub fn attr_read_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReadEndpoint.Address")
-    }
-    /// `Fn::GetAtt` `StorageEncryptionType`.
-    #[inline]
-    pub fn attr_storage_encryption_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageEncryptionType")
-    }
-    /// `Fn::GetAtt` `StorageThroughput`.
-    #[inline]
-    pub fn attr_storage_throughput(self) -> crate::value::Val<i64> {
-        self.__get_att("StorageThroughput")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DBClusterArn`.
+        attr_db_cluster_arn: ::std::string::String = "DBClusterArn",
+        /// `Fn::GetAtt` `DBClusterResourceId`.
+        attr_db_cluster_resource_id: ::std::string::String = "DBClusterResourceId",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: crate::value::Json = "Endpoint",
+        /// `Fn::GetAtt` `Endpoint.Address`.
+        attr_endpoint_address: ::std::string::String = "Endpoint.Address",
+        /// `Fn::GetAtt` `Endpoint.Port`.
+        attr_endpoint_port: ::std::string::String = "Endpoint.Port",
+        /// `Fn::GetAtt` `MasterUserSecret.SecretArn`.
+        attr_master_user_secret_secret_arn: ::std::string::String = "MasterUserSecret.SecretArn",
+        /// `Fn::GetAtt` `ReadEndpoint`.
+        attr_read_endpoint: crate::value::Json = "ReadEndpoint",
+        /// `Fn::GetAtt` `ReadEndpoint.Address`.
+        attr_read_endpoint_address: ::std::string::String = "ReadEndpoint.Address",
+        /// `Fn::GetAtt` `StorageEncryptionType`.
+        attr_storage_encryption_type: ::std::string::String = "StorageEncryptionType",
+        /// `Fn::GetAtt` `StorageThroughput`.
+        attr_storage_throughput: i64 = "StorageThroughput",
     }
 }
 
@@ -1012,7 +883,6 @@ pub mod db_cluster {
 
     impl DbClusterRole {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 feature_name: ::std::option::Option::None,
@@ -1021,21 +891,19 @@ pub mod db_cluster {
         }
     }
 
-    impl crate::resource::ToExpr for DbClusterRole {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FeatureName", self.feature_name);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DbClusterRole;
+        req {
+            role_arn = "RoleArn",
+        }
+        opt {
+            feature_name = "FeatureName",
         }
     }
 
-    pub(super) static DB_CLUSTER_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]*:role/.*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DB_CLUSTER_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z-]*:iam::[0-9]*:role/.*$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
     /// For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the *Amazon RDS User Guide* and [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html) in the *Amazon Aurora User Guide.*
@@ -1051,15 +919,17 @@ pub mod db_cluster {
         pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MasterUserSecret {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MasterUserSecret;
+        opt {
+            kms_key_id = "KmsKeyId",
+            secret_arn = "SecretArn",
         }
     }
+
+    pub(super) static MASTER_USER_SECRET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``ScalingConfiguration`` property type specifies the scaling configuration of an Aurora Serverless v1 DB cluster.
     /// For more information, see [Using Amazon Aurora Serverless](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless.html) in the *Amazon Aurora User Guide*.
@@ -1106,17 +976,15 @@ pub mod db_cluster {
         pub timeout_action: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AutoPause", self.auto_pause);
-            p.set_opt("MaxCapacity", self.max_capacity);
-            p.set_opt("MinCapacity", self.min_capacity);
-            p.set_opt("SecondsBeforeTimeout", self.seconds_before_timeout);
-            p.set_opt("SecondsUntilAutoPause", self.seconds_until_auto_pause);
-            p.set_opt("TimeoutAction", self.timeout_action);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScalingConfiguration;
+        opt {
+            auto_pause = "AutoPause",
+            max_capacity = "MaxCapacity",
+            min_capacity = "MinCapacity",
+            seconds_before_timeout = "SecondsBeforeTimeout",
+            seconds_until_auto_pause = "SecondsUntilAutoPause",
+            timeout_action = "TimeoutAction",
         }
     }
 
@@ -1143,27 +1011,18 @@ pub mod db_cluster {
         pub seconds_until_auto_pause: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for ServerlessV2ScalingConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MaxCapacity", self.max_capacity);
-            p.set_opt("MinCapacity", self.min_capacity);
-            p.set_opt("SecondsUntilAutoPause", self.seconds_until_auto_pause);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServerlessV2ScalingConfiguration;
+        opt {
+            max_capacity = "MaxCapacity",
+            min_capacity = "MinCapacity",
+            seconds_until_auto_pause = "SecondsUntilAutoPause",
         }
     }
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Specifies the scalability mode of the Aurora DB cluster. When set to ``limitless``, the cluster operates as an Aurora Limitless Database, allowing you to create a DB shard group for horizontal scaling (sharding) capabilities. When set to ``standard`` (the default), the cluster uses normal DB instance creation.
     /// *Important:* Automated backup retention isn't supported with Aurora Limitless Database clusters. If you set this property to ``limitless``, you cannot set ``DeleteAutomatedBackups`` to ``false``. To create a backup, use manual snapshots instead.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClusterScalabilityType {
         /// `limitless`
         Limitless,
@@ -1171,20 +1030,12 @@ pub mod db_cluster {
         Standard,
     }
 
-    impl crate::value::CfnEnum for ClusterScalabilityType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Limitless => "limitless",
-                Self::Standard => "standard",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClusterScalabilityType, ["limitless", "standard"]);
 
     /// The mode of Database Insights to enable for the DB cluster.
     /// If you set this value to ``advanced``, you must also set the ``PerformanceInsightsEnabled`` parameter to ``true`` and the ``PerformanceInsightsRetentionPeriod`` parameter to 465.
     /// Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatabaseInsightsMode {
         /// `advanced`
         Advanced,
@@ -1192,15 +1043,7 @@ pub mod db_cluster {
         Standard,
     }
 
-    impl crate::value::CfnEnum for DatabaseInsightsMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Advanced => "advanced",
-                Self::Standard => "standard",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatabaseInsightsMode, ["advanced", "standard"]);
 
     /// Specifies the authentication type for the master user. With IAM master user authentication, you can configure the master DB user with IAM database authentication when you create a DB cluster.
     /// You can specify one of the following values:
@@ -1209,7 +1052,7 @@ pub mod db_cluster {
     ///
     /// Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
     /// This option is only valid for RDS for MySQL, RDS for MariaDB, RDS for PostgreSQL, Aurora MySQL, and Aurora PostgreSQL engines.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MasterUserAuthenticationType {
         /// `iam-db-auth`
         IamDbAuth,
@@ -1217,15 +1060,7 @@ pub mod db_cluster {
         Password,
     }
 
-    impl crate::value::CfnEnum for MasterUserAuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IamDbAuth => "iam-db-auth",
-                Self::Password => "password",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MasterUserAuthenticationType, ["iam-db-auth", "password"]);
 }
 
 /// Resource Type definition for AWS::RDS::DBClusterEndpoint. Creates a new custom endpoint and associates it with an Amazon Aurora DB cluster. This resource applies only to Aurora DB clusters.
@@ -1261,7 +1096,6 @@ pub struct DbClusterEndpoint {
 
 impl DbClusterEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(custom_endpoint_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::rds::db_cluster_endpoint::CustomEndpointType>>, db_cluster_endpoint_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, db_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             custom_endpoint_type: custom_endpoint_type.into(),
@@ -1274,74 +1108,47 @@ impl DbClusterEndpoint {
     }
 }
 
-impl crate::resource::Resource for DbClusterEndpoint {
-    const TYPE: &'static str = "AWS::RDS::DBClusterEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_CLUSTER_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource DbClusterEndpoint = "AWS::RDS::DBClusterEndpoint", shape: Some(&DB_CLUSTER_ENDPOINT_SHAPE);
+    req {
+        custom_endpoint_type = "CustomEndpointType",
+        db_cluster_endpoint_identifier = "DBClusterEndpointIdentifier",
+        db_cluster_identifier = "DBClusterIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CustomEndpointType", self.custom_endpoint_type);
-        p.set("DBClusterEndpointIdentifier", self.db_cluster_endpoint_identifier);
-        p.set("DBClusterIdentifier", self.db_cluster_identifier);
-        p.set_opt("ExcludedMembers", self.excluded_members);
-        p.set_opt("StaticMembers", self.static_members);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        excluded_members = "ExcludedMembers",
+        static_members = "StaticMembers",
+        tags = "Tags",
     }
 }
 
-static DB_CLUSTER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DBClusterEndpointIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::db_cluster_endpoint::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_CLUSTER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DBClusterEndpointIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbClusterEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbClusterEndpoint> {
-    /// `Fn::GetAtt` `DBClusterEndpointArn`.
-    #[inline]
-    pub fn attr_db_cluster_endpoint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBClusterEndpointArn")
-    }
-    /// `Fn::GetAtt` `DBClusterEndpointResourceIdentifier`.
-    #[inline]
-    pub fn attr_db_cluster_endpoint_resource_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBClusterEndpointResourceIdentifier")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `EndpointType`.
-    #[inline]
-    pub fn attr_endpoint_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DBClusterEndpointArn`.
+        attr_db_cluster_endpoint_arn: ::std::string::String = "DBClusterEndpointArn",
+        /// `Fn::GetAtt` `DBClusterEndpointResourceIdentifier`.
+        attr_db_cluster_endpoint_resource_identifier: ::std::string::String = "DBClusterEndpointResourceIdentifier",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `EndpointType`.
+        attr_endpoint_type: ::std::string::String = "EndpointType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod db_cluster_endpoint {
     //! Nested property types and enums of [`DbClusterEndpoint`](super::DbClusterEndpoint).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of the custom endpoint.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CustomEndpointType {
         /// `READER`
         Reader,
@@ -1351,16 +1158,7 @@ pub mod db_cluster_endpoint {
         Any,
     }
 
-    impl crate::value::CfnEnum for CustomEndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Reader => "READER",
-                Self::Writer => "WRITER",
-                Self::Any => "ANY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CustomEndpointType, ["READER", "WRITER", "ANY"]);
 }
 
 /// The ``AWS::RDS::DBClusterParameterGroup`` resource creates a new Amazon RDS DB cluster parameter group.
@@ -1415,7 +1213,6 @@ pub struct DbClusterParameterGroup {
 
 impl DbClusterParameterGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameters: impl ::std::convert::Into<crate::value::Val<crate::value::Json>>) -> Self {
         Self {
             db_cluster_parameter_group_name: ::std::option::Option::None,
@@ -1427,41 +1224,24 @@ impl DbClusterParameterGroup {
     }
 }
 
-impl crate::resource::Resource for DbClusterParameterGroup {
-    const TYPE: &'static str = "AWS::RDS::DBClusterParameterGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_CLUSTER_PARAMETER_GROUP_SHAPE)
+crate::resource::props! {
+    resource DbClusterParameterGroup = "AWS::RDS::DBClusterParameterGroup", shape: Some(&DB_CLUSTER_PARAMETER_GROUP_SHAPE);
+    req {
+        description = "Description",
+        family = "Family",
+        parameters = "Parameters",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DBClusterParameterGroupName", self.db_cluster_parameter_group_name);
-        p.set("Description", self.description);
-        p.set("Family", self.family);
-        p.set("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        db_cluster_parameter_group_name = "DBClusterParameterGroupName",
+        tags = "Tags",
     }
 }
 
-static DB_CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DBClusterParameterGroupName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::db_cluster_parameter_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
-
-pub mod db_cluster_parameter_group {
-    //! Nested property types and enums of [`DbClusterParameterGroup`](super::DbClusterParameterGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-}
+static DB_CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DBClusterParameterGroupName", crate::resource::Rule { min_len: Some(1), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// The ``AWS::RDS::DBInstance`` resource creates an Amazon DB instance. The new DB instance can be an RDS DB instance, or it can be a DB instance in an Aurora DB cluster.
 /// For more information about creating an RDS DB instance, see [Creating an Amazon RDS DB instance](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CreateDBInstance.html) in the *Amazon RDS User Guide*.
@@ -2289,627 +2069,321 @@ pub struct DbInstance {
     pub vpc_security_groups: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for DbInstance {
-    const TYPE: &'static str = "AWS::RDS::DBInstance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_INSTANCE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalStorageVolumes", self.additional_storage_volumes);
-        p.set_opt("AllocatedStorage", self.allocated_storage);
-        p.set_opt("AllowMajorVersionUpgrade", self.allow_major_version_upgrade);
-        p.set_opt("ApplyImmediately", self.apply_immediately);
-        p.set_opt("AssociatedRoles", self.associated_roles);
-        p.set_opt("AutoMinorVersionUpgrade", self.auto_minor_version_upgrade);
-        p.set_opt("AutomaticBackupReplicationKmsKeyId", self.automatic_backup_replication_kms_key_id);
-        p.set_opt("AutomaticBackupReplicationRegion", self.automatic_backup_replication_region);
-        p.set_opt("AutomaticBackupReplicationRetentionPeriod", self.automatic_backup_replication_retention_period);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("BackupRetentionPeriod", self.backup_retention_period);
-        p.set_opt("BackupTarget", self.backup_target);
-        p.set_opt("CACertificateIdentifier", self.ca_certificate_identifier);
-        p.set_opt("CertificateRotationRestart", self.certificate_rotation_restart);
-        p.set_opt("CharacterSetName", self.character_set_name);
-        p.set_opt("CopyTagsToSnapshot", self.copy_tags_to_snapshot);
-        p.set_opt("CustomIAMInstanceProfile", self.custom_iam_instance_profile);
-        p.set_opt("DBClusterIdentifier", self.db_cluster_identifier);
-        p.set_opt("DBClusterSnapshotIdentifier", self.db_cluster_snapshot_identifier);
-        p.set_opt("DBInstanceClass", self.db_instance_class);
-        p.set_opt("DBInstanceIdentifier", self.db_instance_identifier);
-        p.set_opt("DBName", self.db_name);
-        p.set_opt("DBParameterGroupName", self.db_parameter_group_name);
-        p.set_opt("DBSecurityGroups", self.db_security_groups);
-        p.set_opt("DBSnapshotIdentifier", self.db_snapshot_identifier);
-        p.set_opt("DBSubnetGroupName", self.db_subnet_group_name);
-        p.set_opt("DBSystemId", self.db_system_id);
-        p.set_opt("DatabaseInsightsMode", self.database_insights_mode);
-        p.set_opt("DedicatedLogVolume", self.dedicated_log_volume);
-        p.set_opt("DeleteAutomatedBackups", self.delete_automated_backups);
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("Domain", self.domain);
-        p.set_opt("DomainAuthSecretArn", self.domain_auth_secret_arn);
-        p.set_opt("DomainDnsIps", self.domain_dns_ips);
-        p.set_opt("DomainFqdn", self.domain_fqdn);
-        p.set_opt("DomainIAMRoleName", self.domain_iam_role_name);
-        p.set_opt("DomainOu", self.domain_ou);
-        p.set_opt("EnableCloudwatchLogsExports", self.enable_cloudwatch_logs_exports);
-        p.set_opt("EnableIAMDatabaseAuthentication", self.enable_iam_database_authentication);
-        p.set_opt("EnablePerformanceInsights", self.enable_performance_insights);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("EngineLifecycleSupport", self.engine_lifecycle_support);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("Iops", self.iops);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LicenseModel", self.license_model);
-        p.set_opt("ManageMasterUserPassword", self.manage_master_user_password);
-        p.set_opt("MasterUserAuthenticationType", self.master_user_authentication_type);
-        p.set_opt("MasterUserPassword", self.master_user_password);
-        p.set_opt("MasterUserSecret", self.master_user_secret);
-        p.set_opt("MasterUsername", self.master_username);
-        p.set_opt("MaxAllocatedStorage", self.max_allocated_storage);
-        p.set_opt("MonitoringInterval", self.monitoring_interval);
-        p.set_opt("MonitoringRoleArn", self.monitoring_role_arn);
-        p.set_opt("MultiAZ", self.multi_az);
-        p.set_opt("NcharCharacterSetName", self.nchar_character_set_name);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("OptionGroupName", self.option_group_name);
-        p.set_opt("PerformanceInsightsKMSKeyId", self.performance_insights_kms_key_id);
-        p.set_opt("PerformanceInsightsRetentionPeriod", self.performance_insights_retention_period);
-        p.set_opt("Port", self.port);
-        p.set_opt("PreferredBackupWindow", self.preferred_backup_window);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("ProcessorFeatures", self.processor_features);
-        p.set_opt("PromotionTier", self.promotion_tier);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("ReplicaMode", self.replica_mode);
-        p.set_opt("RestoreTime", self.restore_time);
-        p.set_opt("SourceDBClusterIdentifier", self.source_db_cluster_identifier);
-        p.set_opt("SourceDBInstanceAutomatedBackupsArn", self.source_db_instance_automated_backups_arn);
-        p.set_opt("SourceDBInstanceIdentifier", self.source_db_instance_identifier);
-        p.set_opt("SourceDbiResourceId", self.source_dbi_resource_id);
-        p.set_opt("SourceRegion", self.source_region);
-        p.set_opt("StorageEncrypted", self.storage_encrypted);
-        p.set_opt("StorageThroughput", self.storage_throughput);
-        p.set_opt("StorageType", self.storage_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TdeCredentialArn", self.tde_credential_arn);
-        p.set_opt("TdeCredentialPassword", self.tde_credential_password);
-        p.set_opt("Timezone", self.timezone);
-        p.set_opt("UseDefaultProcessorFeatures", self.use_default_processor_features);
-        p.set_opt("UseLatestRestorableTime", self.use_latest_restorable_time);
-        p.set_opt("VPCSecurityGroups", self.vpc_security_groups);
-        p
+crate::resource::props! {
+    resource DbInstance = "AWS::RDS::DBInstance", shape: Some(&DB_INSTANCE_SHAPE);
+    opt {
+        additional_storage_volumes = "AdditionalStorageVolumes",
+        allocated_storage = "AllocatedStorage",
+        allow_major_version_upgrade = "AllowMajorVersionUpgrade",
+        apply_immediately = "ApplyImmediately",
+        associated_roles = "AssociatedRoles",
+        auto_minor_version_upgrade = "AutoMinorVersionUpgrade",
+        automatic_backup_replication_kms_key_id = "AutomaticBackupReplicationKmsKeyId",
+        automatic_backup_replication_region = "AutomaticBackupReplicationRegion",
+        automatic_backup_replication_retention_period = "AutomaticBackupReplicationRetentionPeriod",
+        availability_zone = "AvailabilityZone",
+        backup_retention_period = "BackupRetentionPeriod",
+        backup_target = "BackupTarget",
+        ca_certificate_identifier = "CACertificateIdentifier",
+        certificate_rotation_restart = "CertificateRotationRestart",
+        character_set_name = "CharacterSetName",
+        copy_tags_to_snapshot = "CopyTagsToSnapshot",
+        custom_iam_instance_profile = "CustomIAMInstanceProfile",
+        db_cluster_identifier = "DBClusterIdentifier",
+        db_cluster_snapshot_identifier = "DBClusterSnapshotIdentifier",
+        db_instance_class = "DBInstanceClass",
+        db_instance_identifier = "DBInstanceIdentifier",
+        db_name = "DBName",
+        db_parameter_group_name = "DBParameterGroupName",
+        db_security_groups = "DBSecurityGroups",
+        db_snapshot_identifier = "DBSnapshotIdentifier",
+        db_subnet_group_name = "DBSubnetGroupName",
+        db_system_id = "DBSystemId",
+        database_insights_mode = "DatabaseInsightsMode",
+        dedicated_log_volume = "DedicatedLogVolume",
+        delete_automated_backups = "DeleteAutomatedBackups",
+        deletion_protection = "DeletionProtection",
+        domain = "Domain",
+        domain_auth_secret_arn = "DomainAuthSecretArn",
+        domain_dns_ips = "DomainDnsIps",
+        domain_fqdn = "DomainFqdn",
+        domain_iam_role_name = "DomainIAMRoleName",
+        domain_ou = "DomainOu",
+        enable_cloudwatch_logs_exports = "EnableCloudwatchLogsExports",
+        enable_iam_database_authentication = "EnableIAMDatabaseAuthentication",
+        enable_performance_insights = "EnablePerformanceInsights",
+        engine = "Engine",
+        engine_lifecycle_support = "EngineLifecycleSupport",
+        engine_version = "EngineVersion",
+        iops = "Iops",
+        kms_key_id = "KmsKeyId",
+        license_model = "LicenseModel",
+        manage_master_user_password = "ManageMasterUserPassword",
+        master_user_authentication_type = "MasterUserAuthenticationType",
+        master_user_password = "MasterUserPassword",
+        master_user_secret = "MasterUserSecret",
+        master_username = "MasterUsername",
+        max_allocated_storage = "MaxAllocatedStorage",
+        monitoring_interval = "MonitoringInterval",
+        monitoring_role_arn = "MonitoringRoleArn",
+        multi_az = "MultiAZ",
+        nchar_character_set_name = "NcharCharacterSetName",
+        network_type = "NetworkType",
+        option_group_name = "OptionGroupName",
+        performance_insights_kms_key_id = "PerformanceInsightsKMSKeyId",
+        performance_insights_retention_period = "PerformanceInsightsRetentionPeriod",
+        port = "Port",
+        preferred_backup_window = "PreferredBackupWindow",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        processor_features = "ProcessorFeatures",
+        promotion_tier = "PromotionTier",
+        publicly_accessible = "PubliclyAccessible",
+        replica_mode = "ReplicaMode",
+        restore_time = "RestoreTime",
+        source_db_cluster_identifier = "SourceDBClusterIdentifier",
+        source_db_instance_automated_backups_arn = "SourceDBInstanceAutomatedBackupsArn",
+        source_db_instance_identifier = "SourceDBInstanceIdentifier",
+        source_dbi_resource_id = "SourceDbiResourceId",
+        source_region = "SourceRegion",
+        storage_encrypted = "StorageEncrypted",
+        storage_throughput = "StorageThroughput",
+        storage_type = "StorageType",
+        tags = "Tags",
+        tde_credential_arn = "TdeCredentialArn",
+        tde_credential_password = "TdeCredentialPassword",
+        timezone = "Timezone",
+        use_default_processor_features = "UseDefaultProcessorFeatures",
+        use_latest_restorable_time = "UseLatestRestorableTime",
+        vpc_security_groups = "VPCSecurityGroups",
     }
 }
 
-static DB_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdditionalStorageVolumes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_instance::ADDITIONAL_STORAGE_VOLUME_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AllocatedStorage", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]*$")), ..crate::resource::Rule::NONE }),
-        ("AutomaticBackupReplicationRetentionPeriod", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
-        ("BackupRetentionPeriod", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("DBInstanceIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
-        ("MasterUsername", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,127}$")), ..crate::resource::Rule::NONE }),
-        ("Port", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d*$")), ..crate::resource::Rule::NONE }),
-        ("PromotionTier", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_instance::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdditionalStorageVolumes", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_instance::ADDITIONAL_STORAGE_VOLUME_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AllocatedStorage", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]*$")), ..crate::resource::Rule::NONE }),
+    ("AssociatedRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_instance::DB_INSTANCE_ROLE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AutomaticBackupReplicationRetentionPeriod", crate::resource::Rule { min: Some(1.0), ..crate::resource::Rule::NONE }),
+    ("BackupRetentionPeriod", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("DBInstanceIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^$|^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MasterUserPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+    ("MasterUserSecret", crate::resource::Rule { shape: Some(&self::db_instance::MASTER_USER_SECRET_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MasterUsername", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9_]{0,127}$")), ..crate::resource::Rule::NONE }),
+    ("MonitoringRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Port", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d*$")), ..crate::resource::Rule::NONE }),
+    ("PromotionTier", crate::resource::Rule { min: Some(0.0), max: Some(15.0), ..crate::resource::Rule::NONE }),
+    ("RestoreTime", crate::resource::Rule { formats: &[crate::resource::Format::DateTime], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TdeCredentialPassword", crate::resource::Rule { secret: true, ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbInstance> {
-    /// `Fn::GetAtt` `AllocatedStorage`.
-    #[inline]
-    pub fn attr_allocated_storage(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AllocatedStorage")
-    }
-    /// `Fn::GetAtt` `AllowMajorVersionUpgrade`.
-    #[inline]
-    pub fn attr_allow_major_version_upgrade(self) -> crate::value::Val<bool> {
-        self.__get_att("AllowMajorVersionUpgrade")
-    }
-    /// `Fn::GetAtt` `ApplyImmediately`.
-    #[inline]
-    pub fn attr_apply_immediately(self) -> crate::value::Val<bool> {
-        self.__get_att("ApplyImmediately")
-    }
-    /// `Fn::GetAtt` `AutoMinorVersionUpgrade`.
-    #[inline]
-    pub fn attr_auto_minor_version_upgrade(self) -> crate::value::Val<bool> {
-        self.__get_att("AutoMinorVersionUpgrade")
-    }
-    /// `Fn::GetAtt` `AutomaticBackupReplicationKmsKeyId`.
-    #[inline]
-    pub fn attr_automatic_backup_replication_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutomaticBackupReplicationKmsKeyId")
-    }
-    /// `Fn::GetAtt` `AutomaticBackupReplicationRegion`.
-    #[inline]
-    pub fn attr_automatic_backup_replication_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutomaticBackupReplicationRegion")
-    }
-    /// `Fn::GetAtt` `AutomaticBackupReplicationRetentionPeriod`.
-    #[inline]
-    pub fn attr_automatic_backup_replication_retention_period(self) -> crate::value::Val<i64> {
-        self.__get_att("AutomaticBackupReplicationRetentionPeriod")
-    }
-    /// `Fn::GetAtt` `AutomaticRestartTime`.
-    #[inline]
-    pub fn attr_automatic_restart_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutomaticRestartTime")
-    }
-    /// `Fn::GetAtt` `AvailabilityZone`.
-    #[inline]
-    pub fn attr_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `BackupRetentionPeriod`.
-    #[inline]
-    pub fn attr_backup_retention_period(self) -> crate::value::Val<i64> {
-        self.__get_att("BackupRetentionPeriod")
-    }
-    /// `Fn::GetAtt` `BackupTarget`.
-    #[inline]
-    pub fn attr_backup_target(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BackupTarget")
-    }
-    /// `Fn::GetAtt` `CACertificateIdentifier`.
-    #[inline]
-    pub fn attr_ca_certificate_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CACertificateIdentifier")
-    }
-    /// `Fn::GetAtt` `CertificateDetails.CAIdentifier`.
-    #[inline]
-    pub fn attr_certificate_details_ca_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateDetails.CAIdentifier")
-    }
-    /// `Fn::GetAtt` `CertificateDetails.ValidTill`.
-    #[inline]
-    pub fn attr_certificate_details_valid_till(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CertificateDetails.ValidTill")
-    }
-    /// `Fn::GetAtt` `CertificateRotationRestart`.
-    #[inline]
-    pub fn attr_certificate_rotation_restart(self) -> crate::value::Val<bool> {
-        self.__get_att("CertificateRotationRestart")
-    }
-    /// `Fn::GetAtt` `CharacterSetName`.
-    #[inline]
-    pub fn attr_character_set_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CharacterSetName")
-    }
-    /// `Fn::GetAtt` `CopyTagsToSnapshot`.
-    #[inline]
-    pub fn attr_copy_tags_to_snapshot(self) -> crate::value::Val<bool> {
-        self.__get_att("CopyTagsToSnapshot")
-    }
-    /// `Fn::GetAtt` `CustomIAMInstanceProfile`.
-    #[inline]
-    pub fn attr_custom_iam_instance_profile(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomIAMInstanceProfile")
-    }
-    /// `Fn::GetAtt` `DBClusterIdentifier`.
-    #[inline]
-    pub fn attr_db_cluster_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBClusterIdentifier")
-    }
-    /// `Fn::GetAtt` `DBClusterSnapshotIdentifier`.
-    #[inline]
-    pub fn attr_db_cluster_snapshot_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBClusterSnapshotIdentifier")
-    }
-    /// `Fn::GetAtt` `DBInstanceArn`.
-    #[inline]
-    pub fn attr_db_instance_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBInstanceArn")
-    }
-    /// `Fn::GetAtt` `DBInstanceClass`.
-    #[inline]
-    pub fn attr_db_instance_class(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBInstanceClass")
-    }
-    /// `Fn::GetAtt` `DBInstanceIdentifier`.
-    #[inline]
-    pub fn attr_db_instance_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBInstanceIdentifier")
-    }
-    /// `Fn::GetAtt` `DBInstanceStatus`.
-    #[inline]
-    pub fn attr_db_instance_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBInstanceStatus")
-    }
-    /// `Fn::GetAtt` `DBName`.
-    #[inline]
-    pub fn attr_db_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBName")
-    }
-    /// `Fn::GetAtt` `DBParameterGroupName`.
-    #[inline]
-    pub fn attr_db_parameter_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBParameterGroupName")
-    }
-    /// `Fn::GetAtt` `DBSecurityGroups`.
-    #[inline]
-    pub fn attr_db_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DBSecurityGroups")
-    }
-    /// `Fn::GetAtt` `DBSnapshotIdentifier`.
-    #[inline]
-    pub fn attr_db_snapshot_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBSnapshotIdentifier")
-    }
-    /// `Fn::GetAtt` `DBSubnetGroupName`.
-    #[inline]
-    pub fn attr_db_subnet_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBSubnetGroupName")
-    }
-    /// `Fn::GetAtt` `DBSystemId`.
-    #[inline]
-    pub fn attr_db_system_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBSystemId")
-    }
-    /// `Fn::GetAtt` `DatabaseInsightsMode`.
-    #[inline]
-    pub fn attr_database_insights_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatabaseInsightsMode")
-    }
-    /// `Fn::GetAtt` `DbiResourceId`.
-    #[inline]
-    pub fn attr_dbi_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DbiResourceId")
-    }
-    /// `Fn::GetAtt` `DedicatedLogVolume`.
-    #[inline]
-    pub fn attr_dedicated_log_volume(self) -> crate::value::Val<bool> {
-        self.__get_att("DedicatedLogVolume")
-    }
-    /// `Fn::GetAtt` `DeleteAutomatedBackups`.
-    #[inline]
-    pub fn attr_delete_automated_backups(self) -> crate::value::Val<bool> {
-        self.__get_att("DeleteAutomatedBackups")
-    }
-    /// `Fn::GetAtt` `DeletionProtection`.
-    #[inline]
-    pub fn attr_deletion_protection(self) -> crate::value::Val<bool> {
-        self.__get_att("DeletionProtection")
-    }
-    /// `Fn::GetAtt` `Domain`.
-    #[inline]
-    pub fn attr_domain(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Domain")
-    }
-    /// `Fn::GetAtt` `DomainAuthSecretArn`.
-    #[inline]
-    pub fn attr_domain_auth_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainAuthSecretArn")
-    }
-    /// `Fn::GetAtt` `DomainDnsIps`.
-    #[inline]
-    pub fn attr_domain_dns_ips(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("DomainDnsIps")
-    }
-    /// `Fn::GetAtt` `DomainFqdn`.
-    #[inline]
-    pub fn attr_domain_fqdn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainFqdn")
-    }
-    /// `Fn::GetAtt` `DomainIAMRoleName`.
-    #[inline]
-    pub fn attr_domain_iam_role_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainIAMRoleName")
-    }
-    /// `Fn::GetAtt` `DomainOu`.
-    #[inline]
-    pub fn attr_domain_ou(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainOu")
-    }
-    /// `Fn::GetAtt` `EnableCloudwatchLogsExports`.
-    #[inline]
-    pub fn attr_enable_cloudwatch_logs_exports(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("EnableCloudwatchLogsExports")
-    }
-    /// `Fn::GetAtt` `EnableIAMDatabaseAuthentication`.
-    #[inline]
-    pub fn attr_enable_iam_database_authentication(self) -> crate::value::Val<bool> {
-        self.__get_att("EnableIAMDatabaseAuthentication")
-    }
-    /// `Fn::GetAtt` `EnablePerformanceInsights`.
-    #[inline]
-    pub fn attr_enable_performance_insights(self) -> crate::value::Val<bool> {
-        self.__get_att("EnablePerformanceInsights")
-    }
-    /// `Fn::GetAtt` `Endpoint.Address`.
-    #[inline]
-    pub fn attr_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint.Address")
-    }
-    /// `Fn::GetAtt` `Endpoint.HostedZoneId`.
-    #[inline]
-    pub fn attr_endpoint_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint.HostedZoneId")
-    }
-    /// `Fn::GetAtt` `Endpoint.Port`.
-    #[inline]
-    pub fn attr_endpoint_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint.Port")
-    }
-    /// `Fn::GetAtt` `Engine`.
-    #[inline]
-    pub fn attr_engine(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Engine")
-    }
-    /// `Fn::GetAtt` `EngineLifecycleSupport`.
-    #[inline]
-    pub fn attr_engine_lifecycle_support(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineLifecycleSupport")
-    }
-    /// `Fn::GetAtt` `EngineVersion`.
-    #[inline]
-    pub fn attr_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineVersion")
-    }
-    /// `Fn::GetAtt` `InstanceCreateTime`.
-    #[inline]
-    pub fn attr_instance_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceCreateTime")
-    }
-    /// `Fn::GetAtt` `Iops`.
-    #[inline]
-    pub fn attr_iops(self) -> crate::value::Val<i64> {
-        self.__get_att("Iops")
-    }
-    /// `Fn::GetAtt` `IsStorageConfigUpgradeAvailable`.
-    #[inline]
-    pub fn attr_is_storage_config_upgrade_available(self) -> crate::value::Val<bool> {
-        self.__get_att("IsStorageConfigUpgradeAvailable")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `LatestRestorableTime`.
-    #[inline]
-    pub fn attr_latest_restorable_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LatestRestorableTime")
-    }
-    /// `Fn::GetAtt` `LicenseModel`.
-    #[inline]
-    pub fn attr_license_model(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseModel")
-    }
-    /// `Fn::GetAtt` `ListenerEndpoint.Address`.
-    #[inline]
-    pub fn attr_listener_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ListenerEndpoint.Address")
-    }
-    /// `Fn::GetAtt` `ListenerEndpoint.HostedZoneId`.
-    #[inline]
-    pub fn attr_listener_endpoint_hosted_zone_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ListenerEndpoint.HostedZoneId")
-    }
-    /// `Fn::GetAtt` `ListenerEndpoint.Port`.
-    #[inline]
-    pub fn attr_listener_endpoint_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ListenerEndpoint.Port")
-    }
-    /// `Fn::GetAtt` `ManageMasterUserPassword`.
-    #[inline]
-    pub fn attr_manage_master_user_password(self) -> crate::value::Val<bool> {
-        self.__get_att("ManageMasterUserPassword")
-    }
-    /// `Fn::GetAtt` `MasterUserAuthenticationType`.
-    #[inline]
-    pub fn attr_master_user_authentication_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterUserAuthenticationType")
-    }
-    /// `Fn::GetAtt` `MasterUserPassword`.
-    #[inline]
-    pub fn attr_master_user_password(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterUserPassword")
-    }
-    /// `Fn::GetAtt` `MasterUserSecret.KmsKeyId`.
-    #[inline]
-    pub fn attr_master_user_secret_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterUserSecret.KmsKeyId")
-    }
-    /// `Fn::GetAtt` `MasterUserSecret.SecretArn`.
-    #[inline]
-    pub fn attr_master_user_secret_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterUserSecret.SecretArn")
-    }
-    /// `Fn::GetAtt` `MasterUsername`.
-    #[inline]
-    pub fn attr_master_username(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterUsername")
-    }
-    /// `Fn::GetAtt` `MaxAllocatedStorage`.
-    #[inline]
-    pub fn attr_max_allocated_storage(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxAllocatedStorage")
-    }
-    /// `Fn::GetAtt` `MonitoringInterval`.
-    #[inline]
-    pub fn attr_monitoring_interval(self) -> crate::value::Val<i64> {
-        self.__get_att("MonitoringInterval")
-    }
-    /// `Fn::GetAtt` `MonitoringRoleArn`.
-    #[inline]
-    pub fn attr_monitoring_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MonitoringRoleArn")
-    }
-    /// `Fn::GetAtt` `MultiAZ`.
-    #[inline]
-    pub fn attr_multi_az(self) -> crate::value::Val<bool> {
-        self.__get_att("MultiAZ")
-    }
-    /// `Fn::GetAtt` `NcharCharacterSetName`.
-    #[inline]
-    pub fn attr_nchar_character_set_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NcharCharacterSetName")
-    }
-    /// `Fn::GetAtt` `NetworkType`.
-    #[inline]
-    pub fn attr_network_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NetworkType")
-    }
-    /// `Fn::GetAtt` `OptionGroupName`.
-    #[inline]
-    pub fn attr_option_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OptionGroupName")
-    }
-    /// `Fn::GetAtt` `PercentProgress`.
-    #[inline]
-    pub fn attr_percent_progress(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PercentProgress")
-    }
-    /// `Fn::GetAtt` `PerformanceInsightsKMSKeyId`.
-    #[inline]
-    pub fn attr_performance_insights_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PerformanceInsightsKMSKeyId")
-    }
-    /// `Fn::GetAtt` `PerformanceInsightsRetentionPeriod`.
-    #[inline]
-    pub fn attr_performance_insights_retention_period(self) -> crate::value::Val<i64> {
-        self.__get_att("PerformanceInsightsRetentionPeriod")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `PreferredBackupWindow`.
-    #[inline]
-    pub fn attr_preferred_backup_window(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PreferredBackupWindow")
-    }
-    /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
-    #[inline]
-    pub fn attr_preferred_maintenance_window(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PreferredMaintenanceWindow")
-    }
-    /// `Fn::GetAtt` `PromotionTier`.
-    #[inline]
-    pub fn attr_promotion_tier(self) -> crate::value::Val<i64> {
-        self.__get_att("PromotionTier")
-    }
-    /// `Fn::GetAtt` `PubliclyAccessible`.
-    #[inline]
-    pub fn attr_publicly_accessible(self) -> crate::value::Val<bool> {
-        self.__get_att("PubliclyAccessible")
-    }
-    /// `Fn::GetAtt` `ReadReplicaDBClusterIdentifiers`.
-    #[inline]
-    pub fn attr_read_replica_db_cluster_identifiers(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ReadReplicaDBClusterIdentifiers")
-    }
-    /// `Fn::GetAtt` `ReadReplicaDBInstanceIdentifiers`.
-    #[inline]
-    pub fn attr_read_replica_db_instance_identifiers(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ReadReplicaDBInstanceIdentifiers")
-    }
-    /// `Fn::GetAtt` `ReplicaMode`.
-    #[inline]
-    pub fn attr_replica_mode(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReplicaMode")
-    }
-    /// `Fn::GetAtt` `RestoreTime`.
-    #[inline]
-    pub fn attr_restore_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RestoreTime")
-    }
-    /// `Fn::GetAtt` `ResumeFullAutomationModeTime`.
-    #[inline]
-    pub fn attr_resume_full_automation_mode_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResumeFullAutomationModeTime")
-    }
-    /// `Fn::GetAtt` `SecondaryAvailabilityZone`.
-    #[inline]
-    pub fn attr_secondary_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SecondaryAvailabilityZone")
-    }
-    /// `Fn::GetAtt` `SourceDBClusterIdentifier`.
-    #[inline]
-    pub fn attr_source_db_cluster_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceDBClusterIdentifier")
-    }
-    /// `Fn::GetAtt` `SourceDBInstanceAutomatedBackupsArn`.
-    #[inline]
-    pub fn attr_source_db_instance_automated_backups_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceDBInstanceAutomatedBackupsArn")
-    }
-    /// `Fn::GetAtt` `SourceDBInstanceIdentifier`.
-    #[inline]
-    pub fn attr_source_db_instance_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceDBInstanceIdentifier")
-    }
-    /// `Fn::GetAtt` `SourceDbiResourceId`.
-    #[inline]
-    pub fn attr_source_dbi_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceDbiResourceId")
-    }
-    /// `Fn::GetAtt` `SourceRegion`.
-    #[inline]
-    pub fn attr_source_region(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SourceRegion")
-    }
-    /// `Fn::GetAtt` `StorageEncrypted`.
-    #[inline]
-    pub fn attr_storage_encrypted(self) -> crate::value::Val<bool> {
-        self.__get_att("StorageEncrypted")
-    }
-    /// `Fn::GetAtt` `StorageOperationPercentProgress`.
-    #[inline]
-    pub fn attr_storage_operation_percent_progress(self) -> crate::value::Val<i64> {
-        self.__get_att("StorageOperationPercentProgress")
-    }
-    /// `Fn::GetAtt` `StorageOperationStatus`.
-    #[inline]
-    pub fn attr_storage_operation_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageOperationStatus")
-    }
-    /// `Fn::GetAtt` `StorageThroughput`.
-    #[inline]
-    pub fn attr_storage_throughput(self) -> crate::value::Val<i64> {
-        self.__get_att("StorageThroughput")
-    }
-    /// `Fn::GetAtt` `StorageType`.
-    #[inline]
-    pub fn attr_storage_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageType")
-    }
-    /// `Fn::GetAtt` `TdeCredentialArn`.
-    #[inline]
-    pub fn attr_tde_credential_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TdeCredentialArn")
-    }
-    /// `Fn::GetAtt` `TdeCredentialPassword`.
-    #[inline]
-    pub fn attr_tde_credential_password(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TdeCredentialPassword")
-    }
-    /// `Fn::GetAtt` `Timezone`.
-    #[inline]
-    pub fn attr_timezone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Timezone")
-    }
-    /// `Fn::GetAtt` `UseDefaultProcessorFeatures`.
-    #[inline]
-    pub fn attr_use_default_processor_features(self) -> crate::value::Val<bool> {
-        self.__get_att("UseDefaultProcessorFeatures")
-    }
-    /// `Fn::GetAtt` `UseLatestRestorableTime`.
-    #[inline]
-    pub fn attr_use_latest_restorable_time(self) -> crate::value::Val<bool> {
-        self.__get_att("UseLatestRestorableTime")
-    }
-    /// `Fn::GetAtt` `VPCSecurityGroups`.
-    #[inline]
-    pub fn attr_vpc_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VPCSecurityGroups")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AllocatedStorage`.
+        attr_allocated_storage: ::std::string::String = "AllocatedStorage",
+        /// `Fn::GetAtt` `AllowMajorVersionUpgrade`.
+        attr_allow_major_version_upgrade: bool = "AllowMajorVersionUpgrade",
+        /// `Fn::GetAtt` `ApplyImmediately`.
+        attr_apply_immediately: bool = "ApplyImmediately",
+        /// `Fn::GetAtt` `AutoMinorVersionUpgrade`.
+        attr_auto_minor_version_upgrade: bool = "AutoMinorVersionUpgrade",
+        /// `Fn::GetAtt` `AutomaticBackupReplicationKmsKeyId`.
+        attr_automatic_backup_replication_kms_key_id: ::std::string::String = "AutomaticBackupReplicationKmsKeyId",
+        /// `Fn::GetAtt` `AutomaticBackupReplicationRegion`.
+        attr_automatic_backup_replication_region: ::std::string::String = "AutomaticBackupReplicationRegion",
+        /// `Fn::GetAtt` `AutomaticBackupReplicationRetentionPeriod`.
+        attr_automatic_backup_replication_retention_period: i64 = "AutomaticBackupReplicationRetentionPeriod",
+        /// `Fn::GetAtt` `AutomaticRestartTime`.
+        attr_automatic_restart_time: ::std::string::String = "AutomaticRestartTime",
+        /// `Fn::GetAtt` `AvailabilityZone`.
+        attr_availability_zone: ::std::string::String = "AvailabilityZone",
+        /// `Fn::GetAtt` `BackupRetentionPeriod`.
+        attr_backup_retention_period: i64 = "BackupRetentionPeriod",
+        /// `Fn::GetAtt` `BackupTarget`.
+        attr_backup_target: ::std::string::String = "BackupTarget",
+        /// `Fn::GetAtt` `CACertificateIdentifier`.
+        attr_ca_certificate_identifier: ::std::string::String = "CACertificateIdentifier",
+        /// `Fn::GetAtt` `CertificateDetails.CAIdentifier`.
+        attr_certificate_details_ca_identifier: ::std::string::String = "CertificateDetails.CAIdentifier",
+        /// `Fn::GetAtt` `CertificateDetails.ValidTill`.
+        attr_certificate_details_valid_till: ::std::string::String = "CertificateDetails.ValidTill",
+        /// `Fn::GetAtt` `CertificateRotationRestart`.
+        attr_certificate_rotation_restart: bool = "CertificateRotationRestart",
+        /// `Fn::GetAtt` `CharacterSetName`.
+        attr_character_set_name: ::std::string::String = "CharacterSetName",
+        /// `Fn::GetAtt` `CopyTagsToSnapshot`.
+        attr_copy_tags_to_snapshot: bool = "CopyTagsToSnapshot",
+        /// `Fn::GetAtt` `CustomIAMInstanceProfile`.
+        attr_custom_iam_instance_profile: ::std::string::String = "CustomIAMInstanceProfile",
+        /// `Fn::GetAtt` `DBClusterIdentifier`.
+        attr_db_cluster_identifier: ::std::string::String = "DBClusterIdentifier",
+        /// `Fn::GetAtt` `DBClusterSnapshotIdentifier`.
+        attr_db_cluster_snapshot_identifier: ::std::string::String = "DBClusterSnapshotIdentifier",
+        /// `Fn::GetAtt` `DBInstanceArn`.
+        attr_db_instance_arn: ::std::string::String = "DBInstanceArn",
+        /// `Fn::GetAtt` `DBInstanceClass`.
+        attr_db_instance_class: ::std::string::String = "DBInstanceClass",
+        /// `Fn::GetAtt` `DBInstanceIdentifier`.
+        attr_db_instance_identifier: ::std::string::String = "DBInstanceIdentifier",
+        /// `Fn::GetAtt` `DBInstanceStatus`.
+        attr_db_instance_status: ::std::string::String = "DBInstanceStatus",
+        /// `Fn::GetAtt` `DBName`.
+        attr_db_name: ::std::string::String = "DBName",
+        /// `Fn::GetAtt` `DBParameterGroupName`.
+        attr_db_parameter_group_name: ::std::string::String = "DBParameterGroupName",
+        /// `Fn::GetAtt` `DBSecurityGroups`.
+        attr_db_security_groups: crate::value::List<::std::string::String> = "DBSecurityGroups",
+        /// `Fn::GetAtt` `DBSnapshotIdentifier`.
+        attr_db_snapshot_identifier: ::std::string::String = "DBSnapshotIdentifier",
+        /// `Fn::GetAtt` `DBSubnetGroupName`.
+        attr_db_subnet_group_name: ::std::string::String = "DBSubnetGroupName",
+        /// `Fn::GetAtt` `DBSystemId`.
+        attr_db_system_id: ::std::string::String = "DBSystemId",
+        /// `Fn::GetAtt` `DatabaseInsightsMode`.
+        attr_database_insights_mode: ::std::string::String = "DatabaseInsightsMode",
+        /// `Fn::GetAtt` `DbiResourceId`.
+        attr_dbi_resource_id: ::std::string::String = "DbiResourceId",
+        /// `Fn::GetAtt` `DedicatedLogVolume`.
+        attr_dedicated_log_volume: bool = "DedicatedLogVolume",
+        /// `Fn::GetAtt` `DeleteAutomatedBackups`.
+        attr_delete_automated_backups: bool = "DeleteAutomatedBackups",
+        /// `Fn::GetAtt` `DeletionProtection`.
+        attr_deletion_protection: bool = "DeletionProtection",
+        /// `Fn::GetAtt` `Domain`.
+        attr_domain: ::std::string::String = "Domain",
+        /// `Fn::GetAtt` `DomainAuthSecretArn`.
+        attr_domain_auth_secret_arn: ::std::string::String = "DomainAuthSecretArn",
+        /// `Fn::GetAtt` `DomainDnsIps`.
+        attr_domain_dns_ips: crate::value::List<::std::string::String> = "DomainDnsIps",
+        /// `Fn::GetAtt` `DomainFqdn`.
+        attr_domain_fqdn: ::std::string::String = "DomainFqdn",
+        /// `Fn::GetAtt` `DomainIAMRoleName`.
+        attr_domain_iam_role_name: ::std::string::String = "DomainIAMRoleName",
+        /// `Fn::GetAtt` `DomainOu`.
+        attr_domain_ou: ::std::string::String = "DomainOu",
+        /// `Fn::GetAtt` `EnableCloudwatchLogsExports`.
+        attr_enable_cloudwatch_logs_exports: crate::value::List<::std::string::String> = "EnableCloudwatchLogsExports",
+        /// `Fn::GetAtt` `EnableIAMDatabaseAuthentication`.
+        attr_enable_iam_database_authentication: bool = "EnableIAMDatabaseAuthentication",
+        /// `Fn::GetAtt` `EnablePerformanceInsights`.
+        attr_enable_performance_insights: bool = "EnablePerformanceInsights",
+        /// `Fn::GetAtt` `Endpoint.Address`.
+        attr_endpoint_address: ::std::string::String = "Endpoint.Address",
+        /// `Fn::GetAtt` `Endpoint.HostedZoneId`.
+        attr_endpoint_hosted_zone_id: ::std::string::String = "Endpoint.HostedZoneId",
+        /// `Fn::GetAtt` `Endpoint.Port`.
+        attr_endpoint_port: ::std::string::String = "Endpoint.Port",
+        /// `Fn::GetAtt` `Engine`.
+        attr_engine: ::std::string::String = "Engine",
+        /// `Fn::GetAtt` `EngineLifecycleSupport`.
+        attr_engine_lifecycle_support: ::std::string::String = "EngineLifecycleSupport",
+        /// `Fn::GetAtt` `EngineVersion`.
+        attr_engine_version: ::std::string::String = "EngineVersion",
+        /// `Fn::GetAtt` `InstanceCreateTime`.
+        attr_instance_create_time: ::std::string::String = "InstanceCreateTime",
+        /// `Fn::GetAtt` `Iops`.
+        attr_iops: i64 = "Iops",
+        /// `Fn::GetAtt` `IsStorageConfigUpgradeAvailable`.
+        attr_is_storage_config_upgrade_available: bool = "IsStorageConfigUpgradeAvailable",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `LatestRestorableTime`.
+        attr_latest_restorable_time: ::std::string::String = "LatestRestorableTime",
+        /// `Fn::GetAtt` `LicenseModel`.
+        attr_license_model: ::std::string::String = "LicenseModel",
+        /// `Fn::GetAtt` `ListenerEndpoint.Address`.
+        attr_listener_endpoint_address: ::std::string::String = "ListenerEndpoint.Address",
+        /// `Fn::GetAtt` `ListenerEndpoint.HostedZoneId`.
+        attr_listener_endpoint_hosted_zone_id: ::std::string::String = "ListenerEndpoint.HostedZoneId",
+        /// `Fn::GetAtt` `ListenerEndpoint.Port`.
+        attr_listener_endpoint_port: ::std::string::String = "ListenerEndpoint.Port",
+        /// `Fn::GetAtt` `ManageMasterUserPassword`.
+        attr_manage_master_user_password: bool = "ManageMasterUserPassword",
+        /// `Fn::GetAtt` `MasterUserAuthenticationType`.
+        attr_master_user_authentication_type: ::std::string::String = "MasterUserAuthenticationType",
+        /// `Fn::GetAtt` `MasterUserPassword`.
+        attr_master_user_password: ::std::string::String = "MasterUserPassword",
+        /// `Fn::GetAtt` `MasterUserSecret.KmsKeyId`.
+        attr_master_user_secret_kms_key_id: ::std::string::String = "MasterUserSecret.KmsKeyId",
+        /// `Fn::GetAtt` `MasterUserSecret.SecretArn`.
+        attr_master_user_secret_secret_arn: ::std::string::String = "MasterUserSecret.SecretArn",
+        /// `Fn::GetAtt` `MasterUsername`.
+        attr_master_username: ::std::string::String = "MasterUsername",
+        /// `Fn::GetAtt` `MaxAllocatedStorage`.
+        attr_max_allocated_storage: i64 = "MaxAllocatedStorage",
+        /// `Fn::GetAtt` `MonitoringInterval`.
+        attr_monitoring_interval: i64 = "MonitoringInterval",
+        /// `Fn::GetAtt` `MonitoringRoleArn`.
+        attr_monitoring_role_arn: ::std::string::String = "MonitoringRoleArn",
+        /// `Fn::GetAtt` `MultiAZ`.
+        attr_multi_az: bool = "MultiAZ",
+        /// `Fn::GetAtt` `NcharCharacterSetName`.
+        attr_nchar_character_set_name: ::std::string::String = "NcharCharacterSetName",
+        /// `Fn::GetAtt` `NetworkType`.
+        attr_network_type: ::std::string::String = "NetworkType",
+        /// `Fn::GetAtt` `OptionGroupName`.
+        attr_option_group_name: ::std::string::String = "OptionGroupName",
+        /// `Fn::GetAtt` `PercentProgress`.
+        attr_percent_progress: ::std::string::String = "PercentProgress",
+        /// `Fn::GetAtt` `PerformanceInsightsKMSKeyId`.
+        attr_performance_insights_kms_key_id: ::std::string::String = "PerformanceInsightsKMSKeyId",
+        /// `Fn::GetAtt` `PerformanceInsightsRetentionPeriod`.
+        attr_performance_insights_retention_period: i64 = "PerformanceInsightsRetentionPeriod",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: ::std::string::String = "Port",
+        /// `Fn::GetAtt` `PreferredBackupWindow`.
+        attr_preferred_backup_window: ::std::string::String = "PreferredBackupWindow",
+        /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
+        attr_preferred_maintenance_window: ::std::string::String = "PreferredMaintenanceWindow",
+        /// `Fn::GetAtt` `PromotionTier`.
+        attr_promotion_tier: i64 = "PromotionTier",
+        /// `Fn::GetAtt` `PubliclyAccessible`.
+        attr_publicly_accessible: bool = "PubliclyAccessible",
+        /// `Fn::GetAtt` `ReadReplicaDBClusterIdentifiers`.
+        attr_read_replica_db_cluster_identifiers: crate::value::List<::std::string::String> = "ReadReplicaDBClusterIdentifiers",
+        /// `Fn::GetAtt` `ReadReplicaDBInstanceIdentifiers`.
+        attr_read_replica_db_instance_identifiers: crate::value::List<::std::string::String> = "ReadReplicaDBInstanceIdentifiers",
+        /// `Fn::GetAtt` `ReplicaMode`.
+        attr_replica_mode: ::std::string::String = "ReplicaMode",
+        /// `Fn::GetAtt` `RestoreTime`.
+        attr_restore_time: ::std::string::String = "RestoreTime",
+        /// `Fn::GetAtt` `ResumeFullAutomationModeTime`.
+        attr_resume_full_automation_mode_time: ::std::string::String = "ResumeFullAutomationModeTime",
+        /// `Fn::GetAtt` `SecondaryAvailabilityZone`.
+        attr_secondary_availability_zone: ::std::string::String = "SecondaryAvailabilityZone",
+        /// `Fn::GetAtt` `SourceDBClusterIdentifier`.
+        attr_source_db_cluster_identifier: ::std::string::String = "SourceDBClusterIdentifier",
+        /// `Fn::GetAtt` `SourceDBInstanceAutomatedBackupsArn`.
+        attr_source_db_instance_automated_backups_arn: ::std::string::String = "SourceDBInstanceAutomatedBackupsArn",
+        /// `Fn::GetAtt` `SourceDBInstanceIdentifier`.
+        attr_source_db_instance_identifier: ::std::string::String = "SourceDBInstanceIdentifier",
+        /// `Fn::GetAtt` `SourceDbiResourceId`.
+        attr_source_dbi_resource_id: ::std::string::String = "SourceDbiResourceId",
+        /// `Fn::GetAtt` `SourceRegion`.
+        attr_source_region: ::std::string::String = "SourceRegion",
+        /// `Fn::GetAtt` `StorageEncrypted`.
+        attr_storage_encrypted: bool = "StorageEncrypted",
+        /// `Fn::GetAtt` `StorageOperationPercentProgress`.
+        attr_storage_operation_percent_progress: i64 = "StorageOperationPercentProgress",
+        /// `Fn::GetAtt` `StorageOperationStatus`.
+        attr_storage_operation_status: ::std::string::String = "StorageOperationStatus",
+        /// `Fn::GetAtt` `StorageThroughput`.
+        attr_storage_throughput: i64 = "StorageThroughput",
+        /// `Fn::GetAtt` `StorageType`.
+        attr_storage_type: ::std::string::String = "StorageType",
+        /// `Fn::GetAtt` `TdeCredentialArn`.
+        attr_tde_credential_arn: ::std::string::String = "TdeCredentialArn",
+        /// `Fn::GetAtt` `TdeCredentialPassword`.
+        attr_tde_credential_password: ::std::string::String = "TdeCredentialPassword",
+        /// `Fn::GetAtt` `Timezone`.
+        attr_timezone: ::std::string::String = "Timezone",
+        /// `Fn::GetAtt` `UseDefaultProcessorFeatures`.
+        attr_use_default_processor_features: bool = "UseDefaultProcessorFeatures",
+        /// `Fn::GetAtt` `UseLatestRestorableTime`.
+        attr_use_latest_restorable_time: bool = "UseLatestRestorableTime",
+        /// `Fn::GetAtt` `VPCSecurityGroups`.
+        attr_vpc_security_groups: crate::value::List<::std::string::String> = "VPCSecurityGroups",
     }
 }
 
@@ -2951,27 +2425,23 @@ pub mod db_instance {
         pub volume_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AdditionalStorageVolume {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AllocatedStorage", self.allocated_storage);
-            p.set_opt("Iops", self.iops);
-            p.set_opt("MaxAllocatedStorage", self.max_allocated_storage);
-            p.set_opt("StorageOperationPercentProgress", self.storage_operation_percent_progress);
-            p.set_opt("StorageOperationStatus", self.storage_operation_status);
-            p.set_opt("StorageThroughput", self.storage_throughput);
-            p.set_opt("StorageType", self.storage_type);
-            p.set_opt("VolumeName", self.volume_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested AdditionalStorageVolume;
+        opt {
+            allocated_storage = "AllocatedStorage",
+            iops = "Iops",
+            max_allocated_storage = "MaxAllocatedStorage",
+            storage_operation_percent_progress = "StorageOperationPercentProgress",
+            storage_operation_status = "StorageOperationStatus",
+            storage_throughput = "StorageThroughput",
+            storage_type = "StorageType",
+            volume_name = "VolumeName",
         }
     }
 
-    pub(super) static ADDITIONAL_STORAGE_VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AllocatedStorage", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ADDITIONAL_STORAGE_VOLUME_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AllocatedStorage", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about an AWS Identity and Access Management (IAM) role that is associated with a DB instance.
     #[derive(Clone)]
@@ -2988,7 +2458,6 @@ pub mod db_instance {
 
     impl DbInstanceRole {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(feature_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 feature_name: feature_name.into(),
@@ -2997,15 +2466,17 @@ pub mod db_instance {
         }
     }
 
-    impl crate::resource::ToExpr for DbInstanceRole {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FeatureName", self.feature_name);
-            p.set("RoleArn", self.role_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DbInstanceRole;
+        req {
+            feature_name = "FeatureName",
+            role_arn = "RoleArn",
         }
     }
+
+    pub(super) static DB_INSTANCE_ROLE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``MasterUserSecret`` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
     /// For more information, see [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html) in the *Amazon RDS User Guide* and [Password management with Secrets Manager](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html) in the *Amazon Aurora User Guide.*
@@ -3021,15 +2492,17 @@ pub mod db_instance {
         pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for MasterUserSecret {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("KmsKeyId", self.kms_key_id);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested MasterUserSecret;
+        opt {
+            kms_key_id = "KmsKeyId",
+            secret_arn = "SecretArn",
         }
     }
+
+    pub(super) static MASTER_USER_SECRET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ``ProcessorFeature`` property type specifies the processor features of a DB instance class.
     #[derive(Clone, Default)]
@@ -3044,26 +2517,17 @@ pub mod db_instance {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ProcessorFeature {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ProcessorFeature;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
 
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The mode of Database Insights to enable for the DB instance.
     /// Aurora DB instances inherit this value from the DB cluster, so you can't change this value.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatabaseInsightsMode {
         /// `advanced`
         Advanced,
@@ -3071,15 +2535,7 @@ pub mod db_instance {
         Standard,
     }
 
-    impl crate::value::CfnEnum for DatabaseInsightsMode {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Advanced => "advanced",
-                Self::Standard => "standard",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatabaseInsightsMode, ["advanced", "standard"]);
 
     /// Specifies the authentication type for the master user. With IAM master user authentication, you can configure the master DB user with IAM database authentication when you create a DB instance.
     /// You can specify one of the following values:
@@ -3087,7 +2543,7 @@ pub mod db_instance {
     /// +  ``iam-db-auth`` - Use IAM database authentication for the master user.
     ///
     /// This option is only valid for RDS for MySQL, RDS for MariaDB, RDS for PostgreSQL, Aurora MySQL, and Aurora PostgreSQL engines.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MasterUserAuthenticationType {
         /// `iam-db-auth`
         IamDbAuth,
@@ -3095,18 +2551,10 @@ pub mod db_instance {
         Password,
     }
 
-    impl crate::value::CfnEnum for MasterUserAuthenticationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IamDbAuth => "iam-db-auth",
-                Self::Password => "password",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MasterUserAuthenticationType, ["iam-db-auth", "password"]);
 
     /// The name of the processor feature. Valid names are ``coreCount`` and ``threadsPerCore``.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `coreCount`
         CoreCount,
@@ -3114,15 +2562,7 @@ pub mod db_instance {
         ThreadsPerCore,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CoreCount => "coreCount",
-                Self::ThreadsPerCore => "threadsPerCore",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["coreCount", "threadsPerCore"]);
 }
 
 /// The ``AWS::RDS::DBParameterGroup`` resource creates a custom parameter group for an RDS database family.
@@ -3184,7 +2624,6 @@ pub struct DbParameterGroup {
 
 impl DbParameterGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             db_parameter_group_name: ::std::option::Option::None,
@@ -3196,64 +2635,37 @@ impl DbParameterGroup {
     }
 }
 
-impl crate::resource::Resource for DbParameterGroup {
-    const TYPE: &'static str = "AWS::RDS::DBParameterGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_PARAMETER_GROUP_SHAPE)
+crate::resource::props! {
+    resource DbParameterGroup = "AWS::RDS::DBParameterGroup", shape: Some(&DB_PARAMETER_GROUP_SHAPE);
+    req {
+        description = "Description",
+        family = "Family",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DBParameterGroupName", self.db_parameter_group_name);
-        p.set("Description", self.description);
-        p.set("Family", self.family);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        db_parameter_group_name = "DBParameterGroupName",
+        parameters = "Parameters",
+        tags = "Tags",
     }
 }
 
-static DB_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DBParameterGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::db_parameter_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DBParameterGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$")), ..crate::resource::Rule::NONE }),
+    ("Parameters", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbParameterGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbParameterGroup> {
-    /// `Fn::GetAtt` `DBParameterGroupArn`.
-    #[inline]
-    pub fn attr_db_parameter_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBParameterGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DBParameterGroupArn`.
+        attr_db_parameter_group_arn: ::std::string::String = "DBParameterGroupArn",
+        /// `Fn::GetAtt` `DBParameterGroupName`.
+        attr_db_parameter_group_name: ::std::string::String = "DBParameterGroupName",
+        /// `Fn::GetAtt` `Description`.
+        attr_description: ::std::string::String = "Description",
+        /// `Fn::GetAtt` `Family`.
+        attr_family: ::std::string::String = "Family",
     }
-    /// `Fn::GetAtt` `DBParameterGroupName`.
-    #[inline]
-    pub fn attr_db_parameter_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBParameterGroupName")
-    }
-    /// `Fn::GetAtt` `Description`.
-    #[inline]
-    pub fn attr_description(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Description")
-    }
-    /// `Fn::GetAtt` `Family`.
-    #[inline]
-    pub fn attr_family(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Family")
-    }
-}
-
-pub mod db_parameter_group {
-    //! Nested property types and enums of [`DbParameterGroup`](super::DbParameterGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::RDS::DBProxy
@@ -3280,7 +2692,7 @@ pub struct DbProxy {
     /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
     ///
     /// CloudFormation property `EndpointNetworkType`; changing it replaces the resource.
-    pub endpoint_network_type: ::std::option::Option<crate::value::Val<crate::cfn::rds::db_proxy::EndpointNetworkType>>,
+    pub endpoint_network_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::rds::EndpointNetworkType>>,
     /// The kinds of databases that the proxy can connect to.
     ///
     /// CloudFormation property `EngineFamily`; required; changing it replaces the resource.
@@ -3317,7 +2729,6 @@ pub struct DbProxy {
 
 impl DbProxy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_proxy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, engine_family: impl ::std::convert::Into<crate::value::Val<crate::cfn::rds::db_proxy::EngineFamily>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             auth: ::std::option::Option::None,
@@ -3337,66 +2748,53 @@ impl DbProxy {
     }
 }
 
-impl crate::resource::Resource for DbProxy {
-    const TYPE: &'static str = "AWS::RDS::DBProxy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_PROXY_SHAPE)
+crate::resource::props! {
+    resource DbProxy = "AWS::RDS::DBProxy", shape: Some(&DB_PROXY_SHAPE);
+    req {
+        db_proxy_name = "DBProxyName",
+        engine_family = "EngineFamily",
+        role_arn = "RoleArn",
+        vpc_subnet_ids = "VpcSubnetIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Auth", self.auth);
-        p.set("DBProxyName", self.db_proxy_name);
-        p.set_opt("DebugLogging", self.debug_logging);
-        p.set_opt("DefaultAuthScheme", self.default_auth_scheme);
-        p.set_opt("EndpointNetworkType", self.endpoint_network_type);
-        p.set("EngineFamily", self.engine_family);
-        p.set_opt("IdleClientTimeout", self.idle_client_timeout);
-        p.set_opt("RequireTLS", self.require_tls);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetConnectionNetworkType", self.target_connection_network_type);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p.set("VpcSubnetIds", self.vpc_subnet_ids);
-        p
+    opt {
+        auth = "Auth",
+        debug_logging = "DebugLogging",
+        default_auth_scheme = "DefaultAuthScheme",
+        endpoint_network_type = "EndpointNetworkType",
+        idle_client_timeout = "IdleClientTimeout",
+        require_tls = "RequireTLS",
+        tags = "Tags",
+        target_connection_network_type = "TargetConnectionNetworkType",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
 
-static DB_PROXY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Auth", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::db_proxy::AUTH_FORMAT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("DBProxyName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-z]*")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_proxy::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("VpcSubnetIds", crate::resource::Rule { min_items: Some(2), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_PROXY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Auth", crate::resource::Rule { min_items: Some(1), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::db_proxy::AUTH_FORMAT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("DBProxyName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-z]*")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSubnetIds", crate::resource::Rule { min_items: Some(2), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbProxy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbProxy> {
-    /// `Fn::GetAtt` `DBProxyArn`.
-    #[inline]
-    pub fn attr_db_proxy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBProxyArn")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DBProxyArn`.
+        attr_db_proxy_arn: ::std::string::String = "DBProxyArn",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
 pub mod db_proxy {
     //! Nested property types and enums of [`DbProxy`](super::DbProxy).
 
-    /// The definition `AuthFormat`.
+    pub use crate::cfn::shared::rds::EndpointNetworkType;
+
     #[derive(Clone, Default)]
     pub struct AuthFormat {
         /// The type of authentication that the proxy uses for connections from the proxy to the underlying database.
@@ -3421,51 +2819,33 @@ pub mod db_proxy {
         pub secret_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AuthFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthScheme", self.auth_scheme);
-            p.set_opt("ClientPasswordAuthType", self.client_password_auth_type);
-            p.set_opt("Description", self.description);
-            p.set_opt("IAMAuth", self.iam_auth);
-            p.set_opt("SecretArn", self.secret_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthFormat;
+        opt {
+            auth_scheme = "AuthScheme",
+            client_password_auth_type = "ClientPasswordAuthType",
+            description = "Description",
+            iam_auth = "IAMAuth",
+            secret_arn = "SecretArn",
         }
     }
 
-    pub(super) static AUTH_FORMAT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-            ("SecretArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(\\w|\\d|\\s|\\\\|-|\\.:=+-)*")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(\\w|\\d|\\s|\\\\|-|\\.:=+-)*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTH_FORMAT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+        ("SecretArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of authentication that the proxy uses for connections from the proxy to the underlying database.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AuthScheme {
         /// `SECRETS`
         Secrets,
     }
 
-    impl crate::value::CfnEnum for AuthScheme {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Secrets => "SECRETS",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AuthScheme, ["SECRETS"]);
 
     /// The type of authentication the proxy uses for connections from clients.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ClientPasswordAuthType {
         /// `MYSQL_NATIVE_PASSWORD`
         MysqlNativePassword,
@@ -3479,21 +2859,10 @@ pub mod db_proxy {
         SqlServerAuthentication,
     }
 
-    impl crate::value::CfnEnum for ClientPasswordAuthType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MysqlNativePassword => "MYSQL_NATIVE_PASSWORD",
-                Self::MysqlCachingSha2Password => "MYSQL_CACHING_SHA2_PASSWORD",
-                Self::PostgresScramSha256 => "POSTGRES_SCRAM_SHA_256",
-                Self::PostgresMd5 => "POSTGRES_MD5",
-                Self::SqlServerAuthentication => "SQL_SERVER_AUTHENTICATION",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ClientPasswordAuthType, ["MYSQL_NATIVE_PASSWORD", "MYSQL_CACHING_SHA2_PASSWORD", "POSTGRES_SCRAM_SHA_256", "POSTGRES_MD5", "SQL_SERVER_AUTHENTICATION"]);
 
     /// Whether to require or disallow Amazon Web Services Identity and Access Management (IAM) authentication for connections to the proxy. The ENABLED value is valid only for proxies with RDS for Microsoft SQL Server.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IamAuth {
         /// `DISABLED`
         Disabled,
@@ -3503,19 +2872,10 @@ pub mod db_proxy {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for IamAuth {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "DISABLED",
-                Self::Required => "REQUIRED",
-                Self::Enabled => "ENABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IamAuth, ["DISABLED", "REQUIRED", "ENABLED"]);
 
     /// The default authentication scheme that the proxy uses for client connections to the proxy and connections from the proxy to the underlying database.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DefaultAuthScheme {
         /// `IAM_AUTH`
         IamAuth,
@@ -3523,40 +2883,10 @@ pub mod db_proxy {
         None,
     }
 
-    impl crate::value::CfnEnum for DefaultAuthScheme {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::IamAuth => "IAM_AUTH",
-                Self::None => "NONE",
-            }
-        }
-    }
-
-    /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EndpointNetworkType {
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-        /// `DUAL`
-        Dual,
-    }
-
-    impl crate::value::CfnEnum for EndpointNetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-                Self::Dual => "DUAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DefaultAuthScheme, ["IAM_AUTH", "NONE"]);
 
     /// The kinds of databases that the proxy can connect to.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EngineFamily {
         /// `MYSQL`
         Mysql,
@@ -3566,19 +2896,10 @@ pub mod db_proxy {
         Sqlserver,
     }
 
-    impl crate::value::CfnEnum for EngineFamily {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Mysql => "MYSQL",
-                Self::Postgresql => "POSTGRESQL",
-                Self::Sqlserver => "SQLSERVER",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EngineFamily, ["MYSQL", "POSTGRESQL", "SQLSERVER"]);
 
     /// The network type that the proxy uses to connect to the target database. The network type determines the IP version that the proxy uses for connections to the database.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetConnectionNetworkType {
         /// `IPV4`
         Ipv4,
@@ -3586,15 +2907,7 @@ pub mod db_proxy {
         Ipv6,
     }
 
-    impl crate::value::CfnEnum for TargetConnectionNetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetConnectionNetworkType, ["IPV4", "IPV6"]);
 }
 
 /// Resource schema for AWS::RDS::DBProxyEndpoint.
@@ -3613,7 +2926,7 @@ pub struct DbProxyEndpoint {
     /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
     ///
     /// CloudFormation property `EndpointNetworkType`; changing it replaces the resource.
-    pub endpoint_network_type: ::std::option::Option<crate::value::Val<crate::cfn::rds::db_proxy_endpoint::EndpointNetworkType>>,
+    pub endpoint_network_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::rds::EndpointNetworkType>>,
     /// An optional set of key-value pairs to associate arbitrary data of your choosing with the DB proxy endpoint.
     ///
     /// CloudFormation property `Tags`.
@@ -3634,7 +2947,6 @@ pub struct DbProxyEndpoint {
 
 impl DbProxyEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_proxy_endpoint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, db_proxy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             db_proxy_endpoint_name: db_proxy_endpoint_name.into(),
@@ -3648,94 +2960,50 @@ impl DbProxyEndpoint {
     }
 }
 
-impl crate::resource::Resource for DbProxyEndpoint {
-    const TYPE: &'static str = "AWS::RDS::DBProxyEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_PROXY_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource DbProxyEndpoint = "AWS::RDS::DBProxyEndpoint", shape: Some(&DB_PROXY_ENDPOINT_SHAPE);
+    req {
+        db_proxy_endpoint_name = "DBProxyEndpointName",
+        db_proxy_name = "DBProxyName",
+        vpc_subnet_ids = "VpcSubnetIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DBProxyEndpointName", self.db_proxy_endpoint_name);
-        p.set("DBProxyName", self.db_proxy_name);
-        p.set_opt("EndpointNetworkType", self.endpoint_network_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetRole", self.target_role);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p.set("VpcSubnetIds", self.vpc_subnet_ids);
-        p
+    opt {
+        endpoint_network_type = "EndpointNetworkType",
+        tags = "Tags",
+        target_role = "TargetRole",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
 
-static DB_PROXY_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DBProxyEndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-z]*")), ..crate::resource::Rule::NONE }),
-        ("DBProxyName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-z]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_proxy_endpoint::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("VpcSubnetIds", crate::resource::Rule { min_items: Some(2), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_PROXY_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DBProxyEndpointName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-z]*")), ..crate::resource::Rule::NONE }),
+    ("DBProxyName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[0-z]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSubnetIds", crate::resource::Rule { min_items: Some(2), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbProxyEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbProxyEndpoint> {
-    /// `Fn::GetAtt` `DBProxyEndpointArn`.
-    #[inline]
-    pub fn attr_db_proxy_endpoint_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBProxyEndpointArn")
-    }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-    /// `Fn::GetAtt` `IsDefault`.
-    #[inline]
-    pub fn attr_is_default(self) -> crate::value::Val<bool> {
-        self.__get_att("IsDefault")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DBProxyEndpointArn`.
+        attr_db_proxy_endpoint_arn: ::std::string::String = "DBProxyEndpointArn",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
+        /// `Fn::GetAtt` `IsDefault`.
+        attr_is_default: bool = "IsDefault",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
 }
 
 pub mod db_proxy_endpoint {
     //! Nested property types and enums of [`DbProxyEndpoint`](super::DbProxyEndpoint).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(\\w|\\d|\\s|\\\\|-|\\.:=+-)*")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("(\\w|\\d|\\s|\\\\|-|\\.:=+-)*")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum EndpointNetworkType {
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-        /// `DUAL`
-        Dual,
-    }
-
-    impl crate::value::CfnEnum for EndpointNetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-                Self::Dual => "DUAL",
-            }
-        }
-    }
+    pub use crate::cfn::shared::rds::EndpointNetworkType;
 
     /// A value that indicates whether the DB proxy endpoint can be used for read/write or read-only operations.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetRole {
         /// `READ_WRITE`
         ReadWrite,
@@ -3743,15 +3011,7 @@ pub mod db_proxy_endpoint {
         ReadOnly,
     }
 
-    impl crate::value::CfnEnum for TargetRole {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ReadWrite => "READ_WRITE",
-                Self::ReadOnly => "READ_ONLY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetRole, ["READ_WRITE", "READ_ONLY"]);
 }
 
 /// Resource schema for AWS::RDS::DBProxyTargetGroup
@@ -3781,7 +3041,6 @@ pub struct DbProxyTargetGroup {
 
 impl DbProxyTargetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_proxy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_group_name: impl ::std::convert::Into<crate::value::Val<crate::cfn::rds::db_proxy_target_group::TargetGroupName>>) -> Self {
         Self {
             connection_pool_configuration_info: ::std::option::Option::None,
@@ -3794,47 +3053,38 @@ impl DbProxyTargetGroup {
     }
 }
 
-impl crate::resource::Resource for DbProxyTargetGroup {
-    const TYPE: &'static str = "AWS::RDS::DBProxyTargetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_PROXY_TARGET_GROUP_SHAPE)
+crate::resource::props! {
+    resource DbProxyTargetGroup = "AWS::RDS::DBProxyTargetGroup", shape: Some(&DB_PROXY_TARGET_GROUP_SHAPE);
+    req {
+        db_proxy_name = "DBProxyName",
+        target_group_name = "TargetGroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ConnectionPoolConfigurationInfo", self.connection_pool_configuration_info);
-        p.set_opt("DBClusterIdentifiers", self.db_cluster_identifiers);
-        p.set_opt("DBInstanceIdentifiers", self.db_instance_identifiers);
-        p.set("DBProxyName", self.db_proxy_name);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetGroupName", self.target_group_name);
-        p
+    opt {
+        connection_pool_configuration_info = "ConnectionPoolConfigurationInfo",
+        db_cluster_identifiers = "DBClusterIdentifiers",
+        db_instance_identifiers = "DBInstanceIdentifiers",
+        tags = "Tags",
     }
 }
 
-static DB_PROXY_TARGET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConnectionPoolConfigurationInfo", crate::resource::Rule { shape: Some(&self::db_proxy_target_group::CONNECTION_POOL_CONFIGURATION_INFO_FORMAT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DBProxyName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-z][0-z]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_proxy_target_group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_PROXY_TARGET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConnectionPoolConfigurationInfo", crate::resource::Rule { shape: Some(&self::db_proxy_target_group::CONNECTION_POOL_CONFIGURATION_INFO_FORMAT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DBProxyName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[A-z][0-z]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_proxy_target_group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbProxyTargetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbProxyTargetGroup> {
-    /// `Fn::GetAtt` `TargetGroupArn`.
-    #[inline]
-    pub fn attr_target_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TargetGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TargetGroupArn`.
+        attr_target_group_arn: ::std::string::String = "TargetGroupArn",
     }
 }
 
 pub mod db_proxy_target_group {
     //! Nested property types and enums of [`DbProxyTargetGroup`](super::DbProxyTargetGroup).
 
-    /// The definition `ConnectionPoolConfigurationInfoFormat`.
     #[derive(Clone, Default)]
     pub struct ConnectionPoolConfigurationInfoFormat {
         /// The number of seconds for a proxy to wait for a connection to become available in the connection pool.
@@ -3859,48 +3109,35 @@ pub mod db_proxy_target_group {
         pub session_pinning_filters: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ConnectionPoolConfigurationInfoFormat {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ConnectionBorrowTimeout", self.connection_borrow_timeout);
-            p.set_opt("InitQuery", self.init_query);
-            p.set_opt("MaxConnectionsPercent", self.max_connections_percent);
-            p.set_opt("MaxIdleConnectionsPercent", self.max_idle_connections_percent);
-            p.set_opt("SessionPinningFilters", self.session_pinning_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectionPoolConfigurationInfoFormat;
+        opt {
+            connection_borrow_timeout = "ConnectionBorrowTimeout",
+            init_query = "InitQuery",
+            max_connections_percent = "MaxConnectionsPercent",
+            max_idle_connections_percent = "MaxIdleConnectionsPercent",
+            session_pinning_filters = "SessionPinningFilters",
         }
     }
 
-    pub(super) static CONNECTION_POOL_CONFIGURATION_INFO_FORMAT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MaxConnectionsPercent", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("MaxIdleConnectionsPercent", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTION_POOL_CONFIGURATION_INFO_FORMAT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MaxConnectionsPercent", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("MaxIdleConnectionsPercent", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The identifier for the DBProxyTargetGroup
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TargetGroupName {
         /// `default`
         Default,
     }
 
-    impl crate::value::CfnEnum for TargetGroupName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "default",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TargetGroupName, ["default"]);
 }
 
 /// Resource Type definition for AWS::RDS::DBSecurityGroup
@@ -3920,7 +3157,6 @@ pub struct DbSecurityGroup {
 
 impl DbSecurityGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_security_group_ingress: ::std::vec::Vec<crate::cfn::rds::db_security_group::Ingress>, group_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             db_security_group_ingress,
@@ -3931,32 +3167,33 @@ impl DbSecurityGroup {
     }
 }
 
-impl crate::resource::Resource for DbSecurityGroup {
-    const TYPE: &'static str = "AWS::RDS::DBSecurityGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DBSecurityGroupIngress", self.db_security_group_ingress);
-        p.set_opt("EC2VpcId", self.ec2_vpc_id);
-        p.set("GroupDescription", self.group_description);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource DbSecurityGroup = "AWS::RDS::DBSecurityGroup", shape: Some(&DB_SECURITY_GROUP_SHAPE);
+    req {
+        db_security_group_ingress = "DBSecurityGroupIngress",
+        group_description = "GroupDescription",
+    }
+    opt {
+        ec2_vpc_id = "EC2VpcId",
+        tags = "Tags",
     }
 }
 
+static DB_SECURITY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DBSecurityGroupIngress", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_security_group::INGRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`DbSecurityGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbSecurityGroup> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod db_security_group {
     //! Nested property types and enums of [`DbSecurityGroup`](super::DbSecurityGroup).
 
-    /// The definition `Ingress`.
     #[derive(Clone, Default)]
     pub struct Ingress {
         /// CloudFormation property `CIDRIP`. Format: `ipv4-network`.
@@ -3969,17 +3206,21 @@ pub mod db_security_group {
         pub ec2_security_group_owner_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Ingress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CIDRIP", self.cidrip);
-            p.set_opt("EC2SecurityGroupId", self.ec2_security_group_id);
-            p.set_opt("EC2SecurityGroupName", self.ec2_security_group_name);
-            p.set_opt("EC2SecurityGroupOwnerId", self.ec2_security_group_owner_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested Ingress;
+        opt {
+            cidrip = "CIDRIP",
+            ec2_security_group_id = "EC2SecurityGroupId",
+            ec2_security_group_name = "EC2SecurityGroupName",
+            ec2_security_group_owner_id = "EC2SecurityGroupOwnerId",
         }
     }
+
+    pub(super) static INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CIDRIP", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+        ("EC2SecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+        ("EC2SecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource Type definition for AWS::RDS::DBSecurityGroupIngress
@@ -4001,7 +3242,6 @@ pub struct DbSecurityGroupIngress {
 
 impl DbSecurityGroupIngress {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_security_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cidrip: ::std::option::Option::None,
@@ -4013,26 +3253,30 @@ impl DbSecurityGroupIngress {
     }
 }
 
-impl crate::resource::Resource for DbSecurityGroupIngress {
-    const TYPE: &'static str = "AWS::RDS::DBSecurityGroupIngress";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CIDRIP", self.cidrip);
-        p.set("DBSecurityGroupName", self.db_security_group_name);
-        p.set_opt("EC2SecurityGroupId", self.ec2_security_group_id);
-        p.set_opt("EC2SecurityGroupName", self.ec2_security_group_name);
-        p.set_opt("EC2SecurityGroupOwnerId", self.ec2_security_group_owner_id);
-        p
+crate::resource::props! {
+    resource DbSecurityGroupIngress = "AWS::RDS::DBSecurityGroupIngress", shape: Some(&DB_SECURITY_GROUP_INGRESS_SHAPE);
+    req {
+        db_security_group_name = "DBSecurityGroupName",
+    }
+    opt {
+        cidrip = "CIDRIP",
+        ec2_security_group_id = "EC2SecurityGroupId",
+        ec2_security_group_name = "EC2SecurityGroupName",
+        ec2_security_group_owner_id = "EC2SecurityGroupOwnerId",
     }
 }
 
+static DB_SECURITY_GROUP_INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CIDRIP", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("EC2SecurityGroupId", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }),
+    ("EC2SecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`DbSecurityGroupIngress`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbSecurityGroupIngress> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -4087,7 +3331,6 @@ pub struct DbShardGroup {
 
 impl DbShardGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, max_acu: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
         Self {
             compute_redundancy: ::std::option::Option::None,
@@ -4101,58 +3344,36 @@ impl DbShardGroup {
     }
 }
 
-impl crate::resource::Resource for DbShardGroup {
-    const TYPE: &'static str = "AWS::RDS::DBShardGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_SHARD_GROUP_SHAPE)
+crate::resource::props! {
+    resource DbShardGroup = "AWS::RDS::DBShardGroup", shape: Some(&DB_SHARD_GROUP_SHAPE);
+    req {
+        db_cluster_identifier = "DBClusterIdentifier",
+        max_acu = "MaxACU",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ComputeRedundancy", self.compute_redundancy);
-        p.set("DBClusterIdentifier", self.db_cluster_identifier);
-        p.set_opt("DBShardGroupIdentifier", self.db_shard_group_identifier);
-        p.set("MaxACU", self.max_acu);
-        p.set_opt("MinACU", self.min_acu);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        compute_redundancy = "ComputeRedundancy",
+        db_shard_group_identifier = "DBShardGroupIdentifier",
+        min_acu = "MinACU",
+        publicly_accessible = "PubliclyAccessible",
+        tags = "Tags",
     }
 }
 
-static DB_SHARD_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ComputeRedundancy", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("DBShardGroupIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::db_shard_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_SHARD_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ComputeRedundancy", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ("DBClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("DBShardGroupIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbShardGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbShardGroup> {
-    /// `Fn::GetAtt` `DBShardGroupResourceId`.
-    #[inline]
-    pub fn attr_db_shard_group_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBShardGroupResourceId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DBShardGroupResourceId`.
+        attr_db_shard_group_resource_id: ::std::string::String = "DBShardGroupResourceId",
+        /// `Fn::GetAtt` `Endpoint`.
+        attr_endpoint: ::std::string::String = "Endpoint",
     }
-    /// `Fn::GetAtt` `Endpoint`.
-    #[inline]
-    pub fn attr_endpoint(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint")
-    }
-}
-
-pub mod db_shard_group {
-    //! Nested property types and enums of [`DbShardGroup`](super::DbShardGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates a snapshot of a DB instance.
@@ -4176,7 +3397,6 @@ pub struct DbSnapshot {
 
 impl DbSnapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_instance_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, db_snapshot_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             db_instance_identifier: db_instance_identifier.into(),
@@ -4186,152 +3406,70 @@ impl DbSnapshot {
     }
 }
 
-impl crate::resource::Resource for DbSnapshot {
-    const TYPE: &'static str = "AWS::RDS::DBSnapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource DbSnapshot = "AWS::RDS::DBSnapshot", shape: Some(&DB_SNAPSHOT_SHAPE);
+    req {
+        db_instance_identifier = "DBInstanceIdentifier",
+        db_snapshot_identifier = "DBSnapshotIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DBInstanceIdentifier", self.db_instance_identifier);
-        p.set("DBSnapshotIdentifier", self.db_snapshot_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static DB_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DBSnapshotIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::db_snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DBSnapshotIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbSnapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbSnapshot> {
-    /// `Fn::GetAtt` `AllocatedStorage`.
-    #[inline]
-    pub fn attr_allocated_storage(self) -> crate::value::Val<i64> {
-        self.__get_att("AllocatedStorage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AllocatedStorage`.
+        attr_allocated_storage: i64 = "AllocatedStorage",
+        /// `Fn::GetAtt` `AvailabilityZone`.
+        attr_availability_zone: ::std::string::String = "AvailabilityZone",
+        /// `Fn::GetAtt` `DBSnapshotArn`.
+        attr_db_snapshot_arn: ::std::string::String = "DBSnapshotArn",
+        /// `Fn::GetAtt` `DbiResourceId`.
+        attr_dbi_resource_id: ::std::string::String = "DbiResourceId",
+        /// `Fn::GetAtt` `Encrypted`.
+        attr_encrypted: bool = "Encrypted",
+        /// `Fn::GetAtt` `Engine`.
+        attr_engine: ::std::string::String = "Engine",
+        /// `Fn::GetAtt` `EngineVersion`.
+        attr_engine_version: ::std::string::String = "EngineVersion",
+        /// `Fn::GetAtt` `IAMDatabaseAuthenticationEnabled`.
+        attr_iam_database_authentication_enabled: bool = "IAMDatabaseAuthenticationEnabled",
+        /// `Fn::GetAtt` `InstanceCreateTime`.
+        attr_instance_create_time: ::std::string::String = "InstanceCreateTime",
+        /// `Fn::GetAtt` `Iops`.
+        attr_iops: i64 = "Iops",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `LicenseModel`.
+        attr_license_model: ::std::string::String = "LicenseModel",
+        /// `Fn::GetAtt` `MasterUsername`.
+        attr_master_username: ::std::string::String = "MasterUsername",
+        /// `Fn::GetAtt` `OptionGroupName`.
+        attr_option_group_name: ::std::string::String = "OptionGroupName",
+        /// `Fn::GetAtt` `OriginalSnapshotCreateTime`.
+        attr_original_snapshot_create_time: ::std::string::String = "OriginalSnapshotCreateTime",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `SnapshotCreateTime`.
+        attr_snapshot_create_time: ::std::string::String = "SnapshotCreateTime",
+        /// `Fn::GetAtt` `SnapshotType`.
+        attr_snapshot_type: ::std::string::String = "SnapshotType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StorageThroughput`.
+        attr_storage_throughput: i64 = "StorageThroughput",
+        /// `Fn::GetAtt` `StorageType`.
+        attr_storage_type: ::std::string::String = "StorageType",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
-    /// `Fn::GetAtt` `AvailabilityZone`.
-    #[inline]
-    pub fn attr_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZone")
-    }
-    /// `Fn::GetAtt` `DBSnapshotArn`.
-    #[inline]
-    pub fn attr_db_snapshot_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBSnapshotArn")
-    }
-    /// `Fn::GetAtt` `DbiResourceId`.
-    #[inline]
-    pub fn attr_dbi_resource_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DbiResourceId")
-    }
-    /// `Fn::GetAtt` `Encrypted`.
-    #[inline]
-    pub fn attr_encrypted(self) -> crate::value::Val<bool> {
-        self.__get_att("Encrypted")
-    }
-    /// `Fn::GetAtt` `Engine`.
-    #[inline]
-    pub fn attr_engine(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Engine")
-    }
-    /// `Fn::GetAtt` `EngineVersion`.
-    #[inline]
-    pub fn attr_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineVersion")
-    }
-    /// `Fn::GetAtt` `IAMDatabaseAuthenticationEnabled`.
-    #[inline]
-    pub fn attr_iam_database_authentication_enabled(self) -> crate::value::Val<bool> {
-        self.__get_att("IAMDatabaseAuthenticationEnabled")
-    }
-    /// `Fn::GetAtt` `InstanceCreateTime`.
-    #[inline]
-    pub fn attr_instance_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("InstanceCreateTime")
-    }
-    /// `Fn::GetAtt` `Iops`.
-    #[inline]
-    pub fn attr_iops(self) -> crate::value::Val<i64> {
-        self.__get_att("Iops")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `LicenseModel`.
-    #[inline]
-    pub fn attr_license_model(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("LicenseModel")
-    }
-    /// `Fn::GetAtt` `MasterUsername`.
-    #[inline]
-    pub fn attr_master_username(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterUsername")
-    }
-    /// `Fn::GetAtt` `OptionGroupName`.
-    #[inline]
-    pub fn attr_option_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OptionGroupName")
-    }
-    /// `Fn::GetAtt` `OriginalSnapshotCreateTime`.
-    #[inline]
-    pub fn attr_original_snapshot_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OriginalSnapshotCreateTime")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `SnapshotCreateTime`.
-    #[inline]
-    pub fn attr_snapshot_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotCreateTime")
-    }
-    /// `Fn::GetAtt` `SnapshotType`.
-    #[inline]
-    pub fn attr_snapshot_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StorageThroughput`.
-    #[inline]
-    pub fn attr_storage_throughput(self) -> crate::value::Val<i64> {
-        self.__get_att("StorageThroughput")
-    }
-    /// `Fn::GetAtt` `StorageType`.
-    #[inline]
-    pub fn attr_storage_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StorageType")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
-    }
-}
-
-pub mod db_snapshot {
-    //! Nested property types and enums of [`DbSnapshot`](super::DbSnapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The ``AWS::RDS::DBSubnetGroup`` resource creates a database subnet group. Subnet groups must contain at least two subnets in two different Availability Zones in the same region.
@@ -4366,7 +3504,6 @@ pub struct DbSubnetGroup {
 
 impl DbSubnetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(db_subnet_group_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             db_subnet_group_description: db_subnet_group_description.into(),
@@ -4377,47 +3514,28 @@ impl DbSubnetGroup {
     }
 }
 
-impl crate::resource::Resource for DbSubnetGroup {
-    const TYPE: &'static str = "AWS::RDS::DBSubnetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DB_SUBNET_GROUP_SHAPE)
+crate::resource::props! {
+    resource DbSubnetGroup = "AWS::RDS::DBSubnetGroup", shape: Some(&DB_SUBNET_GROUP_SHAPE);
+    req {
+        db_subnet_group_description = "DBSubnetGroupDescription",
+        subnet_ids = "SubnetIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DBSubnetGroupDescription", self.db_subnet_group_description);
-        p.set_opt("DBSubnetGroupName", self.db_subnet_group_name);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        db_subnet_group_name = "DBSubnetGroupName",
+        tags = "Tags",
     }
 }
 
-static DB_SUBNET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::db_subnet_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DB_SUBNET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DbSubnetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DbSubnetGroup> {
-    /// `Fn::GetAtt` `DBSubnetGroupArn`.
-    #[inline]
-    pub fn attr_db_subnet_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBSubnetGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DBSubnetGroupArn`.
+        attr_db_subnet_group_arn: ::std::string::String = "DBSubnetGroupArn",
     }
-}
-
-pub mod db_subnet_group {
-    //! Nested property types and enums of [`DbSubnetGroup`](super::DbSubnetGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::RDS::Deployment. Creates and manages an Amazon RDS Blue/Green Deployment.
@@ -4477,7 +3595,6 @@ pub struct Deployment {
 
 impl Deployment {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(blue_green_deployment_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             blue_green_deployment_name: blue_green_deployment_name.into(),
@@ -4496,91 +3613,54 @@ impl Deployment {
     }
 }
 
-impl crate::resource::Resource for Deployment {
-    const TYPE: &'static str = "AWS::RDS::Deployment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DEPLOYMENT_SHAPE)
+crate::resource::props! {
+    resource Deployment = "AWS::RDS::Deployment", shape: Some(&DEPLOYMENT_SHAPE);
+    req {
+        blue_green_deployment_name = "BlueGreenDeploymentName",
+        source = "Source",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("BlueGreenDeploymentName", self.blue_green_deployment_name);
-        p.set("Source", self.source);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetAllocatedStorage", self.target_allocated_storage);
-        p.set_opt("TargetDBClusterParameterGroupName", self.target_db_cluster_parameter_group_name);
-        p.set_opt("TargetDBInstanceClass", self.target_db_instance_class);
-        p.set_opt("TargetDBParameterGroupName", self.target_db_parameter_group_name);
-        p.set_opt("TargetEngineVersion", self.target_engine_version);
-        p.set_opt("TargetIops", self.target_iops);
-        p.set_opt("TargetStorageThroughput", self.target_storage_throughput);
-        p.set_opt("TargetStorageType", self.target_storage_type);
-        p.set_opt("UpgradeTargetStorageConfig", self.upgrade_target_storage_config);
-        p
+    opt {
+        tags = "Tags",
+        target_allocated_storage = "TargetAllocatedStorage",
+        target_db_cluster_parameter_group_name = "TargetDBClusterParameterGroupName",
+        target_db_instance_class = "TargetDBInstanceClass",
+        target_db_parameter_group_name = "TargetDBParameterGroupName",
+        target_engine_version = "TargetEngineVersion",
+        target_iops = "TargetIops",
+        target_storage_throughput = "TargetStorageThroughput",
+        target_storage_type = "TargetStorageType",
+        upgrade_target_storage_config = "UpgradeTargetStorageConfig",
     }
 }
 
-static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BlueGreenDeploymentName", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::deployment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetDBClusterParameterGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$")), ..crate::resource::Rule::NONE }),
-        ("TargetDBInstanceClass", crate::resource::Rule { min_len: Some(5), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^db\\.[0-9a-z]{2,6}\\.[0-9a-z]{4,9}$")), ..crate::resource::Rule::NONE }),
-        ("TargetDBParameterGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Unsupported("^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$")), ..crate::resource::Rule::NONE }),
-        ("TargetEngineVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z-_.]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DEPLOYMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BlueGreenDeploymentName", crate::resource::Rule { min_len: Some(1), max_len: Some(60), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Source", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:[A-Za-z][0-9A-Za-z-:._]*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds_servicediscovery::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetDBClusterParameterGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$")), ..crate::resource::Rule::NONE }),
+    ("TargetDBInstanceClass", crate::resource::Rule { min_len: Some(5), max_len: Some(20), pattern: Some(crate::resource::Pattern::Regex("^db\\.[0-9a-z]{2,6}\\.[0-9a-z]{4,9}$")), ..crate::resource::Rule::NONE }),
+    ("TargetDBParameterGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$")), ..crate::resource::Rule::NONE }),
+    ("TargetEngineVersion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z-_.]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Deployment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Deployment> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `BlueGreenDeploymentIdentifier`.
+        attr_blue_green_deployment_identifier: ::std::string::String = "BlueGreenDeploymentIdentifier",
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `SwitchoverDetails`.
+        attr_switchover_details: crate::value::List<::std::string::String> = "SwitchoverDetails",
+        /// `Fn::GetAtt` `Target`.
+        attr_target: ::std::string::String = "Target",
+        /// `Fn::GetAtt` `Tasks`.
+        attr_tasks: crate::value::List<::std::string::String> = "Tasks",
     }
-    /// `Fn::GetAtt` `BlueGreenDeploymentIdentifier`.
-    #[inline]
-    pub fn attr_blue_green_deployment_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("BlueGreenDeploymentIdentifier")
-    }
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `SwitchoverDetails`.
-    #[inline]
-    pub fn attr_switchover_details(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SwitchoverDetails")
-    }
-    /// `Fn::GetAtt` `Target`.
-    #[inline]
-    pub fn attr_target(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Target")
-    }
-    /// `Fn::GetAtt` `Tasks`.
-    #[inline]
-    pub fn attr_tasks(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Tasks")
-    }
-}
-
-pub mod deployment {
-    //! Nested property types and enums of [`Deployment`](super::Deployment).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The ``AWS::RDS::EventSubscription`` resource allows you to receive notifications for Amazon Relational Database Service events through the Amazon Simple Notification Service (Amazon SNS). For more information, see [Using Amazon RDS Event Notification](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.html) in the *Amazon RDS User Guide*.
@@ -4632,7 +3712,6 @@ pub struct EventSubscription {
 
 impl EventSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(sns_topic_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             enabled: ::std::option::Option::None,
@@ -4646,43 +3725,26 @@ impl EventSubscription {
     }
 }
 
-impl crate::resource::Resource for EventSubscription {
-    const TYPE: &'static str = "AWS::RDS::EventSubscription";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_SUBSCRIPTION_SHAPE)
+crate::resource::props! {
+    resource EventSubscription = "AWS::RDS::EventSubscription", shape: Some(&EVENT_SUBSCRIPTION_SHAPE);
+    req {
+        sns_topic_arn = "SnsTopicArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("EventCategories", self.event_categories);
-        p.set("SnsTopicArn", self.sns_topic_arn);
-        p.set_opt("SourceIds", self.source_ids);
-        p.set_opt("SourceType", self.source_type);
-        p.set_opt("SubscriptionName", self.subscription_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        enabled = "Enabled",
+        event_categories = "EventCategories",
+        source_ids = "SourceIds",
+        source_type = "SourceType",
+        subscription_name = "SubscriptionName",
+        tags = "Tags",
     }
 }
 
-static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("SubscriptionName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::event_subscription::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
-
-pub mod event_subscription {
-    //! Nested property types and enums of [`EventSubscription`](super::EventSubscription).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-}
+static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("SnsTopicArn", crate::resource::Rule { formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ("SubscriptionName", crate::resource::Rule { max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::RDS::GlobalCluster
 ///
@@ -4725,56 +3787,39 @@ pub struct GlobalCluster {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for GlobalCluster {
-    const TYPE: &'static str = "AWS::RDS::GlobalCluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GLOBAL_CLUSTER_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DeletionProtection", self.deletion_protection);
-        p.set_opt("Engine", self.engine);
-        p.set_opt("EngineLifecycleSupport", self.engine_lifecycle_support);
-        p.set_opt("EngineVersion", self.engine_version);
-        p.set_opt("GlobalClusterIdentifier", self.global_cluster_identifier);
-        p.set_opt("SourceDBClusterIdentifier", self.source_db_cluster_identifier);
-        p.set_opt("StorageEncrypted", self.storage_encrypted);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource GlobalCluster = "AWS::RDS::GlobalCluster", shape: Some(&GLOBAL_CLUSTER_SHAPE);
+    opt {
+        deletion_protection = "DeletionProtection",
+        engine = "Engine",
+        engine_lifecycle_support = "EngineLifecycleSupport",
+        engine_version = "EngineVersion",
+        global_cluster_identifier = "GlobalClusterIdentifier",
+        source_db_cluster_identifier = "SourceDBClusterIdentifier",
+        storage_encrypted = "StorageEncrypted",
+        tags = "Tags",
     }
 }
 
-static GLOBAL_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::global_cluster::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GLOBAL_CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("GlobalClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GlobalCluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GlobalCluster> {
-    /// `Fn::GetAtt` `GlobalEndpoint`.
-    #[inline]
-    pub fn attr_global_endpoint(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("GlobalEndpoint")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GlobalEndpoint`.
+        attr_global_endpoint: crate::value::Json = "GlobalEndpoint",
     }
 }
 
 pub mod global_cluster {
     //! Nested property types and enums of [`GlobalCluster`](super::GlobalCluster).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The name of the database engine to be used for this DB cluster. Valid Values: aurora (for MySQL 5.6-compatible Aurora), aurora-mysql (for MySQL 5.7-compatible Aurora).
     /// If you specify the SourceDBClusterIdentifier property, don't specify this property. The value is inherited from the cluster.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Engine {
         /// `aurora`
         Aurora,
@@ -4784,16 +3829,7 @@ pub mod global_cluster {
         AuroraPostgresql,
     }
 
-    impl crate::value::CfnEnum for Engine {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Aurora => "aurora",
-                Self::AuroraMysql => "aurora-mysql",
-                Self::AuroraPostgresql => "aurora-postgresql",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Engine, ["aurora", "aurora-mysql", "aurora-postgresql"]);
 }
 
 /// A zero-ETL integration with Amazon Redshift.
@@ -4838,7 +3874,6 @@ pub struct Integration {
 
 impl Integration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             additional_encryption_context: ::std::option::Option::None,
@@ -4853,61 +3888,40 @@ impl Integration {
     }
 }
 
-impl crate::resource::Resource for Integration {
-    const TYPE: &'static str = "AWS::RDS::Integration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource Integration = "AWS::RDS::Integration", shape: Some(&INTEGRATION_SHAPE);
+    req {
+        source_arn = "SourceArn",
+        target_arn = "TargetArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEncryptionContext", self.additional_encryption_context);
-        p.set_opt("DataFilter", self.data_filter);
-        p.set_opt("Description", self.description);
-        p.set_opt("IntegrationName", self.integration_name);
-        p.set_opt("KMSKeyId", self.kms_key_id);
-        p.set("SourceArn", self.source_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetArn", self.target_arn);
-        p
+    opt {
+        additional_encryption_context = "AdditionalEncryptionContext",
+        data_filter = "DataFilter",
+        description = "Description",
+        integration_name = "IntegrationName",
+        kms_key_id = "KMSKeyId",
+        tags = "Tags",
     }
 }
 
-static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DataFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(25600), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_ \"\\\\\\-$,*.:?+\\/]*")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("SourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:rds(-[a-z]*)?:[a-z0-9\\-]*:[0-9]*:(cluster|db):[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::integration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DataFilter", crate::resource::Rule { min_len: Some(1), max_len: Some(25600), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_ \"\\\\\\-$,*.:?+\\/]*")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("KMSKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:rds(-[a-z]*)?:[a-z0-9\\-]*:[0-9]*:(cluster|db):[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Integration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Integration> {
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `IntegrationArn`.
+        attr_integration_arn: ::std::string::String = "IntegrationArn",
     }
-    /// `Fn::GetAtt` `IntegrationArn`.
-    #[inline]
-    pub fn attr_integration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationArn")
-    }
-}
-
-pub mod integration {
-    //! Nested property types and enums of [`Integration`](super::Integration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The ``AWS::RDS::OptionGroup`` resource creates or updates an option group, to enable and configure features that are specific to a particular DB engine.
@@ -4963,7 +3977,6 @@ pub struct OptionGroup {
 
 impl OptionGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(engine_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, major_engine_version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, option_group_description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             engine_name: engine_name.into(),
@@ -4976,30 +3989,23 @@ impl OptionGroup {
     }
 }
 
-impl crate::resource::Resource for OptionGroup {
-    const TYPE: &'static str = "AWS::RDS::OptionGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OPTION_GROUP_SHAPE)
+crate::resource::props! {
+    resource OptionGroup = "AWS::RDS::OptionGroup", shape: Some(&OPTION_GROUP_SHAPE);
+    req {
+        engine_name = "EngineName",
+        major_engine_version = "MajorEngineVersion",
+        option_group_description = "OptionGroupDescription",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("EngineName", self.engine_name);
-        p.set("MajorEngineVersion", self.major_engine_version);
-        p.set_opt("OptionConfigurations", self.option_configurations);
-        p.set("OptionGroupDescription", self.option_group_description);
-        p.set_opt("OptionGroupName", self.option_group_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        option_configurations = "OptionConfigurations",
+        option_group_name = "OptionGroupName",
+        tags = "Tags",
     }
 }
 
-static OPTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::option_group::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OPTION_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rds::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod option_group {
     //! Nested property types and enums of [`OptionGroup`](super::OptionGroup).
@@ -5035,7 +4041,6 @@ pub mod option_group {
 
     impl OptionConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(option_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 db_security_group_memberships: ::std::option::Option::None,
@@ -5048,17 +4053,17 @@ pub mod option_group {
         }
     }
 
-    impl crate::resource::ToExpr for OptionConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DBSecurityGroupMemberships", self.db_security_group_memberships);
-            p.set("OptionName", self.option_name);
-            p.set_opt("OptionSettings", self.option_settings);
-            p.set_opt("OptionVersion", self.option_version);
-            p.set_opt("Port", self.port);
-            p.set_opt("VpcSecurityGroupMemberships", self.vpc_security_group_memberships);
-            p.into_expr()
+    crate::resource::props! {
+        nested OptionConfiguration;
+        req {
+            option_name = "OptionName",
+        }
+        opt {
+            db_security_group_memberships = "DBSecurityGroupMemberships",
+            option_settings = "OptionSettings",
+            option_version = "OptionVersion",
+            port = "Port",
+            vpc_security_group_memberships = "VpcSecurityGroupMemberships",
         }
     }
 
@@ -5075,20 +4080,11 @@ pub mod option_group {
         pub value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for OptionSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Value", self.value);
-            p.into_expr()
+    crate::resource::props! {
+        nested OptionSetting;
+        opt {
+            name = "Name",
+            value = "Value",
         }
     }
-
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }

@@ -225,7 +225,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, db_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, master_username: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, node_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             allow_version_upgrade: ::std::option::Option::None,
@@ -283,131 +282,111 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::Redshift::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
+crate::resource::props! {
+    resource Cluster = "AWS::Redshift::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        cluster_type = "ClusterType",
+        db_name = "DBName",
+        master_username = "MasterUsername",
+        node_type = "NodeType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AllowVersionUpgrade", self.allow_version_upgrade);
-        p.set_opt("AquaConfigurationStatus", self.aqua_configuration_status);
-        p.set_opt("AutomatedSnapshotRetentionPeriod", self.automated_snapshot_retention_period);
-        p.set_opt("AvailabilityZone", self.availability_zone);
-        p.set_opt("AvailabilityZoneRelocation", self.availability_zone_relocation);
-        p.set_opt("AvailabilityZoneRelocationStatus", self.availability_zone_relocation_status);
-        p.set_opt("Classic", self.classic);
-        p.set_opt("ClusterIdentifier", self.cluster_identifier);
-        p.set_opt("ClusterParameterGroupName", self.cluster_parameter_group_name);
-        p.set_opt("ClusterSecurityGroups", self.cluster_security_groups);
-        p.set_opt("ClusterSubnetGroupName", self.cluster_subnet_group_name);
-        p.set("ClusterType", self.cluster_type);
-        p.set_opt("ClusterVersion", self.cluster_version);
-        p.set("DBName", self.db_name);
-        p.set_opt("DeferMaintenance", self.defer_maintenance);
-        p.set_opt("DeferMaintenanceDuration", self.defer_maintenance_duration);
-        p.set_opt("DeferMaintenanceEndTime", self.defer_maintenance_end_time);
-        p.set_opt("DeferMaintenanceStartTime", self.defer_maintenance_start_time);
-        p.set_opt("DestinationRegion", self.destination_region);
-        p.set_opt("ElasticIp", self.elastic_ip);
-        p.set_opt("Encrypted", self.encrypted);
-        p.set_opt("EnhancedVpcRouting", self.enhanced_vpc_routing);
-        p.set_opt("HsmClientCertificateIdentifier", self.hsm_client_certificate_identifier);
-        p.set_opt("HsmConfigurationIdentifier", self.hsm_configuration_identifier);
-        p.set_opt("IamRoles", self.iam_roles);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LoggingProperties", self.logging_properties);
-        p.set_opt("MaintenanceTrackName", self.maintenance_track_name);
-        p.set_opt("ManageMasterPassword", self.manage_master_password);
-        p.set_opt("ManualSnapshotRetentionPeriod", self.manual_snapshot_retention_period);
-        p.set_opt("MasterPasswordSecretKmsKeyId", self.master_password_secret_kms_key_id);
-        p.set_opt("MasterUserPassword", self.master_user_password);
-        p.set("MasterUsername", self.master_username);
-        p.set_opt("MultiAZ", self.multi_az);
-        p.set_opt("NamespaceResourcePolicy", self.namespace_resource_policy);
-        p.set("NodeType", self.node_type);
-        p.set_opt("NumberOfNodes", self.number_of_nodes);
-        p.set_opt("OwnerAccount", self.owner_account);
-        p.set_opt("Port", self.port);
-        p.set_opt("PreferredMaintenanceWindow", self.preferred_maintenance_window);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("ResourceAction", self.resource_action);
-        p.set_opt("RevisionTarget", self.revision_target);
-        p.set_opt("RotateEncryptionKey", self.rotate_encryption_key);
-        p.set_opt("SnapshotClusterIdentifier", self.snapshot_cluster_identifier);
-        p.set_opt("SnapshotCopyGrantName", self.snapshot_copy_grant_name);
-        p.set_opt("SnapshotCopyManual", self.snapshot_copy_manual);
-        p.set_opt("SnapshotCopyRetentionPeriod", self.snapshot_copy_retention_period);
-        p.set_opt("SnapshotIdentifier", self.snapshot_identifier);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p
+    opt {
+        allow_version_upgrade = "AllowVersionUpgrade",
+        aqua_configuration_status = "AquaConfigurationStatus",
+        automated_snapshot_retention_period = "AutomatedSnapshotRetentionPeriod",
+        availability_zone = "AvailabilityZone",
+        availability_zone_relocation = "AvailabilityZoneRelocation",
+        availability_zone_relocation_status = "AvailabilityZoneRelocationStatus",
+        classic = "Classic",
+        cluster_identifier = "ClusterIdentifier",
+        cluster_parameter_group_name = "ClusterParameterGroupName",
+        cluster_security_groups = "ClusterSecurityGroups",
+        cluster_subnet_group_name = "ClusterSubnetGroupName",
+        cluster_version = "ClusterVersion",
+        defer_maintenance = "DeferMaintenance",
+        defer_maintenance_duration = "DeferMaintenanceDuration",
+        defer_maintenance_end_time = "DeferMaintenanceEndTime",
+        defer_maintenance_start_time = "DeferMaintenanceStartTime",
+        destination_region = "DestinationRegion",
+        elastic_ip = "ElasticIp",
+        encrypted = "Encrypted",
+        enhanced_vpc_routing = "EnhancedVpcRouting",
+        hsm_client_certificate_identifier = "HsmClientCertificateIdentifier",
+        hsm_configuration_identifier = "HsmConfigurationIdentifier",
+        iam_roles = "IamRoles",
+        kms_key_id = "KmsKeyId",
+        logging_properties = "LoggingProperties",
+        maintenance_track_name = "MaintenanceTrackName",
+        manage_master_password = "ManageMasterPassword",
+        manual_snapshot_retention_period = "ManualSnapshotRetentionPeriod",
+        master_password_secret_kms_key_id = "MasterPasswordSecretKmsKeyId",
+        master_user_password = "MasterUserPassword",
+        multi_az = "MultiAZ",
+        namespace_resource_policy = "NamespaceResourcePolicy",
+        number_of_nodes = "NumberOfNodes",
+        owner_account = "OwnerAccount",
+        port = "Port",
+        preferred_maintenance_window = "PreferredMaintenanceWindow",
+        publicly_accessible = "PubliclyAccessible",
+        resource_action = "ResourceAction",
+        revision_target = "RevisionTarget",
+        rotate_encryption_key = "RotateEncryptionKey",
+        snapshot_cluster_identifier = "SnapshotClusterIdentifier",
+        snapshot_copy_grant_name = "SnapshotCopyGrantName",
+        snapshot_copy_manual = "SnapshotCopyManual",
+        snapshot_copy_retention_period = "SnapshotCopyRetentionPeriod",
+        snapshot_identifier = "SnapshotIdentifier",
+        tags = "Tags",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilityZone", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("ClusterParameterGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("ClusterSecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ClusterSubnetGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("ClusterType", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("ClusterVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("DBName", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("ElasticIp", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("HsmClientCertificateIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("HsmConfigurationIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("IamRoles", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("LoggingProperties", crate::resource::Rule { shape: Some(&self::cluster::LOGGING_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MaintenanceTrackName", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("MasterPasswordSecretKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("MasterUserPassword", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("MasterUsername", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ("NodeType", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("NumberOfNodes", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ("PreferredMaintenanceWindow", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::cluster::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilityZone", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("ClusterParameterGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("ClusterSecurityGroups", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ClusterSubnetGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("ClusterType", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("ClusterVersion", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("DBName", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("ElasticIp", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("HsmClientCertificateIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("HsmConfigurationIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("IamRoles", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("LoggingProperties", crate::resource::Rule { shape: Some(&self::cluster::LOGGING_PROPERTIES_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MaintenanceTrackName", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("MasterPasswordSecretKmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("MasterUserPassword", crate::resource::Rule { max_len: Some(64), secret: true, ..crate::resource::Rule::NONE }),
+    ("MasterUsername", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ("NamespaceResourcePolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("NodeType", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("NumberOfNodes", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ("PreferredMaintenanceWindow", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `ClusterNamespaceArn`.
-    #[inline]
-    pub fn attr_cluster_namespace_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterNamespaceArn")
-    }
-    /// `Fn::GetAtt` `DeferMaintenanceIdentifier`.
-    #[inline]
-    pub fn attr_defer_maintenance_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DeferMaintenanceIdentifier")
-    }
-    /// `Fn::GetAtt` `Endpoint.Address`.
-    #[inline]
-    pub fn attr_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint.Address")
-    }
-    /// `Fn::GetAtt` `Endpoint.Port`.
-    #[inline]
-    pub fn attr_endpoint_port(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Endpoint.Port")
-    }
-    /// `Fn::GetAtt` `MasterPasswordSecretArn`.
-    #[inline]
-    pub fn attr_master_password_secret_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterPasswordSecretArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ClusterNamespaceArn`.
+        attr_cluster_namespace_arn: ::std::string::String = "ClusterNamespaceArn",
+        /// `Fn::GetAtt` `DeferMaintenanceIdentifier`.
+        attr_defer_maintenance_identifier: ::std::string::String = "DeferMaintenanceIdentifier",
+        /// `Fn::GetAtt` `Endpoint.Address`.
+        attr_endpoint_address: ::std::string::String = "Endpoint.Address",
+        /// `Fn::GetAtt` `Endpoint.Port`.
+        attr_endpoint_port: ::std::string::String = "Endpoint.Port",
+        /// `Fn::GetAtt` `MasterPasswordSecretArn`.
+        attr_master_password_secret_arn: ::std::string::String = "MasterPasswordSecretArn",
     }
 }
 
 pub mod cluster {
     //! Nested property types and enums of [`Cluster`](super::Cluster).
 
-    /// The definition `LoggingProperties`.
     #[derive(Clone, Default)]
     pub struct LoggingProperties {
         /// CloudFormation property `BucketName`. The `Name` of an `AWS::S3::Bucket`: pass a handle of [`crate::cfn::s3::Bucket`] with `.into()` (its `Ref` is the Name).
@@ -420,37 +399,27 @@ pub mod cluster {
         pub s3_key_prefix: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for LoggingProperties {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BucketName", self.bucket_name);
-            p.set_opt("LogDestinationType", self.log_destination_type);
-            p.set_opt("LogExports", self.log_exports);
-            p.set_opt("S3KeyPrefix", self.s3_key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested LoggingProperties;
+        opt {
+            bucket_name = "BucketName",
+            log_destination_type = "LogDestinationType",
+            log_exports = "LogExports",
+            s3_key_prefix = "S3KeyPrefix",
         }
     }
 
-    pub(super) static LOGGING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LogExports", crate::resource::Rule { max_items: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOGGING_PROPERTIES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("LogExports", crate::resource::Rule { max_items: Some(3), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The value represents how the cluster is configured to use AQUA (Advanced Query Accelerator) after the cluster is restored. Possible values include the following.
     ///
     /// enabled - Use AQUA if it is available for the current Region and Amazon Redshift node type.
     /// disabled - Don't use AQUA.
     /// auto - Amazon Redshift determines whether to use AQUA.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AquaConfigurationStatus {
         /// `auto`
         Auto,
@@ -460,16 +429,7 @@ pub mod cluster {
         Enabled,
     }
 
-    impl crate::value::CfnEnum for AquaConfigurationStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Auto => "auto",
-                Self::Disabled => "disabled",
-                Self::Enabled => "enabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AquaConfigurationStatus, ["auto", "disabled", "enabled"]);
 }
 
 /// Resource Type definition for AWS::Redshift::ClusterParameterGroup
@@ -501,7 +461,6 @@ pub struct ClusterParameterGroup {
 
 impl ClusterParameterGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_group_family: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: description.into(),
@@ -513,37 +472,29 @@ impl ClusterParameterGroup {
     }
 }
 
-impl crate::resource::Resource for ClusterParameterGroup {
-    const TYPE: &'static str = "AWS::Redshift::ClusterParameterGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_PARAMETER_GROUP_SHAPE)
+crate::resource::props! {
+    resource ClusterParameterGroup = "AWS::Redshift::ClusterParameterGroup", shape: Some(&CLUSTER_PARAMETER_GROUP_SHAPE);
+    req {
+        description = "Description",
+        parameter_group_family = "ParameterGroupFamily",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set("ParameterGroupFamily", self.parameter_group_family);
-        p.set_opt("ParameterGroupName", self.parameter_group_name);
-        p.set_opt("Parameters", self.parameters);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        parameter_group_name = "ParameterGroupName",
+        parameters = "Parameters",
+        tags = "Tags",
     }
 }
 
-static CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("ParameterGroupFamily", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("ParameterGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster_parameter_group::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_PARAMETER_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("ParameterGroupFamily", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("ParameterGroupName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod cluster_parameter_group {
     //! Nested property types and enums of [`ClusterParameterGroup`](super::ClusterParameterGroup).
 
-    /// The definition `Parameter`.
     #[derive(Clone)]
     pub struct Parameter {
         /// The name of the parameter.
@@ -558,7 +509,6 @@ pub mod cluster_parameter_group {
 
     impl Parameter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(parameter_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, parameter_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 parameter_name: parameter_name.into(),
@@ -567,22 +517,13 @@ pub mod cluster_parameter_group {
         }
     }
 
-    impl crate::resource::ToExpr for Parameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ParameterName", self.parameter_name);
-            p.set("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested Parameter;
+        req {
+            parameter_name = "ParameterName",
+            parameter_value = "ParameterValue",
         }
     }
-
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Redshift::ClusterSecurityGroup
@@ -598,7 +539,6 @@ pub struct ClusterSecurityGroup {
 
 impl ClusterSecurityGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: description.into(),
@@ -607,23 +547,21 @@ impl ClusterSecurityGroup {
     }
 }
 
-impl crate::resource::Resource for ClusterSecurityGroup {
-    const TYPE: &'static str = "AWS::Redshift::ClusterSecurityGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ClusterSecurityGroup = "AWS::Redshift::ClusterSecurityGroup", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        description = "Description",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`ClusterSecurityGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClusterSecurityGroup> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -644,7 +582,6 @@ pub struct ClusterSecurityGroupIngress {
 
 impl ClusterSecurityGroupIngress {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_security_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cidrip: ::std::option::Option::None,
@@ -655,25 +592,29 @@ impl ClusterSecurityGroupIngress {
     }
 }
 
-impl crate::resource::Resource for ClusterSecurityGroupIngress {
-    const TYPE: &'static str = "AWS::Redshift::ClusterSecurityGroupIngress";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CIDRIP", self.cidrip);
-        p.set("ClusterSecurityGroupName", self.cluster_security_group_name);
-        p.set_opt("EC2SecurityGroupName", self.ec2_security_group_name);
-        p.set_opt("EC2SecurityGroupOwnerId", self.ec2_security_group_owner_id);
-        p
+crate::resource::props! {
+    resource ClusterSecurityGroupIngress = "AWS::Redshift::ClusterSecurityGroupIngress", shape: Some(&CLUSTER_SECURITY_GROUP_INGRESS_SHAPE);
+    req {
+        cluster_security_group_name = "ClusterSecurityGroupName",
+    }
+    opt {
+        cidrip = "CIDRIP",
+        ec2_security_group_name = "EC2SecurityGroupName",
+        ec2_security_group_owner_id = "EC2SecurityGroupOwnerId",
     }
 }
 
+static CLUSTER_SECURITY_GROUP_INGRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CIDRIP", crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("ClusterSecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+    ("EC2SecurityGroupName", crate::resource::Rule { formats: &[crate::resource::Format::SecurityGroupName], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ClusterSecurityGroupIngress`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClusterSecurityGroupIngress> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -698,7 +639,6 @@ pub struct ClusterSubnetGroup {
 
 impl ClusterSubnetGroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(description: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             description: description.into(),
@@ -708,48 +648,29 @@ impl ClusterSubnetGroup {
     }
 }
 
-impl crate::resource::Resource for ClusterSubnetGroup {
-    const TYPE: &'static str = "AWS::Redshift::ClusterSubnetGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SUBNET_GROUP_SHAPE)
+crate::resource::props! {
+    resource ClusterSubnetGroup = "AWS::Redshift::ClusterSubnetGroup", shape: Some(&CLUSTER_SUBNET_GROUP_SHAPE);
+    req {
+        description = "Description",
+        subnet_ids = "SubnetIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Description", self.description);
-        p.set("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SUBNET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::cluster_subnet_group::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SUBNET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::eks_group_data_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ClusterSubnetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ClusterSubnetGroup> {
-    /// `Fn::GetAtt` `ClusterSubnetGroupName`.
-    #[inline]
-    pub fn attr_cluster_subnet_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterSubnetGroupName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ClusterSubnetGroupName`.
+        attr_cluster_subnet_group_name: ::std::string::String = "ClusterSubnetGroupName",
     }
-}
-
-pub mod cluster_subnet_group {
-    //! Nested property types and enums of [`ClusterSubnetGroup`](super::ClusterSubnetGroup).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for a Redshift-managed VPC endpoint.
@@ -781,7 +702,6 @@ pub struct EndpointAccess {
 
 impl EndpointAccess {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoint_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, subnet_group_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             cluster_identifier: cluster_identifier.into(),
@@ -793,75 +713,46 @@ impl EndpointAccess {
     }
 }
 
-impl crate::resource::Resource for EndpointAccess {
-    const TYPE: &'static str = "AWS::Redshift::EndpointAccess";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENDPOINT_ACCESS_SHAPE)
+crate::resource::props! {
+    resource EndpointAccess = "AWS::Redshift::EndpointAccess", shape: Some(&ENDPOINT_ACCESS_SHAPE);
+    req {
+        cluster_identifier = "ClusterIdentifier",
+        endpoint_name = "EndpointName",
+        subnet_group_name = "SubnetGroupName",
+        vpc_security_group_ids = "VpcSecurityGroupIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterIdentifier", self.cluster_identifier);
-        p.set("EndpointName", self.endpoint_name);
-        p.set_opt("ResourceOwner", self.resource_owner);
-        p.set("SubnetGroupName", self.subnet_group_name);
-        p.set("VpcSecurityGroupIds", self.vpc_security_group_ids);
-        p
+    opt {
+        resource_owner = "ResourceOwner",
     }
 }
 
-static ENDPOINT_ACCESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("EndpointName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,30}$")), ..crate::resource::Rule::NONE }),
-        ("ResourceOwner", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("SubnetGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-zA-Z0-9-]+$).{1,255}$")), ..crate::resource::Rule::NONE }),
-        ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENDPOINT_ACCESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("EndpointName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,30}$")), ..crate::resource::Rule::NONE }),
+    ("ResourceOwner", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("SubnetGroupName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-zA-Z0-9-]+$).{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("VpcSecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EndpointAccess`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EndpointAccess> {
-    /// `Fn::GetAtt` `Address`.
-    #[inline]
-    pub fn attr_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Address")
-    }
-    /// `Fn::GetAtt` `EndpointCreateTime`.
-    #[inline]
-    pub fn attr_endpoint_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointCreateTime")
-    }
-    /// `Fn::GetAtt` `EndpointStatus`.
-    #[inline]
-    pub fn attr_endpoint_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EndpointStatus")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `VpcEndpoint`.
-    #[inline]
-    pub fn attr_vpc_endpoint(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("VpcEndpoint")
-    }
-    /// `Fn::GetAtt` `VpcEndpoint.VpcEndpointId`.
-    #[inline]
-    pub fn attr_vpc_endpoint_vpc_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEndpoint.VpcEndpointId")
-    }
-    /// `Fn::GetAtt` `VpcEndpoint.VpcId`.
-    #[inline]
-    pub fn attr_vpc_endpoint_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcEndpoint.VpcId")
-    }
-    /// `Fn::GetAtt` `VpcSecurityGroups`.
-    #[inline]
-    pub fn attr_vpc_security_groups(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("VpcSecurityGroups")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Address`.
+        attr_address: ::std::string::String = "Address",
+        /// `Fn::GetAtt` `EndpointCreateTime`.
+        attr_endpoint_create_time: ::std::string::String = "EndpointCreateTime",
+        /// `Fn::GetAtt` `EndpointStatus`.
+        attr_endpoint_status: ::std::string::String = "EndpointStatus",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `VpcEndpoint`.
+        attr_vpc_endpoint: crate::value::Json = "VpcEndpoint",
+        /// `Fn::GetAtt` `VpcEndpoint.VpcEndpointId`.
+        attr_vpc_endpoint_vpc_endpoint_id: ::std::string::String = "VpcEndpoint.VpcEndpointId",
+        /// `Fn::GetAtt` `VpcEndpoint.VpcId`.
+        attr_vpc_endpoint_vpc_id: ::std::string::String = "VpcEndpoint.VpcId",
+        /// `Fn::GetAtt` `VpcSecurityGroups`.
+        attr_vpc_security_groups: crate::value::List<::std::string::String> = "VpcSecurityGroups",
     }
 }
 
@@ -890,7 +781,6 @@ pub struct EndpointAuthorization {
 
 impl EndpointAuthorization {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(account: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             account: account.into(),
@@ -901,72 +791,43 @@ impl EndpointAuthorization {
     }
 }
 
-impl crate::resource::Resource for EndpointAuthorization {
-    const TYPE: &'static str = "AWS::Redshift::EndpointAuthorization";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENDPOINT_AUTHORIZATION_SHAPE)
+crate::resource::props! {
+    resource EndpointAuthorization = "AWS::Redshift::EndpointAuthorization", shape: Some(&ENDPOINT_AUTHORIZATION_SHAPE);
+    req {
+        account = "Account",
+        cluster_identifier = "ClusterIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Account", self.account);
-        p.set("ClusterIdentifier", self.cluster_identifier);
-        p.set_opt("Force", self.force);
-        p.set_opt("VpcIds", self.vpc_ids);
-        p
+    opt {
+        force = "Force",
+        vpc_ids = "VpcIds",
     }
 }
 
-static ENDPOINT_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Account", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-        ("ClusterIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,63}$")), ..crate::resource::Rule::NONE }),
-        ("VpcIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-[A-Za-z0-9]{1,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENDPOINT_AUTHORIZATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Account", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+    ("ClusterIdentifier", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,63}$")), ..crate::resource::Rule::NONE }),
+    ("VpcIds", crate::resource::Rule { items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^vpc-[A-Za-z0-9]{1,17}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EndpointAuthorization`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EndpointAuthorization> {
-    /// `Fn::GetAtt` `AllowedAllVPCs`.
-    #[inline]
-    pub fn attr_allowed_all_vpcs(self) -> crate::value::Val<bool> {
-        self.__get_att("AllowedAllVPCs")
-    }
-    /// `Fn::GetAtt` `AllowedVPCs`.
-    #[inline]
-    pub fn attr_allowed_vpcs(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("AllowedVPCs")
-    }
-    /// `Fn::GetAtt` `AuthorizeTime`.
-    #[inline]
-    pub fn attr_authorize_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AuthorizeTime")
-    }
-    /// `Fn::GetAtt` `ClusterStatus`.
-    #[inline]
-    pub fn attr_cluster_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterStatus")
-    }
-    /// `Fn::GetAtt` `EndpointCount`.
-    #[inline]
-    pub fn attr_endpoint_count(self) -> crate::value::Val<i64> {
-        self.__get_att("EndpointCount")
-    }
-    /// `Fn::GetAtt` `Grantee`.
-    #[inline]
-    pub fn attr_grantee(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Grantee")
-    }
-    /// `Fn::GetAtt` `Grantor`.
-    #[inline]
-    pub fn attr_grantor(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Grantor")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AllowedAllVPCs`.
+        attr_allowed_all_vpcs: bool = "AllowedAllVPCs",
+        /// `Fn::GetAtt` `AllowedVPCs`.
+        attr_allowed_vpcs: crate::value::List<::std::string::String> = "AllowedVPCs",
+        /// `Fn::GetAtt` `AuthorizeTime`.
+        attr_authorize_time: ::std::string::String = "AuthorizeTime",
+        /// `Fn::GetAtt` `ClusterStatus`.
+        attr_cluster_status: ::std::string::String = "ClusterStatus",
+        /// `Fn::GetAtt` `EndpointCount`.
+        attr_endpoint_count: i64 = "EndpointCount",
+        /// `Fn::GetAtt` `Grantee`.
+        attr_grantee: ::std::string::String = "Grantee",
+        /// `Fn::GetAtt` `Grantor`.
+        attr_grantor: ::std::string::String = "Grantor",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -1011,7 +872,6 @@ pub struct EventSubscription {
 
 impl EventSubscription {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(subscription_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             enabled: ::std::option::Option::None,
@@ -1026,85 +886,54 @@ impl EventSubscription {
     }
 }
 
-impl crate::resource::Resource for EventSubscription {
-    const TYPE: &'static str = "AWS::Redshift::EventSubscription";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&EVENT_SUBSCRIPTION_SHAPE)
+crate::resource::props! {
+    resource EventSubscription = "AWS::Redshift::EventSubscription", shape: Some(&EVENT_SUBSCRIPTION_SHAPE);
+    req {
+        subscription_name = "SubscriptionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("EventCategories", self.event_categories);
-        p.set_opt("Severity", self.severity);
-        p.set_opt("SnsTopicArn", self.sns_topic_arn);
-        p.set_opt("SourceIds", self.source_ids);
-        p.set_opt("SourceType", self.source_type);
-        p.set("SubscriptionName", self.subscription_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        enabled = "Enabled",
+        event_categories = "EventCategories",
+        severity = "Severity",
+        sns_topic_arn = "SnsTopicArn",
+        source_ids = "SourceIds",
+        source_type = "SourceType",
+        tags = "Tags",
     }
 }
 
-static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("EventCategories", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Severity", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("SnsTopicArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("SourceIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SourceType", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("SubscriptionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$).{1,255}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::event_subscription::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("EventCategories", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Severity", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("SnsTopicArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ("SourceIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SourceType", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("SubscriptionName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$).{1,255}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`EventSubscription`] (`Fn::GetAtt`).
 impl crate::resource::Handle<EventSubscription> {
-    /// `Fn::GetAtt` `CustSubscriptionId`.
-    #[inline]
-    pub fn attr_cust_subscription_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustSubscriptionId")
-    }
-    /// `Fn::GetAtt` `CustomerAwsId`.
-    #[inline]
-    pub fn attr_customer_aws_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CustomerAwsId")
-    }
-    /// `Fn::GetAtt` `EventCategoriesList`.
-    #[inline]
-    pub fn attr_event_categories_list(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("EventCategoriesList")
-    }
-    /// `Fn::GetAtt` `SourceIdsList`.
-    #[inline]
-    pub fn attr_source_ids_list(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SourceIdsList")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `SubscriptionCreationTime`.
-    #[inline]
-    pub fn attr_subscription_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SubscriptionCreationTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CustSubscriptionId`.
+        attr_cust_subscription_id: ::std::string::String = "CustSubscriptionId",
+        /// `Fn::GetAtt` `CustomerAwsId`.
+        attr_customer_aws_id: ::std::string::String = "CustomerAwsId",
+        /// `Fn::GetAtt` `EventCategoriesList`.
+        attr_event_categories_list: crate::value::List<::std::string::String> = "EventCategoriesList",
+        /// `Fn::GetAtt` `SourceIdsList`.
+        attr_source_ids_list: crate::value::List<::std::string::String> = "SourceIdsList",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `SubscriptionCreationTime`.
+        attr_subscription_creation_time: ::std::string::String = "SubscriptionCreationTime",
     }
 }
 
 pub mod event_subscription {
     //! Nested property types and enums of [`EventSubscription`](super::EventSubscription).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `EventCategories`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventCategories {
         /// `configuration`
         Configuration,
@@ -1118,21 +947,10 @@ pub mod event_subscription {
         Pending,
     }
 
-    impl crate::value::CfnEnum for EventCategories {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Configuration => "configuration",
-                Self::Management => "management",
-                Self::Monitoring => "monitoring",
-                Self::Security => "security",
-                Self::Pending => "pending",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventCategories, ["configuration", "management", "monitoring", "security", "pending"]);
 
     /// Specifies the Amazon Redshift event severity to be published by the event notification subscription.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Severity {
         /// `ERROR`
         Error,
@@ -1140,18 +958,10 @@ pub mod event_subscription {
         Info,
     }
 
-    impl crate::value::CfnEnum for Severity {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Error => "ERROR",
-                Self::Info => "INFO",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Severity, ["ERROR", "INFO"]);
 
     /// The type of source that will be generating the events.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SourceType {
         /// `cluster`
         Cluster,
@@ -1165,18 +975,7 @@ pub mod event_subscription {
         ScheduledAction,
     }
 
-    impl crate::value::CfnEnum for SourceType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cluster => "cluster",
-                Self::ClusterParameterGroup => "cluster-parameter-group",
-                Self::ClusterSecurityGroup => "cluster-security-group",
-                Self::ClusterSnapshot => "cluster-snapshot",
-                Self::ScheduledAction => "scheduled-action",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SourceType, ["cluster", "cluster-parameter-group", "cluster-security-group", "cluster-snapshot", "scheduled-action"]);
 }
 
 /// Integration from a source AWS service to a Redshift cluster
@@ -1212,7 +1011,6 @@ pub struct Integration {
 
 impl Integration {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(source_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, target_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             additional_encryption_context: ::std::option::Option::None,
@@ -1225,58 +1023,36 @@ impl Integration {
     }
 }
 
-impl crate::resource::Resource for Integration {
-    const TYPE: &'static str = "AWS::Redshift::Integration";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&INTEGRATION_SHAPE)
+crate::resource::props! {
+    resource Integration = "AWS::Redshift::Integration", shape: Some(&INTEGRATION_SHAPE);
+    req {
+        source_arn = "SourceArn",
+        target_arn = "TargetArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdditionalEncryptionContext", self.additional_encryption_context);
-        p.set_opt("IntegrationName", self.integration_name);
-        p.set_opt("KMSKeyId", self.kms_key_id);
-        p.set("SourceArn", self.source_arn);
-        p.set_opt("Tags", self.tags);
-        p.set("TargetArn", self.target_arn);
-        p
+    opt {
+        additional_encryption_context = "AdditionalEncryptionContext",
+        integration_name = "IntegrationName",
+        kms_key_id = "KMSKeyId",
+        tags = "Tags",
     }
 }
 
-static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("KMSKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("SourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:(s3|dynamodb):.*:.*:[a-zA-Z0-9._\\-\\/]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::integration::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:redshift(-serverless)?:[a-z0-9\\-]+:[0-9]{12}:(namespace\\/|namespace:)[a-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static INTEGRATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IntegrationName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("KMSKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:(s3|dynamodb):.*:.*:[a-zA-Z0-9._\\-\\/]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::glue_group_data_and_6_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-z\\-]*:redshift(-serverless)?:[a-z0-9\\-]+:[0-9]{12}:(namespace\\/|namespace:)[a-z0-9\\-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Integration`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Integration> {
-    /// `Fn::GetAtt` `CreateTime`.
-    #[inline]
-    pub fn attr_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreateTime")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreateTime`.
+        attr_create_time: ::std::string::String = "CreateTime",
+        /// `Fn::GetAtt` `IntegrationArn`.
+        attr_integration_arn: ::std::string::String = "IntegrationArn",
     }
-    /// `Fn::GetAtt` `IntegrationArn`.
-    #[inline]
-    pub fn attr_integration_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IntegrationArn")
-    }
-}
-
-pub mod integration {
-    //! Nested property types and enums of [`Integration`](super::Integration).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates an Amazon Redshift Query Editor (QEV2) IAM Identity Center application.
@@ -1304,7 +1080,6 @@ pub struct Qev2IdcApplication {
 
 impl Qev2IdcApplication {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(idc_display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, idc_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, qev2_idc_application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             idc_display_name: idc_display_name.into(),
@@ -1315,60 +1090,35 @@ impl Qev2IdcApplication {
     }
 }
 
-impl crate::resource::Resource for Qev2IdcApplication {
-    const TYPE: &'static str = "AWS::Redshift::QEV2IdcApplication";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QEV2_IDC_APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Qev2IdcApplication = "AWS::Redshift::QEV2IdcApplication", shape: Some(&QEV2_IDC_APPLICATION_SHAPE);
+    req {
+        idc_display_name = "IdcDisplayName",
+        idc_instance_arn = "IdcInstanceArn",
+        qev2_idc_application_name = "Qev2IdcApplicationName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("IdcDisplayName", self.idc_display_name);
-        p.set("IdcInstanceArn", self.idc_instance_arn);
-        p.set("Qev2IdcApplicationName", self.qev2_idc_application_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static QEV2_IDC_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IdcDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("IdcInstanceArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("Qev2IdcApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::qev2_idc_application::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QEV2_IDC_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IdcDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("IdcInstanceArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("Qev2IdcApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::redshift::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Qev2IdcApplication`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Qev2IdcApplication> {
-    /// `Fn::GetAtt` `IdcManagedApplicationArn`.
-    #[inline]
-    pub fn attr_idc_managed_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdcManagedApplicationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IdcManagedApplicationArn`.
+        attr_idc_managed_application_arn: ::std::string::String = "IdcManagedApplicationArn",
+        /// `Fn::GetAtt` `IdcOnboardStatus`.
+        attr_idc_onboard_status: ::std::string::String = "IdcOnboardStatus",
+        /// `Fn::GetAtt` `Qev2IdcApplicationArn`.
+        attr_qev2_idc_application_arn: ::std::string::String = "Qev2IdcApplicationArn",
     }
-    /// `Fn::GetAtt` `IdcOnboardStatus`.
-    #[inline]
-    pub fn attr_idc_onboard_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdcOnboardStatus")
-    }
-    /// `Fn::GetAtt` `Qev2IdcApplicationArn`.
-    #[inline]
-    pub fn attr_qev2_idc_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Qev2IdcApplicationArn")
-    }
-}
-
-pub mod qev2_idc_application {
-    //! Nested property types and enums of [`Qev2IdcApplication`](super::Qev2IdcApplication).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Redshift::RedshiftIdcApplication. Creates an Amazon Redshift application for use with IAM Identity Center.
@@ -1420,7 +1170,6 @@ pub struct RedshiftIdcApplication {
 
 impl RedshiftIdcApplication {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(iam_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, idc_display_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, idc_instance_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, redshift_idc_application_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_type: ::std::option::Option::None,
@@ -1437,58 +1186,44 @@ impl RedshiftIdcApplication {
     }
 }
 
-impl crate::resource::Resource for RedshiftIdcApplication {
-    const TYPE: &'static str = "AWS::Redshift::RedshiftIdcApplication";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&REDSHIFT_IDC_APPLICATION_SHAPE)
+crate::resource::props! {
+    resource RedshiftIdcApplication = "AWS::Redshift::RedshiftIdcApplication", shape: Some(&REDSHIFT_IDC_APPLICATION_SHAPE);
+    req {
+        iam_role_arn = "IamRoleArn",
+        idc_display_name = "IdcDisplayName",
+        idc_instance_arn = "IdcInstanceArn",
+        redshift_idc_application_name = "RedshiftIdcApplicationName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApplicationType", self.application_type);
-        p.set_opt("AuthorizedTokenIssuerList", self.authorized_token_issuer_list);
-        p.set("IamRoleArn", self.iam_role_arn);
-        p.set("IdcDisplayName", self.idc_display_name);
-        p.set("IdcInstanceArn", self.idc_instance_arn);
-        p.set_opt("IdentityNamespace", self.identity_namespace);
-        p.set("RedshiftIdcApplicationName", self.redshift_idc_application_name);
-        p.set_opt("ServiceIntegrations", self.service_integrations);
-        p.set_opt("SsoTagKeys", self.sso_tag_keys);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        application_type = "ApplicationType",
+        authorized_token_issuer_list = "AuthorizedTokenIssuerList",
+        identity_namespace = "IdentityNamespace",
+        service_integrations = "ServiceIntegrations",
+        sso_tag_keys = "SsoTagKeys",
+        tags = "Tags",
     }
 }
 
-static REDSHIFT_IDC_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AuthorizedTokenIssuerList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::redshift_idc_application::AUTHORIZED_TOKEN_ISSUER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("IamRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$")), ..crate::resource::Rule::NONE }),
-        ("IdcDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
-        ("IdcInstanceArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$")), ..crate::resource::Rule::NONE }),
-        ("IdentityNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_+.#@$-]+$")), ..crate::resource::Rule::NONE }),
-        ("RedshiftIdcApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("SsoTagKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::redshift_idc_application::TAG8_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static REDSHIFT_IDC_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AuthorizedTokenIssuerList", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::redshift_idc_application::AUTHORIZED_TOKEN_ISSUER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("IamRoleArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("IdcDisplayName", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[\\w+=,.@-]+$")), ..crate::resource::Rule::NONE }),
+    ("IdcInstanceArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$")), ..crate::resource::Rule::NONE }),
+    ("IdentityNamespace", crate::resource::Rule { min_len: Some(1), max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_+.#@$-]+$")), ..crate::resource::Rule::NONE }),
+    ("RedshiftIdcApplicationName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("SsoTagKeys", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::apigatewayv2_bedrock_and_14_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RedshiftIdcApplication`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RedshiftIdcApplication> {
-    /// `Fn::GetAtt` `IdcManagedApplicationArn`.
-    #[inline]
-    pub fn attr_idc_managed_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdcManagedApplicationArn")
-    }
-    /// `Fn::GetAtt` `IdcOnboardStatus`.
-    #[inline]
-    pub fn attr_idc_onboard_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IdcOnboardStatus")
-    }
-    /// `Fn::GetAtt` `RedshiftIdcApplicationArn`.
-    #[inline]
-    pub fn attr_redshift_idc_application_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RedshiftIdcApplicationArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `IdcManagedApplicationArn`.
+        attr_idc_managed_application_arn: ::std::string::String = "IdcManagedApplicationArn",
+        /// `Fn::GetAtt` `IdcOnboardStatus`.
+        attr_idc_onboard_status: ::std::string::String = "IdcOnboardStatus",
+        /// `Fn::GetAtt` `RedshiftIdcApplicationArn`.
+        attr_redshift_idc_application_arn: ::std::string::String = "RedshiftIdcApplicationArn",
     }
 }
 
@@ -1508,22 +1243,18 @@ pub mod redshift_idc_application {
         pub trusted_token_issuer_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for AuthorizedTokenIssuer {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AuthorizedAudiencesList", self.authorized_audiences_list);
-            p.set_opt("TrustedTokenIssuerArn", self.trusted_token_issuer_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested AuthorizedTokenIssuer;
+        opt {
+            authorized_audiences_list = "AuthorizedAudiencesList",
+            trusted_token_issuer_arn = "TrustedTokenIssuerArn",
         }
     }
 
-    pub(super) static AUTHORIZED_TOKEN_ISSUER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AuthorizedAudiencesList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TrustedTokenIssuerArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AUTHORIZED_TOKEN_ISSUER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AuthorizedAudiencesList", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TrustedTokenIssuerArn", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), pattern: Some(crate::resource::Pattern::Regex("^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A list of service integrations.
     #[derive(Clone, Default)]
@@ -1542,14 +1273,12 @@ pub mod redshift_idc_application {
         pub s3_access_grants: ::std::option::Option<::std::vec::Vec<crate::cfn::redshift::redshift_idc_application::S3AccessGrantsScopeUnion>>,
     }
 
-    impl crate::resource::ToExpr for ServiceIntegrationsUnion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LakeFormation", self.lake_formation);
-            p.set_opt("Redshift", self.redshift);
-            p.set_opt("S3AccessGrants", self.s3_access_grants);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceIntegrationsUnion;
+        opt {
+            lake_formation = "LakeFormation",
+            redshift = "Redshift",
+            s3_access_grants = "S3AccessGrants",
         }
     }
 
@@ -1562,12 +1291,10 @@ pub mod redshift_idc_application {
         pub lake_formation_query: ::std::option::Option<crate::cfn::redshift::redshift_idc_application::LakeFormationQuery>,
     }
 
-    impl crate::resource::ToExpr for LakeFormationScopeUnion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("LakeFormationQuery", self.lake_formation_query);
-            p.into_expr()
+    crate::resource::props! {
+        nested LakeFormationScopeUnion;
+        opt {
+            lake_formation_query = "LakeFormationQuery",
         }
     }
 
@@ -1582,7 +1309,6 @@ pub mod redshift_idc_application {
 
     impl LakeFormationQuery {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization: impl ::std::convert::Into<crate::value::Val<crate::cfn::redshift::redshift_idc_application::Authorization>>) -> Self {
             Self {
                 authorization: authorization.into(),
@@ -1590,12 +1316,10 @@ pub mod redshift_idc_application {
         }
     }
 
-    impl crate::resource::ToExpr for LakeFormationQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Authorization", self.authorization);
-            p.into_expr()
+    crate::resource::props! {
+        nested LakeFormationQuery;
+        req {
+            authorization = "Authorization",
         }
     }
 
@@ -1608,12 +1332,10 @@ pub mod redshift_idc_application {
         pub connect: ::std::option::Option<crate::cfn::redshift::redshift_idc_application::Connect>,
     }
 
-    impl crate::resource::ToExpr for RedshiftScopeUnion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Connect", self.connect);
-            p.into_expr()
+    crate::resource::props! {
+        nested RedshiftScopeUnion;
+        opt {
+            connect = "Connect",
         }
     }
 
@@ -1628,7 +1350,6 @@ pub mod redshift_idc_application {
 
     impl Connect {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization: impl ::std::convert::Into<crate::value::Val<crate::cfn::redshift::redshift_idc_application::Authorization>>) -> Self {
             Self {
                 authorization: authorization.into(),
@@ -1636,12 +1357,10 @@ pub mod redshift_idc_application {
         }
     }
 
-    impl crate::resource::ToExpr for Connect {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Authorization", self.authorization);
-            p.into_expr()
+    crate::resource::props! {
+        nested Connect;
+        req {
+            authorization = "Authorization",
         }
     }
 
@@ -1654,12 +1373,10 @@ pub mod redshift_idc_application {
         pub read_write_access: ::std::option::Option<crate::cfn::redshift::redshift_idc_application::ReadWriteAccess>,
     }
 
-    impl crate::resource::ToExpr for S3AccessGrantsScopeUnion {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ReadWriteAccess", self.read_write_access);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3AccessGrantsScopeUnion;
+        opt {
+            read_write_access = "ReadWriteAccess",
         }
     }
 
@@ -1674,7 +1391,6 @@ pub mod redshift_idc_application {
 
     impl ReadWriteAccess {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(authorization: impl ::std::convert::Into<crate::value::Val<crate::cfn::redshift::redshift_idc_application::Authorization>>) -> Self {
             Self {
                 authorization: authorization.into(),
@@ -1682,24 +1398,15 @@ pub mod redshift_idc_application {
         }
     }
 
-    impl crate::resource::ToExpr for ReadWriteAccess {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Authorization", self.authorization);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReadWriteAccess;
+        req {
+            authorization = "Authorization",
         }
     }
 
-    pub(super) static TAG8_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The type of application being created.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApplicationType {
         /// `None`
         None,
@@ -1707,18 +1414,10 @@ pub mod redshift_idc_application {
         Lakehouse,
     }
 
-    impl crate::value::CfnEnum for ApplicationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::None => "None",
-                Self::Lakehouse => "Lakehouse",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApplicationType, ["None", "Lakehouse"]);
 
     /// Determines whether the query scope is enabled or disabled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Authorization {
         /// `Enabled`
         Enabled,
@@ -1726,15 +1425,7 @@ pub mod redshift_idc_application {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for Authorization {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "Enabled",
-                Self::Disabled => "Disabled",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Authorization, ["Enabled", "Disabled"]);
 }
 
 /// The `AWS::Redshift::ScheduledAction` resource creates an Amazon Redshift Scheduled Action.
@@ -1778,7 +1469,6 @@ pub struct ScheduledAction {
 
 impl ScheduledAction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(scheduled_action_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             enable: ::std::option::Option::None,
@@ -1793,54 +1483,42 @@ impl ScheduledAction {
     }
 }
 
-impl crate::resource::Resource for ScheduledAction {
-    const TYPE: &'static str = "AWS::Redshift::ScheduledAction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SCHEDULED_ACTION_SHAPE)
+crate::resource::props! {
+    resource ScheduledAction = "AWS::Redshift::ScheduledAction", shape: Some(&SCHEDULED_ACTION_SHAPE);
+    req {
+        scheduled_action_name = "ScheduledActionName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Enable", self.enable);
-        p.set_opt("EndTime", self.end_time);
-        p.set_opt("IamRole", self.iam_role);
-        p.set_opt("Schedule", self.schedule);
-        p.set_opt("ScheduledActionDescription", self.scheduled_action_description);
-        p.set("ScheduledActionName", self.scheduled_action_name);
-        p.set_opt("StartTime", self.start_time);
-        p.set_opt("TargetAction", self.target_action);
-        p
+    opt {
+        enable = "Enable",
+        end_time = "EndTime",
+        iam_role = "IamRole",
+        schedule = "Schedule",
+        scheduled_action_description = "ScheduledActionDescription",
+        start_time = "StartTime",
+        target_action = "TargetAction",
     }
 }
 
-static SCHEDULED_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IamRole", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("Schedule", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("ScheduledActionDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("ScheduledActionName", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SCHEDULED_ACTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IamRole", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("Schedule", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("ScheduledActionDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("ScheduledActionName", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ScheduledAction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ScheduledAction> {
-    /// `Fn::GetAtt` `NextInvocations`.
-    #[inline]
-    pub fn attr_next_invocations(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NextInvocations")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `NextInvocations`.
+        attr_next_invocations: crate::value::List<::std::string::String> = "NextInvocations",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
     }
 }
 
 pub mod scheduled_action {
     //! Nested property types and enums of [`ScheduledAction`](super::ScheduledAction).
 
-    /// The definition `ScheduledActionType`.
     #[derive(Clone, Default)]
     pub struct ScheduledActionType {
         /// Describes a pause cluster operation. For example, a scheduled action to run the `PauseCluster` API operation.
@@ -1857,14 +1535,12 @@ pub mod scheduled_action {
         pub resume_cluster: ::std::option::Option<crate::cfn::redshift::scheduled_action::ResumeClusterMessage>,
     }
 
-    impl crate::resource::ToExpr for ScheduledActionType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("PauseCluster", self.pause_cluster);
-            p.set_opt("ResizeCluster", self.resize_cluster);
-            p.set_opt("ResumeCluster", self.resume_cluster);
-            p.into_expr()
+    crate::resource::props! {
+        nested ScheduledActionType;
+        opt {
+            pause_cluster = "PauseCluster",
+            resize_cluster = "ResizeCluster",
+            resume_cluster = "ResumeCluster",
         }
     }
 
@@ -1877,7 +1553,6 @@ pub mod scheduled_action {
 
     impl PauseClusterMessage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cluster_identifier: cluster_identifier.into(),
@@ -1885,12 +1560,10 @@ pub mod scheduled_action {
         }
     }
 
-    impl crate::resource::ToExpr for PauseClusterMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClusterIdentifier", self.cluster_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested PauseClusterMessage;
+        req {
+            cluster_identifier = "ClusterIdentifier",
         }
     }
 
@@ -1911,7 +1584,6 @@ pub mod scheduled_action {
 
     impl ResizeClusterMessage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 classic: ::std::option::Option::None,
@@ -1923,16 +1595,16 @@ pub mod scheduled_action {
         }
     }
 
-    impl crate::resource::ToExpr for ResizeClusterMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Classic", self.classic);
-            p.set("ClusterIdentifier", self.cluster_identifier);
-            p.set_opt("ClusterType", self.cluster_type);
-            p.set_opt("NodeType", self.node_type);
-            p.set_opt("NumberOfNodes", self.number_of_nodes);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResizeClusterMessage;
+        req {
+            cluster_identifier = "ClusterIdentifier",
+        }
+        opt {
+            classic = "Classic",
+            cluster_type = "ClusterType",
+            node_type = "NodeType",
+            number_of_nodes = "NumberOfNodes",
         }
     }
 
@@ -1945,7 +1617,6 @@ pub mod scheduled_action {
 
     impl ResumeClusterMessage {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cluster_identifier: cluster_identifier.into(),
@@ -1953,12 +1624,10 @@ pub mod scheduled_action {
         }
     }
 
-    impl crate::resource::ToExpr for ResumeClusterMessage {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClusterIdentifier", self.cluster_identifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResumeClusterMessage;
+        req {
+            cluster_identifier = "ClusterIdentifier",
         }
     }
 }
@@ -1988,7 +1657,6 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, snapshot_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_identifier: cluster_identifier.into(),
@@ -1999,145 +1667,69 @@ impl Snapshot {
     }
 }
 
-impl crate::resource::Resource for Snapshot {
-    const TYPE: &'static str = "AWS::Redshift::Snapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource Snapshot = "AWS::Redshift::Snapshot", shape: Some(&SNAPSHOT_SHAPE);
+    req {
+        cluster_identifier = "ClusterIdentifier",
+        snapshot_identifier = "SnapshotIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ClusterIdentifier", self.cluster_identifier);
-        p.set_opt("ManualSnapshotRetentionPeriod", self.manual_snapshot_retention_period);
-        p.set("SnapshotIdentifier", self.snapshot_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        manual_snapshot_retention_period = "ManualSnapshotRetentionPeriod",
+        tags = "Tags",
     }
 }
 
-static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
-        ("ManualSnapshotRetentionPeriod", crate::resource::Rule { min: Some(-1.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
-        ("SnapshotIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(63), ..crate::resource::Rule::NONE }),
+    ("ManualSnapshotRetentionPeriod", crate::resource::Rule { min: Some(-1.0), max: Some(3653.0), ..crate::resource::Rule::NONE }),
+    ("SnapshotIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::redshift::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Snapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Snapshot> {
-    /// `Fn::GetAtt` `AvailabilityZone`.
-    #[inline]
-    pub fn attr_availability_zone(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AvailabilityZone")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AvailabilityZone`.
+        attr_availability_zone: ::std::string::String = "AvailabilityZone",
+        /// `Fn::GetAtt` `ClusterCreateTime`.
+        attr_cluster_create_time: ::std::string::String = "ClusterCreateTime",
+        /// `Fn::GetAtt` `ClusterVersion`.
+        attr_cluster_version: ::std::string::String = "ClusterVersion",
+        /// `Fn::GetAtt` `DBName`.
+        attr_db_name: ::std::string::String = "DBName",
+        /// `Fn::GetAtt` `Encrypted`.
+        attr_encrypted: bool = "Encrypted",
+        /// `Fn::GetAtt` `EncryptedWithHSM`.
+        attr_encrypted_with_hsm: bool = "EncryptedWithHSM",
+        /// `Fn::GetAtt` `EngineFullVersion`.
+        attr_engine_full_version: ::std::string::String = "EngineFullVersion",
+        /// `Fn::GetAtt` `EnhancedVpcRouting`.
+        attr_enhanced_vpc_routing: bool = "EnhancedVpcRouting",
+        /// `Fn::GetAtt` `KmsKeyId`.
+        attr_kms_key_id: ::std::string::String = "KmsKeyId",
+        /// `Fn::GetAtt` `MaintenanceTrackName`.
+        attr_maintenance_track_name: ::std::string::String = "MaintenanceTrackName",
+        /// `Fn::GetAtt` `MasterUsername`.
+        attr_master_username: ::std::string::String = "MasterUsername",
+        /// `Fn::GetAtt` `NodeType`.
+        attr_node_type: ::std::string::String = "NodeType",
+        /// `Fn::GetAtt` `NumberOfNodes`.
+        attr_number_of_nodes: i64 = "NumberOfNodes",
+        /// `Fn::GetAtt` `OwnerAccount`.
+        attr_owner_account: ::std::string::String = "OwnerAccount",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `SnapshotArn`.
+        attr_snapshot_arn: ::std::string::String = "SnapshotArn",
+        /// `Fn::GetAtt` `SnapshotCreateTime`.
+        attr_snapshot_create_time: ::std::string::String = "SnapshotCreateTime",
+        /// `Fn::GetAtt` `SnapshotType`.
+        attr_snapshot_type: ::std::string::String = "SnapshotType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `VpcId`.
+        attr_vpc_id: ::std::string::String = "VpcId",
     }
-    /// `Fn::GetAtt` `ClusterCreateTime`.
-    #[inline]
-    pub fn attr_cluster_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterCreateTime")
-    }
-    /// `Fn::GetAtt` `ClusterVersion`.
-    #[inline]
-    pub fn attr_cluster_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterVersion")
-    }
-    /// `Fn::GetAtt` `DBName`.
-    #[inline]
-    pub fn attr_db_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DBName")
-    }
-    /// `Fn::GetAtt` `Encrypted`.
-    #[inline]
-    pub fn attr_encrypted(self) -> crate::value::Val<bool> {
-        self.__get_att("Encrypted")
-    }
-    /// `Fn::GetAtt` `EncryptedWithHSM`.
-    #[inline]
-    pub fn attr_encrypted_with_hsm(self) -> crate::value::Val<bool> {
-        self.__get_att("EncryptedWithHSM")
-    }
-    /// `Fn::GetAtt` `EngineFullVersion`.
-    #[inline]
-    pub fn attr_engine_full_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EngineFullVersion")
-    }
-    /// `Fn::GetAtt` `EnhancedVpcRouting`.
-    #[inline]
-    pub fn attr_enhanced_vpc_routing(self) -> crate::value::Val<bool> {
-        self.__get_att("EnhancedVpcRouting")
-    }
-    /// `Fn::GetAtt` `KmsKeyId`.
-    #[inline]
-    pub fn attr_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("KmsKeyId")
-    }
-    /// `Fn::GetAtt` `MaintenanceTrackName`.
-    #[inline]
-    pub fn attr_maintenance_track_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MaintenanceTrackName")
-    }
-    /// `Fn::GetAtt` `MasterUsername`.
-    #[inline]
-    pub fn attr_master_username(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("MasterUsername")
-    }
-    /// `Fn::GetAtt` `NodeType`.
-    #[inline]
-    pub fn attr_node_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NodeType")
-    }
-    /// `Fn::GetAtt` `NumberOfNodes`.
-    #[inline]
-    pub fn attr_number_of_nodes(self) -> crate::value::Val<i64> {
-        self.__get_att("NumberOfNodes")
-    }
-    /// `Fn::GetAtt` `OwnerAccount`.
-    #[inline]
-    pub fn attr_owner_account(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccount")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `SnapshotArn`.
-    #[inline]
-    pub fn attr_snapshot_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotArn")
-    }
-    /// `Fn::GetAtt` `SnapshotCreateTime`.
-    #[inline]
-    pub fn attr_snapshot_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotCreateTime")
-    }
-    /// `Fn::GetAtt` `SnapshotType`.
-    #[inline]
-    pub fn attr_snapshot_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `VpcId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcId")
-    }
-}
-
-pub mod snapshot {
-    //! Nested property types and enums of [`Snapshot`](super::Snapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates a snapshot copy grant that permits Amazon Redshift to use an encrypted symmetric key from AWS Key Management Service (KMS) to encrypt copied snapshots in a destination region.
@@ -2161,7 +1753,6 @@ pub struct SnapshotCopyGrant {
 
 impl SnapshotCopyGrant {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(snapshot_copy_grant_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             kms_key_id: ::std::option::Option::None,
@@ -2171,48 +1762,29 @@ impl SnapshotCopyGrant {
     }
 }
 
-impl crate::resource::Resource for SnapshotCopyGrant {
-    const TYPE: &'static str = "AWS::Redshift::SnapshotCopyGrant";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SNAPSHOT_COPY_GRANT_SHAPE)
+crate::resource::props! {
+    resource SnapshotCopyGrant = "AWS::Redshift::SnapshotCopyGrant", shape: Some(&SNAPSHOT_COPY_GRANT_SHAPE);
+    req {
+        snapshot_copy_grant_name = "SnapshotCopyGrantName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("SnapshotCopyGrantName", self.snapshot_copy_grant_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        kms_key_id = "KmsKeyId",
+        tags = "Tags",
     }
 }
 
-static SNAPSHOT_COPY_GRANT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("SnapshotCopyGrantName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::snapshot_copy_grant::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SNAPSHOT_COPY_GRANT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("SnapshotCopyGrantName", crate::resource::Rule { min_len: Some(1), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::redshift::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SnapshotCopyGrant`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SnapshotCopyGrant> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod snapshot_copy_grant {
-    //! Nested property types and enums of [`SnapshotCopyGrant`](super::SnapshotCopyGrant).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates a snapshot schedule that lets you set up automatic snapshots of your Amazon Redshift cluster at regular intervals.
@@ -2240,7 +1812,6 @@ pub struct SnapshotSchedule {
 
 impl SnapshotSchedule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(schedule_definitions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, schedule_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             schedule_definitions: schedule_definitions.into(),
@@ -2251,55 +1822,33 @@ impl SnapshotSchedule {
     }
 }
 
-impl crate::resource::Resource for SnapshotSchedule {
-    const TYPE: &'static str = "AWS::Redshift::SnapshotSchedule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SNAPSHOT_SCHEDULE_SHAPE)
+crate::resource::props! {
+    resource SnapshotSchedule = "AWS::Redshift::SnapshotSchedule", shape: Some(&SNAPSHOT_SCHEDULE_SHAPE);
+    req {
+        schedule_definitions = "ScheduleDefinitions",
+        schedule_identifier = "ScheduleIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ScheduleDefinitions", self.schedule_definitions);
-        p.set_opt("ScheduleDescription", self.schedule_description);
-        p.set("ScheduleIdentifier", self.schedule_identifier);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        schedule_description = "ScheduleDescription",
+        tags = "Tags",
     }
 }
 
-static SNAPSHOT_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ScheduleDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ScheduleDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("ScheduleIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::snapshot_schedule::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SNAPSHOT_SCHEDULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ScheduleDefinitions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ScheduleDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("ScheduleIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::redshift::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SnapshotSchedule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SnapshotSchedule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AssociatedClusterCount`.
+        attr_associated_cluster_count: i64 = "AssociatedClusterCount",
     }
-    /// `Fn::GetAtt` `AssociatedClusterCount`.
-    #[inline]
-    pub fn attr_associated_cluster_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AssociatedClusterCount")
-    }
-}
-
-pub mod snapshot_schedule {
-    //! Nested property types and enums of [`SnapshotSchedule`](super::SnapshotSchedule).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Redshift::UsageLimit. Creates a usage limit for a specified Amazon Redshift feature on a cluster. The usage limit is identified by the returned usage limit identifier.
@@ -2339,7 +1888,6 @@ pub struct UsageLimit {
 
 impl UsageLimit {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(amount: impl ::std::convert::Into<crate::value::Val<f64>>, cluster_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, feature_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::redshift::usage_limit::FeatureType>>, limit_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::redshift::usage_limit::LimitType>>) -> Self {
         Self {
             amount: amount.into(),
@@ -2353,59 +1901,41 @@ impl UsageLimit {
     }
 }
 
-impl crate::resource::Resource for UsageLimit {
-    const TYPE: &'static str = "AWS::Redshift::UsageLimit";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USAGE_LIMIT_SHAPE)
+crate::resource::props! {
+    resource UsageLimit = "AWS::Redshift::UsageLimit", shape: Some(&USAGE_LIMIT_SHAPE);
+    req {
+        amount = "Amount",
+        cluster_identifier = "ClusterIdentifier",
+        feature_type = "FeatureType",
+        limit_type = "LimitType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Amount", self.amount);
-        p.set_opt("BreachAction", self.breach_action);
-        p.set("ClusterIdentifier", self.cluster_identifier);
-        p.set("FeatureType", self.feature_type);
-        p.set("LimitType", self.limit_type);
-        p.set_opt("Period", self.period);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        breach_action = "BreachAction",
+        period = "Period",
+        tags = "Tags",
     }
 }
 
-static USAGE_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::usage_limit::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USAGE_LIMIT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(2147483647), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::redshift::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UsageLimit`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UsageLimit> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `UsageLimitId`.
-    #[inline]
-    pub fn attr_usage_limit_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UsageLimitId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `UsageLimitId`.
+        attr_usage_limit_id: ::std::string::String = "UsageLimitId",
     }
 }
 
 pub mod usage_limit {
     //! Nested property types and enums of [`UsageLimit`](super::UsageLimit).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// The action that Amazon Redshift takes when the limit is reached. The default is log.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BreachAction {
         /// `log`
         Log,
@@ -2415,19 +1945,10 @@ pub mod usage_limit {
         Disable,
     }
 
-    impl crate::value::CfnEnum for BreachAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Log => "log",
-                Self::EmitMetric => "emit-metric",
-                Self::Disable => "disable",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BreachAction, ["log", "emit-metric", "disable"]);
 
     /// The Amazon Redshift feature that you want to limit.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FeatureType {
         /// `spectrum`
         Spectrum,
@@ -2439,20 +1960,10 @@ pub mod usage_limit {
         ExtraComputeForAutomaticOptimization,
     }
 
-    impl crate::value::CfnEnum for FeatureType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Spectrum => "spectrum",
-                Self::ConcurrencyScaling => "concurrency-scaling",
-                Self::CrossRegionDatasharing => "cross-region-datasharing",
-                Self::ExtraComputeForAutomaticOptimization => "extra-compute-for-automatic-optimization",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FeatureType, ["spectrum", "concurrency-scaling", "cross-region-datasharing", "extra-compute-for-automatic-optimization"]);
 
     /// The type of limit. Depending on the feature type, this can be based on a time duration or data size. If FeatureType is spectrum, then LimitType must be data-scanned. If FeatureType is concurrency-scaling, then LimitType must be time. If FeatureType is cross-region-datasharing, then LimitType must be data-scanned.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LimitType {
         /// `time`
         Time,
@@ -2460,18 +1971,10 @@ pub mod usage_limit {
         DataScanned,
     }
 
-    impl crate::value::CfnEnum for LimitType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Time => "time",
-                Self::DataScanned => "data-scanned",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LimitType, ["time", "data-scanned"]);
 
     /// The time period that the amount applies to. A weekly period begins on Sunday. The default is monthly.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Period {
         /// `daily`
         Daily,
@@ -2481,14 +1984,5 @@ pub mod usage_limit {
         Monthly,
     }
 
-    impl crate::value::CfnEnum for Period {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Daily => "daily",
-                Self::Weekly => "weekly",
-                Self::Monthly => "monthly",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Period, ["daily", "weekly", "monthly"]);
 }

@@ -75,7 +75,6 @@ pub struct Namespace {
 
 impl Namespace {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(namespace_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             admin_password_secret_kms_key_id: ::std::option::Option::None,
@@ -98,118 +97,79 @@ impl Namespace {
     }
 }
 
-impl crate::resource::Resource for Namespace {
-    const TYPE: &'static str = "AWS::RedshiftServerless::Namespace";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&NAMESPACE_SHAPE)
+crate::resource::props! {
+    resource Namespace = "AWS::RedshiftServerless::Namespace", shape: Some(&NAMESPACE_SHAPE);
+    req {
+        namespace_name = "NamespaceName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AdminPasswordSecretKmsKeyId", self.admin_password_secret_kms_key_id);
-        p.set_opt("AdminUserPassword", self.admin_user_password);
-        p.set_opt("AdminUsername", self.admin_username);
-        p.set_opt("DbName", self.db_name);
-        p.set_opt("DefaultIamRoleArn", self.default_iam_role_arn);
-        p.set_opt("FinalSnapshotName", self.final_snapshot_name);
-        p.set_opt("FinalSnapshotRetentionPeriod", self.final_snapshot_retention_period);
-        p.set_opt("IamRoles", self.iam_roles);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("LogExports", self.log_exports);
-        p.set_opt("ManageAdminPassword", self.manage_admin_password);
-        p.set("NamespaceName", self.namespace_name);
-        p.set_opt("NamespaceResourcePolicy", self.namespace_resource_policy);
-        p.set_opt("RedshiftIdcApplicationArn", self.redshift_idc_application_arn);
-        p.set_opt("SnapshotCopyConfigurations", self.snapshot_copy_configurations);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        admin_password_secret_kms_key_id = "AdminPasswordSecretKmsKeyId",
+        admin_user_password = "AdminUserPassword",
+        admin_username = "AdminUsername",
+        db_name = "DbName",
+        default_iam_role_arn = "DefaultIamRoleArn",
+        final_snapshot_name = "FinalSnapshotName",
+        final_snapshot_retention_period = "FinalSnapshotRetentionPeriod",
+        iam_roles = "IamRoles",
+        kms_key_id = "KmsKeyId",
+        log_exports = "LogExports",
+        manage_admin_password = "ManageAdminPassword",
+        namespace_resource_policy = "NamespaceResourcePolicy",
+        redshift_idc_application_arn = "RedshiftIdcApplicationArn",
+        snapshot_copy_configurations = "SnapshotCopyConfigurations",
+        tags = "Tags",
     }
 }
 
-static NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AdminUserPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[^\\x00-\\x20\\x22\\x27\\x2f\\x40\\x5c\\x7f-\\uffff]+")), ..crate::resource::Rule::NONE }),
-        ("AdminUsername", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z_0-9+.@-]*")), ..crate::resource::Rule::NONE }),
-        ("DbName", crate::resource::Rule { max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z_0-9+.@-]*")), ..crate::resource::Rule::NONE }),
-        ("FinalSnapshotName", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9]*(-[a-z0-9]+)*")), ..crate::resource::Rule::NONE }),
-        ("IamRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("LogExports", crate::resource::Rule { min_items: Some(0), max_items: Some(16), ..crate::resource::Rule::NONE }),
-        ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-        ("RedshiftIdcApplicationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("SnapshotCopyConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::namespace::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static NAMESPACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AdminUserPassword", crate::resource::Rule { min_len: Some(8), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[^\\x00-\\x20\\x22\\x27\\x2f\\x40\\x5c\\x7f-\\uffff]+")), secret: true, ..crate::resource::Rule::NONE }),
+    ("AdminUsername", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z_0-9+.@-]*")), ..crate::resource::Rule::NONE }),
+    ("DbName", crate::resource::Rule { max_len: Some(127), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z][a-zA-Z_0-9+.@-]*")), ..crate::resource::Rule::NONE }),
+    ("DefaultIamRoleArn", crate::resource::Rule { formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("FinalSnapshotName", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-z][a-z0-9]*(-[a-z0-9]+)*")), ..crate::resource::Rule::NONE }),
+    ("IamRoles", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("LogExports", crate::resource::Rule { min_items: Some(0), max_items: Some(16), ..crate::resource::Rule::NONE }),
+    ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+    ("NamespaceResourcePolicy", crate::resource::Rule { formats: &[crate::resource::Format::Json], ..crate::resource::Rule::NONE }),
+    ("RedshiftIdcApplicationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("SnapshotCopyConfigurations", crate::resource::Rule { min_items: Some(0), max_items: Some(1), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Namespace`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Namespace> {
-    /// `Fn::GetAtt` `Namespace`.
-    #[inline]
-    pub fn attr_namespace(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Namespace")
-    }
-    /// `Fn::GetAtt` `Namespace.AdminUsername`.
-    #[inline]
-    pub fn attr_namespace_admin_username(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace.AdminUsername")
-    }
-    /// `Fn::GetAtt` `Namespace.CreationDate`.
-    #[inline]
-    pub fn attr_namespace_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace.CreationDate")
-    }
-    /// `Fn::GetAtt` `Namespace.DbName`.
-    #[inline]
-    pub fn attr_namespace_db_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace.DbName")
-    }
-    /// `Fn::GetAtt` `Namespace.DefaultIamRoleArn`.
-    #[inline]
-    pub fn attr_namespace_default_iam_role_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace.DefaultIamRoleArn")
-    }
-    /// `Fn::GetAtt` `Namespace.IamRoles`.
-    #[inline]
-    pub fn attr_namespace_iam_roles(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Namespace.IamRoles")
-    }
-    /// `Fn::GetAtt` `Namespace.KmsKeyId`.
-    #[inline]
-    pub fn attr_namespace_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace.KmsKeyId")
-    }
-    /// `Fn::GetAtt` `Namespace.LogExports`.
-    #[inline]
-    pub fn attr_namespace_log_exports(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Namespace.LogExports")
-    }
-    /// `Fn::GetAtt` `Namespace.NamespaceArn`.
-    #[inline]
-    pub fn attr_namespace_namespace_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace.NamespaceArn")
-    }
-    /// `Fn::GetAtt` `Namespace.NamespaceId`.
-    #[inline]
-    pub fn attr_namespace_namespace_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace.NamespaceId")
-    }
-    /// `Fn::GetAtt` `Namespace.NamespaceName`.
-    #[inline]
-    pub fn attr_namespace_namespace_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace.NamespaceName")
-    }
-    /// `Fn::GetAtt` `Namespace.Status`.
-    #[inline]
-    pub fn attr_namespace_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Namespace.Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Namespace`.
+        attr_namespace: crate::value::Json = "Namespace",
+        /// `Fn::GetAtt` `Namespace.AdminUsername`.
+        attr_namespace_admin_username: ::std::string::String = "Namespace.AdminUsername",
+        /// `Fn::GetAtt` `Namespace.CreationDate`.
+        attr_namespace_creation_date: ::std::string::String = "Namespace.CreationDate",
+        /// `Fn::GetAtt` `Namespace.DbName`.
+        attr_namespace_db_name: ::std::string::String = "Namespace.DbName",
+        /// `Fn::GetAtt` `Namespace.DefaultIamRoleArn`.
+        attr_namespace_default_iam_role_arn: ::std::string::String = "Namespace.DefaultIamRoleArn",
+        /// `Fn::GetAtt` `Namespace.IamRoles`.
+        attr_namespace_iam_roles: crate::value::List<::std::string::String> = "Namespace.IamRoles",
+        /// `Fn::GetAtt` `Namespace.KmsKeyId`.
+        attr_namespace_kms_key_id: ::std::string::String = "Namespace.KmsKeyId",
+        /// `Fn::GetAtt` `Namespace.LogExports`.
+        attr_namespace_log_exports: crate::value::List<::std::string::String> = "Namespace.LogExports",
+        /// `Fn::GetAtt` `Namespace.NamespaceArn`.
+        attr_namespace_namespace_arn: ::std::string::String = "Namespace.NamespaceArn",
+        /// `Fn::GetAtt` `Namespace.NamespaceId`.
+        attr_namespace_namespace_id: ::std::string::String = "Namespace.NamespaceId",
+        /// `Fn::GetAtt` `Namespace.NamespaceName`.
+        attr_namespace_namespace_name: ::std::string::String = "Namespace.NamespaceName",
+        /// `Fn::GetAtt` `Namespace.Status`.
+        attr_namespace_status: ::std::string::String = "Namespace.Status",
     }
 }
 
 pub mod namespace {
     //! Nested property types and enums of [`Namespace`](super::Namespace).
 
-    /// The definition `SnapshotCopyConfiguration`.
     #[derive(Clone)]
     pub struct SnapshotCopyConfiguration {
         /// CloudFormation property `DestinationKmsKeyId`.
@@ -222,7 +182,6 @@ pub mod namespace {
 
     impl SnapshotCopyConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(destination_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 destination_kms_key_id: ::std::option::Option::None,
@@ -232,26 +191,18 @@ pub mod namespace {
         }
     }
 
-    impl crate::resource::ToExpr for SnapshotCopyConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DestinationKmsKeyId", self.destination_kms_key_id);
-            p.set("DestinationRegion", self.destination_region);
-            p.set_opt("SnapshotRetentionPeriod", self.snapshot_retention_period);
-            p.into_expr()
+    crate::resource::props! {
+        nested SnapshotCopyConfiguration;
+        req {
+            destination_region = "DestinationRegion",
+        }
+        opt {
+            destination_kms_key_id = "DestinationKmsKeyId",
+            snapshot_retention_period = "SnapshotRetentionPeriod",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `LogExport`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum LogExport {
         /// `useractivitylog`
         Useractivitylog,
@@ -261,16 +212,7 @@ pub mod namespace {
         Connectionlog,
     }
 
-    impl crate::value::CfnEnum for LogExport {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Useractivitylog => "useractivitylog",
-                Self::Userlog => "userlog",
-                Self::Connectionlog => "connectionlog",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(LogExport, ["useractivitylog", "userlog", "connectionlog"]);
 }
 
 /// Resource Type definition for AWS::RedshiftServerless::Snapshot Resource Type.
@@ -298,7 +240,6 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(snapshot_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             namespace_name: ::std::option::Option::None,
@@ -309,104 +250,52 @@ impl Snapshot {
     }
 }
 
-impl crate::resource::Resource for Snapshot {
-    const TYPE: &'static str = "AWS::RedshiftServerless::Snapshot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SNAPSHOT_SHAPE)
+crate::resource::props! {
+    resource Snapshot = "AWS::RedshiftServerless::Snapshot", shape: Some(&SNAPSHOT_SHAPE);
+    req {
+        snapshot_name = "SnapshotName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("NamespaceName", self.namespace_name);
-        p.set_opt("RetentionPeriod", self.retention_period);
-        p.set("SnapshotName", self.snapshot_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        namespace_name = "NamespaceName",
+        retention_period = "RetentionPeriod",
+        tags = "Tags",
     }
 }
 
-static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
-        ("SnapshotName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::snapshot::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SNAPSHOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
+    ("SnapshotName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Snapshot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Snapshot> {
-    /// `Fn::GetAtt` `OwnerAccount`.
-    #[inline]
-    pub fn attr_owner_account(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerAccount")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `OwnerAccount`.
+        attr_owner_account: ::std::string::String = "OwnerAccount",
+        /// `Fn::GetAtt` `Snapshot`.
+        attr_snapshot: crate::value::Json = "Snapshot",
+        /// `Fn::GetAtt` `Snapshot.AdminUsername`.
+        attr_snapshot_admin_username: ::std::string::String = "Snapshot.AdminUsername",
+        /// `Fn::GetAtt` `Snapshot.KmsKeyId`.
+        attr_snapshot_kms_key_id: ::std::string::String = "Snapshot.KmsKeyId",
+        /// `Fn::GetAtt` `Snapshot.NamespaceArn`.
+        attr_snapshot_namespace_arn: ::std::string::String = "Snapshot.NamespaceArn",
+        /// `Fn::GetAtt` `Snapshot.NamespaceName`.
+        attr_snapshot_namespace_name: ::std::string::String = "Snapshot.NamespaceName",
+        /// `Fn::GetAtt` `Snapshot.OwnerAccount`.
+        attr_snapshot_owner_account: ::std::string::String = "Snapshot.OwnerAccount",
+        /// `Fn::GetAtt` `Snapshot.RetentionPeriod`.
+        attr_snapshot_retention_period: i64 = "Snapshot.RetentionPeriod",
+        /// `Fn::GetAtt` `Snapshot.SnapshotArn`.
+        attr_snapshot_snapshot_arn: ::std::string::String = "Snapshot.SnapshotArn",
+        /// `Fn::GetAtt` `Snapshot.SnapshotCreateTime`.
+        attr_snapshot_snapshot_create_time: ::std::string::String = "Snapshot.SnapshotCreateTime",
+        /// `Fn::GetAtt` `Snapshot.SnapshotName`.
+        attr_snapshot_snapshot_name: ::std::string::String = "Snapshot.SnapshotName",
+        /// `Fn::GetAtt` `Snapshot.Status`.
+        attr_snapshot_status: ::std::string::String = "Snapshot.Status",
     }
-    /// `Fn::GetAtt` `Snapshot`.
-    #[inline]
-    pub fn attr_snapshot(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("Snapshot")
-    }
-    /// `Fn::GetAtt` `Snapshot.AdminUsername`.
-    #[inline]
-    pub fn attr_snapshot_admin_username(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Snapshot.AdminUsername")
-    }
-    /// `Fn::GetAtt` `Snapshot.KmsKeyId`.
-    #[inline]
-    pub fn attr_snapshot_kms_key_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Snapshot.KmsKeyId")
-    }
-    /// `Fn::GetAtt` `Snapshot.NamespaceArn`.
-    #[inline]
-    pub fn attr_snapshot_namespace_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Snapshot.NamespaceArn")
-    }
-    /// `Fn::GetAtt` `Snapshot.NamespaceName`.
-    #[inline]
-    pub fn attr_snapshot_namespace_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Snapshot.NamespaceName")
-    }
-    /// `Fn::GetAtt` `Snapshot.OwnerAccount`.
-    #[inline]
-    pub fn attr_snapshot_owner_account(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Snapshot.OwnerAccount")
-    }
-    /// `Fn::GetAtt` `Snapshot.RetentionPeriod`.
-    #[inline]
-    pub fn attr_snapshot_retention_period(self) -> crate::value::Val<i64> {
-        self.__get_att("Snapshot.RetentionPeriod")
-    }
-    /// `Fn::GetAtt` `Snapshot.SnapshotArn`.
-    #[inline]
-    pub fn attr_snapshot_snapshot_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Snapshot.SnapshotArn")
-    }
-    /// `Fn::GetAtt` `Snapshot.SnapshotCreateTime`.
-    #[inline]
-    pub fn attr_snapshot_snapshot_create_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Snapshot.SnapshotCreateTime")
-    }
-    /// `Fn::GetAtt` `Snapshot.SnapshotName`.
-    #[inline]
-    pub fn attr_snapshot_snapshot_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Snapshot.SnapshotName")
-    }
-    /// `Fn::GetAtt` `Snapshot.Status`.
-    #[inline]
-    pub fn attr_snapshot_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Snapshot.Status")
-    }
-}
-
-pub mod snapshot {
-    //! Nested property types and enums of [`Snapshot`](super::Snapshot).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::RedshiftServerless::Workgroup Resource Type
@@ -488,7 +377,6 @@ pub struct Workgroup {
 
 impl Workgroup {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(workgroup_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             base_capacity: ::std::option::Option::None,
@@ -513,224 +401,119 @@ impl Workgroup {
     }
 }
 
-impl crate::resource::Resource for Workgroup {
-    const TYPE: &'static str = "AWS::RedshiftServerless::Workgroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&WORKGROUP_SHAPE)
+crate::resource::props! {
+    resource Workgroup = "AWS::RedshiftServerless::Workgroup", shape: Some(&WORKGROUP_SHAPE);
+    req {
+        workgroup_name = "WorkgroupName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BaseCapacity", self.base_capacity);
-        p.set_opt("ConfigParameters", self.config_parameters);
-        p.set_opt("EnhancedVpcRouting", self.enhanced_vpc_routing);
-        p.set_opt("MaxCapacity", self.max_capacity);
-        p.set_opt("NamespaceName", self.namespace_name);
-        p.set_opt("Port", self.port);
-        p.set_opt("PricePerformanceTarget", self.price_performance_target);
-        p.set_opt("PubliclyAccessible", self.publicly_accessible);
-        p.set_opt("RecoveryPointId", self.recovery_point_id);
-        p.set_opt("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("SnapshotArn", self.snapshot_arn);
-        p.set_opt("SnapshotName", self.snapshot_name);
-        p.set_opt("SnapshotOwnerAccount", self.snapshot_owner_account);
-        p.set_opt("SubnetIds", self.subnet_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrackName", self.track_name);
-        p.set_opt("Workgroup", self.workgroup);
-        p.set("WorkgroupName", self.workgroup_name);
-        p
+    opt {
+        base_capacity = "BaseCapacity",
+        config_parameters = "ConfigParameters",
+        enhanced_vpc_routing = "EnhancedVpcRouting",
+        max_capacity = "MaxCapacity",
+        namespace_name = "NamespaceName",
+        port = "Port",
+        price_performance_target = "PricePerformanceTarget",
+        publicly_accessible = "PubliclyAccessible",
+        recovery_point_id = "RecoveryPointId",
+        security_group_ids = "SecurityGroupIds",
+        snapshot_arn = "SnapshotArn",
+        snapshot_name = "SnapshotName",
+        snapshot_owner_account = "SnapshotOwnerAccount",
+        subnet_ids = "SubnetIds",
+        tags = "Tags",
+        track_name = "TrackName",
+        workgroup = "Workgroup",
     }
 }
 
-static WORKGROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ConfigParameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::workgroup::CONFIG_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
-        ("PricePerformanceTarget", crate::resource::Rule { shape: Some(&self::workgroup::PERFORMANCE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(32), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(32), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::workgroup::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrackName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-        ("Workgroup", crate::resource::Rule { shape: Some(&self::workgroup::WORKGROUP_SHAPE), ..crate::resource::Rule::NONE }),
-        ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static WORKGROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ConfigParameters", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::workgroup::CONFIG_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
+    ("PricePerformanceTarget", crate::resource::Rule { shape: Some(&self::workgroup::PERFORMANCE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { min_items: Some(1), max_items: Some(32), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SubnetIds", crate::resource::Rule { min_items: Some(1), max_items: Some(32), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrackName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+    ("Workgroup", crate::resource::Rule { shape: Some(&self::workgroup::WORKGROUP_SHAPE), ..crate::resource::Rule::NONE }),
+    ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?=^[a-z0-9-]+$).{3,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Workgroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Workgroup> {
-    /// `Fn::GetAtt` `BaseCapacity`.
-    #[inline]
-    pub fn attr_base_capacity(self) -> crate::value::Val<i64> {
-        self.__get_att("BaseCapacity")
-    }
-    /// `Fn::GetAtt` `EnhancedVpcRouting`.
-    #[inline]
-    pub fn attr_enhanced_vpc_routing(self) -> crate::value::Val<bool> {
-        self.__get_att("EnhancedVpcRouting")
-    }
-    /// `Fn::GetAtt` `MaxCapacity`.
-    #[inline]
-    pub fn attr_max_capacity(self) -> crate::value::Val<i64> {
-        self.__get_att("MaxCapacity")
-    }
-    /// `Fn::GetAtt` `NamespaceName`.
-    #[inline]
-    pub fn attr_namespace_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NamespaceName")
-    }
-    /// `Fn::GetAtt` `Port`.
-    #[inline]
-    pub fn attr_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Port")
-    }
-    /// `Fn::GetAtt` `PricePerformanceTarget.Level`.
-    #[inline]
-    pub fn attr_price_performance_target_level(self) -> crate::value::Val<i64> {
-        self.__get_att("PricePerformanceTarget.Level")
-    }
-    /// `Fn::GetAtt` `PricePerformanceTarget.Status`.
-    #[inline]
-    pub fn attr_price_performance_target_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PricePerformanceTarget.Status")
-    }
-    /// `Fn::GetAtt` `PubliclyAccessible`.
-    #[inline]
-    pub fn attr_publicly_accessible(self) -> crate::value::Val<bool> {
-        self.__get_att("PubliclyAccessible")
-    }
-    /// `Fn::GetAtt` `RecoveryPointId`.
-    #[inline]
-    pub fn attr_recovery_point_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RecoveryPointId")
-    }
-    /// `Fn::GetAtt` `SecurityGroupIds`.
-    #[inline]
-    pub fn attr_security_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SecurityGroupIds")
-    }
-    /// `Fn::GetAtt` `SnapshotArn`.
-    #[inline]
-    pub fn attr_snapshot_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotArn")
-    }
-    /// `Fn::GetAtt` `SnapshotName`.
-    #[inline]
-    pub fn attr_snapshot_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotName")
-    }
-    /// `Fn::GetAtt` `SnapshotOwnerAccount`.
-    #[inline]
-    pub fn attr_snapshot_owner_account(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SnapshotOwnerAccount")
-    }
-    /// `Fn::GetAtt` `SubnetIds`.
-    #[inline]
-    pub fn attr_subnet_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("SubnetIds")
-    }
-    /// `Fn::GetAtt` `TrackName`.
-    #[inline]
-    pub fn attr_track_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrackName")
-    }
-    /// `Fn::GetAtt` `Workgroup.BaseCapacity`.
-    #[inline]
-    pub fn attr_workgroup_base_capacity(self) -> crate::value::Val<i64> {
-        self.__get_att("Workgroup.BaseCapacity")
-    }
-    /// `Fn::GetAtt` `Workgroup.CreationDate`.
-    #[inline]
-    pub fn attr_workgroup_creation_date(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Workgroup.CreationDate")
-    }
-    /// `Fn::GetAtt` `Workgroup.Endpoint.Address`.
-    #[inline]
-    pub fn attr_workgroup_endpoint_address(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Workgroup.Endpoint.Address")
-    }
-    /// `Fn::GetAtt` `Workgroup.Endpoint.Port`.
-    #[inline]
-    pub fn attr_workgroup_endpoint_port(self) -> crate::value::Val<i64> {
-        self.__get_att("Workgroup.Endpoint.Port")
-    }
-    /// `Fn::GetAtt` `Workgroup.EnhancedVpcRouting`.
-    #[inline]
-    pub fn attr_workgroup_enhanced_vpc_routing(self) -> crate::value::Val<bool> {
-        self.__get_att("Workgroup.EnhancedVpcRouting")
-    }
-    /// `Fn::GetAtt` `Workgroup.MaxCapacity`.
-    #[inline]
-    pub fn attr_workgroup_max_capacity(self) -> crate::value::Val<i64> {
-        self.__get_att("Workgroup.MaxCapacity")
-    }
-    /// `Fn::GetAtt` `Workgroup.NamespaceName`.
-    #[inline]
-    pub fn attr_workgroup_namespace_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Workgroup.NamespaceName")
-    }
-    /// `Fn::GetAtt` `Workgroup.PricePerformanceTarget.Level`.
-    #[inline]
-    pub fn attr_workgroup_price_performance_target_level(self) -> crate::value::Val<i64> {
-        self.__get_att("Workgroup.PricePerformanceTarget.Level")
-    }
-    /// `Fn::GetAtt` `Workgroup.PricePerformanceTarget.Status`.
-    #[inline]
-    pub fn attr_workgroup_price_performance_target_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Workgroup.PricePerformanceTarget.Status")
-    }
-    /// `Fn::GetAtt` `Workgroup.PubliclyAccessible`.
-    #[inline]
-    pub fn attr_workgroup_publicly_accessible(self) -> crate::value::Val<bool> {
-        self.__get_att("Workgroup.PubliclyAccessible")
-    }
-    /// `Fn::GetAtt` `Workgroup.SecurityGroupIds`.
-    #[inline]
-    pub fn attr_workgroup_security_group_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Workgroup.SecurityGroupIds")
-    }
-    /// `Fn::GetAtt` `Workgroup.Status`.
-    #[inline]
-    pub fn attr_workgroup_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Workgroup.Status")
-    }
-    /// `Fn::GetAtt` `Workgroup.SubnetIds`.
-    #[inline]
-    pub fn attr_workgroup_subnet_ids(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("Workgroup.SubnetIds")
-    }
-    /// `Fn::GetAtt` `Workgroup.TrackName`.
-    #[inline]
-    pub fn attr_workgroup_track_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Workgroup.TrackName")
-    }
-    /// `Fn::GetAtt` `Workgroup.WorkgroupArn`.
-    #[inline]
-    pub fn attr_workgroup_workgroup_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Workgroup.WorkgroupArn")
-    }
-    /// `Fn::GetAtt` `Workgroup.WorkgroupId`.
-    #[inline]
-    pub fn attr_workgroup_workgroup_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Workgroup.WorkgroupId")
-    }
-    /// `Fn::GetAtt` `Workgroup.WorkgroupName`.
-    #[inline]
-    pub fn attr_workgroup_workgroup_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Workgroup.WorkgroupName")
-    }
-    /// `Fn::GetAtt` `WorkgroupName`.
-    #[inline]
-    pub fn attr_workgroup_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("WorkgroupName")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `BaseCapacity`.
+        attr_base_capacity: i64 = "BaseCapacity",
+        /// `Fn::GetAtt` `EnhancedVpcRouting`.
+        attr_enhanced_vpc_routing: bool = "EnhancedVpcRouting",
+        /// `Fn::GetAtt` `MaxCapacity`.
+        attr_max_capacity: i64 = "MaxCapacity",
+        /// `Fn::GetAtt` `NamespaceName`.
+        attr_namespace_name: ::std::string::String = "NamespaceName",
+        /// `Fn::GetAtt` `Port`.
+        attr_port: i64 = "Port",
+        /// `Fn::GetAtt` `PricePerformanceTarget.Level`.
+        attr_price_performance_target_level: i64 = "PricePerformanceTarget.Level",
+        /// `Fn::GetAtt` `PricePerformanceTarget.Status`.
+        attr_price_performance_target_status: ::std::string::String = "PricePerformanceTarget.Status",
+        /// `Fn::GetAtt` `PubliclyAccessible`.
+        attr_publicly_accessible: bool = "PubliclyAccessible",
+        /// `Fn::GetAtt` `RecoveryPointId`.
+        attr_recovery_point_id: ::std::string::String = "RecoveryPointId",
+        /// `Fn::GetAtt` `SecurityGroupIds`.
+        attr_security_group_ids: crate::value::List<::std::string::String> = "SecurityGroupIds",
+        /// `Fn::GetAtt` `SnapshotArn`.
+        attr_snapshot_arn: ::std::string::String = "SnapshotArn",
+        /// `Fn::GetAtt` `SnapshotName`.
+        attr_snapshot_name: ::std::string::String = "SnapshotName",
+        /// `Fn::GetAtt` `SnapshotOwnerAccount`.
+        attr_snapshot_owner_account: ::std::string::String = "SnapshotOwnerAccount",
+        /// `Fn::GetAtt` `SubnetIds`.
+        attr_subnet_ids: crate::value::List<::std::string::String> = "SubnetIds",
+        /// `Fn::GetAtt` `TrackName`.
+        attr_track_name: ::std::string::String = "TrackName",
+        /// `Fn::GetAtt` `Workgroup.BaseCapacity`.
+        attr_workgroup_base_capacity: i64 = "Workgroup.BaseCapacity",
+        /// `Fn::GetAtt` `Workgroup.CreationDate`.
+        attr_workgroup_creation_date: ::std::string::String = "Workgroup.CreationDate",
+        /// `Fn::GetAtt` `Workgroup.Endpoint.Address`.
+        attr_workgroup_endpoint_address: ::std::string::String = "Workgroup.Endpoint.Address",
+        /// `Fn::GetAtt` `Workgroup.Endpoint.Port`.
+        attr_workgroup_endpoint_port: i64 = "Workgroup.Endpoint.Port",
+        /// `Fn::GetAtt` `Workgroup.EnhancedVpcRouting`.
+        attr_workgroup_enhanced_vpc_routing: bool = "Workgroup.EnhancedVpcRouting",
+        /// `Fn::GetAtt` `Workgroup.MaxCapacity`.
+        attr_workgroup_max_capacity: i64 = "Workgroup.MaxCapacity",
+        /// `Fn::GetAtt` `Workgroup.NamespaceName`.
+        attr_workgroup_namespace_name: ::std::string::String = "Workgroup.NamespaceName",
+        /// `Fn::GetAtt` `Workgroup.PricePerformanceTarget.Level`.
+        attr_workgroup_price_performance_target_level: i64 = "Workgroup.PricePerformanceTarget.Level",
+        /// `Fn::GetAtt` `Workgroup.PricePerformanceTarget.Status`.
+        attr_workgroup_price_performance_target_status: ::std::string::String = "Workgroup.PricePerformanceTarget.Status",
+        /// `Fn::GetAtt` `Workgroup.PubliclyAccessible`.
+        attr_workgroup_publicly_accessible: bool = "Workgroup.PubliclyAccessible",
+        /// `Fn::GetAtt` `Workgroup.SecurityGroupIds`.
+        attr_workgroup_security_group_ids: crate::value::List<::std::string::String> = "Workgroup.SecurityGroupIds",
+        /// `Fn::GetAtt` `Workgroup.Status`.
+        attr_workgroup_status: ::std::string::String = "Workgroup.Status",
+        /// `Fn::GetAtt` `Workgroup.SubnetIds`.
+        attr_workgroup_subnet_ids: crate::value::List<::std::string::String> = "Workgroup.SubnetIds",
+        /// `Fn::GetAtt` `Workgroup.TrackName`.
+        attr_workgroup_track_name: ::std::string::String = "Workgroup.TrackName",
+        /// `Fn::GetAtt` `Workgroup.WorkgroupArn`.
+        attr_workgroup_workgroup_arn: ::std::string::String = "Workgroup.WorkgroupArn",
+        /// `Fn::GetAtt` `Workgroup.WorkgroupId`.
+        attr_workgroup_workgroup_id: ::std::string::String = "Workgroup.WorkgroupId",
+        /// `Fn::GetAtt` `Workgroup.WorkgroupName`.
+        attr_workgroup_workgroup_name: ::std::string::String = "Workgroup.WorkgroupName",
+        /// `Fn::GetAtt` `WorkgroupName`.
+        attr_workgroup_name: ::std::string::String = "WorkgroupName",
     }
 }
 
 pub mod workgroup {
     //! Nested property types and enums of [`Workgroup`](super::Workgroup).
 
-    /// The definition `ConfigParameter`.
     #[derive(Clone, Default)]
     pub struct ConfigParameter {
         /// CloudFormation property `ParameterKey`.
@@ -739,24 +522,19 @@ pub mod workgroup {
         pub parameter_value: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ConfigParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ParameterKey", self.parameter_key);
-            p.set_opt("ParameterValue", self.parameter_value);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigParameter;
+        opt {
+            parameter_key = "ParameterKey",
+            parameter_value = "ParameterValue",
         }
     }
 
-    pub(super) static CONFIG_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ParameterKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("ParameterValue", crate::resource::Rule { min_len: Some(0), max_len: Some(15000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIG_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ParameterKey", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("ParameterValue", crate::resource::Rule { min_len: Some(0), max_len: Some(15000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PerformanceTarget`.
     #[derive(Clone, Default)]
     pub struct PerformanceTarget {
         /// CloudFormation property `Level`.
@@ -765,30 +543,18 @@ pub mod workgroup {
         pub status: ::std::option::Option<crate::value::Val<crate::cfn::redshiftserverless::workgroup::PerformanceTargetStatus>>,
     }
 
-    impl crate::resource::ToExpr for PerformanceTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Level", self.level);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested PerformanceTarget;
+        opt {
+            level = "Level",
+            status = "Status",
         }
     }
 
-    pub(super) static PERFORMANCE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Level", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERFORMANCE_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Level", crate::resource::Rule { min: Some(1.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `Workgroup`.
     #[derive(Clone, Default)]
     pub struct Workgroup {
         /// CloudFormation property `BaseCapacity`.
@@ -825,43 +591,39 @@ pub mod workgroup {
         pub workgroup_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Workgroup {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("BaseCapacity", self.base_capacity);
-            p.set_opt("ConfigParameters", self.config_parameters);
-            p.set_opt("CreationDate", self.creation_date);
-            p.set_opt("Endpoint", self.endpoint);
-            p.set_opt("EnhancedVpcRouting", self.enhanced_vpc_routing);
-            p.set_opt("MaxCapacity", self.max_capacity);
-            p.set_opt("NamespaceName", self.namespace_name);
-            p.set_opt("PricePerformanceTarget", self.price_performance_target);
-            p.set_opt("PubliclyAccessible", self.publicly_accessible);
-            p.set_opt("SecurityGroupIds", self.security_group_ids);
-            p.set_opt("Status", self.status);
-            p.set_opt("SubnetIds", self.subnet_ids);
-            p.set_opt("TrackName", self.track_name);
-            p.set_opt("WorkgroupArn", self.workgroup_arn);
-            p.set_opt("WorkgroupId", self.workgroup_id);
-            p.set_opt("WorkgroupName", self.workgroup_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Workgroup;
+        opt {
+            base_capacity = "BaseCapacity",
+            config_parameters = "ConfigParameters",
+            creation_date = "CreationDate",
+            endpoint = "Endpoint",
+            enhanced_vpc_routing = "EnhancedVpcRouting",
+            max_capacity = "MaxCapacity",
+            namespace_name = "NamespaceName",
+            price_performance_target = "PricePerformanceTarget",
+            publicly_accessible = "PubliclyAccessible",
+            security_group_ids = "SecurityGroupIds",
+            status = "Status",
+            subnet_ids = "SubnetIds",
+            track_name = "TrackName",
+            workgroup_arn = "WorkgroupArn",
+            workgroup_id = "WorkgroupId",
+            workgroup_name = "WorkgroupName",
         }
     }
 
-    pub(super) static WORKGROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ConfigParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONFIG_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
-            ("PricePerformanceTarget", crate::resource::Rule { shape: Some(&PERFORMANCE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-            ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("TrackName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
-            ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static WORKGROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ConfigParameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONFIG_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Endpoint", crate::resource::Rule { shape: Some(&ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }),
+        ("NamespaceName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]+$")), ..crate::resource::Rule::NONE }),
+        ("PricePerformanceTarget", crate::resource::Rule { shape: Some(&PERFORMANCE_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^sg-[0-9a-fA-F]{8,}$")), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("SubnetIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^subnet-[0-9a-fA-F]{8,}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("TrackName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]+$")), ..crate::resource::Rule::NONE }),
+        ("WorkgroupName", crate::resource::Rule { min_len: Some(3), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[a-z0-9-]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Endpoint`.
     #[derive(Clone, Default)]
     pub struct Endpoint {
         /// CloudFormation property `Address`.
@@ -872,18 +634,19 @@ pub mod workgroup {
         pub vpc_endpoints: ::std::option::Option<::std::vec::Vec<crate::cfn::redshiftserverless::workgroup::VpcEndpoint>>,
     }
 
-    impl crate::resource::ToExpr for Endpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Address", self.address);
-            p.set_opt("Port", self.port);
-            p.set_opt("VpcEndpoints", self.vpc_endpoints);
-            p.into_expr()
+    crate::resource::props! {
+        nested Endpoint;
+        opt {
+            address = "Address",
+            port = "Port",
+            vpc_endpoints = "VpcEndpoints",
         }
     }
 
-    /// The definition `VpcEndpoint`.
+    pub(super) static ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VpcEndpoints", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&VPC_ENDPOINT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct VpcEndpoint {
         /// CloudFormation property `NetworkInterfaces`.
@@ -894,18 +657,20 @@ pub mod workgroup {
         pub vpc_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for VpcEndpoint {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NetworkInterfaces", self.network_interfaces);
-            p.set_opt("VpcEndpointId", self.vpc_endpoint_id);
-            p.set_opt("VpcId", self.vpc_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested VpcEndpoint;
+        opt {
+            network_interfaces = "NetworkInterfaces",
+            vpc_endpoint_id = "VpcEndpointId",
+            vpc_id = "VpcId",
         }
     }
 
-    /// The definition `NetworkInterface`.
+    pub(super) static VPC_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("NetworkInterfaces", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&NETWORK_INTERFACE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("VpcId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone, Default)]
     pub struct NetworkInterface {
         /// CloudFormation property `AvailabilityZone`.
@@ -918,20 +683,21 @@ pub mod workgroup {
         pub subnet_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NetworkInterface {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AvailabilityZone", self.availability_zone);
-            p.set_opt("NetworkInterfaceId", self.network_interface_id);
-            p.set_opt("PrivateIpAddress", self.private_ip_address);
-            p.set_opt("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested NetworkInterface;
+        opt {
+            availability_zone = "AvailabilityZone",
+            network_interface_id = "NetworkInterfaceId",
+            private_ip_address = "PrivateIpAddress",
+            subnet_id = "SubnetId",
         }
     }
 
-    /// Allowed values of `PerformanceTargetStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(super) static NETWORK_INTERFACE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SubnetId", crate::resource::Rule { formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum PerformanceTargetStatus {
         /// `ENABLED`
         Enabled,
@@ -939,18 +705,9 @@ pub mod workgroup {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for PerformanceTargetStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(PerformanceTargetStatus, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `WorkgroupStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum WorkgroupStatus {
         /// `CREATING`
         Creating,
@@ -962,15 +719,5 @@ pub mod workgroup {
         Deleting,
     }
 
-    impl crate::value::CfnEnum for WorkgroupStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Creating => "CREATING",
-                Self::Available => "AVAILABLE",
-                Self::Modifying => "MODIFYING",
-                Self::Deleting => "DELETING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(WorkgroupStatus, ["CREATING", "AVAILABLE", "MODIFYING", "DELETING"]);
 }

@@ -27,7 +27,6 @@ pub struct Application {
 
 impl Application {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(environment_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, proxy_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::refactorspaces::application::ProxyType>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             api_gateway_proxy: ::std::option::Option::None,
@@ -40,83 +39,53 @@ impl Application {
     }
 }
 
-impl crate::resource::Resource for Application {
-    const TYPE: &'static str = "AWS::RefactorSpaces::Application";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APPLICATION_SHAPE)
+crate::resource::props! {
+    resource Application = "AWS::RefactorSpaces::Application", shape: Some(&APPLICATION_SHAPE);
+    req {
+        environment_identifier = "EnvironmentIdentifier",
+        name = "Name",
+        proxy_type = "ProxyType",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ApiGatewayProxy", self.api_gateway_proxy);
-        p.set("EnvironmentIdentifier", self.environment_identifier);
-        p.set("Name", self.name);
-        p.set("ProxyType", self.proxy_type);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        api_gateway_proxy = "ApiGatewayProxy",
+        tags = "Tags",
     }
 }
 
-static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApiGatewayProxy", crate::resource::Rule { shape: Some(&self::application::API_GATEWAY_PROXY_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^env-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::application::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApiGatewayProxy", crate::resource::Rule { shape: Some(&self::application::API_GATEWAY_PROXY_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^env-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Application`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Application> {
-    /// `Fn::GetAtt` `ApiGatewayId`.
-    #[inline]
-    pub fn attr_api_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApiGatewayId")
-    }
-    /// `Fn::GetAtt` `ApplicationIdentifier`.
-    #[inline]
-    pub fn attr_application_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationIdentifier")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `NlbArn`.
-    #[inline]
-    pub fn attr_nlb_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NlbArn")
-    }
-    /// `Fn::GetAtt` `NlbName`.
-    #[inline]
-    pub fn attr_nlb_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("NlbName")
-    }
-    /// `Fn::GetAtt` `ProxyUrl`.
-    #[inline]
-    pub fn attr_proxy_url(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProxyUrl")
-    }
-    /// `Fn::GetAtt` `StageName`.
-    #[inline]
-    pub fn attr_stage_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StageName")
-    }
-    /// `Fn::GetAtt` `VpcLinkId`.
-    #[inline]
-    pub fn attr_vpc_link_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VpcLinkId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApiGatewayId`.
+        attr_api_gateway_id: ::std::string::String = "ApiGatewayId",
+        /// `Fn::GetAtt` `ApplicationIdentifier`.
+        attr_application_identifier: ::std::string::String = "ApplicationIdentifier",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `NlbArn`.
+        attr_nlb_arn: ::std::string::String = "NlbArn",
+        /// `Fn::GetAtt` `NlbName`.
+        attr_nlb_name: ::std::string::String = "NlbName",
+        /// `Fn::GetAtt` `ProxyUrl`.
+        attr_proxy_url: ::std::string::String = "ProxyUrl",
+        /// `Fn::GetAtt` `StageName`.
+        attr_stage_name: ::std::string::String = "StageName",
+        /// `Fn::GetAtt` `VpcLinkId`.
+        attr_vpc_link_id: ::std::string::String = "VpcLinkId",
     }
 }
 
 pub mod application {
     //! Nested property types and enums of [`Application`](super::Application).
 
-    /// The definition `ApiGatewayProxyInput`.
     #[derive(Clone, Default)]
     pub struct ApiGatewayProxyInput {
         /// CloudFormation property `EndpointType`.
@@ -125,31 +94,19 @@ pub mod application {
         pub stage_name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ApiGatewayProxyInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EndpointType", self.endpoint_type);
-            p.set_opt("StageName", self.stage_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ApiGatewayProxyInput;
+        opt {
+            endpoint_type = "EndpointType",
+            stage_name = "StageName",
         }
     }
 
-    pub(super) static API_GATEWAY_PROXY_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("StageName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static API_GATEWAY_PROXY_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("StageName", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[-a-zA-Z0-9_]*$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `ApiGatewayEndpointType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ApiGatewayEndpointType {
         /// `REGIONAL`
         Regional,
@@ -157,31 +114,15 @@ pub mod application {
         Private,
     }
 
-    impl crate::value::CfnEnum for ApiGatewayEndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Regional => "REGIONAL",
-                Self::Private => "PRIVATE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ApiGatewayEndpointType, ["REGIONAL", "PRIVATE"]);
 
-    /// Allowed values of `ProxyType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ProxyType {
         /// `API_GATEWAY`
         ApiGateway,
     }
 
-    impl crate::value::CfnEnum for ProxyType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApiGateway => "API_GATEWAY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ProxyType, ["API_GATEWAY"]);
 }
 
 /// Definition of AWS::RefactorSpaces::Environment Resource Type
@@ -201,62 +142,38 @@ pub struct Environment {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Environment {
-    const TYPE: &'static str = "AWS::RefactorSpaces::Environment";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ENVIRONMENT_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("Name", self.name);
-        p.set_opt("NetworkFabricType", self.network_fabric_type);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Environment = "AWS::RefactorSpaces::Environment", shape: Some(&ENVIRONMENT_SHAPE);
+    opt {
+        description = "Description",
+        name = "Name",
+        network_fabric_type = "NetworkFabricType",
+        tags = "Tags",
     }
 }
 
-static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!env-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::environment::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ENVIRONMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!env-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Environment`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Environment> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `EnvironmentIdentifier`.
-    #[inline]
-    pub fn attr_environment_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("EnvironmentIdentifier")
-    }
-    /// `Fn::GetAtt` `TransitGatewayId`.
-    #[inline]
-    pub fn attr_transit_gateway_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TransitGatewayId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `EnvironmentIdentifier`.
+        attr_environment_identifier: ::std::string::String = "EnvironmentIdentifier",
+        /// `Fn::GetAtt` `TransitGatewayId`.
+        attr_transit_gateway_id: ::std::string::String = "TransitGatewayId",
     }
 }
 
 pub mod environment {
     //! Nested property types and enums of [`Environment`](super::Environment).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `NetworkFabricType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkFabricType {
         /// `TRANSIT_GATEWAY`
         TransitGateway,
@@ -264,15 +181,7 @@ pub mod environment {
         None,
     }
 
-    impl crate::value::CfnEnum for NetworkFabricType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TransitGateway => "TRANSIT_GATEWAY",
-                Self::None => "NONE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkFabricType, ["TRANSIT_GATEWAY", "NONE"]);
 }
 
 /// Definition of AWS::RefactorSpaces::Route Resource Type
@@ -300,7 +209,6 @@ pub struct Route {
 
 impl Route {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, environment_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, route_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::refactorspaces::route::RouteType>>, service_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_identifier: application_identifier.into(),
@@ -314,59 +222,44 @@ impl Route {
     }
 }
 
-impl crate::resource::Resource for Route {
-    const TYPE: &'static str = "AWS::RefactorSpaces::Route";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTE_SHAPE)
+crate::resource::props! {
+    resource Route = "AWS::RefactorSpaces::Route", shape: Some(&ROUTE_SHAPE);
+    req {
+        application_identifier = "ApplicationIdentifier",
+        environment_identifier = "EnvironmentIdentifier",
+        route_type = "RouteType",
+        service_identifier = "ServiceIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationIdentifier", self.application_identifier);
-        p.set_opt("DefaultRoute", self.default_route);
-        p.set("EnvironmentIdentifier", self.environment_identifier);
-        p.set("RouteType", self.route_type);
-        p.set("ServiceIdentifier", self.service_identifier);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UriPathRoute", self.uri_path_route);
-        p
+    opt {
+        default_route = "DefaultRoute",
+        tags = "Tags",
+        uri_path_route = "UriPathRoute",
     }
 }
 
-static ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^app-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^env-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
-        ("ServiceIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^svc-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::route::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UriPathRoute", crate::resource::Rule { shape: Some(&self::route::URI_PATH_ROUTE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^app-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^env-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
+    ("ServiceIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^svc-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UriPathRoute", crate::resource::Rule { shape: Some(&self::route::URI_PATH_ROUTE_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Route`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Route> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `PathResourceToId`.
-    #[inline]
-    pub fn attr_path_resource_to_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PathResourceToId")
-    }
-    /// `Fn::GetAtt` `RouteIdentifier`.
-    #[inline]
-    pub fn attr_route_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RouteIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `PathResourceToId`.
+        attr_path_resource_to_id: ::std::string::String = "PathResourceToId",
+        /// `Fn::GetAtt` `RouteIdentifier`.
+        attr_route_identifier: ::std::string::String = "RouteIdentifier",
     }
 }
 
 pub mod route {
     //! Nested property types and enums of [`Route`](super::Route).
 
-    /// The definition `DefaultRouteInput`.
     #[derive(Clone)]
     pub struct DefaultRouteInput {
         /// CloudFormation property `ActivationState`; required.
@@ -375,7 +268,6 @@ pub mod route {
 
     impl DefaultRouteInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(activation_state: impl ::std::convert::Into<crate::value::Val<crate::cfn::refactorspaces::route::RouteActivationState>>) -> Self {
             Self {
                 activation_state: activation_state.into(),
@@ -383,23 +275,13 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for DefaultRouteInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActivationState", self.activation_state);
-            p.into_expr()
+    crate::resource::props! {
+        nested DefaultRouteInput;
+        req {
+            activation_state = "ActivationState",
         }
     }
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `UriPathRouteInput`.
     #[derive(Clone)]
     pub struct UriPathRouteInput {
         /// CloudFormation property `ActivationState`; required.
@@ -416,7 +298,6 @@ pub mod route {
 
     impl UriPathRouteInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(activation_state: impl ::std::convert::Into<crate::value::Val<crate::cfn::refactorspaces::route::RouteActivationState>>) -> Self {
             Self {
                 activation_state: activation_state.into(),
@@ -428,27 +309,24 @@ pub mod route {
         }
     }
 
-    impl crate::resource::ToExpr for UriPathRouteInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ActivationState", self.activation_state);
-            p.set_opt("AppendSourcePath", self.append_source_path);
-            p.set_opt("IncludeChildPaths", self.include_child_paths);
-            p.set_opt("Methods", self.methods);
-            p.set_opt("SourcePath", self.source_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested UriPathRouteInput;
+        req {
+            activation_state = "ActivationState",
+        }
+        opt {
+            append_source_path = "AppendSourcePath",
+            include_child_paths = "IncludeChildPaths",
+            methods = "Methods",
+            source_path = "SourcePath",
         }
     }
 
-    pub(super) static URI_PATH_ROUTE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SourcePath", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(/([a-zA-Z0-9._:-]+|\\{[a-zA-Z0-9._:-]+\\}))+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static URI_PATH_ROUTE_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SourcePath", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(/([a-zA-Z0-9._:-]+|\\{[a-zA-Z0-9._:-]+\\}))+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `RouteActivationState`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouteActivationState {
         /// `INACTIVE`
         Inactive,
@@ -456,18 +334,9 @@ pub mod route {
         Active,
     }
 
-    impl crate::value::CfnEnum for RouteActivationState {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Inactive => "INACTIVE",
-                Self::Active => "ACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RouteActivationState, ["INACTIVE", "ACTIVE"]);
 
-    /// Allowed values of `RouteType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RouteType {
         /// `DEFAULT`
         Default,
@@ -475,18 +344,9 @@ pub mod route {
         UriPath,
     }
 
-    impl crate::value::CfnEnum for RouteType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Default => "DEFAULT",
-                Self::UriPath => "URI_PATH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RouteType, ["DEFAULT", "URI_PATH"]);
 
-    /// Allowed values of `Method`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Method {
         /// `DELETE`
         Delete,
@@ -504,20 +364,7 @@ pub mod route {
         Put,
     }
 
-    impl crate::value::CfnEnum for Method {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Delete => "DELETE",
-                Self::Get => "GET",
-                Self::Head => "HEAD",
-                Self::Options => "OPTIONS",
-                Self::Patch => "PATCH",
-                Self::Post => "POST",
-                Self::Put => "PUT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Method, ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]);
 }
 
 /// Definition of AWS::RefactorSpaces::Service Resource Type
@@ -549,7 +396,6 @@ pub struct Service {
 
 impl Service {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, endpoint_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::refactorspaces::service::ServiceEndpointType>>, environment_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application_identifier: application_identifier.into(),
@@ -565,59 +411,47 @@ impl Service {
     }
 }
 
-impl crate::resource::Resource for Service {
-    const TYPE: &'static str = "AWS::RefactorSpaces::Service";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_SHAPE)
+crate::resource::props! {
+    resource Service = "AWS::RefactorSpaces::Service", shape: Some(&SERVICE_SHAPE);
+    req {
+        application_identifier = "ApplicationIdentifier",
+        endpoint_type = "EndpointType",
+        environment_identifier = "EnvironmentIdentifier",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ApplicationIdentifier", self.application_identifier);
-        p.set_opt("Description", self.description);
-        p.set("EndpointType", self.endpoint_type);
-        p.set("EnvironmentIdentifier", self.environment_identifier);
-        p.set_opt("LambdaEndpoint", self.lambda_endpoint);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("UrlEndpoint", self.url_endpoint);
-        p.set_opt("VpcId", self.vpc_id);
-        p
+    opt {
+        description = "Description",
+        lambda_endpoint = "LambdaEndpoint",
+        tags = "Tags",
+        url_endpoint = "UrlEndpoint",
+        vpc_id = "VpcId",
     }
 }
 
-static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ApplicationIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^app-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$")), ..crate::resource::Rule::NONE }),
-        ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^env-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
-        ("LambdaEndpoint", crate::resource::Rule { shape: Some(&self::service::LAMBDA_ENDPOINT_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Unsupported("^(?!svc-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::service::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("UrlEndpoint", crate::resource::Rule { shape: Some(&self::service::URL_ENDPOINT_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ApplicationIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^app-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$")), ..crate::resource::Rule::NONE }),
+    ("EnvironmentIdentifier", crate::resource::Rule { min_len: Some(14), max_len: Some(14), pattern: Some(crate::resource::Pattern::Regex("^env-([0-9A-Za-z]{10}$)")), ..crate::resource::Rule::NONE }),
+    ("LambdaEndpoint", crate::resource::Rule { shape: Some(&self::service::LAMBDA_ENDPOINT_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(3), max_len: Some(63), pattern: Some(crate::resource::Pattern::Regex("^(?!svc-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_devtools::KEY_VALUE6_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("UrlEndpoint", crate::resource::Rule { shape: Some(&self::service::URL_ENDPOINT_INPUT_SHAPE), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(12), max_len: Some(21), pattern: Some(crate::resource::Pattern::Regex("^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$")), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Service`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Service> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `ServiceIdentifier`.
-    #[inline]
-    pub fn attr_service_identifier(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceIdentifier")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ServiceIdentifier`.
+        attr_service_identifier: ::std::string::String = "ServiceIdentifier",
     }
 }
 
 pub mod service {
     //! Nested property types and enums of [`Service`](super::Service).
 
-    /// The definition `LambdaEndpointInput`.
     #[derive(Clone)]
     pub struct LambdaEndpointInput {
         /// CloudFormation property `Arn`; required.
@@ -626,7 +460,6 @@ pub mod service {
 
     impl LambdaEndpointInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -634,29 +467,17 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for LambdaEndpointInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested LambdaEndpointInput;
+        req {
+            arn = "Arn",
         }
     }
 
-    pub(super) static LAMBDA_ENDPOINT_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LAMBDA_ENDPOINT_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `UrlEndpointInput`.
     #[derive(Clone)]
     pub struct UrlEndpointInput {
         /// CloudFormation property `HealthUrl`.
@@ -667,7 +488,6 @@ pub mod service {
 
     impl UrlEndpointInput {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(url: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 health_url: ::std::option::Option::None,
@@ -676,25 +496,22 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for UrlEndpointInput {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("HealthUrl", self.health_url);
-            p.set("Url", self.url);
-            p.into_expr()
+    crate::resource::props! {
+        nested UrlEndpointInput;
+        req {
+            url = "Url",
+        }
+        opt {
+            health_url = "HealthUrl",
         }
     }
 
-    pub(super) static URL_ENDPOINT_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("HealthUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$")), ..crate::resource::Rule::NONE }),
-            ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static URL_ENDPOINT_INPUT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("HealthUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$")), ..crate::resource::Rule::NONE }),
+        ("Url", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `ServiceEndpointType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ServiceEndpointType {
         /// `LAMBDA`
         Lambda,
@@ -702,13 +519,5 @@ pub mod service {
         Url,
     }
 
-    impl crate::value::CfnEnum for ServiceEndpointType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Lambda => "LAMBDA",
-                Self::Url => "URL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ServiceEndpointType, ["LAMBDA", "URL"]);
 }

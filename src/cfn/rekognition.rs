@@ -21,7 +21,6 @@ pub struct Collection {
 
 impl Collection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(collection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             collection_id: collection_id.into(),
@@ -30,46 +29,27 @@ impl Collection {
     }
 }
 
-impl crate::resource::Resource for Collection {
-    const TYPE: &'static str = "AWS::Rekognition::Collection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&COLLECTION_SHAPE)
+crate::resource::props! {
+    resource Collection = "AWS::Rekognition::Collection", shape: Some(&COLLECTION_SHAPE);
+    req {
+        collection_id = "CollectionId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CollectionId", self.collection_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CollectionId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9_\\.\\-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::collection::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CollectionId", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9_\\.\\-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Collection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Collection> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod collection {
-    //! Nested property types and enums of [`Collection`](super::Collection).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("\\A(?!aws:)[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::Rekognition::Dataset type creates an Amazon Rekognition Custom Labels dataset.
@@ -93,7 +73,6 @@ pub struct Dataset {
 
 impl Dataset {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dataset_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::rekognition::dataset::DatasetType>>) -> Self {
         Self {
             dataset_type: dataset_type.into(),
@@ -103,50 +82,40 @@ impl Dataset {
     }
 }
 
-impl crate::resource::Resource for Dataset {
-    const TYPE: &'static str = "AWS::Rekognition::Dataset";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DATASET_SHAPE)
+crate::resource::props! {
+    resource Dataset = "AWS::Rekognition::Dataset", shape: Some(&DATASET_SHAPE);
+    req {
+        dataset_type = "DatasetType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("DatasetType", self.dataset_type);
-        p.set_opt("ProjectArn", self.project_arn);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        project_arn = "ProjectArn",
+        tags = "Tags",
     }
 }
 
-static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProjectArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:[a-z\\d-]+:rekognition:[a-z\\d-]+:\\d{12}:project\\/[a-zA-Z0-9_.\\-]{1,255}\\/[0-9]+$)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DATASET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProjectArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^(^arn:[a-z\\d-]+:rekognition:[a-z\\d-]+:\\d{12}:project\\/[a-zA-Z0-9_.\\-]{1,255}\\/[0-9]+$)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::dataset::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Dataset`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Dataset> {
-    /// `Fn::GetAtt` `DatasetArn`.
-    #[inline]
-    pub fn attr_dataset_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DatasetArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `DatasetArn`.
+        attr_dataset_arn: ::std::string::String = "DatasetArn",
     }
 }
 
 pub mod dataset {
     //! Nested property types and enums of [`Dataset`](super::Dataset).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The type of the dataset. Specify TRAIN to create a training dataset. Specify TEST to create a test dataset.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DatasetType {
         /// `TRAIN`
         Train,
@@ -154,15 +123,7 @@ pub mod dataset {
         Test,
     }
 
-    impl crate::value::CfnEnum for DatasetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Train => "TRAIN",
-                Self::Test => "TEST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DatasetType, ["TRAIN", "TEST"]);
 }
 
 /// The AWS::Rekognition::Project type creates an Amazon Rekognition CustomLabels Project. A project is a grouping of the resources needed to create and manage Dataset and ProjectVersions.
@@ -182,7 +143,6 @@ pub struct Project {
 
 impl Project {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(project_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             project_name: project_name.into(),
@@ -191,46 +151,27 @@ impl Project {
     }
 }
 
-impl crate::resource::Resource for Project {
-    const TYPE: &'static str = "AWS::Rekognition::Project";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROJECT_SHAPE)
+crate::resource::props! {
+    resource Project = "AWS::Rekognition::Project", shape: Some(&PROJECT_SHAPE);
+    req {
+        project_name = "ProjectName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ProjectName", self.project_name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][a-zA-Z0-9_\\-]*")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::project::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROJECT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ProjectName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9][a-zA-Z0-9_\\-]*")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::group_ai::KEY_VALUE2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Project`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Project> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
-}
-
-pub mod project {
-    //! Nested property types and enums of [`Project`](super::Project).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("\\A(?!aws:)[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// The AWS::Rekognition::StreamProcessor type is used to create an Amazon Rekognition StreamProcessor that you can use to analyze streaming videos.
@@ -294,7 +235,6 @@ pub struct StreamProcessor {
 
 impl StreamProcessor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(kinesis_video_stream: crate::cfn::rekognition::stream_processor::KinesisVideoStream, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             bounding_box_regions_of_interest: ::std::option::Option::None,
@@ -314,65 +254,51 @@ impl StreamProcessor {
     }
 }
 
-impl crate::resource::Resource for StreamProcessor {
-    const TYPE: &'static str = "AWS::Rekognition::StreamProcessor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&STREAM_PROCESSOR_SHAPE)
+crate::resource::props! {
+    resource StreamProcessor = "AWS::Rekognition::StreamProcessor", shape: Some(&STREAM_PROCESSOR_SHAPE);
+    req {
+        kinesis_video_stream = "KinesisVideoStream",
+        role_arn = "RoleArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("BoundingBoxRegionsOfInterest", self.bounding_box_regions_of_interest);
-        p.set_opt("ConnectedHomeSettings", self.connected_home_settings);
-        p.set_opt("DataSharingPreference", self.data_sharing_preference);
-        p.set_opt("FaceSearchSettings", self.face_search_settings);
-        p.set_opt("KinesisDataStream", self.kinesis_data_stream);
-        p.set("KinesisVideoStream", self.kinesis_video_stream);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("NotificationChannel", self.notification_channel);
-        p.set_opt("PolygonRegionsOfInterest", self.polygon_regions_of_interest);
-        p.set("RoleArn", self.role_arn);
-        p.set_opt("S3Destination", self.s3_destination);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        bounding_box_regions_of_interest = "BoundingBoxRegionsOfInterest",
+        connected_home_settings = "ConnectedHomeSettings",
+        data_sharing_preference = "DataSharingPreference",
+        face_search_settings = "FaceSearchSettings",
+        kinesis_data_stream = "KinesisDataStream",
+        kms_key_id = "KmsKeyId",
+        name = "Name",
+        notification_channel = "NotificationChannel",
+        polygon_regions_of_interest = "PolygonRegionsOfInterest",
+        s3_destination = "S3Destination",
+        tags = "Tags",
     }
 }
 
-static STREAM_PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BoundingBoxRegionsOfInterest", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&self::stream_processor::BOUNDING_BOX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ConnectedHomeSettings", crate::resource::Rule { shape: Some(&self::stream_processor::CONNECTED_HOME_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("FaceSearchSettings", crate::resource::Rule { shape: Some(&self::stream_processor::FACE_SEARCH_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KinesisDataStream", crate::resource::Rule { shape: Some(&self::stream_processor::KINESIS_DATA_STREAM_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KinesisVideoStream", crate::resource::Rule { shape: Some(&self::stream_processor::KINESIS_VIDEO_STREAM_SHAPE), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.\\-]+")), ..crate::resource::Rule::NONE }),
-        ("NotificationChannel", crate::resource::Rule { shape: Some(&self::stream_processor::NOTIFICATION_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PolygonRegionsOfInterest", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_items: Some(3), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), ..crate::resource::Rule::NONE }),
-        ("S3Destination", crate::resource::Rule { shape: Some(&self::stream_processor::S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::stream_processor::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static STREAM_PROCESSOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BoundingBoxRegionsOfInterest", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { shape: Some(&self::stream_processor::BOUNDING_BOX_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ConnectedHomeSettings", crate::resource::Rule { shape: Some(&self::stream_processor::CONNECTED_HOME_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("FaceSearchSettings", crate::resource::Rule { shape: Some(&self::stream_processor::FACE_SEARCH_SETTINGS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KinesisDataStream", crate::resource::Rule { shape: Some(&self::stream_processor::KINESIS_DATA_STREAM_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KinesisVideoStream", crate::resource::Rule { shape: Some(&self::stream_processor::KINESIS_VIDEO_STREAM_SHAPE), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.\\-]+")), ..crate::resource::Rule::NONE }),
+    ("NotificationChannel", crate::resource::Rule { shape: Some(&self::stream_processor::NOTIFICATION_CHANNEL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PolygonRegionsOfInterest", crate::resource::Rule { min_items: Some(0), items: Some(&crate::resource::Rule { min_items: Some(3), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("S3Destination", crate::resource::Rule { shape: Some(&self::stream_processor::S3_DESTINATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::stream_processor::TAG9_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`StreamProcessor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<StreamProcessor> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
     }
 }
 
@@ -394,7 +320,6 @@ pub mod stream_processor {
 
     impl BoundingBox {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(height: impl ::std::convert::Into<crate::value::Val<f64>>, left: impl ::std::convert::Into<crate::value::Val<f64>>, top: impl ::std::convert::Into<crate::value::Val<f64>>, width: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 height: height.into(),
@@ -405,26 +330,22 @@ pub mod stream_processor {
         }
     }
 
-    impl crate::resource::ToExpr for BoundingBox {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Height", self.height);
-            p.set("Left", self.left);
-            p.set("Top", self.top);
-            p.set("Width", self.width);
-            p.into_expr()
+    crate::resource::props! {
+        nested BoundingBox;
+        req {
+            height = "Height",
+            left = "Left",
+            top = "Top",
+            width = "Width",
         }
     }
 
-    pub(super) static BOUNDING_BOX_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Height", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("Left", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("Top", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-            ("Width", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static BOUNDING_BOX_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Height", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("Left", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("Top", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+        ("Width", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Connected home settings to use on a streaming video. Note that either ConnectedHomeSettings or FaceSearchSettings should be set. Not both
     #[derive(Clone)]
@@ -441,7 +362,6 @@ pub mod stream_processor {
 
     impl ConnectedHomeSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(labels: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 labels: labels.into(),
@@ -450,22 +370,20 @@ pub mod stream_processor {
         }
     }
 
-    impl crate::resource::ToExpr for ConnectedHomeSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Labels", self.labels);
-            p.set_opt("MinConfidence", self.min_confidence);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConnectedHomeSettings;
+        req {
+            labels = "Labels",
+        }
+        opt {
+            min_confidence = "MinConfidence",
         }
     }
 
-    pub(super) static CONNECTED_HOME_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Labels", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("MinConfidence", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONNECTED_HOME_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Labels", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("MinConfidence", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Indicates whether Rekognition is allowed to store the video stream data for model-training.
     #[derive(Clone)]
@@ -478,7 +396,6 @@ pub mod stream_processor {
 
     impl DataSharingPreference {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(opt_in: impl ::std::convert::Into<crate::value::Val<bool>>) -> Self {
             Self {
                 opt_in: opt_in.into(),
@@ -486,12 +403,10 @@ pub mod stream_processor {
         }
     }
 
-    impl crate::resource::ToExpr for DataSharingPreference {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("OptIn", self.opt_in);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataSharingPreference;
+        req {
+            opt_in = "OptIn",
         }
     }
 
@@ -510,7 +425,6 @@ pub mod stream_processor {
 
     impl FaceSearchSettings {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(collection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 collection_id: collection_id.into(),
@@ -519,22 +433,20 @@ pub mod stream_processor {
         }
     }
 
-    impl crate::resource::ToExpr for FaceSearchSettings {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CollectionId", self.collection_id);
-            p.set_opt("FaceMatchThreshold", self.face_match_threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested FaceSearchSettings;
+        req {
+            collection_id = "CollectionId",
+        }
+        opt {
+            face_match_threshold = "FaceMatchThreshold",
         }
     }
 
-    pub(super) static FACE_SEARCH_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CollectionId", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9_\\.\\-]+$")), ..crate::resource::Rule::NONE }),
-            ("FaceMatchThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FACE_SEARCH_SETTINGS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CollectionId", crate::resource::Rule { max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9_\\.\\-]+$")), ..crate::resource::Rule::NONE }),
+        ("FaceMatchThreshold", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Amazon Kinesis Data Stream stream to which the Amazon Rekognition stream processor streams the analysis results, as part of face search feature.
     #[derive(Clone)]
@@ -547,7 +459,6 @@ pub mod stream_processor {
 
     impl KinesisDataStream {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -555,20 +466,16 @@ pub mod stream_processor {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisDataStream {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisDataStream;
+        req {
+            arn = "Arn",
         }
     }
 
-    pub(super) static KINESIS_DATA_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(^arn:([a-z\\d-]+):kinesis:([a-z\\d-]+):\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_DATA_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(^arn:([a-z\\d-]+):kinesis:([a-z\\d-]+):\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The Kinesis Video Stream that streams the source video.
     #[derive(Clone)]
@@ -581,7 +488,6 @@ pub mod stream_processor {
 
     impl KinesisVideoStream {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -589,20 +495,16 @@ pub mod stream_processor {
         }
     }
 
-    impl crate::resource::ToExpr for KinesisVideoStream {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested KinesisVideoStream;
+        req {
+            arn = "Arn",
         }
     }
 
-    pub(super) static KINESIS_VIDEO_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(^arn:([a-z\\d-]+):kinesisvideo:([a-z\\d-]+):\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static KINESIS_VIDEO_STREAM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("(^arn:([a-z\\d-]+):kinesisvideo:([a-z\\d-]+):\\d{12}:.+$)")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The ARN of the SNS notification channel where events of interests are published, as part of connected home feature.
     #[derive(Clone)]
@@ -615,7 +517,6 @@ pub mod stream_processor {
 
     impl NotificationChannel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 arn: arn.into(),
@@ -623,20 +524,16 @@ pub mod stream_processor {
         }
     }
 
-    impl crate::resource::ToExpr for NotificationChannel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationChannel;
+        req {
+            arn = "Arn",
         }
     }
 
-    pub(super) static NOTIFICATION_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Arn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_CHANNEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Arn", crate::resource::Rule { max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An (X, Y) cartesian coordinate denoting a point on the frame
     #[derive(Clone)]
@@ -653,7 +550,6 @@ pub mod stream_processor {
 
     impl Point {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(x: impl ::std::convert::Into<crate::value::Val<f64>>, y: impl ::std::convert::Into<crate::value::Val<f64>>) -> Self {
             Self {
                 x: x.into(),
@@ -662,13 +558,11 @@ pub mod stream_processor {
         }
     }
 
-    impl crate::resource::ToExpr for Point {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("X", self.x);
-            p.set("Y", self.y);
-            p.into_expr()
+    crate::resource::props! {
+        nested Point;
+        req {
+            x = "X",
+            y = "Y",
         }
     }
 
@@ -687,7 +581,6 @@ pub mod stream_processor {
 
     impl S3Destination {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_name: bucket_name.into(),
@@ -696,27 +589,23 @@ pub mod stream_processor {
         }
     }
 
-    impl crate::resource::ToExpr for S3Destination {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketName", self.bucket_name);
-            p.set_opt("ObjectKeyPrefix", self.object_key_prefix);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3Destination;
+        req {
+            bucket_name = "BucketName",
+        }
+        opt {
+            object_key_prefix = "ObjectKeyPrefix",
         }
     }
 
-    pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketName", crate::resource::Rule { max_len: Some(63), ..crate::resource::Rule::NONE }),
-            ("ObjectKeyPrefix", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_DESTINATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketName", crate::resource::Rule { max_len: Some(63), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("ObjectKeyPrefix", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Unsupported("\\A(?!aws:)[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG9_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("\\A(?!aws:)[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\A[a-zA-Z0-9+\\-=\\._\\:\\/@]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -47,7 +47,6 @@ pub struct App {
 
 impl App {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(app_template_body: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_mappings: ::std::vec::Vec<crate::cfn::resiliencehub::app::ResourceMapping>) -> Self {
         Self {
             app_assessment_schedule: ::std::option::Option::None,
@@ -63,51 +62,40 @@ impl App {
     }
 }
 
-impl crate::resource::Resource for App {
-    const TYPE: &'static str = "AWS::ResilienceHub::App";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&APP_SHAPE)
+crate::resource::props! {
+    resource App = "AWS::ResilienceHub::App", shape: Some(&APP_SHAPE);
+    req {
+        app_template_body = "AppTemplateBody",
+        name = "Name",
+        resource_mappings = "ResourceMappings",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AppAssessmentSchedule", self.app_assessment_schedule);
-        p.set("AppTemplateBody", self.app_template_body);
-        p.set_opt("Description", self.description);
-        p.set_opt("EventSubscriptions", self.event_subscriptions);
-        p.set("Name", self.name);
-        p.set_opt("PermissionModel", self.permission_model);
-        p.set_opt("ResiliencyPolicyArn", self.resiliency_policy_arn);
-        p.set("ResourceMappings", self.resource_mappings);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        app_assessment_schedule = "AppAssessmentSchedule",
+        description = "Description",
+        event_subscriptions = "EventSubscriptions",
+        permission_model = "PermissionModel",
+        resiliency_policy_arn = "ResiliencyPolicyArn",
+        tags = "Tags",
     }
 }
 
-static APP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AppTemplateBody", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s:,-\\.'\\/{}\\[\\]:\"]+$")), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("EventSubscriptions", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::app::EVENT_SUBSCRIPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ("PermissionModel", crate::resource::Rule { shape: Some(&self::app::PERMISSION_MODEL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("ResiliencyPolicyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("ResourceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app::RESOURCE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static APP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AppTemplateBody", crate::resource::Rule { min_len: Some(0), max_len: Some(409600), pattern: Some(crate::resource::Pattern::Regex("^[\\w\\s:,-\\.'\\/{}\\[\\]:\"]+$")), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("EventSubscriptions", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&self::app::EVENT_SUBSCRIPTION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ("PermissionModel", crate::resource::Rule { shape: Some(&self::app::PERMISSION_MODEL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("ResiliencyPolicyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("ResourceMappings", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::app::RESOURCE_MAPPING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`App`] (`Fn::GetAtt`).
 impl crate::resource::Handle<App> {
-    /// `Fn::GetAtt` `AppArn`.
-    #[inline]
-    pub fn attr_app_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AppArn")
-    }
-    /// `Fn::GetAtt` `DriftStatus`.
-    #[inline]
-    pub fn attr_drift_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DriftStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AppArn`.
+        attr_app_arn: ::std::string::String = "AppArn",
+        /// `Fn::GetAtt` `DriftStatus`.
+        attr_drift_status: ::std::string::String = "DriftStatus",
     }
 }
 
@@ -133,7 +121,6 @@ pub mod app {
 
     impl EventSubscription {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(event_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::resiliencehub::app::EventType>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 event_type: event_type.into(),
@@ -143,23 +130,21 @@ pub mod app {
         }
     }
 
-    impl crate::resource::ToExpr for EventSubscription {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("EventType", self.event_type);
-            p.set("Name", self.name);
-            p.set_opt("SnsTopicArn", self.sns_topic_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested EventSubscription;
+        req {
+            event_type = "EventType",
+            name = "Name",
+        }
+        opt {
+            sns_topic_arn = "SnsTopicArn",
         }
     }
 
-    pub(super) static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-            ("SnsTopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EVENT_SUBSCRIPTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+        ("SnsTopicArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), formats: &[crate::resource::Format::SnsTopicArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Defines the roles and credentials that AWS Resilience Hub would use while creating the application, importing its resources, and running an assessment.
     #[derive(Clone)]
@@ -180,7 +165,6 @@ pub mod app {
 
     impl PermissionModel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::resiliencehub::app::Type>>) -> Self {
             Self {
                 cross_account_role_arns: ::std::option::Option::None,
@@ -190,23 +174,21 @@ pub mod app {
         }
     }
 
-    impl crate::resource::ToExpr for PermissionModel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRoleArns", self.cross_account_role_arns);
-            p.set_opt("InvokerRoleName", self.invoker_role_name);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PermissionModel;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            cross_account_role_arns = "CrossAccountRoleArns",
+            invoker_role_name = "InvokerRoleName",
         }
     }
 
-    pub(super) static PERMISSION_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRoleArns", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\\/(([\\u0021-\\u007E]+\\u002F){1,511})?[A-Za-z0-9+=,.@_/-]{1,64}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InvokerRoleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("((\\u002F[\\u0021-\\u007E]+\\u002F){1,511})?[A-Za-z0-9+=,.@_/-]{1,64}")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERMISSION_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRoleArns", crate::resource::Rule { min_items: Some(0), max_items: Some(10), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\\/(([\\u0021-\\u007E]+\\u002F){1,511})?[A-Za-z0-9+=,.@_/-]{1,64}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InvokerRoleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("((\\u002F[\\u0021-\\u007E]+\\u002F){1,511})?[A-Za-z0-9+=,.@_/-]{1,64}")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Resource mapping is used to map logical resources from template to physical resource
     #[derive(Clone)]
@@ -227,7 +209,6 @@ pub mod app {
 
     impl ResourceMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(mapping_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, physical_resource_id: crate::cfn::resiliencehub::app::PhysicalResourceId) -> Self {
             Self {
                 eks_source_name: ::std::option::Option::None,
@@ -240,32 +221,29 @@ pub mod app {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EksSourceName", self.eks_source_name);
-            p.set_opt("LogicalStackName", self.logical_stack_name);
-            p.set("MappingType", self.mapping_type);
-            p.set("PhysicalResourceId", self.physical_resource_id);
-            p.set_opt("ResourceName", self.resource_name);
-            p.set_opt("TerraformSourceName", self.terraform_source_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceMapping;
+        req {
+            mapping_type = "MappingType",
+            physical_resource_id = "PhysicalResourceId",
+        }
+        opt {
+            eks_source_name = "EksSourceName",
+            logical_stack_name = "LogicalStackName",
+            resource_name = "ResourceName",
+            terraform_source_name = "TerraformSourceName",
         }
     }
 
-    pub(super) static RESOURCE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("EksSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("LogicalStackName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("MappingType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("CfnStack|Resource|Terraform|EKS")), ..crate::resource::Rule::NONE }),
-            ("PhysicalResourceId", crate::resource::Rule { shape: Some(&PHYSICAL_RESOURCE_ID_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-            ("TerraformSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_MAPPING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("EksSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("LogicalStackName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("MappingType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("CfnStack|Resource|Terraform|EKS")), ..crate::resource::Rule::NONE }),
+        ("PhysicalResourceId", crate::resource::Rule { shape: Some(&PHYSICAL_RESOURCE_ID_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResourceName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+        ("TerraformSourceName", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PhysicalResourceId`.
     #[derive(Clone)]
     pub struct PhysicalResourceId {
         /// CloudFormation property `AwsAccountId`.
@@ -280,7 +258,6 @@ pub mod app {
 
     impl PhysicalResourceId {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 aws_account_id: ::std::option::Option::None,
@@ -291,29 +268,27 @@ pub mod app {
         }
     }
 
-    impl crate::resource::ToExpr for PhysicalResourceId {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AwsAccountId", self.aws_account_id);
-            p.set_opt("AwsRegion", self.aws_region);
-            p.set("Identifier", self.identifier);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested PhysicalResourceId;
+        req {
+            identifier = "Identifier",
+            type_ = "Type",
+        }
+        opt {
+            aws_account_id = "AwsAccountId",
+            aws_region = "AwsRegion",
         }
     }
 
-    pub(super) static PHYSICAL_RESOURCE_ID_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AwsAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
-            ("AwsRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$")), ..crate::resource::Rule::NONE }),
-            ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("Arn|Native")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PHYSICAL_RESOURCE_ID_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AwsAccountId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9]{12}$")), ..crate::resource::Rule::NONE }),
+        ("AwsRegion", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$")), ..crate::resource::Rule::NONE }),
+        ("Identifier", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("Arn|Native")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Assessment execution schedule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AppAssessmentSchedule {
         /// `Disabled`
         Disabled,
@@ -321,18 +296,10 @@ pub mod app {
         Daily,
     }
 
-    impl crate::value::CfnEnum for AppAssessmentSchedule {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disabled => "Disabled",
-                Self::Daily => "Daily",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AppAssessmentSchedule, ["Disabled", "Daily"]);
 
     /// The type of event you would like to subscribe and get notification for.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EventType {
         /// `ScheduledAssessmentFailure`
         ScheduledAssessmentFailure,
@@ -340,18 +307,10 @@ pub mod app {
         DriftDetected,
     }
 
-    impl crate::value::CfnEnum for EventType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ScheduledAssessmentFailure => "ScheduledAssessmentFailure",
-                Self::DriftDetected => "DriftDetected",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EventType, ["ScheduledAssessmentFailure", "DriftDetected"]);
 
     /// Defines how AWS Resilience Hub scans your resources. It can scan for the resources by using a pre-existing role in your AWS account, or by using the credentials of the current IAM user.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `LegacyIAMUser`
         LegacyIamUser,
@@ -359,15 +318,7 @@ pub mod app {
         RoleBased,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::LegacyIamUser => "LegacyIAMUser",
-                Self::RoleBased => "RoleBased",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["LegacyIAMUser", "RoleBased"]);
 }
 
 /// Resource Type Definition for Resiliency Policy.
@@ -399,7 +350,6 @@ pub struct ResiliencyPolicy {
 
 impl ResiliencyPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(policy: crate::cfn::resiliencehub::resiliency_policy::PolicyMap, policy_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tier: impl ::std::convert::Into<crate::value::Val<crate::cfn::resiliencehub::resiliency_policy::Tier>>) -> Self {
         Self {
             data_location_constraint: ::std::option::Option::None,
@@ -412,45 +362,36 @@ impl ResiliencyPolicy {
     }
 }
 
-impl crate::resource::Resource for ResiliencyPolicy {
-    const TYPE: &'static str = "AWS::ResilienceHub::ResiliencyPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESILIENCY_POLICY_SHAPE)
+crate::resource::props! {
+    resource ResiliencyPolicy = "AWS::ResilienceHub::ResiliencyPolicy", shape: Some(&RESILIENCY_POLICY_SHAPE);
+    req {
+        policy = "Policy",
+        policy_name = "PolicyName",
+        tier = "Tier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DataLocationConstraint", self.data_location_constraint);
-        p.set("Policy", self.policy);
-        p.set_opt("PolicyDescription", self.policy_description);
-        p.set("PolicyName", self.policy_name);
-        p.set_opt("Tags", self.tags);
-        p.set("Tier", self.tier);
-        p
+    opt {
+        data_location_constraint = "DataLocationConstraint",
+        policy_description = "PolicyDescription",
+        tags = "Tags",
     }
 }
 
-static RESILIENCY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("PolicyDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("PolicyName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESILIENCY_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("PolicyDescription", crate::resource::Rule { min_len: Some(0), max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("PolicyName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResiliencyPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResiliencyPolicy> {
-    /// `Fn::GetAtt` `PolicyArn`.
-    #[inline]
-    pub fn attr_policy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `PolicyArn`.
+        attr_policy_arn: ::std::string::String = "PolicyArn",
     }
 }
 
 pub mod resiliency_policy {
     //! Nested property types and enums of [`ResiliencyPolicy`](super::ResiliencyPolicy).
 
-    /// The definition `PolicyMap`.
     #[derive(Clone)]
     pub struct PolicyMap {
         /// Failure Policy.
@@ -484,15 +425,15 @@ pub mod resiliency_policy {
         }
     }
 
-    impl crate::resource::ToExpr for PolicyMap {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AZ", self.az);
-            p.set("Hardware", self.hardware);
-            p.set_opt("Region", self.region);
-            p.set("Software", self.software);
-            p.into_expr()
+    crate::resource::props! {
+        nested PolicyMap;
+        req {
+            az = "AZ",
+            hardware = "Hardware",
+            software = "Software",
+        }
+        opt {
+            region = "Region",
         }
     }
 
@@ -511,7 +452,6 @@ pub mod resiliency_policy {
 
     impl FailurePolicy {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(rpo_in_secs: impl ::std::convert::Into<crate::value::Val<i64>>, rto_in_secs: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 rpo_in_secs: rpo_in_secs.into(),
@@ -520,18 +460,16 @@ pub mod resiliency_policy {
         }
     }
 
-    impl crate::resource::ToExpr for FailurePolicy {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("RpoInSecs", self.rpo_in_secs);
-            p.set("RtoInSecs", self.rto_in_secs);
-            p.into_expr()
+    crate::resource::props! {
+        nested FailurePolicy;
+        req {
+            rpo_in_secs = "RpoInSecs",
+            rto_in_secs = "RtoInSecs",
         }
     }
 
     /// Data Location Constraint of the Policy.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DataLocationConstraint {
         /// `AnyLocation`
         AnyLocation,
@@ -541,19 +479,10 @@ pub mod resiliency_policy {
         SameCountry,
     }
 
-    impl crate::value::CfnEnum for DataLocationConstraint {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AnyLocation => "AnyLocation",
-                Self::SameContinent => "SameContinent",
-                Self::SameCountry => "SameCountry",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DataLocationConstraint, ["AnyLocation", "SameContinent", "SameCountry"]);
 
     /// Resiliency Policy Tier.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Tier {
         /// `MissionCritical`
         MissionCritical,
@@ -567,16 +496,5 @@ pub mod resiliency_policy {
         NonCritical,
     }
 
-    impl crate::value::CfnEnum for Tier {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::MissionCritical => "MissionCritical",
-                Self::Critical => "Critical",
-                Self::Important => "Important",
-                Self::CoreServices => "CoreServices",
-                Self::NonCritical => "NonCritical",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Tier, ["MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"]);
 }

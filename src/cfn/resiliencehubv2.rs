@@ -41,7 +41,6 @@ pub struct Policy {
 
 impl Policy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             availability_slo: ::std::option::Option::None,
@@ -57,69 +56,51 @@ impl Policy {
     }
 }
 
-impl crate::resource::Resource for Policy {
-    const TYPE: &'static str = "AWS::ResilienceHubV2::Policy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&POLICY_SHAPE)
+crate::resource::props! {
+    resource Policy = "AWS::ResilienceHubV2::Policy", shape: Some(&POLICY_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AvailabilitySlo", self.availability_slo);
-        p.set_opt("DataRecovery", self.data_recovery);
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set_opt("MultiAz", self.multi_az);
-        p.set_opt("MultiRegion", self.multi_region);
-        p.set("Name", self.name);
-        p.set_opt("SharingEnabled", self.sharing_enabled);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        availability_slo = "AvailabilitySlo",
+        data_recovery = "DataRecovery",
+        description = "Description",
+        kms_key_id = "KmsKeyId",
+        multi_az = "MultiAz",
+        multi_region = "MultiRegion",
+        sharing_enabled = "SharingEnabled",
+        tags = "Tags",
     }
 }
 
-static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AvailabilitySlo", crate::resource::Rule { shape: Some(&self::policy::AVAILABILITY_SLO_SHAPE), ..crate::resource::Rule::NONE }),
-        ("DataRecovery", crate::resource::Rule { shape: Some(&self::policy::DATA_RECOVERY_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(615), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), ..crate::resource::Rule::NONE }),
-        ("MultiAz", crate::resource::Rule { shape: Some(&self::policy::MULTI_AZ_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("MultiRegion", crate::resource::Rule { shape: Some(&self::policy::MULTI_REGION_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::policy::TAG4_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AvailabilitySlo", crate::resource::Rule { shape: Some(&self::policy::AVAILABILITY_SLO_SHAPE), ..crate::resource::Rule::NONE }),
+    ("DataRecovery", crate::resource::Rule { shape: Some(&self::policy::DATA_RECOVERY_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(615), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("MultiAz", crate::resource::Rule { shape: Some(&self::policy::MULTI_AZ_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("MultiRegion", crate::resource::Rule { shape: Some(&self::policy::MULTI_REGION_TARGETS_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Policy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Policy> {
-    /// `Fn::GetAtt` `AssociatedServiceCount`.
-    #[inline]
-    pub fn attr_associated_service_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AssociatedServiceCount")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `PolicyArn`.
-    #[inline]
-    pub fn attr_policy_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("PolicyArn")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedServiceCount`.
+        attr_associated_service_count: i64 = "AssociatedServiceCount",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `PolicyArn`.
+        attr_policy_arn: ::std::string::String = "PolicyArn",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod policy {
     //! Nested property types and enums of [`Policy`](super::Policy).
 
-    /// The definition `AvailabilitySlo`.
     #[derive(Clone, Default)]
     pub struct AvailabilitySlo {
         /// Availability target percentage.
@@ -128,22 +109,17 @@ pub mod policy {
         pub target: ::std::option::Option<crate::value::Val<f64>>,
     }
 
-    impl crate::resource::ToExpr for AvailabilitySlo {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Target", self.target);
-            p.into_expr()
+    crate::resource::props! {
+        nested AvailabilitySlo;
+        opt {
+            target = "Target",
         }
     }
 
-    pub(super) static AVAILABILITY_SLO_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Target", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static AVAILABILITY_SLO_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Target", crate::resource::Rule { min: Some(0.0), max: Some(100.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `DataRecoveryTargets`.
     #[derive(Clone, Default)]
     pub struct DataRecoveryTargets {
         /// Time between backups in minutes.
@@ -152,22 +128,17 @@ pub mod policy {
         pub time_between_backups_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for DataRecoveryTargets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("TimeBetweenBackupsInMinutes", self.time_between_backups_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested DataRecoveryTargets;
+        opt {
+            time_between_backups_in_minutes = "TimeBetweenBackupsInMinutes",
         }
     }
 
-    pub(super) static DATA_RECOVERY_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("TimeBetweenBackupsInMinutes", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DATA_RECOVERY_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("TimeBetweenBackupsInMinutes", crate::resource::Rule { min: Some(0.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MultiAzTargets`.
     #[derive(Clone, Default)]
     pub struct MultiAzTargets {
         /// Multi-AZ disaster recovery approach.
@@ -184,25 +155,20 @@ pub mod policy {
         pub rto_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MultiAzTargets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisasterRecoveryApproach", self.disaster_recovery_approach);
-            p.set_opt("RpoInMinutes", self.rpo_in_minutes);
-            p.set_opt("RtoInMinutes", self.rto_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiAzTargets;
+        opt {
+            disaster_recovery_approach = "DisasterRecoveryApproach",
+            rpo_in_minutes = "RpoInMinutes",
+            rto_in_minutes = "RtoInMinutes",
         }
     }
 
-    pub(super) static MULTI_AZ_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RpoInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("RtoInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTI_AZ_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RpoInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("RtoInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `MultiRegionTargets`.
     #[derive(Clone, Default)]
     pub struct MultiRegionTargets {
         /// Multi-Region disaster recovery approach.
@@ -219,33 +185,22 @@ pub mod policy {
         pub rto_in_minutes: ::std::option::Option<crate::value::Val<i64>>,
     }
 
-    impl crate::resource::ToExpr for MultiRegionTargets {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DisasterRecoveryApproach", self.disaster_recovery_approach);
-            p.set_opt("RpoInMinutes", self.rpo_in_minutes);
-            p.set_opt("RtoInMinutes", self.rto_in_minutes);
-            p.into_expr()
+    crate::resource::props! {
+        nested MultiRegionTargets;
+        opt {
+            disaster_recovery_approach = "DisasterRecoveryApproach",
+            rpo_in_minutes = "RpoInMinutes",
+            rto_in_minutes = "RtoInMinutes",
         }
     }
 
-    pub(super) static MULTI_REGION_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("RpoInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-            ("RtoInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG4_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static MULTI_REGION_TARGETS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("RpoInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+        ("RtoInMinutes", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Multi-AZ disaster recovery approach.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DisasterRecoveryApproach {
         /// `ACTIVE_ACTIVE`
         ActiveActive,
@@ -259,18 +214,7 @@ pub mod policy {
         BackupAndRestore,
     }
 
-    impl crate::value::CfnEnum for DisasterRecoveryApproach {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ActiveActive => "ACTIVE_ACTIVE",
-                Self::HotStandby => "HOT_STANDBY",
-                Self::WarmStandby => "WARM_STANDBY",
-                Self::PilotLight => "PILOT_LIGHT",
-                Self::BackupAndRestore => "BACKUP_AND_RESTORE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DisasterRecoveryApproach, ["ACTIVE_ACTIVE", "HOT_STANDBY", "WARM_STANDBY", "PILOT_LIGHT", "BACKUP_AND_RESTORE"]);
 }
 
 /// Creates a resilience-managed service with associated systems, input sources, assertions, and service functions.
@@ -332,7 +276,6 @@ pub struct Service {
 
 impl Service {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             assertions: ::std::option::Option::None,
@@ -352,70 +295,53 @@ impl Service {
     }
 }
 
-impl crate::resource::Resource for Service {
-    const TYPE: &'static str = "AWS::ResilienceHubV2::Service";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_SHAPE)
+crate::resource::props! {
+    resource Service = "AWS::ResilienceHubV2::Service", shape: Some(&SERVICE_SHAPE);
+    req {
+        name = "Name",
+        regions = "Regions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Assertions", self.assertions);
-        p.set_opt("AssociatedSystems", self.associated_systems);
-        p.set_opt("DependencyDiscovery", self.dependency_discovery);
-        p.set_opt("Description", self.description);
-        p.set_opt("DevOpsAgentConfiguration", self.dev_ops_agent_configuration);
-        p.set_opt("InputSources", self.input_sources);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set_opt("PermissionModel", self.permission_model);
-        p.set_opt("PolicyArn", self.policy_arn);
-        p.set("Regions", self.regions);
-        p.set_opt("ReportConfiguration", self.report_configuration);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        assertions = "Assertions",
+        associated_systems = "AssociatedSystems",
+        dependency_discovery = "DependencyDiscovery",
+        description = "Description",
+        dev_ops_agent_configuration = "DevOpsAgentConfiguration",
+        input_sources = "InputSources",
+        kms_key_id = "KmsKeyId",
+        permission_model = "PermissionModel",
+        policy_arn = "PolicyArn",
+        report_configuration = "ReportConfiguration",
+        tags = "Tags",
     }
 }
 
-static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Assertions", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::service::ASSERTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("AssociatedSystems", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::service::ASSOCIATED_SYSTEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { max_len: Some(615), ..crate::resource::Rule::NONE }),
-        ("DevOpsAgentConfiguration", crate::resource::Rule { shape: Some(&self::service::DEV_OPS_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("InputSources", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::service::INPUT_SOURCE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ("PermissionModel", crate::resource::Rule { shape: Some(&self::service::PERMISSION_MODEL_SHAPE), ..crate::resource::Rule::NONE }),
-        ("PolicyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("Regions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ReportConfiguration", crate::resource::Rule { shape: Some(&self::service::SERVICE_REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::service::TAG14_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Assertions", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::service::ASSERTION_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("AssociatedSystems", crate::resource::Rule { max_items: Some(1000), items: Some(&crate::resource::Rule { shape: Some(&self::service::ASSOCIATED_SYSTEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { max_len: Some(615), ..crate::resource::Rule::NONE }),
+    ("DevOpsAgentConfiguration", crate::resource::Rule { shape: Some(&self::service::DEV_OPS_AGENT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("InputSources", crate::resource::Rule { max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::service::INPUT_SOURCE_DEFINITION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ("PermissionModel", crate::resource::Rule { shape: Some(&self::service::PERMISSION_MODEL_SHAPE), ..crate::resource::Rule::NONE }),
+    ("PolicyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("Regions", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { min_len: Some(6), pattern: Some(crate::resource::Pattern::Regex("^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ReportConfiguration", crate::resource::Rule { shape: Some(&self::service::SERVICE_REPORT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Service`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Service> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `EffectivePolicyValues`.
-    #[inline]
-    pub fn attr_effective_policy_values(self) -> crate::value::Val<crate::value::Json> {
-        self.__get_att("EffectivePolicyValues")
-    }
-    /// `Fn::GetAtt` `ServiceArn`.
-    #[inline]
-    pub fn attr_service_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceArn")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `EffectivePolicyValues`.
+        attr_effective_policy_values: crate::value::Json = "EffectivePolicyValues",
+        /// `Fn::GetAtt` `ServiceArn`.
+        attr_service_arn: ::std::string::String = "ServiceArn",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -433,7 +359,6 @@ pub mod service {
 
     impl AssertionDefinition {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(text: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 text: text.into(),
@@ -441,22 +366,17 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for AssertionDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Text", self.text);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssertionDefinition;
+        req {
+            text = "Text",
         }
     }
 
-    pub(super) static ASSERTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSERTION_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Text", crate::resource::Rule { min_len: Some(1), max_len: Some(1000), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `AssociatedSystem`.
     #[derive(Clone)]
     pub struct AssociatedSystem {
         /// The system ARN.
@@ -471,7 +391,6 @@ pub mod service {
 
     impl AssociatedSystem {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(system_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 system_arn: system_arn.into(),
@@ -480,22 +399,20 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for AssociatedSystem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SystemArn", self.system_arn);
-            p.set_opt("UserJourneyIds", self.user_journey_ids);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssociatedSystem;
+        req {
+            system_arn = "SystemArn",
+        }
+        opt {
+            user_journey_ids = "UserJourneyIds",
         }
     }
 
-    pub(super) static ASSOCIATED_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("SystemArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("UserJourneyIds", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,255}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ASSOCIATED_SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("SystemArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+        ("UserJourneyIds", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\S{1,255}$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Links the service to an AWS DevOps Agent Agent Space. Provide AgentSpaceArn to connect the service; omit this property to leave an existing link unchanged. The DevOps Agent integration is governed by the service's resilience policy and operates in analysis-only mode.
     #[derive(Clone)]
@@ -508,7 +425,6 @@ pub mod service {
 
     impl DevOpsAgentConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(agent_space_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 agent_space_arn: agent_space_arn.into(),
@@ -516,20 +432,16 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for DevOpsAgentConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AgentSpaceArn", self.agent_space_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested DevOpsAgentConfiguration;
+        req {
+            agent_space_arn = "AgentSpaceArn",
         }
     }
 
-    pub(super) static DEV_OPS_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AgentSpaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static DEV_OPS_AGENT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AgentSpaceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// An input source for the service.
     #[derive(Clone)]
@@ -550,20 +462,16 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for InputSourceDefinition {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ResourceConfiguration", self.resource_configuration);
-            p.into_expr()
+    crate::resource::props! {
+        nested InputSourceDefinition;
+        req {
+            resource_configuration = "ResourceConfiguration",
         }
     }
 
-    pub(super) static INPUT_SOURCE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ResourceConfiguration", crate::resource::Rule { shape: Some(&RESOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INPUT_SOURCE_DEFINITION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ResourceConfiguration", crate::resource::Rule { shape: Some(&RESOURCE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Resource configuration for an input source. Provide exactly one field.
     #[derive(Clone, Default)]
@@ -588,28 +496,23 @@ pub mod service {
         pub tf_state_file_url: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ResourceConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CfnStackArn", self.cfn_stack_arn);
-            p.set_opt("DesignFileS3Url", self.design_file_s3_url);
-            p.set_opt("Eks", self.eks);
-            p.set_opt("ResourceTags", self.resource_tags);
-            p.set_opt("TfStateFileUrl", self.tf_state_file_url);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceConfiguration;
+        opt {
+            cfn_stack_arn = "CfnStackArn",
+            design_file_s3_url = "DesignFileS3Url",
+            eks = "Eks",
+            resource_tags = "ResourceTags",
+            tf_state_file_url = "TfStateFileUrl",
         }
     }
 
-    pub(super) static RESOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CfnStackArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("Eks", crate::resource::Rule { shape: Some(&EKS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ResourceTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RESOURCE_TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CfnStackArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+        ("Eks", crate::resource::Rule { shape: Some(&EKS_SOURCE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ResourceTags", crate::resource::Rule { min_items: Some(1), max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&RESOURCE_TAG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `EksSource`.
     #[derive(Clone)]
     pub struct EksSource {
         /// ARN of the EKS cluster.
@@ -628,7 +531,6 @@ pub mod service {
 
     impl EksSource {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cluster_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, namespaces: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 cluster_arn: cluster_arn.into(),
@@ -638,24 +540,22 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for EksSource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ClusterArn", self.cluster_arn);
-            p.set_opt("LabelSelector", self.label_selector);
-            p.set("Namespaces", self.namespaces);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksSource;
+        req {
+            cluster_arn = "ClusterArn",
+            namespaces = "Namespaces",
+        }
+        opt {
+            label_selector = "LabelSelector",
         }
     }
 
-    pub(super) static EKS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-            ("LabelSelector", crate::resource::Rule { shape: Some(&EKS_LABEL_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }),
-            ("Namespaces", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+        ("LabelSelector", crate::resource::Rule { shape: Some(&EKS_LABEL_SELECTOR_SHAPE), ..crate::resource::Rule::NONE }),
+        ("Namespaces", crate::resource::Rule { min_items: Some(1), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Kubernetes label selector that scopes discovery to matching objects in the specified namespaces. An object must satisfy both MatchLabels and MatchExpressions. Specify at least one of them; a selector carrying neither is treated as though no selector were supplied, and all supported objects in the specified namespaces are discovered.
     #[derive(Clone, Default)]
@@ -670,21 +570,17 @@ pub mod service {
         pub match_labels: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for EksLabelSelector {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("MatchExpressions", self.match_expressions);
-            p.set_opt("MatchLabels", self.match_labels);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksLabelSelector;
+        opt {
+            match_expressions = "MatchExpressions",
+            match_labels = "MatchLabels",
         }
     }
 
-    pub(super) static EKS_LABEL_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("MatchExpressions", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&EKS_LABEL_SELECTOR_REQUIREMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_LABEL_SELECTOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("MatchExpressions", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&EKS_LABEL_SELECTOR_REQUIREMENT_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A single label selector requirement. Specify Values when Operator is IN or NOT_IN, and omit Values when Operator is EXISTS or DOES_NOT_EXIST.
     #[derive(Clone)]
@@ -705,7 +601,6 @@ pub mod service {
 
     impl EksLabelSelectorRequirement {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, operator: impl ::std::convert::Into<crate::value::Val<crate::cfn::resiliencehubv2::service::Operator>>) -> Self {
             Self {
                 key: key.into(),
@@ -715,25 +610,22 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for EksLabelSelectorRequirement {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Operator", self.operator);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested EksLabelSelectorRequirement;
+        req {
+            key = "Key",
+            operator = "Operator",
+        }
+        opt {
+            values = "Values",
         }
     }
 
-    pub(super) static EKS_LABEL_SELECTOR_REQUIREMENT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(317), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static EKS_LABEL_SELECTOR_REQUIREMENT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(317), pattern: Some(crate::resource::Pattern::Regex("^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(1), max_items: Some(20), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(63), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ResourceTag`.
     #[derive(Clone)]
     pub struct ResourceTag {
         /// Tag key.
@@ -748,7 +640,6 @@ pub mod service {
 
     impl ResourceTag {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, values: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
             Self {
                 key: key.into(),
@@ -757,24 +648,19 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ResourceTag {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Key", self.key);
-            p.set("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceTag;
+        req {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static RESOURCE_TAG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_TAG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { min_items: Some(0), max_items: Some(10), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `PermissionModel`.
     #[derive(Clone)]
     pub struct PermissionModel {
         /// Cross-account role ARNs.
@@ -789,7 +675,6 @@ pub mod service {
 
     impl PermissionModel {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(invoker_role_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cross_account_role_arns: ::std::option::Option::None,
@@ -798,24 +683,21 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for PermissionModel {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("CrossAccountRoleArns", self.cross_account_role_arns);
-            p.set("InvokerRoleName", self.invoker_role_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested PermissionModel;
+        req {
+            invoker_role_name = "InvokerRoleName",
+        }
+        opt {
+            cross_account_role_arns = "CrossAccountRoleArns",
         }
     }
 
-    pub(super) static PERMISSION_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRoleArns", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CROSS_ACCOUNT_ROLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("InvokerRoleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([A-Za-z0-9_+=,.@\\-]+/){1,511})?[A-Za-z0-9_+=,.@\\-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PERMISSION_MODEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRoleArns", crate::resource::Rule { max_items: Some(10), items: Some(&crate::resource::Rule { shape: Some(&CROSS_ACCOUNT_ROLE_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("InvokerRoleName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(([A-Za-z0-9_+=,.@\\-]+/){1,511})?[A-Za-z0-9_+=,.@\\-]{1,64}$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CrossAccountRoleConfiguration`.
     #[derive(Clone)]
     pub struct CrossAccountRoleConfiguration {
         /// ARN of the cross-account IAM role.
@@ -830,7 +712,6 @@ pub mod service {
 
     impl CrossAccountRoleConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cross_account_role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cross_account_role_arn: cross_account_role_arn.into(),
@@ -839,21 +720,19 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for CrossAccountRoleConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CrossAccountRoleArn", self.cross_account_role_arn);
-            p.set_opt("ExternalId", self.external_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested CrossAccountRoleConfiguration;
+        req {
+            cross_account_role_arn = "CrossAccountRoleArn",
+        }
+        opt {
+            external_id = "ExternalId",
         }
     }
 
-    pub(super) static CROSS_ACCOUNT_ROLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CrossAccountRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\\/(([^\\/][\\x21-\\x7E]+\\/){1,511})?[A-Za-z0-9_+=,.@-]{1,64}$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CROSS_ACCOUNT_ROLE_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CrossAccountRoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\\/(([^\\/][\\x21-\\x7E]+\\/){1,511})?[A-Za-z0-9_+=,.@-]{1,64}$")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for automatic report generation on a Service.
     #[derive(Clone)]
@@ -874,20 +753,16 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for ServiceReportConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("ReportOutput", self.report_output);
-            p.into_expr()
+    crate::resource::props! {
+        nested ServiceReportConfiguration;
+        req {
+            report_output = "ReportOutput",
         }
     }
 
-    pub(super) static SERVICE_REPORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReportOutput", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REPORT_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SERVICE_REPORT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReportOutput", crate::resource::Rule { min_items: Some(1), max_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&REPORT_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a report output destination.
     #[derive(Clone, Default)]
@@ -898,20 +773,16 @@ pub mod service {
         pub s3: ::std::option::Option<crate::cfn::resiliencehubv2::service::S3ReportOutputConfiguration>,
     }
 
-    impl crate::resource::ToExpr for ReportOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("S3", self.s3);
-            p.into_expr()
+    crate::resource::props! {
+        nested ReportOutputConfiguration;
+        opt {
+            s3 = "S3",
         }
     }
 
-    pub(super) static REPORT_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3", crate::resource::Rule { shape: Some(&S3_REPORT_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static REPORT_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3", crate::resource::Rule { shape: Some(&S3_REPORT_OUTPUT_CONFIGURATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// S3 configuration for report output.
     #[derive(Clone)]
@@ -928,7 +799,6 @@ pub mod service {
 
     impl S3ReportOutputConfiguration {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(bucket_owner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, bucket_path: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 bucket_owner: bucket_owner.into(),
@@ -937,32 +807,21 @@ pub mod service {
         }
     }
 
-    impl crate::resource::ToExpr for S3ReportOutputConfiguration {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("BucketOwner", self.bucket_owner);
-            p.set("BucketPath", self.bucket_path);
-            p.into_expr()
+    crate::resource::props! {
+        nested S3ReportOutputConfiguration;
+        req {
+            bucket_owner = "BucketOwner",
+            bucket_path = "BucketPath",
         }
     }
 
-    pub(super) static S3_REPORT_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BucketOwner", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
-            ("BucketPath", crate::resource::Rule { min_len: Some(3), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(s3://)?[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG14_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static S3_REPORT_OUTPUT_CONFIGURATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BucketOwner", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^\\d{12}$")), ..crate::resource::Rule::NONE }),
+        ("BucketPath", crate::resource::Rule { min_len: Some(3), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^(s3://)?[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Dependency discovery state.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DependencyDiscovery {
         /// `ENABLED`
         Enabled,
@@ -972,19 +831,10 @@ pub mod service {
         Initializing,
     }
 
-    impl crate::value::CfnEnum for DependencyDiscovery {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-                Self::Initializing => "INITIALIZING",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DependencyDiscovery, ["ENABLED", "DISABLED", "INITIALIZING"]);
 
     /// Operator applied to the label key.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Operator {
         /// `IN`
         In,
@@ -996,17 +846,7 @@ pub mod service {
         DoesNotExist,
     }
 
-    impl crate::value::CfnEnum for Operator {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::In => "IN",
-                Self::NotIn => "NOT_IN",
-                Self::Exists => "EXISTS",
-                Self::DoesNotExist => "DOES_NOT_EXIST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Operator, ["IN", "NOT_IN", "EXISTS", "DOES_NOT_EXIST"]);
 }
 
 /// Creates a service function within a Resilience Hub service.
@@ -1034,7 +874,6 @@ pub struct ServiceFunction {
 
 impl ServiceFunction {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(criticality: impl ::std::convert::Into<crate::value::Val<crate::cfn::resiliencehubv2::service_function::Criticality>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, service_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             criticality: criticality.into(),
@@ -1045,57 +884,37 @@ impl ServiceFunction {
     }
 }
 
-impl crate::resource::Resource for ServiceFunction {
-    const TYPE: &'static str = "AWS::ResilienceHubV2::ServiceFunction";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SERVICE_FUNCTION_SHAPE)
+crate::resource::props! {
+    resource ServiceFunction = "AWS::ResilienceHubV2::ServiceFunction", shape: Some(&SERVICE_FUNCTION_SHAPE);
+    req {
+        criticality = "Criticality",
+        name = "Name",
+        service_arn = "ServiceArn",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Criticality", self.criticality);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set("ServiceArn", self.service_arn);
-        p
+    opt {
+        description = "Description",
     }
 }
 
-static SERVICE_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ("ServiceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SERVICE_FUNCTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ("ServiceArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ServiceFunction`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ServiceFunction> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `ResourceCount`.
-    #[inline]
-    pub fn attr_resource_count(self) -> crate::value::Val<i64> {
-        self.__get_att("ResourceCount")
-    }
-    /// `Fn::GetAtt` `ServiceFunctionId`.
-    #[inline]
-    pub fn attr_service_function_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ServiceFunctionId")
-    }
-    /// `Fn::GetAtt` `Source`.
-    #[inline]
-    pub fn attr_source(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Source")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `ResourceCount`.
+        attr_resource_count: i64 = "ResourceCount",
+        /// `Fn::GetAtt` `ServiceFunctionId`.
+        attr_service_function_id: ::std::string::String = "ServiceFunctionId",
+        /// `Fn::GetAtt` `Source`.
+        attr_source: ::std::string::String = "Source",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
@@ -1103,7 +922,7 @@ pub mod service_function {
     //! Nested property types and enums of [`ServiceFunction`](super::ServiceFunction).
 
     /// The criticality of the service function.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Criticality {
         /// `PRIMARY`
         Primary,
@@ -1111,15 +930,7 @@ pub mod service_function {
         Supplemental,
     }
 
-    impl crate::value::CfnEnum for Criticality {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Primary => "PRIMARY",
-                Self::Supplemental => "SUPPLEMENTAL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Criticality, ["PRIMARY", "SUPPLEMENTAL"]);
 }
 
 /// Creates a system that represents a logical grouping of services.
@@ -1151,7 +962,6 @@ pub struct System {
 
 impl System {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1163,66 +973,38 @@ impl System {
     }
 }
 
-impl crate::resource::Resource for System {
-    const TYPE: &'static str = "AWS::ResilienceHubV2::System";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SYSTEM_SHAPE)
+crate::resource::props! {
+    resource System = "AWS::ResilienceHubV2::System", shape: Some(&SYSTEM_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set_opt("KmsKeyId", self.kms_key_id);
-        p.set("Name", self.name);
-        p.set_opt("SharingEnabled", self.sharing_enabled);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        description = "Description",
+        kms_key_id = "KmsKeyId",
+        sharing_enabled = "SharingEnabled",
+        tags = "Tags",
     }
 }
 
-static SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::system::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SYSTEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("KmsKeyId", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$")), formats: &[crate::resource::Format::KmsKeyArn, crate::resource::Format::KmsKeyId, crate::resource::Format::KmsAliasName], ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_bedrockagentcore_and_7_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`System`] (`Fn::GetAtt`).
 impl crate::resource::Handle<System> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `SystemArn`.
+        attr_system_arn: ::std::string::String = "SystemArn",
+        /// `Fn::GetAtt` `SystemId`.
+        attr_system_id: ::std::string::String = "SystemId",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `SystemArn`.
-    #[inline]
-    pub fn attr_system_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SystemArn")
-    }
-    /// `Fn::GetAtt` `SystemId`.
-    #[inline]
-    pub fn attr_system_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SystemId")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod system {
-    //! Nested property types and enums of [`System`](super::System).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Creates a user journey within a Resilience Hub system.
@@ -1250,7 +1032,6 @@ pub struct UserJourney {
 
 impl UserJourney {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, system_identifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -1261,47 +1042,33 @@ impl UserJourney {
     }
 }
 
-impl crate::resource::Resource for UserJourney {
-    const TYPE: &'static str = "AWS::ResilienceHubV2::UserJourney";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&USER_JOURNEY_SHAPE)
+crate::resource::props! {
+    resource UserJourney = "AWS::ResilienceHubV2::UserJourney", shape: Some(&USER_JOURNEY_SHAPE);
+    req {
+        name = "Name",
+        system_identifier = "SystemIdentifier",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("PolicyArn", self.policy_arn);
-        p.set("SystemIdentifier", self.system_identifier);
-        p
+    opt {
+        description = "Description",
+        policy_arn = "PolicyArn",
     }
 }
 
-static USER_JOURNEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9 _\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
-        ("PolicyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
-        ("SystemIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-    ],
-};
+static USER_JOURNEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Description", crate::resource::Rule { max_len: Some(500), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9][A-Za-z0-9 _\\-]{1,59}$")), ..crate::resource::Rule::NONE }),
+    ("PolicyArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$")), ..crate::resource::Rule::NONE }),
+    ("SystemIdentifier", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`UserJourney`] (`Fn::GetAtt`).
 impl crate::resource::Handle<UserJourney> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `UserJourneyId`.
-    #[inline]
-    pub fn attr_user_journey_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UserJourneyId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `UserJourneyId`.
+        attr_user_journey_id: ::std::string::String = "UserJourneyId",
     }
 }

@@ -15,7 +15,6 @@ pub struct DefaultViewAssociation {
 
 impl DefaultViewAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(view_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             view_arn: view_arn.into(),
@@ -23,22 +22,18 @@ impl DefaultViewAssociation {
     }
 }
 
-impl crate::resource::Resource for DefaultViewAssociation {
-    const TYPE: &'static str = "AWS::ResourceExplorer2::DefaultViewAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("ViewArn", self.view_arn);
-        p
+crate::resource::props! {
+    resource DefaultViewAssociation = "AWS::ResourceExplorer2::DefaultViewAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        view_arn = "ViewArn",
     }
 }
 
 /// Attributes of [`DefaultViewAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DefaultViewAssociation> {
-    /// `Fn::GetAtt` `AssociatedAwsPrincipal`.
-    #[inline]
-    pub fn attr_associated_aws_principal(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AssociatedAwsPrincipal")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AssociatedAwsPrincipal`.
+        attr_associated_aws_principal: ::std::string::String = "AssociatedAwsPrincipal",
     }
 }
 
@@ -55,7 +50,6 @@ pub struct Index {
 
 impl Index {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::resourceexplorer2::index::IndexType>>) -> Self {
         Self {
             tags: ::std::option::Option::None,
@@ -64,36 +58,30 @@ impl Index {
     }
 }
 
-impl crate::resource::Resource for Index {
-    const TYPE: &'static str = "AWS::ResourceExplorer2::Index";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Tags", self.tags);
-        p.set("Type", self.type_);
-        p
+crate::resource::props! {
+    resource Index = "AWS::ResourceExplorer2::Index", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        type_ = "Type",
+    }
+    opt {
+        tags = "Tags",
     }
 }
 
 /// Attributes of [`Index`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Index> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `IndexState`.
-    #[inline]
-    pub fn attr_index_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IndexState")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `IndexState`.
+        attr_index_state: ::std::string::String = "IndexState",
     }
 }
 
 pub mod index {
     //! Nested property types and enums of [`Index`](super::Index).
 
-    /// Allowed values of `IndexType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum IndexType {
         /// `LOCAL`
         Local,
@@ -101,15 +89,7 @@ pub mod index {
         Aggregator,
     }
 
-    impl crate::value::CfnEnum for IndexType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Local => "LOCAL",
-                Self::Aggregator => "AGGREGATOR",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(IndexType, ["LOCAL", "AGGREGATOR"]);
 }
 
 /// Definition of AWS::ResourceExplorer2::View Resource Type
@@ -131,7 +111,6 @@ pub struct View {
 
 impl View {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(view_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             filters: ::std::option::Option::None,
@@ -143,45 +122,36 @@ impl View {
     }
 }
 
-impl crate::resource::Resource for View {
-    const TYPE: &'static str = "AWS::ResourceExplorer2::View";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&VIEW_SHAPE)
+crate::resource::props! {
+    resource View = "AWS::ResourceExplorer2::View", shape: Some(&VIEW_SHAPE);
+    req {
+        view_name = "ViewName",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Filters", self.filters);
-        p.set_opt("IncludedProperties", self.included_properties);
-        p.set_opt("Scope", self.scope);
-        p.set_opt("Tags", self.tags);
-        p.set("ViewName", self.view_name);
-        p
+    opt {
+        filters = "Filters",
+        included_properties = "IncludedProperties",
+        scope = "Scope",
+        tags = "Tags",
     }
 }
 
-static VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Filters", crate::resource::Rule { shape: Some(&self::view::SEARCH_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
-        ("IncludedProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::view::INCLUDED_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("ViewName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-]{1,64}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Filters", crate::resource::Rule { shape: Some(&self::view::SEARCH_FILTER_SHAPE), ..crate::resource::Rule::NONE }),
+    ("IncludedProperties", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::view::INCLUDED_PROPERTY_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("ViewName", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9\\-]{1,64}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`View`] (`Fn::GetAtt`).
 impl crate::resource::Handle<View> {
-    /// `Fn::GetAtt` `ViewArn`.
-    #[inline]
-    pub fn attr_view_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ViewArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ViewArn`.
+        attr_view_arn: ::std::string::String = "ViewArn",
     }
 }
 
 pub mod view {
     //! Nested property types and enums of [`View`](super::View).
 
-    /// The definition `SearchFilter`.
     #[derive(Clone)]
     pub struct SearchFilter {
         /// CloudFormation property `FilterString`; required.
@@ -190,7 +160,6 @@ pub mod view {
 
     impl SearchFilter {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(filter_string: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 filter_string: filter_string.into(),
@@ -198,22 +167,17 @@ pub mod view {
         }
     }
 
-    impl crate::resource::ToExpr for SearchFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("FilterString", self.filter_string);
-            p.into_expr()
+    crate::resource::props! {
+        nested SearchFilter;
+        req {
+            filter_string = "FilterString",
         }
     }
 
-    pub(super) static SEARCH_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FilterString", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SEARCH_FILTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FilterString", crate::resource::Rule { min_len: Some(0), max_len: Some(2048), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `IncludedProperty`.
     #[derive(Clone)]
     pub struct IncludedProperty {
         /// CloudFormation property `Name`; required.
@@ -222,7 +186,6 @@ pub mod view {
 
     impl IncludedProperty {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -230,18 +193,14 @@ pub mod view {
         }
     }
 
-    impl crate::resource::ToExpr for IncludedProperty {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.into_expr()
+    crate::resource::props! {
+        nested IncludedProperty;
+        req {
+            name = "Name",
         }
     }
 
-    pub(super) static INCLUDED_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static INCLUDED_PROPERTY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(1011), ..crate::resource::Rule::NONE }),
+    ]);
 }

@@ -29,7 +29,6 @@ pub struct Group {
 
 impl Group {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             configuration: ::std::option::Option::None,
@@ -42,47 +41,38 @@ impl Group {
     }
 }
 
-impl crate::resource::Resource for Group {
-    const TYPE: &'static str = "AWS::ResourceGroups::Group";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GROUP_SHAPE)
+crate::resource::props! {
+    resource Group = "AWS::ResourceGroups::Group", shape: Some(&GROUP_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Configuration", self.configuration);
-        p.set_opt("Description", self.description);
-        p.set("Name", self.name);
-        p.set_opt("ResourceQuery", self.resource_query);
-        p.set_opt("Resources", self.resources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        configuration = "Configuration",
+        description = "Description",
+        resource_query = "ResourceQuery",
+        resources = "Resources",
+        tags = "Tags",
     }
 }
 
-static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Configuration", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::group::CONFIGURATION_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\sa-zA-Z0-9_\\.-]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\.-]+$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::group::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Configuration", crate::resource::Rule { min_items: Some(0), max_items: Some(2), items: Some(&crate::resource::Rule { shape: Some(&self::group::CONFIGURATION_ITEM_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(0), max_len: Some(512), pattern: Some(crate::resource::Pattern::Regex("^[\\sa-zA-Z0-9_\\.-]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_\\.-]+$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::group::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Group`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Group> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
 pub mod group {
     //! Nested property types and enums of [`Group`](super::Group).
 
-    /// The definition `ConfigurationItem`.
     #[derive(Clone, Default)]
     pub struct ConfigurationItem {
         /// CloudFormation property `Parameters`.
@@ -91,24 +81,19 @@ pub mod group {
         pub type_: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for ConfigurationItem {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Parameters", self.parameters);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationItem;
+        opt {
+            parameters = "Parameters",
+            type_ = "Type",
         }
     }
 
-    pub(super) static CONFIGURATION_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONFIGURATION_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^AWS::[a-zA-Z0-9]+::[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_ITEM_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Parameters", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&CONFIGURATION_PARAMETER_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("Type", crate::resource::Rule { min_len: Some(0), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("^AWS::[a-zA-Z0-9]+::[a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ConfigurationParameter`.
     #[derive(Clone, Default)]
     pub struct ConfigurationParameter {
         /// CloudFormation property `Name`.
@@ -117,24 +102,19 @@ pub mod group {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for ConfigurationParameter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Name", self.name);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested ConfigurationParameter;
+        opt {
+            name = "Name",
+            values = "Values",
         }
     }
 
-    pub(super) static CONFIGURATION_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^[a-z-]+$")), ..crate::resource::Rule::NONE }),
-            ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:\\/\\._-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CONFIGURATION_PARAMETER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(80), pattern: Some(crate::resource::Pattern::Regex("^[a-z-]+$")), ..crate::resource::Rule::NONE }),
+        ("Values", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9:\\/\\._-]+$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `ResourceQuery`.
     #[derive(Clone, Default)]
     pub struct ResourceQuery {
         /// CloudFormation property `Query`.
@@ -143,17 +123,14 @@ pub mod group {
         pub type_: ::std::option::Option<crate::value::Val<crate::cfn::resourcegroups::group::Type>>,
     }
 
-    impl crate::resource::ToExpr for ResourceQuery {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Query", self.query);
-            p.set_opt("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested ResourceQuery;
+        opt {
+            query = "Query",
+            type_ = "Type",
         }
     }
 
-    /// The definition `Query`.
     #[derive(Clone, Default)]
     pub struct Query {
         /// CloudFormation property `ResourceTypeFilters`.
@@ -164,18 +141,15 @@ pub mod group {
         pub tag_filters: ::std::option::Option<::std::vec::Vec<crate::cfn::resourcegroups::group::TagFilter>>,
     }
 
-    impl crate::resource::ToExpr for Query {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ResourceTypeFilters", self.resource_type_filters);
-            p.set_opt("StackIdentifier", self.stack_identifier);
-            p.set_opt("TagFilters", self.tag_filters);
-            p.into_expr()
+    crate::resource::props! {
+        nested Query;
+        opt {
+            resource_type_filters = "ResourceTypeFilters",
+            stack_identifier = "StackIdentifier",
+            tag_filters = "TagFilters",
         }
     }
 
-    /// The definition `TagFilter`.
     #[derive(Clone, Default)]
     pub struct TagFilter {
         /// CloudFormation property `Key`.
@@ -184,24 +158,19 @@ pub mod group {
         pub values: ::std::option::Option<crate::value::Val<crate::value::List<::std::string::String>>>,
     }
 
-    impl crate::resource::ToExpr for TagFilter {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Key", self.key);
-            p.set_opt("Values", self.values);
-            p.into_expr()
+    crate::resource::props! {
+        nested TagFilter;
+        opt {
+            key = "Key",
+            values = "Values",
         }
     }
 
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Unsupported("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^(?!aws:).+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `TAG_FILTERS_1_0`
         TagFilters10,
@@ -209,15 +178,7 @@ pub mod group {
         CloudformationStack10,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::TagFilters10 => "TAG_FILTERS_1_0",
-                Self::CloudformationStack10 => "CLOUDFORMATION_STACK_1_0",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["TAG_FILTERS_1_0", "CLOUDFORMATION_STACK_1_0"]);
 }
 
 /// Schema for ResourceGroups::TagSyncTask
@@ -245,7 +206,6 @@ pub struct TagSyncTask {
 
 impl TagSyncTask {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(group: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tag_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, tag_value: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             group: group.into(),
@@ -256,52 +216,33 @@ impl TagSyncTask {
     }
 }
 
-impl crate::resource::Resource for TagSyncTask {
-    const TYPE: &'static str = "AWS::ResourceGroups::TagSyncTask";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TAG_SYNC_TASK_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Group", self.group);
-        p.set("RoleArn", self.role_arn);
-        p.set("TagKey", self.tag_key);
-        p.set("TagValue", self.tag_value);
-        p
+crate::resource::props! {
+    resource TagSyncTask = "AWS::ResourceGroups::TagSyncTask", shape: Some(&TAG_SYNC_TASK_SHAPE);
+    req {
+        group = "Group",
+        role_arn = "RoleArn",
+        tag_key = "TagKey",
+        tag_value = "TagValue",
     }
 }
 
-static TAG_SYNC_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Group", crate::resource::Rule { min_len: Some(12), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("([a-zA-Z0-9_\\\\.-]{1,150}/[a-z0-9]{26})|(arn:aws(-[a-z]+)*:resource-groups(-(test|beta|gamma))?:[a-z]{2}(-[a-z]+)+-\\d{1}:[0-9]{12}:group/[a-zA-Z0-9_\\\\.-]{1,150}/[a-z0-9]{26})")), ..crate::resource::Rule::NONE }),
-        ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), ..crate::resource::Rule::NONE }),
-        ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-        ("TagValue", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TAG_SYNC_TASK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Group", crate::resource::Rule { min_len: Some(12), max_len: Some(1600), pattern: Some(crate::resource::Pattern::Regex("([a-zA-Z0-9_\\\\.-]{1,150}/[a-z0-9]{26})|(arn:aws(-[a-z]+)*:resource-groups(-(test|beta|gamma))?:[a-z]{2}(-[a-z]+)+-\\d{1}:[0-9]{12}:group/[a-zA-Z0-9_\\\\.-]{1,150}/[a-z0-9]{26})")), ..crate::resource::Rule::NONE }),
+    ("RoleArn", crate::resource::Rule { min_len: Some(20), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")), formats: &[crate::resource::Format::IamRoleArn], ..crate::resource::Rule::NONE }),
+    ("TagKey", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+    ("TagValue", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TagSyncTask`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TagSyncTask> {
-    /// `Fn::GetAtt` `GroupArn`.
-    #[inline]
-    pub fn attr_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupArn")
-    }
-    /// `Fn::GetAtt` `GroupName`.
-    #[inline]
-    pub fn attr_group_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GroupName")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `TaskArn`.
-    #[inline]
-    pub fn attr_task_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TaskArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `GroupArn`.
+        attr_group_arn: ::std::string::String = "GroupArn",
+        /// `Fn::GetAtt` `GroupName`.
+        attr_group_name: ::std::string::String = "GroupName",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `TaskArn`.
+        attr_task_arn: ::std::string::String = "TaskArn",
     }
 }

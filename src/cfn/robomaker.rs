@@ -19,33 +19,23 @@ pub struct Fleet {
     pub tags: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, crate::value::Val<::std::string::String>>>,
 }
 
-impl crate::resource::Resource for Fleet {
-    const TYPE: &'static str = "AWS::RoboMaker::Fleet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FLEET_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Fleet = "AWS::RoboMaker::Fleet", shape: Some(&FLEET_SHAPE);
+    opt {
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]{1,255}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FLEET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]{1,255}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Fleet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Fleet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -78,7 +68,6 @@ pub struct Robot {
 
 impl Robot {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(architecture: impl ::std::convert::Into<crate::value::Val<crate::cfn::robomaker::robot::Architecture>>, greengrass_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             architecture: architecture.into(),
@@ -90,38 +79,30 @@ impl Robot {
     }
 }
 
-impl crate::resource::Resource for Robot {
-    const TYPE: &'static str = "AWS::RoboMaker::Robot";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROBOT_SHAPE)
+crate::resource::props! {
+    resource Robot = "AWS::RoboMaker::Robot", shape: Some(&ROBOT_SHAPE);
+    req {
+        architecture = "Architecture",
+        greengrass_group_id = "GreengrassGroupId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Architecture", self.architecture);
-        p.set_opt("Fleet", self.fleet);
-        p.set("GreengrassGroupId", self.greengrass_group_id);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        fleet = "Fleet",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static ROBOT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Fleet", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), ..crate::resource::Rule::NONE }),
-        ("GreengrassGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROBOT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Fleet", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), ..crate::resource::Rule::NONE }),
+    ("GreengrassGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(1224), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Robot`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Robot> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -129,7 +110,7 @@ pub mod robot {
     //! Nested property types and enums of [`Robot`](super::Robot).
 
     /// The target architecture of the robot.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `X86_64`
         X8664,
@@ -139,16 +120,7 @@ pub mod robot {
         Armhf,
     }
 
-    impl crate::value::CfnEnum for Architecture {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X8664 => "X86_64",
-                Self::Arm64 => "ARM64",
-                Self::Armhf => "ARMHF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Architecture, ["X86_64", "ARM64", "ARMHF"]);
 }
 
 /// This schema is for testing purpose only.
@@ -197,64 +169,41 @@ impl RobotApplication {
     }
 }
 
-impl crate::resource::Resource for RobotApplication {
-    const TYPE: &'static str = "AWS::RoboMaker::RobotApplication";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROBOT_APPLICATION_SHAPE)
+crate::resource::props! {
+    resource RobotApplication = "AWS::RoboMaker::RobotApplication", shape: Some(&ROBOT_APPLICATION_SHAPE);
+    req {
+        robot_software_suite = "RobotSoftwareSuite",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CurrentRevisionId", self.current_revision_id);
-        p.set_opt("Environment", self.environment);
-        p.set_opt("Name", self.name);
-        p.set("RobotSoftwareSuite", self.robot_software_suite);
-        p.set_opt("Sources", self.sources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        current_revision_id = "CurrentRevisionId",
+        environment = "Environment",
+        name = "Name",
+        sources = "Sources",
+        tags = "Tags",
     }
 }
 
-static ROBOT_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CurrentRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::robot_application::SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROBOT_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CurrentRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::robot_application::SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RobotApplication`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RobotApplication> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CurrentRevisionId`.
-    #[inline]
-    pub fn attr_current_revision_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CurrentRevisionId")
-    }
-    /// `Fn::GetAtt` `Environment`.
-    #[inline]
-    pub fn attr_environment(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Environment")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `RobotSoftwareSuite.Name`.
-    #[inline]
-    pub fn attr_robot_software_suite_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RobotSoftwareSuite.Name")
-    }
-    /// `Fn::GetAtt` `RobotSoftwareSuite.Version`.
-    #[inline]
-    pub fn attr_robot_software_suite_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RobotSoftwareSuite.Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CurrentRevisionId`.
+        attr_current_revision_id: ::std::string::String = "CurrentRevisionId",
+        /// `Fn::GetAtt` `Environment`.
+        attr_environment: ::std::string::String = "Environment",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `RobotSoftwareSuite.Name`.
+        attr_robot_software_suite_name: ::std::string::String = "RobotSoftwareSuite.Name",
+        /// `Fn::GetAtt` `RobotSoftwareSuite.Version`.
+        attr_robot_software_suite_version: ::std::string::String = "RobotSoftwareSuite.Version",
     }
 }
 
@@ -276,7 +225,6 @@ pub mod robot_application {
 
     impl RobotSoftwareSuite {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::robomaker::robot_application::Name>>) -> Self {
             Self {
                 name: name.into(),
@@ -285,17 +233,16 @@ pub mod robot_application {
         }
     }
 
-    impl crate::resource::ToExpr for RobotSoftwareSuite {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested RobotSoftwareSuite;
+        req {
+            name = "Name",
+        }
+        opt {
+            version = "Version",
         }
     }
 
-    /// The definition `SourceConfig`.
     #[derive(Clone)]
     pub struct SourceConfig {
         /// The architecture of robot application.
@@ -314,7 +261,6 @@ pub mod robot_application {
 
     impl SourceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(architecture: impl ::std::convert::Into<crate::value::Val<crate::cfn::robomaker::robot_application::Architecture>>, s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 architecture: architecture.into(),
@@ -324,25 +270,22 @@ pub mod robot_application {
         }
     }
 
-    impl crate::resource::ToExpr for SourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Architecture", self.architecture);
-            p.set("S3Bucket", self.s3_bucket);
-            p.set("S3Key", self.s3_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConfig;
+        req {
+            architecture = "Architecture",
+            s3_bucket = "S3Bucket",
+            s3_key = "S3Key",
         }
     }
 
-    pub(super) static SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Architecture", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Architecture", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("S3Bucket", crate::resource::Rule { formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The name of robot software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `ROS`
         Ros,
@@ -352,19 +295,10 @@ pub mod robot_application {
         General,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ros => "ROS",
-                Self::Ros2 => "ROS2",
-                Self::General => "General",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["ROS", "ROS2", "General"]);
 
     /// The version of robot software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Version {
         /// `Kinetic`
         Kinetic,
@@ -374,19 +308,10 @@ pub mod robot_application {
         Dashing,
     }
 
-    impl crate::value::CfnEnum for Version {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kinetic => "Kinetic",
-                Self::Melodic => "Melodic",
-                Self::Dashing => "Dashing",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Version, ["Kinetic", "Melodic", "Dashing"]);
 
     /// The architecture of robot application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `X86_64`
         X8664,
@@ -396,16 +321,7 @@ pub mod robot_application {
         Armhf,
     }
 
-    impl crate::value::CfnEnum for Architecture {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X8664 => "X86_64",
-                Self::Arm64 => "ARM64",
-                Self::Armhf => "ARMHF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Architecture, ["X86_64", "ARM64", "ARMHF"]);
 }
 
 /// AWS::RoboMaker::RobotApplicationVersion resource creates an AWS RoboMaker RobotApplicationVersion. This helps you control which code your robot uses.
@@ -423,7 +339,6 @@ pub struct RobotApplicationVersion {
 
 impl RobotApplicationVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application: application.into(),
@@ -432,39 +347,28 @@ impl RobotApplicationVersion {
     }
 }
 
-impl crate::resource::Resource for RobotApplicationVersion {
-    const TYPE: &'static str = "AWS::RoboMaker::RobotApplicationVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROBOT_APPLICATION_VERSION_SHAPE)
+crate::resource::props! {
+    resource RobotApplicationVersion = "AWS::RoboMaker::RobotApplicationVersion", shape: Some(&ROBOT_APPLICATION_VERSION_SHAPE);
+    req {
+        application = "Application",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Application", self.application);
-        p.set_opt("CurrentRevisionId", self.current_revision_id);
-        p
+    opt {
+        current_revision_id = "CurrentRevisionId",
     }
 }
 
-static ROBOT_APPLICATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Application", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), ..crate::resource::Rule::NONE }),
-        ("CurrentRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.\\-]*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROBOT_APPLICATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Application", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), ..crate::resource::Rule::NONE }),
+    ("CurrentRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.\\-]*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RobotApplicationVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RobotApplicationVersion> {
-    /// `Fn::GetAtt` `ApplicationVersion`.
-    #[inline]
-    pub fn attr_application_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationVersion")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationVersion`.
+        attr_application_version: ::std::string::String = "ApplicationVersion",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }
 
@@ -524,86 +428,51 @@ impl SimulationApplication {
     }
 }
 
-impl crate::resource::Resource for SimulationApplication {
-    const TYPE: &'static str = "AWS::RoboMaker::SimulationApplication";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIMULATION_APPLICATION_SHAPE)
+crate::resource::props! {
+    resource SimulationApplication = "AWS::RoboMaker::SimulationApplication", shape: Some(&SIMULATION_APPLICATION_SHAPE);
+    req {
+        robot_software_suite = "RobotSoftwareSuite",
+        simulation_software_suite = "SimulationSoftwareSuite",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CurrentRevisionId", self.current_revision_id);
-        p.set_opt("Environment", self.environment);
-        p.set_opt("Name", self.name);
-        p.set_opt("RenderingEngine", self.rendering_engine);
-        p.set("RobotSoftwareSuite", self.robot_software_suite);
-        p.set("SimulationSoftwareSuite", self.simulation_software_suite);
-        p.set_opt("Sources", self.sources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        current_revision_id = "CurrentRevisionId",
+        environment = "Environment",
+        name = "Name",
+        rendering_engine = "RenderingEngine",
+        sources = "Sources",
+        tags = "Tags",
     }
 }
 
-static SIMULATION_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]*")), ..crate::resource::Rule::NONE }),
-        ("RenderingEngine", crate::resource::Rule { shape: Some(&self::simulation_application::RENDERING_ENGINE_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::simulation_application::SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIMULATION_APPLICATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_\\-]*")), ..crate::resource::Rule::NONE }),
+    ("RenderingEngine", crate::resource::Rule { shape: Some(&self::simulation_application::RENDERING_ENGINE_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Sources", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::simulation_application::SOURCE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SimulationApplication`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SimulationApplication> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CurrentRevisionId`.
-    #[inline]
-    pub fn attr_current_revision_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CurrentRevisionId")
-    }
-    /// `Fn::GetAtt` `Environment`.
-    #[inline]
-    pub fn attr_environment(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Environment")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `RenderingEngine.Name`.
-    #[inline]
-    pub fn attr_rendering_engine_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RenderingEngine.Name")
-    }
-    /// `Fn::GetAtt` `RenderingEngine.Version`.
-    #[inline]
-    pub fn attr_rendering_engine_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RenderingEngine.Version")
-    }
-    /// `Fn::GetAtt` `RobotSoftwareSuite.Name`.
-    #[inline]
-    pub fn attr_robot_software_suite_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RobotSoftwareSuite.Name")
-    }
-    /// `Fn::GetAtt` `RobotSoftwareSuite.Version`.
-    #[inline]
-    pub fn attr_robot_software_suite_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RobotSoftwareSuite.Version")
-    }
-    /// `Fn::GetAtt` `SimulationSoftwareSuite.Name`.
-    #[inline]
-    pub fn attr_simulation_software_suite_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SimulationSoftwareSuite.Name")
-    }
-    /// `Fn::GetAtt` `SimulationSoftwareSuite.Version`.
-    #[inline]
-    pub fn attr_simulation_software_suite_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SimulationSoftwareSuite.Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CurrentRevisionId`.
+        attr_current_revision_id: ::std::string::String = "CurrentRevisionId",
+        /// `Fn::GetAtt` `Environment`.
+        attr_environment: ::std::string::String = "Environment",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `RenderingEngine.Name`.
+        attr_rendering_engine_name: ::std::string::String = "RenderingEngine.Name",
+        /// `Fn::GetAtt` `RenderingEngine.Version`.
+        attr_rendering_engine_version: ::std::string::String = "RenderingEngine.Version",
+        /// `Fn::GetAtt` `RobotSoftwareSuite.Name`.
+        attr_robot_software_suite_name: ::std::string::String = "RobotSoftwareSuite.Name",
+        /// `Fn::GetAtt` `RobotSoftwareSuite.Version`.
+        attr_robot_software_suite_version: ::std::string::String = "RobotSoftwareSuite.Version",
+        /// `Fn::GetAtt` `SimulationSoftwareSuite.Name`.
+        attr_simulation_software_suite_name: ::std::string::String = "SimulationSoftwareSuite.Name",
+        /// `Fn::GetAtt` `SimulationSoftwareSuite.Version`.
+        attr_simulation_software_suite_version: ::std::string::String = "SimulationSoftwareSuite.Version",
     }
 }
 
@@ -625,7 +494,6 @@ pub mod simulation_application {
 
     impl RenderingEngine {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::robomaker::simulation_application::Name>>, version: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 name: name.into(),
@@ -634,21 +502,17 @@ pub mod simulation_application {
         }
     }
 
-    impl crate::resource::ToExpr for RenderingEngine {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested RenderingEngine;
+        req {
+            name = "Name",
+            version = "Version",
         }
     }
 
-    pub(super) static RENDERING_ENGINE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Version", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("1.x")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RENDERING_ENGINE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Version", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("1.x")), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Information about a robot software suite.
     #[derive(Clone)]
@@ -665,7 +529,6 @@ pub mod simulation_application {
 
     impl RobotSoftwareSuite {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::robomaker::simulation_application::RobotSoftwareSuiteName>>) -> Self {
             Self {
                 name: name.into(),
@@ -674,13 +537,13 @@ pub mod simulation_application {
         }
     }
 
-    impl crate::resource::ToExpr for RobotSoftwareSuite {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested RobotSoftwareSuite;
+        req {
+            name = "Name",
+        }
+        opt {
+            version = "Version",
         }
     }
 
@@ -699,7 +562,6 @@ pub mod simulation_application {
 
     impl SimulationSoftwareSuite {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<crate::cfn::robomaker::simulation_application::SimulationSoftwareSuiteName>>) -> Self {
             Self {
                 name: name.into(),
@@ -708,13 +570,13 @@ pub mod simulation_application {
         }
     }
 
-    impl crate::resource::ToExpr for SimulationSoftwareSuite {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set_opt("Version", self.version);
-            p.into_expr()
+    crate::resource::props! {
+        nested SimulationSoftwareSuite;
+        req {
+            name = "Name",
+        }
+        opt {
+            version = "Version",
         }
     }
 
@@ -737,7 +599,6 @@ pub mod simulation_application {
 
     impl SourceConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(architecture: impl ::std::convert::Into<crate::value::Val<crate::cfn::robomaker::simulation_application::Architecture>>, s3_bucket: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, s3_key: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 architecture: architecture.into(),
@@ -747,42 +608,31 @@ pub mod simulation_application {
         }
     }
 
-    impl crate::resource::ToExpr for SourceConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Architecture", self.architecture);
-            p.set("S3Bucket", self.s3_bucket);
-            p.set("S3Key", self.s3_key);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceConfig;
+        req {
+            architecture = "Architecture",
+            s3_bucket = "S3Bucket",
+            s3_key = "S3Key",
         }
     }
 
-    pub(super) static SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][a-z0-9.\\-]*[a-z0-9]")), ..crate::resource::Rule::NONE }),
-            ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static SOURCE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("S3Bucket", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[a-z0-9][a-z0-9.\\-]*[a-z0-9]")), formats: &[crate::resource::Format::S3BucketName], ..crate::resource::Rule::NONE }),
+        ("S3Key", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// The name of the rendering engine.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Name {
         /// `OGRE`
         Ogre,
     }
 
-    impl crate::value::CfnEnum for Name {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ogre => "OGRE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Name, ["OGRE"]);
 
     /// The name of the robot software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RobotSoftwareSuiteName {
         /// `ROS`
         Ros,
@@ -792,19 +642,10 @@ pub mod simulation_application {
         General,
     }
 
-    impl crate::value::CfnEnum for RobotSoftwareSuiteName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ros => "ROS",
-                Self::Ros2 => "ROS2",
-                Self::General => "General",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RobotSoftwareSuiteName, ["ROS", "ROS2", "General"]);
 
     /// The version of the robot software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Version {
         /// `Kinetic`
         Kinetic,
@@ -816,20 +657,10 @@ pub mod simulation_application {
         Foxy,
     }
 
-    impl crate::value::CfnEnum for Version {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Kinetic => "Kinetic",
-                Self::Melodic => "Melodic",
-                Self::Dashing => "Dashing",
-                Self::Foxy => "Foxy",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Version, ["Kinetic", "Melodic", "Dashing", "Foxy"]);
 
     /// The name of the simulation software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SimulationSoftwareSuiteName {
         /// `Gazebo`
         Gazebo,
@@ -839,19 +670,10 @@ pub mod simulation_application {
         SimulationRuntime,
     }
 
-    impl crate::value::CfnEnum for SimulationSoftwareSuiteName {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Gazebo => "Gazebo",
-                Self::RosbagPlay => "RosbagPlay",
-                Self::SimulationRuntime => "SimulationRuntime",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SimulationSoftwareSuiteName, ["Gazebo", "RosbagPlay", "SimulationRuntime"]);
 
     /// The version of the simulation software suite.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum SimulationSoftwareSuiteVersion {
         /// `7`
         V7,
@@ -869,23 +691,10 @@ pub mod simulation_application {
         Foxy,
     }
 
-    impl crate::value::CfnEnum for SimulationSoftwareSuiteVersion {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::V7 => "7",
-                Self::V9 => "9",
-                Self::V11 => "11",
-                Self::Kinetic => "Kinetic",
-                Self::Melodic => "Melodic",
-                Self::Dashing => "Dashing",
-                Self::Foxy => "Foxy",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(SimulationSoftwareSuiteVersion, ["7", "9", "11", "Kinetic", "Melodic", "Dashing", "Foxy"]);
 
     /// The target processor architecture for the application.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Architecture {
         /// `X86_64`
         X8664,
@@ -895,16 +704,7 @@ pub mod simulation_application {
         Armhf,
     }
 
-    impl crate::value::CfnEnum for Architecture {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X8664 => "X86_64",
-                Self::Arm64 => "ARM64",
-                Self::Armhf => "ARMHF",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Architecture, ["X86_64", "ARM64", "ARMHF"]);
 }
 
 /// AWS::RoboMaker::SimulationApplicationVersion resource creates an AWS RoboMaker SimulationApplicationVersion. This helps you control which code your simulation uses.
@@ -922,7 +722,6 @@ pub struct SimulationApplicationVersion {
 
 impl SimulationApplicationVersion {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(application: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             application: application.into(),
@@ -931,38 +730,27 @@ impl SimulationApplicationVersion {
     }
 }
 
-impl crate::resource::Resource for SimulationApplicationVersion {
-    const TYPE: &'static str = "AWS::RoboMaker::SimulationApplicationVersion";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SIMULATION_APPLICATION_VERSION_SHAPE)
+crate::resource::props! {
+    resource SimulationApplicationVersion = "AWS::RoboMaker::SimulationApplicationVersion", shape: Some(&SIMULATION_APPLICATION_VERSION_SHAPE);
+    req {
+        application = "Application",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Application", self.application);
-        p.set_opt("CurrentRevisionId", self.current_revision_id);
-        p
+    opt {
+        current_revision_id = "CurrentRevisionId",
     }
 }
 
-static SIMULATION_APPLICATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Application", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), ..crate::resource::Rule::NONE }),
-        ("CurrentRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.\\-]*")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SIMULATION_APPLICATION_VERSION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Application", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*")), ..crate::resource::Rule::NONE }),
+    ("CurrentRevisionId", crate::resource::Rule { min_len: Some(1), max_len: Some(40), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_.\\-]*")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SimulationApplicationVersion`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SimulationApplicationVersion> {
-    /// `Fn::GetAtt` `ApplicationVersion`.
-    #[inline]
-    pub fn attr_application_version(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ApplicationVersion")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ApplicationVersion`.
+        attr_application_version: ::std::string::String = "ApplicationVersion",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
     }
 }

@@ -23,7 +23,6 @@ pub struct Crl {
 
 impl Crl {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(crl_data: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             crl_data: crl_data.into(),
@@ -35,49 +34,30 @@ impl Crl {
     }
 }
 
-impl crate::resource::Resource for Crl {
-    const TYPE: &'static str = "AWS::RolesAnywhere::CRL";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CRL_SHAPE)
+crate::resource::props! {
+    resource Crl = "AWS::RolesAnywhere::CRL", shape: Some(&CRL_SHAPE);
+    req {
+        crl_data = "CrlData",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CrlData", self.crl_data);
-        p.set_opt("Enabled", self.enabled);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TrustAnchorArn", self.trust_anchor_arn);
-        p
+    opt {
+        enabled = "Enabled",
+        tags = "Tags",
+        trust_anchor_arn = "TrustAnchorArn",
     }
 }
 
-static CRL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::crl::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TrustAnchorArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:rolesanywhere(:.*){2}(:trust-anchor.*)$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CRL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TrustAnchorArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:rolesanywhere(:.*){2}(:trust-anchor.*)$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Crl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Crl> {
-    /// `Fn::GetAtt` `CrlId`.
-    #[inline]
-    pub fn attr_crl_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CrlId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CrlId`.
+        attr_crl_id: ::std::string::String = "CrlId",
     }
-}
-
-pub mod crl {
-    //! Nested property types and enums of [`Crl`](super::Crl).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Definition of AWS::RolesAnywhere::Profile Resource Type
@@ -109,7 +89,6 @@ pub struct Profile {
 
 impl Profile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, role_arns: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             accept_role_session_name: ::std::option::Option::None,
@@ -126,57 +105,45 @@ impl Profile {
     }
 }
 
-impl crate::resource::Resource for Profile {
-    const TYPE: &'static str = "AWS::RolesAnywhere::Profile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROFILE_SHAPE)
+crate::resource::props! {
+    resource Profile = "AWS::RolesAnywhere::Profile", shape: Some(&PROFILE_SHAPE);
+    req {
+        name = "Name",
+        role_arns = "RoleArns",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AcceptRoleSessionName", self.accept_role_session_name);
-        p.set_opt("AttributeMappings", self.attribute_mappings);
-        p.set_opt("DurationSeconds", self.duration_seconds);
-        p.set_opt("Enabled", self.enabled);
-        p.set_opt("ManagedPolicyArns", self.managed_policy_arns);
-        p.set("Name", self.name);
-        p.set_opt("RequireInstanceProperties", self.require_instance_properties);
-        p.set("RoleArns", self.role_arns);
-        p.set_opt("SessionPolicy", self.session_policy);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        accept_role_session_name = "AcceptRoleSessionName",
+        attribute_mappings = "AttributeMappings",
+        duration_seconds = "DurationSeconds",
+        enabled = "Enabled",
+        managed_policy_arns = "ManagedPolicyArns",
+        require_instance_properties = "RequireInstanceProperties",
+        session_policy = "SessionPolicy",
+        tags = "Tags",
     }
 }
 
-static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DurationSeconds", crate::resource::Rule { min: Some(900.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
-        ("ManagedPolicyArns", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("RoleArns", crate::resource::Rule { min_items: Some(0), max_items: Some(250), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam(:.*){2}(:role.*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::profile::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DurationSeconds", crate::resource::Rule { min: Some(900.0), max: Some(43200.0), ..crate::resource::Rule::NONE }),
+    ("ManagedPolicyArns", crate::resource::Rule { min_items: Some(0), max_items: Some(50), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("RoleArns", crate::resource::Rule { min_items: Some(0), max_items: Some(250), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(1011), pattern: Some(crate::resource::Pattern::Regex("^arn:aws(-[^:]+)?:iam(:.*){2}(:role.*)$")), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rolesanywhere::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Profile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Profile> {
-    /// `Fn::GetAtt` `ProfileArn`.
-    #[inline]
-    pub fn attr_profile_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileArn")
-    }
-    /// `Fn::GetAtt` `ProfileId`.
-    #[inline]
-    pub fn attr_profile_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ProfileId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ProfileArn`.
+        attr_profile_arn: ::std::string::String = "ProfileArn",
+        /// `Fn::GetAtt` `ProfileId`.
+        attr_profile_id: ::std::string::String = "ProfileId",
     }
 }
 
 pub mod profile {
     //! Nested property types and enums of [`Profile`](super::Profile).
 
-    /// The definition `AttributeMapping`.
     #[derive(Clone)]
     pub struct AttributeMapping {
         /// CloudFormation property `CertificateField`; required.
@@ -187,7 +154,6 @@ pub mod profile {
 
     impl AttributeMapping {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(certificate_field: impl ::std::convert::Into<crate::value::Val<crate::cfn::rolesanywhere::profile::CertificateField>>, mapping_rules: ::std::vec::Vec<crate::cfn::rolesanywhere::profile::MappingRule>) -> Self {
             Self {
                 certificate_field: certificate_field.into(),
@@ -196,17 +162,14 @@ pub mod profile {
         }
     }
 
-    impl crate::resource::ToExpr for AttributeMapping {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CertificateField", self.certificate_field);
-            p.set("MappingRules", self.mapping_rules);
-            p.into_expr()
+    crate::resource::props! {
+        nested AttributeMapping;
+        req {
+            certificate_field = "CertificateField",
+            mapping_rules = "MappingRules",
         }
     }
 
-    /// The definition `MappingRule`.
     #[derive(Clone)]
     pub struct MappingRule {
         /// CloudFormation property `Specifier`; required.
@@ -215,7 +178,6 @@ pub mod profile {
 
     impl MappingRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(specifier: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 specifier: specifier.into(),
@@ -223,24 +185,14 @@ pub mod profile {
         }
     }
 
-    impl crate::resource::ToExpr for MappingRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Specifier", self.specifier);
-            p.into_expr()
+    crate::resource::props! {
+        nested MappingRule;
+        req {
+            specifier = "Specifier",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_.:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_.:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `CertificateField`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum CertificateField {
         /// `x509Subject`
         X509Subject,
@@ -250,16 +202,7 @@ pub mod profile {
         X509san,
     }
 
-    impl crate::value::CfnEnum for CertificateField {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::X509Subject => "x509Subject",
-                Self::X509Issuer => "x509Issuer",
-                Self::X509san => "x509SAN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(CertificateField, ["x509Subject", "x509Issuer", "x509SAN"]);
 }
 
 /// Definition of AWS::RolesAnywhere::TrustAnchor Resource Type.
@@ -281,7 +224,6 @@ pub struct TrustAnchor {
 
 impl TrustAnchor {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, source: crate::cfn::rolesanywhere::trust_anchor::Source) -> Self {
         Self {
             enabled: ::std::option::Option::None,
@@ -293,50 +235,38 @@ impl TrustAnchor {
     }
 }
 
-impl crate::resource::Resource for TrustAnchor {
-    const TYPE: &'static str = "AWS::RolesAnywhere::TrustAnchor";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRUST_ANCHOR_SHAPE)
+crate::resource::props! {
+    resource TrustAnchor = "AWS::RolesAnywhere::TrustAnchor", shape: Some(&TRUST_ANCHOR_SHAPE);
+    req {
+        name = "Name",
+        source = "Source",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Enabled", self.enabled);
-        p.set("Name", self.name);
-        p.set_opt("NotificationSettings", self.notification_settings);
-        p.set("Source", self.source);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        enabled = "Enabled",
+        notification_settings = "NotificationSettings",
+        tags = "Tags",
     }
 }
 
-static TRUST_ANCHOR_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
-        ("NotificationSettings", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::trust_anchor::NOTIFICATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::trust_anchor::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRUST_ANCHOR_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9-_]*$")), ..crate::resource::Rule::NONE }),
+    ("NotificationSettings", crate::resource::Rule { min_items: Some(0), max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::trust_anchor::NOTIFICATION_SETTING_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::rolesanywhere::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrustAnchor`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrustAnchor> {
-    /// `Fn::GetAtt` `TrustAnchorArn`.
-    #[inline]
-    pub fn attr_trust_anchor_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrustAnchorArn")
-    }
-    /// `Fn::GetAtt` `TrustAnchorId`.
-    #[inline]
-    pub fn attr_trust_anchor_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrustAnchorId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `TrustAnchorArn`.
+        attr_trust_anchor_arn: ::std::string::String = "TrustAnchorArn",
+        /// `Fn::GetAtt` `TrustAnchorId`.
+        attr_trust_anchor_id: ::std::string::String = "TrustAnchorId",
     }
 }
 
 pub mod trust_anchor {
     //! Nested property types and enums of [`TrustAnchor`](super::TrustAnchor).
 
-    /// The definition `NotificationSetting`.
     #[derive(Clone)]
     pub struct NotificationSetting {
         /// CloudFormation property `Channel`.
@@ -351,7 +281,6 @@ pub mod trust_anchor {
 
     impl NotificationSetting {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(enabled: impl ::std::convert::Into<crate::value::Val<bool>>, event: impl ::std::convert::Into<crate::value::Val<crate::cfn::rolesanywhere::trust_anchor::NotificationEvent>>) -> Self {
             Self {
                 channel: ::std::option::Option::None,
@@ -362,25 +291,22 @@ pub mod trust_anchor {
         }
     }
 
-    impl crate::resource::ToExpr for NotificationSetting {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Channel", self.channel);
-            p.set("Enabled", self.enabled);
-            p.set("Event", self.event);
-            p.set_opt("Threshold", self.threshold);
-            p.into_expr()
+    crate::resource::props! {
+        nested NotificationSetting;
+        req {
+            enabled = "Enabled",
+            event = "Event",
+        }
+        opt {
+            channel = "Channel",
+            threshold = "Threshold",
         }
     }
 
-    pub(super) static NOTIFICATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Threshold", crate::resource::Rule { min: Some(1.0), max: Some(360.0), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static NOTIFICATION_SETTING_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Threshold", crate::resource::Rule { min: Some(1.0), max: Some(360.0), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Source`.
     #[derive(Clone)]
     pub struct Source {
         /// CloudFormation property `SourceData`; required.
@@ -391,7 +317,6 @@ pub mod trust_anchor {
 
     impl Source {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(source_data: crate::cfn::rolesanywhere::trust_anchor::SourceData, source_type: impl ::std::convert::Into<crate::value::Val<crate::cfn::rolesanywhere::trust_anchor::TrustAnchorType>>) -> Self {
             Self {
                 source_data,
@@ -400,17 +325,14 @@ pub mod trust_anchor {
         }
     }
 
-    impl crate::resource::ToExpr for Source {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("SourceData", self.source_data);
-            p.set("SourceType", self.source_type);
-            p.into_expr()
+    crate::resource::props! {
+        nested Source;
+        req {
+            source_data = "SourceData",
+            source_type = "SourceType",
         }
     }
 
-    /// The definition `SourceData`.
     #[derive(Clone, Default)]
     pub struct SourceData {
         /// CloudFormation property `AcmPcaArn`.
@@ -419,41 +341,23 @@ pub mod trust_anchor {
         pub x509_certificate_data: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for SourceData {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AcmPcaArn", self.acm_pca_arn);
-            p.set_opt("X509CertificateData", self.x509_certificate_data);
-            p.into_expr()
+    crate::resource::props! {
+        nested SourceData;
+        opt {
+            acm_pca_arn = "AcmPcaArn",
+            x509_certificate_data = "X509CertificateData",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_.:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("^[ a-zA-Z0-9_.:/=+@-]*$")), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `NotificationChannel`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationChannel {
         /// `ALL`
         All,
     }
 
-    impl crate::value::CfnEnum for NotificationChannel {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::All => "ALL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NotificationChannel, ["ALL"]);
 
-    /// Allowed values of `NotificationEvent`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NotificationEvent {
         /// `CA_CERTIFICATE_EXPIRY`
         CaCertificateExpiry,
@@ -461,18 +365,9 @@ pub mod trust_anchor {
         EndEntityCertificateExpiry,
     }
 
-    impl crate::value::CfnEnum for NotificationEvent {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::CaCertificateExpiry => "CA_CERTIFICATE_EXPIRY",
-                Self::EndEntityCertificateExpiry => "END_ENTITY_CERTIFICATE_EXPIRY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NotificationEvent, ["CA_CERTIFICATE_EXPIRY", "END_ENTITY_CERTIFICATE_EXPIRY"]);
 
-    /// Allowed values of `TrustAnchorType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum TrustAnchorType {
         /// `AWS_ACM_PCA`
         AwsAcmPca,
@@ -480,13 +375,5 @@ pub mod trust_anchor {
         CertificateBundle,
     }
 
-    impl crate::value::CfnEnum for TrustAnchorType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AwsAcmPca => "AWS_ACM_PCA",
-                Self::CertificateBundle => "CERTIFICATE_BUNDLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(TrustAnchorType, ["AWS_ACM_PCA", "CERTIFICATE_BUNDLE"]);
 }

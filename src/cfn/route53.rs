@@ -21,7 +21,6 @@ pub struct CidrCollection {
 
 impl CidrCollection {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             locations: ::std::option::Option::None,
@@ -30,46 +29,34 @@ impl CidrCollection {
     }
 }
 
-impl crate::resource::Resource for CidrCollection {
-    const TYPE: &'static str = "AWS::Route53::CidrCollection";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CIDR_COLLECTION_SHAPE)
+crate::resource::props! {
+    resource CidrCollection = "AWS::Route53::CidrCollection", shape: Some(&CIDR_COLLECTION_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Locations", self.locations);
-        p.set("Name", self.name);
-        p
+    opt {
+        locations = "Locations",
     }
 }
 
-static CIDR_COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Locations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cidr_collection::LOCATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_\\-]+$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CIDR_COLLECTION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Locations", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cidr_collection::LOCATION_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[0-9A-Za-z_\\-]+$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`CidrCollection`] (`Fn::GetAtt`).
 impl crate::resource::Handle<CidrCollection> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod cidr_collection {
     //! Nested property types and enums of [`CidrCollection`](super::CidrCollection).
 
-    /// The definition `Location`.
     #[derive(Clone)]
     pub struct Location {
         /// A list of CIDR blocks.
@@ -84,7 +71,6 @@ pub mod cidr_collection {
 
     impl Location {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cidr_list: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cidr_list: cidr_list.into(),
@@ -93,21 +79,18 @@ pub mod cidr_collection {
         }
     }
 
-    impl crate::resource::ToExpr for Location {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CidrList", self.cidr_list);
-            p.set("LocationName", self.location_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested Location;
+        req {
+            cidr_list = "CidrList",
+            location_name = "LocationName",
         }
     }
 
-    pub(super) static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("LocationName", crate::resource::Rule { min_len: Some(1), max_len: Some(16), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CidrList", crate::resource::Rule { items: Some(&crate::resource::Rule { formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("LocationName", crate::resource::Rule { min_len: Some(1), max_len: Some(16), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource used to control (enable/disable) DNSSEC in a specific hosted zone.
@@ -123,7 +106,6 @@ pub struct Dnssec {
 
 impl Dnssec {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(hosted_zone_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             hosted_zone_id: hosted_zone_id.into(),
@@ -131,25 +113,16 @@ impl Dnssec {
     }
 }
 
-impl crate::resource::Resource for Dnssec {
-    const TYPE: &'static str = "AWS::Route53::DNSSEC";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DNSSEC_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("HostedZoneId", self.hosted_zone_id);
-        p
+crate::resource::props! {
+    resource Dnssec = "AWS::Route53::DNSSEC", shape: Some(&DNSSEC_SHAPE);
+    req {
+        hosted_zone_id = "HostedZoneId",
     }
 }
 
-static DNSSEC_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HostedZoneId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9]{1,32}$")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DNSSEC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HostedZoneId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9]{1,32}$")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Resource Type definition for AWS::Route53::DelegationSet. Creates a reusable delegation set (a group of four name servers) that can be associated with multiple hosted zones.
 ///
@@ -158,35 +131,21 @@ static DNSSEC_SHAPE: crate::resource::Shape = crate::resource::Shape {
 pub struct DelegationSet {
 }
 
-impl crate::resource::Resource for DelegationSet {
-    const TYPE: &'static str = "AWS::Route53::DelegationSet";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        crate::resource::Props::new()
-    }
+crate::resource::props! {
+    resource DelegationSet = "AWS::Route53::DelegationSet", shape: Some(&crate::resource::Shape::EMPTY);
 }
 
 /// Attributes of [`DelegationSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DelegationSet> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CallerReference`.
-    #[inline]
-    pub fn attr_caller_reference(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CallerReference")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `NameServers`.
-    #[inline]
-    pub fn attr_name_servers(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NameServers")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CallerReference`.
+        attr_caller_reference: ::std::string::String = "CallerReference",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `NameServers`.
+        attr_name_servers: crate::value::List<::std::string::String> = "NameServers",
     }
 }
 
@@ -216,34 +175,26 @@ impl HealthCheck {
     }
 }
 
-impl crate::resource::Resource for HealthCheck {
-    const TYPE: &'static str = "AWS::Route53::HealthCheck";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HEALTH_CHECK_SHAPE)
+crate::resource::props! {
+    resource HealthCheck = "AWS::Route53::HealthCheck", shape: Some(&HEALTH_CHECK_SHAPE);
+    req {
+        health_check_config = "HealthCheckConfig",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("HealthCheckConfig", self.health_check_config);
-        p.set_opt("HealthCheckTags", self.health_check_tags);
-        p
+    opt {
+        health_check_tags = "HealthCheckTags",
     }
 }
 
-static HEALTH_CHECK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HealthCheckConfig", crate::resource::Rule { shape: Some(&self::health_check::HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("HealthCheckTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::health_check::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HEALTH_CHECK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HealthCheckConfig", crate::resource::Rule { shape: Some(&self::health_check::HEALTH_CHECK_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HealthCheckTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::health_check::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HealthCheck`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HealthCheck> {
-    /// `Fn::GetAtt` `HealthCheckId`.
-    #[inline]
-    pub fn attr_health_check_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HealthCheckId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `HealthCheckId`.
+        attr_health_check_id: ::std::string::String = "HealthCheckId",
     }
 }
 
@@ -293,7 +244,6 @@ pub mod health_check {
 
     impl HealthCheckConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::route53::health_check::Type>>) -> Self {
             Self {
                 alarm_identifier: ::std::option::Option::None,
@@ -317,47 +267,45 @@ pub mod health_check {
         }
     }
 
-    impl crate::resource::ToExpr for HealthCheckConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AlarmIdentifier", self.alarm_identifier);
-            p.set_opt("ChildHealthChecks", self.child_health_checks);
-            p.set_opt("EnableSNI", self.enable_sni);
-            p.set_opt("FailureThreshold", self.failure_threshold);
-            p.set_opt("FullyQualifiedDomainName", self.fully_qualified_domain_name);
-            p.set_opt("HealthThreshold", self.health_threshold);
-            p.set_opt("IPAddress", self.ip_address);
-            p.set_opt("InsufficientDataHealthStatus", self.insufficient_data_health_status);
-            p.set_opt("Inverted", self.inverted);
-            p.set_opt("MeasureLatency", self.measure_latency);
-            p.set_opt("Port", self.port);
-            p.set_opt("Regions", self.regions);
-            p.set_opt("RequestInterval", self.request_interval);
-            p.set_opt("ResourcePath", self.resource_path);
-            p.set_opt("RoutingControlArn", self.routing_control_arn);
-            p.set_opt("SearchString", self.search_string);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested HealthCheckConfig;
+        req {
+            type_ = "Type",
+        }
+        opt {
+            alarm_identifier = "AlarmIdentifier",
+            child_health_checks = "ChildHealthChecks",
+            enable_sni = "EnableSNI",
+            failure_threshold = "FailureThreshold",
+            fully_qualified_domain_name = "FullyQualifiedDomainName",
+            health_threshold = "HealthThreshold",
+            ip_address = "IPAddress",
+            insufficient_data_health_status = "InsufficientDataHealthStatus",
+            inverted = "Inverted",
+            measure_latency = "MeasureLatency",
+            port = "Port",
+            regions = "Regions",
+            request_interval = "RequestInterval",
+            resource_path = "ResourcePath",
+            routing_control_arn = "RoutingControlArn",
+            search_string = "SearchString",
         }
     }
 
-    pub(super) static HEALTH_CHECK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AlarmIdentifier", crate::resource::Rule { shape: Some(&ALARM_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
-            ("ChildHealthChecks", crate::resource::Rule { min_items: Some(0), max_items: Some(256), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-            ("FailureThreshold", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
-            ("FullyQualifiedDomainName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("HealthThreshold", crate::resource::Rule { min: Some(0.0), max: Some(256.0), ..crate::resource::Rule::NONE }),
-            ("IPAddress", crate::resource::Rule { min_len: Some(0), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$")), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("Regions", crate::resource::Rule { min_items: Some(3), max_items: Some(64), ..crate::resource::Rule::NONE }),
-            ("RequestInterval", crate::resource::Rule { min: Some(10.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
-            ("ResourcePath", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("RoutingControlArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("SearchString", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HEALTH_CHECK_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AlarmIdentifier", crate::resource::Rule { shape: Some(&ALARM_IDENTIFIER_SHAPE), ..crate::resource::Rule::NONE }),
+        ("ChildHealthChecks", crate::resource::Rule { min_items: Some(0), max_items: Some(256), items: Some(&crate::resource::Rule { min_len: Some(0), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+        ("FailureThreshold", crate::resource::Rule { min: Some(1.0), max: Some(10.0), ..crate::resource::Rule::NONE }),
+        ("FullyQualifiedDomainName", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("HealthThreshold", crate::resource::Rule { min: Some(0.0), max: Some(256.0), ..crate::resource::Rule::NONE }),
+        ("IPAddress", crate::resource::Rule { min_len: Some(0), max_len: Some(45), pattern: Some(crate::resource::Pattern::Regex("^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$")), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min: Some(1.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("Regions", crate::resource::Rule { min_items: Some(3), max_items: Some(64), ..crate::resource::Rule::NONE }),
+        ("RequestInterval", crate::resource::Rule { min: Some(10.0), max: Some(30.0), ..crate::resource::Rule::NONE }),
+        ("ResourcePath", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("RoutingControlArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("SearchString", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex type that identifies the CloudWatch alarm that you want Amazon Route 53 health checkers to use to determine whether the specified health check is healthy.
     #[derive(Clone)]
@@ -374,7 +322,6 @@ pub mod health_check {
 
     impl AlarmIdentifier {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, region: impl ::std::convert::Into<crate::value::Val<crate::cfn::route53::health_check::Region>>) -> Self {
             Self {
                 name: name.into(),
@@ -383,31 +330,25 @@ pub mod health_check {
         }
     }
 
-    impl crate::resource::ToExpr for AlarmIdentifier {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Name", self.name);
-            p.set("Region", self.region);
-            p.into_expr()
+    crate::resource::props! {
+        nested AlarmIdentifier;
+        req {
+            name = "Name",
+            region = "Region",
         }
     }
 
-    pub(super) static ALARM_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALARM_IDENTIFIER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// For the CloudWatch alarm that you want Route 53 health checkers to use to determine whether this health check is healthy, the region that the alarm was created in.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Region {
         /// `af-south-1`
         AfSouth1,
@@ -503,62 +444,9 @@ pub mod health_check {
         UsWest2,
     }
 
-    impl crate::value::CfnEnum for Region {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::AfSouth1 => "af-south-1",
-                Self::ApEast1 => "ap-east-1",
-                Self::ApEast2 => "ap-east-2",
-                Self::ApNortheast1 => "ap-northeast-1",
-                Self::ApNortheast2 => "ap-northeast-2",
-                Self::ApNortheast3 => "ap-northeast-3",
-                Self::ApSouth1 => "ap-south-1",
-                Self::ApSouth2 => "ap-south-2",
-                Self::ApSoutheast1 => "ap-southeast-1",
-                Self::ApSoutheast2 => "ap-southeast-2",
-                Self::ApSoutheast3 => "ap-southeast-3",
-                Self::ApSoutheast4 => "ap-southeast-4",
-                Self::ApSoutheast5 => "ap-southeast-5",
-                Self::ApSoutheast6 => "ap-southeast-6",
-                Self::ApSoutheast7 => "ap-southeast-7",
-                Self::CaCentral1 => "ca-central-1",
-                Self::CaWest1 => "ca-west-1",
-                Self::CnNorth1 => "cn-north-1",
-                Self::CnNorthwest1 => "cn-northwest-1",
-                Self::EuCentral1 => "eu-central-1",
-                Self::EuCentral2 => "eu-central-2",
-                Self::EuIsoeWest1 => "eu-isoe-west-1",
-                Self::EuNorth1 => "eu-north-1",
-                Self::EuSouth1 => "eu-south-1",
-                Self::EuSouth2 => "eu-south-2",
-                Self::EuWest1 => "eu-west-1",
-                Self::EuWest2 => "eu-west-2",
-                Self::EuWest3 => "eu-west-3",
-                Self::EuscDeEast1 => "eusc-de-east-1",
-                Self::IlCentral1 => "il-central-1",
-                Self::MeCentral1 => "me-central-1",
-                Self::MeSouth1 => "me-south-1",
-                Self::MxCentral1 => "mx-central-1",
-                Self::SaEast1 => "sa-east-1",
-                Self::UsEast1 => "us-east-1",
-                Self::UsEast2 => "us-east-2",
-                Self::UsGovEast1 => "us-gov-east-1",
-                Self::UsGovWest1 => "us-gov-west-1",
-                Self::UsIsoEast1 => "us-iso-east-1",
-                Self::UsIsoWest1 => "us-iso-west-1",
-                Self::UsIsobEast1 => "us-isob-east-1",
-                Self::UsIsobWest1 => "us-isob-west-1",
-                Self::UsIsofEast1 => "us-isof-east-1",
-                Self::UsIsofSouth1 => "us-isof-south-1",
-                Self::UsWest1 => "us-west-1",
-                Self::UsWest2 => "us-west-2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Region, ["af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "cn-north-1", "cn-northwest-1", "eu-central-1", "eu-central-2", "eu-isoe-west-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "eusc-de-east-1", "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-iso-east-1", "us-iso-west-1", "us-isob-east-1", "us-isob-west-1", "us-isof-east-1", "us-isof-south-1", "us-west-1", "us-west-2"]);
 
-    /// Allowed values of `InsufficientDataHealthStatus`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum InsufficientDataHealthStatus {
         /// `Healthy`
         Healthy,
@@ -568,19 +456,9 @@ pub mod health_check {
         Unhealthy,
     }
 
-    impl crate::value::CfnEnum for InsufficientDataHealthStatus {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Healthy => "Healthy",
-                Self::LastKnownStatus => "LastKnownStatus",
-                Self::Unhealthy => "Unhealthy",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(InsufficientDataHealthStatus, ["Healthy", "LastKnownStatus", "Unhealthy"]);
 
-    /// Allowed values of `Regions`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Regions {
         /// `ap-northeast-1`
         ApNortheast1,
@@ -600,24 +478,9 @@ pub mod health_check {
         UsWest2,
     }
 
-    impl crate::value::CfnEnum for Regions {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::ApNortheast1 => "ap-northeast-1",
-                Self::ApSoutheast1 => "ap-southeast-1",
-                Self::ApSoutheast2 => "ap-southeast-2",
-                Self::EuWest1 => "eu-west-1",
-                Self::SaEast1 => "sa-east-1",
-                Self::UsEast1 => "us-east-1",
-                Self::UsWest1 => "us-west-1",
-                Self::UsWest2 => "us-west-2",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Regions, ["ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "eu-west-1", "sa-east-1", "us-east-1", "us-west-1", "us-west-2"]);
 
-    /// Allowed values of `Type`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Type {
         /// `CALCULATED`
         Calculated,
@@ -637,21 +500,7 @@ pub mod health_check {
         RecoveryControl,
     }
 
-    impl crate::value::CfnEnum for Type {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Calculated => "CALCULATED",
-                Self::CloudwatchMetric => "CLOUDWATCH_METRIC",
-                Self::Http => "HTTP",
-                Self::HttpStrMatch => "HTTP_STR_MATCH",
-                Self::Https => "HTTPS",
-                Self::HttpsStrMatch => "HTTPS_STR_MATCH",
-                Self::Tcp => "TCP",
-                Self::RecoveryControl => "RECOVERY_CONTROL",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Type, ["CALCULATED", "CLOUDWATCH_METRIC", "HTTP", "HTTP_STR_MATCH", "HTTPS", "HTTPS_STR_MATCH", "TCP", "RECOVERY_CONTROL"]);
 }
 
 /// Creates a new public or private hosted zone. You create records in a public hosted zone to define how you want to route traffic on the internet for a domain, such as example.com, and its subdomains (apex.example.com, acme.example.com). You create records in a private hosted zone to define how you want to route traffic for a domain and its subdomains within one or more Amazon Virtual Private Clouds (Amazon VPCs).
@@ -713,46 +562,34 @@ pub struct HostedZone {
     pub vpcs: ::std::option::Option<::std::vec::Vec<crate::cfn::route53::hosted_zone::Vpc>>,
 }
 
-impl crate::resource::Resource for HostedZone {
-    const TYPE: &'static str = "AWS::Route53::HostedZone";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HOSTED_ZONE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DelegationSetId", self.delegation_set_id);
-        p.set_opt("HostedZoneConfig", self.hosted_zone_config);
-        p.set_opt("HostedZoneFeatures", self.hosted_zone_features);
-        p.set_opt("HostedZoneTags", self.hosted_zone_tags);
-        p.set_opt("Name", self.name);
-        p.set_opt("QueryLoggingConfig", self.query_logging_config);
-        p.set_opt("VPCs", self.vpcs);
-        p
+crate::resource::props! {
+    resource HostedZone = "AWS::Route53::HostedZone", shape: Some(&HOSTED_ZONE_SHAPE);
+    opt {
+        delegation_set_id = "DelegationSetId",
+        hosted_zone_config = "HostedZoneConfig",
+        hosted_zone_features = "HostedZoneFeatures",
+        hosted_zone_tags = "HostedZoneTags",
+        name = "Name",
+        query_logging_config = "QueryLoggingConfig",
+        vpcs = "VPCs",
     }
 }
 
-static HOSTED_ZONE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DelegationSetId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("HostedZoneConfig", crate::resource::Rule { shape: Some(&self::hosted_zone::HOSTED_ZONE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("HostedZoneTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hosted_zone::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HOSTED_ZONE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DelegationSetId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("HostedZoneConfig", crate::resource::Rule { shape: Some(&self::hosted_zone::HOSTED_ZONE_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HostedZoneTags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hosted_zone::TAG2_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("VPCs", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::hosted_zone::VPC_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HostedZone`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HostedZone> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `NameServers`.
-    #[inline]
-    pub fn attr_name_servers(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("NameServers")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `NameServers`.
+        attr_name_servers: crate::value::List<::std::string::String> = "NameServers",
     }
 }
 
@@ -768,20 +605,16 @@ pub mod hosted_zone {
         pub comment: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for HostedZoneConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Comment", self.comment);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostedZoneConfig;
+        opt {
+            comment = "Comment",
         }
     }
 
-    pub(super) static HOSTED_ZONE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Comment", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static HOSTED_ZONE_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Comment", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Represents the features configuration for a hosted zone, including the status of various features and any associated failure reasons.
     #[derive(Clone, Default)]
@@ -790,21 +623,17 @@ pub mod hosted_zone {
         pub enable_accelerated_recovery: ::std::option::Option<crate::value::Val<bool>>,
     }
 
-    impl crate::resource::ToExpr for HostedZoneFeatures {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("EnableAcceleratedRecovery", self.enable_accelerated_recovery);
-            p.into_expr()
+    crate::resource::props! {
+        nested HostedZoneFeatures;
+        opt {
+            enable_accelerated_recovery = "EnableAcceleratedRecovery",
         }
     }
 
-    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG2_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A complex type that contains information about a configuration for DNS query logging.
     #[derive(Clone)]
@@ -817,7 +646,6 @@ pub mod hosted_zone {
 
     impl QueryLoggingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(cloud_watch_logs_log_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 cloud_watch_logs_log_group_arn: cloud_watch_logs_log_group_arn.into(),
@@ -825,12 +653,10 @@ pub mod hosted_zone {
         }
     }
 
-    impl crate::resource::ToExpr for QueryLoggingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CloudWatchLogsLogGroupArn", self.cloud_watch_logs_log_group_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested QueryLoggingConfig;
+        req {
+            cloud_watch_logs_log_group_arn = "CloudWatchLogsLogGroupArn",
         }
     }
 
@@ -852,7 +678,6 @@ pub mod hosted_zone {
 
     impl Vpc {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_region: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 vpc_id: vpc_id.into(),
@@ -861,15 +686,17 @@ pub mod hosted_zone {
         }
     }
 
-    impl crate::resource::ToExpr for Vpc {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("VPCId", self.vpc_id);
-            p.set("VPCRegion", self.vpc_region);
-            p.into_expr()
+    crate::resource::props! {
+        nested Vpc;
+        req {
+            vpc_id = "VPCId",
+            vpc_region = "VPCRegion",
         }
     }
+
+    pub(super) static VPC_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("VPCId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Represents a key signing key (KSK) associated with a hosted zone. You can only have two KSKs per hosted zone.
@@ -897,7 +724,6 @@ pub struct KeySigningKey {
 
 impl KeySigningKey {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(hosted_zone_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, key_management_service_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, status: impl ::std::convert::Into<crate::value::Val<crate::cfn::route53::key_signing_key::Status>>) -> Self {
         Self {
             hosted_zone_id: hosted_zone_id.into(),
@@ -908,37 +734,28 @@ impl KeySigningKey {
     }
 }
 
-impl crate::resource::Resource for KeySigningKey {
-    const TYPE: &'static str = "AWS::Route53::KeySigningKey";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&KEY_SIGNING_KEY_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("HostedZoneId", self.hosted_zone_id);
-        p.set("KeyManagementServiceArn", self.key_management_service_arn);
-        p.set("Name", self.name);
-        p.set("Status", self.status);
-        p
+crate::resource::props! {
+    resource KeySigningKey = "AWS::Route53::KeySigningKey", shape: Some(&KEY_SIGNING_KEY_SHAPE);
+    req {
+        hosted_zone_id = "HostedZoneId",
+        key_management_service_arn = "KeyManagementServiceArn",
+        name = "Name",
+        status = "Status",
     }
 }
 
-static KEY_SIGNING_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HostedZoneId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9]{1,32}$")), ..crate::resource::Rule::NONE }),
-        ("KeyManagementServiceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]{3,128}$")), ..crate::resource::Rule::NONE }),
-        ("Status", crate::resource::Rule { min_len: Some(5), max_len: Some(150), ..crate::resource::Rule::NONE }),
-    ],
-};
+static KEY_SIGNING_KEY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HostedZoneId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9]{1,32}$")), ..crate::resource::Rule::NONE }),
+    ("KeyManagementServiceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[a-zA-Z0-9_]{3,128}$")), ..crate::resource::Rule::NONE }),
+    ("Status", crate::resource::Rule { min_len: Some(5), max_len: Some(150), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod key_signing_key {
     //! Nested property types and enums of [`KeySigningKey`](super::KeySigningKey).
 
     /// A string specifying the initial status of the key signing key (KSK). You can set the value to ACTIVE or INACTIVE.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `ACTIVE`
         Active,
@@ -946,15 +763,7 @@ pub mod key_signing_key {
         Inactive,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Active => "ACTIVE",
-                Self::Inactive => "INACTIVE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["ACTIVE", "INACTIVE"]);
 }
 
 /// Resource Type definition for AWS::Route53::QueryLoggingConfig. Creates a configuration for DNS query logging, which publishes query logs for a public hosted zone to an Amazon CloudWatch Logs log group.
@@ -974,7 +783,6 @@ pub struct QueryLoggingConfig {
 
 impl QueryLoggingConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cloud_watch_logs_log_group_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, hosted_zone_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cloud_watch_logs_log_group_arn: cloud_watch_logs_log_group_arn.into(),
@@ -983,38 +791,25 @@ impl QueryLoggingConfig {
     }
 }
 
-impl crate::resource::Resource for QueryLoggingConfig {
-    const TYPE: &'static str = "AWS::Route53::QueryLoggingConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&QUERY_LOGGING_CONFIG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("CloudWatchLogsLogGroupArn", self.cloud_watch_logs_log_group_arn);
-        p.set("HostedZoneId", self.hosted_zone_id);
-        p
+crate::resource::props! {
+    resource QueryLoggingConfig = "AWS::Route53::QueryLoggingConfig", shape: Some(&QUERY_LOGGING_CONFIG_SHAPE);
+    req {
+        cloud_watch_logs_log_group_arn = "CloudWatchLogsLogGroupArn",
+        hosted_zone_id = "HostedZoneId",
     }
 }
 
-static QUERY_LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HostedZoneId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
-    ],
-};
+static QUERY_LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HostedZoneId", crate::resource::Rule { min_len: Some(0), max_len: Some(32), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`QueryLoggingConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<QueryLoggingConfig> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
@@ -1095,7 +890,6 @@ pub struct RecordSet {
 
 impl RecordSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             alias_target: ::std::option::Option::None,
@@ -1119,56 +913,48 @@ impl RecordSet {
     }
 }
 
-impl crate::resource::Resource for RecordSet {
-    const TYPE: &'static str = "AWS::Route53::RecordSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RECORD_SET_SHAPE)
+crate::resource::props! {
+    resource RecordSet = "AWS::Route53::RecordSet", shape: Some(&RECORD_SET_SHAPE);
+    req {
+        name = "Name",
+        type_ = "Type",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AliasTarget", self.alias_target);
-        p.set_opt("CidrRoutingConfig", self.cidr_routing_config);
-        p.set_opt("Comment", self.comment);
-        p.set_opt("Failover", self.failover);
-        p.set_opt("GeoLocation", self.geo_location);
-        p.set_opt("GeoProximityLocation", self.geo_proximity_location);
-        p.set_opt("HealthCheckId", self.health_check_id);
-        p.set_opt("HostedZoneId", self.hosted_zone_id);
-        p.set_opt("HostedZoneName", self.hosted_zone_name);
-        p.set_opt("MultiValueAnswer", self.multi_value_answer);
-        p.set("Name", self.name);
-        p.set_opt("Region", self.region);
-        p.set_opt("ResourceRecords", self.resource_records);
-        p.set_opt("SetIdentifier", self.set_identifier);
-        p.set_opt("TTL", self.ttl);
-        p.set("Type", self.type_);
-        p.set_opt("Weight", self.weight);
-        p
+    opt {
+        alias_target = "AliasTarget",
+        cidr_routing_config = "CidrRoutingConfig",
+        comment = "Comment",
+        failover = "Failover",
+        geo_location = "GeoLocation",
+        geo_proximity_location = "GeoProximityLocation",
+        health_check_id = "HealthCheckId",
+        hosted_zone_id = "HostedZoneId",
+        hosted_zone_name = "HostedZoneName",
+        multi_value_answer = "MultiValueAnswer",
+        region = "Region",
+        resource_records = "ResourceRecords",
+        set_identifier = "SetIdentifier",
+        ttl = "TTL",
+        weight = "Weight",
     }
 }
 
-static RECORD_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("AliasTarget", crate::resource::Rule { shape: Some(&self::record_set::ALIAS_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
-        ("CidrRoutingConfig", crate::resource::Rule { shape: Some(&self::record_set::CIDR_ROUTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ("Comment", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("GeoLocation", crate::resource::Rule { shape: Some(&self::record_set::GEO_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("GeoProximityLocation", crate::resource::Rule { shape: Some(&self::record_set::GEO_PROXIMITY_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
-        ("HealthCheckId", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("HostedZoneId", crate::resource::Rule { max_len: Some(44), ..crate::resource::Rule::NONE }),
-        ("HostedZoneName", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("ResourceRecords", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(4000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("SetIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RECORD_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("AliasTarget", crate::resource::Rule { shape: Some(&self::record_set::ALIAS_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ("CidrRoutingConfig", crate::resource::Rule { shape: Some(&self::record_set::CIDR_ROUTING_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ("Comment", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("GeoLocation", crate::resource::Rule { shape: Some(&self::record_set::GEO_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("GeoProximityLocation", crate::resource::Rule { shape: Some(&self::record_set::GEO_PROXIMITY_LOCATION_SHAPE), ..crate::resource::Rule::NONE }),
+    ("HealthCheckId", crate::resource::Rule { max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("HostedZoneId", crate::resource::Rule { max_len: Some(44), ..crate::resource::Rule::NONE }),
+    ("HostedZoneName", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("ResourceRecords", crate::resource::Rule { items: Some(&crate::resource::Rule { max_len: Some(4000), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("SetIdentifier", crate::resource::Rule { min_len: Some(0), max_len: Some(128), ..crate::resource::Rule::NONE }),
+]);
 
 pub mod record_set {
     //! Nested property types and enums of [`RecordSet`](super::RecordSet).
 
-    /// The definition `AliasTarget`.
     #[derive(Clone)]
     pub struct AliasTarget {
         /// The value that you specify depends on where you want to route queries.
@@ -1187,7 +973,6 @@ pub mod record_set {
 
     impl AliasTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dns_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, hosted_zone_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dns_name: dns_name.into(),
@@ -1197,25 +982,22 @@ pub mod record_set {
         }
     }
 
-    impl crate::resource::ToExpr for AliasTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DNSName", self.dns_name);
-            p.set_opt("EvaluateTargetHealth", self.evaluate_target_health);
-            p.set("HostedZoneId", self.hosted_zone_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AliasTarget;
+        req {
+            dns_name = "DNSName",
+            hosted_zone_id = "HostedZoneId",
+        }
+        opt {
+            evaluate_target_health = "EvaluateTargetHealth",
         }
     }
 
-    pub(super) static ALIAS_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("DNSName", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
-            ("HostedZoneId", crate::resource::Rule { max_len: Some(44), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static ALIAS_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("DNSName", crate::resource::Rule { max_len: Some(1024), ..crate::resource::Rule::NONE }),
+        ("HostedZoneId", crate::resource::Rule { max_len: Some(44), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `CidrRoutingConfig`.
     #[derive(Clone)]
     pub struct CidrRoutingConfig {
         /// The CIDR collection ID.
@@ -1230,7 +1012,6 @@ pub mod record_set {
 
     impl CidrRoutingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(collection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 collection_id: collection_id.into(),
@@ -1239,24 +1020,19 @@ pub mod record_set {
         }
     }
 
-    impl crate::resource::ToExpr for CidrRoutingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CollectionId", self.collection_id);
-            p.set("LocationName", self.location_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CidrRoutingConfig;
+        req {
+            collection_id = "CollectionId",
+            location_name = "LocationName",
         }
     }
 
-    pub(super) static CIDR_ROUTING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("CollectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
-            ("LocationName", crate::resource::Rule { min_len: Some(1), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z_\\-\\*]+")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static CIDR_ROUTING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("CollectionId", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$")), ..crate::resource::Rule::NONE }),
+        ("LocationName", crate::resource::Rule { min_len: Some(1), max_len: Some(16), pattern: Some(crate::resource::Pattern::Regex("[0-9A-Za-z_\\-\\*]+")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GeoLocation`.
     #[derive(Clone, Default)]
     pub struct GeoLocation {
         /// For geolocation resource record sets, a two-letter abbreviation that identifies a continent.
@@ -1273,26 +1049,21 @@ pub mod record_set {
         pub subdivision_code: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GeoLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContinentCode", self.continent_code);
-            p.set_opt("CountryCode", self.country_code);
-            p.set_opt("SubdivisionCode", self.subdivision_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeoLocation;
+        opt {
+            continent_code = "ContinentCode",
+            country_code = "CountryCode",
+            subdivision_code = "SubdivisionCode",
         }
     }
 
-    pub(super) static GEO_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ContinentCode", crate::resource::Rule { min_len: Some(2), max_len: Some(2), ..crate::resource::Rule::NONE }),
-            ("CountryCode", crate::resource::Rule { min_len: Some(1), max_len: Some(2), ..crate::resource::Rule::NONE }),
-            ("SubdivisionCode", crate::resource::Rule { min_len: Some(1), max_len: Some(3), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GEO_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ContinentCode", crate::resource::Rule { min_len: Some(2), max_len: Some(2), ..crate::resource::Rule::NONE }),
+        ("CountryCode", crate::resource::Rule { min_len: Some(1), max_len: Some(2), ..crate::resource::Rule::NONE }),
+        ("SubdivisionCode", crate::resource::Rule { min_len: Some(1), max_len: Some(3), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `GeoProximityLocation`.
     #[derive(Clone, Default)]
     pub struct GeoProximityLocation {
         /// The AWS Region the resource you are directing DNS traffic to, is in.
@@ -1313,28 +1084,23 @@ pub mod record_set {
         pub local_zone_group: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GeoProximityLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AWSRegion", self.aws_region);
-            p.set_opt("Bias", self.bias);
-            p.set_opt("Coordinates", self.coordinates);
-            p.set_opt("LocalZoneGroup", self.local_zone_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeoProximityLocation;
+        opt {
+            aws_region = "AWSRegion",
+            bias = "Bias",
+            coordinates = "Coordinates",
+            local_zone_group = "LocalZoneGroup",
         }
     }
 
-    pub(super) static GEO_PROXIMITY_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("AWSRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("Bias", crate::resource::Rule { min: Some(-99.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
-            ("Coordinates", crate::resource::Rule { shape: Some(&COORDINATES_SHAPE), ..crate::resource::Rule::NONE }),
-            ("LocalZoneGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static GEO_PROXIMITY_LOCATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AWSRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("Bias", crate::resource::Rule { min: Some(-99.0), max: Some(99.0), ..crate::resource::Rule::NONE }),
+        ("Coordinates", crate::resource::Rule { shape: Some(&COORDINATES_SHAPE), ..crate::resource::Rule::NONE }),
+        ("LocalZoneGroup", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// The definition `Coordinates`.
     #[derive(Clone)]
     pub struct Coordinates {
         /// Specifies a coordinate of the north–south position of a geographic point on the surface of the Earth.
@@ -1349,7 +1115,6 @@ pub mod record_set {
 
     impl Coordinates {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(latitude: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, longitude: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 latitude: latitude.into(),
@@ -1358,25 +1123,20 @@ pub mod record_set {
         }
     }
 
-    impl crate::resource::ToExpr for Coordinates {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Latitude", self.latitude);
-            p.set("Longitude", self.longitude);
-            p.into_expr()
+    crate::resource::props! {
+        nested Coordinates;
+        req {
+            latitude = "Latitude",
+            longitude = "Longitude",
         }
     }
 
-    pub(super) static COORDINATES_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Latitude", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[-+]?[0-9]{1,2}(\\.[0-9]{0,2})?")), ..crate::resource::Rule::NONE }),
-            ("Longitude", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[-+]?[0-9]{1,3}(\\.[0-9]{0,2})?")), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static COORDINATES_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Latitude", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[-+]?[0-9]{1,2}(\\.[0-9]{0,2})?")), ..crate::resource::Rule::NONE }),
+        ("Longitude", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("[-+]?[0-9]{1,3}(\\.[0-9]{0,2})?")), ..crate::resource::Rule::NONE }),
+    ]);
 
-    /// Allowed values of `Failover`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Failover {
         /// `PRIMARY`
         Primary,
@@ -1384,15 +1144,7 @@ pub mod record_set {
         Secondary,
     }
 
-    impl crate::value::CfnEnum for Failover {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Primary => "PRIMARY",
-                Self::Secondary => "SECONDARY",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Failover, ["PRIMARY", "SECONDARY"]);
 }
 
 /// Resource Type definition for AWS::Route53::RecordSetGroup
@@ -1410,32 +1162,31 @@ pub struct RecordSetGroup {
     pub record_sets: ::std::option::Option<::std::vec::Vec<crate::cfn::route53::record_set_group::RecordSet>>,
 }
 
-impl crate::resource::Resource for RecordSetGroup {
-    const TYPE: &'static str = "AWS::Route53::RecordSetGroup";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Comment", self.comment);
-        p.set_opt("HostedZoneId", self.hosted_zone_id);
-        p.set_opt("HostedZoneName", self.hosted_zone_name);
-        p.set_opt("RecordSets", self.record_sets);
-        p
+crate::resource::props! {
+    resource RecordSetGroup = "AWS::Route53::RecordSetGroup", shape: Some(&RECORD_SET_GROUP_SHAPE);
+    opt {
+        comment = "Comment",
+        hosted_zone_id = "HostedZoneId",
+        hosted_zone_name = "HostedZoneName",
+        record_sets = "RecordSets",
     }
 }
 
+static RECORD_SET_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("RecordSets", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::record_set_group::RECORD_SET_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`RecordSetGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RecordSetGroup> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
 }
 
 pub mod record_set_group {
     //! Nested property types and enums of [`RecordSetGroup`](super::RecordSetGroup).
 
-    /// The definition `RecordSet`.
     #[derive(Clone)]
     pub struct RecordSet {
         /// CloudFormation property `AliasTarget`.
@@ -1474,7 +1225,6 @@ pub mod record_set_group {
 
     impl RecordSet {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, type_: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 alias_target: ::std::option::Option::None,
@@ -1497,31 +1247,34 @@ pub mod record_set_group {
         }
     }
 
-    impl crate::resource::ToExpr for RecordSet {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AliasTarget", self.alias_target);
-            p.set_opt("CidrRoutingConfig", self.cidr_routing_config);
-            p.set_opt("Failover", self.failover);
-            p.set_opt("GeoLocation", self.geo_location);
-            p.set_opt("GeoProximityLocation", self.geo_proximity_location);
-            p.set_opt("HealthCheckId", self.health_check_id);
-            p.set_opt("HostedZoneId", self.hosted_zone_id);
-            p.set_opt("HostedZoneName", self.hosted_zone_name);
-            p.set_opt("MultiValueAnswer", self.multi_value_answer);
-            p.set("Name", self.name);
-            p.set_opt("Region", self.region);
-            p.set_opt("ResourceRecords", self.resource_records);
-            p.set_opt("SetIdentifier", self.set_identifier);
-            p.set_opt("TTL", self.ttl);
-            p.set("Type", self.type_);
-            p.set_opt("Weight", self.weight);
-            p.into_expr()
+    crate::resource::props! {
+        nested RecordSet;
+        req {
+            name = "Name",
+            type_ = "Type",
+        }
+        opt {
+            alias_target = "AliasTarget",
+            cidr_routing_config = "CidrRoutingConfig",
+            failover = "Failover",
+            geo_location = "GeoLocation",
+            geo_proximity_location = "GeoProximityLocation",
+            health_check_id = "HealthCheckId",
+            hosted_zone_id = "HostedZoneId",
+            hosted_zone_name = "HostedZoneName",
+            multi_value_answer = "MultiValueAnswer",
+            region = "Region",
+            resource_records = "ResourceRecords",
+            set_identifier = "SetIdentifier",
+            ttl = "TTL",
+            weight = "Weight",
         }
     }
 
-    /// The definition `AliasTarget`.
+    pub(super) static RECORD_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("AliasTarget", crate::resource::Rule { shape: Some(&ALIAS_TARGET_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
+
     #[derive(Clone)]
     pub struct AliasTarget {
         /// CloudFormation property `DNSName`; required.
@@ -1534,7 +1287,6 @@ pub mod record_set_group {
 
     impl AliasTarget {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(dns_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, hosted_zone_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 dns_name: dns_name.into(),
@@ -1544,18 +1296,20 @@ pub mod record_set_group {
         }
     }
 
-    impl crate::resource::ToExpr for AliasTarget {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("DNSName", self.dns_name);
-            p.set_opt("EvaluateTargetHealth", self.evaluate_target_health);
-            p.set("HostedZoneId", self.hosted_zone_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested AliasTarget;
+        req {
+            dns_name = "DNSName",
+            hosted_zone_id = "HostedZoneId",
+        }
+        opt {
+            evaluate_target_health = "EvaluateTargetHealth",
         }
     }
 
-    /// The definition `CidrRoutingConfig`.
+    pub(super) static ALIAS_TARGET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ]);
+
     #[derive(Clone)]
     pub struct CidrRoutingConfig {
         /// CloudFormation property `CollectionId`; required.
@@ -1566,7 +1320,6 @@ pub mod record_set_group {
 
     impl CidrRoutingConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(collection_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, location_name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 collection_id: collection_id.into(),
@@ -1575,17 +1328,14 @@ pub mod record_set_group {
         }
     }
 
-    impl crate::resource::ToExpr for CidrRoutingConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("CollectionId", self.collection_id);
-            p.set("LocationName", self.location_name);
-            p.into_expr()
+    crate::resource::props! {
+        nested CidrRoutingConfig;
+        req {
+            collection_id = "CollectionId",
+            location_name = "LocationName",
         }
     }
 
-    /// The definition `GeoLocation`.
     #[derive(Clone, Default)]
     pub struct GeoLocation {
         /// CloudFormation property `ContinentCode`.
@@ -1596,18 +1346,15 @@ pub mod record_set_group {
         pub subdivision_code: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GeoLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ContinentCode", self.continent_code);
-            p.set_opt("CountryCode", self.country_code);
-            p.set_opt("SubdivisionCode", self.subdivision_code);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeoLocation;
+        opt {
+            continent_code = "ContinentCode",
+            country_code = "CountryCode",
+            subdivision_code = "SubdivisionCode",
         }
     }
 
-    /// The definition `GeoProximityLocation`.
     #[derive(Clone, Default)]
     pub struct GeoProximityLocation {
         /// CloudFormation property `AWSRegion`.
@@ -1620,19 +1367,16 @@ pub mod record_set_group {
         pub local_zone_group: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for GeoProximityLocation {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("AWSRegion", self.aws_region);
-            p.set_opt("Bias", self.bias);
-            p.set_opt("Coordinates", self.coordinates);
-            p.set_opt("LocalZoneGroup", self.local_zone_group);
-            p.into_expr()
+    crate::resource::props! {
+        nested GeoProximityLocation;
+        opt {
+            aws_region = "AWSRegion",
+            bias = "Bias",
+            coordinates = "Coordinates",
+            local_zone_group = "LocalZoneGroup",
         }
     }
 
-    /// The definition `Coordinates`.
     #[derive(Clone)]
     pub struct Coordinates {
         /// CloudFormation property `Latitude`; required.
@@ -1643,7 +1387,6 @@ pub mod record_set_group {
 
     impl Coordinates {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(latitude: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, longitude: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 latitude: latitude.into(),
@@ -1652,13 +1395,11 @@ pub mod record_set_group {
         }
     }
 
-    impl crate::resource::ToExpr for Coordinates {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Latitude", self.latitude);
-            p.set("Longitude", self.longitude);
-            p.into_expr()
+    crate::resource::props! {
+        nested Coordinates;
+        req {
+            latitude = "Latitude",
+            longitude = "Longitude",
         }
     }
 }
@@ -1684,7 +1425,6 @@ pub struct TrafficPolicy {
 
 impl TrafficPolicy {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(document: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             comment: ::std::option::Option::None,
@@ -1694,51 +1434,34 @@ impl TrafficPolicy {
     }
 }
 
-impl crate::resource::Resource for TrafficPolicy {
-    const TYPE: &'static str = "AWS::Route53::TrafficPolicy";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRAFFIC_POLICY_SHAPE)
+crate::resource::props! {
+    resource TrafficPolicy = "AWS::Route53::TrafficPolicy", shape: Some(&TRAFFIC_POLICY_SHAPE);
+    req {
+        document = "Document",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Comment", self.comment);
-        p.set("Document", self.document);
-        p.set("Name", self.name);
-        p
+    opt {
+        comment = "Comment",
     }
 }
 
-static TRAFFIC_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Comment", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Document", crate::resource::Rule { min_len: Some(0), max_len: Some(102400), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRAFFIC_POLICY_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Comment", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Document", crate::resource::Rule { min_len: Some(0), max_len: Some(102400), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(512), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrafficPolicy`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrafficPolicy> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Type`.
-    #[inline]
-    pub fn attr_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Type")
-    }
-    /// `Fn::GetAtt` `Version`.
-    #[inline]
-    pub fn attr_version(self) -> crate::value::Val<i64> {
-        self.__get_att("Version")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Type`.
+        attr_type: ::std::string::String = "Type",
+        /// `Fn::GetAtt` `Version`.
+        attr_version: i64 = "Version",
     }
 }
 
@@ -1771,7 +1494,6 @@ pub struct TrafficPolicyInstance {
 
 impl TrafficPolicyInstance {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(hosted_zone_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ttl: impl ::std::convert::Into<crate::value::Val<i64>>, traffic_policy_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, traffic_policy_version: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
         Self {
             hosted_zone_id: hosted_zone_id.into(),
@@ -1783,54 +1505,35 @@ impl TrafficPolicyInstance {
     }
 }
 
-impl crate::resource::Resource for TrafficPolicyInstance {
-    const TYPE: &'static str = "AWS::Route53::TrafficPolicyInstance";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&TRAFFIC_POLICY_INSTANCE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("HostedZoneId", self.hosted_zone_id);
-        p.set("Name", self.name);
-        p.set("TTL", self.ttl);
-        p.set("TrafficPolicyId", self.traffic_policy_id);
-        p.set("TrafficPolicyVersion", self.traffic_policy_version);
-        p
+crate::resource::props! {
+    resource TrafficPolicyInstance = "AWS::Route53::TrafficPolicyInstance", shape: Some(&TRAFFIC_POLICY_INSTANCE_SHAPE);
+    req {
+        hosted_zone_id = "HostedZoneId",
+        name = "Name",
+        ttl = "TTL",
+        traffic_policy_id = "TrafficPolicyId",
+        traffic_policy_version = "TrafficPolicyVersion",
     }
 }
 
-static TRAFFIC_POLICY_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HostedZoneId", crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9]{1,32}$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[^A-Z\\s]+\\.$")), ..crate::resource::Rule::NONE }),
-        ("TTL", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
-        ("TrafficPolicyId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f-]{1,36}$")), ..crate::resource::Rule::NONE }),
-        ("TrafficPolicyVersion", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
-    ],
-};
+static TRAFFIC_POLICY_INSTANCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HostedZoneId", crate::resource::Rule { max_len: Some(32), pattern: Some(crate::resource::Pattern::Regex("^[A-Z0-9]{1,32}$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^[^A-Z\\s]+\\.$")), ..crate::resource::Rule::NONE }),
+    ("TTL", crate::resource::Rule { min: Some(0.0), max: Some(2147483647.0), ..crate::resource::Rule::NONE }),
+    ("TrafficPolicyId", crate::resource::Rule { min_len: Some(1), max_len: Some(36), pattern: Some(crate::resource::Pattern::Regex("^[0-9a-f-]{1,36}$")), ..crate::resource::Rule::NONE }),
+    ("TrafficPolicyVersion", crate::resource::Rule { min: Some(1.0), max: Some(1000.0), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`TrafficPolicyInstance`] (`Fn::GetAtt`).
 impl crate::resource::Handle<TrafficPolicyInstance> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `State`.
-    #[inline]
-    pub fn attr_state(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("State")
-    }
-    /// `Fn::GetAtt` `TrafficPolicyType`.
-    #[inline]
-    pub fn attr_traffic_policy_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("TrafficPolicyType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `State`.
+        attr_state: ::std::string::String = "State",
+        /// `Fn::GetAtt` `TrafficPolicyType`.
+        attr_traffic_policy_type: ::std::string::String = "TrafficPolicyType",
     }
 }

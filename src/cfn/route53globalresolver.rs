@@ -16,7 +16,7 @@ pub struct AccessSource {
     /// CloudFormation property `DnsViewId`; required; changing it replaces the resource.
     pub dns_view_id: crate::value::Val<::std::string::String>,
     /// CloudFormation property `IpAddressType`.
-    pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::route53globalresolver::access_source::IpAddressType>>,
+    pub ip_address_type: ::std::option::Option<crate::value::Val<crate::cfn::shared::group_networking_vpclattice::IpAddressType>>,
     /// CloudFormation property `Name`.
     pub name: ::std::option::Option<crate::value::Val<::std::string::String>>,
     /// CloudFormation property `Protocol`; required.
@@ -27,7 +27,6 @@ pub struct AccessSource {
 
 impl AccessSource {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(cidr: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, dns_view_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, protocol: impl ::std::convert::Into<crate::value::Val<crate::cfn::route53globalresolver::access_source::DnsProtocol>>) -> Self {
         Self {
             cidr: cidr.into(),
@@ -41,96 +40,51 @@ impl AccessSource {
     }
 }
 
-impl crate::resource::Resource for AccessSource {
-    const TYPE: &'static str = "AWS::Route53GlobalResolver::AccessSource";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_SOURCE_SHAPE)
+crate::resource::props! {
+    resource AccessSource = "AWS::Route53GlobalResolver::AccessSource", shape: Some(&ACCESS_SOURCE_SHAPE);
+    req {
+        cidr = "Cidr",
+        dns_view_id = "DnsViewId",
+        protocol = "Protocol",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Cidr", self.cidr);
-        p.set_opt("ClientToken", self.client_token);
-        p.set("DnsViewId", self.dns_view_id);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set_opt("Name", self.name);
-        p.set("Protocol", self.protocol);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        client_token = "ClientToken",
+        ip_address_type = "IpAddressType",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static ACCESS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Cidr", crate::resource::Rule { min_len: Some(1), max_len: Some(42), ..crate::resource::Rule::NONE }),
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DnsViewId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::access_source::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_SOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cidr", crate::resource::Rule { min_len: Some(1), max_len: Some(42), formats: &[crate::resource::Format::Ipv4Network], ..crate::resource::Rule::NONE }),
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DnsViewId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessSource`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessSource> {
-    /// `Fn::GetAtt` `AccessSourceId`.
-    #[inline]
-    pub fn attr_access_source_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessSourceId")
-    }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessSourceId`.
+        attr_access_source_id: ::std::string::String = "AccessSourceId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod access_source {
     //! Nested property types and enums of [`AccessSource`](super::AccessSource).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub use crate::cfn::shared::group_networking_vpclattice::IpAddressType;
 
-    /// Allowed values of `IpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum IpAddressType {
-        /// `IPV4`
-        Ipv4,
-        /// `IPV6`
-        Ipv6,
-    }
-
-    impl crate::value::CfnEnum for IpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Ipv6 => "IPV6",
-            }
-        }
-    }
-
-    /// Allowed values of `DnsProtocol`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsProtocol {
         /// `DO53`
         Do53,
@@ -140,16 +94,7 @@ pub mod access_source {
         Dot,
     }
 
-    impl crate::value::CfnEnum for DnsProtocol {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Do53 => "DO53",
-                Self::Doh => "DOH",
-                Self::Dot => "DOT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DnsProtocol, ["DO53", "DOH", "DOT"]);
 }
 
 /// Resource schema for AWS::Route53GlobalResolver::AccessToken
@@ -171,7 +116,6 @@ pub struct AccessToken {
 
 impl AccessToken {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(dns_view_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_token: ::std::option::Option::None,
@@ -183,81 +127,44 @@ impl AccessToken {
     }
 }
 
-impl crate::resource::Resource for AccessToken {
-    const TYPE: &'static str = "AWS::Route53GlobalResolver::AccessToken";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ACCESS_TOKEN_SHAPE)
+crate::resource::props! {
+    resource AccessToken = "AWS::Route53GlobalResolver::AccessToken", shape: Some(&ACCESS_TOKEN_SHAPE);
+    req {
+        dns_view_id = "DnsViewId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientToken", self.client_token);
-        p.set("DnsViewId", self.dns_view_id);
-        p.set_opt("ExpiresAt", self.expires_at);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        client_token = "ClientToken",
+        expires_at = "ExpiresAt",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static ACCESS_TOKEN_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DnsViewId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::access_token::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ACCESS_TOKEN_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DnsViewId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`AccessToken`] (`Fn::GetAtt`).
 impl crate::resource::Handle<AccessToken> {
-    /// `Fn::GetAtt` `AccessTokenId`.
-    #[inline]
-    pub fn attr_access_token_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AccessTokenId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AccessTokenId`.
+        attr_access_token_id: ::std::string::String = "AccessTokenId",
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `GlobalResolverId`.
+        attr_global_resolver_id: ::std::string::String = "GlobalResolverId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
+        /// `Fn::GetAtt` `Value`.
+        attr_value: ::std::string::String = "Value",
     }
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `GlobalResolverId`.
-    #[inline]
-    pub fn attr_global_resolver_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GlobalResolverId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-    /// `Fn::GetAtt` `Value`.
-    #[inline]
-    pub fn attr_value(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Value")
-    }
-}
-
-pub mod access_token {
-    //! Nested property types and enums of [`AccessToken`](super::AccessToken).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::Route53GlobalResolver::DnsView
@@ -285,7 +192,6 @@ pub struct DnsView {
 
 impl DnsView {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(global_resolver_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_token: ::std::option::Option::None,
@@ -300,78 +206,50 @@ impl DnsView {
     }
 }
 
-impl crate::resource::Resource for DnsView {
-    const TYPE: &'static str = "AWS::Route53GlobalResolver::DnsView";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&DNS_VIEW_SHAPE)
+crate::resource::props! {
+    resource DnsView = "AWS::Route53GlobalResolver::DnsView", shape: Some(&DNS_VIEW_SHAPE);
+    req {
+        global_resolver_id = "GlobalResolverId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientToken", self.client_token);
-        p.set_opt("Description", self.description);
-        p.set_opt("DnssecValidation", self.dnssec_validation);
-        p.set_opt("EdnsClientSubnet", self.edns_client_subnet);
-        p.set_opt("FirewallRulesFailOpen", self.firewall_rules_fail_open);
-        p.set("GlobalResolverId", self.global_resolver_id);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        client_token = "ClientToken",
+        description = "Description",
+        dnssec_validation = "DnssecValidation",
+        edns_client_subnet = "EdnsClientSubnet",
+        firewall_rules_fail_open = "FirewallRulesFailOpen",
+        tags = "Tags",
     }
 }
 
-static DNS_VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("GlobalResolverId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::dns_view::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static DNS_VIEW_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("GlobalResolverId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`DnsView`] (`Fn::GetAtt`).
 impl crate::resource::Handle<DnsView> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DnsViewId`.
-    #[inline]
-    pub fn attr_dns_view_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DnsViewId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DnsViewId`.
+        attr_dns_view_id: ::std::string::String = "DnsViewId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod dns_view {
     //! Nested property types and enums of [`DnsView`](super::DnsView).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `DnsSecValidationType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsSecValidationType {
         /// `ENABLED`
         Enabled,
@@ -379,18 +257,9 @@ pub mod dns_view {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for DnsSecValidationType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DnsSecValidationType, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `EdnsClientSubnetType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum EdnsClientSubnetType {
         /// `ENABLED`
         Enabled,
@@ -398,18 +267,9 @@ pub mod dns_view {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for EdnsClientSubnetType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(EdnsClientSubnetType, ["ENABLED", "DISABLED"]);
 
-    /// Allowed values of `FirewallRulesFailOpenType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallRulesFailOpenType {
         /// `ENABLED`
         Enabled,
@@ -417,15 +277,7 @@ pub mod dns_view {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for FirewallRulesFailOpenType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FirewallRulesFailOpenType, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource schema for AWS::Route53GlobalResolver::FirewallDomainList
@@ -455,7 +307,6 @@ pub struct FirewallDomainList {
 
 impl FirewallDomainList {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(global_resolver_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             client_token: ::std::option::Option::None,
@@ -469,86 +320,49 @@ impl FirewallDomainList {
     }
 }
 
-impl crate::resource::Resource for FirewallDomainList {
-    const TYPE: &'static str = "AWS::Route53GlobalResolver::FirewallDomainList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIREWALL_DOMAIN_LIST_SHAPE)
+crate::resource::props! {
+    resource FirewallDomainList = "AWS::Route53GlobalResolver::FirewallDomainList", shape: Some(&FIREWALL_DOMAIN_LIST_SHAPE);
+    req {
+        global_resolver_id = "GlobalResolverId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientToken", self.client_token);
-        p.set_opt("Description", self.description);
-        p.set_opt("DomainFileUrl", self.domain_file_url);
-        p.set_opt("Domains", self.domains);
-        p.set("GlobalResolverId", self.global_resolver_id);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        client_token = "ClientToken",
+        description = "Description",
+        domain_file_url = "DomainFileUrl",
+        domains = "Domains",
+        tags = "Tags",
     }
 }
 
-static FIREWALL_DOMAIN_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DomainFileUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Domains", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("GlobalResolverId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::firewall_domain_list::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIREWALL_DOMAIN_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DomainFileUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Domains", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("GlobalResolverId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FirewallDomainList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FirewallDomainList> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DomainCount`.
+        attr_domain_count: i64 = "DomainCount",
+        /// `Fn::GetAtt` `FirewallDomainListId`.
+        attr_firewall_domain_list_id: ::std::string::String = "FirewallDomainListId",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DomainCount`.
-    #[inline]
-    pub fn attr_domain_count(self) -> crate::value::Val<i64> {
-        self.__get_att("DomainCount")
-    }
-    /// `Fn::GetAtt` `FirewallDomainListId`.
-    #[inline]
-    pub fn attr_firewall_domain_list_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FirewallDomainListId")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
-    }
-}
-
-pub mod firewall_domain_list {
-    //! Nested property types and enums of [`FirewallDomainList`](super::FirewallDomainList).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::Route53GlobalResolver::FirewallRule
@@ -588,7 +402,6 @@ pub struct FirewallRule {
 
 impl FirewallRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::route53globalresolver::firewall_rule::FirewallRuleAction>>, dns_view_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             action: action.into(),
@@ -609,81 +422,60 @@ impl FirewallRule {
     }
 }
 
-impl crate::resource::Resource for FirewallRule {
-    const TYPE: &'static str = "AWS::Route53GlobalResolver::FirewallRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIREWALL_RULE_SHAPE)
+crate::resource::props! {
+    resource FirewallRule = "AWS::Route53GlobalResolver::FirewallRule", shape: Some(&FIREWALL_RULE_SHAPE);
+    req {
+        action = "Action",
+        dns_view_id = "DnsViewId",
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Action", self.action);
-        p.set_opt("BlockOverrideDnsType", self.block_override_dns_type);
-        p.set_opt("BlockOverrideDomain", self.block_override_domain);
-        p.set_opt("BlockOverrideTtl", self.block_override_ttl);
-        p.set_opt("BlockResponse", self.block_response);
-        p.set_opt("ClientToken", self.client_token);
-        p.set_opt("ConfidenceThreshold", self.confidence_threshold);
-        p.set_opt("Description", self.description);
-        p.set_opt("DnsAdvancedProtection", self.dns_advanced_protection);
-        p.set("DnsViewId", self.dns_view_id);
-        p.set_opt("FirewallDomainListId", self.firewall_domain_list_id);
-        p.set("Name", self.name);
-        p.set_opt("Priority", self.priority);
-        p.set_opt("QType", self.q_type);
-        p
+    opt {
+        block_override_dns_type = "BlockOverrideDnsType",
+        block_override_domain = "BlockOverrideDomain",
+        block_override_ttl = "BlockOverrideTtl",
+        block_response = "BlockResponse",
+        client_token = "ClientToken",
+        confidence_threshold = "ConfidenceThreshold",
+        description = "Description",
+        dns_advanced_protection = "DnsAdvancedProtection",
+        firewall_domain_list_id = "FirewallDomainListId",
+        priority = "Priority",
+        q_type = "QType",
     }
 }
 
-static FIREWALL_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("BlockOverrideDomain", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\*?[-a-zA-Z0-9.]+")), ..crate::resource::Rule::NONE }),
-        ("BlockOverrideTtl", crate::resource::Rule { min: Some(0.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DnsViewId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("FirewallDomainListId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
-        ("QType", crate::resource::Rule { min_len: Some(0), max_len: Some(16), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIREWALL_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("BlockOverrideDomain", crate::resource::Rule { min_len: Some(1), max_len: Some(256), pattern: Some(crate::resource::Pattern::Regex("\\*?[-a-zA-Z0-9.]+")), ..crate::resource::Rule::NONE }),
+    ("BlockOverrideTtl", crate::resource::Rule { min: Some(0.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DnsViewId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("FirewallDomainListId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^[-.a-zA-Z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Priority", crate::resource::Rule { min: Some(1.0), max: Some(10000.0), ..crate::resource::Rule::NONE }),
+    ("QType", crate::resource::Rule { min_len: Some(0), max_len: Some(16), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FirewallRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FirewallRule> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `FirewallRuleId`.
-    #[inline]
-    pub fn attr_firewall_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("FirewallRuleId")
-    }
-    /// `Fn::GetAtt` `QueryType`.
-    #[inline]
-    pub fn attr_query_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("QueryType")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `FirewallRuleId`.
+        attr_firewall_rule_id: ::std::string::String = "FirewallRuleId",
+        /// `Fn::GetAtt` `QueryType`.
+        attr_query_type: ::std::string::String = "QueryType",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod firewall_rule {
     //! Nested property types and enums of [`FirewallRule`](super::FirewallRule).
 
-    /// Allowed values of `FirewallRuleAction`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallRuleAction {
         /// `ALLOW`
         Allow,
@@ -693,35 +485,17 @@ pub mod firewall_rule {
         Block,
     }
 
-    impl crate::value::CfnEnum for FirewallRuleAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Alert => "ALERT",
-                Self::Block => "BLOCK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FirewallRuleAction, ["ALLOW", "ALERT", "BLOCK"]);
 
-    /// Allowed values of `BlockOverrideDnsQueryType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockOverrideDnsQueryType {
         /// `CNAME`
         Cname,
     }
 
-    impl crate::value::CfnEnum for BlockOverrideDnsQueryType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cname => "CNAME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BlockOverrideDnsQueryType, ["CNAME"]);
 
-    /// Allowed values of `FirewallBlockResponse`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallBlockResponse {
         /// `NODATA`
         Nodata,
@@ -731,19 +505,9 @@ pub mod firewall_rule {
         Override,
     }
 
-    impl crate::value::CfnEnum for FirewallBlockResponse {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Nodata => "NODATA",
-                Self::Nxdomain => "NXDOMAIN",
-                Self::Override => "OVERRIDE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FirewallBlockResponse, ["NODATA", "NXDOMAIN", "OVERRIDE"]);
 
-    /// Allowed values of `ConfidenceThreshold`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfidenceThreshold {
         /// `LOW`
         Low,
@@ -753,19 +517,9 @@ pub mod firewall_rule {
         High,
     }
 
-    impl crate::value::CfnEnum for ConfidenceThreshold {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Low => "LOW",
-                Self::Medium => "MEDIUM",
-                Self::High => "HIGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfidenceThreshold, ["LOW", "MEDIUM", "HIGH"]);
 
-    /// Allowed values of `DnsAdvancedProtection`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsAdvancedProtection {
         /// `DGA`
         Dga,
@@ -775,16 +529,7 @@ pub mod firewall_rule {
         DictionaryDga,
     }
 
-    impl crate::value::CfnEnum for DnsAdvancedProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dga => "DGA",
-                Self::DnsTunneling => "DNS_TUNNELING",
-                Self::DictionaryDga => "DICTIONARY_DGA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DnsAdvancedProtection, ["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"]);
 }
 
 /// Resource schema for AWS::Route53GlobalResolver::GlobalResolver
@@ -812,7 +557,6 @@ pub struct GlobalResolver {
 
 impl GlobalResolver {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, regions: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             client_token: ::std::option::Option::None,
@@ -826,93 +570,56 @@ impl GlobalResolver {
     }
 }
 
-impl crate::resource::Resource for GlobalResolver {
-    const TYPE: &'static str = "AWS::Route53GlobalResolver::GlobalResolver";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&GLOBAL_RESOLVER_SHAPE)
+crate::resource::props! {
+    resource GlobalResolver = "AWS::Route53GlobalResolver::GlobalResolver", shape: Some(&GLOBAL_RESOLVER_SHAPE);
+    req {
+        name = "Name",
+        regions = "Regions",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClientToken", self.client_token);
-        p.set_opt("Description", self.description);
-        p.set_opt("IpAddressType", self.ip_address_type);
-        p.set("Name", self.name);
-        p.set_opt("ObservabilityRegion", self.observability_region);
-        p.set("Regions", self.regions);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        client_token = "ClientToken",
+        description = "Description",
+        ip_address_type = "IpAddressType",
+        observability_region = "ObservabilityRegion",
+        tags = "Tags",
     }
 }
 
-static GLOBAL_RESOLVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("ObservabilityRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&self::global_resolver::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static GLOBAL_RESOLVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClientToken", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Description", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("ObservabilityRegion", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("Regions", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { max_items: Some(50), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::amplify_applicationautoscaling_and_26_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`GlobalResolver`] (`Fn::GetAtt`).
 impl crate::resource::Handle<GlobalResolver> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `DnsName`.
-    #[inline]
-    pub fn attr_dns_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DnsName")
-    }
-    /// `Fn::GetAtt` `GlobalResolverId`.
-    #[inline]
-    pub fn attr_global_resolver_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("GlobalResolverId")
-    }
-    /// `Fn::GetAtt` `IPv4Addresses`.
-    #[inline]
-    pub fn attr_ipv4_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("IPv4Addresses")
-    }
-    /// `Fn::GetAtt` `IPv6Addresses`.
-    #[inline]
-    pub fn attr_ipv6_addresses(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("IPv6Addresses")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `DnsName`.
+        attr_dns_name: ::std::string::String = "DnsName",
+        /// `Fn::GetAtt` `GlobalResolverId`.
+        attr_global_resolver_id: ::std::string::String = "GlobalResolverId",
+        /// `Fn::GetAtt` `IPv4Addresses`.
+        attr_ipv4_addresses: crate::value::List<::std::string::String> = "IPv4Addresses",
+        /// `Fn::GetAtt` `IPv6Addresses`.
+        attr_ipv6_addresses: crate::value::List<::std::string::String> = "IPv6Addresses",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }
 
 pub mod global_resolver {
     //! Nested property types and enums of [`GlobalResolver`](super::GlobalResolver).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// Allowed values of `GlobalResolverIpAddressType`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum GlobalResolverIpAddressType {
         /// `IPV4`
         Ipv4,
@@ -920,15 +627,7 @@ pub mod global_resolver {
         DualStack,
     }
 
-    impl crate::value::CfnEnum for GlobalResolverIpAddressType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::DualStack => "DUAL_STACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(GlobalResolverIpAddressType, ["IPV4", "DUAL_STACK"]);
 }
 
 /// Resource schema for AWS::Route53GlobalResolver::HostedZoneAssociation
@@ -946,7 +645,6 @@ pub struct HostedZoneAssociation {
 
 impl HostedZoneAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(hosted_zone_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             hosted_zone_id: hosted_zone_id.into(),
@@ -956,55 +654,33 @@ impl HostedZoneAssociation {
     }
 }
 
-impl crate::resource::Resource for HostedZoneAssociation {
-    const TYPE: &'static str = "AWS::Route53GlobalResolver::HostedZoneAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&HOSTED_ZONE_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("HostedZoneId", self.hosted_zone_id);
-        p.set("Name", self.name);
-        p.set("ResourceArn", self.resource_arn);
-        p
+crate::resource::props! {
+    resource HostedZoneAssociation = "AWS::Route53GlobalResolver::HostedZoneAssociation", shape: Some(&HOSTED_ZONE_ASSOCIATION_SHAPE);
+    req {
+        hosted_zone_id = "HostedZoneId",
+        name = "Name",
+        resource_arn = "ResourceArn",
     }
 }
 
-static HOSTED_ZONE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("HostedZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[-.a-z0-9]{1,63}:[-.a-z0-9]{1,63}:[-.a-z0-9]{0,63}:[-.a-z0-9]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static HOSTED_ZONE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("HostedZoneId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("ResourceArn", crate::resource::Rule { min_len: Some(1), max_len: Some(2048), pattern: Some(crate::resource::Pattern::Regex("arn:[-.a-z0-9]{1,63}:[-.a-z0-9]{1,63}:[-.a-z0-9]{0,63}:[-.a-z0-9]{0,63}:[^/].{0,1023}")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`HostedZoneAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<HostedZoneAssociation> {
-    /// `Fn::GetAtt` `CreatedAt`.
-    #[inline]
-    pub fn attr_created_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatedAt")
-    }
-    /// `Fn::GetAtt` `HostedZoneAssociationId`.
-    #[inline]
-    pub fn attr_hosted_zone_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostedZoneAssociationId")
-    }
-    /// `Fn::GetAtt` `HostedZoneName`.
-    #[inline]
-    pub fn attr_hosted_zone_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostedZoneName")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `UpdatedAt`.
-    #[inline]
-    pub fn attr_updated_at(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("UpdatedAt")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreatedAt`.
+        attr_created_at: ::std::string::String = "CreatedAt",
+        /// `Fn::GetAtt` `HostedZoneAssociationId`.
+        attr_hosted_zone_association_id: ::std::string::String = "HostedZoneAssociationId",
+        /// `Fn::GetAtt` `HostedZoneName`.
+        attr_hosted_zone_name: ::std::string::String = "HostedZoneName",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `UpdatedAt`.
+        attr_updated_at: ::std::string::String = "UpdatedAt",
     }
 }

@@ -21,7 +21,6 @@ pub struct Profile {
 
 impl Profile {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -30,61 +29,33 @@ impl Profile {
     }
 }
 
-impl crate::resource::Resource for Profile {
-    const TYPE: &'static str = "AWS::Route53Profiles::Profile";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROFILE_SHAPE)
+crate::resource::props! {
+    resource Profile = "AWS::Route53Profiles::Profile", shape: Some(&PROFILE_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        tags = "Tags",
     }
 }
 
-static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::profile::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROFILE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Profile`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Profile> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `ClientToken`.
+        attr_client_token: ::std::string::String = "ClientToken",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ShareStatus`.
+        attr_share_status: ::std::string::String = "ShareStatus",
     }
-    /// `Fn::GetAtt` `ClientToken`.
-    #[inline]
-    pub fn attr_client_token(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClientToken")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ShareStatus`.
-    #[inline]
-    pub fn attr_share_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ShareStatus")
-    }
-}
-
-pub mod profile {
-    //! Nested property types and enums of [`Profile`](super::Profile).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Route53Profiles::ProfileAssociation
@@ -116,7 +87,6 @@ pub struct ProfileAssociation {
 
 impl ProfileAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             arn: ::std::option::Option::None,
@@ -128,48 +98,29 @@ impl ProfileAssociation {
     }
 }
 
-impl crate::resource::Resource for ProfileAssociation {
-    const TYPE: &'static str = "AWS::Route53Profiles::ProfileAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&PROFILE_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource ProfileAssociation = "AWS::Route53Profiles::ProfileAssociation", shape: Some(&PROFILE_ASSOCIATION_SHAPE);
+    req {
+        name = "Name",
+        profile_id = "ProfileId",
+        resource_id = "ResourceId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Arn", self.arn);
-        p.set("Name", self.name);
-        p.set("ProfileId", self.profile_id);
-        p.set("ResourceId", self.resource_id);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        arn = "Arn",
+        tags = "Tags",
     }
 }
 
-static PROFILE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::profile_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static PROFILE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ProfileAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProfileAssociation> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
     }
-}
-
-pub mod profile_association {
-    //! Nested property types and enums of [`ProfileAssociation`](super::ProfileAssociation).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource Type definition for AWS::Route53Profiles::ProfileResourceAssociation
@@ -197,7 +148,6 @@ pub struct ProfileResourceAssociation {
 
 impl ProfileResourceAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, profile_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resource_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -208,29 +158,24 @@ impl ProfileResourceAssociation {
     }
 }
 
-impl crate::resource::Resource for ProfileResourceAssociation {
-    const TYPE: &'static str = "AWS::Route53Profiles::ProfileResourceAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set("ProfileId", self.profile_id);
-        p.set("ResourceArn", self.resource_arn);
-        p.set_opt("ResourceProperties", self.resource_properties);
-        p
+crate::resource::props! {
+    resource ProfileResourceAssociation = "AWS::Route53Profiles::ProfileResourceAssociation", shape: Some(&crate::resource::Shape::EMPTY);
+    req {
+        name = "Name",
+        profile_id = "ProfileId",
+        resource_arn = "ResourceArn",
+    }
+    opt {
+        resource_properties = "ResourceProperties",
     }
 }
 
 /// Attributes of [`ProfileResourceAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ProfileResourceAssociation> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ResourceType`.
-    #[inline]
-    pub fn attr_resource_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ResourceType`.
+        attr_resource_type: ::std::string::String = "ResourceType",
     }
 }

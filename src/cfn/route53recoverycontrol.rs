@@ -25,7 +25,6 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: name.into(),
@@ -35,60 +34,39 @@ impl Cluster {
     }
 }
 
-impl crate::resource::Resource for Cluster {
-    const TYPE: &'static str = "AWS::Route53RecoveryControl::Cluster";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CLUSTER_SHAPE)
+crate::resource::props! {
+    resource Cluster = "AWS::Route53RecoveryControl::Cluster", shape: Some(&CLUSTER_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Name", self.name);
-        p.set_opt("NetworkType", self.network_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        network_type = "NetworkType",
+        tags = "Tags",
     }
 }
 
-static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::cluster::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CLUSTER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cluster`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cluster> {
-    /// `Fn::GetAtt` `ClusterArn`.
-    #[inline]
-    pub fn attr_cluster_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ClusterArn")
-    }
-    /// `Fn::GetAtt` `ClusterEndpoints`.
-    #[inline]
-    pub fn attr_cluster_endpoints(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ClusterEndpoints")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ClusterArn`.
+        attr_cluster_arn: ::std::string::String = "ClusterArn",
+        /// `Fn::GetAtt` `ClusterEndpoints`.
+        attr_cluster_endpoints: crate::value::List<::std::string::String> = "ClusterEndpoints",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
 pub mod cluster {
     //! Nested property types and enums of [`Cluster`](super::Cluster).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// Cluster supports IPv4 endpoints and Dual-stack IPv4 and IPv6 endpoints. NetworkType can be IPV4 or DUALSTACK.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum NetworkType {
         /// `IPV4`
         Ipv4,
@@ -96,15 +74,7 @@ pub mod cluster {
         Dualstack,
     }
 
-    impl crate::value::CfnEnum for NetworkType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Ipv4 => "IPV4",
-                Self::Dualstack => "DUALSTACK",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(NetworkType, ["IPV4", "DUALSTACK"]);
 }
 
 /// AWS Route53 Recovery Control Control Panel resource schema .
@@ -128,7 +98,6 @@ pub struct ControlPanel {
 
 impl ControlPanel {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_arn: ::std::option::Option::None,
@@ -138,63 +107,35 @@ impl ControlPanel {
     }
 }
 
-impl crate::resource::Resource for ControlPanel {
-    const TYPE: &'static str = "AWS::Route53RecoveryControl::ControlPanel";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CONTROL_PANEL_SHAPE)
+crate::resource::props! {
+    resource ControlPanel = "AWS::Route53RecoveryControl::ControlPanel", shape: Some(&CONTROL_PANEL_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClusterArn", self.cluster_arn);
-        p.set("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        cluster_arn = "ClusterArn",
+        tags = "Tags",
     }
 }
 
-static CONTROL_PANEL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:\\/_-]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::control_panel::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CONTROL_PANEL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:\\/_-]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ControlPanel`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ControlPanel> {
-    /// `Fn::GetAtt` `ControlPanelArn`.
-    #[inline]
-    pub fn attr_control_panel_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ControlPanelArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ControlPanelArn`.
+        attr_control_panel_arn: ::std::string::String = "ControlPanelArn",
+        /// `Fn::GetAtt` `DefaultControlPanel`.
+        attr_default_control_panel: bool = "DefaultControlPanel",
+        /// `Fn::GetAtt` `RoutingControlCount`.
+        attr_routing_control_count: i64 = "RoutingControlCount",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `DefaultControlPanel`.
-    #[inline]
-    pub fn attr_default_control_panel(self) -> crate::value::Val<bool> {
-        self.__get_att("DefaultControlPanel")
-    }
-    /// `Fn::GetAtt` `RoutingControlCount`.
-    #[inline]
-    pub fn attr_routing_control_count(self) -> crate::value::Val<i64> {
-        self.__get_att("RoutingControlCount")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod control_panel {
-    //! Nested property types and enums of [`ControlPanel`](super::ControlPanel).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// AWS Route53 Recovery Control Routing Control resource schema .
@@ -218,7 +159,6 @@ pub struct RoutingControl {
 
 impl RoutingControl {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             cluster_arn: ::std::option::Option::None,
@@ -228,41 +168,30 @@ impl RoutingControl {
     }
 }
 
-impl crate::resource::Resource for RoutingControl {
-    const TYPE: &'static str = "AWS::Route53RecoveryControl::RoutingControl";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&ROUTING_CONTROL_SHAPE)
+crate::resource::props! {
+    resource RoutingControl = "AWS::Route53RecoveryControl::RoutingControl", shape: Some(&ROUTING_CONTROL_SHAPE);
+    req {
+        name = "Name",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ClusterArn", self.cluster_arn);
-        p.set_opt("ControlPanelArn", self.control_panel_arn);
-        p.set("Name", self.name);
-        p
+    opt {
+        cluster_arn = "ClusterArn",
+        control_panel_arn = "ControlPanelArn",
     }
 }
 
-static ROUTING_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:\\/_-]*$")), ..crate::resource::Rule::NONE }),
-        ("ControlPanelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:\\/_-]*$")), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static ROUTING_CONTROL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ClusterArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:\\/_-]*$")), ..crate::resource::Rule::NONE }),
+    ("ControlPanelArn", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^[A-Za-z0-9:\\/_-]*$")), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RoutingControl`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RoutingControl> {
-    /// `Fn::GetAtt` `RoutingControlArn`.
-    #[inline]
-    pub fn attr_routing_control_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RoutingControlArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RoutingControlArn`.
+        attr_routing_control_arn: ::std::string::String = "RoutingControlArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -297,42 +226,29 @@ pub struct SafetyRule {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for SafetyRule {
-    const TYPE: &'static str = "AWS::Route53RecoveryControl::SafetyRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&SAFETY_RULE_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("AssertionRule", self.assertion_rule);
-        p.set_opt("ControlPanelArn", self.control_panel_arn);
-        p.set_opt("GatingRule", self.gating_rule);
-        p.set_opt("Name", self.name);
-        p.set_opt("RuleConfig", self.rule_config);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource SafetyRule = "AWS::Route53RecoveryControl::SafetyRule", shape: Some(&SAFETY_RULE_SHAPE);
+    opt {
+        assertion_rule = "AssertionRule",
+        control_panel_arn = "ControlPanelArn",
+        gating_rule = "GatingRule",
+        name = "Name",
+        rule_config = "RuleConfig",
+        tags = "Tags",
     }
 }
 
-static SAFETY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::safety_rule::TAG3_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static SAFETY_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::ec2_group_networking_and_3_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`SafetyRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<SafetyRule> {
-    /// `Fn::GetAtt` `SafetyRuleArn`.
-    #[inline]
-    pub fn attr_safety_rule_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("SafetyRuleArn")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `SafetyRuleArn`.
+        attr_safety_rule_arn: ::std::string::String = "SafetyRuleArn",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -354,7 +270,6 @@ pub mod safety_rule {
 
     impl AssertionRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(asserted_controls: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, wait_period_ms: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 asserted_controls: asserted_controls.into(),
@@ -363,13 +278,11 @@ pub mod safety_rule {
         }
     }
 
-    impl crate::resource::ToExpr for AssertionRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("AssertedControls", self.asserted_controls);
-            p.set("WaitPeriodMs", self.wait_period_ms);
-            p.into_expr()
+    crate::resource::props! {
+        nested AssertionRule;
+        req {
+            asserted_controls = "AssertedControls",
+            wait_period_ms = "WaitPeriodMs",
         }
     }
 
@@ -393,7 +306,6 @@ pub mod safety_rule {
 
     impl GatingRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(gating_controls: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, target_controls: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>, wait_period_ms: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 gating_controls: gating_controls.into(),
@@ -403,14 +315,12 @@ pub mod safety_rule {
         }
     }
 
-    impl crate::resource::ToExpr for GatingRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("GatingControls", self.gating_controls);
-            p.set("TargetControls", self.target_controls);
-            p.set("WaitPeriodMs", self.wait_period_ms);
-            p.into_expr()
+    crate::resource::props! {
+        nested GatingRule;
+        req {
+            gating_controls = "GatingControls",
+            target_controls = "TargetControls",
+            wait_period_ms = "WaitPeriodMs",
         }
     }
 
@@ -433,7 +343,6 @@ pub mod safety_rule {
 
     impl RuleConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(inverted: impl ::std::convert::Into<crate::value::Val<bool>>, threshold: impl ::std::convert::Into<crate::value::Val<i64>>, type_: impl ::std::convert::Into<crate::value::Val<crate::cfn::route53recoverycontrol::safety_rule::RuleType>>) -> Self {
             Self {
                 inverted: inverted.into(),
@@ -443,26 +352,17 @@ pub mod safety_rule {
         }
     }
 
-    impl crate::resource::ToExpr for RuleConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Inverted", self.inverted);
-            p.set("Threshold", self.threshold);
-            p.set("Type", self.type_);
-            p.into_expr()
+    crate::resource::props! {
+        nested RuleConfig;
+        req {
+            inverted = "Inverted",
+            threshold = "Threshold",
+            type_ = "Type",
         }
     }
 
-    pub(super) static TAG3_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// A rule can be one of the following: ATLEAST, AND, or OR.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum RuleType {
         /// `AND`
         And,
@@ -472,14 +372,5 @@ pub mod safety_rule {
         Atleast,
     }
 
-    impl crate::value::CfnEnum for RuleType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::And => "AND",
-                Self::Or => "OR",
-                Self::Atleast => "ATLEAST",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(RuleType, ["AND", "OR", "ATLEAST"]);
 }

@@ -23,40 +23,27 @@ pub struct Cell {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for Cell {
-    const TYPE: &'static str = "AWS::Route53RecoveryReadiness::Cell";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&CELL_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("CellName", self.cell_name);
-        p.set_opt("Cells", self.cells);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource Cell = "AWS::Route53RecoveryReadiness::Cell", shape: Some(&CELL_SHAPE);
+    opt {
+        cell_name = "CellName",
+        cells = "Cells",
+        tags = "Tags",
     }
 }
 
-static CELL_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("CellName", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-        ("Cells", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
-    ],
-};
+static CELL_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("CellName", crate::resource::Rule { max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+    ("Cells", crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`Cell`] (`Fn::GetAtt`).
 impl crate::resource::Handle<Cell> {
-    /// `Fn::GetAtt` `CellArn`.
-    #[inline]
-    pub fn attr_cell_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CellArn")
-    }
-    /// `Fn::GetAtt` `ParentReadinessScopes`.
-    #[inline]
-    pub fn attr_parent_readiness_scopes(self) -> crate::value::Val<crate::value::List<::std::string::String>> {
-        self.__get_att("ParentReadinessScopes")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CellArn`.
+        attr_cell_arn: ::std::string::String = "CellArn",
+        /// `Fn::GetAtt` `ParentReadinessScopes`.
+        attr_parent_readiness_scopes: crate::value::List<::std::string::String> = "ParentReadinessScopes",
     }
 }
 
@@ -79,35 +66,25 @@ pub struct ReadinessCheck {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ReadinessCheck {
-    const TYPE: &'static str = "AWS::Route53RecoveryReadiness::ReadinessCheck";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&READINESS_CHECK_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ReadinessCheckName", self.readiness_check_name);
-        p.set_opt("ResourceSetName", self.resource_set_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ReadinessCheck = "AWS::Route53RecoveryReadiness::ReadinessCheck", shape: Some(&READINESS_CHECK_SHAPE);
+    opt {
+        readiness_check_name = "ReadinessCheckName",
+        resource_set_name = "ResourceSetName",
+        tags = "Tags",
     }
 }
 
-static READINESS_CHECK_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ReadinessCheckName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-        ("ResourceSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static READINESS_CHECK_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ReadinessCheckName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+    ("ResourceSetName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ReadinessCheck`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ReadinessCheck> {
-    /// `Fn::GetAtt` `ReadinessCheckArn`.
-    #[inline]
-    pub fn attr_readiness_check_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ReadinessCheckArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ReadinessCheckArn`.
+        attr_readiness_check_arn: ::std::string::String = "ReadinessCheckArn",
     }
 }
 
@@ -130,35 +107,25 @@ pub struct RecoveryGroup {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for RecoveryGroup {
-    const TYPE: &'static str = "AWS::Route53RecoveryReadiness::RecoveryGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RECOVERY_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Cells", self.cells);
-        p.set_opt("RecoveryGroupName", self.recovery_group_name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource RecoveryGroup = "AWS::Route53RecoveryReadiness::RecoveryGroup", shape: Some(&RECOVERY_GROUP_SHAPE);
+    opt {
+        cells = "Cells",
+        recovery_group_name = "RecoveryGroupName",
+        tags = "Tags",
     }
 }
 
-static RECOVERY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("Cells", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("RecoveryGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RECOVERY_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("Cells", crate::resource::Rule { max_items: Some(5), items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("RecoveryGroupName", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("[a-zA-Z0-9_]+")), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`RecoveryGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<RecoveryGroup> {
-    /// `Fn::GetAtt` `RecoveryGroupArn`.
-    #[inline]
-    pub fn attr_recovery_group_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RecoveryGroupArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `RecoveryGroupArn`.
+        attr_recovery_group_arn: ::std::string::String = "RecoveryGroupArn",
     }
 }
 
@@ -189,7 +156,6 @@ pub struct ResourceSet {
 
 impl ResourceSet {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resource_set_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, resources: ::std::vec::Vec<crate::cfn::route53recoveryreadiness::resource_set::Resource>) -> Self {
         Self {
             resource_set_name: ::std::option::Option::None,
@@ -200,36 +166,28 @@ impl ResourceSet {
     }
 }
 
-impl crate::resource::Resource for ResourceSet {
-    const TYPE: &'static str = "AWS::Route53RecoveryReadiness::ResourceSet";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOURCE_SET_SHAPE)
+crate::resource::props! {
+    resource ResourceSet = "AWS::Route53RecoveryReadiness::ResourceSet", shape: Some(&RESOURCE_SET_SHAPE);
+    req {
+        resource_set_type = "ResourceSetType",
+        resources = "Resources",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ResourceSetName", self.resource_set_name);
-        p.set("ResourceSetType", self.resource_set_type);
-        p.set("Resources", self.resources);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        resource_set_name = "ResourceSetName",
+        tags = "Tags",
     }
 }
 
-static RESOURCE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceSetType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
-        ("Resources", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&self::resource_set::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOURCE_SET_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceSetType", crate::resource::Rule { pattern: Some(crate::resource::Pattern::Regex("^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")), ..crate::resource::Rule::NONE }),
+    ("Resources", crate::resource::Rule { min_items: Some(1), max_items: Some(6), items: Some(&crate::resource::Rule { shape: Some(&self::resource_set::RESOURCE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResourceSet`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResourceSet> {
-    /// `Fn::GetAtt` `ResourceSetArn`.
-    #[inline]
-    pub fn attr_resource_set_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResourceSetArn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `ResourceSetArn`.
+        attr_resource_set_arn: ::std::string::String = "ResourceSetArn",
     }
 }
 
@@ -257,23 +215,19 @@ pub mod resource_set {
         pub resource_arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for Resource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("ComponentId", self.component_id);
-            p.set_opt("DnsTargetResource", self.dns_target_resource);
-            p.set_opt("ReadinessScopes", self.readiness_scopes);
-            p.set_opt("ResourceArn", self.resource_arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested Resource;
+        opt {
+            component_id = "ComponentId",
+            dns_target_resource = "DnsTargetResource",
+            readiness_scopes = "ReadinessScopes",
+            resource_arn = "ResourceArn",
         }
     }
 
-    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("ReadinessScopes", crate::resource::Rule { items: Some(&crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static RESOURCE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("ReadinessScopes", crate::resource::Rule { items: Some(&crate::resource::Rule { max_items: Some(5), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// A component for DNS/routing control readiness checks.
     #[derive(Clone, Default)]
@@ -300,16 +254,14 @@ pub mod resource_set {
         pub target_resource: ::std::option::Option<crate::cfn::route53recoveryreadiness::resource_set::TargetResource>,
     }
 
-    impl crate::resource::ToExpr for DnsTargetResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainName", self.domain_name);
-            p.set_opt("HostedZoneArn", self.hosted_zone_arn);
-            p.set_opt("RecordSetId", self.record_set_id);
-            p.set_opt("RecordType", self.record_type);
-            p.set_opt("TargetResource", self.target_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested DnsTargetResource;
+        opt {
+            domain_name = "DomainName",
+            hosted_zone_arn = "HostedZoneArn",
+            record_set_id = "RecordSetId",
+            record_type = "RecordType",
+            target_resource = "TargetResource",
         }
     }
 
@@ -326,13 +278,11 @@ pub mod resource_set {
         pub r53_resource: ::std::option::Option<crate::cfn::route53recoveryreadiness::resource_set::R53ResourceRecord>,
     }
 
-    impl crate::resource::ToExpr for TargetResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("NLBResource", self.nlb_resource);
-            p.set_opt("R53Resource", self.r53_resource);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetResource;
+        opt {
+            nlb_resource = "NLBResource",
+            r53_resource = "R53Resource",
         }
     }
 
@@ -345,12 +295,10 @@ pub mod resource_set {
         pub arn: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for NlbResource {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Arn", self.arn);
-            p.into_expr()
+    crate::resource::props! {
+        nested NlbResource;
+        opt {
+            arn = "Arn",
         }
     }
 
@@ -367,13 +315,11 @@ pub mod resource_set {
         pub record_set_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for R53ResourceRecord {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("DomainName", self.domain_name);
-            p.set_opt("RecordSetId", self.record_set_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested R53ResourceRecord;
+        opt {
+            domain_name = "DomainName",
+            record_set_id = "RecordSetId",
         }
     }
 }

@@ -27,90 +27,45 @@ pub struct FirewallDomainList {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for FirewallDomainList {
-    const TYPE: &'static str = "AWS::Route53Resolver::FirewallDomainList";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIREWALL_DOMAIN_LIST_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DomainFileUrl", self.domain_file_url);
-        p.set_opt("Domains", self.domains);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource FirewallDomainList = "AWS::Route53Resolver::FirewallDomainList", shape: Some(&FIREWALL_DOMAIN_LIST_SHAPE);
+    opt {
+        domain_file_url = "DomainFileUrl",
+        domains = "Domains",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static FIREWALL_DOMAIN_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DomainFileUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
-        ("Domains", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::firewall_domain_list::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIREWALL_DOMAIN_LIST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DomainFileUrl", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), ..crate::resource::Rule::NONE }),
+    ("Domains", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::route53resolver::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FirewallDomainList`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FirewallDomainList> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `CreatorRequestId`.
+        attr_creator_request_id: ::std::string::String = "CreatorRequestId",
+        /// `Fn::GetAtt` `DomainCount`.
+        attr_domain_count: i64 = "DomainCount",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ManagedOwnerName`.
+        attr_managed_owner_name: ::std::string::String = "ManagedOwnerName",
+        /// `Fn::GetAtt` `ModificationTime`.
+        attr_modification_time: ::std::string::String = "ModificationTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
     }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CreatorRequestId`.
-    #[inline]
-    pub fn attr_creator_request_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatorRequestId")
-    }
-    /// `Fn::GetAtt` `DomainCount`.
-    #[inline]
-    pub fn attr_domain_count(self) -> crate::value::Val<i64> {
-        self.__get_att("DomainCount")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ManagedOwnerName`.
-    #[inline]
-    pub fn attr_managed_owner_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ManagedOwnerName")
-    }
-    /// `Fn::GetAtt` `ModificationTime`.
-    #[inline]
-    pub fn attr_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModificationTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-}
-
-pub mod firewall_domain_list {
-    //! Nested property types and enums of [`FirewallDomainList`](super::FirewallDomainList).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::Route53Resolver::FirewallRuleGroup.
@@ -132,81 +87,44 @@ pub struct FirewallRuleGroup {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for FirewallRuleGroup {
-    const TYPE: &'static str = "AWS::Route53Resolver::FirewallRuleGroup";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIREWALL_RULE_GROUP_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("FirewallRules", self.firewall_rules);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource FirewallRuleGroup = "AWS::Route53Resolver::FirewallRuleGroup", shape: Some(&FIREWALL_RULE_GROUP_SHAPE);
+    opt {
+        firewall_rules = "FirewallRules",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static FIREWALL_RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FirewallRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::firewall_rule_group::FIREWALL_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::firewall_rule_group::TAG5_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIREWALL_RULE_GROUP_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FirewallRules", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::firewall_rule_group::FIREWALL_RULE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::route53resolver::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FirewallRuleGroup`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FirewallRuleGroup> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CreatorRequestId`.
-    #[inline]
-    pub fn attr_creator_request_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatorRequestId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ModificationTime`.
-    #[inline]
-    pub fn attr_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModificationTime")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `RuleCount`.
-    #[inline]
-    pub fn attr_rule_count(self) -> crate::value::Val<i64> {
-        self.__get_att("RuleCount")
-    }
-    /// `Fn::GetAtt` `ShareStatus`.
-    #[inline]
-    pub fn attr_share_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ShareStatus")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `CreatorRequestId`.
+        attr_creator_request_id: ::std::string::String = "CreatorRequestId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ModificationTime`.
+        attr_modification_time: ::std::string::String = "ModificationTime",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `RuleCount`.
+        attr_rule_count: i64 = "RuleCount",
+        /// `Fn::GetAtt` `ShareStatus`.
+        attr_share_status: ::std::string::String = "ShareStatus",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
     }
 }
 
@@ -276,7 +194,6 @@ pub mod firewall_rule_group {
 
     impl FirewallRule {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(action: impl ::std::convert::Into<crate::value::Val<crate::cfn::route53resolver::firewall_rule_group::Action>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>) -> Self {
             Self {
                 action: action.into(),
@@ -297,38 +214,36 @@ pub mod firewall_rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for FirewallRule {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Action", self.action);
-            p.set_opt("BlockOverrideDnsType", self.block_override_dns_type);
-            p.set_opt("BlockOverrideDomain", self.block_override_domain);
-            p.set_opt("BlockOverrideTtl", self.block_override_ttl);
-            p.set_opt("BlockResponse", self.block_response);
-            p.set_opt("ConfidenceThreshold", self.confidence_threshold);
-            p.set_opt("DnsThreatProtection", self.dns_threat_protection);
-            p.set_opt("FirewallDomainListId", self.firewall_domain_list_id);
-            p.set_opt("FirewallDomainRedirectionAction", self.firewall_domain_redirection_action);
-            p.set_opt("FirewallRuleType", self.firewall_rule_type);
-            p.set_opt("FirewallThreatProtectionId", self.firewall_threat_protection_id);
-            p.set("Priority", self.priority);
-            p.set_opt("Qtype", self.qtype);
-            p.set_opt("Status", self.status);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirewallRule;
+        req {
+            action = "Action",
+            priority = "Priority",
+        }
+        opt {
+            block_override_dns_type = "BlockOverrideDnsType",
+            block_override_domain = "BlockOverrideDomain",
+            block_override_ttl = "BlockOverrideTtl",
+            block_response = "BlockResponse",
+            confidence_threshold = "ConfidenceThreshold",
+            dns_threat_protection = "DnsThreatProtection",
+            firewall_domain_list_id = "FirewallDomainListId",
+            firewall_domain_redirection_action = "FirewallDomainRedirectionAction",
+            firewall_rule_type = "FirewallRuleType",
+            firewall_threat_protection_id = "FirewallThreatProtectionId",
+            qtype = "Qtype",
+            status = "Status",
         }
     }
 
-    pub(super) static FIREWALL_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("BlockOverrideDomain", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-            ("BlockOverrideTtl", crate::resource::Rule { min: Some(0.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
-            ("FirewallDomainListId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("FirewallRuleType", crate::resource::Rule { shape: Some(&FIREWALL_RULE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FirewallThreatProtectionId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-            ("Qtype", crate::resource::Rule { min_len: Some(1), max_len: Some(16), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIREWALL_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("BlockOverrideDomain", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+        ("BlockOverrideTtl", crate::resource::Rule { min: Some(0.0), max: Some(604800.0), ..crate::resource::Rule::NONE }),
+        ("FirewallDomainListId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("FirewallRuleType", crate::resource::Rule { shape: Some(&FIREWALL_RULE_TYPE_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FirewallThreatProtectionId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+        ("Qtype", crate::resource::Rule { min_len: Some(1), max_len: Some(16), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Firewall rule type union. Exactly one member must be set. Mutually exclusive with FirewallDomainListId and DnsThreatProtection/ConfidenceThreshold.
     #[derive(Clone, Default)]
@@ -347,24 +262,20 @@ pub mod firewall_rule_group {
         pub partner_threat_protection: ::std::option::Option<crate::cfn::route53resolver::firewall_rule_group::PartnerThreatProtectionConfig>,
     }
 
-    impl crate::resource::ToExpr for FirewallRuleType {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("FirewallAdvancedContentCategory", self.firewall_advanced_content_category);
-            p.set_opt("FirewallAdvancedThreatCategory", self.firewall_advanced_threat_category);
-            p.set_opt("PartnerThreatProtection", self.partner_threat_protection);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirewallRuleType;
+        opt {
+            firewall_advanced_content_category = "FirewallAdvancedContentCategory",
+            firewall_advanced_threat_category = "FirewallAdvancedThreatCategory",
+            partner_threat_protection = "PartnerThreatProtection",
         }
     }
 
-    pub(super) static FIREWALL_RULE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("FirewallAdvancedContentCategory", crate::resource::Rule { shape: Some(&FIREWALL_ADVANCED_CONTENT_CATEGORY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("FirewallAdvancedThreatCategory", crate::resource::Rule { shape: Some(&FIREWALL_ADVANCED_THREAT_CATEGORY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-            ("PartnerThreatProtection", crate::resource::Rule { shape: Some(&PARTNER_THREAT_PROTECTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIREWALL_RULE_TYPE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("FirewallAdvancedContentCategory", crate::resource::Rule { shape: Some(&FIREWALL_ADVANCED_CONTENT_CATEGORY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("FirewallAdvancedThreatCategory", crate::resource::Rule { shape: Some(&FIREWALL_ADVANCED_THREAT_CATEGORY_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+        ("PartnerThreatProtection", crate::resource::Rule { shape: Some(&PARTNER_THREAT_PROTECTION_CONFIG_SHAPE), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for an advanced content category rule type.
     #[derive(Clone)]
@@ -377,7 +288,6 @@ pub mod firewall_rule_group {
 
     impl FirewallAdvancedContentCategoryConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(category: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 category: category.into(),
@@ -385,20 +295,16 @@ pub mod firewall_rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for FirewallAdvancedContentCategoryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Category", self.category);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirewallAdvancedContentCategoryConfig;
+        req {
+            category = "Category",
         }
     }
 
-    pub(super) static FIREWALL_ADVANCED_CONTENT_CATEGORY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIREWALL_ADVANCED_CONTENT_CATEGORY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for an advanced threat category rule type.
     #[derive(Clone)]
@@ -411,7 +317,6 @@ pub mod firewall_rule_group {
 
     impl FirewallAdvancedThreatCategoryConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(category: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 category: category.into(),
@@ -419,20 +324,16 @@ pub mod firewall_rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for FirewallAdvancedThreatCategoryConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Category", self.category);
-            p.into_expr()
+    crate::resource::props! {
+        nested FirewallAdvancedThreatCategoryConfig;
+        req {
+            category = "Category",
         }
     }
 
-    pub(super) static FIREWALL_ADVANCED_THREAT_CATEGORY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static FIREWALL_ADVANCED_THREAT_CATEGORY_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Category", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Configuration for a partner threat protection rule type.
     #[derive(Clone)]
@@ -445,7 +346,6 @@ pub mod firewall_rule_group {
 
     impl PartnerThreatProtectionConfig {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(partner: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 partner: partner.into(),
@@ -453,30 +353,19 @@ pub mod firewall_rule_group {
         }
     }
 
-    impl crate::resource::ToExpr for PartnerThreatProtectionConfig {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set("Partner", self.partner);
-            p.into_expr()
+    crate::resource::props! {
+        nested PartnerThreatProtectionConfig;
+        req {
+            partner = "Partner",
         }
     }
 
-    pub(super) static PARTNER_THREAT_PROTECTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Partner", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    pub(super) static TAG5_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static PARTNER_THREAT_PROTECTION_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Partner", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+    ]);
 
     /// Rule Action
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Action {
         /// `ALLOW`
         Allow,
@@ -486,35 +375,19 @@ pub mod firewall_rule_group {
         Alert,
     }
 
-    impl crate::value::CfnEnum for Action {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Allow => "ALLOW",
-                Self::Block => "BLOCK",
-                Self::Alert => "ALERT",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Action, ["ALLOW", "BLOCK", "ALERT"]);
 
     /// BlockOverrideDnsType
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockOverrideDnsType {
         /// `CNAME`
         Cname,
     }
 
-    impl crate::value::CfnEnum for BlockOverrideDnsType {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Cname => "CNAME",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BlockOverrideDnsType, ["CNAME"]);
 
     /// BlockResponse
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum BlockResponse {
         /// `NODATA`
         Nodata,
@@ -524,19 +397,10 @@ pub mod firewall_rule_group {
         Override,
     }
 
-    impl crate::value::CfnEnum for BlockResponse {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Nodata => "NODATA",
-                Self::Nxdomain => "NXDOMAIN",
-                Self::Override => "OVERRIDE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(BlockResponse, ["NODATA", "NXDOMAIN", "OVERRIDE"]);
 
     /// ConfidenceThreshold
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum ConfidenceThreshold {
         /// `LOW`
         Low,
@@ -546,19 +410,10 @@ pub mod firewall_rule_group {
         High,
     }
 
-    impl crate::value::CfnEnum for ConfidenceThreshold {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Low => "LOW",
-                Self::Medium => "MEDIUM",
-                Self::High => "HIGH",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(ConfidenceThreshold, ["LOW", "MEDIUM", "HIGH"]);
 
     /// DnsThreatProtection
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum DnsThreatProtection {
         /// `DGA`
         Dga,
@@ -568,19 +423,10 @@ pub mod firewall_rule_group {
         DictionaryDga,
     }
 
-    impl crate::value::CfnEnum for DnsThreatProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Dga => "DGA",
-                Self::DnsTunneling => "DNS_TUNNELING",
-                Self::DictionaryDga => "DICTIONARY_DGA",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(DnsThreatProtection, ["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"]);
 
     /// FirewallDomainRedirectionAction
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum FirewallDomainRedirectionAction {
         /// `INSPECT_REDIRECTION_DOMAIN`
         InspectRedirectionDomain,
@@ -588,18 +434,10 @@ pub mod firewall_rule_group {
         TrustRedirectionDomain,
     }
 
-    impl crate::value::CfnEnum for FirewallDomainRedirectionAction {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::InspectRedirectionDomain => "INSPECT_REDIRECTION_DOMAIN",
-                Self::TrustRedirectionDomain => "TRUST_REDIRECTION_DOMAIN",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(FirewallDomainRedirectionAction, ["INSPECT_REDIRECTION_DOMAIN", "TRUST_REDIRECTION_DOMAIN"]);
 
     /// The status of the firewall rule.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum Status {
         /// `COMPLETE`
         Complete,
@@ -609,16 +447,7 @@ pub mod firewall_rule_group {
         CreationFailed,
     }
 
-    impl crate::value::CfnEnum for Status {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Complete => "COMPLETE",
-                Self::Creating => "CREATING",
-                Self::CreationFailed => "CREATION_FAILED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(Status, ["COMPLETE", "CREATING", "CREATION_FAILED"]);
 }
 
 /// Resource schema for AWS::Route53Resolver::FirewallRuleGroupAssociation.
@@ -654,7 +483,6 @@ pub struct FirewallRuleGroupAssociation {
 
 impl FirewallRuleGroupAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(firewall_rule_group_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, priority: impl ::std::convert::Into<crate::value::Val<i64>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             firewall_rule_group_id: firewall_rule_group_id.into(),
@@ -667,90 +495,54 @@ impl FirewallRuleGroupAssociation {
     }
 }
 
-impl crate::resource::Resource for FirewallRuleGroupAssociation {
-    const TYPE: &'static str = "AWS::Route53Resolver::FirewallRuleGroupAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&FIREWALL_RULE_GROUP_ASSOCIATION_SHAPE)
+crate::resource::props! {
+    resource FirewallRuleGroupAssociation = "AWS::Route53Resolver::FirewallRuleGroupAssociation", shape: Some(&FIREWALL_RULE_GROUP_ASSOCIATION_SHAPE);
+    req {
+        firewall_rule_group_id = "FirewallRuleGroupId",
+        priority = "Priority",
+        vpc_id = "VpcId",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("FirewallRuleGroupId", self.firewall_rule_group_id);
-        p.set_opt("MutationProtection", self.mutation_protection);
-        p.set_opt("Name", self.name);
-        p.set("Priority", self.priority);
-        p.set_opt("Tags", self.tags);
-        p.set("VpcId", self.vpc_id);
-        p
+    opt {
+        mutation_protection = "MutationProtection",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static FIREWALL_RULE_GROUP_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("FirewallRuleGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&self::firewall_rule_group_association::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static FIREWALL_RULE_GROUP_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("FirewallRuleGroupId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::route53resolver::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("VpcId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`FirewallRuleGroupAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<FirewallRuleGroupAssociation> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CreatorRequestId`.
-    #[inline]
-    pub fn attr_creator_request_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatorRequestId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ManagedOwnerName`.
-    #[inline]
-    pub fn attr_managed_owner_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ManagedOwnerName")
-    }
-    /// `Fn::GetAtt` `ModificationTime`.
-    #[inline]
-    pub fn attr_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModificationTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `CreatorRequestId`.
+        attr_creator_request_id: ::std::string::String = "CreatorRequestId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ManagedOwnerName`.
+        attr_managed_owner_name: ::std::string::String = "ManagedOwnerName",
+        /// `Fn::GetAtt` `ModificationTime`.
+        attr_modification_time: ::std::string::String = "ModificationTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
     }
 }
 
 pub mod firewall_rule_group_association {
     //! Nested property types and enums of [`FirewallRuleGroupAssociation`](super::FirewallRuleGroupAssociation).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(127), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
     /// MutationProtectionStatus
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum MutationProtection {
         /// `ENABLED`
         Enabled,
@@ -758,15 +550,7 @@ pub mod firewall_rule_group_association {
         Disabled,
     }
 
-    impl crate::value::CfnEnum for MutationProtection {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Enabled => "ENABLED",
-                Self::Disabled => "DISABLED",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(MutationProtection, ["ENABLED", "DISABLED"]);
 }
 
 /// Resource schema for AWS::Route53Resolver::OutpostResolver.
@@ -798,7 +582,6 @@ pub struct OutpostResolver {
 
 impl OutpostResolver {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(name: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, outpost_arn: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, preferred_instance_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             instance_count: ::std::option::Option::None,
@@ -810,82 +593,45 @@ impl OutpostResolver {
     }
 }
 
-impl crate::resource::Resource for OutpostResolver {
-    const TYPE: &'static str = "AWS::Route53Resolver::OutpostResolver";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&OUTPOST_RESOLVER_SHAPE)
+crate::resource::props! {
+    resource OutpostResolver = "AWS::Route53Resolver::OutpostResolver", shape: Some(&OUTPOST_RESOLVER_SHAPE);
+    req {
+        name = "Name",
+        outpost_arn = "OutpostArn",
+        preferred_instance_type = "PreferredInstanceType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("InstanceCount", self.instance_count);
-        p.set("Name", self.name);
-        p.set("OutpostArn", self.outpost_arn);
-        p.set("PreferredInstanceType", self.preferred_instance_type);
-        p.set_opt("Tags", self.tags);
-        p
+    opt {
+        instance_count = "InstanceCount",
+        tags = "Tags",
     }
 }
 
-static OUTPOST_RESOLVER_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("InstanceCount", crate::resource::Rule { min: Some(4.0), max: Some(256.0), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("OutpostArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$")), ..crate::resource::Rule::NONE }),
-        ("PreferredInstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::outpost_resolver::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static OUTPOST_RESOLVER_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("InstanceCount", crate::resource::Rule { min: Some(4.0), max: Some(256.0), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("OutpostArn", crate::resource::Rule { min_len: Some(1), max_len: Some(1024), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$")), ..crate::resource::Rule::NONE }),
+    ("PreferredInstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`OutpostResolver`] (`Fn::GetAtt`).
 impl crate::resource::Handle<OutpostResolver> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `CreatorRequestId`.
+        attr_creator_request_id: ::std::string::String = "CreatorRequestId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `ModificationTime`.
+        attr_modification_time: ::std::string::String = "ModificationTime",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
+        /// `Fn::GetAtt` `StatusMessage`.
+        attr_status_message: ::std::string::String = "StatusMessage",
     }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CreatorRequestId`.
-    #[inline]
-    pub fn attr_creator_request_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatorRequestId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `ModificationTime`.
-    #[inline]
-    pub fn attr_modification_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ModificationTime")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-    /// `Fn::GetAtt` `StatusMessage`.
-    #[inline]
-    pub fn attr_status_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("StatusMessage")
-    }
-}
-
-pub mod outpost_resolver {
-    //! Nested property types and enums of [`OutpostResolver`](super::OutpostResolver).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::Route53Resolver::ResolverConfig.
@@ -905,7 +651,6 @@ pub struct ResolverConfig {
 
 impl ResolverConfig {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(autodefined_reverse_flag: impl ::std::convert::Into<crate::value::Val<crate::cfn::route53resolver::resolver_config::AutodefinedReverseFlag>>, resource_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             autodefined_reverse_flag: autodefined_reverse_flag.into(),
@@ -914,43 +659,27 @@ impl ResolverConfig {
     }
 }
 
-impl crate::resource::Resource for ResolverConfig {
-    const TYPE: &'static str = "AWS::Route53Resolver::ResolverConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOLVER_CONFIG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("AutodefinedReverseFlag", self.autodefined_reverse_flag);
-        p.set("ResourceId", self.resource_id);
-        p
+crate::resource::props! {
+    resource ResolverConfig = "AWS::Route53Resolver::ResolverConfig", shape: Some(&RESOLVER_CONFIG_SHAPE);
+    req {
+        autodefined_reverse_flag = "AutodefinedReverseFlag",
+        resource_id = "ResourceId",
     }
 }
 
-static RESOLVER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOLVER_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResolverConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResolverConfig> {
-    /// `Fn::GetAtt` `AutodefinedReverse`.
-    #[inline]
-    pub fn attr_autodefined_reverse(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("AutodefinedReverse")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `AutodefinedReverse`.
+        attr_autodefined_reverse: ::std::string::String = "AutodefinedReverse",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
     }
 }
 
@@ -958,20 +687,13 @@ pub mod resolver_config {
     //! Nested property types and enums of [`ResolverConfig`](super::ResolverConfig).
 
     /// Represents the desired status of AutodefinedReverse. The only supported value on creation is DISABLE. Deletion of this resource will return AutodefinedReverse to its default value (ENABLED).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub enum AutodefinedReverseFlag {
         /// `DISABLE`
         Disable,
     }
 
-    impl crate::value::CfnEnum for AutodefinedReverseFlag {
-        #[inline]
-        fn as_str(self) -> &'static str {
-            match self {
-                Self::Disable => "DISABLE",
-            }
-        }
-    }
+    crate::resource::cfn_enum!(AutodefinedReverseFlag, ["DISABLE"]);
 }
 
 /// Resource schema for AWS::Route53Resolver::ResolverDNSSECConfig.
@@ -985,42 +707,26 @@ pub struct ResolverDnssecConfig {
     pub resource_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for ResolverDnssecConfig {
-    const TYPE: &'static str = "AWS::Route53Resolver::ResolverDNSSECConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOLVER_DNSSEC_CONFIG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ResourceId", self.resource_id);
-        p
+crate::resource::props! {
+    resource ResolverDnssecConfig = "AWS::Route53Resolver::ResolverDNSSECConfig", shape: Some(&RESOLVER_DNSSEC_CONFIG_SHAPE);
+    opt {
+        resource_id = "ResourceId",
     }
 }
 
-static RESOLVER_DNSSEC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOLVER_DNSSEC_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResolverDnssecConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResolverDnssecConfig> {
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `ValidationStatus`.
-    #[inline]
-    pub fn attr_validation_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ValidationStatus")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `ValidationStatus`.
+        attr_validation_status: ::std::string::String = "ValidationStatus",
     }
 }
 
@@ -1088,7 +794,6 @@ pub struct ResolverEndpoint {
 
 impl ResolverEndpoint {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(direction: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, ip_addresses: ::std::vec::Vec<crate::cfn::route53resolver::resolver_endpoint::IpAddressRequest>, security_group_ids: impl ::std::convert::Into<crate::value::Val<crate::value::List<::std::string::String>>>) -> Self {
         Self {
             direction: direction.into(),
@@ -1108,82 +813,58 @@ impl ResolverEndpoint {
     }
 }
 
-impl crate::resource::Resource for ResolverEndpoint {
-    const TYPE: &'static str = "AWS::Route53Resolver::ResolverEndpoint";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOLVER_ENDPOINT_SHAPE)
+crate::resource::props! {
+    resource ResolverEndpoint = "AWS::Route53Resolver::ResolverEndpoint", shape: Some(&RESOLVER_ENDPOINT_SHAPE);
+    req {
+        direction = "Direction",
+        ip_addresses = "IpAddresses",
+        security_group_ids = "SecurityGroupIds",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set("Direction", self.direction);
-        p.set_opt("Dns64Enabled", self.dns64_enabled);
-        p.set("IpAddresses", self.ip_addresses);
-        p.set_opt("Ipv6InternetAccessEnabled", self.ipv6_internet_access_enabled);
-        p.set_opt("Name", self.name);
-        p.set_opt("OutpostArn", self.outpost_arn);
-        p.set_opt("PreferredInstanceType", self.preferred_instance_type);
-        p.set_opt("Protocols", self.protocols);
-        p.set_opt("ResolverEndpointType", self.resolver_endpoint_type);
-        p.set_opt("RniEnhancedMetricsEnabled", self.rni_enhanced_metrics_enabled);
-        p.set("SecurityGroupIds", self.security_group_ids);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetNameServerMetricsEnabled", self.target_name_server_metrics_enabled);
-        p
+    opt {
+        dns64_enabled = "Dns64Enabled",
+        ipv6_internet_access_enabled = "Ipv6InternetAccessEnabled",
+        name = "Name",
+        outpost_arn = "OutpostArn",
+        preferred_instance_type = "PreferredInstanceType",
+        protocols = "Protocols",
+        resolver_endpoint_type = "ResolverEndpointType",
+        rni_enhanced_metrics_enabled = "RniEnhancedMetricsEnabled",
+        tags = "Tags",
+        target_name_server_metrics_enabled = "TargetNameServerMetricsEnabled",
     }
 }
 
-static RESOLVER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("IpAddresses", crate::resource::Rule { min_items: Some(2), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_endpoint::IP_ADDRESS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
-        ("OutpostArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$")), ..crate::resource::Rule::NONE }),
-        ("PreferredInstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ("Protocols", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
-        ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_endpoint::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOLVER_ENDPOINT_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("IpAddresses", crate::resource::Rule { min_items: Some(2), max_items: Some(20), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_endpoint::IP_ADDRESS_REQUEST_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
+    ("OutpostArn", crate::resource::Rule { min_len: Some(1), max_len: Some(255), pattern: Some(crate::resource::Pattern::Regex("^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$")), ..crate::resource::Rule::NONE }),
+    ("PreferredInstanceType", crate::resource::Rule { min_len: Some(1), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ("Protocols", crate::resource::Rule { min_items: Some(1), max_items: Some(2), ..crate::resource::Rule::NONE }),
+    ("SecurityGroupIds", crate::resource::Rule { items: Some(&crate::resource::Rule { min_len: Some(1), max_len: Some(64), formats: &[crate::resource::Format::SecurityGroupId], ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_endpoint::TAG1_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResolverEndpoint`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResolverEndpoint> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `Direction`.
-    #[inline]
-    pub fn attr_direction(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Direction")
-    }
-    /// `Fn::GetAtt` `HostVPCId`.
-    #[inline]
-    pub fn attr_host_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("HostVPCId")
-    }
-    /// `Fn::GetAtt` `IpAddressCount`.
-    #[inline]
-    pub fn attr_ip_address_count(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("IpAddressCount")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `ResolverEndpointId`.
-    #[inline]
-    pub fn attr_resolver_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResolverEndpointId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `Direction`.
+        attr_direction: ::std::string::String = "Direction",
+        /// `Fn::GetAtt` `HostVPCId`.
+        attr_host_vpc_id: ::std::string::String = "HostVPCId",
+        /// `Fn::GetAtt` `IpAddressCount`.
+        attr_ip_address_count: ::std::string::String = "IpAddressCount",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `ResolverEndpointId`.
+        attr_resolver_endpoint_id: ::std::string::String = "ResolverEndpointId",
     }
 }
 
 pub mod resolver_endpoint {
     //! Nested property types and enums of [`ResolverEndpoint`](super::ResolverEndpoint).
 
-    /// The definition `IpAddressRequest`.
     #[derive(Clone)]
     pub struct IpAddressRequest {
         /// The IPv4 address that you want to use for DNS queries.
@@ -1202,7 +883,6 @@ pub mod resolver_endpoint {
 
     impl IpAddressRequest {
         /// Creates the value from its required properties; optional ones start as `None`.
-        #[inline]
         pub fn new(subnet_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
             Self {
                 ip: ::std::option::Option::None,
@@ -1212,31 +892,27 @@ pub mod resolver_endpoint {
         }
     }
 
-    impl crate::resource::ToExpr for IpAddressRequest {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ip", self.ip);
-            p.set_opt("Ipv6", self.ipv6);
-            p.set("SubnetId", self.subnet_id);
-            p.into_expr()
+    crate::resource::props! {
+        nested IpAddressRequest;
+        req {
+            subnet_id = "SubnetId",
+        }
+        opt {
+            ip = "Ip",
+            ipv6 = "Ipv6",
         }
     }
 
-    pub(super) static IP_ADDRESS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Ip", crate::resource::Rule { min_len: Some(7), max_len: Some(36), ..crate::resource::Rule::NONE }),
-            ("Ipv6", crate::resource::Rule { min_len: Some(7), max_len: Some(39), ..crate::resource::Rule::NONE }),
-            ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static IP_ADDRESS_REQUEST_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ip", crate::resource::Rule { min_len: Some(7), max_len: Some(36), ..crate::resource::Rule::NONE }),
+        ("Ipv6", crate::resource::Rule { min_len: Some(7), max_len: Some(39), ..crate::resource::Rule::NONE }),
+        ("SubnetId", crate::resource::Rule { min_len: Some(1), max_len: Some(32), formats: &[crate::resource::Format::SubnetId], ..crate::resource::Rule::NONE }),
+    ]);
 
-    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TAG1_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
+        ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// Resource schema for AWS::Route53Resolver::ResolverQueryLoggingConfig.
@@ -1258,83 +934,41 @@ pub struct ResolverQueryLoggingConfig {
     pub tags: ::std::option::Option<::std::vec::Vec<crate::resource::Tag>>,
 }
 
-impl crate::resource::Resource for ResolverQueryLoggingConfig {
-    const TYPE: &'static str = "AWS::Route53Resolver::ResolverQueryLoggingConfig";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOLVER_QUERY_LOGGING_CONFIG_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DestinationArn", self.destination_arn);
-        p.set_opt("Name", self.name);
-        p.set_opt("Tags", self.tags);
-        p
+crate::resource::props! {
+    resource ResolverQueryLoggingConfig = "AWS::Route53Resolver::ResolverQueryLoggingConfig", shape: Some(&RESOLVER_QUERY_LOGGING_CONFIG_SHAPE);
+    opt {
+        destination_arn = "DestinationArn",
+        name = "Name",
+        tags = "Tags",
     }
 }
 
-static RESOLVER_QUERY_LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DestinationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(600), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_query_logging_config::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOLVER_QUERY_LOGGING_CONFIG_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DestinationArn", crate::resource::Rule { min_len: Some(1), max_len: Some(600), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(1), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)")), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResolverQueryLoggingConfig`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResolverQueryLoggingConfig> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `AssociationCount`.
+        attr_association_count: i64 = "AssociationCount",
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `CreatorRequestId`.
+        attr_creator_request_id: ::std::string::String = "CreatorRequestId",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `OwnerId`.
+        attr_owner_id: ::std::string::String = "OwnerId",
+        /// `Fn::GetAtt` `ShareStatus`.
+        attr_share_status: ::std::string::String = "ShareStatus",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
-    /// `Fn::GetAtt` `AssociationCount`.
-    #[inline]
-    pub fn attr_association_count(self) -> crate::value::Val<i64> {
-        self.__get_att("AssociationCount")
-    }
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `CreatorRequestId`.
-    #[inline]
-    pub fn attr_creator_request_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreatorRequestId")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `OwnerId`.
-    #[inline]
-    pub fn attr_owner_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("OwnerId")
-    }
-    /// `Fn::GetAtt` `ShareStatus`.
-    #[inline]
-    pub fn attr_share_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ShareStatus")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
-    }
-}
-
-pub mod resolver_query_logging_config {
-    //! Nested property types and enums of [`ResolverQueryLoggingConfig`](super::ResolverQueryLoggingConfig).
-
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
 }
 
 /// Resource schema for AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation.
@@ -1352,54 +986,32 @@ pub struct ResolverQueryLoggingConfigAssociation {
     pub resource_id: ::std::option::Option<crate::value::Val<::std::string::String>>,
 }
 
-impl crate::resource::Resource for ResolverQueryLoggingConfigAssociation {
-    const TYPE: &'static str = "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOLVER_QUERY_LOGGING_CONFIG_ASSOCIATION_SHAPE)
-    }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("ResolverQueryLogConfigId", self.resolver_query_log_config_id);
-        p.set_opt("ResourceId", self.resource_id);
-        p
+crate::resource::props! {
+    resource ResolverQueryLoggingConfigAssociation = "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation", shape: Some(&RESOLVER_QUERY_LOGGING_CONFIG_ASSOCIATION_SHAPE);
+    opt {
+        resolver_query_log_config_id = "ResolverQueryLogConfigId",
+        resource_id = "ResourceId",
     }
 }
 
-static RESOLVER_QUERY_LOGGING_CONFIG_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("ResolverQueryLogConfigId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOLVER_QUERY_LOGGING_CONFIG_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("ResolverQueryLogConfigId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("ResourceId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResolverQueryLoggingConfigAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResolverQueryLoggingConfigAssociation> {
-    /// `Fn::GetAtt` `CreationTime`.
-    #[inline]
-    pub fn attr_creation_time(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("CreationTime")
-    }
-    /// `Fn::GetAtt` `Error`.
-    #[inline]
-    pub fn attr_error(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Error")
-    }
-    /// `Fn::GetAtt` `ErrorMessage`.
-    #[inline]
-    pub fn attr_error_message(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ErrorMessage")
-    }
-    /// `Fn::GetAtt` `Id`.
-    #[inline]
-    pub fn attr_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Id")
-    }
-    /// `Fn::GetAtt` `Status`.
-    #[inline]
-    pub fn attr_status(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Status")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `CreationTime`.
+        attr_creation_time: ::std::string::String = "CreationTime",
+        /// `Fn::GetAtt` `Error`.
+        attr_error: ::std::string::String = "Error",
+        /// `Fn::GetAtt` `ErrorMessage`.
+        attr_error_message: ::std::string::String = "ErrorMessage",
+        /// `Fn::GetAtt` `Id`.
+        attr_id: ::std::string::String = "Id",
+        /// `Fn::GetAtt` `Status`.
+        attr_status: ::std::string::String = "Status",
     }
 }
 
@@ -1440,7 +1052,6 @@ pub struct ResolverRule {
 
 impl ResolverRule {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(rule_type: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             delegation_record: ::std::option::Option::None,
@@ -1454,87 +1065,53 @@ impl ResolverRule {
     }
 }
 
-impl crate::resource::Resource for ResolverRule {
-    const TYPE: &'static str = "AWS::Route53Resolver::ResolverRule";
-    #[inline]
-    fn shape() -> ::std::option::Option<&'static crate::resource::Shape> {
-        ::std::option::Option::Some(&RESOLVER_RULE_SHAPE)
+crate::resource::props! {
+    resource ResolverRule = "AWS::Route53Resolver::ResolverRule", shape: Some(&RESOLVER_RULE_SHAPE);
+    req {
+        rule_type = "RuleType",
     }
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("DelegationRecord", self.delegation_record);
-        p.set_opt("DomainName", self.domain_name);
-        p.set_opt("Name", self.name);
-        p.set_opt("ResolverEndpointId", self.resolver_endpoint_id);
-        p.set("RuleType", self.rule_type);
-        p.set_opt("Tags", self.tags);
-        p.set_opt("TargetIps", self.target_ips);
-        p
+    opt {
+        delegation_record = "DelegationRecord",
+        domain_name = "DomainName",
+        name = "Name",
+        resolver_endpoint_id = "ResolverEndpointId",
+        tags = "Tags",
+        target_ips = "TargetIps",
     }
 }
 
-static RESOLVER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape {
-    fields: &[
-        ("DelegationRecord", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Unsupported("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
-        ("ResolverEndpointId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
-        ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_rule::TAG0_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-        ("TargetIps", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_rule::TARGET_ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
-    ],
-};
+static RESOLVER_RULE_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("DelegationRecord", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("DomainName", crate::resource::Rule { min_len: Some(1), max_len: Some(256), ..crate::resource::Rule::NONE }),
+    ("Name", crate::resource::Rule { min_len: Some(0), max_len: Some(64), pattern: Some(crate::resource::Pattern::Regex("^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$")), ..crate::resource::Rule::NONE }),
+    ("ResolverEndpointId", crate::resource::Rule { min_len: Some(1), max_len: Some(64), ..crate::resource::Rule::NONE }),
+    ("Tags", crate::resource::Rule { min_items: Some(0), max_items: Some(200), items: Some(&crate::resource::Rule { shape: Some(&crate::cfn::shared::appconfig_aps_and_28_more::KEY_VALUE_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+    ("TargetIps", crate::resource::Rule { min_items: Some(1), items: Some(&crate::resource::Rule { shape: Some(&self::resolver_rule::TARGET_ADDRESS_SHAPE), ..crate::resource::Rule::NONE }), ..crate::resource::Rule::NONE }),
+]);
 
 /// Attributes of [`ResolverRule`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResolverRule> {
-    /// `Fn::GetAtt` `Arn`.
-    #[inline]
-    pub fn attr_arn(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Arn")
-    }
-    /// `Fn::GetAtt` `DelegationRecord`.
-    #[inline]
-    pub fn attr_delegation_record(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DelegationRecord")
-    }
-    /// `Fn::GetAtt` `DomainName`.
-    #[inline]
-    pub fn attr_domain_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("DomainName")
-    }
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `ResolverEndpointId`.
-    #[inline]
-    pub fn attr_resolver_endpoint_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResolverEndpointId")
-    }
-    /// `Fn::GetAtt` `ResolverRuleId`.
-    #[inline]
-    pub fn attr_resolver_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResolverRuleId")
-    }
-    /// `Fn::GetAtt` `RuleType`.
-    #[inline]
-    pub fn attr_rule_type(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("RuleType")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Arn`.
+        attr_arn: ::std::string::String = "Arn",
+        /// `Fn::GetAtt` `DelegationRecord`.
+        attr_delegation_record: ::std::string::String = "DelegationRecord",
+        /// `Fn::GetAtt` `DomainName`.
+        attr_domain_name: ::std::string::String = "DomainName",
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `ResolverEndpointId`.
+        attr_resolver_endpoint_id: ::std::string::String = "ResolverEndpointId",
+        /// `Fn::GetAtt` `ResolverRuleId`.
+        attr_resolver_rule_id: ::std::string::String = "ResolverRuleId",
+        /// `Fn::GetAtt` `RuleType`.
+        attr_rule_type: ::std::string::String = "RuleType",
     }
 }
 
 pub mod resolver_rule {
     //! Nested property types and enums of [`ResolverRule`](super::ResolverRule).
 
-    pub(super) static TAG0_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Key", crate::resource::Rule { min_len: Some(1), max_len: Some(128), ..crate::resource::Rule::NONE }),
-            ("Value", crate::resource::Rule { min_len: Some(0), max_len: Some(256), ..crate::resource::Rule::NONE }),
-        ],
-    };
-
-    /// The definition `TargetAddress`.
     #[derive(Clone, Default)]
     pub struct TargetAddress {
         /// One IP address that you want to forward DNS queries to. You can specify only IPv4 addresses.
@@ -1559,27 +1136,23 @@ pub mod resolver_rule {
         pub server_name_indication: ::std::option::Option<crate::value::Val<::std::string::String>>,
     }
 
-    impl crate::resource::ToExpr for TargetAddress {
-        #[inline]
-        fn to_expr(self) -> crate::value::Expr {
-            let mut p = crate::resource::Props::new();
-            p.set_opt("Ip", self.ip);
-            p.set_opt("Ipv6", self.ipv6);
-            p.set_opt("Port", self.port);
-            p.set_opt("Protocol", self.protocol);
-            p.set_opt("ServerNameIndication", self.server_name_indication);
-            p.into_expr()
+    crate::resource::props! {
+        nested TargetAddress;
+        opt {
+            ip = "Ip",
+            ipv6 = "Ipv6",
+            port = "Port",
+            protocol = "Protocol",
+            server_name_indication = "ServerNameIndication",
         }
     }
 
-    pub(super) static TARGET_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape {
-        fields: &[
-            ("Ip", crate::resource::Rule { min_len: Some(7), max_len: Some(36), ..crate::resource::Rule::NONE }),
-            ("Ipv6", crate::resource::Rule { min_len: Some(7), max_len: Some(39), ..crate::resource::Rule::NONE }),
-            ("Port", crate::resource::Rule { min_len: Some(0), max_len: Some(65535), min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
-            ("ServerNameIndication", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
-        ],
-    };
+    pub(super) static TARGET_ADDRESS_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+        ("Ip", crate::resource::Rule { min_len: Some(7), max_len: Some(36), ..crate::resource::Rule::NONE }),
+        ("Ipv6", crate::resource::Rule { min_len: Some(7), max_len: Some(39), ..crate::resource::Rule::NONE }),
+        ("Port", crate::resource::Rule { min_len: Some(0), max_len: Some(65535), min: Some(0.0), max: Some(65535.0), ..crate::resource::Rule::NONE }),
+        ("ServerNameIndication", crate::resource::Rule { min_len: Some(0), max_len: Some(255), ..crate::resource::Rule::NONE }),
+    ]);
 }
 
 /// In the response to an [AssociateResolverRule](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_AssociateResolverRule.html), [DisassociateResolverRule](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_DisassociateResolverRule.html), or [ListResolverRuleAssociations](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_ListResolverRuleAssociations.html) request, provides information about an association between a resolver rule and a VPC. The association determines which DNS queries that originate in the VPC are forwarded to your network.
@@ -1604,7 +1177,6 @@ pub struct ResolverRuleAssociation {
 
 impl ResolverRuleAssociation {
     /// Creates the value from its required properties; optional ones start as `None`.
-    #[inline]
     pub fn new(resolver_rule_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>, vpc_id: impl ::std::convert::Into<crate::value::Val<::std::string::String>>) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -1614,38 +1186,31 @@ impl ResolverRuleAssociation {
     }
 }
 
-impl crate::resource::Resource for ResolverRuleAssociation {
-    const TYPE: &'static str = "AWS::Route53Resolver::ResolverRuleAssociation";
-    #[inline]
-    fn into_props(self) -> crate::resource::Props {
-        let mut p = crate::resource::Props::new();
-        p.set_opt("Name", self.name);
-        p.set("ResolverRuleId", self.resolver_rule_id);
-        p.set("VPCId", self.vpc_id);
-        p
+crate::resource::props! {
+    resource ResolverRuleAssociation = "AWS::Route53Resolver::ResolverRuleAssociation", shape: Some(&RESOLVER_RULE_ASSOCIATION_SHAPE);
+    req {
+        resolver_rule_id = "ResolverRuleId",
+        vpc_id = "VPCId",
+    }
+    opt {
+        name = "Name",
     }
 }
 
+static RESOLVER_RULE_ASSOCIATION_SHAPE: crate::resource::Shape = crate::resource::Shape::new(&[
+    ("VPCId", crate::resource::Rule { formats: &[crate::resource::Format::VpcId], ..crate::resource::Rule::NONE }),
+]);
+
 /// Attributes of [`ResolverRuleAssociation`] (`Fn::GetAtt`).
 impl crate::resource::Handle<ResolverRuleAssociation> {
-    /// `Fn::GetAtt` `Name`.
-    #[inline]
-    pub fn attr_name(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("Name")
-    }
-    /// `Fn::GetAtt` `ResolverRuleAssociationId`.
-    #[inline]
-    pub fn attr_resolver_rule_association_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResolverRuleAssociationId")
-    }
-    /// `Fn::GetAtt` `ResolverRuleId`.
-    #[inline]
-    pub fn attr_resolver_rule_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("ResolverRuleId")
-    }
-    /// `Fn::GetAtt` `VPCId`.
-    #[inline]
-    pub fn attr_vpc_id(self) -> crate::value::Val<::std::string::String> {
-        self.__get_att("VPCId")
+    crate::resource::attrs! {
+        /// `Fn::GetAtt` `Name`.
+        attr_name: ::std::string::String = "Name",
+        /// `Fn::GetAtt` `ResolverRuleAssociationId`.
+        attr_resolver_rule_association_id: ::std::string::String = "ResolverRuleAssociationId",
+        /// `Fn::GetAtt` `ResolverRuleId`.
+        attr_resolver_rule_id: ::std::string::String = "ResolverRuleId",
+        /// `Fn::GetAtt` `VPCId`.
+        attr_vpc_id: ::std::string::String = "VPCId",
     }
 }
